@@ -1,0 +1,29 @@
+package io.raftline.raft;
+
+/**
+ * Transitions only the core can see, reported in each {@link Ready} so the host can log them and publish
+ * them to the event stream. (What the host itself sees in a Ready, such as appended or committed entries
+ * and messages, is not repeated here.)
+ */
+public sealed interface CoreEvent {
+
+    /** Role, term or known leader changed. */
+    record StateChange(Role from, Role to, long term, int leader, String reason) implements CoreEvent {
+    }
+
+    /** This node started an election (or a PreVote round, for the prospective {@code term}). */
+    record ElectionStarted(long term, boolean preVote, boolean transfer) implements CoreEvent {
+    }
+
+    /** This node granted its vote (or pre-vote) to {@code candidate}. */
+    record VoteGranted(int candidate, long term, boolean preVote) implements CoreEvent {
+    }
+
+    /** This node won the election for {@code term} with the listed votes. */
+    record LeaderElected(int leader, long term, int votes) implements CoreEvent {
+    }
+
+    /** Leadership transfer to {@code target} started, completed or was aborted ({@code outcome}). */
+    record LeadershipTransfer(int target, String outcome) implements CoreEvent {
+    }
+}

@@ -1,0 +1,112 @@
+package io.raftline.raft;
+
+/**
+ * The leader's knowledge of one follower: how far its log matches ({@link #match}), what to send next
+ * ({@link #next}), and the flow-control state that decides whether it may send now.
+ */
+final class Progress {
+
+    long match;
+    long next;
+    ReplicationState state = ReplicationState.PROBE;
+    /** In {@link ReplicationState#PROBE}: an append is out and unanswered, wait before sending another. */
+    boolean probeSent;
+    /** In {@link ReplicationState#SNAPSHOT}: index of the snapshot sent. */
+    long pendingSnapshot;
+    /** Heard from since the last CheckQuorum round. */
+    boolean recentActive;
+    /** Newest heartbeat round the follower answered. */
+    long ackedRound;
+    /** Leader ticks spent in {@link ReplicationState#SNAPSHOT}. */
+    int snapshotTicks;
+    final Inflights inflights;
+
+    Progress(long next, int maxInflight) {
+        this.next = next;
+        this.inflights = new Inflights(maxInflight);
+    }
+
+    void becomeProbe() {
+        if (state == ReplicationState.SNAPSHOT) {
+            long pending = pendingSnapshot;
+            reset(ReplicationState.PROBE);
+            next = Math.max(match + 1, pending + 1);
+        } else {
+            reset(ReplicationState.PROBE);
+            next = match + 1;
+        }
+    }
+
+    void becomeReplicate() {
+        reset(ReplicationState.REPLICATE);
+        next = match + 1;
+    }
+
+    void becomeSnapshot(long snapshotIndex) {
+        reset(ReplicationState.SNAPSHOT);
+        pendingSnapshot = snapshotIndex;
+    }
+
+    private void reset(ReplicationState s) {
+        probeSent = false;
+        snapshotTicks = 0;
+        pendingSnapshot = 0;
+        state = s;
+        inflights.reset();
+    }
+
+    /** An acknowledgement up to {@code n}; returns whether match advanced. */
+    boolean maybeUpdate(long n) {
+        boolean updated = false;
+        if (match < n) {
+            match = n;
+            updated = true;
+            probeSent = false;
+        }
+        next = Math.max(next, n + 1);
+        return updated;
+    }
+
+    /**
+     * A rejection of the append after {@code rejected}; moves {@code next} back, using the follower's hint.
+     * Returns false if the rejection is stale (answers an append we have already moved past).
+     */
+    boolean maybeDecrTo(long rejected, long matchHint) {
+        if (state == ReplicationState.REPLICATE) {
+            if (rejected <= match) {
+                return false;
+            }
+            next = match + 1;
+            return true;
+        }
+        if (next - 1 != rejected) {
+            return false;
+        }
+        next = Math.max(Math.min(rejected, matchHint + 1), 1);
+        probeSent = false;
+        return true;
+    }
+
+    boolean isPaused() {
+        return switch (state) {
+            case PROBE -> probeSent;
+            case REPLICATE -> inflights.full();
+            case SNAPSHOT -> true;
+        };
+    }
+
+    /** Bookkeeping after sending {@code count} entries ending at {@code lastIndex}. */
+    void sentEntries(int count, long lastIndex) {
+        switch (state) {
+            case REPLICATE -> {
+                if (count > 0) {
+                    next = lastIndex + 1;
+                    inflights.add(lastIndex);
+                }
+            }
+            case PROBE -> probeSent = true;
+            case SNAPSHOT -> throw new IllegalStateException("sending entries while in snapshot state");
+            default -> throw new IllegalStateException(state.name());
+        }
+    }
+}

@@ -1,0 +1,279 @@
+package io.raftline.raft;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Everything that shapes one node's Raft behaviour, validated once when built.
+ *
+ * <p>Durations are in milliseconds, as an operator writes them; the core itself counts ticks of
+ * {@code tickMs} (the host calls {@link RaftCore#tick()} every {@code tickMs}), so the derived
+ * {@link #heartbeatTicks()} and election tick bounds are what the algorithm uses. Field names in error
+ * messages are the snake_case keys of the JSON configuration.
+ *
+ * <p>The snapshot and log-size limits are policies the host enforces (it owns the state machine and the
+ * files); they live here so one validated record describes the node.
+ *
+ * @param id                       this node's id, > 0
+ * @param members                  ids of all voting members, this node included
+ * @param singleNode               explicitly bootstrap a one-member cluster (otherwise at least 3 members)
+ * @param tickMs                   interval between {@link RaftCore#tick()} calls
+ * @param heartbeatMs              leader heartbeat interval
+ * @param electionTimeoutMinMs     lower bound of the randomized election timeout
+ * @param electionTimeoutMaxMs     upper bound of the randomized election timeout
+ * @param maxEntriesPerMessage     batching limit of one AppendEntries
+ * @param maxBytesPerMessage       batching limit of one AppendEntries, in bytes
+ * @param maxInflightMessages      pipelining limit: unacknowledged AppendEntries per follower
+ * @param maxCommittedBytesPerReady limit of committed entries handed to the host in one Ready
+ * @param preVote                  run the PreVote phase before an election (thesis §9.6)
+ * @param checkQuorum              a leader steps down when it has not heard from a majority for an election timeout
+ * @param snapshotIntervalEntries  take a snapshot after this many applied entries
+ * @param snapshotIntervalBytes    take a snapshot after this many bytes of applied entries
+ * @param maxLogSizeBytes          hard bound of the log kept on disk
+ */
+public record RaftConfig(
+        int id,
+        List<Integer> members,
+        boolean singleNode,
+        int tickMs,
+        int heartbeatMs,
+        int electionTimeoutMinMs,
+        int electionTimeoutMaxMs,
+        int maxEntriesPerMessage,
+        long maxBytesPerMessage,
+        int maxInflightMessages,
+        long maxCommittedBytesPerReady,
+        boolean preVote,
+        boolean checkQuorum,
+        long snapshotIntervalEntries,
+        long snapshotIntervalBytes,
+        long maxLogSizeBytes) {
+
+    public static final int DEFAULT_TICK_MS = 10;
+    public static final int DEFAULT_HEARTBEAT_MS = 100;
+    public static final int DEFAULT_ELECTION_TIMEOUT_MIN_MS = 500;
+    public static final int DEFAULT_ELECTION_TIMEOUT_MAX_MS = 1000;
+    public static final long DEFAULT_SNAPSHOT_INTERVAL_ENTRIES = 10_000;
+    public static final long DEFAULT_SNAPSHOT_INTERVAL_BYTES = 100L * 1024 * 1024;
+    public static final long DEFAULT_MAX_LOG_SIZE_BYTES = 500L * 1024 * 1024;
+
+    public RaftConfig {
+        members = members == null ? List.of() : List.copyOf(members);
+        validate(id, members, singleNode, tickMs, heartbeatMs, electionTimeoutMinMs, electionTimeoutMaxMs,
+                maxEntriesPerMessage, maxBytesPerMessage, maxInflightMessages, maxCommittedBytesPerReady,
+                snapshotIntervalEntries, snapshotIntervalBytes, maxLogSizeBytes);
+    }
+
+    /** A builder with the documented defaults. */
+    public static Builder builder(int id, List<Integer> members) {
+        return new Builder(id, members);
+    }
+
+    /** Heartbeat interval in ticks. */
+    public int heartbeatTicks() {
+        return ceilDiv(heartbeatMs, tickMs);
+    }
+
+    /** Lower bound of the randomized election timeout, in ticks. */
+    public int electionTicksMin() {
+        return ceilDiv(electionTimeoutMinMs, tickMs);
+    }
+
+    /** Upper bound (inclusive) of the randomized election timeout, in ticks. */
+    public int electionTicksMax() {
+        return Math.max(electionTicksMin(), ceilDiv(electionTimeoutMaxMs, tickMs));
+    }
+
+    /** Votes needed to win an election or commit an entry. */
+    public int quorum() {
+        return members.size() / 2 + 1;
+    }
+
+    /** A copy with other members (used when the host learns membership from a snapshot). */
+    public Builder toBuilder() {
+        Builder b = new Builder(id, members);
+        b.singleNode = singleNode;
+        b.tickMs = tickMs;
+        b.heartbeatMs = heartbeatMs;
+        b.electionTimeoutMinMs = electionTimeoutMinMs;
+        b.electionTimeoutMaxMs = electionTimeoutMaxMs;
+        b.maxEntriesPerMessage = maxEntriesPerMessage;
+        b.maxBytesPerMessage = maxBytesPerMessage;
+        b.maxInflightMessages = maxInflightMessages;
+        b.maxCommittedBytesPerReady = maxCommittedBytesPerReady;
+        b.preVote = preVote;
+        b.checkQuorum = checkQuorum;
+        b.snapshotIntervalEntries = snapshotIntervalEntries;
+        b.snapshotIntervalBytes = snapshotIntervalBytes;
+        b.maxLogSizeBytes = maxLogSizeBytes;
+        return b;
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    private static void validate(int id, List<Integer> members, boolean singleNode, int tickMs, int heartbeatMs,
+            int electionMin, int electionMax, int maxEntries, long maxBytes, int maxInflight, long maxReadyBytes,
+            long snapEntries, long snapBytes, long maxLog) {
+        if (id <= 0) {
+            throw new ConfigException("id", "must be > 0, got " + id);
+        }
+        if (members.isEmpty()) {
+            throw new ConfigException("members", "must list at least one node id");
+        }
+        Set<Integer> seen = new HashSet<>();
+        for (Integer m : members) {
+            if (m == null || m <= 0) {
+                throw new ConfigException("members", "ids must be > 0, got " + m);
+            }
+            if (!seen.add(m)) {
+                throw new ConfigException("members", "duplicate id " + m);
+            }
+        }
+        if (!seen.contains(id)) {
+            throw new ConfigException("members", "must contain this node's id " + id + ", got " + members);
+        }
+        if (singleNode && members.size() != 1) {
+            throw new ConfigException("single_node", "a single-node bootstrap must list exactly one member, got "
+                    + members);
+        }
+        if (!singleNode && members.size() < 3) {
+            throw new ConfigException("members", "a cluster needs at least 3 voting members (got " + members.size()
+                    + "); set single_node=true to bootstrap a one-node cluster");
+        }
+        positive("tick_ms", tickMs);
+        if (heartbeatMs < tickMs) {
+            throw new ConfigException("heartbeat_ms", "must be >= tick_ms (" + tickMs + "), got " + heartbeatMs);
+        }
+        if (electionMin < 2L * heartbeatMs) {
+            throw new ConfigException("election_timeout_min_ms", "must be at least 2 × heartbeat_ms ("
+                    + 2L * heartbeatMs + "), got " + electionMin);
+        }
+        if (electionMax < electionMin) {
+            throw new ConfigException("election_timeout_max_ms", "must be >= election_timeout_min_ms ("
+                    + electionMin + "), got " + electionMax);
+        }
+        positive("max_entries_per_message", maxEntries);
+        if (maxBytes < 1024) {
+            throw new ConfigException("max_bytes_per_message", "must be >= 1024, got " + maxBytes);
+        }
+        positive("max_inflight_messages", maxInflight);
+        if (maxReadyBytes < 1024) {
+            throw new ConfigException("max_committed_bytes_per_ready", "must be >= 1024, got " + maxReadyBytes);
+        }
+        positive("snapshot_interval_entries", snapEntries);
+        positive("snapshot_interval_bytes", snapBytes);
+        if (maxLog < snapBytes) {
+            throw new ConfigException("max_log_size_bytes", "must be >= snapshot_interval_bytes (" + snapBytes
+                    + "), got " + maxLog);
+        }
+    }
+
+    private static void positive(String field, long value) {
+        if (value <= 0) {
+            throw new ConfigException(field, "must be > 0, got " + value);
+        }
+    }
+
+    /** Builds a {@link RaftConfig} from the defaults; {@link #build()} validates. */
+    public static final class Builder {
+        private final int id;
+        private final List<Integer> members;
+        private boolean singleNode;
+        private int tickMs = DEFAULT_TICK_MS;
+        private int heartbeatMs = DEFAULT_HEARTBEAT_MS;
+        private int electionTimeoutMinMs = DEFAULT_ELECTION_TIMEOUT_MIN_MS;
+        private int electionTimeoutMaxMs = DEFAULT_ELECTION_TIMEOUT_MAX_MS;
+        private int maxEntriesPerMessage = 512;
+        private long maxBytesPerMessage = 1024 * 1024;
+        private int maxInflightMessages = 256;
+        private long maxCommittedBytesPerReady = 4L * 1024 * 1024;
+        private boolean preVote = true;
+        private boolean checkQuorum = true;
+        private long snapshotIntervalEntries = DEFAULT_SNAPSHOT_INTERVAL_ENTRIES;
+        private long snapshotIntervalBytes = DEFAULT_SNAPSHOT_INTERVAL_BYTES;
+        private long maxLogSizeBytes = DEFAULT_MAX_LOG_SIZE_BYTES;
+
+        private Builder(int id, List<Integer> members) {
+            this.id = id;
+            this.members = members == null ? List.of() : new ArrayList<>(members);
+        }
+
+        public Builder singleNode(boolean v) {
+            singleNode = v;
+            return this;
+        }
+
+        public Builder tickMs(int v) {
+            tickMs = v;
+            return this;
+        }
+
+        public Builder heartbeatMs(int v) {
+            heartbeatMs = v;
+            return this;
+        }
+
+        public Builder electionTimeoutMs(int min, int max) {
+            electionTimeoutMinMs = min;
+            electionTimeoutMaxMs = max;
+            return this;
+        }
+
+        public Builder maxEntriesPerMessage(int v) {
+            maxEntriesPerMessage = v;
+            return this;
+        }
+
+        public Builder maxBytesPerMessage(long v) {
+            maxBytesPerMessage = v;
+            return this;
+        }
+
+        public Builder maxInflightMessages(int v) {
+            maxInflightMessages = v;
+            return this;
+        }
+
+        public Builder maxCommittedBytesPerReady(long v) {
+            maxCommittedBytesPerReady = v;
+            return this;
+        }
+
+        public Builder preVote(boolean v) {
+            preVote = v;
+            return this;
+        }
+
+        public Builder checkQuorum(boolean v) {
+            checkQuorum = v;
+            return this;
+        }
+
+        public Builder snapshotIntervalEntries(long v) {
+            snapshotIntervalEntries = v;
+            return this;
+        }
+
+        public Builder snapshotIntervalBytes(long v) {
+            snapshotIntervalBytes = v;
+            return this;
+        }
+
+        public Builder maxLogSizeBytes(long v) {
+            maxLogSizeBytes = v;
+            return this;
+        }
+
+        /** Validates and returns the config; throws {@link ConfigException} naming the first bad field. */
+        public RaftConfig build() {
+            return new RaftConfig(id, members, singleNode, tickMs, heartbeatMs, electionTimeoutMinMs,
+                    electionTimeoutMaxMs, maxEntriesPerMessage, maxBytesPerMessage, maxInflightMessages,
+                    maxCommittedBytesPerReady, preVote, checkQuorum, snapshotIntervalEntries, snapshotIntervalBytes,
+                    maxLogSizeBytes);
+        }
+    }
+}

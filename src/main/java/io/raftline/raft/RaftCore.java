@@ -1,0 +1,958 @@
+package io.raftline.raft;
+
+import io.raftline.raft.log.RaftLog;
+import io.raftline.raft.message.AppendRequest;
+import io.raftline.raft.message.AppendResponse;
+import io.raftline.raft.message.Heartbeat;
+import io.raftline.raft.message.HeartbeatResponse;
+import io.raftline.raft.message.Message;
+import io.raftline.raft.message.ReadIndexRequest;
+import io.raftline.raft.message.ReadIndexResponse;
+import io.raftline.raft.message.SnapshotRequest;
+import io.raftline.raft.message.TimeoutNow;
+import io.raftline.raft.message.VoteRequest;
+import io.raftline.raft.message.VoteResponse;
+import io.raftline.raft.storage.Storage;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.random.RandomGenerator;
+
+/**
+ * One Raft node's algorithm, as a deterministic state machine.
+ *
+ * <p>Inputs: {@link #tick()} (logical time), {@link #step(Message)} (a message from a peer),
+ * {@link #propose(byte[])}, {@link #readIndex(long)}, {@link #transferLeadership(int)} and
+ * {@link #campaign()}. Output: {@link #ready()}, which the host handles (persist → send → apply) before
+ * calling {@link #advance(Ready)}. The core never blocks, never reads a clock and draws randomness only from
+ * the injected generator, so the same inputs always give the same outputs.
+ *
+ * <p>Implemented: leader election with randomized timeouts (§5.2), the up-to-date vote check (§5.4.1),
+ * PreVote (thesis §9.6), CheckQuorum with a leader lease, the leader's no-op entry, log replication with
+ * the consistency check and conflict truncation that never touches committed entries (§5.3), fast
+ * backtracking by conflict term, the current-term commit rule (§5.4.2, Figure 8), heartbeats, batching and
+ * pipelining with probe/replicate/snapshot flow control, InstallSnapshot (§7), ReadIndex (thesis §6.4)
+ * and leadership transfer (thesis §3.10).
+ *
+ * <p>Not thread-safe: one owner (a Vert.x event loop, or the simulator) calls everything.
+ */
+public final class RaftCore {
+
+    private final RaftConfig config;
+    private final int id;
+    private final int[] voters;
+    private final RandomGenerator random;
+    private final RaftLog log;
+
+    private long term;
+    private int vote;
+    private int lead;
+    private Role role = Role.FOLLOWER;
+    private int leadTransferee;
+
+    private int electionElapsed;
+    private int heartbeatElapsed;
+    private int randomizedElectionTimeout;
+
+    private final TreeMap<Integer, Progress> progress = new TreeMap<>();
+    private final TreeMap<Integer, Boolean> votes = new TreeMap<>();
+    private final ReadIndexQueue readIndexQueue = new ReadIndexQueue();
+    /** Reads that arrived before this leader committed an entry of its term (thesis §6.4 step 1). */
+    private final List<long[]> readsAwaitingTermCommit = new ArrayList<>();
+    private boolean pendingBroadcast;
+    /** Leader only: ticks since it was elected, and the tick each heartbeat round was sent at (for leases). */
+    private long leaderTicks;
+    private long heartbeatRound;
+    private final java.util.ArrayDeque<long[]> roundSentAt = new java.util.ArrayDeque<>();
+
+    private List<Message> msgs = new ArrayList<>();
+    private List<ReadState> readStates = new ArrayList<>();
+    private List<CoreEvent> events = new ArrayList<>();
+    private HardState prevHardState;
+    private SoftState prevSoftState;
+    private Ready outstanding;
+
+    /**
+     * Starts (or restarts) a node from what storage holds.
+     *
+     * @param config  validated configuration
+     * @param storage the durable log, hard state and snapshot
+     * @param random  source of election-timeout jitter (seed it for reproducible runs)
+     * @param applied index the host's state machine is already at (at least the snapshot index)
+     */
+    public RaftCore(RaftConfig config, Storage storage, RandomGenerator random, long applied) {
+        this.config = config;
+        this.id = config.id();
+        this.voters = config.members().stream().mapToInt(Integer::intValue).sorted().toArray();
+        this.random = random;
+        this.log = new RaftLog(storage);
+        HardState hs = storage.hardState();
+        if (hs.vote() != 0 && Arrays.binarySearch(voters, hs.vote()) < 0) {
+            throw new StorageException("persisted vote for " + hs.vote() + " who is not a member " + config.members());
+        }
+        this.term = hs.term();
+        this.vote = hs.vote();
+        log.restoreCommit(Math.max(hs.commit(), log.committed()));
+        log.restoreApplied(Math.max(applied, log.firstIndex() - 1));
+        this.prevHardState = hardState();
+        becomeFollower(term, 0, "start");
+        this.prevSoftState = softState();
+    }
+
+    /** Starts a node with the state machine at the snapshot index (it will be replayed from there). */
+    public RaftCore(RaftConfig config, Storage storage, RandomGenerator random) {
+        this(config, storage, random, storage.firstIndex() - 1);
+    }
+
+    // ---------------------------------------------------------------- inputs
+
+    /** Advances logical time by one tick ({@link RaftConfig#tickMs()} of real time). */
+    public void tick() {
+        if (role == Role.LEADER) {
+            tickHeartbeat();
+        } else {
+            tickElection();
+        }
+    }
+
+    /** Starts an election now, as if the election timeout had elapsed. */
+    public void campaign() {
+        if (role == Role.LEADER) {
+            return;
+        }
+        campaign(config.preVote() ? Campaign.PRE_VOTE : Campaign.ELECTION);
+    }
+
+    /**
+     * Appends {@code data} to the leader's log and replicates it.
+     *
+     * @return where the entry landed; it took effect iff the entry applied at that index has that term
+     * @throws NotLeaderException if this node is not the leader or is transferring leadership
+     */
+    public Proposal propose(byte[] data) {
+        checkCanPropose();
+        long index = log.lastIndex() + 1;
+        log.append(List.of(Entry.normal(index, term, data)));
+        pendingBroadcast = true;
+        return new Proposal(index, term);
+    }
+
+    /** Appends several entries at once (one batch, one replication round). */
+    public List<Proposal> proposeAll(List<byte[]> batch) {
+        checkCanPropose();
+        List<Entry> entries = new ArrayList<>(batch.size());
+        List<Proposal> out = new ArrayList<>(batch.size());
+        long index = log.lastIndex();
+        for (byte[] data : batch) {
+            index++;
+            entries.add(Entry.normal(index, term, data));
+            out.add(new Proposal(index, term));
+        }
+        log.append(entries);
+        pendingBroadcast = true;
+        return out;
+    }
+
+    /**
+     * Asks for a linearizable read point. The answer arrives as a {@link ReadState} with the same context in
+     * a later Ready: on the leader after a heartbeat round confirmed its leadership (and after it committed
+     * an entry of its term); on a follower after the leader answered.
+     *
+     * @throws NotLeaderException if no leader is known to forward the request to
+     */
+    public void readIndex(long context) {
+        if (role == Role.LEADER) {
+            leaderReadIndex(id, context);
+        } else if (lead != 0) {
+            send(new ReadIndexRequest(id, lead, term, context));
+        } else {
+            throw new NotLeaderException(id, 0, "no leader to confirm a read");
+        }
+    }
+
+    /**
+     * Serves a read from the leader's lease, without a heartbeat round: valid only with CheckQuorum, where
+     * followers refuse to vote while they hear from their leader. Faster than {@link #readIndex} but relies
+     * on bounded clock drift between nodes.
+     *
+     * @return the index to read at once it is applied, or empty if the lease cannot be vouched for now (the
+     *         caller falls back to {@link #readIndex})
+     * @throws NotLeaderException if not the leader
+     */
+    public java.util.OptionalLong leaseReadIndex() {
+        if (role != Role.LEADER) {
+            throw new NotLeaderException(id, lead, "lease reads are served by the leader");
+        }
+        if (!config.checkQuorum() || !committedInTerm()) {
+            return java.util.OptionalLong.empty();
+        }
+        // The lease starts when the heartbeat round a majority acknowledged was SENT (thesis §6.4.1): those
+        // followers reset their election timers after that moment, so none of them votes for another
+        // candidate before sentAt + election timeout. A tenth of the timeout is kept as a clock-drift margin.
+        long[] acked = new long[voters.length];
+        for (int i = 0; i < voters.length; i++) {
+            acked[i] = voters[i] == id ? heartbeatRound : progress.get(voters[i]).ackedRound;
+        }
+        Arrays.sort(acked);
+        long round = acked[voters.length - config.quorum()];
+        long sentAt = voters.length == 1 ? leaderTicks : sentTickOf(round);
+        int margin = Math.max(1, config.electionTicksMin() / 10);
+        if (sentAt < 0 || leaderTicks - sentAt >= config.electionTicksMin() - margin) {
+            return java.util.OptionalLong.empty();
+        }
+        return java.util.OptionalLong.of(log.committed());
+    }
+
+    /** Hands leadership to {@code target} (thesis §3.10). Ignored if not leader or target is not a member. */
+    public void transferLeadership(int target) {
+        if (role != Role.LEADER || target == id || Arrays.binarySearch(voters, target) < 0) {
+            return;
+        }
+        if (leadTransferee == target) {
+            return;
+        }
+        leadTransferee = target;
+        // The transfer must finish within an election timeout or it is aborted (see tickHeartbeat).
+        electionElapsed = 0;
+        events.add(new CoreEvent.LeadershipTransfer(target, "started"));
+        Progress pr = progress.get(target);
+        if (pr.match == log.lastIndex()) {
+            send(new TimeoutNow(id, target, term));
+        } else {
+            sendAppend(target, true);
+        }
+    }
+
+    /** The transport could not deliver to {@code peer}: stop pipelining to it until it answers again. */
+    public void reportUnreachable(int peer) {
+        Progress pr = progress.get(peer);
+        if (role == Role.LEADER && pr != null && peer != id && pr.state == ReplicationState.REPLICATE) {
+            pr.becomeProbe();
+        }
+    }
+
+    /** The transport finished (or failed) sending a snapshot to {@code peer}. */
+    public void reportSnapshot(int peer, boolean success) {
+        Progress pr = progress.get(peer);
+        if (role != Role.LEADER || pr == null || pr.state != ReplicationState.SNAPSHOT) {
+            return;
+        }
+        if (!success) {
+            pr.pendingSnapshot = 0;
+        }
+        // Wait for the follower's answer (or the next heartbeat) before sending again.
+        pr.becomeProbe();
+        pr.probeSent = true;
+    }
+
+    /** Handles a message from a peer. Messages for another node or from unknown nodes are ignored. */
+    public void step(Message m) {
+        if (m.to() != id || Arrays.binarySearch(voters, m.from()) < 0 || m.from() == id) {
+            return;
+        }
+        if (m.term() > term) {
+            if (m instanceof VoteRequest vr) {
+                boolean inLease = config.checkQuorum() && lead != 0 && electionElapsed < config.electionTicksMin();
+                if (!vr.transfer() && inLease) {
+                    // We heard from a leader within the minimum election timeout: this candidate is
+                    // disruptive (e.g. it was partitioned); ignore it without changing our term.
+                    return;
+                }
+            }
+            if (m instanceof VoteRequest vr && vr.preVote()) {
+                // A PreVote never changes our term.
+            } else if (m instanceof VoteResponse vr && vr.preVote() && vr.granted()) {
+                // A granted PreVote answer carries the prospective term; our term moves only if we win.
+            } else if (m instanceof AppendRequest || m instanceof Heartbeat || m instanceof SnapshotRequest) {
+                becomeFollower(m.term(), m.from(), "higher term " + m.term() + " from leader " + m.from());
+            } else {
+                becomeFollower(m.term(), 0, "higher term " + m.term() + " in " + m.kind().displayName() + " from "
+                        + m.from());
+            }
+        } else if (m.term() < term) {
+            if ((config.checkQuorum() || config.preVote()) && (m instanceof AppendRequest || m instanceof Heartbeat)) {
+                // A stale leader (e.g. healed from a partition) would otherwise keep sending forever: tell it
+                // our term so it steps down. With PreVote/CheckQuorum we may not have disrupted it ourselves.
+                send(AppendResponse.accepted(id, m.from(), term, 0));
+            } else if (m instanceof VoteRequest vr && vr.preVote()) {
+                send(new VoteResponse(id, m.from(), term, false, true));
+            }
+            return;
+        }
+
+        if (m instanceof VoteRequest vr) {
+            handleVoteRequest(vr);
+            return;
+        }
+        switch (role) {
+            case LEADER -> stepLeader(m);
+            case CANDIDATE, PRE_CANDIDATE -> stepCandidate(m);
+            default -> stepFollower(m);
+        }
+    }
+
+    // ---------------------------------------------------------------- Ready
+
+    /** Whether {@link #ready()} has anything for the host. */
+    public boolean hasReady() {
+        if (outstanding != null) {
+            return false;
+        }
+        return pendingBroadcast || !msgs.isEmpty() || !events.isEmpty() || !readStates.isEmpty()
+                || log.hasUnstable() || log.hasNextCommittedEntries() || !softState().equals(prevSoftState)
+                || !hardState().equals(prevHardState);
+    }
+
+    /**
+     * Collects what the host must do. Must be followed by {@link #advance(Ready)} with the same value
+     * before the next call.
+     */
+    public Ready ready() {
+        if (outstanding != null) {
+            throw new IllegalStateException("ready() called twice without advance()");
+        }
+        flushBroadcast();
+        SoftState ss = softState();
+        HardState hs = hardState();
+        List<Entry> entries = log.unstableEntries();
+        Snapshot snap = log.unstableSnapshot();
+        boolean mustSync = !entries.isEmpty() || snap != null
+                || hs.term() != prevHardState.term() || hs.vote() != prevHardState.vote();
+        Ready rd = new Ready(
+                ss.equals(prevSoftState) ? null : ss,
+                hs.equals(prevHardState) ? null : hs,
+                entries,
+                snap,
+                log.nextCommittedEntries(config.maxCommittedBytesPerReady()),
+                msgs,
+                readStates,
+                events,
+                mustSync);
+        msgs = new ArrayList<>();
+        readStates = new ArrayList<>();
+        events = new ArrayList<>();
+        outstanding = rd;
+        return rd;
+    }
+
+    /** Reports that the host persisted, sent and applied everything in {@code rd}. */
+    public void advance(Ready rd) {
+        if (rd != outstanding) {
+            throw new IllegalStateException("advance() with a Ready that is not the outstanding one");
+        }
+        outstanding = null;
+        if (rd.softState() != null) {
+            prevSoftState = rd.softState();
+        }
+        if (rd.hardState() != null) {
+            prevHardState = rd.hardState();
+        }
+        if (rd.snapshot() != null) {
+            log.stableSnapTo(rd.snapshot().index());
+            log.appliedSnapshot(rd.snapshot().index());
+        }
+        if (!rd.entries().isEmpty()) {
+            Entry last = rd.entries().get(rd.entries().size() - 1);
+            log.stableTo(last.index(), last.term());
+            if (role == Role.LEADER) {
+                // Our own write is durable now: count ourselves (thesis §10.2.1).
+                Progress self = progress.get(id);
+                if (self.maybeUpdate(log.stableLastIndex()) && maybeCommit()) {
+                    pendingBroadcast = true;
+                }
+            }
+        }
+        if (!rd.committedEntries().isEmpty()) {
+            log.appliedTo(rd.committedEntries().get(rd.committedEntries().size() - 1).index());
+        }
+    }
+
+    // ---------------------------------------------------------------- observation
+
+    public int id() {
+        return id;
+    }
+
+    public long term() {
+        return term;
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    /** The leader this node knows of, or 0. */
+    public int leader() {
+        return lead;
+    }
+
+    public RaftConfig config() {
+        return config;
+    }
+
+    /** Read-only access to the log (for status, invariant checks and tests). */
+    public RaftLog log() {
+        return log;
+    }
+
+    public HardState hardState() {
+        return new HardState(term, vote, log.committed());
+    }
+
+    public SoftState softState() {
+        return new SoftState(lead, role);
+    }
+
+    /** A snapshot of this node's state for status pages and tests. */
+    public Status status() {
+        Map<Integer, PeerStatus> peers = new TreeMap<>();
+        if (role == Role.LEADER) {
+            progress.forEach((peer, pr) -> peers.put(peer, new PeerStatus(pr.match, pr.next, pr.state,
+                    pr.recentActive, pr.inflights.count())));
+        }
+        return new Status(id, term, vote, role, lead, log.committed(), log.applied(), log.firstIndex(),
+                log.lastIndex(), log.lastTerm(), leadTransferee, Collections.unmodifiableMap(peers));
+    }
+
+    // ---------------------------------------------------------------- roles
+
+    private enum Campaign { PRE_VOTE, ELECTION, TRANSFER }
+
+    private void tickElection() {
+        electionElapsed++;
+        if (electionElapsed >= randomizedElectionTimeout) {
+            electionElapsed = 0;
+            campaign(config.preVote() ? Campaign.PRE_VOTE : Campaign.ELECTION);
+        }
+    }
+
+    private void tickHeartbeat() {
+        heartbeatElapsed++;
+        electionElapsed++;
+        leaderTicks++;
+        retryStalledSnapshots();
+        if (electionElapsed >= config.electionTicksMin()) {
+            electionElapsed = 0;
+            if (config.checkQuorum() && !checkQuorumActive()) {
+                becomeFollower(term, 0, "check-quorum: no contact with a majority for an election timeout");
+                return;
+            }
+            if (leadTransferee != 0) {
+                events.add(new CoreEvent.LeadershipTransfer(leadTransferee, "aborted: timed out"));
+                leadTransferee = 0;
+            }
+        }
+        if (heartbeatElapsed >= config.heartbeatTicks()) {
+            heartbeatElapsed = 0;
+            bcastHeartbeat();
+        }
+    }
+
+    /**
+     * A snapshot can be lost on the way without the transport noticing; after an election timeout without
+     * an answer, go back to probing so the next heartbeat answer sends it again.
+     */
+    private void retryStalledSnapshots() {
+        for (Progress pr : progress.values()) {
+            if (pr.state == ReplicationState.SNAPSHOT && ++pr.snapshotTicks > config.electionTicksMax()) {
+                pr.becomeProbe();
+            }
+        }
+    }
+
+    /** Counts followers heard from since the last check, then starts a new window. */
+    private boolean checkQuorumActive() {
+        int active = 0;
+        for (Map.Entry<Integer, Progress> e : progress.entrySet()) {
+            if (e.getKey() == id || e.getValue().recentActive) {
+                active++;
+            }
+            e.getValue().recentActive = false;
+        }
+        return active >= config.quorum();
+    }
+
+    private void campaign(Campaign kind) {
+        long voteTerm;
+        if (kind == Campaign.PRE_VOTE) {
+            becomePreCandidate();
+            voteTerm = term + 1;
+        } else {
+            becomeCandidate();
+            voteTerm = term;
+        }
+        boolean pre = kind == Campaign.PRE_VOTE;
+        events.add(new CoreEvent.ElectionStarted(voteTerm, pre, kind == Campaign.TRANSFER));
+        if (poll(id, true) == VoteResult.WON) {
+            // Single-node cluster: we are the quorum.
+            if (pre) {
+                campaign(Campaign.ELECTION);
+            } else {
+                becomeLeader();
+            }
+            return;
+        }
+        for (int peer : voters) {
+            if (peer != id) {
+                send(new VoteRequest(id, peer, voteTerm, log.lastIndex(), log.lastTerm(), pre,
+                        kind == Campaign.TRANSFER));
+            }
+        }
+    }
+
+    private enum VoteResult { PENDING, WON, LOST }
+
+    private VoteResult poll(int from, boolean granted) {
+        votes.putIfAbsent(from, granted);
+        int yes = 0;
+        int no = 0;
+        for (boolean v : votes.values()) {
+            if (v) {
+                yes++;
+            } else {
+                no++;
+            }
+        }
+        if (yes >= config.quorum()) {
+            return VoteResult.WON;
+        }
+        if (no >= config.quorum()) {
+            return VoteResult.LOST;
+        }
+        return VoteResult.PENDING;
+    }
+
+    private void reset(long newTerm) {
+        if (newTerm != term) {
+            term = newTerm;
+            vote = 0;
+        }
+        lead = 0;
+        electionElapsed = 0;
+        heartbeatElapsed = 0;
+        randomizedElectionTimeout = random.nextInt(config.electionTicksMin(), config.electionTicksMax() + 1);
+        if (leadTransferee != 0) {
+            events.add(new CoreEvent.LeadershipTransfer(leadTransferee, "aborted: term " + newTerm + " began"));
+            leadTransferee = 0;
+        }
+        votes.clear();
+        progress.clear();
+        readIndexQueue.clear();
+        readsAwaitingTermCommit.clear();
+        pendingBroadcast = false;
+        leaderTicks = 0;
+        roundSentAt.clear();
+    }
+
+    private void becomeFollower(long newTerm, int leader, String reason) {
+        Role from = role;
+        long oldTerm = term;
+        int oldLead = lead;
+        reset(newTerm);
+        lead = leader;
+        role = Role.FOLLOWER;
+        if (from != role || oldTerm != term || oldLead != lead || "start".equals(reason)) {
+            events.add(new CoreEvent.StateChange(from, role, term, lead, reason));
+        }
+    }
+
+    private void becomePreCandidate() {
+        Role from = role;
+        // A pre-candidate keeps its term and vote: nothing is persisted until the PreVote round is won.
+        votes.clear();
+        lead = 0;
+        role = Role.PRE_CANDIDATE;
+        randomizedElectionTimeout = random.nextInt(config.electionTicksMin(), config.electionTicksMax() + 1);
+        events.add(new CoreEvent.StateChange(from, role, term, 0, "election timeout: asking for pre-votes"));
+    }
+
+    private void becomeCandidate() {
+        Role from = role;
+        reset(term + 1);
+        vote = id;
+        role = Role.CANDIDATE;
+        events.add(new CoreEvent.StateChange(from, role, term, 0, "starting election"));
+    }
+
+    private void becomeLeader() {
+        Role from = role;
+        int granted = (int) votes.values().stream().filter(v -> v).count();
+        reset(term);
+        lead = id;
+        role = Role.LEADER;
+        long last = log.lastIndex();
+        for (int peer : voters) {
+            Progress pr = new Progress(last + 1, config.maxInflightMessages());
+            if (peer == id) {
+                pr.match = log.stableLastIndex();
+                pr.becomeReplicate();
+            }
+            pr.recentActive = true;
+            progress.put(peer, pr);
+        }
+        events.add(new CoreEvent.StateChange(from, role, term, id, "won election with " + granted + " votes"));
+        events.add(new CoreEvent.LeaderElected(id, term, granted));
+        // The no-op entry: committing it commits all earlier entries and unlocks ReadIndex (§5.4.2, §6.4).
+        log.append(List.of(Entry.noop(last + 1, term)));
+        bcastAppend();
+    }
+
+    // ---------------------------------------------------------------- message handling
+
+    private void handleVoteRequest(VoteRequest m) {
+        boolean canVote = vote == m.from()
+                || (vote == 0 && lead == 0)
+                || (m.preVote() && m.term() > term);
+        if (canVote && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm())) {
+            // A granted answer carries the candidate's term: for a PreVote that is the prospective term.
+            send(new VoteResponse(id, m.from(), m.term(), true, m.preVote()));
+            if (!m.preVote()) {
+                electionElapsed = 0;
+                vote = m.from();
+            }
+            events.add(new CoreEvent.VoteGranted(m.from(), m.term(), m.preVote()));
+        } else {
+            send(new VoteResponse(id, m.from(), term, false, m.preVote()));
+        }
+    }
+
+    private void stepLeader(Message m) {
+        if (m instanceof AppendResponse r) {
+            handleAppendResponse(r);
+        } else if (m instanceof HeartbeatResponse r) {
+            handleHeartbeatResponse(r);
+        } else if (m instanceof ReadIndexRequest r) {
+            leaderReadIndex(r.from(), r.context());
+        }
+        // Anything else (late VoteResponses of our own election) needs nothing from a leader.
+    }
+
+    private void stepCandidate(Message m) {
+        if (m instanceof AppendRequest || m instanceof Heartbeat || m instanceof SnapshotRequest) {
+            // Someone won this term: follow it (Raft §5.2).
+            becomeFollower(term, m.from(), "leader " + m.from() + " elected for term " + term);
+            stepFollower(m);
+        } else if (m instanceof VoteResponse r) {
+            if (r.preVote() != (role == Role.PRE_CANDIDATE)) {
+                return; // an answer to an earlier round of the other kind
+            }
+            VoteResult result = poll(r.from(), r.granted());
+            if (result == VoteResult.WON) {
+                if (role == Role.PRE_CANDIDATE) {
+                    campaign(Campaign.ELECTION);
+                } else {
+                    becomeLeader();
+                }
+            } else if (result == VoteResult.LOST) {
+                becomeFollower(term, 0, (role == Role.PRE_CANDIDATE ? "pre-vote" : "election")
+                        + " lost: a majority rejected");
+            }
+        }
+    }
+
+    private void stepFollower(Message m) {
+        if (m instanceof AppendRequest r) {
+            electionElapsed = 0;
+            setLeader(r.from());
+            handleAppend(r);
+        } else if (m instanceof Heartbeat r) {
+            electionElapsed = 0;
+            setLeader(r.from());
+            handleHeartbeat(r);
+        } else if (m instanceof SnapshotRequest r) {
+            electionElapsed = 0;
+            setLeader(r.from());
+            handleSnapshot(r);
+        } else if (m instanceof TimeoutNow) {
+            campaign(Campaign.TRANSFER);
+        } else if (m instanceof ReadIndexResponse r) {
+            readStates.add(new ReadState(r.context(), r.index()));
+        }
+    }
+
+    private void setLeader(int leader) {
+        if (lead != leader) {
+            lead = leader;
+            events.add(new CoreEvent.StateChange(role, role, term, leader, "following leader " + leader));
+        }
+    }
+
+    private void handleAppend(AppendRequest m) {
+        if (m.prevLogIndex() < log.committed()) {
+            // Everything up to our commit index already matches; tell the leader where we are.
+            send(AppendResponse.accepted(id, m.from(), term, log.committed()));
+            return;
+        }
+        long lastNew = log.maybeAppend(m.prevLogIndex(), m.prevLogTerm(), m.leaderCommit(), m.entries());
+        if (lastNew >= 0) {
+            send(AppendResponse.accepted(id, m.from(), term, lastNew));
+        } else {
+            long[] hint = log.findConflictByTerm(Math.min(m.prevLogIndex(), log.lastIndex()), m.prevLogTerm());
+            send(new AppendResponse(id, m.from(), term, true, m.prevLogIndex(), hint[0], hint[1]));
+        }
+    }
+
+    private void handleHeartbeat(Heartbeat m) {
+        log.commitTo(m.commit());
+        send(new HeartbeatResponse(id, m.from(), term, m.context()));
+    }
+
+    private void handleSnapshot(SnapshotRequest m) {
+        Snapshot s = m.snapshot();
+        if (restore(s)) {
+            send(AppendResponse.accepted(id, m.from(), term, log.lastIndex()));
+        } else {
+            send(AppendResponse.accepted(id, m.from(), term, log.committed()));
+        }
+    }
+
+    private boolean restore(Snapshot s) {
+        if (s.index() <= log.committed()) {
+            return false;
+        }
+        if (log.matchTerm(s.index(), s.term())) {
+            // We already have the entries: just fast-forward the commit index.
+            log.commitTo(s.index());
+            return false;
+        }
+        log.restore(s);
+        return true;
+    }
+
+    private void handleAppendResponse(AppendResponse m) {
+        Progress pr = progress.get(m.from());
+        pr.recentActive = true;
+        if (m.rejected()) {
+            long nextProbe = m.hintIndex();
+            if (m.hintTerm() > 0) {
+                nextProbe = log.findConflictByTerm(m.hintIndex(), m.hintTerm())[0];
+            }
+            if (pr.maybeDecrTo(m.index(), nextProbe)) {
+                if (pr.state == ReplicationState.REPLICATE) {
+                    pr.becomeProbe();
+                }
+                sendAppend(m.from(), true);
+            }
+            return;
+        }
+        boolean wasPaused = pr.isPaused();
+        if (!pr.maybeUpdate(m.index())) {
+            return;
+        }
+        switch (pr.state) {
+            case PROBE -> pr.becomeReplicate();
+            case SNAPSHOT -> {
+                if (pr.match >= pr.pendingSnapshot) {
+                    pr.becomeProbe();
+                    pr.becomeReplicate();
+                }
+            }
+            case REPLICATE -> pr.inflights.freeLE(m.index());
+            default -> throw new IllegalStateException(pr.state.name());
+        }
+        if (maybeCommit()) {
+            // Followers learn the new commit index in the next round; coalesced per Ready.
+            pendingBroadcast = true;
+        } else if (wasPaused && !pendingBroadcast) {
+            sendAppend(m.from(), true);
+        }
+        // Pipeline: keep sending while the in-flight window has room and there is something to send.
+        while (sendAppend(m.from(), false)) {
+            // keep going
+        }
+        if (m.from() == leadTransferee && pr.match == log.lastIndex()) {
+            send(new TimeoutNow(id, m.from(), term));
+        }
+    }
+
+    private void handleHeartbeatResponse(HeartbeatResponse m) {
+        Progress pr = progress.get(m.from());
+        pr.recentActive = true;
+        pr.probeSent = false;
+        if (pr.state == ReplicationState.REPLICATE && pr.inflights.full()) {
+            pr.inflights.freeFirstOne();
+        }
+        if (pr.match < log.lastIndex()) {
+            sendAppend(m.from(), true);
+        }
+        if (m.context() > pr.ackedRound) {
+            pr.ackedRound = m.context();
+            readIndexQueue.ack(m.from(), m.context());
+            releaseConfirmedReads();
+        }
+    }
+
+    private void leaderReadIndex(int from, long context) {
+        if (!committedInTerm()) {
+            // Thesis §6.4: the leader's commit index is only known to be current once it committed an
+            // entry of its own term (the no-op). Hold the read until then.
+            readsAwaitingTermCommit.add(new long[] {from, context});
+            return;
+        }
+        long index = log.committed();
+        if (voters.length == 1) {
+            answerRead(from, context, index);
+            return;
+        }
+        // Registered before the round is sent: only answers to this round or later confirm it.
+        readIndexQueue.add(id, from, context, index, heartbeatRound + 1);
+        bcastHeartbeat();
+    }
+
+    private void releaseConfirmedReads() {
+        ReadIndexQueue.Pending p;
+        while ((p = readIndexQueue.pollConfirmed(config.quorum())) != null) {
+            answerRead(p.from(), p.context(), p.index());
+        }
+    }
+
+    private void answerRead(int from, long context, long index) {
+        if (from == id) {
+            readStates.add(new ReadState(context, index));
+        } else {
+            send(new ReadIndexResponse(id, from, term, context, index));
+        }
+    }
+
+    /** The tick a heartbeat round was sent at, or -1 if it is too old to remember. */
+    private long sentTickOf(long round) {
+        for (java.util.Iterator<long[]> it = roundSentAt.descendingIterator(); it.hasNext();) {
+            long[] r = it.next();
+            if (r[0] == round) {
+                return r[1];
+            }
+            if (r[0] < round) {
+                break;
+            }
+        }
+        return -1;
+    }
+
+    private boolean committedInTerm() {
+        return log.term(log.committed()) == term;
+    }
+
+    // ---------------------------------------------------------------- replication
+
+    private void checkCanPropose() {
+        if (role != Role.LEADER) {
+            throw new NotLeaderException(id, lead, "role is " + role.displayName());
+        }
+        if (leadTransferee != 0) {
+            throw new NotLeaderException(id, leadTransferee, "leadership transfer to " + leadTransferee
+                    + " in progress");
+        }
+    }
+
+    /** Sends new entries once per Ready rather than once per proposal, so proposals batch naturally. */
+    private void flushBroadcast() {
+        if (pendingBroadcast) {
+            pendingBroadcast = false;
+            if (role == Role.LEADER) {
+                bcastAppend();
+            }
+        }
+    }
+
+    private boolean maybeCommit() {
+        long[] matches = new long[voters.length];
+        for (int i = 0; i < voters.length; i++) {
+            matches[i] = progress.get(voters[i]).match;
+        }
+        Arrays.sort(matches);
+        long quorumIndex = matches[voters.length - config.quorum()];
+        boolean firstInTerm = !committedInTerm();
+        if (!log.maybeCommit(quorumIndex, term)) {
+            return false;
+        }
+        if (firstInTerm && committedInTerm() && !readsAwaitingTermCommit.isEmpty()) {
+            List<long[]> held = new ArrayList<>(readsAwaitingTermCommit);
+            readsAwaitingTermCommit.clear();
+            for (long[] r : held) {
+                leaderReadIndex((int) r[0], r[1]);
+            }
+        }
+        return true;
+    }
+
+    private void bcastAppend() {
+        for (int peer : voters) {
+            if (peer != id) {
+                sendAppend(peer, true);
+            }
+        }
+    }
+
+    /**
+     * Sends a heartbeat round. Every round has a number, echoed by followers: it confirms pending ReadIndex
+     * requests and dates the leader lease.
+     */
+    private void bcastHeartbeat() {
+        long context = ++heartbeatRound;
+        roundSentAt.addLast(new long[] {context, leaderTicks});
+        int keep = 2 * config.electionTicksMax() / config.heartbeatTicks() + 16;
+        while (roundSentAt.size() > keep) {
+            roundSentAt.removeFirst();
+        }
+        for (int peer : voters) {
+            if (peer != id) {
+                Progress pr = progress.get(peer);
+                // Never tell a follower to commit past what it is known to hold.
+                long commit = Math.min(pr.match, log.committed());
+                send(new Heartbeat(id, peer, term, commit, context));
+            }
+        }
+    }
+
+    /**
+     * Sends the follower what it needs next: entries from {@code next}, or the snapshot if they were
+     * compacted. Returns whether a message was sent.
+     */
+    private boolean sendAppend(int to, boolean sendIfEmpty) {
+        Progress pr = progress.get(to);
+        if (pr.isPaused()) {
+            return false;
+        }
+        long prevIndex = pr.next - 1;
+        long prevTerm = log.term(prevIndex);
+        if (prevTerm < 0 || pr.next < log.firstIndex()) {
+            return sendSnapshot(to, pr);
+        }
+        List<Entry> ents = log.entries(pr.next, config.maxBytesPerMessage());
+        if (ents.size() > config.maxEntriesPerMessage()) {
+            ents = new ArrayList<>(ents.subList(0, config.maxEntriesPerMessage()));
+        }
+        if (ents.isEmpty() && !sendIfEmpty) {
+            return false;
+        }
+        send(new AppendRequest(id, to, term, prevIndex, prevTerm, ents, log.committed()));
+        pr.sentEntries(ents.size(), ents.isEmpty() ? prevIndex : ents.get(ents.size() - 1).index());
+        return true;
+    }
+
+    private boolean sendSnapshot(int to, Progress pr) {
+        if (!pr.recentActive) {
+            // Don't ship a snapshot to a node that may be down; wait until it answers again.
+            return false;
+        }
+        Snapshot s = log.snapshot();
+        if (s.isEmpty()) {
+            throw new IllegalStateException("entries before " + log.firstIndex() + " compacted but no snapshot");
+        }
+        send(new SnapshotRequest(id, to, term, s));
+        pr.becomeSnapshot(s.index());
+        return true;
+    }
+
+    private void send(Message m) {
+        msgs.add(m);
+    }
+
+    @Override
+    public String toString() {
+        return "[Node " + id + "][Term " + term + "][" + role.displayName() + "]";
+    }
+}

@@ -1,0 +1,172 @@
+package io.raftline.raft.sim;
+
+import io.raftline.raft.Entry;
+import io.raftline.raft.RaftCore;
+import io.raftline.raft.Role;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Checks the Raft safety properties (Raft §5.2-§5.4, Figure 3) across a set of nodes after every step:
+ * election safety, log matching, leader completeness, state-machine safety, and that commit indexes and
+ * persisted hard state never go backwards. A violation throws {@link AssertionError} naming the property.
+ */
+public final class SafetyChecker {
+
+    private final List<SimNode> nodes;
+    private final Map<Long, Integer> leaderOfTerm = new HashMap<>();
+    /** Entry committed at each index, as first observed (index i at position i-1). */
+    private final List<Entry> committed = new ArrayList<>();
+    /**
+     * Term in which each index was first seen committed (by a node in that term). Leader completeness
+     * applies to leaders of that term and later: a stale leader of an earlier term may lack the entry.
+     */
+    private final List<Long> commitTerm = new ArrayList<>();
+    /** Hash of the state machine after applying each index. */
+    private final Map<Long, Long> appliedHash = new HashMap<>();
+    private final Map<Integer, long[]> lastCommit = new HashMap<>();
+
+    public SafetyChecker(List<SimNode> nodes) {
+        this.nodes = nodes;
+    }
+
+    /** The highest index known committed anywhere. */
+    public long maxCommitted() {
+        return committed.size();
+    }
+
+    /** Called when a node applies an entry: every node must apply the same entry at the same index. */
+    public void applied(int node, Entry e, long hashAfter) {
+        if (e.index() <= committed.size()) {
+            Entry c = committed.get((int) e.index() - 1);
+            if (!c.equals(e)) {
+                throw new AssertionError("state machine safety: node " + node + " applied " + e.describe()
+                        + " but " + c.describe() + " was committed at that index");
+            }
+        }
+        Long h = appliedHash.putIfAbsent(e.index(), hashAfter);
+        if (h != null && h != hashAfter) {
+            throw new AssertionError("state machine safety: node " + node + " has state hash " + hashAfter
+                    + " after index " + e.index() + ", another node had " + h);
+        }
+    }
+
+    /** Checks every property over the current state of all live nodes. */
+    public void check() {
+        for (SimNode n : nodes) {
+            if (!n.up()) {
+                continue;
+            }
+            RaftCore c = n.core();
+            if (c.role() == Role.LEADER) {
+                Integer prev = leaderOfTerm.putIfAbsent(c.term(), n.id());
+                if (prev != null && prev != n.id()) {
+                    throw new AssertionError("election safety: nodes " + prev + " and " + n.id()
+                            + " were both leader in term " + c.term());
+                }
+            }
+            checkCommitMonotonic(n);
+            recordCommitted(n);
+        }
+        checkLogMatching();
+        checkLeaderCompleteness();
+    }
+
+    private void checkCommitMonotonic(SimNode n) {
+        long commit = n.core().log().committed();
+        long persisted = n.disk().hardState().commit();
+        long[] last = lastCommit.get(n.id());
+        if (last != null) {
+            if (last[0] == n.incarnation() && commit < last[1]) {
+                throw new AssertionError("commit index of node " + n.id() + " went back from " + last[1] + " to "
+                        + commit);
+            }
+            if (persisted < last[2]) {
+                throw new AssertionError("persisted commit of node " + n.id() + " went back from " + last[2]
+                        + " to " + persisted);
+            }
+        }
+        lastCommit.put(n.id(), new long[] {n.incarnation(), commit, persisted});
+    }
+
+    private void recordCommitted(SimNode n) {
+        RaftCore c = n.core();
+        long commit = c.log().committed();
+        long from = Math.max(c.log().firstIndex(), 1);
+        for (long i = from; i <= commit; i++) {
+            Entry e = c.log().entries(i, 1).get(0);
+            if (i <= committed.size()) {
+                Entry known = committed.get((int) i - 1);
+                if (known == null) {
+                    committed.set((int) i - 1, e);
+                    commitTerm.set((int) i - 1, c.term());
+                } else if (!known.equals(e)) {
+                    throw new AssertionError("state machine safety: node " + n.id() + " committed "
+                            + e.describe() + " at " + i + " but " + known.describe() + " was committed before");
+                }
+            } else {
+                while (committed.size() < i - 1) {
+                    committed.add(null); // known committed only through a snapshot
+                    commitTerm.add(Long.MAX_VALUE);
+                }
+                committed.add(e);
+                commitTerm.add(c.term());
+            }
+        }
+    }
+
+    private void checkLogMatching() {
+        List<SimNode> live = nodes.stream().filter(SimNode::up).toList();
+        for (int a = 0; a < live.size(); a++) {
+            for (int b = a + 1; b < live.size(); b++) {
+                checkPair(live.get(a), live.get(b));
+            }
+        }
+    }
+
+    private static void checkPair(SimNode x, SimNode y) {
+        RaftCore cx = x.core();
+        RaftCore cy = y.core();
+        long lo = Math.max(cx.log().firstIndex(), cy.log().firstIndex());
+        long hi = Math.min(cx.log().lastIndex(), cy.log().lastIndex());
+        boolean matched = false;
+        for (long i = hi; i >= lo; i--) {
+            long tx = cx.log().term(i);
+            long ty = cy.log().term(i);
+            if (!matched && tx == ty) {
+                matched = true;
+            }
+            if (matched) {
+                Entry ex = cx.log().entries(i, 1).get(0);
+                Entry ey = cy.log().entries(i, 1).get(0);
+                if (!ex.equals(ey)) {
+                    throw new AssertionError("log matching: nodes " + x.id() + " and " + y.id()
+                            + " agree on a later entry but differ at " + i + ": " + ex.describe() + " vs "
+                            + ey.describe());
+                }
+            }
+        }
+    }
+
+    private void checkLeaderCompleteness() {
+        for (SimNode n : nodes) {
+            if (!n.up() || n.core().role() != Role.LEADER) {
+                continue;
+            }
+            RaftCore c = n.core();
+            long from = Math.max(c.log().firstIndex(), 1);
+            for (long i = from; i <= committed.size(); i++) {
+                Entry e = committed.get((int) i - 1);
+                if (e == null || c.term() < commitTerm.get((int) i - 1)) {
+                    continue;
+                }
+                if (c.log().term(i) != e.term()) {
+                    throw new AssertionError("leader completeness: leader " + n.id() + " of term " + c.term()
+                            + " lacks committed entry " + e.describe() + " (has term " + c.log().term(i) + ")");
+                }
+            }
+        }
+    }
+}
