@@ -121,7 +121,14 @@ public sealed interface KvCommand permits KvCommand.Put, KvCommand.Delete {
     record Put(String key, byte[] value, long expectedRevision, String idempotencyKey)
             implements KvCommand {
 
-        /** Validates every field and copies the value. */
+        /**
+         * Validates every field and copies the value.
+         *
+         * @param key the key
+         * @param value the value bytes, copied
+         * @param expectedRevision precondition: -1, 0 or a revision
+         * @param idempotencyKey the request's name, or {@code null}
+         */
         public Put {
             validateKey(key);
             value = validateValue(value).clone();
@@ -187,7 +194,12 @@ public sealed interface KvCommand permits KvCommand.Put, KvCommand.Delete {
      */
     record Delete(String key, String idempotencyKey) implements KvCommand {
 
-        /** Validates every field. */
+        /**
+         * Validates every field.
+         *
+         * @param key the key
+         * @param idempotencyKey the request's name, or {@code null}
+         */
         public Delete {
             validateKey(key);
             validateIdempotencyKey(idempotencyKey);

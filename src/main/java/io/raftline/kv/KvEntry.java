@@ -20,7 +20,15 @@ import java.util.Objects;
  */
 public record KvEntry(String key, byte[] value, long createRevision, long modRevision, long version) {
 
-    /** Validates every field and copies the value. */
+    /**
+     * Validates every field and copies the value.
+     *
+     * @param key the key
+     * @param value the value bytes, copied
+     * @param createRevision index of the creating put
+     * @param modRevision index of the latest put
+     * @param version number of puts since creation
+     */
     public KvEntry {
         KvCommand.validateKey(key);
         value = KvCommand.validateValue(value).clone();

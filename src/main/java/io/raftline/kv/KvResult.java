@@ -34,7 +34,11 @@ public sealed interface KvResult
      * @param revision index of the entry that wrote the key
      */
     record Written(long revision) implements KvResult {
-        /** Checks the revision. */
+        /**
+         * Checks the revision.
+         *
+         * @param revision index of the entry that produced the result
+         */
         public Written {
             requireRevision(revision);
         }
@@ -54,7 +58,12 @@ public sealed interface KvResult
      * @param revision index of the delete entry
      */
     record Deleted(int deleted, long revision) implements KvResult {
-        /** Checks both fields. */
+        /**
+         * Checks both fields.
+         *
+         * @param deleted keys removed, 0 or 1
+         * @param revision index of the entry that produced the result
+         */
         public Deleted {
             if (deleted != 0 && deleted != 1) {
                 throw new IllegalArgumentException("deleted must be 0 or 1, not " + deleted);
@@ -76,7 +85,12 @@ public sealed interface KvResult
      * @param revision       index of the put entry
      */
     record PreconditionFailed(long actualRevision, long revision) implements KvResult {
-        /** Checks both fields. */
+        /**
+         * Checks both fields.
+         *
+         * @param actualRevision the key's current modRevision, 0 if absent
+         * @param revision index of the entry that produced the result
+         */
         public PreconditionFailed {
             if (actualRevision < 0) {
                 throw new IllegalArgumentException("actualRevision must be >= 0, not " + actualRevision);
@@ -99,7 +113,12 @@ public sealed interface KvResult
      * @param revision index of the refused entry
      */
     record Rejected(String reason, long revision) implements KvResult {
-        /** Checks both fields. */
+        /**
+         * Checks both fields.
+         *
+         * @param reason why the entry was refused
+         * @param revision index of the entry that produced the result
+         */
         public Rejected {
             Objects.requireNonNull(reason, "reason");
             requireRevision(revision);
