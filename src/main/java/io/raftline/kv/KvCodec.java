@@ -1,0 +1,221 @@
+package io.raftline.kv;
+
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * The binary encoding of a {@link KvCommand} inside a Raft log entry.
+ *
+ * <p>Log entries outlive the code that wrote them, so the first byte is a format version and
+ * decoding is strict: every byte string decodes to at most one command, and a successfully
+ * decoded command re-encodes to exactly the same bytes. Anything else (truncation, unknown
+ * version or op code, over-long or non-minimal varints, malformed UTF-8, out-of-range fields,
+ * trailing bytes) is a {@link KvFormatException} naming the problem and its offset; no other
+ * exception escapes {@link #decode}, whatever the input.
+ *
+ * <p>Format version 1 (varint = unsigned LEB128, minimally encoded; text = UTF-8):
+ * <pre>
+ * Put:    01 01 varint(keyLen) key varint(idemLen+1) idem varint(expectedRevision+1)
+ *         varint(valueLen) value
+ * Delete: 01 02 varint(keyLen) key varint(idemLen+1) idem
+ * </pre>
+ * where {@code idemLen+1 = 0} encodes a {@code null} idempotency key (and no idem bytes follow),
+ * and {@code expectedRevision+1} is taken as an unsigned 64-bit number, so -1 encodes as 0.
+ */
+public final class KvCodec {
+
+    /** The format version this codec writes, and the only one it reads. */
+    public static final int FORMAT_VERSION = 1;
+
+    static final int OP_PUT = 1;
+    static final int OP_DELETE = 2;
+
+    private KvCodec() {
+    }
+
+    /**
+     * Encodes a command in the current format version.
+     *
+     * @param command the command to encode
+     * @return a new array holding the encoding
+     */
+    public static byte[] encode(KvCommand command) {
+        Objects.requireNonNull(command, "command");
+        byte[] key = command.key().getBytes(StandardCharsets.UTF_8);
+        String idemText = command.idempotencyKey();
+        byte[] idem = idemText == null ? null : idemText.getBytes(StandardCharsets.UTF_8);
+        int idemSize = idem == null ? 1 : Varint.size(idem.length + 1L) + idem.length;
+        int size = 2 + Varint.size(key.length) + key.length + idemSize;
+        byte[] value = null;
+        long revisionField = 0;
+        if (command instanceof KvCommand.Put put) {
+            value = put.sharedValue();
+            revisionField = put.expectedRevision() + 1;
+            size += Varint.size(revisionField) + Varint.size(value.length) + value.length;
+        }
+        byte[] out = new byte[size];
+        int pos = 0;
+        out[pos++] = FORMAT_VERSION;
+        out[pos++] = (byte) (command instanceof KvCommand.Put ? OP_PUT : OP_DELETE);
+        pos = Varint.write(out, pos, key.length);
+        pos = copy(key, out, pos);
+        if (idem == null) {
+            out[pos++] = 0;
+        } else {
+            pos = Varint.write(out, pos, idem.length + 1L);
+            pos = copy(idem, out, pos);
+        }
+        if (value != null) {
+            pos = Varint.write(out, pos, revisionField);
+            pos = Varint.write(out, pos, value.length);
+            pos = copy(value, out, pos);
+        }
+        assert pos == size;
+        return out;
+    }
+
+    /**
+     * Decodes a command, refusing anything that {@link #encode} would not have produced.
+     *
+     * @param bytes the encoding, as stored in a log entry
+     * @return the command
+     * @throws KvFormatException if the bytes are not a valid encoding
+     */
+    public static KvCommand decode(byte[] bytes) {
+        Objects.requireNonNull(bytes, "bytes");
+        Reader in = new Reader(bytes);
+        int version = in.readByte("format version");
+        if (version != FORMAT_VERSION) {
+            throw new KvFormatException("unknown format version " + version
+                    + " (this codec reads version " + FORMAT_VERSION + ")", 0);
+        }
+        int op = in.readByte("op code");
+        if (op != OP_PUT && op != OP_DELETE) {
+            throw new KvFormatException("unknown op code " + op, 1);
+        }
+        String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));
+        String idempotencyKey = readIdempotencyKey(in);
+        KvCommand command;
+        if (op == OP_PUT) {
+            int at = in.pos;
+            long expectedRevision = in.readVarint("expected revision") - 1;
+            if (expectedRevision < KvCommand.UNCONDITIONAL) {
+                throw new KvFormatException("expected revision out of range", at);
+            }
+            byte[] value = in.readBytes("value",
+                    in.readLength("value length", KvCommand.MAX_VALUE_BYTES));
+            command = new KvCommand.Put(key, value, expectedRevision, idempotencyKey);
+        } else {
+            command = new KvCommand.Delete(key, idempotencyKey);
+        }
+        if (in.pos != bytes.length) {
+            throw new KvFormatException(
+                    (bytes.length - in.pos) + " trailing bytes after the command", in.pos);
+        }
+        return command;
+    }
+
+    private static String readIdempotencyKey(Reader in) {
+        int at = in.pos;
+        long lengthPlusOne = in.readVarint("idempotency key length");
+        if (lengthPlusOne == 0) {
+            return null;
+        }
+        long length = lengthPlusOne - 1;
+        if (length == 0) {
+            throw new KvFormatException("idempotency key is empty", at);
+        }
+        if (length > KvCommand.MAX_IDEMPOTENCY_KEY_BYTES) {
+            throw new KvFormatException("idempotency key length " + Long.toUnsignedString(length)
+                    + " exceeds the maximum " + KvCommand.MAX_IDEMPOTENCY_KEY_BYTES, at);
+        }
+        return in.readText("idempotency key", (int) length);
+    }
+
+    private static int copy(byte[] from, byte[] to, int pos) {
+        System.arraycopy(from, 0, to, pos, from.length);
+        return pos + from.length;
+    }
+
+    /** A bounds-checked cursor: every read reports truncation as a {@link KvFormatException}. */
+    private static final class Reader {
+        private final byte[] bytes;
+        private int pos;
+
+        Reader(byte[] bytes) {
+            this.bytes = bytes;
+        }
+
+        int readByte(String what) {
+            if (pos >= bytes.length) {
+                throw truncated(what);
+            }
+            return bytes[pos++] & 0xFF;
+        }
+
+        long readVarint(String what) {
+            int start = pos;
+            long result = 0;
+            for (int i = 0; ; i++) {
+                int b = readByte(what);
+                if (i == Varint.MAX_BYTES - 1 && b > 1) {
+                    throw new KvFormatException("varint for " + what + " overflows 64 bits", start);
+                }
+                result |= (long) (b & 0x7F) << (7 * i);
+                if ((b & 0x80) == 0) {
+                    if (b == 0 && i > 0) {
+                        throw new KvFormatException(
+                                "varint for " + what + " is not minimally encoded", start);
+                    }
+                    return result;
+                }
+            }
+        }
+
+        /** Reads a varint length and checks it against {@code max} (unsigned). */
+        int readLength(String what, int max) {
+            int start = pos;
+            long length = readVarint(what);
+            if (Long.compareUnsigned(length, max) > 0) {
+                throw new KvFormatException(what + " " + Long.toUnsignedString(length)
+                        + " exceeds the maximum " + max, start);
+            }
+            return (int) length;
+        }
+
+        byte[] readBytes(String what, int length) {
+            requireRemaining(what, length);
+            byte[] out = new byte[length];
+            System.arraycopy(bytes, pos, out, 0, length);
+            pos += length;
+            return out;
+        }
+
+        String readText(String what, int length) {
+            if (length == 0) {
+                throw new KvFormatException(what + " is empty", pos);
+            }
+            requireRemaining(what, length);
+            String text;
+            try {
+                text = Utf8.decode(bytes, pos, length);
+            } catch (CharacterCodingException e) {
+                throw new KvFormatException(what + " is not valid UTF-8", pos);
+            }
+            pos += length;
+            return text;
+        }
+
+        private void requireRemaining(String what, int length) {
+            if (length > bytes.length - pos) {
+                throw new KvFormatException("truncated: " + what + " needs " + length
+                        + " bytes but only " + (bytes.length - pos) + " remain", pos);
+            }
+        }
+
+        private KvFormatException truncated(String what) {
+            return new KvFormatException("truncated: input ends before the " + what, pos);
+        }
+    }
+}

@@ -1,0 +1,217 @@
+package io.raftline.kv;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A write that a client proposes and that, once committed by Raft, every replica applies.
+ *
+ * <p>The set is closed so that {@link KvCodec} and {@link KvStateMachine} can handle every kind
+ * exhaustively. Records validate on construction, so a command that exists is always encodable
+ * and applicable; {@link #validateKey} and friends let the API edge reject bad input early with
+ * the same rules.
+ *
+ * <p>An {@code idempotencyKey} (may be {@code null}) names the client request: a retried write
+ * with the same idempotency key is applied once, see {@link KvStateMachine}.
+ */
+public sealed interface KvCommand permits KvCommand.Put, KvCommand.Delete {
+
+    /** Largest key, in UTF-8 bytes. */
+    int MAX_KEY_BYTES = 1024;
+
+    /** Largest idempotency key, in UTF-8 bytes. */
+    int MAX_IDEMPOTENCY_KEY_BYTES = 256;
+
+    /** Largest value, in bytes (1 MiB): bounds what one log entry may carry. */
+    int MAX_VALUE_BYTES = 1 << 20;
+
+    /** {@link Put#expectedRevision()} meaning "write whatever the key holds". */
+    long UNCONDITIONAL = -1;
+
+    /** {@link Put#expectedRevision()} meaning "the key must not exist". */
+    long MUST_NOT_EXIST = 0;
+
+    /**
+     * Returns the key this command writes.
+     *
+     * @return the key, never empty
+     */
+    String key();
+
+    /**
+     * Returns the client-chosen name of this request, used to apply retries once.
+     *
+     * @return the idempotency key, or {@code null} if the client gave none
+     */
+    String idempotencyKey();
+
+    /**
+     * Checks that {@code key} is a valid key: non-empty, well-formed Unicode (no unpaired
+     * surrogates) and at most {@link #MAX_KEY_BYTES} in UTF-8.
+     *
+     * @param key the key to check
+     * @return {@code key}, for chaining
+     * @throws IllegalArgumentException if it is not valid
+     * @throws NullPointerException     if it is {@code null}
+     */
+    static String validateKey(String key) {
+        return validateText("key", key, MAX_KEY_BYTES);
+    }
+
+    /**
+     * Checks that {@code idempotencyKey} is {@code null} or non-empty, well-formed Unicode and
+     * at most {@link #MAX_IDEMPOTENCY_KEY_BYTES} in UTF-8.
+     *
+     * @param idempotencyKey the idempotency key to check, may be {@code null}
+     * @return {@code idempotencyKey}, for chaining
+     * @throws IllegalArgumentException if it is not valid
+     */
+    static String validateIdempotencyKey(String idempotencyKey) {
+        return idempotencyKey == null
+                ? null
+                : validateText("idempotency key", idempotencyKey, MAX_IDEMPOTENCY_KEY_BYTES);
+    }
+
+    /**
+     * Checks that {@code value} is at most {@link #MAX_VALUE_BYTES} long.
+     *
+     * @param value the value to check
+     * @return {@code value}, for chaining
+     * @throws IllegalArgumentException if it is too long
+     * @throws NullPointerException     if it is {@code null}
+     */
+    static byte[] validateValue(byte[] value) {
+        Objects.requireNonNull(value, "value");
+        if (value.length > MAX_VALUE_BYTES) {
+            throw new IllegalArgumentException(
+                    "value is " + value.length + " bytes, more than the maximum " + MAX_VALUE_BYTES);
+        }
+        return value;
+    }
+
+    private static String validateText(String what, String text, int maxBytes) {
+        Objects.requireNonNull(text, what);
+        if (text.isEmpty()) {
+            throw new IllegalArgumentException(what + " must not be empty");
+        }
+        int bytes = Utf8.encodedLength(text);
+        if (bytes < 0) {
+            throw new IllegalArgumentException(what + " contains an unpaired surrogate");
+        }
+        if (bytes > maxBytes) {
+            throw new IllegalArgumentException(
+                    what + " is " + bytes + " bytes in UTF-8, more than the maximum " + maxBytes);
+        }
+        return text;
+    }
+
+    /**
+     * Writes {@code value} under {@code key}, optionally as a compare-and-set.
+     *
+     * <p>{@code expectedRevision} is {@link #UNCONDITIONAL} ({@code -1}) for a plain write,
+     * {@link #MUST_NOT_EXIST} ({@code 0}) to create only, or {@code R > 0} to write only if the
+     * key's current {@link KvEntry#modRevision()} is {@code R}. The value is copied in and out,
+     * so a command never changes after it is built.
+     *
+     * @param key              the key to write
+     * @param value            the bytes to store
+     * @param expectedRevision precondition, as above
+     * @param idempotencyKey   the request's name, or {@code null}
+     */
+    record Put(String key, byte[] value, long expectedRevision, String idempotencyKey)
+            implements KvCommand {
+
+        /**
+         * Validates every field and copies the value.
+         *
+         * @param key the key
+         * @param value the value bytes, copied
+         * @param expectedRevision precondition: -1, 0 or a revision
+         * @param idempotencyKey the request's name, or {@code null}
+         */
+        public Put {
+            validateKey(key);
+            value = validateValue(value).clone();
+            if (expectedRevision < UNCONDITIONAL) {
+                throw new IllegalArgumentException(
+                        "expectedRevision must be -1, 0 or a positive revision, not " + expectedRevision);
+            }
+            validateIdempotencyKey(idempotencyKey);
+        }
+
+        /**
+         * Creates an unconditional write without an idempotency key.
+         *
+         * @param key   the key to write
+         * @param value the bytes to store
+         */
+        public Put(String key, byte[] value) {
+            this(key, value, UNCONDITIONAL, null);
+        }
+
+        /**
+         * Returns a copy of the value.
+         *
+         * @return the value bytes
+         */
+        @Override
+        public byte[] value() {
+            return value.clone();
+        }
+
+        /** The value without a copy, for this package, which never mutates it. */
+        byte[] sharedValue() {
+            return value;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Put p
+                    && key.equals(p.key)
+                    && Arrays.equals(value, p.value)
+                    && expectedRevision == p.expectedRevision
+                    && Objects.equals(idempotencyKey, p.idempotencyKey);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(key, Arrays.hashCode(value), expectedRevision, idempotencyKey);
+        }
+
+        @Override
+        public String toString() {
+            return "Put[key=" + key + ", value=" + Bytes.preview(value)
+                    + ", expectedRevision=" + expectedRevision
+                    + ", idempotencyKey=" + idempotencyKey + "]";
+        }
+    }
+
+    /**
+     * Removes {@code key}; deleting a missing key is not an error (it deletes nothing).
+     *
+     * @param key            the key to delete
+     * @param idempotencyKey the request's name, or {@code null}
+     */
+    record Delete(String key, String idempotencyKey) implements KvCommand {
+
+        /**
+         * Validates every field.
+         *
+         * @param key the key
+         * @param idempotencyKey the request's name, or {@code null}
+         */
+        public Delete {
+            validateKey(key);
+            validateIdempotencyKey(idempotencyKey);
+        }
+
+        /**
+         * Creates a delete without an idempotency key.
+         *
+         * @param key the key to delete
+         */
+        public Delete(String key) {
+            this(key, null);
+        }
+    }
+}

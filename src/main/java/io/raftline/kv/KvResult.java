@@ -1,0 +1,139 @@
+package io.raftline.kv;
+
+import java.util.Objects;
+
+/**
+ * The outcome of applying one log entry, identical on every replica.
+ *
+ * <p>Results are data, not exceptions, because a failed precondition or an undecodable entry is
+ * still a committed entry: every replica must reach the same verdict and move on in lockstep.
+ * {@link #revision()} is the log index of the entry that produced the result (for a retried
+ * idempotent request, the index of the original application). {@link #wire()} is the reply
+ * text that Redis-style front ends send.
+ */
+public sealed interface KvResult
+        permits KvResult.Written, KvResult.Deleted, KvResult.PreconditionFailed, KvResult.Rejected {
+
+    /**
+     * Returns the log index of the entry that produced this result.
+     *
+     * @return a revision, at least 1
+     */
+    long revision();
+
+    /**
+     * Returns the Redis-like reply text for this result.
+     *
+     * @return the reply text
+     */
+    String wire();
+
+    /**
+     * A put was applied; the key's {@code modRevision} is now {@code revision}.
+     *
+     * @param revision index of the entry that wrote the key
+     */
+    record Written(long revision) implements KvResult {
+        /**
+         * Checks the revision.
+         *
+         * @param revision index of the entry that produced the result
+         */
+        public Written {
+            requireRevision(revision);
+        }
+
+        /** {@inheritDoc} Always {@code "OK"}. */
+        @Override
+        public String wire() {
+            return "OK";
+        }
+    }
+
+    /**
+     * A delete was applied; {@code deleted} is 1 if the key existed, 0 if it did not (in which
+     * case nothing changed).
+     *
+     * @param deleted  number of keys removed, 0 or 1
+     * @param revision index of the delete entry
+     */
+    record Deleted(int deleted, long revision) implements KvResult {
+        /**
+         * Checks both fields.
+         *
+         * @param deleted keys removed, 0 or 1
+         * @param revision index of the entry that produced the result
+         */
+        public Deleted {
+            if (deleted != 0 && deleted != 1) {
+                throw new IllegalArgumentException("deleted must be 0 or 1, not " + deleted);
+            }
+            requireRevision(revision);
+        }
+
+        /** {@inheritDoc} {@code "1"} or {@code "0"}. */
+        @Override
+        public String wire() {
+            return Integer.toString(deleted);
+        }
+    }
+
+    /**
+     * A compare-and-set put found the key in another state and changed nothing.
+     *
+     * @param actualRevision the key's current {@code modRevision}, or 0 if it is absent
+     * @param revision       index of the put entry
+     */
+    record PreconditionFailed(long actualRevision, long revision) implements KvResult {
+        /**
+         * Checks both fields.
+         *
+         * @param actualRevision the key's current modRevision, 0 if absent
+         * @param revision index of the entry that produced the result
+         */
+        public PreconditionFailed {
+            if (actualRevision < 0) {
+                throw new IllegalArgumentException("actualRevision must be >= 0, not " + actualRevision);
+            }
+            requireRevision(revision);
+        }
+
+        /** {@inheritDoc} Always {@code "PRECONDITION"}. */
+        @Override
+        public String wire() {
+            return "PRECONDITION";
+        }
+    }
+
+    /**
+     * The entry's bytes were not a valid command; it was skipped and changed nothing but the
+     * applied index. The reason is derived from the bytes alone, so it is the same everywhere.
+     *
+     * @param reason   why the entry was refused
+     * @param revision index of the refused entry
+     */
+    record Rejected(String reason, long revision) implements KvResult {
+        /**
+         * Checks both fields.
+         *
+         * @param reason why the entry was refused
+         * @param revision index of the entry that produced the result
+         */
+        public Rejected {
+            Objects.requireNonNull(reason, "reason");
+            requireRevision(revision);
+        }
+
+        /** {@inheritDoc} {@code "ERR "} followed by the reason. */
+        @Override
+        public String wire() {
+            return "ERR " + reason;
+        }
+    }
+
+    private static void requireRevision(long revision) {
+        if (revision < 1) {
+            throw new IllegalArgumentException("revision must be >= 1, not " + revision);
+        }
+    }
+}

@@ -1,0 +1,244 @@
+package io.raftline.kv;
+
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Objects;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedOutputStream;
+
+/**
+ * An immutable point-in-time view of a {@link KvStateMachine}, and the snapshot file format.
+ *
+ * <p>Raft compacts its log by snapshotting the state machine. {@link KvStateMachine#capture()}
+ * is O(1) because the state lives in persistent (path-copying) trees: the snapshot keeps the
+ * current roots while the owner thread goes on applying into new ones. So the owner captures,
+ * hands the snapshot to another thread, and that thread runs {@link #writeTo} without any lock.
+ *
+ * <h2>Format version 1</h2>
+ * All integers are big-endian and fixed-width; text is UTF-8.
+ * <pre>
+ * magic          4 bytes  "RLKV"
+ * version        u8       1
+ * lastApplied    i64      index of the last applied entry (0 for an empty machine)
+ * idemCapacity   i32      idempotency table capacity (part of the replicated state)
+ * entryCount     i32      number of keys, then that many entries in code point order of key:
+ *   keyLen       i32      1..1024
+ *   key          keyLen bytes
+ *   createRev    i64
+ *   modRev       i64      createRev &lt;= modRev &lt;= lastApplied
+ *   version      i64      1..(modRev - createRev + 1)
+ *   valueLen     i32      0..1048576
+ *   value        valueLen bytes
+ * idemCount      i32      0..idemCapacity, then that many records, oldest first:
+ *   idemKeyLen   i32      1..256
+ *   idemKey      idemKeyLen bytes, unique
+ *   resultType   u8       1 = Written, 2 = Deleted, 3 = PreconditionFailed
+ *   [deleted]    u8       Deleted only: 0 or 1
+ *   [actualRev]  i64      PreconditionFailed only: 0..revision-1
+ *   revision     i64      strictly increasing, 1..lastApplied
+ * crc32c         u32      CRC-32C of every byte above
+ * </pre>
+ * The reader ({@link #readFrom(InputStream)}) checks every field, the order of keys, the
+ * checksum and that nothing follows it, and reports any corruption as a
+ * {@link KvFormatException} with the offset where it was detected.
+ *
+ * <p>{@link #stateHash()} is the SHA-256 of the same bytes without the checksum, so equal
+ * states have equal hashes and a snapshot round trip preserves the hash.
+ */
+public final class KvSnapshot {
+
+    static final byte[] MAGIC = "RLKV".getBytes(StandardCharsets.US_ASCII);
+    static final int FORMAT_VERSION = 1;
+    static final int RESULT_WRITTEN = 1;
+    static final int RESULT_DELETED = 2;
+    static final int RESULT_PRECONDITION_FAILED = 3;
+
+    private final long lastApplied;
+    private final PersistentSortedMap<String, KvEntry> entries;
+    private final IdempotencyTable idempotency;
+
+    KvSnapshot(long lastApplied, PersistentSortedMap<String, KvEntry> entries, IdempotencyTable idempotency) {
+        this.lastApplied = lastApplied;
+        this.entries = entries;
+        this.idempotency = idempotency;
+    }
+
+    /**
+     * Reads and fully validates a snapshot, consuming {@code in} to its end. The stream is not
+     * closed.
+     *
+     * @param in the snapshot bytes, exactly as {@link #writeTo} wrote them
+     * @return the snapshot
+     * @throws KvFormatException if the bytes are corrupt, truncated, followed by more bytes or
+     *                           of an unknown format version
+     * @throws IOException       if reading the stream fails
+     */
+    public static KvSnapshot readFrom(InputStream in) throws IOException {
+        return new SnapshotReader(in).read();
+    }
+
+    /**
+     * Reads and fully validates a snapshot held in memory.
+     *
+     * @param snapshot the snapshot bytes
+     * @return the snapshot
+     * @throws KvFormatException if the bytes are not a valid snapshot
+     */
+    public static KvSnapshot readFrom(byte[] snapshot) {
+        try {
+            return readFrom(new ByteArrayInputStream(snapshot));
+        } catch (IOException e) {
+            throw new UncheckedIOException("unexpected I/O error reading from memory", e);
+        }
+    }
+
+    /**
+     * Returns the index of the last entry applied before the capture.
+     *
+     * @return the applied index
+     */
+    public long lastApplied() {
+        return lastApplied;
+    }
+
+    /**
+     * Returns the number of keys in the snapshot.
+     *
+     * @return the key count
+     */
+    public int size() {
+        return entries.size();
+    }
+
+    /**
+     * Writes the snapshot in the format described above. Safe to call from any thread, any
+     * number of times; the stream is flushed but not closed.
+     *
+     * @param out where to write
+     * @throws IOException if writing fails
+     */
+    public void writeTo(OutputStream out) throws IOException {
+        Objects.requireNonNull(out, "out");
+        CRC32C crc = new CRC32C();
+        DataOutputStream body = new DataOutputStream(
+                new BufferedOutputStream(new CheckedOutputStream(out, crc), 1 << 16));
+        writeBody(body);
+        body.flush();
+        DataOutputStream trailer = new DataOutputStream(out);
+        trailer.writeInt((int) crc.getValue());
+        trailer.flush();
+    }
+
+    /**
+     * Returns the snapshot as a byte array, for small states and tests.
+     *
+     * @return the serialized snapshot
+     */
+    public byte[] toByteArray() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            writeTo(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("unexpected I/O error writing to memory", e);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * Returns a SHA-256 digest of the state: the applied index, every entry in key order and the
+     * idempotency table in FIFO order. Equal states give equal hashes on every replica.
+     *
+     * @return 32 bytes
+     */
+    public byte[] stateHash() {
+        MessageDigest sha256;
+        try {
+            sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform must provide SHA-256", e);
+        }
+        DataOutputStream body = new DataOutputStream(new BufferedOutputStream(
+                new DigestOutputStream(OutputStream.nullOutputStream(), sha256), 1 << 16));
+        try {
+            writeBody(body);
+            body.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("unexpected I/O error hashing in memory", e);
+        }
+        return sha256.digest();
+    }
+
+    /**
+     * Returns {@link #stateHash()} as lower-case hex, for logs and comparisons.
+     *
+     * @return 64 hex digits
+     */
+    public String stateHashHex() {
+        return Bytes.hex(stateHash());
+    }
+
+    PersistentSortedMap<String, KvEntry> entries() {
+        return entries;
+    }
+
+    IdempotencyTable idempotency() {
+        return idempotency;
+    }
+
+    private void writeBody(DataOutputStream out) throws IOException {
+        out.write(MAGIC);
+        out.writeByte(FORMAT_VERSION);
+        out.writeLong(lastApplied);
+        out.writeInt(idempotency.capacity());
+        out.writeInt(entries.size());
+        for (Map.Entry<String, KvEntry> e : entries) {
+            KvEntry entry = e.getValue();
+            writeText(out, entry.key());
+            out.writeLong(entry.createRevision());
+            out.writeLong(entry.modRevision());
+            out.writeLong(entry.version());
+            byte[] value = entry.sharedValue();
+            out.writeInt(value.length);
+            out.write(value);
+        }
+        out.writeInt(idempotency.size());
+        for (Iterator<Map.Entry<String, KvResult>> it = idempotency.fifo(); it.hasNext(); ) {
+            Map.Entry<String, KvResult> record = it.next();
+            writeText(out, record.getKey());
+            writeResult(out, record.getValue());
+        }
+    }
+
+    private static void writeText(DataOutputStream out, String text) throws IOException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(bytes.length);
+        out.write(bytes);
+    }
+
+    private static void writeResult(DataOutputStream out, KvResult result) throws IOException {
+        if (result instanceof KvResult.Written) {
+            out.writeByte(RESULT_WRITTEN);
+        } else if (result instanceof KvResult.Deleted d) {
+            out.writeByte(RESULT_DELETED);
+            out.writeByte(d.deleted());
+        } else if (result instanceof KvResult.PreconditionFailed p) {
+            out.writeByte(RESULT_PRECONDITION_FAILED);
+            out.writeLong(p.actualRevision());
+        } else {
+            throw new IllegalStateException("the idempotency table never records " + result);
+        }
+        out.writeLong(result.revision());
+    }
+}

@@ -1,0 +1,288 @@
+package io.raftline.kv;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The key-value store that a Raft node builds by applying committed log entries in order.
+ *
+ * <p>It is event-sourced and deterministic: its state is a pure function of the sequence of
+ * {@code (index, bytes)} applied since the last snapshot, so every replica that applies the same
+ * committed log holds byte-identical state, returns identical {@link KvResult}s and has the same
+ * {@link #stateHash()}. Revisions are the Raft log indexes of the entries that wrote them.
+ *
+ * <p>Semantics of each entry:
+ * <ul>
+ *   <li>{@link KvCommand.Put}: writes unless its compare-and-set precondition fails
+ *       ({@link KvResult.Written} or {@link KvResult.PreconditionFailed}).</li>
+ *   <li>{@link KvCommand.Delete}: removes the key; a missing key yields
+ *       {@code Deleted(0, index)} and changes nothing.</li>
+ *   <li>Bytes that do not decode: skipped with {@link KvResult.Rejected}, state unchanged, so
+ *       replicas stay in lockstep even if a bad entry got committed.</li>
+ *   <li>A command whose idempotency key is already in the table is not applied again; the
+ *       result first recorded for it is returned (whatever it was, including a failed
+ *       precondition or a delete of nothing). Clients must therefore use a fresh key per
+ *       logical request. The table keeps at most {@link #idempotencyCapacity()} keys and evicts
+ *       the oldest first.</li>
+ * </ul>
+ * Every entry, including no-ops and rejected ones, advances {@link #lastApplied()}.
+ *
+ * <p>Not thread-safe: one owner thread applies and reads. {@link #capture()} is O(1) and the
+ * returned {@link KvSnapshot} may be written by any thread while the owner keeps applying.
+ */
+public final class KvStateMachine {
+
+    /** Idempotency keys remembered by default. */
+    public static final int DEFAULT_IDEMPOTENCY_CAPACITY = 100_000;
+
+    private PersistentSortedMap<String, KvEntry> entries;
+    private IdempotencyTable idempotency;
+    private long lastApplied;
+
+    /** Creates an empty machine with the default idempotency capacity. */
+    public KvStateMachine() {
+        this(DEFAULT_IDEMPOTENCY_CAPACITY);
+    }
+
+    /**
+     * Creates an empty machine. The capacity is replicated state: every replica must use the
+     * same one, and it is kept in snapshots.
+     *
+     * @param idempotencyCapacity idempotency keys to remember, 0 to remember none
+     */
+    public KvStateMachine(int idempotencyCapacity) {
+        this(0, PersistentSortedMap.empty(Utf8.CODE_POINT_ORDER), IdempotencyTable.empty(idempotencyCapacity));
+    }
+
+    private KvStateMachine(long lastApplied, PersistentSortedMap<String, KvEntry> entries,
+                           IdempotencyTable idempotency) {
+        this.lastApplied = lastApplied;
+        this.entries = entries;
+        this.idempotency = idempotency;
+    }
+
+    /**
+     * Creates a machine holding exactly the captured state, in O(1).
+     *
+     * @param snapshot a captured or restored snapshot
+     * @return a new, independent machine
+     */
+    public static KvStateMachine fromSnapshot(KvSnapshot snapshot) {
+        return new KvStateMachine(snapshot.lastApplied(), snapshot.entries(), snapshot.idempotency());
+    }
+
+    /**
+     * Reads, validates and installs a snapshot written by {@link KvSnapshot#writeTo}.
+     *
+     * @param in the snapshot, read to its end and not closed
+     * @return a machine holding the snapshot's state
+     * @throws KvFormatException if the snapshot is corrupt or of an unknown format version
+     * @throws IOException       if reading fails
+     */
+    public static KvStateMachine restore(InputStream in) throws IOException {
+        return fromSnapshot(KvSnapshot.readFrom(in));
+    }
+
+    /**
+     * Reads, validates and installs a snapshot held in memory.
+     *
+     * @param snapshot the snapshot bytes
+     * @return a machine holding the snapshot's state
+     * @throws KvFormatException if the snapshot is corrupt or of an unknown format version
+     */
+    public static KvStateMachine restore(byte[] snapshot) {
+        return fromSnapshot(KvSnapshot.readFrom(snapshot));
+    }
+
+    /**
+     * Applies the committed log entry at {@code index}, whose data is an encoded command.
+     *
+     * @param index   the entry's log index, greater than {@link #lastApplied()}
+     * @param command the entry's data, as written by {@link KvCodec#encode}
+     * @return the result; {@link KvResult.Rejected} if the data does not decode
+     * @throws IllegalStateException if {@code index} is not greater than {@link #lastApplied()}
+     */
+    public KvResult apply(long index, byte[] command) {
+        Objects.requireNonNull(command, "command");
+        requireNext(index);
+        KvCommand decoded;
+        try {
+            decoded = KvCodec.decode(command);
+        } catch (KvFormatException e) {
+            lastApplied = index;
+            return new KvResult.Rejected(e.getMessage(), index);
+        }
+        return applyDecoded(index, decoded);
+    }
+
+    /**
+     * Applies an already decoded command at {@code index}; same as applying its encoding.
+     *
+     * @param index   the entry's log index, greater than {@link #lastApplied()}
+     * @param command the command
+     * @return the result
+     * @throws IllegalStateException if {@code index} is not greater than {@link #lastApplied()}
+     */
+    public KvResult apply(long index, KvCommand command) {
+        Objects.requireNonNull(command, "command");
+        requireNext(index);
+        return applyDecoded(index, command);
+    }
+
+    /**
+     * Records that the entry at {@code index} carried no command (a leader's no-op, a
+     * configuration change), so that {@link #lastApplied()} keeps up with the log.
+     *
+     * @param index the entry's log index, greater than {@link #lastApplied()}
+     * @throws IllegalStateException if {@code index} is not greater than {@link #lastApplied()}
+     */
+    public void applyNoop(long index) {
+        requireNext(index);
+        lastApplied = index;
+    }
+
+    /**
+     * Returns the entry for {@code key}.
+     *
+     * @param key the key
+     * @return the entry, or empty if the key does not exist
+     */
+    public Optional<KvEntry> get(String key) {
+        return Optional.ofNullable(entries.get(Objects.requireNonNull(key, "key")));
+    }
+
+    /**
+     * Returns up to {@code limit} entries whose key starts with {@code prefix}, in code point
+     * order of key (the same as UTF-8 byte order).
+     *
+     * @param prefix the key prefix; {@code ""} selects every key
+     * @param limit  the most entries to return, at least 0
+     * @return an immutable list
+     */
+    public List<KvEntry> range(String prefix, int limit) {
+        Objects.requireNonNull(prefix, "prefix");
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must be >= 0, not " + limit);
+        }
+        List<KvEntry> out = new ArrayList<>(Math.min(limit, Math.min(entries.size(), 1024)));
+        Iterator<Map.Entry<String, KvEntry>> it = entries.iteratorFrom(prefix);
+        while (out.size() < limit && it.hasNext()) {
+            Map.Entry<String, KvEntry> e = it.next();
+            if (!e.getKey().startsWith(prefix)) {
+                break;
+            }
+            out.add(e.getValue());
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * Returns the number of keys.
+     *
+     * @return the key count
+     */
+    public int size() {
+        return entries.size();
+    }
+
+    /**
+     * Returns the index of the last applied entry, 0 if none.
+     *
+     * @return the applied index
+     */
+    public long lastApplied() {
+        return lastApplied;
+    }
+
+    /**
+     * Returns how many idempotency keys this machine remembers at most.
+     *
+     * @return the capacity
+     */
+    public int idempotencyCapacity() {
+        return idempotency.capacity();
+    }
+
+    /**
+     * Captures the current state in O(1). The snapshot never changes, whatever is applied
+     * afterwards, and may be handed to another thread.
+     *
+     * @return the snapshot
+     */
+    public KvSnapshot capture() {
+        return new KvSnapshot(lastApplied, entries, idempotency);
+    }
+
+    /**
+     * Returns the SHA-256 digest of the state; see {@link KvSnapshot#stateHash()}. O(n).
+     *
+     * @return 32 bytes
+     */
+    public byte[] stateHash() {
+        return capture().stateHash();
+    }
+
+    /**
+     * Returns {@link #stateHash()} as lower-case hex.
+     *
+     * @return 64 hex digits
+     */
+    public String stateHashHex() {
+        return capture().stateHashHex();
+    }
+
+    private void requireNext(long index) {
+        if (index <= lastApplied) {
+            throw new IllegalStateException(
+                    "index " + index + " must be greater than the last applied index " + lastApplied);
+        }
+    }
+
+    private KvResult applyDecoded(long index, KvCommand command) {
+        String idempotencyKey = command.idempotencyKey();
+        KvResult earlier = idempotencyKey == null ? null : idempotency.lookup(idempotencyKey);
+        if (earlier != null) {
+            lastApplied = index;
+            return earlier;
+        }
+        KvResult result;
+        if (command instanceof KvCommand.Put put) {
+            result = put(index, put);
+        } else {
+            result = delete(index, (KvCommand.Delete) command);
+        }
+        if (idempotencyKey != null) {
+            idempotency = idempotency.record(idempotencyKey, result);
+        }
+        lastApplied = index;
+        return result;
+    }
+
+    private KvResult put(long index, KvCommand.Put put) {
+        KvEntry current = entries.get(put.key());
+        long actual = current == null ? 0 : current.modRevision();
+        long expected = put.expectedRevision();
+        if (expected != KvCommand.UNCONDITIONAL && expected != actual) {
+            return new KvResult.PreconditionFailed(actual, index);
+        }
+        KvEntry next = current == null
+                ? new KvEntry(put.key(), put.sharedValue(), index, index, 1)
+                : new KvEntry(put.key(), put.sharedValue(), current.createRevision(), index, current.version() + 1);
+        entries = entries.put(put.key(), next);
+        return new KvResult.Written(index);
+    }
+
+    private KvResult delete(long index, KvCommand.Delete delete) {
+        if (entries.get(delete.key()) == null) {
+            return new KvResult.Deleted(0, index);
+        }
+        entries = entries.remove(delete.key());
+        return new KvResult.Deleted(1, index);
+    }
+}

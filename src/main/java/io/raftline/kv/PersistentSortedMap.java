@@ -1,0 +1,231 @@
+package io.raftline.kv;
+
+import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+
+/**
+ * An immutable sorted map (an AVL tree with path copying): every update returns a new map that
+ * shares all untouched nodes with the old one.
+ *
+ * <p>This is what lets {@link KvStateMachine#capture()} take a snapshot in O(1) on the owner
+ * thread: the snapshot keeps the current root, the owner keeps applying into new roots, and
+ * another thread can walk the old root at leisure. Nodes are immutable, so sharing them across
+ * threads is safe. An update costs O(log n) time and allocates O(log n) nodes.
+ *
+ * @param <K> key type, ordered by the map's comparator
+ * @param <V> value type
+ */
+final class PersistentSortedMap<K, V> implements Iterable<Map.Entry<K, V>> {
+
+    private record Node<K, V>(K key, V value, Node<K, V> left, Node<K, V> right, int height) {
+    }
+
+    private final Comparator<? super K> order;
+    private final Node<K, V> root;
+    private final int size;
+
+    private PersistentSortedMap(Comparator<? super K> order, Node<K, V> root, int size) {
+        this.order = order;
+        this.root = root;
+        this.size = size;
+    }
+
+    /** Returns an empty map ordered by {@code order}. */
+    static <K, V> PersistentSortedMap<K, V> empty(Comparator<? super K> order) {
+        return new PersistentSortedMap<>(Objects.requireNonNull(order, "order"), null, 0);
+    }
+
+    /**
+     * Builds a balanced map in O(n) from keys that are already strictly increasing under
+     * {@code order} (the caller checks that; restore does, key by key).
+     */
+    static <K, V> PersistentSortedMap<K, V> ofSorted(Comparator<? super K> order, List<K> keys, List<V> values) {
+        if (keys.size() != values.size()) {
+            throw new IllegalArgumentException("keys and values differ in size");
+        }
+        return new PersistentSortedMap<>(order, build(keys, values, 0, keys.size() - 1), keys.size());
+    }
+
+    private static <K, V> Node<K, V> build(List<K> keys, List<V> values, int lo, int hi) {
+        if (lo > hi) {
+            return null;
+        }
+        int mid = (lo + hi) >>> 1;
+        return node(keys.get(mid), values.get(mid),
+                build(keys, values, lo, mid - 1), build(keys, values, mid + 1, hi));
+    }
+
+    int size() {
+        return size;
+    }
+
+    boolean isEmpty() {
+        return size == 0;
+    }
+
+    /** Returns the value for {@code key}, or {@code null}. */
+    V get(K key) {
+        Node<K, V> n = root;
+        while (n != null) {
+            int cmp = order.compare(key, n.key);
+            if (cmp == 0) {
+                return n.value;
+            }
+            n = cmp < 0 ? n.left : n.right;
+        }
+        return null;
+    }
+
+    /** Returns the smallest key, or {@code null} if the map is empty. */
+    K firstKey() {
+        Node<K, V> n = root;
+        if (n == null) {
+            return null;
+        }
+        while (n.left != null) {
+            n = n.left;
+        }
+        return n.key;
+    }
+
+    /** Returns a map where {@code key} maps to {@code value}. */
+    PersistentSortedMap<K, V> put(K key, V value) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value");
+        int newSize = get(key) == null ? size + 1 : size;
+        return new PersistentSortedMap<>(order, put(root, key, value), newSize);
+    }
+
+    /** Returns a map without {@code key}; this map itself if the key is absent. */
+    PersistentSortedMap<K, V> remove(K key) {
+        if (get(key) == null) {
+            return this;
+        }
+        return new PersistentSortedMap<>(order, remove(root, key), size - 1);
+    }
+
+    /** Iterates all entries in key order. */
+    @Override
+    public Iterator<Map.Entry<K, V>> iterator() {
+        return new InOrder<>(root, null, order);
+    }
+
+    /** Iterates, in key order, the entries whose key is at least {@code from}. */
+    Iterator<Map.Entry<K, V>> iteratorFrom(K from) {
+        return new InOrder<>(root, Objects.requireNonNull(from, "from"), order);
+    }
+
+    private Node<K, V> put(Node<K, V> n, K key, V value) {
+        if (n == null) {
+            return new Node<>(key, value, null, null, 1);
+        }
+        int cmp = order.compare(key, n.key);
+        if (cmp < 0) {
+            return balance(n.key, n.value, put(n.left, key, value), n.right);
+        }
+        if (cmp > 0) {
+            return balance(n.key, n.value, n.left, put(n.right, key, value));
+        }
+        return new Node<>(key, value, n.left, n.right, n.height);
+    }
+
+    private Node<K, V> remove(Node<K, V> n, K key) {
+        int cmp = order.compare(key, n.key);
+        if (cmp < 0) {
+            return balance(n.key, n.value, remove(n.left, key), n.right);
+        }
+        if (cmp > 0) {
+            return balance(n.key, n.value, n.left, remove(n.right, key));
+        }
+        if (n.left == null) {
+            return n.right;
+        }
+        if (n.right == null) {
+            return n.left;
+        }
+        Node<K, V> successor = n.right;
+        while (successor.left != null) {
+            successor = successor.left;
+        }
+        return balance(successor.key, successor.value, n.left, removeMin(n.right));
+    }
+
+    private static <K, V> Node<K, V> removeMin(Node<K, V> n) {
+        if (n.left == null) {
+            return n.right;
+        }
+        return balance(n.key, n.value, removeMin(n.left), n.right);
+    }
+
+    /** Builds a node from subtrees whose heights differ by at most 2, restoring the AVL bound. */
+    private static <K, V> Node<K, V> balance(K key, V value, Node<K, V> left, Node<K, V> right) {
+        int hl = height(left);
+        int hr = height(right);
+        if (hl > hr + 1) {
+            if (height(left.left) >= height(left.right)) {
+                return node(left.key, left.value, left.left, node(key, value, left.right, right));
+            }
+            Node<K, V> lr = left.right;
+            return node(lr.key, lr.value,
+                    node(left.key, left.value, left.left, lr.left),
+                    node(key, value, lr.right, right));
+        }
+        if (hr > hl + 1) {
+            if (height(right.right) >= height(right.left)) {
+                return node(right.key, right.value, node(key, value, left, right.left), right.right);
+            }
+            Node<K, V> rl = right.left;
+            return node(rl.key, rl.value,
+                    node(key, value, left, rl.left),
+                    node(right.key, right.value, rl.right, right.right));
+        }
+        return node(key, value, left, right);
+    }
+
+    private static <K, V> Node<K, V> node(K key, V value, Node<K, V> left, Node<K, V> right) {
+        return new Node<>(key, value, left, right, 1 + Math.max(height(left), height(right)));
+    }
+
+    private static int height(Node<?, ?> n) {
+        return n == null ? 0 : n.height;
+    }
+
+    /** In-order walk with an explicit stack of pending ancestors, starting at a lower bound. */
+    private static final class InOrder<K, V> implements Iterator<Map.Entry<K, V>> {
+        private final ArrayDeque<Node<K, V>> pending = new ArrayDeque<>();
+
+        InOrder(Node<K, V> root, K from, Comparator<? super K> order) {
+            Node<K, V> n = root;
+            while (n != null) {
+                if (from == null || order.compare(n.key, from) >= 0) {
+                    pending.push(n);
+                    n = n.left;
+                } else {
+                    n = n.right;
+                }
+            }
+        }
+
+        @Override
+        public boolean hasNext() {
+            return !pending.isEmpty();
+        }
+
+        @Override
+        public Map.Entry<K, V> next() {
+            if (pending.isEmpty()) {
+                throw new NoSuchElementException();
+            }
+            Node<K, V> n = pending.pop();
+            for (Node<K, V> m = n.right; m != null; m = m.left) {
+                pending.push(m);
+            }
+            return Map.entry(n.key, n.value);
+        }
+    }
+}

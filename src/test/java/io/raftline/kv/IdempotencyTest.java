@@ -1,0 +1,105 @@
+package io.raftline.kv;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class IdempotencyTest {
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static KvCommand.Put put(String key, String value, String idempotencyKey) {
+        return new KvCommand.Put(key, bytes(value), KvCommand.UNCONDITIONAL, idempotencyKey);
+    }
+
+    @Test
+    void aRetriedWriteIsAppliedOnceAndAnswersTheOriginalResult() {
+        KvStateMachine kv = new KvStateMachine();
+        byte[] write = KvCodec.encode(put("k", "v", "req-1"));
+
+        assertThat(kv.apply(1, write)).isEqualTo(new KvResult.Written(1));
+        assertThat(kv.apply(2, write)).isEqualTo(new KvResult.Written(1));
+        assertThat(kv.apply(3, write)).isEqualTo(new KvResult.Written(1));
+
+        assertThat(kv.get("k")).contains(new KvEntry("k", bytes("v"), 1, 1, 1));
+        assertThat(kv.lastApplied()).isEqualTo(3);
+    }
+
+    @Test
+    void aRetriedDeleteDoesNotDeleteALaterWrite() {
+        KvStateMachine kv = new KvStateMachine();
+        kv.apply(1, put("k", "v1", null));
+        assertThat(kv.apply(2, new KvCommand.Delete("k", "del-1"))).isEqualTo(new KvResult.Deleted(1, 2));
+        kv.apply(3, put("k", "v2", null));
+
+        assertThat(kv.apply(4, new KvCommand.Delete("k", "del-1"))).isEqualTo(new KvResult.Deleted(1, 2));
+        assertThat(kv.get("k")).contains(new KvEntry("k", bytes("v2"), 3, 3, 1));
+    }
+
+    @Test
+    void aFailedPreconditionIsRecordedTooSoRetriesGiveTheSameAnswer() {
+        KvStateMachine kv = new KvStateMachine();
+        KvCommand.Put createOnly = new KvCommand.Put("k", bytes("mine"), KvCommand.MUST_NOT_EXIST, "create-1");
+        kv.apply(1, put("k", "theirs", null));
+        assertThat(kv.apply(2, createOnly)).isEqualTo(new KvResult.PreconditionFailed(1, 2));
+        kv.apply(3, new KvCommand.Delete("k"));
+
+        assertThat(kv.apply(4, createOnly)).isEqualTo(new KvResult.PreconditionFailed(1, 2));
+        assertThat(kv.get("k")).isEmpty();
+    }
+
+    @Test
+    void theIdempotencyKeyAloneIdentifiesTheRequest() {
+        KvStateMachine kv = new KvStateMachine();
+        kv.apply(1, put("a", "1", "same"));
+
+        assertThat(kv.apply(2, put("b", "2", "same"))).isEqualTo(new KvResult.Written(1));
+        assertThat(kv.get("b")).isEmpty();
+    }
+
+    @Test
+    void evictionIsFirstInFirstOutByFirstApplicationNotByUse() {
+        KvStateMachine kv = new KvStateMachine(3);
+        kv.apply(1, put("k", "1", "r1"));
+        kv.apply(2, put("k", "2", "r2"));
+        kv.apply(3, put("k", "3", "r3"));
+        kv.apply(4, put("k", "4", "r4"));                                        // evicts r1
+
+        assertThat(kv.apply(5, put("k", "2", "r2"))).isEqualTo(new KvResult.Written(2));  // hit, order unchanged
+        assertThat(kv.apply(6, put("k", "1", "r1"))).isEqualTo(new KvResult.Written(6));  // applied again, evicts r2
+        assertThat(kv.apply(7, put("k", "2", "r2"))).isEqualTo(new KvResult.Written(7));  // applied again, evicts r3
+        assertThat(kv.apply(8, put("k", "4", "r4"))).isEqualTo(new KvResult.Written(4));  // still remembered
+        assertThat(kv.apply(9, put("k", "3", "r3"))).isEqualTo(new KvResult.Written(9));  // evicts r4
+
+        assertThat(kv.get("k")).contains(new KvEntry("k", bytes("3"), 1, 9, 7));
+    }
+
+    @Test
+    void capacityZeroRemembersNothing() {
+        KvStateMachine kv = new KvStateMachine(0);
+        kv.apply(1, put("k", "v", "r"));
+
+        assertThat(kv.apply(2, put("k", "v", "r"))).isEqualTo(new KvResult.Written(2));
+        assertThat(kv.get("k").orElseThrow().version()).isEqualTo(2);
+        assertThatThrownBy(() -> new KvStateMachine(-1))
+                .hasMessage("idempotency capacity must be >= 0, not -1");
+    }
+
+    @Test
+    void theTableSurvivesASnapshot() {
+        KvStateMachine kv = new KvStateMachine(2);
+        kv.apply(1, put("k", "1", "r1"));
+        kv.apply(2, put("k", "2", "r2"));
+
+        KvStateMachine restored = KvStateMachine.restore(kv.capture().toByteArray());
+
+        assertThat(restored.idempotencyCapacity()).isEqualTo(2);
+        assertThat(restored.apply(3, put("k", "x", "r1"))).isEqualTo(new KvResult.Written(1));
+        assertThat(restored.apply(4, put("k", "3", "r3"))).isEqualTo(new KvResult.Written(4)); // evicts r1
+        assertThat(restored.apply(5, put("k", "1", "r1"))).isEqualTo(new KvResult.Written(5));
+    }
+}

@@ -1,0 +1,126 @@
+package io.raftline.kv;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class KvCodecTest {
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] hex(String hex) {
+        byte[] out = new byte[hex.length() / 2];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (byte) Integer.parseInt(hex.substring(2 * i, 2 * i + 2), 16);
+        }
+        return out;
+    }
+
+    /** Pins format version 1: changing these bytes breaks logs already on disk. */
+    @Test
+    void encodingIsStableAcrossReleases() {
+        assertThat(KvCodec.encode(new KvCommand.Put("k", bytes("v"))))
+                .isEqualTo(hex("0101016b00000176"));
+        assertThat(KvCodec.encode(new KvCommand.Put("ab", bytes("xyz"), 300, "id")))
+                .isEqualTo(hex("0101026162036964ad020378797a"));
+        assertThat(KvCodec.encode(new KvCommand.Delete("k", null)))
+                .isEqualTo(hex("0102016b00"));
+        assertThat(KvCodec.encode(new KvCommand.Delete("k", "r")))
+                .isEqualTo(hex("0102016b0272"));
+    }
+
+    @Test
+    void roundTripsEdgeValues() {
+        List<KvCommand> commands = List.of(
+                new KvCommand.Put("k", new byte[0], KvCommand.MUST_NOT_EXIST, null),
+                new KvCommand.Put("k", bytes("v"), Long.MAX_VALUE, "i"),
+                new KvCommand.Put("\uD83D\uDE00\u00E9\u20AC", new byte[KvCommand.MAX_VALUE_BYTES], 1, "\u00FF"),
+                new KvCommand.Put("x".repeat(KvCommand.MAX_KEY_BYTES), new byte[200], 127, "y".repeat(256)),
+                new KvCommand.Delete("x".repeat(KvCommand.MAX_KEY_BYTES), "z".repeat(KvCommand.MAX_IDEMPOTENCY_KEY_BYTES)));
+
+        for (KvCommand command : commands) {
+            assertThat(KvCodec.decode(KvCodec.encode(command))).isEqualTo(command);
+        }
+    }
+
+    @Test
+    void everyTruncationOfAValidEncodingIsRejected() {
+        for (KvCommand command : List.of(
+                new KvCommand.Put("key", bytes("value"), 1L << 40, "idem"),
+                new KvCommand.Delete("key", "idem"),
+                new KvCommand.Delete("key", null))) {
+            byte[] full = KvCodec.encode(command);
+            for (int length = 0; length < full.length; length++) {
+                byte[] truncated = Arrays.copyOf(full, length);
+                KvFormatException e = catchThrowableOfType(KvFormatException.class, () -> KvCodec.decode(truncated));
+                assertThat(e).as("prefix of length %d", length).isNotNull();
+                assertThat(e.getMessage()).startsWith("truncated");
+                assertThat(e.offset()).isBetween(0L, (long) length);
+            }
+        }
+    }
+
+    @Test
+    void unknownVersionAndOpCodeAreNamed() {
+        assertThatThrownBy(() -> KvCodec.decode(hex("0201016b00")))
+                .isInstanceOf(KvFormatException.class)
+                .hasMessage("unknown format version 2 (this codec reads version 1) at offset 0");
+        assertThatThrownBy(() -> KvCodec.decode(hex("0109016b00")))
+                .hasMessage("unknown op code 9 at offset 1");
+        assertThatThrownBy(() -> KvCodec.decode(new byte[0]))
+                .hasMessage("truncated: input ends before the format version at offset 0");
+    }
+
+    @Test
+    void trailingBytesAreRejected() {
+        assertThatThrownBy(() -> KvCodec.decode(hex("0102016b00ffff")))
+                .hasMessage("2 trailing bytes after the command at offset 5");
+    }
+
+    @Test
+    void nonMinimalAndOverflowingVarintsAreRejected() {
+        assertThatThrownBy(() -> KvCodec.decode(hex("010281006b00")))
+                .hasMessage("varint for key length is not minimally encoded at offset 2");
+        assertThatThrownBy(() -> KvCodec.decode(hex("0101016100ffffffffffffffffff0200")))
+                .hasMessage("varint for expected revision overflows 64 bits at offset 5");
+        // 2^64 - 1 as expectedRevision+1 would be revision 2^64 - 2: out of range.
+        assertThatThrownBy(() -> KvCodec.decode(hex("0101016100ffffffffffffffffff0100")))
+                .hasMessage("expected revision out of range at offset 5");
+    }
+
+    @Test
+    void lengthsBeyondTheLimitsAreRejectedBeforeReading() {
+        assertThatThrownBy(() -> KvCodec.decode(hex("010281" + "08")))
+                .hasMessage("key length 1025 exceeds the maximum 1024 at offset 2");
+        assertThatThrownBy(() -> KvCodec.decode(hex("0102016b8202")))
+                .hasMessage("idempotency key length 257 exceeds the maximum 256 at offset 4");
+        assertThatThrownBy(() -> KvCodec.decode(hex("0102ffffffffffffffffff01")))
+                .hasMessage("key length 18446744073709551615 exceeds the maximum 1024 at offset 2");
+        assertThatThrownBy(() -> KvCodec.decode(hex("0101016b0000818040")))
+                .hasMessage("value length 1048577 exceeds the maximum 1048576 at offset 6");
+        assertThatThrownBy(() -> KvCodec.decode(hex("0102056b00")))
+                .hasMessage("truncated: key needs 5 bytes but only 2 remain at offset 3");
+    }
+
+    @Test
+    void emptyTextAndMalformedUtf8AreRejected() {
+        assertThatThrownBy(() -> KvCodec.decode(hex("01020000")))
+                .hasMessage("key is empty at offset 3");
+        assertThatThrownBy(() -> KvCodec.decode(hex("0102016b01")))
+                .hasMessage("idempotency key is empty at offset 4");
+        assertThatThrownBy(() -> KvCodec.decode(hex("010201ff00")))
+                .hasMessage("key is not valid UTF-8 at offset 3");
+        // An encoded surrogate (CESU-8) and an overlong '/' are not UTF-8 either.
+        assertThatThrownBy(() -> KvCodec.decode(hex("010203eda08000"))).isInstanceOf(KvFormatException.class);
+        assertThatThrownBy(() -> KvCodec.decode(hex("010202c0af00"))).isInstanceOf(KvFormatException.class);
+        assertThatThrownBy(() -> KvCodec.decode(hex("0102016b03c328")))
+                .hasMessage("idempotency key is not valid UTF-8 at offset 5");
+    }
+}

@@ -1,0 +1,179 @@
+package io.raftline.kv;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.TreeMap;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
+import net.jqwik.api.constraints.IntRange;
+
+/**
+ * Event sourcing, checked: the state is a function of the applied log alone, whichever replica
+ * applies it, and whether it starts from scratch or from a snapshot taken part-way.
+ */
+class KvDeterminismProperties {
+
+    /** One committed log entry: {@code data == null} is a no-op; {@code gap} skips indexes. */
+    record LogEntry(int gap, byte[] data) {
+        @Override
+        public String toString() {
+            return "+" + gap + (data == null ? " noop" : " " + describe(data));
+        }
+
+        private static String describe(byte[] data) {
+            try {
+                return KvCodec.decode(data).toString();
+            } catch (KvFormatException e) {
+                return "garbage " + Arrays.toString(data);
+            }
+        }
+    }
+
+    @Provide
+    static Arbitrary<List<LogEntry>> logs() {
+        Arbitrary<String> keys = Arbitraries.of("a", "b", "c", "d", "e");
+        Arbitrary<String> idempotencyKeys = Arbitraries.of("r1", "r2", "r3", "r4", "r5", "r6").injectNull(0.5);
+        Arbitrary<Long> revisions = Arbitraries.frequencyOf(
+                Tuple.of(4, Arbitraries.just(KvCommand.UNCONDITIONAL)),
+                Tuple.of(2, Arbitraries.just(KvCommand.MUST_NOT_EXIST)),
+                Tuple.of(3, Arbitraries.longs().between(1, 40)));
+        Arbitrary<byte[]> values = Arbitraries.bytes().array(byte[].class).ofMaxSize(8);
+        Arbitrary<byte[]> puts = Combinators.combine(keys, values, revisions, idempotencyKeys)
+                .as((k, v, r, i) -> KvCodec.encode(new KvCommand.Put(k, v, r, i)));
+        Arbitrary<byte[]> deletes = Combinators.combine(keys, idempotencyKeys)
+                .as((k, i) -> KvCodec.encode(new KvCommand.Delete(k, i)));
+        Arbitrary<byte[]> garbage = Arbitraries.bytes().array(byte[].class).ofMaxSize(12);
+        Arbitrary<byte[]> data = Arbitraries.frequencyOf(
+                Tuple.of(6, puts), Tuple.of(3, deletes), Tuple.of(1, Arbitraries.just(null)), Tuple.of(1, garbage));
+        Arbitrary<Integer> gaps = Arbitraries.frequencyOf(
+                Tuple.of(8, Arbitraries.just(1)), Tuple.of(2, Arbitraries.integers().between(2, 3)));
+        return Combinators.combine(gaps, data).as(LogEntry::new).list().ofMaxSize(120);
+    }
+
+    @Property(tries = 300)
+    void replicasFedTheSameLogAgreeOnEveryResultAndTheHash(
+            @ForAll("logs") List<LogEntry> log, @ForAll @IntRange(max = 4) int capacity) {
+        KvStateMachine first = new KvStateMachine(capacity);
+        KvStateMachine second = new KvStateMachine(capacity);
+
+        List<KvResult> firstResults = replay(first, log, 0);
+        List<KvResult> secondResults = replay(second, log, 0);
+
+        assertThat(secondResults).isEqualTo(firstResults);
+        assertThat(second.stateHashHex()).isEqualTo(first.stateHashHex());
+        assertThat(second.capture().toByteArray()).isEqualTo(first.capture().toByteArray());
+    }
+
+    @Property(tries = 300)
+    void snapshotThenReplayOfTheRestEqualsFullReplay(
+            @ForAll("logs") List<LogEntry> log, @ForAll @IntRange(max = 4) int capacity,
+            @ForAll @IntRange(max = 1000) int cut) {
+        int k = log.isEmpty() ? 0 : cut % (log.size() + 1);
+        KvStateMachine full = new KvStateMachine(capacity);
+        List<KvResult> fullResults = replay(full, log, 0);
+
+        KvStateMachine prefix = new KvStateMachine(capacity);
+        replay(prefix, log.subList(0, k), 0);
+        byte[] snapshot = prefix.capture().toByteArray();
+        KvStateMachine resumed = KvStateMachine.restore(snapshot);
+        assertThat(resumed.stateHashHex()).isEqualTo(prefix.stateHashHex());
+        assertThat(resumed.capture().toByteArray()).isEqualTo(snapshot);
+
+        List<KvResult> rest = replay(resumed, log.subList(k, log.size()), prefix.lastApplied());
+
+        assertThat(rest).isEqualTo(fullResults.subList(fullResults.size() - rest.size(), fullResults.size()));
+        assertThat(resumed.stateHashHex()).isEqualTo(full.stateHashHex());
+        assertThat(resumed.lastApplied()).isEqualTo(full.lastApplied());
+    }
+
+    /** The machine agrees, entry by entry, with a naive model built on TreeMap and LinkedHashMap. */
+    @Property(tries = 300)
+    void behavesLikeASimpleModel(@ForAll("logs") List<LogEntry> log, @ForAll @IntRange(max = 4) int capacity) {
+        KvStateMachine kv = new KvStateMachine(capacity);
+        Model model = new Model(capacity);
+        long index = 0;
+        for (LogEntry entry : log) {
+            index += entry.gap();
+            if (entry.data() == null) {
+                kv.applyNoop(index);
+                continue;
+            }
+            assertThat(kv.apply(index, entry.data())).as("entry %d", index).isEqualTo(model.apply(index, entry.data()));
+        }
+        assertThat(kv.range("", Integer.MAX_VALUE)).containsExactlyElementsOf(model.entries.values());
+        assertThat(kv.size()).isEqualTo(model.entries.size());
+        assertThat(KvStateMachine.restore(kv.capture().toByteArray()).range("", Integer.MAX_VALUE))
+                .containsExactlyElementsOf(model.entries.values());
+    }
+
+    /** Replays {@code log} after {@code startIndex}; returns the command results (no-ops add none). */
+    private static List<KvResult> replay(KvStateMachine kv, List<LogEntry> log, long startIndex) {
+        List<KvResult> results = new ArrayList<>();
+        long index = startIndex;
+        for (LogEntry entry : log) {
+            index += entry.gap();
+            if (entry.data() == null) {
+                kv.applyNoop(index);
+            } else {
+                results.add(kv.apply(index, entry.data()));
+            }
+        }
+        return results;
+    }
+
+    /** The specification in its most obvious form: no persistence, no cleverness. */
+    private static final class Model {
+        final TreeMap<String, KvEntry> entries = new TreeMap<>();
+        final LinkedHashMap<String, KvResult> remembered = new LinkedHashMap<>();
+        final int capacity;
+
+        Model(int capacity) {
+            this.capacity = capacity;
+        }
+
+        KvResult apply(long index, byte[] data) {
+            KvCommand command;
+            try {
+                command = KvCodec.decode(data);
+            } catch (KvFormatException e) {
+                return new KvResult.Rejected(e.getMessage(), index);
+            }
+            String idem = command.idempotencyKey();
+            if (idem != null && remembered.containsKey(idem)) {
+                return remembered.get(idem);
+            }
+            KvResult result = command instanceof KvCommand.Put put ? put(index, put) : delete(index, command.key());
+            if (idem != null && capacity > 0) {
+                remembered.put(idem, result);
+                if (remembered.size() > capacity) {
+                    remembered.remove(remembered.keySet().iterator().next());
+                }
+            }
+            return result;
+        }
+
+        private KvResult put(long index, KvCommand.Put put) {
+            KvEntry old = entries.get(put.key());
+            long actual = old == null ? 0 : old.modRevision();
+            if (put.expectedRevision() != -1 && put.expectedRevision() != actual) {
+                return new KvResult.PreconditionFailed(actual, index);
+            }
+            entries.put(put.key(), new KvEntry(put.key(), put.value(),
+                    old == null ? index : old.createRevision(), index, old == null ? 1 : old.version() + 1));
+            return new KvResult.Written(index);
+        }
+
+        private KvResult delete(long index, String key) {
+            return new KvResult.Deleted(entries.remove(key) == null ? 0 : 1, index);
+        }
+    }
+}

@@ -1,0 +1,277 @@
+package io.raftline.kv;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class KvSnapshotTest {
+
+    private final ExecutorService writer = Executors.newSingleThreadExecutor();
+
+    @AfterEach
+    void stopWriter() {
+        writer.shutdownNow();
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A small state that uses every part of the format. */
+    private static KvStateMachine sample() {
+        KvStateMachine kv = new KvStateMachine(4);
+        kv.apply(1, new KvCommand.Put("b", bytes("two"), -1, "w1"));
+        kv.apply(2, new KvCommand.Put("a", new byte[0], -1, null));
+        kv.apply(3, new KvCommand.Put("b", bytes("2"), 1, "w2"));
+        kv.apply(4, new KvCommand.Put("a", bytes("y"), 0, "w3"));         // fails: "a" exists
+        kv.apply(5, new KvCommand.Delete("zzz", "d1"));                    // deletes nothing
+        kv.applyNoop(6);
+        kv.apply(7, new KvCommand.Put("\uD83D\uDE00", bytes("smile"), -1, null));
+        kv.apply(8, new KvCommand.Put("a", bytes("x"), -1, null));
+        return kv;
+    }
+
+    private static byte[] withCrc(byte[] body) {
+        CRC32C crc = new CRC32C();
+        crc.update(body);
+        return ByteBuffer.allocate(body.length + 4).put(body).putInt((int) crc.getValue()).array();
+    }
+
+    @Test
+    void layoutMatchesTheDocumentedFormat() {
+        byte[] snapshot = sample().capture().toByteArray();
+        ByteBuffer in = ByteBuffer.wrap(snapshot);
+
+        byte[] magic = new byte[4];
+        in.get(magic);
+        assertThat(new String(magic, StandardCharsets.US_ASCII)).isEqualTo("RLKV");
+        assertThat(in.get()).isEqualTo((byte) 1);
+        assertThat(in.getLong()).as("lastApplied").isEqualTo(8);
+        assertThat(in.getInt()).as("idempotency capacity").isEqualTo(4);
+        assertThat(in.getInt()).as("entry count").isEqualTo(3);
+        // First entry, key "a": created at 2, rewritten at 8 (version 2), value "x".
+        assertThat(in.getInt()).isEqualTo(1);
+        assertThat(in.get()).isEqualTo((byte) 'a');
+        assertThat(new long[] {in.getLong(), in.getLong(), in.getLong()}).containsExactly(2, 8, 2);
+        assertThat(in.getInt()).isEqualTo(1);
+        assertThat(in.get()).isEqualTo((byte) 'x');
+        // Then "b" (1, 3, 2, "2") and the 4-byte emoji key; skip to the idempotency table.
+        in.position(in.position() + 4 + 1 + 24 + 4 + 1);
+        in.position(in.position() + 4 + 4 + 24 + 4 + 5);
+        assertThat(in.getInt()).as("idempotency records").isEqualTo(4);
+        assertThat(in.getInt()).isEqualTo(2);
+        assertThat(in.get()).isEqualTo((byte) 'w');
+        assertThat(in.get()).isEqualTo((byte) '1');
+        assertThat(in.get()).as("Written").isEqualTo((byte) 1);
+        assertThat(in.getLong()).isEqualTo(1);
+        in.position(in.position() + 4 + 2 + 1 + 8);                     // w2: Written(3)
+        in.position(in.position() + 4 + 2);                             // w3
+        assertThat(in.get()).as("PreconditionFailed").isEqualTo((byte) 3);
+        assertThat(new long[] {in.getLong(), in.getLong()}).containsExactly(2, 4);
+        in.position(in.position() + 4 + 2);                             // d1
+        assertThat(in.get()).as("Deleted").isEqualTo((byte) 2);
+        assertThat(in.get()).isEqualTo((byte) 0);
+        assertThat(in.getLong()).isEqualTo(5);
+        int bodyLength = in.position();
+        assertThat(in.remaining()).as("only the checksum is left").isEqualTo(4);
+        assertThat(withCrc(Arrays.copyOf(snapshot, bodyLength))).isEqualTo(snapshot);
+    }
+
+    @Test
+    void roundTripPreservesStateAndHash() throws IOException {
+        KvStateMachine kv = sample();
+        byte[] snapshot = kv.capture().toByteArray();
+
+        KvStateMachine restored = KvStateMachine.restore(new ByteArrayInputStream(snapshot));
+
+        assertThat(restored.stateHashHex()).isEqualTo(kv.stateHashHex());
+        assertThat(restored.lastApplied()).isEqualTo(8);
+        assertThat(restored.range("", 10)).isEqualTo(kv.range("", 10));
+        assertThat(restored.capture().toByteArray()).isEqualTo(snapshot);
+        assertThat(KvSnapshot.readFrom(snapshot).size()).isEqualTo(3);
+    }
+
+    @Test
+    void emptyMachineRoundTrips() {
+        KvStateMachine empty = new KvStateMachine();
+        byte[] snapshot = empty.capture().toByteArray();
+
+        assertThat(snapshot).hasSize(4 + 1 + 8 + 4 + 4 + 4 + 4);
+        assertThat(KvStateMachine.restore(snapshot).stateHashHex()).isEqualTo(empty.stateHashHex());
+    }
+
+    @Test
+    void hashIsTheSha256OfTheBodyWithoutChecksum() throws Exception {
+        KvSnapshot snapshot = sample().capture();
+        byte[] bytes = snapshot.toByteArray();
+        byte[] body = Arrays.copyOf(bytes, bytes.length - 4);
+
+        assertThat(snapshot.stateHash())
+                .isEqualTo(java.security.MessageDigest.getInstance("SHA-256").digest(body));
+    }
+
+    @Test
+    void everySingleBitFlipIsDetected() {
+        byte[] snapshot = sample().capture().toByteArray();
+        for (int bit = 0; bit < snapshot.length * 8; bit++) {
+            byte[] corrupt = snapshot.clone();
+            corrupt[bit / 8] ^= (byte) (1 << (bit % 8));
+            KvFormatException e = catchThrowableOfType(KvFormatException.class, () -> KvSnapshot.readFrom(corrupt));
+            assertThat(e).as("flipping bit %d", bit).isNotNull();
+            assertThat(e.offset()).isBetween(0L, (long) snapshot.length);
+        }
+    }
+
+    @Test
+    void everyTruncationAndAnyTrailingByteIsDetected() {
+        byte[] snapshot = sample().capture().toByteArray();
+        for (int length = 0; length < snapshot.length; length++) {
+            byte[] truncated = Arrays.copyOf(snapshot, length);
+            assertThatThrownBy(() -> KvSnapshot.readFrom(truncated))
+                    .as("prefix of length %d", length)
+                    .isInstanceOf(KvFormatException.class)
+                    .hasMessageStartingWith("truncated: snapshot ends inside the ");
+        }
+        assertThatThrownBy(() -> KvSnapshot.readFrom(Arrays.copyOf(snapshot, snapshot.length + 1)))
+                .hasMessage("trailing bytes after the checksum at offset " + snapshot.length);
+    }
+
+    @Test
+    void headerProblemsAreNamed() {
+        byte[] snapshot = sample().capture().toByteArray();
+        byte[] badMagic = snapshot.clone();
+        badMagic[0] = 'X';
+        byte[] futureVersion = Arrays.copyOf(snapshot, snapshot.length - 4);
+        futureVersion[4] = 2;
+
+        assertThatThrownBy(() -> KvSnapshot.readFrom(badMagic))
+                .hasMessage("bad magic: not a Raftline KV snapshot at offset 0");
+        assertThatThrownBy(() -> KvSnapshot.readFrom(withCrc(futureVersion)))
+                .hasMessage("unknown snapshot format version 2 (this reader reads version 1) at offset 4");
+    }
+
+    @Test
+    void checksumMismatchIsReportedWhenTheStructureStillParses() {
+        byte[] snapshot = sample().capture().toByteArray();
+        int lastValueByte = indexOf(snapshot, bytes("smile")) + 4;
+        snapshot[lastValueByte] = 'E';
+
+        assertThatThrownBy(() -> KvSnapshot.readFrom(snapshot))
+                .isInstanceOf(KvFormatException.class)
+                .hasMessageStartingWith("checksum mismatch: stored crc32c ")
+                .hasMessageEndingWith("at offset " + (snapshot.length - 4));
+    }
+
+    /** A writer bug (or a forged file) with a valid checksum is still refused. */
+    @Test
+    void inconsistentContentIsRefusedEvenWithAValidChecksum() {
+        byte[] body = bodyOf(sample());
+        byte[] lowLastApplied = body.clone();
+        ByteBuffer.wrap(lowLastApplied).putLong(5, 3);
+        byte[] keysOutOfOrder = bodyOf(sample());
+        int a = indexOf(keysOutOfOrder, new byte[] {0, 0, 0, 1, 'a'});
+        keysOutOfOrder[a + 4] = 'c';
+        byte[] overCapacity = body.clone();
+        ByteBuffer.wrap(overCapacity).putInt(13, 3);
+
+        assertThatThrownBy(() -> KvSnapshot.readFrom(withCrc(lowLastApplied)))
+                .hasMessage("mod revision 8 is outside 2..3 at offset 34");
+        assertThatThrownBy(() -> KvSnapshot.readFrom(withCrc(keysOutOfOrder)))
+                .hasMessageStartingWith("key 1 is not after the previous key");
+        assertThatThrownBy(() -> KvSnapshot.readFrom(withCrc(overCapacity)))
+                .hasMessageStartingWith("idempotency record count 4 is outside 0..3");
+    }
+
+    @Test
+    void captureIsIsolatedFromLaterApplies() {
+        KvStateMachine kv = sample();
+        KvSnapshot snapshot = kv.capture();
+        byte[] atCapture = snapshot.toByteArray();
+        String hashAtCapture = snapshot.stateHashHex();
+
+        kv.apply(9, new KvCommand.Put("a", bytes("changed"), -1, "w9"));
+        kv.apply(10, new KvCommand.Delete("b"));
+        kv.apply(11, new KvCommand.Put("new", bytes("key")));
+
+        assertThat(snapshot.lastApplied()).isEqualTo(8);
+        assertThat(snapshot.size()).isEqualTo(3);
+        assertThat(snapshot.toByteArray()).isEqualTo(atCapture);
+        assertThat(snapshot.stateHashHex()).isEqualTo(hashAtCapture).isNotEqualTo(kv.stateHashHex());
+        assertThat(KvStateMachine.fromSnapshot(snapshot).get("a").orElseThrow().value()).isEqualTo(bytes("x"));
+    }
+
+    @Test
+    void machinesForkedFromOneSnapshotAreIndependent() {
+        KvSnapshot snapshot = sample().capture();
+        KvStateMachine left = KvStateMachine.fromSnapshot(snapshot);
+        KvStateMachine right = KvStateMachine.fromSnapshot(snapshot);
+
+        left.apply(9, new KvCommand.Delete("a"));
+
+        assertThat(right.get("a")).isPresent();
+        assertThat(right.lastApplied()).isEqualTo(8);
+    }
+
+    @Test
+    void anotherThreadWritesTheCaptureWhileTheOwnerKeepsApplying() throws Exception {
+        KvStateMachine kv = new KvStateMachine();
+        long index = 1;
+        for (int i = 0; i < 5_000; i++) {
+            kv.apply(index++, new KvCommand.Put("key-" + i, bytes("value-" + i), -1, "req-" + i));
+        }
+        KvSnapshot snapshot = kv.capture();
+        String hashAtCapture = kv.stateHashHex();
+        CountDownLatch ownerIsApplying = new CountDownLatch(1);
+
+        Future<byte[]> written = writer.submit(() -> {
+            ownerIsApplying.await();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            snapshot.writeTo(out);
+            return out.toByteArray();
+        });
+        ownerIsApplying.countDown();
+        for (int i = 0; i < 5_000; i++) {
+            kv.apply(index++, i % 2 == 0
+                    ? new KvCommand.Delete("key-" + i, "del-" + i)
+                    : new KvCommand.Put("key-" + i, bytes("rewritten"), -1, null));
+        }
+
+        KvStateMachine restored = KvStateMachine.restore(written.get());
+        assertThat(restored.stateHashHex()).isEqualTo(hashAtCapture);
+        assertThat(restored.lastApplied()).isEqualTo(5_000);
+        assertThat(restored.size()).isEqualTo(5_000);
+        assertThat(kv.size()).isEqualTo(2_500);
+    }
+
+    private static byte[] bodyOf(KvStateMachine kv) {
+        byte[] snapshot = kv.capture().toByteArray();
+        return Arrays.copyOf(snapshot, snapshot.length - 4);
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("not found");
+    }
+}

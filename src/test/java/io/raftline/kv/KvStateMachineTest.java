@@ -1,0 +1,239 @@
+package io.raftline.kv;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class KvStateMachineTest {
+
+    private final KvStateMachine kv = new KvStateMachine();
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private KvResult put(long index, String key, String value) {
+        return kv.apply(index, KvCodec.encode(new KvCommand.Put(key, bytes(value))));
+    }
+
+    private KvResult cas(long index, String key, String value, long expectedRevision) {
+        return kv.apply(index, KvCodec.encode(new KvCommand.Put(key, bytes(value), expectedRevision, null)));
+    }
+
+    private KvResult delete(long index, String key) {
+        return kv.apply(index, KvCodec.encode(new KvCommand.Delete(key)));
+    }
+
+    private static KvStateMachine noopsUpTo(long index) {
+        KvStateMachine m = new KvStateMachine();
+        for (long i = 1; i <= index; i++) {
+            m.applyNoop(i);
+        }
+        return m;
+    }
+
+    @Test
+    void startsEmpty() {
+        assertThat(kv.lastApplied()).isZero();
+        assertThat(kv.size()).isZero();
+        assertThat(kv.get("k")).isEmpty();
+        assertThat(kv.range("", 10)).isEmpty();
+        assertThat(kv.idempotencyCapacity()).isEqualTo(KvStateMachine.DEFAULT_IDEMPOTENCY_CAPACITY);
+    }
+
+    @Test
+    void putCreatesThenUpdatesWithRevisionBookkeeping() {
+        assertThat(put(1, "k", "v1")).isEqualTo(new KvResult.Written(1));
+        assertThat(kv.get("k")).contains(new KvEntry("k", bytes("v1"), 1, 1, 1));
+
+        kv.applyNoop(2);
+        assertThat(put(3, "k", "v2")).isEqualTo(new KvResult.Written(3));
+        assertThat(kv.get("k")).contains(new KvEntry("k", bytes("v2"), 1, 3, 2));
+        assertThat(kv.lastApplied()).isEqualTo(3);
+        assertThat(kv.size()).isEqualTo(1);
+    }
+
+    @Test
+    void deleteRemovesAndRecreationStartsAFreshLife() {
+        put(1, "k", "v1");
+        put(2, "k", "v2");
+
+        assertThat(delete(3, "k")).isEqualTo(new KvResult.Deleted(1, 3));
+        assertThat(kv.get("k")).isEmpty();
+        assertThat(kv.size()).isZero();
+
+        put(4, "k", "v3");
+        assertThat(kv.get("k")).contains(new KvEntry("k", bytes("v3"), 4, 4, 1));
+    }
+
+    @Test
+    void deletingAMissingKeyChangesNothingButTheAppliedIndex() {
+        put(1, "a", "x");
+        KvStateMachine reference = new KvStateMachine();
+        reference.apply(1, new KvCommand.Put("a", bytes("x")));
+        reference.applyNoop(2);
+
+        assertThat(delete(2, "missing")).isEqualTo(new KvResult.Deleted(0, 2));
+        assertThat(kv.lastApplied()).isEqualTo(2);
+        assertThat(kv.stateHashHex()).isEqualTo(reference.stateHashHex());
+    }
+
+    @Test
+    void mustNotExistSucceedsOnAbsentKeyAndFailsOnExistingKey() {
+        assertThat(cas(1, "k", "first", KvCommand.MUST_NOT_EXIST)).isEqualTo(new KvResult.Written(1));
+        assertThat(cas(2, "k", "second", KvCommand.MUST_NOT_EXIST))
+                .isEqualTo(new KvResult.PreconditionFailed(1, 2));
+        assertThat(kv.get("k")).contains(new KvEntry("k", bytes("first"), 1, 1, 1));
+        assertThat(kv.lastApplied()).isEqualTo(2);
+    }
+
+    @Test
+    void compareAndSetWritesOnlyOnMatchingModRevision() {
+        put(1, "k", "v1");
+        put(2, "k", "v2");
+
+        assertThat(cas(3, "k", "stale", 1)).isEqualTo(new KvResult.PreconditionFailed(2, 3));
+        assertThat(kv.get("k").orElseThrow().value()).isEqualTo(bytes("v2"));
+
+        assertThat(cas(4, "k", "v3", 2)).isEqualTo(new KvResult.Written(4));
+        assertThat(kv.get("k")).contains(new KvEntry("k", bytes("v3"), 1, 4, 3));
+    }
+
+    @Test
+    void compareAndSetOnAbsentKeyReportsRevisionZero() {
+        assertThat(cas(1, "k", "v", 7)).isEqualTo(new KvResult.PreconditionFailed(0, 1));
+        assertThat(kv.get("k")).isEmpty();
+    }
+
+    @Test
+    void failedPreconditionLeavesStateAsANoopWould() {
+        put(1, "k", "v");
+        cas(2, "k", "w", 99);
+
+        KvStateMachine reference = new KvStateMachine();
+        reference.apply(1, new KvCommand.Put("k", bytes("v")));
+        reference.applyNoop(2);
+        assertThat(kv.stateHashHex()).isEqualTo(reference.stateHashHex());
+    }
+
+    @Test
+    void undecodableEntriesAreRejectedDeterministicallyWithoutChangingState() {
+        put(1, "k", "v");
+
+        KvResult result = kv.apply(2, new byte[] {1, 9});
+
+        assertThat(result).isEqualTo(new KvResult.Rejected("unknown op code 9 at offset 1", 2));
+        assertThat(kv.lastApplied()).isEqualTo(2);
+        KvStateMachine reference = new KvStateMachine();
+        reference.apply(1, new KvCommand.Put("k", bytes("v")));
+        reference.applyNoop(2);
+        assertThat(kv.stateHashHex()).isEqualTo(reference.stateHashHex());
+    }
+
+    @Test
+    void indexMustIncreaseStrictlyAndAStaleIndexChangesNothing() {
+        put(5, "k", "v");
+        String before = kv.stateHashHex();
+
+        assertThatThrownBy(() -> put(5, "k", "again"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("index 5 must be greater than the last applied index 5");
+        assertThatThrownBy(() -> kv.applyNoop(4)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> kv.apply(3, new byte[] {0})).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> new KvStateMachine().applyNoop(0)).isInstanceOf(IllegalStateException.class);
+        assertThat(kv.stateHashHex()).isEqualTo(before);
+    }
+
+    @Test
+    void applyingACommandEqualsApplyingItsEncoding() {
+        KvStateMachine direct = new KvStateMachine();
+        List<KvCommand> commands = List.of(
+                new KvCommand.Put("a", bytes("1"), -1, "r1"),
+                new KvCommand.Put("a", bytes("2"), 1, null),
+                new KvCommand.Delete("b", "r2"),
+                new KvCommand.Put("a", bytes("3"), 0, "r1"));
+        long index = 1;
+        for (KvCommand command : commands) {
+            assertThat(direct.apply(index, command)).isEqualTo(kv.apply(index, KvCodec.encode(command)));
+            index++;
+        }
+        assertThat(direct.stateHashHex()).isEqualTo(kv.stateHashHex());
+    }
+
+    @Test
+    void rangeReturnsPrefixMatchesInUtf8OrderUpToTheLimit() {
+        long i = 1;
+        for (String key : List.of("b/2", "a", "b/10", "b/1", "b\uE000", "b/\uD83D\uDE00", "b/\uE000", "c", "b")) {
+            put(i++, key, key);
+        }
+
+        assertThat(keys(kv.range("b/", 100))).containsExactly("b/1", "b/10", "b/2", "b/\uE000", "b/\uD83D\uDE00");
+        assertThat(keys(kv.range("b/", 2))).containsExactly("b/1", "b/10");
+        assertThat(keys(kv.range("", 100)))
+                .containsExactly("a", "b", "b/1", "b/10", "b/2", "b/\uE000", "b/\uD83D\uDE00", "b\uE000", "c");
+        assertThat(kv.range("b/", 0)).isEmpty();
+        assertThat(kv.range("z", 10)).isEmpty();
+        assertThat(keys(kv.range("c", 10))).containsExactly("c");
+        assertThatThrownBy(() -> kv.range("", -1)).hasMessage("limit must be >= 0, not -1");
+    }
+
+    @Test
+    void readsReturnCopiesThatCannotChangeTheState() {
+        put(1, "k", "v");
+        kv.get("k").orElseThrow().value()[0] = 'X';
+        kv.range("", 1).get(0).value()[0] = 'Y';
+
+        assertThat(kv.get("k").orElseThrow().value()).isEqualTo(bytes("v"));
+        assertThatThrownBy(() -> kv.range("", 1).clear()).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void equalStatesReachedByDifferentHistoriesHaveEqualHashes() {
+        // kv inserts and deletes 100 keys first, so its trees were shaped by another history.
+        long i = 1;
+        for (int k = 0; k < 100; k++) {
+            put(i++, "key" + k, "old");
+        }
+        for (int k = 99; k >= 0; k--) {
+            delete(i++, "key" + k);
+        }
+        KvStateMachine quiet = noopsUpTo(i - 1);
+        for (int k = 0; k < 50; k++) {
+            String key = "key" + (k * 7 % 50);
+            assertThat(put(i, key, "new")).isEqualTo(quiet.apply(i, new KvCommand.Put(key, bytes("new"))));
+            i++;
+        }
+
+        assertThat(kv.stateHashHex()).isEqualTo(quiet.stateHashHex()).hasSize(64);
+        assertThat(kv.stateHash()).isEqualTo(quiet.stateHash()).hasSize(32);
+    }
+
+    @Test
+    void hashCoversAppliedIndexValuesRevisionsAndIdempotencyTable() {
+        KvStateMachine base = new KvStateMachine();
+        base.apply(1, new KvCommand.Put("k", bytes("v")));
+        KvStateMachine laterIndex = new KvStateMachine();
+        laterIndex.apply(1, new KvCommand.Put("k", bytes("v")));
+        laterIndex.applyNoop(2);
+        KvStateMachine otherValue = new KvStateMachine();
+        otherValue.apply(1, new KvCommand.Put("k", bytes("w")));
+        KvStateMachine otherRevision = new KvStateMachine();
+        otherRevision.applyNoop(1);
+        otherRevision.apply(2, new KvCommand.Put("k", bytes("v")));
+        KvStateMachine withIdempotencyKey = new KvStateMachine();
+        withIdempotencyKey.apply(1, new KvCommand.Put("k", bytes("v"), -1, "r"));
+        KvStateMachine otherCapacity = new KvStateMachine(10);
+        otherCapacity.apply(1, new KvCommand.Put("k", bytes("v")));
+
+        assertThat(List.of(base, laterIndex, otherValue, otherRevision, withIdempotencyKey, otherCapacity))
+                .extracting(KvStateMachine::stateHashHex)
+                .doesNotHaveDuplicates();
+    }
+
+    private static List<String> keys(List<KvEntry> entries) {
+        return entries.stream().map(KvEntry::key).toList();
+    }
+}
