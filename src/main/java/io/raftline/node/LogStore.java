@@ -1,0 +1,49 @@
+package io.raftline.node;
+
+import io.raftline.raft.Entry;
+import io.raftline.raft.HardState;
+import io.raftline.raft.Snapshot;
+import io.raftline.raft.storage.Storage;
+import io.vertx.core.Future;
+import java.util.List;
+
+/**
+ * The node's "disk": what survives a crash. The core reads it through {@link #storage()}; the node writes it
+ * while handling a Ready and when it compacts the log.
+ *
+ * <p>This is the seam for durable storage. Writes return a {@link Future} so that an implementation can
+ * append to a WAL and fsync on a worker thread while the event loop goes on: the Ready loop waits for the
+ * future before sending, applying and advancing, and never blocks. {@link MemoryLogStore} completes at once.
+ * Futures may complete on any thread; the node hops back to its own context.
+ */
+public interface LogStore {
+
+    /**
+     * The read view the core is built on. It must reflect every write whose future has completed.
+     *
+     * @return the storage
+     */
+    Storage storage();
+
+    /**
+     * Persists the parts of a Ready, in this order: snapshot, entries (overwriting a conflicting suffix),
+     * hard state.
+     *
+     * @param snapshot  a snapshot received from the leader, or null
+     * @param entries   entries to append (may be empty)
+     * @param hardState the new hard state, or null if unchanged
+     * @param sync      whether the write must be durable (fsync) before the future completes
+     * @return completes once written; a failure makes the node stop (fail-stop)
+     */
+    Future<Void> persist(Snapshot snapshot, List<Entry> entries, HardState hardState, boolean sync);
+
+    /**
+     * Records a snapshot of the state machine at {@code index} and discards the log entries it covers.
+     *
+     * @param index  applied index the snapshot was taken at (still in the log)
+     * @param voters members at that index
+     * @param data   the serialized state machine
+     * @return completes once the snapshot is stored
+     */
+    Future<Void> compact(long index, List<Integer> voters, byte[] data);
+}

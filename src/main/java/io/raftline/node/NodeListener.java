@@ -1,0 +1,130 @@
+package io.raftline.node;
+
+import io.raftline.kv.KvResult;
+import io.raftline.raft.CoreEvent;
+import io.raftline.raft.Entry;
+import io.raftline.raft.Role;
+import io.raftline.raft.message.Message;
+import java.util.List;
+
+/**
+ * Everything observable about a running node, reported as it happens. It is the seam for the event stream
+ * (the UI, NDJSON recordings): the node calls it from its event loop and must not be slowed down, so
+ * implementations only hand the facts on (publish, buffer, sample) and never block. Every method defaults to
+ * doing nothing.
+ */
+public interface NodeListener {
+
+    /** A listener that ignores everything. */
+    NodeListener NONE = new NodeListener() {
+    };
+
+    /**
+     * A transition only the core sees (role change, election, vote, leader elected, transfer).
+     *
+     * @param node  the node
+     * @param term  its term after the event's Ready
+     * @param role  its role after the event's Ready
+     * @param event the event
+     */
+    default void coreEvent(int node, long term, Role role, CoreEvent event) {
+    }
+
+    /**
+     * A message left the node (after its Ready was persisted).
+     *
+     * @param m the message
+     */
+    default void messageSent(Message m) {
+    }
+
+    /**
+     * A message reached the node and was stepped into the core.
+     *
+     * @param m the message
+     */
+    default void messageReceived(Message m) {
+    }
+
+    /**
+     * A message was lost: by the network (partition, drop, paused peer) or because the receiver was paused
+     * or crashed.
+     *
+     * @param m      the message
+     * @param reason why
+     */
+    default void messageDropped(Message m, String reason) {
+    }
+
+    /**
+     * Entries were persisted to the node's log.
+     *
+     * @param node    the node
+     * @param entries the entries, in order
+     */
+    default void entriesAppended(int node, List<Entry> entries) {
+    }
+
+    /**
+     * The node's commit index moved forward.
+     *
+     * @param node   the node
+     * @param commit the new commit index
+     */
+    default void committed(int node, long commit) {
+    }
+
+    /**
+     * The node applied an entry to its key-value state.
+     *
+     * @param node   the node
+     * @param entry  the entry
+     * @param result the key-value result, or null for a no-op entry
+     */
+    default void applied(int node, Entry entry, KvResult result) {
+    }
+
+    /**
+     * The node took a snapshot of its state and compacted its log.
+     *
+     * @param node  the node
+     * @param index the snapshot's index
+     */
+    default void snapshotTaken(int node, long index) {
+    }
+
+    /**
+     * The node installed a snapshot sent by the leader.
+     *
+     * @param node  the node
+     * @param index the snapshot's index
+     */
+    default void snapshotInstalled(int node, long index) {
+    }
+
+    /**
+     * The node crashed: everything not in its log store is gone.
+     *
+     * @param node the node
+     */
+    default void crashed(int node) {
+    }
+
+    /**
+     * The node restarted and rebuilt its state from its log store.
+     *
+     * @param node    the node
+     * @param applied the index its state machine was rebuilt to
+     */
+    default void restarted(int node, long applied) {
+    }
+
+    /**
+     * The node was paused or resumed.
+     *
+     * @param node   the node
+     * @param paused whether it is paused now
+     */
+    default void pausedChanged(int node, boolean paused) {
+    }
+}

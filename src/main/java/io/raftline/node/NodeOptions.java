@@ -1,0 +1,41 @@
+package io.raftline.node;
+
+import io.raftline.raft.ConfigException;
+import io.raftline.raft.RaftConfig;
+
+/**
+ * Everything one node verticle needs besides its collaborators: the Raft configuration plus the host's own
+ * policies for client requests.
+ *
+ * @param raft                the validated Raft configuration
+ * @param seed                seed of the node's random generator (election jitter)
+ * @param maxPendingProposals proposals allowed in flight before new ones are refused (backpressure)
+ * @param requestTimeoutMs    how long a client request may wait for commit or a read index
+ */
+public record NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, long requestTimeoutMs) {
+
+    /** Default bound of pending proposals. */
+    public static final int DEFAULT_MAX_PENDING_PROPOSALS = 10_000;
+    /** Default client request timeout. */
+    public static final long DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+
+    /**
+     * Validates the host policies.
+     *
+     * @param raft the Raft configuration
+     * @param seed random seed
+     * @param maxPendingProposals backpressure bound
+     * @param requestTimeoutMs request timeout
+     */
+    public NodeOptions {
+        if (raft == null) {
+            throw new ConfigException("raft", "is required");
+        }
+        if (maxPendingProposals <= 0) {
+            throw new ConfigException("max_pending_proposals", "must be > 0, got " + maxPendingProposals);
+        }
+        if (requestTimeoutMs <= 0) {
+            throw new ConfigException("request_timeout_ms", "must be > 0, got " + requestTimeoutMs);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package io.raftline.node;
+
+import io.raftline.raft.Role;
+
+/**
+ * One node's state as the cluster API and the benchmark see it.
+ *
+ * @param id               node id
+ * @param up               false while crashed
+ * @param paused           true while paused
+ * @param role             current role (null while crashed)
+ * @param term             current term
+ * @param leader           leader this node knows of, or 0
+ * @param commit           commit index
+ * @param applied          index applied to the key-value state
+ * @param lastIndex        last log index
+ * @param snapshotIndex    index of the latest snapshot (0 if none)
+ * @param pendingProposals proposals waiting to be applied
+ */
+public record NodeStatus(int id, boolean up, boolean paused, Role role, long term, int leader, long commit,
+        long applied, long lastIndex, long snapshotIndex, int pendingProposals) {
+
+    /**
+     * The role's display name, or {@code Down} while crashed.
+     *
+     * @return the name shown in the API and logs
+     */
+    public String roleName() {
+        return role == null ? "Down" : role.displayName();
+    }
+}

@@ -1,0 +1,71 @@
+package io.raftline.node;
+
+import io.raftline.kv.KvCommand;
+import io.raftline.kv.KvResult;
+import io.vertx.core.Future;
+
+/**
+ * The client-facing side of one Raft node: what the HTTP API (and later gRPC and the RESP listener) call.
+ * Every method may be called from any thread or context; results complete on the caller's context.
+ * Failures are {@link NodeRequestException}s whose reason tells the caller what to answer.
+ */
+public interface RaftNode {
+
+    /**
+     * This node's id.
+     *
+     * @return the id
+     */
+    int id();
+
+    /**
+     * Replicates a write and completes once it is applied here.
+     *
+     * @param command the write
+     * @return the key-value result (a failed compare-and-set is a result, not a failure)
+     */
+    Future<KvResult> propose(KvCommand command);
+
+    /**
+     * Waits until a read at the given consistency may be served, then hands out a view of the state.
+     *
+     * @param consistency how fresh the read must be
+     * @return a view at an applied index that satisfies the consistency
+     */
+    Future<KvView> read(ReadConsistency consistency);
+
+    /**
+     * The node's state right now.
+     *
+     * @return the status
+     */
+    Future<NodeStatus> status();
+
+    /**
+     * Stops at once, losing everything that is not in the log store.
+     *
+     * @return completes when crashed
+     */
+    Future<Void> crash();
+
+    /**
+     * Restarts a crashed node from its log store (no-op if running).
+     *
+     * @return completes when running again
+     */
+    Future<Void> restart();
+
+    /**
+     * Freezes the node: no ticks, incoming messages dropped, client requests refused.
+     *
+     * @return completes when paused
+     */
+    Future<Void> pause();
+
+    /**
+     * Undoes {@link #pause()}.
+     *
+     * @return completes when running again
+     */
+    Future<Void> resume();
+}

@@ -1,0 +1,155 @@
+package io.raftline.transport;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Decides the fate of every message a transport sends: delivered (after a delay, possibly twice) or lost.
+ * It is how fault injection reaches Raft without any test hook in the node: partitions, random loss, delay,
+ * duplication and paused nodes are all just things that happen to messages.
+ *
+ * <p>Thread-safe: several node event loops send concurrently. The fault settings live in one atomically
+ * replaced value; the random draws come from this conditioner's own seeded generator (guarded by a lock),
+ * so a run with a given seed and the same order of sends makes the same choices.
+ */
+public final class NetworkConditioner {
+
+    /**
+     * What happens to one message.
+     *
+     * @param dropReason why it is lost ({@code partition}, {@code paused}, {@code drop}), or null
+     * @param delaysMs   one delay per copy to deliver (two copies when duplicated); empty when dropped
+     */
+    public record Verdict(String dropReason, long[] delaysMs) {
+
+        /** Whether the message is lost. */
+        public boolean dropped() {
+            return dropReason != null;
+        }
+    }
+
+    private static final long[] NOW = {0};
+
+    private final AtomicReference<NetworkFaults> faults = new AtomicReference<>(NetworkFaults.NONE);
+    private final AtomicReference<Set<Integer>> paused = new AtomicReference<>(Set.of());
+    private final SplittableRandom random;
+
+    /**
+     * Creates a conditioner for a healthy network.
+     *
+     * @param seed seed of its random draws
+     */
+    public NetworkConditioner(long seed) {
+        this.random = new SplittableRandom(seed);
+    }
+
+    /**
+     * Decides what happens to a message from {@code from} to {@code to}.
+     *
+     * @param from sender
+     * @param to recipient
+     * @return the verdict
+     */
+    public Verdict decide(int from, int to) {
+        String blocked = blocked(from, to);
+        if (blocked != null) {
+            return new Verdict(blocked, new long[0]);
+        }
+        NetworkFaults f = faults.get();
+        if (f.dropRate() == 0 && f.duplicateRate() == 0 && f.delayMaxMs() == 0) {
+            return new Verdict(null, NOW);
+        }
+        synchronized (random) {
+            if (f.dropRate() > 0 && random.nextDouble() < f.dropRate()) {
+                return new Verdict("drop", new long[0]);
+            }
+            boolean dup = f.duplicateRate() > 0 && random.nextDouble() < f.duplicateRate();
+            long[] delays = new long[dup ? 2 : 1];
+            for (int i = 0; i < delays.length; i++) {
+                delays[i] = f.delayMaxMs() == 0 ? 0 : random.nextInt(f.delayMinMs(), f.delayMaxMs() + 1);
+            }
+            return new Verdict(null, delays);
+        }
+    }
+
+    /**
+     * Whether the link is cut right now, without any random draw (used again when a delayed message lands).
+     *
+     * @param from sender
+     * @param to recipient
+     * @return {@code paused} or {@code partition}, or null if the link is up
+     */
+    public String blocked(int from, int to) {
+        Set<Integer> p = paused.get();
+        if (p.contains(from) || p.contains(to)) {
+            return "paused";
+        }
+        return faults.get().connected(from, to) ? null : "partition";
+    }
+
+    /**
+     * Replaces the network faults at once.
+     *
+     * @param next the new faults
+     */
+    public void setFaults(NetworkFaults next) {
+        faults.set(next);
+    }
+
+    /**
+     * The current network faults.
+     *
+     * @return the faults
+     */
+    public NetworkFaults faults() {
+        return faults.get();
+    }
+
+    /**
+     * Heals the network (partitions, loss, delay, duplication). Paused nodes stay paused: pausing is a node
+     * fault, undone by resuming the node.
+     */
+    public void heal() {
+        faults.set(NetworkFaults.NONE);
+    }
+
+    /**
+     * Marks a node paused (every message to or from it is lost) or running again.
+     *
+     * @param node the node
+     * @param isPaused whether it is paused
+     */
+    public void setPaused(int node, boolean isPaused) {
+        paused.updateAndGet(old -> {
+            Set<Integer> next = new TreeSet<>(old);
+            if (isPaused) {
+                next.add(node);
+            } else {
+                next.remove(node);
+            }
+            return Set.copyOf(next);
+        });
+    }
+
+    /**
+     * The paused nodes.
+     *
+     * @return their ids
+     */
+    public Set<Integer> pausedNodes() {
+        return paused.get();
+    }
+
+    /**
+     * The whole state as the admin API reports it.
+     *
+     * @return the faults plus {@code pausedNodes}
+     */
+    public JsonObject toJson() {
+        return faults.get().toJson().put("pausedNodes", new JsonArray(new java.util.ArrayList<>(new TreeSet<>(paused.get()))));
+    }
+}

@@ -1,0 +1,164 @@
+package io.raftline.transport;
+
+import io.raftline.raft.ConfigException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The network faults an operator (or a test) injects, as one immutable value, so that a change is applied
+ * atomically: a sender sees either the old faults or the new ones, never a mix.
+ *
+ * <p>Partitions are groups of node ids: two nodes can talk only if they are in the same group. Nodes listed
+ * in no group together form one more group, so {@code [[1]]} cuts node 1 off from everybody else.
+ *
+ * @param partitions    disjoint groups of node ids (empty: no partition)
+ * @param dropRate      probability in [0, 1] that a message is lost
+ * @param delayMinMs    lower bound of the delay added to every message
+ * @param delayMaxMs    upper bound of that delay (inclusive)
+ * @param duplicateRate probability in [0, 1] that a message is delivered twice
+ */
+public record NetworkFaults(List<Set<Integer>> partitions, double dropRate, int delayMinMs, int delayMaxMs,
+        double duplicateRate) {
+
+    /** A healthy network. */
+    public static final NetworkFaults NONE = new NetworkFaults(List.of(), 0, 0, 0, 0);
+
+    /** Largest delay accepted, so that a typo cannot stall a cluster for hours. */
+    public static final int MAX_DELAY_MS = 60_000;
+
+    /**
+     * Validates and freezes the fields.
+     *
+     * @param partitions disjoint groups
+     * @param dropRate probability of loss
+     * @param delayMinMs minimum delay
+     * @param delayMaxMs maximum delay
+     * @param duplicateRate probability of duplication
+     */
+    public NetworkFaults {
+        List<Set<Integer>> groups = new ArrayList<>();
+        Set<Integer> seen = new HashSet<>();
+        for (Set<Integer> g : partitions) {
+            for (Integer id : g) {
+                if (!seen.add(id)) {
+                    throw new ConfigException("partitions", "node " + id + " is in more than one group");
+                }
+            }
+            groups.add(Set.copyOf(new TreeSet<>(g)));
+        }
+        partitions = List.copyOf(groups);
+        rate("dropRate", dropRate);
+        rate("duplicateRate", duplicateRate);
+        if (delayMinMs < 0 || delayMaxMs < delayMinMs || delayMaxMs > MAX_DELAY_MS) {
+            throw new ConfigException("delayMs", "must be [min, max] with 0 <= min <= max <= " + MAX_DELAY_MS
+                    + ", got [" + delayMinMs + ", " + delayMaxMs + "]");
+        }
+    }
+
+    private static void rate(String field, double v) {
+        if (!(v >= 0 && v <= 1)) {
+            throw new ConfigException(field, "must be a number in [0, 1], got " + v);
+        }
+    }
+
+    /**
+     * Whether {@code from} can reach {@code to} under the partitions.
+     *
+     * @param from sender
+     * @param to recipient
+     * @return true if they are in the same group
+     */
+    public boolean connected(int from, int to) {
+        return groupOf(from) == groupOf(to);
+    }
+
+    private int groupOf(int id) {
+        for (int i = 0; i < partitions.size(); i++) {
+            if (partitions.get(i).contains(id)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Reads the admin API's JSON, field by field. Missing fields mean "no such fault".
+     *
+     * @param json  {@code {"partitions":[[1,2],[3]],"dropRate":0.1,"delayMs":[5,50],"duplicateRate":0.0}}
+     * @param nodes the known node ids (partitions may only name these)
+     * @return the faults
+     * @throws ConfigException naming the first invalid field
+     */
+    public static NetworkFaults fromJson(JsonObject json, Collection<Integer> nodes) {
+        for (String field : json.fieldNames()) {
+            if (!Set.of("partitions", "dropRate", "delayMs", "duplicateRate").contains(field)) {
+                throw new ConfigException(field, "unknown field (expected partitions, dropRate, delayMs, duplicateRate)");
+            }
+        }
+        List<Set<Integer>> groups = new ArrayList<>();
+        Object p = json.getValue("partitions");
+        if (p != null) {
+            if (!(p instanceof JsonArray outer)) {
+                throw new ConfigException("partitions", "must be an array of arrays of node ids");
+            }
+            for (Object g : outer) {
+                if (!(g instanceof JsonArray inner)) {
+                    throw new ConfigException("partitions", "must be an array of arrays of node ids");
+                }
+                Set<Integer> group = new TreeSet<>();
+                for (Object id : inner) {
+                    if (!(id instanceof Integer n) || !nodes.contains(n)) {
+                        throw new ConfigException("partitions", "unknown node id " + id + " (nodes are " + nodes + ")");
+                    }
+                    group.add(n);
+                }
+                groups.add(group);
+            }
+        }
+        double drop = number(json, "dropRate");
+        double dup = number(json, "duplicateRate");
+        int min = 0;
+        int max = 0;
+        Object d = json.getValue("delayMs");
+        if (d != null) {
+            if (!(d instanceof JsonArray arr) || arr.size() != 2 || !(arr.getValue(0) instanceof Integer)
+                    || !(arr.getValue(1) instanceof Integer)) {
+                throw new ConfigException("delayMs", "must be an array of two integers [min, max]");
+            }
+            min = arr.getInteger(0);
+            max = arr.getInteger(1);
+        }
+        return new NetworkFaults(groups, drop, min, max, dup);
+    }
+
+    private static double number(JsonObject json, String field) {
+        Object v = json.getValue(field);
+        if (v == null) {
+            return 0;
+        }
+        if (!(v instanceof Number n)) {
+            throw new ConfigException(field, "must be a number in [0, 1], got " + v);
+        }
+        return n.doubleValue();
+    }
+
+    /**
+     * The JSON form the admin API answers with.
+     *
+     * @return a new JSON object
+     */
+    public JsonObject toJson() {
+        JsonArray groups = new JsonArray();
+        for (Set<Integer> g : partitions) {
+            groups.add(new JsonArray(new ArrayList<>(new TreeSet<>(g))));
+        }
+        return new JsonObject().put("partitions", groups).put("dropRate", dropRate)
+                .put("delayMs", new JsonArray().add(delayMinMs).add(delayMaxMs)).put("duplicateRate", duplicateRate);
+    }
+}
