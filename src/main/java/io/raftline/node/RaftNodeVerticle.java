@@ -84,6 +84,8 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
     private long loggedCommit;
     private Role lastRole;
     private int lastLeader;
+    /** Published for {@link #knownLeader()}, read from other threads. */
+    private volatile int leaderView;
 
     private final List<PendingWrite> queued = new ArrayList<>();
     private final TreeMap<Long, PendingWrite> proposals = new TreeMap<>();
@@ -133,6 +135,11 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
     @Override
     public int id() {
         return config.id();
+    }
+
+    @Override
+    public int knownLeader() {
+        return leaderView;
     }
 
     @Override
@@ -370,6 +377,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
         loggedCommit = core.log().committed();
         lastRole = core.role();
         lastLeader = core.leader();
+        leaderView = lastLeader;
         LOG.info("{} started: state rebuilt from the log store up to index {} (snapshot {}, last log index {})",
                 prefix(), m.lastApplied(), s.firstIndex() - 1, s.lastIndex());
     }
@@ -394,6 +402,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
         core = null;
         kv = null;
         persistInFlight = false;
+        leaderView = 0;
         listener.crashed(id());
     }
 
@@ -648,6 +657,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
         }
         lastRole = ss.role();
         lastLeader = ss.leader();
+        leaderView = ss.leader();
     }
 
     /** Snapshots the state machine and compacts the log once enough was applied since the last snapshot. */

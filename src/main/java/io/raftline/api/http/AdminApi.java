@@ -1,0 +1,201 @@
+package io.raftline.api.http;
+
+import io.raftline.raft.ConfigException;
+import io.raftline.transport.NetworkFaults;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Set;
+
+/**
+ * The admin API: fault injection and the whole-cluster view, served on the admin port (8080 in local mode).
+ *
+ * <ul>
+ *   <li>{@code POST /v1/admin/nodes/{id}/crash|restart|pause|resume} → 200 with the fault state; 404 for an
+ *       unknown node or action.</li>
+ *   <li>{@code GET /v1/admin/network} → the fault state; {@code PUT /v1/admin/network} with
+ *       {@code {"partitions":[[1,2],[3]],"dropRate":0.1,"delayMs":[5,50],"duplicateRate":0.0}} replaces the
+ *       network faults (missing fields mean none; each field is validated and a bad one answers 400 naming
+ *       it); {@code DELETE /v1/admin/network} heals the network.</li>
+ *   <li>{@code GET /v1/cluster}, {@code GET /health}.</li>
+ * </ul>
+ * Admin calls change what the cluster does, so they are refused (403) to clients that are not on the
+ * loopback interface, unless a token is configured and the client sends {@code Authorization: Bearer <token>}.
+ */
+public final class AdminApi {
+
+    private static final Set<String> ACTIONS = Set.of("crash", "restart", "pause", "resume");
+    private static final long ADMIN_BODY_LIMIT = 64 * 1024;
+
+    private final ClusterControl control;
+    private final ClusterView cluster;
+    private final String token;
+
+    /**
+     * Creates the admin API.
+     *
+     * @param control the nodes and network to act on
+     * @param cluster what {@code /v1/cluster} shows
+     * @param token   bearer token for non-loopback clients; empty for loopback only
+     */
+    public AdminApi(ClusterControl control, ClusterView cluster, String token) {
+        this.control = control;
+        this.cluster = cluster;
+        this.token = token == null ? "" : token;
+    }
+
+    /**
+     * Builds the router.
+     *
+     * @param vertx the Vert.x instance
+     * @return the router
+     */
+    public Router router(Vertx vertx) {
+        Router router = Router.router(vertx);
+        router.route("/v1/admin/*").handler(this::authorize);
+        router.route("/v1/admin/*").handler(BodyHandler.create(false).setBodyLimit(ADMIN_BODY_LIMIT));
+        router.post("/v1/admin/nodes/:id/:action").handler(this::nodeAction);
+        router.get("/v1/admin/network").handler(this::network);
+        router.put("/v1/admin/network").handler(this::setNetwork);
+        router.delete("/v1/admin/network").handler(this::heal);
+        router.get("/v1/cluster").handler(this::cluster);
+        router.get("/health").handler(this::health);
+        router.get("/").handler(this::index);
+        KvApi.installErrorHandlers(router);
+        return router;
+    }
+
+    private void authorize(RoutingContext ctx) {
+        if (isLoopback(ctx.request().remoteAddress())) {
+            ctx.next();
+            return;
+        }
+        String auth = ctx.request().getHeader("Authorization");
+        if (!token.isEmpty() && auth != null && auth.startsWith("Bearer ")
+                && MessageDigest.isEqual(auth.substring(7).getBytes(StandardCharsets.UTF_8),
+                        token.getBytes(StandardCharsets.UTF_8))) {
+            ctx.next();
+            return;
+        }
+        HttpErrors.send(ctx, 403, "forbidden", token.isEmpty()
+                ? "the admin API only accepts loopback clients (configure admin.token to allow others)"
+                : "missing or wrong Authorization: Bearer token");
+    }
+
+    /**
+     * Whether a client address is on the loopback interface.
+     *
+     * @param address the remote address
+     * @return true for 127.0.0.0/8 and ::1
+     */
+    static boolean isLoopback(SocketAddress address) {
+        if (address == null || address.hostAddress() == null) {
+            return false;
+        }
+        String host = address.hostAddress();
+        if (!host.isEmpty() && (Character.isDigit(host.charAt(0)) || host.indexOf(':') >= 0)) {
+            try {
+                return InetAddress.getByName(host).isLoopbackAddress();
+            } catch (UnknownHostException e) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private void nodeAction(RoutingContext ctx) {
+        String action = ctx.pathParam("action");
+        int id;
+        try {
+            id = Integer.parseInt(ctx.pathParam("id"));
+        } catch (NumberFormatException e) {
+            HttpErrors.send(ctx, 404, "not_found", "no node '" + ctx.pathParam("id") + "'");
+            return;
+        }
+        if (!control.nodeIds().contains(id)) {
+            HttpErrors.send(ctx, 404, "not_found", "no node " + id + " (nodes are " + control.nodeIds() + ")");
+            return;
+        }
+        if (!ACTIONS.contains(action)) {
+            HttpErrors.send(ctx, 404, "not_found", "no action '" + action + "' (crash, restart, pause, resume)");
+            return;
+        }
+        answer(ctx, control.nodeAction(id, action));
+    }
+
+    private void network(RoutingContext ctx) {
+        answer(ctx, Future.succeededFuture());
+    }
+
+    private void setNetwork(RoutingContext ctx) {
+        Buffer body = ctx.body().buffer();
+        JsonObject json;
+        try {
+            Object parsed = body == null || body.length() == 0 ? null : io.vertx.core.json.Json.decodeValue(body);
+            if (!(parsed instanceof JsonObject o)) {
+                HttpErrors.badRequest(ctx, "body must be a JSON object like {\"partitions\":[[1,2],[3]],"
+                        + "\"dropRate\":0.1,\"delayMs\":[5,50],\"duplicateRate\":0.0}");
+                return;
+            }
+            json = o;
+        } catch (DecodeException e) {
+            HttpErrors.badRequest(ctx, "body is not valid JSON: " + e.getMessage());
+            return;
+        }
+        NetworkFaults faults;
+        try {
+            faults = NetworkFaults.fromJson(json, control.nodeIds());
+        } catch (ConfigException e) {
+            HttpErrors.badField(ctx, e);
+            return;
+        }
+        control.network().setFaults(faults);
+        answer(ctx, Future.succeededFuture());
+    }
+
+    private void heal(RoutingContext ctx) {
+        control.network().heal();
+        answer(ctx, Future.succeededFuture());
+    }
+
+    private void answer(RoutingContext ctx, Future<Void> change) {
+        change.compose(v -> control.faultState()).onComplete(ar -> {
+            if (ar.failed()) {
+                HttpErrors.failure(ctx, ar.cause());
+            } else {
+                KvApi.json(ctx, 200, ar.result());
+            }
+        });
+    }
+
+    private void cluster(RoutingContext ctx) {
+        cluster.describe().onComplete(ar -> {
+            if (ar.failed()) {
+                HttpErrors.failure(ctx, ar.cause());
+            } else {
+                KvApi.json(ctx, 200, ar.result());
+            }
+        });
+    }
+
+    private void health(RoutingContext ctx) {
+        KvApi.json(ctx, 200, new JsonObject().put("status", "ok").put("nodes", new io.vertx.core.json.JsonArray(
+                control.nodeIds())));
+    }
+
+    private void index(RoutingContext ctx) {
+        KvApi.json(ctx, 200, new JsonObject().put("service", "raftline")
+                .put("cluster", "/v1/cluster").put("admin", "/v1/admin/network")
+                .put("nodes", new io.vertx.core.json.JsonArray(control.nodeIds())));
+    }
+}

@@ -1,0 +1,125 @@
+package io.raftline.api.http;
+
+import io.raftline.node.NodeRequestException;
+import io.raftline.raft.ConfigException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The one way every Raftline HTTP endpoint reports an error: a JSON body
+ * {@code {"error":"<code>","message":"..."}} (plus optional fields such as {@code leaderHint}) and the
+ * status the design fixes for it. 503 answers always carry {@code Retry-After}, so clients back off the
+ * same way whatever went wrong.
+ */
+public final class HttpErrors {
+
+    /** Seconds a client should wait before retrying a 503. */
+    public static final String RETRY_AFTER_SECONDS = "1";
+
+    private HttpErrors() {
+    }
+
+    /**
+     * Ends the request with an error.
+     *
+     * @param ctx     the request
+     * @param status  HTTP status
+     * @param code    machine-readable error code
+     * @param message human-readable explanation
+     */
+    public static void send(RoutingContext ctx, int status, String code, String message) {
+        send(ctx, status, new JsonObject().put("error", code).put("message", message));
+    }
+
+    /**
+     * Ends the request with an error body that has extra fields.
+     *
+     * @param ctx    the request
+     * @param status HTTP status
+     * @param body   {@code error}, {@code message} and extra fields
+     */
+    public static void send(RoutingContext ctx, int status, JsonObject body) {
+        if (ctx.response().ended() || ctx.response().closed()) {
+            return;
+        }
+        if (ctx.response().headWritten()) {
+            ctx.response().end();
+            return;
+        }
+        if (status == 503) {
+            ctx.response().putHeader("Retry-After", RETRY_AFTER_SECONDS);
+        }
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                .end(body.encode());
+    }
+
+    /**
+     * 400 for invalid input.
+     *
+     * @param ctx     the request
+     * @param message what is wrong
+     */
+    public static void badRequest(RoutingContext ctx, String message) {
+        send(ctx, 400, "bad_request", message);
+    }
+
+    /**
+     * 400 naming the offending field.
+     *
+     * @param ctx the request
+     * @param e   the validation failure
+     */
+    public static void badField(RoutingContext ctx, ConfigException e) {
+        send(ctx, 400, new JsonObject().put("error", "bad_request").put("field", e.field())
+                .put("message", e.getMessage()));
+    }
+
+    /**
+     * Maps a node failure to its status and code.
+     *
+     * @param ctx the request
+     * @param e   the failure
+     */
+    public static void node(RoutingContext ctx, NodeRequestException e) {
+        JsonObject body = new JsonObject().put("error", e.reason().code()).put("message", e.getMessage());
+        if (e.leaderHint() > 0) {
+            body.put("leaderHint", e.leaderHint());
+        }
+        send(ctx, e.reason().httpStatus(), body);
+    }
+
+    /**
+     * Maps any failure: node failures to their status, anything else to 500.
+     *
+     * @param ctx the request
+     * @param t   the failure
+     */
+    public static void failure(RoutingContext ctx, Throwable t) {
+        if (t instanceof NodeRequestException e) {
+            node(ctx, e);
+        } else {
+            send(ctx, 500, "internal", String.valueOf(t.getMessage()));
+        }
+    }
+
+    /**
+     * The router-level failure handler: body too large (413), no route (404), wrong method (405),
+     * anything else (500), all as JSON.
+     *
+     * @param ctx the failed request
+     */
+    public static void routerFailure(RoutingContext ctx) {
+        int status = ctx.statusCode();
+        switch (status) {
+            case 413 -> send(ctx, 413, "payload_too_large", "request body exceeds the configured limit");
+            case 404 -> send(ctx, 404, "not_found", "no such resource: " + ctx.request().method() + " "
+                    + ctx.request().path());
+            case 405 -> send(ctx, 405, "method_not_allowed", ctx.request().method() + " is not allowed on "
+                    + ctx.request().path());
+            case 400 -> send(ctx, 400, "bad_request", ctx.failure() == null ? "bad request"
+                    : String.valueOf(ctx.failure().getMessage()));
+            default -> send(ctx, 500, "internal", ctx.failure() == null ? "internal error"
+                    : String.valueOf(ctx.failure().getMessage()));
+        }
+    }
+}

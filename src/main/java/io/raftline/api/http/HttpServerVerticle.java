@@ -1,0 +1,81 @@
+package io.raftline.api.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import java.net.BindException;
+import java.util.function.Function;
+
+/**
+ * Serves one router on one host and port. The routers are plain objects; this verticle only owns the
+ * listening socket, so the node API and the admin API share the same life cycle code, and a port that is
+ * already taken fails the deployment with a message that says which port and what for.
+ */
+public final class HttpServerVerticle extends VerticleBase {
+
+    private final String what;
+    private final String host;
+    private final int port;
+    private final Function<Vertx, Router> routerFactory;
+    private HttpServer server;
+
+    /**
+     * Creates the server.
+     *
+     * @param what          what it serves, for messages ("node 1 HTTP API")
+     * @param host          interface to bind
+     * @param port          port (0: any free port)
+     * @param routerFactory builds the router on start
+     */
+    public HttpServerVerticle(String what, String host, int port, Function<Vertx, Router> routerFactory) {
+        this.what = what;
+        this.host = host;
+        this.port = port;
+        this.routerFactory = routerFactory;
+    }
+
+    @Override
+    public Future<?> start() {
+        Router router = routerFactory.apply(vertx);
+        return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setTcpNoDelay(true))
+                .requestHandler(router)
+                .listen()
+                .onSuccess(s -> server = s)
+                .recover(e -> Future.failedFuture(new PortInUseException(what, host, port, e)));
+    }
+
+    @Override
+    public Future<?> stop() {
+        return server == null ? Future.succeededFuture() : server.close();
+    }
+
+    /**
+     * The port actually bound (useful when configured as 0).
+     *
+     * @return the port, or -1 before start
+     */
+    public int actualPort() {
+        return server == null ? -1 : server.actualPort();
+    }
+
+    /** A listener could not bind its port: the message names the port and what it was for. */
+    public static final class PortInUseException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        PortInUseException(String what, String host, int port, Throwable cause) {
+            super(describe(what, host, port, cause), cause);
+        }
+
+        private static String describe(String what, String host, int port, Throwable cause) {
+            boolean inUse = cause instanceof BindException
+                    || String.valueOf(cause.getMessage()).toLowerCase().contains("address already in use");
+            return inUse
+                    ? "port " + port + " on " + host + " is already in use (" + what + "): stop the other process or"
+                            + " choose another port in the configuration"
+                    : "cannot listen on " + host + ":" + port + " (" + what + "): " + cause.getMessage();
+        }
+    }
+}

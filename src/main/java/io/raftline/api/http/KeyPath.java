@@ -1,0 +1,60 @@
+package io.raftline.api.http;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Turns the raw path after {@code /v1/kv/} into a key. Keys may contain any Unicode, including {@code /}, so
+ * the raw (still percent-encoded) path is decoded strictly here: malformed escapes or bytes that are not
+ * UTF-8 are refused rather than guessed at, and {@code +} stays a plus sign (it means space only in forms).
+ */
+final class KeyPath {
+
+    private KeyPath() {
+    }
+
+    /**
+     * Decodes a percent-encoded path segment.
+     *
+     * @param raw the raw text
+     * @return the decoded text
+     * @throws IllegalArgumentException if an escape is malformed or the bytes are not UTF-8
+     */
+    static String decode(String raw) {
+        if (raw.indexOf('%') < 0) {
+            return raw;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length());
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c == '%') {
+                if (i + 2 >= raw.length()) {
+                    throw new IllegalArgumentException("key has a truncated %-escape at position " + i);
+                }
+                int hi = Character.digit(raw.charAt(i + 1), 16);
+                int lo = Character.digit(raw.charAt(i + 2), 16);
+                if (hi < 0 || lo < 0) {
+                    throw new IllegalArgumentException("key has an invalid %-escape at position " + i);
+                }
+                out.write(hi * 16 + lo);
+                i += 2;
+            } else {
+                byte[] b = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                if (Character.isHighSurrogate(c) && i + 1 < raw.length()) {
+                    b = raw.substring(i, i + 2).getBytes(StandardCharsets.UTF_8);
+                    i++;
+                }
+                out.write(b, 0, b.length);
+            }
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(out.toByteArray())).toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("key is not valid UTF-8 after %-decoding");
+        }
+    }
+}

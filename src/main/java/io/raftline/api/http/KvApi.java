@@ -1,0 +1,371 @@
+package io.raftline.api.http;
+
+import io.raftline.kv.KvCommand;
+import io.raftline.kv.KvEntry;
+import io.raftline.kv.KvResult;
+import io.raftline.node.KvView;
+import io.raftline.node.NodeRequestException;
+import io.raftline.node.RaftNode;
+import io.raftline.node.ReadConsistency;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The HTTP API every node serves: the key-value endpoints, {@code /v1/cluster} and {@code /health}.
+ *
+ * <ul>
+ *   <li>{@code PUT /v1/kv/{key}} body = value bytes → 200 {@code {"revision":N}}; {@code ?ifRevision=R}
+ *       makes it a compare-and-set (0 = must not exist) → 412 {@code {"error":"precondition_failed",
+ *       "revision":actual}} on mismatch; header {@code Idempotency-Key} applies a retried write once.</li>
+ *   <li>{@code GET /v1/kv/{key}?consistency=linearizable|lease|stale} → 200 value bytes with
+ *       {@code Raft-Revision}, or 404.</li>
+ *   <li>{@code DELETE /v1/kv/{key}} → 200 {@code {"deleted":0|1,"revision":N}}.</li>
+ *   <li>{@code GET /v1/kv?prefix=p&limit=n&consistency=...} → {@code {"items":[{"key","value","base64",
+ *       "revision","createRevision","version"}],"count","more","appliedIndex"}}. A value is given as a
+ *       UTF-8 string when its bytes are valid UTF-8 ({@code "base64":false}), otherwise base64-encoded
+ *       ({@code "base64":true}).</li>
+ * </ul>
+ * Writes and linearizable or lease reads reaching a follower are forwarded to the leader
+ * ({@link LeaderForwarder}); stale reads are served by whichever node is asked. Keys are the raw path after
+ * {@code /v1/kv/}, percent-decoded as UTF-8, so they may contain {@code /}.
+ */
+public final class KvApi {
+
+    /** Default and largest {@code limit} of a prefix listing. */
+    public static final int DEFAULT_LIMIT = 100;
+    /** Largest {@code limit} accepted. */
+    public static final int MAX_LIMIT = 10_000;
+
+    private static final String KV_PREFIX = "/v1/kv/";
+
+    private final RaftNode node;
+    private final LeaderForwarder forwarder;
+    private final ClusterView cluster;
+    private final long maxBodyBytes;
+
+    /**
+     * Creates the API of one node.
+     *
+     * @param node         the node
+     * @param forwarder    forwards to the leader
+     * @param cluster      what {@code /v1/cluster} shows
+     * @param maxBodyBytes request body limit (413 beyond)
+     */
+    public KvApi(RaftNode node, LeaderForwarder forwarder, ClusterView cluster, long maxBodyBytes) {
+        this.node = node;
+        this.forwarder = forwarder;
+        this.cluster = cluster;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /**
+     * Builds the router.
+     *
+     * @param vertx the Vert.x instance
+     * @return a router with every route and JSON error handlers
+     */
+    public Router router(Vertx vertx) {
+        Router router = Router.router(vertx);
+        router.route("/v1/kv*").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
+        router.get("/v1/kv").handler(this::list);
+        router.put("/v1/kv/*").handler(this::put);
+        router.get("/v1/kv/*").handler(this::get);
+        router.delete("/v1/kv/*").handler(this::delete);
+        router.get("/v1/cluster").handler(this::cluster);
+        router.get("/health").handler(this::health);
+        installErrorHandlers(router);
+        return router;
+    }
+
+    /**
+     * Makes every router error (no route, wrong method, body too large, handler failure) a JSON error.
+     *
+     * @param router the router
+     */
+    static void installErrorHandlers(Router router) {
+        router.route().failureHandler(HttpErrors::routerFailure);
+        for (int status : new int[] {400, 404, 405, 413, 500}) {
+            router.errorHandler(status, HttpErrors::routerFailure);
+        }
+    }
+
+    // ---------------------------------------------------------------- handlers
+
+    private void put(RoutingContext ctx) {
+        String key = key(ctx);
+        if (key == null) {
+            return;
+        }
+        long expected;
+        try {
+            expected = ifRevision(ctx);
+        } catch (IllegalArgumentException e) {
+            HttpErrors.badRequest(ctx, e.getMessage());
+            return;
+        }
+        String idem = ctx.request().getHeader("Idempotency-Key");
+        Buffer body = ctx.body().buffer();
+        byte[] value = body == null ? new byte[0] : body.getBytes();
+        KvCommand command;
+        try {
+            command = new KvCommand.Put(key, value, expected, idem);
+        } catch (IllegalArgumentException e) {
+            HttpErrors.badRequest(ctx, e.getMessage());
+            return;
+        }
+        write(ctx, command);
+    }
+
+    private void delete(RoutingContext ctx) {
+        String key = key(ctx);
+        if (key == null) {
+            return;
+        }
+        if (ctx.request().getParam("ifRevision") != null) {
+            HttpErrors.badRequest(ctx, "ifRevision is not supported on DELETE");
+            return;
+        }
+        KvCommand command;
+        try {
+            command = new KvCommand.Delete(key, ctx.request().getHeader("Idempotency-Key"));
+        } catch (IllegalArgumentException e) {
+            HttpErrors.badRequest(ctx, e.getMessage());
+            return;
+        }
+        write(ctx, command);
+    }
+
+    private void write(RoutingContext ctx, KvCommand command) {
+        if (shouldForward(ctx)) {
+            return;
+        }
+        node.propose(command).onComplete(ar -> {
+            if (ar.failed()) {
+                onNodeFailure(ctx, ar.cause());
+                return;
+            }
+            KvResult r = ar.result();
+            served(ctx);
+            if (r instanceof KvResult.Written w) {
+                json(ctx, 200, new JsonObject().put("revision", w.revision()));
+            } else if (r instanceof KvResult.Deleted d) {
+                json(ctx, 200, new JsonObject().put("deleted", d.deleted()).put("revision", d.revision()));
+            } else if (r instanceof KvResult.PreconditionFailed p) {
+                HttpErrors.send(ctx, 412, new JsonObject().put("error", "precondition_failed")
+                        .put("message", "the key's revision is " + p.actualRevision() + ", not the expected one")
+                        .put("revision", p.actualRevision()));
+            } else if (r instanceof KvResult.Rejected rej) {
+                HttpErrors.send(ctx, 500, "rejected", rej.reason());
+            }
+        });
+    }
+
+    private void get(RoutingContext ctx) {
+        String key = key(ctx);
+        if (key == null) {
+            return;
+        }
+        ReadConsistency consistency = consistency(ctx);
+        if (consistency == null || (consistency != ReadConsistency.STALE && shouldForward(ctx))) {
+            return;
+        }
+        node.read(consistency).onComplete(ar -> {
+            if (ar.failed()) {
+                onNodeFailure(ctx, ar.cause());
+                return;
+            }
+            served(ctx);
+            Optional<KvEntry> e = ar.result().get(key);
+            if (e.isEmpty()) {
+                HttpErrors.send(ctx, 404, new JsonObject().put("error", "not_found")
+                        .put("message", "no such key").put("appliedIndex", ar.result().appliedIndex()));
+                return;
+            }
+            ctx.response().putHeader("Content-Type", "application/octet-stream")
+                    .putHeader("Raft-Revision", String.valueOf(e.get().modRevision()))
+                    .end(Buffer.buffer(e.get().value()));
+        });
+    }
+
+    private void list(RoutingContext ctx) {
+        String prefix = ctx.request().getParam("prefix", "");
+        int limit;
+        try {
+            String l = ctx.request().getParam("limit");
+            limit = l == null ? DEFAULT_LIMIT : Integer.parseInt(l);
+            if (limit < 1 || limit > MAX_LIMIT) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            HttpErrors.badRequest(ctx, "limit must be an integer in 1.." + MAX_LIMIT);
+            return;
+        }
+        ReadConsistency consistency = consistency(ctx);
+        if (consistency == null || (consistency != ReadConsistency.STALE && shouldForward(ctx))) {
+            return;
+        }
+        node.read(consistency).onComplete(ar -> {
+            if (ar.failed()) {
+                onNodeFailure(ctx, ar.cause());
+                return;
+            }
+            served(ctx);
+            KvView view = ar.result();
+            List<KvEntry> entries = view.range(prefix, limit + 1);
+            JsonArray items = new JsonArray();
+            for (KvEntry e : entries.subList(0, Math.min(limit, entries.size()))) {
+                items.add(item(e));
+            }
+            json(ctx, 200, new JsonObject().put("items", items).put("count", items.size())
+                    .put("more", entries.size() > limit).put("appliedIndex", view.appliedIndex()));
+        });
+    }
+
+    private void cluster(RoutingContext ctx) {
+        cluster.describe().onComplete(ar -> {
+            if (ar.failed()) {
+                HttpErrors.failure(ctx, ar.cause());
+            } else {
+                json(ctx, 200, ar.result());
+            }
+        });
+    }
+
+    private void health(RoutingContext ctx) {
+        node.status().onComplete(ar -> {
+            if (ar.failed()) {
+                HttpErrors.failure(ctx, ar.cause());
+                return;
+            }
+            var s = ar.result();
+            JsonObject body = new JsonObject().put("node", s.id()).put("role", s.roleName()).put("term", s.term())
+                    .put("leader", s.leader()).put("up", s.up()).put("paused", s.paused());
+            if (!s.up() || s.paused()) {
+                HttpErrors.send(ctx, 503, body.put("error", s.up() ? "node_paused" : "node_down")
+                        .put("message", "node " + s.id() + (s.up() ? " is paused" : " is down")));
+            } else {
+                json(ctx, 200, body.put("status", "ok"));
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /**
+     * Forwards to the leader when this node is not it. Returns true if the request was handled (forwarded or
+     * refused), false if this node should serve it.
+     */
+    private boolean shouldForward(RoutingContext ctx) {
+        int leader = node.knownLeader();
+        if (leader == node.id()) {
+            return false;
+        }
+        if (LeaderForwarder.wasForwarded(ctx.request())) {
+            // Never forward twice; let the node answer with what it knows (it re-checks on its event loop).
+            return false;
+        }
+        if (leader == 0) {
+            // Serve locally: the node answers with the precise reason (no leader, paused, down).
+            return false;
+        }
+        forwarder.forward(ctx, leader);
+        return true;
+    }
+
+    private void onNodeFailure(RoutingContext ctx, Throwable t) {
+        if (t instanceof NodeRequestException e && e.reason() == NodeRequestException.Reason.NOT_LEADER
+                && e.leaderHint() > 0 && !LeaderForwarder.wasForwarded(ctx.request())) {
+            forwarder.forward(ctx, e.leaderHint());
+            return;
+        }
+        HttpErrors.failure(ctx, t);
+    }
+
+    private void served(RoutingContext ctx) {
+        ctx.response().putHeader(LeaderForwarder.SERVED_BY, String.valueOf(node.id()));
+    }
+
+    private static String key(RoutingContext ctx) {
+        String path = ctx.request().path();
+        int at = path.indexOf(KV_PREFIX);
+        String raw = at < 0 ? "" : path.substring(at + KV_PREFIX.length());
+        try {
+            return KvCommand.validateKey(KeyPath.decode(raw));
+        } catch (IllegalArgumentException e) {
+            HttpErrors.badRequest(ctx, e.getMessage());
+            return null;
+        }
+    }
+
+    private static long ifRevision(RoutingContext ctx) {
+        String v = ctx.request().getParam("ifRevision");
+        if (v == null) {
+            return KvCommand.UNCONDITIONAL;
+        }
+        try {
+            long r = Long.parseLong(v);
+            if (r < 0) {
+                throw new NumberFormatException();
+            }
+            return r;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("ifRevision must be an integer >= 0 (0 = key must not exist), got '"
+                    + v + "'");
+        }
+    }
+
+    private static ReadConsistency consistency(RoutingContext ctx) {
+        try {
+            return ReadConsistency.parse(ctx.request().getParam("consistency"));
+        } catch (IllegalArgumentException e) {
+            HttpErrors.badRequest(ctx, e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * The JSON form of one entry in a listing: the value as text when it is valid UTF-8, else base64.
+     *
+     * @param e the entry
+     * @return the JSON object
+     */
+    static JsonObject item(KvEntry e) {
+        byte[] v = e.value();
+        JsonObject o = new JsonObject().put("key", e.key());
+        String text = utf8(v);
+        if (text != null) {
+            o.put("value", text).put("base64", false);
+        } else {
+            o.put("value", Base64.getEncoder().encodeToString(v)).put("base64", true);
+        }
+        return o.put("revision", e.modRevision()).put("createRevision", e.createRevision()).put("version", e.version());
+    }
+
+    private static String utf8(byte[] v) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(v)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    static void json(RoutingContext ctx, int status, JsonObject body) {
+        if (ctx.response().ended() || ctx.response().closed()) {
+            return;
+        }
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    }
+}

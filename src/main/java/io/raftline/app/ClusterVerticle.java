@@ -1,0 +1,294 @@
+package io.raftline.app;
+
+import io.raftline.api.http.AdminApi;
+import io.raftline.api.http.ClusterControl;
+import io.raftline.api.http.ClusterView;
+import io.raftline.api.http.HttpServerVerticle;
+import io.raftline.api.http.KvApi;
+import io.raftline.api.http.LeaderForwarder;
+import io.raftline.api.http.PeerDirectory;
+import io.raftline.config.NodeConfig;
+import io.raftline.config.RaftlineConfig;
+import io.raftline.node.MemoryLogStore;
+import io.raftline.node.NodeListener;
+import io.raftline.node.NodeStatus;
+import io.raftline.node.RaftNode;
+import io.raftline.node.RaftNodeVerticle;
+import io.raftline.raft.Role;
+import io.raftline.transport.EventBusTransport;
+import io.raftline.transport.NetworkConditioner;
+import io.raftline.transport.Transport;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Runs the nodes a configuration assigns to this process, with their HTTP APIs and (if configured) the admin
+ * API: all of them in local mode ({@code node_id} absent), or one in one-node-per-process mode. It is the
+ * composition root: it builds the network conditioner, the transport, each node's log store and verticle,
+ * and wires the HTTP layer to them; undeploying it stops everything it deployed.
+ *
+ * <p>It also implements the views the HTTP layer needs: {@link ClusterView} (every local node's status, and
+ * what the configuration says about remote ones), {@link ClusterControl} (node faults and the network
+ * conditioner) and {@link PeerDirectory} (the actual HTTP port of each node, known once it listens).
+ */
+public final class ClusterVerticle extends VerticleBase implements ClusterControl, ClusterView, PeerDirectory {
+
+    private final RaftlineConfig config;
+    private final NodeListener listener;
+    private final NetworkConditioner conditioner;
+    private final Map<Integer, RaftNodeVerticle> nodes = new LinkedHashMap<>();
+    private final Map<Integer, HttpServerVerticle> servers = new LinkedHashMap<>();
+    private final Map<Integer, Address> addresses = new ConcurrentHashMap<>();
+    private HttpServerVerticle adminServer;
+    private HttpClient forwardClient;
+
+    /**
+     * Creates the runtime for a configuration.
+     *
+     * @param config   the validated configuration
+     * @param listener told about everything the nodes do
+     */
+    public ClusterVerticle(RaftlineConfig config, NodeListener listener) {
+        this.config = config;
+        this.listener = listener;
+        this.conditioner = new NetworkConditioner(config.seed());
+        for (NodeConfig n : config.nodes()) {
+            addresses.put(n.id(), new Address(n.host(), n.httpPort()));
+        }
+    }
+
+    /**
+     * Creates the runtime with no listener.
+     *
+     * @param config the validated configuration
+     */
+    public ClusterVerticle(RaftlineConfig config) {
+        this(config, NodeListener.NONE);
+    }
+
+    @Override
+    public Future<?> start() {
+        Transport transport = new EventBusTransport(vertx, conditioner, listener::messageDropped);
+        forwardClient = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
+                new PoolOptions().setHttp1MaxSize(64));
+        List<NodeConfig> local = config.nodeId() == 0 ? config.nodes()
+                : List.of(config.node(config.nodeId()).orElseThrow());
+        for (NodeConfig n : local) {
+            nodes.put(n.id(), new RaftNodeVerticle(config.nodeOptions(n.id()), transport, new MemoryLogStore(), listener));
+        }
+        Future<?> chain = Future.succeededFuture();
+        for (RaftNodeVerticle node : nodes.values()) {
+            chain = chain.compose(v -> vertx.deployVerticle(node));
+        }
+        for (NodeConfig n : local) {
+            RaftNodeVerticle node = nodes.get(n.id());
+            LeaderForwarder forwarder = new LeaderForwarder(forwardClient, this, n.id(),
+                    config.service().forwardTimeoutMs());
+            KvApi api = new KvApi(node, forwarder, this, config.service().maxBodyBytes());
+            HttpServerVerticle server = new HttpServerVerticle("node " + n.id() + " HTTP API", n.host(), n.httpPort(),
+                    api::router);
+            servers.put(n.id(), server);
+            chain = chain.compose(v -> vertx.deployVerticle(server))
+                    .onSuccess(v -> addresses.put(n.id(), new Address(n.host(), server.actualPort())));
+        }
+        if (config.admin() != null) {
+            AdminApi admin = new AdminApi(this, this, config.admin().token());
+            adminServer = new HttpServerVerticle("admin API", config.admin().host(), config.admin().port(),
+                    admin::router);
+            chain = chain.compose(v -> vertx.deployVerticle(adminServer));
+        }
+        return chain;
+    }
+
+    @Override
+    public Future<?> stop() {
+        return forwardClient == null ? Future.succeededFuture() : forwardClient.close();
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    /**
+     * The local nodes.
+     *
+     * @return node id → node
+     */
+    public Map<Integer, ? extends RaftNode> nodes() {
+        return nodes;
+    }
+
+    /**
+     * The base URL of a node's HTTP API (its actual port once listening).
+     *
+     * @param id the node
+     * @return {@code http://host:port}
+     */
+    public String nodeUrl(int id) {
+        return addresses.get(id).url();
+    }
+
+    /**
+     * The base URL of the admin API.
+     *
+     * @return {@code http://host:port}, or null if there is none
+     */
+    public String adminUrl() {
+        return adminServer == null ? null : "http://" + config.admin().host() + ":" + adminServer.actualPort();
+    }
+
+    /**
+     * Completes with the leader's id once a leader is known to a majority of the local nodes (or to the only
+     * local node), or fails after the timeout.
+     *
+     * @param timeoutMs how long to wait
+     * @return the leader's id
+     */
+    public Future<Integer> awaitLeader(long timeoutMs) {
+        Promise<Integer> promise = Promise.promise();
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        long timer = vertx.setPeriodic(20, t -> describe().onSuccess(c -> {
+            int leader = c.getInteger("leader");
+            if (leader != 0) {
+                vertx.cancelTimer(t);
+                promise.tryComplete(leader);
+            } else if (System.currentTimeMillis() > deadline) {
+                vertx.cancelTimer(t);
+                promise.tryFail("no leader elected within " + timeoutMs + " ms");
+            }
+        }));
+        return promise.future().onFailure(e -> vertx.cancelTimer(timer));
+    }
+
+    // ---------------------------------------------------------------- PeerDirectory
+
+    @Override
+    public Optional<Address> httpAddress(int nodeId) {
+        return Optional.ofNullable(addresses.get(nodeId));
+    }
+
+    // ---------------------------------------------------------------- ClusterView
+
+    @Override
+    public Future<JsonObject> describe() {
+        List<Future<NodeStatus>> statuses = new ArrayList<>();
+        for (RaftNodeVerticle n : nodes.values()) {
+            statuses.add(n.status());
+        }
+        return Future.all(statuses).map(all -> {
+            Map<Integer, NodeStatus> byId = new LinkedHashMap<>();
+            for (int i = 0; i < all.size(); i++) {
+                NodeStatus s = all.resultAt(i);
+                byId.put(s.id(), s);
+            }
+            JsonArray list = new JsonArray();
+            int leader = 0;
+            long leaderTerm = -1;
+            long term = 0;
+            for (NodeConfig n : config.nodes()) {
+                NodeStatus s = byId.get(n.id());
+                Address a = addresses.get(n.id());
+                if (s == null) {
+                    list.add(new JsonObject().put("id", n.id()).put("url", a.url()).put("local", false)
+                            .putNull("up").put("role", "Unknown"));
+                    continue;
+                }
+                term = Math.max(term, s.term());
+                if (s.up() && s.role() == Role.LEADER && s.term() > leaderTerm) {
+                    leader = s.id();
+                    leaderTerm = s.term();
+                }
+                list.add(statusJson(s).put("url", a.url()).put("local", true));
+            }
+            if (leader == 0 && nodes.size() < config.nodes().size()) {
+                // One node per process: report the leader this node follows.
+                for (NodeStatus s : byId.values()) {
+                    if (s.up() && s.leader() != 0) {
+                        leader = s.leader();
+                    }
+                }
+            }
+            return new JsonObject().put("cluster", config.clusterName()).put("leader", leader).put("term", term)
+                    .put("nodes", list);
+        });
+    }
+
+    /**
+     * The JSON of one node's status.
+     *
+     * @param s the status
+     * @return {@code {"id","role","term","leader","commit","applied","lastIndex","snapshotIndex","up","paused",
+     *         "pendingProposals"}}
+     */
+    public static JsonObject statusJson(NodeStatus s) {
+        return new JsonObject().put("id", s.id()).put("role", s.roleName()).put("term", s.term())
+                .put("leader", s.leader()).put("commit", s.commit()).put("applied", s.applied())
+                .put("lastIndex", s.lastIndex()).put("snapshotIndex", s.snapshotIndex()).put("up", s.up())
+                .put("paused", s.paused()).put("pendingProposals", s.pendingProposals());
+    }
+
+    // ---------------------------------------------------------------- ClusterControl
+
+    @Override
+    public List<Integer> nodeIds() {
+        return List.copyOf(nodes.keySet());
+    }
+
+    @Override
+    public Future<Void> nodeAction(int nodeId, String action) {
+        RaftNodeVerticle node = nodes.get(nodeId);
+        if (node == null) {
+            return Future.failedFuture(new IllegalArgumentException("no local node " + nodeId));
+        }
+        switch (action) {
+            case "crash":
+                return node.crash();
+            case "restart":
+                return node.restart();
+            case "pause":
+                conditioner.setPaused(nodeId, true);
+                return node.pause();
+            case "resume":
+                conditioner.setPaused(nodeId, false);
+                return node.resume();
+            default:
+                return Future.failedFuture(new IllegalArgumentException("unknown action " + action));
+        }
+    }
+
+    @Override
+    public NetworkConditioner network() {
+        return conditioner;
+    }
+
+    @Override
+    public Future<JsonObject> faultState() {
+        List<Future<NodeStatus>> statuses = new ArrayList<>();
+        for (RaftNodeVerticle n : nodes.values()) {
+            statuses.add(n.status());
+        }
+        return Future.all(statuses).map(all -> {
+            JsonArray crashed = new JsonArray();
+            JsonArray nodeStates = new JsonArray();
+            for (int i = 0; i < all.size(); i++) {
+                NodeStatus s = all.resultAt(i);
+                if (!s.up()) {
+                    crashed.add(s.id());
+                }
+                nodeStates.add(new JsonObject().put("id", s.id()).put("up", s.up()).put("paused", s.paused())
+                        .put("role", s.roleName()));
+            }
+            return conditioner.toJson().put("crashedNodes", crashed).put("nodes", nodeStates);
+        });
+    }
+}

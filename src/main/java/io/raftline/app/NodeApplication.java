@@ -1,0 +1,70 @@
+package io.raftline.app;
+
+import io.raftline.config.RaftlineConfig;
+import io.vertx.core.Deployable;
+import io.vertx.launcher.application.HookContext;
+import io.vertx.launcher.application.VertxApplication;
+import io.vertx.launcher.application.VertxApplicationHooks;
+import java.io.PrintStream;
+import java.util.function.Supplier;
+
+/**
+ * One node per process, launched the standard Vert.x way: {@link VertxApplication} creates Vert.x, deploys
+ * the main verticle (a {@link ClusterVerticle} restricted to {@code node_id}) and installs the shutdown hook
+ * that closes Vert.x on Ctrl-C. The hooks only add what Raftline needs: the already validated configuration
+ * as the verticle, a banner once the node listens, and a clear message when it cannot start.
+ */
+final class NodeApplication extends VertxApplication implements VertxApplicationHooks {
+
+    private final RaftlineConfig config;
+    private final PrintStream out;
+    private final PrintStream err;
+    private ClusterVerticle verticle;
+
+    NodeApplication(RaftlineConfig config, PrintStream out, PrintStream err) {
+        super(new String[0], null, false, false);
+        this.config = config;
+        this.out = out;
+        this.err = err;
+    }
+
+    @Override
+    public Supplier<? extends Deployable> verticleSupplier() {
+        return () -> {
+            verticle = new ClusterVerticle(config);
+            return verticle;
+        };
+    }
+
+    @Override
+    public void afterVerticleDeployed(HookContext context) {
+        int id = config.nodeId();
+        StringBuilder sb = new StringBuilder("Raftline node ").append(id).append(" is up: ")
+                .append(verticle.nodeUrl(id).replace("://127.0.0.1:", "://localhost:"));
+        if (verticle.adminUrl() != null) {
+            sb.append(" (admin ").append(verticle.adminUrl().replace("://127.0.0.1:", "://localhost:")).append(')');
+        }
+        if (config.nodes().size() > 1) {
+            sb.append("\nPeers ").append(config.memberIds()).append(" are reached over the event bus of this JVM;"
+                    + " the clustered transport comes later, so this node waits for them as a follower.");
+        }
+        out.println(sb);
+    }
+
+    @Override
+    public void afterFailureToDeployVerticle(HookContext context, Throwable t) {
+        Throwable cause = t;
+        while (cause != null && !(cause instanceof io.raftline.api.http.HttpServerVerticle.PortInUseException)
+                && cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        err.println("raftline: cannot start node " + config.nodeId() + ": "
+                + (cause == null ? String.valueOf(t) : cause.getMessage()));
+    }
+
+    @Override
+    public int launch() {
+        int code = super.launch();
+        return code == 0 ? 0 : Main.FAILURE;
+    }
+}

@@ -1,0 +1,11 @@
+package io.raftline.config;
+
+/**
+ * The admin and UI listener (fault injection, whole-cluster status).
+ *
+ * @param host  interface to bind
+ * @param port  port (0: any free port)
+ * @param token bearer token that lets non-loopback clients in; empty means loopback only
+ */
+public record AdminConfig(String host, int port, String token) {
+}

@@ -1,0 +1,188 @@
+package io.raftline.config;
+
+import io.raftline.raft.ConfigException;
+import io.vertx.config.ConfigRetriever;
+import io.vertx.config.ConfigRetrieverOptions;
+import io.vertx.config.ConfigStoreOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Reads the configuration once, with Vert.x Config: the JSON file first, then environment variables, then
+ * system properties (the last one wins), and validates the result into a {@link RaftlineConfig}.
+ *
+ * <h2>Overrides</h2>
+ * Each overridable field has a system property {@code raftline.<path>} and an environment variable
+ * {@code RAFTLINE_<PATH>} (upper case, dots replaced by underscores):
+ * <ul>
+ *   <li>{@code raftline.node_id} / {@code RAFTLINE_NODE_ID}, {@code raftline.seed} / {@code RAFTLINE_SEED},
+ *       {@code raftline.http_host} / {@code RAFTLINE_HTTP_HOST}, {@code raftline.single_node} /
+ *       {@code RAFTLINE_SINGLE_NODE}, {@code raftline.cluster_name} / {@code RAFTLINE_CLUSTER_NAME}</li>
+ *   <li>{@code raftline.admin.port|host|token} / {@code RAFTLINE_ADMIN_PORT|HOST|TOKEN}</li>
+ *   <li>{@code raftline.raft.<field>} / {@code RAFTLINE_RAFT_<FIELD>} for every field of {@link RaftSettings},
+ *       e.g. {@code -Draftline.raft.heartbeat_ms=50}</li>
+ *   <li>{@code raftline.service.<field>} / {@code RAFTLINE_SERVICE_<FIELD>}, e.g.
+ *       {@code RAFTLINE_SERVICE_REQUEST_TIMEOUT_MS=2000}</li>
+ *   <li>{@code raftline.nodes.<id>.http_port|host|data_dir} / {@code RAFTLINE_NODES_<ID>_HTTP_PORT|HOST|DATA_DIR}</li>
+ * </ul>
+ */
+public final class ConfigLoader {
+
+    private ConfigLoader() {
+    }
+
+    /**
+     * Reads a file with Vert.x Config and applies the overrides from the environment and system properties.
+     *
+     * @param vertx the Vert.x instance that runs the retriever
+     * @param file  the JSON file
+     * @return the validated configuration; fails with {@link ConfigException} if invalid
+     */
+    public static Future<RaftlineConfig> load(Vertx vertx, Path file) {
+        // Vert.x resolves a path missing on disk from the classpath, so the jar's own conf/ files work anywhere.
+        return vertx.fileSystem().exists(file.toString()).compose(exists -> exists ? retrieve(vertx, file)
+                : Future.failedFuture(new ConfigException("--conf", "file not found: " + file)));
+    }
+
+    private static Future<RaftlineConfig> retrieve(Vertx vertx, Path file) {
+        ConfigRetrieverOptions options = new ConfigRetrieverOptions()
+                .setScanPeriod(0)
+                .setIncludeDefaultStores(false)
+                .addStore(new ConfigStoreOptions().setType("file").setFormat("json")
+                        .setConfig(new JsonObject().put("path", file.toString())))
+                .addStore(new ConfigStoreOptions().setType("env").setConfig(new JsonObject().put("raw-data", true)))
+                .addStore(new ConfigStoreOptions().setType("sys").setConfig(new JsonObject().put("raw-data", true)));
+        ConfigRetriever retriever = ConfigRetriever.create(vertx, options);
+        return retriever.getConfig()
+                .recover(e -> Future.failedFuture(new ConfigException("--conf", "cannot read " + file + ": "
+                        + rootMessage(e))))
+                .eventually(retriever::close)
+                .map(merged -> RaftlineConfig.fromJson(applyOverrides(merged)));
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+
+    /**
+     * Folds the flat override keys that the {@code env} and {@code sys} stores merged into the file's JSON
+     * into their places, and removes every other flat key those stores brought (PATH, java.version, ...).
+     * Environment variables are applied before system properties, so a {@code -D} wins.
+     *
+     * @param merged the file's JSON plus the flat keys of the environment and system properties
+     * @return the configuration JSON alone, with overrides applied
+     */
+    public static JsonObject applyOverrides(JsonObject merged) {
+        JsonObject config = new JsonObject();
+        for (String key : RaftlineConfig.TOP_FIELDS) {
+            if (merged.containsKey(key)) {
+                config.put(key, copy(merged.getValue(key)));
+            }
+        }
+        List<List<String>> paths = overridablePaths(config);
+        for (String source : List.of("env", "sys")) {
+            for (List<String> path : paths) {
+                String name = source.equals("env") ? envName(path) : sysName(path);
+                Object v = merged.getValue(name);
+                if (v != null) {
+                    put(config, path, v instanceof String s ? s : String.valueOf(v));
+                }
+            }
+        }
+        return config;
+    }
+
+    /**
+     * Applies overrides given as maps (for tests and tools): environment variables first, then properties.
+     *
+     * @param file the file's JSON
+     * @param env  environment variables
+     * @param sys  system properties
+     * @return the configuration JSON with overrides applied
+     */
+    public static JsonObject applyOverrides(JsonObject file, Map<String, String> env, Map<String, String> sys) {
+        JsonObject merged = file.copy();
+        env.forEach(merged::put);
+        sys.forEach(merged::put);
+        return applyOverrides(merged);
+    }
+
+    /** The system property name of a path. */
+    static String sysName(List<String> path) {
+        return "raftline." + String.join(".", path);
+    }
+
+    /** The environment variable name of a path. */
+    static String envName(List<String> path) {
+        return "RAFTLINE_" + String.join("_", path).toUpperCase(Locale.ROOT);
+    }
+
+    private static List<List<String>> overridablePaths(JsonObject config) {
+        List<List<String>> paths = new ArrayList<>();
+        for (String f : List.of("node_id", "seed", "http_host", "single_node", "cluster_name")) {
+            paths.add(List.of(f));
+        }
+        for (String f : RaftlineConfig.ADMIN_FIELDS) {
+            paths.add(List.of("admin", f));
+        }
+        for (String f : RaftSettings.FIELDS) {
+            paths.add(List.of("raft", f));
+        }
+        for (String f : RaftlineConfig.SERVICE_FIELDS) {
+            paths.add(List.of("service", f));
+        }
+        JsonArray nodes = config.getValue("nodes") instanceof JsonArray a ? a : new JsonArray();
+        for (Object o : nodes) {
+            if (o instanceof JsonObject n && n.getValue("id") instanceof Number id) {
+                for (String f : List.of("http_port", "host", "data_dir")) {
+                    paths.add(List.of("nodes", String.valueOf(id.intValue()), f));
+                }
+            }
+        }
+        return paths;
+    }
+
+    private static void put(JsonObject config, List<String> path, String value) {
+        if (path.get(0).equals("nodes")) {
+            int id = Integer.parseInt(path.get(1));
+            for (Object o : config.getJsonArray("nodes")) {
+                JsonObject n = (JsonObject) o;
+                if (n.getValue("id") instanceof Number nid && nid.intValue() == id) {
+                    n.put(path.get(2), value);
+                }
+            }
+            return;
+        }
+        JsonObject target = config;
+        for (int i = 0; i < path.size() - 1; i++) {
+            Object child = target.getValue(path.get(i));
+            if (!(child instanceof JsonObject)) {
+                child = new JsonObject();
+                target.put(path.get(i), child);
+            }
+            target = (JsonObject) child;
+        }
+        target.put(path.get(path.size() - 1), value);
+    }
+
+    private static Object copy(Object v) {
+        if (v instanceof JsonObject o) {
+            return o.copy();
+        }
+        if (v instanceof JsonArray a) {
+            return a.copy();
+        }
+        return v;
+    }
+}

@@ -1,0 +1,200 @@
+package io.raftline.config;
+
+import io.raftline.node.NodeOptions;
+import io.raftline.raft.ConfigException;
+import io.raftline.raft.RaftConfig;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The whole configuration of a Raftline process, read once at start and validated before anything binds a
+ * port. The same file shape serves both modes: the local cluster runs every listed node in one JVM, and a
+ * per-process node runs only {@code node_id}.
+ *
+ * <pre>
+ * {
+ *   "cluster_name": "raftline-local",
+ *   "seed": 42,                      random seed (elections, network faults)
+ *   "single_node": false,            explicit one-member bootstrap
+ *   "http_host": "127.0.0.1",        interface the node HTTP APIs bind and are reached at
+ *   "node_id": 1,                    per-process mode only: the node this process runs
+ *   "nodes": [ {"id": 1, "http_port": 8081, "data_dir": "./data/node-1", "host": "127.0.0.1"}, ... ],
+ *   "admin": {"host": "127.0.0.1", "port": 8080, "token": ""},   omit to run no admin listener
+ *   "raft": { "tick_ms": 10, "heartbeat_ms": 100, ... },          see {@link RaftSettings}
+ *   "service": { "request_timeout_ms": 5000, "max_pending_proposals": 10000,
+ *                "max_body_bytes": 1048576, "forward_timeout_ms": 5000 }
+ * }
+ * </pre>
+ *
+ * @param clusterName a name for logs
+ * @param seed        random seed
+ * @param singleNode  one-member bootstrap
+ * @param nodeId      the node this process runs, or 0 to run all of them (local mode)
+ * @param nodes       every member
+ * @param admin       the admin listener, or null for none
+ * @param raft        Raft tuning
+ * @param service     client-facing policies
+ */
+public record RaftlineConfig(String clusterName, long seed, boolean singleNode, int nodeId, List<NodeConfig> nodes,
+        AdminConfig admin, RaftSettings raft, ServiceConfig service) {
+
+    static final Set<String> TOP_FIELDS = Set.of("cluster_name", "seed", "single_node", "http_host", "node_id",
+            "nodes", "admin", "raft", "service");
+    static final List<String> SERVICE_FIELDS = List.of("request_timeout_ms", "max_pending_proposals",
+            "max_body_bytes", "forward_timeout_ms");
+    static final List<String> ADMIN_FIELDS = List.of("host", "port", "token");
+    static final List<String> NODE_FIELDS = List.of("id", "host", "http_port", "data_dir");
+
+    /** Largest request body a client can configure: one value may not be larger than this anyway. */
+    public static final long MAX_BODY_BYTES_LIMIT = 64L * 1024 * 1024;
+
+    /**
+     * Reads and validates a configuration.
+     *
+     * @param json the configuration (overrides already applied)
+     * @return the validated configuration
+     * @throws ConfigException naming the first invalid field and its rule
+     */
+    public static RaftlineConfig fromJson(JsonObject json) {
+        JsonReader r = new JsonReader(json, "");
+        r.allowOnly(TOP_FIELDS);
+        String clusterName = r.string("cluster_name", "raftline");
+        long seed = r.longValue("seed", 42);
+        boolean singleNode = r.bool("single_node", false);
+        String httpHost = r.string("http_host", "127.0.0.1");
+        if (httpHost.isBlank()) {
+            throw new ConfigException("http_host", "must not be empty");
+        }
+        int nodeId = r.intValue("node_id", 0);
+
+        JsonArray arr = r.array("nodes");
+        if (arr == null || arr.isEmpty()) {
+            throw new ConfigException("nodes", "must list at least one node");
+        }
+        List<NodeConfig> nodes = new ArrayList<>();
+        Set<Integer> ids = new HashSet<>();
+        Set<String> endpoints = new HashSet<>();
+        for (int i = 0; i < arr.size(); i++) {
+            Object o = arr.getValue(i);
+            String p = "nodes[" + i + "]";
+            if (!(o instanceof JsonObject obj)) {
+                throw new ConfigException(p, "must be an object like {\"id\":1,\"http_port\":8081}");
+            }
+            JsonReader n = new JsonReader(obj, p);
+            n.allowOnly(Set.copyOf(NODE_FIELDS));
+            if (!n.has("id")) {
+                throw new ConfigException(n.field("id"), "is required");
+            }
+            int id = n.intValue("id", 0);
+            if (id <= 0) {
+                throw new ConfigException(n.field("id"), "must be > 0, got " + id);
+            }
+            if (!ids.add(id)) {
+                throw new ConfigException(n.field("id"), "duplicate node id " + id);
+            }
+            String host = n.string("host", httpHost);
+            int port = n.port("http_port", 8080 + id);
+            if (port != 0 && !endpoints.add(host + ":" + port)) {
+                throw new ConfigException(n.field("http_port"), "port " + port + " is used by two nodes");
+            }
+            nodes.add(new NodeConfig(id, host, port, n.string("data_dir", "./data/node-" + id)));
+        }
+        if (nodeId != 0 && !ids.contains(nodeId)) {
+            throw new ConfigException("node_id", "must be one of the ids in nodes " + ids + ", got " + nodeId);
+        }
+        if (nodeId < 0) {
+            throw new ConfigException("node_id", "must be > 0, got " + nodeId);
+        }
+
+        AdminConfig admin = null;
+        if (r.has("admin")) {
+            JsonReader a = r.object("admin");
+            a.allowOnly(Set.copyOf(ADMIN_FIELDS));
+            admin = new AdminConfig(a.string("host", httpHost), a.port("port", 8080), a.string("token", ""));
+            if (admin.port() != 0) {
+                for (NodeConfig n : nodes) {
+                    if (n.httpPort() == admin.port()) {
+                        throw new ConfigException("admin.port", "port " + admin.port() + " is also node " + n.id()
+                                + "'s http_port");
+                    }
+                }
+            }
+        }
+
+        RaftSettings raft = RaftSettings.read(r.object("raft"));
+        JsonReader s = r.object("service");
+        s.allowOnly(Set.copyOf(SERVICE_FIELDS));
+        ServiceConfig service = new ServiceConfig(
+                s.longValue("request_timeout_ms", NodeOptions.DEFAULT_REQUEST_TIMEOUT_MS),
+                s.intValue("max_pending_proposals", NodeOptions.DEFAULT_MAX_PENDING_PROPOSALS),
+                s.longValue("max_body_bytes", 1024 * 1024),
+                s.longValue("forward_timeout_ms", NodeOptions.DEFAULT_REQUEST_TIMEOUT_MS));
+        if (service.requestTimeoutMs() <= 0) {
+            throw new ConfigException("service.request_timeout_ms", "must be > 0, got " + service.requestTimeoutMs());
+        }
+        if (service.forwardTimeoutMs() <= 0) {
+            throw new ConfigException("service.forward_timeout_ms", "must be > 0, got " + service.forwardTimeoutMs());
+        }
+        if (service.maxPendingProposals() <= 0) {
+            throw new ConfigException("service.max_pending_proposals", "must be > 0, got "
+                    + service.maxPendingProposals());
+        }
+        if (service.maxBodyBytes() < 1 || service.maxBodyBytes() > MAX_BODY_BYTES_LIMIT) {
+            throw new ConfigException("service.max_body_bytes", "must be in 1.." + MAX_BODY_BYTES_LIMIT + ", got "
+                    + service.maxBodyBytes());
+        }
+
+        RaftlineConfig config = new RaftlineConfig(clusterName, seed, singleNode, nodeId, List.copyOf(nodes), admin,
+                raft, service);
+        // Validate every node's Raft configuration now, so that a bad value fails before any port is bound.
+        for (NodeConfig n : nodes) {
+            config.raftConfig(n.id());
+        }
+        return config;
+    }
+
+    /**
+     * The ids of all members.
+     *
+     * @return ids in file order
+     */
+    public List<Integer> memberIds() {
+        return nodes.stream().map(NodeConfig::id).toList();
+    }
+
+    /**
+     * A member's settings.
+     *
+     * @param id the node id
+     * @return its settings, if it is a member
+     */
+    public Optional<NodeConfig> node(int id) {
+        return nodes.stream().filter(n -> n.id() == id).findFirst();
+    }
+
+    /**
+     * The Raft configuration of one member.
+     *
+     * @param id the node id
+     * @return the validated configuration
+     */
+    public RaftConfig raftConfig(int id) {
+        return raft.toRaftConfig(id, memberIds(), singleNode);
+    }
+
+    /**
+     * The node verticle options of one member.
+     *
+     * @param id the node id
+     * @return options with a per-node seed derived from {@link #seed()}
+     */
+    public NodeOptions nodeOptions(int id) {
+        return new NodeOptions(raftConfig(id), seed * 31 + id, service.maxPendingProposals(),
+                service.requestTimeoutMs());
+    }
+}
