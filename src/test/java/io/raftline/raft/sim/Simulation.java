@@ -105,7 +105,7 @@ public final class Simulation implements SimNode.Observer {
         this.rnd = new SplittableRandom(seed);
         this.steps = steps;
         this.verbose = verbose;
-        int n = rnd.nextInt(10) < 7 ? 3 : 5;
+        int n = rnd.nextBoolean() ? 3 : 5;
         boolean preVote = rnd.nextInt(10) < 8;
         boolean checkQuorum = rnd.nextInt(10) < 8;
         int inflight = rnd.nextBoolean() ? 256 : 1 + rnd.nextInt(4);
@@ -167,7 +167,9 @@ public final class Simulation implements SimNode.Observer {
     private void injectFaults() {
         int r = rnd.nextInt(1000);
         if (r < 4) {
-            SimNode n = nodes.get(rnd.nextInt(nodes.size()));
+            // Leaders are the interesting crash victims: half the crashes hit one if there is one.
+            RaftCore leader = rnd.nextBoolean() ? leader() : null;
+            SimNode n = leader != null ? nodes.get(leader.id() - 1) : nodes.get(rnd.nextInt(nodes.size()));
             if (n.up()) {
                 n.crash();
                 stats.crashes++;
