@@ -139,6 +139,23 @@ public final class MemoryStorage implements Storage {
         return s;
     }
 
+    /**
+     * Records a snapshot the host already built and made durable, dropping the entries it covers and
+     * keeping the ones after it (unlike {@link #applySnapshot}, which replaces the whole log).
+     */
+    public void compactTo(Snapshot s) {
+        if (s.index() <= snapshot.index()) {
+            return;
+        }
+        if (s.index() > lastIndex()) {
+            entries.clear();
+        } else {
+            entries.subList(0, (int) (s.index() - snapshot.index())).clear();
+        }
+        entries.trimToSize();
+        snapshot = s;
+    }
+
     /** Total bytes of the entries held (for log size limits). */
     public long sizeBytes() {
         long n = 0;

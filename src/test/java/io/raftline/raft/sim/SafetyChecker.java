@@ -41,7 +41,7 @@ public final class SafetyChecker {
     public void applied(int node, Entry e, long hashAfter) {
         if (e.index() <= committed.size()) {
             Entry c = committed.get((int) e.index() - 1);
-            if (!c.equals(e)) {
+            if (c != null && !c.equals(e)) {
                 throw new AssertionError("state machine safety: node " + node + " applied " + e.describe()
                         + " but " + c.describe() + " was committed at that index");
             }

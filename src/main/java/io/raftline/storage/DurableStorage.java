@@ -1,0 +1,230 @@
+package io.raftline.storage;
+
+import io.raftline.raft.Entry;
+import io.raftline.raft.HardState;
+import io.raftline.raft.Snapshot;
+import io.raftline.raft.StorageException;
+import io.raftline.raft.storage.MemoryStorage;
+import io.raftline.raft.storage.Storage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * One node's durable state: the write-ahead log and the snapshot files under its data directory, plus the
+ * in-memory copy of the log tail that the Raft core reads through {@link Storage}.
+ *
+ * <p>Two sides, two threads. The <em>worker side</em> ({@link #write}, {@link #writeSnapshot},
+ * {@link #compact}) does the file I/O and fsyncs; the host runs it on one ordered worker, never on an event
+ * loop. The <em>memory side</em> ({@link #applyWritten}, {@link #applyCompaction} and the {@link Storage}
+ * reads) belongs to the node's event loop, which calls {@code applyWritten} once the worker reports a write
+ * durable and before it calls {@code RaftCore.advance}. The core only reads entries it was told are stable,
+ * so it never sees the memory side ahead of the disk.
+ *
+ * <p>Recovery ({@link #open}): the newest valid snapshot, then every WAL record in order (an entry at index
+ * {@code i} replaces the log from {@code i} on; the last hard state wins). A torn WAL tail is truncated and
+ * reported; damage anywhere else, a gap between the snapshot and the log, or a commit index beyond the log
+ * stop the node with a message that says what is wrong.
+ */
+public final class DurableStorage implements Storage {
+
+    private final MemoryStorage memory = new MemoryStorage();
+    private final Wal wal;
+    private final SnapshotStore snapshots;
+    private final List<String> recoveryNotes = new ArrayList<>();
+    /** Worker side: the hard state last written, re-written after compaction so it never lives only in a deleted segment. */
+    private HardState lastWrittenHardState;
+    private int recoveredEntries;
+
+    private DurableStorage(Wal wal, SnapshotStore snapshots) {
+        this.wal = wal;
+        this.snapshots = snapshots;
+    }
+
+    /**
+     * Opens and recovers the storage in {@code dataDir} ({@code wal/} and {@code snap/} below it).
+     *
+     * @param warn receives one line per repair or notable finding during recovery
+     */
+    public static DurableStorage open(Path dataDir, long segmentBytes, Consumer<String> warn) {
+        List<String> notes = new ArrayList<>();
+        Consumer<String> both = s -> {
+            notes.add(s);
+            warn.accept(s);
+        };
+        SnapshotStore snaps = new SnapshotStore(dataDir.resolve("snap"));
+        Snapshot snap = snaps.loadNewest(both).orElse(Snapshot.EMPTY);
+        Wal wal = Wal.open(dataDir.resolve("wal"), segmentBytes, both);
+        DurableStorage ds = new DurableStorage(wal, snaps);
+        ds.recoveryNotes.addAll(notes);
+        try {
+            ds.replay(snap, wal.recovery().records());
+        } catch (RuntimeException e) {
+            wal.close();
+            throw e;
+        }
+        return ds;
+    }
+
+    private void replay(Snapshot snap, List<WalRecord> records) {
+        if (!snap.isEmpty()) {
+            memory.applySnapshot(snap);
+        }
+        HardState hs = HardState.EMPTY;
+        for (WalRecord r : records) {
+            if (r instanceof WalRecord.EntryRecord er) {
+                Entry e = er.entry();
+                if (e.index() <= memory.snapshot().index()) {
+                    continue;
+                }
+                if (e.index() > memory.lastIndex() + 1) {
+                    throw new StorageException("log gap during recovery: entry " + e.index() + " follows "
+                            + memory.lastIndex() + " (snapshot at " + memory.snapshot().index()
+                            + "); the snapshot file that covered the gap is missing or damaged");
+                }
+                memory.append(List.of(e));
+                recoveredEntries++;
+            } else if (r instanceof WalRecord.HardStateRecord h) {
+                hs = h.hardState();
+            }
+        }
+        if (hs.commit() > memory.lastIndex()) {
+            throw new StorageException("recovered commit index " + hs.commit() + " is beyond the last recovered entry "
+                    + memory.lastIndex() + ": entries that were committed are missing");
+        }
+        // The commit index can never be below the snapshot (a snapshot holds committed entries only).
+        if (hs.commit() < memory.snapshot().index()) {
+            hs = new HardState(hs.term(), hs.vote(), memory.snapshot().index());
+        }
+        memory.setHardState(hs);
+        lastWrittenHardState = hs;
+    }
+
+    /** Repairs and findings of the recovery (torn tails truncated, damaged snapshots set aside). */
+    public List<String> recoveryNotes() {
+        return List.copyOf(recoveryNotes);
+    }
+
+    /** Number of log entries replayed from the WAL at open. */
+    public int recoveredEntries() {
+        return recoveredEntries;
+    }
+
+    // ------------------------------------------------------------------ worker side
+
+    /**
+     * Appends entries and the hard state to the WAL and, if {@code sync}, fsyncs: one call per Raft Ready
+     * covers all its entries with one fsync (group commit).
+     */
+    public void write(List<Entry> entries, HardState hardState, boolean sync) {
+        List<WalRecord> records = new ArrayList<>(entries.size() + 1);
+        for (Entry e : entries) {
+            records.add(new WalRecord.EntryRecord(e));
+        }
+        if (hardState != null) {
+            records.add(new WalRecord.HardStateRecord(hardState));
+            lastWrittenHardState = hardState;
+        }
+        wal.append(records);
+        if (sync) {
+            wal.sync();
+        }
+    }
+
+    /**
+     * Makes a snapshot received from the leader durable: the file first, then a WAL record saying it exists.
+     * Entries it covers are dropped from memory in {@link #applyWritten}.
+     */
+    public void writeSnapshot(Snapshot s) {
+        snapshots.save(s);
+        wal.append(List.of(new WalRecord.SnapshotRecord(s.index(), s.term())));
+        wal.sync();
+    }
+
+    /**
+     * Log compaction after the host took a snapshot of its own state machine: writes the snapshot file,
+     * records it (and the current hard state) in the WAL, then deletes the WAL segments it covers.
+     *
+     * @return bytes of WAL freed
+     */
+    public long compact(Snapshot s) {
+        snapshots.save(s);
+        List<WalRecord> records = new ArrayList<>(2);
+        records.add(new WalRecord.SnapshotRecord(s.index(), s.term()));
+        if (lastWrittenHardState != null) {
+            records.add(new WalRecord.HardStateRecord(lastWrittenHardState));
+        }
+        wal.append(records);
+        wal.sync();
+        return wal.deleteSegmentsUpTo(s.index());
+    }
+
+    /** Bytes of WAL on disk (for {@code max_log_size_bytes}). */
+    public long walBytes() {
+        return wal.sizeBytes();
+    }
+
+    /** Whether an I/O error has made storage unusable (the node must stop acknowledging). */
+    public boolean failed() {
+        return wal.failed();
+    }
+
+    /** Closes the files. */
+    public void close() {
+        wal.close();
+    }
+
+    // ------------------------------------------------------------------ memory side (event loop)
+
+    /** Reflects a durable write in the view the core reads. Call on the event loop before {@code advance}. */
+    public void applyWritten(Snapshot snapshot, List<Entry> entries, HardState hardState) {
+        if (snapshot != null) {
+            memory.applySnapshot(snapshot);
+        }
+        memory.append(entries);
+        if (hardState != null) {
+            memory.setHardState(hardState);
+        }
+    }
+
+    /** Reflects a durable compaction: entries up to {@code s.index()} now live in the snapshot. */
+    public void applyCompaction(Snapshot s) {
+        memory.compactTo(s);
+    }
+
+    /** Bytes of log entries held in memory after the snapshot. */
+    public long logBytes() {
+        return memory.sizeBytes();
+    }
+
+    @Override
+    public HardState hardState() {
+        return memory.hardState();
+    }
+
+    @Override
+    public List<Entry> entries(long lo, long hi, long maxBytes) {
+        return memory.entries(lo, hi, maxBytes);
+    }
+
+    @Override
+    public long term(long index) {
+        return memory.term(index);
+    }
+
+    @Override
+    public long firstIndex() {
+        return memory.firstIndex();
+    }
+
+    @Override
+    public long lastIndex() {
+        return memory.lastIndex();
+    }
+
+    @Override
+    public Snapshot snapshot() {
+        return memory.snapshot();
+    }
+}

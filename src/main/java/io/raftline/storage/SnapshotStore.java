@@ -1,0 +1,161 @@
+package io.raftline.storage;
+
+import io.raftline.raft.Snapshot;
+import io.raftline.raft.SnapshotMetadata;
+import io.raftline.raft.StorageException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+
+/**
+ * State-machine snapshots as files {@code <index hex>-<term hex>.snap}, written atomically (temporary file,
+ * fsync, rename, fsync of the directory) so a crash leaves either the old snapshot or the new one, never a
+ * half-written one under the real name.
+ *
+ * <p>File format (big-endian): {@code "RLSN"}, u8 version, i64 index, i64 term, i32 voter count, i32 voters…,
+ * i32 data length, data, u32 CRC32C of everything before it. Loading takes the newest file that validates;
+ * a damaged newer file is reported, renamed to {@code .corrupt} for inspection, and an older one is used.
+ * The two newest snapshots are kept.
+ */
+public final class SnapshotStore {
+
+    private static final byte[] MAGIC = "RLSN".getBytes(StandardCharsets.US_ASCII);
+    private static final byte VERSION = 1;
+    private static final int KEEP = 2;
+
+    private final Path dir;
+
+    public SnapshotStore(Path dir) {
+        this.dir = dir;
+    }
+
+    /** Writes {@code s} durably and removes all but the newest {@value #KEEP} snapshot files. */
+    public void save(Snapshot s) {
+        Path target = dir.resolve(name(s.index(), s.term()));
+        Path tmp = dir.resolve(name(s.index(), s.term()) + ".tmp");
+        try {
+            Files.createDirectories(dir);
+            byte[] bytes = encode(s);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer b = ByteBuffer.wrap(bytes);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                ch.force(true);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Wal.syncDirectory(dir);
+            List<Path> all = list();
+            for (int i = KEEP; i < all.size(); i++) {
+                Files.deleteIfExists(all.get(i));
+            }
+        } catch (IOException e) {
+            throw new StorageException("cannot write snapshot " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The newest valid snapshot, if any; damaged files are reported to {@code warn} and set aside. */
+    public Optional<Snapshot> loadNewest(Consumer<String> warn) {
+        try {
+            if (!Files.isDirectory(dir)) {
+                return Optional.empty();
+            }
+            try (Stream<Path> s = Files.list(dir)) {
+                for (Path tmp : s.filter(p -> p.toString().endsWith(".snap.tmp")).toList()) {
+                    Files.deleteIfExists(tmp);
+                }
+            }
+            for (Path p : list()) {
+                try {
+                    return Optional.of(decode(Files.readAllBytes(p)));
+                } catch (IllegalArgumentException | java.nio.BufferUnderflowException e) {
+                    Path aside = p.resolveSibling(p.getFileName() + ".corrupt");
+                    Files.move(p, aside, StandardCopyOption.REPLACE_EXISTING);
+                    warn.accept("snapshot " + p.getFileName() + " is damaged (" + e.getMessage() + "); moved to "
+                            + aside.getFileName() + ", trying an older one");
+                }
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new StorageException("cannot read snapshots in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private List<Path> list() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            List<Path> out = new ArrayList<>(s.filter(p -> p.getFileName().toString().matches("[0-9a-f]{16}-[0-9a-f]{16}\\.snap"))
+                    .toList());
+            out.sort(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed());
+            return out;
+        }
+    }
+
+    private static String name(long index, long term) {
+        return String.format("%016x-%016x.snap", index, term);
+    }
+
+    static byte[] encode(Snapshot s) {
+        List<Integer> voters = s.metadata().voters();
+        ByteBuffer b = ByteBuffer.allocate(4 + 1 + 8 + 8 + 4 + 4 * voters.size() + 4 + s.data().length + 4);
+        b.put(MAGIC).put(VERSION).putLong(s.index()).putLong(s.term()).putInt(voters.size());
+        for (int v : voters) {
+            b.putInt(v);
+        }
+        b.putInt(s.data().length).put(s.data());
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), 0, b.position());
+        b.putInt((int) crc.getValue());
+        return b.array();
+    }
+
+    static Snapshot decode(byte[] bytes) {
+        if (bytes.length < 4 + 1 + 8 + 8 + 4 + 4 + 4) {
+            throw new IllegalArgumentException("file too short (" + bytes.length + " bytes)");
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, bytes.length - 4);
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        if ((int) crc.getValue() != b.getInt(bytes.length - 4)) {
+            throw new IllegalArgumentException("checksum mismatch");
+        }
+        for (byte m : MAGIC) {
+            if (b.get() != m) {
+                throw new IllegalArgumentException("bad magic");
+            }
+        }
+        byte version = b.get();
+        if (version != VERSION) {
+            throw new IllegalArgumentException("unsupported version " + version);
+        }
+        long index = b.getLong();
+        long term = b.getLong();
+        int n = b.getInt();
+        if (n < 0 || n > 1000) {
+            throw new IllegalArgumentException("bad voter count " + n);
+        }
+        List<Integer> voters = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            voters.add(b.getInt());
+        }
+        int len = b.getInt();
+        if (len < 0 || len != b.remaining() - 4) {
+            throw new IllegalArgumentException("bad data length " + len);
+        }
+        byte[] data = new byte[len];
+        b.get(data);
+        return new Snapshot(new SnapshotMetadata(index, term, voters), data);
+    }
+}

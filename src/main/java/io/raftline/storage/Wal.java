@@ -1,0 +1,389 @@
+package io.raftline.storage;
+
+import io.raftline.raft.StorageException;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+
+/**
+ * A segmented, append-only write-ahead log of {@link WalRecord}s with a CRC32C on every record.
+ *
+ * <p>Segments are files {@code <16 hex digits of sequence>.wal} that start with a 16-byte header
+ * ({@code "RLWL"}, format version, 3 reserved bytes, u64 sequence) followed by records. A new segment is
+ * started once the current one passes the configured size. {@link #append} writes a batch with one
+ * {@code write} and {@link #sync} makes it durable with one {@code fsync}, so the host can cover every
+ * entry of a Raft Ready (and every client proposal batched into it) with a single fsync: group commit.
+ *
+ * <p>Recovery ({@link #open}) reads every segment in order. A record that fails its checksum or cannot be
+ * parsed is a <em>torn tail</em> if it is in the last segment and no valid record can be found anywhere
+ * after it: the write was interrupted by a crash and never acknowledged, so the file is truncated there and
+ * the truncation reported. Anywhere else it is corruption of data that may have been acknowledged, and
+ * {@link WalCorruptionException} stops the node with the file and offset.
+ *
+ * <p>Not thread-safe: after {@code open}, one worker thread calls everything, in order. After any I/O
+ * error the log is failed for good (fail-stop): every later call throws, so a node can never acknowledge
+ * a write it could not persist.
+ */
+public final class Wal implements Closeable {
+
+    /** Default segment size: 64 MiB. */
+    public static final long DEFAULT_SEGMENT_BYTES = 64L * 1024 * 1024;
+    /** Largest record body accepted when reading (a larger length field is damage). */
+    public static final int MAX_RECORD_BYTES = 256 * 1024 * 1024;
+
+    static final int SEGMENT_HEADER_BYTES = 16;
+    private static final byte[] MAGIC = "RLWL".getBytes(StandardCharsets.US_ASCII);
+    private static final byte FORMAT_VERSION = 1;
+
+    /** What recovery found. */
+    public record Recovery(List<WalRecord> records, long truncatedBytes, List<String> notes) {
+    }
+
+    /** One segment file and the highest entry index it holds (0 if none). */
+    private record Segment(long seq, Path path, long maxEntryIndex) {
+    }
+
+    private final Path dir;
+    private final long segmentBytes;
+    private final List<Segment> closed = new ArrayList<>();
+    private long currentSeq;
+    private Path currentPath;
+    private FileChannel current;
+    private long currentSize;
+    private long currentMaxIndex;
+    private long closedBytes;
+    private Throwable failure;
+    private final Recovery recovery;
+
+    private Wal(Path dir, long segmentBytes, Recovery recovery) {
+        this.dir = dir;
+        this.segmentBytes = segmentBytes;
+        this.recovery = recovery;
+    }
+
+    /**
+     * Opens (creating if needed) the log in {@code dir}, recovering what it holds.
+     *
+     * @param warn receives one line per repair made (torn tail truncated, torn segment removed)
+     * @throws WalCorruptionException if data before the tail is damaged
+     * @throws StorageException       on I/O errors
+     */
+    public static Wal open(Path dir, long segmentBytes, Consumer<String> warn) {
+        try {
+            Files.createDirectories(dir);
+            List<Path> files;
+            try (Stream<Path> s = Files.list(dir)) {
+                files = s.filter(p -> p.getFileName().toString().matches("[0-9a-f]{16}\\.wal")).sorted().toList();
+            }
+            List<WalRecord> records = new ArrayList<>();
+            List<String> notes = new ArrayList<>();
+            long truncated = 0;
+            List<Segment> segments = new ArrayList<>();
+            for (int i = 0; i < files.size(); i++) {
+                boolean last = i == files.size() - 1;
+                Path f = files.get(i);
+                long seq = Long.parseLong(f.getFileName().toString().substring(0, 16), 16);
+                ReadResult r = readSegment(f, seq, last);
+                if (r.tornAt >= 0) {
+                    long size = Files.size(f);
+                    if (r.tornAt < SEGMENT_HEADER_BYTES) {
+                        Files.delete(f);
+                        String note = "removed torn segment " + f.getFileName() + " (" + size + " bytes, header incomplete)";
+                        notes.add(note);
+                        warn.accept(note);
+                        truncated += size;
+                        continue;
+                    }
+                    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+                        ch.truncate(r.tornAt);
+                        ch.force(true);
+                    }
+                    String note = "truncated torn tail of " + f.getFileName() + " at offset " + r.tornAt + " ("
+                            + (size - r.tornAt) + " bytes of an interrupted write)";
+                    notes.add(note);
+                    warn.accept(note);
+                    truncated += size - r.tornAt;
+                }
+                records.addAll(r.records);
+                segments.add(new Segment(seq, f, r.maxEntryIndex));
+            }
+            Wal wal = new Wal(dir, segmentBytes, new Recovery(records, truncated, notes));
+            if (segments.isEmpty()) {
+                wal.startSegment(1);
+            } else {
+                Segment lastSeg = segments.remove(segments.size() - 1);
+                for (Segment s : segments) {
+                    wal.closed.add(s);
+                    wal.closedBytes += Files.size(s.path);
+                }
+                wal.currentSeq = lastSeg.seq;
+                wal.currentPath = lastSeg.path;
+                wal.current = FileChannel.open(lastSeg.path, StandardOpenOption.WRITE, StandardOpenOption.READ);
+                wal.currentSize = wal.current.size();
+                wal.current.position(wal.currentSize);
+                wal.currentMaxIndex = lastSeg.maxEntryIndex;
+            }
+            return wal;
+        } catch (IOException e) {
+            throw new StorageException("cannot open write-ahead log in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The records found at open, in write order. */
+    public Recovery recovery() {
+        return recovery;
+    }
+
+    /** Appends a batch with one write. Not durable until {@link #sync()}. */
+    public void append(List<WalRecord> records) {
+        checkHealthy();
+        if (records.isEmpty()) {
+            return;
+        }
+        try {
+            if (currentSize >= segmentBytes) {
+                roll();
+            }
+            int total = 0;
+            for (WalRecord r : records) {
+                total += WalRecord.HEADER_BYTES + WalRecord.bodySize(r);
+            }
+            ByteBuffer buf = ByteBuffer.allocate(total);
+            CRC32C crc = new CRC32C();
+            for (WalRecord r : records) {
+                int body = WalRecord.bodySize(r);
+                int start = buf.position();
+                buf.position(start + WalRecord.HEADER_BYTES);
+                WalRecord.writeBody(r, buf);
+                crc.reset();
+                crc.update(buf.array(), start + WalRecord.HEADER_BYTES, body);
+                buf.putInt(start, body).putInt(start + 4, (int) crc.getValue());
+                if (r instanceof WalRecord.EntryRecord e) {
+                    currentMaxIndex = Math.max(currentMaxIndex, e.entry().index());
+                }
+            }
+            buf.flip();
+            while (buf.hasRemaining()) {
+                current.write(buf);
+            }
+            currentSize += total;
+        } catch (IOException | RuntimeException e) {
+            throw fail("append to " + currentPath, e);
+        }
+    }
+
+    /** Makes everything appended so far durable (one fsync). */
+    public void sync() {
+        checkHealthy();
+        try {
+            current.force(false);
+        } catch (IOException | RuntimeException e) {
+            throw fail("fsync " + currentPath, e);
+        }
+    }
+
+    /**
+     * Deletes closed segments whose entries are all at or below {@code index} (covered by a durable
+     * snapshot). The caller must first have appended and synced a {@link WalRecord.SnapshotRecord} and the
+     * current {@link WalRecord.HardStateRecord}, so nothing still needed lives only in a deleted segment.
+     *
+     * @return bytes freed
+     */
+    public long deleteSegmentsUpTo(long index) {
+        checkHealthy();
+        long freed = 0;
+        try {
+            while (!closed.isEmpty() && closed.get(0).maxEntryIndex <= index) {
+                Segment s = closed.remove(0);
+                long size = Files.size(s.path);
+                Files.delete(s.path);
+                closedBytes -= size;
+                freed += size;
+            }
+            if (freed > 0) {
+                syncDirectory(dir);
+            }
+        } catch (IOException e) {
+            throw fail("delete compacted segments in " + dir, e);
+        }
+        return freed;
+    }
+
+    /** Bytes on disk over all segments. */
+    public long sizeBytes() {
+        return closedBytes + currentSize;
+    }
+
+    /** Number of segment files. */
+    public int segmentCount() {
+        return closed.size() + 1;
+    }
+
+    /** Whether an I/O error made this log unusable. */
+    public boolean failed() {
+        return failure != null;
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (current != null) {
+                current.close();
+            }
+        } catch (IOException e) {
+            // Closing after a failure or at shutdown: nothing more to protect.
+        }
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    private void roll() throws IOException {
+        current.force(false);
+        current.close();
+        closed.add(new Segment(currentSeq, currentPath, currentMaxIndex));
+        closedBytes += currentSize;
+        startSegment(currentSeq + 1);
+    }
+
+    private void startSegment(long seq) throws IOException {
+        Path p = dir.resolve(String.format("%016x.wal", seq));
+        FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                StandardOpenOption.READ);
+        ByteBuffer h = ByteBuffer.allocate(SEGMENT_HEADER_BYTES);
+        h.put(MAGIC).put(FORMAT_VERSION).put(new byte[3]).putLong(seq).flip();
+        while (h.hasRemaining()) {
+            ch.write(h);
+        }
+        ch.force(true);
+        syncDirectory(dir);
+        current = ch;
+        currentPath = p;
+        currentSeq = seq;
+        currentSize = SEGMENT_HEADER_BYTES;
+        currentMaxIndex = 0;
+    }
+
+    /** Makes a directory entry (create, rename, delete) durable. */
+    static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // Some file systems cannot open directories for sync; the rename itself is still atomic there.
+            if (!String.valueOf(e.getMessage()).contains("Is a directory")) {
+                throw e;
+            }
+        }
+    }
+
+    private void checkHealthy() {
+        if (failure != null) {
+            throw new StorageException("write-ahead log failed earlier and accepts nothing more (fail-stop): "
+                    + failure.getMessage(), failure);
+        }
+    }
+
+    private StorageException fail(String what, Throwable e) {
+        failure = e;
+        return new StorageException("write-ahead log: " + what + " failed: " + e.getMessage(), e);
+    }
+
+    private record ReadResult(List<WalRecord> records, long tornAt, long maxEntryIndex) {
+    }
+
+    private static ReadResult readSegment(Path f, long seq, boolean last) throws IOException {
+        byte[] bytes = Files.readAllBytes(f);
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        List<WalRecord> out = new ArrayList<>();
+        if (bytes.length < SEGMENT_HEADER_BYTES) {
+            if (last) {
+                return new ReadResult(out, 0, 0);
+            }
+            throw new WalCorruptionException(f, 0, "segment shorter than its header");
+        }
+        for (int i = 0; i < MAGIC.length; i++) {
+            if (bytes[i] != MAGIC[i]) {
+                throw new WalCorruptionException(f, 0, "not a write-ahead log segment (bad magic)");
+            }
+        }
+        if (bytes[4] != FORMAT_VERSION) {
+            throw new WalCorruptionException(f, 4, "unsupported segment format version " + bytes[4]);
+        }
+        if (buf.getLong(8) != seq) {
+            throw new WalCorruptionException(f, 8, "segment header says sequence " + buf.getLong(8)
+                    + " but the file name says " + seq);
+        }
+        long maxIndex = 0;
+        int pos = SEGMENT_HEADER_BYTES;
+        CRC32C crc = new CRC32C();
+        while (pos < bytes.length) {
+            String problem = null;
+            WalRecord rec = null;
+            int len = 0;
+            if (bytes.length - pos < WalRecord.HEADER_BYTES) {
+                problem = "incomplete record header";
+            } else {
+                len = buf.getInt(pos);
+                int expected = buf.getInt(pos + 4);
+                if (len <= 0 || len > MAX_RECORD_BYTES || (long) pos + WalRecord.HEADER_BYTES + len > bytes.length) {
+                    problem = "record length " + len + " does not fit";
+                } else {
+                    crc.reset();
+                    crc.update(bytes, pos + WalRecord.HEADER_BYTES, len);
+                    if ((int) crc.getValue() != expected) {
+                        problem = "checksum mismatch";
+                    } else {
+                        try {
+                            rec = WalRecord.readBody(ByteBuffer.wrap(bytes, pos + WalRecord.HEADER_BYTES, len).slice());
+                        } catch (RuntimeException e) {
+                            problem = "unparseable record: " + e.getMessage();
+                        }
+                    }
+                }
+            }
+            if (problem != null) {
+                if (last && !validRecordAfter(bytes, pos + 1)) {
+                    return new ReadResult(out, pos, maxIndex);
+                }
+                throw new WalCorruptionException(f, pos, problem);
+            }
+            out.add(rec);
+            if (rec instanceof WalRecord.EntryRecord e) {
+                maxIndex = Math.max(maxIndex, e.entry().index());
+            }
+            pos += WalRecord.HEADER_BYTES + len;
+        }
+        return new ReadResult(out, -1, maxIndex);
+    }
+
+    /** Whether any offset at or after {@code from} starts a record with a plausible length and a valid CRC. */
+    private static boolean validRecordAfter(byte[] bytes, int from) {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        CRC32C crc = new CRC32C();
+        for (int p = from; p + WalRecord.HEADER_BYTES < bytes.length; p++) {
+            int len = buf.getInt(p);
+            if (len < 17 || (long) p + WalRecord.HEADER_BYTES + len > bytes.length) {
+                continue;
+            }
+            byte type = bytes[p + WalRecord.HEADER_BYTES];
+            if (type < WalRecord.TYPE_ENTRY || type > WalRecord.TYPE_SNAPSHOT) {
+                continue;
+            }
+            crc.reset();
+            crc.update(bytes, p + WalRecord.HEADER_BYTES, len);
+            if ((int) crc.getValue() == buf.getInt(p + 4)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

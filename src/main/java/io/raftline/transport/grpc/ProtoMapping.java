@@ -1,0 +1,192 @@
+package io.raftline.transport.grpc;
+
+import com.google.protobuf.ByteString;
+import io.raftline.proto.raft.RaftEnvelope;
+import io.raftline.proto.raft.SnapshotHeader;
+import io.raftline.raft.Entry;
+import io.raftline.raft.EntryType;
+import io.raftline.raft.SerializationException;
+import io.raftline.raft.Snapshot;
+import io.raftline.raft.SnapshotMetadata;
+import io.raftline.raft.message.AppendRequest;
+import io.raftline.raft.message.AppendResponse;
+import io.raftline.raft.message.Heartbeat;
+import io.raftline.raft.message.HeartbeatResponse;
+import io.raftline.raft.message.Message;
+import io.raftline.raft.message.ReadIndexRequest;
+import io.raftline.raft.message.ReadIndexResponse;
+import io.raftline.raft.message.SnapshotRequest;
+import io.raftline.raft.message.TimeoutNow;
+import io.raftline.raft.message.VoteRequest;
+import io.raftline.raft.message.VoteResponse;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Maps the core's message records to and from the protobuf messages of {@code raft.proto}. VoteRequests travel
+ * on the RequestVote RPC, snapshots on the streaming InstallSnapshot RPC, and every other message in a
+ * {@link RaftEnvelope} on AppendEntries. Decoding validates what protobuf cannot (ids and indexes in range)
+ * and reports bad input as {@link SerializationException}.
+ */
+public final class ProtoMapping {
+
+    private ProtoMapping() {
+    }
+
+    /** The RequestVote payload. */
+    public static io.raftline.proto.raft.VoteRequest toProto(VoteRequest m) {
+        return io.raftline.proto.raft.VoteRequest.newBuilder().setFrom(m.from()).setTo(m.to()).setTerm(m.term())
+                .setLastLogIndex(m.lastLogIndex()).setLastLogTerm(m.lastLogTerm()).setPreVote(m.preVote())
+                .setTransfer(m.transfer()).build();
+    }
+
+    public static VoteRequest fromProto(io.raftline.proto.raft.VoteRequest p) {
+        return new VoteRequest(id(p.getFrom()), id(p.getTo()), nonNegative(p.getTerm()), nonNegative(p.getLastLogIndex()),
+                nonNegative(p.getLastLogTerm()), p.getPreVote(), p.getTransfer());
+    }
+
+    /** Any message except VoteRequest and SnapshotRequest, wrapped for the AppendEntries RPC. */
+    public static RaftEnvelope toEnvelope(Message m) {
+        RaftEnvelope.Builder b = RaftEnvelope.newBuilder();
+        if (m instanceof AppendRequest a) {
+            io.raftline.proto.raft.AppendRequest.Builder ab = io.raftline.proto.raft.AppendRequest.newBuilder()
+                    .setFrom(a.from()).setTo(a.to()).setTerm(a.term()).setPrevLogIndex(a.prevLogIndex())
+                    .setPrevLogTerm(a.prevLogTerm()).setLeaderCommit(a.leaderCommit());
+            for (Entry e : a.entries()) {
+                ab.addEntries(toProto(e));
+            }
+            b.setAppend(ab);
+        } else if (m instanceof AppendResponse r) {
+            b.setAppendResponse(io.raftline.proto.raft.AppendResponse.newBuilder().setFrom(r.from()).setTo(r.to())
+                    .setTerm(r.term()).setRejected(r.rejected()).setIndex(r.index()).setHintIndex(r.hintIndex())
+                    .setHintTerm(r.hintTerm()));
+        } else if (m instanceof Heartbeat h) {
+            b.setHeartbeat(io.raftline.proto.raft.Heartbeat.newBuilder().setFrom(h.from()).setTo(h.to())
+                    .setTerm(h.term()).setCommit(h.commit()).setContext(h.context()));
+        } else if (m instanceof HeartbeatResponse h) {
+            b.setHeartbeatResponse(io.raftline.proto.raft.HeartbeatResponse.newBuilder().setFrom(h.from())
+                    .setTo(h.to()).setTerm(h.term()).setContext(h.context()));
+        } else if (m instanceof VoteResponse v) {
+            b.setVoteResponse(io.raftline.proto.raft.VoteResponse.newBuilder().setFrom(v.from()).setTo(v.to())
+                    .setTerm(v.term()).setGranted(v.granted()).setPreVote(v.preVote()));
+        } else if (m instanceof TimeoutNow t) {
+            b.setTimeoutNow(io.raftline.proto.raft.TimeoutNow.newBuilder().setFrom(t.from()).setTo(t.to())
+                    .setTerm(t.term()));
+        } else if (m instanceof ReadIndexRequest r) {
+            b.setReadIndex(io.raftline.proto.raft.ReadIndexRequest.newBuilder().setFrom(r.from()).setTo(r.to())
+                    .setTerm(r.term()).setContext(r.context()));
+        } else if (m instanceof ReadIndexResponse r) {
+            b.setReadIndexResponse(io.raftline.proto.raft.ReadIndexResponse.newBuilder().setFrom(r.from())
+                    .setTo(r.to()).setTerm(r.term()).setContext(r.context()).setIndex(r.index()));
+        } else {
+            throw new IllegalArgumentException(m.kind() + " does not travel in an envelope");
+        }
+        return b.build();
+    }
+
+    public static Message fromEnvelope(RaftEnvelope p) {
+        switch (p.getMessageCase()) {
+            case APPEND -> {
+                var a = p.getAppend();
+                List<Entry> entries = new ArrayList<>(a.getEntriesCount());
+                for (var e : a.getEntriesList()) {
+                    entries.add(fromProto(e));
+                }
+                return new AppendRequest(id(a.getFrom()), id(a.getTo()), nonNegative(a.getTerm()),
+                        nonNegative(a.getPrevLogIndex()), nonNegative(a.getPrevLogTerm()), entries,
+                        nonNegative(a.getLeaderCommit()));
+            }
+            case APPEND_RESPONSE -> {
+                var r = p.getAppendResponse();
+                return new AppendResponse(id(r.getFrom()), id(r.getTo()), nonNegative(r.getTerm()), r.getRejected(),
+                        nonNegative(r.getIndex()), nonNegative(r.getHintIndex()), nonNegative(r.getHintTerm()));
+            }
+            case HEARTBEAT -> {
+                var h = p.getHeartbeat();
+                return new Heartbeat(id(h.getFrom()), id(h.getTo()), nonNegative(h.getTerm()), nonNegative(h.getCommit()),
+                        nonNegative(h.getContext()));
+            }
+            case HEARTBEAT_RESPONSE -> {
+                var h = p.getHeartbeatResponse();
+                return new HeartbeatResponse(id(h.getFrom()), id(h.getTo()), nonNegative(h.getTerm()),
+                        nonNegative(h.getContext()));
+            }
+            case VOTE_RESPONSE -> {
+                var v = p.getVoteResponse();
+                return new VoteResponse(id(v.getFrom()), id(v.getTo()), nonNegative(v.getTerm()), v.getGranted(),
+                        v.getPreVote());
+            }
+            case TIMEOUT_NOW -> {
+                var t = p.getTimeoutNow();
+                return new TimeoutNow(id(t.getFrom()), id(t.getTo()), nonNegative(t.getTerm()));
+            }
+            case READ_INDEX -> {
+                var r = p.getReadIndex();
+                return new ReadIndexRequest(id(r.getFrom()), id(r.getTo()), nonNegative(r.getTerm()),
+                        nonNegative(r.getContext()));
+            }
+            case READ_INDEX_RESPONSE -> {
+                var r = p.getReadIndexResponse();
+                return new ReadIndexResponse(id(r.getFrom()), id(r.getTo()), nonNegative(r.getTerm()),
+                        nonNegative(r.getContext()), nonNegative(r.getIndex()));
+            }
+            default -> throw new SerializationException("empty or unknown Raft envelope: " + p.getMessageCase());
+        }
+    }
+
+    /** The header sent in the first InstallSnapshot chunk. */
+    public static SnapshotHeader header(SnapshotRequest m) {
+        Snapshot s = m.snapshot();
+        return SnapshotHeader.newBuilder().setFrom(m.from()).setTo(m.to()).setTerm(m.term()).setIndex(s.index())
+                .setSnapshotTerm(s.term()).addAllVoters(s.metadata().voters()).setTotalBytes(s.data().length).build();
+    }
+
+    /** Rebuilds the InstallSnapshot message once all chunks arrived. */
+    public static SnapshotRequest snapshotRequest(SnapshotHeader h, byte[] data) {
+        if (data.length != h.getTotalBytes()) {
+            throw new SerializationException("snapshot " + h.getIndex() + " announced " + h.getTotalBytes()
+                    + " bytes but " + data.length + " arrived");
+        }
+        List<Integer> voters = new ArrayList<>();
+        for (int v : h.getVotersList()) {
+            voters.add(id(v));
+        }
+        return new SnapshotRequest(id(h.getFrom()), id(h.getTo()), nonNegative(h.getTerm()),
+                new Snapshot(new SnapshotMetadata(nonNegative(h.getIndex()), nonNegative(h.getSnapshotTerm()), voters),
+                        data));
+    }
+
+    static io.raftline.proto.raft.Entry toProto(Entry e) {
+        return io.raftline.proto.raft.Entry.newBuilder().setIndex(e.index()).setTerm(e.term())
+                .setType(e.type() == EntryType.NOOP ? io.raftline.proto.raft.Entry.Type.NOOP
+                        : io.raftline.proto.raft.Entry.Type.NORMAL)
+                .setData(ByteString.copyFrom(e.data())).build();
+    }
+
+    static Entry fromProto(io.raftline.proto.raft.Entry p) {
+        EntryType type = switch (p.getType()) {
+            case NORMAL -> EntryType.NORMAL;
+            case NOOP -> EntryType.NOOP;
+            default -> throw new SerializationException("unknown entry type " + p.getTypeValue());
+        };
+        try {
+            return new Entry(p.getIndex(), p.getTerm(), type, p.getData().toByteArray());
+        } catch (IllegalArgumentException e) {
+            throw new SerializationException("bad entry: " + e.getMessage(), e);
+        }
+    }
+
+    private static int id(int v) {
+        if (v <= 0) {
+            throw new SerializationException("node id must be > 0, got " + Integer.toUnsignedString(v));
+        }
+        return v;
+    }
+
+    private static long nonNegative(long v) {
+        if (v < 0) {
+            throw new SerializationException("index or term out of range: " + Long.toUnsignedString(v));
+        }
+        return v;
+    }
+}

@@ -1,0 +1,377 @@
+package io.raftline.raft.sim;
+
+import io.raftline.raft.CoreEvent;
+import io.raftline.raft.Entry;
+import io.raftline.raft.NotLeaderException;
+import io.raftline.raft.RaftConfig;
+import io.raftline.raft.RaftCore;
+import io.raftline.raft.ReadState;
+import io.raftline.raft.Role;
+import io.raftline.raft.Snapshot;
+import io.raftline.raft.message.Message;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.SplittableRandom;
+
+/**
+ * One seeded schedule of a Raft cluster under faults: a virtual network that delays, drops, duplicates and
+ * reorders messages and partitions nodes; crashes that lose everything not persisted and restarts that
+ * recover from the "disk"; client proposals, ReadIndex and lease reads, leadership transfers. After every
+ * step it checks the safety properties ({@link SafetyChecker}) and that every read answer is at least the
+ * commit index known anywhere when the read was issued. At the end it heals everything and requires the
+ * cluster to commit and apply a new entry on every node (liveness after healing).
+ *
+ * <p>Everything random comes from one {@link SplittableRandom} seeded with the schedule's seed, so a
+ * failing seed replays exactly.
+ */
+public final class Simulation implements SimNode.Observer {
+
+    /** Counters over one schedule (summed over many by the test). */
+    public static final class Stats {
+        public long schedules;
+        public long steps;
+        public long delivered;
+        public long dropped;
+        public long duplicated;
+        public long crashes;
+        public long restarts;
+        public long partitions;
+        public long elections;
+        public long committed;
+        public long readsChecked;
+        public long transfers;
+        public long snapshotsInstalled;
+
+        public void add(Stats o) {
+            schedules += o.schedules;
+            steps += o.steps;
+            delivered += o.delivered;
+            dropped += o.dropped;
+            duplicated += o.duplicated;
+            crashes += o.crashes;
+            restarts += o.restarts;
+            partitions += o.partitions;
+            elections += o.elections;
+            committed += o.committed;
+            readsChecked += o.readsChecked;
+            transfers += o.transfers;
+            snapshotsInstalled += o.snapshotsInstalled;
+        }
+
+        @Override
+        public String toString() {
+            return String.format("schedules=%d steps=%d delivered=%d dropped=%d duplicated=%d crashes=%d restarts=%d "
+                    + "partitions=%d leaders-elected=%d entries-committed=%d reads-checked=%d transfers=%d "
+                    + "snapshots-installed=%d", schedules, steps, delivered, dropped, duplicated, crashes, restarts,
+                    partitions, elections, committed, readsChecked, transfers, snapshotsInstalled);
+        }
+    }
+
+    private record InFlight(long at, long seq, Message m) {
+    }
+
+    private record PendingRead(int node, long issuedAtCommit) {
+    }
+
+    private final long seed;
+    private final SplittableRandom rnd;
+    private final List<SimNode> nodes = new ArrayList<>();
+    private final SafetyChecker checker;
+    private final PriorityQueue<InFlight> network = new PriorityQueue<>(
+            (a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
+    private final int[] group;
+    private final Map<Long, PendingRead> reads = new HashMap<>();
+    private final ArrayDeque<String> trace = new ArrayDeque<>();
+    private final Stats stats = new Stats();
+    private final int steps;
+    private final boolean verbose;
+    private long now;
+    private long seq;
+    private long nextRead = 1;
+    private long proposals;
+    private double dropRate;
+    private double dupRate;
+    private int maxDelay;
+    private String marker;
+    private int markerApplied;
+
+    public Simulation(long seed, int steps, boolean verbose) {
+        this.seed = seed;
+        this.rnd = new SplittableRandom(seed);
+        this.steps = steps;
+        this.verbose = verbose;
+        int n = rnd.nextBoolean() ? 3 : 5;
+        boolean preVote = rnd.nextInt(10) < 8;
+        boolean checkQuorum = rnd.nextInt(10) < 8;
+        int inflight = rnd.nextBoolean() ? 256 : 1 + rnd.nextInt(4);
+        int maxEntries = rnd.nextBoolean() ? 512 : 1 + rnd.nextInt(5);
+        long snapshotEvery = new long[] {0, 8, 30}[rnd.nextInt(3)];
+        List<Integer> members = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            members.add(i);
+        }
+        for (int i = 1; i <= n; i++) {
+            RaftConfig c = RaftConfig.builder(i, members).tickMs(10).heartbeatMs(50).electionTimeoutMs(250, 500)
+                    .preVote(preVote).checkQuorum(checkQuorum).maxInflightMessages(inflight)
+                    .maxEntriesPerMessage(maxEntries).build();
+            nodes.add(new SimNode(c, rnd.nextLong(), snapshotEvery));
+        }
+        group = new int[n + 1];
+        checker = new SafetyChecker(nodes);
+        dropRate = rnd.nextInt(4) == 0 ? 0 : rnd.nextDouble() * 0.2;
+        dupRate = rnd.nextInt(3) == 0 ? 0 : rnd.nextDouble() * 0.1;
+        maxDelay = 1 + rnd.nextInt(8);
+        log("config n=" + n + " prevote=" + preVote + " checkquorum=" + checkQuorum + " inflight=" + inflight
+                + " max-entries=" + maxEntries + " snapshot-every=" + snapshotEvery + " drop=" + fmt(dropRate)
+                + " dup=" + fmt(dupRate) + " max-delay=" + maxDelay);
+    }
+
+    /** Runs the schedule; throws {@link AssertionError} with the seed and the trace on any violation. */
+    public Stats run() {
+        try {
+            for (int s = 0; s < steps; s++) {
+                step(true);
+            }
+            healAndRequireProgress();
+        } catch (AssertionError | RuntimeException e) {
+            throw new AssertionError("simulation failed for seed " + seed + " at tick " + now + ": " + e.getMessage()
+                    + "\nreplay with -Draft.sim.seed=" + seed + "\nlast events:\n" + String.join("\n", trace), e);
+        }
+        stats.schedules = 1;
+        stats.steps = now;
+        stats.committed = checker.maxCommitted();
+        return stats;
+    }
+
+    private void step(boolean faults) {
+        now++;
+        if (faults) {
+            injectFaults();
+        }
+        clients();
+        for (SimNode n : nodes) {
+            if (n.up()) {
+                n.core().tick();
+            }
+        }
+        deliverDue();
+        processAll();
+        checker.check();
+    }
+
+    private void injectFaults() {
+        int r = rnd.nextInt(1000);
+        if (r < 4) {
+            // Leaders are the interesting crash victims: half the crashes hit one if there is one.
+            RaftCore leader = rnd.nextBoolean() ? leader() : null;
+            SimNode n = leader != null ? nodes.get(leader.id() - 1) : nodes.get(rnd.nextInt(nodes.size()));
+            if (n.up()) {
+                n.crash();
+                stats.crashes++;
+                log("CRASH " + n.id());
+            }
+        } else if (r < 24) {
+            SimNode n = nodes.get(rnd.nextInt(nodes.size()));
+            if (!n.up()) {
+                n.restart();
+                stats.restarts++;
+                log("RESTART " + n.id() + " from disk: snapshot " + n.disk().snapshot().index() + ", log to "
+                        + n.disk().lastIndex() + ", hs " + n.disk().hardState());
+            }
+        } else if (r < 30) {
+            for (int i = 1; i < group.length; i++) {
+                group[i] = rnd.nextInt(2);
+            }
+            stats.partitions++;
+            log("PARTITION " + java.util.Arrays.toString(group));
+        } else if (r < 40) {
+            java.util.Arrays.fill(group, 0);
+            log("HEAL");
+        } else if (r < 42) {
+            RaftCore leader = leader();
+            if (leader != null) {
+                int target = 1 + rnd.nextInt(nodes.size());
+                leader.transferLeadership(target);
+                stats.transfers++;
+                log("TRANSFER " + leader.id() + " -> " + target);
+            }
+        }
+    }
+
+    private void clients() {
+        if (rnd.nextInt(10) < 3) {
+            SimNode n = nodes.get(rnd.nextInt(nodes.size()));
+            if (n.up() && n.core().role() == Role.LEADER) {
+                try {
+                    n.core().propose(("s" + seed + "-" + (++proposals)).getBytes(StandardCharsets.UTF_8));
+                } catch (NotLeaderException e) {
+                    // transfer in progress: a real client would retry elsewhere
+                }
+            }
+        }
+        if (rnd.nextInt(20) == 0) {
+            SimNode n = nodes.get(rnd.nextInt(nodes.size()));
+            if (n.up()) {
+                long ctx = nextRead++;
+                try {
+                    reads.put(ctx, new PendingRead(n.id(), checker.maxCommitted()));
+                    n.core().readIndex(ctx);
+                } catch (NotLeaderException e) {
+                    reads.remove(ctx);
+                }
+            }
+        }
+        if (rnd.nextInt(20) == 0) {
+            RaftCore leader = leader();
+            if (leader != null) {
+                var idx = leader.leaseReadIndex();
+                if (idx.isPresent()) {
+                    requireReadSees(leader.id(), idx.getAsLong(), checker.maxCommitted(), "lease read");
+                }
+            }
+        }
+    }
+
+    /** A node that believes it leads (there may be a stale one too; any will do for proposals). */
+    private RaftCore leader() {
+        List<RaftCore> leaders = new ArrayList<>();
+        for (SimNode n : nodes) {
+            if (n.up() && n.core().role() == Role.LEADER) {
+                leaders.add(n.core());
+            }
+        }
+        return leaders.isEmpty() ? null : leaders.get(rnd.nextInt(leaders.size()));
+    }
+
+    private void deliverDue() {
+        while (!network.isEmpty() && network.peek().at <= now) {
+            Message m = network.poll().m;
+            SimNode to = nodes.get(m.to() - 1);
+            if (!to.up() || group[m.from()] != group[m.to()]) {
+                stats.dropped++;
+                continue;
+            }
+            stats.delivered++;
+            if (verbose) {
+                log("deliver " + m.describe());
+            }
+            to.core().step(m);
+        }
+    }
+
+    private void processAll() {
+        boolean any = true;
+        while (any) {
+            any = false;
+            for (SimNode n : nodes) {
+                while (n.handleReady(this::send, this)) {
+                    any = true;
+                }
+            }
+        }
+    }
+
+    private void send(Message m) {
+        if (rnd.nextDouble() < dropRate) {
+            stats.dropped++;
+            return;
+        }
+        network.add(new InFlight(now + 1 + rnd.nextInt(maxDelay), seq++, m));
+        if (rnd.nextDouble() < dupRate) {
+            stats.duplicated++;
+            network.add(new InFlight(now + 1 + rnd.nextInt(maxDelay * 2), seq++, m));
+        }
+    }
+
+    private void healAndRequireProgress() {
+        java.util.Arrays.fill(group, 0);
+        dropRate = 0;
+        dupRate = 0;
+        for (SimNode n : nodes) {
+            n.restart();
+        }
+        log("FINAL HEAL: all nodes up, no faults");
+        marker = "final-" + seed;
+        long deadline = now + 3000;
+        long lastProposal = -1000;
+        while (now < deadline) {
+            step(false);
+            if (markerApplied == nodes.size()) {
+                return;
+            }
+            RaftCore leader = leader();
+            if (leader != null && now - lastProposal > 200) {
+                try {
+                    leader.propose(marker.getBytes(StandardCharsets.UTF_8));
+                    lastProposal = now;
+                } catch (NotLeaderException e) {
+                    // transfer in progress; try again later
+                }
+            }
+        }
+        throw new AssertionError("no progress after healing: " + markerApplied + " of " + nodes.size()
+                + " nodes applied the final entry within 3000 ticks; roles "
+                + nodes.stream().map(n -> n.id() + "=" + n.core().role() + "/t" + n.core().term()).toList());
+    }
+
+    // ------------------------------------------------------------ observer
+
+    @Override
+    public void event(int node, CoreEvent e) {
+        if (e instanceof CoreEvent.LeaderElected) {
+            stats.elections++;
+        }
+        if (!(e instanceof CoreEvent.VoteGranted)) {
+            log("[" + node + "] " + ScenarioCluster.describe(e));
+        }
+    }
+
+    @Override
+    public void applied(int node, Entry e, long hashAfter) {
+        checker.applied(node, e, hashAfter);
+        if (marker != null && new String(e.data(), StandardCharsets.UTF_8).equals(marker)) {
+            // Count each node once: the marker may be proposed more than once.
+            markerApplied = (int) nodes.stream().filter(n -> n.stateIndex() >= e.index() || n.id() == node).count();
+        }
+    }
+
+    @Override
+    public void readState(int node, ReadState rs) {
+        // Not removed: a duplicated ReadIndexResponse answers the same context again, which hosts must tolerate.
+        PendingRead p = reads.get(rs.context());
+        if (p == null) {
+            throw new AssertionError("read answer for unknown context " + rs.context() + " on node " + node);
+        }
+        requireReadSees(node, rs.index(), p.issuedAtCommit(), "ReadIndex ctx=" + rs.context());
+    }
+
+    private void requireReadSees(int node, long readIndex, long committedAtIssue, String what) {
+        stats.readsChecked++;
+        if (readIndex < committedAtIssue) {
+            throw new AssertionError("linearizability: " + what + " on node " + node + " may read at index "
+                    + readIndex + " but index " + committedAtIssue + " was already committed when it was issued");
+        }
+    }
+
+    @Override
+    public void snapshotInstalled(int node, Snapshot s) {
+        stats.snapshotsInstalled++;
+        log("[" + node + "] installed snapshot " + s.index() + "@" + s.term());
+    }
+
+    private void log(String line) {
+        trace.addLast("t=" + now + " " + line);
+        if (trace.size() > 400) {
+            trace.removeFirst();
+        }
+    }
+
+    private static String fmt(double d) {
+        return String.format("%.3f", d);
+    }
+}

@@ -1,0 +1,66 @@
+package io.raftline.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.raft.Snapshot;
+import io.raftline.raft.SnapshotMetadata;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SnapshotStoreTest {
+
+    @TempDir
+    Path dir;
+
+    private static Snapshot snap(long index) {
+        return new Snapshot(new SnapshotMetadata(index, 2, List.of(1, 2, 3)), ("state-" + index).getBytes());
+    }
+
+    @Test
+    void keepsTheTwoNewestAndLoadsTheNewest() throws IOException {
+        SnapshotStore store = new SnapshotStore(dir);
+        for (long i = 10; i <= 40; i += 10) {
+            store.save(snap(i));
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            assertThat(s.count()).isEqualTo(2);
+        }
+        assertThat(store.loadNewest(w -> { })).contains(snap(40));
+    }
+
+    @Test
+    void everyBitFlipIsDetectedAndTheOlderSnapshotUsed() throws IOException {
+        SnapshotStore store = new SnapshotStore(dir);
+        store.save(snap(10));
+        store.save(snap(20));
+        Path newest = dir.resolve(String.format("%016x-%016x.snap", 20, 2));
+        byte[] good = Files.readAllBytes(newest);
+        for (int pos = 0; pos < good.length; pos++) {
+            byte[] bad = good.clone();
+            bad[pos] ^= 0x04;
+            Files.write(newest, bad);
+            List<String> warnings = new ArrayList<>();
+            assertThat(store.loadNewest(warnings::add)).as("flip at %d", pos).contains(snap(10));
+            assertThat(warnings).singleElement().asString().contains("is damaged");
+            Files.move(newest.resolveSibling(newest.getFileName() + ".corrupt"), newest,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    @Test
+    void leftoverTemporaryFilesAreIgnored() throws IOException {
+        SnapshotStore store = new SnapshotStore(dir);
+        store.save(snap(5));
+        Files.write(dir.resolve(String.format("%016x-%016x.snap.tmp", 9, 2)), new byte[] {1, 2});
+        assertThat(store.loadNewest(w -> { })).contains(snap(5));
+        try (Stream<Path> s = Files.list(dir)) {
+            assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
+        }
+    }
+}

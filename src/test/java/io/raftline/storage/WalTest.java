@@ -1,0 +1,223 @@
+package io.raftline.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.raftline.raft.Entry;
+import io.raftline.raft.HardState;
+import io.raftline.raft.StorageException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WalTest {
+
+    @TempDir
+    Path dir;
+
+    private static WalRecord entry(long index, long term, String data) {
+        return new WalRecord.EntryRecord(Entry.normal(index, term, data.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static List<WalRecord> sample(int n) {
+        List<WalRecord> out = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            out.add(entry(i, 1 + i / 4, "value-" + i));
+            if (i % 3 == 0) {
+                out.add(new WalRecord.HardStateRecord(new HardState(1 + i / 4, 2, i - 1)));
+            }
+        }
+        return out;
+    }
+
+    private List<Path> segments() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.toString().endsWith(".wal")).sorted().toList();
+        }
+    }
+
+    private Wal reopen(List<String> warnings) {
+        return Wal.open(dir, Wal.DEFAULT_SEGMENT_BYTES, warnings::add);
+    }
+
+    @Test
+    void roundTripAcrossSegments() throws IOException {
+        List<WalRecord> records = sample(200);
+        try (Wal wal = Wal.open(dir, 1024, s -> { })) {
+            for (int i = 0; i < records.size(); i += 7) {
+                wal.append(records.subList(i, Math.min(records.size(), i + 7)));
+                wal.sync();
+            }
+            assertThat(wal.segmentCount()).isGreaterThan(3);
+        }
+        List<String> warnings = new ArrayList<>();
+        try (Wal wal = reopen(warnings)) {
+            assertThat(wal.recovery().records()).isEqualTo(records);
+            assertThat(wal.recovery().truncatedBytes()).isZero();
+            assertThat(warnings).isEmpty();
+            assertThat(wal.sizeBytes()).isEqualTo(totalSize());
+        }
+    }
+
+    private long totalSize() throws IOException {
+        long n = 0;
+        for (Path p : segments()) {
+            n += Files.size(p);
+        }
+        return n;
+    }
+
+    /** A crash can cut the last write anywhere: every cut recovers exactly the records written before it. */
+    @Test
+    void tornTailAtEveryByteOffsetRecoversThePrefix() throws IOException {
+        List<WalRecord> records = sample(6);
+        List<Long> ends = new ArrayList<>();
+        try (Wal wal = Wal.open(dir, Wal.DEFAULT_SEGMENT_BYTES, s -> { })) {
+            for (WalRecord r : records) {
+                wal.append(List.of(r));
+                wal.sync();
+                ends.add(wal.sizeBytes());
+            }
+        }
+        Path seg = segments().get(0);
+        byte[] full = Files.readAllBytes(seg);
+        for (int cut = Wal.SEGMENT_HEADER_BYTES; cut <= full.length; cut++) {
+            Files.write(seg, java.util.Arrays.copyOf(full, cut));
+            int complete = 0;
+            while (complete < ends.size() && ends.get(complete) <= cut) {
+                complete++;
+            }
+            List<String> warnings = new ArrayList<>();
+            try (Wal wal = reopen(warnings)) {
+                assertThat(wal.recovery().records()).as("cut at %d", cut).isEqualTo(records.subList(0, complete));
+                long expectedSize = complete == 0 ? Wal.SEGMENT_HEADER_BYTES : ends.get(complete - 1);
+                assertThat(Files.size(seg)).as("file truncated at cut %d", cut).isEqualTo(expectedSize);
+                assertThat(warnings).hasSize(cut == expectedSize ? 0 : 1);
+                // The log keeps working after the repair.
+                wal.append(List.of(entry(99, 9, "after")));
+                wal.sync();
+            }
+            try (Wal wal = reopen(new ArrayList<>())) {
+                List<WalRecord> got = wal.recovery().records();
+                assertThat(got.get(got.size() - 1)).isEqualTo(entry(99, 9, "after"));
+            }
+        }
+    }
+
+    @Test
+    void tornSegmentHeaderIsRemoved() throws IOException {
+        try (Wal wal = Wal.open(dir, 64, s -> { })) {
+            wal.append(sample(3));
+            wal.sync();
+            wal.append(sample(3));
+            wal.sync();
+        }
+        List<Path> segs = segments();
+        assertThat(segs).hasSize(2);
+        Files.write(segs.get(1), new byte[] {'R', 'L'});
+        List<String> warnings = new ArrayList<>();
+        try (Wal wal = reopen(warnings)) {
+            assertThat(wal.recovery().records()).isEqualTo(sample(3));
+            assertThat(warnings).singleElement().asString().contains("removed torn segment");
+        }
+    }
+
+    @Test
+    void bitFlipInTheLastRecordIsATornTail() throws IOException {
+        List<WalRecord> records = sample(5);
+        try (Wal wal = Wal.open(dir, Wal.DEFAULT_SEGMENT_BYTES, s -> { })) {
+            wal.append(records);
+            wal.sync();
+        }
+        Path seg = segments().get(0);
+        byte[] bytes = Files.readAllBytes(seg);
+        bytes[bytes.length - 2] ^= 0x10;
+        Files.write(seg, bytes);
+        List<String> warnings = new ArrayList<>();
+        try (Wal wal = reopen(warnings)) {
+            assertThat(wal.recovery().records()).isEqualTo(records.subList(0, records.size() - 1));
+            assertThat(warnings).singleElement().asString().contains("truncated torn tail");
+        }
+    }
+
+    /** Every single-bit flip before the last record is corruption of possibly acknowledged data: fatal. */
+    @Test
+    void everyBitFlipInEarlierRecordsIsFatal() throws IOException {
+        List<WalRecord> records = sample(4);
+        try (Wal wal = Wal.open(dir, Wal.DEFAULT_SEGMENT_BYTES, s -> { })) {
+            wal.append(records);
+            wal.sync();
+        }
+        Path seg = segments().get(0);
+        byte[] good = Files.readAllBytes(seg);
+        int lastRecordStart = good.length - (WalRecord.HEADER_BYTES + WalRecord.bodySize(records.get(records.size() - 1)));
+        for (int pos = Wal.SEGMENT_HEADER_BYTES; pos < lastRecordStart; pos++) {
+            for (int bit = 0; bit < 8; bit++) {
+                byte[] bad = good.clone();
+                bad[pos] ^= (byte) (1 << bit);
+                Files.write(seg, bad);
+                assertThatThrownBy(() -> reopen(new ArrayList<>()))
+                        .as("flip at byte %d bit %d", pos, bit)
+                        .isInstanceOf(WalCorruptionException.class)
+                        .hasMessageContaining(seg.toString())
+                        .hasMessageContaining("refusing to start");
+            }
+        }
+        Files.write(seg, good);
+        try (Wal wal = reopen(new ArrayList<>())) {
+            assertThat(wal.recovery().records()).isEqualTo(records);
+        }
+    }
+
+    @Test
+    void damageInAnOlderSegmentIsFatal() throws IOException {
+        try (Wal wal = Wal.open(dir, 64, s -> { })) {
+            wal.append(sample(3));
+            wal.sync();
+            wal.append(sample(3));
+            wal.sync();
+        }
+        Path first = segments().get(0);
+        byte[] bytes = Files.readAllBytes(first);
+        bytes[bytes.length - 1] ^= 1;
+        Files.write(first, bytes);
+        assertThatThrownBy(() -> reopen(new ArrayList<>())).isInstanceOf(WalCorruptionException.class)
+                .hasMessageContaining(first.getFileName().toString());
+    }
+
+    @Test
+    void deletesOnlySegmentsCoveredBySnapshot() throws IOException {
+        try (Wal wal = Wal.open(dir, 200, s -> { })) {
+            for (int i = 1; i <= 30; i++) {
+                wal.append(List.of(entry(i, 1, "x".repeat(40))));
+            }
+            wal.sync();
+            int before = wal.segmentCount();
+            long freed = wal.deleteSegmentsUpTo(15);
+            assertThat(freed).isPositive();
+            assertThat(wal.segmentCount()).isLessThan(before);
+        }
+        try (Wal wal = reopen(new ArrayList<>())) {
+            List<WalRecord> got = wal.recovery().records();
+            long firstIndex = ((WalRecord.EntryRecord) got.get(0)).entry().index();
+            assertThat(firstIndex).isLessThanOrEqualTo(16);
+            assertThat(((WalRecord.EntryRecord) got.get(got.size() - 1)).entry().index()).isEqualTo(30);
+        }
+    }
+
+    @Test
+    void afterAnIoFailureTheLogRefusesEverything() throws IOException {
+        Wal wal = Wal.open(dir, Wal.DEFAULT_SEGMENT_BYTES, s -> { });
+        wal.close(); // the channel is gone: the next write fails like a dead disk would
+        assertThatThrownBy(() -> wal.append(sample(1))).isInstanceOf(StorageException.class)
+                .hasMessageContaining("append");
+        assertThat(wal.failed()).isTrue();
+        assertThatThrownBy(wal::sync).isInstanceOf(StorageException.class).hasMessageContaining("fail-stop");
+    }
+}
