@@ -46,4 +46,32 @@ public interface LogStore {
      * @return completes once the snapshot is stored
      */
     Future<Void> compact(long index, List<Integer> voters, byte[] data);
+
+    /**
+     * Called when the node restarts after a crash, before it rebuilds its core: a durable store re-reads its
+     * files exactly as a restarted process would. An in-memory store has nothing to do.
+     *
+     * @return completes once {@link #storage()} shows what was recovered
+     */
+    default Future<Void> recover() {
+        return Future.succeededFuture();
+    }
+
+    /**
+     * Whether a write failed and the store accepts nothing more; the node must not acknowledge anything.
+     *
+     * @return true after a storage failure
+     */
+    default boolean failed() {
+        return false;
+    }
+
+    /**
+     * Releases files and threads when the node is undeployed.
+     *
+     * @return completes once closed
+     */
+    default Future<Void> close() {
+        return Future.succeededFuture();
+    }
 }
