@@ -88,10 +88,15 @@ class RaftNodeVerticleTest {
 
     private static RaftNodeVerticle deploy(Vertx vertx, LogStore store, int maxPending, long timeoutMs,
             long snapshotEvery) {
+        return deploy(vertx, store, maxPending, timeoutMs, snapshotEvery, NodeListener.NONE);
+    }
+
+    private static RaftNodeVerticle deploy(Vertx vertx, LogStore store, int maxPending, long timeoutMs,
+            long snapshotEvery, NodeListener listener) {
         RaftConfig raft = RaftConfig.builder(1, List.of(1)).singleNode(true).tickMs(10).heartbeatMs(50)
                 .electionTimeoutMs(150, 300).snapshotIntervalEntries(snapshotEvery).build();
         RaftNodeVerticle node = new RaftNodeVerticle(new NodeOptions(raft, 11, maxPending, timeoutMs),
-                new EventBusTransport(vertx, new NetworkConditioner(1), (m, why) -> { }), store, NodeListener.NONE);
+                new EventBusTransport(vertx, new NetworkConditioner(1), (m, why) -> { }), store, listener);
         await(vertx.deployVerticle(node));
         eventually("node 1 leads", () -> node.status().map(s -> s.role() == Role.LEADER));
         return node;
@@ -190,5 +195,46 @@ class RaftNodeVerticleTest {
                 .isEqualTo(NodeRequestException.Reason.NODE_PAUSED);
         await(node.resume());
         assertThat(await(node.read(ReadConsistency.LINEARIZABLE)).get("r")).isPresent();
+    }
+
+    @Test
+    void theListenerSeesElectionsAppendsAppliesCrashesAndRestarts(Vertx vertx) {
+        List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        NodeListener recorder = new NodeListener() {
+            @Override
+            public void coreEvent(int node, long term, Role role, io.raftline.raft.CoreEvent event) {
+                if (event instanceof io.raftline.raft.CoreEvent.LeaderElected le) {
+                    seen.add("elected:" + le.leader());
+                }
+            }
+
+            @Override
+            public void entriesAppended(int node, List<Entry> entries) {
+                seen.add("appended:" + entries.get(entries.size() - 1).index());
+            }
+
+            @Override
+            public void applied(int node, Entry entry, KvResult result) {
+                seen.add("applied:" + entry.index() + (result == null ? ":noop" : ":" + result.wire()));
+            }
+
+            @Override
+            public void crashed(int node) {
+                seen.add("crashed:" + node);
+            }
+
+            @Override
+            public void restarted(int node, long applied) {
+                seen.add("restarted:" + node + "@" + applied);
+            }
+        };
+        RaftNodeVerticle node = deploy(vertx, new MemoryLogStore(), 10, 2000, 10_000, recorder);
+        long revision = await(node.propose(put("a", "1"))).revision();
+        await(node.crash());
+        await(node.restart());
+        List<String> events = List.copyOf(seen);
+        assertThat(events).contains("elected:1", "appended:" + revision, "applied:1:noop", "applied:" + revision + ":OK",
+                "crashed:1", "restarted:1@" + revision);
+        assertThat(events.indexOf("applied:" + revision + ":OK")).isLessThan(events.indexOf("crashed:1"));
     }
 }
