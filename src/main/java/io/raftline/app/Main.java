@@ -44,7 +44,7 @@ public final class Main {
             "  help                           show this text",
             "",
             "Configuration overrides: -Draftline.<path>=V or RAFTLINE_<PATH>=V, e.g. -Draftline.raft.heartbeat_ms=50,",
-            "RAFTLINE_NODES_1_HTTP_PORT=9081, RAFTLINE_ADMIN_TOKEN=secret (see docs/configuration.md).",
+            "RAFTLINE_NODES_1_HTTP_PORT=9081, RAFTLINE_ADMIN_TOKEN=secret (see docs/configuration.md, docs/http-api.md).",
             "Exit codes: 0 ok, 1 runtime failure (e.g. port in use), 2 bad usage or configuration.");
 
     private Main() {

@@ -63,6 +63,11 @@ final class NodeApplication extends VertxApplication implements VertxApplication
     }
 
     @Override
+    public void afterFailureToStartVertx(HookContext context, Throwable t) {
+        err.println("raftline: cannot start Vert.x for node " + config.nodeId() + ": " + t);
+    }
+
+    @Override
     public int launch() {
         int code = super.launch();
         return code == 0 ? 0 : Main.FAILURE;

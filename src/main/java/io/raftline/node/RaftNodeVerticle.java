@@ -705,28 +705,40 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
         if (rd.events().isEmpty()) {
             return;
         }
+        // A Ready can carry several transitions (a single node goes Follower -> PreCandidate -> Candidate ->
+        // Leader in one); each line shows the term and role the event itself speaks of.
+        long term = core.term();
+        Role role = core.role();
         for (CoreEvent e : rd.events()) {
             listener.coreEvent(id(), core.term(), core.role(), e);
             if (e instanceof CoreEvent.StateChange sc) {
+                term = sc.term();
+                role = sc.to();
                 if (sc.from() != sc.to()) {
-                    LOG.info("{} {} -> {}: {}", prefix(), sc.from().displayName(), sc.to().displayName(), sc.reason());
+                    LOG.info("{} {} -> {}: {}", prefix(term, role), sc.from().displayName(), sc.to().displayName(),
+                            sc.reason());
                 } else if (sc.leader() != 0) {
-                    LOG.info("{} {}", prefix(), sc.reason());
+                    LOG.info("{} {}", prefix(term, role), sc.reason());
                 } else {
-                    LOG.debug("{} {}", prefix(), sc.reason());
+                    LOG.debug("{} {}", prefix(term, role), sc.reason());
                 }
             } else if (e instanceof CoreEvent.ElectionStarted es) {
-                LOG.info("{} {} for term {}{}", prefix(), es.preVote() ? "asking for pre-votes" : "starting election",
-                        es.term(), es.transfer() ? " (leadership transfer)" : "");
+                LOG.info("{} {} for term {}{}", prefix(term, role), es.preVote() ? "asking for pre-votes"
+                        : "starting election", es.term(), es.transfer() ? " (leadership transfer)" : "");
             } else if (e instanceof CoreEvent.VoteGranted vg) {
-                LOG.info("{} granted {} to node {} for term {}", prefix(), vg.preVote() ? "pre-vote" : "vote",
+                LOG.info("{} granted {} to node {} for term {}", prefix(term, role), vg.preVote() ? "pre-vote" : "vote",
                         vg.candidate(), vg.term());
             } else if (e instanceof CoreEvent.LeaderElected le) {
-                LOG.info("{} elected leader for term {} with {} votes", prefix(), le.term(), le.votes());
+                LOG.info("{} elected leader for term {} with {} votes", prefix(le.term(), Role.LEADER), le.term(),
+                        le.votes());
             } else if (e instanceof CoreEvent.LeadershipTransfer lt) {
-                LOG.info("{} leadership transfer to node {}: {}", prefix(), lt.target(), lt.outcome());
+                LOG.info("{} leadership transfer to node {}: {}", prefix(term, role), lt.target(), lt.outcome());
             }
         }
+    }
+
+    private String prefix(long term, Role role) {
+        return "[Node " + id() + "][Term " + term + "][" + role.displayName() + "]";
     }
 
     private String prefix() {

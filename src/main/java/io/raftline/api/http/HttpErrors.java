@@ -109,7 +109,19 @@ public final class HttpErrors {
      * @param ctx the failed request
      */
     public static void routerFailure(RoutingContext ctx) {
-        int status = ctx.statusCode();
+        routerFailure(ctx, ctx.statusCode());
+    }
+
+    /**
+     * Like {@link #routerFailure(RoutingContext)} for a status the router already decided.
+     *
+     * @param ctx    the failed request
+     * @param status the status the router chose
+     */
+    public static void routerFailure(RoutingContext ctx, int status) {
+        if (status == -1 && ctx.failure() instanceof IllegalArgumentException) {
+            status = 400;
+        }
         switch (status) {
             case 413 -> send(ctx, 413, "payload_too_large", "request body exceeds the configured limit");
             case 404 -> send(ctx, 404, "not_found", "no such resource: " + ctx.request().method() + " "

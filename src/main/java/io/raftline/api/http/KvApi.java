@@ -97,7 +97,7 @@ public final class KvApi {
     static void installErrorHandlers(Router router) {
         router.route().failureHandler(HttpErrors::routerFailure);
         for (int status : new int[] {400, 404, 405, 413, 500}) {
-            router.errorHandler(status, HttpErrors::routerFailure);
+            router.errorHandler(status, ctx -> HttpErrors.routerFailure(ctx, status));
         }
     }
 

@@ -1,0 +1,396 @@
+package io.raftline.api.http;
+
+import static io.raftline.testing.TestCluster.await;
+import static io.raftline.testing.TestCluster.awaitFailure;
+import static io.raftline.testing.TestCluster.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.app.ClusterVerticle;
+import io.raftline.kv.KvCommand;
+import io.raftline.kv.KvResult;
+import io.raftline.node.NodeRequestException;
+import io.raftline.testing.TestCluster;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A real 3-node cluster in one JVM, driven only through its HTTP APIs (and, where a test needs a request in
+ * flight at a precise moment, through a node's client API): elections, forwarding, consistency levels,
+ * compare-and-set, crashes, partitions, idempotency and input validation.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+class ClusterHttpTest {
+
+    private static final long REQUEST_TIMEOUT_MS = 3000;
+
+    private Vertx vertx;
+    private ClusterVerticle cluster;
+    private WebClient client;
+
+    @BeforeEach
+    void start(Vertx vertx) {
+        this.vertx = vertx;
+        this.cluster = TestCluster.start(vertx, TestCluster.configJson(3, REQUEST_TIMEOUT_MS));
+        this.client = WebClient.create(vertx);
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private HttpResponse<Buffer> send(HttpMethod method, String url, Buffer body, MultiMap headers) {
+        var req = client.requestAbs(method, url).timeout(8000);
+        if (headers != null) {
+            req.putHeaders(headers);
+        }
+        return await(body == null ? req.send() : req.sendBuffer(body));
+    }
+
+    private HttpResponse<Buffer> put(int node, String path, String value) {
+        return send(HttpMethod.PUT, cluster.nodeUrl(node) + path, Buffer.buffer(value), null);
+    }
+
+    private HttpResponse<Buffer> get(int node, String path) {
+        return send(HttpMethod.GET, cluster.nodeUrl(node) + path, null, null);
+    }
+
+    private HttpResponse<Buffer> admin(HttpMethod method, String path, String body) {
+        return send(method, cluster.adminUrl() + path, body == null ? null : Buffer.buffer(body), null);
+    }
+
+    private JsonObject clusterState() {
+        return admin(HttpMethod.GET, "/v1/cluster", null).bodyAsJsonObject();
+    }
+
+    private int leader() {
+        return clusterState().getInteger("leader");
+    }
+
+    private int aFollower(int leader) {
+        return leader == 1 ? 2 : 1;
+    }
+
+    /** Waits until a node other than {@code old} leads, and returns it. */
+    private int awaitNewLeader(int old) {
+        int[] found = {0};
+        eventually("a leader other than node " + old, () -> {
+            int l = leader();
+            found[0] = l;
+            return Future.succeededFuture(l != 0 && l != old);
+        });
+        return found[0];
+    }
+
+    private static String errorOf(HttpResponse<Buffer> r) {
+        return r.bodyAsJsonObject().getString("error");
+    }
+
+    // ---------------------------------------------------------------- tests
+
+    @Test
+    void electsExactlyOneLeaderThatEveryNodeFollows() {
+        eventually("all nodes agree on one leader and term", () -> {
+            JsonObject c = clusterState();
+            JsonArray nodes = c.getJsonArray("nodes");
+            long leaders = nodes.stream().map(JsonObject.class::cast).filter(n -> n.getString("role").equals("Leader"))
+                    .count();
+            boolean agree = nodes.stream().map(JsonObject.class::cast)
+                    .allMatch(n -> n.getInteger("leader").equals(c.getInteger("leader"))
+                            && n.getLong("term").equals(c.getLong("term")));
+            return Future.succeededFuture(leaders == 1 && agree && c.getInteger("leader") != 0);
+        });
+        int leader = leader();
+        // Every node port answers /v1/cluster and /health.
+        for (int id = 1; id <= 3; id++) {
+            assertThat(get(id, "/v1/cluster").bodyAsJsonObject().getInteger("leader")).isEqualTo(leader);
+            HttpResponse<Buffer> health = get(id, "/health");
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(health.bodyAsJsonObject().getString("status")).isEqualTo("ok");
+        }
+    }
+
+    @Test
+    void writeThroughAFollowerIsReadableFromEveryNode() {
+        int leader = leader();
+        int follower = aFollower(leader);
+        HttpResponse<Buffer> w = put(follower, "/v1/kv/greeting", "hello");
+        assertThat(w.statusCode()).isEqualTo(200);
+        long revision = w.bodyAsJsonObject().getLong("revision");
+        assertThat(revision).isPositive();
+        assertThat(w.getHeader(LeaderForwarder.SERVED_BY)).isEqualTo(String.valueOf(leader));
+
+        for (int id = 1; id <= 3; id++) {
+            HttpResponse<Buffer> r = get(id, "/v1/kv/greeting");
+            assertThat(r.statusCode()).as("linearizable read on node %d", id).isEqualTo(200);
+            assertThat(r.bodyAsString()).isEqualTo("hello");
+            assertThat(r.getHeader("Raft-Revision")).isEqualTo(String.valueOf(revision));
+            assertThat(r.getHeader("Content-Type")).isEqualTo("application/octet-stream");
+            int node = id;
+            eventually("stale read of the write on node " + id, () -> {
+                HttpResponse<Buffer> s = get(node, "/v1/kv/greeting?consistency=stale");
+                return Future.succeededFuture(s.statusCode() == 200 && s.bodyAsString().equals("hello")
+                        && s.getHeader(LeaderForwarder.SERVED_BY).equals(String.valueOf(node)));
+            });
+        }
+        HttpResponse<Buffer> lease = get(follower, "/v1/kv/greeting?consistency=lease");
+        assertThat(lease.statusCode()).isEqualTo(200);
+        assertThat(lease.bodyAsString()).isEqualTo("hello");
+
+        // Listing, delete, and 404 after the delete.
+        put(leader, "/v1/kv/bin", "x");
+        send(HttpMethod.PUT, cluster.nodeUrl(leader) + "/v1/kv/bin", Buffer.buffer(new byte[] {(byte) 0xff, 0}), null);
+        JsonObject list = get(follower, "/v1/kv?prefix=&limit=10").bodyAsJsonObject();
+        assertThat(list.getInteger("count")).isEqualTo(2);
+        JsonObject bin = list.getJsonArray("items").getJsonObject(0);
+        assertThat(bin.getString("key")).isEqualTo("bin");
+        assertThat(bin.getBoolean("base64")).isTrue();
+        assertThat(bin.getString("value")).isEqualTo("/wA=");
+        assertThat(list.getJsonArray("items").getJsonObject(1).getString("value")).isEqualTo("hello");
+        HttpResponse<Buffer> d = send(HttpMethod.DELETE, cluster.nodeUrl(follower) + "/v1/kv/greeting", null, null);
+        assertThat(d.statusCode()).isEqualTo(200);
+        assertThat(d.bodyAsJsonObject().getInteger("deleted")).isEqualTo(1);
+        HttpResponse<Buffer> gone = get(follower, "/v1/kv/greeting");
+        assertThat(gone.statusCode()).isEqualTo(404);
+        assertThat(errorOf(gone)).isEqualTo("not_found");
+    }
+
+    @Test
+    void compareAndSetConflictsWith412AndSucceedsOnTheRightRevision() {
+        int node = aFollower(leader());
+        HttpResponse<Buffer> created = put(node, "/v1/kv/lock?ifRevision=0", "a");
+        assertThat(created.statusCode()).isEqualTo(200);
+        long r1 = created.bodyAsJsonObject().getLong("revision");
+
+        HttpResponse<Buffer> again = put(node, "/v1/kv/lock?ifRevision=0", "b");
+        assertThat(again.statusCode()).isEqualTo(412);
+        assertThat(errorOf(again)).isEqualTo("precondition_failed");
+        assertThat(again.bodyAsJsonObject().getLong("revision")).isEqualTo(r1);
+
+        HttpResponse<Buffer> swapped = put(node, "/v1/kv/lock?ifRevision=" + r1, "c");
+        assertThat(swapped.statusCode()).isEqualTo(200);
+        long r2 = swapped.bodyAsJsonObject().getLong("revision");
+        assertThat(r2).isGreaterThan(r1);
+
+        HttpResponse<Buffer> stale = put(node, "/v1/kv/lock?ifRevision=" + r1, "d");
+        assertThat(stale.statusCode()).isEqualTo(412);
+        assertThat(stale.bodyAsJsonObject().getLong("revision")).isEqualTo(r2);
+
+        HttpResponse<Buffer> r = get(node, "/v1/kv/lock");
+        assertThat(r.bodyAsString()).isEqualTo("c");
+        assertThat(r.getHeader("Raft-Revision")).isEqualTo(String.valueOf(r2));
+    }
+
+    @Test
+    void crashingTheLeaderElectsANewOneAndKeepsEveryAcknowledgedWrite() {
+        int old = leader();
+        List<Long> revisions = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<Buffer> w = put(aFollower(old), "/v1/kv/k" + i, "v" + i);
+            assertThat(w.statusCode()).isEqualTo(200);
+            revisions.add(w.bodyAsJsonObject().getLong("revision"));
+        }
+        HttpResponse<Buffer> crash = admin(HttpMethod.POST, "/v1/admin/nodes/" + old + "/crash", null);
+        assertThat(crash.statusCode()).isEqualTo(200);
+        assertThat(crash.bodyAsJsonObject().getJsonArray("crashedNodes")).containsExactly(old);
+        assertThat(get(old, "/health").statusCode()).isEqualTo(503);
+
+        int next = awaitNewLeader(old);
+        for (int id = 1; id <= 3; id++) {
+            if (id == old) {
+                continue;
+            }
+            for (int i = 0; i < 20; i++) {
+                HttpResponse<Buffer> r = get(id, "/v1/kv/k" + i);
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.bodyAsString()).isEqualTo("v" + i);
+                assertThat(r.getHeader("Raft-Revision")).isEqualTo(String.valueOf(revisions.get(i)));
+            }
+        }
+        assertThat(put(next, "/v1/kv/after", "crash").statusCode()).isEqualTo(200);
+
+        // The crashed node comes back from its log store and catches up.
+        assertThat(admin(HttpMethod.POST, "/v1/admin/nodes/" + old + "/restart", null).statusCode()).isEqualTo(200);
+        eventually("node " + old + " caught up after restart", () -> {
+            HttpResponse<Buffer> r = get(old, "/v1/kv/after?consistency=stale");
+            return Future.succeededFuture(r.statusCode() == 200 && r.bodyAsString().equals("crash"));
+        });
+        for (int i = 0; i < 20; i++) {
+            assertThat(get(old, "/v1/kv/k" + i + "?consistency=stale").bodyAsString()).isEqualTo("v" + i);
+        }
+    }
+
+    @Test
+    void aPartitionedMinorityCannotServeWhileTheMajorityCan() {
+        int old = leader();
+        List<Integer> majority = new ArrayList<>(List.of(1, 2, 3));
+        majority.remove(Integer.valueOf(old));
+        HttpResponse<Buffer> cut = admin(HttpMethod.PUT, "/v1/admin/network",
+                new JsonObject().put("partitions", new JsonArray().add(new JsonArray().add(old))
+                        .add(new JsonArray(majority))).encode());
+        assertThat(cut.statusCode()).isEqualTo(200);
+        assertThat(cut.bodyAsJsonObject().getJsonArray("partitions")).hasSize(2);
+
+        // A write proposed on the old leader right away lands in its log but can never commit there.
+        long proposedAt = System.nanoTime();
+        Future<KvResult> doomed = cluster.nodes().get(old).propose(new KvCommand.Put("doomed", new byte[] {1}));
+
+        int next = awaitNewLeader(old);
+        assertThat(majority).contains(next);
+        HttpResponse<Buffer> w = put(majority.get(0), "/v1/kv/majority", "y");
+        assertThat(w.statusCode()).isEqualTo(200);
+        HttpResponse<Buffer> r = get(majority.get(1), "/v1/kv/majority");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.bodyAsString()).isEqualTo("y");
+
+        // The minority side: CheckQuorum makes the old leader step down; it then serves no write and no
+        // linearizable read (its own stale view is all it has).
+        eventually("old leader steps down", () -> Future.succeededFuture(clusterState().getJsonArray("nodes")
+                .getJsonObject(old - 1).getString("role").equals("Leader") ? Boolean.FALSE : Boolean.TRUE));
+        HttpResponse<Buffer> minorityWrite = put(old, "/v1/kv/minority", "x");
+        assertThat(minorityWrite.statusCode()).isIn(503, 504);
+        HttpResponse<Buffer> minorityRead = get(old, "/v1/kv/majority");
+        assertThat(minorityRead.statusCode()).isIn(503, 504);
+        if (minorityRead.statusCode() == 503) {
+            assertThat(minorityRead.getHeader("Retry-After")).isNotNull();
+        }
+        assertThat(get(old, "/v1/kv/majority?consistency=stale").statusCode()).isEqualTo(404);
+
+        assertThat(admin(HttpMethod.DELETE, "/v1/admin/network", null).bodyAsJsonObject().getJsonArray("partitions"))
+                .isEmpty();
+        long healedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - proposedAt);
+        // Healing lets the new leader overwrite the old leader's uncommitted entry, and that client is told the
+        // write was dropped (unless this slow machine let its request time out first).
+        Throwable t = awaitFailure(doomed);
+        assertThat(t).isInstanceOf(NodeRequestException.class);
+        NodeRequestException.Reason reason = ((NodeRequestException) t).reason();
+        if (healedAfterMs < REQUEST_TIMEOUT_MS - 500) {
+            assertThat(reason).isEqualTo(NodeRequestException.Reason.PROPOSAL_DROPPED);
+        } else {
+            assertThat(reason).isIn(NodeRequestException.Reason.PROPOSAL_DROPPED, NodeRequestException.Reason.TIMEOUT);
+        }
+        eventually("old leader catches up after heal", () -> {
+            HttpResponse<Buffer> s = get(old, "/v1/kv/majority?consistency=stale");
+            return Future.succeededFuture(s.statusCode() == 200 && s.bodyAsString().equals("y"));
+        });
+        assertThat(get(old, "/v1/kv/minority?consistency=stale").statusCode()).isEqualTo(404);
+        assertThat(get(old, "/v1/kv/doomed?consistency=stale").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void aRetriedWriteWithTheSameIdempotencyKeyAppliesOnce() {
+        int leader = leader();
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", "req-1");
+        HttpResponse<Buffer> first = send(HttpMethod.PUT, cluster.nodeUrl(aFollower(leader)) + "/v1/kv/counter",
+                Buffer.buffer("1"), headers);
+        assertThat(first.statusCode()).isEqualTo(200);
+        long revision = first.bodyAsJsonObject().getLong("revision");
+
+        // The retry may reach another node and may even carry different bytes: it is the same request.
+        HttpResponse<Buffer> retry = send(HttpMethod.PUT, cluster.nodeUrl(leader) + "/v1/kv/counter",
+                Buffer.buffer("2"), headers);
+        assertThat(retry.statusCode()).isEqualTo(200);
+        assertThat(retry.bodyAsJsonObject().getLong("revision")).isEqualTo(revision);
+
+        HttpResponse<Buffer> r = get(leader, "/v1/kv/counter");
+        assertThat(r.bodyAsString()).isEqualTo("1");
+        assertThat(r.getHeader("Raft-Revision")).isEqualTo(String.valueOf(revision));
+
+        HttpResponse<Buffer> fresh = put(leader, "/v1/kv/counter", "3");
+        assertThat(fresh.bodyAsJsonObject().getLong("revision")).isGreaterThan(revision);
+    }
+
+    @Test
+    void malformedRequestsAreRefusedAndChangeNothing() {
+        int node = aFollower(leader());
+        String base = cluster.nodeUrl(node);
+        String longKey = "k".repeat(KvCommand.MAX_KEY_BYTES + 1);
+
+        HttpResponse<Buffer> tooLongKey = put(node, "/v1/kv/" + longKey, "x");
+        assertThat(tooLongKey.statusCode()).isEqualTo(400);
+        assertThat(errorOf(tooLongKey)).isEqualTo("bad_request");
+        HttpResponse<Buffer> badEscape = put(node, "/v1/kv/%zz", "x");
+        assertThat(badEscape.statusCode()).as(badEscape.bodyAsString()).isEqualTo(400);
+        assertThat(put(node, "/v1/kv/", "x").statusCode()).isEqualTo(400);
+        HttpResponse<Buffer> badRevision = put(node, "/v1/kv/a?ifRevision=abc", "x");
+        assertThat(badRevision.statusCode()).isEqualTo(400);
+        assertThat(badRevision.bodyAsJsonObject().getString("message")).contains("ifRevision");
+        assertThat(put(node, "/v1/kv/a?ifRevision=-1", "x").statusCode()).isEqualTo(400);
+        assertThat(get(node, "/v1/kv/a?consistency=bogus").statusCode()).isEqualTo(400);
+        assertThat(get(node, "/v1/kv?limit=0").statusCode()).isEqualTo(400);
+
+        byte[] big = new byte[1024 * 1024 + 1];
+        HttpResponse<Buffer> tooBig = send(HttpMethod.PUT, base + "/v1/kv/big", Buffer.buffer(big), null);
+        assertThat(tooBig.statusCode()).isEqualTo(413);
+        assertThat(errorOf(tooBig)).isEqualTo("payload_too_large");
+
+        HttpResponse<Buffer> notJson = admin(HttpMethod.PUT, "/v1/admin/network", "{not json");
+        assertThat(notJson.statusCode()).isEqualTo(400);
+        HttpResponse<Buffer> badRate = admin(HttpMethod.PUT, "/v1/admin/network", "{\"dropRate\":2}");
+        assertThat(badRate.statusCode()).isEqualTo(400);
+        assertThat(badRate.bodyAsJsonObject().getString("field")).isEqualTo("dropRate");
+        HttpResponse<Buffer> badNode = admin(HttpMethod.PUT, "/v1/admin/network", "{\"partitions\":[[9]]}");
+        assertThat(badNode.bodyAsJsonObject().getString("field")).isEqualTo("partitions");
+        HttpResponse<Buffer> badDelay = admin(HttpMethod.PUT, "/v1/admin/network", "{\"delayMs\":[50,5]}");
+        assertThat(badDelay.bodyAsJsonObject().getString("field")).isEqualTo("delayMs");
+        assertThat(admin(HttpMethod.POST, "/v1/admin/nodes/9/crash", null).statusCode()).isEqualTo(404);
+        assertThat(admin(HttpMethod.POST, "/v1/admin/nodes/1/explode", null).statusCode()).isEqualTo(404);
+
+        HttpResponse<Buffer> unknown = get(node, "/v2/nothing");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(errorOf(unknown)).isEqualTo("not_found");
+        assertThat(unknown.getHeader("Content-Type")).isEqualTo("application/json");
+
+        // Nothing changed: no key was written and the network is still healthy.
+        JsonObject list = get(node, "/v1/kv?prefix=").bodyAsJsonObject();
+        assertThat(list.getInteger("count")).isZero();
+        JsonObject net = admin(HttpMethod.GET, "/v1/admin/network", null).bodyAsJsonObject();
+        assertThat(net.getDouble("dropRate")).isZero();
+        assertThat(net.getJsonArray("partitions")).isEmpty();
+        assertThat(net.getJsonArray("crashedNodes")).isEmpty();
+        // A key with a slash and non-ASCII text round-trips through percent-encoding.
+        String key = "dir/ключ";
+        String encoded = java.net.URLEncoder.encode(key, StandardCharsets.UTF_8).replace("%2F", "/");
+        assertThat(put(node, "/v1/kv/" + encoded, "ok").statusCode()).isEqualTo(200);
+        assertThat(get(node, "/v1/kv?prefix=dir/").bodyAsJsonObject().getJsonArray("items").getJsonObject(0)
+                .getString("key")).isEqualTo(key);
+    }
+
+    @Test
+    void pausedNodeDropsMessagesAndRefusesClientsUntilResumed() {
+        int leader = leader();
+        int follower = aFollower(leader);
+        HttpResponse<Buffer> paused = admin(HttpMethod.POST, "/v1/admin/nodes/" + follower + "/pause", null);
+        assertThat(paused.bodyAsJsonObject().getJsonArray("pausedNodes")).containsExactly(follower);
+        HttpResponse<Buffer> refused = get(follower, "/v1/kv/x?consistency=stale");
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(errorOf(refused)).isEqualTo("node_paused");
+        // The other two still form a majority.
+        assertThat(put(leader, "/v1/kv/while-paused", "1").statusCode()).isEqualTo(200);
+        admin(HttpMethod.POST, "/v1/admin/nodes/" + follower + "/resume", null);
+        eventually("resumed follower catches up", () -> {
+            HttpResponse<Buffer> r = get(follower, "/v1/kv/while-paused?consistency=stale");
+            return Future.succeededFuture(r.statusCode() == 200);
+        });
+    }
+}

@@ -1,0 +1,127 @@
+package io.raftline.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.raftline.raft.ConfigException;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Configuration is validated field by field with messages that name the field and the rule. */
+class RaftlineConfigTest {
+
+    private static JsonObject base() {
+        return new JsonObject("""
+                {"nodes":[{"id":1,"http_port":8081},{"id":2,"http_port":8082},{"id":3,"http_port":8083}],
+                 "admin":{"port":8080},
+                 "raft":{"tick_ms":10,"heartbeat_ms":100,"election_timeout_min_ms":500,"election_timeout_max_ms":1000}}
+                """);
+    }
+
+    private static String failure(JsonObject json) {
+        try {
+            RaftlineConfig.fromJson(json);
+        } catch (ConfigException e) {
+            return e.getMessage();
+        }
+        throw new AssertionError("expected a ConfigException for " + json.encode());
+    }
+
+    @Test
+    void theShippedConfigsAreValid() throws Exception {
+        for (String name : new String[] {"local-3", "local-5", "node-1", "node-2", "node-3", "single-node"}) {
+            RaftlineConfig c = RaftlineConfig.fromJson(new JsonObject(Files.readString(Path.of("conf", name + ".json"))));
+            assertThat(c.nodes()).isNotEmpty();
+        }
+        RaftlineConfig local = RaftlineConfig.fromJson(new JsonObject(Files.readString(Path.of("conf/local-3.json"))));
+        assertThat(local.nodeId()).isZero();
+        assertThat(local.admin().port()).isEqualTo(8080);
+        assertThat(local.nodes()).extracting(NodeConfig::httpPort).containsExactly(8081, 8082, 8083);
+        assertThat(local.nodes()).extracting(NodeConfig::dataDir).containsExactly("./data/node-1", "./data/node-2",
+                "./data/node-3");
+        RaftlineConfig single = RaftlineConfig.fromJson(new JsonObject(Files.readString(Path.of("conf/single-node.json"))));
+        assertThat(single.singleNode()).isTrue();
+        assertThat(single.raftConfig(1).quorum()).isEqualTo(1);
+    }
+
+    @Test
+    void messagesNameTheFieldAndTheRule() {
+        assertThat(failure(base().put("raft", new JsonObject().put("tick_ms", 10).put("heartbeat_ms", 5))))
+                .isEqualTo("raft.heartbeat_ms: must be >= tick_ms (10), got 5");
+        assertThat(failure(base().put("raft", new JsonObject().put("election_timeout_min_ms", 150))))
+                .startsWith("raft.election_timeout_min_ms: must be at least 2 × heartbeat_ms");
+        assertThat(failure(base().put("raft", new JsonObject().put("tick_ms", "fast"))))
+                .isEqualTo("raft.tick_ms: must be an integer, got \"fast\"");
+        assertThat(failure(base().put("raft", new JsonObject().put("tick", 10))))
+                .startsWith("raft.tick: unknown field");
+        JsonObject badPort = base();
+        badPort.getJsonArray("nodes").getJsonObject(1).put("http_port", 70000);
+        assertThat(failure(badPort)).startsWith("nodes[1].http_port: must be a TCP port in 0..65535");
+        JsonObject dupPort = base();
+        dupPort.getJsonArray("nodes").getJsonObject(2).put("http_port", 8081);
+        assertThat(failure(dupPort)).isEqualTo("nodes[2].http_port: port 8081 is used by two nodes");
+        JsonObject dupId = base();
+        dupId.getJsonArray("nodes").getJsonObject(2).put("id", 1);
+        assertThat(failure(dupId)).isEqualTo("nodes[2].id: duplicate node id 1");
+        assertThat(failure(base().put("admin", new JsonObject().put("port", 8082))))
+                .isEqualTo("admin.port: port 8082 is also node 2's http_port");
+        assertThat(failure(base().put("node_id", 4))).startsWith("node_id: must be one of the ids in nodes");
+        assertThat(failure(base().put("service", new JsonObject().put("request_timeout_ms", 0))))
+                .isEqualTo("service.request_timeout_ms: must be > 0, got 0");
+        assertThat(failure(base().put("service", new JsonObject().put("max_body_bytes", -1))))
+                .startsWith("service.max_body_bytes: must be in 1..");
+        assertThat(failure(base().put("single_node", true))).startsWith("single_node: a single-node bootstrap");
+        JsonObject two = base();
+        two.getJsonArray("nodes").remove(2);
+        assertThat(failure(two)).startsWith("nodes: a cluster needs at least 3 voting members");
+        assertThat(failure(new JsonObject())).isEqualTo("nodes: must list at least one node");
+        assertThat(failure(base().put("colour", "blue"))).startsWith("colour: unknown field");
+    }
+
+    @Test
+    void environmentThenSystemPropertiesOverrideTheFile() {
+        JsonObject json = ConfigLoader.applyOverrides(base(),
+                Map.of("RAFTLINE_RAFT_HEARTBEAT_MS", "50", "RAFTLINE_NODES_2_HTTP_PORT", "9082",
+                        "RAFTLINE_ADMIN_TOKEN", "s3cret", "PATH", "/usr/bin"),
+                Map.of("raftline.raft.heartbeat_ms", "60", "raftline.node_id", "2", "java.version", "17"));
+        RaftlineConfig c = RaftlineConfig.fromJson(json);
+        assertThat(c.raft().heartbeatMs()).isEqualTo(60);
+        assertThat(c.nodeId()).isEqualTo(2);
+        assertThat(c.node(2).orElseThrow().httpPort()).isEqualTo(9082);
+        assertThat(c.admin().token()).isEqualTo("s3cret");
+        assertThat(json.containsKey("PATH")).isFalse();
+        assertThatThrownBy(() -> RaftlineConfig.fromJson(ConfigLoader.applyOverrides(base(),
+                Map.of("RAFTLINE_RAFT_TICK_MS", "often"), Map.of())))
+                .hasMessage("raft.tick_ms: must be an integer, got \"often\"");
+    }
+
+    @Test
+    void theLoaderReadsAFileWithVertxConfigAndReportsMissingOrBrokenFiles(@TempDir Path dir) throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try {
+            Path file = dir.resolve("c.json");
+            Files.writeString(file, base().encode());
+            RaftlineConfig c = ConfigLoader.load(vertx, file).toCompletionStage().toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(c.memberIds()).containsExactly(1, 2, 3);
+
+            Throwable missing = ConfigLoader.load(vertx, dir.resolve("nope.json")).toCompletionStage()
+                    .toCompletableFuture().handle((v, e) -> e).get(10, TimeUnit.SECONDS);
+            assertThat(missing).isInstanceOf(ConfigException.class).hasMessageContaining("file not found");
+
+            Path broken = dir.resolve("broken.json");
+            Files.writeString(broken, "{\"nodes\": [");
+            Throwable bad = ConfigLoader.load(vertx, broken).toCompletionStage().toCompletableFuture()
+                    .handle((v, e) -> e).get(10, TimeUnit.SECONDS);
+            assertThat(bad).isInstanceOf(ConfigException.class).hasMessageStartingWith("--conf: cannot read");
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,240 @@
+package io.raftline.node;
+
+import static io.raftline.testing.TestCluster.await;
+import static io.raftline.testing.TestCluster.awaitFailure;
+import static io.raftline.testing.TestCluster.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.kv.KvCommand;
+import io.raftline.kv.KvEntry;
+import io.raftline.kv.KvResult;
+import io.raftline.raft.Entry;
+import io.raftline.raft.HardState;
+import io.raftline.raft.RaftConfig;
+import io.raftline.raft.Role;
+import io.raftline.raft.Snapshot;
+import io.raftline.raft.storage.Storage;
+import io.raftline.transport.EventBusTransport;
+import io.raftline.transport.NetworkConditioner;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * One node verticle on its own (a single-node cluster), driven through its client API: the Ready loop with
+ * a slow disk, backpressure, timeouts, and crash recovery by replaying the log store.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+class RaftNodeVerticleTest {
+
+    /** A log store whose writes can be held back, like a disk that stalls on fsync. */
+    static final class StallableStore implements LogStore {
+        private final MemoryLogStore inner = new MemoryLogStore();
+        private final List<Runnable> held = new ArrayList<>();
+        private boolean stalled;
+
+        @Override
+        public Storage storage() {
+            return inner.storage();
+        }
+
+        @Override
+        public synchronized Future<Void> persist(Snapshot snapshot, List<Entry> entries, HardState hardState,
+                boolean sync) {
+            if (!stalled) {
+                return inner.persist(snapshot, entries, hardState, sync);
+            }
+            Promise<Void> done = Promise.promise();
+            held.add(() -> {
+                inner.persist(snapshot, entries, hardState, sync);
+                done.complete();
+            });
+            return done.future();
+        }
+
+        @Override
+        public Future<Void> compact(long index, List<Integer> voters, byte[] data) {
+            return inner.compact(index, voters, data);
+        }
+
+        synchronized void stall() {
+            stalled = true;
+        }
+
+        void release() {
+            List<Runnable> run;
+            synchronized (this) {
+                stalled = false;
+                run = new ArrayList<>(held);
+                held.clear();
+            }
+            run.forEach(Runnable::run);
+        }
+
+        synchronized int heldWrites() {
+            return held.size();
+        }
+    }
+
+    private static RaftNodeVerticle deploy(Vertx vertx, LogStore store, int maxPending, long timeoutMs,
+            long snapshotEvery) {
+        return deploy(vertx, store, maxPending, timeoutMs, snapshotEvery, NodeListener.NONE);
+    }
+
+    private static RaftNodeVerticle deploy(Vertx vertx, LogStore store, int maxPending, long timeoutMs,
+            long snapshotEvery, NodeListener listener) {
+        RaftConfig raft = RaftConfig.builder(1, List.of(1)).singleNode(true).tickMs(10).heartbeatMs(50)
+                .electionTimeoutMs(150, 300).snapshotIntervalEntries(snapshotEvery).build();
+        RaftNodeVerticle node = new RaftNodeVerticle(new NodeOptions(raft, 11, maxPending, timeoutMs),
+                new EventBusTransport(vertx, new NetworkConditioner(1), (m, why) -> { }), store, listener);
+        await(vertx.deployVerticle(node));
+        eventually("node 1 leads", () -> node.status().map(s -> s.role() == Role.LEADER));
+        return node;
+    }
+
+    private static KvCommand put(String key, String value) {
+        return new KvCommand.Put(key, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void crashDropsMemoryAndRestartRebuildsTheStateFromTheLogStore(Vertx vertx) {
+        MemoryLogStore disk = new MemoryLogStore();
+        RaftNodeVerticle node = deploy(vertx, disk, 100, 2000, 7);
+        List<Long> revisions = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            revisions.add(await(node.propose(put("k" + i, "v" + i))).revision());
+        }
+        KvResult deleted = await(node.propose(new KvCommand.Delete("k0")));
+        assertThat(deleted).isEqualTo(new KvResult.Deleted(1, deleted.revision()));
+        KvView before = await(node.read(ReadConsistency.LINEARIZABLE));
+        eventually("a snapshot compacted the log", () -> node.status().map(s -> s.snapshotIndex() > 0));
+
+        await(node.crash());
+        NodeStatus down = await(node.status());
+        assertThat(down.up()).isFalse();
+        assertThat(down.roleName()).isEqualTo("Down");
+        assertThat(((NodeRequestException) awaitFailure(node.propose(put("x", "y")))).reason())
+                .isEqualTo(NodeRequestException.Reason.NODE_DOWN);
+        assertThat(((NodeRequestException) awaitFailure(node.read(ReadConsistency.STALE))).reason())
+                .isEqualTo(NodeRequestException.Reason.NODE_DOWN);
+
+        await(node.restart());
+        KvView after = await(node.read(ReadConsistency.STALE));
+        assertThat(after.appliedIndex()).isGreaterThanOrEqualTo(before.appliedIndex());
+        assertThat(after.get("k0")).isEmpty();
+        for (int i = 1; i < 20; i++) {
+            KvEntry e = after.get("k" + i).orElseThrow();
+            assertThat(new String(e.value(), StandardCharsets.UTF_8)).isEqualTo("v" + i);
+            assertThat(e.modRevision()).isEqualTo(revisions.get(i));
+        }
+        eventually("node 1 leads again", () -> node.status().map(s -> s.role() == Role.LEADER));
+        assertThat(await(node.propose(put("after", "restart"))).revision()).isGreaterThan(before.appliedIndex());
+    }
+
+    @Test
+    void aSlowDiskHoldsTheLoopAndBackpressureBoundsPendingProposals(Vertx vertx, VertxTestContext test) {
+        StallableStore disk = new StallableStore();
+        RaftNodeVerticle node = deploy(vertx, disk, 10, 5000, 10_000);
+        disk.stall();
+        List<Future<KvResult>> pending = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            pending.add(node.propose(put("p" + i, "v")));
+        }
+        eventually("the first write is held by the disk", () -> Future.succeededFuture(disk.heldWrites() > 0));
+        eventually("ten proposals pending", () -> node.status().map(s -> s.pendingProposals() == 10));
+        NodeRequestException refused = (NodeRequestException) awaitFailure(node.propose(put("one-too-many", "v")));
+        assertThat(refused.reason()).isEqualTo(NodeRequestException.Reason.OVERLOADED);
+        assertThat(refused.reason().httpStatus()).isEqualTo(503);
+        assertThat(pending).noneMatch(Future::isComplete);
+
+        var allApplied = test.checkpoint(10);
+        for (Future<KvResult> f : pending) {
+            f.onComplete(test.succeeding(r -> test.verify(() -> {
+                assertThat(r).isInstanceOf(KvResult.Written.class);
+                allApplied.flag();
+            })));
+        }
+        disk.release();
+    }
+
+    @Test
+    void aWriteThatCannotCommitInTimeFailsWithTimeout(Vertx vertx) {
+        StallableStore disk = new StallableStore();
+        RaftNodeVerticle node = deploy(vertx, disk, 10, 300, 10_000);
+        disk.stall();
+        NodeRequestException e = (NodeRequestException) awaitFailure(node.propose(put("slow", "v")));
+        assertThat(e.reason()).isEqualTo(NodeRequestException.Reason.TIMEOUT);
+        assertThat(e.reason().httpStatus()).isEqualTo(504);
+        disk.release();
+        // The write was not lost, only late: it is applied once the disk answers.
+        eventually("the late write is applied", () -> node.read(ReadConsistency.STALE).map(v -> v.get("slow").isPresent()));
+    }
+
+    @Test
+    void readsOfEveryConsistencySeeAnAcknowledgedWrite(Vertx vertx) {
+        RaftNodeVerticle node = deploy(vertx, new MemoryLogStore(), 10, 2000, 10_000);
+        long revision = await(node.propose(put("r", "1"))).revision();
+        for (ReadConsistency c : ReadConsistency.values()) {
+            KvView v = await(node.read(c));
+            assertThat(v.appliedIndex()).as(c.name()).isGreaterThanOrEqualTo(revision);
+            assertThat(v.get("r").orElseThrow().modRevision()).isEqualTo(revision);
+        }
+        assertThat(node.knownLeader()).isEqualTo(1);
+        await(node.pause());
+        assertThat(((NodeRequestException) awaitFailure(node.read(ReadConsistency.STALE))).reason())
+                .isEqualTo(NodeRequestException.Reason.NODE_PAUSED);
+        await(node.resume());
+        assertThat(await(node.read(ReadConsistency.LINEARIZABLE)).get("r")).isPresent();
+    }
+
+    @Test
+    void theListenerSeesElectionsAppendsAppliesCrashesAndRestarts(Vertx vertx) {
+        List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        NodeListener recorder = new NodeListener() {
+            @Override
+            public void coreEvent(int node, long term, Role role, io.raftline.raft.CoreEvent event) {
+                if (event instanceof io.raftline.raft.CoreEvent.LeaderElected le) {
+                    seen.add("elected:" + le.leader());
+                }
+            }
+
+            @Override
+            public void entriesAppended(int node, List<Entry> entries) {
+                seen.add("appended:" + entries.get(entries.size() - 1).index());
+            }
+
+            @Override
+            public void applied(int node, Entry entry, KvResult result) {
+                seen.add("applied:" + entry.index() + (result == null ? ":noop" : ":" + result.wire()));
+            }
+
+            @Override
+            public void crashed(int node) {
+                seen.add("crashed:" + node);
+            }
+
+            @Override
+            public void restarted(int node, long applied) {
+                seen.add("restarted:" + node + "@" + applied);
+            }
+        };
+        RaftNodeVerticle node = deploy(vertx, new MemoryLogStore(), 10, 2000, 10_000, recorder);
+        long revision = await(node.propose(put("a", "1"))).revision();
+        await(node.crash());
+        await(node.restart());
+        List<String> events = List.copyOf(seen);
+        assertThat(events).contains("elected:1", "appended:" + revision, "applied:1:noop", "applied:" + revision + ":OK",
+                "crashed:1", "restarted:1@" + revision);
+        assertThat(events.indexOf("applied:" + revision + ":OK")).isLessThan(events.indexOf("crashed:1"));
+    }
+}

@@ -1,0 +1,123 @@
+package io.raftline.testing;
+
+import io.raftline.app.ClusterVerticle;
+import io.raftline.config.RaftlineConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Starts a real cluster (nodes, HTTP APIs, admin API) on loopback with ephemeral ports and test timings
+ * (tick 10 ms, heartbeat 50 ms, election 150–300 ms), and offers bounded waits. Tests block their own JUnit
+ * thread on futures (never an event loop), always with a deadline.
+ */
+public final class TestCluster {
+
+    /** Upper bound of any single wait in these tests. */
+    public static final Duration WAIT = Duration.ofSeconds(10);
+
+    private TestCluster() {
+    }
+
+    /**
+     * A configuration for {@code n} nodes on ephemeral ports, with an admin API.
+     *
+     * @param n                nodes (1 means a single-node bootstrap)
+     * @param requestTimeoutMs client request timeout
+     * @return the JSON, to tweak before {@link RaftlineConfig#fromJson}
+     */
+    public static JsonObject configJson(int n, long requestTimeoutMs) {
+        JsonArray nodes = new JsonArray();
+        for (int i = 1; i <= n; i++) {
+            nodes.add(new JsonObject().put("id", i).put("http_port", 0));
+        }
+        return new JsonObject().put("cluster_name", "test").put("seed", 7).put("single_node", n == 1)
+                .put("nodes", nodes)
+                .put("admin", new JsonObject().put("port", 0))
+                .put("raft", new JsonObject().put("tick_ms", 10).put("heartbeat_ms", 50)
+                        .put("election_timeout_min_ms", 150).put("election_timeout_max_ms", 300))
+                .put("service", new JsonObject().put("request_timeout_ms", requestTimeoutMs)
+                        .put("forward_timeout_ms", requestTimeoutMs + 1000));
+    }
+
+    /**
+     * Deploys a cluster and waits for its first leader.
+     *
+     * @param vertx the test's Vert.x
+     * @param json  the configuration
+     * @return the running cluster
+     */
+    public static ClusterVerticle start(Vertx vertx, JsonObject json) {
+        ClusterVerticle cluster = new ClusterVerticle(RaftlineConfig.fromJson(json));
+        await(vertx.deployVerticle(cluster));
+        await(cluster.awaitLeader(WAIT.toMillis()));
+        return cluster;
+    }
+
+    /**
+     * Waits for a future, at most {@link #WAIT}.
+     *
+     * @param f   the future
+     * @param <T> result type
+     * @return its result
+     */
+    public static <T> T await(Future<T> f) {
+        try {
+            return f.toCompletionStage().toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new AssertionError("future failed: " + e.getCause(), e.getCause());
+        } catch (Exception e) {
+            throw new AssertionError("future did not complete within " + WAIT + ": " + e, e);
+        }
+    }
+
+    /**
+     * Waits for a future to fail, at most {@link #WAIT}.
+     *
+     * @param f the future
+     * @return its failure
+     */
+    public static Throwable awaitFailure(Future<?> f) {
+        try {
+            f.toCompletionStage().toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            return e.getCause();
+        } catch (Exception e) {
+            throw new AssertionError("future did not complete within " + WAIT + ": " + e, e);
+        }
+        throw new AssertionError("future succeeded but a failure was expected");
+    }
+
+    /**
+     * Polls a condition until it holds, at most {@link #WAIT}.
+     *
+     * @param what      description for the failure message
+     * @param condition evaluated repeatedly (asynchronously)
+     */
+    public static void eventually(String what, Supplier<Future<Boolean>> condition) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        Throwable last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                if (Boolean.TRUE.equals(condition.get().toCompletionStage().toCompletableFuture()
+                        .get(WAIT.toMillis(), TimeUnit.MILLISECONDS))) {
+                    return;
+                }
+            } catch (Exception e) {
+                last = e;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while waiting for " + what);
+            }
+        }
+        throw new AssertionError("timed out after " + WAIT + " waiting for " + what
+                + (last == null ? "" : " (last error: " + last + ")"));
+    }
+}
