@@ -9,6 +9,8 @@ import io.raftline.api.http.LeaderForwarder;
 import io.raftline.api.http.PeerDirectory;
 import io.raftline.config.NodeConfig;
 import io.raftline.config.RaftlineConfig;
+import io.raftline.node.DurableLogStore;
+import io.raftline.node.LogStore;
 import io.raftline.node.MemoryLogStore;
 import io.raftline.node.NodeListener;
 import io.raftline.node.NodeStatus;
@@ -26,6 +28,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -85,23 +88,27 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
                 new PoolOptions().setHttp1MaxSize(64));
         List<NodeConfig> local = config.nodeId() == 0 ? config.nodes()
                 : List.of(config.node(config.nodeId()).orElseThrow());
-        for (NodeConfig n : local) {
-            nodes.put(n.id(), new RaftNodeVerticle(config.nodeOptions(n.id()), transport, new MemoryLogStore(), listener));
-        }
         Future<?> chain = Future.succeededFuture();
-        for (RaftNodeVerticle node : nodes.values()) {
-            chain = chain.compose(v -> vertx.deployVerticle(node));
+        for (NodeConfig n : local) {
+            // Opening a durable store replays its files: blocking I/O, so it runs on a worker.
+            chain = chain.compose(v -> openStore(n)).compose(store -> {
+                RaftNodeVerticle node = new RaftNodeVerticle(config.nodeOptions(n.id()), transport, store, listener);
+                nodes.put(n.id(), node);
+                return vertx.deployVerticle(node);
+            });
         }
         for (NodeConfig n : local) {
-            RaftNodeVerticle node = nodes.get(n.id());
-            LeaderForwarder forwarder = new LeaderForwarder(forwardClient, this, n.id(),
-                    config.service().forwardTimeoutMs());
-            KvApi api = new KvApi(node, forwarder, this, config.service().maxBodyBytes());
-            HttpServerVerticle server = new HttpServerVerticle("node " + n.id() + " HTTP API", n.host(), n.httpPort(),
-                    api::router);
-            servers.put(n.id(), server);
-            chain = chain.compose(v -> vertx.deployVerticle(server))
-                    .onSuccess(v -> addresses.put(n.id(), new Address(n.host(), server.actualPort())));
+            // Built once the node exists (its store is opened asynchronously above).
+            chain = chain.compose(v -> {
+                LeaderForwarder forwarder = new LeaderForwarder(forwardClient, this, n.id(),
+                        config.service().forwardTimeoutMs());
+                KvApi api = new KvApi(nodes.get(n.id()), forwarder, this, config.service().maxBodyBytes());
+                HttpServerVerticle server = new HttpServerVerticle("node " + n.id() + " HTTP API", n.host(),
+                        n.httpPort(), api::router);
+                servers.put(n.id(), server);
+                return vertx.deployVerticle(server)
+                        .onSuccess(x -> addresses.put(n.id(), new Address(n.host(), server.actualPort())));
+            });
         }
         if (config.admin() != null) {
             AdminApi admin = new AdminApi(this, this, config.admin().token());
@@ -110,6 +117,14 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
             chain = chain.compose(v -> vertx.deployVerticle(adminServer));
         }
         return chain;
+    }
+
+    private Future<LogStore> openStore(NodeConfig n) {
+        if (!config.storage().durable()) {
+            return Future.succeededFuture(new MemoryLogStore());
+        }
+        return vertx.executeBlocking(() -> DurableLogStore.open(vertx, n.id(), Path.of(n.dataDir()),
+                config.storage().segmentBytes()));
     }
 
     @Override

@@ -27,7 +27,8 @@ import java.util.Set;
  *   "admin": {"host": "127.0.0.1", "port": 8080, "token": ""},   omit to run no admin listener
  *   "raft": { "tick_ms": 10, "heartbeat_ms": 100, ... },          see {@link RaftSettings}
  *   "service": { "request_timeout_ms": 5000, "max_pending_proposals": 10000,
- *                "max_body_bytes": 1048576, "forward_timeout_ms": 5000 }
+ *                "max_body_bytes": 1048576, "forward_timeout_ms": 5000 },
+ *   "storage": { "engine": "durable", "segment_bytes": 67108864 }   "memory" keeps nothing on disk
  * }
  * </pre>
  *
@@ -39,12 +40,14 @@ import java.util.Set;
  * @param admin       the admin listener, or null for none
  * @param raft        Raft tuning
  * @param service     client-facing policies
+ * @param storage     where the log lives
  */
 public record RaftlineConfig(String clusterName, long seed, boolean singleNode, int nodeId, List<NodeConfig> nodes,
-        AdminConfig admin, RaftSettings raft, ServiceConfig service) {
+        AdminConfig admin, RaftSettings raft, ServiceConfig service, StorageConfig storage) {
 
     static final Set<String> TOP_FIELDS = Set.of("cluster_name", "seed", "single_node", "http_host", "node_id",
-            "nodes", "admin", "raft", "service");
+            "nodes", "admin", "raft", "service", "storage");
+    static final List<String> STORAGE_FIELDS = List.of("engine", "segment_bytes");
     static final List<String> SERVICE_FIELDS = List.of("request_timeout_ms", "max_pending_proposals",
             "max_body_bytes", "forward_timeout_ms");
     static final List<String> ADMIN_FIELDS = List.of("host", "port", "token");
@@ -149,8 +152,20 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                     + service.maxBodyBytes());
         }
 
+        JsonReader st = r.object("storage");
+        st.allowOnly(Set.copyOf(STORAGE_FIELDS));
+        StorageConfig storage = new StorageConfig(st.string("engine", StorageConfig.DEFAULT.engine()),
+                st.longValue("segment_bytes", StorageConfig.DEFAULT.segmentBytes()));
+        if (!storage.engine().equals("durable") && !storage.engine().equals("memory")) {
+            throw new ConfigException("storage.engine", "must be \"durable\" or \"memory\", got \"" + storage.engine()
+                    + "\"");
+        }
+        if (storage.segmentBytes() < 4096) {
+            throw new ConfigException("storage.segment_bytes", "must be >= 4096, got " + storage.segmentBytes());
+        }
+
         RaftlineConfig config = new RaftlineConfig(clusterName, seed, singleNode, nodeId, List.copyOf(nodes), admin,
-                raft, service);
+                raft, service, storage);
         // Validate every node's Raft configuration now, so that a bad value fails before any port is bound.
         for (NodeConfig n : nodes) {
             config.raftConfig(n.id());

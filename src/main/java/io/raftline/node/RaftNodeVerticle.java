@@ -127,7 +127,8 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
         }
         failAll(Reason.NODE_DOWN, "node " + id() + " is shutting down");
         up = false;
-        return registration == null ? Future.succeededFuture() : registration.close();
+        Future<Void> unregistered = registration == null ? Future.succeededFuture() : registration.close();
+        return unregistered.eventually(store::close);
     }
 
     // ---------------------------------------------------------------- client API
@@ -168,11 +169,17 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
     @Override
     public Future<Void> restart() {
         return onContext(() -> {
-            if (!up) {
-                boot();
-                listener.restarted(id(), kv.lastApplied());
+            if (up) {
+                return Future.succeededFuture();
             }
-            return Future.succeededFuture();
+            // A durable store re-reads its files here, exactly as a process restarted after kill -9 would.
+            return store.recover().map(v -> {
+                if (!up) {
+                    boot();
+                    listener.restarted(id(), kv.lastApplied());
+                }
+                return (Void) null;
+            });
         });
     }
 

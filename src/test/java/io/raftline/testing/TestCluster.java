@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Starts a real cluster (nodes, HTTP APIs, admin API) on loopback with ephemeral ports and test timings
+ * Starts a real cluster (nodes with durable storage, HTTP APIs, admin API) on loopback with ephemeral ports and test timings
  * (tick 10 ms, heartbeat 50 ms, election 150–300 ms), and offers bounded waits. Tests block their own JUnit
  * thread on futures (never an event loop), always with a deadline.
  */
@@ -32,8 +32,11 @@ public final class TestCluster {
      */
     public static JsonObject configJson(int n, long requestTimeoutMs) {
         JsonArray nodes = new JsonArray();
+        // Durable storage, as in production, in a fresh directory that `mvn clean` removes.
+        java.nio.file.Path data = java.nio.file.Path.of("target", "test-data", java.util.UUID.randomUUID().toString());
         for (int i = 1; i <= n; i++) {
-            nodes.add(new JsonObject().put("id", i).put("http_port", 0));
+            nodes.add(new JsonObject().put("id", i).put("http_port", 0)
+                    .put("data_dir", data.resolve("node-" + i).toString()));
         }
         return new JsonObject().put("cluster_name", "test").put("seed", 7).put("single_node", n == 1)
                 .put("nodes", nodes)
