@@ -74,8 +74,13 @@ public final class Bench {
             URI target = findLeader(vertx, client, o).await();
             out.printf(Locale.ROOT, "bench: target %s, %d clients, %d ms (+%d ms warm-up), %d-byte values, %d keys%n",
                     target, o.clients(), o.durationMs(), o.warmupMs(), o.valueSize(), o.keys());
+            JsonObject before = clusterStatus(client, o).await();
+            long started = System.nanoTime();
             List<Stats> stats = load(vertx, client, o, target);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            JsonObject after = clusterStatus(client, o).await();
             report(stats, o, out);
+            reportStorage(before, after, seconds, out);
             return 0;
         } catch (Exception e) {
             err.println("raftline bench: " + e.getMessage());
@@ -161,6 +166,39 @@ public final class Bench {
 
     private static int port(URI u) {
         return u.getPort() > 0 ? u.getPort() : 80;
+    }
+
+    private static Future<JsonObject> clusterStatus(HttpClient client, Options o) {
+        RequestOptions req = new RequestOptions().setMethod(HttpMethod.GET).setHost(o.url().getHost())
+                .setPort(port(o.url())).setURI("/v1/cluster").setIdleTimeout(o.timeoutMs());
+        return client.request(req).compose(r -> r.send()).compose(r -> r.body()).map(b -> b.toJsonObject());
+    }
+
+    /**
+     * Group commit made visible: per node, how many log entries each fsync covered during the run (the
+     * leader's own writes and every follower's).
+     */
+    static void reportStorage(JsonObject before, JsonObject after, double seconds, PrintStream out) {
+        JsonArray a = after.getJsonArray("nodes", new JsonArray());
+        JsonArray b = before.getJsonArray("nodes", new JsonArray());
+        for (int i = 0; i < a.size(); i++) {
+            JsonObject n = a.getJsonObject(i);
+            JsonObject st = n.getJsonObject("storage");
+            JsonObject prev = null;
+            for (int j = 0; j < b.size(); j++) {
+                if (b.getJsonObject(j).getInteger("id").equals(n.getInteger("id"))) {
+                    prev = b.getJsonObject(j).getJsonObject("storage");
+                }
+            }
+            if (st == null || prev == null || !"durable".equals(st.getString("engine"))) {
+                continue;
+            }
+            long fsyncs = st.getLong("fsyncs") - prev.getLong("fsyncs");
+            long entries = st.getLong("entriesWritten") - prev.getLong("entriesWritten");
+            out.printf(Locale.ROOT, "storage node %d (%s): %.0f fsyncs/s, %.0f entries/s, %.1f entries per fsync%n",
+                    n.getInteger("id"), n.getString("role"), fsyncs / seconds, entries / seconds,
+                    fsyncs == 0 ? 0.0 : (double) entries / fsyncs);
+        }
     }
 
     /** Asks {@code /v1/cluster} for the leader's URL, retrying for a few seconds while an election runs. */

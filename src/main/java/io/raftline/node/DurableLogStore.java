@@ -123,9 +123,10 @@ public final class DurableLogStore implements LogStore {
         return storage.failed();
     }
 
-    /** Bytes of write-ahead log on disk. */
-    public long walBytes() {
-        return storage.walBytes();
+    @Override
+    public StorageStats stats() {
+        DurableStorage s = storage;
+        return new StorageStats("durable", s.failed(), s.fsyncs(), s.entriesWritten(), s.walBytes());
     }
 
     @Override

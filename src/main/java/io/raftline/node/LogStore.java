@@ -67,6 +67,15 @@ public interface LogStore {
     }
 
     /**
+     * Counters for the status API.
+     *
+     * @return what the store has done so far
+     */
+    default StorageStats stats() {
+        return StorageStats.MEMORY;
+    }
+
+    /**
      * Releases files and threads when the node is undeployed.
      *
      * @return completes once closed

@@ -16,9 +16,10 @@ import io.raftline.raft.Role;
  * @param lastIndex        last log index
  * @param snapshotIndex    index of the latest snapshot (0 if none)
  * @param pendingProposals proposals waiting to be applied
+ * @param storage          what the node's log store has done (fsyncs, entries written, WAL size)
  */
 public record NodeStatus(int id, boolean up, boolean paused, Role role, long term, int leader, long commit,
-        long applied, long lastIndex, long snapshotIndex, int pendingProposals) {
+        long applied, long lastIndex, long snapshotIndex, int pendingProposals, StorageStats storage) {
 
     /**
      * The role's display name, or {@code Down} while crashed.

@@ -20,7 +20,11 @@ import io.raftline.raft.Role;
 import io.raftline.raft.Snapshot;
 import io.raftline.raft.SoftState;
 import io.raftline.raft.storage.Storage;
+import io.raftline.raft.message.AppendRequest;
+import io.raftline.raft.message.Heartbeat;
 import io.raftline.raft.message.Message;
+import io.raftline.raft.message.SnapshotRequest;
+import io.raftline.raft.message.TimeoutNow;
 import io.raftline.transport.Transport;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -352,11 +356,11 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
         if (!up) {
             Storage s = store.storage();
             return new NodeStatus(id(), false, paused, null, s.hardState().term(), 0, s.hardState().commit(), 0,
-                    s.lastIndex(), s.firstIndex() - 1, 0);
+                    s.lastIndex(), s.firstIndex() - 1, 0, store.stats());
         }
         return new NodeStatus(id(), true, paused, core.role(), core.term(), core.leader(), core.log().committed(),
                 kv.lastApplied(), core.log().lastIndex(), store.storage().firstIndex() - 1,
-                queued.size() + proposals.size());
+                queued.size() + proposals.size(), store.stats());
     }
 
     // ---------------------------------------------------------------- life cycle
@@ -508,6 +512,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
             Ready rd = core.ready();
             report(rd);
             long gen = generation;
+            List<Message> early = sendLeaderMessagesEarly(rd);
             Future<Void> persisted;
             try {
                 persisted = store.persist(rd.snapshot(), rd.entries(), rd.hardState(), rd.mustSync());
@@ -519,7 +524,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
                     failStop(persisted.cause());
                     return;
                 }
-                afterPersist(rd);
+                afterPersist(rd, early);
             } else {
                 persistInFlight = true;
                 persisted.onComplete(ar -> context.runOnContext(v -> {
@@ -531,7 +536,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
                         failStop(ar.cause());
                         return;
                     }
-                    afterPersist(rd);
+                    afterPersist(rd, early);
                     flush();
                 }));
                 return;
@@ -539,12 +544,39 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
         }
     }
 
-    private void afterPersist(Ready rd) {
+    /**
+     * A leader replicates while its own write is still on its way to disk (Raft thesis §10.2.1): the core
+     * counts the leader's log toward commitment only once {@code advance} reports it durable, so its own
+     * AppendEntries, heartbeats, snapshots and TimeoutNow need not wait for the fsync. Everything else (vote
+     * answers, acknowledgements) is a promise about the disk and still leaves only after the write.
+     *
+     * @return the messages already sent
+     */
+    private List<Message> sendLeaderMessagesEarly(Ready rd) {
+        if (core.role() != Role.LEADER || rd.messages().isEmpty()) {
+            return List.of();
+        }
+        List<Message> early = new ArrayList<>(rd.messages().size());
+        for (Message m : rd.messages()) {
+            if (m.term() == core.term() && (m instanceof AppendRequest || m instanceof Heartbeat
+                    || m instanceof SnapshotRequest || m instanceof TimeoutNow)) {
+                transport.send(m);
+                listener.messageSent(m);
+                early.add(m);
+            }
+        }
+        return early;
+    }
+
+    private void afterPersist(Ready rd, List<Message> alreadySent) {
         if (!rd.entries().isEmpty()) {
             failOverwritten(rd.entries());
             listener.entriesAppended(id(), rd.entries());
         }
         for (Message m : rd.messages()) {
+            if (!alreadySent.isEmpty() && alreadySent.contains(m)) {
+                continue;
+            }
             transport.send(m);
             listener.messageSent(m);
         }

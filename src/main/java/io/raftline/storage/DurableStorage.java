@@ -36,6 +36,9 @@ public final class DurableStorage implements Storage {
     /** Worker side: the hard state last written, re-written after compaction so it never lives only in a deleted segment. */
     private HardState lastWrittenHardState;
     private int recoveredEntries;
+    // Written by the worker, read by status requests on other threads.
+    private volatile long fsyncs;
+    private volatile long entriesWritten;
 
     private DurableStorage(Wal wal, SnapshotStore snapshots) {
         this.wal = wal;
@@ -127,9 +130,21 @@ public final class DurableStorage implements Storage {
             lastWrittenHardState = hardState;
         }
         wal.append(records);
+        entriesWritten += entries.size();
         if (sync) {
             wal.sync();
+            fsyncs++;
         }
+    }
+
+    /** fsyncs issued since open. */
+    public long fsyncs() {
+        return fsyncs;
+    }
+
+    /** Log entries written since open. */
+    public long entriesWritten() {
+        return entriesWritten;
     }
 
     /**
@@ -140,6 +155,7 @@ public final class DurableStorage implements Storage {
         snapshots.save(s);
         wal.append(List.of(new WalRecord.SnapshotRecord(s.index(), s.term())));
         wal.sync();
+        fsyncs++;
     }
 
     /**
@@ -157,6 +173,7 @@ public final class DurableStorage implements Storage {
         }
         wal.append(records);
         wal.sync();
+        fsyncs++;
         return wal.deleteSegmentsUpTo(s.index());
     }
 
