@@ -50,6 +50,13 @@ public interface RaftNode {
     Future<NodeStatus> status();
 
     /**
+     * A fingerprint of the key-value state at the index applied now (hashed off the event loop).
+     *
+     * @return the digest, or a NODE_DOWN failure while crashed
+     */
+    Future<StateDigest> digest();
+
+    /**
      * Stops at once, losing everything that is not in the log store.
      *
      * @return completes when crashed

@@ -163,6 +163,19 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
     }
 
     @Override
+    public Future<StateDigest> digest() {
+        return onContext(() -> {
+            if (!up) {
+                return Future.failedFuture(new NodeRequestException(Reason.NODE_DOWN, 0, "node " + id() + " is down"));
+            }
+            // O(1) capture here; the hash walks the whole state, so it runs on a worker.
+            KvSnapshot captured = kv.capture();
+            return vertx.executeBlocking(() -> new StateDigest(id(), captured.lastApplied(), captured.stateHashHex(),
+                    captured.size()), false);
+        });
+    }
+
+    @Override
     public Future<Void> crash() {
         return onContext(() -> {
             crashHere();

@@ -85,6 +85,7 @@ public final class KvApi {
         router.delete("/v1/kv/*").handler(this::delete);
         router.get("/v1/cluster").handler(this::cluster);
         router.get("/health").handler(this::health);
+        router.get("/v1/state-hash").handler(this::stateHash);
         installErrorHandlers(router);
         return router;
     }
@@ -239,6 +240,19 @@ public final class KvApi {
                 HttpErrors.failure(ctx, ar.cause());
             } else {
                 json(ctx, 200, ar.result());
+            }
+        });
+    }
+
+    /** This node's own state fingerprint (never forwarded): compare it across nodes at the same index. */
+    private void stateHash(RoutingContext ctx) {
+        node.digest().onComplete(ar -> {
+            if (ar.failed()) {
+                HttpErrors.failure(ctx, ar.cause());
+            } else {
+                var d = ar.result();
+                json(ctx, 200, new JsonObject().put("node", d.node()).put("appliedIndex", d.appliedIndex())
+                        .put("stateHash", d.stateHash()).put("keys", d.keys()));
             }
         });
     }
