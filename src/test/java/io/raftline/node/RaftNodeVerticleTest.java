@@ -106,6 +106,56 @@ class RaftNodeVerticleTest {
         return new KvCommand.Put(key, value.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** A disk that starts failing every write, like a dead device. */
+    static final class FailingStore implements LogStore {
+        private final MemoryLogStore inner = new MemoryLogStore();
+        private volatile boolean broken;
+
+        @Override
+        public Storage storage() {
+            return inner.storage();
+        }
+
+        @Override
+        public Future<Void> persist(Snapshot snapshot, List<Entry> entries, HardState hardState, boolean sync) {
+            if (broken) {
+                return Future.failedFuture(new io.raftline.raft.StorageException("fsync failed: Input/output error"));
+            }
+            return inner.persist(snapshot, entries, hardState, sync);
+        }
+
+        @Override
+        public Future<Void> compact(long index, List<Integer> voters, byte[] data) {
+            return inner.compact(index, voters, data);
+        }
+
+        @Override
+        public boolean failed() {
+            return broken;
+        }
+
+        @Override
+        public StorageStats stats() {
+            return new StorageStats("test", broken, 0, 0, 0);
+        }
+    }
+
+    @Test
+    void aStorageFailureStopsTheNodeFromAcknowledgingAnything(Vertx vertx) {
+        FailingStore disk = new FailingStore();
+        RaftNodeVerticle node = deploy(vertx, disk, 100, 2000, 10_000);
+        await(node.propose(put("before", "1")));
+        disk.broken = true;
+        Throwable failure = awaitFailure(node.propose(put("after", "2")));
+        assertThat(failure).isInstanceOf(NodeRequestException.class);
+        NodeStatus s = await(node.status());
+        assertThat(s.up()).as("fail-stop: the node stopped").isFalse();
+        assertThat(s.storage().failed()).isTrue();
+        // Nothing is acknowledged while the disk is broken, not even reads.
+        assertThat(awaitFailure(node.propose(put("later", "3")))).isInstanceOf(NodeRequestException.class);
+        assertThat(awaitFailure(node.read(ReadConsistency.STALE))).isInstanceOf(NodeRequestException.class);
+    }
+
     @Test
     void crashDropsMemoryAndRestartRebuildsTheStateFromTheLogStore(Vertx vertx) {
         MemoryLogStore disk = new MemoryLogStore();

@@ -266,7 +266,10 @@ public final class KvApi {
             var s = ar.result();
             JsonObject body = new JsonObject().put("node", s.id()).put("role", s.roleName()).put("term", s.term())
                     .put("leader", s.leader()).put("up", s.up()).put("paused", s.paused());
-            if (!s.up() || s.paused()) {
+            if (s.storage().failed()) {
+                HttpErrors.send(ctx, 503, body.put("error", "storage_failed").put("message", "node " + s.id()
+                        + " could not persist its log and stopped acknowledging (fail-stop); see its log"));
+            } else if (!s.up() || s.paused()) {
                 HttpErrors.send(ctx, 503, body.put("error", s.up() ? "node_paused" : "node_down")
                         .put("message", "node " + s.id() + (s.up() ? " is paused" : " is down")));
             } else {
