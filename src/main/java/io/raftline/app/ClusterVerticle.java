@@ -116,6 +116,17 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
                     admin::router);
             chain = chain.compose(v -> vertx.deployVerticle(adminServer));
         }
+        // Other processes of a one-node-per-process cluster ask this one for its nodes' status.
+        for (NodeConfig n : local) {
+            chain = chain.compose(v -> vertx.eventBus().<Object>consumer(statusAddress(n.id()),
+                    msg -> nodes.get(n.id()).status().onComplete(ar -> {
+                        if (ar.succeeded()) {
+                            msg.reply(statusJson(ar.result()));
+                        } else {
+                            msg.fail(503, ar.cause().getMessage());
+                        }
+                    })).completion());
+        }
         return chain;
     }
 
@@ -194,13 +205,38 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
 
     // ---------------------------------------------------------------- ClusterView
 
+    /** Event-bus address where a node's process answers status requests (one node per process). */
+    static String statusAddress(int nodeId) {
+        return "raftline.status." + nodeId;
+    }
+
+    /**
+     * Nodes running in other processes, asked over the clustered event bus with a short timeout so that a dead
+     * process shows as unknown instead of stalling the answer.
+     */
+    private Future<Map<Integer, JsonObject>> remoteStatuses() {
+        Map<Integer, JsonObject> out = new java.util.concurrent.ConcurrentHashMap<>();
+        List<Future<?>> asks = new ArrayList<>();
+        for (NodeConfig n : config.nodes()) {
+            if (!nodes.containsKey(n.id())) {
+                asks.add(vertx.eventBus().<JsonObject>request(statusAddress(n.id()), null,
+                        new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(500))
+                        .onSuccess(m -> out.put(n.id(), m.body())).otherwiseEmpty());
+            }
+        }
+        return Future.join(asks).otherwiseEmpty().map(v -> out);
+    }
+
     @Override
     public Future<JsonObject> describe() {
         List<Future<NodeStatus>> statuses = new ArrayList<>();
         for (RaftNodeVerticle n : nodes.values()) {
             statuses.add(n.status());
         }
-        return Future.all(statuses).map(all -> {
+        Future<Map<Integer, JsonObject>> remote = remoteStatuses();
+        return Future.all(Future.all(statuses), remote).map(both -> {
+            io.vertx.core.CompositeFuture all = both.resultAt(0);
+            Map<Integer, JsonObject> others = both.resultAt(1);
             Map<Integer, NodeStatus> byId = new LinkedHashMap<>();
             for (int i = 0; i < all.size(); i++) {
                 NodeStatus s = all.resultAt(i);
@@ -214,8 +250,18 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
                 NodeStatus s = byId.get(n.id());
                 Address a = addresses.get(n.id());
                 if (s == null) {
-                    list.add(new JsonObject().put("id", n.id()).put("url", a.url()).put("local", false)
-                            .putNull("up").put("role", "Unknown"));
+                    JsonObject o = others.get(n.id());
+                    if (o == null) {
+                        list.add(new JsonObject().put("id", n.id()).put("url", a.url()).put("local", false)
+                                .putNull("up").put("role", "Unknown"));
+                    } else {
+                        term = Math.max(term, o.getLong("term", 0L));
+                        if ("Leader".equals(o.getString("role")) && o.getLong("term", 0L) > leaderTerm) {
+                            leader = n.id();
+                            leaderTerm = o.getLong("term");
+                        }
+                        list.add(o.copy().put("url", a.url()).put("local", false));
+                    }
                     continue;
                 }
                 term = Math.max(term, s.term());

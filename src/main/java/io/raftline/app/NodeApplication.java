@@ -2,6 +2,9 @@ package io.raftline.app;
 
 import io.raftline.config.RaftlineConfig;
 import io.vertx.core.Deployable;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.VertxOptions;
 import io.vertx.launcher.application.HookContext;
 import io.vertx.launcher.application.VertxApplication;
 import io.vertx.launcher.application.VertxApplicationHooks;
@@ -22,10 +25,15 @@ final class NodeApplication extends VertxApplication implements VertxApplication
     private ClusterVerticle verticle;
 
     NodeApplication(RaftlineConfig config, PrintStream out, PrintStream err) {
-        super(new String[0], null, false, false);
+        super(Clustering.clustered(config) ? new String[] {"--cluster"} : new String[0], null, false, false);
         this.config = config;
         this.out = out;
         this.err = err;
+    }
+
+    @Override
+    public VertxBuilder createVertxBuilder(VertxOptions options) {
+        return Clustering.clustered(config) ? Clustering.builder(config, options) : Vertx.builder().with(options);
     }
 
     @Override
@@ -44,9 +52,11 @@ final class NodeApplication extends VertxApplication implements VertxApplication
         if (verticle.adminUrl() != null) {
             sb.append(" (admin ").append(verticle.adminUrl().replace("://127.0.0.1:", "://localhost:")).append(')');
         }
-        if (config.nodes().size() > 1) {
-            sb.append("\nPeers ").append(config.memberIds()).append(" are reached over the event bus of this JVM;"
-                    + " the clustered transport comes later, so this node waits for them as a follower.");
+        if (Clustering.clustered(config)) {
+            sb.append("\nPeers ").append(config.memberIds()).append(" are reached over the clustered event bus"
+                    + " (Hazelcast on ");
+            sb.append(String.join(", ", config.nodes().stream().map(n -> n.host() + ":" + n.busPort()).toList()));
+            sb.append(')');
         }
         out.println(sb);
     }

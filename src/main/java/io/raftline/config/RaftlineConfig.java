@@ -23,7 +23,8 @@ import java.util.Set;
  *   "single_node": false,            explicit one-member bootstrap
  *   "http_host": "127.0.0.1",        interface the node HTTP APIs bind and are reached at
  *   "node_id": 1,                    per-process mode only: the node this process runs
- *   "nodes": [ {"id": 1, "http_port": 8081, "data_dir": "./data/node-1", "host": "127.0.0.1"}, ... ],
+ *   "nodes": [ {"id": 1, "http_port": 8081, "data_dir": "./data/node-1", "host": "127.0.0.1",
+ *               "bus_port": 5701}, ... ],    bus_port: Hazelcast port when nodes run in separate processes
  *   "admin": {"host": "127.0.0.1", "port": 8080, "token": ""},   omit to run no admin listener
  *   "raft": { "tick_ms": 10, "heartbeat_ms": 100, ... },          see {@link RaftSettings}
  *   "service": { "request_timeout_ms": 5000, "max_pending_proposals": 10000,
@@ -51,7 +52,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
     static final List<String> SERVICE_FIELDS = List.of("request_timeout_ms", "max_pending_proposals",
             "max_body_bytes", "forward_timeout_ms");
     static final List<String> ADMIN_FIELDS = List.of("host", "port", "token");
-    static final List<String> NODE_FIELDS = List.of("id", "host", "http_port", "data_dir");
+    static final List<String> NODE_FIELDS = List.of("id", "host", "http_port", "data_dir", "bus_port");
 
     /** Largest request body a client can configure: one value may not be larger than this anyway. */
     public static final long MAX_BODY_BYTES_LIMIT = 64L * 1024 * 1024;
@@ -105,7 +106,12 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
             if (port != 0 && !endpoints.add(host + ":" + port)) {
                 throw new ConfigException(n.field("http_port"), "port " + port + " is used by two nodes");
             }
-            nodes.add(new NodeConfig(id, host, port, n.string("data_dir", "./data/node-" + id)));
+            int busPort = n.port("bus_port", 5700 + id);
+            if (busPort != 0 && !endpoints.add(host + ":" + busPort)) {
+                throw new ConfigException(n.field("bus_port"), "port " + busPort + " is already used by another node"
+                        + " or HTTP port");
+            }
+            nodes.add(new NodeConfig(id, host, port, n.string("data_dir", "./data/node-" + id), busPort));
         }
         if (nodeId != 0 && !ids.contains(nodeId)) {
             throw new ConfigException("node_id", "must be one of the ids in nodes " + ids + ", got " + nodeId);

@@ -1,0 +1,67 @@
+package io.raftline.app;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MultiMapConfig;
+import io.raftline.config.NodeConfig;
+import io.raftline.config.RaftlineConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+
+/**
+ * The clustered event bus for one node per process: Vert.x with the Hazelcast cluster manager, so the node
+ * verticles reach each other at {@code raft.rpc.<id>} and the event stream reaches every process, exactly as
+ * inside one JVM.
+ *
+ * <p>Hazelcast is configured for explicit members only: each node's {@code host:bus_port} from the
+ * configuration, TCP/IP join, no multicast, no auto-detection, no phone-home, and bound to the configured
+ * host instead of every interface. The maps Vert.x needs are declared as its own {@code default-cluster.xml}
+ * does (which cannot be used as is: it enables multicast).
+ */
+public final class Clustering {
+
+    private Clustering() {
+    }
+
+    /** Whether this process runs one node of a multi-node cluster (so its event bus must be clustered). */
+    public static boolean clustered(RaftlineConfig config) {
+        return config.nodeId() != 0 && config.nodes().size() > 1;
+    }
+
+    /** Hazelcast settings for the member running {@code config.nodeId()}. */
+    public static Config hazelcastConfig(RaftlineConfig config) {
+        NodeConfig self = config.node(config.nodeId()).orElseThrow();
+        Config hz = new Config();
+        hz.setClusterName(config.clusterName());
+        hz.setProperty("hazelcast.phone.home.enabled", "false");
+        hz.setProperty("hazelcast.socket.bind.any", "false");
+        hz.setProperty("hazelcast.wait.seconds.before.join", "0");
+        hz.setProperty("hazelcast.logging.type", "slf4j");
+        hz.getNetworkConfig().setPort(self.busPort()).setPortAutoIncrement(false);
+        hz.getNetworkConfig().getInterfaces().setEnabled(true).addInterface(self.host());
+        JoinConfig join = hz.getNetworkConfig().getJoin();
+        join.getMulticastConfig().setEnabled(false);
+        join.getAutoDetectionConfig().setEnabled(false);
+        join.getTcpIpConfig().setEnabled(true).setConnectionTimeoutSeconds(1);
+        for (NodeConfig n : config.nodes()) {
+            join.getTcpIpConfig().addMember(n.host() + ":" + n.busPort());
+        }
+        hz.addMultiMapConfig(new MultiMapConfig("__vertx.subs").setBackupCount(1)
+                .setValueCollectionType(MultiMapConfig.ValueCollectionType.SET));
+        hz.addMapConfig(new MapConfig("__vertx.haInfo").setBackupCount(1));
+        hz.addMapConfig(new MapConfig("__vertx.nodeInfo").setBackupCount(1));
+        return hz;
+    }
+
+    /** A Vert.x builder whose event bus joins the other nodes' processes. */
+    public static VertxBuilder builder(RaftlineConfig config, VertxOptions options) {
+        NodeConfig self = config.node(config.nodeId()).orElseThrow();
+        EventBusOptions bus = options.getEventBusOptions();
+        bus.setHost(self.host()).setPort(0).setClusterPublicHost(self.host());
+        return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcastConfig(config)));
+    }
+}
