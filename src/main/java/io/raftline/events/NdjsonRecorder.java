@@ -1,6 +1,8 @@
 package io.raftline.events;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.AsyncFile;
@@ -15,6 +17,9 @@ import org.slf4j.LoggerFactory;
  * asynchronous file API, so the event loop never waits for the disk. The file is bounded: once
  * {@code maxBytes} would be exceeded the recorder writes one last {@code RecordingTruncated} line and
  * records nothing more.
+ *
+ * <p>Confined to the event loop that feeds it (the publisher's): {@link #flush()} and {@link #close()} may be
+ * called from anywhere and hop onto that event loop.
  */
 public final class NdjsonRecorder implements EventSink {
 
@@ -27,6 +32,7 @@ public final class NdjsonRecorder implements EventSink {
     private long bytes;
     private boolean full;
     private Future<Void> lastWrite = Future.succeededFuture();
+    private volatile Context context;
 
     /**
      * Starts a recording, replacing the file if it exists.
@@ -48,6 +54,9 @@ public final class NdjsonRecorder implements EventSink {
 
     @Override
     public void accept(JsonObject event) {
+        if (context == null) {
+            context = Vertx.currentContext();
+        }
         if (full) {
             return;
         }
@@ -80,8 +89,10 @@ public final class NdjsonRecorder implements EventSink {
      * @return completes once flushed
      */
     public Future<Void> flush() {
-        endOfBatch();
-        return lastWrite.compose(v -> file.compose(AsyncFile::flush));
+        return onContext(() -> {
+            endOfBatch();
+            return lastWrite.compose(v -> file.compose(AsyncFile::flush));
+        });
     }
 
     /**
@@ -90,7 +101,20 @@ public final class NdjsonRecorder implements EventSink {
      * @return completes once closed
      */
     public Future<Void> close() {
-        return flush().compose(v -> file.compose(AsyncFile::close));
+        return flush().compose(v -> onContext(() -> {
+            full = true; // nothing more is recorded
+            return file.compose(AsyncFile::close);
+        }));
+    }
+
+    private Future<Void> onContext(java.util.function.Supplier<Future<Void>> op) {
+        Context c = context;
+        if (c == null || Vertx.currentContext() == c) {
+            return op.get();
+        }
+        Promise<Void> p = Promise.promise();
+        c.runOnContext(v -> op.get().onComplete(p));
+        return p.future();
     }
 
     /**
