@@ -25,8 +25,8 @@ let lastRender = 0;
 
 const tooltip = $('#tooltip');
 const cluster = new ClusterView($('#cluster-svg'), tooltip);
-legend($('#legend'));
-const nodes = new NodesView($('#node-cards'), $('#log-matrix'));
+legend($('#legend'), cluster);
+const nodes = new NodesView($('#node-cards'), $('#log-matrix'), $('#clients'));
 const dashboard = new Dashboard(byTestId('panel-dashboard'));
 const bus = new EventBus('/eventbus');
 const controls = new Controls($('#controls'), byTestId('control-status'), cmd => bus.send('raft.control', cmd));

@@ -9,7 +9,7 @@ import { displayRole } from './reducer.js';
 const d3 = globalThis.d3;
 const W = 640, H = 400, R = 46;
 const PLAYOUT_MS = 220;       // arrows start this long after their send was received here
-const BASE_FLIGHT_MS = 480;   // flight time of an instant message
+const BASE_FLIGHT_MS = 420;   // flight time of an instant message
 const DELAY_FACTOR = 2.5;     // each ms of real delay adds this many ms of flight
 const MAX_FLIGHT_MS = 6000;
 const MAX_ARROWS = 90;
@@ -26,6 +26,7 @@ export class ClusterView {
     this.queue = [];              // [launchAt, sentEvent]
     this.active = 0;
     this.speed = 1;
+    this.showHeartbeats = true;
     const defs = this.svg.append('defs');
     for (const [name, color] of [['vote', kindColor('RequestVote')], ['append', kindColor('AppendEntries')],
       ['snap', kindColor('InstallSnapshot')], ['read', kindColor('ReadIndex')]]) {
@@ -58,10 +59,12 @@ export class ClusterView {
 
   layout(members) {
     const n = members.length;
-    const rr = Math.min(W, H) * 0.36;
+    // A triangle fills the box best when its centre sits low; other counts use a plain circle.
+    const rr = n === 3 ? 168 : H * 0.39;
+    const cy = n === 3 ? H / 2 + 38 : H / 2;
     members.forEach((id, i) => {
       const a = -Math.PI / 2 + (2 * Math.PI * i) / Math.max(n, 1);
-      this.pos.set(id, { x: W / 2 + rr * Math.cos(a), y: H / 2 + 8 + rr * Math.sin(a) });
+      this.pos.set(id, { x: W / 2 + rr * Math.cos(a), y: cy + rr * Math.sin(a) });
     });
   }
 
@@ -259,6 +262,7 @@ export class ClusterView {
   launch(e) {
     const a = this.pos.get(e.from), b = this.pos.get(e.to);
     if (!a || !b || this.active >= MAX_ARROWS || document.hidden) return;
+    if (!this.showHeartbeats && (e.kind === 'Heartbeat' || e.kind === 'HeartbeatResponse')) return;
     const fate = this.fates.get(e.msgId);
     const delay = fate && fate.type === 'MessageReceived' ? Math.max(0, fate.ts - e.ts) : this.expectedDelay(e.from, e.to);
     const flight = Math.min(MAX_FLIGHT_MS, BASE_FLIGHT_MS + delay * DELAY_FACTOR) / this.speed;
@@ -270,7 +274,7 @@ export class ClusterView {
     const ox = -uy * LANE, oy = ux * LANE;
     const sx = a.x + ux * (R + 4) + ox, sy = a.y + uy * (R + 4) + oy;
     const ex = b.x - ux * (R + 6) + ox, ey = b.y - uy * (R + 6) + oy;
-    const seg = 20;
+    const seg = e.kind === 'Heartbeat' || e.kind === 'HeartbeatResponse' ? 16 : 24;
     const color = kindColor(e.kind);
     const marker = e.kind && (e.kind.startsWith('Request') || e.kind.startsWith('Pre') || e.kind === 'TimeoutNow') ? 'vote'
       : e.kind === 'InstallSnapshot' ? 'snap' : e.kind && e.kind.startsWith('ReadIndex') ? 'read' : 'append';
@@ -281,7 +285,7 @@ export class ClusterView {
     const line = g.append('line').attr('stroke', color).attr('stroke-width', e.response ? 2 : 2.4)
       .attr('stroke-linecap', 'round').attr('marker-end', `url(#arrow-${marker})`);
     if (e.response) line.attr('stroke-dasharray', '2.5 3.5');
-    if (e.kind === 'Heartbeat' || e.kind === 'HeartbeatResponse') line.attr('opacity', 0.75);
+    if (e.kind === 'Heartbeat' || e.kind === 'HeartbeatResponse') line.attr('opacity', 0.55).attr('stroke-width', 1.6);
     const place = t => {
       const hx = sx + (ex - sx) * t, hy = sy + (ey - sy) * t;
       const back = Math.min(seg, len * t);
@@ -308,10 +312,15 @@ export class ClusterView {
   }
 }
 
-export function legend(container) {
+export function legend(container, view) {
   const item = (cls, color, text) => `<span><i class="${cls}" style="${cls.includes('line') ? 'border-color' : 'background'}:${color}"></i>${text}</span>`;
   container.innerHTML = item('', ROLE_COLORS.Follower, 'Follower') + item('', ROLE_COLORS.Candidate, 'Candidate') +
     item('', ROLE_COLORS.Leader, 'Leader') + item('', ROLE_COLORS.Down, 'Down') +
     item('line', kindColor('RequestVote'), 'votes') + item('line', kindColor('AppendEntries'), 'append / heartbeat') +
     item('line dotted', '#8a94a3', 'response');
+  const box = document.createElement('label');
+  box.className = 'hb';
+  box.innerHTML = '<input type="checkbox" data-testid="show-heartbeats" checked> heartbeats';
+  box.querySelector('input').addEventListener('change', ev => { view.showHeartbeats = ev.target.checked; });
+  container.append(box);
 }

@@ -9,13 +9,26 @@ const NODE_COLORS = ['#8fb8ff', '#c3a6ff', '#7fd1c7', '#f2a7c3', '#f5cf86', '#a9
 const AXIS = { stroke: '#6b7584', grid: { stroke: '#1f262f', width: 1 }, ticks: { stroke: '#262e39', width: 1 },
   font: '11px system-ui, sans-serif' };
 
+const pad = n => String(n).padStart(2, '0');
+const hms = v => { const t = new Date(v * 1000); return `${pad(t.getHours())}:${pad(t.getMinutes())}:${pad(t.getSeconds())}`; };
+const msx = v => { const t = new Date(v * 1000); return `${pad(t.getMinutes())}:${pad(t.getSeconds())}.${Math.floor(t.getMilliseconds() / 100)}`; };
+const timeLabels = (u, splits) => {
+  const span = u.scales.x.max - u.scales.x.min;
+  return splits.map(span < 20 ? msx : hms);
+};
+const INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 1e6];
+const xRange = (u, min, max) => {
+  if (min == null || !isFinite(min)) { const now = Date.now() / 1000; return [now - 60, now]; }
+  return min === max ? [min - 5, max + 1] : [min, max];
+};
+
 function chart(el, series, height, yOpts = {}) {
   const opts = {
     width: Math.max(200, el.clientWidth || 400), height,
     legend: { show: series.length > 2, live: false },
     cursor: { y: false, points: { size: 5 } },
-    scales: { x: { time: true, range: (u, min, max) => (min === max ? [min - 30, max + 1] : [min, max]) }, y: { range: (u, min, max) => [Math.min(0, min), Math.max(1, max * 1.1)], ...yOpts } },
-    axes: [{ ...AXIS, space: 70 }, { ...AXIS, size: 42 }],
+    scales: { x: { time: true, range: xRange }, y: { auto: false, min: 0, max: 1, ...yOpts } },
+    axes: [{ ...AXIS, space: 80, values: timeLabels }, { ...AXIS, size: 46, space: 22, incrs: INCRS }],
     series,
   };
   return new uPlot(opts, series.map(() => []), el);
@@ -45,11 +58,11 @@ export class Dashboard {
     this.members = key;
     for (const c of [this.termChart, this.commitChart, this.rateChart]) if (c) c.destroy();
     this.termChart = chart(this.q('#chart-term'), [{}, { label: 'term', stroke: '#e3b341', width: 1.6,
-      paths: uPlot.paths.stepped({ align: 1 }), fill: 'rgba(227,179,65,.07)' }], 110);
+      paths: uPlot.paths.stepped({ align: 1 }), fill: 'rgba(227,179,65,.07)' }], 92);
     this.commitChart = chart(this.q('#chart-commit'), [{}, ...m.members.map((id, i) => ({ label: `N${id}`,
-      stroke: NODE_COLORS[i % NODE_COLORS.length], width: 1.5, spanGaps: true }))], 130);
+      stroke: NODE_COLORS[i % NODE_COLORS.length], width: 1.5, spanGaps: true }))], 112);
     this.rateChart = chart(this.q('#chart-rates'), [{}, { label: 'sent/s', stroke: '#3fb97c', width: 1.5,
-      fill: 'rgba(63,185,124,.08)' }, { label: 'lost/s', stroke: '#f05d5e', width: 1.5 }], 110);
+      fill: 'rgba(63,185,124,.08)' }, { label: 'lost/s', stroke: '#f05d5e', width: 1.5 }], 92);
   }
 
   /**
@@ -71,11 +84,18 @@ export class Dashboard {
     const stamp = `${series.version}:${untilSec}`;
     if (stamp === this.drawn) return;
     this.drawn = stamp;
+    this.q('#rates-note').textContent = series.rates[0].length >= 2 ? '' : 'figures arrive once a second';
     const cut = cols => (untilSec == null ? cols : Series.upTo(cols, untilSec));
     this.termChart.setData(cut(series.term));
     this.commitChart.setData(cut(series.commit.length === m.members.length + 1 ? series.commit
       : [series.commit[0], ...m.members.map(() => series.commit[0].map(() => null))]));
-    this.rateChart.setData(cut(series.rates));
+    const rates = cut(series.rates);
+    this.rateChart.setData(rates[0].length >= 2 ? rates : [[], [], []]);
+    for (const c of [this.termChart, this.commitChart, this.rateChart]) {
+      let max = 0;
+      for (let i = 1; i < c.data.length; i++) for (const v of c.data[i]) if (v > max) max = v;
+      c.setScale('y', { min: 0, max: Math.max(1, Math.ceil(max * 1.15)) });
+    }
   }
 
   renderReplication(m, leader) {

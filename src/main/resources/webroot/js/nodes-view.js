@@ -3,7 +3,7 @@
 // same index is outlined in red.
 
 import { displayRole, currentLeader } from './reducer.js';
-import { entryText, termColor, escapeHtml } from './format.js';
+import { entryText, termColor, escapeHtml, clockTime } from './format.js';
 
 const CARD_ENTRIES = 14;
 const MATRIX_COLUMNS = 28;
@@ -30,9 +30,10 @@ function referenceTerms(m, from, to) {
 }
 
 export class NodesView {
-  constructor(cards, matrix) {
+  constructor(cards, matrix, clients) {
     this.cards = cards;
     this.matrix = matrix;
+    this.clients = clients;
     this.rendered = new Map(); // id -> node object last drawn
     this.model = null;
   }
@@ -61,6 +62,23 @@ export class NodesView {
       }
     }
     this.renderMatrix(m, from, maxLast);
+    if (!prev || prev.clients !== m.clients) this.renderClients(m.clients);
+  }
+
+  renderClients(clients) {
+    if (!clients.length) {
+      this.clients.innerHTML = '<div class="muted">None yet: use Put or Delete in the controls.</div>';
+      return;
+    }
+    this.clients.innerHTML = clients.slice(0, 6).map(c => {
+      const what = `${c.op} ${c.key}${c.value !== undefined ? '=' + c.value : ''}`;
+      let res = '<span class="res">pending…</span>';
+      if (c.phase === 'completed') {
+        res = c.ok ? `<span class="res ok">revision ${c.revision} · ${c.latencyMs} ms · node ${c.node}</span>`
+          : `<span class="res err">${escapeHtml(c.error || 'failed')}</span>`;
+      }
+      return `<div class="client"><span class="time">${clockTime(c.ts)}</span><span class="what">${escapeHtml(what)}</span>${res}</div>`;
+    }).join('');
   }
 
   renderCard(card, n, ref) {
