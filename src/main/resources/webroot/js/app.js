@@ -121,8 +121,9 @@ byTestId('replay-file').addEventListener('change', async ev => {
   const { events, bad } = parseNdjson(await file.text());
   replay.rec = new Recording(events);
   replay.pos = events.length;
-  slider.max = String(events.length);
-  slider.value = String(events.length);
+  // The slider is time: milliseconds since the recording's first event.
+  slider.max = String(Math.max(0, replay.rec.tsAt(events.length) - replay.rec.tsAt(0)));
+  slider.value = slider.max;
   slider.disabled = playBtn.disabled = events.length === 0;
   byTestId('replay-bar').dataset.loaded = String(events.length);
   byTestId('replay-bar').dataset.bad = String(bad);
@@ -133,12 +134,15 @@ byTestId('replay-file').addEventListener('change', async ev => {
 
 function seek(k) {
   replay.pos = Math.max(0, Math.min(k, replay.rec ? replay.rec.length : 0));
-  slider.value = String(replay.pos);
+  if (replay.rec) slider.value = String(replay.rec.tsAt(replay.pos) - replay.rec.tsAt(0));
   cluster.clear();
   dirty = true;
 }
 
-slider.addEventListener('input', () => { pauseReplay(); seek(Number(slider.value)); });
+slider.addEventListener('input', () => {
+  pauseReplay();
+  if (replay.rec) seek(replay.rec.countAt(replay.rec.tsAt(0) + Number(slider.value)));
+});
 
 function pauseReplay() {
   replay.playing = false;
@@ -170,7 +174,7 @@ function stepReplay(now) {
     const n = to - replay.pos;
     for (let i = replay.pos; i < to; i++) if (n < 400) cluster.onEvent(rec.events[i]);
     replay.pos = to;
-    slider.value = String(to);
+    slider.value = String(Math.min(replay.clock, rec.tsAt(rec.length)) - rec.tsAt(0));
     dirty = true;
   }
   if (replay.pos >= rec.length) pauseReplay();
@@ -215,7 +219,8 @@ function render() {
   }
   if (mode === 'replay' && replay.rec) {
     byTestId('replay-position').textContent =
-      `${replay.pos.toLocaleString()} / ${replay.rec.length.toLocaleString()} · seq ${m.seq} · ${clockTime(replay.rec.tsAt(replay.pos))}`;
+      `${clockTime(replay.rec.tsAt(replay.pos))} · +${((replay.rec.tsAt(replay.pos) - replay.rec.tsAt(0)) / 1000).toFixed(1)} s · ` +
+      `event ${replay.pos.toLocaleString()} of ${replay.rec.length.toLocaleString()}`;
   }
 }
 

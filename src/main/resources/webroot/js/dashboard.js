@@ -28,7 +28,7 @@ function chart(el, series, height, yOpts = {}) {
     legend: { show: series.length > 2, live: false },
     cursor: { y: false, points: { size: 5 } },
     scales: { x: { time: true, range: xRange }, y: { auto: false, min: 0, max: 1, ...yOpts } },
-    axes: [{ ...AXIS, space: 80, values: timeLabels }, { ...AXIS, size: 46, space: 22, incrs: INCRS }],
+    axes: [{ ...AXIS, space: 80, values: timeLabels }, { ...AXIS, size: 46, space: 16, incrs: INCRS }],
     series,
   };
   return new uPlot(opts, series.map(() => []), el);
@@ -58,11 +58,11 @@ export class Dashboard {
     this.members = key;
     for (const c of [this.termChart, this.commitChart, this.rateChart]) if (c) c.destroy();
     this.termChart = chart(this.q('#chart-term'), [{}, { label: 'term', stroke: '#e3b341', width: 1.6,
-      paths: uPlot.paths.stepped({ align: 1 }), fill: 'rgba(227,179,65,.07)' }], 92);
+      paths: uPlot.paths.stepped({ align: 1 }), fill: 'rgba(227,179,65,.07)' }], 104);
     this.commitChart = chart(this.q('#chart-commit'), [{}, ...m.members.map((id, i) => ({ label: `N${id}`,
-      stroke: NODE_COLORS[i % NODE_COLORS.length], width: 1.5, spanGaps: true }))], 112);
+      stroke: NODE_COLORS[i % NODE_COLORS.length], width: 1.5, spanGaps: true }))], 116);
     this.rateChart = chart(this.q('#chart-rates'), [{}, { label: 'sent/s', stroke: '#3fb97c', width: 1.5,
-      fill: 'rgba(63,185,124,.08)' }, { label: 'lost/s', stroke: '#f05d5e', width: 1.5 }], 92);
+      fill: 'rgba(63,185,124,.08)' }, { label: 'lost/s', stroke: '#f05d5e', width: 1.5 }], 100);
   }
 
   /**
