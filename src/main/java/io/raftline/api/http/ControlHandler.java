@@ -1,0 +1,426 @@
+package io.raftline.api.http;
+
+import io.raftline.events.EventPublisher;
+import io.raftline.kv.KvCommand;
+import io.raftline.kv.KvResult;
+import io.raftline.node.NodeRequestException;
+import io.raftline.node.NodeStatus;
+import io.raftline.node.RaftNode;
+import io.raftline.raft.ConfigException;
+import io.raftline.raft.Role;
+import io.raftline.transport.LinkFaults;
+import io.raftline.transport.NetworkConditioner;
+import io.raftline.transport.NetworkFaults;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Executes the commands the live view sends on {@value #ADDRESS} (bridged inbound from browsers). Every
+ * command is validated completely before anything is done: an unknown action, an unknown node, a missing,
+ * extra or ill-typed field is answered with {@code {"ok":false,"error":code,"message":...}} naming the
+ * problem. A command that was carried out is answered with {@code {"ok":true,...}}. The schema is documented
+ * in {@code docs/live-view.md}.
+ *
+ * <p>Network faults go to the shared {@link NetworkConditioner} and {@link LinkFaults}, node faults to the
+ * {@link RaftNode}s, and client writes are proposed to the leader (found from the nodes' status, following a
+ * not-leader hint once). Each change is also published as an event so that every open view sees it.
+ */
+public final class ControlHandler implements Handler<Message<Object>> {
+
+    /** The event-bus address commands arrive on. */
+    public static final String ADDRESS = "raft.control";
+
+    private static final Set<String> NODE_ACTIONS = Set.of("crash", "restart", "pause", "resume");
+
+    private final Vertx vertx;
+    private final Map<Integer, RaftNode> nodes;
+    private final NetworkConditioner network;
+    private final LinkFaults links;
+    private final EventPublisher publisher;
+    private final AtomicLong requestIds = new AtomicLong();
+
+    /**
+     * Creates the handler.
+     *
+     * @param vertx     the Vert.x instance
+     * @param nodes     the nodes this process runs, by id
+     * @param network   the cluster-wide network faults
+     * @param links     the per-link faults
+     * @param publisher where changes are reported and snapshots come from
+     */
+    public ControlHandler(Vertx vertx, Map<Integer, ? extends RaftNode> nodes, NetworkConditioner network,
+            LinkFaults links, EventPublisher publisher) {
+        this.vertx = vertx;
+        this.nodes = new TreeMap<>(nodes);
+        this.network = network;
+        this.links = links;
+        this.publisher = publisher;
+    }
+
+    /**
+     * Starts consuming {@value #ADDRESS}.
+     *
+     * @return the consumer, once registered (unregister it to stop)
+     */
+    public Future<MessageConsumer<Object>> register() {
+        MessageConsumer<Object> consumer = vertx.eventBus().consumer(ADDRESS, this);
+        return consumer.completion().map(v -> consumer);
+    }
+
+    @Override
+    public void handle(Message<Object> msg) {
+        Future<JsonObject> result;
+        try {
+            if (!(msg.body() instanceof JsonObject cmd)) {
+                throw new ControlException("bad_request", "a command must be a JSON object with an \"action\"");
+            }
+            result = execute(cmd);
+        } catch (ControlException e) {
+            result = Future.failedFuture(e);
+        } catch (IllegalArgumentException | ConfigException e) {
+            result = Future.failedFuture(new ControlException("invalid_field", e.getMessage()));
+        }
+        result.onComplete(ar -> {
+            if (ar.succeeded()) {
+                msg.reply(ar.result().put("ok", true));
+            } else {
+                msg.reply(error(ar.cause()));
+            }
+        });
+    }
+
+    private static JsonObject error(Throwable t) {
+        if (t instanceof ControlException c) {
+            return new JsonObject().put("ok", false).put("error", c.code()).put("message", c.getMessage());
+        }
+        if (t instanceof NodeRequestException n) {
+            return new JsonObject().put("ok", false).put("error", n.reason().code()).put("message", n.getMessage());
+        }
+        return new JsonObject().put("ok", false).put("error", "failed").put("message", String.valueOf(t.getMessage()));
+    }
+
+    /**
+     * Validates and carries out one command.
+     *
+     * @param cmd the command
+     * @return the reply's fields (without {@code ok})
+     * @throws ControlException if the command is invalid (nothing was done)
+     */
+    public Future<JsonObject> execute(JsonObject cmd) {
+        Object a = cmd.getValue("action");
+        if (!(a instanceof String action)) {
+            throw new ControlException("missing_field", "\"action\" (a string) is required");
+        }
+        switch (action) {
+            case "state":
+                fields(cmd);
+                return publisher.snapshot().map(s -> new JsonObject().put("snapshot", s));
+            case "pauseCluster":
+            case "resumeCluster":
+                fields(cmd);
+                return all(action.equals("pauseCluster"));
+            case "crash":
+            case "restart":
+            case "pause":
+            case "resume":
+                fields(cmd, "node");
+                return nodeAction(action, node(cmd, "node"));
+            case "partition":
+                fields(cmd, "groups");
+                return partition(groups(cmd));
+            case "heal":
+                fields(cmd);
+                network.heal();
+                links.clear();
+                return faultsChanged();
+            case "network":
+                fields(cmd, "dropRate", "delayMs", "duplicateRate");
+                return globalFaults(cmd);
+            case "link":
+                fields(cmd, "from", "to", "dropRate", "delayMs", "bidirectional");
+                return link(cmd);
+            case "put":
+                fields(cmd, "key", "value", "node");
+                return write(cmd, "put", new KvCommand.Put(key(cmd), text(cmd, "value", true)
+                        .getBytes(StandardCharsets.UTF_8)));
+            case "delete":
+                fields(cmd, "key", "node");
+                return write(cmd, "delete", new KvCommand.Delete(key(cmd)));
+            case "transfer":
+                fields(cmd, "to");
+                node(cmd, "to");
+                throw new ControlException("unsupported", "leadership transfer is not offered by the nodes' API yet");
+            default:
+                throw new ControlException("unknown_action", "unknown action '" + action + "' (known: state, "
+                        + "pauseCluster, resumeCluster, crash, restart, pause, resume, partition, heal, network, link, "
+                        + "put, delete, transfer)");
+        }
+    }
+
+    // ------------------------------------------------------------------ validation
+
+    private static void fields(JsonObject cmd, String... allowed) {
+        Set<String> ok = new HashSet<>(List.of(allowed));
+        ok.add("action");
+        for (String f : cmd.fieldNames()) {
+            if (!ok.contains(f)) {
+                throw new ControlException("unknown_field", "unknown field '" + f + "' for action '"
+                        + cmd.getValue("action") + "'" + (allowed.length == 0 ? "" : " (allowed: " + String.join(", ",
+                        allowed) + ")"));
+            }
+        }
+    }
+
+    private int node(JsonObject cmd, String field) {
+        Object v = cmd.getValue(field);
+        if (v == null) {
+            throw new ControlException("missing_field", "\"" + field + "\" (a node id) is required");
+        }
+        if (!(v instanceof Integer id)) {
+            throw new ControlException("invalid_field", "\"" + field + "\" must be an integer node id, got " + v);
+        }
+        if (!nodes.containsKey(id)) {
+            throw new ControlException("unknown_node", "node " + id + " does not exist (nodes are " + nodes.keySet() + ")");
+        }
+        return id;
+    }
+
+    private List<Set<Integer>> groups(JsonObject cmd) {
+        Object v = cmd.getValue("groups");
+        if (!(v instanceof JsonArray outer) || outer.isEmpty()) {
+            throw new ControlException(v == null ? "missing_field" : "invalid_field",
+                    "\"groups\" must be a non-empty array of arrays of node ids, e.g. [[1,2],[3]]");
+        }
+        List<Set<Integer>> groups = new ArrayList<>();
+        Set<Integer> seen = new HashSet<>();
+        for (Object g : outer) {
+            if (!(g instanceof JsonArray inner) || inner.isEmpty()) {
+                throw new ControlException("invalid_field", "\"groups\" must hold non-empty arrays of node ids, got " + g);
+            }
+            Set<Integer> group = new TreeSet<>();
+            for (Object id : inner) {
+                if (!(id instanceof Integer n)) {
+                    throw new ControlException("invalid_field", "\"groups\" must hold integer node ids, got " + id);
+                }
+                if (!nodes.containsKey(n)) {
+                    throw new ControlException("unknown_node", "node " + n + " does not exist (nodes are "
+                            + nodes.keySet() + ")");
+                }
+                if (!seen.add(n)) {
+                    throw new ControlException("invalid_field", "node " + n + " is in more than one group");
+                }
+                group.add(n);
+            }
+            groups.add(group);
+        }
+        return groups;
+    }
+
+    private static double rate(JsonObject cmd, String field, double dflt) {
+        Object v = cmd.getValue(field);
+        if (v == null) {
+            return dflt;
+        }
+        if (!(v instanceof Number n) || !(n.doubleValue() >= 0 && n.doubleValue() <= 1)) {
+            throw new ControlException("invalid_field", "\"" + field + "\" must be a number in [0, 1], got " + v);
+        }
+        return n.doubleValue();
+    }
+
+    private static int[] delay(JsonObject cmd, int[] dflt) {
+        Object v = cmd.getValue("delayMs");
+        if (v == null) {
+            return dflt;
+        }
+        if (v instanceof Integer single) {
+            v = new JsonArray().add(single).add(single);
+        }
+        if (!(v instanceof JsonArray arr) || arr.size() != 2 || !(arr.getValue(0) instanceof Integer)
+                || !(arr.getValue(1) instanceof Integer)) {
+            throw new ControlException("invalid_field", "\"delayMs\" must be [min, max] in ms (or one integer), got " + v);
+        }
+        int min = arr.getInteger(0);
+        int max = arr.getInteger(1);
+        if (min < 0 || max < min || max > NetworkFaults.MAX_DELAY_MS) {
+            throw new ControlException("invalid_field", "\"delayMs\" must satisfy 0 <= min <= max <= "
+                    + NetworkFaults.MAX_DELAY_MS + ", got [" + min + ", " + max + "]");
+        }
+        return new int[] {min, max};
+    }
+
+    private static String text(JsonObject cmd, String field, boolean emptyOk) {
+        Object v = cmd.getValue(field);
+        if (v == null) {
+            throw new ControlException("missing_field", "\"" + field + "\" (a string) is required");
+        }
+        if (!(v instanceof String s) || (!emptyOk && s.isEmpty())) {
+            throw new ControlException("invalid_field", "\"" + field + "\" must be a " + (emptyOk ? "" : "non-empty ")
+                    + "string, got " + v);
+        }
+        return s;
+    }
+
+    private static String key(JsonObject cmd) {
+        String key = text(cmd, "key", false);
+        try {
+            return KvCommand.validateKey(key);
+        } catch (IllegalArgumentException e) {
+            throw new ControlException("invalid_field", "\"key\": " + e.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ actions
+
+    private Future<JsonObject> all(boolean pause) {
+        List<Future<Void>> done = new ArrayList<>();
+        for (RaftNode n : nodes.values()) {
+            network.setPaused(n.id(), pause);
+            done.add(pause ? n.pause() : n.resume());
+        }
+        return Future.all(done).compose(v -> faultsChanged());
+    }
+
+    private Future<JsonObject> nodeAction(String action, int id) {
+        RaftNode n = nodes.get(id);
+        switch (action) {
+            case "crash":
+                return n.crash().compose(v -> faultsChanged());
+            case "restart":
+                return n.restart().compose(v -> faultsChanged());
+            case "pause":
+                network.setPaused(id, true);
+                return n.pause().compose(v -> faultsChanged());
+            default:
+                network.setPaused(id, false);
+                return n.resume().compose(v -> faultsChanged());
+        }
+    }
+
+    private Future<JsonObject> partition(List<Set<Integer>> groups) {
+        NetworkFaults f = network.faults();
+        network.setFaults(new NetworkFaults(groups, f.dropRate(), f.delayMinMs(), f.delayMaxMs(), f.duplicateRate()));
+        return faultsChanged();
+    }
+
+    private Future<JsonObject> globalFaults(JsonObject cmd) {
+        NetworkFaults f = network.faults();
+        double drop = rate(cmd, "dropRate", f.dropRate());
+        double dup = rate(cmd, "duplicateRate", f.duplicateRate());
+        int[] d = delay(cmd, new int[] {f.delayMinMs(), f.delayMaxMs()});
+        try {
+            network.setFaults(new NetworkFaults(f.partitions(), drop, d[0], d[1], dup));
+        } catch (ConfigException e) {
+            throw new ControlException("invalid_field", e.getMessage());
+        }
+        return faultsChanged();
+    }
+
+    private Future<JsonObject> link(JsonObject cmd) {
+        int from = node(cmd, "from");
+        int to = node(cmd, "to");
+        if (from == to) {
+            throw new ControlException("invalid_field", "\"from\" and \"to\" must be different nodes, got " + from);
+        }
+        Object bi = cmd.getValue("bidirectional", Boolean.TRUE);
+        if (!(bi instanceof Boolean both)) {
+            throw new ControlException("invalid_field", "\"bidirectional\" must be true or false, got " + bi);
+        }
+        LinkFaults.Condition old = links.get(from, to);
+        double drop = rate(cmd, "dropRate", old == null ? 0 : old.dropRate());
+        int[] d = delay(cmd, old == null ? new int[] {0, 0} : new int[] {old.delayMinMs(), old.delayMaxMs()});
+        LinkFaults.Condition c = new LinkFaults.Condition(drop, d[0], d[1]);
+        links.set(from, to, c);
+        if (both) {
+            links.set(to, from, c);
+        }
+        return faultsChanged();
+    }
+
+    /** The whole fault state, published as a {@code FaultChanged} event and returned to the caller. */
+    private Future<JsonObject> faultsChanged() {
+        JsonObject faults = faultState();
+        publisher.faultChanged(faults);
+        return Future.succeededFuture(new JsonObject().put("faults", faults));
+    }
+
+    /**
+     * The current faults: the network's (partitions, loss, delay, duplication, paused nodes) plus
+     * {@code links}.
+     *
+     * @return a new JSON object
+     */
+    public JsonObject faultState() {
+        return network.toJson().put("links", links.toJson());
+    }
+
+    private Future<JsonObject> write(JsonObject cmd, String op, KvCommand command) {
+        Integer target = cmd.containsKey("node") ? node(cmd, "node") : null;
+        long reqId = requestIds.incrementAndGet();
+        long started = System.nanoTime();
+        JsonObject req = new JsonObject().put("reqId", reqId).put("op", op).put("key", command.key());
+        if (command instanceof KvCommand.Put p) {
+            req.put("value", new String(p.value(), StandardCharsets.UTF_8));
+        }
+        Future<RaftNode> to = target != null ? Future.succeededFuture(nodes.get(target)) : leader();
+        return to.compose(n -> {
+            publisher.clientRequest(n.id(), req.copy().put("phase", "submitted"));
+            return n.propose(command).recover(e -> {
+                // A follower names the leader: forward there once, as the HTTP API does.
+                if (e instanceof NodeRequestException nre && nre.reason() == NodeRequestException.Reason.NOT_LEADER
+                        && nodes.containsKey(nre.leaderHint())) {
+                    return nodes.get(nre.leaderHint()).propose(command);
+                }
+                return Future.failedFuture(e);
+            }).transform(ar -> {
+                JsonObject done = req.copy().put("phase", "completed").put("ok", ar.succeeded())
+                        .put("latencyMs", (System.nanoTime() - started) / 1_000_000);
+                JsonObject reply = new JsonObject().put("reqId", reqId).put("node", n.id());
+                if (ar.succeeded()) {
+                    KvResult r = ar.result();
+                    done.put("revision", r.revision()).put("result", r.wire());
+                    reply.put("revision", r.revision()).put("result", r.wire());
+                } else {
+                    JsonObject err = error(ar.cause());
+                    done.put("error", err.getString("error")).put("message", err.getString("message"));
+                }
+                publisher.clientRequest(n.id(), done);
+                return ar.succeeded() ? Future.succeededFuture(reply) : Future.failedFuture(ar.cause());
+            });
+        });
+    }
+
+    /** The up node that leads in the highest term, from the nodes' own status. */
+    private Future<RaftNode> leader() {
+        List<Future<NodeStatus>> all = new ArrayList<>();
+        for (RaftNode n : nodes.values()) {
+            all.add(n.status().otherwiseEmpty());
+        }
+        return Future.join(all).transform(ar -> {
+            NodeStatus best = null;
+            for (Future<NodeStatus> f : all) {
+                NodeStatus s = f.result();
+                if (s != null && s.up() && !s.paused() && s.role() == Role.LEADER && (best == null || s.term() > best.term())) {
+                    best = s;
+                }
+            }
+            if (best == null) {
+                return Future.failedFuture(new ControlException("no_leader", "no node leads right now; retry shortly"));
+            }
+            return Future.succeededFuture(nodes.get(best.id()));
+        });
+    }
+}

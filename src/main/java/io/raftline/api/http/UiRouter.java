@@ -1,0 +1,146 @@
+package io.raftline.api.http;
+
+import io.raftline.events.EventPublisher;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.net.HostAndPort;
+import io.vertx.ext.bridge.BridgeEventType;
+import io.vertx.ext.bridge.PermittedOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.handler.sockjs.BridgeEvent;
+import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Locale;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The live view's HTTP side, mounted on a router the application owns (the admin port in local mode):
+ *
+ * <ul>
+ *   <li>{@code /eventbus/*}: the SockJS event-bus bridge. Outbound only {@value EventPublisher#ADDRESS},
+ *       inbound only {@value ControlHandler#ADDRESS}; nothing else, so node RPC addresses
+ *       ({@code raft.rpc.<id>}) are never reachable from a browser. Connections from a page of another origin
+ *       are refused (403) before the SockJS handshake.</li>
+ *   <li>{@code /webjars/*}: d3, uPlot and sockjs-client from the classpath (Maven WebJars).</li>
+ *   <li>everything else under {@code /}: the static UI from {@code webroot/} on the classpath; unknown paths
+ *       fall through to the application's other routes.</li>
+ * </ul>
+ *
+ * <p>{@link #mount} also starts the {@link ControlHandler} consumer; {@link #close} stops it.
+ */
+public final class UiRouter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UiRouter.class);
+
+    /** How long the bridge waits for a client ping before closing the socket; the UI pings every 5 s. */
+    public static final long PING_TIMEOUT_MS = 15_000;
+
+    private final Vertx vertx;
+    private final ControlHandler control;
+    private final Set<String> extraOrigins;
+    private MessageConsumer<Object> consumer;
+
+    /**
+     * Creates the UI routes.
+     *
+     * @param vertx        the Vert.x instance
+     * @param control      executes the commands browsers send
+     * @param extraOrigins origins besides the server's own allowed to open the bridge
+     *                     (e.g. {@code http://localhost:5173}); usually empty
+     */
+    public UiRouter(Vertx vertx, ControlHandler control, Set<String> extraOrigins) {
+        this.vertx = vertx;
+        this.control = control;
+        this.extraOrigins = Set.copyOf(extraOrigins);
+    }
+
+    /**
+     * The bridge permissions: exact addresses only (an empty {@link PermittedOptions} would permit everything).
+     *
+     * @return the options
+     */
+    public static SockJSBridgeOptions bridgeOptions() {
+        return new SockJSBridgeOptions()
+                .addOutboundPermitted(new PermittedOptions().setAddress(EventPublisher.ADDRESS))
+                .addInboundPermitted(new PermittedOptions().setAddress(ControlHandler.ADDRESS))
+                .setPingTimeout(PING_TIMEOUT_MS)
+                .setReplyTimeout(30_000)
+                .setMaxHandlersPerSocket(4)
+                .setMaxAddressLength(64);
+    }
+
+    /**
+     * Adds the routes to {@code router} and starts the control consumer.
+     *
+     * @param router the application's router
+     * @return completes once the control consumer is registered
+     */
+    public Future<Void> mount(Router router) {
+        router.route("/eventbus/*").handler(this::checkOrigin);
+        router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, new SockJSHandlerOptions()
+                .setRegisterWriteHandler(false)).bridge(bridgeOptions(), this::onBridgeEvent));
+        router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
+        router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false)
+                .setDefaultContentEncoding("UTF-8"));
+        return control.register().onSuccess(c -> consumer = c).mapEmpty();
+    }
+
+    /**
+     * Stops the control consumer.
+     *
+     * @return completes once unregistered
+     */
+    public Future<Void> close() {
+        return consumer == null ? Future.succeededFuture() : consumer.unregister();
+    }
+
+    private void onBridgeEvent(BridgeEvent event) {
+        if (event.type() == BridgeEventType.SOCKET_CREATED || event.type() == BridgeEventType.SOCKET_CLOSED) {
+            LOG.debug("live view {}: {}", event.type() == BridgeEventType.SOCKET_CREATED ? "connected" : "disconnected",
+                    event.socket().remoteAddress());
+        }
+        event.complete(true);
+    }
+
+    /**
+     * Refuses a bridge request that a page of another origin makes (cross-site WebSocket hijacking): a
+     * browser always names the page's origin, which must be this server's own or a configured one. Requests
+     * without an {@code Origin} header (same-origin GETs, non-browser clients) pass.
+     */
+    private void checkOrigin(RoutingContext ctx) {
+        String origin = ctx.request().getHeader("Origin");
+        if (origin == null || extraOrigins.contains(origin) || sameOrigin(origin, ctx.request().authority())) {
+            ctx.next();
+            return;
+        }
+        LOG.warn("refused a live-view connection from origin {}", origin);
+        ctx.response().setStatusCode(403).putHeader("Content-Type", "application/json")
+                .end("{\"error\":\"forbidden\",\"message\":\"origin not allowed\"}");
+    }
+
+    private static boolean sameOrigin(String origin, HostAndPort authority) {
+        if (authority == null) {
+            return false;
+        }
+        try {
+            URI u = new URI(origin);
+            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+            if (u.getHost() == null || !(scheme.equals("http") || scheme.equals("https"))) {
+                return false;
+            }
+            int port = u.getPort() >= 0 ? u.getPort() : scheme.equals("https") ? 443 : 80;
+            int hostPort = authority.port() >= 0 ? authority.port() : scheme.equals("https") ? 443 : 80;
+            return u.getHost().equalsIgnoreCase(authority.host()) && port == hostPort;
+        } catch (URISyntaxException e) {
+            return false;
+        }
+    }
+}

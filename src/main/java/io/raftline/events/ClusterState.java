@@ -1,0 +1,217 @@
+package io.raftline.events;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The cluster as the event stream describes it: a fold of published events, so that a browser that connects
+ * late starts from a {@code Snapshot} at some {@code seq} and then applies only the events after it, reaching
+ * the state it would have had from the start. The browser's reducer ({@code webroot/js/reducer.js}) applies
+ * the same rules to the same JSON; the two are kept in step by the browser test that compares a live page
+ * with the replay of a recording.
+ *
+ * <p>Each node keeps only the last {@link #LOG_TAIL} log entries: enough to draw, bounded under load.
+ * Not thread-safe: the publisher uses it on its own event loop.
+ */
+public final class ClusterState implements EventSink {
+
+    /** Log entries kept per node (the newest). */
+    public static final int LOG_TAIL = 200;
+
+    private final Map<Integer, NodeState> nodes = new TreeMap<>();
+    private JsonObject faults = new JsonObject();
+    private long seq;
+    private long ts;
+
+    /**
+     * Creates the state of a cluster that has not done anything yet.
+     *
+     * @param members the node ids
+     */
+    public ClusterState(List<Integer> members) {
+        for (Integer id : members) {
+            nodes.put(id, new NodeState(id));
+        }
+    }
+
+    @Override
+    public void accept(JsonObject e) {
+        apply(e);
+    }
+
+    /**
+     * Folds one published event into the state.
+     *
+     * @param e the event's JSON
+     */
+    public void apply(JsonObject e) {
+        seq = e.getLong("seq", seq);
+        ts = e.getLong("ts", ts);
+        String type = e.getString("type", "");
+        if (type.equals("ClusterInfo")) {
+            for (Object id : e.getJsonArray("members", new JsonArray())) {
+                nodes.computeIfAbsent((Integer) id, NodeState::new);
+            }
+            return;
+        }
+        if (type.equals("FaultChanged")) {
+            faults = e.getJsonObject("faults", new JsonObject()).copy();
+            return;
+        }
+        int id = e.getInteger("node", 0);
+        if (id <= 0) {
+            return;
+        }
+        NodeState n = nodes.computeIfAbsent(id, NodeState::new);
+        switch (type) {
+            case "StateChange":
+                n.role = e.getString("to");
+                n.term = e.getLong("term");
+                n.leader = e.getInteger("leader");
+                break;
+            case "ElectionStarted":
+                if (!e.getBoolean("preVote")) {
+                    n.votedFor = id;
+                    n.voteTerm = e.getLong("electionTerm");
+                }
+                break;
+            case "VoteGranted":
+                if (!e.getBoolean("preVote")) {
+                    n.votedFor = e.getInteger("candidate");
+                    n.voteTerm = e.getLong("voteTerm");
+                }
+                break;
+            case "LeaderElected":
+                n.leader = e.getInteger("leader");
+                break;
+            case "LogAppended":
+                n.append(e);
+                break;
+            case "LogCommitted":
+                n.commit = e.getLong("commit");
+                break;
+            case "Applied":
+                n.applied = e.getLong("last");
+                break;
+            case "SnapshotTaken":
+                n.snapshotIndex = e.getLong("index");
+                n.log.headMap(n.snapshotIndex, true).clear();
+                break;
+            case "SnapshotInstalled":
+                n.snapshotIndex = e.getLong("index");
+                n.log.clear();
+                n.lastIndex = n.snapshotIndex;
+                n.applied = n.snapshotIndex;
+                n.commit = Math.max(n.commit, n.snapshotIndex);
+                break;
+            case "NodeCrashed":
+                n.up = false;
+                n.role = "Down";
+                n.leader = 0;
+                break;
+            case "NodeRestarted":
+                n.up = true;
+                n.paused = false;
+                n.role = "Follower";
+                n.leader = 0;
+                n.applied = e.getLong("applied");
+                n.commit = n.applied;
+                break;
+            case "NodePaused":
+                n.paused = e.getBoolean("paused");
+                break;
+            default:
+                break;
+        }
+    }
+
+    /**
+     * The last folded event's sequence number.
+     *
+     * @return the seq, 0 before any event
+     */
+    public long seq() {
+        return seq;
+    }
+
+    /**
+     * The state as a {@code Snapshot} event the browser's reducer starts from.
+     *
+     * @return {@code {"type":"Snapshot","seq":S,"ts":T,"node":0,"members":[..],"nodes":[..],"faults":{..}}}
+     */
+    public JsonObject toJson() {
+        JsonArray members = new JsonArray();
+        JsonArray list = new JsonArray();
+        for (NodeState n : nodes.values()) {
+            members.add(n.id);
+            list.add(n.toJson());
+        }
+        return new JsonObject().put("seq", seq).put("ts", ts).put("node", 0).put("term", 0).put("role", "")
+                .put("type", "Snapshot").put("members", members).put("nodes", list).put("faults", faults.copy());
+    }
+
+    /** One node's state. */
+    private static final class NodeState {
+        final int id;
+        String role = "Follower";
+        long term;
+        int leader;
+        int votedFor;
+        long voteTerm;
+        long commit;
+        long applied;
+        long lastIndex;
+        long snapshotIndex;
+        boolean up = true;
+        boolean paused;
+        final TreeMap<Long, JsonObject> log = new TreeMap<>();
+
+        NodeState(int id) {
+            this.id = id;
+        }
+
+        /** Entries from {@code first} on are replaced, as the node's log replaced them. */
+        void append(JsonObject e) {
+            long first = e.getLong("first");
+            long last = e.getLong("last");
+            log.tailMap(first, true).clear();
+            Map<Long, JsonObject> given = new TreeMap<>();
+            for (Object o : e.getJsonArray("entries", new JsonArray())) {
+                JsonObject en = (JsonObject) o;
+                given.put(en.getLong("i"), en);
+            }
+            JsonArray runs = e.getJsonArray("terms", new JsonArray());
+            for (long i = Math.max(first, last - LOG_TAIL + 1); i <= last; i++) {
+                JsonObject en = given.get(i);
+                log.put(i, en != null ? en.copy() : new JsonObject().put("i", i).put("t", termAt(runs, i)).put("op", "elided"));
+            }
+            lastIndex = last;
+            log.headMap(last - LOG_TAIL, true).clear();
+        }
+
+        private static long termAt(JsonArray runs, long index) {
+            long t = 0;
+            for (Object o : runs) {
+                JsonArray run = (JsonArray) o;
+                if (run.getLong(0) <= index) {
+                    t = run.getLong(1);
+                }
+            }
+            return t;
+        }
+
+        JsonObject toJson() {
+            JsonArray entries = new JsonArray();
+            for (JsonObject en : log.values()) {
+                entries.add(en.copy());
+            }
+            return new JsonObject().put("id", id).put("role", role).put("term", term).put("leader", leader)
+                    .put("votedFor", votedFor).put("voteTerm", voteTerm).put("commit", commit).put("applied", applied)
+                    .put("lastIndex", lastIndex).put("snapshotIndex", snapshotIndex).put("up", up).put("paused", paused)
+                    .put("log", entries);
+        }
+    }
+}

@@ -1,0 +1,198 @@
+package io.raftline.events;
+
+import io.raftline.kv.KvCodec;
+import io.raftline.kv.KvCommand;
+import io.raftline.kv.KvFormatException;
+import io.raftline.raft.Entry;
+import io.raftline.raft.EntryType;
+import io.raftline.raft.message.AppendRequest;
+import io.raftline.raft.message.AppendResponse;
+import io.raftline.raft.message.Heartbeat;
+import io.raftline.raft.message.HeartbeatResponse;
+import io.raftline.raft.message.Message;
+import io.raftline.raft.message.ReadIndexRequest;
+import io.raftline.raft.message.ReadIndexResponse;
+import io.raftline.raft.message.SnapshotRequest;
+import io.raftline.raft.message.VoteRequest;
+import io.raftline.raft.message.VoteResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * Maps {@link RaftEvent}s to the JSON objects of the event schema (see {@code docs/events.md}). This is the
+ * one place where the wire form of events is decided, so the browser, the recordings and the tests agree.
+ *
+ * <p>Message events carry enough to draw the arrow and show its content on hover without a second lookup:
+ * {@code msgId}, {@code from}, {@code to}, {@code kind}, {@code msgTerm}, {@code response}, the one-line
+ * {@code summary} the core writes, and the structured fields of the kind (prevLogIndex, entries, commit,
+ * granted, success, ...). Log entries carry their index, term and a short description of the key-value
+ * operation; a large batch keeps only its last {@link #MAX_ENTRIES_PER_EVENT} entries in full.
+ */
+public final class EventJson {
+
+    /** Entries described in full in one {@code LogAppended} event; earlier ones of a bigger batch are elided. */
+    public static final int MAX_ENTRIES_PER_EVENT = 64;
+
+    /** Longest key or value text copied into an event. */
+    static final int MAX_TEXT = 48;
+
+    private EventJson() {
+    }
+
+    /**
+     * The JSON object of an event.
+     *
+     * @param e the event (published: its header has a sequence number)
+     * @return a new JSON object
+     */
+    public static JsonObject toJson(RaftEvent e) {
+        EventHeader h = e.header();
+        JsonObject o = new JsonObject().put("seq", h.seq()).put("ts", h.ts()).put("node", h.node())
+                .put("term", h.term()).put("role", h.role()).put("type", e.type());
+        if (e instanceof RaftEvent.StateChange s) {
+            o.put("from", s.from()).put("to", s.to()).put("leader", s.leader()).put("reason", s.reason());
+        } else if (e instanceof RaftEvent.ElectionStarted s) {
+            o.put("electionTerm", s.electionTerm()).put("preVote", s.preVote()).put("transfer", s.transfer());
+        } else if (e instanceof RaftEvent.VoteGranted v) {
+            o.put("candidate", v.candidate()).put("voteTerm", v.voteTerm()).put("preVote", v.preVote());
+        } else if (e instanceof RaftEvent.LeaderElected l) {
+            o.put("leader", l.leader()).put("leaderTerm", l.leaderTerm()).put("votes", l.votes());
+        } else if (e instanceof RaftEvent.LeadershipTransfer t) {
+            o.put("target", t.target()).put("outcome", t.outcome());
+        } else if (e instanceof RaftEvent.MessageSent m) {
+            message(o, m.msgId(), m.message());
+        } else if (e instanceof RaftEvent.MessageReceived m) {
+            message(o, m.msgId(), m.message());
+        } else if (e instanceof RaftEvent.MessageDropped m) {
+            message(o, m.msgId(), m.message()).put("reason", m.reason());
+        } else if (e instanceof RaftEvent.LogAppended a) {
+            List<Entry> es = a.entries();
+            o.put("first", es.get(0).index()).put("last", es.get(es.size() - 1).index()).put("count", es.size());
+            // Every entry's term, as runs [index where the run starts, term]: enough to compare logs across
+            // nodes even when a big batch is elided.
+            JsonArray terms = new JsonArray();
+            long runTerm = -1;
+            for (Entry en : es) {
+                if (en.term() != runTerm) {
+                    runTerm = en.term();
+                    terms.add(new JsonArray().add(en.index()).add(runTerm));
+                }
+            }
+            o.put("terms", terms);
+            JsonArray arr = new JsonArray();
+            for (Entry en : es.subList(Math.max(0, es.size() - MAX_ENTRIES_PER_EVENT), es.size())) {
+                arr.add(entry(en));
+            }
+            o.put("entries", arr);
+        } else if (e instanceof RaftEvent.LogCommitted c) {
+            o.put("commit", c.commit());
+        } else if (e instanceof RaftEvent.Applied a) {
+            o.put("first", a.first()).put("last", a.last());
+        } else if (e instanceof RaftEvent.SnapshotTaken s) {
+            o.put("index", s.index());
+        } else if (e instanceof RaftEvent.SnapshotInstalled s) {
+            o.put("index", s.index());
+        } else if (e instanceof RaftEvent.NodeRestarted r) {
+            o.put("applied", r.applied());
+        } else if (e instanceof RaftEvent.NodePaused p) {
+            o.put("paused", p.paused());
+        } else if (e instanceof RaftEvent.FaultChanged f) {
+            o.put("faults", f.faults().copy());
+        } else if (e instanceof RaftEvent.ClientRequest c) {
+            o.mergeIn(c.request().copy());
+        } else if (e instanceof RaftEvent.ClusterInfo c) {
+            o.put("members", new JsonArray(List.copyOf(c.members())));
+        } else if (e instanceof RaftEvent.Rates r) {
+            o.put("rates", r.rates().copy());
+        }
+        // NodeCrashed has no fields of its own.
+        return o;
+    }
+
+    private static JsonObject message(JsonObject o, long msgId, Message m) {
+        o.put("msgId", msgId).put("from", m.from()).put("to", m.to()).put("kind", m.kind().displayName())
+                .put("msgTerm", m.term()).put("response", m.kind().isResponse()).put("summary", m.summary());
+        if (m instanceof AppendRequest a) {
+            o.put("prevLogIndex", a.prevLogIndex()).put("prevLogTerm", a.prevLogTerm()).put("commit", a.leaderCommit())
+                    .put("entries", a.entries().size());
+            if (!a.entries().isEmpty()) {
+                o.put("firstIndex", a.entries().get(0).index())
+                        .put("lastIndex", a.entries().get(a.entries().size() - 1).index());
+            }
+        } else if (m instanceof AppendResponse r) {
+            o.put("success", !r.rejected()).put("index", r.index());
+            if (r.rejected()) {
+                o.put("hintIndex", r.hintIndex()).put("hintTerm", r.hintTerm());
+            }
+        } else if (m instanceof VoteRequest v) {
+            o.put("lastLogIndex", v.lastLogIndex()).put("lastLogTerm", v.lastLogTerm()).put("preVote", v.preVote())
+                    .put("transfer", v.transfer());
+        } else if (m instanceof VoteResponse v) {
+            o.put("granted", v.granted()).put("preVote", v.preVote());
+        } else if (m instanceof Heartbeat hb) {
+            o.put("commit", hb.commit()).put("ctx", hb.context());
+        } else if (m instanceof HeartbeatResponse hr) {
+            o.put("ctx", hr.context());
+        } else if (m instanceof SnapshotRequest s) {
+            o.put("snapshotIndex", s.snapshot().index()).put("snapshotTerm", s.snapshot().term())
+                    .put("bytes", s.snapshot().data().length);
+        } else if (m instanceof ReadIndexRequest r) {
+            o.put("ctx", r.context());
+        } else if (m instanceof ReadIndexResponse r) {
+            o.put("ctx", r.context()).put("index", r.index());
+        }
+        return o;
+    }
+
+    /**
+     * The JSON form of one log entry: {@code {"i":7,"t":2,"op":"put","key":"a","value":"1"}}, or
+     * {@code "op":"noop"}, {@code "op":"delete"}, {@code "op":"invalid"} for bytes that are not a command.
+     *
+     * @param e the entry
+     * @return a new JSON object
+     */
+    public static JsonObject entry(Entry e) {
+        JsonObject o = new JsonObject().put("i", e.index()).put("t", e.term());
+        if (e.type() == EntryType.NOOP) {
+            return o.put("op", "noop");
+        }
+        KvCommand c;
+        try {
+            c = KvCodec.decode(e.data());
+        } catch (KvFormatException ex) {
+            return o.put("op", "invalid");
+        }
+        if (c instanceof KvCommand.Put p) {
+            o.put("op", p.expectedRevision() == KvCommand.UNCONDITIONAL ? "put" : "cas").put("key", clip(p.key()))
+                    .put("value", text(p.value()));
+        } else if (c instanceof KvCommand.Delete d) {
+            o.put("op", "delete").put("key", clip(d.key()));
+        }
+        return o;
+    }
+
+    /** A value as text if it is printable UTF-8, else its size. */
+    static String text(byte[] value) {
+        try {
+            String s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(value)).toString();
+            for (int i = 0; i < s.length(); i++) {
+                if (Character.isISOControl(s.charAt(i))) {
+                    return "<" + value.length + " bytes>";
+                }
+            }
+            return clip(s);
+        } catch (CharacterCodingException ex) {
+            return "<" + value.length + " bytes>";
+        }
+    }
+
+    static String clip(String s) {
+        return s.length() <= MAX_TEXT ? s : s.substring(0, MAX_TEXT) + "…";
+    }
+}

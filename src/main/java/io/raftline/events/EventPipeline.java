@@ -1,0 +1,412 @@
+package io.raftline.events;
+
+import io.raftline.raft.message.Message;
+import io.raftline.raft.message.MessageKind;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Turns the facts that node threads report into the ordered, bounded event stream that is published. It has
+ * two sides:
+ *
+ * <ul>
+ *   <li>{@link #offer} may be called from any thread (every node's event loop) and never blocks or waits: it
+ *       appends to a lock-free queue. Message events beyond {@link PublisherOptions#ingestCapacity()} are
+ *       counted and discarded there; every other event is always queued.</li>
+ *   <li>{@link #drain} runs on one thread at a time (the publisher's timer). It assigns the cluster-wide
+ *       {@code seq} and each node's term and role, samples message events and coalesces apply and commit
+ *       progress, and returns the events to publish.</li>
+ * </ul>
+ *
+ * <p>Why a queue drained on a timer rather than a reactive operator chain: the producers are consensus
+ * threads, and a serialized reactive subject lets whichever producer wins the emission loop run the whole
+ * downstream pipeline on its own thread. Here a producer only ever pays for one queue append. The drain then
+ * sees the whole batch at once, which is what sampling that keeps a message's send and receive together needs.
+ *
+ * <p>Guarantees, checked by {@code EventPipelineTest}:
+ * <ul>
+ *   <li>state events (everything but message events) are never discarded; {@code Applied} and
+ *       {@code LogCommitted} runs of one node are coalesced into one event carrying the same progress;</li>
+ *   <li>per node, events are published in the order the node reported them; {@code seq} strictly increases;</li>
+ *   <li>at most {@link PublisherOptions#messagesPerFlush()} sends per flush (plus vote, pre-vote, snapshot and
+ *       TimeoutNow sends, which are always kept), at most {@link PublisherOptions#perLinkPerFlush()} of one kind
+ *       on one link;</li>
+ *   <li>a receive or drop is published if and only if its send was, after it, with the send's {@code msgId};</li>
+ *   <li>the {@code Rates} figures count every message, published or not.</li>
+ * </ul>
+ */
+public final class EventPipeline {
+
+    /** Published sends remembered for pairing with their receives, at most. */
+    static final int MAX_TRACKED_SENDS = 8192;
+    /** A published send is forgotten after this long (longer than the largest injected delay). */
+    static final long SEND_RETENTION_MS = 70_000;
+
+    private final PublisherOptions options;
+    private final ConcurrentLinkedQueue<RaftEvent> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queuedMessages = new AtomicInteger();
+    private final AtomicLong discardedAtIngest = new AtomicLong();
+    /** Sends per kind, counted at ingest so the rates include what was discarded there. */
+    private final LongAdder[] sentByKind = new LongAdder[MessageKind.values().length];
+
+    // Everything below belongs to the draining thread.
+    private long seq;
+    private long msgSeq;
+    private final Map<Integer, NodeView> nodes = new HashMap<>();
+    private final IdentityHashMap<Message, PublishedSend> published = new IdentityHashMap<>();
+    private final ArrayDeque<PublishedSend> publishedOrder = new ArrayDeque<>();
+    private List<RaftEvent> carried = new ArrayList<>();
+    private final Map<Integer, RaftEvent.Applied> pendingApplied = new TreeMap<>();
+    private final Map<Integer, RaftEvent.LogCommitted> pendingCommit = new TreeMap<>();
+    private final Counters counters = new Counters();
+    private final ArrayDeque<Long> elections = new ArrayDeque<>();
+    private long ratesAt = -1;
+    private long ratesCommit;
+
+    /**
+     * Creates an empty pipeline.
+     *
+     * @param options the sampling budget and bounds
+     */
+    public EventPipeline(PublisherOptions options) {
+        this.options = options;
+        for (int i = 0; i < sentByKind.length; i++) {
+            sentByKind[i] = new LongAdder();
+        }
+    }
+
+    /**
+     * Queues a fact; callable from any thread, never blocks.
+     *
+     * @param e the event, with an observed header
+     */
+    public void offer(RaftEvent e) {
+        if (e.isMessageEvent()) {
+            if (e instanceof RaftEvent.MessageSent s) {
+                sentByKind[s.message().kind().ordinal()].increment();
+            }
+            if (queuedMessages.incrementAndGet() > options.ingestCapacity()) {
+                queuedMessages.decrementAndGet();
+                discardedAtIngest.incrementAndGet();
+                return;
+            }
+        }
+        queue.offer(e);
+    }
+
+    /**
+     * Publishes everything queued so far: call from one thread at a time.
+     *
+     * @param now the current time, epoch ms (for the rates and for forgetting old sends)
+     * @return the events to publish, in order, with their final headers
+     */
+    public List<RaftEvent> drain(long now) {
+        List<RaftEvent> batch = new ArrayList<>();
+        for (RaftEvent e; (e = queue.poll()) != null;) {
+            if (e.isMessageEvent()) {
+                queuedMessages.decrementAndGet();
+            }
+            batch.add(e);
+        }
+        Drain d = new Drain(now, batch);
+        for (RaftEvent e : carried) {
+            d.process(e, -1, true);
+        }
+        carried = d.carryNext;
+        for (int i = 0; i < batch.size(); i++) {
+            d.process(batch.get(i), i, false);
+        }
+        for (Integer node : new ArrayList<>(pendingApplied.keySet())) {
+            flushPending(node, d.out);
+        }
+        for (Integer node : new ArrayList<>(pendingCommit.keySet())) {
+            flushPending(node, d.out);
+        }
+        forgetOldSends(now);
+        if (ratesAt < 0) {
+            ratesAt = now;
+        } else if (now - ratesAt >= options.ratesIntervalMs()) {
+            d.out.add(publish(rates(now)));
+        }
+        return d.out;
+    }
+
+    /**
+     * Message events discarded at ingest because the buffer was full, since the start.
+     *
+     * @return the count
+     */
+    public long discardedAtIngest() {
+        return discardedAtIngest.get();
+    }
+
+    /** One drain: the batch, which sends in it were already handled, and what to publish. */
+    private final class Drain {
+        final long now;
+        final List<RaftEvent> batch;
+        final boolean[] done;
+        final IdentityHashMap<Message, ArrayDeque<Integer>> sendsInBatch = new IdentityHashMap<>();
+        final Map<String, Integer> perLink = new HashMap<>();
+        final List<RaftEvent> out = new ArrayList<>();
+        final List<RaftEvent> carryNext = new ArrayList<>();
+        int budget = options.messagesPerFlush();
+
+        Drain(long now, List<RaftEvent> batch) {
+            this.now = now;
+            this.batch = batch;
+            this.done = new boolean[batch.size()];
+            for (int i = 0; i < batch.size(); i++) {
+                if (batch.get(i) instanceof RaftEvent.MessageSent s) {
+                    sendsInBatch.computeIfAbsent(s.message(), k -> new ArrayDeque<>()).add(i);
+                }
+            }
+        }
+
+        void process(RaftEvent e, int index, boolean wasCarried) {
+            if (e instanceof RaftEvent.MessageSent s) {
+                if (!done[index]) {
+                    done[index] = true;
+                    send(s);
+                }
+            } else if (e instanceof RaftEvent.MessageReceived || e instanceof RaftEvent.MessageDropped) {
+                arrival(e, wasCarried);
+            } else {
+                state(e);
+            }
+        }
+
+        private void send(RaftEvent.MessageSent s) {
+            Message m = s.message();
+            boolean keep;
+            if (alwaysKept(m.kind())) {
+                keep = true;
+            } else {
+                String link = m.from() + ">" + m.to() + ":" + m.kind().ordinal();
+                int onLink = perLink.getOrDefault(link, 0);
+                keep = budget > 0 && onLink < options.perLinkPerFlush();
+                if (keep) {
+                    budget--;
+                    perLink.put(link, onLink + 1);
+                }
+            }
+            if (!keep) {
+                counters.sampledOut++;
+                return;
+            }
+            flushPending(m.from(), out);
+            PublishedSend p = new PublishedSend(m, ++msgSeq, now);
+            published.put(m, p);
+            publishedOrder.add(p);
+            out.add(publish(s.withMsgId(p.msgId)));
+        }
+
+        private void arrival(RaftEvent e, boolean wasCarried) {
+            Message m = e instanceof RaftEvent.MessageReceived r ? r.message() : ((RaftEvent.MessageDropped) e).message();
+            PublishedSend p = published.get(m);
+            boolean sentInBatch = false;
+            if (p == null) {
+                ArrayDeque<Integer> positions = sendsInBatch.get(m);
+                if (positions != null) {
+                    sentInBatch = true;
+                    for (Integer i : positions) {
+                        if (!done[i]) {
+                            // The receiver reported before the sender (they run on different threads): the send
+                            // goes out first so that every consumer sees cause before effect.
+                            process(batch.get(i), i, false);
+                        }
+                    }
+                    p = published.get(m);
+                }
+            }
+            if (!wasCarried) {
+                if (e instanceof RaftEvent.MessageDropped) {
+                    counters.dropped++;
+                } else {
+                    counters.received++;
+                }
+            }
+            if (p == null) {
+                if (!sentInBatch && !wasCarried) {
+                    carryNext.add(e); // its send may still be on its way into the queue
+                } else {
+                    counters.sampledOut++;
+                }
+                return;
+            }
+            flushPending(e.header().node(), out);
+            if (e instanceof RaftEvent.MessageReceived r) {
+                out.add(publish(r.withMsgId(p.msgId)));
+            } else {
+                out.add(publish(((RaftEvent.MessageDropped) e).withMsgId(p.msgId)));
+            }
+        }
+
+        private void state(RaftEvent e) {
+            int node = e.header().node();
+            if (e instanceof RaftEvent.Applied a) {
+                RaftEvent.Applied pending = pendingApplied.get(node);
+                if (pending != null && a.first() == pending.last() + 1) {
+                    pendingApplied.put(node, new RaftEvent.Applied(pending.header(), pending.first(), a.last()));
+                } else {
+                    if (pending != null) {
+                        out.add(publish(pendingApplied.remove(node)));
+                    }
+                    pendingApplied.put(node, a);
+                }
+                return;
+            }
+            if (e instanceof RaftEvent.LogCommitted c) {
+                RaftEvent.LogCommitted pending = pendingCommit.get(node);
+                pendingCommit.put(node, pending == null ? c : new RaftEvent.LogCommitted(pending.header(), c.commit()));
+                return;
+            }
+            if (e instanceof RaftEvent.ElectionStarted s && !s.preVote()) {
+                elections.add(now);
+            }
+            flushPending(node, out);
+            out.add(publish(e));
+        }
+    }
+
+    private static boolean alwaysKept(MessageKind kind) {
+        switch (kind) {
+            case APPEND_ENTRIES:
+            case APPEND_ENTRIES_RESPONSE:
+            case HEARTBEAT:
+            case HEARTBEAT_RESPONSE:
+            case READ_INDEX:
+            case READ_INDEX_RESPONSE:
+                return false;
+            default:
+                return true;
+        }
+    }
+
+    private void flushPending(int node, List<RaftEvent> out) {
+        RaftEvent.Applied a = pendingApplied.remove(node);
+        if (a != null) {
+            out.add(publish(a));
+        }
+        RaftEvent.LogCommitted c = pendingCommit.remove(node);
+        if (c != null) {
+            out.add(publish(c));
+        }
+    }
+
+    /** Assigns the final header and tracks the node's term, role and commit. */
+    private RaftEvent publish(RaftEvent e) {
+        EventHeader h = e.header();
+        int node = h.node();
+        if (node == 0) {
+            long maxTerm = 0;
+            for (NodeView v : nodes.values()) {
+                maxTerm = Math.max(maxTerm, v.term);
+            }
+            return e.withHeader(h.published(++seq, maxTerm, ""));
+        }
+        NodeView v = nodes.computeIfAbsent(node, k -> new NodeView());
+        if (!h.role().isEmpty()) {
+            // Core events arrive with the term and role the node reported.
+            v.term = h.term();
+            v.role = h.role();
+        } else if (e instanceof RaftEvent.NodeCrashed) {
+            v.role = "Down";
+        } else if (e instanceof RaftEvent.NodeRestarted) {
+            v.role = "Follower";
+        } else if (e instanceof RaftEvent.LogCommitted c) {
+            v.commit = c.commit();
+        }
+        return e.withHeader(h.published(++seq, v.term, v.role));
+    }
+
+    private void forgetOldSends(long now) {
+        while (!publishedOrder.isEmpty() && (publishedOrder.size() > MAX_TRACKED_SENDS
+                || publishedOrder.peek().at < now - SEND_RETENTION_MS)) {
+            PublishedSend p = publishedOrder.poll();
+            published.remove(p.message, p);
+        }
+    }
+
+    private RaftEvent rates(long now) {
+        double seconds = Math.max(1, now - ratesAt) / 1000.0;
+        while (!elections.isEmpty() && elections.peek() <= now - 60_000) {
+            elections.poll();
+        }
+        long maxCommit = 0;
+        for (NodeView v : nodes.values()) {
+            maxCommit = Math.max(maxCommit, v.commit);
+        }
+        long sampledOut = counters.sampledOut + (discardedAtIngest.get() - counters.ingestDiscardSeen);
+        JsonObject byKind = new JsonObject();
+        long sentTotal = 0;
+        for (MessageKind k : MessageKind.values()) {
+            long n = sentByKind[k.ordinal()].sumThenReset();
+            sentTotal += n;
+            if (n > 0) {
+                byKind.put(k.displayName(), round(n / seconds));
+            }
+        }
+        JsonObject r = new JsonObject()
+                .put("intervalMs", now - ratesAt)
+                .put("msgsPerSec", round(sentTotal / seconds))
+                .put("receivedPerSec", round(counters.received / seconds))
+                .put("dropsPerSec", round(counters.dropped / seconds))
+                .put("sampledOutPerSec", round(sampledOut / seconds))
+                .put("electionsPerMin", elections.size())
+                .put("commitsPerSec", round(Math.max(0, maxCommit - ratesCommit) / seconds))
+                .put("byKind", byKind);
+        counters.reset();
+        counters.ingestDiscardSeen = discardedAtIngest.get();
+        ratesCommit = Math.max(ratesCommit, maxCommit);
+        ratesAt = now;
+        return new RaftEvent.Rates(EventHeader.observed(now, 0), r);
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+
+    /** What the drain knows of one node, to fill in event headers. */
+    private static final class NodeView {
+        long term;
+        String role = "Follower";
+        long commit;
+    }
+
+    /** A published send, remembered so that its receive or drop gets the same id. */
+    private static final class PublishedSend {
+        final Message message;
+        final long msgId;
+        final long at;
+
+        PublishedSend(Message message, long msgId, long at) {
+            this.message = message;
+            this.msgId = msgId;
+            this.at = at;
+        }
+    }
+
+    /** Message counts since the last rates event. */
+    private static final class Counters {
+        long received;
+        long dropped;
+        long sampledOut;
+        long ingestDiscardSeen;
+
+        void reset() {
+            received = 0;
+            dropped = 0;
+            sampledOut = 0;
+        }
+    }
+}

@@ -1,0 +1,222 @@
+package io.raftline.events;
+
+import io.raftline.kv.KvResult;
+import io.raftline.node.NodeListener;
+import io.raftline.raft.CoreEvent;
+import io.raftline.raft.Entry;
+import io.raftline.raft.Role;
+import io.raftline.raft.message.Message;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongSupplier;
+
+/**
+ * Publishes everything the nodes report as {@link RaftEvent}s on the event-bus address {@value #ADDRESS},
+ * where the SockJS bridge picks them up for browsers. Give it to every {@code RaftNodeVerticle} as their
+ * {@link NodeListener} (and to the transport as its drop listener) and deploy it as a verticle.
+ *
+ * <p>Reporting never slows consensus: a node's event loop only appends the fact to an {@link EventPipeline};
+ * this verticle drains the pipeline every {@link PublisherOptions#flushIntervalMs()} on its own event loop,
+ * where sequence numbers are assigned, message events are sampled under load, the {@link ClusterState} used
+ * for late joiners is folded and extra {@link EventSink}s (an {@link NdjsonRecorder}) are fed. Events reported
+ * before deployment are kept and published by the first flush.
+ */
+public final class EventPublisher extends VerticleBase implements NodeListener {
+
+    /** The event-bus address events are published on. */
+    public static final String ADDRESS = "raft.events";
+
+    private final EventPipeline pipeline;
+    private final PublisherOptions options;
+    private final LongSupplier clock;
+    private final ClusterState state;
+    private final List<EventSink> sinks = new CopyOnWriteArrayList<>();
+    private long timer = -1;
+
+    /**
+     * Creates a publisher.
+     *
+     * @param members the cluster's node ids (announced in the first event)
+     * @param options sampling budget and flush period
+     * @param clock   epoch milliseconds (event timestamps and rates)
+     */
+    public EventPublisher(List<Integer> members, PublisherOptions options, LongSupplier clock) {
+        this.options = options;
+        this.clock = clock;
+        this.pipeline = new EventPipeline(options);
+        this.state = new ClusterState(members);
+        pipeline.offer(new RaftEvent.ClusterInfo(EventHeader.observed(clock.getAsLong(), 0), members));
+    }
+
+    /**
+     * Creates a publisher with the default options and the system clock.
+     *
+     * @param members the cluster's node ids
+     */
+    public EventPublisher(List<Integer> members) {
+        this(members, PublisherOptions.DEFAULTS, System::currentTimeMillis);
+    }
+
+    /**
+     * Adds a sink that receives every event published from now on (call before deploying to see them all).
+     *
+     * @param sink the sink
+     */
+    public void addSink(EventSink sink) {
+        sinks.add(sink);
+    }
+
+    @Override
+    public Future<?> start() {
+        timer = vertx.setPeriodic(options.flushIntervalMs(), t -> flush());
+        return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<?> stop() {
+        vertx.cancelTimer(timer);
+        flush();
+        return Future.succeededFuture();
+    }
+
+    /**
+     * The cluster state folded from every event published so far, after publishing what is pending: the
+     * starting point for a browser that connects now (it then ignores events with a {@code seq} not above
+     * the snapshot's).
+     *
+     * @return a {@code Snapshot} JSON object, completed on the caller's context
+     */
+    public Future<JsonObject> snapshot() {
+        if (context == null) {
+            return Future.failedFuture(new IllegalStateException("the event publisher is not deployed"));
+        }
+        Promise<JsonObject> p = Promise.promise();
+        context.runOnContext(v -> {
+            flush();
+            p.complete(state.toJson());
+        });
+        return p.future();
+    }
+
+    /** Publishes everything pending; runs on this verticle's event loop. */
+    private void flush() {
+        List<RaftEvent> events = pipeline.drain(clock.getAsLong());
+        if (events.isEmpty()) {
+            return;
+        }
+        for (RaftEvent e : events) {
+            JsonObject json = EventJson.toJson(e);
+            state.apply(json);
+            vertx.eventBus().publish(ADDRESS, json);
+            for (EventSink s : sinks) {
+                s.accept(json);
+            }
+        }
+        for (EventSink s : sinks) {
+            s.endOfBatch();
+        }
+    }
+
+    private EventHeader now(int node) {
+        return EventHeader.observed(clock.getAsLong(), node);
+    }
+
+    /**
+     * Reports a change of the injected faults (the control handler and the admin API call this).
+     *
+     * @param faults the whole new fault state
+     */
+    public void faultChanged(JsonObject faults) {
+        pipeline.offer(new RaftEvent.FaultChanged(now(0), faults));
+    }
+
+    /**
+     * Reports a client request issued from the live view.
+     *
+     * @param node    the node it was sent to
+     * @param request its fields (see {@link RaftEvent.ClientRequest})
+     */
+    public void clientRequest(int node, JsonObject request) {
+        pipeline.offer(new RaftEvent.ClientRequest(now(node), request));
+    }
+
+    @Override
+    public void coreEvent(int node, long term, Role role, CoreEvent event) {
+        long ts = clock.getAsLong();
+        EventHeader h = new EventHeader(0, ts, node, term, role.displayName());
+        if (event instanceof CoreEvent.StateChange s) {
+            pipeline.offer(new RaftEvent.StateChange(new EventHeader(0, ts, node, s.term(), s.to().displayName()),
+                    s.from().displayName(), s.to().displayName(), s.leader(), s.reason()));
+        } else if (event instanceof CoreEvent.ElectionStarted s) {
+            pipeline.offer(new RaftEvent.ElectionStarted(h, s.term(), s.preVote(), s.transfer()));
+        } else if (event instanceof CoreEvent.VoteGranted v) {
+            pipeline.offer(new RaftEvent.VoteGranted(h, v.candidate(), v.term(), v.preVote()));
+        } else if (event instanceof CoreEvent.LeaderElected l) {
+            pipeline.offer(new RaftEvent.LeaderElected(h, l.leader(), l.term(), l.votes()));
+        } else if (event instanceof CoreEvent.LeadershipTransfer t) {
+            pipeline.offer(new RaftEvent.LeadershipTransfer(h, t.target(), t.outcome()));
+        }
+    }
+
+    @Override
+    public void messageSent(Message m) {
+        pipeline.offer(new RaftEvent.MessageSent(now(m.from()), 0, m));
+    }
+
+    @Override
+    public void messageReceived(Message m) {
+        pipeline.offer(new RaftEvent.MessageReceived(now(m.to()), 0, m));
+    }
+
+    @Override
+    public void messageDropped(Message m, String reason) {
+        int node = reason.startsWith("receiver") ? m.to() : m.from();
+        pipeline.offer(new RaftEvent.MessageDropped(now(node), 0, m, reason));
+    }
+
+    @Override
+    public void entriesAppended(int node, List<Entry> entries) {
+        if (!entries.isEmpty()) {
+            pipeline.offer(new RaftEvent.LogAppended(now(node), entries));
+        }
+    }
+
+    @Override
+    public void committed(int node, long commit) {
+        pipeline.offer(new RaftEvent.LogCommitted(now(node), commit));
+    }
+
+    @Override
+    public void applied(int node, Entry entry, KvResult result) {
+        pipeline.offer(new RaftEvent.Applied(now(node), entry.index(), entry.index()));
+    }
+
+    @Override
+    public void snapshotTaken(int node, long index) {
+        pipeline.offer(new RaftEvent.SnapshotTaken(now(node), index));
+    }
+
+    @Override
+    public void snapshotInstalled(int node, long index) {
+        pipeline.offer(new RaftEvent.SnapshotInstalled(now(node), index));
+    }
+
+    @Override
+    public void crashed(int node) {
+        pipeline.offer(new RaftEvent.NodeCrashed(now(node)));
+    }
+
+    @Override
+    public void restarted(int node, long applied) {
+        pipeline.offer(new RaftEvent.NodeRestarted(now(node), applied));
+    }
+
+    @Override
+    public void pausedChanged(int node, boolean paused) {
+        pipeline.offer(new RaftEvent.NodePaused(now(node), paused));
+    }
+}

@@ -1,0 +1,56 @@
+package io.raftline.transport;
+
+import io.raftline.raft.message.Message;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+
+/**
+ * A {@link Transport} that applies {@link LinkFaults} (per-link loss and delay) before handing a message to
+ * another transport, which applies the cluster-wide faults. Wrapping keeps the two concerns apart and works
+ * with any transport underneath.
+ */
+public final class LinkFaultTransport implements Transport {
+
+    private final Vertx vertx;
+    private final Transport inner;
+    private final LinkFaults faults;
+    private final EventBusTransport.DropListener drops;
+
+    /**
+     * Wraps a transport.
+     *
+     * @param vertx  for the delay timers
+     * @param inner  the transport that delivers
+     * @param faults the per-link faults
+     * @param drops  told about messages lost on a faulty link (reason {@code link drop})
+     */
+    public LinkFaultTransport(Vertx vertx, Transport inner, LinkFaults faults, EventBusTransport.DropListener drops) {
+        this.vertx = vertx;
+        this.inner = inner;
+        this.faults = faults;
+        this.drops = drops;
+    }
+
+    @Override
+    public void send(Message m) {
+        LinkFaults.Condition c = faults.get(m.from(), m.to());
+        if (c == null) {
+            inner.send(m);
+            return;
+        }
+        long delay = faults.draw(c);
+        if (delay < 0) {
+            drops.dropped(m, "link drop");
+        } else if (delay == 0) {
+            inner.send(m);
+        } else {
+            vertx.setTimer(delay, t -> inner.send(m));
+        }
+    }
+
+    @Override
+    public Future<Registration> register(int nodeId, Handler<Message> handler) {
+        return inner.register(nodeId, handler);
+    }
+}

@@ -1,0 +1,165 @@
+// The control panel: every button becomes one command on raft.control (see docs/live-view.md), and
+// the reply (or the error naming what was wrong) is shown in the panel's status line.
+
+import { el, describeFaults } from './format.js';
+
+const GROUPS = ['A', 'B', 'C'];
+
+export class Controls {
+  /**
+   * @param root the panel's container
+   * @param status the status line element
+   * @param send (cmd) => Promise<reply>
+   */
+  constructor(root, status, send) {
+    this.root = root;
+    this.status = status;
+    this.send = send;
+    this.members = '';
+    this.groups = new Map();
+    this.model = null;
+    this.enabled = true;
+  }
+
+  async run(cmd, label) {
+    this.setStatus(`${label}…`, '');
+    try {
+      const r = await this.send(cmd);
+      if (r && r.ok) {
+        let text = `${label}: done`;
+        if (r.revision !== undefined) text = `${label}: ok, revision ${r.revision} (via node ${r.node})`;
+        else if (r.faults) text = `${label}: ${describeFaults(r.faults)}`;
+        this.setStatus(text, 'ok');
+      } else {
+        this.setStatus(`${label} refused: ${(r && r.message) || 'no reply'}`, 'err');
+      }
+      return r;
+    } catch (err) {
+      this.setStatus(`${label} failed: ${err.message}`, 'err');
+      return null;
+    }
+  }
+
+  setStatus(text, cls) {
+    this.status.textContent = text;
+    this.status.className = `status ${cls}`;
+    this.status.title = text;
+  }
+
+  setEnabled(on) {
+    this.enabled = on;
+    for (const b of this.root.querySelectorAll('button, input, select')) b.disabled = !on;
+    if (!on) this.setStatus('Replaying a recording: controls act on the live cluster only.', '');
+    else this.refreshButtons();
+  }
+
+  setModel(m) {
+    this.model = m;
+    const key = m.members.join(',');
+    if (key !== this.members) {
+      this.members = key;
+      this.build(m.members);
+    }
+    this.refreshButtons();
+  }
+
+  refreshButtons() {
+    const m = this.model;
+    if (!m || !this.enabled) return;
+    for (const id of m.members) {
+      const n = m.nodes[id];
+      if (!n) continue;
+      const q = s => this.root.querySelector(`[data-testid="${s}-${id}"]`);
+      q('btn-crash').disabled = !n.up;
+      q('btn-restart').disabled = n.up;
+      q('btn-pause').disabled = !n.up || n.paused;
+      q('btn-resume').disabled = !n.paused;
+    }
+  }
+
+  build(members) {
+    const nodeOptions = (withAuto) => [
+      ...(withAuto ? [el('option', { value: '', text: 'leader' })] : []),
+      ...members.map(id => el('option', { value: id, text: `node ${id}` })),
+    ];
+    const num = (testid, value, attrs = {}) => el('input', { type: 'number', 'data-testid': testid, value, min: 0, ...attrs });
+    this.root.replaceChildren();
+
+    // Client writes.
+    const key = el('input', { type: 'text', 'data-testid': 'client-key', placeholder: 'key', value: 'color' });
+    const value = el('input', { type: 'text', 'data-testid': 'client-value', placeholder: 'value', value: 'blue' });
+    const target = el('select', { 'data-testid': 'client-node', title: 'Node that receives the request' }, ...nodeOptions(true));
+    const withTarget = cmd => (target.value ? { ...cmd, node: Number(target.value) } : cmd);
+    this.root.append(el('div', { class: 'ctl-group' }, el('h3', { text: 'Client' }),
+      el('div', { class: 'row' }, key, value, target,
+        el('button', { class: 'primary', 'data-testid': 'btn-put', text: 'Put',
+          onclick: () => this.run(withTarget({ action: 'put', key: key.value, value: value.value }), `put ${key.value}`) }),
+        el('button', { 'data-testid': 'btn-delete', text: 'Delete',
+          onclick: () => this.run(withTarget({ action: 'delete', key: key.value }), `delete ${key.value}`) }))));
+
+    // Node faults.
+    const rows = members.map(id => el('div', { class: 'node-row' }, el('b', { text: `N${id}` }),
+      el('div', { class: 'row', style: 'margin:0' },
+        el('button', { class: 'danger', 'data-testid': `btn-crash-${id}`, text: 'Crash', onclick: () => this.run({ action: 'crash', node: id }, `crash ${id}`) }),
+        el('button', { 'data-testid': `btn-restart-${id}`, text: 'Restart', onclick: () => this.run({ action: 'restart', node: id }, `restart ${id}`) }),
+        el('button', { 'data-testid': `btn-pause-${id}`, text: 'Pause', onclick: () => this.run({ action: 'pause', node: id }, `pause ${id}`) }),
+        el('button', { 'data-testid': `btn-resume-${id}`, text: 'Resume', onclick: () => this.run({ action: 'resume', node: id }, `resume ${id}`) }))));
+    this.root.append(el('div', { class: 'ctl-group' }, el('h3', { text: 'Nodes' }), ...rows,
+      el('div', { class: 'row' },
+        el('button', { 'data-testid': 'btn-pause-cluster', text: 'Pause cluster', onclick: () => this.run({ action: 'pauseCluster' }, 'pause cluster') }),
+        el('button', { 'data-testid': 'btn-resume-cluster', text: 'Resume cluster', onclick: () => this.run({ action: 'resumeCluster' }, 'resume cluster') }))));
+
+    // Partitions: click a node to move it to the next group.
+    for (const id of members) if (!this.groups.has(id)) this.groups.set(id, 'A');
+    const chips = el('div', { class: 'chips' });
+    const drawChips = () => {
+      chips.replaceChildren(...members.map(id => el('button', { class: 'chip', 'data-testid': `partition-chip-${id}`,
+        'data-group': this.groups.get(id), text: `N${id} · ${this.groups.get(id)}`, title: 'Click to move to the next group',
+        onclick: () => {
+          this.groups.set(id, GROUPS[(GROUPS.indexOf(this.groups.get(id)) + 1) % GROUPS.length]);
+          drawChips();
+        } })));
+    };
+    drawChips();
+    const partition = () => {
+      const byGroup = new Map();
+      for (const id of members) {
+        const g = this.groups.get(id);
+        if (!byGroup.has(g)) byGroup.set(g, []);
+        byGroup.get(g).push(id);
+      }
+      return this.run({ action: 'partition', groups: [...byGroup.values()] }, 'partition');
+    };
+    this.root.append(el('div', { class: 'ctl-group' }, el('h3', { text: 'Network' }),
+      el('div', { class: 'row' }, chips),
+      el('div', { class: 'row' },
+        el('button', { 'data-testid': 'btn-partition', text: 'Apply partition', onclick: partition }),
+        el('button', { 'data-testid': 'btn-heal', class: 'primary', text: 'Heal all', onclick: () => {
+          for (const id of members) this.groups.set(id, 'A');
+          drawChips();
+          return this.run({ action: 'heal' }, 'heal');
+        } })),
+      el('div', { class: 'hint', text: 'Nodes in different groups cannot talk. Heal clears partitions and every delay and loss.' })));
+
+    // Per-link and global delay / loss.
+    const from = el('select', { 'data-testid': 'link-from' }, ...nodeOptions(false));
+    const to = el('select', { 'data-testid': 'link-to' }, ...nodeOptions(false));
+    if (members.length > 1) to.value = String(members[1]);
+    const dmin = num('link-delay-min', 80, { max: 60000, title: 'min delay (ms)' });
+    const dmax = num('link-delay-max', 160, { max: 60000, title: 'max delay (ms)' });
+    const drop = el('input', { type: 'range', 'data-testid': 'link-drop', min: 0, max: 100, value: 0, step: 5 });
+    const dropLabel = el('span', { class: 'mono', text: '0%' });
+    drop.addEventListener('input', () => { dropLabel.textContent = `${drop.value}%`; });
+    const both = el('input', { type: 'checkbox', 'data-testid': 'link-both', checked: true });
+    const linkCmd = () => ({ action: 'link', from: Number(from.value), to: Number(to.value),
+      delayMs: [Number(dmin.value), Number(dmax.value)], dropRate: Number(drop.value) / 100, bidirectional: both.checked });
+    this.root.append(el('div', { class: 'ctl-group' }, el('h3', { text: 'Delay & loss' }),
+      el('div', { class: 'row' }, el('label', {}, 'link', from, '→', to), el('label', {}, both, 'both ways')),
+      el('div', { class: 'row' }, el('label', {}, 'delay', dmin, '–', dmax, 'ms'), el('label', {}, 'loss', drop, dropLabel)),
+      el('div', { class: 'row' },
+        el('button', { 'data-testid': 'btn-link', text: 'Apply to link', onclick: () => this.run(linkCmd(), `link ${from.value}→${to.value}`) }),
+        el('button', { 'data-testid': 'btn-link-clear', text: 'Clear link', onclick: () => this.run({ ...linkCmd(), delayMs: [0, 0], dropRate: 0 }, `clear ${from.value}→${to.value}`) }),
+        el('button', { 'data-testid': 'btn-network', text: 'Apply to all links', onclick: () => this.run({ action: 'network',
+          delayMs: [Number(dmin.value), Number(dmax.value)], dropRate: Number(drop.value) / 100 }, 'network') }))));
+  }
+}

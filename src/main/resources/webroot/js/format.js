@@ -1,0 +1,140 @@
+// Shared presentation helpers: categories, colours, one-line summaries.
+
+export const ROLE_COLORS = {
+  Follower: '#5b9cf5', Candidate: '#e3b341', Leader: '#3fb97c', Down: '#5c6370',
+};
+
+export const CATEGORIES = {
+  election: ['StateChange', 'ElectionStarted', 'VoteGranted', 'LeaderElected', 'LeadershipTransfer'],
+  message: ['MessageSent', 'MessageReceived', 'MessageDropped'],
+  log: ['LogAppended', 'LogCommitted', 'Applied', 'SnapshotTaken', 'SnapshotInstalled'],
+  fault: ['NodeCrashed', 'NodeRestarted', 'NodePaused', 'FaultChanged'],
+  client: ['ClientRequest'],
+  meta: ['Rates', 'ClusterInfo', 'Snapshot', 'RecordingTruncated'],
+};
+
+export const CATEGORY_LABELS = { election: 'Elections', message: 'Messages', log: 'Log', fault: 'Faults',
+  client: 'Client', meta: 'Rates & meta' };
+
+const CAT_OF = {};
+for (const [cat, types] of Object.entries(CATEGORIES)) for (const t of types) CAT_OF[t] = cat;
+
+export function categoryOf(type) {
+  return CAT_OF[type] || 'meta';
+}
+
+export function isVoteKind(kind) {
+  return kind === 'RequestVote' || kind === 'RequestVoteResponse' || kind === 'PreVote' || kind === 'PreVoteResponse'
+    || kind === 'TimeoutNow';
+}
+
+/** Colour of a message arrow by kind. */
+export function kindColor(kind) {
+  if (isVoteKind(kind)) return '#f0883e';
+  if (kind === 'InstallSnapshot') return '#b58cff';
+  if (kind && kind.startsWith('ReadIndex')) return '#7aa7ff';
+  return '#3fb97c';
+}
+
+/** A stable colour per term, for the log matrix. */
+export function termColor(term) {
+  if (!term) return '#3a4452';
+  const hue = (205 + term * 67) % 360;
+  return `hsl(${hue} 48% 64%)`;
+}
+
+export function clockTime(ts) {
+  if (!ts) return '';
+  const d = new Date(ts);
+  const p = (n, w = 2) => String(n).padStart(w, '0');
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+export function entryText(x) {
+  switch (x.op) {
+    case 'noop': return 'no-op';
+    case 'put': return `put ${x.key}=${x.value}`;
+    case 'cas': return `cas ${x.key}=${x.value}`;
+    case 'delete': return `delete ${x.key}`;
+    case 'elided': return '…';
+    default: return x.op || '?';
+  }
+}
+
+export function describeFaults(f) {
+  if (!f) return 'healthy';
+  const parts = [];
+  if (f.partitions && f.partitions.length) parts.push('partition ' + f.partitions.map(g => '{' + g.join(',') + '}').join(' | '));
+  if (f.dropRate) parts.push(`drop ${Math.round(f.dropRate * 100)}%`);
+  if (f.delayMs && f.delayMs[1]) parts.push(`delay ${f.delayMs[0]}–${f.delayMs[1]} ms`);
+  if (f.duplicateRate) parts.push(`dup ${Math.round(f.duplicateRate * 100)}%`);
+  for (const l of f.links || []) {
+    const bits = [];
+    if (l.delayMs && l.delayMs[1]) bits.push(`${l.delayMs[0]}–${l.delayMs[1]} ms`);
+    if (l.dropRate) bits.push(`${Math.round(l.dropRate * 100)}% loss`);
+    parts.push(`${l.from}→${l.to} ${bits.join(', ')}`);
+  }
+  if (f.pausedNodes && f.pausedNodes.length) parts.push('paused ' + f.pausedNodes.join(','));
+  return parts.length ? parts.join(' · ') : 'healthy network';
+}
+
+/** One line about an event, for the timeline. */
+export function summarize(e) {
+  switch (e.type) {
+    case 'StateChange':
+      return `${e.from} → ${e.to}${e.leader ? ` · leader ${e.leader}` : ''}${e.reason ? ` · ${e.reason}` : ''}`;
+    case 'ElectionStarted':
+      return `${e.preVote ? 'pre-vote round' : 'election'} for term ${e.electionTerm}${e.transfer ? ' (transfer)' : ''}`;
+    case 'VoteGranted':
+      return `${e.preVote ? 'pre-vote' : 'vote'} for node ${e.candidate} in term ${e.voteTerm}`;
+    case 'LeaderElected':
+      return `leads term ${e.leaderTerm} with ${e.votes} votes`;
+    case 'LeadershipTransfer':
+      return `transfer to node ${e.target}: ${e.outcome}`;
+    case 'MessageSent':
+    case 'MessageReceived':
+      return `${e.from}→${e.to} ${e.kind} ${e.summary || ''}`;
+    case 'MessageDropped':
+      return `${e.from}→${e.to} ${e.kind} lost (${e.reason}) ${e.summary || ''}`;
+    case 'LogAppended': {
+      const last = (e.entries || [])[e.entries.length - 1];
+      return `${e.count} entr${e.count === 1 ? 'y' : 'ies'} ${e.first}${e.last !== e.first ? '..' + e.last : ''}` +
+        (last ? ` · ${entryText(last)}` : '');
+    }
+    case 'LogCommitted': return `commit index → ${e.commit}`;
+    case 'Applied': return `applied ${e.first}${e.last !== e.first ? '..' + e.last : ''}`;
+    case 'SnapshotTaken': return `snapshot at ${e.index}, log compacted`;
+    case 'SnapshotInstalled': return `installed leader's snapshot at ${e.index}`;
+    case 'NodeCrashed': return 'crashed';
+    case 'NodeRestarted': return `restarted, state rebuilt to ${e.applied}`;
+    case 'NodePaused': return e.paused ? 'paused' : 'resumed';
+    case 'FaultChanged': return describeFaults(e.faults);
+    case 'ClientRequest':
+      return `${e.op} ${e.key}${e.value !== undefined ? '=' + e.value : ''} · ${e.phase}` +
+        (e.phase === 'completed' ? (e.ok ? ` · ok, revision ${e.revision}` : ` · ${e.error}`) : '');
+    case 'Rates': {
+      const r = e.rates || {};
+      return `${r.msgsPerSec} msg/s · ${r.dropsPerSec} lost/s · ${r.electionsPerMin} elections/min`;
+    }
+    case 'ClusterInfo': return `members ${(e.members || []).join(', ')}`;
+    case 'Snapshot': return `state of ${(e.nodes || []).length} nodes at seq ${e.seq}`;
+    default: return '';
+  }
+}
+
+export function el(tag, attrs = {}, ...children) {
+  const n = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') n.className = v;
+    else if (k === 'text') n.textContent = v;
+    else if (k.startsWith('on')) n.addEventListener(k.slice(2), v);
+    else n.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) n.append(c);
+  return n;
+}
+
+export function escapeHtml(s) {
+  return String(s).replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+}

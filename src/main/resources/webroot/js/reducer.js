@@ -1,0 +1,231 @@
+// The live view's model: a pure fold of events. reduce(model, event) never mutates its inputs and
+// depends on nothing but them, so the same events give the same model whether they arrive live over
+// the bridge or are read from an NDJSON recording, and any earlier model can be kept as a checkpoint.
+// The rules for node state mirror io.raftline.events.ClusterState (the server's fold that late
+// joiners start from): keep the two in step.
+
+export const LOG_TAIL = 200;          // log entries kept per node (the newest), as on the server
+const CLIENTS_KEPT = 12;
+const VIOLATIONS_KEPT = 200;
+
+const EMPTY_FAULTS = Object.freeze({ partitions: [], dropRate: 0, delayMs: [0, 0], duplicateRate: 0,
+  pausedNodes: [], links: [] });
+
+export function initialModel() {
+  return Object.freeze({
+    seq: 0, ts: 0,
+    members: [],
+    nodes: {},                 // id -> node (see newNode)
+    faults: EMPTY_FAULTS,
+    leadersByTerm: {},         // term -> node id that became leader in it
+    violations: [],            // safety monitor findings, newest last
+    match: { leader: 0, term: 0, byNode: {} }, // what the current leader knows of each follower
+    rates: null,               // last Rates event's figures
+    clients: [],               // recent client requests, newest first
+  });
+}
+
+function newNode(id) {
+  return { id, role: 'Follower', term: 0, leader: 0, votedFor: 0, voteTerm: 0, commit: 0, applied: 0,
+    lastIndex: 0, snapshotIndex: 0, up: true, paused: false, log: [] };
+}
+
+function withNode(m, id, change) {
+  const old = m.nodes[id] || newNode(id);
+  const next = { ...old, ...change(old) };
+  const members = m.members.includes(id) ? m.members : [...m.members, id].sort((a, b) => a - b);
+  return { ...m, members, nodes: { ...m.nodes, [id]: next } };
+}
+
+/** The term of an index inside a LogAppended's term runs [[firstIndex, term], ...]. */
+function termAt(runs, i) {
+  let t = 0;
+  for (const [start, term] of runs || []) if (start <= i) t = term;
+  return t;
+}
+
+/** Entries from `first` on are replaced, exactly as ClusterState.NodeState.append does. */
+export function appendEntries(log, e) {
+  const given = new Map((e.entries || []).map(x => [x.i, x]));
+  const kept = log.filter(x => x.i < e.first);
+  for (let i = Math.max(e.first, e.last - LOG_TAIL + 1); i <= e.last; i++) {
+    kept.push(given.get(i) || { i, t: termAt(e.terms, i), op: 'elided' });
+  }
+  return kept.filter(x => x.i > e.last - LOG_TAIL);
+}
+
+/** What must agree between two replicas' entries at one index. */
+export function entrySignature(x) {
+  return x.op === 'elided' ? `${x.t}` : `${x.t}:${x.op}:${x.key ?? ''}:${x.value ?? ''}`;
+}
+
+function sameEntry(a, b) {
+  if (a.op === 'elided' || b.op === 'elided') return a.t === b.t;
+  return entrySignature(a) === entrySignature(b);
+}
+
+function violation(m, e, kind, text) {
+  const v = { seq: e.seq, ts: e.ts, kind, text };
+  return { ...m, violations: [...m.violations, v].slice(-VIOLATIONS_KEPT) };
+}
+
+/** Safety: entries a node just committed must match what any other node committed at those indexes. */
+function checkCommitted(m, e, id, from, to) {
+  const n = m.nodes[id];
+  for (const x of n.log) {
+    if (x.i <= from || x.i > to) continue;
+    for (const o of Object.values(m.nodes)) {
+      if (o.id === id || o.commit < x.i) continue;
+      const y = o.log.find(z => z.i === x.i);
+      if (y && !sameEntry(x, y)) {
+        return violation(m, e, 'committed-mismatch',
+          `Index ${x.i} committed as ${entrySignature(x)} on node ${id} but ${entrySignature(y)} on node ${o.id}`);
+      }
+    }
+  }
+  return m;
+}
+
+function fromSnapshot(m, e) {
+  const nodes = {};
+  const leadersByTerm = { ...m.leadersByTerm };
+  for (const s of e.nodes || []) {
+    nodes[s.id] = { ...newNode(s.id), ...s, log: [...(s.log || [])] };
+    if (s.role === 'Leader') leadersByTerm[s.term] = s.id;
+  }
+  return { ...m, members: [...(e.members || Object.keys(nodes).map(Number))].sort((a, b) => a - b), nodes,
+    faults: { ...EMPTY_FAULTS, ...(e.faults || {}) }, leadersByTerm };
+}
+
+/**
+ * Folds one event into the model.
+ * @param {object} m the model (not modified)
+ * @param {object} e an event in the schema of docs/events.md
+ * @returns {object} the next model
+ */
+export function reduce(m, e) {
+  if (!e || typeof e !== 'object') return m;
+  let n = { ...m, seq: typeof e.seq === 'number' ? Math.max(m.seq, e.seq) : m.seq, ts: e.ts || m.ts };
+  const id = e.node;
+  switch (e.type) {
+    case 'Snapshot':
+      return fromSnapshot(n, e);
+    case 'ClusterInfo':
+      for (const mid of e.members || []) if (!n.nodes[mid]) n = withNode(n, mid, () => ({}));
+      return n;
+    case 'FaultChanged':
+      return { ...n, faults: { ...EMPTY_FAULTS, ...(e.faults || {}) } };
+    case 'Rates':
+      return { ...n, rates: e.rates };
+    case 'ClientRequest':
+      return { ...n, clients: [e, ...n.clients.filter(c => c.reqId !== e.reqId)].slice(0, CLIENTS_KEPT) };
+    case 'StateChange': {
+      n = withNode(n, id, () => ({ role: e.to, term: e.term, leader: e.leader }));
+      if (e.to === 'Leader') {
+        const other = n.leadersByTerm[e.term];
+        if (other !== undefined && other !== id) {
+          n = violation(n, e, 'two-leaders', `Nodes ${other} and ${id} both lead term ${e.term}`);
+        }
+        n = { ...n, leadersByTerm: { ...n.leadersByTerm, [e.term]: other ?? id },
+          match: { leader: id, term: e.term, byNode: {} } };
+      }
+      return n;
+    }
+    case 'ElectionStarted':
+      return e.preVote ? withNode(n, id, () => ({})) : withNode(n, id, () => ({ votedFor: id, voteTerm: e.electionTerm }));
+    case 'VoteGranted':
+      return e.preVote ? withNode(n, id, () => ({})) : withNode(n, id, () => ({ votedFor: e.candidate, voteTerm: e.voteTerm }));
+    case 'LeaderElected':
+      return withNode(n, id, () => ({ leader: e.leader }));
+    case 'LogAppended': {
+      const before = n.nodes[id] || newNode(id);
+      // Safety: a committed entry must never be replaced by a different one.
+      for (const x of before.log) {
+        if (x.i >= e.first && x.i <= before.commit) {
+          const y = (e.entries || []).find(z => z.i === x.i) || { i: x.i, t: termAt(e.terms, x.i), op: 'elided' };
+          if (!sameEntry(x, y)) {
+            n = violation(n, e, 'committed-overwritten',
+              `Node ${id} replaced committed entry ${x.i} (${entrySignature(x)}) with ${entrySignature(y)}`);
+            break;
+          }
+        }
+      }
+      return withNode(n, id, o => ({ log: appendEntries(o.log, e), lastIndex: e.last }));
+    }
+    case 'LogCommitted': {
+      const from = (n.nodes[id] || newNode(id)).commit;
+      n = withNode(n, id, () => ({ commit: e.commit }));
+      return checkCommitted(n, e, id, from, e.commit);
+    }
+    case 'Applied':
+      return withNode(n, id, () => ({ applied: e.last }));
+    case 'SnapshotTaken':
+      return withNode(n, id, o => ({ snapshotIndex: e.index, log: o.log.filter(x => x.i > e.index) }));
+    case 'SnapshotInstalled':
+      return withNode(n, id, o => ({ snapshotIndex: e.index, log: [], lastIndex: e.index, applied: e.index,
+        commit: Math.max(o.commit, e.index) }));
+    case 'NodeCrashed':
+      return withNode(n, id, () => ({ up: false, role: 'Down', leader: 0 }));
+    case 'NodeRestarted':
+      return withNode(n, id, () => ({ up: true, paused: false, role: 'Follower', leader: 0, applied: e.applied,
+        commit: e.applied }));
+    case 'NodePaused':
+      return withNode(n, id, () => ({ paused: !!e.paused }));
+    case 'MessageReceived':
+      if (e.kind === 'AppendEntriesResponse' && e.success && e.to === n.match.leader && e.msgTerm === n.match.term) {
+        const prev = n.match.byNode[e.from] || 0;
+        if (e.index > prev) return { ...n, match: { ...n.match, byNode: { ...n.match.byNode, [e.from]: e.index } } };
+      }
+      return n;
+    default:
+      return n; // message events and unknown types leave the state as it is
+  }
+}
+
+/** Folds many events. */
+export function reduceAll(m, events) {
+  let x = m;
+  for (const e of events) x = reduce(x, e);
+  return x;
+}
+
+/** The node that leads in the highest term, or null. */
+export function currentLeader(m) {
+  let best = null;
+  for (const n of Object.values(m.nodes)) {
+    if (n.up && n.role === 'Leader' && (!best || n.term > best.term)) best = n;
+  }
+  return best;
+}
+
+/** The role a node is drawn with: PreCandidate counts as Candidate, crashed as Down. */
+export function displayRole(n) {
+  if (!n || !n.up || n.role === 'Down') return 'Down';
+  return n.role === 'PreCandidate' ? 'Candidate' : n.role;
+}
+
+// 64-bit FNV-1a over a string, as 16 hex digits (two 32-bit halves with different offsets).
+function fnv(s, seed) {
+  let h = seed >>> 0;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+/**
+ * A digest of the replicated state (roles, terms, votes, indexes, log tails): equal for two models that
+ * agree on it, whatever path they took (live from a snapshot, or replayed from the start).
+ */
+export function digest(m) {
+  const parts = [];
+  for (const id of Object.keys(m.nodes).map(Number).sort((a, b) => a - b)) {
+    const n = m.nodes[id];
+    const tail = n.log.slice(-20).map(entrySignature).join(',');
+    parts.push([id, n.role, n.term, n.leader, n.votedFor, n.voteTerm, n.commit, n.applied, n.lastIndex,
+      n.snapshotIndex, n.up, n.paused, tail].join('|'));
+  }
+  const s = parts.join('\n');
+  return fnv(s, 0x811c9dc5) + fnv(s, 0x050c5d1f);
+}

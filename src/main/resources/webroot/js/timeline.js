@@ -1,0 +1,178 @@
+// The timeline: every event, newest first, filtered by category, type and node. Only the rows in view
+// exist in the DOM (fixed row height), so tens of thousands of events scroll smoothly.
+
+import { CATEGORIES, CATEGORY_LABELS, categoryOf, clockTime, summarize, el } from './format.js';
+
+const ROW = 24;
+const OVERSCAN = 8;
+
+export class Timeline {
+  constructor({ list, filters, inspector, count, follow }) {
+    this.list = list;
+    this.spacer = list.querySelector('.tl-spacer');
+    this.inspector = inspector;
+    this.countEl = count;
+    this.followBox = follow;
+    this.events = [];
+    this.limit = 0;            // events[0..limit) are shown
+    this.rows = [];            // indexes into events that pass the filter
+    this.scanned = 0;          // events[0..scanned) were filtered
+    this.cats = new Set(Object.keys(CATEGORIES).filter(c => c !== 'meta'));
+    this.type = '';
+    this.node = '';
+    this.selected = -1;
+    this.violations = new Set();
+    this.dirty = true;
+    this.shown = new Map();    // event index -> row element in the DOM
+    this.buildFilters(filters);
+    list.addEventListener('scroll', () => {
+      if (list.scrollTop > ROW && this.followBox.checked && !this.autoScrolling) this.followBox.checked = false;
+      this.autoScrolling = false;
+      this.dirty = true;
+      this.render();
+    });
+    this.followBox.addEventListener('change', () => { if (this.followBox.checked) this.list.scrollTop = 0; });
+    list.addEventListener('click', ev => {
+      const row = ev.target.closest('.tl-row');
+      if (!row) return;
+      this.selected = Number(row.dataset.idx);
+      this.inspect(this.events[this.selected]);
+      this.dirty = true;
+      this.render();
+    });
+  }
+
+  buildFilters(root) {
+    const boxes = Object.entries(CATEGORY_LABELS).map(([cat, label]) => {
+      const box = el('input', { type: 'checkbox', 'data-testid': `filter-cat-${cat}`, checked: this.cats.has(cat) });
+      box.addEventListener('change', () => {
+        if (box.checked) this.cats.add(cat); else this.cats.delete(cat);
+        this.refilter();
+      });
+      return el('label', {}, box, label);
+    });
+    const type = el('select', { 'data-testid': 'filter-type' }, el('option', { value: '', text: 'all types' }),
+      ...Object.values(CATEGORIES).flat().map(t => el('option', { value: t, text: t })));
+    type.addEventListener('change', () => { this.type = type.value; this.refilter(); });
+    this.nodeSelect = el('select', { 'data-testid': 'filter-node' }, el('option', { value: '', text: 'all nodes' }));
+    this.nodeSelect.addEventListener('change', () => { this.node = this.nodeSelect.value; this.refilter(); });
+    root.append(...boxes, el('span', { class: 'sep' }), type, this.nodeSelect);
+  }
+
+  setMembers(members) {
+    const key = members.join(',');
+    if (key === this.membersKey) return;
+    this.membersKey = key;
+    const v = this.nodeSelect.value;
+    this.nodeSelect.replaceChildren(el('option', { value: '', text: 'all nodes' }),
+      ...members.map(id => el('option', { value: id, text: `node ${id}` })));
+    this.nodeSelect.value = v;
+  }
+
+  setViolations(violations) {
+    if (violations.length === this.violations.size) return;
+    this.violations = new Set(violations.map(v => v.seq));
+    this.dirty = true;
+  }
+
+  passes(e) {
+    if (this.type) { if (e.type !== this.type) return false; } else if (!this.cats.has(categoryOf(e.type))) return false;
+    if (this.node) {
+      const n = Number(this.node);
+      if (e.node !== n && e.from !== n && e.to !== n) return false;
+    }
+    return true;
+  }
+
+  refilter() {
+    this.reset();
+    this.rows = [];
+    this.scanned = 0;
+    this.dirty = true;
+    this.scan();
+    this.render();
+  }
+
+  /** Shows events[0..limit) of `events` (the array may grow later; call again with the new limit). */
+  setSource(events, limit) {
+    if (events !== this.events || limit < this.scanned) {
+      this.reset();
+      this.events = events;
+      this.rows = [];
+      this.scanned = 0;
+      this.selected = -1;
+    }
+    this.limit = limit;
+    this.dirty = true;
+  }
+
+  scan() {
+    const before = this.rows.length;
+    for (let i = this.scanned; i < this.limit; i++) if (this.passes(this.events[i])) this.rows.push(i);
+    this.scanned = this.limit;
+    return this.rows.length - before;
+  }
+
+  render() {
+    const added = this.scan();
+    if (added && !this.followBox.checked) {
+      // Keep the rows under the reader's eyes where they are while new ones arrive on top.
+      this.autoScrolling = true;
+      this.list.scrollTop += added * ROW;
+    }
+    if (!this.dirty && !added) return;
+    this.dirty = false;
+    const total = this.rows.length;
+    this.spacer.style.height = `${total * ROW}px`;
+    if (this.followBox.checked && this.list.scrollTop !== 0) {
+      this.autoScrolling = true;
+      this.list.scrollTop = 0;
+    }
+    const top = this.list.scrollTop;
+    const first = Math.max(0, Math.floor(top / ROW) - OVERSCAN);
+    const last = Math.min(total, Math.ceil((top + this.list.clientHeight) / ROW) + OVERSCAN);
+    // Rows are kept by event while they stay in view, so the DOM changes only where the view does.
+    const keep = new Map();
+    for (let r = first; r < last; r++) {
+      const idx = this.rows[total - 1 - r];
+      let row = this.shown.get(idx);
+      if (!row) row = this.makeRow(idx);
+      row.style.top = `${r * ROW}px`;
+      row.classList.toggle('sel', idx === this.selected);
+      row.classList.toggle('violation', this.violations.has(this.events[idx].seq));
+      keep.set(idx, row);
+    }
+    for (const [idx, row] of this.shown) if (!keep.has(idx)) row.remove();
+    for (const [idx, row] of keep) if (!this.shown.has(idx)) this.list.append(row);
+    this.shown = keep;
+    this.countEl.textContent = `${total.toLocaleString()} of ${this.limit.toLocaleString()} events`;
+  }
+
+  makeRow(idx) {
+    const e = this.events[idx];
+    const row = document.createElement('div');
+    row.className = 'tl-row';
+    row.dataset.idx = idx;
+    row.setAttribute('data-testid', 'timeline-row');
+    row.dataset.type = e.type;
+    row.dataset.node = e.node;
+    row.dataset.cat = categoryOf(e.type);
+    row.dataset.seq = e.seq;
+    if (e.from !== undefined) { row.dataset.from = e.from; row.dataset.to = e.to; }
+    row.innerHTML = `<span class="seq">${e.seq ?? ''}</span><span class="time">${clockTime(e.ts)}</span>` +
+      `<span class="nd">${e.node ? 'N' + e.node : '·'}</span><span class="ty"></span><span class="sum"></span>`;
+    row.querySelector('.ty').textContent = e.type;
+    row.querySelector('.sum').textContent = summarize(e);
+    return row;
+  }
+
+  /** Drops every drawn row (the source or the filter changed). */
+  reset() {
+    for (const row of this.shown.values()) row.remove();
+    this.shown = new Map();
+  }
+
+  inspect(e) {
+    this.inspector.textContent = e ? JSON.stringify(e, null, 2) : '';
+  }
+}

@@ -1,0 +1,134 @@
+package io.raftline.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.kv.KvCodec;
+import io.raftline.kv.KvCommand;
+import io.raftline.raft.Entry;
+import io.raftline.raft.message.AppendRequest;
+import io.raftline.raft.message.AppendResponse;
+import io.raftline.raft.message.Heartbeat;
+import io.raftline.raft.message.VoteRequest;
+import io.raftline.raft.message.VoteResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class EventJsonTest {
+
+    private static final EventHeader H = new EventHeader(7, 1_700_000_000_123L, 2, 3, "Follower");
+
+    private static Entry put(long index, long term, String key, String value) {
+        return Entry.normal(index, term, KvCodec.encode(new KvCommand.Put(key, value.getBytes(StandardCharsets.UTF_8))));
+    }
+
+    @Test
+    void headerFieldsComeFirstAndStateChangeHasItsFields() {
+        JsonObject o = EventJson.toJson(new RaftEvent.StateChange(H, "Candidate", "Follower", 1, "higher term"));
+        assertThat(o.encode()).isEqualTo("{\"seq\":7,\"ts\":1700000000123,\"node\":2,\"term\":3,\"role\":\"Follower\","
+                + "\"type\":\"StateChange\",\"from\":\"Candidate\",\"to\":\"Follower\",\"leader\":1,\"reason\":\"higher term\"}");
+    }
+
+    @Test
+    void electionAndVoteEvents() {
+        assertThat(EventJson.toJson(new RaftEvent.ElectionStarted(H, 4, true, false)).encode())
+                .endsWith("\"type\":\"ElectionStarted\",\"electionTerm\":4,\"preVote\":true,\"transfer\":false}");
+        assertThat(EventJson.toJson(new RaftEvent.VoteGranted(H, 1, 4, false)).encode())
+                .endsWith("\"type\":\"VoteGranted\",\"candidate\":1,\"voteTerm\":4,\"preVote\":false}");
+        assertThat(EventJson.toJson(new RaftEvent.LeaderElected(H, 2, 4, 3)).encode())
+                .endsWith("\"type\":\"LeaderElected\",\"leader\":2,\"leaderTerm\":4,\"votes\":3}");
+    }
+
+    @Test
+    void appendEntriesCarriesWhatTheArrowShows() {
+        AppendRequest a = new AppendRequest(1, 2, 3, 5, 2, List.of(put(6, 3, "a", "1"), put(7, 3, "b", "2")), 5);
+        JsonObject o = EventJson.toJson(new RaftEvent.MessageSent(H, 42, a));
+        assertThat(o.getString("type")).isEqualTo("MessageSent");
+        assertThat(o.getLong("msgId")).isEqualTo(42);
+        assertThat(o.getInteger("from")).isEqualTo(1);
+        assertThat(o.getInteger("to")).isEqualTo(2);
+        assertThat(o.getString("kind")).isEqualTo("AppendEntries");
+        assertThat(o.getLong("msgTerm")).isEqualTo(3);
+        assertThat(o.getBoolean("response")).isFalse();
+        assertThat(o.getLong("prevLogIndex")).isEqualTo(5);
+        assertThat(o.getLong("prevLogTerm")).isEqualTo(2);
+        assertThat(o.getLong("commit")).isEqualTo(5);
+        assertThat(o.getInteger("entries")).isEqualTo(2);
+        assertThat(o.getLong("firstIndex")).isEqualTo(6);
+        assertThat(o.getLong("lastIndex")).isEqualTo(7);
+        assertThat(o.getString("summary")).isEqualTo(a.summary());
+    }
+
+    @Test
+    void responsesSayWhetherTheyAgreed() {
+        JsonObject rejected = EventJson.toJson(new RaftEvent.MessageReceived(H, 9, new AppendResponse(2, 1, 3, true, 5, 3, 2)));
+        assertThat(rejected.getBoolean("response")).isTrue();
+        assertThat(rejected.getBoolean("success")).isFalse();
+        assertThat(rejected.getLong("hintIndex")).isEqualTo(3);
+        JsonObject ok = EventJson.toJson(new RaftEvent.MessageReceived(H, 9, AppendResponse.accepted(2, 1, 3, 7)));
+        assertThat(ok.getBoolean("success")).isTrue();
+        assertThat(ok.containsKey("hintIndex")).isFalse();
+        JsonObject vote = EventJson.toJson(new RaftEvent.MessageSent(H, 1, new VoteResponse(2, 1, 4, true, true)));
+        assertThat(vote.getString("kind")).isEqualTo("PreVoteResponse");
+        assertThat(vote.getBoolean("granted")).isTrue();
+        JsonObject req = EventJson.toJson(new RaftEvent.MessageSent(H, 1, new VoteRequest(1, 2, 4, 9, 3, false, false)));
+        assertThat(req.getString("kind")).isEqualTo("RequestVote");
+        assertThat(req.getLong("lastLogIndex")).isEqualTo(9);
+    }
+
+    @Test
+    void droppedMessagesSayWhy() {
+        JsonObject o = EventJson.toJson(new RaftEvent.MessageDropped(H, 3, new Heartbeat(1, 2, 3, 4, 0), "partition"));
+        assertThat(o.getString("type")).isEqualTo("MessageDropped");
+        assertThat(o.getString("reason")).isEqualTo("partition");
+        assertThat(o.getString("kind")).isEqualTo("Heartbeat");
+        assertThat(o.getLong("commit")).isEqualTo(4);
+    }
+
+    @Test
+    void logEntriesDescribeTheirOperation() {
+        assertThat(EventJson.entry(put(3, 2, "color", "blue")).encode())
+                .isEqualTo("{\"i\":3,\"t\":2,\"op\":\"put\",\"key\":\"color\",\"value\":\"blue\"}");
+        assertThat(EventJson.entry(Entry.noop(1, 1)).encode()).isEqualTo("{\"i\":1,\"t\":1,\"op\":\"noop\"}");
+        assertThat(EventJson.entry(Entry.normal(2, 1, KvCodec.encode(new KvCommand.Delete("k")))).encode())
+                .isEqualTo("{\"i\":2,\"t\":1,\"op\":\"delete\",\"key\":\"k\"}");
+        assertThat(EventJson.entry(Entry.normal(4, 1, new byte[] {9, 9})).getString("op")).isEqualTo("invalid");
+        assertThat(EventJson.entry(Entry.normal(5, 1, KvCodec.encode(new KvCommand.Put("b", new byte[] {0, 1, 2}))))
+                .getString("value")).isEqualTo("<3 bytes>");
+        assertThat(EventJson.entry(put(6, 1, "k", "x".repeat(100))).getString("value")).hasSize(EventJson.MAX_TEXT + 1);
+    }
+
+    @Test
+    void bigAppendBatchesKeepTheirTailAndEveryTerm() {
+        List<Entry> es = new ArrayList<>();
+        for (int i = 1; i <= 100; i++) {
+            es.add(put(i, i <= 40 ? 1 : 2, "k" + i, "v"));
+        }
+        JsonObject o = EventJson.toJson(new RaftEvent.LogAppended(H, es));
+        assertThat(o.getLong("first")).isEqualTo(1);
+        assertThat(o.getLong("last")).isEqualTo(100);
+        assertThat(o.getInteger("count")).isEqualTo(100);
+        JsonArray entries = o.getJsonArray("entries");
+        assertThat(entries).hasSize(EventJson.MAX_ENTRIES_PER_EVENT);
+        assertThat(entries.getJsonObject(0).getLong("i")).isEqualTo(37);
+        assertThat(o.getJsonArray("terms").encode()).isEqualTo("[[1,1],[41,2]]");
+    }
+
+    @Test
+    void clusterWideEvents() {
+        EventHeader h0 = new EventHeader(1, 5, 0, 2, "");
+        assertThat(EventJson.toJson(new RaftEvent.ClusterInfo(h0, List.of(1, 2, 3))).encode())
+                .isEqualTo("{\"seq\":1,\"ts\":5,\"node\":0,\"term\":2,\"role\":\"\",\"type\":\"ClusterInfo\",\"members\":[1,2,3]}");
+        JsonObject faults = new JsonObject().put("dropRate", 0.5);
+        RaftEvent.FaultChanged f = new RaftEvent.FaultChanged(h0, faults);
+        faults.put("dropRate", 0.9);
+        assertThat(EventJson.toJson(f).getJsonObject("faults").getDouble("dropRate")).isEqualTo(0.5);
+        assertThat(EventJson.toJson(new RaftEvent.ClientRequest(h0, new JsonObject().put("op", "put").put("key", "a")))
+                .getString("key")).isEqualTo("a");
+        assertThat(EventJson.toJson(new RaftEvent.NodeCrashed(H)).fieldNames())
+                .containsExactly("seq", "ts", "node", "term", "role", "type");
+    }
+}

@@ -1,0 +1,217 @@
+package io.raftline.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.raft.Entry;
+import io.raftline.raft.message.Heartbeat;
+import io.raftline.raft.message.HeartbeatResponse;
+import io.raftline.raft.message.Message;
+import io.raftline.raft.message.VoteRequest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class EventPipelineTest {
+
+    private static final PublisherOptions OPTS = new PublisherOptions(50, 200, 2, 1000, 1000);
+
+    private static EventHeader at(long ts, int node) {
+        return EventHeader.observed(ts, node);
+    }
+
+    private static RaftEvent stateChange(int node, long term, String to) {
+        return new RaftEvent.StateChange(new EventHeader(0, 1, node, term, to), "Follower", to, 0, "test");
+    }
+
+    private static List<RaftEvent> ofType(List<RaftEvent> events, Class<?> type) {
+        return events.stream().filter(type::isInstance).collect(Collectors.toList());
+    }
+
+    @Test
+    void seqStrictlyIncreasesAndFillsTermAndRole() {
+        EventPipeline p = new EventPipeline(OPTS);
+        p.offer(stateChange(1, 2, "Leader"));
+        p.offer(new RaftEvent.LogAppended(at(2, 1), List.of(Entry.noop(1, 2))));
+        p.offer(new RaftEvent.NodeCrashed(at(3, 2)));
+        p.offer(new RaftEvent.NodeRestarted(at(4, 2), 0));
+        List<RaftEvent> out = p.drain(10);
+        p.offer(new RaftEvent.FaultChanged(at(5, 0), new io.vertx.core.json.JsonObject()));
+        out.addAll(p.drain(20));
+        assertThat(out).extracting(e -> e.header().seq()).containsExactly(1L, 2L, 3L, 4L, 5L);
+        assertThat(out.get(1).header().term()).isEqualTo(2);
+        assertThat(out.get(1).header().role()).isEqualTo("Leader");
+        assertThat(out.get(2).header().role()).isEqualTo("Down");
+        assertThat(out.get(3).header().role()).isEqualTo("Follower");
+        assertThat(out.get(4).header().node()).isZero();
+        assertThat(out.get(4).header().term()).isEqualTo(2); // cluster-wide events carry the highest known term
+    }
+
+    @Test
+    void stateEventsAreNeverDroppedUnderAFloodOfMessages() {
+        EventPipeline p = new EventPipeline(OPTS);
+        List<RaftEvent> expected = new ArrayList<>();
+        for (int i = 0; i < 50_000; i++) {
+            p.offer(new RaftEvent.MessageSent(at(i, 1), 0, new Heartbeat(1, 2 + i % 2, 1, i, 0)));
+            if (i % 500 == 0) {
+                RaftEvent s = stateChange(1 + i % 3, i, i % 1000 == 0 ? "Candidate" : "Follower");
+                expected.add(s);
+                p.offer(s);
+            }
+        }
+        List<RaftEvent> out = p.drain(100);
+        assertThat(p.discardedAtIngest()).isEqualTo(50_000 - OPTS.ingestCapacity());
+        List<RaftEvent> states = ofType(out, RaftEvent.StateChange.class);
+        assertThat(states).hasSameSizeAs(expected);
+        for (int i = 0; i < states.size(); i++) {
+            assertThat(((RaftEvent.StateChange) states.get(i)).to()).isEqualTo(((RaftEvent.StateChange) expected.get(i)).to());
+            assertThat(states.get(i).header().term()).isEqualTo(expected.get(i).header().term());
+        }
+        assertThat(ofType(out, RaftEvent.MessageSent.class)).hasSizeLessThanOrEqualTo(OPTS.messagesPerFlush());
+    }
+
+    @Test
+    void messageSendsRespectTheBudgetAndAreSpreadOverLinks() {
+        EventPipeline p = new EventPipeline(new PublisherOptions(50, 200, 2, 5000, 1000));
+        for (int i = 0; i < 1000; i++) {
+            p.offer(new RaftEvent.MessageSent(at(i, 1), 0, new Heartbeat(1, 2, 1, i, 0)));
+        }
+        for (int i = 0; i < 10; i++) {
+            p.offer(new RaftEvent.MessageSent(at(i, 1), 0, new Heartbeat(1, 3, 1, i, 0)));
+            p.offer(new RaftEvent.MessageSent(at(i, 2), 0, new HeartbeatResponse(2, 1, 1, 0)));
+        }
+        List<RaftEvent> out = p.drain(100);
+        Map<String, Integer> perLink = new HashMap<>();
+        for (RaftEvent e : ofType(out, RaftEvent.MessageSent.class)) {
+            Message m = ((RaftEvent.MessageSent) e).message();
+            perLink.merge(m.from() + ">" + m.to() + " " + m.kind(), 1, Integer::sum);
+        }
+        assertThat(perLink).containsOnlyKeys("1>2 HEARTBEAT", "1>3 HEARTBEAT", "2>1 HEARTBEAT_RESPONSE");
+        assertThat(perLink.values()).allMatch(n -> n == OPTS.perLinkPerFlush());
+    }
+
+    @Test
+    void votesAreAlwaysPublishedEvenWithNoBudget() {
+        EventPipeline p = new EventPipeline(new PublisherOptions(50, 0, 0, 1000, 1000));
+        for (int i = 0; i < 300; i++) {
+            p.offer(new RaftEvent.MessageSent(at(i, 1), 0, new VoteRequest(1, 2, i, 0, 0, i % 2 == 0, false)));
+            p.offer(new RaftEvent.MessageSent(at(i, 1), 0, new Heartbeat(1, 2, 1, i, 0)));
+        }
+        List<RaftEvent> sent = ofType(p.drain(100), RaftEvent.MessageSent.class);
+        assertThat(sent).hasSize(300).allMatch(e -> ((RaftEvent.MessageSent) e).message() instanceof VoteRequest);
+    }
+
+    @Test
+    void aReceiveFollowsItsSendWithTheSameIdAndOnlyIfTheSendWasPublished() {
+        EventPipeline p = new EventPipeline(new PublisherOptions(50, 20, 1, 1000, 1000));
+        Heartbeat kept = new Heartbeat(1, 2, 1, 1, 0);
+        Heartbeat sampledOut = new Heartbeat(1, 2, 1, 1, 0); // equal content, other instance: another message
+        p.offer(new RaftEvent.MessageSent(at(1, 1), 0, kept));
+        p.offer(new RaftEvent.MessageSent(at(1, 1), 0, sampledOut));
+        p.offer(new RaftEvent.MessageReceived(at(2, 2), 0, sampledOut));
+        p.offer(new RaftEvent.MessageReceived(at(2, 2), 0, kept));
+        List<RaftEvent> out = p.drain(10);
+        out.addAll(p.drain(20)); // the unmatched receive is carried once, then discarded
+        assertThat(out).hasSize(2);
+        RaftEvent.MessageSent s = (RaftEvent.MessageSent) out.get(0);
+        RaftEvent.MessageReceived r = (RaftEvent.MessageReceived) out.get(1);
+        assertThat(s.message()).isSameAs(kept);
+        assertThat(r.message()).isSameAs(kept);
+        assertThat(r.msgId()).isEqualTo(s.msgId()).isPositive();
+    }
+
+    @Test
+    void aReceiveReportedBeforeItsSendIsPublishedAfterIt() {
+        EventPipeline p = new EventPipeline(OPTS);
+        Heartbeat m = new Heartbeat(1, 2, 1, 1, 0);
+        // The receiver's thread got there first, within one batch.
+        p.offer(new RaftEvent.MessageReceived(at(2, 2), 0, m));
+        p.offer(new RaftEvent.MessageSent(at(1, 1), 0, m));
+        List<RaftEvent> out = p.drain(10);
+        assertThat(out).extracting(RaftEvent::type).containsExactly("MessageSent", "MessageReceived");
+        // ... and across two batches: the receive waits one flush for its send.
+        Heartbeat m2 = new Heartbeat(1, 2, 1, 2, 0);
+        p.offer(new RaftEvent.MessageReceived(at(3, 2), 0, m2));
+        assertThat(p.drain(20)).isEmpty();
+        p.offer(new RaftEvent.MessageSent(at(3, 1), 0, m2));
+        List<RaftEvent> next = p.drain(30);
+        assertThat(next).extracting(RaftEvent::type).containsExactly("MessageSent", "MessageReceived");
+        assertThat(((RaftEvent.MessageReceived) next.get(1)).msgId()).isEqualTo(((RaftEvent.MessageSent) next.get(0)).msgId());
+        assertThat(next.get(0).header().seq()).isLessThan(next.get(1).header().seq());
+    }
+
+    @Test
+    void aNetworkDropReportedInsideSendIsPublishedAfterTheSend() {
+        // EventBusTransport reports a loss from inside transport.send(), before the node reports the send.
+        EventPipeline p = new EventPipeline(OPTS);
+        Heartbeat m = new Heartbeat(1, 3, 1, 1, 0);
+        p.offer(new RaftEvent.MessageDropped(at(1, 1), 0, m, "partition"));
+        p.offer(new RaftEvent.MessageSent(at(1, 1), 0, m));
+        List<RaftEvent> out = p.drain(10);
+        assertThat(out).extracting(RaftEvent::type).containsExactly("MessageSent", "MessageDropped");
+        assertThat(((RaftEvent.MessageDropped) out.get(1)).reason()).isEqualTo("partition");
+    }
+
+    @Test
+    void duplicatedDeliveriesBothPairWithTheirSend() {
+        EventPipeline p = new EventPipeline(OPTS);
+        Heartbeat m = new Heartbeat(1, 2, 1, 1, 0);
+        p.offer(new RaftEvent.MessageSent(at(1, 1), 0, m));
+        List<RaftEvent> out = p.drain(10);
+        p.offer(new RaftEvent.MessageReceived(at(2, 2), 0, m));
+        p.offer(new RaftEvent.MessageReceived(at(3, 2), 0, m));
+        out.addAll(p.drain(20));
+        assertThat(out).extracting(RaftEvent::type).containsExactly("MessageSent", "MessageReceived", "MessageReceived");
+    }
+
+    @Test
+    void applyAndCommitProgressIsCoalescedWithoutLosingAnything() {
+        EventPipeline p = new EventPipeline(OPTS);
+        for (long i = 1; i <= 100; i++) {
+            p.offer(new RaftEvent.Applied(at(i, 1), i, i));
+            p.offer(new RaftEvent.LogCommitted(at(i, 1), i));
+            p.offer(new RaftEvent.Applied(at(i, 2), i, i));
+            if (i == 50) {
+                p.offer(stateChange(1, 3, "Follower")); // node 1's progress before this event is published before it
+            }
+        }
+        List<RaftEvent> out = p.drain(10);
+        assertThat(out).extracting(e -> e.type() + "@" + e.header().node() + describe(e)).containsExactly(
+                "Applied@1[1..50]", "LogCommitted@1[50]", "StateChange@1", "Applied@1[51..100]", "LogCommitted@1[100]",
+                "Applied@2[1..100]");
+    }
+
+    private static String describe(RaftEvent e) {
+        if (e instanceof RaftEvent.Applied a) {
+            return "[" + a.first() + ".." + a.last() + "]";
+        }
+        if (e instanceof RaftEvent.LogCommitted c) {
+            return "[" + c.commit() + "]";
+        }
+        return "";
+    }
+
+    @Test
+    void ratesCountEveryMessageAndRecentElections() {
+        EventPipeline p = new EventPipeline(new PublisherOptions(50, 20, 1, 100, 1000));
+        assertThat(p.drain(0)).isEmpty();
+        for (int i = 0; i < 500; i++) {
+            p.offer(new RaftEvent.MessageSent(at(i, 1), 0, new Heartbeat(1, 2, 1, i, 0)));
+        }
+        p.offer(new RaftEvent.ElectionStarted(new EventHeader(0, 5, 2, 2, "Candidate"), 2, false, false));
+        p.offer(new RaftEvent.ElectionStarted(new EventHeader(0, 5, 2, 2, "PreCandidate"), 2, true, false));
+        p.offer(new RaftEvent.LogCommitted(at(5, 1), 40));
+        assertThat(ofType(p.drain(500), RaftEvent.Rates.class)).isEmpty();
+        List<RaftEvent> rates = ofType(p.drain(2000), RaftEvent.Rates.class);
+        assertThat(rates).hasSize(1);
+        io.vertx.core.json.JsonObject r = ((RaftEvent.Rates) rates.get(0)).rates();
+        assertThat(r.getDouble("msgsPerSec")).isEqualTo(250.0); // 500 sends over 2 s, published or not
+        assertThat(r.getDouble("sampledOutPerSec")).isEqualTo(249.5); // one of 500 was published
+        assertThat(r.getJsonObject("byKind").getDouble("Heartbeat")).isEqualTo(250.0);
+        assertThat(r.getInteger("electionsPerMin")).isEqualTo(1); // pre-votes are not elections
+        assertThat(r.getDouble("commitsPerSec")).isEqualTo(20.0);
+        assertThat(rates.get(0).header().node()).isZero();
+    }
+}

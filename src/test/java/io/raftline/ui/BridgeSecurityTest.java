@@ -1,0 +1,121 @@
+package io.raftline.ui;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The SockJS bridge seen from a client speaking raw bridge frames over the SockJS raw WebSocket endpoint:
+ * only {@code raft.events} can be received and only {@code raft.control} sent to.
+ */
+class BridgeSecurityTest {
+
+    private static LocalCluster cluster;
+    private static WebSocketClient client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = LocalCluster.start(null);
+        client = cluster.vertx.createWebSocketClient();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        cluster.close();
+    }
+
+    private static final class Frames {
+        final WebSocket ws;
+        final BlockingQueue<JsonObject> in = new LinkedBlockingQueue<>();
+
+        Frames(WebSocket ws) {
+            this.ws = ws;
+            ws.handler(b -> in.add(new JsonObject(b.toString())));
+        }
+
+        void send(JsonObject frame) throws Exception {
+            ws.writeTextMessage(frame.encode()).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        }
+
+        /** The next frame matching, skipping others (event traffic), within a bounded time. */
+        JsonObject next(java.util.function.Predicate<JsonObject> p, Duration timeout) throws Exception {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                long left = deadline - System.nanoTime();
+                JsonObject f = left > 0 ? in.poll(left, TimeUnit.NANOSECONDS) : null;
+                if (f == null) {
+                    throw new AssertionError("no matching frame within " + timeout);
+                }
+                if (p.test(f)) {
+                    return f;
+                }
+            }
+        }
+    }
+
+    private static Frames connect(String origin) throws Exception {
+        WebSocketConnectOptions o = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(cluster.port())
+                .setURI("/eventbus/websocket");
+        if (origin != null) {
+            o.addHeader("Origin", origin);
+        }
+        return new Frames(client.connect(o).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
+    }
+
+    private static boolean isErr(JsonObject f) {
+        return "err".equals(f.getString("type"));
+    }
+
+    @Test
+    void nodeRpcAddressesAreRefusedBothWays() throws Exception {
+        Frames f = connect(null);
+        f.send(new JsonObject().put("type", "register").put("address", "raft.rpc.1"));
+        assertThat(f.next(BridgeSecurityTest::isErr, Duration.ofSeconds(5)).getString("body")).isEqualTo("access_denied");
+        f.send(new JsonObject().put("type", "send").put("address", "raft.rpc.1").put("body", new JsonObject()));
+        assertThat(f.next(BridgeSecurityTest::isErr, Duration.ofSeconds(5)).getString("body")).isEqualTo("access_denied");
+        f.send(new JsonObject().put("type", "publish").put("address", "raft.events").put("body", new JsonObject()));
+        assertThat(f.next(BridgeSecurityTest::isErr, Duration.ofSeconds(5)).getString("body")).isEqualTo("access_denied");
+        f.send(new JsonObject().put("type", "register").put("address", "raft.control"));
+        assertThat(f.next(BridgeSecurityTest::isErr, Duration.ofSeconds(5)).getString("body")).isEqualTo("access_denied");
+        f.ws.close();
+    }
+
+    @Test
+    void eventsFlowOutAndCommandsAreValidated() throws Exception {
+        Frames f = connect("http://127.0.0.1:" + cluster.port());
+        f.send(new JsonObject().put("type", "register").put("address", "raft.events"));
+        JsonObject rec = f.next(x -> "rec".equals(x.getString("type")), Duration.ofSeconds(10));
+        assertThat(rec.getString("address")).isEqualTo("raft.events");
+        assertThat(rec.getJsonObject("body").fieldNames()).contains("seq", "ts", "node", "term", "role", "type");
+
+        f.send(new JsonObject().put("type", "send").put("address", "raft.control").put("replyAddress", "r1")
+                .put("body", new JsonObject().put("action", "crash").put("node", 9)));
+        JsonObject reply = f.next(x -> "r1".equals(x.getString("address")), Duration.ofSeconds(5)).getJsonObject("body");
+        assertThat(reply.getBoolean("ok")).isFalse();
+        assertThat(reply.getString("error")).isEqualTo("unknown_node");
+        assertThat(reply.getString("message")).contains("node 9");
+
+        f.send(new JsonObject().put("type", "send").put("address", "raft.control").put("replyAddress", "r2")
+                .put("body", new JsonObject().put("action", "state")));
+        JsonObject state = f.next(x -> "r2".equals(x.getString("address")), Duration.ofSeconds(5)).getJsonObject("body");
+        assertThat(state.getBoolean("ok")).isTrue();
+        assertThat(state.getJsonObject("snapshot").getJsonArray("nodes")).hasSize(3);
+        f.ws.close();
+    }
+
+    @Test
+    void pagesOfOtherOriginsCannotOpenTheBridge() {
+        assertThatThrownBy(() -> connect("http://evil.example")).hasMessageContaining("403");
+    }
+}

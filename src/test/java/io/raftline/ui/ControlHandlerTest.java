@@ -1,0 +1,99 @@
+package io.raftline.ui;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.api.http.ControlHandler;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Commands on {@code raft.control}: invalid ones are refused with a reason and change nothing. */
+class ControlHandlerTest {
+
+    private static LocalCluster cluster;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = LocalCluster.start(null);
+        cluster.awaitLeader(Duration.ofSeconds(10));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        cluster.close();
+    }
+
+    private static JsonObject send(JsonObject cmd) throws Exception {
+        return cluster.vertx.eventBus().<JsonObject>request(ControlHandler.ADDRESS, cmd, new DeliveryOptions()
+                .setSendTimeout(10_000)).toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS).body();
+    }
+
+    private static JsonObject cmd(String action) {
+        return new JsonObject().put("action", action);
+    }
+
+    private static void assertRefused(JsonObject cmd, String error, String mentions) throws Exception {
+        String before = cluster.control.faultState().encode();
+        JsonObject r = send(cmd);
+        assertThat(r.getBoolean("ok")).as(cmd.encode()).isFalse();
+        assertThat(r.getString("error")).as(cmd.encode()).isEqualTo(error);
+        assertThat(r.getString("message")).as(cmd.encode()).contains(mentions);
+        assertThat(cluster.control.faultState().encode()).isEqualTo(before);
+    }
+
+    @Test
+    void invalidCommandsAreRefusedWithTheProblemNamed() throws Exception {
+        assertRefused(new JsonObject(), "missing_field", "action");
+        assertRefused(cmd("explode"), "unknown_action", "explode");
+        assertRefused(cmd("crash"), "missing_field", "node");
+        assertRefused(cmd("crash").put("node", "1"), "invalid_field", "integer");
+        assertRefused(cmd("crash").put("node", 4), "unknown_node", "node 4");
+        assertRefused(cmd("heal").put("force", true), "unknown_field", "force");
+        assertRefused(cmd("partition").put("groups", new JsonArray("[[1,2],[2,3]]")), "invalid_field", "more than one group");
+        assertRefused(cmd("partition").put("groups", new JsonArray("[[1,2],[7]]")), "unknown_node", "node 7");
+        assertRefused(cmd("network").put("dropRate", 1.5), "invalid_field", "dropRate");
+        assertRefused(cmd("link").put("from", 1).put("to", 1), "invalid_field", "different");
+        assertRefused(cmd("link").put("from", 1).put("to", 2).put("delayMs", new JsonArray("[50,10]")), "invalid_field",
+                "delayMs");
+        assertRefused(cmd("put").put("value", "x"), "missing_field", "key");
+        assertRefused(cmd("put").put("key", "").put("value", "x"), "invalid_field", "key");
+        assertRefused(cmd("transfer").put("to", 2), "unsupported", "transfer");
+        JsonObject notAnObject = cluster.vertx.eventBus().<JsonObject>request(ControlHandler.ADDRESS, "crash")
+                .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).body();
+        assertThat(notAnObject.getString("error")).isEqualTo("bad_request");
+    }
+
+    @Test
+    void faultCommandsChangeTheFaultStateAndHealUndoesThem() throws Exception {
+        JsonObject r = send(cmd("partition").put("groups", new JsonArray("[[1,2],[3]]")));
+        assertThat(r.getBoolean("ok")).isTrue();
+        assertThat(r.getJsonObject("faults").getJsonArray("partitions").encode()).isEqualTo("[[1,2],[3]]");
+        r = send(cmd("link").put("from", 1).put("to", 2).put("dropRate", 0.25).put("delayMs", new JsonArray("[20,40]")));
+        assertThat(r.getJsonObject("faults").getJsonArray("links").encode()).isEqualTo(
+                "[{\"from\":1,\"to\":2,\"dropRate\":0.25,\"delayMs\":[20,40]},"
+                        + "{\"from\":2,\"to\":1,\"dropRate\":0.25,\"delayMs\":[20,40]}]");
+        r = send(cmd("network").put("delayMs", 5));
+        assertThat(r.getJsonObject("faults").getJsonArray("delayMs").encode()).isEqualTo("[5,5]");
+        r = send(cmd("heal"));
+        assertThat(r.getJsonObject("faults").getJsonArray("partitions")).isEmpty();
+        assertThat(r.getJsonObject("faults").getJsonArray("links")).isEmpty();
+        assertThat(r.getJsonObject("faults").getDouble("dropRate")).isZero();
+    }
+
+    @Test
+    void writesGoToTheLeaderFromAnyNode() throws Exception {
+        int leader = cluster.awaitLeader(Duration.ofSeconds(10));
+        int follower = leader % 3 + 1;
+        JsonObject r = send(cmd("put").put("key", "color").put("value", "blue").put("node", follower));
+        assertThat(r.getBoolean("ok")).as(r.encode()).isTrue();
+        assertThat(r.getLong("revision")).isPositive();
+        r = send(cmd("delete").put("key", "color"));
+        assertThat(r.getBoolean("ok")).as(r.encode()).isTrue();
+        assertThat(r.getString("result")).isEqualTo("1");
+    }
+}

@@ -1,0 +1,271 @@
+package io.raftline.ui;
+
+import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Locator;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.assertions.PlaywrightAssertions;
+import com.microsoft.playwright.options.WaitForSelectorState;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The live view in the system Chromium against a real 3-node cluster: what a person sees and does. Every wait
+ * is a bounded wait on a DOM condition; screenshots go to {@code target/screenshots/}.
+ */
+class LiveViewBrowserTest {
+
+    private static final Path SHOTS = Paths.get("target", "screenshots");
+    private static final Path RECORDING = Paths.get("target", "recordings", "live-view-test.ndjson");
+    private static final double TIMEOUT_MS = 20_000;
+
+    private static LocalCluster cluster;
+    private static Playwright playwright;
+    private static Browser browser;
+    private BrowserContext context;
+    private Page page;
+    private final List<String> pageErrors = new ArrayList<>();
+
+    @BeforeAll
+    static void startClusterAndBrowser() throws Exception {
+        Files.createDirectories(SHOTS);
+        Files.createDirectories(RECORDING.getParent());
+        cluster = LocalCluster.start(RECORDING);
+        cluster.awaitLeader(Duration.ofSeconds(10));
+        playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+        browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
+                .setExecutablePath(Paths.get("/usr/bin/chromium")).setHeadless(true)
+                .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync")));
+        PlaywrightAssertions.setDefaultAssertionTimeout(TIMEOUT_MS);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.close();
+        }
+        if (playwright != null) {
+            playwright.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @BeforeEach
+    void openPage() {
+        context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1440, 1000));
+        context.setDefaultTimeout(TIMEOUT_MS);
+        page = context.newPage();
+        page.onPageError(pageErrors::add);
+        page.onConsoleMessage(m -> {
+            if ("error".equals(m.type())) {
+                pageErrors.add(m.text());
+            }
+        });
+        page.navigate(cluster.url());
+        assertThat(page.getByTestId("connection")).hasAttribute("data-state", "live");
+    }
+
+    @AfterEach
+    void closePage() {
+        context.close();
+        org.assertj.core.api.Assertions.assertThat(pageErrors).as("errors in the page").isEmpty();
+    }
+
+    private Locator nodes() {
+        return page.locator("#cluster-svg [data-testid^='node-']");
+    }
+
+    private Locator leaders() {
+        return page.locator("#cluster-svg [data-role='Leader']");
+    }
+
+    private int leaderId() {
+        assertThat(leaders()).hasCount(1);
+        return Integer.parseInt(leaders().getAttribute("data-testid").substring("node-".length()));
+    }
+
+    private void shot(String name) {
+        page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve(name + ".png")).setFullPage(true));
+    }
+
+    @Test
+    void showsThreeNodesAndExactlyOneLeader() {
+        assertThat(nodes()).hasCount(3);
+        assertThat(leaders()).hasCount(1);
+        assertThat(page.locator("#cluster-svg [data-role='Follower']")).hasCount(2);
+        assertThat(page.getByTestId("kpi-leader")).hasText(Pattern.compile("N[123]"));
+        // Heartbeats fly as arrows.
+        page.locator("#cluster-svg g.msg").first().waitFor(new Locator.WaitForOptions().setState(WaitForSelectorState.ATTACHED));
+        shot("overview");
+    }
+
+    @Test
+    void crashingTheLeaderFromTheUiElectsANewLeader() {
+        int old = leaderId();
+        page.getByTestId("btn-crash-" + old).click();
+        assertThat(page.getByTestId("node-" + old)).hasAttribute("data-role", "Down");
+        assertThat(leaders()).hasCount(1);
+        assertThat(leaders()).not().hasAttribute("data-testid", "node-" + old);
+        assertThat(page.getByTestId("control-status")).containsText("crash " + old);
+        shot("leader-crashed");
+        page.getByTestId("btn-restart-" + old).click();
+        assertThat(page.getByTestId("node-" + old)).hasAttribute("data-role", "Follower");
+    }
+
+    @Test
+    void aPutFromTheUiAppearsInEveryNodesLog() {
+        page.getByTestId("client-key").fill("planet");
+        page.getByTestId("client-value").fill("saturn");
+        page.getByTestId("btn-put").click();
+        assertThat(page.getByTestId("control-status")).containsText("ok, revision");
+        for (int id = 1; id <= 3; id++) {
+            Locator entry = page.getByTestId("node-log-" + id).locator(".entry", new Locator.LocatorOptions().setHasText("put planet=saturn"));
+            assertThat(entry).hasCount(1);
+            assertThat(entry).hasAttribute("data-committed", "true");
+        }
+        page.getByTestId("filter-type").selectOption("ClientRequest");
+        assertThat(page.locator("[data-testid='timeline-row'][data-type='ClientRequest']")).hasCount(2); // submitted, completed
+        shot("put-replicated");
+    }
+
+    @Test
+    void timelineFiltersHideWhatTheyShould() {
+        page.getByTestId("client-key").fill("filtered");
+        page.getByTestId("btn-put").click();
+        assertThat(page.getByTestId("control-status")).containsText("ok, revision");
+        Locator rows = page.getByTestId("timeline-row");
+        assertThat(rows.first()).isVisible();
+        assertThat(page.locator("[data-testid='timeline-row'][data-cat='message']").first()).isVisible();
+
+        page.getByTestId("filter-cat-message").uncheck();
+        assertThat(page.locator("[data-testid='timeline-row'][data-cat='message']")).hasCount(0);
+        assertThat(rows.first()).isVisible();
+
+        page.getByTestId("filter-cat-message").check();
+        page.getByTestId("filter-type").selectOption("MessageSent");
+        assertThat(page.locator("[data-testid='timeline-row']:not([data-type='MessageSent'])")).hasCount(0);
+        assertThat(rows.first()).isVisible();
+
+        page.getByTestId("filter-node").selectOption("2");
+        assertThat(rows.first()).isVisible();
+        assertThat(page.locator("[data-testid='timeline-row']:not([data-from='2']):not([data-to='2'])")).hasCount(0);
+
+        rows.first().click();
+        assertThat(page.getByTestId("inspector")).containsText("\"type\": \"MessageSent\"");
+        shot("timeline-filtered");
+    }
+
+    @Test
+    void aReplayOfTheRecordingReachesTheSameStateAsTheLiveView() throws Exception {
+        page.getByTestId("client-key").fill("replayed");
+        page.getByTestId("client-value").fill("yes");
+        page.getByTestId("btn-put").click();
+        assertThat(page.getByTestId("control-status")).containsText("ok, revision");
+        // Freeze the cluster: after each node's NodePaused nothing about it changes any more.
+        page.getByTestId("btn-pause-cluster").click();
+        for (int id = 1; id <= 3; id++) {
+            assertThat(page.getByTestId("node-" + id)).hasAttribute("data-paused", "true");
+        }
+        String liveDigest = page.getByTestId("state-digest-value").textContent();
+        cluster.recorder.flush().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        page.getByTestId("mode-replay").click();
+        page.getByTestId("replay-file").setInputFiles(RECORDING);
+        assertThat(page.getByTestId("replay-bar")).hasAttribute("data-loaded", Pattern.compile("[1-9]\\d*"));
+        assertThat(page.getByTestId("replay-bar")).hasAttribute("data-bad", "0");
+        assertThat(page.getByTestId("state-digest-value")).hasText(liveDigest);
+        for (int id = 1; id <= 3; id++) {
+            assertThat(page.getByTestId("node-log-" + id)).containsText("put replayed=yes");
+        }
+        shot("replay-end");
+
+        // Scrub back to the start (no leader yet) and play: the view follows the recording.
+        page.getByTestId("replay-slider").fill("0");
+        assertThat(page.locator("#cluster-svg [data-role='Leader']")).hasCount(0);
+        assertThat(page.locator("#cluster-svg [data-role='Follower']")).hasCount(3);
+        page.getByTestId("replay-speed").selectOption("10");
+        page.getByTestId("replay-play").click();
+        assertThat(page.locator("#cluster-svg [data-role='Leader']")).hasCount(1);
+        shot("replay-playing");
+
+        page.getByTestId("mode-live").click();
+        page.getByTestId("btn-resume-cluster").click();
+        for (int id = 1; id <= 3; id++) {
+            assertThat(page.getByTestId("node-" + id)).hasAttribute("data-paused", "false");
+        }
+    }
+
+    @Test
+    void theSafetyMonitorFlagsTwoLeadersInOneTermInRed() throws Exception {
+        Path bad = Paths.get("target", "recordings", "two-leaders.ndjson");
+        List<String> lines = new ArrayList<>();
+        lines.add("{\"seq\":1,\"ts\":1000,\"node\":0,\"term\":0,\"role\":\"\",\"type\":\"ClusterInfo\",\"members\":[1,2,3]}");
+        lines.add("{\"seq\":2,\"ts\":1100,\"node\":1,\"term\":2,\"role\":\"Leader\",\"type\":\"StateChange\",\"from\":\"Candidate\",\"to\":\"Leader\",\"leader\":1,\"reason\":\"won\"}");
+        lines.add("{\"seq\":3,\"ts\":1200,\"node\":2,\"term\":2,\"role\":\"Leader\",\"type\":\"StateChange\",\"from\":\"Candidate\",\"to\":\"Leader\",\"leader\":2,\"reason\":\"won\"}");
+        Files.write(bad, lines);
+        page.getByTestId("mode-replay").click();
+        page.getByTestId("replay-file").setInputFiles(bad);
+        assertThat(page.getByTestId("safety-banner")).isVisible();
+        assertThat(page.getByTestId("safety-banner")).containsText("Nodes 1 and 2 both lead term 2");
+        assertThat(page.locator("[data-testid='timeline-row'].violation")).hasCount(1);
+        shot("safety-violation");
+    }
+
+    @Test
+    void aBrowserFrameToANodeRpcAddressIsRefused() {
+        Object errors = page.evaluate("async () => {"
+                + "  const { EventBus } = await import('/js/bus.js');"
+                + "  const bus = new EventBus('/eventbus', { reconnect: false });"
+                + "  const errors = [];"
+                + "  await new Promise((resolve, reject) => {"
+                + "    const t = setTimeout(() => reject(new Error('no refusal within 10 s')), 10000);"
+                + "    bus.on('error', f => { errors.push(f.body); if (errors.length === 2) { clearTimeout(t); resolve(); } });"
+                + "    bus.on('open', () => {"
+                + "      bus.register('raft.rpc.1', () => {});"
+                + "      bus.send('raft.rpc.2', { kind: 'AppendEntries' }).catch(() => {});"
+                + "    });"
+                + "    bus.connect();"
+                + "  });"
+                + "  bus.close();"
+                + "  return errors;"
+                + "}");
+        org.assertj.core.api.Assertions.assertThat(String.valueOf(errors)).isEqualTo("[access_denied, access_denied]");
+    }
+
+    @Test
+    void aSlowLinkIsDrawnAndHealRemovesIt() {
+        page.getByTestId("link-from").selectOption("1");
+        page.getByTestId("link-to").selectOption("2");
+        page.getByTestId("link-delay-min").fill("120");
+        page.getByTestId("link-delay-max").fill("200");
+        page.getByTestId("btn-link").click();
+        assertThat(page.locator("#cluster-svg .link-label")).containsText("+120–200ms");
+        page.getByTestId("partition-chip-3").click();
+        page.getByTestId("btn-partition").click();
+        assertThat(page.getByTestId("link-1-3")).hasAttribute("data-cut", "true");
+        assertThat(page.getByTestId("link-1-2")).hasAttribute("data-cut", "false");
+        shot("faults");
+        page.getByTestId("btn-heal").click();
+        assertThat(page.locator("#cluster-svg .link-label")).hasCount(0);
+        assertThat(page.getByTestId("link-1-3")).hasAttribute("data-cut", "false");
+    }
+}
