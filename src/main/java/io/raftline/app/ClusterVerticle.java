@@ -1,6 +1,9 @@
 package io.raftline.app;
 
 import io.raftline.api.http.AdminApi;
+import io.raftline.api.http.ControlHandler;
+import io.raftline.api.http.UiRouter;
+import io.raftline.events.EventPublisher;
 import io.raftline.api.http.ClusterControl;
 import io.raftline.api.http.ClusterView;
 import io.raftline.api.http.HttpServerVerticle;
@@ -18,6 +21,8 @@ import io.raftline.node.RaftNode;
 import io.raftline.node.RaftNodeVerticle;
 import io.raftline.raft.Role;
 import io.raftline.transport.EventBusTransport;
+import io.raftline.transport.LinkFaultTransport;
+import io.raftline.transport.LinkFaults;
 import io.raftline.transport.NetworkConditioner;
 import io.raftline.transport.Transport;
 import io.vertx.core.Future;
@@ -28,12 +33,14 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -50,7 +57,11 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
 
     private final RaftlineConfig config;
     private final NodeListener listener;
+    private final EventPublisher publisher;
     private final NetworkConditioner conditioner;
+    private final LinkFaults links;
+    private UiRouter ui;
+    private ControlHandler control;
     private final Map<Integer, RaftNodeVerticle> nodes = new LinkedHashMap<>();
     private final Map<Integer, HttpServerVerticle> servers = new LinkedHashMap<>();
     private final Map<Integer, Address> addresses = new ConcurrentHashMap<>();
@@ -65,8 +76,11 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
      */
     public ClusterVerticle(RaftlineConfig config, NodeListener listener) {
         this.config = config;
-        this.listener = listener;
+        // Every node reports to the event stream (raft.events, the live view) and to the caller's listener.
+        this.publisher = new EventPublisher(config.memberIds());
+        this.listener = NodeListener.both(publisher, listener);
         this.conditioner = new NetworkConditioner(config.seed());
+        this.links = new LinkFaults(config.seed() + 1);
         for (NodeConfig n : config.nodes()) {
             addresses.put(n.id(), new Address(n.host(), n.httpPort()));
         }
@@ -83,12 +97,13 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
 
     @Override
     public Future<?> start() {
-        Transport transport = new EventBusTransport(vertx, conditioner, listener::messageDropped);
+        Transport transport = new LinkFaultTransport(vertx,
+                new EventBusTransport(vertx, conditioner, listener::messageDropped), links, listener::messageDropped);
         forwardClient = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
                 new PoolOptions().setHttp1MaxSize(64));
         List<NodeConfig> local = config.nodeId() == 0 ? config.nodes()
                 : List.of(config.node(config.nodeId()).orElseThrow());
-        Future<?> chain = Future.succeededFuture();
+        Future<?> chain = vertx.deployVerticle(publisher);
         for (NodeConfig n : local) {
             // Opening a durable store replays its files: blocking I/O, so it runs on a worker.
             chain = chain.compose(v -> openStore(n)).compose(store -> {
@@ -111,10 +126,21 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
             });
         }
         if (config.admin() != null) {
-            AdminApi admin = new AdminApi(this, this, config.admin().token());
-            adminServer = new HttpServerVerticle("admin API", config.admin().host(), config.admin().port(),
-                    admin::router);
-            chain = chain.compose(v -> vertx.deployVerticle(adminServer));
+            // The admin port also serves the live view: the page at "/", the SockJS bridge, the WebJars.
+            chain = chain.compose(v -> {
+                control = new ControlHandler(vertx, nodes, conditioner, links, publisher);
+                ui = new UiRouter(vertx, control, Set.of());
+                AdminApi admin = new AdminApi(this, this, config.admin().token());
+                List<Future<Void>> mounted = new ArrayList<>();
+                adminServer = new HttpServerVerticle("admin API and live view", config.admin().host(),
+                        config.admin().port(), vx -> {
+                            Router root = Router.router(vx);
+                            mounted.add(ui.mount(root));
+                            root.route("/*").subRouter(admin.router(vx));
+                            return root;
+                        });
+                return vertx.deployVerticle(adminServer).compose(x -> Future.all(mounted));
+            });
         }
         // Other processes of a one-node-per-process cluster ask this one for its nodes' status.
         for (NodeConfig n : local) {
@@ -333,6 +359,13 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
     @Override
     public NetworkConditioner network() {
         return conditioner;
+    }
+
+    @Override
+    public void faultsChanged() {
+        if (control != null) {
+            publisher.faultChanged(control.faultState());
+        }
     }
 
     @Override

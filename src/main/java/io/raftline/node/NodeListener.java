@@ -127,4 +127,93 @@ public interface NodeListener {
      */
     default void pausedChanged(int node, boolean paused) {
     }
+
+    /**
+     * Both listeners, in order: how the event stream and a test's own listener observe the same node.
+     *
+     * @param first  told first
+     * @param second told second
+     * @return a listener that tells both
+     */
+    static NodeListener both(NodeListener first, NodeListener second) {
+        if (second == NONE) {
+            return first;
+        }
+        if (first == NONE) {
+            return second;
+        }
+        return new NodeListener() {
+            @Override
+            public void coreEvent(int node, long term, Role role, CoreEvent event) {
+                first.coreEvent(node, term, role, event);
+                second.coreEvent(node, term, role, event);
+            }
+
+            @Override
+            public void messageSent(Message m) {
+                first.messageSent(m);
+                second.messageSent(m);
+            }
+
+            @Override
+            public void messageReceived(Message m) {
+                first.messageReceived(m);
+                second.messageReceived(m);
+            }
+
+            @Override
+            public void messageDropped(Message m, String reason) {
+                first.messageDropped(m, reason);
+                second.messageDropped(m, reason);
+            }
+
+            @Override
+            public void entriesAppended(int node, List<Entry> entries) {
+                first.entriesAppended(node, entries);
+                second.entriesAppended(node, entries);
+            }
+
+            @Override
+            public void committed(int node, long commit) {
+                first.committed(node, commit);
+                second.committed(node, commit);
+            }
+
+            @Override
+            public void applied(int node, Entry entry, KvResult result) {
+                first.applied(node, entry, result);
+                second.applied(node, entry, result);
+            }
+
+            @Override
+            public void snapshotTaken(int node, long index) {
+                first.snapshotTaken(node, index);
+                second.snapshotTaken(node, index);
+            }
+
+            @Override
+            public void snapshotInstalled(int node, long index) {
+                first.snapshotInstalled(node, index);
+                second.snapshotInstalled(node, index);
+            }
+
+            @Override
+            public void crashed(int node) {
+                first.crashed(node);
+                second.crashed(node);
+            }
+
+            @Override
+            public void restarted(int node, long applied) {
+                first.restarted(node, applied);
+                second.restarted(node, applied);
+            }
+
+            @Override
+            public void pausedChanged(int node, boolean paused) {
+                first.pausedChanged(node, paused);
+                second.pausedChanged(node, paused);
+            }
+        };
+    }
 }

@@ -130,7 +130,7 @@ public final class AdminApi {
             HttpErrors.send(ctx, 404, "not_found", "no action '" + action + "' (crash, restart, pause, resume)");
             return;
         }
-        answer(ctx, control.nodeAction(id, action));
+        answer(ctx, control.nodeAction(id, action).onSuccess(v -> control.faultsChanged()));
     }
 
     private void network(RoutingContext ctx) {
@@ -160,11 +160,13 @@ public final class AdminApi {
             return;
         }
         control.network().setFaults(faults);
+        control.faultsChanged();
         answer(ctx, Future.succeededFuture());
     }
 
     private void heal(RoutingContext ctx) {
         control.network().heal();
+        control.faultsChanged();
         answer(ctx, Future.succeededFuture());
     }
 

@@ -40,4 +40,11 @@ public interface ClusterControl {
      * @return the fault state
      */
     Future<JsonObject> faultState();
+
+    /**
+     * Told after the admin API changed a fault, so that the change reaches the event stream (open live views
+     * redraw cut links and crashed nodes at once).
+     */
+    default void faultsChanged() {
+    }
 }
