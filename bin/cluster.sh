@@ -22,7 +22,8 @@ for id in $(seq 1 "$n"); do
 done
 echo "started $n node processes: ${pids[*]} (logs in data/logs/)"
 for i in $(seq 1 120); do
-  if leader=$(curl -sf http://localhost:8081/v1/cluster | grep -o '"leader":[0-9]*' | cut -d: -f2) && [ "${leader:-0}" != 0 ]; then
+  leader=$(curl -sf http://localhost:8081/v1/cluster 2>/dev/null | grep -o '^{[^[]*"leader":[0-9]*' | grep -o '[0-9]*$' || true)
+  if [ -n "$leader" ] && [ "$leader" != 0 ]; then
     echo "leader: node $leader"
     for id in $(seq 1 "$n"); do echo "  node $id: http://localhost:$((8080 + id))"; done
     for id in $(seq 1 "$n"); do echo "  UI / admin of node $id: http://localhost:$((8090 + id))"; done

@@ -30,7 +30,10 @@ import java.util.Map;
  *       e.g. {@code -Draftline.raft.heartbeat_ms=50}</li>
  *   <li>{@code raftline.service.<field>} / {@code RAFTLINE_SERVICE_<FIELD>}, e.g.
  *       {@code RAFTLINE_SERVICE_REQUEST_TIMEOUT_MS=2000}</li>
- *   <li>{@code raftline.nodes.<id>.http_port|host|data_dir} / {@code RAFTLINE_NODES_<ID>_HTTP_PORT|HOST|DATA_DIR}</li>
+ *   <li>{@code raftline.storage.engine|segment_bytes} / {@code RAFTLINE_STORAGE_ENGINE|SEGMENT_BYTES}, e.g.
+ *       {@code -Draftline.storage.engine=memory}</li>
+ *   <li>{@code raftline.nodes.<id>.http_port|host|data_dir|bus_port} /
+ *       {@code RAFTLINE_NODES_<ID>_HTTP_PORT|HOST|DATA_DIR|BUS_PORT}</li>
  * </ul>
  */
 public final class ConfigLoader {
@@ -142,10 +145,13 @@ public final class ConfigLoader {
         for (String f : RaftlineConfig.SERVICE_FIELDS) {
             paths.add(List.of("service", f));
         }
+        for (String f : RaftlineConfig.STORAGE_FIELDS) {
+            paths.add(List.of("storage", f));
+        }
         JsonArray nodes = config.getValue("nodes") instanceof JsonArray a ? a : new JsonArray();
         for (Object o : nodes) {
             if (o instanceof JsonObject n && n.getValue("id") instanceof Number id) {
-                for (String f : List.of("http_port", "host", "data_dir")) {
+                for (String f : RaftlineConfig.NODE_FIELDS.subList(1, RaftlineConfig.NODE_FIELDS.size())) {
                     paths.add(List.of("nodes", String.valueOf(id.intValue()), f));
                 }
             }
