@@ -15,6 +15,7 @@
  *       Lowe search with a configuration cache, plus a cross-key revision check), answering a
  *       {@link io.raftline.verify.CheckResult} with readable
  *       {@link io.raftline.verify.Violation}s.</li>
+ *   <li>{@link io.raftline.verify.HistoryNdjson}: histories as NDJSON files, one operation a line.</li>
  * </ul>
  *
  * <p>Like the Raft core, the package uses only {@code java.*}, starts no threads and is
