@@ -3,30 +3,27 @@ package io.raftline.verify;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
- * The Wing &amp; Gong / Lowe search for a linearization of the operations on one key, with
- * Lowe's cache of visited configurations.
+ * The Wing &amp; Gong / Lowe search for a linearization of the operations on one key.
  *
  * <p>The history becomes a doubly linked list of call and return events in time order. The
  * search repeatedly picks an operation whose call precedes the first remaining return (so it is
  * minimal in real-time order), applies it to the model, and removes both its events from the list
  * ("lifts" it). Reaching a return event means its operation should already have taken effect, so
- * the search backtracks. A configuration (set of linearized operations, model state) that was
- * reached before is not explored again: that cache is what makes the search fast in practice.
+ * the search backtracks. A configuration (set of linearized operations, model state) reached
+ * before, or dominated by one reached before, is not explored again ({@link ConfigCache}): that
+ * cache is what makes the search fast in practice.
  *
  * <p>Operations with an unknown outcome have a call and no return: they may be linearized
  * anywhere after their invocation, and the search succeeds once every operation with a known
- * outcome is linearized, whatever the unknown ones did. At each configuration the known ones are
- * tried first, because a linearizable history rarely needs an unknown write to have happened
- * early, and unknown writes whose effect nothing could ever observe are removed beforehand (see
- * {@link #prune}); both keep the search from exploring when each of many timed-out writes might
- * have happened.
+ * outcome is linearized, whatever the unknown ones did. Each of many timed-out writes might have
+ * happened at any point, which is what makes such histories expensive; four things keep that in
+ * check: at each configuration the known operations are tried first; identical unknown ones are
+ * used in invocation order and never-read values are merged ({@link KeyHistory}); the cache
+ * subsumes configurations that linearized more unknown operations to the same effect; and a path
+ * is abandoned as soon as it passes the deadline of an unknown write that a read proves happened.
  *
  * <p>Single-threaded and deterministic: the only input besides the operations is a deadline,
  * which can turn an answer into {@link Status#TIMED_OUT} but never change it.
@@ -54,12 +51,9 @@ final class KeySearch {
 
     private static final int HEAD = 0;
 
-    private final String key;
-    private final Operation[] ops;
-    private final int[] valueIds;
-    private final List<Value> values;
-    private final boolean[] unknown;
-    private final long[] zobrist;
+    private final KeyHistory h;
+    private final long deadlineNanos;
+    private final boolean[] lifted;
 
     // Event list: entry 0 is the head sentinel; entry e > 0 belongs to operation entryOp[e].
     private final int[] entryOp;
@@ -69,10 +63,8 @@ final class KeySearch {
     private final int[] callEntry;
     private final int[] returnEntry;
 
-    private final long deadlineNanos;
-
+    // The deepest dead end so far, for the explanation.
     private Frame best;
-    private RegisterState bestState;
     private int bestBlocked = -1;
     private int[] bestCandidates;
 
@@ -83,47 +75,12 @@ final class KeySearch {
     private record Frame(int op, RegisterState before, boolean unknownPass, Frame parent, int depth) {
     }
 
-    /** A visited configuration: the set of linearized operations and the model state. */
-    private static final class Config {
-        private final long[] linearized;
-        private final RegisterState state;
-        private final int hash;
-
-        Config(long[] linearized, long zobrist, RegisterState state) {
-            this.linearized = linearized;
-            this.state = state;
-            this.hash = (int) (zobrist ^ (zobrist >>> 32)) * 31 + state.hashCode();
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Config c && hash == c.hash && state.equals(c.state)
-                    && Arrays.equals(linearized, c.linearized);
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
-        }
-    }
-
-    private KeySearch(String key, List<Operation> kept, long deadlineNanos) {
-        this.key = key;
+    private KeySearch(KeyHistory history, long deadlineNanos) {
+        this.h = history;
         this.deadlineNanos = deadlineNanos;
-        int n = kept.size();
-        ops = kept.toArray(new Operation[0]);
-        Arrays.sort(ops, Histories.BY_INVOCATION);
-        Interned interned = intern(Arrays.asList(ops));
-        valueIds = interned.ids;
-        values = interned.values;
-        unknown = new boolean[n];
-        zobrist = new long[n];
-        int events = 0;
-        for (int i = 0; i < n; i++) {
-            unknown[i] = ops[i].outcomeUnknown();
-            zobrist[i] = mix(i + 0x9E3779B97F4A7C15L);
-            events += unknown[i] ? 1 : 2;
-        }
+        int n = h.ops.length;
+        lifted = new boolean[n];
+        int events = 2 * h.knownCount + h.unknownCount;
         entryOp = new int[events + 1];
         entryIsCall = new boolean[events + 1];
         next = new int[events + 1];
@@ -142,85 +99,7 @@ final class KeySearch {
      * @return the result
      */
     static Result run(String key, List<Operation> ops, long deadlineNanos) {
-        return new KeySearch(key, prune(ops), deadlineNanos).search();
-    }
-
-    /**
-     * Drops what cannot constrain the search: rejected requests, reads with an unknown outcome,
-     * and unknown-outcome writes that nothing could ever observe.
-     *
-     * <p>An unknown write matters only if some operation could tell that it happened: a read of
-     * its value, or, since its presence and revision are visible too, a 412, a delete that found
-     * the key, or an {@code ifRevision} naming a revision no known write or read accounts for. If
-     * the key has none of the latter, a linearization that uses a write whose value nobody read
-     * stays valid without it (whatever came between that write and the next one could not have
-     * seen it), so dropping such writes loses no linearizations and saves the search from trying
-     * each of them at every point.
-     */
-    static List<Operation> prune(List<Operation> ops) {
-        List<Operation> kept = new ArrayList<>(ops.size());
-        Set<Value> read = new HashSet<>();
-        Set<Long> explained = new HashSet<>();
-        for (Operation op : ops) {
-            if (op.outcome() instanceof Outcome.Failed f && f.cause() == Outcome.Cause.REJECTED) {
-                continue;
-            }
-            if (op.kind() == OpKind.GET && op.outcomeUnknown()) {
-                continue;
-            }
-            kept.add(op);
-            if (op.outcome() instanceof Outcome.Ok ok && ok.revisionReported()
-                    && (op.kind() == OpKind.PUT || op.kind() == OpKind.CAS || op.kind() == OpKind.GET)) {
-                explained.add(ok.revision());
-            }
-            if (op.kind() == OpKind.GET && op.outcome() instanceof Outcome.Ok ok && ok.found()) {
-                read.add(ok.value());
-            }
-        }
-        boolean unknownWritesVisible = false;
-        for (Operation op : kept) {
-            boolean visible = op.outcome() instanceof Outcome.Failed
-                    || op.kind() == OpKind.DELETE && op.outcome() instanceof Outcome.Ok ok && ok.deleted() == 1
-                    || op.kind() == OpKind.CAS && op.expectedRevision() > 0
-                            && !explained.contains(op.expectedRevision());
-            if (visible) {
-                unknownWritesVisible = true;
-                break;
-            }
-        }
-        if (unknownWritesVisible) {
-            return kept;
-        }
-        kept.removeIf(op -> op.outcomeUnknown() && op.value() != null && !read.contains(op.value()));
-        return kept;
-    }
-
-    private record Interned(int[] ids, List<Value> values) {
-    }
-
-    private static Interned intern(List<Operation> ops) {
-        Map<Value, Integer> index = new HashMap<>();
-        List<Value> values = new ArrayList<>();
-        int[] ids = new int[ops.size()];
-        for (int i = 0; i < ops.size(); i++) {
-            Operation op = ops.get(i);
-            Value v = op.value();
-            if (v == null && op.outcome() instanceof Outcome.Ok ok) {
-                v = ok.value();
-            }
-            if (v == null) {
-                ids[i] = RegisterState.ABSENT;
-            } else {
-                Integer id = index.get(v);
-                if (id == null) {
-                    id = values.size();
-                    index.put(v, id);
-                    values.add(v);
-                }
-                ids[i] = id;
-            }
-        }
-        return new Interned(ids, List.copyOf(values));
+        return new KeySearch(KeyHistory.of(key, ops), deadlineNanos).search();
     }
 
     /**
@@ -233,12 +112,12 @@ final class KeySearch {
         int[] op = new int[events];
         boolean[] isCall = new boolean[events];
         int e = 0;
-        for (int i = 0; i < ops.length; i++) {
-            time[e] = ops[i].invokeNanos();
+        for (int i = 0; i < h.ops.length; i++) {
+            time[e] = h.ops[i].invokeNanos();
             op[e] = i;
             isCall[e++] = true;
-            if (!unknown[i]) {
-                time[e] = ops[i].completeNanos();
+            if (!h.unknown[i]) {
+                time[e] = h.ops[i].completeNanos();
                 op[e] = i;
                 isCall[e++] = false;
             }
@@ -291,6 +170,7 @@ final class KeySearch {
     }
 
     private void lift(int op) {
+        lifted[op] = true;
         unlink(callEntry[op]);
         if (returnEntry[op] >= 0) {
             unlink(returnEntry[op]);
@@ -298,25 +178,35 @@ final class KeySearch {
     }
 
     private void unlift(int op) {
+        lifted[op] = false;
         if (returnEntry[op] >= 0) {
             relink(returnEntry[op]);
         }
         relink(callEntry[op]);
     }
 
-    private Result search() {
-        int remaining = 0;
-        boolean anyUnknown = false;
-        for (boolean u : unknown) {
-            if (u) {
-                anyUnknown = true;
-            } else {
-                remaining++;
+    /** Whether {@code op} may be tried now: in its pass, and after its identical predecessors. */
+    private boolean tryable(int op, boolean unknownPass) {
+        int twin = h.earlierTwin[op];
+        return h.unknown[op] == unknownPass && (twin < 0 || lifted[twin]);
+    }
+
+    /** Whether reaching {@code after} leaves a pinned write other than {@code op} unplaceable. */
+    private boolean passesDeadline(RegisterState after, int op) {
+        for (int w : h.pinned) {
+            if (h.deadline[w] > after.floor()) {
+                return false;
+            }
+            if (w != op && !lifted[w]) {
+                return true;
             }
         }
-        long[] linearized = new long[(ops.length + 63) / 64];
-        long hash = 0;
-        Set<Config> seen = new HashSet<>();
+        return false;
+    }
+
+    private Result search() {
+        int remaining = h.knownCount;
+        ConfigCache cache = new ConfigCache(h.knownCount, h.unknownCount);
         RegisterState state = RegisterState.INITIAL;
         Frame top = null;
         long steps = 0;
@@ -333,37 +223,35 @@ final class KeySearch {
             }
             if (entryIsCall[entry]) {
                 int op = entryOp[entry];
-                if (unknown[op] == unknownPass) {
+                if (tryable(op, unknownPass)) {
                     steps++;
-                    RegisterState after = RegisterModel.step(state, ops[op], valueIds[op]);
-                    if (after != null) {
-                        linearized[op >>> 6] |= 1L << op;
-                        long h = hash ^ zobrist[op];
-                        if (seen.add(new Config(linearized.clone(), h, after))) {
+                    RegisterState after = RegisterModel.step(state, h.ops[op], h.searchIds[op]);
+                    if (after != null && !passesDeadline(after, op)) {
+                        cache.include(h.slot[op], h.unknown[op]);
+                        if (cache.visit(after)) {
                             top = new Frame(op, state, unknownPass, top, top == null ? 1 : top.depth() + 1);
                             state = after;
-                            hash = h;
                             lift(op);
-                            if (!unknown[op]) {
+                            if (!h.unknown[op]) {
                                 remaining--;
                             }
                             unknownPass = false;
                             entry = next[HEAD];
                             continue;
                         }
-                        linearized[op >>> 6] &= ~(1L << op);
+                        cache.exclude(h.slot[op], h.unknown[op]);
                     }
                 }
                 entry = next[entry];
                 continue;
             }
             // A return event: its operation must have taken effect by now.
-            if (!unknownPass && anyUnknown) {
+            if (!unknownPass && h.unknownCount > 0) {
                 unknownPass = true;
                 entry = next[HEAD];
                 continue;
             }
-            remember(top, state, entry);
+            remember(top, entry);
             if (top == null) {
                 return new Result(Status.VIOLATED, explain(), steps);
             }
@@ -371,9 +259,8 @@ final class KeySearch {
             state = top.before();
             unknownPass = top.unknownPass();
             unlift(op);
-            linearized[op >>> 6] &= ~(1L << op);
-            hash ^= zobrist[op];
-            if (!unknown[op]) {
+            cache.exclude(h.slot[op], h.unknown[op]);
+            if (!h.unknown[op]) {
                 remaining++;
             }
             entry = next[callEntry[op]];
@@ -382,15 +269,14 @@ final class KeySearch {
         return new Result(Status.LINEARIZABLE, null, steps);
     }
 
-    /** Keeps the deepest dead end for the explanation: the prefix, the state, who was pending. */
-    private void remember(Frame top, RegisterState state, int returnEntryReached) {
+    /** Keeps the deepest dead end for the explanation: the prefix and who was pending. */
+    private void remember(Frame top, int returnEntryReached) {
         int depth = top == null ? 0 : top.depth();
-        int bestDepth = best == null ? (bestBlocked < 0 ? -1 : 0) : best.depth();
+        int bestDepth = best != null ? best.depth() : bestBlocked >= 0 ? 0 : -1;
         if (depth <= bestDepth) {
             return;
         }
         best = top;
-        bestState = state;
         bestBlocked = entryOp[returnEntryReached];
         List<Integer> candidates = new ArrayList<>();
         for (int e = next[HEAD]; e != returnEntryReached; e = next[e]) {
@@ -399,43 +285,43 @@ final class KeySearch {
             }
         }
         // Known outcomes first: they are the ones that had to fit.
-        candidates.sort((a, b) -> Boolean.compare(unknown[a], unknown[b]));
+        candidates.sort((a, b) -> Boolean.compare(h.unknown[a], h.unknown[b]));
         bestCandidates = candidates.stream().mapToInt(Integer::intValue).toArray();
     }
 
     private Violation.OnKey explain() {
-        List<Operation> prefix = new ArrayList<>();
+        List<Integer> prefix = new ArrayList<>();
         for (Frame f = best; f != null; f = f.parent()) {
-            prefix.add(ops[f.op()]);
+            prefix.add(f.op());
         }
         Collections.reverse(prefix);
+        // Replay with the real values, which the search merged when no read returns them.
+        RegisterState state = RegisterState.INITIAL;
+        List<Operation> linearized = new ArrayList<>(prefix.size());
+        for (int op : prefix) {
+            state = RegisterModel.step(state, h.ops[op], h.valueIds[op]);
+            linearized.add(h.ops[op]);
+        }
         List<Violation.Unplaced> unplaced = new ArrayList<>();
-        unplaced.add(unplaced(bestBlocked));
+        unplaced.add(unplaced(state, bestBlocked));
         int shown = Math.min(bestCandidates.length, MAX_UNPLACED);
         for (int i = 0; i < shown; i++) {
-            unplaced.add(unplaced(bestCandidates[i]));
+            unplaced.add(unplaced(state, bestCandidates[i]));
         }
-        String state = RegisterModel.describe(bestState, values);
+        String described = RegisterModel.describe(state, h.values);
         if (bestCandidates.length > shown) {
-            state += "; " + (bestCandidates.length - shown) + " more pending operations not listed";
+            described += "; " + (bestCandidates.length - shown) + " more pending operations not listed";
         }
-        return new Violation.OnKey(key, prefix, state, unplaced);
+        return new Violation.OnKey(h.key, linearized, described, unplaced);
     }
 
-    private Violation.Unplaced unplaced(int op) {
-        String why = RegisterModel.whyNot(bestState, ops[op], valueIds[op], values);
+    private Violation.Unplaced unplaced(RegisterState state, int op) {
+        String why = RegisterModel.whyNot(state, h.ops[op], h.valueIds[op], h.values);
         if (why == null) {
-            why = unknown[op]
+            why = h.unknown[op]
                     ? "may take effect here, but that does not help: nothing placed after it leads anywhere"
                     : "fits here, but then no order of the remaining operations works";
         }
-        return new Violation.Unplaced(ops[op], why);
-    }
-
-    /** SplitMix64's finalizer: spreads operation indexes into well-mixed hash keys. */
-    private static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return new Violation.Unplaced(h.ops[op], why);
     }
 }
