@@ -40,6 +40,9 @@ public final class LinearizabilityChecker {
     /** The budget {@link #check(Collection)} uses. */
     public static final Duration DEFAULT_BUDGET = Duration.ofMinutes(1);
 
+    /** The least time a key gets in the first, fair-share pass. */
+    private static final long MIN_SHARE_NANOS = 10_000_000;
+
     private LinearizabilityChecker() {
     }
 
@@ -56,7 +59,9 @@ public final class LinearizabilityChecker {
 
     /**
      * Checks {@code history}, giving up on the keys still undecided once {@code budget} has
-     * passed. Keys are searched in key order; a key not reached in time counts as undecided.
+     * passed. Keys are searched in key order, first each with an equal share of the budget,
+     * then those that needed more with the time left; a key not decided in time counts as
+     * undecided. Only which keys end up undecided depends on timing, never a verdict on a key.
      *
      * @param history the operations, in any order
      * @param budget  how long to search, at most
@@ -80,22 +85,39 @@ public final class LinearizabilityChecker {
             }
             byKey.computeIfAbsent(op.key(), k -> new ArrayList<>()).add(op);
         }
-        List<Violation> violations = new ArrayList<>();
+        Map<String, Violation> violated = new TreeMap<>();
         List<String> undecided = new ArrayList<>();
         long steps = 0;
+        // First a fair share of the budget for every key, so that one hard key cannot keep the
+        // others (and the violations they may show) from being checked; then the keys that ran
+        // out try again with all the time left. A retry repeats work, never changes an answer.
+        long share = Math.max(MIN_SHARE_NANOS, saturatedNanos(budget) / Math.max(1, byKey.size()));
+        List<String> retry = new ArrayList<>();
         for (Map.Entry<String, List<Operation>> e : byKey.entrySet()) {
-            if (System.nanoTime() - deadline > 0) {
-                undecided.add(e.getKey());
-                continue;
-            }
-            KeySearch.Result result = KeySearch.run(e.getKey(), e.getValue(), deadline);
+            long now = System.nanoTime();
+            long keyDeadline = deadline - now < share ? deadline : now + share;
+            KeySearch.Result result = KeySearch.run(e.getKey(), e.getValue(), keyDeadline);
             steps += result.steps();
             switch (result.status()) {
-                case VIOLATED -> violations.add(result.violation());
-                case TIMED_OUT -> undecided.add(e.getKey());
+                case VIOLATED -> violated.put(e.getKey(), result.violation());
+                case TIMED_OUT -> retry.add(e.getKey());
                 case LINEARIZABLE -> { }
             }
         }
+        for (String key : retry) {
+            if (System.nanoTime() - deadline > 0) {
+                undecided.add(key);
+                continue;
+            }
+            KeySearch.Result result = KeySearch.run(key, byKey.get(key), deadline);
+            steps += result.steps();
+            switch (result.status()) {
+                case VIOLATED -> violated.put(key, result.violation());
+                case TIMED_OUT -> undecided.add(key);
+                case LINEARIZABLE -> { }
+            }
+        }
+        List<Violation> violations = new ArrayList<>(violated.values());
         violations.addAll(RevisionCheck.find(ops));
         Verdict verdict = !violations.isEmpty() ? Verdict.NOT_LINEARIZABLE
                 : !undecided.isEmpty() ? Verdict.UNKNOWN : Verdict.LINEARIZABLE;

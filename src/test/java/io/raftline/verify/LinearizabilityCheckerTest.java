@@ -701,6 +701,22 @@ class LinearizabilityCheckerTest {
         }
 
         @Test
+        void aHardKeyDoesNotUseUpTheBudgetOfTheKeysAfterIt() {
+            for (int i = 0; i < 22; i++) {
+                h.put(i, "a-hard", "w" + i, 0, 1_000, Outcome.written(Outcome.UNREPORTED));
+            }
+            h.get(99, "a-hard", 2_000, 2_010, "never written");
+            h.put(1, "b-fine", "v1", 0, 10, 3);
+            h.get(1, "b-fine", 20, 30, "v1", 3);
+            h.put(1, "c-broken", "v1", 0, 10, 2);
+            h.getMissing(1, "c-broken", 20, 30);
+            CheckResult result = LinearizabilityChecker.check(h.ops(), Duration.ofMillis(300));
+            assertThat(result.verdict()).isEqualTo(Verdict.NOT_LINEARIZABLE);
+            assertThat(onlyKeyViolation(result).key()).isEqualTo("c-broken");
+            assertThat(result.undecidedKeys()).containsExactly("a-hard");
+        }
+
+        @Test
         void operationIdsMustBeUnique() {
             Operation a = Operation.get(7, 1, "k", 0, 10, Outcome.notFound());
             Operation b = Operation.get(7, 2, "k", 20, 30, Outcome.notFound());
