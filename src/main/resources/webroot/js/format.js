@@ -37,9 +37,12 @@ export function kindColor(kind) {
 }
 
 /** A stable colour per term, for the log matrix. */
+// Term hues skip reds and oranges: red marks diverging entries, orange marks votes.
+const TERM_HUES = [268, 188, 48, 150, 300, 218, 95, 238, 170, 325];
+
 export function termColor(term) {
   if (!term) return '#3a4452';
-  const hue = (205 + term * 67) % 360;
+  const hue = TERM_HUES[(term - 1) % TERM_HUES.length];
   return `hsl(${hue} 48% 64%)`;
 }
 
