@@ -38,7 +38,7 @@ export function kindColor(kind) {
 
 /** A stable colour per term, for the log matrix. */
 // Term hues skip reds and oranges: red marks diverging entries, orange marks votes.
-const TERM_HUES = [268, 188, 48, 150, 300, 218, 95, 238, 170, 325];
+const TERM_HUES = [268, 188, 48, 150, 300, 218, 95, 238, 170, 200];
 
 export function termColor(term) {
   if (!term) return '#3a4452';
