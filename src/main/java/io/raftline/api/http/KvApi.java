@@ -178,6 +178,24 @@ public final class KvApi {
         if (key == null) {
             return;
         }
+        read(ctx, view -> {
+            Optional<KvEntry> e = view.get(key);
+            if (e.isEmpty()) {
+                HttpErrors.send(ctx, 404, new JsonObject().put("error", "not_found")
+                        .put("message", "no such key").put("appliedIndex", view.appliedIndex()));
+                return;
+            }
+            ctx.response().putHeader("Content-Type", "application/octet-stream")
+                    .putHeader("Raft-Revision", String.valueOf(e.get().modRevision()))
+                    .end(Buffer.buffer(e.get().value()));
+        });
+    }
+
+    /**
+     * Reads at the consistency the request asks for (forwarding to the leader unless it is stale) and hands
+     * the view to {@code serve}; failures become JSON errors.
+     */
+    private void read(RoutingContext ctx, java.util.function.Consumer<KvView> serve) {
         ReadConsistency consistency = consistency(ctx);
         if (consistency == null || (consistency != ReadConsistency.STALE && shouldForward(ctx))) {
             return;
@@ -188,15 +206,7 @@ public final class KvApi {
                 return;
             }
             served(ctx);
-            Optional<KvEntry> e = ar.result().get(key);
-            if (e.isEmpty()) {
-                HttpErrors.send(ctx, 404, new JsonObject().put("error", "not_found")
-                        .put("message", "no such key").put("appliedIndex", ar.result().appliedIndex()));
-                return;
-            }
-            ctx.response().putHeader("Content-Type", "application/octet-stream")
-                    .putHeader("Raft-Revision", String.valueOf(e.get().modRevision()))
-                    .end(Buffer.buffer(e.get().value()));
+            serve.accept(ar.result());
         });
     }
 
@@ -213,17 +223,7 @@ public final class KvApi {
             HttpErrors.badRequest(ctx, "limit must be an integer in 1.." + MAX_LIMIT);
             return;
         }
-        ReadConsistency consistency = consistency(ctx);
-        if (consistency == null || (consistency != ReadConsistency.STALE && shouldForward(ctx))) {
-            return;
-        }
-        node.read(consistency).onComplete(ar -> {
-            if (ar.failed()) {
-                onNodeFailure(ctx, ar.cause());
-                return;
-            }
-            served(ctx);
-            KvView view = ar.result();
+        read(ctx, view -> {
             List<KvEntry> entries = view.range(prefix, limit + 1);
             JsonArray items = new JsonArray();
             for (KvEntry e : entries.subList(0, Math.min(limit, entries.size()))) {
