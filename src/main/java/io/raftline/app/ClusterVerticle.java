@@ -62,6 +62,8 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
     private final LinkFaults links;
     private UiRouter ui;
     private ControlHandler control;
+    private final Map<Integer, NodeStatus> metricStatuses = new ConcurrentHashMap<>();
+    private long metricsTimer = -1;
     private final Map<Integer, RaftNodeVerticle> nodes = new LinkedHashMap<>();
     private final Map<Integer, HttpServerVerticle> servers = new LinkedHashMap<>();
     private final Map<Integer, Address> addresses = new ConcurrentHashMap<>();
@@ -119,7 +121,11 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
                         config.service().forwardTimeoutMs());
                 KvApi api = new KvApi(nodes.get(n.id()), forwarder, this, config.service().maxBodyBytes());
                 HttpServerVerticle server = new HttpServerVerticle("node " + n.id() + " HTTP API", n.host(),
-                        n.httpPort(), api::router);
+                        n.httpPort(), vx -> {
+                            Router r = api.router(vx);
+                            Metrics.mount(r);
+                            return r;
+                        });
                 servers.put(n.id(), server);
                 return vertx.deployVerticle(server)
                         .onSuccess(x -> addresses.put(n.id(), new Address(n.host(), server.actualPort())));
@@ -135,6 +141,7 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
                 adminServer = new HttpServerVerticle("admin API and live view", config.admin().host(),
                         config.admin().port(), vx -> {
                             Router root = Router.router(vx);
+                            Metrics.mount(root);
                             mounted.add(ui.mount(root));
                             root.route("/*").subRouter(admin.router(vx));
                             return root;
@@ -142,6 +149,16 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
                 return vertx.deployVerticle(adminServer).compose(x -> Future.all(mounted));
             });
         }
+        // Raft gauges for /metrics read a status refreshed once a second, never the nodes' loops directly.
+        chain = chain.onSuccess(v -> {
+            if (Metrics.enabled()) {
+                for (NodeConfig n : local) {
+                    Metrics.registerNode(n.id(), metricStatuses);
+                }
+                refreshMetrics();
+                metricsTimer = vertx.setPeriodic(1000, t -> refreshMetrics());
+            }
+        });
         // Other processes of a one-node-per-process cluster ask this one for its nodes' status.
         for (NodeConfig n : local) {
             chain = chain.compose(v -> vertx.eventBus().<Object>consumer(statusAddress(n.id()),
@@ -156,6 +173,12 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
         return chain;
     }
 
+    private void refreshMetrics() {
+        for (RaftNodeVerticle node : nodes.values()) {
+            node.status().onSuccess(s -> metricStatuses.put(s.id(), s));
+        }
+    }
+
     private Future<LogStore> openStore(NodeConfig n) {
         if (!config.storage().durable()) {
             return Future.succeededFuture(new MemoryLogStore());
@@ -166,6 +189,9 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
 
     @Override
     public Future<?> stop() {
+        if (metricsTimer >= 0) {
+            vertx.cancelTimer(metricsTimer);
+        }
         return forwardClient == null ? Future.succeededFuture() : forwardClient.close();
     }
 

@@ -119,7 +119,7 @@ public final class Main {
         if (conf == null) {
             return USAGE;
         }
-        Vertx vertx = Vertx.vertx();
+        Vertx vertx = Vertx.vertx(Metrics.enable(new io.vertx.core.VertxOptions()));
         RaftlineConfig config;
         try {
             config = ConfigLoader.load(vertx, Path.of(conf)).await();

@@ -1,0 +1,85 @@
+package io.raftline.app;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.raftline.node.NodeStatus;
+import io.raftline.raft.Role;
+import io.vertx.core.VertxOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import io.vertx.micrometer.backends.BackendRegistries;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * {@code /metrics} for Prometheus: Vert.x's own metrics (HTTP servers and clients, event bus, pools, JVM)
+ * through vertx-micrometer-metrics, plus one set of Raft gauges per node (term, indexes, role, storage
+ * counters). The Raft values come from the status the cluster runtime refreshes once a second, so a scrape
+ * never waits on a node's event loop.
+ */
+public final class Metrics {
+
+    private Metrics() {
+    }
+
+    /** Vert.x options with Prometheus metrics enabled. */
+    public static VertxOptions enable(VertxOptions options) {
+        return options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
+                .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+    }
+
+    /** Whether the running Vert.x has a metrics registry (false in tests that build plain Vert.x). */
+    static boolean enabled() {
+        return BackendRegistries.getDefaultNow() != null;
+    }
+
+    /** Adds {@code GET /metrics} to a router if metrics are enabled. */
+    static void mount(Router router) {
+        if (enabled()) {
+            router.get("/metrics").handler(PrometheusScrapingHandler.create());
+        }
+    }
+
+    /** Registers the Raft gauges of {@code nodeId}, reading from {@code statuses} (refreshed by the caller). */
+    static void registerNode(int nodeId, Map<Integer, NodeStatus> statuses) {
+        MeterRegistry registry = BackendRegistries.getDefaultNow();
+        if (registry == null) {
+            return;
+        }
+        String id = String.valueOf(nodeId);
+        gauge(registry, "raftline_term", "Current Raft term", id, statuses, nodeId, s -> s.term());
+        gauge(registry, "raftline_commit_index", "Highest log index known committed", id, statuses, nodeId,
+                s -> s.commit());
+        gauge(registry, "raftline_applied_index", "Highest log index applied to the key-value state", id, statuses,
+                nodeId, s -> s.applied());
+        gauge(registry, "raftline_last_index", "Last log index", id, statuses, nodeId, s -> s.lastIndex());
+        gauge(registry, "raftline_snapshot_index", "Index of the latest snapshot", id, statuses, nodeId,
+                s -> s.snapshotIndex());
+        gauge(registry, "raftline_is_leader", "1 if the node leads", id, statuses, nodeId,
+                s -> s.role() == Role.LEADER ? 1 : 0);
+        gauge(registry, "raftline_up", "1 if the node runs (0 while crashed)", id, statuses, nodeId,
+                s -> s.up() ? 1 : 0);
+        gauge(registry, "raftline_pending_proposals", "Client writes waiting to be applied", id, statuses, nodeId,
+                s -> s.pendingProposals());
+        gauge(registry, "raftline_wal_bytes", "Bytes of write-ahead log on disk", id, statuses, nodeId,
+                s -> s.storage().walBytes());
+        FunctionCounter.builder("raftline_fsyncs", statuses, m -> value(m, nodeId, s -> s.storage().fsyncs()))
+                .description("fsyncs of the write-ahead log").tag("node", id).register(registry);
+        FunctionCounter.builder("raftline_entries_written", statuses,
+                m -> value(m, nodeId, s -> s.storage().entriesWritten()))
+                .description("log entries written to the write-ahead log").tag("node", id).register(registry);
+    }
+
+    private static void gauge(MeterRegistry registry, String name, String help, String id,
+            Map<Integer, NodeStatus> statuses, int nodeId, ToDoubleFunction<NodeStatus> f) {
+        Gauge.builder(name, statuses, m -> value(m, nodeId, f)).description(help).tag("node", id).register(registry);
+    }
+
+    private static double value(Map<Integer, NodeStatus> statuses, int nodeId, ToDoubleFunction<NodeStatus> f) {
+        NodeStatus s = statuses.get(nodeId);
+        return s == null ? Double.NaN : f.applyAsDouble(s);
+    }
+}
