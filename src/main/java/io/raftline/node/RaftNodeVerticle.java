@@ -287,6 +287,14 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
             return Future.failedFuture(new NodeRequestException(Reason.OVERLOADED, 0, "node " + id() + " has "
                     + options.maxPendingProposals() + " proposals pending; retry later"));
         }
+        long logBytes = store.stats().walBytes();
+        if (logBytes > config.maxLogSizeBytes()) {
+            // The hard bound of the log on disk: nothing more is accepted until a snapshot compacts it (entries
+            // that cannot commit, e.g. without a quorum, cannot be compacted).
+            return Future.failedFuture(new NodeRequestException(Reason.OVERLOADED, 0, "the log of node " + id()
+                    + " holds " + logBytes + " bytes, above max_log_size_bytes " + config.maxLogSizeBytes()
+                    + "; writes resume once a snapshot compacts it"));
+        }
         PendingWrite w = new PendingWrite(KvCodec.encode(command));
         w.timer = vertx.setTimer(options.requestTimeoutMs(), t -> expire(w));
         queued.add(w);
@@ -717,8 +725,11 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
         Storage s = store.storage();
         long applied = kv.lastApplied();
         long since = applied - (s.firstIndex() - 1);
+        // Besides the intervals, a log that has grown past half of max_log_size_bytes is compacted now.
+        boolean logLarge = store.stats().walBytes() > config.maxLogSizeBytes() / 2;
         if (snapshotInFlight || applied > s.lastIndex() || since <= 0
-                || (since < config.snapshotIntervalEntries() && appliedBytesSinceSnapshot < config.snapshotIntervalBytes())) {
+                || (since < config.snapshotIntervalEntries() && appliedBytesSinceSnapshot < config.snapshotIntervalBytes()
+                        && !logLarge)) {
             return;
         }
         snapshotInFlight = true;

@@ -1,0 +1,68 @@
+package io.raftline.durability;
+
+import static io.raftline.testing.TestCluster.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.app.ClusterVerticle;
+import io.raftline.config.RaftlineConfig;
+import io.raftline.node.NodeStatus;
+import io.raftline.testing.TestCluster;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * {@code max_log_size_bytes} bounds the write-ahead log: with snapshot intervals set too high to ever fire,
+ * a log past half the bound is compacted anyway, so a steady write load keeps the WAL on disk bounded.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+class LogSizeBoundTest {
+
+    @Test
+    void theWalStaysWithinMaxLogSizeUnderSteadyWrites(Vertx vertx) {
+        long max = 256 * 1024;
+        JsonObject json = TestCluster.configJson(3, 3000);
+        json.getJsonObject("raft").put("snapshot_interval_entries", 1_000_000).put("snapshot_interval_bytes", max)
+                .put("max_log_size_bytes", max);
+        json.put("storage", new JsonObject().put("engine", "durable").put("segment_bytes", 16 * 1024));
+        ClusterVerticle cluster = new ClusterVerticle(RaftlineConfig.fromJson(json));
+        await(vertx.deployVerticle(cluster));
+        int leader = await(cluster.awaitLeader(TestCluster.WAIT.toMillis()));
+        WebClient client = WebClient.create(vertx);
+        Buffer value = Buffer.buffer(new byte[1024]);
+        try {
+            long peak = 0;
+            for (int batch = 0; batch < 30; batch++) {
+                List<Future<?>> writes = new ArrayList<>();
+                for (int i = 0; i < 40; i++) {
+                    writes.add(client.putAbs(cluster.nodeUrl(leader) + "/v1/kv/k" + (i % 50)).sendBuffer(value)
+                            .map(r -> {
+                                assertThat(r.statusCode()).isEqualTo(200);
+                                return r;
+                            }));
+                }
+                await(Future.all(writes));
+                for (int id = 1; id <= 3; id++) {
+                    peak = Math.max(peak, await(cluster.nodes().get(id).status()).storage().walBytes());
+                }
+            }
+            // 1,200 writes of 1 KiB (about 1.3 MB of log) went through; the WAL never held more than the bound
+            // plus one segment being written.
+            NodeStatus s = await(cluster.nodes().get(leader).status());
+            assertThat(s.snapshotIndex()).as("compacted although the intervals never fired").isPositive();
+            assertThat(peak).as("largest WAL seen on any node").isLessThanOrEqualTo(max + 64 * 1024);
+        } finally {
+            client.close();
+        }
+    }
+}
