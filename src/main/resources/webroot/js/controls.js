@@ -74,6 +74,7 @@ export class Controls {
       q('btn-restart').disabled = n.up;
       q('btn-pause').disabled = !n.up || n.paused;
       q('btn-resume').disabled = !n.paused;
+      q('btn-lead').disabled = !n.up || n.paused || n.role === 'Leader';
     }
   }
 
@@ -103,7 +104,9 @@ export class Controls {
         el('button', { class: 'danger', 'data-testid': `btn-crash-${id}`, text: 'Crash', onclick: () => this.run({ action: 'crash', node: id }, `crash ${id}`) }),
         el('button', { 'data-testid': `btn-restart-${id}`, text: 'Restart', onclick: () => this.run({ action: 'restart', node: id }, `restart ${id}`) }),
         el('button', { 'data-testid': `btn-pause-${id}`, text: 'Pause', onclick: () => this.run({ action: 'pause', node: id }, `pause ${id}`) }),
-        el('button', { 'data-testid': `btn-resume-${id}`, text: 'Resume', onclick: () => this.run({ action: 'resume', node: id }, `resume ${id}`) }))));
+        el('button', { 'data-testid': `btn-resume-${id}`, text: 'Resume', onclick: () => this.run({ action: 'resume', node: id }, `resume ${id}`) }),
+        el('button', { 'data-testid': `btn-lead-${id}`, text: 'Lead', title: 'Leadership transfer: the leader hands over to this node',
+          onclick: () => this.run({ action: 'transfer', to: id }, `transfer leadership to ${id}`) }))));
     this.root.append(el('div', { class: 'ctl-group' }, el('h3', { text: 'Nodes' }), ...rows,
       el('div', { class: 'row' },
         el('button', { 'data-testid': 'btn-pause-cluster', text: 'Pause cluster', onclick: () => this.run({ action: 'pauseCluster' }, 'pause cluster') }),

@@ -57,6 +57,15 @@ public interface RaftNode {
     Future<StateDigest> digest();
 
     /**
+     * Asks this node, if it leads, to hand leadership to {@code target} (Raft thesis §3.10): it brings the
+     * target up to date, then tells it to start an election at once. New writes are refused meanwhile.
+     *
+     * @param target the node to lead next
+     * @return completes once the transfer started; fails with NOT_LEADER if this node does not lead
+     */
+    Future<Void> transferLeadership(int target);
+
+    /**
      * Stops at once, losing everything that is not in the log store.
      *
      * @return completes when crashed

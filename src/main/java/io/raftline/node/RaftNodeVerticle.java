@@ -163,6 +163,27 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
     }
 
     @Override
+    public Future<Void> transferLeadership(int target) {
+        return onContext(() -> {
+            NodeRequestException down = unavailable();
+            if (down != null) {
+                return Future.failedFuture(down);
+            }
+            if (core.role() != Role.LEADER) {
+                return Future.failedFuture(notLeader(core.leader(), "only the leader can hand leadership over"));
+            }
+            if (!config.members().contains(target) || target == id()) {
+                return Future.failedFuture(new IllegalArgumentException("node " + target
+                        + " is not another member of " + config.members()));
+            }
+            LOG.info("{} handing leadership to node {}", prefix(), target);
+            core.transferLeadership(target);
+            scheduleFlush();
+            return Future.succeededFuture();
+        });
+    }
+
+    @Override
     public Future<StateDigest> digest() {
         return onContext(() -> {
             if (!up) {

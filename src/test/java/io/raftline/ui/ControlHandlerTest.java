@@ -62,7 +62,8 @@ class ControlHandlerTest {
                 "delayMs");
         assertRefused(cmd("put").put("value", "x"), "missing_field", "key");
         assertRefused(cmd("put").put("key", "").put("value", "x"), "invalid_field", "key");
-        assertRefused(cmd("transfer").put("to", 2), "unsupported", "transfer");
+        assertRefused(cmd("transfer"), "missing_field", "to");
+        assertRefused(cmd("transfer").put("to", 9), "unknown_node", "node 9");
         JsonObject notAnObject = cluster.vertx.eventBus().<JsonObject>request(ControlHandler.ADDRESS, "crash")
                 .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).body();
         assertThat(notAnObject.getString("error")).isEqualTo("bad_request");
@@ -83,6 +84,22 @@ class ControlHandlerTest {
         assertThat(r.getJsonObject("faults").getJsonArray("partitions")).isEmpty();
         assertThat(r.getJsonObject("faults").getJsonArray("links")).isEmpty();
         assertThat(r.getJsonObject("faults").getDouble("dropRate")).isZero();
+    }
+
+    @Test
+    void transferHandsLeadershipToTheChosenNode() throws Exception {
+        int leader = cluster.awaitLeader(Duration.ofSeconds(10));
+        int target = leader % 3 + 1;
+        JsonObject r = send(cmd("transfer").put("to", target));
+        assertThat(r.getBoolean("ok")).as(r.encode()).isTrue();
+        assertThat(r.getInteger("from")).isEqualTo(leader);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (cluster.awaitLeader(Duration.ofSeconds(10)) != target) {
+            assertThat(System.nanoTime()).as("node %d leads after the transfer", target).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+        JsonObject again = send(cmd("transfer").put("to", target));
+        assertThat(again.getString("error")).isEqualTo("invalid_field");
     }
 
     @Test

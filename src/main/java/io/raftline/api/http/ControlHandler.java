@@ -160,10 +160,13 @@ public final class ControlHandler implements Handler<Message<Object>> {
             case "delete":
                 fields(cmd, "key", "node");
                 return write(cmd, "delete", new KvCommand.Delete(key(cmd)));
-            case "transfer":
+            case "transfer": {
                 fields(cmd, "to");
-                node(cmd, "to");
-                throw new ControlException("unsupported", "leadership transfer is not offered by the nodes' API yet");
+                int to = node(cmd, "to");
+                return leader().compose(l -> l.id() == to
+                        ? Future.failedFuture(new ControlException("invalid_field", "node " + to + " already leads"))
+                        : l.transferLeadership(to).map(v -> new JsonObject().put("from", l.id()).put("to", to)));
+            }
             default:
                 throw new ControlException("unknown_action", "unknown action '" + action + "' (known: state, "
                         + "pauseCluster, resumeCluster, crash, restart, pause, resume, partition, heal, network, link, "
