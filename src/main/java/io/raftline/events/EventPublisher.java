@@ -30,12 +30,22 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
     /** The event-bus address events are published on. */
     public static final String ADDRESS = "raft.events";
 
+    /**
+     * With one node per process (a clustered event bus), every process's pipeline publishes here instead,
+     * cluster-wide; each process relays what arrives, from all processes, to its own browsers on
+     * {@value #ADDRESS} (local only) with one sequence of its own. So the live view of any process shows the
+     * whole cluster with one consistent {@code seq}. Internal: never bridged.
+     */
+    public static final String ORIGIN_ADDRESS = "raftline.events.origin";
+
     private final EventPipeline pipeline;
     private final PublisherOptions options;
     private final LongSupplier clock;
     private final ClusterState state;
     private final List<EventSink> sinks = new CopyOnWriteArrayList<>();
     private long timer = -1;
+    private boolean relay;
+    private long relaySeq;
 
     /**
      * Creates a publisher.
@@ -73,8 +83,29 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
     @Override
     public Future<?> start() {
         timer = vertx.setPeriodic(options.flushIntervalMs(), t -> flush());
-        return Future.succeededFuture();
+        relay = vertx.isClustered();
+        if (!relay) {
+            return Future.succeededFuture();
+        }
+        return vertx.eventBus().<JsonObject>consumer(ORIGIN_ADDRESS, m -> {
+            JsonObject json = m.body().copy().put("seq", ++relaySeq);
+            publishLocally(json);
+            for (EventSink s : sinks) {
+                s.endOfBatch();
+            }
+        }).completion();
     }
+
+    private void publishLocally(JsonObject json) {
+        state.apply(json);
+        vertx.eventBus().publish(ADDRESS, json, LOCAL);
+        for (EventSink s : sinks) {
+            s.accept(json);
+        }
+    }
+
+    private static final io.vertx.core.eventbus.DeliveryOptions LOCAL =
+            new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true);
 
     @Override
     public Future<?> stop() {
@@ -110,14 +141,16 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
         }
         for (RaftEvent e : events) {
             JsonObject json = EventJson.toJson(e);
-            state.apply(json);
-            vertx.eventBus().publish(ADDRESS, json);
-            for (EventSink s : sinks) {
-                s.accept(json);
+            if (relay) {
+                vertx.eventBus().publish(ORIGIN_ADDRESS, json); // comes back through the relay, with the others'
+            } else {
+                publishLocally(json);
             }
         }
-        for (EventSink s : sinks) {
-            s.endOfBatch();
+        if (!relay) {
+            for (EventSink s : sinks) {
+                s.endOfBatch();
+            }
         }
     }
 
