@@ -1,5 +1,6 @@
 package io.raftline.app;
 
+import io.raftline.api.grpc.KvGrpcService;
 import io.raftline.api.http.AdminApi;
 import io.raftline.api.http.ControlHandler;
 import io.raftline.api.http.UiRouter;
@@ -12,6 +13,7 @@ import io.raftline.api.http.LeaderForwarder;
 import io.raftline.api.http.PeerDirectory;
 import io.raftline.config.NodeConfig;
 import io.raftline.config.RaftlineConfig;
+import io.raftline.config.TransportKind;
 import io.raftline.node.DurableLogStore;
 import io.raftline.node.LogStore;
 import io.raftline.node.MemoryLogStore;
@@ -25,15 +27,25 @@ import io.raftline.transport.LinkFaultTransport;
 import io.raftline.transport.LinkFaults;
 import io.raftline.transport.NetworkConditioner;
 import io.raftline.transport.Transport;
+import io.raftline.transport.grpc.GrpcTransport;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientOptions;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerOptions;
+import io.vertx.grpc.server.Service;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -67,6 +79,8 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
     private final Map<Integer, Address> addresses = new ConcurrentHashMap<>();
     private HttpServerVerticle adminServer;
     private HttpClient forwardClient;
+    private GrpcClient grpcForwardClient;
+    private GrpcTransport grpcTransport;
 
     /**
      * Creates the runtime for a configuration.
@@ -97,10 +111,24 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
 
     @Override
     public Future<?> start() {
-        Transport transport = new LinkFaultTransport(vertx,
-                new EventBusTransport(vertx, conditioner, listener::messageDropped), links, listener::messageDropped);
+        Transport wire;
+        if (config.transport() == TransportKind.GRPC) {
+            // Each node's client port serves RaftService too; peers are found where their HTTP API is.
+            grpcTransport = new GrpcTransport(vertx, conditioner, listener::messageDropped,
+                    id -> httpAddress(id).filter(a -> a.port() > 0)
+                            .map(a -> SocketAddress.inetSocketAddress(a.port(), a.host())),
+                    Set.copyOf(config.memberIds()), GrpcTransport.Options.DEFAULTS);
+            wire = grpcTransport;
+        } else {
+            wire = new EventBusTransport(vertx, conditioner, listener::messageDropped);
+        }
+        Transport transport = new LinkFaultTransport(vertx, wire, links, listener::messageDropped);
         forwardClient = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
                 new PoolOptions().setHttp1MaxSize(64));
+        grpcForwardClient = GrpcClient.client(vertx, new GrpcClientOptions().setScheduleDeadlineAutomatically(true)
+                .setMaxMessageSize(kvMaxMessageBytes()), new HttpClientOptions().setHttp2ClearTextUpgrade(false)
+                .setTcpNoDelay(true).setConnectTimeout((int) Math.min(Integer.MAX_VALUE,
+                        config.service().forwardTimeoutMs())));
         List<NodeConfig> local = config.nodeId() == 0 ? config.nodes()
                 : List.of(config.node(config.nodeId()).orElseThrow());
         Future<?> chain = vertx.deployVerticle(publisher);
@@ -118,8 +146,11 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
                 LeaderForwarder forwarder = new LeaderForwarder(forwardClient, this, n.id(),
                         config.service().forwardTimeoutMs());
                 KvApi api = new KvApi(nodes.get(n.id()), forwarder, this, config.service().maxBodyBytes());
-                HttpServerVerticle server = new HttpServerVerticle("node " + n.id() + " HTTP API", n.host(),
-                        n.httpPort(), api::router);
+                KvGrpcService kv = new KvGrpcService(nodes.get(n.id()), grpcForwardClient, this,
+                        config.service().forwardTimeoutMs(), config.service().maxBodyBytes());
+                Service raft = grpcTransport == null ? null : grpcTransport.service(n.id());
+                HttpServerVerticle server = new HttpServerVerticle("node " + n.id() + " HTTP and gRPC API", n.host(),
+                        n.httpPort(), api::router, vx -> grpcHandler(vx, kv, raft));
                 servers.put(n.id(), server);
                 return vertx.deployVerticle(server)
                         .onSuccess(x -> addresses.put(n.id(), new Address(n.host(), server.actualPort())));
@@ -156,6 +187,33 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
         return chain;
     }
 
+    /** Largest KV gRPC message: the largest value plus room for the key and the idempotency key. */
+    private long kvMaxMessageBytes() {
+        return config.service().maxBodyBytes() + 8 * 1024;
+    }
+
+    /**
+     * The gRPC side of one node's client port: RaftService calls (only with the gRPC transport) go to a server
+     * sized for Raft batches and snapshot chunks, everything else to the KV server, sized for one value.
+     */
+    private Handler<HttpServerRequest> grpcHandler(Vertx vx, KvGrpcService kv, Service raft) {
+        GrpcServer kvServer = kv.bind(GrpcServer.server(vx, new GrpcServerOptions()
+                .setMaxMessageSize(kvMaxMessageBytes()).setScheduleDeadlineAutomatically(true)));
+        if (raft == null) {
+            return kvServer;
+        }
+        GrpcServer raftServer = GrpcServer.server(vx, new GrpcServerOptions()
+                .setMaxMessageSize(grpcTransport.options().maxMessageBytes())).addService(raft);
+        String raftPath = "/" + raft.name().fullyQualifiedName() + "/";
+        return request -> {
+            if (request.path().startsWith(raftPath)) {
+                raftServer.handle(request);
+            } else {
+                kvServer.handle(request);
+            }
+        };
+    }
+
     private Future<LogStore> openStore(NodeConfig n) {
         if (!config.storage().durable()) {
             return Future.succeededFuture(new MemoryLogStore());
@@ -166,7 +224,17 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
 
     @Override
     public Future<?> stop() {
-        return forwardClient == null ? Future.succeededFuture() : forwardClient.close();
+        List<Future<?>> closing = new ArrayList<>();
+        if (forwardClient != null) {
+            closing.add(forwardClient.close());
+        }
+        if (grpcForwardClient != null) {
+            closing.add(grpcForwardClient.close());
+        }
+        if (grpcTransport != null) {
+            closing.add(grpcTransport.close());
+        }
+        return Future.join(closing);
     }
 
     // ---------------------------------------------------------------- accessors
