@@ -257,30 +257,65 @@ public final class GrpcTransport implements Transport {
         closed = true;
         List<Future<Void>> all = new ArrayList<>();
         for (Peer p : clients.values()) {
-            all.add(p.client.close());
+            all.add(p.close());
         }
         clients.clear();
         return Future.join(all).mapEmpty();
     }
 
-    /** One peer: its client (one HTTP/2 connection) and the counters that bound what is in flight to it. */
+    /**
+     * One peer: its client (one HTTP/2 connection), the counters that bound what is in flight to it, and a
+     * watchdog. Deadlines free the slots of calls that started; but a peer that accepts TCP connections and never
+     * answers (a stopped process) leaves calls waiting for a connection that never completes its HTTP/2
+     * handshake, where no deadline runs yet. When calls are in flight and none completed for longer than a
+     * deadline, the watchdog replaces the client: closing it fails everything waiting on it.
+     */
     private final class Peer {
         final int id;
-        final GrpcClient client;
+        volatile GrpcClient client;
         final AtomicInteger inFlight = new AtomicInteger();
         final AtomicLong sent = new AtomicLong();
         final AtomicLong acked = new AtomicLong();
         final AtomicLong failed = new AtomicLong();
         final AtomicLong overflow = new AtomicLong();
+        final AtomicInteger snapshotsInFlight = new AtomicInteger();
+        /** When a call last completed, or the first call after a quiet time started (nanoTime). */
+        volatile long lastProgress = System.nanoTime();
         /** Whether the last call succeeded: state changes are logged once, not every lost message. */
         volatile boolean reachable = true;
+        final long watchdog;
 
         Peer(int id) {
             this.id = id;
+            this.client = newClient();
+            long stallMs = options.callTimeoutMs() + 500;
+            this.watchdog = vertx.setPeriodic(Math.max(100, stallMs / 2), t -> checkStall(stallMs));
+        }
+
+        private GrpcClient newClient() {
             HttpClientOptions http = new HttpClientOptions().setHttp2ClearTextUpgrade(false).setTcpNoDelay(true)
                     .setConnectTimeout(options.connectTimeoutMs()).setKeepAlive(true);
-            this.client = GrpcClient.client(vertx, new GrpcClientOptions().setScheduleDeadlineAutomatically(true)
+            return GrpcClient.client(vertx, new GrpcClientOptions().setScheduleDeadlineAutomatically(true)
                     .setMaxMessageSize(options.maxMessageBytes()), http);
+        }
+
+        private void checkStall(long stallMs) {
+            long limitNs = TimeUnit.MILLISECONDS.toNanos(snapshotsInFlight.get() > 0
+                    ? Math.max(stallMs, options.snapshotTimeoutMs() + 500) : stallMs);
+            if (closed || inFlight.get() == 0 || System.nanoTime() - lastProgress < limitNs) {
+                return;
+            }
+            LOG.info("gRPC peer {}: {} calls made no progress for {} ms; reconnecting", id, inFlight.get(),
+                    TimeUnit.NANOSECONDS.toMillis(limitNs));
+            GrpcClient stale = client;
+            client = newClient();
+            lastProgress = System.nanoTime();
+            stale.close();
+        }
+
+        Future<Void> close() {
+            vertx.cancelTimer(watchdog);
+            return client.close();
         }
 
         void send(Message m) {
@@ -289,27 +324,34 @@ public final class GrpcTransport implements Transport {
                 drops.dropped(m, "no address");
                 return;
             }
-            if (inFlight.incrementAndGet() > options.maxInflightPerPeer()) {
+            int now = inFlight.incrementAndGet();
+            if (now > options.maxInflightPerPeer()) {
                 inFlight.decrementAndGet();
                 overflow.incrementAndGet();
                 drops.dropped(m, "overflow");
                 return;
             }
+            if (now == 1) {
+                lastProgress = System.nanoTime();
+            }
             sent.incrementAndGet();
+            GrpcClient c = client;
             Future<Ack> call;
             try {
                 if (m instanceof VoteRequest v) {
-                    call = unary(address.get(), RaftServiceGrpcClient.RequestVote, ProtoMapping.toProto(v));
+                    call = unary(c, address.get(), RaftServiceGrpcClient.RequestVote, ProtoMapping.toProto(v));
                 } else if (m instanceof SnapshotRequest s) {
-                    call = snapshot(address.get(), s);
+                    snapshotsInFlight.incrementAndGet();
+                    call = snapshot(c, address.get(), s).andThen(ar -> snapshotsInFlight.decrementAndGet());
                 } else {
-                    call = unary(address.get(), RaftServiceGrpcClient.AppendEntries, ProtoMapping.toEnvelope(m));
+                    call = unary(c, address.get(), RaftServiceGrpcClient.AppendEntries, ProtoMapping.toEnvelope(m));
                 }
             } catch (RuntimeException e) {
                 call = Future.failedFuture(e);
             }
             call.onComplete(ar -> {
                 inFlight.decrementAndGet();
+                lastProgress = System.nanoTime();
                 if (ar.succeeded()) {
                     acked.incrementAndGet();
                     if (!reachable) {
@@ -329,15 +371,16 @@ public final class GrpcTransport implements Transport {
             });
         }
 
-        private <Req> Future<Ack> unary(SocketAddress address, ServiceMethod<Ack, Req> method, Req message) {
-            return client.request(address, method).compose(req -> {
+        private <Req> Future<Ack> unary(GrpcClient c, SocketAddress address, ServiceMethod<Ack, Req> method,
+                Req message) {
+            return c.request(address, method).compose(req -> {
                 req.timeout(options.callTimeoutMs(), TimeUnit.MILLISECONDS);
                 return req.send(message);
             }).compose(resp -> resp.last());
         }
 
-        private Future<Ack> snapshot(SocketAddress address, SnapshotRequest s) {
-            return client.request(address, RaftServiceGrpcClient.InstallSnapshot).compose(req -> {
+        private Future<Ack> snapshot(GrpcClient c, SocketAddress address, SnapshotRequest s) {
+            return c.request(address, RaftServiceGrpcClient.InstallSnapshot).compose(req -> {
                 req.timeout(options.snapshotTimeoutMs(), TimeUnit.MILLISECONDS);
                 Future<Ack> answer = req.response().compose(resp -> resp.last());
                 new ChunkWriter(req, ProtoMapping.header(s), s.snapshot().data(), options.snapshotChunkBytes())
@@ -349,10 +392,10 @@ public final class GrpcTransport implements Transport {
 
     private static String reason(Throwable t) {
         if (t instanceof InvalidStatusException s) {
-            return "rejected (" + s.actualStatus() + ")";
+            return "rejected (" + s.actualStatus().name() + ")";
         }
         if (t instanceof GrpcErrorException e) {
-            return "call failed (" + e.status() + ")";
+            return "call failed (" + e.status().name() + ")";
         }
         String text = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
         if (text.contains("timeout") || text.contains("timed out") || text.contains("deadline")) {
