@@ -323,9 +323,14 @@ public final class KvGrpcService {
     private <Req, Resp> void relay(GrpcServerRequest<Req, Resp> call, Relayed<Req, Resp> r, int leader) {
         GrpcServerResponse<Req, Resp> out = call.response();
         String servedBy = r.response.headers().get(SERVED_BY);
-        out.headers().set(SERVED_BY, servedBy != null ? servedBy : String.valueOf(leader));
-        if (r.response.status() == GrpcStatus.OK && r.result != null) {
-            out.end(r.result);
+        try {
+            out.headers().set(SERVED_BY, servedBy != null ? servedBy : String.valueOf(leader));
+            if (r.response.status() == GrpcStatus.OK && r.result != null) {
+                out.end(r.result);
+                return;
+            }
+        } catch (IllegalStateException e) {
+            // Already answered: the call's deadline passed or it was cancelled.
             return;
         }
         MultiMap extra = MultiMap.caseInsensitiveMultiMap();
@@ -397,7 +402,12 @@ public final class KvGrpcService {
         if (extra != null) {
             trailers.addAll(extra);
         }
-        call.response().headers().set(SERVED_BY, String.valueOf(node.id()));
+        try {
+            call.response().headers().set(SERVED_BY, String.valueOf(node.id()));
+        } catch (IllegalStateException e) {
+            // Already answered: the call's deadline passed (DEADLINE_EXCEEDED went out) or it was cancelled.
+            return;
+        }
         sendError(call.response(), status, message, trailers);
     }
 

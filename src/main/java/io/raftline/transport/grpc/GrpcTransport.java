@@ -321,6 +321,7 @@ public final class GrpcTransport implements Transport {
         void send(Message m) {
             Optional<SocketAddress> address = peers.address(id);
             if (address.isEmpty()) {
+                LOG.debug("no address for node {}: {} lost", id, m.kind());
                 drops.dropped(m, "no address");
                 return;
             }
@@ -366,6 +367,7 @@ public final class GrpcTransport implements Transport {
                         LOG.info("gRPC peer {} at {}: {} ({}); messages to it are lost until it answers", id,
                                 address.get(), reason, ar.cause().getMessage());
                     }
+                    LOG.debug("{} to node {} lost: {} ({})", m.kind(), id, reason, ar.cause().getMessage());
                     drops.dropped(m, reason);
                 }
             });
