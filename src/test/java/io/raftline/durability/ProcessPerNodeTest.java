@@ -8,10 +8,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * One node per operating-system process over the clustered event bus (Hazelcast on loopback): the cluster
+ * One node per operating-system process, with Raft messages over the clustered event bus (Hazelcast on
+ * loopback) or over gRPC on the nodes' client ports (no cluster manager at all): the cluster
  * elects a leader and replicates; the leader's process is killed with SIGKILL under load; the survivors elect
  * a new leader and keep every acknowledged write; the killed node restarts from its disk, rejoins, and catches
  * up (by log or, once the others compacted past it, by snapshot: they compact every 200 entries) to the same
@@ -19,9 +21,11 @@ import org.junit.jupiter.api.Test;
  */
 class ProcessPerNodeTest {
 
-    @Test
-    void aClusterOfProcessesSurvivesKillMinus9OfItsLeader() throws Exception {
-        try (ProcessCluster c = new ProcessCluster(3, new JsonObject().put("snapshot_interval_entries", 200))) {
+    @ParameterizedTest(name = "transport {0}")
+    @ValueSource(strings = {"eventbus", "grpc"})
+    void aClusterOfProcessesSurvivesKillMinus9OfItsLeader(String transport) throws Exception {
+        try (ProcessCluster c = new ProcessCluster(3, new JsonObject().put("snapshot_interval_entries", 200),
+                transport)) {
             int[] all = {c.httpPort(1), c.httpPort(2), c.httpPort(3)};
             for (int i = 1; i <= 3; i++) {
                 c.startNode(i);
@@ -51,8 +55,8 @@ class ProcessPerNodeTest {
             c.startNode(leader);
             c.verifyReplicasAgree(all);
             c.verifyAcked(acked, new int[] {c.httpPort(leader)});
-            System.out.printf("[kill-9 leader process] %d acknowledged writes kept; node %d took over from %d;"
-                    + " the restarted node caught up (logs in %s)%n", acked.size(), next, leader, c.dir());
+            System.out.printf("[kill-9 leader process, %s] %d acknowledged writes kept; node %d took over from %d;"
+                    + " the restarted node caught up (logs in %s)%n", transport, acked.size(), next, leader, c.dir());
         }
     }
 }
