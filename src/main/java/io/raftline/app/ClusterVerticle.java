@@ -305,29 +305,60 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
     }
 
     /**
-     * Nodes running in other processes, asked over the clustered event bus with a short timeout so that a dead
-     * process shows as unknown instead of stalling the answer.
+     * Nodes running in other processes, asked with a short timeout so that a dead process shows as unknown instead
+     * of stalling the answer: over the clustered event bus when there is one, otherwise (Raft over gRPC, no cluster
+     * manager) over HTTP, {@code GET /v1/cluster?scope=local} on the node's client port.
      */
     private Future<Map<Integer, JsonObject>> remoteStatuses() {
         Map<Integer, JsonObject> out = new java.util.concurrent.ConcurrentHashMap<>();
         List<Future<?>> asks = new ArrayList<>();
+        boolean overBus = Clustering.clustered(config);
         for (NodeConfig n : config.nodes()) {
-            if (!nodes.containsKey(n.id())) {
+            if (nodes.containsKey(n.id())) {
+                continue;
+            }
+            if (overBus) {
                 asks.add(vertx.eventBus().<JsonObject>request(statusAddress(n.id()), null,
                         new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(500))
                         .onSuccess(m -> out.put(n.id(), m.body())).otherwiseEmpty());
+            } else if (forwardClient != null && config.nodeId() != 0) {
+                Address a = addresses.get(n.id());
+                asks.add(forwardClient.request(new io.vertx.core.http.RequestOptions()
+                                .setMethod(io.vertx.core.http.HttpMethod.GET).setHost(a.host()).setPort(a.port())
+                                .setURI("/v1/cluster?scope=local").setConnectTimeout(500).setIdleTimeout(500))
+                        .compose(req -> req.send()).compose(resp -> resp.body())
+                        .onSuccess(body -> {
+                            JsonArray list = body.toJsonObject().getJsonArray("nodes", new JsonArray());
+                            for (int i = 0; i < list.size(); i++) {
+                                JsonObject o = list.getJsonObject(i);
+                                if (o.getInteger("id", 0) == n.id() && Boolean.TRUE.equals(o.getBoolean("local"))) {
+                                    o.remove("url");
+                                    o.remove("local");
+                                    out.put(n.id(), o);
+                                }
+                            }
+                        }).otherwiseEmpty());
             }
         }
         return Future.join(asks).otherwiseEmpty().map(v -> out);
     }
 
     @Override
+    public Future<JsonObject> describeLocal() {
+        return describe(false);
+    }
+
+    @Override
     public Future<JsonObject> describe() {
+        return describe(true);
+    }
+
+    private Future<JsonObject> describe(boolean askOthers) {
         List<Future<NodeStatus>> statuses = new ArrayList<>();
         for (RaftNodeVerticle n : nodes.values()) {
             statuses.add(n.status());
         }
-        Future<Map<Integer, JsonObject>> remote = remoteStatuses();
+        Future<Map<Integer, JsonObject>> remote = askOthers ? remoteStatuses() : Future.succeededFuture(Map.of());
         return Future.all(Future.all(statuses), remote).map(both -> {
             io.vertx.core.CompositeFuture all = both.resultAt(0);
             Map<Integer, JsonObject> others = both.resultAt(1);

@@ -3,6 +3,7 @@ package io.raftline.durability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.raftline.testing.ProcessCluster;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,6 +32,16 @@ class ProcessPerNodeTest {
                 c.startNode(i);
             }
             int leader = c.awaitLeader(c.httpPort(1));
+            // Each process reports the other processes' nodes too (asked over the bus, or over HTTP with gRPC).
+            // The first request between fresh processes can be slow: ask a few times.
+            JsonArray seen = c.getJson(c.httpPort(1), "/v1/cluster").getJsonArray("nodes");
+            for (int tries = 0; tries < 50 && seen.toString().contains("\"Unknown\""); tries++) {
+                Thread.sleep(100);
+                seen = c.getJson(c.httpPort(1), "/v1/cluster").getJsonArray("nodes");
+            }
+            assertThat(seen).hasSize(3);
+            assertThat(seen.stream().map(JsonObject.class::cast).map(n -> n.getString("role")))
+                    .as("roles seen from node 1: %s", seen).doesNotContain("Unknown").contains("Leader");
             Map<String, String> acked = new ConcurrentHashMap<>();
             AtomicBoolean stop = new AtomicBoolean();
             int[] survivors = new int[2];
