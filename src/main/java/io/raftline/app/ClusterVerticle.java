@@ -149,7 +149,7 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
                 KvGrpcService kv = new KvGrpcService(nodes.get(n.id()), grpcForwardClient, this,
                         config.service().forwardTimeoutMs(), config.service().maxBodyBytes());
                 Service raft = grpcTransport == null ? null : grpcTransport.service(n.id());
-                HttpServerVerticle server = new HttpServerVerticle("node " + n.id() + " HTTP and gRPC API", n.host(),
+                HttpServerVerticle server = new HttpServerVerticle("node " + n.id() + " HTTP API", n.host(),
                         n.httpPort(), api::router, vx -> grpcHandler(vx, kv, raft));
                 servers.put(n.id(), server);
                 return vertx.deployVerticle(server)
