@@ -49,7 +49,11 @@ import org.slf4j.LoggerFactory;
  * refused or reset, deadline, an error status) is a lost message and is reported to the drop listener, exactly
  * like a network loss. {@link #send} never blocks: calls in flight to one peer are bounded by
  * {@link Options#maxInflightPerPeer()}, and beyond that messages are dropped at once ({@code overflow}), so a
- * dead or frozen peer cannot pile up memory; each call has a deadline that frees its slot.
+ * dead or frozen peer cannot pile up memory. A dead peer fails its calls at once (connection refused or reset);
+ * for a frozen one a per-peer watchdog replaces the connection when its calls make no progress for
+ * {@link Options#callTimeoutMs()}, which fails them and frees their slots. Unary calls carry no deadline of
+ * their own: a timer per Raft message measurably cost throughput, and the watchdog bounds the wait the same way.
+ * A snapshot stream has a deadline ({@link Options#snapshotTimeoutMs()}).
  *
  * <h2>Faults</h2>
  * Every send first asks the {@link NetworkConditioner}, as {@link EventBusTransport} does, so partitions, loss,
@@ -69,7 +73,8 @@ public final class GrpcTransport implements Transport {
      * Tuning of the transport.
      *
      * @param maxInflightPerPeer most calls in flight to one peer; more messages are dropped ({@code overflow})
-     * @param callTimeoutMs      deadline of one RequestVote or AppendEntries call
+     * @param callTimeoutMs      how long the calls in flight to a peer may make no progress before the watchdog
+     *                           replaces its connection (failing them)
      * @param snapshotTimeoutMs  deadline of one InstallSnapshot stream
      * @param snapshotChunkBytes snapshot bytes per streamed chunk
      * @param connectTimeoutMs   TCP connect timeout to a peer
@@ -79,7 +84,7 @@ public final class GrpcTransport implements Transport {
     public record Options(int maxInflightPerPeer, long callTimeoutMs, long snapshotTimeoutMs, int snapshotChunkBytes,
             int connectTimeoutMs, long maxMessageBytes, long maxSnapshotBytes) {
 
-        /** 256 calls per peer, 3 s per call, 60 s per snapshot, 256 KiB chunks, 1 s connect, 64 MiB messages. */
+        /** 256 calls per peer, 3 s without progress, 60 s per snapshot, 256 KiB chunks, 1 s connect, 64 MiB messages. */
         public static final Options DEFAULTS = new Options(256, 3_000, 60_000, 256 * 1024, 1_000, 64L << 20,
                 Integer.MAX_VALUE - 8L);
 
@@ -265,10 +270,10 @@ public final class GrpcTransport implements Transport {
 
     /**
      * One peer: its client (one HTTP/2 connection), the counters that bound what is in flight to it, and a
-     * watchdog. Deadlines free the slots of calls that started; but a peer that accepts TCP connections and never
-     * answers (a stopped process) leaves calls waiting for a connection that never completes its HTTP/2
-     * handshake, where no deadline runs yet. When calls are in flight and none completed for longer than a
-     * deadline, the watchdog replaces the client: closing it fails everything waiting on it.
+     * watchdog. A peer that accepts TCP connections and never answers (a stopped process) leaves calls waiting,
+     * for the HTTP/2 handshake or for their answer. When calls are in flight and none completed for longer than
+     * {@link Options#callTimeoutMs()}, the watchdog replaces the client: closing it fails everything waiting on
+     * it, which frees the slots.
      */
     private final class Peer {
         final int id;
@@ -375,10 +380,7 @@ public final class GrpcTransport implements Transport {
 
         private <Req> Future<Ack> unary(GrpcClient c, SocketAddress address, ServiceMethod<Ack, Req> method,
                 Req message) {
-            return c.request(address, method).compose(req -> {
-                req.timeout(options.callTimeoutMs(), TimeUnit.MILLISECONDS);
-                return req.send(message);
-            }).compose(resp -> resp.last());
+            return c.request(address, method).compose(req -> req.send(message)).compose(resp -> resp.last());
         }
 
         private Future<Ack> snapshot(GrpcClient c, SocketAddress address, SnapshotRequest s) {

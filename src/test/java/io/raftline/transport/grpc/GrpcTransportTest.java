@@ -287,7 +287,7 @@ class GrpcTransportTest {
     }
 
     @Test
-    void aFrozenPeerHoldsAtMostTheInflightBoundAndReleasesItByDeadline() {
+    void aFrozenPeerHoldsAtMostTheInflightBoundAndTheWatchdogReleasesIt() {
         // Accepts TCP connections and never answers a byte: a stopped (SIGSTOP) process looks like this.
         List<io.vertx.core.net.NetSocket> held = new CopyOnWriteArrayList<>();
         NetServer frozen = await(vertx.createNetServer().connectHandler(so -> {
@@ -303,7 +303,7 @@ class GrpcTransportTest {
         assertThat(sender.stats(3).inFlight()).isLessThanOrEqualTo(32);
         AtomicInteger overflow = new AtomicInteger((int) sender.stats(3).overflow());
         assertThat(overflow.get()).isEqualTo(200 - 32);
-        eventually("the frozen peer's calls released by their deadline", () -> sender.stats(3).inFlight() == 0);
+        eventually("the frozen peer's calls released by the watchdog", () -> sender.stats(3).inFlight() == 0);
         assertThat(drops).hasSize(200);
         assertThat(Collections.frequency(drops, "Heartbeat:overflow")).isEqualTo(200 - 32);
         await(frozen.close());
