@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
-# Starts a Raftline cluster with one node per process (clustered event bus over loopback) and stops all of
-# them on Ctrl-C. Usage: bin/cluster.sh [3|5]   (uses conf/node-<id>.json, or conf/node5-<id>.json for 5)
+# Starts a Raftline cluster with one node per process and stops all of them on Ctrl-C.
+# Usage: bin/cluster.sh [3|5] [eventbus|grpc]
+#   eventbus (default): Raft over the clustered event bus (Hazelcast on loopback); conf/node-<id>.json, or
+#                       conf/node5-<id>.json for 5
+#   grpc:               Raft over gRPC on each node's client port, no cluster manager; conf/grpc-node-<id>.json,
+#                       or the 5-node files with RAFTLINE_TRANSPORT=grpc
 # Logs go to data/logs/node-<id>.log. Build first: mvn -q package -DskipTests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-3}"
-case "$n" in
-  3) prefix="conf/node-" ;;
-  5) prefix="conf/node5-" ;;
-  *) echo "usage: bin/cluster.sh [3|5]" >&2; exit 2 ;;
+transport="${2:-eventbus}"
+usage() { echo "usage: bin/cluster.sh [3|5] [eventbus|grpc]" >&2; exit 2; }
+case "$transport" in
+  eventbus|grpc) ;;
+  *) usage ;;
 esac
+case "$n" in
+  3) if [ "$transport" = grpc ]; then prefix="conf/grpc-node-"; else prefix="conf/node-"; fi ;;
+  5) prefix="conf/node5-" ;;
+  *) usage ;;
+esac
+export RAFTLINE_TRANSPORT="$transport"
 jar=target/raftline.jar
 [ -f "$jar" ] || { echo "no $jar: run 'mvn -q package -DskipTests' first" >&2; exit 2; }
 mkdir -p data/logs
@@ -20,7 +31,7 @@ for id in $(seq 1 "$n"); do
   java -jar "$jar" node --conf "${prefix}${id}.json" > "data/logs/node-${id}.log" 2>&1 &
   pids+=($!)
 done
-echo "started $n node processes: ${pids[*]} (logs in data/logs/)"
+echo "started $n node processes over $transport: ${pids[*]} (logs in data/logs/)"
 for i in $(seq 1 120); do
   leader=$(curl -sf http://localhost:8081/v1/cluster 2>/dev/null | grep -o '^{[^[]*"leader":[0-9]*' | grep -o '[0-9]*$' || true)
   if [ -n "$leader" ] && [ "$leader" != 0 ]; then

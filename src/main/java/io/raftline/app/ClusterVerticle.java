@@ -1,5 +1,6 @@
 package io.raftline.app;
 
+import io.raftline.api.grpc.KvGrpcService;
 import io.raftline.api.http.AdminApi;
 import io.raftline.api.http.ControlHandler;
 import io.raftline.api.http.UiRouter;
@@ -12,6 +13,7 @@ import io.raftline.api.http.LeaderForwarder;
 import io.raftline.api.http.PeerDirectory;
 import io.raftline.config.NodeConfig;
 import io.raftline.config.RaftlineConfig;
+import io.raftline.config.TransportKind;
 import io.raftline.node.DurableLogStore;
 import io.raftline.node.LogStore;
 import io.raftline.node.MemoryLogStore;
@@ -25,15 +27,25 @@ import io.raftline.transport.LinkFaultTransport;
 import io.raftline.transport.LinkFaults;
 import io.raftline.transport.NetworkConditioner;
 import io.raftline.transport.Transport;
+import io.raftline.transport.grpc.GrpcTransport;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientOptions;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerOptions;
+import io.vertx.grpc.server.Service;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -69,6 +81,8 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
     private final Map<Integer, Address> addresses = new ConcurrentHashMap<>();
     private HttpServerVerticle adminServer;
     private HttpClient forwardClient;
+    private GrpcClient grpcForwardClient;
+    private GrpcTransport grpcTransport;
 
     /**
      * Creates the runtime for a configuration.
@@ -99,10 +113,24 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
 
     @Override
     public Future<?> start() {
-        Transport transport = new LinkFaultTransport(vertx,
-                new EventBusTransport(vertx, conditioner, listener::messageDropped), links, listener::messageDropped);
+        Transport wire;
+        if (config.transport() == TransportKind.GRPC) {
+            // Each node's client port serves RaftService too; peers are found where their HTTP API is.
+            grpcTransport = new GrpcTransport(vertx, conditioner, listener::messageDropped,
+                    id -> httpAddress(id).filter(a -> a.port() > 0)
+                            .map(a -> SocketAddress.inetSocketAddress(a.port(), a.host())),
+                    Set.copyOf(config.memberIds()), GrpcTransport.Options.DEFAULTS);
+            wire = grpcTransport;
+        } else {
+            wire = new EventBusTransport(vertx, conditioner, listener::messageDropped);
+        }
+        Transport transport = new LinkFaultTransport(vertx, wire, links, listener::messageDropped);
         forwardClient = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
                 new PoolOptions().setHttp1MaxSize(64));
+        grpcForwardClient = GrpcClient.client(vertx, new GrpcClientOptions().setScheduleDeadlineAutomatically(true)
+                .setMaxMessageSize(kvMaxMessageBytes()), new HttpClientOptions().setHttp2ClearTextUpgrade(false)
+                .setTcpNoDelay(true).setConnectTimeout((int) Math.min(Integer.MAX_VALUE,
+                        config.service().forwardTimeoutMs())));
         List<NodeConfig> local = config.nodeId() == 0 ? config.nodes()
                 : List.of(config.node(config.nodeId()).orElseThrow());
         Future<?> chain = vertx.deployVerticle(publisher);
@@ -120,12 +148,15 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
                 LeaderForwarder forwarder = new LeaderForwarder(forwardClient, this, n.id(),
                         config.service().forwardTimeoutMs());
                 KvApi api = new KvApi(nodes.get(n.id()), forwarder, this, config.service().maxBodyBytes());
+                KvGrpcService kv = new KvGrpcService(nodes.get(n.id()), grpcForwardClient, this,
+                        config.service().forwardTimeoutMs(), config.service().maxBodyBytes());
+                Service raft = grpcTransport == null ? null : grpcTransport.service(n.id());
                 HttpServerVerticle server = new HttpServerVerticle("node " + n.id() + " HTTP API", n.host(),
                         n.httpPort(), vx -> {
                             Router r = api.router(vx);
                             Metrics.mount(r);
                             return r;
-                        });
+                        }, vx -> grpcHandler(vx, kv, raft));
                 servers.put(n.id(), server);
                 return vertx.deployVerticle(server)
                         .onSuccess(x -> addresses.put(n.id(), new Address(n.host(), server.actualPort())));
@@ -179,6 +210,33 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
         }
     }
 
+    /** Largest KV gRPC message: the largest value plus room for the key and the idempotency key. */
+    private long kvMaxMessageBytes() {
+        return config.service().maxBodyBytes() + 8 * 1024;
+    }
+
+    /**
+     * The gRPC side of one node's client port: RaftService calls (only with the gRPC transport) go to a server
+     * sized for Raft batches and snapshot chunks, everything else to the KV server, sized for one value.
+     */
+    private Handler<HttpServerRequest> grpcHandler(Vertx vx, KvGrpcService kv, Service raft) {
+        GrpcServer kvServer = kv.bind(GrpcServer.server(vx, new GrpcServerOptions()
+                .setMaxMessageSize(kvMaxMessageBytes()).setScheduleDeadlineAutomatically(true)));
+        if (raft == null) {
+            return kvServer;
+        }
+        GrpcServer raftServer = GrpcServer.server(vx, new GrpcServerOptions()
+                .setMaxMessageSize(grpcTransport.options().maxMessageBytes())).addService(raft);
+        String raftPath = "/" + raft.name().fullyQualifiedName() + "/";
+        return request -> {
+            if (request.path().startsWith(raftPath)) {
+                raftServer.handle(request);
+            } else {
+                kvServer.handle(request);
+            }
+        };
+    }
+
     private Future<LogStore> openStore(NodeConfig n) {
         if (!config.storage().durable()) {
             return Future.succeededFuture(new MemoryLogStore());
@@ -192,7 +250,17 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
         if (metricsTimer >= 0) {
             vertx.cancelTimer(metricsTimer);
         }
-        return forwardClient == null ? Future.succeededFuture() : forwardClient.close();
+        List<Future<?>> closing = new ArrayList<>();
+        if (forwardClient != null) {
+            closing.add(forwardClient.close());
+        }
+        if (grpcForwardClient != null) {
+            closing.add(grpcForwardClient.close());
+        }
+        if (grpcTransport != null) {
+            closing.add(grpcTransport.close());
+        }
+        return Future.join(closing);
     }
 
     // ---------------------------------------------------------------- accessors
@@ -263,29 +331,60 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
     }
 
     /**
-     * Nodes running in other processes, asked over the clustered event bus with a short timeout so that a dead
-     * process shows as unknown instead of stalling the answer.
+     * Nodes running in other processes, asked with a short timeout so that a dead process shows as unknown instead
+     * of stalling the answer: over the clustered event bus when there is one, otherwise (Raft over gRPC, no cluster
+     * manager) over HTTP, {@code GET /v1/cluster?scope=local} on the node's client port.
      */
     private Future<Map<Integer, JsonObject>> remoteStatuses() {
         Map<Integer, JsonObject> out = new java.util.concurrent.ConcurrentHashMap<>();
         List<Future<?>> asks = new ArrayList<>();
+        boolean overBus = Clustering.clustered(config);
         for (NodeConfig n : config.nodes()) {
-            if (!nodes.containsKey(n.id())) {
+            if (nodes.containsKey(n.id())) {
+                continue;
+            }
+            if (overBus) {
                 asks.add(vertx.eventBus().<JsonObject>request(statusAddress(n.id()), null,
                         new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(500))
                         .onSuccess(m -> out.put(n.id(), m.body())).otherwiseEmpty());
+            } else if (forwardClient != null && config.nodeId() != 0) {
+                Address a = addresses.get(n.id());
+                asks.add(forwardClient.request(new io.vertx.core.http.RequestOptions()
+                                .setMethod(io.vertx.core.http.HttpMethod.GET).setHost(a.host()).setPort(a.port())
+                                .setURI("/v1/cluster?scope=local").setConnectTimeout(500).setIdleTimeout(500))
+                        .compose(req -> req.send()).compose(resp -> resp.body())
+                        .onSuccess(body -> {
+                            JsonArray list = body.toJsonObject().getJsonArray("nodes", new JsonArray());
+                            for (int i = 0; i < list.size(); i++) {
+                                JsonObject o = list.getJsonObject(i);
+                                if (o.getInteger("id", 0) == n.id() && Boolean.TRUE.equals(o.getBoolean("local"))) {
+                                    o.remove("url");
+                                    o.remove("local");
+                                    out.put(n.id(), o);
+                                }
+                            }
+                        }).otherwiseEmpty());
             }
         }
         return Future.join(asks).otherwiseEmpty().map(v -> out);
     }
 
     @Override
+    public Future<JsonObject> describeLocal() {
+        return describe(false);
+    }
+
+    @Override
     public Future<JsonObject> describe() {
+        return describe(true);
+    }
+
+    private Future<JsonObject> describe(boolean askOthers) {
         List<Future<NodeStatus>> statuses = new ArrayList<>();
         for (RaftNodeVerticle n : nodes.values()) {
             statuses.add(n.status());
         }
-        Future<Map<Integer, JsonObject>> remote = remoteStatuses();
+        Future<Map<Integer, JsonObject>> remote = askOthers ? remoteStatuses() : Future.succeededFuture(Map.of());
         return Future.all(Future.all(statuses), remote).map(both -> {
             io.vertx.core.CompositeFuture all = both.resultAt(0);
             Map<Integer, JsonObject> others = both.resultAt(1);

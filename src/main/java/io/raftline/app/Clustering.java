@@ -6,6 +6,7 @@ import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MultiMapConfig;
 import io.raftline.config.NodeConfig;
 import io.raftline.config.RaftlineConfig;
+import io.raftline.config.TransportKind;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
@@ -27,9 +28,13 @@ public final class Clustering {
     private Clustering() {
     }
 
-    /** Whether this process runs one node of a multi-node cluster (so its event bus must be clustered). */
+    /**
+     * Whether this process runs one node of a multi-node cluster whose Raft traffic crosses the event bus (so the
+     * bus must be clustered). With the gRPC transport the nodes reach each other directly and no cluster manager
+     * runs at all.
+     */
     public static boolean clustered(RaftlineConfig config) {
-        return config.nodeId() != 0 && config.nodes().size() > 1;
+        return config.nodeId() != 0 && config.nodes().size() > 1 && config.transport() == TransportKind.EVENTBUS;
     }
 
     /** Hazelcast settings for the member running {@code config.nodeId()}. */

@@ -58,6 +58,10 @@ final class NodeApplication extends VertxApplication implements VertxApplication
                     + " (Hazelcast on ");
             sb.append(String.join(", ", config.nodes().stream().map(n -> n.host() + ":" + n.busPort()).toList()));
             sb.append(')');
+        } else if (config.transport() == io.raftline.config.TransportKind.GRPC && config.nodes().size() > 1) {
+            sb.append("\nPeers ").append(config.memberIds()).append(" are reached over gRPC on their client ports (");
+            sb.append(String.join(", ", config.nodes().stream().map(n -> n.host() + ":" + n.httpPort()).toList()));
+            sb.append(')');
         }
         out.println(sb);
     }

@@ -29,7 +29,8 @@ import java.util.Set;
  *   "raft": { "tick_ms": 10, "heartbeat_ms": 100, ... },          see {@link RaftSettings}
  *   "service": { "request_timeout_ms": 5000, "max_pending_proposals": 10000,
  *                "max_body_bytes": 1048576, "forward_timeout_ms": 5000 },
- *   "storage": { "engine": "durable", "segment_bytes": 67108864 }   "memory" keeps nothing on disk
+ *   "storage": { "engine": "durable", "segment_bytes": 67108864 },  "memory" keeps nothing on disk
+ *   "transport": "eventbus"          or "grpc": how Raft messages travel between nodes ({@link TransportKind})
  * }
  * </pre>
  *
@@ -42,12 +43,13 @@ import java.util.Set;
  * @param raft        Raft tuning
  * @param service     client-facing policies
  * @param storage     where the log lives
+ * @param transport   how Raft messages travel between nodes
  */
 public record RaftlineConfig(String clusterName, long seed, boolean singleNode, int nodeId, List<NodeConfig> nodes,
-        AdminConfig admin, RaftSettings raft, ServiceConfig service, StorageConfig storage) {
+        AdminConfig admin, RaftSettings raft, ServiceConfig service, StorageConfig storage, TransportKind transport) {
 
     static final Set<String> TOP_FIELDS = Set.of("cluster_name", "seed", "single_node", "http_host", "node_id",
-            "nodes", "admin", "raft", "service", "storage");
+            "nodes", "admin", "raft", "service", "storage", "transport");
     static final List<String> STORAGE_FIELDS = List.of("engine", "segment_bytes");
     static final List<String> SERVICE_FIELDS = List.of("request_timeout_ms", "max_pending_proposals",
             "max_body_bytes", "forward_timeout_ms");
@@ -170,8 +172,11 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
             throw new ConfigException("storage.segment_bytes", "must be >= 4096, got " + storage.segmentBytes());
         }
 
+        TransportKind transport = TransportKind.parse("transport", r.string("transport",
+                TransportKind.EVENTBUS.configName()));
+
         RaftlineConfig config = new RaftlineConfig(clusterName, seed, singleNode, nodeId, List.copyOf(nodes), admin,
-                raft, service, storage);
+                raft, service, storage, transport);
         // Validate every node's Raft configuration now, so that a bad value fails before any port is bound.
         for (NodeConfig n : nodes) {
             config.raftConfig(n.id());

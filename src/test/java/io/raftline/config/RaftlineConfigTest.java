@@ -35,7 +35,8 @@ class RaftlineConfigTest {
 
     @Test
     void theShippedConfigsAreValid() throws Exception {
-        for (String name : new String[] {"local-3", "local-5", "node-1", "node-2", "node-3", "single-node"}) {
+        for (String name : new String[] {"local-3", "local-5", "node-1", "node-2", "node-3", "single-node",
+                "grpc-node-1", "grpc-node-2", "grpc-node-3"}) {
             RaftlineConfig c = RaftlineConfig.fromJson(new JsonObject(Files.readString(Path.of("conf", name + ".json"))));
             assertThat(c.nodes()).isNotEmpty();
         }
@@ -48,6 +49,22 @@ class RaftlineConfigTest {
         RaftlineConfig single = RaftlineConfig.fromJson(new JsonObject(Files.readString(Path.of("conf/single-node.json"))));
         assertThat(single.singleNode()).isTrue();
         assertThat(single.raftConfig(1).quorum()).isEqualTo(1);
+        assertThat(local.transport()).isEqualTo(TransportKind.EVENTBUS);
+        RaftlineConfig grpc = RaftlineConfig.fromJson(new JsonObject(Files.readString(Path.of("conf/grpc-node-2.json"))));
+        assertThat(grpc.transport()).isEqualTo(TransportKind.GRPC);
+        assertThat(grpc.nodeId()).isEqualTo(2);
+    }
+
+    @Test
+    void theTransportIsEventbusOrGrpc() {
+        assertThat(RaftlineConfig.fromJson(base()).transport()).isEqualTo(TransportKind.EVENTBUS);
+        assertThat(RaftlineConfig.fromJson(base().put("transport", "grpc")).transport()).isEqualTo(TransportKind.GRPC);
+        assertThat(failure(base().put("transport", "http"))).isEqualTo("transport: must be \"eventbus\" or \"grpc\", got \"http\"");
+        assertThat(failure(base().put("transport", 1))).isEqualTo("transport: must be a string, got 1");
+        JsonObject overridden = ConfigLoader.applyOverrides(base(), Map.of("RAFTLINE_TRANSPORT", "grpc"), Map.of());
+        assertThat(RaftlineConfig.fromJson(overridden).transport()).isEqualTo(TransportKind.GRPC);
+        assertThat(RaftlineConfig.fromJson(ConfigLoader.applyOverrides(base().put("transport", "grpc"), Map.of(),
+                Map.of("raftline.transport", "eventbus"))).transport()).isEqualTo(TransportKind.EVENTBUS);
     }
 
     @Test

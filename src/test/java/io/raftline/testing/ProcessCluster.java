@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Raftline as real operating-system processes, for the tests that must kill them with SIGKILL: either the
  * whole local cluster in one process ({@link #startLocal}) or one node per process over the clustered event
- * bus ({@link #startNode}). Every process runs the test class path's {@code io.raftline.app.Main} with a
+ * bus or gRPC ({@link #startNode}). Every process runs the test class path's {@code io.raftline.app.Main} with a
  * configuration on free loopback ports and durable storage in {@code target/test-data}. Waits are bounded;
  * process output goes to a log file per process in that directory, named in every failure message.
  */
@@ -44,16 +44,29 @@ public final class ProcessCluster implements AutoCloseable {
     private final int[] busPorts;
     private final Process[] processes;
     private final JsonObject raft;
+    private final String transport;
     private int runs;
 
     /**
-     * Prepares ports and directories for {@code size} nodes.
+     * Prepares ports and directories for {@code size} nodes whose Raft traffic uses the event bus.
      *
      * @param size nodes
      * @param raft Raft settings to merge into the test defaults (may be empty)
      */
     public ProcessCluster(int size, JsonObject raft) throws IOException {
+        this(size, raft, "eventbus");
+    }
+
+    /**
+     * Prepares ports and directories for {@code size} nodes.
+     *
+     * @param size      nodes
+     * @param raft      Raft settings to merge into the test defaults (may be empty)
+     * @param transport {@code eventbus} (clustered event bus between processes) or {@code grpc}
+     */
+    public ProcessCluster(int size, JsonObject raft, String transport) throws IOException {
         this.size = size;
+        this.transport = transport;
         this.dir = Path.of("target", "test-data", "proc-" + UUID.randomUUID()).toAbsolutePath();
         Files.createDirectories(dir);
         this.adminPort = freePort();
@@ -90,7 +103,7 @@ public final class ProcessCluster implements AutoCloseable {
                     .put("data_dir", dir.resolve("node-" + i).toString()));
         }
         JsonObject c = new JsonObject().put("cluster_name", "proc-" + dir.getFileName()).put("seed", 11)
-                .put("nodes", nodes).put("raft", raft.copy())
+                .put("transport", transport).put("nodes", nodes).put("raft", raft.copy())
                 .put("storage", new JsonObject().put("engine", "durable").put("segment_bytes", 64 * 1024));
         if (nodeId == 0) {
             c.put("admin", new JsonObject().put("port", adminPort));
@@ -106,7 +119,7 @@ public final class ProcessCluster implements AutoCloseable {
         awaitLeader(adminPort);
     }
 
-    /** Starts node {@code id} as its own process (it joins the others over the clustered event bus). */
+    /** Starts node {@code id} as its own process (it joins the others over the clustered event bus or gRPC). */
     public void startNode(int id) throws Exception {
         processes[id] = launch("node", config(id), "node-" + id);
     }

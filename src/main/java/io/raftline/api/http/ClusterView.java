@@ -17,4 +17,14 @@ public interface ClusterView {
      *         "lastIndex":..,"up":..}]}}
      */
     Future<JsonObject> describe();
+
+    /**
+     * Describes only the nodes this process runs, without asking other processes: what another process asks for
+     * ({@code GET /v1/cluster?scope=local}) when it has no clustered event bus to ask over.
+     *
+     * @return the same shape as {@link #describe()}; other processes' nodes are listed as unknown
+     */
+    default Future<JsonObject> describeLocal() {
+        return describe();
+    }
 }

@@ -1,10 +1,14 @@
 package io.raftline.api.http;
 
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.Http2Settings;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import java.net.BindException;
 import java.util.function.Function;
@@ -13,6 +17,10 @@ import java.util.function.Function;
  * Serves one router on one host and port. The routers are plain objects; this verticle only owns the
  * listening socket, so the node API and the admin API share the same life cycle code, and a port that is
  * already taken fails the deployment with a message that says which port and what for.
+ *
+ * <p>A port can also serve gRPC: requests whose {@code content-type} starts with {@code application/grpc} go to
+ * the gRPC handler before the router sees them (a router's BodyHandler would consume the body gRPC needs), all
+ * others to the router. HTTP/1.1, h2c and gRPC (HTTP/2) share the one port.
  */
 public final class HttpServerVerticle extends VerticleBase {
 
@@ -20,6 +28,7 @@ public final class HttpServerVerticle extends VerticleBase {
     private final String host;
     private final int port;
     private final Function<Vertx, Router> routerFactory;
+    private final Function<Vertx, Handler<HttpServerRequest>> grpcFactory;
     private HttpServer server;
 
     /**
@@ -31,17 +40,57 @@ public final class HttpServerVerticle extends VerticleBase {
      * @param routerFactory builds the router on start
      */
     public HttpServerVerticle(String what, String host, int port, Function<Vertx, Router> routerFactory) {
+        this(what, host, port, routerFactory, null);
+    }
+
+    /**
+     * Creates a server for HTTP and gRPC on one port.
+     *
+     * @param what          what it serves, for messages ("node 1 HTTP API")
+     * @param host          interface to bind
+     * @param port          port (0: any free port)
+     * @param routerFactory builds the HTTP router on start
+     * @param grpcFactory   builds the gRPC handler on start (null: no gRPC)
+     */
+    public HttpServerVerticle(String what, String host, int port, Function<Vertx, Router> routerFactory,
+            Function<Vertx, Handler<HttpServerRequest>> grpcFactory) {
         this.what = what;
         this.host = host;
         this.port = port;
         this.routerFactory = routerFactory;
+        this.grpcFactory = grpcFactory;
+    }
+
+    /**
+     * Whether a request is a gRPC call (including gRPC-Web), by its content type.
+     *
+     * @param request the request
+     * @return true for {@code application/grpc...}
+     */
+    public static boolean isGrpc(HttpServerRequest request) {
+        String type = request.getHeader(HttpHeaders.CONTENT_TYPE);
+        return type != null && type.regionMatches(true, 0, "application/grpc", 0, 16);
     }
 
     @Override
     public Future<?> start() {
         Router router = routerFactory.apply(vertx);
-        return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setTcpNoDelay(true))
-                .requestHandler(router)
+        Handler<HttpServerRequest> handler = router;
+        HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port).setTcpNoDelay(true);
+        if (grpcFactory != null) {
+            Handler<HttpServerRequest> grpc = grpcFactory.apply(vertx);
+            handler = request -> {
+                if (isGrpc(request)) {
+                    grpc.handle(request);
+                } else {
+                    router.handle(request);
+                }
+            };
+            // Raft peers multiplex their calls on one HTTP/2 connection: allow more than the default 100 streams.
+            options.setInitialSettings(new Http2Settings().setMaxConcurrentStreams(1024));
+        }
+        return vertx.createHttpServer(options)
+                .requestHandler(handler)
                 .listen()
                 .onSuccess(s -> server = s)
                 .recover(e -> Future.failedFuture(new PortInUseException(what, host, port, e)));

@@ -235,7 +235,8 @@ public final class KvApi {
     }
 
     private void cluster(RoutingContext ctx) {
-        cluster.describe().onComplete(ar -> {
+        boolean local = "local".equals(ctx.request().getParam("scope"));
+        (local ? cluster.describeLocal() : cluster.describe()).onComplete(ar -> {
             if (ar.failed()) {
                 HttpErrors.failure(ctx, ar.cause());
             } else {

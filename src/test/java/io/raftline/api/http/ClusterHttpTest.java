@@ -45,10 +45,19 @@ class ClusterHttpTest {
     private ClusterVerticle cluster;
     private WebClient client;
 
+    /**
+     * The cluster's configuration; {@link ClusterHttpOverGrpcTest} runs the same tests with another transport.
+     *
+     * @return the test cluster's JSON configuration
+     */
+    JsonObject config() {
+        return TestCluster.configJson(3, REQUEST_TIMEOUT_MS);
+    }
+
     @BeforeEach
     void start(Vertx vertx) {
         this.vertx = vertx;
-        this.cluster = TestCluster.start(vertx, TestCluster.configJson(3, REQUEST_TIMEOUT_MS));
+        this.cluster = TestCluster.start(vertx, config());
         this.client = WebClient.create(vertx);
     }
 

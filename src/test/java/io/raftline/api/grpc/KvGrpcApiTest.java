@@ -1,0 +1,382 @@
+package io.raftline.api.grpc;
+
+import static io.raftline.testing.TestCluster.await;
+import static io.raftline.testing.TestCluster.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.raftline.app.ClusterVerticle;
+import io.raftline.kv.KvCommand;
+import io.raftline.proto.kv.CompareAndSetRequest;
+import io.raftline.proto.kv.Consistency;
+import io.raftline.proto.kv.DeleteRequest;
+import io.raftline.proto.kv.DeleteResponse;
+import io.raftline.proto.kv.GetRequest;
+import io.raftline.proto.kv.GetResponse;
+import io.raftline.proto.kv.KvServiceGrpcClient;
+import io.raftline.proto.kv.PutRequest;
+import io.raftline.proto.kv.PutResponse;
+import io.raftline.proto.kv.RangeRequest;
+import io.raftline.proto.kv.RangeResponse;
+import io.raftline.testing.TestCluster;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.ServiceMethod;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The gRPC KV API of a real 3-node cluster in one JVM (Raft over gRPC too, so each node port serves HTTP, the
+ * KV service and RaftService), called with the generated Vert.x client: every method, forwarding from
+ * followers, the three read consistencies, and every error status with its trailers.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+class KvGrpcApiTest {
+
+    private static final long REQUEST_TIMEOUT_MS = 3000;
+
+    private ClusterVerticle cluster;
+    private GrpcClient client;
+    private WebClient web;
+
+    /** What a call ended with: status, message, headers, trailers and the response if OK. */
+    record Outcome<T>(GrpcStatus status, String message, MultiMap headers, MultiMap trailers, T value) {
+        String trailer(String name) {
+            String v = trailers == null ? null : trailers.get(name);
+            return v != null ? v : headers == null ? null : headers.get(name);
+        }
+    }
+
+    @BeforeEach
+    void start(Vertx vertx) {
+        cluster = TestCluster.start(vertx, TestCluster.configJson(3, REQUEST_TIMEOUT_MS).put("transport", "grpc"));
+        client = GrpcClient.client(vertx);
+        web = WebClient.create(vertx);
+        awaitStableLeader();
+    }
+
+    /**
+     * Waits until every node follows the same leader in the same term for half a second. A fresh JVM runs its
+     * first gRPC calls slowly (class loading, interpreted code), which can cost the first leader its term with
+     * these short test timeouts; tests that pick "a follower" need the cluster settled.
+     */
+    private void awaitStableLeader() {
+        String[] last = {""};
+        long[] since = {System.nanoTime()};
+        eventually("a stable leader", () -> {
+            JsonObject c = clusterState();
+            JsonArray nodes = c.getJsonArray("nodes");
+            boolean agree = c.getInteger("leader") != 0 && nodes.stream().map(JsonObject.class::cast)
+                    .allMatch(n -> n.getInteger("leader").equals(c.getInteger("leader"))
+                            && n.getLong("term").equals(c.getLong("term")));
+            String now = c.getInteger("leader") + "@" + c.getLong("term");
+            if (!agree || !now.equals(last[0])) {
+                last[0] = agree ? now : "";
+                since[0] = System.nanoTime();
+                return Future.succeededFuture(false);
+            }
+            return Future.succeededFuture(System.nanoTime() - since[0] > TimeUnit.MILLISECONDS.toNanos(500));
+        });
+    }
+
+    @AfterEach
+    void stop() {
+        await(client.close());
+        web.close();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private SocketAddress address(int node) {
+        URI u = URI.create(cluster.nodeUrl(node));
+        return SocketAddress.inetSocketAddress(u.getPort(), u.getHost());
+    }
+
+    private <Req, Resp> Outcome<Resp> call(int node, ServiceMethod<Resp, Req> method, Req msg, MultiMap headers,
+            long deadlineMs) {
+        return await(client.request(address(node), method).compose(req -> {
+            if (headers != null) {
+                req.headers().addAll(headers);
+            }
+            if (deadlineMs > 0) {
+                // Sent as grpc-timeout; the server enforces it (this client schedules no deadline of its own).
+                req.timeout(deadlineMs, TimeUnit.MILLISECONDS);
+            }
+            return req.send(msg);
+        }).compose(resp -> resp.last().transform(ar -> Future.succeededFuture(new Outcome<>(resp.status(),
+                resp.statusMessage(), resp.headers(), resp.trailers(), ar.succeeded() ? ar.result() : null)))));
+    }
+
+    private <Req, Resp> Outcome<Resp> call(int node, ServiceMethod<Resp, Req> method, Req msg) {
+        return call(node, method, msg, null, 0);
+    }
+
+    private static PutRequest put(String key, String value) {
+        return PutRequest.newBuilder().setKey(key).setValue(ByteString.copyFromUtf8(value)).build();
+    }
+
+    private static GetRequest get(String key, Consistency c) {
+        return GetRequest.newBuilder().setKey(key).setConsistency(c).build();
+    }
+
+    private JsonObject clusterState() {
+        return await(web.getAbs(cluster.adminUrl() + "/v1/cluster").send()).bodyAsJsonObject();
+    }
+
+    private int leader() {
+        return clusterState().getInteger("leader");
+    }
+
+    private static int aFollower(int leader) {
+        return leader == 1 ? 2 : 1;
+    }
+
+    private static String text(ByteString b) {
+        return b.toString(StandardCharsets.UTF_8);
+    }
+
+    // ---------------------------------------------------------------- tests
+
+    @Test
+    void putGetRangeAndDeleteWorkFromAnyNodeAtEveryConsistency() {
+        int leader = leader();
+        int follower = aFollower(leader);
+        Outcome<PutResponse> w = call(follower, KvServiceGrpcClient.Put, put("greeting", "hello"));
+        assertThat(w.status()).isEqualTo(GrpcStatus.OK);
+        long revision = w.value().getRevision();
+        assertThat(revision).isPositive();
+        assertThat(w.headers().get(KvGrpcService.SERVED_BY)).as("forwarded to the leader").isEqualTo(String.valueOf(leader));
+
+        for (int id = 1; id <= 3; id++) {
+            Outcome<GetResponse> r = call(id, KvServiceGrpcClient.Get, get("greeting", Consistency.LINEARIZABLE));
+            assertThat(r.status()).as("linearizable read on node %d", id).isEqualTo(GrpcStatus.OK);
+            assertThat(text(r.value().getKv().getValue())).isEqualTo("hello");
+            assertThat(r.value().getKv().getModRevision()).isEqualTo(revision);
+            assertThat(r.value().getKv().getCreateRevision()).isEqualTo(revision);
+            assertThat(r.value().getKv().getVersion()).isEqualTo(1);
+            int node = id;
+            eventually("stale read on node " + id, () -> {
+                Outcome<GetResponse> s = call(node, KvServiceGrpcClient.Get, get("greeting", Consistency.STALE));
+                return Future.succeededFuture(s.status() == GrpcStatus.OK
+                        && text(s.value().getKv().getValue()).equals("hello")
+                        && s.headers().get(KvGrpcService.SERVED_BY).equals(String.valueOf(node)));
+            });
+        }
+        Outcome<GetResponse> lease = call(follower, KvServiceGrpcClient.Get, get("greeting", Consistency.LEASE));
+        assertThat(lease.status()).isEqualTo(GrpcStatus.OK);
+        assertThat(text(lease.value().getKv().getValue())).isEqualTo("hello");
+
+        // A second put bumps the revision and the version; binary values survive.
+        long r2 = call(leader, KvServiceGrpcClient.Put, put("greeting", "hi")).value().getRevision();
+        assertThat(r2).isGreaterThan(revision);
+        call(leader, KvServiceGrpcClient.Put, PutRequest.newBuilder().setKey("greet/bin")
+                .setValue(ByteString.copyFrom(new byte[] {(byte) 0xff, 0})).build());
+        call(leader, KvServiceGrpcClient.Put, put("greet/x", "1"));
+        call(leader, KvServiceGrpcClient.Put, put("other", "2"));
+        Outcome<GetResponse> v2 = call(follower, KvServiceGrpcClient.Get, get("greeting", Consistency.LINEARIZABLE));
+        assertThat(v2.value().getKv().getVersion()).isEqualTo(2);
+        assertThat(v2.value().getKv().getCreateRevision()).isEqualTo(revision);
+
+        Outcome<RangeResponse> all = call(follower, KvServiceGrpcClient.Range, RangeRequest.newBuilder().setPrefix("greet")
+                .build());
+        assertThat(all.status()).isEqualTo(GrpcStatus.OK);
+        assertThat(all.value().getKvsList()).extracting(kv -> kv.getKey()).containsExactly("greet/bin", "greet/x", "greeting");
+        assertThat(all.value().getKvs(0).getValue().toByteArray()).containsExactly((byte) 0xff, 0);
+        Outcome<RangeResponse> two = call(follower, KvServiceGrpcClient.Range, RangeRequest.newBuilder().setPrefix("")
+                .setLimit(2).setConsistency(Consistency.STALE).build());
+        assertThat(two.value().getKvsCount()).isEqualTo(2);
+
+        Outcome<DeleteResponse> d = call(follower, KvServiceGrpcClient.Delete, DeleteRequest.newBuilder()
+                .setKey("greeting").build());
+        assertThat(d.status()).isEqualTo(GrpcStatus.OK);
+        assertThat(d.value().getDeleted()).isEqualTo(1);
+        assertThat(d.value().getRevision()).isGreaterThan(r2);
+        Outcome<DeleteResponse> again = call(follower, KvServiceGrpcClient.Delete, DeleteRequest.newBuilder()
+                .setKey("greeting").build());
+        assertThat(again.value().getDeleted()).isZero();
+
+        Outcome<GetResponse> gone = call(follower, KvServiceGrpcClient.Get, get("greeting", Consistency.LINEARIZABLE));
+        assertThat(gone.status()).isEqualTo(GrpcStatus.NOT_FOUND);
+        assertThat(gone.message()).contains("greeting");
+        assertThat(gone.trailer(KvGrpcService.ERROR_CODE)).isEqualTo("not_found");
+
+        // The HTTP API on the same port sees the same data.
+        assertThat(await(web.getAbs(cluster.nodeUrl(follower) + "/v1/kv/other").send()).bodyAsString()).isEqualTo("2");
+    }
+
+    @Test
+    void compareAndSetFailsWithFailedPreconditionNamingTheActualRevision() {
+        int node = aFollower(leader());
+        CompareAndSetRequest create = CompareAndSetRequest.newBuilder().setKey("lock")
+                .setValue(ByteString.copyFromUtf8("a")).setExpectedRevision(0).build();
+        Outcome<PutResponse> created = call(node, KvServiceGrpcClient.CompareAndSet, create);
+        assertThat(created.status()).isEqualTo(GrpcStatus.OK);
+        long r1 = created.value().getRevision();
+
+        Outcome<PutResponse> exists = call(node, KvServiceGrpcClient.CompareAndSet, create);
+        assertThat(exists.status()).isEqualTo(GrpcStatus.FAILED_PRECONDITION);
+        assertThat(exists.message()).contains("revision " + r1);
+        assertThat(exists.trailer(KvGrpcService.ACTUAL_REVISION)).isEqualTo(String.valueOf(r1));
+        assertThat(exists.trailer(KvGrpcService.ERROR_CODE)).isEqualTo("precondition_failed");
+
+        Outcome<PutResponse> swapped = call(node, KvServiceGrpcClient.CompareAndSet, create.toBuilder()
+                .setExpectedRevision(r1).setValue(ByteString.copyFromUtf8("c")).build());
+        assertThat(swapped.status()).isEqualTo(GrpcStatus.OK);
+        long r2 = swapped.value().getRevision();
+
+        Outcome<PutResponse> stale = call(node, KvServiceGrpcClient.CompareAndSet, create.toBuilder()
+                .setExpectedRevision(r1).build());
+        assertThat(stale.status()).isEqualTo(GrpcStatus.FAILED_PRECONDITION);
+        assertThat(stale.trailer(KvGrpcService.ACTUAL_REVISION)).isEqualTo(String.valueOf(r2));
+
+        Outcome<PutResponse> absent = call(node, KvServiceGrpcClient.CompareAndSet, CompareAndSetRequest.newBuilder()
+                .setKey("nothing").setExpectedRevision(5).build());
+        assertThat(absent.status()).isEqualTo(GrpcStatus.FAILED_PRECONDITION);
+        assertThat(absent.trailer(KvGrpcService.ACTUAL_REVISION)).isEqualTo("0");
+        assertThat(text(call(node, KvServiceGrpcClient.Get, get("lock", Consistency.LINEARIZABLE)).value().getKv()
+                .getValue())).isEqualTo("c");
+    }
+
+    @Test
+    void aRetriedWriteWithTheSameIdempotencyKeyAppliesOnce() {
+        int leader = leader();
+        PutRequest first = put("counter", "1").toBuilder().setIdempotencyKey("req-1").build();
+        long revision = call(aFollower(leader), KvServiceGrpcClient.Put, first).value().getRevision();
+        Outcome<PutResponse> retry = call(leader, KvServiceGrpcClient.Put, first.toBuilder()
+                .setValue(ByteString.copyFromUtf8("2")).build());
+        assertThat(retry.value().getRevision()).isEqualTo(revision);
+        assertThat(text(call(leader, KvServiceGrpcClient.Get, get("counter", Consistency.LINEARIZABLE)).value().getKv()
+                .getValue())).isEqualTo("1");
+        Outcome<DeleteResponse> del = call(leader, KvServiceGrpcClient.Delete, DeleteRequest.newBuilder().setKey("counter")
+                .setIdempotencyKey("req-2").build());
+        Outcome<DeleteResponse> delAgain = call(aFollower(leader), KvServiceGrpcClient.Delete, DeleteRequest.newBuilder()
+                .setKey("counter").setIdempotencyKey("req-2").build());
+        assertThat(delAgain.value()).isEqualTo(del.value());
+        assertThat(delAgain.value().getDeleted()).isEqualTo(1);
+    }
+
+    @Test
+    void invalidInputIsInvalidArgumentAndChangesNothing() {
+        int node = aFollower(leader());
+        List<Outcome<?>> bad = new ArrayList<>();
+        bad.add(call(node, KvServiceGrpcClient.Put, put("", "x")));
+        bad.add(call(node, KvServiceGrpcClient.Put, put("k".repeat(KvCommand.MAX_KEY_BYTES + 1), "x")));
+        bad.add(call(node, KvServiceGrpcClient.Put, put("k", "x").toBuilder()
+                .setIdempotencyKey("i".repeat(KvCommand.MAX_IDEMPOTENCY_KEY_BYTES + 1)).build()));
+        bad.add(call(node, KvServiceGrpcClient.Put, PutRequest.newBuilder().setKey("big")
+                .setValue(ByteString.copyFrom(new byte[1024 * 1024 + 1])).build()));
+        bad.add(call(node, KvServiceGrpcClient.Get, get("", Consistency.STALE)));
+        bad.add(call(node, KvServiceGrpcClient.Get, GetRequest.newBuilder().setKey("k").setConsistencyValue(7).build()));
+        bad.add(call(node, KvServiceGrpcClient.Delete, DeleteRequest.newBuilder().build()));
+        bad.add(call(node, KvServiceGrpcClient.Range, RangeRequest.newBuilder().setLimit(KvGrpcService.MAX_LIMIT + 1)
+                .build()));
+        bad.add(call(node, KvServiceGrpcClient.CompareAndSet, CompareAndSetRequest.newBuilder().setKey("k")
+                .setExpectedRevision(-1L).build()));
+        for (Outcome<?> o : bad) {
+            assertThat(o.status()).as(o.message()).isEqualTo(GrpcStatus.INVALID_ARGUMENT);
+            assertThat(o.trailer(KvGrpcService.ERROR_CODE)).isEqualTo("bad_request");
+            assertThat(o.message()).isNotBlank();
+        }
+        assertThat(bad.get(3).message()).contains("more than the maximum");
+        // Larger than any KV message may be: refused by the gRPC layer before it is read whole.
+        Outcome<PutResponse> huge = call(node, KvServiceGrpcClient.Put, PutRequest.newBuilder().setKey("huge")
+                .setValue(ByteString.copyFrom(new byte[3 * 1024 * 1024])).build());
+        assertThat(huge.status()).as(huge.message()).isEqualTo(GrpcStatus.RESOURCE_EXHAUSTED);
+        assertThat(call(node, KvServiceGrpcClient.Range, RangeRequest.getDefaultInstance()).value().getKvsCount()).isZero();
+    }
+
+    @Test
+    void aForwardedCallToAFollowerIsUnavailableWithTheLeaderHintAndAddress() {
+        int leader = leader();
+        int follower = aFollower(leader);
+        // As if another node had forwarded it: a follower never forwards twice, it names the leader instead.
+        MultiMap forwarded = MultiMap.caseInsensitiveMultiMap().set(KvGrpcService.FORWARDED_BY, "9");
+        Outcome<PutResponse> o = call(follower, KvServiceGrpcClient.Put, put("k", "v"), forwarded, 0);
+        assertThat(o.status()).isEqualTo(GrpcStatus.UNAVAILABLE);
+        URI leaderUrl = URI.create(cluster.nodeUrl(leader));
+        String where = leaderUrl.getHost() + ":" + leaderUrl.getPort();
+        assertThat(o.trailer(KvGrpcService.LEADER_HINT)).isEqualTo(String.valueOf(leader));
+        assertThat(o.trailer(KvGrpcService.LEADER_ADDRESS)).isEqualTo(where);
+        assertThat(o.trailer(KvGrpcService.ERROR_CODE)).isEqualTo("not_leader");
+        assertThat(o.message()).contains("leader hint: node " + leader + " at " + where);
+        Outcome<DeleteResponse> delete = call(follower, KvServiceGrpcClient.Delete, DeleteRequest.newBuilder().setKey("k")
+                .build(), forwarded, 0);
+        assertThat(delete.status()).isEqualTo(GrpcStatus.UNAVAILABLE);
+        assertThat(delete.trailer(KvGrpcService.LEADER_HINT)).isEqualTo(String.valueOf(leader));
+        // A follower serves a linearizable read itself (ReadIndex through the leader): no forwarding needed.
+        Outcome<GetResponse> read = call(follower, KvServiceGrpcClient.Get, get("k", Consistency.LINEARIZABLE), forwarded,
+                0);
+        assertThat(read.status()).isEqualTo(GrpcStatus.NOT_FOUND);
+        assertThat(read.headers().get(KvGrpcService.SERVED_BY)).isEqualTo(String.valueOf(follower));
+    }
+
+    @Test
+    void aPartitionedMinorityAnswersUnavailableOrDeadlineExceededAndServesOnlyStaleReads() {
+        int old = leader();
+        List<Integer> majority = new ArrayList<>(List.of(1, 2, 3));
+        majority.remove(Integer.valueOf(old));
+        assertThat(await(web.requestAbs(HttpMethod.PUT, cluster.adminUrl() + "/v1/admin/network")
+                .sendBuffer(Buffer.buffer(new JsonObject().put("partitions", new JsonArray()
+                        .add(new JsonArray().add(old)).add(new JsonArray(majority))).encode()))).statusCode())
+                .isEqualTo(200);
+
+        // Proposed on the isolated leader before it notices: it cannot commit, and the call's deadline passes.
+        Outcome<PutResponse> late = call(old, KvServiceGrpcClient.Put, put("doomed", "x"), null, 100);
+        assertThat(late.status()).as(late.message()).isIn(GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.UNAVAILABLE);
+
+        eventually("a new leader in the majority", () -> {
+            int l = leader();
+            return Future.succeededFuture(l != 0 && l != old);
+        });
+        int next = leader();
+        assertThat(call(majority.get(0), KvServiceGrpcClient.Put, put("majority", "y")).status()).isEqualTo(GrpcStatus.OK);
+        eventually("old leader steps down", () -> Future.succeededFuture(!clusterState().getJsonArray("nodes")
+                .getJsonObject(old - 1).getString("role").equals("Leader")));
+
+        Outcome<PutResponse> write = call(old, KvServiceGrpcClient.Put, put("minority", "x"));
+        assertThat(write.status()).as(write.message()).isIn(GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED);
+        if (write.status() == GrpcStatus.UNAVAILABLE) {
+            assertThat(write.trailer(KvGrpcService.LEADER_HINT)).isNotNull();
+            assertThat(write.message()).contains("leader hint");
+        }
+        Outcome<GetResponse> read = call(old, KvServiceGrpcClient.Get, get("majority", Consistency.LINEARIZABLE));
+        assertThat(read.status()).isIn(GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED);
+        assertThat(call(old, KvServiceGrpcClient.Get, get("majority", Consistency.STALE)).status())
+                .isEqualTo(GrpcStatus.NOT_FOUND);
+        assertThat(next).isIn(majority.toArray());
+
+        await(web.requestAbs(HttpMethod.DELETE, cluster.adminUrl() + "/v1/admin/network").send());
+        eventually("the old leader catches up", () -> Future.succeededFuture(call(old, KvServiceGrpcClient.Get,
+                get("majority", Consistency.STALE)).status() == GrpcStatus.OK));
+    }
+
+    @Test
+    void aCrashedNodeAnswersUnavailable() {
+        int leader = leader();
+        int follower = aFollower(leader);
+        await(web.postAbs(cluster.adminUrl() + "/v1/admin/nodes/" + follower + "/crash").send());
+        Outcome<GetResponse> o = call(follower, KvServiceGrpcClient.Get, get("x", Consistency.STALE));
+        assertThat(o.status()).isEqualTo(GrpcStatus.UNAVAILABLE);
+        assertThat(o.trailer(KvGrpcService.ERROR_CODE)).isEqualTo("node_down");
+        assertThat(o.trailer(KvGrpcService.LEADER_HINT)).isNotNull();
+    }
+}

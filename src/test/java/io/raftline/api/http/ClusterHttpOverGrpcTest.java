@@ -1,0 +1,16 @@
+package io.raftline.api.http;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Every test of {@link ClusterHttpTest} (elections, forwarding, compare-and-set, leader crash, partitions,
+ * idempotency, pause) on a cluster whose nodes exchange Raft messages over gRPC on their client ports instead
+ * of the event bus: the HTTP API, the fault injection and the outcomes are the same.
+ */
+class ClusterHttpOverGrpcTest extends ClusterHttpTest {
+
+    @Override
+    JsonObject config() {
+        return super.config().put("transport", "grpc");
+    }
+}

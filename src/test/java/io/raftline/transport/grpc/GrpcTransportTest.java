@@ -1,0 +1,311 @@
+package io.raftline.transport.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.raftline.proto.raft.Ack;
+import io.raftline.proto.raft.RaftEnvelope;
+import io.raftline.proto.raft.RaftServiceGrpcClient;
+import io.raftline.proto.raft.SnapshotChunk;
+import io.raftline.proto.raft.SnapshotHeader;
+import io.raftline.raft.Entry;
+import io.raftline.raft.Snapshot;
+import io.raftline.raft.SnapshotMetadata;
+import io.raftline.raft.message.AppendRequest;
+import io.raftline.raft.message.AppendResponse;
+import io.raftline.raft.message.Heartbeat;
+import io.raftline.raft.message.HeartbeatResponse;
+import io.raftline.raft.message.Message;
+import io.raftline.raft.message.ReadIndexRequest;
+import io.raftline.raft.message.ReadIndexResponse;
+import io.raftline.raft.message.SnapshotRequest;
+import io.raftline.raft.message.TimeoutNow;
+import io.raftline.raft.message.VoteRequest;
+import io.raftline.raft.message.VoteResponse;
+import io.raftline.transport.NetworkConditioner;
+import io.raftline.transport.NetworkFaults;
+import io.raftline.transport.Transport;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientResponse;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two gRPC transports over loopback, one per "process": node 1 sends, node 2 receives on a real HTTP/2 port.
+ * Covers every message kind, snapshot chunking and reassembly, refusals (unknown node, non-member, bad
+ * stream), network faults, and peers that are dead or frozen.
+ */
+class GrpcTransportTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private Vertx vertx;
+    private final Map<Integer, SocketAddress> addresses = new ConcurrentHashMap<>();
+    private final List<String> drops = new CopyOnWriteArrayList<>();
+    private final List<Message> received = new CopyOnWriteArrayList<>();
+    private NetworkConditioner conditioner;
+    private GrpcTransport sender;
+    private GrpcTransport receiver;
+    private HttpServer server;
+    private io.vertx.core.Context senderContext;
+
+    @BeforeEach
+    void start() {
+        vertx = Vertx.vertx();
+        senderContext = vertx.getOrCreateContext();
+        conditioner = new NetworkConditioner(1);
+        GrpcTransport.Options options = GrpcTransport.Options.DEFAULTS.withCallTimeoutMs(1000)
+                .withMaxInflightPerPeer(32).withSnapshotChunkBytes(4096);
+        sender = new GrpcTransport(vertx, conditioner, (m, reason) -> drops.add(m.getClass().getSimpleName() + ":" + reason),
+                id -> Optional.ofNullable(addresses.get(id)), Set.of(1, 2, 3), options);
+        receiver = new GrpcTransport(vertx, new NetworkConditioner(2), (m, reason) -> { },
+                id -> Optional.empty(), Set.of(1, 2, 3), options);
+        GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(options.maxMessageBytes()))
+                .addService(receiver.service(2));
+        server = await(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
+                .requestHandler(grpc).listen());
+        addresses.put(2, SocketAddress.inetSocketAddress(server.actualPort(), "127.0.0.1"));
+        await(receiver.register(2, received::add));
+    }
+
+    @AfterEach
+    void stop() {
+        await(sender.close());
+        await(receiver.close());
+        await(vertx.close());
+    }
+
+    private static <T> T await(Future<T> f) {
+        try {
+            return f.toCompletionStage().toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void eventually(String what, java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    /** Sends from a Vert.x context, as a node verticle does. */
+    private void sendFromContext(List<? extends Message> messages) {
+        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+        senderContext.runOnContext(x -> {
+            messages.forEach(sender::send);
+            done.complete();
+        });
+        await(done.future());
+    }
+
+    private static byte[] bytes(int n, long seed) {
+        byte[] b = new byte[n];
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = 0; i < n; i++) {
+            b[i] = (byte) r.nextInt(256);
+        }
+        return b;
+    }
+
+    @Test
+    void everyMessageKindArrivesIntactAndInOrder() {
+        List<Message> all = new ArrayList<>(List.of(
+                new VoteRequest(1, 2, 3, 10, 2, true, false),
+                new VoteResponse(1, 2, 3, true, false),
+                new AppendRequest(1, 2, 7, 10, 6, List.of(Entry.noop(11, 7), Entry.normal(12, 7, bytes(300, 1))), 9),
+                new AppendResponse(1, 2, 7, true, 10, 4, 3),
+                new Heartbeat(1, 2, 7, 9, 44),
+                new HeartbeatResponse(1, 2, 7, 44),
+                new TimeoutNow(1, 2, 7),
+                new ReadIndexRequest(1, 2, 7, 99),
+                new ReadIndexResponse(1, 2, 7, 99, 12)));
+        for (int i = 0; i < 20; i++) {
+            all.add(new Heartbeat(1, 2, 7, i, 1000 + i));
+        }
+        sendFromContext(all);
+        eventually("all messages delivered", () -> received.size() == all.size());
+        assertThat(received).containsExactlyElementsOf(all);
+        assertThat(drops).isEmpty();
+        assertThat(sender.stats(2).acked()).isEqualTo(all.size());
+    }
+
+    @Test
+    void aLargeSnapshotIsStreamedInChunksAndReassembled() {
+        byte[] data = bytes(1_000_000 + 123, 7);
+        SnapshotRequest s = new SnapshotRequest(1, 2, 5, new Snapshot(new SnapshotMetadata(100, 4, List.of(1, 2, 3)), data));
+        SnapshotRequest empty = new SnapshotRequest(1, 2, 5, new Snapshot(new SnapshotMetadata(101, 4, List.of(1, 2, 3)),
+                new byte[0]));
+        sendFromContext(List.of(s, empty));
+        eventually("both snapshots delivered", () -> received.size() == 2);
+        assertThat(received).containsExactlyInAnyOrder(s, empty);
+        assertThat(drops).isEmpty();
+    }
+
+    @Test
+    void theSnapshotStreamIsValidatedChunkByChunk() {
+        SnapshotHeader header = SnapshotHeader.newBuilder().setFrom(1).setTo(2).setTerm(3).setIndex(50).setSnapshotTerm(2)
+                .addAllVoters(List.of(1, 2, 3)).setTotalBytes(100).build();
+        // Fewer bytes than announced.
+        assertThat(streamSnapshot(List.of(SnapshotChunk.newBuilder().setHeader(header)
+                .setData(ByteString.copyFrom(new byte[60])).setLast(true).build())))
+                .isEqualTo(GrpcStatus.INVALID_ARGUMENT);
+        // More bytes than announced, across chunks.
+        assertThat(streamSnapshot(List.of(
+                SnapshotChunk.newBuilder().setHeader(header).setData(ByteString.copyFrom(new byte[60])).build(),
+                SnapshotChunk.newBuilder().setData(ByteString.copyFrom(new byte[60])).setLast(true).build())))
+                .isEqualTo(GrpcStatus.INVALID_ARGUMENT);
+        // No header.
+        assertThat(streamSnapshot(List.of(SnapshotChunk.newBuilder().setData(ByteString.copyFrom(new byte[100]))
+                .setLast(true).build()))).isEqualTo(GrpcStatus.INVALID_ARGUMENT);
+        // The exact size in two chunks is accepted.
+        assertThat(streamSnapshot(List.of(
+                SnapshotChunk.newBuilder().setHeader(header).setData(ByteString.copyFrom(new byte[60])).build(),
+                SnapshotChunk.newBuilder().setData(ByteString.copyFrom(new byte[40])).setLast(true).build())))
+                .isEqualTo(GrpcStatus.OK);
+        eventually("the valid snapshot delivered", () -> received.size() == 1);
+        assertThat(((SnapshotRequest) received.get(0)).snapshot().data()).hasSize(100);
+    }
+
+    private GrpcStatus streamSnapshot(List<SnapshotChunk> chunks) {
+        GrpcClient client = GrpcClient.client(vertx);
+        try {
+            return await(client.request(addresses.get(2), RaftServiceGrpcClient.InstallSnapshot).compose(req -> {
+                for (int i = 0; i < chunks.size() - 1; i++) {
+                    req.write(chunks.get(i));
+                }
+                req.end(chunks.get(chunks.size() - 1));
+                return req.response();
+            }).compose(this::statusOf));
+        } finally {
+            await(client.close());
+        }
+    }
+
+    private <Req> Future<GrpcStatus> statusOf(GrpcClientResponse<Req, Ack> resp) {
+        return resp.last().transform(ar -> Future.succeededFuture(resp.status()));
+    }
+
+    private GrpcStatus appendEntries(RaftEnvelope envelope) {
+        GrpcClient client = GrpcClient.client(vertx);
+        try {
+            return await(client.request(addresses.get(2), RaftServiceGrpcClient.AppendEntries)
+                    .compose(req -> req.send(envelope)).compose(this::statusOf));
+        } finally {
+            await(client.close());
+        }
+    }
+
+    @Test
+    void messagesForAnotherNodeOrFromANonMemberOrMalformedAreRefused() {
+        assertThat(appendEntries(ProtoMapping.toEnvelope(new Heartbeat(1, 3, 1, 0, 0)))).isEqualTo(GrpcStatus.NOT_FOUND);
+        assertThat(appendEntries(ProtoMapping.toEnvelope(new Heartbeat(9, 2, 1, 0, 0))))
+                .isEqualTo(GrpcStatus.INVALID_ARGUMENT);
+        assertThat(appendEntries(RaftEnvelope.getDefaultInstance())).isEqualTo(GrpcStatus.INVALID_ARGUMENT);
+        assertThat(received).isEmpty();
+
+        // Seen from a sender: a message to node 3 sent to node 2's port is lost, and reported as refused.
+        addresses.put(3, addresses.get(2));
+        sendFromContext(List.of(new Heartbeat(1, 3, 1, 0, 0)));
+        eventually("the refusal reported", () -> !drops.isEmpty());
+        assertThat(drops).containsExactly("Heartbeat:rejected (NOT_FOUND)");
+    }
+
+    @Test
+    void aNodeThatIsNotRegisteredAnswersUnavailable() {
+        Transport.Registration registration = await(receiver.register(2, received::add));
+        await(registration.close());
+        assertThat(appendEntries(ProtoMapping.toEnvelope(new Heartbeat(1, 2, 1, 0, 0)))).isEqualTo(GrpcStatus.UNAVAILABLE);
+    }
+
+    @Test
+    void networkFaultsApplyToGrpcTraffic() {
+        conditioner.setFaults(new NetworkFaults(List.of(Set.of(1), Set.of(2, 3)), 0, 0, 0, 0));
+        sendFromContext(List.of(new Heartbeat(1, 2, 1, 0, 0)));
+        assertThat(drops).containsExactly("Heartbeat:partition");
+        conditioner.heal();
+        conditioner.setPaused(2, true);
+        sendFromContext(List.of(new Heartbeat(1, 2, 1, 0, 0)));
+        assertThat(drops).containsExactly("Heartbeat:partition", "Heartbeat:paused");
+        conditioner.setPaused(2, false);
+        sendFromContext(List.of(new Heartbeat(1, 2, 1, 0, 7)));
+        eventually("delivered once healed", () -> received.size() == 1);
+        assertThat(sender.stats(2).sent()).isEqualTo(1);
+    }
+
+    @Test
+    void aDeadPeerNeitherBlocksTheSenderNorAccumulatesCalls() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        addresses.put(3, SocketAddress.inetSocketAddress(closedPort, "127.0.0.1"));
+        List<Message> burst = new ArrayList<>();
+        for (int i = 0; i < 5000; i++) {
+            burst.add(new Heartbeat(1, 3, 1, 0, i));
+        }
+        long started = System.nanoTime();
+        sendFromContext(burst);
+        long sendMs = (System.nanoTime() - started) / 1_000_000;
+        assertThat(sendMs).as("5000 sends to a dead peer return at once").isLessThan(3000);
+        eventually("every call to the dead peer is over", () -> sender.stats(3).inFlight() == 0
+                && drops.size() == burst.size());
+        GrpcTransport.PeerStats st = sender.stats(3);
+        assertThat(st.failed() + st.overflow()).isEqualTo(burst.size());
+        assertThat(st.overflow()).as("beyond 32 in flight, messages are dropped at once").isPositive();
+        assertThat(drops).allMatch(d -> d.endsWith(":unreachable") || d.endsWith(":overflow"));
+    }
+
+    @Test
+    void aFrozenPeerHoldsAtMostTheInflightBoundAndTheWatchdogReleasesIt() {
+        // Accepts TCP connections and never answers a byte: a stopped (SIGSTOP) process looks like this.
+        List<io.vertx.core.net.NetSocket> held = new CopyOnWriteArrayList<>();
+        NetServer frozen = await(vertx.createNetServer().connectHandler(so -> {
+            held.add(so);
+            so.handler(b -> { });
+        }).listen(0, "127.0.0.1"));
+        addresses.put(3, SocketAddress.inetSocketAddress(frozen.actualPort(), "127.0.0.1"));
+        List<Message> burst = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            burst.add(new Heartbeat(1, 3, 1, 0, i));
+        }
+        sendFromContext(burst);
+        assertThat(sender.stats(3).inFlight()).isLessThanOrEqualTo(32);
+        AtomicInteger overflow = new AtomicInteger((int) sender.stats(3).overflow());
+        assertThat(overflow.get()).isEqualTo(200 - 32);
+        eventually("the frozen peer's calls released by the watchdog", () -> sender.stats(3).inFlight() == 0);
+        assertThat(drops).hasSize(200);
+        assertThat(Collections.frequency(drops, "Heartbeat:overflow")).isEqualTo(200 - 32);
+        await(frozen.close());
+    }
+}
