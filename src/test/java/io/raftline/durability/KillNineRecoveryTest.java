@@ -28,7 +28,6 @@ class KillNineRecoveryTest {
             c.startLocal();
             loadThenKill(c, "a", ports, acked, false);
             int afterFirst = acked.size();
-            assertThat(afterFirst).as("writes acknowledged before the first kill").isGreaterThan(100);
 
             c.startLocal();
             c.verifyAcked(acked, ports);
@@ -48,14 +47,15 @@ class KillNineRecoveryTest {
             boolean crashLeader) throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         ExecutorService writers = c.writers(prefix, ports, acked, stop);
-        Thread.sleep(1000);
+        // Faults land while writes flow: wait for acknowledgements, not for a fixed time.
+        ProcessCluster.awaitAtLeast(acked, acked.size() + 50);
         if (crashLeader) {
             int leader = c.awaitLeader(c.adminPort());
             c.post(c.adminPort(), "/v1/admin/nodes/" + leader + "/crash");
             Thread.sleep(300);
             c.post(c.adminPort(), "/v1/admin/nodes/" + leader + "/restart");
         }
-        Thread.sleep(1000);
+        ProcessCluster.awaitAtLeast(acked, acked.size() + 50);
         c.kill9(0); // mid-load: writes are in flight
         ProcessCluster.stopWriters(writers, stop);
     }

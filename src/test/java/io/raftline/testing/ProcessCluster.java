@@ -196,6 +196,16 @@ public final class ProcessCluster implements AutoCloseable {
         return pool;
     }
 
+    /** Waits (at most {@link #WAIT}) until at least {@code n} writes were acknowledged. */
+    public static void awaitAtLeast(Map<String, String> acked, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (acked.size() < n) {
+            assertThat(System.nanoTime()).as("%d writes acknowledged within %s (wanted %d)", acked.size(), WAIT, n)
+                    .isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
     /** Stops writers started by {@link #writers}. */
     public static void stopWriters(ExecutorService pool, AtomicBoolean stop) throws InterruptedException {
         stop.set(true);
