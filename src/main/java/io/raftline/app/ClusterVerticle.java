@@ -181,6 +181,16 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
     }
 
     /**
+     * The event publisher every local node reports to: add a sink (an {@code NdjsonRecorder}) before deploying
+     * this verticle to record a whole run, or report a check's verdict on it.
+     *
+     * @return the publisher
+     */
+    public EventPublisher publisher() {
+        return publisher;
+    }
+
+    /**
      * The base URL of a node's HTTP API (its actual port once listening).
      *
      * @param id the node
