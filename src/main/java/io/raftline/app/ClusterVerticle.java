@@ -345,6 +345,11 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
     }
 
     @Override
+    public List<Integer> memberIds() {
+        return config.memberIds();
+    }
+
+    @Override
     public Future<Void> nodeAction(int nodeId, String action) {
         RaftNodeVerticle node = nodes.get(nodeId);
         if (node == null) {

@@ -22,8 +22,9 @@ final class AdminHttp {
 
     AdminHttp(Vertx vertx, long timeoutMs) {
         this.timeoutMs = timeoutMs;
-        this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false)
-                .setConnectTimeout((int) Math.min(timeoutMs, 2000)), new PoolOptions().setHttp1MaxSize(8));
+        this.http = vertx.httpClientBuilder().with(new HttpClientOptions().setKeepAlive(false)
+                .setConnectTimeout((int) Math.min(timeoutMs, 2000))).with(new PoolOptions().setHttp1MaxSize(8))
+                .withConnectHandler(c -> c.exceptionHandler(e -> { })).build();
     }
 
     /** A call answering JSON (an empty object for an empty body); fails on a status other than 2xx. */

@@ -104,8 +104,14 @@ public final class ChildProcessCluster implements ClusterUnderTest {
         Files.writeString(conf, config(id).encodePrettily());
         Path log = procDir.resolve("node-" + id + "-run" + (++runs[id]) + ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        processes[id] = new ProcessBuilder(java, "-Xmx512m", "-Draftline.log.level=INFO",
+        // C1 only and the serial collector: three node JVMs and the harness share the machine's cores, and a
+        // relaunched node should serve again quickly. The --add-* flags are the access Hazelcast asks for.
+        processes[id] = new ProcessBuilder(java, "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                "-Draftline.log.level=INFO", "--add-modules", "java.se",
+                "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
                 "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+                "--add-opens", "java.management/sun.management=ALL-UNNAMED",
+                "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), "io.raftline.app.Main", "node", "--conf", conf.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }

@@ -35,8 +35,10 @@ public final class HttpKvClient implements KvClient {
     public HttpKvClient(Vertx vertx, Map<Integer, URI> nodes, int poolSize, long timeoutMs) {
         this.nodes = Map.copyOf(nodes);
         this.timeoutMs = timeoutMs;
-        this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
-                .setConnectTimeout((int) Math.min(timeoutMs, 2000)), new PoolOptions().setHttp1MaxSize(poolSize));
+        // A killed node resets its connections: that is an expected answer (NoAnswer), not an error to log.
+        this.http = vertx.httpClientBuilder().with(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+                .setConnectTimeout((int) Math.min(timeoutMs, 2000))).with(new PoolOptions().setHttp1MaxSize(poolSize))
+                .withConnectHandler(c -> c.exceptionHandler(e -> { })).build();
     }
 
     @Override

@@ -8,8 +8,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -33,6 +35,8 @@ public final class Nemesis {
     private final long runStart;
     private final Random random;
     private volatile long healedAt = -1;
+    /** The longest time healing each kind took so far (a relaunched process needs seconds). */
+    private final Map<FaultKind, Long> healMs = new EnumMap<>(FaultKind.class);
 
     /**
      * Prepares the nemesis.
@@ -53,6 +57,9 @@ public final class Nemesis {
         this.progress = progress;
         this.runStart = runStart;
         this.random = new Random(options.seed() ^ 0x6e656d65L);
+        for (FaultKind k : FaultKind.values()) {
+            healMs.put(k, 0L);
+        }
     }
 
     /**
@@ -76,20 +83,37 @@ public final class Nemesis {
             while (!options.faults().isEmpty()) {
                 sleepUntil(Math.min(stopAt, clock.now() + between(options.healthyMinMs(), options.healthyMaxMs())));
                 long left = (stopAt - clock.now()) / 1_000_000;
-                if (left < options.faultMinMs()) {
+                FaultKind kind = next(round, left);
+                if (kind == null) {
                     break;
                 }
-                if (round.isEmpty()) {
-                    List<FaultKind> kinds = new ArrayList<>(options.faults());
-                    Collections.shuffle(kinds, random);
-                    round.addAll(kinds);
-                }
-                long hold = Math.min(left, between(options.faultMinMs(), options.faultMaxMs()));
-                inject(round.poll(), hold);
+                long hold = Math.min(left - healMs.get(kind), between(options.faultMinMs(), options.faultMaxMs()));
+                inject(kind, hold);
             }
         } finally {
             healEverything();
         }
+    }
+
+    /**
+     * The next kind of the round that fits in the time left, its healing included (a restarted process takes
+     * seconds to serve again); refills the round once if it runs out. Null if nothing fits.
+     */
+    private FaultKind next(Deque<FaultKind> round, long leftMs) {
+        for (int pass = 0; pass < 2; pass++) {
+            if (round.isEmpty()) {
+                List<FaultKind> kinds = new ArrayList<>(options.faults());
+                Collections.shuffle(kinds, random);
+                round.addAll(kinds);
+            }
+            while (!round.isEmpty()) {
+                FaultKind k = round.poll();
+                if (leftMs >= options.faultMinMs() + healMs.get(k)) {
+                    return k;
+                }
+            }
+        }
+        return null;
     }
 
     private void healEverything() throws InterruptedException {
@@ -194,8 +218,10 @@ public final class Nemesis {
             sleepUntil(start + holdMs * 1_000_000L);
         } finally {
             try {
+                long healStart = clock.now();
                 await(heal.get());
                 end = clock.now();
+                healMs.merge(kind, (end - healStart) / 1_000_000, Math::max);
             } catch (InterruptedException e) {
                 throw e;
             } catch (Exception e) {
