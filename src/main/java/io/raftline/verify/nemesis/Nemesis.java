@@ -81,7 +81,8 @@ public final class Nemesis {
         try {
             Deque<FaultKind> round = new ArrayDeque<>();
             while (!options.faults().isEmpty()) {
-                sleepUntil(Math.min(stopAt, clock.now() + between(options.healthyMinMs(), options.healthyMaxMs())));
+                sleepUntil(Math.min(stopAt,
+                        clock.now() + between(options.healthyMinMs(), options.healthyMaxMs()) * 1_000_000L));
                 long left = (stopAt - clock.now()) / 1_000_000;
                 FaultKind kind = next(round, left);
                 if (kind == null) {
