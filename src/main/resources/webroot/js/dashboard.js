@@ -109,7 +109,7 @@ export class Dashboard {
     if (el.dataset.verdict === state && el.dataset.seq === String(v.seq)) return;
     el.dataset.verdict = state;
     el.dataset.seq = String(v.seq);
-    el.querySelector('.mark').textContent = v.clean ? '✓' : '✗';
+    el.querySelector('.verdict-mark').textContent = v.clean ? '✓' : '✗';
     el.querySelector('[data-testid="verdict-text"]').textContent = v.verdict;
     el.querySelector('.what').textContent = describeVerdict(v).slice(v.verdict.length + 3);
     el.title = `Linearizability check of a verify run (event ${v.seq})`;
