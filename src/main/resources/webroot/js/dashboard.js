@@ -4,6 +4,7 @@
 import uPlot from '/webjars/uplot/1.6.30/dist/uPlot.esm.js';
 import { currentLeader } from './reducer.js';
 import { Series } from './series.js';
+import { describeVerdict } from './format.js';
 
 const NODE_COLORS = ['#8fb8ff', '#c3a6ff', '#7fd1c7', '#f2a7c3', '#f5cf86', '#a9dc8f', '#ffb27a'];
 const AXIS = { stroke: '#6b7584', grid: { stroke: '#1f262f', width: 1 }, ticks: { stroke: '#262e39', width: 1 },
@@ -79,6 +80,7 @@ export class Dashboard {
     this.q('[data-testid="kpi-commit"]').textContent = leader ? leader.commit : maxCommit;
     this.q('[data-testid="kpi-elections"]').textContent = m.rates ? m.rates.electionsPerMin : 0;
     this.q('[data-testid="kpi-msgs"]').textContent = m.rates ? Math.round(m.rates.msgsPerSec) : 0;
+    this.renderVerdict(m.verdict);
     this.renderReplication(m, leader);
     this.ensureCharts(m);
     const stamp = `${series.version}:${untilSec}`;
@@ -96,6 +98,21 @@ export class Dashboard {
       for (let i = 1; i < c.data.length; i++) for (const v of c.data[i]) if (v > max) max = v;
       c.setScale('y', { min: 0, max: Math.max(1, Math.ceil(max * 1.15)) });
     }
+  }
+
+  /** A verify run's verdict: a green check or a red cross, the verdict and what was checked. */
+  renderVerdict(v) {
+    const el = this.q('[data-testid="verdict"]');
+    el.hidden = !v;
+    if (!v) { el.dataset.verdict = 'none'; return; }
+    const state = v.clean ? 'ok' : 'bad';
+    if (el.dataset.verdict === state && el.dataset.seq === String(v.seq)) return;
+    el.dataset.verdict = state;
+    el.dataset.seq = String(v.seq);
+    el.querySelector('.verdict-mark').textContent = v.clean ? '✓' : '✗';
+    el.querySelector('[data-testid="verdict-text"]').textContent = v.verdict;
+    el.querySelector('.what').textContent = describeVerdict(v).slice(v.verdict.length + 3);
+    el.title = `Linearizability check of a verify run (event ${v.seq})`;
   }
 
   renderReplication(m, leader) {

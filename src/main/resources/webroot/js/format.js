@@ -10,11 +10,12 @@ export const CATEGORIES = {
   log: ['LogAppended', 'LogCommitted', 'Applied', 'SnapshotTaken', 'SnapshotInstalled'],
   fault: ['NodeCrashed', 'NodeRestarted', 'NodePaused', 'FaultChanged'],
   client: ['ClientRequest'],
+  verify: ['CheckVerdict'],
   meta: ['Rates', 'ClusterInfo', 'Snapshot', 'RecordingTruncated'],
 };
 
 export const CATEGORY_LABELS = { election: 'Elections', message: 'Messages', log: 'Log', fault: 'Faults',
-  client: 'Client', meta: 'Rates & meta' };
+  client: 'Client', verify: 'Verification', meta: 'Rates & meta' };
 
 const CAT_OF = {};
 for (const [cat, types] of Object.entries(CATEGORIES)) for (const t of types) CAT_OF[t] = cat;
@@ -81,6 +82,14 @@ export function describeFaults(f) {
   return parts.length ? parts.join(' · ') : 'healthy network';
 }
 
+/** One line about a CheckVerdict: the verdict, what was checked, the faults, the first anomaly. */
+export function describeVerdict(e) {
+  const n = x => Number(x || 0).toLocaleString('en');
+  const faults = Object.entries(e.faults || {}).filter(([, c]) => c > 0).map(([k, c]) => `${k} ${c}`).join(', ');
+  return `${e.verdict} · ${n(e.operations)} operations (${n(e.ok)} ok, ${n(e.failed)} failed, ${n(e.unknown)} unknown)` +
+    ` · faults: ${faults || 'none'}` + (e.summary ? ` · ${e.summary}` : '');
+}
+
 /** One line about an event, for the timeline. */
 export function summarize(e) {
   switch (e.type) {
@@ -115,6 +124,7 @@ export function summarize(e) {
     case 'ClientRequest':
       return `${e.op} ${e.key}${e.value !== undefined ? '=' + e.value : ''} · ${e.phase}` +
         (e.phase === 'completed' ? (e.ok ? ` · ok, revision ${e.revision}` : ` · ${e.error}`) : '');
+    case 'CheckVerdict': return describeVerdict(e);
     case 'Rates': {
       const r = e.rates || {};
       return `${r.msgsPerSec} msg/s · ${r.dropsPerSec} lost/s · ${r.electionsPerMin} elections/min`;

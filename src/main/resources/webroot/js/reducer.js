@@ -22,6 +22,7 @@ export function initialModel() {
     match: { leader: 0, term: 0, byNode: {} }, // what the current leader knows of each follower
     rates: null,               // last Rates event's figures
     clients: [],               // recent client requests, newest first
+    verdict: null,             // the last CheckVerdict (a verify run's linearizability check), or null
   });
 }
 
@@ -86,6 +87,14 @@ function checkCommitted(m, e, id, from, to) {
   return m;
 }
 
+/** What the views show of a CheckVerdict: clean means linearizable and nothing else wrong (lost writes, diverging replicas). */
+export function verdictOf(e) {
+  const clean = e.verdict === 'LINEARIZABLE' && e.clean !== false;
+  return { seq: e.seq, ts: e.ts, verdict: e.verdict, clean, operations: e.operations ?? 0, ok: e.ok ?? 0,
+    failed: e.failed ?? 0, unknown: e.unknown ?? 0, violations: e.violations ?? 0, faults: { ...(e.faults || {}) },
+    summary: e.summary || '' };
+}
+
 function fromSnapshot(m, e) {
   const nodes = {};
   const leadersByTerm = { ...m.leadersByTerm };
@@ -117,6 +126,8 @@ export function reduce(m, e) {
       return { ...n, faults: { ...EMPTY_FAULTS, ...(e.faults || {}) } };
     case 'Rates':
       return { ...n, rates: e.rates };
+    case 'CheckVerdict':
+      return { ...n, verdict: verdictOf(e) };
     case 'ClientRequest':
       return { ...n, clients: [e, ...n.clients.filter(c => c.reqId !== e.reqId)].slice(0, CLIENTS_KEPT) };
     case 'StateChange': {

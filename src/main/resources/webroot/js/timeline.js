@@ -159,6 +159,11 @@ export class Timeline {
     row.dataset.cat = categoryOf(e.type);
     row.dataset.seq = e.seq;
     if (e.from !== undefined) { row.dataset.from = e.from; row.dataset.to = e.to; }
+    if (e.type === 'CheckVerdict') {
+      const clean = e.verdict === 'LINEARIZABLE' && e.clean !== false;
+      row.dataset.verdict = clean ? 'ok' : 'bad';
+      row.classList.add(clean ? 'verdict-ok' : 'verdict-bad');
+    }
     row.innerHTML = `<span class="seq">${e.seq ?? ''}</span><span class="time">${clockTime(e.ts)}</span>` +
       `<span class="nd">${e.node ? 'N' + e.node : '·'}</span><span class="ty"></span><span class="sum"></span>`;
     row.querySelector('.ty').textContent = e.type;

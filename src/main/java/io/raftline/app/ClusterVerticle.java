@@ -275,6 +275,16 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
     }
 
     /**
+     * The event publisher every local node reports to: add a sink (an {@code NdjsonRecorder}) before deploying
+     * this verticle to record a whole run, or report a check's verdict on it.
+     *
+     * @return the publisher
+     */
+    public EventPublisher publisher() {
+        return publisher;
+    }
+
+    /**
      * The base URL of a node's HTTP API (its actual port once listening).
      *
      * @param id the node
@@ -457,6 +467,11 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
     @Override
     public List<Integer> nodeIds() {
         return List.copyOf(nodes.keySet());
+    }
+
+    @Override
+    public List<Integer> memberIds() {
+        return config.memberIds();
     }
 
     @Override

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
  * java -jar raftline.jar local [--conf FILE]      local cluster from FILE (e.g. conf/local-5.json)
  * java -jar raftline.jar node --conf FILE         one node of a cluster per process (FILE names node_id)
  * java -jar raftline.jar bench --url URL [...]    load generator against a running cluster
+ * java -jar raftline.jar verify [...]             nemesis run with a linearizability check (own cluster)
  * java -jar raftline.jar help                     this text
  * </pre>
  * Exit codes: 0 running or done, 1 failed at run time (e.g. a port in use), 2 bad usage or configuration.
@@ -41,6 +42,10 @@ public final class Main {
             "                                 or conf/single-node.json",
             "  bench --url URL [--clients N] [--duration 10s] [--value-size 100] [--keys 1000] [--warmup 1s]",
             "                                 write load against a running cluster; prints throughput and latency",
+            "  verify [--duration 60s] [--clients 8] [--keys 10] [--nemesis partition,crash,pause,delay,drop]",
+            "         [--mode local|processes] [--out DIR] [--consistency linearizable|lease|stale] [--seed N]",
+            "                                 start a cluster, inject faults under random client load, check the history",
+            "                                 for linearizability; exit 0 if clean, 1 if not (docs/verify.md, Nemesis)",
             "  help                           show this text",
             "",
             "Configuration overrides: -Draftline.<path>=V or RAFTLINE_<PATH>=V, e.g. -Draftline.raft.heartbeat_ms=50,",
@@ -84,6 +89,8 @@ public final class Main {
                 return node(rest, out, err);
             case "bench":
                 return Bench.run(rest, out, err);
+            case "verify":
+                return Verify.run(rest, out, err);
             default:
                 err.println("raftline: unknown command '" + command + "'");
                 err.println(USAGE_TEXT);

@@ -105,6 +105,14 @@ public final class EventJson {
             o.put("faults", f.faults().copy());
         } else if (e instanceof RaftEvent.ClientRequest c) {
             o.mergeIn(c.request().copy());
+        } else if (e instanceof RaftEvent.CheckVerdict v) {
+            // The result's own fields follow the header; they never replace it.
+            JsonObject r = v.result().copy();
+            for (String k : r.fieldNames()) {
+                if (!o.containsKey(k)) {
+                    o.put(k, r.getValue(k));
+                }
+            }
         } else if (e instanceof RaftEvent.ClusterInfo c) {
             o.put("members", new JsonArray(List.copyOf(c.members())));
         } else if (e instanceof RaftEvent.Rates r) {

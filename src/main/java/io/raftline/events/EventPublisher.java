@@ -177,6 +177,26 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
         pipeline.offer(new RaftEvent.ClientRequest(now(node), request));
     }
 
+    /**
+     * Reports the verdict of a linearizability check of a run against this cluster (the {@code verify}
+     * command calls this once the run is checked).
+     *
+     * @param result the figures (see {@link RaftEvent.CheckVerdict})
+     */
+    public void checkVerdict(JsonObject result) {
+        pipeline.offer(new RaftEvent.CheckVerdict(now(0), result));
+    }
+
+    /**
+     * Publishes everything reported so far and hands it to the sinks, then completes: after it, a verdict
+     * reported before the call is in every recording.
+     *
+     * @return completes on the caller's context once flushed
+     */
+    public Future<Void> flushNow() {
+        return snapshot().mapEmpty();
+    }
+
     @Override
     public void coreEvent(int node, long term, Role role, CoreEvent event) {
         long ts = clock.getAsLong();

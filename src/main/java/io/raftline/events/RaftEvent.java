@@ -381,6 +381,32 @@ public sealed interface RaftEvent {
     }
 
     /**
+     * The verdict of a linearizability check of what clients saw of this cluster: the {@code verify} command
+     * publishes it once its run is over, so that live views and recordings end with it.
+     *
+     * @param header common fields (node 0)
+     * @param result {@code verdict} ({@code LINEARIZABLE}, {@code NOT_LINEARIZABLE} or {@code UNKNOWN}),
+     *               {@code linearizable}, {@code operations}, {@code ok}, {@code failed}, {@code unknown},
+     *               {@code violations}, {@code faults} (injections by kind), {@code summary}, {@code report}
+     */
+    record CheckVerdict(EventHeader header, JsonObject result) implements RaftEvent {
+        /**
+         * Copies the result so the event cannot change afterwards.
+         *
+         * @param header common fields
+         * @param result the figures
+         */
+        public CheckVerdict {
+            result = result.copy();
+        }
+
+        @Override
+        public CheckVerdict withHeader(EventHeader h) {
+            return new CheckVerdict(h, result);
+        }
+    }
+
+    /**
      * The members of the cluster, published first so a recording knows every node before it speaks.
      *
      * @param header  common fields (node 0)

@@ -131,4 +131,19 @@ class EventJsonTest {
         assertThat(EventJson.toJson(new RaftEvent.NodeCrashed(H)).fieldNames())
                 .containsExactly("seq", "ts", "node", "term", "role", "type");
     }
+    @Test
+    void aCheckVerdictCarriesItsFiguresAfterTheHeaderWhichTheyCannotReplace() {
+        EventHeader h0 = new EventHeader(9, 5, 0, 3, "");
+        JsonObject result = new JsonObject().put("verdict", "NOT_LINEARIZABLE").put("operations", 12)
+                .put("faults", new JsonObject().put("crash", 2)).put("summary", "key k: ...").put("seq", 77);
+        RaftEvent.CheckVerdict v = new RaftEvent.CheckVerdict(h0, result);
+        result.put("verdict", "changed later");
+        JsonObject o = EventJson.toJson(v);
+        assertThat(o.encode()).startsWith("{\"seq\":9,\"ts\":5,\"node\":0,\"term\":3,\"role\":\"\",\"type\":\"CheckVerdict\","
+                + "\"verdict\":\"NOT_LINEARIZABLE\",\"operations\":12");
+        assertThat(o.getJsonObject("faults").getInteger("crash")).isEqualTo(2);
+        assertThat(o.getLong("seq")).as("a result field never replaces the header").isEqualTo(9);
+        assertThat(v.type()).isEqualTo("CheckVerdict");
+        assertThat(v.isMessageEvent()).as("never sampled away").isFalse();
+    }
 }

@@ -231,6 +231,44 @@ class LiveViewBrowserTest {
     }
 
     @Test
+    void aVerifyRunsVerdictIsMarkedGreenOrRedLiveAndInReplay() throws Exception {
+        // Live: the verify command publishes its verdict through the cluster's publisher.
+        cluster.publisher.checkVerdict(new io.vertx.core.json.JsonObject().put("verdict", "LINEARIZABLE")
+                .put("clean", true).put("operations", 1234).put("ok", 1200).put("failed", 30).put("unknown", 4)
+                .put("faults", new io.vertx.core.json.JsonObject().put("crash", 2)).put("summary", ""));
+        assertThat(page.getByTestId("verdict")).hasAttribute("data-verdict", "ok");
+        assertThat(page.getByTestId("verdict-text")).hasText("LINEARIZABLE");
+        assertThat(page.getByTestId("verdict-mark")).hasText("✓");
+        assertThat(page.getByTestId("verdict")).containsText("1,234 operations");
+        // The live timeline scrolls on with heartbeats: show only verdicts to find the row.
+        page.getByTestId("filter-type").selectOption("CheckVerdict");
+        assertThat(page.locator("[data-testid='timeline-row'][data-type='CheckVerdict']"))
+                .hasAttribute("data-verdict", "ok");
+
+        // Replay: a recording that ends with a violation shows a red cross; before its last event, nothing.
+        Path bad = Paths.get("target", "recordings", "verdict-not-linearizable.ndjson");
+        List<String> lines = new ArrayList<>();
+        lines.add("{\"seq\":1,\"ts\":1000,\"node\":0,\"term\":0,\"role\":\"\",\"type\":\"ClusterInfo\",\"members\":[1,2,3]}");
+        lines.add("{\"seq\":2,\"ts\":1100,\"node\":1,\"term\":1,\"role\":\"Leader\",\"type\":\"StateChange\",\"from\":\"Candidate\",\"to\":\"Leader\",\"leader\":1,\"reason\":\"won\"}");
+        lines.add("{\"seq\":3,\"ts\":5000,\"node\":0,\"term\":1,\"role\":\"\",\"type\":\"CheckVerdict\",\"verdict\":\"NOT_LINEARIZABLE\","
+                + "\"clean\":false,\"operations\":4,\"ok\":4,\"failed\":0,\"unknown\":0,\"violations\":1,"
+                + "\"faults\":{\"partition\":1},\"summary\":\"key stale-k: after 2 linearized operations, #3 read v1\"}");
+        Files.write(bad, lines);
+        page.getByTestId("mode-replay").click();
+        page.getByTestId("replay-file").setInputFiles(bad);
+        assertThat(page.getByTestId("verdict")).hasAttribute("data-verdict", "bad");
+        assertThat(page.getByTestId("verdict-text")).hasText("NOT_LINEARIZABLE");
+        assertThat(page.getByTestId("verdict-mark")).hasText("✗");
+        assertThat(page.getByTestId("verdict")).containsText("key stale-k");
+        assertThat(page.locator("[data-testid='timeline-row'][data-type='CheckVerdict']"))
+                .hasAttribute("data-verdict", "bad");
+        shot("verdict-not-linearizable");
+        page.getByTestId("replay-slider").fill("0");
+        assertThat(page.getByTestId("verdict")).isHidden();
+        page.getByTestId("mode-live").click();
+    }
+
+    @Test
     void aBrowserFrameToANodeRpcAddressIsRefused() {
         Object errors = page.evaluate("async () => {"
                 + "  const { EventBus } = await import('/js/bus.js');"

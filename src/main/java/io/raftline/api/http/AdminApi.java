@@ -154,7 +154,7 @@ public final class AdminApi {
         }
         NetworkFaults faults;
         try {
-            faults = NetworkFaults.fromJson(json, control.nodeIds());
+            faults = NetworkFaults.fromJson(json, control.memberIds());
         } catch (ConfigException e) {
             HttpErrors.badField(ctx, e);
             return;

@@ -19,6 +19,16 @@ public interface ClusterControl {
     List<Integer> nodeIds();
 
     /**
+     * The ids of every member of the cluster, which network partitions may name. In one-node-per-process mode a
+     * process controls one node but partitions the messages it sends to any member.
+     *
+     * @return member ids (by default {@link #nodeIds()})
+     */
+    default List<Integer> memberIds() {
+        return nodeIds();
+    }
+
+    /**
      * Applies a node fault.
      *
      * @param nodeId the node

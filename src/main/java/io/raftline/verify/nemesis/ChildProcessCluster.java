@@ -1,0 +1,364 @@
+package io.raftline.verify.nemesis;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The cluster under test as one child process per node, started from this JVM's own class path
+ * ({@code io.raftline.app.Main node --conf ...}) over the clustered event bus, on free loopback ports, with
+ * durable storage in a temporary directory (deleted on close). A crash is a SIGKILL of the node's process (no
+ * shutdown hook, no flush: what the disk holds is all that survives) and a restart is a new process on the
+ * same data. Partitions, loss, delay and duplication are applied by each process to the messages it sends, so
+ * the harness gives every live process the same network faults (and a relaunched one the faults in force).
+ * Process output goes to {@code <out>/processes/node-<id>-run<n>.log}.
+ */
+public final class ChildProcessCluster implements ClusterUnderTest {
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration RESTART_TIMEOUT = Duration.ofSeconds(60);
+
+    private final NemesisOptions options;
+    private final Vertx vertx = Vertx.vertx();
+    private final AdminHttp http = new AdminHttp(vertx, 10_000);
+    private final Path dataDir;
+    private final Path procDir;
+    private final int[] httpPorts;
+    private final int[] busPorts;
+    private final int[] adminPorts;
+    private final Process[] processes;
+    private final int[] runs;
+    private final Map<Integer, URI> nodeUrls = new LinkedHashMap<>();
+    private final BridgeRecorder bridge;
+    private final Path recording;
+    /** The network faults in force, given to relaunched processes; null when healed. */
+    private volatile JsonObject network;
+
+    private ChildProcessCluster(NemesisOptions options, Path out, Path recording) throws IOException {
+        this.options = options;
+        this.recording = recording;
+        this.dataDir = Files.createTempDirectory("raftline-verify-");
+        this.procDir = Files.createDirectories(out.resolve("processes"));
+        int n = options.nodes();
+        httpPorts = new int[n + 1];
+        busPorts = new int[n + 1];
+        adminPorts = new int[n + 1];
+        processes = new Process[n + 1];
+        runs = new int[n + 1];
+        for (int i = 1; i <= n; i++) {
+            httpPorts[i] = freePort();
+            busPorts[i] = freePort();
+            adminPorts[i] = freePort();
+            nodeUrls.put(i, URI.create("http://127.0.0.1:" + httpPorts[i]));
+        }
+        this.bridge = new BridgeRecorder(vertx, recording, List.copyOf(nodeUrls.keySet()), this::liveAdminPorts);
+    }
+
+    /**
+     * Launches every node's process and waits (at most 90 s) until the cluster has a leader.
+     *
+     * @param options   the run (nodes, seed, request timeout)
+     * @param out       the run's output directory (process logs and configurations go under it)
+     * @param recording the NDJSON file for the event recording
+     * @return the running cluster
+     * @throws Exception if it does not start; the processes are stopped then
+     */
+    public static ChildProcessCluster start(NemesisOptions options, Path out, Path recording) throws Exception {
+        ChildProcessCluster c = new ChildProcessCluster(options, out, recording);
+        try {
+            for (int i = 1; i <= options.nodes(); i++) {
+                c.launch(i);
+            }
+            InJvmCluster.await(Health.poll(c.vertx, START_TIMEOUT, () -> c.leader().map(l -> l != 0)),
+                    START_TIMEOUT.toSeconds() + 5);
+            return c;
+        } catch (Exception e) {
+            c.close();
+            throw new IOException("the cluster of processes did not start (logs in " + c.procDir + "): "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private JsonObject config(int id) {
+        return ClusterConfigs.cluster(options, dataDir, httpPorts, busPorts).put("node_id", id)
+                .put("admin", new JsonObject().put("host", "127.0.0.1").put("port", adminPorts[id]));
+    }
+
+    private synchronized void launch(int id) throws IOException {
+        Path conf = procDir.resolve("node-" + id + ".json");
+        Files.writeString(conf, config(id).encodePrettily());
+        Path log = procDir.resolve("node-" + id + "-run" + (++runs[id]) + ".log");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // C1 only and the serial collector: three node JVMs and the harness share the machine's cores, and a
+        // relaunched node should serve again quickly. The --add-* flags are the access Hazelcast asks for.
+        processes[id] = new ProcessBuilder(java, "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                "-Draftline.log.level=INFO", "--add-modules", "java.se",
+                "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
+                "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+                "--add-opens", "java.management/sun.management=ALL-UNNAMED",
+                "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), "io.raftline.app.Main", "node", "--conf", conf.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private synchronized boolean alive(int id) {
+        return processes[id] != null && processes[id].isAlive();
+    }
+
+    private List<Integer> liveAdminPorts() {
+        List<Integer> ports = new ArrayList<>();
+        for (int id : nodeUrls.keySet()) {
+            if (alive(id)) {
+                ports.add(adminPorts[id]);
+            }
+        }
+        return ports;
+    }
+
+    private URI admin(int id) {
+        return URI.create("http://127.0.0.1:" + adminPorts[id]);
+    }
+
+    @Override
+    public List<Integer> nodeIds() {
+        return List.copyOf(nodeUrls.keySet());
+    }
+
+    @Override
+    public Map<Integer, URI> nodeUrls() {
+        return Map.copyOf(nodeUrls);
+    }
+
+    @Override
+    public Future<Integer> leader() {
+        Future<Integer> f = Future.succeededFuture(0);
+        for (int id : nodeUrls.keySet()) {
+            f = f.compose(found -> found != 0 || !alive(id) ? Future.succeededFuture(found)
+                    : http.get(nodeUrls.get(id), "/v1/cluster").map(c -> c.getInteger("leader", 0)).otherwise(0));
+        }
+        return f;
+    }
+
+    @Override
+    public Future<Void> crash(int node) {
+        return vertx.executeBlocking(() -> {
+            Process p;
+            synchronized (this) {
+                p = processes[node];
+            }
+            if (p == null || !p.isAlive()) {
+                throw new IllegalStateException("the process of node " + node + " is not running");
+            }
+            p.destroyForcibly();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the process of node " + node + " survived SIGKILL for 10 s");
+            }
+            bridge.note(nodeEvent(node, "NodeCrashed").put("role", "Down"));
+            return null;
+        });
+    }
+
+    @Override
+    public Future<Void> restart(int node) {
+        if (alive(node)) {
+            return Future.succeededFuture();
+        }
+        return vertx.executeBlocking(() -> {
+            launch(node);
+            return null;
+        }).compose(v -> Health.poll(vertx, RESTART_TIMEOUT, () -> http.get(nodeUrls.get(node), "/health")
+                .map(h -> true).otherwise(false))).compose(v -> {
+                    JsonObject faults = network;
+                    return faults == null ? Future.<Void>succeededFuture()
+                            : http.json(HttpMethod.PUT, admin(node), "/v1/admin/network", faults).<Void>mapEmpty();
+                }).compose(v -> http.get(nodeUrls.get(node), "/v1/state-hash").otherwiseEmpty())
+                .map(hash -> {
+                    bridge.note(nodeEvent(node, "NodeRestarted").put("role", "Follower")
+                            .put("applied", hash == null ? 0L : hash.getLong("appliedIndex", 0L)));
+                    return null;
+                });
+    }
+
+    private static JsonObject nodeEvent(int node, String type) {
+        return new JsonObject().put("seq", 0L).put("ts", System.currentTimeMillis()).put("node", node)
+                .put("term", 0L).put("role", "").put("type", type).put("harness", true);
+    }
+
+    @Override
+    public Future<Void> pause(int node) {
+        return http.json(HttpMethod.POST, admin(node), "/v1/admin/nodes/" + node + "/pause", null).mapEmpty();
+    }
+
+    @Override
+    public Future<Void> resume(int node) {
+        return http.json(HttpMethod.POST, admin(node), "/v1/admin/nodes/" + node + "/resume", null).mapEmpty();
+    }
+
+    @Override
+    public Future<Void> network(JsonObject faults) {
+        network = faults.copy();
+        return everyLiveAdmin(id -> http.json(HttpMethod.PUT, admin(id), "/v1/admin/network", faults));
+    }
+
+    private Future<Void> everyLiveAdmin(java.util.function.IntFunction<Future<JsonObject>> call) {
+        List<Future<JsonObject>> calls = new ArrayList<>();
+        for (int id : nodeUrls.keySet()) {
+            if (alive(id)) {
+                calls.add(call.apply(id));
+            }
+        }
+        if (calls.isEmpty()) {
+            return Future.failedFuture("no node process is running");
+        }
+        return Future.join(calls).transform(ar -> {
+            for (Future<JsonObject> c : calls) {
+                if (c.succeeded()) {
+                    return Future.succeededFuture();
+                }
+            }
+            return Future.failedFuture(calls.get(0).cause());
+        });
+    }
+
+    @Override
+    public Future<Void> healAll() {
+        network = null;
+        List<Future<Void>> restarts = new ArrayList<>();
+        for (int id : nodeUrls.keySet()) {
+            if (!alive(id)) {
+                restarts.add(restart(id));
+            }
+        }
+        return Future.join(restarts).transform(r -> everyLiveAdmin(id -> http.json(HttpMethod.DELETE, admin(id),
+                "/v1/admin/network", null).compose(x -> http.json(HttpMethod.POST, admin(id),
+                "/v1/admin/nodes/" + id + "/resume", null))))
+                .compose(v -> {
+                    for (Future<Void> r : restarts) {
+                        if (r.failed()) {
+                            return Future.failedFuture(r.cause());
+                        }
+                    }
+                    return Future.succeededFuture();
+                });
+    }
+
+    @Override
+    public Future<Void> awaitHealthy(Duration timeout) {
+        return Health.poll(vertx, timeout, () -> {
+            List<Future<JsonObject>> checks = new ArrayList<>();
+            for (int id : nodeUrls.keySet()) {
+                if (!alive(id)) {
+                    return Future.succeededFuture(false);
+                }
+                checks.add(http.get(nodeUrls.get(id), "/health"));
+            }
+            return Future.all(checks).compose(v -> leader()).map(l -> l != 0);
+        });
+    }
+
+    @Override
+    public Future<Map<Integer, JsonObject>> stateHashes() {
+        return Health.stateHashes(http, nodeUrls);
+    }
+
+    @Override
+    public String crashMethod() {
+        return "SIGKILL of the node's process, then a new process on the same data";
+    }
+
+    @Override
+    public Future<Path> finishRecording(JsonObject verdict) {
+        return bridge.finish(verdict).transform(ar -> {
+            try {
+                Recordings.ensureVerdict(recording, verdict);
+                return Future.succeededFuture(recording);
+            } catch (IOException e) {
+                return Future.failedFuture(e);
+            }
+        });
+    }
+
+    @Override
+    public String recordingNote() {
+        return "events as a browser on a live process's admin port received them (" + bridge.events()
+                + " events, " + bridge.connections() + " bridge connection" + (bridge.connections() == 1 ? "" : "s")
+                + "; each reconnection after a kill misses what was published meanwhile), renumbered in arrival order"
+                + " with each process's own number as srcSeq; NodeCrashed/NodeRestarted for kills are added by the"
+                + " harness";
+    }
+
+    @Override
+    public void close() {
+        for (int id = 1; id < processes.length; id++) {
+            Process p;
+            synchronized (this) {
+                p = processes[id];
+            }
+            if (p != null && p.isAlive()) {
+                p.destroyForcibly();
+                try {
+                    p.waitFor(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        try {
+            InJvmCluster.await(bridge.finish(new JsonObject().put("verdict", "UNKNOWN").put("summary", "the run was aborted")).otherwiseEmpty(), 10);
+            InJvmCluster.await(http.close().otherwiseEmpty(), 5);
+            InJvmCluster.await(vertx.close().otherwiseEmpty(), 20);
+        } catch (Exception e) {
+            // closing anyway
+        }
+        deleteTree(dataDir);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /**
+     * Deletes a directory and everything in it, quietly (a temporary data directory).
+     *
+     * @param dir the directory, or null
+     */
+    static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.delete(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                    Files.delete(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            // a temporary directory: the system cleans it eventually
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.raftline.verify.nemesis;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A running cluster the harness sends requests to and injects faults into. Every method answers a future that
+ * completes within a bounded time (it fails rather than waits forever).
+ */
+public interface ClusterUnderTest extends AutoCloseable {
+
+    /**
+     * The node ids.
+     *
+     * @return the ids, ascending
+     */
+    List<Integer> nodeIds();
+
+    /**
+     * Where each node's HTTP API listens.
+     *
+     * @return node id → {@code http://127.0.0.1:port}
+     */
+    Map<Integer, URI> nodeUrls();
+
+    /**
+     * The current leader, as the cluster reports it.
+     *
+     * @return its id, or 0 if none is known
+     */
+    Future<Integer> leader();
+
+    /**
+     * Crashes a node: it stops at once, losing whatever it had not persisted.
+     *
+     * @param node the node
+     * @return completes once it is down
+     */
+    Future<Void> crash(int node);
+
+    /**
+     * Restarts a crashed node from its log store.
+     *
+     * @param node the node
+     * @return completes once it serves again
+     */
+    Future<Void> restart(int node);
+
+    /**
+     * Freezes a node (no ticks, its messages lost, clients refused).
+     *
+     * @param node the node
+     * @return completes once paused
+     */
+    Future<Void> pause(int node);
+
+    /**
+     * Unfreezes a paused node.
+     *
+     * @param node the node
+     * @return completes once resumed
+     */
+    Future<Void> resume(int node);
+
+    /**
+     * Replaces the network faults ({@code PUT /v1/admin/network}: {@code partitions}, {@code dropRate},
+     * {@code delayMs}, {@code duplicateRate}).
+     *
+     * @param faults the new faults
+     * @return completes once in force
+     */
+    Future<Void> network(JsonObject faults);
+
+    /**
+     * Heals everything: no network faults, paused nodes resumed, crashed nodes restarted.
+     *
+     * @return completes once done
+     */
+    Future<Void> healAll();
+
+    /**
+     * Waits until every node is up and not paused and a leader is known.
+     *
+     * @param timeout how long at most
+     * @return completes when healthy, fails after the timeout
+     */
+    Future<Void> awaitHealthy(Duration timeout);
+
+    /**
+     * Every node's {@code /v1/state-hash} ({@code node}, {@code appliedIndex}, {@code stateHash}).
+     *
+     * @return node id → its answer (nodes that did not answer are missing)
+     */
+    Future<Map<Integer, JsonObject>> stateHashes();
+
+    /**
+     * What a crash is in this cluster, for the report.
+     *
+     * @return e.g. {@code "SIGKILL of the node's process, then a new process on the same data"}
+     */
+    String crashMethod();
+
+    /**
+     * Ends the event recording with the checker's verdict (a {@code CheckVerdict} event) and closes it.
+     *
+     * @param verdict the verdict's fields (see {@code RaftEvent.CheckVerdict})
+     * @return the recording's file
+     */
+    Future<Path> finishRecording(JsonObject verdict);
+
+    /**
+     * What the recording holds and misses, for the report.
+     *
+     * @return one sentence
+     */
+    String recordingNote();
+
+    /** Stops every node and releases everything (bounded). */
+    @Override
+    void close();
+}

@@ -1,0 +1,210 @@
+package io.raftline.verify.nemesis;
+
+import io.raftline.app.ClusterVerticle;
+import io.raftline.config.RaftlineConfig;
+import io.raftline.events.NdjsonRecorder;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The cluster under test in this JVM: a {@link ClusterVerticle} in local mode on its own Vert.x instance, nodes
+ * and admin API on free loopback ports, durable storage in a temporary directory (deleted on close). Faults go
+ * through the admin API exactly as an operator's would, so they are published as events too; a crash stops the
+ * node at once and a restart rebuilds it from its files. An {@link NdjsonRecorder} on the cluster's event
+ * publisher records every published event from the first one, and the verdict is published through the same
+ * publisher, so open live views see it as well.
+ */
+public final class InJvmCluster implements ClusterUnderTest {
+
+    private final Vertx vertx;
+    private final ClusterVerticle cluster;
+    private final NdjsonRecorder recorder;
+    private final Path recording;
+    private final Path dataDir;
+    private final AdminHttp admin;
+    private final URI adminUrl;
+    private final Map<Integer, URI> nodeUrls = new LinkedHashMap<>();
+
+    private InJvmCluster(Vertx vertx, ClusterVerticle cluster, NdjsonRecorder recorder, Path recording, Path dataDir) {
+        this.vertx = vertx;
+        this.cluster = cluster;
+        this.recorder = recorder;
+        this.recording = recording;
+        this.dataDir = dataDir;
+        this.admin = new AdminHttp(vertx, 10_000);
+        this.adminUrl = URI.create(cluster.adminUrl());
+        for (int id : cluster.nodes().keySet()) {
+            nodeUrls.put(id, URI.create(cluster.nodeUrl(id)));
+        }
+    }
+
+    /**
+     * Starts a cluster and waits for its first leader (at most 30 s).
+     *
+     * @param options   the run (nodes, seed, request timeout)
+     * @param recording the NDJSON file for the event recording
+     * @return the running cluster
+     * @throws Exception if it does not start
+     */
+    public static InJvmCluster start(NemesisOptions options, Path recording) throws Exception {
+        Path dataDir = Files.createTempDirectory("raftline-verify-");
+        JsonObject json = ClusterConfigs.cluster(options, dataDir, new int[options.nodes() + 1], null)
+                .put("admin", new JsonObject().put("host", "127.0.0.1").put("port", 0));
+        Vertx vertx = Vertx.vertx();
+        try {
+            ClusterVerticle cluster = new ClusterVerticle(RaftlineConfig.fromJson(json));
+            NdjsonRecorder recorder = new NdjsonRecorder(vertx, recording.toString(), Recordings.MAX_BYTES);
+            cluster.publisher().addSink(recorder);
+            await(vertx.deployVerticle(cluster), 30);
+            await(cluster.awaitLeader(30_000), 35);
+            return new InJvmCluster(vertx, cluster, recorder, recording, dataDir);
+        } catch (Exception e) {
+            await(vertx.close().otherwiseEmpty(), 20);
+            ChildProcessCluster.deleteTree(dataDir);
+            throw e;
+        }
+    }
+
+    static <T> T await(Future<T> f, long seconds) throws Exception {
+        try {
+            return f.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception ex ? ex : e;
+        }
+    }
+
+    @Override
+    public List<Integer> nodeIds() {
+        return List.copyOf(nodeUrls.keySet());
+    }
+
+    @Override
+    public Map<Integer, URI> nodeUrls() {
+        return Map.copyOf(nodeUrls);
+    }
+
+    @Override
+    public Future<Integer> leader() {
+        return admin.get(adminUrl, "/v1/cluster").map(c -> c.getInteger("leader", 0));
+    }
+
+    private Future<Void> nodeAction(int node, String action) {
+        return admin.json(HttpMethod.POST, adminUrl, "/v1/admin/nodes/" + node + "/" + action, null).mapEmpty();
+    }
+
+    @Override
+    public Future<Void> crash(int node) {
+        return nodeAction(node, "crash");
+    }
+
+    @Override
+    public Future<Void> restart(int node) {
+        return nodeAction(node, "restart");
+    }
+
+    @Override
+    public Future<Void> pause(int node) {
+        return nodeAction(node, "pause");
+    }
+
+    @Override
+    public Future<Void> resume(int node) {
+        return nodeAction(node, "resume");
+    }
+
+    @Override
+    public Future<Void> network(JsonObject faults) {
+        return admin.json(HttpMethod.PUT, adminUrl, "/v1/admin/network", faults).mapEmpty();
+    }
+
+    @Override
+    public Future<Void> healAll() {
+        return admin.json(HttpMethod.DELETE, adminUrl, "/v1/admin/network", null).compose(state -> {
+            List<Future<Void>> actions = new ArrayList<>();
+            JsonArray nodes = state.getJsonArray("nodes", new JsonArray());
+            for (int i = 0; i < nodes.size(); i++) {
+                JsonObject n = nodes.getJsonObject(i);
+                int id = n.getInteger("id");
+                if (!n.getBoolean("up", true)) {
+                    actions.add(restart(id));
+                } else if (n.getBoolean("paused", false)) {
+                    actions.add(resume(id));
+                }
+            }
+            return Future.all(actions).mapEmpty();
+        });
+    }
+
+    @Override
+    public Future<Void> awaitHealthy(Duration timeout) {
+        return Health.poll(vertx, timeout, () -> admin.get(adminUrl, "/v1/cluster").map(c -> {
+            if (c.getInteger("leader", 0) == 0) {
+                return false;
+            }
+            JsonArray nodes = c.getJsonArray("nodes", new JsonArray());
+            for (int i = 0; i < nodes.size(); i++) {
+                JsonObject n = nodes.getJsonObject(i);
+                if (!Boolean.TRUE.equals(n.getBoolean("up")) || Boolean.TRUE.equals(n.getBoolean("paused"))) {
+                    return false;
+                }
+            }
+            return true;
+        }));
+    }
+
+    @Override
+    public Future<Map<Integer, JsonObject>> stateHashes() {
+        return Health.stateHashes(admin, nodeUrls);
+    }
+
+    @Override
+    public String crashMethod() {
+        return "the node stops at once in this JVM (admin crash), losing what it had not persisted, and restarts"
+                + " from its files";
+    }
+
+    @Override
+    public Future<Path> finishRecording(JsonObject verdict) {
+        cluster.publisher().checkVerdict(verdict);
+        return cluster.publisher().flushNow().compose(v -> recorder.close()).transform(ar -> {
+            try {
+                Recordings.ensureVerdict(recording, verdict);
+                return Future.succeededFuture(recording);
+            } catch (IOException e) {
+                return Future.failedFuture(e);
+            }
+        });
+    }
+
+    @Override
+    public String recordingNote() {
+        return "every event the cluster published, from its first, as the live view received them (message events"
+                + " sampled under load, state events complete)";
+    }
+
+    @Override
+    public void close() {
+        try {
+            await(admin.close().otherwiseEmpty(), 5);
+            await(recorder.close().otherwiseEmpty(), 10);
+            await(vertx.close().otherwiseEmpty(), 30);
+        } catch (Exception e) {
+            // closing anyway
+        } finally {
+            ChildProcessCluster.deleteTree(dataDir);
+        }
+    }
+}

@@ -1,0 +1,268 @@
+package io.raftline.verify.nemesis;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.PrintStream;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Injects faults on a schedule, one at a time: a healthy pause, then a fault held for a random time in
+ * [{@link NemesisOptions#faultMinMs()}, {@link NemesisOptions#faultMaxMs()}], then its healing, and again, until
+ * the time to stop; then it heals everything. Kinds are drawn in shuffled rounds (every enabled kind once per
+ * round), so that even a short run injects each of them. Half of the node faults and partitions aim at the
+ * current leader, where they hurt most. Runs on the caller's thread, which it blocks (each call to the cluster
+ * is bounded).
+ */
+public final class Nemesis {
+
+    private static final long CALL_TIMEOUT_S = 90;
+
+    private final ClusterUnderTest cluster;
+    private final NemesisOptions options;
+    private final HistoryRecorder clock;
+    private final FaultLog log;
+    private final PrintStream progress;
+    private final long runStart;
+    private final Random random;
+    private volatile long healedAt = -1;
+    /** The longest time healing each kind took so far (a relaunched process needs seconds). */
+    private final Map<FaultKind, Long> healMs = new EnumMap<>(FaultKind.class);
+
+    /**
+     * Prepares the nemesis.
+     *
+     * @param cluster  the cluster to hurt
+     * @param options  fault kinds and times, seed
+     * @param clock    the run's clock
+     * @param log      where injected faults are recorded
+     * @param progress where a line per fault is printed
+     * @param runStart the run's start, for the times printed
+     */
+    public Nemesis(ClusterUnderTest cluster, NemesisOptions options, HistoryRecorder clock, FaultLog log,
+                   PrintStream progress, long runStart) {
+        this.cluster = cluster;
+        this.options = options;
+        this.clock = clock;
+        this.log = log;
+        this.progress = progress;
+        this.runStart = runStart;
+        this.random = new Random(options.seed() ^ 0x6e656d65L);
+        for (FaultKind k : FaultKind.values()) {
+            healMs.put(k, 0L);
+        }
+    }
+
+    /**
+     * When everything was healed at the end.
+     *
+     * @return the recorder-clock time, or -1 before
+     */
+    public long healedAt() {
+        return healedAt;
+    }
+
+    /**
+     * Injects faults until {@code stopAt}, then heals everything.
+     *
+     * @param stopAt no fault starts or lasts past this time (the recorder's clock)
+     * @throws InterruptedException if interrupted (everything is healed first)
+     */
+    public void run(long stopAt) throws InterruptedException {
+        try {
+            Deque<FaultKind> round = new ArrayDeque<>();
+            while (!options.faults().isEmpty()) {
+                sleepUntil(Math.min(stopAt,
+                        clock.now() + between(options.healthyMinMs(), options.healthyMaxMs()) * 1_000_000L));
+                long left = (stopAt - clock.now()) / 1_000_000;
+                FaultKind kind = next(round, left);
+                if (kind == null) {
+                    break;
+                }
+                long hold = Math.min(left - healMs.get(kind), between(options.faultMinMs(), options.faultMaxMs()));
+                inject(kind, hold);
+            }
+        } finally {
+            healEverything();
+        }
+    }
+
+    /**
+     * The next kind of the round that fits in the time left, its healing included (a restarted process takes
+     * seconds to serve again); refills the round once if it runs out. Null if nothing fits.
+     */
+    private FaultKind next(Deque<FaultKind> round, long leftMs) {
+        for (int pass = 0; pass < 2; pass++) {
+            if (round.isEmpty()) {
+                List<FaultKind> kinds = new ArrayList<>(options.faults());
+                Collections.shuffle(kinds, random);
+                round.addAll(kinds);
+            }
+            while (!round.isEmpty()) {
+                FaultKind k = round.poll();
+                if (leftMs >= options.faultMinMs() + healMs.get(k)) {
+                    return k;
+                }
+            }
+        }
+        return null;
+    }
+
+    private void healEverything() throws InterruptedException {
+        long t = clock.now();
+        try {
+            await(cluster.healAll());
+            say(t, "healed everything");
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            say(t, "healing failed (" + e.getMessage() + "); retrying");
+            try {
+                await(cluster.healAll());
+            } catch (InterruptedException ie) {
+                throw ie;
+            } catch (Exception again) {
+                say(clock.now(), "healing failed again: " + again.getMessage());
+            }
+        }
+        healedAt = clock.now();
+    }
+
+    private void inject(FaultKind kind, long holdMs) throws InterruptedException {
+        int leader = leaderOrZero();
+        List<Integer> ids = cluster.nodeIds();
+        int target = leader != 0 && random.nextBoolean() ? leader : ids.get(random.nextInt(ids.size()));
+        String aim = target == leader ? " (the leader)" : "";
+        switch (kind) {
+            case PARTITION -> {
+                List<List<Integer>> groups = new ArrayList<>();
+                String why;
+                if (leader != 0 && random.nextBoolean()) {
+                    List<Integer> others = new ArrayList<>(ids);
+                    others.remove(Integer.valueOf(leader));
+                    groups.add(List.of(leader));
+                    groups.add(others);
+                    why = "isolates leader " + leader;
+                } else {
+                    List<Integer> shuffled = new ArrayList<>(ids);
+                    Collections.shuffle(shuffled, random);
+                    int cut = ids.size() / 2;
+                    groups.add(sorted(shuffled.subList(0, cut)));
+                    groups.add(sorted(shuffled.subList(cut, shuffled.size())));
+                    why = "random halves";
+                }
+                JsonArray parts = new JsonArray();
+                groups.forEach(g -> parts.add(new JsonArray(g)));
+                network(kind, "partition " + groups + " (" + why + ")", new JsonObject().put("partitions", parts),
+                        holdMs);
+            }
+            case CRASH -> nodeFault(kind, "crash node " + target + aim, holdMs,
+                    () -> cluster.crash(target), () -> cluster.restart(target));
+            case PAUSE -> nodeFault(kind, "pause node " + target + aim, holdMs,
+                    () -> cluster.pause(target), () -> cluster.resume(target));
+            case DELAY -> {
+                int max = 20 + random.nextInt(181);
+                int min = max / 5;
+                network(kind, "delay every message " + min + "–" + max + " ms",
+                        new JsonObject().put("delayMs", new JsonArray().add(min).add(max)), holdMs);
+            }
+            case DROP -> {
+                double rate = Math.round((0.05 + random.nextDouble() * 0.25) * 100) / 100.0;
+                network(kind, "drop " + Math.round(rate * 100) + "% of messages",
+                        new JsonObject().put("dropRate", rate), holdMs);
+            }
+            case DUPLICATE -> {
+                double rate = Math.round((0.1 + random.nextDouble() * 0.4) * 100) / 100.0;
+                network(kind, "duplicate " + Math.round(rate * 100) + "% of messages",
+                        new JsonObject().put("duplicateRate", rate), holdMs);
+            }
+        }
+    }
+
+    private static List<Integer> sorted(List<Integer> ids) {
+        List<Integer> s = new ArrayList<>(ids);
+        Collections.sort(s);
+        return List.copyOf(s);
+    }
+
+    private void network(FaultKind kind, String description, JsonObject faults, long holdMs)
+            throws InterruptedException {
+        nodeFault(kind, description, holdMs, () -> cluster.network(faults), () -> cluster.healAll());
+    }
+
+    private void nodeFault(FaultKind kind, String description, long holdMs,
+                           java.util.function.Supplier<Future<Void>> inject,
+                           java.util.function.Supplier<Future<Void>> heal) throws InterruptedException {
+        long start = clock.now();
+        try {
+            await(inject.get());
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            log.add(new FaultLog.Entry(kind, description, start, start, false, e.getMessage()));
+            say(start, description + " FAILED: " + e.getMessage());
+            return;
+        }
+        say(start, description + " for " + holdMs + " ms");
+        long end = Long.MAX_VALUE;
+        String error = null;
+        try {
+            sleepUntil(start + holdMs * 1_000_000L);
+        } finally {
+            try {
+                long healStart = clock.now();
+                await(heal.get());
+                end = clock.now();
+                healMs.merge(kind, (end - healStart) / 1_000_000, Math::max);
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                error = "healing failed: " + e.getMessage();
+                say(clock.now(), description + ": " + error);
+            }
+            log.add(new FaultLog.Entry(kind, description, start, end, true, error));
+        }
+    }
+
+    private int leaderOrZero() throws InterruptedException {
+        try {
+            return await(cluster.leader());
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    private long between(long min, long max) {
+        return min + (max > min ? (long) (random.nextDouble() * (max - min + 1)) : 0);
+    }
+
+    private void sleepUntil(long nanos) throws InterruptedException {
+        long left;
+        while ((left = nanos - clock.now()) > 0) {
+            TimeUnit.NANOSECONDS.sleep(Math.min(left, 50_000_000L));
+        }
+    }
+
+    private void say(long at, String what) {
+        progress.printf(Locale.ROOT, "  %+8.1f s  %s%n", (at - runStart) / 1e9, what);
+    }
+
+    private static <T> T await(Future<T> f) throws Exception {
+        try {
+            return f.toCompletionStage().toCompletableFuture().get(CALL_TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception ex ? ex : e;
+        }
+    }
+}

@@ -1,0 +1,301 @@
+package io.raftline.verify.nemesis;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Everything one nemesis run is parameterised by. Build with {@link #builder()}; every field has a default that
+ * makes a meaningful one-minute run.
+ *
+ * @param duration          how long clients issue requests; faults stop {@code recoveryMs} before the end
+ * @param clients           concurrent clients, each with one request in flight at a time
+ * @param nodes             cluster size (3 or 5)
+ * @param keys              keys in use at any moment; each is retired for a fresh one after {@code opsPerKey}
+ *                          requests, which keeps every key's history small enough to check quickly
+ * @param opsPerKey         requests on one key before it is retired
+ * @param faults            the fault kinds the nemesis picks from (empty: a run without faults)
+ * @param mode              where the cluster runs
+ * @param out               the directory for the report, the history, the event recording and process logs
+ * @param consistency       {@code linearizable}, {@code lease} or {@code stale}: what the clients' reads ask for
+ *                          (the final reads are always linearizable)
+ * @param seed              seeds the clients' and the nemesis's choices
+ * @param faultMinMs        shortest time a fault lasts
+ * @param faultMaxMs        longest time a fault lasts
+ * @param healthyMinMs      shortest healthy pause between two faults
+ * @param healthyMaxMs      longest healthy pause between two faults
+ * @param recoveryMs        the healthy time at the end of the run, after everything was healed, while clients go on
+ * @param requestTimeoutMs  the cluster's {@code service.request_timeout_ms}
+ * @param clientTimeoutMs   how long a client waits for an answer before it counts the request as unknown
+ * @param writeRetries      retries (with the same {@code Idempotency-Key}) of a write whose outcome is unknown
+ * @param checkBudget       the checker's time budget
+ */
+public record NemesisOptions(Duration duration, int clients, int nodes, int keys, int opsPerKey, Set<FaultKind> faults,
+                             Mode mode, Path out, String consistency, long seed, long faultMinMs, long faultMaxMs,
+                             long healthyMinMs, long healthyMaxMs, long recoveryMs, long requestTimeoutMs,
+                             long clientTimeoutMs, int writeRetries, Duration checkBudget) {
+
+    /** Where the cluster under test runs. */
+    public enum Mode {
+        /** Every node in this JVM, one Vert.x, faults through the admin API; the event recording is complete. */
+        LOCAL,
+        /** One child process per node over the clustered event bus; a crash is a SIGKILL of the process. */
+        PROCESSES;
+
+        /**
+         * Parses {@code local} or {@code processes}.
+         *
+         * @param text the name
+         * @return the mode
+         */
+        public static Mode parse(String text) {
+            return switch (text.trim().toLowerCase(Locale.ROOT)) {
+                case "local" -> LOCAL;
+                case "processes", "process" -> PROCESSES;
+                default -> throw new IllegalArgumentException("--mode must be local or processes, got '" + text + "'");
+            };
+        }
+
+        /**
+         * The name on the command line.
+         *
+         * @return {@code local} or {@code processes}
+         */
+        public String wireName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * Checks the fields.
+     *
+     * @param duration         run length
+     * @param clients          concurrent clients
+     * @param nodes            cluster size
+     * @param keys             keys in use at once
+     * @param opsPerKey        requests per key before it is retired
+     * @param faults           fault kinds
+     * @param mode             where the cluster runs
+     * @param out              output directory
+     * @param consistency      read consistency
+     * @param seed             random seed
+     * @param faultMinMs       shortest fault
+     * @param faultMaxMs       longest fault
+     * @param healthyMinMs     shortest healthy pause
+     * @param healthyMaxMs     longest healthy pause
+     * @param recoveryMs       healthy time at the end
+     * @param requestTimeoutMs cluster request timeout
+     * @param clientTimeoutMs  client-side timeout
+     * @param writeRetries     retries of unknown writes
+     * @param checkBudget      checker budget
+     */
+    public NemesisOptions {
+        Objects.requireNonNull(duration, "duration");
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(out, "out");
+        Objects.requireNonNull(checkBudget, "checkBudget");
+        faults = Collections.unmodifiableSet(faults.isEmpty() ? EnumSet.noneOf(FaultKind.class) : EnumSet.copyOf(faults));
+        consistency = consistency.toLowerCase(Locale.ROOT);
+        require(!duration.isNegative() && !duration.isZero(), "duration must be > 0");
+        require(duration.compareTo(Duration.ofHours(24)) <= 0, "duration must be at most 24h");
+        require(clients >= 1 && clients <= 256, "clients must be in 1..256, got " + clients);
+        require(nodes == 3 || nodes == 5, "nodes must be 3 or 5, got " + nodes);
+        require(keys >= 1 && keys <= 10_000, "keys must be in 1..10000, got " + keys);
+        require(opsPerKey >= 10, "opsPerKey must be at least 10, got " + opsPerKey);
+        require(consistency.equals("linearizable") || consistency.equals("lease") || consistency.equals("stale"),
+                "consistency must be linearizable, lease or stale, got '" + consistency + "'");
+        require(faultMinMs > 0 && faultMaxMs >= faultMinMs, "fault times must satisfy 0 < min <= max");
+        require(healthyMinMs >= 0 && healthyMaxMs >= healthyMinMs, "healthy times must satisfy 0 <= min <= max");
+        require(recoveryMs >= 0 && recoveryMs < duration.toMillis(), "recovery must be shorter than the run");
+        require(requestTimeoutMs >= 100, "requestTimeoutMs must be at least 100");
+        require(clientTimeoutMs > requestTimeoutMs, "the client timeout must exceed the cluster's request timeout");
+        require(writeRetries >= 0 && writeRetries <= 10, "writeRetries must be in 0..10");
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /**
+     * A builder with the defaults: 60 s, 8 clients, 3 nodes, 10 keys of 1,000 requests, partition, crash, pause,
+     * delay and drop, local mode, linearizable reads.
+     *
+     * @return the builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The same options with another output directory.
+     *
+     * @param dir the directory
+     * @return a copy
+     */
+    public NemesisOptions withOut(Path dir) {
+        return new NemesisOptions(duration, clients, nodes, keys, opsPerKey, faults, mode, dir, consistency, seed,
+                faultMinMs, faultMaxMs, healthyMinMs, healthyMaxMs, recoveryMs, requestTimeoutMs, clientTimeoutMs,
+                writeRetries, checkBudget);
+    }
+
+    /** Builds {@link NemesisOptions}; unset fields keep their defaults. */
+    public static final class Builder {
+        private Duration duration = Duration.ofSeconds(60);
+        private int clients = 8;
+        private int nodes = 3;
+        private int keys = 10;
+        private int opsPerKey = 1000;
+        private Set<FaultKind> faults = FaultKind.DEFAULTS;
+        private Mode mode = Mode.LOCAL;
+        private Path out = Path.of("verify-runs");
+        private String consistency = "linearizable";
+        private long seed = System.nanoTime();
+        private long faultMinMs = 1000;
+        private long faultMaxMs = 3000;
+        private long healthyMinMs = 500;
+        private long healthyMaxMs = 1500;
+        private long recoveryMs = -1;
+        private long requestTimeoutMs = 2000;
+        private long clientTimeoutMs = 5000;
+        private int writeRetries = 2;
+        private Duration checkBudget = Duration.ofSeconds(60);
+
+        private Builder() {
+        }
+
+        /** @param v run length @return this */
+        public Builder duration(Duration v) {
+            duration = v;
+            return this;
+        }
+
+        /** @param v concurrent clients @return this */
+        public Builder clients(int v) {
+            clients = v;
+            return this;
+        }
+
+        /** @param v cluster size @return this */
+        public Builder nodes(int v) {
+            nodes = v;
+            return this;
+        }
+
+        /** @param v keys in use at once @return this */
+        public Builder keys(int v) {
+            keys = v;
+            return this;
+        }
+
+        /** @param v requests per key before it is retired @return this */
+        public Builder opsPerKey(int v) {
+            opsPerKey = v;
+            return this;
+        }
+
+        /** @param v fault kinds @return this */
+        public Builder faults(Set<FaultKind> v) {
+            faults = v;
+            return this;
+        }
+
+        /** @param v where the cluster runs @return this */
+        public Builder mode(Mode v) {
+            mode = v;
+            return this;
+        }
+
+        /** @param v output directory @return this */
+        public Builder out(Path v) {
+            out = v;
+            return this;
+        }
+
+        /** @param v read consistency @return this */
+        public Builder consistency(String v) {
+            consistency = v;
+            return this;
+        }
+
+        /** @param v random seed @return this */
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        /**
+         * How long each fault lasts.
+         *
+         * @param minMs shortest
+         * @param maxMs longest
+         * @return this
+         */
+        public Builder faultMs(long minMs, long maxMs) {
+            faultMinMs = minMs;
+            faultMaxMs = maxMs;
+            return this;
+        }
+
+        /**
+         * How long the cluster stays healthy between two faults.
+         *
+         * @param minMs shortest
+         * @param maxMs longest
+         * @return this
+         */
+        public Builder healthyMs(long minMs, long maxMs) {
+            healthyMinMs = minMs;
+            healthyMaxMs = maxMs;
+            return this;
+        }
+
+        /** @param v healthy time at the end of the run (default: a fifth of the run, at most 5 s) @return this */
+        public Builder recoveryMs(long v) {
+            recoveryMs = v;
+            return this;
+        }
+
+        /** @param v the cluster's request timeout @return this */
+        public Builder requestTimeoutMs(long v) {
+            requestTimeoutMs = v;
+            return this;
+        }
+
+        /** @param v client-side timeout @return this */
+        public Builder clientTimeoutMs(long v) {
+            clientTimeoutMs = v;
+            return this;
+        }
+
+        /** @param v retries of unknown writes @return this */
+        public Builder writeRetries(int v) {
+            writeRetries = v;
+            return this;
+        }
+
+        /** @param v checker budget @return this */
+        public Builder checkBudget(Duration v) {
+            checkBudget = v;
+            return this;
+        }
+
+        /**
+         * Validates and builds.
+         *
+         * @return the options
+         * @throws IllegalArgumentException naming the bad field
+         */
+        public NemesisOptions build() {
+            long recovery = recoveryMs >= 0 ? recoveryMs : Math.min(5000, duration.toMillis() / 5);
+            return new NemesisOptions(duration, clients, nodes, keys, opsPerKey, faults, mode, out, consistency, seed,
+                    faultMinMs, faultMaxMs, healthyMinMs, healthyMaxMs, recovery, requestTimeoutMs, clientTimeoutMs,
+                    writeRetries, checkBudget);
+        }
+    }
+}
