@@ -34,11 +34,15 @@ class ProcessPerNodeTest {
             int leader = c.awaitLeader(c.httpPort(1));
             // Each process reports the other processes' nodes too (asked over the bus, or over HTTP with gRPC).
             // The first request between fresh processes can be slow: ask a few times.
+            // Under load a fresh cluster may still be settling (an election can repeat): ask until node 1 sees
+            // all three nodes and a leader among them, within a deadline.
             JsonArray seen = c.getJson(c.httpPort(1), "/v1/cluster").getJsonArray("nodes");
-            for (int tries = 0; tries < 50 && seen.toString().contains("\"Unknown\""); tries++) {
+            for (int tries = 0; tries < 300 && (seen.toString().contains("\"Unknown\"")
+                    || !seen.toString().contains("\"Leader\"")); tries++) {
                 Thread.sleep(100);
                 seen = c.getJson(c.httpPort(1), "/v1/cluster").getJsonArray("nodes");
             }
+            leader = c.awaitLeader(c.httpPort(1));
             assertThat(seen).hasSize(3);
             assertThat(seen.stream().map(JsonObject.class::cast).map(n -> n.getString("role")))
                     .as("roles seen from node 1: %s", seen).doesNotContain("Unknown").contains("Leader");

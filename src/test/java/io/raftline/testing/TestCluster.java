@@ -42,7 +42,7 @@ public final class TestCluster {
                 .put("nodes", nodes)
                 .put("admin", new JsonObject().put("port", 0))
                 .put("raft", new JsonObject().put("tick_ms", 10).put("heartbeat_ms", 50)
-                        .put("election_timeout_min_ms", 150).put("election_timeout_max_ms", 300))
+                        .put("election_timeout_min_ms", 300).put("election_timeout_max_ms", 600))
                 .put("service", new JsonObject().put("request_timeout_ms", requestTimeoutMs)
                         .put("forward_timeout_ms", requestTimeoutMs + 1000));
     }

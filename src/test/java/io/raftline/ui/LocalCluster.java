@@ -57,7 +57,7 @@ final class LocalCluster implements AutoCloseable {
         Transport transport = new LinkFaultTransport(vertx, new EventBusTransport(vertx, network,
                 publisher::messageDropped), links, publisher::messageDropped);
         for (int id : MEMBERS) {
-            RaftConfig config = RaftConfig.builder(id, MEMBERS).tickMs(10).heartbeatMs(50).electionTimeoutMs(150, 300)
+            RaftConfig config = RaftConfig.builder(id, MEMBERS).tickMs(10).heartbeatMs(50).electionTimeoutMs(300, 600)
                     .build();
             nodes.put(id, new RaftNodeVerticle(new NodeOptions(config, 100 + id, 10_000, 5_000), transport,
                     new MemoryLogStore(), publisher));
