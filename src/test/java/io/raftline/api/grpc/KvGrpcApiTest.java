@@ -130,8 +130,28 @@ class KvGrpcApiTest {
         return call(node, method, msg, null, 0);
     }
 
+    /**
+     * A call retried while it is UNAVAILABLE or DEADLINE_EXCEEDED, as a client should: on this shared 2-core
+     * machine with 150-300 ms election timeouts a leader change can happen mid-test. Writes passed here carry an
+     * idempotency key, so a retry of an applied write answers the original result.
+     */
+    private <Req, Resp> Outcome<Resp> retried(int node, ServiceMethod<Resp, Req> method, Req msg) {
+        Outcome<Resp> o = call(node, method, msg);
+        for (int attempt = 0; attempt < 30 && (o.status() == GrpcStatus.UNAVAILABLE
+                || o.status() == GrpcStatus.DEADLINE_EXCEEDED); attempt++) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            o = call(node, method, msg);
+        }
+        return o;
+    }
+
     private static PutRequest put(String key, String value) {
-        return PutRequest.newBuilder().setKey(key).setValue(ByteString.copyFromUtf8(value)).build();
+        return PutRequest.newBuilder().setKey(key).setValue(ByteString.copyFromUtf8(value))
+                .setIdempotencyKey("put-" + key + "-" + value).build();
     }
 
     private static GetRequest get(String key, Consistency c) {
@@ -160,14 +180,15 @@ class KvGrpcApiTest {
     void putGetRangeAndDeleteWorkFromAnyNodeAtEveryConsistency() {
         int leader = leader();
         int follower = aFollower(leader);
-        Outcome<PutResponse> w = call(follower, KvServiceGrpcClient.Put, put("greeting", "hello"));
+        Outcome<PutResponse> w = retried(follower, KvServiceGrpcClient.Put, put("greeting", "hello"));
         assertThat(w.status()).isEqualTo(GrpcStatus.OK);
         long revision = w.value().getRevision();
         assertThat(revision).isPositive();
-        assertThat(w.headers().get(KvGrpcService.SERVED_BY)).as("forwarded to the leader").isEqualTo(String.valueOf(leader));
+        assertThat(w.headers().get(KvGrpcService.SERVED_BY)).as("forwarded to the leader")
+                .isEqualTo(String.valueOf(leader()));
 
         for (int id = 1; id <= 3; id++) {
-            Outcome<GetResponse> r = call(id, KvServiceGrpcClient.Get, get("greeting", Consistency.LINEARIZABLE));
+            Outcome<GetResponse> r = retried(id, KvServiceGrpcClient.Get, get("greeting", Consistency.LINEARIZABLE));
             assertThat(r.status()).as("linearizable read on node %d", id).isEqualTo(GrpcStatus.OK);
             assertThat(text(r.value().getKv().getValue())).isEqualTo("hello");
             assertThat(r.value().getKv().getModRevision()).isEqualTo(revision);
@@ -181,22 +202,22 @@ class KvGrpcApiTest {
                         && s.headers().get(KvGrpcService.SERVED_BY).equals(String.valueOf(node)));
             });
         }
-        Outcome<GetResponse> lease = call(follower, KvServiceGrpcClient.Get, get("greeting", Consistency.LEASE));
+        Outcome<GetResponse> lease = retried(follower, KvServiceGrpcClient.Get, get("greeting", Consistency.LEASE));
         assertThat(lease.status()).isEqualTo(GrpcStatus.OK);
         assertThat(text(lease.value().getKv().getValue())).isEqualTo("hello");
 
         // A second put bumps the revision and the version; binary values survive.
-        long r2 = call(leader, KvServiceGrpcClient.Put, put("greeting", "hi")).value().getRevision();
+        long r2 = retried(leader, KvServiceGrpcClient.Put, put("greeting", "hi")).value().getRevision();
         assertThat(r2).isGreaterThan(revision);
-        call(leader, KvServiceGrpcClient.Put, PutRequest.newBuilder().setKey("greet/bin")
-                .setValue(ByteString.copyFrom(new byte[] {(byte) 0xff, 0})).build());
-        call(leader, KvServiceGrpcClient.Put, put("greet/x", "1"));
-        call(leader, KvServiceGrpcClient.Put, put("other", "2"));
-        Outcome<GetResponse> v2 = call(follower, KvServiceGrpcClient.Get, get("greeting", Consistency.LINEARIZABLE));
+        retried(leader, KvServiceGrpcClient.Put, PutRequest.newBuilder().setKey("greet/bin")
+                .setValue(ByteString.copyFrom(new byte[] {(byte) 0xff, 0})).setIdempotencyKey("bin").build());
+        retried(leader, KvServiceGrpcClient.Put, put("greet/x", "1"));
+        retried(leader, KvServiceGrpcClient.Put, put("other", "2"));
+        Outcome<GetResponse> v2 = retried(follower, KvServiceGrpcClient.Get, get("greeting", Consistency.LINEARIZABLE));
         assertThat(v2.value().getKv().getVersion()).isEqualTo(2);
         assertThat(v2.value().getKv().getCreateRevision()).isEqualTo(revision);
 
-        Outcome<RangeResponse> all = call(follower, KvServiceGrpcClient.Range, RangeRequest.newBuilder().setPrefix("greet")
+        Outcome<RangeResponse> all = retried(follower, KvServiceGrpcClient.Range, RangeRequest.newBuilder().setPrefix("greet")
                 .build());
         assertThat(all.status()).isEqualTo(GrpcStatus.OK);
         assertThat(all.value().getKvsList()).extracting(kv -> kv.getKey()).containsExactly("greet/bin", "greet/x", "greeting");
@@ -205,16 +226,16 @@ class KvGrpcApiTest {
                 .setLimit(2).setConsistency(Consistency.STALE).build());
         assertThat(two.value().getKvsCount()).isEqualTo(2);
 
-        Outcome<DeleteResponse> d = call(follower, KvServiceGrpcClient.Delete, DeleteRequest.newBuilder()
-                .setKey("greeting").build());
+        Outcome<DeleteResponse> d = retried(follower, KvServiceGrpcClient.Delete, DeleteRequest.newBuilder()
+                .setKey("greeting").setIdempotencyKey("del-1").build());
         assertThat(d.status()).isEqualTo(GrpcStatus.OK);
         assertThat(d.value().getDeleted()).isEqualTo(1);
         assertThat(d.value().getRevision()).isGreaterThan(r2);
-        Outcome<DeleteResponse> again = call(follower, KvServiceGrpcClient.Delete, DeleteRequest.newBuilder()
-                .setKey("greeting").build());
+        Outcome<DeleteResponse> again = retried(follower, KvServiceGrpcClient.Delete, DeleteRequest.newBuilder()
+                .setKey("greeting").setIdempotencyKey("del-2").build());
         assertThat(again.value().getDeleted()).isZero();
 
-        Outcome<GetResponse> gone = call(follower, KvServiceGrpcClient.Get, get("greeting", Consistency.LINEARIZABLE));
+        Outcome<GetResponse> gone = retried(follower, KvServiceGrpcClient.Get, get("greeting", Consistency.LINEARIZABLE));
         assertThat(gone.status()).isEqualTo(GrpcStatus.NOT_FOUND);
         assertThat(gone.message()).contains("greeting");
         assertThat(gone.trailer(KvGrpcService.ERROR_CODE)).isEqualTo("not_found");
@@ -228,31 +249,32 @@ class KvGrpcApiTest {
         int node = aFollower(leader());
         CompareAndSetRequest create = CompareAndSetRequest.newBuilder().setKey("lock")
                 .setValue(ByteString.copyFromUtf8("a")).setExpectedRevision(0).build();
-        Outcome<PutResponse> created = call(node, KvServiceGrpcClient.CompareAndSet, create);
+        Outcome<PutResponse> created = retried(node, KvServiceGrpcClient.CompareAndSet, create.toBuilder()
+                .setIdempotencyKey("cas-create").build());
         assertThat(created.status()).isEqualTo(GrpcStatus.OK);
         long r1 = created.value().getRevision();
 
-        Outcome<PutResponse> exists = call(node, KvServiceGrpcClient.CompareAndSet, create);
+        Outcome<PutResponse> exists = retried(node, KvServiceGrpcClient.CompareAndSet, create);
         assertThat(exists.status()).isEqualTo(GrpcStatus.FAILED_PRECONDITION);
         assertThat(exists.message()).contains("revision " + r1);
         assertThat(exists.trailer(KvGrpcService.ACTUAL_REVISION)).isEqualTo(String.valueOf(r1));
         assertThat(exists.trailer(KvGrpcService.ERROR_CODE)).isEqualTo("precondition_failed");
 
-        Outcome<PutResponse> swapped = call(node, KvServiceGrpcClient.CompareAndSet, create.toBuilder()
-                .setExpectedRevision(r1).setValue(ByteString.copyFromUtf8("c")).build());
+        Outcome<PutResponse> swapped = retried(node, KvServiceGrpcClient.CompareAndSet, create.toBuilder()
+                .setExpectedRevision(r1).setValue(ByteString.copyFromUtf8("c")).setIdempotencyKey("cas-swap").build());
         assertThat(swapped.status()).isEqualTo(GrpcStatus.OK);
         long r2 = swapped.value().getRevision();
 
-        Outcome<PutResponse> stale = call(node, KvServiceGrpcClient.CompareAndSet, create.toBuilder()
+        Outcome<PutResponse> stale = retried(node, KvServiceGrpcClient.CompareAndSet, create.toBuilder()
                 .setExpectedRevision(r1).build());
         assertThat(stale.status()).isEqualTo(GrpcStatus.FAILED_PRECONDITION);
         assertThat(stale.trailer(KvGrpcService.ACTUAL_REVISION)).isEqualTo(String.valueOf(r2));
 
-        Outcome<PutResponse> absent = call(node, KvServiceGrpcClient.CompareAndSet, CompareAndSetRequest.newBuilder()
+        Outcome<PutResponse> absent = retried(node, KvServiceGrpcClient.CompareAndSet, CompareAndSetRequest.newBuilder()
                 .setKey("nothing").setExpectedRevision(5).build());
         assertThat(absent.status()).isEqualTo(GrpcStatus.FAILED_PRECONDITION);
         assertThat(absent.trailer(KvGrpcService.ACTUAL_REVISION)).isEqualTo("0");
-        assertThat(text(call(node, KvServiceGrpcClient.Get, get("lock", Consistency.LINEARIZABLE)).value().getKv()
+        assertThat(text(retried(node, KvServiceGrpcClient.Get, get("lock", Consistency.LINEARIZABLE)).value().getKv()
                 .getValue())).isEqualTo("c");
     }
 
@@ -260,15 +282,15 @@ class KvGrpcApiTest {
     void aRetriedWriteWithTheSameIdempotencyKeyAppliesOnce() {
         int leader = leader();
         PutRequest first = put("counter", "1").toBuilder().setIdempotencyKey("req-1").build();
-        long revision = call(aFollower(leader), KvServiceGrpcClient.Put, first).value().getRevision();
-        Outcome<PutResponse> retry = call(leader, KvServiceGrpcClient.Put, first.toBuilder()
+        long revision = retried(aFollower(leader), KvServiceGrpcClient.Put, first).value().getRevision();
+        Outcome<PutResponse> retry = retried(leader, KvServiceGrpcClient.Put, first.toBuilder()
                 .setValue(ByteString.copyFromUtf8("2")).build());
         assertThat(retry.value().getRevision()).isEqualTo(revision);
-        assertThat(text(call(leader, KvServiceGrpcClient.Get, get("counter", Consistency.LINEARIZABLE)).value().getKv()
+        assertThat(text(retried(leader, KvServiceGrpcClient.Get, get("counter", Consistency.LINEARIZABLE)).value().getKv()
                 .getValue())).isEqualTo("1");
-        Outcome<DeleteResponse> del = call(leader, KvServiceGrpcClient.Delete, DeleteRequest.newBuilder().setKey("counter")
+        Outcome<DeleteResponse> del = retried(leader, KvServiceGrpcClient.Delete, DeleteRequest.newBuilder().setKey("counter")
                 .setIdempotencyKey("req-2").build());
-        Outcome<DeleteResponse> delAgain = call(aFollower(leader), KvServiceGrpcClient.Delete, DeleteRequest.newBuilder()
+        Outcome<DeleteResponse> delAgain = retried(aFollower(leader), KvServiceGrpcClient.Delete, DeleteRequest.newBuilder()
                 .setKey("counter").setIdempotencyKey("req-2").build());
         assertThat(delAgain.value()).isEqualTo(del.value());
         assertThat(delAgain.value().getDeleted()).isEqualTo(1);
@@ -348,7 +370,8 @@ class KvGrpcApiTest {
             return Future.succeededFuture(l != 0 && l != old);
         });
         int next = leader();
-        assertThat(call(majority.get(0), KvServiceGrpcClient.Put, put("majority", "y")).status()).isEqualTo(GrpcStatus.OK);
+        assertThat(retried(majority.get(0), KvServiceGrpcClient.Put, put("majority", "y")).status())
+                .isEqualTo(GrpcStatus.OK);
         eventually("old leader steps down", () -> Future.succeededFuture(!clusterState().getJsonArray("nodes")
                 .getJsonObject(old - 1).getString("role").equals("Leader")));
 
