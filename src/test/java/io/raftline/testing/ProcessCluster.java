@@ -217,10 +217,19 @@ public final class ProcessCluster implements AutoCloseable {
     public void verifyAcked(Map<String, String> acked, int[] ports) throws Exception {
         List<String> wrong = new ArrayList<>();
         int i = 0;
+        long deadline = System.nanoTime() + WAIT.toNanos();
         for (Map.Entry<String, String> e : acked.entrySet()) {
             int port = ports[i++ % ports.length];
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(url(port, "/v1/kv/" + e.getKey()))
                     .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            // A read the cluster cannot serve right now (503/504: an election under way) says nothing about
+            // the data: ask again until the deadline. Only an answer (200 with another value, or 404) is a loss.
+            while ((r.statusCode() == 503 || r.statusCode() == 504) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+                port = ports[i++ % ports.length];
+                r = http.send(HttpRequest.newBuilder(url(port, "/v1/kv/" + e.getKey())).timeout(Duration.ofSeconds(5))
+                        .GET().build(), HttpResponse.BodyHandlers.ofString());
+            }
             if (r.statusCode() != 200 || !r.body().equals(e.getValue())) {
                 wrong.add(e.getKey() + " -> " + r.statusCode() + " " + r.body());
             }
