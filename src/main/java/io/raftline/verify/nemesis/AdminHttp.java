@@ -1,6 +1,7 @@
 package io.raftline.verify.nemesis;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -17,32 +18,60 @@ import java.net.URI;
  */
 final class AdminHttp {
 
+    private final Vertx vertx;
     private final HttpClient http;
     private final long timeoutMs;
 
     AdminHttp(Vertx vertx, long timeoutMs) {
+        this.vertx = vertx;
         this.timeoutMs = timeoutMs;
-        this.http = vertx.httpClientBuilder().with(new HttpClientOptions().setKeepAlive(false)
-                .setConnectTimeout((int) Math.min(timeoutMs, 2000))).with(new PoolOptions().setHttp1MaxSize(8))
+        // Persistent connections: with "Connection: close" on every call, a long run saw an admin call whose
+        // answer never arrived although the server had acted on it (and no idle timeout fired).
+        this.http = vertx.httpClientBuilder().with(new HttpClientOptions().setKeepAlive(true)
+                .setConnectTimeout((int) Math.min(timeoutMs, 2000))).with(new PoolOptions().setHttp1MaxSize(4))
                 .withConnectHandler(c -> c.exceptionHandler(e -> { })).build();
     }
 
-    /** A call answering JSON (an empty object for an empty body); fails on a status other than 2xx. */
+    /**
+     * A call answering JSON (an empty object for an empty body); fails on a status other than 2xx, and in any case
+     * after the timeout (a watchdog of its own, whatever happens inside the HTTP client).
+     */
     Future<JsonObject> json(HttpMethod method, URI base, String path, JsonObject body) {
+        Promise<JsonObject> bounded = Promise.promise();
+        String[] stage = {"waiting for a connection"};
+        long timer = vertx.setTimer(timeoutMs + 1000, t -> bounded.tryFail(method + " " + base + path
+                + ": no answer within " + (timeoutMs + 1000) + " ms (" + stage[0] + ")"));
+        call(method, base, path, body, stage).onComplete(ar -> {
+            vertx.cancelTimer(timer);
+            if (ar.succeeded()) {
+                bounded.tryComplete(ar.result());
+            } else {
+                bounded.tryFail(ar.cause());
+            }
+        });
+        return bounded.future();
+    }
+
+    private Future<JsonObject> call(HttpMethod method, URI base, String path, JsonObject body, String[] stage) {
         RequestOptions o = new RequestOptions().setMethod(method).setHost(base.getHost()).setPort(base.getPort())
                 .setURI(path).setIdleTimeout(timeoutMs).setConnectTimeout(Math.min(timeoutMs, 2000));
         Buffer payload = body == null ? Buffer.buffer() : body.toBuffer();
         if (body != null) {
             o.putHeader("Content-Type", "application/json");
         }
-        return http.request(o).compose(req -> req.send(payload))
-                .compose(resp -> resp.body().compose(b -> {
+        return http.request(o).compose(req -> {
+            stage[0] = "sent, waiting for the answer";
+            return req.send(payload);
+        }).compose(resp -> {
+            stage[0] = "status " + resp.statusCode() + " received, waiting for the body";
+            return resp.body().compose(b -> {
                     if (resp.statusCode() / 100 != 2) {
                         return Future.failedFuture(method + " " + base + path + " answered " + resp.statusCode() + " "
                                 + b.toString());
                     }
                     return Future.succeededFuture(b.length() == 0 ? new JsonObject() : b.toJsonObject());
-                }));
+                });
+        });
     }
 
     Future<JsonObject> get(URI base, String path) {

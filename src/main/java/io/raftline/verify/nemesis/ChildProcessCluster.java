@@ -277,6 +277,11 @@ public final class ChildProcessCluster implements ClusterUnderTest {
     }
 
     @Override
+    public String liveViewUrl() {
+        return admin(nodeUrls.keySet().iterator().next()) + "/";
+    }
+
+    @Override
     public String crashMethod() {
         return "SIGKILL of the node's process, then a new process on the same data";
     }

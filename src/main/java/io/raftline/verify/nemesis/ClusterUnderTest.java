@@ -99,6 +99,13 @@ public interface ClusterUnderTest extends AutoCloseable {
     Future<Map<Integer, JsonObject>> stateHashes();
 
     /**
+     * Where a browser can watch the run live (the admin port's live view).
+     *
+     * @return a URL
+     */
+    String liveViewUrl();
+
+    /**
      * What a crash is in this cluster, for the report.
      *
      * @return e.g. {@code "SIGKILL of the node's process, then a new process on the same data"}

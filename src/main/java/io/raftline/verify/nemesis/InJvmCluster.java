@@ -2,6 +2,7 @@ package io.raftline.verify.nemesis;
 
 import io.raftline.app.ClusterVerticle;
 import io.raftline.config.RaftlineConfig;
+import io.raftline.events.EventSink;
 import io.raftline.events.NdjsonRecorder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -67,7 +68,7 @@ public final class InJvmCluster implements ClusterUnderTest {
         try {
             ClusterVerticle cluster = new ClusterVerticle(RaftlineConfig.fromJson(json));
             NdjsonRecorder recorder = new NdjsonRecorder(vertx, recording.toString(), Recordings.MAX_BYTES);
-            cluster.publisher().addSink(recorder);
+            cluster.publisher().addSink(new UntilVerdict(recorder));
             await(vertx.deployVerticle(cluster), 30);
             await(cluster.awaitLeader(30_000), 35);
             return new InJvmCluster(vertx, cluster, recorder, recording, dataDir);
@@ -75,6 +76,29 @@ public final class InJvmCluster implements ClusterUnderTest {
             await(vertx.close().otherwiseEmpty(), 20);
             ChildProcessCluster.deleteTree(dataDir);
             throw e;
+        }
+    }
+
+    /** Feeds the recorder until the verdict, so that the recording ends with it. */
+    private static final class UntilVerdict implements EventSink {
+        private final NdjsonRecorder recorder;
+        private boolean done;
+
+        UntilVerdict(NdjsonRecorder recorder) {
+            this.recorder = recorder;
+        }
+
+        @Override
+        public void accept(JsonObject event) {
+            if (!done) {
+                recorder.accept(event);
+                done = "CheckVerdict".equals(event.getString("type"));
+            }
+        }
+
+        @Override
+        public void endOfBatch() {
+            recorder.endOfBatch();
         }
     }
 
@@ -168,6 +192,11 @@ public final class InJvmCluster implements ClusterUnderTest {
     @Override
     public Future<Map<Integer, JsonObject>> stateHashes() {
         return Health.stateHashes(admin, nodeUrls);
+    }
+
+    @Override
+    public String liveViewUrl() {
+        return adminUrl + "/";
     }
 
     @Override

@@ -125,13 +125,13 @@ public final class Nemesis {
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {
-            say(t, "healing failed (" + e.getMessage() + "); retrying");
+            say(t, "healing failed (" + why(e) + "); retrying");
             try {
                 await(cluster.healAll());
             } catch (InterruptedException ie) {
                 throw ie;
             } catch (Exception again) {
-                say(clock.now(), "healing failed again: " + again.getMessage());
+                say(clock.now(), "healing failed again: " + why(again));
             }
         }
         healedAt = clock.now();
@@ -208,8 +208,16 @@ public final class Nemesis {
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {
-            log.add(new FaultLog.Entry(kind, description, start, start, false, e.getMessage()));
-            say(start, description + " FAILED: " + e.getMessage());
+            log.add(new FaultLog.Entry(kind, description, start, start, false, why(e)));
+            say(start, description + " FAILED: " + why(e));
+            try {
+                // The cluster may have acted on it all the same: undo it before going on.
+                await(heal.get());
+            } catch (InterruptedException ie) {
+                throw ie;
+            } catch (Exception again) {
+                say(clock.now(), description + ": healing after the failure failed too: " + why(again));
+            }
             return;
         }
         say(start, description + " for " + holdMs + " ms");
@@ -226,7 +234,7 @@ public final class Nemesis {
             } catch (InterruptedException e) {
                 throw e;
             } catch (Exception e) {
-                error = "healing failed: " + e.getMessage();
+                error = "healing failed: " + why(e);
                 say(clock.now(), description + ": " + error);
             }
             log.add(new FaultLog.Entry(kind, description, start, end, true, error));
@@ -256,6 +264,10 @@ public final class Nemesis {
 
     private void say(long at, String what) {
         progress.printf(Locale.ROOT, "  %+8.1f s  %s%n", (at - runStart) / 1e9, what);
+    }
+
+    private static String why(Exception e) {
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     private static <T> T await(Future<T> f) throws Exception {

@@ -118,6 +118,7 @@ public final class NemesisRun {
         long end = start + o.duration().toNanos();
         long stopFaults = end - TimeUnit.MILLISECONDS.toNanos(o.recoveryMs());
         String runId = Long.toHexString(o.seed()) + "-" + Long.toHexString(start);
+        progress.printf("verify: live view at %s%n", cluster.liveViewUrl());
         progress.printf("verify: %d clients for %d s on %d keys at a time; faults: %s%n", o.clients(),
                 o.duration().toSeconds(), o.keys(), o.faults().isEmpty() ? "none"
                         : o.faults().stream().map(FaultKind::wireName).collect(Collectors.joining(", ")));
@@ -138,11 +139,15 @@ public final class NemesisRun {
         progress.printf("verify: clients stopped after %,d operations; healing and waiting for a healthy cluster%n",
                 recorder.history().size());
 
+        long healing = System.nanoTime();
         try {
             await(cluster.healAll(), HEALTHY_TIMEOUT);
             await(cluster.awaitHealthy(HEALTHY_TIMEOUT), HEALTHY_TIMEOUT.plusSeconds(5));
+            progress.printf("verify: healthy after %d ms%n", (System.nanoTime() - healing) / 1_000_000);
         } catch (Exception e) {
-            notes.add("the cluster was not healthy after healing: " + e.getMessage());
+            notes.add("the cluster was not healthy " + (System.nanoTime() - healing) / 1_000_000
+                    + " ms after healing: " + e);
+            progress.println("verify: " + notes.get(notes.size() - 1));
         }
 
         int finalClient = o.clients();
