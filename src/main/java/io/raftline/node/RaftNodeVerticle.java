@@ -554,7 +554,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
             Ready rd = core.ready();
             report(rd);
             long gen = generation;
-            List<Message> early = sendLeaderMessagesEarly(rd);
+            List<Message> late = sendLeaderMessagesEarly(rd);
             Future<Void> persisted;
             try {
                 persisted = store.persist(rd.snapshot(), rd.entries(), rd.hardState(), rd.mustSync());
@@ -566,7 +566,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
                     failStop(persisted.cause());
                     return;
                 }
-                afterPersist(rd, early);
+                afterPersist(rd, late);
             } else {
                 persistInFlight = true;
                 persisted.onComplete(ar -> context.runOnContext(v -> {
@@ -578,7 +578,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
                         failStop(ar.cause());
                         return;
                     }
-                    afterPersist(rd, early);
+                    afterPersist(rd, late);
                     flush();
                 }));
                 return;
@@ -592,33 +592,31 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
      * AppendEntries, heartbeats, snapshots and TimeoutNow need not wait for the fsync. Everything else (vote
      * answers, acknowledgements) is a promise about the disk and still leaves only after the write.
      *
-     * @return the messages already sent
+     * @return the messages still to send once the write is durable
      */
     private List<Message> sendLeaderMessagesEarly(Ready rd) {
         if (core.role() != Role.LEADER || rd.messages().isEmpty()) {
-            return List.of();
+            return rd.messages();
         }
-        List<Message> early = new ArrayList<>(rd.messages().size());
+        List<Message> late = new ArrayList<>();
         for (Message m : rd.messages()) {
             if (m.term() == core.term() && (m instanceof AppendRequest || m instanceof Heartbeat
                     || m instanceof SnapshotRequest || m instanceof TimeoutNow)) {
                 transport.send(m);
                 listener.messageSent(m);
-                early.add(m);
+            } else {
+                late.add(m);
             }
         }
-        return early;
+        return late;
     }
 
-    private void afterPersist(Ready rd, List<Message> alreadySent) {
+    private void afterPersist(Ready rd, List<Message> toSend) {
         if (!rd.entries().isEmpty()) {
             failOverwritten(rd.entries());
             listener.entriesAppended(id(), rd.entries());
         }
-        for (Message m : rd.messages()) {
-            if (!alreadySent.isEmpty() && alreadySent.contains(m)) {
-                continue;
-            }
+        for (Message m : toSend) {
             transport.send(m);
             listener.messageSent(m);
         }
