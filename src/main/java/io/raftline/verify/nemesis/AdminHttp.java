@@ -27,7 +27,9 @@ final class AdminHttp {
         this.timeoutMs = timeoutMs;
         // Persistent connections: with "Connection: close" on every call, a long run saw an admin call whose
         // answer never arrived although the server had acted on it (and no idle timeout fired).
-        this.http = vertx.httpClientBuilder().with(new HttpClientOptions().setKeepAlive(true)
+        // A fresh connection per admin call: they are few, and a pooled connection the server side already
+        // dropped was seen to leave an answer's body hanging.
+        this.http = vertx.httpClientBuilder().with(new HttpClientOptions().setKeepAlive(false)
                 .setConnectTimeout((int) Math.min(timeoutMs, 2000))).with(new PoolOptions().setHttp1MaxSize(4))
                 .withConnectHandler(c -> c.exceptionHandler(e -> { })).build();
     }
@@ -37,6 +39,13 @@ final class AdminHttp {
      * after the timeout (a watchdog of its own, whatever happens inside the HTTP client).
      */
     Future<JsonObject> json(HttpMethod method, URI base, String path, JsonObject body) {
+        // Admin calls are idempotent (a second crash, restart, heal or network setting changes nothing more):
+        // one that got no answer in time is tried once more.
+        return once(method, base, path, body).recover(e -> String.valueOf(e.getMessage()).contains("no answer within")
+                ? once(method, base, path, body) : Future.failedFuture(e));
+    }
+
+    private Future<JsonObject> once(HttpMethod method, URI base, String path, JsonObject body) {
         Promise<JsonObject> bounded = Promise.promise();
         String[] stage = {"waiting for a connection"};
         long timer = vertx.setTimer(timeoutMs + 1000, t -> bounded.tryFail(method + " " + base + path
