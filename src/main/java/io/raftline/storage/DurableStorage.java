@@ -23,7 +23,8 @@ import java.util.function.Consumer;
  * so it never sees the memory side ahead of the disk.
  *
  * <p>Recovery ({@link #open}): the newest valid snapshot, then every WAL record in order (an entry at index
- * {@code i} replaces the log from {@code i} on; the last hard state wins). A torn WAL tail is truncated and
+ * {@code i} replaces the log from {@code i} on, even when {@code i} is at or below the snapshot; a snapshot
+ * received from the leader replaces the whole log; the last hard state wins). A torn WAL tail is truncated and
  * reported; damage anywhere else, a gap between the snapshot and the log, or a commit index beyond the log
  * stop the node with a message that says what is wrong.
  */
@@ -60,38 +61,74 @@ public final class DurableStorage implements Storage {
         Snapshot snap = snaps.loadNewest(both).orElse(Snapshot.EMPTY);
         Wal wal = Wal.open(dataDir.resolve("wal"), segmentBytes, both);
         DurableStorage ds = new DurableStorage(wal, snaps);
-        ds.recoveryNotes.addAll(notes);
         try {
-            ds.replay(snap, wal.recovery().records());
+            ds.replay(snap, wal.recovery().records(), both);
         } catch (RuntimeException e) {
             wal.close();
             throw e;
         }
+        ds.recoveryNotes.addAll(notes);
         return ds;
     }
 
-    private void replay(Snapshot snap, List<WalRecord> records) {
-        if (!snap.isEmpty()) {
-            memory.applySnapshot(snap);
-        }
+    /**
+     * Rebuilds the log from the newest snapshot and the WAL records, in write order, exactly as the writes
+     * left it. Every record counts, including entry records at or below the snapshot index: an entry at
+     * {@code i} replaced the log from {@code i} on when it was written, so it also removes entries past the
+     * snapshot that an older leader had written (skipping it would bring that truncated tail back). Only
+     * entries past the snapshot index are kept in memory; the ones at or below it live in the snapshot.
+     */
+    private void replay(Snapshot snap, List<WalRecord> records, Consumer<String> note) {
+        long base = snap.index();
+        long baseTerm = snap.term();
+        ArrayList<Entry> tail = new ArrayList<>();
+        // The log's last index as the records leave it, and the term it holds at the snapshot index (NONE
+        // once a truncation cut the log below it). Before the first record the log is the snapshot.
+        long last = base;
+        long termAtBase = baseTerm;
         HardState hs = HardState.EMPTY;
         for (WalRecord r : records) {
             if (r instanceof WalRecord.EntryRecord er) {
                 Entry e = er.entry();
-                if (e.index() <= memory.snapshot().index()) {
-                    continue;
+                long i = e.index();
+                if (i > last + 1) {
+                    throw new StorageException("log gap during recovery: entry " + i + " follows " + last
+                            + " (snapshot at " + base + "); the snapshot file that covered the gap is missing or damaged");
                 }
-                if (e.index() > memory.lastIndex() + 1) {
-                    throw new StorageException("log gap during recovery: entry " + e.index() + " follows "
-                            + memory.lastIndex() + " (snapshot at " + memory.snapshot().index()
-                            + "); the snapshot file that covered the gap is missing or damaged");
+                if (i <= base) {
+                    tail.clear();
+                    termAtBase = i == base ? e.term() : NONE;
+                } else {
+                    truncateFrom(tail, base, i);
+                    tail.add(e);
                 }
-                memory.append(List.of(e));
-                recoveredEntries++;
+                last = i;
             } else if (r instanceof WalRecord.HardStateRecord h) {
                 hs = h.hardState();
+            } else if (r instanceof WalRecord.SnapshotInstalledRecord si) {
+                if (si.index() > base) {
+                    throw new StorageException("the write-ahead log records that a snapshot at " + si.index() + "@"
+                            + si.term() + " replaced the log, but the newest valid snapshot file is at " + base
+                            + ": the snapshot file is missing or damaged");
+                }
+                tail.clear();
+                last = si.index();
+                termAtBase = si.index() == base ? si.term() : NONE;
             }
+            // A SnapshotRecord (compaction) changes nothing in the log: entries after it stay.
         }
+        if (!tail.isEmpty() && termAtBase != baseTerm) {
+            // The snapshot was written but the crash came before its WAL record: the entries after it belong to
+            // a log the snapshot replaced (they conflict with it at its index) and were never acknowledged.
+            note.accept("dropped " + tail.size() + " log entries after index " + base
+                    + " that belong to the log a received snapshot replaced (its WAL record was not written)");
+            tail.clear();
+        }
+        if (!snap.isEmpty()) {
+            memory.applySnapshot(snap);
+        }
+        memory.append(tail);
+        recoveredEntries = tail.size();
         if (hs.commit() > memory.lastIndex()) {
             throw new StorageException("recovered commit index " + hs.commit() + " is beyond the last recovered entry "
                     + memory.lastIndex() + ": entries that were committed are missing");
@@ -102,6 +139,17 @@ public final class DurableStorage implements Storage {
         }
         memory.setHardState(hs);
         lastWrittenHardState = hs;
+    }
+
+    /** Term marker for "the log does not reach the snapshot index". */
+    private static final long NONE = -1;
+
+    /** Drops the entries at {@code from} and after from {@code tail}, which holds the entries after {@code base}. */
+    private static void truncateFrom(ArrayList<Entry> tail, long base, long from) {
+        int keep = (int) (from - base - 1);
+        if (tail.size() > keep) {
+            tail.subList(keep, tail.size()).clear();
+        }
     }
 
     /** Repairs and findings of the recovery (torn tails truncated, damaged snapshots set aside). */
@@ -153,7 +201,7 @@ public final class DurableStorage implements Storage {
      */
     public void writeSnapshot(Snapshot s) {
         snapshots.save(s);
-        wal.append(List.of(new WalRecord.SnapshotRecord(s.index(), s.term())));
+        wal.append(List.of(new WalRecord.SnapshotInstalledRecord(s.index(), s.term())));
         wal.sync();
         fsyncs++;
     }

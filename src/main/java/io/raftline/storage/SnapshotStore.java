@@ -46,7 +46,7 @@ public final class SnapshotStore {
         Path target = dir.resolve(name(s.index(), s.term()));
         Path tmp = dir.resolve(name(s.index(), s.term()) + ".tmp");
         try {
-            Files.createDirectories(dir);
+            Wal.createDirectoriesDurably(dir);
             byte[] bytes = encode(s);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {

@@ -80,7 +80,7 @@ public final class Wal implements Closeable {
      */
     public static Wal open(Path dir, long segmentBytes, Consumer<String> warn) {
         try {
-            Files.createDirectories(dir);
+            createDirectoriesDurably(dir);
             List<Path> files;
             try (Stream<Path> s = Files.list(dir)) {
                 files = s.filter(p -> p.getFileName().toString().matches("[0-9a-f]{16}\\.wal")).sorted().toList();
@@ -273,6 +273,23 @@ public final class Wal implements Closeable {
         currentMaxIndex = 0;
     }
 
+    /**
+     * Creates {@code dir} and any missing parents, and fsyncs the parent of each directory it created: a new
+     * directory's entry in its parent is not durable until the parent is synced, so without this a crash
+     * right after the first start could lose {@code wal/} or {@code snap/} with everything written into them.
+     */
+    static void createDirectoriesDurably(Path dir) throws IOException {
+        Path abs = dir.toAbsolutePath();
+        java.util.ArrayDeque<Path> missing = new java.util.ArrayDeque<>();
+        for (Path p = abs; p != null && !Files.isDirectory(p); p = p.getParent()) {
+            missing.push(p);
+        }
+        for (Path p : missing) {
+            Files.createDirectories(p);
+            syncDirectory(p.getParent());
+        }
+    }
+
     /** Makes a directory entry (create, rename, delete) durable. */
     static void syncDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
@@ -375,7 +392,7 @@ public final class Wal implements Closeable {
                 continue;
             }
             byte type = bytes[p + WalRecord.HEADER_BYTES];
-            if (type < WalRecord.TYPE_ENTRY || type > WalRecord.TYPE_SNAPSHOT) {
+            if (type < WalRecord.TYPE_ENTRY || type > WalRecord.MAX_TYPE) {
                 continue;
             }
             crc.reset();

@@ -8,19 +8,24 @@ import java.nio.ByteBuffer;
 /**
  * What the write-ahead log holds, one record per value. Replaying the records in order rebuilds the log:
  * an {@link EntryRecord} at index {@code i} replaces every entry from {@code i} on (a new leader overwrote
- * them), the last {@link HardStateRecord} wins, and a {@link SnapshotRecord} says that entries up to its
- * index live in the snapshot file of that index and may be gone from the log.
+ * them), the last {@link HardStateRecord} wins, a {@link SnapshotRecord} says that entries up to its
+ * index live in the snapshot file of that index and may be gone from the log (compaction: the entries after
+ * it stay), and a {@link SnapshotInstalledRecord} says that a snapshot received from the leader replaced the
+ * whole log (nothing written before it survives past its index).
  *
  * <p>On disk (all big-endian): {@code u32 length | u32 crc32c | u8 type | payload}, where length counts
  * type and payload and the CRC32C covers them. Payloads: entry = {@code i64 index, i64 term, u8 type,
  * i32 dataLength, data}; hard state = {@code i64 term, i32 vote, i64 commit}; snapshot = {@code i64 index,
- * i64 term}.
+ * i64 term}; snapshot installed = {@code i64 index, i64 term}.
  */
 public sealed interface WalRecord {
 
     byte TYPE_ENTRY = 1;
     byte TYPE_HARD_STATE = 2;
     byte TYPE_SNAPSHOT = 3;
+    byte TYPE_SNAPSHOT_INSTALLED = 4;
+    /** The highest record type this version writes and reads. */
+    byte MAX_TYPE = TYPE_SNAPSHOT_INSTALLED;
 
     /** Record header: length and checksum. */
     int HEADER_BYTES = 8;
@@ -33,8 +38,16 @@ public sealed interface WalRecord {
     record HardStateRecord(HardState hardState) implements WalRecord {
     }
 
-    /** A snapshot at {@code index@term} is durable: earlier entries may be compacted. */
+    /** Compaction: a snapshot of this node's own state at {@code index@term} is durable; earlier entries may be deleted. */
     record SnapshotRecord(long index, long term) implements WalRecord {
+    }
+
+    /**
+     * A snapshot received from the leader at {@code index@term} is durable and replaced the whole log: the
+     * entries written before this record are gone, whatever their index, and the log continues at
+     * {@code index + 1}.
+     */
+    record SnapshotInstalledRecord(long index, long term) implements WalRecord {
     }
 
     /** Size of the type byte and payload. */
@@ -58,6 +71,8 @@ public sealed interface WalRecord {
             out.put(TYPE_HARD_STATE).putLong(h.term()).putInt(h.vote()).putLong(h.commit());
         } else if (r instanceof SnapshotRecord s) {
             out.put(TYPE_SNAPSHOT).putLong(s.index()).putLong(s.term());
+        } else if (r instanceof SnapshotInstalledRecord s) {
+            out.put(TYPE_SNAPSHOT_INSTALLED).putLong(s.index()).putLong(s.term());
         }
     }
 
@@ -85,6 +100,9 @@ public sealed interface WalRecord {
             }
             case TYPE_SNAPSHOT -> {
                 return new SnapshotRecord(in.getLong(), in.getLong());
+            }
+            case TYPE_SNAPSHOT_INSTALLED -> {
+                return new SnapshotInstalledRecord(in.getLong(), in.getLong());
             }
             default -> throw new IllegalArgumentException("unknown record type " + type);
         }

@@ -147,4 +147,101 @@ class DurableStorageTest {
         assertThat(r.lastIndex()).isEqualTo(3);
         r.close();
     }
+
+    /**
+     * Issue 11, bug 1: entries 51..55 of term 2 replaced 56..60 of term 1; a snapshot at 55 must not bring
+     * the truncated tail back when the WAL is replayed.
+     */
+    @Test
+    void truncationBelowTheSnapshotIsNotUndoneByRecovery() {
+        DurableStorage s = open(new ArrayList<>());
+        writeAndApply(s, entries(1, 60, 1), new HardState(1, 1, 50));
+        writeAndApply(s, entries(51, 55, 2), new HardState(2, 2, 55));
+        assertThat(s.lastIndex()).isEqualTo(55);
+        Snapshot snap = new Snapshot(new SnapshotMetadata(55, 2, List.of(1, 2, 3)), new byte[] {5});
+        s.compact(snap);
+        s.applyCompaction(snap);
+        s.close();
+        DurableStorage r = open(new ArrayList<>());
+        assertThat(r.snapshot().index()).isEqualTo(55);
+        assertThat(r.lastIndex()).as("the truncated entries 56..60 of term 1 stay gone").isEqualTo(55);
+        assertThat(r.term(55)).isEqualTo(2);
+        writeAndApply(r, entries(56, 57, 2), new HardState(2, 2, 57));
+        r.close();
+        DurableStorage again = open(new ArrayList<>());
+        assertThat(again.lastIndex()).isEqualTo(57);
+        assertThat(again.entries(56, 58, Long.MAX_VALUE)).isEqualTo(entries(56, 57, 2));
+        again.close();
+    }
+
+    /** A truncation below the snapshot followed by new entries past it keeps only the new ones. */
+    @Test
+    void truncationBelowTheSnapshotThenNewerEntriesPastIt() {
+        DurableStorage s = open(new ArrayList<>());
+        writeAndApply(s, entries(1, 60, 1), new HardState(1, 1, 50));
+        writeAndApply(s, entries(51, 58, 2), new HardState(2, 2, 55));
+        Snapshot snap = new Snapshot(new SnapshotMetadata(55, 2, List.of(1, 2, 3)), new byte[] {5});
+        s.compact(snap);
+        s.applyCompaction(snap);
+        s.close();
+        DurableStorage r = open(new ArrayList<>());
+        assertThat(r.lastIndex()).isEqualTo(58);
+        assertThat(r.entries(56, 59, Long.MAX_VALUE)).isEqualTo(entries(56, 58, 2));
+        r.close();
+    }
+
+    /**
+     * Issue 11, bug 1, second half: a snapshot received from the leader replaces the whole log. Entries of
+     * the old log past the snapshot index must not come back after a restart.
+     */
+    @Test
+    void receivedSnapshotDiscardsTheOldLogAcrossRecovery() {
+        DurableStorage s = open(new ArrayList<>());
+        writeAndApply(s, entries(1, 60, 1), new HardState(1, 1, 40));
+        Snapshot snap = new Snapshot(new SnapshotMetadata(50, 3, List.of(1, 2, 3)), new byte[] {7});
+        s.writeSnapshot(snap);
+        s.write(List.of(), new HardState(3, 0, 50), true);
+        s.applyWritten(snap, List.of(), new HardState(3, 0, 50));
+        assertThat(s.lastIndex()).isEqualTo(50);
+        s.close();
+        DurableStorage r = open(new ArrayList<>());
+        assertThat(r.snapshot().index()).isEqualTo(50);
+        assertThat(r.lastIndex()).as("entries 51..60 of term 1 belonged to the replaced log").isEqualTo(50);
+        r.close();
+    }
+
+    /** The same when the old log held the snapshot index with another term (the shape of a stale tail). */
+    @Test
+    void receivedSnapshotOverAConflictingLogThenNewEntries() {
+        DurableStorage s = open(new ArrayList<>());
+        writeAndApply(s, entries(1, 60, 1), new HardState(1, 1, 40));
+        Snapshot snap = new Snapshot(new SnapshotMetadata(55, 2, List.of(1, 2, 3)), new byte[] {7});
+        s.writeSnapshot(snap);
+        s.write(entries(56, 57, 2), new HardState(2, 0, 55), true);
+        s.applyWritten(snap, entries(56, 57, 2), new HardState(2, 0, 55));
+        s.close();
+        DurableStorage r = open(new ArrayList<>());
+        assertThat(r.lastIndex()).isEqualTo(57);
+        assertThat(r.entries(56, 58, Long.MAX_VALUE)).isEqualTo(entries(56, 57, 2));
+        r.close();
+    }
+
+    /**
+     * A crash between writing a received snapshot's file and its WAL record: the old tail conflicts with the
+     * snapshot at its index and must not be glued onto it.
+     */
+    @Test
+    void snapshotFileWithoutItsWalRecordDropsTheConflictingTail() {
+        DurableStorage s = open(new ArrayList<>());
+        writeAndApply(s, entries(1, 60, 1), new HardState(1, 1, 40));
+        s.close();
+        new SnapshotStore(dir.resolve("snap")).save(new Snapshot(new SnapshotMetadata(55, 2, List.of(1, 2, 3)),
+                new byte[] {7}));
+        List<String> notes = new ArrayList<>();
+        DurableStorage r = open(notes);
+        assertThat(r.snapshot().index()).isEqualTo(55);
+        assertThat(r.lastIndex()).isEqualTo(55);
+        assertThat(notes).anySatisfy(n -> assertThat(n).contains("dropped 5 log entries after index 55"));
+        r.close();
+    }
 }
