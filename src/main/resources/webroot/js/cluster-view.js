@@ -161,7 +161,7 @@ export class ClusterView {
       g.select('.name').text(`N${d.id}`);
       g.select('.term').text(`term ${d.term}`);
       g.select('.commit').text(`commit ${d.commit}`);
-      g.select('.paused').attr('fill', '#b9a6ff').text(d.paused ? '❚❚ paused' : '');
+      g.select('.paused').attr('fill', '#b9a6ff').text(d.frozen ? '❄ frozen' : d.paused ? '❚❚ paused' : '');
     });
   }
 

@@ -8,7 +8,7 @@ export const CATEGORIES = {
   election: ['StateChange', 'ElectionStarted', 'VoteGranted', 'LeaderElected', 'LeadershipTransfer'],
   message: ['MessageSent', 'MessageReceived', 'MessageDropped'],
   log: ['LogAppended', 'LogCommitted', 'Applied', 'SnapshotTaken', 'SnapshotInstalled'],
-  fault: ['NodeCrashed', 'NodeRestarted', 'NodePaused', 'FaultChanged'],
+  fault: ['NodeCrashed', 'NodeRestarted', 'NodePaused', 'NodeFrozen', 'FaultChanged'],
   client: ['ClientRequest'],
   verify: ['CheckVerdict'],
   meta: ['Rates', 'ClusterInfo', 'Snapshot', 'RecordingTruncated'],
@@ -120,6 +120,7 @@ export function summarize(e) {
     case 'NodeCrashed': return 'crashed';
     case 'NodeRestarted': return `restarted, state rebuilt to ${e.applied}`;
     case 'NodePaused': return e.paused ? 'paused' : 'resumed';
+    case 'NodeFrozen': return e.frozen ? 'frozen (stalled; wall time runs on)' : 'thawed: handling what arrived meanwhile';
     case 'FaultChanged': return describeFaults(e.faults);
     case 'ClientRequest':
       return `${e.op} ${e.key}${e.value !== undefined ? '=' + e.value : ''} · ${e.phase}` +

@@ -99,7 +99,8 @@ export class NodesView {
     const vote = n.votedFor ? `${n.votedFor} <span class="muted">(t${n.voteTerm})</span>` : '—';
     card.innerHTML =
       `<div class="head"><b>Node ${n.id}</b><span class="badge ${role}">${escapeHtml(n.role === 'PreCandidate' ? 'PreCandidate' : role)}</span>` +
-      (n.paused ? '<span class="badge paused">paused</span>' : '') + '</div>' +
+      (n.paused ? '<span class="badge paused">paused</span>' : '') +
+      (n.frozen ? '<span class="badge paused">frozen</span>' : '') + '</div>' +
       '<dl class="facts">' +
       `<dt>term</dt><dd data-testid="node-term-${n.id}">${n.term}</dd>` +
       `<dt>voted for</dt><dd>${vote}</dd>` +

@@ -28,7 +28,7 @@ export function initialModel() {
 
 function newNode(id) {
   return { id, role: 'Follower', term: 0, leader: 0, votedFor: 0, voteTerm: 0, commit: 0, applied: 0,
-    lastIndex: 0, snapshotIndex: 0, up: true, paused: false, log: [] };
+    lastIndex: 0, snapshotIndex: 0, up: true, paused: false, frozen: false, log: [] };
 }
 
 function withNode(m, id, change) {
@@ -178,10 +178,12 @@ export function reduce(m, e) {
     case 'NodeCrashed':
       return withNode(n, id, () => ({ up: false, role: 'Down', leader: 0 }));
     case 'NodeRestarted':
-      return withNode(n, id, () => ({ up: true, paused: false, role: 'Follower', leader: 0, applied: e.applied,
+      return withNode(n, id, () => ({ up: true, paused: false, frozen: false, role: 'Follower', leader: 0, applied: e.applied,
         commit: e.applied }));
     case 'NodePaused':
       return withNode(n, id, () => ({ paused: !!e.paused }));
+    case 'NodeFrozen':
+      return withNode(n, id, () => ({ frozen: !!e.frozen }));
     case 'MessageReceived':
       if (e.kind === 'AppendEntriesResponse' && e.success && e.to === n.match.leader && e.msgTerm === n.match.term) {
         const prev = n.match.byNode[e.from] || 0;
@@ -235,7 +237,7 @@ export function digest(m) {
     const n = m.nodes[id];
     const tail = n.log.slice(-20).map(entrySignature).join(',');
     parts.push([id, n.role, n.term, n.leader, n.votedFor, n.voteTerm, n.commit, n.applied, n.lastIndex,
-      n.snapshotIndex, n.up, n.paused, tail].join('|'));
+      n.snapshotIndex, n.up, n.paused, n.frozen, tail].join('|'));
   }
   const s = parts.join('\n');
   return fnv(s, 0x811c9dc5) + fnv(s, 0x050c5d1f);

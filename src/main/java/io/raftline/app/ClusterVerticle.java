@@ -17,6 +17,7 @@ import io.raftline.config.TransportKind;
 import io.raftline.node.DurableLogStore;
 import io.raftline.node.LogStore;
 import io.raftline.node.MemoryLogStore;
+import io.raftline.node.NodeFault;
 import io.raftline.node.NodeListener;
 import io.raftline.node.NodeStatus;
 import io.raftline.node.RaftNode;
@@ -480,20 +481,8 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
         if (node == null) {
             return Future.failedFuture(new IllegalArgumentException("no local node " + nodeId));
         }
-        switch (action) {
-            case "crash":
-                return node.crash();
-            case "restart":
-                return node.restart();
-            case "pause":
-                conditioner.setPaused(nodeId, true);
-                return node.pause();
-            case "resume":
-                conditioner.setPaused(nodeId, false);
-                return node.resume();
-            default:
-                return Future.failedFuture(new IllegalArgumentException("unknown action " + action));
-        }
+        return NodeFault.parse(action).map(f -> f.applyTo(node, conditioner)).orElseGet(() ->
+                Future.failedFuture(new IllegalArgumentException("unknown action " + action)));
     }
 
     @Override

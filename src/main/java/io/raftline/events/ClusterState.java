@@ -115,6 +115,7 @@ public final class ClusterState implements EventSink {
             case "NodeRestarted":
                 n.up = true;
                 n.paused = false;
+                n.frozen = false;
                 n.role = "Follower";
                 n.leader = 0;
                 n.applied = e.getLong("applied");
@@ -122,6 +123,9 @@ public final class ClusterState implements EventSink {
                 break;
             case "NodePaused":
                 n.paused = e.getBoolean("paused");
+                break;
+            case "NodeFrozen":
+                n.frozen = e.getBoolean("frozen");
                 break;
             default:
                 break;
@@ -167,6 +171,7 @@ public final class ClusterState implements EventSink {
         long snapshotIndex;
         boolean up = true;
         boolean paused;
+        boolean frozen;
         final TreeMap<Long, JsonObject> log = new TreeMap<>();
 
         NodeState(int id) {
@@ -211,7 +216,7 @@ public final class ClusterState implements EventSink {
             return new JsonObject().put("id", id).put("role", role).put("term", term).put("leader", leader)
                     .put("votedFor", votedFor).put("voteTerm", voteTerm).put("commit", commit).put("applied", applied)
                     .put("lastIndex", lastIndex).put("snapshotIndex", snapshotIndex).put("up", up).put("paused", paused)
-                    .put("log", entries);
+                    .put("frozen", frozen).put("log", entries);
         }
     }
 }

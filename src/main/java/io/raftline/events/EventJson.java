@@ -101,6 +101,8 @@ public final class EventJson {
             o.put("applied", r.applied());
         } else if (e instanceof RaftEvent.NodePaused p) {
             o.put("paused", p.paused());
+        } else if (e instanceof RaftEvent.NodeFrozen f) {
+            o.put("frozen", f.frozen());
         } else if (e instanceof RaftEvent.FaultChanged f) {
             o.put("faults", f.faults().copy());
         } else if (e instanceof RaftEvent.ClientRequest c) {

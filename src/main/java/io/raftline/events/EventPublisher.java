@@ -272,4 +272,9 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
     public void pausedChanged(int node, boolean paused) {
         pipeline.offer(new RaftEvent.NodePaused(now(node), paused));
     }
+
+    @Override
+    public void frozenChanged(int node, boolean frozen) {
+        pipeline.offer(new RaftEvent.NodeFrozen(now(node), frozen));
+    }
 }

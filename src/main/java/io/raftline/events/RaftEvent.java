@@ -334,6 +334,19 @@ public sealed interface RaftEvent {
     }
 
     /**
+     * A node was frozen (stopped with wall time running on, as under SIGSTOP or a long GC pause) or thawed.
+     *
+     * @param header common fields
+     * @param frozen whether it is frozen now
+     */
+    record NodeFrozen(EventHeader header, boolean frozen) implements RaftEvent {
+        @Override
+        public NodeFrozen withHeader(EventHeader h) {
+            return new NodeFrozen(h, frozen);
+        }
+    }
+
+    /**
      * The injected faults changed (partitions, loss, delay, per-link conditions, paused nodes).
      *
      * @param header common fields (node 0)

@@ -129,6 +129,15 @@ public interface NodeListener {
     }
 
     /**
+     * The node was frozen or thawed (see {@link RaftNode#freeze()}).
+     *
+     * @param node   the node
+     * @param frozen whether it is frozen now
+     */
+    default void frozenChanged(int node, boolean frozen) {
+    }
+
+    /**
      * Both listeners, in order: how the event stream and a test's own listener observe the same node.
      *
      * @param first  told first
@@ -213,6 +222,12 @@ public interface NodeListener {
             public void pausedChanged(int node, boolean paused) {
                 first.pausedChanged(node, paused);
                 second.pausedChanged(node, paused);
+            }
+
+            @Override
+            public void frozenChanged(int node, boolean frozen) {
+                first.frozenChanged(node, frozen);
+                second.frozenChanged(node, frozen);
             }
         };
     }

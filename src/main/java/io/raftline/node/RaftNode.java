@@ -87,6 +87,24 @@ public interface RaftNode {
     Future<Void> pause();
 
     /**
+     * Stops the node as {@code SIGSTOP} would stop its process (or a long GC pause, or a stalled VM): it does
+     * nothing at all while wall time runs on. Messages, client requests, timers and storage completions that
+     * arrive meanwhile wait and are handled, in order, by {@link #thaw()}; ticks are lost. Unlike
+     * {@link #pause()}, nothing is refused or dropped: this is how a node comes back from a stall with old
+     * requests and stale beliefs. Status queries and {@link #crash()} still work.
+     *
+     * @return completes when frozen
+     */
+    Future<Void> freeze();
+
+    /**
+     * Undoes {@link #freeze()}: handles what arrived meanwhile, in order, then runs on.
+     *
+     * @return completes when running again
+     */
+    Future<Void> thaw();
+
+    /**
      * Undoes {@link #pause()}.
      *
      * @return completes when running again

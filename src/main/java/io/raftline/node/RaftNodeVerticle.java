@@ -77,6 +77,15 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
     private KvStateMachine kv;
     private boolean up;
     private boolean paused;
+    /**
+     * Frozen: the node does nothing at all while wall time runs on, as a process under SIGSTOP, a long GC
+     * pause or a stalled VM. Inputs (messages, client requests, timers, storage completions) wait in
+     * {@link #frozenBacklog} and run in arrival order on {@link #thaw()}; ticks are lost.
+     */
+    private boolean frozen;
+    private final java.util.ArrayDeque<Runnable> frozenBacklog = new java.util.ArrayDeque<>();
+    /** Answers owed to requests held in {@link #frozenBacklog}: a crash while frozen fails them. */
+    private final List<Promise<?>> frozenReplies = new ArrayList<>();
     /** Bumped by every crash, so callbacks from an earlier life are ignored. */
     private long generation;
     private long tickTimer = -1;
@@ -149,12 +158,12 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
 
     @Override
     public Future<KvResult> propose(KvCommand command) {
-        return onContext(() -> proposeHere(command));
+        return onContextWhenRunning(() -> proposeHere(command));
     }
 
     @Override
     public Future<KvView> read(ReadConsistency consistency) {
-        return onContext(() -> readHere(consistency));
+        return onContextWhenRunning(() -> readHere(consistency));
     }
 
     @Override
@@ -164,7 +173,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
 
     @Override
     public Future<Void> transferLeadership(int target) {
-        return onContext(() -> {
+        return onContextWhenRunning(() -> {
             NodeRequestException down = unavailable();
             if (down != null) {
                 return Future.failedFuture(down);
@@ -185,7 +194,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
 
     @Override
     public Future<StateDigest> digest() {
-        return onContext(() -> {
+        return onContextWhenRunning(() -> {
             if (!up) {
                 return Future.failedFuture(new NodeRequestException(Reason.NODE_DOWN, 0, "node " + id() + " is down"));
             }
@@ -199,6 +208,14 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
     @Override
     public Future<Void> crash() {
         return onContext(() -> {
+            // Killing a stopped process works: what it had not done yet is lost with it, and the requests it
+            // held were never handled (their clients would see the connection close).
+            frozen = false;
+            frozenBacklog.clear();
+            NodeRequestException never = new NodeRequestException(Reason.NODE_DOWN, 0, "node " + id()
+                    + " was killed while frozen, before it handled the request");
+            frozenReplies.forEach(p -> p.tryFail(never));
+            frozenReplies.clear();
             crashHere();
             return Future.succeededFuture();
         });
@@ -206,7 +223,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
 
     @Override
     public Future<Void> restart() {
-        return onContext(() -> {
+        return onContextWhenRunning(() -> {
             if (up) {
                 return Future.succeededFuture();
             }
@@ -222,8 +239,37 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
     }
 
     @Override
-    public Future<Void> pause() {
+    public Future<Void> freeze() {
         return onContext(() -> {
+            if (up && !frozen) {
+                frozen = true;
+                LOG.warn("{} frozen: stopped as a process under SIGSTOP would be; wall time runs on", prefix());
+                listener.frozenChanged(id(), true);
+            }
+            return Future.succeededFuture();
+        });
+    }
+
+    @Override
+    public Future<Void> thaw() {
+        return onContext(() -> {
+            if (frozen) {
+                frozen = false;
+                LOG.info("{} thawed: handling {} inputs that arrived while frozen", prefix(), frozenBacklog.size());
+                listener.frozenChanged(id(), false);
+                while (!frozen && !frozenBacklog.isEmpty()) {
+                    frozenBacklog.poll().run();
+                }
+                frozenReplies.clear();
+                scheduleFlush();
+            }
+            return Future.succeededFuture();
+        });
+    }
+
+    @Override
+    public Future<Void> pause() {
+        return onContextWhenRunning(() -> {
             if (!paused) {
                 paused = true;
                 LOG.warn("{} paused: no ticks, incoming messages dropped", prefix());
@@ -235,7 +281,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
 
     @Override
     public Future<Void> resume() {
-        return onContext(() -> {
+        return onContextWhenRunning(() -> {
             if (paused) {
                 paused = false;
                 LOG.info("{} resumed", prefix());
@@ -275,6 +321,36 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
             });
         });
         return promise.future();
+    }
+
+    /** As {@link #onContext}, but a frozen node runs {@code op} only once thawed. */
+    private <T> Future<T> onContextWhenRunning(Supplier<Future<T>> op) {
+        return onContext(() -> {
+            if (!frozen) {
+                return op.get();
+            }
+            Promise<T> later = Promise.promise();
+            frozenReplies.add(later);
+            frozenBacklog.add(() -> {
+                Future<T> f;
+                try {
+                    f = op.get();
+                } catch (RuntimeException e) {
+                    f = Future.failedFuture(e);
+                }
+                f.onComplete(later::tryComplete, later::tryFail);
+            });
+            return later.future();
+        });
+    }
+
+    /** Runs {@code r} now, or after {@link #thaw()} if the node is frozen. Call on this node's context. */
+    private void whenRunning(Runnable r) {
+        if (frozen) {
+            frozenBacklog.add(r);
+        } else {
+            r.run();
+        }
     }
 
     private NodeRequestException unavailable() {
@@ -317,7 +393,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
                     + "; writes resume once a snapshot compacts it"));
         }
         PendingWrite w = new PendingWrite(KvCodec.encode(command));
-        w.timer = vertx.setTimer(options.requestTimeoutMs(), t -> expire(w));
+        w.timer = vertx.setTimer(options.requestTimeoutMs(), t -> whenRunning(() -> expire(w)));
         queued.add(w);
         scheduleFlush();
         return w.promise.future();
@@ -361,14 +437,14 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
 
     private PendingRead newRead() {
         PendingRead r = new PendingRead(++readSeq);
-        r.timer = vertx.setTimer(options.requestTimeoutMs(), t -> {
+        r.timer = vertx.setTimer(options.requestTimeoutMs(), t -> whenRunning(() -> {
             if (!r.done()) {
                 readsAwaitingIndex.remove(r.context);
                 readsAwaitingApply.remove(r);
                 r.fail(new NodeRequestException(Reason.TIMEOUT, core == null ? 0 : core.leader(),
                         "read not confirmed within " + options.requestTimeoutMs() + " ms"));
             }
-        });
+        }));
         return r;
     }
 
@@ -397,10 +473,10 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
     private NodeStatus statusHere() {
         if (!up) {
             Storage s = store.storage();
-            return new NodeStatus(id(), false, paused, null, s.hardState().term(), 0, s.hardState().commit(), 0,
+            return new NodeStatus(id(), false, paused || frozen, null, s.hardState().term(), 0, s.hardState().commit(), 0,
                     s.lastIndex(), s.firstIndex() - 1, 0, store.stats());
         }
-        return new NodeStatus(id(), true, paused, core.role(), core.term(), core.leader(), core.log().committed(),
+        return new NodeStatus(id(), true, paused || frozen, core.role(), core.term(), core.leader(), core.log().committed(),
                 kv.lastApplied(), core.log().lastIndex(), store.storage().firstIndex() - 1,
                 queued.size() + proposals.size(), store.stats());
     }
@@ -488,7 +564,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
     // ---------------------------------------------------------------- the loop
 
     private void onTick() {
-        if (!up || paused) {
+        if (!up || paused || frozen) {
             return;
         }
         core.tick();
@@ -496,6 +572,10 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
     }
 
     private void onMessage(Message m) {
+        if (frozen) {
+            frozenBacklog.add(() -> onMessage(m));
+            return;
+        }
         if (!up || paused) {
             listener.messageDropped(m, up ? "receiver paused" : "receiver down");
             return;
@@ -511,7 +591,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
             flushScheduled = true;
             context.runOnContext(v -> {
                 flushScheduled = false;
-                flush();
+                whenRunning(this::flush);
             });
         }
     }
@@ -569,7 +649,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
                 afterPersist(rd, late);
             } else {
                 persistInFlight = true;
-                persisted.onComplete(ar -> context.runOnContext(v -> {
+                persisted.onComplete(ar -> context.runOnContext(v -> whenRunning(() -> {
                     if (gen != generation) {
                         return;
                     }
@@ -580,7 +660,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
                     }
                     afterPersist(rd, late);
                     flush();
-                }));
+                })));
                 return;
             }
         }
@@ -755,7 +835,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
         long gen = generation;
         KvSnapshot captured = kv.capture();
         // Serializing is O(state): do it off the event loop; the capture itself is O(1) and immutable.
-        vertx.executeBlocking(captured::toByteArray, false).onComplete(ar -> context.runOnContext(v -> {
+        vertx.executeBlocking(captured::toByteArray, false).onComplete(ar -> context.runOnContext(v -> whenRunning(() -> {
             if (gen != generation) {
                 return;
             }
@@ -768,7 +848,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
             if (index <= store.storage().firstIndex() - 1) {
                 return; // a snapshot from the leader already covers it
             }
-            store.compact(index, config.members(), ar.result()).onComplete(done -> context.runOnContext(x -> {
+            store.compact(index, config.members(), ar.result()).onComplete(done -> context.runOnContext(x -> whenRunning(() -> {
                 if (gen != generation) {
                     return;
                 }
@@ -779,8 +859,8 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
                 appliedBytesSinceSnapshot = 0;
                 LOG.info("{} took a snapshot at index {} and compacted the log", prefix(), index);
                 listener.snapshotTaken(id(), index);
-            }));
-        }));
+            })));
+        })));
     }
 
     private void report(Ready rd) {

@@ -287,4 +287,40 @@ class RaftNodeVerticleTest {
                 "crashed:1", "restarted:1@" + revision);
         assertThat(events.indexOf("applied:" + revision + ":OK")).isLessThan(events.indexOf("crashed:1"));
     }
+
+    @Test
+    void aFrozenNodeHoldsEveryRequestAndHandlesThemInOrderWhenThawed(Vertx vertx) {
+        RaftNodeVerticle node = deploy(vertx, new MemoryLogStore(), 10, 5000, 10_000);
+        await(node.propose(put("f", "0")));
+        await(node.freeze());
+        NodeStatus frozen = await(node.status());
+        assertThat(frozen.up()).as("a frozen node still answers status queries").isTrue();
+        Future<KvResult> write = node.propose(put("f", "1"));
+        Future<KvView> read = node.read(ReadConsistency.STALE);
+        // Nothing is refused and nothing happens: the node is stopped, not cut off.
+        eventually("the frozen node's status is answered while its requests wait",
+                () -> node.status().map(s -> !write.isComplete() && !read.isComplete()));
+        await(node.thaw());
+        KvResult written = await(write);
+        KvView seen = await(read);
+        assertThat(written).isInstanceOf(KvResult.Written.class);
+        // Handled in arrival order: the write was queued before the read, but a stale read is served at once
+        // while the write still needs its round through the log, so the read sees the value before it.
+        assertThat(new String(seen.get("f").orElseThrow().value(), StandardCharsets.UTF_8)).isEqualTo("0");
+        assertThat(await(node.read(ReadConsistency.LINEARIZABLE)).get("f").orElseThrow().modRevision())
+                .isEqualTo(written.revision());
+    }
+
+    @Test
+    void aFrozenNodeCanStillBeKilled(Vertx vertx) {
+        RaftNodeVerticle node = deploy(vertx, new MemoryLogStore(), 10, 5000, 10_000);
+        await(node.freeze());
+        Future<KvResult> held = node.propose(put("k", "v"));
+        await(node.crash());
+        assertThat(await(node.status()).up()).isFalse();
+        await(node.restart());
+        eventually("node 1 leads again", () -> node.status().map(s -> s.role() == Role.LEADER));
+        assertThat(((NodeRequestException) awaitFailure(held)).reason()).as("never handled, so never applied")
+                .isEqualTo(NodeRequestException.Reason.NODE_DOWN);
+    }
 }

@@ -1,5 +1,6 @@
 package io.raftline.api.http;
 
+import io.raftline.node.NodeFault;
 import io.raftline.raft.ConfigException;
 import io.raftline.transport.NetworkFaults;
 import io.vertx.core.Future;
@@ -34,7 +35,7 @@ import java.util.Set;
  */
 public final class AdminApi {
 
-    private static final Set<String> ACTIONS = Set.of("crash", "restart", "pause", "resume");
+    private static final Set<String> ACTIONS = Set.copyOf(NodeFault.wireNames());
     private static final long ADMIN_BODY_LIMIT = 64 * 1024;
 
     private final ClusterControl control;
@@ -127,7 +128,7 @@ public final class AdminApi {
             return;
         }
         if (!ACTIONS.contains(action)) {
-            HttpErrors.send(ctx, 404, "not_found", "no action '" + action + "' (crash, restart, pause, resume)");
+            HttpErrors.send(ctx, 404, "not_found", "no action '" + action + "' (" + String.join(", ", NodeFault.wireNames()) + ")");
             return;
         }
         answer(ctx, control.nodeAction(id, action).onSuccess(v -> control.faultsChanged()));

@@ -3,6 +3,7 @@ package io.raftline.api.http;
 import io.raftline.events.EventPublisher;
 import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvResult;
+import io.raftline.node.NodeFault;
 import io.raftline.node.NodeRequestException;
 import io.raftline.node.NodeStatus;
 import io.raftline.node.RaftNode;
@@ -44,7 +45,6 @@ public final class ControlHandler implements Handler<Message<Object>> {
     /** The event-bus address commands arrive on. */
     public static final String ADDRESS = "raft.control";
 
-    private static final Set<String> NODE_ACTIONS = Set.of("crash", "restart", "pause", "resume");
 
     private final Vertx vertx;
     private final Map<Integer, RaftNode> nodes;
@@ -137,6 +137,8 @@ public final class ControlHandler implements Handler<Message<Object>> {
             case "restart":
             case "pause":
             case "resume":
+            case "freeze":
+            case "thaw":
                 fields(cmd, "node");
                 return nodeAction(action, node(cmd, "node"));
             case "partition":
@@ -169,7 +171,7 @@ public final class ControlHandler implements Handler<Message<Object>> {
             }
             default:
                 throw new ControlException("unknown_action", "unknown action '" + action + "' (known: state, "
-                        + "pauseCluster, resumeCluster, crash, restart, pause, resume, partition, heal, network, link, "
+                        + "pauseCluster, resumeCluster, crash, restart, pause, resume, freeze, thaw, partition, heal, network, link, "
                         + "put, delete, transfer)");
         }
     }
@@ -298,19 +300,8 @@ public final class ControlHandler implements Handler<Message<Object>> {
     }
 
     private Future<JsonObject> nodeAction(String action, int id) {
-        RaftNode n = nodes.get(id);
-        switch (action) {
-            case "crash":
-                return n.crash().compose(v -> faultsChanged());
-            case "restart":
-                return n.restart().compose(v -> faultsChanged());
-            case "pause":
-                network.setPaused(id, true);
-                return n.pause().compose(v -> faultsChanged());
-            default:
-                network.setPaused(id, false);
-                return n.resume().compose(v -> faultsChanged());
-        }
+        NodeFault fault = NodeFault.parse(action).orElseThrow();
+        return fault.applyTo(nodes.get(id), network).compose(v -> faultsChanged());
     }
 
     private Future<JsonObject> partition(List<Set<Integer>> groups) {
