@@ -457,7 +457,7 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
         return new JsonObject().put("id", s.id()).put("role", s.roleName()).put("term", s.term())
                 .put("leader", s.leader()).put("commit", s.commit()).put("applied", s.applied())
                 .put("lastIndex", s.lastIndex()).put("snapshotIndex", s.snapshotIndex()).put("up", s.up())
-                .put("paused", s.paused()).put("pendingProposals", s.pendingProposals())
+                .put("paused", s.paused()).put("stateLost", s.stateLost()).put("pendingProposals", s.pendingProposals())
                 .put("storage", new JsonObject().put("engine", s.storage().engine()).put("failed", s.storage().failed())
                         .put("fsyncs", s.storage().fsyncs()).put("entriesWritten", s.storage().entriesWritten())
                         .put("walBytes", s.storage().walBytes()));

@@ -55,6 +55,24 @@ final class JsonReader {
         throw new ConfigException(field(name), "must be an integer, got " + describe(v));
     }
 
+    double doubleValue(String name, double dflt) {
+        Object v = json.getValue(name);
+        if (v == null) {
+            return dflt;
+        }
+        if (v instanceof Number n) {
+            return n.doubleValue();
+        }
+        if (v instanceof String s) {
+            try {
+                return Double.parseDouble(s.trim());
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+        }
+        throw new ConfigException(field(name), "must be a number, got " + describe(v));
+    }
+
     int intValue(String name, int dflt) {
         long v = longValue(name, dflt);
         if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {

@@ -20,16 +20,18 @@ import java.util.List;
  * @param snapshotIntervalEntries snapshot after this many applied entries
  * @param snapshotIntervalBytes   snapshot after this many applied bytes
  * @param maxLogSizeBytes         hard bound of the log
+ * @param maxClockDrift           how far any node's clock may run fast or slow, as a fraction (shortens leases)
  */
 public record RaftSettings(int tickMs, int heartbeatMs, int electionTimeoutMinMs, int electionTimeoutMaxMs,
         boolean preVote, boolean checkQuorum, int maxEntriesPerMessage, long maxBytesPerMessage,
-        int maxInflightMessages, long snapshotIntervalEntries, long snapshotIntervalBytes, long maxLogSizeBytes) {
+        int maxInflightMessages, long snapshotIntervalEntries, long snapshotIntervalBytes, long maxLogSizeBytes,
+        double maxClockDrift) {
 
     /** The JSON field names, for the strict reader and the override list. */
     static final List<String> FIELDS = List.of("tick_ms", "heartbeat_ms", "election_timeout_min_ms",
             "election_timeout_max_ms", "pre_vote", "check_quorum", "max_entries_per_message",
             "max_bytes_per_message", "max_inflight_messages", "snapshot_interval_entries",
-            "snapshot_interval_bytes", "max_log_size_bytes");
+            "snapshot_interval_bytes", "max_log_size_bytes", "max_clock_drift");
 
     static RaftSettings read(JsonReader r) {
         r.allowOnly(java.util.Set.copyOf(FIELDS));
@@ -45,7 +47,8 @@ public record RaftSettings(int tickMs, int heartbeatMs, int electionTimeoutMinMs
                 r.intValue("max_inflight_messages", 256),
                 r.longValue("snapshot_interval_entries", RaftConfig.DEFAULT_SNAPSHOT_INTERVAL_ENTRIES),
                 r.longValue("snapshot_interval_bytes", RaftConfig.DEFAULT_SNAPSHOT_INTERVAL_BYTES),
-                r.longValue("max_log_size_bytes", RaftConfig.DEFAULT_MAX_LOG_SIZE_BYTES));
+                r.longValue("max_log_size_bytes", RaftConfig.DEFAULT_MAX_LOG_SIZE_BYTES),
+                r.doubleValue("max_clock_drift", RaftConfig.DEFAULT_MAX_CLOCK_DRIFT));
     }
 
     /**
@@ -72,6 +75,7 @@ public record RaftSettings(int tickMs, int heartbeatMs, int electionTimeoutMinMs
                     .snapshotIntervalEntries(snapshotIntervalEntries)
                     .snapshotIntervalBytes(snapshotIntervalBytes)
                     .maxLogSizeBytes(maxLogSizeBytes)
+                    .maxClockDrift(maxClockDrift)
                     .build();
         } catch (ConfigException e) {
             String f = e.field();

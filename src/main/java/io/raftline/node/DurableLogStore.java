@@ -41,6 +41,10 @@ public final class DurableLogStore implements LogStore {
     private final long segmentBytes;
     private final WorkerExecutor io;
     private DurableStorage storage;
+    private volatile boolean stateLost;
+
+    /** File in the data directory that records a detected loss of acknowledged state (see {@link #recordStateLost}). */
+    public static final String STATE_LOST_FILE = "STATE_LOST";
 
     private DurableLogStore(Vertx vertx, int nodeId, Path dataDir, long segmentBytes, DurableStorage storage) {
         this.vertx = vertx;
@@ -50,6 +54,7 @@ public final class DurableLogStore implements LogStore {
         this.storage = storage;
         this.io = vertx.createSharedWorkerExecutor("raftline-storage-" + nodeId + "-" + System.identityHashCode(this),
                 1, 60, TimeUnit.SECONDS);
+        this.stateLost = java.nio.file.Files.exists(dataDir.resolve(STATE_LOST_FILE));
     }
 
     /**
@@ -121,6 +126,33 @@ public final class DurableLogStore implements LogStore {
     @Override
     public boolean failed() {
         return storage.failed();
+    }
+
+    @Override
+    public Future<Void> recordStateLost(String detail) {
+        stateLost = true;
+        return io.executeBlocking(() -> {
+            Path marker = dataDir.resolve(STATE_LOST_FILE);
+            String text = "Node " + nodeId + " lost log entries it had acknowledged: " + detail + ".\n"
+                    + "It may have voted in terms it no longer remembers, so it must not vote again under this id.\n"
+                    + "Replace it: remove member " + nodeId + " and add a new member with a new id and an empty data"
+                    + " directory (docs/operations.md).\n";
+            java.nio.file.Files.writeString(marker, text, java.nio.charset.StandardCharsets.UTF_8);
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(marker,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            try (java.nio.channels.FileChannel dir = java.nio.channels.FileChannel.open(dataDir,
+                    java.nio.file.StandardOpenOption.READ)) {
+                dir.force(true);
+            }
+            return null;
+        }, true);
+    }
+
+    @Override
+    public boolean stateLostRecorded() {
+        return stateLost;
     }
 
     @Override

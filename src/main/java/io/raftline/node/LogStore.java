@@ -67,6 +67,22 @@ public interface LogStore {
     }
 
     /**
+     * Records, durably, that this node lost state it had acknowledged (see
+     * {@link io.raftline.raft.RaftCore#stateLost()}), so that a restart does not forget it.
+     *
+     * @param detail what was found, for the operator
+     * @return completes once recorded
+     */
+    Future<Void> recordStateLost(String detail);
+
+    /**
+     * Whether {@link #recordStateLost} was called, in this life or an earlier one of the same storage.
+     *
+     * @return true if the node is known to have lost state
+     */
+    boolean stateLostRecorded();
+
+    /**
      * Counters for the status API.
      *
      * @return what the store has done so far

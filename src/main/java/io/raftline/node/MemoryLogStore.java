@@ -16,6 +16,7 @@ import java.util.List;
 public final class MemoryLogStore implements LogStore {
 
     private final MemoryStorage storage = new MemoryStorage();
+    private volatile boolean stateLost;
 
     @Override
     public Storage storage() {
@@ -38,5 +39,16 @@ public final class MemoryLogStore implements LogStore {
     public Future<Void> compact(long index, List<Integer> voters, byte[] data) {
         storage.createSnapshotAndCompact(index, voters, data);
         return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<Void> recordStateLost(String detail) {
+        stateLost = true;
+        return Future.succeededFuture();
+    }
+
+    @Override
+    public boolean stateLostRecorded() {
+        return stateLost;
     }
 }

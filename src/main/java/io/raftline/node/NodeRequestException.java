@@ -25,8 +25,13 @@ public final class NodeRequestException extends RuntimeException {
         LEADERSHIP_LOST("leadership_lost", 503),
         /** Another leader overwrote the proposed entry: it was not applied. */
         PROPOSAL_DROPPED("proposal_dropped", 503),
-        /** A snapshot replaced the log around the proposal: it may or may not have been applied. */
+        /**
+         * The write reached the log, but the node cannot tell whether it was applied: a snapshot replaced the
+         * log around it, or the node stopped while it was pending (it may still commit on the others).
+         */
         OUTCOME_UNKNOWN("outcome_unknown", 503),
+        /** The node lost log entries it had acknowledged (wiped data directory) and serves nothing until replaced. */
+        STATE_LOST("state_lost", 503),
         /** No answer within the request timeout; the write may still be applied later. */
         TIMEOUT("timeout", 504);
 

@@ -17,9 +17,12 @@ import io.raftline.raft.Role;
  * @param snapshotIndex    index of the latest snapshot (0 if none)
  * @param pendingProposals proposals waiting to be applied
  * @param storage          what the node's log store has done (fsyncs, entries written, WAL size)
+ * @param stateLost        the node found out it lost log entries it had acknowledged (a wiped data directory):
+ *                         it must be replaced (see {@link io.raftline.raft.RaftCore#stateLost()})
  */
 public record NodeStatus(int id, boolean up, boolean paused, Role role, long term, int leader, long commit,
-        long applied, long lastIndex, long snapshotIndex, int pendingProposals, StorageStats storage) {
+        long applied, long lastIndex, long snapshotIndex, int pendingProposals, StorageStats storage,
+        boolean stateLost) {
 
     /**
      * The role's display name, or {@code Down} while crashed.
@@ -28,5 +31,16 @@ public record NodeStatus(int id, boolean up, boolean paused, Role role, long ter
      */
     public String roleName() {
         return role == null ? "Down" : role.displayName();
+    }
+
+    /**
+     * This status with another paused flag (a frozen node reports itself as paused).
+     *
+     * @param isPaused the flag
+     * @return the copy
+     */
+    public NodeStatus withPaused(boolean isPaused) {
+        return new NodeStatus(id, up, isPaused, role, term, leader, commit, applied, lastIndex, snapshotIndex,
+                pendingProposals, storage, stateLost);
     }
 }

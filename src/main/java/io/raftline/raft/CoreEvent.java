@@ -26,4 +26,12 @@ public sealed interface CoreEvent {
     /** Leadership transfer to {@code target} started, completed or was aborted ({@code outcome}). */
     record LeadershipTransfer(int target, String outcome) implements CoreEvent {
     }
+
+    /**
+     * This node lost state it had acknowledged: leader {@code leader} knows it acknowledged the log up to
+     * {@code acknowledged}, but its log ends at {@code lastIndex} (a wiped or replaced data directory). It no
+     * longer votes, campaigns or commits from heartbeats; see {@link RaftCore#stateLost()}.
+     */
+    record StateLost(int leader, long acknowledged, long lastIndex) implements CoreEvent {
+    }
 }

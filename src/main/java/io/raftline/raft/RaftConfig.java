@@ -32,6 +32,9 @@ import java.util.Set;
  * @param snapshotIntervalEntries  take a snapshot after this many applied entries
  * @param snapshotIntervalBytes    take a snapshot after this many bytes of applied entries
  * @param maxLogSizeBytes          hard bound of the log kept on disk
+ * @param maxClockDrift            how far any node's clock may run fast or slow against real time, as a
+ *                                 fraction (0.05 = 5%); it shortens the leader lease so that a fast follower
+ *                                 clock and a slow leader clock together cannot break it
  */
 public record RaftConfig(
         int id,
@@ -49,7 +52,8 @@ public record RaftConfig(
         boolean checkQuorum,
         long snapshotIntervalEntries,
         long snapshotIntervalBytes,
-        long maxLogSizeBytes) {
+        long maxLogSizeBytes,
+        double maxClockDrift) {
 
     public static final int DEFAULT_TICK_MS = 10;
     public static final int DEFAULT_HEARTBEAT_MS = 100;
@@ -58,12 +62,16 @@ public record RaftConfig(
     public static final long DEFAULT_SNAPSHOT_INTERVAL_ENTRIES = 10_000;
     public static final long DEFAULT_SNAPSHOT_INTERVAL_BYTES = 100L * 1024 * 1024;
     public static final long DEFAULT_MAX_LOG_SIZE_BYTES = 500L * 1024 * 1024;
+    public static final double DEFAULT_MAX_CLOCK_DRIFT = 0.05;
 
     public RaftConfig {
         members = members == null ? List.of() : List.copyOf(members);
         validate(id, members, singleNode, tickMs, heartbeatMs, electionTimeoutMinMs, electionTimeoutMaxMs,
                 maxEntriesPerMessage, maxBytesPerMessage, maxInflightMessages, maxCommittedBytesPerReady,
                 snapshotIntervalEntries, snapshotIntervalBytes, maxLogSizeBytes);
+        if (!(maxClockDrift >= 0 && maxClockDrift < 0.5)) {
+            throw new ConfigException("max_clock_drift", "must be a fraction in [0, 0.5), got " + maxClockDrift);
+        }
     }
 
     /** A builder with the documented defaults. */
@@ -84,6 +92,34 @@ public record RaftConfig(
     /** Upper bound (inclusive) of the randomized election timeout, in ticks. */
     public int electionTicksMax() {
         return Math.max(electionTicksMin(), ceilDiv(electionTimeoutMaxMs, tickMs));
+    }
+
+    /**
+     * How long a leader lease lasts, in ticks, counted from when the acknowledged heartbeat round was sent.
+     * A follower that handled a heartbeat refuses other candidates for {@code electionTicksMin} of its ticks.
+     * Its host never lets ticks run ahead of real time by more than two (one may come right after the
+     * heartbeat, and one of catch-up after a late timer), so it promises {@code electionTicksMin - 2} ticks of
+     * real time; the lease is that, shortened for the worst rate error between the two clocks.
+     *
+     * @return the lease in ticks (at least 0)
+     */
+    public int leaseTicks() {
+        return (int) Math.floor((electionTicksMin() - 2) * driftFactor());
+    }
+
+    /**
+     * {@link #leaseTicks()} as a duration on a monotonic clock: what a host compares real elapsed time against,
+     * since a stalled node's ticks stop while real time runs on.
+     *
+     * @return the lease duration in nanoseconds
+     */
+    public long leaseDurationNanos() {
+        return (long) ((electionTicksMin() - 2) * (double) tickMs * 1_000_000 * driftFactor());
+    }
+
+    /** A follower's clock may run fast and the leader's slow, each by up to {@code maxClockDrift}. */
+    private double driftFactor() {
+        return (1 - maxClockDrift) / (1 + maxClockDrift);
     }
 
     /** Votes needed to win an election or commit an entry. */
@@ -108,6 +144,7 @@ public record RaftConfig(
         b.snapshotIntervalEntries = snapshotIntervalEntries;
         b.snapshotIntervalBytes = snapshotIntervalBytes;
         b.maxLogSizeBytes = maxLogSizeBytes;
+        b.maxClockDrift = maxClockDrift;
         return b;
     }
 
@@ -196,6 +233,7 @@ public record RaftConfig(
         private long snapshotIntervalEntries = DEFAULT_SNAPSHOT_INTERVAL_ENTRIES;
         private long snapshotIntervalBytes = DEFAULT_SNAPSHOT_INTERVAL_BYTES;
         private long maxLogSizeBytes = DEFAULT_MAX_LOG_SIZE_BYTES;
+        private double maxClockDrift = DEFAULT_MAX_CLOCK_DRIFT;
 
         private Builder(int id, List<Integer> members) {
             this.id = id;
@@ -268,12 +306,17 @@ public record RaftConfig(
             return this;
         }
 
+        public Builder maxClockDrift(double v) {
+            maxClockDrift = v;
+            return this;
+        }
+
         /** Validates and returns the config; throws {@link ConfigException} naming the first bad field. */
         public RaftConfig build() {
             return new RaftConfig(id, members, singleNode, tickMs, heartbeatMs, electionTimeoutMinMs,
                     electionTimeoutMaxMs, maxEntriesPerMessage, maxBytesPerMessage, maxInflightMessages,
                     maxCommittedBytesPerReady, preVote, checkQuorum, snapshotIntervalEntries, snapshotIntervalBytes,
-                    maxLogSizeBytes);
+                    maxLogSizeBytes, maxClockDrift);
         }
     }
 }

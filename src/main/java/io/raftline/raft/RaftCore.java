@@ -56,6 +56,15 @@ public final class RaftCore {
     private int electionElapsed;
     private int heartbeatElapsed;
     private int randomizedElectionTimeout;
+    /** Leader only: ticks since the current leadership transfer started (it is aborted after an election timeout). */
+    private int transferElapsed;
+    /**
+     * Ticks left during which a restarted node still honours the leases it may have backed before it went
+     * down: it forgot when it last heard from a leader, so it refuses disruptive votes as if it just had.
+     */
+    private int restartLeaseHold;
+    /** This node lost state it had acknowledged (see {@link #stateLost()}); never cleared in this core's life. */
+    private boolean stateLost;
 
     private final TreeMap<Integer, Progress> progress = new TreeMap<>();
     private final TreeMap<Integer, Boolean> votes = new TreeMap<>();
@@ -99,6 +108,9 @@ public final class RaftCore {
         log.restoreApplied(Math.max(applied, log.firstIndex() - 1));
         this.prevHardState = hardState();
         becomeFollower(term, 0, "start");
+        // A node that was part of the cluster before (it has a term) may have acknowledged a leader's heartbeat
+        // just before it went down, backing that leader's lease: it keeps that promise for an election timeout.
+        this.restartLeaseHold = config.checkQuorum() && hs.term() > 0 ? config.electionTicksMin() : 0;
         this.prevSoftState = softState();
     }
 
@@ -111,6 +123,9 @@ public final class RaftCore {
 
     /** Advances logical time by one tick ({@link RaftConfig#tickMs()} of real time). */
     public void tick() {
+        if (restartLeaseHold > 0) {
+            restartLeaseHold--;
+        }
         if (role == Role.LEADER) {
             tickHeartbeat();
         } else {
@@ -120,7 +135,7 @@ public final class RaftCore {
 
     /** Starts an election now, as if the election timeout had elapsed. */
     public void campaign() {
-        if (role == Role.LEADER) {
+        if (role == Role.LEADER || stateLost) {
             return;
         }
         campaign(config.preVote() ? Campaign.PRE_VOTE : Campaign.ELECTION);
@@ -182,12 +197,14 @@ public final class RaftCore {
      *         caller falls back to {@link #readIndex})
      * @throws NotLeaderException if not the leader
      */
-    public java.util.OptionalLong leaseReadIndex() {
+    public java.util.Optional<LeaseRead> leaseReadIndex() {
         if (role != Role.LEADER) {
             throw new NotLeaderException(id, lead, "lease reads are served by the leader");
         }
-        if (!config.checkQuorum() || !committedInTerm()) {
-            return java.util.OptionalLong.empty();
+        if (!config.checkQuorum() || !committedInTerm() || leadTransferee != 0) {
+            // During a transfer the target may win an election at any moment (TimeoutNow bypasses the
+            // followers' lease check), so the lease no longer protects reads.
+            return java.util.Optional.empty();
         }
         // The lease starts when the heartbeat round a majority acknowledged was SENT (thesis §6.4.1): those
         // followers reset their election timers after that moment, so none of them votes for another
@@ -198,12 +215,14 @@ public final class RaftCore {
         }
         Arrays.sort(acked);
         long round = acked[voters.length - config.quorum()];
-        long sentAt = voters.length == 1 ? leaderTicks : sentTickOf(round);
-        int margin = Math.max(1, config.electionTicksMin() / 10);
-        if (sentAt < 0 || leaderTicks - sentAt >= config.electionTicksMin() - margin) {
-            return java.util.OptionalLong.empty();
+        if (voters.length == 1) {
+            return java.util.Optional.of(new LeaseRead(log.committed(), 0));
         }
-        return java.util.OptionalLong.of(log.committed());
+        long sentAt = sentTickOf(round);
+        if (sentAt < 0 || leaderTicks - sentAt >= config.leaseTicks()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new LeaseRead(log.committed(), round));
     }
 
     /** Hands leadership to {@code target} (thesis §3.10). Ignored if not leader or target is not a member. */
@@ -215,8 +234,10 @@ public final class RaftCore {
             return;
         }
         leadTransferee = target;
-        // The transfer must finish within an election timeout or it is aborted (see tickHeartbeat).
-        electionElapsed = 0;
+        // The transfer must finish within an election timeout or it is aborted (see tickHeartbeat). Its own
+        // counter: resetting electionElapsed would postpone CheckQuorum, and repeated transfers would keep a
+        // partitioned leader in place for ever.
+        transferElapsed = 0;
         events.add(new CoreEvent.LeadershipTransfer(target, "started"));
         Progress pr = progress.get(target);
         if (pr.match == log.lastIndex()) {
@@ -255,7 +276,8 @@ public final class RaftCore {
         }
         if (m.term() > term) {
             if (m instanceof VoteRequest vr) {
-                boolean inLease = config.checkQuorum() && lead != 0 && electionElapsed < config.electionTicksMin();
+                boolean inLease = config.checkQuorum()
+                        && ((lead != 0 && electionElapsed < config.electionTicksMin()) || restartLeaseHold > 0);
                 if (!vr.transfer() && inLease) {
                     // We heard from a leader within the minimum election timeout: this candidate is
                     // disruptive (e.g. it was partitioned); ignore it without changing our term.
@@ -406,6 +428,27 @@ public final class RaftCore {
         return new SoftState(lead, role);
     }
 
+    /**
+     * Whether this node found out that it lost state it had acknowledged (a leader's heartbeat asked it to
+     * commit an index it had acknowledged but no longer holds: its data directory was wiped or replaced). Such a
+     * node may have voted in terms it no longer remembers, so it never votes or campaigns again, and it no
+     * longer trusts heartbeats to commit; it still accepts appends (their consistency check protects it) and
+     * acknowledges heartbeats. The only way back is to replace it by a new member.
+     *
+     * @return true once state loss was detected
+     */
+    public boolean stateLost() {
+        return stateLost;
+    }
+
+    /**
+     * Marks this node as having lost state, as {@link #stateLost()} describes: the host calls it at start when
+     * an earlier life of the node detected the loss and recorded it.
+     */
+    public void markStateLost() {
+        stateLost = true;
+    }
+
     /** A snapshot of this node's state for status pages and tests. */
     public Status status() {
         Map<Integer, PeerStatus> peers = new TreeMap<>();
@@ -423,6 +466,11 @@ public final class RaftCore {
 
     private void tickElection() {
         electionElapsed++;
+        if (stateLost) {
+            // It may have voted in terms it no longer knows of: it must never stand for election again.
+            electionElapsed = 0;
+            return;
+        }
         if (electionElapsed >= randomizedElectionTimeout) {
             electionElapsed = 0;
             campaign(config.preVote() ? Campaign.PRE_VOTE : Campaign.ELECTION);
@@ -440,10 +488,10 @@ public final class RaftCore {
                 becomeFollower(term, 0, "check-quorum: no contact with a majority for an election timeout");
                 return;
             }
-            if (leadTransferee != 0) {
-                events.add(new CoreEvent.LeadershipTransfer(leadTransferee, "aborted: timed out"));
-                leadTransferee = 0;
-            }
+        }
+        if (leadTransferee != 0 && ++transferElapsed >= config.electionTicksMin()) {
+            events.add(new CoreEvent.LeadershipTransfer(leadTransferee, "aborted: timed out"));
+            leadTransferee = 0;
         }
         if (heartbeatElapsed >= config.heartbeatTicks()) {
             heartbeatElapsed = 0;
@@ -538,6 +586,7 @@ public final class RaftCore {
             events.add(new CoreEvent.LeadershipTransfer(leadTransferee, "aborted: term " + newTerm + " began"));
             leadTransferee = 0;
         }
+        transferElapsed = 0;
         votes.clear();
         progress.clear();
         readIndexQueue.clear();
@@ -603,6 +652,11 @@ public final class RaftCore {
     // ---------------------------------------------------------------- message handling
 
     private void handleVoteRequest(VoteRequest m) {
+        if (stateLost) {
+            // Its earlier votes are gone with its hard state: voting again could elect two leaders in a term.
+            send(new VoteResponse(id, m.from(), term, false, m.preVote()));
+            return;
+        }
         boolean canVote = vote == m.from()
                 || (vote == 0 && lead == 0)
                 || (m.preVote() && m.term() > term);
@@ -667,7 +721,9 @@ public final class RaftCore {
             setLeader(r.from());
             handleSnapshot(r);
         } else if (m instanceof TimeoutNow) {
-            campaign(Campaign.TRANSFER);
+            if (!stateLost) {
+                campaign(Campaign.TRANSFER);
+            }
         } else if (m instanceof ReadIndexResponse r) {
             readStates.add(new ReadState(r.context(), r.index()));
         }
@@ -696,7 +752,16 @@ public final class RaftCore {
     }
 
     private void handleHeartbeat(Heartbeat m) {
-        log.commitTo(m.commit());
+        if (!stateLost && m.commit() > log.lastIndex()) {
+            // A leader sends min(match, commit): it learned from our own acknowledgements that we hold the log up
+            // to m.commit(). We do not, so the state we acknowledged (and voted with) is gone.
+            stateLost = true;
+            events.add(new CoreEvent.StateLost(m.from(), m.commit(), log.lastIndex()));
+        }
+        if (!stateLost) {
+            log.commitTo(m.commit());
+        }
+        // The acknowledgement stays truthful: we have not voted for anyone else, and never will again.
         send(new HeartbeatResponse(id, m.from(), term, m.context()));
     }
 

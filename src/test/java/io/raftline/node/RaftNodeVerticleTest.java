@@ -67,6 +67,16 @@ class RaftNodeVerticleTest {
             return inner.compact(index, voters, data);
         }
 
+        @Override
+        public Future<Void> recordStateLost(String detail) {
+            return inner.recordStateLost(detail);
+        }
+
+        @Override
+        public boolean stateLostRecorded() {
+            return inner.stateLostRecorded();
+        }
+
         synchronized void stall() {
             stalled = true;
         }
@@ -132,6 +142,16 @@ class RaftNodeVerticleTest {
         @Override
         public boolean failed() {
             return broken;
+        }
+
+        @Override
+        public Future<Void> recordStateLost(String detail) {
+            return inner.recordStateLost(detail);
+        }
+
+        @Override
+        public boolean stateLostRecorded() {
+            return inner.stateLostRecorded();
         }
 
         @Override

@@ -270,6 +270,10 @@ public final class KvApi {
             if (s.storage().failed()) {
                 HttpErrors.send(ctx, 503, body.put("error", "storage_failed").put("message", "node " + s.id()
                         + " could not persist its log and stopped acknowledging (fail-stop); see its log"));
+            } else if (s.stateLost()) {
+                HttpErrors.send(ctx, 503, body.put("error", "state_lost").put("message", "node " + s.id()
+                        + " lost log entries it had acknowledged (wiped or replaced data directory); it no longer"
+                        + " votes or serves clients and must be replaced by a new member"));
             } else if (!s.up() || s.paused()) {
                 HttpErrors.send(ctx, 503, body.put("error", s.up() ? "node_paused" : "node_down")
                         .put("message", "node " + s.id() + (s.up() ? " is paused" : " is down")));

@@ -157,7 +157,7 @@ public final class ScenarioRunner {
             case "lease-read" -> {
                 try {
                     var idx = cluster.node(id(args, 0)).core().leaseReadIndex();
-                    cluster.println("[" + args[0] + "] lease read " + (idx.isPresent() ? "at index " + idx.getAsLong()
+                    cluster.println("[" + args[0] + "] lease read " + (idx.isPresent() ? "at index " + idx.get().index()
                             : "unavailable"));
                 } catch (RaftException e) {
                     cluster.println("[" + args[0] + "] error: " + e.getMessage());

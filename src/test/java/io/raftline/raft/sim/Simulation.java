@@ -231,7 +231,7 @@ public final class Simulation implements SimNode.Observer {
             if (leader != null) {
                 var idx = leader.leaseReadIndex();
                 if (idx.isPresent()) {
-                    requireReadSees(leader.id(), idx.getAsLong(), checker.maxCommitted(), "lease read");
+                    requireReadSees(leader.id(), idx.get().index(), checker.maxCommitted(), "lease read");
                 }
             }
         }

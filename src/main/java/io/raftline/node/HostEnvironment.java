@@ -1,0 +1,62 @@
+package io.raftline.node;
+
+import io.raftline.raft.message.Message;
+import io.vertx.core.Future;
+import java.util.concurrent.Callable;
+
+/**
+ * What a {@link NodeHost} needs from the world it runs in: a monotonic clock, a way out for messages, and a way
+ * to run work later on the node's own thread or off it. The node verticle implements it over a Vert.x context
+ * and the transport; a deterministic test harness implements it with a simulated clock and queues, so the host's
+ * decisions (outcomes, reads, leases, snapshots) are tested without event loops or real time.
+ *
+ * <p>Every method is called on the node's thread.
+ */
+public interface HostEnvironment {
+
+    /**
+     * A monotonic clock that keeps running while the node does not (SIGSTOP, a GC pause): leases and request
+     * deadlines are measured on it.
+     *
+     * @return nanoseconds from an arbitrary origin
+     */
+    long nanoTime();
+
+    /**
+     * Hands a message to the transport.
+     *
+     * @param m the message
+     */
+    void send(Message m);
+
+    /**
+     * Runs {@code r} later on the node's thread, after whatever it is doing now (how a completed write or an
+     * off-loop computation comes back).
+     *
+     * @param r the continuation
+     */
+    void runOnLoop(Runnable r);
+
+    /**
+     * Asks for {@link NodeHost#flush()} once at the end of the current turn, however many inputs arrive in it,
+     * so that proposals and messages of one turn share one Ready.
+     */
+    void scheduleFlush();
+
+    /**
+     * Runs blocking or CPU-heavy work (serializing a snapshot, hashing the state) off the node's thread.
+     *
+     * @param work the work
+     * @param <T>  its result type
+     * @return completes, on any thread, with the result
+     */
+    <T> Future<T> offload(Callable<T> work);
+
+    /**
+     * A random number that differs between node lives (process restarts included), for identifiers that must
+     * not repeat across them.
+     *
+     * @return a random value
+     */
+    long randomLong();
+}

@@ -1,0 +1,732 @@
+package io.raftline.node;
+
+import io.raftline.kv.KvCodec;
+import io.raftline.kv.KvCommand;
+import io.raftline.kv.KvFormatException;
+import io.raftline.kv.KvResult;
+import io.raftline.kv.KvSnapshot;
+import io.raftline.kv.KvStateMachine;
+import io.raftline.node.NodeRequestException.Reason;
+import io.raftline.raft.CoreEvent;
+import io.raftline.raft.Entry;
+import io.raftline.raft.EntryType;
+import io.raftline.raft.LeaseRead;
+import io.raftline.raft.NotLeaderException;
+import io.raftline.raft.Proposal;
+import io.raftline.raft.RaftConfig;
+import io.raftline.raft.RaftCore;
+import io.raftline.raft.ReadState;
+import io.raftline.raft.Ready;
+import io.raftline.raft.Role;
+import io.raftline.raft.Snapshot;
+import io.raftline.raft.SoftState;
+import io.raftline.raft.message.AppendRequest;
+import io.raftline.raft.message.Heartbeat;
+import io.raftline.raft.message.Message;
+import io.raftline.raft.message.SnapshotRequest;
+import io.raftline.raft.message.TimeoutNow;
+import io.raftline.raft.storage.Storage;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything a Raft node does around its {@link RaftCore}, as plain single-threaded Java: it feeds the core
+ * ticks, messages and client requests, handles every {@link Ready} in the order the core requires (persist
+ * through the {@link LogStore}, send, install the snapshot and apply committed entries to the
+ * {@link KvStateMachine}, serve read states, {@code advance}), takes snapshots, and decides what each client
+ * is told ({@link PendingRequests}, {@link LeaseClock}).
+ *
+ * <p>It has no thread, timer or clock of its own: its {@link HostEnvironment} gives it a monotonic clock, the
+ * transport and a way to continue on its thread when a write or an off-loop computation completes. The node
+ * verticle runs it on one Vert.x event loop; a test harness runs it with a simulated clock, stalls and an
+ * in-memory network, deterministically.
+ *
+ * <p>Proposals made in one turn are handed to the core together ({@code proposeAll}) and so share one Ready,
+ * one persist and one AppendEntries per follower. A leader sends its own AppendEntries while its write is on
+ * its way to disk (thesis §10.2.1); votes and acknowledgements leave only once the write is durable.
+ *
+ * <p>Life cycle: {@link #crash()} drops the core, the state machine and every pending request and keeps only
+ * the log store (the "disk"); {@link #restart()} recovers the store and rebuilds the state machine by replaying
+ * it from its snapshot: event sourcing is the recovery path. {@link #pause()} cuts the node off (no ticks,
+ * messages dropped, clients refused).
+ */
+public final class NodeHost {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NodeHost.class);
+
+    private final NodeOptions options;
+    private final RaftConfig config;
+    private final LogStore store;
+    private final NodeListener listener;
+    private final HostEnvironment env;
+    private final SplittableRandom seeds;
+
+    private RaftCore core;
+    private KvStateMachine kv;
+    private boolean up;
+    private boolean paused;
+    /** Bumped by every crash, so continuations from an earlier life are ignored. */
+    private long generation;
+    private boolean persistInFlight;
+    private boolean snapshotInFlight;
+    private long appliedBytesSinceSnapshot;
+    private long loggedCommit;
+    private Role lastRole;
+    private int lastLeader;
+    /** Published for {@link #knownLeader()}, read from other threads. */
+    private volatile int leaderView;
+    private PendingRequests pending;
+    private LeaseClock leaseClock;
+    /** Lease reads served from the lease, and those that had to confirm leadership with a round instead. */
+    private long leaseReadsServed;
+    private long leaseReadsConfirmed;
+
+    /**
+     * Creates the host of one node; it does nothing until {@link #boot()}.
+     *
+     * @param options  configuration and client policies
+     * @param store    the log store (survives crashes)
+     * @param listener told about everything that happens
+     * @param env      clock, transport and continuations
+     */
+    public NodeHost(NodeOptions options, LogStore store, NodeListener listener, HostEnvironment env) {
+        this.options = options;
+        this.config = options.raft();
+        this.store = store;
+        this.listener = listener;
+        this.env = env;
+        this.seeds = new SplittableRandom(options.seed());
+    }
+
+    /** This node's id. */
+    public int id() {
+        return config.id();
+    }
+
+    /** The leader this node last knew of (0 if none); safe to call from any thread. */
+    public int knownLeader() {
+        return leaderView;
+    }
+
+    /** Whether the node is running (not crashed). */
+    public boolean up() {
+        return up;
+    }
+
+    /** Whether the node is paused. */
+    public boolean paused() {
+        return paused;
+    }
+
+    /** Who hears about what this node does. */
+    NodeListener listener() {
+        return listener;
+    }
+
+    /** Releases the log store's files and threads (after {@link #shutdown()}). */
+    public Future<Void> closeStore() {
+        return store.close();
+    }
+
+    /** Lease reads served from the lease since the node was created. */
+    long leaseReadsServed() {
+        return leaseReadsServed;
+    }
+
+    /** Lease reads that fell back to a ReadIndex round because the lease could not be vouched for. */
+    long leaseReadsConfirmed() {
+        return leaseReadsConfirmed;
+    }
+
+    /** The live core, for status and tests; null while crashed. */
+    RaftCore core() {
+        return core;
+    }
+
+    // ---------------------------------------------------------------- client requests
+
+    /**
+     * Proposes a command; completes with its result once applied here, or fails with a
+     * {@link NodeRequestException} whose reason says whether it may still take effect.
+     */
+    public Future<KvResult> propose(KvCommand command) {
+        NodeRequestException refused = refusal();
+        if (refused != null) {
+            return Future.failedFuture(refused);
+        }
+        if (core.role() != Role.LEADER) {
+            return Future.failedFuture(notLeader(core.leader(), "role is " + core.role().displayName()));
+        }
+        if (pending.writesPending() >= options.maxPendingProposals()) {
+            return Future.failedFuture(new NodeRequestException(Reason.OVERLOADED, 0, "node " + id() + " has "
+                    + options.maxPendingProposals() + " proposals pending; retry later"));
+        }
+        long logBytes = store.stats().walBytes();
+        if (logBytes > config.maxLogSizeBytes()) {
+            // The hard bound of the log on disk: nothing more is accepted until a snapshot compacts it (entries
+            // that cannot commit, e.g. without a quorum, cannot be compacted).
+            return Future.failedFuture(new NodeRequestException(Reason.OVERLOADED, 0, "the log of node " + id()
+                    + " holds " + logBytes + " bytes, above max_log_size_bytes " + config.maxLogSizeBytes()
+                    + "; writes resume once a snapshot compacts it"));
+        }
+        Future<KvResult> answer = pending.queueWrite(KvCodec.encode(command), env.nanoTime());
+        env.scheduleFlush();
+        return answer;
+    }
+
+    /** Reads the state with the given consistency; completes with a view at an index that satisfies it. */
+    public Future<KvView> read(ReadConsistency consistency) {
+        NodeRequestException refused = refusal();
+        if (refused != null) {
+            return Future.failedFuture(refused);
+        }
+        switch (consistency) {
+            case STALE:
+                return Future.succeededFuture(new KvView(kv));
+            case LEASE:
+                if (core.role() != Role.LEADER) {
+                    return Future.failedFuture(notLeader(core.leader(), "lease reads are served by the leader"));
+                }
+                long now = env.nanoTime();
+                Optional<LeaseRead> lease = core.leaseReadIndex();
+                if (lease.isPresent() && leaseClock.holds(lease.get(), now)) {
+                    leaseReadsServed++;
+                    PendingRequests.Read r = pending.newRead(now);
+                    pending.readAt(r, lease.get().index(), stateSource());
+                    return r.promise.future();
+                }
+                // The lease cannot be vouched for in real time (e.g. after a stall): confirm with a round.
+                leaseReadsConfirmed++;
+                return readIndex();
+            default:
+                return readIndex();
+        }
+    }
+
+    private Future<KvView> readIndex() {
+        PendingRequests.Read r = pending.newRead(env.nanoTime());
+        try {
+            core.readIndex(r.context);
+        } catch (NotLeaderException e) {
+            r.promise.tryFail(notLeader(e.leaderHint(), "no leader to confirm a read"));
+            return r.promise.future();
+        }
+        pending.awaitIndex(r);
+        env.scheduleFlush();
+        return r.promise.future();
+    }
+
+    /** Hands leadership to {@code target} (leader only). */
+    public Future<Void> transferLeadership(int target) {
+        NodeRequestException refused = refusal();
+        if (refused != null) {
+            return Future.failedFuture(refused);
+        }
+        if (core.role() != Role.LEADER) {
+            return Future.failedFuture(notLeader(core.leader(), "only the leader can hand leadership over"));
+        }
+        if (!config.members().contains(target) || target == id()) {
+            return Future.failedFuture(new IllegalArgumentException("node " + target + " is not another member of "
+                    + config.members()));
+        }
+        LOG.info("{} handing leadership to node {}", prefix(), target);
+        core.transferLeadership(target);
+        env.scheduleFlush();
+        return Future.succeededFuture();
+    }
+
+    /** The node's state for the cluster API. */
+    public NodeStatus status() {
+        if (!up) {
+            Storage s = store.storage();
+            return new NodeStatus(id(), false, paused, null, s.hardState().term(), 0, s.hardState().commit(), 0,
+                    s.lastIndex(), s.firstIndex() - 1, 0, store.stats(), store.stateLostRecorded());
+        }
+        return new NodeStatus(id(), true, paused, core.role(), core.term(), core.leader(), core.log().committed(),
+                kv.lastApplied(), core.log().lastIndex(), store.storage().firstIndex() - 1, pending.writesPending(),
+                store.stats(), core.stateLost());
+    }
+
+    /** A digest of the key-value state (its hash is computed off the node's thread). */
+    public Future<StateDigest> digest() {
+        if (!up) {
+            return Future.failedFuture(new NodeRequestException(Reason.NODE_DOWN, 0, "node " + id() + " is down"));
+        }
+        // O(1) capture here; the hash walks the whole state, so it runs off the loop.
+        KvSnapshot captured = kv.capture();
+        return env.offload(() -> new StateDigest(id(), captured.lastApplied(), captured.stateHashHex(),
+                captured.size()));
+    }
+
+    private NodeRequestException refusal() {
+        if (!up) {
+            return new NodeRequestException(Reason.NODE_DOWN, 0, "node " + id() + " is down (crashed)");
+        }
+        if (paused) {
+            return new NodeRequestException(Reason.NODE_PAUSED, 0, "node " + id() + " is paused");
+        }
+        if (core.stateLost()) {
+            return new NodeRequestException(Reason.STATE_LOST, core.leader(), stateLostMessage());
+        }
+        return null;
+    }
+
+    private String stateLostMessage() {
+        return "node " + id() + " lost log entries it had acknowledged (its data directory was wiped or replaced):"
+                + " it no longer votes and serves no client; replace it by a new member (see docs/operations.md)";
+    }
+
+    private NodeRequestException notLeader(int hint, String why) {
+        if (hint > 0 && hint != id()) {
+            return new NodeRequestException(Reason.NOT_LEADER, hint, "node " + id() + " is not the leader (" + why
+                    + "); the leader is node " + hint);
+        }
+        return new NodeRequestException(Reason.NO_LEADER, 0, "node " + id() + " knows no leader (" + why
+                + "); retry shortly");
+    }
+
+    private PendingRequests.KvViewSource stateSource() {
+        KvStateMachine state = kv;
+        return new PendingRequests.KvViewSource() {
+            @Override
+            public long appliedIndex() {
+                return state.lastApplied();
+            }
+
+            @Override
+            public KvView view() {
+                return new KvView(state);
+            }
+        };
+    }
+
+    // ---------------------------------------------------------------- life cycle
+
+    /** Builds the state machine from the log store (snapshot + committed entries) and a core on top. */
+    public void boot() {
+        Storage s = store.storage();
+        KvStateMachine m = s.snapshot().isEmpty() ? new KvStateMachine() : KvStateMachine.restore(s.snapshot().data());
+        long to = Math.min(s.hardState().commit(), s.lastIndex());
+        long next = Math.max(m.lastApplied() + 1, s.firstIndex());
+        while (next <= to) {
+            List<Entry> batch = s.entries(next, to + 1, config.maxCommittedBytesPerReady());
+            for (Entry e : batch) {
+                applyTo(m, e);
+            }
+            next = batch.get(batch.size() - 1).index() + 1;
+        }
+        kv = m;
+        core = new RaftCore(config, s, new SplittableRandom(seeds.nextLong()), m.lastApplied());
+        if (store.stateLostRecorded()) {
+            core.markStateLost();
+            LOG.error("{} {}", prefix(), stateLostMessage());
+        }
+        pending = new PendingRequests(options.requestTimeoutMs() * 1_000_000, env.randomLong() & (Long.MAX_VALUE >>> 1));
+        leaseClock = new LeaseClock(config.leaseDurationNanos());
+        up = true;
+        paused = false;
+        persistInFlight = false;
+        snapshotInFlight = false;
+        appliedBytesSinceSnapshot = 0;
+        loggedCommit = core.log().committed();
+        lastRole = core.role();
+        lastLeader = core.leader();
+        leaderView = lastLeader;
+        LOG.info("{} started: state rebuilt from the log store up to index {} (snapshot {}, last log index {})",
+                prefix(), m.lastApplied(), s.firstIndex() - 1, s.lastIndex());
+    }
+
+    private static KvResult applyTo(KvStateMachine m, Entry e) {
+        if (e.type() == EntryType.NOOP) {
+            m.applyNoop(e.index());
+            return null;
+        }
+        return m.apply(e.index(), e.data());
+    }
+
+    /** Stops at once: the core, the state machine and every pending request are dropped; the store stays. */
+    public void crash() {
+        if (!up) {
+            return;
+        }
+        LOG.warn("{} crashed: core and key-value state dropped, log store kept", prefix());
+        stop("node " + id() + " crashed");
+        listener.crashed(id());
+    }
+
+    /** Stops for good (undeploy): answers every pending request. */
+    public void shutdown() {
+        if (up) {
+            stop("node " + id() + " is shutting down");
+        }
+    }
+
+    private void stop(String why) {
+        generation++;
+        pending.abandonAll(why);
+        up = false;
+        paused = false;
+        core = null;
+        kv = null;
+        persistInFlight = false;
+        leaderView = 0;
+    }
+
+    /** Recovers the log store, exactly as a process restarted after {@code kill -9} would, and boots. */
+    public Future<Void> restart() {
+        if (up) {
+            return Future.succeededFuture();
+        }
+        long gen = generation;
+        return store.recover().compose(v -> {
+            io.vertx.core.Promise<Void> booted = io.vertx.core.Promise.promise();
+            env.runOnLoop(() -> {
+                if (!up && gen == generation) {
+                    boot();
+                    listener.restarted(id(), kv.lastApplied());
+                }
+                booted.complete();
+            });
+            return booted.future();
+        });
+    }
+
+    /** Cuts the node off: no ticks, incoming messages dropped, clients refused. Returns whether it changed. */
+    public boolean pause() {
+        if (paused || !up) {
+            return false;
+        }
+        paused = true;
+        LOG.warn("{} paused: no ticks, incoming messages dropped", prefix());
+        listener.pausedChanged(id(), true);
+        return true;
+    }
+
+    /** Undoes {@link #pause()}. Returns whether it changed. */
+    public boolean resume() {
+        if (!paused) {
+            return false;
+        }
+        paused = false;
+        LOG.info("{} resumed", prefix());
+        listener.pausedChanged(id(), false);
+        env.scheduleFlush();
+        return true;
+    }
+
+    /** A storage failure: a node that cannot persist must stop acknowledging anything. */
+    private void failStop(Throwable cause) {
+        LOG.error("{} cannot persist its log; stopping (fail-stop)", prefix(), cause);
+        crash();
+    }
+
+    // ---------------------------------------------------------------- inputs
+
+    /** One tick of the core's logical clock (the caller keeps ticks from running ahead of real time). */
+    public void tick() {
+        if (!up || paused) {
+            return;
+        }
+        core.tick();
+        pending.expire(env.nanoTime(), core.leader());
+        flush();
+    }
+
+    /** A message from a peer. */
+    public void step(Message m) {
+        if (!up || paused) {
+            listener.messageDropped(m, up ? "receiver paused" : "receiver down");
+            return;
+        }
+        listener.messageReceived(m);
+        core.step(m);
+        env.scheduleFlush();
+    }
+
+    /** Proposes what was queued and handles every Ready the core has, unless a write is still in flight. */
+    public void flush() {
+        if (!up || paused) {
+            return;
+        }
+        if (pending.hasQueuedWrites()) {
+            proposeQueued();
+        }
+        drainReady();
+    }
+
+    private void proposeQueued() {
+        List<PendingRequests.Write> batch = pending.takeQueued();
+        List<byte[]> data = new ArrayList<>(batch.size());
+        for (PendingRequests.Write w : batch) {
+            data.add(w.data);
+        }
+        try {
+            List<Proposal> placed = core.proposeAll(data);
+            pending.proposed(batch, placed);
+        } catch (NotLeaderException e) {
+            PendingRequests.refused(batch, notLeader(e.leaderHint(), "leadership changed before the write was proposed"));
+        }
+    }
+
+    // ---------------------------------------------------------------- the Ready loop
+
+    private void drainReady() {
+        while (up && !paused && !persistInFlight && core.hasReady()) {
+            Ready rd = core.ready();
+            report(rd);
+            long gen = generation;
+            List<Message> late = sendLeaderMessagesEarly(rd);
+            Future<Void> persisted;
+            try {
+                persisted = store.persist(rd.snapshot(), rd.entries(), rd.hardState(), rd.mustSync());
+            } catch (RuntimeException e) {
+                persisted = Future.failedFuture(e);
+            }
+            if (persisted.isComplete()) {
+                if (persisted.failed()) {
+                    failStop(persisted.cause());
+                    return;
+                }
+                afterPersist(rd, late);
+            } else {
+                persistInFlight = true;
+                persisted.onComplete(ar -> env.runOnLoop(() -> {
+                    if (gen != generation) {
+                        return;
+                    }
+                    persistInFlight = false;
+                    if (ar.failed()) {
+                        failStop(ar.cause());
+                        return;
+                    }
+                    afterPersist(rd, late);
+                    flush();
+                }));
+                return;
+            }
+        }
+    }
+
+    /**
+     * A leader replicates while its own write is still on its way to disk (Raft thesis §10.2.1): the core
+     * counts the leader's log toward commitment only once {@code advance} reports it durable, so its own
+     * AppendEntries, heartbeats, snapshots and TimeoutNow need not wait for the fsync. Everything else (vote
+     * answers, acknowledgements) is a promise about the disk and still leaves only after the write.
+     *
+     * @return the messages still to send once the write is durable
+     */
+    private List<Message> sendLeaderMessagesEarly(Ready rd) {
+        if (core.role() != Role.LEADER || rd.messages().isEmpty()) {
+            return rd.messages();
+        }
+        long now = env.nanoTime();
+        List<Message> late = new ArrayList<>();
+        for (Message m : rd.messages()) {
+            if (m.term() == core.term() && (m instanceof AppendRequest || m instanceof Heartbeat
+                    || m instanceof SnapshotRequest || m instanceof TimeoutNow)) {
+                if (m instanceof Heartbeat hb) {
+                    leaseClock.heartbeatSent(hb.context(), now);
+                }
+                send(m);
+            } else {
+                late.add(m);
+            }
+        }
+        return late;
+    }
+
+    private void send(Message m) {
+        env.send(m);
+        listener.messageSent(m);
+    }
+
+    private void afterPersist(Ready rd, List<Message> toSend) {
+        if (!rd.entries().isEmpty()) {
+            listener.entriesAppended(id(), rd.entries());
+        }
+        for (Message m : toSend) {
+            send(m);
+        }
+        if (rd.snapshot() != null) {
+            installSnapshot(rd.snapshot());
+            if (!up) {
+                return;
+            }
+        }
+        apply(rd.committedEntries());
+        PendingRequests.KvViewSource state = stateSource();
+        for (ReadState rs : rd.readStates()) {
+            pending.readIndex(rs.context(), rs.index(), state);
+        }
+        core.advance(rd);
+        pending.releaseReads(state);
+        if (rd.softState() != null) {
+            onSoftState(rd.softState());
+        }
+        maybeSnapshot();
+    }
+
+    private void apply(List<Entry> committed) {
+        if (committed.isEmpty()) {
+            return;
+        }
+        for (Entry e : committed) {
+            if (e.index() <= kv.lastApplied()) {
+                continue;
+            }
+            KvResult result = applyTo(kv, e);
+            appliedBytesSinceSnapshot += e.sizeBytes();
+            listener.applied(id(), e, result);
+            pending.applied(e, result, core.leader());
+        }
+        long commit = core.log().committed();
+        if (commit > loggedCommit) {
+            loggedCommit = commit;
+            listener.committed(id(), commit);
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("{} committed and applied up to {}", prefix(), kv.lastApplied());
+            }
+        }
+    }
+
+    private void installSnapshot(Snapshot s) {
+        try {
+            kv = KvStateMachine.restore(s.data());
+        } catch (KvFormatException e) {
+            LOG.error("{} received a corrupt snapshot at index {}", prefix(), s.index(), e);
+            crash();
+            return;
+        }
+        appliedBytesSinceSnapshot = 0;
+        pending.snapshotInstalled(s.index(), core.leader());
+        LOG.info("{} installed snapshot at index {} (term {})", prefix(), s.index(), s.term());
+        listener.snapshotInstalled(id(), s.index());
+    }
+
+    /** Role or leader changed: reads still waiting for confirmation may never get it. */
+    private void onSoftState(SoftState ss) {
+        if (ss.role() != lastRole || ss.leader() != lastLeader) {
+            pending.unconfirmedReadsLost(new NodeRequestException(Reason.LEADERSHIP_LOST, ss.leader(),
+                    "leadership changed before the read was confirmed; retry"));
+            if (ss.role() != Role.LEADER) {
+                pending.lostLeadership(notLeader(ss.leader(), "lost leadership"));
+            }
+        }
+        lastRole = ss.role();
+        lastLeader = ss.leader();
+        leaderView = ss.leader();
+    }
+
+    /** Snapshots the state machine and compacts the log once enough was applied since the last snapshot. */
+    private void maybeSnapshot() {
+        Storage s = store.storage();
+        long applied = kv.lastApplied();
+        long since = applied - (s.firstIndex() - 1);
+        // Besides the intervals, a log that has grown past half of max_log_size_bytes is compacted now.
+        boolean logLarge = store.stats().walBytes() > config.maxLogSizeBytes() / 2;
+        if (snapshotInFlight || applied > s.lastIndex() || since <= 0
+                || (since < config.snapshotIntervalEntries() && appliedBytesSinceSnapshot < config.snapshotIntervalBytes()
+                        && !logLarge)) {
+            return;
+        }
+        snapshotInFlight = true;
+        long gen = generation;
+        KvSnapshot captured = kv.capture();
+        // Serializing is O(state): off the loop. The capture itself is O(1) and immutable.
+        env.offload(captured::toByteArray).onComplete(ar -> env.runOnLoop(() -> {
+            if (gen != generation) {
+                return;
+            }
+            if (ar.failed()) {
+                snapshotInFlight = false;
+                LOG.error("{} failed to serialize a snapshot at {}", prefix(), captured.lastApplied(), ar.cause());
+                return;
+            }
+            compact(captured.lastApplied(), ar.result(), gen);
+        }));
+    }
+
+    private void compact(long index, byte[] data, long gen) {
+        if (index <= store.storage().firstIndex() - 1) {
+            snapshotInFlight = false;
+            return; // a snapshot from the leader already covers it
+        }
+        store.compact(index, config.members(), data).onComplete(done -> env.runOnLoop(() -> {
+            if (gen != generation) {
+                return;
+            }
+            snapshotInFlight = false;
+            if (done.failed()) {
+                failStop(done.cause());
+                return;
+            }
+            appliedBytesSinceSnapshot = 0;
+            LOG.info("{} took a snapshot at index {} and compacted the log", prefix(), index);
+            listener.snapshotTaken(id(), index);
+        }));
+    }
+
+    private void report(Ready rd) {
+        if (rd.events().isEmpty()) {
+            return;
+        }
+        // A Ready can carry several transitions (a single node goes Follower -> PreCandidate -> Candidate ->
+        // Leader in one); each line shows the term and role the event itself speaks of.
+        long term = core.term();
+        Role role = core.role();
+        for (CoreEvent e : rd.events()) {
+            listener.coreEvent(id(), core.term(), core.role(), e);
+            if (e instanceof CoreEvent.StateChange sc) {
+                term = sc.term();
+                role = sc.to();
+                if (sc.from() != sc.to()) {
+                    LOG.info("{} {} -> {}: {}", prefix(term, role), sc.from().displayName(), sc.to().displayName(),
+                            sc.reason());
+                } else if (sc.leader() != 0) {
+                    LOG.info("{} {}", prefix(term, role), sc.reason());
+                } else {
+                    LOG.debug("{} {}", prefix(term, role), sc.reason());
+                }
+            } else if (e instanceof CoreEvent.ElectionStarted es) {
+                LOG.info("{} {} for term {}{}", prefix(term, role), es.preVote() ? "asking for pre-votes"
+                        : "starting election", es.term(), es.transfer() ? " (leadership transfer)" : "");
+            } else if (e instanceof CoreEvent.VoteGranted vg) {
+                LOG.info("{} granted {} to node {} for term {}", prefix(term, role), vg.preVote() ? "pre-vote" : "vote",
+                        vg.candidate(), vg.term());
+            } else if (e instanceof CoreEvent.LeaderElected le) {
+                LOG.info("{} elected leader for term {} with {} votes", prefix(le.term(), Role.LEADER), le.term(),
+                        le.votes());
+            } else if (e instanceof CoreEvent.LeadershipTransfer lt) {
+                LOG.info("{} leadership transfer to node {}: {}", prefix(term, role), lt.target(), lt.outcome());
+            } else if (e instanceof CoreEvent.StateLost sl) {
+                onStateLost(sl, prefix(term, role));
+            }
+        }
+    }
+
+    private void onStateLost(CoreEvent.StateLost sl, String prefix) {
+        LOG.error("{} leader {} says this node acknowledged the log up to index {}, but its log ends at {}. {}", prefix,
+                sl.leader(), sl.acknowledged(), sl.lastIndex(), stateLostMessage());
+        pending.abandonAll(stateLostMessage());
+        long gen = generation;
+        store.recordStateLost("leader " + sl.leader() + " knew this node acknowledged index " + sl.acknowledged()
+                + "; its log ended at " + sl.lastIndex()).onComplete(ar -> env.runOnLoop(() -> {
+                    if (gen == generation && ar.failed()) {
+                        failStop(ar.cause());
+                    }
+                }));
+    }
+
+    private String prefix(long term, Role role) {
+        return "[Node " + id() + "][Term " + term + "][" + role.displayName() + "]";
+    }
+
+    private String prefix() {
+        return core == null ? "[Node " + id() + "][Down]" : core.toString();
+    }
+}

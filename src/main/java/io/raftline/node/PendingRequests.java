@@ -1,0 +1,298 @@
+package io.raftline.node;
+
+import io.raftline.kv.KvResult;
+import io.raftline.node.NodeRequestException.Reason;
+import io.raftline.raft.Entry;
+import io.raftline.raft.Proposal;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.TreeMap;
+
+/**
+ * The client requests a node owes an answer, and the rules that decide each answer. This is where a client
+ * learns whether its write took effect, so the rules are strict: a write is reported as not applied only when
+ * the node can prove it (another entry was applied at its index, or it was never proposed); whenever the entry
+ * may still commit somewhere, the answer is "outcome unknown" or a timeout, never "not applied".
+ *
+ * <p>A write is <em>queued</em> until the host hands the batch to the core, then <em>proposed</em> at an
+ * (index, term) until an entry is applied at that index: it took effect iff that entry has its term (an entry
+ * of another term there means a newer leader's log won, and Raft never applies two entries at one index). A
+ * proposed write is not failed when the local log is overwritten at its index: a Figure 8 shape can still
+ * commit the original entry under a later leader that has it, and the node learns the truth when it applies
+ * the index.
+ *
+ * <p>A read waits for its read index (the core's answer to its context) and then for that index to be applied.
+ * Read contexts start at a value the caller chooses per node life (random), so that a late answer to a read of
+ * an earlier life can never be taken for the answer to a new one.
+ *
+ * <p>Deadlines are checked by {@link #expire(long)} on the node's tick, on a monotonic clock, instead of one
+ * timer per request. Plain Java, single-threaded (the node's event loop or a test harness): no timers, no I/O.
+ */
+final class PendingRequests {
+
+    /** A write waiting to be proposed (index 0) or applied. */
+    static final class Write {
+        final byte[] data;
+        final long deadline;
+        final Promise<KvResult> promise = Promise.promise();
+        long index;
+        long term;
+
+        Write(byte[] data, long deadline) {
+            this.data = data;
+            this.deadline = deadline;
+        }
+
+        boolean done() {
+            return promise.future().isComplete();
+        }
+    }
+
+    /** A read waiting for its read index (index -1) or for that index to be applied. */
+    static final class Read {
+        final long context;
+        final long deadline;
+        final Promise<KvView> promise = Promise.promise();
+        long index = -1;
+
+        Read(long context, long deadline) {
+            this.context = context;
+            this.deadline = deadline;
+        }
+
+        boolean done() {
+            return promise.future().isComplete();
+        }
+    }
+
+    private final long timeoutNanos;
+    private final List<Write> queued = new ArrayList<>();
+    private final TreeMap<Long, Write> proposed = new TreeMap<>();
+    private final Map<Long, Read> awaitingIndex = new HashMap<>();
+    private final PriorityQueue<Read> awaitingApply = new PriorityQueue<>((a, b) -> Long.compare(a.index, b.index));
+    /** Every request in arrival order, which is deadline order (one timeout for all). Done ones are skipped. */
+    private final ArrayDeque<Object> byDeadline = new ArrayDeque<>();
+    private long nextContext;
+
+    /**
+     * @param timeoutNanos how long a request may wait for its answer
+     * @param firstContext the first read context of this node life (choose it at random)
+     */
+    PendingRequests(long timeoutNanos, long firstContext) {
+        this.timeoutNanos = timeoutNanos;
+        this.nextContext = firstContext;
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    /** Writes waiting in the core's log or the queue. */
+    int writesPending() {
+        return queued.size() + proposed.size();
+    }
+
+    /** Queues a write for the next batch of proposals. */
+    Future<KvResult> queueWrite(byte[] data, long now) {
+        Write w = new Write(data, now + timeoutNanos);
+        queued.add(w);
+        byDeadline.add(w);
+        return w.promise.future();
+    }
+
+    boolean hasQueuedWrites() {
+        return !queued.isEmpty();
+    }
+
+    /** Takes the queued writes to propose them as one batch. */
+    List<Write> takeQueued() {
+        List<Write> batch = new ArrayList<>(queued);
+        queued.clear();
+        return batch;
+    }
+
+    /** The batch was proposed: each write now waits for its (index, term) to be applied. */
+    void proposed(List<Write> batch, List<Proposal> placed) {
+        for (int i = 0; i < batch.size(); i++) {
+            Write w = batch.get(i);
+            w.index = placed.get(i).index();
+            w.term = placed.get(i).term();
+            if (!w.done()) {
+                proposed.put(w.index, w);
+            }
+        }
+    }
+
+    /** The batch could not be proposed (not leader any more): nothing of it reached the log. */
+    static void refused(List<Write> batch, NodeRequestException why) {
+        for (Write w : batch) {
+            w.promise.tryFail(why);
+        }
+    }
+
+    /**
+     * An entry was applied: settles the write proposed at its index, if any.
+     *
+     * @param result what applying it returned (null for a no-op)
+     * @param leader the leader this node knows of, for the client's retry
+     */
+    void applied(Entry e, KvResult result, int leader) {
+        Write w = proposed.remove(e.index());
+        if (w == null) {
+            return;
+        }
+        if (w.term == e.term() && result != null) {
+            w.promise.tryComplete(result);
+        } else {
+            // Provable: the entry applied at this index is another one, and Raft applies one entry per index.
+            w.promise.tryFail(new NodeRequestException(Reason.PROPOSAL_DROPPED, leader, "the write at index "
+                    + e.index() + " was replaced by a newer leader's entry and was not applied; retry"));
+        }
+    }
+
+    /**
+     * A snapshot from the leader replaced the log up to {@code index}: the writes proposed there were applied
+     * or not, and the snapshot does not say which.
+     */
+    void snapshotInstalled(long index, int leader) {
+        List<Write> covered = new ArrayList<>(proposed.headMap(index, true).values());
+        for (Write w : covered) {
+            proposed.remove(w.index);
+            w.promise.tryFail(new NodeRequestException(Reason.OUTCOME_UNKNOWN, leader, "a snapshot replaced the log "
+                    + "at index " + w.index + "; the write may or may not be applied (retry with the same "
+                    + "Idempotency-Key)"));
+        }
+    }
+
+    /** This node stopped leading: writes not yet proposed never will be by it. */
+    void lostLeadership(NodeRequestException why) {
+        refused(takeQueued(), why);
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /** A read that waits for a read index from the core, under a fresh context. */
+    Read newRead(long now) {
+        Read r = new Read(nextContext++, now + timeoutNanos);
+        byDeadline.add(r);
+        return r;
+    }
+
+    /** The core was asked for a read index for {@code r}. */
+    void awaitIndex(Read r) {
+        awaitingIndex.put(r.context, r);
+    }
+
+    /**
+     * The core answered a read context; unknown or finished contexts (late or duplicated answers) are ignored.
+     */
+    void readIndex(long context, long index, KvViewSource state) {
+        Read r = awaitingIndex.remove(context);
+        if (r != null && !r.done()) {
+            readAt(r, index, state);
+        }
+    }
+
+    /** {@code r} may be served once {@code index} is applied. */
+    void readAt(Read r, long index, KvViewSource state) {
+        r.index = index;
+        if (state.appliedIndex() >= index) {
+            r.promise.tryComplete(state.view());
+        } else {
+            awaitingApply.add(r);
+        }
+    }
+
+    /** Serves the reads whose index is now applied. */
+    void releaseReads(KvViewSource state) {
+        KvView view = null;
+        while (!awaitingApply.isEmpty() && awaitingApply.peek().index <= state.appliedIndex()) {
+            Read r = awaitingApply.poll();
+            if (!r.done()) {
+                if (view == null) {
+                    view = state.view();
+                }
+                r.promise.tryComplete(view);
+            }
+        }
+    }
+
+    /** Role or leader changed: reads still waiting for confirmation may never get it. */
+    void unconfirmedReadsLost(NodeRequestException why) {
+        for (Read r : awaitingIndex.values()) {
+            r.promise.tryFail(why);
+        }
+        awaitingIndex.clear();
+    }
+
+    // ---------------------------------------------------------------- time and endings
+
+    /** Fails every request whose deadline has passed. */
+    void expire(long now, int leader) {
+        while (!byDeadline.isEmpty()) {
+            Object o = byDeadline.peek();
+            if (o instanceof Write w) {
+                if (!w.done() && w.deadline > now) {
+                    return;
+                }
+                byDeadline.poll();
+                if (!w.done()) {
+                    queued.remove(w);
+                    if (w.index > 0) {
+                        proposed.remove(w.index, w);
+                    }
+                    w.promise.tryFail(new NodeRequestException(Reason.TIMEOUT, leader, "not committed within "
+                            + timeoutNanos / 1_000_000 + " ms (it may still be applied later)"));
+                }
+            } else {
+                Read r = (Read) o;
+                if (!r.done() && r.deadline > now) {
+                    return;
+                }
+                byDeadline.poll();
+                if (!r.done()) {
+                    awaitingIndex.remove(r.context);
+                    awaitingApply.remove(r);
+                    r.promise.tryFail(new NodeRequestException(Reason.TIMEOUT, leader, "read not confirmed within "
+                            + timeoutNanos / 1_000_000 + " ms"));
+                }
+            }
+        }
+    }
+
+    /**
+     * The node stops (crash, fail-stop, shutdown): every request is answered. Writes that reached the log may
+     * still commit on the other nodes, so their outcome is unknown; queued writes and reads never took effect.
+     */
+    void abandonAll(String why) {
+        NodeRequestException never = new NodeRequestException(Reason.NODE_DOWN, 0, why);
+        refused(takeQueued(), never);
+        NodeRequestException unknown = new NodeRequestException(Reason.OUTCOME_UNKNOWN, 0, why
+                + "; the write was in its log and may still be applied by the cluster (retry with the same "
+                + "Idempotency-Key)");
+        for (Write w : proposed.values()) {
+            w.promise.tryFail(unknown);
+        }
+        proposed.clear();
+        for (Read r : awaitingIndex.values()) {
+            r.promise.tryFail(never);
+        }
+        awaitingIndex.clear();
+        for (Read r : awaitingApply) {
+            r.promise.tryFail(never);
+        }
+        awaitingApply.clear();
+        byDeadline.clear();
+    }
+
+    /** Where reads get the applied index and the state to answer with. */
+    interface KvViewSource {
+        long appliedIndex();
+
+        KvView view();
+    }
+}
