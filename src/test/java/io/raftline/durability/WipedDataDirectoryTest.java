@@ -1,0 +1,96 @@
+package io.raftline.durability;
+
+import static io.raftline.testing.TestCluster.await;
+import static io.raftline.testing.TestCluster.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.app.ClusterVerticle;
+import io.raftline.node.DurableLogStore;
+import io.raftline.node.KvView;
+import io.raftline.node.NodeRequestException;
+import io.raftline.node.ReadConsistency;
+import io.raftline.testing.TestCluster;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Issue 11, bug 4: a follower whose data directory was deleted while it was down must not come back as if
+ * nothing happened. Before the fix it threw "commit N is beyond the last index 0" ten times a second, stayed
+ * at index 0, answered reads with 404 for existing keys and reported itself healthy. Now the leader's first
+ * heartbeat (which carries what the follower acknowledged) reveals the loss: the node stops voting and serving,
+ * says so on /health and in a STATE_LOST file, and the cluster goes on without it.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+class WipedDataDirectoryTest {
+
+    @Test
+    void aFollowerThatLostItsDataIsDetectedAndRefusesToServe(Vertx vertx) throws IOException {
+        JsonObject json = TestCluster.configJson(3, 3000);
+        ClusterVerticle cluster = TestCluster.start(vertx, json);
+        int leader = await(cluster.awaitLeader(TestCluster.WAIT.toMillis()));
+        int wiped = leader % 3 + 1;
+        Path dataDir = Path.of(json.getJsonArray("nodes").getJsonObject(wiped - 1).getString("data_dir"));
+        WebClient client = WebClient.create(vertx);
+        try {
+            for (int i = 0; i < 20; i++) {
+                HttpResponse<Buffer> r = await(client.putAbs(cluster.nodeUrl(leader) + "/v1/kv/k" + i)
+                        .sendBuffer(Buffer.buffer("v" + i)));
+                assertThat(r.statusCode()).isEqualTo(200);
+            }
+            eventually("node " + wiped + " holds the writes", () -> cluster.nodes().get(wiped).status()
+                    .map(s -> s.applied() >= 21));
+
+            await(cluster.nodeAction(wiped, "crash"));
+            deleteRecursively(dataDir);
+            await(cluster.nodeAction(wiped, "restart"));
+
+            eventually("node " + wiped + " finds out it lost state", () -> cluster.nodes().get(wiped).status()
+                    .map(s -> s.stateLost()));
+            HttpResponse<Buffer> health = await(client.getAbs(cluster.nodeUrl(wiped) + "/health").send());
+            assertThat(health.statusCode()).isEqualTo(503);
+            assertThat(health.bodyAsJsonObject().getString("error")).isEqualTo("state_lost");
+            Throwable refused = TestCluster.awaitFailure(cluster.nodes().get(wiped).read(ReadConsistency.STALE));
+            assertThat(((NodeRequestException) refused).reason()).as("no stale answers from an empty node")
+                    .isEqualTo(NodeRequestException.Reason.STATE_LOST);
+            assertThat(Files.readString(dataDir.resolve(DurableLogStore.STATE_LOST_FILE)))
+                    .contains("lost log entries it had acknowledged");
+
+            // The other two go on: writes commit and are readable on the leader.
+            HttpResponse<Buffer> after = await(client.putAbs(cluster.nodeUrl(leader) + "/v1/kv/after")
+                    .sendBuffer(Buffer.buffer("x")));
+            assertThat(after.statusCode()).isEqualTo(200);
+            KvView view = await(cluster.nodes().get(leader).read(ReadConsistency.LINEARIZABLE));
+            assertThat(view.get("k0")).isPresent();
+
+            // A restart does not make it forget: the STATE_LOST record is read back.
+            await(cluster.nodeAction(wiped, "crash"));
+            await(cluster.nodeAction(wiped, "restart"));
+            assertThat(await(cluster.nodes().get(wiped).status()).stateLost()).isTrue();
+            assertThat(await(client.getAbs(cluster.nodeUrl(wiped) + "/health").send()).statusCode()).isEqualTo(503);
+        } finally {
+            client.close();
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
