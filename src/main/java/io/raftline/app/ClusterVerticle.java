@@ -1,5 +1,6 @@
 package io.raftline.app;
 
+import io.raftline.api.KvRequests;
 import io.raftline.api.grpc.KvGrpcService;
 import io.raftline.api.http.AdminApi;
 import io.raftline.api.http.ControlHandler;
@@ -9,7 +10,7 @@ import io.raftline.api.http.ClusterControl;
 import io.raftline.api.http.ClusterView;
 import io.raftline.api.http.HttpServerVerticle;
 import io.raftline.api.http.KvApi;
-import io.raftline.api.http.LeaderForwarder;
+import io.raftline.api.http.HttpLeaderLink;
 import io.raftline.api.http.PeerDirectory;
 import io.raftline.config.NodeConfig;
 import io.raftline.config.RaftlineConfig;
@@ -42,8 +43,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
-import io.vertx.grpc.client.GrpcClient;
-import io.vertx.grpc.client.GrpcClientOptions;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerOptions;
 import io.vertx.grpc.server.Service;
@@ -82,7 +81,6 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
     private final Map<Integer, Address> addresses = new ConcurrentHashMap<>();
     private HttpServerVerticle adminServer;
     private HttpClient forwardClient;
-    private GrpcClient grpcForwardClient;
     private GrpcTransport grpcTransport;
 
     /**
@@ -128,10 +126,6 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
         Transport transport = new LinkFaultTransport(vertx, wire, links, listener::messageDropped);
         forwardClient = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
                 new PoolOptions().setHttp1MaxSize(64));
-        grpcForwardClient = GrpcClient.client(vertx, new GrpcClientOptions().setScheduleDeadlineAutomatically(true)
-                .setMaxMessageSize(kvMaxMessageBytes()), new HttpClientOptions().setHttp2ClearTextUpgrade(false)
-                .setTcpNoDelay(true).setConnectTimeout((int) Math.min(Integer.MAX_VALUE,
-                        config.service().forwardTimeoutMs())));
         List<NodeConfig> local = config.nodeId() == 0 ? config.nodes()
                 : List.of(config.node(config.nodeId()).orElseThrow());
         Future<?> chain = vertx.deployVerticle(publisher);
@@ -146,11 +140,10 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
         for (NodeConfig n : local) {
             // Built once the node exists (its store is opened asynchronously above).
             chain = chain.compose(v -> {
-                LeaderForwarder forwarder = new LeaderForwarder(forwardClient, this, n.id(),
-                        config.service().forwardTimeoutMs());
-                KvApi api = new KvApi(nodes.get(n.id()), forwarder, this, config.service().maxBodyBytes());
-                KvGrpcService kv = new KvGrpcService(nodes.get(n.id()), grpcForwardClient, this,
-                        config.service().forwardTimeoutMs(), config.service().maxBodyBytes());
+                KvRequests requests = new KvRequests(nodes.get(n.id()), new HttpLeaderLink(forwardClient, this, n.id(),
+                        config.service().forwardTimeoutMs()));
+                KvApi api = new KvApi(nodes.get(n.id()), requests, this, config.service().maxBodyBytes());
+                KvGrpcService kv = new KvGrpcService(nodes.get(n.id()), requests, this, config.service().maxBodyBytes());
                 Service raft = grpcTransport == null ? null : grpcTransport.service(n.id());
                 HttpServerVerticle server = new HttpServerVerticle("node " + n.id() + " HTTP API", n.host(),
                         n.httpPort(), vx -> {
@@ -254,9 +247,6 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
         List<Future<?>> closing = new ArrayList<>();
         if (forwardClient != null) {
             closing.add(forwardClient.close());
-        }
-        if (grpcForwardClient != null) {
-            closing.add(grpcForwardClient.close());
         }
         if (grpcTransport != null) {
             closing.add(grpcTransport.close());

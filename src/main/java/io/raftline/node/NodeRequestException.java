@@ -32,6 +32,11 @@ public final class NodeRequestException extends RuntimeException {
         OUTCOME_UNKNOWN("outcome_unknown", 503),
         /** The node lost log entries it had acknowledged (wiped data directory) and serves nothing until replaced. */
         STATE_LOST("state_lost", 503),
+        /**
+         * This node forwarded the request to the leader and could not reach it: the leader may or may not have
+         * received it, so a write's outcome is unknown.
+         */
+        LEADER_UNREACHABLE("leader_unreachable", 503),
         /** No answer within the request timeout; the write may still be applied later. */
         TIMEOUT("timeout", 504);
 

@@ -2,6 +2,7 @@ package io.raftline.api.grpc;
 
 import com.google.protobuf.ByteString;
 import io.raftline.api.http.PeerDirectory;
+import io.raftline.api.KvRequests;
 import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvEntry;
 import io.raftline.kv.KvResult;
@@ -44,10 +45,10 @@ import java.util.function.Function;
  * idempotency key.
  *
  * <h2>Followers forward</h2>
- * Like the HTTP API, a follower forwards writes and linearizable or lease reads to the leader it knows, as a
- * gRPC call marked with {@value #FORWARDED_BY}, and relays the leader's answer (status, message and
- * {@code raft-*} trailers included); stale reads are served by whichever node is asked. A forwarded call is
- * never forwarded again: a node that is not the leader answers it UNAVAILABLE with its leader hint.
+ * Like the HTTP API, and through the same {@link KvRequests} layer, a follower forwards writes and
+ * linearizable or lease reads to the leader it knows and answers with the leader's result, error code and
+ * leader hint; stale reads are served by whichever node is asked. The {@value #SERVED_BY} header names the
+ * node that served the call.
  *
  * <h2>Errors</h2>
  * <ul>
@@ -75,8 +76,6 @@ public final class KvGrpcService {
     public static final String ERROR_CODE = "raft-error";
     /** Trailer of a failed CompareAndSet: the key's actual revision (0 = absent). */
     public static final String ACTUAL_REVISION = "raft-actual-revision";
-    /** Request header a forwarding node adds, with its id. */
-    public static final String FORWARDED_BY = "raft-forwarded-by";
     /** Response header: the node that served the call. */
     public static final String SERVED_BY = "raft-served-by";
 
@@ -86,26 +85,22 @@ public final class KvGrpcService {
     public static final int MAX_LIMIT = 10_000;
 
     private final RaftNode node;
-    private final GrpcClient forwardClient;
+    private final KvRequests requests;
     private final PeerDirectory peers;
-    private final long forwardTimeoutMs;
     private final long maxValueBytes;
 
     /**
      * Creates the service of one node.
      *
-     * @param node             the node
-     * @param forwardClient    gRPC client for forwarding to the leader (owned and closed by the caller)
-     * @param peers            where each node's client port is
-     * @param forwardTimeoutMs deadline of a forwarded call
-     * @param maxValueBytes    largest value accepted
+     * @param node          the node
+     * @param requests      the key-value request layer of the node (serves or forwards)
+     * @param peers         where each node's client port is (for the leader-address trailer)
+     * @param maxValueBytes largest value accepted
      */
-    public KvGrpcService(RaftNode node, GrpcClient forwardClient, PeerDirectory peers, long forwardTimeoutMs,
-            long maxValueBytes) {
+    public KvGrpcService(RaftNode node, KvRequests requests, PeerDirectory peers, long maxValueBytes) {
         this.node = node;
-        this.forwardClient = forwardClient;
+        this.requests = requests;
         this.peers = peers;
-        this.forwardTimeoutMs = forwardTimeoutMs;
         this.maxValueBytes = Math.min(maxValueBytes, KvCommand.MAX_VALUE_BYTES);
     }
 
@@ -135,7 +130,7 @@ public final class KvGrpcService {
             invalid(call, e.getMessage());
             return;
         }
-        write(call, msg, KvServiceGrpcClient.Put, command,
+        write(call, command,
                 r -> PutResponse.newBuilder().setRevision(r.revision()).build());
     }
 
@@ -152,7 +147,7 @@ public final class KvGrpcService {
             invalid(call, e.getMessage());
             return;
         }
-        write(call, msg, KvServiceGrpcClient.CompareAndSet, command,
+        write(call, command,
                 r -> PutResponse.newBuilder().setRevision(r.revision()).build());
     }
 
@@ -164,7 +159,7 @@ public final class KvGrpcService {
             invalid(call, e.getMessage());
             return;
         }
-        write(call, msg, KvServiceGrpcClient.Delete, command, r -> {
+        write(call, command, r -> {
             KvResult.Deleted d = (KvResult.Deleted) r;
             return DeleteResponse.newBuilder().setDeleted(d.deleted()).setRevision(d.revision()).build();
         });
@@ -179,13 +174,18 @@ public final class KvGrpcService {
             invalid(call, e.getMessage());
             return;
         }
-        read(call, msg, KvServiceGrpcClient.Get, consistency, view -> {
-            Optional<KvEntry> e = view.get(msg.getKey());
-            if (e.isEmpty()) {
-                fail(call, GrpcStatus.NOT_FOUND, "not_found", "no such key: " + msg.getKey(), null);
+        requests.get(msg.getKey(), consistency, false).onComplete(ar -> {
+            if (ar.failed()) {
+                onFailure(call, ar.cause());
                 return;
             }
-            succeed(call, GetResponse.newBuilder().setKv(keyValue(e.get())).build());
+            Optional<KvEntry> e = ar.result().value().entry();
+            if (e.isEmpty()) {
+                fail(call, ar.result().servedBy(), GrpcStatus.NOT_FOUND, "not_found", "no such key: " + msg.getKey(),
+                        null);
+                return;
+            }
+            succeed(call, ar.result().servedBy(), GetResponse.newBuilder().setKv(keyValue(e.get())).build());
         });
     }
 
@@ -203,157 +203,56 @@ public final class KvGrpcService {
             invalid(call, e.getMessage());
             return;
         }
-        int max = limit;
-        read(call, msg, KvServiceGrpcClient.Range, consistency, view -> {
+        requests.range(msg.getPrefix(), limit, consistency, false).onComplete(ar -> {
+            if (ar.failed()) {
+                onFailure(call, ar.cause());
+                return;
+            }
             RangeResponse.Builder out = RangeResponse.newBuilder();
-            List<KvEntry> entries = view.range(msg.getPrefix(), max);
-            for (KvEntry e : entries) {
+            for (KvEntry e : ar.result().value().entries()) {
                 out.addKvs(keyValue(e));
             }
-            succeed(call, out.build());
+            succeed(call, ar.result().servedBy(), out.build());
         });
     }
 
     // ---------------------------------------------------------------- plumbing
 
-    private <Req, Resp> void write(GrpcServerRequest<Req, Resp> call, Req msg, ServiceMethod<Resp, Req> method,
-            KvCommand command, Function<KvResult, Resp> ok) {
-        if (forwardToLeader(call, msg, method)) {
-            return;
-        }
-        node.propose(command).onComplete(ar -> {
+    private <Resp> void write(GrpcServerRequest<?, Resp> call, KvCommand command, Function<KvResult, Resp> ok) {
+        requests.write(command, false).onComplete(ar -> {
             if (ar.failed()) {
-                onNodeFailure(call, msg, method, ar.cause());
+                onFailure(call, ar.cause());
                 return;
             }
-            KvResult r = ar.result();
+            KvResult r = ar.result().value();
             if (r instanceof KvResult.PreconditionFailed p) {
                 long expected = ((KvCommand.Put) command).expectedRevision();
                 MultiMap extra = MultiMap.caseInsensitiveMultiMap()
                         .set(ACTUAL_REVISION, String.valueOf(p.actualRevision()));
-                fail(call, GrpcStatus.FAILED_PRECONDITION, "precondition_failed", "key '" + command.key()
-                        + "' is at revision " + p.actualRevision() + (p.actualRevision() == 0 ? " (absent)" : "")
-                        + ", not the expected " + expected, extra);
+                fail(call, ar.result().servedBy(), GrpcStatus.FAILED_PRECONDITION, "precondition_failed", "key '"
+                        + command.key() + "' is at revision " + p.actualRevision()
+                        + (p.actualRevision() == 0 ? " (absent)" : "") + ", not the expected " + expected, extra);
             } else if (r instanceof KvResult.Rejected rej) {
-                fail(call, GrpcStatus.INTERNAL, "rejected", rej.reason(), null);
+                fail(call, ar.result().servedBy(), GrpcStatus.INTERNAL, "rejected", rej.reason(), null);
             } else {
-                succeed(call, ok.apply(r));
+                succeed(call, ar.result().servedBy(), ok.apply(r));
             }
         });
     }
 
-    private <Req, Resp> void read(GrpcServerRequest<Req, Resp> call, Req msg, ServiceMethod<Resp, Req> method,
-            ReadConsistency consistency, java.util.function.Consumer<KvView> serve) {
-        if (consistency != ReadConsistency.STALE && forwardToLeader(call, msg, method)) {
-            return;
-        }
-        node.read(consistency).onComplete(ar -> {
-            if (ar.failed()) {
-                onNodeFailure(call, msg, method, ar.cause());
-            } else {
-                serve.accept(ar.result());
-            }
-        });
-    }
-
-    /** Forwards to the leader when this node knows another node leads; returns true if it did. */
-    private <Req, Resp> boolean forwardToLeader(GrpcServerRequest<Req, Resp> call, Req msg,
-            ServiceMethod<Resp, Req> method) {
-        int leader = node.knownLeader();
-        if (leader == node.id() || leader == 0 || wasForwarded(call) || forwardClient == null) {
-            // Serve here: the node answers with the precise reason if it cannot (no leader, paused, down).
-            return false;
-        }
-        forward(call, msg, method, leader);
-        return true;
-    }
-
-    private <Req, Resp> void onNodeFailure(GrpcServerRequest<Req, Resp> call, Req msg,
-            ServiceMethod<Resp, Req> method, Throwable t) {
-        if (t instanceof NodeRequestException e && e.reason() == NodeRequestException.Reason.NOT_LEADER
-                && e.leaderHint() > 0 && e.leaderHint() != node.id() && !wasForwarded(call)
-                && forwardClient != null) {
-            forward(call, msg, method, e.leaderHint());
-            return;
-        }
+    private void onFailure(GrpcServerRequest<?, ?> call, Throwable t) {
         if (t instanceof NodeRequestException e) {
             nodeFailure(call, e);
         } else {
-            fail(call, GrpcStatus.INTERNAL, "internal", String.valueOf(t.getMessage()), null);
+            fail(call, node.id(), GrpcStatus.INTERNAL, "internal", String.valueOf(t.getMessage()), null);
         }
-    }
-
-    private static boolean wasForwarded(GrpcServerRequest<?, ?> call) {
-        return call.headers().get(FORWARDED_BY) != null;
-    }
-
-    private <Req, Resp> void forward(GrpcServerRequest<Req, Resp> call, Req msg, ServiceMethod<Resp, Req> method,
-            int leader) {
-        Optional<PeerDirectory.Address> address = peers.httpAddress(leader).filter(a -> a.port() > 0);
-        if (address.isEmpty()) {
-            unavailable(call, "no_leader", "the leader (node " + leader + ") has no known address", leader);
-            return;
-        }
-        long incoming = call.timeout();
-        long deadline = incoming > 0 ? Math.min(incoming, forwardTimeoutMs) : forwardTimeoutMs;
-        forwardClient.request(SocketAddress.inetSocketAddress(address.get().port(), address.get().host()), method)
-                .compose(out -> {
-                    out.headers().set(FORWARDED_BY, String.valueOf(node.id()));
-                    out.timeout(deadline, TimeUnit.MILLISECONDS);
-                    return out.send(msg);
-                })
-                .compose(resp -> resp.last().transform(ar -> Future.succeededFuture(
-                        new Relayed<>(resp, ar.succeeded() ? ar.result() : null))))
-                .onComplete(ar -> {
-                    if (ar.succeeded()) {
-                        relay(call, ar.result(), leader);
-                        return;
-                    }
-                    String text = String.valueOf(ar.cause().getMessage()).toLowerCase(Locale.ROOT);
-                    if (text.contains("timeout") || text.contains("timed out") || text.contains("deadline")) {
-                        fail(call, GrpcStatus.DEADLINE_EXCEEDED, "timeout", "the leader (node " + leader
-                                + ") did not answer within " + deadline + " ms", leaderTrailers(leader));
-                    } else {
-                        unavailable(call, "leader_unreachable", "cannot reach the leader (node " + leader + "): "
-                                + ar.cause().getMessage(), leader);
-                    }
-                });
-    }
-
-    private <Req, Resp> void relay(GrpcServerRequest<Req, Resp> call, Relayed<Req, Resp> r, int leader) {
-        GrpcServerResponse<Req, Resp> out = call.response();
-        String servedBy = r.response.headers().get(SERVED_BY);
-        try {
-            out.headers().set(SERVED_BY, servedBy != null ? servedBy : String.valueOf(leader));
-            if (r.response.status() == GrpcStatus.OK && r.result != null) {
-                out.end(r.result);
-                return;
-            }
-        } catch (IllegalStateException e) {
-            // Already answered: the call's deadline passed or it was cancelled.
-            return;
-        }
-        MultiMap extra = MultiMap.caseInsensitiveMultiMap();
-        for (MultiMap source : new MultiMap[] {r.response.headers(), r.response.trailers()}) {
-            if (source == null) {
-                continue;
-            }
-            for (var h : source) {
-                if (h.getKey().toLowerCase(Locale.ROOT).startsWith("raft-") && !h.getKey().equalsIgnoreCase(SERVED_BY)) {
-                    extra.set(h.getKey(), h.getValue());
-                }
-            }
-        }
-        GrpcStatus status = r.response.status() == null ? GrpcStatus.UNKNOWN : r.response.status();
-        String message = r.response.statusMessage() == null ? "" : r.response.statusMessage();
-        sendError(out, status, message, extra);
     }
 
     private void nodeFailure(GrpcServerRequest<?, ?> call, NodeRequestException e) {
         switch (e.reason()) {
-            case TIMEOUT -> fail(call, GrpcStatus.DEADLINE_EXCEEDED, e.reason().code(), e.getMessage(),
+            case TIMEOUT -> fail(call, node.id(), GrpcStatus.DEADLINE_EXCEEDED, e.reason().code(), e.getMessage(),
                     leaderTrailers(e.leaderHint()));
-            case OVERLOADED -> fail(call, GrpcStatus.RESOURCE_EXHAUSTED, e.reason().code(), e.getMessage(),
+            case OVERLOADED -> fail(call, node.id(), GrpcStatus.RESOURCE_EXHAUSTED, e.reason().code(), e.getMessage(),
                     leaderTrailers(e.leaderHint()));
             default -> unavailable(call, e.reason().code(), e.getMessage(),
                     e.leaderHint() > 0 ? e.leaderHint() : otherLeader());
@@ -371,7 +270,7 @@ public final class KvGrpcService {
         String where = trailers.get(LEADER_ADDRESS);
         String hint = leader > 0 ? " (leader hint: node " + leader + (where == null ? "" : " at " + where) + ")"
                 : " (leader hint: none known)";
-        fail(call, GrpcStatus.UNAVAILABLE, code, message + hint, trailers);
+        fail(call, node.id(), GrpcStatus.UNAVAILABLE, code, message + hint, trailers);
     }
 
     private MultiMap leaderTrailers(int leader) {
@@ -384,26 +283,27 @@ public final class KvGrpcService {
     }
 
     private void invalid(GrpcServerRequest<?, ?> call, String message) {
-        fail(call, GrpcStatus.INVALID_ARGUMENT, "bad_request", message, null);
+        fail(call, node.id(), GrpcStatus.INVALID_ARGUMENT, "bad_request", message, null);
     }
 
-    private <Resp> void succeed(GrpcServerRequest<?, Resp> call, Resp response) {
+    private static <Resp> void succeed(GrpcServerRequest<?, Resp> call, int servedBy, Resp response) {
         GrpcServerResponse<?, Resp> out = call.response();
         try {
-            out.headers().set(SERVED_BY, String.valueOf(node.id()));
+            out.headers().set(SERVED_BY, String.valueOf(servedBy));
             out.end(response);
         } catch (IllegalStateException e) {
             // The call was cancelled or its deadline passed: the client is gone.
         }
     }
 
-    private void fail(GrpcServerRequest<?, ?> call, GrpcStatus status, String code, String message, MultiMap extra) {
+    private static void fail(GrpcServerRequest<?, ?> call, int servedBy, GrpcStatus status, String code, String message,
+            MultiMap extra) {
         MultiMap trailers = MultiMap.caseInsensitiveMultiMap().set(ERROR_CODE, code);
         if (extra != null) {
             trailers.addAll(extra);
         }
         try {
-            call.response().headers().set(SERVED_BY, String.valueOf(node.id()));
+            call.response().headers().set(SERVED_BY, String.valueOf(servedBy));
         } catch (IllegalStateException e) {
             // Already answered: the call's deadline passed (DEADLINE_EXCEEDED went out) or it was cancelled.
             return;
@@ -446,6 +346,4 @@ public final class KvGrpcService {
                 .setCreateRevision(e.createRevision()).setModRevision(e.modRevision()).setVersion(e.version()).build();
     }
 
-    private record Relayed<Req, Resp>(GrpcClientResponse<Req, Resp> response, Resp result) {
-    }
 }

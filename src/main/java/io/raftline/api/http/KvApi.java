@@ -1,12 +1,16 @@
 package io.raftline.api.http;
 
+import io.raftline.api.ForwardCodec;
+import io.raftline.api.GetResult;
+import io.raftline.api.KvRequests;
+import io.raftline.api.RangeResult;
 import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvEntry;
 import io.raftline.kv.KvResult;
-import io.raftline.node.KvView;
 import io.raftline.node.NodeRequestException;
 import io.raftline.node.RaftNode;
 import io.raftline.node.ReadConsistency;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -19,8 +23,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.List;
-import java.util.Optional;
 
 /**
  * The HTTP API every node serves: the key-value endpoints, {@code /v1/cluster} and {@code /health}.
@@ -37,8 +39,9 @@ import java.util.Optional;
  *       UTF-8 string when its bytes are valid UTF-8 ({@code "base64":false}), otherwise base64-encoded
  *       ({@code "base64":true}).</li>
  * </ul>
- * Writes and linearizable or lease reads reaching a follower are forwarded to the leader
- * ({@link LeaderForwarder}); stale reads are served by whichever node is asked. Keys are the raw path after
+ * Whether a request is served here or forwarded to the leader is decided by {@link KvRequests}, the layer
+ * shared with the gRPC API; this class only translates between HTTP and it. Forwarded requests from other
+ * nodes arrive on {@code POST /v1/internal/kv} ({@link HttpLeaderLink}). Keys are the raw path after
  * {@code /v1/kv/}, percent-decoded as UTF-8, so they may contain {@code /}.
  */
 public final class KvApi {
@@ -50,22 +53,25 @@ public final class KvApi {
 
     private static final String KV_PREFIX = "/v1/kv/";
 
+    /** Response header: the node that served the request (the leader, when it was forwarded). */
+    public static final String SERVED_BY = "Raft-Served-By";
+
     private final RaftNode node;
-    private final LeaderForwarder forwarder;
+    private final KvRequests requests;
     private final ClusterView cluster;
     private final long maxBodyBytes;
 
     /**
      * Creates the API of one node.
      *
-     * @param node         the node
-     * @param forwarder    forwards to the leader
+     * @param node         the node (health and state hash)
+     * @param requests     the key-value request layer of the node (serves or forwards)
      * @param cluster      what {@code /v1/cluster} shows
      * @param maxBodyBytes request body limit (413 beyond)
      */
-    public KvApi(RaftNode node, LeaderForwarder forwarder, ClusterView cluster, long maxBodyBytes) {
+    public KvApi(RaftNode node, KvRequests requests, ClusterView cluster, long maxBodyBytes) {
         this.node = node;
-        this.forwarder = forwarder;
+        this.requests = requests;
         this.cluster = cluster;
         this.maxBodyBytes = maxBodyBytes;
     }
@@ -83,6 +89,8 @@ public final class KvApi {
         router.put("/v1/kv/*").handler(this::put);
         router.get("/v1/kv/*").handler(this::get);
         router.delete("/v1/kv/*").handler(this::delete);
+        router.post(HttpLeaderLink.PATH).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes + 64 * 1024))
+                .handler(this::forwarded);
         router.get("/v1/cluster").handler(this::cluster);
         router.get("/health").handler(this::health);
         router.get("/v1/state-hash").handler(this::stateHash);
@@ -149,16 +157,13 @@ public final class KvApi {
     }
 
     private void write(RoutingContext ctx, KvCommand command) {
-        if (shouldForward(ctx)) {
-            return;
-        }
-        node.propose(command).onComplete(ar -> {
+        requests.write(command, false).onComplete(ar -> {
             if (ar.failed()) {
-                onNodeFailure(ctx, ar.cause());
+                HttpErrors.failure(ctx, ar.cause());
                 return;
             }
-            KvResult r = ar.result();
-            served(ctx);
+            KvResult r = ar.result().value();
+            served(ctx, ar.result().servedBy());
             if (r instanceof KvResult.Written w) {
                 json(ctx, 200, new JsonObject().put("revision", w.revision()));
             } else if (r instanceof KvResult.Deleted d) {
@@ -175,38 +180,25 @@ public final class KvApi {
 
     private void get(RoutingContext ctx) {
         String key = key(ctx);
-        if (key == null) {
+        ReadConsistency consistency = key == null ? null : consistency(ctx);
+        if (consistency == null) {
             return;
         }
-        read(ctx, view -> {
-            Optional<KvEntry> e = view.get(key);
-            if (e.isEmpty()) {
+        requests.get(key, consistency, false).onComplete(ar -> {
+            if (ar.failed()) {
+                HttpErrors.failure(ctx, ar.cause());
+                return;
+            }
+            served(ctx, ar.result().servedBy());
+            GetResult g = ar.result().value();
+            if (g.entry().isEmpty()) {
                 HttpErrors.send(ctx, 404, new JsonObject().put("error", "not_found")
-                        .put("message", "no such key").put("appliedIndex", view.appliedIndex()));
+                        .put("message", "no such key").put("appliedIndex", g.appliedIndex()));
                 return;
             }
             ctx.response().putHeader("Content-Type", "application/octet-stream")
-                    .putHeader("Raft-Revision", String.valueOf(e.get().modRevision()))
-                    .end(Buffer.buffer(e.get().value()));
-        });
-    }
-
-    /**
-     * Reads at the consistency the request asks for (forwarding to the leader unless it is stale) and hands
-     * the view to {@code serve}; failures become JSON errors.
-     */
-    private void read(RoutingContext ctx, java.util.function.Consumer<KvView> serve) {
-        ReadConsistency consistency = consistency(ctx);
-        if (consistency == null || (consistency != ReadConsistency.STALE && shouldForward(ctx))) {
-            return;
-        }
-        node.read(consistency).onComplete(ar -> {
-            if (ar.failed()) {
-                onNodeFailure(ctx, ar.cause());
-                return;
-            }
-            served(ctx);
-            serve.accept(ar.result());
+                    .putHeader("Raft-Revision", String.valueOf(g.entry().get().modRevision()))
+                    .end(Buffer.buffer(g.entry().get().value()));
         });
     }
 
@@ -223,14 +215,62 @@ public final class KvApi {
             HttpErrors.badRequest(ctx, "limit must be an integer in 1.." + MAX_LIMIT);
             return;
         }
-        read(ctx, view -> {
-            List<KvEntry> entries = view.range(prefix, limit + 1);
+        ReadConsistency consistency = consistency(ctx);
+        if (consistency == null) {
+            return;
+        }
+        requests.range(prefix, limit, consistency, false).onComplete(ar -> {
+            if (ar.failed()) {
+                HttpErrors.failure(ctx, ar.cause());
+                return;
+            }
+            served(ctx, ar.result().servedBy());
+            RangeResult r = ar.result().value();
             JsonArray items = new JsonArray();
-            for (KvEntry e : entries.subList(0, Math.min(limit, entries.size()))) {
+            for (KvEntry e : r.entries()) {
                 items.add(item(e));
             }
             json(ctx, 200, new JsonObject().put("items", items).put("count", items.size())
-                    .put("more", entries.size() > limit).put("appliedIndex", view.appliedIndex()));
+                    .put("more", r.more()).put("appliedIndex", r.appliedIndex()));
+        });
+    }
+
+    /**
+     * A request another node forwarded to this one (as the leader it knows of), in {@link ForwardCodec}'s
+     * binary form. It is served here, never forwarded again; the answer, success or failure, is binary too.
+     */
+    private void forwarded(RoutingContext ctx) {
+        Buffer body = ctx.body().buffer();
+        ForwardCodec.Request request;
+        try {
+            request = ForwardCodec.decodeRequest(body == null ? Buffer.buffer() : body);
+        } catch (IllegalArgumentException e) {
+            HttpErrors.badRequest(ctx, e.getMessage());
+            return;
+        }
+        Future<Buffer> answer;
+        if (request instanceof ForwardCodec.Request.Write w) {
+            answer = requests.write(w.command(), true).map(ForwardCodec::result);
+        } else if (request instanceof ForwardCodec.Request.Get g) {
+            answer = requests.get(g.key(), g.consistency(), true).map(ForwardCodec::get);
+        } else {
+            ForwardCodec.Request.Range r = (ForwardCodec.Request.Range) request;
+            answer = requests.range(r.prefix(), r.limit(), r.consistency(), true).map(ForwardCodec::range);
+        }
+        answer.onComplete(ar -> {
+            if (ctx.response().ended() || ctx.response().closed()) {
+                return;
+            }
+            Buffer out;
+            if (ar.succeeded()) {
+                out = ar.result();
+            } else if (ar.cause() instanceof NodeRequestException e) {
+                out = ForwardCodec.error(requests.nodeId(), e);
+            } else {
+                HttpErrors.failure(ctx, ar.cause());
+                return;
+            }
+            ctx.response().putHeader("Content-Type", "application/octet-stream").end(out);
         });
     }
 
@@ -285,38 +325,8 @@ public final class KvApi {
 
     // ---------------------------------------------------------------- helpers
 
-    /**
-     * Forwards to the leader when this node is not it. Returns true if the request was handled (forwarded or
-     * refused), false if this node should serve it.
-     */
-    private boolean shouldForward(RoutingContext ctx) {
-        int leader = node.knownLeader();
-        if (leader == node.id()) {
-            return false;
-        }
-        if (LeaderForwarder.wasForwarded(ctx.request())) {
-            // Never forward twice; let the node answer with what it knows (it re-checks on its event loop).
-            return false;
-        }
-        if (leader == 0) {
-            // Serve locally: the node answers with the precise reason (no leader, paused, down).
-            return false;
-        }
-        forwarder.forward(ctx, leader);
-        return true;
-    }
-
-    private void onNodeFailure(RoutingContext ctx, Throwable t) {
-        if (t instanceof NodeRequestException e && e.reason() == NodeRequestException.Reason.NOT_LEADER
-                && e.leaderHint() > 0 && !LeaderForwarder.wasForwarded(ctx.request())) {
-            forwarder.forward(ctx, e.leaderHint());
-            return;
-        }
-        HttpErrors.failure(ctx, t);
-    }
-
-    private void served(RoutingContext ctx) {
-        ctx.response().putHeader(LeaderForwarder.SERVED_BY, String.valueOf(node.id()));
+    private static void served(RoutingContext ctx, int servedBy) {
+        ctx.response().putHeader(SERVED_BY, String.valueOf(servedBy));
     }
 
     private static String key(RoutingContext ctx) {

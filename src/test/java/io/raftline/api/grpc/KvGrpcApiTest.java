@@ -3,10 +3,15 @@ package io.raftline.api.grpc;
 import static io.raftline.testing.TestCluster.await;
 import static io.raftline.testing.TestCluster.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.raftline.app.ClusterVerticle;
+import io.raftline.api.ForwardCodec;
+import io.raftline.api.http.HttpLeaderLink;
 import io.raftline.kv.KvCommand;
+import io.raftline.kv.KvResult;
+import io.raftline.node.NodeRequestException;
 import io.raftline.proto.kv.CompareAndSetRequest;
 import io.raftline.proto.kv.Consistency;
 import io.raftline.proto.kv.DeleteRequest;
@@ -327,28 +332,27 @@ class KvGrpcApiTest {
     }
 
     @Test
-    void aForwardedCallToAFollowerIsUnavailableWithTheLeaderHintAndAddress() {
+    void aFollowerAnswersUnavailableWithTheLeaderHintAndAddressWhenItCannotForward() {
         int leader = leader();
         int follower = aFollower(leader);
-        // As if another node had forwarded it: a follower never forwards twice, it names the leader instead.
-        MultiMap forwarded = MultiMap.caseInsensitiveMultiMap().set(KvGrpcService.FORWARDED_BY, "9");
-        Outcome<PutResponse> o = call(follower, KvServiceGrpcClient.Put, put("k", "v"), forwarded, 0);
-        assertThat(o.status()).isEqualTo(GrpcStatus.UNAVAILABLE);
-        URI leaderUrl = URI.create(cluster.nodeUrl(leader));
-        String where = leaderUrl.getHost() + ":" + leaderUrl.getPort();
-        assertThat(o.trailer(KvGrpcService.LEADER_HINT)).isEqualTo(String.valueOf(leader));
-        assertThat(o.trailer(KvGrpcService.LEADER_ADDRESS)).isEqualTo(where);
-        assertThat(o.trailer(KvGrpcService.ERROR_CODE)).isEqualTo("not_leader");
-        assertThat(o.message()).contains("leader hint: node " + leader + " at " + where);
-        Outcome<DeleteResponse> delete = call(follower, KvServiceGrpcClient.Delete, DeleteRequest.newBuilder().setKey("k")
-                .build(), forwarded, 0);
-        assertThat(delete.status()).isEqualTo(GrpcStatus.UNAVAILABLE);
-        assertThat(delete.trailer(KvGrpcService.LEADER_HINT)).isEqualTo(String.valueOf(leader));
-        // A follower serves a linearizable read itself (ReadIndex through the leader): no forwarding needed.
-        Outcome<GetResponse> read = call(follower, KvServiceGrpcClient.Get, get("k", Consistency.LINEARIZABLE), forwarded,
-                0);
-        assertThat(read.status()).isEqualTo(GrpcStatus.NOT_FOUND);
-        assertThat(read.headers().get(KvGrpcService.SERVED_BY)).isEqualTo(String.valueOf(follower));
+        // A request another node forwarded to this follower (as if it believed the follower led) is never
+        // forwarded again: the follower names the leader instead.
+        Buffer answer = await(web.postAbs(cluster.nodeUrl(follower) + HttpLeaderLink.PATH)
+                .sendBuffer(ForwardCodec.write(new KvCommand.Put("k", "v".getBytes(StandardCharsets.UTF_8))))).body();
+        assertThatThrownBy(() -> ForwardCodec.decodeResponse(answer, KvResult.class))
+                .isInstanceOfSatisfying(NodeRequestException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(NodeRequestException.Reason.NOT_LEADER);
+                    assertThat(e.leaderHint()).isEqualTo(leader);
+                });
+        // A gRPC call to the follower is forwarded and served by the leader, which the header says.
+        Outcome<PutResponse> o = call(follower, KvServiceGrpcClient.Put, put("k", "v"), null, 0);
+        assertThat(o.status()).isEqualTo(GrpcStatus.OK);
+        assertThat(o.headers().get(KvGrpcService.SERVED_BY)).isEqualTo(String.valueOf(leader));
+        // A stale read is served by the follower itself.
+        eventually("the follower applied the write", () -> Future.succeededFuture(call(follower,
+                KvServiceGrpcClient.Get, get("k", Consistency.STALE), null, 0).status() == GrpcStatus.OK));
+        Outcome<GetResponse> stale = call(follower, KvServiceGrpcClient.Get, get("k", Consistency.STALE), null, 0);
+        assertThat(stale.headers().get(KvGrpcService.SERVED_BY)).isEqualTo(String.valueOf(follower));
     }
 
     @Test

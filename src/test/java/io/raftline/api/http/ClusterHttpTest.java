@@ -147,7 +147,7 @@ class ClusterHttpTest {
         assertThat(w.statusCode()).isEqualTo(200);
         long revision = w.bodyAsJsonObject().getLong("revision");
         assertThat(revision).isPositive();
-        assertThat(w.getHeader(LeaderForwarder.SERVED_BY)).isEqualTo(String.valueOf(leader));
+        assertThat(w.getHeader(KvApi.SERVED_BY)).isEqualTo(String.valueOf(leader));
 
         for (int id = 1; id <= 3; id++) {
             HttpResponse<Buffer> r = get(id, "/v1/kv/greeting");
@@ -159,7 +159,7 @@ class ClusterHttpTest {
             eventually("stale read of the write on node " + id, () -> {
                 HttpResponse<Buffer> s = get(node, "/v1/kv/greeting?consistency=stale");
                 return Future.succeededFuture(s.statusCode() == 200 && s.bodyAsString().equals("hello")
-                        && s.getHeader(LeaderForwarder.SERVED_BY).equals(String.valueOf(node)));
+                        && s.getHeader(KvApi.SERVED_BY).equals(String.valueOf(node)));
             });
         }
         HttpResponse<Buffer> lease = get(follower, "/v1/kv/greeting?consistency=lease");

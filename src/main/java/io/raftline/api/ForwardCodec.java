@@ -1,0 +1,260 @@
+package io.raftline.api;
+
+import io.raftline.kv.KvCodec;
+import io.raftline.kv.KvCommand;
+import io.raftline.kv.KvEntry;
+import io.raftline.kv.KvResult;
+import io.raftline.node.NodeRequestException;
+import io.raftline.node.ReadConsistency;
+import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The binary form of a request a follower forwards to the leader and of the leader's answer: compact (the
+ * write is the same {@link KvCodec} bytes that go into the log) and independent of the protocol the client
+ * spoke. Big-endian; strings are UTF-8 with an {@code i32} length.
+ *
+ * <pre>
+ * request  = u8 version(1) | u8 op | u8 consistency | op payload
+ *            op 1 write: the KvCodec bytes of the command | op 2 get: key | op 3 range: i32 limit, prefix
+ * response = u8 version(1) | u8 kind | i32 servedBy | kind payload
+ *            kind 1 result: u8 type, fields | kind 2 get: i64 applied, u8 found, [entry]
+ *            kind 3 range: i64 applied, u8 more, i32 n, n × entry | kind 9 error: code, i32 leaderHint, message
+ * entry    = key, i32 n, n value bytes, i64 createRevision, i64 modRevision, i64 version
+ * </pre>
+ */
+public final class ForwardCodec {
+
+    static final byte VERSION = 1;
+    static final byte OP_WRITE = 1;
+    static final byte OP_GET = 2;
+    static final byte OP_RANGE = 3;
+    static final byte KIND_RESULT = 1;
+    static final byte KIND_GET = 2;
+    static final byte KIND_RANGE = 3;
+    static final byte KIND_ERROR = 9;
+
+    private ForwardCodec() {
+    }
+
+    /** A decoded forwarded request. */
+    public sealed interface Request {
+        /** A write. @param command the command */
+        record Write(KvCommand command) implements Request {
+        }
+
+        /** A read of one key. @param key the key @param consistency how fresh */
+        record Get(String key, ReadConsistency consistency) implements Request {
+        }
+
+        /** A prefix listing. @param prefix the prefix @param limit most entries @param consistency how fresh */
+        record Range(String prefix, int limit, ReadConsistency consistency) implements Request {
+        }
+    }
+
+    // ---------------------------------------------------------------- requests
+
+    /** Encodes a write to forward. */
+    public static Buffer write(KvCommand command) {
+        return header(OP_WRITE, ReadConsistency.LINEARIZABLE).appendBytes(KvCodec.encode(command));
+    }
+
+    /** Encodes a read of one key to forward. */
+    public static Buffer get(String key, ReadConsistency consistency) {
+        return string(header(OP_GET, consistency), key);
+    }
+
+    /** Encodes a prefix listing to forward. */
+    public static Buffer range(String prefix, int limit, ReadConsistency consistency) {
+        return string(header(OP_RANGE, consistency).appendInt(limit), prefix);
+    }
+
+    private static Buffer header(byte op, ReadConsistency consistency) {
+        return Buffer.buffer().appendByte(VERSION).appendByte(op).appendByte((byte) consistency.ordinal());
+    }
+
+    /**
+     * Decodes a forwarded request.
+     *
+     * @param b the bytes
+     * @return the request
+     * @throws IllegalArgumentException if they are not one
+     */
+    public static Request decodeRequest(Buffer b) {
+        try {
+            if (b.length() < 3 || b.getByte(0) != VERSION) {
+                throw new IllegalArgumentException("not a forwarded request of version " + VERSION);
+            }
+            ReadConsistency consistency = ReadConsistency.values()[b.getByte(2)];
+            Reader r = new Reader(b, 3);
+            return switch (b.getByte(1)) {
+                case OP_WRITE -> new Request.Write(KvCodec.decode(b.getBytes(3, b.length())));
+                case OP_GET -> new Request.Get(r.string(), consistency);
+                case OP_RANGE -> {
+                    int limit = r.i32();
+                    yield new Request.Range(r.string(), limit, consistency);
+                }
+                default -> throw new IllegalArgumentException("unknown forwarded operation " + b.getByte(1));
+            };
+        } catch (IndexOutOfBoundsException | io.raftline.kv.KvFormatException e) {
+            throw new IllegalArgumentException("malformed forwarded request: " + e.getMessage(), e);
+        }
+    }
+
+    // ---------------------------------------------------------------- responses
+
+    /** Encodes a write's result. */
+    public static Buffer result(Served<KvResult> s) {
+        Buffer b = Buffer.buffer().appendByte(VERSION).appendByte(KIND_RESULT).appendInt(s.servedBy());
+        KvResult r = s.value();
+        if (r instanceof KvResult.Written w) {
+            return b.appendByte((byte) 1).appendLong(w.revision());
+        } else if (r instanceof KvResult.Deleted d) {
+            return b.appendByte((byte) 2).appendInt(d.deleted()).appendLong(d.revision());
+        } else if (r instanceof KvResult.PreconditionFailed p) {
+            return b.appendByte((byte) 3).appendLong(p.actualRevision()).appendLong(p.revision());
+        }
+        KvResult.Rejected rej = (KvResult.Rejected) r;
+        return string(b.appendByte((byte) 4), rej.reason()).appendLong(rej.revision());
+    }
+
+    /** Encodes a read of one key. */
+    public static Buffer get(Served<GetResult> s) {
+        Buffer b = Buffer.buffer().appendByte(VERSION).appendByte(KIND_GET).appendInt(s.servedBy())
+                .appendLong(s.value().appliedIndex());
+        Optional<KvEntry> e = s.value().entry();
+        b.appendByte((byte) (e.isPresent() ? 1 : 0));
+        e.ifPresent(entry -> entry(b, entry));
+        return b;
+    }
+
+    /** Encodes a listing. */
+    public static Buffer range(Served<RangeResult> s) {
+        Buffer b = Buffer.buffer().appendByte(VERSION).appendByte(KIND_RANGE).appendInt(s.servedBy())
+                .appendLong(s.value().appliedIndex()).appendByte((byte) (s.value().more() ? 1 : 0))
+                .appendInt(s.value().entries().size());
+        for (KvEntry e : s.value().entries()) {
+            entry(b, e);
+        }
+        return b;
+    }
+
+    /** Encodes a failure of the leader's node. */
+    public static Buffer error(int servedBy, NodeRequestException e) {
+        Buffer b = string(Buffer.buffer().appendByte(VERSION).appendByte(KIND_ERROR).appendInt(servedBy),
+                e.reason().code());
+        return string(b.appendInt(e.leaderHint()), String.valueOf(e.getMessage()));
+    }
+
+    /**
+     * Decodes the leader's answer: a {@link Served} value, or throws the leader's {@link NodeRequestException}.
+     *
+     * @param b    the bytes
+     * @param type the expected result class ({@link KvResult}, {@link GetResult} or {@link RangeResult})
+     * @param <T>  that class
+     * @return the answer
+     */
+    public static <T> Served<T> decodeResponse(Buffer b, Class<T> type) {
+        if (b.length() < 6 || b.getByte(0) != VERSION) {
+            throw new IllegalArgumentException("not a forwarded answer of version " + VERSION);
+        }
+        byte kind = b.getByte(1);
+        int servedBy = b.getInt(2);
+        Reader r = new Reader(b, 6);
+        Object value = switch (kind) {
+            case KIND_RESULT -> switch (r.u8()) {
+                case 1 -> new KvResult.Written(r.i64());
+                case 2 -> new KvResult.Deleted(r.i32(), r.i64());
+                case 3 -> new KvResult.PreconditionFailed(r.i64(), r.i64());
+                case 4 -> new KvResult.Rejected(r.string(), r.i64());
+                default -> throw new IllegalArgumentException("unknown result type");
+            };
+            case KIND_GET -> {
+                long applied = r.i64();
+                yield new GetResult(r.u8() == 1 ? Optional.of(r.entry()) : Optional.empty(), applied);
+            }
+            case KIND_RANGE -> {
+                long applied = r.i64();
+                boolean more = r.u8() == 1;
+                int n = r.i32();
+                List<KvEntry> entries = new ArrayList<>(Math.min(n, 1024));
+                for (int i = 0; i < n; i++) {
+                    entries.add(r.entry());
+                }
+                yield new RangeResult(entries, more, applied);
+            }
+            case KIND_ERROR -> {
+                String code = r.string();
+                int hint = r.i32();
+                throw new NodeRequestException(reason(code), hint, r.string());
+            }
+            default -> throw new IllegalArgumentException("unknown answer kind " + kind);
+        };
+        return new Served<>(type.cast(value), servedBy);
+    }
+
+    private static NodeRequestException.Reason reason(String code) {
+        return Arrays.stream(NodeRequestException.Reason.values()).filter(x -> x.code().equals(code)).findFirst()
+                .orElse(NodeRequestException.Reason.LEADER_UNREACHABLE);
+    }
+
+    private static void entry(Buffer b, KvEntry e) {
+        string(b, e.key());
+        b.appendInt(e.value().length).appendBytes(e.value()).appendLong(e.createRevision()).appendLong(e.modRevision())
+                .appendLong(e.version());
+    }
+
+    private static Buffer string(Buffer b, String s) {
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        return b.appendInt(bytes.length).appendBytes(bytes);
+    }
+
+    /** Reads fields in order. */
+    private static final class Reader {
+        private final Buffer b;
+        private int pos;
+
+        Reader(Buffer b, int pos) {
+            this.b = b;
+            this.pos = pos;
+        }
+
+        int u8() {
+            return b.getByte(pos++) & 0xff;
+        }
+
+        int i32() {
+            int v = b.getInt(pos);
+            pos += 4;
+            return v;
+        }
+
+        long i64() {
+            long v = b.getLong(pos);
+            pos += 8;
+            return v;
+        }
+
+        byte[] bytes() {
+            int n = i32();
+            if (n < 0 || n > b.length() - pos) {
+                throw new IllegalArgumentException("bad length " + n);
+            }
+            byte[] out = b.getBytes(pos, pos + n);
+            pos += n;
+            return out;
+        }
+
+        String string() {
+            return new String(bytes(), StandardCharsets.UTF_8);
+        }
+
+        KvEntry entry() {
+            return new KvEntry(string(), bytes(), i64(), i64(), i64());
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package io.raftline.api;
+
+import io.raftline.kv.KvCommand;
+import io.raftline.kv.KvResult;
+import io.raftline.node.ReadConsistency;
+import io.vertx.core.Future;
+
+/**
+ * How a follower hands a client's request to the leader and gets the leader's answer back, the same way for
+ * every client protocol. A failure is a {@link io.raftline.node.NodeRequestException} with the leader's own
+ * reason (relayed), or {@code leader_unreachable}/{@code timeout} when the leader could not be asked.
+ */
+public interface LeaderLink {
+
+    /**
+     * Has the leader propose a write.
+     *
+     * @param leader  the leader's id
+     * @param command the write
+     * @return the leader's result
+     */
+    Future<Served<KvResult>> write(int leader, KvCommand command);
+
+    /**
+     * Has the leader read one key.
+     *
+     * @param leader      the leader's id
+     * @param key         the key
+     * @param consistency linearizable or lease
+     * @return the leader's answer
+     */
+    Future<Served<GetResult>> get(int leader, String key, ReadConsistency consistency);
+
+    /**
+     * Has the leader list a prefix.
+     *
+     * @param leader      the leader's id
+     * @param prefix      the prefix
+     * @param limit       most entries
+     * @param consistency linearizable or lease
+     * @return the leader's answer
+     */
+    Future<Served<RangeResult>> range(int leader, String prefix, int limit, ReadConsistency consistency);
+}

@@ -1,0 +1,105 @@
+package io.raftline.api.http;
+
+import io.raftline.api.ForwardCodec;
+import io.raftline.api.GetResult;
+import io.raftline.api.LeaderLink;
+import io.raftline.api.RangeResult;
+import io.raftline.api.Served;
+import io.raftline.kv.KvCommand;
+import io.raftline.kv.KvResult;
+import io.raftline.node.NodeRequestException;
+import io.raftline.node.NodeRequestException.Reason;
+import io.raftline.node.ReadConsistency;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The {@link LeaderLink} over HTTP: a follower posts the request in {@link ForwardCodec}'s binary form to
+ * {@value #PATH} on the leader's client port, which answers in the same form. One pooled HTTP client for all
+ * forwarding, whatever protocol the client spoke (HTTP or gRPC).
+ */
+public final class HttpLeaderLink implements LeaderLink {
+
+    /** The leader's endpoint for forwarded requests. */
+    public static final String PATH = "/v1/internal/kv";
+    /** Header with the id of the forwarding node. */
+    public static final String FORWARDED_BY = "Raft-Forwarded-By";
+
+    private final HttpClient client;
+    private final PeerDirectory peers;
+    private final int self;
+    private final long timeoutMs;
+
+    /**
+     * Creates the link of one node.
+     *
+     * @param client    the HTTP client (owned by the caller, which closes it)
+     * @param peers     where the nodes' client ports are
+     * @param self      this node's id
+     * @param timeoutMs how long to wait for the leader
+     */
+    public HttpLeaderLink(HttpClient client, PeerDirectory peers, int self, long timeoutMs) {
+        this.client = client;
+        this.peers = peers;
+        this.self = self;
+        this.timeoutMs = timeoutMs;
+    }
+
+    @Override
+    public Future<Served<KvResult>> write(int leader, KvCommand command) {
+        return call(leader, ForwardCodec.write(command), KvResult.class);
+    }
+
+    @Override
+    public Future<Served<GetResult>> get(int leader, String key, ReadConsistency consistency) {
+        return call(leader, ForwardCodec.get(key, consistency), GetResult.class);
+    }
+
+    @Override
+    public Future<Served<RangeResult>> range(int leader, String prefix, int limit, ReadConsistency consistency) {
+        return call(leader, ForwardCodec.range(prefix, limit, consistency), RangeResult.class);
+    }
+
+    private <T> Future<Served<T>> call(int leader, Buffer request, Class<T> type) {
+        Optional<PeerDirectory.Address> address = peers.httpAddress(leader).filter(a -> a.port() > 0);
+        if (address.isEmpty()) {
+            return Future.failedFuture(new NodeRequestException(Reason.NO_LEADER, leader, "the leader (node " + leader
+                    + ") has no known address"));
+        }
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(address.get().host())
+                .setPort(address.get().port()).setURI(PATH).setConnectTimeout(timeoutMs).setIdleTimeout(timeoutMs)
+                .putHeader("Content-Type", "application/octet-stream").putHeader(FORWARDED_BY, String.valueOf(self));
+        return client.request(options)
+                .compose(req -> req.send(request))
+                .compose(resp -> resp.body())
+                .transform(ar -> {
+                    if (ar.failed()) {
+                        return Future.failedFuture(unreachable(leader, ar.cause()));
+                    }
+                    try {
+                        return Future.succeededFuture(ForwardCodec.decodeResponse(ar.result(), type));
+                    } catch (NodeRequestException e) {
+                        return Future.failedFuture(e);
+                    } catch (RuntimeException e) {
+                        return Future.failedFuture(new NodeRequestException(Reason.LEADER_UNREACHABLE, leader,
+                                "the leader (node " + leader + ") gave an unreadable answer: " + e.getMessage()));
+                    }
+                });
+    }
+
+    private NodeRequestException unreachable(int leader, Throwable t) {
+        String text = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
+        if (t instanceof TimeoutException || text.contains("timeout") || text.contains("timed out")) {
+            return new NodeRequestException(Reason.TIMEOUT, leader, "the leader (node " + leader
+                    + ") did not answer within " + timeoutMs + " ms (a write may still be applied)");
+        }
+        return new NodeRequestException(Reason.LEADER_UNREACHABLE, leader, "cannot reach the leader (node " + leader
+                + "): " + t.getMessage());
+    }
+}

@@ -1,0 +1,69 @@
+package io.raftline.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.raftline.kv.KvCommand;
+import io.raftline.kv.KvEntry;
+import io.raftline.kv.KvResult;
+import io.raftline.node.NodeRequestException;
+import io.raftline.node.NodeRequestException.Reason;
+import io.raftline.node.ReadConsistency;
+import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Forwarded requests and the leader's answers survive the trip between nodes unchanged. */
+class ForwardCodecTest {
+
+    private static final KvEntry ENTRY = new KvEntry("k/é", new byte[] {0, 1, (byte) 0xff}, 3, 9, 2);
+
+    @Test
+    void requestsRoundTrip() {
+        KvCommand put = new KvCommand.Put("key", "v".getBytes(StandardCharsets.UTF_8), 7, "idem-1");
+        assertThat(ForwardCodec.decodeRequest(ForwardCodec.write(put))).isEqualTo(new ForwardCodec.Request.Write(put));
+        assertThat(ForwardCodec.decodeRequest(ForwardCodec.get("k/é", ReadConsistency.LEASE)))
+                .isEqualTo(new ForwardCodec.Request.Get("k/é", ReadConsistency.LEASE));
+        assertThat(ForwardCodec.decodeRequest(ForwardCodec.range("p", 50, ReadConsistency.LINEARIZABLE)))
+                .isEqualTo(new ForwardCodec.Request.Range("p", 50, ReadConsistency.LINEARIZABLE));
+    }
+
+    @Test
+    void answersRoundTrip() {
+        for (KvResult r : List.of(new KvResult.Written(4), new KvResult.Deleted(1, 5),
+                new KvResult.PreconditionFailed(3, 6), new KvResult.Rejected("bad", 7))) {
+            assertThat(ForwardCodec.decodeResponse(ForwardCodec.result(new Served<>(r, 2)), KvResult.class))
+                    .isEqualTo(new Served<>(r, 2));
+        }
+        Served<GetResult> found = ForwardCodec.decodeResponse(ForwardCodec.get(new Served<>(
+                new GetResult(Optional.of(ENTRY), 12), 3)), GetResult.class);
+        assertThat(found.servedBy()).isEqualTo(3);
+        assertThat(found.value().entry()).contains(ENTRY);
+        assertThat(found.value().appliedIndex()).isEqualTo(12);
+        Served<RangeResult> range = ForwardCodec.decodeResponse(ForwardCodec.range(new Served<>(
+                new RangeResult(List.of(ENTRY, ENTRY), true, 14), 1)), RangeResult.class);
+        assertThat(range.value().entries()).containsExactly(ENTRY, ENTRY);
+        assertThat(range.value().more()).isTrue();
+    }
+
+    @Test
+    void theLeadersFailureComesBackAsItsOwnReason() {
+        Buffer error = ForwardCodec.error(1, new NodeRequestException(Reason.OVERLOADED, 1, "too many"));
+        assertThatThrownBy(() -> ForwardCodec.decodeResponse(error, KvResult.class))
+                .isInstanceOfSatisfying(NodeRequestException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.OVERLOADED);
+                    assertThat(e.leaderHint()).isEqualTo(1);
+                    assertThat(e.getMessage()).isEqualTo("too many");
+                });
+    }
+
+    @Test
+    void garbageIsRefusedClearly() {
+        assertThatThrownBy(() -> ForwardCodec.decodeRequest(Buffer.buffer("hello")))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ForwardCodec.decodeRequest(Buffer.buffer(new byte[] {1, 2, 0, 0, 0, 0, 9})))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
