@@ -1,7 +1,7 @@
 // The dashboard: leader, term, commit and rates at a glance, three uPlot charts (term history, commit
 // progression per node, messages per second) and the replication status of each follower.
 
-import uPlot from '/webjars/uplot/1.6.30/dist/uPlot.esm.js';
+import uPlot from '/vendor/uplot/dist/uPlot.esm.js';
 import { currentLeader } from './reducer.js';
 import { Series } from './series.js';
 import { describeVerdict } from './format.js';

@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  *       inbound only {@value ControlHandler#ADDRESS}; nothing else, so node RPC addresses
  *       ({@code raft.rpc.<id>}) are never reachable from a browser. Connections from a page of another origin
  *       are refused (403) before the SockJS handshake.</li>
- *   <li>{@code /webjars/*}: d3, uPlot and sockjs-client from the classpath (Maven WebJars).</li>
+ *   <li>{@code /vendor/<library>/*}: d3, uPlot and sockjs-client from their Maven WebJars on the classpath,
+ *       without a version in the URL: the pom is the one place the versions are written (see
+ *       {@value #WEBJAR_VERSIONS}).</li>
  *   <li>everything else under {@code /}: the static UI from {@code webroot/} on the classpath; unknown paths
  *       fall through to the application's other routes.</li>
  * </ul>
@@ -87,10 +89,30 @@ public final class UiRouter {
         router.route("/eventbus/*").handler(this::checkOrigin);
         router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, new SockJSHandlerOptions()
                 .setRegisterWriteHandler(false)).bridge(bridgeOptions(), this::onBridgeEvent));
-        router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
+        webjarVersions().forEach((library, version) -> router.route("/vendor/" + library + "/*")
+                .handler(StaticHandler.create("META-INF/resources/webjars/" + library + "/" + version)));
         router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false)
                 .setDefaultContentEncoding("UTF-8"));
         return control.register().onSuccess(c -> consumer = c).mapEmpty();
+    }
+
+    /** Classpath resource with the WebJar versions, filled in from the pom at build time. */
+    static final String WEBJAR_VERSIONS = "raftline-webjars.properties";
+
+    /** Library name → WebJar version, as the build wrote them. */
+    static java.util.Map<String, String> webjarVersions() {
+        java.util.Properties p = new java.util.Properties();
+        try (java.io.InputStream in = UiRouter.class.getClassLoader().getResourceAsStream(WEBJAR_VERSIONS)) {
+            if (in == null) {
+                throw new IllegalStateException(WEBJAR_VERSIONS + " is missing from the classpath (a broken build)");
+            }
+            p.load(in);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + WEBJAR_VERSIONS, e);
+        }
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        p.forEach((k, v) -> out.put((String) k, (String) v));
+        return out;
     }
 
     /**
