@@ -32,7 +32,7 @@ class VerifyCommandTest {
     void optionsAreParsedWithDefaults() {
         NemesisOptions o = Verify.parse(List.of("--duration", "90s", "--clients", "4", "--keys=20",
                 "--nemesis", "partition,crash", "--mode", "processes", "--out", "x", "--consistency", "stale",
-                "--seed", "12"));
+                "--lease-reads", "25%", "--seed", "12"));
         assertThat(o.duration()).isEqualTo(Duration.ofSeconds(90));
         assertThat(o.clients()).isEqualTo(4);
         assertThat(o.keys()).isEqualTo(20);
@@ -40,6 +40,7 @@ class VerifyCommandTest {
         assertThat(o.mode()).isEqualTo(NemesisOptions.Mode.PROCESSES);
         assertThat(o.out()).isEqualTo(Path.of("x"));
         assertThat(o.consistency()).isEqualTo("stale");
+        assertThat(o.leaseReads()).isEqualTo(0.25);
         assertThat(o.seed()).isEqualTo(12);
         NemesisOptions d = Verify.parse(List.of());
         assertThat(d.duration()).isEqualTo(Duration.ofSeconds(60));
@@ -49,6 +50,9 @@ class VerifyCommandTest {
                 FaultKind.DELAY, FaultKind.DROP));
         assertThat(d.mode()).isEqualTo(NemesisOptions.Mode.LOCAL);
         assertThat(d.consistency()).isEqualTo("linearizable");
+        assertThat(d.leaseReads()).as("a third of the reads are lease reads by default").isEqualTo(1.0 / 3);
+        assertThat(Verify.parse(List.of("--lease-reads", "0")).leaseReads()).isZero();
+        assertThat(Verify.parse(List.of("--lease-reads=0.5")).leaseReads()).isEqualTo(0.5);
         assertThat(d.out().toString()).startsWith("verify-runs");
         assertThat(Verify.parse(List.of("--nemesis", "none")).faults()).isEmpty();
     }
@@ -60,10 +64,16 @@ class VerifyCommandTest {
         assertThat(run("verify", "--consistency", "strong").err()).contains("consistency must be");
         assertThat(run("verify", "--duration", "soon").err()).contains("--duration must be a duration");
         assertThat(run("verify", "--clients", "0").err()).contains("clients must be in 1..256");
+        assertThat(run("verify", "--lease-reads", "150%").err()).contains("--lease-reads must be a share in 0..1");
+        assertThat(run("verify", "--lease-reads", "some").err()).contains("--lease-reads must be a share in 0..1");
         Result r = run("verify", "--bogus", "1");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("unknown option '--bogus'").contains("Usage:");
-        assertThat(run("help").out()).contains("verify [--duration 60s]").contains("--mode local|processes");
+        assertThat(run("help").out()).contains("verify [--duration 60s]").contains("--mode local|processes")
+                .contains("--lease-reads");
+        Result help = run("verify", "--help");
+        assertThat(help.code()).isZero();
+        assertThat(help.out()).contains("--lease-reads");
     }
 
     @Test

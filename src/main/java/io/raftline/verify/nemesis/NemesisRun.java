@@ -119,8 +119,8 @@ public final class NemesisRun {
         long stopFaults = end - TimeUnit.MILLISECONDS.toNanos(o.recoveryMs());
         String runId = Long.toHexString(o.seed()) + "-" + Long.toHexString(start);
         progress.printf("verify: live view at %s%n", cluster.liveViewUrl());
-        progress.printf("verify: %d clients for %d s on %d keys at a time; faults: %s%n", o.clients(),
-                o.duration().toSeconds(), o.keys(), o.faults().isEmpty() ? "none"
+        progress.printf("verify: %d clients for %d s on %d keys at a time; reads: %s; faults: %s%n", o.clients(),
+                o.duration().toSeconds(), o.keys(), readMix(o), o.faults().isEmpty() ? "none"
                         : o.faults().stream().map(FaultKind::wireName).collect(Collectors.joining(", ")));
         Future<Void> clientsDone = new Clients(vertx, client, cluster.nodeIds(), o, recorder,
                 new KeySpace(o.keys(), o.opsPerKey()), runId).run(end);
@@ -162,7 +162,7 @@ public final class NemesisRun {
 
         RunRecord record = new RunRecord("Raftline nemesis run", settings(o, cluster, startedAt), recorder.history(),
                 finalClient, faults.entries(), recorder.answers(), recorder.retries(), start, nemesis.healedAt(),
-                convergence, notes);
+                convergence, notes, recorder.notes());
         progress.printf("verify: checking %,d operations%n", record.history().size());
         RunReport.Report report = RunReport.check(record, o.checkBudget());
         Path reportFile = report.write(o.out());
@@ -183,7 +183,7 @@ public final class NemesisRun {
         s.put("duration", o.duration().toSeconds() + " s of requests, the last " + o.recoveryMs() + " ms without faults");
         s.put("clients", o.clients() + " (one request in flight each; final reads as client " + o.clients() + ")");
         s.put("keys", o.keys() + " in use at a time, each retired after " + o.opsPerKey() + " requests");
-        s.put("reads", o.consistency() + " (final reads: linearizable)");
+        s.put("reads", readMix(o) + " (final reads: linearizable)");
         s.put("faults", o.faults().isEmpty() ? "none"
                 : o.faults().stream().map(FaultKind::wireName).collect(Collectors.joining(", "))
                 + "; each " + o.faultMinMs() + "–" + o.faultMaxMs() + " ms, " + o.healthyMinMs() + "–"
@@ -193,6 +193,18 @@ public final class NemesisRun {
         s.put("checker budget", o.checkBudget().toSeconds() + " s");
         s.put("seed", String.valueOf(o.seed()));
         return s;
+    }
+
+    /** What the clients' reads ask for, in words: e.g. "linearizable, 33% of them lease reads". */
+    static String readMix(NemesisOptions o) {
+        if (o.leaseReads() == 0 || o.consistency().equals("lease")) {
+            return o.consistency();
+        }
+        if (o.leaseReads() == 1) {
+            return "lease";
+        }
+        return String.format(java.util.Locale.ROOT, "%s, %.0f%% of them lease reads", o.consistency(),
+                o.leaseReads() * 100);
     }
 
     /** Reads every key once more, linearizably; returns how many could not be read. */

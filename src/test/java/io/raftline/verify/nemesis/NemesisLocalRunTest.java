@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The CI nemesis run: a 3-node cluster in this JVM, 6 clients for 20 s while partitions, crashes, pauses,
- * message delays and message loss come and go; then healing, final reads and the check. It must come out
- * linearizable, with every acknowledged write accounted for, identical replicas, every fault kind actually
- * injected (and seen by the cluster's own event stream), and its files complete.
+ * message delays and message loss come and go, a third of the reads being lease reads; then healing, final reads
+ * and the check. It must come out linearizable, with every acknowledged write accounted for, identical replicas,
+ * every fault kind actually injected (and seen by the cluster's own event stream), and its files complete.
  */
 class NemesisLocalRunTest {
 
@@ -41,6 +41,8 @@ class NemesisLocalRunTest {
         assertThat(a.missing()).as("acknowledged writes not in the final state").isEmpty();
         assertThat(a.accounted()).isEqualTo(a.acknowledged());
         assertThat(a.keysRead()).as("every key read at the end").isEqualTo(a.keys());
+        assertThat(report.record().opNotes().values()).as("lease reads in the checked history")
+                .anyMatch(n -> n.startsWith(RunReport.LEASE_READ));
         assertThat(report.record().convergence().agreed()).as(report.record().convergence().note()).isTrue();
         for (FaultKind k : FaultKind.DEFAULTS) {
             assertThat(report.faultsByKind().get(k)).as("%s faults injected", k).isPositive();
