@@ -31,12 +31,12 @@ class VerifyCommandTest {
     @Test
     void optionsAreParsedWithDefaults() {
         NemesisOptions o = Verify.parse(List.of("--duration", "90s", "--clients", "4", "--keys=20",
-                "--nemesis", "partition,crash", "--mode", "processes", "--out", "x", "--consistency", "stale",
+                "--nemesis", "partition,crash,stall", "--mode", "processes", "--out", "x", "--consistency", "stale",
                 "--lease-reads", "25%", "--seed", "12"));
         assertThat(o.duration()).isEqualTo(Duration.ofSeconds(90));
         assertThat(o.clients()).isEqualTo(4);
         assertThat(o.keys()).isEqualTo(20);
-        assertThat(o.faults()).containsExactly(FaultKind.PARTITION, FaultKind.CRASH);
+        assertThat(o.faults()).containsExactly(FaultKind.PARTITION, FaultKind.CRASH, FaultKind.STALL);
         assertThat(o.mode()).isEqualTo(NemesisOptions.Mode.PROCESSES);
         assertThat(o.out()).isEqualTo(Path.of("x"));
         assertThat(o.consistency()).isEqualTo("stale");
@@ -47,7 +47,7 @@ class VerifyCommandTest {
         assertThat(d.clients()).isEqualTo(8);
         assertThat(d.keys()).isEqualTo(10);
         assertThat(d.faults()).isEqualTo(EnumSet.of(FaultKind.PARTITION, FaultKind.CRASH, FaultKind.PAUSE,
-                FaultKind.DELAY, FaultKind.DROP));
+                FaultKind.STALL, FaultKind.DELAY, FaultKind.DROP));
         assertThat(d.mode()).isEqualTo(NemesisOptions.Mode.LOCAL);
         assertThat(d.consistency()).isEqualTo("linearizable");
         assertThat(d.leaseReads()).as("a third of the reads are lease reads by default").isEqualTo(1.0 / 3);
@@ -70,10 +70,10 @@ class VerifyCommandTest {
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("unknown option '--bogus'").contains("Usage:");
         assertThat(run("help").out()).contains("verify [--duration 60s]").contains("--mode local|processes")
-                .contains("--lease-reads");
+                .contains("stall").contains("--lease-reads");
         Result help = run("verify", "--help");
         assertThat(help.code()).isZero();
-        assertThat(help.out()).contains("--lease-reads");
+        assertThat(help.out()).contains("--lease-reads").contains("SIGSTOP");
     }
 
     @Test
