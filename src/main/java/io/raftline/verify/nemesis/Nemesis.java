@@ -21,9 +21,41 @@ import java.util.concurrent.TimeUnit;
  * the time to stop; then it heals everything. Kinds are drawn in shuffled rounds (every enabled kind once per
  * round), so that even a short run injects each of them. Half of the crashes, pauses and partitions and three
  * stalls in four aim at the current leader, where they hurt most (a stalled leader is the one that can come back
- * believing it still leads). Runs on the caller's thread, which it blocks (each call to the cluster is bounded).
+ * believing it still leads). While a node is stalled, a {@link StallObserver} is told, so that requests can be
+ * aimed at it. Runs on the caller's thread, which it blocks (each call to the cluster is bounded).
  */
 public final class Nemesis {
+
+    /**
+     * Learns when a node is stalled and when it is about to continue, to aim requests at it meanwhile (see
+     * {@link StallProbes}).
+     */
+    public interface StallObserver {
+        /** Observes nothing. */
+        StallObserver NONE = new StallObserver() {
+            @Override
+            public void stalled(int node) {
+            }
+
+            @Override
+            public void continuing(int node) {
+            }
+        };
+
+        /**
+         * The node was stalled.
+         *
+         * @param node the node
+         */
+        void stalled(int node);
+
+        /**
+         * The node is about to continue: start nothing new against it.
+         *
+         * @param node the node
+         */
+        void continuing(int node);
+    }
 
     private static final long CALL_TIMEOUT_S = 90;
     /** How long a stalled node whose links were cut stays cut off after it continues. */
@@ -36,6 +68,7 @@ public final class Nemesis {
     private final PrintStream progress;
     private final long runStart;
     private final Random random;
+    private final StallObserver stalls;
     private volatile long healedAt = -1;
     /** The longest time healing each kind took so far (a relaunched process needs seconds). */
     private final Map<FaultKind, Long> healMs = new EnumMap<>(FaultKind.class);
@@ -49,9 +82,10 @@ public final class Nemesis {
      * @param log      where injected faults are recorded
      * @param progress where a line per fault is printed
      * @param runStart the run's start, for the times printed
+     * @param stalls   told when a node is stalled and when it continues
      */
     public Nemesis(ClusterUnderTest cluster, NemesisOptions options, HistoryRecorder clock, FaultLog log,
-                   PrintStream progress, long runStart) {
+                   PrintStream progress, long runStart, StallObserver stalls) {
         this.cluster = cluster;
         this.options = options;
         this.clock = clock;
@@ -59,6 +93,7 @@ public final class Nemesis {
         this.progress = progress;
         this.runStart = runStart;
         this.random = new Random(options.seed() ^ 0x6e656d65L);
+        this.stalls = stalls;
         for (FaultKind k : FaultKind.values()) {
             healMs.put(k, 0L);
         }
@@ -210,8 +245,10 @@ public final class Nemesis {
         String description = "stall node " + node + (node == leader ? " (the leader)" : "")
                 + (cut ? ", its links cut meanwhile" : "");
         nodeFault(FaultKind.STALL, description, holdMs,
-                () -> cluster.stall(node).compose(v -> cut ? cluster.network(isolation) : Future.<Void>succeededFuture()),
+                () -> cluster.stall(node).compose(v -> cut ? cluster.network(isolation) : Future.<Void>succeededFuture())
+                        .onSuccess(v -> stalls.stalled(node)),
                 () -> {
+                    stalls.continuing(node);
                     if (!cut) {
                         return cluster.unstall(node);
                     }

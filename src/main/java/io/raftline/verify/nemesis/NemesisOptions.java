@@ -132,7 +132,7 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
 
     /**
      * A builder with the defaults: 60 s, 8 clients, 3 nodes, 10 keys of 1,000 requests, partition, crash, pause,
-     * delay and drop, local mode, linearizable reads with a third of them lease reads.
+     * stall, delay and drop, local mode, linearizable reads with a third of them lease reads.
      *
      * @return the builder
      */

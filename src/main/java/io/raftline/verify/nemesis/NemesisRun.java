@@ -100,16 +100,20 @@ public final class NemesisRun {
         Vertx vertx = Vertx.vertx();
         KvClient client = decorate.apply(new HttpKvClient(vertx, cluster.nodeUrls(), options.clients(),
                 options.clientTimeoutMs()));
+        // A pool of its own: the probes' reads wait at a stalled node, holding connections the clients need.
+        KvClient probeClient = decorate.apply(new HttpKvClient(vertx, cluster.nodeUrls(),
+                StallProbes.MAX_WAITING_READS + 4, options.clientTimeoutMs()));
         try {
-            return runWith(options, cluster, vertx, client, progress);
+            return runWith(options, cluster, vertx, client, probeClient, progress);
         } finally {
+            await(probeClient.close().otherwiseEmpty(), Duration.ofSeconds(5));
             await(client.close().otherwiseEmpty(), Duration.ofSeconds(5));
             await(vertx.close().otherwiseEmpty(), Duration.ofSeconds(20));
         }
     }
 
     private static Result runWith(NemesisOptions o, ClusterUnderTest cluster, Vertx vertx, KvClient client,
-                                  PrintStream progress) throws Exception {
+                                  KvClient probeClient, PrintStream progress) throws Exception {
         String startedAt = Instant.now().toString();
         HistoryRecorder recorder = new HistoryRecorder();
         FaultLog faults = new FaultLog();
@@ -125,7 +129,10 @@ public final class NemesisRun {
         Future<Void> clientsDone = new Clients(vertx, client, cluster.nodeIds(), o, recorder,
                 new KeySpace(o.keys(), o.opsPerKey()), runId).run(end);
 
-        Nemesis nemesis = new Nemesis(cluster, o, recorder, faults, progress, start);
+        StallProbes probes = o.faults().contains(FaultKind.STALL)
+                ? new StallProbes(vertx, probeClient, cluster, o, recorder, runId) : null;
+        Nemesis nemesis = new Nemesis(cluster, o, recorder, faults, progress, start,
+                probes == null ? Nemesis.StallObserver.NONE : probes);
         nemesis.run(stopFaults);
 
         long clientsBound = Math.max(0, end - recorder.now()) / 1_000_000
@@ -135,6 +142,20 @@ public final class NemesisRun {
         } catch (Exception e) {
             notes.add("some clients had not finished " + clientsBound + " ms after the end: " + e.getMessage()
                     + "; their last requests are missing from the history");
+        }
+        if (probes != null) {
+            try {
+                // Every stall was undone before the nemesis returned: what the probes sent has been answered
+                // or times out on the client's clock.
+                await(probes.drained(), Duration.ofMillis(o.clientTimeoutMs() + 5_000));
+                long sent = await(probes.readsSent(), Duration.ofSeconds(5));
+                notes.add("Stall probes: " + sent + " reads (" + (o.leaseReads() > 0 ? "lease" : o.consistency())
+                        + ") sent to stalled nodes after a write through the other nodes was acknowledged; their"
+                        + " answers are in the history like every other read.");
+            } catch (Exception e) {
+                notes.add("some stall probes had not finished: " + e.getMessage()
+                        + "; their last requests are missing from the history");
+            }
         }
         progress.printf("verify: clients stopped after %,d operations; healing and waiting for a healthy cluster%n",
                 recorder.history().size());

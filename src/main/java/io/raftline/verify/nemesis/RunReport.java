@@ -45,6 +45,8 @@ public final class RunReport {
 
     /** How the notes on operations ({@link RunRecord#opNotes()}) name a lease read. */
     static final String LEASE_READ = "lease read";
+    /** How the notes on operations name the requests of {@link StallProbes}. */
+    static final String STALL_PROBE = "stall probe";
 
     private RunReport() {
     }
@@ -276,8 +278,16 @@ public final class RunReport {
                 }
             }
         });
+        Counts probes = countNoted(rec, null, STALL_PROBE);
+        if (probes.recorded() > 0) {
+            row(sb, "↳ stall probes (all kinds)", probes);
+        }
         row(sb, "**total**", r.total());
         sb.append('\n');
+        if (probes.recorded() > 0) {
+            sb.append("Stall probes write a key of their own through the other nodes while a node is stalled and send")
+                    .append(" a read of it to the stalled node after each acknowledged write (see StallProbes).\n\n");
+        }
         sb.append("\"not applied\" are answers that guarantee the request was never applied (400, 413, 503 ")
                 .append(String.join("/", new java.util.TreeSet<>(OutcomeMapping.NOT_APPLIED_CODES)))
                 .append("); \"unknown\" may have taken effect at any time after invocation (no answer, 504, other 503s")
@@ -384,7 +394,7 @@ public final class RunReport {
         return sb.toString();
     }
 
-    /** Counts the operations of one kind whose note contains {@code tag}. */
+    /** Counts the operations (of one kind, or all if null) whose note contains {@code tag}. */
     private static Counts countNoted(RunRecord rec, OpKind kind, String tag) {
         Counts c = new Counts(0, 0, 0, 0, 0);
         if (rec.opNotes().isEmpty()) {
@@ -392,7 +402,7 @@ public final class RunReport {
         }
         for (Operation op : rec.history()) {
             String note = rec.opNotes().get(op.id());
-            if (note != null && note.contains(tag) && op.kind() == kind) {
+            if (note != null && note.contains(tag) && (kind == null || op.kind() == kind)) {
                 c = c.plus(one(op.outcome()));
             }
         }
