@@ -8,7 +8,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Aims requests at a stalled node, the schedule that exposes a stalled leader answering reads from a lease it can
@@ -44,7 +43,6 @@ public final class StallProbes implements Nemesis.StallObserver {
     private final String runId;
     private final String readConsistency;
     private final int writerClient;
-    private final AtomicLong readerClients;
 
     // Confined to the context:
     private int stalledNode;
@@ -56,6 +54,7 @@ public final class StallProbes implements Nemesis.StallObserver {
     private int waitingReads;
     private Promise<Void> drained;
     private long readsSent;
+    private int nextReaderClient;
 
     /**
      * Prepares the probes.
@@ -77,16 +76,7 @@ public final class StallProbes implements Nemesis.StallObserver {
         this.runId = runId;
         this.readConsistency = options.leaseReads() > 0 ? "lease" : options.consistency();
         this.writerClient = options.clients() + 1;
-        this.readerClients = new AtomicLong(options.clients() + 2L);
-    }
-
-    /**
-     * The client id of the probe's writes.
-     *
-     * @return {@code clients + 1}
-     */
-    public int writerClient() {
-        return writerClient;
+        this.nextReaderClient = options.clients() + 2;
     }
 
     @Override
@@ -210,7 +200,7 @@ public final class StallProbes implements Nemesis.StallObserver {
         }
         KvRequest get = new KvRequest(OpKind.GET, key, null, Operation.UNCONDITIONAL, readConsistency, null);
         long id = recorder.nextId();
-        int readerClient = (int) readerClients.getAndIncrement();
+        int readerClient = nextReaderClient++;
         long invoked = recorder.now();
         inFlight++;
         waitingReads++;
