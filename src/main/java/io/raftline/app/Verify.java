@@ -23,6 +23,10 @@ final class Verify {
     }
 
     static int run(List<String> args, PrintStream out, PrintStream err) {
+        if (args.contains("--help") || args.contains("-h")) {
+            out.println(Main.USAGE_TEXT);
+            return 0;
+        }
         NemesisOptions options;
         try {
             options = parse(args);
@@ -73,6 +77,7 @@ final class Verify {
                 case "--mode" -> b.mode(NemesisOptions.Mode.parse(value));
                 case "--out" -> out = Path.of(value);
                 case "--consistency" -> b.consistency(value);
+                case "--lease-reads" -> b.leaseReads(share(name, value));
                 case "--seed" -> b.seed(longValue(name, value));
                 case "--check-budget" -> b.checkBudget(Duration.ofMillis(Bench.durationMs(name, value)));
                 default -> throw new IllegalArgumentException("unknown option '" + name + "'");
@@ -82,6 +87,21 @@ final class Verify {
             out = Path.of("verify-runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
         return b.out(out).build();
+    }
+
+    /** A share as a fraction ({@code 0.25}) or a percentage ({@code 25%}). */
+    private static double share(String name, String v) {
+        String t = v.trim();
+        try {
+            double d = t.endsWith("%") ? Double.parseDouble(t.substring(0, t.length() - 1).trim()) / 100
+                    : Double.parseDouble(t);
+            if (!(d >= 0 && d <= 1)) {
+                throw new NumberFormatException();
+            }
+            return d;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a share in 0..1 or 0%..100%, got '" + v + "'");
+        }
     }
 
     private static int integer(String name, String v) {

@@ -29,8 +29,9 @@ import java.util.TreeMap;
  *       (see {@code RevisionCheck}).</li>
  * </ul>
  * Every key is assumed absent when the history starts: record histories against fresh keys.
- * Reads must be linearizable ones ({@code consistency=linearizable}, the default); lease and
- * stale reads make weaker promises and do not belong in a history checked here.
+ * Reads must be linearizable or lease reads ({@code consistency=linearizable}, the default, or
+ * {@code consistency=lease}: with bounded clock drift a leader lease promises linearizability
+ * too); stale reads make a weaker promise and do not belong in a history checked here.
  *
  * <p>Deterministic and single-threaded; the budget only decides when to stop trying. Each
  * check is independent, so several may run on different threads.

@@ -3,10 +3,12 @@ package io.raftline.verify.nemesis;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,9 +26,13 @@ import java.util.concurrent.TimeUnit;
  * ({@code io.raftline.app.Main node --conf ...}) over the clustered event bus, on free loopback ports, with
  * durable storage in a temporary directory (deleted on close). A crash is a SIGKILL of the node's process (no
  * shutdown hook, no flush: what the disk holds is all that survives) and a restart is a new process on the
- * same data. Partitions, loss, delay and duplication are applied by each process to the messages it sends, so
- * the harness gives every live process the same network faults (and a relaunched one the faults in force).
- * Process output goes to {@code <out>/processes/node-<id>-run<n>.log}.
+ * same data. A stall is a {@code SIGSTOP} of the node's process and its end a {@code SIGCONT}: the kernel keeps
+ * accepting connections and buffering what peers and clients send, and the process handles it all when it
+ * continues, as after a long GC pause. A stopped process is never left behind: healing, {@link #close()} and a
+ * shutdown hook (for a harness that is itself interrupted) continue or kill it. Partitions, loss, delay and
+ * duplication are applied by each process to the messages it sends, so the harness gives every live process the
+ * same network faults (and a relaunched one the faults in force). Process output goes to
+ * {@code <out>/processes/node-<id>-run<n>.log}.
  */
 public final class ChildProcessCluster implements ClusterUnderTest {
 
@@ -42,7 +48,11 @@ public final class ChildProcessCluster implements ClusterUnderTest {
     private final int[] busPorts;
     private final int[] adminPorts;
     private final Process[] processes;
+    /** Processes under SIGSTOP: alive, but they answer nothing until SIGCONT. Guarded by {@code this}. */
+    private final boolean[] stopped;
     private final int[] runs;
+    /** Continues and kills the children if this JVM exits before {@link #close()} (Ctrl-C of a run). */
+    private final Thread reaper = new Thread(this::killAll, "raftline-verify-reaper");
     private final Map<Integer, URI> nodeUrls = new LinkedHashMap<>();
     private final BridgeRecorder bridge;
     private final Path recording;
@@ -59,6 +69,7 @@ public final class ChildProcessCluster implements ClusterUnderTest {
         busPorts = new int[n + 1];
         adminPorts = new int[n + 1];
         processes = new Process[n + 1];
+        stopped = new boolean[n + 1];
         runs = new int[n + 1];
         for (int i = 1; i <= n; i++) {
             httpPorts[i] = freePort();
@@ -80,6 +91,7 @@ public final class ChildProcessCluster implements ClusterUnderTest {
      */
     public static ChildProcessCluster start(NemesisOptions options, Path out, Path recording) throws Exception {
         ChildProcessCluster c = new ChildProcessCluster(options, out, recording);
+        Runtime.getRuntime().addShutdownHook(c.reaper);
         try {
             for (int i = 1; i <= options.nodes(); i++) {
                 c.launch(i);
@@ -120,10 +132,15 @@ public final class ChildProcessCluster implements ClusterUnderTest {
         return processes[id] != null && processes[id].isAlive();
     }
 
+    /** Alive and not stopped: a process that can answer a call now. */
+    private synchronized boolean responsive(int id) {
+        return alive(id) && !stopped[id];
+    }
+
     private List<Integer> liveAdminPorts() {
         List<Integer> ports = new ArrayList<>();
         for (int id : nodeUrls.keySet()) {
-            if (alive(id)) {
+            if (responsive(id)) {
                 ports.add(adminPorts[id]);
             }
         }
@@ -144,14 +161,37 @@ public final class ChildProcessCluster implements ClusterUnderTest {
         return Map.copyOf(nodeUrls);
     }
 
+    /**
+     * Asks every responsive process about its own node only ({@code scope=local}: no waiting on peers, of which
+     * one may be stopped) and takes the leader of the highest term.
+     */
     @Override
     public Future<Integer> leader() {
-        Future<Integer> f = Future.succeededFuture(0);
+        List<Future<JsonObject>> asks = new ArrayList<>();
         for (int id : nodeUrls.keySet()) {
-            f = f.compose(found -> found != 0 || !alive(id) ? Future.succeededFuture(found)
-                    : http.get(nodeUrls.get(id), "/v1/cluster").map(c -> c.getInteger("leader", 0)).otherwise(0));
+            if (responsive(id)) {
+                asks.add(http.get(nodeUrls.get(id), "/v1/cluster?scope=local"));
+            }
         }
-        return f;
+        return Future.join(asks).transform(ar -> {
+            int leader = 0;
+            long leaderTerm = -1;
+            for (Future<JsonObject> a : asks) {
+                if (a.failed()) {
+                    continue;
+                }
+                JsonArray nodes = a.result().getJsonArray("nodes", new JsonArray());
+                for (int i = 0; i < nodes.size(); i++) {
+                    JsonObject n = nodes.getJsonObject(i);
+                    if (Boolean.TRUE.equals(n.getBoolean("local")) && "Leader".equals(n.getString("role"))
+                            && n.getLong("term", 0L) > leaderTerm) {
+                        leader = n.getInteger("id", 0);
+                        leaderTerm = n.getLong("term", 0L);
+                    }
+                }
+            }
+            return Future.succeededFuture(leader);
+        });
     }
 
     @Override
@@ -167,6 +207,9 @@ public final class ChildProcessCluster implements ClusterUnderTest {
             p.destroyForcibly();
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("the process of node " + node + " survived SIGKILL for 10 s");
+            }
+            synchronized (this) {
+                stopped[node] = false;
             }
             bridge.note(nodeEvent(node, "NodeCrashed").put("role", "Down"));
             return null;
@@ -200,6 +243,78 @@ public final class ChildProcessCluster implements ClusterUnderTest {
     }
 
     @Override
+    public Future<Void> stall(int node) {
+        return vertx.executeBlocking(() -> {
+            Process p;
+            synchronized (this) {
+                p = processes[node];
+                if (p == null || !p.isAlive()) {
+                    throw new IllegalStateException("the process of node " + node + " is not running");
+                }
+                // Marked before the signal: should the signal be sent but its confirmation lost, healing and
+                // close() still continue the process.
+                stopped[node] = true;
+            }
+            signal(p, "STOP");
+            bridge.note(nodeEvent(node, "NodeFrozen").put("frozen", true));
+            return null;
+        });
+    }
+
+    @Override
+    public Future<Void> unstall(int node) {
+        return vertx.executeBlocking(() -> {
+            Process p;
+            synchronized (this) {
+                p = processes[node];
+                if (!stopped[node] || p == null || !p.isAlive()) {
+                    stopped[node] = false;
+                    return null;
+                }
+            }
+            signal(p, "CONT");
+            synchronized (this) {
+                stopped[node] = false;
+            }
+            bridge.note(nodeEvent(node, "NodeFrozen").put("frozen", false));
+            return null;
+        });
+    }
+
+    /**
+     * Sends a signal to a child with {@code kill -<name> <pid>}: the JDK can send SIGKILL and SIGTERM
+     * ({@link Process#destroyForcibly()}, {@link Process#destroy()}) but not SIGSTOP or SIGCONT. Blocking (a short
+     * child process): call it off the event loop.
+     */
+    private static void signal(Process p, String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(p.pid())).redirectErrorStream(true)
+                .start();
+        String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (!kill.waitFor(10, TimeUnit.SECONDS)) {
+            kill.destroyForcibly();
+            throw new IOException("kill -" + name + " " + p.pid() + " did not finish within 10 s");
+        }
+        if (kill.exitValue() != 0) {
+            throw new IOException("kill -" + name + " " + p.pid() + " failed (exit " + kill.exitValue() + "): " + output);
+        }
+    }
+
+    /** Continues every stopped process (healing begins with this: a stopped process answers nothing). */
+    private Future<Void> continueAll() {
+        List<Future<Void>> conts = new ArrayList<>();
+        for (int id : nodeUrls.keySet()) {
+            boolean isStopped;
+            synchronized (this) {
+                isStopped = stopped[id];
+            }
+            if (isStopped) {
+                conts.add(unstall(id));
+            }
+        }
+        return Future.all(conts).mapEmpty();
+    }
+
+    @Override
     public Future<Void> pause(int node) {
         return http.json(HttpMethod.POST, admin(node), "/v1/admin/nodes/" + node + "/pause", null).mapEmpty();
     }
@@ -218,7 +333,7 @@ public final class ChildProcessCluster implements ClusterUnderTest {
     private Future<Void> everyLiveAdmin(java.util.function.IntFunction<Future<JsonObject>> call) {
         List<Future<JsonObject>> calls = new ArrayList<>();
         for (int id : nodeUrls.keySet()) {
-            if (alive(id)) {
+            if (responsive(id)) {
                 calls.add(call.apply(id));
             }
         }
@@ -238,12 +353,19 @@ public final class ChildProcessCluster implements ClusterUnderTest {
     @Override
     public Future<Void> healAll() {
         network = null;
-        List<Future<Void>> restarts = new ArrayList<>();
-        for (int id : nodeUrls.keySet()) {
-            if (!alive(id)) {
-                restarts.add(restart(id));
+        return continueAll().transform(continued -> {
+            List<Future<Void>> restarts = new ArrayList<>();
+            for (int id : nodeUrls.keySet()) {
+                if (!alive(id)) {
+                    restarts.add(restart(id));
+                }
             }
-        }
+            return healRest(restarts).compose(v -> continued.succeeded() ? Future.<Void>succeededFuture()
+                    : Future.<Void>failedFuture(continued.cause()));
+        });
+    }
+
+    private Future<Void> healRest(List<Future<Void>> restarts) {
         return Future.join(restarts).transform(r -> everyLiveAdmin(id -> http.json(HttpMethod.DELETE, admin(id),
                 "/v1/admin/network", null).compose(x -> http.json(HttpMethod.POST, admin(id),
                 "/v1/admin/nodes/" + id + "/resume", null))))
@@ -309,19 +431,11 @@ public final class ChildProcessCluster implements ClusterUnderTest {
 
     @Override
     public void close() {
-        for (int id = 1; id < processes.length; id++) {
-            Process p;
-            synchronized (this) {
-                p = processes[id];
-            }
-            if (p != null && p.isAlive()) {
-                p.destroyForcibly();
-                try {
-                    p.waitFor(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+        killAll();
+        try {
+            Runtime.getRuntime().removeShutdownHook(reaper);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down: the hook runs (or ran) killAll again, which is harmless
         }
         try {
             InJvmCluster.await(bridge.finish(new JsonObject().put("verdict", "UNKNOWN").put("summary", "the run was aborted")).otherwiseEmpty(), 10);
@@ -331,6 +445,40 @@ public final class ChildProcessCluster implements ClusterUnderTest {
             // closing anyway
         }
         deleteTree(dataDir);
+    }
+
+    /**
+     * Kills every child, continuing a stopped one first: SIGKILL ends a stopped process too, but should the kill
+     * fail, a process left under SIGSTOP would hold its ports and files until someone noticed.
+     */
+    private void killAll() {
+        for (int id = 1; id < processes.length; id++) {
+            Process p;
+            boolean wasStopped;
+            synchronized (this) {
+                p = processes[id];
+                wasStopped = stopped[id];
+                stopped[id] = false;
+            }
+            if (p == null || !p.isAlive()) {
+                continue;
+            }
+            if (wasStopped) {
+                try {
+                    signal(p, "CONT");
+                } catch (IOException e) {
+                    // SIGKILL below ends it anyway
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            p.destroyForcibly();
+            try {
+                p.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private static int freePort() throws IOException {

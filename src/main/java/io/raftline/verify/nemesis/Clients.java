@@ -18,7 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The workload: {@code clients} closed-loop clients, each with one logical request in flight at a time, sending
  * random requests to random nodes until a deadline, and recording each one with its exact interval.
  *
- * <p>The mix: 40% reads (at the run's consistency), 25% puts, 20% compare-and-set (on the revision last seen for
+ * <p>The mix: 40% reads ({@link NemesisOptions#leaseReads()} of them with {@code consistency=lease}, the others at
+ * the run's consistency), 25% puts, 20% compare-and-set (on the revision last seen for
  * the key, or on 0 = "must not exist"), 15% deletes. Every write writes a value no other write uses
  * ({@code c<client>-<n>}), which lets the checker tell which write a read saw, and carries an
  * {@code Idempotency-Key}. A write whose outcome is unknown is retried (to a random node, with the same key) up to
@@ -115,7 +116,8 @@ public final class Clients {
             String idem = runId + "-c" + id + "-" + n;
             Value value = Value.of("c" + id + "-" + n);
             if (dice < 40) {
-                return new KvRequest(OpKind.GET, key, null, Operation.UNCONDITIONAL, options.consistency(), null);
+                String consistency = random.nextDouble() < options.leaseReads() ? "lease" : options.consistency();
+                return new KvRequest(OpKind.GET, key, null, Operation.UNCONDITIONAL, consistency, null);
             } else if (dice < 65) {
                 return new KvRequest(OpKind.PUT, key, value, Operation.UNCONDITIONAL, options.consistency(), idem);
             } else if (dice < 85) {
@@ -150,12 +152,17 @@ public final class Clients {
                     vertx.setTimer(RETRY_DELAY_MS, t -> attempt(request, opId, invokedAt, retry + 1, first));
                     return;
                 }
+                if (!m.omitted() && request.kind() == OpKind.GET && !request.consistency().equals("linearizable")) {
+                    String servedBy = response instanceof KvResponse.Answered a && a.servedBy() != null
+                            ? ", served by node " + a.servedBy() : "";
+                    recorder.note(opId, request.consistency() + " read sent to node " + node + servedBy);
+                }
                 finish(request, opId, invokedAt, completedAt, m);
             });
         }
 
         void finish(KvRequest request, long opId, long invokedAt, long completedAt, OutcomeMapping.Meaning m) {
-            recorder.count(request.kind(), m.label());
+            recorder.count(request.statsName(), m.label());
             if (!m.omitted()) {
                 Outcome outcome = m.outcome();
                 recorder.record(new Operation(opId, id, request.kind(), request.key(), request.value(),

@@ -29,7 +29,9 @@ public interface ClusterUnderTest extends AutoCloseable {
     Map<Integer, URI> nodeUrls();
 
     /**
-     * The current leader, as the cluster reports it.
+     * The current leader, as the cluster reports it: the leader of the highest term among the nodes that can
+     * answer. A stalled former leader may still believe it leads; once another node was elected, this is the
+     * other one.
      *
      * @return its id, or 0 if none is known
      */
@@ -68,6 +70,23 @@ public interface ClusterUnderTest extends AutoCloseable {
     Future<Void> resume(int node);
 
     /**
+     * Stalls a node as {@code SIGSTOP} (or a long GC pause) would: it does nothing at all while wall time runs on,
+     * and what reaches it meanwhile (messages, client requests) waits instead of being refused or lost.
+     *
+     * @param node the node
+     * @return completes once it is stopped
+     */
+    Future<Void> stall(int node);
+
+    /**
+     * Lets a stalled node continue ({@code SIGCONT}): it handles what waited for it.
+     *
+     * @param node the node
+     * @return completes once it runs again
+     */
+    Future<Void> unstall(int node);
+
+    /**
      * Replaces the network faults ({@code PUT /v1/admin/network}: {@code partitions}, {@code dropRate},
      * {@code delayMs}, {@code duplicateRate}).
      *
@@ -77,7 +96,8 @@ public interface ClusterUnderTest extends AutoCloseable {
     Future<Void> network(JsonObject faults);
 
     /**
-     * Heals everything: no network faults, paused nodes resumed, crashed nodes restarted.
+     * Heals everything: stalled nodes continued (first: a stopped node answers nothing), no network faults,
+     * paused nodes resumed, crashed nodes restarted.
      *
      * @return completes once done
      */
@@ -127,7 +147,7 @@ public interface ClusterUnderTest extends AutoCloseable {
      */
     String recordingNote();
 
-    /** Stops every node and releases everything (bounded). */
+    /** Stops every node and releases everything (bounded); a stalled node is continued or killed, never left stopped. */
     @Override
     void close();
 }

@@ -17,6 +17,14 @@ public enum FaultKind {
     CRASH,
     /** A node (the leader half of the time) freezes: no ticks, its messages lost, clients refused; then resumes. */
     PAUSE,
+    /**
+     * A node (the leader three times in four) stops as under {@code SIGSTOP} or a long GC pause while wall time
+     * runs on: nothing is refused or lost, its messages and client requests wait, and it handles them when it
+     * continues. The stall tests what PAUSE cannot: a node coming back with stale beliefs, above all a former
+     * leader answering queued lease reads after another leader committed newer values. SIGSTOP/SIGCONT of the
+     * node's process in process mode, admin {@code freeze}/{@code thaw} in this JVM.
+     */
+    STALL,
     /** Every message is delayed by a random time in a range (which reorders them). */
     DELAY,
     /** A fraction of all messages is lost. */
@@ -25,7 +33,7 @@ public enum FaultKind {
     DUPLICATE;
 
     /** The faults a run injects when none are named: every kind but duplication. */
-    public static final Set<FaultKind> DEFAULTS = EnumSet.of(PARTITION, CRASH, PAUSE, DELAY, DROP);
+    public static final Set<FaultKind> DEFAULTS = EnumSet.of(PARTITION, CRASH, PAUSE, STALL, DELAY, DROP);
 
     /**
      * The name on the command line and in reports.
@@ -37,7 +45,7 @@ public enum FaultKind {
     }
 
     /**
-     * Parses a comma-separated list such as {@code partition,crash,pause,delay,drop}; {@code none} or an empty
+     * Parses a comma-separated list such as {@code partition,crash,pause,stall,delay,drop}; {@code none} or an empty
      * text is no fault at all, {@code all} every kind.
      *
      * @param text the list

@@ -30,6 +30,7 @@ public final class HistoryRecorder {
     private final Map<String, LongAdder> answers = new ConcurrentHashMap<>();
     private final Set<String> keys = ConcurrentHashMap.newKeySet();
     private final LongAdder retries = new LongAdder();
+    private final Map<Long, String> notes = new ConcurrentHashMap<>();
 
     /**
      * The clock of every invocation and completion time.
@@ -67,7 +68,37 @@ public final class HistoryRecorder {
      *              retry decided it
      */
     public void count(OpKind kind, String label) {
-        answers.computeIfAbsent(kind.wireName() + " " + label, k -> new LongAdder()).increment();
+        count(kind.wireName(), label);
+    }
+
+    /**
+     * Counts how one request ended.
+     *
+     * @param request what was asked, e.g. {@code get lease} ({@link KvRequest#statsName()})
+     * @param label   the classification
+     */
+    public void count(String request, String label) {
+        answers.computeIfAbsent(request + " " + label, k -> new LongAdder()).increment();
+    }
+
+    /**
+     * Remembers something about one operation that the history format has no room for (a lease read, the node
+     * that served it), for the report to show beside the operation when a violation names it.
+     *
+     * @param id   the operation's id
+     * @param note a short phrase
+     */
+    public void note(long id, String note) {
+        notes.put(id, note);
+    }
+
+    /**
+     * The notes on operations.
+     *
+     * @return operation id → note
+     */
+    public Map<Long, String> notes() {
+        return new TreeMap<>(notes);
     }
 
     /** Counts one retry of a write whose outcome was unknown. */

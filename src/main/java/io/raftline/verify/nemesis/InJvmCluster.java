@@ -150,6 +150,16 @@ public final class InJvmCluster implements ClusterUnderTest {
     }
 
     @Override
+    public Future<Void> stall(int node) {
+        return nodeAction(node, "freeze");
+    }
+
+    @Override
+    public Future<Void> unstall(int node) {
+        return nodeAction(node, "thaw");
+    }
+
+    @Override
     public Future<Void> network(JsonObject faults) {
         return admin.json(HttpMethod.PUT, adminUrl, "/v1/admin/network", faults).mapEmpty();
     }
@@ -165,7 +175,9 @@ public final class InJvmCluster implements ClusterUnderTest {
                 if (!n.getBoolean("up", true)) {
                     actions.add(restart(id));
                 } else if (n.getBoolean("paused", false)) {
-                    actions.add(resume(id));
+                    // "paused" is also what a frozen node reports, and a frozen node holds a resume until it is
+                    // thawed: thaw first (a no-op for a node that is not frozen), then resume.
+                    actions.add(unstall(id).compose(v -> resume(id)));
                 }
             }
             return Future.all(actions).mapEmpty();
@@ -226,6 +238,17 @@ public final class InJvmCluster implements ClusterUnderTest {
 
     @Override
     public void close() {
+        try {
+            // A run that ended early may leave a node frozen: thaw every node (a no-op for the others) so that
+            // nothing it holds is left waiting while the cluster shuts down.
+            List<Future<Void>> thaws = new ArrayList<>();
+            for (int id : nodeUrls.keySet()) {
+                thaws.add(unstall(id).otherwiseEmpty());
+            }
+            await(Future.join(thaws).otherwiseEmpty(), 15);
+        } catch (Exception e) {
+            // closing anyway: the nodes stop with this JVM's Vert.x in any case
+        }
         try {
             await(admin.close().otherwiseEmpty(), 5);
             await(recorder.close().otherwiseEmpty(), 10);

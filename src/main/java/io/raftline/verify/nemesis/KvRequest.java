@@ -45,6 +45,17 @@ public record KvRequest(OpKind kind, String key, Value value, long expectedRevis
     }
 
     /**
+     * How the request is named in the statistics of how requests ended.
+     *
+     * @return the kind, e.g. {@code put}, with the consistency of a read that is not linearizable, e.g.
+     *         {@code get lease}
+     */
+    public String statsName() {
+        return kind == OpKind.GET && !consistency.equals("linearizable") ? kind.wireName() + " " + consistency
+                : kind.wireName();
+    }
+
+    /**
      * The path and query of the request.
      *
      * @return for example {@code /v1/kv/k1.0?ifRevision=12}

@@ -19,13 +19,47 @@ import java.util.concurrent.TimeUnit;
  * Injects faults on a schedule, one at a time: a healthy pause, then a fault held for a random time in
  * [{@link NemesisOptions#faultMinMs()}, {@link NemesisOptions#faultMaxMs()}], then its healing, and again, until
  * the time to stop; then it heals everything. Kinds are drawn in shuffled rounds (every enabled kind once per
- * round), so that even a short run injects each of them. Half of the node faults and partitions aim at the
- * current leader, where they hurt most. Runs on the caller's thread, which it blocks (each call to the cluster
- * is bounded).
+ * round), so that even a short run injects each of them. Half of the crashes, pauses and partitions and three
+ * stalls in four aim at the current leader, where they hurt most (a stalled leader is the one that can come back
+ * believing it still leads). While a node is stalled, a {@link StallObserver} is told, so that requests can be
+ * aimed at it. Runs on the caller's thread, which it blocks (each call to the cluster is bounded).
  */
 public final class Nemesis {
 
+    /**
+     * Learns when a node is stalled and when it is about to continue, to aim requests at it meanwhile (see
+     * {@link StallProbes}).
+     */
+    public interface StallObserver {
+        /** Observes nothing. */
+        StallObserver NONE = new StallObserver() {
+            @Override
+            public void stalled(int node) {
+            }
+
+            @Override
+            public void continuing(int node) {
+            }
+        };
+
+        /**
+         * The node was stalled.
+         *
+         * @param node the node
+         */
+        void stalled(int node);
+
+        /**
+         * The node is about to continue: start nothing new against it.
+         *
+         * @param node the node
+         */
+        void continuing(int node);
+    }
+
     private static final long CALL_TIMEOUT_S = 90;
+    /** How long a stalled node whose links were cut stays cut off after it continues. */
+    private static final long CUT_AFTER_CONTINUE_MS = 250;
 
     private final ClusterUnderTest cluster;
     private final NemesisOptions options;
@@ -34,6 +68,7 @@ public final class Nemesis {
     private final PrintStream progress;
     private final long runStart;
     private final Random random;
+    private final StallObserver stalls;
     private volatile long healedAt = -1;
     /** The longest time healing each kind took so far (a relaunched process needs seconds). */
     private final Map<FaultKind, Long> healMs = new EnumMap<>(FaultKind.class);
@@ -47,9 +82,10 @@ public final class Nemesis {
      * @param log      where injected faults are recorded
      * @param progress where a line per fault is printed
      * @param runStart the run's start, for the times printed
+     * @param stalls   told when a node is stalled and when it continues
      */
     public Nemesis(ClusterUnderTest cluster, NemesisOptions options, HistoryRecorder clock, FaultLog log,
-                   PrintStream progress, long runStart) {
+                   PrintStream progress, long runStart, StallObserver stalls) {
         this.cluster = cluster;
         this.options = options;
         this.clock = clock;
@@ -57,6 +93,7 @@ public final class Nemesis {
         this.progress = progress;
         this.runStart = runStart;
         this.random = new Random(options.seed() ^ 0x6e656d65L);
+        this.stalls = stalls;
         for (FaultKind k : FaultKind.values()) {
             healMs.put(k, 0L);
         }
@@ -169,6 +206,7 @@ public final class Nemesis {
                     () -> cluster.crash(target), () -> cluster.restart(target));
             case PAUSE -> nodeFault(kind, "pause node " + target + aim, holdMs,
                     () -> cluster.pause(target), () -> cluster.resume(target));
+            case STALL -> stall(leader != 0 && random.nextInt(4) != 0 ? leader : target, leader, holdMs);
             case DELAY -> {
                 int max = 20 + random.nextInt(181);
                 int min = max / 5;
@@ -188,6 +226,49 @@ public final class Nemesis {
         }
     }
 
+    /**
+     * Stalls {@code node} for {@code holdMs}. Three stalls in four aim at the leader: the interesting stall is a
+     * leader that comes back believing it still leads, with lease reads queued, after the others elected a new
+     * leader and moved on. Half of the stalls also cut the node's links while it is stopped (as peers that gave up
+     * on a silent node's connections would) and for a moment after it continues: what the others sent meanwhile
+     * is lost rather than waiting for it, so the node resumes with nothing but its own beliefs and the requests
+     * it held. Without the cut, a node stalled in this JVM handles what it held strictly in arrival order, and the
+     * new leader's first message always comes before any read sent after that leader's first commit, so a stalled
+     * leader steps down before it can answer such a read from its old state.
+     */
+    private void stall(int node, int leader, long holdMs) throws InterruptedException {
+        boolean cut = random.nextBoolean();
+        List<Integer> others = new ArrayList<>(cluster.nodeIds());
+        others.remove(Integer.valueOf(node));
+        JsonObject isolation = new JsonObject().put("partitions",
+                new JsonArray().add(new JsonArray().add(node)).add(new JsonArray(others)));
+        String description = "stall node " + node + (node == leader ? " (the leader)" : "")
+                + (cut ? ", its links cut meanwhile" : "");
+        nodeFault(FaultKind.STALL, description, holdMs,
+                () -> cluster.stall(node).compose(v -> cut ? cluster.network(isolation) : Future.<Void>succeededFuture())
+                        .onSuccess(v -> stalls.stalled(node)),
+                () -> {
+                    stalls.continuing(node);
+                    if (!cut) {
+                        return cluster.unstall(node);
+                    }
+                    Exception notContinued = null;
+                    try {
+                        await(cluster.unstall(node));
+                    } catch (InterruptedException e) {
+                        throw e;
+                    } catch (Exception e) {
+                        notContinued = e;
+                    }
+                    // The node runs on cut off for a moment, as a resumed process does before its peers reconnect;
+                    // then the links are restored whether or not it continued (a failure to continue is reported).
+                    TimeUnit.MILLISECONDS.sleep(CUT_AFTER_CONTINUE_MS);
+                    Future<Void> linksBack = cluster.network(new JsonObject());
+                    Exception failure = notContinued;
+                    return failure == null ? linksBack : linksBack.transform(ar -> Future.failedFuture(failure));
+                });
+    }
+
     private static List<Integer> sorted(List<Integer> ids) {
         List<Integer> s = new ArrayList<>(ids);
         Collections.sort(s);
@@ -199,12 +280,17 @@ public final class Nemesis {
         nodeFault(kind, description, holdMs, () -> cluster.network(faults), () -> cluster.healAll());
     }
 
-    private void nodeFault(FaultKind kind, String description, long holdMs,
-                           java.util.function.Supplier<Future<Void>> inject,
-                           java.util.function.Supplier<Future<Void>> heal) throws InterruptedException {
+    /** One step of injecting or healing a fault: it may block the nemesis's thread (never an event loop). */
+    @FunctionalInterface
+    private interface Step {
+        Future<Void> start() throws Exception;
+    }
+
+    private void nodeFault(FaultKind kind, String description, long holdMs, Step inject, Step heal)
+            throws InterruptedException {
         long start = clock.now();
         try {
-            await(inject.get());
+            await(inject.start());
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {
@@ -212,7 +298,7 @@ public final class Nemesis {
             say(start, description + " FAILED: " + why(e));
             try {
                 // The cluster may have acted on it all the same: undo it before going on.
-                await(heal.get());
+                await(heal.start());
             } catch (InterruptedException ie) {
                 throw ie;
             } catch (Exception again) {
@@ -228,7 +314,7 @@ public final class Nemesis {
         } finally {
             try {
                 long healStart = clock.now();
-                await(heal.get());
+                await(heal.start());
                 end = clock.now();
                 healMs.merge(kind, (end - healStart) / 1_000_000, Math::max);
             } catch (InterruptedException e) {

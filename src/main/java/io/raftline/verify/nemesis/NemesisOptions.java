@@ -22,7 +22,9 @@ import java.util.Set;
  * @param mode              where the cluster runs
  * @param out               the directory for the report, the history, the event recording and process logs
  * @param consistency       {@code linearizable}, {@code lease} or {@code stale}: what the clients' reads ask for
- *                          (the final reads are always linearizable)
+ *                          unless they are lease reads (the final reads are always linearizable)
+ * @param leaseReads        the share of the clients' reads (0..1) that ask for {@code consistency=lease}; a lease
+ *                          read from a correct cluster is linearizable, so it is checked like the others
  * @param seed              seeds the clients' and the nemesis's choices
  * @param faultMinMs        shortest time a fault lasts
  * @param faultMaxMs        longest time a fault lasts
@@ -35,9 +37,13 @@ import java.util.Set;
  * @param checkBudget       the checker's time budget
  */
 public record NemesisOptions(Duration duration, int clients, int nodes, int keys, int opsPerKey, Set<FaultKind> faults,
-                             Mode mode, Path out, String consistency, long seed, long faultMinMs, long faultMaxMs,
+                             Mode mode, Path out, String consistency, double leaseReads, long seed, long faultMinMs,
+                             long faultMaxMs,
                              long healthyMinMs, long healthyMaxMs, long recoveryMs, long requestTimeoutMs,
                              long clientTimeoutMs, int writeRetries, Duration checkBudget) {
+
+    /** The share of lease reads when none is given: a third of the clients' reads. */
+    public static final double DEFAULT_LEASE_READS = 1.0 / 3;
 
     /** Where the cluster under test runs. */
     public enum Mode {
@@ -82,6 +88,7 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
      * @param mode             where the cluster runs
      * @param out              output directory
      * @param consistency      read consistency
+     * @param leaseReads       share of lease reads
      * @param seed             random seed
      * @param faultMinMs       shortest fault
      * @param faultMaxMs       longest fault
@@ -108,6 +115,7 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
         require(opsPerKey >= 10, "opsPerKey must be at least 10, got " + opsPerKey);
         require(consistency.equals("linearizable") || consistency.equals("lease") || consistency.equals("stale"),
                 "consistency must be linearizable, lease or stale, got '" + consistency + "'");
+        require(leaseReads >= 0 && leaseReads <= 1, "the share of lease reads must be in 0..1, got " + leaseReads);
         require(faultMinMs > 0 && faultMaxMs >= faultMinMs, "fault times must satisfy 0 < min <= max");
         require(healthyMinMs >= 0 && healthyMaxMs >= healthyMinMs, "healthy times must satisfy 0 <= min <= max");
         require(recoveryMs >= 0 && recoveryMs < duration.toMillis(), "recovery must be shorter than the run");
@@ -124,7 +132,7 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
 
     /**
      * A builder with the defaults: 60 s, 8 clients, 3 nodes, 10 keys of 1,000 requests, partition, crash, pause,
-     * delay and drop, local mode, linearizable reads.
+     * stall, delay and drop, local mode, linearizable reads with a third of them lease reads.
      *
      * @return the builder
      */
@@ -139,9 +147,9 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
      * @return a copy
      */
     public NemesisOptions withOut(Path dir) {
-        return new NemesisOptions(duration, clients, nodes, keys, opsPerKey, faults, mode, dir, consistency, seed,
-                faultMinMs, faultMaxMs, healthyMinMs, healthyMaxMs, recoveryMs, requestTimeoutMs, clientTimeoutMs,
-                writeRetries, checkBudget);
+        return new NemesisOptions(duration, clients, nodes, keys, opsPerKey, faults, mode, dir, consistency,
+                leaseReads, seed, faultMinMs, faultMaxMs, healthyMinMs, healthyMaxMs, recoveryMs, requestTimeoutMs,
+                clientTimeoutMs, writeRetries, checkBudget);
     }
 
     /** Builds {@link NemesisOptions}; unset fields keep their defaults. */
@@ -155,6 +163,7 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
         private Mode mode = Mode.LOCAL;
         private Path out = Path.of("verify-runs");
         private String consistency = "linearizable";
+        private double leaseReads = DEFAULT_LEASE_READS;
         private long seed = System.nanoTime();
         private long faultMinMs = 1000;
         private long faultMaxMs = 3000;
@@ -220,6 +229,12 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
         /** @param v read consistency @return this */
         public Builder consistency(String v) {
             consistency = v;
+            return this;
+        }
+
+        /** @param v the share of the clients' reads that are lease reads, 0..1 @return this */
+        public Builder leaseReads(double v) {
+            leaseReads = v;
             return this;
         }
 
@@ -293,9 +308,9 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
          */
         public NemesisOptions build() {
             long recovery = recoveryMs >= 0 ? recoveryMs : Math.min(5000, duration.toMillis() / 5);
-            return new NemesisOptions(duration, clients, nodes, keys, opsPerKey, faults, mode, out, consistency, seed,
-                    faultMinMs, faultMaxMs, healthyMinMs, healthyMaxMs, recovery, requestTimeoutMs, clientTimeoutMs,
-                    writeRetries, checkBudget);
+            return new NemesisOptions(duration, clients, nodes, keys, opsPerKey, faults, mode, out, consistency,
+                    leaseReads, seed, faultMinMs, faultMaxMs, healthyMinMs, healthyMaxMs, recovery, requestTimeoutMs,
+                    clientTimeoutMs, writeRetries, checkBudget);
         }
     }
 }

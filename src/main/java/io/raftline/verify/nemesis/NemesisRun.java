@@ -100,16 +100,20 @@ public final class NemesisRun {
         Vertx vertx = Vertx.vertx();
         KvClient client = decorate.apply(new HttpKvClient(vertx, cluster.nodeUrls(), options.clients(),
                 options.clientTimeoutMs()));
+        // A pool of its own: the probes' reads wait at a stalled node, holding connections the clients need.
+        KvClient probeClient = decorate.apply(new HttpKvClient(vertx, cluster.nodeUrls(),
+                StallProbes.MAX_WAITING_READS + 4, options.clientTimeoutMs()));
         try {
-            return runWith(options, cluster, vertx, client, progress);
+            return runWith(options, cluster, vertx, client, probeClient, progress);
         } finally {
+            await(probeClient.close().otherwiseEmpty(), Duration.ofSeconds(5));
             await(client.close().otherwiseEmpty(), Duration.ofSeconds(5));
             await(vertx.close().otherwiseEmpty(), Duration.ofSeconds(20));
         }
     }
 
     private static Result runWith(NemesisOptions o, ClusterUnderTest cluster, Vertx vertx, KvClient client,
-                                  PrintStream progress) throws Exception {
+                                  KvClient probeClient, PrintStream progress) throws Exception {
         String startedAt = Instant.now().toString();
         HistoryRecorder recorder = new HistoryRecorder();
         FaultLog faults = new FaultLog();
@@ -119,13 +123,16 @@ public final class NemesisRun {
         long stopFaults = end - TimeUnit.MILLISECONDS.toNanos(o.recoveryMs());
         String runId = Long.toHexString(o.seed()) + "-" + Long.toHexString(start);
         progress.printf("verify: live view at %s%n", cluster.liveViewUrl());
-        progress.printf("verify: %d clients for %d s on %d keys at a time; faults: %s%n", o.clients(),
-                o.duration().toSeconds(), o.keys(), o.faults().isEmpty() ? "none"
+        progress.printf("verify: %d clients for %d s on %d keys at a time; reads: %s; faults: %s%n", o.clients(),
+                o.duration().toSeconds(), o.keys(), readMix(o), o.faults().isEmpty() ? "none"
                         : o.faults().stream().map(FaultKind::wireName).collect(Collectors.joining(", ")));
         Future<Void> clientsDone = new Clients(vertx, client, cluster.nodeIds(), o, recorder,
                 new KeySpace(o.keys(), o.opsPerKey()), runId).run(end);
 
-        Nemesis nemesis = new Nemesis(cluster, o, recorder, faults, progress, start);
+        StallProbes probes = o.faults().contains(FaultKind.STALL)
+                ? new StallProbes(vertx, probeClient, cluster, o, recorder, runId) : null;
+        Nemesis nemesis = new Nemesis(cluster, o, recorder, faults, progress, start,
+                probes == null ? Nemesis.StallObserver.NONE : probes);
         nemesis.run(stopFaults);
 
         long clientsBound = Math.max(0, end - recorder.now()) / 1_000_000
@@ -135,6 +142,20 @@ public final class NemesisRun {
         } catch (Exception e) {
             notes.add("some clients had not finished " + clientsBound + " ms after the end: " + e.getMessage()
                     + "; their last requests are missing from the history");
+        }
+        if (probes != null) {
+            try {
+                // Every stall was undone before the nemesis returned: what the probes sent has been answered
+                // or times out on the client's clock.
+                await(probes.drained(), Duration.ofMillis(o.clientTimeoutMs() + 5_000));
+                long sent = await(probes.readsSent(), Duration.ofSeconds(5));
+                notes.add("Stall probes: " + sent + " reads (" + (o.leaseReads() > 0 ? "lease" : o.consistency())
+                        + ") sent to stalled nodes after a write through the other nodes was acknowledged; their"
+                        + " answers are in the history like every other read.");
+            } catch (Exception e) {
+                notes.add("some stall probes had not finished: " + e.getMessage()
+                        + "; their last requests are missing from the history");
+            }
         }
         progress.printf("verify: clients stopped after %,d operations; healing and waiting for a healthy cluster%n",
                 recorder.history().size());
@@ -162,7 +183,7 @@ public final class NemesisRun {
 
         RunRecord record = new RunRecord("Raftline nemesis run", settings(o, cluster, startedAt), recorder.history(),
                 finalClient, faults.entries(), recorder.answers(), recorder.retries(), start, nemesis.healedAt(),
-                convergence, notes);
+                convergence, notes, recorder.notes());
         progress.printf("verify: checking %,d operations%n", record.history().size());
         RunReport.Report report = RunReport.check(record, o.checkBudget());
         Path reportFile = report.write(o.out());
@@ -183,7 +204,7 @@ public final class NemesisRun {
         s.put("duration", o.duration().toSeconds() + " s of requests, the last " + o.recoveryMs() + " ms without faults");
         s.put("clients", o.clients() + " (one request in flight each; final reads as client " + o.clients() + ")");
         s.put("keys", o.keys() + " in use at a time, each retired after " + o.opsPerKey() + " requests");
-        s.put("reads", o.consistency() + " (final reads: linearizable)");
+        s.put("reads", readMix(o) + " (final reads: linearizable)");
         s.put("faults", o.faults().isEmpty() ? "none"
                 : o.faults().stream().map(FaultKind::wireName).collect(Collectors.joining(", "))
                 + "; each " + o.faultMinMs() + "–" + o.faultMaxMs() + " ms, " + o.healthyMinMs() + "–"
@@ -193,6 +214,18 @@ public final class NemesisRun {
         s.put("checker budget", o.checkBudget().toSeconds() + " s");
         s.put("seed", String.valueOf(o.seed()));
         return s;
+    }
+
+    /** What the clients' reads ask for, in words: e.g. "linearizable, 33% of them lease reads". */
+    static String readMix(NemesisOptions o) {
+        if (o.leaseReads() == 0 || o.consistency().equals("lease")) {
+            return o.consistency();
+        }
+        if (o.leaseReads() == 1) {
+            return "lease";
+        }
+        return String.format(java.util.Locale.ROOT, "%s, %.0f%% of them lease reads", o.consistency(),
+                o.leaseReads() * 100);
     }
 
     /** Reads every key once more, linearizably; returns how many could not be read. */

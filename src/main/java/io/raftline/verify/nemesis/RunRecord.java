@@ -21,10 +21,12 @@ import java.util.Objects;
  * @param healedAtNanos when the nemesis healed everything, or -1
  * @param convergence   whether the replicas ended identical
  * @param notes         anything else the reader should know (one line each)
+ * @param opNotes       what the history format has no room for, by operation id (e.g. "lease read sent to node 2,
+ *                      served by node 2"), shown beside an operation a violation names
  */
 public record RunRecord(String title, Map<String, String> settings, List<Operation> history, int finalClient,
                         List<FaultLog.Entry> faults, Map<String, Long> answers, long retries, long startNanos,
-                        long healedAtNanos, Convergence convergence, List<String> notes) {
+                        long healedAtNanos, Convergence convergence, List<String> notes, Map<Long, String> opNotes) {
 
     /**
      * Whether the replicas ended in the same state.
@@ -69,6 +71,7 @@ public record RunRecord(String title, Map<String, String> settings, List<Operati
      * @param healedAtNanos heal time
      * @param convergence   replica convergence
      * @param notes         notes
+     * @param opNotes       notes on operations
      */
     public RunRecord {
         Objects.requireNonNull(title, "title");
@@ -78,6 +81,29 @@ public record RunRecord(String title, Map<String, String> settings, List<Operati
         answers = Map.copyOf(answers);
         Objects.requireNonNull(convergence, "convergence");
         notes = List.copyOf(notes);
+        opNotes = Map.copyOf(opNotes);
+    }
+
+    /**
+     * A record without notes on operations.
+     *
+     * @param title         title
+     * @param settings      settings
+     * @param history       operations
+     * @param finalClient   final reader's client id
+     * @param faults        faults
+     * @param answers       answer counts
+     * @param retries       retries
+     * @param startNanos    start
+     * @param healedAtNanos heal time
+     * @param convergence   replica convergence
+     * @param notes         notes
+     */
+    public RunRecord(String title, Map<String, String> settings, List<Operation> history, int finalClient,
+                     List<FaultLog.Entry> faults, Map<String, Long> answers, long retries, long startNanos,
+                     long healedAtNanos, Convergence convergence, List<String> notes) {
+        this(title, settings, history, finalClient, faults, answers, retries, startNanos, healedAtNanos, convergence,
+                notes, Map.of());
     }
 
     /**

@@ -36,10 +36,17 @@ public final class RunReport {
     public static final String HISTORY_FILE = "history.ndjson";
     /** The file of the operations the violations name, re-checkable on their own. */
     public static final String VIOLATIONS_FILE = "violations.ndjson";
+    /** The notes on operations ({@link RunRecord#opNotes()}): one {@code id<TAB>note} line each. */
+    public static final String OP_NOTES_FILE = "op-notes.tsv";
     /** The event recording's file name. */
     public static final String EVENTS_FILE = "events.ndjson";
 
     private static final int FAULTS_LISTED = 300;
+
+    /** How the notes on operations ({@link RunRecord#opNotes()}) name a lease read. */
+    static final String LEASE_READ = "lease read";
+    /** How the notes on operations name the requests of {@link StallProbes}. */
+    static final String STALL_PROBE = "stall probe";
 
     private RunReport() {
     }
@@ -179,8 +186,8 @@ public final class RunReport {
         }
 
         /**
-         * Writes {@value #REPORT_FILE}, {@value #HISTORY_FILE} and, if there are violations,
-         * {@value #VIOLATIONS_FILE} into {@code dir}.
+         * Writes {@value #REPORT_FILE}, {@value #HISTORY_FILE}, if there are violations
+         * {@value #VIOLATIONS_FILE}, and if there are notes on operations {@value #OP_NOTES_FILE} into {@code dir}.
          *
          * @param dir the directory (created if needed)
          * @return the report's path
@@ -192,6 +199,12 @@ public final class RunReport {
             List<Operation> involved = violationOperations();
             if (!involved.isEmpty()) {
                 HistoryNdjson.write(involved, dir.resolve(VIOLATIONS_FILE));
+            }
+            if (!record.opNotes().isEmpty()) {
+                StringBuilder notes = new StringBuilder();
+                new TreeMap<>(record.opNotes()).forEach((id, note) -> notes.append(id).append('\t').append(note)
+                        .append('\n'));
+                Files.writeString(dir.resolve(OP_NOTES_FILE), notes);
             }
             Path report = dir.resolve(REPORT_FILE);
             Files.writeString(report, markdown());
@@ -233,18 +246,7 @@ public final class RunReport {
             counts.put(k, new Counts(0, 0, 0, 0, 0));
         }
         for (Operation op : record.history()) {
-            Outcome o = op.outcome();
-            Counts one;
-            if (o instanceof Outcome.Ok) {
-                one = new Counts(1, 1, 0, 0, 0);
-            } else if (o instanceof Outcome.Failed f && f.cause() == Outcome.Cause.PRECONDITION_FAILED) {
-                one = new Counts(1, 0, 1, 0, 0);
-            } else if (o instanceof Outcome.Failed) {
-                one = new Counts(1, 0, 0, 1, 0);
-            } else {
-                one = new Counts(1, 0, 0, 0, 1);
-            }
-            counts.merge(op.kind(), one, Counts::plus);
+            counts.merge(op.kind(), one(op.outcome()), Counts::plus);
         }
         Counts total = new Counts(0, 0, 0, 0, 0);
         for (Counts c : counts.values()) {
@@ -267,9 +269,25 @@ public final class RunReport {
         sb.append("## Operations\n\n");
         sb.append("| kind | recorded | ok | precondition failed (412) | not applied | unknown |\n");
         sb.append("|---|---:|---:|---:|---:|---:|\n");
-        r.counts().forEach((k, c) -> row(sb, k.wireName(), c));
+        r.counts().forEach((k, c) -> {
+            row(sb, k.wireName(), c);
+            if (k == OpKind.GET) {
+                Counts lease = countNoted(rec, OpKind.GET, LEASE_READ);
+                if (lease.recorded() > 0) {
+                    row(sb, "↳ of which lease reads", lease);
+                }
+            }
+        });
+        Counts probes = countNoted(rec, null, STALL_PROBE);
+        if (probes.recorded() > 0) {
+            row(sb, "↳ stall probes (all kinds)", probes);
+        }
         row(sb, "**total**", r.total());
         sb.append('\n');
+        if (probes.recorded() > 0) {
+            sb.append("Stall probes write a key of their own through the other nodes while a node is stalled and send")
+                    .append(" a read of it to the stalled node after each acknowledged write (see StallProbes).\n\n");
+        }
         sb.append("\"not applied\" are answers that guarantee the request was never applied (400, 413, 503 ")
                 .append(String.join("/", new java.util.TreeSet<>(OutcomeMapping.NOT_APPLIED_CODES)))
                 .append("); \"unknown\" may have taken effect at any time after invocation (no answer, 504, other 503s")
@@ -351,6 +369,16 @@ public final class RunReport {
         sb.append("## Verdict\n\n");
         sb.append(String.format(Locale.ROOT, "Checked in %.2f s.%n%n", r.checkTime().toNanos() / 1e9));
         sb.append("```text\n").append(r.result().describe()).append("```\n\n");
+        List<String> noted = new ArrayList<>();
+        for (Operation op : r.violationOperations()) {
+            String note = rec.opNotes().get(op.id());
+            if (note != null) {
+                noted.add("- #" + op.id() + ": " + note);
+            }
+        }
+        if (!noted.isEmpty()) {
+            sb.append("About the operations named above:\n\n").append(String.join("\n", noted)).append("\n\n");
+        }
         if (!r.result().violations().isEmpty()) {
             sb.append("The operations named above (the minimal sub-histories the checker gives) are in `")
                     .append(VIOLATIONS_FILE).append("`, in the history's NDJSON format, to be re-checked or read")
@@ -364,6 +392,32 @@ public final class RunReport {
             sb.append('\n');
         }
         return sb.toString();
+    }
+
+    /** Counts the operations (of one kind, or all if null) whose note contains {@code tag}. */
+    private static Counts countNoted(RunRecord rec, OpKind kind, String tag) {
+        Counts c = new Counts(0, 0, 0, 0, 0);
+        if (rec.opNotes().isEmpty()) {
+            return c;
+        }
+        for (Operation op : rec.history()) {
+            String note = rec.opNotes().get(op.id());
+            if (note != null && note.contains(tag) && (kind == null || op.kind() == kind)) {
+                c = c.plus(one(op.outcome()));
+            }
+        }
+        return c;
+    }
+
+    private static Counts one(Outcome o) {
+        if (o instanceof Outcome.Ok) {
+            return new Counts(1, 1, 0, 0, 0);
+        } else if (o instanceof Outcome.Failed f && f.cause() == Outcome.Cause.PRECONDITION_FAILED) {
+            return new Counts(1, 0, 1, 0, 0);
+        } else if (o instanceof Outcome.Failed) {
+            return new Counts(1, 0, 0, 1, 0);
+        }
+        return new Counts(1, 0, 0, 0, 1);
     }
 
     private static void row(StringBuilder sb, String name, Counts c) {

@@ -17,9 +17,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The CI nemesis run: a 3-node cluster in this JVM, 6 clients for 20 s while partitions, crashes, pauses,
- * message delays and message loss come and go; then healing, final reads and the check. It must come out
- * linearizable, with every acknowledged write accounted for, identical replicas, every fault kind actually
- * injected (and seen by the cluster's own event stream), and its files complete.
+ * stalls, message delays and message loss come and go, a third of the reads being lease reads; then healing,
+ * final reads and the check. It must come out linearizable, with every acknowledged write accounted for,
+ * identical replicas, every fault kind actually injected (and seen by the cluster's own event stream), and its
+ * files complete. Its seed makes the nemesis stall the leader with its links cut while probes queue lease reads
+ * in it, the schedule that exposes a leader serving reads from a lease the stall used up (issue 11, bug 2).
  */
 class NemesisLocalRunTest {
 
@@ -41,6 +43,14 @@ class NemesisLocalRunTest {
         assertThat(a.missing()).as("acknowledged writes not in the final state").isEmpty();
         assertThat(a.accounted()).isEqualTo(a.acknowledged());
         assertThat(a.keysRead()).as("every key read at the end").isEqualTo(a.keys());
+        assertThat(report.record().opNotes().values()).as("lease reads in the checked history")
+                .anyMatch(n -> n.startsWith(RunReport.LEASE_READ));
+        // Whether the stalled leader answers them depends on the cluster (a correct one may refuse them all).
+        assertThat(report.record().answers().keySet()).as("lease reads sent to a stalled node")
+                .anyMatch(k -> k.startsWith("probe get lease"));
+        assertThat(report.record().faults()).as("a stall of the leader with its links cut")
+                .anyMatch(f -> f.kind() == FaultKind.STALL && f.injected() && f.description().contains("(the leader)")
+                        && f.description().contains("links cut"));
         assertThat(report.record().convergence().agreed()).as(report.record().convergence().note()).isTrue();
         for (FaultKind k : FaultKind.DEFAULTS) {
             assertThat(report.faultsByKind().get(k)).as("%s faults injected", k).isPositive();
@@ -69,7 +79,8 @@ class NemesisLocalRunTest {
                 dropping |= f.getDouble("dropRate") > 0;
             }
         }
-        assertThat(types).containsKeys("ClusterInfo", "NodeCrashed", "NodeRestarted", "NodePaused", "LeaderElected");
+        assertThat(types).containsKeys("ClusterInfo", "NodeCrashed", "NodeRestarted", "NodePaused", "NodeFrozen",
+                "LeaderElected");
         assertThat(partitioned && delayed && dropping).as("partition, delay and loss in FaultChanged events").isTrue();
         JsonObject last = new JsonObject(lines.get(lines.size() - 1));
         assertThat(last.getString("type")).isEqualTo("CheckVerdict");

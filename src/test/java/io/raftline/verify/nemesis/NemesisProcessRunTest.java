@@ -12,9 +12,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The CI nemesis run against real processes: one child JVM per node over the clustered event bus, crashes by
- * SIGKILL and relaunch on the same data, partitions given to every process, pauses, delays and loss, for 20 s.
- * Linearizable, nothing acknowledged lost, replicas identical; the event recording comes from a live process's
- * bridge and ends with the verdict.
+ * SIGKILL and relaunch on the same data, stalls by SIGSTOP and SIGCONT, partitions given to every process, pauses,
+ * delays and loss, for 20 s, a third of the reads being lease reads. Linearizable, nothing acknowledged lost,
+ * replicas identical; the event recording comes from a live process's bridge and ends with the verdict; no child
+ * process outlives the run.
  */
 class NemesisProcessRunTest {
 
@@ -34,16 +35,21 @@ class NemesisProcessRunTest {
         assertThat(report.record().convergence().agreed()).as(report.record().convergence().note()).isTrue();
         assertThat(report.faultsByKind().get(FaultKind.CRASH)).as("kill -9 of a node process").isPositive();
         assertThat(report.faultsByKind().get(FaultKind.PARTITION)).isPositive();
+        assertThat(report.faultsByKind().get(FaultKind.STALL)).as("SIGSTOP and SIGCONT of a node process").isPositive();
         assertThat(report.record().settings().get("mode")).contains("SIGKILL");
         assertThat(Files.list(out.resolve("processes")).filter(p -> p.toString().endsWith("-run2.log")).count())
                 .as("a killed node ran again in a new process").isPositive();
 
         List<String> lines = Files.readAllLines(r.events());
         assertThat(lines.stream().map(JsonObject::new).map(e -> e.getString("type")))
-                .contains("ClusterInfo", "NodeCrashed", "NodeRestarted", "FaultChanged", "StateChange");
+                .contains("ClusterInfo", "NodeCrashed", "NodeRestarted", "NodeFrozen", "FaultChanged", "StateChange");
         JsonObject last = new JsonObject(lines.get(lines.size() - 1));
         assertThat(last.getString("type")).isEqualTo("CheckVerdict");
         assertThat(last.getString("verdict")).isEqualTo("LINEARIZABLE");
+        String conf = out.resolve("processes").toString();
+        assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive)
+                .filter(p -> String.join(" ", ChildProcessStallTest.arguments(p)).contains(conf)))
+                .as("node processes left behind").isEmpty();
         System.out.println("[nemesis processes] " + report.oneLine());
     }
 }

@@ -57,6 +57,26 @@ final class Script implements AutoCloseable {
         return op;
     }
 
+    /**
+     * Sends one request without waiting for its answer (it may wait at a stalled node); the operation is recorded
+     * when the answer comes, as the harness would. The future holds the recorded operation, or null if omitted.
+     */
+    Future<Operation> sendLater(int clientId, int node, KvRequest r) {
+        long id = recorder.nextId();
+        long t0 = recorder.now();
+        return client.send(node, r).map(response -> {
+            long t1 = recorder.now();
+            OutcomeMapping.Meaning m = OutcomeMapping.map(r, response);
+            if (m.omitted()) {
+                return null;
+            }
+            Operation op = new Operation(id, clientId, r.kind(), r.key(), r.value(), r.expectedRevision(), t0,
+                    m.unknown() ? Operation.NEVER : t1, m.outcome());
+            recorder.record(op);
+            return op;
+        });
+    }
+
     static KvRequest put(String key, String value, String idem) {
         return new KvRequest(OpKind.PUT, key, Value.of(value), Operation.UNCONDITIONAL, "linearizable", idem);
     }
