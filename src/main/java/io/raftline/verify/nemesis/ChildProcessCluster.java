@@ -128,6 +128,11 @@ public final class ChildProcessCluster implements ClusterUnderTest {
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
+    /** The live process of node {@code id}, if there is one (for tests that check what a fault did to it). */
+    synchronized java.util.Optional<ProcessHandle> process(int id) {
+        return alive(id) ? java.util.Optional.of(processes[id].toHandle()) : java.util.Optional.empty();
+    }
+
     private synchronized boolean alive(int id) {
         return processes[id] != null && processes[id].isAlive();
     }

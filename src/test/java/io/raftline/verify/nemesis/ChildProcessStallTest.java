@@ -29,7 +29,7 @@ class ChildProcessStallTest {
         try {
             int leader = InJvmCluster.await(cluster.leader(), 30);
             assertThat(leader).isPositive();
-            stalled = child(out, leader).orElseThrow();
+            stalled = cluster.process(leader).orElseThrow();
 
             InJvmCluster.await(cluster.stall(leader), 30);
             assertThat(stopped(stalled, true)).as("stopped after stall").isTrue();
@@ -50,7 +50,8 @@ class ChildProcessStallTest {
         }
         assertThat(stalled.isAlive()).as("a process closed while stalled is gone").isFalse();
         for (int id : List.of(1, 2, 3)) {
-            assertThat(child(out, id)).as("node " + id + "'s process after close").isEmpty();
+            assertThat(cluster.process(id)).as("node " + id + "'s process after close").isEmpty();
+            assertThat(child(out, id)).as("no child process of this JVM runs node " + id + " any more").isEmpty();
         }
     }
 
