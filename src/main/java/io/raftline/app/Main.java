@@ -3,6 +3,8 @@ package io.raftline.app;
 import io.raftline.config.ConfigLoader;
 import io.raftline.config.RaftlineConfig;
 import io.raftline.raft.ConfigException;
+import io.raftline.server.ClusterVerticle;
+import io.raftline.server.Metrics;
 import io.vertx.core.Vertx;
 import java.io.PrintStream;
 import java.nio.file.Path;

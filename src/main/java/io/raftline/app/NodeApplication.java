@@ -1,6 +1,9 @@
 package io.raftline.app;
 
 import io.raftline.config.RaftlineConfig;
+import io.raftline.server.ClusterVerticle;
+import io.raftline.server.Clustering;
+import io.raftline.server.Metrics;
 import io.vertx.core.Deployable;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
@@ -69,7 +72,7 @@ final class NodeApplication extends VertxApplication implements VertxApplication
     @Override
     public void afterFailureToDeployVerticle(HookContext context, Throwable t) {
         Throwable cause = t;
-        while (cause != null && !(cause instanceof io.raftline.api.http.HttpServerVerticle.PortInUseException)
+        while (cause != null && !(cause instanceof io.raftline.server.HttpServerVerticle.PortInUseException)
                 && cause.getCause() != null && cause.getCause() != cause) {
             cause = cause.getCause();
         }

@@ -1,5 +1,6 @@
 /**
- * Entry points: {@link io.raftline.app.Main} (local cluster in one JVM, one node per process, bench) and
- * {@link io.raftline.app.ClusterVerticle}, the composition root that wires nodes, transport and HTTP APIs.
+ * The command line, and nothing else: {@link io.raftline.app.Main} parses the commands (local cluster, one node
+ * per process, bench, verify) and starts what {@code io.raftline.server} and {@code io.raftline.verify} provide.
+ * Nothing imports this package.
  */
 package io.raftline.app;

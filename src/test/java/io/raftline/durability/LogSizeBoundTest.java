@@ -3,9 +3,9 @@ package io.raftline.durability;
 import static io.raftline.testing.TestCluster.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.raftline.app.ClusterVerticle;
 import io.raftline.config.RaftlineConfig;
 import io.raftline.node.NodeStatus;
+import io.raftline.server.ClusterVerticle;
 import io.raftline.testing.TestCluster;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

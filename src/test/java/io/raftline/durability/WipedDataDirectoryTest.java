@@ -4,11 +4,11 @@ import static io.raftline.testing.TestCluster.await;
 import static io.raftline.testing.TestCluster.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.raftline.app.ClusterVerticle;
 import io.raftline.node.DurableLogStore;
 import io.raftline.node.KvView;
 import io.raftline.node.NodeRequestException;
 import io.raftline.node.ReadConsistency;
+import io.raftline.server.ClusterVerticle;
 import io.raftline.testing.TestCluster;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -4,9 +4,9 @@ import static io.raftline.testing.TestCluster.await;
 import static io.raftline.testing.TestCluster.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.raftline.app.ClusterVerticle;
 import io.raftline.kv.KvCommand;
 import io.raftline.raft.Role;
+import io.raftline.server.ClusterVerticle;
 import io.raftline.testing.TestCluster;
 import io.raftline.transport.NetworkFaults;
 import io.vertx.core.Future;

@@ -1,7 +1,7 @@
 package io.raftline.testing;
 
-import io.raftline.app.ClusterVerticle;
 import io.raftline.config.RaftlineConfig;
+import io.raftline.server.ClusterVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;

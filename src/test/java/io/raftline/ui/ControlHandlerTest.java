@@ -2,7 +2,7 @@ package io.raftline.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.raftline.api.http.ControlHandler;
+import io.raftline.ui.ControlHandler;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,7 +1,5 @@
 package io.raftline.ui;
 
-import io.raftline.api.http.ControlHandler;
-import io.raftline.api.http.UiRouter;
 import io.raftline.events.EventPublisher;
 import io.raftline.events.NdjsonRecorder;
 import io.raftline.events.PublisherOptions;
@@ -16,6 +14,8 @@ import io.raftline.transport.LinkFaultTransport;
 import io.raftline.transport.LinkFaults;
 import io.raftline.transport.NetworkConditioner;
 import io.raftline.transport.Transport;
+import io.raftline.ui.ControlHandler;
+import io.raftline.ui.UiRouter;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;

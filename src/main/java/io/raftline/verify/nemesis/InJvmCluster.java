@@ -1,9 +1,9 @@
 package io.raftline.verify.nemesis;
 
-import io.raftline.app.ClusterVerticle;
 import io.raftline.config.RaftlineConfig;
 import io.raftline.events.EventSink;
 import io.raftline.events.NdjsonRecorder;
+import io.raftline.server.ClusterVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;

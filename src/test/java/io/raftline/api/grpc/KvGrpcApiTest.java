@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
-import io.raftline.app.ClusterVerticle;
 import io.raftline.api.ForwardCodec;
 import io.raftline.api.http.HttpLeaderLink;
 import io.raftline.kv.KvCommand;
@@ -23,6 +22,7 @@ import io.raftline.proto.kv.PutRequest;
 import io.raftline.proto.kv.PutResponse;
 import io.raftline.proto.kv.RangeRequest;
 import io.raftline.proto.kv.RangeResponse;
+import io.raftline.server.ClusterVerticle;
 import io.raftline.testing.TestCluster;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;

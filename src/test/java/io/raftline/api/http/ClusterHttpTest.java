@@ -5,10 +5,10 @@ import static io.raftline.testing.TestCluster.awaitFailure;
 import static io.raftline.testing.TestCluster.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.raftline.app.ClusterVerticle;
 import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvResult;
 import io.raftline.node.NodeRequestException;
+import io.raftline.server.ClusterVerticle;
 import io.raftline.testing.TestCluster;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;

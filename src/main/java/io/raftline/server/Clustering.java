@@ -1,4 +1,4 @@
-package io.raftline.app;
+package io.raftline.server;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;

@@ -1,4 +1,4 @@
-package io.raftline.api.http;
+package io.raftline.ui;
 
 import io.raftline.events.EventPublisher;
 import io.raftline.kv.KvCommand;

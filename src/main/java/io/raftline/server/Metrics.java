@@ -1,4 +1,4 @@
-package io.raftline.app;
+package io.raftline.server;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;

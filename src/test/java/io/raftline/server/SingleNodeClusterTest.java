@@ -1,4 +1,4 @@
-package io.raftline.app;
+package io.raftline.server;
 
 import static io.raftline.testing.TestCluster.await;
 import static io.raftline.testing.TestCluster.eventually;

@@ -1,4 +1,4 @@
-package io.raftline.api.http;
+package io.raftline.ui;
 
 /**
  * A control command that was refused: {@link #code()} is the machine-readable reason the reply carries in

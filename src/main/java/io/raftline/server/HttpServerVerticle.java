@@ -1,4 +1,4 @@
-package io.raftline.api.http;
+package io.raftline.server;
 
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
