@@ -245,11 +245,11 @@ public final class NodeHost {
         if (!up) {
             Storage s = store.storage();
             return new NodeStatus(id(), false, paused, null, s.hardState().term(), 0, s.hardState().commit(), 0,
-                    s.lastIndex(), s.firstIndex() - 1, 0, store.stats(), store.stateLostRecorded());
+                    s.lastIndex(), s.firstIndex() - 1, 0, store.stats(), false, store.stateLostRecorded());
         }
         return new NodeStatus(id(), true, paused, core.role(), core.term(), core.leader(), core.log().committed(),
                 kv.lastApplied(), core.log().lastIndex(), store.storage().firstIndex() - 1, pending.writesPending(),
-                store.stats(), core.stateLost());
+                store.stats(), false, core.stateLost());
     }
 
     /** A digest of the key-value state (its hash is computed off the node's thread). */

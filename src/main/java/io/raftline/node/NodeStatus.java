@@ -17,12 +17,13 @@ import io.raftline.raft.Role;
  * @param snapshotIndex    index of the latest snapshot (0 if none)
  * @param pendingProposals proposals waiting to be applied
  * @param storage          what the node's log store has done (fsyncs, entries written, WAL size)
+ * @param frozen           true while frozen (stopped as under SIGSTOP, see {@link RaftNode#freeze()})
  * @param stateLost        the node found out it lost log entries it had acknowledged (a wiped data directory):
  *                         it must be replaced (see {@link io.raftline.raft.RaftCore#stateLost()})
  */
 public record NodeStatus(int id, boolean up, boolean paused, Role role, long term, int leader, long commit,
         long applied, long lastIndex, long snapshotIndex, int pendingProposals, StorageStats storage,
-        boolean stateLost) {
+        boolean frozen, boolean stateLost) {
 
     /**
      * The role's display name, or {@code Down} while crashed.
@@ -34,13 +35,13 @@ public record NodeStatus(int id, boolean up, boolean paused, Role role, long ter
     }
 
     /**
-     * This status with another paused flag (a frozen node reports itself as paused).
+     * This status with another frozen flag (the host does not know; the verticle around it does).
      *
-     * @param isPaused the flag
+     * @param isFrozen the flag
      * @return the copy
      */
-    public NodeStatus withPaused(boolean isPaused) {
-        return new NodeStatus(id, up, isPaused, role, term, leader, commit, applied, lastIndex, snapshotIndex,
-                pendingProposals, storage, stateLost);
+    public NodeStatus withFrozen(boolean isFrozen) {
+        return new NodeStatus(id, up, paused, role, term, leader, commit, applied, lastIndex, snapshotIndex,
+                pendingProposals, storage, isFrozen, stateLost);
     }
 }

@@ -149,10 +149,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
 
     @Override
     public Future<NodeStatus> status() {
-        return onContext(() -> {
-            NodeStatus s = host.status();
-            return Future.succeededFuture(frozen && !s.paused() ? s.withPaused(true) : s);
-        });
+        return onContext(() -> Future.succeededFuture(frozen ? host.status().withFrozen(true) : host.status()));
     }
 
     @Override

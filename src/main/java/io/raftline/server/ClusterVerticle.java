@@ -3,7 +3,6 @@ package io.raftline.server;
 import io.raftline.api.KvRequests;
 import io.raftline.api.grpc.KvGrpcService;
 import io.raftline.api.http.AdminApi;
-import io.raftline.api.http.ClusterControl;
 import io.raftline.api.http.ClusterView;
 import io.raftline.api.http.HttpLeaderLink;
 import io.raftline.api.http.KvApi;
@@ -12,10 +11,10 @@ import io.raftline.config.NodeConfig;
 import io.raftline.config.RaftlineConfig;
 import io.raftline.config.TransportKind;
 import io.raftline.events.EventPublisher;
+import io.raftline.faults.FaultControl;
 import io.raftline.node.DurableLogStore;
 import io.raftline.node.LogStore;
 import io.raftline.node.MemoryLogStore;
-import io.raftline.node.NodeFault;
 import io.raftline.node.NodeListener;
 import io.raftline.node.NodeStatus;
 import io.raftline.node.RaftNode;
@@ -62,10 +61,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * and wires the HTTP layer to them; undeploying it stops everything it deployed.
  *
  * <p>It also implements the views the HTTP layer needs: {@link ClusterView} (every local node's status, and
- * what the configuration says about remote ones), {@link ClusterControl} (node faults and the network
- * conditioner) and {@link PeerDirectory} (the actual HTTP port of each node, known once it listens).
+ * what the configuration says about remote ones) and {@link PeerDirectory} (the actual HTTP port of each node,
+ * known once it listens); faults go through one {@link FaultControl} shared by the admin API and the live view.
  */
-public final class ClusterVerticle extends VerticleBase implements ClusterControl, ClusterView, PeerDirectory {
+public final class ClusterVerticle extends VerticleBase implements ClusterView, PeerDirectory {
 
     private final RaftlineConfig config;
     private final NodeListener listener;
@@ -74,6 +73,7 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
     private final LinkFaults links;
     private UiRouter ui;
     private ControlHandler control;
+    private FaultControl faults;
     private final Map<Integer, NodeStatus> metricStatuses = new ConcurrentHashMap<>();
     private long metricsTimer = -1;
     private final Map<Integer, RaftNodeVerticle> nodes = new LinkedHashMap<>();
@@ -159,9 +159,9 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
         if (config.admin() != null) {
             // The admin port also serves the live view: the page at "/", the SockJS bridge, the WebJars.
             chain = chain.compose(v -> {
-                control = new ControlHandler(vertx, nodes, conditioner, links, publisher);
+                control = new ControlHandler(vertx, nodes, faults(), publisher);
                 ui = new UiRouter(vertx, control, Set.of());
-                AdminApi admin = new AdminApi(this, this, config.admin().token());
+                AdminApi admin = new AdminApi(faults(), this, config.admin().token());
                 List<Future<Void>> mounted = new ArrayList<>();
                 adminServer = new HttpServerVerticle("admin API and live view", config.admin().host(),
                         config.admin().port(), vx -> {
@@ -263,6 +263,19 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
      */
     public Map<Integer, ? extends RaftNode> nodes() {
         return nodes;
+    }
+
+    /**
+     * How faults are inflicted on this process's nodes and the messages they send (what the admin API and the
+     * live view use).
+     *
+     * @return the fault control, once the nodes are deployed
+     */
+    public FaultControl faults() {
+        if (faults == null) {
+            faults = new FaultControl(nodes, config.memberIds(), conditioner, links, publisher);
+        }
+        return faults;
     }
 
     /**
@@ -447,64 +460,10 @@ public final class ClusterVerticle extends VerticleBase implements ClusterContro
         return new JsonObject().put("id", s.id()).put("role", s.roleName()).put("term", s.term())
                 .put("leader", s.leader()).put("commit", s.commit()).put("applied", s.applied())
                 .put("lastIndex", s.lastIndex()).put("snapshotIndex", s.snapshotIndex()).put("up", s.up())
-                .put("paused", s.paused()).put("stateLost", s.stateLost()).put("pendingProposals", s.pendingProposals())
+                .put("paused", s.paused()).put("frozen", s.frozen()).put("stateLost", s.stateLost())
+                .put("pendingProposals", s.pendingProposals())
                 .put("storage", new JsonObject().put("engine", s.storage().engine()).put("failed", s.storage().failed())
                         .put("fsyncs", s.storage().fsyncs()).put("entriesWritten", s.storage().entriesWritten())
                         .put("walBytes", s.storage().walBytes()));
-    }
-
-    // ---------------------------------------------------------------- ClusterControl
-
-    @Override
-    public List<Integer> nodeIds() {
-        return List.copyOf(nodes.keySet());
-    }
-
-    @Override
-    public List<Integer> memberIds() {
-        return config.memberIds();
-    }
-
-    @Override
-    public Future<Void> nodeAction(int nodeId, String action) {
-        RaftNodeVerticle node = nodes.get(nodeId);
-        if (node == null) {
-            return Future.failedFuture(new IllegalArgumentException("no local node " + nodeId));
-        }
-        return NodeFault.parse(action).map(f -> f.applyTo(node, conditioner)).orElseGet(() ->
-                Future.failedFuture(new IllegalArgumentException("unknown action " + action)));
-    }
-
-    @Override
-    public NetworkConditioner network() {
-        return conditioner;
-    }
-
-    @Override
-    public void faultsChanged() {
-        if (control != null) {
-            publisher.faultChanged(control.faultState());
-        }
-    }
-
-    @Override
-    public Future<JsonObject> faultState() {
-        List<Future<NodeStatus>> statuses = new ArrayList<>();
-        for (RaftNodeVerticle n : nodes.values()) {
-            statuses.add(n.status());
-        }
-        return Future.all(statuses).map(all -> {
-            JsonArray crashed = new JsonArray();
-            JsonArray nodeStates = new JsonArray();
-            for (int i = 0; i < all.size(); i++) {
-                NodeStatus s = all.resultAt(i);
-                if (!s.up()) {
-                    crashed.add(s.id());
-                }
-                nodeStates.add(new JsonObject().put("id", s.id()).put("up", s.up()).put("paused", s.paused())
-                        .put("role", s.roleName()));
-            }
-            return conditioner.toJson().put("crashedNodes", crashed).put("nodes", nodeStates);
-        });
     }
 }

@@ -1,16 +1,16 @@
 package io.raftline.ui;
 
 import io.raftline.events.EventPublisher;
+import io.raftline.faults.FaultControl;
+import io.raftline.faults.NodeFault;
 import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvResult;
-import io.raftline.node.NodeFault;
 import io.raftline.node.NodeRequestException;
 import io.raftline.node.NodeStatus;
 import io.raftline.node.RaftNode;
 import io.raftline.raft.ConfigException;
 import io.raftline.raft.Role;
 import io.raftline.transport.LinkFaults;
-import io.raftline.transport.NetworkConditioner;
 import io.raftline.transport.NetworkFaults;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -36,9 +36,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * problem. A command that was carried out is answered with {@code {"ok":true,...}}. The schema is documented
  * in {@code docs/live-view.md}.
  *
- * <p>Network faults go to the shared {@link NetworkConditioner} and {@link LinkFaults}, node faults to the
- * {@link RaftNode}s, and client writes are proposed to the leader (found from the nodes' status, following a
- * not-leader hint once). Each change is also published as an event so that every open view sees it.
+ * <p>Faults go through the process's {@link FaultControl}, the same one the admin API uses (which publishes each
+ * change, so every open view sees it), and client writes are proposed to the leader (found from the nodes'
+ * status, following a not-leader hint once).
  */
 public final class ControlHandler implements Handler<Message<Object>> {
 
@@ -48,8 +48,7 @@ public final class ControlHandler implements Handler<Message<Object>> {
 
     private final Vertx vertx;
     private final Map<Integer, RaftNode> nodes;
-    private final NetworkConditioner network;
-    private final LinkFaults links;
+    private final FaultControl faults;
     private final EventPublisher publisher;
     private final AtomicLong requestIds = new AtomicLong();
 
@@ -58,16 +57,14 @@ public final class ControlHandler implements Handler<Message<Object>> {
      *
      * @param vertx     the Vert.x instance
      * @param nodes     the nodes this process runs, by id
-     * @param network   the cluster-wide network faults
-     * @param links     the per-link faults
-     * @param publisher where changes are reported and snapshots come from
+     * @param faults    how faults are inflicted (shared with the admin API)
+     * @param publisher where client requests are reported and snapshots come from
      */
-    public ControlHandler(Vertx vertx, Map<Integer, ? extends RaftNode> nodes, NetworkConditioner network,
-            LinkFaults links, EventPublisher publisher) {
+    public ControlHandler(Vertx vertx, Map<Integer, ? extends RaftNode> nodes, FaultControl faults,
+            EventPublisher publisher) {
         this.vertx = vertx;
         this.nodes = new TreeMap<>(nodes);
-        this.network = network;
-        this.links = links;
+        this.faults = faults;
         this.publisher = publisher;
     }
 
@@ -132,7 +129,8 @@ public final class ControlHandler implements Handler<Message<Object>> {
             case "pauseCluster":
             case "resumeCluster":
                 fields(cmd);
-                return all(action.equals("pauseCluster"));
+                return faults.applyToAll(action.equals("pauseCluster") ? NodeFault.PAUSE : NodeFault.RESUME)
+                        .map(v -> faultsReply());
             case "crash":
             case "restart":
             case "pause":
@@ -140,15 +138,14 @@ public final class ControlHandler implements Handler<Message<Object>> {
             case "freeze":
             case "thaw":
                 fields(cmd, "node");
-                return nodeAction(action, node(cmd, "node"));
+                return faults.apply(node(cmd, "node"), NodeFault.parse(action).orElseThrow()).map(v -> faultsReply());
             case "partition":
                 fields(cmd, "groups");
                 return partition(groups(cmd));
             case "heal":
                 fields(cmd);
-                network.heal();
-                links.clear();
-                return faultsChanged();
+                faults.heal();
+                return Future.succeededFuture(faultsReply());
             case "network":
                 fields(cmd, "dropRate", "delayMs", "duplicateRate");
                 return globalFaults(cmd);
@@ -290,37 +287,25 @@ public final class ControlHandler implements Handler<Message<Object>> {
 
     // ------------------------------------------------------------------ actions
 
-    private Future<JsonObject> all(boolean pause) {
-        List<Future<Void>> done = new ArrayList<>();
-        for (RaftNode n : nodes.values()) {
-            network.setPaused(n.id(), pause);
-            done.add(pause ? n.pause() : n.resume());
-        }
-        return Future.all(done).compose(v -> faultsChanged());
-    }
-
-    private Future<JsonObject> nodeAction(String action, int id) {
-        NodeFault fault = NodeFault.parse(action).orElseThrow();
-        return fault.applyTo(nodes.get(id), network).compose(v -> faultsChanged());
-    }
-
     private Future<JsonObject> partition(List<Set<Integer>> groups) {
-        NetworkFaults f = network.faults();
-        network.setFaults(new NetworkFaults(groups, f.dropRate(), f.delayMinMs(), f.delayMaxMs(), f.duplicateRate()));
-        return faultsChanged();
+        NetworkFaults f = faults.network();
+        faults.setNetwork(new NetworkFaults(groups, f.dropRate(), f.delayMinMs(), f.delayMaxMs(), f.duplicateRate()));
+        return Future.succeededFuture(faultsReply());
     }
 
     private Future<JsonObject> globalFaults(JsonObject cmd) {
-        NetworkFaults f = network.faults();
+        NetworkFaults f = faults.network();
         double drop = rate(cmd, "dropRate", f.dropRate());
         double dup = rate(cmd, "duplicateRate", f.duplicateRate());
         int[] d = delay(cmd, new int[] {f.delayMinMs(), f.delayMaxMs()});
+        NetworkFaults next;
         try {
-            network.setFaults(new NetworkFaults(f.partitions(), drop, d[0], d[1], dup));
+            next = new NetworkFaults(f.partitions(), drop, d[0], d[1], dup);
         } catch (ConfigException e) {
             throw new ControlException("invalid_field", e.getMessage());
         }
-        return faultsChanged();
+        faults.setNetwork(next);
+        return Future.succeededFuture(faultsReply());
     }
 
     private Future<JsonObject> link(JsonObject cmd) {
@@ -333,32 +318,16 @@ public final class ControlHandler implements Handler<Message<Object>> {
         if (!(bi instanceof Boolean both)) {
             throw new ControlException("invalid_field", "\"bidirectional\" must be true or false, got " + bi);
         }
-        LinkFaults.Condition old = links.get(from, to);
+        LinkFaults.Condition old = faults.link(from, to);
         double drop = rate(cmd, "dropRate", old == null ? 0 : old.dropRate());
         int[] d = delay(cmd, old == null ? new int[] {0, 0} : new int[] {old.delayMinMs(), old.delayMaxMs()});
-        LinkFaults.Condition c = new LinkFaults.Condition(drop, d[0], d[1]);
-        links.set(from, to, c);
-        if (both) {
-            links.set(to, from, c);
-        }
-        return faultsChanged();
+        faults.setLink(from, to, new LinkFaults.Condition(drop, d[0], d[1]), both);
+        return Future.succeededFuture(faultsReply());
     }
 
-    /** The whole fault state, published as a {@code FaultChanged} event and returned to the caller. */
-    private Future<JsonObject> faultsChanged() {
-        JsonObject faults = faultState();
-        publisher.faultChanged(faults);
-        return Future.succeededFuture(new JsonObject().put("faults", faults));
-    }
-
-    /**
-     * The current faults: the network's (partitions, loss, delay, duplication, paused nodes) plus
-     * {@code links}.
-     *
-     * @return a new JSON object
-     */
-    public JsonObject faultState() {
-        return network.toJson().put("links", links.toJson());
+    /** The reply to a fault command: the faults now in force (also published as a {@code FaultChanged} event). */
+    private JsonObject faultsReply() {
+        return new JsonObject().put("faults", faults.networkState());
     }
 
     private Future<JsonObject> write(JsonObject cmd, String op, KvCommand command) {

@@ -4,6 +4,7 @@ import static io.raftline.testing.TestCluster.await;
 import static io.raftline.testing.TestCluster.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.faults.NodeFault;
 import io.raftline.node.NodeListener;
 import io.raftline.node.StateDigest;
 import io.raftline.server.ClusterVerticle;
@@ -48,7 +49,7 @@ class SnapshotCatchUpTest {
         int lagging = leader % 3 + 1;
         WebClient client = WebClient.create(vertx);
         try {
-            await(cluster.nodeAction(lagging, "crash"));
+            await(cluster.faults().apply(lagging, NodeFault.CRASH));
             String leaderUrl = cluster.nodeUrl(leader);
             for (int batch = 0; batch < 10; batch++) {
                 List<Future<?>> writes = new ArrayList<>();
@@ -61,7 +62,7 @@ class SnapshotCatchUpTest {
                 }
                 await(Future.all(writes));
             }
-            await(cluster.nodeAction(lagging, "restart"));
+            await(cluster.faults().apply(lagging, NodeFault.RESTART));
             eventually("node " + lagging + " installs a snapshot and reaches the leader's state", () ->
                     Future.all(cluster.nodes().get(leader).digest(), cluster.nodes().get(lagging).digest()).map(all -> {
                         StateDigest a = all.resultAt(0);

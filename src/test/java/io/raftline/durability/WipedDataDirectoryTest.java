@@ -4,6 +4,7 @@ import static io.raftline.testing.TestCluster.await;
 import static io.raftline.testing.TestCluster.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.faults.NodeFault;
 import io.raftline.node.DurableLogStore;
 import io.raftline.node.KvView;
 import io.raftline.node.NodeRequestException;
@@ -54,9 +55,9 @@ class WipedDataDirectoryTest {
             eventually("node " + wiped + " holds the writes", () -> cluster.nodes().get(wiped).status()
                     .map(s -> s.applied() >= 21));
 
-            await(cluster.nodeAction(wiped, "crash"));
+            await(cluster.faults().apply(wiped, NodeFault.CRASH));
             deleteRecursively(dataDir);
-            await(cluster.nodeAction(wiped, "restart"));
+            await(cluster.faults().apply(wiped, NodeFault.RESTART));
 
             eventually("node " + wiped + " finds out it lost state", () -> cluster.nodes().get(wiped).status()
                     .map(s -> s.stateLost()));
@@ -77,8 +78,8 @@ class WipedDataDirectoryTest {
             assertThat(view.get("k0")).isPresent();
 
             // A restart does not make it forget: the STATE_LOST record is read back.
-            await(cluster.nodeAction(wiped, "crash"));
-            await(cluster.nodeAction(wiped, "restart"));
+            await(cluster.faults().apply(wiped, NodeFault.CRASH));
+            await(cluster.faults().apply(wiped, NodeFault.RESTART));
             assertThat(await(cluster.nodes().get(wiped).status()).stateLost()).isTrue();
             assertThat(await(client.getAbs(cluster.nodeUrl(wiped) + "/health").send()).statusCode()).isEqualTo(503);
         } finally {

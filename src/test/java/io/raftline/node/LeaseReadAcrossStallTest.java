@@ -46,13 +46,13 @@ class LeaseReadAcrossStallTest {
         assertThat(new String(before.get("color").orElseThrow().value(), StandardCharsets.UTF_8)).isEqualTo("blue");
 
         // Cut off and stopped: nothing from the new leader can reach it before the queued read does.
-        Set<Integer> others = new TreeSet<>(cluster.nodeIds());
+        Set<Integer> others = new TreeSet<>(cluster.nodes().keySet());
         others.remove(old);
-        cluster.network().setFaults(new NetworkFaults(List.of(Set.of(old), others), 0, 0, 0, 0));
+        cluster.faults().setNetwork(new NetworkFaults(List.of(Set.of(old), others), 0, 0, 0, 0));
         await(oldLeader.freeze());
         int[] next = new int[1];
         eventually("another node leads", () -> {
-            for (int id : cluster.nodeIds()) {
+            for (int id : cluster.nodes().keySet()) {
                 if (id != old) {
                     RaftNode n = cluster.nodes().get(id);
                     Future<Boolean> leads = n.status().map(s -> s.role() == Role.LEADER);

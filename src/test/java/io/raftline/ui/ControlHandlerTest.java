@@ -38,12 +38,12 @@ class ControlHandlerTest {
     }
 
     private static void assertRefused(JsonObject cmd, String error, String mentions) throws Exception {
-        String before = cluster.control.faultState().encode();
+        String before = cluster.faults.networkState().encode();
         JsonObject r = send(cmd);
         assertThat(r.getBoolean("ok")).as(cmd.encode()).isFalse();
         assertThat(r.getString("error")).as(cmd.encode()).isEqualTo(error);
         assertThat(r.getString("message")).as(cmd.encode()).contains(mentions);
-        assertThat(cluster.control.faultState().encode()).isEqualTo(before);
+        assertThat(cluster.faults.networkState().encode()).isEqualTo(before);
     }
 
     @Test

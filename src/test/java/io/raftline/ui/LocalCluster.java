@@ -3,6 +3,7 @@ package io.raftline.ui;
 import io.raftline.events.EventPublisher;
 import io.raftline.events.NdjsonRecorder;
 import io.raftline.events.PublisherOptions;
+import io.raftline.faults.FaultControl;
 import io.raftline.node.MemoryLogStore;
 import io.raftline.node.NodeOptions;
 import io.raftline.node.NodeStatus;
@@ -45,6 +46,7 @@ final class LocalCluster implements AutoCloseable {
     final NdjsonRecorder recorder;
     final Map<Integer, RaftNodeVerticle> nodes = new LinkedHashMap<>();
     final ControlHandler control;
+    final FaultControl faults;
     final UiRouter ui;
     private HttpServer server;
 
@@ -62,7 +64,8 @@ final class LocalCluster implements AutoCloseable {
             nodes.put(id, new RaftNodeVerticle(new NodeOptions(config, 100 + id, 10_000, 5_000), transport,
                     new MemoryLogStore(), publisher));
         }
-        control = new ControlHandler(vertx, nodes, network, links, publisher);
+        faults = new FaultControl(nodes, MEMBERS, network, links, publisher);
+        control = new ControlHandler(vertx, nodes, faults, publisher);
         ui = new UiRouter(vertx, control, Set.of());
     }
 

@@ -1,6 +1,7 @@
 package io.raftline.api.http;
 
-import io.raftline.node.NodeFault;
+import io.raftline.faults.FaultControl;
+import io.raftline.faults.NodeFault;
 import io.raftline.raft.ConfigException;
 import io.raftline.transport.NetworkFaults;
 import io.vertx.core.Future;
@@ -16,18 +17,17 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.Set;
 
 /**
  * The admin API: fault injection and the whole-cluster view, served on the admin port (8080 in local mode).
  *
  * <ul>
- *   <li>{@code POST /v1/admin/nodes/{id}/crash|restart|pause|resume} → 200 with the fault state; 404 for an
- *       unknown node or action.</li>
+ *   <li>{@code POST /v1/admin/nodes/{id}/crash|restart|pause|resume|freeze|thaw} → 200 with the fault state;
+ *       404 for an unknown node or action.</li>
  *   <li>{@code GET /v1/admin/network} → the fault state; {@code PUT /v1/admin/network} with
  *       {@code {"partitions":[[1,2],[3]],"dropRate":0.1,"delayMs":[5,50],"duplicateRate":0.0}} replaces the
  *       network faults (missing fields mean none; each field is validated and a bad one answers 400 naming
- *       it); {@code DELETE /v1/admin/network} heals the network.</li>
+ *       it); {@code DELETE /v1/admin/network} heals the network and every link.</li>
  *   <li>{@code GET /v1/cluster}, {@code GET /health}.</li>
  * </ul>
  * Admin calls change what the cluster does, so they are refused (403) to clients that are not on the
@@ -35,10 +35,9 @@ import java.util.Set;
  */
 public final class AdminApi {
 
-    private static final Set<String> ACTIONS = Set.copyOf(NodeFault.wireNames());
     private static final long ADMIN_BODY_LIMIT = 64 * 1024;
 
-    private final ClusterControl control;
+    private final FaultControl control;
     private final ClusterView cluster;
     private final String token;
 
@@ -49,7 +48,7 @@ public final class AdminApi {
      * @param cluster what {@code /v1/cluster} shows
      * @param token   bearer token for non-loopback clients; empty for loopback only
      */
-    public AdminApi(ClusterControl control, ClusterView cluster, String token) {
+    public AdminApi(FaultControl control, ClusterView cluster, String token) {
         this.control = control;
         this.cluster = cluster;
         this.token = token == null ? "" : token;
@@ -127,11 +126,13 @@ public final class AdminApi {
             HttpErrors.send(ctx, 404, "not_found", "no node " + id + " (nodes are " + control.nodeIds() + ")");
             return;
         }
-        if (!ACTIONS.contains(action)) {
-            HttpErrors.send(ctx, 404, "not_found", "no action '" + action + "' (" + String.join(", ", NodeFault.wireNames()) + ")");
+        NodeFault fault = NodeFault.parse(action).orElse(null);
+        if (fault == null) {
+            HttpErrors.send(ctx, 404, "not_found", "no action '" + action + "' (" + String.join(", ",
+                    NodeFault.wireNames()) + ")");
             return;
         }
-        answer(ctx, control.nodeAction(id, action).onSuccess(v -> control.faultsChanged()));
+        answer(ctx, control.apply(id, fault));
     }
 
     private void network(RoutingContext ctx) {
@@ -160,19 +161,17 @@ public final class AdminApi {
             HttpErrors.badField(ctx, e);
             return;
         }
-        control.network().setFaults(faults);
-        control.faultsChanged();
+        control.setNetwork(faults);
         answer(ctx, Future.succeededFuture());
     }
 
     private void heal(RoutingContext ctx) {
-        control.network().heal();
-        control.faultsChanged();
+        control.heal();
         answer(ctx, Future.succeededFuture());
     }
 
     private void answer(RoutingContext ctx, Future<Void> change) {
-        change.compose(v -> control.faultState()).onComplete(ar -> {
+        change.compose(v -> control.state()).onComplete(ar -> {
             if (ar.failed()) {
                 HttpErrors.failure(ctx, ar.cause());
             } else {

@@ -306,7 +306,7 @@ public final class KvApi {
             }
             var s = ar.result();
             JsonObject body = new JsonObject().put("node", s.id()).put("role", s.roleName()).put("term", s.term())
-                    .put("leader", s.leader()).put("up", s.up()).put("paused", s.paused());
+                    .put("leader", s.leader()).put("up", s.up()).put("paused", s.paused()).put("frozen", s.frozen());
             if (s.storage().failed()) {
                 HttpErrors.send(ctx, 503, body.put("error", "storage_failed").put("message", "node " + s.id()
                         + " could not persist its log and stopped acknowledging (fail-stop); see its log"));
@@ -314,9 +314,9 @@ public final class KvApi {
                 HttpErrors.send(ctx, 503, body.put("error", "state_lost").put("message", "node " + s.id()
                         + " lost log entries it had acknowledged (wiped or replaced data directory); it no longer"
                         + " votes or serves clients and must be replaced by a new member"));
-            } else if (!s.up() || s.paused()) {
-                HttpErrors.send(ctx, 503, body.put("error", s.up() ? "node_paused" : "node_down")
-                        .put("message", "node " + s.id() + (s.up() ? " is paused" : " is down")));
+            } else if (!s.up() || s.paused() || s.frozen()) {
+                String state = !s.up() ? "down" : s.frozen() ? "frozen" : "paused";
+                HttpErrors.send(ctx, 503, body.put("error", "node_" + state).put("message", "node " + s.id() + " is " + state));
             } else {
                 json(ctx, 200, body.put("status", "ok"));
             }

@@ -3,6 +3,7 @@ package io.raftline.verify.nemesis;
 import io.raftline.config.RaftlineConfig;
 import io.raftline.events.EventSink;
 import io.raftline.events.NdjsonRecorder;
+import io.raftline.faults.NodeFault;
 import io.raftline.server.ClusterVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -125,38 +126,39 @@ public final class InJvmCluster implements ClusterUnderTest {
         return admin.get(adminUrl, "/v1/cluster").map(c -> c.getInteger("leader", 0));
     }
 
-    private Future<Void> nodeAction(int node, String action) {
-        return admin.json(HttpMethod.POST, adminUrl, "/v1/admin/nodes/" + node + "/" + action, null).mapEmpty();
+    private Future<Void> nodeAction(int node, NodeFault fault) {
+        return admin.json(HttpMethod.POST, adminUrl, "/v1/admin/nodes/" + node + "/" + fault.wireName(), null)
+                .mapEmpty();
     }
 
     @Override
     public Future<Void> crash(int node) {
-        return nodeAction(node, "crash");
+        return nodeAction(node, NodeFault.CRASH);
     }
 
     @Override
     public Future<Void> restart(int node) {
-        return nodeAction(node, "restart");
+        return nodeAction(node, NodeFault.RESTART);
     }
 
     @Override
     public Future<Void> pause(int node) {
-        return nodeAction(node, "pause");
+        return nodeAction(node, NodeFault.PAUSE);
     }
 
     @Override
     public Future<Void> resume(int node) {
-        return nodeAction(node, "resume");
+        return nodeAction(node, NodeFault.RESUME);
     }
 
     @Override
     public Future<Void> stall(int node) {
-        return nodeAction(node, "freeze");
+        return nodeAction(node, NodeFault.FREEZE);
     }
 
     @Override
     public Future<Void> unstall(int node) {
-        return nodeAction(node, "thaw");
+        return nodeAction(node, NodeFault.THAW);
     }
 
     @Override
@@ -174,11 +176,14 @@ public final class InJvmCluster implements ClusterUnderTest {
                 int id = n.getInteger("id");
                 if (!n.getBoolean("up", true)) {
                     actions.add(restart(id));
-                } else if (n.getBoolean("paused", false)) {
-                    // "paused" is also what a frozen node reports, and a frozen node holds a resume until it is
-                    // thawed: thaw first (a no-op for a node that is not frozen), then resume.
-                    actions.add(unstall(id).compose(v -> resume(id)));
+                    continue;
                 }
+                // A frozen node holds a resume until it is thawed: thaw first.
+                Future<Void> thawed = n.getBoolean("frozen", false) ? unstall(id) : Future.succeededFuture();
+                if (n.getBoolean("paused", false)) {
+                    thawed = thawed.compose(v -> resume(id));
+                }
+                actions.add(thawed);
             }
             return Future.all(actions).mapEmpty();
         });

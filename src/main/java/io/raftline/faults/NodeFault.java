@@ -1,5 +1,6 @@
-package io.raftline.node;
+package io.raftline.faults;
 
+import io.raftline.node.RaftNode;
 import io.raftline.transport.NetworkConditioner;
 import io.vertx.core.Future;
 import java.util.Arrays;

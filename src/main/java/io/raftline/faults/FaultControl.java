@@ -1,0 +1,181 @@
+package io.raftline.faults;
+
+import io.raftline.events.EventPublisher;
+import io.raftline.node.NodeStatus;
+import io.raftline.node.RaftNode;
+import io.raftline.transport.LinkFaults;
+import io.raftline.transport.NetworkConditioner;
+import io.raftline.transport.NetworkFaults;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The one place that inflicts faults on the nodes of this process and on the messages they send: node faults
+ * ({@link NodeFault}), network-wide faults ({@link NetworkConditioner}: partitions, loss, delay, duplication)
+ * and per-link faults ({@link LinkFaults}). The admin API, the live view's control channel and (through the admin
+ * API) the nemesis all go through it, so they cannot disagree on what a fault does or what the fault state is.
+ * Every change is published as a {@code FaultChanged} event, so every open live view redraws it.
+ */
+public final class FaultControl {
+
+    private final Map<Integer, RaftNode> nodes;
+    private final List<Integer> members;
+    private final NetworkConditioner network;
+    private final LinkFaults links;
+    private final EventPublisher publisher;
+
+    /**
+     * Creates the control of one process.
+     *
+     * @param nodes     the nodes this process runs, by id
+     * @param members   every member of the cluster (partitions may name any of them)
+     * @param network   the process's network conditioner
+     * @param links     the process's per-link faults
+     * @param publisher where changes are reported
+     */
+    public FaultControl(Map<Integer, ? extends RaftNode> nodes, List<Integer> members, NetworkConditioner network,
+            LinkFaults links, EventPublisher publisher) {
+        this.nodes = new TreeMap<>(nodes);
+        this.members = List.copyOf(members);
+        this.network = network;
+        this.links = links;
+        this.publisher = publisher;
+    }
+
+    /** The ids of the nodes this process runs. */
+    public List<Integer> nodeIds() {
+        return List.copyOf(nodes.keySet());
+    }
+
+    /**
+     * Every member of the cluster. In one-node-per-process mode a process runs one node but partitions the
+     * messages it sends to any member.
+     *
+     * @return member ids
+     */
+    public List<Integer> memberIds() {
+        return members;
+    }
+
+    /**
+     * Inflicts a fault on one node of this process.
+     *
+     * @param node  the node
+     * @param fault what to do
+     * @return completes once the node is in the new state
+     * @throws IllegalArgumentException if this process runs no such node
+     */
+    public Future<Void> apply(int node, NodeFault fault) {
+        RaftNode n = nodes.get(node);
+        if (n == null) {
+            throw new IllegalArgumentException("no node " + node + " here (nodes are " + nodes.keySet() + ")");
+        }
+        return fault.applyTo(n, network).onComplete(ar -> published());
+    }
+
+    /**
+     * Inflicts a fault on every node of this process (the live view's "pause cluster").
+     *
+     * @param fault what to do
+     * @return completes once every node is in the new state
+     */
+    public Future<Void> applyToAll(NodeFault fault) {
+        List<Future<Void>> done = new ArrayList<>();
+        for (RaftNode n : nodes.values()) {
+            done.add(fault.applyTo(n, network));
+        }
+        return Future.all(done).<Void>mapEmpty().onComplete(ar -> published());
+    }
+
+    /** The network-wide faults now in force. */
+    public NetworkFaults network() {
+        return network.faults();
+    }
+
+    /**
+     * Replaces the network-wide faults.
+     *
+     * @param faults the new faults (validated)
+     */
+    public void setNetwork(NetworkFaults faults) {
+        network.setFaults(faults);
+        published();
+    }
+
+    /**
+     * The condition of the link {@code from → to}.
+     *
+     * @return the condition, or null if the link is healthy
+     */
+    public LinkFaults.Condition link(int from, int to) {
+        return links.get(from, to);
+    }
+
+    /**
+     * Sets the condition of one link, or of both directions.
+     *
+     * @param from          sender
+     * @param to            receiver
+     * @param condition     loss and delay on the link
+     * @param bidirectional also {@code to → from}
+     */
+    public void setLink(int from, int to, LinkFaults.Condition condition, boolean bidirectional) {
+        links.set(from, to, condition);
+        if (bidirectional) {
+            links.set(to, from, condition);
+        }
+        published();
+    }
+
+    /** Heals the network and every link. Paused and frozen nodes stay so until resumed or thawed: those are node faults. */
+    public void heal() {
+        network.heal();
+        links.clear();
+        published();
+    }
+
+    /**
+     * The faults of the network and the links, as published in {@code FaultChanged} events: {@code partitions},
+     * {@code dropRate}, {@code delayMs}, {@code duplicateRate}, {@code pausedNodes}, {@code links}.
+     *
+     * @return a new JSON object
+     */
+    public JsonObject networkState() {
+        return network.toJson().put("links", links.toJson());
+    }
+
+    /**
+     * The whole fault state: {@link #networkState()} plus {@code crashedNodes} and each node's {@code up},
+     * {@code paused}, {@code frozen} and role.
+     *
+     * @return the state, once every node answered
+     */
+    public Future<JsonObject> state() {
+        List<Future<NodeStatus>> statuses = new ArrayList<>();
+        for (RaftNode n : nodes.values()) {
+            statuses.add(n.status());
+        }
+        return Future.all(statuses).map(all -> {
+            JsonArray crashed = new JsonArray();
+            JsonArray nodeStates = new JsonArray();
+            for (int i = 0; i < all.size(); i++) {
+                NodeStatus s = all.resultAt(i);
+                if (!s.up()) {
+                    crashed.add(s.id());
+                }
+                nodeStates.add(new JsonObject().put("id", s.id()).put("up", s.up()).put("paused", s.paused())
+                        .put("frozen", s.frozen()).put("role", s.roleName()));
+            }
+            return networkState().put("crashedNodes", crashed).put("nodes", nodeStates);
+        });
+    }
+
+    private void published() {
+        publisher.faultChanged(networkState());
+    }
+}
