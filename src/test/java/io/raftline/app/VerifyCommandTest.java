@@ -12,9 +12,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** {@code raftline.jar verify}: options, usage errors, and a short real run through the command line. */
+@Tag("slow")
 class VerifyCommandTest {
 
     private record Result(int code, String out, String err) {

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * After each restart every acknowledged write must be readable with its value, and all replicas must have the
  * same state hash at the same applied index. Load phases last about 2 s; every wait has a deadline.
  */
+@Tag("slow")
 class KillNineRecoveryTest {
 
     @Test

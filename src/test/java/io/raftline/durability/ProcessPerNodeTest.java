@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -20,6 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * up (by log or, once the others compacted past it, by snapshot: they compact every 200 entries) to the same
  * state hash.
  */
+@Tag("slow")
 class ProcessPerNodeTest {
 
     @ParameterizedTest(name = "transport {0}")

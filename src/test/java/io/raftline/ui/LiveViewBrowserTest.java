@@ -23,12 +23,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The live view in the system Chromium against a real 3-node cluster: what a person sees and does. Every wait
  * is a bounded wait on a DOM condition; screenshots go to {@code target/screenshots/}.
  */
+@Tag("slow")
 class LiveViewBrowserTest {
 
     private static final Path SHOTS = Paths.get("target", "screenshots");

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * run): a stopped child left behind would keep its ports and hang whoever waits for it. The process state comes
  * from {@code /proc/<pid>/stat} ({@code T} = stopped by a signal).
  */
+@Tag("slow")
 class ChildProcessStallTest {
 
     @Test

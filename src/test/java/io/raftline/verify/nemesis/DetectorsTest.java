@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * write is a real nemesis history doctored to drop one acknowledged write from the final state; split brain is
  * a crafted history (the cluster cannot be made to elect two leaders in one term without a code change).
  */
+@Tag("slow")
 class DetectorsTest {
 
     private static final Path OUT = Path.of("target", "verify", "detectors");

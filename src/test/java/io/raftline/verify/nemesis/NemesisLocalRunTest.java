@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * files complete. Its seed makes the nemesis stall the leader with its links cut while probes queue lease reads
  * in it, the schedule that exposes a leader serving reads from a lease the stall used up (issue 11, bug 2).
  */
+@Tag("slow")
 class NemesisLocalRunTest {
 
     @Test

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * replicas identical; the event recording comes from a live process's bridge and ends with the verdict; no child
  * process outlives the run.
  */
+@Tag("slow")
 class NemesisProcessRunTest {
 
     @Test
