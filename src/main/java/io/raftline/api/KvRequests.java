@@ -90,6 +90,14 @@ public final class KvRequests {
                 l -> leader.range(l, prefix, limit, consistency));
     }
 
+    /** Whether the failure proves the request was not carried out at all, so asking another node is safe. */
+    private static boolean refusedUntouched(Throwable t) {
+        return t instanceof NodeRequestException e && switch (e.reason()) {
+            case NOT_LEADER, NO_LEADER, NODE_DOWN, NODE_PAUSED, STATE_LOST -> true;
+            default -> false;
+        };
+    }
+
     private static RangeResult range(KvView view, String prefix, int limit) {
         List<KvEntry> entries = view.range(prefix, limit + 1);
         boolean more = entries.size() > limit;
@@ -100,7 +108,15 @@ public final class KvRequests {
             java.util.function.Supplier<Future<T>> here, IntFunction<Future<Served<T>>> there) {
         int known = node.knownLeader();
         if (needsLeader && !forwarded && known != 0 && known != node.id()) {
-            return there.apply(known);
+            return there.apply(known).recover(t -> {
+                // The node we took for the leader refused before doing anything (it crashed, was paused, or lost
+                // leadership); if this node has learned of another leader meanwhile, ask that one once.
+                int now = node.knownLeader();
+                if (!refusedUntouched(t) || now == 0 || now == known) {
+                    return Future.failedFuture(t);
+                }
+                return now == node.id() ? here.get().map(v -> new Served<>(v, node.id())) : there.apply(now);
+            });
         }
         Function<T, Served<T>> mine = v -> new Served<>(v, node.id());
         return here.get().map(mine).recover(t -> {

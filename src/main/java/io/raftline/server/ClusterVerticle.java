@@ -1,11 +1,6 @@
 package io.raftline.server;
 
-import io.raftline.api.KvRequests;
-import io.raftline.api.grpc.KvGrpcService;
 import io.raftline.api.http.AdminApi;
-import io.raftline.api.http.ClusterView;
-import io.raftline.api.http.HttpLeaderLink;
-import io.raftline.api.http.KvApi;
 import io.raftline.api.http.PeerDirectory;
 import io.raftline.config.NodeConfig;
 import io.raftline.config.RaftlineConfig;
@@ -19,8 +14,6 @@ import io.raftline.node.NodeListener;
 import io.raftline.node.NodeStatus;
 import io.raftline.node.RaftNode;
 import io.raftline.node.RaftNodeVerticle;
-import io.raftline.raft.Role;
-import io.raftline.server.HttpServerVerticle;
 import io.raftline.transport.EventBusTransport;
 import io.raftline.transport.LinkFaultTransport;
 import io.raftline.transport.LinkFaults;
@@ -30,21 +23,14 @@ import io.raftline.transport.grpc.GrpcTransport;
 import io.raftline.ui.ControlHandler;
 import io.raftline.ui.UiRouter;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
-import io.vertx.grpc.server.GrpcServer;
-import io.vertx.grpc.server.GrpcServerOptions;
-import io.vertx.grpc.server.Service;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -60,11 +46,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * composition root: it builds the network conditioner, the transport, each node's log store and verticle,
  * and wires the HTTP layer to them; undeploying it stops everything it deployed.
  *
- * <p>It also implements the views the HTTP layer needs: {@link ClusterView} (every local node's status, and
- * what the configuration says about remote ones) and {@link PeerDirectory} (the actual HTTP port of each node,
- * known once it listens); faults go through one {@link FaultControl} shared by the admin API and the live view.
+ * <p>Each node's client port is built by {@link ClientPort}, {@code /v1/cluster} is {@link ClusterStatus}, faults go
+ * through one {@link FaultControl} shared by the admin API and the live view, and this class is the
+ * {@link PeerDirectory} (the actual HTTP port of each node, known once it listens).
  */
-public final class ClusterVerticle extends VerticleBase implements ClusterView, PeerDirectory {
+public final class ClusterVerticle extends VerticleBase implements PeerDirectory {
 
     private final RaftlineConfig config;
     private final NodeListener listener;
@@ -81,6 +67,7 @@ public final class ClusterVerticle extends VerticleBase implements ClusterView, 
     private final Map<Integer, Address> addresses = new ConcurrentHashMap<>();
     private HttpServerVerticle adminServer;
     private HttpClient forwardClient;
+    private ClusterStatus status;
     private GrpcTransport grpcTransport;
 
     /**
@@ -126,6 +113,7 @@ public final class ClusterVerticle extends VerticleBase implements ClusterView, 
         Transport transport = new LinkFaultTransport(vertx, wire, links, listener::messageDropped);
         forwardClient = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
                 new PoolOptions().setHttp1MaxSize(64));
+        status = new ClusterStatus(vertx, config, nodes, this, forwardClient);
         List<NodeConfig> local = config.nodeId() == 0 ? config.nodes()
                 : List.of(config.node(config.nodeId()).orElseThrow());
         Future<?> chain = vertx.deployVerticle(publisher);
@@ -140,17 +128,8 @@ public final class ClusterVerticle extends VerticleBase implements ClusterView, 
         for (NodeConfig n : local) {
             // Built once the node exists (its store is opened asynchronously above).
             chain = chain.compose(v -> {
-                KvRequests requests = new KvRequests(nodes.get(n.id()), new HttpLeaderLink(forwardClient, this, n.id(),
-                        config.service().forwardTimeoutMs()));
-                KvApi api = new KvApi(nodes.get(n.id()), requests, this, config.service().maxBodyBytes());
-                KvGrpcService kv = new KvGrpcService(nodes.get(n.id()), requests, this, config.service().maxBodyBytes());
-                Service raft = grpcTransport == null ? null : grpcTransport.service(n.id());
-                HttpServerVerticle server = new HttpServerVerticle("node " + n.id() + " HTTP API", n.host(),
-                        n.httpPort(), vx -> {
-                            Router r = api.router(vx);
-                            Metrics.mount(r);
-                            return r;
-                        }, vx -> grpcHandler(vx, kv, raft));
+                HttpServerVerticle server = ClientPort.create(config, n, nodes.get(n.id()), forwardClient, this,
+                        status, grpcTransport);
                 servers.put(n.id(), server);
                 return vertx.deployVerticle(server)
                         .onSuccess(x -> addresses.put(n.id(), new Address(n.host(), server.actualPort())));
@@ -161,7 +140,7 @@ public final class ClusterVerticle extends VerticleBase implements ClusterView, 
             chain = chain.compose(v -> {
                 control = new ControlHandler(vertx, nodes, faults(), publisher);
                 ui = new UiRouter(vertx, control, Set.of());
-                AdminApi admin = new AdminApi(faults(), this, config.admin().token());
+                AdminApi admin = new AdminApi(faults(), status, config.admin().token());
                 List<Future<Void>> mounted = new ArrayList<>();
                 adminServer = new HttpServerVerticle("admin API and live view", config.admin().host(),
                         config.admin().port(), vx -> {
@@ -185,50 +164,13 @@ public final class ClusterVerticle extends VerticleBase implements ClusterView, 
             }
         });
         // Other processes of a one-node-per-process cluster ask this one for its nodes' status.
-        for (NodeConfig n : local) {
-            chain = chain.compose(v -> vertx.eventBus().<Object>consumer(statusAddress(n.id()),
-                    msg -> nodes.get(n.id()).status().onComplete(ar -> {
-                        if (ar.succeeded()) {
-                            msg.reply(statusJson(ar.result()));
-                        } else {
-                            msg.fail(503, ar.cause().getMessage());
-                        }
-                    })).completion());
-        }
-        return chain;
+        return chain.compose(v -> status.serveStatusRequests());
     }
 
     private void refreshMetrics() {
         for (RaftNodeVerticle node : nodes.values()) {
             node.status().onSuccess(s -> metricStatuses.put(s.id(), s));
         }
-    }
-
-    /** Largest KV gRPC message: the largest value plus room for the key and the idempotency key. */
-    private long kvMaxMessageBytes() {
-        return config.service().maxBodyBytes() + 8 * 1024;
-    }
-
-    /**
-     * The gRPC side of one node's client port: RaftService calls (only with the gRPC transport) go to a server
-     * sized for Raft batches and snapshot chunks, everything else to the KV server, sized for one value.
-     */
-    private Handler<HttpServerRequest> grpcHandler(Vertx vx, KvGrpcService kv, Service raft) {
-        GrpcServer kvServer = kv.bind(GrpcServer.server(vx, new GrpcServerOptions()
-                .setMaxMessageSize(kvMaxMessageBytes()).setScheduleDeadlineAutomatically(true)));
-        if (raft == null) {
-            return kvServer;
-        }
-        GrpcServer raftServer = GrpcServer.server(vx, new GrpcServerOptions()
-                .setMaxMessageSize(grpcTransport.options().maxMessageBytes())).addService(raft);
-        String raftPath = "/" + raft.name().fullyQualifiedName() + "/";
-        return request -> {
-            if (request.path().startsWith(raftPath)) {
-                raftServer.handle(request);
-            } else {
-                kvServer.handle(request);
-            }
-        };
     }
 
     private Future<LogStore> openStore(NodeConfig n) {
@@ -308,6 +250,15 @@ public final class ClusterVerticle extends VerticleBase implements ClusterView, 
     }
 
     /**
+     * What {@code /v1/cluster} shows, as JSON.
+     *
+     * @return every node's state and the leader
+     */
+    public Future<JsonObject> describe() {
+        return status.describe();
+    }
+
+    /**
      * Completes with the leader's id once a leader is known to a majority of the local nodes (or to the only
      * local node), or fails after the timeout.
      *
@@ -317,7 +268,7 @@ public final class ClusterVerticle extends VerticleBase implements ClusterView, 
     public Future<Integer> awaitLeader(long timeoutMs) {
         Promise<Integer> promise = Promise.promise();
         long deadline = System.currentTimeMillis() + timeoutMs;
-        long timer = vertx.setPeriodic(20, t -> describe().onSuccess(c -> {
+        long timer = vertx.setPeriodic(20, t -> status.describe().onSuccess(c -> {
             int leader = c.getInteger("leader");
             if (leader != 0) {
                 vertx.cancelTimer(t);
@@ -335,135 +286,5 @@ public final class ClusterVerticle extends VerticleBase implements ClusterView, 
     @Override
     public Optional<Address> httpAddress(int nodeId) {
         return Optional.ofNullable(addresses.get(nodeId));
-    }
-
-    // ---------------------------------------------------------------- ClusterView
-
-    /** Event-bus address where a node's process answers status requests (one node per process). */
-    static String statusAddress(int nodeId) {
-        return "raftline.status." + nodeId;
-    }
-
-    /**
-     * Nodes running in other processes, asked with a short timeout so that a dead process shows as unknown instead
-     * of stalling the answer: over the clustered event bus when there is one, otherwise (Raft over gRPC, no cluster
-     * manager) over HTTP, {@code GET /v1/cluster?scope=local} on the node's client port.
-     */
-    private Future<Map<Integer, JsonObject>> remoteStatuses() {
-        Map<Integer, JsonObject> out = new java.util.concurrent.ConcurrentHashMap<>();
-        List<Future<?>> asks = new ArrayList<>();
-        boolean overBus = Clustering.clustered(config);
-        for (NodeConfig n : config.nodes()) {
-            if (nodes.containsKey(n.id())) {
-                continue;
-            }
-            if (overBus) {
-                asks.add(vertx.eventBus().<JsonObject>request(statusAddress(n.id()), null,
-                        new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(500))
-                        .onSuccess(m -> out.put(n.id(), m.body())).otherwiseEmpty());
-            } else if (forwardClient != null && config.nodeId() != 0) {
-                Address a = addresses.get(n.id());
-                asks.add(forwardClient.request(new io.vertx.core.http.RequestOptions()
-                                .setMethod(io.vertx.core.http.HttpMethod.GET).setHost(a.host()).setPort(a.port())
-                                .setURI("/v1/cluster?scope=local").setConnectTimeout(500).setIdleTimeout(500))
-                        .compose(req -> req.send()).compose(resp -> resp.body())
-                        .onSuccess(body -> {
-                            JsonArray list = body.toJsonObject().getJsonArray("nodes", new JsonArray());
-                            for (int i = 0; i < list.size(); i++) {
-                                JsonObject o = list.getJsonObject(i);
-                                if (o.getInteger("id", 0) == n.id() && Boolean.TRUE.equals(o.getBoolean("local"))) {
-                                    o.remove("url");
-                                    o.remove("local");
-                                    out.put(n.id(), o);
-                                }
-                            }
-                        }).otherwiseEmpty());
-            }
-        }
-        return Future.join(asks).otherwiseEmpty().map(v -> out);
-    }
-
-    @Override
-    public Future<JsonObject> describeLocal() {
-        return describe(false);
-    }
-
-    @Override
-    public Future<JsonObject> describe() {
-        return describe(true);
-    }
-
-    private Future<JsonObject> describe(boolean askOthers) {
-        List<Future<NodeStatus>> statuses = new ArrayList<>();
-        for (RaftNodeVerticle n : nodes.values()) {
-            statuses.add(n.status());
-        }
-        Future<Map<Integer, JsonObject>> remote = askOthers ? remoteStatuses() : Future.succeededFuture(Map.of());
-        return Future.all(Future.all(statuses), remote).map(both -> {
-            io.vertx.core.CompositeFuture all = both.resultAt(0);
-            Map<Integer, JsonObject> others = both.resultAt(1);
-            Map<Integer, NodeStatus> byId = new LinkedHashMap<>();
-            for (int i = 0; i < all.size(); i++) {
-                NodeStatus s = all.resultAt(i);
-                byId.put(s.id(), s);
-            }
-            JsonArray list = new JsonArray();
-            int leader = 0;
-            long leaderTerm = -1;
-            long term = 0;
-            for (NodeConfig n : config.nodes()) {
-                NodeStatus s = byId.get(n.id());
-                Address a = addresses.get(n.id());
-                if (s == null) {
-                    JsonObject o = others.get(n.id());
-                    if (o == null) {
-                        list.add(new JsonObject().put("id", n.id()).put("url", a.url()).put("local", false)
-                                .putNull("up").put("role", "Unknown"));
-                    } else {
-                        term = Math.max(term, o.getLong("term", 0L));
-                        if ("Leader".equals(o.getString("role")) && o.getLong("term", 0L) > leaderTerm) {
-                            leader = n.id();
-                            leaderTerm = o.getLong("term");
-                        }
-                        list.add(o.copy().put("url", a.url()).put("local", false));
-                    }
-                    continue;
-                }
-                term = Math.max(term, s.term());
-                if (s.up() && s.role() == Role.LEADER && s.term() > leaderTerm) {
-                    leader = s.id();
-                    leaderTerm = s.term();
-                }
-                list.add(statusJson(s).put("url", a.url()).put("local", true));
-            }
-            if (leader == 0 && nodes.size() < config.nodes().size()) {
-                // One node per process: report the leader this node follows.
-                for (NodeStatus s : byId.values()) {
-                    if (s.up() && s.leader() != 0) {
-                        leader = s.leader();
-                    }
-                }
-            }
-            return new JsonObject().put("cluster", config.clusterName()).put("leader", leader).put("term", term)
-                    .put("nodes", list);
-        });
-    }
-
-    /**
-     * The JSON of one node's status.
-     *
-     * @param s the status
-     * @return {@code {"id","role","term","leader","commit","applied","lastIndex","snapshotIndex","up","paused",
-     *         "pendingProposals"}}
-     */
-    public static JsonObject statusJson(NodeStatus s) {
-        return new JsonObject().put("id", s.id()).put("role", s.roleName()).put("term", s.term())
-                .put("leader", s.leader()).put("commit", s.commit()).put("applied", s.applied())
-                .put("lastIndex", s.lastIndex()).put("snapshotIndex", s.snapshotIndex()).put("up", s.up())
-                .put("paused", s.paused()).put("frozen", s.frozen()).put("stateLost", s.stateLost())
-                .put("pendingProposals", s.pendingProposals())
-                .put("storage", new JsonObject().put("engine", s.storage().engine()).put("failed", s.storage().failed())
-                        .put("fsyncs", s.storage().fsyncs()).put("entriesWritten", s.storage().entriesWritten())
-                        .put("walBytes", s.storage().walBytes()));
     }
 }

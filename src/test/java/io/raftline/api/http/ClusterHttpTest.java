@@ -100,13 +100,28 @@ class ClusterHttpTest {
         return leader == 1 ? 2 : 1;
     }
 
-    /** Waits until a node other than {@code old} leads, and returns it. */
+    /**
+     * Waits until a node other than {@code old} leads and every other running node but {@code old} knows it (a
+     * follower that still believes in the old leader would send it the request and answer 503, which a client
+     * retries), and returns it.
+     */
     private int awaitNewLeader(int old) {
         int[] found = {0};
-        eventually("a leader other than node " + old, () -> {
-            int l = leader();
+        eventually("a leader other than node " + old + ", known to the other running nodes", () -> {
+            JsonObject c = clusterState();
+            int l = c.getInteger("leader");
             found[0] = l;
-            return Future.succeededFuture(l != 0 && l != old);
+            if (l == 0 || l == old) {
+                return Future.succeededFuture(false);
+            }
+            JsonArray nodes = c.getJsonArray("nodes");
+            for (int i = 0; i < nodes.size(); i++) {
+                JsonObject n = nodes.getJsonObject(i);
+                if (n.getInteger("id") != old && Boolean.TRUE.equals(n.getBoolean("up")) && n.getInteger("leader", 0) != l) {
+                    return Future.succeededFuture(false);
+                }
+            }
+            return Future.succeededFuture(true);
         });
         return found[0];
     }

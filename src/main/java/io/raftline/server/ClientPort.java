@@ -1,0 +1,82 @@
+package io.raftline.server;
+
+import io.raftline.api.KvRequests;
+import io.raftline.api.grpc.KvGrpcService;
+import io.raftline.api.http.ClusterView;
+import io.raftline.api.http.HttpLeaderLink;
+import io.raftline.api.http.KvApi;
+import io.raftline.api.http.PeerDirectory;
+import io.raftline.config.NodeConfig;
+import io.raftline.config.RaftlineConfig;
+import io.raftline.node.RaftNode;
+import io.raftline.transport.grpc.GrpcTransport;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerOptions;
+import io.vertx.grpc.server.Service;
+
+/**
+ * One node's client port: HTTP (the KV API, {@code /v1/cluster}, {@code /health}, {@code /metrics} and the
+ * leader's endpoint for forwarded requests) and gRPC (KvService, and RaftService when Raft runs over gRPC) on
+ * the same listener, all over one {@link KvRequests} layer.
+ */
+final class ClientPort {
+
+    private ClientPort() {
+    }
+
+    /**
+     * Builds the server verticle of node {@code n}'s client port.
+     *
+     * @param config        the configuration
+     * @param n             the node's configuration
+     * @param node          the node
+     * @param forwardClient HTTP client for forwarding to the leader (owned by the caller)
+     * @param peers         where each node's client port is
+     * @param cluster       what {@code /v1/cluster} shows
+     * @param raftTransport the gRPC transport when Raft runs over gRPC, else null
+     * @return the (undeployed) server
+     */
+    static HttpServerVerticle create(RaftlineConfig config, NodeConfig n, RaftNode node, HttpClient forwardClient,
+            PeerDirectory peers, ClusterView cluster, GrpcTransport raftTransport) {
+        KvRequests requests = new KvRequests(node, new HttpLeaderLink(forwardClient, peers, n.id(),
+                config.service().forwardTimeoutMs()));
+        KvApi api = new KvApi(node, requests, cluster, config.service().maxBodyBytes());
+        KvGrpcService kv = new KvGrpcService(node, requests, peers, config.service().maxBodyBytes());
+        Service raft = raftTransport == null ? null : raftTransport.service(n.id());
+        long kvMaxMessageBytes = config.service().maxBodyBytes() + 8 * 1024;
+        return new HttpServerVerticle("node " + n.id() + " HTTP API", n.host(), n.httpPort(), vx -> {
+            Router r = api.router(vx);
+            Metrics.mount(r);
+            return r;
+        }, vx -> grpcHandler(vx, kv, kvMaxMessageBytes, raft, raftTransport));
+    }
+
+    /**
+     * The gRPC side: RaftService calls (only with the gRPC transport) go to a server sized for Raft batches and
+     * snapshot chunks, everything else to the KV server, sized for one value (plus room for the key and the
+     * idempotency key).
+     */
+    private static Handler<HttpServerRequest> grpcHandler(Vertx vx, KvGrpcService kv, long kvMaxMessageBytes,
+            Service raft, GrpcTransport raftTransport) {
+        GrpcServer kvServer = kv.bind(GrpcServer.server(vx, new GrpcServerOptions()
+                .setMaxMessageSize(kvMaxMessageBytes).setScheduleDeadlineAutomatically(true)));
+        if (raft == null) {
+            return kvServer;
+        }
+        GrpcServer raftServer = GrpcServer.server(vx, new GrpcServerOptions()
+                .setMaxMessageSize(raftTransport.options().maxMessageBytes())).addService(raft);
+        String raftPath = "/" + raft.name().fullyQualifiedName() + "/";
+        return request -> {
+            if (request.path().startsWith(raftPath)) {
+                raftServer.handle(request);
+            } else {
+                kvServer.handle(request);
+            }
+        };
+    }
+}

@@ -1,0 +1,197 @@
+package io.raftline.server;
+
+import io.raftline.api.http.ClusterView;
+import io.raftline.api.http.PeerDirectory;
+import io.raftline.config.NodeConfig;
+import io.raftline.config.RaftlineConfig;
+import io.raftline.node.NodeStatus;
+import io.raftline.node.RaftNode;
+import io.raftline.raft.Role;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What {@code GET /v1/cluster} shows: every node of the configuration with its role, term, indexes, storage
+ * counters and state, and the leader. The nodes of this process answer directly; nodes in other processes are
+ * asked with a short timeout (over the clustered event bus, or over HTTP when Raft runs over gRPC), so a dead
+ * process shows as {@code Unknown} instead of stalling the answer.
+ */
+final class ClusterStatus implements ClusterView {
+
+    private final Vertx vertx;
+    private final RaftlineConfig config;
+    private final Map<Integer, ? extends RaftNode> nodes;
+    private final PeerDirectory peers;
+    private final HttpClient client;
+
+    /**
+     * @param vertx  the Vert.x instance
+     * @param config the configuration (every node of the cluster)
+     * @param nodes  the nodes of this process
+     * @param peers  where each node's client port is
+     * @param client HTTP client for asking other processes (owned by the caller)
+     */
+    ClusterStatus(Vertx vertx, RaftlineConfig config, Map<Integer, ? extends RaftNode> nodes, PeerDirectory peers,
+            HttpClient client) {
+        this.vertx = vertx;
+        this.config = config;
+        this.nodes = nodes;
+        this.peers = peers;
+        this.client = client;
+    }
+
+    /** Event-bus address where a node's process answers status requests (one node per process). */
+    static String statusAddress(int nodeId) {
+        return "raftline.status." + nodeId;
+    }
+
+    /**
+     * Nodes running in other processes, asked with a short timeout so that a dead process shows as unknown instead
+     * of stalling the answer: over the clustered event bus when there is one, otherwise (Raft over gRPC, no cluster
+     * manager) over HTTP, {@code GET /v1/cluster?scope=local} on the node's client port.
+     */
+    private Future<Map<Integer, JsonObject>> remoteStatuses() {
+        Map<Integer, JsonObject> out = new java.util.concurrent.ConcurrentHashMap<>();
+        List<Future<?>> asks = new ArrayList<>();
+        boolean overBus = Clustering.clustered(config);
+        for (NodeConfig n : config.nodes()) {
+            if (nodes.containsKey(n.id())) {
+                continue;
+            }
+            if (overBus) {
+                asks.add(vertx.eventBus().<JsonObject>request(statusAddress(n.id()), null,
+                        new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(500))
+                        .onSuccess(m -> out.put(n.id(), m.body())).otherwiseEmpty());
+            } else if (config.nodeId() != 0) {
+                PeerDirectory.Address a = peers.httpAddress(n.id()).orElseThrow();
+                asks.add(client.request(new io.vertx.core.http.RequestOptions()
+                                .setMethod(io.vertx.core.http.HttpMethod.GET).setHost(a.host()).setPort(a.port())
+                                .setURI("/v1/cluster?scope=local").setConnectTimeout(500).setIdleTimeout(500))
+                        .compose(req -> req.send()).compose(resp -> resp.body())
+                        .onSuccess(body -> {
+                            JsonArray list = body.toJsonObject().getJsonArray("nodes", new JsonArray());
+                            for (int i = 0; i < list.size(); i++) {
+                                JsonObject o = list.getJsonObject(i);
+                                if (o.getInteger("id", 0) == n.id() && Boolean.TRUE.equals(o.getBoolean("local"))) {
+                                    o.remove("url");
+                                    o.remove("local");
+                                    out.put(n.id(), o);
+                                }
+                            }
+                        }).otherwiseEmpty());
+            }
+        }
+        return Future.join(asks).otherwiseEmpty().map(v -> out);
+    }
+
+    /**
+     * Answers other processes' status requests for the local nodes on {@link #statusAddress}.
+     *
+     * @return completes once every consumer is registered
+     */
+    Future<Void> serveStatusRequests() {
+        List<Future<Void>> registered = new ArrayList<>();
+        for (Map.Entry<Integer, ? extends RaftNode> e : nodes.entrySet()) {
+            registered.add(vertx.eventBus().<Object>consumer(statusAddress(e.getKey()),
+                    msg -> e.getValue().status().onComplete(ar -> {
+                        if (ar.succeeded()) {
+                            msg.reply(statusJson(ar.result()));
+                        } else {
+                            msg.fail(503, ar.cause().getMessage());
+                        }
+                    })).completion());
+        }
+        return Future.all(registered).mapEmpty();
+    }
+
+    @Override
+    public Future<JsonObject> describeLocal() {
+        return describe(false);
+    }
+
+    @Override
+    public Future<JsonObject> describe() {
+        return describe(true);
+    }
+
+    private Future<JsonObject> describe(boolean askOthers) {
+        List<Future<NodeStatus>> statuses = new ArrayList<>();
+        for (RaftNode n : nodes.values()) {
+            statuses.add(n.status());
+        }
+        Future<Map<Integer, JsonObject>> remote = askOthers ? remoteStatuses() : Future.succeededFuture(Map.of());
+        return Future.all(Future.all(statuses), remote).map(both -> {
+            io.vertx.core.CompositeFuture all = both.resultAt(0);
+            Map<Integer, JsonObject> others = both.resultAt(1);
+            Map<Integer, NodeStatus> byId = new LinkedHashMap<>();
+            for (int i = 0; i < all.size(); i++) {
+                NodeStatus s = all.resultAt(i);
+                byId.put(s.id(), s);
+            }
+            JsonArray list = new JsonArray();
+            int leader = 0;
+            long leaderTerm = -1;
+            long term = 0;
+            for (NodeConfig n : config.nodes()) {
+                NodeStatus s = byId.get(n.id());
+                PeerDirectory.Address a = peers.httpAddress(n.id()).orElseThrow();
+                if (s == null) {
+                    JsonObject o = others.get(n.id());
+                    if (o == null) {
+                        list.add(new JsonObject().put("id", n.id()).put("url", a.url()).put("local", false)
+                                .putNull("up").put("role", "Unknown"));
+                    } else {
+                        term = Math.max(term, o.getLong("term", 0L));
+                        if ("Leader".equals(o.getString("role")) && o.getLong("term", 0L) > leaderTerm) {
+                            leader = n.id();
+                            leaderTerm = o.getLong("term");
+                        }
+                        list.add(o.copy().put("url", a.url()).put("local", false));
+                    }
+                    continue;
+                }
+                term = Math.max(term, s.term());
+                if (s.up() && s.role() == Role.LEADER && s.term() > leaderTerm) {
+                    leader = s.id();
+                    leaderTerm = s.term();
+                }
+                list.add(statusJson(s).put("url", a.url()).put("local", true));
+            }
+            if (leader == 0 && nodes.size() < config.nodes().size()) {
+                // One node per process: report the leader this node follows.
+                for (NodeStatus s : byId.values()) {
+                    if (s.up() && s.leader() != 0) {
+                        leader = s.leader();
+                    }
+                }
+            }
+            return new JsonObject().put("cluster", config.clusterName()).put("leader", leader).put("term", term)
+                    .put("nodes", list);
+        });
+    }
+
+    /**
+     * The JSON of one node's status.
+     *
+     * @param s the status
+     * @return {@code {"id","role","term","leader","commit","applied","lastIndex","snapshotIndex","up","paused",
+     *         "pendingProposals"}}
+     */
+    public static JsonObject statusJson(NodeStatus s) {
+        return new JsonObject().put("id", s.id()).put("role", s.roleName()).put("term", s.term())
+                .put("leader", s.leader()).put("commit", s.commit()).put("applied", s.applied())
+                .put("lastIndex", s.lastIndex()).put("snapshotIndex", s.snapshotIndex()).put("up", s.up())
+                .put("paused", s.paused()).put("frozen", s.frozen()).put("stateLost", s.stateLost())
+                .put("pendingProposals", s.pendingProposals())
+                .put("storage", new JsonObject().put("engine", s.storage().engine()).put("failed", s.storage().failed())
+                        .put("fsyncs", s.storage().fsyncs()).put("entriesWritten", s.storage().entriesWritten())
+                        .put("walBytes", s.storage().walBytes()));
+    }
+}
