@@ -166,8 +166,10 @@ class HistoryNdjsonTest {
         assertLineError("{\"id\":1.5}", 1, "\"id\": must be an integer at column 7");
         assertLineError("{\"id\":1e3}", 1, "\"id\": must be an integer at column 7");
         assertLineError("{\"id\":01}", 1, "\"id\": Invalid numeric value: Leading zeroes not allowed at column 8");
-        assertLineError("{\"id\":{}}", 1, "\"id\": nested objects and arrays are not part of the history schema at column 7");
-        assertLineError("{\"id\":[1]}", 1, "\"id\": nested objects and arrays are not part of the history schema at column 7");
+        assertLineError("{\"id\":{}}", 1,
+                "\"id\": nested objects and arrays are not part of the history schema at column 7");
+        assertLineError("{\"id\":[1]}", 1,
+                "\"id\": nested objects and arrays are not part of the history schema at column 7");
         assertLineError("{\"id\":1,\"id\":2}", 1, "duplicate member \"id\" at column 9");
         assertLineError("{\"key\":\"a\\qb\"}", 1, "\"key\": Unrecognized character escape 'q' (code 113) at column 11");
         assertLineError("{\"key\":\"a\tb\"}", 1, "\"key\": Illegal unquoted character ((CTRL-CHAR, code 9)):"
