@@ -24,15 +24,15 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code raftline.jar bench}: a closed-loop write load generator. N clients each send one
- * {@code PUT /v1/kv/bench-<k>} at a time to the leader (found through {@code /v1/cluster}; followers would
- * forward anyway) for a fixed duration after a warm-up, then it prints throughput, latency percentiles and
- * errors. It measures the whole path a client sees (HTTP, proposal batching, replication, apply), which is
- * what the design's targets are stated in; it is a command, never a timed unit test.
+ * The load generator behind {@code raftline.jar bench} ({@link BenchCommand} reads its options): a closed-loop
+ * write load. N clients each send one {@code PUT /v1/kv/bench-<k>} at a time to the leader (found through
+ * {@code /v1/cluster}; followers would forward anyway) for a fixed duration after a warm-up, then it prints
+ * throughput, latency percentiles and errors. It measures the whole path a client sees (HTTP, proposal batching,
+ * replication, apply), which is what the design's targets are stated in; it is a command, never a timed unit test.
  */
 public final class Bench {
 
-    /** Parsed command-line options. */
+    /** What one run does; {@link BenchCommand} builds it from the command line and checks its bounds. */
     record Options(URI url, int clients, long durationMs, long warmupMs, int valueSize, int keys, long timeoutMs) {
     }
 
@@ -58,15 +58,12 @@ public final class Bench {
     private Bench() {
     }
 
-    static int run(List<String> args, PrintStream out, PrintStream err) {
-        Options o;
-        try {
-            o = parse(args);
-        } catch (IllegalArgumentException e) {
-            err.println("raftline bench: " + e.getMessage());
-            err.println(Main.USAGE_TEXT);
-            return Main.USAGE;
-        }
+    /**
+     * Runs the load and prints the results.
+     *
+     * @return 0 when the run completed, 1 when it could not (no leader found, the cluster unreachable)
+     */
+    static int run(Options o, PrintStream out, PrintStream err) {
         Vertx vertx = Vertx.vertx();
         HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
                 .setConnectTimeout((int) o.timeoutMs()), new PoolOptions().setHttp1MaxSize(o.clients()));
@@ -92,75 +89,6 @@ public final class Bench {
             } catch (Exception e) {
                 // exiting anyway
             }
-        }
-    }
-
-    static Options parse(List<String> args) {
-        String url = null;
-        int clients = 16;
-        long duration = 10_000;
-        long warmup = 1_000;
-        int valueSize = 100;
-        int keys = 1000;
-        for (int i = 0; i < args.size(); i++) {
-            String name = args.get(i);
-            if (!name.startsWith("--") || i + 1 >= args.size()) {
-                throw new IllegalArgumentException("unexpected argument '" + name + "'");
-            }
-            String v = args.get(++i);
-            switch (name) {
-                case "--url" -> url = v;
-                case "--clients" -> clients = positive(name, v, 10_000);
-                case "--duration" -> duration = durationMs(name, v);
-                case "--warmup" -> warmup = durationMs(name, v);
-                case "--value-size" -> valueSize = positive(name, v, 1 << 20);
-                case "--keys" -> keys = positive(name, v, 10_000_000);
-                default -> throw new IllegalArgumentException("unknown option '" + name + "'");
-            }
-        }
-        if (url == null) {
-            throw new IllegalArgumentException("--url is required, e.g. --url http://localhost:8081");
-        }
-        URI uri;
-        try {
-            uri = URI.create(url);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--url: not a URL: " + url);
-        }
-        if (!"http".equals(uri.getScheme()) || uri.getHost() == null) {
-            throw new IllegalArgumentException("--url must look like http://host:port, got " + url);
-        }
-        if (duration <= 0) {
-            throw new IllegalArgumentException("--duration must be > 0");
-        }
-        return new Options(uri, clients, duration, warmup, valueSize, keys, 5_000);
-    }
-
-    private static int positive(String name, String v, int max) {
-        try {
-            int n = Integer.parseInt(v);
-            if (n >= 1 && n <= max) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // below
-        }
-        throw new IllegalArgumentException(name + " must be an integer in 1.." + max + ", got '" + v + "'");
-    }
-
-    static long durationMs(String name, String v) {
-        String s = v.trim().toLowerCase(Locale.ROOT);
-        try {
-            if (s.endsWith("ms")) {
-                return Long.parseLong(s.substring(0, s.length() - 2));
-            } else if (s.endsWith("s")) {
-                return Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 1000);
-            } else if (s.endsWith("m")) {
-                return Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 60_000);
-            }
-            return Long.parseLong(s) * 1000;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a duration like 10s, 500ms or 1m, got '" + v + "'");
         }
     }
 

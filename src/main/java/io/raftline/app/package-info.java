@@ -1,6 +1,6 @@
 /**
- * The command line, and nothing else: {@link io.raftline.app.Main} parses the commands (local cluster, one node
- * per process, bench, verify) and starts what {@code io.raftline.server} and {@code io.raftline.verify} provide.
- * Nothing imports this package.
+ * The command line, and nothing else: {@link io.raftline.app.Main} runs the picocli command tree (the local cluster
+ * by default; {@code local}, {@code node}, {@code bench}, {@code verify}, {@code help}), whose commands start what
+ * {@code io.raftline.server} and {@code io.raftline.verify} provide. Nothing imports this package.
  */
 package io.raftline.app;

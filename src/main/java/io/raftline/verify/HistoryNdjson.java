@@ -1,8 +1,16 @@
 package io.raftline.verify;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,10 +19,12 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Histories as NDJSON: one operation per line, so that a nemesis run can append operations as
@@ -56,8 +66,25 @@ import java.util.Set;
  * Any other member, a missing required one, or one that does not belong to the line's kind and
  * outcome is an error, reported with its line number: a typo must not silently weaken a check.
  * The same rules, and the full schema, are in {@code docs/verify.md}.
+ *
+ * <p>The JSON itself is read and written with Jackson's streaming API (jackson-core, the engine under
+ * Vert.x's {@code JsonObject}), token by token rather than through a tree: a {@code JsonObject} keeps
+ * the last of two members with the same name without a word and no longer knows where in the line a
+ * value stood, while the tokens let a duplicate be refused and every error name its column. It also
+ * keeps this package free of Vert.x, like the rest of the checker.
  */
 public final class HistoryNdjson {
+
+    /**
+     * Shared, as Jackson intends: a factory is thread-safe once built. Hexadecimal escapes stay lower
+     * case, as history files have always been written.
+     */
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .disable(JsonWriteFeature.WRITE_HEX_UPPER_CASE)
+            .build();
+
+    /** How Jackson refers to the text it read inside some of its messages, e.g. an object's start. */
+    private static final Pattern SOURCE_REFERENCE = Pattern.compile("\\[Source: .*?; line: \\d+, column: (\\d+)]");
 
     private static final Set<String> MEMBERS = Set.of("id", "client", "kind", "key", "value", "valueBase64",
             "expectedRevision", "invoke", "complete", "outcome", "found", "revision", "deleted", "actualRevision");
@@ -72,59 +99,98 @@ public final class HistoryNdjson {
      * @return the JSON object
      */
     public static String toLine(Operation op) {
-        StringBuilder sb = new StringBuilder(160);
-        sb.append("{\"id\":").append(op.id());
-        sb.append(",\"client\":").append(op.client());
-        sb.append(",\"kind\":\"").append(op.kind().wireName()).append('"');
-        sb.append(",\"key\":");
-        FlatJson.appendString(sb, op.key());
-        if (op.value() != null) {
-            appendValue(sb, op.value());
+        StringWriter line = new StringWriter(160);
+        try (JsonGenerator g = JSON.createGenerator(line)) {
+            g.writeStartObject();
+            g.writeNumberField("id", op.id());
+            g.writeNumberField("client", op.client());
+            g.writeStringField("kind", op.kind().wireName());
+            g.writeStringField("key", op.key());
+            if (op.value() != null) {
+                writeValue(g, op.value());
+            }
+            if (op.kind() == OpKind.CAS) {
+                g.writeNumberField("expectedRevision", op.expectedRevision());
+            }
+            g.writeNumberField("invoke", op.invokeNanos());
+            if (!op.outcomeUnknown()) {
+                g.writeNumberField("complete", op.completeNanos());
+            }
+            writeOutcome(g, op);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to a string cannot fail", e);
         }
-        if (op.kind() == OpKind.CAS) {
-            sb.append(",\"expectedRevision\":").append(op.expectedRevision());
-        }
-        sb.append(",\"invoke\":").append(op.invokeNanos());
-        if (!op.outcomeUnknown()) {
-            sb.append(",\"complete\":").append(op.completeNanos());
-        }
+        return escapeLoneSurrogates(line.toString());
+    }
+
+    private static void writeOutcome(JsonGenerator g, Operation op) throws IOException {
         Outcome outcome = op.outcome();
         if (outcome instanceof Outcome.Ok ok) {
-            sb.append(",\"outcome\":\"ok\"");
+            g.writeStringField("outcome", "ok");
             if (op.kind() == OpKind.GET) {
-                sb.append(",\"found\":").append(ok.found());
+                g.writeBooleanField("found", ok.found());
                 if (ok.found()) {
-                    appendValue(sb, ok.value());
+                    writeValue(g, ok.value());
                 }
             }
             if (op.kind() == OpKind.DELETE) {
-                sb.append(",\"deleted\":").append(ok.deleted());
+                g.writeNumberField("deleted", ok.deleted());
             }
             if (ok.revisionReported()) {
-                sb.append(",\"revision\":").append(ok.revision());
+                g.writeNumberField("revision", ok.revision());
             }
         } else if (outcome instanceof Outcome.Failed failed) {
             if (failed.cause() == Outcome.Cause.REJECTED) {
-                sb.append(",\"outcome\":\"rejected\"");
+                g.writeStringField("outcome", "rejected");
             } else {
-                sb.append(",\"outcome\":\"precondition_failed\"");
+                g.writeStringField("outcome", "precondition_failed");
                 if (failed.actualRevisionReported()) {
-                    sb.append(",\"actualRevision\":").append(failed.actualRevision());
+                    g.writeNumberField("actualRevision", failed.actualRevision());
                 }
             }
         } else {
-            sb.append(",\"outcome\":\"unknown\"");
+            g.writeStringField("outcome", "unknown");
         }
-        return sb.append('}').toString();
     }
 
-    private static void appendValue(StringBuilder sb, Value value) {
+    private static void writeValue(JsonGenerator g, Value value) throws IOException {
         if (value.text().isPresent()) {
-            sb.append(",\"value\":");
-            FlatJson.appendString(sb, value.text().get());
+            g.writeStringField("value", value.text().get());
         } else {
-            sb.append(",\"valueBase64\":\"").append(Base64.getEncoder().encodeToString(value.bytes())).append('"');
+            g.writeStringField("valueBase64", Base64.getEncoder().encodeToString(value.bytes()));
         }
+    }
+
+    /**
+     * Escapes the surrogates that are not half of a pair. Jackson's character writer copies them as
+     * they are, and a UTF-8 file cannot hold them: written raw, a key ending in a lone high surrogate
+     * would come back ending in {@code ?}, another key. Outside strings JSON text has no surrogates at
+     * all, so every one found here is inside a string, where its six-character hexadecimal escape
+     * means the same character.
+     */
+    private static String escapeLoneSurrogates(String json) {
+        StringBuilder sb = null;
+        for (int i = 0; i < json.length(); i++) {
+            char c = json.charAt(i);
+            if (!Character.isSurrogate(c)) {
+                if (sb != null) {
+                    sb.append(c);
+                }
+                continue;
+            }
+            boolean pair = Character.isHighSurrogate(c) && i + 1 < json.length()
+                    && Character.isLowSurrogate(json.charAt(i + 1));
+            if (sb == null) {
+                sb = new StringBuilder(json.length() + 16).append(json, 0, i);
+            }
+            if (pair) {
+                sb.append(c).append(json.charAt(++i));
+            } else {
+                sb.append(String.format("\\u%04x", (int) c));
+            }
+        }
+        return sb == null ? json : sb.toString();
     }
 
     /**
@@ -135,7 +201,7 @@ public final class HistoryNdjson {
      * @throws IllegalArgumentException if the line does not follow the schema; the message says how
      */
     public static Operation fromLine(String line) {
-        Map<String, Object> m = FlatJson.parseObject(line);
+        Map<String, Object> m = members(line);
         for (String name : m.keySet()) {
             if (!MEMBERS.contains(name)) {
                 throw new IllegalArgumentException("unknown member \"" + name + "\"");
@@ -176,6 +242,85 @@ public final class HistoryNdjson {
         }
         f.requireAllUsed(kind, outcomeName);
         return new Operation(id, (int) client, kind, key, written, expected, invoke, complete, outcome);
+    }
+
+    /**
+     * Reads one line into member name to {@code String}, {@code Long}, {@code Boolean} or
+     * {@code null}, in line order. Anything else, a duplicate member or text after the object is an
+     * error naming the column, so a corrupt history is never half-read.
+     */
+    private static Map<String, Object> members(String line) {
+        try (JsonParser p = JSON.createParser(line)) {
+            try {
+                return members(p, line);
+            } catch (JsonProcessingException e) {
+                // Jackson reads a number or a literal along with the member name before it: an error
+                // there belongs to that member.
+                String member = p.currentToken() == JsonToken.FIELD_NAME ? "\"" + p.currentName() + "\": " : "";
+                throw new IllegalArgumentException(member + describe(e), e);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading from a string cannot fail", e);
+        }
+    }
+
+    private static Map<String, Object> members(JsonParser p, String line) throws IOException {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+            throw error(p, "a line must be one JSON object");
+        }
+        Map<String, Object> members = new LinkedHashMap<>();
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+            String name = p.currentName();
+            if (members.containsKey(name)) {
+                throw error(p, "duplicate member \"" + name + "\"");
+            }
+            members.put(name, memberValue(p, name));
+        }
+        int rest = (int) p.currentLocation().getCharOffset();
+        while (rest < line.length() && " \t\r\n".indexOf(line.charAt(rest)) >= 0) {
+            rest++;
+        }
+        if (rest < line.length()) {
+            throw new IllegalArgumentException("unexpected text after the object at column " + (rest + 1));
+        }
+        return members;
+    }
+
+    /** Reads the value of member {@code name}; a JSON error in it is reported as the member's. */
+    private static Object memberValue(JsonParser p, String name) throws IOException {
+        try {
+            return switch (p.nextToken()) {
+                case VALUE_STRING -> p.getText();
+                case VALUE_NUMBER_INT -> {
+                    if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+                        throw error(p, "\"" + name + "\": integer out of range");
+                    }
+                    yield p.getLongValue();
+                }
+                case VALUE_NUMBER_FLOAT -> throw error(p, "\"" + name + "\": must be an integer");
+                case VALUE_TRUE -> Boolean.TRUE;
+                case VALUE_FALSE -> Boolean.FALSE;
+                case VALUE_NULL -> null;
+                case START_OBJECT, START_ARRAY -> throw error(p,
+                        "\"" + name + "\": nested objects and arrays are not part of the history schema");
+                default -> throw error(p, "\"" + name + "\": expected a string, an integer, true, false or null");
+            };
+        } catch (JsonProcessingException e) {
+            // Jackson reads a string's escapes only when asked for its text: their errors come here.
+            throw new IllegalArgumentException("\"" + name + "\": " + describe(e), e);
+        }
+    }
+
+    /** An error at the start of the parser's current token. */
+    private static IllegalArgumentException error(JsonParser p, String message) {
+        return new IllegalArgumentException(message + " at column " + p.currentTokenLocation().getColumnNr());
+    }
+
+    /** Jackson's own message, with the column where it stopped, and without its source placeholders. */
+    private static String describe(JsonProcessingException e) {
+        int column = e.getLocation() == null ? -1 : e.getLocation().getColumnNr();
+        String message = SOURCE_REFERENCE.matcher(e.getOriginalMessage()).replaceAll("column $1");
+        return column > 0 ? message + " at column " + column : message;
     }
 
     private static Outcome ok(OpKind kind, Fields f) {

@@ -18,8 +18,10 @@
  *   <li>{@link io.raftline.verify.HistoryNdjson}: histories as NDJSON files, one operation a line.</li>
  * </ul>
  *
- * <p>Like the Raft core, the package uses only {@code java.*}, starts no threads and is
- * deterministic: the same history gives the same verdict and the same explanation, except that a
- * time budget may cut a search short. See {@code docs/verify.md}.
+ * <p>Like the Raft core, the package starts no threads and is deterministic: the same history gives
+ * the same verdict and the same explanation, except that a time budget may cut a search short. It
+ * uses only {@code java.*}, except that {@link io.raftline.verify.HistoryNdjson} reads and writes
+ * JSON with Jackson's streaming API (jackson-core, the engine under Vert.x's JSON types), never
+ * Vert.x itself. See {@code docs/verify.md}.
  */
 package io.raftline.verify;

@@ -5,20 +5,27 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.TypeConversionException;
 
-/** The command line refuses bad usage and bad configuration with exit code 2 and a message that helps. */
+/**
+ * The command line: every command's help, the version, both option spellings, and bad usage and bad configuration
+ * refused with exit code 2 and a message that names the option or field and the rule.
+ */
 class MainTest {
 
-    private record Result(int code, String out, String err) {
+    record Result(int code, String out, String err) {
     }
 
-    private static Result run(String... args) {
+    static Result run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
@@ -26,23 +33,113 @@ class MainTest {
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** Parses {@code args} as {@code main} would, without running anything; returns the subcommand's object. */
+    static <T> T parse(Class<T> command, String... args) {
+        PrintStream discard = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        CommandLine cl = Main.commandLine(discard, discard);
+        return command.cast(cl.parseArgs(args).subcommand().commandSpec().userObject());
+    }
+
     @Test
-    void unknownCommandsAndFlagsPrintUsageAndExit2() {
-        Result r = run("frobnicate");
-        assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains("unknown command 'frobnicate'").contains("Usage:");
-        assertThat(run("local", "--verbose").code()).isEqualTo(2);
-        Result node = run("node");
-        assertThat(node.code()).isEqualTo(2);
-        assertThat(node.err()).contains("missing --conf");
-        Result bench = run("bench", "--clients", "16");
-        assertThat(bench.code()).isEqualTo(2);
-        assertThat(bench.err()).contains("--url is required");
-        assertThat(run("bench", "--url", "http://localhost:1", "--duration", "soon").err())
-                .contains("--duration must be a duration");
+    void helpListsTheCommandsWithExamplesAndExitCodes() {
         Result help = run("help");
         assertThat(help.code()).isZero();
-        assertThat(help.out()).contains("node --conf FILE").contains("bench --url URL");
+        assertThat(help.err()).isEmpty();
+        assertThat(help.out()).startsWith("Usage: java -jar raftline.jar [-hV] [COMMAND]")
+                .contains("runs a local 3-node cluster in this JVM (conf/local-3.json)")
+                .contains("http://localhost:8080").contains("8081..8083")
+                .containsPattern("(?m)^  local +Run a local cluster in this JVM \\(the default command\\)\\.$")
+                .containsPattern("(?m)^  node +Run one node of a cluster, one node per process\\.$")
+                .containsPattern("(?m)^  bench +Write load against a running cluster")
+                .containsPattern("(?m)^  verify +Start a cluster, inject faults")
+                .contains("java -jar raftline.jar node --conf conf/node-1.json")
+                .contains("java -jar raftline.jar bench --url http://localhost:8081")
+                .contains("--opt value or --opt=value")
+                .contains("-Draftline.raft.heartbeat_ms=50")
+                .contains("Exit codes: 0 ok, 1 runtime failure (e.g. a port in use), 2 bad usage or configuration.");
+        assertThat(run("--help")).isEqualTo(help);
+        assertThat(run("-h")).isEqualTo(help);
+    }
+
+    @Test
+    void everyCommandHasItsOwnHelp() {
+        Result local = run("local", "--help");
+        assertThat(local.code()).isZero();
+        assertThat(local.out()).startsWith("Usage: java -jar raftline.jar local [-hV] [--conf=FILE]")
+                .contains("without --conf, conf/local-3.json.");
+        Result node = run("node", "--help");
+        assertThat(node.code()).isZero();
+        assertThat(node.out()).startsWith("Usage: java -jar raftline.jar node [-hV] --conf=FILE")
+                .contains("The configuration (--conf, required) names the node").contains("conf/single-node.json");
+        Result bench = run("bench", "-h");
+        assertThat(bench.code()).isZero();
+        assertThat(bench.out()).startsWith("Usage: java -jar raftline.jar bench")
+                .contains("--url=URL").contains("--clients=N").contains("Concurrent clients, 1..10000. Default: 16.")
+                .contains("--duration=DURATION").contains("Default: 10s.")
+                .contains("--warmup=DURATION").contains("--value-size=BYTES").contains("--keys=N");
+        assertThat(run("help", "bench")).isEqualTo(bench);
+        assertThat(run("help", "node")).isEqualTo(node);
+        Result unknown = run("help", "frobnicate");
+        assertThat(unknown.code()).isEqualTo(2);
+        assertThat(unknown.err()).contains("Unknown subcommand 'frobnicate'");
+    }
+
+    @Test
+    void versionIsTheProjectsFromTheBuild() {
+        Result v = run("--version");
+        assertThat(v.code()).isZero();
+        assertThat(v.out()).containsPattern("^raftline \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?\\R")
+                .containsPattern("(?m)^Vert\\.x \\d+\\.\\d+\\.\\d+, Java ")
+                .doesNotContain("${").doesNotContain("unknown");
+        assertThat(run("-V")).isEqualTo(v);
+        assertThat(run("verify", "--version")).as("global: every command answers it").isEqualTo(v);
+    }
+
+    @Test
+    void unknownCommandsAndOptionsExit2NamingThem() {
+        Result r = run("frobnicate");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).startsWith("raftline: unknown command 'frobnicate' (commands: local, node, bench, verify,"
+                + " help)").contains("Usage: java -jar raftline.jar [-hV] [COMMAND]")
+                .contains("Try 'java -jar raftline.jar --help' for more information.");
+        assertThat(run("verfy").err()).contains("Did you mean: java -jar raftline.jar verify?");
+        Result local = run("local", "--verbose");
+        assertThat(local.code()).isEqualTo(2);
+        assertThat(local.err()).startsWith("raftline local: Unknown option: '--verbose'")
+                .contains("Usage: java -jar raftline.jar local");
+        Result option = run("--conf", "conf/local-3.json");
+        assertThat(option.code()).as("--conf belongs to a command").isEqualTo(2);
+        assertThat(option.err()).contains("Unknown options: '--conf', 'conf/local-3.json'");
+        Result extra = run("local", "conf/local-5.json");
+        assertThat(extra.code()).isEqualTo(2);
+        assertThat(extra.err()).contains("Unmatched argument at index 1: 'conf/local-5.json'");
+    }
+
+    @Test
+    void missingAndInvalidValuesExit2NamingTheOptionAndTheRule() {
+        Result node = run("node");
+        assertThat(node.code()).isEqualTo(2);
+        assertThat(node.err()).startsWith("raftline node: Missing required option: '--conf=FILE'")
+                .contains("Usage: java -jar raftline.jar node [-hV] --conf=FILE");
+        Result noValue = run("node", "--conf");
+        assertThat(noValue.code()).isEqualTo(2);
+        assertThat(noValue.err()).contains("Missing required parameter for option '--conf' (FILE)");
+        Result bench = run("bench", "--clients", "16");
+        assertThat(bench.code()).isEqualTo(2);
+        assertThat(bench.err()).startsWith("raftline bench: Missing required option: '--url=URL'");
+        Result duration = run("bench", "--url", "http://localhost:1", "--duration", "soon");
+        assertThat(duration.code()).isEqualTo(2);
+        assertThat(duration.err()).startsWith("raftline bench: Invalid value for option '--duration': must be a"
+                + " duration like 10s, 500ms or 1m, got 'soon'");
+        Result clients = run("bench", "--url=http://localhost:1", "--clients=0");
+        assertThat(clients.code()).isEqualTo(2);
+        assertThat(clients.err()).startsWith("raftline bench: Invalid value for option '--clients': must be an integer"
+                + " in 1..10000, got 0");
+        assertThat(run("bench", "--url", "http://localhost:1", "--keys", "many").err())
+                .contains("Invalid value for option '--keys': 'many' is not an int");
+        assertThat(run("bench", "--url", "ftp://x").err())
+                .contains("Invalid value for option '--url': must look like http://host:port, got 'ftp://x'");
     }
 
     @Test
@@ -53,6 +150,9 @@ class MainTest {
         Result r = run("node", "--conf", bad.toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("invalid configuration").contains("raft.heartbeat_ms: must be >= tick_ms");
+        assertThat(run("node", "--conf=" + bad).err()).as("--opt=value").contains("raft.heartbeat_ms");
+        assertThat(run("node", "-conf", bad.toString()).err()).as("the launcher's spelling")
+                .contains("raft.heartbeat_ms");
         Result missing = run("local", "--conf", dir.resolve("absent.json").toString());
         assertThat(missing.code()).isEqualTo(2);
         assertThat(missing.err()).contains("file not found");
@@ -62,15 +162,64 @@ class MainTest {
     }
 
     @Test
-    void benchOptionsParseDurationsAndBounds() {
-        Bench.Options o = Bench.parse(List.of("--url", "http://localhost:8081", "--clients", "64", "--duration", "1.5s",
-                "--value-size", "10", "--keys", "5", "--warmup", "200ms"));
+    void aClusterThatCannotStartExits1(@TempDir Path dir) throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Path conf = dir.resolve("taken.json");
+            Files.writeString(conf, "{\"nodes\":[{\"id\":1,\"http_port\":" + taken.getLocalPort() + ",\"data_dir\":\""
+                    + dir.resolve("node-1") + "\"}],\"single_node\":true,\"storage\":{\"engine\":\"memory\"}}");
+            Result r = run("local", "--conf", conf.toString());
+            assertThat(r.code()).as(r.err()).isEqualTo(1);
+            assertThat(r.err()).startsWith("raftline: cannot start the local cluster: ")
+                    .contains(String.valueOf(taken.getLocalPort()));
+        }
+    }
+
+    private static Bench.Options bench(String... args) {
+        return parse(BenchCommand.class, args).options();
+    }
+
+    @Test
+    void benchOptionsTakeEitherSpellingAndKeepTheirDefaults() {
+        Bench.Options o = bench("bench", "--url", "http://localhost:8081", "--clients=64", "--duration", "1.5s",
+                "--value-size=10", "--keys", "5", "--warmup=200ms");
+        assertThat(o.url()).hasToString("http://localhost:8081");
         assertThat(o.clients()).isEqualTo(64);
         assertThat(o.durationMs()).isEqualTo(1500);
         assertThat(o.warmupMs()).isEqualTo(200);
-        assertThat(Bench.durationMs("--duration", "2m")).isEqualTo(120_000);
-        assertThatThrownBy(() -> Bench.parse(List.of("--url", "http://x:1", "--clients", "0")))
-                .hasMessageContaining("--clients must be an integer in 1..");
-        assertThatThrownBy(() -> Bench.parse(List.of("--url", "ftp://x"))).hasMessageContaining("http://host:port");
+        assertThat(o.valueSize()).isEqualTo(10);
+        assertThat(o.keys()).isEqualTo(5);
+        Bench.Options d = bench("bench", "--url=http://localhost:8081");
+        assertThat(d).isEqualTo(new Bench.Options(d.url(), 16, 10_000, 1_000, 100, 1000, 5_000));
+        assertThat(bench("bench", "--url=http://x:1", "--clients", "2", "--clients=3").clients())
+                .as("a repeated option takes its last value").isEqualTo(3);
+        assertThatThrownBy(() -> bench("bench", "--url", "http://x:1", "--duration", "0s"))
+                .isInstanceOf(ParameterException.class)
+                .hasMessage("Invalid value for option '--duration': must be > 0, got '0ms'");
+        assertThatThrownBy(() -> bench("bench", "--url", "http://x:1", "--value-size", "2000000"))
+                .hasMessage("Invalid value for option '--value-size': must be an integer in 1..1048576, got 2000000");
+    }
+
+    @Test
+    void durationsAndSharesReadTheirUsualSpellings() {
+        Converters.DurationConverter d = new Converters.DurationConverter();
+        assertThat(d.convert("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(d.convert("10s")).isEqualTo(Duration.ofSeconds(10));
+        assertThat(d.convert("1.5s")).isEqualTo(Duration.ofMillis(1500));
+        assertThat(d.convert("2m")).isEqualTo(Duration.ofMinutes(2));
+        assertThat(d.convert("10")).as("a bare number is seconds").isEqualTo(Duration.ofSeconds(10));
+        assertThat(d.convert(" 3S ")).isEqualTo(Duration.ofSeconds(3));
+        assertThatThrownBy(() -> d.convert("1h")).isInstanceOf(TypeConversionException.class)
+                .hasMessage("must be a duration like 10s, 500ms or 1m, got '1h'");
+        Converters.ShareConverter s = new Converters.ShareConverter();
+        assertThat(s.convert("33%")).isEqualTo(0.33);
+        assertThat(s.convert("0.25")).isEqualTo(0.25);
+        assertThat(s.convert("0")).isZero();
+        assertThat(s.convert("100%")).isEqualTo(1.0);
+        assertThatThrownBy(() -> s.convert("101%")).hasMessage("must be a share in 0..1 or 0%..100%, got '101%'");
+        assertThatThrownBy(() -> s.convert("-0.1")).hasMessageContaining("must be a share");
+        Converters.HttpUrlConverter u = new Converters.HttpUrlConverter();
+        assertThat(u.convert("http://127.0.0.1:8081")).hasToString("http://127.0.0.1:8081");
+        assertThatThrownBy(() -> u.convert("localhost:8081")).hasMessageContaining("must look like http://host:port");
+        assertThatThrownBy(() -> u.convert("http://[x")).hasMessageContaining("must look like http://host:port");
     }
 }

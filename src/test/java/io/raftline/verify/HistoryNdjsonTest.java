@@ -160,15 +160,37 @@ class HistoryNdjsonTest {
 
     @Test
     void malformedJsonIsAnErrorWithAColumn() {
-        assertLineError("{\"id\":1,}", 1, "expected a member name at column 9");
+        assertLineError("{\"id\":1,}", 1,
+                "Unexpected character ('}' (code 125)): was expecting double-quote to start field name at column 9");
         assertLineError("{\"id\":1} x", 1, "unexpected text after the object at column 10");
         assertLineError("{\"id\":1.5}", 1, "\"id\": must be an integer at column 7");
-        assertLineError("{\"id\":01}", 1, "\"id\": leading zeros are not JSON at column 7");
-        assertLineError("{\"id\":{}}", 1, "\"id\": nested objects and arrays are not part of the history schema at column 7");
-        assertLineError("{\"id\":1,\"id\":2}", 1, "duplicate member \"id\" at column 15");
-        assertLineError("{\"key\":\"a\\qb\"}", 1, "unknown escape \\q at column 11");
+        assertLineError("{\"id\":1e3}", 1, "\"id\": must be an integer at column 7");
+        assertLineError("{\"id\":01}", 1, "\"id\": Invalid numeric value: Leading zeroes not allowed at column 8");
+        assertLineError("{\"id\":{}}", 1,
+                "\"id\": nested objects and arrays are not part of the history schema at column 7");
+        assertLineError("{\"id\":[1]}", 1,
+                "\"id\": nested objects and arrays are not part of the history schema at column 7");
+        assertLineError("{\"id\":1,\"id\":2}", 1, "duplicate member \"id\" at column 9");
+        assertLineError("{\"key\":\"a\\qb\"}", 1, "\"key\": Unrecognized character escape 'q' (code 113) at column 11");
+        assertLineError("{\"key\":\"a\tb\"}", 1, "\"key\": Illegal unquoted character ((CTRL-CHAR, code 9)):"
+                + " has to be escaped using backslash to be included in string value at column 10");
         assertLineError("{\"id\":99999999999999999999}", 1, "\"id\": integer out of range at column 7");
-        assertLineError("{\"id\":1", 1, "unexpected end of line at column 8");
-        assertLineError("[1]", 1, "expected '{' at column 1");
+        assertLineError("{\"id\":tru}", 1, "\"id\": Unrecognized token 'tru': was expecting"
+                + " (JSON String, Number, Array, Object or token 'null', 'true' or 'false') at column 10");
+        assertLineError("{\"id\":1", 1, "Unexpected end-of-input: expected close marker for Object"
+                + " (start marker at column 1) at column 8");
+        assertLineError("{\"id\":1]", 1, "Unexpected close marker ']': expected '}' (for Object starting at column 1)"
+                + " at column 8");
+        assertLineError("[1]", 1, "a line must be one JSON object at column 1");
+        assertLineError("{'id':1}", 1, "Unexpected character (''' (code 39)): was expecting double-quote to start"
+                + " field name at column 2");
+    }
+
+    @Test
+    void theLineNumberCountsBlankLines() {
+        String good = "{\"id\":1,\"client\":0,\"kind\":\"get\",\"key\":\"k\",\"invoke\":1,\"complete\":2,"
+                + "\"outcome\":\"ok\",\"found\":false}";
+        assertLineError(good + "\n\n" + good.replace("\"id\":1", "\"id\":2") + "\n   \n{\"id\":3,", 5,
+                "Unexpected end-of-input within/between Object entries at column 9");
     }
 }

@@ -44,6 +44,22 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
 
     /** The share of lease reads when none is given: a third of the clients' reads. */
     public static final double DEFAULT_LEASE_READS = 1.0 / 3;
+    // The defaults below are constants so that the verify command's help can quote them: the builder stays the
+    // one place they are decided.
+    /** Seconds of client load when no duration is given. */
+    public static final int DEFAULT_DURATION_SECONDS = 60;
+    /** Concurrent clients when none are given. */
+    public static final int DEFAULT_CLIENTS = 8;
+    /** Cluster size when none is given. */
+    public static final int DEFAULT_NODES = 3;
+    /** Keys in use at once when none are given. */
+    public static final int DEFAULT_KEYS = 10;
+    /** Requests on one key before it is retired, when not given. */
+    public static final int DEFAULT_OPS_PER_KEY = 1000;
+    /** What the clients' reads ask for when not given. */
+    public static final String DEFAULT_CONSISTENCY = "linearizable";
+    /** Seconds the checker may search when no budget is given. */
+    public static final int DEFAULT_CHECK_BUDGET_SECONDS = 60;
 
     /** Where the cluster under test runs. */
     public enum Mode {
@@ -62,7 +78,7 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
             return switch (text.trim().toLowerCase(Locale.ROOT)) {
                 case "local" -> LOCAL;
                 case "processes", "process" -> PROCESSES;
-                default -> throw new IllegalArgumentException("--mode must be local or processes, got '" + text + "'");
+                default -> throw new IllegalArgumentException("must be local or processes, got '" + text + "'");
             };
         }
 
@@ -154,15 +170,15 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
 
     /** Builds {@link NemesisOptions}; unset fields keep their defaults. */
     public static final class Builder {
-        private Duration duration = Duration.ofSeconds(60);
-        private int clients = 8;
-        private int nodes = 3;
-        private int keys = 10;
-        private int opsPerKey = 1000;
+        private Duration duration = Duration.ofSeconds(DEFAULT_DURATION_SECONDS);
+        private int clients = DEFAULT_CLIENTS;
+        private int nodes = DEFAULT_NODES;
+        private int keys = DEFAULT_KEYS;
+        private int opsPerKey = DEFAULT_OPS_PER_KEY;
         private Set<FaultKind> faults = FaultKind.DEFAULTS;
         private Mode mode = Mode.LOCAL;
         private Path out = Path.of("verify-runs");
-        private String consistency = "linearizable";
+        private String consistency = DEFAULT_CONSISTENCY;
         private double leaseReads = DEFAULT_LEASE_READS;
         private long seed = System.nanoTime();
         private long faultMinMs = 1000;
@@ -173,7 +189,7 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
         private long requestTimeoutMs = 2000;
         private long clientTimeoutMs = 5000;
         private int writeRetries = 2;
-        private Duration checkBudget = Duration.ofSeconds(60);
+        private Duration checkBudget = Duration.ofSeconds(DEFAULT_CHECK_BUDGET_SECONDS);
 
         private Builder() {
         }

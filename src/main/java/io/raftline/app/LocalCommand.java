@@ -1,0 +1,115 @@
+package io.raftline.app;
+
+import io.raftline.config.ConfigLoader;
+import io.raftline.config.RaftlineConfig;
+import io.raftline.raft.ConfigException;
+import io.raftline.server.ClusterVerticle;
+import io.raftline.server.Metrics;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code raftline.jar local}, also what runs with no command: every node of a cluster in this JVM, with the live
+ * view and the admin API, for trying Raftline out and watching it. It returns once the cluster is up and has
+ * printed its URLs; the event loops keep the JVM alive until Ctrl-C.
+ */
+@Command(name = "local",
+        description = {
+            "Run a local cluster in this JVM (the default command).",
+            "Every node of the cluster in one JVM, with the live view and the admin API for fault injection. It"
+                    + " prints the URLs once a leader is elected; Ctrl-C stops the cluster.",
+            "The configuration (--conf) lists the nodes and has no node_id; without --conf, "
+                    + Main.DEFAULT_LOCAL_CONF + ".",
+            ""},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  java -jar raftline.jar local                                UI on :8080, nodes on :8081..8083",
+            "  java -jar raftline.jar local --conf conf/local-5.json       five nodes",
+            "  java -Draftline.storage.engine=memory -jar raftline.jar local   nothing written to disk"})
+final class LocalCommand implements Callable<Integer> {
+
+    @ParentCommand
+    private RaftlineCommand root;
+
+    @Mixin
+    private ConfOption conf;
+
+    @Override
+    public Integer call() {
+        return start(conf.file() == null ? Main.DEFAULT_LOCAL_CONF : conf.file(), root.out(), root.err());
+    }
+
+    /**
+     * Starts the cluster that {@code conf} describes and prints its URLs once it has a leader.
+     *
+     * @return 0 when running, 1 when it could not start, 2 for a bad configuration
+     */
+    static int start(String conf, PrintStream out, PrintStream err) {
+        Vertx vertx = Vertx.vertx(Metrics.enable(new VertxOptions()));
+        RaftlineConfig config;
+        try {
+            config = ConfigLoader.load(vertx, Path.of(conf)).await();
+            if (config.nodeId() != 0) {
+                throw new ConfigException("node_id", "is set (" + config.nodeId() + "): this file describes one node"
+                        + " of a per-process cluster; run it with `node --conf " + conf + "`");
+            }
+        } catch (ConfigException e) {
+            err.println("raftline: invalid configuration " + conf + ": " + e.getMessage());
+            Main.closeQuietly(vertx);
+            return Main.USAGE;
+        }
+        ClusterVerticle cluster = new ClusterVerticle(config);
+        try {
+            vertx.deployVerticle(cluster).await();
+        } catch (Exception e) {
+            err.println("raftline: cannot start the local cluster: " + e.getMessage());
+            Main.closeQuietly(vertx);
+            return Main.FAILURE;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("raftline: shutting down");
+            Main.closeQuietly(vertx);
+        }, "raftline-shutdown"));
+        try {
+            int leader = cluster.awaitLeader(30_000).await();
+            out.println(banner(config, cluster, leader));
+        } catch (Exception e) {
+            err.println("raftline: the cluster is running but " + e.getMessage());
+        }
+        return 0;
+    }
+
+    static String banner(RaftlineConfig config, ClusterVerticle cluster, int leader) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("\nRaftline ").append(config.nodes().size()).append("-node local cluster is up; leader: node ")
+                .append(leader).append('\n');
+        if (cluster.adminUrl() != null) {
+            sb.append("  UI / admin : ").append(localhost(cluster.adminUrl())).append('\n');
+        }
+        for (int id : cluster.nodes().keySet()) {
+            sb.append("  node ").append(id).append("     : ").append(localhost(cluster.nodeUrl(id))).append('\n');
+        }
+        String first = localhost(cluster.nodeUrl(cluster.nodes().keySet().iterator().next()));
+        String last = localhost(cluster.nodeUrl(config.nodes().get(config.nodes().size() - 1).id()));
+        sb.append("Try:\n");
+        sb.append("  curl -X PUT --data-binary 'hello' ").append(first).append("/v1/kv/greeting\n");
+        sb.append("  curl ").append(last).append("/v1/kv/greeting\n");
+        if (cluster.adminUrl() != null) {
+            sb.append("  curl ").append(localhost(cluster.adminUrl())).append("/v1/cluster\n");
+            sb.append("  curl -X POST ").append(localhost(cluster.adminUrl())).append("/v1/admin/nodes/")
+                    .append(leader).append("/crash\n");
+        }
+        sb.append("Ctrl-C stops the cluster.");
+        return sb.toString();
+    }
+
+    private static String localhost(String url) {
+        return url.replace("://127.0.0.1:", "://localhost:");
+    }
+}
