@@ -112,33 +112,28 @@ public final class KvGrpcService {
     // ---------------------------------------------------------------- methods
 
     private void put(GrpcServerRequest<PutRequest, PutResponse> call, PutRequest msg) {
-        KvCommand command;
-        try {
-            command = new KvCommand.Put(msg.getKey(), value(msg.getValue()), KvCommand.UNCONDITIONAL,
-                    idempotencyKey(msg.getIdempotencyKey()));
-        } catch (IllegalArgumentException e) {
-            invalid(call, e.getMessage());
-            return;
-        }
-        write(call, command,
-                r -> PutResponse.newBuilder().setRevision(r.revision()).build());
+        put(call, msg.getKey(), msg.getValue(), KvCommand.UNCONDITIONAL, msg.getIdempotencyKey());
     }
 
     private void compareAndSet(GrpcServerRequest<CompareAndSetRequest, PutResponse> call, CompareAndSetRequest msg) {
+        if (msg.getExpectedRevision() < 0) {
+            invalid(call, "expected_revision out of range: " + Long.toUnsignedString(msg.getExpectedRevision()));
+            return;
+        }
+        put(call, msg.getKey(), msg.getValue(), msg.getExpectedRevision(), msg.getIdempotencyKey());
+    }
+
+    /** Put and CompareAndSet: the same command, unconditional or not. */
+    private void put(GrpcServerRequest<?, PutResponse> call, String key, ByteString value, long expectedRevision,
+            String idempotencyKey) {
         KvCommand command;
         try {
-            if (msg.getExpectedRevision() < 0) {
-                throw new IllegalArgumentException("expected_revision out of range: "
-                        + Long.toUnsignedString(msg.getExpectedRevision()));
-            }
-            command = new KvCommand.Put(msg.getKey(), value(msg.getValue()), msg.getExpectedRevision(),
-                    idempotencyKey(msg.getIdempotencyKey()));
+            command = new KvCommand.Put(key, value(value), expectedRevision, idempotencyKey(idempotencyKey));
         } catch (IllegalArgumentException e) {
             invalid(call, e.getMessage());
             return;
         }
-        write(call, command,
-                r -> PutResponse.newBuilder().setRevision(r.revision()).build());
+        write(call, command, r -> PutResponse.newBuilder().setRevision(r.revision()).build());
     }
 
     private void delete(GrpcServerRequest<DeleteRequest, DeleteResponse> call, DeleteRequest msg) {
