@@ -22,33 +22,49 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
 
 /**
- * The load generator behind {@code raftline.jar bench} ({@link BenchCommand} reads its options): a closed-loop
- * write load. N clients each send one {@code PUT /v1/kv/bench-<k>} at a time to the leader (found through
- * {@code /v1/cluster}; followers would forward anyway) for a fixed duration after a warm-up, then it prints
- * throughput, latency percentiles and errors. It measures the whole path a client sees (HTTP, proposal batching,
- * replication, apply), which is what the design's targets are stated in; it is a command, never a timed unit test.
+ * The load generator behind {@code raftline.jar bench} ({@link BenchCommand} reads its options): a closed loop of
+ * N clients, each keeping one request in flight for a fixed duration after a warm-up, then throughput, latency
+ * percentiles (HdrHistogram) and errors per kind of request, and per node the fsyncs and entries per fsync of the
+ * run (group commit made visible). Requests are writes ({@code PUT /v1/kv/bench-<k>}), reads ({@code GET}, with
+ * the chosen consistency) or a mix; the keys are written once before a run with reads, so reads find values. It
+ * measures the whole path a client sees (HTTP, forwarding, proposal batching, replication, apply), which is what
+ * the design's targets are stated in; it is a command, never a timed unit test.
  */
 public final class Bench {
 
-    /** What one run does; {@link BenchCommand} builds it from the command line and checks its bounds. */
-    record Options(URI url, int clients, long durationMs, long warmupMs, int valueSize, int keys, long timeoutMs) {
+    /** Where the clients send their requests. */
+    enum Target {
+        /** The leader, found through {@code /v1/cluster} (followers would forward anyway). */
+        LEADER,
+        /** Every node, clients spread round-robin: followers forward what needs the leader. */
+        ALL,
+        /** Exactly the URL given. */
+        URL
+    }
+
+    /**
+     * What one run does; {@link BenchCommand} builds it from the command line and checks its bounds.
+     *
+     * @param readPercent share of requests that are reads, 0..100
+     * @param consistency {@code linearizable}, {@code lease} or {@code stale}, for reads
+     */
+    record Options(URI url, int clients, long durationMs, long warmupMs, int valueSize, int keys, long timeoutMs,
+            int readPercent, String consistency, Target target) {
+    }
+
+    /** Latencies from 1 µs to 1 min at 3 significant digits. */
+    private static Histogram histogram() {
+        return new Histogram(TimeUnit.MINUTES.toNanos(1), 3);
     }
 
     /** Per-context results, merged at the end (each is touched by one event loop only). */
     private static final class Stats {
-        long[] latenciesNs = new long[1 << 16];
-        int count;
-        long ok;
+        final Histogram writes = histogram();
+        final Histogram reads = histogram();
         final Map<String, Long> errors = new TreeMap<>();
-
-        void record(long ns) {
-            if (count == latenciesNs.length) {
-                latenciesNs = Arrays.copyOf(latenciesNs, count * 2);
-            }
-            latenciesNs[count++] = ns;
-        }
 
         void error(String what) {
             errors.merge(what, 1L, Long::sum);
@@ -68,14 +84,20 @@ public final class Bench {
         HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
                 .setConnectTimeout((int) o.timeoutMs()), new PoolOptions().setHttp1MaxSize(o.clients()));
         try {
-            URI target = findLeader(vertx, client, o).await();
-            out.printf(Locale.ROOT, "bench: target %s, %d clients, %d ms (+%d ms warm-up), %d-byte values, %d keys%n",
-                    target, o.clients(), o.durationMs(), o.warmupMs(), o.valueSize(), o.keys());
-            JsonObject before = clusterStatus(client, o).await();
+            JsonObject before = get(client, o.url(), "/v1/cluster", o).await(o.timeoutMs(), TimeUnit.MILLISECONDS);
+            List<URI> targets = targets(vertx, client, o);
+            out.printf(Locale.ROOT, "bench: %s, %d clients, %d ms (+%d ms warm-up), %d-byte values, %d keys, %s%n",
+                    targets.size() == 1 ? "target " + targets.get(0) : "spread over " + targets, o.clients(),
+                    o.durationMs(), o.warmupMs(), o.valueSize(), o.keys(), o.readPercent() == 0 ? "writes only"
+                            : o.readPercent() + "% " + o.consistency() + " reads");
+            if (o.readPercent() > 0) {
+                preload(vertx, client, o, targets.get(0));
+                before = get(client, o.url(), "/v1/cluster", o).await(o.timeoutMs(), TimeUnit.MILLISECONDS);
+            }
             long started = System.nanoTime();
-            List<Stats> stats = load(vertx, client, o, target);
+            List<Stats> stats = load(vertx, client, o, targets);
             double seconds = (System.nanoTime() - started) / 1e9;
-            JsonObject after = clusterStatus(client, o).await();
+            JsonObject after = get(client, o.url(), "/v1/cluster", o).await(o.timeoutMs(), TimeUnit.MILLISECONDS);
             report(stats, o, out);
             reportStorage(before, after, seconds, out);
             return 0;
@@ -84,8 +106,8 @@ public final class Bench {
             return Main.FAILURE;
         } finally {
             try {
-                client.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                client.close().await(5, TimeUnit.SECONDS);
+                vertx.close().await(10, TimeUnit.SECONDS);
             } catch (Exception e) {
                 // exiting anyway
             }
@@ -96,9 +118,9 @@ public final class Bench {
         return u.getPort() > 0 ? u.getPort() : 80;
     }
 
-    private static Future<JsonObject> clusterStatus(HttpClient client, Options o) {
-        RequestOptions req = new RequestOptions().setMethod(HttpMethod.GET).setHost(o.url().getHost())
-                .setPort(port(o.url())).setURI("/v1/cluster").setIdleTimeout(o.timeoutMs());
+    private static Future<JsonObject> get(HttpClient client, URI base, String path, Options o) {
+        RequestOptions req = new RequestOptions().setMethod(HttpMethod.GET).setHost(base.getHost())
+                .setPort(port(base)).setURI(path).setIdleTimeout(o.timeoutMs());
         return client.request(req).compose(r -> r.send()).compose(r -> r.body()).map(b -> b.toJsonObject());
     }
 
@@ -129,49 +151,94 @@ public final class Bench {
         }
     }
 
-    /** Asks {@code /v1/cluster} for the leader's URL, retrying for a few seconds while an election runs. */
-    private static Future<URI> findLeader(Vertx vertx, HttpClient client, Options o) {
-        Promise<URI> promise = Promise.promise();
+    /** The URLs the clients use, asking {@code /v1/cluster} (retrying for a few seconds while an election runs). */
+    private static List<URI> targets(Vertx vertx, HttpClient client, Options o) throws Exception {
+        if (o.target() == Target.URL) {
+            return List.of(o.url());
+        }
         long deadline = System.currentTimeMillis() + 10_000;
-        askLeader(vertx, client, o, deadline, promise);
-        return promise.future();
-    }
-
-    private static void askLeader(Vertx vertx, HttpClient client, Options o, long deadline, Promise<URI> promise) {
-        RequestOptions req = new RequestOptions().setMethod(HttpMethod.GET).setHost(o.url().getHost())
-                .setPort(port(o.url())).setURI("/v1/cluster").setIdleTimeout(o.timeoutMs());
-        client.request(req).compose(r -> r.send()).compose(r -> r.body()).onComplete(ar -> {
-            if (ar.succeeded()) {
-                JsonObject c = ar.result().toJsonObject();
+        String last = "";
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                JsonObject c = get(client, o.url(), "/v1/cluster", o).await(o.timeoutMs(), TimeUnit.MILLISECONDS);
                 int leader = c.getInteger("leader", 0);
+                List<URI> all = new ArrayList<>();
+                URI leaderUrl = null;
                 JsonArray nodes = c.getJsonArray("nodes", new JsonArray());
-                for (int i = 0; i < nodes.size() && leader != 0; i++) {
+                for (int i = 0; i < nodes.size(); i++) {
                     JsonObject n = nodes.getJsonObject(i);
-                    if (n.getInteger("id") == leader && n.getString("url") != null) {
-                        promise.complete(URI.create(n.getString("url")));
-                        return;
+                    if (n.getString("url") != null) {
+                        all.add(URI.create(n.getString("url")));
+                        if (n.getInteger("id") == leader) {
+                            leaderUrl = all.get(all.size() - 1);
+                        }
                     }
                 }
+                if (leaderUrl != null) {
+                    return o.target() == Target.LEADER ? List.of(leaderUrl) : all;
+                }
+                last = "no leader yet";
+            } catch (Exception e) {
+                last = e.getMessage();
             }
-            if (System.currentTimeMillis() > deadline) {
-                promise.fail("no leader found through " + o.url() + "/v1/cluster"
-                        + (ar.failed() ? ": " + ar.cause().getMessage() : ""));
+            vertx.timer(200).await();
+        }
+        throw new IllegalStateException("no leader found through " + o.url() + "/v1/cluster (" + last + ")");
+    }
+
+    /** Writes every key once, so that reads find values. */
+    private static void preload(Vertx vertx, HttpClient client, Options o, URI target) throws Exception {
+        Buffer body = value(o);
+        int parallel = Math.min(64, o.keys());
+        List<Future<Void>> done = new ArrayList<>();
+        for (int w = 0; w < parallel; w++) {
+            Promise<Void> p = Promise.promise();
+            done.add(p.future());
+            int first = w;
+            vertx.runOnContext(v -> preloadFrom(client, o, target, body, first, parallel, p));
+        }
+        Future.all(done).await(Math.max(60_000, o.keys() * 10L), TimeUnit.MILLISECONDS);
+    }
+
+    private static void preloadFrom(HttpClient client, Options o, URI target, Buffer body, int key, int step,
+            Promise<Void> done) {
+        if (key >= o.keys()) {
+            done.complete();
+            return;
+        }
+        request(client, o, target, HttpMethod.PUT, key, body).onComplete(ar -> {
+            if (ar.succeeded() && ar.result() == 200) {
+                preloadFrom(client, o, target, body, key + step, step, done);
             } else {
-                vertx.setTimer(200, t -> askLeader(vertx, client, o, deadline, promise));
+                done.tryFail("preloading key bench-" + key + " failed: "
+                        + (ar.succeeded() ? "HTTP " + ar.result() : ar.cause().getMessage()));
             }
         });
     }
 
-    private static List<Stats> load(Vertx vertx, HttpClient client, Options o, URI target) throws Exception {
+    private static Buffer value(Options o) {
+        byte[] value = new byte[o.valueSize()];
+        Arrays.fill(value, (byte) 'x');
+        return Buffer.buffer(value);
+    }
+
+    private static Future<Integer> request(HttpClient client, Options o, URI target, HttpMethod method, int key,
+            Buffer body) {
+        String uri = "/v1/kv/bench-" + key + (method == HttpMethod.GET ? "?consistency=" + o.consistency() : "");
+        RequestOptions req = new RequestOptions().setMethod(method).setHost(target.getHost()).setPort(port(target))
+                .setURI(uri).setIdleTimeout(o.timeoutMs());
+        return client.request(req).compose(r -> method == HttpMethod.PUT ? r.send(body) : r.send())
+                .compose(r -> r.body().map(b -> r.statusCode()));
+    }
+
+    private static List<Stats> load(Vertx vertx, HttpClient client, Options o, List<URI> targets) throws Exception {
         int contexts = Math.min(o.clients(), Math.max(1, Runtime.getRuntime().availableProcessors()));
         List<Stats> stats = new ArrayList<>();
         List<Future<Void>> done = new ArrayList<>();
         long start = System.nanoTime();
         long measureFrom = start + TimeUnit.MILLISECONDS.toNanos(o.warmupMs());
         long end = measureFrom + TimeUnit.MILLISECONDS.toNanos(o.durationMs());
-        byte[] value = new byte[o.valueSize()];
-        Arrays.fill(value, (byte) 'x');
-        Buffer body = Buffer.buffer(value);
+        Buffer body = value(o);
         for (int c = 0; c < contexts; c++) {
             Context ctx = vertx.getOrCreateContext();
             Stats s = new Stats();
@@ -179,67 +246,72 @@ public final class Bench {
             for (int i = c; i < o.clients(); i += contexts) {
                 Promise<Void> p = Promise.promise();
                 done.add(p.future());
-                SplittableRandom random = new SplittableRandom(i);
-                ctx.runOnContext(v -> next(client, o, target, body, random, s, measureFrom, end, p));
+                Client cl = new Client(client, o, targets.get(i % targets.size()), body, new SplittableRandom(i), s,
+                        measureFrom, end, p);
+                ctx.runOnContext(v -> cl.next());
             }
         }
-        long waitMs = o.warmupMs() + o.durationMs() + o.timeoutMs() + 5_000;
-        Future.all(done).toCompletionStage().toCompletableFuture().get(waitMs, TimeUnit.MILLISECONDS);
+        Future.all(done).await(o.warmupMs() + o.durationMs() + o.timeoutMs() + 5_000, TimeUnit.MILLISECONDS);
         return stats;
     }
 
-    private static void next(HttpClient client, Options o, URI target, Buffer body, SplittableRandom random,
-            Stats s, long measureFrom, long end, Promise<Void> done) {
-        long t0 = System.nanoTime();
-        if (t0 >= end) {
-            done.complete();
-            return;
-        }
-        String key = "bench-" + random.nextInt(o.keys());
-        RequestOptions req = new RequestOptions().setMethod(HttpMethod.PUT).setHost(target.getHost())
-                .setPort(port(target)).setURI("/v1/kv/" + key).setIdleTimeout(o.timeoutMs());
-        client.request(req).compose(r -> r.send(body)).compose(r -> r.body().map(b -> r.statusCode()))
-                .onComplete(ar -> {
-                    long t1 = System.nanoTime();
-                    if (t0 >= measureFrom) {
-                        if (ar.succeeded() && ar.result() == 200) {
-                            s.ok++;
-                            s.record(t1 - t0);
-                        } else {
-                            s.error(ar.succeeded() ? "HTTP " + ar.result() : ar.cause().getClass().getSimpleName());
+    /** One closed-loop client: one request in flight at a time. */
+    private record Client(HttpClient http, Options o, URI target, Buffer body, SplittableRandom random, Stats s,
+            long measureFrom, long end, Promise<Void> done) {
+
+        void next() {
+            long t0 = System.nanoTime();
+            if (t0 >= end) {
+                done.complete();
+                return;
+            }
+            boolean read = random.nextInt(100) < o.readPercent();
+            request(http, o, target, read ? HttpMethod.GET : HttpMethod.PUT, random.nextInt(o.keys()), body)
+                    .onComplete(ar -> {
+                        long t1 = System.nanoTime();
+                        if (t0 >= measureFrom) {
+                            if (ar.succeeded() && ar.result() == 200) {
+                                (read ? s.reads : s.writes).recordValue(Math.max(1, t1 - t0));
+                            } else {
+                                s.error((read ? "read " : "write ")
+                                        + (ar.succeeded() ? "HTTP " + ar.result() : ar.cause().getClass().getSimpleName()));
+                            }
                         }
-                    }
-                    next(client, o, target, body, random, s, measureFrom, end, done);
-                });
+                        next();
+                    });
+        }
     }
 
     private static void report(List<Stats> stats, Options o, PrintStream out) {
-        long ok = 0;
-        int n = 0;
+        Histogram writes = histogram();
+        Histogram reads = histogram();
         Map<String, Long> errors = new TreeMap<>();
         for (Stats s : stats) {
-            ok += s.ok;
-            n += s.count;
+            writes.add(s.writes);
+            reads.add(s.reads);
             s.errors.forEach((k, v) -> errors.merge(k, v, Long::sum));
         }
-        long[] all = new long[n];
-        int at = 0;
-        for (Stats s : stats) {
-            System.arraycopy(s.latenciesNs, 0, all, at, s.count);
-            at += s.count;
-        }
-        Arrays.sort(all);
         long errorCount = errors.values().stream().mapToLong(Long::longValue).sum();
-        out.printf(Locale.ROOT, "requests: %d ok, %d errors%s%n", ok, errorCount, errors.isEmpty() ? "" : " " + errors);
-        out.printf(Locale.ROOT, "throughput: %.0f writes/s%n", ok * 1000.0 / o.durationMs());
-        if (n > 0) {
-            out.printf(Locale.ROOT, "latency ms: p50 %.2f  p99 %.2f  p999 %.2f  max %.2f%n", pct(all, 0.50),
-                    pct(all, 0.99), pct(all, 0.999), all[n - 1] / 1e6);
+        out.printf(Locale.ROOT, "requests: %d ok, %d errors%s%n", writes.getTotalCount() + reads.getTotalCount(),
+                errorCount, errors.isEmpty() ? "" : " " + errors);
+        double seconds = o.durationMs() / 1000.0;
+        line(out, "writes", writes, seconds);
+        line(out, "reads (" + o.consistency() + ")", reads, seconds);
+        if (writes.getTotalCount() > 0 && reads.getTotalCount() > 0) {
+            out.printf(Locale.ROOT, "throughput: %.0f requests/s in all%n",
+                    (writes.getTotalCount() + reads.getTotalCount()) / seconds);
         }
     }
 
-    private static double pct(long[] sorted, double q) {
-        int i = (int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
-        return sorted[Math.max(0, i)] / 1e6;
+    private static void line(PrintStream out, String what, Histogram h, double seconds) {
+        if (h.getTotalCount() == 0) {
+            return;
+        }
+        out.printf(Locale.ROOT, "%s: %.0f/s, latency ms p50 %.2f  p90 %.2f  p99 %.2f  p999 %.2f  max %.2f%n", what,
+                h.getTotalCount() / seconds, ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9), h.getMaxValue() / 1e6);
+    }
+
+    private static double ms(Histogram h, double percentile) {
+        return h.getValueAtPercentile(percentile) / 1e6;
     }
 }

@@ -16,16 +16,19 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench",
         description = {
-            "Write load against a running cluster; prints throughput and latency.",
-            "Closed loop: N clients each keep one PUT in flight to the leader (found through --url's /v1/cluster)"
-                    + " for the duration, after a warm-up. Prints throughput,"
-                    + " latency percentiles (p50, p99, p999, max), errors, and per node the fsyncs and entries per"
-                    + " fsync of the run.",
+            "Load against a running cluster (writes, reads or a mix); prints throughput and latency.",
+            "Closed loop: N clients each keep one request in flight (PUT, or GET with --reads) for the duration,"
+                    + " after a warm-up, to the leader (found through --url's /v1/cluster), to every node in turn"
+                    + " (--target all: followers forward) or to --url itself (--target url). Prints throughput and"
+                    + " HdrHistogram latency percentiles (p50, p90, p99, p999, max) per kind of request, errors, and per"
+                    + " node the fsyncs and entries per fsync of the run. With reads, every key is written once first.",
             ""},
         footerHeading = "%nExamples:%n",
         footer = {
             "  java -jar raftline.jar &        a local cluster to measure",
-            "  java -jar raftline.jar bench --url http://localhost:8081 --clients 64 --duration 15s"})
+            "  java -jar raftline.jar bench --url http://localhost:8081 --clients 64 --duration 15s",
+            "  java -jar raftline.jar bench --url http://localhost:8081 --clients 64 --reads 100",
+            "  java -jar raftline.jar bench --url http://localhost:8081 --reads 90 --consistency lease --target all"})
 final class BenchCommand implements Callable<Integer> {
 
     /** How long one request may take before it counts as an error. */
@@ -64,6 +67,20 @@ final class BenchCommand implements Callable<Integer> {
             description = "Distinct keys written (bench-0 ...), 1..10000000. Default: ${DEFAULT-VALUE}.")
     private int keys;
 
+    @Option(names = "--reads", paramLabel = "PERCENT", defaultValue = "0",
+            description = "Share of requests that are reads, 0..100 (0 = writes only, 100 = reads only)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    private int reads;
+
+    @Option(names = "--consistency", paramLabel = "KIND", defaultValue = "linearizable",
+            description = "Consistency of the reads: linearizable, lease or stale. Default: ${DEFAULT-VALUE}.")
+    private String consistency;
+
+    @Option(names = "--target", paramLabel = "WHERE", defaultValue = "leader",
+            description = "Where the clients send: leader, all (every node in turn) or url (--url itself)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    private String target;
+
     @Override
     public Integer call() {
         return Bench.run(options(), root.out(), root.err());
@@ -81,8 +98,20 @@ final class BenchCommand implements Callable<Integer> {
         if (duration.isNegative() || duration.isZero()) {
             throw invalid("--duration", "must be > 0, got '" + duration.toMillis() + "ms'");
         }
+        if (reads < 0 || reads > 100) {
+            throw invalid("--reads", "must be a percentage in 0..100, got " + reads);
+        }
+        if (!java.util.List.of("linearizable", "lease", "stale").contains(consistency)) {
+            throw invalid("--consistency", "must be linearizable, lease or stale, got '" + consistency + "'");
+        }
+        Bench.Target where = switch (target) {
+            case "leader" -> Bench.Target.LEADER;
+            case "all" -> Bench.Target.ALL;
+            case "url" -> Bench.Target.URL;
+            default -> throw invalid("--target", "must be leader, all or url, got '" + target + "'");
+        };
         return new Bench.Options(url, clients, duration.toMillis(), warmup.toMillis(), valueSize, keys,
-                REQUEST_TIMEOUT_MS);
+                REQUEST_TIMEOUT_MS, reads, consistency, where);
     }
 
     private void inRange(String option, int value, int max) {

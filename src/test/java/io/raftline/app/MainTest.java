@@ -50,7 +50,7 @@ class MainTest {
                 .contains("http://localhost:8080").contains("8081..8083")
                 .containsPattern("(?m)^  local +Run a local cluster in this JVM \\(the default command\\)\\.$")
                 .containsPattern("(?m)^  node +Run one node of a cluster, one node per process\\.$")
-                .containsPattern("(?m)^  bench +Write load against a running cluster")
+                .containsPattern("(?m)^  bench +Load against a running cluster")
                 .containsPattern("(?m)^  verify +Start a cluster, inject faults")
                 .contains("java -jar raftline.jar node --conf conf/node-1.json")
                 .contains("java -jar raftline.jar bench --url http://localhost:8081")
@@ -189,7 +189,16 @@ class MainTest {
         assertThat(o.valueSize()).isEqualTo(10);
         assertThat(o.keys()).isEqualTo(5);
         Bench.Options d = bench("bench", "--url=http://localhost:8081");
-        assertThat(d).isEqualTo(new Bench.Options(d.url(), 16, 10_000, 1_000, 100, 1000, 5_000));
+        assertThat(d).isEqualTo(new Bench.Options(d.url(), 16, 10_000, 1_000, 100, 1000, 5_000, 0, "linearizable",
+                Bench.Target.LEADER));
+        Bench.Options mix = bench("bench", "--url=http://x:1", "--reads", "90", "--consistency=lease", "--target", "all");
+        assertThat(mix.readPercent()).isEqualTo(90);
+        assertThat(mix.consistency()).isEqualTo("lease");
+        assertThat(mix.target()).isEqualTo(Bench.Target.ALL);
+        assertThatThrownBy(() -> bench("bench", "--url", "http://x:1", "--reads", "101"))
+                .hasMessage("Invalid value for option '--reads': must be a percentage in 0..100, got 101");
+        assertThatThrownBy(() -> bench("bench", "--url", "http://x:1", "--target", "somewhere"))
+                .hasMessage("Invalid value for option '--target': must be leader, all or url, got 'somewhere'");
         assertThat(bench("bench", "--url=http://x:1", "--clients", "2", "--clients=3").clients())
                 .as("a repeated option takes its last value").isEqualTo(3);
         assertThatThrownBy(() -> bench("bench", "--url", "http://x:1", "--duration", "0s"))
