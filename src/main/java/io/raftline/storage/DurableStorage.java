@@ -15,9 +15,9 @@ import java.util.function.Consumer;
  * One node's durable state: the write-ahead log and the snapshot files under its data directory, plus the
  * in-memory copy of the log tail that the Raft core reads through {@link Storage}.
  *
- * <p>Two sides, two threads. The <em>worker side</em> ({@link #write}, {@link #writeSnapshot},
+ * <p>Two sides, two threads. The <em>worker side</em> ({@link #write}, {@link #sync}, {@link #writeSnapshot},
  * {@link #compact}) does the file I/O and fsyncs; the host runs it on one ordered worker, never on an event
- * loop. The <em>memory side</em> ({@link #applyWritten}, {@link #applyCompaction} and the {@link Storage}
+ * loop; only {@link #writeSnapshotFile} may run on a second worker, since it does not touch the WAL. The <em>memory side</em> ({@link #applyWritten}, {@link #applyCompaction} and the {@link Storage}
  * reads) belongs to the node's event loop, which calls {@code applyWritten} once the worker reports a write
  * durable and before it calls {@code RaftCore.advance}. The core only reads entries it was told are stable,
  * so it never sees the memory side ahead of the disk.
@@ -52,14 +52,22 @@ public final class DurableStorage implements Storage {
      * @param warn receives one line per repair or notable finding during recovery
      */
     public static DurableStorage open(Path dataDir, long segmentBytes, Consumer<String> warn) {
+        return open(NioDisk.INSTANCE, dataDir, segmentBytes, warn);
+    }
+
+    /**
+     * As {@link #open(Path, long, Consumer)}, doing all file I/O through {@code disk} (the simulator passes a disk
+     * that crashes; production passes {@link NioDisk}).
+     */
+    public static DurableStorage open(Disk disk, Path dataDir, long segmentBytes, Consumer<String> warn) {
         List<String> notes = new ArrayList<>();
         Consumer<String> both = s -> {
             notes.add(s);
             warn.accept(s);
         };
-        SnapshotStore snaps = new SnapshotStore(dataDir.resolve("snap"));
+        SnapshotStore snaps = new SnapshotStore(disk, dataDir.resolve("snap"));
         Snapshot snap = snaps.loadNewest(both).orElse(Snapshot.EMPTY);
-        Wal wal = Wal.open(dataDir.resolve("wal"), segmentBytes, both);
+        Wal wal = Wal.open(disk, dataDir.resolve("wal"), segmentBytes, both);
         DurableStorage ds = new DurableStorage(wal, snaps);
         try {
             ds.replay(snap, wal.recovery().records(), both);
@@ -180,9 +188,17 @@ public final class DurableStorage implements Storage {
         wal.append(records);
         entriesWritten += entries.size();
         if (sync) {
-            wal.sync();
-            fsyncs++;
+            sync();
         }
+    }
+
+    /**
+     * Makes everything written so far durable (one fsync). {@link #write} with {@code sync} calls it; a host that
+     * wants the write and the fsync as separate steps calls it itself.
+     */
+    public void sync() {
+        wal.sync();
+        fsyncs++;
     }
 
     /** fsyncs issued since open. */
@@ -202,26 +218,46 @@ public final class DurableStorage implements Storage {
     public void writeSnapshot(Snapshot s) {
         snapshots.save(s);
         wal.append(List.of(new WalRecord.SnapshotInstalledRecord(s.index(), s.term())));
-        wal.sync();
-        fsyncs++;
+        sync();
     }
 
     /**
      * Log compaction after the host took a snapshot of its own state machine: writes the snapshot file,
-     * records it (and the current hard state) in the WAL, then deletes the WAL segments it covers.
+     * records it (and the current hard state) in the WAL, then deletes the WAL segments it covers. The same as
+     * {@link #writeSnapshotFile} then {@link #recordCompaction}, on one thread.
      *
      * @return bytes of WAL freed
      */
     public long compact(Snapshot s) {
+        writeSnapshotFile(s);
+        return recordCompaction(s);
+    }
+
+    /**
+     * First half of {@link #compact}: writes the snapshot file durably. It touches only the snapshot files, not the
+     * WAL, so a host may run it on a thread of its own: a large state machine then does not hold back the WAL
+     * writes (and the heartbeats waiting for them) while it is written.
+     */
+    public void writeSnapshotFile(Snapshot s) {
         snapshots.save(s);
+    }
+
+    /**
+     * Second half of {@link #compact}, on the WAL's worker and only after {@link #writeSnapshotFile} for {@code s}
+     * returned (the record must never point at a snapshot file that is not durable): records the snapshot and the
+     * current hard state in the WAL, fsyncs, then deletes the WAL segments the snapshot covers (only now, once the
+     * record is durable).
+     *
+     * @return bytes of WAL freed
+     */
+    public long recordCompaction(Snapshot s) {
         List<WalRecord> records = new ArrayList<>(2);
         records.add(new WalRecord.SnapshotRecord(s.index(), s.term()));
         if (lastWrittenHardState != null) {
             records.add(new WalRecord.HardStateRecord(lastWrittenHardState));
         }
         wal.append(records);
-        wal.sync();
-        fsyncs++;
+        sync();
         return wal.deleteSegmentsUpTo(s.index());
     }
 

@@ -4,15 +4,11 @@ import io.raftline.raft.StorageException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
@@ -32,7 +28,7 @@ import java.util.zip.CRC32C;
  *
  * <p>Not thread-safe: after {@code open}, one worker thread calls everything, in order. After any I/O
  * error the log is failed for good (fail-stop): every later call throws, so a node can never acknowledge
- * a write it could not persist.
+ * a write it could not persist. All file I/O goes through a {@link Disk}.
  */
 public final class Wal implements Closeable {
 
@@ -53,19 +49,21 @@ public final class Wal implements Closeable {
     private record Segment(long seq, Path path, long maxEntryIndex) {
     }
 
+    private final Disk disk;
     private final Path dir;
     private final long segmentBytes;
     private final List<Segment> closed = new ArrayList<>();
     private long currentSeq;
     private Path currentPath;
-    private FileChannel current;
+    private Disk.AppendFile current;
     private long currentSize;
     private long currentMaxIndex;
     private long closedBytes;
     private Throwable failure;
     private final Recovery recovery;
 
-    private Wal(Path dir, long segmentBytes, Recovery recovery) {
+    private Wal(Disk disk, Path dir, long segmentBytes, Recovery recovery) {
+        this.disk = disk;
         this.dir = dir;
         this.segmentBytes = segmentBytes;
         this.recovery = recovery;
@@ -79,12 +77,16 @@ public final class Wal implements Closeable {
      * @throws StorageException       on I/O errors
      */
     public static Wal open(Path dir, long segmentBytes, Consumer<String> warn) {
+        return open(NioDisk.INSTANCE, dir, segmentBytes, warn);
+    }
+
+    /** As {@link #open(Path, long, Consumer)}, doing all file I/O through {@code disk}. */
+    public static Wal open(Disk disk, Path dir, long segmentBytes, Consumer<String> warn) {
         try {
-            createDirectoriesDurably(dir);
-            List<Path> files;
-            try (Stream<Path> s = Files.list(dir)) {
-                files = s.filter(p -> p.getFileName().toString().matches("[0-9a-f]{16}\\.wal")).sorted().toList();
-            }
+            disk.createDirectoriesDurably(dir);
+            List<Path> files = disk.list(dir).stream()
+                    .filter(p -> p.getFileName().toString().matches("[0-9a-f]{16}\\.wal"))
+                    .sorted().toList();
             List<WalRecord> records = new ArrayList<>();
             List<String> notes = new ArrayList<>();
             long truncated = 0;
@@ -93,18 +95,18 @@ public final class Wal implements Closeable {
                 boolean last = i == files.size() - 1;
                 Path f = files.get(i);
                 long seq = Long.parseLong(f.getFileName().toString().substring(0, 16), 16);
-                ReadResult r = readSegment(f, seq, last);
+                ReadResult r = readSegment(disk.readAll(f), f, seq, last);
                 if (r.tornAt >= 0) {
-                    long size = Files.size(f);
+                    long size = disk.size(f);
                     if (r.tornAt < SEGMENT_HEADER_BYTES) {
-                        Files.delete(f);
+                        disk.delete(f);
                         String note = "removed torn segment " + f.getFileName() + " (" + size + " bytes, header incomplete)";
                         notes.add(note);
                         warn.accept(note);
                         truncated += size;
                         continue;
                     }
-                    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+                    try (Disk.AppendFile ch = disk.open(f, Disk.OpenMode.EXISTING)) {
                         ch.truncate(r.tornAt);
                         ch.force(true);
                     }
@@ -117,20 +119,19 @@ public final class Wal implements Closeable {
                 records.addAll(r.records);
                 segments.add(new Segment(seq, f, r.maxEntryIndex));
             }
-            Wal wal = new Wal(dir, segmentBytes, new Recovery(records, truncated, notes));
+            Wal wal = new Wal(disk, dir, segmentBytes, new Recovery(records, truncated, notes));
             if (segments.isEmpty()) {
                 wal.startSegment(1);
             } else {
                 Segment lastSeg = segments.remove(segments.size() - 1);
                 for (Segment s : segments) {
                     wal.closed.add(s);
-                    wal.closedBytes += Files.size(s.path);
+                    wal.closedBytes += disk.size(s.path);
                 }
                 wal.currentSeq = lastSeg.seq;
                 wal.currentPath = lastSeg.path;
-                wal.current = FileChannel.open(lastSeg.path, StandardOpenOption.WRITE, StandardOpenOption.READ);
+                wal.current = disk.open(lastSeg.path, Disk.OpenMode.EXISTING);
                 wal.currentSize = wal.current.size();
-                wal.current.position(wal.currentSize);
                 wal.currentMaxIndex = lastSeg.maxEntryIndex;
             }
             return wal;
@@ -173,9 +174,7 @@ public final class Wal implements Closeable {
                 }
             }
             buf.flip();
-            while (buf.hasRemaining()) {
-                current.write(buf);
-            }
+            current.write(buf);
             currentSize += total;
         } catch (IOException | RuntimeException e) {
             throw fail("append to " + currentPath, e);
@@ -205,13 +204,13 @@ public final class Wal implements Closeable {
         try {
             while (!closed.isEmpty() && closed.get(0).maxEntryIndex <= index) {
                 Segment s = closed.remove(0);
-                long size = Files.size(s.path);
-                Files.delete(s.path);
+                long size = disk.size(s.path);
+                disk.delete(s.path);
                 closedBytes -= size;
                 freed += size;
             }
             if (freed > 0) {
-                syncDirectory(dir);
+                disk.syncDirectory(dir);
             }
         } catch (IOException e) {
             throw fail("delete compacted segments in " + dir, e);
@@ -257,49 +256,17 @@ public final class Wal implements Closeable {
 
     private void startSegment(long seq) throws IOException {
         Path p = dir.resolve(String.format("%016x.wal", seq));
-        FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                StandardOpenOption.READ);
+        Disk.AppendFile ch = disk.open(p, Disk.OpenMode.CREATE_NEW);
         ByteBuffer h = ByteBuffer.allocate(SEGMENT_HEADER_BYTES);
         h.put(MAGIC).put(FORMAT_VERSION).put(new byte[3]).putLong(seq).flip();
-        while (h.hasRemaining()) {
-            ch.write(h);
-        }
+        ch.write(h);
         ch.force(true);
-        syncDirectory(dir);
+        disk.syncDirectory(dir);
         current = ch;
         currentPath = p;
         currentSeq = seq;
         currentSize = SEGMENT_HEADER_BYTES;
         currentMaxIndex = 0;
-    }
-
-    /**
-     * Creates {@code dir} and any missing parents, and fsyncs the parent of each directory it created: a new
-     * directory's entry in its parent is not durable until the parent is synced, so without this a crash
-     * right after the first start could lose {@code wal/} or {@code snap/} with everything written into them.
-     */
-    static void createDirectoriesDurably(Path dir) throws IOException {
-        Path abs = dir.toAbsolutePath();
-        java.util.ArrayDeque<Path> missing = new java.util.ArrayDeque<>();
-        for (Path p = abs; p != null && !Files.isDirectory(p); p = p.getParent()) {
-            missing.push(p);
-        }
-        for (Path p : missing) {
-            Files.createDirectories(p);
-            syncDirectory(p.getParent());
-        }
-    }
-
-    /** Makes a directory entry (create, rename, delete) durable. */
-    static void syncDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            // Some file systems cannot open directories for sync; the rename itself is still atomic there.
-            if (!String.valueOf(e.getMessage()).contains("Is a directory")) {
-                throw e;
-            }
-        }
     }
 
     private void checkHealthy() {
@@ -317,8 +284,7 @@ public final class Wal implements Closeable {
     private record ReadResult(List<WalRecord> records, long tornAt, long maxEntryIndex) {
     }
 
-    private static ReadResult readSegment(Path f, long seq, boolean last) throws IOException {
-        byte[] bytes = Files.readAllBytes(f);
+    private static ReadResult readSegment(byte[] bytes, Path f, long seq, boolean last) {
         ByteBuffer buf = ByteBuffer.wrap(bytes);
         List<WalRecord> out = new ArrayList<>();
         if (bytes.length < SEGMENT_HEADER_BYTES) {
