@@ -44,24 +44,24 @@ import java.util.TreeMap;
  *
  * <p>Faults on demand: {@link #failNextWrite()} and {@link #failNextFsync()} make the next write (after writing a
  * random part of it) or the next fsync throw an {@link IOException}, as a dying disk does; the storage must then
- * stop for good. {@link #cutPowerAfter(int)} makes the power fail just before the n-th next operation that
- * changes the disk, which throws {@link PowerCut} (an {@link Error}, so no catch block of the code under test
- * runs, as in a real power cut) from that operation and from every operation after it until
- * {@link #powerCut()} applies the crash.
+ * stop for good. {@link #crashAfter(int, boolean)} makes the process (or the whole machine) die just before the
+ * n-th next operation that changes the disk: that operation and every one after it throw {@link Crash} (an
+ * {@link Error}, so no catch block of the code under test runs, as in a real crash) until the caller applies the
+ * crash with {@link #processCrash()} or {@link #powerCut()}.
  *
  * <p>Not thread-safe: the simulator is single-threaded.
  */
 public final class SimDisk implements Disk {
 
     /**
-     * The power failed in the middle of an I/O sequence: nothing after this point runs. An {@link Error} on purpose:
-     * the code under test must not be able to catch it and go on.
+     * The process or the machine died in the middle of an I/O sequence: nothing after this point runs. An
+     * {@link Error} on purpose: the code under test must not be able to catch it and go on.
      */
-    public static final class PowerCut extends Error {
+    public static final class Crash extends Error {
         private static final long serialVersionUID = 1L;
 
-        PowerCut(String where) {
-            super("simulated power cut before: " + where, null, false, false);
+        Crash(String what) {
+            super(what, null, false, false);
         }
     }
 
@@ -81,8 +81,8 @@ public final class SimDisk implements Disk {
         public long dirOpsUndone;
         public long failedWrites;
         public long failedFsyncs;
-        /** Power cuts that struck in the middle of an I/O sequence ({@link #cutPowerAfter}). */
-        public long cutsInIo;
+        /** Crashes that struck in the middle of an I/O sequence ({@link #crashAfter}). */
+        public long crashesInIo;
 
         public void add(Stats o) {
             powerCuts += o.powerCuts;
@@ -95,15 +95,15 @@ public final class SimDisk implements Disk {
             dirOpsUndone += o.dirOpsUndone;
             failedWrites += o.failedWrites;
             failedFsyncs += o.failedFsyncs;
-            cutsInIo += o.cutsInIo;
+            crashesInIo += o.crashesInIo;
         }
 
         @Override
         public String toString() {
-            return String.format("power-cuts=%d (in-io=%d) process-crashes=%d unsynced-tails: torn=%d lost=%d kept=%d "
-                    + "zero-filled=%d unsynced-bytes-lost=%d dir-ops-undone=%d failed-writes=%d failed-fsyncs=%d",
-                    powerCuts, cutsInIo, processCrashes, tailsTorn, tailsLost, tailsKept, tailsZeroed, unsyncedBytesLost,
-                    dirOpsUndone, failedWrites, failedFsyncs);
+            return String.format("power-cuts=%d process-crashes=%d crashes-inside-io=%d unsynced-tails: torn=%d lost=%d "
+                    + "kept=%d zero-filled=%d unsynced-bytes-lost=%d dir-ops-undone=%d failed-writes=%d failed-fsyncs=%d",
+                    powerCuts, processCrashes, crashesInIo, tailsTorn, tailsLost, tailsKept, tailsZeroed,
+                    unsyncedBytesLost, dirOpsUndone, failedWrites, failedFsyncs);
         }
     }
 
@@ -183,10 +183,11 @@ public final class SimDisk implements Disk {
     private final Stats stats = new Stats();
     /** Bumped by each crash: handles opened before it are dead. */
     private int generation;
-    /** Set once a {@link PowerCut} was thrown, until {@link #powerCut()}. */
+    /** Set once a {@link Crash} was thrown, until the crash is applied. */
     private boolean dead;
-    /** Operations that change the disk still allowed before the armed power cut; negative if none is armed. */
-    private int opsBeforeCut = -1;
+    /** Operations that change the disk still allowed before the armed crash; negative if none is armed. */
+    private int opsBeforeCrash = -1;
+    private boolean armedCrashIsPowerCut;
     private boolean failNextWrite;
     private boolean failNextFsync;
 
@@ -211,21 +212,28 @@ public final class SimDisk implements Disk {
     }
 
     /**
-     * The power fails just before the {@code n}-th next operation that changes the disk (0: the very next one): it
-     * throws {@link PowerCut}, and so does every operation after it until {@link #powerCut()}.
+     * The process dies (or the machine, if {@code powerCut}) just before the {@code n}-th next operation that changes
+     * the disk (0: the very next one): it throws {@link Crash}, and so does every operation after it until the
+     * crash is applied ({@link #crashStruck()} says which kind to apply).
      */
-    public void cutPowerAfter(int n) {
-        opsBeforeCut = n;
+    public void crashAfter(int n, boolean powerCut) {
+        opsBeforeCrash = n;
+        armedCrashIsPowerCut = powerCut;
     }
 
-    /** Whether an armed power cut has struck and {@link #powerCut()} has not been applied yet. */
-    public boolean powerCutPending() {
+    /** Whether an armed crash has struck and was not applied yet. */
+    public boolean crashStruck() {
         return dead;
     }
 
-    /** Whether a fault armed by {@link #failNextWrite}, {@link #failNextFsync} or {@link #cutPowerAfter} has not fired. */
+    /** Whether the crash that struck (or is armed) takes the machine down, not only the process. */
+    public boolean armedCrashIsPowerCut() {
+        return armedCrashIsPowerCut;
+    }
+
+    /** Whether a fault armed by {@link #failNextWrite}, {@link #failNextFsync} or {@link #crashAfter} has not fired. */
     public boolean faultArmed() {
-        return failNextWrite || failNextFsync || opsBeforeCut >= 0;
+        return failNextWrite || failNextFsync || opsBeforeCrash >= 0;
     }
 
     /**
@@ -248,8 +256,13 @@ public final class SimDisk implements Disk {
         disarm();
     }
 
+    /** Disarms every pending fault (the simulator's final, fault-free phase). */
+    public void disarmFaults() {
+        disarm();
+    }
+
     private void disarm() {
-        opsBeforeCut = -1;
+        opsBeforeCrash = -1;
         failNextWrite = false;
         failNextFsync = false;
     }
@@ -313,24 +326,24 @@ public final class SimDisk implements Disk {
 
     // ------------------------------------------------------------------ operations
 
-    /** Every operation: a dead machine runs nothing. */
+    /** Every operation: a dead process runs nothing. */
     private void alive() {
         if (dead) {
-            throw new PowerCut("(machine already down)");
+            throw new Crash("simulated crash: the process is already dead");
         }
     }
 
-    /** Every operation that changes the disk: this is where an armed power cut strikes. */
+    /** Every operation that changes the disk: this is where an armed crash strikes. */
     private void mutation(String what) {
         alive();
-        if (opsBeforeCut == 0) {
+        if (opsBeforeCrash == 0) {
             dead = true;
-            opsBeforeCut = -1;
-            stats.cutsInIo++;
-            throw new PowerCut(what);
+            opsBeforeCrash = -1;
+            stats.crashesInIo++;
+            throw new Crash("simulated " + (armedCrashIsPowerCut ? "power cut" : "process kill") + " before: " + what);
         }
-        if (opsBeforeCut > 0) {
-            opsBeforeCut--;
+        if (opsBeforeCrash > 0) {
+            opsBeforeCrash--;
         }
     }
 
@@ -618,7 +631,7 @@ public final class SimDisk implements Disk {
 
         @Override
         public void close() {
-            // Never throws, even on a dead machine: it runs in finally blocks while a PowerCut unwinds.
+            // Never throws, even in a dead process: it runs in finally blocks while a Crash unwinds.
             closed = true;
         }
     }

@@ -170,17 +170,17 @@ class SimDiskTest {
     }
 
     @Test
-    void anArmedPowerCutStopsEverythingUntilApplied() throws IOException {
+    void anArmedCrashStopsEverythingUntilApplied() throws IOException {
         SimDisk d = diskWithSyncedDir(4);
         Disk.AppendFile f = d.open(FILE, Disk.OpenMode.CREATE_NEW);
-        d.cutPowerAfter(1);
+        d.crashAfter(1, true);
         f.write(ByteBuffer.wrap(bytes(0, 10)));
-        assertThatThrownBy(() -> f.force(false)).isInstanceOf(SimDisk.PowerCut.class);
-        assertThat(d.powerCutPending()).isTrue();
-        assertThatThrownBy(() -> d.list(DIR)).isInstanceOf(SimDisk.PowerCut.class);
+        assertThatThrownBy(() -> f.force(false)).isInstanceOf(SimDisk.Crash.class).hasMessageContaining("power cut");
+        assertThat(d.crashStruck()).isTrue();
+        assertThatThrownBy(() -> d.list(DIR)).isInstanceOf(SimDisk.Crash.class);
         d.powerCut();
-        assertThat(d.powerCutPending()).isFalse();
-        assertThat(d.stats().cutsInIo).isEqualTo(1);
+        assertThat(d.crashStruck()).isFalse();
+        assertThat(d.stats().crashesInIo).isEqualTo(1);
         assertThatThrownBy(() -> f.write(ByteBuffer.wrap(bytes(0, 1)))).isInstanceOf(IOException.class);
     }
 
