@@ -26,7 +26,8 @@ import java.util.function.Consumer;
  * {@code i} replaces the log from {@code i} on, even when {@code i} is at or below the snapshot; a snapshot
  * received from the leader replaces the whole log; the last hard state wins). A torn WAL tail is truncated and
  * reported; damage anywhere else, a gap between the snapshot and the log, or a commit index beyond the log
- * stop the node with a message that says what is wrong.
+ * stop the node with a message that says what is wrong. A snapshot whose WAL record a crash lost is recorded
+ * then, so the log written after it replays after it.
  */
 public final class DurableStorage implements Storage {
 
@@ -70,7 +71,15 @@ public final class DurableStorage implements Storage {
         Wal wal = Wal.open(disk, dataDir.resolve("wal"), segmentBytes, both);
         DurableStorage ds = new DurableStorage(wal, snaps);
         try {
-            ds.replay(snap, wal.recovery().records(), both);
+            if (ds.replay(snap, wal.recovery().records(), both)) {
+                // The snapshot replaced the log but the WAL does not say so (the crash came between the snapshot
+                // file and its record). Say it now: entries written after the snapshot will follow this record, and
+                // without it the next recovery would read them as following the old log (a gap, or a tail to drop).
+                wal.append(List.of(new WalRecord.SnapshotInstalledRecord(snap.index(), snap.term())));
+                wal.sync();
+                both.accept("recorded in the write-ahead log that snapshot " + snap.index() + "@" + snap.term()
+                        + " replaced the log (its record was lost in a crash)");
+            }
         } catch (RuntimeException e) {
             wal.close();
             throw e;
@@ -85,8 +94,11 @@ public final class DurableStorage implements Storage {
      * {@code i} replaced the log from {@code i} on when it was written, so it also removes entries past the
      * snapshot that an older leader had written (skipping it would bring that truncated tail back). Only
      * entries past the snapshot index are kept in memory; the ones at or below it live in the snapshot.
+     *
+     * @return whether the snapshot replaced the log without a WAL record saying so (the log the records leave
+     *         does not hold the snapshot's entry): the caller must record it before anything else is written
      */
-    private void replay(Snapshot snap, List<WalRecord> records, Consumer<String> note) {
+    private boolean replay(Snapshot snap, List<WalRecord> records, Consumer<String> note) {
         long base = snap.index();
         long baseTerm = snap.term();
         ArrayList<Entry> tail = new ArrayList<>();
@@ -125,7 +137,8 @@ public final class DurableStorage implements Storage {
             }
             // A SnapshotRecord (compaction) changes nothing in the log: entries after it stay.
         }
-        if (!tail.isEmpty() && termAtBase != baseTerm) {
+        boolean unrecorded = termAtBase != baseTerm;
+        if (!tail.isEmpty() && unrecorded) {
             // The snapshot was written but the crash came before its WAL record: the entries after it belong to
             // a log the snapshot replaced (they conflict with it at its index) and were never acknowledged.
             note.accept("dropped " + tail.size() + " log entries after index " + base
@@ -147,6 +160,7 @@ public final class DurableStorage implements Storage {
         }
         memory.setHardState(hs);
         lastWrittenHardState = hs;
+        return unrecorded;
     }
 
     /** Term marker for "the log does not reach the snapshot index". */

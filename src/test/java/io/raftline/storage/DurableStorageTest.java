@@ -244,4 +244,49 @@ class DurableStorageTest {
         assertThat(notes).anySatisfy(n -> assertThat(n).contains("dropped 5 log entries after index 55"));
         r.close();
     }
+    /**
+     * Issue 11, bug 3: a crash between a received snapshot's file and its WAL record, then a restart that adopts the
+     * snapshot (its log does not reach the snapshot), then new entries after it. The WAL never said that the
+     * snapshot replaced the old log, so the next recovery saw the old log followed by the new entries and refused
+     * to start ("log gap"), or would have dropped the new entries as a replaced tail. Recovery must record the
+     * snapshot it adopted.
+     */
+    @Test
+    void aSnapshotAdoptedWithoutItsWalRecordIsRecordedSoTheNextRecoveryKeepsLaterEntries() {
+        DurableStorage s = open(new ArrayList<>());
+        writeAndApply(s, entries(1, 10, 1), new HardState(1, 1, 8));
+        s.close();
+        Snapshot snap = new Snapshot(new SnapshotMetadata(20, 2, List.of(1, 2, 3)), new byte[] {7});
+        new SnapshotStore(dir.resolve("snap")).save(snap);
+        List<String> notes = new ArrayList<>();
+        DurableStorage r = open(notes);
+        assertThat(r.snapshot()).isEqualTo(snap);
+        assertThat(r.lastIndex()).isEqualTo(20);
+        writeAndApply(r, entries(21, 22, 2), new HardState(2, 1, 21));
+        r.close();
+        DurableStorage again = open(new ArrayList<>());
+        assertThat(again.snapshot()).isEqualTo(snap);
+        assertThat(again.entries(21, 23, Long.MAX_VALUE)).isEqualTo(entries(21, 22, 2));
+        assertThat(again.hardState()).isEqualTo(new HardState(2, 1, 21));
+        again.close();
+    }
+
+    /** The same when the old log reached past the snapshot with another term (its tail is dropped, for good). */
+    @Test
+    void aDroppedReplacedTailStaysDroppedAfterNewEntries() {
+        DurableStorage s = open(new ArrayList<>());
+        writeAndApply(s, entries(1, 60, 1), new HardState(1, 1, 40));
+        s.close();
+        Snapshot snap = new Snapshot(new SnapshotMetadata(55, 2, List.of(1, 2, 3)), new byte[] {7});
+        new SnapshotStore(dir.resolve("snap")).save(snap);
+        DurableStorage r = open(new ArrayList<>());
+        assertThat(r.lastIndex()).isEqualTo(55);
+        writeAndApply(r, entries(56, 57, 2), new HardState(2, 1, 56));
+        r.close();
+        List<String> notes = new ArrayList<>();
+        DurableStorage again = open(notes);
+        assertThat(again.entries(56, 58, Long.MAX_VALUE)).isEqualTo(entries(56, 57, 2));
+        assertThat(notes).noneMatch(n -> n.contains("dropped"));
+        again.close();
+    }
 }
