@@ -21,7 +21,8 @@ import java.util.zip.CRC32C;
  *
  * <p>File format (big-endian): {@code "RLSN"}, u8 version, i64 index, i64 term, i32 voter count, i32 voters…,
  * i32 data length, data, u32 CRC32C of everything before it. Loading takes the newest file that validates;
- * a damaged newer file is reported, renamed to {@code .corrupt} for inspection, and an older one is used.
+ * a damaged newer file is reported, renamed to {@code .corrupt} for inspection, and an older one is used. The
+ * directory is fsynced before a snapshot is loaded, so what recovery trusts is durable.
  * The two newest snapshots are kept. All file I/O goes through a {@link Disk}.
  *
  * <p>{@link #save} may run on a different thread than the write-ahead log (the host writes large snapshot files
@@ -79,6 +80,10 @@ public final class SnapshotStore {
             for (Path tmp : disk.list(dir).stream().filter(p -> p.toString().endsWith(".snap.tmp")).toList()) {
                 disk.deleteIfExists(tmp);
             }
+            // A process killed between a snapshot's rename and the directory fsync leaves the rename in the page
+            // cache only; the node is about to trust that snapshot (and write a log that continues after it), so
+            // the rename must be made durable first.
+            disk.syncDirectory(dir);
             for (Path p : list()) {
                 try {
                     return Optional.of(decode(disk.readAll(p)));

@@ -24,7 +24,8 @@ import java.util.zip.CRC32C;
  * parsed is a <em>torn tail</em> if it is in the last segment and no valid record can be found anywhere
  * after it: the write was interrupted by a crash and never acknowledged, so the file is truncated there and
  * the truncation reported. Anywhere else it is corruption of data that may have been acknowledged, and
- * {@link WalCorruptionException} stops the node with the file and offset.
+ * {@link WalCorruptionException} stops the node with the file and offset. What recovery read is fsynced before
+ * the log is used: after a process crash it may have come from the page cache only.
  *
  * <p>Not thread-safe: after {@code open}, one worker thread calls everything, in order. After any I/O
  * error the log is failed for good (fail-stop): every later call throws, so a node can never acknowledge
@@ -133,6 +134,12 @@ public final class Wal implements Closeable {
                 wal.current = disk.open(lastSeg.path, Disk.OpenMode.EXISTING);
                 wal.currentSize = wal.current.size();
                 wal.currentMaxIndex = lastSeg.maxEntryIndex;
+                // What we just read may be only in the page cache: a process killed between its write and its
+                // fsync leaves it there. The node will act on it (a leader re-sending these entries finds them
+                // present and gets an acknowledgement without any write), so make it durable before trusting it,
+                // and the directory too (recovery's own repairs, a deletion the dead process did not sync).
+                wal.current.force(false);
+                disk.syncDirectory(dir);
             }
             return wal;
         } catch (IOException e) {

@@ -289,4 +289,64 @@ class DurableStorageTest {
         assertThat(notes).noneMatch(n -> n.contains("dropped"));
         again.close();
     }
+
+    // ------------------------------------------------------------------ crashes on a simulated disk
+
+    private static final Path SIM_DIR = Path.of("/node");
+
+    private static DurableStorage openSim(SimDisk disk, List<String> notes) {
+        return DurableStorage.open(disk, SIM_DIR, 512, notes::add);
+    }
+
+    /**
+     * Issue 11, bug 2: after a process crash the records the dead process wrote but never fsynced are still in the
+     * page cache, so recovery reads them back and the node goes on as if they were durable (a leader re-sending
+     * them finds nothing to append, and the node acknowledges them without any fsync). A later power cut then
+     * loses what the node already relied on. Recovery must make what it recovered durable before trusting it.
+     */
+    @Test
+    void whatRecoveryReadsBackIsDurableEvenIfTheCrashedProcessNeverSyncedIt() {
+        for (long seed = 1; seed <= 30; seed++) {
+            SimDisk disk = new SimDisk(seed);
+            DurableStorage s = openSim(disk, new ArrayList<>());
+            writeAndApply(s, entries(1, 5, 1), new HardState(1, 1, 3));
+            s.write(entries(6, 9, 1), new HardState(1, 1, 5), false);
+            disk.processCrash();
+            DurableStorage r = openSim(disk, new ArrayList<>());
+            assertThat(r.lastIndex()).as("the page cache still had 6..9").isEqualTo(9);
+            disk.powerCut();
+            DurableStorage again = openSim(disk, new ArrayList<>());
+            assertThat(again.lastIndex()).as("seed %d: entries recovered once stay", seed).isEqualTo(9);
+            assertThat(again.entries(1, 10, Long.MAX_VALUE)).isEqualTo(entries(1, 9, 1));
+            assertThat(again.hardState()).isEqualTo(new HardState(1, 1, 5));
+        }
+    }
+
+    /**
+     * Issue 11, bug 2, for snapshots: a process killed after a received snapshot's rename but before the directory
+     * fsync leaves the rename in the page cache only. Recovery trusts that snapshot (the log continues after it), so
+     * it must make the rename durable, or a power cut brings back the old log with a gap before the new entries.
+     */
+    @Test
+    void aSnapshotRecoveryTrustsSurvivesALaterPowerCut() {
+        for (long seed = 1; seed <= 30; seed++) {
+            SimDisk disk = new SimDisk(seed);
+            DurableStorage s = openSim(disk, new ArrayList<>());
+            writeAndApply(s, entries(1, 10, 1), new HardState(1, 1, 8));
+            Snapshot snap = new Snapshot(new SnapshotMetadata(20, 2, List.of(1, 2, 3)), new byte[] {9});
+            // SnapshotStore.save: create snap/ and fsync its parent (first snapshot), create the temporary file,
+            // write, fsync, rename, then fsync the directory: the kill strikes just before that last fsync.
+            disk.crashAfter(6, false);
+            assertThatThrownBy(() -> s.writeSnapshot(snap)).isInstanceOf(SimDisk.Crash.class)
+                    .hasMessageContaining("fsync directory");
+            disk.processCrash();
+            DurableStorage r = openSim(disk, new ArrayList<>());
+            assertThat(r.snapshot()).isEqualTo(snap);
+            writeAndApply(r, entries(21, 22, 2), new HardState(2, 1, 20));
+            disk.powerCut();
+            DurableStorage again = openSim(disk, new ArrayList<>());
+            assertThat(again.snapshot()).as("seed %d", seed).isEqualTo(snap);
+            assertThat(again.entries(21, 23, Long.MAX_VALUE)).isEqualTo(entries(21, 22, 2));
+        }
+    }
 }
