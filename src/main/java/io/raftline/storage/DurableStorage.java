@@ -71,6 +71,7 @@ public final class DurableStorage implements Storage {
         Wal wal = Wal.open(disk, dataDir.resolve("wal"), segmentBytes, both);
         DurableStorage ds = new DurableStorage(wal, snaps);
         try {
+            syncDataDirectory(disk, dataDir);
             if (ds.replay(snap, wal.recovery().records(), both)) {
                 // The snapshot replaced the log but the WAL does not say so (the crash came between the snapshot
                 // file and its record). Say it now: entries written after the snapshot will follow this record, and
@@ -86,6 +87,25 @@ public final class DurableStorage implements Storage {
         }
         ds.recoveryNotes.addAll(notes);
         return ds;
+    }
+
+    /**
+     * fsyncs the data directory and its parent. A process killed between creating {@code wal/}, {@code snap/} (or
+     * the data directory) and fsyncing the parent leaves that directory in the page cache only; it exists at the
+     * restart, so nothing would create it, or sync its parent, again, and a power cut would take it away with
+     * everything written into it since. Directories above the data directory's parent are not synced: they could
+     * only be lost by a kill in the very first start, before any data existed.
+     */
+    private static void syncDataDirectory(Disk disk, Path dataDir) {
+        Path abs = dataDir.toAbsolutePath();
+        try {
+            disk.syncDirectory(abs);
+            if (abs.getParent() != null) {
+                disk.syncDirectory(abs.getParent());
+            }
+        } catch (java.io.IOException e) {
+            throw new StorageException("cannot fsync data directory " + dataDir + ": " + e.getMessage(), e);
+        }
     }
 
     /**
