@@ -556,7 +556,17 @@ public final class SimDisk implements Disk {
     }
 
     private static void describe(DirNode d, String path, StringBuilder sb) {
-        sb.append(path).append(d.unsynced.isEmpty() ? "" : " (" + d.unsynced.size() + " unsynced entries)").append('\n');
+        sb.append(path);
+        if (!d.unsynced.isEmpty()) {
+            sb.append(" (unsynced:");
+            for (DirOp op : d.unsynced) {
+                for (int i = 0; i < op.names.length; i++) {
+                    sb.append(op.nodes[i] == null ? " -" : " +").append(op.names[i]);
+                }
+            }
+            sb.append(')');
+        }
+        sb.append('\n');
         for (Map.Entry<String, Node> e : d.entries.entrySet()) {
             if (e.getValue() instanceof DirNode sub) {
                 describe(sub, path + e.getKey() + "/", sb);
