@@ -548,6 +548,45 @@ public final class SimDisk implements Disk {
         d.sync();
     }
 
+    /**
+     * An independent copy of this disk as it is now, all written data included (what a process crash would leave),
+     * healthy and without armed faults: the simulator opens it with the real recovery code to check what a restart
+     * would recover at this moment, without disturbing this disk.
+     */
+    public SimDisk copy() {
+        SimDisk c = new SimDisk(0);
+        IdentityHashMap<Node, Node> copies = new IdentityHashMap<>();
+        c.root.entries = copyEntries(root.entries, copies);
+        c.root.sync();
+        return c;
+    }
+
+    private static TreeMap<String, Node> copyEntries(TreeMap<String, Node> entries, IdentityHashMap<Node, Node> copies) {
+        TreeMap<String, Node> out = new TreeMap<>();
+        for (Map.Entry<String, Node> e : entries.entrySet()) {
+            Node n = copies.get(e.getValue());
+            if (n == null) {
+                if (e.getValue() instanceof DirNode d) {
+                    DirNode dc = new DirNode();
+                    copies.put(d, dc);
+                    dc.entries = copyEntries(d.entries, copies);
+                    dc.sync();
+                    n = dc;
+                } else {
+                    FileNode f = (FileNode) e.getValue();
+                    FileNode fc = new FileNode();
+                    fc.buf = Arrays.copyOf(f.buf, Math.max(f.len, 16));
+                    fc.len = f.len;
+                    fc.sync();
+                    n = fc;
+                }
+                copies.put(e.getValue(), n);
+            }
+            out.put(e.getKey(), n);
+        }
+        return out;
+    }
+
     /** For failure messages: the tree with file sizes and unsynced amounts. */
     public String describe() {
         StringBuilder sb = new StringBuilder();

@@ -207,6 +207,23 @@ final class DurableLogModel {
      */
     int checkRecovered(int node, Storage recovered) {
         LogState got = LogState.of(recovered);
+        int survived = match(node, got, "recovered");
+        synced = got;
+        unsynced.clear();
+        newestFile = got.snapshot;
+        fileBeingSaved = null;
+        return survived;
+    }
+
+    /**
+     * Checks what a recovery from a copy of the disk taken now gives (a shadow restart, leaving the node and this
+     * model untouched): the same rules as {@link #checkRecovered}.
+     */
+    void checkRecoverable(int node, Storage recoveredFromCopy) {
+        match(node, LogState.of(recoveredFromCopy), "would recover (shadow restart from a copy of its disk)");
+    }
+
+    private int match(int node, LogState got, String what) {
         List<Snapshot> files = new ArrayList<>();
         files.add(newestFile);
         if (fileBeingSaved != null && newer(fileBeingSaved, newestFile)) {
@@ -231,14 +248,10 @@ final class DurableLogModel {
             }
         }
         if (survived < 0) {
-            throw new AssertionError("durability: node " + node + " recovered " + got.describe()
-                    + ", which is not what its disk held durably; a correct recovery gives one of:\n"
+            throw new AssertionError("durability: node " + node + " " + what + " " + got.describe()
+                    + ", which is not what its disk held; a correct recovery gives one of:\n"
                     + String.join("\n", expected));
         }
-        synced = got;
-        unsynced.clear();
-        newestFile = got.snapshot;
-        fileBeingSaved = null;
         return survived;
     }
 }
