@@ -52,6 +52,12 @@ public final class RaftCore {
     private int lead;
     private Role role = Role.FOLLOWER;
     private int leadTransferee;
+    /**
+     * Set once this leader sent TimeoutNow in its term. The target then campaigns at once and followers grant a
+     * transfer vote even within the leader's lease, so no heartbeat round this leader counted vouches for its
+     * leadership any more: lease reads are refused for the rest of the term, even if the transfer is aborted.
+     */
+    private boolean leaseForfeited;
 
     private int electionElapsed;
     private int heartbeatElapsed;
@@ -186,7 +192,7 @@ public final class RaftCore {
         if (role != Role.LEADER) {
             throw new NotLeaderException(id, lead, "lease reads are served by the leader");
         }
-        if (!config.checkQuorum() || !committedInTerm()) {
+        if (!config.checkQuorum() || !committedInTerm() || leaseForfeited) {
             return java.util.OptionalLong.empty();
         }
         // The lease starts when the heartbeat round a majority acknowledged was SENT (thesis §6.4.1): those
@@ -220,7 +226,7 @@ public final class RaftCore {
         events.add(new CoreEvent.LeadershipTransfer(target, "started"));
         Progress pr = progress.get(target);
         if (pr.match == log.lastIndex()) {
-            send(new TimeoutNow(id, target, term));
+            sendTimeoutNow(target);
         } else {
             sendAppend(target, true);
         }
@@ -583,6 +589,7 @@ public final class RaftCore {
         reset(term);
         lead = id;
         role = Role.LEADER;
+        leaseForfeited = false;
         long last = log.lastIndex();
         for (int peer : voters) {
             Progress pr = new Progress(last + 1, config.maxInflightMessages());
@@ -764,8 +771,14 @@ public final class RaftCore {
             // keep going
         }
         if (m.from() == leadTransferee && pr.match == log.lastIndex()) {
-            send(new TimeoutNow(id, m.from(), term));
+            sendTimeoutNow(m.from());
         }
+    }
+
+    /** Tells the transfer target to campaign now; from here on this leader's lease vouches for nothing. */
+    private void sendTimeoutNow(int target) {
+        leaseForfeited = true;
+        send(new TimeoutNow(id, target, term));
     }
 
     private void handleHeartbeatResponse(HeartbeatResponse m) {
