@@ -101,7 +101,8 @@ public final class Wal implements Closeable {
                     long size = disk.size(f);
                     if (r.tornAt < SEGMENT_HEADER_BYTES) {
                         disk.delete(f);
-                        String note = "removed torn segment " + f.getFileName() + " (" + size + " bytes, header incomplete)";
+                        String note = "removed torn segment " + f.getFileName() + " (" + size
+                                + " bytes, header incomplete or never synced)";
                         notes.add(note);
                         warn.accept(note);
                         truncated += size;
@@ -300,17 +301,30 @@ public final class Wal implements Closeable {
             }
             throw new WalCorruptionException(f, 0, "segment shorter than its header");
         }
-        for (int i = 0; i < MAGIC.length; i++) {
+        String bad = null;
+        int badAt = 0;
+        for (int i = 0; i < MAGIC.length && bad == null; i++) {
             if (bytes[i] != MAGIC[i]) {
-                throw new WalCorruptionException(f, 0, "not a write-ahead log segment (bad magic)");
+                bad = "not a write-ahead log segment (bad magic)";
             }
         }
-        if (bytes[4] != FORMAT_VERSION) {
-            throw new WalCorruptionException(f, 4, "unsupported segment format version " + bytes[4]);
+        if (bad == null && bytes[4] != FORMAT_VERSION) {
+            bad = "unsupported segment format version " + bytes[4];
+            badAt = 4;
         }
-        if (buf.getLong(8) != seq) {
-            throw new WalCorruptionException(f, 8, "segment header says sequence " + buf.getLong(8)
-                    + " but the file name says " + seq);
+        if (bad == null && buf.getLong(8) != seq) {
+            bad = "segment header says sequence " + buf.getLong(8) + " but the file name says " + seq;
+            badAt = 8;
+        }
+        if (bad != null) {
+            // A crash after a new segment's header was written but before its fsync can leave the header's length
+            // without its bytes (zeros on file systems that persist the size first). Records are appended only
+            // once the header is synced, so a bad header in the last segment with no valid record after it is a
+            // torn creation, like a short header, and nothing acknowledged was in it.
+            if (last && !validRecordAfter(bytes, SEGMENT_HEADER_BYTES)) {
+                return new ReadResult(out, 0, 0);
+            }
+            throw new WalCorruptionException(f, badAt, bad);
         }
         long maxIndex = 0;
         int pos = SEGMENT_HEADER_BYTES;
