@@ -36,6 +36,12 @@ public final class SafetyChecker {
     private final Map<Integer, long[]> recordedUpTo = new HashMap<>();
     /** Client writes a leader acknowledged (applied at the index and term its proposal got), by index. */
     private final Map<Long, Entry> acknowledged = new HashMap<>();
+    /**
+     * The term of the leader that acknowledged each write, when it did: leaders of that term and later must hold
+     * it. Not the entry's own term: an entry of term 16 may commit only in term 19, and a leader of term 18
+     * elected before that need not have it.
+     */
+    private final Map<Long, Long> acknowledgedInTerm = new HashMap<>();
     /** Terms whose leader was already checked against every acknowledged write (later ones are checked as they come). */
     private final java.util.Set<Long> leaderTermsChecked = new java.util.HashSet<>();
     private long ackChecks;
@@ -60,17 +66,19 @@ public final class SafetyChecker {
     }
 
     /**
-     * A leader applied the entry a client proposed through it: the client is told "committed". From now on every
-     * leader of this term or later must hold it, and every node must apply exactly it at its index.
+     * A leader of term {@code leaderTerm} applied the entry a client proposed through it: the client is told
+     * "committed". From now on every leader of that term or later must hold it, and every node must apply exactly
+     * it at its index.
      */
-    public void acknowledged(int node, Entry e) {
+    public void acknowledged(int node, Entry e, long leaderTerm) {
         Entry prev = acknowledged.putIfAbsent(e.index(), e);
         if (prev != null && !prev.equals(e)) {
             throw new AssertionError("acknowledged write lost: node " + node + " acknowledged " + e.describe() + " but "
                     + prev.describe() + " was acknowledged at that index before");
         }
+        acknowledgedInTerm.merge(e.index(), leaderTerm, Math::min);
         for (SimNode n : nodes) {
-            if (n.up() && n.core().role() == Role.LEADER && n.core().term() >= e.term()) {
+            if (n.up() && n.core().role() == Role.LEADER && n.core().term() >= acknowledgedInTerm.get(e.index())) {
                 requireHolds(n, e);
             }
         }
@@ -86,7 +94,8 @@ public final class SafetyChecker {
         if (!e.equals(has)) {
             throw new AssertionError("acknowledged write lost: leader " + leader.id() + " of term " + c.term()
                     + " holds " + (has == null ? "nothing" : has.describe()) + " at " + e.index() + " where "
-                    + e.describe() + " was acknowledged to a client");
+                    + e.describe() + " was acknowledged to a client by the leader of term "
+                    + acknowledgedInTerm.get(e.index()));
         }
     }
 
@@ -138,7 +147,7 @@ public final class SafetyChecker {
                 }
                 if (!acknowledged.isEmpty() && leaderTermsChecked.add(c.term())) {
                     for (Entry e : acknowledged.values()) {
-                        if (e.term() <= c.term()) {
+                        if (acknowledgedInTerm.get(e.index()) <= c.term()) {
                             requireHolds(n, e);
                         }
                     }

@@ -411,7 +411,7 @@ public final class Simulation implements SimNode.Observer {
         PendingWrite w = mine == null ? null : mine.remove(e.index());
         if (w != null && w.term() == e.term() && w.incarnation() == nodes.get(node - 1).incarnation()) {
             // The leader that took the write applied it at its index and term: the client hears "committed".
-            checker.acknowledged(node, e);
+            checker.acknowledged(node, e, nodes.get(node - 1).core().term());
         }
         if (marker != null && new String(e.data(), StandardCharsets.UTF_8).equals(marker)) {
             // Count each node once: the marker may be proposed more than once.
