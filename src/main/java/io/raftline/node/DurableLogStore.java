@@ -5,7 +5,9 @@ import io.raftline.raft.HardState;
 import io.raftline.raft.Snapshot;
 import io.raftline.raft.SnapshotMetadata;
 import io.raftline.raft.storage.Storage;
+import io.raftline.storage.Disk;
 import io.raftline.storage.DurableStorage;
+import io.raftline.storage.NioDisk;
 import io.raftline.storage.Wal;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -21,11 +23,17 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@link LogStore} on disk: a node's write-ahead log and snapshots under its {@code data_dir}.
  *
- * <p>All file I/O runs on a worker executor of one thread owned by this store, so writes reach the disk in
- * the order the node issued them and an fsync never blocks an event loop. The in-memory view the core reads
- * is updated back on the node's context once a write is durable, before the returned future completes: the
- * node's Ready loop then sends, applies and advances. One call per Ready means one fsync per Ready, whatever
- * the number of client proposals batched into it (group commit).
+ * <p>All WAL I/O runs on a worker executor of one thread owned by this store (the <em>WAL worker</em>), so
+ * writes reach the disk in the order the node issued them and an fsync never blocks an event loop. The
+ * in-memory view the core reads is updated back on the node's context once a write is durable, before the
+ * returned future completes: the node's Ready loop then sends, applies and advances. One call per Ready means
+ * one fsync per Ready, whatever the number of client proposals batched into it (group commit).
+ *
+ * <p>Compaction writes the whole state machine to a snapshot file. That file does not depend on the WAL's order,
+ * so it is written on a second single-thread worker (the <em>snapshot worker</em>): a large snapshot then never
+ * holds back the WAL fsyncs queued behind it, nor the Ready loop waiting for them, nor the heartbeats that loop
+ * sends. Only once the file is durable does the WAL part (the snapshot record, the hard state, an fsync, then the
+ * deletion of the segments it covers) join the WAL worker's queue.
  *
  * <p>{@link #recover()} closes the files and opens them again, replaying the snapshot and the log exactly as
  * a process restarted after {@code kill -9} would: the node calls it when it restarts after a crash, so the
@@ -39,22 +47,34 @@ public final class DurableLogStore implements LogStore {
     private final int nodeId;
     private final Path dataDir;
     private final long segmentBytes;
+    private final Disk disk;
+    /** The WAL worker: persists, the WAL part of compaction, recovery, in the node's order. */
     private final WorkerExecutor io;
+    /**
+     * The snapshot worker: writes snapshot files, so that their size never delays a WAL fsync. Its tasks are
+     * submitted <em>unordered</em>: Vert.x queues ordered blocking tasks per calling context, across executors, so
+     * ordered snapshot writes from the node's event loop would wait in the same line as the WAL writes. With one
+     * thread the executor still runs them one at a time, in submission order.
+     */
+    private final WorkerExecutor snapshotIo;
     private DurableStorage storage;
     private volatile boolean stateLost;
 
     /** File in the data directory that records a detected loss of acknowledged state (see {@link #recordStateLost}). */
     public static final String STATE_LOST_FILE = "STATE_LOST";
 
-    private DurableLogStore(Vertx vertx, int nodeId, Path dataDir, long segmentBytes, DurableStorage storage) {
+    private DurableLogStore(Vertx vertx, int nodeId, Path dataDir, long segmentBytes, Disk disk,
+            DurableStorage storage) {
         this.vertx = vertx;
         this.nodeId = nodeId;
         this.dataDir = dataDir;
         this.segmentBytes = segmentBytes;
+        this.disk = disk;
         this.storage = storage;
-        this.io = vertx.createSharedWorkerExecutor("raftline-storage-" + nodeId + "-" + System.identityHashCode(this),
-                1, 60, TimeUnit.SECONDS);
-        this.stateLost = java.nio.file.Files.exists(dataDir.resolve(STATE_LOST_FILE));
+        String name = "raftline-storage-" + nodeId + "-" + System.identityHashCode(this);
+        this.io = vertx.createSharedWorkerExecutor(name, 1, 60, TimeUnit.SECONDS);
+        this.snapshotIo = vertx.createSharedWorkerExecutor(name + "-snapshots", 1, 60, TimeUnit.SECONDS);
+        this.stateLost = stateLostMarkerExists(disk, dataDir);
     }
 
     /**
@@ -62,17 +82,22 @@ public final class DurableLogStore implements LogStore {
      * it at start-up, before the node's verticle is deployed, or from a worker.
      */
     public static DurableLogStore open(Vertx vertx, int nodeId, Path dataDir) {
-        return new DurableLogStore(vertx, nodeId, dataDir, Wal.DEFAULT_SEGMENT_BYTES, openStorage(nodeId, dataDir,
-                Wal.DEFAULT_SEGMENT_BYTES));
+        return open(vertx, nodeId, dataDir, Wal.DEFAULT_SEGMENT_BYTES);
     }
 
     /** As {@link #open(Vertx, int, Path)} with a chosen WAL segment size (tests use small segments). */
     public static DurableLogStore open(Vertx vertx, int nodeId, Path dataDir, long segmentBytes) {
-        return new DurableLogStore(vertx, nodeId, dataDir, segmentBytes, openStorage(nodeId, dataDir, segmentBytes));
+        return open(vertx, nodeId, dataDir, segmentBytes, NioDisk.INSTANCE);
     }
 
-    private static DurableStorage openStorage(int nodeId, Path dataDir, long segmentBytes) {
-        DurableStorage s = DurableStorage.open(dataDir, segmentBytes,
+    /** As {@link #open(Vertx, int, Path, long)}, with all file I/O through {@code disk} (tests slow or fail it). */
+    public static DurableLogStore open(Vertx vertx, int nodeId, Path dataDir, long segmentBytes, Disk disk) {
+        return new DurableLogStore(vertx, nodeId, dataDir, segmentBytes, disk,
+                openStorage(disk, nodeId, dataDir, segmentBytes));
+    }
+
+    private static DurableStorage openStorage(Disk disk, int nodeId, Path dataDir, long segmentBytes) {
+        DurableStorage s = DurableStorage.open(disk, dataDir, segmentBytes,
                 note -> LOG.warn("[Node {}] storage recovery: {}", nodeId, note));
         LOG.info("[Node {}] storage opened in {}: snapshot at {}, {} log entries replayed, last index {}, {}", nodeId,
                 dataDir, s.snapshot().index(), s.recoveredEntries(), s.lastIndex(), s.hardState());
@@ -102,25 +127,43 @@ public final class DurableLogStore implements LogStore {
         }, true).compose(v -> onContext(ctx, () -> s.applyWritten(snapshot, entries, hardState)));
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The snapshot file is written on the snapshot worker while WAL writes go on; its WAL record is queued on
+     * the WAL worker only once the file is durable (a record must never point at a file that may not exist), and
+     * the segments it covers are deleted only once that record is durable.
+     */
     @Override
     public Future<Void> compact(long index, List<Integer> voters, byte[] data) {
         DurableStorage s = storage;
         Context ctx = vertx.getOrCreateContext();
         Snapshot snap = new Snapshot(new SnapshotMetadata(index, s.term(index), voters), data);
-        return io.<Long>executeBlocking(() -> s.compact(snap), true).compose(freed -> onContext(ctx, () -> {
-            s.applyCompaction(snap);
-            LOG.debug("[Node {}] compacted the log up to {}: {} bytes of WAL freed", nodeId, index, freed);
-        }));
+        return snapshotIo.<Void>executeBlocking(() -> {
+            s.writeSnapshotFile(snap);
+            return null;
+        }, false).compose(v -> io.<Long>executeBlocking(() -> s.recordCompaction(snap), true))
+                .compose(freed -> onContext(ctx, () -> {
+                    s.applyCompaction(snap);
+                    LOG.debug("[Node {}] compacted the log up to {}: {} bytes of WAL freed", nodeId, index, freed);
+                }));
     }
 
     @Override
     public Future<Void> recover() {
         Context ctx = vertx.getOrCreateContext();
         DurableStorage old = storage;
-        return io.<DurableStorage>executeBlocking(() -> {
+        // A snapshot file the crashed incarnation was still writing finishes first: recovery must not read (or
+        // delete as a leftover) a file that another thread is writing.
+        return afterSnapshotWrites().compose(v -> io.<DurableStorage>executeBlocking(() -> {
             old.close();
-            return openStorage(nodeId, dataDir, segmentBytes);
-        }, true).compose(fresh -> onContext(ctx, () -> storage = fresh));
+            return openStorage(disk, nodeId, dataDir, segmentBytes);
+        }, true)).compose(fresh -> onContext(ctx, () -> storage = fresh));
+    }
+
+    /** Completes once every snapshot file write queued so far has finished (its one thread runs them in order). */
+    private Future<Void> afterSnapshotWrites() {
+        return snapshotIo.executeBlocking(() -> null, false);
     }
 
     @Override
@@ -132,22 +175,25 @@ public final class DurableLogStore implements LogStore {
     public Future<Void> recordStateLost(String detail) {
         stateLost = true;
         return io.executeBlocking(() -> {
-            Path marker = dataDir.resolve(STATE_LOST_FILE);
             String text = "Node " + nodeId + " lost log entries it had acknowledged: " + detail + ".\n"
                     + "It may have voted in terms it no longer remembers, so it must not vote again under this id.\n"
                     + "Replace it: remove member " + nodeId + " and add a new member with a new id and an empty data"
                     + " directory (docs/operations.md).\n";
-            java.nio.file.Files.writeString(marker, text, java.nio.charset.StandardCharsets.UTF_8);
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(marker,
-                    java.nio.file.StandardOpenOption.WRITE)) {
-                ch.force(true);
+            try (Disk.AppendFile f = disk.open(dataDir.resolve(STATE_LOST_FILE), Disk.OpenMode.CREATE_OR_TRUNCATE)) {
+                f.write(java.nio.ByteBuffer.wrap(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                f.force(true);
             }
-            try (java.nio.channels.FileChannel dir = java.nio.channels.FileChannel.open(dataDir,
-                    java.nio.file.StandardOpenOption.READ)) {
-                dir.force(true);
-            }
+            disk.syncDirectory(dataDir);
             return null;
         }, true);
+    }
+
+    private static boolean stateLostMarkerExists(Disk disk, Path dataDir) {
+        try {
+            return disk.isDirectory(dataDir) && disk.list(dataDir).contains(dataDir.resolve(STATE_LOST_FILE));
+        } catch (java.io.IOException e) {
+            throw new io.raftline.raft.StorageException("cannot read " + dataDir + ": " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -164,10 +210,10 @@ public final class DurableLogStore implements LogStore {
     @Override
     public Future<Void> close() {
         DurableStorage s = storage;
-        return io.<Void>executeBlocking(() -> {
+        return afterSnapshotWrites().compose(v -> io.<Void>executeBlocking(() -> {
             s.close();
             return null;
-        }, true).eventually(() -> io.close());
+        }, true)).eventually(() -> snapshotIo.close()).eventually(() -> io.close());
     }
 
     private static Future<Void> onContext(Context ctx, Runnable r) {

@@ -52,6 +52,12 @@ public final class RaftCore {
     private int lead;
     private Role role = Role.FOLLOWER;
     private int leadTransferee;
+    /**
+     * Set once this leader sent TimeoutNow in its term. The target then campaigns at once and followers grant a
+     * transfer vote even within the leader's lease, so no heartbeat round this leader counted vouches for its
+     * leadership any more: lease reads are refused for the rest of the term, even if the transfer is aborted.
+     */
+    private boolean leaseForfeited;
 
     private int electionElapsed;
     private int heartbeatElapsed;
@@ -201,14 +207,15 @@ public final class RaftCore {
         if (role != Role.LEADER) {
             throw new NotLeaderException(id, lead, "lease reads are served by the leader");
         }
-        if (!config.checkQuorum() || !committedInTerm() || leadTransferee != 0) {
-            // During a transfer the target may win an election at any moment (TimeoutNow bypasses the
-            // followers' lease check), so the lease no longer protects reads.
+        if (!config.checkQuorum() || !committedInTerm() || leadTransferee != 0 || leaseForfeited) {
+            // During a transfer, and for the rest of the term once TimeoutNow left (it may arrive late, after the
+            // transfer was given up), the target may win an election at any moment: TimeoutNow bypasses the
+            // followers' lease check, so the lease no longer protects reads.
             return java.util.Optional.empty();
         }
         // The lease starts when the heartbeat round a majority acknowledged was SENT (thesis §6.4.1): those
         // followers reset their election timers after that moment, so none of them votes for another
-        // candidate before sentAt + election timeout. A tenth of the timeout is kept as a clock-drift margin.
+        // candidate before sentAt + election timeout (shortened for clock drift, see RaftConfig.leaseTicks).
         long[] acked = new long[voters.length];
         for (int i = 0; i < voters.length; i++) {
             acked[i] = voters[i] == id ? heartbeatRound : progress.get(voters[i]).ackedRound;
@@ -241,7 +248,7 @@ public final class RaftCore {
         events.add(new CoreEvent.LeadershipTransfer(target, "started"));
         Progress pr = progress.get(target);
         if (pr.match == log.lastIndex()) {
-            send(new TimeoutNow(id, target, term));
+            sendTimeoutNow(target);
         } else {
             sendAppend(target, true);
         }
@@ -632,6 +639,7 @@ public final class RaftCore {
         reset(term);
         lead = id;
         role = Role.LEADER;
+        leaseForfeited = false;
         long last = log.lastIndex();
         for (int peer : voters) {
             Progress pr = new Progress(last + 1, config.maxInflightMessages());
@@ -829,8 +837,14 @@ public final class RaftCore {
             // keep going
         }
         if (m.from() == leadTransferee && pr.match == log.lastIndex()) {
-            send(new TimeoutNow(id, m.from(), term));
+            sendTimeoutNow(m.from());
         }
+    }
+
+    /** Tells the transfer target to campaign now; from here on this leader's lease vouches for nothing. */
+    private void sendTimeoutNow(int target) {
+        leaseForfeited = true;
+        send(new TimeoutNow(id, target, term));
     }
 
     private void handleHeartbeatResponse(HeartbeatResponse m) {

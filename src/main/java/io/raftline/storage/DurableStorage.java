@@ -15,9 +15,9 @@ import java.util.function.Consumer;
  * One node's durable state: the write-ahead log and the snapshot files under its data directory, plus the
  * in-memory copy of the log tail that the Raft core reads through {@link Storage}.
  *
- * <p>Two sides, two threads. The <em>worker side</em> ({@link #write}, {@link #writeSnapshot},
+ * <p>Two sides, two threads. The <em>worker side</em> ({@link #write}, {@link #sync}, {@link #writeSnapshot},
  * {@link #compact}) does the file I/O and fsyncs; the host runs it on one ordered worker, never on an event
- * loop. The <em>memory side</em> ({@link #applyWritten}, {@link #applyCompaction} and the {@link Storage}
+ * loop; only {@link #writeSnapshotFile} may run on a second worker, since it does not touch the WAL. The <em>memory side</em> ({@link #applyWritten}, {@link #applyCompaction} and the {@link Storage}
  * reads) belongs to the node's event loop, which calls {@code applyWritten} once the worker reports a write
  * durable and before it calls {@code RaftCore.advance}. The core only reads entries it was told are stable,
  * so it never sees the memory side ahead of the disk.
@@ -26,7 +26,8 @@ import java.util.function.Consumer;
  * {@code i} replaces the log from {@code i} on, even when {@code i} is at or below the snapshot; a snapshot
  * received from the leader replaces the whole log; the last hard state wins). A torn WAL tail is truncated and
  * reported; damage anywhere else, a gap between the snapshot and the log, or a commit index beyond the log
- * stop the node with a message that says what is wrong.
+ * stop the node with a message that says what is wrong. A snapshot whose WAL record a crash lost is recorded
+ * then, so the log written after it replays after it.
  */
 public final class DurableStorage implements Storage {
 
@@ -52,17 +53,34 @@ public final class DurableStorage implements Storage {
      * @param warn receives one line per repair or notable finding during recovery
      */
     public static DurableStorage open(Path dataDir, long segmentBytes, Consumer<String> warn) {
+        return open(NioDisk.INSTANCE, dataDir, segmentBytes, warn);
+    }
+
+    /**
+     * As {@link #open(Path, long, Consumer)}, doing all file I/O through {@code disk} (the simulator passes a disk
+     * that crashes; production passes {@link NioDisk}).
+     */
+    public static DurableStorage open(Disk disk, Path dataDir, long segmentBytes, Consumer<String> warn) {
         List<String> notes = new ArrayList<>();
         Consumer<String> both = s -> {
             notes.add(s);
             warn.accept(s);
         };
-        SnapshotStore snaps = new SnapshotStore(dataDir.resolve("snap"));
+        SnapshotStore snaps = new SnapshotStore(disk, dataDir.resolve("snap"));
         Snapshot snap = snaps.loadNewest(both).orElse(Snapshot.EMPTY);
-        Wal wal = Wal.open(dataDir.resolve("wal"), segmentBytes, both);
+        Wal wal = Wal.open(disk, dataDir.resolve("wal"), segmentBytes, both);
         DurableStorage ds = new DurableStorage(wal, snaps);
         try {
-            ds.replay(snap, wal.recovery().records(), both);
+            syncDataDirectory(disk, dataDir);
+            if (ds.replay(snap, wal.recovery().records(), both)) {
+                // The snapshot replaced the log but the WAL does not say so (the crash came between the snapshot
+                // file and its record). Say it now: entries written after the snapshot will follow this record, and
+                // without it the next recovery would read them as following the old log (a gap, or a tail to drop).
+                wal.append(List.of(new WalRecord.SnapshotInstalledRecord(snap.index(), snap.term())));
+                wal.sync();
+                both.accept("recorded in the write-ahead log that snapshot " + snap.index() + "@" + snap.term()
+                        + " replaced the log (its record was lost in a crash)");
+            }
         } catch (RuntimeException e) {
             wal.close();
             throw e;
@@ -72,13 +90,35 @@ public final class DurableStorage implements Storage {
     }
 
     /**
+     * fsyncs the data directory and its parent. A process killed between creating {@code wal/}, {@code snap/} (or
+     * the data directory) and fsyncing the parent leaves that directory in the page cache only; it exists at the
+     * restart, so nothing would create it, or sync its parent, again, and a power cut would take it away with
+     * everything written into it since. Directories above the data directory's parent are not synced: they could
+     * only be lost by a kill in the very first start, before any data existed.
+     */
+    private static void syncDataDirectory(Disk disk, Path dataDir) {
+        Path abs = dataDir.toAbsolutePath();
+        try {
+            disk.syncDirectory(abs);
+            if (abs.getParent() != null) {
+                disk.syncDirectory(abs.getParent());
+            }
+        } catch (java.io.IOException e) {
+            throw new StorageException("cannot fsync data directory " + dataDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Rebuilds the log from the newest snapshot and the WAL records, in write order, exactly as the writes
      * left it. Every record counts, including entry records at or below the snapshot index: an entry at
      * {@code i} replaced the log from {@code i} on when it was written, so it also removes entries past the
      * snapshot that an older leader had written (skipping it would bring that truncated tail back). Only
      * entries past the snapshot index are kept in memory; the ones at or below it live in the snapshot.
+     *
+     * @return whether the snapshot replaced the log without a WAL record saying so (the log the records leave
+     *         does not hold the snapshot's entry): the caller must record it before anything else is written
      */
-    private void replay(Snapshot snap, List<WalRecord> records, Consumer<String> note) {
+    private boolean replay(Snapshot snap, List<WalRecord> records, Consumer<String> note) {
         long base = snap.index();
         long baseTerm = snap.term();
         ArrayList<Entry> tail = new ArrayList<>();
@@ -117,7 +157,8 @@ public final class DurableStorage implements Storage {
             }
             // A SnapshotRecord (compaction) changes nothing in the log: entries after it stay.
         }
-        if (!tail.isEmpty() && termAtBase != baseTerm) {
+        boolean unrecorded = termAtBase != baseTerm;
+        if (!tail.isEmpty() && unrecorded) {
             // The snapshot was written but the crash came before its WAL record: the entries after it belong to
             // a log the snapshot replaced (they conflict with it at its index) and were never acknowledged.
             note.accept("dropped " + tail.size() + " log entries after index " + base
@@ -139,6 +180,7 @@ public final class DurableStorage implements Storage {
         }
         memory.setHardState(hs);
         lastWrittenHardState = hs;
+        return unrecorded;
     }
 
     /** Term marker for "the log does not reach the snapshot index". */
@@ -180,9 +222,17 @@ public final class DurableStorage implements Storage {
         wal.append(records);
         entriesWritten += entries.size();
         if (sync) {
-            wal.sync();
-            fsyncs++;
+            sync();
         }
+    }
+
+    /**
+     * Makes everything written so far durable (one fsync). {@link #write} with {@code sync} calls it; a host that
+     * wants the write and the fsync as separate steps calls it itself.
+     */
+    public void sync() {
+        wal.sync();
+        fsyncs++;
     }
 
     /** fsyncs issued since open. */
@@ -202,26 +252,46 @@ public final class DurableStorage implements Storage {
     public void writeSnapshot(Snapshot s) {
         snapshots.save(s);
         wal.append(List.of(new WalRecord.SnapshotInstalledRecord(s.index(), s.term())));
-        wal.sync();
-        fsyncs++;
+        sync();
     }
 
     /**
      * Log compaction after the host took a snapshot of its own state machine: writes the snapshot file,
-     * records it (and the current hard state) in the WAL, then deletes the WAL segments it covers.
+     * records it (and the current hard state) in the WAL, then deletes the WAL segments it covers. The same as
+     * {@link #writeSnapshotFile} then {@link #recordCompaction}, on one thread.
      *
      * @return bytes of WAL freed
      */
     public long compact(Snapshot s) {
+        writeSnapshotFile(s);
+        return recordCompaction(s);
+    }
+
+    /**
+     * First half of {@link #compact}: writes the snapshot file durably. It touches only the snapshot files, not the
+     * WAL, so a host may run it on a thread of its own: a large state machine then does not hold back the WAL
+     * writes (and the heartbeats waiting for them) while it is written.
+     */
+    public void writeSnapshotFile(Snapshot s) {
         snapshots.save(s);
+    }
+
+    /**
+     * Second half of {@link #compact}, on the WAL's worker and only after {@link #writeSnapshotFile} for {@code s}
+     * returned (the record must never point at a snapshot file that is not durable): records the snapshot and the
+     * current hard state in the WAL, fsyncs, then deletes the WAL segments the snapshot covers (only now, once the
+     * record is durable).
+     *
+     * @return bytes of WAL freed
+     */
+    public long recordCompaction(Snapshot s) {
         List<WalRecord> records = new ArrayList<>(2);
         records.add(new WalRecord.SnapshotRecord(s.index(), s.term()));
         if (lastWrittenHardState != null) {
             records.add(new WalRecord.HardStateRecord(lastWrittenHardState));
         }
         wal.append(records);
-        wal.sync();
-        fsyncs++;
+        sync();
         return wal.deleteSegmentsUpTo(s.index());
     }
 

@@ -5,18 +5,13 @@ import io.raftline.raft.SnapshotMetadata;
 import io.raftline.raft.StorageException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
@@ -26,8 +21,13 @@ import java.util.zip.CRC32C;
  *
  * <p>File format (big-endian): {@code "RLSN"}, u8 version, i64 index, i64 term, i32 voter count, i32 voters…,
  * i32 data length, data, u32 CRC32C of everything before it. Loading takes the newest file that validates;
- * a damaged newer file is reported, renamed to {@code .corrupt} for inspection, and an older one is used.
- * The two newest snapshots are kept.
+ * a damaged newer file is reported, renamed to {@code .corrupt} for inspection, and an older one is used. The
+ * directory is fsynced before a snapshot is loaded, so what recovery trusts is durable.
+ * The two newest snapshots are kept. All file I/O goes through a {@link Disk}.
+ *
+ * <p>{@link #save} may run on a different thread than the write-ahead log (the host writes large snapshot files
+ * off the log's worker), so this class keeps no mutable state: concurrent saves of different snapshots only
+ * race on deleting old files, which tolerates a file already gone.
  */
 public final class SnapshotStore {
 
@@ -35,9 +35,17 @@ public final class SnapshotStore {
     private static final byte VERSION = 1;
     private static final int KEEP = 2;
 
+    private final Disk disk;
     private final Path dir;
 
+    /** Snapshots in {@code dir} on the real file system. */
     public SnapshotStore(Path dir) {
+        this(NioDisk.INSTANCE, dir);
+    }
+
+    /** Snapshots in {@code dir}, with all file I/O through {@code disk}. */
+    public SnapshotStore(Disk disk, Path dir) {
+        this.disk = disk;
         this.dir = dir;
     }
 
@@ -46,21 +54,17 @@ public final class SnapshotStore {
         Path target = dir.resolve(name(s.index(), s.term()));
         Path tmp = dir.resolve(name(s.index(), s.term()) + ".tmp");
         try {
-            Wal.createDirectoriesDurably(dir);
+            disk.createDirectoriesDurably(dir);
             byte[] bytes = encode(s);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer b = ByteBuffer.wrap(bytes);
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
+            try (Disk.AppendFile ch = disk.open(tmp, Disk.OpenMode.CREATE_OR_TRUNCATE)) {
+                ch.write(ByteBuffer.wrap(bytes));
                 ch.force(true);
             }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            Wal.syncDirectory(dir);
+            disk.rename(tmp, target);
+            disk.syncDirectory(dir);
             List<Path> all = list();
             for (int i = KEEP; i < all.size(); i++) {
-                Files.deleteIfExists(all.get(i));
+                disk.deleteIfExists(all.get(i));
             }
         } catch (IOException e) {
             throw new StorageException("cannot write snapshot " + target + ": " + e.getMessage(), e);
@@ -70,20 +74,22 @@ public final class SnapshotStore {
     /** The newest valid snapshot, if any; damaged files are reported to {@code warn} and set aside. */
     public Optional<Snapshot> loadNewest(Consumer<String> warn) {
         try {
-            if (!Files.isDirectory(dir)) {
+            if (!disk.isDirectory(dir)) {
                 return Optional.empty();
             }
-            try (Stream<Path> s = Files.list(dir)) {
-                for (Path tmp : s.filter(p -> p.toString().endsWith(".snap.tmp")).toList()) {
-                    Files.deleteIfExists(tmp);
-                }
+            for (Path tmp : disk.list(dir).stream().filter(p -> p.toString().endsWith(".snap.tmp")).toList()) {
+                disk.deleteIfExists(tmp);
             }
+            // A process killed between a snapshot's rename and the directory fsync leaves the rename in the page
+            // cache only; the node is about to trust that snapshot (and write a log that continues after it), so
+            // the rename must be made durable first.
+            disk.syncDirectory(dir);
             for (Path p : list()) {
                 try {
-                    return Optional.of(decode(Files.readAllBytes(p)));
+                    return Optional.of(decode(disk.readAll(p)));
                 } catch (IllegalArgumentException | java.nio.BufferUnderflowException e) {
                     Path aside = p.resolveSibling(p.getFileName() + ".corrupt");
-                    Files.move(p, aside, StandardCopyOption.REPLACE_EXISTING);
+                    disk.rename(p, aside);
                     warn.accept("snapshot " + p.getFileName() + " is damaged (" + e.getMessage() + "); moved to "
                             + aside.getFileName() + ", trying an older one");
                 }
@@ -95,12 +101,10 @@ public final class SnapshotStore {
     }
 
     private List<Path> list() throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            List<Path> out = new ArrayList<>(s.filter(p -> p.getFileName().toString().matches("[0-9a-f]{16}-[0-9a-f]{16}\\.snap"))
-                    .toList());
-            out.sort(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed());
-            return out;
-        }
+        List<Path> out = new ArrayList<>(disk.list(dir).stream()
+                .filter(p -> p.getFileName().toString().matches("[0-9a-f]{16}-[0-9a-f]{16}\\.snap")).toList());
+        out.sort(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed());
+        return out;
     }
 
     private static String name(long index, long term) {

@@ -4,15 +4,11 @@ import io.raftline.raft.StorageException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
@@ -28,11 +24,12 @@ import java.util.zip.CRC32C;
  * parsed is a <em>torn tail</em> if it is in the last segment and no valid record can be found anywhere
  * after it: the write was interrupted by a crash and never acknowledged, so the file is truncated there and
  * the truncation reported. Anywhere else it is corruption of data that may have been acknowledged, and
- * {@link WalCorruptionException} stops the node with the file and offset.
+ * {@link WalCorruptionException} stops the node with the file and offset. What recovery read is fsynced before
+ * the log is used: after a process crash it may have come from the page cache only.
  *
  * <p>Not thread-safe: after {@code open}, one worker thread calls everything, in order. After any I/O
  * error the log is failed for good (fail-stop): every later call throws, so a node can never acknowledge
- * a write it could not persist.
+ * a write it could not persist. All file I/O goes through a {@link Disk}.
  */
 public final class Wal implements Closeable {
 
@@ -53,19 +50,21 @@ public final class Wal implements Closeable {
     private record Segment(long seq, Path path, long maxEntryIndex) {
     }
 
+    private final Disk disk;
     private final Path dir;
     private final long segmentBytes;
     private final List<Segment> closed = new ArrayList<>();
     private long currentSeq;
     private Path currentPath;
-    private FileChannel current;
+    private Disk.AppendFile current;
     private long currentSize;
     private long currentMaxIndex;
     private long closedBytes;
     private Throwable failure;
     private final Recovery recovery;
 
-    private Wal(Path dir, long segmentBytes, Recovery recovery) {
+    private Wal(Disk disk, Path dir, long segmentBytes, Recovery recovery) {
+        this.disk = disk;
         this.dir = dir;
         this.segmentBytes = segmentBytes;
         this.recovery = recovery;
@@ -79,12 +78,16 @@ public final class Wal implements Closeable {
      * @throws StorageException       on I/O errors
      */
     public static Wal open(Path dir, long segmentBytes, Consumer<String> warn) {
+        return open(NioDisk.INSTANCE, dir, segmentBytes, warn);
+    }
+
+    /** As {@link #open(Path, long, Consumer)}, doing all file I/O through {@code disk}. */
+    public static Wal open(Disk disk, Path dir, long segmentBytes, Consumer<String> warn) {
         try {
-            createDirectoriesDurably(dir);
-            List<Path> files;
-            try (Stream<Path> s = Files.list(dir)) {
-                files = s.filter(p -> p.getFileName().toString().matches("[0-9a-f]{16}\\.wal")).sorted().toList();
-            }
+            disk.createDirectoriesDurably(dir);
+            List<Path> files = disk.list(dir).stream()
+                    .filter(p -> p.getFileName().toString().matches("[0-9a-f]{16}\\.wal"))
+                    .sorted().toList();
             List<WalRecord> records = new ArrayList<>();
             List<String> notes = new ArrayList<>();
             long truncated = 0;
@@ -93,18 +96,19 @@ public final class Wal implements Closeable {
                 boolean last = i == files.size() - 1;
                 Path f = files.get(i);
                 long seq = Long.parseLong(f.getFileName().toString().substring(0, 16), 16);
-                ReadResult r = readSegment(f, seq, last);
+                ReadResult r = readSegment(disk.readAll(f), f, seq, last);
                 if (r.tornAt >= 0) {
-                    long size = Files.size(f);
+                    long size = disk.size(f);
                     if (r.tornAt < SEGMENT_HEADER_BYTES) {
-                        Files.delete(f);
-                        String note = "removed torn segment " + f.getFileName() + " (" + size + " bytes, header incomplete)";
+                        disk.delete(f);
+                        String note = "removed torn segment " + f.getFileName() + " (" + size
+                                + " bytes, header incomplete or never synced)";
                         notes.add(note);
                         warn.accept(note);
                         truncated += size;
                         continue;
                     }
-                    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+                    try (Disk.AppendFile ch = disk.open(f, Disk.OpenMode.EXISTING)) {
                         ch.truncate(r.tornAt);
                         ch.force(true);
                     }
@@ -117,21 +121,26 @@ public final class Wal implements Closeable {
                 records.addAll(r.records);
                 segments.add(new Segment(seq, f, r.maxEntryIndex));
             }
-            Wal wal = new Wal(dir, segmentBytes, new Recovery(records, truncated, notes));
+            Wal wal = new Wal(disk, dir, segmentBytes, new Recovery(records, truncated, notes));
             if (segments.isEmpty()) {
                 wal.startSegment(1);
             } else {
                 Segment lastSeg = segments.remove(segments.size() - 1);
                 for (Segment s : segments) {
                     wal.closed.add(s);
-                    wal.closedBytes += Files.size(s.path);
+                    wal.closedBytes += disk.size(s.path);
                 }
                 wal.currentSeq = lastSeg.seq;
                 wal.currentPath = lastSeg.path;
-                wal.current = FileChannel.open(lastSeg.path, StandardOpenOption.WRITE, StandardOpenOption.READ);
+                wal.current = disk.open(lastSeg.path, Disk.OpenMode.EXISTING);
                 wal.currentSize = wal.current.size();
-                wal.current.position(wal.currentSize);
                 wal.currentMaxIndex = lastSeg.maxEntryIndex;
+                // What we just read may be only in the page cache: a process killed between its write and its
+                // fsync leaves it there. The node will act on it (a leader re-sending these entries finds them
+                // present and gets an acknowledgement without any write), so make it durable before trusting it,
+                // and the directory too (recovery's own repairs, a deletion the dead process did not sync).
+                wal.current.force(false);
+                disk.syncDirectory(dir);
             }
             return wal;
         } catch (IOException e) {
@@ -173,9 +182,7 @@ public final class Wal implements Closeable {
                 }
             }
             buf.flip();
-            while (buf.hasRemaining()) {
-                current.write(buf);
-            }
+            current.write(buf);
             currentSize += total;
         } catch (IOException | RuntimeException e) {
             throw fail("append to " + currentPath, e);
@@ -205,13 +212,13 @@ public final class Wal implements Closeable {
         try {
             while (!closed.isEmpty() && closed.get(0).maxEntryIndex <= index) {
                 Segment s = closed.remove(0);
-                long size = Files.size(s.path);
-                Files.delete(s.path);
+                long size = disk.size(s.path);
+                disk.delete(s.path);
                 closedBytes -= size;
                 freed += size;
             }
             if (freed > 0) {
-                syncDirectory(dir);
+                disk.syncDirectory(dir);
             }
         } catch (IOException e) {
             throw fail("delete compacted segments in " + dir, e);
@@ -257,49 +264,17 @@ public final class Wal implements Closeable {
 
     private void startSegment(long seq) throws IOException {
         Path p = dir.resolve(String.format("%016x.wal", seq));
-        FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                StandardOpenOption.READ);
+        Disk.AppendFile ch = disk.open(p, Disk.OpenMode.CREATE_NEW);
         ByteBuffer h = ByteBuffer.allocate(SEGMENT_HEADER_BYTES);
         h.put(MAGIC).put(FORMAT_VERSION).put(new byte[3]).putLong(seq).flip();
-        while (h.hasRemaining()) {
-            ch.write(h);
-        }
+        ch.write(h);
         ch.force(true);
-        syncDirectory(dir);
+        disk.syncDirectory(dir);
         current = ch;
         currentPath = p;
         currentSeq = seq;
         currentSize = SEGMENT_HEADER_BYTES;
         currentMaxIndex = 0;
-    }
-
-    /**
-     * Creates {@code dir} and any missing parents, and fsyncs the parent of each directory it created: a new
-     * directory's entry in its parent is not durable until the parent is synced, so without this a crash
-     * right after the first start could lose {@code wal/} or {@code snap/} with everything written into them.
-     */
-    static void createDirectoriesDurably(Path dir) throws IOException {
-        Path abs = dir.toAbsolutePath();
-        java.util.ArrayDeque<Path> missing = new java.util.ArrayDeque<>();
-        for (Path p = abs; p != null && !Files.isDirectory(p); p = p.getParent()) {
-            missing.push(p);
-        }
-        for (Path p : missing) {
-            Files.createDirectories(p);
-            syncDirectory(p.getParent());
-        }
-    }
-
-    /** Makes a directory entry (create, rename, delete) durable. */
-    static void syncDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            // Some file systems cannot open directories for sync; the rename itself is still atomic there.
-            if (!String.valueOf(e.getMessage()).contains("Is a directory")) {
-                throw e;
-            }
-        }
     }
 
     private void checkHealthy() {
@@ -317,8 +292,7 @@ public final class Wal implements Closeable {
     private record ReadResult(List<WalRecord> records, long tornAt, long maxEntryIndex) {
     }
 
-    private static ReadResult readSegment(Path f, long seq, boolean last) throws IOException {
-        byte[] bytes = Files.readAllBytes(f);
+    private static ReadResult readSegment(byte[] bytes, Path f, long seq, boolean last) {
         ByteBuffer buf = ByteBuffer.wrap(bytes);
         List<WalRecord> out = new ArrayList<>();
         if (bytes.length < SEGMENT_HEADER_BYTES) {
@@ -327,17 +301,30 @@ public final class Wal implements Closeable {
             }
             throw new WalCorruptionException(f, 0, "segment shorter than its header");
         }
-        for (int i = 0; i < MAGIC.length; i++) {
+        String bad = null;
+        int badAt = 0;
+        for (int i = 0; i < MAGIC.length && bad == null; i++) {
             if (bytes[i] != MAGIC[i]) {
-                throw new WalCorruptionException(f, 0, "not a write-ahead log segment (bad magic)");
+                bad = "not a write-ahead log segment (bad magic)";
             }
         }
-        if (bytes[4] != FORMAT_VERSION) {
-            throw new WalCorruptionException(f, 4, "unsupported segment format version " + bytes[4]);
+        if (bad == null && bytes[4] != FORMAT_VERSION) {
+            bad = "unsupported segment format version " + bytes[4];
+            badAt = 4;
         }
-        if (buf.getLong(8) != seq) {
-            throw new WalCorruptionException(f, 8, "segment header says sequence " + buf.getLong(8)
-                    + " but the file name says " + seq);
+        if (bad == null && buf.getLong(8) != seq) {
+            bad = "segment header says sequence " + buf.getLong(8) + " but the file name says " + seq;
+            badAt = 8;
+        }
+        if (bad != null) {
+            // A crash after a new segment's header was written but before its fsync can leave the header's length
+            // without its bytes (zeros on file systems that persist the size first). Records are appended only
+            // once the header is synced, so a bad header in the last segment with no valid record after it is a
+            // torn creation, like a short header, and nothing acknowledged was in it.
+            if (last && !validRecordAfter(bytes, SEGMENT_HEADER_BYTES)) {
+                return new ReadResult(out, 0, 0);
+            }
+            throw new WalCorruptionException(f, badAt, bad);
         }
         long maxIndex = 0;
         int pos = SEGMENT_HEADER_BYTES;

@@ -4,14 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.raftline.raft.Entry;
 import io.raftline.raft.HardState;
+import io.raftline.storage.NioDisk;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,5 +59,68 @@ class DurableLogStoreTest {
                 store.close().onComplete(tc.succeedingThenComplete());
             })));
         });
+    }
+    /**
+     * Issue 11: a large snapshot file must not hold back the WAL. The snapshot write is held at a gate; a persist
+     * issued while it is held completes (before the fix both ran on one worker and the persist waited, and with it
+     * the node's Ready loop and its heartbeats); the compaction completes once the gate opens.
+     */
+    @Test
+    @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+    void aPersistIsNotQueuedBehindASlowSnapshotWrite(Vertx vertx, VertxTestContext tc) {
+        SnapshotWriteGate gate = new SnapshotWriteGate(NioDisk.INSTANCE);
+        DurableLogStore store = DurableLogStore.open(vertx, 1, dir, 4096, gate);
+        Context ctx = vertx.getOrCreateContext();
+        ctx.runOnContext(x -> store.persist(null, entries(1, 20), new HardState(1, 1, 20), true).compose(v -> {
+            Future<Void> compaction = store.compact(15, List.of(1, 2, 3), "state@15".getBytes(StandardCharsets.UTF_8));
+            return Future.fromCompletionStage(gate.writeHeld(), ctx)
+                    .compose(held -> store.persist(null, entries(21, 30), new HardState(1, 1, 30), true))
+                    .map(persisted -> {
+                        tc.verify(() -> {
+                            assertThat(compaction.isComplete()).as("the snapshot write is still held").isFalse();
+                            assertThat(store.storage().lastIndex()).isEqualTo(30);
+                            assertThat(store.storage().firstIndex()).as("not compacted yet").isEqualTo(1);
+                        });
+                        gate.release();
+                        return compaction;
+                    });
+        }).compose(compaction -> compaction).compose(v -> {
+            tc.verify(() -> assertThat(store.storage().firstIndex()).isEqualTo(16));
+            return store.recover();
+        }).onComplete(tc.succeeding(v -> tc.verify(() -> {
+            assertThat(store.storage().snapshot().index()).isEqualTo(15);
+            assertThat(store.storage().entries(16, 31, Long.MAX_VALUE)).isEqualTo(entries(16, 30));
+            assertThat(store.storage().hardState()).isEqualTo(new HardState(1, 1, 30));
+            store.close().onComplete(tc.succeedingThenComplete());
+        }))));
+    }
+
+    /**
+     * The WAL part of a compaction follows the snapshot file only once the file is durable: a snapshot write that
+     * fails leaves the WAL untouched (no record pointing at a missing file, no segment deleted), while the WAL
+     * worker kept serving persists.
+     */
+    @Test
+    @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+    void aFailedSnapshotWriteLeavesTheLogWhole(Vertx vertx, VertxTestContext tc) {
+        SnapshotWriteGate gate = new SnapshotWriteGate(NioDisk.INSTANCE);
+        DurableLogStore store = DurableLogStore.open(vertx, 1, dir, 512, gate);
+        Context ctx = vertx.getOrCreateContext();
+        ctx.runOnContext(x -> store.persist(null, entries(1, 40), new HardState(1, 1, 40), true).compose(v -> {
+            Future<Void> compaction = store.compact(30, List.of(1, 2, 3), "state@30".getBytes(StandardCharsets.UTF_8));
+            return Future.fromCompletionStage(gate.writeHeld(), ctx)
+                    .compose(held -> store.persist(null, entries(41, 45), new HardState(1, 1, 45), true))
+                    .compose(persisted -> {
+                        gate.releaseFailing();
+                        return compaction.transform(ar -> {
+                            tc.verify(() -> assertThat(ar.failed()).as("the compaction fails with its file").isTrue());
+                            return store.recover();
+                        });
+                    });
+        }).onComplete(tc.succeeding(v -> tc.verify(() -> {
+            assertThat(store.storage().snapshot().index()).isZero();
+            assertThat(store.storage().entries(1, 46, Long.MAX_VALUE)).isEqualTo(entries(1, 45));
+            store.close().onComplete(tc.succeedingThenComplete());
+        }))));
     }
 }

@@ -244,4 +244,136 @@ class DurableStorageTest {
         assertThat(notes).anySatisfy(n -> assertThat(n).contains("dropped 5 log entries after index 55"));
         r.close();
     }
+    /**
+     * Issue 11, bug 3: a crash between a received snapshot's file and its WAL record, then a restart that adopts the
+     * snapshot (its log does not reach the snapshot), then new entries after it. The WAL never said that the
+     * snapshot replaced the old log, so the next recovery saw the old log followed by the new entries and refused
+     * to start ("log gap"), or would have dropped the new entries as a replaced tail. Recovery must record the
+     * snapshot it adopted.
+     */
+    @Test
+    void aSnapshotAdoptedWithoutItsWalRecordIsRecordedSoTheNextRecoveryKeepsLaterEntries() {
+        DurableStorage s = open(new ArrayList<>());
+        writeAndApply(s, entries(1, 10, 1), new HardState(1, 1, 8));
+        s.close();
+        Snapshot snap = new Snapshot(new SnapshotMetadata(20, 2, List.of(1, 2, 3)), new byte[] {7});
+        new SnapshotStore(dir.resolve("snap")).save(snap);
+        List<String> notes = new ArrayList<>();
+        DurableStorage r = open(notes);
+        assertThat(r.snapshot()).isEqualTo(snap);
+        assertThat(r.lastIndex()).isEqualTo(20);
+        writeAndApply(r, entries(21, 22, 2), new HardState(2, 1, 21));
+        r.close();
+        DurableStorage again = open(new ArrayList<>());
+        assertThat(again.snapshot()).isEqualTo(snap);
+        assertThat(again.entries(21, 23, Long.MAX_VALUE)).isEqualTo(entries(21, 22, 2));
+        assertThat(again.hardState()).isEqualTo(new HardState(2, 1, 21));
+        again.close();
+    }
+
+    /** The same when the old log reached past the snapshot with another term (its tail is dropped, for good). */
+    @Test
+    void aDroppedReplacedTailStaysDroppedAfterNewEntries() {
+        DurableStorage s = open(new ArrayList<>());
+        writeAndApply(s, entries(1, 60, 1), new HardState(1, 1, 40));
+        s.close();
+        Snapshot snap = new Snapshot(new SnapshotMetadata(55, 2, List.of(1, 2, 3)), new byte[] {7});
+        new SnapshotStore(dir.resolve("snap")).save(snap);
+        DurableStorage r = open(new ArrayList<>());
+        assertThat(r.lastIndex()).isEqualTo(55);
+        writeAndApply(r, entries(56, 57, 2), new HardState(2, 1, 56));
+        r.close();
+        List<String> notes = new ArrayList<>();
+        DurableStorage again = open(notes);
+        assertThat(again.entries(56, 58, Long.MAX_VALUE)).isEqualTo(entries(56, 57, 2));
+        assertThat(notes).noneMatch(n -> n.contains("dropped"));
+        again.close();
+    }
+
+    // ------------------------------------------------------------------ crashes on a simulated disk
+
+    private static final Path SIM_DIR = Path.of("/node");
+
+    private static DurableStorage openSim(SimDisk disk, List<String> notes) {
+        return DurableStorage.open(disk, SIM_DIR, 512, notes::add);
+    }
+
+    /**
+     * Issue 11, bug 2: after a process crash the records the dead process wrote but never fsynced are still in the
+     * page cache, so recovery reads them back and the node goes on as if they were durable (a leader re-sending
+     * them finds nothing to append, and the node acknowledges them without any fsync). A later power cut then
+     * loses what the node already relied on. Recovery must make what it recovered durable before trusting it.
+     */
+    @Test
+    void whatRecoveryReadsBackIsDurableEvenIfTheCrashedProcessNeverSyncedIt() {
+        for (long seed = 1; seed <= 30; seed++) {
+            SimDisk disk = new SimDisk(seed);
+            DurableStorage s = openSim(disk, new ArrayList<>());
+            writeAndApply(s, entries(1, 5, 1), new HardState(1, 1, 3));
+            s.write(entries(6, 9, 1), new HardState(1, 1, 5), false);
+            disk.processCrash();
+            DurableStorage r = openSim(disk, new ArrayList<>());
+            assertThat(r.lastIndex()).as("the page cache still had 6..9").isEqualTo(9);
+            disk.powerCut();
+            DurableStorage again = openSim(disk, new ArrayList<>());
+            assertThat(again.lastIndex()).as("seed %d: entries recovered once stay", seed).isEqualTo(9);
+            assertThat(again.entries(1, 10, Long.MAX_VALUE)).isEqualTo(entries(1, 9, 1));
+            assertThat(again.hardState()).isEqualTo(new HardState(1, 1, 5));
+        }
+    }
+
+    /**
+     * Issue 11, bug 2, for snapshots: a process killed after a received snapshot's rename but before the directory
+     * fsync leaves the rename in the page cache only. Recovery trusts that snapshot (the log continues after it), so
+     * it must make the rename durable, or a power cut brings back the old log with a gap before the new entries.
+     */
+    @Test
+    void aSnapshotRecoveryTrustsSurvivesALaterPowerCut() {
+        for (long seed = 1; seed <= 30; seed++) {
+            SimDisk disk = new SimDisk(seed);
+            DurableStorage s = openSim(disk, new ArrayList<>());
+            writeAndApply(s, entries(1, 10, 1), new HardState(1, 1, 8));
+            Snapshot snap = new Snapshot(new SnapshotMetadata(20, 2, List.of(1, 2, 3)), new byte[] {9});
+            // SnapshotStore.save: create snap/ and fsync its parent (first snapshot), create the temporary file,
+            // write, fsync, rename, then fsync the directory: the kill strikes just before that last fsync.
+            disk.crashAfter(6, false);
+            assertThatThrownBy(() -> s.writeSnapshot(snap)).isInstanceOf(SimDisk.Crash.class)
+                    .hasMessageContaining("fsync directory");
+            disk.processCrash();
+            DurableStorage r = openSim(disk, new ArrayList<>());
+            assertThat(r.snapshot()).isEqualTo(snap);
+            writeAndApply(r, entries(21, 22, 2), new HardState(2, 1, 20));
+            disk.powerCut();
+            DurableStorage again = openSim(disk, new ArrayList<>());
+            assertThat(again.snapshot()).as("seed %d", seed).isEqualTo(snap);
+            assertThat(again.entries(21, 23, Long.MAX_VALUE)).isEqualTo(entries(21, 22, 2));
+        }
+    }
+    /**
+     * Issue 11, bug 2, for directories: a process killed between creating {@code snap/} and fsyncing its parent
+     * leaves the directory in the page cache only. It exists at the restart, so nothing created it (or synced its
+     * parent) again: every snapshot written into it, and the log compaction that relied on them, vanished at the
+     * next power cut, and the node could not start (its WAL began after a gap).
+     */
+    @Test
+    void aDirectoryTheCrashedProcessCreatedIsMadeDurableByRecovery() {
+        for (long seed = 1; seed <= 30; seed++) {
+            SimDisk disk = new SimDisk(seed);
+            DurableStorage s = openSim(disk, new ArrayList<>());
+            writeAndApply(s, entries(1, 40, 1), new HardState(1, 1, 40));
+            Snapshot first = new Snapshot(new SnapshotMetadata(10, 1, List.of(1, 2, 3)), new byte[] {1});
+            disk.crashAfter(1, false); // the first save creates snap/ and fsyncs its parent: killed in between
+            assertThatThrownBy(() -> s.compact(first)).isInstanceOf(SimDisk.Crash.class)
+                    .hasMessageContaining("fsync directory");
+            disk.processCrash();
+            DurableStorage r = openSim(disk, new ArrayList<>());
+            Snapshot snap = new Snapshot(new SnapshotMetadata(30, 1, List.of(1, 2, 3)), new byte[] {2});
+            r.compact(snap);
+            r.applyCompaction(snap);
+            disk.powerCut();
+            DurableStorage again = openSim(disk, new ArrayList<>());
+            assertThat(again.snapshot()).as("seed %d", seed).isEqualTo(snap);
+            assertThat(again.entries(31, 41, Long.MAX_VALUE)).isEqualTo(entries(31, 40, 1));
+        }
+    }
 }

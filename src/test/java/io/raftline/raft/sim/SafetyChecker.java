@@ -11,7 +11,9 @@ import java.util.Map;
 /**
  * Checks the Raft safety properties (Raft §5.2-§5.4, Figure 3) across a set of nodes after every step:
  * election safety, log matching, leader completeness, state-machine safety, and that commit indexes and
- * persisted hard state never go backwards. A violation throws {@link AssertionError} naming the property.
+ * the durable commit index never go backwards. It also checks that no acknowledged client write is lost: an
+ * entry a leader applied for its client is in the log of every later leader and is what every node applies at
+ * its index. A violation throws {@link AssertionError} naming the property.
  */
 public final class SafetyChecker {
 
@@ -27,6 +29,22 @@ public final class SafetyChecker {
     /** Hash of the state machine after applying each index. */
     private final Map<Long, Long> appliedHash = new HashMap<>();
     private final Map<Integer, long[]> lastCommit = new HashMap<>();
+    /**
+     * Per node: {incarnation, index} up to which its committed entries were already recorded and checked. A node
+     * never changes a committed entry, so each step only looks at the newly committed ones.
+     */
+    private final Map<Integer, long[]> recordedUpTo = new HashMap<>();
+    /** Client writes a leader acknowledged (applied at the index and term its proposal got), by index. */
+    private final Map<Long, Entry> acknowledged = new HashMap<>();
+    /**
+     * The term of the leader that acknowledged each write, when it did: leaders of that term and later must hold
+     * it. Not the entry's own term: an entry of term 16 may commit only in term 19, and a leader of term 18
+     * elected before that need not have it.
+     */
+    private final Map<Long, Long> acknowledgedInTerm = new HashMap<>();
+    /** Terms whose leader was already checked against every acknowledged write (later ones are checked as they come). */
+    private final java.util.Set<Long> leaderTermsChecked = new java.util.HashSet<>();
+    private long ackChecks;
 
     public SafetyChecker(List<SimNode> nodes) {
         this.nodes = nodes;
@@ -37,8 +55,69 @@ public final class SafetyChecker {
         return committed.size();
     }
 
+    /** Number of acknowledged writes. */
+    public int acknowledgedWrites() {
+        return acknowledged.size();
+    }
+
+    /** Number of times an acknowledged write was checked in a later leader's log. */
+    public long ackChecks() {
+        return ackChecks;
+    }
+
+    /**
+     * A leader of term {@code leaderTerm} applied the entry a client proposed through it: the client is told
+     * "committed". From now on every leader of that term or later must hold it, and every node must apply exactly
+     * it at its index.
+     */
+    public void acknowledged(int node, Entry e, long leaderTerm) {
+        Entry prev = acknowledged.putIfAbsent(e.index(), e);
+        if (prev != null && !prev.equals(e)) {
+            throw new AssertionError("acknowledged write lost: node " + node + " acknowledged " + e.describe() + " but "
+                    + prev.describe() + " was acknowledged at that index before");
+        }
+        acknowledgedInTerm.merge(e.index(), leaderTerm, Math::min);
+        for (SimNode n : nodes) {
+            if (n.up() && n.core().role() == Role.LEADER && n.core().term() >= acknowledgedInTerm.get(e.index())) {
+                requireHolds(n, e);
+            }
+        }
+    }
+
+    private void requireHolds(SimNode leader, Entry e) {
+        RaftCore c = leader.core();
+        ackChecks++;
+        if (e.index() < c.log().firstIndex()) {
+            return; // inside its snapshot, whose state is checked against the applied hashes
+        }
+        Entry has = e.index() <= c.log().lastIndex() ? c.log().entries(e.index(), 1).get(0) : null;
+        if (!e.equals(has)) {
+            throw new AssertionError("acknowledged write lost: leader " + leader.id() + " of term " + c.term()
+                    + " holds " + (has == null ? "nothing" : has.describe()) + " at " + e.index() + " where "
+                    + e.describe() + " was acknowledged to a client by the leader of term "
+                    + acknowledgedInTerm.get(e.index()));
+        }
+    }
+
+    /**
+     * A node set its state machine to a snapshot's state: it must be the state every node had after applying that
+     * index.
+     */
+    public void stateRestored(int node, long index, long hash) {
+        Long h = appliedHash.putIfAbsent(index, hash);
+        if (h != null && h != hash) {
+            throw new AssertionError("state machine safety: node " + node + " restored a snapshot at " + index
+                    + " with state hash " + hash + ", but the state after applying " + index + " was " + h);
+        }
+    }
+
     /** Called when a node applies an entry: every node must apply the same entry at the same index. */
     public void applied(int node, Entry e, long hashAfter) {
+        Entry ack = acknowledged.get(e.index());
+        if (ack != null && !ack.equals(e)) {
+            throw new AssertionError("acknowledged write lost: node " + node + " applied " + e.describe() + " at "
+                    + e.index() + " where " + ack.describe() + " was acknowledged to a client");
+        }
         if (e.index() <= committed.size()) {
             Entry c = committed.get((int) e.index() - 1);
             if (c != null && !c.equals(e)) {
@@ -66,6 +145,13 @@ public final class SafetyChecker {
                     throw new AssertionError("election safety: nodes " + prev + " and " + n.id()
                             + " were both leader in term " + c.term());
                 }
+                if (!acknowledged.isEmpty() && leaderTermsChecked.add(c.term())) {
+                    for (Entry e : acknowledged.values()) {
+                        if (acknowledgedInTerm.get(e.index()) <= c.term()) {
+                            requireHolds(n, e);
+                        }
+                    }
+                }
             }
             checkCommitMonotonic(n);
             recordCommitted(n);
@@ -76,7 +162,7 @@ public final class SafetyChecker {
 
     private void checkCommitMonotonic(SimNode n) {
         long commit = n.core().log().committed();
-        long persisted = n.disk().hardState().commit();
+        long persisted = n.durableCommit();
         long[] last = lastCommit.get(n.id());
         if (last != null) {
             if (last[0] == n.incarnation() && commit < last[1]) {
@@ -84,7 +170,7 @@ public final class SafetyChecker {
                         + commit);
             }
             if (persisted < last[2]) {
-                throw new AssertionError("persisted commit of node " + n.id() + " went back from " + last[2]
+                throw new AssertionError("durable commit of node " + n.id() + " went back from " + last[2]
                         + " to " + persisted);
             }
         }
@@ -95,6 +181,10 @@ public final class SafetyChecker {
         RaftCore c = n.core();
         long commit = c.log().committed();
         long from = Math.max(c.log().firstIndex(), 1);
+        long[] done = recordedUpTo.get(n.id());
+        long already = done != null && done[0] == n.incarnation() ? done[1] : 0;
+        from = Math.max(from, already + 1);
+        recordedUpTo.put(n.id(), new long[] {n.incarnation(), Math.max(commit, already)});
         for (long i = from; i <= commit; i++) {
             Entry e = c.log().entries(i, 1).get(0);
             if (i <= committed.size()) {
@@ -129,7 +219,10 @@ public final class SafetyChecker {
     private static void checkPair(SimNode x, SimNode y) {
         RaftCore cx = x.core();
         RaftCore cy = y.core();
-        long lo = Math.max(cx.log().firstIndex(), cy.log().firstIndex());
+        // At or below both commit indexes, each node's entries were checked against the one committed entry
+        // (recordCommitted), so they are equal: only the part above needs comparing.
+        long lo = Math.max(Math.max(cx.log().firstIndex(), cy.log().firstIndex()),
+                Math.min(cx.log().committed(), cy.log().committed()) + 1);
         long hi = Math.min(cx.log().lastIndex(), cy.log().lastIndex());
         boolean matched = false;
         for (long i = hi; i >= lo; i--) {

@@ -107,7 +107,7 @@ final class ScenarioCluster implements SimNode.Observer {
     boolean processReadies() {
         boolean any = false;
         for (SimNode n : nodes.values()) {
-            while (n.handleReady(pending::add, this)) {
+            while (n.handleReady(0, pending::add, this)) {
                 any = true;
                 flushApplied(n.id());
             }
@@ -213,6 +213,18 @@ final class ScenarioCluster implements SimNode.Observer {
     }
 
     @Override
+    public void stateRestored(int node, long index, long hash) {
+        checker.stateRestored(node, index, hash);
+    }
+
+    /** Restarts a crashed node from its disk. */
+    void restart(int id) {
+        if (!node(id).restart(this)) {
+            throw new IllegalStateException("node " + id + " did not come back");
+        }
+    }
+
+    @Override
     public void readState(int node, ReadState rs) {
         println("[" + node + "] read ctx=" + rs.context() + " at index " + rs.index());
     }
@@ -236,9 +248,9 @@ final class ScenarioCluster implements SimNode.Observer {
     String status(int id) {
         SimNode n = node(id);
         if (!n.up()) {
-            return id + ": down  disk: " + describeLog(n.disk().firstIndex(), n.disk().lastIndex(),
-                    i -> n.disk().term(i)) + " hs=" + n.disk().hardState().term() + "/" + n.disk().hardState().vote()
-                    + "/" + n.disk().hardState().commit();
+            var disk = n.storage();
+            return id + ": down  disk: " + describeLog(disk.firstIndex(), disk.lastIndex(), disk::term) + " hs="
+                    + disk.hardState().term() + "/" + disk.hardState().vote() + "/" + disk.hardState().commit();
         }
         RaftCore c = n.core();
         Status s = c.status();

@@ -189,7 +189,7 @@ public final class ScenarioRunner {
             case "crash" -> cluster.node(id(args, 0)).crash();
             case "restart" -> {
                 for (int x : args[0].equals("all") ? cluster.ids() : List.of(id(args, 0))) {
-                    cluster.node(x).restart();
+                    cluster.restart(x);
                 }
                 cluster.processReadies();
                 cluster.check();
@@ -197,8 +197,8 @@ public final class ScenarioRunner {
             case "snapshot" -> {
                 SimNode n = cluster.node(id(args, 0));
                 n.takeSnapshot();
-                cluster.println("[" + n.id() + "] snapshot at " + n.disk().snapshot().index() + "@"
-                        + n.disk().snapshot().term() + ", log now starts at " + n.disk().firstIndex());
+                cluster.println("[" + n.id() + "] snapshot at " + n.storage().snapshot().index() + "@"
+                        + n.storage().snapshot().term() + ", log now starts at " + n.storage().firstIndex());
             }
             case "status" -> {
                 List<Integer> ids = args.length == 0 ? new ArrayList<>(cluster.ids())

@@ -3,12 +3,14 @@ package io.raftline.raft.sim;
 import io.raftline.raft.CoreEvent;
 import io.raftline.raft.Entry;
 import io.raftline.raft.NotLeaderException;
+import io.raftline.raft.Proposal;
 import io.raftline.raft.RaftConfig;
 import io.raftline.raft.RaftCore;
 import io.raftline.raft.ReadState;
 import io.raftline.raft.Role;
 import io.raftline.raft.Snapshot;
 import io.raftline.raft.message.Message;
+import io.raftline.storage.SimDisk;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -20,11 +22,15 @@ import java.util.SplittableRandom;
 
 /**
  * One seeded schedule of a Raft cluster under faults: a virtual network that delays, drops, duplicates and
- * reorders messages and partitions nodes; crashes that lose everything not persisted and restarts that
- * recover from the "disk"; client proposals, ReadIndex and lease reads, leadership transfers. After every
- * step it checks the safety properties ({@link SafetyChecker}) and that every read answer is at least the
- * commit index known anywhere when the read was issued. At the end it heals everything and requires the
- * cluster to commit and apply a new entry on every node (liveness after healing).
+ * reorders messages and partitions nodes; crashes of the process (the page cache survives) or of the machine
+ * (a power cut: unsynced writes may be lost, kept, or torn); disk faults (a failing write or fsync stops the
+ * node; a crash striking in the middle of any I/O sequence, recovery included); restarts that recover
+ * through the real durable storage ({@link SimNode}); client proposals, ReadIndex and lease reads, leadership
+ * transfers. After every step it checks the safety properties ({@link SafetyChecker}, including that no
+ * acknowledged client write is lost) and that every read answer is at least the commit index known anywhere
+ * when the read was issued; at every restart the recovered log is checked against what was durable
+ * ({@link DurableLogModel}). At the end it heals everything and requires the cluster to commit and apply a new
+ * entry on every node (liveness after healing).
  *
  * <p>Everything random comes from one {@link SplittableRandom} seeded with the schedule's seed, so a
  * failing seed replays exactly.
@@ -46,8 +52,18 @@ public final class Simulation implements SimNode.Observer {
         public long readsChecked;
         public long transfers;
         public long snapshotsInstalled;
+        public long diskFaultsArmed;
+        public long acknowledgedWrites;
+        public long ackChecks;
+        public final SimDisk.Stats disk = new SimDisk.Stats();
+        public final SimNode.Counters durable = new SimNode.Counters();
 
         public void add(Stats o) {
+            diskFaultsArmed += o.diskFaultsArmed;
+            acknowledgedWrites += o.acknowledgedWrites;
+            ackChecks += o.ackChecks;
+            disk.add(o.disk);
+            durable.add(o.durable);
             schedules += o.schedules;
             steps += o.steps;
             delivered += o.delivered;
@@ -67,8 +83,10 @@ public final class Simulation implements SimNode.Observer {
         public String toString() {
             return String.format("schedules=%d steps=%d delivered=%d dropped=%d duplicated=%d crashes=%d restarts=%d "
                     + "partitions=%d leaders-elected=%d entries-committed=%d reads-checked=%d transfers=%d "
-                    + "snapshots-installed=%d", schedules, steps, delivered, dropped, duplicated, crashes, restarts,
-                    partitions, elections, committed, readsChecked, transfers, snapshotsInstalled);
+                    + "snapshots-installed=%d acknowledged-writes=%d ack-checks=%d%n  disk: faults-armed=%d %s%n"
+                    + "  durable path: %s", schedules, steps, delivered, dropped, duplicated, crashes, restarts,
+                    partitions, elections, committed, readsChecked, transfers, snapshotsInstalled, acknowledgedWrites,
+                    ackChecks, diskFaultsArmed, disk, durable);
         }
     }
 
@@ -76,6 +94,10 @@ public final class Simulation implements SimNode.Observer {
     }
 
     private record PendingRead(int node, long issuedAtCommit) {
+    }
+
+    /** A client write proposed through a leader, waiting for that leader to apply it. */
+    private record PendingWrite(long term, int incarnation) {
     }
 
     private final long seed;
@@ -86,6 +108,8 @@ public final class Simulation implements SimNode.Observer {
             (a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
     private final int[] group;
     private final Map<Long, PendingRead> reads = new HashMap<>();
+    /** Per node: index → the write proposed there, acknowledged when that node applies it with the same term. */
+    private final Map<Integer, Map<Long, PendingWrite>> writes = new HashMap<>();
     private final ArrayDeque<String> trace = new ArrayDeque<>();
     private final Stats stats = new Stats();
     private final int steps;
@@ -111,6 +135,8 @@ public final class Simulation implements SimNode.Observer {
         int inflight = rnd.nextBoolean() ? 256 : 1 + rnd.nextInt(4);
         int maxEntries = rnd.nextBoolean() ? 512 : 1 + rnd.nextInt(5);
         long snapshotEvery = new long[] {0, 8, 30}[rnd.nextInt(3)];
+        SimNode.DiskTiming timing = new SimNode.DiskTiming(new int[] {0, 1, 3, 8}[rnd.nextInt(4)],
+                new int[] {0, 5, 80}[rnd.nextInt(3)], new long[] {512, 4096, 1 << 20}[rnd.nextInt(3)]);
         List<Integer> members = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
             members.add(i);
@@ -119,7 +145,7 @@ public final class Simulation implements SimNode.Observer {
             RaftConfig c = RaftConfig.builder(i, members).tickMs(10).heartbeatMs(50).electionTimeoutMs(250, 500)
                     .preVote(preVote).checkQuorum(checkQuorum).maxInflightMessages(inflight)
                     .maxEntriesPerMessage(maxEntries).build();
-            nodes.add(new SimNode(c, rnd.nextLong(), snapshotEvery));
+            nodes.add(new SimNode(c, rnd.nextLong(), snapshotEvery, SimNode.Persistence.DELAYED, timing));
         }
         group = new int[n + 1];
         checker = new SafetyChecker(nodes);
@@ -127,7 +153,7 @@ public final class Simulation implements SimNode.Observer {
         dupRate = rnd.nextInt(3) == 0 ? 0 : rnd.nextDouble() * 0.1;
         maxDelay = 1 + rnd.nextInt(8);
         log("config n=" + n + " prevote=" + preVote + " checkquorum=" + checkQuorum + " inflight=" + inflight
-                + " max-entries=" + maxEntries + " snapshot-every=" + snapshotEvery + " drop=" + fmt(dropRate)
+                + " max-entries=" + maxEntries + " snapshot-every=" + snapshotEvery + " " + timing + " drop=" + fmt(dropRate)
                 + " dup=" + fmt(dupRate) + " max-delay=" + maxDelay);
     }
 
@@ -145,6 +171,12 @@ public final class Simulation implements SimNode.Observer {
         stats.schedules = 1;
         stats.steps = now;
         stats.committed = checker.maxCommitted();
+        stats.acknowledgedWrites = checker.acknowledgedWrites();
+        stats.ackChecks = checker.ackChecks();
+        for (SimNode n : nodes) {
+            stats.disk.add(n.disk().stats());
+            stats.durable.add(n.counters());
+        }
         return stats;
     }
 
@@ -171,17 +203,19 @@ public final class Simulation implements SimNode.Observer {
             RaftCore leader = rnd.nextBoolean() ? leader() : null;
             SimNode n = leader != null ? nodes.get(leader.id() - 1) : nodes.get(rnd.nextInt(nodes.size()));
             if (n.up()) {
-                n.crash();
+                boolean powerCut = rnd.nextBoolean();
+                n.crash(powerCut);
                 stats.crashes++;
-                log("CRASH " + n.id());
+                log("CRASH " + n.id() + (powerCut ? " with a power cut" : " (process only)"));
             }
         } else if (r < 24) {
             SimNode n = nodes.get(rnd.nextInt(nodes.size()));
             if (!n.up()) {
-                n.restart();
                 stats.restarts++;
-                log("RESTART " + n.id() + " from disk: snapshot " + n.disk().snapshot().index() + ", log to "
-                        + n.disk().lastIndex() + ", hs " + n.disk().hardState());
+                log("RESTART " + n.id());
+                if (!n.restart(this)) {
+                    log("RESTART " + n.id() + " failed: it crashed during recovery");
+                }
             }
         } else if (r < 30) {
             for (int i = 1; i < group.length; i++) {
@@ -200,6 +234,39 @@ public final class Simulation implements SimNode.Observer {
                 stats.transfers++;
                 log("TRANSFER " + leader.id() + " -> " + target);
             }
+        } else if (r < 46) {
+            armDiskFault(nodes.get(rnd.nextInt(nodes.size())));
+        }
+    }
+
+    /**
+     * A fault on one node's disk, firing at its next matching operation: a failing write or fsync (the node must
+     * stop), or a crash of the process or the machine just before one of its next disk changes (on a down node:
+     * during its recovery).
+     */
+    private void armDiskFault(SimNode n) {
+        SimDisk d = n.disk();
+        if (d.faultArmed()) {
+            return;
+        }
+        int kind = n.up() ? rnd.nextInt(3) : 2;
+        stats.diskFaultsArmed++;
+        switch (kind) {
+            case 0 -> {
+                d.failNextWrite();
+                log("DISK FAULT " + n.id() + ": its next write fails");
+            }
+            case 1 -> {
+                d.failNextFsync();
+                log("DISK FAULT " + n.id() + ": its next fsync fails");
+            }
+            default -> {
+                int ops = n.up() ? rnd.nextInt(40) : rnd.nextInt(4);
+                boolean powerCut = rnd.nextBoolean();
+                d.crashAfter(ops, powerCut);
+                log("DISK FAULT " + n.id() + ": " + (powerCut ? "power cut" : "process kill") + " after " + ops
+                        + " more disk changes");
+            }
         }
     }
 
@@ -208,7 +275,9 @@ public final class Simulation implements SimNode.Observer {
             SimNode n = nodes.get(rnd.nextInt(nodes.size()));
             if (n.up() && n.core().role() == Role.LEADER) {
                 try {
-                    n.core().propose(("s" + seed + "-" + (++proposals)).getBytes(StandardCharsets.UTF_8));
+                    Proposal p = n.core().propose(("s" + seed + "-" + (++proposals)).getBytes(StandardCharsets.UTF_8));
+                    writes.computeIfAbsent(n.id(), k -> new HashMap<>()).put(p.index(),
+                            new PendingWrite(p.term(), n.incarnation()));
                 } catch (NotLeaderException e) {
                     // transfer in progress: a real client would retry elsewhere
                 }
@@ -269,7 +338,7 @@ public final class Simulation implements SimNode.Observer {
         while (any) {
             any = false;
             for (SimNode n : nodes) {
-                while (n.handleReady(this::send, this)) {
+                while (n.handleReady(now, this::send, this)) {
                     any = true;
                 }
             }
@@ -293,7 +362,10 @@ public final class Simulation implements SimNode.Observer {
         dropRate = 0;
         dupRate = 0;
         for (SimNode n : nodes) {
-            n.restart();
+            n.disk().disarmFaults();
+            while (!n.restart(this)) {
+                log("RESTART " + n.id() + " failed: it crashed during recovery");
+            }
         }
         log("FINAL HEAL: all nodes up, no faults");
         marker = "final-" + seed;
@@ -316,7 +388,8 @@ public final class Simulation implements SimNode.Observer {
         }
         throw new AssertionError("no progress after healing: " + markerApplied + " of " + nodes.size()
                 + " nodes applied the final entry within 3000 ticks; roles "
-                + nodes.stream().map(n -> n.id() + "=" + n.core().role() + "/t" + n.core().term()).toList());
+                + nodes.stream().map(n -> n.id() + "=" + (n.up() ? n.core().role() + "/t" + n.core().term() : "down"))
+                        .toList());
     }
 
     // ------------------------------------------------------------ observer
@@ -334,6 +407,12 @@ public final class Simulation implements SimNode.Observer {
     @Override
     public void applied(int node, Entry e, long hashAfter) {
         checker.applied(node, e, hashAfter);
+        Map<Long, PendingWrite> mine = writes.get(node);
+        PendingWrite w = mine == null ? null : mine.remove(e.index());
+        if (w != null && w.term() == e.term() && w.incarnation() == nodes.get(node - 1).incarnation()) {
+            // The leader that took the write applied it at its index and term: the client hears "committed".
+            checker.acknowledged(node, e, nodes.get(node - 1).core().term());
+        }
         if (marker != null && new String(e.data(), StandardCharsets.UTF_8).equals(marker)) {
             // Count each node once: the marker may be proposed more than once.
             markerApplied = (int) nodes.stream().filter(n -> n.stateIndex() >= e.index() || n.id() == node).count();
@@ -356,6 +435,16 @@ public final class Simulation implements SimNode.Observer {
             throw new AssertionError("linearizability: " + what + " on node " + node + " may read at index "
                     + readIndex + " but index " + committedAtIssue + " was already committed when it was issued");
         }
+    }
+
+    @Override
+    public void stateRestored(int node, long index, long hash) {
+        checker.stateRestored(node, index, hash);
+    }
+
+    @Override
+    public void note(int node, String text) {
+        log("[" + node + "] " + text);
     }
 
     @Override
