@@ -1,6 +1,5 @@
 package io.raftline.raft;
 
-import io.raftline.raft.log.RaftLog;
 import io.raftline.raft.message.AppendRequest;
 import io.raftline.raft.message.AppendResponse;
 import io.raftline.raft.message.Heartbeat;

@@ -3,7 +3,7 @@ package io.raftline.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.raftline.raft.log.RaftLog;
+import io.raftline.raft.RaftLog;
 import io.raftline.raft.storage.LogCompactedException;
 import io.raftline.raft.storage.MemoryStorage;
 import java.util.ArrayList;

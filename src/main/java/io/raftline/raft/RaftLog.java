@@ -1,7 +1,5 @@
-package io.raftline.raft.log;
+package io.raftline.raft;
 
-import io.raftline.raft.Entry;
-import io.raftline.raft.Snapshot;
 import io.raftline.raft.storage.Storage;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +8,9 @@ import java.util.List;
  * The log as the core sees it: stable storage followed by the unstable tail, with the commit and
  * applied indexes. It enforces the invariants the rest of the core relies on: committed entries are never
  * truncated, the commit index never goes backwards, and applied never passes commit.
+ *
+ * <p>Only the core changes it: its mutators are package-private, so what {@link RaftCore#log()} hands to a host
+ * or a test is a read-only view (indexes, terms, entries).
  */
 public final class RaftLog {
 
@@ -19,7 +20,7 @@ public final class RaftLog {
     private long applied;
 
     /** Opens the log over what storage holds; commit and applied start at the snapshot index. */
-    public RaftLog(Storage storage) {
+    RaftLog(Storage storage) {
         this.storage = storage;
         long first = storage.firstIndex();
         this.unstable = new Unstable(storage.lastIndex() + 1);
@@ -84,7 +85,7 @@ public final class RaftLog {
      *
      * @return the last index known to match the leader, or -1 if the consistency check failed
      */
-    public long maybeAppend(long prevIndex, long prevTerm, long leaderCommit, List<Entry> ents) {
+    long maybeAppend(long prevIndex, long prevTerm, long leaderCommit, List<Entry> ents) {
         if (!matchTerm(prevIndex, prevTerm)) {
             return -1;
         }
@@ -103,7 +104,7 @@ public final class RaftLog {
     }
 
     /** Appends entries to the unstable tail, replacing any suffix from the first new index on. */
-    public long append(List<Entry> ents) {
+    long append(List<Entry> ents) {
         if (ents.isEmpty()) {
             return lastIndex();
         }
@@ -134,7 +135,7 @@ public final class RaftLog {
      * The leader uses it to skip every entry of a conflicting term in one round trip. Returns
      * {@code {index, term}}; stops at the first index we can no longer see (compacted).
      */
-    public long[] findConflictByTerm(long index, long term) {
+    long[] findConflictByTerm(long index, long term) {
         long i = index;
         while (i > 0) {
             long t = term(i);
@@ -155,21 +156,21 @@ public final class RaftLog {
     }
 
     /** Entries not yet reported persisted. */
-    public List<Entry> unstableEntries() {
+    List<Entry> unstableEntries() {
         return new ArrayList<>(unstable.entries);
     }
 
     /** A snapshot received from the leader and not yet reported installed, or null. */
-    public Snapshot unstableSnapshot() {
+    Snapshot unstableSnapshot() {
         return unstable.snapshot;
     }
 
-    public boolean hasUnstable() {
+    boolean hasUnstable() {
         return !unstable.entries.isEmpty() || unstable.snapshot != null;
     }
 
     /** Committed entries not yet handed to the state machine, at most {@code maxBytes} (at least one). */
-    public List<Entry> nextCommittedEntries(long maxBytes) {
+    List<Entry> nextCommittedEntries(long maxBytes) {
         long off = Math.max(applied + 1, firstIndex());
         if (committed + 1 > off) {
             return slice(off, committed + 1, maxBytes);
@@ -177,7 +178,7 @@ public final class RaftLog {
         return List.of();
     }
 
-    public boolean hasNextCommittedEntries() {
+    boolean hasNextCommittedEntries() {
         return committed + 1 > Math.max(applied + 1, firstIndex());
     }
 
@@ -194,7 +195,7 @@ public final class RaftLog {
         return slice(i, lastIndex() + 1, maxBytes);
     }
 
-    public void commitTo(long toCommit) {
+    void commitTo(long toCommit) {
         if (toCommit > committed) {
             if (toCommit > lastIndex()) {
                 throw new IllegalStateException("commit " + toCommit + " is beyond the last index " + lastIndex());
@@ -204,7 +205,7 @@ public final class RaftLog {
     }
 
     /** Leader commit rule (§5.4.2): only an entry of the current term is committed by counting replicas. */
-    public boolean maybeCommit(long maxIndex, long term) {
+    boolean maybeCommit(long maxIndex, long term) {
         if (maxIndex > committed && term(maxIndex) == term) {
             commitTo(maxIndex);
             return true;
@@ -212,7 +213,7 @@ public final class RaftLog {
         return false;
     }
 
-    public void appliedTo(long i) {
+    void appliedTo(long i) {
         if (i == 0 || i <= applied) {
             return;
         }
@@ -222,29 +223,29 @@ public final class RaftLog {
         applied = i;
     }
 
-    public void stableTo(long i, long t) {
+    void stableTo(long i, long t) {
         unstable.stableTo(i, t);
     }
 
-    public void stableSnapTo(long i) {
+    void stableSnapTo(long i) {
         unstable.stableSnapTo(i);
     }
 
     /** Replaces the log with a snapshot from the leader: everything up to its index is committed. */
-    public void restore(Snapshot s) {
+    void restore(Snapshot s) {
         committed = s.index();
         unstable.restore(s);
     }
 
     /** After the host installed a snapshot, the state machine is at its index. */
-    public void appliedSnapshot(long index) {
+    void appliedSnapshot(long index) {
         if (index > applied) {
             applied = index;
         }
     }
 
     /** Sets the commit index loaded from the hard state at restart. */
-    public void restoreCommit(long commit) {
+    void restoreCommit(long commit) {
         if (commit < committed || commit > lastIndex()) {
             throw new IllegalStateException("persisted commit " + commit + " is outside [" + committed + ", "
                     + lastIndex() + "]");
@@ -253,7 +254,7 @@ public final class RaftLog {
     }
 
     /** Restores the applied index at restart (the host's state machine is at this index). */
-    public void restoreApplied(long index) {
+    void restoreApplied(long index) {
         if (index < firstIndex() - 1 || index > committed) {
             throw new IllegalStateException("applied " + index + " is outside [" + (firstIndex() - 1) + ", "
                     + committed + "]");

@@ -1,7 +1,5 @@
-package io.raftline.raft.log;
+package io.raftline.raft;
 
-import io.raftline.raft.Entry;
-import io.raftline.raft.Snapshot;
 import java.util.ArrayList;
 import java.util.List;
 
