@@ -96,8 +96,7 @@ public final class ChildProcessCluster implements ClusterUnderTest {
             for (int i = 1; i <= options.nodes(); i++) {
                 c.launch(i);
             }
-            InJvmCluster.await(Health.poll(c.vertx, START_TIMEOUT, () -> c.leader().map(l -> l != 0)),
-                    START_TIMEOUT.toSeconds() + 5);
+            c.awaitLeader(START_TIMEOUT);
             return c;
         } catch (Exception e) {
             c.close();
@@ -229,8 +228,8 @@ public final class ChildProcessCluster implements ClusterUnderTest {
         return vertx.executeBlocking(() -> {
             launch(node);
             return null;
-        }).compose(v -> Health.poll(vertx, RESTART_TIMEOUT, () -> http.get(nodeUrls.get(node), "/health")
-                .map(h -> true).otherwise(false))).compose(v -> {
+        }).compose(v -> Waits.eventually(vertx, "node " + node + " to serve again", RESTART_TIMEOUT,
+                () -> http.get(nodeUrls.get(node), "/health").map(h -> true).otherwise(false))).compose(v -> {
                     JsonObject faults = network;
                     return faults == null ? Future.<Void>succeededFuture()
                             : http.json(HttpMethod.PUT, admin(node), "/v1/admin/network", faults).<Void>mapEmpty();
@@ -386,7 +385,7 @@ public final class ChildProcessCluster implements ClusterUnderTest {
 
     @Override
     public Future<Void> awaitHealthy(Duration timeout) {
-        return Health.poll(vertx, timeout, () -> {
+        return Waits.eventually(vertx, "every node up and a leader", timeout, () -> {
             List<Future<JsonObject>> checks = new ArrayList<>();
             for (int id : nodeUrls.keySet()) {
                 if (!alive(id)) {
@@ -400,7 +399,7 @@ public final class ChildProcessCluster implements ClusterUnderTest {
 
     @Override
     public Future<Map<Integer, JsonObject>> stateHashes() {
-        return Health.stateHashes(http, nodeUrls);
+        return http.stateHashes(nodeUrls);
     }
 
     @Override
@@ -443,9 +442,10 @@ public final class ChildProcessCluster implements ClusterUnderTest {
             // the JVM is shutting down: the hook runs (or ran) killAll again, which is harmless
         }
         try {
-            InJvmCluster.await(bridge.finish(new JsonObject().put("verdict", "UNKNOWN").put("summary", "the run was aborted")).otherwiseEmpty(), 10);
-            InJvmCluster.await(http.close().otherwiseEmpty(), 5);
-            InJvmCluster.await(vertx.close().otherwiseEmpty(), 20);
+            Waits.await(bridge.finish(new JsonObject().put("verdict", "UNKNOWN").put("summary", "the run was aborted"))
+                    .otherwiseEmpty(), Duration.ofSeconds(10));
+            Waits.await(http.close().otherwiseEmpty(), Duration.ofSeconds(5));
+            Waits.await(vertx.close().otherwiseEmpty(), Duration.ofSeconds(20));
         } catch (Exception e) {
             // closing anyway
         }

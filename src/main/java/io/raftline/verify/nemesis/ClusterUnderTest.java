@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * A running cluster the harness sends requests to and injects faults into. Every method answers a future that
- * completes within a bounded time (it fails rather than waits forever).
+ * completes within a bounded time (it fails rather than waits forever), except {@link #awaitLeader}, which blocks
+ * its caller for at most the time it is given.
  */
 public interface ClusterUnderTest extends AutoCloseable {
 
@@ -36,6 +37,21 @@ public interface ClusterUnderTest extends AutoCloseable {
      * @return its id, or 0 if none is known
      */
     Future<Integer> leader();
+
+    /**
+     * Waits until a leader is known ({@link #leader()}), parking the calling thread: the one way a cluster's
+     * starter, the nemesis's thread or a test waits for a leader. Never call it on an event loop.
+     *
+     * @param timeout how long at most
+     * @return the leader's id
+     * @throws Waits.TimedOutException if none was known in time
+     * @throws InterruptedException    if the thread is interrupted meanwhile
+     */
+    default int awaitLeader(Duration timeout) throws InterruptedException {
+        int[] leader = {0};
+        Waits.eventually("a leader", timeout, () -> leader().map(id -> (leader[0] = id) != 0));
+        return leader[0];
+    }
 
     /**
      * Crashes a node: it stops at once, losing whatever it had not persisted.

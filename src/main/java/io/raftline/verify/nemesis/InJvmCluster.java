@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The cluster under test in this JVM: a {@link ClusterVerticle} in local mode on its own Vert.x instance, nodes
@@ -70,11 +69,12 @@ public final class InJvmCluster implements ClusterUnderTest {
             ClusterVerticle cluster = new ClusterVerticle(RaftlineConfig.fromJson(json));
             NdjsonRecorder recorder = new NdjsonRecorder(vertx, recording.toString(), Recordings.MAX_BYTES);
             cluster.publisher().addSink(new UntilVerdict(recorder));
-            await(vertx.deployVerticle(cluster), 30);
-            await(cluster.awaitLeader(30_000), 35);
-            return new InJvmCluster(vertx, cluster, recorder, recording, dataDir);
+            Waits.await(vertx.deployVerticle(cluster), Duration.ofSeconds(30));
+            InJvmCluster started = new InJvmCluster(vertx, cluster, recorder, recording, dataDir);
+            started.awaitLeader(Duration.ofSeconds(30));
+            return started;
         } catch (Exception e) {
-            await(vertx.close().otherwiseEmpty(), 20);
+            Waits.await(vertx.close().otherwiseEmpty(), Duration.ofSeconds(20));
             ChildProcessCluster.deleteTree(dataDir);
             throw e;
         }
@@ -100,14 +100,6 @@ public final class InJvmCluster implements ClusterUnderTest {
         @Override
         public void endOfBatch() {
             recorder.endOfBatch();
-        }
-    }
-
-    static <T> T await(Future<T> f, long seconds) throws Exception {
-        try {
-            return f.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof Exception ex ? ex : e;
         }
     }
 
@@ -191,24 +183,25 @@ public final class InJvmCluster implements ClusterUnderTest {
 
     @Override
     public Future<Void> awaitHealthy(Duration timeout) {
-        return Health.poll(vertx, timeout, () -> admin.get(adminUrl, "/v1/cluster").map(c -> {
-            if (c.getInteger("leader", 0) == 0) {
-                return false;
-            }
-            JsonArray nodes = c.getJsonArray("nodes", new JsonArray());
-            for (int i = 0; i < nodes.size(); i++) {
-                JsonObject n = nodes.getJsonObject(i);
-                if (!Boolean.TRUE.equals(n.getBoolean("up")) || Boolean.TRUE.equals(n.getBoolean("paused"))) {
-                    return false;
-                }
-            }
-            return true;
-        }));
+        return Waits.eventually(vertx, "every node up and a leader", timeout,
+                () -> admin.get(adminUrl, "/v1/cluster").map(c -> {
+                    if (c.getInteger("leader", 0) == 0) {
+                        return false;
+                    }
+                    JsonArray nodes = c.getJsonArray("nodes", new JsonArray());
+                    for (int i = 0; i < nodes.size(); i++) {
+                        JsonObject n = nodes.getJsonObject(i);
+                        if (!Boolean.TRUE.equals(n.getBoolean("up")) || Boolean.TRUE.equals(n.getBoolean("paused"))) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }));
     }
 
     @Override
     public Future<Map<Integer, JsonObject>> stateHashes() {
-        return Health.stateHashes(admin, nodeUrls);
+        return admin.stateHashes(nodeUrls);
     }
 
     @Override
@@ -250,14 +243,14 @@ public final class InJvmCluster implements ClusterUnderTest {
             for (int id : nodeUrls.keySet()) {
                 thaws.add(unstall(id).otherwiseEmpty());
             }
-            await(Future.join(thaws).otherwiseEmpty(), 15);
+            Waits.await(Future.join(thaws).otherwiseEmpty(), Duration.ofSeconds(15));
         } catch (Exception e) {
             // closing anyway: the nodes stop with this JVM's Vert.x in any case
         }
         try {
-            await(admin.close().otherwiseEmpty(), 5);
-            await(recorder.close().otherwiseEmpty(), 10);
-            await(vertx.close().otherwiseEmpty(), 30);
+            Waits.await(admin.close().otherwiseEmpty(), Duration.ofSeconds(5));
+            Waits.await(recorder.close().otherwiseEmpty(), Duration.ofSeconds(10));
+            Waits.await(vertx.close().otherwiseEmpty(), Duration.ofSeconds(30));
         } catch (Exception e) {
             // closing anyway
         } finally {

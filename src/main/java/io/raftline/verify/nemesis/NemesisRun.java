@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
@@ -106,9 +107,9 @@ public final class NemesisRun {
         try {
             return runWith(options, cluster, vertx, client, probeClient, progress);
         } finally {
-            await(probeClient.close().otherwiseEmpty(), Duration.ofSeconds(5));
-            await(client.close().otherwiseEmpty(), Duration.ofSeconds(5));
-            await(vertx.close().otherwiseEmpty(), Duration.ofSeconds(20));
+            Waits.await(probeClient.close().otherwiseEmpty(), Duration.ofSeconds(5));
+            Waits.await(client.close().otherwiseEmpty(), Duration.ofSeconds(5));
+            Waits.await(vertx.close().otherwiseEmpty(), Duration.ofSeconds(20));
         }
     }
 
@@ -138,7 +139,7 @@ public final class NemesisRun {
         long clientsBound = Math.max(0, end - recorder.now()) / 1_000_000
                 + (o.writeRetries() + 2L) * (o.clientTimeoutMs() + 200) + 10_000;
         try {
-            await(clientsDone, Duration.ofMillis(clientsBound));
+            Waits.await(clientsDone, Duration.ofMillis(clientsBound));
         } catch (Exception e) {
             notes.add("some clients had not finished " + clientsBound + " ms after the end: " + e.getMessage()
                     + "; their last requests are missing from the history");
@@ -147,8 +148,8 @@ public final class NemesisRun {
             try {
                 // Every stall was undone before the nemesis returned: what the probes sent has been answered
                 // or times out on the client's clock.
-                await(probes.drained(), Duration.ofMillis(o.clientTimeoutMs() + 5_000));
-                long sent = await(probes.readsSent(), Duration.ofSeconds(5));
+                Waits.await(probes.drained(), Duration.ofMillis(o.clientTimeoutMs() + 5_000));
+                long sent = Waits.await(probes.readsSent(), Duration.ofSeconds(5));
                 notes.add("Stall probes: " + sent + " reads (" + (o.leaseReads() > 0 ? "lease" : o.consistency())
                         + ") sent to stalled nodes after a write through the other nodes was acknowledged; their"
                         + " answers are in the history like every other read.");
@@ -162,8 +163,8 @@ public final class NemesisRun {
 
         long healing = System.nanoTime();
         try {
-            await(cluster.healAll(), HEALTHY_TIMEOUT);
-            await(cluster.awaitHealthy(HEALTHY_TIMEOUT), HEALTHY_TIMEOUT.plusSeconds(5));
+            Waits.await(cluster.healAll(), HEALTHY_TIMEOUT);
+            Waits.await(cluster.awaitHealthy(HEALTHY_TIMEOUT), HEALTHY_TIMEOUT.plusSeconds(5));
             progress.printf("verify: healthy after %d ms%n", (System.nanoTime() - healing) / 1_000_000);
         } catch (Exception e) {
             notes.add("the cluster was not healthy " + (System.nanoTime() - healing) / 1_000_000
@@ -189,7 +190,7 @@ public final class NemesisRun {
         Path reportFile = report.write(o.out());
         Path events;
         try {
-            events = await(cluster.finishRecording(report.verdictJson(reportFile)), Duration.ofSeconds(30));
+            events = Waits.await(cluster.finishRecording(report.verdictJson(reportFile)), Duration.ofSeconds(30));
         } catch (Exception e) {
             events = o.out().resolve(RunReport.EVENTS_FILE);
             progress.println("verify: the event recording could not be finished: " + e.getMessage());
@@ -236,85 +237,89 @@ public final class NemesisRun {
         long deadline = System.nanoTime() + FINAL_READS_TIMEOUT.toNanos();
         List<Integer> nodes = cluster.nodeIds();
         int unread = 0;
-        int attempt = 0;
+        int[] attempt = {0};
         for (String key : keys) {
-            KvRequest get = new KvRequest(OpKind.GET, key, null, Operation.UNCONDITIONAL, "linearizable", null);
-            boolean read = false;
-            while (!read && System.nanoTime() < deadline) {
-                int node = nodes.get(attempt++ % nodes.size());
-                long id = recorder.nextId();
-                long t0 = recorder.now();
-                KvResponse response;
-                try {
-                    response = await(client.send(node, get), Duration.ofSeconds(30));
-                } catch (InterruptedException e) {
-                    throw e;
-                } catch (Exception e) {
-                    response = new KvResponse.NoAnswer(e.toString());
-                }
-                long t1 = recorder.now();
-                OutcomeMapping.Meaning m = OutcomeMapping.map(get, response);
-                recorder.count(OpKind.GET, m.label() + " (final read)");
-                if (!m.omitted()) {
-                    recorder.record(new Operation(id, finalClient, OpKind.GET, key, null, Operation.UNCONDITIONAL, t0,
-                            t1, m.outcome()));
-                    read = true;
-                } else {
-                    TimeUnit.MILLISECONDS.sleep(100);
-                }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                unread++;
+                continue;
             }
-            if (!read) {
+            KvRequest get = new KvRequest(OpKind.GET, key, null, Operation.UNCONDITIONAL, "linearizable", null);
+            try {
+                // Each try is recorded; a try the history must omit (no answer that says anything) is retried on
+                // the next node, within what is left of the time for all final reads.
+                Waits.eventually("a final read of " + key, Duration.ofNanos(left), () -> {
+                    int node = nodes.get(attempt[0]++ % nodes.size());
+                    return finalRead(client, recorder, finalClient, node, get);
+                });
+            } catch (Waits.TimedOutException e) {
                 unread++;
             }
         }
         return unread;
     }
 
-    /** Waits until every node applied the same index, then compares their state hashes. */
-    private static RunRecord.Convergence convergence(ClusterUnderTest cluster) {
-        long deadline = System.nanoTime() + CONVERGENCE_TIMEOUT.toNanos();
-        Map<Integer, JsonObject> last = Map.of();
-        while (System.nanoTime() < deadline) {
-            try {
-                last = await(cluster.stateHashes(), Duration.ofSeconds(15));
-            } catch (Exception e) {
-                last = Map.of();
-            }
-            if (last.size() == cluster.nodeIds().size()) {
-                long index = -1;
-                boolean same = true;
-                for (JsonObject h : last.values()) {
-                    long i = h.getLong("appliedIndex", -1L);
-                    same &= index < 0 || i == index;
-                    index = i;
-                }
-                if (same) {
-                    Map<Integer, String> hashes = new TreeMap<>();
-                    last.forEach((id, h) -> hashes.put(id, h.getString("stateHash", "")));
-                    boolean agreed = hashes.values().stream().distinct().count() == 1;
-                    return new RunRecord.Convergence(true, agreed, index, hashes, agreed
-                            ? "all " + hashes.size() + " nodes have the same state hash at applied index " + index
-                            : "DIFFERENT state hashes at applied index " + index + ": " + hashes);
-                }
-            }
-            try {
-                TimeUnit.MILLISECONDS.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+    /** One final read, recorded as the harness records every request; whether the history keeps it. */
+    private static boolean finalRead(KvClient client, HistoryRecorder recorder, int finalClient, int node,
+                                     KvRequest get) throws InterruptedException {
+        long id = recorder.nextId();
+        long t0 = recorder.now();
+        KvResponse response;
+        try {
+            response = Waits.await(client.send(node, get), Duration.ofSeconds(30));
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            response = new KvResponse.NoAnswer(e.toString());
         }
-        Map<Integer, Long> indexes = new TreeMap<>();
-        last.forEach((id, h) -> indexes.put(id, h.getLong("appliedIndex", -1L)));
-        return new RunRecord.Convergence(false, false, 0, Map.of(), "not compared: the nodes did not reach one"
-                + " applied index within " + CONVERGENCE_TIMEOUT.toSeconds() + " s (last seen " + indexes + ")");
+        long t1 = recorder.now();
+        OutcomeMapping.Meaning m = OutcomeMapping.map(get, response);
+        recorder.count(OpKind.GET, m.label() + " (final read)");
+        if (m.omitted()) {
+            return false;
+        }
+        recorder.record(new Operation(id, finalClient, OpKind.GET, get.key(), null, Operation.UNCONDITIONAL, t0, t1,
+                m.outcome()));
+        return true;
     }
 
-    static <T> T await(Future<T> f, Duration timeout) throws Exception {
+    /** Waits until every node applied the same index, then compares their state hashes. */
+    private static RunRecord.Convergence convergence(ClusterUnderTest cluster) {
+        AtomicReference<Map<Integer, JsonObject>> last = new AtomicReference<>(Map.of());
         try {
-            return f.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof Exception ex ? ex : e;
+            Waits.eventually("every node at one applied index", CONVERGENCE_TIMEOUT, () -> {
+                Map<Integer, JsonObject> hashes;
+                try {
+                    hashes = Waits.await(cluster.stateHashes(), Duration.ofSeconds(15));
+                } catch (InterruptedException e) {
+                    throw e;
+                } catch (Exception e) {
+                    hashes = Map.of();
+                }
+                last.set(hashes);
+                return hashes.size() == cluster.nodeIds().size() && appliedIndexes(hashes).values().stream()
+                        .distinct().count() == 1;
+            });
+        } catch (Waits.TimedOutException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            return new RunRecord.Convergence(false, false, 0, Map.of(), "not compared: the nodes did not reach one"
+                    + " applied index within " + CONVERGENCE_TIMEOUT.toSeconds() + " s (last seen "
+                    + appliedIndexes(last.get()) + ")");
         }
+        long index = appliedIndexes(last.get()).values().iterator().next();
+        Map<Integer, String> hashes = new TreeMap<>();
+        last.get().forEach((id, h) -> hashes.put(id, h.getString("stateHash", "")));
+        boolean agreed = hashes.values().stream().distinct().count() == 1;
+        return new RunRecord.Convergence(true, agreed, index, hashes, agreed
+                ? "all " + hashes.size() + " nodes have the same state hash at applied index " + index
+                : "DIFFERENT state hashes at applied index " + index + ": " + hashes);
+    }
+
+    private static Map<Integer, Long> appliedIndexes(Map<Integer, JsonObject> stateHashes) {
+        Map<Integer, Long> indexes = new TreeMap<>();
+        stateHashes.forEach((id, h) -> indexes.put(id, h.getLong("appliedIndex", -1L)));
+        return indexes;
     }
 }
