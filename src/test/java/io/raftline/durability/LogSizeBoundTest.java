@@ -1,12 +1,13 @@
 package io.raftline.durability;
 
-import static io.raftline.testing.TestCluster.await;
+import static io.raftline.verify.nemesis.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.raftline.config.RaftlineConfig;
 import io.raftline.node.NodeStatus;
 import io.raftline.server.ClusterVerticle;
 import io.raftline.testing.TestCluster;
+import io.raftline.verify.nemesis.Waits;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class LogSizeBoundTest {
 
     @Test
-    void theWalStaysWithinMaxLogSizeUnderSteadyWrites(Vertx vertx) {
+    void theWalStaysWithinMaxLogSizeUnderSteadyWrites(Vertx vertx) throws Exception {
         long max = 256 * 1024;
         JsonObject json = TestCluster.configJson(3, 3000);
         json.getJsonObject("raft").put("snapshot_interval_entries", 1_000_000).put("snapshot_interval_bytes", max)
@@ -37,7 +38,7 @@ class LogSizeBoundTest {
         json.put("storage", new JsonObject().put("engine", "durable").put("segment_bytes", 16 * 1024));
         ClusterVerticle cluster = new ClusterVerticle(RaftlineConfig.fromJson(json));
         await(vertx.deployVerticle(cluster));
-        int leader = await(cluster.awaitLeader(TestCluster.WAIT.toMillis()));
+        int leader = await(cluster.awaitLeader(Waits.TIMEOUT.toMillis()));
         WebClient client = WebClient.create(vertx);
         Buffer value = Buffer.buffer(new byte[1024]);
         try {

@@ -1,7 +1,7 @@
 package io.raftline.durability;
 
-import static io.raftline.testing.TestCluster.await;
-import static io.raftline.testing.TestCluster.eventually;
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.raftline.faults.NodeFault;
@@ -9,6 +9,7 @@ import io.raftline.node.NodeListener;
 import io.raftline.node.StateDigest;
 import io.raftline.server.ClusterVerticle;
 import io.raftline.testing.TestCluster;
+import io.raftline.verify.nemesis.Waits;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SnapshotCatchUpTest {
 
     @Test
-    void aLaggingFollowerCatchesUpThroughInstallSnapshot(Vertx vertx) {
+    void aLaggingFollowerCatchesUpThroughInstallSnapshot(Vertx vertx) throws Exception {
         JsonObject json = TestCluster.configJson(3, 3000);
         json.getJsonObject("raft").put("snapshot_interval_entries", 100);
         List<Long> installed = new CopyOnWriteArrayList<>();
@@ -45,7 +46,7 @@ class SnapshotCatchUpTest {
         };
         ClusterVerticle cluster = new ClusterVerticle(io.raftline.config.RaftlineConfig.fromJson(json), listener);
         await(vertx.deployVerticle(cluster));
-        int leader = await(cluster.awaitLeader(TestCluster.WAIT.toMillis()));
+        int leader = await(cluster.awaitLeader(Waits.TIMEOUT.toMillis()));
         int lagging = leader % 3 + 1;
         WebClient client = WebClient.create(vertx);
         try {

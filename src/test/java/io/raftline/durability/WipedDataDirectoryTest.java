@@ -1,8 +1,9 @@
 package io.raftline.durability;
 
-import static io.raftline.testing.TestCluster.await;
-import static io.raftline.testing.TestCluster.eventually;
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.raftline.faults.NodeFault;
 import io.raftline.node.DurableLogStore;
@@ -11,6 +12,7 @@ import io.raftline.node.NodeRequestException;
 import io.raftline.node.ReadConsistency;
 import io.raftline.server.ClusterVerticle;
 import io.raftline.testing.TestCluster;
+import io.raftline.verify.nemesis.Waits;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -39,10 +41,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class WipedDataDirectoryTest {
 
     @Test
-    void aFollowerThatLostItsDataIsDetectedAndRefusesToServe(Vertx vertx) throws IOException {
+    void aFollowerThatLostItsDataIsDetectedAndRefusesToServe(Vertx vertx) throws Exception {
         JsonObject json = TestCluster.configJson(3, 3000);
         ClusterVerticle cluster = TestCluster.start(vertx, json);
-        int leader = await(cluster.awaitLeader(TestCluster.WAIT.toMillis()));
+        int leader = await(cluster.awaitLeader(Waits.TIMEOUT.toMillis()));
         int wiped = leader % 3 + 1;
         Path dataDir = Path.of(json.getJsonArray("nodes").getJsonObject(wiped - 1).getString("data_dir"));
         WebClient client = WebClient.create(vertx);
@@ -64,7 +66,7 @@ class WipedDataDirectoryTest {
             HttpResponse<Buffer> health = await(client.getAbs(cluster.nodeUrl(wiped) + "/health").send());
             assertThat(health.statusCode()).isEqualTo(503);
             assertThat(health.bodyAsJsonObject().getString("error")).isEqualTo("state_lost");
-            Throwable refused = TestCluster.awaitFailure(cluster.nodes().get(wiped).read(ReadConsistency.STALE));
+            Throwable refused = catchThrowable(() -> await(cluster.nodes().get(wiped).read(ReadConsistency.STALE)));
             assertThat(((NodeRequestException) refused).reason()).as("no stale answers from an empty node")
                     .isEqualTo(NodeRequestException.Reason.STATE_LOST);
             assertThat(Files.readString(dataDir.resolve(DurableLogStore.STATE_LOST_FILE)))

@@ -1,7 +1,7 @@
 package io.raftline.node;
 
-import static io.raftline.testing.TestCluster.await;
-import static io.raftline.testing.TestCluster.eventually;
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.raftline.kv.KvCommand;
@@ -9,6 +9,7 @@ import io.raftline.raft.Role;
 import io.raftline.server.ClusterVerticle;
 import io.raftline.testing.TestCluster;
 import io.raftline.transport.NetworkFaults;
+import io.raftline.verify.nemesis.Waits;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.Timeout;
@@ -36,9 +37,9 @@ class LeaseReadAcrossStallTest {
     }
 
     @Test
-    void aLeaderBackFromAStallDoesNotServeAStaleLeaseRead(Vertx vertx) {
+    void aLeaderBackFromAStallDoesNotServeAStaleLeaseRead(Vertx vertx) throws Exception {
         ClusterVerticle cluster = TestCluster.start(vertx, TestCluster.configJson(3, 3000));
-        int old = await(cluster.awaitLeader(TestCluster.WAIT.toMillis()));
+        int old = await(cluster.awaitLeader(Waits.TIMEOUT.toMillis()));
         RaftNode oldLeader = cluster.nodes().get(old);
         await(oldLeader.propose(put("blue")));
         // A lease read works while the leader is healthy.
@@ -58,11 +59,11 @@ class LeaseReadAcrossStallTest {
                     Future<Boolean> leads = n.status().map(s -> s.role() == Role.LEADER);
                     if (await(leads)) {
                         next[0] = id;
-                        return Future.succeededFuture(true);
+                        return true;
                     }
                 }
             }
-            return Future.succeededFuture(false);
+            return false;
         });
         long redRevision = await(cluster.nodes().get(next[0]).propose(put("red"))).revision();
 

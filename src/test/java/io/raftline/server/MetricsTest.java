@@ -1,11 +1,12 @@
 package io.raftline.server;
 
-import static io.raftline.testing.TestCluster.await;
-import static io.raftline.testing.TestCluster.eventually;
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.raftline.config.RaftlineConfig;
 import io.raftline.testing.TestCluster;
+import io.raftline.verify.nemesis.Waits;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -16,12 +17,12 @@ import org.junit.jupiter.api.Test;
 class MetricsTest {
 
     @Test
-    void metricsExposeRaftGaugesAndVertxMetrics() {
+    void metricsExposeRaftGaugesAndVertxMetrics() throws Exception {
         Vertx vertx = Vertx.vertx(Metrics.enable(new VertxOptions()));
         try {
             ClusterVerticle cluster = new ClusterVerticle(RaftlineConfig.fromJson(TestCluster.configJson(3, 2000)));
             await(vertx.deployVerticle(cluster));
-            await(cluster.awaitLeader(TestCluster.WAIT.toMillis()));
+            await(cluster.awaitLeader(Waits.TIMEOUT.toMillis()));
             WebClient client = WebClient.create(vertx);
             await(client.putAbs(cluster.nodeUrl(1) + "/v1/kv/m").sendBuffer(Buffer.buffer("1")));
             eventually("the leader's gauges show the write", () -> client.getAbs(cluster.adminUrl() + "/metrics").send()

@@ -1,8 +1,9 @@
 package io.raftline.server;
 
-import static io.raftline.testing.TestCluster.await;
-import static io.raftline.testing.TestCluster.eventually;
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.raftline.testing.TestCluster;
 import io.vertx.core.Future;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SingleNodeClusterTest {
 
     @Test
-    void aSingleNodeServesWritesAndReadsAndSurvivesACrash(Vertx vertx) {
+    void aSingleNodeServesWritesAndReadsAndSurvivesACrash(Vertx vertx) throws Exception {
         JsonObject json = TestCluster.configJson(1, 2000).put("node_id", 1);
         ClusterVerticle cluster = TestCluster.start(vertx, json);
         WebClient client = WebClient.create(vertx);
@@ -59,7 +60,7 @@ class SingleNodeClusterTest {
             json.getJsonArray("nodes").getJsonObject(0).put("http_port", taken.getLocalPort());
             ClusterVerticle cluster = new ClusterVerticle(io.raftline.config.RaftlineConfig.fromJson(json));
             Future<String> deployed = vertx.deployVerticle(cluster);
-            Throwable t = deployed.toCompletionStage().toCompletableFuture().handle((v, e) -> e).get(10, TimeUnit.SECONDS);
+            Throwable t = catchThrowable(() -> await(deployed));
             assertThat(t).isNotNull();
             assertThat(t.getMessage()).contains("port " + taken.getLocalPort()).contains("already in use")
                     .contains("node 1 HTTP API");

@@ -2,13 +2,10 @@ package io.raftline.testing;
 
 import io.raftline.config.RaftlineConfig;
 import io.raftline.server.ClusterVerticle;
-import io.vertx.core.Future;
+import io.raftline.verify.nemesis.Waits;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 /**
  * Starts a real cluster (nodes with durable storage, HTTP APIs, admin API) on loopback with ephemeral ports and test timings
@@ -16,9 +13,6 @@ import java.util.function.Supplier;
  * thread on futures (never an event loop), always with a deadline.
  */
 public final class TestCluster {
-
-    /** Upper bound of any single wait in these tests. */
-    public static final Duration WAIT = Duration.ofSeconds(10);
 
     private TestCluster() {
     }
@@ -54,73 +48,10 @@ public final class TestCluster {
      * @param json  the configuration
      * @return the running cluster
      */
-    public static ClusterVerticle start(Vertx vertx, JsonObject json) {
+    public static ClusterVerticle start(Vertx vertx, JsonObject json) throws InterruptedException {
         ClusterVerticle cluster = new ClusterVerticle(RaftlineConfig.fromJson(json));
-        await(vertx.deployVerticle(cluster));
-        await(cluster.awaitLeader(WAIT.toMillis()));
+        Waits.await(vertx.deployVerticle(cluster));
+        Waits.await(cluster.awaitLeader(Waits.TIMEOUT.toMillis()));
         return cluster;
-    }
-
-    /**
-     * Waits for a future, at most {@link #WAIT}.
-     *
-     * @param f   the future
-     * @param <T> result type
-     * @return its result
-     */
-    public static <T> T await(Future<T> f) {
-        try {
-            return f.toCompletionStage().toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new AssertionError("future failed: " + e.getCause(), e.getCause());
-        } catch (Exception e) {
-            throw new AssertionError("future did not complete within " + WAIT + ": " + e, e);
-        }
-    }
-
-    /**
-     * Waits for a future to fail, at most {@link #WAIT}.
-     *
-     * @param f the future
-     * @return its failure
-     */
-    public static Throwable awaitFailure(Future<?> f) {
-        try {
-            f.toCompletionStage().toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            return e.getCause();
-        } catch (Exception e) {
-            throw new AssertionError("future did not complete within " + WAIT + ": " + e, e);
-        }
-        throw new AssertionError("future succeeded but a failure was expected");
-    }
-
-    /**
-     * Polls a condition until it holds, at most {@link #WAIT}.
-     *
-     * @param what      description for the failure message
-     * @param condition evaluated repeatedly (asynchronously)
-     */
-    public static void eventually(String what, Supplier<Future<Boolean>> condition) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        Throwable last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (Boolean.TRUE.equals(condition.get().toCompletionStage().toCompletableFuture()
-                        .get(WAIT.toMillis(), TimeUnit.MILLISECONDS))) {
-                    return;
-                }
-            } catch (Exception e) {
-                last = e;
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted while waiting for " + what);
-            }
-        }
-        throw new AssertionError("timed out after " + WAIT + " waiting for " + what
-                + (last == null ? "" : " (last error: " + last + ")"));
     }
 }

@@ -1,5 +1,6 @@
 package io.raftline.ui;
 
+import static io.raftline.verify.nemesis.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -45,7 +46,7 @@ class BridgeSecurityTest {
         }
 
         void send(JsonObject frame) throws Exception {
-            ws.writeTextMessage(frame.encode()).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            await(ws.writeTextMessage(frame.encode()), Duration.ofSeconds(5));
         }
 
         /** The next frame matching, skipping others (event traffic), within a bounded time. */
@@ -70,7 +71,7 @@ class BridgeSecurityTest {
         if (origin != null) {
             o.addHeader("Origin", origin);
         }
-        return new Frames(client.connect(o).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
+        return new Frames(await(client.connect(o), Duration.ofSeconds(10)));
     }
 
     private static boolean isErr(JsonObject f) {

@@ -1,5 +1,7 @@
 package io.raftline.ui;
 
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.raftline.ui.ControlHandler;
@@ -7,7 +9,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,8 +30,8 @@ class ControlHandlerTest {
     }
 
     private static JsonObject send(JsonObject cmd) throws Exception {
-        return cluster.vertx.eventBus().<JsonObject>request(ControlHandler.ADDRESS, cmd, new DeliveryOptions()
-                .setSendTimeout(10_000)).toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS).body();
+        return await(cluster.vertx.eventBus().<JsonObject>request(ControlHandler.ADDRESS, cmd, new DeliveryOptions()
+                .setSendTimeout(10_000)), Duration.ofSeconds(15)).body();
     }
 
     private static JsonObject cmd(String action) {
@@ -64,8 +65,8 @@ class ControlHandlerTest {
         assertRefused(cmd("put").put("key", "").put("value", "x"), "invalid_field", "key");
         assertRefused(cmd("transfer"), "missing_field", "to");
         assertRefused(cmd("transfer").put("to", 9), "unknown_node", "node 9");
-        JsonObject notAnObject = cluster.vertx.eventBus().<JsonObject>request(ControlHandler.ADDRESS, "crash")
-                .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).body();
+        JsonObject notAnObject = await(cluster.vertx.eventBus().<JsonObject>request(ControlHandler.ADDRESS, "crash"),
+                Duration.ofSeconds(5)).body();
         assertThat(notAnObject.getString("error")).isEqualTo("bad_request");
     }
 
@@ -93,11 +94,8 @@ class ControlHandlerTest {
         JsonObject r = send(cmd("transfer").put("to", target));
         assertThat(r.getBoolean("ok")).as(r.encode()).isTrue();
         assertThat(r.getInteger("from")).isEqualTo(leader);
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (cluster.awaitLeader(Duration.ofSeconds(10)) != target) {
-            assertThat(System.nanoTime()).as("node %d leads after the transfer", target).isLessThan(deadline);
-            Thread.sleep(20);
-        }
+        eventually("node " + target + " leads after the transfer", Duration.ofSeconds(10),
+                () -> cluster.awaitLeader(Duration.ofSeconds(10)) == target);
         JsonObject again = send(cmd("transfer").put("to", target));
         assertThat(again.getString("error")).isEqualTo("invalid_field");
     }

@@ -1,6 +1,7 @@
 package io.raftline.ui;
 
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+import static io.raftline.verify.nemesis.Waits.await;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
@@ -17,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -188,7 +188,7 @@ class LiveViewBrowserTest {
             assertThat(page.getByTestId("node-" + id)).hasAttribute("data-paused", "true");
         }
         String liveDigest = page.getByTestId("state-digest-value").textContent();
-        cluster.recorder.flush().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        await(cluster.recorder.flush());
 
         page.getByTestId("mode-replay").click();
         page.getByTestId("replay-file").setInputFiles(RECORDING);
