@@ -106,7 +106,8 @@ public final class ChildProcessCluster implements ClusterUnderTest {
     }
 
     private JsonObject config(int id) {
-        return ClusterConfigs.cluster(options, dataDir, httpPorts, busPorts).put("node_id", id)
+        return ClusterConfigs.placed(ClusterConfigs.forRun(options), dataDir, n -> new JsonObject()
+                .put("http_port", httpPorts[n]).put("bus_port", busPorts[n])).put("node_id", id)
                 .put("admin", new JsonObject().put("host", "127.0.0.1").put("port", adminPorts[id]));
     }
 
@@ -153,11 +154,6 @@ public final class ChildProcessCluster implements ClusterUnderTest {
 
     private URI admin(int id) {
         return URI.create("http://127.0.0.1:" + adminPorts[id]);
-    }
-
-    @Override
-    public List<Integer> nodeIds() {
-        return List.copyOf(nodeUrls.keySet());
     }
 
     @Override

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * A running cluster the harness sends requests to and injects faults into. Every method answers a future that
@@ -20,7 +21,9 @@ public interface ClusterUnderTest extends AutoCloseable {
      *
      * @return the ids, ascending
      */
-    List<Integer> nodeIds();
+    default List<Integer> nodeIds() {
+        return List.copyOf(new TreeSet<>(nodeUrls().keySet()));
+    }
 
     /**
      * Where each node's HTTP API listens.

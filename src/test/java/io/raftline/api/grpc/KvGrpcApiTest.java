@@ -23,7 +23,8 @@ import io.raftline.proto.kv.PutResponse;
 import io.raftline.proto.kv.RangeRequest;
 import io.raftline.proto.kv.RangeResponse;
 import io.raftline.server.ClusterVerticle;
-import io.raftline.testing.TestCluster;
+import io.raftline.verify.nemesis.ClusterConfigs;
+import io.raftline.verify.nemesis.InJvmCluster;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -63,6 +64,7 @@ class KvGrpcApiTest {
     /** How long a call is retried: a few elections, and a few calls that run into the request timeout. */
     private static final Duration RETRY_WAIT = Duration.ofSeconds(20);
 
+    private InJvmCluster harness;
     private ClusterVerticle cluster;
     private GrpcClient client;
     private WebClient web;
@@ -77,7 +79,9 @@ class KvGrpcApiTest {
 
     @BeforeEach
     void start(Vertx vertx) throws Exception {
-        cluster = TestCluster.start(vertx, TestCluster.configJson(3, REQUEST_TIMEOUT_MS).put("transport", "grpc"));
+        harness = InJvmCluster.builder(ClusterConfigs.cluster(3, 7, REQUEST_TIMEOUT_MS).put("transport", "grpc"))
+                .start();
+        cluster = harness.verticle();
         client = GrpcClient.client(vertx);
         web = WebClient.create(vertx);
         awaitStableLeader();
@@ -109,8 +113,13 @@ class KvGrpcApiTest {
 
     @AfterEach
     void stop() throws Exception {
-        await(client.close());
-        web.close();
+        if (client != null) {
+            await(client.close());
+            web.close();
+        }
+        if (harness != null) {
+            harness.close();
+        }
     }
 
     // ---------------------------------------------------------------- helpers

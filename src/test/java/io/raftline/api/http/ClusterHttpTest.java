@@ -9,7 +9,8 @@ import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvResult;
 import io.raftline.node.NodeRequestException;
 import io.raftline.server.ClusterVerticle;
-import io.raftline.testing.TestCluster;
+import io.raftline.verify.nemesis.ClusterConfigs;
+import io.raftline.verify.nemesis.InJvmCluster;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -41,7 +42,7 @@ class ClusterHttpTest {
 
     private static final long REQUEST_TIMEOUT_MS = 3000;
 
-    private Vertx vertx;
+    private InJvmCluster harness;
     private ClusterVerticle cluster;
     private WebClient client;
 
@@ -51,19 +52,24 @@ class ClusterHttpTest {
      * @return the test cluster's JSON configuration
      */
     JsonObject config() {
-        return TestCluster.configJson(3, REQUEST_TIMEOUT_MS);
+        return ClusterConfigs.cluster(3, 7, REQUEST_TIMEOUT_MS);
     }
 
     @BeforeEach
     void start(Vertx vertx) throws Exception {
-        this.vertx = vertx;
-        this.cluster = TestCluster.start(vertx, config());
+        this.harness = InJvmCluster.builder(config()).start();
+        this.cluster = harness.verticle();
         this.client = WebClient.create(vertx);
     }
 
     @AfterEach
-    void stop() throws Exception {
-        client.close();
+    void stop() {
+        if (client != null) {
+            client.close();
+        }
+        if (harness != null) {
+            harness.close();
+        }
     }
 
     // ---------------------------------------------------------------- helpers
