@@ -5,7 +5,6 @@ import io.raftline.verify.Operation;
 import io.raftline.verify.Verdict;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,9 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
@@ -177,7 +174,14 @@ public final class NemesisRun {
         if (unread > 0) {
             notes.add(unread + " keys could not be read at the end within " + FINAL_READS_TIMEOUT.toSeconds() + " s");
         }
-        RunRecord.Convergence convergence = convergence(cluster);
+        RunRecord.Convergence convergence;
+        try {
+            convergence = cluster.compareReplicas(CONVERGENCE_TIMEOUT);
+        } catch (InterruptedException e) {
+            // The report is still written, as for every other step a run did not finish.
+            Thread.currentThread().interrupt();
+            convergence = new RunRecord.Convergence(false, false, 0, Map.of(), "not compared: interrupted");
+        }
         notes.add("Event recording `" + RunReport.EVENTS_FILE + "`: " + cluster.recordingNote()
                 + ". Replay it in the live view: open the UI (`java -jar raftline.jar`, http://localhost:8080),"
                 + " choose Replay, then Open NDJSON.");
@@ -281,45 +285,5 @@ public final class NemesisRun {
         recorder.record(new Operation(id, finalClient, OpKind.GET, get.key(), null, Operation.UNCONDITIONAL, t0, t1,
                 m.outcome()));
         return true;
-    }
-
-    /** Waits until every node applied the same index, then compares their state hashes. */
-    private static RunRecord.Convergence convergence(ClusterUnderTest cluster) {
-        AtomicReference<Map<Integer, JsonObject>> last = new AtomicReference<>(Map.of());
-        try {
-            Waits.eventually("every node at one applied index", CONVERGENCE_TIMEOUT, () -> {
-                Map<Integer, JsonObject> hashes;
-                try {
-                    hashes = Waits.await(cluster.stateHashes(), Duration.ofSeconds(15));
-                } catch (InterruptedException e) {
-                    throw e;
-                } catch (Exception e) {
-                    hashes = Map.of();
-                }
-                last.set(hashes);
-                return hashes.size() == cluster.nodeIds().size() && appliedIndexes(hashes).values().stream()
-                        .distinct().count() == 1;
-            });
-        } catch (Waits.TimedOutException | InterruptedException e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            return new RunRecord.Convergence(false, false, 0, Map.of(), "not compared: the nodes did not reach one"
-                    + " applied index within " + CONVERGENCE_TIMEOUT.toSeconds() + " s (last seen "
-                    + appliedIndexes(last.get()) + ")");
-        }
-        long index = appliedIndexes(last.get()).values().iterator().next();
-        Map<Integer, String> hashes = new TreeMap<>();
-        last.get().forEach((id, h) -> hashes.put(id, h.getString("stateHash", "")));
-        boolean agreed = hashes.values().stream().distinct().count() == 1;
-        return new RunRecord.Convergence(true, agreed, index, hashes, agreed
-                ? "all " + hashes.size() + " nodes have the same state hash at applied index " + index
-                : "DIFFERENT state hashes at applied index " + index + ": " + hashes);
-    }
-
-    private static Map<Integer, Long> appliedIndexes(Map<Integer, JsonObject> stateHashes) {
-        Map<Integer, Long> indexes = new TreeMap<>();
-        stateHashes.forEach((id, h) -> indexes.put(id, h.getLong("appliedIndex", -1L)));
-        return indexes;
     }
 }
