@@ -253,6 +253,13 @@ public final class ChildProcessCluster implements ClusterUnderTest {
         return URI.create("http://127.0.0.1:" + childOf.get(node).adminPort);
     }
 
+    private synchronized Process running(Child c, int node) {
+        if (!alive(c)) {
+            throw new IllegalStateException("the process of node " + node + " is not running");
+        }
+        return c.process;
+    }
+
     private synchronized boolean alive(Child c) {
         return c.process != null && c.process.isAlive();
     }
@@ -321,13 +328,7 @@ public final class ChildProcessCluster implements ClusterUnderTest {
     public Future<Void> crash(int node) {
         Child c = childOf.get(node);
         return vertx.executeBlocking(() -> {
-            Process p;
-            synchronized (this) {
-                p = c.process;
-            }
-            if (p == null || !p.isAlive()) {
-                throw new IllegalStateException("the process of node " + node + " is not running");
-            }
+            Process p = running(c, node);
             p.destroyForcibly();
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("the process of node " + node + " survived SIGKILL for 10 s");
@@ -374,10 +375,7 @@ public final class ChildProcessCluster implements ClusterUnderTest {
         return vertx.executeBlocking(() -> {
             Process p;
             synchronized (this) {
-                p = c.process;
-                if (p == null || !p.isAlive()) {
-                    throw new IllegalStateException("the process of node " + node + " is not running");
-                }
+                p = running(c, node);
                 // Marked before the signal: should the signal be sent but its confirmation lost, healing and
                 // close() still continue the process.
                 c.stopped = true;

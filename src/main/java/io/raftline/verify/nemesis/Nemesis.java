@@ -342,6 +342,10 @@ public final class Nemesis {
         return min + (max > min ? (long) (random.nextDouble() * (max - min + 1)) : 0);
     }
 
+    /**
+     * Lets the schedule's time pass (a healthy pause, a fault held): here the time itself is the point, so this
+     * is a sleep and not a {@link Waits} wait on a condition.
+     */
     private void sleepUntil(long nanos) throws InterruptedException {
         long left;
         while ((left = nanos - clock.now()) > 0) {

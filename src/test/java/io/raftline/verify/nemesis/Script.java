@@ -34,19 +34,8 @@ final class Script implements AutoCloseable {
     }
 
     /** Sends one request and records it as the harness would; returns the recorded operation, or null if omitted. */
-    Operation send(int clientId, int node, KvRequest r) throws Exception {
-        long id = recorder.nextId();
-        long t0 = recorder.now();
-        KvResponse response = Waits.await(client.send(node, r), WAIT);
-        long t1 = recorder.now();
-        OutcomeMapping.Meaning m = OutcomeMapping.map(r, response);
-        if (m.omitted()) {
-            return null;
-        }
-        Operation op = new Operation(id, clientId, r.kind(), r.key(), r.value(), r.expectedRevision(), t0,
-                m.unknown() ? Operation.NEVER : t1, m.outcome());
-        recorder.record(op);
-        return op;
+    Operation send(int clientId, int node, KvRequest r) throws InterruptedException {
+        return Waits.await(sendLater(clientId, node, r), WAIT);
     }
 
     /**
