@@ -1,7 +1,9 @@
 package io.raftline.config;
 
+import static io.raftline.verify.nemesis.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.raftline.raft.ConfigException;
 import io.vertx.core.Vertx;
@@ -9,7 +11,6 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -124,21 +125,18 @@ class RaftlineConfigTest {
         try {
             Path file = dir.resolve("c.json");
             Files.writeString(file, base().encode());
-            RaftlineConfig c = ConfigLoader.load(vertx, file).toCompletionStage().toCompletableFuture()
-                    .get(10, TimeUnit.SECONDS);
+            RaftlineConfig c = await(ConfigLoader.load(vertx, file));
             assertThat(c.memberIds()).containsExactly(1, 2, 3);
 
-            Throwable missing = ConfigLoader.load(vertx, dir.resolve("nope.json")).toCompletionStage()
-                    .toCompletableFuture().handle((v, e) -> e).get(10, TimeUnit.SECONDS);
+            Throwable missing = catchThrowable(() -> await(ConfigLoader.load(vertx, dir.resolve("nope.json"))));
             assertThat(missing).isInstanceOf(ConfigException.class).hasMessageContaining("file not found");
 
             Path broken = dir.resolve("broken.json");
             Files.writeString(broken, "{\"nodes\": [");
-            Throwable bad = ConfigLoader.load(vertx, broken).toCompletionStage().toCompletableFuture()
-                    .handle((v, e) -> e).get(10, TimeUnit.SECONDS);
+            Throwable bad = catchThrowable(() -> await(ConfigLoader.load(vertx, broken)));
             assertThat(bad).isInstanceOf(ConfigException.class).hasMessageStartingWith("--conf: cannot read");
         } finally {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            await(vertx.close());
         }
     }
 }

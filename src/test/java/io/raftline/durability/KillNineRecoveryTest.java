@@ -1,13 +1,21 @@
 package io.raftline.durability;
 
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.raftline.testing.ProcessCluster;
+import io.raftline.verify.nemesis.ChildProcessCluster;
+import io.raftline.verify.nemesis.ClusterConfigs;
+import io.raftline.verify.nemesis.RunRecord;
 import io.vertx.core.json.JsonObject;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -21,44 +29,68 @@ import org.junit.jupiter.api.Test;
 @Tag("slow")
 class KillNineRecoveryTest {
 
+    private static final Duration WAIT = Duration.ofSeconds(45);
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
     @Test
     void everyAcknowledgedWriteSurvivesKillMinus9OfAllNodesAndReplicasAgree() throws Exception {
-        try (ProcessCluster c = new ProcessCluster(3, new JsonObject().put("snapshot_interval_entries", 500))) {
-            int[] ports = {c.httpPort(1), c.httpPort(2), c.httpPort(3)};
-            Map<String, String> acked = new ConcurrentHashMap<>();
+        JsonObject config = ClusterConfigs.cluster(3, 11).put("cluster_name", "proc-" + UUID.randomUUID());
+        config.getJsonObject("raft").put("snapshot_interval_entries", 500);
+        config.getJsonObject("storage").put("segment_bytes", 64 * 1024);
+        Path logs = Path.of("target", "test-data", "proc-" + UUID.randomUUID()).toAbsolutePath();
+        try (ChildProcessCluster c = ChildProcessCluster.builder(config, logs).oneProcess().start();
+             AckedWrites writes = new AckedWrites(WAIT)) {
+            List<URI> nodes = c.nodeIds().stream().map(c.nodeUrls()::get).toList();
 
-            c.startLocal();
-            loadThenKill(c, "a", ports, acked, false);
-            int afterFirst = acked.size();
+            loadThenKill(c, writes, "a", nodes, false);
+            int afterFirst = writes.acknowledged();
 
-            c.startLocal();
-            c.verifyAcked(acked, ports);
-            c.verifyReplicasAgree(ports);
-            loadThenKill(c, "b", ports, acked, true);
+            relaunch(c);
+            writes.verifyReadable(nodes, logs);
+            assertReplicasAgree(c);
+            loadThenKill(c, writes, "b", nodes, true);
 
-            c.startLocal();
-            c.verifyAcked(acked, ports);
-            c.verifyReplicasAgree(ports);
-            assertThat(acked.size()).isGreaterThan(afterFirst);
+            relaunch(c);
+            writes.verifyReadable(nodes, logs);
+            assertReplicasAgree(c);
+            assertThat(writes.acknowledged()).isGreaterThan(afterFirst);
             System.out.printf("[kill-9 all] %d acknowledged writes verified after 2 kill -9 of the whole cluster"
-                    + " (logs in %s)%n", acked.size(), c.dir());
+                    + " (logs in %s)%n", writes.acknowledged(), logs);
         }
     }
 
-    private static void loadThenKill(ProcessCluster c, String prefix, int[] ports, Map<String, String> acked,
+    private static void loadThenKill(ChildProcessCluster c, AckedWrites writes, String prefix, List<URI> nodes,
             boolean crashLeader) throws Exception {
-        AtomicBoolean stop = new AtomicBoolean();
-        ExecutorService writers = c.writers(prefix, ports, acked, stop);
+        writes.start(prefix, nodes);
         // Faults land while writes flow: wait for acknowledgements, not for a fixed time.
-        ProcessCluster.awaitAtLeast(acked, acked.size() + 50);
+        writes.awaitAcknowledged(writes.acknowledged() + 50);
         if (crashLeader) {
-            int leader = c.awaitLeader(c.adminPort());
-            c.post(c.adminPort(), "/v1/admin/nodes/" + leader + "/crash");
-            Thread.sleep(300);
-            c.post(c.adminPort(), "/v1/admin/nodes/" + leader + "/restart");
+            int leader = c.awaitLeader(WAIT);
+            admin(c, leader, "/v1/admin/nodes/" + leader + "/crash");
+            eventually("a new leader while node " + leader + " is down", WAIT,
+                    () -> c.leader().map(l -> l != 0 && l != leader));
+            admin(c, leader, "/v1/admin/nodes/" + leader + "/restart");
         }
-        ProcessCluster.awaitAtLeast(acked, acked.size() + 50);
-        c.kill9(0); // mid-load: writes are in flight
-        ProcessCluster.stopWriters(writers, stop);
+        writes.awaitAcknowledged(writes.acknowledged() + 50);
+        // Node 1's process runs every node: its SIGKILL kills the whole cluster, mid-load (writes are in flight).
+        await(c.crash(1), WAIT);
+        writes.stop();
+    }
+
+    /** A new process on the same data, with a leader. */
+    private static void relaunch(ChildProcessCluster c) throws Exception {
+        await(c.restart(1), WAIT.plusSeconds(30));
+        c.awaitLeader(WAIT);
+    }
+
+    private static void assertReplicasAgree(ChildProcessCluster c) throws Exception {
+        RunRecord.Convergence replicas = c.compareReplicas(WAIT);
+        assertThat(replicas.agreed()).as("%s; logs in %s", replicas.note(), c.logDir()).isTrue();
+    }
+
+    /** A call to the admin API (local mode: one process, one admin port for every node). */
+    private static void admin(ChildProcessCluster c, int node, String path) throws Exception {
+        HTTP.send(HttpRequest.newBuilder(c.adminUrl(node).resolve(path)).timeout(Duration.ofSeconds(5))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
     }
 }

@@ -1,14 +1,14 @@
 package io.raftline.durability;
 
-import static io.raftline.testing.TestCluster.await;
+import static io.raftline.verify.nemesis.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.raftline.config.RaftlineConfig;
 import io.raftline.node.NodeStatus;
 import io.raftline.server.ClusterVerticle;
-import io.raftline.testing.TestCluster;
+import io.raftline.verify.nemesis.ClusterConfigs;
+import io.raftline.verify.nemesis.InJvmCluster;
+import io.raftline.verify.nemesis.Waits;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
@@ -29,18 +29,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class LogSizeBoundTest {
 
     @Test
-    void theWalStaysWithinMaxLogSizeUnderSteadyWrites(Vertx vertx) {
+    void theWalStaysWithinMaxLogSizeUnderSteadyWrites() throws Exception {
         long max = 256 * 1024;
-        JsonObject json = TestCluster.configJson(3, 3000);
+        JsonObject json = ClusterConfigs.cluster(3, 7, 3000);
         json.getJsonObject("raft").put("snapshot_interval_entries", 1_000_000).put("snapshot_interval_bytes", max)
                 .put("max_log_size_bytes", max);
         json.put("storage", new JsonObject().put("engine", "durable").put("segment_bytes", 16 * 1024));
-        ClusterVerticle cluster = new ClusterVerticle(RaftlineConfig.fromJson(json));
-        await(vertx.deployVerticle(cluster));
-        int leader = await(cluster.awaitLeader(TestCluster.WAIT.toMillis()));
-        WebClient client = WebClient.create(vertx);
-        Buffer value = Buffer.buffer(new byte[1024]);
-        try {
+        try (InJvmCluster harness = InJvmCluster.builder(json).start()) {
+            ClusterVerticle cluster = harness.verticle();
+            int leader = harness.awaitLeader(Waits.TIMEOUT);
+            Buffer value = Buffer.buffer(new byte[1024]);
+            WebClient client = WebClient.create(harness.vertx());
             long peak = 0;
             for (int batch = 0; batch < 30; batch++) {
                 List<Future<?>> writes = new ArrayList<>();
@@ -61,8 +60,6 @@ class LogSizeBoundTest {
             NodeStatus s = await(cluster.nodes().get(leader).status());
             assertThat(s.snapshotIndex()).as("compacted although the intervals never fired").isPositive();
             assertThat(peak).as("largest WAL seen on any node").isLessThanOrEqualTo(max + 64 * 1024);
-        } finally {
-            client.close();
         }
     }
 }

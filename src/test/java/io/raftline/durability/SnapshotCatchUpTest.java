@@ -1,16 +1,17 @@
 package io.raftline.durability;
 
-import static io.raftline.testing.TestCluster.await;
-import static io.raftline.testing.TestCluster.eventually;
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.raftline.faults.NodeFault;
 import io.raftline.node.NodeListener;
 import io.raftline.node.StateDigest;
 import io.raftline.server.ClusterVerticle;
-import io.raftline.testing.TestCluster;
+import io.raftline.verify.nemesis.ClusterConfigs;
+import io.raftline.verify.nemesis.InJvmCluster;
+import io.raftline.verify.nemesis.Waits;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
@@ -33,8 +34,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SnapshotCatchUpTest {
 
     @Test
-    void aLaggingFollowerCatchesUpThroughInstallSnapshot(Vertx vertx) {
-        JsonObject json = TestCluster.configJson(3, 3000);
+    void aLaggingFollowerCatchesUpThroughInstallSnapshot() throws Exception {
+        JsonObject json = ClusterConfigs.cluster(3, 7, 3000);
         json.getJsonObject("raft").put("snapshot_interval_entries", 100);
         List<Long> installed = new CopyOnWriteArrayList<>();
         NodeListener listener = new NodeListener() {
@@ -43,12 +44,11 @@ class SnapshotCatchUpTest {
                 installed.add(((long) node << 32) | index);
             }
         };
-        ClusterVerticle cluster = new ClusterVerticle(io.raftline.config.RaftlineConfig.fromJson(json), listener);
-        await(vertx.deployVerticle(cluster));
-        int leader = await(cluster.awaitLeader(TestCluster.WAIT.toMillis()));
-        int lagging = leader % 3 + 1;
-        WebClient client = WebClient.create(vertx);
-        try {
+        try (InJvmCluster harness = InJvmCluster.builder(json).listener(listener).start()) {
+            ClusterVerticle cluster = harness.verticle();
+            int leader = harness.awaitLeader(Waits.TIMEOUT);
+            int lagging = leader % 3 + 1;
+            WebClient client = WebClient.create(harness.vertx());
             await(cluster.faults().apply(lagging, NodeFault.CRASH));
             String leaderUrl = cluster.nodeUrl(leader);
             for (int batch = 0; batch < 10; batch++) {
@@ -74,8 +74,6 @@ class SnapshotCatchUpTest {
             assertThat(await(cluster.nodes().get(lagging).digest()).keys()).isEqualTo(500);
             var status = await(cluster.nodes().get(lagging).status());
             assertThat(status.snapshotIndex()).isPositive();
-        } finally {
-            client.close();
         }
     }
 }

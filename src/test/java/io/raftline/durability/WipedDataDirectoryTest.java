@@ -1,8 +1,9 @@
 package io.raftline.durability;
 
-import static io.raftline.testing.TestCluster.await;
-import static io.raftline.testing.TestCluster.eventually;
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.raftline.faults.NodeFault;
 import io.raftline.node.DurableLogStore;
@@ -10,10 +11,10 @@ import io.raftline.node.KvView;
 import io.raftline.node.NodeRequestException;
 import io.raftline.node.ReadConsistency;
 import io.raftline.server.ClusterVerticle;
-import io.raftline.testing.TestCluster;
-import io.vertx.core.Vertx;
+import io.raftline.verify.nemesis.ClusterConfigs;
+import io.raftline.verify.nemesis.InJvmCluster;
+import io.raftline.verify.nemesis.Waits;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.Timeout;
@@ -39,14 +40,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class WipedDataDirectoryTest {
 
     @Test
-    void aFollowerThatLostItsDataIsDetectedAndRefusesToServe(Vertx vertx) throws IOException {
-        JsonObject json = TestCluster.configJson(3, 3000);
-        ClusterVerticle cluster = TestCluster.start(vertx, json);
-        int leader = await(cluster.awaitLeader(TestCluster.WAIT.toMillis()));
-        int wiped = leader % 3 + 1;
-        Path dataDir = Path.of(json.getJsonArray("nodes").getJsonObject(wiped - 1).getString("data_dir"));
-        WebClient client = WebClient.create(vertx);
-        try {
+    void aFollowerThatLostItsDataIsDetectedAndRefusesToServe() throws Exception {
+        try (InJvmCluster harness = InJvmCluster.builder(ClusterConfigs.cluster(3, 7, 3000)).start()) {
+            ClusterVerticle cluster = harness.verticle();
+            int leader = harness.awaitLeader(Waits.TIMEOUT);
+            int wiped = leader % 3 + 1;
+            Path dataDir = harness.dataDir(wiped);
+            WebClient client = WebClient.create(harness.vertx());
             for (int i = 0; i < 20; i++) {
                 HttpResponse<Buffer> r = await(client.putAbs(cluster.nodeUrl(leader) + "/v1/kv/k" + i)
                         .sendBuffer(Buffer.buffer("v" + i)));
@@ -64,7 +64,7 @@ class WipedDataDirectoryTest {
             HttpResponse<Buffer> health = await(client.getAbs(cluster.nodeUrl(wiped) + "/health").send());
             assertThat(health.statusCode()).isEqualTo(503);
             assertThat(health.bodyAsJsonObject().getString("error")).isEqualTo("state_lost");
-            Throwable refused = TestCluster.awaitFailure(cluster.nodes().get(wiped).read(ReadConsistency.STALE));
+            Throwable refused = catchThrowable(() -> await(cluster.nodes().get(wiped).read(ReadConsistency.STALE)));
             assertThat(((NodeRequestException) refused).reason()).as("no stale answers from an empty node")
                     .isEqualTo(NodeRequestException.Reason.STATE_LOST);
             assertThat(Files.readString(dataDir.resolve(DurableLogStore.STATE_LOST_FILE)))
@@ -82,8 +82,6 @@ class WipedDataDirectoryTest {
             await(cluster.faults().apply(wiped, NodeFault.RESTART));
             assertThat(await(cluster.nodes().get(wiped).status()).stateLost()).isTrue();
             assertThat(await(client.getAbs(cluster.nodeUrl(wiped) + "/health").send()).statusCode()).isEqualTo(503);
-        } finally {
-            client.close();
         }
     }
 

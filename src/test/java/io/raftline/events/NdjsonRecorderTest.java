@@ -1,5 +1,6 @@
 package io.raftline.events;
 
+import static io.raftline.verify.nemesis.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Vertx;
@@ -7,7 +8,6 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +18,7 @@ class NdjsonRecorderTest {
 
     @AfterEach
     void close() throws Exception {
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        await(vertx.close());
     }
 
     private static JsonObject event(long seq, String pad) {
@@ -33,7 +33,7 @@ class NdjsonRecorderTest {
             r.endOfBatch();
             r.flush().onComplete(written);
         });
-        written.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        await(written.future());
     }
 
     @Test
@@ -41,7 +41,7 @@ class NdjsonRecorderTest {
         Path file = dir.resolve("run.ndjson");
         NdjsonRecorder r = new NdjsonRecorder(vertx, file.toString(), 1 << 20);
         record(r, List.of(event(1, ""), event(2, "é"), event(3, "")));
-        r.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        await(r.close());
         List<String> lines = Files.readAllLines(file);
         assertThat(lines).hasSize(3);
         assertThat(new JsonObject(lines.get(1)).getString("pad")).isEqualTo("é");
@@ -56,7 +56,7 @@ class NdjsonRecorderTest {
             many.add(event(i, "x".repeat(40)));
         }
         record(r, many);
-        r.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        await(r.close());
         assertThat(Files.size(file)).isLessThanOrEqualTo(2048);
         List<String> lines = Files.readAllLines(file);
         assertThat(new JsonObject(lines.get(lines.size() - 1)).getString("type")).isEqualTo("RecordingTruncated");

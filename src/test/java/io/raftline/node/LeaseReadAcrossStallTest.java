@@ -1,16 +1,17 @@
 package io.raftline.node;
 
-import static io.raftline.testing.TestCluster.await;
-import static io.raftline.testing.TestCluster.eventually;
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.raftline.kv.KvCommand;
 import io.raftline.raft.Role;
 import io.raftline.server.ClusterVerticle;
-import io.raftline.testing.TestCluster;
 import io.raftline.transport.NetworkFaults;
+import io.raftline.verify.nemesis.ClusterConfigs;
+import io.raftline.verify.nemesis.InJvmCluster;
+import io.raftline.verify.nemesis.Waits;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import java.nio.charset.StandardCharsets;
@@ -36,51 +37,55 @@ class LeaseReadAcrossStallTest {
     }
 
     @Test
-    void aLeaderBackFromAStallDoesNotServeAStaleLeaseRead(Vertx vertx) {
-        ClusterVerticle cluster = TestCluster.start(vertx, TestCluster.configJson(3, 3000));
-        int old = await(cluster.awaitLeader(TestCluster.WAIT.toMillis()));
-        RaftNode oldLeader = cluster.nodes().get(old);
-        await(oldLeader.propose(put("blue")));
-        // A lease read works while the leader is healthy.
-        KvView before = await(oldLeader.read(ReadConsistency.LEASE));
-        assertThat(new String(before.get("color").orElseThrow().value(), StandardCharsets.UTF_8)).isEqualTo("blue");
+    void aLeaderBackFromAStallDoesNotServeAStaleLeaseRead() throws Exception {
+        try (InJvmCluster harness = InJvmCluster.builder(ClusterConfigs.cluster(3, 7, 3000)).start()) {
+            ClusterVerticle cluster = harness.verticle();
+            int old = harness.awaitLeader(Waits.TIMEOUT);
+            RaftNode oldLeader = cluster.nodes().get(old);
+            await(oldLeader.propose(put("blue")));
+            // A lease read works while the leader is healthy.
+            KvView before = await(oldLeader.read(ReadConsistency.LEASE));
+            assertThat(new String(before.get("color").orElseThrow().value(), StandardCharsets.UTF_8)).isEqualTo("blue");
 
-        // Cut off and stopped: nothing from the new leader can reach it before the queued read does.
-        Set<Integer> others = new TreeSet<>(cluster.nodes().keySet());
-        others.remove(old);
-        cluster.faults().setNetwork(new NetworkFaults(List.of(Set.of(old), others), 0, 0, 0, 0));
-        await(oldLeader.freeze());
-        int[] next = new int[1];
-        eventually("another node leads", () -> {
-            for (int id : cluster.nodes().keySet()) {
-                if (id != old) {
-                    RaftNode n = cluster.nodes().get(id);
-                    Future<Boolean> leads = n.status().map(s -> s.role() == Role.LEADER);
-                    if (await(leads)) {
-                        next[0] = id;
-                        return Future.succeededFuture(true);
+            // Cut off and stopped: nothing from the new leader can reach it before the queued read does.
+            Set<Integer> others = new TreeSet<>(cluster.nodes().keySet());
+            others.remove(old);
+            cluster.faults().setNetwork(new NetworkFaults(List.of(Set.of(old), others), 0, 0, 0, 0));
+            await(oldLeader.freeze());
+            int[] next = new int[1];
+            eventually("another node leads", () -> {
+                for (int id : cluster.nodes().keySet()) {
+                    if (id != old) {
+                        RaftNode n = cluster.nodes().get(id);
+                        Future<Boolean> leads = n.status().map(s -> s.role() == Role.LEADER);
+                        if (await(leads)) {
+                            next[0] = id;
+                            return true;
+                        }
                     }
                 }
-            }
-            return Future.succeededFuture(false);
-        });
-        long redRevision = await(cluster.nodes().get(next[0]).propose(put("red"))).revision();
+                return false;
+            });
+            long redRevision = await(cluster.nodes().get(next[0]).propose(put("red"))).revision();
 
-        Future<KvView> queued = oldLeader.read(ReadConsistency.LEASE);
-        await(oldLeader.thaw());
-        Throwable failure = null;
-        KvView answered = null;
-        try {
-            answered = await(queued);
-        } catch (AssertionError | RuntimeException e) {
-            failure = e;
-        }
-        if (answered != null) {
-            assertThat(answered.appliedIndex()).as("a lease read answered after the stall").isGreaterThanOrEqualTo(redRevision);
-            assertThat(new String(answered.get("color").orElseThrow().value(), StandardCharsets.UTF_8)).isEqualTo("red");
-        } else {
-            // Refused (leadership lost, not leader): the client retries elsewhere. Never the old value.
-            assertThat(failure).isNotNull();
+            Future<KvView> queued = oldLeader.read(ReadConsistency.LEASE);
+            await(oldLeader.thaw());
+            Throwable failure = null;
+            KvView answered = null;
+            try {
+                answered = await(queued);
+            } catch (AssertionError | RuntimeException e) {
+                failure = e;
+            }
+            if (answered != null) {
+                assertThat(answered.appliedIndex()).as("a lease read answered after the stall")
+                        .isGreaterThanOrEqualTo(redRevision);
+                assertThat(new String(answered.get("color").orElseThrow().value(), StandardCharsets.UTF_8))
+                        .isEqualTo("red");
+            } else {
+                // Refused (leadership lost, not leader): the client retries elsewhere. Never the old value.
+                assertThat(failure).isNotNull();
+            }
         }
     }
 }

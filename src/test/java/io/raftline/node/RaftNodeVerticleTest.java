@@ -1,9 +1,9 @@
 package io.raftline.node;
 
-import static io.raftline.testing.TestCluster.await;
-import static io.raftline.testing.TestCluster.awaitFailure;
-import static io.raftline.testing.TestCluster.eventually;
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvEntry;
@@ -97,12 +97,12 @@ class RaftNodeVerticleTest {
     }
 
     private static RaftNodeVerticle deploy(Vertx vertx, LogStore store, int maxPending, long timeoutMs,
-            long snapshotEvery) {
+            long snapshotEvery) throws InterruptedException {
         return deploy(vertx, store, maxPending, timeoutMs, snapshotEvery, NodeListener.NONE);
     }
 
     private static RaftNodeVerticle deploy(Vertx vertx, LogStore store, int maxPending, long timeoutMs,
-            long snapshotEvery, NodeListener listener) {
+            long snapshotEvery, NodeListener listener) throws InterruptedException {
         RaftConfig raft = RaftConfig.builder(1, List.of(1)).singleNode(true).tickMs(10).heartbeatMs(50)
                 .electionTimeoutMs(150, 300).snapshotIntervalEntries(snapshotEvery).build();
         RaftNodeVerticle node = new RaftNodeVerticle(new NodeOptions(raft, 11, maxPending, timeoutMs),
@@ -110,6 +110,13 @@ class RaftNodeVerticleTest {
         await(vertx.deployVerticle(node));
         eventually("node 1 leads", () -> node.status().map(s -> s.role() == Role.LEADER));
         return node;
+    }
+
+    /** Waits for a request's refusal, which must be a {@link NodeRequestException}. */
+    private static NodeRequestException refusal(Future<?> request) {
+        Throwable t = catchThrowable(() -> await(request));
+        assertThat(t).as("the request's failure").isInstanceOf(NodeRequestException.class);
+        return (NodeRequestException) t;
     }
 
     private static KvCommand put(String key, String value) {
@@ -161,23 +168,23 @@ class RaftNodeVerticleTest {
     }
 
     @Test
-    void aStorageFailureStopsTheNodeFromAcknowledgingAnything(Vertx vertx) {
+    void aStorageFailureStopsTheNodeFromAcknowledgingAnything(Vertx vertx) throws Exception {
         FailingStore disk = new FailingStore();
         RaftNodeVerticle node = deploy(vertx, disk, 100, 2000, 10_000);
         await(node.propose(put("before", "1")));
         disk.broken = true;
-        Throwable failure = awaitFailure(node.propose(put("after", "2")));
+        Throwable failure = catchThrowable(() -> await(node.propose(put("after", "2"))));
         assertThat(failure).isInstanceOf(NodeRequestException.class);
         NodeStatus s = await(node.status());
         assertThat(s.up()).as("fail-stop: the node stopped").isFalse();
         assertThat(s.storage().failed()).isTrue();
         // Nothing is acknowledged while the disk is broken, not even reads.
-        assertThat(awaitFailure(node.propose(put("later", "3")))).isInstanceOf(NodeRequestException.class);
-        assertThat(awaitFailure(node.read(ReadConsistency.STALE))).isInstanceOf(NodeRequestException.class);
+        refusal(node.propose(put("later", "3")));
+        refusal(node.read(ReadConsistency.STALE));
     }
 
     @Test
-    void crashDropsMemoryAndRestartRebuildsTheStateFromTheLogStore(Vertx vertx) {
+    void crashDropsMemoryAndRestartRebuildsTheStateFromTheLogStore(Vertx vertx) throws Exception {
         MemoryLogStore disk = new MemoryLogStore();
         RaftNodeVerticle node = deploy(vertx, disk, 100, 2000, 7);
         List<Long> revisions = new ArrayList<>();
@@ -193,9 +200,9 @@ class RaftNodeVerticleTest {
         NodeStatus down = await(node.status());
         assertThat(down.up()).isFalse();
         assertThat(down.roleName()).isEqualTo("Down");
-        assertThat(((NodeRequestException) awaitFailure(node.propose(put("x", "y")))).reason())
+        assertThat(refusal(node.propose(put("x", "y"))).reason())
                 .isEqualTo(NodeRequestException.Reason.NODE_DOWN);
-        assertThat(((NodeRequestException) awaitFailure(node.read(ReadConsistency.STALE))).reason())
+        assertThat(refusal(node.read(ReadConsistency.STALE)).reason())
                 .isEqualTo(NodeRequestException.Reason.NODE_DOWN);
 
         await(node.restart());
@@ -212,7 +219,8 @@ class RaftNodeVerticleTest {
     }
 
     @Test
-    void aSlowDiskHoldsTheLoopAndBackpressureBoundsPendingProposals(Vertx vertx, VertxTestContext test) {
+    void aSlowDiskHoldsTheLoopAndBackpressureBoundsPendingProposals(Vertx vertx, VertxTestContext test)
+            throws Exception {
         StallableStore disk = new StallableStore();
         RaftNodeVerticle node = deploy(vertx, disk, 10, 5000, 10_000);
         disk.stall();
@@ -220,9 +228,9 @@ class RaftNodeVerticleTest {
         for (int i = 0; i < 10; i++) {
             pending.add(node.propose(put("p" + i, "v")));
         }
-        eventually("the first write is held by the disk", () -> Future.succeededFuture(disk.heldWrites() > 0));
+        eventually("the first write is held by the disk", () -> disk.heldWrites() > 0);
         eventually("ten proposals pending", () -> node.status().map(s -> s.pendingProposals() == 10));
-        NodeRequestException refused = (NodeRequestException) awaitFailure(node.propose(put("one-too-many", "v")));
+        NodeRequestException refused = refusal(node.propose(put("one-too-many", "v")));
         assertThat(refused.reason()).isEqualTo(NodeRequestException.Reason.OVERLOADED);
         assertThat(refused.reason().httpStatus()).isEqualTo(503);
         assertThat(pending).noneMatch(Future::isComplete);
@@ -238,11 +246,11 @@ class RaftNodeVerticleTest {
     }
 
     @Test
-    void aWriteThatCannotCommitInTimeFailsWithTimeout(Vertx vertx) {
+    void aWriteThatCannotCommitInTimeFailsWithTimeout(Vertx vertx) throws Exception {
         StallableStore disk = new StallableStore();
         RaftNodeVerticle node = deploy(vertx, disk, 10, 300, 10_000);
         disk.stall();
-        NodeRequestException e = (NodeRequestException) awaitFailure(node.propose(put("slow", "v")));
+        NodeRequestException e = refusal(node.propose(put("slow", "v")));
         assertThat(e.reason()).isEqualTo(NodeRequestException.Reason.TIMEOUT);
         assertThat(e.reason().httpStatus()).isEqualTo(504);
         disk.release();
@@ -251,7 +259,7 @@ class RaftNodeVerticleTest {
     }
 
     @Test
-    void readsOfEveryConsistencySeeAnAcknowledgedWrite(Vertx vertx) {
+    void readsOfEveryConsistencySeeAnAcknowledgedWrite(Vertx vertx) throws Exception {
         RaftNodeVerticle node = deploy(vertx, new MemoryLogStore(), 10, 2000, 10_000);
         long revision = await(node.propose(put("r", "1"))).revision();
         for (ReadConsistency c : ReadConsistency.values()) {
@@ -261,14 +269,14 @@ class RaftNodeVerticleTest {
         }
         assertThat(node.knownLeader()).isEqualTo(1);
         await(node.pause());
-        assertThat(((NodeRequestException) awaitFailure(node.read(ReadConsistency.STALE))).reason())
+        assertThat(refusal(node.read(ReadConsistency.STALE)).reason())
                 .isEqualTo(NodeRequestException.Reason.NODE_PAUSED);
         await(node.resume());
         assertThat(await(node.read(ReadConsistency.LINEARIZABLE)).get("r")).isPresent();
     }
 
     @Test
-    void theListenerSeesElectionsAppendsAppliesCrashesAndRestarts(Vertx vertx) {
+    void theListenerSeesElectionsAppendsAppliesCrashesAndRestarts(Vertx vertx) throws Exception {
         List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
         NodeListener recorder = new NodeListener() {
             @Override
@@ -309,7 +317,7 @@ class RaftNodeVerticleTest {
     }
 
     @Test
-    void aFrozenNodeHoldsEveryRequestAndHandlesThemInOrderWhenThawed(Vertx vertx) {
+    void aFrozenNodeHoldsEveryRequestAndHandlesThemInOrderWhenThawed(Vertx vertx) throws Exception {
         RaftNodeVerticle node = deploy(vertx, new MemoryLogStore(), 10, 5000, 10_000);
         await(node.propose(put("f", "0")));
         await(node.freeze());
@@ -332,7 +340,7 @@ class RaftNodeVerticleTest {
     }
 
     @Test
-    void aFrozenNodeCanStillBeKilled(Vertx vertx) {
+    void aFrozenNodeCanStillBeKilled(Vertx vertx) throws Exception {
         RaftNodeVerticle node = deploy(vertx, new MemoryLogStore(), 10, 5000, 10_000);
         await(node.freeze());
         Future<KvResult> held = node.propose(put("k", "v"));
@@ -340,7 +348,7 @@ class RaftNodeVerticleTest {
         assertThat(await(node.status()).up()).isFalse();
         await(node.restart());
         eventually("node 1 leads again", () -> node.status().map(s -> s.role() == Role.LEADER));
-        assertThat(((NodeRequestException) awaitFailure(held)).reason()).as("never handled, so never applied")
+        assertThat(refusal(held).reason()).as("never handled, so never applied")
                 .isEqualTo(NodeRequestException.Reason.NODE_DOWN);
     }
 }

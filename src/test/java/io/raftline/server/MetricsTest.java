@@ -1,12 +1,11 @@
 package io.raftline.server;
 
-import static io.raftline.testing.TestCluster.await;
-import static io.raftline.testing.TestCluster.eventually;
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.raftline.config.RaftlineConfig;
-import io.raftline.testing.TestCluster;
-import io.vertx.core.Vertx;
+import io.raftline.verify.nemesis.ClusterConfigs;
+import io.raftline.verify.nemesis.InJvmCluster;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.WebClient;
@@ -16,13 +15,11 @@ import org.junit.jupiter.api.Test;
 class MetricsTest {
 
     @Test
-    void metricsExposeRaftGaugesAndVertxMetrics() {
-        Vertx vertx = Vertx.vertx(Metrics.enable(new VertxOptions()));
-        try {
-            ClusterVerticle cluster = new ClusterVerticle(RaftlineConfig.fromJson(TestCluster.configJson(3, 2000)));
-            await(vertx.deployVerticle(cluster));
-            await(cluster.awaitLeader(TestCluster.WAIT.toMillis()));
-            WebClient client = WebClient.create(vertx);
+    void metricsExposeRaftGaugesAndVertxMetrics() throws Exception {
+        try (InJvmCluster harness = InJvmCluster.builder(ClusterConfigs.cluster(3, 7, 2000))
+                .vertxOptions(Metrics.enable(new VertxOptions())).start()) {
+            ClusterVerticle cluster = harness.verticle();
+            WebClient client = WebClient.create(harness.vertx());
             await(client.putAbs(cluster.nodeUrl(1) + "/v1/kv/m").sendBuffer(Buffer.buffer("1")));
             eventually("the leader's gauges show the write", () -> client.getAbs(cluster.adminUrl() + "/metrics").send()
                     .map(r -> r.bodyAsString().lines().anyMatch(l -> l.startsWith("raftline_is_leader{") && l.endsWith(" 1.0"))
@@ -30,9 +27,6 @@ class MetricsTest {
             String node = await(client.getAbs(cluster.nodeUrl(2) + "/metrics").send()).bodyAsString();
             assertThat(node).contains("raftline_term{node=\"2\"}").contains("raftline_fsyncs_total{node=\"2\"}")
                     .contains("vertx_http_server_requests_total");
-            client.close();
-        } finally {
-            await(vertx.close());
         }
     }
 }

@@ -1,12 +1,12 @@
 package io.raftline.server;
 
-import static io.raftline.testing.TestCluster.await;
-import static io.raftline.testing.TestCluster.eventually;
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
-import io.raftline.testing.TestCluster;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
+import io.raftline.verify.nemesis.ClusterConfigs;
+import io.raftline.verify.nemesis.InJvmCluster;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -27,12 +27,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SingleNodeClusterTest {
 
     @Test
-    void aSingleNodeServesWritesAndReadsAndSurvivesACrash(Vertx vertx) {
-        JsonObject json = TestCluster.configJson(1, 2000).put("node_id", 1);
-        ClusterVerticle cluster = TestCluster.start(vertx, json);
-        WebClient client = WebClient.create(vertx);
-        String node = cluster.nodeUrl(1);
-        try {
+    void aSingleNodeServesWritesAndReadsAndSurvivesACrash() throws Exception {
+        JsonObject json = ClusterConfigs.cluster(1, 7, 2000).put("node_id", 1);
+        try (InJvmCluster harness = InJvmCluster.builder(json).start()) {
+            ClusterVerticle cluster = harness.verticle();
+            WebClient client = WebClient.create(harness.vertx());
+            String node = cluster.nodeUrl(1);
             HttpResponse<Buffer> w = await(client.putAbs(node + "/v1/kv/solo").sendBuffer(Buffer.buffer("1")));
             assertThat(w.statusCode()).isEqualTo(200);
             long revision = w.bodyAsJsonObject().getLong("revision");
@@ -47,19 +47,15 @@ class SingleNodeClusterTest {
             await(client.postAbs(cluster.adminUrl() + "/v1/admin/nodes/1/restart").send());
             eventually("the restarted node serves its data", () -> client.getAbs(node + "/v1/kv/solo").send()
                     .map(resp -> resp.statusCode() == 200 && resp.getHeader("Raft-Revision").equals(String.valueOf(revision))));
-        } finally {
-            client.close();
         }
     }
 
     @Test
-    void aPortInUseFailsTheStartWithAClearMessage(Vertx vertx) throws Exception {
+    void aPortInUseFailsTheStartWithAClearMessage() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-            JsonObject json = TestCluster.configJson(1, 2000).put("node_id", 1);
+            JsonObject json = ClusterConfigs.cluster(1, 7, 2000).put("node_id", 1);
             json.getJsonArray("nodes").getJsonObject(0).put("http_port", taken.getLocalPort());
-            ClusterVerticle cluster = new ClusterVerticle(io.raftline.config.RaftlineConfig.fromJson(json));
-            Future<String> deployed = vertx.deployVerticle(cluster);
-            Throwable t = deployed.toCompletionStage().toCompletableFuture().handle((v, e) -> e).get(10, TimeUnit.SECONDS);
+            Throwable t = catchThrowable(() -> InJvmCluster.builder(json).start().close());
             assertThat(t).isNotNull();
             assertThat(t.getMessage()).contains("port " + taken.getLocalPort()).contains("already in use")
                     .contains("node 1 HTTP API");

@@ -1,12 +1,16 @@
 package io.raftline.ui;
 
+import static io.raftline.verify.nemesis.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.raftline.verify.nemesis.ClusterConfigs;
+import io.raftline.verify.nemesis.InJvmCluster;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -21,18 +25,23 @@ import org.junit.jupiter.api.Test;
  */
 class BridgeSecurityTest {
 
-    private static LocalCluster cluster;
+    private static InJvmCluster cluster;
+    private static int port;
     private static WebSocketClient client;
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = LocalCluster.start(null);
-        client = cluster.vertx.createWebSocketClient();
+        cluster = InJvmCluster.builder(ClusterConfigs.cluster(3, 7).put("storage", new JsonObject()
+                .put("engine", "memory"))).start();
+        port = URI.create(cluster.liveViewUrl()).getPort();
+        client = cluster.vertx().createWebSocketClient();
     }
 
     @AfterAll
-    static void stop() throws Exception {
-        cluster.close();
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
     }
 
     private static final class Frames {
@@ -45,7 +54,7 @@ class BridgeSecurityTest {
         }
 
         void send(JsonObject frame) throws Exception {
-            ws.writeTextMessage(frame.encode()).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            await(ws.writeTextMessage(frame.encode()), Duration.ofSeconds(5));
         }
 
         /** The next frame matching, skipping others (event traffic), within a bounded time. */
@@ -65,12 +74,12 @@ class BridgeSecurityTest {
     }
 
     private static Frames connect(String origin) throws Exception {
-        WebSocketConnectOptions o = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(cluster.port())
+        WebSocketConnectOptions o = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
                 .setURI("/eventbus/websocket");
         if (origin != null) {
             o.addHeader("Origin", origin);
         }
-        return new Frames(client.connect(o).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
+        return new Frames(await(client.connect(o), Duration.ofSeconds(10)));
     }
 
     private static boolean isErr(JsonObject f) {
@@ -93,7 +102,7 @@ class BridgeSecurityTest {
 
     @Test
     void eventsFlowOutAndCommandsAreValidated() throws Exception {
-        Frames f = connect("http://127.0.0.1:" + cluster.port());
+        Frames f = connect("http://127.0.0.1:" + port);
         f.send(new JsonObject().put("type", "register").put("address", "raft.events"));
         JsonObject rec = f.next(x -> "rec".equals(x.getString("type")), Duration.ofSeconds(10));
         assertThat(rec.getString("address")).isEqualTo("raft.events");

@@ -1,13 +1,15 @@
 package io.raftline.ui;
 
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.raftline.ui.ControlHandler;
+import io.raftline.verify.nemesis.ClusterConfigs;
+import io.raftline.verify.nemesis.InJvmCluster;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,22 +17,25 @@ import org.junit.jupiter.api.Test;
 /** Commands on {@code raft.control}: invalid ones are refused with a reason and change nothing. */
 class ControlHandlerTest {
 
-    private static LocalCluster cluster;
+    private static InJvmCluster cluster;
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = LocalCluster.start(null);
+        cluster = InJvmCluster.builder(ClusterConfigs.cluster(3, 7).put("storage", new JsonObject()
+                .put("engine", "memory"))).start();
         cluster.awaitLeader(Duration.ofSeconds(10));
     }
 
     @AfterAll
-    static void stop() throws Exception {
-        cluster.close();
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
     }
 
     private static JsonObject send(JsonObject cmd) throws Exception {
-        return cluster.vertx.eventBus().<JsonObject>request(ControlHandler.ADDRESS, cmd, new DeliveryOptions()
-                .setSendTimeout(10_000)).toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS).body();
+        return await(cluster.vertx().eventBus().<JsonObject>request(ControlHandler.ADDRESS, cmd, new DeliveryOptions()
+                .setSendTimeout(10_000)), Duration.ofSeconds(15)).body();
     }
 
     private static JsonObject cmd(String action) {
@@ -38,12 +43,12 @@ class ControlHandlerTest {
     }
 
     private static void assertRefused(JsonObject cmd, String error, String mentions) throws Exception {
-        String before = cluster.faults.networkState().encode();
+        String before = cluster.verticle().faults().networkState().encode();
         JsonObject r = send(cmd);
         assertThat(r.getBoolean("ok")).as(cmd.encode()).isFalse();
         assertThat(r.getString("error")).as(cmd.encode()).isEqualTo(error);
         assertThat(r.getString("message")).as(cmd.encode()).contains(mentions);
-        assertThat(cluster.faults.networkState().encode()).isEqualTo(before);
+        assertThat(cluster.verticle().faults().networkState().encode()).isEqualTo(before);
     }
 
     @Test
@@ -64,8 +69,8 @@ class ControlHandlerTest {
         assertRefused(cmd("put").put("key", "").put("value", "x"), "invalid_field", "key");
         assertRefused(cmd("transfer"), "missing_field", "to");
         assertRefused(cmd("transfer").put("to", 9), "unknown_node", "node 9");
-        JsonObject notAnObject = cluster.vertx.eventBus().<JsonObject>request(ControlHandler.ADDRESS, "crash")
-                .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).body();
+        JsonObject notAnObject = await(cluster.vertx().eventBus().<JsonObject>request(ControlHandler.ADDRESS, "crash"),
+                Duration.ofSeconds(5)).body();
         assertThat(notAnObject.getString("error")).isEqualTo("bad_request");
     }
 
@@ -93,11 +98,8 @@ class ControlHandlerTest {
         JsonObject r = send(cmd("transfer").put("to", target));
         assertThat(r.getBoolean("ok")).as(r.encode()).isTrue();
         assertThat(r.getInteger("from")).isEqualTo(leader);
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (cluster.awaitLeader(Duration.ofSeconds(10)) != target) {
-            assertThat(System.nanoTime()).as("node %d leads after the transfer", target).isLessThan(deadline);
-            Thread.sleep(20);
-        }
+        eventually("node " + target + " leads after the transfer", Duration.ofSeconds(10),
+                () -> cluster.awaitLeader(Duration.ofSeconds(10)) == target);
         JsonObject again = send(cmd("transfer").put("to", target));
         assertThat(again.getString("error")).isEqualTo("invalid_field");
     }

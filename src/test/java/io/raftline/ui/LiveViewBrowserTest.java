@@ -1,6 +1,7 @@
 package io.raftline.ui;
 
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+import static io.raftline.verify.nemesis.Waits.await;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
@@ -10,6 +11,9 @@ import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import com.microsoft.playwright.options.WaitForSelectorState;
+import io.raftline.verify.nemesis.ClusterConfigs;
+import io.raftline.verify.nemesis.InJvmCluster;
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -17,7 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -37,7 +40,7 @@ class LiveViewBrowserTest {
     private static final Path RECORDING = Paths.get("target", "recordings", "live-view-test.ndjson");
     private static final double TIMEOUT_MS = 20_000;
 
-    private static LocalCluster cluster;
+    private static InJvmCluster cluster;
     private static Playwright playwright;
     private static Browser browser;
     private BrowserContext context;
@@ -48,7 +51,8 @@ class LiveViewBrowserTest {
     static void startClusterAndBrowser() throws Exception {
         Files.createDirectories(SHOTS);
         Files.createDirectories(RECORDING.getParent());
-        cluster = LocalCluster.start(RECORDING);
+        cluster = InJvmCluster.builder(ClusterConfigs.cluster(3, 7).put("storage", new JsonObject()
+                .put("engine", "memory"))).recording(RECORDING).start();
         cluster.awaitLeader(Duration.ofSeconds(10));
         playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
         browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
@@ -82,7 +86,7 @@ class LiveViewBrowserTest {
                 pageErrors.add(m.text());
             }
         });
-        page.navigate(cluster.url());
+        page.navigate(cluster.liveViewUrl());
         assertThat(page.getByTestId("connection")).hasAttribute("data-state", "live");
     }
 
@@ -188,7 +192,7 @@ class LiveViewBrowserTest {
             assertThat(page.getByTestId("node-" + id)).hasAttribute("data-paused", "true");
         }
         String liveDigest = page.getByTestId("state-digest-value").textContent();
-        cluster.recorder.flush().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        await(cluster.flushRecording());
 
         page.getByTestId("mode-replay").click();
         page.getByTestId("replay-file").setInputFiles(RECORDING);
@@ -235,9 +239,9 @@ class LiveViewBrowserTest {
     @Test
     void aVerifyRunsVerdictIsMarkedGreenOrRedLiveAndInReplay() throws Exception {
         // Live: the verify command publishes its verdict through the cluster's publisher.
-        cluster.publisher.checkVerdict(new io.vertx.core.json.JsonObject().put("verdict", "LINEARIZABLE")
+        cluster.verticle().publisher().checkVerdict(new JsonObject().put("verdict", "LINEARIZABLE")
                 .put("clean", true).put("operations", 1234).put("ok", 1200).put("failed", 30).put("unknown", 4)
-                .put("faults", new io.vertx.core.json.JsonObject().put("crash", 2)).put("summary", ""));
+                .put("faults", new JsonObject().put("crash", 2)).put("summary", ""));
         assertThat(page.getByTestId("verdict")).hasAttribute("data-verdict", "ok");
         assertThat(page.getByTestId("verdict-text")).hasText("LINEARIZABLE");
         assertThat(page.getByTestId("verdict-mark")).hasText("✓");

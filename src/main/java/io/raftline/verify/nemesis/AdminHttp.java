@@ -11,6 +11,10 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The harness's small JSON-over-HTTP client for admin and status calls: every call has a timeout, and a non-2xx
@@ -85,6 +89,24 @@ final class AdminHttp {
 
     Future<JsonObject> get(URI base, String path) {
         return json(HttpMethod.GET, base, path, null);
+    }
+
+    /** Every node's {@code /v1/state-hash}; nodes that do not answer are left out. */
+    Future<Map<Integer, JsonObject>> stateHashes(Map<Integer, URI> nodes) {
+        Map<Integer, JsonObject> out = new TreeMap<>();
+        List<Future<?>> asks = new ArrayList<>();
+        for (Map.Entry<Integer, URI> n : nodes.entrySet()) {
+            asks.add(get(n.getValue(), "/v1/state-hash").onSuccess(j -> {
+                synchronized (out) {
+                    out.put(n.getKey(), j);
+                }
+            }));
+        }
+        return Future.join(asks).otherwiseEmpty().map(v -> {
+            synchronized (out) {
+                return new TreeMap<>(out);
+            }
+        });
     }
 
     Future<Void> close() {

@@ -19,146 +19,271 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
- * The cluster under test as one child process per node, started from this JVM's own class path
- * ({@code io.raftline.app.Main node --conf ...}) over the clustered event bus, on free loopback ports, with
- * durable storage in a temporary directory (deleted on close). A crash is a SIGKILL of the node's process (no
- * shutdown hook, no flush: what the disk holds is all that survives) and a restart is a new process on the
- * same data. A stall is a {@code SIGSTOP} of the node's process and its end a {@code SIGCONT}: the kernel keeps
- * accepting connections and buffering what peers and clients send, and the process handles it all when it
- * continues, as after a long GC pause. A stopped process is never left behind: healing, {@link #close()} and a
- * shutdown hook (for a harness that is itself interrupted) continue or kill it. Partitions, loss, delay and
- * duplication are applied by each process to the messages it sends, so the harness gives every live process the
- * same network faults (and a relaunched one the faults in force). Process output goes to
- * {@code <out>/processes/node-<id>-run<n>.log}.
+ * A cluster under test as child processes of this JVM, each started from this JVM's own class path
+ * ({@code io.raftline.app.Main node|local --conf ...}) on free loopback ports, with durable storage in a temporary
+ * directory (deleted on close): one process per node over the clustered event bus or gRPC (the nemesis's
+ * {@code --mode processes}, and the tests that kill one node's process), or every node in one process in local
+ * mode (the tests that kill the whole cluster at once). Each process serves an admin API.
+ *
+ * <p>A crash is a SIGKILL of the node's process (no shutdown hook, no flush: what the disk holds is all that
+ * survives; with every node in one process, all of them go) and a restart is a new process on the same data. A
+ * stall is a {@code SIGSTOP} of the node's process and its end a {@code SIGCONT}: the kernel keeps accepting
+ * connections and buffering what peers and clients send, and the process handles it all when it continues, as
+ * after a long GC pause. A stopped process is never left behind: healing, {@link #close()} and a shutdown hook (for
+ * a harness that is itself interrupted) continue or kill it. Partitions, loss, delay and duplication are applied
+ * by each process to the messages it sends, so the harness gives every live process the same network faults (and
+ * a relaunched one the faults in force). Process configurations and output go to the log directory given,
+ * {@code <name>.json} and {@code <name>-run<n>.log} per process ({@code node-<id>}, or {@code local}).
  */
 public final class ChildProcessCluster implements ClusterUnderTest {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration RESTART_TIMEOUT = Duration.ofSeconds(60);
 
-    private final NemesisOptions options;
+    /** One child process and the nodes it runs. Its mutable fields are guarded by the cluster's monitor. */
+    private static final class Child {
+        final String name;
+        /** {@code node} (one node, {@code node_id} set) or {@code local} (every node). */
+        final String command;
+        final int nodeId;
+        final List<Integer> nodes;
+        final int adminPort;
+        Process process;
+        /** Under SIGSTOP: alive, but it answers nothing until SIGCONT. */
+        boolean stopped;
+        int runs;
+
+        Child(String name, String command, int nodeId, List<Integer> nodes, int adminPort) {
+            this.name = name;
+            this.command = command;
+            this.nodeId = nodeId;
+            this.nodes = nodes;
+            this.adminPort = adminPort;
+        }
+    }
+
+    private final JsonObject config;
     private final Vertx vertx = Vertx.vertx();
     private final AdminHttp http = new AdminHttp(vertx, 10_000);
     private final Path dataDir;
-    private final Path procDir;
-    private final int[] httpPorts;
-    private final int[] busPorts;
-    private final int[] adminPorts;
-    private final Process[] processes;
-    /** Processes under SIGSTOP: alive, but they answer nothing until SIGCONT. Guarded by {@code this}. */
-    private final boolean[] stopped;
-    private final int[] runs;
+    private final Path logDir;
+    private final List<Child> children = new ArrayList<>();
+    private final Map<Integer, Child> childOf = new LinkedHashMap<>();
     /** Continues and kills the children if this JVM exits before {@link #close()} (Ctrl-C of a run). */
-    private final Thread reaper = new Thread(this::killAll, "raftline-verify-reaper");
+    private final Thread reaper = new Thread(this::killAll, "raftline-cluster-reaper");
     private final Map<Integer, URI> nodeUrls = new LinkedHashMap<>();
     private final BridgeRecorder bridge;
     private final Path recording;
     /** The network faults in force, given to relaunched processes; null when healed. */
     private volatile JsonObject network;
 
-    private ChildProcessCluster(NemesisOptions options, Path out, Path recording) throws IOException {
-        this.options = options;
-        this.recording = recording;
-        this.dataDir = Files.createTempDirectory("raftline-verify-");
-        this.procDir = Files.createDirectories(out.resolve("processes"));
-        int n = options.nodes();
-        httpPorts = new int[n + 1];
-        busPorts = new int[n + 1];
-        adminPorts = new int[n + 1];
-        processes = new Process[n + 1];
-        stopped = new boolean[n + 1];
-        runs = new int[n + 1];
-        for (int i = 1; i <= n; i++) {
-            httpPorts[i] = freePort();
-            busPorts[i] = freePort();
-            adminPorts[i] = freePort();
-            nodeUrls.put(i, URI.create("http://127.0.0.1:" + httpPorts[i]));
+    private ChildProcessCluster(Builder b) throws IOException {
+        this.recording = b.recording;
+        this.logDir = Files.createDirectories(b.logDir);
+        this.dataDir = Files.createTempDirectory("raftline-cluster-");
+        int[] ids = ClusterConfigs.nodeIds(b.config);
+        Map<Integer, JsonObject> ports = new LinkedHashMap<>();
+        for (int id : ids) {
+            ports.put(id, new JsonObject().put("http_port", freePort()).put("bus_port", freePort()));
+            nodeUrls.put(id, URI.create("http://127.0.0.1:" + ports.get(id).getInteger("http_port")));
         }
-        this.bridge = new BridgeRecorder(vertx, recording, List.copyOf(nodeUrls.keySet()), this::liveAdminPorts);
+        this.config = ClusterConfigs.placed(b.config, dataDir, ports::get);
+        if (b.oneProcess) {
+            children.add(new Child("local", "local", 0, List.copyOf(nodeUrls.keySet()), freePort()));
+        } else {
+            for (int id : ids) {
+                children.add(new Child("node-" + id, "node", id, List.of(id), freePort()));
+            }
+        }
+        for (Child c : children) {
+            c.nodes.forEach(id -> childOf.put(id, c));
+        }
+        this.bridge = recording == null ? null
+                : new BridgeRecorder(vertx, recording, List.copyOf(nodeUrls.keySet()), this::liveAdminPorts);
     }
 
     /**
-     * Launches every node's process and waits (at most 90 s) until the cluster has a leader.
+     * The cluster of a nemesis run ({@link ClusterConfigs}' run configuration), one process per node, recording
+     * what a browser on a live process's admin port sees.
      *
      * @param options   the run (nodes, seed, request timeout)
-     * @param out       the run's output directory (process logs and configurations go under it)
+     * @param out       the run's output directory (process logs and configurations go to its {@code processes})
      * @param recording the NDJSON file for the event recording
-     * @return the running cluster
+     * @return the running cluster, with a leader
      * @throws Exception if it does not start; the processes are stopped then
      */
     public static ChildProcessCluster start(NemesisOptions options, Path out, Path recording) throws Exception {
-        ChildProcessCluster c = new ChildProcessCluster(options, out, recording);
-        Runtime.getRuntime().addShutdownHook(c.reaper);
-        try {
-            for (int i = 1; i <= options.nodes(); i++) {
-                c.launch(i);
+        return builder(ClusterConfigs.forRun(options), out.resolve("processes")).recording(recording).start();
+    }
+
+    /**
+     * Prepares a cluster of processes.
+     *
+     * @param config the cluster's configuration, as {@link ClusterConfigs} makes it; the harness gives each node
+     *               its ports and data directory, and each process an admin API
+     * @param logDir where the processes' configurations and output go (kept after close)
+     * @return a builder
+     */
+    public static Builder builder(JsonObject config, Path logDir) {
+        return new Builder(config, logDir);
+    }
+
+    /** What to start: the configuration, and how its nodes are spread over processes. */
+    public static final class Builder {
+        private final JsonObject config;
+        private final Path logDir;
+        private boolean oneProcess;
+        private Path recording;
+
+        private Builder(JsonObject config, Path logDir) {
+            this.config = config.copy();
+            this.logDir = logDir;
+        }
+
+        /**
+         * Runs every node in one process in local mode (as {@code java -jar raftline.jar} does) instead of one
+         * process per node: a crash or a stall then hits them all at once.
+         *
+         * @return this builder
+         */
+        public Builder oneProcess() {
+            this.oneProcess = true;
+            return this;
+        }
+
+        /**
+         * Records what a browser on a live process's admin port sees (see {@link BridgeRecorder}).
+         *
+         * @param file the NDJSON recording
+         * @return this builder
+         */
+        public Builder recording(Path file) {
+            this.recording = file;
+            return this;
+        }
+
+        /**
+         * Launches every process and waits (at most 90 s) until the cluster has a leader.
+         *
+         * @return the running cluster
+         * @throws Exception if it does not start; the processes are stopped then
+         */
+        public ChildProcessCluster start() throws Exception {
+            ChildProcessCluster c = new ChildProcessCluster(this);
+            Runtime.getRuntime().addShutdownHook(c.reaper);
+            try {
+                for (Child child : c.children) {
+                    c.launch(child);
+                }
+                c.awaitLeader(START_TIMEOUT);
+                return c;
+            } catch (Exception e) {
+                c.close();
+                throw new IOException("the cluster of processes did not start (logs in " + c.logDir + "): "
+                        + e.getMessage(), e);
             }
-            InJvmCluster.await(Health.poll(c.vertx, START_TIMEOUT, () -> c.leader().map(l -> l != 0)),
-                    START_TIMEOUT.toSeconds() + 5);
-            return c;
-        } catch (Exception e) {
-            c.close();
-            throw new IOException("the cluster of processes did not start (logs in " + c.procDir + "): "
-                    + e.getMessage(), e);
         }
     }
 
-    private JsonObject config(int id) {
-        return ClusterConfigs.cluster(options, dataDir, httpPorts, busPorts).put("node_id", id)
-                .put("admin", new JsonObject().put("host", "127.0.0.1").put("port", adminPorts[id]));
-    }
-
-    private synchronized void launch(int id) throws IOException {
-        Path conf = procDir.resolve("node-" + id + ".json");
-        Files.writeString(conf, config(id).encodePrettily());
-        Path log = procDir.resolve("node-" + id + "-run" + (++runs[id]) + ".log");
+    private synchronized void launch(Child child) throws IOException {
+        JsonObject conf = config.copy()
+                .put("admin", new JsonObject().put("host", "127.0.0.1").put("port", child.adminPort));
+        if (child.nodeId != 0) {
+            conf.put("node_id", child.nodeId);
+        }
+        Path confFile = logDir.resolve(child.name + ".json");
+        Files.writeString(confFile, conf.encodePrettily());
+        Path log = logDir.resolve(child.name + "-run" + (++child.runs) + ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // C1 only and the serial collector: three node JVMs and the harness share the machine's cores, and a
         // relaunched node should serve again quickly. The --add-* flags are the access Hazelcast asks for.
-        processes[id] = new ProcessBuilder(java, "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+        child.process = new ProcessBuilder(java, "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-Draftline.log.level=INFO", "--add-modules", "java.se",
                 "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
                 "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
                 "--add-opens", "java.management/sun.management=ALL-UNNAMED",
                 "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), "io.raftline.app.Main", "node", "--conf", conf.toString())
+                "-cp", System.getProperty("java.class.path"), "io.raftline.app.Main", child.command,
+                "--conf", confFile.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
-    /** The live process of node {@code id}, if there is one (for tests that check what a fault did to it). */
-    synchronized java.util.Optional<ProcessHandle> process(int id) {
-        return alive(id) ? java.util.Optional.of(processes[id].toHandle()) : java.util.Optional.empty();
+    /**
+     * The live process that runs a node, if there is one (for tests that check what a fault did to it).
+     *
+     * @param node the node
+     * @return its process, unless it is dead
+     */
+    public synchronized Optional<ProcessHandle> process(int node) {
+        Child c = childOf.get(node);
+        return alive(c) ? Optional.of(c.process.toHandle()) : Optional.empty();
     }
 
-    private synchronized boolean alive(int id) {
-        return processes[id] != null && processes[id].isAlive();
+    /**
+     * Where a node keeps its files.
+     *
+     * @param node the node
+     * @return its data directory
+     */
+    public Path dataDir(int node) {
+        return dataDir.resolve("node-" + node);
+    }
+
+    /**
+     * Where the processes' configurations and output are.
+     *
+     * @return the log directory
+     */
+    public Path logDir() {
+        return logDir;
+    }
+
+    /**
+     * The admin API of the process that runs a node.
+     *
+     * @param node the node
+     * @return {@code http://127.0.0.1:port}
+     */
+    public URI adminUrl(int node) {
+        return URI.create("http://127.0.0.1:" + childOf.get(node).adminPort);
+    }
+
+    private synchronized Process running(Child c, int node) {
+        if (!alive(c)) {
+            throw new IllegalStateException("the process of node " + node + " is not running");
+        }
+        return c.process;
+    }
+
+    private synchronized boolean alive(Child c) {
+        return c.process != null && c.process.isAlive();
     }
 
     /** Alive and not stopped: a process that can answer a call now. */
-    private synchronized boolean responsive(int id) {
-        return alive(id) && !stopped[id];
+    private synchronized boolean responsive(Child c) {
+        return alive(c) && !c.stopped;
     }
 
     private List<Integer> liveAdminPorts() {
         List<Integer> ports = new ArrayList<>();
-        for (int id : nodeUrls.keySet()) {
-            if (responsive(id)) {
-                ports.add(adminPorts[id]);
+        for (Child c : children) {
+            if (responsive(c)) {
+                ports.add(c.adminPort);
             }
         }
         return ports;
     }
 
-    private URI admin(int id) {
-        return URI.create("http://127.0.0.1:" + adminPorts[id]);
-    }
-
-    @Override
-    public List<Integer> nodeIds() {
-        return List.copyOf(nodeUrls.keySet());
+    private void note(int node, String type, JsonObject fields) {
+        if (bridge != null) {
+            bridge.note(new JsonObject().put("seq", 0L).put("ts", System.currentTimeMillis()).put("node", node)
+                    .put("term", 0L).put("role", "").put("type", type).put("harness", true).mergeIn(fields));
+        }
     }
 
     @Override
@@ -167,14 +292,14 @@ public final class ChildProcessCluster implements ClusterUnderTest {
     }
 
     /**
-     * Asks every responsive process about its own node only ({@code scope=local}: no waiting on peers, of which
+     * Asks every responsive process about its own nodes only ({@code scope=local}: no waiting on peers, of which
      * one may be stopped) and takes the leader of the highest term.
      */
     @Override
     public Future<Integer> leader() {
         List<Future<JsonObject>> asks = new ArrayList<>();
         for (int id : nodeUrls.keySet()) {
-            if (responsive(id)) {
+            if (responsive(childOf.get(id))) {
                 asks.add(http.get(nodeUrls.get(id), "/v1/cluster?scope=local"));
             }
         }
@@ -201,87 +326,83 @@ public final class ChildProcessCluster implements ClusterUnderTest {
 
     @Override
     public Future<Void> crash(int node) {
+        Child c = childOf.get(node);
         return vertx.executeBlocking(() -> {
-            Process p;
-            synchronized (this) {
-                p = processes[node];
-            }
-            if (p == null || !p.isAlive()) {
-                throw new IllegalStateException("the process of node " + node + " is not running");
-            }
+            Process p = running(c, node);
             p.destroyForcibly();
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("the process of node " + node + " survived SIGKILL for 10 s");
             }
             synchronized (this) {
-                stopped[node] = false;
+                c.stopped = false;
             }
-            bridge.note(nodeEvent(node, "NodeCrashed").put("role", "Down"));
+            c.nodes.forEach(id -> note(id, "NodeCrashed", new JsonObject().put("role", "Down")));
             return null;
         });
     }
 
+    /** Relaunches the node's process (unless it runs) and waits until each of its nodes serves again. */
     @Override
     public Future<Void> restart(int node) {
-        if (alive(node)) {
+        Child c = childOf.get(node);
+        if (alive(c)) {
             return Future.succeededFuture();
         }
         return vertx.executeBlocking(() -> {
-            launch(node);
+            launch(c);
             return null;
-        }).compose(v -> Health.poll(vertx, RESTART_TIMEOUT, () -> http.get(nodeUrls.get(node), "/health")
-                .map(h -> true).otherwise(false))).compose(v -> {
-                    JsonObject faults = network;
-                    return faults == null ? Future.<Void>succeededFuture()
-                            : http.json(HttpMethod.PUT, admin(node), "/v1/admin/network", faults).<Void>mapEmpty();
-                }).compose(v -> http.get(nodeUrls.get(node), "/v1/state-hash").otherwiseEmpty())
-                .map(hash -> {
-                    bridge.note(nodeEvent(node, "NodeRestarted").put("role", "Follower")
-                            .put("applied", hash == null ? 0L : hash.getLong("appliedIndex", 0L)));
-                    return null;
-                });
-    }
-
-    private static JsonObject nodeEvent(int node, String type) {
-        return new JsonObject().put("seq", 0L).put("ts", System.currentTimeMillis()).put("node", node)
-                .put("term", 0L).put("role", "").put("type", type).put("harness", true);
+        }).compose(v -> Waits.eventually(vertx, c.name + " to serve again", RESTART_TIMEOUT, () -> {
+            List<Future<JsonObject>> checks = new ArrayList<>();
+            c.nodes.forEach(id -> checks.add(http.get(nodeUrls.get(id), "/health")));
+            return Future.all(checks).map(h -> true).otherwise(false);
+        })).compose(v -> {
+            JsonObject faults = network;
+            return faults == null ? Future.<Void>succeededFuture()
+                    : http.json(HttpMethod.PUT, adminUrl(node), "/v1/admin/network", faults).<Void>mapEmpty();
+        }).compose(v -> {
+            List<Future<JsonObject>> hashes = new ArrayList<>();
+            c.nodes.forEach(id -> hashes.add(http.get(nodeUrls.get(id), "/v1/state-hash")
+                    .otherwiseEmpty().onSuccess(hash -> note(id, "NodeRestarted", new JsonObject()
+                            .put("role", "Follower")
+                            .put("applied", hash == null ? 0L : hash.getLong("appliedIndex", 0L))))));
+            return Future.join(hashes).mapEmpty();
+        });
     }
 
     @Override
     public Future<Void> stall(int node) {
+        Child c = childOf.get(node);
         return vertx.executeBlocking(() -> {
             Process p;
             synchronized (this) {
-                p = processes[node];
-                if (p == null || !p.isAlive()) {
-                    throw new IllegalStateException("the process of node " + node + " is not running");
-                }
+                p = running(c, node);
                 // Marked before the signal: should the signal be sent but its confirmation lost, healing and
                 // close() still continue the process.
-                stopped[node] = true;
+                c.stopped = true;
             }
             signal(p, "STOP");
-            bridge.note(nodeEvent(node, "NodeFrozen").put("frozen", true));
+            c.nodes.forEach(id -> note(id, "NodeFrozen", new JsonObject().put("frozen", true)));
             return null;
         });
     }
 
     @Override
     public Future<Void> unstall(int node) {
+        Child c = childOf.get(node);
         return vertx.executeBlocking(() -> {
             Process p;
             synchronized (this) {
-                p = processes[node];
-                if (!stopped[node] || p == null || !p.isAlive()) {
-                    stopped[node] = false;
+                p = c.process;
+                if (!c.stopped || p == null || !p.isAlive()) {
+                    c.stopped = false;
                     return null;
                 }
             }
             signal(p, "CONT");
             synchronized (this) {
-                stopped[node] = false;
+                c.stopped = false;
             }
-            bridge.note(nodeEvent(node, "NodeFrozen").put("frozen", false));
+            c.nodes.forEach(id -> note(id, "NodeFrozen", new JsonObject().put("frozen", false)));
             return null;
         });
     }
@@ -307,13 +428,13 @@ public final class ChildProcessCluster implements ClusterUnderTest {
     /** Continues every stopped process (healing begins with this: a stopped process answers nothing). */
     private Future<Void> continueAll() {
         List<Future<Void>> conts = new ArrayList<>();
-        for (int id : nodeUrls.keySet()) {
+        for (Child c : children) {
             boolean isStopped;
             synchronized (this) {
-                isStopped = stopped[id];
+                isStopped = c.stopped;
             }
             if (isStopped) {
-                conts.add(unstall(id));
+                conts.add(unstall(c.nodes.get(0)));
             }
         }
         return Future.all(conts).mapEmpty();
@@ -321,25 +442,26 @@ public final class ChildProcessCluster implements ClusterUnderTest {
 
     @Override
     public Future<Void> pause(int node) {
-        return http.json(HttpMethod.POST, admin(node), "/v1/admin/nodes/" + node + "/pause", null).mapEmpty();
+        return http.json(HttpMethod.POST, adminUrl(node), "/v1/admin/nodes/" + node + "/pause", null).mapEmpty();
     }
 
     @Override
     public Future<Void> resume(int node) {
-        return http.json(HttpMethod.POST, admin(node), "/v1/admin/nodes/" + node + "/resume", null).mapEmpty();
+        return http.json(HttpMethod.POST, adminUrl(node), "/v1/admin/nodes/" + node + "/resume", null).mapEmpty();
     }
 
     @Override
     public Future<Void> network(JsonObject faults) {
         network = faults.copy();
-        return everyLiveAdmin(id -> http.json(HttpMethod.PUT, admin(id), "/v1/admin/network", faults));
+        return everyLiveAdmin(c -> http.json(HttpMethod.PUT, adminUrl(c.nodes.get(0)), "/v1/admin/network", faults));
     }
 
-    private Future<Void> everyLiveAdmin(java.util.function.IntFunction<Future<JsonObject>> call) {
+    /** A call to the admin API of every responsive process; succeeds if one of them does. */
+    private Future<Void> everyLiveAdmin(Function<Child, Future<JsonObject>> call) {
         List<Future<JsonObject>> calls = new ArrayList<>();
-        for (int id : nodeUrls.keySet()) {
-            if (responsive(id)) {
-                calls.add(call.apply(id));
+        for (Child c : children) {
+            if (responsive(c)) {
+                calls.add(call.apply(c));
             }
         }
         if (calls.isEmpty()) {
@@ -360,9 +482,9 @@ public final class ChildProcessCluster implements ClusterUnderTest {
         network = null;
         return continueAll().transform(continued -> {
             List<Future<Void>> restarts = new ArrayList<>();
-            for (int id : nodeUrls.keySet()) {
-                if (!alive(id)) {
-                    restarts.add(restart(id));
+            for (Child c : children) {
+                if (!alive(c)) {
+                    restarts.add(restart(c.nodes.get(0)));
                 }
             }
             return healRest(restarts).compose(v -> continued.succeeded() ? Future.<Void>succeededFuture()
@@ -370,26 +492,32 @@ public final class ChildProcessCluster implements ClusterUnderTest {
         });
     }
 
+    /** Once the relaunches are over: no network faults and no paused node in any live process. */
     private Future<Void> healRest(List<Future<Void>> restarts) {
-        return Future.join(restarts).transform(r -> everyLiveAdmin(id -> http.json(HttpMethod.DELETE, admin(id),
-                "/v1/admin/network", null).compose(x -> http.json(HttpMethod.POST, admin(id),
-                "/v1/admin/nodes/" + id + "/resume", null))))
-                .compose(v -> {
-                    for (Future<Void> r : restarts) {
-                        if (r.failed()) {
-                            return Future.failedFuture(r.cause());
-                        }
-                    }
-                    return Future.succeededFuture();
-                });
+        return Future.join(restarts).transform(r -> everyLiveAdmin(c -> {
+            URI admin = adminUrl(c.nodes.get(0));
+            Future<JsonObject> healed = http.json(HttpMethod.DELETE, admin, "/v1/admin/network", null);
+            for (int id : c.nodes) {
+                healed = healed.compose(x -> http.json(HttpMethod.POST, admin, "/v1/admin/nodes/" + id + "/resume",
+                        null));
+            }
+            return healed;
+        })).compose(v -> {
+            for (Future<Void> r : restarts) {
+                if (r.failed()) {
+                    return Future.failedFuture(r.cause());
+                }
+            }
+            return Future.succeededFuture();
+        });
     }
 
     @Override
     public Future<Void> awaitHealthy(Duration timeout) {
-        return Health.poll(vertx, timeout, () -> {
+        return Waits.eventually(vertx, "every node up and a leader", timeout, () -> {
             List<Future<JsonObject>> checks = new ArrayList<>();
             for (int id : nodeUrls.keySet()) {
-                if (!alive(id)) {
+                if (!alive(childOf.get(id))) {
                     return Future.succeededFuture(false);
                 }
                 checks.add(http.get(nodeUrls.get(id), "/health"));
@@ -400,12 +528,12 @@ public final class ChildProcessCluster implements ClusterUnderTest {
 
     @Override
     public Future<Map<Integer, JsonObject>> stateHashes() {
-        return Health.stateHashes(http, nodeUrls);
+        return http.stateHashes(nodeUrls);
     }
 
     @Override
     public String liveViewUrl() {
-        return admin(nodeUrls.keySet().iterator().next()) + "/";
+        return adminUrl(nodeUrls.keySet().iterator().next()) + "/";
     }
 
     @Override
@@ -415,6 +543,9 @@ public final class ChildProcessCluster implements ClusterUnderTest {
 
     @Override
     public Future<Path> finishRecording(JsonObject verdict) {
+        if (bridge == null) {
+            return Future.failedFuture(new IllegalStateException("this cluster records no events"));
+        }
         return bridge.finish(verdict).transform(ar -> {
             try {
                 Recordings.ensureVerdict(recording, verdict);
@@ -427,6 +558,9 @@ public final class ChildProcessCluster implements ClusterUnderTest {
 
     @Override
     public String recordingNote() {
+        if (bridge == null) {
+            return "nothing recorded";
+        }
         return "events as a browser on a live process's admin port received them (" + bridge.events()
                 + " events, " + bridge.connections() + " bridge connection" + (bridge.connections() == 1 ? "" : "s")
                 + "; each reconnection after a kill misses what was published meanwhile), renumbered in arrival order"
@@ -443,9 +577,12 @@ public final class ChildProcessCluster implements ClusterUnderTest {
             // the JVM is shutting down: the hook runs (or ran) killAll again, which is harmless
         }
         try {
-            InJvmCluster.await(bridge.finish(new JsonObject().put("verdict", "UNKNOWN").put("summary", "the run was aborted")).otherwiseEmpty(), 10);
-            InJvmCluster.await(http.close().otherwiseEmpty(), 5);
-            InJvmCluster.await(vertx.close().otherwiseEmpty(), 20);
+            if (bridge != null) {
+                Waits.await(bridge.finish(new JsonObject().put("verdict", "UNKNOWN")
+                        .put("summary", "the run was aborted")).otherwiseEmpty(), Duration.ofSeconds(10));
+            }
+            Waits.await(http.close().otherwiseEmpty(), Duration.ofSeconds(5));
+            Waits.await(vertx.close().otherwiseEmpty(), Duration.ofSeconds(20));
         } catch (Exception e) {
             // closing anyway
         }
@@ -457,13 +594,13 @@ public final class ChildProcessCluster implements ClusterUnderTest {
      * fail, a process left under SIGSTOP would hold its ports and files until someone noticed.
      */
     private void killAll() {
-        for (int id = 1; id < processes.length; id++) {
+        for (Child c : children) {
             Process p;
             boolean wasStopped;
             synchronized (this) {
-                p = processes[id];
-                wasStopped = stopped[id];
-                stopped[id] = false;
+                p = c.process;
+                wasStopped = c.stopped;
+                c.stopped = false;
             }
             if (p == null || !p.isAlive()) {
                 continue;

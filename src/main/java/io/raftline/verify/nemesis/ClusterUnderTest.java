@@ -7,10 +7,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A running cluster the harness sends requests to and injects faults into. Every method answers a future that
- * completes within a bounded time (it fails rather than waits forever).
+ * completes within a bounded time (it fails rather than waits forever), except {@link #awaitLeader} and
+ * {@link #compareReplicas}, which block their caller for at most the time they are given.
  */
 public interface ClusterUnderTest extends AutoCloseable {
 
@@ -19,7 +23,9 @@ public interface ClusterUnderTest extends AutoCloseable {
      *
      * @return the ids, ascending
      */
-    List<Integer> nodeIds();
+    default List<Integer> nodeIds() {
+        return List.copyOf(new TreeSet<>(nodeUrls().keySet()));
+    }
 
     /**
      * Where each node's HTTP API listens.
@@ -36,6 +42,21 @@ public interface ClusterUnderTest extends AutoCloseable {
      * @return its id, or 0 if none is known
      */
     Future<Integer> leader();
+
+    /**
+     * Waits until a leader is known ({@link #leader()}), parking the calling thread: the one way a cluster's
+     * starter, the nemesis's thread or a test waits for a leader. Never call it on an event loop.
+     *
+     * @param timeout how long at most
+     * @return the leader's id
+     * @throws Waits.TimedOutException if none was known in time
+     * @throws InterruptedException    if the thread is interrupted meanwhile
+     */
+    default int awaitLeader(Duration timeout) throws InterruptedException {
+        int[] leader = {0};
+        Waits.eventually("a leader", timeout, () -> leader().map(id -> (leader[0] = id) != 0));
+        return leader[0];
+    }
 
     /**
      * Crashes a node: it stops at once, losing whatever it had not persisted.
@@ -117,6 +138,42 @@ public interface ClusterUnderTest extends AutoCloseable {
      * @return node id → its answer (nodes that did not answer are missing)
      */
     Future<Map<Integer, JsonObject>> stateHashes();
+
+    /**
+     * Whether the replicas ended in the same state: waits until every node answers its state hash at one applied
+     * index, then compares the hashes. Blocks the calling thread (never an event loop).
+     *
+     * @param timeout how long to wait for one applied index at most
+     * @return the comparison, or why there was none
+     * @throws InterruptedException if the thread is interrupted meanwhile
+     */
+    default RunRecord.Convergence compareReplicas(Duration timeout) throws InterruptedException {
+        AtomicReference<Map<Integer, JsonObject>> last = new AtomicReference<>(Map.of());
+        try {
+            Waits.eventually("every node at one applied index", timeout, () -> stateHashes().map(hashes -> {
+                last.set(hashes);
+                return hashes.size() == nodeIds().size() && appliedIndexes(hashes).values().stream()
+                        .distinct().count() == 1;
+            }));
+        } catch (Waits.TimedOutException e) {
+            return new RunRecord.Convergence(false, false, 0, Map.of(), "not compared: the nodes did not reach one"
+                    + " applied index within " + timeout.toSeconds() + " s (last seen " + appliedIndexes(last.get())
+                    + ")");
+        }
+        long index = appliedIndexes(last.get()).values().iterator().next();
+        Map<Integer, String> hashes = new TreeMap<>();
+        last.get().forEach((id, h) -> hashes.put(id, h.getString("stateHash", "")));
+        boolean agreed = hashes.values().stream().distinct().count() == 1;
+        return new RunRecord.Convergence(true, agreed, index, hashes, agreed
+                ? "all " + hashes.size() + " nodes have the same state hash at applied index " + index
+                : "DIFFERENT state hashes at applied index " + index + ": " + hashes);
+    }
+
+    private static Map<Integer, Long> appliedIndexes(Map<Integer, JsonObject> stateHashes) {
+        Map<Integer, Long> indexes = new TreeMap<>();
+        stateHashes.forEach((id, h) -> indexes.put(id, h.getLong("appliedIndex", -1L)));
+        return indexes;
+    }
 
     /**
      * Where a browser can watch the run live (the admin port's live view).

@@ -4,9 +4,11 @@ import io.raftline.config.RaftlineConfig;
 import io.raftline.events.EventSink;
 import io.raftline.events.NdjsonRecorder;
 import io.raftline.faults.NodeFault;
+import io.raftline.node.NodeListener;
 import io.raftline.server.ClusterVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -19,31 +21,33 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The cluster under test in this JVM: a {@link ClusterVerticle} in local mode on its own Vert.x instance, nodes
- * and admin API on free loopback ports, durable storage in a temporary directory (deleted on close). Faults go
- * through the admin API exactly as an operator's would, so they are published as events too; a crash stops the
- * node at once and a restart rebuilds it from its files. An {@link NdjsonRecorder} on the cluster's event
- * publisher records every published event from the first one, and the verdict is published through the same
- * publisher, so open live views see it as well.
+ * A cluster under test in this JVM: a {@link ClusterVerticle} in local mode on a Vert.x instance of its own, nodes
+ * and admin API (with the live view) on free loopback ports, storage in a temporary directory (deleted on close).
+ * The nemesis runs against it ({@code verify --mode local}), and so do the tests that need a real cluster in this
+ * JVM: they reach into it through {@link #verticle()} (its nodes, its fault control, its event publisher).
+ *
+ * <p>Faults go through the admin API exactly as an operator's would, so they are published as events too; a crash
+ * stops the node at once and a restart rebuilds it from its files. With a recording, an {@link NdjsonRecorder} on
+ * the cluster's event publisher records every published event from the first one; a run's verdict is published
+ * through the same publisher, so open live views see it as well, and it ends the recording.
  */
 public final class InJvmCluster implements ClusterUnderTest {
 
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
     private final Vertx vertx;
     private final ClusterVerticle cluster;
-    private final NdjsonRecorder recorder;
-    private final Path recording;
+    private final Recording recording;
     private final Path dataDir;
     private final AdminHttp admin;
     private final URI adminUrl;
     private final Map<Integer, URI> nodeUrls = new LinkedHashMap<>();
 
-    private InJvmCluster(Vertx vertx, ClusterVerticle cluster, NdjsonRecorder recorder, Path recording, Path dataDir) {
+    private InJvmCluster(Vertx vertx, ClusterVerticle cluster, Recording recording, Path dataDir) {
         this.vertx = vertx;
         this.cluster = cluster;
-        this.recorder = recorder;
         this.recording = recording;
         this.dataDir = dataDir;
         this.admin = new AdminHttp(vertx, 10_000);
@@ -54,46 +58,124 @@ public final class InJvmCluster implements ClusterUnderTest {
     }
 
     /**
-     * Starts a cluster and waits for its first leader (at most 30 s).
+     * The cluster of a nemesis run ({@link ClusterConfigs}' run configuration), recording its events.
      *
      * @param options   the run (nodes, seed, request timeout)
      * @param recording the NDJSON file for the event recording
-     * @return the running cluster
+     * @return the running cluster, with a leader
      * @throws Exception if it does not start
      */
     public static InJvmCluster start(NemesisOptions options, Path recording) throws Exception {
-        Path dataDir = Files.createTempDirectory("raftline-verify-");
-        JsonObject json = ClusterConfigs.cluster(options, dataDir, new int[options.nodes() + 1], null)
-                .put("admin", new JsonObject().put("host", "127.0.0.1").put("port", 0));
-        Vertx vertx = Vertx.vertx();
-        try {
-            ClusterVerticle cluster = new ClusterVerticle(RaftlineConfig.fromJson(json));
-            NdjsonRecorder recorder = new NdjsonRecorder(vertx, recording.toString(), Recordings.MAX_BYTES);
-            cluster.publisher().addSink(new UntilVerdict(recorder));
-            await(vertx.deployVerticle(cluster), 30);
-            await(cluster.awaitLeader(30_000), 35);
-            return new InJvmCluster(vertx, cluster, recorder, recording, dataDir);
-        } catch (Exception e) {
-            await(vertx.close().otherwiseEmpty(), 20);
-            ChildProcessCluster.deleteTree(dataDir);
-            throw e;
+        return builder(ClusterConfigs.forRun(options)).recording(recording).start();
+    }
+
+    /**
+     * Prepares a cluster.
+     *
+     * @param config the cluster's configuration, as {@link ClusterConfigs} makes it; each node's data directory
+     *               and, unless given, its HTTP port (any free one), and the admin API (any free loopback port)
+     *               are filled in
+     * @return a builder
+     */
+    public static Builder builder(JsonObject config) {
+        return new Builder(config);
+    }
+
+    /** What to start: the configuration, and how this JVM runs and watches it. */
+    public static final class Builder {
+        private final JsonObject config;
+        private VertxOptions vertxOptions = new VertxOptions();
+        private NodeListener listener = NodeListener.NONE;
+        private Path recording;
+
+        private Builder(JsonObject config) {
+            this.config = config.copy();
+        }
+
+        /**
+         * Options for the cluster's Vert.x instance (metrics, for instance).
+         *
+         * @param options the options
+         * @return this builder
+         */
+        public Builder vertxOptions(VertxOptions options) {
+            this.vertxOptions = options;
+            return this;
+        }
+
+        /**
+         * Told about everything the nodes do, besides the event publisher.
+         *
+         * @param listener the listener
+         * @return this builder
+         */
+        public Builder listener(NodeListener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        /**
+         * Records every event the cluster publishes, from the first, to an NDJSON file the live view replays.
+         *
+         * @param file the recording
+         * @return this builder
+         */
+        public Builder recording(Path file) {
+            this.recording = file;
+            return this;
+        }
+
+        /**
+         * Deploys the cluster and waits (at most 30 s) for its first leader.
+         *
+         * @return the running cluster
+         * @throws Exception if it does not start (everything started is stopped again)
+         */
+        public InJvmCluster start() throws Exception {
+            Path dataDir = Files.createTempDirectory("raftline-cluster-");
+            JsonObject json = ClusterConfigs.placed(config, dataDir, id -> new JsonObject().put("http_port", 0))
+                    .put("admin", new JsonObject().put("host", "127.0.0.1").put("port", 0));
+            Vertx vertx = Vertx.vertx(vertxOptions);
+            try {
+                ClusterVerticle cluster = new ClusterVerticle(RaftlineConfig.fromJson(json), listener);
+                Recording recorder = recording == null ? null : new Recording(vertx, recording);
+                if (recorder != null) {
+                    cluster.publisher().addSink(recorder);
+                }
+                Waits.await(vertx.deployVerticle(cluster), START_TIMEOUT);
+                InJvmCluster started = new InJvmCluster(vertx, cluster, recorder, dataDir);
+                started.awaitLeader(START_TIMEOUT);
+                return started;
+            } catch (Exception e) {
+                Waits.await(vertx.close().otherwiseEmpty(), Duration.ofSeconds(20));
+                ChildProcessCluster.deleteTree(dataDir);
+                throw e;
+            }
         }
     }
 
-    /** Feeds the recorder until the verdict, so that the recording ends with it. */
-    private static final class UntilVerdict implements EventSink {
+    /**
+     * Feeds an {@link NdjsonRecorder} until the recording is finished: the first {@code CheckVerdict} after
+     * {@link #finishRecording} began is its last event, whatever is published after it.
+     */
+    private static final class Recording implements EventSink {
         private final NdjsonRecorder recorder;
+        private final Path file;
+        /** Set by the thread that finishes the recording, read on the publisher's event loop. */
+        private volatile boolean finishing;
+        /** Confined to the publisher's event loop. */
         private boolean done;
 
-        UntilVerdict(NdjsonRecorder recorder) {
-            this.recorder = recorder;
+        Recording(Vertx vertx, Path file) {
+            this.recorder = new NdjsonRecorder(vertx, file.toString(), Recordings.MAX_BYTES);
+            this.file = file;
         }
 
         @Override
         public void accept(JsonObject event) {
             if (!done) {
                 recorder.accept(event);
-                done = "CheckVerdict".equals(event.getString("type"));
+                done = finishing && "CheckVerdict".equals(event.getString("type"));
             }
         }
 
@@ -103,17 +185,32 @@ public final class InJvmCluster implements ClusterUnderTest {
         }
     }
 
-    static <T> T await(Future<T> f, long seconds) throws Exception {
-        try {
-            return f.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof Exception ex ? ex : e;
-        }
+    /**
+     * The cluster itself, for tests that drive its nodes, faults or event publisher directly.
+     *
+     * @return the deployed verticle
+     */
+    public ClusterVerticle verticle() {
+        return cluster;
     }
 
-    @Override
-    public List<Integer> nodeIds() {
-        return List.copyOf(nodeUrls.keySet());
+    /**
+     * The Vert.x instance the cluster runs on (closed with it).
+     *
+     * @return the instance
+     */
+    public Vertx vertx() {
+        return vertx;
+    }
+
+    /**
+     * Where a node keeps its files (nothing with {@code storage.engine} {@code memory}).
+     *
+     * @param node the node
+     * @return its data directory
+     */
+    public Path dataDir(int node) {
+        return dataDir.resolve("node-" + node);
     }
 
     @Override
@@ -191,24 +288,25 @@ public final class InJvmCluster implements ClusterUnderTest {
 
     @Override
     public Future<Void> awaitHealthy(Duration timeout) {
-        return Health.poll(vertx, timeout, () -> admin.get(adminUrl, "/v1/cluster").map(c -> {
-            if (c.getInteger("leader", 0) == 0) {
-                return false;
-            }
-            JsonArray nodes = c.getJsonArray("nodes", new JsonArray());
-            for (int i = 0; i < nodes.size(); i++) {
-                JsonObject n = nodes.getJsonObject(i);
-                if (!Boolean.TRUE.equals(n.getBoolean("up")) || Boolean.TRUE.equals(n.getBoolean("paused"))) {
-                    return false;
-                }
-            }
-            return true;
-        }));
+        return Waits.eventually(vertx, "every node up and a leader", timeout,
+                () -> admin.get(adminUrl, "/v1/cluster").map(c -> {
+                    if (c.getInteger("leader", 0) == 0) {
+                        return false;
+                    }
+                    JsonArray nodes = c.getJsonArray("nodes", new JsonArray());
+                    for (int i = 0; i < nodes.size(); i++) {
+                        JsonObject n = nodes.getJsonObject(i);
+                        if (!Boolean.TRUE.equals(n.getBoolean("up")) || Boolean.TRUE.equals(n.getBoolean("paused"))) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }));
     }
 
     @Override
     public Future<Map<Integer, JsonObject>> stateHashes() {
-        return Health.stateHashes(admin, nodeUrls);
+        return admin.stateHashes(nodeUrls);
     }
 
     @Override
@@ -224,15 +322,31 @@ public final class InJvmCluster implements ClusterUnderTest {
 
     @Override
     public Future<Path> finishRecording(JsonObject verdict) {
+        if (recording == null) {
+            return Future.failedFuture(new IllegalStateException("this cluster records no events"));
+        }
+        recording.finishing = true;
         cluster.publisher().checkVerdict(verdict);
-        return cluster.publisher().flushNow().compose(v -> recorder.close()).transform(ar -> {
+        return cluster.publisher().flushNow().compose(v -> recording.recorder.close()).transform(ar -> {
             try {
-                Recordings.ensureVerdict(recording, verdict);
-                return Future.succeededFuture(recording);
+                Recordings.ensureVerdict(recording.file, verdict);
+                return Future.succeededFuture(recording.file);
             } catch (IOException e) {
                 return Future.failedFuture(e);
             }
         });
+    }
+
+    /**
+     * Writes what was recorded so far to the file, which stays open (the live view can replay it meanwhile).
+     *
+     * @return the recording's file, once written
+     */
+    public Future<Path> flushRecording() {
+        if (recording == null) {
+            return Future.failedFuture(new IllegalStateException("this cluster records no events"));
+        }
+        return cluster.publisher().flushNow().compose(v -> recording.recorder.flush()).map(recording.file);
     }
 
     @Override
@@ -250,14 +364,16 @@ public final class InJvmCluster implements ClusterUnderTest {
             for (int id : nodeUrls.keySet()) {
                 thaws.add(unstall(id).otherwiseEmpty());
             }
-            await(Future.join(thaws).otherwiseEmpty(), 15);
+            Waits.await(Future.join(thaws).otherwiseEmpty(), Duration.ofSeconds(15));
         } catch (Exception e) {
             // closing anyway: the nodes stop with this JVM's Vert.x in any case
         }
         try {
-            await(admin.close().otherwiseEmpty(), 5);
-            await(recorder.close().otherwiseEmpty(), 10);
-            await(vertx.close().otherwiseEmpty(), 30);
+            Waits.await(admin.close().otherwiseEmpty(), Duration.ofSeconds(5));
+            if (recording != null) {
+                Waits.await(recording.recorder.close().otherwiseEmpty(), Duration.ofSeconds(10));
+            }
+            Waits.await(vertx.close().otherwiseEmpty(), Duration.ofSeconds(30));
         } catch (Exception e) {
             // closing anyway
         } finally {

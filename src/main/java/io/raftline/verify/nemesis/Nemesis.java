@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -57,7 +58,7 @@ public final class Nemesis {
         void continuing(int node);
     }
 
-    private static final long CALL_TIMEOUT_S = 90;
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(90);
     /** How long a stalled node whose links were cut stays cut off after it continues. */
     private static final long CUT_AFTER_CONTINUE_MS = 250;
 
@@ -157,14 +158,14 @@ public final class Nemesis {
     private void healEverything() throws InterruptedException {
         long t = clock.now();
         try {
-            await(cluster.healAll());
+            Waits.await(cluster.healAll(), CALL_TIMEOUT);
             say(t, "healed everything");
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {
             say(t, "healing failed (" + why(e) + "); retrying");
             try {
-                await(cluster.healAll());
+                Waits.await(cluster.healAll(), CALL_TIMEOUT);
             } catch (InterruptedException ie) {
                 throw ie;
             } catch (Exception again) {
@@ -254,7 +255,7 @@ public final class Nemesis {
                     }
                     Exception notContinued = null;
                     try {
-                        await(cluster.unstall(node));
+                        Waits.await(cluster.unstall(node), CALL_TIMEOUT);
                     } catch (InterruptedException e) {
                         throw e;
                     } catch (Exception e) {
@@ -290,7 +291,7 @@ public final class Nemesis {
             throws InterruptedException {
         long start = clock.now();
         try {
-            await(inject.start());
+            Waits.await(inject.start(), CALL_TIMEOUT);
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {
@@ -298,7 +299,7 @@ public final class Nemesis {
             say(start, description + " FAILED: " + why(e));
             try {
                 // The cluster may have acted on it all the same: undo it before going on.
-                await(heal.start());
+                Waits.await(heal.start(), CALL_TIMEOUT);
             } catch (InterruptedException ie) {
                 throw ie;
             } catch (Exception again) {
@@ -314,7 +315,7 @@ public final class Nemesis {
         } finally {
             try {
                 long healStart = clock.now();
-                await(heal.start());
+                Waits.await(heal.start(), CALL_TIMEOUT);
                 end = clock.now();
                 healMs.merge(kind, (end - healStart) / 1_000_000, Math::max);
             } catch (InterruptedException e) {
@@ -329,7 +330,7 @@ public final class Nemesis {
 
     private int leaderOrZero() throws InterruptedException {
         try {
-            return await(cluster.leader());
+            return Waits.await(cluster.leader(), CALL_TIMEOUT);
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {
@@ -341,6 +342,10 @@ public final class Nemesis {
         return min + (max > min ? (long) (random.nextDouble() * (max - min + 1)) : 0);
     }
 
+    /**
+     * Lets the schedule's time pass (a healthy pause, a fault held): here the time itself is the point, so this
+     * is a sleep and not a {@link Waits} wait on a condition.
+     */
     private void sleepUntil(long nanos) throws InterruptedException {
         long left;
         while ((left = nanos - clock.now()) > 0) {
@@ -354,13 +359,5 @@ public final class Nemesis {
 
     private static String why(Exception e) {
         return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-    }
-
-    private static <T> T await(Future<T> f) throws Exception {
-        try {
-            return f.toCompletionStage().toCompletableFuture().get(CALL_TIMEOUT_S, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof Exception ex ? ex : e;
-        }
     }
 }

@@ -5,7 +5,6 @@ import io.raftline.verify.Operation;
 import io.raftline.verify.Verdict;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
@@ -106,9 +104,9 @@ public final class NemesisRun {
         try {
             return runWith(options, cluster, vertx, client, probeClient, progress);
         } finally {
-            await(probeClient.close().otherwiseEmpty(), Duration.ofSeconds(5));
-            await(client.close().otherwiseEmpty(), Duration.ofSeconds(5));
-            await(vertx.close().otherwiseEmpty(), Duration.ofSeconds(20));
+            Waits.await(probeClient.close().otherwiseEmpty(), Duration.ofSeconds(5));
+            Waits.await(client.close().otherwiseEmpty(), Duration.ofSeconds(5));
+            Waits.await(vertx.close().otherwiseEmpty(), Duration.ofSeconds(20));
         }
     }
 
@@ -138,7 +136,7 @@ public final class NemesisRun {
         long clientsBound = Math.max(0, end - recorder.now()) / 1_000_000
                 + (o.writeRetries() + 2L) * (o.clientTimeoutMs() + 200) + 10_000;
         try {
-            await(clientsDone, Duration.ofMillis(clientsBound));
+            Waits.await(clientsDone, Duration.ofMillis(clientsBound));
         } catch (Exception e) {
             notes.add("some clients had not finished " + clientsBound + " ms after the end: " + e.getMessage()
                     + "; their last requests are missing from the history");
@@ -147,8 +145,8 @@ public final class NemesisRun {
             try {
                 // Every stall was undone before the nemesis returned: what the probes sent has been answered
                 // or times out on the client's clock.
-                await(probes.drained(), Duration.ofMillis(o.clientTimeoutMs() + 5_000));
-                long sent = await(probes.readsSent(), Duration.ofSeconds(5));
+                Waits.await(probes.drained(), Duration.ofMillis(o.clientTimeoutMs() + 5_000));
+                long sent = Waits.await(probes.readsSent(), Duration.ofSeconds(5));
                 notes.add("Stall probes: " + sent + " reads (" + (o.leaseReads() > 0 ? "lease" : o.consistency())
                         + ") sent to stalled nodes after a write through the other nodes was acknowledged; their"
                         + " answers are in the history like every other read.");
@@ -162,8 +160,8 @@ public final class NemesisRun {
 
         long healing = System.nanoTime();
         try {
-            await(cluster.healAll(), HEALTHY_TIMEOUT);
-            await(cluster.awaitHealthy(HEALTHY_TIMEOUT), HEALTHY_TIMEOUT.plusSeconds(5));
+            Waits.await(cluster.healAll(), HEALTHY_TIMEOUT);
+            Waits.await(cluster.awaitHealthy(HEALTHY_TIMEOUT), HEALTHY_TIMEOUT.plusSeconds(5));
             progress.printf("verify: healthy after %d ms%n", (System.nanoTime() - healing) / 1_000_000);
         } catch (Exception e) {
             notes.add("the cluster was not healthy " + (System.nanoTime() - healing) / 1_000_000
@@ -176,7 +174,14 @@ public final class NemesisRun {
         if (unread > 0) {
             notes.add(unread + " keys could not be read at the end within " + FINAL_READS_TIMEOUT.toSeconds() + " s");
         }
-        RunRecord.Convergence convergence = convergence(cluster);
+        RunRecord.Convergence convergence;
+        try {
+            convergence = cluster.compareReplicas(CONVERGENCE_TIMEOUT);
+        } catch (InterruptedException e) {
+            // The report is still written, as for every other step a run did not finish.
+            Thread.currentThread().interrupt();
+            convergence = new RunRecord.Convergence(false, false, 0, Map.of(), "not compared: interrupted");
+        }
         notes.add("Event recording `" + RunReport.EVENTS_FILE + "`: " + cluster.recordingNote()
                 + ". Replay it in the live view: open the UI (`java -jar raftline.jar`, http://localhost:8080),"
                 + " choose Replay, then Open NDJSON.");
@@ -189,7 +194,7 @@ public final class NemesisRun {
         Path reportFile = report.write(o.out());
         Path events;
         try {
-            events = await(cluster.finishRecording(report.verdictJson(reportFile)), Duration.ofSeconds(30));
+            events = Waits.await(cluster.finishRecording(report.verdictJson(reportFile)), Duration.ofSeconds(30));
         } catch (Exception e) {
             events = o.out().resolve(RunReport.EVENTS_FILE);
             progress.println("verify: the event recording could not be finished: " + e.getMessage());
@@ -236,85 +241,49 @@ public final class NemesisRun {
         long deadline = System.nanoTime() + FINAL_READS_TIMEOUT.toNanos();
         List<Integer> nodes = cluster.nodeIds();
         int unread = 0;
-        int attempt = 0;
+        int[] attempt = {0};
         for (String key : keys) {
-            KvRequest get = new KvRequest(OpKind.GET, key, null, Operation.UNCONDITIONAL, "linearizable", null);
-            boolean read = false;
-            while (!read && System.nanoTime() < deadline) {
-                int node = nodes.get(attempt++ % nodes.size());
-                long id = recorder.nextId();
-                long t0 = recorder.now();
-                KvResponse response;
-                try {
-                    response = await(client.send(node, get), Duration.ofSeconds(30));
-                } catch (InterruptedException e) {
-                    throw e;
-                } catch (Exception e) {
-                    response = new KvResponse.NoAnswer(e.toString());
-                }
-                long t1 = recorder.now();
-                OutcomeMapping.Meaning m = OutcomeMapping.map(get, response);
-                recorder.count(OpKind.GET, m.label() + " (final read)");
-                if (!m.omitted()) {
-                    recorder.record(new Operation(id, finalClient, OpKind.GET, key, null, Operation.UNCONDITIONAL, t0,
-                            t1, m.outcome()));
-                    read = true;
-                } else {
-                    TimeUnit.MILLISECONDS.sleep(100);
-                }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                unread++;
+                continue;
             }
-            if (!read) {
+            KvRequest get = new KvRequest(OpKind.GET, key, null, Operation.UNCONDITIONAL, "linearizable", null);
+            try {
+                // Each try is recorded; a try the history must omit (no answer that says anything) is retried on
+                // the next node, within what is left of the time for all final reads.
+                Waits.eventually("a final read of " + key, Duration.ofNanos(left), () -> {
+                    int node = nodes.get(attempt[0]++ % nodes.size());
+                    return finalRead(client, recorder, finalClient, node, get);
+                });
+            } catch (Waits.TimedOutException e) {
                 unread++;
             }
         }
         return unread;
     }
 
-    /** Waits until every node applied the same index, then compares their state hashes. */
-    private static RunRecord.Convergence convergence(ClusterUnderTest cluster) {
-        long deadline = System.nanoTime() + CONVERGENCE_TIMEOUT.toNanos();
-        Map<Integer, JsonObject> last = Map.of();
-        while (System.nanoTime() < deadline) {
-            try {
-                last = await(cluster.stateHashes(), Duration.ofSeconds(15));
-            } catch (Exception e) {
-                last = Map.of();
-            }
-            if (last.size() == cluster.nodeIds().size()) {
-                long index = -1;
-                boolean same = true;
-                for (JsonObject h : last.values()) {
-                    long i = h.getLong("appliedIndex", -1L);
-                    same &= index < 0 || i == index;
-                    index = i;
-                }
-                if (same) {
-                    Map<Integer, String> hashes = new TreeMap<>();
-                    last.forEach((id, h) -> hashes.put(id, h.getString("stateHash", "")));
-                    boolean agreed = hashes.values().stream().distinct().count() == 1;
-                    return new RunRecord.Convergence(true, agreed, index, hashes, agreed
-                            ? "all " + hashes.size() + " nodes have the same state hash at applied index " + index
-                            : "DIFFERENT state hashes at applied index " + index + ": " + hashes);
-                }
-            }
-            try {
-                TimeUnit.MILLISECONDS.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        Map<Integer, Long> indexes = new TreeMap<>();
-        last.forEach((id, h) -> indexes.put(id, h.getLong("appliedIndex", -1L)));
-        return new RunRecord.Convergence(false, false, 0, Map.of(), "not compared: the nodes did not reach one"
-                + " applied index within " + CONVERGENCE_TIMEOUT.toSeconds() + " s (last seen " + indexes + ")");
-    }
-
-    static <T> T await(Future<T> f, Duration timeout) throws Exception {
+    /** One final read, recorded as the harness records every request; whether the history keeps it. */
+    private static boolean finalRead(KvClient client, HistoryRecorder recorder, int finalClient, int node,
+                                     KvRequest get) throws InterruptedException {
+        long id = recorder.nextId();
+        long t0 = recorder.now();
+        KvResponse response;
         try {
-            return f.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof Exception ex ? ex : e;
+            response = Waits.await(client.send(node, get), Duration.ofSeconds(30));
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            response = new KvResponse.NoAnswer(e.toString());
         }
+        long t1 = recorder.now();
+        OutcomeMapping.Meaning m = OutcomeMapping.map(get, response);
+        recorder.count(OpKind.GET, m.label() + " (final read)");
+        if (m.omitted()) {
+            return false;
+        }
+        recorder.record(new Operation(id, finalClient, OpKind.GET, get.key(), null, Operation.UNCONDITIONAL, t0, t1,
+                m.outcome()));
+        return true;
     }
 }

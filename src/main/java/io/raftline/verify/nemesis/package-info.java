@@ -11,7 +11,10 @@
  *       mapping the whole check rests on).</li>
  *   <li>{@link io.raftline.verify.nemesis.ClusterUnderTest}: the cluster and its faults, in this JVM
  *       ({@link io.raftline.verify.nemesis.InJvmCluster}) or as child processes killed with SIGKILL
- *       ({@link io.raftline.verify.nemesis.ChildProcessCluster}).</li>
+ *       ({@link io.raftline.verify.nemesis.ChildProcessCluster}), configured by
+ *       {@link io.raftline.verify.nemesis.ClusterConfigs}. The tests that need a real cluster start theirs with the
+ *       same classes.</li>
+ *   <li>{@link io.raftline.verify.nemesis.Waits}: the one way the harness and the tests wait, always bounded.</li>
  *   <li>{@link io.raftline.verify.nemesis.RunReport}: checks a recorded run and writes its report.</li>
  * </ul>
  * Unlike {@code io.raftline.verify}, which stays pure, this package talks to clusters with Vert.x. Every run is

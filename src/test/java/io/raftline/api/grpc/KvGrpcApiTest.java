@@ -1,7 +1,7 @@
 package io.raftline.api.grpc;
 
-import static io.raftline.testing.TestCluster.await;
-import static io.raftline.testing.TestCluster.eventually;
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -23,7 +23,8 @@ import io.raftline.proto.kv.PutResponse;
 import io.raftline.proto.kv.RangeRequest;
 import io.raftline.proto.kv.RangeResponse;
 import io.raftline.server.ClusterVerticle;
-import io.raftline.testing.TestCluster;
+import io.raftline.verify.nemesis.ClusterConfigs;
+import io.raftline.verify.nemesis.InJvmCluster;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -40,8 +41,10 @@ import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -58,7 +61,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class KvGrpcApiTest {
 
     private static final long REQUEST_TIMEOUT_MS = 3000;
+    /** How long a call is retried: a few elections, and a few calls that run into the request timeout. */
+    private static final Duration RETRY_WAIT = Duration.ofSeconds(20);
 
+    private InJvmCluster harness;
     private ClusterVerticle cluster;
     private GrpcClient client;
     private WebClient web;
@@ -72,8 +78,10 @@ class KvGrpcApiTest {
     }
 
     @BeforeEach
-    void start(Vertx vertx) {
-        cluster = TestCluster.start(vertx, TestCluster.configJson(3, REQUEST_TIMEOUT_MS).put("transport", "grpc"));
+    void start(Vertx vertx) throws Exception {
+        harness = InJvmCluster.builder(ClusterConfigs.cluster(3, 7, REQUEST_TIMEOUT_MS).put("transport", "grpc"))
+                .start();
+        cluster = harness.verticle();
         client = GrpcClient.client(vertx);
         web = WebClient.create(vertx);
         awaitStableLeader();
@@ -84,7 +92,7 @@ class KvGrpcApiTest {
      * first gRPC calls slowly (class loading, interpreted code), which can cost the first leader its term with
      * these short test timeouts; tests that pick "a follower" need the cluster settled.
      */
-    private void awaitStableLeader() {
+    private void awaitStableLeader() throws InterruptedException {
         String[] last = {""};
         long[] since = {System.nanoTime()};
         eventually("a stable leader", () -> {
@@ -97,16 +105,21 @@ class KvGrpcApiTest {
             if (!agree || !now.equals(last[0])) {
                 last[0] = agree ? now : "";
                 since[0] = System.nanoTime();
-                return Future.succeededFuture(false);
+                return false;
             }
-            return Future.succeededFuture(System.nanoTime() - since[0] > TimeUnit.MILLISECONDS.toNanos(500));
+            return System.nanoTime() - since[0] > TimeUnit.MILLISECONDS.toNanos(500);
         });
     }
 
     @AfterEach
-    void stop() {
-        await(client.close());
-        web.close();
+    void stop() throws Exception {
+        if (client != null) {
+            await(client.close());
+            web.close();
+        }
+        if (harness != null) {
+            harness.close();
+        }
     }
 
     // ---------------------------------------------------------------- helpers
@@ -117,7 +130,7 @@ class KvGrpcApiTest {
     }
 
     private <Req, Resp> Outcome<Resp> call(int node, ServiceMethod<Resp, Req> method, Req msg, MultiMap headers,
-            long deadlineMs) {
+            long deadlineMs) throws InterruptedException {
         return await(client.request(address(node), method).compose(req -> {
             if (headers != null) {
                 req.headers().addAll(headers);
@@ -131,7 +144,8 @@ class KvGrpcApiTest {
                 resp.statusMessage(), resp.headers(), resp.trailers(), ar.succeeded() ? ar.result() : null)))));
     }
 
-    private <Req, Resp> Outcome<Resp> call(int node, ServiceMethod<Resp, Req> method, Req msg) {
+    private <Req, Resp> Outcome<Resp> call(int node, ServiceMethod<Resp, Req> method, Req msg)
+            throws InterruptedException {
         return call(node, method, msg, null, 0);
     }
 
@@ -140,18 +154,16 @@ class KvGrpcApiTest {
      * machine with 150-300 ms election timeouts a leader change can happen mid-test. Writes passed here carry an
      * idempotency key, so a retry of an applied write answers the original result.
      */
-    private <Req, Resp> Outcome<Resp> retried(int node, ServiceMethod<Resp, Req> method, Req msg) {
-        Outcome<Resp> o = call(node, method, msg);
-        for (int attempt = 0; attempt < 30 && (o.status() == GrpcStatus.UNAVAILABLE
-                || o.status() == GrpcStatus.DEADLINE_EXCEEDED); attempt++) {
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-            o = call(node, method, msg);
-        }
-        return o;
+    private <Req, Resp> Outcome<Resp> retried(int node, ServiceMethod<Resp, Req> method, Req msg)
+            throws InterruptedException {
+        AtomicReference<Outcome<Resp>> last = new AtomicReference<>();
+        eventually("a call to node " + node + " answered other than UNAVAILABLE or DEADLINE_EXCEEDED", RETRY_WAIT,
+                () -> {
+                    Outcome<Resp> o = call(node, method, msg);
+                    last.set(o);
+                    return o.status() != GrpcStatus.UNAVAILABLE && o.status() != GrpcStatus.DEADLINE_EXCEEDED;
+                });
+        return last.get();
     }
 
     private static PutRequest put(String key, String value) {
@@ -163,11 +175,11 @@ class KvGrpcApiTest {
         return GetRequest.newBuilder().setKey(key).setConsistency(c).build();
     }
 
-    private JsonObject clusterState() {
+    private JsonObject clusterState() throws InterruptedException {
         return await(web.getAbs(cluster.adminUrl() + "/v1/cluster").send()).bodyAsJsonObject();
     }
 
-    private int leader() {
+    private int leader() throws InterruptedException {
         return clusterState().getInteger("leader");
     }
 
@@ -182,7 +194,7 @@ class KvGrpcApiTest {
     // ---------------------------------------------------------------- tests
 
     @Test
-    void putGetRangeAndDeleteWorkFromAnyNodeAtEveryConsistency() {
+    void putGetRangeAndDeleteWorkFromAnyNodeAtEveryConsistency() throws Exception {
         int leader = leader();
         int follower = aFollower(leader);
         Outcome<PutResponse> w = retried(follower, KvServiceGrpcClient.Put, put("greeting", "hello"));
@@ -202,9 +214,9 @@ class KvGrpcApiTest {
             int node = id;
             eventually("stale read on node " + id, () -> {
                 Outcome<GetResponse> s = call(node, KvServiceGrpcClient.Get, get("greeting", Consistency.STALE));
-                return Future.succeededFuture(s.status() == GrpcStatus.OK
+                return s.status() == GrpcStatus.OK
                         && text(s.value().getKv().getValue()).equals("hello")
-                        && s.headers().get(KvGrpcService.SERVED_BY).equals(String.valueOf(node)));
+                        && s.headers().get(KvGrpcService.SERVED_BY).equals(String.valueOf(node));
             });
         }
         Outcome<GetResponse> lease = retried(follower, KvServiceGrpcClient.Get, get("greeting", Consistency.LEASE));
@@ -250,7 +262,7 @@ class KvGrpcApiTest {
     }
 
     @Test
-    void compareAndSetFailsWithFailedPreconditionNamingTheActualRevision() {
+    void compareAndSetFailsWithFailedPreconditionNamingTheActualRevision() throws Exception {
         int node = aFollower(leader());
         CompareAndSetRequest create = CompareAndSetRequest.newBuilder().setKey("lock")
                 .setValue(ByteString.copyFromUtf8("a")).setExpectedRevision(0).build();
@@ -284,7 +296,7 @@ class KvGrpcApiTest {
     }
 
     @Test
-    void aRetriedWriteWithTheSameIdempotencyKeyAppliesOnce() {
+    void aRetriedWriteWithTheSameIdempotencyKeyAppliesOnce() throws Exception {
         int leader = leader();
         PutRequest first = put("counter", "1").toBuilder().setIdempotencyKey("req-1").build();
         long revision = retried(aFollower(leader), KvServiceGrpcClient.Put, first).value().getRevision();
@@ -302,7 +314,7 @@ class KvGrpcApiTest {
     }
 
     @Test
-    void invalidInputIsInvalidArgumentAndChangesNothing() {
+    void invalidInputIsInvalidArgumentAndChangesNothing() throws Exception {
         int node = aFollower(leader());
         List<Outcome<?>> bad = new ArrayList<>();
         bad.add(call(node, KvServiceGrpcClient.Put, put("", "x")));
@@ -332,7 +344,7 @@ class KvGrpcApiTest {
     }
 
     @Test
-    void aFollowerAnswersUnavailableWithTheLeaderHintAndAddressWhenItCannotForward() {
+    void aFollowerAnswersUnavailableWithTheLeaderHintAndAddressWhenItCannotForward() throws Exception {
         int leader = leader();
         int follower = aFollower(leader);
         // A request another node forwarded to this follower (as if it believed the follower led) is never
@@ -349,14 +361,14 @@ class KvGrpcApiTest {
         assertThat(o.status()).isEqualTo(GrpcStatus.OK);
         assertThat(o.headers().get(KvGrpcService.SERVED_BY)).isEqualTo(String.valueOf(leader));
         // A stale read is served by the follower itself.
-        eventually("the follower applied the write", () -> Future.succeededFuture(call(follower,
-                KvServiceGrpcClient.Get, get("k", Consistency.STALE), null, 0).status() == GrpcStatus.OK));
+        eventually("the follower applied the write", () -> call(follower,
+                KvServiceGrpcClient.Get, get("k", Consistency.STALE), null, 0).status() == GrpcStatus.OK);
         Outcome<GetResponse> stale = call(follower, KvServiceGrpcClient.Get, get("k", Consistency.STALE), null, 0);
         assertThat(stale.headers().get(KvGrpcService.SERVED_BY)).isEqualTo(String.valueOf(follower));
     }
 
     @Test
-    void aPartitionedMinorityAnswersUnavailableOrDeadlineExceededAndServesOnlyStaleReads() {
+    void aPartitionedMinorityAnswersUnavailableOrDeadlineExceededAndServesOnlyStaleReads() throws Exception {
         int old = leader();
         List<Integer> majority = new ArrayList<>(List.of(1, 2, 3));
         majority.remove(Integer.valueOf(old));
@@ -371,13 +383,13 @@ class KvGrpcApiTest {
 
         eventually("a new leader in the majority", () -> {
             int l = leader();
-            return Future.succeededFuture(l != 0 && l != old);
+            return l != 0 && l != old;
         });
         int next = leader();
         assertThat(retried(majority.get(0), KvServiceGrpcClient.Put, put("majority", "y")).status())
                 .isEqualTo(GrpcStatus.OK);
-        eventually("old leader steps down", () -> Future.succeededFuture(!clusterState().getJsonArray("nodes")
-                .getJsonObject(old - 1).getString("role").equals("Leader")));
+        eventually("old leader steps down", () -> !clusterState().getJsonArray("nodes")
+                .getJsonObject(old - 1).getString("role").equals("Leader"));
 
         Outcome<PutResponse> write = call(old, KvServiceGrpcClient.Put, put("minority", "x"));
         assertThat(write.status()).as(write.message()).isIn(GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED);
@@ -392,12 +404,12 @@ class KvGrpcApiTest {
         assertThat(next).isIn(majority.toArray());
 
         await(web.requestAbs(HttpMethod.DELETE, cluster.adminUrl() + "/v1/admin/network").send());
-        eventually("the old leader catches up", () -> Future.succeededFuture(call(old, KvServiceGrpcClient.Get,
-                get("majority", Consistency.STALE)).status() == GrpcStatus.OK));
+        eventually("the old leader catches up", () -> call(old, KvServiceGrpcClient.Get,
+                get("majority", Consistency.STALE)).status() == GrpcStatus.OK);
     }
 
     @Test
-    void aCrashedNodeAnswersUnavailable() {
+    void aCrashedNodeAnswersUnavailable() throws Exception {
         int leader = leader();
         int follower = aFollower(leader);
         await(web.postAbs(cluster.adminUrl() + "/v1/admin/nodes/" + follower + "/crash").send());

@@ -1,15 +1,16 @@
 package io.raftline.api.http;
 
-import static io.raftline.testing.TestCluster.await;
-import static io.raftline.testing.TestCluster.awaitFailure;
-import static io.raftline.testing.TestCluster.eventually;
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvResult;
 import io.raftline.node.NodeRequestException;
 import io.raftline.server.ClusterVerticle;
-import io.raftline.testing.TestCluster;
+import io.raftline.verify.nemesis.ClusterConfigs;
+import io.raftline.verify.nemesis.InJvmCluster;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -41,7 +42,7 @@ class ClusterHttpTest {
 
     private static final long REQUEST_TIMEOUT_MS = 3000;
 
-    private Vertx vertx;
+    private InJvmCluster harness;
     private ClusterVerticle cluster;
     private WebClient client;
 
@@ -51,24 +52,30 @@ class ClusterHttpTest {
      * @return the test cluster's JSON configuration
      */
     JsonObject config() {
-        return TestCluster.configJson(3, REQUEST_TIMEOUT_MS);
+        return ClusterConfigs.cluster(3, 7, REQUEST_TIMEOUT_MS);
     }
 
     @BeforeEach
-    void start(Vertx vertx) {
-        this.vertx = vertx;
-        this.cluster = TestCluster.start(vertx, config());
+    void start(Vertx vertx) throws Exception {
+        this.harness = InJvmCluster.builder(config()).start();
+        this.cluster = harness.verticle();
         this.client = WebClient.create(vertx);
     }
 
     @AfterEach
     void stop() {
-        client.close();
+        if (client != null) {
+            client.close();
+        }
+        if (harness != null) {
+            harness.close();
+        }
     }
 
     // ---------------------------------------------------------------- helpers
 
-    private HttpResponse<Buffer> send(HttpMethod method, String url, Buffer body, MultiMap headers) {
+    private HttpResponse<Buffer> send(HttpMethod method, String url, Buffer body, MultiMap headers)
+            throws InterruptedException {
         var req = client.requestAbs(method, url).timeout(8000);
         if (headers != null) {
             req.putHeaders(headers);
@@ -76,23 +83,23 @@ class ClusterHttpTest {
         return await(body == null ? req.send() : req.sendBuffer(body));
     }
 
-    private HttpResponse<Buffer> put(int node, String path, String value) {
+    private HttpResponse<Buffer> put(int node, String path, String value) throws InterruptedException {
         return send(HttpMethod.PUT, cluster.nodeUrl(node) + path, Buffer.buffer(value), null);
     }
 
-    private HttpResponse<Buffer> get(int node, String path) {
+    private HttpResponse<Buffer> get(int node, String path) throws InterruptedException {
         return send(HttpMethod.GET, cluster.nodeUrl(node) + path, null, null);
     }
 
-    private HttpResponse<Buffer> admin(HttpMethod method, String path, String body) {
+    private HttpResponse<Buffer> admin(HttpMethod method, String path, String body) throws InterruptedException {
         return send(method, cluster.adminUrl() + path, body == null ? null : Buffer.buffer(body), null);
     }
 
-    private JsonObject clusterState() {
+    private JsonObject clusterState() throws InterruptedException {
         return admin(HttpMethod.GET, "/v1/cluster", null).bodyAsJsonObject();
     }
 
-    private int leader() {
+    private int leader() throws InterruptedException {
         return clusterState().getInteger("leader");
     }
 
@@ -105,23 +112,23 @@ class ClusterHttpTest {
      * follower that still believes in the old leader would send it the request and answer 503, which a client
      * retries), and returns it.
      */
-    private int awaitNewLeader(int old) {
+    private int awaitNewLeader(int old) throws InterruptedException {
         int[] found = {0};
         eventually("a leader other than node " + old + ", known to the other running nodes", () -> {
             JsonObject c = clusterState();
             int l = c.getInteger("leader");
             found[0] = l;
             if (l == 0 || l == old) {
-                return Future.succeededFuture(false);
+                return false;
             }
             JsonArray nodes = c.getJsonArray("nodes");
             for (int i = 0; i < nodes.size(); i++) {
                 JsonObject n = nodes.getJsonObject(i);
                 if (n.getInteger("id") != old && Boolean.TRUE.equals(n.getBoolean("up")) && n.getInteger("leader", 0) != l) {
-                    return Future.succeededFuture(false);
+                    return false;
                 }
             }
-            return Future.succeededFuture(true);
+            return true;
         });
         return found[0];
     }
@@ -133,7 +140,7 @@ class ClusterHttpTest {
     // ---------------------------------------------------------------- tests
 
     @Test
-    void electsExactlyOneLeaderThatEveryNodeFollows() {
+    void electsExactlyOneLeaderThatEveryNodeFollows() throws Exception {
         eventually("all nodes agree on one leader and term", () -> {
             JsonObject c = clusterState();
             JsonArray nodes = c.getJsonArray("nodes");
@@ -142,7 +149,7 @@ class ClusterHttpTest {
             boolean agree = nodes.stream().map(JsonObject.class::cast)
                     .allMatch(n -> n.getInteger("leader").equals(c.getInteger("leader"))
                             && n.getLong("term").equals(c.getLong("term")));
-            return Future.succeededFuture(leaders == 1 && agree && c.getInteger("leader") != 0);
+            return leaders == 1 && agree && c.getInteger("leader") != 0;
         });
         int leader = leader();
         // Every node port answers /v1/cluster and /health.
@@ -155,7 +162,7 @@ class ClusterHttpTest {
     }
 
     @Test
-    void writeThroughAFollowerIsReadableFromEveryNode() {
+    void writeThroughAFollowerIsReadableFromEveryNode() throws Exception {
         int leader = leader();
         int follower = aFollower(leader);
         HttpResponse<Buffer> w = put(follower, "/v1/kv/greeting", "hello");
@@ -173,8 +180,8 @@ class ClusterHttpTest {
             int node = id;
             eventually("stale read of the write on node " + id, () -> {
                 HttpResponse<Buffer> s = get(node, "/v1/kv/greeting?consistency=stale");
-                return Future.succeededFuture(s.statusCode() == 200 && s.bodyAsString().equals("hello")
-                        && s.getHeader(KvApi.SERVED_BY).equals(String.valueOf(node)));
+                return s.statusCode() == 200 && s.bodyAsString().equals("hello")
+                        && s.getHeader(KvApi.SERVED_BY).equals(String.valueOf(node));
             });
         }
         HttpResponse<Buffer> lease = get(follower, "/v1/kv/greeting?consistency=lease");
@@ -200,7 +207,7 @@ class ClusterHttpTest {
     }
 
     @Test
-    void compareAndSetConflictsWith412AndSucceedsOnTheRightRevision() {
+    void compareAndSetConflictsWith412AndSucceedsOnTheRightRevision() throws Exception {
         int node = aFollower(leader());
         HttpResponse<Buffer> created = put(node, "/v1/kv/lock?ifRevision=0", "a");
         assertThat(created.statusCode()).isEqualTo(200);
@@ -226,7 +233,7 @@ class ClusterHttpTest {
     }
 
     @Test
-    void crashingTheLeaderElectsANewOneAndKeepsEveryAcknowledgedWrite() {
+    void crashingTheLeaderElectsANewOneAndKeepsEveryAcknowledgedWrite() throws Exception {
         int old = leader();
         List<Long> revisions = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
@@ -257,7 +264,7 @@ class ClusterHttpTest {
         assertThat(admin(HttpMethod.POST, "/v1/admin/nodes/" + old + "/restart", null).statusCode()).isEqualTo(200);
         eventually("node " + old + " caught up after restart", () -> {
             HttpResponse<Buffer> r = get(old, "/v1/kv/after?consistency=stale");
-            return Future.succeededFuture(r.statusCode() == 200 && r.bodyAsString().equals("crash"));
+            return r.statusCode() == 200 && r.bodyAsString().equals("crash");
         });
         for (int i = 0; i < 20; i++) {
             assertThat(get(old, "/v1/kv/k" + i + "?consistency=stale").bodyAsString()).isEqualTo("v" + i);
@@ -265,7 +272,7 @@ class ClusterHttpTest {
     }
 
     @Test
-    void aPartitionedMinorityCannotServeWhileTheMajorityCan() {
+    void aPartitionedMinorityCannotServeWhileTheMajorityCan() throws Exception {
         int old = leader();
         List<Integer> majority = new ArrayList<>(List.of(1, 2, 3));
         majority.remove(Integer.valueOf(old));
@@ -289,8 +296,8 @@ class ClusterHttpTest {
 
         // The minority side: CheckQuorum makes the old leader step down; it then serves no write and no
         // linearizable read (its own stale view is all it has).
-        eventually("old leader steps down", () -> Future.succeededFuture(clusterState().getJsonArray("nodes")
-                .getJsonObject(old - 1).getString("role").equals("Leader") ? Boolean.FALSE : Boolean.TRUE));
+        eventually("old leader steps down", () -> clusterState().getJsonArray("nodes")
+                .getJsonObject(old - 1).getString("role").equals("Leader") ? Boolean.FALSE : Boolean.TRUE);
         HttpResponse<Buffer> minorityWrite = put(old, "/v1/kv/minority", "x");
         assertThat(minorityWrite.statusCode()).isIn(503, 504);
         HttpResponse<Buffer> minorityRead = get(old, "/v1/kv/majority");
@@ -305,7 +312,7 @@ class ClusterHttpTest {
         long healedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - proposedAt);
         // Healing lets the new leader overwrite the old leader's uncommitted entry, and that client is told the
         // write was dropped (unless this slow machine let its request time out first).
-        Throwable t = awaitFailure(doomed);
+        Throwable t = catchThrowable(() -> await(doomed));
         assertThat(t).isInstanceOf(NodeRequestException.class);
         NodeRequestException.Reason reason = ((NodeRequestException) t).reason();
         // On a starved machine the old leader may already have stepped down (CheckQuorum) when the proposal
@@ -320,14 +327,14 @@ class ClusterHttpTest {
         }
         eventually("old leader catches up after heal", () -> {
             HttpResponse<Buffer> s = get(old, "/v1/kv/majority?consistency=stale");
-            return Future.succeededFuture(s.statusCode() == 200 && s.bodyAsString().equals("y"));
+            return s.statusCode() == 200 && s.bodyAsString().equals("y");
         });
         assertThat(get(old, "/v1/kv/minority?consistency=stale").statusCode()).isEqualTo(404);
         assertThat(get(old, "/v1/kv/doomed?consistency=stale").statusCode()).isEqualTo(404);
     }
 
     @Test
-    void aRetriedWriteWithTheSameIdempotencyKeyAppliesOnce() {
+    void aRetriedWriteWithTheSameIdempotencyKeyAppliesOnce() throws Exception {
         int leader = leader();
         MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", "req-1");
         HttpResponse<Buffer> first = send(HttpMethod.PUT, cluster.nodeUrl(aFollower(leader)) + "/v1/kv/counter",
@@ -350,7 +357,7 @@ class ClusterHttpTest {
     }
 
     @Test
-    void malformedRequestsAreRefusedAndChangeNothing() {
+    void malformedRequestsAreRefusedAndChangeNothing() throws Exception {
         int node = aFollower(leader());
         String base = cluster.nodeUrl(node);
         String longKey = "k".repeat(KvCommand.MAX_KEY_BYTES + 1);
@@ -406,7 +413,7 @@ class ClusterHttpTest {
     }
 
     @Test
-    void pausedNodeDropsMessagesAndRefusesClientsUntilResumed() {
+    void pausedNodeDropsMessagesAndRefusesClientsUntilResumed() throws Exception {
         int leader = leader();
         int follower = aFollower(leader);
         HttpResponse<Buffer> paused = admin(HttpMethod.POST, "/v1/admin/nodes/" + follower + "/pause", null);
@@ -419,7 +426,7 @@ class ClusterHttpTest {
         admin(HttpMethod.POST, "/v1/admin/nodes/" + follower + "/resume", null);
         eventually("resumed follower catches up", () -> {
             HttpResponse<Buffer> r = get(follower, "/v1/kv/while-paused?consistency=stale");
-            return Future.succeededFuture(r.statusCode() == 200);
+            return r.statusCode() == 200;
         });
     }
 }

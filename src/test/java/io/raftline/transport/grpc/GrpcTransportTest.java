@@ -1,5 +1,7 @@
 package io.raftline.transport.grpc;
 
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -36,7 +38,6 @@ import io.vertx.grpc.client.GrpcClientResponse;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerOptions;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -46,7 +47,6 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -59,8 +59,6 @@ import org.junit.jupiter.api.Test;
  */
 class GrpcTransportTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(10);
-
     private Vertx vertx;
     private final Map<Integer, SocketAddress> addresses = new ConcurrentHashMap<>();
     private final List<String> drops = new CopyOnWriteArrayList<>();
@@ -72,7 +70,7 @@ class GrpcTransportTest {
     private io.vertx.core.Context senderContext;
 
     @BeforeEach
-    void start() {
+    void start() throws Exception {
         vertx = Vertx.vertx();
         senderContext = vertx.getOrCreateContext();
         conditioner = new NetworkConditioner(1);
@@ -91,36 +89,14 @@ class GrpcTransportTest {
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws Exception {
         await(sender.close());
         await(receiver.close());
         await(vertx.close());
     }
 
-    private static <T> T await(Future<T> f) {
-        try {
-            return f.toCompletionStage().toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    private static void eventually(String what, java.util.function.BooleanSupplier condition) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
-    }
-
     /** Sends from a Vert.x context, as a node verticle does. */
-    private void sendFromContext(List<? extends Message> messages) {
+    private void sendFromContext(List<? extends Message> messages) throws InterruptedException {
         io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
         senderContext.runOnContext(x -> {
             messages.forEach(sender::send);
@@ -139,7 +115,7 @@ class GrpcTransportTest {
     }
 
     @Test
-    void everyMessageKindArrivesIntactAndInOrder() {
+    void everyMessageKindArrivesIntactAndInOrder() throws Exception {
         List<Message> all = new ArrayList<>(List.of(
                 new VoteRequest(1, 2, 3, 10, 2, true, false),
                 new VoteResponse(1, 2, 3, true, false),
@@ -162,7 +138,7 @@ class GrpcTransportTest {
     }
 
     @Test
-    void aLargeSnapshotIsStreamedInChunksAndReassembled() {
+    void aLargeSnapshotIsStreamedInChunksAndReassembled() throws Exception {
         byte[] data = bytes(1_000_000 + 123, 7);
         SnapshotRequest s = new SnapshotRequest(1, 2, 5, new Snapshot(new SnapshotMetadata(100, 4, List.of(1, 2, 3)), data));
         SnapshotRequest empty = new SnapshotRequest(1, 2, 5, new Snapshot(new SnapshotMetadata(101, 4, List.of(1, 2, 3)),
@@ -174,7 +150,7 @@ class GrpcTransportTest {
     }
 
     @Test
-    void theSnapshotStreamIsValidatedChunkByChunk() {
+    void theSnapshotStreamIsValidatedChunkByChunk() throws Exception {
         SnapshotHeader header = SnapshotHeader.newBuilder().setFrom(1).setTo(2).setTerm(3).setIndex(50).setSnapshotTerm(2)
                 .addAllVoters(List.of(1, 2, 3)).setTotalBytes(100).build();
         // Fewer bytes than announced.
@@ -198,7 +174,7 @@ class GrpcTransportTest {
         assertThat(((SnapshotRequest) received.get(0)).snapshot().data()).hasSize(100);
     }
 
-    private GrpcStatus streamSnapshot(List<SnapshotChunk> chunks) {
+    private GrpcStatus streamSnapshot(List<SnapshotChunk> chunks) throws InterruptedException {
         GrpcClient client = GrpcClient.client(vertx);
         try {
             return await(client.request(addresses.get(2), RaftServiceGrpcClient.InstallSnapshot).compose(req -> {
@@ -217,7 +193,7 @@ class GrpcTransportTest {
         return resp.last().transform(ar -> Future.succeededFuture(resp.status()));
     }
 
-    private GrpcStatus appendEntries(RaftEnvelope envelope) {
+    private GrpcStatus appendEntries(RaftEnvelope envelope) throws InterruptedException {
         GrpcClient client = GrpcClient.client(vertx);
         try {
             return await(client.request(addresses.get(2), RaftServiceGrpcClient.AppendEntries)
@@ -228,7 +204,7 @@ class GrpcTransportTest {
     }
 
     @Test
-    void messagesForAnotherNodeOrFromANonMemberOrMalformedAreRefused() {
+    void messagesForAnotherNodeOrFromANonMemberOrMalformedAreRefused() throws Exception {
         assertThat(appendEntries(ProtoMapping.toEnvelope(new Heartbeat(1, 3, 1, 0, 0)))).isEqualTo(GrpcStatus.NOT_FOUND);
         assertThat(appendEntries(ProtoMapping.toEnvelope(new Heartbeat(9, 2, 1, 0, 0))))
                 .isEqualTo(GrpcStatus.INVALID_ARGUMENT);
@@ -243,14 +219,14 @@ class GrpcTransportTest {
     }
 
     @Test
-    void aNodeThatIsNotRegisteredAnswersUnavailable() {
+    void aNodeThatIsNotRegisteredAnswersUnavailable() throws Exception {
         Transport.Registration registration = await(receiver.register(2, received::add));
         await(registration.close());
         assertThat(appendEntries(ProtoMapping.toEnvelope(new Heartbeat(1, 2, 1, 0, 0)))).isEqualTo(GrpcStatus.UNAVAILABLE);
     }
 
     @Test
-    void networkFaultsApplyToGrpcTraffic() {
+    void networkFaultsApplyToGrpcTraffic() throws Exception {
         conditioner.setFaults(new NetworkFaults(List.of(Set.of(1), Set.of(2, 3)), 0, 0, 0, 0));
         sendFromContext(List.of(new Heartbeat(1, 2, 1, 0, 0)));
         assertThat(drops).containsExactly("Heartbeat:partition");
@@ -288,7 +264,7 @@ class GrpcTransportTest {
     }
 
     @Test
-    void aFrozenPeerHoldsAtMostTheInflightBoundAndTheWatchdogReleasesIt() {
+    void aFrozenPeerHoldsAtMostTheInflightBoundAndTheWatchdogReleasesIt() throws Exception {
         // Accepts TCP connections and never answers a byte: a stopped (SIGSTOP) process looks like this.
         List<io.vertx.core.net.NetSocket> held = new CopyOnWriteArrayList<>();
         NetServer frozen = await(vertx.createNetServer().connectHandler(so -> {

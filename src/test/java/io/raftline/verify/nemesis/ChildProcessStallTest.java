@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -29,24 +28,24 @@ class ChildProcessStallTest {
         ChildProcessCluster cluster = ChildProcessCluster.start(options, out, out.resolve(RunReport.EVENTS_FILE));
         ProcessHandle stalled;
         try {
-            int leader = InJvmCluster.await(cluster.leader(), 30);
+            int leader = Waits.await(cluster.leader(), Duration.ofSeconds(30));
             assertThat(leader).isPositive();
             stalled = cluster.process(leader).orElseThrow();
 
-            InJvmCluster.await(cluster.stall(leader), 30);
-            assertThat(stopped(stalled, true)).as("stopped after stall").isTrue();
-            InJvmCluster.await(cluster.unstall(leader), 30);
-            assertThat(stopped(stalled, false)).as("stopped after unstall").isFalse();
+            Waits.await(cluster.stall(leader), Duration.ofSeconds(30));
+            awaitStopped(stalled, true, "after stall");
+            Waits.await(cluster.unstall(leader), Duration.ofSeconds(30));
+            awaitStopped(stalled, false, "after unstall");
 
-            InJvmCluster.await(cluster.stall(leader), 30);
-            assertThat(InJvmCluster.await(cluster.leader(), 30)).as("the leader among the nodes that answer")
-                    .isNotEqualTo(leader);
-            InJvmCluster.await(cluster.healAll(), 60);
-            assertThat(stopped(stalled, false)).as("stopped after healing everything").isFalse();
-            InJvmCluster.await(cluster.awaitHealthy(Duration.ofSeconds(60)), 65);
+            Waits.await(cluster.stall(leader), Duration.ofSeconds(30));
+            assertThat(Waits.await(cluster.leader(), Duration.ofSeconds(30)))
+                    .as("the leader among the nodes that answer").isNotEqualTo(leader);
+            Waits.await(cluster.healAll(), Duration.ofSeconds(60));
+            awaitStopped(stalled, false, "after healing everything");
+            Waits.await(cluster.awaitHealthy(Duration.ofSeconds(60)), Duration.ofSeconds(65));
 
-            InJvmCluster.await(cluster.stall(leader), 30);
-            assertThat(stopped(stalled, true)).as("stopped when the cluster is closed").isTrue();
+            Waits.await(cluster.stall(leader), Duration.ofSeconds(30));
+            awaitStopped(stalled, true, "when the cluster is closed");
         } finally {
             cluster.close();
         }
@@ -77,18 +76,14 @@ class ChildProcessStallTest {
     }
 
     /**
-     * Whether the process is stopped ({@code T} in /proc/<pid>/stat), once it is as {@code expected} or 5 s
-     * passed: a signal takes effect on the process's threads shortly after {@code kill} returns.
+     * Waits (at most 5 s: a signal takes effect on the process's threads shortly after {@code kill} returns) until
+     * the process is stopped ({@code T} in /proc/<pid>/stat) or running, as {@code expected}.
      */
-    private static boolean stopped(ProcessHandle p, boolean expected) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (true) {
-            String stat = Files.readString(Path.of("/proc", String.valueOf(p.pid()), "stat"));
-            boolean stopped = stat.charAt(stat.lastIndexOf(')') + 2) == 'T';
-            if (stopped == expected || System.nanoTime() > deadline) {
-                return stopped;
-            }
-            TimeUnit.MILLISECONDS.sleep(10);
-        }
+    private static void awaitStopped(ProcessHandle p, boolean expected, String when) throws InterruptedException {
+        Waits.eventually("process " + p.pid() + (expected ? " stopped " : " running ") + when, Duration.ofSeconds(5),
+                () -> {
+                    String stat = Files.readString(Path.of("/proc", String.valueOf(p.pid()), "stat"));
+                    return (stat.charAt(stat.lastIndexOf(')') + 2) == 'T') == expected;
+                });
     }
 }

@@ -54,13 +54,11 @@ class DetectorsTest {
             s.allApplied(r1);
             JsonArray others = new JsonArray();
             s.cluster.nodeIds().stream().filter(id -> id != old).forEach(others::add);
-            Script.await(s.cluster.network(new JsonObject().put("partitions",
-                    new JsonArray().add(new JsonArray().add(old)).add(others))));
+            Waits.await(s.cluster.network(new JsonObject().put("partitions",
+                    new JsonArray().add(new JsonArray().add(old)).add(others))), Script.WAIT);
             int[] next = new int[1];
-            Script.eventually("a new leader in the majority", () -> {
-                next[0] = s.leaderNow();
-                return next[0] != 0 && next[0] != old;
-            });
+            Waits.eventually("a new leader in the majority", Script.WAIT,
+                    () -> s.cluster.leader().map(l -> (next[0] = l) != 0 && l != old));
             long r2 = s.putAcknowledged(1, next[0], key, "v2");
             assertThat(r2).isGreaterThan(r1);
             // The old leader is cut off from the write that just completed: a stale read there must return v1.
@@ -75,7 +73,7 @@ class DetectorsTest {
             assertFlagged(report, key, stale);
             assertThat(report.markdown()).contains("read \"v1\"");
             Path file = report.write(out);
-            Path events = Script.await(s.cluster.finishRecording(report.verdictJson(file)));
+            Path events = Waits.await(s.cluster.finishRecording(report.verdictJson(file)), Script.WAIT);
             List<String> lines = Files.readAllLines(events);
             JsonObject verdict = new JsonObject(lines.get(lines.size() - 1));
             assertThat(verdict.getString("type")).isEqualTo("CheckVerdict");
@@ -104,14 +102,14 @@ class DetectorsTest {
                 long id = s.recorder.nextId();
                 long t0 = s.recorder.now();
                 KvRequest first = Script.put(key, "v1", "write-1");
-                KvResponse lost = Script.await(s.client.send(leader, first));
+                KvResponse lost = Waits.await(s.client.send(leader, first), Script.WAIT);
                 assertThat(lost).as("the first attempt is applied; the client never sees this answer")
                         .isInstanceOf(KvResponse.Answered.class);
                 Operation seen = s.readObserved(1, leader, key, "linearizable");
                 assertThat(seen.outcome()).isInstanceOf(Outcome.Ok.class);
                 s.putAcknowledged(1, leader, key, "v2");
                 KvRequest retry = Script.put(key, "v1", broken ? "write-1-retry" : "write-1");
-                KvResponse answer = Script.await(s.client.send(leader, retry));
+                KvResponse answer = Waits.await(s.client.send(leader, retry), Script.WAIT);
                 OutcomeMapping.Meaning m = OutcomeMapping.map(retry, answer);
                 assertThat(m.outcome()).isInstanceOf(Outcome.Ok.class);
                 s.recorder.record(new Operation(id, 0, OpKind.PUT, key, Value.of("v1"), Operation.UNCONDITIONAL, t0,

@@ -6,18 +6,14 @@ import io.raftline.verify.Outcome;
 import io.raftline.verify.Value;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /**
  * Scripted clients for the detector tests: one request at a time against a real in-JVM cluster, each recorded
- * exactly as the harness records it (same clock, same {@link OutcomeMapping}), and bounded waits on cluster
- * conditions (never a sleep standing in for a condition).
+ * exactly as the harness records it (same clock, same {@link OutcomeMapping}); every wait on the cluster is a
+ * bounded {@link Waits} wait of at most {@link #WAIT} on a condition.
  */
 final class Script implements AutoCloseable {
 
@@ -37,24 +33,9 @@ final class Script implements AutoCloseable {
         client = new HttpKvClient(vertx, cluster.nodeUrls(), 4, options.clientTimeoutMs());
     }
 
-    static <T> T await(Future<T> f) throws Exception {
-        return InJvmCluster.await(f, WAIT.toSeconds());
-    }
-
     /** Sends one request and records it as the harness would; returns the recorded operation, or null if omitted. */
-    Operation send(int clientId, int node, KvRequest r) throws Exception {
-        long id = recorder.nextId();
-        long t0 = recorder.now();
-        KvResponse response = await(client.send(node, r));
-        long t1 = recorder.now();
-        OutcomeMapping.Meaning m = OutcomeMapping.map(r, response);
-        if (m.omitted()) {
-            return null;
-        }
-        Operation op = new Operation(id, clientId, r.kind(), r.key(), r.value(), r.expectedRevision(), t0,
-                m.unknown() ? Operation.NEVER : t1, m.outcome());
-        recorder.record(op);
-        return op;
+    Operation send(int clientId, int node, KvRequest r) throws InterruptedException {
+        return Waits.await(sendLater(clientId, node, r), WAIT);
     }
 
     /**
@@ -86,74 +67,44 @@ final class Script implements AutoCloseable {
     }
 
     /** Writes until a write is acknowledged (every attempt recorded, each with its own value); its revision. */
-    long putAcknowledged(int clientId, int node, String key, String value) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        for (int attempt = 1; System.nanoTime() < deadline; attempt++) {
-            String v = attempt == 1 ? value : value + "#" + attempt;
+    long putAcknowledged(int clientId, int node, String key, String value) throws InterruptedException {
+        long[] revision = {0};
+        int[] attempt = {0};
+        Waits.eventually("a write of " + key + " acknowledged by node " + node, WAIT, () -> {
+            String v = ++attempt[0] == 1 ? value : value + "#" + attempt[0];
             Operation op = send(clientId, node, put(key, v, null));
             if (op != null && op.outcome() instanceof Outcome.Ok ok) {
-                return ok.revision();
+                revision[0] = ok.revision();
+                return true;
             }
-            TimeUnit.MILLISECONDS.sleep(50);
-        }
-        throw new AssertionError("no write of " + key + " acknowledged by node " + node + " within " + WAIT);
+            return false;
+        });
+        return revision[0];
     }
 
     /** Reads until the read observes something; the recorded operation. */
-    Operation readObserved(int clientId, int node, String key, String consistency) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            Operation op = send(clientId, node, get(key, consistency));
-            if (op != null) {
-                return op;
-            }
-            TimeUnit.MILLISECONDS.sleep(50);
-        }
-        throw new AssertionError("no read of " + key + " answered by node " + node + " within " + WAIT);
+    Operation readObserved(int clientId, int node, String key, String consistency) throws InterruptedException {
+        Operation[] read = {null};
+        Waits.eventually("a read of " + key + " answered by node " + node, WAIT,
+                () -> (read[0] = send(clientId, node, get(key, consistency))) != null);
+        return read[0];
     }
 
-    int leader() throws Exception {
-        int[] found = new int[1];
-        eventually("a leader", () -> (found[0] = leaderNow()) != 0);
-        return found[0];
-    }
-
-    int leaderNow() {
-        try {
-            return await(cluster.leader());
-        } catch (Exception e) {
-            return 0;
-        }
+    int leader() throws InterruptedException {
+        return cluster.awaitLeader(WAIT);
     }
 
     /** Waits until every node applied at least {@code index}. */
-    void allApplied(long index) throws Exception {
-        eventually("every node applied " + index, () -> {
-            try {
-                Map<Integer, JsonObject> hashes = await(cluster.stateHashes());
-                return hashes.size() == cluster.nodeIds().size()
-                        && hashes.values().stream().allMatch(h -> h.getLong("appliedIndex", 0L) >= index);
-            } catch (Exception e) {
-                return false;
-            }
-        });
-    }
-
-    static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            TimeUnit.MILLISECONDS.sleep(20);
-        }
-        throw new AssertionError("timed out after " + WAIT + " waiting for " + what);
+    void allApplied(long index) throws InterruptedException {
+        Waits.eventually("every node applied " + index, WAIT, () -> cluster.stateHashes().map(hashes ->
+                hashes.size() == cluster.nodeIds().size()
+                        && hashes.values().stream().allMatch(h -> h.getLong("appliedIndex", 0L) >= index)));
     }
 
     /** Heals, waits for a healthy cluster, and reads every key once more, linearizably, as the final reader. */
     void healAndReadFinal(List<String> keys) throws Exception {
-        await(cluster.healAll());
-        await(cluster.awaitHealthy(WAIT));
+        Waits.await(cluster.healAll(), WAIT);
+        Waits.await(cluster.awaitHealthy(WAIT), WAIT.plusSeconds(5));
         int leader = leader();
         for (String key : keys) {
             readObserved(FINAL_CLIENT, leader, key, "linearizable");
@@ -167,8 +118,8 @@ final class Script implements AutoCloseable {
     @Override
     public void close() {
         try {
-            await(client.close().otherwiseEmpty());
-            await(vertx.close().otherwiseEmpty());
+            Waits.await(client.close().otherwiseEmpty(), WAIT);
+            Waits.await(vertx.close().otherwiseEmpty(), WAIT);
         } catch (Exception e) {
             // closing anyway
         }

@@ -46,16 +46,14 @@ class StalledLeaderLeaseReadsTest {
             assertThat(fresh.outcome()).as("the leader serves lease reads before the stall")
                     .isEqualTo(Outcome.found(Value.of("v1"), r1));
 
-            Script.await(s.cluster.stall(old));
+            Waits.await(s.cluster.stall(old), Script.WAIT);
             JsonArray others = new JsonArray();
             s.cluster.nodeIds().stream().filter(id -> id != old).forEach(others::add);
-            Script.await(s.cluster.network(new JsonObject().put("partitions",
-                    new JsonArray().add(new JsonArray().add(old)).add(others))));
+            Waits.await(s.cluster.network(new JsonObject().put("partitions",
+                    new JsonArray().add(new JsonArray().add(old)).add(others))), Script.WAIT);
             int[] next = new int[1];
-            Script.eventually("a new leader among the others", () -> {
-                next[0] = s.leaderNow();
-                return next[0] != 0 && next[0] != old;
-            });
+            Waits.eventually("a new leader among the others", Script.WAIT,
+                    () -> s.cluster.leader().map(l -> (next[0] = l) != 0 && l != old));
             long r2 = s.putAcknowledged(1, next[0], key, "v2");
             assertThat(r2).isGreaterThan(r1);
 
@@ -64,7 +62,7 @@ class StalledLeaderLeaseReadsTest {
             for (int i = 0; i < HELD_READS; i++) {
                 held.add(s.sendLater(10 + i, old, Script.get(key, "lease")));
             }
-            JsonObject status = Script.await(admin.get(adminUrl, "/v1/cluster"));
+            JsonObject status = Waits.await(admin.get(adminUrl, "/v1/cluster"), Script.WAIT);
             JsonObject stalled = nodeStatus(status, old);
             assertThat(stalled.getString("role")).as("the stalled node still believes it leads: " + status)
                     .isEqualTo("Leader");
@@ -72,17 +70,17 @@ class StalledLeaderLeaseReadsTest {
                     stalled.getLong("term"));
             assertThat(held).as("nothing is answered while the node is stalled").noneMatch(Future::isComplete);
 
-            Script.await(s.cluster.unstall(old));
-            Script.await(s.cluster.network(new JsonObject()));
+            Waits.await(s.cluster.unstall(old), Script.WAIT);
+            Waits.await(s.cluster.network(new JsonObject()), Script.WAIT);
             List<Operation> answered = new ArrayList<>();
             for (Future<Operation> f : held) {
-                Operation op = Script.await(f);
+                Operation op = Waits.await(f, Script.WAIT);
                 if (op != null) {
                     answered.add(op);
                 }
             }
             s.healAndReadFinal(List.of(key));
-            Script.await(admin.close());
+            Waits.await(admin.close(), Script.WAIT);
 
             RunReport.Report report = s.report("lease reads queued at a stalled leader");
             report.write(out);
