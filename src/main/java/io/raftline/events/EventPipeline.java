@@ -1,5 +1,6 @@
 package io.raftline.events;
 
+import io.raftline.raft.Entry;
 import io.raftline.raft.message.Message;
 import io.raftline.raft.message.MessageKind;
 import io.vertx.core.json.JsonObject;
@@ -35,8 +36,10 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Guarantees, checked by {@code EventPipelineTest}:
  * <ul>
- *   <li>state events (everything but message events) are never discarded; {@code Applied} and
- *       {@code LogCommitted} runs of one node are coalesced into one event carrying the same progress;</li>
+ *   <li>state events (everything but message events) are never discarded; {@code LogAppended},
+ *       {@code Applied} and {@code LogCommitted} runs of one node are coalesced into one event carrying the
+ *       same progress (an append of many Readies reads as the node's log reads after all of them), so their
+ *       number per flush is bounded by the number of nodes, however busy the cluster is;</li>
  *   <li>per node, events are published in the order the node reported them; {@code seq} strictly increases;</li>
  *   <li>at most {@link PublisherOptions#messagesPerFlush()} sends per flush (plus vote, pre-vote, snapshot and
  *       TimeoutNow sends, which are always kept), at most {@link PublisherOptions#perLinkPerFlush()} of one kind
@@ -58,6 +61,11 @@ public final class EventPipeline {
     private final AtomicLong discardedAtIngest = new AtomicLong();
     /** Sends per kind, counted at ingest so the rates include what was discarded there. */
     private final LongAdder[] sentByKind = new LongAdder[MessageKind.values().length];
+    /**
+     * Whether anyone looks at message events (a browser, a recorder): when no one does, a node's report of a
+     * message costs one counter increment and nothing is queued (see {@link #wantsMessages()}).
+     */
+    private volatile boolean watched = true;
 
     // Everything below belongs to the draining thread.
     private long seq;
@@ -68,6 +76,7 @@ public final class EventPipeline {
     private List<RaftEvent> carried = new ArrayList<>();
     private final Map<Integer, RaftEvent.Applied> pendingApplied = new TreeMap<>();
     private final Map<Integer, RaftEvent.LogCommitted> pendingCommit = new TreeMap<>();
+    private final Map<Integer, RaftEvent.LogAppended> pendingAppend = new TreeMap<>();
     private final Counters counters = new Counters();
     private final ArrayDeque<Long> elections = new ArrayDeque<>();
     private long ratesAt = -1;
@@ -83,6 +92,35 @@ public final class EventPipeline {
         for (int i = 0; i < sentByKind.length; i++) {
             sentByKind[i] = new LongAdder();
         }
+    }
+
+    /**
+     * Whether message events are wanted now. Reporters ask before they build a message event: when this is
+     * false they call {@link #countUnwatched} instead of {@link #offer}, so a cluster that no one watches pays
+     * nothing per message for the live view.
+     *
+     * @return true while someone watches
+     */
+    public boolean wantsMessages() {
+        return watched;
+    }
+
+    /**
+     * Says whether anyone watches message events (the publisher sets it from its audience).
+     *
+     * @param watched true while a browser or a recorder is attached
+     */
+    public void setWatched(boolean watched) {
+        this.watched = watched;
+    }
+
+    /**
+     * Counts a send that is not queued because no one watches, so the rates stay true.
+     *
+     * @param m the message sent
+     */
+    public void countUnwatched(Message m) {
+        sentByKind[m.kind().ordinal()].increment();
     }
 
     /**
@@ -130,6 +168,9 @@ public final class EventPipeline {
             flushPending(node, d.out);
         }
         for (Integer node : new ArrayList<>(pendingCommit.keySet())) {
+            flushPending(node, d.out);
+        }
+        for (Integer node : new ArrayList<>(pendingAppend.keySet())) {
             flushPending(node, d.out);
         }
         forgetOldSends(now);
@@ -265,6 +306,15 @@ public final class EventPipeline {
                 }
                 return;
             }
+            if (e instanceof RaftEvent.LogAppended a) {
+                RaftEvent.LogAppended merged = merge(pendingAppend.get(node), a);
+                if (merged == null) {
+                    flushPending(node, out);
+                    merged = a;
+                }
+                pendingAppend.put(node, merged);
+                return;
+            }
             if (e instanceof RaftEvent.LogCommitted c) {
                 RaftEvent.LogCommitted pending = pendingCommit.get(node);
                 pendingCommit.put(node, pending == null ? c : new RaftEvent.LogCommitted(pending.header(), c.commit()));
@@ -292,7 +342,34 @@ public final class EventPipeline {
         }
     }
 
+    /**
+     * One append standing for two successive appends of a node, as its log would read after both: the later one
+     * replaces the earlier one's entries from its first index on. Null when they do not join (a gap between
+     * them), so the earlier one is published on its own.
+     */
+    static RaftEvent.LogAppended merge(RaftEvent.LogAppended earlier, RaftEvent.LogAppended later) {
+        if (earlier == null) {
+            return later;
+        }
+        List<Entry> before = earlier.entries();
+        long first = later.entries().get(0).index();
+        long earlierFirst = before.get(0).index();
+        if (first > before.get(before.size() - 1).index() + 1) {
+            return null;
+        }
+        if (first <= earlierFirst) {
+            return later;
+        }
+        List<Entry> joined = new ArrayList<>(before.subList(0, (int) (first - earlierFirst)));
+        joined.addAll(later.entries());
+        return new RaftEvent.LogAppended(later.header(), joined);
+    }
+
     private void flushPending(int node, List<RaftEvent> out) {
+        RaftEvent.LogAppended appended = pendingAppend.remove(node);
+        if (appended != null) {
+            out.add(publish(appended));
+        }
         RaftEvent.Applied a = pendingApplied.remove(node);
         if (a != null) {
             out.add(publish(a));

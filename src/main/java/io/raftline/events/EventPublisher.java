@@ -6,12 +6,14 @@ import io.raftline.raft.CoreEvent;
 import io.raftline.raft.Entry;
 import io.raftline.raft.Role;
 import io.raftline.raft.message.Message;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
@@ -24,6 +26,12 @@ import java.util.function.LongSupplier;
  * where sequence numbers are assigned, message events are sampled under load, the {@link ClusterState} used
  * for late joiners is folded and extra {@link EventSink}s (an {@link NdjsonRecorder}) are fed. Events reported
  * before deployment are kept and published by the first flush.
+ *
+ * <p>Message events (a send, receive or drop per Raft message) are most of the volume and serve only to draw
+ * arrows, so they are reported only while someone watches: a browser on the bridge ({@link #viewerConnected}),
+ * a sink, or with one node per process a viewer of another process ({@link #DEMAND_ADDRESS}). Unwatched, a
+ * message costs its node one counter increment (the rates stay true). State events (roles, votes, appends,
+ * commits, crashes) are always reported, so a browser that connects later starts from a true snapshot.
  */
 public final class EventPublisher extends VerticleBase implements NodeListener {
 
@@ -38,6 +46,18 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
      */
     public static final String ORIGIN_ADDRESS = "raftline.events.origin";
 
+    /**
+     * With one node per process, a process whose live view has a viewer publishes here (cluster-wide, every
+     * {@link #DEMAND_INTERVAL_MS}) so that every process reports message events while anyone watches, and none
+     * while no one does. Internal: never bridged.
+     */
+    public static final String DEMAND_ADDRESS = "raftline.events.demand";
+
+    /** How often a process with viewers renews its demand for message events. */
+    static final long DEMAND_INTERVAL_MS = 1000;
+    /** A demand lapses after this long without renewal (a process with viewers that died). */
+    static final long DEMAND_LEASE_MS = 3 * DEMAND_INTERVAL_MS;
+
     private final EventPipeline pipeline;
     private final PublisherOptions options;
     private final LongSupplier clock;
@@ -46,6 +66,11 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
     private long timer = -1;
     private boolean relay;
     private long relaySeq;
+    /** Browsers connected to this process's bridge; changed on the bridge's threads. */
+    private final AtomicInteger viewers = new AtomicInteger();
+    // On this verticle's event loop:
+    private long remoteDemandUntil;
+    private long demandSentAt = Long.MIN_VALUE;
 
     /**
      * Creates a publisher.
@@ -84,16 +109,57 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
     public Future<?> start() {
         timer = vertx.setPeriodic(options.flushIntervalMs(), t -> flush());
         relay = vertx.isClustered();
+        updateAudience();
         if (!relay) {
             return Future.succeededFuture();
         }
-        return vertx.eventBus().<JsonObject>consumer(ORIGIN_ADDRESS, m -> {
+        Future<Void> demand = vertx.eventBus().consumer(DEMAND_ADDRESS, m -> {
+            remoteDemandUntil = clock.getAsLong() + DEMAND_LEASE_MS;
+            updateAudience();
+        }).completion();
+        return demand.compose(v -> vertx.eventBus().<JsonObject>consumer(ORIGIN_ADDRESS, m -> {
             JsonObject json = m.body().copy().put("seq", ++relaySeq);
             publishLocally(json);
             for (EventSink s : sinks) {
                 s.endOfBatch();
             }
-        }).completion();
+        }).completion());
+    }
+
+    /**
+     * A browser opened the live view's bridge on this process: message events are reported from now on (in
+     * every process of a clustered deployment, within {@link #DEMAND_INTERVAL_MS}).
+     */
+    public void viewerConnected() {
+        viewers.incrementAndGet();
+        Context ctx = context;
+        if (ctx != null) {
+            ctx.runOnContext(v -> updateAudience());
+        }
+    }
+
+    /** A browser left; once none is left anywhere (and no sink records), message events stop being reported. */
+    public void viewerDisconnected() {
+        viewers.decrementAndGet();
+        Context ctx = context;
+        if (ctx != null) {
+            ctx.runOnContext(v -> updateAudience());
+        }
+    }
+
+    /**
+     * Decides whether message events are wanted: while a browser is connected here, a sink records, or (one
+     * node per process) another process's demand is fresh. Renews this process's demand when it has viewers.
+     * Runs on this verticle's event loop.
+     */
+    private void updateAudience() {
+        long now = clock.getAsLong();
+        boolean local = viewers.get() > 0 || !sinks.isEmpty();
+        if (relay && local && now - demandSentAt >= DEMAND_INTERVAL_MS) {
+            demandSentAt = now;
+            vertx.eventBus().publish(DEMAND_ADDRESS, null);
+        }
+        pipeline.setWatched(local || (relay && now < remoteDemandUntil));
     }
 
     private void publishLocally(JsonObject json) {
@@ -135,6 +201,7 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
 
     /** Publishes everything pending; runs on this verticle's event loop. */
     private void flush() {
+        updateAudience();
         List<RaftEvent> events = pipeline.drain(clock.getAsLong());
         if (events.isEmpty()) {
             return;
@@ -217,16 +284,25 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
 
     @Override
     public void messageSent(Message m) {
-        pipeline.offer(new RaftEvent.MessageSent(now(m.from()), 0, m));
+        if (pipeline.wantsMessages()) {
+            pipeline.offer(new RaftEvent.MessageSent(now(m.from()), 0, m));
+        } else {
+            pipeline.countUnwatched(m);
+        }
     }
 
     @Override
     public void messageReceived(Message m) {
-        pipeline.offer(new RaftEvent.MessageReceived(now(m.to()), 0, m));
+        if (pipeline.wantsMessages()) {
+            pipeline.offer(new RaftEvent.MessageReceived(now(m.to()), 0, m));
+        }
     }
 
     @Override
     public void messageDropped(Message m, String reason) {
+        if (!pipeline.wantsMessages()) {
+            return;
+        }
         int node = reason.startsWith("receiver") ? m.to() : m.from();
         pipeline.offer(new RaftEvent.MessageDropped(now(node), 0, m, reason));
     }

@@ -77,6 +77,12 @@ public final class RaftCore {
     /** Reads that arrived before this leader committed an entry of its term (thesis §6.4 step 1). */
     private final List<long[]> readsAwaitingTermCommit = new ArrayList<>();
     private boolean pendingBroadcast;
+    /**
+     * A ReadIndex read waits for a heartbeat round that has not been sent yet. All reads that arrive before the
+     * next {@link #ready()} share that one round (registered for {@code heartbeatRound + 1}), so a thousand
+     * concurrent reads cost one round, not a thousand.
+     */
+    private boolean pendingReadRound;
     /** Leader only: ticks since it was elected, and the tick each heartbeat round was sent at (for leases). */
     private long leaderTicks;
     private long heartbeatRound;
@@ -329,7 +335,7 @@ public final class RaftCore {
         if (outstanding != null) {
             return false;
         }
-        return pendingBroadcast || !msgs.isEmpty() || !events.isEmpty() || !readStates.isEmpty()
+        return pendingBroadcast || pendingReadRound || !msgs.isEmpty() || !events.isEmpty() || !readStates.isEmpty()
                 || log.hasUnstable() || log.hasNextCommittedEntries() || !softState().equals(prevSoftState)
                 || !hardState().equals(prevHardState);
     }
@@ -598,6 +604,7 @@ public final class RaftCore {
         readIndexQueue.clear();
         readsAwaitingTermCommit.clear();
         pendingBroadcast = false;
+        pendingReadRound = false;
         leaderTicks = 0;
         roundSentAt.clear();
     }
@@ -877,7 +884,7 @@ public final class RaftCore {
         }
         // Registered before the round is sent: only answers to this round or later confirm it.
         readIndexQueue.add(id, from, context, index, heartbeatRound + 1);
-        bcastHeartbeat();
+        pendingReadRound = true; // sent by the next ready(), shared with the reads that arrive meanwhile
     }
 
     private void releaseConfirmedReads() {
@@ -933,6 +940,10 @@ public final class RaftCore {
                 bcastAppend();
             }
         }
+        if (pendingReadRound && role == Role.LEADER) {
+            bcastHeartbeat();
+        }
+        pendingReadRound = false;
     }
 
     private boolean maybeCommit() {
@@ -969,6 +980,7 @@ public final class RaftCore {
      * requests and dates the leader lease.
      */
     private void bcastHeartbeat() {
+        pendingReadRound = false; // any round sent after a read registered confirms it
         long context = ++heartbeatRound;
         roundSentAt.addLast(new long[] {context, leaderTicks});
         int keep = 2 * config.electionTicksMax() / config.heartbeatTicks() + 16;

@@ -69,6 +69,15 @@ public final class ControlHandler implements Handler<Message<Object>> {
     }
 
     /**
+     * The event publisher the live view reads, told by the bridge when viewers come and go.
+     *
+     * @return the publisher
+     */
+    EventPublisher publisher() {
+        return publisher;
+    }
+
+    /**
      * Starts consuming {@value #ADDRESS}.
      *
      * @return the consumer, once registered (unregister it to stop)

@@ -125,6 +125,11 @@ public final class UiRouter {
     }
 
     private void onBridgeEvent(BridgeEvent event) {
+        if (event.type() == BridgeEventType.SOCKET_CREATED) {
+            control.publisher().viewerConnected();
+        } else if (event.type() == BridgeEventType.SOCKET_CLOSED) {
+            control.publisher().viewerDisconnected();
+        }
         if (event.type() == BridgeEventType.SOCKET_CREATED || event.type() == BridgeEventType.SOCKET_CLOSED) {
             LOG.debug("live view {}: {}", event.type() == BridgeEventType.SOCKET_CREATED ? "connected" : "disconnected",
                     event.socket().remoteAddress());

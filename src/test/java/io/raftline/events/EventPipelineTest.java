@@ -41,10 +41,11 @@ class EventPipelineTest {
         p.offer(new RaftEvent.FaultChanged(at(5, 0), new io.vertx.core.json.JsonObject()));
         out.addAll(p.drain(20));
         assertThat(out).extracting(e -> e.header().seq()).containsExactly(1L, 2L, 3L, 4L, 5L);
-        assertThat(out.get(1).header().term()).isEqualTo(2);
-        assertThat(out.get(1).header().role()).isEqualTo("Leader");
-        assertThat(out.get(2).header().role()).isEqualTo("Down");
-        assertThat(out.get(3).header().role()).isEqualTo("Follower");
+        RaftEvent appended = ofType(out, RaftEvent.LogAppended.class).get(0);
+        assertThat(appended.header().term()).isEqualTo(2);
+        assertThat(appended.header().role()).isEqualTo("Leader");
+        assertThat(ofType(out, RaftEvent.NodeCrashed.class).get(0).header().role()).isEqualTo("Down");
+        assertThat(ofType(out, RaftEvent.NodeRestarted.class).get(0).header().role()).isEqualTo("Follower");
         assertThat(out.get(4).header().node()).isZero();
         assertThat(out.get(4).header().term()).isEqualTo(2); // cluster-wide events carry the highest known term
     }
@@ -181,6 +182,44 @@ class EventPipelineTest {
         assertThat(out).extracting(e -> e.type() + "@" + e.header().node() + describe(e)).containsExactly(
                 "Applied@1[1..50]", "LogCommitted@1[50]", "StateChange@1", "Applied@1[51..100]", "LogCommitted@1[100]",
                 "Applied@2[1..100]");
+    }
+
+    @Test
+    void appendsOfOneNodeAreCoalescedIntoTheLogAsItReadsAfterAllOfThem() {
+        EventPipeline p = new EventPipeline(OPTS);
+        p.offer(new RaftEvent.LogAppended(at(1, 1), List.of(entry(1, 1), entry(2, 1), entry(3, 1))));
+        p.offer(new RaftEvent.LogCommitted(at(1, 1), 2));
+        p.offer(new RaftEvent.LogAppended(at(2, 1), List.of(entry(4, 1), entry(5, 1))));
+        p.offer(new RaftEvent.LogAppended(at(2, 2), List.of(entry(1, 1))));
+        p.offer(new RaftEvent.LogAppended(at(3, 1), List.of(entry(4, 2), entry(5, 2), entry(6, 2)))); // replaces 4..5
+        p.offer(new RaftEvent.LogCommitted(at(3, 1), 4));
+        List<RaftEvent> out = p.drain(10);
+        assertThat(out).extracting(e -> e.type() + "@" + e.header().node()).containsExactlyInAnyOrder(
+                "LogAppended@1", "LogCommitted@1", "LogAppended@2");
+        RaftEvent.LogAppended one = (RaftEvent.LogAppended) ofType(out, RaftEvent.LogAppended.class).stream()
+                .filter(e -> e.header().node() == 1).findFirst().orElseThrow();
+        assertThat(one.entries()).extracting(e -> e.index() + "t" + e.term())
+                .containsExactly("1t1", "2t1", "3t1", "4t2", "5t2", "6t2");
+        assertThat(out.indexOf(one)).isLessThan(out.indexOf(ofType(out, RaftEvent.LogCommitted.class).get(0)));
+        assertThat(((RaftEvent.LogCommitted) ofType(out, RaftEvent.LogCommitted.class).get(0)).commit()).isEqualTo(4);
+    }
+
+    @Test
+    void anAppendThatDoesNotJoinThePendingOneIsPublishedSeparately() {
+        RaftEvent.LogAppended a = new RaftEvent.LogAppended(at(1, 1), List.of(entry(1, 1)));
+        RaftEvent.LogAppended gap = new RaftEvent.LogAppended(at(2, 1), List.of(entry(5, 1)));
+        RaftEvent.LogAppended earlier = new RaftEvent.LogAppended(at(3, 1), List.of(entry(1, 3)));
+        assertThat(EventPipeline.merge(a, gap)).isNull();
+        assertThat(EventPipeline.merge(gap, earlier)).isSameAs(earlier);
+        EventPipeline p = new EventPipeline(OPTS);
+        p.offer(a);
+        p.offer(gap); // after a snapshot, say: both are published, in order
+        assertThat(p.drain(10)).extracting(e -> ((RaftEvent.LogAppended) e).entries().get(0).index())
+                .containsExactly(1L, 5L);
+    }
+
+    private static Entry entry(long index, long term) {
+        return Entry.noop(index, term);
     }
 
     private static String describe(RaftEvent e) {
