@@ -59,7 +59,7 @@ public record RaftConfig(
     public static final int DEFAULT_HEARTBEAT_MS = 100;
     public static final int DEFAULT_ELECTION_TIMEOUT_MIN_MS = 500;
     public static final int DEFAULT_ELECTION_TIMEOUT_MAX_MS = 1000;
-    public static final long DEFAULT_SNAPSHOT_INTERVAL_ENTRIES = 10_000;
+    public static final long DEFAULT_SNAPSHOT_INTERVAL_ENTRIES = 100_000;
     public static final long DEFAULT_SNAPSHOT_INTERVAL_BYTES = 100L * 1024 * 1024;
     public static final long DEFAULT_MAX_LOG_SIZE_BYTES = 500L * 1024 * 1024;
     public static final double DEFAULT_MAX_CLOCK_DRIFT = 0.05;

@@ -18,7 +18,7 @@ class RaftConfigTest {
         assertThat(c.heartbeatMs()).isEqualTo(100);
         assertThat(c.electionTimeoutMinMs()).isEqualTo(500);
         assertThat(c.electionTimeoutMaxMs()).isEqualTo(1000);
-        assertThat(c.snapshotIntervalEntries()).isEqualTo(10_000);
+        assertThat(c.snapshotIntervalEntries()).isEqualTo(100_000);
         assertThat(c.snapshotIntervalBytes()).isEqualTo(100L * 1024 * 1024);
         assertThat(c.maxLogSizeBytes()).isEqualTo(500L * 1024 * 1024);
         assertThat(c.heartbeatTicks()).isEqualTo(10);
