@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Steady state, side by side: the method of ../shared/bench/side-by-side.sh (same wrk scripts, 3-node etcd and
+# Raftline as 3 processes from conf/node-[123].json on loopback, wrk -t2 against the leader), except that BOTH
+# systems first run WARM_S seconds of the same load before anything is measured. side-by-side.sh warms up with
+# one 10 s run, which an etcd binary does not need and three JVMs sharing two cores do (their JIT compilers
+# are still busy when the measured runs start); this script shows both states.
+#
+# Usage, from the project root: bin/bench-warm.sh      (SECS=10 WARM_S=60 by default; CONF=conf/grpc-node for gRPC)
+# Needs: apt-get install -y etcd-server wrk, a built target/raftline.jar, and ../shared/bench (the wrk scripts).
+set -u
+proj=$(pwd); bench=${BENCH:-$proj/../shared/bench}; SECS=${SECS:-10}; WARM_S=${WARM_S:-60}; CONF=${CONF:-conf/node}
+work=$(mktemp -d /tmp/bench-warm.XXXXXX); pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; pids=(); }
+trap cleanup EXIT
+res() { wrk -t2 -c"$2" -d"$4"s --latency -s "$bench/$1" "$3" | awk '/Requests\/sec/{r=$2} /^ +99%/{p=$2} /^ +50%/{m=$2} /Non-2xx/{e=$NF} END{print r, m, p, e+0}'; }
+warm() { # $1 put-script $2 get-script $3 url: WARM_S seconds, alternating writes and reads at 64 connections
+  local left=$WARM_S
+  while [ "$left" -gt 0 ]; do res "$1" 64 "$3" 10 >/dev/null; res "$2" 64 "$3" 10 >/dev/null; left=$((left - 20)); done
+}
+measure() { # $1 label $2 put-script $3 get-script $4 url
+  local label=$1 put=$2 get=$3 url=$4 tag script conns name r
+  for t in "put16 $put 16 PUT@16" "put64 $put 64 PUT@64" "get64 $get 64 GET@64"; do
+    read -r tag script conns name <<<"$t"
+    r=$(res "$script" "$conns" "$url" "$SECS"); echo "$label $tag $r" >> "$work/r"
+    read -r rps p50 p99 non2xx <<<"$r"
+    printf "%-10s %-8s %10s %9s %9s %8s\n" "$label" "$name" "$rps" "$p50" "$p99" "$non2xx"
+  done
+}
+printf "%-10s %-8s %10s %9s %9s %8s\n" system test req/s p50 p99 non2xx
+# etcd, three members on loopback
+cluster="e1=http://127.0.0.1:12380,e2=http://127.0.0.1:22380,e3=http://127.0.0.1:32380"
+for i in 1 2 3; do
+  etcd --name e$i --data-dir "$work/e$i" --listen-client-urls http://127.0.0.1:${i}2379 \
+    --advertise-client-urls http://127.0.0.1:${i}2379 --listen-peer-urls http://127.0.0.1:${i}2380 \
+    --initial-advertise-peer-urls http://127.0.0.1:${i}2380 --initial-cluster $cluster \
+    --initial-cluster-state new >"$work/e$i.log" 2>&1 & pids+=($!)
+done
+sleep 5
+leader=$(for i in 1 2 3; do curl -s -X POST http://127.0.0.1:${i}2379/v3/maintenance/status -d '{}' | python3 -c \
+  "import json,sys;d=json.load(sys.stdin);print($i if d['leader']==d['header']['member_id'] else '')"; done | tr -d '\n')
+u=http://127.0.0.1:${leader}2379
+warm etcd-put.lua etcd-get.lua "$u"
+measure etcd etcd-put.lua etcd-get.lua "$u"
+cleanup
+# Raftline, one node per process
+mkdir -p "$work/p"
+for n in 1 2 3; do
+  (cd "$work/p" && exec java -jar "$proj/target/raftline.jar" node --conf "$proj/$CONF-$n.json" >"$work/p/n$n.log" 2>&1) &
+  pids+=($!)
+done
+for i in $(seq 1 240); do
+  curl -s -m1 http://127.0.0.1:8081/v1/cluster | python3 -c 'import json,sys;sys.exit(0 if json.load(sys.stdin).get("leader") else 1)' \
+    2>/dev/null && break
+  sleep 0.5
+done
+lp=$(curl -s http://127.0.0.1:8081/v1/cluster | python3 -c \
+  'import json,sys;d=json.load(sys.stdin);print([n["url"] for n in d["nodes"] if n["id"]==d["leader"]][0].rsplit(":",1)[1])')
+u=http://127.0.0.1:$lp
+warm raftline-put.lua raftline-get.lua "$u"
+measure raftline raftline-put.lua raftline-get.lua "$u"
+cleanup
+python3 - "$work/r" <<'PY'
+import sys
+r = {}
+for line in open(sys.argv[1]):
+    f = line.split(); r[(f[0], f[1])] = (float(f[2]), f[4])
+print('raftline/etcd', ' '.join(f'{t}: {r[("raftline", t)][0] / r[("etcd", t)][0]:.2f}x (p99 {r[("raftline", t)][1]} vs {r[("etcd", t)][1]})'
+                                for t in ('put16', 'put64', 'get64') if ('raftline', t) in r and ('etcd', t) in r))
+PY
