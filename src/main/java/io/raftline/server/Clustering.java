@@ -53,6 +53,10 @@ public final class Clustering {
         // migration that follows a member's death longer, and the event bus's lookups wait for it (measured:
         // Raft messages between the survivors held up to 0.7 s, the time of a whole election).
         hz.setProperty("hazelcast.partition.count", String.valueOf(PARTITIONS));
+        // Hazelcast's own metrics and health monitor sample the JVM on timers of their own (and start before the
+        // member can join); Raftline's /metrics already has the JVM and the Raft gauges.
+        hz.setProperty("hazelcast.health.monitoring.level", "OFF");
+        hz.getMetricsConfig().setEnabled(false);
         hz.getNetworkConfig().setPort(self.busPort()).setPortAutoIncrement(false);
         hz.getNetworkConfig().getInterfaces().setEnabled(true).addInterface(self.host());
         JoinConfig join = hz.getNetworkConfig().getJoin();
