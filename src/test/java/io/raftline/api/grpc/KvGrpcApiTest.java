@@ -48,6 +48,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -57,6 +58,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * followers, the three read consistencies, and every error status with its trailers.
  */
 @ExtendWith(VertxExtension.class)
+@Tag("slow") // a 3-node gRPC cluster per test, ~1 s each
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class KvGrpcApiTest {
 
