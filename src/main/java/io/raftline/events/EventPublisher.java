@@ -70,7 +70,8 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
     private final AtomicInteger viewers = new AtomicInteger();
     // On this verticle's event loop:
     private long remoteDemandUntil;
-    private long demandSentAt = Long.MIN_VALUE;
+    /** When this process last published its demand, or -1 before the first time. */
+    private long demandSentAt = -1;
 
     /**
      * Creates a publisher.
@@ -155,11 +156,22 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
     private void updateAudience() {
         long now = clock.getAsLong();
         boolean local = viewers.get() > 0 || !sinks.isEmpty();
-        if (relay && local && now - demandSentAt >= DEMAND_INTERVAL_MS) {
+        if (relay && local && demandDue(demandSentAt, now)) {
             demandSentAt = now;
             vertx.eventBus().publish(DEMAND_ADDRESS, null);
         }
         pipeline.setWatched(local || (relay && now < remoteDemandUntil));
+    }
+
+    /**
+     * Whether a process with viewers must renew its demand now.
+     *
+     * @param sentAt when it last did, or -1 if never
+     * @param now    the clock now
+     * @return true the first time and then every {@link #DEMAND_INTERVAL_MS}
+     */
+    static boolean demandDue(long sentAt, long now) {
+        return sentAt < 0 || now - sentAt >= DEMAND_INTERVAL_MS;
     }
 
     private void publishLocally(JsonObject json) {

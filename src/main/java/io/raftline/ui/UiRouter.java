@@ -9,6 +9,7 @@ import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
@@ -41,6 +42,9 @@ import org.slf4j.LoggerFactory;
 public final class UiRouter {
 
     private static final Logger LOG = LoggerFactory.getLogger(UiRouter.class);
+
+    /** Largest body of a SockJS HTTP-fallback request: control frames are small JSON objects. */
+    static final long BRIDGE_BODY_LIMIT = 64 * 1024;
 
     /** How long the bridge waits for a client ping before closing the socket; the UI pings every 5 s. */
     public static final long PING_TIMEOUT_MS = 15_000;
@@ -87,6 +91,9 @@ public final class UiRouter {
      */
     public Future<Void> mount(Router router) {
         router.route("/eventbus/*").handler(this::checkOrigin);
+        // SockJS's HTTP fallbacks (xhr-streaming, xhr-polling, used where a proxy blocks WebSockets) read the
+        // frames a client sends from the request body: bounded like every other input.
+        router.route("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(BRIDGE_BODY_LIMIT));
         router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, new SockJSHandlerOptions()
                 .setRegisterWriteHandler(false)).bridge(bridgeOptions(), this::onBridgeEvent));
         webjarVersions().forEach((library, version) -> router.route("/vendor/" + library + "/*")

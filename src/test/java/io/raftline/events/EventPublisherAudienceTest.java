@@ -59,6 +59,16 @@ class EventPublisherAudienceTest {
         assertThat(seen).filteredOn(e -> e.getString("type").equals("MessageSent")).hasSize(1);
     }
 
+    @Test
+    void aProcessWithViewersDemandsMessageEventsAtOnceAndThenEverySecond() {
+        // Regression: the "never sent" marker was Long.MIN_VALUE, and now - MIN_VALUE overflowed, so no process
+        // ever sent its demand and other processes never reported message events to a viewer.
+        assertThat(EventPublisher.demandDue(-1, 1_700_000_000_000L)).isTrue();
+        assertThat(EventPublisher.demandDue(-1, 0)).isTrue();
+        assertThat(EventPublisher.demandDue(5_000, 5_999)).isFalse();
+        assertThat(EventPublisher.demandDue(5_000, 6_000)).isTrue();
+    }
+
     private void awaitCommit(long commit) throws InterruptedException {
         Waits.eventually("LogCommitted " + commit + " published", () -> seen.stream()
                 .anyMatch(e -> e.getString("type").equals("LogCommitted") && e.getLong("commit") == commit));

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
+import io.raftline.verify.nemesis.Waits;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -121,6 +122,30 @@ class BridgeSecurityTest {
         assertThat(state.getBoolean("ok")).isTrue();
         assertThat(state.getJsonObject("snapshot").getJsonArray("nodes")).hasSize(3);
         f.ws.close();
+    }
+
+    @Test
+    void theHttpFallbackCarriesEventsAndBoundsWhatItReads() throws Exception {
+        // SockJS's xhr transport, what a browser uses when a proxy blocks WebSockets: frames in request bodies.
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        String session = "/eventbus/1/xhrtest" + System.nanoTime();
+        assertThat(xhr(http, session + "/xhr", "").body()).startsWith("o");
+        String register = new io.vertx.core.json.JsonArray()
+                .add(new JsonObject().put("type", "register").put("address", "raft.events").encode()).encode();
+        assertThat(xhr(http, session + "/xhr_send", register).statusCode()).isEqualTo(204);
+        Waits.eventually("an event over xhr-polling", () -> xhr(http, session + "/xhr", "").body()
+                .contains("raft.events"));
+        assertThat(xhr(http, session + "/xhr_send", "x".repeat((int) UiRouter.BRIDGE_BODY_LIMIT + 1)).statusCode())
+                .isEqualTo(413);
+    }
+
+    private static java.net.http.HttpResponse<String> xhr(java.net.http.HttpClient http, String path, String body)
+            throws Exception {
+        return http.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Origin", "http://127.0.0.1:" + port).header("Content-Type", "text/plain")
+                .timeout(Duration.ofSeconds(10)).POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
