@@ -96,7 +96,7 @@ public final class EventPipeline {
 
     /**
      * Whether message events are wanted now. Reporters ask before they build a message event: when this is
-     * false they call {@link #countUnwatched} instead of {@link #offer}, so a cluster that no one watches pays
+     * false they call {@link #countSent} instead of {@link #offer}, so a cluster that no one watches pays
      * nothing per message for the live view.
      *
      * @return true while someone watches
@@ -115,11 +115,12 @@ public final class EventPipeline {
     }
 
     /**
-     * Counts a send that is not queued because no one watches, so the rates stay true.
+     * Counts a send for the rates; {@link #offer} does it for the sends it queues, and a reporter calls it alone
+     * for a send it does not report because no one watches, so the rates stay true.
      *
      * @param m the message sent
      */
-    public void countUnwatched(Message m) {
+    public void countSent(Message m) {
         sentByKind[m.kind().ordinal()].increment();
     }
 
@@ -131,7 +132,7 @@ public final class EventPipeline {
     public void offer(RaftEvent e) {
         if (e.isMessageEvent()) {
             if (e instanceof RaftEvent.MessageSent s) {
-                sentByKind[s.message().kind().ordinal()].increment();
+                countSent(s.message());
             }
             if (queuedMessages.incrementAndGet() > options.ingestCapacity()) {
                 queuedMessages.decrementAndGet();

@@ -133,15 +133,17 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
      */
     public void viewerConnected() {
         viewers.incrementAndGet();
-        Context ctx = context;
-        if (ctx != null) {
-            ctx.runOnContext(v -> updateAudience());
-        }
+        viewersChanged();
     }
 
     /** A browser left; once none is left anywhere (and no sink records), message events stop being reported. */
     public void viewerDisconnected() {
         viewers.decrementAndGet();
+        viewersChanged();
+    }
+
+    /** Re-decides the audience on this verticle's loop (before deployment, the first flush does it). */
+    private void viewersChanged() {
         Context ctx = context;
         if (ctx != null) {
             ctx.runOnContext(v -> updateAudience());
@@ -299,7 +301,7 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
         if (pipeline.wantsMessages()) {
             pipeline.offer(new RaftEvent.MessageSent(now(m.from()), 0, m));
         } else {
-            pipeline.countUnwatched(m);
+            pipeline.countSent(m);
         }
     }
 

@@ -10,8 +10,12 @@ import io.raftline.verify.nemesis.Waits;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -127,11 +131,10 @@ class BridgeSecurityTest {
     @Test
     void theHttpFallbackCarriesEventsAndBoundsWhatItReads() throws Exception {
         // SockJS's xhr transport, what a browser uses when a proxy blocks WebSockets: frames in request bodies.
-        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
-                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         String session = "/eventbus/1/xhrtest" + System.nanoTime();
         assertThat(xhr(http, session + "/xhr", "").body()).startsWith("o");
-        String register = new io.vertx.core.json.JsonArray()
+        String register = new JsonArray()
                 .add(new JsonObject().put("type", "register").put("address", "raft.events").encode()).encode();
         assertThat(xhr(http, session + "/xhr_send", register).statusCode()).isEqualTo(204);
         Waits.eventually("an event over xhr-polling", () -> xhr(http, session + "/xhr", "").body()
@@ -140,12 +143,11 @@ class BridgeSecurityTest {
                 .isEqualTo(413);
     }
 
-    private static java.net.http.HttpResponse<String> xhr(java.net.http.HttpClient http, String path, String body)
-            throws Exception {
-        return http.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+    private static HttpResponse<String> xhr(HttpClient http, String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("Origin", "http://127.0.0.1:" + port).header("Content-Type", "text/plain")
-                .timeout(Duration.ofSeconds(10)).POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+                .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
