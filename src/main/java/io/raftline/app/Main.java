@@ -34,6 +34,9 @@ public final class Main {
      * @param args command line
      */
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("node")) {
+            ClassPreloader.start();
+        }
         int code = run(args, System.out, System.err);
         if (code != 0) {
             System.exit(code);
