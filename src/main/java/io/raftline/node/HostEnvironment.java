@@ -2,6 +2,7 @@ package io.raftline.node;
 
 import io.raftline.raft.message.Message;
 import io.vertx.core.Future;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -28,6 +29,18 @@ public interface HostEnvironment {
      * @param m the message
      */
     void send(Message m);
+
+    /**
+     * Hands the messages of one step of the Ready loop to the transport at once, so it can put everything for one
+     * peer into one frame. The default sends them one by one, in order (what a simulated network does).
+     *
+     * @param messages the messages, in order
+     */
+    default void sendAll(List<Message> messages) {
+        for (Message m : messages) {
+            send(m);
+        }
+    }
 
     /**
      * Runs {@code r} later on the node's thread, after whatever it is doing now (how a completed write or an

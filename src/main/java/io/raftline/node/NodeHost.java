@@ -525,6 +525,7 @@ public final class NodeHost {
             return rd.messages();
         }
         long now = env.nanoTime();
+        List<Message> early = new ArrayList<>();
         List<Message> late = new ArrayList<>();
         for (Message m : rd.messages()) {
             if (m.term() == core.term() && (m instanceof AppendRequest || m instanceof Heartbeat
@@ -532,26 +533,34 @@ public final class NodeHost {
                 if (m instanceof Heartbeat hb) {
                     leaseClock.heartbeatSent(hb.context(), now);
                 }
-                send(m);
+                early.add(m);
             } else {
                 late.add(m);
             }
         }
+        send(early);
         return late;
     }
 
-    private void send(Message m) {
-        env.send(m);
-        listener.messageSent(m);
+    /**
+     * Hands one group of messages to the transport in one call, so that everything for one peer can travel in one
+     * frame, then reports each message (the live view draws each one).
+     */
+    private void send(List<Message> messages) {
+        if (messages.isEmpty()) {
+            return;
+        }
+        env.sendAll(messages);
+        for (Message m : messages) {
+            listener.messageSent(m);
+        }
     }
 
     private void afterPersist(Ready rd, List<Message> toSend) {
         if (!rd.entries().isEmpty()) {
             listener.entriesAppended(id(), rd.entries());
         }
-        for (Message m : toSend) {
-            send(m);
-        }
+        send(toSend);
         if (rd.snapshot() != null) {
             installSnapshot(rd.snapshot());
             if (!up) {

@@ -99,6 +99,11 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
         }
 
         @Override
+        public void sendAll(List<Message> messages) {
+            transport.sendAll(messages);
+        }
+
+        @Override
         public void runOnLoop(Runnable r) {
             context.runOnContext(v -> whenRunning(r));
         }

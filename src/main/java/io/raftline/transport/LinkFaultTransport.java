@@ -4,11 +4,17 @@ import io.raftline.raft.message.Message;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A {@link Transport} that applies {@link LinkFaults} (per-link loss and delay) before handing a message to
  * another transport, which applies the cluster-wide faults. Wrapping keeps the two concerns apart and works
  * with any transport underneath.
+ *
+ * <p>{@link #sendAll} keeps the batch whole where it can: the messages no link fault touches (or delays by zero)
+ * go to the inner transport's {@code sendAll} in one call, so they can still share a frame; the faulted ones take
+ * the same per-message path as {@link #send}.
  */
 public final class LinkFaultTransport implements Transport {
 
@@ -46,6 +52,29 @@ public final class LinkFaultTransport implements Transport {
             inner.send(m);
         } else {
             vertx.setTimer(delay, t -> inner.send(m));
+        }
+    }
+
+    @Override
+    public void sendAll(List<Message> messages) {
+        List<Message> through = new ArrayList<>(messages.size());
+        for (Message m : messages) {
+            LinkFaults.Condition c = faults.get(m.from(), m.to());
+            if (c == null) {
+                through.add(m);
+                continue;
+            }
+            long delay = faults.draw(c);
+            if (delay < 0) {
+                drops.dropped(m, "link drop");
+            } else if (delay == 0) {
+                through.add(m);
+            } else {
+                vertx.setTimer(delay, t -> inner.send(m));
+            }
+        }
+        if (!through.isEmpty()) {
+            inner.sendAll(through);
         }
     }
 

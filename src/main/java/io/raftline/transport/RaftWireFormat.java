@@ -45,6 +45,13 @@ import java.util.List;
  * ReadIndexRequest:  context i64
  * ReadIndexResponse: context i64, index i64
  * </pre>
+ * A batch ({@link #encodeBatch}: everything one send has for one peer) is one frame of the same version:
+ * <pre>
+ * version      u8   1
+ * tag          u8   0 (batch; never the tag of a single message)
+ * count        i32  at least 1
+ * count × (length i32, one message as above)
+ * </pre>
  * Nothing may follow the last field. Any violation (unknown version or tag, a length past the end, a flag
  * bit that is not defined, trailing bytes, a value a record refuses) is a {@link SerializationException}:
  * a peer that sends garbage must never crash the receiver.
@@ -54,6 +61,7 @@ public final class RaftWireFormat {
     /** The layout version written in the first byte. */
     public static final int VERSION = 1;
 
+    private static final int TAG_BATCH = 0;
     private static final int TAG_VOTE_REQUEST = 1;
     private static final int TAG_VOTE_RESPONSE = 2;
     private static final int TAG_APPEND_REQUEST = 3;
@@ -187,6 +195,70 @@ public final class RaftWireFormat {
                     + m.kind().displayName());
         }
         return m;
+    }
+
+    /**
+     * Encodes several messages as one batch frame.
+     *
+     * @param messages the messages, at least one
+     * @return the version-1 batch frame
+     */
+    public static byte[] encodeBatch(List<Message> messages) {
+        if (messages.isEmpty()) {
+            throw new IllegalArgumentException("a batch carries at least one message");
+        }
+        List<byte[]> encoded = new ArrayList<>(messages.size());
+        int size = 1 + 1 + 4;
+        for (Message m : messages) {
+            byte[] one = encode(m);
+            encoded.add(one);
+            size += 4 + one.length;
+        }
+        ByteBuffer b = ByteBuffer.allocate(size);
+        b.put((byte) VERSION).put((byte) TAG_BATCH).putInt(encoded.size());
+        for (byte[] one : encoded) {
+            b.putInt(one.length).put(one);
+        }
+        return b.array();
+    }
+
+    /**
+     * Decodes a frame written by {@link #encodeBatch}.
+     *
+     * @param bytes the whole frame, nothing before or after it
+     * @return the messages, in order
+     * @throws SerializationException if the frame, or any message in it, is not valid version 1
+     */
+    public static List<Message> decodeBatch(byte[] bytes) {
+        Reader r = new Reader(bytes);
+        int version = r.u8("batch version");
+        if (version != VERSION) {
+            throw new SerializationException("unknown raft wire format version " + version + " in a batch (expected "
+                    + VERSION + ")");
+        }
+        int tag = r.u8("batch tag");
+        if (tag != TAG_BATCH) {
+            throw new SerializationException("not a raft batch frame: tag " + tag);
+        }
+        // Each message is at least its length and a header.
+        int count = r.count("batch message count", 4 + HEADER_BYTES);
+        if (count == 0) {
+            throw new SerializationException("empty raft batch");
+        }
+        List<Message> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            try {
+                out.add(decode(r.bytes("batch message " + i)));
+            } catch (SerializationException e) {
+                throw new SerializationException("message " + i + " of " + count + " in a raft batch: "
+                        + e.getMessage(), e);
+            }
+        }
+        if (r.remaining() != 0) {
+            throw new SerializationException(r.remaining() + " unexpected trailing bytes after a raft batch of "
+                    + count);
+        }
+        return out;
     }
 
     private static int tag(Message m) {

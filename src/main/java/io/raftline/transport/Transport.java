@@ -3,6 +3,7 @@ package io.raftline.transport;
 import io.raftline.raft.message.Message;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import java.util.List;
 
 /**
  * How Raft messages travel between nodes. The node verticle only sends and receives {@link Message} values;
@@ -21,6 +22,20 @@ public interface Transport {
      * @param m the message
      */
     void send(Message m);
+
+    /**
+     * Sends everything one Ready of one node has for the network, in order. A transport that can put the messages
+     * for one peer into one frame (one event-bus message, one gRPC stream message) does so: fewer, larger
+     * messages cost less per message than one send each. The default sends them one by one. Like {@link #send},
+     * it never blocks and never fails the caller; each message is delivered or lost on its own.
+     *
+     * @param messages the messages, in the order the node produced them (any recipients)
+     */
+    default void sendAll(List<Message> messages) {
+        for (Message m : messages) {
+            send(m);
+        }
+    }
 
     /**
      * Starts delivering the messages addressed to {@code nodeId} to {@code handler}, on the context of the

@@ -2,29 +2,35 @@ package io.raftline.transport.grpc;
 
 import com.google.protobuf.ByteString;
 import io.raftline.proto.raft.Ack;
+import io.raftline.proto.raft.RaftBatch;
 import io.raftline.proto.raft.RaftServiceGrpcClient;
 import io.raftline.proto.raft.SnapshotChunk;
 import io.raftline.proto.raft.SnapshotHeader;
+import io.raftline.proto.raft.StreamRefusal;
 import io.raftline.raft.message.Message;
 import io.raftline.raft.message.SnapshotRequest;
-import io.raftline.raft.message.VoteRequest;
 import io.raftline.transport.EventBusTransport;
 import io.raftline.transport.NetworkConditioner;
 import io.raftline.transport.Transport;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
 import io.vertx.grpc.client.GrpcClientRequest;
+import io.vertx.grpc.client.GrpcClientResponse;
 import io.vertx.grpc.client.InvalidStatusException;
 import io.vertx.grpc.common.GrpcErrorException;
-import io.vertx.grpc.common.ServiceMethod;
+import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.Service;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,18 +48,22 @@ import org.slf4j.LoggerFactory;
  * that {@link #service(int)} builds for a local node's port.
  *
  * <h2>Sending</h2>
- * VoteRequests go on RequestVote, snapshots as a client stream of {@link Options#snapshotChunkBytes()} chunks on
- * InstallSnapshot (the header in the first chunk), every other message in a RaftEnvelope on AppendEntries. Each
- * peer has its own Vert.x gRPC client: one HTTP/2 connection, on which calls are multiplexed in the order they
- * are sent. Raft messages are one-way, so the Ack only frees the call; a call that fails (peer down, connection
- * refused or reset, deadline, an error status) is a lost message and is reported to the drop listener, exactly
- * like a network loss. {@link #send} never blocks: calls in flight to one peer are bounded by
- * {@link Options#maxInflightPerPeer()}, and beyond that messages are dropped at once ({@code overflow}), so a
- * dead or frozen peer cannot pile up memory. A dead peer fails its calls at once (connection refused or reset);
- * for a frozen one a per-peer watchdog replaces the connection when its calls make no progress for
- * {@link Options#callTimeoutMs()}, which fails them and frees their slots. Unary calls carry no deadline of
- * their own: a timer per Raft message measurably cost throughput, and the watchdog bounds the wait the same way.
- * A snapshot stream has a deadline ({@link Options#snapshotTimeoutMs()}).
+ * Each peer node has one long-lived Stream call (raft.proto) on its own Vert.x gRPC client, that is one HTTP/2
+ * connection: opened by the first message, kept open, reopened with backoff when it fails. Everything one
+ * {@link #sendAll} has for that peer (VoteRequests, AppendEntries, heartbeats, responses) is one RaftBatch frame
+ * on it, so a Ready costs one frame per peer instead of a call and an acknowledgement per message, and
+ * AppendEntries stay pipelined (a frame never waits for anything). Raft messages are one-way, so the peer answers
+ * nothing for a delivered frame; it only reports a refused one, whose messages are then reported lost. Snapshots
+ * still go on InstallSnapshot, as a client stream of {@link Options#snapshotChunkBytes()} chunks (the header in
+ * the first). A message that cannot go (the stream is down or backing off, its write queue is full, the peer
+ * refused it, a snapshot call failed) is a lost message and is reported to the drop listener, exactly like a
+ * network loss; Raft retries. {@link #sendAll} never blocks and never buffers without bound: frames waiting for a
+ * stream to open are bounded by {@link Options#maxInflightPerPeer()}, and a full write queue (HTTP/2 flow control)
+ * drops the frame ({@code overflow}), so a dead or frozen peer cannot pile up memory. A per-peer watchdog notices
+ * a frozen peer (a stream that does not open, a write queue that stays full, a PING that is not answered, a
+ * snapshot that makes no progress, for {@link Options#callTimeoutMs()}) and replaces the connection. The unary
+ * RequestVote and AppendEntries RPCs are still served, for any client that speaks the documented contract; this
+ * transport no longer sends on them.
  *
  * <h2>Faults</h2>
  * Every send first asks the {@link NetworkConditioner}, as {@link EventBusTransport} does, so partitions, loss,
@@ -61,9 +71,11 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Receiving</h2>
  * {@link #register} records the node's handler and its context; the service maps the protobuf to the core's
- * records ({@link ProtoMapping}, which validates) and hands the message to the handler on that context. A message
+ * records ({@link ProtoMapping}, which validates) and hands the message to the handler on that context (a Stream
+ * frame's messages in order, in one task, after all of them passed the checks below). A message
  * for a node this port does not serve is refused with NOT_FOUND; one for a node that is not (yet) registered with
- * UNAVAILABLE; one that does not decode, or comes from a non-member, with INVALID_ARGUMENT.
+ * UNAVAILABLE; one that does not decode, or comes from a non-member, with INVALID_ARGUMENT (on Stream, as a
+ * StreamRefusal for the frame; the stream stays open).
  */
 public final class GrpcTransport implements Transport {
 
@@ -72,9 +84,11 @@ public final class GrpcTransport implements Transport {
     /**
      * Tuning of the transport.
      *
-     * @param maxInflightPerPeer most calls in flight to one peer; more messages are dropped ({@code overflow})
-     * @param callTimeoutMs      how long the calls in flight to a peer may make no progress before the watchdog
-     *                           replaces its connection (failing them)
+     * @param maxInflightPerPeer most frames waiting for a peer's stream to open, and most snapshot calls in flight
+     *                           to it; more are dropped ({@code overflow})
+     * @param callTimeoutMs      how long a peer's stream may take to open, keep its write queue full or leave a
+     *                           PING unanswered (and a snapshot call make no progress) before the watchdog replaces
+     *                           its connection
      * @param snapshotTimeoutMs  deadline of one InstallSnapshot stream
      * @param snapshotChunkBytes snapshot bytes per streamed chunk
      * @param connectTimeoutMs   TCP connect timeout to a peer
@@ -84,7 +98,7 @@ public final class GrpcTransport implements Transport {
     public record Options(int maxInflightPerPeer, long callTimeoutMs, long snapshotTimeoutMs, int snapshotChunkBytes,
             int connectTimeoutMs, long maxMessageBytes, long maxSnapshotBytes) {
 
-        /** 256 calls per peer, 3 s without progress, 60 s per snapshot, 256 KiB chunks, 1 s connect, 64 MiB messages. */
+        /** 256 frames or calls per peer, 3 s without progress, 60 s per snapshot, 256 KiB chunks, 1 s connect, 64 MiB messages. */
         public static final Options DEFAULTS = new Options(256, 3_000, 60_000, 256 * 1024, 1_000, 64L << 20,
                 Integer.MAX_VALUE - 8L);
 
@@ -157,15 +171,20 @@ public final class GrpcTransport implements Transport {
     }
 
     /**
-     * Counters of one peer link, as seen by this sender.
+     * Counters of one peer link, as seen by this sender. Messages are counted one by one, whatever frame they
+     * travelled in.
      *
-     * @param inFlight calls not answered yet
-     * @param sent     calls started
-     * @param acked    calls the peer acknowledged
-     * @param failed   calls that failed (each a lost message)
-     * @param overflow messages dropped because {@code inFlight} was at its bound
+     * @param inFlight      messages waiting for the stream to open, plus snapshot calls not answered yet
+     * @param sent          messages written on the stream, plus snapshot calls started
+     * @param acked         messages whose stream write completed, plus snapshots the peer acknowledged
+     * @param failed        messages lost to the link: the stream was down or failed under them, the peer refused
+     *                      their frame, or a snapshot call failed
+     * @param overflow      messages dropped because too many were waiting or the stream's write queue was full
+     * @param frames        frames written on the stream (one per batch)
+     * @param streamsOpened streams opened to the peer (more than one: it was reconnected)
      */
-    public record PeerStats(int inFlight, long sent, long acked, long failed, long overflow) {
+    public record PeerStats(int inFlight, long sent, long acked, long failed, long overflow, long frames,
+            long streamsOpened) {
     }
 
     private final Vertx vertx;
@@ -211,26 +230,53 @@ public final class GrpcTransport implements Transport {
 
     @Override
     public void send(Message m) {
+        sendAll(List.of(m));
+    }
+
+    @Override
+    public void sendAll(List<Message> messages) {
         if (closed) {
-            drops.dropped(m, "transport closed");
+            for (Message m : messages) {
+                drops.dropped(m, "transport closed");
+            }
             return;
         }
-        NetworkConditioner.Verdict v = conditioner.decide(m.from(), m.to());
-        if (v.dropped()) {
-            drops.dropped(m, v.dropReason());
-            return;
+        // One verdict per message, in order (the same random draws as sending them one by one); what goes through
+        // at once, exactly once, joins its peer's frame, and a faulted message travels on its own.
+        Map<Integer, List<Message>> batches = new LinkedHashMap<>();
+        for (Message m : messages) {
+            NetworkConditioner.Verdict v = conditioner.decide(m.from(), m.to());
+            if (v.dropped()) {
+                drops.dropped(m, v.dropReason());
+            } else if (v.delaysMs().length == 1 && v.delaysMs()[0] <= 0 && !(m instanceof SnapshotRequest)) {
+                batches.computeIfAbsent(m.to(), to -> new ArrayList<>()).add(m);
+            } else {
+                // What is already batched for this peer goes first, so a copy sent at once does not overtake it.
+                List<Message> before = batches.remove(m.to());
+                if (before != null) {
+                    peer(m.to()).sendBatch(before);
+                }
+                deliver(m, v);
+            }
         }
+        batches.forEach((to, batch) -> peer(to).sendBatch(batch));
+    }
+
+    /** Sends the copies of one message the conditioner let through, each after its delay. */
+    private void deliver(Message m, NetworkConditioner.Verdict v) {
         for (long delay : v.delaysMs()) {
             if (delay <= 0) {
-                peer(m.to()).send(m);
+                peer(m.to()).sendOne(m);
             } else {
                 vertx.setTimer(delay, t -> {
                     // The faults may have changed while the message was "in the network".
                     String blocked = conditioner.blocked(m.from(), m.to());
                     if (blocked != null) {
                         drops.dropped(m, blocked);
+                    } else if (closed) {
+                        drops.dropped(m, "transport closed");
                     } else {
-                        peer(m.to()).send(m);
+                        peer(m.to()).sendOne(m);
                     }
                 });
             }
@@ -249,12 +295,12 @@ public final class GrpcTransport implements Transport {
      */
     public PeerStats stats(int nodeId) {
         Peer p = clients.get(nodeId);
-        return p == null ? new PeerStats(0, 0, 0, 0, 0) : new PeerStats(p.inFlight.get(), p.sent.get(), p.acked.get(),
-                p.failed.get(), p.overflow.get());
+        return p == null ? new PeerStats(0, 0, 0, 0, 0, 0, 0) : new PeerStats(p.inFlight.get(), p.sent.get(),
+                p.acked.get(), p.failed.get(), p.overflow.get(), p.frames.get(), p.streamsOpened.get());
     }
 
     /**
-     * Closes every peer client; messages sent afterwards are dropped.
+     * Ends every peer's stream and closes its client; messages sent afterwards are dropped.
      *
      * @return completes when the clients are closed
      */
@@ -269,32 +315,66 @@ public final class GrpcTransport implements Transport {
     }
 
     /**
-     * One peer: its client (one HTTP/2 connection), the counters that bound what is in flight to it, and a
-     * watchdog. A peer that accepts TCP connections and never answers (a stopped process) leaves calls waiting,
-     * for the HTTP/2 handshake or for their answer. When calls are in flight and none completed for longer than
-     * {@link Options#callTimeoutMs()}, the watchdog replaces the client: closing it fails everything waiting on
-     * it, which frees the slots.
+     * One peer: its client (one HTTP/2 connection), the long-lived Stream call on it, and a watchdog.
+     *
+     * <p>The stream and everything about it belong to the peer's context (the context of the first node that
+     * sent to it): a batch sent from another context hops there first, so no lock is needed and batches from one
+     * sender keep their order. The stream is opened by the first batch and kept open. While it opens, at most
+     * {@link Options#maxInflightPerPeer()} batches wait for it; more are dropped ({@code overflow}). When it
+     * fails (the peer died or restarted, the connection was reset), the next batch opens a new one, but not before
+     * a backoff that doubles from {@link #MIN_BACKOFF_MS} to {@link #MAX_BACKOFF_MS} while attempts fail; a batch
+     * sent while the stream is down is lost and reported, as Raft retries anyway. A batch finding the stream's
+     * write queue full (HTTP/2 flow control: the peer reads slower than we write) is dropped, never queued.
+     *
+     * <p>The watchdog replaces the client (closing the old one fails everything on it) when the stream has been
+     * opening, or its write queue full, or an HTTP/2 PING on its connection unanswered, for longer than
+     * {@link Options#callTimeoutMs()}: a peer that accepts TCP connections but never answers (a stopped process)
+     * is thus noticed even when the little it was sent fits in the socket buffers. The same bound applies to
+     * snapshot calls that make no progress.
      */
     private final class Peer {
+        static final long MIN_BACKOFF_MS = 20;
+        static final long MAX_BACKOFF_MS = 1_000;
+        /** Batches remembered after they were written, so that a refusal can name the messages it lost. */
+        static final int RECENT_BATCHES = 64;
+
         final int id;
+        final Context context;
         volatile GrpcClient client;
         final AtomicInteger inFlight = new AtomicInteger();
         final AtomicLong sent = new AtomicLong();
         final AtomicLong acked = new AtomicLong();
         final AtomicLong failed = new AtomicLong();
         final AtomicLong overflow = new AtomicLong();
+        final AtomicLong frames = new AtomicLong();
+        final AtomicLong streamsOpened = new AtomicLong();
         final AtomicInteger snapshotsInFlight = new AtomicInteger();
-        /** When a call last completed, or the first call after a quiet time started (nanoTime). */
+        /** When a snapshot call last completed, or the first one after a quiet time started (nanoTime). */
         volatile long lastProgress = System.nanoTime();
-        /** Whether the last call succeeded: state changes are logged once, not every lost message. */
+        /** Whether the link last worked: state changes are logged once, not every lost message. */
         volatile boolean reachable = true;
         final long watchdog;
 
+        // The stream's state, touched on the peer's context only.
+        GrpcClientRequest<RaftBatch, StreamRefusal> stream;
+        boolean opening;
+        long openStarted;
+        long openedAt;
+        final ArrayDeque<List<Message>> waiting = new ArrayDeque<>();
+        long seq;
+        final ArrayDeque<Sent> recent = new ArrayDeque<>();
+        long retryAt = System.nanoTime();
+        long backoffMs;
+        String downReason = "unreachable";
+        long fullSince;
+        long pingSince;
+
         Peer(int id) {
             this.id = id;
+            this.context = vertx.getOrCreateContext();
             this.client = newClient();
             long stallMs = options.callTimeoutMs() + 500;
-            this.watchdog = vertx.setPeriodic(Math.max(100, stallMs / 2), t -> checkStall(stallMs));
+            this.watchdog = vertx.setPeriodic(Math.max(100, stallMs / 2), t -> onContext(() -> checkStall(stallMs)));
         }
 
         private GrpcClient newClient() {
@@ -304,83 +384,285 @@ public final class GrpcTransport implements Transport {
                     .setMaxMessageSize(options.maxMessageBytes()), http);
         }
 
+        private void onContext(Runnable r) {
+            if (Vertx.currentContext() == context) {
+                r.run();
+            } else {
+                context.runOnContext(v -> r.run());
+            }
+        }
+
         private void checkStall(long stallMs) {
-            long limitNs = TimeUnit.MILLISECONDS.toNanos(snapshotsInFlight.get() > 0
-                    ? Math.max(stallMs, options.snapshotTimeoutMs() + 500) : stallMs);
-            if (closed || inFlight.get() == 0 || System.nanoTime() - lastProgress < limitNs) {
+            if (closed) {
                 return;
             }
-            LOG.info("gRPC peer {}: {} calls made no progress for {} ms; reconnecting", id, inFlight.get(),
-                    TimeUnit.NANOSECONDS.toMillis(limitNs));
-            GrpcClient stale = client;
-            client = newClient();
-            lastProgress = System.nanoTime();
-            stale.close();
+            long now = System.nanoTime();
+            long limitNs = TimeUnit.MILLISECONDS.toNanos(stallMs);
+            String stalled = null;
+            if (opening && now - openStarted > limitNs) {
+                stalled = "the stream did not open";
+            } else if (stream != null && fullSince != 0 && now - fullSince > limitNs) {
+                stalled = "the stream's write queue stayed full";
+            } else if (stream != null && pingSince != 0 && now - pingSince > limitNs) {
+                stalled = "the connection did not answer a ping";
+            } else if (snapshotsInFlight.get() > 0 && now - lastProgress
+                    > TimeUnit.MILLISECONDS.toNanos(Math.max(stallMs, options.snapshotTimeoutMs() + 500))) {
+                stalled = snapshotsInFlight.get() + " snapshot calls made no progress";
+            }
+            if (stalled != null) {
+                LOG.info("gRPC peer {}: {} for {} ms; reconnecting", id, stalled, stallMs);
+                downReason = "timeout";
+                GrpcClient stale = client;
+                client = newClient();
+                lastProgress = now;
+                stale.close();
+                return;
+            }
+            if (stream != null && pingSince == 0) {
+                GrpcClientRequest<RaftBatch, StreamRefusal> pinged = stream;
+                pingSince = now;
+                pinged.connection().ping(Buffer.buffer(new byte[8])).onComplete(ar -> onContext(() -> {
+                    if (stream == pinged) {
+                        pingSince = 0;
+                    }
+                }));
+            }
         }
 
         Future<Void> close() {
             vertx.cancelTimer(watchdog);
-            return client.close();
+            Promise<Void> done = Promise.promise();
+            onContext(() -> {
+                List<List<Message>> lost = new ArrayList<>(waiting);
+                waiting.clear();
+                inFlight.addAndGet(-lost.stream().mapToInt(List::size).sum());
+                lost.forEach(batch -> lose(batch, "transport closed", false));
+                GrpcClientRequest<RaftBatch, StreamRefusal> s = stream;
+                stream = null;
+                Future<Void> ended = s == null ? Future.succeededFuture() : s.end();
+                ended.eventually(() -> client.close()).onComplete(ar -> done.complete());
+            });
+            return done.future();
         }
 
-        void send(Message m) {
+        /** A message sent on its own: a snapshot on InstallSnapshot, anything else as a frame of one. */
+        void sendOne(Message m) {
+            if (m instanceof SnapshotRequest s) {
+                sendSnapshot(s);
+            } else {
+                sendBatch(List.of(m));
+            }
+        }
+
+        void sendBatch(List<Message> batch) {
+            onContext(() -> streamBatch(batch));
+        }
+
+        private void streamBatch(List<Message> batch) {
+            if (closed) {
+                lose(batch, "transport closed", false);
+                return;
+            }
+            if (stream != null) {
+                write(batch);
+            } else if (opening) {
+                if (waiting.size() < options.maxInflightPerPeer()) {
+                    waiting.add(batch);
+                    inFlight.addAndGet(batch.size());
+                } else {
+                    overflow.addAndGet(batch.size());
+                    lose(batch, "overflow", false);
+                }
+            } else if (System.nanoTime() - retryAt < 0) {
+                lose(batch, downReason, true);
+            } else {
+                Optional<SocketAddress> address = peers.address(id);
+                if (address.isEmpty()) {
+                    LOG.debug("no address for node {}: {} messages lost", id, batch.size());
+                    lose(batch, "no address", false);
+                    return;
+                }
+                waiting.add(batch);
+                inFlight.addAndGet(batch.size());
+                open(address.get());
+            }
+        }
+
+        private void open(SocketAddress address) {
+            opening = true;
+            openStarted = System.nanoTime();
+            client.request(address, RaftServiceGrpcClient.Stream).onComplete(ar -> onContext(() -> {
+                opening = false;
+                if (ar.failed()) {
+                    down(ar.cause(), address);
+                    List<List<Message>> lost = new ArrayList<>(waiting);
+                    waiting.clear();
+                    for (List<Message> batch : lost) {
+                        inFlight.addAndGet(-batch.size());
+                        lose(batch, downReason, true);
+                    }
+                    return;
+                }
+                GrpcClientRequest<RaftBatch, StreamRefusal> req = ar.result();
+                if (closed) {
+                    req.cancel();
+                    return;
+                }
+                stream = req;
+                seq = 0;
+                recent.clear();
+                fullSince = 0;
+                pingSince = 0;
+                openedAt = System.nanoTime();
+                streamsOpened.incrementAndGet();
+                if (!reachable) {
+                    reachable = true;
+                    LOG.info("gRPC peer {} at {} is reachable again", id, address);
+                }
+                req.exceptionHandler(e -> onContext(() -> streamFailed(req, e, address)));
+                req.drainHandler(v -> onContext(() -> fullSince = 0));
+                req.response().onComplete(r -> onContext(() -> {
+                    if (r.failed()) {
+                        streamFailed(req, r.cause(), address);
+                        return;
+                    }
+                    GrpcClientResponse<RaftBatch, StreamRefusal> resp = r.result();
+                    resp.handler(refusal -> onContext(() -> refused(refusal)));
+                    resp.exceptionHandler(e -> onContext(() -> streamFailed(req, e, address)));
+                    resp.endHandler(v -> onContext(() -> streamFailed(req, new IllegalStateException(
+                            "the peer ended the stream (" + resp.status() + ")"), address)));
+                }));
+                while (!waiting.isEmpty()) {
+                    List<Message> batch = waiting.poll();
+                    inFlight.addAndGet(-batch.size());
+                    write(batch);
+                }
+            }));
+        }
+
+        private void write(List<Message> batch) {
+            GrpcClientRequest<RaftBatch, StreamRefusal> s = stream;
+            if (s.writeQueueFull()) {
+                if (fullSince == 0) {
+                    fullSince = System.nanoTime();
+                }
+                overflow.addAndGet(batch.size());
+                lose(batch, "overflow", false);
+                return;
+            }
+            RaftBatch frame;
+            try {
+                frame = ProtoMapping.toBatch(++seq, batch);
+            } catch (RuntimeException e) {
+                LOG.warn("gRPC peer {}: cannot encode a batch of {} messages", id, batch.size(), e);
+                lose(batch, "unencodable", true);
+                return;
+            }
+            recent.add(new Sent(seq, batch));
+            if (recent.size() > RECENT_BATCHES) {
+                recent.poll();
+            }
+            sent.addAndGet(batch.size());
+            frames.incrementAndGet();
+            s.write(frame).onComplete(ar -> {
+                if (ar.succeeded()) {
+                    acked.addAndGet(batch.size());
+                } else {
+                    LOG.debug("{} messages to node {} lost: {}", batch.size(), id, ar.cause().getMessage());
+                    lose(batch, reason(ar.cause()), true);
+                }
+            });
+        }
+
+        /** The peer refused a frame: its messages are lost, and reported if the frame is still remembered. */
+        private void refused(StreamRefusal r) {
+            String reason = "rejected (" + GrpcStatus.valueOf(r.getStatus()).name() + ")";
+            LOG.debug("gRPC peer {} refused batch {}: {} ({})", id, r.getSeq(), reason, r.getMessage());
+            for (Sent s : recent) {
+                if (s.seq() == r.getSeq()) {
+                    lose(s.messages(), reason, true);
+                    return;
+                }
+            }
+        }
+
+        private void streamFailed(GrpcClientRequest<RaftBatch, StreamRefusal> req, Throwable cause,
+                SocketAddress address) {
+            if (stream != req) {
+                return;
+            }
+            stream = null;
+            recent.clear();
+            req.cancel();
+            boolean lived = System.nanoTime() - openedAt > TimeUnit.MILLISECONDS.toNanos(MAX_BACKOFF_MS);
+            down(cause, address);
+            if (lived) {
+                // A stream that worked for a while may be reopened at once (the peer restarted); one that keeps
+                // failing as soon as it opens backs off like a refused connection.
+                retryAt = System.nanoTime();
+                backoffMs = 0;
+            }
+        }
+
+        /** An attempt to reach the peer failed: wait before the next one, longer each time. */
+        private void down(Throwable cause, SocketAddress address) {
+            downReason = reason(cause);
+            backoffMs = backoffMs == 0 ? MIN_BACKOFF_MS : Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+            retryAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs);
+            if (reachable) {
+                reachable = false;
+                LOG.info("gRPC peer {} at {}: {} ({}); messages to it are lost until it answers", id, address,
+                        downReason, cause.getMessage());
+            }
+        }
+
+        private void lose(List<Message> batch, String reason, boolean failure) {
+            if (failure) {
+                failed.addAndGet(batch.size());
+            }
+            for (Message m : batch) {
+                drops.dropped(m, reason);
+            }
+        }
+
+        private void sendSnapshot(SnapshotRequest s) {
             Optional<SocketAddress> address = peers.address(id);
             if (address.isEmpty()) {
-                LOG.debug("no address for node {}: {} lost", id, m.kind());
-                drops.dropped(m, "no address");
+                LOG.debug("no address for node {}: snapshot lost", id);
+                drops.dropped(s, "no address");
                 return;
             }
             int now = inFlight.incrementAndGet();
             if (now > options.maxInflightPerPeer()) {
                 inFlight.decrementAndGet();
                 overflow.incrementAndGet();
-                drops.dropped(m, "overflow");
+                drops.dropped(s, "overflow");
                 return;
             }
-            if (now == 1) {
+            if (snapshotsInFlight.incrementAndGet() == 1) {
                 lastProgress = System.nanoTime();
             }
             sent.incrementAndGet();
-            GrpcClient c = client;
             Future<Ack> call;
             try {
-                if (m instanceof VoteRequest v) {
-                    call = unary(c, address.get(), RaftServiceGrpcClient.RequestVote, ProtoMapping.toProto(v));
-                } else if (m instanceof SnapshotRequest s) {
-                    snapshotsInFlight.incrementAndGet();
-                    call = snapshot(c, address.get(), s).andThen(ar -> snapshotsInFlight.decrementAndGet());
-                } else {
-                    call = unary(c, address.get(), RaftServiceGrpcClient.AppendEntries, ProtoMapping.toEnvelope(m));
-                }
+                call = snapshot(client, address.get(), s);
             } catch (RuntimeException e) {
                 call = Future.failedFuture(e);
             }
             call.onComplete(ar -> {
                 inFlight.decrementAndGet();
+                snapshotsInFlight.decrementAndGet();
                 lastProgress = System.nanoTime();
                 if (ar.succeeded()) {
                     acked.incrementAndGet();
-                    if (!reachable) {
-                        reachable = true;
-                        LOG.info("gRPC peer {} at {} is reachable again", id, address.get());
-                    }
                 } else {
                     failed.incrementAndGet();
                     String reason = reason(ar.cause());
-                    if (reachable) {
-                        reachable = false;
-                        LOG.info("gRPC peer {} at {}: {} ({}); messages to it are lost until it answers", id,
-                                address.get(), reason, ar.cause().getMessage());
-                    }
-                    LOG.debug("{} to node {} lost: {} ({})", m.kind(), id, reason, ar.cause().getMessage());
-                    drops.dropped(m, reason);
+                    LOG.info("snapshot {} to node {} lost: {} ({})", s.snapshot().index(), id, reason,
+                            ar.cause().getMessage());
+                    drops.dropped(s, reason);
                 }
             });
-        }
-
-        private <Req> Future<Ack> unary(GrpcClient c, SocketAddress address, ServiceMethod<Ack, Req> method,
-                Req message) {
-            return c.request(address, method).compose(req -> req.send(message)).compose(resp -> resp.last());
         }
 
         private Future<Ack> snapshot(GrpcClient c, SocketAddress address, SnapshotRequest s) {
@@ -392,6 +674,10 @@ public final class GrpcTransport implements Transport {
                 return answer;
             });
         }
+    }
+
+    /** A frame written on a peer's stream, remembered by its number for a refusal. */
+    private record Sent(long seq, List<Message> messages) {
     }
 
     private static String reason(Throwable t) {
@@ -485,22 +771,36 @@ public final class GrpcTransport implements Transport {
      * @return a failure status if it cannot be delivered
      */
     Future<Ack> deliver(int servedNode, Message m) {
-        if (m.to() != servedNode) {
-            return Future.failedFuture(RaftEndpoint.notFound("node " + m.to() + " is not served on this port"
-                    + " (it serves node " + servedNode + ")"));
+        return deliverAll(servedNode, List.of(m));
+    }
+
+    /**
+     * Hands the decoded messages of one call or stream frame to their node, in order, on the node's context; checks
+     * all of them first, so a refused frame delivers nothing.
+     *
+     * @param servedNode the node of the port they arrived on
+     * @param messages   the messages
+     * @return a failure status if they cannot be delivered
+     */
+    Future<Ack> deliverAll(int servedNode, List<Message> messages) {
+        for (Message m : messages) {
+            if (m.to() != servedNode) {
+                return Future.failedFuture(RaftEndpoint.notFound("node " + m.to() + " is not served on this port"
+                        + " (it serves node " + servedNode + ")"));
+            }
+            if (!members.contains(m.from())) {
+                return Future.failedFuture(RaftEndpoint.invalid("sender " + m.from() + " is not a member of the"
+                        + " cluster " + members));
+            }
         }
-        if (!members.contains(m.from())) {
-            return Future.failedFuture(RaftEndpoint.invalid("sender " + m.from() + " is not a member of the cluster "
-                    + members));
-        }
-        Local local = locals.get(m.to());
+        Local local = locals.get(servedNode);
         if (local == null) {
-            return Future.failedFuture(RaftEndpoint.unavailable("node " + m.to() + " is not running"));
+            return Future.failedFuture(RaftEndpoint.unavailable("node " + servedNode + " is not running"));
         }
         if (Vertx.currentContext() == local.context) {
-            local.handler.handle(m);
+            messages.forEach(local.handler::handle);
         } else {
-            local.context.runOnContext(v -> local.handler.handle(m));
+            local.context.runOnContext(v -> messages.forEach(local.handler::handle));
         }
         return Future.succeededFuture(Ack.getDefaultInstance());
     }

@@ -25,7 +25,8 @@ import java.util.List;
 /**
  * Maps the core's message records to and from the protobuf messages of {@code raft.proto}. VoteRequests travel
  * on the RequestVote RPC, snapshots on the streaming InstallSnapshot RPC, and every other message in a
- * {@link RaftEnvelope} on AppendEntries. Decoding validates what protobuf cannot (ids and indexes in range)
+ * {@link RaftEnvelope} on AppendEntries; on the Stream RPC every message except snapshots travels in an envelope
+ * (VoteRequests included), several to a {@link io.raftline.proto.raft.RaftBatch}. Decoding validates what protobuf cannot (ids and indexes in range)
  * and reports bad input as {@link SerializationException}.
  */
 public final class ProtoMapping {
@@ -45,7 +46,45 @@ public final class ProtoMapping {
                 nonNegative(p.getLastLogTerm()), p.getPreVote(), p.getTransfer());
     }
 
-    /** Any message except VoteRequest and SnapshotRequest, wrapped for the AppendEntries RPC. */
+    /**
+     * One frame of the Stream RPC.
+     *
+     * @param seq      the batch's number on its stream
+     * @param messages the messages, none a SnapshotRequest
+     * @return the frame
+     */
+    public static io.raftline.proto.raft.RaftBatch toBatch(long seq, List<Message> messages) {
+        io.raftline.proto.raft.RaftBatch.Builder b = io.raftline.proto.raft.RaftBatch.newBuilder().setSeq(seq);
+        for (Message m : messages) {
+            b.addMessages(toEnvelope(m));
+        }
+        return b.build();
+    }
+
+    /**
+     * Decodes every message of a Stream frame, in order.
+     *
+     * @param p the frame
+     * @return its messages, at least one
+     * @throws SerializationException if the frame is empty or any message does not decode
+     */
+    public static List<Message> fromBatch(io.raftline.proto.raft.RaftBatch p) {
+        if (p.getMessagesCount() == 0) {
+            throw new SerializationException("empty Raft batch " + p.getSeq());
+        }
+        List<Message> out = new ArrayList<>(p.getMessagesCount());
+        for (int i = 0; i < p.getMessagesCount(); i++) {
+            try {
+                out.add(fromEnvelope(p.getMessages(i)));
+            } catch (SerializationException e) {
+                throw new SerializationException("message " + i + " of " + p.getMessagesCount() + " in batch "
+                        + p.getSeq() + ": " + e.getMessage(), e);
+            }
+        }
+        return out;
+    }
+
+    /** Any message except SnapshotRequest, wrapped for the AppendEntries or Stream RPC. */
     public static RaftEnvelope toEnvelope(Message m) {
         RaftEnvelope.Builder b = RaftEnvelope.newBuilder();
         if (m instanceof AppendRequest a) {
@@ -56,6 +95,8 @@ public final class ProtoMapping {
                 ab.addEntries(toProto(e));
             }
             b.setAppend(ab);
+        } else if (m instanceof VoteRequest v) {
+            b.setVote(toProto(v));
         } else if (m instanceof AppendResponse r) {
             b.setAppendResponse(io.raftline.proto.raft.AppendResponse.newBuilder().setFrom(r.from()).setTo(r.to())
                     .setTerm(r.term()).setRejected(r.rejected()).setIndex(r.index()).setHintIndex(r.hintIndex())
@@ -129,6 +170,9 @@ public final class ProtoMapping {
                 var r = p.getReadIndexResponse();
                 return new ReadIndexResponse(id(r.getFrom()), id(r.getTo()), nonNegative(r.getTerm()),
                         nonNegative(r.getContext()), nonNegative(r.getIndex()));
+            }
+            case VOTE -> {
+                return fromProto(p.getVote());
             }
             default -> throw new SerializationException("empty or unknown Raft envelope: " + p.getMessageCase());
         }

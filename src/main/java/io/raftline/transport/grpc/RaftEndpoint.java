@@ -1,17 +1,21 @@
 package io.raftline.transport.grpc;
 
 import io.raftline.proto.raft.Ack;
+import io.raftline.proto.raft.RaftBatch;
 import io.raftline.proto.raft.RaftEnvelope;
 import io.raftline.proto.raft.RaftServiceGrpcService;
 import io.raftline.proto.raft.SnapshotChunk;
+import io.raftline.proto.raft.StreamRefusal;
 import io.raftline.proto.raft.VoteRequest;
 import io.raftline.raft.SerializationException;
 import io.raftline.raft.message.Message;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.streams.ReadStream;
+import io.vertx.core.streams.WriteStream;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.StatusException;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -19,6 +23,10 @@ import java.util.function.Supplier;
  * {@link GrpcTransport#deliver}. Answers are only receipts (an empty Ack); Raft's own responses travel as
  * separate calls the other way. Bad input is INVALID_ARGUMENT, a node not served here NOT_FOUND, a node that is
  * not running UNAVAILABLE.
+ *
+ * <p>On Stream, each frame is checked whole before any of it is delivered, and the same refusals travel back as a
+ * {@link StreamRefusal} naming the frame; the stream stays open for the next one. A refusal is dropped rather than
+ * queued when the reply stream's write queue is full: the sender then only misses the reason of a loss.
  */
 final class RaftEndpoint extends RaftServiceGrpcService {
 
@@ -61,6 +69,28 @@ final class RaftEndpoint extends RaftServiceGrpcService {
             }
         });
         return answer.future();
+    }
+
+    @Override
+    protected void stream(ReadStream<RaftBatch> request, WriteStream<StreamRefusal> response) {
+        request.handler(batch -> {
+            Future<Ack> delivered;
+            try {
+                delivered = transport.deliverAll(servedNode, ProtoMapping.fromBatch(batch));
+            } catch (SerializationException | IllegalArgumentException e) {
+                delivered = Future.failedFuture(invalid(e.getMessage()));
+            }
+            if (delivered.failed() && !response.writeQueueFull()) {
+                Throwable cause = delivered.cause();
+                GrpcStatus status = cause instanceof StatusException se ? se.status() : GrpcStatus.INTERNAL;
+                String message = cause instanceof StatusException se ? se.message() : cause.getMessage();
+                response.write(StreamRefusal.newBuilder().setSeq(batch.getSeq()).setStatus(status.code)
+                        .setMessage(String.valueOf(message)).build());
+            }
+        });
+        // The sender reset the stream (it closed, or gave up on it): nothing to answer.
+        request.exceptionHandler(e -> { });
+        request.endHandler(v -> response.end());
     }
 
     private Future<Ack> deliver(Supplier<Message> decode) {

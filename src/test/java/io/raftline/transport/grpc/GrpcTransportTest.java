@@ -6,10 +6,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.raftline.proto.raft.Ack;
+import io.raftline.proto.raft.RaftBatch;
 import io.raftline.proto.raft.RaftEnvelope;
 import io.raftline.proto.raft.RaftServiceGrpcClient;
+import io.raftline.proto.raft.RaftServiceGrpcService;
 import io.raftline.proto.raft.SnapshotChunk;
 import io.raftline.proto.raft.SnapshotHeader;
+import io.raftline.proto.raft.StreamRefusal;
 import io.raftline.raft.Entry;
 import io.raftline.raft.Snapshot;
 import io.raftline.raft.SnapshotMetadata;
@@ -33,6 +36,8 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.core.streams.ReadStream;
+import io.vertx.core.streams.WriteStream;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientResponse;
 import io.vertx.grpc.common.GrpcStatus;
@@ -54,8 +59,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two gRPC transports over loopback, one per "process": node 1 sends, node 2 receives on a real HTTP/2 port.
- * Covers every message kind, snapshot chunking and reassembly, refusals (unknown node, non-member, bad
- * stream), network faults, and peers that are dead or frozen.
+ * Covers every message kind, one frame per sendAll on one long-lived stream, reconnecting after a peer restart,
+ * snapshot chunking and reassembly, refusals (unknown node, non-member, bad stream or frame), network faults, and
+ * peers that are dead, frozen or too slow to read.
  */
 class GrpcTransportTest {
 
@@ -100,6 +106,16 @@ class GrpcTransportTest {
         io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
         senderContext.runOnContext(x -> {
             messages.forEach(sender::send);
+            done.complete();
+        });
+        await(done.future());
+    }
+
+    /** Sends each list with one sendAll, from a Vert.x context, as a node verticle does. */
+    private void sendAllFromContext(List<List<Message>> groups) throws InterruptedException {
+        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+        senderContext.runOnContext(x -> {
+            groups.forEach(sender::sendAll);
             done.complete();
         });
         await(done.future());
@@ -284,5 +300,137 @@ class GrpcTransportTest {
         assertThat(drops).hasSize(200);
         assertThat(Collections.frequency(drops, "Heartbeat:overflow")).isEqualTo(200 - 32);
         await(frozen.close());
+    }
+
+    @Test
+    void eachSendAllIsOneFrameOnOneLongLivedStream() throws Exception {
+        List<Message> first = List.of(new VoteRequest(1, 2, 3, 10, 2, false, false),
+                new AppendRequest(1, 2, 3, 10, 2, List.of(Entry.normal(11, 3, bytes(100, 2))), 10),
+                new Heartbeat(1, 2, 3, 10, 1), new ReadIndexResponse(1, 2, 3, 5, 10), new TimeoutNow(1, 2, 3));
+        List<Message> second = List.of(new Heartbeat(1, 2, 3, 11, 2), new AppendResponse(1, 2, 3, false, 11, 0, 0));
+        sendAllFromContext(List.of(first, second));
+        eventually("both batches delivered", () -> received.size() == first.size() + second.size());
+        List<Message> all = new ArrayList<>(first);
+        all.addAll(second);
+        assertThat(received).containsExactlyElementsOf(all);
+        GrpcTransport.PeerStats st = sender.stats(2);
+        assertThat(st.frames()).as("one frame per sendAll").isEqualTo(2);
+        assertThat(st.streamsOpened()).isEqualTo(1);
+        assertThat(st.sent()).isEqualTo(all.size());
+
+        // Later sends reuse the same stream.
+        for (int i = 0; i < 5; i++) {
+            sendAllFromContext(List.of(List.of(new Heartbeat(1, 2, 3, 11, 100 + i), new Heartbeat(1, 2, 3, 11, 200 + i))));
+        }
+        eventually("the later frames delivered", () -> received.size() == all.size() + 10);
+        assertThat(sender.stats(2).frames()).isEqualTo(7);
+        assertThat(sender.stats(2).streamsOpened()).isEqualTo(1);
+        assertThat(drops).isEmpty();
+    }
+
+    @Test
+    void theStreamReconnectsAfterThePeerRestarts() throws Exception {
+        sendAllFromContext(List.of(List.of(new Heartbeat(1, 2, 1, 0, 1))));
+        eventually("delivered before the restart", () -> received.size() == 1);
+        int port = server.actualPort();
+        await(server.close());
+        await(receiver.close());
+        // While the peer is down, messages are lost and reported, never queued without bound.
+        eventually("a loss is reported while the peer is down", () -> {
+            sendAllFromContext(List.of(List.of(new Heartbeat(1, 2, 1, 0, 2))));
+            return !drops.isEmpty();
+        });
+        assertThat(drops).allMatch(d -> d.startsWith("Heartbeat:"));
+
+        // The peer comes back on the same port, as a new process would.
+        receiver = new GrpcTransport(vertx, new NetworkConditioner(3), (m, reason) -> { }, id -> Optional.empty(),
+                Set.of(1, 2, 3), sender.options());
+        GrpcServer grpc = GrpcServer.server(vertx).addService(receiver.service(2));
+        server = await(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port))
+                .requestHandler(grpc).listen());
+        List<Message> after = new CopyOnWriteArrayList<>();
+        await(receiver.register(2, after::add));
+        eventually("a message crosses the new stream", () -> {
+            sendAllFromContext(List.of(List.of(new Heartbeat(1, 2, 1, 0, 3), new Heartbeat(1, 2, 1, 0, 4))));
+            return !after.isEmpty();
+        });
+        assertThat(sender.stats(2).streamsOpened()).isGreaterThanOrEqualTo(2);
+        // Whole frames arrive, in order.
+        assertThat(after.subList(0, 2)).containsExactly(new Heartbeat(1, 2, 1, 0, 3), new Heartbeat(1, 2, 1, 0, 4));
+    }
+
+    @Test
+    void aRefusedFrameIsReportedAndTheStreamStaysOpen() throws Exception {
+        Transport.Registration registration = await(receiver.register(2, received::add));
+        await(registration.close());
+        sendAllFromContext(List.of(List.of(new Heartbeat(1, 2, 1, 0, 1), new Heartbeat(1, 2, 1, 0, 2))));
+        eventually("the refusal reported", () -> drops.size() == 2);
+        assertThat(drops).containsOnly("Heartbeat:rejected (UNAVAILABLE)");
+        await(receiver.register(2, received::add));
+        sendAllFromContext(List.of(List.of(new Heartbeat(1, 2, 1, 0, 3))));
+        eventually("delivered on the same stream", () -> received.size() == 1);
+        assertThat(sender.stats(2).streamsOpened()).isEqualTo(1);
+        assertThat(sender.stats(2).failed()).isEqualTo(2);
+    }
+
+    @Test
+    void aMalformedFrameIsRefusedWholeAndTheNextOneStillArrives() throws Exception {
+        GrpcClient client = GrpcClient.client(vertx);
+        try {
+            List<StreamRefusal> refusals = new CopyOnWriteArrayList<>();
+            var req = await(client.request(addresses.get(2), RaftServiceGrpcClient.Stream));
+            req.response().onSuccess(resp -> resp.handler(refusals::add));
+            // A good message followed by an empty envelope: nothing of the frame is delivered.
+            await(req.write(RaftBatch.newBuilder().setSeq(1)
+                    .addMessages(ProtoMapping.toEnvelope(new Heartbeat(1, 2, 1, 0, 1)))
+                    .addMessages(RaftEnvelope.getDefaultInstance()).build()));
+            await(req.write(RaftBatch.newBuilder().setSeq(2).build()));
+            await(req.write(ProtoMapping.toBatch(3, List.of(new Heartbeat(9, 2, 1, 0, 1)))));
+            await(req.write(ProtoMapping.toBatch(4, List.of(new Heartbeat(1, 3, 1, 0, 1)))));
+            await(req.write(ProtoMapping.toBatch(5, List.of(new Heartbeat(1, 2, 1, 0, 5), new VoteRequest(1, 2, 2, 0, 0,
+                    true, false)))));
+            eventually("four refusals and one delivery", () -> refusals.size() == 4 && received.size() == 2);
+            assertThat(refusals).extracting(StreamRefusal::getSeq).containsExactly(1L, 2L, 3L, 4L);
+            assertThat(refusals).extracting(StreamRefusal::getStatus).containsExactly(GrpcStatus.INVALID_ARGUMENT.code,
+                    GrpcStatus.INVALID_ARGUMENT.code, GrpcStatus.INVALID_ARGUMENT.code, GrpcStatus.NOT_FOUND.code);
+            assertThat(refusals.get(0).getMessage()).contains("message 1 of 2");
+            assertThat(received).containsExactly(new Heartbeat(1, 2, 1, 0, 5), new VoteRequest(1, 2, 2, 0, 0, true, false));
+            await(req.end());
+        } finally {
+            await(client.close());
+        }
+    }
+
+    @Test
+    void aPeerThatDoesNotReadFillsTheWriteQueueAndFramesAreDroppedNotQueued() throws Exception {
+        // Accepts the stream and never reads it: HTTP/2 flow control stops the sender.
+        GrpcServer stuck = GrpcServer.server(vertx).addService(new RaftServiceGrpcService() {
+            @Override
+            protected void stream(ReadStream<RaftBatch> request, WriteStream<StreamRefusal> response) {
+                request.pause();
+            }
+        });
+        HttpServer stuckServer = await(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
+                .requestHandler(stuck).listen());
+        addresses.put(3, SocketAddress.inetSocketAddress(stuckServer.actualPort(), "127.0.0.1"));
+        byte[] big = bytes(64 * 1024, 3);
+        AtomicInteger index = new AtomicInteger();
+        eventually("frames dropped for a full write queue", () -> {
+            List<List<Message>> groups = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                int n = index.incrementAndGet();
+                groups.add(List.of(new AppendRequest(1, 3, 1, n - 1, n == 1 ? 0 : 1,
+                        List.of(Entry.normal(n, 1, big)), 0)));
+            }
+            sendAllFromContext(groups);
+            return sender.stats(3).overflow() > 0;
+        });
+        GrpcTransport.PeerStats st = sender.stats(3);
+        assertThat(st.streamsOpened()).isEqualTo(1);
+        assertThat(drops).contains("AppendRequest:overflow");
+        // Nothing was queued beyond the stream's own write queue: every frame was written or dropped at once.
+        assertThat(st.inFlight()).isZero();
+        assertThat(st.sent() + st.overflow()).isEqualTo(index.get());
+        await(stuckServer.close());
     }
 }

@@ -1,0 +1,173 @@
+package io.raftline.transport;
+
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.raft.Entry;
+import io.raftline.raft.message.AppendRequest;
+import io.raftline.raft.message.Heartbeat;
+import io.raftline.raft.message.Message;
+import io.raftline.raft.message.VoteRequest;
+import io.vertx.core.Context;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link EventBusTransport#sendAll} puts everything for one peer into one event-bus message, delivered in order;
+ * the network faults still decide each message's fate as if it had been sent alone.
+ */
+class EventBusTransportTest {
+
+    private Vertx vertx;
+    private Context senderContext;
+    private NetworkConditioner conditioner;
+    private EventBusTransport transport;
+    private final List<String> drops = new CopyOnWriteArrayList<>();
+    /** What crossed the bus to each address, one entry per event-bus message (a Message or a RaftBatch). */
+    private final Map<String, List<Object>> busMessages = new ConcurrentHashMap<>();
+    private final Map<Integer, List<Message>> received = new ConcurrentHashMap<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        vertx = Vertx.vertx();
+        senderContext = vertx.getOrCreateContext();
+        conditioner = new NetworkConditioner(11);
+        transport = new EventBusTransport(vertx, conditioner, (m, reason) -> drops.add(m.describe() + ":" + reason));
+        vertx.eventBus().addOutboundInterceptor(ctx -> {
+            if (ctx.message().address().startsWith(EventBusTransport.ADDRESS_PREFIX)) {
+                busMessages.computeIfAbsent(ctx.message().address(), a -> new CopyOnWriteArrayList<>())
+                        .add(ctx.message().body());
+            }
+            ctx.next();
+        });
+        for (int node : List.of(2, 3)) {
+            List<Message> in = new CopyOnWriteArrayList<>();
+            received.put(node, in);
+            await(transport.register(node, in::add));
+        }
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        await(vertx.close());
+    }
+
+    private void sendAllFromContext(List<Message> messages) throws InterruptedException {
+        Promise<Void> done = Promise.promise();
+        senderContext.runOnContext(x -> {
+            transport.sendAll(messages);
+            done.complete();
+        });
+        await(done.future());
+    }
+
+    private List<Object> onBus(int node) {
+        return busMessages.getOrDefault(EventBusTransport.address(node), List.of());
+    }
+
+    private static Heartbeat hb(int to, long context) {
+        return new Heartbeat(1, to, 4, 0, context);
+    }
+
+    @Test
+    void oneBusMessagePerPeerPerSendAllDeliveredInOrder() throws Exception {
+        List<Message> toTwo = List.of(hb(2, 1),
+                new AppendRequest(1, 2, 4, 9, 4, List.of(Entry.normal(10, 4, new byte[] {1, 2, 3})), 9),
+                new VoteRequest(1, 2, 5, 10, 4, false, false), hb(2, 2));
+        List<Message> all = new ArrayList<>();
+        all.add(toTwo.get(0));
+        all.add(hb(3, 100));
+        all.addAll(toTwo.subList(1, 4));
+        sendAllFromContext(all);
+        eventually("everything delivered", () -> received.get(2).size() == 4 && received.get(3).size() == 1);
+        assertThat(received.get(2)).containsExactlyElementsOf(toTwo);
+        assertThat(received.get(3)).containsExactly(hb(3, 100));
+        assertThat(onBus(2)).hasSize(1);
+        assertThat(onBus(2).get(0)).isEqualTo(new RaftBatch(toTwo));
+        // A peer with one message gets it alone, not wrapped.
+        assertThat(onBus(3)).containsExactly(hb(3, 100));
+
+        // A second sendAll is a second frame, after the first.
+        sendAllFromContext(List.of(hb(2, 3), hb(2, 4)));
+        eventually("the second batch delivered", () -> received.get(2).size() == 6);
+        assertThat(received.get(2).subList(4, 6)).containsExactly(hb(2, 3), hb(2, 4));
+        assertThat(onBus(2)).hasSize(2);
+        assertThat(drops).isEmpty();
+    }
+
+    @Test
+    void partitionedAndLostMessagesAreDroppedOneByOneAndTheRestStillBatched() throws Exception {
+        conditioner.setFaults(new NetworkFaults(List.of(Set.of(1, 2), Set.of(3)), 0, 0, 0, 0));
+        sendAllFromContext(List.of(hb(2, 1), hb(3, 2), hb(2, 3), hb(3, 4)));
+        eventually("node 2's messages delivered", () -> received.get(2).size() == 2);
+        assertThat(received.get(2)).containsExactly(hb(2, 1), hb(2, 3));
+        assertThat(onBus(2)).containsExactly(new RaftBatch(List.of(hb(2, 1), hb(2, 3))));
+        assertThat(onBus(3)).isEmpty();
+        assertThat(drops).containsExactly(hb(3, 2).describe() + ":partition", hb(3, 4).describe() + ":partition");
+
+        conditioner.heal();
+        conditioner.setPaused(2, true);
+        sendAllFromContext(List.of(hb(2, 5), hb(3, 6), hb(3, 7)));
+        eventually("node 3's messages delivered", () -> received.get(3).size() == 2);
+        assertThat(drops).hasSize(3).last().isEqualTo(hb(2, 5).describe() + ":paused");
+        assertThat(onBus(3)).containsExactly(new RaftBatch(List.of(hb(3, 6), hb(3, 7))));
+    }
+
+    @Test
+    void duplicatedOrDelayedMessagesTakeThePerMessagePath() throws Exception {
+        // Every message duplicated, no delay: two plain copies each, never a batch.
+        conditioner.setFaults(new NetworkFaults(List.of(), 0, 0, 0, 1.0));
+        sendAllFromContext(List.of(hb(2, 1), hb(2, 2), hb(2, 3)));
+        eventually("two copies of each", () -> received.get(2).size() == 6);
+        assertThat(onBus(2)).hasSize(6).allMatch(Message.class::isInstance);
+        assertThat(received.get(2)).containsExactly(hb(2, 1), hb(2, 1), hb(2, 2), hb(2, 2), hb(2, 3), hb(2, 3));
+
+        // Delayed: each one on its own timer.
+        conditioner.setFaults(new NetworkFaults(List.of(), 0, 5, 20, 0));
+        sendAllFromContext(List.of(hb(3, 4), hb(3, 5), hb(3, 6)));
+        eventually("the delayed messages arrive", () -> received.get(3).size() == 3);
+        assertThat(received.get(3)).containsExactlyInAnyOrder(hb(3, 4), hb(3, 5), hb(3, 6));
+        assertThat(onBus(3)).hasSize(3).allMatch(Message.class::isInstance);
+        assertThat(drops).isEmpty();
+    }
+
+    @Test
+    void randomLossDrawsTheSameFatesAsSendingOneByOne() throws Exception {
+        NetworkFaults lossy = new NetworkFaults(List.of(), 0.5, 0, 0, 0);
+        conditioner.setFaults(lossy);
+        List<Message> burst = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            burst.add(hb(2 + i % 2, i));
+        }
+        sendAllFromContext(burst);
+        // The same seed asked message by message, in the same order, loses the same messages.
+        NetworkConditioner twin = new NetworkConditioner(11);
+        twin.setFaults(lossy);
+        List<Message> expectedThrough = new ArrayList<>();
+        List<String> expectedDrops = new ArrayList<>();
+        for (Message m : burst) {
+            if (twin.decide(m.from(), m.to()).dropped()) {
+                expectedDrops.add(m.describe() + ":drop");
+            } else {
+                expectedThrough.add(m);
+            }
+        }
+        assertThat(drops).containsExactlyElementsOf(expectedDrops);
+        eventually("the survivors delivered", () -> received.get(2).size() + received.get(3).size()
+                == expectedThrough.size());
+        assertThat(received.get(2)).containsExactlyElementsOf(expectedThrough.stream().filter(m -> m.to() == 2).toList());
+        assertThat(received.get(3)).containsExactlyElementsOf(expectedThrough.stream().filter(m -> m.to() == 3).toList());
+        assertThat(onBus(2)).hasSize(1);
+        assertThat(onBus(3)).hasSize(1);
+    }
+}
