@@ -13,8 +13,10 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedOutputStream;
 
@@ -187,6 +189,28 @@ public final class KvSnapshot {
      */
     public String stateHashHex() {
         return Bytes.hex(stateHash());
+    }
+
+    /**
+     * Returns the entry for {@code key} in this state (a lookup in the sorted tree: any thread may call it).
+     *
+     * @param key the key
+     * @return the entry, or empty if the key does not exist
+     */
+    public Optional<KvEntry> get(String key) {
+        return Optional.ofNullable(entries.get(Objects.requireNonNull(key, "key")));
+    }
+
+    /**
+     * Returns up to {@code limit} entries whose key starts with {@code prefix}, in code point order of key; the
+     * same as {@link KvStateMachine#range} on the state this snapshot captured.
+     *
+     * @param prefix the key prefix; {@code ""} selects every key
+     * @param limit  the most entries to return, at least 0
+     * @return an immutable list
+     */
+    public List<KvEntry> range(String prefix, int limit) {
+        return KvStateMachine.rangeOf(entries, prefix, limit);
     }
 
     PersistentSortedMap<String, KvEntry> entries() {

@@ -41,7 +41,8 @@ import java.util.Optional;
  * read and every write makes, go to a hash index of the current state beside it: a lookup in the tree
  * visits about log2(n) nodes scattered over the heap (17 for 100,000 keys, each a likely cache miss),
  * the index about one. The index is built on the first lookup (so {@link #fromSnapshot} stays O(1))
- * and kept in step by every write.
+ * and kept in step by every write. It belongs to the owner thread: readers on other threads read a
+ * {@link KvSnapshot} ({@link KvSnapshot#get}, {@link KvSnapshot#range}), which looks up in its tree.
  */
 public final class KvStateMachine {
 
@@ -186,6 +187,11 @@ public final class KvStateMachine {
      * @return an immutable list
      */
     public List<KvEntry> range(String prefix, int limit) {
+        return rangeOf(entries, prefix, limit);
+    }
+
+    /** The range query of {@link #range} and {@link KvSnapshot#range}, on one state. */
+    static List<KvEntry> rangeOf(PersistentSortedMap<String, KvEntry> entries, String prefix, int limit) {
         Objects.requireNonNull(prefix, "prefix");
         if (limit < 0) {
             throw new IllegalArgumentException("limit must be >= 0, not " + limit);

@@ -1,6 +1,7 @@
 package io.raftline.node;
 
 import io.raftline.kv.KvEntry;
+import io.raftline.kv.KvSnapshot;
 import io.raftline.kv.KvStateMachine;
 import java.util.List;
 import java.util.Optional;
@@ -8,14 +9,15 @@ import java.util.Optional;
 /**
  * A read-only, immutable view of a node's key-value state at one applied index. A read completes with a
  * view rather than a value so that the caller can look up what it needs on its own thread: taking the view
- * is O(1) (the state lives in persistent trees) and it never changes afterwards.
+ * is O(1) (the state lives in persistent trees) and it never changes afterwards. Lookups go to the captured
+ * tree: the live machine's hash index belongs to the node's thread.
  */
 public final class KvView {
 
-    private final KvStateMachine state;
+    private final KvSnapshot state;
 
     KvView(KvStateMachine live) {
-        this.state = KvStateMachine.fromSnapshot(live.capture());
+        this.state = live.capture();
     }
 
     /**

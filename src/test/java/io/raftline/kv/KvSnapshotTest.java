@@ -274,4 +274,23 @@ class KvSnapshotTest {
         }
         throw new AssertionError("not found");
     }
+
+    @Test
+    void readsOfACapturedStateSeeThatStateWhateverTheMachineAppliesLater() {
+        KvStateMachine kv = new KvStateMachine();
+        kv.apply(1, new KvCommand.Put("a/1", bytes("one")));
+        kv.apply(2, new KvCommand.Put("a/2", bytes("two")));
+        KvSnapshot view = kv.capture();
+        kv.apply(3, new KvCommand.Put("a/1", bytes("changed")));
+        kv.apply(4, new KvCommand.Delete("a/2"));
+        kv.apply(5, new KvCommand.Put("a/3", bytes("three")));
+
+        assertThat(new String(view.get("a/1").orElseThrow().value(), StandardCharsets.UTF_8)).isEqualTo("one");
+        assertThat(view.get("a/2")).isPresent();
+        assertThat(view.get("a/3")).isEmpty();
+        assertThat(view.range("a/", 10)).extracting(KvEntry::key).containsExactly("a/1", "a/2");
+        assertThat(view.range("a/", 1)).extracting(KvEntry::key).containsExactly("a/1");
+        assertThat(kv.range("a/", 10)).extracting(KvEntry::key).containsExactly("a/1", "a/3");
+        assertThat(new String(kv.get("a/1").orElseThrow().value(), StandardCharsets.UTF_8)).isEqualTo("changed");
+    }
 }
