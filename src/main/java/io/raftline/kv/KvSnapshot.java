@@ -69,12 +69,29 @@ public final class KvSnapshot {
 
     private final long lastApplied;
     private final PersistentSortedMap<String, KvEntry> entries;
+    private final PersistentHashMap<String, KvEntry> byKey;
     private final IdempotencyTable idempotency;
 
+    /** A state read from a snapshot file: the hash index is built from the sorted entries, O(n). */
     KvSnapshot(long lastApplied, PersistentSortedMap<String, KvEntry> entries, IdempotencyTable idempotency) {
+        this(lastApplied, entries, indexOf(entries), idempotency);
+    }
+
+    /** A state captured from a live machine, whose hash index holds exactly the entries of the tree. */
+    KvSnapshot(long lastApplied, PersistentSortedMap<String, KvEntry> entries,
+               PersistentHashMap<String, KvEntry> byKey, IdempotencyTable idempotency) {
         this.lastApplied = lastApplied;
         this.entries = entries;
+        this.byKey = byKey;
         this.idempotency = idempotency;
+    }
+
+    private static PersistentHashMap<String, KvEntry> indexOf(PersistentSortedMap<String, KvEntry> entries) {
+        PersistentHashMap<String, KvEntry> index = PersistentHashMap.empty();
+        for (Map.Entry<String, KvEntry> e : entries) {
+            index = index.put(e.getKey(), e.getValue());
+        }
+        return index;
     }
 
     /**
@@ -192,13 +209,13 @@ public final class KvSnapshot {
     }
 
     /**
-     * Returns the entry for {@code key} in this state (a lookup in the sorted tree: any thread may call it).
+     * Returns the entry for {@code key} in this state; any thread may call it.
      *
      * @param key the key
      * @return the entry, or empty if the key does not exist
      */
     public Optional<KvEntry> get(String key) {
-        return Optional.ofNullable(entries.get(Objects.requireNonNull(key, "key")));
+        return Optional.ofNullable(byKey.get(Objects.requireNonNull(key, "key")));
     }
 
     /**
@@ -211,6 +228,10 @@ public final class KvSnapshot {
      */
     public List<KvEntry> range(String prefix, int limit) {
         return KvStateMachine.rangeOf(entries, prefix, limit);
+    }
+
+    PersistentHashMap<String, KvEntry> byKey() {
+        return byKey;
     }
 
     PersistentSortedMap<String, KvEntry> entries() {

@@ -3,7 +3,6 @@ package io.raftline.kv;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -37,12 +36,9 @@ import java.util.Optional;
  * <p>Not thread-safe: one owner thread applies and reads. {@link #capture()} is O(1) and the
  * returned {@link KvSnapshot} may be written by any thread while the owner keeps applying.
  *
- * <p>The state is a persistent sorted map (ordered listing, O(1) capture). Point lookups, which every
- * read and every write makes, go to a hash index of the current state beside it: a lookup in the tree
- * visits about log2(n) nodes scattered over the heap (17 for 100,000 keys, each a likely cache miss),
- * the index about one. The index is built on the first lookup (so {@link #fromSnapshot} stays O(1))
- * and kept in step by every write. It belongs to the owner thread: readers on other threads read a
- * {@link KvSnapshot} ({@link KvSnapshot#get}, {@link KvSnapshot#range}), which looks up in its tree.
+ * <p>The state is held twice, in two persistent maps that every write updates together (so a capture of
+ * both stays O(1)): a sorted tree for ordered listings and snapshots, and a hash trie for the point
+ * lookups every read and every write makes (see {@link PersistentHashMap} for why).
  */
 public final class KvStateMachine {
 
@@ -50,8 +46,8 @@ public final class KvStateMachine {
     public static final int DEFAULT_IDEMPOTENCY_CAPACITY = 100_000;
 
     private PersistentSortedMap<String, KvEntry> entries;
-    /** The current entries by key, or {@code null} until the first lookup builds it. */
-    private HashMap<String, KvEntry> byKey;
+    /** The same entries as {@link #entries}, by hash. */
+    private PersistentHashMap<String, KvEntry> byKey;
     private IdempotencyTable idempotency;
     private long lastApplied;
 
@@ -67,13 +63,15 @@ public final class KvStateMachine {
      * @param idempotencyCapacity idempotency keys to remember, 0 to remember none
      */
     public KvStateMachine(int idempotencyCapacity) {
-        this(0, PersistentSortedMap.empty(Utf8.CODE_POINT_ORDER), IdempotencyTable.empty(idempotencyCapacity));
+        this(0, PersistentSortedMap.empty(Utf8.CODE_POINT_ORDER), PersistentHashMap.empty(),
+                IdempotencyTable.empty(idempotencyCapacity));
     }
 
     private KvStateMachine(long lastApplied, PersistentSortedMap<String, KvEntry> entries,
-                           IdempotencyTable idempotency) {
+                           PersistentHashMap<String, KvEntry> byKey, IdempotencyTable idempotency) {
         this.lastApplied = lastApplied;
         this.entries = entries;
+        this.byKey = byKey;
         this.idempotency = idempotency;
     }
 
@@ -84,7 +82,7 @@ public final class KvStateMachine {
      * @return a new, independent machine
      */
     public static KvStateMachine fromSnapshot(KvSnapshot snapshot) {
-        return new KvStateMachine(snapshot.lastApplied(), snapshot.entries(), snapshot.idempotency());
+        return new KvStateMachine(snapshot.lastApplied(), snapshot.entries(), snapshot.byKey(), snapshot.idempotency());
     }
 
     /**
@@ -168,13 +166,6 @@ public final class KvStateMachine {
     }
 
     private KvEntry lookup(String key) {
-        if (byKey == null) {
-            HashMap<String, KvEntry> built = new HashMap<>(Math.max(16, (int) (entries.size() / 0.75f) + 1));
-            for (Map.Entry<String, KvEntry> e : entries) {
-                built.put(e.getKey(), e.getValue());
-            }
-            byKey = built;
-        }
         return byKey.get(key);
     }
 
@@ -242,7 +233,7 @@ public final class KvStateMachine {
      * @return the snapshot
      */
     public KvSnapshot capture() {
-        return new KvSnapshot(lastApplied, entries, idempotency);
+        return new KvSnapshot(lastApplied, entries, byKey, idempotency);
     }
 
     /**
@@ -301,7 +292,7 @@ public final class KvStateMachine {
                 ? new KvEntry(put.key(), put.sharedValue(), index, index, 1)
                 : new KvEntry(put.key(), put.sharedValue(), current.createRevision(), index, current.version() + 1);
         entries = entries.put(put.key(), next);
-        byKey.put(put.key(), next);
+        byKey = byKey.put(put.key(), next);
         return new KvResult.Written(index);
     }
 
@@ -310,7 +301,7 @@ public final class KvStateMachine {
             return new KvResult.Deleted(0, index);
         }
         entries = entries.remove(delete.key());
-        byKey.remove(delete.key());
+        byKey = byKey.remove(delete.key());
         return new KvResult.Deleted(1, index);
     }
 }

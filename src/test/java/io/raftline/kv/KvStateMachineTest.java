@@ -240,10 +240,9 @@ class KvStateMachineTest {
     }
 
     /**
-     * Point lookups go to a hash index beside the sorted tree; the index is built lazily from the tree of a
-     * restored machine and kept in step by every write. Against a model, with machines forked from snapshots
-     * in the middle (one forked before any lookup, so its index is built from the tree after writes), every
-     * lookup, precondition and listing must agree.
+     * Point lookups go to a hash trie beside the sorted tree; a restored machine builds it from the snapshot's
+     * entries and every write updates both. Against a model, with machines restored from snapshots in the
+     * middle, every lookup, precondition and listing must agree.
      */
     @Test
     void pointLookupsAgreeWithTheSortedStateThroughWritesDeletesAndRestores() {
@@ -269,7 +268,7 @@ class KvStateMachineTest {
                     model.put(key, "v" + index);
                 }
             }
-            // A restored machine's first write must see the keys the tree holds (its index is built lazily).
+            // A restored machine's first write must see the keys the snapshot holds.
             KvStateMachine restored = KvStateMachine.restore(live.capture().toByteArray());
             String existing = model.firstKey();
             long existingRevision = live.get(existing).orElseThrow().modRevision();
@@ -288,7 +287,7 @@ class KvStateMachineTest {
                 assertThat(listed).containsExactlyElementsOf(model.keySet());
             }
             assertThat(restored.stateHashHex()).isEqualTo(live.stateHashHex());
-            // Go on with the restored machine every other round, so later rounds also write to a lazily built index.
+            // Go on with the restored machine every other round, so later rounds also write to a rebuilt index.
             live = round % 2 == 0 ? restored : live;
         }
     }
