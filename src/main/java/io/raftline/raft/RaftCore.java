@@ -678,7 +678,7 @@ public final class RaftCore {
         boolean canVote = vote == m.from()
                 || (vote == 0 && lead == 0)
                 || (m.preVote() && m.term() > term);
-        if (canVote && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm())) {
+        if (canVote && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm()) && !yieldsToUs(m)) {
             // A granted answer carries the candidate's term: for a PreVote that is the prospective term.
             send(new VoteResponse(id, m.from(), m.term(), true, m.preVote()));
             if (!m.preVote()) {
@@ -689,6 +689,23 @@ public final class RaftCore {
         } else {
             send(new VoteResponse(id, m.from(), term, false, m.preVote()));
         }
+    }
+
+    /**
+     * Whether to refuse a pre-vote so that simultaneous pre-candidates do not split the vote. When two followers'
+     * election timers fire within a message delay of each other (both reset by the same last heartbeat of a dead
+     * leader), each grants the other's PreVote, both become candidates, each votes for itself and the term is lost:
+     * a whole further election timeout passes before anyone wins. So, while this node has itself been a
+     * pre-candidate for the same prospective term for less than a heartbeat interval, it refuses a pre-vote to a
+     * node whose log is exactly as up to date as its own and whose id is higher: of pre-candidates that started
+     * together, the lowest id among the most up to date wins at once, and the others grant it. A refusal only
+     * affects liveness, never safety (a PreVote changes no term and records no vote); the window keeps it rare:
+     * an older pre-candidacy, a more up-to-date requester, or a leadership transfer are granted as before.
+     */
+    private boolean yieldsToUs(VoteRequest m) {
+        return m.preVote() && !m.transfer() && role == Role.PRE_CANDIDATE && m.term() == term + 1
+                && electionElapsed < config.heartbeatTicks() && m.from() > id
+                && m.lastLogTerm() == log.lastTerm() && m.lastLogIndex() == log.lastIndex();
     }
 
     private void stepLeader(Message m) {
