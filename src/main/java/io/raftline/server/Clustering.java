@@ -28,6 +28,9 @@ public final class Clustering {
     /** Hazelcast partitions of the event bus's subscription map (see {@link #hazelcastConfig}). */
     static final int PARTITIONS = 7;
 
+    /** Hazelcast's pause before retrying an operation whose partition moved (see {@link #hazelcastConfig}). */
+    static final int RETRY_PAUSE_MS = 20;
+
     private Clustering() {
     }
 
@@ -53,6 +56,15 @@ public final class Clustering {
         // migration that follows a member's death longer, and the event bus's lookups wait for it (measured:
         // Raft messages between the survivors held up to 0.7 s, the time of a whole election).
         hz.setProperty("hazelcast.partition.count", String.valueOf(PARTITIONS));
+        // An operation whose partition owner has just died is retried after this pause (500 ms by default) once
+        // the partition table names a new owner; the event bus's subscription lookups are such operations, so
+        // after a kill -9 every Raft message between the survivors waited for it (measured: PreVotes took
+        // 500-600 ms to cross and the two survivors split the vote).
+        hz.setProperty("hazelcast.invocation.retry.pause.millis", String.valueOf(RETRY_PAUSE_MS));
+        // A member is declared dead after this many failed connection attempts, 100 ms apart (3 by default):
+        // until then the partitions it owned have no owner and the lookups above wait. A killed process refuses
+        // connections at once, and a member declared dead by mistake rejoins (and Raft retries what was lost).
+        hz.setProperty("hazelcast.connection.monitor.max.faults", "1");
         // Hazelcast's own metrics and health monitor sample the JVM on timers of their own (and start before the
         // member can join); Raftline's /metrics already has the JVM and the Raft gauges.
         hz.setProperty("hazelcast.health.monitoring.level", "OFF");
