@@ -1212,9 +1212,21 @@ public final class RaftCore {
 
     // ---------------------------------------------------------------- membership
 
-    /** Whether this node may stand for election: a voter of the membership in effect that has not lost state. */
+    /**
+     * Whether this node may stand for election: it has not lost state, and it is a voter of the membership in
+     * effect, or was a voter of the one before while the change that removed it is not known committed. The second
+     * case is the thesis's note in §4.2.2: a server not in its own latest configuration may still be needed to
+     * elect a leader until that configuration commits. Without it, a leader that removed itself and then lost its
+     * leadership with the most up-to-date log would refuse its vote to everyone else and never campaign itself: no
+     * leader, ever (seed 15 of the simulator; scenario 40). It campaigns under its latest membership, as every node
+     * does: only those voters' votes count, its own does not.
+     */
     private boolean promotable() {
-        return membership.isVoter(id) && !stateLost;
+        if (stateLost) {
+            return false;
+        }
+        return membership.isVoter(id)
+                || (configIndex > log.committed() && log.membershipAt(configIndex - 1).isVoter(id));
     }
 
     private static int[] toArray(List<Integer> ids) {

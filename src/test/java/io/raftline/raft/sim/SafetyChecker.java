@@ -195,7 +195,7 @@ public final class SafetyChecker {
         recordedUpTo.put(n.id(), new long[] {n.incarnation(), Math.max(commit, already)});
         for (long i = from; i <= commit; i++) {
             Entry e = c.log().entries(i, 1).get(0);
-            if (e.type() == EntryType.CONFIG && (i > committed.size() || committed.get((int) i - 1) == null)) {
+            if (e.type() == EntryType.CONFIG) {
                 checkSingleServerChange(n.id(), c.membershipAt(i - 1), e);
             }
             if (i <= committed.size()) {
@@ -219,6 +219,11 @@ public final class SafetyChecker {
     }
 
     private static void checkSingleServerChange(int node, Membership before, Entry e) {
+        if (before.isEmpty()) {
+            // A node that joined with an empty bootstrap does not know the membership before the first change it
+            // received; the nodes that do check it.
+            return;
+        }
         Membership after = Membership.decode(e.data());
         java.util.Set<Integer> diff = new java.util.HashSet<>(before.voters());
         diff.addAll(after.voters());
