@@ -2,6 +2,7 @@ package io.raftline.node;
 
 import io.raftline.raft.Entry;
 import io.raftline.raft.HardState;
+import io.raftline.raft.Membership;
 import io.raftline.raft.Snapshot;
 import io.raftline.raft.SnapshotMetadata;
 import io.raftline.raft.storage.Storage;
@@ -135,10 +136,10 @@ public final class DurableLogStore implements LogStore {
      * the segments it covers are deleted only once that record is durable.
      */
     @Override
-    public Future<Void> compact(long index, List<Integer> voters, byte[] data) {
+    public Future<Void> compact(long index, Membership membership, byte[] data) {
         DurableStorage s = storage;
         Context ctx = vertx.getOrCreateContext();
-        Snapshot snap = new Snapshot(new SnapshotMetadata(index, s.term(index), voters), data);
+        Snapshot snap = new Snapshot(SnapshotMetadata.of(index, s.term(index), membership), data);
         return snapshotIo.<Void>executeBlocking(() -> {
             s.writeSnapshotFile(snap);
             return null;

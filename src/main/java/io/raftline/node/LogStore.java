@@ -2,6 +2,7 @@ package io.raftline.node;
 
 import io.raftline.raft.Entry;
 import io.raftline.raft.HardState;
+import io.raftline.raft.Membership;
 import io.raftline.raft.Snapshot;
 import io.raftline.raft.storage.Storage;
 import io.vertx.core.Future;
@@ -41,11 +42,11 @@ public interface LogStore {
      * Records a snapshot of the state machine at {@code index} and discards the log entries it covers.
      *
      * @param index  applied index the snapshot was taken at (still in the log)
-     * @param voters members at that index
-     * @param data   the serialized state machine
+     * @param membership the membership in effect at that index ({@code RaftCore.membershipAt(index)})
+     * @param data       the serialized state machine
      * @return completes once the snapshot is stored
      */
-    Future<Void> compact(long index, List<Integer> voters, byte[] data);
+    Future<Void> compact(long index, Membership membership, byte[] data);
 
     /**
      * Called when the node restarts after a crash, before it rebuilds its core: a durable store re-reads its

@@ -2,6 +2,7 @@ package io.raftline.node;
 
 import io.raftline.raft.Entry;
 import io.raftline.raft.HardState;
+import io.raftline.raft.Membership;
 import io.raftline.raft.Snapshot;
 import io.raftline.raft.storage.MemoryStorage;
 import io.raftline.raft.storage.Storage;
@@ -36,8 +37,8 @@ public final class MemoryLogStore implements LogStore {
     }
 
     @Override
-    public Future<Void> compact(long index, List<Integer> voters, byte[] data) {
-        storage.createSnapshotAndCompact(index, voters, data);
+    public Future<Void> compact(long index, Membership membership, byte[] data) {
+        storage.createSnapshotAndCompact(index, membership, data);
         return Future.succeededFuture();
     }
 

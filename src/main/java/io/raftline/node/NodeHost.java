@@ -342,7 +342,8 @@ public final class NodeHost {
     }
 
     private static KvResult applyTo(KvStateMachine m, Entry e) {
-        if (e.type() == EntryType.NOOP) {
+        if (e.type() != EntryType.NORMAL) {
+            // The no-op of a new leader, or a membership change: the key-value state does not change.
             m.applyNoop(e.index());
             return null;
         }
@@ -665,7 +666,7 @@ public final class NodeHost {
             snapshotInFlight = false;
             return; // a snapshot from the leader already covers it
         }
-        store.compact(index, config.members(), data).onComplete(done -> env.runOnLoop(() -> {
+        store.compact(index, core.membershipAt(index), data).onComplete(done -> env.runOnLoop(() -> {
             if (gen != generation) {
                 return;
             }

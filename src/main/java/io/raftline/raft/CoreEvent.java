@@ -34,4 +34,17 @@ public sealed interface CoreEvent {
      */
     record StateLost(int leader, long acknowledged, long lastIndex) implements CoreEvent {
     }
+
+    /**
+     * The membership in effect on this node changed: a CONFIG entry at {@code index} was appended, a truncated one
+     * reverted it to the one at {@code index}, or a snapshot at {@code index} brought it. The host connects
+     * transports to new members and drops departed ones; a node that is no longer a member at all may be shut down
+     * once the change is committed (see docs/membership.md).
+     *
+     * @param index      the CONFIG entry (or snapshot) the membership comes from, 0 for the bootstrap one
+     * @param membership the membership now in effect
+     * @param reason     what changed it, for logs
+     */
+    record MembershipChanged(long index, Membership membership, String reason) implements CoreEvent {
+    }
 }

@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param index position in the log, starting at 1
  * @param term  term of the leader that created the entry
  * @param type  what the entry carries
- * @param data  the payload (empty for {@link EntryType#NOOP})
+ * @param data  the payload (empty for {@link EntryType#NOOP}, an encoded {@link Membership} for
+ *              {@link EntryType#CONFIG})
  */
 public record Entry(long index, long term, EntryType type, byte[] data) {
 
@@ -42,14 +43,31 @@ public record Entry(long index, long term, EntryType type, byte[] data) {
         return new Entry(index, term, EntryType.NOOP, EMPTY);
     }
 
+    /** A membership change: {@code membership} takes effect when this entry is appended. */
+    public static Entry config(long index, long term, Membership membership) {
+        return new Entry(index, term, EntryType.CONFIG, membership.encode());
+    }
+
     /** Approximate size used for the byte limits of messages and Ready batches. */
     public long sizeBytes() {
         return OVERHEAD_BYTES + data.length;
     }
 
-    /** Short form used in logs and scenario files: {@code 7@2} or {@code 7@2:noop}. */
+    /** Short form used in logs and scenario files: {@code 7@2:data}, {@code 7@2:noop} or {@code 7@2:config{...}}. */
     public String describe() {
-        return type == EntryType.NOOP ? index + "@" + term + ":noop" : index + "@" + term + ":" + printable(data);
+        return switch (type) {
+            case NOOP -> index + "@" + term + ":noop";
+            case CONFIG -> index + "@" + term + ":config{" + describeConfig() + "}";
+            default -> index + "@" + term + ":" + printable(data);
+        };
+    }
+
+    private String describeConfig() {
+        try {
+            return Membership.decode(data).toString();
+        } catch (SerializationException e) {
+            return "malformed";
+        }
     }
 
     private static String printable(byte[] data) {

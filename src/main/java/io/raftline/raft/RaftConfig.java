@@ -17,7 +17,9 @@ import java.util.Set;
  * files); they live here so one validated record describes the node.
  *
  * @param id                       this node's id, > 0
- * @param members                  ids of all voting members, this node included
+ * @param members                  the bootstrap voters, this node included; empty for a node that joins a running
+ *                                 cluster: it waits passively until a leader adds it (see docs/membership.md). Once
+ *                                 the log or a snapshot holds a membership, that one is in effect instead
  * @param singleNode               explicitly bootstrap a one-member cluster (otherwise at least 3 members)
  * @param tickMs                   interval between {@link RaftCore#tick()} calls
  * @param heartbeatMs              leader heartbeat interval
@@ -122,7 +124,10 @@ public record RaftConfig(
         return (1 - maxClockDrift) / (1 + maxClockDrift);
     }
 
-    /** Votes needed to win an election or commit an entry. */
+    /**
+     * Votes needed to win an election or commit an entry under the bootstrap membership. The core itself uses the
+     * membership in effect ({@link RaftCore#membership()}), which changes at runtime.
+     */
     public int quorum() {
         return members.size() / 2 + 1;
     }
@@ -159,7 +164,14 @@ public record RaftConfig(
             throw new ConfigException("id", "must be > 0, got " + id);
         }
         if (members.isEmpty()) {
-            throw new ConfigException("members", "must list at least one node id");
+            if (singleNode) {
+                throw new ConfigException("single_node", "a single-node bootstrap must list exactly one member, got "
+                        + members);
+            }
+            // A joining node: it learns its membership from the leader that adds it.
+            positiveTimings(tickMs, heartbeatMs, electionMin, electionMax, maxEntries, maxBytes, maxInflight,
+                    maxReadyBytes, snapEntries, snapBytes, maxLog);
+            return;
         }
         Set<Integer> seen = new HashSet<>();
         for (Integer m : members) {
@@ -171,7 +183,8 @@ public record RaftConfig(
             }
         }
         if (!seen.contains(id)) {
-            throw new ConfigException("members", "must contain this node's id " + id + ", got " + members);
+            throw new ConfigException("members", "must contain this node's id " + id + ", got " + members
+                    + "; leave it empty for a node that joins a running cluster");
         }
         if (singleNode && members.size() != 1) {
             throw new ConfigException("single_node", "a single-node bootstrap must list exactly one member, got "
@@ -181,6 +194,12 @@ public record RaftConfig(
             throw new ConfigException("members", "a cluster needs at least 3 voting members (got " + members.size()
                     + "); set single_node=true to bootstrap a one-node cluster");
         }
+        positiveTimings(tickMs, heartbeatMs, electionMin, electionMax, maxEntries, maxBytes, maxInflight,
+                maxReadyBytes, snapEntries, snapBytes, maxLog);
+    }
+
+    private static void positiveTimings(int tickMs, int heartbeatMs, int electionMin, int electionMax, int maxEntries,
+            long maxBytes, int maxInflight, long maxReadyBytes, long snapEntries, long snapBytes, long maxLog) {
         positive("tick_ms", tickMs);
         if (heartbeatMs < tickMs) {
             throw new ConfigException("heartbeat_ms", "must be >= tick_ms (" + tickMs + "), got " + heartbeatMs);

@@ -34,7 +34,8 @@ import java.util.random.RandomGenerator;
  * the consistency check and conflict truncation that never touches committed entries (§5.3), fast
  * backtracking by conflict term, the current-term commit rule (§5.4.2, Figure 8), heartbeats, batching and
  * pipelining with probe/replicate/snapshot flow control, InstallSnapshot (§7), ReadIndex (thesis §6.4)
- * and leadership transfer (thesis §3.10).
+ * leadership transfer (thesis §3.10), and single-server membership changes with learners (thesis §4), see
+ * {@link #changeMembership} and docs/membership.md.
  *
  * <p>Not thread-safe: one owner (a Vert.x event loop, or the simulator) calls everything.
  */
@@ -42,7 +43,11 @@ public final class RaftCore {
 
     private final RaftConfig config;
     private final int id;
-    private final int[] voters;
+    /** The membership in effect (always {@code log.membership()} after each input) and where it comes from. */
+    private Membership membership;
+    private long configIndex;
+    /** {@code membership.voters()} as a sorted array, for the quorum computations. */
+    private int[] voters;
     private final RandomGenerator random;
     private final RaftLog log;
 
@@ -112,13 +117,14 @@ public final class RaftCore {
     public RaftCore(RaftConfig config, Storage storage, RandomGenerator random, long applied) {
         this.config = config;
         this.id = config.id();
-        this.voters = config.members().stream().mapToInt(Integer::intValue).sorted().toArray();
         this.random = random;
-        this.log = new RaftLog(storage);
+        this.log = new RaftLog(storage, Membership.ofVoters(config.members()));
+        this.membership = log.membership();
+        this.configIndex = log.configIndex();
+        this.voters = toArray(membership.voters());
+        // The persisted vote may be for a node that is not a voter here: votes are granted regardless of the
+        // voter's own membership (thesis §4.1), and memberships change. Nothing to check.
         HardState hs = storage.hardState();
-        if (hs.vote() != 0 && Arrays.binarySearch(voters, hs.vote()) < 0) {
-            throw new StorageException("persisted vote for " + hs.vote() + " who is not a member " + config.members());
-        }
         this.term = hs.term();
         this.vote = hs.vote();
         log.restoreCommit(Math.max(hs.commit(), log.committed()));
@@ -150,9 +156,9 @@ public final class RaftCore {
         }
     }
 
-    /** Starts an election now, as if the election timeout had elapsed. */
+    /** Starts an election now, as if the election timeout had elapsed (ignored on a node that is not a voter). */
     public void campaign() {
-        if (role == Role.LEADER || stateLost) {
+        if (role == Role.LEADER || !promotable()) {
             return;
         }
         campaign(config.preVote() ? Campaign.PRE_VOTE : Campaign.ELECTION);
@@ -189,6 +195,49 @@ public final class RaftCore {
     }
 
     /**
+     * Proposes a single-server membership change (Raft thesis §4.1). The new membership is appended as a
+     * {@link EntryType#CONFIG} entry and takes effect at once on this leader (and on each follower as soon as it
+     * appends the entry): the leader starts replicating to an added member and counts the new voters for commits.
+     * A leader that removes itself keeps leading until the entry commits, then hands leadership to the most
+     * caught-up voter and steps down.
+     *
+     * @return where the entry landed (it took effect for good iff the entry applied at that index has this term)
+     * @throws NotLeaderException        if not the leader, or a leadership transfer is in progress
+     * @throws MembershipChangeException if a previous change is not committed yet, if this leader has not committed
+     *                                   an entry of its own term yet, or if the change breaks a membership rule
+     */
+    public Proposal changeMembership(MembershipChange change) {
+        checkCanPropose();
+        if (configIndex > log.committed()) {
+            throw new MembershipChangeException(MembershipChangeException.Reason.PENDING_CHANGE, change.describe()
+                    + " refused: the membership change at index " + configIndex + " (" + membership
+                    + ") is not committed yet (commit index " + log.committed() + "); one change at a time");
+        }
+        if (!committedInTerm()) {
+            throw new MembershipChangeException(MembershipChangeException.Reason.LEADER_NOT_READY, change.describe()
+                    + " refused: leader " + id + " has not committed an entry of its term " + term
+                    + " yet; retry once its first entry commits");
+        }
+        Membership next = membership.apply(change);
+        long index = log.lastIndex() + 1;
+        log.append(List.of(Entry.config(index, term, next)));
+        syncMembership();
+        pendingBroadcast = true;
+        return new Proposal(index, term);
+    }
+
+    /**
+     * Whether {@code peer}'s log is within {@code maxLag} entries of this leader's last index: what the host checks
+     * before promoting a learner (a voter that lags adds to the quorum without helping it, which can stall commits).
+     *
+     * @return false if this node is not the leader or does not replicate to {@code peer}
+     */
+    public boolean caughtUp(int peer, long maxLag) {
+        Progress pr = role == Role.LEADER ? progress.get(peer) : null;
+        return pr != null && log.lastIndex() - pr.match <= maxLag;
+    }
+
+    /**
      * Asks for a linearizable read point. The answer arrives as a {@link ReadState} with the same context in
      * a later Ready: on the leader after a heartbeat round confirmed its leadership (and after it committed
      * an entry of its term); on a follower after the leader answered.
@@ -218,7 +267,8 @@ public final class RaftCore {
         if (role != Role.LEADER) {
             throw new NotLeaderException(id, lead, "lease reads are served by the leader");
         }
-        if (!config.checkQuorum() || !committedInTerm() || leadTransferee != 0 || leaseForfeited) {
+        if (!config.checkQuorum() || !committedInTerm() || leadTransferee != 0 || leaseForfeited
+                || !membership.isVoter(id)) {
             // During a transfer, and for the rest of the term once TimeoutNow left (it may arrive late, after the
             // transfer was given up), the target may win an election at any moment: TimeoutNow bypasses the
             // followers' lease check, so the lease no longer protects reads.
@@ -238,9 +288,9 @@ public final class RaftCore {
         return java.util.Optional.of(new LeaseRead(log.committed(), round));
     }
 
-    /** Hands leadership to {@code target} (thesis §3.10). Ignored if not leader or target is not a member. */
+    /** Hands leadership to {@code target} (thesis §3.10). Ignored if not leader or target is not a voter. */
     public void transferLeadership(int target) {
-        if (role != Role.LEADER || target == id || Arrays.binarySearch(voters, target) < 0) {
+        if (role != Role.LEADER || target == id || !membership.isVoter(target)) {
             return;
         }
         if (leadTransferee == target) {
@@ -282,11 +332,35 @@ public final class RaftCore {
         pr.probeSent = true;
     }
 
-    /** Handles a message from a peer. Messages for another node or from unknown nodes are ignored. */
+    /**
+     * Handles a message from a peer. Messages for another node are ignored. What a leader sends (appends,
+     * heartbeats, snapshots, TimeoutNow) is accepted from any node, since the leader may be one this node's
+     * membership does not know yet (a joining node, or a follower behind a membership change); answers and read
+     * requests only from members (or the known leader); vote requests from a non-voter only when this node has no
+     * current leader (see docs/membership.md).
+     */
     public void step(Message m) {
-        if (m.to() != id || Arrays.binarySearch(voters, m.from()) < 0 || m.from() == id) {
+        if (m.to() != id || m.from() == id) {
             return;
         }
+        if (m instanceof VoteRequest vr && !membership.isVoter(m.from()) && !vr.transfer()
+                && (role == Role.LEADER || (lead != 0 && electionElapsed < config.electionTicksMin()))) {
+            // A node that is not a voter here (removed, or added by an entry we do not have yet) while we hear from
+            // a leader (thesis §4.2.3): a removed node that keeps campaigning must not disrupt the cluster, even
+            // without PreVote or CheckQuorum. Ignored before the term check, so it cannot even raise our term.
+            return;
+        }
+        boolean fromLeader = m instanceof AppendRequest || m instanceof Heartbeat || m instanceof SnapshotRequest
+                || m instanceof TimeoutNow;
+        if (!fromLeader && !(m instanceof VoteRequest) && !membership.contains(m.from()) && m.from() != lead) {
+            // An answer from a node that is no longer (or not yet) a member: nothing we track depends on it.
+            return;
+        }
+        stepChecked(m);
+        syncMembership();
+    }
+
+    private void stepChecked(Message m) {
         if (m.term() > term) {
             if (m instanceof VoteRequest vr) {
                 boolean inLease = config.checkQuorum()
@@ -429,6 +503,28 @@ public final class RaftCore {
         return config;
     }
 
+    /**
+     * The membership in effect: the latest one in the log, committed or not (Raft thesis §4.1), else the one in the
+     * snapshot, else the bootstrap members of {@link RaftConfig#members()}. Changes are reported as
+     * {@link CoreEvent.MembershipChanged}.
+     */
+    public Membership membership() {
+        return membership;
+    }
+
+    /** Index of the CONFIG entry (or snapshot) the membership in effect comes from; 0 for the bootstrap one. */
+    public long configIndex() {
+        return configIndex;
+    }
+
+    /**
+     * The membership in effect at log index {@code index}: what the host records in a snapshot it takes there
+     * ({@link SnapshotMetadata#of}).
+     */
+    public Membership membershipAt(long index) {
+        return log.membershipAt(index);
+    }
+
     /** Read-only access to the log (for status, invariant checks and tests). */
     public RaftLog log() {
         return log;
@@ -471,7 +567,8 @@ public final class RaftCore {
                     pr.recentActive, pr.inflights.count())));
         }
         return new Status(id, term, vote, role, lead, log.committed(), log.applied(), log.firstIndex(),
-                log.lastIndex(), log.lastTerm(), leadTransferee, Collections.unmodifiableMap(peers));
+                log.lastIndex(), log.lastTerm(), leadTransferee, Collections.unmodifiableMap(peers), membership,
+                configIndex);
     }
 
     // ---------------------------------------------------------------- roles
@@ -487,6 +584,15 @@ public final class RaftCore {
         }
         if (electionElapsed >= randomizedElectionTimeout) {
             electionElapsed = 0;
+            if (!promotable()) {
+                // Learners, removed nodes and nodes not added yet never stand for election; they only stop
+                // believing in a leader they no longer hear from.
+                if (lead != 0) {
+                    becomeFollower(term, 0, "election timeout: no word from leader " + lead
+                            + " (not a voter: no election)");
+                }
+                return;
+            }
             campaign(config.preVote() ? Campaign.PRE_VOTE : Campaign.ELECTION);
         }
     }
@@ -506,6 +612,11 @@ public final class RaftCore {
         if (leadTransferee != 0 && ++transferElapsed >= config.electionTicksMin()) {
             events.add(new CoreEvent.LeadershipTransfer(leadTransferee, "aborted: timed out"));
             leadTransferee = 0;
+            if (removalCommitted()) {
+                becomeFollower(term, 0, "removed from the voters by the configuration at " + configIndex
+                        + " and the hand-over timed out");
+                return;
+            }
         }
         if (heartbeatElapsed >= config.heartbeatTicks()) {
             heartbeatElapsed = 0;
@@ -528,13 +639,15 @@ public final class RaftCore {
     /** Counts followers heard from since the last check, then starts a new window. */
     private boolean checkQuorumActive() {
         int active = 0;
-        for (Map.Entry<Integer, Progress> e : progress.entrySet()) {
-            if (e.getKey() == id || e.getValue().recentActive) {
+        for (int v : voters) {
+            if (v == id || progress.get(v).recentActive) {
                 active++;
             }
-            e.getValue().recentActive = false;
         }
-        return active >= config.quorum();
+        for (Progress pr : progress.values()) {
+            pr.recentActive = false;
+        }
+        return active >= membership.quorum();
     }
 
     private void campaign(Campaign kind) {
@@ -571,17 +684,20 @@ public final class RaftCore {
         votes.putIfAbsent(from, granted);
         int yes = 0;
         int no = 0;
-        for (boolean v : votes.values()) {
-            if (v) {
+        for (Map.Entry<Integer, Boolean> v : votes.entrySet()) {
+            if (!membership.isVoter(v.getKey())) {
+                continue; // only the voters of our membership count
+            }
+            if (v.getValue()) {
                 yes++;
             } else {
                 no++;
             }
         }
-        if (yes >= config.quorum()) {
+        if (yes >= membership.quorum()) {
             return VoteResult.WON;
         }
-        if (no >= config.quorum()) {
+        if (no >= membership.quorum()) {
             return VoteResult.LOST;
         }
         return VoteResult.PENDING;
@@ -651,7 +767,11 @@ public final class RaftCore {
         role = Role.LEADER;
         leaseForfeited = false;
         long last = log.lastIndex();
-        for (int peer : voters) {
+        List<Integer> peers = new ArrayList<>(membership.all());
+        if (!peers.contains(id)) {
+            peers.add(id);
+        }
+        for (int peer : peers) {
             Progress pr = new Progress(last + 1, config.maxInflightMessages());
             if (peer == id) {
                 pr.match = log.stableLastIndex();
@@ -759,7 +879,7 @@ public final class RaftCore {
             setLeader(r.from());
             handleSnapshot(r);
         } else if (m instanceof TimeoutNow) {
-            if (!stateLost) {
+            if (promotable()) {
                 campaign(Campaign.TRANSFER);
             }
         } else if (m instanceof ReadIndexResponse r) {
@@ -827,6 +947,9 @@ public final class RaftCore {
 
     private void handleAppendResponse(AppendResponse m) {
         Progress pr = progress.get(m.from());
+        if (pr == null) {
+            return; // a member removed since (late answer)
+        }
         pr.recentActive = true;
         if (m.rejected()) {
             long nextProbe = m.hintIndex();
@@ -866,8 +989,47 @@ public final class RaftCore {
         while (sendAppend(m.from(), false)) {
             // keep going
         }
-        if (m.from() == leadTransferee && pr.match == log.lastIndex()) {
+        if (!membership.isVoter(id)) {
+            maybeHandOffAfterRemoval();
+        } else if (m.from() == leadTransferee && pr.match == log.lastIndex()) {
             sendTimeoutNow(m.from());
+        }
+    }
+
+    /** This leader is not a voter of the membership in effect, and that membership is committed. */
+    private boolean removalCommitted() {
+        return role == Role.LEADER && !membership.isVoter(id) && log.committed() >= configIndex;
+    }
+
+    /**
+     * A leader removed from the voters keeps replicating (without counting itself) until its removal commits
+     * (thesis §4.2.2), then hands leadership to the most caught-up voter with TimeoutNow, so the cluster need not
+     * wait an election timeout, and steps down. A voter that still lags is first brought up to date, as in a
+     * leadership transfer; if that times out, the leader steps down anyway.
+     */
+    private void maybeHandOffAfterRemoval() {
+        if (!removalCommitted()) {
+            return;
+        }
+        int best = 0;
+        long bestMatch = -1;
+        for (int v : voters) {
+            Progress pr = progress.get(v);
+            if (pr.match > bestMatch) {
+                best = v;
+                bestMatch = pr.match;
+            }
+        }
+        if (best != 0 && bestMatch == log.lastIndex()) {
+            sendTimeoutNow(best);
+            events.add(new CoreEvent.LeadershipTransfer(best, "handed over: leader " + id + " was removed"));
+            leadTransferee = 0;
+            becomeFollower(term, 0, "removed from the voters by the committed configuration at " + configIndex);
+        } else if (best != 0 && leadTransferee != best) {
+            leadTransferee = best;
+            transferElapsed = 0;
+            events.add(new CoreEvent.LeadershipTransfer(best, "started"));
+            sendAppend(best, true);
         }
     }
 
@@ -879,6 +1041,9 @@ public final class RaftCore {
 
     private void handleHeartbeatResponse(HeartbeatResponse m) {
         Progress pr = progress.get(m.from());
+        if (pr == null) {
+            return;
+        }
         pr.recentActive = true;
         pr.probeSent = false;
         if (pr.state == ReplicationState.REPLICATE && pr.inflights.full()) {
@@ -902,7 +1067,7 @@ public final class RaftCore {
             return;
         }
         long index = log.committed();
-        if (voters.length == 1) {
+        if (voters.length == 1 && voters[0] == id) {
             answerRead(from, context, index);
             return;
         }
@@ -913,7 +1078,7 @@ public final class RaftCore {
 
     private void releaseConfirmedReads() {
         ReadIndexQueue.Pending p;
-        while ((p = readIndexQueue.pollConfirmed(config.quorum())) != null) {
+        while ((p = readIndexQueue.pollConfirmed(membership)) != null) {
             answerRead(p.from(), p.context(), p.index());
         }
     }
@@ -990,16 +1155,20 @@ public final class RaftCore {
             acked[i] = voters[i] == id ? heartbeatRound : progress.get(voters[i]).ackedRound;
         }
         Arrays.sort(acked);
-        return acked[voters.length - config.quorum()];
+        return acked[voters.length - membership.quorum()];
     }
 
     private boolean maybeCommit() {
+        if (voters.length == 0) {
+            return false;
+        }
+        // Only the voters of the membership in effect count; a leader being removed does not count itself.
         long[] matches = new long[voters.length];
         for (int i = 0; i < voters.length; i++) {
             matches[i] = progress.get(voters[i]).match;
         }
         Arrays.sort(matches);
-        long quorumIndex = matches[voters.length - config.quorum()];
+        long quorumIndex = matches[voters.length - membership.quorum()];
         boolean firstInTerm = !committedInTerm();
         if (!log.maybeCommit(quorumIndex, term)) {
             return false;
@@ -1015,7 +1184,7 @@ public final class RaftCore {
     }
 
     private void bcastAppend() {
-        for (int peer : voters) {
+        for (int peer : new ArrayList<>(progress.keySet())) {
             if (peer != id) {
                 sendAppend(peer, true);
             }
@@ -1034,7 +1203,7 @@ public final class RaftCore {
         while (roundSentAt.size() > keep) {
             roundSentAt.removeFirst();
         }
-        for (int peer : voters) {
+        for (int peer : progress.keySet()) {
             if (peer != id) {
                 Progress pr = progress.get(peer);
                 // Never tell a follower to commit past what it is known to hold.
@@ -1086,6 +1255,72 @@ public final class RaftCore {
 
     private void send(Message m) {
         msgs.add(m);
+    }
+
+    // ---------------------------------------------------------------- membership
+
+    /**
+     * Whether this node may stand for election: it has not lost state, and it is a voter of the membership in
+     * effect, or was a voter of the one before while the change that removed it is not known committed. The second
+     * case is the thesis's note in §4.2.2: a server not in its own latest configuration may still be needed to
+     * elect a leader until that configuration commits. Without it, a leader that removed itself and then lost its
+     * leadership with the most up-to-date log would refuse its vote to everyone else and never campaign itself: no
+     * leader, ever (seed 15 of the simulator; scenario 40). It campaigns under its latest membership, as every node
+     * does: only those voters' votes count, its own does not.
+     */
+    private boolean promotable() {
+        if (stateLost) {
+            return false;
+        }
+        return membership.isVoter(id)
+                || (configIndex > log.committed() && log.membershipAt(configIndex - 1).isVoter(id));
+    }
+
+    private static int[] toArray(List<Integer> ids) {
+        return ids.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * Takes the log's membership (it follows every append, truncation and snapshot) into effect: reports it, and on
+     * a leader starts or stops replicating to the members that came or went.
+     */
+    private void syncMembership() {
+        Membership now = log.membership();
+        long index = log.configIndex();
+        if (index == configIndex && now.equals(membership)) {
+            return;
+        }
+        String reason;
+        if (index < configIndex) {
+            reason = "configuration at " + configIndex + " truncated, back to the one at " + index;
+        } else if (index == log.firstIndex() - 1) {
+            reason = "snapshot at " + index;
+        } else {
+            reason = "configuration entry at " + index + " appended";
+        }
+        boolean changed = !now.equals(membership);
+        membership = now;
+        configIndex = index;
+        voters = toArray(now.voters());
+        if (!changed) {
+            return; // same members from another index (a snapshot over the config entry): nothing to report
+        }
+        events.add(new CoreEvent.MembershipChanged(index, now, reason));
+        if (role != Role.LEADER) {
+            return;
+        }
+        for (int peer : now.all()) {
+            if (!progress.containsKey(peer)) {
+                Progress pr = new Progress(log.lastIndex() + 1, config.maxInflightMessages());
+                pr.recentActive = true;
+                progress.put(peer, pr);
+            }
+        }
+        progress.keySet().removeIf(peer -> peer != id && !now.contains(peer));
+        if (leadTransferee != 0 && !now.isVoter(leadTransferee)) {
+            events.add(new CoreEvent.LeadershipTransfer(leadTransferee, "aborted: no longer a voter"));
+            leadTransferee = 0;
+        }
     }
 
     @Override

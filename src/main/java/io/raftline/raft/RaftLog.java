@@ -3,11 +3,18 @@ package io.raftline.raft;
 import io.raftline.raft.storage.Storage;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The log as the core sees it: stable storage followed by the unstable tail, with the commit and
  * applied indexes. It enforces the invariants the rest of the core relies on: committed entries are never
  * truncated, the commit index never goes backwards, and applied never passes commit.
+ *
+ * <p>It also tracks the membership in effect (Raft thesis §4.1: the latest CONFIG entry in the log, committed or
+ * not, else the snapshot's membership, else the bootstrap one): every append and truncation goes through
+ * {@link #append} and every snapshot through {@link #restore}, so the history of memberships by index can never
+ * disagree with the entries.
  *
  * <p>Only the core changes it: its mutators are package-private, so what {@link RaftCore#log()} hands to a host
  * or a test is a read-only view (indexes, terms, entries).
@@ -18,14 +25,69 @@ public final class RaftLog {
     private final Unstable unstable;
     private long committed;
     private long applied;
+    private final Membership bootstrap;
+    /**
+     * Memberships by the index they take effect at: the base (snapshot or bootstrap) at {@code firstIndex() - 1},
+     * then one per CONFIG entry in the log. Config entries are rare, so nothing is trimmed at compaction.
+     */
+    private final TreeMap<Long, Membership> configs = new TreeMap<>();
 
-    /** Opens the log over what storage holds; commit and applied start at the snapshot index. */
-    RaftLog(Storage storage) {
+    /**
+     * Opens the log over what storage holds; commit and applied start at the snapshot index. The membership is
+     * rebuilt by scanning the log after the snapshot for CONFIG entries.
+     *
+     * @param bootstrap the membership from the configuration, used while neither the log nor a snapshot has one
+     */
+    RaftLog(Storage storage, Membership bootstrap) {
         this.storage = storage;
+        this.bootstrap = bootstrap;
         long first = storage.firstIndex();
         this.unstable = new Unstable(storage.lastIndex() + 1);
         this.committed = first - 1;
         this.applied = first - 1;
+        resetConfigs(first - 1, storage.snapshot().metadata().membership());
+        long last = storage.lastIndex();
+        for (long i = first; i <= last;) {
+            List<Entry> chunk = storage.entries(i, last + 1, 64L * 1024 * 1024);
+            recordConfigs(chunk);
+            i += chunk.size();
+        }
+    }
+
+    private void resetConfigs(long index, Membership fromSnapshot) {
+        configs.clear();
+        // A snapshot always records a membership; an empty one is a snapshot written before memberships existed.
+        configs.put(index, fromSnapshot.isEmpty() ? bootstrap : fromSnapshot);
+    }
+
+    private void recordConfigs(List<Entry> ents) {
+        for (Entry e : ents) {
+            if (e.type() == EntryType.CONFIG) {
+                configs.put(e.index(), Membership.decode(e.data()));
+            }
+        }
+    }
+
+    /** The membership in effect: the latest in the log (committed or not), else the snapshot's, else bootstrap. */
+    public Membership membership() {
+        return configs.lastEntry().getValue();
+    }
+
+    /**
+     * Index of the CONFIG entry the membership in effect comes from; the snapshot index if it comes from the
+     * snapshot, 0 for the bootstrap membership of a log without snapshot.
+     */
+    public long configIndex() {
+        return configs.lastKey();
+    }
+
+    /**
+     * The membership in effect at {@code index}: what a snapshot taken at that index must record. Below the
+     * oldest known point (before the snapshot this log started from) it answers the oldest known membership.
+     */
+    public Membership membershipAt(long index) {
+        Map.Entry<Long, Membership> e = configs.floorEntry(index);
+        return e != null ? e.getValue() : configs.firstEntry().getValue();
     }
 
     public long committed() {
@@ -113,6 +175,10 @@ public final class RaftLog {
             throw new IllegalStateException("append after " + after + " would truncate committed " + committed);
         }
         unstable.truncateAndAppend(ents);
+        // Config entries from the first new index on are gone with the entries they were in (§4.1: a node reverts
+        // to the previous membership); the new entries may bring others.
+        configs.tailMap(ents.get(0).index(), true).clear();
+        recordConfigs(ents);
         return lastIndex();
     }
 
@@ -235,6 +301,7 @@ public final class RaftLog {
     void restore(Snapshot s) {
         committed = s.index();
         unstable.restore(s);
+        resetConfigs(s.index(), s.metadata().membership());
     }
 
     /** After the host installed a snapshot, the state machine is at its index. */

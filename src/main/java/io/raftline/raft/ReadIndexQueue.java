@@ -35,13 +35,22 @@ final class ReadIndexQueue {
         }
     }
 
-    /** Removes and returns the oldest request if a quorum confirmed it, else null. */
-    Pending pollConfirmed(int quorum) {
+    /**
+     * Removes and returns the oldest request if a quorum of {@code membership}'s voters confirmed it, else null.
+     * Acknowledgements of learners (and of members removed since) are recorded but never counted.
+     */
+    Pending pollConfirmed(Membership membership) {
         Pending head = queue.peekFirst();
-        if (head != null && head.acks().size() >= quorum) {
-            return queue.pollFirst();
+        if (head == null) {
+            return null;
         }
-        return null;
+        int votes = 0;
+        for (int peer : head.acks()) {
+            if (membership.isVoter(peer)) {
+                votes++;
+            }
+        }
+        return votes >= membership.quorum() ? queue.pollFirst() : null;
     }
 
     int size() {

@@ -44,7 +44,7 @@ public record Snapshot(SnapshotMetadata metadata, byte[] data) {
 
     @Override
     public String toString() {
-        return "Snapshot[" + metadata.index() + "@" + metadata.term() + " voters=" + metadata.voters()
+        return "Snapshot[" + metadata.index() + "@" + metadata.term() + " " + metadata.membership()
                 + " bytes=" + data.length + "]";
     }
 }

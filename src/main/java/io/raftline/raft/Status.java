@@ -16,8 +16,11 @@ import java.util.Map;
  * @param lastIndex       last index in the log
  * @param lastTerm        term of the last entry
  * @param leadTransferee  node leadership is being handed to, or 0
- * @param progress        per follower replication state (leader only, else empty)
+ * @param progress        per follower replication state, learners included (leader only, else empty)
+ * @param membership      the membership in effect (the latest in the log, see {@link RaftLog#membership()})
+ * @param configIndex     index of the CONFIG entry (or snapshot) it comes from, 0 for the bootstrap membership
  */
 public record Status(int id, long term, int vote, Role role, int leader, long commit, long applied, long firstIndex,
-        long lastIndex, long lastTerm, int leadTransferee, Map<Integer, PeerStatus> progress) {
+        long lastIndex, long lastTerm, int leadTransferee, Map<Integer, PeerStatus> progress, Membership membership,
+        long configIndex) {
 }

@@ -20,7 +20,8 @@ import java.util.zip.CRC32C;
  * half-written one under the real name.
  *
  * <p>File format (big-endian): {@code "RLSN"}, u8 version, i64 index, i64 term, i32 voter count, i32 voters…,
- * i32 data length, data, u32 CRC32C of everything before it. Loading takes the newest file that validates;
+ * [version 2: i32 learner count, i32 learners…], i32 data length, data, u32 CRC32C of everything before it.
+ * Version 2 (learners) is written; version 1 files (no learners) still load, with no learners. Loading takes the newest file that validates;
  * a damaged newer file is reported, renamed to {@code .corrupt} for inspection, and an older one is used. The
  * directory is fsynced before a snapshot is loaded, so what recovery trusts is durable.
  * The two newest snapshots are kept. All file I/O goes through a {@link Disk}.
@@ -32,7 +33,10 @@ import java.util.zip.CRC32C;
 public final class SnapshotStore {
 
     private static final byte[] MAGIC = "RLSN".getBytes(StandardCharsets.US_ASCII);
-    private static final byte VERSION = 1;
+    /** Version 1: voters only. */
+    static final byte VERSION_VOTERS = 1;
+    /** Version 2: voters and learners. */
+    static final byte VERSION_LEARNERS = 2;
     private static final int KEEP = 2;
 
     private final Disk disk;
@@ -112,11 +116,19 @@ public final class SnapshotStore {
     }
 
     static byte[] encode(Snapshot s) {
+        return encode(s, VERSION_LEARNERS);
+    }
+
+    /** Encodes in a given format version (version 1 drops the learners: tests write old files with it). */
+    static byte[] encode(Snapshot s, byte version) {
         List<Integer> voters = s.metadata().voters();
-        ByteBuffer b = ByteBuffer.allocate(4 + 1 + 8 + 8 + 4 + 4 * voters.size() + 4 + s.data().length + 4);
-        b.put(MAGIC).put(VERSION).putLong(s.index()).putLong(s.term()).putInt(voters.size());
-        for (int v : voters) {
-            b.putInt(v);
+        List<Integer> learners = version >= VERSION_LEARNERS ? s.metadata().learners() : List.of();
+        int membersBytes = 4 + 4 * voters.size() + (version >= VERSION_LEARNERS ? 4 + 4 * learners.size() : 0);
+        ByteBuffer b = ByteBuffer.allocate(4 + 1 + 8 + 8 + membersBytes + 4 + s.data().length + 4);
+        b.put(MAGIC).put(version).putLong(s.index()).putLong(s.term());
+        putIds(b, voters);
+        if (version >= VERSION_LEARNERS) {
+            putIds(b, learners);
         }
         b.putInt(s.data().length).put(s.data());
         CRC32C crc = new CRC32C();
@@ -141,25 +153,38 @@ public final class SnapshotStore {
             }
         }
         byte version = b.get();
-        if (version != VERSION) {
+        if (version != VERSION_VOTERS && version != VERSION_LEARNERS) {
             throw new IllegalArgumentException("unsupported version " + version);
         }
         long index = b.getLong();
         long term = b.getLong();
-        int n = b.getInt();
-        if (n < 0 || n > 1000) {
-            throw new IllegalArgumentException("bad voter count " + n);
-        }
-        List<Integer> voters = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            voters.add(b.getInt());
-        }
+        List<Integer> voters = getIds(b, "voter");
+        List<Integer> learners = version >= VERSION_LEARNERS ? getIds(b, "learner") : List.of();
         int len = b.getInt();
         if (len < 0 || len != b.remaining() - 4) {
             throw new IllegalArgumentException("bad data length " + len);
         }
         byte[] data = new byte[len];
         b.get(data);
-        return new Snapshot(new SnapshotMetadata(index, term, voters), data);
+        return new Snapshot(new SnapshotMetadata(index, term, voters, learners), data);
+    }
+
+    private static void putIds(ByteBuffer b, List<Integer> ids) {
+        b.putInt(ids.size());
+        for (int id : ids) {
+            b.putInt(id);
+        }
+    }
+
+    private static List<Integer> getIds(ByteBuffer b, String what) {
+        int n = b.getInt();
+        if (n < 0 || n > 1000) {
+            throw new IllegalArgumentException("bad " + what + " count " + n);
+        }
+        List<Integer> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ids.add(b.getInt());
+        }
+        return ids;
     }
 }

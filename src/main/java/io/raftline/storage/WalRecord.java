@@ -15,7 +15,9 @@ import java.nio.ByteBuffer;
  *
  * <p>On disk (all big-endian): {@code u32 length | u32 crc32c | u8 type | payload}, where length counts
  * type and payload and the CRC32C covers them. Payloads: entry = {@code i64 index, i64 term, u8 type,
- * i32 dataLength, data}; hard state = {@code i64 term, i32 vote, i64 commit}; snapshot = {@code i64 index,
+ * i32 dataLength, data} (entry type 0 = normal, 1 = no-op, 2 = membership change: codes only ever added, so an
+ * older log always reads; a membership change is an ordinary entry here, recovery finds the membership by reading
+ * the log); hard state = {@code i64 term, i32 vote, i64 commit}; snapshot = {@code i64 index,
  * i64 term}; snapshot installed = {@code i64 index, i64 term}.
  */
 public sealed interface WalRecord {
@@ -50,6 +52,25 @@ public sealed interface WalRecord {
     record SnapshotInstalledRecord(long index, long term) implements WalRecord {
     }
 
+    /** The on-disk code of an entry type: fixed, whatever the enum's order. */
+    static byte entryTypeCode(EntryType t) {
+        return switch (t) {
+            case NORMAL -> 0;
+            case NOOP -> 1;
+            case CONFIG -> 2;
+        };
+    }
+
+    /** The entry type of an on-disk code. */
+    static EntryType entryType(int code) {
+        return switch (code) {
+            case 0 -> EntryType.NORMAL;
+            case 1 -> EntryType.NOOP;
+            case 2 -> EntryType.CONFIG;
+            default -> throw new IllegalArgumentException("bad entry record (unknown entry type " + code + ")");
+        };
+    }
+
     /** Size of the type byte and payload. */
     static int bodySize(WalRecord r) {
         if (r instanceof EntryRecord e) {
@@ -64,7 +85,7 @@ public sealed interface WalRecord {
     static void writeBody(WalRecord r, ByteBuffer out) {
         if (r instanceof EntryRecord er) {
             Entry e = er.entry();
-            out.put(TYPE_ENTRY).putLong(e.index()).putLong(e.term()).put((byte) e.type().ordinal())
+            out.put(TYPE_ENTRY).putLong(e.index()).putLong(e.term()).put(entryTypeCode(e.type()))
                     .putInt(e.data().length).put(e.data());
         } else if (r instanceof HardStateRecord hr) {
             HardState h = hr.hardState();
@@ -88,12 +109,12 @@ public sealed interface WalRecord {
                 long term = in.getLong();
                 int t = in.get();
                 int len = in.getInt();
-                if (t < 0 || t >= EntryType.values().length || len != in.remaining()) {
+                if (len != in.remaining()) {
                     throw new IllegalArgumentException("bad entry record (type " + t + ", length " + len + ")");
                 }
                 byte[] data = new byte[len];
                 in.get(data);
-                return new EntryRecord(new Entry(index, term, EntryType.values()[t], data));
+                return new EntryRecord(new Entry(index, term, entryType(t), data));
             }
             case TYPE_HARD_STATE -> {
                 return new HardStateRecord(new HardState(in.getLong(), in.getInt(), in.getLong()));

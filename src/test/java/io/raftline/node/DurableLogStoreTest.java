@@ -46,7 +46,7 @@ class DurableLogStoreTest {
             }
             chain.compose(v -> {
                 tc.verify(() -> assertThat(store.storage().lastIndex()).isEqualTo(200));
-                return store.compact(150, List.of(1, 2, 3), "state@150".getBytes(StandardCharsets.UTF_8));
+                return store.compact(150, io.raftline.raft.Membership.ofVoters(List.of(1, 2, 3)), "state@150".getBytes(StandardCharsets.UTF_8));
             }).compose(v -> {
                 tc.verify(() -> assertThat(store.storage().firstIndex()).isEqualTo(151));
                 return store.recover();
@@ -72,7 +72,7 @@ class DurableLogStoreTest {
         DurableLogStore store = DurableLogStore.open(vertx, 1, dir, 4096, gate);
         Context ctx = vertx.getOrCreateContext();
         ctx.runOnContext(x -> store.persist(null, entries(1, 20), new HardState(1, 1, 20), true).compose(v -> {
-            Future<Void> compaction = store.compact(15, List.of(1, 2, 3), "state@15".getBytes(StandardCharsets.UTF_8));
+            Future<Void> compaction = store.compact(15, io.raftline.raft.Membership.ofVoters(List.of(1, 2, 3)), "state@15".getBytes(StandardCharsets.UTF_8));
             return Future.fromCompletionStage(gate.writeHeld(), ctx)
                     .compose(held -> store.persist(null, entries(21, 30), new HardState(1, 1, 30), true))
                     .map(persisted -> {
@@ -107,7 +107,7 @@ class DurableLogStoreTest {
         DurableLogStore store = DurableLogStore.open(vertx, 1, dir, 512, gate);
         Context ctx = vertx.getOrCreateContext();
         ctx.runOnContext(x -> store.persist(null, entries(1, 40), new HardState(1, 1, 40), true).compose(v -> {
-            Future<Void> compaction = store.compact(30, List.of(1, 2, 3), "state@30".getBytes(StandardCharsets.UTF_8));
+            Future<Void> compaction = store.compact(30, io.raftline.raft.Membership.ofVoters(List.of(1, 2, 3)), "state@30".getBytes(StandardCharsets.UTF_8));
             return Future.fromCompletionStage(gate.writeHeld(), ctx)
                     .compose(held -> store.persist(null, entries(41, 45), new HardState(1, 1, 45), true))
                     .compose(persisted -> {

@@ -623,8 +623,8 @@ final class HostSimulation {
         }
 
         @Override
-        public Future<Void> compact(long index, List<Integer> voters, byte[] data) {
-            return inner.compact(index, voters, data);
+        public Future<Void> compact(long index, io.raftline.raft.Membership membership, byte[] data) {
+            return inner.compact(index, membership, data);
         }
 
         @Override

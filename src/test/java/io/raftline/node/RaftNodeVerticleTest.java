@@ -63,8 +63,8 @@ class RaftNodeVerticleTest {
         }
 
         @Override
-        public Future<Void> compact(long index, List<Integer> voters, byte[] data) {
-            return inner.compact(index, voters, data);
+        public Future<Void> compact(long index, io.raftline.raft.Membership membership, byte[] data) {
+            return inner.compact(index, membership, data);
         }
 
         @Override
@@ -142,8 +142,8 @@ class RaftNodeVerticleTest {
         }
 
         @Override
-        public Future<Void> compact(long index, List<Integer> voters, byte[] data) {
-            return inner.compact(index, voters, data);
+        public Future<Void> compact(long index, io.raftline.raft.Membership membership, byte[] data) {
+            return inner.compact(index, membership, data);
         }
 
         @Override

@@ -53,7 +53,19 @@ class RaftConfigTest {
         assertThatThrownBy(() -> RaftConfig.builder(1, List.of(1, 2, 2)).build())
                 .hasMessage("members: duplicate id 2");
         assertThatThrownBy(() -> RaftConfig.builder(4, List.of(1, 2, 3)).build())
-                .hasMessage("members: must contain this node's id 4, got [1, 2, 3]");
+                .hasMessage("members: must contain this node's id 4, got [1, 2, 3]; leave it empty for a node that"
+                        + " joins a running cluster");
+    }
+
+    @Test
+    void anEmptyMembershipMakesAJoiningNode() {
+        RaftConfig joining = RaftConfig.builder(4, List.of()).build();
+        assertThat(joining.members()).isEmpty();
+        // The other rules still apply to a joining node.
+        assertThatThrownBy(() -> RaftConfig.builder(4, List.of()).heartbeatMs(5).build())
+                .hasMessageStartingWith("heartbeat_ms: must be >= tick_ms");
+        assertThatThrownBy(() -> RaftConfig.builder(4, List.of()).singleNode(true).build())
+                .hasMessageStartingWith("single_node: a single-node bootstrap must list exactly one member");
     }
 
     @Test

@@ -23,7 +23,7 @@ class RaftLogTest {
     private static RaftLog logWithTerms(long... terms) {
         MemoryStorage s = new MemoryStorage();
         s.append(entries(1, terms));
-        return new RaftLog(s);
+        return new RaftLog(s, Membership.EMPTY);
     }
 
     @Test
@@ -90,7 +90,7 @@ class RaftLogTest {
         assertThatThrownBy(() -> s.term(2)).isInstanceOf(LogCompactedException.class);
         assertThatThrownBy(() -> s.entries(2, 4, Long.MAX_VALUE)).isInstanceOf(LogCompactedException.class);
         assertThat(s.entries(4, 5, Long.MAX_VALUE)).hasSize(1);
-        RaftLog log = new RaftLog(s);
+        RaftLog log = new RaftLog(s, Membership.EMPTY);
         assertThat(log.committed()).isEqualTo(3);
         assertThat(log.term(2)).isEqualTo(-1);
     }

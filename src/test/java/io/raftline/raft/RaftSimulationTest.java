@@ -48,6 +48,12 @@ class RaftSimulationTest {
         assertThat(total.readsChecked).isGreaterThan(schedules);
         assertThat(total.acknowledgedWrites).isGreaterThan(schedules);
         assertThat(total.ackChecks).isGreaterThan(schedules);
+        // Membership changes must happen too, of every kind, the leader's own removal included.
+        assertThat(total.membershipChanges).isGreaterThan(schedules);
+        assertThat(total.promotions).isGreaterThan(schedules / 10);
+        assertThat(total.removals).isGreaterThan(schedules / 2);
+        assertThat(total.leaderRemovals).isGreaterThan(schedules / 10);
+        assertThat(total.membershipRefused).isGreaterThan(0);
         // And so must the disk faults, and the recovery paths they lead to.
         assertThat(total.disk.powerCuts).isGreaterThan(schedules);
         assertThat(total.disk.processCrashes).isGreaterThan(schedules / 2);

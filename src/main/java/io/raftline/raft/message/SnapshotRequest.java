@@ -18,7 +18,7 @@ public record SnapshotRequest(int from, int to, long term, Snapshot snapshot) im
 
     @Override
     public String summary() {
-        return "snapshot=" + snapshot.index() + "@" + snapshot.term() + " voters=" + snapshot.metadata().voters()
+        return "snapshot=" + snapshot.index() + "@" + snapshot.term() + " " + snapshot.metadata().membership()
                 + " bytes=" + snapshot.data().length;
     }
 }

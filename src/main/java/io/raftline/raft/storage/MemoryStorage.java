@@ -2,6 +2,7 @@ package io.raftline.raft.storage;
 
 import io.raftline.raft.Entry;
 import io.raftline.raft.HardState;
+import io.raftline.raft.Membership;
 import io.raftline.raft.Snapshot;
 import io.raftline.raft.SnapshotMetadata;
 import java.util.ArrayList;
@@ -125,13 +126,21 @@ public final class MemoryStorage implements Storage {
      * and discards the entries it covers.
      */
     public Snapshot createSnapshotAndCompact(long index, List<Integer> voters, byte[] data) {
+        return createSnapshotAndCompact(index, Membership.ofVoters(voters), data);
+    }
+
+    /**
+     * Records a snapshot the host took of its state machine at {@code index} (which must be in the log), taken
+     * under {@code membership}, and discards the entries it covers.
+     */
+    public Snapshot createSnapshotAndCompact(long index, Membership membership, byte[] data) {
         if (index <= snapshot.index()) {
             return snapshot;
         }
         if (index > lastIndex()) {
             throw new IllegalArgumentException("snapshot index " + index + " beyond last index " + lastIndex());
         }
-        Snapshot s = new Snapshot(new SnapshotMetadata(index, term(index), voters), data);
+        Snapshot s = new Snapshot(SnapshotMetadata.of(index, term(index), membership), data);
         int drop = (int) (index - snapshot.index());
         entries.subList(0, drop).clear();
         entries.trimToSize();

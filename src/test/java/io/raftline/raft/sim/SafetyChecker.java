@@ -1,6 +1,8 @@
 package io.raftline.raft.sim;
 
 import io.raftline.raft.Entry;
+import io.raftline.raft.EntryType;
+import io.raftline.raft.Membership;
 import io.raftline.raft.RaftCore;
 import io.raftline.raft.Role;
 import java.util.ArrayList;
@@ -14,6 +16,11 @@ import java.util.Map;
  * the durable commit index never go backwards. It also checks that no acknowledged client write is lost: an
  * entry a leader applied for its client is in the log of every later leader and is what every node applies at
  * its index. A violation throws {@link AssertionError} naming the property.
+ *
+ * <p>Across membership changes the properties above are unchanged (they hold for any configuration), and two more
+ * are checked: every committed CONFIG entry changes the voters by at most one id from the membership before it (the
+ * single-server rule that makes old and new majorities overlap), and no leader ever holds more than one
+ * uncommitted CONFIG entry (one change at a time).
  */
 public final class SafetyChecker {
 
@@ -140,6 +147,7 @@ public final class SafetyChecker {
             }
             RaftCore c = n.core();
             if (c.role() == Role.LEADER) {
+                checkOneChangeAtATime(n);
                 Integer prev = leaderOfTerm.putIfAbsent(c.term(), n.id());
                 if (prev != null && prev != n.id()) {
                     throw new AssertionError("election safety: nodes " + prev + " and " + n.id()
@@ -187,6 +195,9 @@ public final class SafetyChecker {
         recordedUpTo.put(n.id(), new long[] {n.incarnation(), Math.max(commit, already)});
         for (long i = from; i <= commit; i++) {
             Entry e = c.log().entries(i, 1).get(0);
+            if (e.type() == EntryType.CONFIG) {
+                checkSingleServerChange(n.id(), c.membershipAt(i - 1), e);
+            }
             if (i <= committed.size()) {
                 Entry known = committed.get((int) i - 1);
                 if (known == null) {
@@ -204,6 +215,39 @@ public final class SafetyChecker {
                 committed.add(e);
                 commitTerm.add(c.term());
             }
+        }
+    }
+
+    private static void checkSingleServerChange(int node, Membership before, Entry e) {
+        if (before.isEmpty()) {
+            // A node that joined with an empty bootstrap does not know the membership before the first change it
+            // received; the nodes that do check it.
+            return;
+        }
+        Membership after = Membership.decode(e.data());
+        java.util.Set<Integer> diff = new java.util.HashSet<>(before.voters());
+        diff.addAll(after.voters());
+        java.util.Set<Integer> both = new java.util.HashSet<>(before.voters());
+        both.retainAll(after.voters());
+        diff.removeAll(both);
+        if (diff.size() > 1) {
+            throw new AssertionError("single-server change: node " + node + " committed " + e.describe()
+                    + " whose voters differ from the membership before it (" + before + ") by " + diff);
+        }
+    }
+
+    private static void checkOneChangeAtATime(SimNode n) {
+        RaftCore c = n.core();
+        long from = Math.max(c.log().committed() + 1, c.log().firstIndex());
+        int configs = 0;
+        for (long i = from; i <= c.log().lastIndex(); i++) {
+            if (c.log().entries(i, 1).get(0).type() == EntryType.CONFIG) {
+                configs++;
+            }
+        }
+        if (configs > 1) {
+            throw new AssertionError("one change at a time: leader " + n.id() + " of term " + c.term() + " holds "
+                    + configs + " uncommitted membership changes after its commit index " + c.log().committed());
         }
     }
 

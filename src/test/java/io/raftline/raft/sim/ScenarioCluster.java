@@ -185,6 +185,11 @@ final class ScenarioCluster implements SimNode.Observer {
             return "leader of term " + s.term() + " with " + s.votes() + " votes";
         } else if (e instanceof CoreEvent.LeadershipTransfer s) {
             return "leadership transfer to " + s.target() + " " + s.outcome();
+        } else if (e instanceof CoreEvent.MembershipChanged s) {
+            return "membership " + s.membership() + " (index " + s.index() + ": " + s.reason() + ")";
+        } else if (e instanceof CoreEvent.StateLost s) {
+            return "state lost: leader " + s.leader() + " knows index " + s.acknowledged() + " acknowledged, log ends at "
+                    + s.lastIndex();
         }
         throw new IllegalArgumentException(e.toString());
     }
@@ -235,6 +240,16 @@ final class ScenarioCluster implements SimNode.Observer {
     }
 
     // ------------------------------------------------------------ commands
+
+    /** Proposes a membership change on {@code id} and prints where it landed or why it was refused. */
+    void changeMembership(int id, io.raftline.raft.MembershipChange change) {
+        try {
+            var p = node(id).core().changeMembership(change);
+            println("[" + id + "] proposed " + change.describe() + " at " + p.index() + "@" + p.term());
+        } catch (RaftException e) {
+            println("[" + id + "] error: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
 
     void propose(int id, String data) {
         try {

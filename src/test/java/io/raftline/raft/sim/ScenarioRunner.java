@@ -1,5 +1,6 @@
 package io.raftline.raft.sim;
 
+import io.raftline.raft.MembershipChange;
 import io.raftline.raft.RaftConfig;
 import io.raftline.raft.RaftCore;
 import io.raftline.raft.RaftException;
@@ -39,7 +40,12 @@ import java.util.Set;
  * partition 1,2 3 | isolate ID | cut FROM TO | heal
  * crash ID | restart ID|all | snapshot ID
  * status [ID...]         role, term, vote, leader, commit, applied, log terms, leader's progress
+ * members [ID...]        membership in effect and its config index
+ * add-learner ID X | promote ID X | add-voter ID X | remove ID X   membership change proposed on ID
+ * caught-up ID X [LAG]   whether leader ID sees X within LAG (default 0) entries of its last index
  * </pre>
+ * {@code cluster} also takes {@code joining=K}: K more nodes (ids n+1..n+K) started with an empty membership,
+ * waiting passively to be added.
  */
 public final class ScenarioRunner {
 
@@ -164,6 +170,24 @@ public final class ScenarioRunner {
                 }
             }
             case "transfer" -> cluster.node(id(args, 0)).core().transferLeadership(id(args, 1));
+            case "add-learner" -> cluster.changeMembership(id(args, 0), new MembershipChange.AddLearner(id(args, 1)));
+            case "promote" -> cluster.changeMembership(id(args, 0), new MembershipChange.Promote(id(args, 1)));
+            case "add-voter" -> cluster.changeMembership(id(args, 0), new MembershipChange.AddVoter(id(args, 1)));
+            case "remove" -> cluster.changeMembership(id(args, 0), new MembershipChange.Remove(id(args, 1)));
+            case "caught-up" -> {
+                long lag = args.length > 2 ? Long.parseLong(args[2]) : 0;
+                cluster.println("[" + args[0] + "] node " + args[1] + " caught up within " + lag + ": "
+                        + cluster.node(id(args, 0)).core().caughtUp(id(args, 1), lag));
+            }
+            case "members" -> {
+                List<Integer> ids = args.length == 0 ? new ArrayList<>(cluster.ids())
+                        : Arrays.stream(args).map(Integer::parseInt).toList();
+                for (int x : ids) {
+                    SimNode n = cluster.node(x);
+                    cluster.println(x + ": " + (n.up() ? n.core().membership() + " (config index "
+                            + n.core().configIndex() + ")" : "down"));
+                }
+            }
             case "partition" -> {
                 List<Set<Integer>> groups = new ArrayList<>();
                 for (String g : args) {
@@ -287,6 +311,7 @@ public final class ScenarioRunner {
             opts.put(eq < 0 ? a : a.substring(0, eq), eq < 0 ? "true" : a.substring(eq + 1));
         }
         int n = Integer.parseInt(opts.getOrDefault("n", "3"));
+        int joining = Integer.parseInt(opts.getOrDefault("joining", "0"));
         boolean single = opts.containsKey("single");
         List<Integer> members = new ArrayList<>();
         for (int k = 1; k <= n; k++) {
@@ -295,8 +320,8 @@ public final class ScenarioRunner {
         String[] election = opts.getOrDefault("election", "5..10").split("\\.\\.");
         int tickMs = 100;
         List<RaftConfig> configs = new ArrayList<>();
-        for (int k = 1; k <= n; k++) {
-            configs.add(RaftConfig.builder(k, members)
+        for (int k = 1; k <= n + joining; k++) {
+            configs.add(RaftConfig.builder(k, k <= n ? members : List.of())
                     .singleNode(single)
                     .tickMs(tickMs)
                     .heartbeatMs(tickMs * Integer.parseInt(opts.getOrDefault("heartbeat", "1")))

@@ -625,7 +625,8 @@ public final class SimNode {
 
     private Snapshot stateSnapshot() {
         byte[] data = ByteBuffer.allocate(16).putLong(smIndex).putLong(smHash).array();
-        return new Snapshot(new SnapshotMetadata(smIndex, storage.term(smIndex), config.members()), data);
+        // The membership at the snapshot's index: the CONFIG entries it covers are compacted away with the log.
+        return new Snapshot(SnapshotMetadata.of(smIndex, storage.term(smIndex), core.membershipAt(smIndex)), data);
     }
 
     private void restoreStateMachine(Snapshot s) {
@@ -646,7 +647,7 @@ public final class SimNode {
     public static long chain(long hash, Entry e) {
         long h = hash * 0x9E3779B97F4A7C15L + e.index();
         h = h * 31 + e.term();
-        h = h * 31 + (e.type() == EntryType.NOOP ? 7 : 11);
+        h = h * 31 + (e.type() == EntryType.NOOP ? 7 : e.type() == EntryType.CONFIG ? 13 : 11);
         for (byte b : e.data()) {
             h = h * 131 + b;
         }

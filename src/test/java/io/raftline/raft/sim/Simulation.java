@@ -2,6 +2,9 @@ package io.raftline.raft.sim;
 
 import io.raftline.raft.CoreEvent;
 import io.raftline.raft.Entry;
+import io.raftline.raft.Membership;
+import io.raftline.raft.MembershipChange;
+import io.raftline.raft.MembershipChangeException;
 import io.raftline.raft.NotLeaderException;
 import io.raftline.raft.Proposal;
 import io.raftline.raft.RaftConfig;
@@ -26,11 +29,13 @@ import java.util.SplittableRandom;
  * (a power cut: unsynced writes may be lost, kept, or torn); disk faults (a failing write or fsync stops the
  * node; a crash striking in the middle of any I/O sequence, recovery included); restarts that recover
  * through the real durable storage ({@link SimNode}); client proposals, ReadIndex and lease reads, leadership
- * transfers. After every step it checks the safety properties ({@link SafetyChecker}, including that no
+ * transfers; runtime membership changes (learners added and promoted, voters added and removed, the leader
+ * included) proposed at random moments, so crashes, partitions and restarts strike in the middle of them, with
+ * one or two extra nodes that start with an empty membership and wait to be added. After every step it checks the safety properties ({@link SafetyChecker}, including that no
  * acknowledged client write is lost) and that every read answer is at least the commit index known anywhere
  * when the read was issued; at every restart the recovered log is checked against what was durable
  * ({@link DurableLogModel}). At the end it heals everything and requires the cluster to commit and apply a new
- * entry on every node (liveness after healing).
+ * entry on every member of the final leader's membership (liveness after healing).
  *
  * <p>Everything random comes from one {@link SplittableRandom} seeded with the schedule's seed, so a
  * failing seed replays exactly.
@@ -55,11 +60,21 @@ public final class Simulation implements SimNode.Observer {
         public long diskFaultsArmed;
         public long acknowledgedWrites;
         public long ackChecks;
+        public long membershipChanges;
+        public long membershipRefused;
+        public long promotions;
+        public long leaderRemovals;
+        public long removals;
         public final SimDisk.Stats disk = new SimDisk.Stats();
         public final SimNode.Counters durable = new SimNode.Counters();
 
         public void add(Stats o) {
             diskFaultsArmed += o.diskFaultsArmed;
+            membershipChanges += o.membershipChanges;
+            membershipRefused += o.membershipRefused;
+            promotions += o.promotions;
+            leaderRemovals += o.leaderRemovals;
+            removals += o.removals;
             acknowledgedWrites += o.acknowledgedWrites;
             ackChecks += o.ackChecks;
             disk.add(o.disk);
@@ -83,10 +98,12 @@ public final class Simulation implements SimNode.Observer {
         public String toString() {
             return String.format("schedules=%d steps=%d delivered=%d dropped=%d duplicated=%d crashes=%d restarts=%d "
                     + "partitions=%d leaders-elected=%d entries-committed=%d reads-checked=%d transfers=%d "
-                    + "snapshots-installed=%d acknowledged-writes=%d ack-checks=%d%n  disk: faults-armed=%d %s%n"
+                    + "snapshots-installed=%d acknowledged-writes=%d ack-checks=%d%n  membership: changes=%d "
+                    + "(promotions=%d removals=%d of-the-leader=%d) refused=%d%n  disk: faults-armed=%d %s%n"
                     + "  durable path: %s", schedules, steps, delivered, dropped, duplicated, crashes, restarts,
                     partitions, elections, committed, readsChecked, transfers, snapshotsInstalled, acknowledgedWrites,
-                    ackChecks, diskFaultsArmed, disk, durable);
+                    ackChecks, membershipChanges, promotions, removals, leaderRemovals, membershipRefused,
+                    diskFaultsArmed, disk, durable);
         }
     }
 
@@ -123,6 +140,10 @@ public final class Simulation implements SimNode.Observer {
     private int maxDelay;
     private String marker;
     private int markerApplied;
+    /** The leader that proposed the final marker, the members at its index once it applied it, and that index. */
+    private int markerLeader;
+    private Membership markerMembers;
+    private long markerIndex;
 
     public Simulation(long seed, int steps, boolean verbose) {
         this.seed = seed;
@@ -141,18 +162,19 @@ public final class Simulation implements SimNode.Observer {
         for (int i = 1; i <= n; i++) {
             members.add(i);
         }
-        for (int i = 1; i <= n; i++) {
-            RaftConfig c = RaftConfig.builder(i, members).tickMs(10).heartbeatMs(50).electionTimeoutMs(250, 500)
+        int joining = rnd.nextInt(3);
+        for (int i = 1; i <= n + joining; i++) {
+            RaftConfig c = RaftConfig.builder(i, i <= n ? members : List.of()).tickMs(10).heartbeatMs(50).electionTimeoutMs(250, 500)
                     .preVote(preVote).checkQuorum(checkQuorum).maxInflightMessages(inflight)
                     .maxEntriesPerMessage(maxEntries).build();
             nodes.add(new SimNode(c, rnd.nextLong(), snapshotEvery, SimNode.Persistence.DELAYED, timing));
         }
-        group = new int[n + 1];
+        group = new int[n + joining + 1];
         checker = new SafetyChecker(nodes);
         dropRate = rnd.nextInt(4) == 0 ? 0 : rnd.nextDouble() * 0.2;
         dupRate = rnd.nextInt(3) == 0 ? 0 : rnd.nextDouble() * 0.1;
         maxDelay = 1 + rnd.nextInt(8);
-        log("config n=" + n + " prevote=" + preVote + " checkquorum=" + checkQuorum + " inflight=" + inflight
+        log("config n=" + n + " joining=" + joining + " prevote=" + preVote + " checkquorum=" + checkQuorum + " inflight=" + inflight
                 + " max-entries=" + maxEntries + " snapshot-every=" + snapshotEvery + " " + timing + " drop=" + fmt(dropRate)
                 + " dup=" + fmt(dupRate) + " max-delay=" + maxDelay);
     }
@@ -236,6 +258,60 @@ public final class Simulation implements SimNode.Observer {
             }
         } else if (r < 46) {
             armDiskFault(nodes.get(rnd.nextInt(nodes.size())));
+        } else if (r < 52) {
+            changeMembership();
+        }
+    }
+
+    /**
+     * A random single-server change at a leader: add a learner or a voter (a joining node or a removed one, which
+     * comes back with its log), promote a learner, remove a member (the leader itself a third of the time it removes
+     * a voter). The core may refuse (a change pending, no-op not committed, last voter): counted, not a failure.
+     */
+    private void changeMembership() {
+        RaftCore leader = leader();
+        if (leader == null) {
+            return;
+        }
+        Membership m = leader.membership();
+        List<Integer> outsiders = new ArrayList<>();
+        for (SimNode n : nodes) {
+            if (!m.contains(n.id())) {
+                outsiders.add(n.id());
+            }
+        }
+        MembershipChange change;
+        int kind = rnd.nextInt(5);
+        if (kind == 0 && !outsiders.isEmpty()) {
+            change = new MembershipChange.AddLearner(outsiders.get(rnd.nextInt(outsiders.size())));
+        } else if (kind == 1 && !outsiders.isEmpty()) {
+            change = new MembershipChange.AddVoter(outsiders.get(rnd.nextInt(outsiders.size())));
+        } else if (kind == 2 && !m.learners().isEmpty()) {
+            change = new MembershipChange.Promote(m.learners().get(rnd.nextInt(m.learners().size())));
+        } else if (kind == 3 && !m.learners().isEmpty()) {
+            change = new MembershipChange.Remove(m.learners().get(rnd.nextInt(m.learners().size())));
+        } else if ((kind == 4 || kind == 3) && (m.voters().size() > 2 || rnd.nextInt(4) == 0)) {
+            // Shrinking to one or two voters now and then, not for most of the run: replication needs peers.
+            int victim = rnd.nextInt(3) == 0 ? leader.id() : m.voters().get(rnd.nextInt(m.voters().size()));
+            change = new MembershipChange.Remove(victim);
+        } else {
+            return;
+        }
+        try {
+            leader.changeMembership(change);
+            stats.membershipChanges++;
+            if (change instanceof MembershipChange.Promote) {
+                stats.promotions++;
+            } else if (change instanceof MembershipChange.Remove r) {
+                stats.removals++;
+                if (r.id() == leader.id()) {
+                    stats.leaderRemovals++;
+                }
+            }
+            log("MEMBERSHIP " + leader.id() + ": " + change.describe());
+        } catch (MembershipChangeException | NotLeaderException e) {
+            stats.membershipRefused++;
+            log("MEMBERSHIP " + leader.id() + ": " + e.getMessage());
         }
     }
 
@@ -369,11 +445,12 @@ public final class Simulation implements SimNode.Observer {
         }
         log("FINAL HEAL: all nodes up, no faults");
         marker = "final-" + seed;
+        markerMembers = null;
         long deadline = now + 3000;
         long lastProposal = -1000;
         while (now < deadline) {
             step(false);
-            if (markerApplied == nodes.size()) {
+            if (markerMembers != null && markerApplied >= markerMembers.all().size()) {
                 return;
             }
             RaftCore leader = leader();
@@ -381,14 +458,19 @@ public final class Simulation implements SimNode.Observer {
                 try {
                     leader.propose(marker.getBytes(StandardCharsets.UTF_8));
                     lastProposal = now;
+                    markerLeader = leader.id();
                 } catch (NotLeaderException e) {
                     // transfer in progress; try again later
                 }
             }
         }
-        throw new AssertionError("no progress after healing: " + markerApplied + " of " + nodes.size()
-                + " nodes applied the final entry within 3000 ticks; roles "
-                + nodes.stream().map(n -> n.id() + "=" + (n.up() ? n.core().role() + "/t" + n.core().term() : "down"))
+        throw new AssertionError("no progress after healing: " + markerApplied + " of " + (markerMembers == null
+                ? "?" : markerMembers.all().size()) + " members (" + markerMembers + ") applied the final entry within"
+                + " 3000 ticks; roles "
+                + nodes.stream().map(n -> n.id() + "=" + (n.up() ? n.core().role() + "/t" + n.core().term() + " last="
+                        + n.core().log().lastIndex() + "@" + n.core().log().lastTerm() + " commit="
+                        + n.core().log().committed() + " " + n.core().membership() + "@" + n.core().configIndex()
+                        + (n.core().stateLost() ? " STATE-LOST" : "") : "down"))
                         .toList());
     }
 
@@ -413,9 +495,15 @@ public final class Simulation implements SimNode.Observer {
             // The leader that took the write applied it at its index and term: the client hears "committed".
             checker.acknowledged(node, e, nodes.get(node - 1).core().term());
         }
-        if (marker != null && new String(e.data(), StandardCharsets.UTF_8).equals(marker)) {
-            // Count each node once: the marker may be proposed more than once.
-            markerApplied = (int) nodes.stream().filter(n -> n.stateIndex() >= e.index() || n.id() == node).count();
+        if (marker != null && node == markerLeader && new String(e.data(), StandardCharsets.UTF_8).equals(marker)) {
+            // The members at the marker's index must all apply it (removed and never-added nodes get no entries).
+            markerMembers = nodes.get(node - 1).core().membershipAt(e.index());
+            markerIndex = e.index();
+        }
+        if (markerMembers != null) {
+            markerApplied = (int) markerMembers.all().stream()
+                    .filter(id -> nodes.get(id - 1).stateIndex() >= markerIndex || id == node && e.index() >= markerIndex)
+                    .count();
         }
     }
 

@@ -1,0 +1,37 @@
+package io.raftline.raft;
+
+/**
+ * A membership change was refused by the leader: it conflicts with the cluster's current state rather than being
+ * malformed, so the host answers 409 Conflict and the client may retry later ({@link Reason#PENDING_CHANGE},
+ * {@link Reason#LEADER_NOT_READY}) or must fix its request ({@link Reason#INVALID}). A node that is not the
+ * leader throws {@link NotLeaderException} instead.
+ */
+public final class MembershipChangeException extends RaftException {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Why the change was refused. */
+    public enum Reason {
+        /** A previous membership change is not committed yet: one change at a time. */
+        PENDING_CHANGE,
+        /**
+         * The leader has not committed an entry of its own term yet (its no-op): until it has, an uncommitted
+         * change of an earlier leader may still be in effect elsewhere (Ongaro's fix for the single-server bug).
+         */
+        LEADER_NOT_READY,
+        /** The change breaks a membership rule (unknown id, existing id, last voter, ...). */
+        INVALID
+    }
+
+    private final Reason reason;
+
+    public MembershipChangeException(Reason reason, String message) {
+        super(message);
+        this.reason = reason;
+    }
+
+    /** Why the change was refused. */
+    public Reason reason() {
+        return reason;
+    }
+}
