@@ -382,9 +382,13 @@ public final class RaftCore {
                         + m.from());
             }
         } else if (m.term() < term) {
-            if ((config.checkQuorum() || config.preVote()) && (m instanceof AppendRequest || m instanceof Heartbeat)) {
+            if (m instanceof AppendRequest || m instanceof Heartbeat) {
                 // A stale leader (e.g. healed from a partition) would otherwise keep sending forever: tell it
-                // our term so it steps down. With PreVote/CheckQuorum we may not have disrupted it ourselves.
+                // our term so it steps down (Raft §5.1: a stale request is answered with the current term). With
+                // PreVote/CheckQuorum we may not have disrupted it ourselves; without them our vote requests may be
+                // ignored too, since voters ignore non-voters while they have a leader: a node removed while cut
+                // off campaigns to a high term, is re-added as a learner, and would otherwise never follow the
+                // leader again (simulator seed 3151).
                 send(AppendResponse.accepted(id, m.from(), term, 0));
             } else if (m instanceof VoteRequest vr && vr.preVote()) {
                 send(new VoteResponse(id, m.from(), term, false, true));
