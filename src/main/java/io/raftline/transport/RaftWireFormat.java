@@ -36,11 +36,12 @@ import java.util.List;
  * VoteRequest:       lastLogIndex i64, lastLogTerm i64, flags u8 (bit 0 preVote, bit 1 transfer)
  * VoteResponse:      flags u8 (bit 0 granted, bit 1 preVote)
  * AppendRequest:     prevLogIndex i64, prevLogTerm i64, leaderCommit i64, count i32, count × entry
- *   entry:           index i64, term i64, type u8 (0 normal, 1 noop), length i32, data
+ *   entry:           index i64, term i64, type u8 (0 normal, 1 noop, 2 config), length i32, data
  * AppendResponse:    rejected u8 (0/1), index i64, hintIndex i64, hintTerm i64
  * Heartbeat:         commit i64, context i64
  * HeartbeatResponse: context i64
- * SnapshotRequest:   index i64, term i64, voterCount i32, voters i32..., length i32, data
+ * SnapshotRequest:   index i64, term i64, voterCount i32, voters i32..., learnerCount i32, learners i32...,
+ *                    length i32, data
  * TimeoutNow:        nothing more
  * ReadIndexRequest:  context i64
  * ReadIndexResponse: context i64, index i64
@@ -59,7 +60,16 @@ import java.util.List;
 public final class RaftWireFormat {
 
     /** The layout version written in the first byte. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
+
+    /** The wire code of an entry type: fixed numbers, never the enum's ordinal. */
+    static int typeCode(EntryType type) {
+        return switch (type) {
+            case NORMAL -> 0;
+            case NOOP -> 1;
+            case CONFIG -> 2;
+        };
+    }
 
     private static final int TAG_BATCH = 0;
     private static final int TAG_VOTE_REQUEST = 1;
@@ -95,7 +105,7 @@ public final class RaftWireFormat {
         } else if (m instanceof AppendRequest a) {
             b.putLong(a.prevLogIndex()).putLong(a.prevLogTerm()).putLong(a.leaderCommit()).putInt(a.entries().size());
             for (Entry e : a.entries()) {
-                b.putLong(e.index()).putLong(e.term()).put((byte) (e.type() == EntryType.NOOP ? 1 : 0))
+                b.putLong(e.index()).putLong(e.term()).put((byte) typeCode(e.type()))
                         .putInt(e.data().length).put(e.data());
             }
         } else if (m instanceof AppendResponse a) {
@@ -109,6 +119,10 @@ public final class RaftWireFormat {
             b.putLong(snap.index()).putLong(snap.term()).putInt(snap.metadata().voters().size());
             for (int voter : snap.metadata().voters()) {
                 b.putInt(voter);
+            }
+            b.putInt(snap.metadata().learners().size());
+            for (int learner : snap.metadata().learners()) {
+                b.putInt(learner);
             }
             b.putInt(snap.data().length).put(snap.data());
         } else if (m instanceof ReadIndexRequest r) {
@@ -160,9 +174,9 @@ public final class RaftWireFormat {
                     for (int i = 0; i < count; i++) {
                         long index = r.i64("entry index");
                         long entryTerm = r.i64("entry term");
-                        int type = r.flags("entry type", 1);
+                        int type = r.u8("entry type");
                         byte[] data = r.bytes("entry data");
-                        entries.add(new Entry(index, entryTerm, type == 1 ? EntryType.NOOP : EntryType.NORMAL, data));
+                        entries.add(new Entry(index, entryTerm, entryType(type, r), data));
                     }
                     yield new AppendRequest(from, to, term, prevIndex, prevTerm, entries, commit);
                 }
@@ -178,9 +192,14 @@ public final class RaftWireFormat {
                     for (int i = 0; i < voterCount; i++) {
                         voters.add(r.i32("voter"));
                     }
+                    int learnerCount = r.count("learner count", 4);
+                    List<Integer> learners = new ArrayList<>(learnerCount);
+                    for (int i = 0; i < learnerCount; i++) {
+                        learners.add(r.i32("learner"));
+                    }
                     byte[] data = r.bytes("snapshot data");
                     yield new SnapshotRequest(from, to, term,
-                            new Snapshot(new SnapshotMetadata(index, snapTerm, voters), data));
+                            new Snapshot(new SnapshotMetadata(index, snapTerm, voters, learners), data));
                 }
                 case TAG_TIMEOUT_NOW -> new TimeoutNow(from, to, term);
                 case TAG_READ_INDEX_REQUEST -> new ReadIndexRequest(from, to, term, r.i64("context"));
@@ -303,7 +322,8 @@ public final class RaftWireFormat {
         } else if (m instanceof HeartbeatResponse) {
             return 8;
         } else if (m instanceof SnapshotRequest s) {
-            return 20 + 4 * s.snapshot().metadata().voters().size() + 4 + s.snapshot().data().length;
+            SnapshotMetadata meta = s.snapshot().metadata();
+            return 24 + 4 * meta.voters().size() + 4 * meta.learners().size() + 4 + s.snapshot().data().length;
         } else if (m instanceof TimeoutNow) {
             return 0;
         } else if (m instanceof ReadIndexRequest) {
@@ -314,6 +334,16 @@ public final class RaftWireFormat {
     }
 
     /** Bounds-checked reads that name the field that ran past the end. */
+    private static EntryType entryType(int code, Reader r) {
+        return switch (code) {
+            case 0 -> EntryType.NORMAL;
+            case 1 -> EntryType.NOOP;
+            case 2 -> EntryType.CONFIG;
+            default -> throw new SerializationException("invalid entry type " + code + " at offset "
+                    + (r.b.position() - 1));
+        };
+    }
+
     private static final class Reader {
         private final ByteBuffer b;
 

@@ -60,15 +60,15 @@ class RaftBatchCodecTest {
         assertThatThrownBy(() -> RaftWireFormat.decodeBatch(new byte[0])).isInstanceOf(SerializationException.class)
                 .hasMessageContaining("truncated");
         byte[] badVersion = good.clone();
-        badVersion[0] = 2;
+        badVersion[0] = (byte) (RaftWireFormat.VERSION + 1);
         assertThatThrownBy(() -> RaftWireFormat.decodeBatch(badVersion)).isInstanceOf(SerializationException.class)
-                .hasMessageContaining("version 2");
+                .hasMessageContaining("version " + (RaftWireFormat.VERSION + 1));
         // A single message is not a batch, and a batch is not a single message.
         assertThatThrownBy(() -> RaftWireFormat.decodeBatch(RaftWireFormat.encode(two.get(0))))
                 .isInstanceOf(SerializationException.class).hasMessageContaining("not a raft batch");
         assertThatThrownBy(() -> RaftWireFormat.decode(good)).isInstanceOf(SerializationException.class)
                 .hasMessageContaining("tag 0");
-        byte[] empty = ByteBuffer.allocate(6).put((byte) 1).put((byte) 0).putInt(0).array();
+        byte[] empty = ByteBuffer.allocate(6).put((byte) RaftWireFormat.VERSION).put((byte) 0).putInt(0).array();
         assertThatThrownBy(() -> RaftWireFormat.decodeBatch(empty)).hasMessageContaining("empty");
         byte[] hugeCount = good.clone();
         ByteBuffer.wrap(hugeCount).putInt(2, 1_000_000);
@@ -110,7 +110,7 @@ class RaftBatchCodecTest {
         byte[] bytes = new byte[size];
         new SplittableRandom(seed).nextBytes(bytes);
         if (size > 1) {
-            bytes[0] = 1;
+            bytes[0] = (byte) RaftWireFormat.VERSION;
             bytes[1] = 0; // a valid version and the batch tag, so the decoder looks further
         }
         try {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.raftline.raft.Entry;
 import io.raftline.raft.SerializationException;
 import io.raftline.raft.Snapshot;
+import io.raftline.raft.Membership;
 import io.raftline.raft.SnapshotMetadata;
 import io.raftline.raft.message.AppendRequest;
 import io.raftline.raft.message.AppendResponse;
@@ -32,14 +33,15 @@ class RaftMessageCodecTest {
     private final RaftMessageCodec codec = new RaftMessageCodec();
 
     static List<Message> samples() {
-        Snapshot snap = new Snapshot(new SnapshotMetadata(40, 3, List.of(1, 2, 3)), new byte[] {9, 8, 7});
+        Snapshot snap = new Snapshot(new SnapshotMetadata(40, 3, List.of(1, 2, 3), List.of(4, 5)), new byte[] {9, 8, 7});
         return List.of(
                 new VoteRequest(1, 2, 5, 10, 4, false, false),
                 new VoteRequest(1, 3, 6, 10, 4, true, true),
                 new VoteResponse(2, 1, 5, true, false),
                 new VoteResponse(3, 1, 6, false, true),
                 new AppendRequest(1, 2, 5, 9, 4, List.of(Entry.noop(10, 5), Entry.normal(11, 5, new byte[] {1, 2}),
-                        Entry.normal(12, 5, new byte[0])), 9),
+                        Entry.normal(12, 5, new byte[0]),
+                        Entry.config(13, 5, new Membership(List.of(1, 2, 3), List.of(4)))), 9),
                 new AppendRequest(1, 2, 5, 9, 4, List.of(), 9),
                 new AppendResponse(2, 1, 5, false, 12, 0, 0),
                 new AppendResponse(2, 1, 5, true, 9, 7, 3),
@@ -120,7 +122,7 @@ class RaftMessageCodecTest {
         byte[] bytes = new byte[size];
         new SplittableRandom(seed).nextBytes(bytes);
         if (size > 0) {
-            bytes[0] = 1; // a valid version, so the decoder looks further
+            bytes[0] = (byte) RaftWireFormat.VERSION; // a valid version, so the decoder looks further
         }
         if (size > 1) {
             bytes[1] = (byte) (1 + Math.floorMod(seed, 10));

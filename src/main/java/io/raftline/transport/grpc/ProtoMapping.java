@@ -182,7 +182,8 @@ public final class ProtoMapping {
     public static SnapshotHeader header(SnapshotRequest m) {
         Snapshot s = m.snapshot();
         return SnapshotHeader.newBuilder().setFrom(m.from()).setTo(m.to()).setTerm(m.term()).setIndex(s.index())
-                .setSnapshotTerm(s.term()).addAllVoters(s.metadata().voters()).setTotalBytes(s.data().length).build();
+                .setSnapshotTerm(s.term()).addAllVoters(s.metadata().voters()).addAllLearners(s.metadata().learners())
+                .setTotalBytes(s.data().length).build();
     }
 
     /** Rebuilds the InstallSnapshot message once all chunks arrived. */
@@ -195,15 +196,22 @@ public final class ProtoMapping {
         for (int v : h.getVotersList()) {
             voters.add(id(v));
         }
+        List<Integer> learners = new ArrayList<>();
+        for (int l : h.getLearnersList()) {
+            learners.add(id(l));
+        }
         return new SnapshotRequest(id(h.getFrom()), id(h.getTo()), nonNegative(h.getTerm()),
-                new Snapshot(new SnapshotMetadata(nonNegative(h.getIndex()), nonNegative(h.getSnapshotTerm()), voters),
-                        data));
+                new Snapshot(new SnapshotMetadata(nonNegative(h.getIndex()), nonNegative(h.getSnapshotTerm()), voters,
+                        learners), data));
     }
 
     static io.raftline.proto.raft.Entry toProto(Entry e) {
         return io.raftline.proto.raft.Entry.newBuilder().setIndex(e.index()).setTerm(e.term())
-                .setType(e.type() == EntryType.NOOP ? io.raftline.proto.raft.Entry.Type.NOOP
-                        : io.raftline.proto.raft.Entry.Type.NORMAL)
+                .setType(switch (e.type()) {
+                    case NORMAL -> io.raftline.proto.raft.Entry.Type.NORMAL;
+                    case NOOP -> io.raftline.proto.raft.Entry.Type.NOOP;
+                    case CONFIG -> io.raftline.proto.raft.Entry.Type.CONFIG;
+                })
                 .setData(ByteString.copyFrom(e.data())).build();
     }
 
@@ -211,6 +219,7 @@ public final class ProtoMapping {
         EntryType type = switch (p.getType()) {
             case NORMAL -> EntryType.NORMAL;
             case NOOP -> EntryType.NOOP;
+            case CONFIG -> EntryType.CONFIG;
             default -> throw new SerializationException("unknown entry type " + p.getTypeValue());
         };
         try {

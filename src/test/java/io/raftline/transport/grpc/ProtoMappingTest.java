@@ -7,6 +7,7 @@ import io.raftline.proto.raft.RaftEnvelope;
 import io.raftline.raft.Entry;
 import io.raftline.raft.SerializationException;
 import io.raftline.raft.Snapshot;
+import io.raftline.raft.Membership;
 import io.raftline.raft.SnapshotMetadata;
 import io.raftline.raft.message.AppendRequest;
 import io.raftline.raft.message.AppendResponse;
@@ -27,7 +28,8 @@ class ProtoMappingTest {
     @Test
     void everyEnvelopeKindRoundTripsThroughBytes() throws Exception {
         List<Message> all = List.of(
-                new AppendRequest(1, 2, 7, 10, 6, List.of(Entry.noop(11, 7), Entry.normal(12, 7, new byte[] {1, 2})), 9),
+                new AppendRequest(1, 2, 7, 10, 6, List.of(Entry.noop(11, 7), Entry.normal(12, 7, new byte[] {1, 2}),
+                        Entry.config(13, 7, new Membership(List.of(1, 2, 3), List.of(4)))), 9),
                 new AppendRequest(1, 3, 7, 10, 6, List.of(), 9),
                 new AppendResponse(2, 1, 7, true, 10, 4, 3),
                 AppendResponse.accepted(2, 1, 7, 12),
@@ -49,7 +51,7 @@ class ProtoMappingTest {
         assertThat(ProtoMapping.fromProto(io.raftline.proto.raft.VoteRequest.parseFrom(ProtoMapping.toProto(v)
                 .toByteArray()))).isEqualTo(v);
         SnapshotRequest s = new SnapshotRequest(1, 2, 5,
-                new Snapshot(new SnapshotMetadata(100, 4, List.of(1, 2, 3)), new byte[] {9, 8, 7}));
+                new Snapshot(new SnapshotMetadata(100, 4, List.of(1, 2, 3), List.of(4)), new byte[] {9, 8, 7}));
         assertThat(ProtoMapping.snapshotRequest(ProtoMapping.header(s), new byte[] {9, 8, 7})).isEqualTo(s);
         assertThatThrownBy(() -> ProtoMapping.snapshotRequest(ProtoMapping.header(s), new byte[] {9}))
                 .isInstanceOf(SerializationException.class).hasMessageContaining("announced 3 bytes but 1 arrived");
