@@ -230,9 +230,9 @@ public final class NodeHost {
         if (core.role() != Role.LEADER) {
             return Future.failedFuture(notLeader(core.leader(), "only the leader can hand leadership over"));
         }
-        if (!config.members().contains(target) || target == id()) {
-            return Future.failedFuture(new IllegalArgumentException("node " + target + " is not another member of "
-                    + config.members()));
+        if (!core.membership().isVoter(target) || target == id()) {
+            return Future.failedFuture(new IllegalArgumentException("node " + target + " is not another voter of "
+                    + core.membership().voters()));
         }
         LOG.info("{} handing leadership to node {}", prefix(), target);
         core.transferLeadership(target);

@@ -246,6 +246,17 @@ class RaftNodeVerticleTest {
     }
 
     @Test
+    void leadershipGoesOnlyToAnotherVoterOfTheMembershipInEffect(Vertx vertx) throws Exception {
+        RaftNodeVerticle node = deploy(vertx, new StallableStore(), 10, 300, 10_000);
+        await(node.propose(put("k", "v")));
+        for (int target : new int[] {7, 1}) {
+            Throwable t = catchThrowable(() -> await(node.transferLeadership(target)));
+            assertThat(t).as("transfer to %d", target).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("node " + target + " is not another voter of [1]");
+        }
+    }
+
+    @Test
     void aWriteThatCannotCommitInTimeFailsWithTimeout(Vertx vertx) throws Exception {
         StallableStore disk = new StallableStore();
         RaftNodeVerticle node = deploy(vertx, disk, 10, 300, 10_000);
