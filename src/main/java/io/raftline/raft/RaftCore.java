@@ -1154,12 +1154,20 @@ public final class RaftCore {
 
     /** The highest heartbeat round a quorum (this leader included) has answered. */
     private long quorumAckedRound() {
-        long[] acked = new long[voters.length];
+        return quorumReached(v -> v == id ? heartbeatRound : progress.get(v).ackedRound);
+    }
+
+    /**
+     * The highest value a quorum of the voters in effect has reached: each voter's value, sorted, the quorum-th
+     * from the top (the commit index from the match indexes, the confirmed round from the acknowledged rounds).
+     */
+    private long quorumReached(java.util.function.IntToLongFunction valueOf) {
+        long[] values = new long[voters.length];
         for (int i = 0; i < voters.length; i++) {
-            acked[i] = voters[i] == id ? heartbeatRound : progress.get(voters[i]).ackedRound;
+            values[i] = valueOf.applyAsLong(voters[i]);
         }
-        Arrays.sort(acked);
-        return acked[voters.length - membership.quorum()];
+        Arrays.sort(values);
+        return values[voters.length - membership.quorum()];
     }
 
     private boolean maybeCommit() {
@@ -1167,12 +1175,7 @@ public final class RaftCore {
             return false;
         }
         // Only the voters of the membership in effect count; a leader being removed does not count itself.
-        long[] matches = new long[voters.length];
-        for (int i = 0; i < voters.length; i++) {
-            matches[i] = progress.get(voters[i]).match;
-        }
-        Arrays.sort(matches);
-        long quorumIndex = matches[voters.length - membership.quorum()];
+        long quorumIndex = quorumReached(v -> progress.get(v).match);
         boolean firstInTerm = !committedInTerm();
         if (!log.maybeCommit(quorumIndex, term)) {
             return false;
