@@ -40,18 +40,8 @@ public final class LinkFaultTransport implements Transport {
 
     @Override
     public void send(Message m) {
-        LinkFaults.Condition c = faults.get(m.from(), m.to());
-        if (c == null) {
+        if (passesNow(m)) {
             inner.send(m);
-            return;
-        }
-        long delay = faults.draw(c);
-        if (delay < 0) {
-            drops.dropped(m, "link drop");
-        } else if (delay == 0) {
-            inner.send(m);
-        } else {
-            vertx.setTimer(delay, t -> inner.send(m));
         }
     }
 
@@ -59,23 +49,34 @@ public final class LinkFaultTransport implements Transport {
     public void sendAll(List<Message> messages) {
         List<Message> through = new ArrayList<>(messages.size());
         for (Message m : messages) {
-            LinkFaults.Condition c = faults.get(m.from(), m.to());
-            if (c == null) {
+            if (passesNow(m)) {
                 through.add(m);
-                continue;
-            }
-            long delay = faults.draw(c);
-            if (delay < 0) {
-                drops.dropped(m, "link drop");
-            } else if (delay == 0) {
-                through.add(m);
-            } else {
-                vertx.setTimer(delay, t -> inner.send(m));
             }
         }
         if (!through.isEmpty()) {
             inner.sendAll(through);
         }
+    }
+
+    /**
+     * Applies the link's fault to {@code m}: true if it goes on to the inner transport now; otherwise it was
+     * dropped (and reported) or is handed to the inner transport after its delay.
+     */
+    private boolean passesNow(Message m) {
+        LinkFaults.Condition c = faults.get(m.from(), m.to());
+        if (c == null) {
+            return true;
+        }
+        long delay = faults.draw(c);
+        if (delay < 0) {
+            drops.dropped(m, "link drop");
+            return false;
+        }
+        if (delay > 0) {
+            vertx.setTimer(delay, t -> inner.send(m));
+            return false;
+        }
+        return true;
     }
 
     @Override
