@@ -7,24 +7,21 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageConsumer;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Sends Raft messages over the Vert.x event bus, one address per node: {@code raft.rpc.<nodeId>}.
  *
- * <p>Every send first asks the {@link NetworkConditioner}: that is where partitions, loss, delay and
- * duplication are injected. Messages are fire-and-forget (no reply, no ack): Raft's own responses and
+ * <p>Every send first asks the {@link NetworkConditioner} (through {@link ConditionedSend}, as gRPC does): that is
+ * where partitions, loss, delay and duplication are injected. Messages are fire-and-forget (no reply, no ack): Raft's own responses and
  * retries are the acknowledgement. Within one JVM {@link RaftMessageCodec} hands the immutable record
  * over without serializing it; on a clustered event bus the same codec writes {@link RaftWireFormat}.
  *
  * <p>{@link #sendAll} sends everything it has for one peer as one event-bus message, a {@link RaftBatch}
  * ({@link RaftBatchCodec}): one frame, one delivery, one handler call on the receiver, which hands the messages to
  * its node in order. Only the messages the conditioner lets through at once, exactly once, join the batch; a
- * message it drops, delays or duplicates takes the same per-message path as {@link #send}, so every fault
- * behaves as before. A peer with a single message gets that message alone, as {@link #send} would send it.
+ * message it drops, delays or duplicates travels on its own, so every fault behaves as before. A peer with a
+ * single message gets that message alone, not a batch of one.
  */
 public final class EventBusTransport implements Transport {
 
@@ -43,12 +40,10 @@ public final class EventBusTransport implements Transport {
         void dropped(Message m, String reason);
     }
 
-    private final Vertx vertx;
     private final EventBus bus;
-    private final NetworkConditioner conditioner;
-    private final DropListener dropListener;
     private final DeliveryOptions options = new DeliveryOptions().setCodecName(RaftMessageCodec.NAME);
     private final DeliveryOptions batchOptions = new DeliveryOptions().setCodecName(RaftBatchCodec.NAME);
+    private final ConditionedSend sending;
 
     /**
      * Creates the transport and registers the codec on this Vert.x instance's event bus (once).
@@ -58,10 +53,8 @@ public final class EventBusTransport implements Transport {
      * @param dropListener told about lost messages
      */
     public EventBusTransport(Vertx vertx, NetworkConditioner conditioner, DropListener dropListener) {
-        this.vertx = vertx;
         this.bus = vertx.eventBus();
-        this.conditioner = conditioner;
-        this.dropListener = dropListener;
+        this.sending = new ConditionedSend(vertx, conditioner, dropListener);
         RaftMessageCodec.registerOnce(bus);
         RaftBatchCodec.registerOnce(bus);
     }
@@ -78,67 +71,24 @@ public final class EventBusTransport implements Transport {
 
     @Override
     public void send(Message m) {
-        NetworkConditioner.Verdict v = conditioner.decide(m.from(), m.to());
-        if (v.dropped()) {
-            dropListener.dropped(m, v.dropReason());
-            return;
-        }
-        deliver(m, v);
+        sendAll(List.of(m));
     }
 
     @Override
     public void sendAll(List<Message> messages) {
-        if (messages.size() == 1) {
-            send(messages.get(0));
-            return;
-        }
-        // One verdict per message, in order: the same random draws as sending them one by one.
-        Map<Integer, List<Message>> batches = new LinkedHashMap<>();
-        for (Message m : messages) {
-            NetworkConditioner.Verdict v = conditioner.decide(m.from(), m.to());
-            if (v.dropped()) {
-                dropListener.dropped(m, v.dropReason());
-            } else if (v.delaysMs().length == 1 && v.delaysMs()[0] <= 0) {
-                batches.computeIfAbsent(m.to(), to -> new ArrayList<>()).add(m);
-            } else {
-                // A faulted message goes on its own; what is already batched for its peer goes first, so a copy
-                // sent at once does not overtake the messages sent before it.
-                List<Message> before = batches.remove(m.to());
-                if (before != null) {
-                    sendBatch(m.to(), before);
-                }
-                deliver(m, v);
-            }
-        }
-        batches.forEach(this::sendBatch);
+        sending.route(messages, m -> true, this::sendBatch, this::sendNow);
     }
 
     private void sendBatch(int to, List<Message> batch) {
         if (batch.size() == 1) {
-            bus.send(address(to), batch.get(0), options);
+            sendNow(batch.get(0));
         } else {
             bus.send(address(to), new RaftBatch(batch), batchOptions);
         }
     }
 
-    /** Sends the copies of a message the conditioner let through, each after its delay. */
-    private void deliver(Message m, NetworkConditioner.Verdict v) {
-        String address = address(m.to());
-        for (long delay : v.delaysMs()) {
-            if (delay <= 0) {
-                bus.send(address, m, options);
-            } else {
-                vertx.setTimer(delay, t -> {
-                    // The faults may have changed while the message was in flight (a partition appeared).
-                    String blocked = conditioner.blocked(m.from(), m.to());
-                    if (blocked != null) {
-                        dropListener.dropped(m, blocked);
-                    } else {
-                        bus.send(address, m, options);
-                    }
-                });
-            }
-        }
+    private void sendNow(Message m) {
+        bus.send(address(m.to()), m, options);
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.raftline.proto.raft.SnapshotHeader;
 import io.raftline.proto.raft.StreamRefusal;
 import io.raftline.raft.message.Message;
 import io.raftline.raft.message.SnapshotRequest;
+import io.raftline.transport.ConditionedSend;
 import io.raftline.transport.EventBusTransport;
 import io.raftline.transport.NetworkConditioner;
 import io.raftline.transport.Transport;
@@ -30,7 +31,6 @@ import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.Service;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -188,7 +188,7 @@ public final class GrpcTransport implements Transport {
     }
 
     private final Vertx vertx;
-    private final NetworkConditioner conditioner;
+    private final ConditionedSend sending;
     private final EventBusTransport.DropListener drops;
     private final PeerAddresses peers;
     private final Set<Integer> members;
@@ -210,7 +210,7 @@ public final class GrpcTransport implements Transport {
     public GrpcTransport(Vertx vertx, NetworkConditioner conditioner, EventBusTransport.DropListener drops,
             PeerAddresses peers, Set<Integer> members, Options options) {
         this.vertx = vertx;
-        this.conditioner = conditioner;
+        this.sending = new ConditionedSend(vertx, conditioner, drops);
         this.drops = drops;
         this.peers = peers;
         this.members = Set.copyOf(members);
@@ -241,45 +241,16 @@ public final class GrpcTransport implements Transport {
             }
             return;
         }
-        // One verdict per message, in order (the same random draws as sending them one by one); what goes through
-        // at once, exactly once, joins its peer's frame, and a faulted message travels on its own.
-        Map<Integer, List<Message>> batches = new LinkedHashMap<>();
-        for (Message m : messages) {
-            NetworkConditioner.Verdict v = conditioner.decide(m.from(), m.to());
-            if (v.dropped()) {
-                drops.dropped(m, v.dropReason());
-            } else if (v.delaysMs().length == 1 && v.delaysMs()[0] <= 0 && !(m instanceof SnapshotRequest)) {
-                batches.computeIfAbsent(m.to(), to -> new ArrayList<>()).add(m);
-            } else {
-                // What is already batched for this peer goes first, so a copy sent at once does not overtake it.
-                List<Message> before = batches.remove(m.to());
-                if (before != null) {
-                    peer(m.to()).sendBatch(before);
-                }
-                deliver(m, v);
-            }
-        }
-        batches.forEach((to, batch) -> peer(to).sendBatch(batch));
+        sending.route(messages, m -> !(m instanceof SnapshotRequest), (to, batch) -> peer(to).sendBatch(batch),
+                this::sendNow);
     }
 
-    /** Sends the copies of one message the conditioner let through, each after its delay. */
-    private void deliver(Message m, NetworkConditioner.Verdict v) {
-        for (long delay : v.delaysMs()) {
-            if (delay <= 0) {
-                peer(m.to()).sendOne(m);
-            } else {
-                vertx.setTimer(delay, t -> {
-                    // The faults may have changed while the message was "in the network".
-                    String blocked = conditioner.blocked(m.from(), m.to());
-                    if (blocked != null) {
-                        drops.dropped(m, blocked);
-                    } else if (closed) {
-                        drops.dropped(m, "transport closed");
-                    } else {
-                        peer(m.to()).sendOne(m);
-                    }
-                });
-            }
+    /** Sends one message now, unless the transport closed (a delayed copy may come due after close). */
+    private void sendNow(Message m) {
+        if (closed) {
+            drops.dropped(m, "transport closed");
+        } else {
+            peer(m.to()).sendOne(m);
         }
     }
 

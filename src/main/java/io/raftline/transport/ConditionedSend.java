@@ -1,0 +1,91 @@
+package io.raftline.transport;
+
+import io.raftline.raft.message.Message;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * How every transport applies the {@link NetworkConditioner} to what a node sends, so the event bus and gRPC
+ * inject partitions, loss, delay and duplication identically and differ only in how a message or a batch for one
+ * peer leaves the process.
+ */
+public final class ConditionedSend {
+
+    private final Vertx vertx;
+    private final NetworkConditioner conditioner;
+    private final EventBusTransport.DropListener drops;
+
+    /**
+     * @param vertx       for the timers of delayed copies
+     * @param conditioner the faults to apply
+     * @param drops       told about every message the network loses
+     */
+    public ConditionedSend(Vertx vertx, NetworkConditioner conditioner, EventBusTransport.DropListener drops) {
+        this.vertx = vertx;
+        this.conditioner = conditioner;
+        this.drops = drops;
+    }
+
+    /**
+     * Routes the messages of one send. One verdict per message, in order: the same random draws as sending them
+     * one by one. A message let through at once, exactly once, and {@code batchable}, joins its peer's batch,
+     * handed to {@code sendBatch} at the end (peers in order of first appearance); a dropped one is reported; any
+     * other goes alone through {@link #deliver}, after what was already gathered for its peer, so that a copy sent
+     * at once does not overtake the messages sent before it.
+     *
+     * @param messages  the messages, in the order the node produced them
+     * @param batchable which messages may share a frame
+     * @param sendBatch sends one peer's batch now (a single message may arrive as a batch of one)
+     * @param sendNow   sends one message now
+     */
+    public void route(List<Message> messages, Predicate<Message> batchable,
+                      BiConsumer<Integer, List<Message>> sendBatch, Consumer<Message> sendNow) {
+        Map<Integer, List<Message>> batches = new LinkedHashMap<>();
+        for (Message m : messages) {
+            NetworkConditioner.Verdict v = conditioner.decide(m.from(), m.to());
+            if (v.dropped()) {
+                drops.dropped(m, v.dropReason());
+            } else if (v.delaysMs().length == 1 && v.delaysMs()[0] <= 0 && batchable.test(m)) {
+                batches.computeIfAbsent(m.to(), to -> new ArrayList<>()).add(m);
+            } else {
+                List<Message> before = batches.remove(m.to());
+                if (before != null) {
+                    sendBatch.accept(m.to(), before);
+                }
+                deliver(m, v, sendNow);
+            }
+        }
+        batches.forEach(sendBatch);
+    }
+
+    /**
+     * Sends the copies of a message the conditioner let through, each after its delay; a delayed copy whose link
+     * was cut while it was "in the network" (a partition appeared) is dropped instead.
+     *
+     * @param m       the message
+     * @param v       its verdict, not a drop
+     * @param sendNow sends one copy now
+     */
+    public void deliver(Message m, NetworkConditioner.Verdict v, Consumer<Message> sendNow) {
+        for (long delay : v.delaysMs()) {
+            if (delay <= 0) {
+                sendNow.accept(m);
+            } else {
+                vertx.setTimer(delay, t -> {
+                    String blocked = conditioner.blocked(m.from(), m.to());
+                    if (blocked != null) {
+                        drops.dropped(m, blocked);
+                    } else {
+                        sendNow.accept(m);
+                    }
+                });
+            }
+        }
+    }
+}
