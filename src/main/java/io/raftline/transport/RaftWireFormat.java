@@ -25,7 +25,7 @@ import java.util.List;
  * clustered event bus). Inside one JVM {@link RaftMessageCodec} passes the record itself and this class is
  * not used, but both paths carry exactly the same values, which the round-trip tests check.
  *
- * <h2>Layout, version 1</h2>
+ * <h2>Layout, version 2 (version 1 had no config entries and no snapshot learners)</h2>
  * All integers are big-endian and fixed width.
  * <pre>
  * version      u8   1
@@ -93,7 +93,7 @@ public final class RaftWireFormat {
      * Encodes a message.
      *
      * @param m the message
-     * @return its version-1 bytes
+     * @return its bytes in this {@link #VERSION}
      */
     public static byte[] encode(Message m) {
         ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES + bodySize(m));
@@ -139,15 +139,11 @@ public final class RaftWireFormat {
      *
      * @param bytes the whole message, nothing before or after it
      * @return the message
-     * @throws SerializationException if the bytes are not a valid version-1 message
+     * @throws SerializationException if the bytes are not a valid message of this {@link #VERSION}
      */
     public static Message decode(byte[] bytes) {
         Reader r = new Reader(bytes);
-        int version = r.u8("version");
-        if (version != VERSION) {
-            throw new SerializationException("unknown raft wire format version " + version + " (expected "
-                    + VERSION + ")");
-        }
+        checkVersion(r, "version", "");
         int tag = r.u8("tag");
         int from = r.i32("from");
         int to = r.i32("to");
@@ -220,7 +216,7 @@ public final class RaftWireFormat {
      * Encodes several messages as one batch frame.
      *
      * @param messages the messages, at least one
-     * @return the version-1 batch frame
+     * @return the batch frame, in this {@link #VERSION}
      */
     public static byte[] encodeBatch(List<Message> messages) {
         if (messages.isEmpty()) {
@@ -246,15 +242,11 @@ public final class RaftWireFormat {
      *
      * @param bytes the whole frame, nothing before or after it
      * @return the messages, in order
-     * @throws SerializationException if the frame, or any message in it, is not valid version 1
+     * @throws SerializationException if the frame, or any message in it, is not valid in this {@link #VERSION}
      */
     public static List<Message> decodeBatch(byte[] bytes) {
         Reader r = new Reader(bytes);
-        int version = r.u8("batch version");
-        if (version != VERSION) {
-            throw new SerializationException("unknown raft wire format version " + version + " in a batch (expected "
-                    + VERSION + ")");
-        }
+        checkVersion(r, "batch version", " in a batch");
         int tag = r.u8("batch tag");
         if (tag != TAG_BATCH) {
             throw new SerializationException("not a raft batch frame: tag " + tag);
@@ -278,6 +270,15 @@ public final class RaftWireFormat {
                     + count);
         }
         return out;
+    }
+
+    /** Reads the version byte and refuses any but {@link #VERSION}; {@code where} ends the message. */
+    private static void checkVersion(Reader r, String field, String where) {
+        int version = r.u8(field);
+        if (version != VERSION) {
+            throw new SerializationException("unknown raft wire format version " + version + where + " (expected "
+                    + VERSION + ")");
+        }
     }
 
     private static int tag(Message m) {
