@@ -162,11 +162,7 @@ public final class KvStateMachine {
      * @return the entry, or empty if the key does not exist
      */
     public Optional<KvEntry> get(String key) {
-        return Optional.ofNullable(lookup(Objects.requireNonNull(key, "key")));
-    }
-
-    private KvEntry lookup(String key) {
-        return byKey.get(key);
+        return Optional.ofNullable(byKey.get(Objects.requireNonNull(key, "key")));
     }
 
     /**
@@ -282,7 +278,7 @@ public final class KvStateMachine {
     }
 
     private KvResult put(long index, KvCommand.Put put) {
-        KvEntry current = lookup(put.key());
+        KvEntry current = byKey.get(put.key());
         long actual = current == null ? 0 : current.modRevision();
         long expected = put.expectedRevision();
         if (expected != KvCommand.UNCONDITIONAL && expected != actual) {
@@ -297,7 +293,7 @@ public final class KvStateMachine {
     }
 
     private KvResult delete(long index, KvCommand.Delete delete) {
-        if (lookup(delete.key()) == null) {
+        if (byKey.get(delete.key()) == null) {
             return new KvResult.Deleted(0, index);
         }
         entries = entries.remove(delete.key());

@@ -9,8 +9,7 @@ import java.util.Optional;
 /**
  * A read-only, immutable view of a node's key-value state at one applied index. A read completes with a
  * view rather than a value so that the caller can look up what it needs on its own thread: taking the view
- * is O(1) (the state lives in persistent trees) and it never changes afterwards. Lookups go to the captured
- * tree: the live machine's hash index belongs to the node's thread.
+ * is O(1) (the state lives in persistent maps, captured as a {@link KvSnapshot}) and it never changes afterwards.
  */
 public final class KvView {
 
