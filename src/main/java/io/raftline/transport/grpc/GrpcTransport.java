@@ -404,16 +404,23 @@ public final class GrpcTransport implements Transport {
             vertx.cancelTimer(watchdog);
             Promise<Void> done = Promise.promise();
             onContext(() -> {
-                List<List<Message>> lost = new ArrayList<>(waiting);
-                waiting.clear();
-                inFlight.addAndGet(-lost.stream().mapToInt(List::size).sum());
-                lost.forEach(batch -> lose(batch, "transport closed", false));
+                loseWaiting("transport closed", false);
                 GrpcClientRequest<RaftBatch, StreamRefusal> s = stream;
                 stream = null;
                 Future<Void> ended = s == null ? Future.succeededFuture() : s.end();
                 ended.eventually(() -> client.close()).onComplete(ar -> done.complete());
             });
             return done.future();
+        }
+
+        /** Reports every frame that waited for the stream to open as lost. */
+        private void loseWaiting(String reason, boolean failed) {
+            List<List<Message>> lost = new ArrayList<>(waiting);
+            waiting.clear();
+            for (List<Message> batch : lost) {
+                inFlight.addAndGet(-batch.size());
+                lose(batch, reason, failed);
+            }
         }
 
         /** A message sent on its own: a snapshot on InstallSnapshot, anything else as a frame of one. */
@@ -466,12 +473,7 @@ public final class GrpcTransport implements Transport {
                 opening = false;
                 if (ar.failed()) {
                     down(ar.cause(), address);
-                    List<List<Message>> lost = new ArrayList<>(waiting);
-                    waiting.clear();
-                    for (List<Message> batch : lost) {
-                        inFlight.addAndGet(-batch.size());
-                        lose(batch, downReason, true);
-                    }
+                    loseWaiting(downReason, true);
                     return;
                 }
                 GrpcClientRequest<RaftBatch, StreamRefusal> req = ar.result();
