@@ -9,8 +9,23 @@ package io.raftline.config;
  * @param httpPort its HTTP API port (0: any free port, for tests)
  * @param dataDir  directory of its durable state
  * @param busPort  its cluster-manager (Hazelcast) port in one-node-per-process mode
+ * @param join     the node is not in the initial membership: it starts passive and waits for the cluster to add
+ *                 it ({@code POST /v1/members}, see docs/membership.md)
  */
-public record NodeConfig(int id, String host, int httpPort, String dataDir, int busPort) {
+public record NodeConfig(int id, String host, int httpPort, String dataDir, int busPort, boolean join) {
+
+    /**
+     * A member of the initial membership.
+     *
+     * @param id       node id
+     * @param host     host
+     * @param httpPort HTTP port
+     * @param dataDir  data directory
+     * @param busPort  Hazelcast port
+     */
+    public NodeConfig(int id, String host, int httpPort, String dataDir, int busPort) {
+        this(id, host, httpPort, dataDir, busPort, false);
+    }
 
     /**
      * The base URL of the node's HTTP API.

@@ -24,7 +24,9 @@ import java.util.Set;
  *   "http_host": "127.0.0.1",        interface the node HTTP APIs bind and are reached at
  *   "node_id": 1,                    per-process mode only: the node this process runs
  *   "nodes": [ {"id": 1, "http_port": 8081, "data_dir": "./data/node-1", "host": "127.0.0.1",
- *               "bus_port": 5701}, ... ],    bus_port: Hazelcast port when nodes run in separate processes
+ *               "bus_port": 5701, "join": false}, ... ],
+ *                                    bus_port: Hazelcast port when nodes run in separate processes;
+ *                                    join: not in the initial membership, waits to be added at runtime
  *   "admin": {"host": "127.0.0.1", "port": 8080, "token": ""},   omit to run no admin listener
  *   "raft": { "tick_ms": 10, "heartbeat_ms": 100, ... },          see {@link RaftSettings}
  *   "service": { "request_timeout_ms": 5000, "max_pending_proposals": 10000,
@@ -54,7 +56,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
     static final List<String> SERVICE_FIELDS = List.of("request_timeout_ms", "max_pending_proposals",
             "max_body_bytes", "forward_timeout_ms");
     static final List<String> ADMIN_FIELDS = List.of("host", "port", "token");
-    static final List<String> NODE_FIELDS = List.of("id", "host", "http_port", "data_dir", "bus_port");
+    static final List<String> NODE_FIELDS = List.of("id", "host", "http_port", "data_dir", "bus_port", "join");
 
     /** Largest request body a client can configure: one value may not be larger than this anyway. */
     public static final long MAX_BODY_BYTES_LIMIT = 64L * 1024 * 1024;
@@ -113,7 +115,12 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                 throw new ConfigException(n.field("bus_port"), "port " + busPort + " is already used by another node"
                         + " or HTTP port");
             }
-            nodes.add(new NodeConfig(id, host, port, n.string("data_dir", "./data/node-" + id), busPort));
+            nodes.add(new NodeConfig(id, host, port, n.string("data_dir", "./data/node-" + id), busPort,
+                    n.bool("join", false)));
+        }
+        if (nodes.stream().allMatch(NodeConfig::join)) {
+            throw new ConfigException("nodes", "must list at least one node of the initial membership (\"join\": "
+                    + "false): a joining node needs a cluster to join");
         }
         if (nodeId != 0 && !ids.contains(nodeId)) {
             throw new ConfigException("node_id", "must be one of the ids in nodes " + ids + ", got " + nodeId);
@@ -185,11 +192,20 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
     }
 
     /**
-     * The ids of all members.
+     * The ids of the initial membership: every listed node but those marked {@code join}.
      *
      * @return ids in file order
      */
     public List<Integer> memberIds() {
+        return nodes.stream().filter(n -> !n.join()).map(NodeConfig::id).toList();
+    }
+
+    /**
+     * The ids of every listed node, joining ones included.
+     *
+     * @return ids in file order
+     */
+    public List<Integer> nodeIds() {
         return nodes.stream().map(NodeConfig::id).toList();
     }
 
@@ -210,7 +226,8 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
      * @return the validated configuration
      */
     public RaftConfig raftConfig(int id) {
-        return raft.toRaftConfig(id, memberIds(), singleNode);
+        boolean joins = node(id).map(NodeConfig::join).orElse(false);
+        return raft.toRaftConfig(id, joins ? List.of() : memberIds(), singleNode && !joins);
     }
 
     /**
@@ -222,5 +239,17 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
     public NodeOptions nodeOptions(int id) {
         return new NodeOptions(raftConfig(id), seed * 31 + id, service.maxPendingProposals(),
                 service.requestTimeoutMs());
+    }
+
+    /**
+     * The node verticle options of a node, listed in the configuration or not (a node the local cluster starts at
+     * runtime): a joining node starts with no membership.
+     *
+     * @param n the node
+     * @return options with a per-node seed derived from {@link #seed()}
+     */
+    public NodeOptions nodeOptions(NodeConfig n) {
+        RaftConfig rc = n.join() ? raft.toRaftConfig(n.id(), List.of(), false) : raftConfig(n.id());
+        return new NodeOptions(rc, seed * 31 + n.id(), service.maxPendingProposals(), service.requestTimeoutMs());
     }
 }

@@ -11,6 +11,9 @@ import io.raftline.raft.CoreEvent;
 import io.raftline.raft.Entry;
 import io.raftline.raft.EntryType;
 import io.raftline.raft.LeaseRead;
+import io.raftline.raft.Membership;
+import io.raftline.raft.MembershipChange;
+import io.raftline.raft.MembershipChangeException;
 import io.raftline.raft.NotLeaderException;
 import io.raftline.raft.Proposal;
 import io.raftline.raft.RaftConfig;
@@ -20,6 +23,7 @@ import io.raftline.raft.Ready;
 import io.raftline.raft.Role;
 import io.raftline.raft.Snapshot;
 import io.raftline.raft.SoftState;
+import io.raftline.raft.Status;
 import io.raftline.raft.message.AppendRequest;
 import io.raftline.raft.message.Heartbeat;
 import io.raftline.raft.message.Message;
@@ -27,8 +31,11 @@ import io.raftline.raft.message.SnapshotRequest;
 import io.raftline.raft.message.TimeoutNow;
 import io.raftline.raft.storage.Storage;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import org.slf4j.Logger;
@@ -59,6 +66,13 @@ public final class NodeHost {
 
     private static final Logger LOG = LoggerFactory.getLogger(NodeHost.class);
 
+    /**
+     * How many entries a learner may lag behind the leader's last index and still be promoted. A voter that lags
+     * counts toward the quorum without helping to reach it: promoting a learner still catching up (by snapshot,
+     * say) would make every commit wait for the other voters alone, or stall a cluster that has lost one.
+     */
+    public static final long PROMOTE_MAX_LAG = 1000;
+
     private final NodeOptions options;
     private final RaftConfig config;
     private final LogStore store;
@@ -85,6 +99,13 @@ public final class NodeHost {
     /** Lease reads served from the lease, and those that had to confirm leadership with a round instead. */
     private long leaseReadsServed;
     private long leaseReadsConfirmed;
+    /** The membership this node last knew, kept across crashes for its status. */
+    private Membership lastMembership = Membership.EMPTY;
+    private long lastConfigIndex;
+    /** A leadership transfer a client waits for: completes when this node sees the target lead. */
+    private Promise<Void> transfer;
+    private int transferTarget;
+    private long transferDeadline;
 
     /**
      * Creates the host of one node; it does nothing until {@link #boot()}.
@@ -221,7 +242,10 @@ public final class NodeHost {
         return r.promise.future();
     }
 
-    /** Hands leadership to {@code target} (leader only). */
+    /**
+     * Hands leadership to {@code target} (leader only) and completes once this node sees the target lead; fails
+     * with {@link Reason#TRANSFER_FAILED} if the core aborts the transfer, or with a timeout.
+     */
     public Future<Void> transferLeadership(int target) {
         NodeRequestException refused = refusal();
         if (refused != null) {
@@ -231,13 +255,90 @@ public final class NodeHost {
             return Future.failedFuture(notLeader(core.leader(), "only the leader can hand leadership over"));
         }
         if (!core.membership().isVoter(target) || target == id()) {
-            return Future.failedFuture(new IllegalArgumentException("node " + target + " is not another voter of "
-                    + core.membership().voters()));
+            return Future.failedFuture(new NodeRequestException(core.membership().contains(target) || target == id()
+                    ? Reason.INVALID_CHANGE : Reason.UNKNOWN_MEMBER, id(), "node " + target
+                    + " is not another voter of the membership " + core.membership()));
+        }
+        if (transfer != null) {
+            return Future.failedFuture(new NodeRequestException(Reason.CHANGE_PENDING, id(), "a transfer to node "
+                    + transferTarget + " is in progress; retry once it is done"));
         }
         LOG.info("{} handing leadership to node {}", prefix(), target);
+        transfer = Promise.promise();
+        transferTarget = target;
+        transferDeadline = env.nanoTime() + options.requestTimeoutMs() * 1_000_000L;
+        Future<Void> done = transfer.future();
         core.transferLeadership(target);
         env.scheduleFlush();
-        return Future.succeededFuture();
+        return done;
+    }
+
+    private void endTransfer(Throwable failure) {
+        Promise<Void> p = transfer;
+        transfer = null;
+        if (failure == null) {
+            p.tryComplete();
+        } else {
+            p.tryFail(failure);
+        }
+    }
+
+    /**
+     * Proposes a single-server membership change (leader only) and completes with the membership it creates once
+     * the change is applied here, that is committed. A {@link MembershipChange.Promote} is refused while the
+     * learner lags by more than {@link #PROMOTE_MAX_LAG} entries.
+     *
+     * @param change the change
+     * @return the new membership and the index of its entry
+     */
+    public Future<MembershipInfo> changeMembership(MembershipChange change) {
+        NodeRequestException refused = refusal();
+        if (refused != null) {
+            return Future.failedFuture(refused);
+        }
+        if (core.role() != Role.LEADER) {
+            return Future.failedFuture(notLeader(core.leader(), "membership changes are made by the leader"));
+        }
+        if (change instanceof MembershipChange.Promote && core.membership().isLearner(change.id())) {
+            // Caught up: it answered within the last election timeout and its log is close to the leader's.
+            io.raftline.raft.PeerStatus ps = core.status().progress().get(change.id());
+            boolean active = ps != null && ps.recentActive() && ps.match() > 0;
+            if (!active || !core.caughtUp(change.id(), PROMOTE_MAX_LAG)) {
+                return Future.failedFuture(new NodeRequestException(Reason.LEARNER_LAGGING, id(), "learner "
+                        + change.id() + (active ? " has its log up to index " + ps.match()
+                                : " has not acknowledged any entry recently")
+                        + " while the leader's ends at " + core.log().lastIndex() + "; it may be promoted once it"
+                        + " answers and is within " + PROMOTE_MAX_LAG + " entries; retry shortly"));
+            }
+        }
+        io.raftline.raft.Proposal placed;
+        try {
+            placed = core.changeMembership(change);
+        } catch (NotLeaderException e) {
+            return Future.failedFuture(notLeader(e.leaderHint(), e.getMessage()));
+        } catch (MembershipChangeException e) {
+            return Future.failedFuture(new NodeRequestException(switch (e.reason()) {
+                case PENDING_CHANGE -> Reason.CHANGE_PENDING;
+                case LEADER_NOT_READY -> Reason.LEADER_NOT_READY;
+                case UNKNOWN_MEMBER -> Reason.UNKNOWN_MEMBER;
+                case MEMBER_EXISTS -> Reason.MEMBER_EXISTS;
+                case INVALID -> Reason.INVALID_CHANGE;
+            }, id(), e.getMessage()));
+        }
+        MembershipInfo next = new MembershipInfo(core.membership(), placed.index());
+        LOG.info("{} proposed {} at index {}: {}", prefix(), change.describe(), placed.index(), next.membership());
+        Future<KvResult> applied = pending.proposedConfig(placed, env.nanoTime());
+        env.scheduleFlush();
+        return applied.map(r -> next);
+    }
+
+    /**
+     * A membership and where it comes from.
+     *
+     * @param membership  voters, learners and addresses
+     * @param configIndex the index of its CONFIG entry (0: the bootstrap configuration)
+     */
+    public record MembershipInfo(Membership membership, long configIndex) {
     }
 
     /** The node's state for the cluster API. */
@@ -245,11 +346,17 @@ public final class NodeHost {
         if (!up) {
             Storage s = store.storage();
             return new NodeStatus(id(), false, paused, null, s.hardState().term(), 0, s.hardState().commit(), 0,
-                    s.lastIndex(), s.firstIndex() - 1, 0, store.stats(), false, store.stateLostRecorded());
+                    s.lastIndex(), s.firstIndex() - 1, 0, store.stats(), false, store.stateLostRecorded(),
+                    lastMembership, lastConfigIndex, Map.of());
+        }
+        Map<Integer, Long> match = new HashMap<>();
+        if (core.role() == Role.LEADER) {
+            Status st = core.status();
+            st.progress().forEach((peer, pr) -> match.put(peer, pr.match()));
         }
         return new NodeStatus(id(), true, paused, core.role(), core.term(), core.leader(), core.log().committed(),
                 kv.lastApplied(), core.log().lastIndex(), store.storage().firstIndex() - 1, pending.writesPending(),
-                store.stats(), false, core.stateLost());
+                store.stats(), false, core.stateLost(), core.membership(), core.configIndex(), match);
     }
 
     /** A digest of the key-value state (its hash is computed off the node's thread). */
@@ -272,6 +379,13 @@ public final class NodeHost {
         }
         if (core.stateLost()) {
             return new NodeRequestException(Reason.STATE_LOST, core.leader(), stateLostMessage());
+        }
+        if (!core.membership().contains(id()) && core.role() != Role.LEADER) {
+            return new NodeRequestException(Reason.NOT_MEMBER, 0, core.membership().isEmpty()
+                    ? "node " + id() + " is not a member of a cluster yet: it waits to be added (POST /v1/members on"
+                            + " a member, see docs/membership.md)"
+                    : "node " + id() + " is not a member of the cluster (" + core.membership() + "): it was removed"
+                            + " at index " + core.configIndex() + " and serves only its status");
         }
         return null;
     }
@@ -337,6 +451,11 @@ public final class NodeHost {
         lastRole = core.role();
         lastLeader = core.leader();
         leaderView = lastLeader;
+        lastMembership = core.membership();
+        lastConfigIndex = core.configIndex();
+        // The core reports changes only; who listens (the peer directory, the live view) learns the start here.
+        listener.coreEvent(id(), core.term(), core.role(), new CoreEvent.MembershipChanged(core.configIndex(),
+                core.membership(), "recovered at start"));
         LOG.info("{} started: state rebuilt from the log store up to index {} (snapshot {}, last log index {})",
                 prefix(), m.lastApplied(), s.firstIndex() - 1, s.lastIndex());
     }
@@ -370,6 +489,9 @@ public final class NodeHost {
     private void stop(String why) {
         generation++;
         pending.abandonAll(why);
+        if (transfer != null) {
+            endTransfer(new NodeRequestException(Reason.NODE_DOWN, 0, why));
+        }
         up = false;
         paused = false;
         core = null;
@@ -434,7 +556,12 @@ public final class NodeHost {
             return;
         }
         core.tick();
-        pending.expire(env.nanoTime(), core.leader());
+        long now = env.nanoTime();
+        pending.expire(now, core.leader());
+        if (transfer != null && now - transferDeadline > 0) {
+            endTransfer(new NodeRequestException(Reason.TIMEOUT, core.leader(), "node " + transferTarget
+                    + " did not take over within " + options.requestTimeoutMs() + " ms"));
+        }
         flush();
     }
 
@@ -630,6 +757,12 @@ public final class NodeHost {
         lastRole = ss.role();
         lastLeader = ss.leader();
         leaderView = ss.leader();
+        if (transfer != null && ss.leader() == transferTarget) {
+            endTransfer(null);
+        } else if (transfer != null && ss.leader() != 0 && ss.leader() != id()) {
+            endTransfer(new NodeRequestException(Reason.TRANSFER_FAILED, ss.leader(), "node " + ss.leader()
+                    + " was elected instead of node " + transferTarget));
+        }
     }
 
     /** Snapshots the state machine and compacts the log once enough was applied since the last snapshot. */
@@ -713,6 +846,18 @@ public final class NodeHost {
                         le.votes());
             } else if (e instanceof CoreEvent.LeadershipTransfer lt) {
                 LOG.info("{} leadership transfer to node {}: {}", prefix(term, role), lt.target(), lt.outcome());
+                // "aborted: term N began" is also what a successful transfer looks like from here (the target's
+                // election): the leader this node learns next decides (onSoftState).
+                if (transfer != null && lt.target() == transferTarget && lt.outcome().startsWith("aborted")
+                        && !lt.outcome().startsWith("aborted: term")) {
+                    endTransfer(new NodeRequestException(Reason.TRANSFER_FAILED, core.leader(), "leadership transfer"
+                            + " to node " + lt.target() + " " + lt.outcome()));
+                }
+            } else if (e instanceof CoreEvent.MembershipChanged mc) {
+                lastMembership = mc.membership();
+                lastConfigIndex = mc.index();
+                LOG.info("{} membership {} (index {}): {}", prefix(term, role), mc.membership(), mc.index(),
+                        mc.reason());
             } else if (e instanceof CoreEvent.StateLost sl) {
                 onStateLost(sl, prefix(term, role));
             }

@@ -33,6 +33,25 @@ public final class NodeRequestException extends RuntimeException {
         /** The node lost log entries it had acknowledged (wiped data directory) and serves nothing until replaced. */
         STATE_LOST("state_lost", 503),
         /**
+         * The node is not a member of the cluster: it was started to join and has not been added yet, or it was
+         * removed. It serves only its status.
+         */
+        NOT_MEMBER("not_member", 503),
+        /** A membership change names a node that is not a member. */
+        UNKNOWN_MEMBER("unknown_member", 404),
+        /** A membership change adds a node that is already a member, or an address another member has. */
+        MEMBER_EXISTS("member_exists", 409),
+        /** A previous membership change is not committed yet: one change at a time; retry. */
+        CHANGE_PENDING("change_pending", 409),
+        /** A new leader has not committed an entry of its term yet and accepts no membership change; retry. */
+        LEADER_NOT_READY("leader_not_ready", 409),
+        /** A learner cannot be promoted while its log lags the leader's; retry once it caught up. */
+        LEARNER_LAGGING("learner_lagging", 409),
+        /** The membership change breaks another rule (removing the last voter, promoting a voter, ...). */
+        INVALID_CHANGE("invalid_change", 409),
+        /** A leadership transfer did not complete (the target did not take over in time, or a new term began). */
+        TRANSFER_FAILED("transfer_failed", 409),
+        /**
          * This node forwarded the request to the leader and could not reach it: the leader may or may not have
          * received it, so a write's outcome is unknown.
          */

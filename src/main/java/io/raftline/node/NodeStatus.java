@@ -1,6 +1,8 @@
 package io.raftline.node;
 
+import io.raftline.raft.Membership;
 import io.raftline.raft.Role;
+import java.util.Map;
 
 /**
  * One node's state as the cluster API and the benchmark see it.
@@ -20,10 +22,29 @@ import io.raftline.raft.Role;
  * @param frozen           true while frozen (stopped as under SIGSTOP, see {@link RaftNode#freeze()})
  * @param stateLost        the node found out it lost log entries it had acknowledged (a wiped data directory):
  *                         it must be replaced (see {@link io.raftline.raft.RaftCore#stateLost()})
+ * @param membership       the membership in effect on this node (the last one it knew while crashed)
+ * @param configIndex      the log index that membership comes from (0: the bootstrap configuration)
+ * @param matchIndex       leader only: how far each other member's log is known to match this one, learners
+ *                         included (empty on followers)
  */
 public record NodeStatus(int id, boolean up, boolean paused, Role role, long term, int leader, long commit,
         long applied, long lastIndex, long snapshotIndex, int pendingProposals, StorageStats storage,
-        boolean frozen, boolean stateLost) {
+        boolean frozen, boolean stateLost, Membership membership, long configIndex, Map<Integer, Long> matchIndex) {
+
+    public NodeStatus {
+        membership = membership == null ? Membership.EMPTY : membership;
+        matchIndex = matchIndex == null ? Map.of() : Map.copyOf(matchIndex);
+    }
+
+    /**
+     * Whether this node is in the membership it knows of: a node started to join that was not added yet, or a
+     * removed one, is not.
+     *
+     * @return true for a voter or learner
+     */
+    public boolean member() {
+        return membership.contains(id);
+    }
 
     /**
      * The role's display name, or {@code Down} while crashed.
@@ -42,6 +63,6 @@ public record NodeStatus(int id, boolean up, boolean paused, Role role, long ter
      */
     public NodeStatus withFrozen(boolean isFrozen) {
         return new NodeStatus(id, up, paused, role, term, leader, commit, applied, lastIndex, snapshotIndex,
-                pendingProposals, storage, isFrozen, stateLost);
+                pendingProposals, storage, isFrozen, stateLost, membership, configIndex, matchIndex);
     }
 }

@@ -36,13 +36,15 @@ import java.util.TreeMap;
  */
 final class PendingRequests {
 
-    /** A write waiting to be proposed (index 0) or applied. */
+    /** A write waiting to be proposed (index 0) or applied; or a membership change waiting to be applied. */
     static final class Write {
         final byte[] data;
         final long deadline;
         final Promise<KvResult> promise = Promise.promise();
         long index;
         long term;
+        /** A CONFIG entry: applying it yields no key-value result. */
+        boolean config;
 
         Write(byte[] data, long deadline) {
             this.data = data;
@@ -127,6 +129,20 @@ final class PendingRequests {
         }
     }
 
+    /**
+     * A membership change was appended at {@code placed}: it completes (with a null result) once an entry of the
+     * same term is applied there, and fails like a write otherwise.
+     */
+    Future<KvResult> proposedConfig(Proposal placed, long now) {
+        Write w = new Write(null, now + timeoutNanos);
+        w.config = true;
+        w.index = placed.index();
+        w.term = placed.term();
+        proposed.put(w.index, w);
+        byDeadline.add(w);
+        return w.promise.future();
+    }
+
     /** The batch could not be proposed (not leader any more): nothing of it reached the log. */
     static void refused(List<Write> batch, NodeRequestException why) {
         for (Write w : batch) {
@@ -145,7 +161,7 @@ final class PendingRequests {
         if (w == null) {
             return;
         }
-        if (w.term == e.term() && result != null) {
+        if (w.term == e.term() && (result != null || w.config)) {
             w.promise.tryComplete(result);
         } else {
             // Provable: the entry applied at this index is another one, and Raft applies one entry per index.

@@ -61,9 +61,22 @@ public interface RaftNode {
      * target up to date, then tells it to start an election at once. New writes are refused meanwhile.
      *
      * @param target the node to lead next
-     * @return completes once the transfer started; fails with NOT_LEADER if this node does not lead
+     * @return completes once this node sees the target lead; fails with NOT_LEADER if this node does not lead,
+     *         TRANSFER_FAILED if the transfer was aborted, TIMEOUT if it did not finish in the request timeout
      */
     Future<Void> transferLeadership(int target);
+
+    /**
+     * Asks this node, if it leads, to make a single-server membership change (add a learner or a voter, promote
+     * a caught-up learner, remove a member, the leader included) and completes once the change is committed and
+     * applied here. Refusals are {@link NodeRequestException}s: {@code not_leader}, {@code change_pending},
+     * {@code leader_not_ready}, {@code unknown_member}, {@code member_exists}, {@code learner_lagging},
+     * {@code invalid_change}.
+     *
+     * @param change the change
+     * @return the membership it created and the index of its entry
+     */
+    Future<NodeHost.MembershipInfo> changeMembership(io.raftline.raft.MembershipChange change);
 
     /**
      * Stops at once, losing everything that is not in the log store.

@@ -163,6 +163,11 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
     }
 
     @Override
+    public Future<NodeHost.MembershipInfo> changeMembership(io.raftline.raft.MembershipChange change) {
+        return onContextWhenRunning(() -> host.changeMembership(change));
+    }
+
+    @Override
     public Future<StateDigest> digest() {
         return onContextWhenRunning(host::digest);
     }

@@ -13,8 +13,24 @@ public sealed interface MembershipChange {
     /** One line for messages and logs, e.g. {@code add learner 4}. */
     String describe();
 
-    /** Adds {@code id} as a learner: it receives the log and snapshots but does not vote. */
-    record AddLearner(int id) implements MembershipChange {
+    /**
+     * Adds {@code id} as a learner: it receives the log and snapshots but does not vote.
+     *
+     * @param id      the new member
+     * @param address the URL of its client API, recorded in the membership ({@link Membership#addresses()}), or
+     *                empty when every node's configuration already knows it
+     */
+    record AddLearner(int id, String address) implements MembershipChange {
+        /** A null address is empty. */
+        public AddLearner {
+            address = address == null ? "" : address;
+        }
+
+        /** No address. */
+        public AddLearner(int id) {
+            this(id, "");
+        }
+
         @Override
         public String describe() {
             return "add learner " + id;
@@ -32,8 +48,21 @@ public sealed interface MembershipChange {
     /**
      * Adds {@code id} directly as a voter. Safe, but the quorum grows at once while the new node's log is still
      * empty: prefer {@link AddLearner} then {@link Promote}.
+     *
+     * @param id      the new member
+     * @param address the URL of its client API, or empty (see {@link AddLearner})
      */
-    record AddVoter(int id) implements MembershipChange {
+    record AddVoter(int id, String address) implements MembershipChange {
+        /** A null address is empty. */
+        public AddVoter {
+            address = address == null ? "" : address;
+        }
+
+        /** No address. */
+        public AddVoter(int id) {
+            this(id, "");
+        }
+
         @Override
         public String describe() {
             return "add voter " + id;

@@ -3,7 +3,7 @@ package io.raftline.raft;
 /**
  * A membership change was refused by the leader: it conflicts with the cluster's current state rather than being
  * malformed, so the host answers 409 Conflict and the client may retry later ({@link Reason#PENDING_CHANGE},
- * {@link Reason#LEADER_NOT_READY}) or must fix its request ({@link Reason#INVALID}). A node that is not the
+ * {@link Reason#LEADER_NOT_READY}) or must fix its request (the other reasons). A node that is not the
  * leader throws {@link NotLeaderException} instead.
  */
 public final class MembershipChangeException extends RaftException {
@@ -19,7 +19,11 @@ public final class MembershipChangeException extends RaftException {
          * change of an earlier leader may still be in effect elsewhere (Ongaro's fix for the single-server bug).
          */
         LEADER_NOT_READY,
-        /** The change breaks a membership rule (unknown id, existing id, last voter, ...). */
+        /** The change is about a node that is not a member (promote or remove an unknown id). */
+        UNKNOWN_MEMBER,
+        /** The node to add is already a member, or another member has its address. */
+        MEMBER_EXISTS,
+        /** The change breaks another membership rule (id ≤ 0, promoting a voter, removing the last voter, ...). */
         INVALID
     }
 

@@ -1,6 +1,7 @@
 package io.raftline.raft;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Where a snapshot sits in the log and which members it was taken under. The membership is part of the snapshot
@@ -10,9 +11,11 @@ import java.util.List;
  * @param index    last log index the snapshot covers
  * @param term     term of that entry
  * @param voters   voting members at that index
- * @param learners non-voting members at that index
+ * @param learners  non-voting members at that index
+ * @param addresses the members' addresses at that index ({@link Membership#addresses()})
  */
-public record SnapshotMetadata(long index, long term, List<Integer> voters, List<Integer> learners) {
+public record SnapshotMetadata(long index, long term, List<Integer> voters, List<Integer> learners,
+        Map<Integer, String> addresses) {
 
     /** No snapshot: the log starts at index 1. */
     public static final SnapshotMetadata EMPTY = new SnapshotMetadata(0, 0, List.of(), List.of());
@@ -20,9 +23,20 @@ public record SnapshotMetadata(long index, long term, List<Integer> voters, List
     public SnapshotMetadata {
         voters = List.copyOf(voters);
         learners = learners == null ? List.of() : List.copyOf(learners);
+        addresses = addresses == null ? Map.of() : Map.copyOf(addresses);
+        for (int id : addresses.keySet()) {
+            if (!voters.contains(id) && !learners.contains(id)) {
+                throw new IllegalArgumentException("address of node " + id + ", which is not a member");
+            }
+        }
         if (index < 0 || term < 0) {
             throw new IllegalArgumentException("snapshot index and term must be >= 0");
         }
+    }
+
+    /** A snapshot without addresses. */
+    public SnapshotMetadata(long index, long term, List<Integer> voters, List<Integer> learners) {
+        this(index, term, voters, learners, Map.of());
     }
 
     /** A snapshot without learners (what every snapshot was before learners existed). */
@@ -32,11 +46,11 @@ public record SnapshotMetadata(long index, long term, List<Integer> voters, List
 
     /** A snapshot taken under {@code membership}. */
     public static SnapshotMetadata of(long index, long term, Membership membership) {
-        return new SnapshotMetadata(index, term, membership.voters(), membership.learners());
+        return new SnapshotMetadata(index, term, membership.voters(), membership.learners(), membership.addresses());
     }
 
     /** The membership in effect at {@link #index()} (empty for {@link #EMPTY}). */
     public Membership membership() {
-        return new Membership(voters, learners);
+        return new Membership(voters, learners, addresses);
     }
 }

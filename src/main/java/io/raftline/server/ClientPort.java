@@ -5,6 +5,7 @@ import io.raftline.api.grpc.KvGrpcService;
 import io.raftline.api.http.ClusterView;
 import io.raftline.api.http.HttpLeaderLink;
 import io.raftline.api.http.KvApi;
+import io.raftline.api.http.MembersApi;
 import io.raftline.api.http.PeerDirectory;
 import io.raftline.config.NodeConfig;
 import io.raftline.config.RaftlineConfig;
@@ -20,8 +21,8 @@ import io.vertx.grpc.server.GrpcServerOptions;
 import io.vertx.grpc.server.Service;
 
 /**
- * One node's client port: HTTP (the KV API, {@code /v1/cluster}, {@code /health}, {@code /metrics} and the
- * leader's endpoint for forwarded requests) and gRPC (KvService, and RaftService when Raft runs over gRPC) on
+ * One node's client port: HTTP (the KV API, {@code /v1/members}, {@code /v1/leader}, {@code /v1/cluster},
+ * {@code /health}, {@code /metrics} and the leader's endpoint for forwarded requests) and gRPC (KvService, and RaftService when Raft runs over gRPC) on
  * the same listener, all over one {@link KvRequests} layer.
  */
 final class ClientPort {
@@ -46,11 +47,15 @@ final class ClientPort {
         KvRequests requests = new KvRequests(node, new HttpLeaderLink(forwardClient, peers, n.id(),
                 config.service().forwardTimeoutMs()));
         KvApi api = new KvApi(node, requests, cluster, config.service().maxBodyBytes());
+        // A membership change answers once committed: the node's request timeout, plus the hop to the leader.
+        MembersApi members = new MembersApi(node, peers, forwardClient, config.service().requestTimeoutMs()
+                + config.service().forwardTimeoutMs());
         KvGrpcService kv = new KvGrpcService(node, requests, peers, config.service().maxBodyBytes());
         Service raft = raftTransport == null ? null : raftTransport.service(n.id());
         long kvMaxMessageBytes = config.service().maxBodyBytes() + 8 * 1024;
         return new HttpServerVerticle("node " + n.id() + " HTTP API", n.host(), n.httpPort(), vx -> {
             Router r = api.router(vx);
+            members.mount(r);
             Metrics.mount(r);
             return r;
         }, vx -> grpcHandler(vx, kv, kvMaxMessageBytes, raft, raftTransport));

@@ -2,7 +2,6 @@ package io.raftline.server;
 
 import io.raftline.api.http.ClusterView;
 import io.raftline.api.http.PeerDirectory;
-import io.raftline.config.NodeConfig;
 import io.raftline.config.RaftlineConfig;
 import io.raftline.node.NodeStatus;
 import io.raftline.node.RaftNode;
@@ -30,6 +29,7 @@ final class ClusterStatus implements ClusterView {
     private final Map<Integer, ? extends RaftNode> nodes;
     private final PeerDirectory peers;
     private final HttpClient client;
+    private final java.util.function.Supplier<java.util.Collection<Integer>> known;
 
     /**
      * @param vertx  the Vert.x instance
@@ -37,14 +37,16 @@ final class ClusterStatus implements ClusterView {
      * @param nodes  the nodes of this process
      * @param peers  where each node's client port is
      * @param client HTTP client for asking other processes (owned by the caller)
+     * @param known  the node ids to list: the members of the newest membership known, and the local nodes
      */
     ClusterStatus(Vertx vertx, RaftlineConfig config, Map<Integer, ? extends RaftNode> nodes, PeerDirectory peers,
-            HttpClient client) {
+            HttpClient client, java.util.function.Supplier<java.util.Collection<Integer>> known) {
         this.vertx = vertx;
         this.config = config;
         this.nodes = nodes;
         this.peers = peers;
         this.client = client;
+        this.known = known;
     }
 
     /** Event-bus address where a node's process answers status requests (one node per process). */
@@ -61,16 +63,16 @@ final class ClusterStatus implements ClusterView {
         Map<Integer, JsonObject> out = new java.util.concurrent.ConcurrentHashMap<>();
         List<Future<?>> asks = new ArrayList<>();
         boolean overBus = Clustering.clustered(config);
-        for (NodeConfig n : config.nodes()) {
-            if (nodes.containsKey(n.id())) {
+        for (int id : known.get()) {
+            if (nodes.containsKey(id)) {
                 continue;
             }
             if (overBus) {
-                asks.add(vertx.eventBus().<JsonObject>request(statusAddress(n.id()), null,
+                asks.add(vertx.eventBus().<JsonObject>request(statusAddress(id), null,
                         new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(500))
-                        .onSuccess(m -> out.put(n.id(), m.body())).otherwiseEmpty());
-            } else if (config.nodeId() != 0) {
-                PeerDirectory.Address a = peers.httpAddress(n.id()).orElseThrow();
+                        .onSuccess(m -> out.put(id, m.body())).otherwiseEmpty());
+            } else if (config.nodeId() != 0 && peers.httpAddress(id).isPresent()) {
+                PeerDirectory.Address a = peers.httpAddress(id).orElseThrow();
                 asks.add(client.request(new io.vertx.core.http.RequestOptions()
                                 .setMethod(io.vertx.core.http.HttpMethod.GET).setHost(a.host()).setPort(a.port())
                                 .setURI("/v1/cluster?scope=local").setConnectTimeout(500).setIdleTimeout(500))
@@ -79,10 +81,10 @@ final class ClusterStatus implements ClusterView {
                             JsonArray list = body.toJsonObject().getJsonArray("nodes", new JsonArray());
                             for (int i = 0; i < list.size(); i++) {
                                 JsonObject o = list.getJsonObject(i);
-                                if (o.getInteger("id", 0) == n.id() && Boolean.TRUE.equals(o.getBoolean("local"))) {
+                                if (o.getInteger("id", 0) == id && Boolean.TRUE.equals(o.getBoolean("local"))) {
                                     o.remove("url");
                                     o.remove("local");
-                                    out.put(n.id(), o);
+                                    out.put(id, o);
                                 }
                             }
                         }).otherwiseEmpty());
@@ -139,21 +141,22 @@ final class ClusterStatus implements ClusterView {
             int leader = 0;
             long leaderTerm = -1;
             long term = 0;
-            for (NodeConfig n : config.nodes()) {
-                NodeStatus s = byId.get(n.id());
-                PeerDirectory.Address a = peers.httpAddress(n.id()).orElseThrow();
+            java.util.Collection<Integer> listed = known.get();
+            for (int id : listed) {
+                NodeStatus s = byId.get(id);
+                String url = peers.httpAddress(id).map(PeerDirectory.Address::url).orElse("");
                 if (s == null) {
-                    JsonObject o = others.get(n.id());
+                    JsonObject o = others.get(id);
                     if (o == null) {
-                        list.add(new JsonObject().put("id", n.id()).put("url", a.url()).put("local", false)
+                        list.add(new JsonObject().put("id", id).put("url", url).put("local", false)
                                 .putNull("up").put("role", "Unknown"));
                     } else {
                         term = Math.max(term, o.getLong("term", 0L));
                         if ("Leader".equals(o.getString("role")) && o.getLong("term", 0L) > leaderTerm) {
-                            leader = n.id();
+                            leader = id;
                             leaderTerm = o.getLong("term");
                         }
-                        list.add(o.copy().put("url", a.url()).put("local", false));
+                        list.add(o.copy().put("url", url).put("local", false));
                     }
                     continue;
                 }
@@ -162,9 +165,9 @@ final class ClusterStatus implements ClusterView {
                     leader = s.id();
                     leaderTerm = s.term();
                 }
-                list.add(statusJson(s).put("url", a.url()).put("local", true));
+                list.add(statusJson(s).put("url", url).put("local", true));
             }
-            if (leader == 0 && nodes.size() < config.nodes().size()) {
+            if (leader == 0 && nodes.size() < listed.size()) {
                 // One node per process: report the leader this node follows.
                 for (NodeStatus s : byId.values()) {
                     if (s.up() && s.leader() != 0) {
@@ -190,6 +193,9 @@ final class ClusterStatus implements ClusterView {
                 .put("lastIndex", s.lastIndex()).put("snapshotIndex", s.snapshotIndex()).put("up", s.up())
                 .put("paused", s.paused()).put("frozen", s.frozen()).put("stateLost", s.stateLost())
                 .put("pendingProposals", s.pendingProposals())
+                .put("member", s.membership().isVoter(s.id()) ? "voter" : s.membership().isLearner(s.id()) ? "learner"
+                        : "none")
+                .put("configIndex", s.configIndex())
                 .put("storage", new JsonObject().put("engine", s.storage().engine()).put("failed", s.storage().failed())
                         .put("fsyncs", s.storage().fsyncs()).put("entriesWritten", s.storage().entriesWritten())
                         .put("walBytes", s.storage().walBytes()));

@@ -1,6 +1,7 @@
 package io.raftline.server;
 
 import io.raftline.api.http.AdminApi;
+import io.raftline.api.http.MembersApi;
 import io.raftline.api.http.PeerDirectory;
 import io.raftline.config.NodeConfig;
 import io.raftline.config.RaftlineConfig;
@@ -14,6 +15,8 @@ import io.raftline.node.NodeListener;
 import io.raftline.node.NodeStatus;
 import io.raftline.node.RaftNode;
 import io.raftline.node.RaftNodeVerticle;
+import io.raftline.raft.CoreEvent;
+import io.raftline.raft.Role;
 import io.raftline.transport.EventBusTransport;
 import io.raftline.transport.LinkFaultTransport;
 import io.raftline.transport.LinkFaults;
@@ -39,6 +42,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
  * Runs the nodes a configuration assigns to this process, with their HTTP APIs and (if configured) the admin
@@ -62,9 +67,20 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     private FaultControl faults;
     private final Map<Integer, NodeStatus> metricStatuses = new ConcurrentHashMap<>();
     private long metricsTimer = -1;
-    private final Map<Integer, RaftNodeVerticle> nodes = new LinkedHashMap<>();
-    private final Map<Integer, HttpServerVerticle> servers = new LinkedHashMap<>();
+    private final Map<Integer, RaftNodeVerticle> nodes = new ConcurrentSkipListMap<>();
+    private final Map<Integer, HttpServerVerticle> servers = new ConcurrentSkipListMap<>();
+    /** Node id to the deployment ids of its verticles (node, client port), to stop a removed local node. */
+    private final Map<Integer, List<String>> deployments = new ConcurrentHashMap<>();
+    private Transport transport;
     private final Map<Integer, Address> addresses = new ConcurrentHashMap<>();
+    /**
+     * Every node this process knows of: those of the configuration and every member a membership change added
+     * since (the gRPC transport accepts messages from these, {@code /v1/cluster} lists them).
+     */
+    private final Set<Integer> known = new ConcurrentSkipListSet<>();
+    /** The newest membership a local node reported, and its config index: who {@code /v1/cluster} lists. */
+    private volatile io.raftline.raft.Membership latest;
+    private volatile long latestIndex = -1;
     private HttpServerVerticle adminServer;
     private HttpClient forwardClient;
     private ClusterStatus status;
@@ -80,12 +96,47 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         this.config = config;
         // Every node reports to the event stream (raft.events, the live view) and to the caller's listener.
         this.publisher = new EventPublisher(config.memberIds());
-        this.listener = NodeListener.both(publisher, listener);
+        this.listener = NodeListener.both(publisher, NodeListener.both(membershipTracker(), listener));
         this.conditioner = new NetworkConditioner(config.seed());
         this.links = new LinkFaults(config.seed() + 1);
         for (NodeConfig n : config.nodes()) {
             addresses.put(n.id(), new Address(n.host(), n.httpPort()));
+            known.add(n.id());
         }
+    }
+
+    /**
+     * Learns members and their addresses from the memberships the local nodes report (at start and on every
+     * change): a member added at runtime is reached at the URL its change recorded, unless it runs here.
+     */
+    private NodeListener membershipTracker() {
+        return new NodeListener() {
+            @Override
+            public void coreEvent(int node, long term, Role role, CoreEvent event) {
+                if (event instanceof CoreEvent.MembershipChanged mc) {
+                    known.addAll(mc.membership().all());
+                    synchronized (known) {
+                        if (mc.index() >= latestIndex && !mc.membership().isEmpty()) {
+                            latestIndex = mc.index();
+                            latest = mc.membership();
+                        }
+                    }
+                    mc.membership().addresses().forEach((id, url) -> {
+                        if (!nodes.containsKey(id)) {
+                            addresses.put(id, MembersApi.address(url));
+                        }
+                    });
+                }
+            }
+        };
+    }
+
+    /** The nodes {@code /v1/cluster} lists: the members of the newest membership known, and every local node. */
+    private java.util.Collection<Integer> listed() {
+        Set<Integer> out = new java.util.TreeSet<>(nodes.keySet());
+        io.raftline.raft.Membership m = latest;
+        out.addAll(m == null ? config.memberIds() : m.all());
+        return out;
     }
 
     /**
@@ -105,35 +156,24 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             grpcTransport = new GrpcTransport(vertx, conditioner, listener::messageDropped,
                     id -> httpAddress(id).filter(a -> a.port() > 0)
                             .map(a -> SocketAddress.inetSocketAddress(a.port(), a.host())),
-                    Set.copyOf(config.memberIds()), GrpcTransport.Options.DEFAULTS);
+                    known, GrpcTransport.Options.DEFAULTS, config.nodeId() == 0 ? context : null);
             wire = grpcTransport;
         } else {
             wire = new EventBusTransport(vertx, conditioner, listener::messageDropped);
         }
-        Transport transport = new LinkFaultTransport(vertx, wire, links, listener::messageDropped);
+        transport = new LinkFaultTransport(vertx, wire, links, listener::messageDropped);
         forwardClient = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
                 new PoolOptions().setHttp1MaxSize(64));
-        status = new ClusterStatus(vertx, config, nodes, this, forwardClient);
+        status = new ClusterStatus(vertx, config, nodes, this, forwardClient, this::listed);
         List<NodeConfig> local = config.nodeId() == 0 ? config.nodes()
                 : List.of(config.node(config.nodeId()).orElseThrow());
         Future<?> chain = vertx.deployVerticle(publisher);
         for (NodeConfig n : local) {
-            // Opening a durable store replays its files: blocking I/O, so it runs on a worker.
-            chain = chain.compose(v -> openStore(n)).compose(store -> {
-                RaftNodeVerticle node = new RaftNodeVerticle(config.nodeOptions(n.id()), transport, store, listener);
-                nodes.put(n.id(), node);
-                return vertx.deployVerticle(node);
-            });
+            chain = chain.compose(v -> deployNode(n));
         }
         for (NodeConfig n : local) {
             // Built once the node exists (its store is opened asynchronously above).
-            chain = chain.compose(v -> {
-                HttpServerVerticle server = ClientPort.create(config, n, nodes.get(n.id()), forwardClient, this,
-                        status, grpcTransport);
-                servers.put(n.id(), server);
-                return vertx.deployVerticle(server)
-                        .onSuccess(x -> addresses.put(n.id(), new Address(n.host(), server.actualPort())));
-            });
+            chain = chain.compose(v -> deployClientPort(n));
         }
         if (config.admin() != null) {
             // The admin port also serves the live view: the page at "/", the SockJS bridge, the WebJars.
@@ -165,6 +205,73 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         });
         // Other processes of a one-node-per-process cluster ask this one for its nodes' status.
         return chain.compose(v -> status.serveStatusRequests());
+    }
+
+    /** Opens the node's store (replaying its files: blocking I/O, on a worker) and deploys its verticle. */
+    private Future<Void> deployNode(NodeConfig n) {
+        return openStore(n).compose(store -> {
+            RaftNodeVerticle node = new RaftNodeVerticle(config.nodeOptions(n), transport, store, listener);
+            nodes.put(n.id(), node);
+            return vertx.deployVerticle(node).onSuccess(d -> deployments.computeIfAbsent(n.id(),
+                    k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(d))
+                    .onFailure(e -> nodes.remove(n.id())).mapEmpty();
+        });
+    }
+
+    /** Deploys the node's client port (HTTP and gRPC) and records the port it actually listens on. */
+    private Future<Void> deployClientPort(NodeConfig n) {
+        HttpServerVerticle server = ClientPort.create(config, n, nodes.get(n.id()), forwardClient, this, status,
+                grpcTransport);
+        servers.put(n.id(), server);
+        return vertx.deployVerticle(server).onSuccess(d -> {
+            addresses.put(n.id(), new Address(n.host(), server.actualPort()));
+            deployments.computeIfAbsent(n.id(), k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(d);
+        }).mapEmpty();
+    }
+
+    /**
+     * Local cluster only: starts one more node in this process, waiting to join (empty membership), with the
+     * next free id, a port and data directory that follow the configured nodes' pattern, then has the leader add it
+     * as a learner and promote it once it caught up. What the live view's "add node" does.
+     *
+     * @return the new node's id and URL, once it is a voter
+     */
+    public Future<JsonObject> addNode() {
+        if (config.nodeId() != 0) {
+            return Future.failedFuture(new IllegalStateException("only the local cluster starts nodes itself; start a"
+                    + " process with a joining configuration (conf/node-4.json) and POST /v1/members"));
+        }
+        NodeConfig n = LocalNodes.next(config, known);
+        known.add(n.id());
+        return deployNode(n).compose(v -> deployClientPort(n)).compose(v -> {
+                    String url = nodeUrl(n.id());
+                    return LocalNodes.join(vertx, nodes, n.id(), url).map(m -> new JsonObject().put("id", n.id())
+                            .put("url", url).put("members", m));
+                });
+    }
+
+    /**
+     * Local cluster only: removes a member through the leader (a removed leader hands over first), then stops the
+     * node in this process; its data directory stays. What the live view's "remove node" does.
+     *
+     * @param id the member to remove
+     * @return the membership after the change
+     */
+    public Future<JsonObject> removeNode(int id) {
+        return LocalNodes.remove(vertx, nodes, id).compose(m -> {
+            List<String> ids = deployments.remove(id);
+            nodes.remove(id);
+            servers.remove(id);
+            Future<?> stopped = Future.succeededFuture();
+            if (ids != null && config.nodeId() == 0) {
+                List<Future<?>> undeploys = new ArrayList<>();
+                for (String d : ids) {
+                    undeploys.add(vertx.undeploy(d));
+                }
+                stopped = Future.join(undeploys);
+            }
+            return stopped.map(x -> new JsonObject().put("removed", id).put("members", m));
+        });
     }
 
     private void refreshMetrics() {

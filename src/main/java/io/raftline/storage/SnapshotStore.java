@@ -1,5 +1,7 @@
 package io.raftline.storage;
 
+import io.raftline.raft.Membership;
+import io.raftline.raft.SerializationException;
 import io.raftline.raft.Snapshot;
 import io.raftline.raft.SnapshotMetadata;
 import io.raftline.raft.StorageException;
@@ -10,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
@@ -20,8 +23,9 @@ import java.util.zip.CRC32C;
  * half-written one under the real name.
  *
  * <p>File format (big-endian): {@code "RLSN"}, u8 version, i64 index, i64 term, i32 voter count, i32 voters…,
- * [version 2: i32 learner count, i32 learners…], i32 data length, data, u32 CRC32C of everything before it.
- * Version 2 (learners) is written; version 1 files (no learners) still load, with no learners. Loading takes the newest file that validates;
+ * [version ≥ 2: i32 learner count, i32 learners…], [version 3: the members' addresses as
+ * {@link Membership#putAddresses} writes them], i32 data length, data, u32 CRC32C of everything before it.
+ * Version 3 (addresses) is written; version 1 and 2 files still load, with no learners or addresses. Loading takes the newest file that validates;
  * a damaged newer file is reported, renamed to {@code .corrupt} for inspection, and an older one is used. The
  * directory is fsynced before a snapshot is loaded, so what recovery trusts is durable.
  * The two newest snapshots are kept. All file I/O goes through a {@link Disk}.
@@ -37,6 +41,8 @@ public final class SnapshotStore {
     static final byte VERSION_VOTERS = 1;
     /** Version 2: voters and learners. */
     static final byte VERSION_LEARNERS = 2;
+    /** Version 3: voters, learners and the members' addresses. */
+    static final byte VERSION_ADDRESSES = 3;
     private static final int KEEP = 2;
 
     private final Disk disk;
@@ -116,19 +122,27 @@ public final class SnapshotStore {
     }
 
     static byte[] encode(Snapshot s) {
-        return encode(s, VERSION_LEARNERS);
+        return encode(s, VERSION_ADDRESSES);
     }
 
-    /** Encodes in a given format version (version 1 drops the learners: tests write old files with it). */
+    /**
+     * Encodes in a given format version (version 1 drops the learners and version 2 the addresses: tests write old
+     * files with them).
+     */
     static byte[] encode(Snapshot s, byte version) {
         List<Integer> voters = s.metadata().voters();
         List<Integer> learners = version >= VERSION_LEARNERS ? s.metadata().learners() : List.of();
-        int membersBytes = 4 + 4 * voters.size() + (version >= VERSION_LEARNERS ? 4 + 4 * learners.size() : 0);
+        Map<Integer, String> addresses = version >= VERSION_ADDRESSES ? s.metadata().addresses() : Map.of();
+        int membersBytes = 4 + 4 * voters.size() + (version >= VERSION_LEARNERS ? 4 + 4 * learners.size() : 0)
+                + (version >= VERSION_ADDRESSES ? Membership.addressesBytes(addresses) : 0);
         ByteBuffer b = ByteBuffer.allocate(4 + 1 + 8 + 8 + membersBytes + 4 + s.data().length + 4);
         b.put(MAGIC).put(version).putLong(s.index()).putLong(s.term());
         putIds(b, voters);
         if (version >= VERSION_LEARNERS) {
             putIds(b, learners);
+        }
+        if (version >= VERSION_ADDRESSES) {
+            Membership.putAddresses(b, addresses);
         }
         b.putInt(s.data().length).put(s.data());
         CRC32C crc = new CRC32C();
@@ -153,20 +167,26 @@ public final class SnapshotStore {
             }
         }
         byte version = b.get();
-        if (version != VERSION_VOTERS && version != VERSION_LEARNERS) {
+        if (version != VERSION_VOTERS && version != VERSION_LEARNERS && version != VERSION_ADDRESSES) {
             throw new IllegalArgumentException("unsupported version " + version);
         }
         long index = b.getLong();
         long term = b.getLong();
         List<Integer> voters = getIds(b, "voter");
         List<Integer> learners = version >= VERSION_LEARNERS ? getIds(b, "learner") : List.of();
+        Map<Integer, String> addresses;
+        try {
+            addresses = version >= VERSION_ADDRESSES ? Membership.readAddresses(b) : Map.of();
+        } catch (SerializationException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
         int len = b.getInt();
         if (len < 0 || len != b.remaining() - 4) {
             throw new IllegalArgumentException("bad data length " + len);
         }
         byte[] data = new byte[len];
         b.get(data);
-        return new Snapshot(new SnapshotMetadata(index, term, voters, learners), data);
+        return new Snapshot(new SnapshotMetadata(index, term, voters, learners, addresses), data);
     }
 
     private static void putIds(ByteBuffer b, List<Integer> ids) {

@@ -3,6 +3,7 @@ package io.raftline.transport;
 import io.raftline.raft.Entry;
 import io.raftline.raft.EntryType;
 import io.raftline.raft.SerializationException;
+import io.raftline.raft.Membership;
 import io.raftline.raft.Snapshot;
 import io.raftline.raft.SnapshotMetadata;
 import io.raftline.raft.message.AppendRequest;
@@ -19,16 +20,17 @@ import io.raftline.raft.message.VoteResponse;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The compact binary form of a Raft {@link Message}, for transports that cross a process boundary (the
  * clustered event bus). Inside one JVM {@link RaftMessageCodec} passes the record itself and this class is
  * not used, but both paths carry exactly the same values, which the round-trip tests check.
  *
- * <h2>Layout, version 2 (version 1 had no config entries and no snapshot learners)</h2>
+ * <h2>Layout, version 3 (version 1 had no config entries and no snapshot learners, version 2 no addresses)</h2>
  * All integers are big-endian and fixed width.
  * <pre>
- * version      u8   1
+ * version      u8   3
  * tag          u8   1 VoteRequest, 2 VoteResponse, 3 AppendRequest, 4 AppendResponse, 5 Heartbeat,
  *                   6 HeartbeatResponse, 7 SnapshotRequest, 8 TimeoutNow, 9 ReadIndexRequest,
  *                   10 ReadIndexResponse
@@ -41,14 +43,14 @@ import java.util.List;
  * Heartbeat:         commit i64, context i64
  * HeartbeatResponse: context i64
  * SnapshotRequest:   index i64, term i64, voterCount i32, voters i32..., learnerCount i32, learners i32...,
- *                    length i32, data
+ *                    addressCount i32, addressCount × (id i32, length u16, UTF-8), length i32, data
  * TimeoutNow:        nothing more
  * ReadIndexRequest:  context i64
  * ReadIndexResponse: context i64, index i64
  * </pre>
  * A batch ({@link #encodeBatch}: everything one send has for one peer) is one frame of the same version:
  * <pre>
- * version      u8   1
+ * version      u8   3
  * tag          u8   0 (batch; never the tag of a single message)
  * count        i32  at least 1
  * count × (length i32, one message as above)
@@ -60,7 +62,7 @@ import java.util.List;
 public final class RaftWireFormat {
 
     /** The layout version written in the first byte. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
 
     /** The wire code of an entry type: fixed numbers, never the enum's ordinal. */
     static int typeCode(EntryType type) {
@@ -124,6 +126,7 @@ public final class RaftWireFormat {
             for (int learner : snap.metadata().learners()) {
                 b.putInt(learner);
             }
+            Membership.putAddresses(b, snap.metadata().addresses());
             b.putInt(snap.data().length).put(snap.data());
         } else if (m instanceof ReadIndexRequest r) {
             b.putLong(r.context());
@@ -193,9 +196,10 @@ public final class RaftWireFormat {
                     for (int i = 0; i < learnerCount; i++) {
                         learners.add(r.i32("learner"));
                     }
+                    Map<Integer, String> addresses = r.addresses();
                     byte[] data = r.bytes("snapshot data");
                     yield new SnapshotRequest(from, to, term,
-                            new Snapshot(new SnapshotMetadata(index, snapTerm, voters, learners), data));
+                            new Snapshot(new SnapshotMetadata(index, snapTerm, voters, learners, addresses), data));
                 }
                 case TAG_TIMEOUT_NOW -> new TimeoutNow(from, to, term);
                 case TAG_READ_INDEX_REQUEST -> new ReadIndexRequest(from, to, term, r.i64("context"));
@@ -324,7 +328,8 @@ public final class RaftWireFormat {
             return 8;
         } else if (m instanceof SnapshotRequest s) {
             SnapshotMetadata meta = s.snapshot().metadata();
-            return 24 + 4 * meta.voters().size() + 4 * meta.learners().size() + 4 + s.snapshot().data().length;
+            return 24 + 4 * meta.voters().size() + 4 * meta.learners().size()
+                    + Membership.addressesBytes(meta.addresses()) + 4 + s.snapshot().data().length;
         } else if (m instanceof TimeoutNow) {
             return 0;
         } else if (m instanceof ReadIndexRequest) {
@@ -394,6 +399,11 @@ public final class RaftWireFormat {
                         + " bytes left");
             }
             return n;
+        }
+
+        /** Member addresses as {@link Membership#putAddresses} writes them. */
+        Map<Integer, String> addresses() {
+            return Membership.readAddresses(b);
         }
 
         byte[] bytes(String field) {

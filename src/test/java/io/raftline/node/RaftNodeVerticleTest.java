@@ -251,8 +251,10 @@ class RaftNodeVerticleTest {
         await(node.propose(put("k", "v")));
         for (int target : new int[] {7, 1}) {
             Throwable t = catchThrowable(() -> await(node.transferLeadership(target)));
-            assertThat(t).as("transfer to %d", target).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessage("node " + target + " is not another voter of [1]");
+            assertThat(t).as("transfer to %d", target).isInstanceOf(NodeRequestException.class)
+                    .hasMessage("node " + target + " is not another voter of the membership voters=[1]");
+            assertThat(((NodeRequestException) t).reason()).isEqualTo(target == 7
+                    ? NodeRequestException.Reason.UNKNOWN_MEMBER : NodeRequestException.Reason.INVALID_CHANGE);
         }
     }
 

@@ -7,6 +7,8 @@ import io.raftline.raft.Entry;
 import io.raftline.raft.EntryType;
 import io.raftline.raft.HardState;
 import io.raftline.raft.Membership;
+import io.raftline.raft.MembershipChange;
+import io.raftline.raft.MembershipChangeException;
 import io.raftline.raft.RaftConfig;
 import io.raftline.raft.RaftCore;
 import io.raftline.raft.SerializationException;
@@ -157,8 +159,35 @@ class MembershipPersistenceTest {
                 .hasMessageContaining("version 9");
         assertThatThrownBy(() -> Membership.decode(new byte[] {1, 0, 0})).isInstanceOf(SerializationException.class);
         byte[] overlap = new Membership(List.of(1, 2), List.of(3)).encode();
-        overlap[overlap.length - 1] = 2; // learner 2 is also a voter
+        overlap[overlap.length - 5] = 2; // learner 2 is also a voter (the last 4 bytes: no addresses)
         assertThatThrownBy(() -> Membership.decode(overlap)).isInstanceOf(SerializationException.class)
                 .hasMessageContaining("both a voter and a learner");
+    }
+
+    @Test
+    void addressesOfMembersAddedAtRuntimeTravelWithTheMembership() {
+        Membership added = WITH_LEARNER.apply(new MembershipChange.AddLearner(5, "http://10.0.0.5:8085"));
+        assertThat(added.address(5)).isEqualTo("http://10.0.0.5:8085");
+        assertThat(Membership.decode(added.encode())).isEqualTo(added);
+        Membership promoted = added.apply(new MembershipChange.Promote(5));
+        assertThat(promoted.address(5)).isEqualTo("http://10.0.0.5:8085");
+        assertThat(promoted.apply(new MembershipChange.Remove(5)).addresses()).isEmpty();
+        // Another member's address is refused, as is an existing id.
+        assertThatThrownBy(() -> added.apply(new MembershipChange.AddVoter(6, "http://10.0.0.5:8085")))
+                .isInstanceOf(MembershipChangeException.class).hasMessageContaining("already has the address")
+                .extracting(e -> ((MembershipChangeException) e).reason())
+                .isEqualTo(MembershipChangeException.Reason.MEMBER_EXISTS);
+        // Version 1 (no addresses) still reads.
+        byte[] v1 = java.nio.ByteBuffer.allocate(1 + 4 + 12 + 4 + 4).put((byte) 1).putInt(3).putInt(1).putInt(2)
+                .putInt(3).putInt(1).putInt(4).array();
+        assertThat(Membership.decode(v1)).isEqualTo(WITH_LEARNER);
+        // A truncated address is garbage, not a crash.
+        byte[] cut = java.util.Arrays.copyOf(added.encode(), added.encode().length - 3);
+        assertThatThrownBy(() -> Membership.decode(cut)).isInstanceOf(SerializationException.class);
+        // Snapshot files keep them (format 3) and still read format 2 without them.
+        Snapshot snap = new Snapshot(SnapshotMetadata.of(9, 2, added), new byte[] {1, 2});
+        assertThat(SnapshotStore.decode(SnapshotStore.encode(snap)).metadata().membership()).isEqualTo(added);
+        assertThat(SnapshotStore.decode(SnapshotStore.encode(snap, SnapshotStore.VERSION_LEARNERS)).metadata()
+                .membership()).isEqualTo(new Membership(added.voters(), added.learners()));
     }
 }

@@ -33,7 +33,8 @@ class RaftMessageCodecTest {
     private final RaftMessageCodec codec = new RaftMessageCodec();
 
     static List<Message> samples() {
-        Snapshot snap = new Snapshot(new SnapshotMetadata(40, 3, List.of(1, 2, 3), List.of(4, 5)), new byte[] {9, 8, 7});
+        Snapshot snap = new Snapshot(new SnapshotMetadata(40, 3, List.of(1, 2, 3), List.of(4, 5),
+                java.util.Map.of(4, "http://10.0.0.4:8084", 5, "https://h5.example:443")), new byte[] {9, 8, 7});
         return List.of(
                 new VoteRequest(1, 2, 5, 10, 4, false, false),
                 new VoteRequest(1, 3, 6, 10, 4, true, true),

@@ -192,6 +192,8 @@ public final class GrpcTransport implements Transport {
     private final EventBusTransport.DropListener drops;
     private final PeerAddresses peers;
     private final Set<Integer> members;
+    /** The context of every peer link, or null for the first sender's (see the constructor). */
+    private final Context peerContext;
     private final Options options;
     private final Map<Integer, Peer> clients = new ConcurrentHashMap<>();
     private final Map<Integer, Local> locals = new ConcurrentHashMap<>();
@@ -204,16 +206,38 @@ public final class GrpcTransport implements Transport {
      * @param conditioner the network faults to apply
      * @param drops       told about lost messages
      * @param peers       where each node's client port is
-     * @param members     ids of the cluster's members (messages from anyone else are refused)
+     * @param members     ids of the nodes this process knows as members: a live, thread-safe set that grows as
+     *                    membership changes add nodes (messages from anyone else are refused)
      * @param options     tuning
      */
     public GrpcTransport(Vertx vertx, NetworkConditioner conditioner, EventBusTransport.DropListener drops,
             PeerAddresses peers, Set<Integer> members, Options options) {
+        this(vertx, conditioner, drops, peers, members, options, null);
+    }
+
+    /**
+     * Creates the transport with every peer's link on one given context.
+     *
+     * @param vertx       the Vert.x instance
+     * @param conditioner the network faults to apply
+     * @param drops       told about lost messages
+     * @param peers       where each node's client port is
+     * @param members     ids of the nodes known as members (live, thread-safe)
+     * @param options     tuning
+     * @param peerContext the context every peer's client, stream and timer live on (a context whose verticle lives
+     *                    as long as the transport), or null for the context of the first node that sends to the
+     *                    peer: no hop for a process that runs one node, but a node that is undeployed while the
+     *                    transport lives on (the local cluster removes nodes at runtime) would take its peers'
+     *                    clients with it
+     */
+    public GrpcTransport(Vertx vertx, NetworkConditioner conditioner, EventBusTransport.DropListener drops,
+            PeerAddresses peers, Set<Integer> members, Options options, Context peerContext) {
+        this.peerContext = peerContext;
         this.vertx = vertx;
         this.sending = new ConditionedSend(vertx, conditioner, drops);
         this.drops = drops;
         this.peers = peers;
-        this.members = Set.copyOf(members);
+        this.members = members;
         this.options = options;
     }
 
@@ -311,6 +335,7 @@ public final class GrpcTransport implements Transport {
 
         final int id;
         final Context context;
+        /** Created on the peer's context (so that it belongs to that context's owner): null until then. */
         volatile GrpcClient client;
         final AtomicInteger inFlight = new AtomicInteger();
         final AtomicLong sent = new AtomicLong();
@@ -324,7 +349,7 @@ public final class GrpcTransport implements Transport {
         volatile long lastProgress = System.nanoTime();
         /** Whether the link last worked: state changes are logged once, not every lost message. */
         volatile boolean reachable = true;
-        final long watchdog;
+        long watchdog = -1;
 
         // The stream's state, touched on the peer's context only.
         GrpcClientRequest<RaftBatch, StreamRefusal> stream;
@@ -342,10 +367,20 @@ public final class GrpcTransport implements Transport {
 
         Peer(int id) {
             this.id = id;
-            this.context = vertx.getOrCreateContext();
-            this.client = newClient();
+            this.context = peerContext != null ? peerContext : vertx.getOrCreateContext();
+            if (peerContext == null) {
+                start();
+            }
+        }
+
+        /**
+         * Creates the client and the watchdog timer, on the peer's context: Vert.x closes both when the verticle
+         * owning the context they were created on is undeployed.
+         */
+        private void start() {
+            client = newClient();
             long stallMs = options.callTimeoutMs() + 500;
-            this.watchdog = vertx.setPeriodic(Math.max(100, stallMs / 2), t -> onContext(() -> checkStall(stallMs)));
+            watchdog = vertx.setPeriodic(Math.max(100, stallMs / 2), t -> onContext(() -> checkStall(stallMs)));
         }
 
         private GrpcClient newClient() {
@@ -357,9 +392,17 @@ public final class GrpcTransport implements Transport {
 
         private void onContext(Runnable r) {
             if (Vertx.currentContext() == context) {
+                if (client == null) {
+                    start();
+                }
                 r.run();
             } else {
-                context.runOnContext(v -> r.run());
+                context.runOnContext(v -> {
+                    if (client == null) {
+                        start();
+                    }
+                    r.run();
+                });
             }
         }
 
@@ -401,9 +444,9 @@ public final class GrpcTransport implements Transport {
         }
 
         Future<Void> close() {
-            vertx.cancelTimer(watchdog);
             Promise<Void> done = Promise.promise();
             onContext(() -> {
+                vertx.cancelTimer(watchdog);
                 loseWaiting("transport closed", false);
                 GrpcClientRequest<RaftBatch, StreamRefusal> s = stream;
                 stream = null;
@@ -426,7 +469,7 @@ public final class GrpcTransport implements Transport {
         /** A message sent on its own: a snapshot on InstallSnapshot, anything else as a frame of one. */
         void sendOne(Message m) {
             if (m instanceof SnapshotRequest s) {
-                sendSnapshot(s);
+                onContext(() -> sendSnapshot(s));
             } else {
                 sendBatch(List.of(m));
             }

@@ -183,7 +183,7 @@ public final class ProtoMapping {
         Snapshot s = m.snapshot();
         return SnapshotHeader.newBuilder().setFrom(m.from()).setTo(m.to()).setTerm(m.term()).setIndex(s.index())
                 .setSnapshotTerm(s.term()).addAllVoters(s.metadata().voters()).addAllLearners(s.metadata().learners())
-                .setTotalBytes(s.data().length).build();
+                .putAllAddresses(s.metadata().addresses()).setTotalBytes(s.data().length).build();
     }
 
     /** Rebuilds the InstallSnapshot message once all chunks arrived. */
@@ -200,9 +200,15 @@ public final class ProtoMapping {
         for (int l : h.getLearnersList()) {
             learners.add(id(l));
         }
-        return new SnapshotRequest(id(h.getFrom()), id(h.getTo()), nonNegative(h.getTerm()),
-                new Snapshot(new SnapshotMetadata(nonNegative(h.getIndex()), nonNegative(h.getSnapshotTerm()), voters,
-                        learners), data));
+        java.util.Map<Integer, String> addresses = new java.util.TreeMap<>();
+        h.getAddressesMap().forEach((id, url) -> addresses.put(id(id), url));
+        try {
+            return new SnapshotRequest(id(h.getFrom()), id(h.getTo()), nonNegative(h.getTerm()),
+                    new Snapshot(new SnapshotMetadata(nonNegative(h.getIndex()), nonNegative(h.getSnapshotTerm()),
+                            voters, learners, addresses), data));
+        } catch (IllegalArgumentException e) {
+            throw new SerializationException("snapshot header: " + e.getMessage(), e);
+        }
     }
 
     static io.raftline.proto.raft.Entry toProto(Entry e) {

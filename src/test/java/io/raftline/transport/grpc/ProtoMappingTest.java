@@ -51,7 +51,8 @@ class ProtoMappingTest {
         assertThat(ProtoMapping.fromProto(io.raftline.proto.raft.VoteRequest.parseFrom(ProtoMapping.toProto(v)
                 .toByteArray()))).isEqualTo(v);
         SnapshotRequest s = new SnapshotRequest(1, 2, 5,
-                new Snapshot(new SnapshotMetadata(100, 4, List.of(1, 2, 3), List.of(4)), new byte[] {9, 8, 7}));
+                new Snapshot(new SnapshotMetadata(100, 4, List.of(1, 2, 3), List.of(4),
+                        java.util.Map.of(4, "http://h4:8084")), new byte[] {9, 8, 7}));
         assertThat(ProtoMapping.snapshotRequest(ProtoMapping.header(s), new byte[] {9, 8, 7})).isEqualTo(s);
         assertThatThrownBy(() -> ProtoMapping.snapshotRequest(ProtoMapping.header(s), new byte[] {9}))
                 .isInstanceOf(SerializationException.class).hasMessageContaining("announced 3 bytes but 1 arrived");

@@ -1,0 +1,403 @@
+package io.raftline.api.http;
+
+import io.raftline.node.NodeHost;
+import io.raftline.node.NodeRequestException;
+import io.raftline.node.NodeRequestException.Reason;
+import io.raftline.node.NodeStatus;
+import io.raftline.node.RaftNode;
+import io.raftline.raft.Membership;
+import io.raftline.raft.MembershipChange;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The membership endpoints of a node's client port: list the members, add a learner or a voter, promote a learner,
+ * remove a member (the leader too) and hand leadership over. Any node accepts them; a follower proxies the request
+ * to the leader it knows (once: a forwarded request is never forwarded again) and relays the leader's answer, so a
+ * client sees the same status codes wherever it asks.
+ *
+ * <ul>
+ *   <li>{@code GET /v1/members} → {@code {"members":[{"id","url","role":"voter"|"learner","match","lag"}],
+ *       "configIndex","leader"}}, the leader's view ({@code match} and {@code lag}: how far each member's log is
+ *       replicated); {@code ?local=true} answers with this node's own view, without asking the leader.</li>
+ *   <li>{@code POST /v1/members} {@code {"id":4,"url":"http://127.0.0.1:8084","learner":true}} → 200 with the new
+ *       list once the change is committed.</li>
+ *   <li>{@code POST /v1/members/{id}/promote} → 200, or 409 {@code learner_lagging} while the learner is more than
+ *       {@link NodeHost#PROMOTE_MAX_LAG} entries behind.</li>
+ *   <li>{@code DELETE /v1/members/{id}} → 200 with the new list (a removed leader hands over once it commits).</li>
+ *   <li>{@code POST /v1/leader} {@code {"id":2}} → 200 {@code {"leader":2,"previous":1}} once node 2 leads.</li>
+ * </ul>
+ * Refusals: 400 for a malformed body (the message names the field), 404 {@code unknown_member}, 409
+ * {@code member_exists}, {@code change_pending}, {@code leader_not_ready}, {@code learner_lagging},
+ * {@code invalid_change}; 503 when there is no leader.
+ */
+public final class MembersApi {
+
+    private static final Set<String> ADD_FIELDS = Set.of("id", "url", "learner");
+    private static final Set<String> LEADER_FIELDS = Set.of("id");
+    /** Largest membership request body: a few fields. */
+    private static final long MAX_BODY_BYTES = 4096;
+
+    private final RaftNode node;
+    private final PeerDirectory peers;
+    private final HttpClient client;
+    private final long timeoutMs;
+
+    /**
+     * Creates the endpoints of one node.
+     *
+     * @param node      the node
+     * @param peers     where members' client ports are (the configuration, then the membership's addresses)
+     * @param client    the HTTP client used to reach the leader (owned by the caller)
+     * @param timeoutMs how long a forwarded request may take, on top of the node's own request timeout
+     */
+    public MembersApi(RaftNode node, PeerDirectory peers, HttpClient client, long timeoutMs) {
+        this.node = node;
+        this.peers = peers;
+        this.client = client;
+        this.timeoutMs = timeoutMs;
+    }
+
+    /**
+     * Adds the routes.
+     *
+     * @param router the node's router
+     */
+    public void mount(Router router) {
+        router.route("/v1/members*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+        router.route("/v1/leader").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+        router.get("/v1/members").handler(this::list);
+        router.post("/v1/members").handler(this::add);
+        router.post("/v1/members/:id/promote").handler(ctx -> withId(ctx, id -> change(ctx,
+                new MembershipChange.Promote(id))));
+        router.delete("/v1/members/:id").handler(ctx -> withId(ctx, id -> change(ctx,
+                new MembershipChange.Remove(id))));
+        router.post("/v1/leader").handler(this::transfer);
+    }
+
+    // ---------------------------------------------------------------- handlers
+
+    private void list(RoutingContext ctx) {
+        boolean local = "true".equals(ctx.request().getParam("local"));
+        int leader = node.knownLeader();
+        if (!local && leader > 0 && leader != node.id() && !forwarded(ctx)) {
+            forward(ctx, leader);
+            return;
+        }
+        node.status().onComplete(ar -> {
+            if (ar.failed()) {
+                HttpErrors.failure(ctx, ar.cause());
+                return;
+            }
+            NodeStatus s = ar.result();
+            if (!local && !s.member()) {
+                HttpErrors.node(ctx, new NodeRequestException(Reason.NOT_MEMBER, 0, "node " + s.id()
+                        + " is not a member and knows no leader; ask a member, or add ?local=true for this node's"
+                        + " own view"));
+                return;
+            }
+            KvApi.json(ctx, 200, describe(s.membership(), s.configIndex(), s));
+        });
+    }
+
+    private void add(RoutingContext ctx) {
+        JsonObject body = body(ctx, ADD_FIELDS);
+        if (body == null) {
+            return;
+        }
+        Integer id = intField(ctx, body, "id");
+        if (id == null) {
+            return;
+        }
+        Object rawUrl = body.getValue("url");
+        if (!(rawUrl instanceof String urlText)) {
+            HttpErrors.badRequest(ctx, "url: required, a string like \"http://127.0.0.1:8084\" (the new member's"
+                    + " client API)");
+            return;
+        }
+        String url;
+        try {
+            url = normalizeUrl(urlText);
+        } catch (IllegalArgumentException e) {
+            HttpErrors.badRequest(ctx, "url: " + e.getMessage());
+            return;
+        }
+        Object learner = body.getValue("learner", Boolean.FALSE);
+        if (!(learner instanceof Boolean isLearner)) {
+            HttpErrors.badRequest(ctx, "learner: must be true or false");
+            return;
+        }
+        if (!isLocalLeader()) {
+            relay(ctx);
+            return;
+        }
+        // The membership records addresses of members added at runtime only: the others' are in the configuration.
+        node.status().onComplete(ar -> {
+            if (ar.failed()) {
+                HttpErrors.failure(ctx, ar.cause());
+                return;
+            }
+            Membership m = ar.result().membership();
+            for (int member : m.all()) {
+                if (member != id && url.equals(urlOf(member, m))) {
+                    HttpErrors.node(ctx, new NodeRequestException(Reason.MEMBER_EXISTS, node.id(), "node " + member
+                            + " already has the address " + url));
+                    return;
+                }
+            }
+            change(ctx, isLearner ? new MembershipChange.AddLearner(id, url) : new MembershipChange.AddVoter(id, url));
+        });
+    }
+
+    private void change(RoutingContext ctx, MembershipChange change) {
+        node.changeMembership(change).onComplete(ar -> {
+            if (ar.failed()) {
+                if (ar.cause() instanceof NodeRequestException e && e.reason() == Reason.NOT_LEADER && !forwarded(ctx)) {
+                    forward(ctx, e.leaderHint());
+                } else {
+                    HttpErrors.failure(ctx, ar.cause());
+                }
+                return;
+            }
+            NodeHost.MembershipInfo info = ar.result();
+            node.status().onComplete(st -> KvApi.json(ctx, 200, describe(info.membership(), info.configIndex(),
+                    st.succeeded() ? st.result() : null)));
+        });
+    }
+
+    private void transfer(RoutingContext ctx) {
+        JsonObject body = body(ctx, LEADER_FIELDS);
+        if (body == null) {
+            return;
+        }
+        Integer target = intField(ctx, body, "id");
+        if (target == null) {
+            return;
+        }
+        int previous = node.id();
+        if (target == previous && isLocalLeader()) {
+            KvApi.json(ctx, 200, new JsonObject().put("leader", target).put("previous", previous));
+            return;
+        }
+        node.transferLeadership(target).onComplete(ar -> {
+            if (ar.failed()) {
+                if (ar.cause() instanceof NodeRequestException e && e.reason() == Reason.NOT_LEADER && !forwarded(ctx)) {
+                    forward(ctx, e.leaderHint());
+                } else {
+                    HttpErrors.failure(ctx, ar.cause());
+                }
+                return;
+            }
+            KvApi.json(ctx, 200, new JsonObject().put("leader", target).put("previous", previous));
+        });
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private JsonObject describe(Membership m, long configIndex, NodeStatus s) {
+        JsonArray list = new JsonArray();
+        Map<Integer, Long> match = s == null ? Map.of() : s.matchIndex();
+        for (int id : m.all()) {
+            JsonObject o = new JsonObject().put("id", id).put("url", urlOf(id, m))
+                    .put("role", m.isVoter(id) ? "voter" : "learner");
+            if (s != null && id == s.id()) {
+                o.put("match", s.lastIndex()).put("lag", 0);
+            } else if (match.containsKey(id)) {
+                o.put("match", match.get(id)).put("lag", Math.max(0, s.lastIndex() - match.get(id)));
+            }
+            list.add(o);
+        }
+        JsonObject out = new JsonObject().put("members", list).put("configIndex", configIndex);
+        if (s != null) {
+            out.put("leader", s.leader()).put("servedBy", s.id());
+        }
+        return out;
+    }
+
+    private String urlOf(int id, Membership m) {
+        Optional<PeerDirectory.Address> a = peers.httpAddress(id);
+        if (a.isPresent() && a.get().port() > 0) {
+            return a.get().url();
+        }
+        String recorded = m.address(id);
+        return recorded == null ? "" : recorded;
+    }
+
+    private boolean isLocalLeader() {
+        return node.knownLeader() == node.id();
+    }
+
+    /** Not the leader as far as this node can tell: ask the leader, or answer why not. */
+    private void relay(RoutingContext ctx) {
+        int leader = node.knownLeader();
+        if (leader > 0 && !forwarded(ctx)) {
+            forward(ctx, leader);
+        } else if (leader > 0) {
+            HttpErrors.node(ctx, new NodeRequestException(Reason.NOT_LEADER, leader, "node " + node.id()
+                    + " is not the leader; the leader is node " + leader));
+        } else {
+            node.status().onComplete(ar -> HttpErrors.node(ctx, ar.succeeded() && !ar.result().member()
+                    ? new NodeRequestException(Reason.NOT_MEMBER, 0, "node " + node.id() + " is not a member of a"
+                            + " cluster; send membership requests to a member")
+                    : new NodeRequestException(Reason.NO_LEADER, 0, "node " + node.id() + " knows no leader; retry"
+                            + " shortly")));
+        }
+    }
+
+    private static boolean forwarded(RoutingContext ctx) {
+        return ctx.request().getHeader(HttpLeaderLink.FORWARDED_BY) != null;
+    }
+
+    /** Sends the same request to the leader's client port and relays its answer, status and body. */
+    private void forward(RoutingContext ctx, int leader) {
+        Optional<PeerDirectory.Address> address = peers.httpAddress(leader).filter(a -> a.port() > 0);
+        if (address.isEmpty()) {
+            HttpErrors.node(ctx, new NodeRequestException(Reason.NO_LEADER, leader, "the leader (node " + leader
+                    + ") has no known address"));
+            return;
+        }
+        Buffer body = ctx.body().buffer();
+        RequestOptions options = new RequestOptions().setMethod(ctx.request().method())
+                .setHost(address.get().host()).setPort(address.get().port()).setURI(ctx.request().uri())
+                .setConnectTimeout(timeoutMs).setIdleTimeout(timeoutMs)
+                .putHeader(HttpLeaderLink.FORWARDED_BY, String.valueOf(node.id()));
+        if (body != null && body.length() > 0) {
+            options.putHeader("Content-Type", "application/json");
+        }
+        client.request(options)
+                .compose(req -> body == null || req.getMethod() == HttpMethod.GET ? req.send() : req.send(body))
+                .compose(resp -> resp.body().map(b -> {
+                    ctx.response().setStatusCode(resp.statusCode());
+                    for (String h : new String[] {"Content-Type", "Retry-After"}) {
+                        if (resp.getHeader(h) != null) {
+                            ctx.response().putHeader(h, resp.getHeader(h));
+                        }
+                    }
+                    ctx.response().putHeader(KvApi.SERVED_BY, String.valueOf(leader));
+                    return b;
+                }))
+                .onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        if (!ctx.response().ended()) {
+                            ctx.response().end(ar.result());
+                        }
+                    } else {
+                        HttpErrors.node(ctx, new NodeRequestException(Reason.LEADER_UNREACHABLE, leader, "could not"
+                                + " reach the leader (node " + leader + "): " + ar.cause().getMessage()));
+                    }
+                });
+    }
+
+    /** The JSON object body, with only {@code allowed} fields; null after answering 400. */
+    private static JsonObject body(RoutingContext ctx, Set<String> allowed) {
+        Buffer raw = ctx.body().buffer();
+        if (raw == null || raw.length() == 0) {
+            HttpErrors.badRequest(ctx, "the request needs a JSON object body with " + allowed);
+            return null;
+        }
+        Object parsed;
+        try {
+            parsed = raw.toJsonValue();
+        } catch (DecodeException e) {
+            HttpErrors.badRequest(ctx, "the body is not valid JSON: " + e.getMessage());
+            return null;
+        }
+        if (!(parsed instanceof JsonObject o)) {
+            HttpErrors.badRequest(ctx, "the body must be a JSON object with " + allowed);
+            return null;
+        }
+        for (String f : o.fieldNames()) {
+            if (!allowed.contains(f)) {
+                HttpErrors.badRequest(ctx, f + ": unknown field; allowed are " + allowed);
+                return null;
+            }
+        }
+        return o;
+    }
+
+    private static Integer intField(RoutingContext ctx, JsonObject body, String field) {
+        Object v = body.getValue(field);
+        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && n.longValue() >= 1
+                && n.longValue() <= Integer.MAX_VALUE) {
+            return n.intValue();
+        }
+        HttpErrors.badRequest(ctx, field + ": required, a node id (an integer ≥ 1), got " + v);
+        return null;
+    }
+
+    private static void withId(RoutingContext ctx, java.util.function.IntConsumer then) {
+        String raw = ctx.pathParam("id");
+        int id;
+        try {
+            id = Integer.parseInt(raw);
+        } catch (NumberFormatException e) {
+            id = 0;
+        }
+        if (id < 1) {
+            HttpErrors.badRequest(ctx, "member id in the path must be an integer ≥ 1, got \"" + raw + "\"");
+            return;
+        }
+        then.accept(id);
+    }
+
+    /**
+     * Checks a member URL and gives its canonical form: {@code http} or {@code https}, a host and an explicit port,
+     * nothing else.
+     *
+     * @param text the URL as given
+     * @return {@code scheme://host:port}
+     * @throws IllegalArgumentException naming the rule it breaks
+     */
+    public static String normalizeUrl(String text) {
+        if (text.length() > Membership.MAX_ADDRESS_BYTES) {
+            throw new IllegalArgumentException("longer than " + Membership.MAX_ADDRESS_BYTES + " characters");
+        }
+        URI u;
+        try {
+            u = new URI(text.trim());
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("not a URL (" + e.getMessage() + ")", e);
+        }
+        String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new IllegalArgumentException("must start with http:// or https://, got \"" + text + "\"");
+        }
+        if (u.getHost() == null || u.getHost().isEmpty()) {
+            throw new IllegalArgumentException("must name a host, got \"" + text + "\"");
+        }
+        if (u.getPort() < 1 || u.getPort() > 65535) {
+            throw new IllegalArgumentException("must give the port explicitly (1..65535), got \"" + text + "\"");
+        }
+        if ((u.getRawPath() != null && !u.getRawPath().isEmpty() && !u.getRawPath().equals("/"))
+                || u.getRawQuery() != null || u.getRawFragment() != null || u.getRawUserInfo() != null) {
+            throw new IllegalArgumentException("must be only scheme://host:port, got \"" + text + "\"");
+        }
+        return scheme + "://" + u.getHost().toLowerCase(Locale.ROOT) + ":" + u.getPort();
+    }
+
+    /**
+     * Splits a URL that {@link #normalizeUrl} accepted into a host and port.
+     *
+     * @param url the URL
+     * @return the address
+     */
+    public static PeerDirectory.Address address(String url) {
+        URI u = URI.create(url);
+        return new PeerDirectory.Address(u.getHost(), u.getPort());
+    }
+}

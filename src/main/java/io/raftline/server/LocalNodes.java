@@ -1,0 +1,134 @@
+package io.raftline.server;
+
+import io.raftline.config.NodeConfig;
+import io.raftline.config.RaftlineConfig;
+import io.raftline.node.NodeHost;
+import io.raftline.node.NodeRequestException;
+import io.raftline.node.NodeRequestException.Reason;
+import io.raftline.node.RaftNode;
+import io.raftline.raft.MembershipChange;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * How the local cluster grows and shrinks at runtime, for the live view's "add node" and "remove node": where a new
+ * node lives (the configured nodes' pattern of ports and data directories), and the membership changes that add it
+ * (learner, then voter once caught up) or remove one, through whichever local node leads, retrying while the
+ * cluster is busy (a change pending, a leader just elected, a learner catching up).
+ */
+final class LocalNodes {
+
+    /** How long adding or removing a node may take, elections and catching up included. */
+    static final long DEADLINE_MS = 30_000;
+    private static final long RETRY_MS = 50;
+    private static final Set<Reason> RETRYABLE = Set.of(Reason.NOT_LEADER, Reason.NO_LEADER, Reason.CHANGE_PENDING,
+            Reason.LEADER_NOT_READY, Reason.LEARNER_LAGGING, Reason.LEADERSHIP_LOST, Reason.PROPOSAL_DROPPED,
+            Reason.NODE_DOWN, Reason.NODE_PAUSED, Reason.TIMEOUT);
+    private static final Pattern TRAILING_ID = Pattern.compile("^(.*?)(\\d+)$");
+
+    private LocalNodes() {
+    }
+
+    /**
+     * The next node: one id above every node known, its HTTP port and data directory following the first configured
+     * node's ({@code 8081} for id 1 gives {@code 8084} for id 4; port 0 stays 0; {@code ./data/local/node-1} gives
+     * {@code ./data/local/node-4}), marked as joining.
+     *
+     * @param config the configuration
+     * @param known  every node id known
+     * @return the new node's settings
+     */
+    static NodeConfig next(RaftlineConfig config, Collection<Integer> known) {
+        int id = known.stream().mapToInt(Integer::intValue).max().orElse(0) + 1;
+        NodeConfig first = config.nodes().get(0);
+        int port = first.httpPort() == 0 ? 0 : first.httpPort() - first.id() + id;
+        String dir;
+        Path base = Path.of(first.dataDir());
+        Matcher m = TRAILING_ID.matcher(base.getFileName().toString());
+        if (m.matches() && Integer.parseInt(m.group(2)) == first.id()) {
+            dir = base.resolveSibling(m.group(1) + id).toString();
+        } else {
+            dir = base.resolveSibling("node-" + id).toString();
+        }
+        return new NodeConfig(id, first.host(), port, dir, 0, true);
+    }
+
+    /**
+     * Adds node {@code id} as a learner, then promotes it once it has caught up.
+     *
+     * @return the membership, as {@code GET /v1/members} lists it, once {@code id} is a voter
+     */
+    static Future<JsonArray> join(Vertx vertx, Map<Integer, ? extends RaftNode> nodes, int id, String url) {
+        long deadline = System.currentTimeMillis() + DEADLINE_MS;
+        return retry(vertx, nodes, deadline, leader -> leader.changeMembership(new MembershipChange.AddLearner(id, url)))
+                .recover(e -> alreadyDone(e, Reason.MEMBER_EXISTS))
+                .compose(v -> retry(vertx, nodes, deadline, leader -> leader.changeMembership(
+                        new MembershipChange.Promote(id))))
+                .map(LocalNodes::describe);
+    }
+
+    /**
+     * Removes member {@code id} through the leader.
+     *
+     * @return the membership once the removal is committed
+     */
+    static Future<JsonArray> remove(Vertx vertx, Map<Integer, ? extends RaftNode> nodes, int id) {
+        long deadline = System.currentTimeMillis() + DEADLINE_MS;
+        return retry(vertx, nodes, deadline, leader -> leader.changeMembership(new MembershipChange.Remove(id)))
+                .map(LocalNodes::describe);
+    }
+
+    private static Future<NodeHost.MembershipInfo> alreadyDone(Throwable e, Reason reason) {
+        if (e instanceof NodeRequestException r && r.reason() == reason) {
+            return Future.succeededFuture(null);
+        }
+        return Future.failedFuture(e);
+    }
+
+    private static JsonArray describe(NodeHost.MembershipInfo info) {
+        JsonArray out = new JsonArray();
+        if (info != null) {
+            for (int id : info.membership().all()) {
+                out.add(new JsonObject().put("id", id).put("role", info.membership().isVoter(id) ? "voter"
+                        : "learner"));
+            }
+        }
+        return out;
+    }
+
+    /** Runs {@code op} on the local leader, again after a short pause while the failure says a retry may help. */
+    private static <T> Future<T> retry(Vertx vertx, Map<Integer, ? extends RaftNode> nodes, long deadline,
+            java.util.function.Function<RaftNode, Future<T>> op) {
+        Promise<T> result = Promise.promise();
+        attempt(vertx, () -> {
+            RaftNode leader = nodes.values().stream().filter(n -> n.knownLeader() == n.id()).findFirst().orElse(null);
+            return leader == null
+                    ? Future.failedFuture(new NodeRequestException(Reason.NO_LEADER, 0, "no local node leads"))
+                    : op.apply(leader);
+        }, deadline, result);
+        return result.future();
+    }
+
+    private static <T> void attempt(Vertx vertx, Supplier<Future<T>> op, long deadline, Promise<T> result) {
+        op.get().onComplete(ar -> {
+            if (ar.succeeded()) {
+                result.complete(ar.result());
+            } else if (ar.cause() instanceof NodeRequestException e && RETRYABLE.contains(e.reason())
+                    && System.currentTimeMillis() < deadline) {
+                vertx.setTimer(RETRY_MS, t -> attempt(vertx, op, deadline, result));
+            } else {
+                result.fail(ar.cause());
+            }
+        });
+    }
+}
