@@ -209,13 +209,26 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
 
     /** Opens the node's store (replaying its files: blocking I/O, on a worker) and deploys its verticle. */
     private Future<Void> deployNode(NodeConfig n) {
-        return openStore(n).compose(store -> {
+        return openStore(n).compose(store -> rejoinGuard(n, store).recover(e -> store.close()
+                .transform(x -> Future.<Void>failedFuture(e))).map(store)).compose(store -> {
             RaftNodeVerticle node = new RaftNodeVerticle(config.nodeOptions(n), transport, store, listener);
             nodes.put(n.id(), node);
             return vertx.deployVerticle(node).onSuccess(d -> deployments.computeIfAbsent(n.id(),
                     k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(d))
                     .onFailure(e -> nodes.remove(n.id())).mapEmpty();
         });
+    }
+
+    /**
+     * One node per process: a node of the initial membership whose store is empty (or recorded a loss) must not
+     * rejoin under its id if the cluster has counted on it ({@link RejoinGuard}). The local cluster's nodes share
+     * one process and one fate, so there is no one to ask.
+     */
+    private Future<Void> rejoinGuard(NodeConfig n, LogStore store) {
+        if (config.nodeId() == 0 || n.join() || !config.storage().durable()) {
+            return Future.succeededFuture();
+        }
+        return RejoinGuard.check(n.id(), store, config.memberIds(), this, forwardClient);
     }
 
     /** Deploys the node's client port (HTTP and gRPC) and records the port it actually listens on. */

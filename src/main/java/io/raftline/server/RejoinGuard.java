@@ -1,0 +1,103 @@
+package io.raftline.server;
+
+import io.raftline.api.http.PeerDirectory;
+import io.raftline.node.LogStore;
+import io.raftline.raft.storage.Storage;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Keeps a node whose data directory was wiped or replaced from rejoining under its old id as if nothing had
+ * happened. Such a node forgot its vote and the entries it acknowledged: counting it again could elect two leaders
+ * in one term or lose a committed write. Before a process starts a node of the initial membership with an empty
+ * log store, it asks the other nodes' client ports for the membership ({@code GET /v1/members}, answered by the
+ * leader): if the leader reports that this id has acknowledged entries (its match index is above 0), the store is
+ * not fresh but lost, and the node refuses to start. A store that already recorded such a loss (the leader's
+ * heartbeat found it out, see {@code CoreEvent.StateLost}) refuses too.
+ *
+ * <p>A brand-new node passes: nobody has seen it acknowledge anything. When no leader answers within the timeout
+ * (a whole cluster starting), the node starts too; the leader's first heartbeat then still finds a loss out.
+ */
+final class RejoinGuard {
+
+    private static final long ASK_TIMEOUT_MS = 1500;
+
+    private RejoinGuard() {
+    }
+
+    /**
+     * Checks node {@code id}'s store before it starts.
+     *
+     * @param id     the node
+     * @param store  its recovered store
+     * @param peers  the other nodes of the configuration to ask
+     * @param where  their client ports
+     * @param client the HTTP client
+     * @return succeeds if the node may start; fails with the reason (for the operator) if not
+     */
+    static Future<Void> check(int id, LogStore store, Collection<Integer> peers, PeerDirectory where,
+            HttpClient client) {
+        if (store.stateLostRecorded()) {
+            return Future.failedFuture(new IllegalStateException(refusal(id, "it recorded earlier that it lost log"
+                    + " entries it had acknowledged")));
+        }
+        if (!fresh(store.storage())) {
+            return Future.succeededFuture();
+        }
+        List<Future<Long>> answers = new ArrayList<>();
+        for (int peer : peers) {
+            Optional<PeerDirectory.Address> a = where.httpAddress(peer).filter(x -> x.port() > 0);
+            if (peer == id || a.isEmpty()) {
+                continue;
+            }
+            RequestOptions ask = new RequestOptions().setMethod(HttpMethod.GET).setHost(a.get().host())
+                    .setPort(a.get().port()).setURI("/v1/members").setConnectTimeout(ASK_TIMEOUT_MS)
+                    .setIdleTimeout(ASK_TIMEOUT_MS);
+            answers.add(client.request(ask).compose(req -> req.send()).compose(resp -> resp.statusCode() == 200
+                    ? resp.body().map(b -> matchOf(b.toJsonObject(), id)) : Future.succeededFuture(0L))
+                    .otherwise(0L));
+        }
+        return Future.join(answers).otherwiseEmpty().compose(v -> {
+            long seen = 0;
+            for (Future<Long> f : answers) {
+                if (f.succeeded() && f.result() != null) {
+                    seen = Math.max(seen, f.result());
+                }
+            }
+            if (seen > 0) {
+                return Future.failedFuture(new IllegalStateException(refusal(id, "its data directory is empty, but the"
+                        + " leader knows it acknowledged the log up to index " + seen)));
+            }
+            return Future.succeededFuture();
+        });
+    }
+
+    private static boolean fresh(Storage s) {
+        return s.lastIndex() == 0 && s.firstIndex() == 1 && s.hardState().term() == 0 && s.snapshot().isEmpty();
+    }
+
+    private static long matchOf(JsonObject members, int id) {
+        JsonArray list = members.getJsonArray("members", new JsonArray());
+        for (int i = 0; i < list.size(); i++) {
+            JsonObject m = list.getJsonObject(i);
+            if (m.getInteger("id", 0) == id) {
+                return m.getLong("match", 0L);
+            }
+        }
+        return 0;
+    }
+
+    private static String refusal(int id, String why) {
+        return "node " + id + " must not rejoin under its old id: " + why + ", so it forgot its votes and entries the"
+                + " cluster counted on. Replace it: remove it (curl -X DELETE <member>/v1/members/" + id + "), then"
+                + " add a new id with an empty data directory (see docs/membership.md, \"Replacing a node\")";
+    }
+}

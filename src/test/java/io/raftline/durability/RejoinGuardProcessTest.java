@@ -1,0 +1,88 @@
+package io.raftline.durability;
+
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.verify.nemesis.ChildProcessCluster;
+import io.raftline.verify.nemesis.ClusterConfigs;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 14, replacing a node: a process whose data directory was wiped must not rejoin under its old id. Its
+ * node counted for votes and commits; started empty, it would have forgotten both. The process asks the cluster
+ * before it starts the node, finds that the leader saw this id acknowledge entries, and exits with a message that
+ * says how to replace it, while the two others keep serving.
+ */
+@Tag("slow")
+class RejoinGuardProcessTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(45);
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @Test
+    void aNodeWithAWipedDataDirectoryRefusesToStartUnderItsOldId() throws Exception {
+        JsonObject config = ClusterConfigs.cluster(3, 5).put("cluster_name", "rejoin-" + UUID.randomUUID());
+        Path logs = Path.of("target", "test-data", "rejoin-" + UUID.randomUUID()).toAbsolutePath();
+        try (ChildProcessCluster c = ChildProcessCluster.builder(config, logs).start()) {
+            int leader = c.awaitLeader(WAIT);
+            int wiped = leader % 3 + 1;
+            URI leaderUrl = c.nodeUrls().get(leader);
+            for (int i = 0; i < 10; i++) {
+                assertThat(send("PUT", leaderUrl.resolve("/v1/kv/k" + i), "v" + i).statusCode()).isEqualTo(200);
+            }
+            eventually("node " + wiped + " applied the writes", WAIT, () -> new JsonObject(
+                    send("GET", c.nodeUrls().get(wiped).resolve("/v1/state-hash"), null).body())
+                    .getLong("appliedIndex", 0L) >= 11);
+
+            await(c.crash(wiped), WAIT);
+            deleteTree(c.dataDir(wiped));
+            // The relaunch never becomes healthy: its future is left to fail when the cluster closes.
+            c.restart(wiped);
+            eventually("the relaunched process of node " + wiped + " exits with a refusal", WAIT,
+                    () -> c.process(wiped).isEmpty() && secondRunLog(logs, wiped).filter(s -> s.contains(
+                            "node " + wiped + " must not rejoin under its old id")).isPresent());
+            String log = secondRunLog(logs, wiped).orElseThrow();
+            assertThat(log).contains("the leader knows it acknowledged the log up to index")
+                    .contains("/v1/members/" + wiped).contains("Replacing a node");
+            // The two others still commit.
+            assertThat(send("PUT", leaderUrl.resolve("/v1/kv/after"), "x").statusCode()).isEqualTo(200);
+        }
+    }
+
+    private static Optional<String> secondRunLog(Path logs, int node) throws Exception {
+        try (Stream<Path> files = Files.list(logs)) {
+            List<Path> runs = files.filter(p -> p.getFileName().toString().endsWith("-run2.log")
+                    && p.getFileName().toString().contains(String.valueOf(node))).toList();
+            return runs.isEmpty() ? Optional.empty() : Optional.of(Files.readString(runs.get(0)));
+        }
+    }
+
+    private static HttpResponse<String> send(String method, URI uri, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void deleteTree(Path dir) throws Exception {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
