@@ -257,6 +257,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         NodeConfig n = LocalNodes.next(config, known);
         known.add(n.id());
         return deployNode(n).compose(v -> deployClientPort(n)).compose(v -> {
+                    if (Metrics.enabled()) {
+                        Metrics.registerNode(n.id(), metricStatuses);
+                    }
                     String url = nodeUrl(n.id());
                     return LocalNodes.join(vertx, nodes, n.id(), url).map(m -> new JsonObject().put("id", n.id())
                             .put("url", url).put("members", m));
@@ -271,12 +274,17 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      * @return the membership after the change
      */
     public Future<JsonObject> removeNode(int id) {
+        if (config.nodeId() != 0) {
+            return Future.failedFuture(new IllegalStateException("only the local cluster stops nodes itself; use"
+                    + " DELETE /v1/members/" + id + " and stop the node's process"));
+        }
         return LocalNodes.remove(vertx, nodes, id).compose(m -> {
             List<String> ids = deployments.remove(id);
             nodes.remove(id);
             servers.remove(id);
+            metricStatuses.remove(id);
             Future<?> stopped = Future.succeededFuture();
-            if (ids != null && config.nodeId() == 0) {
+            if (ids != null) {
                 List<Future<?>> undeploys = new ArrayList<>();
                 for (String d : ids) {
                     undeploys.add(vertx.undeploy(d));

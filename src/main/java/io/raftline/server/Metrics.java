@@ -69,6 +69,12 @@ public final class Metrics {
                 s -> s.role() == Role.LEADER ? 1 : 0);
         gauge(registry, "raftline_up", "1 if the node runs (0 while crashed)", id, statuses, nodeId,
                 s -> s.up() ? 1 : 0);
+        gauge(registry, "raftline_is_voter", "1 if the node is a voter of the membership it knows", id, statuses,
+                nodeId, s -> s.membership().isVoter(s.id()) ? 1 : 0);
+        gauge(registry, "raftline_is_learner", "1 if the node is a learner of the membership it knows", id, statuses,
+                nodeId, s -> s.membership().isLearner(s.id()) ? 1 : 0);
+        gauge(registry, "raftline_config_index", "Log index of the membership in effect (0: the initial one)", id,
+                statuses, nodeId, s -> s.configIndex());
         gauge(registry, "raftline_pending_proposals", "Client writes waiting to be applied", id, statuses, nodeId,
                 s -> s.pendingProposals());
         gauge(registry, "raftline_wal_bytes", "Bytes of write-ahead log on disk", id, statuses, nodeId,
