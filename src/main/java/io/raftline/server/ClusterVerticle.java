@@ -175,6 +175,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             // Built once the node exists (its store is opened asynchronously above).
             chain = chain.compose(v -> deployClientPort(n));
         }
+        if (config.nodeId() == 0) {
+            chain = chain.compose(v -> restoreAddedNodes());
+        }
         if (config.admin() != null) {
             // The admin port also serves the live view: the page at "/", the SockJS bridge, the WebJars.
             chain = chain.compose(v -> {
@@ -196,8 +199,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         // Raft gauges for /metrics read a status refreshed once a second, never the nodes' loops directly.
         chain = chain.onSuccess(v -> {
             if (Metrics.enabled()) {
-                for (NodeConfig n : local) {
-                    Metrics.registerNode(n.id(), metricStatuses);
+                for (int id : nodes.keySet()) {
+                    Metrics.registerNode(id, metricStatuses);
                 }
                 refreshMetrics();
                 metricsTimer = vertx.setPeriodic(1000, t -> refreshMetrics());
@@ -217,6 +220,27 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                     k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(d))
                     .onFailure(e -> nodes.remove(n.id())).mapEmpty();
         });
+    }
+
+    /**
+     * Local cluster: the nodes a previous run added at runtime are members in the recovered log but not in the
+     * configuration. They are started again, where {@link #addNode()} put them, so that the cluster comes back as
+     * it was (a voter left out would count against every quorum).
+     */
+    private Future<Void> restoreAddedNodes() {
+        io.raftline.raft.Membership m = latest;
+        Future<Void> chain = Future.succeededFuture();
+        if (m == null) {
+            return chain;
+        }
+        for (int id : m.all()) {
+            if (!nodes.containsKey(id) && config.node(id).isEmpty()) {
+                NodeConfig n = LocalNodes.place(config, id);
+                known.add(id);
+                chain = chain.compose(v -> deployNode(n)).compose(v -> deployClientPort(n));
+            }
+        }
+        return chain;
     }
 
     /**

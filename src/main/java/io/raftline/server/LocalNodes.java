@@ -49,7 +49,18 @@ final class LocalNodes {
      * @return the new node's settings
      */
     static NodeConfig next(RaftlineConfig config, Collection<Integer> known) {
-        int id = known.stream().mapToInt(Integer::intValue).max().orElse(0) + 1;
+        return place(config, known.stream().mapToInt(Integer::intValue).max().orElse(0) + 1);
+    }
+
+    /**
+     * Where node {@code id}, not listed in the configuration, lives: the first configured node's pattern (see
+     * {@link #next}), marked as joining (its own log, if it has one, tells it its membership).
+     *
+     * @param config the configuration
+     * @param id     the node
+     * @return its settings
+     */
+    static NodeConfig place(RaftlineConfig config, int id) {
         NodeConfig first = config.nodes().get(0);
         int port = first.httpPort() == 0 ? 0 : first.httpPort() - first.id() + id;
         String dir;

@@ -1,0 +1,82 @@
+package io.raftline.server;
+
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.raftline.config.RaftlineConfig;
+import io.raftline.node.ReadConsistency;
+import io.raftline.verify.nemesis.ClusterConfigs;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The local cluster (every node in one JVM) grows and shrinks at runtime, and a restart of the whole process brings
+ * it back as it was: the node it added is a member in the recovered log but not in the configuration, and is
+ * started again where it was put, with its data.
+ */
+class LocalClusterMembershipTest {
+
+    @Test
+    void aNodeAddedAtRuntimeComesBackWhenTheLocalClusterRestarts() throws Exception {
+        Path dir = Files.createTempDirectory("raftline-local-");
+        JsonObject json = ClusterConfigs.cluster(3, 3, 3000);
+        JsonArray nodes = json.getJsonArray("nodes");
+        for (int i = 0; i < nodes.size(); i++) {
+            JsonObject n = nodes.getJsonObject(i);
+            n.put("http_port", 0).put("data_dir", dir.resolve("node-" + n.getInteger("id")).toString());
+        }
+        RaftlineConfig config = RaftlineConfig.fromJson(json);
+        try {
+            Vertx vertx = Vertx.vertx();
+            try {
+                ClusterVerticle cluster = new ClusterVerticle(config);
+                await(vertx.deployVerticle(cluster), Duration.ofSeconds(30));
+                await(cluster.awaitLeader(10_000));
+                JsonObject added = await(cluster.addNode());
+                assertThat(added.getInteger("id")).isEqualTo(4);
+                assertThat(Files.isDirectory(dir.resolve("node-4"))).isTrue();
+                int leader = await(cluster.awaitLeader(10_000));
+                await(cluster.nodes().get(leader).propose(new io.raftline.kv.KvCommand.Put("after-4",
+                        "x".getBytes(java.nio.charset.StandardCharsets.UTF_8), -1, null)));
+                // Removing an id that is not a member is refused by the leader, and nothing is stopped.
+                Throwable unknown = catchThrowable(() -> await(cluster.removeNode(99)));
+                assertThat(unknown).hasMessageContaining("node 99 is not a member");
+                assertThat(cluster.nodes()).hasSize(4);
+            } finally {
+                await(vertx.close(), Duration.ofSeconds(30));
+            }
+
+            Vertx again = Vertx.vertx();
+            try {
+                ClusterVerticle cluster = new ClusterVerticle(config);
+                await(again.deployVerticle(cluster), Duration.ofSeconds(30));
+                assertThat(cluster.nodes().keySet()).containsExactly(1, 2, 3, 4);
+                eventually("node 4 has the write made after it joined", () -> cluster.nodes().get(4)
+                        .read(ReadConsistency.STALE).map(v -> v.get("after-4").isPresent()));
+                // Node 4 votes again: with it, the four voters elect a leader and serve linearizable reads on it.
+                await(cluster.awaitLeader(10_000));
+                eventually("a linearizable read on node 4", () -> cluster.nodes().get(4)
+                        .read(ReadConsistency.LINEARIZABLE).map(v -> v.get("after-4").isPresent()).otherwise(false));
+                JsonObject status = await(cluster.describe());
+                assertThat(status.getJsonArray("nodes").size()).isEqualTo(4);
+            } finally {
+                await(again.close(), Duration.ofSeconds(30));
+            }
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+}
