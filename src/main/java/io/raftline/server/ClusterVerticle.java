@@ -8,6 +8,7 @@ import io.raftline.config.RaftlineConfig;
 import io.raftline.config.TransportKind;
 import io.raftline.events.EventPublisher;
 import io.raftline.faults.FaultControl;
+import io.raftline.faults.LocalNodeControl;
 import io.raftline.node.DurableLogStore;
 import io.raftline.node.LogStore;
 import io.raftline.node.MemoryLogStore;
@@ -55,7 +56,7 @@ import java.util.concurrent.ConcurrentSkipListSet;
  * through one {@link FaultControl} shared by the admin API and the live view, and this class is the
  * {@link PeerDirectory} (the actual HTTP port of each node, known once it listens).
  */
-public final class ClusterVerticle extends VerticleBase implements PeerDirectory {
+public final class ClusterVerticle extends VerticleBase implements PeerDirectory, LocalNodeControl {
 
     private final RaftlineConfig config;
     private final NodeListener listener;
@@ -183,7 +184,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             chain = chain.compose(v -> {
                 control = new ControlHandler(vertx, nodes, faults(), publisher);
                 ui = new UiRouter(vertx, control, Set.of());
-                AdminApi admin = new AdminApi(faults(), status, config.admin().token());
+                AdminApi admin = new AdminApi(faults(), status, config.admin().token(),
+                        config.nodeId() == 0 ? this : null);
                 List<Future<Void>> mounted = new ArrayList<>();
                 adminServer = new HttpServerVerticle("admin API and live view", config.admin().host(),
                         config.admin().port(), vx -> {
@@ -273,6 +275,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      *
      * @return the new node's id and URL, once it is a voter
      */
+    @Override
     public Future<JsonObject> addNode() {
         if (config.nodeId() != 0) {
             return Future.failedFuture(new IllegalStateException("only the local cluster starts nodes itself; start a"
@@ -297,6 +300,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      * @param id the member to remove
      * @return the membership after the change
      */
+    @Override
     public Future<JsonObject> removeNode(int id) {
         if (config.nodeId() != 0) {
             return Future.failedFuture(new IllegalStateException("only the local cluster stops nodes itself; use"

@@ -1,6 +1,7 @@
 package io.raftline.api.http;
 
 import io.raftline.faults.FaultControl;
+import io.raftline.faults.LocalNodeControl;
 import io.raftline.faults.NodeFault;
 import io.raftline.raft.ConfigException;
 import io.raftline.transport.NetworkFaults;
@@ -28,6 +29,11 @@ import java.security.MessageDigest;
  *       {@code {"partitions":[[1,2],[3]],"dropRate":0.1,"delayMs":[5,50],"duplicateRate":0.0}} replaces the
  *       network faults (missing fields mean none; each field is validated and a bad one answers 400 naming
  *       it); {@code DELETE /v1/admin/network} heals the network and every link.</li>
+ *   <li>Local cluster only: {@code POST /v1/admin/nodes} starts node N+1 in the process and makes it a voter
+ *       (learner first, promoted once caught up) → 200 {@code {"id","url","members"}}; {@code DELETE
+ *       /v1/admin/nodes/{id}} removes a member through the leader and stops it → 200 {@code {"removed",
+ *       "members"}}. A process of a larger cluster answers 404: start and stop processes yourself and use
+ *       {@code /v1/members} on a node.</li>
  *   <li>{@code GET /v1/cluster}, {@code GET /health}.</li>
  * </ul>
  * Admin calls change what the cluster does, so they are refused (403) to clients that are not on the
@@ -40,18 +46,32 @@ public final class AdminApi {
     private final FaultControl control;
     private final ClusterView cluster;
     private final String token;
+    private final LocalNodeControl localNodes;
 
     /**
      * Creates the admin API.
+     *
+     * @param control    the nodes and network to act on
+     * @param cluster    what {@code /v1/cluster} shows
+     * @param token      bearer token for non-loopback clients; empty for loopback only
+     * @param localNodes how the local cluster starts and stops nodes, or null (one node per process)
+     */
+    public AdminApi(FaultControl control, ClusterView cluster, String token, LocalNodeControl localNodes) {
+        this.control = control;
+        this.cluster = cluster;
+        this.token = token == null ? "" : token;
+        this.localNodes = localNodes;
+    }
+
+    /**
+     * Creates the admin API of a process that cannot start or stop nodes.
      *
      * @param control the nodes and network to act on
      * @param cluster what {@code /v1/cluster} shows
      * @param token   bearer token for non-loopback clients; empty for loopback only
      */
     public AdminApi(FaultControl control, ClusterView cluster, String token) {
-        this.control = control;
-        this.cluster = cluster;
-        this.token = token == null ? "" : token;
+        this(control, cluster, token, null);
     }
 
     /**
@@ -65,6 +85,8 @@ public final class AdminApi {
         router.route("/v1/admin/*").handler(this::authorize);
         router.route("/v1/admin/*").handler(BodyHandler.create(false).setBodyLimit(ADMIN_BODY_LIMIT));
         router.post("/v1/admin/nodes/:id/:action").handler(this::nodeAction);
+        router.post("/v1/admin/nodes").handler(this::addNode);
+        router.delete("/v1/admin/nodes/:id").handler(this::removeNode);
         router.get("/v1/admin/network").handler(this::network);
         router.put("/v1/admin/network").handler(this::setNetwork);
         router.delete("/v1/admin/network").handler(this::heal);
@@ -133,6 +155,41 @@ public final class AdminApi {
             return;
         }
         answer(ctx, control.apply(id, fault));
+    }
+
+    private void addNode(RoutingContext ctx) {
+        if (localNodes == null) {
+            HttpErrors.send(ctx, 404, "not_found", "this process runs one node of a cluster and cannot start others:"
+                    + " start a process with a joining configuration and POST /v1/members on a node");
+            return;
+        }
+        relay(ctx, localNodes.addNode());
+    }
+
+    private void removeNode(RoutingContext ctx) {
+        if (localNodes == null) {
+            HttpErrors.send(ctx, 404, "not_found", "this process runs one node of a cluster and cannot stop others:"
+                    + " DELETE /v1/members/{id} on a node, then stop its process");
+            return;
+        }
+        int id;
+        try {
+            id = Integer.parseInt(ctx.pathParam("id"));
+        } catch (NumberFormatException e) {
+            HttpErrors.badRequest(ctx, "node id must be an integer, got \"" + ctx.pathParam("id") + "\"");
+            return;
+        }
+        relay(ctx, localNodes.removeNode(id));
+    }
+
+    private static void relay(RoutingContext ctx, Future<JsonObject> done) {
+        done.onComplete(ar -> {
+            if (ar.succeeded()) {
+                KvApi.json(ctx, 200, ar.result());
+            } else {
+                HttpErrors.failure(ctx, ar.cause());
+            }
+        });
     }
 
     private void network(RoutingContext ctx) {

@@ -287,6 +287,28 @@ class MembershipHttpTest {
         expect(call(HttpMethod.POST, target, "/v1/leader", "{\"to\":1}"), 400, "bad_request");
     }
 
+    @Test
+    void theLocalClusterAddsAndRemovesNodesThroughTheAdminApi() throws Exception {
+        leader();
+        var added = await(client.requestAbs(HttpMethod.POST, cluster.adminUrl() + "/v1/admin/nodes").timeout(30_000)
+                .send());
+        assertThat(added.statusCode()).as(added.bodyAsString()).isEqualTo(200);
+        assertThat(added.bodyAsJsonObject().getInteger("id")).isEqualTo(4);
+        assertThat(added.bodyAsJsonObject().getString("url")).isEqualTo(cluster.nodeUrl(4));
+        assertThat(call(HttpMethod.PUT, 4, "/v1/kv/via-4", "yes").statusCode()).isEqualTo(200);
+        JsonObject view = call(HttpMethod.GET, 1, "/v1/cluster", null).bodyAsJsonObject();
+        assertThat(view.getJsonArray("nodes").size()).isEqualTo(4);
+
+        var removed = await(client.requestAbs(HttpMethod.DELETE, cluster.adminUrl() + "/v1/admin/nodes/4")
+                .timeout(30_000).send());
+        assertThat(removed.statusCode()).as(removed.bodyAsString()).isEqualTo(200);
+        assertThat(removed.bodyAsJsonObject().getInteger("removed")).isEqualTo(4);
+        assertThat(cluster.nodes()).doesNotContainKey(4);
+        expect(await(client.requestAbs(HttpMethod.DELETE, cluster.adminUrl() + "/v1/admin/nodes/9").send()), 404,
+                "unknown_member");
+        assertThat(call(HttpMethod.GET, 1, "/v1/kv/via-4", null).bodyAsString()).isEqualTo("yes");
+    }
+
     private static void expect(HttpResponse<Buffer> r, int status, String error) {
         assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(status);
         assertThat(r.bodyAsJsonObject().getString("error")).as(r.bodyAsString()).isEqualTo(error);
