@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -87,7 +88,7 @@ final class LocalCommand implements Callable<Integer> {
 
     static String banner(RaftlineConfig config, ClusterVerticle cluster, int leader) {
         StringBuilder sb = new StringBuilder();
-        sb.append("\nRaftline ").append(config.nodes().size()).append("-node local cluster is up; leader: node ")
+        sb.append("\nRaftline ").append(cluster.nodes().size()).append("-node local cluster is up; leader: node ")
                 .append(leader).append('\n');
         if (cluster.adminUrl() != null) {
             sb.append("  UI / admin : ").append(localhost(cluster.adminUrl())).append('\n');
@@ -96,7 +97,8 @@ final class LocalCommand implements Callable<Integer> {
             sb.append("  node ").append(id).append("     : ").append(localhost(cluster.nodeUrl(id))).append('\n');
         }
         String first = localhost(cluster.nodeUrl(cluster.nodes().keySet().iterator().next()));
-        String last = localhost(cluster.nodeUrl(config.nodes().get(config.nodes().size() - 1).id()));
+        List<Integer> ids = List.copyOf(cluster.nodes().keySet());
+        String last = localhost(cluster.nodeUrl(ids.get(ids.size() - 1)));
         sb.append("Try:\n");
         sb.append("  curl -X PUT --data-binary 'hello' ").append(first).append("/v1/kv/greeting\n");
         sb.append("  curl ").append(last).append("/v1/kv/greeting\n");

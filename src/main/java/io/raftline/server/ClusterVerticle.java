@@ -58,6 +58,8 @@ import java.util.concurrent.ConcurrentSkipListSet;
  */
 public final class ClusterVerticle extends VerticleBase implements PeerDirectory, LocalNodeControl {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterVerticle.class);
+
     private final RaftlineConfig config;
     private final NodeListener listener;
     private final EventPublisher publisher;
@@ -225,9 +227,10 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     }
 
     /**
-     * Local cluster: the nodes a previous run added at runtime are members in the recovered log but not in the
-     * configuration. They are started again, where {@link #addNode()} put them, so that the cluster comes back as
-     * it was (a voter left out would count against every quorum).
+     * Local cluster: brings the process back to the membership the recovered logs hold. Nodes a previous run added at
+     * runtime are members there but not in the configuration: they are started again, where {@link #addNode()} put
+     * them (a voter left out would count against every quorum). Configured nodes a previous run removed are stopped
+     * again (their own log may not even say so: the entry that removed them never reached them).
      */
     private Future<Void> restoreAddedNodes() {
         io.raftline.raft.Membership m = latest;
@@ -242,7 +245,29 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                 chain = chain.compose(v -> deployNode(n)).compose(v -> deployClientPort(n));
             }
         }
+        if (latestIndex > 0) {
+            for (int id : List.copyOf(nodes.keySet())) {
+                if (!m.contains(id)) {
+                    LOG.info("node {} was removed from the cluster (membership {} at index {}): not started", id, m,
+                            latestIndex);
+                    chain = chain.compose(v -> stopLocal(id));
+                }
+            }
+        }
         return chain;
+    }
+
+    /** Stops a local node's verticles and forgets it (its data directory stays). */
+    private Future<Void> stopLocal(int id) {
+        List<String> ids = deployments.remove(id);
+        nodes.remove(id);
+        servers.remove(id);
+        metricStatuses.remove(id);
+        List<Future<?>> undeploys = new ArrayList<>();
+        for (String d : ids == null ? List.<String>of() : ids) {
+            undeploys.add(vertx.undeploy(d));
+        }
+        return Future.join(undeploys).mapEmpty();
     }
 
     /**
@@ -306,21 +331,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             return Future.failedFuture(new IllegalStateException("only the local cluster stops nodes itself; use"
                     + " DELETE /v1/members/" + id + " and stop the node's process"));
         }
-        return LocalNodes.remove(vertx, nodes, id).compose(m -> {
-            List<String> ids = deployments.remove(id);
-            nodes.remove(id);
-            servers.remove(id);
-            metricStatuses.remove(id);
-            Future<?> stopped = Future.succeededFuture();
-            if (ids != null) {
-                List<Future<?>> undeploys = new ArrayList<>();
-                for (String d : ids) {
-                    undeploys.add(vertx.undeploy(d));
-                }
-                stopped = Future.join(undeploys);
-            }
-            return stopped.map(x -> new JsonObject().put("removed", id).put("members", m));
-        });
+        return LocalNodes.remove(vertx, nodes, id).compose(m -> stopLocal(id)
+                .map(x -> new JsonObject().put("removed", id).put("members", m)));
     }
 
     private void refreshMetrics() {
