@@ -99,6 +99,9 @@ public final class NodeHost {
     /** Lease reads served from the lease, and those that had to confirm leadership with a round instead. */
     private long leaseReadsServed;
     private long leaseReadsConfirmed;
+    /** The highest commit index the leader of {@link #leaderCommitTerm} announced in an AppendEntries. */
+    private long leaderCommit;
+    private long leaderCommitTerm;
     /** The membership this node last knew, kept across crashes for its status. */
     private Membership lastMembership = Membership.EMPTY;
     private long lastConfigIndex;
@@ -347,7 +350,7 @@ public final class NodeHost {
             Storage s = store.storage();
             return new NodeStatus(id(), false, paused, null, s.hardState().term(), 0, s.hardState().commit(), 0,
                     s.lastIndex(), s.firstIndex() - 1, 0, store.stats(), false, store.stateLostRecorded(),
-                    lastMembership, lastConfigIndex, Map.of());
+                    lastMembership, lastConfigIndex, Map.of(), 0);
         }
         Map<Integer, Long> match = new HashMap<>();
         if (core.role() == Role.LEADER) {
@@ -356,7 +359,8 @@ public final class NodeHost {
         }
         return new NodeStatus(id(), true, paused, core.role(), core.term(), core.leader(), core.log().committed(),
                 kv.lastApplied(), core.log().lastIndex(), store.storage().firstIndex() - 1, pending.writesPending(),
-                store.stats(), false, core.stateLost(), core.membership(), core.configIndex(), match);
+                store.stats(), false, core.stateLost(), core.membership(), core.configIndex(), match,
+                core.role() == Role.LEADER ? core.log().committed() : leaderCommitSeen(core.log().committed()));
     }
 
     /** A digest of the key-value state (its hash is computed off the node's thread). */
@@ -368,6 +372,11 @@ public final class NodeHost {
         KvSnapshot captured = kv.capture();
         return env.offload(() -> new StateDigest(id(), captured.lastApplied(), captured.stateHashHex(),
                 captured.size()));
+    }
+
+    /** What the current leader announced as committed, never below what this node knows committed itself. */
+    private long leaderCommitSeen(long ownCommit) {
+        return leaderCommitTerm == core.term() ? Math.max(leaderCommit, ownCommit) : ownCommit;
     }
 
     private NodeRequestException refusal() {
@@ -572,6 +581,13 @@ public final class NodeHost {
             return;
         }
         listener.messageReceived(m);
+        if (m instanceof AppendRequest a) {
+            if (a.term() != leaderCommitTerm) {
+                leaderCommitTerm = a.term();
+                leaderCommit = 0;
+            }
+            leaderCommit = Math.max(leaderCommit, a.leaderCommit());
+        }
         core.step(m);
         env.scheduleFlush();
     }

@@ -26,10 +26,13 @@ import java.util.Map;
  * @param configIndex      the log index that membership comes from (0: the bootstrap configuration)
  * @param matchIndex       leader only: how far each other member's log is known to match this one, learners
  *                         included (empty on followers)
+ * @param leaderCommit     the highest commit index the current leader announced to this node in this term (its
+ *                         own commit index on the leader): how far behind a follower that catches up is
  */
 public record NodeStatus(int id, boolean up, boolean paused, Role role, long term, int leader, long commit,
         long applied, long lastIndex, long snapshotIndex, int pendingProposals, StorageStats storage,
-        boolean frozen, boolean stateLost, Membership membership, long configIndex, Map<Integer, Long> matchIndex) {
+        boolean frozen, boolean stateLost, Membership membership, long configIndex, Map<Integer, Long> matchIndex,
+        long leaderCommit) {
 
     public NodeStatus {
         membership = membership == null ? Membership.EMPTY : membership;
@@ -63,6 +66,6 @@ public record NodeStatus(int id, boolean up, boolean paused, Role role, long ter
      */
     public NodeStatus withFrozen(boolean isFrozen) {
         return new NodeStatus(id, up, paused, role, term, leader, commit, applied, lastIndex, snapshotIndex,
-                pendingProposals, storage, isFrozen, stateLost, membership, configIndex, matchIndex);
+                pendingProposals, storage, isFrozen, stateLost, membership, configIndex, matchIndex, leaderCommit);
     }
 }

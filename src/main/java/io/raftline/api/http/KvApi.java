@@ -48,6 +48,8 @@ public final class KvApi {
 
     /** Default and largest {@code limit} of a prefix listing. */
     public static final int DEFAULT_LIMIT = 100;
+    /** How many entries behind the leader's commit index a node may be and still report ready. */
+    public static final long DEFAULT_READY_LAG = 1000;
     /** Largest {@code limit} accepted. */
     public static final int MAX_LIMIT = 10_000;
 
@@ -93,6 +95,8 @@ public final class KvApi {
                 .handler(this::forwarded);
         router.get("/v1/cluster").handler(this::cluster);
         router.get("/health").handler(this::health);
+        router.get("/readyz").handler(this::ready);
+        router.get("/livez").handler(this::live);
         router.get("/v1/state-hash").handler(this::stateHash);
         installErrorHandlers(router);
         return router;
@@ -319,6 +323,79 @@ public final class KvApi {
                 HttpErrors.send(ctx, 503, body.put("error", "node_" + state).put("message", "node " + s.id() + " is " + state));
             } else {
                 json(ctx, 200, body.put("status", "ok"));
+            }
+        });
+    }
+
+    /**
+     * Readiness: 200 only when this node can serve clients now: it runs, is a member, knows a leader, and has applied
+     * the leader's commit index to within {@code max_lag} entries (1000 by default); else 503 naming the reason. What
+     * a load balancer asks before it sends traffic to the node.
+     */
+    private void ready(RoutingContext ctx) {
+        long maxLag;
+        try {
+            String raw = ctx.request().getParam("max_lag");
+            maxLag = raw == null ? DEFAULT_READY_LAG : Long.parseLong(raw);
+            if (maxLag < 0) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            HttpErrors.badRequest(ctx, "max_lag must be an integer >= 0 (entries), got " + ctx.request()
+                    .getParam("max_lag"));
+            return;
+        }
+        node.status().onComplete(ar -> {
+            if (ar.failed()) {
+                HttpErrors.failure(ctx, ar.cause());
+                return;
+            }
+            var s = ar.result();
+            long lag = Math.max(0, s.leaderCommit() - s.applied());
+            JsonObject body = new JsonObject().put("node", s.id()).put("role", s.roleName()).put("leader", s.leader())
+                    .put("applied", s.applied()).put("leaderCommit", s.leaderCommit()).put("lag", lag);
+            String problem = null;
+            String code = null;
+            if (s.storage().failed()) {
+                code = "storage_failed";
+                problem = "its storage failed (fail-stop)";
+            } else if (s.stateLost()) {
+                code = "state_lost";
+                problem = "it lost log entries it had acknowledged and must be replaced";
+            } else if (!s.up() || s.paused() || s.frozen()) {
+                code = !s.up() ? "node_down" : s.frozen() ? "node_frozen" : "node_paused";
+                problem = "it is " + (!s.up() ? "down" : s.frozen() ? "frozen" : "paused");
+            } else if (!s.member()) {
+                code = "not_member";
+                problem = "it is not a member of the cluster (waiting to be added, or removed)";
+            } else if (s.leader() == 0) {
+                code = "no_leader";
+                problem = "it knows no leader";
+            } else if (lag > maxLag) {
+                code = "lagging";
+                problem = "it has applied index " + s.applied() + ", " + lag + " entries behind the leader's commit "
+                        + s.leaderCommit() + " (max_lag " + maxLag + ")";
+            }
+            if (problem != null) {
+                HttpErrors.send(ctx, 503, body.put("error", code).put("message", "node " + s.id() + " is not ready: "
+                        + problem));
+            } else {
+                json(ctx, 200, body.put("status", "ready"));
+            }
+        });
+    }
+
+    /**
+     * Liveness: 200 while the node's event loop answers within a second, whatever Raft says (a crashed, paused or
+     * leaderless node is alive); 503 if it does not answer. What a supervisor asks before it restarts the process.
+     */
+    private void live(RoutingContext ctx) {
+        node.status().timeout(1, java.util.concurrent.TimeUnit.SECONDS).onComplete(ar -> {
+            if (ar.succeeded()) {
+                json(ctx, 200, new JsonObject().put("status", "alive").put("node", ar.result().id()));
+            } else {
+                HttpErrors.send(ctx, 503, "not_alive", "node " + node.id() + " did not answer within 1 s: "
+                        + ar.cause().getMessage());
             }
         });
     }

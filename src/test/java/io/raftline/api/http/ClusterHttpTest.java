@@ -158,7 +158,15 @@ class ClusterHttpTest {
             HttpResponse<Buffer> health = get(id, "/health");
             assertThat(health.statusCode()).isEqualTo(200);
             assertThat(health.bodyAsJsonObject().getString("status")).isEqualTo("ok");
+            int node = id;
+            eventually("node " + node + " is ready", () -> get(node, "/readyz").statusCode() == 200);
+            JsonObject ready = get(id, "/readyz").bodyAsJsonObject();
+            assertThat(ready.getString("status")).isEqualTo("ready");
+            assertThat(ready.getInteger("leader")).isEqualTo(leader);
+            assertThat(ready.getLong("lag")).isLessThanOrEqualTo(KvApi.DEFAULT_READY_LAG);
+            assertThat(get(id, "/livez").bodyAsJsonObject().getString("status")).isEqualTo("alive");
         }
+        assertThat(get(1, "/readyz?max_lag=-1").statusCode()).isEqualTo(400);
     }
 
     @Test
@@ -245,6 +253,10 @@ class ClusterHttpTest {
         assertThat(crash.statusCode()).isEqualTo(200);
         assertThat(crash.bodyAsJsonObject().getJsonArray("crashedNodes")).containsExactly(old);
         assertThat(get(old, "/health").statusCode()).isEqualTo(503);
+        HttpResponse<Buffer> notReady = get(old, "/readyz");
+        assertThat(notReady.statusCode()).isEqualTo(503);
+        assertThat(notReady.bodyAsJsonObject().getString("error")).isEqualTo("node_down");
+        assertThat(get(old, "/livez").statusCode()).as("a crashed node's process is alive").isEqualTo(200);
 
         int next = awaitNewLeader(old);
         for (int id = 1; id <= 3; id++) {

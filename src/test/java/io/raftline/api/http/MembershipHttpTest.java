@@ -184,6 +184,8 @@ class MembershipHttpTest {
         HttpResponse<Buffer> refused = call(HttpMethod.GET, 4, "/v1/kv/k1", null);
         assertThat(refused.statusCode()).isEqualTo(503);
         assertThat(refused.bodyAsJsonObject().getString("error")).isIn("not_member", "no_leader");
+        eventually("the removed node 4 reports not ready", () -> call(HttpMethod.GET, 4, "/readyz", null)
+                .statusCode() == 503);
     }
 
     @Test
