@@ -19,9 +19,10 @@ import java.util.Optional;
  * spoke. Big-endian; strings are UTF-8 with an {@code i32} length.
  *
  * <pre>
- * request  = u8 version(1) | u8 op | u8 consistency | op payload
- *            op 1 write: the KvCodec bytes of the command | op 2 get: key | op 3 range: i32 limit, prefix
- * response = u8 version(1) | u8 kind | i32 servedBy | kind payload
+ * request  = u8 version(2) | u8 op | u8 consistency | op payload
+ *            op 1 write: the KvCodec bytes of the command | op 2 get: key | op 3 range: i32 limit, prefix,
+ *            startAfter (version 2; version 1 had no cursor)
+ * response = u8 version(2) | u8 kind | i32 servedBy | kind payload
  *            kind 1 result: u8 type, fields | kind 2 get: i64 applied, u8 found, [entry]
  *            kind 3 range: i64 applied, u8 more, i32 n, n × entry | kind 9 error: code, i32 leaderHint, message
  * entry    = key, i32 n, n value bytes, i64 createRevision, i64 modRevision, i64 version
@@ -29,7 +30,7 @@ import java.util.Optional;
  */
 public final class ForwardCodec {
 
-    static final byte VERSION = 1;
+    static final byte VERSION = 2;
     static final byte OP_WRITE = 1;
     static final byte OP_GET = 2;
     static final byte OP_RANGE = 3;
@@ -51,8 +52,11 @@ public final class ForwardCodec {
         record Get(String key, ReadConsistency consistency) implements Request {
         }
 
-        /** A prefix listing. @param prefix the prefix @param limit most entries @param consistency how fresh */
-        record Range(String prefix, int limit, ReadConsistency consistency) implements Request {
+        /**
+         * A prefix listing. @param prefix the prefix @param startAfter the cursor ("" for the first page)
+         * @param limit most entries @param consistency how fresh
+         */
+        record Range(String prefix, String startAfter, int limit, ReadConsistency consistency) implements Request {
         }
     }
 
@@ -69,8 +73,8 @@ public final class ForwardCodec {
     }
 
     /** Encodes a prefix listing to forward. */
-    public static Buffer range(String prefix, int limit, ReadConsistency consistency) {
-        return string(header(OP_RANGE, consistency).appendInt(limit), prefix);
+    public static Buffer range(String prefix, String startAfter, int limit, ReadConsistency consistency) {
+        return string(string(header(OP_RANGE, consistency).appendInt(limit), prefix), startAfter);
     }
 
     private static Buffer header(byte op, ReadConsistency consistency) {
@@ -96,7 +100,8 @@ public final class ForwardCodec {
                 case OP_GET -> new Request.Get(r.string(), consistency);
                 case OP_RANGE -> {
                     int limit = r.i32();
-                    yield new Request.Range(r.string(), limit, consistency);
+                    String prefix = r.string();
+                    yield new Request.Range(prefix, r.string(), limit, consistency);
                 }
                 default -> throw new IllegalArgumentException("unknown forwarded operation " + b.getByte(1));
             };

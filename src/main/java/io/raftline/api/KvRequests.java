@@ -79,15 +79,17 @@ public final class KvRequests {
      * Lists the keys with a prefix.
      *
      * @param prefix      the prefix ("" for all)
+     * @param startAfter  the last key of the previous page ("" for the first page)
      * @param limit       most entries
      * @param consistency how fresh the answer must be
      * @param forwarded   whether another node already forwarded it here
      * @return the entries and who served them
      */
-    public Future<Served<RangeResult>> range(String prefix, int limit, ReadConsistency consistency, boolean forwarded) {
+    public Future<Served<RangeResult>> range(String prefix, String startAfter, int limit, ReadConsistency consistency,
+            boolean forwarded) {
         return serveOrForward(consistency != ReadConsistency.STALE, forwarded,
-                () -> node.read(consistency).map(v -> range(v, prefix, limit)),
-                l -> leader.range(l, prefix, limit, consistency));
+                () -> node.read(consistency).map(v -> range(v, prefix, startAfter, limit)),
+                l -> leader.range(l, prefix, startAfter, limit, consistency));
     }
 
     /** Whether the failure proves the request was not carried out at all, so asking another node is safe. */
@@ -98,8 +100,8 @@ public final class KvRequests {
         };
     }
 
-    private static RangeResult range(KvView view, String prefix, int limit) {
-        List<KvEntry> entries = view.range(prefix, limit + 1);
+    private static RangeResult range(KvView view, String prefix, String startAfter, int limit) {
+        List<KvEntry> entries = view.range(prefix, startAfter, limit + 1);
         boolean more = entries.size() > limit;
         return new RangeResult(more ? entries.subList(0, limit) : entries, more, view.appliedIndex());
     }

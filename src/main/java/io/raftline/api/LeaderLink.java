@@ -36,9 +36,11 @@ public interface LeaderLink {
      *
      * @param leader      the leader's id
      * @param prefix      the prefix
+     * @param startAfter  the last key of the previous page, or ""
      * @param limit       most entries
      * @param consistency linearizable or lease
      * @return the leader's answer
      */
-    Future<Served<RangeResult>> range(int leader, String prefix, int limit, ReadConsistency consistency);
+    Future<Served<RangeResult>> range(int leader, String prefix, String startAfter, int limit,
+            ReadConsistency consistency);
 }

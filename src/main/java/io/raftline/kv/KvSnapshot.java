@@ -227,7 +227,19 @@ public final class KvSnapshot {
      * @return an immutable list
      */
     public List<KvEntry> range(String prefix, int limit) {
-        return KvStateMachine.rangeOf(entries, prefix, limit);
+        return KvStateMachine.rangeOf(entries, prefix, "", limit);
+    }
+
+    /**
+     * Like {@link #range(String, int)}, only keys that sort after {@code startAfter} (a listing cursor).
+     *
+     * @param prefix     the key prefix
+     * @param startAfter the last key already seen, or {@code ""}
+     * @param limit      the most entries to return
+     * @return an immutable list
+     */
+    public List<KvEntry> range(String prefix, String startAfter, int limit) {
+        return KvStateMachine.rangeOf(entries, prefix, startAfter, limit);
     }
 
     PersistentHashMap<String, KvEntry> byKey() {

@@ -174,21 +174,40 @@ public final class KvStateMachine {
      * @return an immutable list
      */
     public List<KvEntry> range(String prefix, int limit) {
-        return rangeOf(entries, prefix, limit);
+        return rangeOf(entries, prefix, "", limit);
+    }
+
+    /**
+     * Like {@link #range(String, int)}, resuming after {@code startAfter}: only keys that sort after it (a cursor,
+     * the last key of the previous page).
+     *
+     * @param prefix     the key prefix; {@code ""} selects every key
+     * @param startAfter the last key already seen, or {@code ""} to start at the prefix
+     * @param limit      the most entries to return, at least 0
+     * @return an immutable list
+     */
+    public List<KvEntry> range(String prefix, String startAfter, int limit) {
+        return rangeOf(entries, prefix, startAfter, limit);
     }
 
     /** The range query of {@link #range} and {@link KvSnapshot#range}, on one state. */
-    static List<KvEntry> rangeOf(PersistentSortedMap<String, KvEntry> entries, String prefix, int limit) {
+    static List<KvEntry> rangeOf(PersistentSortedMap<String, KvEntry> entries, String prefix, String startAfter,
+            int limit) {
         Objects.requireNonNull(prefix, "prefix");
+        Objects.requireNonNull(startAfter, "startAfter");
         if (limit < 0) {
             throw new IllegalArgumentException("limit must be >= 0, not " + limit);
         }
         List<KvEntry> out = new ArrayList<>(Math.min(limit, Math.min(entries.size(), 1024)));
-        Iterator<Map.Entry<String, KvEntry>> it = entries.iteratorFrom(prefix);
+        boolean resume = !startAfter.isEmpty() && Utf8.CODE_POINT_ORDER.compare(startAfter, prefix) >= 0;
+        Iterator<Map.Entry<String, KvEntry>> it = entries.iteratorFrom(resume ? startAfter : prefix);
         while (out.size() < limit && it.hasNext()) {
             Map.Entry<String, KvEntry> e = it.next();
             if (!e.getKey().startsWith(prefix)) {
                 break;
+            }
+            if (resume && e.getKey().equals(startAfter)) {
+                continue;
             }
             out.add(e.getValue());
         }

@@ -41,6 +41,19 @@ public final class KvView {
     }
 
     /**
+     * Entries whose key starts with a prefix and sorts after {@code startAfter}, in key order: the next page of a
+     * listing.
+     *
+     * @param prefix     the prefix ("" for all)
+     * @param startAfter the last key of the previous page, or "" for the first
+     * @param limit      most entries returned
+     * @return the entries
+     */
+    public List<KvEntry> range(String prefix, String startAfter, int limit) {
+        return state.range(prefix, startAfter, limit);
+    }
+
+    /**
      * The log index this view reflects.
      *
      * @return the applied index

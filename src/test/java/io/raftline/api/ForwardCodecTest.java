@@ -26,8 +26,10 @@ class ForwardCodecTest {
         assertThat(ForwardCodec.decodeRequest(ForwardCodec.write(put))).isEqualTo(new ForwardCodec.Request.Write(put));
         assertThat(ForwardCodec.decodeRequest(ForwardCodec.get("k/é", ReadConsistency.LEASE)))
                 .isEqualTo(new ForwardCodec.Request.Get("k/é", ReadConsistency.LEASE));
-        assertThat(ForwardCodec.decodeRequest(ForwardCodec.range("p", 50, ReadConsistency.LINEARIZABLE)))
-                .isEqualTo(new ForwardCodec.Request.Range("p", 50, ReadConsistency.LINEARIZABLE));
+        assertThat(ForwardCodec.decodeRequest(ForwardCodec.range("p", "p/é9", 50, ReadConsistency.LINEARIZABLE)))
+                .isEqualTo(new ForwardCodec.Request.Range("p", "p/é9", 50, ReadConsistency.LINEARIZABLE));
+        assertThat(ForwardCodec.decodeRequest(ForwardCodec.range("", "", 1, ReadConsistency.STALE)))
+                .isEqualTo(new ForwardCodec.Request.Range("", "", 1, ReadConsistency.STALE));
     }
 
     @Test

@@ -183,6 +183,25 @@ class KvStateMachineTest {
     }
 
     @Test
+    void aCursorResumesAfterTheLastKeySeenInsideThePrefix() {
+        long i = 1;
+        for (String key : List.of("a", "b/1", "b/10", "b/2", "b/\uE000", "b/\uD83D\uDE00", "c")) {
+            put(i++, key, key);
+        }
+        // Paging by two through b/ sees every key once, in order.
+        assertThat(keys(kv.range("b/", "", 2))).containsExactly("b/1", "b/10");
+        assertThat(keys(kv.range("b/", "b/10", 2))).containsExactly("b/2", "b/\uE000");
+        assertThat(keys(kv.range("b/", "b/\uE000", 2))).containsExactly("b/\uD83D\uDE00");
+        assertThat(kv.range("b/", "b/\uD83D\uDE00", 2)).isEmpty();
+        // The cursor need not be a key; before the prefix it changes nothing, after it nothing is left.
+        assertThat(keys(kv.range("b/", "b/15", 10))).containsExactly("b/2", "b/\uE000", "b/\uD83D\uDE00");
+        assertThat(keys(kv.range("b/", "a", 10))).hasSize(5);
+        assertThat(kv.range("b/", "c", 10)).isEmpty();
+        assertThat(keys(kv.range("", "b/2", 10))).containsExactly("b/\uE000", "b/\uD83D\uDE00", "c");
+        assertThat(keys(kv.capture().range("b/", "b/10", 1))).containsExactly("b/2");
+    }
+
+    @Test
     void readsReturnCopiesThatCannotChangeTheState() {
         put(1, "k", "v");
         kv.get("k").orElseThrow().value()[0] = 'X';

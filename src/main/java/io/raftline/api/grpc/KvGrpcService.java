@@ -3,6 +3,7 @@ package io.raftline.api.grpc;
 import com.google.protobuf.ByteString;
 import io.raftline.api.http.PeerDirectory;
 import io.raftline.api.KvRequests;
+import io.raftline.api.RangeResult;
 import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvEntry;
 import io.raftline.kv.KvResult;
@@ -188,14 +189,27 @@ public final class KvGrpcService {
             invalid(call, e.getMessage());
             return;
         }
-        requests.range(msg.getPrefix(), limit, consistency, false).onComplete(ar -> {
+        if (!msg.getStartAfter().isEmpty()) {
+            try {
+                KvCommand.validateKey(msg.getStartAfter());
+            } catch (IllegalArgumentException e) {
+                invalid(call, "start_after: " + e.getMessage());
+                return;
+            }
+        }
+        requests.range(msg.getPrefix(), msg.getStartAfter(), limit, consistency, false).onComplete(ar -> {
             if (ar.failed()) {
                 onFailure(call, ar.cause());
                 return;
             }
-            RangeResponse.Builder out = RangeResponse.newBuilder();
-            for (KvEntry e : ar.result().value().entries()) {
+            RangeResult r = ar.result().value();
+            RangeResponse.Builder out = RangeResponse.newBuilder().setMore(r.more())
+                    .setAppliedIndex(r.appliedIndex());
+            for (KvEntry e : r.entries()) {
                 out.addKvs(keyValue(e));
+            }
+            if (r.more()) {
+                out.setNext(r.entries().get(r.entries().size() - 1).key());
             }
             succeed(call, ar.result().servedBy(), out.build());
         });

@@ -62,8 +62,9 @@ public final class HttpLeaderLink implements LeaderLink {
     }
 
     @Override
-    public Future<Served<RangeResult>> range(int leader, String prefix, int limit, ReadConsistency consistency) {
-        return call(leader, ForwardCodec.range(prefix, limit, consistency), RangeResult.class);
+    public Future<Served<RangeResult>> range(int leader, String prefix, String startAfter, int limit,
+            ReadConsistency consistency) {
+        return call(leader, ForwardCodec.range(prefix, startAfter, limit, consistency), RangeResult.class);
     }
 
     private <T> Future<Served<T>> call(int leader, Buffer request, Class<T> type) {

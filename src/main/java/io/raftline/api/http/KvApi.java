@@ -223,7 +223,16 @@ public final class KvApi {
         if (consistency == null) {
             return;
         }
-        requests.range(prefix, limit, consistency, false).onComplete(ar -> {
+        String startAfter = ctx.request().getParam("startAfter", "");
+        if (!startAfter.isEmpty()) {
+            try {
+                KvCommand.validateKey(startAfter);
+            } catch (IllegalArgumentException e) {
+                HttpErrors.badRequest(ctx, "startAfter: " + e.getMessage());
+                return;
+            }
+        }
+        requests.range(prefix, startAfter, limit, consistency, false).onComplete(ar -> {
             if (ar.failed()) {
                 HttpErrors.failure(ctx, ar.cause());
                 return;
@@ -234,8 +243,12 @@ public final class KvApi {
             for (KvEntry e : r.entries()) {
                 items.add(item(e));
             }
-            json(ctx, 200, new JsonObject().put("items", items).put("count", items.size())
-                    .put("more", r.more()).put("appliedIndex", r.appliedIndex()));
+            JsonObject out = new JsonObject().put("items", items).put("count", items.size())
+                    .put("more", r.more()).put("appliedIndex", r.appliedIndex());
+            if (r.more()) {
+                out.put("next", r.entries().get(r.entries().size() - 1).key());
+            }
+            json(ctx, 200, out);
         });
     }
 
@@ -259,7 +272,8 @@ public final class KvApi {
             answer = requests.get(g.key(), g.consistency(), true).map(ForwardCodec::get);
         } else {
             ForwardCodec.Request.Range r = (ForwardCodec.Request.Range) request;
-            answer = requests.range(r.prefix(), r.limit(), r.consistency(), true).map(ForwardCodec::range);
+            answer = requests.range(r.prefix(), r.startAfter(), r.limit(), r.consistency(), true)
+                    .map(ForwardCodec::range);
         }
         answer.onComplete(ar -> {
             if (ctx.response().ended() || ctx.response().closed()) {

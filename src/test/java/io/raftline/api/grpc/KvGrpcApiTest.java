@@ -244,6 +244,16 @@ class KvGrpcApiTest {
         Outcome<RangeResponse> two = call(follower, KvServiceGrpcClient.Range, RangeRequest.newBuilder().setPrefix("")
                 .setLimit(2).setConsistency(Consistency.STALE).build());
         assertThat(two.value().getKvsCount()).isEqualTo(2);
+        assertThat(two.value().getMore()).isTrue();
+        assertThat(two.value().getNext()).isEqualTo(two.value().getKvs(1).getKey());
+        Outcome<RangeResponse> rest = call(follower, KvServiceGrpcClient.Range, RangeRequest.newBuilder().setPrefix("")
+                .setStartAfter(two.value().getNext()).setConsistency(Consistency.STALE).build());
+        assertThat(rest.value().getKvsList()).extracting(kv -> kv.getKey())
+                .doesNotContainAnyElementsOf(two.value().getKvsList().stream().map(kv -> kv.getKey()).toList());
+        Outcome<RangeResponse> everything = call(follower, KvServiceGrpcClient.Range, RangeRequest.newBuilder()
+                .setPrefix("").setConsistency(Consistency.STALE).build());
+        assertThat(rest.value().getKvsCount() + 2).isEqualTo(everything.value().getKvsCount());
+        assertThat(rest.value().getMore()).isFalse();
 
         Outcome<DeleteResponse> d = retried(follower, KvServiceGrpcClient.Delete, DeleteRequest.newBuilder()
                 .setKey("greeting").setIdempotencyKey("del-1").build());

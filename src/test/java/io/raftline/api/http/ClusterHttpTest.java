@@ -422,6 +422,38 @@ class ClusterHttpTest {
         assertThat(put(node, "/v1/kv/" + encoded, "ok").statusCode()).isEqualTo(200);
         assertThat(get(node, "/v1/kv?prefix=dir/").bodyAsJsonObject().getJsonArray("items").getJsonObject(0)
                 .getString("key")).isEqualTo(key);
+        assertThat(get(node, "/v1/kv?startAfter=").statusCode()).isEqualTo(200);
+        assertThat(get(node, "/v1/kv?startAfter=" + "x".repeat(1025)).statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void aListingPagesThroughEveryKeyOnceWithTheCursor() throws Exception {
+        int leader = leader();
+        int follower = aFollower(leader);
+        for (int i = 0; i < 25; i++) {
+            assertThat(put(leader, "/v1/kv/page/" + String.format("%02d", i), "v" + i).statusCode()).isEqualTo(200);
+        }
+        put(leader, "/v1/kv/pagf", "outside the prefix");
+        List<String> seen = new ArrayList<>();
+        String cursor = "";
+        int pages = 0;
+        while (true) {
+            JsonObject page = get(follower, "/v1/kv?prefix=page/&limit=10&startAfter="
+                    + java.net.URLEncoder.encode(cursor, StandardCharsets.UTF_8)).bodyAsJsonObject();
+            pages++;
+            JsonArray items = page.getJsonArray("items");
+            for (int i = 0; i < items.size(); i++) {
+                seen.add(items.getJsonObject(i).getString("key"));
+            }
+            if (!page.getBoolean("more")) {
+                assertThat(page.containsKey("next")).isFalse();
+                break;
+            }
+            cursor = page.getString("next");
+            assertThat(cursor).isEqualTo(seen.get(seen.size() - 1));
+        }
+        assertThat(pages).isEqualTo(3);
+        assertThat(seen).hasSize(25).doesNotHaveDuplicates().isSorted().allMatch(k -> k.startsWith("page/"));
     }
 
     @Test
