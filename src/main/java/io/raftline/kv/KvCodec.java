@@ -19,7 +19,10 @@ import java.util.Objects;
  * Put:    01 01 varint(keyLen) key varint(idemLen+1) idem varint(expectedRevision+1)
  *         varint(valueLen) value
  * Delete: 01 02 varint(keyLen) key varint(idemLen+1) idem
+ * Compare-and-delete: 01 03 varint(keyLen) key varint(idemLen+1) idem varint(expectedRevision+1)
  * </pre>
+ * Op 3 was added later in the same version (older code refuses it as an unknown op, as it must); an unconditional
+ * delete is always op 2, so op 3 never carries {@code expectedRevision = -1}.
  * where {@code idemLen+1 = 0} encodes a {@code null} idempotency key (and no idem bytes follow),
  * and {@code expectedRevision+1} is taken as an unsigned 64-bit number, so -1 encodes as 0.
  */
@@ -30,6 +33,7 @@ public final class KvCodec {
 
     static final int OP_PUT = 1;
     static final int OP_DELETE = 2;
+    static final int OP_DELETE_IF = 3;
 
     private KvCodec() {
     }
@@ -49,15 +53,21 @@ public final class KvCodec {
         int size = 2 + Varint.size(key.length) + key.length + idemSize;
         byte[] value = null;
         long revisionField = 0;
+        int op = OP_DELETE;
         if (command instanceof KvCommand.Put put) {
+            op = OP_PUT;
             value = put.sharedValue();
             revisionField = put.expectedRevision() + 1;
             size += Varint.size(revisionField) + Varint.size(value.length) + value.length;
+        } else if (((KvCommand.Delete) command).expectedRevision() != KvCommand.UNCONDITIONAL) {
+            op = OP_DELETE_IF;
+            revisionField = ((KvCommand.Delete) command).expectedRevision() + 1;
+            size += Varint.size(revisionField);
         }
         byte[] out = new byte[size];
         int pos = 0;
         out[pos++] = FORMAT_VERSION;
-        out[pos++] = (byte) (command instanceof KvCommand.Put ? OP_PUT : OP_DELETE);
+        out[pos++] = (byte) op;
         pos = Varint.write(out, pos, key.length);
         pos = copy(key, out, pos);
         if (idem == null) {
@@ -66,7 +76,9 @@ public final class KvCodec {
             pos = Varint.write(out, pos, idem.length + 1L);
             pos = copy(idem, out, pos);
         }
-        if (value != null) {
+        if (op == OP_DELETE_IF) {
+            pos = Varint.write(out, pos, revisionField);
+        } else if (value != null) {
             pos = Varint.write(out, pos, revisionField);
             pos = Varint.write(out, pos, value.length);
             pos = copy(value, out, pos);
@@ -91,7 +103,7 @@ public final class KvCodec {
                     + " (this codec reads version " + FORMAT_VERSION + ")", 0);
         }
         int op = in.readByte("op code");
-        if (op != OP_PUT && op != OP_DELETE) {
+        if (op != OP_PUT && op != OP_DELETE && op != OP_DELETE_IF) {
             throw new KvFormatException("unknown op code " + op, 1);
         }
         String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));
@@ -106,6 +118,13 @@ public final class KvCodec {
             byte[] value = in.readBytes("value",
                     in.readLength("value length", KvCommand.MAX_VALUE_BYTES));
             command = new KvCommand.Put(key, value, expectedRevision, idempotencyKey);
+        } else if (op == OP_DELETE_IF) {
+            int at = in.pos;
+            long expectedRevision = in.readVarint("expected revision") - 1;
+            if (expectedRevision < KvCommand.MUST_NOT_EXIST) {
+                throw new KvFormatException("expected revision out of range for a compare-and-delete", at);
+            }
+            command = new KvCommand.Delete(key, expectedRevision, idempotencyKey);
         } else {
             command = new KvCommand.Delete(key, idempotencyKey);
         }

@@ -187,26 +187,45 @@ public sealed interface KvCommand permits KvCommand.Put, KvCommand.Delete {
     }
 
     /**
-     * Removes {@code key}; deleting a missing key is not an error (it deletes nothing).
+     * Removes {@code key}; deleting a missing key is not an error (it deletes nothing). With an
+     * {@code expectedRevision} other than {@link #UNCONDITIONAL} it is a compare-and-delete: applied only if the
+     * key's revision is that one ({@link #MUST_NOT_EXIST}: the key must be absent, so nothing is deleted), else the
+     * result is {@link KvResult.PreconditionFailed}.
      *
-     * @param key            the key to delete
-     * @param idempotencyKey the request's name, or {@code null}
+     * @param key              the key to delete
+     * @param expectedRevision precondition: -1 (none), 0 or a revision
+     * @param idempotencyKey   the request's name, or {@code null}
      */
-    record Delete(String key, String idempotencyKey) implements KvCommand {
+    record Delete(String key, long expectedRevision, String idempotencyKey) implements KvCommand {
 
         /**
          * Validates every field.
          *
-         * @param key the key
-         * @param idempotencyKey the request's name, or {@code null}
+         * @param key              the key
+         * @param expectedRevision precondition: -1, 0 or a revision
+         * @param idempotencyKey   the request's name, or {@code null}
          */
         public Delete {
             validateKey(key);
+            if (expectedRevision < UNCONDITIONAL) {
+                throw new IllegalArgumentException(
+                        "expectedRevision must be -1, 0 or a positive revision, not " + expectedRevision);
+            }
             validateIdempotencyKey(idempotencyKey);
         }
 
         /**
-         * Creates a delete without an idempotency key.
+         * Creates an unconditional delete.
+         *
+         * @param key            the key to delete
+         * @param idempotencyKey the request's name, or {@code null}
+         */
+        public Delete(String key, String idempotencyKey) {
+            this(key, UNCONDITIONAL, idempotencyKey);
+        }
+
+        /**
+         * Creates an unconditional delete without an idempotency key.
          *
          * @param key the key to delete
          */

@@ -312,7 +312,12 @@ public final class KvStateMachine {
     }
 
     private KvResult delete(long index, KvCommand.Delete delete) {
-        if (byKey.get(delete.key()) == null) {
+        KvEntry current = byKey.get(delete.key());
+        long expected = delete.expectedRevision();
+        if (expected != KvCommand.UNCONDITIONAL && expected != (current == null ? 0 : current.modRevision())) {
+            return new KvResult.PreconditionFailed(current == null ? 0 : current.modRevision(), index);
+        }
+        if (current == null) {
             return new KvResult.Deleted(0, index);
         }
         entries = entries.remove(delete.key());

@@ -26,7 +26,8 @@ class KvCodecProperties {
                 Arbitraries.longs().between(-1, Long.MAX_VALUE));
         Arbitrary<KvCommand> puts = Combinators.combine(keys, values, revisions, idempotencyKeys)
                 .as(KvCommand.Put::new);
-        Arbitrary<KvCommand> deletes = Combinators.combine(keys, idempotencyKeys).as(KvCommand.Delete::new);
+        Arbitrary<KvCommand> deletes = Combinators.combine(keys, revisions, idempotencyKeys)
+                .as(KvCommand.Delete::new);
         return Arbitraries.oneOf(puts, deletes);
     }
 

@@ -34,6 +34,14 @@ class KvCodecTest {
                 .isEqualTo(hex("0102016b00"));
         assertThat(KvCodec.encode(new KvCommand.Delete("k", "r")))
                 .isEqualTo(hex("0102016b0272"));
+        // Compare-and-delete is op 3; an unconditional delete stays op 2, byte for byte.
+        assertThat(KvCodec.encode(new KvCommand.Delete("k", 300, null)))
+                .isEqualTo(hex("0103016b00ad02"));
+        assertThat(KvCodec.encode(new KvCommand.Delete("k", KvCommand.UNCONDITIONAL, "r")))
+                .isEqualTo(hex("0102016b0272"));
+        // Op 3 without a condition would decode to what op 2 encodes: refused, so every command has one encoding.
+        assertThatThrownBy(() -> KvCodec.decode(hex("0103016b0000"))).isInstanceOf(KvFormatException.class)
+                .hasMessageContaining("expected revision out of range for a compare-and-delete");
     }
 
     @Test
@@ -55,6 +63,7 @@ class KvCodecTest {
         for (KvCommand command : List.of(
                 new KvCommand.Put("key", bytes("value"), 1L << 40, "idem"),
                 new KvCommand.Delete("key", "idem"),
+                new KvCommand.Delete("key", 42, "idem"),
                 new KvCommand.Delete("key", null))) {
             byte[] full = KvCodec.encode(command);
             for (int length = 0; length < full.length; length++) {

@@ -72,6 +72,22 @@ class KvStateMachineTest {
     }
 
     @Test
+    void compareAndDeleteDeletesOnlyAtTheExpectedRevision() {
+        put(1, "k", "v1");
+        put(2, "k", "v2");
+        String before = kv.stateHashHex();
+        assertThat(kv.apply(3, new KvCommand.Delete("k", 1, null))).isEqualTo(new KvResult.PreconditionFailed(2, 3));
+        assertThat(kv.apply(4, new KvCommand.Delete("k", 0, null))).isEqualTo(new KvResult.PreconditionFailed(2, 4));
+        assertThat(kv.get("k")).isPresent();
+        assertThat(kv.apply(5, new KvCommand.Delete("k", 2, null))).isEqualTo(new KvResult.Deleted(1, 5));
+        assertThat(kv.get("k")).isEmpty();
+        // "Must not exist" on a missing key holds: nothing to delete.
+        assertThat(kv.apply(6, new KvCommand.Delete("k", 0, null))).isEqualTo(new KvResult.Deleted(0, 6));
+        assertThat(kv.apply(7, new KvCommand.Delete("k", 5, null))).isEqualTo(new KvResult.PreconditionFailed(0, 7));
+        assertThat(before).isNotEqualTo(kv.stateHashHex());
+    }
+
+    @Test
     void deletingAMissingKeyChangesNothingButTheAppliedIndex() {
         put(1, "a", "x");
         KvStateMachine reference = new KvStateMachine();

@@ -140,7 +140,12 @@ public final class KvGrpcService {
     private void delete(GrpcServerRequest<DeleteRequest, DeleteResponse> call, DeleteRequest msg) {
         KvCommand command;
         try {
-            command = new KvCommand.Delete(msg.getKey(), idempotencyKey(msg.getIdempotencyKey()));
+            if (msg.hasExpectedRevision() && msg.getExpectedRevision() < 0) {
+                throw new IllegalArgumentException("expected_revision out of range: "
+                        + Long.toUnsignedString(msg.getExpectedRevision()));
+            }
+            command = new KvCommand.Delete(msg.getKey(), msg.hasExpectedRevision() ? msg.getExpectedRevision()
+                    : KvCommand.UNCONDITIONAL, idempotencyKey(msg.getIdempotencyKey()));
         } catch (IllegalArgumentException e) {
             invalid(call, e.getMessage());
             return;
@@ -225,7 +230,8 @@ public final class KvGrpcService {
             }
             KvResult r = ar.result().value();
             if (r instanceof KvResult.PreconditionFailed p) {
-                long expected = ((KvCommand.Put) command).expectedRevision();
+                long expected = command instanceof KvCommand.Put put ? put.expectedRevision()
+                        : ((KvCommand.Delete) command).expectedRevision();
                 MultiMap extra = MultiMap.caseInsensitiveMultiMap()
                         .set(ACTUAL_REVISION, String.valueOf(p.actualRevision()));
                 fail(call, ar.result().servedBy(), GrpcStatus.FAILED_PRECONDITION, "precondition_failed", "key '"

@@ -146,13 +146,16 @@ public final class KvApi {
         if (key == null) {
             return;
         }
-        if (ctx.request().getParam("ifRevision") != null) {
-            HttpErrors.badRequest(ctx, "ifRevision is not supported on DELETE");
+        long expected;
+        try {
+            expected = ifRevision(ctx);
+        } catch (IllegalArgumentException e) {
+            HttpErrors.badRequest(ctx, e.getMessage());
             return;
         }
         KvCommand command;
         try {
-            command = new KvCommand.Delete(key, ctx.request().getHeader("Idempotency-Key"));
+            command = new KvCommand.Delete(key, expected, ctx.request().getHeader("Idempotency-Key"));
         } catch (IllegalArgumentException e) {
             HttpErrors.badRequest(ctx, e.getMessage());
             return;

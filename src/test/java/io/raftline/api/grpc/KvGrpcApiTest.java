@@ -255,8 +255,11 @@ class KvGrpcApiTest {
         assertThat(rest.value().getKvsCount() + 2).isEqualTo(everything.value().getKvsCount());
         assertThat(rest.value().getMore()).isFalse();
 
+        Outcome<DeleteResponse> notYet = call(follower, KvServiceGrpcClient.Delete, DeleteRequest.newBuilder()
+                .setKey("greeting").setExpectedRevision(r2 - 1).build());
+        assertThat(notYet.status()).isEqualTo(GrpcStatus.FAILED_PRECONDITION);
         Outcome<DeleteResponse> d = retried(follower, KvServiceGrpcClient.Delete, DeleteRequest.newBuilder()
-                .setKey("greeting").setIdempotencyKey("del-1").build());
+                .setKey("greeting").setExpectedRevision(r2).setIdempotencyKey("del-1").build());
         assertThat(d.status()).isEqualTo(GrpcStatus.OK);
         assertThat(d.value().getDeleted()).isEqualTo(1);
         assertThat(d.value().getRevision()).isGreaterThan(r2);

@@ -238,6 +238,20 @@ class ClusterHttpTest {
         HttpResponse<Buffer> r = get(node, "/v1/kv/lock");
         assertThat(r.bodyAsString()).isEqualTo("c");
         assertThat(r.getHeader("Raft-Revision")).isEqualTo(String.valueOf(r2));
+
+        // Compare-and-delete: only at the key's revision.
+        HttpResponse<Buffer> staleDelete = send(HttpMethod.DELETE, cluster.nodeUrl(node) + "/v1/kv/lock?ifRevision="
+                + r1, null, null);
+        assertThat(staleDelete.statusCode()).isEqualTo(412);
+        assertThat(staleDelete.bodyAsJsonObject().getLong("revision")).isEqualTo(r2);
+        assertThat(get(node, "/v1/kv/lock").statusCode()).isEqualTo(200);
+        HttpResponse<Buffer> deleted = send(HttpMethod.DELETE, cluster.nodeUrl(node) + "/v1/kv/lock?ifRevision=" + r2,
+                null, null);
+        assertThat(deleted.statusCode()).isEqualTo(200);
+        assertThat(deleted.bodyAsJsonObject().getInteger("deleted")).isEqualTo(1);
+        assertThat(get(node, "/v1/kv/lock").statusCode()).isEqualTo(404);
+        assertThat(send(HttpMethod.DELETE, cluster.nodeUrl(node) + "/v1/kv/lock?ifRevision=x", null, null)
+                .statusCode()).isEqualTo(400);
     }
 
     @Test
