@@ -23,7 +23,8 @@ import java.util.Optional;
  *            op 1 write: the KvCodec bytes of the command | op 2 get: key | op 3 range: i32 limit, prefix,
  *            startAfter (version 2; version 1 had no cursor)
  * response = u8 version(2) | u8 kind | i32 servedBy | kind payload
- *            kind 1 result: u8 type, fields | kind 2 get: i64 applied, u8 found, [entry]
+ *            kind 1 result: u8 type, fields (type 5 transaction: u8 succeeded, i64 revision, i32 n, n × (u8 kind:
+ *            1 put | 2 delete, i32 deleted | 3 get, u8 found, [entry])) | kind 2 get: i64 applied, u8 found, [entry]
  *            kind 3 range: i64 applied, u8 more, i32 n, n × entry | kind 9 error: code, i32 leaderHint, message
  * entry    = key, i32 n, n value bytes, i64 createRevision, i64 modRevision, i64 version
  * </pre>
@@ -122,6 +123,21 @@ public final class ForwardCodec {
             return b.appendByte((byte) 2).appendInt(d.deleted()).appendLong(d.revision());
         } else if (r instanceof KvResult.PreconditionFailed p) {
             return b.appendByte((byte) 3).appendLong(p.actualRevision()).appendLong(p.revision());
+        } else if (r instanceof KvResult.TxnResult t) {
+            b.appendByte((byte) 5).appendByte((byte) (t.succeeded() ? 1 : 0)).appendLong(t.revision())
+                    .appendInt(t.results().size());
+            for (KvResult.OpResult op : t.results()) {
+                if (op instanceof KvResult.PutDone) {
+                    b.appendByte((byte) 1);
+                } else if (op instanceof KvResult.DeleteDone d) {
+                    b.appendByte((byte) 2).appendInt(d.deleted());
+                } else {
+                    Optional<KvEntry> e = ((KvResult.GetDone) op).entry();
+                    b.appendByte((byte) 3).appendByte((byte) (e.isPresent() ? 1 : 0));
+                    e.ifPresent(entry -> entry(b, entry));
+                }
+            }
+            return b;
         }
         KvResult.Rejected rej = (KvResult.Rejected) r;
         return string(b.appendByte((byte) 4), rej.reason()).appendLong(rej.revision());
@@ -176,6 +192,24 @@ public final class ForwardCodec {
                 case 2 -> new KvResult.Deleted(r.i32(), r.i64());
                 case 3 -> new KvResult.PreconditionFailed(r.i64(), r.i64());
                 case 4 -> new KvResult.Rejected(r.string(), r.i64());
+                case 5 -> {
+                    boolean succeeded = r.u8() == 1;
+                    long revision = r.i64();
+                    int n = r.i32();
+                    if (n < 0 || n > io.raftline.kv.KvCommand.MAX_TXN_ITEMS) {
+                        throw new IllegalArgumentException("bad transaction result count " + n);
+                    }
+                    List<KvResult.OpResult> ops = new ArrayList<>(n);
+                    for (int i = 0; i < n; i++) {
+                        ops.add(switch (r.u8()) {
+                            case 1 -> new KvResult.PutDone();
+                            case 2 -> new KvResult.DeleteDone(r.i32());
+                            case 3 -> new KvResult.GetDone(r.u8() == 1 ? Optional.of(r.entry()) : Optional.empty());
+                            default -> throw new IllegalArgumentException("unknown transaction result kind");
+                        });
+                    }
+                    yield new KvResult.TxnResult(succeeded, ops, revision);
+                }
                 default -> throw new IllegalArgumentException("unknown result type");
             };
             case KIND_GET -> {

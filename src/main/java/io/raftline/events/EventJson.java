@@ -181,7 +181,15 @@ public final class EventJson {
             o.put("op", p.expectedRevision() == KvCommand.UNCONDITIONAL ? "put" : "cas").put("key", clip(p.key()))
                     .put("value", text(p.value()));
         } else if (c instanceof KvCommand.Delete d) {
-            o.put("op", "delete").put("key", clip(d.key()));
+            o.put("op", d.expectedRevision() == KvCommand.UNCONDITIONAL ? "delete" : "cad").put("key", clip(d.key()));
+        } else if (c instanceof KvCommand.Txn t) {
+            o.put("op", "txn").put("compares", t.compares().size()).put("success", t.success().size())
+                    .put("failure", t.failure().size());
+            if (!t.compares().isEmpty()) {
+                o.put("key", clip(t.compares().get(0).key()));
+            } else if (!t.success().isEmpty()) {
+                o.put("key", clip(t.success().get(0).key()));
+            }
         }
         return o;
     }

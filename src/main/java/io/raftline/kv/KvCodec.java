@@ -2,6 +2,8 @@ package io.raftline.kv;
 
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -21,8 +23,14 @@ import java.util.Objects;
  * Delete: 01 02 varint(keyLen) key varint(idemLen+1) idem
  * Compare-and-delete: 01 03 varint(keyLen) key varint(idemLen+1) idem varint(expectedRevision+1)
  * </pre>
- * Op 3 was added later in the same version (older code refuses it as an unknown op, as it must); an unconditional
+ * Transaction: 01 04 varint(n) n × compare, varint(n) n × op (success), varint(n) n × op (failure)
+ *   compare:   u8 target (0 value, 1 mod revision, 2 create revision, 3 version) u8 op (0 =, 1 !=, 2 &lt;, 3 &gt;)
+ *              varint(keyLen) key, then varint(valueLen) value for a value comparison, else varint(number)
+ *   op:        u8 kind (1 put, 2 delete, 3 get) varint(keyLen) key, then varint(valueLen) value for a put
+ * </pre>
+ * Ops 3 and 4 were added later in the same version (older code refuses it as an unknown op, as it must); an unconditional
  * delete is always op 2, so op 3 never carries {@code expectedRevision = -1}.
+ * <pre>
  * where {@code idemLen+1 = 0} encodes a {@code null} idempotency key (and no idem bytes follow),
  * and {@code expectedRevision+1} is taken as an unsigned 64-bit number, so -1 encodes as 0.
  */
@@ -34,6 +42,10 @@ public final class KvCodec {
     static final int OP_PUT = 1;
     static final int OP_DELETE = 2;
     static final int OP_DELETE_IF = 3;
+    static final int OP_TXN = 4;
+    static final int TXN_PUT = 1;
+    static final int TXN_DELETE = 2;
+    static final int TXN_GET = 3;
 
     private KvCodec() {
     }
@@ -46,7 +58,11 @@ public final class KvCodec {
      */
     public static byte[] encode(KvCommand command) {
         Objects.requireNonNull(command, "command");
-        byte[] key = command.key().getBytes(StandardCharsets.UTF_8);
+        if (command instanceof KvCommand.Txn txn) {
+            return encodeTxn(txn);
+        }
+        KvCommand.SingleKey single = (KvCommand.SingleKey) command;
+        byte[] key = single.key().getBytes(StandardCharsets.UTF_8);
         String idemText = command.idempotencyKey();
         byte[] idem = idemText == null ? null : idemText.getBytes(StandardCharsets.UTF_8);
         int idemSize = idem == null ? 1 : Varint.size(idem.length + 1L) + idem.length;
@@ -103,8 +119,15 @@ public final class KvCodec {
                     + " (this codec reads version " + FORMAT_VERSION + ")", 0);
         }
         int op = in.readByte("op code");
-        if (op != OP_PUT && op != OP_DELETE && op != OP_DELETE_IF) {
+        if (op != OP_PUT && op != OP_DELETE && op != OP_DELETE_IF && op != OP_TXN) {
             throw new KvFormatException("unknown op code " + op, 1);
+        }
+        if (op == OP_TXN) {
+            KvCommand.Txn txn = decodeTxn(in);
+            if (in.pos != bytes.length) {
+                throw new KvFormatException((bytes.length - in.pos) + " trailing bytes after the command", in.pos);
+            }
+            return txn;
         }
         String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));
         String idempotencyKey = readIdempotencyKey(in);
@@ -133,6 +156,97 @@ public final class KvCodec {
                     (bytes.length - in.pos) + " trailing bytes after the command", in.pos);
         }
         return command;
+    }
+
+    private static byte[] encodeTxn(KvCommand.Txn txn) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(FORMAT_VERSION);
+        out.write(OP_TXN);
+        varint(out, txn.compares().size());
+        for (TxnCompare c : txn.compares()) {
+            out.write(c.target().ordinal());
+            out.write(c.op().ordinal());
+            bytes(out, c.key().getBytes(StandardCharsets.UTF_8));
+            if (c.target() == TxnCompare.Target.VALUE) {
+                bytes(out, c.sharedValue());
+            } else {
+                varint(out, c.number());
+            }
+        }
+        for (List<TxnOp> branch : List.of(txn.success(), txn.failure())) {
+            varint(out, branch.size());
+            for (TxnOp op : branch) {
+                out.write(op instanceof TxnOp.Put ? TXN_PUT : op instanceof TxnOp.Delete ? TXN_DELETE : TXN_GET);
+                bytes(out, op.key().getBytes(StandardCharsets.UTF_8));
+                if (op instanceof TxnOp.Put put) {
+                    bytes(out, put.sharedValue());
+                }
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static void varint(java.io.ByteArrayOutputStream out, long value) {
+        byte[] buf = new byte[Varint.size(value)];
+        Varint.write(buf, 0, value);
+        out.write(buf, 0, buf.length);
+    }
+
+    private static void bytes(java.io.ByteArrayOutputStream out, byte[] b) {
+        varint(out, b.length);
+        out.write(b, 0, b.length);
+    }
+
+    private static KvCommand.Txn decodeTxn(Reader in) {
+        int compareCount = in.readLength("comparison count", KvCommand.MAX_TXN_ITEMS);
+        List<TxnCompare> compares = new ArrayList<>(compareCount);
+        for (int i = 0; i < compareCount; i++) {
+            int at = in.pos;
+            int target = in.readByte("comparison target");
+            int op = in.readByte("comparison op");
+            if (target >= TxnCompare.Target.values().length || op >= TxnCompare.Op.values().length) {
+                throw new KvFormatException("unknown comparison target " + target + " or op " + op, at);
+            }
+            String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));
+            TxnCompare.Target t = TxnCompare.Target.values()[target];
+            TxnCompare.Op o = TxnCompare.Op.values()[op];
+            if (t == TxnCompare.Target.VALUE) {
+                byte[] value = in.readBytes("value", in.readLength("value length", KvCommand.MAX_VALUE_BYTES));
+                compares.add(TxnCompare.value(key, o, value));
+            } else {
+                int numberAt = in.pos;
+                long number = in.readVarint("comparison operand");
+                if (number < 0) {
+                    throw new KvFormatException("comparison operand out of range", numberAt);
+                }
+                compares.add(TxnCompare.number(key, t, o, number));
+            }
+        }
+        List<List<TxnOp>> branches = new ArrayList<>(2);
+        for (String branch : new String[] {"success", "failure"}) {
+            int count = in.readLength(branch + " operation count", KvCommand.MAX_TXN_ITEMS);
+            List<TxnOp> ops = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                int at = in.pos;
+                int kind = in.readByte("operation kind");
+                if (kind != TXN_PUT && kind != TXN_DELETE && kind != TXN_GET) {
+                    throw new KvFormatException("unknown transaction operation " + kind, at);
+                }
+                String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));
+                if (kind == TXN_PUT) {
+                    ops.add(new TxnOp.Put(key, in.readBytes("value",
+                            in.readLength("value length", KvCommand.MAX_VALUE_BYTES))));
+                } else {
+                    ops.add(kind == TXN_DELETE ? new TxnOp.Delete(key) : new TxnOp.Get(key));
+                }
+            }
+            branches.add(ops);
+        }
+        try {
+            return new KvCommand.Txn(compares, branches.get(0), branches.get(1));
+        } catch (IllegalArgumentException e) {
+            throw new KvFormatException(e.getMessage(), in.pos);
+        }
     }
 
     private static String readIdempotencyKey(Reader in) {

@@ -1,7 +1,10 @@
 package io.raftline.kv;
 
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A write that a client proposes and that, once committed by Raft, every replica applies.
@@ -14,7 +17,7 @@ import java.util.Objects;
  * <p>An {@code idempotencyKey} (may be {@code null}) names the client request: a retried write
  * with the same idempotency key is applied once, see {@link KvStateMachine}.
  */
-public sealed interface KvCommand permits KvCommand.Put, KvCommand.Delete {
+public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn {
 
     /** Largest key, in UTF-8 bytes. */
     int MAX_KEY_BYTES = 1024;
@@ -31,12 +34,25 @@ public sealed interface KvCommand permits KvCommand.Put, KvCommand.Delete {
     /** {@link Put#expectedRevision()} meaning "the key must not exist". */
     long MUST_NOT_EXIST = 0;
 
-    /**
-     * Returns the key this command writes.
-     *
-     * @return the key, never empty
-     */
-    String key();
+    /** Most comparisons, and most operations per branch, of one transaction. */
+    int MAX_TXN_ITEMS = 128;
+
+    /** A command about one key: a write or a delete, each with an optional precondition on its revision. */
+    sealed interface SingleKey extends KvCommand permits Put, Delete {
+        /**
+         * Returns the key this command writes.
+         *
+         * @return the key, never empty
+         */
+        String key();
+
+        /**
+         * Returns the precondition.
+         *
+         * @return {@link #UNCONDITIONAL}, {@link #MUST_NOT_EXIST} or the revision the key must have
+         */
+        long expectedRevision();
+    }
 
     /**
      * Returns the client-chosen name of this request, used to apply retries once.
@@ -119,7 +135,7 @@ public sealed interface KvCommand permits KvCommand.Put, KvCommand.Delete {
      * @param idempotencyKey   the request's name, or {@code null}
      */
     record Put(String key, byte[] value, long expectedRevision, String idempotencyKey)
-            implements KvCommand {
+            implements SingleKey {
 
         /**
          * Validates every field and copies the value.
@@ -196,7 +212,7 @@ public sealed interface KvCommand permits KvCommand.Put, KvCommand.Delete {
      * @param expectedRevision precondition: -1 (none), 0 or a revision
      * @param idempotencyKey   the request's name, or {@code null}
      */
-    record Delete(String key, long expectedRevision, String idempotencyKey) implements KvCommand {
+    record Delete(String key, long expectedRevision, String idempotencyKey) implements SingleKey {
 
         /**
          * Validates every field.
@@ -231,6 +247,55 @@ public sealed interface KvCommand permits KvCommand.Put, KvCommand.Delete {
          */
         public Delete(String key) {
             this(key, null);
+        }
+    }
+
+    /**
+     * A transaction, applied atomically as one log entry (etcd's Txn model): if every comparison holds against the
+     * state at its place in the log, the {@code success} operations run, else the {@code failure} ones; all writes
+     * get the entry's index as their revision. A branch writes each key at most once. A transaction carries no
+     * idempotency key: its comparisons are what make a retry safe (compare the revision the first attempt would have
+     * left).
+     *
+     * @param compares the conditions, all of which must hold (none: always true)
+     * @param success  what runs if they hold
+     * @param failure  what runs otherwise
+     */
+    record Txn(List<TxnCompare> compares, List<TxnOp> success, List<TxnOp> failure) implements KvCommand {
+
+        /**
+         * Validates the sizes and that no branch writes a key twice.
+         *
+         * @param compares the conditions
+         * @param success  the success branch
+         * @param failure  the failure branch
+         */
+        public Txn {
+            compares = List.copyOf(compares);
+            success = List.copyOf(success);
+            failure = List.copyOf(failure);
+            if (compares.size() > MAX_TXN_ITEMS || success.size() > MAX_TXN_ITEMS
+                    || failure.size() > MAX_TXN_ITEMS) {
+                throw new IllegalArgumentException("a transaction has at most " + MAX_TXN_ITEMS
+                        + " comparisons and " + MAX_TXN_ITEMS + " operations per branch");
+            }
+            requireOneWritePerKey("success", success);
+            requireOneWritePerKey("failure", failure);
+        }
+
+        private static void requireOneWritePerKey(String branch, List<TxnOp> ops) {
+            Set<String> written = new HashSet<>();
+            for (TxnOp op : ops) {
+                if (!(op instanceof TxnOp.Get) && !written.add(op.key())) {
+                    throw new IllegalArgumentException("the " + branch + " branch writes key '" + op.key()
+                            + "' twice; write each key at most once per branch");
+                }
+            }
+        }
+
+        @Override
+        public String idempotencyKey() {
+            return null;
         }
     }
 }

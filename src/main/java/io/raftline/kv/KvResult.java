@@ -1,6 +1,8 @@
 package io.raftline.kv;
 
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The outcome of applying one log entry, identical on every replica.
@@ -12,7 +14,7 @@ import java.util.Objects;
  * text that Redis-style front ends send.
  */
 public sealed interface KvResult
-        permits KvResult.Written, KvResult.Deleted, KvResult.PreconditionFailed, KvResult.Rejected {
+        permits KvResult.Written, KvResult.Deleted, KvResult.PreconditionFailed, KvResult.Rejected, KvResult.TxnResult {
 
     /**
      * Returns the log index of the entry that produced this result.
@@ -129,6 +131,56 @@ public sealed interface KvResult
         public String wire() {
             return "ERR " + reason;
         }
+    }
+
+    /**
+     * What a transaction did: which branch ran and the result of each of its operations, in order.
+     *
+     * @param succeeded whether every comparison held (the success branch ran)
+     * @param results   one per operation of the branch that ran
+     * @param revision  the transaction's log index, the revision of every write it made
+     */
+    record TxnResult(boolean succeeded, List<OpResult> results, long revision) implements KvResult {
+        /**
+         * Validates the revision.
+         *
+         * @param succeeded which branch ran
+         * @param results   the operations' results
+         * @param revision  the log index
+         */
+        public TxnResult {
+            results = List.copyOf(results);
+            requireRevision(revision);
+        }
+
+        @Override
+        public String wire() {
+            return succeeded ? "OK" : "FAILED";
+        }
+    }
+
+    /** The result of one operation of a transaction. */
+    sealed interface OpResult permits PutDone, DeleteDone, GetDone {
+    }
+
+    /** A transaction's write was made (at the transaction's revision). */
+    record PutDone() implements OpResult {
+    }
+
+    /**
+     * A transaction's delete.
+     *
+     * @param deleted 1 if the key existed, else 0
+     */
+    record DeleteDone(int deleted) implements OpResult {
+    }
+
+    /**
+     * A transaction's read: the key's entry at that point of the transaction.
+     *
+     * @param entry the entry, or empty if the key was absent
+     */
+    record GetDone(Optional<KvEntry> entry) implements OpResult {
     }
 
     private static void requireRevision(long revision) {

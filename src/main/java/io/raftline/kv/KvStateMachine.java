@@ -286,8 +286,10 @@ public final class KvStateMachine {
         KvResult result;
         if (command instanceof KvCommand.Put put) {
             result = put(index, put);
+        } else if (command instanceof KvCommand.Delete delete) {
+            result = delete(index, delete);
         } else {
-            result = delete(index, (KvCommand.Delete) command);
+            result = txn(index, (KvCommand.Txn) command);
         }
         if (idempotencyKey != null) {
             idempotency = idempotency.record(idempotencyKey, result);
@@ -309,6 +311,42 @@ public final class KvStateMachine {
         entries = entries.put(put.key(), next);
         byKey = byKey.put(put.key(), next);
         return new KvResult.Written(index);
+    }
+
+    /**
+     * Evaluates every comparison against the state before the transaction, then runs one branch in order; a read
+     * sees the branch's earlier writes. Deterministic: it depends on the state and the command only.
+     */
+    private KvResult txn(long index, KvCommand.Txn txn) {
+        boolean succeeded = true;
+        for (TxnCompare c : txn.compares()) {
+            if (!c.holds(byKey.get(c.key()))) {
+                succeeded = false;
+                break;
+            }
+        }
+        List<KvResult.OpResult> results = new ArrayList<>();
+        for (TxnOp op : succeeded ? txn.success() : txn.failure()) {
+            KvEntry current = byKey.get(op.key());
+            if (op instanceof TxnOp.Put put) {
+                KvEntry next = current == null
+                        ? new KvEntry(put.key(), put.sharedValue(), index, index, 1)
+                        : new KvEntry(put.key(), put.sharedValue(), current.createRevision(), index,
+                                current.version() + 1);
+                entries = entries.put(put.key(), next);
+                byKey = byKey.put(put.key(), next);
+                results.add(new KvResult.PutDone());
+            } else if (op instanceof TxnOp.Delete) {
+                if (current != null) {
+                    entries = entries.remove(op.key());
+                    byKey = byKey.remove(op.key());
+                }
+                results.add(new KvResult.DeleteDone(current == null ? 0 : 1));
+            } else {
+                results.add(new KvResult.GetDone(Optional.ofNullable(current)));
+            }
+        }
+        return new KvResult.TxnResult(succeeded, results, index);
     }
 
     private KvResult delete(long index, KvCommand.Delete delete) {

@@ -339,7 +339,7 @@ public final class ControlHandler implements Handler<Message<Object>> {
         return new JsonObject().put("faults", faults.networkState());
     }
 
-    private Future<JsonObject> write(JsonObject cmd, String op, KvCommand command) {
+    private Future<JsonObject> write(JsonObject cmd, String op, KvCommand.SingleKey command) {
         Integer target = cmd.containsKey("node") ? node(cmd, "node") : null;
         long reqId = requestIds.incrementAndGet();
         long started = System.nanoTime();

@@ -35,7 +35,10 @@ class ForwardCodecTest {
     @Test
     void answersRoundTrip() {
         for (KvResult r : List.of(new KvResult.Written(4), new KvResult.Deleted(1, 5),
-                new KvResult.PreconditionFailed(3, 6), new KvResult.Rejected("bad", 7))) {
+                new KvResult.PreconditionFailed(3, 6), new KvResult.Rejected("bad", 7),
+                new KvResult.TxnResult(true, List.of(new KvResult.PutDone(), new KvResult.DeleteDone(1),
+                        new KvResult.GetDone(Optional.of(ENTRY)), new KvResult.GetDone(Optional.empty())), 8),
+                new KvResult.TxnResult(false, List.of(), 9))) {
             assertThat(ForwardCodec.decodeResponse(ForwardCodec.result(new Served<>(r, 2)), KvResult.class))
                     .isEqualTo(new Served<>(r, 2));
         }

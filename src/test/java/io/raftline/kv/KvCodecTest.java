@@ -45,6 +45,33 @@ class KvCodecTest {
     }
 
     @Test
+    void transactionsRoundTripAndRefuseTruncation() {
+        KvCommand.Txn txn = new KvCommand.Txn(
+                List.of(TxnCompare.value("a", TxnCompare.Op.LESS, bytes("v")),
+                        TxnCompare.number("b", TxnCompare.Target.CREATE_REVISION, TxnCompare.Op.NOT_EQUAL, 300)),
+                List.of(new TxnOp.Put("a", bytes("w")), new TxnOp.Delete("b"), new TxnOp.Get("c")),
+                List.of(new TxnOp.Get("a")));
+        byte[] encoded = KvCodec.encode(txn);
+        assertThat(KvCodec.decode(encoded)).isEqualTo(txn);
+        assertThat(encoded).startsWith(hex("01040200020161017602010162ac02"));
+        for (int length = 0; length < encoded.length; length++) {
+            byte[] truncated = Arrays.copyOf(encoded, length);
+            assertThatThrownBy(() -> KvCodec.decode(truncated)).isInstanceOf(KvFormatException.class);
+        }
+        KvCommand.Txn empty = new KvCommand.Txn(List.of(), List.of(), List.of());
+        assertThat(KvCodec.encode(empty)).isEqualTo(hex("0104000000"));
+        assertThat(KvCodec.decode(hex("0104000000"))).isEqualTo(empty);
+        // An unknown operation kind or comparison target is named, not a crash.
+        assertThatThrownBy(() -> KvCodec.decode(hex("010400010901616200"))).isInstanceOf(KvFormatException.class)
+                .hasMessageContaining("unknown transaction operation 9");
+        assertThatThrownBy(() -> KvCodec.decode(hex("01040109000161020000"))).isInstanceOf(KvFormatException.class)
+                .hasMessageContaining("unknown comparison target 9");
+        // A branch writing a key twice is not a valid entry either.
+        assertThatThrownBy(() -> KvCodec.decode(hex("0104000202016b02016b00"))).isInstanceOf(KvFormatException.class)
+                .hasMessageContaining("twice");
+    }
+
+    @Test
     void roundTripsEdgeValues() {
         List<KvCommand> commands = List.of(
                 new KvCommand.Put("k", new byte[0], KvCommand.MUST_NOT_EXIST, null),

@@ -49,11 +49,23 @@ class KvDeterminismProperties {
         Arbitrary<byte[]> values = Arbitraries.bytes().array(byte[].class).ofMaxSize(8);
         Arbitrary<byte[]> puts = Combinators.combine(keys, values, revisions, idempotencyKeys)
                 .as((k, v, r, i) -> KvCodec.encode(new KvCommand.Put(k, v, r, i)));
-        Arbitrary<byte[]> deletes = Combinators.combine(keys, idempotencyKeys)
-                .as((k, i) -> KvCodec.encode(new KvCommand.Delete(k, i)));
+        Arbitrary<byte[]> deletes = Combinators.combine(keys, revisions, idempotencyKeys)
+                .as((k, r, i) -> KvCodec.encode(new KvCommand.Delete(k, r, i)));
+        Arbitrary<TxnCompare> compares = Arbitraries.oneOf(
+                Combinators.combine(keys, Arbitraries.of(TxnCompare.Op.class), values)
+                        .as((k, o, v) -> TxnCompare.value(k, o, v)),
+                Combinators.combine(keys, Arbitraries.of(TxnCompare.Target.MOD_REVISION,
+                        TxnCompare.Target.CREATE_REVISION, TxnCompare.Target.VERSION), Arbitraries.of(TxnCompare.Op.class),
+                        Arbitraries.longs().between(0, 40)).as(TxnCompare::number));
+        Arbitrary<TxnOp> ops = Arbitraries.oneOf(Combinators.combine(keys, values).as(TxnOp.Put::new),
+                keys.map(TxnOp.Delete::new), keys.map(TxnOp.Get::new));
+        Arbitrary<List<TxnOp>> branches = ops.list().ofMaxSize(4).filter(KvDeterminismProperties::oneWritePerKey);
+        Arbitrary<byte[]> txns = Combinators.combine(compares.list().ofMaxSize(3), branches, branches)
+                .as((c, s, f) -> KvCodec.encode(new KvCommand.Txn(c, s, f)));
         Arbitrary<byte[]> garbage = Arbitraries.bytes().array(byte[].class).ofMaxSize(12);
         Arbitrary<byte[]> data = Arbitraries.frequencyOf(
-                Tuple.of(6, puts), Tuple.of(3, deletes), Tuple.of(1, Arbitraries.just(null)), Tuple.of(1, garbage));
+                Tuple.of(6, puts), Tuple.of(3, deletes), Tuple.of(2, txns), Tuple.of(1, Arbitraries.just(null)),
+                Tuple.of(1, garbage));
         Arbitrary<Integer> gaps = Arbitraries.frequencyOf(
                 Tuple.of(8, Arbitraries.just(1)), Tuple.of(2, Arbitraries.integers().between(2, 3)));
         return Combinators.combine(gaps, data).as(LogEntry::new).list().ofMaxSize(120);
@@ -151,7 +163,8 @@ class KvDeterminismProperties {
             if (idem != null && remembered.containsKey(idem)) {
                 return remembered.get(idem);
             }
-            KvResult result = command instanceof KvCommand.Put put ? put(index, put) : delete(index, command.key());
+            KvResult result = command instanceof KvCommand.Put put ? put(index, put)
+                    : command instanceof KvCommand.Delete d ? delete(index, d) : txn(index, (KvCommand.Txn) command);
             if (idem != null && capacity > 0) {
                 remembered.put(idem, result);
                 if (remembered.size() > capacity) {
@@ -172,8 +185,59 @@ class KvDeterminismProperties {
             return new KvResult.Written(index);
         }
 
-        private KvResult delete(long index, String key) {
-            return new KvResult.Deleted(entries.remove(key) == null ? 0 : 1, index);
+        private KvResult delete(long index, KvCommand.Delete d) {
+            KvEntry old = entries.get(d.key());
+            long actual = old == null ? 0 : old.modRevision();
+            if (d.expectedRevision() != -1 && d.expectedRevision() != actual) {
+                return new KvResult.PreconditionFailed(actual, index);
+            }
+            return new KvResult.Deleted(entries.remove(d.key()) == null ? 0 : 1, index);
         }
+
+        /** The transaction rules restated on a plain map: all comparisons first, then one branch in order. */
+        private KvResult txn(long index, KvCommand.Txn t) {
+            boolean ok = t.compares().stream().allMatch(c -> {
+                KvEntry e = entries.get(c.key());
+                if (c.target() == TxnCompare.Target.VALUE) {
+                    if (e == null) {
+                        return false;
+                    }
+                    int cmp = java.util.Arrays.compareUnsigned(e.value(), c.value());
+                    return test(c.op(), cmp);
+                }
+                long actual = e == null ? 0 : c.target() == TxnCompare.Target.MOD_REVISION ? e.modRevision()
+                        : c.target() == TxnCompare.Target.CREATE_REVISION ? e.createRevision() : e.version();
+                return test(c.op(), Long.compare(actual, c.number()));
+            });
+            List<KvResult.OpResult> results = new java.util.ArrayList<>();
+            for (TxnOp op : ok ? t.success() : t.failure()) {
+                KvEntry old = entries.get(op.key());
+                if (op instanceof TxnOp.Put p) {
+                    entries.put(p.key(), new KvEntry(p.key(), p.value(), old == null ? index : old.createRevision(),
+                            index, old == null ? 1 : old.version() + 1));
+                    results.add(new KvResult.PutDone());
+                } else if (op instanceof TxnOp.Delete) {
+                    entries.remove(op.key());
+                    results.add(new KvResult.DeleteDone(old == null ? 0 : 1));
+                } else {
+                    results.add(new KvResult.GetDone(java.util.Optional.ofNullable(old)));
+                }
+            }
+            return new KvResult.TxnResult(ok, results, index);
+        }
+
+        private static boolean test(TxnCompare.Op op, int cmp) {
+            return switch (op) {
+                case EQUAL -> cmp == 0;
+                case NOT_EQUAL -> cmp != 0;
+                case LESS -> cmp < 0;
+                case GREATER -> cmp > 0;
+            };
+        }
+    }
+
+    private static boolean oneWritePerKey(List<TxnOp> ops) {
+        java.util.Set<String> written = new java.util.HashSet<>();
+        return ops.stream().filter(op -> !(op instanceof TxnOp.Get)).allMatch(op -> written.add(op.key()));
     }
 }

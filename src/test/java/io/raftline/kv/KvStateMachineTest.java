@@ -72,6 +72,42 @@ class KvStateMachineTest {
     }
 
     @Test
+    void aTransactionRunsOneBranchAtomicallyAtItsRevision() {
+        put(1, "a", "x");
+        put(2, "a", "y");
+        put(3, "b", "1");
+        KvCommand.Txn txn = new KvCommand.Txn(
+                List.of(TxnCompare.value("a", TxnCompare.Op.EQUAL, bytes("y")),
+                        TxnCompare.number("a", TxnCompare.Target.MOD_REVISION, TxnCompare.Op.EQUAL, 2),
+                        TxnCompare.number("a", TxnCompare.Target.VERSION, TxnCompare.Op.GREATER, 1),
+                        TxnCompare.number("c", TxnCompare.Target.VERSION, TxnCompare.Op.EQUAL, 0)),
+                List.of(new TxnOp.Put("c", bytes("new")), new TxnOp.Get("c"), new TxnOp.Delete("b"),
+                        new TxnOp.Delete("nope"), new TxnOp.Get("b")),
+                List.of(new TxnOp.Get("a")));
+        KvResult r = kv.apply(4, KvCodec.encode(txn));
+        assertThat(r).isEqualTo(new KvResult.TxnResult(true, List.of(new KvResult.PutDone(),
+                new KvResult.GetDone(java.util.Optional.of(new KvEntry("c", bytes("new"), 4, 4, 1))),
+                new KvResult.DeleteDone(1), new KvResult.DeleteDone(0), new KvResult.GetDone(java.util.Optional.empty())),
+                4));
+        assertThat(kv.get("b")).isEmpty();
+        assertThat(kv.lastApplied()).isEqualTo(4);
+
+        // The same transaction again: "c" exists now, so the failure branch runs and nothing changes.
+        String before = kv.capture().stateHashHex();
+        KvResult again = kv.apply(5, txn);
+        assertThat(again).isEqualTo(new KvResult.TxnResult(false, List.of(new KvResult.GetDone(
+                java.util.Optional.of(new KvEntry("a", bytes("y"), 1, 2, 2)))), 5));
+        assertThat(kv.get("c").orElseThrow().modRevision()).isEqualTo(4);
+        // A value comparison of a missing key is false, whatever the operator.
+        assertThat(((KvResult.TxnResult) kv.apply(6, new KvCommand.Txn(List.of(TxnCompare.value("zz",
+                TxnCompare.Op.NOT_EQUAL, bytes("q"))), List.of(), List.of()))).succeeded()).isFalse();
+        assertThat(before).isNotNull();
+        // A branch that writes a key twice is refused when built.
+        assertThatThrownBy(() -> new KvCommand.Txn(List.of(), List.of(new TxnOp.Put("k", bytes("1")),
+                new TxnOp.Delete("k")), List.of())).hasMessageContaining("writes key 'k' twice");
+    }
+
+    @Test
     void compareAndDeleteDeletesOnlyAtTheExpectedRevision() {
         put(1, "k", "v1");
         put(2, "k", "v2");

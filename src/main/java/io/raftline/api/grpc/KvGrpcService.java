@@ -230,12 +230,12 @@ public final class KvGrpcService {
             }
             KvResult r = ar.result().value();
             if (r instanceof KvResult.PreconditionFailed p) {
-                long expected = command instanceof KvCommand.Put put ? put.expectedRevision()
-                        : ((KvCommand.Delete) command).expectedRevision();
+                KvCommand.SingleKey single = (KvCommand.SingleKey) command;
+                long expected = single.expectedRevision();
                 MultiMap extra = MultiMap.caseInsensitiveMultiMap()
                         .set(ACTUAL_REVISION, String.valueOf(p.actualRevision()));
                 fail(call, ar.result().servedBy(), GrpcStatus.FAILED_PRECONDITION, "precondition_failed", "key '"
-                        + command.key() + "' is at revision " + p.actualRevision()
+                        + single.key() + "' is at revision " + p.actualRevision()
                         + (p.actualRevision() == 0 ? " (absent)" : "") + ", not the expected " + expected, extra);
             } else if (r instanceof KvResult.Rejected rej) {
                 fail(call, ar.result().servedBy(), GrpcStatus.INTERNAL, "rejected", rej.reason(), null);

@@ -88,6 +88,7 @@ public final class KvApi {
         Router router = Router.router(vertx);
         router.route("/v1/kv*").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
         router.get("/v1/kv").handler(this::list);
+        router.post("/v1/txn").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes)).handler(this::txn);
         router.put("/v1/kv/*").handler(this::put);
         router.get("/v1/kv/*").handler(this::get);
         router.delete("/v1/kv/*").handler(this::delete);
@@ -181,6 +182,41 @@ public final class KvApi {
                         .put("revision", p.actualRevision()));
             } else if (r instanceof KvResult.Rejected rej) {
                 HttpErrors.send(ctx, 500, "rejected", rej.reason());
+            }
+        });
+    }
+
+    /** {@code POST /v1/txn}: one transaction, applied atomically in one log entry ({@link TxnJson}). */
+    private void txn(RoutingContext ctx) {
+        Buffer body = ctx.body().buffer();
+        KvCommand.Txn txn;
+        try {
+            Object parsed = body == null || body.length() == 0 ? null : io.vertx.core.json.Json.decodeValue(body);
+            if (!(parsed instanceof JsonObject o)) {
+                HttpErrors.badRequest(ctx, "the body must be a JSON object {\"compare\":[...],\"success\":[...],"
+                        + "\"failure\":[...]}");
+                return;
+            }
+            txn = TxnJson.parse(o);
+        } catch (io.vertx.core.json.DecodeException e) {
+            HttpErrors.badRequest(ctx, "the body is not valid JSON: " + e.getMessage());
+            return;
+        } catch (IllegalArgumentException e) {
+            HttpErrors.badRequest(ctx, e.getMessage());
+            return;
+        }
+        requests.write(txn, false).onComplete(ar -> {
+            if (ar.failed()) {
+                HttpErrors.failure(ctx, ar.cause());
+                return;
+            }
+            served(ctx, ar.result().servedBy());
+            if (ar.result().value() instanceof KvResult.TxnResult r) {
+                json(ctx, 200, TxnJson.result(r));
+            } else if (ar.result().value() instanceof KvResult.Rejected rej) {
+                HttpErrors.send(ctx, 500, "rejected", rej.reason());
+            } else {
+                HttpErrors.send(ctx, 500, "internal", "unexpected result " + ar.result().value());
             }
         });
     }

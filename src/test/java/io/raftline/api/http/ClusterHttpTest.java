@@ -441,6 +441,56 @@ class ClusterHttpTest {
     }
 
     @Test
+    void aTransactionComparesThenRunsOneBranchAtomicallyFromAnyNode() throws Exception {
+        int leader = leader();
+        int follower = aFollower(leader);
+        long r1 = put(leader, "/v1/kv/account/a", "100").bodyAsJsonObject().getLong("revision");
+        String move = "{\"compare\":[{\"key\":\"account/a\",\"target\":\"revision\",\"op\":\"=\",\"value\":" + r1
+                + "},{\"key\":\"account/b\",\"exists\":false}],"
+                + "\"success\":[{\"put\":{\"key\":\"account/a\",\"value\":\"60\"}},"
+                + "{\"put\":{\"key\":\"account/b\",\"valueBase64\":\"NDA=\"}},{\"get\":{\"key\":\"account/b\"}}],"
+                + "\"failure\":[{\"get\":{\"key\":\"account/a\"}}]}";
+        HttpResponse<Buffer> done = send(HttpMethod.POST, cluster.nodeUrl(follower) + "/v1/txn", Buffer.buffer(move),
+                null);
+        assertThat(done.statusCode()).as(done.bodyAsString()).isEqualTo(200);
+        JsonObject r = done.bodyAsJsonObject();
+        assertThat(r.getBoolean("succeeded")).isTrue();
+        long rev = r.getLong("revision");
+        assertThat(r.getJsonArray("results").getJsonObject(0).getJsonObject("put").getLong("revision")).isEqualTo(rev);
+        JsonObject got = r.getJsonArray("results").getJsonObject(2).getJsonObject("get");
+        assertThat(got.getBoolean("found")).isTrue();
+        assertThat(got.getString("value")).isEqualTo("40");
+        assertThat(got.getLong("revision")).isEqualTo(rev);
+        assertThat(done.getHeader(KvApi.SERVED_BY)).isEqualTo(String.valueOf(leader));
+        assertThat(get(follower, "/v1/kv/account/a").getHeader("Raft-Revision")).isEqualTo(String.valueOf(rev));
+
+        // The same transaction again: the comparisons fail, only the failure branch runs, nothing is written.
+        JsonObject again = send(HttpMethod.POST, cluster.nodeUrl(follower) + "/v1/txn", Buffer.buffer(move), null)
+                .bodyAsJsonObject();
+        assertThat(again.getBoolean("succeeded")).isFalse();
+        assertThat(again.getJsonArray("results").getJsonObject(0).getJsonObject("get").getString("value"))
+                .isEqualTo("60");
+        assertThat(get(follower, "/v1/kv/account/a").getHeader("Raft-Revision")).isEqualTo(String.valueOf(rev));
+
+        // Mistakes name the field.
+        for (String[] bad : new String[][] {
+                {"{\"compare\":[{\"key\":\"k\",\"target\":\"size\",\"op\":\"=\",\"value\":1}]}", "compare[0].target"},
+                {"{\"compare\":[{\"key\":\"k\",\"target\":\"version\",\"op\":\"~\",\"value\":1}]}", "compare[0].op"},
+                {"{\"compare\":[{\"key\":\"k\",\"target\":\"version\",\"op\":\"=\",\"value\":\"1\"}]}", "compare[0].value"},
+                {"{\"success\":[{\"put\":{\"key\":\"k\"}}]}", "success[0].put"},
+                {"{\"success\":[{\"put\":{\"key\":\"k\",\"value\":\"1\"}},{\"delete\":{\"key\":\"k\"}}]}", "twice"},
+                {"{\"failure\":[{\"move\":{\"key\":\"k\"}}]}", "failure[0]"},
+                {"{\"succes\":[]}", "succes: unknown field"},
+                {"[1]", "JSON object"},
+                {"{", "not valid JSON"}}) {
+            HttpResponse<Buffer> refused = send(HttpMethod.POST, cluster.nodeUrl(follower) + "/v1/txn",
+                    Buffer.buffer(bad[0]), null);
+            assertThat(refused.statusCode()).as(bad[0]).isEqualTo(400);
+            assertThat(refused.bodyAsJsonObject().getString("message")).as(bad[0]).contains(bad[1]);
+        }
+    }
+
+    @Test
     void aListingPagesThroughEveryKeyOnceWithTheCursor() throws Exception {
         int leader = leader();
         int follower = aFollower(leader);
