@@ -1,12 +1,14 @@
 package io.raftline.api.grpc;
 
 import com.google.protobuf.ByteString;
-import io.raftline.api.http.PeerDirectory;
 import io.raftline.api.KvRequests;
 import io.raftline.api.RangeResult;
+import io.raftline.api.http.PeerDirectory;
 import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvEntry;
 import io.raftline.kv.KvResult;
+import io.raftline.kv.TxnCompare;
+import io.raftline.kv.TxnOp;
 import io.raftline.node.NodeRequestException;
 import io.raftline.node.RaftNode;
 import io.raftline.node.ReadConsistency;
@@ -22,18 +24,24 @@ import io.raftline.proto.kv.PutRequest;
 import io.raftline.proto.kv.PutResponse;
 import io.raftline.proto.kv.RangeRequest;
 import io.raftline.proto.kv.RangeResponse;
+import io.raftline.proto.kv.TxnOpResult;
+import io.raftline.proto.kv.TxnRequest;
+import io.raftline.proto.kv.TxnResponse;
 import io.vertx.core.MultiMap;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.GrpcServerResponse;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
 /**
  * {@code kv.proto}'s KvService on one node's client port, next to its HTTP API and with the same semantics:
- * Put, Get (LINEARIZABLE, LEASE or STALE), Delete, Range by prefix and CompareAndSet, each with an optional
- * idempotency key.
+ * Put, Get (LINEARIZABLE, LEASE or STALE), Delete (optionally compare-and-delete), Range by prefix with a cursor,
+ * CompareAndSet, each write with an optional idempotency key, and Txn (comparisons, then one branch of puts, deletes
+ * and gets, atomically).
  *
  * <h2>Followers forward</h2>
  * Like the HTTP API, and through the same {@link KvRequests} layer, a follower forwards writes and
@@ -96,7 +104,7 @@ public final class KvGrpcService {
     }
 
     /**
-     * Binds the five methods to a gRPC server.
+     * Binds the six methods to a gRPC server.
      *
      * @param server the server of this node's client port
      * @return the server
@@ -107,6 +115,7 @@ public final class KvGrpcService {
         server.callHandler(KvServiceGrpcService.Delete, call -> call.handler(msg -> delete(call, msg)));
         server.callHandler(KvServiceGrpcService.Get, call -> call.handler(msg -> get(call, msg)));
         server.callHandler(KvServiceGrpcService.Range, call -> call.handler(msg -> range(call, msg)));
+        server.callHandler(KvServiceGrpcService.Txn, call -> call.handler(msg -> txn(call, msg)));
         return server;
     }
 
@@ -324,6 +333,86 @@ public final class KvGrpcService {
         } catch (IllegalStateException e) {
             // The call was cancelled or its deadline passed: the client is gone.
         }
+    }
+
+    private void txn(GrpcServerRequest<TxnRequest, TxnResponse> call, TxnRequest msg) {
+        KvCommand.Txn txn;
+        try {
+            List<TxnCompare> compares = new ArrayList<>();
+            for (int i = 0; i < msg.getCompareCount(); i++) {
+                io.raftline.proto.kv.Compare c = msg.getCompare(i);
+                String at = "compare[" + i + "]: ";
+                try {
+                    TxnCompare.Op op = switch (c.getOp()) {
+                        case EQUAL -> TxnCompare.Op.EQUAL;
+                        case NOT_EQUAL -> TxnCompare.Op.NOT_EQUAL;
+                        case LESS -> TxnCompare.Op.LESS;
+                        case GREATER -> TxnCompare.Op.GREATER;
+                        default -> throw new IllegalArgumentException("unknown op " + c.getOpValue());
+                    };
+                    compares.add(switch (c.getTarget()) {
+                        case VALUE -> TxnCompare.value(c.getKey(), op, value(c.getValue()));
+                        case MOD_REVISION -> TxnCompare.number(c.getKey(), TxnCompare.Target.MOD_REVISION, op,
+                                c.getNumber());
+                        case CREATE_REVISION -> TxnCompare.number(c.getKey(), TxnCompare.Target.CREATE_REVISION, op,
+                                c.getNumber());
+                        case VERSION -> TxnCompare.number(c.getKey(), TxnCompare.Target.VERSION, op, c.getNumber());
+                        default -> throw new IllegalArgumentException("unknown target " + c.getTargetValue());
+                    });
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(at + e.getMessage(), e);
+                }
+            }
+            txn = new KvCommand.Txn(compares, txnOps(msg.getSuccessList(), "success"),
+                    txnOps(msg.getFailureList(), "failure"));
+        } catch (IllegalArgumentException e) {
+            invalid(call, e.getMessage());
+            return;
+        }
+        requests.write(txn, false).onComplete(ar -> {
+            if (ar.failed()) {
+                onFailure(call, ar.cause());
+                return;
+            }
+            if (!(ar.result().value() instanceof KvResult.TxnResult r)) {
+                fail(call, ar.result().servedBy(), GrpcStatus.INTERNAL, "rejected", String.valueOf(ar.result().value()),
+                        null);
+                return;
+            }
+            TxnResponse.Builder out = TxnResponse.newBuilder().setSucceeded(r.succeeded()).setRevision(r.revision());
+            for (KvResult.OpResult op : r.results()) {
+                TxnOpResult.Builder one = TxnOpResult.newBuilder();
+                if (op instanceof KvResult.PutDone) {
+                    one.setPut(PutResponse.newBuilder().setRevision(r.revision()));
+                } else if (op instanceof KvResult.DeleteDone d) {
+                    one.setDelete(DeleteResponse.newBuilder().setDeleted(d.deleted()).setRevision(r.revision()));
+                } else {
+                    GetResponse.Builder g = GetResponse.newBuilder();
+                    ((KvResult.GetDone) op).entry().ifPresent(e -> g.setKv(keyValue(e)));
+                    one.setGet(g);
+                }
+                out.addResults(one);
+            }
+            succeed(call, ar.result().servedBy(), out.build());
+        });
+    }
+
+    private List<TxnOp> txnOps(List<io.raftline.proto.kv.TxnOp> ops, String branch) {
+        List<TxnOp> out = new ArrayList<>(ops.size());
+        for (int i = 0; i < ops.size(); i++) {
+            io.raftline.proto.kv.TxnOp op = ops.get(i);
+            try {
+                out.add(switch (op.getOpCase()) {
+                    case PUT -> new TxnOp.Put(op.getPut().getKey(), value(op.getPut().getValue()));
+                    case DELETE -> new TxnOp.Delete(op.getDelete().getKey());
+                    case GET -> new TxnOp.Get(op.getGet().getKey());
+                    default -> throw new IllegalArgumentException("no operation set (put, delete or get)");
+                });
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(branch + "[" + i + "]: " + e.getMessage(), e);
+            }
+        }
+        return out;
     }
 
     private byte[] value(ByteString v) {

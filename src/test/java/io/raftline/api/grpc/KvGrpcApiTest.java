@@ -359,6 +359,39 @@ class KvGrpcApiTest {
     }
 
     @Test
+    void aTransactionRunsOneBranchAtomicallyThroughAFollower() throws Exception {
+        int leader = leader();
+        int follower = aFollower(leader);
+        long r1 = retried(leader, KvServiceGrpcClient.Put, put("lock", "free")).value().getRevision();
+        io.raftline.proto.kv.TxnRequest take = io.raftline.proto.kv.TxnRequest.newBuilder()
+                .addCompare(io.raftline.proto.kv.Compare.newBuilder().setKey("lock")
+                        .setTarget(io.raftline.proto.kv.Compare.Target.VALUE)
+                        .setOp(io.raftline.proto.kv.Compare.Op.EQUAL).setValue(ByteString.copyFromUtf8("free")))
+                .addCompare(io.raftline.proto.kv.Compare.newBuilder().setKey("lock")
+                        .setTarget(io.raftline.proto.kv.Compare.Target.MOD_REVISION)
+                        .setOp(io.raftline.proto.kv.Compare.Op.EQUAL).setNumber(r1))
+                .addSuccess(io.raftline.proto.kv.TxnOp.newBuilder().setPut(put("lock", "taken")))
+                .addSuccess(io.raftline.proto.kv.TxnOp.newBuilder().setGet(GetRequest.newBuilder().setKey("lock")))
+                .addFailure(io.raftline.proto.kv.TxnOp.newBuilder().setGet(GetRequest.newBuilder().setKey("lock")))
+                .build();
+        Outcome<io.raftline.proto.kv.TxnResponse> first = retried(follower, KvServiceGrpcClient.Txn, take);
+        assertThat(first.status()).as(first.message()).isEqualTo(GrpcStatus.OK);
+        assertThat(first.value().getSucceeded()).isTrue();
+        assertThat(first.value().getResults(0).getPut().getRevision()).isEqualTo(first.value().getRevision());
+        assertThat(first.value().getResults(1).getGet().getKv().getValue().toStringUtf8()).isEqualTo("taken");
+        Outcome<io.raftline.proto.kv.TxnResponse> second = call(follower, KvServiceGrpcClient.Txn, take);
+        assertThat(second.value().getSucceeded()).isFalse();
+        assertThat(second.value().getResultsCount()).isEqualTo(1);
+        assertThat(second.value().getResults(0).getGet().getKv().getModRevision())
+                .isEqualTo(first.value().getRevision());
+        Outcome<io.raftline.proto.kv.TxnResponse> bad = call(follower, KvServiceGrpcClient.Txn,
+                io.raftline.proto.kv.TxnRequest.newBuilder().addSuccess(io.raftline.proto.kv.TxnOp.newBuilder())
+                        .build());
+        assertThat(bad.status()).isEqualTo(GrpcStatus.INVALID_ARGUMENT);
+        assertThat(bad.message()).contains("success[0]: no operation set");
+    }
+
+    @Test
     void aFollowerAnswersUnavailableWithTheLeaderHintAndAddressWhenItCannotForward() throws Exception {
         int leader = leader();
         int follower = aFollower(leader);
