@@ -50,6 +50,10 @@ public final class KvStateMachine {
     private PersistentHashMap<String, KvEntry> byKey;
     private IdempotencyTable idempotency;
     private long lastApplied;
+    /** Where the entry being applied reports its changes, during {@link #apply(long, byte[], List)} only. */
+    private List<KvChange> changeSink;
+    /** Changes made so far by the entry being applied: the position of the next one. */
+    private int emitted;
 
     /** Creates an empty machine with the default idempotency capacity. */
     public KvStateMachine() {
@@ -117,6 +121,28 @@ public final class KvStateMachine {
      * @throws IllegalStateException if {@code index} is not greater than {@link #lastApplied()}
      */
     public KvResult apply(long index, byte[] command) {
+        return apply(index, command, null);
+    }
+
+    /**
+     * Applies the committed log entry at {@code index} and adds every change it makes to {@code changes}, in order
+     * (what watchers are told).
+     *
+     * @param index   the entry's log index, greater than {@link #lastApplied()}
+     * @param command the entry's data
+     * @param changes receives the changes, or null
+     * @return the result
+     */
+    public KvResult apply(long index, byte[] command, List<KvChange> changes) {
+        changeSink = changes;
+        try {
+            return applyBytes(index, command);
+        } finally {
+            changeSink = null;
+        }
+    }
+
+    private KvResult applyBytes(long index, byte[] command) {
         Objects.requireNonNull(command, "command");
         requireNext(index);
         KvCommand decoded;
@@ -277,6 +303,7 @@ public final class KvStateMachine {
     }
 
     private KvResult applyDecoded(long index, KvCommand command) {
+        emitted = 0;
         String idempotencyKey = command.idempotencyKey();
         KvResult earlier = idempotencyKey == null ? null : idempotency.lookup(idempotencyKey);
         if (earlier != null) {
@@ -310,6 +337,7 @@ public final class KvStateMachine {
                 : new KvEntry(put.key(), put.sharedValue(), current.createRevision(), index, current.version() + 1);
         entries = entries.put(put.key(), next);
         byKey = byKey.put(put.key(), next);
+        emit(KvChange.put(next, emitted));
         return new KvResult.Written(index);
     }
 
@@ -335,11 +363,13 @@ public final class KvStateMachine {
                                 current.version() + 1);
                 entries = entries.put(put.key(), next);
                 byKey = byKey.put(put.key(), next);
+                emit(KvChange.put(next, emitted));
                 results.add(new KvResult.PutDone());
             } else if (op instanceof TxnOp.Delete) {
                 if (current != null) {
                     entries = entries.remove(op.key());
                     byKey = byKey.remove(op.key());
+                    emit(KvChange.delete(op.key(), index, emitted));
                 }
                 results.add(new KvResult.DeleteDone(current == null ? 0 : 1));
             } else {
@@ -347,6 +377,13 @@ public final class KvStateMachine {
             }
         }
         return new KvResult.TxnResult(succeeded, results, index);
+    }
+
+    private void emit(KvChange change) {
+        emitted++;
+        if (changeSink != null) {
+            changeSink.add(change);
+        }
     }
 
     private KvResult delete(long index, KvCommand.Delete delete) {
@@ -360,6 +397,7 @@ public final class KvStateMachine {
         }
         entries = entries.remove(delete.key());
         byKey = byKey.remove(delete.key());
+        emit(KvChange.delete(delete.key(), index, emitted));
         return new KvResult.Deleted(1, index);
     }
 }

@@ -1,5 +1,6 @@
 package io.raftline.node;
 
+import io.raftline.kv.KvChange;
 import io.raftline.kv.KvCodec;
 import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvFormatException;
@@ -72,6 +73,10 @@ public final class NodeHost {
      * say) would make every commit wait for the other voters alone, or stall a cluster that has lost one.
      */
     public static final long PROMOTE_MAX_LAG = 1000;
+    /** Most changes a node keeps for watchers that start in the past or resume. */
+    public static final int HISTORY_MAX_CHANGES = 100_000;
+    /** Most bytes of keys and values a node keeps for watchers. */
+    public static final long HISTORY_MAX_BYTES = 64L * 1024 * 1024;
 
     private final NodeOptions options;
     private final RaftConfig config;
@@ -102,6 +107,10 @@ public final class NodeHost {
     /** The highest commit index the leader of {@link #leaderCommitTerm} announced in an AppendEntries. */
     private long leaderCommit;
     private long leaderCommitTerm;
+    /** Recent changes, for watchers; rebuilt at boot from the entries after the snapshot. */
+    private ChangeHistory history;
+    private final List<Watcher> watchers = new ArrayList<>();
+    private final List<KvChange> appliedChanges = new ArrayList<>();
     /** The membership this node last knew, kept across crashes for its status. */
     private Membership lastMembership = Membership.EMPTY;
     private long lastConfigIndex;
@@ -436,10 +445,14 @@ public final class NodeHost {
         KvStateMachine m = s.snapshot().isEmpty() ? new KvStateMachine() : KvStateMachine.restore(s.snapshot().data());
         long to = Math.min(s.hardState().commit(), s.lastIndex());
         long next = Math.max(m.lastApplied() + 1, s.firstIndex());
+        history = new ChangeHistory(m.lastApplied() + 1, HISTORY_MAX_CHANGES, HISTORY_MAX_BYTES);
+        List<KvChange> changes = new ArrayList<>();
         while (next <= to) {
             List<Entry> batch = s.entries(next, to + 1, config.maxCommittedBytesPerReady());
             for (Entry e : batch) {
-                applyTo(m, e);
+                changes.clear();
+                applyTo(m, e, changes);
+                history.add(changes);
             }
             next = batch.get(batch.size() - 1).index() + 1;
         }
@@ -469,13 +482,101 @@ public final class NodeHost {
                 prefix(), m.lastApplied(), s.firstIndex() - 1, s.lastIndex());
     }
 
-    private static KvResult applyTo(KvStateMachine m, Entry e) {
+    private static KvResult applyTo(KvStateMachine m, Entry e, List<KvChange> changes) {
         if (e.type() != EntryType.NORMAL) {
             // The no-op of a new leader, or a membership change: the key-value state does not change.
             m.applyNoop(e.index());
             return null;
         }
-        return m.apply(e.index(), e.data());
+        return m.apply(e.index(), e.data(), changes);
+    }
+
+    // ---------------------------------------------------------------- watch
+
+    /**
+     * Streams every change this node applies to keys under {@code prefix}, in log order, starting at position
+     * {@code (fromRevision, skip)}: the changes of revision {@code fromRevision} after its first {@code skip}, then
+     * every later one. {@code fromRevision} 0 starts with the next entry applied. The sink is called on the node's
+     * thread; {@link Watch#cancel()} stops it. A crash, or a snapshot from the leader (which skips changes), ends it
+     * with a {@link NodeRequestException} (the client resumes from the last change it got).
+     *
+     * @throws WatchCompactedException if changes at {@code fromRevision} are no longer held
+     */
+    public Watch watch(String prefix, long fromRevision, int skip, WatchSink sink) {
+        NodeRequestException refused = refusal();
+        if (refused != null) {
+            throw refused;
+        }
+        long start = fromRevision <= 0 ? kv.lastApplied() + 1 : fromRevision;
+        if (start < history.firstRevision()) {
+            throw new WatchCompactedException(start, history.firstRevision());
+        }
+        Watcher w = new Watcher(prefix, sink);
+        List<KvChange> backlog = new ArrayList<>();
+        for (KvChange c : history.from(start, fromRevision <= 0 ? 0 : skip)) {
+            if (c.key().startsWith(prefix)) {
+                backlog.add(c);
+            }
+        }
+        if (!backlog.isEmpty()) {
+            sink.changes(backlog);
+        }
+        watchers.add(w);
+        return () -> watchers.remove(w);
+    }
+
+    private void notifyWatchers(List<KvChange> changes) {
+        if (changes.isEmpty() || watchers.isEmpty()) {
+            return;
+        }
+        for (Watcher w : List.copyOf(watchers)) {
+            List<KvChange> matching = w.prefix.isEmpty() ? changes : new ArrayList<>();
+            if (!w.prefix.isEmpty()) {
+                for (KvChange c : changes) {
+                    if (c.key().startsWith(w.prefix)) {
+                        matching.add(c);
+                    }
+                }
+            }
+            if (!matching.isEmpty()) {
+                w.sink.changes(List.copyOf(matching));
+            }
+        }
+    }
+
+    private void endWatchers(NodeRequestException why) {
+        List<Watcher> ended = List.copyOf(watchers);
+        watchers.clear();
+        for (Watcher w : ended) {
+            w.sink.ended(why);
+        }
+    }
+
+    /** Where a watch delivers, on the node's thread. */
+    public interface WatchSink {
+        /**
+         * Changes in log order (each batch from one or more applied entries).
+         *
+         * @param changes the changes
+         */
+        void changes(List<KvChange> changes);
+
+        /**
+         * The watch ended on this node; resume from the last change received.
+         *
+         * @param why the reason
+         */
+        void ended(NodeRequestException why);
+    }
+
+    /** A running watch. */
+    @FunctionalInterface
+    public interface Watch {
+        /** Stops delivering (on the node's thread). */
+        void cancel();
+    }
+
+    private record Watcher(String prefix, WatchSink sink) {
     }
 
     /** Stops at once: the core, the state machine and every pending request are dropped; the store stays. */
@@ -498,6 +599,7 @@ public final class NodeHost {
     private void stop(String why) {
         generation++;
         pending.abandonAll(why);
+        endWatchers(new NodeRequestException(Reason.NODE_DOWN, 0, why));
         if (transfer != null) {
             endTransfer(new NodeRequestException(Reason.NODE_DOWN, 0, why));
         }
@@ -732,7 +834,10 @@ public final class NodeHost {
             if (e.index() <= kv.lastApplied()) {
                 continue;
             }
-            KvResult result = applyTo(kv, e);
+            appliedChanges.clear();
+            KvResult result = applyTo(kv, e, appliedChanges);
+            history.add(appliedChanges);
+            notifyWatchers(appliedChanges);
             appliedBytesSinceSnapshot += e.sizeBytes();
             listener.applied(id(), e, result);
             pending.applied(e, result, core.leader());
@@ -755,6 +860,11 @@ public final class NodeHost {
             crash();
             return;
         }
+        // The changes the snapshot covers are not known one by one: the history starts again after it.
+        history = new ChangeHistory(kv.lastApplied() + 1, HISTORY_MAX_CHANGES, HISTORY_MAX_BYTES);
+        endWatchers(new NodeRequestException(Reason.OUTCOME_UNKNOWN, core.leader(), "node " + id() + " installed a"
+                + " snapshot at index " + s.index() + " and does not know the changes it covers; watch another"
+                + " node, or read the state again and watch from index " + (s.index() + 1)));
         appliedBytesSinceSnapshot = 0;
         pending.snapshotInstalled(s.index(), core.leader());
         LOG.info("{} installed snapshot at index {} (term {})", prefix(), s.index(), s.term());

@@ -79,6 +79,19 @@ public interface RaftNode {
     Future<NodeHost.MembershipInfo> changeMembership(io.raftline.raft.MembershipChange change);
 
     /**
+     * Watches the changes this node applies under {@code prefix}, in log order, from position
+     * {@code (fromRevision, skip)} (see {@link NodeHost#watch}). The sink is called on the node's thread: it must
+     * hand the changes on and never block.
+     *
+     * @param prefix       the key prefix ("" for every key)
+     * @param fromRevision the first revision, or 0 for the next change
+     * @param skip         how many changes of {@code fromRevision} to skip (a resumed stream)
+     * @param sink         where changes go
+     * @return the watch, to cancel; fails with {@link WatchCompactedException} if the changes are no longer held
+     */
+    Future<NodeHost.Watch> watch(String prefix, long fromRevision, int skip, NodeHost.WatchSink sink);
+
+    /**
      * Stops at once, losing everything that is not in the log store.
      *
      * @return completes when crashed

@@ -168,6 +168,15 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
     }
 
     @Override
+    public Future<NodeHost.Watch> watch(String prefix, long fromRevision, int skip, NodeHost.WatchSink sink) {
+        return onContextWhenRunning(() -> {
+            NodeHost.Watch w = host.watch(prefix, fromRevision, skip, sink);
+            Context owner = context;
+            return Future.succeededFuture(() -> owner.runOnContext(v -> w.cancel()));
+        });
+    }
+
+    @Override
     public Future<StateDigest> digest() {
         return onContextWhenRunning(host::digest);
     }

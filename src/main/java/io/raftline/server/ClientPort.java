@@ -6,6 +6,7 @@ import io.raftline.api.http.ClusterView;
 import io.raftline.api.http.HttpLeaderLink;
 import io.raftline.api.http.KvApi;
 import io.raftline.api.http.MembersApi;
+import io.raftline.api.http.WatchApi;
 import io.raftline.api.http.PeerDirectory;
 import io.raftline.config.NodeConfig;
 import io.raftline.config.RaftlineConfig;
@@ -48,6 +49,7 @@ final class ClientPort {
                 config.service().forwardTimeoutMs()));
         KvApi api = new KvApi(node, requests, cluster, config.service().maxBodyBytes());
         // A membership change answers once committed: the node's request timeout, plus the hop to the leader.
+        WatchApi watches = new WatchApi(node);
         MembersApi members = new MembersApi(node, peers, forwardClient, config.service().requestTimeoutMs()
                 + config.service().forwardTimeoutMs());
         KvGrpcService kv = new KvGrpcService(node, requests, peers, config.service().maxBodyBytes());
@@ -56,6 +58,7 @@ final class ClientPort {
         return new HttpServerVerticle("node " + n.id() + " HTTP API", n.host(), n.httpPort(), vx -> {
             Router r = api.router(vx);
             members.mount(r);
+            watches.mount(r);
             Metrics.mount(r);
             return r;
         }, vx -> grpcHandler(vx, kv, kvMaxMessageBytes, raft, raftTransport));

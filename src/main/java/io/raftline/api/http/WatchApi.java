@@ -1,0 +1,234 @@
+package io.raftline.api.http;
+
+import io.raftline.kv.KvChange;
+import io.raftline.node.NodeHost;
+import io.raftline.node.NodeRequestException;
+import io.raftline.node.RaftNode;
+import io.raftline.node.WatchCompactedException;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code GET /v1/watch?prefix=P&fromRevision=R}: every change the node applies to keys under a prefix, in log order,
+ * as Server-Sent Events, from revision R on (or from the next change), resumable after a reconnect without a gap or
+ * a duplicate.
+ *
+ * <pre>
+ * id: 14:0
+ * event: put
+ * data: {"type":"put","key":"a","value":"1","base64":false,"revision":14,"createRevision":14,"version":1}
+ *
+ * id: 15:0
+ * event: delete
+ * data: {"type":"delete","key":"a","revision":15}
+ * </pre>
+ * An event id is {@code revision:position} (a transaction makes several changes at one revision); a client that
+ * reconnects with {@code Last-Event-ID} (browsers' {@code EventSource} do it by themselves) goes on right after it.
+ * A revision older than the node's retained history answers 410 {@code {"error":"compacted","oldestRevision":N}}:
+ * read the state again (its {@code appliedIndex}) and watch from there. The node asked serves the watch (a follower
+ * streams what it applies, in the same order as the leader). When the node stops (crash, or a snapshot from the
+ * leader that skips changes) the stream ends with an {@code event: error}; reconnecting resumes. A comment line
+ * every 15 s keeps idle connections open through proxies; a client that reads too slowly (8 MiB behind) is
+ * disconnected with {@code too_slow} and resumes too.
+ */
+public final class WatchApi {
+
+    /** Most concurrent watches one node serves. */
+    public static final int MAX_WATCHES = 1024;
+    private static final long KEEPALIVE_MS = 15_000;
+    private static final long MAX_BEHIND_BYTES = 8L * 1024 * 1024;
+
+    private final RaftNode node;
+    private final AtomicInteger open = new AtomicInteger();
+
+    /**
+     * Creates the endpoint of one node.
+     *
+     * @param node the node
+     */
+    public WatchApi(RaftNode node) {
+        this.node = node;
+    }
+
+    /**
+     * Adds the route.
+     *
+     * @param router the node's router
+     */
+    public void mount(Router router) {
+        router.get("/v1/watch").handler(this::watch);
+    }
+
+    private void watch(RoutingContext ctx) {
+        String prefix = ctx.request().getParam("prefix", "");
+        long from;
+        int skip = 0;
+        String last = ctx.request().getHeader("Last-Event-ID");
+        try {
+            if (last != null && !last.isBlank()) {
+                int colon = last.indexOf(':');
+                from = Long.parseLong(colon < 0 ? last.trim() : last.substring(0, colon).trim());
+                skip = colon < 0 ? Integer.MAX_VALUE : Integer.parseInt(last.substring(colon + 1).trim()) + 1;
+                if (from < 1 || skip < 1) {
+                    throw new NumberFormatException();
+                }
+            } else {
+                String raw = ctx.request().getParam("fromRevision");
+                from = raw == null ? 0 : Long.parseLong(raw);
+                if (from < 0) {
+                    throw new NumberFormatException();
+                }
+            }
+        } catch (NumberFormatException e) {
+            HttpErrors.badRequest(ctx, last != null ? "Last-Event-ID must be an event id like 14:0, got '" + last + "'"
+                    : "fromRevision must be an integer >= 0 (0: from the next change), got '"
+                    + ctx.request().getParam("fromRevision") + "'");
+            return;
+        }
+        if (open.incrementAndGet() > MAX_WATCHES) {
+            open.decrementAndGet();
+            HttpErrors.send(ctx, 503, "overloaded", "node " + node.id() + " serves " + MAX_WATCHES
+                    + " watches already; retry later or watch another node");
+            return;
+        }
+        Stream stream = new Stream(ctx, Vertx.currentContext());
+        node.watch(prefix, from, skip, stream).onComplete(ar -> {
+            if (ar.failed()) {
+                open.decrementAndGet();
+                if (ar.cause() instanceof WatchCompactedException c) {
+                    HttpErrors.send(ctx, 410, new JsonObject().put("error", "compacted").put("message", c.getMessage())
+                            .put("oldestRevision", c.oldestRevision()));
+                } else {
+                    HttpErrors.failure(ctx, ar.cause());
+                }
+                return;
+            }
+            stream.start(ar.result());
+        });
+    }
+
+    /** One client's stream: changes arrive on the node's thread and are written on the request's context. */
+    private final class Stream implements NodeHost.WatchSink {
+        private final RoutingContext ctx;
+        private final HttpServerResponse resp;
+        private final Context context;
+        private NodeHost.Watch watch;
+        private long keepalive = -1;
+        private long behind;
+        private boolean closed;
+
+        Stream(RoutingContext ctx, Context context) {
+            this.ctx = ctx;
+            this.resp = ctx.response();
+            this.context = context;
+        }
+
+        /** The watch is registered (changes may already have been queued on this context). */
+        void start(NodeHost.Watch w) {
+            watch = w;
+            if (!resp.headWritten()) {
+                head();
+            }
+            resp.closeHandler(v -> close());
+            keepalive = ctx.vertx().setPeriodic(KEEPALIVE_MS, t -> {
+                if (!closed) {
+                    resp.write(": keepalive\n\n");
+                }
+            });
+            if (closed) {
+                close();
+            }
+        }
+
+        private void head() {
+            resp.setChunked(true).putHeader("Content-Type", "text/event-stream; charset=utf-8")
+                    .putHeader("Cache-Control", "no-cache").putHeader("X-Accel-Buffering", "no")
+                    .putHeader(KvApi.SERVED_BY, String.valueOf(node.id()));
+            resp.write(": watching from node " + node.id() + "\n\n");
+        }
+
+        @Override
+        public void changes(List<KvChange> changes) {
+            context.runOnContext(v -> write(changes));
+        }
+
+        @Override
+        public void ended(NodeRequestException why) {
+            context.runOnContext(v -> {
+                if (!closed && !resp.ended()) {
+                    if (!resp.headWritten()) {
+                        head();
+                    }
+                    resp.write("event: error\ndata: " + new JsonObject().put("error", why.reason().code())
+                            .put("message", why.getMessage()).encode() + "\n\n");
+                    resp.end();
+                }
+                close();
+            });
+        }
+
+        private void write(List<KvChange> changes) {
+            if (closed || resp.ended()) {
+                return;
+            }
+            if (!resp.headWritten()) {
+                head();
+            }
+            Buffer out = Buffer.buffer();
+            for (KvChange c : changes) {
+                out.appendString("id: " + c.revision() + ":" + c.seq() + "\nevent: " + (c.deleted() ? "delete" : "put")
+                        + "\ndata: " + json(c).encode() + "\n\n");
+            }
+            if (resp.writeQueueFull()) {
+                behind += out.length();
+                if (behind > MAX_BEHIND_BYTES) {
+                    resp.write("event: error\ndata: " + new JsonObject().put("error", "too_slow").put("message",
+                            "the client read more than " + MAX_BEHIND_BYTES + " bytes too slowly; reconnect with"
+                                    + " Last-Event-ID to resume").encode() + "\n\n");
+                    resp.end();
+                    close();
+                    return;
+                }
+                resp.drainHandler(v -> behind = 0);
+            }
+            resp.write(out);
+        }
+
+        private void close() {
+            if (closed && watch == null) {
+                return;
+            }
+            closed = true;
+            if (keepalive >= 0) {
+                ctx.vertx().cancelTimer(keepalive);
+                keepalive = -1;
+            }
+            if (watch != null) {
+                watch.cancel();
+                watch = null;
+                open.decrementAndGet();
+            }
+        }
+    }
+
+    /**
+     * The JSON of one change.
+     *
+     * @param c the change
+     * @return {@code {"type":"put",...item...}} or {@code {"type":"delete","key","revision"}}
+     */
+    static JsonObject json(KvChange c) {
+        if (c.deleted()) {
+            return new JsonObject().put("type", "delete").put("key", c.key()).put("revision", c.revision());
+        }
+        JsonObject item = KvApi.item(c.entry());
+        return new JsonObject().put("type", "put").mergeIn(item);
+    }
+}

@@ -1,0 +1,183 @@
+package io.raftline.api.http;
+
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.faults.NodeFault;
+import io.raftline.server.ClusterVerticle;
+import io.raftline.verify.nemesis.ClusterConfigs;
+import io.raftline.verify.nemesis.InJvmCluster;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * {@code GET /v1/watch} on a real 3-node cluster: every change in log order from any node, transactions as several
+ * changes at one revision, resuming with {@code Last-Event-ID} without gap or duplicate, the end of the stream when
+ * the node crashes, and 410 with the oldest revision once a restarted node's history starts after its snapshot.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+class WatchHttpTest {
+
+    private InJvmCluster harness;
+    private ClusterVerticle cluster;
+    private WebClient web;
+    private HttpClient http;
+
+    @BeforeEach
+    void start(Vertx vertx) throws Exception {
+        JsonObject config = ClusterConfigs.cluster(3, 13, 3000);
+        config.getJsonObject("raft").put("snapshot_interval_entries", 20);
+        harness = InJvmCluster.builder(config).start();
+        cluster = harness.verticle();
+        web = WebClient.create(vertx);
+        http = vertx.createHttpClient();
+    }
+
+    @AfterEach
+    void stop() {
+        if (web != null) {
+            web.close();
+        }
+        if (harness != null) {
+            harness.close();
+        }
+    }
+
+    /** The events of one open stream, as {@code id event data} lines, and whether it ended. */
+    private static final class Events {
+        final List<String> ids = new CopyOnWriteArrayList<>();
+        final List<JsonObject> data = new CopyOnWriteArrayList<>();
+        final List<String> kinds = new CopyOnWriteArrayList<>();
+        volatile boolean ended;
+        private final StringBuilder pending = new StringBuilder();
+
+        synchronized void feed(Buffer b) {
+            pending.append(b.toString());
+            int end;
+            while ((end = pending.indexOf("\n\n")) >= 0) {
+                String block = pending.substring(0, end);
+                pending.delete(0, end + 2);
+                String id = null;
+                String kind = null;
+                String json = null;
+                for (String line : block.split("\n")) {
+                    if (line.startsWith("id: ")) {
+                        id = line.substring(4);
+                    } else if (line.startsWith("event: ")) {
+                        kind = line.substring(7);
+                    } else if (line.startsWith("data: ")) {
+                        json = line.substring(6);
+                    }
+                }
+                if (kind != null) {
+                    ids.add(id);
+                    kinds.add(kind);
+                    data.add(new JsonObject(json));
+                }
+            }
+        }
+    }
+
+    private Events open(int node, String query, String lastEventId) throws InterruptedException {
+        Events events = new Events();
+        RequestOptions o = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(cluster.nodeUrl(node)
+                + "/v1/watch" + query);
+        if (lastEventId != null) {
+            o.putHeader("Last-Event-ID", lastEventId);
+        }
+        HttpClientResponse resp = await(http.request(o).compose(req -> req.send()));
+        assertThat(resp.statusCode()).isEqualTo(200);
+        assertThat(resp.getHeader("Content-Type")).startsWith("text/event-stream");
+        resp.handler(events::feed).endHandler(v -> events.ended = true).exceptionHandler(e -> events.ended = true);
+        return events;
+    }
+
+    private long put(int node, String key, String value) throws InterruptedException {
+        HttpResponse<Buffer> r = await(web.putAbs(cluster.nodeUrl(node) + "/v1/kv/" + key)
+                .sendBuffer(Buffer.buffer(value)));
+        assertThat(r.statusCode()).isEqualTo(200);
+        return r.bodyAsJsonObject().getLong("revision");
+    }
+
+    @Test
+    void aFollowerStreamsEveryChangeInLogOrderAndAResumedStreamHasNoGapOrDuplicate() throws Exception {
+        int leader = await(cluster.awaitLeader(10_000));
+        int follower = leader % 3 + 1;
+        long first = put(leader, "w/a", "1");
+        Events live = open(follower, "?prefix=w/&fromRevision=" + first, null);
+        long second = put(leader, "w/b", "2");
+        put(leader, "other", "ignored");
+        await(web.deleteAbs(cluster.nodeUrl(leader) + "/v1/kv/w/a").send());
+        HttpResponse<Buffer> txn = await(web.postAbs(cluster.nodeUrl(leader) + "/v1/txn").sendBuffer(Buffer.buffer(
+                "{\"success\":[{\"put\":{\"key\":\"w/c\",\"value\":\"3\"}},{\"put\":{\"key\":\"x\",\"value\":\"no\"}},"
+                        + "{\"delete\":{\"key\":\"w/b\"}}]}")));
+        long txnRevision = txn.bodyAsJsonObject().getLong("revision");
+        eventually("five changes under w/", () -> live.data.size() >= 5);
+        assertThat(live.kinds).containsExactly("put", "put", "delete", "put", "delete");
+        assertThat(live.ids).containsExactly(first + ":0", second + ":0", (second + 2) + ":0", txnRevision + ":0",
+                txnRevision + ":2");
+        assertThat(live.data.get(0).getString("key")).isEqualTo("w/a");
+        assertThat(live.data.get(0).getString("value")).isEqualTo("1");
+        assertThat(live.data.get(4).getString("key")).isEqualTo("w/b");
+        assertThat(live.data.stream().map(d -> d.getLong("revision")).toList()).isSorted();
+
+        // Resumed after the transaction's first change: only its last one, then what follows.
+        Events resumed = open(leader, "?prefix=w/", txnRevision + ":0");
+        long later = put(leader, "w/d", "4");
+        eventually("the resumed stream reaches w/d", () -> resumed.ids.contains(later + ":0"));
+        assertThat(resumed.ids).containsExactly(txnRevision + ":2", later + ":0");
+        eventually("the live stream reaches w/d too", () -> live.ids.contains(later + ":0"));
+
+        // A crash of the node ends its streams with an error event.
+        await(cluster.faults().apply(follower, NodeFault.CRASH));
+        eventually("the follower's stream ends", () -> live.ended);
+        assertThat(live.kinds.get(live.kinds.size() - 1)).isEqualTo("error");
+    }
+
+    @Test
+    void aRevisionOlderThanTheHistoryIsGoneWithTheOldestRevision() throws Exception {
+        int leader = await(cluster.awaitLeader(10_000));
+        int follower = leader % 3 + 1;
+        List<Long> revisions = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            revisions.add(put(leader, "k" + i, "v" + i));
+        }
+        eventually("the follower took a snapshot", () -> cluster.nodes().get(follower).status()
+                .map(s -> s.snapshotIndex() > 0));
+        await(cluster.faults().apply(follower, NodeFault.CRASH));
+        await(cluster.faults().apply(follower, NodeFault.RESTART));
+        long snapshotIndex = await(cluster.nodes().get(follower).status()).snapshotIndex();
+        HttpResponse<Buffer> gone = await(web.getAbs(cluster.nodeUrl(follower) + "/v1/watch?fromRevision=1").send());
+        assertThat(gone.statusCode()).isEqualTo(410);
+        assertThat(gone.bodyAsJsonObject().getString("error")).isEqualTo("compacted");
+        assertThat(gone.bodyAsJsonObject().getLong("oldestRevision")).isEqualTo(snapshotIndex + 1);
+        // From the oldest revision on, everything the log still holds is streamed.
+        Events rest = open(follower, "?fromRevision=" + (snapshotIndex + 1), null);
+        long last = revisions.get(revisions.size() - 1);
+        if (last > snapshotIndex) {
+            eventually("the follower streams what its log holds", () -> rest.ids.contains(last + ":0"));
+        }
+        HttpResponse<Buffer> bad = await(web.getAbs(cluster.nodeUrl(follower) + "/v1/watch").putHeader("Last-Event-ID",
+                "x").send());
+        assertThat(bad.statusCode()).isEqualTo(400);
+    }
+}
