@@ -4,14 +4,17 @@ import com.google.protobuf.ByteString;
 import io.raftline.api.KvRequests;
 import io.raftline.api.RangeResult;
 import io.raftline.api.http.PeerDirectory;
+import io.raftline.kv.KvChange;
 import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvEntry;
 import io.raftline.kv.KvResult;
 import io.raftline.kv.TxnCompare;
 import io.raftline.kv.TxnOp;
+import io.raftline.node.NodeHost;
 import io.raftline.node.NodeRequestException;
 import io.raftline.node.RaftNode;
 import io.raftline.node.ReadConsistency;
+import io.raftline.node.WatchCompactedException;
 import io.raftline.proto.kv.CompareAndSetRequest;
 import io.raftline.proto.kv.Consistency;
 import io.raftline.proto.kv.DeleteRequest;
@@ -27,7 +30,12 @@ import io.raftline.proto.kv.RangeResponse;
 import io.raftline.proto.kv.TxnOpResult;
 import io.raftline.proto.kv.TxnRequest;
 import io.raftline.proto.kv.TxnResponse;
+import io.raftline.proto.kv.WatchEvent;
+import io.raftline.proto.kv.WatchRequest;
+import io.raftline.proto.kv.WatchResponse;
+import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
@@ -116,6 +124,7 @@ public final class KvGrpcService {
         server.callHandler(KvServiceGrpcService.Get, call -> call.handler(msg -> get(call, msg)));
         server.callHandler(KvServiceGrpcService.Range, call -> call.handler(msg -> range(call, msg)));
         server.callHandler(KvServiceGrpcService.Txn, call -> call.handler(msg -> txn(call, msg)));
+        server.callHandler(KvServiceGrpcService.Watch, call -> call.handler(msg -> watch(call, msg)));
         return server;
     }
 
@@ -394,6 +403,85 @@ public final class KvGrpcService {
                 out.addResults(one);
             }
             succeed(call, ar.result().servedBy(), out.build());
+        });
+    }
+
+    /** Trailer of an OUT_OF_RANGE Watch: the oldest revision the node holds. */
+    public static final String OLDEST_REVISION = "raft-oldest-revision";
+
+    private void watch(GrpcServerRequest<WatchRequest, WatchResponse> call, WatchRequest msg) {
+        if (msg.getFromRevision() < 0 || msg.getSkip() < 0) {
+            invalid(call, "from_revision and skip must be >= 0");
+            return;
+        }
+        Context context = Vertx.currentContext();
+        GrpcServerResponse<WatchRequest, WatchResponse> out = call.response();
+        NodeHost.Watch[] registered = new NodeHost.Watch[1];
+        boolean[] done = new boolean[1];
+        NodeHost.WatchSink sink = new NodeHost.WatchSink() {
+            @Override
+            public void changes(List<KvChange> changes) {
+                context.runOnContext(v -> {
+                    if (done[0]) {
+                        return;
+                    }
+                    WatchResponse.Builder batch = WatchResponse.newBuilder();
+                    for (KvChange c : changes) {
+                        WatchEvent.Builder e = WatchEvent.newBuilder().setRevision(c.revision()).setPosition(c.seq());
+                        if (c.deleted()) {
+                            e.setType(WatchEvent.Type.DELETE).setKv(KeyValue.newBuilder().setKey(c.key()));
+                        } else {
+                            e.setType(WatchEvent.Type.PUT).setKv(keyValue(c.entry()));
+                        }
+                        batch.addEvents(e);
+                    }
+                    try {
+                        out.write(batch.build());
+                    } catch (IllegalStateException e) {
+                        end();
+                    }
+                });
+            }
+
+            @Override
+            public void ended(NodeRequestException why) {
+                context.runOnContext(v -> {
+                    if (!done[0]) {
+                        sendError(out, GrpcStatus.UNAVAILABLE, why.getMessage(), MultiMap.caseInsensitiveMultiMap()
+                                .set(ERROR_CODE, why.reason().code()));
+                    }
+                    end();
+                });
+            }
+
+            private void end() {
+                done[0] = true;
+                if (registered[0] != null) {
+                    registered[0].cancel();
+                    registered[0] = null;
+                }
+            }
+        };
+        call.exceptionHandler(e -> sink.ended(new NodeRequestException(NodeRequestException.Reason.NODE_DOWN, 0,
+                "the call failed: " + e.getMessage())));
+        out.headers().set(SERVED_BY, String.valueOf(node.id()));
+        node.watch(msg.getPrefix(), msg.getFromRevision(), msg.getSkip(), sink).onComplete(ar -> {
+            if (ar.failed()) {
+                done[0] = true;
+                if (ar.cause() instanceof WatchCompactedException c) {
+                    fail(call, node.id(), GrpcStatus.OUT_OF_RANGE, "compacted", c.getMessage(),
+                            MultiMap.caseInsensitiveMultiMap().set(OLDEST_REVISION, String.valueOf(c.oldestRevision())));
+                } else {
+                    onFailure(call, ar.cause());
+                }
+                return;
+            }
+            if (done[0]) {
+                ar.result().cancel();
+            } else {
+                registered[0] = ar.result();
+                out.writeHead();
+            }
         });
     }
 

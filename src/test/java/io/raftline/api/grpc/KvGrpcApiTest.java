@@ -392,6 +392,35 @@ class KvGrpcApiTest {
     }
 
     @Test
+    void watchStreamsChangesFromAFollowerAndResumesAfterAPosition() throws Exception {
+        int leader = leader();
+        int follower = aFollower(leader);
+        long first = retried(leader, KvServiceGrpcClient.Put, put("watch/a", "1")).value().getRevision();
+        List<io.raftline.proto.kv.WatchEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // The handler is set as the response arrives, on its event loop, so no message can come before it.
+        await(client.request(address(follower), KvServiceGrpcClient.Watch).compose(req -> req.send(
+                io.raftline.proto.kv.WatchRequest.newBuilder().setPrefix("watch/").setFromRevision(first).build()))
+                .map(resp -> resp.handler(batch -> events.addAll(batch.getEventsList()))));
+        retried(leader, KvServiceGrpcClient.Put, put("elsewhere", "x"));
+        long second = retried(leader, KvServiceGrpcClient.Delete, DeleteRequest.newBuilder().setKey("watch/a").build())
+                .value().getRevision();
+        eventually("two events", () -> events.size() >= 2);
+        assertThat(events.get(0).getType()).isEqualTo(io.raftline.proto.kv.WatchEvent.Type.PUT);
+        assertThat(events.get(0).getKv().getValue().toStringUtf8()).isEqualTo("1");
+        assertThat(events.get(0).getRevision()).isEqualTo(first);
+        assertThat(events.get(1).getType()).isEqualTo(io.raftline.proto.kv.WatchEvent.Type.DELETE);
+        assertThat(events.get(1).getRevision()).isEqualTo(second);
+        // Resuming after the first event gives the second only.
+        List<io.raftline.proto.kv.WatchEvent> resumed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        await(client.request(address(leader), KvServiceGrpcClient.Watch).compose(req -> req.send(
+                io.raftline.proto.kv.WatchRequest.newBuilder().setPrefix("watch/").setFromRevision(first)
+                        .setSkip(events.get(0).getPosition() + 1).build()))
+                .map(resp -> resp.handler(batch -> resumed.addAll(batch.getEventsList()))));
+        eventually("the resumed stream has the delete", () -> !resumed.isEmpty());
+        assertThat(resumed).extracting(io.raftline.proto.kv.WatchEvent::getRevision).containsExactly(second);
+    }
+
+    @Test
     void aFollowerAnswersUnavailableWithTheLeaderHintAndAddressWhenItCannotForward() throws Exception {
         int leader = leader();
         int follower = aFollower(leader);
