@@ -24,6 +24,7 @@ import io.raftline.transport.NetworkConditioner;
 import io.raftline.transport.Transport;
 import io.raftline.transport.grpc.GrpcTransport;
 import io.raftline.ui.ControlHandler;
+import io.raftline.ui.NodeLifecycle;
 import io.raftline.ui.UiRouter;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -55,7 +56,7 @@ import java.util.concurrent.ConcurrentSkipListSet;
  * through one {@link FaultControl} shared by the admin API and the live view, and this class is the
  * {@link PeerDirectory} (the actual HTTP port of each node, known once it listens).
  */
-public final class ClusterVerticle extends VerticleBase implements PeerDirectory {
+public final class ClusterVerticle extends VerticleBase implements PeerDirectory, NodeLifecycle {
 
     private final RaftlineConfig config;
     private final NodeListener listener;
@@ -178,7 +179,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         if (config.admin() != null) {
             // The admin port also serves the live view: the page at "/", the SockJS bridge, the WebJars.
             chain = chain.compose(v -> {
-                control = new ControlHandler(vertx, nodes, faults(), publisher);
+                control = new ControlHandler(vertx, nodes, faults(), publisher, this);
                 ui = new UiRouter(vertx, control, Set.of());
                 AdminApi admin = new AdminApi(faults(), status, config.admin().token());
                 List<Future<Void>> mounted = new ArrayList<>();
@@ -234,13 +235,21 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      * next free id, a port and data directory that follow the configured nodes' pattern, then has the leader add it
      * as a learner and promote it once it caught up. What the live view's "add node" does.
      *
-     * @return the new node's id and URL, once it is a voter
+     * @return the new node's id and URL, once it is a voter; fails with an {@link UnsupportedOperationException} in
+     *         one-node-per-process mode
      */
+    @Override
     public Future<JsonObject> addNode() {
         if (config.nodeId() != 0) {
-            return Future.failedFuture(new IllegalStateException("only the local cluster starts nodes itself; start a"
-                    + " process with a joining configuration (conf/node-4.json) and POST /v1/members"));
+            return Future.failedFuture(new UnsupportedOperationException("only the local cluster starts nodes itself;"
+                    + " start a process with a joining configuration (conf/node-4.json) and POST /v1/members"));
         }
+        // Deployed from this verticle's context, whoever asks (the live view's control handler runs elsewhere), so
+        // the new node's verticles are this verticle's children like the configured ones.
+        return onOwnContext(this::startAndJoin);
+    }
+
+    private Future<JsonObject> startAndJoin() {
         NodeConfig n = LocalNodes.next(config, known);
         known.add(n.id());
         return deployNode(n).compose(v -> deployClientPort(n)).compose(v -> {
@@ -255,9 +264,29 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      * node in this process; its data directory stays. What the live view's "remove node" does.
      *
      * @param id the member to remove
-     * @return the membership after the change
+     * @return the membership after the change; fails with an {@link UnsupportedOperationException} in
+     *         one-node-per-process mode (use {@code DELETE /v1/members/{id}})
      */
+    @Override
     public Future<JsonObject> removeNode(int id) {
+        if (config.nodeId() != 0) {
+            return Future.failedFuture(new UnsupportedOperationException("only the local cluster stops nodes itself;"
+                    + " use DELETE /v1/members/" + id + " and stop that process"));
+        }
+        return onOwnContext(() -> removeAndStop(id));
+    }
+
+    /** Runs {@code action} on this verticle's context; the result completes there. */
+    private <T> Future<T> onOwnContext(java.util.function.Supplier<Future<T>> action) {
+        if (io.vertx.core.Vertx.currentContext() == context) {
+            return action.get();
+        }
+        Promise<T> done = Promise.promise();
+        context.runOnContext(v -> action.get().onComplete(done));
+        return done.future();
+    }
+
+    private Future<JsonObject> removeAndStop(int id) {
         return LocalNodes.remove(vertx, nodes, id).compose(m -> {
             List<String> ids = deployments.remove(id);
             nodes.remove(id);
@@ -322,7 +351,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      */
     public FaultControl faults() {
         if (faults == null) {
-            faults = new FaultControl(nodes, config.memberIds(), conditioner, links, publisher);
+            faults = new FaultControl(nodes, this::listed, conditioner, links, publisher);
         }
         return faults;
     }
