@@ -177,6 +177,10 @@ public final class ClusterState implements EventSink {
                         .put("learners", best.learners.copy()).put("addresses", membership.getJsonObject("addresses"));
             }
         }
+        // A member no event spoke of yet (it was just added) has a fresh state, as in reducer.js.
+        for (Integer member : members()) {
+            nodes.computeIfAbsent(member, NodeState::new);
+        }
     }
 
     /**

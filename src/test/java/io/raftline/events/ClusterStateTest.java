@@ -158,5 +158,9 @@ class ClusterStateTest {
         s.apply(published(new RaftEvent.NodeCrashed(at(5))));
         assertThat(s.members()).containsExactly(1, 2, 3, 5);
         assertThat(s.toJson().containsKey("membership")).isFalse();
+        // A member added before it said anything is drawn with a fresh state.
+        s.apply(published(membership(1, 3, List.of(1, 2, 3), List.of(9))));
+        assertThat(s.members()).containsExactly(1, 2, 3, 9);
+        assertThat(node(s.toJson(), 9).getString("role")).isEqualTo("Follower");
     }
 }
