@@ -1,10 +1,12 @@
 // The cluster drawn with D3 on SVG: nodes on a circle coloured by role, links (cut ones red), link
 // faults, and every published message as an arrow flying from sender to receiver. Arrows start a short
 // moment after their send (a playout delay), so that the receive is usually known by then and the
-// flight time can follow the real delay; a lost message stops halfway with a red cross.
+// flight time can follow the real delay; a lost message stops halfway with a red cross. Learners (members
+// that replicate but do not vote) are drawn with a dashed outline and a "learner" tag; nodes added or removed
+// at runtime appear and disappear, and the circle is laid out again to fit the box.
 
 import { ROLE_COLORS, kindColor, escapeHtml } from './format.js';
-import { displayRole } from './reducer.js';
+import { displayRole, memberKind } from './reducer.js';
 
 const d3 = globalThis.d3;
 const W = 640, H = 400, R = 46;
@@ -59,13 +61,22 @@ export class ClusterView {
 
   layout(members) {
     const n = members.length;
-    // A triangle fills the box best when its centre sits low; other counts use a plain circle.
-    const rr = n === 3 ? 168 : H * 0.39;
-    const cy = n === 3 ? H / 2 + 38 : H / 2;
-    members.forEach((id, i) => {
-      const a = -Math.PI / 2 + (2 * Math.PI * i) / Math.max(n, 1);
-      this.pos.set(id, { x: W / 2 + rr * Math.cos(a), y: cy + rr * Math.sin(a) });
+    this.pos = new Map();
+    if (!n) return;
+    // Nodes on a circle, the first at the top (two side by side), scaled and centred so that the polygon's
+    // bounding box, with room for the node circles and the tags under them, fills the box.
+    const start = n === 2 ? Math.PI : -Math.PI / 2;
+    const unit = members.map((_, i) => {
+      const a = start + (2 * Math.PI * i) / n;
+      return [Math.cos(a), Math.sin(a)];
     });
+    const xs = unit.map(u => u[0]), ys = unit.map(u => u[1]);
+    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+    const side = R + 10, top = R + 10, bottom = R + 36;
+    const rr = Math.min(190, (W - 2 * side) / Math.max(x1 - x0, 1e-9), (H - top - bottom) / Math.max(y1 - y0, 1e-9));
+    const cx = W / 2 - rr * (x0 + x1) / 2;
+    const cy = top + (H - top - bottom) / 2 - rr * (y0 + y1) / 2;
+    members.forEach((id, i) => this.pos.set(id, { x: cx + rr * unit[i][0], y: cy + rr * unit[i][1] }));
   }
 
   setModel(m) {
@@ -147,21 +158,26 @@ export class ClusterView {
     enter.append('text').attr('class', 'name').attr('dy', 4);
     enter.append('text').attr('class', 'sub term').attr('dy', 19);
     enter.append('text').attr('class', 'sub commit').attr('dy', 31);
-    enter.append('text').attr('class', 'sub paused').attr('dy', R + 18);
+    enter.append('text').attr('class', 'tag kind').attr('dy', R + 18);
+    enter.append('text').attr('class', 'sub paused');
     sel.exit().remove();
     enter.merge(sel).each((d, i, nodes) => {
       const g = d3.select(nodes[i]);
       const p = this.pos.get(d.id);
       const role = displayRole(d);
       const color = ROLE_COLORS[role];
+      const kind = memberKind(m, d.id);
       g.attr('transform', `translate(${p.x},${p.y})`).attr('data-testid', `node-${d.id}`).attr('data-role', role)
-        .attr('data-raw-role', d.role).attr('data-term', d.term).attr('data-commit', d.commit).attr('data-paused', d.paused);
+        .attr('data-raw-role', d.role).attr('data-term', d.term).attr('data-commit', d.commit).attr('data-paused', d.paused)
+        .attr('data-member', kind || null).classed('learner', kind === 'learner');
+      g.select('.kind').text(kind === 'learner' ? 'learner' : '');
       g.select('.ring').attr('stroke', color).attr('fill', role === 'Down' ? '#171b21' : `color-mix(in srgb, ${color} 13%, #161c24)`);
       g.select('.role').attr('fill', color).text(role === 'Candidate' && d.role === 'PreCandidate' ? 'pre-cand.' : role);
       g.select('.name').text(`N${d.id}`);
       g.select('.term').text(`term ${d.term}`);
       g.select('.commit').text(`commit ${d.commit}`);
-      g.select('.paused').attr('fill', '#b9a6ff').text(d.frozen ? '❄ frozen' : d.paused ? '❚❚ paused' : '');
+      g.select('.paused').attr('fill', '#b9a6ff').attr('dy', kind === 'learner' ? R + 32 : R + 18)
+        .text(d.frozen ? '❄ frozen' : d.paused ? '❚❚ paused' : '');
     });
   }
 
@@ -169,8 +185,11 @@ export class ClusterView {
     const n = this.model && this.model.nodes[id];
     if (!n) return '';
     const row = (k, v) => `<dt>${k}</dt><dd>${escapeHtml(v)}</dd>`;
-    return `<h4>Node ${id} · ${escapeHtml(n.role)}${n.paused ? ' · paused' : ''}</h4><dl>` +
+    const kind = memberKind(this.model, id);
+    const url = this.model.membership && this.model.membership.addresses[id];
+    return `<h4>Node ${id} · ${escapeHtml(n.role)}${kind === 'learner' ? ' · learner' : ''}${n.paused ? ' · paused' : ''}</h4><dl>` +
       row('term', n.term) + row('leader', n.leader || '—') +
+      (kind ? row('member', `${kind} (configuration at ${n.configIndex})`) : '') + (url ? row('url', url) : '') +
       row('voted for', n.votedFor ? `${n.votedFor} (term ${n.voteTerm})` : '—') +
       row('commit', n.commit) + row('applied', n.applied) + row('last index', n.lastIndex) +
       row('snapshot', n.snapshotIndex || '—') + '</dl>';
@@ -315,7 +334,7 @@ export class ClusterView {
 export function legend(container, view) {
   const item = (cls, color, text) => `<span><i class="${cls}" style="${cls.includes('line') ? 'border-color' : 'background'}:${color}"></i>${text}</span>`;
   container.innerHTML = item('', ROLE_COLORS.Follower, 'Follower') + item('', ROLE_COLORS.Candidate, 'Candidate') +
-    item('', ROLE_COLORS.Leader, 'Leader') + item('', ROLE_COLORS.Down, 'Down') +
+    item('', ROLE_COLORS.Leader, 'Leader') + item('', ROLE_COLORS.Down, 'Down') + item('dashed', 'transparent', 'learner') +
     item('line', kindColor('RequestVote'), 'votes') + item('line', kindColor('AppendEntries'), 'append / heartbeat') +
     item('line dotted', '#8a94a3', 'response');
   const box = document.createElement('label');

@@ -2,6 +2,7 @@
 // the reply (or the error naming what was wrong) is shown in the panel's status line.
 
 import { el, describeFaults } from './format.js';
+import { memberKind } from './reducer.js';
 
 const GROUPS = ['A', 'B', 'C'];
 
@@ -19,6 +20,8 @@ export class Controls {
     this.groups = new Map();
     this.model = null;
     this.enabled = true;
+    this.busy = false;       // a membership change from this page is under way
+    this.picked = undefined; // the node picked for removal or leadership
   }
 
   async run(cmd, label) {
@@ -29,6 +32,9 @@ export class Controls {
         let text = `${label}: done`;
         if (r.revision !== undefined) text = `${label}: ok, revision ${r.revision} (via node ${r.node})`;
         else if (r.faults) text = `${label}: ${describeFaults(r.faults)}`;
+        else if (r.id !== undefined && r.url) text = `${label}: node ${r.id} joined as a voter (${r.url})`;
+        else if (r.removed !== undefined) text = `${label}: node ${r.removed} removed and stopped`;
+        else if (r.from !== undefined) text = `${label}: node ${r.from} handed over to node ${r.to}`;
         this.setStatus(text, 'ok');
       } else {
         this.setStatus(`${label} refused: ${(r && r.message) || 'no reply'}`, 'err');
@@ -74,7 +80,26 @@ export class Controls {
       q('btn-restart').disabled = n.up;
       q('btn-pause').disabled = !n.up || n.paused;
       q('btn-resume').disabled = !n.paused;
-      q('btn-lead').disabled = !n.up || n.paused || n.role === 'Leader';
+      q('btn-lead').disabled = !n.up || n.paused || n.role === 'Leader' || memberKind(m, id) === 'learner';
+    }
+    const pick = this.root.querySelector('[data-testid="member-pick"]');
+    if (pick) {
+      const picked = m.nodes[Number(pick.value)];
+      this.root.querySelector('[data-testid="btn-make-leader"]').disabled = !picked || picked.role === 'Leader';
+      this.root.querySelector('[data-testid="btn-remove-node"]').disabled = this.busy || m.members.length <= 1;
+      this.root.querySelector('[data-testid="btn-add-node"]').disabled = this.busy;
+    }
+  }
+
+  /** Membership changes take a while (a new node catches up first): one at a time from this page. */
+  async membershipChange(cmd, label) {
+    this.busy = true;
+    this.refreshButtons();
+    try {
+      return await this.run(cmd, label);
+    } finally {
+      this.busy = false;
+      this.refreshButtons();
     }
   }
 
@@ -111,6 +136,25 @@ export class Controls {
       el('div', { class: 'row' },
         el('button', { 'data-testid': 'btn-pause-cluster', text: 'Pause cluster', onclick: () => this.run({ action: 'pauseCluster' }, 'pause cluster') }),
         el('button', { 'data-testid': 'btn-resume-cluster', text: 'Resume cluster', onclick: () => this.run({ action: 'resumeCluster' }, 'resume cluster') }))));
+
+    // Membership: add a node (it joins as a learner and is promoted once caught up), remove one, move leadership.
+    const pick = el('select', { 'data-testid': 'member-pick', title: 'The node to remove or to make leader' },
+      ...nodeOptions(false));
+    pick.value = String(this.picked !== undefined && members.includes(this.picked) ? this.picked : members[members.length - 1]);
+    pick.addEventListener('change', () => { this.picked = Number(pick.value); this.refreshButtons(); });
+    this.root.append(el('div', { class: 'ctl-group' }, el('h3', { text: 'Membership' }),
+      el('div', { class: 'row' },
+        el('button', { class: 'primary', 'data-testid': 'btn-add-node', text: 'Add node',
+          title: 'Start one more node here; it joins as a learner and becomes a voter once caught up',
+          onclick: () => this.membershipChange({ action: 'addNode' }, 'add node') }),
+        pick,
+        el('button', { class: 'danger', 'data-testid': 'btn-remove-node', text: 'Remove node',
+          title: 'Remove the picked node from the membership (through the leader), then stop it',
+          onclick: () => this.membershipChange({ action: 'removeNode', node: Number(pick.value) }, `remove node ${pick.value}`) }),
+        el('button', { 'data-testid': 'btn-make-leader', text: 'Make leader',
+          title: 'Leadership transfer: the leader catches the picked node up and hands over',
+          onclick: () => this.run({ action: 'transfer', to: Number(pick.value) }, `make ${pick.value} leader`) })),
+      el('div', { class: 'hint', text: 'Learners are drawn dashed: they replicate the log but do not vote.' })));
 
     // Partitions: click a node to move it to the next group.
     for (const id of members) if (!this.groups.has(id)) this.groups.set(id, 'A');

@@ -1,8 +1,8 @@
 // The dashboard: leader, term, commit and rates at a glance, three uPlot charts (term history, commit
-// progression per node, messages per second) and the replication status of each follower.
+// progression per node, messages per second) and the replication status of each follower and learner.
 
 import uPlot from '/vendor/uplot/dist/uPlot.esm.js';
-import { currentLeader } from './reducer.js';
+import { currentLeader, memberKind } from './reducer.js';
 import { Series } from './series.js';
 import { describeVerdict } from './format.js';
 
@@ -133,7 +133,9 @@ export class Dashboard {
       const pct = Math.max(0, Math.min(100, (match / top) * 100));
       const cpct = Math.max(0, Math.min(100, (n.commit / top) * 100));
       const state = !n.up ? 'down' : n.paused ? 'paused' : `lag ${Math.max(0, leader.lastIndex - match)}`;
-      html += `<div class="repl" data-testid="repl-${id}"><span class="who">N${id}</span>` +
+      const kind = memberKind(m, id);
+      html += `<div class="repl${kind === 'learner' ? ' learner' : ''}" data-testid="repl-${id}" data-member="${kind}">` +
+        `<span class="who">N${id}${kind === 'learner' ? '<small>learner</small>' : ''}</span>` +
         `<div class="bar"><i style="width:${pct}%"></i><i class="commit" style="width:${cpct}%"></i></div>` +
         `<span class="num">match ${match} · ${state}</span></div>`;
     }

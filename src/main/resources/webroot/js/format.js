@@ -9,13 +9,14 @@ export const CATEGORIES = {
   message: ['MessageSent', 'MessageReceived', 'MessageDropped'],
   log: ['LogAppended', 'LogCommitted', 'Applied', 'SnapshotTaken', 'SnapshotInstalled'],
   fault: ['NodeCrashed', 'NodeRestarted', 'NodePaused', 'NodeFrozen', 'FaultChanged'],
+  membership: ['MembershipChanged'],
   client: ['ClientRequest'],
   verify: ['CheckVerdict'],
   meta: ['Rates', 'ClusterInfo', 'Snapshot', 'RecordingTruncated'],
 };
 
 export const CATEGORY_LABELS = { election: 'Elections', message: 'Messages', log: 'Log', fault: 'Faults',
-  client: 'Client', verify: 'Verification', meta: 'Rates & meta' };
+  membership: 'Membership', client: 'Client', verify: 'Verification', meta: 'Rates & meta' };
 
 const CAT_OF = {};
 for (const [cat, types] of Object.entries(CATEGORIES)) for (const t of types) CAT_OF[t] = cat;
@@ -60,6 +61,7 @@ export function entryText(x) {
     case 'put': return `put ${x.key}=${x.value}`;
     case 'cas': return `cas ${x.key}=${x.value}`;
     case 'delete': return `delete ${x.key}`;
+    case 'config': return `config ${describeMembers(x)}`;
     case 'elided': return '…';
     default: return x.op || '?';
   }
@@ -80,6 +82,13 @@ export function describeFaults(f) {
   }
   if (f.pausedNodes && f.pausedNodes.length) parts.push('paused ' + f.pausedNodes.join(','));
   return parts.length ? parts.join(' · ') : 'healthy network';
+}
+
+/** Voters and learners in a few characters: `voters 1,2,3 + learner 4`. */
+export function describeMembers(ms) {
+  const voters = `voters ${(ms.voters || []).join(',') || '—'}`;
+  const learners = ms.learners || [];
+  return learners.length ? `${voters} + learner${learners.length > 1 ? 's' : ''} ${learners.join(',')}` : voters;
 }
 
 /** One line about a CheckVerdict: the verdict, what was checked, the faults, the first anomaly. */
@@ -122,6 +131,9 @@ export function summarize(e) {
     case 'NodePaused': return e.paused ? 'paused' : 'resumed';
     case 'NodeFrozen': return e.frozen ? 'frozen (stalled; wall time runs on)' : 'thawed: handling what arrived meanwhile';
     case 'FaultChanged': return describeFaults(e.faults);
+    case 'MembershipChanged':
+      return `${(e.voters || []).length || (e.learners || []).length ? describeMembers(e) : 'no membership yet (waiting to be added)'}` +
+        ` · index ${e.index} · ${e.reason || ''}`;
     case 'ClientRequest':
       return `${e.op} ${e.key}${e.value !== undefined ? '=' + e.value : ''} · ${e.phase}` +
         (e.phase === 'completed' ? (e.ok ? ` · ok, revision ${e.revision}` : ` · ${e.error}`) : '');

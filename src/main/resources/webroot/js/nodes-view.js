@@ -2,7 +2,7 @@
 // matrix across nodes, where an entry whose term disagrees with the leader's (or the majority's) at the
 // same index is outlined in red.
 
-import { displayRole, currentLeader } from './reducer.js';
+import { displayRole, currentLeader, memberKind } from './reducer.js';
 import { entryText, termColor, escapeHtml, clockTime } from './format.js';
 
 const CARD_ENTRIES = 14;
@@ -46,6 +46,12 @@ export class NodesView {
     const from = Math.max(1, maxLast - MATRIX_COLUMNS + 1);
     const ref = referenceTerms(m, Math.max(1, maxLast - CARD_ENTRIES * 2), maxLast);
     const leaderChanged = !prev || (currentLeader(prev) || {}).id !== (currentLeader(m) || {}).id;
+    const membershipChanged = !prev || prev.membership !== m.membership;
+    // A removed node's card goes with it.
+    for (const card of [...this.cards.children]) {
+      const id = Number(card.dataset.node);
+      if (!m.members.includes(id)) { card.remove(); this.rendered.delete(id); }
+    }
     for (const id of m.members) {
       const n = m.nodes[id];
       if (!n) continue;
@@ -54,11 +60,12 @@ export class NodesView {
         card = document.createElement('article');
         card.className = 'card';
         card.setAttribute('data-testid', `node-panel-${id}`);
+        card.dataset.node = String(id);
         this.cards.append(card);
       }
-      if (this.rendered.get(id) !== n || leaderChanged) {
+      if (this.rendered.get(id) !== n || leaderChanged || membershipChanged) {
         this.rendered.set(id, n);
-        this.renderCard(card, n, ref);
+        this.renderCard(card, n, ref, memberKind(m, id));
       }
     }
     this.renderMatrix(m, from, maxLast);
@@ -81,9 +88,10 @@ export class NodesView {
     }).join('');
   }
 
-  renderCard(card, n, ref) {
+  renderCard(card, n, ref, kind) {
     const role = displayRole(n);
     card.setAttribute('data-role', role);
+    if (kind) card.dataset.member = kind; else delete card.dataset.member;
     const entries = n.log.slice(-CARD_ENTRIES).reverse();
     const rows = entries.map(x => {
       const cls = ['entry'];
@@ -99,6 +107,7 @@ export class NodesView {
     const vote = n.votedFor ? `${n.votedFor} <span class="muted">(t${n.voteTerm})</span>` : '—';
     card.innerHTML =
       `<div class="head"><b>Node ${n.id}</b><span class="badge ${role}">${escapeHtml(n.role === 'PreCandidate' ? 'PreCandidate' : role)}</span>` +
+      (kind === 'learner' ? '<span class="badge learner">learner</span>' : '') +
       (n.paused ? '<span class="badge paused">paused</span>' : '') +
       (n.frozen ? '<span class="badge paused">frozen</span>' : '') + '</div>' +
       '<dl class="facts">' +

@@ -14,8 +14,9 @@ const EMPTY_FAULTS = Object.freeze({ partitions: [], dropRate: 0, delayMs: [0, 0
 export function initialModel() {
   return Object.freeze({
     seq: 0, ts: 0,
-    members: [],
-    nodes: {},                 // id -> node (see newNode)
+    members: [],               // the ids drawn: voters and learners of `membership` (every node seen without one)
+    membership: null,          // the cluster's newest membership { configIndex, voters, learners, addresses }, or null
+    nodes: {},                 // id -> node (see newNode), removed nodes included
     faults: EMPTY_FAULTS,
     leadersByTerm: {},         // term -> node id that became leader in it
     violations: [],            // safety monitor findings, newest last
@@ -28,13 +29,15 @@ export function initialModel() {
 
 function newNode(id) {
   return { id, role: 'Follower', term: 0, leader: 0, votedFor: 0, voteTerm: 0, commit: 0, applied: 0,
-    lastIndex: 0, snapshotIndex: 0, up: true, paused: false, frozen: false, log: [] };
+    lastIndex: 0, snapshotIndex: 0, up: true, paused: false, frozen: false, configIndex: 0, voters: [], learners: [],
+    log: [] };
 }
 
 function withNode(m, id, change) {
   const old = m.nodes[id] || newNode(id);
   const next = { ...old, ...change(old) };
-  const members = m.members.includes(id) ? m.members : [...m.members, id].sort((a, b) => a - b);
+  // Once a membership is known, it alone decides who is drawn: a joining or removed node keeps its state only.
+  const members = m.membership || m.members.includes(id) ? m.members : [...m.members, id].sort((a, b) => a - b);
   return { ...m, members, nodes: { ...m.nodes, [id]: next } };
 }
 
@@ -95,6 +98,50 @@ export function verdictOf(e) {
     summary: e.summary || '' };
 }
 
+function membersOf(ms) {
+  return [...new Set([...ms.voters, ...ms.learners])].sort((a, b) => a - b);
+}
+
+/**
+ * A node reported its membership: kept per node, and it becomes the cluster's when it is the newest (highest
+ * configuration index); when the node that held the newest reverts (a truncated configuration entry), the newest one
+ * any node still holds (lowest id among equals). Empty memberships (a node waiting to join) never count. The same rule
+ * as io.raftline.events.ClusterState.membershipChanged.
+ */
+function membershipChanged(m, e) {
+  const id = e.node;
+  if (!(id > 0)) return m;
+  const before = (m.nodes[id] || newNode(id)).configIndex;
+  const voters = [...(e.voters || [])], learners = [...(e.learners || [])];
+  let n = withNode(m, id, () => ({ configIndex: e.index || 0, voters, learners }));
+  const current = m.membership ? m.membership.configIndex : -1;
+  const index = e.index || 0;
+  let ms = null;
+  if ((voters.length || learners.length) && index >= current) {
+    ms = { configIndex: index, voters, learners, addresses: { ...(e.addresses || {}) } };
+  } else if (index < current && before === current) {
+    let best = null;
+    for (const o of Object.values(n.nodes).sort((a, b) => a.id - b.id)) {
+      if ((o.voters.length || o.learners.length) && (!best || o.configIndex > best.configIndex)) best = o;
+    }
+    if (best && best.configIndex !== current) {
+      ms = { configIndex: best.configIndex, voters: best.voters, learners: best.learners, addresses: m.membership.addresses };
+    }
+  }
+  if (ms) {
+    n = { ...n, membership: ms, members: membersOf(ms) };
+    // A member no event spoke of yet (it was just added) is drawn with a fresh state.
+    for (const mid of n.members) if (!n.nodes[mid]) n = withNode(n, mid, () => ({}));
+  }
+  return n;
+}
+
+/** 'voter', 'learner', or '' for a node outside the cluster's membership (or when none is known). */
+export function memberKind(m, id) {
+  if (!m.membership) return '';
+  return m.membership.voters.includes(id) ? 'voter' : m.membership.learners.includes(id) ? 'learner' : '';
+}
+
 function fromSnapshot(m, e) {
   const nodes = {};
   const leadersByTerm = { ...m.leadersByTerm };
@@ -102,7 +149,9 @@ function fromSnapshot(m, e) {
     nodes[s.id] = { ...newNode(s.id), ...s, log: [...(s.log || [])] };
     if (s.role === 'Leader') leadersByTerm[s.term] = s.id;
   }
-  return { ...m, members: [...(e.members || Object.keys(nodes).map(Number))].sort((a, b) => a - b), nodes,
+  const membership = e.membership ? { configIndex: e.membership.configIndex, voters: [...e.membership.voters],
+    learners: [...e.membership.learners], addresses: { ...(e.membership.addresses || {}) } } : null;
+  return { ...m, members: [...(e.members || Object.keys(nodes).map(Number))].sort((a, b) => a - b), membership, nodes,
     faults: { ...EMPTY_FAULTS, ...(e.faults || {}) }, leadersByTerm };
 }
 
@@ -124,6 +173,8 @@ export function reduce(m, e) {
       return n;
     case 'FaultChanged':
       return { ...n, faults: { ...EMPTY_FAULTS, ...(e.faults || {}) } };
+    case 'MembershipChanged':
+      return membershipChanged(n, e);
     case 'Rates':
       return { ...n, rates: e.rates };
     case 'CheckVerdict':
@@ -228,7 +279,7 @@ function fnv(s, seed) {
 }
 
 /**
- * A digest of the replicated state (roles, terms, votes, indexes, log tails): equal for two models that
+ * A digest of the replicated state (roles, terms, votes, indexes, each node's membership, log tails): equal for two models that
  * agree on it, whatever path they took (live from a snapshot, or replayed from the start).
  */
 export function digest(m) {
@@ -237,7 +288,7 @@ export function digest(m) {
     const n = m.nodes[id];
     const tail = n.log.slice(-20).map(entrySignature).join(',');
     parts.push([id, n.role, n.term, n.leader, n.votedFor, n.voteTerm, n.commit, n.applied, n.lastIndex,
-      n.snapshotIndex, n.up, n.paused, n.frozen, tail].join('|'));
+      n.snapshotIndex, n.up, n.paused, n.frozen, n.configIndex, n.voters.join(' '), n.learners.join(' '), tail].join('|'));
   }
   const s = parts.join('\n');
   return fnv(s, 0x811c9dc5) + fnv(s, 0x050c5d1f);

@@ -18,9 +18,11 @@ export class Series {
 
   /** Adds what the model after event `e` shows. */
   push(m, e) {
-    if (m.members.length !== this.members.length) {
+    if (m.members.join() !== this.members.join()) {
+      // Columns follow the members by id: a node added gets an empty column, a removed one's column goes.
+      const old = new Map(this.members.map((id, i) => [id, this.commit[i + 1]]));
       this.members = [...m.members];
-      this.commit = [this.commit[0], ...this.members.map((_, i) => this.commit[i + 1] || this.commit[0].map(() => null))];
+      this.commit = [this.commit[0], ...this.members.map(id => old.get(id) || this.commit[0].map(() => null))];
     }
     const ts = e.ts || 0;
     if (e.type === 'Rates' && e.rates) {

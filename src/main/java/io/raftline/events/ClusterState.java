@@ -15,6 +15,11 @@ import java.util.TreeMap;
  *
  * <p>Each node keeps only the last {@link #LOG_TAIL} log entries: enough to draw, bounded under load.
  * Not thread-safe: the publisher uses it on its own event loop.
+ *
+ * <p>Membership: each node's {@code MembershipChanged} reports are kept per node, and the cluster's membership
+ * (who the view draws, voters and learners) is the newest one reported: the highest configuration index, and when a
+ * node that held it reverts (its configuration entry was truncated) the highest one any node still holds. Until a
+ * node reports a membership (old recordings), every node seen is a member, as before.
  */
 public final class ClusterState implements EventSink {
 
@@ -22,6 +27,8 @@ public final class ClusterState implements EventSink {
     public static final int LOG_TAIL = 200;
 
     private final Map<Integer, NodeState> nodes = new TreeMap<>();
+    /** The cluster's membership (the newest reported), or null before any node reported one. */
+    private JsonObject membership;
     private JsonObject faults = new JsonObject();
     private long seq;
     private long ts;
@@ -55,6 +62,10 @@ public final class ClusterState implements EventSink {
             for (Object id : e.getJsonArray("members", new JsonArray())) {
                 nodes.computeIfAbsent((Integer) id, NodeState::new);
             }
+            return;
+        }
+        if (type.equals("MembershipChanged")) {
+            membershipChanged(e);
             return;
         }
         if (type.equals("FaultChanged")) {
@@ -133,6 +144,66 @@ public final class ClusterState implements EventSink {
     }
 
     /**
+     * Keeps the node's view, and makes it the cluster's membership if it is the newest (the same rule as
+     * {@code reducer.js}).
+     */
+    private void membershipChanged(JsonObject e) {
+        int id = e.getInteger("node", 0);
+        if (id <= 0) {
+            return;
+        }
+        NodeState n = nodes.computeIfAbsent(id, NodeState::new);
+        long before = n.configIndex;
+        long index = e.getLong("index", 0L);
+        n.configIndex = index;
+        n.voters = e.getJsonArray("voters", new JsonArray()).copy();
+        n.learners = e.getJsonArray("learners", new JsonArray()).copy();
+        boolean empty = n.voters.isEmpty() && n.learners.isEmpty();
+        long current = membership == null ? -1 : membership.getLong("configIndex");
+        if (!empty && index >= current) {
+            membership = new JsonObject().put("configIndex", index).put("voters", n.voters.copy())
+                    .put("learners", n.learners.copy())
+                    .put("addresses", e.getJsonObject("addresses", new JsonObject()).copy());
+        } else if (index < current && before == current) {
+            // A reverted configuration: the newest one a node still holds (lowest id among equals).
+            NodeState best = null;
+            for (NodeState o : nodes.values()) {
+                if ((!o.voters.isEmpty() || !o.learners.isEmpty()) && (best == null || o.configIndex > best.configIndex)) {
+                    best = o;
+                }
+            }
+            if (best != null && best.configIndex != current) {
+                membership = new JsonObject().put("configIndex", best.configIndex).put("voters", best.voters.copy())
+                        .put("learners", best.learners.copy()).put("addresses", membership.getJsonObject("addresses"));
+            }
+        }
+        // A member no event spoke of yet (it was just added) has a fresh state, as in reducer.js.
+        for (Integer member : members()) {
+            nodes.computeIfAbsent(member, NodeState::new);
+        }
+    }
+
+    /**
+     * The ids the view draws: the voters and learners of the cluster's membership, or every node seen before any
+     * membership was reported.
+     *
+     * @return ascending ids
+     */
+    public List<Integer> members() {
+        if (membership == null) {
+            return List.copyOf(nodes.keySet());
+        }
+        java.util.TreeSet<Integer> ids = new java.util.TreeSet<>();
+        for (Object o : membership.getJsonArray("voters")) {
+            ids.add((Integer) o);
+        }
+        for (Object o : membership.getJsonArray("learners")) {
+            ids.add((Integer) o);
+        }
+        return List.copyOf(ids);
+    }
+
+    /**
      * The last folded event's sequence number.
      *
      * @return the seq, 0 before any event
@@ -144,17 +215,22 @@ public final class ClusterState implements EventSink {
     /**
      * The state as a {@code Snapshot} event the browser's reducer starts from.
      *
-     * @return {@code {"type":"Snapshot","seq":S,"ts":T,"node":0,"members":[..],"nodes":[..],"faults":{..}}}
+     * @return {@code {"type":"Snapshot","seq":S,"ts":T,"node":0,"members":[..],"nodes":[..],"faults":{..}}}, with
+     *         {@code "membership":{"configIndex","voters","learners","addresses"}} once a node reported one; {@code nodes}
+     *         holds every node seen (removed ones too), {@code members} only those the view draws
      */
     public JsonObject toJson() {
-        JsonArray members = new JsonArray();
         JsonArray list = new JsonArray();
         for (NodeState n : nodes.values()) {
-            members.add(n.id);
             list.add(n.toJson());
         }
-        return new JsonObject().put("seq", seq).put("ts", ts).put("node", 0).put("term", 0).put("role", "")
-                .put("type", "Snapshot").put("members", members).put("nodes", list).put("faults", faults.copy());
+        JsonObject o = new JsonObject().put("seq", seq).put("ts", ts).put("node", 0).put("term", 0).put("role", "")
+                .put("type", "Snapshot").put("members", new JsonArray(members())).put("nodes", list)
+                .put("faults", faults.copy());
+        if (membership != null) {
+            o.put("membership", membership.copy());
+        }
+        return o;
     }
 
     /** One node's state. */
@@ -172,6 +248,9 @@ public final class ClusterState implements EventSink {
         boolean up = true;
         boolean paused;
         boolean frozen;
+        long configIndex;
+        JsonArray voters = new JsonArray();
+        JsonArray learners = new JsonArray();
         final TreeMap<Long, JsonObject> log = new TreeMap<>();
 
         NodeState(int id) {
@@ -216,7 +295,8 @@ public final class ClusterState implements EventSink {
             return new JsonObject().put("id", id).put("role", role).put("term", term).put("leader", leader)
                     .put("votedFor", votedFor).put("voteTerm", voteTerm).put("commit", commit).put("applied", applied)
                     .put("lastIndex", lastIndex).put("snapshotIndex", snapshotIndex).put("up", up).put("paused", paused)
-                    .put("frozen", frozen).put("log", entries);
+                    .put("frozen", frozen).put("configIndex", configIndex).put("voters", voters.copy())
+                    .put("learners", learners.copy()).put("log", entries);
         }
     }
 }

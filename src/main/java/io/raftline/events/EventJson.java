@@ -5,6 +5,8 @@ import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvFormatException;
 import io.raftline.raft.Entry;
 import io.raftline.raft.EntryType;
+import io.raftline.raft.Membership;
+import io.raftline.raft.SerializationException;
 import io.raftline.raft.message.AppendRequest;
 import io.raftline.raft.message.AppendResponse;
 import io.raftline.raft.message.Heartbeat;
@@ -115,6 +117,12 @@ public final class EventJson {
                     o.put(k, r.getValue(k));
                 }
             }
+        } else if (e instanceof RaftEvent.MembershipChanged mc) {
+            JsonObject addresses = new JsonObject();
+            new java.util.TreeMap<>(mc.addresses()).forEach((id, url) -> addresses.put(String.valueOf(id), url));
+            o.put("index", mc.index()).put("voters", new JsonArray(List.copyOf(mc.voters())))
+                    .put("learners", new JsonArray(List.copyOf(mc.learners()))).put("addresses", addresses)
+                    .put("reason", mc.reason());
         } else if (e instanceof RaftEvent.ClusterInfo c) {
             o.put("members", new JsonArray(List.copyOf(c.members())));
         } else if (e instanceof RaftEvent.Rates r) {
@@ -161,7 +169,8 @@ public final class EventJson {
 
     /**
      * The JSON form of one log entry: {@code {"i":7,"t":2,"op":"put","key":"a","value":"1"}}, or
-     * {@code "op":"noop"}, {@code "op":"delete"}, {@code "op":"invalid"} for bytes that are not a command.
+     * {@code "op":"noop"}, {@code "op":"delete"}, {@code "op":"config"} with {@code voters} and {@code learners} for a
+     * membership change, {@code "op":"invalid"} for bytes that are not a command.
      *
      * @param e the entry
      * @return a new JSON object
@@ -170,6 +179,15 @@ public final class EventJson {
         JsonObject o = new JsonObject().put("i", e.index()).put("t", e.term());
         if (e.type() == EntryType.NOOP) {
             return o.put("op", "noop");
+        }
+        if (e.type() == EntryType.CONFIG) {
+            try {
+                Membership m = Membership.decode(e.data());
+                return o.put("op", "config").put("voters", new JsonArray(List.copyOf(m.voters())))
+                        .put("learners", new JsonArray(List.copyOf(m.learners())));
+            } catch (SerializationException ex) {
+                return o.put("op", "invalid");
+            }
         }
         KvCommand c;
         try {

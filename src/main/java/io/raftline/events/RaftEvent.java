@@ -4,6 +4,7 @@ import io.raftline.raft.Entry;
 import io.raftline.raft.message.Message;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One thing that happened in the cluster, as the live view and the NDJSON recordings see it. The set is closed:
@@ -416,6 +417,42 @@ public sealed interface RaftEvent {
         @Override
         public CheckVerdict withHeader(EventHeader h) {
             return new CheckVerdict(h, result);
+        }
+    }
+
+    /**
+     * The membership in effect on a node changed: a configuration entry was appended, a truncated one reverted it,
+     * a snapshot brought one, or the node started (it reports what it recovered). Each node reports its own view,
+     * so the live view can tell voters from learners, draw nodes added at runtime and drop removed ones.
+     *
+     * @param header    common fields (node = the node whose membership changed)
+     * @param index     the configuration entry (or snapshot) the membership comes from, 0 for the bootstrap one
+     * @param voters    the voters, ascending
+     * @param learners  the learners, ascending
+     * @param addresses URLs members were added with, by id (members of the configuration file have none)
+     * @param reason    what changed it, in words
+     */
+    record MembershipChanged(EventHeader header, long index, List<Integer> voters, List<Integer> learners,
+            Map<Integer, String> addresses, String reason) implements RaftEvent {
+        /**
+         * Freezes the lists and the addresses.
+         *
+         * @param header    common fields
+         * @param index     the configuration's index
+         * @param voters    the voters
+         * @param learners  the learners
+         * @param addresses member URLs
+         * @param reason    why
+         */
+        public MembershipChanged {
+            voters = List.copyOf(voters);
+            learners = List.copyOf(learners);
+            addresses = Map.copyOf(addresses);
+        }
+
+        @Override
+        public MembershipChanged withHeader(EventHeader h) {
+            return new MembershipChanged(h, index, voters, learners, addresses, reason);
         }
     }
 

@@ -10,9 +10,11 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /**
  * The one place that inflicts faults on the nodes of this process and on the messages they send: node faults
@@ -20,11 +22,14 @@ import java.util.TreeMap;
  * and per-link faults ({@link LinkFaults}). The admin API, the live view's control channel and (through the admin
  * API) the nemesis all go through it, so they cannot disagree on what a fault does or what the fault state is.
  * Every change is published as a {@code FaultChanged} event, so every open live view redraws it.
+ *
+ * <p>It reads the process's node map and the cluster's membership live, never a copy: a node added at runtime can
+ * be crashed, paused or partitioned as soon as it runs, and a removed one is refused like any unknown id.
  */
 public final class FaultControl {
 
-    private final Map<Integer, RaftNode> nodes;
-    private final List<Integer> members;
+    private final Map<Integer, ? extends RaftNode> nodes;
+    private final Supplier<? extends Collection<Integer>> members;
     private final NetworkConditioner network;
     private final LinkFaults links;
     private final EventPublisher publisher;
@@ -32,34 +37,41 @@ public final class FaultControl {
     /**
      * Creates the control of one process.
      *
-     * @param nodes     the nodes this process runs, by id
-     * @param members   every member of the cluster (partitions may name any of them)
+     * @param nodes     the nodes this process runs, by id: a live, thread-safe map (nodes come and go at runtime)
+     * @param members   every member of the cluster now (partitions may name any of them), asked on each use
      * @param network   the process's network conditioner
      * @param links     the process's per-link faults
      * @param publisher where changes are reported
      */
-    public FaultControl(Map<Integer, ? extends RaftNode> nodes, List<Integer> members, NetworkConditioner network,
-            LinkFaults links, EventPublisher publisher) {
-        this.nodes = new TreeMap<>(nodes);
-        this.members = List.copyOf(members);
+    public FaultControl(Map<Integer, ? extends RaftNode> nodes, Supplier<? extends Collection<Integer>> members,
+            NetworkConditioner network, LinkFaults links, EventPublisher publisher) {
+        this.nodes = nodes;
+        this.members = members;
         this.network = network;
         this.links = links;
         this.publisher = publisher;
     }
 
-    /** The ids of the nodes this process runs. */
+    /**
+     * The ids of the nodes this process runs now.
+     *
+     * @return ascending ids
+     */
     public List<Integer> nodeIds() {
-        return List.copyOf(nodes.keySet());
+        return List.copyOf(new TreeSet<>(nodes.keySet()));
     }
 
     /**
-     * Every member of the cluster. In one-node-per-process mode a process runs one node but partitions the
-     * messages it sends to any member.
+     * Every member of the cluster now, and every node this process runs (a node just started to join is not a
+     * member yet). In one-node-per-process mode a process runs one node but partitions the messages it sends to any
+     * member.
      *
-     * @return member ids
+     * @return ascending ids
      */
     public List<Integer> memberIds() {
-        return members;
+        TreeSet<Integer> ids = new TreeSet<>(members.get());
+        ids.addAll(nodes.keySet());
+        return List.copyOf(ids);
     }
 
     /**

@@ -184,7 +184,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         if (config.admin() != null) {
             // The admin port also serves the live view: the page at "/", the SockJS bridge, the WebJars.
             chain = chain.compose(v -> {
-                control = new ControlHandler(vertx, nodes, faults(), publisher);
+                control = new ControlHandler(vertx, nodes, faults(), publisher, this);
                 ui = new UiRouter(vertx, control, Set.of());
                 AdminApi admin = new AdminApi(faults(), status, config.admin().token(),
                         config.nodeId() == 0 ? this : null);
@@ -298,14 +298,21 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      * next free id, a port and data directory that follow the configured nodes' pattern, then has the leader add it
      * as a learner and promote it once it caught up. What the live view's "add node" does.
      *
-     * @return the new node's id and URL, once it is a voter
+     * @return the new node's id and URL, once it is a voter; fails with an {@link UnsupportedOperationException} in
+     *         one-node-per-process mode
      */
     @Override
     public Future<JsonObject> addNode() {
         if (config.nodeId() != 0) {
-            return Future.failedFuture(new IllegalStateException("only the local cluster starts nodes itself; start a"
-                    + " process with a joining configuration (conf/node-4.json) and POST /v1/members"));
+            return Future.failedFuture(new UnsupportedOperationException("only the local cluster starts nodes itself;"
+                    + " start a process with a joining configuration (conf/node-4.json) and POST /v1/members"));
         }
+        // Deployed from this verticle's context, whoever asks (the live view's control handler runs elsewhere), so
+        // the new node's verticles are this verticle's children like the configured ones.
+        return onOwnContext(this::startAndJoin);
+    }
+
+    private Future<JsonObject> startAndJoin() {
         NodeConfig n = LocalNodes.next(config, known);
         known.add(n.id());
         return deployNode(n).compose(v -> deployClientPort(n)).compose(v -> {
@@ -323,16 +330,27 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      * node in this process; its data directory stays. What the live view's "remove node" does.
      *
      * @param id the member to remove
-     * @return the membership after the change
+     * @return the membership after the change; fails with an {@link UnsupportedOperationException} in
+     *         one-node-per-process mode (use {@code DELETE /v1/members/{id}})
      */
     @Override
     public Future<JsonObject> removeNode(int id) {
         if (config.nodeId() != 0) {
-            return Future.failedFuture(new IllegalStateException("only the local cluster stops nodes itself; use"
-                    + " DELETE /v1/members/" + id + " and stop the node's process"));
+            return Future.failedFuture(new UnsupportedOperationException("only the local cluster stops nodes itself;"
+                    + " use DELETE /v1/members/" + id + " and stop that process"));
         }
-        return LocalNodes.remove(vertx, nodes, id).compose(m -> stopLocal(id)
-                .map(x -> new JsonObject().put("removed", id).put("members", m)));
+        return onOwnContext(() -> LocalNodes.remove(vertx, nodes, id).compose(m -> stopLocal(id)
+                .map(x -> new JsonObject().put("removed", id).put("members", m))));
+    }
+
+    /** Runs {@code action} on this verticle's context; the result completes there. */
+    private <T> Future<T> onOwnContext(java.util.function.Supplier<Future<T>> action) {
+        if (io.vertx.core.Vertx.currentContext() == context) {
+            return action.get();
+        }
+        Promise<T> done = Promise.promise();
+        context.runOnContext(v -> action.get().onComplete(done));
+        return done.future();
     }
 
     private void refreshMetrics() {
@@ -383,7 +401,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      */
     public FaultControl faults() {
         if (faults == null) {
-            faults = new FaultControl(nodes, config.memberIds(), conditioner, links, publisher);
+            faults = new FaultControl(nodes, this::listed, conditioner, links, publisher);
         }
         return faults;
     }

@@ -2,6 +2,7 @@ package io.raftline.ui;
 
 import io.raftline.events.EventPublisher;
 import io.raftline.faults.FaultControl;
+import io.raftline.faults.LocalNodeControl;
 import io.raftline.faults.NodeFault;
 import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvResult;
@@ -25,7 +26,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -47,25 +47,29 @@ public final class ControlHandler implements Handler<Message<Object>> {
 
 
     private final Vertx vertx;
-    private final Map<Integer, RaftNode> nodes;
+    private final Map<Integer, ? extends RaftNode> nodes;
     private final FaultControl faults;
     private final EventPublisher publisher;
+    private final LocalNodeControl lifecycle;
     private final AtomicLong requestIds = new AtomicLong();
 
     /**
      * Creates the handler.
      *
      * @param vertx     the Vert.x instance
-     * @param nodes     the nodes this process runs, by id
+     * @param nodes     the nodes this process runs, by id: a live, thread-safe map (nodes are added and removed at
+     *                  runtime), read on every command
      * @param faults    how faults are inflicted (shared with the admin API)
      * @param publisher where client requests are reported and snapshots come from
+     * @param lifecycle adds and removes nodes ({@code addNode}, {@code removeNode})
      */
     public ControlHandler(Vertx vertx, Map<Integer, ? extends RaftNode> nodes, FaultControl faults,
-            EventPublisher publisher) {
+            EventPublisher publisher, LocalNodeControl lifecycle) {
         this.vertx = vertx;
-        this.nodes = new TreeMap<>(nodes);
+        this.nodes = nodes;
         this.faults = faults;
         this.publisher = publisher;
+        this.lifecycle = lifecycle;
     }
 
     /**
@@ -175,11 +179,23 @@ public final class ControlHandler implements Handler<Message<Object>> {
                         ? Future.failedFuture(new ControlException("invalid_field", "node " + to + " already leads"))
                         : l.transferLeadership(to).map(v -> new JsonObject().put("from", l.id()).put("to", to)));
             }
+            case "addNode":
+                fields(cmd);
+                return lifecycle.addNode().recover(ControlHandler::unsupported);
+            case "removeNode":
+                fields(cmd, "node");
+                return lifecycle.removeNode(node(cmd, "node")).recover(ControlHandler::unsupported);
             default:
                 throw new ControlException("unknown_action", "unknown action '" + action + "' (known: state, "
                         + "pauseCluster, resumeCluster, crash, restart, pause, resume, freeze, thaw, partition, heal, network, link, "
-                        + "put, delete, transfer)");
+                        + "put, delete, transfer, addNode, removeNode)");
         }
+    }
+
+    /** A process that cannot start or stop nodes itself says so with the {@code unsupported} code. */
+    private static Future<JsonObject> unsupported(Throwable e) {
+        return Future.failedFuture(e instanceof UnsupportedOperationException
+                ? new ControlException("unsupported", e.getMessage()) : e);
     }
 
     // ------------------------------------------------------------------ validation

@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ClusterStateTest {
@@ -92,5 +93,74 @@ class ClusterStateTest {
         s.apply(published(new RaftEvent.NodeRestarted(at(3), 3)));
         assertThat(node(s.toJson(), 3).getString("role")).isEqualTo("Follower");
         assertThat(node(s.toJson(), 3).getLong("commit")).isEqualTo(3);
+    }
+
+    private static RaftEvent.MembershipChanged membership(int node, long index, List<Integer> voters,
+            List<Integer> learners) {
+        return new RaftEvent.MembershipChanged(at(node), index, voters, learners,
+                learners.isEmpty() ? Map.of() : Map.of(learners.get(0), "http://127.0.0.1:808" + learners.get(0)),
+                "configuration entry at " + index + " appended");
+    }
+
+    @Test
+    void membersFollowTheNewestMembershipSoNodesAddedAtRuntimeAreListedAndRemovedOnesAreNot() {
+        ClusterState s = new ClusterState(List.of(1, 2, 3));
+        for (int id = 1; id <= 3; id++) {
+            s.apply(published(membership(id, 0, List.of(1, 2, 3), List.of())));
+        }
+        // Node 4 starts waiting to join: its own (empty) membership changes nothing, its events keep its state.
+        s.apply(published(membership(4, 0, List.of(), List.of())));
+        s.apply(published(new RaftEvent.StateChange(at(4), "Follower", "Follower", 0, "start")));
+        assertThat(s.members()).containsExactly(1, 2, 3);
+
+        s.apply(published(membership(1, 5, List.of(1, 2, 3), List.of(4))));
+        JsonObject snap = s.toJson();
+        assertThat(snap.getJsonArray("members").encode()).isEqualTo("[1,2,3,4]");
+        assertThat(snap.getJsonObject("membership").encode()).isEqualTo("{\"configIndex\":5,\"voters\":[1,2,3],"
+                + "\"learners\":[4],\"addresses\":{\"4\":\"http://127.0.0.1:8084\"}}");
+        assertThat(node(snap, 1).getJsonArray("learners").encode()).isEqualTo("[4]");
+        assertThat(node(snap, 2).getLong("configIndex")).isZero();
+        // A node that has not caught up yet reports an older membership: the newest stays.
+        s.apply(published(membership(2, 0, List.of(1, 2, 3), List.of())));
+        assertThat(s.members()).containsExactly(1, 2, 3, 4);
+
+        s.apply(published(membership(2, 6, List.of(1, 2, 3, 4), List.of())));
+        s.apply(published(membership(1, 7, List.of(1, 2, 4), List.of())));
+        snap = s.toJson();
+        assertThat(snap.getJsonArray("members").encode()).isEqualTo("[1,2,4]");
+        assertThat(snap.getJsonObject("membership").getJsonArray("voters").encode()).isEqualTo("[1,2,4]");
+        // The removed node's state is kept (a replay and a late joiner agree on it), it is just not a member.
+        assertThat(node(snap, 3).getInteger("id")).isEqualTo(3);
+        assertThat(node(snap, 4).getString("role")).isEqualTo("Follower");
+    }
+
+    @Test
+    void aTruncatedConfigurationRevertsToTheNewestOneANodeStillHolds() {
+        ClusterState s = new ClusterState(List.of(1, 2, 3));
+        s.apply(published(membership(1, 0, List.of(1, 2, 3), List.of())));
+        s.apply(published(membership(2, 4, List.of(1, 2, 3), List.of(4))));
+        s.apply(published(membership(3, 9, List.of(1, 2, 3, 4), List.of())));
+        assertThat(s.members()).containsExactly(1, 2, 3, 4);
+        // Node 3's uncommitted promotion was overwritten by a new leader: it reverts to the learner configuration.
+        s.apply(published(new RaftEvent.MembershipChanged(at(3), 4, List.of(1, 2, 3), List.of(4), Map.of(),
+                "configuration at 9 truncated, back to the one at 4")));
+        JsonObject m = s.toJson().getJsonObject("membership");
+        assertThat(m.getLong("configIndex")).isEqualTo(4);
+        assertThat(m.getJsonArray("learners").encode()).isEqualTo("[4]");
+        s.apply(published(membership(2, 0, List.of(1, 2, 3), List.of())));
+        s.apply(published(membership(3, 0, List.of(1, 2, 3), List.of())));
+        assertThat(s.members()).containsExactly(1, 2, 3);
+    }
+
+    @Test
+    void withoutAnyMembershipEveryNodeSeenIsAMember() {
+        ClusterState s = new ClusterState(List.of(1, 2, 3));
+        s.apply(published(new RaftEvent.NodeCrashed(at(5))));
+        assertThat(s.members()).containsExactly(1, 2, 3, 5);
+        assertThat(s.toJson().containsKey("membership")).isFalse();
+        // A member added before it said anything is drawn with a fresh state.
+        s.apply(published(membership(1, 3, List.of(1, 2, 3), List.of(9))));
+        assertThat(s.members()).containsExactly(1, 2, 3, 9);
+        assertThat(node(s.toJson(), 9).getString("role")).isEqualTo("Follower");
     }
 }

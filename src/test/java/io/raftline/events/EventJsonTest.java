@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.raftline.kv.KvCodec;
 import io.raftline.kv.KvCommand;
 import io.raftline.raft.Entry;
+import io.raftline.raft.EntryType;
+import io.raftline.raft.Membership;
 import io.raftline.raft.message.AppendRequest;
 import io.raftline.raft.message.AppendResponse;
 import io.raftline.raft.message.Heartbeat;
@@ -15,6 +17,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class EventJsonTest {
@@ -145,5 +148,48 @@ class EventJsonTest {
         assertThat(o.getLong("seq")).as("a result field never replaces the header").isEqualTo(9);
         assertThat(v.type()).isEqualTo("CheckVerdict");
         assertThat(v.isMessageEvent()).as("never sampled away").isFalse();
+    }
+
+    @Test
+    void aMembershipChangeCarriesVotersLearnersAddressesAndReason() {
+        JsonObject o = EventJson.toJson(new RaftEvent.MembershipChanged(H, 12, List.of(1, 2, 3), List.of(5, 4),
+                Map.of(5, "http://127.0.0.1:8085", 4, "http://127.0.0.1:8084"), "configuration entry at 12 appended"));
+        assertThat(o.encode()).isEqualTo("{\"seq\":7,\"ts\":1700000000123,\"node\":2,\"term\":3,\"role\":\"Follower\","
+                + "\"type\":\"MembershipChanged\",\"index\":12,\"voters\":[1,2,3],\"learners\":[5,4],"
+                + "\"addresses\":{\"4\":\"http://127.0.0.1:8084\",\"5\":\"http://127.0.0.1:8085\"},"
+                + "\"reason\":\"configuration entry at 12 appended\"}");
+    }
+
+    @Test
+    void aConfigEntryInTheLogNamesItsMembers() {
+        Entry config = Entry.config(8, 2, new Membership(List.of(1, 2, 3), List.of(4)));
+        assertThat(EventJson.entry(config).encode())
+                .isEqualTo("{\"i\":8,\"t\":2,\"op\":\"config\",\"voters\":[1,2,3],\"learners\":[4]}");
+        assertThat(EventJson.entry(new Entry(9, 2, EntryType.CONFIG, new byte[] {99})).getString("op")).isEqualTo("invalid");
+    }
+
+    @Test
+    void thePublisherReportsTheCoreMembershipEvent() {
+        EventPublisher publisher = new EventPublisher(List.of(1, 2, 3));
+        List<JsonObject> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        publisher.addSink(seen::add);
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try {
+            io.raftline.verify.nemesis.Waits.await(vertx.deployVerticle(publisher));
+            publisher.coreEvent(2, 3, io.raftline.raft.Role.FOLLOWER, new io.raftline.raft.CoreEvent.MembershipChanged(
+                    6, new Membership(List.of(1, 2, 3), List.of(4), Map.of(4, "http://h:4")), "snapshot at 6"));
+            io.raftline.verify.nemesis.Waits.await(publisher.flushNow());
+            JsonObject e = seen.stream().filter(x -> x.getString("type").equals("MembershipChanged")).findFirst()
+                    .orElseThrow();
+            assertThat(e.getInteger("node")).isEqualTo(2);
+            assertThat(e.getLong("index")).isEqualTo(6);
+            assertThat(e.getJsonArray("learners").encode()).isEqualTo("[4]");
+            assertThat(e.getJsonObject("addresses").getString("4")).isEqualTo("http://h:4");
+            assertThat(e.getString("reason")).isEqualTo("snapshot at 6");
+        } catch (InterruptedException ex) {
+            throw new AssertionError(ex);
+        } finally {
+            vertx.close();
+        }
     }
 }

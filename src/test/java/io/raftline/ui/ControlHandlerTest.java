@@ -115,4 +115,57 @@ class ControlHandlerTest {
         assertThat(r.getBoolean("ok")).as(r.encode()).isTrue();
         assertThat(r.getString("result")).isEqualTo("1");
     }
+
+    private static int adminStatus(String method, String path) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(cluster.verticle().adminUrl() + path))
+                .method(method, java.net.http.HttpRequest.BodyPublishers.noBody()).build();
+        return http.send(req, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    @Test
+    void aNodeAddedFromTheLiveViewJoinsTakesFaultsAndLeavesWhenRemoved() throws Exception {
+        JsonObject added = send(cmd("addNode"));
+        assertThat(added.getBoolean("ok")).as(added.encode()).isTrue();
+        int id = added.getInteger("id");
+        assertThat(id).isGreaterThan(3);
+        assertThat(added.getString("url")).startsWith("http://");
+        assertThat(added.getJsonArray("members").encode()).contains("{\"id\":" + id + ",\"role\":\"voter\"}");
+        assertThat(cluster.verticle().nodes()).containsKey(id);
+
+        // The late joiner's snapshot lists it, and faults reach it: through the control channel and the admin API.
+        JsonObject snapshot = send(cmd("state")).getJsonObject("snapshot");
+        assertThat(snapshot.getJsonArray("members").contains(id)).as("lists node " + id).isTrue();
+        assertThat(snapshot.getJsonObject("membership").getJsonArray("voters").contains(id)).as("lists node " + id).isTrue();
+        JsonObject paused = send(cmd("pause").put("node", id));
+        assertThat(paused.getBoolean("ok")).as(paused.encode()).isTrue();
+        assertThat(paused.getJsonObject("faults").getJsonArray("pausedNodes").contains(id)).as("lists node " + id).isTrue();
+        assertThat(send(cmd("resume").put("node", id)).getBoolean("ok")).isTrue();
+        JsonObject cut = send(cmd("partition").put("groups", new JsonArray().add(new JsonArray().add(1).add(2))
+                .add(new JsonArray().add(3).add(id))));
+        assertThat(cut.getBoolean("ok")).as(cut.encode()).isTrue();
+        assertThat(send(cmd("heal")).getBoolean("ok")).isTrue();
+        assertThat(adminStatus("POST", "/v1/admin/nodes/" + id + "/pause")).isEqualTo(200);
+        assertThat(adminStatus("POST", "/v1/admin/nodes/" + id + "/resume")).isEqualTo(200);
+
+        JsonObject removed = send(cmd("removeNode").put("node", id));
+        assertThat(removed.getBoolean("ok")).as(removed.encode()).isTrue();
+        assertThat(removed.getInteger("removed")).isEqualTo(id);
+        assertThat(removed.getJsonArray("members").encode()).doesNotContain("\"id\":" + id + ",");
+        assertThat(cluster.verticle().nodes()).doesNotContainKey(id);
+        assertRefused(cmd("crash").put("node", id), "unknown_node", "node " + id);
+        assertThat(adminStatus("POST", "/v1/admin/nodes/" + id + "/pause")).isEqualTo(404);
+        eventually("the snapshot no longer lists node " + id, Duration.ofSeconds(10),
+                () -> !send(cmd("state")).getJsonObject("snapshot").getJsonArray("members").contains(id));
+        cluster.awaitLeader(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void membershipCommandsAreValidatedAndRefusalsNamed() throws Exception {
+        assertRefused(cmd("addNode").put("node", 4), "unknown_field", "node");
+        assertRefused(cmd("removeNode"), "missing_field", "node");
+        assertRefused(cmd("removeNode").put("node", 42), "unknown_node", "node 42");
+        assertRefused(cmd("removeNode").put("node", "2"), "invalid_field", "integer");
+    }
 }

@@ -312,4 +312,117 @@ class LiveViewBrowserTest {
         assertThat(page.locator("#cluster-svg .link-label")).hasCount(0);
         assertThat(page.getByTestId("link-1-3")).hasAttribute("data-cut", "false");
     }
+
+    @Test
+    void addingAndRemovingANodeFromTheUiRedrawsTheCluster() {
+        assertThat(nodes()).hasCount(3);
+        // A network delay keeps the new node a learner for a few round trips, long enough to be drawn as one.
+        page.getByTestId("link-delay-min").fill("100");
+        page.getByTestId("link-delay-max").fill("100");
+        page.getByTestId("btn-network").click();
+        assertThat(page.getByTestId("control-status")).containsText("delay 100–100 ms");
+        // Every node and replication row ever drawn as a learner, whenever the page drew it.
+        page.evaluate("() => { window.seenLearners = new Set();"
+                + " new MutationObserver(() => document.querySelectorAll('[data-member=\"learner\"]')"
+                + "   .forEach(e => window.seenLearners.add(e.getAttribute('data-testid'))))"
+                + " .observe(document.body, { subtree: true, childList: true, attributes: true }); }");
+
+        page.getByTestId("btn-add-node").click();
+        assertThat(page.getByTestId("control-status")).containsText(Pattern.compile("add node: node \\d+ joined as a voter"),
+                new com.microsoft.playwright.assertions.LocatorAssertions.ContainsTextOptions().setTimeout(40_000));
+        String status = page.getByTestId("control-status").textContent();
+        java.util.regex.Matcher m = Pattern.compile("node (\\d+) joined").matcher(status);
+        org.assertj.core.api.Assertions.assertThat(m.find()).as(status).isTrue();
+        int added = Integer.parseInt(m.group(1));
+        assertThat(nodes()).hasCount(4);
+        assertThat(page.getByTestId("node-" + added)).hasAttribute("data-member", "voter");
+        assertThat(page.getByTestId("node-" + added)).not().hasClass(Pattern.compile("learner"));
+        assertThat(page.getByTestId("node-panel-" + added)).isVisible();
+        org.assertj.core.api.Assertions.assertThat(String.valueOf(page.evaluate("() => [...window.seenLearners].sort().join(',')")))
+                .as("drawn as a learner while it caught up, in the cluster and in the replication status")
+                .contains("node-" + added, "repl-" + added);
+
+        // The configuration changes are in the timeline, under their own filter.
+        page.getByTestId("filter-type").selectOption("MembershipChanged");
+        Locator changes = page.locator("[data-testid='timeline-row'][data-type='MembershipChanged']");
+        assertThat(changes.filter(new Locator.FilterOptions().setHasText("learner " + added)).first()).isAttached();
+        assertThat(changes.filter(new Locator.FilterOptions().setHasText("voters 1,2,3," + added)).first()).isAttached();
+        page.getByTestId("filter-type").selectOption("");
+        for (String other : List.of("election", "message", "log", "fault", "client", "verify")) {
+            page.getByTestId("filter-cat-" + other).uncheck();
+        }
+        assertThat(page.locator("[data-testid='timeline-row']:not([data-type='MembershipChanged'])")).hasCount(0);
+        assertThat(changes.first()).isAttached();
+        page.getByTestId("filter-cat-membership").uncheck();
+        assertThat(page.getByTestId("timeline-row")).hasCount(0);
+        page.getByTestId("filter-cat-membership").check();
+        assertThat(changes.first()).isAttached();
+        page.getByTestId("btn-heal").click();
+        assertThat(page.getByTestId("control-status")).containsText("heal: healthy network");
+        shot("node-added");
+
+        page.getByTestId("member-pick").selectOption(String.valueOf(added));
+        page.getByTestId("btn-remove-node").click();
+        assertThat(page.getByTestId("control-status")).containsText("node " + added + " removed and stopped");
+        assertThat(nodes()).hasCount(3);
+        assertThat(page.getByTestId("node-" + added)).hasCount(0);
+        assertThat(page.getByTestId("node-panel-" + added)).hasCount(0);
+        assertThat(page.getByTestId("repl-" + added)).hasCount(0);
+        assertThat(leaders()).hasCount(1);
+        shot("node-removed");
+    }
+
+    @Test
+    void fiveNodesWithALearnerAreLaidOutWithoutOverlapsInAReplay() throws Exception {
+        Path rec = Paths.get("target", "recordings", "five-nodes-learner.ndjson");
+        List<String> lines = new ArrayList<>();
+        lines.add("{\"seq\":1,\"ts\":1000,\"node\":0,\"term\":0,\"role\":\"\",\"type\":\"ClusterInfo\",\"members\":[1,2,3]}");
+        long seq = 2;
+        for (int id = 1; id <= 3; id++) {
+            lines.add(membershipLine(seq++, id, 0, "[1,2,3]", "[]"));
+        }
+        lines.add("{\"seq\":" + seq++ + ",\"ts\":1100,\"node\":1,\"term\":2,\"role\":\"Leader\",\"type\":\"StateChange\","
+                + "\"from\":\"Candidate\",\"to\":\"Leader\",\"leader\":1,\"reason\":\"won\"}");
+        lines.add(membershipLine(seq++, 1, 5, "[1,2,3]", "[4]"));
+        lines.add(membershipLine(seq++, 1, 6, "[1,2,3,4]", "[]"));
+        lines.add(membershipLine(seq++, 1, 7, "[1,2,3,4]", "[5]"));
+        lines.add("{\"seq\":" + seq + ",\"ts\":1300,\"node\":5,\"term\":2,\"role\":\"Follower\",\"type\":\"NodePaused\","
+                + "\"paused\":true}");
+        Files.write(rec, lines);
+        page.getByTestId("mode-replay").click();
+        page.getByTestId("replay-file").setInputFiles(rec);
+        assertThat(nodes()).hasCount(5);
+        assertThat(page.getByTestId("node-5")).hasAttribute("data-member", "learner");
+        assertThat(page.getByTestId("node-5")).hasClass(Pattern.compile("learner"));
+        assertThat(page.getByTestId("node-5")).containsText("learner");
+        assertThat(page.getByTestId("node-4")).hasAttribute("data-member", "voter");
+        assertThat(page.getByTestId("repl-5")).hasAttribute("data-member", "learner");
+        assertThat(page.getByTestId("repl-5")).containsText("learner");
+        assertThat(page.getByTestId("node-panel-5")).containsText("learner");
+        // Every node (with its tags) inside the drawing, none over another.
+        com.microsoft.playwright.options.BoundingBox svg = page.locator("#cluster-svg").boundingBox();
+        List<com.microsoft.playwright.options.BoundingBox> boxes = new ArrayList<>();
+        for (int id = 1; id <= 5; id++) {
+            com.microsoft.playwright.options.BoundingBox b = page.getByTestId("node-" + id).boundingBox();
+            org.assertj.core.api.Assertions.assertThat(b.x >= svg.x - 0.5 && b.y >= svg.y - 0.5
+                    && b.x + b.width <= svg.x + svg.width + 0.5 && b.y + b.height <= svg.y + svg.height + 0.5)
+                    .as("node %d inside the drawing", id).isTrue();
+            for (com.microsoft.playwright.options.BoundingBox o : boxes) {
+                boolean apart = b.x + b.width <= o.x || o.x + o.width <= b.x || b.y + b.height <= o.y
+                        || o.y + o.height <= b.y;
+                org.assertj.core.api.Assertions.assertThat(apart).as("node %d clear of the others", id).isTrue();
+            }
+            boxes.add(b);
+        }
+        shot("five-nodes-learner");
+        page.getByTestId("replay-slider").fill("0");
+        assertThat(nodes()).hasCount(3);
+        page.getByTestId("mode-live").click();
+    }
+
+    private static String membershipLine(long seq, int node, long index, String voters, String learners) {
+        return "{\"seq\":" + seq + ",\"ts\":" + (1000 + index * 40) + ",\"node\":" + node + ",\"term\":2,\"role\":\"Follower\","
+                + "\"type\":\"MembershipChanged\",\"index\":" + index + ",\"voters\":" + voters + ",\"learners\":"
+                + learners + ",\"addresses\":{},\"reason\":\"configuration entry at " + index + " appended\"}";
+    }
 }
