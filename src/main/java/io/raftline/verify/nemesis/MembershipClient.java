@@ -47,13 +47,26 @@ public final class MembershipClient {
     }
 
     /**
-     * The leader's view of the membership ({@code GET /v1/members}), from the first node that can give it.
+     * The leader's view of the membership ({@code GET /v1/members}), from the first node that can give it. An answer
+     * not given by the leader itself is passed over: a removed node that knows no leader answers with its own view,
+     * in which it is still a voter.
      *
-     * @return {@code {"members":[{"id","url","role",...}],"configIndex","leader"}}; fails if no node answered
+     * @return {@code {"members":[{"id","url","role",...}],"configIndex","leader","servedBy"}}; fails if no node
+     *         answered with the leader's view
      */
     public Future<JsonObject> view() {
-        List<URI> order = rotation();
-        return ask(order, 0, HttpMethod.GET, "/v1/members", null);
+        return leaderView(rotation(), 0);
+    }
+
+    private Future<JsonObject> leaderView(List<URI> order, int i) {
+        if (i >= order.size()) {
+            return Future.failedFuture("no node answered with the leader's view of the membership");
+        }
+        return http.get(order.get(i), "/v1/members").compose(v -> {
+            int leader = v.getInteger("leader", 0);
+            return leader != 0 && leader == v.getInteger("servedBy", -1) ? Future.succeededFuture(v)
+                    : Future.failedFuture("node answered without its leader: " + v.encode());
+        }).recover(e -> i + 1 < order.size() ? leaderView(order, i + 1) : Future.failedFuture(e));
     }
 
     /**
@@ -87,7 +100,7 @@ public final class MembershipClient {
     public Future<Void> addLearner(int id, URI url, Duration timeout) {
         JsonObject body = new JsonObject().put("id", id).put("url", url.toString()).put("learner", true);
         return until("node " + id + " a member", timeout, view -> role(view, id).isPresent(),
-                view -> send(HttpMethod.POST, "/v1/members", body));
+                node -> send(node, HttpMethod.POST, "/v1/members", body));
     }
 
     /**
@@ -99,7 +112,7 @@ public final class MembershipClient {
      */
     public Future<Void> promote(int id, Duration timeout) {
         return until("node " + id + " a voter", timeout, view -> role(view, id).equals(Optional.of("voter")),
-                view -> send(HttpMethod.POST, "/v1/members/" + id + "/promote", null));
+                node -> send(node, HttpMethod.POST, "/v1/members/" + id + "/promote", null));
     }
 
     /**
@@ -124,7 +137,7 @@ public final class MembershipClient {
      */
     public Future<Void> remove(int id, Duration timeout) {
         return until("node " + id + " removed", timeout, view -> role(view, id).isEmpty(),
-                view -> send(HttpMethod.DELETE, "/v1/members/" + id, null));
+                node -> send(node, HttpMethod.DELETE, "/v1/members/" + id, null));
     }
 
     /**
@@ -136,7 +149,7 @@ public final class MembershipClient {
      */
     public Future<Void> transferLeadership(int id, Duration timeout) {
         return until("node " + id + " the leader", timeout, view -> view.getInteger("leader", 0) == id,
-                view -> send(HttpMethod.POST, "/v1/leader", new JsonObject().put("id", id)));
+                node -> send(node, HttpMethod.POST, "/v1/leader", new JsonObject().put("id", id)));
     }
 
     /** The role a view gives a node, if it lists it. */
@@ -153,29 +166,31 @@ public final class MembershipClient {
 
     /**
      * Reads the view; if it shows the goal, done; otherwise makes one attempt and asks again (100 ms later) until the
-     * deadline. A failed read or attempt counts as "not yet".
+     * deadline. A failed read or attempt counts as "not yet" (the last failure is named when time runs out).
      */
     private Future<Void> until(String goal, Duration timeout, Predicate<JsonObject> reached,
-                               Function<JsonObject, Future<JsonObject>> attempt) {
+                               Function<URI, Future<JsonObject>> attempt) {
         return Waits.eventually(vertx, goal, timeout, () -> view().compose(v -> reached.test(v)
                 ? Future.succeededFuture(true)
-                : attempt.apply(v).transform(ar -> view().map(reached::test))));
+                : attempt.apply(leaderOf(v)).compose(answer -> view().map(reached::test))));
     }
 
-    /** One attempt, to one node (the next in turn): a refusal is answered by reading the view again, not by asking
-     *  another node at once. */
-    private Future<JsonObject> send(HttpMethod method, String path, JsonObject body) {
-        List<URI> order = rotation();
-        return order.isEmpty() ? Future.failedFuture("no node to ask") : http.json(method, order.get(0), path, body);
-    }
-
-    /** Tries the nodes in order until one answers 2xx; fails with the last node's failure. */
-    private Future<JsonObject> ask(List<URI> order, int i, HttpMethod method, String path, JsonObject body) {
-        if (order.isEmpty()) {
-            return Future.failedFuture("no node to ask");
+    /**
+     * Where to send a change: the node whose view this is (the leader), if it is one of the running nodes; otherwise
+     * the next node in turn, which proxies it to its leader.
+     */
+    private URI leaderOf(JsonObject view) {
+        URI leader = nodes.get().get(view.getInteger("servedBy", 0));
+        if (leader != null) {
+            return leader;
         }
-        return http.json(method, order.get(i), path, body).recover(e -> i + 1 < order.size()
-                ? ask(order, i + 1, method, path, body) : Future.failedFuture(e));
+        List<URI> order = rotation();
+        return order.isEmpty() ? null : order.get(0);
+    }
+
+    /** One attempt, to one node: a refusal is answered by reading the view again, not by asking another node. */
+    private Future<JsonObject> send(URI node, HttpMethod method, String path, JsonObject body) {
+        return node == null ? Future.failedFuture("no node to ask") : http.json(method, node, path, body);
     }
 
     /** The nodes, starting one further on each call, so that a node that cannot answer is not always asked first. */
