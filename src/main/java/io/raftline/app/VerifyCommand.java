@@ -74,8 +74,10 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Option(names = "--nemesis", paramLabel = "FAULTS",
             description = "The faults to pick from, comma-separated: partition, crash, pause, stall, delay, drop,"
-                    + " duplicate; none, or all. stall is a SIGSTOP/SIGCONT of a node (the leader 3 times in 4;"
-                    + " freeze/thaw in local mode) while probes send it reads. Default: every kind but duplicate.")
+                    + " duplicate, membership; none, or all. stall is a SIGSTOP/SIGCONT of a node (the leader 3 times"
+                    + " in 4; freeze/thaw in local mode) while probes send it reads; membership removes a voter (the"
+                    + " leader half the time) through /v1/members and adds it back. Default: every kind but duplicate"
+                    + " and membership.")
     private String nemesis;
 
     @Option(names = "--mode", paramLabel = "local|processes",

@@ -79,7 +79,7 @@ class VerifyCommandTest {
                 "Invalid value for option '--mode': must be local or processes, got 'cloud'");
         assertUsageError(run("verify", "--nemesis=partition,fire"),
                 "Invalid value for option '--nemesis': unknown fault 'fire' (known: partition, crash, pause, stall,"
-                        + " delay, drop, duplicate, or none, all)");
+                        + " delay, drop, duplicate, membership, or none, all)");
         assertUsageError(run("verify", "--consistency", "strong"),
                 "consistency must be linearizable, lease or stale, got 'strong'");
         assertUsageError(run("verify", "--duration", "soon"),
@@ -119,7 +119,7 @@ class VerifyCommandTest {
                 .contains("--keys=N").contains("Default: " + d.keys() + ".")
                 .contains("--ops-per-key=N").contains("Default: " + d.opsPerKey() + ".")
                 .contains("--nodes=N").contains("Cluster size, 3 or 5. Default: " + d.nodes() + ".")
-                .contains("--nemesis=FAULTS").contains("SIGSTOP").contains("every kind but duplicate.")
+                .contains("--nemesis=FAULTS").contains("SIGSTOP").contains("every kind but duplicate and membership.")
                 .contains("--mode=local|processes").contains("Default: " + d.mode().wireName() + ".")
                 .contains("--consistency=linearizable|lease|stale").contains("Default: " + d.consistency() + ".")
                 .contains("--lease-reads=SHARE").contains("0.25 or 25%").contains("Default: a third (33%).")
@@ -128,7 +128,7 @@ class VerifyCommandTest {
                 .contains("--out=DIR").contains("Default: verify-runs/<yyyyMMdd-HHmmss>.")
                 .contains("java -jar raftline.jar verify --duration 10m --mode processes");
         assertThat(d.leaseReads()).isEqualTo(1.0 / 3);
-        assertThat(d.faults()).isEqualTo(EnumSet.complementOf(EnumSet.of(FaultKind.DUPLICATE)));
+        assertThat(d.faults()).isEqualTo(EnumSet.complementOf(EnumSet.of(FaultKind.DUPLICATE, FaultKind.MEMBERSHIP)));
         assertThat(run("help", "verify")).isEqualTo(help);
         assertThat(run("verify", "-h")).isEqualTo(help);
     }

@@ -57,6 +57,30 @@ class RaftlineConfigTest {
     }
 
     @Test
+    void theJoiningConfigsListTheFirstThreeNodesAndJoinThem() throws Exception {
+        for (String kind : new String[] {"node", "grpc-node"}) {
+            for (int id = 4; id <= 5; id++) {
+                RaftlineConfig c = RaftlineConfig.fromJson(new JsonObject(Files.readString(
+                        Path.of("conf", kind + "-" + id + ".json"))));
+                RaftlineConfig first = RaftlineConfig.fromJson(new JsonObject(Files.readString(
+                        Path.of("conf", kind + "-1.json"))));
+                assertThat(c.nodeId()).isEqualTo(id);
+                assertThat(c.clusterName()).isEqualTo(first.clusterName());
+                assertThat(c.transport()).isEqualTo(first.transport());
+                assertThat(c.memberIds()).as("the initial membership it joins").containsExactly(1, 2, 3);
+                assertThat(c.nodes().subList(0, 3)).isEqualTo(first.nodes());
+                NodeConfig self = c.node(id).orElseThrow();
+                assertThat(self.join()).isTrue();
+                assertThat(self.httpPort()).isEqualTo(8080 + id);
+                assertThat(self.busPort()).isEqualTo(5700 + id);
+                assertThat(self.dataDir()).isEqualTo("./data/" + kind + "-" + id);
+                assertThat(c.raftConfig(id).members()).as("a joining node starts with no membership").isEmpty();
+                assertThat(c.admin().port()).isEqualTo(8090 + id);
+            }
+        }
+    }
+
+    @Test
     void theTransportIsEventbusOrGrpc() {
         assertThat(RaftlineConfig.fromJson(base()).transport()).isEqualTo(TransportKind.EVENTBUS);
         assertThat(RaftlineConfig.fromJson(base().put("transport", "grpc")).transport()).isEqualTo(TransportKind.GRPC);

@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * The write load of the kill -9 tests: 8 threads write unique keys through the given nodes while faults land, and
@@ -45,6 +46,15 @@ final class AckedWrites implements AutoCloseable {
 
     /** Starts the writers, keys {@code <prefix>-<thread>-<n>}, each write through the next node in turn. */
     void start(String prefix, List<URI> nodes) {
+        List<URI> fixed = List.copyOf(nodes);
+        start(prefix, () -> fixed);
+    }
+
+    /**
+     * Starts the writers through nodes that change while they write (members come and go): each write goes to the
+     * next of the nodes the supplier gives at that moment.
+     */
+    void start(String prefix, Supplier<List<URI>> nodeList) {
         AtomicBoolean stopping = new AtomicBoolean();
         ExecutorService writers = Executors.newFixedThreadPool(WRITERS);
         for (int t = 0; t < WRITERS; t++) {
@@ -53,6 +63,7 @@ final class AckedWrites implements AutoCloseable {
                 for (int n = 0; !stopping.get(); n++) {
                     String key = prefix + "-" + thread + "-" + n;
                     String value = "value-" + key;
+                    List<URI> nodes = nodeList.get();
                     URI node = nodes.get((thread + n) % nodes.size());
                     try {
                         HttpResponse<String> r = http.send(HttpRequest.newBuilder(node.resolve("/v1/kv/" + key))

@@ -16,10 +16,13 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -53,17 +56,20 @@ public final class ChildProcessCluster implements ClusterUnderTest {
         final int nodeId;
         final List<Integer> nodes;
         final int adminPort;
+        /** The configuration its process runs with (the cluster's, or a joining node's own). */
+        final JsonObject config;
         Process process;
         /** Under SIGSTOP: alive, but it answers nothing until SIGCONT. */
         boolean stopped;
         int runs;
 
-        Child(String name, String command, int nodeId, List<Integer> nodes, int adminPort) {
+        Child(String name, String command, int nodeId, List<Integer> nodes, int adminPort, JsonObject config) {
             this.name = name;
             this.command = command;
             this.nodeId = nodeId;
             this.nodes = nodes;
             this.adminPort = adminPort;
+            this.config = config;
         }
     }
 
@@ -72,11 +78,13 @@ public final class ChildProcessCluster implements ClusterUnderTest {
     private final AdminHttp http = new AdminHttp(vertx, 10_000);
     private final Path dataDir;
     private final Path logDir;
-    private final List<Child> children = new ArrayList<>();
-    private final Map<Integer, Child> childOf = new LinkedHashMap<>();
+    /** The processes, those of joining nodes started later included (a node that was forgotten is gone). */
+    private final List<Child> children = new CopyOnWriteArrayList<>();
+    private final Map<Integer, Child> childOf = new ConcurrentSkipListMap<>();
     /** Continues and kills the children if this JVM exits before {@link #close()} (Ctrl-C of a run). */
     private final Thread reaper = new Thread(this::killAll, "raftline-cluster-reaper");
-    private final Map<Integer, URI> nodeUrls = new LinkedHashMap<>();
+    private final Map<Integer, URI> nodeUrls = new ConcurrentSkipListMap<>();
+    private final MembershipClient membership;
     private final BridgeRecorder bridge;
     private final Path recording;
     /** The network faults in force, given to relaunched processes; null when healed. */
@@ -94,15 +102,16 @@ public final class ChildProcessCluster implements ClusterUnderTest {
         }
         this.config = ClusterConfigs.placed(b.config, dataDir, ports::get);
         if (b.oneProcess) {
-            children.add(new Child("local", "local", 0, List.copyOf(nodeUrls.keySet()), freePort()));
+            children.add(new Child("local", "local", 0, List.copyOf(nodeUrls.keySet()), freePort(), config));
         } else {
             for (int id : ids) {
-                children.add(new Child("node-" + id, "node", id, List.of(id), freePort()));
+                children.add(new Child("node-" + id, "node", id, List.of(id), freePort(), config));
             }
         }
         for (Child c : children) {
             c.nodes.forEach(id -> childOf.put(id, c));
         }
+        this.membership = new MembershipClient(vertx, http, this::nodeUrls);
         this.bridge = recording == null ? null
                 : new BridgeRecorder(vertx, recording, List.copyOf(nodeUrls.keySet()), this::liveAdminPorts);
     }
@@ -191,7 +200,7 @@ public final class ChildProcessCluster implements ClusterUnderTest {
     }
 
     private synchronized void launch(Child child) throws IOException {
-        JsonObject conf = config.copy()
+        JsonObject conf = child.config.copy()
                 .put("admin", new JsonObject().put("host", "127.0.0.1").put("port", child.adminPort));
         if (child.nodeId != 0) {
             conf.put("node_id", child.nodeId);
@@ -235,6 +244,90 @@ public final class ChildProcessCluster implements ClusterUnderTest {
     }
 
     /**
+     * Starts one more node in a process of its own, as an operator starts {@code conf/node-4.json}: a node of the
+     * same cluster, on free loopback ports, with an empty data directory, marked {@code "join": true} so that it
+     * starts with no membership and only serves its status until a leader adds it ({@link #membership()}). Its
+     * configuration lists the nodes of the cluster's configuration and those joined since (over the clustered event
+     * bus it finds the others' Hazelcast ports there). From then on it is one of {@link #nodeUrls()}, crashed,
+     * restarted and healed like the others. Blocks the calling thread (never an event loop).
+     *
+     * @param id a node id not used before in this cluster
+     * @return its client API's URL, once it answers
+     * @throws Exception if it does not answer within 60 s (its process is killed then)
+     */
+    public URI startJoining(int id) throws Exception {
+        Child child;
+        synchronized (this) {
+            if (childOf.containsKey(id) || Arrays.stream(ClusterConfigs.nodeIds(config)).anyMatch(n -> n == id)
+                    || Files.exists(dataDir(id))) {
+                throw new IllegalArgumentException("node id " + id + " was already used in this cluster");
+            }
+            JsonObject conf = config.copy();
+            JsonArray listed = conf.getJsonArray("nodes");
+            for (Child c : children) {
+                if (c.config != config) {
+                    listed.add(nodeEntry(c).copy().put("join", true));
+                }
+            }
+            listed.add(new JsonObject().put("id", id).put("http_port", freePort()).put("bus_port", freePort())
+                    .put("data_dir", dataDir(id).toString()).put("join", true));
+            child = new Child("node-" + id, "node", id, List.of(id), freePort(), conf);
+            launch(child);
+            children.add(child);
+        }
+        URI url = URI.create("http://127.0.0.1:" + nodeEntry(child).getInteger("http_port"));
+        try {
+            Waits.eventually("joining node " + id + " to answer", RESTART_TIMEOUT,
+                    () -> http.get(url, "/v1/members?local=true").map(j -> true));
+        } catch (Waits.TimedOutException e) {
+            forget(id, child);
+            throw new IOException("joining node " + id + " did not start (log in " + logDir + "): " + e.getMessage(), e);
+        }
+        childOf.put(id, child);
+        nodeUrls.put(id, url);
+        return url;
+    }
+
+    /**
+     * Stops a node's process for good (after it was removed from the membership: the last step of replacing a node)
+     * and forgets it: it is no longer one of {@link #nodeUrls()}, and healing does not restart it. Its data directory
+     * stays until {@link #close()}. Blocks the calling thread (never an event loop).
+     *
+     * @param id the node (in one-node-per-process mode)
+     */
+    public void stopAndForget(int id) {
+        Child c = childOf.get(id);
+        if (c == null || c.nodes.size() != 1) {
+            throw new IllegalArgumentException("node " + id + " does not run in a process of its own here");
+        }
+        nodeUrls.remove(id);
+        childOf.remove(id);
+        forget(id, c);
+    }
+
+    private void forget(int id, Child c) {
+        children.remove(c);
+        kill(c);
+        c.nodes.forEach(n -> note(n, "NodeCrashed", new JsonObject().put("role", "Down")));
+    }
+
+    /** The entry of a one-node process's node in its configuration's {@code nodes}. */
+    private static JsonObject nodeEntry(Child c) {
+        JsonArray nodes = c.config.getJsonArray("nodes");
+        for (int i = 0; i < nodes.size(); i++) {
+            if (nodes.getJsonObject(i).getInteger("id") == c.nodeId) {
+                return nodes.getJsonObject(i);
+            }
+        }
+        throw new IllegalStateException("node " + c.nodeId + " is not in its own configuration");
+    }
+
+    @Override
+    public MembershipClient membership() {
+        return membership;
+    }
+
+    /**
      * Where the processes' configurations and output are.
      *
      * @return the log directory
@@ -261,7 +354,7 @@ public final class ChildProcessCluster implements ClusterUnderTest {
     }
 
     private synchronized boolean alive(Child c) {
-        return c.process != null && c.process.isAlive();
+        return c != null && c.process != null && c.process.isAlive();
     }
 
     /** Alive and not stopped: a process that can answer a call now. */
@@ -595,31 +688,36 @@ public final class ChildProcessCluster implements ClusterUnderTest {
      */
     private void killAll() {
         for (Child c : children) {
-            Process p;
-            boolean wasStopped;
-            synchronized (this) {
-                p = c.process;
-                wasStopped = c.stopped;
-                c.stopped = false;
-            }
-            if (p == null || !p.isAlive()) {
-                continue;
-            }
-            if (wasStopped) {
-                try {
-                    signal(p, "CONT");
-                } catch (IOException e) {
-                    // SIGKILL below ends it anyway
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            p.destroyForcibly();
+            kill(c);
+        }
+    }
+
+    /** Kills one child, continuing it first if it is stopped. */
+    private void kill(Child c) {
+        Process p;
+        boolean wasStopped;
+        synchronized (this) {
+            p = c.process;
+            wasStopped = c.stopped;
+            c.stopped = false;
+        }
+        if (p == null || !p.isAlive()) {
+            return;
+        }
+        if (wasStopped) {
             try {
-                p.waitFor(10, TimeUnit.SECONDS);
+                signal(p, "CONT");
+            } catch (IOException e) {
+                // SIGKILL below ends it anyway
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        p.destroyForcibly();
+        try {
+            p.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -59,6 +59,14 @@ public interface ClusterUnderTest extends AutoCloseable {
     }
 
     /**
+     * Membership changes through the nodes' HTTP API ({@code /v1/members}), each driven until the leader's view
+     * shows it.
+     *
+     * @return the cluster's membership client
+     */
+    MembershipClient membership();
+
+    /**
      * Crashes a node: it stops at once, losing whatever it had not persisted.
      *
      * @param node the node

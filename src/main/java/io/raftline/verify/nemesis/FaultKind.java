@@ -30,9 +30,19 @@ public enum FaultKind {
     /** A fraction of all messages is lost. */
     DROP,
     /** A fraction of all messages is delivered twice. */
-    DUPLICATE;
+    DUPLICATE,
+    /**
+     * A voter (the leader half of the time: it hands over first) is removed from the membership through the HTTP
+     * API ({@code DELETE /v1/members/{id}}) while it keeps running, then added back under its id as a learner and
+     * promoted once it caught up: the membership changes under load, with the removed node still answering
+     * clients. Its data directory is intact, which is what makes coming back under the same id safe.
+     */
+    MEMBERSHIP;
 
-    /** The faults a run injects when none are named: every kind but duplication. */
+    /**
+     * The faults a run injects when none are named: every kind but duplication and membership changes (both opt-in,
+     * so that the default runs, and the seeds that reproduce them, stay what they were).
+     */
     public static final Set<FaultKind> DEFAULTS = EnumSet.of(PARTITION, CRASH, PAUSE, STALL, DELAY, DROP);
 
     /**
@@ -45,7 +55,7 @@ public enum FaultKind {
     }
 
     /**
-     * Parses a comma-separated list such as {@code partition,crash,pause,stall,delay,drop}; {@code none} or an empty
+     * Parses a comma-separated list such as {@code partition,crash,pause,stall,delay,drop,membership}; {@code none} or an empty
      * text is no fault at all, {@code all} every kind.
      *
      * @param text the list

@@ -44,6 +44,7 @@ public final class InJvmCluster implements ClusterUnderTest {
     private final AdminHttp admin;
     private final URI adminUrl;
     private final Map<Integer, URI> nodeUrls = new LinkedHashMap<>();
+    private final MembershipClient membership;
 
     private InJvmCluster(Vertx vertx, ClusterVerticle cluster, Recording recording, Path dataDir) {
         this.vertx = vertx;
@@ -55,6 +56,7 @@ public final class InJvmCluster implements ClusterUnderTest {
         for (int id : cluster.nodes().keySet()) {
             nodeUrls.put(id, URI.create(cluster.nodeUrl(id)));
         }
+        this.membership = new MembershipClient(vertx, admin, this::nodeUrls);
     }
 
     /**
@@ -216,6 +218,11 @@ public final class InJvmCluster implements ClusterUnderTest {
     @Override
     public Map<Integer, URI> nodeUrls() {
         return Map.copyOf(nodeUrls);
+    }
+
+    @Override
+    public MembershipClient membership() {
+        return membership;
     }
 
     @Override

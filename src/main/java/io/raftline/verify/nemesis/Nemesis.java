@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintStream;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -20,9 +21,9 @@ import java.util.concurrent.TimeUnit;
  * Injects faults on a schedule, one at a time: a healthy pause, then a fault held for a random time in
  * [{@link NemesisOptions#faultMinMs()}, {@link NemesisOptions#faultMaxMs()}], then its healing, and again, until
  * the time to stop; then it heals everything. Kinds are drawn in shuffled rounds (every enabled kind once per
- * round), so that even a short run injects each of them. Half of the crashes, pauses and partitions and three
- * stalls in four aim at the current leader, where they hurt most (a stalled leader is the one that can come back
- * believing it still leads). While a node is stalled, a {@link StallObserver} is told, so that requests can be
+ * round), so that even a short run injects each of them. Half of the crashes, pauses, partitions and membership
+ * changes and three stalls in four aim at the current leader, where they hurt most (a stalled leader is the one that
+ * can come back believing it still leads; a removed leader must hand over). While a node is stalled, a {@link StallObserver} is told, so that requests can be
  * aimed at it. Runs on the caller's thread, which it blocks (each call to the cluster is bounded).
  */
 public final class Nemesis {
@@ -59,6 +60,8 @@ public final class Nemesis {
     }
 
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(90);
+    /** How long one membership change (a removal, or an addition and its promotion) may take, retries included. */
+    private static final Duration CHANGE_TIMEOUT = Duration.ofSeconds(30);
     /** How long a stalled node whose links were cut stays cut off after it continues. */
     private static final long CUT_AFTER_CONTINUE_MS = 250;
 
@@ -159,6 +162,9 @@ public final class Nemesis {
         long t = clock.now();
         try {
             Waits.await(cluster.healAll(), CALL_TIMEOUT);
+            if (options.faults().contains(FaultKind.MEMBERSHIP)) {
+                restoreMembership();
+            }
             say(t, "healed everything");
         } catch (InterruptedException e) {
             throw e;
@@ -166,6 +172,9 @@ public final class Nemesis {
             say(t, "healing failed (" + why(e) + "); retrying");
             try {
                 Waits.await(cluster.healAll(), CALL_TIMEOUT);
+                if (options.faults().contains(FaultKind.MEMBERSHIP)) {
+                    restoreMembership();
+                }
             } catch (InterruptedException ie) {
                 throw ie;
             } catch (Exception again) {
@@ -224,6 +233,25 @@ public final class Nemesis {
                 network(kind, "duplicate " + Math.round(rate * 100) + "% of messages",
                         new JsonObject().put("duplicateRate", rate), holdMs);
             }
+            case MEMBERSHIP -> {
+                URI url = cluster.nodeUrls().get(target);
+                MembershipClient members = cluster.membership();
+                nodeFault(kind, "remove node " + target + aim + " from the membership, then add it back as a learner"
+                        + " and promote it", holdMs, () -> members.remove(target, CHANGE_TIMEOUT),
+                        () -> members.addVoter(target, url, CHANGE_TIMEOUT));
+            }
+        }
+    }
+
+    /**
+     * Makes every node a voter again, one at a time (each addition is a learner first, promoted once caught up), for
+     * the end of a run that may have changed the membership: a membership fault whose healing failed or was cut
+     * short must not leave a node outside, whose replica would then never converge.
+     */
+    private void restoreMembership() throws Exception {
+        MembershipClient members = cluster.membership();
+        for (Map.Entry<Integer, URI> n : new java.util.TreeMap<>(cluster.nodeUrls()).entrySet()) {
+            Waits.await(members.addVoter(n.getKey(), n.getValue(), CHANGE_TIMEOUT), CALL_TIMEOUT);
         }
     }
 

@@ -24,9 +24,10 @@ import java.util.Set;
  *       <td>not applied; the key's revision was {@code revision}: an observation the checker verifies</td></tr>
  *   <tr><td>400, 413</td><td>{@code Failed(REJECTED)}</td><td>refused as invalid, never proposed</td></tr>
  *   <tr><td>503 {@code not_leader}, {@code no_leader}, {@code overloaded}, {@code node_paused},
- *       {@code state_lost}, {@code proposal_dropped}</td><td>{@code Failed(REJECTED)}</td>
- *       <td>definitely not applied: refused before it was proposed, or another entry was applied at its log index
- *       (the node answers {@code proposal_dropped} only once it has seen that)</td></tr>
+ *       {@code state_lost}, {@code not_member}, {@code proposal_dropped}</td><td>{@code Failed(REJECTED)}</td>
+ *       <td>definitely not applied: refused before it was proposed (a node outside the membership refuses every
+ *       request before looking at it), or another entry was applied at its log index (the node answers
+ *       {@code proposal_dropped} only once it has seen that)</td></tr>
  *   <tr><td>503 {@code node_down}</td><td>{@code Unknown}</td>
  *       <td>a node answers proposals in flight when it crashes with {@code outcome_unknown}, but a harness that
  *       cannot tell which answered sees {@code node_down} as possibly in flight too</td></tr>
@@ -49,7 +50,7 @@ public final class OutcomeMapping {
 
     /** 503 codes that guarantee the write was not applied (see the class comment). */
     public static final Set<String> NOT_APPLIED_CODES = Set.of("not_leader", "no_leader", "overloaded",
-            "node_paused", "proposal_dropped", "state_lost");
+            "node_paused", "proposal_dropped", "state_lost", "not_member");
 
     private OutcomeMapping() {
     }

@@ -54,7 +54,8 @@ class OutcomeMappingTest {
 
     @Test
     void answersThatGuaranteeNothingWasAppliedAreFailedRejected() {
-        for (String code : new String[] {"not_leader", "no_leader", "overloaded", "node_paused", "proposal_dropped"}) {
+        for (String code : new String[] {"not_leader", "no_leader", "overloaded", "node_paused", "proposal_dropped",
+                "not_member"}) {
             OutcomeMapping.Meaning m = OutcomeMapping.map(PUT, error(503, code));
             assertThat(m.outcome()).as(code).isEqualTo(Outcome.rejected());
             assertThat(m.label()).isEqualTo("503 " + code);

@@ -1,0 +1,184 @@
+package io.raftline.durability;
+
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.verify.nemesis.ChildProcessCluster;
+import io.raftline.verify.nemesis.ClusterConfigs;
+import io.raftline.verify.nemesis.MembershipClient;
+import io.raftline.verify.nemesis.RunRecord;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Membership changes of a cluster whose nodes are operating-system processes, made through the HTTP API while
+ * 8 writers keep writing: nodes started later from a joining configuration ({@code "join": true}, as
+ * {@code conf/node-4.json}) are added as learners, catch up (by snapshot: the cluster compacts every 200 entries)
+ * and are promoted; members are removed, the leader too; a node is replaced. After each story every acknowledged
+ * write is readable with its value through the final members, and they all have the same state hash at the same
+ * applied index. Every wait has a deadline.
+ */
+@Tag("slow")
+class MembershipProcessTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(45);
+    private static final Duration CHANGE = Duration.ofSeconds(30);
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    /** Grows 3 → 5 with two joining processes, then shrinks back to 3 by removing two original nodes. */
+    @ParameterizedTest(name = "transport {0}")
+    @ValueSource(strings = {"eventbus", "grpc"})
+    void growsFromThreeToFiveAndBackToThreeUnderWrites(String transport) throws Exception {
+        Path logs = logDir();
+        try (ChildProcessCluster c = ChildProcessCluster.builder(config(transport), logs).start();
+             AckedWrites writes = new AckedWrites(WAIT)) {
+            MembershipClient members = c.membership();
+            List<URI> targets = new CopyOnWriteArrayList<>(c.nodeUrls().values());
+            writes.start("g", () -> List.copyOf(targets));
+            writes.awaitAcknowledged(300);
+
+            for (int id = 4; id <= 5; id++) {
+                URI url = c.startJoining(id);
+                await(members.addVoter(id, url, CHANGE), CHANGE.plusSeconds(5));
+                targets.add(url);
+                writes.awaitAcknowledged(writes.acknowledged() + 100);
+            }
+            assertThat(voters(members)).containsExactly(1, 2, 3, 4, 5);
+
+            // Shrink by removing two of the original nodes, whichever of them leads: the data must live on in the
+            // nodes that joined.
+            for (int id = 1; id <= 2; id++) {
+                targets.remove(c.nodeUrls().get(id));
+                await(members.remove(id, CHANGE), CHANGE.plusSeconds(5));
+                c.stopAndForget(id);
+                writes.awaitAcknowledged(writes.acknowledged() + 100);
+            }
+            writes.stop();
+            assertThat(voters(members)).containsExactly(3, 4, 5);
+            writes.verifyReadable(List.copyOf(targets), logs);
+            assertReplicasAgree(c, logs);
+            System.out.printf("[membership 3->5->3, %s] %d acknowledged writes kept; members %s (logs in %s)%n",
+                    transport, writes.acknowledged(), c.nodeIds(), logs);
+        }
+    }
+
+    /**
+     * Replaces node 3 by node 6 under writes, as docs/operations.md says: remove 3 (its data stays where it is),
+     * add 6 with a fresh data directory as a learner, promote it, stop 3. Node 3 is never told it was removed:
+     * it keeps running and answers 503 {@code no_leader}.
+     */
+    @Test
+    void replacesANodeUnderWrites() throws Exception {
+        Path logs = logDir();
+        try (ChildProcessCluster c = ChildProcessCluster.builder(config("eventbus"), logs).start();
+             AckedWrites writes = new AckedWrites(WAIT)) {
+            MembershipClient members = c.membership();
+            List<URI> targets = new CopyOnWriteArrayList<>(c.nodeUrls().values());
+            writes.start("r", () -> List.copyOf(targets));
+            writes.awaitAcknowledged(300);
+
+            URI old = c.nodeUrls().get(3);
+            targets.remove(old);
+            int leaderBefore = c.awaitLeader(WAIT);
+            await(members.remove(3, CHANGE), CHANGE.plusSeconds(5));
+            int before = writes.acknowledged();
+            // A removed follower hears nothing more from the leader: once its election timeout passes it knows no
+            // leader, and (its vote requests ignored by the others) never gets one again. A removed leader committed
+            // its removal itself, so it knows.
+            String refusal = leaderBefore == 3 ? "not_member" : "no_leader";
+            eventually("removed node 3 to answer 503 " + refusal, WAIT, () -> {
+                HttpResponse<String> r = get(old, "/v1/kv/r-0-0");
+                return r.statusCode() == 503 && r.body().contains("\"" + refusal + "\"");
+            });
+
+            URI url = c.startJoining(6);
+            await(members.addLearner(6, url, CHANGE), CHANGE.plusSeconds(5));
+            await(members.promote(6, CHANGE), CHANGE.plusSeconds(5));
+            targets.add(url);
+            writes.awaitAcknowledged(before + 200);
+            c.stopAndForget(3);
+            writes.awaitAcknowledged(writes.acknowledged() + 100);
+            writes.stop();
+
+            assertThat(voters(members)).containsExactly(1, 2, 6);
+            writes.verifyReadable(List.copyOf(targets), logs);
+            assertReplicasAgree(c, logs);
+            System.out.printf("[replace 3 by 6] %d acknowledged writes kept (logs in %s)%n", writes.acknowledged(),
+                    logs);
+        }
+    }
+
+    /** Removes the leader while writes flow: it hands over, a new leader takes over, the writes go on. */
+    @Test
+    void removingTheLeaderHandsOverAndWritesGoOn() throws Exception {
+        Path logs = logDir();
+        try (ChildProcessCluster c = ChildProcessCluster.builder(config("grpc"), logs).start();
+             AckedWrites writes = new AckedWrites(WAIT)) {
+            MembershipClient members = c.membership();
+            List<URI> targets = new CopyOnWriteArrayList<>(c.nodeUrls().values());
+            writes.start("l", () -> List.copyOf(targets));
+            writes.awaitAcknowledged(300);
+
+            int leader = c.awaitLeader(WAIT);
+            targets.remove(c.nodeUrls().get(leader));
+            int before = writes.acknowledged();
+            await(members.remove(leader, CHANGE), CHANGE.plusSeconds(5));
+            int[] next = {0};
+            eventually("a new leader among the others", WAIT,
+                    () -> c.leader().map(l -> (next[0] = l) != 0 && l != leader));
+            writes.awaitAcknowledged(before + 200);
+            // The removed leader knows it was removed (it committed the change itself) and refuses clients.
+            HttpResponse<String> refused = get(c.nodeUrls().get(leader), "/v1/kv/l-0-0");
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+            assertThat(refused.body()).contains("\"not_member\"");
+            c.stopAndForget(leader);
+            writes.stop();
+
+            assertThat(voters(members)).hasSize(2).doesNotContain(leader).contains(next[0]);
+            writes.verifyReadable(List.copyOf(targets), logs);
+            assertReplicasAgree(c, logs);
+            System.out.printf("[remove leader %d] node %d took over; %d acknowledged writes kept (logs in %s)%n",
+                    leader, next[0], writes.acknowledged(), logs);
+        }
+    }
+
+    private static JsonObject config(String transport) {
+        JsonObject config = ClusterConfigs.cluster(3, 23).put("cluster_name", "members-" + UUID.randomUUID())
+                .put("transport", transport);
+        config.getJsonObject("raft").put("snapshot_interval_entries", 200);
+        config.getJsonObject("storage").put("segment_bytes", 64 * 1024);
+        return config;
+    }
+
+    private static Path logDir() {
+        return Path.of("target", "test-data", "members-" + UUID.randomUUID()).toAbsolutePath();
+    }
+
+    private static List<Integer> voters(MembershipClient members) throws InterruptedException {
+        return MembershipClient.ids(await(members.view(), WAIT), "voter");
+    }
+
+    private static void assertReplicasAgree(ChildProcessCluster c, Path logs) throws InterruptedException {
+        RunRecord.Convergence replicas = c.compareReplicas(WAIT);
+        assertThat(replicas.agreed()).as("%s; logs in %s", replicas.note(), logs).isTrue();
+        assertThat(replicas.hashes().keySet()).containsExactlyInAnyOrderElementsOf(c.nodeIds());
+    }
+
+    private static HttpResponse<String> get(URI node, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(node.resolve(path)).timeout(Duration.ofSeconds(5)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
