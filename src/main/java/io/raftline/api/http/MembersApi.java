@@ -116,14 +116,11 @@ public final class MembersApi {
     }
 
     private void add(RoutingContext ctx) {
-        JsonObject body = body(ctx, ADD_FIELDS);
+        JsonObject body = bodyWithId(ctx, ADD_FIELDS);
         if (body == null) {
             return;
         }
-        Integer id = intField(ctx, body, "id");
-        if (id == null) {
-            return;
-        }
+        int id = body.getNumber("id").intValue();
         Object rawUrl = body.getValue("url");
         if (!(rawUrl instanceof String urlText)) {
             HttpErrors.badRequest(ctx, "url: required, a string like \"http://127.0.0.1:8084\" (the new member's"
@@ -181,14 +178,11 @@ public final class MembersApi {
     }
 
     private void transfer(RoutingContext ctx) {
-        JsonObject body = body(ctx, LEADER_FIELDS);
+        JsonObject body = bodyWithId(ctx, LEADER_FIELDS);
         if (body == null) {
             return;
         }
-        Integer target = intField(ctx, body, "id");
-        if (target == null) {
-            return;
-        }
+        int target = body.getNumber("id").intValue();
         int previous = node.id();
         if (target == previous && isLocalLeader()) {
             KvApi.json(ctx, 200, new JsonObject().put("leader", target).put("previous", previous));
@@ -330,13 +324,18 @@ public final class MembersApi {
         return o;
     }
 
-    private static Integer intField(RoutingContext ctx, JsonObject body, String field) {
-        Object v = body.getValue(field);
+    /** The JSON object body with a valid node {@code id}; null after answering 400. */
+    private static JsonObject bodyWithId(RoutingContext ctx, Set<String> allowed) {
+        JsonObject body = body(ctx, allowed);
+        if (body == null) {
+            return null;
+        }
+        Object v = body.getValue("id");
         if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && n.longValue() >= 1
                 && n.longValue() <= Integer.MAX_VALUE) {
-            return n.intValue();
+            return body;
         }
-        HttpErrors.badRequest(ctx, field + ": required, a node id (an integer ≥ 1), got " + v);
+        HttpErrors.badRequest(ctx, "id: required, a node id (an integer ≥ 1), got " + v);
         return null;
     }
 
