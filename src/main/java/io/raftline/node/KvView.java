@@ -54,6 +54,15 @@ public final class KvView {
     }
 
     /**
+     * The captured state itself (immutable), for a backup of the whole state at {@link #appliedIndex()}.
+     *
+     * @return the snapshot
+     */
+    public KvSnapshot snapshot() {
+        return state;
+    }
+
+    /**
      * The log index this view reflects.
      *
      * @return the applied index

@@ -2,6 +2,7 @@ package io.raftline.server;
 
 import io.raftline.api.KvRequests;
 import io.raftline.api.grpc.KvGrpcService;
+import io.raftline.api.http.BackupApi;
 import io.raftline.api.http.ClusterView;
 import io.raftline.api.http.HttpLeaderLink;
 import io.raftline.api.http.KvApi;
@@ -59,6 +60,7 @@ final class ClientPort {
             Router r = api.router(vx);
             members.mount(r);
             watches.mount(r);
+            new BackupApi(node).mount(r);
             Metrics.mount(r);
             return r;
         }, vx -> grpcHandler(vx, kv, kvMaxMessageBytes, raft, raftTransport));

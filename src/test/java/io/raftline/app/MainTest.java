@@ -101,7 +101,7 @@ class MainTest {
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.out()).isEmpty();
         assertThat(r.err()).startsWith("raftline: unknown command 'frobnicate' (commands: local, node, bench, verify,"
-                + " help)").contains("Usage: java -jar raftline.jar [-hV] [COMMAND]")
+                + " snapshot, help)").contains("Usage: java -jar raftline.jar [-hV] [COMMAND]")
                 .contains("Try 'java -jar raftline.jar --help' for more information.");
         assertThat(run("verfy").err()).contains("Did you mean: java -jar raftline.jar verify?");
         Result local = run("local", "--verbose");

@@ -1,0 +1,146 @@
+package io.raftline.app;
+
+import io.raftline.config.NodeConfig;
+import io.raftline.config.RaftlineConfig;
+import io.raftline.kv.KvFormatException;
+import io.raftline.kv.KvSnapshot;
+import io.raftline.raft.HardState;
+import io.raftline.raft.Membership;
+import io.raftline.raft.Snapshot;
+import io.raftline.raft.SnapshotMetadata;
+import io.raftline.storage.DurableStorage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Backup and restore of the whole key-value state, for {@code raftline.jar snapshot save|restore}. A backup is what
+ * {@code GET /v1/snapshot} streams (the state machine's snapshot format, checksummed); a restore seeds the data
+ * directory of every node of a new cluster's configuration with it as a Raft snapshot, so that the cluster starts
+ * with every key at the revision it had, and goes on from there.
+ */
+final class Backups {
+
+    private Backups() {
+    }
+
+    /**
+     * What a backup holds.
+     *
+     * @param revision the log index the state reflects
+     * @param keys     how many keys
+     * @param hash     its state hash
+     */
+    record Info(long revision, int keys, String hash) {
+    }
+
+    /**
+     * Downloads a consistent backup from any node into {@code file} (written aside, checked, then moved in place).
+     *
+     * @param url  a node's HTTP API
+     * @param file where to write
+     * @return what it holds
+     * @throws IOException if the node cannot be reached, answers an error, or sends a damaged file
+     */
+    static Info save(URI url, Path file) throws IOException, InterruptedException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        Path part = file.resolveSibling(file.getFileName() + ".part");
+        HttpResponse<Path> resp = http.send(HttpRequest.newBuilder(url.resolve("/v1/snapshot"))
+                .timeout(Duration.ofMinutes(10)).GET().build(), HttpResponse.BodyHandlers.ofFile(part));
+        if (resp.statusCode() != 200) {
+            String body = Files.readString(part);
+            Files.deleteIfExists(part);
+            throw new IOException(url + " answered " + resp.statusCode() + ": " + body);
+        }
+        Info info;
+        try {
+            info = check(part);
+        } catch (IOException e) {
+            Files.deleteIfExists(part);
+            throw new IOException("the backup from " + url + " is damaged: " + e.getMessage(), e);
+        }
+        String revision = resp.headers().firstValue("Raft-Revision").orElse("");
+        if (!revision.equals(String.valueOf(info.revision()))) {
+            Files.deleteIfExists(part);
+            throw new IOException("the backup says revision " + info.revision() + " but the node announced " + revision);
+        }
+        Files.move(part, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return info;
+    }
+
+    /**
+     * Reads a backup file and checks it whole (format, order, checksum).
+     *
+     * @param file the file
+     * @return what it holds
+     * @throws IOException if it cannot be read or is not a valid backup
+     */
+    static Info check(Path file) throws IOException {
+        KvSnapshot s = read(file);
+        return new Info(s.lastApplied(), s.size(), s.stateHashHex());
+    }
+
+    private static KvSnapshot read(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return KvSnapshot.readFrom(in);
+        } catch (KvFormatException e) {
+            throw new IOException(file + " is not a Raftline backup: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Seeds the data directory of every node of the initial membership of {@code config} with the backup, as a Raft
+     * snapshot at its revision (term 1) under that membership. Every directory must be missing or empty: a restore
+     * never overwrites a node's data.
+     *
+     * @param file   the backup
+     * @param config the new cluster's configuration
+     * @return the directories seeded
+     * @throws IOException if the backup is damaged, a directory is not empty, or a write fails
+     */
+    static List<Path> restore(Path file, RaftlineConfig config) throws IOException {
+        KvSnapshot state = read(file);
+        if (state.lastApplied() == 0) {
+            throw new IOException(file + " holds an empty state (revision 0): start the cluster without restoring");
+        }
+        List<NodeConfig> nodes = config.nodes().stream().filter(n -> !n.join()).toList();
+        for (NodeConfig n : nodes) {
+            Path dir = Path.of(n.dataDir());
+            if (Files.exists(dir)) {
+                try (Stream<Path> inside = Files.list(dir)) {
+                    if (inside.findAny().isPresent()) {
+                        throw new IOException("the data directory of node " + n.id() + " (" + dir + ") is not empty:"
+                                + " a restore seeds a new cluster only; move it away first");
+                    }
+                }
+            }
+        }
+        byte[] data = Files.readAllBytes(file);
+        Snapshot snapshot = new Snapshot(SnapshotMetadata.of(state.lastApplied(), 1,
+                Membership.ofVoters(config.memberIds())), data);
+        List<Path> seeded = new ArrayList<>();
+        for (NodeConfig n : nodes) {
+            Path dir = Path.of(n.dataDir());
+            Files.createDirectories(dir);
+            DurableStorage storage = DurableStorage.open(dir, config.storage().segmentBytes(), warning -> { });
+            try {
+                storage.writeSnapshot(snapshot);
+                storage.write(List.of(), new HardState(1, 0, state.lastApplied()), true);
+            } finally {
+                storage.close();
+            }
+            seeded.add(dir);
+        }
+        return seeded;
+    }
+}

@@ -1,0 +1,111 @@
+package io.raftline.app;
+
+import io.raftline.config.ConfigLoader;
+import io.raftline.config.RaftlineConfig;
+import io.raftline.raft.ConfigException;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code raftline.jar snapshot save|restore}: backups of the whole key-value state ({@link Backups}), as operators
+ * take them from a running cluster and seed a new one with them.
+ */
+@Command(name = "snapshot",
+        description = {"Back up the key-value state of a running cluster, or seed a new cluster from a backup.", ""},
+        subcommands = {SnapshotCommand.Save.class, SnapshotCommand.Restore.class},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  java -jar raftline.jar snapshot save --url http://localhost:8081 backup.snap",
+            "  java -jar raftline.jar snapshot restore backup.snap --conf conf/local-3.json"})
+final class SnapshotCommand implements Callable<Integer> {
+
+    @ParentCommand
+    private RaftlineCommand root;
+
+    @Override
+    public Integer call() {
+        root.err().println("raftline snapshot: say save or restore (java -jar raftline.jar snapshot --help)");
+        return Main.USAGE;
+    }
+
+    /** {@code snapshot save}. */
+    @Command(name = "save", description = {"Download a consistent backup (GET /v1/snapshot, linearizable) from any"
+            + " node into FILE; checks it before keeping it.", ""})
+    static final class Save implements Callable<Integer> {
+
+        @ParentCommand
+        private SnapshotCommand parent;
+
+        @Option(names = "--url", paramLabel = "URL", defaultValue = "http://127.0.0.1:8081",
+                converter = Converters.HttpUrlConverter.class,
+                description = "Any node's HTTP API. Default: ${DEFAULT-VALUE}.")
+        private URI url;
+
+        @Parameters(index = "0", paramLabel = "FILE", description = "Where to write the backup.")
+        private Path file;
+
+        @Override
+        public Integer call() {
+            try {
+                Backups.Info info = Backups.save(url, file);
+                parent.root.out().println("saved revision " + info.revision() + ", " + info.keys() + " keys, state hash "
+                        + info.hash() + " to " + file);
+                return 0;
+            } catch (IOException e) {
+                parent.root.err().println("raftline snapshot save: " + e.getMessage());
+                return Main.FAILURE;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Main.FAILURE;
+            }
+        }
+    }
+
+    /** {@code snapshot restore}. */
+    @Command(name = "restore", description = {"Seed the data directory of every node of a new cluster's"
+            + " configuration with a backup; start the cluster afterwards as usual. Refuses non-empty directories.", ""})
+    static final class Restore implements Callable<Integer> {
+
+        @ParentCommand
+        private SnapshotCommand parent;
+
+        @Parameters(index = "0", paramLabel = "FILE", description = "The backup (from snapshot save).")
+        private Path file;
+
+        @Option(names = "--conf", required = true, paramLabel = "CONF",
+                description = "The new cluster's configuration: every node of its initial membership is seeded.")
+        private Path conf;
+
+        @Override
+        public Integer call() {
+            RaftlineConfig config;
+            Vertx reader = Vertx.vertx();
+            try {
+                config = ConfigLoader.load(reader, conf).await();
+            } catch (ConfigException e) {
+                parent.root.err().println("raftline: invalid configuration " + conf + ": " + e.getMessage());
+                return Main.USAGE;
+            } finally {
+                Main.closeQuietly(reader);
+            }
+            try {
+                Backups.Info info = Backups.check(file);
+                List<Path> seeded = Backups.restore(file, config);
+                parent.root.out().println("restored revision " + info.revision() + " (" + info.keys() + " keys, state"
+                        + " hash " + info.hash() + ") into " + seeded + "; start the cluster with --conf " + conf);
+                return 0;
+            } catch (IOException e) {
+                parent.root.err().println("raftline snapshot restore: " + e.getMessage());
+                return Main.FAILURE;
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package io.raftline.app;
+
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.raftline.config.RaftlineConfig;
+import io.raftline.server.ClusterVerticle;
+import io.raftline.verify.nemesis.ClusterConfigs;
+import io.raftline.verify.nemesis.InJvmCluster;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Backup and restore end to end: a consistent backup of a running cluster ({@code GET /v1/snapshot}, saved and
+ * checked by {@code snapshot save}), a new cluster seeded from it ({@code snapshot restore}) that has every key at
+ * the revision it had, the same state hash, and goes on writing after it; a damaged backup and a non-empty data
+ * directory are refused.
+ */
+class BackupRestoreTest {
+
+    @Test
+    void aRestoredClusterHasEveryKeyAndRevisionOfTheBackup() throws Exception {
+        Path dir = Files.createTempDirectory("raftline-backup-");
+        Path backup = dir.resolve("backup.snap");
+        Map<String, Long> revisions = new HashMap<>();
+        String hash;
+        long revision;
+        try (InJvmCluster source = InJvmCluster.builder(ClusterConfigs.cluster(3, 17, 3000)).start()) {
+            ClusterVerticle cluster = source.verticle();
+            WebClient web = WebClient.create(source.vertx());
+            int leader = await(cluster.awaitLeader(10_000));
+            for (int i = 0; i < 30; i++) {
+                HttpResponse<Buffer> w = await(web.putAbs(cluster.nodeUrl(leader) + "/v1/kv/k" + i)
+                        .sendBuffer(Buffer.buffer("v" + i)));
+                revisions.put("k" + i, w.bodyAsJsonObject().getLong("revision"));
+            }
+            await(web.deleteAbs(cluster.nodeUrl(leader) + "/v1/kv/k0").send());
+            revisions.remove("k0");
+            int follower = leader % 3 + 1;
+            assertThat(await(web.getAbs(cluster.nodeUrl(follower) + "/v1/snapshot?consistency=fresh").send())
+                    .statusCode()).isEqualTo(400);
+            Backups.Info info = Backups.save(URI.create(cluster.nodeUrl(follower)), backup);
+            assertThat(info.keys()).isEqualTo(29);
+            hash = info.hash();
+            revision = info.revision();
+            JsonObject leaderHash = await(web.getAbs(cluster.nodeUrl(leader) + "/v1/state-hash").send())
+                    .bodyAsJsonObject();
+            assertThat(leaderHash.getLong("appliedIndex")).isEqualTo(revision);
+            assertThat(leaderHash.getString("stateHash")).isEqualTo(hash);
+        }
+
+        JsonObject json = ClusterConfigs.cluster(3, 19, 3000);
+        JsonArray nodes = json.getJsonArray("nodes");
+        for (int i = 0; i < nodes.size(); i++) {
+            JsonObject n = nodes.getJsonObject(i);
+            n.put("http_port", 0).put("data_dir", dir.resolve("restored-" + n.getInteger("id")).toString());
+        }
+        RaftlineConfig config = RaftlineConfig.fromJson(json);
+        assertThat(Backups.restore(backup, config)).hasSize(3);
+        assertThatThrownBy(() -> Backups.restore(backup, config)).isInstanceOf(IOException.class)
+                .hasMessageContaining("is not empty");
+        Path damaged = dir.resolve("damaged.snap");
+        byte[] bytes = Files.readAllBytes(backup);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(damaged, bytes);
+        assertThatThrownBy(() -> Backups.check(damaged)).isInstanceOf(IOException.class)
+                .hasMessageContaining("not a Raftline backup");
+
+        Vertx vertx = Vertx.vertx();
+        try {
+            ClusterVerticle restored = new ClusterVerticle(config);
+            await(vertx.deployVerticle(restored), Duration.ofSeconds(30));
+            int leader = await(restored.awaitLeader(10_000));
+            WebClient web = WebClient.create(vertx);
+            for (Map.Entry<String, Long> e : revisions.entrySet()) {
+                HttpResponse<Buffer> r = await(web.getAbs(restored.nodeUrl(leader) + "/v1/kv/" + e.getKey()).send());
+                assertThat(r.statusCode()).as(e.getKey()).isEqualTo(200);
+                assertThat(r.getHeader("Raft-Revision")).isEqualTo(String.valueOf(e.getValue()));
+            }
+            assertThat(await(web.getAbs(restored.nodeUrl(leader) + "/v1/kv/k0").send()).statusCode()).isEqualTo(404);
+            HttpResponse<Buffer> next = await(web.putAbs(restored.nodeUrl(leader) + "/v1/kv/after")
+                    .sendBuffer(Buffer.buffer("x")));
+            assertThat(next.bodyAsJsonObject().getLong("revision")).isGreaterThan(revision);
+            for (int id = 1; id <= 3; id++) {
+                String url = restored.nodeUrl(id);
+                eventually("node " + id + " has the restored state and the new write", () -> web.getAbs(url
+                        + "/v1/kv/after?consistency=stale").send().map(r -> r.statusCode() == 200));
+            }
+        } finally {
+            await(vertx.close(), Duration.ofSeconds(30));
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+}
