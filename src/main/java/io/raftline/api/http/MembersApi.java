@@ -164,11 +164,7 @@ public final class MembersApi {
     private void change(RoutingContext ctx, MembershipChange change) {
         node.changeMembership(change).onComplete(ar -> {
             if (ar.failed()) {
-                if (ar.cause() instanceof NodeRequestException e && e.reason() == Reason.NOT_LEADER && !forwarded(ctx)) {
-                    forward(ctx, e.leaderHint());
-                } else {
-                    HttpErrors.failure(ctx, ar.cause());
-                }
+                failOrForward(ctx, ar.cause());
                 return;
             }
             NodeHost.MembershipInfo info = ar.result();
@@ -190,11 +186,7 @@ public final class MembersApi {
         }
         node.transferLeadership(target).onComplete(ar -> {
             if (ar.failed()) {
-                if (ar.cause() instanceof NodeRequestException e && e.reason() == Reason.NOT_LEADER && !forwarded(ctx)) {
-                    forward(ctx, e.leaderHint());
-                } else {
-                    HttpErrors.failure(ctx, ar.cause());
-                }
+                failOrForward(ctx, ar.cause());
                 return;
             }
             KvApi.json(ctx, 200, new JsonObject().put("leader", target).put("previous", previous));
@@ -250,6 +242,15 @@ public final class MembersApi {
                             + " cluster; send membership requests to a member")
                     : new NodeRequestException(Reason.NO_LEADER, 0, "node " + node.id() + " knows no leader; retry"
                             + " shortly")));
+        }
+    }
+
+    /** This node turned out not to lead: ask the leader it names (once), or answer the failure. */
+    private void failOrForward(RoutingContext ctx, Throwable cause) {
+        if (cause instanceof NodeRequestException e && e.reason() == Reason.NOT_LEADER && !forwarded(ctx)) {
+            forward(ctx, e.leaderHint());
+        } else {
+            HttpErrors.failure(ctx, cause);
         }
     }
 
