@@ -25,7 +25,7 @@ import picocli.CommandLine.ScopeType;
             ""},
         commandListHeading = "%nCommands:%n",
         subcommands = {LocalCommand.class, NodeCommand.class, BenchCommand.class, VerifyCommand.class,
-                SnapshotCommand.class, HelpCommand.class},
+                KvClientCommand.class, MembersCommand.class, ClusterCommand.class, SnapshotCommand.class, HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
             "  java -jar raftline.jar                                local 3-node cluster, UI on http://localhost:8080",
@@ -33,6 +33,8 @@ import picocli.CommandLine.ScopeType;
             "  java -jar raftline.jar node --conf conf/node-1.json   one node per process (then node-2, node-3)",
             "  java -jar raftline.jar bench --url http://localhost:8081 --clients 16 --duration 10s",
             "  java -jar raftline.jar verify --duration 10m --mode processes",
+            "  java -jar raftline.jar kv put color blue                put, get, del, list, txn through any node",
+            "  java -jar raftline.jar members list                    members, roles, lag (add, remove, promote)",
             "  java -jar raftline.jar snapshot save --url http://localhost:8081 backup.snap",
             "  java -jar raftline.jar help verify                    every option of a command (or: verify --help)",
             "",

@@ -101,9 +101,9 @@ class MainTest {
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.out()).isEmpty();
         assertThat(r.err()).startsWith("raftline: unknown command 'frobnicate' (commands: local, node, bench, verify,"
-                + " snapshot, help)").contains("Usage: java -jar raftline.jar [-hV] [COMMAND]")
+                + " kv, members, cluster, snapshot, help)").contains("Usage: java -jar raftline.jar [-hV] [COMMAND]")
                 .contains("Try 'java -jar raftline.jar --help' for more information.");
-        assertThat(run("verfy").err()).contains("Did you mean: java -jar raftline.jar verify?");
+        assertThat(run("verfy").err()).contains("Did you mean: java -jar raftline.jar verify");
         Result local = run("local", "--verbose");
         assertThat(local.code()).isEqualTo(2);
         assertThat(local.err()).startsWith("raftline local: Unknown option: '--verbose'")

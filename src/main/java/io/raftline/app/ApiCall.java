@@ -1,0 +1,92 @@
+package io.raftline.app;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * One HTTP call of a client command ({@code kv}, {@code members}, {@code cluster}) to a node, and how its outcome
+ * becomes output and an exit code: 0 with the answer on standard output, 1 with the node's error (its code and
+ * message) on standard error. The commands are thin: the node does the work and says what went wrong.
+ */
+final class ApiCall {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private ApiCall() {
+    }
+
+    /** A node's answer: its status and body. */
+    record Answer(int status, String body) {
+        boolean ok() {
+            return status / 100 == 2;
+        }
+    }
+
+    /**
+     * Sends a request.
+     *
+     * @param base   the node's URL
+     * @param method HTTP method
+     * @param path   path and query
+     * @param body   request body, or null
+     * @return the answer
+     * @throws IOException if the node cannot be reached
+     */
+    static Answer send(URI base, String method, String path, byte[] body) throws IOException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofByteArray(body));
+        try {
+            HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return new Answer(r.statusCode(), r.body());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    /**
+     * Runs a call and reports it: the body on {@code out} (0), or the node's error on {@code err} (1); a node that
+     * cannot be reached is 1 too.
+     */
+    static int report(PrintStream out, PrintStream err, String command, URI base, String method, String path,
+            byte[] body) {
+        try {
+            Answer a = send(base, method, path, body);
+            if (a.ok()) {
+                out.println(a.body());
+                return 0;
+            }
+            err.println("raftline " + command + ": " + describe(a));
+            return Main.FAILURE;
+        } catch (IOException e) {
+            err.println("raftline " + command + ": cannot reach " + base + ": " + e.getMessage());
+            return Main.FAILURE;
+        }
+    }
+
+    /** {@code 404 not_found: no such key}, or the status and body when it is not a Raftline error. */
+    static String describe(Answer a) {
+        try {
+            JsonObject e = new JsonObject(a.body());
+            return a.status() + " " + e.getString("error", "?") + ": " + e.getString("message", "");
+        } catch (DecodeException | ClassCastException e) {
+            return a.status() + " " + a.body();
+        }
+    }
+
+    /** A key or query value in a URL: percent-encoded, slashes kept in keys. */
+    static String encode(String text, boolean keepSlashes) {
+        String s = URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
+        return keepSlashes ? s.replace("%2F", "/") : s;
+    }
+}

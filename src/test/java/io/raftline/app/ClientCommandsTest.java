@@ -1,0 +1,78 @@
+package io.raftline.app;
+
+import static io.raftline.verify.nemesis.Waits.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.server.ClusterVerticle;
+import io.raftline.verify.nemesis.ClusterConfigs;
+import io.raftline.verify.nemesis.InJvmCluster;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The client commands ({@code kv}, {@code members}, {@code cluster}) against a running 3-node cluster: what they
+ * print, and exit code 1 with the node's error when it refuses.
+ */
+class ClientCommandsTest {
+
+    private static InJvmCluster harness;
+    private static String follower;
+
+    @BeforeAll
+    static void start() throws Exception {
+        harness = InJvmCluster.builder(ClusterConfigs.cluster(3, 23, 3000)).start();
+        ClusterVerticle cluster = harness.verticle();
+        int leader = await(cluster.awaitLeader(10_000));
+        follower = cluster.nodeUrl(leader % 3 + 1);
+    }
+
+    @AfterAll
+    static void stop() {
+        harness.close();
+    }
+
+    @Test
+    void kvCommandsWriteReadListAndDeleteThroughAFollower() {
+        MainTest.Result put = MainTest.run("kv", "put", "dir/ключ one", "blue", "--url", follower);
+        assertThat(put.code()).as(put.err()).isZero();
+        long revision = new JsonObject(put.out().trim()).getLong("revision");
+        MainTest.Result get = MainTest.run("kv", "get", "dir/ключ one", "--url", follower);
+        assertThat(get.out().trim()).isEqualTo("blue");
+        MainTest.Result cas = MainTest.run("kv", "put", "dir/ключ one", "red", "--if-revision", "1", "--url", follower);
+        assertThat(cas.code()).isEqualTo(1);
+        assertThat(cas.err()).contains("412 precondition_failed");
+        MainTest.Result list = MainTest.run("kv", "list", "--prefix", "dir/", "--url", follower);
+        assertThat(new JsonObject(list.out().trim()).getInteger("count")).isEqualTo(1);
+        MainTest.Result txn = MainTest.run("kv", "txn", "{\"compare\":[{\"key\":\"dir/ключ one\",\"target\":\"revision\","
+                + "\"op\":\"=\",\"value\":" + revision + "}],\"success\":[{\"delete\":{\"key\":\"dir/ключ one\"}}]}",
+                "--url", follower);
+        assertThat(new JsonObject(txn.out().trim()).getBoolean("succeeded")).isTrue();
+        MainTest.Result gone = MainTest.run("kv", "get", "dir/ключ one", "--url", follower);
+        assertThat(gone.code()).isEqualTo(1);
+        assertThat(gone.err()).contains("404 not_found");
+        MainTest.Result del = MainTest.run("kv", "del", "nothing", "--url", follower);
+        assertThat(new JsonObject(del.out().trim()).getInteger("deleted")).isZero();
+        assertThat(MainTest.run("kv").code()).isEqualTo(2);
+        MainTest.Result unreachable = MainTest.run("kv", "get", "k", "--url", "http://127.0.0.1:1");
+        assertThat(unreachable.code()).isEqualTo(1);
+        assertThat(unreachable.err()).contains("cannot reach");
+    }
+
+    @Test
+    void membersAndClusterCommandsShowAndChangeTheMembership() {
+        MainTest.Result list = MainTest.run("members", "list", "--url", follower);
+        assertThat(new JsonObject(list.out().trim()).getJsonArray("members")).hasSize(3);
+        MainTest.Result add = MainTest.run("members", "add", "9", "http://127.0.0.1:1", "--learner", "--url", follower);
+        assertThat(add.code()).as(add.err()).isZero();
+        MainTest.Result promote = MainTest.run("members", "promote", "9", "--url", follower);
+        assertThat(promote.code()).isEqualTo(1);
+        assertThat(promote.err()).contains("409 learner_lagging");
+        assertThat(MainTest.run("members", "remove", "9", "--url", follower).code()).isZero();
+        MainTest.Result unknown = MainTest.run("members", "remove", "9", "--url", follower);
+        assertThat(unknown.err()).contains("404 unknown_member");
+        MainTest.Result status = MainTest.run("cluster", "status", "--url", follower);
+        assertThat(new JsonObject(status.out().trim()).getInteger("leader")).isPositive();
+    }
+}
