@@ -55,11 +55,12 @@ final class ApiCall {
     }
 
     /**
-     * Runs a call and reports it: the body on {@code out} (0), or the node's error on {@code err} (1); a node that
-     * cannot be reached is 1 too.
+     * Runs a call and reports it: the body on standard output (0), or the node's error on standard error (1); a node
+     * that cannot be reached is 1 too.
      */
-    static int report(PrintStream out, PrintStream err, String command, URI base, String method, String path,
-            byte[] body) {
+    static int report(RaftlineCommand root, String command, URI base, String method, String path, byte[] body) {
+        PrintStream out = root.out();
+        PrintStream err = root.err();
         try {
             Answer a = send(base, method, path, body);
             if (a.ok()) {

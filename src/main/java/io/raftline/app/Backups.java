@@ -42,6 +42,18 @@ final class Backups {
      * @param hash     its state hash
      */
     record Info(long revision, int keys, String hash) {
+        static Info of(KvSnapshot s) {
+            return new Info(s.lastApplied(), s.size(), s.stateHashHex());
+        }
+    }
+
+    /**
+     * What a restore did.
+     *
+     * @param backup what the backup held
+     * @param seeded the data directories it seeded
+     */
+    record Restored(Info backup, List<Path> seeded) {
     }
 
     /**
@@ -86,16 +98,15 @@ final class Backups {
      * @throws IOException if it cannot be read or is not a valid backup
      */
     static Info check(Path file) throws IOException {
-        KvSnapshot s = read(file);
-        return new Info(s.lastApplied(), s.size(), s.stateHashHex());
+        try (InputStream in = Files.newInputStream(file)) {
+            return Info.of(KvSnapshot.readFrom(in));
+        } catch (KvFormatException e) {
+            throw notABackup(file, e);
+        }
     }
 
-    private static KvSnapshot read(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return KvSnapshot.readFrom(in);
-        } catch (KvFormatException e) {
-            throw new IOException(file + " is not a Raftline backup: " + e.getMessage(), e);
-        }
+    private static IOException notABackup(Path file, KvFormatException e) {
+        return new IOException(file + " is not a Raftline backup: " + e.getMessage(), e);
     }
 
     /**
@@ -105,11 +116,18 @@ final class Backups {
      *
      * @param file   the backup
      * @param config the new cluster's configuration
-     * @return the directories seeded
+     * @return what the backup held and the directories seeded
      * @throws IOException if the backup is damaged, a directory is not empty, or a write fails
      */
-    static List<Path> restore(Path file, RaftlineConfig config) throws IOException {
-        KvSnapshot state = read(file);
+    static Restored restore(Path file, RaftlineConfig config) throws IOException {
+        // Read once: the same bytes are checked here and become the Raft snapshot's data.
+        byte[] data = Files.readAllBytes(file);
+        KvSnapshot state;
+        try {
+            state = KvSnapshot.readFrom(data);
+        } catch (KvFormatException e) {
+            throw notABackup(file, e);
+        }
         if (state.lastApplied() == 0) {
             throw new IOException(file + " holds an empty state (revision 0): start the cluster without restoring");
         }
@@ -125,7 +143,6 @@ final class Backups {
                 }
             }
         }
-        byte[] data = Files.readAllBytes(file);
         Snapshot snapshot = new Snapshot(SnapshotMetadata.of(state.lastApplied(), 1,
                 Membership.ofVoters(config.memberIds())), data);
         List<Path> seeded = new ArrayList<>();
@@ -141,6 +158,6 @@ final class Backups {
             }
             seeded.add(dir);
         }
-        return seeded;
+        return new Restored(Info.of(state), seeded);
     }
 }

@@ -58,7 +58,7 @@ final class KvClientCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return ApiCall.report(kv.root.out(), kv.root.err(), "kv put", target.url, "PUT", "/v1/kv/"
+            return ApiCall.report(kv.root, "kv put", target.url, "PUT", "/v1/kv/"
                     + ApiCall.encode(key, true) + (ifRevision == null ? "" : "?ifRevision=" + ifRevision),
                     value.getBytes(StandardCharsets.UTF_8));
         }
@@ -79,7 +79,7 @@ final class KvClientCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return ApiCall.report(kv.root.out(), kv.root.err(), "kv get", target.url, "GET", "/v1/kv/"
+            return ApiCall.report(kv.root, "kv get", target.url, "GET", "/v1/kv/"
                     + ApiCall.encode(key, true) + "?consistency=" + ApiCall.encode(consistency, false), null);
         }
     }
@@ -98,7 +98,7 @@ final class KvClientCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return ApiCall.report(kv.root.out(), kv.root.err(), "kv del", target.url, "DELETE", "/v1/kv/"
+            return ApiCall.report(kv.root, "kv del", target.url, "DELETE", "/v1/kv/"
                     + ApiCall.encode(key, true) + (ifRevision == null ? "" : "?ifRevision=" + ifRevision), null);
         }
     }
@@ -121,7 +121,7 @@ final class KvClientCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return ApiCall.report(kv.root.out(), kv.root.err(), "kv list", target.url, "GET", "/v1/kv?prefix="
+            return ApiCall.report(kv.root, "kv list", target.url, "GET", "/v1/kv?prefix="
                     + ApiCall.encode(prefix, false) + "&limit=" + limit + "&startAfter="
                     + ApiCall.encode(startAfter, false), null);
         }
@@ -140,7 +140,7 @@ final class KvClientCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return ApiCall.report(kv.root.out(), kv.root.err(), "kv txn", target.url, "POST", "/v1/txn",
+            return ApiCall.report(kv.root, "kv txn", target.url, "POST", "/v1/txn",
                     json.getBytes(StandardCharsets.UTF_8));
         }
     }

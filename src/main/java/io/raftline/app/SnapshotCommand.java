@@ -7,7 +7,6 @@ import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -97,10 +96,10 @@ final class SnapshotCommand implements Callable<Integer> {
                 Main.closeQuietly(reader);
             }
             try {
-                Backups.Info info = Backups.check(file);
-                List<Path> seeded = Backups.restore(file, config);
-                parent.root.out().println("restored revision " + info.revision() + " (" + info.keys() + " keys, state"
-                        + " hash " + info.hash() + ") into " + seeded + "; start the cluster with --conf " + conf);
+                Backups.Restored r = Backups.restore(file, config);
+                parent.root.out().println("restored revision " + r.backup().revision() + " (" + r.backup().keys()
+                        + " keys, state hash " + r.backup().hash() + ") into " + r.seeded() + "; start the cluster"
+                        + " with --conf " + conf);
                 return 0;
             } catch (IOException e) {
                 parent.root.err().println("raftline snapshot restore: " + e.getMessage());

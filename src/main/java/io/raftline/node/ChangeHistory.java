@@ -54,31 +54,19 @@ final class ChangeHistory {
 
     /**
      * The held changes from position {@code (revision, skip)} on: every change at a later revision, and those at
-     * {@code revision} after its first {@code skip}.
+     * {@code revision} from position {@code skip} ({@link KvChange#seq()}) on.
      */
     List<KvChange> from(long revision, int skip) {
-        List<KvChange> out = new ArrayList<>();
-        long current = -1;
-        int seen = 0;
+        ArrayDeque<KvChange> out = new ArrayDeque<>();
         for (Iterator<KvChange> it = changes.descendingIterator(); it.hasNext(); ) {
             KvChange c = it.next();
             if (c.revision() < revision) {
                 break;
             }
-            out.add(c);
-        }
-        java.util.Collections.reverse(out);
-        List<KvChange> result = new ArrayList<>(out.size());
-        for (KvChange c : out) {
-            if (c.revision() != current) {
-                current = c.revision();
-                seen = 0;
+            if (c.revision() > revision || c.seq() >= skip) {
+                out.addFirst(c);
             }
-            if (c.revision() == revision && seen++ < skip) {
-                continue;
-            }
-            result.add(c);
         }
-        return result;
+        return new ArrayList<>(out);
     }
 }

@@ -72,7 +72,9 @@ class BackupRestoreTest {
             n.put("http_port", 0).put("data_dir", dir.resolve("restored-" + n.getInteger("id")).toString());
         }
         RaftlineConfig config = RaftlineConfig.fromJson(json);
-        assertThat(Backups.restore(backup, config)).hasSize(3);
+        Backups.Restored restoredInfo = Backups.restore(backup, config);
+        assertThat(restoredInfo.seeded()).hasSize(3);
+        assertThat(restoredInfo.backup().hash()).isEqualTo(hash);
         assertThatThrownBy(() -> Backups.restore(backup, config)).isInstanceOf(IOException.class)
                 .hasMessageContaining("is not empty");
         Path damaged = dir.resolve("damaged.snap");
