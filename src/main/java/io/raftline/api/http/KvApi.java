@@ -309,6 +309,8 @@ public final class KvApi {
             answer = requests.write(w.command(), true).map(ForwardCodec::result);
         } else if (request instanceof ForwardCodec.Request.Get g) {
             answer = requests.get(g.key(), g.consistency(), true).map(ForwardCodec::get);
+        } else if (request instanceof ForwardCodec.Request.Lookup l) {
+            answer = requests.lookup(l.keys(), l.consistency(), true).map(ForwardCodec::lookup);
         } else {
             ForwardCodec.Request.Range r = (ForwardCodec.Request.Range) request;
             answer = requests.range(r.prefix(), r.startAfter(), r.limit(), r.consistency(), true)

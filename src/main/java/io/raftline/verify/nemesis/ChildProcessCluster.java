@@ -97,7 +97,8 @@ public final class ChildProcessCluster implements ClusterUnderTest {
         int[] ids = ClusterConfigs.nodeIds(b.config);
         Map<Integer, JsonObject> ports = new LinkedHashMap<>();
         for (int id : ids) {
-            ports.put(id, new JsonObject().put("http_port", freePort()).put("bus_port", freePort()));
+            ports.put(id, new JsonObject().put("http_port", freePort()).put("bus_port", freePort())
+                    .put("resp_port", freePort()));
             nodeUrls.put(id, URI.create("http://127.0.0.1:" + ports.get(id).getInteger("http_port")));
         }
         this.config = ClusterConfigs.placed(b.config, dataDir, ports::get);
@@ -270,7 +271,7 @@ public final class ChildProcessCluster implements ClusterUnderTest {
                 }
             }
             listed.add(new JsonObject().put("id", id).put("http_port", freePort()).put("bus_port", freePort())
-                    .put("data_dir", dataDir(id).toString()).put("join", true));
+                    .put("resp_port", freePort()).put("data_dir", dataDir(id).toString()).put("join", true));
             child = new Child("node-" + id, "node", id, List.of(id), freePort(), conf);
             launch(child);
             children.add(child);

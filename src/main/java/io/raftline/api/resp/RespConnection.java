@@ -1,0 +1,196 @@
+package io.raftline.api.resp;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetSocket;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One client connection: parses its requests, runs them and writes the replies in request order, as Redis does for
+ * a pipeline.
+ *
+ * <p>Order is what a Redis client relies on: a command sees every write the connection sent before it. So a write
+ * waits until everything before it has answered, and everything after it waits for it; only a run of reads (and
+ * connection commands) in a row runs at once, which is what lets a pipeline of GETs share one ReadIndex round. A
+ * run of plain {@code SET key value} becomes one transaction, one log entry (see {@link RespCommands#setMany}).
+ *
+ * <p>Bounded: at most {@link #MAX_QUEUED} requests wait; beyond, the socket stops reading until they drain, and
+ * while the client does not read its replies (the socket's write queue is full) no new request starts. A protocol
+ * error is answered after the replies of the requests before it, and closes the connection.
+ */
+final class RespConnection {
+
+    /** Requests parsed and waiting to run before the socket stops reading. */
+    static final int MAX_QUEUED = 1024;
+    /** Most requests run as one batch. */
+    static final int MAX_BATCH = 128;
+
+    private final NetSocket socket;
+    private final Context context;
+    private final RespCommandTable table;
+    private final RespCommands kv;
+    private final RespSession session;
+    private final RespParser parser;
+    private final ArrayDeque<List<byte[]>> queue = new ArrayDeque<>();
+    private RespProtocolException protocolError;
+    private boolean running;
+    private boolean closed;
+    private boolean paused;
+
+    RespConnection(NetSocket socket, Context context, RespCommandTable table, RespCommands kv, RespSession session,
+            int maxArguments, int maxRequestBytes) {
+        this.socket = socket;
+        this.context = context;
+        this.table = table;
+        this.kv = kv;
+        this.session = session;
+        this.parser = new RespParser(maxArguments, maxRequestBytes, queue::add);
+    }
+
+    /** Starts reading; {@code onClose} runs once when the connection ends, whoever ends it. */
+    void start(Runnable onClose) {
+        socket.handler(this::received);
+        socket.closeHandler(v -> {
+            closed = true;
+            onClose.run();
+        });
+        socket.exceptionHandler(t -> socket.close());
+    }
+
+    private void received(Buffer chunk) {
+        if (protocolError != null || closed) {
+            return;
+        }
+        try {
+            parser.feed(chunk);
+        } catch (RespProtocolException e) {
+            protocolError = e;
+            socket.pause();
+        }
+        if (queue.size() >= MAX_QUEUED && !paused) {
+            paused = true;
+            socket.pause();
+        }
+        drain();
+    }
+
+    /** Runs the next batch, repeatedly, until the queue is empty or a batch is in flight. */
+    private void drain() {
+        while (!running && !closed) {
+            if (queue.isEmpty()) {
+                if (protocolError != null) {
+                    Buffer out = Buffer.buffer();
+                    new RespReply.Error("ERR Protocol error: " + protocolError.getMessage()).writeTo(out, 2);
+                    closed = true;
+                    socket.end(out);
+                } else if (paused) {
+                    paused = false;
+                    socket.resume();
+                }
+                return;
+            }
+            if (socket.writeQueueFull()) {
+                socket.drainHandler(v -> drain());
+                return;
+            }
+            Future<List<RespReply>> batch = nextBatch();
+            running = true;
+            if (batch.isComplete()) {
+                finish(batch.result());
+                continue;
+            }
+            batch.onComplete(ar -> onLoop(() -> {
+                finish(ar.succeeded() ? ar.result() : List.of(RespCommands.error(ar.cause(), false)));
+                drain();
+            }));
+            return;
+        }
+    }
+
+    /** Takes the requests that may run together off the queue and starts them. */
+    private Future<List<RespReply>> nextBatch() {
+        List<byte[]> head = queue.poll();
+        RespCommandTable.Spec spec = table.find(head);
+        if (spec != null && spec.write()) {
+            if (isPlainSet(head) && isPlainSet(queue.peek())) {
+                List<List<byte[]>> sets = new ArrayList<>();
+                sets.add(head);
+                while (sets.size() < MAX_BATCH && isPlainSet(queue.peek())) {
+                    sets.add(queue.poll());
+                }
+                return setMany(sets);
+            }
+            return table.run(session, head).map(List::of);
+        }
+        List<Future<RespReply>> replies = new ArrayList<>();
+        replies.add(table.run(session, head));
+        // HELLO changes how the replies after it are encoded, so it ends its batch, as QUIT does.
+        boolean last = spec != null && "hello".equals(spec.name());
+        while (!last && replies.size() < MAX_BATCH && !queue.isEmpty() && !session.quitting()) {
+            RespCommandTable.Spec next = table.find(queue.peek());
+            if (next != null && next.write()) {
+                break;
+            }
+            replies.add(table.run(session, queue.poll()));
+            last = next != null && "hello".equals(next.name());
+        }
+        return Future.all(replies).map(all -> {
+            List<RespReply> out = new ArrayList<>(replies.size());
+            for (Future<RespReply> f : replies) {
+                out.add(f.result());
+            }
+            return out;
+        });
+    }
+
+    /** A batch of SETs; if the batch fails before running (a bad key), each runs on its own for its own reply. */
+    private Future<List<RespReply>> setMany(List<List<byte[]>> sets) {
+        try {
+            return kv.setMany(sets).recover(t -> Future.succeededFuture(
+                    java.util.Collections.nCopies(sets.size(), RespCommands.error(t, false))));
+        } catch (RespError | IllegalArgumentException e) {
+            List<Future<RespReply>> each = new ArrayList<>();
+            Future<RespReply> previous = Future.succeededFuture();
+            for (List<byte[]> args : sets) {
+                Future<RespReply> f = previous.compose(v -> table.run(session, args));
+                each.add(f);
+                previous = f;
+            }
+            return previous.map(v -> each.stream().map(Future::result).toList());
+        }
+    }
+
+    private static boolean isPlainSet(List<byte[]> args) {
+        return args != null && args.size() == 3 && args.get(0).length == 3
+                && "SET".equals(RespCommands.upper(args.get(0)));
+    }
+
+    private void finish(List<RespReply> replies) {
+        running = false;
+        if (closed) {
+            return;
+        }
+        Buffer out = Buffer.buffer();
+        for (RespReply r : replies) {
+            r.writeTo(out, session.protocol());
+        }
+        if (session.quitting()) {
+            closed = true;
+            socket.end(out);
+        } else {
+            socket.write(out);
+        }
+    }
+
+    private void onLoop(Runnable action) {
+        if (Vertx.currentContext() == context) {
+            action.run();
+        } else {
+            context.runOnContext(v -> action.run());
+        }
+    }
+}
