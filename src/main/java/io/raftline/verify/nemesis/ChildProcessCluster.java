@@ -385,6 +385,23 @@ public final class ChildProcessCluster implements ClusterUnderTest {
         return Map.copyOf(nodeUrls);
     }
 
+    /** Every child's configuration lists its node's {@code resp_port}; a node added later is in its own. */
+    @Override
+    public Map<Integer, String> respAddresses() {
+        Map<Integer, String> out = new java.util.TreeMap<>();
+        for (Child c : children) {
+            JsonArray nodes = c.config.getJsonArray("nodes");
+            for (int i = 0; i < nodes.size(); i++) {
+                JsonObject n = nodes.getJsonObject(i);
+                Integer port = n.getInteger("resp_port");
+                if (port != null && port > 0 && nodeUrls.containsKey(n.getInteger("id"))) {
+                    out.putIfAbsent(n.getInteger("id"), "127.0.0.1:" + port);
+                }
+            }
+        }
+        return out;
+    }
+
     /**
      * Asks every responsive process about its own nodes only ({@code scope=local}: no waiting on peers, of which
      * one may be stopped) and takes the leader of the highest term.

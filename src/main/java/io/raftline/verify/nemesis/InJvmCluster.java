@@ -221,6 +221,18 @@ public final class InJvmCluster implements ClusterUnderTest {
     }
 
     @Override
+    public Map<Integer, String> respAddresses() {
+        Map<Integer, String> out = new java.util.TreeMap<>();
+        for (int id : cluster.nodes().keySet()) {
+            String address = cluster.respAddress(id);
+            if (address != null) {
+                out.put(id, address);
+            }
+        }
+        return out;
+    }
+
+    @Override
     public MembershipClient membership() {
         return membership;
     }
