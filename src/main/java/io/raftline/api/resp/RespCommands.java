@@ -59,14 +59,32 @@ final class RespCommands {
                 .map(r -> r.value().entry().<RespReply>map(e -> new RespReply.Bulk(e.value())).orElse(RespReply.NIL));
     }
 
+    /**
+     * Several plain {@code GET key} requests of one pipeline as one read of all their keys at one index: each GET is
+     * linearizable at that point, which lies within all of their intervals (they were all sent before it, and none
+     * is answered before it). One ReadIndex round instead of one per GET.
+     *
+     * @param gets the requests, each {@code [GET, key]}
+     * @return one reply per request
+     */
+    Future<List<RespReply>> getMany(List<List<byte[]>> gets) {
+        List<String> keys = new ArrayList<>(gets.size());
+        for (List<byte[]> args : gets) {
+            keys.add(key(args.get(1)));
+        }
+        return lookup(keys).map(RespCommands::values);
+    }
+
+    private static List<RespReply> values(LookupResult r) {
+        List<RespReply> values = new ArrayList<>(r.entries().size());
+        for (Optional<KvEntry> e : r.entries()) {
+            values.add(e.<RespReply>map(entry -> new RespReply.Bulk(entry.value())).orElse(RespReply.NIL));
+        }
+        return values;
+    }
+
     Future<RespReply> mget(RespSession s, List<byte[]> args) {
-        return lookup(keys(args, 1, args.size(), 1)).map(r -> {
-            List<RespReply> values = new ArrayList<>(r.entries().size());
-            for (Optional<KvEntry> e : r.entries()) {
-                values.add(e.<RespReply>map(entry -> new RespReply.Bulk(entry.value())).orElse(RespReply.NIL));
-            }
-            return new RespReply.Array(values);
-        });
+        return lookup(keys(args, 1, args.size(), 1)).map(r -> new RespReply.Array(values(r)));
     }
 
     Future<RespReply> exists(RespSession s, List<byte[]> args) {

@@ -15,8 +15,9 @@ import java.util.List;
  *
  * <p>Order is what a Redis client relies on: a command sees every write the connection sent before it. So a write
  * waits until everything before it has answered, and everything after it waits for it; only a run of reads (and
- * connection commands) in a row runs at once, which is what lets a pipeline of GETs share one ReadIndex round. A
- * run of plain {@code SET key value} becomes one transaction, one log entry (see {@link RespCommands#setMany}).
+ * connection commands) in a row runs at once, its plain GETs as one read of all their keys (see
+ * {@link RespCommands#getMany}). A run of plain {@code SET key value} becomes one transaction, one log entry (see
+ * {@link RespCommands#setMany}).
  *
  * <p>Bounded: at most {@link #MAX_QUEUED} requests wait; beyond, the socket stops reading until they drain, and
  * while the client does not read its replies (the socket's write queue is full) no new request starts. A protocol
@@ -126,17 +127,29 @@ final class RespConnection {
             }
             return table.run(session, head).map(List::of);
         }
-        List<Future<RespReply>> replies = new ArrayList<>();
-        replies.add(table.run(session, head));
-        // HELLO changes how the replies after it are encoded, so it ends its batch, as QUIT does.
-        boolean last = spec != null && "hello".equals(spec.name());
-        while (!last && replies.size() < MAX_BATCH && !queue.isEmpty() && !session.quitting()) {
+        // HELLO changes how the replies after it are encoded and QUIT closes the connection: each ends its batch.
+        List<List<byte[]>> run = new ArrayList<>();
+        run.add(head);
+        boolean last = endsBatch(spec);
+        while (!last && run.size() < MAX_BATCH && !queue.isEmpty()) {
             RespCommandTable.Spec next = table.find(queue.peek());
             if (next != null && next.write()) {
                 break;
             }
-            replies.add(table.run(session, queue.poll()));
-            last = next != null && "hello".equals(next.name());
+            run.add(queue.poll());
+            last = endsBatch(next);
+        }
+        List<List<byte[]>> gets = run.stream().filter(RespConnection::isPlainGet).toList();
+        Future<List<RespReply>> batchedGets = gets.size() >= 2 ? getMany(gets) : null;
+        List<Future<RespReply>> replies = new ArrayList<>(run.size());
+        int g = 0;
+        for (List<byte[]> args : run) {
+            if (batchedGets != null && isPlainGet(args)) {
+                int at = g++;
+                replies.add(batchedGets.map(all -> all.get(at)));
+            } else {
+                replies.add(table.run(session, args));
+            }
         }
         return Future.all(replies).map(all -> {
             List<RespReply> out = new ArrayList<>(replies.size());
@@ -145,6 +158,29 @@ final class RespConnection {
             }
             return out;
         });
+    }
+
+    private static boolean endsBatch(RespCommandTable.Spec spec) {
+        return spec != null && ("hello".equals(spec.name()) || "quit".equals(spec.name()));
+    }
+
+    /** Several GETs of one pipeline as one read; if a key is invalid, each runs on its own for its own reply. */
+    private Future<List<RespReply>> getMany(List<List<byte[]>> gets) {
+        try {
+            return kv.getMany(gets).recover(t -> Future.succeededFuture(
+                    java.util.Collections.nCopies(gets.size(), RespCommands.error(t, true))));
+        } catch (RespError e) {
+            List<Future<RespReply>> each = new ArrayList<>();
+            for (List<byte[]> args : gets) {
+                each.add(table.run(session, args));
+            }
+            return Future.all(each).map(v -> each.stream().map(Future::result).toList());
+        }
+    }
+
+    private static boolean isPlainGet(List<byte[]> args) {
+        return args != null && args.size() == 2 && args.get(0).length == 3
+                && "GET".equals(RespCommands.upper(args.get(0)));
     }
 
     /** A batch of SETs; if the batch fails before running (a bad key), each runs on its own for its own reply. */

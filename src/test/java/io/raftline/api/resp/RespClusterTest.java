@@ -257,6 +257,17 @@ class RespClusterTest {
     }
 
     @Test
+    void aRunOfGetsIsOneReadAndABadKeyAmongThemGetsItsOwnError() throws Exception {
+        send("MSET", "g:1", "one", "g:2", "two");
+        String gets = array("GET", "g:1") + array("GET", "g:none") + array("GET", "g:2") + array("PING");
+        assertThat(exchange(follower, gets + array("QUIT"), Integer.MAX_VALUE))
+                .isEqualTo("$3\r\none\r\n$-1\r\n$3\r\ntwo\r\n+PONG\r\n+OK\r\n");
+        String withBadKey = array("GET", "g:1") + array("GET", "") + array("GET", "g:2") + array("QUIT");
+        assertThat(exchange(follower, withBadKey, Integer.MAX_VALUE))
+                .isEqualTo("$3\r\none\r\n-ERR invalid key: key must not be empty\r\n$3\r\ntwo\r\n+OK\r\n");
+    }
+
+    @Test
     void aProtocolErrorIsAnsweredAfterTheRequestsBeforeItAndClosesTheConnection() throws Exception {
         String answer = exchange(follower, array("SET", "pe:k", "v") + array("GET", "pe:k") + "*1\r\n:1\r\n"
                 + array("GET", "pe:k"), Integer.MAX_VALUE);
