@@ -8,6 +8,8 @@ import io.vertx.core.net.NetSocket;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One client connection: parses its requests, runs them and writes the replies in request order, as Redis does for
@@ -24,6 +26,8 @@ import java.util.List;
  * error is answered after the replies of the requests before it, and closes the connection.
  */
 final class RespConnection {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RespConnection.class);
 
     /** Requests parsed and waiting to run before the socket stops reading. */
     static final int MAX_QUEUED = 1024;
@@ -49,7 +53,28 @@ final class RespConnection {
         this.table = table;
         this.kv = kv;
         this.session = session;
-        this.parser = new RespParser(maxArguments, maxRequestBytes, queue::add);
+        this.parser = new RespParser(maxArguments, maxRequestBytes, this::parsed);
+    }
+
+    /**
+     * A request has arrived. A web page can make a browser send an HTTP request to this port, and the lines of
+     * such a request read as inline commands (a cross-protocol attack on a loopback-only service): as Redis does,
+     * a request named {@code POST} or {@code Host:} closes the connection before anything else it sent runs.
+     */
+    private void parsed(List<byte[]> args) {
+        if (closed) {
+            return;
+        }
+        String name = RespCommands.text(args.get(0));
+        if ("POST".equalsIgnoreCase(name) || "Host:".equalsIgnoreCase(name)) {
+            LOG.warn("Redis-protocol connection from {} sent an HTTP request ('{}'): closed as a possible"
+                    + " cross-protocol attack from a web page", session.address(), name);
+            closed = true;
+            queue.clear();
+            socket.close();
+            return;
+        }
+        queue.add(args);
     }
 
     /** Starts reading; {@code onClose} runs once when the connection ends, whoever ends it. */
