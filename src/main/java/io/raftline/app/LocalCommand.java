@@ -53,6 +53,7 @@ final class LocalCommand implements Callable<Integer> {
      */
     static int start(String conf, PrintStream out, PrintStream err) {
         Vertx vertx = Vertx.vertx(Metrics.enable(new VertxOptions()));
+        FatalErrors.install(vertx);
         RaftlineConfig config;
         try {
             config = ConfigLoader.load(vertx, Path.of(conf)).await();

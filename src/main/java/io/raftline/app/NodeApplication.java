@@ -49,6 +49,11 @@ final class NodeApplication extends VertxApplication implements VertxApplication
     }
 
     @Override
+    public void afterVertxStarted(HookContext context) {
+        FatalErrors.install(context.vertx());
+    }
+
+    @Override
     public void afterVerticleDeployed(HookContext context) {
         int id = config.nodeId();
         StringBuilder sb = new StringBuilder("Raftline node ").append(id).append(" is up: ")

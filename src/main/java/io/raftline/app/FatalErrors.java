@@ -1,0 +1,64 @@
+package io.raftline.app;
+
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a Raftline process does when the JVM runs out of memory: it exits at once, with code {@link #EXIT_CODE} and
+ * one line on standard error, so that a supervisor restarts it. Left alone, an {@link OutOfMemoryError} lands in
+ * every event loop in turn: each logs "Unhandled exception" and carries on, and the process stops answering
+ * anything, SIGTERM included (its shutdown needs memory too). Exiting loses nothing: a write is acknowledged only
+ * after its fsync, and recovery replays the write-ahead log.
+ */
+final class FatalErrors {
+
+    /** The exit code of a process that ran out of memory. */
+    static final int EXIT_CODE = 3;
+
+    private static final Logger LOG = LoggerFactory.getLogger(FatalErrors.class);
+    /** Encoded, and its stream opened, before they are needed: there may be no memory left to do it then. */
+    private static final byte[] MESSAGE = ("raftline: out of memory (java.lang.OutOfMemoryError): exiting with code "
+            + EXIT_CODE + " so that it can be restarted; give the JVM more heap (-Xmx) or lower service.max_body_bytes"
+            + " and service.max_pending_proposals\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    private static final java.io.FileOutputStream STDERR = new java.io.FileOutputStream(java.io.FileDescriptor.err);
+
+    private FatalErrors() {
+    }
+
+    /**
+     * Makes an out-of-memory error anywhere (a Vert.x handler, any thread) end the process.
+     *
+     * @param vertx the process's Vert.x instance
+     */
+    static void install(Vertx vertx) {
+        vertx.exceptionHandler(t -> {
+            if (t instanceof OutOfMemoryError) {
+                die();
+            }
+            LOG.error("Unhandled exception", t);
+        });
+        Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((thread, t) -> {
+            if (t instanceof OutOfMemoryError) {
+                die();
+            }
+            if (previous != null) {
+                previous.uncaughtException(thread, t);
+            } else {
+                System.err.println("Exception in thread \"" + thread.getName() + "\" " + t);
+            }
+        });
+    }
+
+    private static void die() {
+        try {
+            STDERR.write(MESSAGE);
+        } catch (java.io.IOException | RuntimeException | Error e) {
+            // nothing more can be said
+        } finally {
+            // halt, not exit: shutdown hooks may need memory, and nothing they do is needed for durability.
+            Runtime.getRuntime().halt(EXIT_CODE);
+        }
+    }
+}
