@@ -30,7 +30,7 @@ export function initialModel() {
 function newNode(id) {
   return { id, role: 'Follower', term: 0, leader: 0, votedFor: 0, voteTerm: 0, commit: 0, applied: 0,
     lastIndex: 0, snapshotIndex: 0, up: true, paused: false, frozen: false, configIndex: 0, voters: [], learners: [],
-    log: [] };
+    log: [], tally: null };
 }
 
 function withNode(m, id, change) {
@@ -193,8 +193,12 @@ export function reduce(m, e) {
       }
       return n;
     }
-    case 'ElectionStarted':
-      return e.preVote ? withNode(n, id, () => ({})) : withNode(n, id, () => ({ votedFor: id, voteTerm: e.electionTerm }));
+    case 'ElectionStarted': {
+      // The tally a candidate shows: the votes (or pre-votes) granted to it in this round, its own first.
+      const tally = { term: e.electionTerm, pre: !!e.preVote, granted: [id] };
+      return e.preVote ? withNode(n, id, () => ({ tally }))
+        : withNode(n, id, () => ({ votedFor: id, voteTerm: e.electionTerm, tally }));
+    }
     case 'VoteGranted':
       return e.preVote ? withNode(n, id, () => ({})) : withNode(n, id, () => ({ votedFor: e.candidate, voteTerm: e.voteTerm }));
     case 'LeaderElected':
@@ -236,6 +240,14 @@ export function reduce(m, e) {
     case 'NodeFrozen':
       return withNode(n, id, () => ({ frozen: !!e.frozen }));
     case 'MessageReceived':
+      if ((e.kind === 'RequestVoteResponse' || e.kind === 'PreVoteResponse') && e.granted) {
+        const t = n.nodes[e.to] && n.nodes[e.to].tally;
+        if (t && t.pre === (e.kind === 'PreVoteResponse') && (t.pre || e.msgTerm === undefined || e.msgTerm === t.term)
+          && !t.granted.includes(e.from)) {
+          return withNode(n, e.to, () => ({ tally: { ...t, granted: [...t.granted, e.from] } }));
+        }
+        return n;
+      }
       if (e.kind === 'AppendEntriesResponse' && e.success && e.to === n.match.leader && e.msgTerm === n.match.term) {
         const prev = n.match.byNode[e.from] || 0;
         if (e.index > prev) return { ...n, match: { ...n.match, byNode: { ...n.match.byNode, [e.from]: e.index } } };
@@ -244,6 +256,21 @@ export function reduce(m, e) {
     default:
       return n; // message events and unknown types leave the state as it is
   }
+}
+
+/**
+ * The model as a Snapshot event (the schema the server answers a late joiner with), so that a trimmed history
+ * still starts from the state it had reached: folding it gives back the model's nodes, members and faults.
+ */
+export function snapshotEvent(m) {
+  const nodes = Object.values(m.nodes).sort((a, b) => a.id - b.id).map(n => {
+    const { tally, ...rest } = n;
+    return { ...rest, log: [...n.log] };
+  });
+  const e = { seq: m.seq, ts: m.ts, node: 0, term: 0, role: '', type: 'Snapshot', members: [...m.members], nodes,
+    faults: m.faults };
+  if (m.membership) e.membership = m.membership;
+  return e;
 }
 
 /** Folds many events. */

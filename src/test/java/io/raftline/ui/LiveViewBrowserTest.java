@@ -137,6 +137,76 @@ class LiveViewBrowserTest {
         assertThat(page.getByTestId("node-" + old)).hasAttribute("data-role", "Follower");
     }
 
+    /**
+     * Slowed to 1/10x, an election is seen as it happens: after the leader crashes, a Candidate (with its vote tally)
+     * and orange RequestVote arrows are on screen before any other node turns Leader. A recorder in the page looks at
+     * the drawing on every animation frame, so no short state can slip between two polls.
+     */
+    @Test
+    void slowedDownAnElectionShowsTheCandidateAndItsVoteArrowsBeforeTheNewLeader() {
+        int old = leaderId();
+        page.getByTestId("live-speed").selectOption("0.1");
+        page.evaluate("old => { const seen = window.seen = { candidate: 0, tally: '', votes: 0, voteColor: '', both: 0,"
+                + "    preVotes: 0, newLeader: 0 };"
+                + "  const look = () => {"
+                + "    const now = performance.now();"
+                + "    const cand = document.querySelector('#cluster-svg [data-role=\"Candidate\"]');"
+                + "    const vote = document.querySelector('#cluster-svg g.msg[data-kind=\"RequestVote\"] .msg-line');"
+                + "    if (cand && !seen.candidate) seen.candidate = now;"
+                + "    const tally = document.querySelector('#cluster-svg .tally:not(:empty)');"
+                + "    if (tally && !seen.tally) seen.tally = tally.textContent;"
+                + "    if (vote && !seen.votes) { seen.votes = now; seen.voteColor = getComputedStyle(vote).stroke; }"
+                + "    if (document.querySelector('#cluster-svg g.msg[data-kind=\"PreVote\"]') && !seen.preVotes) seen.preVotes = now;"
+                + "    if (cand && vote && !seen.both) seen.both = now;"
+                + "    const leader = document.querySelector(`#cluster-svg [data-role='Leader']:not([data-testid='node-${old}'])`);"
+                + "    if (leader && !seen.newLeader) seen.newLeader = now;"
+                + "    if (!seen.newLeader) requestAnimationFrame(look);"
+                + "  };"
+                + "  look(); }", old);
+        page.getByTestId("btn-crash-" + old).click();
+        assertThat(page.getByTestId("control-status")).containsText("crash " + old);
+        page.waitForFunction("() => window.seen.newLeader > 0", null,
+                new Page.WaitForFunctionOptions().setTimeout(60_000));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> seen = (Map<String, Object>) page.evaluate("() => window.seen");
+        double candidate = ((Number) seen.get("candidate")).doubleValue();
+        double both = ((Number) seen.get("both")).doubleValue();
+        double newLeader = ((Number) seen.get("newLeader")).doubleValue();
+        org.assertj.core.api.Assertions.assertThat(candidate).as("a Candidate drawn (%s)", seen).isPositive()
+                .isLessThan(newLeader);
+        org.assertj.core.api.Assertions.assertThat(both).as("a Candidate and RequestVote arrows on screen together (%s)", seen)
+                .isPositive().isLessThan(newLeader);
+        org.assertj.core.api.Assertions.assertThat(String.valueOf(seen.get("voteColor"))).as("vote arrows are orange")
+                .isEqualTo("rgb(240, 136, 62)");
+        org.assertj.core.api.Assertions.assertThat(String.valueOf(seen.get("tally"))).as("the candidate's tally")
+                .matches("(pre-)?votes [12]/3");
+        shot("election-slowed");
+        page.getByTestId("live-speed").selectOption("1");
+        page.getByTestId("btn-restart-" + old).click();
+        assertThat(page.getByTestId("node-" + old)).hasAttribute("data-role", "Follower");
+        assertThat(leaders()).hasCount(1);
+    }
+
+    /** Paused, the view stands still while the cluster runs on; each step shows exactly one more event. */
+    @Test
+    void aPausedViewBuffersEventsAndStepsOneAtATime() {
+        page.getByTestId("live-pause").click();
+        assertThat(page.getByTestId("live-pause")).hasAttribute("data-paused", "true");
+        // Heartbeats go on: the view buffers them.
+        assertThat(page.getByTestId("live-behind")).hasAttribute("data-count", Pattern.compile("[1-9]\\d*"));
+        Locator behind = page.getByTestId("live-behind");
+        long shown = Long.parseLong(behind.getAttribute("data-shown"));
+        assertThat(behind).hasAttribute("data-shown", String.valueOf(shown)); // nothing more while paused
+        for (int i = 1; i <= 3; i++) {
+            page.getByTestId("live-step").click();
+            assertThat(behind).hasAttribute("data-shown", String.valueOf(shown + i));
+        }
+        page.getByTestId("live-jump").click();
+        page.getByTestId("live-pause").click();
+        assertThat(page.getByTestId("live-pause")).hasAttribute("data-paused", "false");
+        assertThat(leaders()).hasCount(1);
+    }
+
     @Test
     void aPutFromTheUiAppearsInEveryNodesLog() {
         page.getByTestId("client-key").fill("planet");
