@@ -155,6 +155,7 @@ pauseBtn.addEventListener('click', () => {
   dirty = true;
 });
 stepBtn.addEventListener('click', () => {
+  lastBehind = 0;
   if (mode === 'replay') {
     pauseReplay();
     if (!replayPlayer.backlog && replay.rec && replay.feed < replay.rec.length) {
@@ -295,12 +296,13 @@ function current() {
 }
 
 let lastBanner = null;
+let lastBehind = 0;
 
 function render() {
   const v = current();
   const m = v.model;
   cluster.setModel(m);
-  nodes.setModel(m);
+  if (!nodes.setModel(m)) dirty = true; // put off under load: drawn at a later frame
   dashboard.update(m, v.series, v.until);
   if (mode === 'live') controls.setModel(live.model);
   timeline.setMembers(m.members);
@@ -349,7 +351,7 @@ function frame(now) {
     if (mode === 'replay') livePlayer.advance(now); // the live view goes on behind the replay
     const p = player();
     cluster.frame(p.clock, p.scale, id => p.fateOf(id));
-    drawBehind();
+    if (now - lastBehind > 200) { lastBehind = now; drawBehind(); } // a counter, not an animation
     if (dirty && now - lastRender > 50) {
       dirty = false;
       lastRender = now;

@@ -14,7 +14,7 @@ const d3 = globalThis.d3;
 const SVGNS = 'http://www.w3.org/2000/svg';
 const W = 640, H = 400, R = 46;
 const VISIBLE_MS = 350;       // near real time, an arrow stays on screen at least this long (screen time)
-const MAX_ARROWS = 120;
+const MAX_ARROWS = 60;
 const LANE = 7;               // the two directions of a link fly on parallel lanes, this far from its axis...
 const LANE_STEP = 8;          // ... and arrows in flight together on one direction one more lane out each
 const RING_R = R + 5;
@@ -40,6 +40,8 @@ export class ClusterView {
     this.hbEstimate = 0;
     this.showHeartbeats = true;
     this.lastFlow = 0;
+    this.lastRings = 0;
+    this.ringClock = 0;
     const defs = this.svg.append('defs');
     for (const [name, color] of [['vote', kindColor('RequestVote')], ['prevote', kindColor('PreVote')],
       ['append', kindColor('AppendEntries')], ['snap', kindColor('InstallSnapshot')], ['read', kindColor('ReadIndex')]]) {
@@ -60,6 +62,19 @@ export class ClusterView {
     });
     this.gMsgs.addEventListener('mousemove', ev => { if (!this.tooltip.hidden) this.moveTip(ev); });
     this.gMsgs.addEventListener('mouseout', () => this.hideTip());
+    // Click to pin: an arrow or a node stays in the inspector (updated as the view goes on) until a click elsewhere.
+    this.pinBox = document.querySelector('[data-testid="pinned"]');
+    this.pinned = null;
+    svg.addEventListener('click', ev => {
+      const g = ev.target.closest('g.msg');
+      const nodeG = ev.target.closest('g.node-g');
+      if (g && this.arrows.get(g.dataset.msg)) this.pin({ kind: 'msg', a: this.arrows.get(g.dataset.msg) });
+      else if (nodeG) this.pin({ kind: 'node', id: Number(nodeG.getAttribute('data-testid').slice(5)) });
+      else this.pin(null);
+    });
+    if (this.pinBox) {
+      this.pinBox.addEventListener('click', ev => { if (ev.target.closest('.unpin')) this.pin(null); });
+    }
   }
 
   /** Forgets every message in flight (after a mode switch or a jump in a replay). */
@@ -104,7 +119,10 @@ export class ClusterView {
       for (const a of this.arrows.values()) this.placeStatic(a);
     }
     if (membersChanged || !prev || prev.faults !== m.faults) this.drawLinks(m);
-    if (membersChanged || !prev || prev.nodes !== m.nodes || prev.membership !== m.membership) this.drawNodes(m);
+    if (membersChanged || !prev || prev.nodes !== m.nodes || prev.membership !== m.membership) {
+      this.drawNodes(m);
+      if (this.pinned && this.pinned.kind === 'node') this.drawPinned();
+    }
   }
 
   linkState(a, b) {
@@ -211,6 +229,31 @@ export class ClusterView {
     });
   }
 
+  pin(p) {
+    if (this.pinned && this.pinned.kind === 'msg') this.pinned.a.g.classList.remove('pinned');
+    this.pinned = p;
+    if (p && p.kind === 'msg') p.a.g.classList.add('pinned');
+    this.hideTip();
+    this.drawPinned();
+  }
+
+  /** The pinned arrow's or node's details, as they are now in the view. */
+  drawPinned() {
+    const box = this.pinBox;
+    if (!box) return;
+    const p = this.pinned;
+    box.hidden = !p;
+    if (!p) { box.dataset.kind = ''; return; }
+    const html = (p.kind === 'msg' ? this.msgTipHtml(p.a) : this.nodeTipHtml(p.id)) +
+      '<button class="unpin ghost" title="Unpin">×</button>';
+    if (html !== this.pinDrawn) {
+      this.pinDrawn = html;
+      box.innerHTML = html;
+    }
+    box.dataset.kind = p.kind;
+    box.dataset.id = p.kind === 'msg' ? String(p.a.e.msgId) : String(p.id);
+  }
+
   nodeTipHtml(id) {
     const n = this.model && this.model.nodes[id];
     if (!n) return '';
@@ -233,18 +276,21 @@ export class ClusterView {
     this.moveTip(ev);
   }
 
-  showMsgTip(ev, a) {
+  msgTipHtml(a) {
     const e = a.e;
     const row = (k, v) => (v === undefined ? '' : `<dt>${k}</dt><dd>${escapeHtml(v)}</dd>`);
     let status = 'in flight';
     if (a.fate && a.fate.type === 'MessageReceived') status = `delivered in ${Math.max(0, a.fate.ts - e.ts)} ms`;
     if (a.fate && a.fate.type === 'MessageDropped') status = `lost: ${a.fate.reason}`;
-    this.tipNode = null;
-    this.tooltip.innerHTML = `<h4>${escapeHtml(e.kind)} · ${e.from} → ${e.to}</h4><dl>` +
+    return `<h4>${escapeHtml(e.kind)} · ${e.from} → ${e.to}</h4><dl>` +
       row('term', e.msgTerm) + row('prevLog', e.prevLogIndex !== undefined ? `${e.prevLogIndex}@${e.prevLogTerm}` : undefined) +
       row('entries', e.entries ? `${e.entries} (${e.firstIndex}..${e.lastIndex})` : e.entries) +
       row('commit', e.commit) + row('granted', e.granted) + row('success', e.success) + row('index', e.index) +
       row('summary', e.summary || '—') + row('status', status) + row('msg id', e.msgId) + '</dl>';
+  }
+
+  showMsgTip(ev, a) {
+    this.tooltip.innerHTML = this.msgTipHtml(a);
     this.tooltip.hidden = false;
     this.moveTip(ev);
   }
@@ -273,6 +319,10 @@ export class ClusterView {
       case 'MessageDropped': {
         const a = this.arrows.get(String(e.msgId));
         if (a) { a.fate = e; a.fateDue = due; a.shown = true; }
+        if (this.pinned && this.pinned.kind === 'msg' && String(this.pinned.a.e.msgId) === String(e.msgId)) {
+          this.pinned.a.fate = e;
+          this.drawPinned();
+        }
         if (e.type === 'MessageReceived' && (e.kind === 'AppendEntries' || e.kind === 'Heartbeat'
           || e.kind === 'InstallSnapshot')) this.resetAt.set(e.to, due);
         break;
@@ -357,9 +407,15 @@ export class ClusterView {
     line.setAttribute('stroke-linecap', 'round');
     line.setAttribute('marker-end', `url(#arrow-${marker})`);
     g.append(hit, line);
-    this.gMsgs.append(g);
     const a = { e, t0: due, lane, key, g, line, hit, fate: null, fateDue: undefined, shown: false, crossed: false };
     this.placeStatic(a);
+    // The arrow is drawn once, pointing along +x with its head at the origin; flying moves and turns its group, one
+    // attribute per frame.
+    const seg = a.geo ? a.geo.seg : 24;
+    for (const l of [hit, line]) {
+      l.setAttribute('x1', -seg); l.setAttribute('y1', 0); l.setAttribute('x2', 0); l.setAttribute('y2', 0);
+    }
+    this.gMsgs.append(g);
     this.arrows.set(String(e.msgId), a);
   }
 
@@ -371,7 +427,8 @@ export class ClusterView {
     const ux = dx / len, uy = dy / len;
     const off = LANE + a.lane * LANE_STEP;
     const ox = -uy * off, oy = ux * off;
-    a.geo = { ux, uy, len, sx: p.x + ux * (R + 6) + ox, sy: p.y + uy * (R + 6) + oy,
+    a.geo = { ux, uy, len, angle: (Math.atan2(uy, ux) * 180 / Math.PI).toFixed(2),
+      sx: p.x + ux * (R + 6) + ox, sy: p.y + uy * (R + 6) + oy,
       ex: q.x - ux * (R + 8) + ox, ey: q.y - uy * (R + 8) + oy,
       seg: a.e.kind === 'Heartbeat' || a.e.kind === 'HeartbeatResponse' ? 16 : 26 };
   }
@@ -413,7 +470,8 @@ export class ClusterView {
             const hx = sx + (ex - sx) * stopAt, hy = sy + (ey - sy) * stopAt;
             const x = document.createElementNS(SVGNS, 'path');
             x.setAttribute('class', 'drop-x');
-            x.setAttribute('d', `M${hx - 5},${hy - 5}L${hx + 5},${hy + 5}M${hx + 5},${hy - 5}L${hx - 5},${hy + 5}`);
+            x.setAttribute('d', 'M-5,-5L5,5M5,-5L-5,5');
+            a.g.setAttribute('transform', `translate(${hx.toFixed(1)} ${hy.toFixed(1)})`);
             a.g.append(x);
           } else if (clock - a.crossed > 700 * scale) {
             this.removeArrow(id, a);
@@ -424,16 +482,19 @@ export class ClusterView {
         continue;
       }
       if (clock - a.t0 > 60000) { this.removeArrow(id, a); continue; }
-      const { sx, sy, ex, ey, ux, uy, len, seg } = a.geo;
+      const { sx, sy, ex, ey, angle } = a.geo;
+      // A whole arrow from the first frame (its tail starts under the sender's circle): no stubs.
       const hx = sx + (ex - sx) * t, hy = sy + (ey - sy) * t;
-      const back = Math.min(seg, Math.max(4, len * t));
-      const x1 = hx - ux * back, y1 = hy - uy * back;
-      for (const l of [a.line, a.hit]) {
-        l.setAttribute('x1', x1); l.setAttribute('y1', y1); l.setAttribute('x2', hx); l.setAttribute('y2', hy);
-      }
+      const tf = `translate(${hx.toFixed(1)} ${hy.toFixed(1)}) rotate(${angle})`;
+      if (tf !== a.tf) { a.tf = tf; a.g.setAttribute('transform', tf); } // paused: nothing to write
     }
-    this.drawRings(clock);
     const now = performance.now();
+    // Timers empty slowly: twenty redraws a second are plenty (each one repaints the drawing).
+    if (now - this.lastRings > 50 || clock < this.ringClock) {
+      this.lastRings = now;
+      this.ringClock = clock;
+      this.drawRings(clock);
+    }
     if (now - this.lastFlow > 500) {
       this.drawFlow((now - this.lastFlow) / 1000);
       this.lastFlow = now;
@@ -463,12 +524,19 @@ export class ClusterView {
       .each((d, i, nodes) => {
         const p = this.pos.get(d.id);
         const c = nodes[i];
-        c.setAttribute('cx', p.x);
-        c.setAttribute('cy', p.y);
-        c.setAttribute('transform', `rotate(-90 ${p.x} ${p.y})`);
-        c.setAttribute('stroke-dasharray', `${(RING_C * d.left).toFixed(1)} ${RING_C.toFixed(1)}`);
-        c.classList.toggle('late', d.late);
-        c.dataset.left = d.left.toFixed(2);
+        const at = `${p.x},${p.y}`;
+        if (c.dataset.at !== at) {
+          c.dataset.at = at;
+          c.setAttribute('cx', p.x);
+          c.setAttribute('cy', p.y);
+          c.setAttribute('transform', `rotate(-90 ${p.x} ${p.y})`);
+        }
+        const dash = `${(RING_C * d.left).toFixed(1)} ${RING_C.toFixed(1)}`;
+        if (c.getAttribute('stroke-dasharray') !== dash) {
+          c.setAttribute('stroke-dasharray', dash);
+          c.dataset.left = d.left.toFixed(2);
+        }
+        if (c.classList.contains('late') !== d.late) c.classList.toggle('late', d.late);
       });
   }
 

@@ -22,7 +22,8 @@ export function initialModel() {
     violations: [],            // safety monitor findings, newest last
     match: { leader: 0, term: 0, byNode: {} }, // what the current leader knows of each follower
     rates: null,               // last Rates event's figures
-    clients: [],               // recent client requests, newest first
+    clients: [],               // recent client requests from this page, newest first
+    writes: [],                // recent writes the leader appended (from any client), newest first
     verdict: null,             // the last CheckVerdict (a verify run's linearizability check), or null
   });
 }
@@ -215,6 +216,12 @@ export function reduce(m, e) {
             break;
           }
         }
+      }
+      if (before.role === 'Leader') {
+        // Writes from any client (curl, the CLI, this page) as the leader appended them.
+        const fresh = (e.entries || []).filter(x => x.op === 'put' || x.op === 'cas' || x.op === 'delete')
+          .map(x => ({ i: x.i, t: x.t, op: x.op, key: x.key, value: x.value, ts: e.ts, node: id })).reverse();
+        if (fresh.length) n = { ...n, writes: [...fresh, ...n.writes].slice(0, CLIENTS_KEPT) };
       }
       return withNode(n, id, o => ({ log: appendEntries(o.log, e), lastIndex: e.last }));
     }
