@@ -16,7 +16,8 @@ const W = 640, H = 400, R = 46;
 const VISIBLE_MS = 350;       // near real time, an arrow stays on screen at least this long (screen time)
 const MAX_ARROWS = 60;
 const LANE = 7;               // the two directions of a link fly on parallel lanes, this far from its axis...
-const LANE_STEP = 8;          // ... and arrows in flight together on one direction one more lane out each
+const LANE_STEP = 8;          // ... and arrows sent together on one direction one more lane out each
+const MAX_LANES = 4;
 const RING_R = R + 5;
 const RING_C = 2 * Math.PI * RING_R;
 
@@ -32,7 +33,7 @@ export class ClusterView {
     this.model = null;
     this.pos = new Map();
     this.arrows = new Map();      // msgId -> arrow (see sent)
-    this.lanes = new Map();       // "from>to" -> Set of lanes in use
+    this.lanes = new Map();       // "from>to" -> Set of the arrows flying on it
     this.flow = new Map();        // "a-b" -> messages per second on that link, decaying
     this.resetAt = new Map();     // node -> clock when its election timer last restarted (as shown)
     this.timing = null;           // { heartbeatMs, electionMs: [min, max] } when known
@@ -382,12 +383,15 @@ export class ClusterView {
     if (!this.pos.get(e.from) || !this.pos.get(e.to) || document.hidden) return;
     if (!this.showHeartbeats && (e.kind === 'Heartbeat' || e.kind === 'HeartbeatResponse')) return;
     if (this.arrows.size >= MAX_ARROWS) return; // counted in the link's flow only
+    // A lane beside the link: the innermost one no arrow that left recently (still in the first third of its flight)
+    // flies on, so arrows sent together fan out; at most MAX_LANES, beyond that they share.
     const key = `${e.from}>${e.to}`;
     let used = this.lanes.get(key);
     if (!used) this.lanes.set(key, used = new Set());
+    const busy = new Set();
+    for (const o of used) if (o.progress < 0.34) busy.add(o.lane);
     let lane = 0;
-    while (used.has(lane)) lane++;
-    used.add(lane);
+    while (busy.has(lane) && lane < MAX_LANES - 1) lane++;
     const color = kindColor(e.kind);
     const marker = e.kind === 'PreVote' || e.kind === 'PreVoteResponse' ? 'prevote' : isVote(e.kind) ? 'vote'
       : e.kind === 'InstallSnapshot' ? 'snap' : e.kind && e.kind.startsWith('ReadIndex') ? 'read' : 'append';
@@ -407,7 +411,9 @@ export class ClusterView {
     line.setAttribute('stroke-linecap', 'round');
     line.setAttribute('marker-end', `url(#arrow-${marker})`);
     g.append(hit, line);
-    const a = { e, t0: due, lane, key, g, line, hit, fate: null, fateDue: undefined, shown: false, crossed: false };
+    const a = { e, t0: due, lane, key, g, line, hit, fate: null, fateDue: undefined, shown: false, crossed: false,
+      progress: 0 };
+    used.add(a);
     this.placeStatic(a);
     // The arrow is drawn once, pointing along +x with its head at the origin; flying moves and turns its group, one
     // attribute per frame.
@@ -437,7 +443,7 @@ export class ClusterView {
     a.g.remove();
     this.arrows.delete(id);
     const used = this.lanes.get(a.key);
-    if (used) used.delete(a.lane);
+    if (used) used.delete(a);
   }
 
   /**
@@ -461,6 +467,7 @@ export class ClusterView {
       if (!a.shown) t = Math.min(t, known ? 1 : 0.96); // waits at the door until its receipt is shown
       if (lost) t = Math.min(t, stopAt);
       t = Math.max(0, t);
+      a.progress = t;
       if (a.shown && t >= stopAt) {
         if (lost) {
           if (!a.crossed) {

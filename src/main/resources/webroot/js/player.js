@@ -9,7 +9,8 @@
 // other nodes go on. The flight time is what makes a message visible: FLIGHT_MS of screen time at the current
 // scale, but never more than FLIGHT_CAP_MS of cluster time, so that the held-back receipts cannot make the view
 // fall ever further behind at a heartbeat's pace (at 1/20x and slower every arrow lands exactly when its receipt
-// is shown; faster, arrows keep a minimum screen time and land a little after).
+// is shown; faster, arrows keep a minimum screen time and land a little after). Under load even capped holds add
+// up, so they are bounded too (HOLD_BUDGET_MS).
 //
 // Live at 1x the clock follows the newest event (minus a short playout delay); slowed or paused, the view falls
 // behind and the buffer grows (at most MAX_PENDING events: beyond that the oldest are shown at once, without
@@ -17,6 +18,7 @@
 
 export const FLIGHT_MS = 450;       // screen time of a message's flight when slowed enough
 export const FLIGHT_CAP_MS = 20;    // cluster time a receipt is held back at most for its arrow
+const HOLD_BUDGET_MS = 250;         // cluster time the flight holds may put the view behind the newest event
 const PLAYOUT_MS = 120;             // at 1x live, events are shown this long after their time
 const CATCH_UP_MS = 1500;           // at 1x live, a backlog older than this is shown at once
 const MAX_PENDING = 40000;
@@ -89,7 +91,11 @@ export class Player {
     if (!loss) due = Math.max(due, this.lastDue.get(node) ?? -Infinity);
     if (e.type === 'MessageReceived' || isLoss(e)) {
       const s = this.sendDue.get(e.msgId);
-      if (s !== undefined) due = Math.max(due, s + this.flightMs() * (loss ? 0.5 : 1));
+      // Under load, chains of round trips would add up their flight times without end: once the holds have pushed
+      // the newest due time HOLD_BUDGET_MS past the newest event, receipts keep their order but get no flight time
+      // until the view has caught up (the arrows of that spell only flash; link thickness shows the flow).
+      const flight = this.maxDue - this.newestTs > HOLD_BUDGET_MS ? 0 : this.flightMs();
+      if (s !== undefined) due = Math.max(due, s + flight * (loss ? 0.5 : 1));
       this.fateDue.set(e.msgId, due);
     } else if (e.type === 'MessageSent') {
       this.sendDue.set(e.msgId, due);

@@ -188,6 +188,67 @@ class LiveViewBrowserTest {
     }
 
     /**
+     * A replay plays the same way: a recorded election (hand-written, so no timing of this machine matters) played at
+     * 1/10x shows node 2 as a Candidate with its RequestVote arrows, and the vote reply landing, before it leads.
+     */
+    @Test
+    void aReplayedElectionShowsTheVotesBeforeTheLeader() throws Exception {
+        Path rec = Paths.get("target", "recordings", "election.ndjson");
+        List<String> lines = new ArrayList<>();
+        String head = "\"term\":1,\"role\":\"Follower\",";
+        lines.add("{\"seq\":1,\"ts\":1000,\"node\":0,\"term\":0,\"role\":\"\",\"type\":\"ClusterInfo\",\"members\":[1,2,3]}");
+        lines.add("{\"seq\":2,\"ts\":1000,\"node\":1,\"term\":1,\"role\":\"Leader\",\"type\":\"StateChange\",\"from\":\"Candidate\",\"to\":\"Leader\",\"leader\":1,\"reason\":\"won\"}");
+        lines.add("{\"seq\":3,\"ts\":1100,\"node\":1,\"term\":1,\"role\":\"Down\",\"type\":\"NodeCrashed\"}");
+        lines.add("{\"seq\":4,\"ts\":1500,\"node\":2," + head + "\"type\":\"StateChange\",\"from\":\"Follower\",\"to\":\"Candidate\",\"leader\":0,\"reason\":\"election timeout\"}");
+        lines.add("{\"seq\":5,\"ts\":1500,\"node\":2,\"term\":2,\"role\":\"Candidate\",\"type\":\"ElectionStarted\",\"electionTerm\":2,\"preVote\":false,\"transfer\":false}");
+        lines.add(message(6, 1500, "MessageSent", 2, 10, 2, 1, "RequestVote", false, ""));
+        lines.add(message(7, 1500, "MessageSent", 2, 11, 2, 3, "RequestVote", false, ""));
+        lines.add(message(8, 1501, "MessageDropped", 1, 10, 2, 1, "RequestVote", false, ",\"reason\":\"receiver down\""));
+        lines.add(message(9, 1501, "MessageReceived", 3, 11, 2, 3, "RequestVote", false, ""));
+        lines.add("{\"seq\":10,\"ts\":1501,\"node\":3,\"term\":2,\"role\":\"Follower\",\"type\":\"VoteGranted\",\"candidate\":2,\"voteTerm\":2,\"preVote\":false}");
+        lines.add(message(11, 1501, "MessageSent", 3, 12, 3, 2, "RequestVoteResponse", true, ",\"granted\":true"));
+        lines.add(message(12, 1502, "MessageReceived", 2, 12, 3, 2, "RequestVoteResponse", true, ",\"granted\":true"));
+        lines.add("{\"seq\":13,\"ts\":1502,\"node\":2,\"term\":2,\"role\":\"Leader\",\"type\":\"StateChange\",\"from\":\"Candidate\",\"to\":\"Leader\",\"leader\":2,\"reason\":\"won\"}");
+        lines.add("{\"seq\":14,\"ts\":1502,\"node\":2,\"term\":2,\"role\":\"Leader\",\"type\":\"LeaderElected\",\"leader\":2,\"leaderTerm\":2,\"votes\":2}");
+        Files.write(rec, lines);
+        page.getByTestId("mode-replay").click();
+        page.getByTestId("replay-file").setInputFiles(rec);
+        assertThat(page.getByTestId("node-2")).hasAttribute("data-role", "Leader");
+        page.getByTestId("replay-slider").fill("0");
+        page.getByTestId("replay-speed").selectOption("0.1");
+        page.evaluate("() => { const seen = window.seen = { candidate: 0, votes: 0, tally: '', leader: 0 };"
+                + "  const look = () => { const now = performance.now();"
+                + "    if (document.querySelector('[data-testid=node-2][data-role=Candidate]') && !seen.candidate) seen.candidate = now;"
+                + "    if (document.querySelector('#cluster-svg g.msg[data-kind=RequestVote]') && !seen.votes) seen.votes = now;"
+                + "    const t = document.querySelector('[data-testid=tally-2]');"
+                + "    if (t && t.textContent && !seen.tally) seen.tally = t.textContent;"
+                + "    if (document.querySelector('[data-testid=node-2][data-role=Leader]') && !seen.leader) seen.leader = now;"
+                + "    if (!seen.leader) requestAnimationFrame(look); };"
+                + "  look(); }");
+        page.getByTestId("replay-play").click();
+        page.waitForFunction("() => window.seen.leader > 0");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> seen = (Map<String, Object>) page.evaluate("() => window.seen");
+        double leader = ((Number) seen.get("leader")).doubleValue();
+        org.assertj.core.api.Assertions.assertThat(((Number) seen.get("candidate")).doubleValue()).as("%s", seen)
+                .isPositive().isLessThan(leader);
+        org.assertj.core.api.Assertions.assertThat(((Number) seen.get("votes")).doubleValue()).as("%s", seen)
+                .isPositive().isLessThan(leader);
+        org.assertj.core.api.Assertions.assertThat(String.valueOf(seen.get("tally"))).isEqualTo("votes 1/3");
+        // At 1/10x the reply flies for 200 ms of screen time after the vote was granted: the leader waits for it.
+        org.assertj.core.api.Assertions.assertThat(leader - ((Number) seen.get("votes")).doubleValue()).as("%s", seen)
+                .isGreaterThan(300);
+        page.getByTestId("mode-live").click();
+    }
+
+    private static String message(long seq, long ts, String type, int node, long msgId, int from, int to, String kind,
+            boolean response, String extra) {
+        return "{\"seq\":" + seq + ",\"ts\":" + ts + ",\"node\":" + node + ",\"term\":2,\"role\":\"Follower\",\"type\":\""
+                + type + "\",\"msgId\":" + msgId + ",\"from\":" + from + ",\"to\":" + to + ",\"kind\":\"" + kind
+                + "\",\"msgTerm\":2,\"response\":" + response + ",\"summary\":\"\"" + extra + "}";
+    }
+
+    /**
      * Paused, the view stands still while the cluster runs on; each step shows exactly one more event; an arrow or a
      * node can be clicked and stays pinned in the inspector.
      */
