@@ -152,10 +152,10 @@ pauseBtn.addEventListener('click', () => {
   if (mode === 'replay') { if (replay.playing) pauseReplay(); else startReplay(); return; }
   if (livePlayer.paused) livePlayer.resume(); else livePlayer.pause();
   drawTransport();
+  drawBehind(); // the counters as of the pause: final while it lasts
   dirty = true;
 });
 stepBtn.addEventListener('click', () => {
-  lastBehind = 0;
   if (mode === 'replay') {
     pauseReplay();
     if (!replayPlayer.backlog && replay.rec && replay.feed < replay.rec.length) {
@@ -168,6 +168,7 @@ stepBtn.addEventListener('click', () => {
     livePlayer.step();
   }
   drawTransport();
+  drawBehind();
   dirty = true;
 });
 jumpBtn.addEventListener('click', () => {

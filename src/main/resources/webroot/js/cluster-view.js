@@ -36,6 +36,7 @@ export class ClusterView {
     this.lanes = new Map();       // "from>to" -> Set of the arrows flying on it
     this.flow = new Map();        // "a-b" -> messages per second on that link, decaying
     this.resetAt = new Map();     // node -> clock when its election timer last restarted (as shown)
+    this.inFlight = new Map();    // msgId -> { e, due }: sends shown whose receipt or loss is not shown yet
     this.timing = null;           // { heartbeatMs, electionMs: [min, max] } when known
     this.hbSeen = new Map();      // "from>to" -> clock of the last heartbeat sent on it (to estimate the timing)
     this.hbEstimate = 0;
@@ -63,6 +64,13 @@ export class ClusterView {
     });
     this.gMsgs.addEventListener('mousemove', ev => { if (!this.tooltip.hidden) this.moveTip(ev); });
     this.gMsgs.addEventListener('mouseout', () => this.hideTip());
+    // Queue counts: HTML over the drawing, placed with the box's size (kept by a ResizeObserver).
+    this.queueBox = svg.parentNode.querySelector('.queues');
+    this.queueEls = new Map();
+    this.boxSize = { bw: W, bh: H };
+    new ResizeObserver(entries => {
+      for (const en of entries) this.boxSize = { bw: en.contentRect.width, bh: en.contentRect.height };
+    }).observe(svg);
     // Click to pin: an arrow or a node stays in the inspector (updated as the view goes on) until a click elsewhere.
     this.pinBox = document.querySelector('[data-testid="pinned"]');
     this.pinned = null;
@@ -85,6 +93,7 @@ export class ClusterView {
     this.lanes.clear();
     this.gFx.selectAll('*').interrupt().remove();
     this.resetAt.clear();
+    this.inFlight.clear();
   }
 
   /** The cluster's timing when the events said it (ClusterInfo / Snapshot `raft`), else estimated. */
@@ -198,7 +207,7 @@ export class ClusterView {
     enter.append('text').attr('class', 'role').attr('dy', -17);
     enter.append('text').attr('class', 'name').attr('dy', 4);
     enter.append('text').attr('class', 'sub term').attr('dy', 19);
-    enter.append('text').attr('class', 'sub commit').attr('dy', 31);
+    enter.append('text').attr('class', 'sub commit').attr('dy', 30);
     enter.append('text').attr('class', 'tag kind').attr('dy', R + 18);
     enter.append('text').attr('class', 'sub paused');
     enter.append('text').attr('class', 'tally').attr('dy', -R - 12);
@@ -267,7 +276,72 @@ export class ClusterView {
       row('voted for', n.votedFor ? `${n.votedFor} (term ${n.voteTerm})` : '—') +
       (n.tally && displayRole(n) === 'Candidate' ? row(n.tally.pre ? 'pre-votes' : 'votes', n.tally.granted.join(', ')) : '') +
       row('commit', n.commit) + row('applied', n.applied) + row('last index', n.lastIndex) +
-      row('snapshot', n.snapshotIndex || '—') + '</dl>';
+      row('snapshot', n.snapshotIndex || '—') + row('not committed', Math.max(0, n.lastIndex - n.commit)) + '</dl>' +
+      this.queueHtml(id);
+  }
+
+  /** A node's queues as the view shows them: its messages in flight, out and in, oldest first. */
+  queueOf(id) {
+    const out = [], inbox = [];
+    for (const f of this.inFlight.values()) {
+      if (f.e.from === id) out.push(f.e);
+      if (f.e.to === id) inbox.push(f.e);
+    }
+    return { out, inbox };
+  }
+
+  queueHtml(id) {
+    const { out, inbox } = this.queueOf(id);
+    const list = (title, xs, far) => `<h5>${title} · ${xs.length}</h5>` + (xs.length ? '<ul>' + xs.slice(0, 8).map(e =>
+      `<li>${escapeHtml(e.kind)} ${far(e)} <small>#${e.msgId}</small></li>`).join('') +
+      (xs.length > 8 ? `<li>… ${xs.length - 8} more</li>` : '') + '</ul>' : '');
+    return `<div class="queue-list" data-testid="queue-list-${id}">` + list('in flight out', out, e => `→ ${e.to}`) +
+      list('in flight in', inbox, e => `← ${e.from}`) + '</div>';
+  }
+
+  /**
+   * Each node's queue counts under it: messages in flight out (↑) and in (↓), entries not committed yet. They are HTML
+   * over the drawing (so `#cluster-svg [data-testid^=node-]` still finds the nodes only), placed from the drawing's
+   * scale, which a ResizeObserver keeps (no layout read here).
+   */
+  drawQueues() {
+    const m = this.model;
+    if (!m || !this.queueBox) return;
+    const out = new Map(), inbox = new Map();
+    for (const f of this.inFlight.values()) {
+      out.set(f.e.from, (out.get(f.e.from) || 0) + 1);
+      inbox.set(f.e.to, (inbox.get(f.e.to) || 0) + 1);
+    }
+    const { bw, bh } = this.boxSize;
+    const k = Math.min(bw / W, bh / H), ox = (bw - W * k) / 2, oy = (bh - H * k) / 2;
+    const seen = new Set();
+    for (const id of m.members) {
+      const n = m.nodes[id], p = this.pos.get(id);
+      if (!n || !p) continue;
+      seen.add(id);
+      let el = this.queueEls.get(id);
+      if (!el) {
+        el = document.createElement('span');
+        el.className = 'queue';
+        el.setAttribute('data-testid', `node-queue-${id}`);
+        this.queueBox.append(el);
+        this.queueEls.set(id, el);
+      }
+      const kind = memberKind(m, id);
+      const below = R + 22 + (kind === 'learner' ? 14 : 0) + (n.frozen || n.paused ? 14 : 0);
+      const at = `translate(${(ox + p.x * k).toFixed(0)}px, ${(oy + (p.y + below) * k).toFixed(0)}px) translate(-50%, -50%)`;
+      if (el.style.transform !== at) el.style.transform = at;
+      const o = out.get(id) || 0, i = inbox.get(id) || 0, pend = Math.max(0, n.lastIndex - n.commit);
+      const text = n.up ? `↑${o} ↓${i}${pend ? ` · ${pend} uncommitted` : ''}` : '';
+      if (el.textContent !== text) {
+        el.textContent = text;
+        el.dataset.out = String(o);
+        el.dataset.in = String(i);
+        el.dataset.pending = String(pend);
+      }
+    }
+    for (const [id, el] of this.queueEls) if (!seen.has(id)) { el.remove(); this.queueEls.delete(id); }
+    if (this.pinned && this.pinned.kind === 'node') this.drawPinned();
   }
 
   showNodeTip(ev, id) {
@@ -313,11 +387,13 @@ export class ClusterView {
     switch (e.type) {
       case 'MessageSent':
         this.countFlow(e);
+        this.inFlight.set(String(e.msgId), { e, due });
         if (e.kind === 'Heartbeat' && !e.response) this.noteHeartbeat(e, due);
         if (!quiet) this.sent(e, due);
         break;
       case 'MessageReceived':
       case 'MessageDropped': {
+        this.inFlight.delete(String(e.msgId));
         const a = this.arrows.get(String(e.msgId));
         if (a) { a.fate = e; a.fateDue = due; a.shown = true; }
         if (this.pinned && this.pinned.kind === 'msg' && String(this.pinned.a.e.msgId) === String(e.msgId)) {
@@ -340,6 +416,7 @@ export class ClusterView {
         break;
       case 'NodeCrashed':
         this.flash(e.node, '#f05d5e');
+        for (const [id, f] of this.inFlight) if (f.e.from === e.node) this.inFlight.delete(id); // lost with it
         break;
       case 'ClusterInfo':
       case 'Snapshot':
@@ -501,6 +578,8 @@ export class ClusterView {
       this.lastRings = now;
       this.ringClock = clock;
       this.drawRings(clock);
+      this.drawQueues();
+      if (this.inFlight.size > 5000) this.inFlight = new Map([...this.inFlight].slice(-2500));
     }
     if (now - this.lastFlow > 500) {
       this.drawFlow((now - this.lastFlow) / 1000);

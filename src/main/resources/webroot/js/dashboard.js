@@ -12,12 +12,14 @@ const AXIS = { stroke: '#6b7584', grid: { stroke: '#1f262f', width: 1 }, ticks: 
   font: '11px system-ui, sans-serif' };
 
 // The x axis reads as time before the newest point ("-30 s", "-2:00"), never as clock times that look alike.
-const ago = (v, end) => {
-  const d = Math.round(end - v);
-  if (d <= 0) return 'now';
-  return d < 120 ? `-${d} s` : `-${Math.floor(d / 60)}:${String(d % 60).padStart(2, '0')}`;
+const ago = (v, end, span) => {
+  const d = end - v;
+  if (d < (span < 10 ? 0.05 : 0.5)) return 'now';
+  if (span < 10) return `-${d.toFixed(1)} s`;
+  const r = Math.round(d);
+  return r < 120 ? `-${r} s` : `-${Math.floor(r / 60)}:${String(r % 60).padStart(2, '0')}`;
 };
-const timeLabels = (u, splits) => splits.map(v => ago(v, u.scales.x.max));
+const timeLabels = (u, splits) => splits.map(v => ago(v, u.scales.x.max, u.scales.x.max - u.scales.x.min));
 const INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 1e6];
 const xRange = (u, min, max) => {
   if (min == null || !isFinite(min)) { const now = Date.now() / 1000; return [now - 60, now]; }
