@@ -32,6 +32,14 @@ const tooltip = $('#tooltip');
 const cluster = new ClusterView($('#cluster-svg'), tooltip);
 legend($('#legend'), cluster);
 const nodes = new NodesView($('#node-cards'), $('#log-matrix'), $('#clients'));
+// A click on a log entry (in a card or the matrix) pins it in the drawing's inspector.
+for (const root of [$('#node-cards'), $('#log-matrix')]) {
+  root.addEventListener('click', ev => {
+    const el = ev.target.closest('[data-testid^="log-entry-"], [data-testid^="cell-"]');
+    const m = el && /^(?:log-entry|cell)-(\d+)-(\d+)$/.exec(el.getAttribute('data-testid'));
+    if (m && (el.dataset.term || el.classList.contains('entry'))) cluster.pin({ kind: 'entry', node: Number(m[1]), i: Number(m[2]) });
+  });
+}
 const dashboard = new Dashboard(byTestId('panel-dashboard'));
 const bus = new EventBus('/eventbus');
 const controls = new Controls($('#controls'), byTestId('control-status'), cmd => bus.send('raft.control', cmd));

@@ -7,7 +7,7 @@
 // Learners are drawn with a dashed outline and a "learner" tag; nodes added or removed at runtime appear and
 // disappear, and the circle is laid out again to fit the box.
 
-import { ROLE_COLORS, kindColor, escapeHtml, compactNumber } from './format.js';
+import { ROLE_COLORS, kindColor, escapeHtml, compactNumber, entryText } from './format.js';
 import { displayRole, memberKind } from './reducer.js';
 
 const d3 = globalThis.d3;
@@ -131,7 +131,7 @@ export class ClusterView {
     if (membersChanged || !prev || prev.faults !== m.faults) this.drawLinks(m);
     if (membersChanged || !prev || prev.nodes !== m.nodes || prev.membership !== m.membership) {
       this.drawNodes(m);
-      if (this.pinned && this.pinned.kind === 'node') this.drawPinned();
+      if (this.pinned && this.pinned.kind !== 'msg') this.drawPinned();
     }
   }
 
@@ -254,14 +254,35 @@ export class ClusterView {
     const p = this.pinned;
     box.hidden = !p;
     if (!p) { box.dataset.kind = ''; return; }
-    const html = (p.kind === 'msg' ? this.msgTipHtml(p.a) : this.nodeTipHtml(p.id)) +
+    const html = (p.kind === 'msg' ? this.msgTipHtml(p.a) : p.kind === 'entry' ? this.entryHtml(p.node, p.i)
+      : this.nodeTipHtml(p.id)) +
       '<button class="unpin ghost" title="Unpin">×</button>';
     if (html !== this.pinDrawn) {
       this.pinDrawn = html;
       box.innerHTML = html;
     }
     box.dataset.kind = p.kind;
-    box.dataset.id = p.kind === 'msg' ? String(p.a.e.msgId) : String(p.id);
+    box.dataset.id = p.kind === 'msg' ? String(p.a.e.msgId) : p.kind === 'entry' ? `${p.node}:${p.i}` : String(p.id);
+  }
+
+  /** A log entry: which nodes hold it (and with which term), where it is committed, the client request that made it. */
+  entryHtml(node, i) {
+    const m = this.model;
+    if (!m) return '';
+    const own = m.nodes[node] && m.nodes[node].log.find(x => x.i === i);
+    const rows = m.members.map(id => {
+      const n = m.nodes[id];
+      const x = n && n.log.find(y => y.i === i);
+      const where = !n ? '—' : x ? `term ${x.t}${x.t !== (own && own.t) ? ' (differs)' : ''}${n.commit >= i ? ', committed' : ', not committed'}`
+        : i <= n.snapshotIndex ? 'in its snapshot' : 'not held';
+      return `<dt>node ${id}</dt><dd>${escapeHtml(where)}</dd>`;
+    }).join('');
+    const req = m.clients.find(c => c.revision === i);
+    const w = m.writes.find(x => x.i === i);
+    const made = req ? `${req.op} ${req.key} from this page (${req.reqId}), revision ${req.revision}`
+      : w ? `${w.op} ${w.key} appended by leader ${w.node}` : own && own.op === 'noop' ? "the leader's no-op of its term" : '—';
+    return `<h4>Entry ${i}${own ? ` · ${escapeHtml(entryText(own))}` : ''}</h4><dl>${rows}` +
+      `<dt>request</dt><dd>${escapeHtml(made)}</dd></dl>`;
   }
 
   nodeTipHtml(id) {

@@ -426,6 +426,18 @@ class LiveViewBrowserTest {
         }
         page.getByTestId("filter-type").selectOption("ClientRequest");
         assertThat(page.locator("[data-testid='timeline-row'][data-type='ClientRequest']")).hasCount(2); // submitted, completed
+        // A click on the entry pins it: every node holds it committed, and it came from this page's request.
+        page.getByTestId("node-log-2").locator(".entry", new Locator.LocatorOptions().setHasText("put planet=saturn"))
+                .dispatchEvent("click");
+        Locator pinned = page.getByTestId("pinned");
+        assertThat(pinned).hasAttribute("data-kind", "entry");
+        assertThat(pinned).containsText("put planet=saturn");
+        assertThat(pinned).containsText("from this page");
+        for (int id = 1; id <= 3; id++) {
+            assertThat(pinned.locator("dt", new Locator.LocatorOptions().setHasText("node " + id))).hasCount(1);
+        }
+        assertThat(pinned.locator("dd", new Locator.LocatorOptions().setHasText("committed"))
+                .filter(new Locator.FilterOptions().setHasNotText("not committed"))).hasCount(3);
         shot("put-replicated");
     }
 
