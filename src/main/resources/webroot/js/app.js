@@ -1,9 +1,10 @@
 // Wires the live view together: the bridge connection and its resynchronisation, the live store, the
-// replay of recordings, and a render loop that redraws at most ~20 times a second whatever the event
-// rate. Views only ever see a model (from reducer.js) and the raw events.
+// replay of recordings, the players that show events in causal order at a chosen time scale (player.js), and a
+// render loop: arrows and timers move every frame, panels are redrawn at most ~20 times a second, and only
+// when what they show changed.
 
 import { EventBus } from './bus.js';
-import { initialModel, reduce, digest } from './reducer.js';
+import { initialModel, reduce, reduceAll, digest, snapshotEvent } from './reducer.js';
 import { Series } from './series.js';
 import { ClusterView, legend } from './cluster-view.js';
 import { NodesView } from './nodes-view.js';
@@ -11,14 +12,18 @@ import { Dashboard } from './dashboard.js';
 import { Controls } from './controls.js';
 import { Timeline } from './timeline.js';
 import { Recording, parseNdjson } from './replay.js';
+import { Player } from './player.js';
 import { clockTime } from './format.js';
 
 const EVENTS_KEPT = 60000;
 const $ = s => document.querySelector(s);
 const byTestId = id => document.querySelector(`[data-testid="${id}"]`);
 
-const live = { events: [], model: initialModel(), series: new Series(), synced: false, buffer: [] };
-const replay = { rec: null, pos: 0, playing: false, speed: 1, clock: 0, lastFrame: 0 };
+// live.model folds every event received (the truth the controls act on); live.shown folds what the player has
+// shown so far. live.base is the model before live.events[0] (older events were trimmed), live.trimmed counts them.
+const live = { events: [], model: initialModel(), shown: initialModel(), base: initialModel(), trimmed: 0,
+  series: new Series(), synced: false, buffer: [] };
+const replay = { rec: null, feed: 0, pos: 0, shown: initialModel(), playing: false };
 let mode = 'live';
 let dirty = true;
 let lastRender = 0;
@@ -27,11 +32,35 @@ const tooltip = $('#tooltip');
 const cluster = new ClusterView($('#cluster-svg'), tooltip);
 legend($('#legend'), cluster);
 const nodes = new NodesView($('#node-cards'), $('#log-matrix'), $('#clients'));
+// A click on a log entry (in a card or the matrix) pins it in the drawing's inspector.
+for (const root of [$('#node-cards'), $('#log-matrix')]) {
+  root.addEventListener('click', ev => {
+    const el = ev.target.closest('[data-testid^="log-entry-"], [data-testid^="cell-"]');
+    const m = el && /^(?:log-entry|cell)-(\d+)-(\d+)$/.exec(el.getAttribute('data-testid'));
+    if (m && (el.dataset.term || el.classList.contains('entry'))) cluster.pin({ kind: 'entry', node: Number(m[1]), i: Number(m[2]) });
+  });
+}
 const dashboard = new Dashboard(byTestId('panel-dashboard'));
 const bus = new EventBus('/eventbus');
 const controls = new Controls($('#controls'), byTestId('control-status'), cmd => bus.send('raft.control', cmd));
 const timeline = new Timeline({ list: $('#timeline-list'), filters: $('#timeline-filters'), inspector: byTestId('inspector'),
   count: byTestId('timeline-count'), follow: byTestId('timeline-follow') });
+
+const livePlayer = new Player((e, due, quiet) => {
+  live.shown = reduce(live.shown, e);
+  live.series.push(live.shown, e);
+  if (mode === 'live') cluster.onEvent(e, due, quiet);
+  dirty = true;
+}, { live: true });
+
+const replayPlayer = new Player((e, due, quiet) => {
+  replay.shown = reduce(replay.shown, e);
+  if (mode === 'replay') cluster.onEvent(e, due, quiet);
+  dirty = true;
+});
+replayPlayer.pause();
+
+const player = () => (mode === 'live' ? livePlayer : replayPlayer);
 
 // ------------------------------------------------------------------ live
 
@@ -44,10 +73,14 @@ function setConnection(state, text) {
 function applyLive(e) {
   live.model = reduce(live.model, e);
   live.events.push(e);
-  live.series.push(live.model, e);
-  if (live.events.length > EVENTS_KEPT) live.events = live.events.slice(live.events.length - EVENTS_KEPT * 0.8);
-  if (mode === 'live') {
-    cluster.onEvent(e);
+  livePlayer.push(e);
+  if (live.events.length > EVENTS_KEPT) {
+    // Keep the newest events; what the older ones built is kept as the base model, so a saved recording still
+    // starts from the cluster's state (a Snapshot event) rather than from nothing.
+    const cut = live.events.length - EVENTS_KEPT * 0.8;
+    live.base = reduceAll(live.base, live.events.slice(0, cut));
+    live.events = live.events.slice(cut);
+    live.trimmed += cut;
     dirty = true;
   }
 }
@@ -64,11 +97,18 @@ async function sync() {
   try {
     const r = await bus.send('raft.control', { action: 'state' });
     if (!r || !r.ok) throw new Error((r && r.message) || 'no state');
-    live.model = initialModel();
-    applyLive(r.snapshot);
+    const snap = r.snapshot;
+    live.model = reduce(initialModel(), snap);
+    live.shown = live.model;
+    live.base = initialModel();
+    live.events = [snap];
+    live.trimmed = 0;
+    livePlayer.reset(snap.ts || Date.now());
+    if (snap.raft) cluster.setTiming(snap.raft);
     for (const e of live.buffer) if (e.seq > live.model.seq) applyLive(e);
     live.buffer = [];
     live.synced = true;
+    if (mode === 'live') cluster.clear();
     setConnection(mode === 'live' ? 'live' : 'replay', mode === 'live' ? 'live' : 'replaying · live connected');
     dirty = true;
   } catch (err) {
@@ -83,13 +123,66 @@ bus.on('error', f => console.warn('bridge refused a frame:', f.body));
 bus.connect();
 
 byTestId('save-recording').addEventListener('click', () => {
-  const events = mode === 'replay' && replay.rec ? replay.rec.events : live.events;
+  let events;
+  if (mode === 'replay' && replay.rec) events = replay.rec.events;
+  else events = live.trimmed ? [snapshotEvent(live.base), ...live.events] : live.events;
   const blob = new Blob(events.map(e => JSON.stringify(e) + '\n'), { type: 'application/x-ndjson' });
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob);
   a.download = `raftline-${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`;
   a.click();
   setTimeout(() => URL.revokeObjectURL(a.href), 5000);
+});
+
+// ------------------------------------------------------------------ time: speed, pause, step
+
+const speedSel = byTestId('live-speed');
+const pauseBtn = byTestId('live-pause');
+const stepBtn = byTestId('live-step');
+const jumpBtn = byTestId('live-jump');
+const behindEl = byTestId('live-behind');
+
+function drawTransport() {
+  const p = player();
+  pauseBtn.textContent = p.paused ? '▶ Resume' : '❚❚ Pause';
+  pauseBtn.dataset.paused = String(p.paused);
+  pauseBtn.setAttribute('aria-pressed', String(p.paused));
+  speedSel.value = String(livePlayer.scale);
+  speedSel.hidden = mode !== 'live';
+  jumpBtn.hidden = mode !== 'live';
+}
+
+speedSel.addEventListener('change', () => {
+  livePlayer.setScale(Number(speedSel.value));
+  dirty = true;
+});
+pauseBtn.addEventListener('click', () => {
+  if (mode === 'replay') { if (replay.playing) pauseReplay(); else startReplay(); return; }
+  if (livePlayer.paused) livePlayer.resume(); else livePlayer.pause();
+  drawTransport();
+  drawBehind(); // the counters as of the pause: final while it lasts
+  dirty = true;
+});
+stepBtn.addEventListener('click', () => {
+  if (mode === 'replay') {
+    pauseReplay();
+    if (!replayPlayer.backlog && replay.rec && replay.feed < replay.rec.length) {
+      replayPlayer.push(replay.rec.events[replay.feed], replay.feed);
+      replay.feed++;
+    }
+    replayPlayer.step();
+  } else {
+    livePlayer.pause();
+    livePlayer.step();
+  }
+  drawTransport();
+  drawBehind();
+  dirty = true;
+});
+jumpBtn.addEventListener('click', () => {
+  livePlayer.flush();
+  cluster.clear();
+  dirty = true;
 });
 
 // ------------------------------------------------------------------ replay
@@ -103,12 +196,13 @@ function setMode(next) {
   byTestId('mode-live').classList.toggle('on', mode === 'live');
   byTestId('mode-replay').classList.toggle('on', mode === 'replay');
   byTestId('replay-bar').hidden = mode !== 'replay';
+  document.body.dataset.mode = mode;
   controls.setEnabled(mode === 'live');
   cluster.clear();
-  cluster.setSpeed(mode === 'live' ? 1 : replay.speed);
   pauseReplay();
   if (mode === 'live') setConnection(live.synced ? 'live' : 'connecting', live.synced ? 'live' : 'connecting…');
   else setConnection('replay', replay.rec ? 'replay' : 'replay · open a recording');
+  drawTransport();
   dirty = true;
 }
 
@@ -120,21 +214,22 @@ byTestId('replay-file').addEventListener('change', async ev => {
   if (!file) return;
   const { events, bad } = parseNdjson(await file.text());
   replay.rec = new Recording(events);
-  replay.pos = events.length;
   // The slider is time: milliseconds since the recording's first event.
   slider.max = String(Math.max(0, replay.rec.tsAt(events.length) - replay.rec.tsAt(0)));
-  slider.value = slider.max;
+  seek(events.length);
   slider.disabled = playBtn.disabled = events.length === 0;
   byTestId('replay-bar').dataset.loaded = String(events.length);
   byTestId('replay-bar').dataset.bad = String(bad);
-  cluster.clear();
   setConnection('replay', `replay · ${file.name}`);
   dirty = true;
 });
 
 function seek(k) {
-  replay.pos = Math.max(0, Math.min(k, replay.rec ? replay.rec.length : 0));
-  if (replay.rec) slider.value = String(replay.rec.tsAt(replay.pos) - replay.rec.tsAt(0));
+  const rec = replay.rec;
+  replay.feed = replay.pos = Math.max(0, Math.min(k, rec ? rec.length : 0));
+  replay.shown = rec ? rec.modelAt(replay.pos) : initialModel();
+  replayPlayer.reset(rec ? rec.tsAt(replay.pos) : 0);
+  if (rec) slider.value = String(rec.tsAt(replay.pos) - rec.tsAt(0));
   cluster.clear();
   dirty = true;
 }
@@ -146,59 +241,79 @@ slider.addEventListener('input', () => {
 
 function pauseReplay() {
   replay.playing = false;
+  replayPlayer.pause();
   playBtn.textContent = 'Play';
+  drawTransport();
+}
+
+function startReplay() {
+  if (!replay.rec) return;
+  if (replay.pos >= replay.rec.length) seek(0);
+  replay.playing = true;
+  replayPlayer.resume();
+  playBtn.textContent = 'Pause';
+  drawTransport();
 }
 
 playBtn.addEventListener('click', () => {
-  if (!replay.rec) return;
-  if (replay.playing) { pauseReplay(); return; }
-  if (replay.pos >= replay.rec.length) seek(0);
-  replay.playing = true;
-  replay.clock = replay.rec.tsAt(replay.pos);
-  replay.lastFrame = performance.now();
-  playBtn.textContent = 'Pause';
+  if (replay.playing) pauseReplay(); else startReplay();
 });
 
 byTestId('replay-speed').addEventListener('change', ev => {
-  replay.speed = Number(ev.target.value);
-  cluster.setSpeed(replay.speed);
+  replayPlayer.setScale(Number(ev.target.value));
 });
 
+/** Hands the replay player the recording's events as its clock comes near them, and shows what is due. */
 function stepReplay(now) {
   const rec = replay.rec;
-  const dt = now - replay.lastFrame;
-  replay.lastFrame = now;
-  replay.clock += dt * replay.speed;
-  const to = rec.countAt(replay.clock);
-  if (to > replay.pos) {
-    const n = to - replay.pos;
-    for (let i = replay.pos; i < to; i++) if (n < 400) cluster.onEvent(rec.events[i]);
-    replay.pos = to;
-    slider.value = String(Math.min(replay.clock, rec.tsAt(rec.length)) - rec.tsAt(0));
-    dirty = true;
+  const horizon = replayPlayer.clock + 1000 * Math.max(1, replayPlayer.scale);
+  while (replay.feed < rec.length && (rec.events[replay.feed].ts || 0) <= horizon) {
+    replayPlayer.push(rec.events[replay.feed], replay.feed);
+    replay.feed++;
   }
-  if (replay.pos >= rec.length) pauseReplay();
+  replayPlayer.advance(now);
+  replay.pos = Math.min(replay.feed, replayPlayer.oldestPendingIndex());
+  if (replay.playing) slider.value = String(Math.min(replayPlayer.clock, rec.tsAt(rec.length)) - rec.tsAt(0));
+  if (replay.feed >= rec.length && !replayPlayer.backlog) {
+    replay.pos = rec.length;
+    if (replay.playing) pauseReplay();
+  }
 }
 
 // ------------------------------------------------------------------ rendering
+
+/** How many of the live events are shown: those before the oldest one the player still holds. */
+function liveShownCount() {
+  const s = livePlayer.oldestPendingSeq();
+  if (s === Infinity) return live.events.length;
+  let lo = 0, hi = live.events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (live.events[mid].seq < s) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
 
 function current() {
   if (mode === 'replay') {
     const rec = replay.rec;
     if (!rec) return { model: initialModel(), events: [], count: 0, series: new Series(), until: null };
-    return { model: rec.modelAt(replay.pos), events: rec.events, count: replay.pos, series: rec.series,
+    return { model: replay.shown, events: rec.events, count: replay.pos, series: rec.series,
       until: rec.tsAt(replay.pos) / 1000 };
   }
-  return { model: live.model, events: live.events, count: live.events.length, series: live.series, until: null };
+  return { model: live.shown, events: live.events, count: liveShownCount(), series: live.series, until: null };
 }
+
+let lastBanner = null;
+let lastBehind = 0;
 
 function render() {
   const v = current();
   const m = v.model;
   cluster.setModel(m);
-  nodes.setModel(m);
+  if (!nodes.setModel(m)) dirty = true; // put off under load: drawn at a later frame
   dashboard.update(m, v.series, v.until);
-  if (mode === 'live') controls.setModel(m);
+  if (mode === 'live') controls.setModel(live.model);
   timeline.setMembers(m.members);
   timeline.setViolations(m.violations);
   timeline.setSource(v.events, v.count);
@@ -207,16 +322,21 @@ function render() {
   byTestId('state-digest').dataset.seq = m.seq;
   byTestId('state-digest-value').textContent = digest(m);
   const banner = byTestId('safety-banner');
-  if (m.violations.length) {
-    const last = m.violations[m.violations.length - 1];
-    banner.hidden = false;
-    banner.innerHTML = '';
-    banner.append('Safety violation: ', Object.assign(document.createElement('b'), { textContent: last.text }),
-      ` (event ${last.seq}${m.violations.length > 1 ? `, ${m.violations.length} in all` : ''})`);
-    banner.dataset.kind = last.kind;
-  } else {
-    banner.hidden = true;
+  const last = m.violations.length ? m.violations[m.violations.length - 1] : null;
+  if (last !== lastBanner) {
+    lastBanner = last;
+    if (last) {
+      banner.hidden = false;
+      banner.replaceChildren('Safety violation: ', Object.assign(document.createElement('b'), { textContent: last.text }),
+        ` (event ${last.seq}${m.violations.length > 1 ? `, ${m.violations.length} in all` : ''})`);
+      banner.dataset.kind = last.kind;
+    } else {
+      banner.hidden = true;
+    }
   }
+  const trimmed = byTestId('trimmed-note');
+  trimmed.hidden = mode !== 'live' || !live.trimmed;
+  if (live.trimmed) trimmed.textContent = `history trimmed: the oldest ${live.trimmed.toLocaleString()} events are kept as a snapshot`;
   if (mode === 'replay' && replay.rec) {
     byTestId('replay-position').textContent =
       `${clockTime(replay.rec.tsAt(replay.pos))} · +${((replay.rec.tsAt(replay.pos) - replay.rec.tsAt(0)) / 1000).toFixed(1)} s · ` +
@@ -224,13 +344,32 @@ function render() {
   }
 }
 
+function drawBehind() {
+  const p = player();
+  const n = p.backlog;
+  const text = n ? `${n.toLocaleString()} event${n === 1 ? '' : 's'} buffered` : '';
+  if (behindEl.textContent !== text) behindEl.textContent = text;
+  behindEl.dataset.count = String(n);
+  behindEl.dataset.shown = String(p.shown);
+  jumpBtn.disabled = !n || mode !== 'live';
+}
+
 function frame(now) {
-  if (mode === 'replay' && replay.playing && replay.rec) stepReplay(now);
-  if (dirty && now - lastRender > 50) {
-    dirty = false;
-    lastRender = now;
-    try { render(); } catch (err) { console.error(err); }
+  try {
+    if (mode === 'replay') { if (replay.rec) stepReplay(now); } else livePlayer.advance(now);
+    if (mode === 'replay') livePlayer.advance(now); // the live view goes on behind the replay
+    const p = player();
+    cluster.frame(p.clock, p.scale, id => p.fateOf(id));
+    if (now - lastBehind > 200) { lastBehind = now; drawBehind(); } // a counter, not an animation
+    if (dirty && now - lastRender > 50) {
+      dirty = false;
+      lastRender = now;
+      render();
+    }
+  } catch (err) {
+    console.error(err);
   }
   requestAnimationFrame(frame);
 }
+drawTransport();
 requestAnimationFrame(frame);

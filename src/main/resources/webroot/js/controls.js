@@ -6,6 +6,25 @@ import { memberKind } from './reducer.js';
 
 const GROUPS = ['A', 'B', 'C'];
 
+/** Writes `disabled` only when it changes (every write restyles the button, and this runs at every redraw). */
+function setDisabled(b, off) {
+  if (b && b.disabled !== off) b.disabled = off;
+}
+
+/** What a fault command did, in words: a node command says what happened to the node, not how the network is. */
+function faultOutcome(cmd, faults) {
+  const node = `node ${cmd.node}`;
+  switch (cmd.action) {
+    case 'crash': return `${node} crashed`;
+    case 'restart': return `${node} restarted`;
+    case 'pause': return `${node} paused (frozen; messages to and from it are lost)`;
+    case 'resume': return `${node} resumed`;
+    case 'pauseCluster': return 'every node paused';
+    case 'resumeCluster': return 'every node resumed';
+    default: return describeFaults(faults);
+  }
+}
+
 export class Controls {
   /**
    * @param root the panel's container
@@ -31,7 +50,7 @@ export class Controls {
       if (r && r.ok) {
         let text = `${label}: done`;
         if (r.revision !== undefined) text = `${label}: ok, revision ${r.revision} (via node ${r.node})`;
-        else if (r.faults) text = `${label}: ${describeFaults(r.faults)}`;
+        else if (r.faults) text = `${label}: ${faultOutcome(cmd, r.faults)}`;
         else if (r.id !== undefined && r.url) text = `${label}: node ${r.id} joined as a voter (${r.url})`;
         else if (r.removed !== undefined) text = `${label}: node ${r.removed} removed and stopped`;
         else if (r.from !== undefined) text = `${label}: node ${r.from} handed over to node ${r.to}`;
@@ -76,18 +95,18 @@ export class Controls {
       const n = m.nodes[id];
       if (!n) continue;
       const q = s => this.root.querySelector(`[data-testid="${s}-${id}"]`);
-      q('btn-crash').disabled = !n.up;
-      q('btn-restart').disabled = n.up;
-      q('btn-pause').disabled = !n.up || n.paused;
-      q('btn-resume').disabled = !n.paused;
-      q('btn-lead').disabled = !n.up || n.paused || n.role === 'Leader' || memberKind(m, id) === 'learner';
+      setDisabled(q('btn-crash'), !n.up);
+      setDisabled(q('btn-restart'), n.up);
+      setDisabled(q('btn-pause'), !n.up || n.paused);
+      setDisabled(q('btn-resume'), !n.paused);
+      setDisabled(q('btn-lead'), !n.up || n.paused || n.role === 'Leader' || memberKind(m, id) === 'learner');
     }
     const pick = this.root.querySelector('[data-testid="member-pick"]');
     if (pick) {
       const picked = m.nodes[Number(pick.value)];
-      this.root.querySelector('[data-testid="btn-make-leader"]').disabled = !picked || picked.role === 'Leader';
-      this.root.querySelector('[data-testid="btn-remove-node"]').disabled = this.busy || m.members.length <= 1;
-      this.root.querySelector('[data-testid="btn-add-node"]').disabled = this.busy;
+      setDisabled(this.root.querySelector('[data-testid="btn-make-leader"]'), !picked || picked.role === 'Leader');
+      setDisabled(this.root.querySelector('[data-testid="btn-remove-node"]'), this.busy || m.members.length <= 1);
+      setDisabled(this.root.querySelector('[data-testid="btn-add-node"]'), this.busy);
     }
   }
 

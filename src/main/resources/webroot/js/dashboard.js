@@ -6,17 +6,20 @@ import { currentLeader, memberKind } from './reducer.js';
 import { Series } from './series.js';
 import { describeVerdict } from './format.js';
 
+const DASHES = [[], [7, 4], [2, 3], [10, 3, 2, 3], [4, 4], [1, 5], [12, 4]]; // lines that coincide stay apart
 const NODE_COLORS = ['#8fb8ff', '#c3a6ff', '#7fd1c7', '#f2a7c3', '#f5cf86', '#a9dc8f', '#ffb27a'];
 const AXIS = { stroke: '#6b7584', grid: { stroke: '#1f262f', width: 1 }, ticks: { stroke: '#262e39', width: 1 },
   font: '11px system-ui, sans-serif' };
 
-const pad = n => String(n).padStart(2, '0');
-const hms = v => { const t = new Date(v * 1000); return `${pad(t.getHours())}:${pad(t.getMinutes())}:${pad(t.getSeconds())}`; };
-const msx = v => { const t = new Date(v * 1000); return `${pad(t.getMinutes())}:${pad(t.getSeconds())}.${Math.floor(t.getMilliseconds() / 100)}`; };
-const timeLabels = (u, splits) => {
-  const span = u.scales.x.max - u.scales.x.min;
-  return splits.map(span < 20 ? msx : hms);
+// The x axis reads as time before the newest point ("-30 s", "-2:00"), never as clock times that look alike.
+const ago = (v, end, span) => {
+  const d = end - v;
+  if (d < (span < 10 ? 0.05 : 0.5)) return 'now';
+  if (span < 10) return `-${d.toFixed(1)} s`;
+  const r = Math.round(d);
+  return r < 120 ? `-${r} s` : `-${Math.floor(r / 60)}:${String(r % 60).padStart(2, '0')}`;
 };
+const timeLabels = (u, splits) => splits.map(v => ago(v, u.scales.x.max, u.scales.x.max - u.scales.x.min));
 const INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 1e6];
 const xRange = (u, min, max) => {
   if (min == null || !isFinite(min)) { const now = Date.now() / 1000; return [now - 60, now]; }
@@ -61,7 +64,7 @@ export class Dashboard {
     this.termChart = chart(this.q('#chart-term'), [{}, { label: 'term', stroke: '#e3b341', width: 1.6,
       paths: uPlot.paths.stepped({ align: 1 }), fill: 'rgba(227,179,65,.07)' }], 104);
     this.commitChart = chart(this.q('#chart-commit'), [{}, ...m.members.map((id, i) => ({ label: `N${id}`,
-      stroke: NODE_COLORS[i % NODE_COLORS.length], width: 1.5, spanGaps: true }))], 116);
+      stroke: NODE_COLORS[i % NODE_COLORS.length], width: 1.5, spanGaps: true, dash: DASHES[i % DASHES.length] }))], 116);
     this.rateChart = chart(this.q('#chart-rates'), [{}, { label: 'sent/s', stroke: '#3fb97c', width: 1.5,
       fill: 'rgba(63,185,124,.08)' }, { label: 'lost/s', stroke: '#f05d5e', width: 1.5 }], 100);
   }
@@ -75,24 +78,38 @@ export class Dashboard {
     const leader = currentLeader(m);
     let maxTerm = 0, maxCommit = 0;
     for (const n of Object.values(m.nodes)) { maxTerm = Math.max(maxTerm, n.term); maxCommit = Math.max(maxCommit, n.commit); }
-    this.q('[data-testid="kpi-leader"]').textContent = leader ? `N${leader.id}` : '—';
-    this.q('[data-testid="kpi-term"]').textContent = maxTerm;
-    this.q('[data-testid="kpi-commit"]').textContent = leader ? leader.commit : maxCommit;
-    this.q('[data-testid="kpi-elections"]').textContent = m.rates ? m.rates.electionsPerMin : 0;
-    this.q('[data-testid="kpi-msgs"]').textContent = m.rates ? Math.round(m.rates.msgsPerSec) : 0;
-    this.renderVerdict(m.verdict);
+    const kpi = (id, v) => { const el = this.q(`[data-testid="${id}"]`); if (el.textContent !== String(v)) el.textContent = v; };
+    kpi('kpi-leader', leader ? `N${leader.id}` : '—');
+    kpi('kpi-term', maxTerm);
+    kpi('kpi-commit', leader ? leader.commit : maxCommit);
+    kpi('kpi-elections', m.rates ? m.rates.electionsPerMin : 0);
+    kpi('kpi-msgs', m.rates ? Math.round(m.rates.msgsPerSec) : 0);
+    if (m.verdict !== this.verdictDrawn || this.verdictDrawn === undefined) {
+      this.verdictDrawn = m.verdict;
+      this.renderVerdict(m.verdict);
+    }
     this.renderReplication(m, leader);
     this.ensureCharts(m);
     const stamp = `${series.version}:${untilSec}`;
     if (stamp === this.drawn) return;
+    // The charts are an overview: under load they are redrawn four times a second, not at every render.
+    const now = performance.now();
+    if (untilSec == null && now - (this.chartAt || 0) < 250) return;
+    this.chartAt = now;
     this.drawn = stamp;
-    this.q('#rates-note').textContent = series.rates[0].length >= 2 ? '' : 'figures arrive once a second';
+    const note = series.rates[0].length >= 2 ? '' : 'figures arrive once a second';
+    if (this.q('#rates-note').textContent !== note) this.q('#rates-note').textContent = note;
     const cut = cols => (untilSec == null ? cols : Series.upTo(cols, untilSec));
     this.termChart.setData(cut(series.term));
     this.commitChart.setData(cut(series.commit.length === m.members.length + 1 ? series.commit
       : [series.commit[0], ...m.members.map(() => series.commit[0].map(() => null))]));
     const rates = cut(series.rates);
     this.rateChart.setData(rates[0].length >= 2 ? rates : [[], [], []]);
+    // No axes before there is something to draw.
+    const empty = (id, e) => { const el = this.q(id).parentNode; if (el.dataset.empty !== String(e)) el.dataset.empty = String(e); };
+    empty('#chart-term', this.termChart.data[0].length < 2);
+    empty('#chart-commit', this.commitChart.data[0].length < 2);
+    empty('#chart-rates', rates[0].length < 2);
     for (const c of [this.termChart, this.commitChart, this.rateChart]) {
       let max = 0;
       for (let i = 1; i < c.data.length; i++) for (const v of c.data[i]) if (v > max) max = v;
@@ -117,10 +134,15 @@ export class Dashboard {
 
   renderReplication(m, leader) {
     const el = this.q('#replication');
-    if (!leader) {
-      el.innerHTML = '<div class="muted">No leader: nothing is being replicated.</div>';
-      return;
+    const html = this.replicationHtml(m, leader);
+    if (html !== this.replDrawn) {
+      this.replDrawn = html;
+      el.innerHTML = html;
     }
+  }
+
+  replicationHtml(m, leader) {
+    if (!leader) return '<div class="muted">No leader: nothing is being replicated.</div>';
     const top = Math.max(1, leader.lastIndex);
     let html = `<div class="repl"><span class="who">N${leader.id}</span><div class="bar"><i style="width:100%"></i></div>` +
       `<span class="num">leader · last ${leader.lastIndex}</span></div>`;
@@ -139,6 +161,6 @@ export class Dashboard {
         `<div class="bar"><i style="width:${pct}%"></i><i class="commit" style="width:${cpct}%"></i></div>` +
         `<span class="num">match ${match} · ${state}</span></div>`;
     }
-    el.innerHTML = html;
+    return html;
   }
 }

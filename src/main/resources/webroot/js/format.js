@@ -32,6 +32,7 @@ export function isVoteKind(kind) {
 
 /** Colour of a message arrow by kind. */
 export function kindColor(kind) {
+  if (kind === 'PreVote' || kind === 'PreVoteResponse') return '#e8c170';
   if (isVoteKind(kind)) return '#f0883e';
   if (kind === 'InstallSnapshot') return '#b58cff';
   if (kind && kind.startsWith('ReadIndex')) return '#7aa7ff';
@@ -46,6 +47,14 @@ export function termColor(term) {
   if (!term) return '#3a4452';
   const hue = TERM_HUES[(term - 1) % TERM_HUES.length];
   return `hsl(${hue} 48% 64%)`;
+}
+
+/** A number that fits inside a node's circle: 12,564 as 12.6k, 3,456,789 as 3.46M. */
+export function compactNumber(v) {
+  const n = Number(v) || 0;
+  if (n < 10000) return String(n);
+  if (n < 1e6) return `${(n / 1000).toFixed(n < 1e5 ? 1 : 0)}k`;
+  return `${(n / 1e6).toFixed(n < 1e7 ? 2 : 1)}M`;
 }
 
 export function clockTime(ts) {

@@ -22,7 +22,8 @@ export function initialModel() {
     violations: [],            // safety monitor findings, newest last
     match: { leader: 0, term: 0, byNode: {} }, // what the current leader knows of each follower
     rates: null,               // last Rates event's figures
-    clients: [],               // recent client requests, newest first
+    clients: [],               // recent client requests from this page, newest first
+    writes: [],                // recent writes the leader appended (from any client), newest first
     verdict: null,             // the last CheckVerdict (a verify run's linearizability check), or null
   });
 }
@@ -30,7 +31,7 @@ export function initialModel() {
 function newNode(id) {
   return { id, role: 'Follower', term: 0, leader: 0, votedFor: 0, voteTerm: 0, commit: 0, applied: 0,
     lastIndex: 0, snapshotIndex: 0, up: true, paused: false, frozen: false, configIndex: 0, voters: [], learners: [],
-    log: [] };
+    log: [], tally: null };
 }
 
 function withNode(m, id, change) {
@@ -193,8 +194,12 @@ export function reduce(m, e) {
       }
       return n;
     }
-    case 'ElectionStarted':
-      return e.preVote ? withNode(n, id, () => ({})) : withNode(n, id, () => ({ votedFor: id, voteTerm: e.electionTerm }));
+    case 'ElectionStarted': {
+      // The tally a candidate shows: the votes (or pre-votes) granted to it in this round, its own first.
+      const tally = { term: e.electionTerm, pre: !!e.preVote, granted: [id] };
+      return e.preVote ? withNode(n, id, () => ({ tally }))
+        : withNode(n, id, () => ({ votedFor: id, voteTerm: e.electionTerm, tally }));
+    }
     case 'VoteGranted':
       return e.preVote ? withNode(n, id, () => ({})) : withNode(n, id, () => ({ votedFor: e.candidate, voteTerm: e.voteTerm }));
     case 'LeaderElected':
@@ -211,6 +216,12 @@ export function reduce(m, e) {
             break;
           }
         }
+      }
+      if (before.role === 'Leader') {
+        // Writes from any client (curl, the CLI, this page) as the leader appended them.
+        const fresh = (e.entries || []).filter(x => x.op === 'put' || x.op === 'cas' || x.op === 'delete')
+          .map(x => ({ i: x.i, t: x.t, op: x.op, key: x.key, value: x.value, ts: e.ts, node: id })).reverse();
+        if (fresh.length) n = { ...n, writes: [...fresh, ...n.writes].slice(0, CLIENTS_KEPT) };
       }
       return withNode(n, id, o => ({ log: appendEntries(o.log, e), lastIndex: e.last }));
     }
@@ -236,6 +247,14 @@ export function reduce(m, e) {
     case 'NodeFrozen':
       return withNode(n, id, () => ({ frozen: !!e.frozen }));
     case 'MessageReceived':
+      if ((e.kind === 'RequestVoteResponse' || e.kind === 'PreVoteResponse') && e.granted) {
+        const t = n.nodes[e.to] && n.nodes[e.to].tally;
+        if (t && t.pre === (e.kind === 'PreVoteResponse') && (t.pre || e.msgTerm === undefined || e.msgTerm === t.term)
+          && !t.granted.includes(e.from)) {
+          return withNode(n, e.to, () => ({ tally: { ...t, granted: [...t.granted, e.from] } }));
+        }
+        return n;
+      }
       if (e.kind === 'AppendEntriesResponse' && e.success && e.to === n.match.leader && e.msgTerm === n.match.term) {
         const prev = n.match.byNode[e.from] || 0;
         if (e.index > prev) return { ...n, match: { ...n.match, byNode: { ...n.match.byNode, [e.from]: e.index } } };
@@ -244,6 +263,21 @@ export function reduce(m, e) {
     default:
       return n; // message events and unknown types leave the state as it is
   }
+}
+
+/**
+ * The model as a Snapshot event (the schema the server answers a late joiner with), so that a trimmed history
+ * still starts from the state it had reached: folding it gives back the model's nodes, members and faults.
+ */
+export function snapshotEvent(m) {
+  const nodes = Object.values(m.nodes).sort((a, b) => a.id - b.id).map(n => {
+    const { tally, ...rest } = n;
+    return { ...rest, log: [...n.log] };
+  });
+  const e = { seq: m.seq, ts: m.ts, node: 0, term: 0, role: '', type: 'Snapshot', members: [...m.members], nodes,
+    faults: m.faults };
+  if (m.membership) e.membership = m.membership;
+  return e;
 }
 
 /** Folds many events. */

@@ -1,5 +1,5 @@
 // Time series for the dashboard charts, accumulated from the model as events are folded: the highest
-// term, each node's commit index, and the message rates. Points are columns ready for uPlot
+// term, each node's commit lag (entries behind the highest commit index), and the message rates. Points are columns ready for uPlot
 // ([xs, ys...], x in seconds); at most one point per SAMPLE_MS unless a term changes.
 
 const SAMPLE_MS = 100;
@@ -41,7 +41,11 @@ export class Series {
     this.term[0].push(ts / 1000);
     this.term[1].push(maxTerm);
     this.commit[0].push(ts / 1000);
-    this.members.forEach((id, i) => this.commit[i + 1].push(m.nodes[id] ? m.nodes[id].commit : null));
+    // Each node's lag behind the highest commit index: equal commit lines would lie on top of each other and hide
+    // a lagging node, a lag stands out from zero.
+    let top = 0;
+    for (const id of this.members) if (m.nodes[id] && m.nodes[id].up) top = Math.max(top, m.nodes[id].commit);
+    this.members.forEach((id, i) => this.commit[i + 1].push(m.nodes[id] && m.nodes[id].up ? top - m.nodes[id].commit : null));
     this.trim(this.term);
     this.trim(this.commit);
     this.version++;

@@ -1,5 +1,7 @@
 // The timeline: every event, newest first, filtered by category, type and node. Only the rows in view
-// exist in the DOM (fixed row height), so tens of thousands of events scroll smoothly.
+// exist in the DOM (fixed row height), so tens of thousands of events scroll smoothly. Rendering never reads
+// layout: the list's height comes from a ResizeObserver and its scroll position from scroll events, so a
+// redraw only writes (no forced layout per render, whatever the event rate).
 
 import { CATEGORIES, CATEGORY_LABELS, categoryOf, clockTime, summarize, el } from './format.js';
 
@@ -10,6 +12,11 @@ export class Timeline {
   constructor({ list, filters, inspector, count, follow }) {
     this.list = list;
     this.spacer = list.querySelector('.tl-spacer');
+    // Rows are placed from the bottom of this box (the oldest event lowest), and the box sits at the bottom of the
+    // list: new events move the box, not every row.
+    this.box = document.createElement('div');
+    this.box.className = 'tl-rows';
+    list.append(this.box);
     this.inspector = inspector;
     this.countEl = count;
     this.followBox = follow;
@@ -24,14 +31,21 @@ export class Timeline {
     this.violations = new Set();
     this.dirty = true;
     this.shown = new Map();    // event index -> row element in the DOM
+    this.scrollTop = 0;        // the list's scroll position, as the last scroll event told it
+    this.height = 400;         // the list's height, as the ResizeObserver told it
     this.buildFilters(filters);
+    new ResizeObserver(entries => {
+      for (const en of entries) this.height = en.contentRect.height;
+      this.dirty = true;
+    }).observe(list);
     list.addEventListener('scroll', () => {
-      if (list.scrollTop > ROW && this.followBox.checked && !this.autoScrolling) this.followBox.checked = false;
+      this.scrollTop = list.scrollTop; // a scroll event comes after layout: reading here forces nothing
+      if (this.scrollTop > ROW && this.followBox.checked && !this.autoScrolling) this.followBox.checked = false;
       this.autoScrolling = false;
       this.dirty = true;
       this.render();
     });
-    this.followBox.addEventListener('change', () => { if (this.followBox.checked) this.list.scrollTop = 0; });
+    this.followBox.addEventListener('change', () => { if (this.followBox.checked) this.scrollTo(0); });
     list.addEventListener('click', ev => {
       const row = ev.target.closest('.tl-row');
       if (!row) return;
@@ -113,39 +127,48 @@ export class Timeline {
     return this.rows.length - before;
   }
 
+  scrollTo(top) {
+    this.autoScrolling = true;
+    this.scrollTop = top;
+    this.list.scrollTop = top;
+  }
+
   render() {
     const added = this.scan();
-    if (added && !this.followBox.checked) {
-      // Keep the rows under the reader's eyes where they are while new ones arrive on top.
-      this.autoScrolling = true;
-      this.list.scrollTop += added * ROW;
-    }
     if (!this.dirty && !added) return;
     this.dirty = false;
     const total = this.rows.length;
-    this.spacer.style.height = `${total * ROW}px`;
-    if (this.followBox.checked && this.list.scrollTop !== 0) {
-      this.autoScrolling = true;
-      this.list.scrollTop = 0;
+    const height = `${total * ROW}px`;
+    if (this.spacer.style.height !== height) this.spacer.style.height = height;
+    if (added && !this.followBox.checked) {
+      // Keep the rows under the reader's eyes where they are while new ones arrive on top.
+      this.scrollTo(this.scrollTop + added * ROW);
+    } else if (this.followBox.checked && this.scrollTop !== 0) {
+      this.scrollTo(0);
     }
-    const top = this.list.scrollTop;
+    const top = this.scrollTop;
     const first = Math.max(0, Math.floor(top / ROW) - OVERSCAN);
-    const last = Math.min(total, Math.ceil((top + this.list.clientHeight) / ROW) + OVERSCAN);
+    const last = Math.min(total, Math.ceil((top + this.height) / ROW) + OVERSCAN);
     // Rows are kept by event while they stay in view, so the DOM changes only where the view does.
     const keep = new Map();
     for (let r = first; r < last; r++) {
       const idx = this.rows[total - 1 - r];
       let row = this.shown.get(idx);
       if (!row) row = this.makeRow(idx);
-      row.style.top = `${r * ROW}px`;
-      row.classList.toggle('sel', idx === this.selected);
-      row.classList.toggle('violation', this.violations.has(this.events[idx].seq));
+      const y = `${(r - total) * ROW}px`; // from the bottom: the same for an event whatever arrives later
+      if (row.style.top !== y) row.style.top = y;
+      const sel = idx === this.selected, bad = this.violations.has(this.events[idx].seq);
+      if (row.classList.contains('sel') !== sel) row.classList.toggle('sel', sel);
+      if (row.classList.contains('violation') !== bad) row.classList.toggle('violation', bad);
       keep.set(idx, row);
     }
     for (const [idx, row] of this.shown) if (!keep.has(idx)) row.remove();
-    for (const [idx, row] of keep) if (!this.shown.has(idx)) this.list.append(row);
+    for (const [idx, row] of keep) if (!this.shown.has(idx)) this.box.append(row);
+    const boxTop = `${total * ROW}px`;
+    if (this.box.style.top !== boxTop) this.box.style.top = boxTop;
     this.shown = keep;
-    this.countEl.textContent = `${total.toLocaleString()} of ${this.limit.toLocaleString()} events`;
+    const count = `${total.toLocaleString()} of ${this.limit.toLocaleString()} events`;
+    if (this.countEl.textContent !== count) this.countEl.textContent = count;
   }
 
   makeRow(idx) {
