@@ -32,7 +32,9 @@ import java.util.Set;
  *   "service": { "request_timeout_ms": 5000, "max_pending_proposals": 10000,
  *                "max_body_bytes": 1048576, "forward_timeout_ms": 5000 },
  *   "storage": { "engine": "durable", "segment_bytes": 67108864 },  "memory" keeps nothing on disk
- *   "transport": "eventbus"          or "grpc": how Raft messages travel between nodes ({@link TransportKind})
+ *   "transport": "eventbus",         or "grpc": how Raft messages travel between nodes ({@link TransportKind})
+ *   "security": { "allowed_hosts": [], "allowed_origins": [], "trust_loopback": true },  see {@link SecurityConfig}
+ *   "limits": { "max_connections": 4096, "idle_timeout_ms": 120000, ..., "quota_bytes": 0 }  see {@link LimitsConfig}
  * }
  * </pre>
  *
@@ -46,16 +48,22 @@ import java.util.Set;
  * @param service     client-facing policies
  * @param storage     where the log lives
  * @param transport   how Raft messages travel between nodes
+ * @param security    host, origin and loopback rules for every listener
+ * @param limits      bounds on connections, request heads, time, frames and the key space
  */
 public record RaftlineConfig(String clusterName, long seed, boolean singleNode, int nodeId, List<NodeConfig> nodes,
-        AdminConfig admin, RaftSettings raft, ServiceConfig service, StorageConfig storage, TransportKind transport) {
+        AdminConfig admin, RaftSettings raft, ServiceConfig service, StorageConfig storage, TransportKind transport,
+        SecurityConfig security, LimitsConfig limits) {
 
     static final Set<String> TOP_FIELDS = Set.of("cluster_name", "seed", "single_node", "http_host", "node_id",
-            "nodes", "admin", "raft", "service", "storage", "transport");
+            "nodes", "admin", "raft", "service", "storage", "transport", "security", "limits");
     static final List<String> STORAGE_FIELDS = List.of("engine", "segment_bytes");
     static final List<String> SERVICE_FIELDS = List.of("request_timeout_ms", "max_pending_proposals",
             "max_body_bytes", "forward_timeout_ms");
     static final List<String> ADMIN_FIELDS = List.of("host", "port", "token");
+    static final List<String> SECURITY_FIELDS = List.of("allowed_hosts", "allowed_origins", "trust_loopback");
+    static final List<String> LIMITS_FIELDS = List.of("max_connections", "idle_timeout_ms", "request_timeout_ms",
+            "max_request_line_bytes", "max_header_bytes", "max_ws_frame_bytes", "quota_bytes");
     static final List<String> NODE_FIELDS = List.of("id", "host", "http_port", "data_dir", "bus_port", "join");
 
     /** Largest request body a client can configure: one value may not be larger than this anyway. */
@@ -182,13 +190,52 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
         TransportKind transport = TransportKind.parse("transport", r.string("transport",
                 TransportKind.EVENTBUS.configName()));
 
+        SecurityConfig security = readSecurity(r.object("security"));
+        LimitsConfig limits = readLimits(r.object("limits"));
+
         RaftlineConfig config = new RaftlineConfig(clusterName, seed, singleNode, nodeId, List.copyOf(nodes), admin,
-                raft, service, storage, transport);
+                raft, service, storage, transport, security, limits);
         // Validate every node's Raft configuration now, so that a bad value fails before any port is bound.
         for (NodeConfig n : nodes) {
             config.raftConfig(n.id());
         }
         return config;
+    }
+
+    private static SecurityConfig readSecurity(JsonReader s) {
+        s.allowOnly(Set.copyOf(SECURITY_FIELDS));
+        SecurityConfig d = SecurityConfig.DEFAULT;
+        List<String> hosts = s.strings("allowed_hosts", d.allowedHosts());
+        for (int i = 0; i < hosts.size(); i++) {
+            String h = hosts.get(i);
+            if (h.isBlank() || h.contains("/") || h.contains(" ")) {
+                throw new ConfigException(s.field("allowed_hosts") + "[" + i + "]", "must be a host name like"
+                        + " \"raftline.example.com\" (no scheme, port or path) or \"*\", got \"" + h + "\"");
+            }
+        }
+        List<String> origins = s.strings("allowed_origins", d.allowedOrigins());
+        for (int i = 0; i < origins.size(); i++) {
+            if (!origins.get(i).matches("https?://[^/\\s]+")) {
+                throw new ConfigException(s.field("allowed_origins") + "[" + i + "]", "must be an origin like"
+                        + " \"https://ops.example.com\" or \"http://localhost:5173\" (scheme, host, optional port,"
+                        + " no path), got \"" + origins.get(i) + "\"");
+            }
+        }
+        return new SecurityConfig(hosts, origins, s.bool("trust_loopback", d.trustLoopback()));
+    }
+
+    private static LimitsConfig readLimits(JsonReader l) {
+        l.allowOnly(Set.copyOf(LIMITS_FIELDS));
+        LimitsConfig d = LimitsConfig.DEFAULT;
+        LimitsConfig limits = new LimitsConfig(
+                (int) l.bounded("max_connections", d.maxConnections(), 0, 1_000_000),
+                l.bounded("idle_timeout_ms", d.idleTimeoutMs(), 0, 86_400_000),
+                l.bounded("request_timeout_ms", d.requestTimeoutMs(), 100, 3_600_000),
+                (int) l.bounded("max_request_line_bytes", d.maxRequestLineBytes(), 256, 1 << 20),
+                (int) l.bounded("max_header_bytes", d.maxHeaderBytes(), 1024, 1 << 20),
+                (int) l.bounded("max_ws_frame_bytes", d.maxWsFrameBytes(), 1024, 16 << 20),
+                l.bounded("quota_bytes", d.quotaBytes(), 0, Long.MAX_VALUE));
+        return limits;
     }
 
     /**
