@@ -18,6 +18,7 @@ import io.raftline.node.RaftNode;
 import io.raftline.node.RaftNodeVerticle;
 import io.raftline.raft.CoreEvent;
 import io.raftline.raft.Role;
+import io.raftline.security.AdminAccess;
 import io.raftline.transport.EventBusTransport;
 import io.raftline.transport.LinkFaultTransport;
 import io.raftline.transport.LinkFaults;
@@ -185,8 +186,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             // The admin port also serves the live view: the page at "/", the SockJS bridge, the WebJars.
             chain = chain.compose(v -> {
                 control = new ControlHandler(vertx, nodes, faults(), publisher, this);
-                ui = new UiRouter(vertx, control, Set.of());
-                AdminApi admin = new AdminApi(faults(), status, config.admin().token(),
+                AdminAccess access = new AdminAccess(config.admin().token(), config.security().trustLoopback());
+                ui = new UiRouter(vertx, control, Set.copyOf(config.security().allowedOrigins()), access);
+                AdminApi admin = new AdminApi(faults(), status, access,
                         config.nodeId() == 0 ? this : null);
                 List<Future<Void>> mounted = new ArrayList<>();
                 adminServer = new HttpServerVerticle("admin API and live view", config.admin().host(),

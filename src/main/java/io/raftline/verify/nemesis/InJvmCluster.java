@@ -136,7 +136,8 @@ public final class InJvmCluster implements ClusterUnderTest {
         public InJvmCluster start() throws Exception {
             Path dataDir = Files.createTempDirectory("raftline-cluster-");
             JsonObject json = ClusterConfigs.placed(config, dataDir, id -> new JsonObject().put("http_port", 0))
-                    .put("admin", new JsonObject().put("host", "127.0.0.1").put("port", 0));
+                    .put("admin", (config.getValue("admin") instanceof JsonObject a ? a.copy() : new JsonObject())
+                            .put("host", "127.0.0.1").put("port", 0));
             Vertx vertx = Vertx.vertx(vertxOptions);
             try {
                 ClusterVerticle cluster = new ClusterVerticle(RaftlineConfig.fromJson(json), listener);
