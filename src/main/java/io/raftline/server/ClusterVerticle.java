@@ -197,8 +197,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                             Metrics.mount(root);
                             mounted.add(ui.mount(root));
                             root.route("/*").subRouter(admin.router(vx));
+                            AdminApi.installErrorHandlers(root);
                             return root;
-                        });
+                        }).limits(config.limits()).guard(ClientPort.requestGuard(config));
                 return vertx.deployVerticle(adminServer).compose(x -> Future.all(mounted));
             });
         }

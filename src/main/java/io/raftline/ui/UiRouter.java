@@ -2,12 +2,12 @@ package io.raftline.ui;
 
 import io.raftline.events.EventPublisher;
 import io.raftline.security.AdminAccess;
+import io.raftline.security.RequestGuard;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.HostAndPort;
 import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
@@ -18,9 +18,6 @@ import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.util.Locale;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,7 +55,8 @@ public final class UiRouter {
 
     private final Vertx vertx;
     private final ControlHandler control;
-    private final Set<String> extraOrigins;
+    /** Only its origin check is used here: the server's guard checks the host before routing. */
+    private final RequestGuard origins;
     private final AdminAccess access;
     private MessageConsumer<Object> consumer;
 
@@ -74,7 +72,7 @@ public final class UiRouter {
     public UiRouter(Vertx vertx, ControlHandler control, Set<String> extraOrigins, AdminAccess access) {
         this.vertx = vertx;
         this.control = control;
-        this.extraOrigins = Set.copyOf(extraOrigins);
+        this.origins = new RequestGuard(Set.of("*"), extraOrigins);
         this.access = access;
     }
 
@@ -204,30 +202,12 @@ public final class UiRouter {
      */
     private void checkOrigin(RoutingContext ctx) {
         String origin = ctx.request().getHeader("Origin");
-        if (origin == null || extraOrigins.contains(origin) || sameOrigin(origin, ctx.request().authority())) {
+        if (origin == null || origins.originAllowed(origin, ctx.request().authority(), ctx.request().isSSL())) {
             ctx.next();
             return;
         }
         LOG.warn("refused a live-view connection from origin {}", origin);
         ctx.response().setStatusCode(403).putHeader("Content-Type", "application/json")
-                .end("{\"error\":\"forbidden\",\"message\":\"origin not allowed\"}");
-    }
-
-    private static boolean sameOrigin(String origin, HostAndPort authority) {
-        if (authority == null) {
-            return false;
-        }
-        try {
-            URI u = new URI(origin);
-            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-            if (u.getHost() == null || !(scheme.equals("http") || scheme.equals("https"))) {
-                return false;
-            }
-            int port = u.getPort() >= 0 ? u.getPort() : scheme.equals("https") ? 443 : 80;
-            int hostPort = authority.port() >= 0 ? authority.port() : scheme.equals("https") ? 443 : 80;
-            return u.getHost().equalsIgnoreCase(authority.host()) && port == hostPort;
-        } catch (URISyntaxException e) {
-            return false;
-        }
+                .end("{\"error\":\"forbidden_origin\",\"message\":\"origin not allowed\"}");
     }
 }

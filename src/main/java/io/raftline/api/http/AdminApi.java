@@ -95,6 +95,15 @@ public final class AdminApi {
         return router;
     }
 
+    /**
+     * Makes every error of a router that mounts this one (no route, wrong method) a JSON error too.
+     *
+     * @param router the enclosing router
+     */
+    public static void installErrorHandlers(Router router) {
+        KvApi.installErrorHandlers(router);
+    }
+
     private void authorize(RoutingContext ctx) {
         String refusal = access.refusal(ctx.request().remoteAddress(), ctx.request().getHeader("Authorization"));
         if (refusal == null) {
@@ -176,6 +185,9 @@ public final class AdminApi {
     }
 
     private void setNetwork(RoutingContext ctx) {
+        if (!HttpErrors.requireJson(ctx)) {
+            return;
+        }
         Buffer body = ctx.body().buffer();
         JsonObject json;
         try {

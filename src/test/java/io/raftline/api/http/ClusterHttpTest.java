@@ -80,6 +80,9 @@ class ClusterHttpTest {
         if (headers != null) {
             req.putHeaders(headers);
         }
+        if (body != null && !url.contains("/v1/kv/") && (headers == null || !headers.contains("Content-Type"))) {
+            req.putHeader("Content-Type", "application/json");
+        }
         return await(body == null ? req.send() : req.sendBuffer(body));
     }
 
