@@ -285,7 +285,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
      */
     public NodeOptions nodeOptions(int id) {
         return new NodeOptions(raftConfig(id), seed * 31 + id, service.maxPendingProposals(),
-                service.requestTimeoutMs());
+                service.requestTimeoutMs(), limits.quotaBytes());
     }
 
     /**
@@ -297,6 +297,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
      */
     public NodeOptions nodeOptions(NodeConfig n) {
         RaftConfig rc = n.join() ? raft.toRaftConfig(n.id(), List.of(), false) : raftConfig(n.id());
-        return new NodeOptions(rc, seed * 31 + n.id(), service.maxPendingProposals(), service.requestTimeoutMs());
+        return new NodeOptions(rc, seed * 31 + n.id(), service.maxPendingProposals(), service.requestTimeoutMs(),
+                limits.quotaBytes());
     }
 }
