@@ -50,17 +50,19 @@ import java.util.Set;
  * @param transport   how Raft messages travel between nodes
  * @param security    host, origin and loopback rules for every listener
  * @param limits      bounds on connections, request heads, time, frames and the key space
+ * @param tls         TLS of the client and admin listeners ({@link TlsConfig#NONE}: plain HTTP)
  */
 public record RaftlineConfig(String clusterName, long seed, boolean singleNode, int nodeId, List<NodeConfig> nodes,
         AdminConfig admin, RaftSettings raft, ServiceConfig service, StorageConfig storage, TransportKind transport,
-        SecurityConfig security, LimitsConfig limits) {
+        SecurityConfig security, LimitsConfig limits, TlsConfig tls) {
 
     static final Set<String> TOP_FIELDS = Set.of("cluster_name", "seed", "single_node", "http_host", "node_id",
-            "nodes", "admin", "raft", "service", "storage", "transport", "security", "limits");
+            "nodes", "admin", "raft", "service", "storage", "transport", "security", "limits", "tls");
     static final List<String> STORAGE_FIELDS = List.of("engine", "segment_bytes");
     static final List<String> SERVICE_FIELDS = List.of("request_timeout_ms", "max_pending_proposals",
             "max_body_bytes", "forward_timeout_ms");
     static final List<String> ADMIN_FIELDS = List.of("host", "port", "token");
+    static final List<String> TLS_FIELDS = List.of("cert_file", "key_file", "ca_file");
     static final List<String> SECURITY_FIELDS = List.of("allowed_hosts", "allowed_origins", "trust_loopback");
     static final List<String> LIMITS_FIELDS = List.of("max_connections", "idle_timeout_ms", "request_timeout_ms",
             "max_request_line_bytes", "max_header_bytes", "max_ws_frame_bytes", "quota_bytes");
@@ -192,9 +194,10 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
 
         SecurityConfig security = readSecurity(r.object("security"));
         LimitsConfig limits = readLimits(r.object("limits"));
+        TlsConfig tls = readTls(r.object("tls"), transport);
 
         RaftlineConfig config = new RaftlineConfig(clusterName, seed, singleNode, nodeId, List.copyOf(nodes), admin,
-                raft, service, storage, transport, security, limits);
+                raft, service, storage, transport, security, limits, tls);
         // Validate every node's Raft configuration now, so that a bad value fails before any port is bound.
         for (NodeConfig n : nodes) {
             config.raftConfig(n.id());
@@ -222,6 +225,30 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
             }
         }
         return new SecurityConfig(hosts, origins, s.bool("trust_loopback", d.trustLoopback()));
+    }
+
+    private static TlsConfig readTls(JsonReader t, TransportKind transport) {
+        t.allowOnly(Set.copyOf(TLS_FIELDS));
+        TlsConfig tls = new TlsConfig(t.string("cert_file", ""), t.string("key_file", ""), t.string("ca_file", ""));
+        if (tls.certFile().isEmpty() != tls.keyFile().isEmpty()) {
+            throw new ConfigException(t.field(tls.certFile().isEmpty() ? "cert_file" : "key_file"), "is required with "
+                    + t.field(tls.certFile().isEmpty() ? "key_file" : "cert_file") + " (both or neither)");
+        }
+        if (!tls.enabled() && !tls.caFile().isEmpty()) {
+            throw new ConfigException(t.field("ca_file"), "needs cert_file and key_file (TLS is off without them)");
+        }
+        for (String f : TLS_FIELDS) {
+            String path = f.equals("cert_file") ? tls.certFile() : f.equals("key_file") ? tls.keyFile() : tls.caFile();
+            if (!path.isEmpty() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(path))) {
+                throw new ConfigException(t.field(f), "cannot read " + path + " (a PEM file; bin/tls-ca.sh makes some"
+                        + " for trials)");
+            }
+        }
+        if (tls.enabled() && transport == TransportKind.GRPC) {
+            throw new ConfigException("tls", "is not supported with \"transport\": \"grpc\" yet (Raft RPCs would"
+                    + " still travel in clear text): use the event-bus transport, or no tls");
+        }
+        return tls;
     }
 
     private static LimitsConfig readLimits(JsonReader l) {

@@ -65,7 +65,7 @@ final class ClientPort {
             Metrics.mount(r);
             return r;
         }, vx -> grpcHandler(vx, kv, kvMaxMessageBytes, raft, raftTransport))
-                .limits(config.limits()).guard(requestGuard(config));
+                .limits(config.limits()).guard(requestGuard(config)).tls(config.tls());
     }
 
     /**

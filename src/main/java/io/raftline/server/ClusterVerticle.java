@@ -166,8 +166,15 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             wire = new EventBusTransport(vertx, conditioner, listener::messageDropped);
         }
         transport = new LinkFaultTransport(vertx, wire, links, listener::messageDropped);
-        forwardClient = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
-                new PoolOptions().setHttp1MaxSize(64));
+        HttpClientOptions clientOptions = new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true);
+        if (config.tls().enabled()) {
+            // The other nodes' client ports speak TLS too: verify them against the configured CA (or the JVM's).
+            clientOptions.setSsl(true).setVerifyHost(true);
+            if (!config.tls().caFile().isEmpty()) {
+                clientOptions.setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(config.tls().caFile()));
+            }
+        }
+        forwardClient = vertx.createHttpClient(clientOptions, new PoolOptions().setHttp1MaxSize(64));
         status = new ClusterStatus(vertx, config, nodes, this, forwardClient, this::listed);
         List<NodeConfig> local = config.nodeId() == 0 ? config.nodes()
                 : List.of(config.node(config.nodeId()).orElseThrow());
@@ -199,7 +206,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                             root.route("/*").subRouter(admin.router(vx));
                             AdminApi.installErrorHandlers(root);
                             return root;
-                        }).limits(config.limits()).guard(ClientPort.requestGuard(config));
+                        }).limits(config.limits()).guard(ClientPort.requestGuard(config)).tls(config.tls());
                 return vertx.deployVerticle(adminServer).compose(x -> Future.all(mounted));
             });
         }
@@ -423,10 +430,20 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      * The base URL of a node's HTTP API (its actual port once listening).
      *
      * @param id the node
-     * @return {@code http://host:port}
+     * @return {@code http://host:port}, or {@code https://} with TLS
      */
     public String nodeUrl(int id) {
-        return addresses.get(id).url();
+        PeerDirectory.Address a = addresses.get(id);
+        return config.tls().scheme() + "://" + a.host() + ":" + a.port();
+    }
+
+    /**
+     * The configuration this runtime was built from.
+     *
+     * @return the validated configuration
+     */
+    public RaftlineConfig raftlineConfig() {
+        return config;
     }
 
     /**
@@ -435,7 +452,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      * @return {@code http://host:port}, or null if there is none
      */
     public String adminUrl() {
-        return adminServer == null ? null : "http://" + config.admin().host() + ":" + adminServer.actualPort();
+        return adminServer == null ? null : config.tls().scheme() + "://" + config.admin().host() + ":"
+                + adminServer.actualPort();
     }
 
     /**

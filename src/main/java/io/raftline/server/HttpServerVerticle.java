@@ -1,6 +1,7 @@
 package io.raftline.server;
 
 import io.raftline.config.LimitsConfig;
+import io.raftline.config.TlsConfig;
 import io.raftline.security.RequestGuard;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -49,6 +50,7 @@ public final class HttpServerVerticle extends VerticleBase {
     private final Function<Vertx, Router> routerFactory;
     private final Function<Vertx, Handler<HttpServerRequest>> grpcFactory;
     private LimitsConfig limits = LimitsConfig.DEFAULT;
+    private TlsConfig tls = TlsConfig.NONE;
     private RequestGuard guard;
     private HttpServer server;
     /** Open connections; only touched on this verticle's event loop (the server's connections all live there). */
@@ -104,6 +106,18 @@ public final class HttpServerVerticle extends VerticleBase {
     }
 
     /**
+     * Serves TLS with the configured PEM certificate and key (before deployment; plain HTTP otherwise). With gRPC,
+     * HTTP/2 is negotiated by ALPN.
+     *
+     * @param tls the certificate and key
+     * @return this
+     */
+    public HttpServerVerticle tls(TlsConfig tls) {
+        this.tls = tls;
+        return this;
+    }
+
+    /**
      * Sets the host and origin checks made before routing (before deployment; none otherwise).
      *
      * @param guard the checks
@@ -135,6 +149,10 @@ public final class HttpServerVerticle extends VerticleBase {
         if (limits.idleTimeoutMs() > 0) {
             options.setIdleTimeout((int) Math.min(Integer.MAX_VALUE, limits.idleTimeoutMs()))
                     .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+        }
+        if (tls.enabled()) {
+            options.setSsl(true).setUseAlpn(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
+                    .setCertPath(tls.certFile()).setKeyPath(tls.keyFile()));
         }
         if (grpc != null) {
             // Raft peers multiplex their calls on one HTTP/2 connection: allow more than the default 100 streams.

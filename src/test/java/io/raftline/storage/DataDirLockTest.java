@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,6 +39,7 @@ class DataDirLockTest {
     }
 
     @Test
+    @Tag("slow")
     void anotherProcessHoldingTheDirectoryIsRefusedAndItsDeathReleasesIt(@TempDir Path dir) throws Exception {
         Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
         Process holder = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),

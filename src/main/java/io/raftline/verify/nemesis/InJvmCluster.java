@@ -51,7 +51,7 @@ public final class InJvmCluster implements ClusterUnderTest {
         this.cluster = cluster;
         this.recording = recording;
         this.dataDir = dataDir;
-        this.admin = new AdminHttp(vertx, 10_000);
+        this.admin = new AdminHttp(vertx, 10_000, cluster.raftlineConfig().tls().caFile());
         this.adminUrl = URI.create(cluster.adminUrl());
         for (int id : cluster.nodes().keySet()) {
             nodeUrls.put(id, URI.create(cluster.nodeUrl(id)));
