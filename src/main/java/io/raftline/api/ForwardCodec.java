@@ -21,11 +21,13 @@ import java.util.Optional;
  * <pre>
  * request  = u8 version(2) | u8 op | u8 consistency | op payload
  *            op 1 write: the KvCodec bytes of the command | op 2 get: key | op 3 range: i32 limit, prefix,
- *            startAfter (version 2; version 1 had no cursor)
+ *            startAfter (version 2; version 1 had no cursor) | op 4 lookup: i32 n, n × key (added in version 2:
+ *            an older leader refuses it as unknown)
  * response = u8 version(2) | u8 kind | i32 servedBy | kind payload
  *            kind 1 result: u8 type, fields (type 5 transaction: u8 succeeded, i64 revision, i32 n, n × (u8 kind:
- *            1 put | 2 delete, i32 deleted | 3 get, u8 found, [entry])) | kind 2 get: i64 applied, u8 found, [entry]
- *            kind 3 range: i64 applied, u8 more, i32 n, n × entry | kind 9 error: code, i32 leaderHint, message
+ *            1 put | 2 delete, i32 deleted | 3 get, u8 found, [entry]); type 6 increment: i64 value, i64 revision) | kind 2 get: i64 applied, u8 found, [entry]
+ *            kind 3 range: i64 applied, u8 more, i32 n, n × entry | kind 4 lookup: i64 applied, i64 total keys, i32 n,
+ *            n × (u8 found, [entry]) | kind 9 error: code, i32 leaderHint, message
  * entry    = key, i32 n, n value bytes, i64 createRevision, i64 modRevision, i64 version
  * </pre>
  */
@@ -35,9 +37,11 @@ public final class ForwardCodec {
     static final byte OP_WRITE = 1;
     static final byte OP_GET = 2;
     static final byte OP_RANGE = 3;
+    static final byte OP_LOOKUP = 4;
     static final byte KIND_RESULT = 1;
     static final byte KIND_GET = 2;
     static final byte KIND_RANGE = 3;
+    static final byte KIND_LOOKUP = 4;
     static final byte KIND_ERROR = 9;
 
     private ForwardCodec() {
@@ -59,6 +63,10 @@ public final class ForwardCodec {
          */
         record Range(String prefix, String startAfter, int limit, ReadConsistency consistency) implements Request {
         }
+
+        /** A read of several keys and the key count. @param keys the keys @param consistency how fresh */
+        record Lookup(List<String> keys, ReadConsistency consistency) implements Request {
+        }
     }
 
     // ---------------------------------------------------------------- requests
@@ -76,6 +84,15 @@ public final class ForwardCodec {
     /** Encodes a prefix listing to forward. */
     public static Buffer range(String prefix, String startAfter, int limit, ReadConsistency consistency) {
         return string(string(header(OP_RANGE, consistency).appendInt(limit), prefix), startAfter);
+    }
+
+    /** Encodes a read of several keys (and the key count) to forward. */
+    public static Buffer lookup(List<String> keys, ReadConsistency consistency) {
+        Buffer b = header(OP_LOOKUP, consistency).appendInt(keys.size());
+        for (String key : keys) {
+            string(b, key);
+        }
+        return b;
     }
 
     private static Buffer header(byte op, ReadConsistency consistency) {
@@ -103,6 +120,17 @@ public final class ForwardCodec {
                     int limit = r.i32();
                     String prefix = r.string();
                     yield new Request.Range(prefix, r.string(), limit, consistency);
+                }
+                case OP_LOOKUP -> {
+                    int n = r.i32();
+                    if (n < 0 || n > b.length()) {
+                        throw new IllegalArgumentException("bad key count " + n);
+                    }
+                    List<String> keys = new ArrayList<>(n);
+                    for (int i = 0; i < n; i++) {
+                        keys.add(r.string());
+                    }
+                    yield new Request.Lookup(keys, consistency);
                 }
                 default -> throw new IllegalArgumentException("unknown forwarded operation " + b.getByte(1));
             };
@@ -138,6 +166,8 @@ public final class ForwardCodec {
                 }
             }
             return b;
+        } else if (r instanceof KvResult.Incremented inc) {
+            return b.appendByte((byte) 6).appendLong(inc.value()).appendLong(inc.revision());
         }
         KvResult.Rejected rej = (KvResult.Rejected) r;
         return string(b.appendByte((byte) 4), rej.reason()).appendLong(rej.revision());
@@ -160,6 +190,18 @@ public final class ForwardCodec {
                 .appendInt(s.value().entries().size());
         for (KvEntry e : s.value().entries()) {
             entry(b, e);
+        }
+        return b;
+    }
+
+    /** Encodes a read of several keys. */
+    public static Buffer lookup(Served<LookupResult> s) {
+        Buffer b = Buffer.buffer().appendByte(VERSION).appendByte(KIND_LOOKUP).appendInt(s.servedBy())
+                .appendLong(s.value().appliedIndex()).appendLong(s.value().totalKeys())
+                .appendInt(s.value().entries().size());
+        for (Optional<KvEntry> e : s.value().entries()) {
+            b.appendByte((byte) (e.isPresent() ? 1 : 0));
+            e.ifPresent(entry -> entry(b, entry));
         }
         return b;
     }
@@ -210,6 +252,7 @@ public final class ForwardCodec {
                     }
                     yield new KvResult.TxnResult(succeeded, ops, revision);
                 }
+                case 6 -> new KvResult.Incremented(r.i64(), r.i64());
                 default -> throw new IllegalArgumentException("unknown result type");
             };
             case KIND_GET -> {
@@ -225,6 +268,19 @@ public final class ForwardCodec {
                     entries.add(r.entry());
                 }
                 yield new RangeResult(entries, more, applied);
+            }
+            case KIND_LOOKUP -> {
+                long applied = r.i64();
+                long total = r.i64();
+                int n = r.i32();
+                if (n < 0 || n > b.length()) {
+                    throw new IllegalArgumentException("bad entry count " + n);
+                }
+                List<Optional<KvEntry>> entries = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    entries.add(r.u8() == 1 ? Optional.of(r.entry()) : Optional.empty());
+                }
+                yield new LookupResult(entries, total, applied);
             }
             case KIND_ERROR -> {
                 String code = r.string();

@@ -8,7 +8,9 @@ import io.raftline.node.NodeRequestException;
 import io.raftline.node.RaftNode;
 import io.raftline.node.ReadConsistency;
 import io.vertx.core.Future;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 
@@ -90,6 +92,27 @@ public final class KvRequests {
         return serveOrForward(consistency != ReadConsistency.STALE, forwarded,
                 () -> node.read(consistency).map(v -> range(v, prefix, startAfter, limit)),
                 l -> leader.range(l, prefix, startAfter, limit, consistency));
+    }
+
+    /**
+     * Reads several keys, and counts every key, at one point of the log.
+     *
+     * @param keys        the keys (may be empty)
+     * @param consistency how fresh the answer must be
+     * @param forwarded   whether another node already forwarded it here
+     * @return one entry (or absence) per key, the key count, and who served them
+     */
+    public Future<Served<LookupResult>> lookup(List<String> keys, ReadConsistency consistency, boolean forwarded) {
+        return serveOrForward(consistency != ReadConsistency.STALE, forwarded,
+                () -> node.read(consistency).map(v -> lookup(v, keys)), l -> leader.lookup(l, keys, consistency));
+    }
+
+    private static LookupResult lookup(KvView view, List<String> keys) {
+        List<Optional<KvEntry>> entries = new ArrayList<>(keys.size());
+        for (String key : keys) {
+            entries.add(view.get(key));
+        }
+        return new LookupResult(entries, view.size(), view.appliedIndex());
     }
 
     /** Whether the failure proves the request was not carried out at all, so asking another node is safe. */

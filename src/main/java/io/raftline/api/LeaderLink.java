@@ -4,6 +4,7 @@ import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvResult;
 import io.raftline.node.ReadConsistency;
 import io.vertx.core.Future;
+import java.util.List;
 
 /**
  * How a follower hands a client's request to the leader and gets the leader's answer back, the same way for
@@ -43,4 +44,14 @@ public interface LeaderLink {
      */
     Future<Served<RangeResult>> range(int leader, String prefix, String startAfter, int limit,
             ReadConsistency consistency);
+
+    /**
+     * Has the leader read several keys, and count every key, at one point of the log.
+     *
+     * @param leader      the leader's id
+     * @param keys        the keys (may be empty: only the count)
+     * @param consistency linearizable or lease
+     * @return the leader's answer
+     */
+    Future<Served<LookupResult>> lookup(int leader, List<String> keys, ReadConsistency consistency);
 }

@@ -19,7 +19,8 @@ import java.time.Duration;
  */
 final class ApiCall {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** The one HTTP client of the client commands. */
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private ApiCall() {
     }

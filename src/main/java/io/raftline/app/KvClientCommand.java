@@ -1,8 +1,15 @@
 package io.raftline.app;
 
+import java.io.IOException;
+import java.io.PrintStream;
 import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Iterator;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -10,17 +17,18 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code raftline.jar kv put|get|del|list|txn}: the key-value API from a shell, through any node (followers
+ * {@code raftline.jar kv put|get|del|list|txn|watch}: the key-value API from a shell, through any node (followers
  * forward), with the node's errors and exit code 1 when it refuses.
  */
 @Command(name = "kv", description = {"Read and write keys through any node's HTTP API.", ""},
         subcommands = {KvClientCommand.Put.class, KvClientCommand.Get.class, KvClientCommand.Del.class, KvClientCommand.List.class,
-                KvClientCommand.Txn.class},
+                KvClientCommand.Txn.class, KvClientCommand.Watch.class},
         footerHeading = "%nExamples:%n",
         footer = {
             "  java -jar raftline.jar kv put color blue",
             "  java -jar raftline.jar kv get color --consistency lease",
             "  java -jar raftline.jar kv list --prefix co --limit 10",
+            "  java -jar raftline.jar kv watch --prefix co --from-revision 1",
             "  java -jar raftline.jar kv txn '{\"compare\":[{\"key\":\"lock\",\"exists\":false}],"
                     + "\"success\":[{\"put\":{\"key\":\"lock\",\"value\":\"me\"}}]}'"})
 final class KvClientCommand implements Callable<Integer> {
@@ -30,7 +38,7 @@ final class KvClientCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        root.err().println("raftline kv: say put, get, del, list or txn (java -jar raftline.jar kv --help)");
+        root.err().println("raftline kv: say put, get, del, list, txn or watch (java -jar raftline.jar kv --help)");
         return Main.USAGE;
     }
 
@@ -142,6 +150,96 @@ final class KvClientCommand implements Callable<Integer> {
         public Integer call() {
             return ApiCall.report(kv.root, "kv txn", target.url, "POST", "/v1/txn",
                     json.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * {@code kv watch}: every change under a prefix, one JSON object per line, as {@code GET /v1/watch} streams
+     * them. When the stream breaks (the node restarts, loses its leader), it reconnects to the same node with the
+     * last change's id, so nothing is missed or printed twice; it stops after {@code --count} changes, on Ctrl-C, or
+     * when the node refuses (a revision that was compacted away: exit 1 with the oldest one available).
+     */
+    @Command(name = "watch", description = {"Print every change under a prefix as it is applied, one JSON object per"
+            + " line ({\"type\":\"put\"|\"delete\",\"key\",\"value\",\"revision\",...}); reconnects with"
+            + " Last-Event-ID when the stream breaks."})
+    static final class Watch implements Callable<Integer> {
+        /** Pause before reconnecting a broken stream. */
+        private static final Duration RECONNECT_DELAY = Duration.ofSeconds(1);
+
+        @ParentCommand
+        private KvClientCommand kv;
+        @Mixin
+        private Target target;
+        @Option(names = "--prefix", paramLabel = "P", defaultValue = "", description = "Key prefix (default: all).")
+        private String prefix;
+        @Option(names = "--from-revision", paramLabel = "R", description = "Start with the changes at revision R and"
+                + " after (default: only changes from now on).")
+        private Long fromRevision;
+        @Option(names = "--count", paramLabel = "N", description = "Stop after N changes (default: run until Ctrl-C).")
+        private Long count;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            PrintStream out = kv.root.out();
+            PrintStream err = kv.root.err();
+            String path = "/v1/watch?prefix=" + ApiCall.encode(prefix, false)
+                    + (fromRevision == null ? "" : "&fromRevision=" + fromRevision);
+            String lastId = null;
+            long printed = 0;
+            boolean connectedOnce = false;
+            while (true) {
+                HttpRequest.Builder request = HttpRequest.newBuilder(target.url.resolve(path))
+                        .header("Accept", "text/event-stream");
+                if (lastId != null) {
+                    request.header("Last-Event-ID", lastId);
+                }
+                try {
+                    HttpResponse<Stream<String>> r = ApiCall.HTTP.send(request.build(),
+                            HttpResponse.BodyHandlers.ofLines());
+                    try (Stream<String> lines = r.body()) {
+                        if (r.statusCode() != 200) {
+                            String body = String.join("\n", (Iterable<String>) lines::iterator);
+                            err.println("raftline kv watch: " + ApiCall.describe(new ApiCall.Answer(r.statusCode(), body)));
+                            return Main.FAILURE;
+                        }
+                        connectedOnce = true;
+                        String id = null;
+                        String event = null;
+                        String data = null;
+                        for (Iterator<String> it = lines.iterator(); it.hasNext(); ) {
+                            String line = it.next();
+                            if (line.startsWith("id: ")) {
+                                id = line.substring(4);
+                            } else if (line.startsWith("event: ")) {
+                                event = line.substring(7);
+                            } else if (line.startsWith("data: ")) {
+                                data = line.substring(6);
+                            } else if (line.isEmpty() && data != null) {
+                                if ("error".equals(event)) {
+                                    err.println("raftline kv watch: the stream ended: " + data + "; reconnecting");
+                                } else {
+                                    out.println(data);
+                                    out.flush();
+                                    lastId = id;
+                                    if (count != null && ++printed >= count) {
+                                        return 0;
+                                    }
+                                }
+                                id = null;
+                                event = null;
+                                data = null;
+                            }
+                        }
+                    }
+                } catch (IOException e) {
+                    if (!connectedOnce) {
+                        err.println("raftline kv watch: cannot reach " + target.url + ": " + e.getMessage());
+                        return Main.FAILURE;
+                    }
+                    err.println("raftline kv watch: " + e.getMessage() + "; reconnecting");
+                }
+                Thread.sleep(RECONNECT_DELAY.toMillis());
+            }
         }
     }
 }

@@ -94,7 +94,12 @@ final class LocalCommand implements Callable<Integer> {
             sb.append("  UI / admin : ").append(localhost(cluster.adminUrl())).append('\n');
         }
         for (int id : cluster.nodes().keySet()) {
-            sb.append("  node ").append(id).append("     : ").append(localhost(cluster.nodeUrl(id))).append('\n');
+            sb.append("  node ").append(id).append("     : ").append(localhost(cluster.nodeUrl(id)));
+            String resp = cluster.respAddress(id);
+            if (resp != null) {
+                sb.append("   redis-cli -p ").append(resp.substring(resp.lastIndexOf(':') + 1));
+            }
+            sb.append('\n');
         }
         String first = localhost(cluster.nodeUrl(cluster.nodes().keySet().iterator().next()));
         List<Integer> ids = List.copyOf(cluster.nodes().keySet());

@@ -53,6 +53,9 @@ final class NodeApplication extends VertxApplication implements VertxApplication
         int id = config.nodeId();
         StringBuilder sb = new StringBuilder("Raftline node ").append(id).append(" is up: ")
                 .append(verticle.nodeUrl(id).replace("://127.0.0.1:", "://localhost:"));
+        if (verticle.respAddress(id) != null) {
+            sb.append(", Redis protocol on ").append(verticle.respAddress(id).replace("127.0.0.1:", "localhost:"));
+        }
         if (verticle.adminUrl() != null) {
             sb.append(" (admin ").append(verticle.adminUrl().replace("://127.0.0.1:", "://localhost:")).append(')');
         }

@@ -85,6 +85,12 @@ final class VerifyCommand implements Callable<Integer> {
                     + " per node over the clustered event bus; a crash is a SIGKILL. Default: local.")
     private String mode;
 
+    @Option(names = "--protocol", paramLabel = "http|resp",
+            description = "How the clients send requests: the HTTP API, or the Redis protocol (every read"
+                    + " linearizable; writes with an unknown outcome are not retried, having no idempotency key)."
+                    + " Default: http.")
+    private String protocol;
+
     @Option(names = "--consistency", paramLabel = "linearizable|lease|stale",
             description = "What the clients' reads ask for, apart from the lease reads (final reads are always"
                     + " linearizable); stale reads promise less, so the check may flag them. Default: "
@@ -145,6 +151,7 @@ final class VerifyCommand implements Callable<Integer> {
         given("--nodes", nodes, b::nodes);
         given("--nemesis", nemesis, v -> b.faults(FaultKind.parseList(v)));
         given("--mode", mode, v -> b.mode(NemesisOptions.Mode.parse(v)));
+        given("--protocol", protocol, v -> b.protocol(NemesisOptions.Protocol.parse(v)));
         given("--consistency", consistency, b::consistency);
         given("--lease-reads", leaseReads, b::leaseReads);
         given("--seed", seed, b::seed);

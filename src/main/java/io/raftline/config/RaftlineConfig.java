@@ -24,8 +24,9 @@ import java.util.Set;
  *   "http_host": "127.0.0.1",        interface the node HTTP APIs bind and are reached at
  *   "node_id": 1,                    per-process mode only: the node this process runs
  *   "nodes": [ {"id": 1, "http_port": 8081, "data_dir": "./data/node-1", "host": "127.0.0.1",
- *               "bus_port": 5701, "join": false}, ... ],
+ *               "bus_port": 5701, "resp_port": 6381, "join": false}, ... ],
  *                                    bus_port: Hazelcast port when nodes run in separate processes;
+ *                                    resp_port: Redis protocol (default 6380 + id, 0 if http_port is 0; -1: none);
  *                                    join: not in the initial membership, waits to be added at runtime
  *   "admin": {"host": "127.0.0.1", "port": 8080, "token": ""},   omit to run no admin listener
  *   "raft": { "tick_ms": 10, "heartbeat_ms": 100, ... },          see {@link RaftSettings}
@@ -66,7 +67,8 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
     static final List<String> SECURITY_FIELDS = List.of("allowed_hosts", "allowed_origins", "trust_loopback");
     static final List<String> LIMITS_FIELDS = List.of("max_connections", "idle_timeout_ms", "request_timeout_ms",
             "max_request_line_bytes", "max_header_bytes", "max_ws_frame_bytes", "quota_bytes");
-    static final List<String> NODE_FIELDS = List.of("id", "host", "http_port", "data_dir", "bus_port", "join");
+    static final List<String> NODE_FIELDS = List.of("id", "host", "http_port", "data_dir", "bus_port", "join",
+            "resp_port");
 
     /** Largest request body a client can configure: one value may not be larger than this anyway. */
     public static final long MAX_BODY_BYTES_LIMIT = 64L * 1024 * 1024;
@@ -125,8 +127,17 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                 throw new ConfigException(n.field("bus_port"), "port " + busPort + " is already used by another node"
                         + " or HTTP port");
             }
+            int respPort = n.intValue("resp_port", port == 0 ? 0 : 6380 + id);
+            if (respPort < NodeConfig.NO_RESP || respPort > 65535) {
+                throw new ConfigException(n.field("resp_port"), "must be a TCP port in 0..65535 (0 = any free port), or"
+                        + " -1 to run no Redis-protocol listener, got " + respPort);
+            }
+            if (respPort > 0 && !endpoints.add(host + ":" + respPort)) {
+                throw new ConfigException(n.field("resp_port"), "port " + respPort + " is already used by another"
+                        + " node or port");
+            }
             nodes.add(new NodeConfig(id, host, port, n.string("data_dir", "./data/node-" + id), busPort,
-                    n.bool("join", false)));
+                    n.bool("join", false), respPort));
         }
         if (nodes.stream().allMatch(NodeConfig::join)) {
             throw new ConfigException("nodes", "must list at least one node of the initial membership (\"join\": "
@@ -149,6 +160,10 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                     if (n.httpPort() == admin.port()) {
                         throw new ConfigException("admin.port", "port " + admin.port() + " is also node " + n.id()
                                 + "'s http_port");
+                    }
+                    if (n.respPort() == admin.port()) {
+                        throw new ConfigException("admin.port", "port " + admin.port() + " is also node " + n.id()
+                                + "'s resp_port");
                     }
                 }
             }

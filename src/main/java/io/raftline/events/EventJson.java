@@ -200,6 +200,8 @@ public final class EventJson {
                     .put("value", text(p.value()));
         } else if (c instanceof KvCommand.Delete d) {
             o.put("op", d.expectedRevision() == KvCommand.UNCONDITIONAL ? "delete" : "cad").put("key", clip(d.key()));
+        } else if (c instanceof KvCommand.Increment inc) {
+            o.put("op", "incr").put("key", clip(inc.key())).put("delta", inc.delta());
         } else if (c instanceof KvCommand.Txn t) {
             o.put("op", "txn").put("compares", t.compares().size()).put("success", t.success().size())
                     .put("failure", t.failure().size());

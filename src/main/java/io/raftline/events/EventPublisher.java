@@ -292,7 +292,7 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
         } else if (event instanceof CoreEvent.LeaderElected l) {
             pipeline.offer(new RaftEvent.LeaderElected(h, l.leader(), l.term(), l.votes()));
         } else if (event instanceof CoreEvent.LeadershipTransfer t) {
-            pipeline.offer(new RaftEvent.LeadershipTransfer(h, t.target(), t.outcome()));
+            pipeline.offer(new RaftEvent.LeadershipTransfer(h, t.target(), t.description()));
         } else if (event instanceof CoreEvent.MembershipChanged mc) {
             pipeline.offer(new RaftEvent.MembershipChanged(h, mc.index(), mc.membership().voters(),
                     mc.membership().learners(), mc.membership().addresses(), mc.reason()));

@@ -28,7 +28,8 @@ import java.util.Objects;
  *              varint(keyLen) key, then varint(valueLen) value for a value comparison, else varint(number)
  *   op:        u8 kind (1 put, 2 delete, 3 get) varint(keyLen) key, then varint(valueLen) value for a put
  * </pre>
- * Ops 3 and 4 were added later in the same version (older code refuses it as an unknown op, as it must); an unconditional
+ * Increment: 01 05 varint(keyLen) key varint(zigzag(delta))
+ * Ops 3, 4 and 5 were added later in the same version (older code refuses it as an unknown op, as it must); an unconditional
  * delete is always op 2, so op 3 never carries {@code expectedRevision = -1}.
  * <pre>
  * where {@code idemLen+1 = 0} encodes a {@code null} idempotency key (and no idem bytes follow),
@@ -43,6 +44,7 @@ public final class KvCodec {
     static final int OP_DELETE = 2;
     static final int OP_DELETE_IF = 3;
     static final int OP_TXN = 4;
+    static final int OP_INCREMENT = 5;
     static final int TXN_PUT = 1;
     static final int TXN_DELETE = 2;
     static final int TXN_GET = 3;
@@ -60,6 +62,14 @@ public final class KvCodec {
         Objects.requireNonNull(command, "command");
         if (command instanceof KvCommand.Txn txn) {
             return encodeTxn(txn);
+        }
+        if (command instanceof KvCommand.Increment inc) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            out.write(FORMAT_VERSION);
+            out.write(OP_INCREMENT);
+            bytes(out, inc.key().getBytes(StandardCharsets.UTF_8));
+            varint(out, (inc.delta() << 1) ^ (inc.delta() >> 63));
+            return out.toByteArray();
         }
         KvCommand.SingleKey single = (KvCommand.SingleKey) command;
         byte[] key = single.key().getBytes(StandardCharsets.UTF_8);
@@ -119,8 +129,16 @@ public final class KvCodec {
                     + " (this codec reads version " + FORMAT_VERSION + ")", 0);
         }
         int op = in.readByte("op code");
-        if (op != OP_PUT && op != OP_DELETE && op != OP_DELETE_IF && op != OP_TXN) {
+        if (op != OP_PUT && op != OP_DELETE && op != OP_DELETE_IF && op != OP_TXN && op != OP_INCREMENT) {
             throw new KvFormatException("unknown op code " + op, 1);
+        }
+        if (op == OP_INCREMENT) {
+            String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));
+            long zigzag = in.readVarint("delta");
+            if (in.pos != bytes.length) {
+                throw new KvFormatException((bytes.length - in.pos) + " trailing bytes after the command", in.pos);
+            }
+            return new KvCommand.Increment(key, (zigzag >>> 1) ^ -(zigzag & 1));
         }
         if (op == OP_TXN) {
             KvCommand.Txn txn = decodeTxn(in);

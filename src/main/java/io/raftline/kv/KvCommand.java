@@ -17,7 +17,7 @@ import java.util.Set;
  * <p>An {@code idempotencyKey} (may be {@code null}) names the client request: a retried write
  * with the same idempotency key is applied once, see {@link KvStateMachine}.
  */
-public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn {
+public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, KvCommand.Increment {
 
     /** Largest key, in UTF-8 bytes. */
     int MAX_KEY_BYTES = 1024;
@@ -247,6 +247,71 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn {
          */
         public Delete(String key) {
             this(key, null);
+        }
+    }
+
+    /**
+     * Adds {@code delta} to the integer a key holds, as Redis's INCRBY does: the value must be the decimal text of a
+     * signed 64-bit integer (an absent key counts as 0), and the sum is written back as decimal text. Applied in the
+     * state machine, so every replica computes the same number from the same log; a value that is not such an
+     * integer, or a sum that overflows, changes nothing and gives {@link KvResult.Rejected} with Redis's message.
+     * Like a transaction it carries no idempotency key: a retried increment counts twice, as in Redis.
+     *
+     * @param key   the key
+     * @param delta what to add (negative to subtract)
+     */
+    record Increment(String key, long delta) implements KvCommand {
+
+        /** Largest integer text an increment reads: 20 characters hold every signed 64-bit number. */
+        public static final int MAX_INTEGER_TEXT = 20;
+
+        /**
+         * Validates the key.
+         *
+         * @param key   the key
+         * @param delta what to add
+         */
+        public Increment {
+            validateKey(key);
+        }
+
+        @Override
+        public String idempotencyKey() {
+            return null;
+        }
+
+        /**
+         * Reads a value as Redis reads an integer: optional minus sign, decimal digits, no leading zeros (but "0"), no
+         * plus sign or spaces, within a signed 64-bit range.
+         *
+         * @param value the stored bytes
+         * @return the number, or null if the value is not such an integer
+         */
+        public static Long parse(byte[] value) {
+            int n = value.length;
+            if (n == 0 || n > MAX_INTEGER_TEXT) {
+                return null;
+            }
+            int i = value[0] == '-' ? 1 : 0;
+            if (i == n || (value[i] == '0' && (n > i + 1 || i == 1))) {
+                return null; // "-", "-0", "007"
+            }
+            long acc = 0;
+            for (; i < n; i++) {
+                int d = value[i] - '0';
+                if (d < 0 || d > 9) {
+                    return null;
+                }
+                // Accumulate negatively: Long.MIN_VALUE has no positive counterpart.
+                if (acc < (Long.MIN_VALUE + d) / 10) {
+                    return null;
+                }
+                acc = acc * 10 - d;
+            }
+            if (value[0] == '-') {
+                return acc;
+            }
+            return acc == Long.MIN_VALUE ? null : -acc;
         }
     }
 

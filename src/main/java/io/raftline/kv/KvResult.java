@@ -14,7 +14,8 @@ import java.util.Optional;
  * text that Redis-style front ends send.
  */
 public sealed interface KvResult
-        permits KvResult.Written, KvResult.Deleted, KvResult.PreconditionFailed, KvResult.Rejected, KvResult.TxnResult {
+        permits KvResult.Written, KvResult.Deleted, KvResult.PreconditionFailed, KvResult.Rejected, KvResult.TxnResult,
+        KvResult.Incremented {
 
     /**
      * Returns the log index of the entry that produced this result.
@@ -108,8 +109,9 @@ public sealed interface KvResult
     }
 
     /**
-     * The entry's bytes were not a valid command; it was skipped and changed nothing but the
-     * applied index. The reason is derived from the bytes alone, so it is the same everywhere.
+     * The entry was not applied and changed nothing but the applied index: its bytes were not a valid command, or
+     * the command does not apply to the state it met (an {@link KvCommand.Increment} of a value that is not an
+     * integer). The reason is derived from the bytes and the state alone, so it is the same everywhere.
      *
      * @param reason   why the entry was refused
      * @param revision index of the refused entry
@@ -130,6 +132,30 @@ public sealed interface KvResult
         @Override
         public String wire() {
             return "ERR " + reason;
+        }
+    }
+
+    /**
+     * An increment was applied: the key now holds {@code value} (as decimal text), written at {@code revision}.
+     *
+     * @param value    the number after the increment
+     * @param revision index of the increment entry
+     */
+    record Incremented(long value, long revision) implements KvResult {
+        /**
+         * Checks the revision.
+         *
+         * @param value    the new number
+         * @param revision index of the entry that produced the result
+         */
+        public Incremented {
+            requireRevision(revision);
+        }
+
+        /** {@inheritDoc} The number. */
+        @Override
+        public String wire() {
+            return Long.toString(value);
         }
     }
 

@@ -42,6 +42,12 @@ import java.util.Optional;
  */
 public final class KvStateMachine {
 
+    /** Why an increment of a value that is not a 64-bit decimal integer changed nothing (Redis's words). */
+    public static final String NOT_AN_INTEGER = "value is not an integer or out of range";
+
+    /** Why an increment whose sum leaves the 64-bit range changed nothing (Redis's words). */
+    public static final String OVERFLOW = "increment or decrement would overflow";
+
     /** Idempotency keys remembered by default. */
     public static final int DEFAULT_IDEMPOTENCY_CAPACITY = 100_000;
 
@@ -317,6 +323,8 @@ public final class KvStateMachine {
             result = put(index, put);
         } else if (command instanceof KvCommand.Delete delete) {
             result = delete(index, delete);
+        } else if (command instanceof KvCommand.Increment increment) {
+            result = increment(index, increment);
         } else {
             result = txn(index, (KvCommand.Txn) command);
         }
@@ -342,6 +350,30 @@ public final class KvStateMachine {
         accountReplace(current, next);
         emit(KvChange.put(next, emitted));
         return new KvResult.Written(index);
+    }
+
+    /** Redis's INCRBY, deterministically: the same state and command give the same number or the same refusal. */
+    private KvResult increment(long index, KvCommand.Increment inc) {
+        KvEntry current = byKey.get(inc.key());
+        Long before = current == null ? Long.valueOf(0) : KvCommand.Increment.parse(current.sharedValue());
+        if (before == null) {
+            return new KvResult.Rejected(NOT_AN_INTEGER, index);
+        }
+        long after;
+        try {
+            after = Math.addExact(before, inc.delta());
+        } catch (ArithmeticException e) {
+            return new KvResult.Rejected(OVERFLOW, index);
+        }
+        byte[] text = Long.toString(after).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        KvEntry next = current == null
+                ? new KvEntry(inc.key(), text, index, index, 1)
+                : new KvEntry(inc.key(), text, current.createRevision(), index, current.version() + 1);
+        entries = entries.put(inc.key(), next);
+        byKey = byKey.put(inc.key(), next);
+        accountReplace(current, next);
+        emit(KvChange.put(next, emitted));
+        return new KvResult.Incremented(after, index);
     }
 
     /**
@@ -416,7 +448,8 @@ public final class KvStateMachine {
 
     /**
      * How much a command would grow {@link #dataBytes()} if it were applied now, assuming every write in it happens
-     * (a transaction's puts, whichever branch; comparisons and preconditions are not evaluated): an upper bound, so a
+     * (a transaction's puts, whichever branch; an increment's value at its longest; comparisons and preconditions are
+     * not evaluated): an upper bound, so a
      * quota check with it never lets the key space grow past the quota by this command. Deletes count 0.
      *
      * @param command the command
@@ -427,6 +460,11 @@ public final class KvStateMachine {
             KvEntry current = byKey.get(put.key());
             return sizeOf(put.key(), put.sharedValue().length)
                     - (current == null ? 0 : sizeOf(current.key(), current.sharedValue().length));
+        }
+        if (command instanceof KvCommand.Increment inc) {
+            // The new value is a decimal long: at most 20 bytes.
+            KvEntry current = byKey.get(inc.key());
+            return sizeOf(inc.key(), 20) - (current == null ? 0 : sizeOf(current.key(), current.sharedValue().length));
         }
         if (command instanceof KvCommand.Txn txn) {
             long grow = 0;

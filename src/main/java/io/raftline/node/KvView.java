@@ -54,6 +54,15 @@ public final class KvView {
     }
 
     /**
+     * How many keys the state holds.
+     *
+     * @return the key count
+     */
+    public int size() {
+        return state.size();
+    }
+
+    /**
      * The captured state itself (immutable), for a backup of the whole state at {@link #appliedIndex()}.
      *
      * @return the snapshot

@@ -982,13 +982,13 @@ public final class NodeHost {
                 LOG.info("{} elected leader for term {} with {} votes", prefix(le.term(), Role.LEADER), le.term(),
                         le.votes());
             } else if (e instanceof CoreEvent.LeadershipTransfer lt) {
-                LOG.info("{} leadership transfer to node {}: {}", prefix(term, role), lt.target(), lt.outcome());
-                // "aborted: term N began" is also what a successful transfer looks like from here (the target's
-                // election): the leader this node learns next decides (onSoftState).
-                if (transfer != null && lt.target() == transferTarget && lt.outcome().startsWith("aborted")
-                        && !lt.outcome().startsWith("aborted: term")) {
+                LOG.info("{} leadership transfer to node {}: {}", prefix(term, role), lt.target(), lt.description());
+                // SUPERSEDED is also what a successful transfer looks like from here (the target's election): the
+                // leader this node learns next decides (onSoftState).
+                if (transfer != null && lt.target() == transferTarget
+                        && lt.outcome() == CoreEvent.TransferOutcome.ABORTED) {
                     endTransfer(new NodeRequestException(Reason.TRANSFER_FAILED, core.leader(), "leadership transfer"
-                            + " to node " + lt.target() + " " + lt.outcome()));
+                            + " to node " + lt.target() + " " + lt.description()));
                 }
             } else if (e instanceof CoreEvent.MembershipChanged mc) {
                 lastMembership = mc.membership();

@@ -23,8 +23,26 @@ public sealed interface CoreEvent {
     record LeaderElected(int leader, long term, int votes) implements CoreEvent {
     }
 
-    /** Leadership transfer to {@code target} started, completed or was aborted ({@code outcome}). */
-    record LeadershipTransfer(int target, String outcome) implements CoreEvent {
+    /**
+     * Leadership transfer to {@code target} started, was handed over, or ended ({@code outcome}); {@code description}
+     * says it in words for logs and events ("aborted: timed out", "aborted: term 3 began").
+     */
+    record LeadershipTransfer(int target, TransferOutcome outcome, String description) implements CoreEvent {
+    }
+
+    /** What became of a leadership transfer, as the leader sees it. */
+    enum TransferOutcome {
+        /** The leader stopped accepting proposals and is bringing the target up to date. */
+        STARTED,
+        /** A removed leader handed its leadership to the most up-to-date voter. */
+        HANDED_OVER,
+        /** The transfer failed: it timed out, or the target is no longer a voter. */
+        ABORTED,
+        /**
+         * A new term began, which is also what a successful transfer looks like from the old leader (the target's
+         * election): the leader learned next decides whether it worked.
+         */
+        SUPERSEDED
     }
 
     /**

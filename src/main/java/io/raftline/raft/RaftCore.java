@@ -301,7 +301,7 @@ public final class RaftCore {
         // counter: resetting electionElapsed would postpone CheckQuorum, and repeated transfers would keep a
         // partitioned leader in place for ever.
         transferElapsed = 0;
-        events.add(new CoreEvent.LeadershipTransfer(target, "started"));
+        events.add(new CoreEvent.LeadershipTransfer(target, CoreEvent.TransferOutcome.STARTED, "started"));
         Progress pr = progress.get(target);
         if (pr.match == log.lastIndex()) {
             sendTimeoutNow(target);
@@ -614,7 +614,8 @@ public final class RaftCore {
             }
         }
         if (leadTransferee != 0 && ++transferElapsed >= config.electionTicksMin()) {
-            events.add(new CoreEvent.LeadershipTransfer(leadTransferee, "aborted: timed out"));
+            events.add(new CoreEvent.LeadershipTransfer(leadTransferee, CoreEvent.TransferOutcome.ABORTED,
+                    "aborted: timed out"));
             leadTransferee = 0;
             if (removalCommitted()) {
                 becomeFollower(term, 0, "removed from the voters by the configuration at " + configIndex
@@ -717,7 +718,8 @@ public final class RaftCore {
         heartbeatElapsed = 0;
         randomizedElectionTimeout = random.nextInt(config.electionTicksMin(), config.electionTicksMax() + 1);
         if (leadTransferee != 0) {
-            events.add(new CoreEvent.LeadershipTransfer(leadTransferee, "aborted: term " + newTerm + " began"));
+            events.add(new CoreEvent.LeadershipTransfer(leadTransferee, CoreEvent.TransferOutcome.SUPERSEDED,
+                    "aborted: term " + newTerm + " began"));
             leadTransferee = 0;
         }
         transferElapsed = 0;
@@ -1026,13 +1028,14 @@ public final class RaftCore {
         }
         if (best != 0 && bestMatch == log.lastIndex()) {
             sendTimeoutNow(best);
-            events.add(new CoreEvent.LeadershipTransfer(best, "handed over: leader " + id + " was removed"));
+            events.add(new CoreEvent.LeadershipTransfer(best, CoreEvent.TransferOutcome.HANDED_OVER,
+                    "handed over: leader " + id + " was removed"));
             leadTransferee = 0;
             becomeFollower(term, 0, "removed from the voters by the committed configuration at " + configIndex);
         } else if (best != 0 && leadTransferee != best) {
             leadTransferee = best;
             transferElapsed = 0;
-            events.add(new CoreEvent.LeadershipTransfer(best, "started"));
+            events.add(new CoreEvent.LeadershipTransfer(best, CoreEvent.TransferOutcome.STARTED, "started"));
             sendAppend(best, true);
         }
     }
@@ -1325,7 +1328,8 @@ public final class RaftCore {
         }
         progress.keySet().removeIf(peer -> peer != id && !now.contains(peer));
         if (leadTransferee != 0 && !now.isVoter(leadTransferee)) {
-            events.add(new CoreEvent.LeadershipTransfer(leadTransferee, "aborted: no longer a voter"));
+            events.add(new CoreEvent.LeadershipTransfer(leadTransferee, CoreEvent.TransferOutcome.ABORTED,
+                    "aborted: no longer a voter"));
             leadTransferee = 0;
         }
     }

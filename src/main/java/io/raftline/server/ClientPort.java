@@ -47,8 +47,7 @@ final class ClientPort {
      */
     static HttpServerVerticle create(RaftlineConfig config, NodeConfig n, RaftNode node, HttpClient forwardClient,
             PeerDirectory peers, ClusterView cluster, GrpcTransport raftTransport) {
-        KvRequests requests = new KvRequests(node, new HttpLeaderLink(forwardClient, peers, n.id(),
-                config.service().forwardTimeoutMs()));
+        KvRequests requests = requests(config, n, node, forwardClient, peers);
         KvApi api = new KvApi(node, requests, cluster, config.service().maxBodyBytes());
         // A membership change answers once committed: the node's request timeout, plus the hop to the leader.
         WatchApi watches = new WatchApi(node);
@@ -83,6 +82,40 @@ final class ClientPort {
             hosts.add(config.admin().host());
         }
         return new RequestGuard(hosts, config.security().allowedOrigins());
+    }
+
+    /**
+     * The request layer of node {@code n}'s client protocols: serves here or forwards to the leader over HTTP.
+     *
+     * @param config        the configuration
+     * @param n             the node's configuration
+     * @param node          the node
+     * @param forwardClient HTTP client for forwarding to the leader
+     * @param peers         where each node's client port is
+     * @return the layer
+     */
+    static KvRequests requests(RaftlineConfig config, NodeConfig n, RaftNode node, HttpClient forwardClient,
+            PeerDirectory peers) {
+        return new KvRequests(node, new HttpLeaderLink(forwardClient, peers, n.id(),
+                config.service().forwardTimeoutMs()));
+    }
+
+    /**
+     * Builds the Redis-protocol listener of node {@code n}, over the same request layer as its HTTP and gRPC APIs.
+     *
+     * @param config        the configuration
+     * @param n             the node's configuration ({@link NodeConfig#respPort()} at least 0)
+     * @param node          the node
+     * @param forwardClient HTTP client for forwarding to the leader
+     * @param peers         where each node's client port is
+     * @return the (undeployed) listener
+     */
+    static RespServerVerticle resp(RaftlineConfig config, NodeConfig n, RaftNode node, HttpClient forwardClient,
+            PeerDirectory peers) {
+        // One request's arguments together get the HTTP body limit, plus room for the keys of a multi-key command.
+        int maxRequestBytes = (int) Math.min(Integer.MAX_VALUE, config.service().maxBodyBytes() + 256 * 1024L);
+        return new RespServerVerticle("node " + n.id() + " Redis protocol", n.host(), n.respPort(), node,
+                requests(config, n, node, forwardClient, peers), maxRequestBytes);
     }
 
     /**

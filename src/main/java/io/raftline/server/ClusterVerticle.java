@@ -77,6 +77,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     private final Map<Integer, List<String>> deployments = new ConcurrentHashMap<>();
     private Transport transport;
     private final Map<Integer, Address> addresses = new ConcurrentHashMap<>();
+    /** The Redis-protocol port each local node listens on. */
+    private final Map<Integer, Integer> respPorts = new ConcurrentHashMap<>();
     /**
      * Every node this process knows of: those of the configuration and every member a membership change added
      * since (the gRPC transport accepts messages from these, {@code /v1/cluster} lists them).
@@ -272,6 +274,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         List<String> ids = deployments.remove(id);
         nodes.remove(id);
         servers.remove(id);
+        respPorts.remove(id);
         metricStatuses.remove(id);
         List<Future<?>> undeploys = new ArrayList<>();
         for (String d : ids == null ? List.<String>of() : ids) {
@@ -297,8 +300,16 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         HttpServerVerticle server = ClientPort.create(config, n, nodes.get(n.id()), forwardClient, this, status,
                 grpcTransport);
         servers.put(n.id(), server);
-        return vertx.deployVerticle(server).onSuccess(d -> {
+        Future<Void> http = vertx.deployVerticle(server).onSuccess(d -> {
             addresses.put(n.id(), new Address(n.host(), server.actualPort()));
+            deployments.computeIfAbsent(n.id(), k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(d);
+        }).mapEmpty();
+        if (n.respPort() == NodeConfig.NO_RESP) {
+            return http;
+        }
+        RespServerVerticle resp = ClientPort.resp(config, n, nodes.get(n.id()), forwardClient, this);
+        return http.compose(v -> vertx.deployVerticle(resp)).onSuccess(d -> {
+            respPorts.put(n.id(), resp.actualPort());
             deployments.computeIfAbsent(n.id(), k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(d);
         }).mapEmpty();
     }
@@ -444,6 +455,17 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      */
     public RaftlineConfig raftlineConfig() {
         return config;
+    }
+
+    /**
+     * Where a node's Redis-protocol listener is, for {@code redis-cli -h host -p port}.
+     *
+     * @param id the node
+     * @return {@code host:port}, or null if the node runs none
+     */
+    public String respAddress(int id) {
+        Integer port = respPorts.get(id);
+        return port == null ? null : addresses.get(id).host() + ":" + port;
     }
 
     /**

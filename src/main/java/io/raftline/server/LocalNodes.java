@@ -71,7 +71,8 @@ final class LocalNodes {
         } else {
             dir = base.resolveSibling("node-" + id).toString();
         }
-        return new NodeConfig(id, first.host(), port, dir, 0, true);
+        int resp = first.respPort() <= 0 ? first.respPort() : first.respPort() - first.id() + id;
+        return new NodeConfig(id, first.host(), port, dir, 0, true, resp);
     }
 
     /**

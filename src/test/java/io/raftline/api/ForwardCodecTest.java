@@ -30,6 +30,12 @@ class ForwardCodecTest {
                 .isEqualTo(new ForwardCodec.Request.Range("p", "p/é9", 50, ReadConsistency.LINEARIZABLE));
         assertThat(ForwardCodec.decodeRequest(ForwardCodec.range("", "", 1, ReadConsistency.STALE)))
                 .isEqualTo(new ForwardCodec.Request.Range("", "", 1, ReadConsistency.STALE));
+        assertThat(ForwardCodec.decodeRequest(ForwardCodec.lookup(List.of("a", "k/é"), ReadConsistency.LEASE)))
+                .isEqualTo(new ForwardCodec.Request.Lookup(List.of("a", "k/é"), ReadConsistency.LEASE));
+        assertThat(ForwardCodec.decodeRequest(ForwardCodec.lookup(List.of(), ReadConsistency.LINEARIZABLE)))
+                .isEqualTo(new ForwardCodec.Request.Lookup(List.of(), ReadConsistency.LINEARIZABLE));
+        KvCommand incr = new KvCommand.Increment("counter", -5);
+        assertThat(ForwardCodec.decodeRequest(ForwardCodec.write(incr))).isEqualTo(new ForwardCodec.Request.Write(incr));
     }
 
     @Test
@@ -38,7 +44,7 @@ class ForwardCodecTest {
                 new KvResult.PreconditionFailed(3, 6), new KvResult.Rejected("bad", 7),
                 new KvResult.TxnResult(true, List.of(new KvResult.PutDone(), new KvResult.DeleteDone(1),
                         new KvResult.GetDone(Optional.of(ENTRY)), new KvResult.GetDone(Optional.empty())), 8),
-                new KvResult.TxnResult(false, List.of(), 9))) {
+                new KvResult.TxnResult(false, List.of(), 9), new KvResult.Incremented(Long.MIN_VALUE, 10))) {
             assertThat(ForwardCodec.decodeResponse(ForwardCodec.result(new Served<>(r, 2)), KvResult.class))
                     .isEqualTo(new Served<>(r, 2));
         }
@@ -51,6 +57,10 @@ class ForwardCodecTest {
                 new RangeResult(List.of(ENTRY, ENTRY), true, 14), 1)), RangeResult.class);
         assertThat(range.value().entries()).containsExactly(ENTRY, ENTRY);
         assertThat(range.value().more()).isTrue();
+        Served<LookupResult> lookup = ForwardCodec.decodeResponse(ForwardCodec.lookup(new Served<>(
+                new LookupResult(List.of(Optional.empty(), Optional.of(ENTRY)), 41, 15), 2)), LookupResult.class);
+        assertThat(lookup).isEqualTo(new Served<>(new LookupResult(List.of(Optional.empty(), Optional.of(ENTRY)),
+                41, 15), 2));
     }
 
     @Test

@@ -61,6 +61,29 @@ class ClientCommandsTest {
     }
 
     @Test
+    void kvWatchPrintsEachChangeOnceFromARevisionOn() {
+        MainTest.Result first = MainTest.run("kv", "put", "watch/a", "1", "--url", follower);
+        long from = new JsonObject(first.out().trim()).getLong("revision");
+        MainTest.run("kv", "put", "elsewhere", "x", "--url", follower);
+        MainTest.run("kv", "put", "watch/b", "2", "--url", follower);
+        MainTest.run("kv", "del", "watch/a", "--url", follower);
+        MainTest.Result watch = MainTest.run("kv", "watch", "--prefix", "watch/", "--from-revision",
+                String.valueOf(from), "--count", "3", "--url", follower);
+        assertThat(watch.code()).as(watch.err()).isZero();
+        java.util.List<JsonObject> changes = watch.out().lines().map(JsonObject::new).toList();
+        assertThat(changes).extracting(c -> c.getString("type") + " " + c.getString("key"))
+                .containsExactly("put watch/a", "put watch/b", "delete watch/a");
+        assertThat(changes.get(0).getLong("revision")).isEqualTo(from);
+        assertThat(changes.get(1).getString("value")).isEqualTo("2");
+        MainTest.Result bad = MainTest.run("kv", "watch", "--from-revision", "-3", "--url", follower);
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).startsWith("raftline kv watch: 400");
+        MainTest.Result unreachable = MainTest.run("kv", "watch", "--url", "http://127.0.0.1:1");
+        assertThat(unreachable.code()).isEqualTo(1);
+        assertThat(unreachable.err()).contains("cannot reach");
+    }
+
+    @Test
     void membersAndClusterCommandsShowAndChangeTheMembership() {
         MainTest.Result list = MainTest.run("members", "list", "--url", follower);
         assertThat(new JsonObject(list.out().trim()).getJsonArray("members")).hasSize(3);

@@ -45,6 +45,7 @@ class RaftlineConfigTest {
         assertThat(local.nodeId()).isZero();
         assertThat(local.admin().port()).isEqualTo(8080);
         assertThat(local.nodes()).extracting(NodeConfig::httpPort).containsExactly(8081, 8082, 8083);
+        assertThat(local.nodes()).extracting(NodeConfig::respPort).containsExactly(6381, 6382, 6383);
         assertThat(local.nodes()).extracting(NodeConfig::dataDir).containsExactly("./data/node-1", "./data/node-2",
                 "./data/node-3");
         RaftlineConfig single = RaftlineConfig.fromJson(new JsonObject(Files.readString(Path.of("conf/single-node.json"))));
@@ -108,6 +109,19 @@ class RaftlineConfigTest {
         JsonObject dupPort = base();
         dupPort.getJsonArray("nodes").getJsonObject(2).put("http_port", 8081);
         assertThat(failure(dupPort)).isEqualTo("nodes[2].http_port: port 8081 is used by two nodes");
+        JsonObject badResp = base();
+        badResp.getJsonArray("nodes").getJsonObject(0).put("resp_port", -2);
+        assertThat(failure(badResp)).isEqualTo("nodes[0].resp_port: must be a TCP port in 0..65535 (0 = any free port),"
+                + " or -1 to run no Redis-protocol listener, got -2");
+        JsonObject respOnHttp = base();
+        respOnHttp.getJsonArray("nodes").getJsonObject(0).put("resp_port", 8082);
+        assertThat(failure(respOnHttp)).isEqualTo("nodes[1].http_port: port 8082 is used by two nodes");
+        JsonObject httpOnResp = base();
+        httpOnResp.getJsonArray("nodes").getJsonObject(2).put("resp_port", 6381);
+        assertThat(failure(httpOnResp)).isEqualTo("nodes[2].resp_port: port 6381 is already used by another node or"
+                + " port");
+        assertThat(failure(base().put("admin", new JsonObject().put("port", 6382))))
+                .isEqualTo("admin.port: port 6382 is also node 2's resp_port");
         JsonObject dupId = base();
         dupId.getJsonArray("nodes").getJsonObject(2).put("id", 1);
         assertThat(failure(dupId)).isEqualTo("nodes[2].id: duplicate node id 1");

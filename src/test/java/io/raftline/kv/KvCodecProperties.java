@@ -28,7 +28,8 @@ class KvCodecProperties {
                 .as(KvCommand.Put::new);
         Arbitrary<KvCommand> deletes = Combinators.combine(keys, revisions, idempotencyKeys)
                 .as(KvCommand.Delete::new);
-        return Arbitraries.oneOf(puts, deletes);
+        Arbitrary<KvCommand> increments = Combinators.combine(keys, Arbitraries.longs()).as(KvCommand.Increment::new);
+        return Arbitraries.oneOf(puts, deletes, increments);
     }
 
     @Property(tries = 500)

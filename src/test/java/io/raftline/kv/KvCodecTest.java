@@ -91,7 +91,8 @@ class KvCodecTest {
                 new KvCommand.Put("key", bytes("value"), 1L << 40, "idem"),
                 new KvCommand.Delete("key", "idem"),
                 new KvCommand.Delete("key", 42, "idem"),
-                new KvCommand.Delete("key", null))) {
+                new KvCommand.Delete("key", null),
+                new KvCommand.Increment("key", -300))) {
             byte[] full = KvCodec.encode(command);
             for (int length = 0; length < full.length; length++) {
                 byte[] truncated = Arrays.copyOf(full, length);
@@ -101,6 +102,17 @@ class KvCodecTest {
                 assertThat(e.offset()).isBetween(0L, (long) length);
             }
         }
+    }
+
+    @Test
+    void incrementsEncodeTheirDeltaAsAZigZagVarint() {
+        assertThat(KvCodec.encode(new KvCommand.Increment("k", 1))).isEqualTo(hex("0105016b02"));
+        assertThat(KvCodec.encode(new KvCommand.Increment("k", -1))).isEqualTo(hex("0105016b01"));
+        for (long delta : new long[] {0, 1, -1, 63, -64, 64, Long.MAX_VALUE, Long.MIN_VALUE}) {
+            KvCommand inc = new KvCommand.Increment("k", delta);
+            assertThat(KvCodec.decode(KvCodec.encode(inc))).isEqualTo(inc);
+        }
+        assertThatThrownBy(() -> KvCodec.decode(hex("0105016b0200"))).hasMessage("1 trailing bytes after the command at offset 5");
     }
 
     @Test

@@ -62,9 +62,12 @@ class KvDeterminismProperties {
         Arbitrary<List<TxnOp>> branches = ops.list().ofMaxSize(4).filter(KvDeterminismProperties::oneWritePerKey);
         Arbitrary<byte[]> txns = Combinators.combine(compares.list().ofMaxSize(3), branches, branches)
                 .as((c, s, f) -> KvCodec.encode(new KvCommand.Txn(c, s, f)));
+        Arbitrary<byte[]> increments = Combinators.combine(keys, Arbitraries.oneOf(Arbitraries.longs().between(-5, 5),
+                Arbitraries.of(Long.MAX_VALUE, Long.MIN_VALUE))).as((k, d) -> KvCodec.encode(new KvCommand.Increment(k, d)));
         Arbitrary<byte[]> garbage = Arbitraries.bytes().array(byte[].class).ofMaxSize(12);
         Arbitrary<byte[]> data = Arbitraries.frequencyOf(
-                Tuple.of(6, puts), Tuple.of(3, deletes), Tuple.of(2, txns), Tuple.of(1, Arbitraries.just(null)),
+                Tuple.of(6, puts), Tuple.of(3, deletes), Tuple.of(2, txns), Tuple.of(2, increments),
+                Tuple.of(1, Arbitraries.just(null)),
                 Tuple.of(1, garbage));
         Arbitrary<Integer> gaps = Arbitraries.frequencyOf(
                 Tuple.of(8, Arbitraries.just(1)), Tuple.of(2, Arbitraries.integers().between(2, 3)));
@@ -164,7 +167,9 @@ class KvDeterminismProperties {
                 return remembered.get(idem);
             }
             KvResult result = command instanceof KvCommand.Put put ? put(index, put)
-                    : command instanceof KvCommand.Delete d ? delete(index, d) : txn(index, (KvCommand.Txn) command);
+                    : command instanceof KvCommand.Delete d ? delete(index, d)
+                    : command instanceof KvCommand.Increment inc ? increment(index, inc)
+                    : txn(index, (KvCommand.Txn) command);
             if (idem != null && capacity > 0) {
                 remembered.put(idem, result);
                 if (remembered.size() > capacity) {
@@ -183,6 +188,23 @@ class KvDeterminismProperties {
             entries.put(put.key(), new KvEntry(put.key(), put.value(),
                     old == null ? index : old.createRevision(), index, old == null ? 1 : old.version() + 1));
             return new KvResult.Written(index);
+        }
+
+        /** INCRBY restated with BigInteger and a regular expression. */
+        private KvResult increment(long index, KvCommand.Increment inc) {
+            KvEntry old = entries.get(inc.key());
+            String text = old == null ? "0" : new String(old.value(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            if (!text.matches("0|-?[1-9][0-9]{0,18}")
+                    || new java.math.BigInteger(text).bitLength() > 63) {
+                return new KvResult.Rejected(KvStateMachine.NOT_AN_INTEGER, index);
+            }
+            java.math.BigInteger sum = new java.math.BigInteger(text).add(java.math.BigInteger.valueOf(inc.delta()));
+            if (sum.bitLength() > 63) {
+                return new KvResult.Rejected(KvStateMachine.OVERFLOW, index);
+            }
+            entries.put(inc.key(), new KvEntry(inc.key(), sum.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                    old == null ? index : old.createRevision(), index, old == null ? 1 : old.version() + 1));
+            return new KvResult.Incremented(sum.longValue(), index);
         }
 
         private KvResult delete(long index, KvCommand.Delete d) {

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The size a quota bounds ({@link KvStateMachine#dataBytes()}: keys in UTF-8 plus values) is kept up to date by every
- * kind of write, equals a recount from a snapshot, and {@link KvStateMachine#growth} never underestimates a write.
+ * kind of write (puts, deletes, transactions, increments), equals a recount from a snapshot, and {@link KvStateMachine#growth} never underestimates a write.
  */
 class KvQuotaAccountingTest {
 
@@ -28,8 +28,9 @@ class KvQuotaAccountingTest {
         for (int i = 0; i < 2000; i++) {
             int n = random.nextInt(50);
             String key = "k" + n;
-            KvCommand c = switch (random.nextInt(4)) {
+            KvCommand c = switch (random.nextInt(5)) {
                 case 0 -> new KvCommand.Delete(key);
+                case 4 -> new KvCommand.Increment("n" + n, random.nextInt(2_000_000) - 1_000_000);
                 case 1 -> new KvCommand.Txn(List.of(), List.of(new TxnOp.Put(key, bytes(random.nextInt(64))),
                         new TxnOp.Delete("k" + (n + 1) % 50)), List.of());
                 default -> new KvCommand.Put(key, bytes(random.nextInt(128)));

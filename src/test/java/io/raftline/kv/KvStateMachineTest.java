@@ -37,6 +37,43 @@ class KvStateMachineTest {
         return m;
     }
 
+    private KvResult incr(long index, String key, long delta) {
+        return kv.apply(index, KvCodec.encode(new KvCommand.Increment(key, delta)));
+    }
+
+    @Test
+    void incrementsCountFromZeroAndWriteDecimalText() {
+        assertThat(incr(1, "n", 5)).isEqualTo(new KvResult.Incremented(5, 1));
+        assertThat(incr(2, "n", -7)).isEqualTo(new KvResult.Incremented(-2, 2));
+        assertThat(kv.get("n")).contains(new KvEntry("n", bytes("-2"), 1, 2, 2));
+        assertThat(put(3, "m", "9223372036854775806")).isEqualTo(new KvResult.Written(3));
+        assertThat(incr(4, "m", 1)).isEqualTo(new KvResult.Incremented(Long.MAX_VALUE, 4));
+    }
+
+    @Test
+    void incrementsThatCannotApplyChangeNothing() {
+        put(1, "m", String.valueOf(Long.MAX_VALUE));
+        assertThat(incr(2, "m", 1)).isEqualTo(new KvResult.Rejected(KvStateMachine.OVERFLOW, 2));
+        for (String notAnInteger : List.of("", "abc", " 1", "1 ", "+1", "01", "-0", "-", "1.5",
+                "9223372036854775808", "-9223372036854775809", "123456789012345678901")) {
+            KvStateMachine m = new KvStateMachine();
+            m.apply(1, KvCodec.encode(new KvCommand.Put("t", bytes(notAnInteger))));
+            assertThat(m.apply(2, KvCodec.encode(new KvCommand.Increment("t", 1)))).as("'%s'", notAnInteger)
+                    .isEqualTo(new KvResult.Rejected(KvStateMachine.NOT_AN_INTEGER, 2));
+            assertThat(m.get("t")).contains(new KvEntry("t", bytes(notAnInteger), 1, 1, 1));
+            assertThat(m.lastApplied()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void integerTextFollowsRedisRules() {
+        assertThat(KvCommand.Increment.parse(bytes("0"))).isZero();
+        assertThat(KvCommand.Increment.parse(bytes("-9223372036854775808"))).isEqualTo(Long.MIN_VALUE);
+        assertThat(KvCommand.Increment.parse(bytes("9223372036854775807"))).isEqualTo(Long.MAX_VALUE);
+        assertThat(KvCommand.Increment.parse(bytes("-42"))).isEqualTo(-42);
+        assertThat(KvCommand.Increment.parse(bytes("007"))).isNull();
+    }
+
     @Test
     void startsEmpty() {
         assertThat(kv.lastApplied()).isZero();

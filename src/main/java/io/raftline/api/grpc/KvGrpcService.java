@@ -1,6 +1,7 @@
 package io.raftline.api.grpc;
 
 import com.google.protobuf.ByteString;
+import io.raftline.api.ContextWatchSink;
 import io.raftline.api.KvRequests;
 import io.raftline.api.RangeResult;
 import io.raftline.api.http.PeerDirectory;
@@ -33,7 +34,6 @@ import io.raftline.proto.kv.TxnResponse;
 import io.raftline.proto.kv.WatchEvent;
 import io.raftline.proto.kv.WatchRequest;
 import io.raftline.proto.kv.WatchResponse;
-import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.grpc.common.GrpcStatus;
@@ -414,52 +414,31 @@ public final class KvGrpcService {
             invalid(call, "from_revision and skip must be >= 0");
             return;
         }
-        Context context = Vertx.currentContext();
         GrpcServerResponse<WatchRequest, WatchResponse> out = call.response();
-        NodeHost.Watch[] registered = new NodeHost.Watch[1];
-        boolean[] done = new boolean[1];
-        NodeHost.WatchSink sink = new NodeHost.WatchSink() {
+        ContextWatchSink sink = new ContextWatchSink(Vertx.currentContext()) {
             @Override
-            public void changes(List<KvChange> changes) {
-                context.runOnContext(v -> {
-                    if (done[0]) {
-                        return;
+            protected void deliver(List<KvChange> changes) {
+                WatchResponse.Builder batch = WatchResponse.newBuilder();
+                for (KvChange c : changes) {
+                    WatchEvent.Builder e = WatchEvent.newBuilder().setRevision(c.revision()).setPosition(c.seq());
+                    if (c.deleted()) {
+                        e.setType(WatchEvent.Type.DELETE).setKv(KeyValue.newBuilder().setKey(c.key()));
+                    } else {
+                        e.setType(WatchEvent.Type.PUT).setKv(keyValue(c.entry()));
                     }
-                    WatchResponse.Builder batch = WatchResponse.newBuilder();
-                    for (KvChange c : changes) {
-                        WatchEvent.Builder e = WatchEvent.newBuilder().setRevision(c.revision()).setPosition(c.seq());
-                        if (c.deleted()) {
-                            e.setType(WatchEvent.Type.DELETE).setKv(KeyValue.newBuilder().setKey(c.key()));
-                        } else {
-                            e.setType(WatchEvent.Type.PUT).setKv(keyValue(c.entry()));
-                        }
-                        batch.addEvents(e);
-                    }
-                    try {
-                        out.write(batch.build());
-                    } catch (IllegalStateException e) {
-                        end();
-                    }
-                });
-            }
-
-            @Override
-            public void ended(NodeRequestException why) {
-                context.runOnContext(v -> {
-                    if (!done[0]) {
-                        sendError(out, GrpcStatus.UNAVAILABLE, why.getMessage(), MultiMap.caseInsensitiveMultiMap()
-                                .set(ERROR_CODE, why.reason().code()));
-                    }
-                    end();
-                });
-            }
-
-            private void end() {
-                done[0] = true;
-                if (registered[0] != null) {
-                    registered[0].cancel();
-                    registered[0] = null;
+                    batch.addEvents(e);
                 }
+                try {
+                    out.write(batch.build());
+                } catch (IllegalStateException e) {
+                    finish();
+                }
+            }
+
+            @Override
+            protected void endedByNode(NodeRequestException why) {
+                sendError(out, GrpcStatus.UNAVAILABLE, why.getMessage(), MultiMap.caseInsensitiveMultiMap()
+                        .set(ERROR_CODE, why.reason().code()));
             }
         };
         call.exceptionHandler(e -> sink.ended(new NodeRequestException(NodeRequestException.Reason.NODE_DOWN, 0,
@@ -467,7 +446,7 @@ public final class KvGrpcService {
         out.headers().set(SERVED_BY, String.valueOf(node.id()));
         node.watch(msg.getPrefix(), msg.getFromRevision(), msg.getSkip(), sink).onComplete(ar -> {
             if (ar.failed()) {
-                done[0] = true;
+                sink.finish();
                 if (ar.cause() instanceof WatchCompactedException c) {
                     fail(call, node.id(), GrpcStatus.OUT_OF_RANGE, "compacted", c.getMessage(),
                             MultiMap.caseInsensitiveMultiMap().set(OLDEST_REVISION, String.valueOf(c.oldestRevision())));
@@ -476,10 +455,8 @@ public final class KvGrpcService {
                 }
                 return;
             }
-            if (done[0]) {
-                ar.result().cancel();
-            } else {
-                registered[0] = ar.result();
+            sink.registered(ar.result());
+            if (!sink.done()) {
                 out.writeHead();
             }
         });

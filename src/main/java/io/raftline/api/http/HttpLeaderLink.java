@@ -3,6 +3,7 @@ package io.raftline.api.http;
 import io.raftline.api.ForwardCodec;
 import io.raftline.api.GetResult;
 import io.raftline.api.LeaderLink;
+import io.raftline.api.LookupResult;
 import io.raftline.api.RangeResult;
 import io.raftline.api.Served;
 import io.raftline.kv.KvCommand;
@@ -15,6 +16,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
@@ -65,6 +67,12 @@ public final class HttpLeaderLink implements LeaderLink {
     public Future<Served<RangeResult>> range(int leader, String prefix, String startAfter, int limit,
             ReadConsistency consistency) {
         return call(leader, ForwardCodec.range(prefix, startAfter, limit, consistency), RangeResult.class);
+    }
+
+    @Override
+    public Future<Served<LookupResult>> lookup(int leader, List<String> keys,
+            ReadConsistency consistency) {
+        return call(leader, ForwardCodec.lookup(keys, consistency), LookupResult.class);
     }
 
     private <T> Future<Served<T>> call(int leader, Buffer request, Class<T> type) {

@@ -8,6 +8,7 @@ import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvEntry;
 import io.raftline.kv.KvResult;
 import io.raftline.node.NodeRequestException;
+import io.raftline.node.NodeStatus;
 import io.raftline.node.RaftNode;
 import io.raftline.node.ReadConsistency;
 import io.vertx.core.Future;
@@ -318,6 +319,8 @@ public final class KvApi {
             answer = requests.write(w.command(), true).map(ForwardCodec::result);
         } else if (request instanceof ForwardCodec.Request.Get g) {
             answer = requests.get(g.key(), g.consistency(), true).map(ForwardCodec::get);
+        } else if (request instanceof ForwardCodec.Request.Lookup l) {
+            answer = requests.lookup(l.keys(), l.consistency(), true).map(ForwardCodec::lookup);
         } else {
             ForwardCodec.Request.Range r = (ForwardCodec.Request.Range) request;
             answer = requests.range(r.prefix(), r.startAfter(), r.limit(), r.consistency(), true)
@@ -416,28 +419,9 @@ public final class KvApi {
             long lag = Math.max(0, s.leaderCommit() - s.applied());
             JsonObject body = new JsonObject().put("node", s.id()).put("role", s.roleName()).put("leader", s.leader())
                     .put("applied", s.applied()).put("leaderCommit", s.leaderCommit()).put("lag", lag);
-            String problem = null;
-            String code = null;
-            if (s.storage().failed()) {
-                code = "storage_failed";
-                problem = "its storage failed (fail-stop)";
-            } else if (s.stateLost()) {
-                code = "state_lost";
-                problem = "it lost log entries it had acknowledged and must be replaced";
-            } else if (!s.up() || s.paused() || s.frozen()) {
-                code = !s.up() ? "node_down" : s.frozen() ? "node_frozen" : "node_paused";
-                problem = "it is " + (!s.up() ? "down" : s.frozen() ? "frozen" : "paused");
-            } else if (!s.member()) {
-                code = "not_member";
-                problem = "it is not a member of the cluster (waiting to be added, or removed)";
-            } else if (s.leader() == 0) {
-                code = "no_leader";
-                problem = "it knows no leader";
-            } else if (lag > maxLag) {
-                code = "lagging";
-                problem = "it has applied index " + s.applied() + ", " + lag + " entries behind the leader's commit "
-                        + s.leaderCommit() + " (max_lag " + maxLag + ")";
-            }
+            NotReady notReady = notReady(s, maxLag);
+            String code = notReady == null ? null : notReady.code();
+            String problem = notReady == null ? null : notReady.problem();
             if (problem != null) {
                 HttpErrors.send(ctx, 503, body.put("error", code).put("message", "node " + s.id() + " is not ready: "
                         + problem));
@@ -445,6 +429,42 @@ public final class KvApi {
                 json(ctx, 200, body.put("status", "ready"));
             }
         });
+    }
+
+    /**
+     * Why a node is not ready.
+     *
+     * @param code    the error code
+     * @param problem the explanation
+     */
+    record NotReady(String code, String problem) {
+    }
+
+    /**
+     * Why a node is not ready, most fundamental reason first: its code and the explanation; null if it is ready.
+     *
+     * @param s      the node's status
+     * @param maxLag most entries its applied index may trail the leader's commit index
+     * @return the reason, or null
+     */
+    static NotReady notReady(NodeStatus s, long maxLag) {
+        long lag = Math.max(0, s.leaderCommit() - s.applied());
+        if (s.storage().failed()) {
+            return new NotReady("storage_failed", "its storage failed (fail-stop)");
+        } else if (s.stateLost()) {
+            return new NotReady("state_lost", "it lost log entries it had acknowledged and must be replaced");
+        } else if (!s.up() || s.paused() || s.frozen()) {
+            String what = !s.up() ? "down" : s.frozen() ? "frozen" : "paused";
+            return new NotReady("node_" + what, "it is " + what);
+        } else if (!s.member()) {
+            return new NotReady("not_member", "it is not a member of the cluster (waiting to be added, or removed)");
+        } else if (s.leader() == 0) {
+            return new NotReady("no_leader", "it knows no leader");
+        } else if (lag > maxLag) {
+            return new NotReady("lagging", "it has applied index " + s.applied() + ", " + lag
+                    + " entries behind the leader's commit " + s.leaderCommit() + " (max_lag " + maxLag + ")");
+        }
+        return null;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.raftline.api.http;
 
+import io.raftline.api.ContextWatchSink;
 import io.raftline.kv.KvChange;
 import io.raftline.node.NodeHost;
 import io.raftline.node.NodeRequestException;
@@ -101,7 +102,7 @@ public final class WatchApi {
         Stream stream = new Stream(ctx, Vertx.currentContext());
         node.watch(prefix, from, skip, stream).onComplete(ar -> {
             if (ar.failed()) {
-                open.decrementAndGet();
+                stream.finish();
                 if (ar.cause() instanceof WatchCompactedException c) {
                     HttpErrors.send(ctx, 410, new JsonObject().put("error", "compacted").put("message", c.getMessage())
                             .put("oldestRevision", c.oldestRevision()));
@@ -115,36 +116,33 @@ public final class WatchApi {
     }
 
     /** One client's stream: changes arrive on the node's thread and are written on the request's context. */
-    private final class Stream implements NodeHost.WatchSink {
+    private final class Stream extends ContextWatchSink {
         private final RoutingContext ctx;
         private final HttpServerResponse resp;
-        private final Context context;
-        private NodeHost.Watch watch;
         private long keepalive = -1;
         private long behind;
-        private boolean closed;
 
         Stream(RoutingContext ctx, Context context) {
+            super(context);
             this.ctx = ctx;
             this.resp = ctx.response();
-            this.context = context;
         }
 
         /** The watch is registered (changes may already have been queued on this context). */
         void start(NodeHost.Watch w) {
-            watch = w;
+            registered(w);
+            if (done()) {
+                return;
+            }
             if (!resp.headWritten()) {
                 head();
             }
-            resp.closeHandler(v -> close());
+            resp.closeHandler(v -> finish());
             keepalive = ctx.vertx().setPeriodic(KEEPALIVE_MS, t -> {
-                if (!closed) {
+                if (!done()) {
                     resp.write(": keepalive\n\n");
                 }
             });
-            if (closed) {
-                close();
-            }
         }
 
         private void head() {
@@ -155,27 +153,20 @@ public final class WatchApi {
         }
 
         @Override
-        public void changes(List<KvChange> changes) {
-            context.runOnContext(v -> write(changes));
+        protected void endedByNode(NodeRequestException why) {
+            if (!resp.ended()) {
+                if (!resp.headWritten()) {
+                    head();
+                }
+                resp.write("event: error\ndata: " + new JsonObject().put("error", why.reason().code())
+                        .put("message", why.getMessage()).encode() + "\n\n");
+                resp.end();
+            }
         }
 
         @Override
-        public void ended(NodeRequestException why) {
-            context.runOnContext(v -> {
-                if (!closed && !resp.ended()) {
-                    if (!resp.headWritten()) {
-                        head();
-                    }
-                    resp.write("event: error\ndata: " + new JsonObject().put("error", why.reason().code())
-                            .put("message", why.getMessage()).encode() + "\n\n");
-                    resp.end();
-                }
-                close();
-            });
-        }
-
-        private void write(List<KvChange> changes) {
-            if (closed || resp.ended()) {
+        protected void deliver(List<KvChange> changes) {
+            if (resp.ended()) {
                 return;
             }
             if (!resp.headWritten()) {
@@ -193,7 +184,7 @@ public final class WatchApi {
                             "the client read more than " + MAX_BEHIND_BYTES + " bytes too slowly; reconnect with"
                                     + " Last-Event-ID to resume").encode() + "\n\n");
                     resp.end();
-                    close();
+                    finish();
                     return;
                 }
                 resp.drainHandler(v -> behind = 0);
@@ -201,20 +192,13 @@ public final class WatchApi {
             resp.write(out);
         }
 
-        private void close() {
-            if (closed && watch == null) {
-                return;
-            }
-            closed = true;
+        @Override
+        protected void closed() {
             if (keepalive >= 0) {
                 ctx.vertx().cancelTimer(keepalive);
                 keepalive = -1;
             }
-            if (watch != null) {
-                watch.cancel();
-                watch = null;
-                open.decrementAndGet();
-            }
+            open.decrementAndGet();
         }
     }
 

@@ -97,7 +97,8 @@ public final class ChildProcessCluster implements ClusterUnderTest {
         int[] ids = ClusterConfigs.nodeIds(b.config);
         Map<Integer, JsonObject> ports = new LinkedHashMap<>();
         for (int id : ids) {
-            ports.put(id, new JsonObject().put("http_port", freePort()).put("bus_port", freePort()));
+            ports.put(id, new JsonObject().put("http_port", freePort()).put("bus_port", freePort())
+                    .put("resp_port", freePort()));
             nodeUrls.put(id, URI.create("http://127.0.0.1:" + ports.get(id).getInteger("http_port")));
         }
         this.config = ClusterConfigs.placed(b.config, dataDir, ports::get);
@@ -270,7 +271,7 @@ public final class ChildProcessCluster implements ClusterUnderTest {
                 }
             }
             listed.add(new JsonObject().put("id", id).put("http_port", freePort()).put("bus_port", freePort())
-                    .put("data_dir", dataDir(id).toString()).put("join", true));
+                    .put("resp_port", freePort()).put("data_dir", dataDir(id).toString()).put("join", true));
             child = new Child("node-" + id, "node", id, List.of(id), freePort(), conf);
             launch(child);
             children.add(child);
@@ -382,6 +383,23 @@ public final class ChildProcessCluster implements ClusterUnderTest {
     @Override
     public Map<Integer, URI> nodeUrls() {
         return Map.copyOf(nodeUrls);
+    }
+
+    /** Every child's configuration lists its node's {@code resp_port}; a node added later is in its own. */
+    @Override
+    public Map<Integer, String> respAddresses() {
+        Map<Integer, String> out = new java.util.TreeMap<>();
+        for (Child c : children) {
+            JsonArray nodes = c.config.getJsonArray("nodes");
+            for (int i = 0; i < nodes.size(); i++) {
+                JsonObject n = nodes.getJsonObject(i);
+                Integer port = n.getInteger("resp_port");
+                if (port != null && port > 0 && nodeUrls.containsKey(n.getInteger("id"))) {
+                    out.putIfAbsent(n.getInteger("id"), "127.0.0.1:" + port);
+                }
+            }
+        }
+        return out;
     }
 
     /**

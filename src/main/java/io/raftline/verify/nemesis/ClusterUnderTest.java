@@ -35,6 +35,13 @@ public interface ClusterUnderTest extends AutoCloseable {
     Map<Integer, URI> nodeUrls();
 
     /**
+     * Where each node's Redis-protocol listener is.
+     *
+     * @return node id → {@code host:port}, for the nodes that run one
+     */
+    Map<Integer, String> respAddresses();
+
+    /**
      * The current leader, as the cluster reports it: the leader of the highest term among the nodes that can
      * answer. A stalled former leader may still believe it leads; once another node was elected, this is the
      * other one.

@@ -89,6 +89,7 @@ public final class InJvmCluster implements ClusterUnderTest {
         private VertxOptions vertxOptions = new VertxOptions();
         private NodeListener listener = NodeListener.NONE;
         private Path recording;
+        private Path dataDir;
 
         private Builder(JsonObject config) {
             this.config = config.copy();
@@ -117,6 +118,18 @@ public final class InJvmCluster implements ClusterUnderTest {
         }
 
         /**
+         * Keeps the nodes' data under {@code dir} ({@code dir/node-<id>}) instead of a fresh temporary directory: a
+         * small file system, to see what a full disk does. The cluster deletes it when closed, as its own.
+         *
+         * @param dir an existing, empty directory
+         * @return this builder
+         */
+        public Builder dataDir(Path dir) {
+            this.dataDir = dir;
+            return this;
+        }
+
+        /**
          * Records every event the cluster publishes, from the first, to an NDJSON file the live view replays.
          *
          * @param file the recording
@@ -134,7 +147,7 @@ public final class InJvmCluster implements ClusterUnderTest {
          * @throws Exception if it does not start (everything started is stopped again)
          */
         public InJvmCluster start() throws Exception {
-            Path dataDir = Files.createTempDirectory("raftline-cluster-");
+            Path dataDir = this.dataDir != null ? this.dataDir : Files.createTempDirectory("raftline-cluster-");
             JsonObject json = ClusterConfigs.placed(config, dataDir, id -> new JsonObject().put("http_port", 0))
                     .put("admin", (config.getValue("admin") instanceof JsonObject a ? a.copy() : new JsonObject())
                             .put("host", "127.0.0.1").put("port", 0));
@@ -219,6 +232,18 @@ public final class InJvmCluster implements ClusterUnderTest {
     @Override
     public Map<Integer, URI> nodeUrls() {
         return Map.copyOf(nodeUrls);
+    }
+
+    @Override
+    public Map<Integer, String> respAddresses() {
+        Map<Integer, String> out = new java.util.TreeMap<>();
+        for (int id : cluster.nodes().keySet()) {
+            String address = cluster.respAddress(id);
+            if (address != null) {
+                out.put(id, address);
+            }
+        }
+        return out;
     }
 
     @Override

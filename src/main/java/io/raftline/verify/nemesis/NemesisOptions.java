@@ -35,12 +35,14 @@ import java.util.Set;
  * @param clientTimeoutMs   how long a client waits for an answer before it counts the request as unknown
  * @param writeRetries      retries (with the same {@code Idempotency-Key}) of a write whose outcome is unknown
  * @param checkBudget       the checker's time budget
+ * @param protocol          how the clients talk to the cluster: HTTP, or the Redis protocol (linearizable reads
+ *                          only, no retries of unknown writes: it has no idempotency keys)
  */
 public record NemesisOptions(Duration duration, int clients, int nodes, int keys, int opsPerKey, Set<FaultKind> faults,
                              Mode mode, Path out, String consistency, double leaseReads, long seed, long faultMinMs,
                              long faultMaxMs,
                              long healthyMinMs, long healthyMaxMs, long recoveryMs, long requestTimeoutMs,
-                             long clientTimeoutMs, int writeRetries, Duration checkBudget) {
+                             long clientTimeoutMs, int writeRetries, Duration checkBudget, Protocol protocol) {
 
     /** The share of lease reads when none is given: a third of the clients' reads. */
     public static final double DEFAULT_LEASE_READS = 1.0 / 3;
@@ -92,6 +94,28 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
         }
     }
 
+    /** How the clients send their requests. */
+    public enum Protocol {
+        /** The HTTP API ({@link HttpKvClient}). */
+        HTTP,
+        /** The Redis protocol ({@link RespKvClient}). */
+        RESP;
+
+        /**
+         * Parses {@code http} or {@code resp}.
+         *
+         * @param text the name
+         * @return the protocol
+         */
+        public static Protocol parse(String text) {
+            return switch (text.trim().toLowerCase(Locale.ROOT)) {
+                case "http" -> HTTP;
+                case "resp", "redis" -> RESP;
+                default -> throw new IllegalArgumentException("must be http or resp, got '" + text + "'");
+            };
+        }
+    }
+
     /**
      * Checks the fields.
      *
@@ -115,6 +139,7 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
      * @param clientTimeoutMs  client-side timeout
      * @param writeRetries     retries of unknown writes
      * @param checkBudget      checker budget
+     * @param protocol         the clients' protocol
      */
     public NemesisOptions {
         Objects.requireNonNull(duration, "duration");
@@ -138,6 +163,13 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
         require(requestTimeoutMs >= 100, "requestTimeoutMs must be at least 100");
         require(clientTimeoutMs > requestTimeoutMs, "the client timeout must exceed the cluster's request timeout");
         require(writeRetries >= 0 && writeRetries <= 10, "writeRetries must be in 0..10");
+        Objects.requireNonNull(protocol, "protocol");
+        if (protocol == Protocol.RESP) {
+            require(consistency.equals("linearizable") && leaseReads == 0, "over the Redis protocol every read is"
+                    + " linearizable: no --consistency other than linearizable, and --lease-reads 0");
+            require(writeRetries == 0, "over the Redis protocol a write whose outcome is unknown is not retried (it has"
+                    + " no idempotency key, so a retry could apply it twice): writeRetries must be 0");
+        }
     }
 
     private static void require(boolean condition, String message) {
@@ -165,7 +197,7 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
     public NemesisOptions withOut(Path dir) {
         return new NemesisOptions(duration, clients, nodes, keys, opsPerKey, faults, mode, dir, consistency,
                 leaseReads, seed, faultMinMs, faultMaxMs, healthyMinMs, healthyMaxMs, recoveryMs, requestTimeoutMs,
-                clientTimeoutMs, writeRetries, checkBudget);
+                clientTimeoutMs, writeRetries, checkBudget, protocol);
     }
 
     /** Builds {@link NemesisOptions}; unset fields keep their defaults. */
@@ -190,6 +222,9 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
         private long clientTimeoutMs = 5000;
         private int writeRetries = 2;
         private Duration checkBudget = Duration.ofSeconds(DEFAULT_CHECK_BUDGET_SECONDS);
+        private Protocol protocol = Protocol.HTTP;
+        private boolean leaseReadsGiven;
+        private boolean writeRetriesGiven;
 
         private Builder() {
         }
@@ -251,6 +286,7 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
         /** @param v the share of the clients' reads that are lease reads, 0..1 @return this */
         public Builder leaseReads(double v) {
             leaseReads = v;
+            leaseReadsGiven = true;
             return this;
         }
 
@@ -307,6 +343,7 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
         /** @param v retries of unknown writes @return this */
         public Builder writeRetries(int v) {
             writeRetries = v;
+            writeRetriesGiven = true;
             return this;
         }
 
@@ -322,11 +359,25 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
          * @return the options
          * @throws IllegalArgumentException naming the bad field
          */
+        /**
+         * The clients' protocol; over the Redis protocol the share of lease reads and the write retries default to
+         * 0, the only values it allows.
+         *
+         * @param v the protocol
+         * @return this
+         */
+        public Builder protocol(Protocol v) {
+            protocol = v;
+            return this;
+        }
+
         public NemesisOptions build() {
             long recovery = recoveryMs >= 0 ? recoveryMs : Math.min(5000, duration.toMillis() / 5);
+            boolean resp = protocol == Protocol.RESP;
             return new NemesisOptions(duration, clients, nodes, keys, opsPerKey, faults, mode, out, consistency,
-                    leaseReads, seed, faultMinMs, faultMaxMs, healthyMinMs, healthyMaxMs, recovery, requestTimeoutMs,
-                    clientTimeoutMs, writeRetries, checkBudget);
+                    resp && !leaseReadsGiven ? 0 : leaseReads, seed, faultMinMs, faultMaxMs, healthyMinMs,
+                    healthyMaxMs, recovery, requestTimeoutMs, clientTimeoutMs,
+                    resp && !writeRetriesGiven ? 0 : writeRetries, checkBudget, protocol);
         }
     }
 }

@@ -96,8 +96,9 @@ public final class NemesisRun {
                              PrintStream progress) throws Exception {
         Files.createDirectories(options.out());
         Vertx vertx = Vertx.vertx();
-        KvClient client = decorate.apply(new HttpKvClient(vertx, cluster.nodeUrls(), options.clients(),
-                options.clientTimeoutMs()));
+        KvClient client = decorate.apply(options.protocol() == NemesisOptions.Protocol.RESP
+                ? new RespKvClient(vertx, cluster.respAddresses(), options.clients(), options.clientTimeoutMs())
+                : new HttpKvClient(vertx, cluster.nodeUrls(), options.clients(), options.clientTimeoutMs()));
         // A pool of its own: the probes' reads wait at a stalled node, holding connections the clients need.
         KvClient probeClient = decorate.apply(new HttpKvClient(vertx, cluster.nodeUrls(),
                 StallProbes.MAX_WAITING_READS + 4, options.clientTimeoutMs()));
@@ -121,7 +122,8 @@ public final class NemesisRun {
         long stopFaults = end - TimeUnit.MILLISECONDS.toNanos(o.recoveryMs());
         String runId = Long.toHexString(o.seed()) + "-" + Long.toHexString(start);
         progress.printf("verify: live view at %s%n", cluster.liveViewUrl());
-        progress.printf("verify: %d clients for %d s on %d keys at a time; reads: %s; faults: %s%n", o.clients(),
+        progress.printf("verify: %d %s clients for %d s on %d keys at a time; reads: %s; faults: %s%n", o.clients(),
+                o.protocol() == NemesisOptions.Protocol.RESP ? "Redis-protocol" : "HTTP",
                 o.duration().toSeconds(), o.keys(), readMix(o), o.faults().isEmpty() ? "none"
                         : o.faults().stream().map(FaultKind::wireName).collect(Collectors.joining(", ")));
         Future<Void> clientsDone = new Clients(vertx, client, cluster.nodeIds(), o, recorder,

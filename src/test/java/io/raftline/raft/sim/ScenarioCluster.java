@@ -184,7 +184,7 @@ final class ScenarioCluster implements SimNode.Observer {
         } else if (e instanceof CoreEvent.LeaderElected s) {
             return "leader of term " + s.term() + " with " + s.votes() + " votes";
         } else if (e instanceof CoreEvent.LeadershipTransfer s) {
-            return "leadership transfer to " + s.target() + " " + s.outcome();
+            return "leadership transfer to " + s.target() + " " + s.description();
         } else if (e instanceof CoreEvent.MembershipChanged s) {
             return "membership " + s.membership() + " (index " + s.index() + ": " + s.reason() + ")";
         } else if (e instanceof CoreEvent.StateLost s) {

@@ -1,0 +1,391 @@
+package io.raftline.api.resp;
+
+import io.raftline.node.NodeStatus;
+import io.raftline.node.RaftNode;
+import io.raftline.raft.Role;
+import io.vertx.core.Future;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.function.IntSupplier;
+
+/**
+ * Every command the listener knows, with its arity and key positions as Redis's COMMAND reports them, and the
+ * connection-level commands (PING, HELLO, SELECT, CLIENT, INFO, CONFIG GET, COMMAND, QUIT) that need no
+ * consensus. The table is what decides "unknown command" and "wrong number of arguments" with Redis's exact
+ * replies, before any handler runs.
+ */
+final class RespCommandTable {
+
+    /** Runs one command. */
+    @FunctionalInterface
+    interface Handler {
+        /**
+         * Runs the command.
+         *
+         * @param session the client's connection state
+         * @param args    the command name and its arguments
+         * @return the reply; a {@link RespError} thrown or failed is an error reply
+         */
+        Future<RespReply> run(RespSession session, List<byte[]> args);
+    }
+
+    /**
+     * One command.
+     *
+     * @param name     lower-case name
+     * @param arity    Redis's convention: n = exactly n words (the name included), -n = at least n
+     * @param write    whether it changes the store (it then waits for the commands before it on its connection)
+     * @param flags    COMMAND's flags
+     * @param firstKey position of the first key (0: none)
+     * @param lastKey  position of the last key (-1: the last argument)
+     * @param step     distance between keys
+     * @param handler  what runs it
+     */
+    record Spec(String name, int arity, boolean write, List<String> flags, int firstKey, int lastKey, int step,
+            Handler handler) {
+
+        boolean arityOk(int words) {
+            return arity >= 0 ? words == arity : words >= -arity;
+        }
+
+        RespReply info() {
+            List<RespReply> flagReplies = flags.stream().<RespReply>map(RespReply.Simple::new).toList();
+            return new RespReply.Array(List.of(RespReply.Bulk.of(name), new RespReply.Int(arity),
+                    new RespReply.Array(flagReplies), new RespReply.Int(firstKey), new RespReply.Int(lastKey),
+                    new RespReply.Int(step), new RespReply.Array(List.of()), new RespReply.Array(List.of()),
+                    new RespReply.Array(List.of()), new RespReply.Array(List.of())));
+        }
+    }
+
+    private static final List<String> READ = List.of("readonly", "fast");
+    private static final List<String> WRITE = List.of("write", "denyoom");
+    private static final List<String> CONN = List.of("fast", "stale", "loading");
+    /** Configuration parameters CONFIG GET answers (redis-benchmark asks for two of them). */
+    private static final Map<String, String> CONFIG = Map.of("save", "", "appendonly", "yes", "databases", "1",
+            "appendfsync", "always");
+
+    private final Map<String, Spec> specs = new LinkedHashMap<>();
+    private final RespCommands kv;
+    private final RaftNode node;
+    private final IntSupplier port;
+    private final IntSupplier connectedClients;
+    private final int maxClients;
+    private final long startedNanos = System.nanoTime();
+    private final String version = projectVersion();
+
+    RespCommandTable(RespCommands kv, RaftNode node, IntSupplier port, IntSupplier connectedClients, int maxClients) {
+        this.kv = kv;
+        this.node = node;
+        this.port = port;
+        this.connectedClients = connectedClients;
+        this.maxClients = maxClients;
+        add("get", 2, false, READ, 1, 1, 1, kv::get);
+        add("mget", -2, false, READ, 1, -1, 1, kv::mget);
+        add("exists", -2, false, READ, 1, -1, 1, kv::exists);
+        add("dbsize", 1, false, READ, 0, 0, 0, kv::dbsize);
+        add("keys", 2, false, List.of("readonly"), 0, 0, 0, kv::keys);
+        add("scan", -2, false, List.of("readonly"), 0, 0, 0, kv::scan);
+        add("set", -3, true, WRITE, 1, 1, 1, kv::set);
+        add("mset", -3, true, WRITE, 1, -1, 2, kv::mset);
+        add("del", -2, true, List.of("write"), 1, -1, 1, kv::del);
+        add("incr", 2, true, WRITE, 1, 1, 1, kv::incr);
+        add("decr", 2, true, WRITE, 1, 1, 1, kv::decr);
+        add("incrby", 3, true, WRITE, 1, 1, 1, kv::incrby);
+        add("decrby", 3, true, WRITE, 1, 1, 1, kv::decrby);
+        add("ping", -1, false, CONN, 0, 0, 0, this::ping);
+        add("echo", 2, false, CONN, 0, 0, 0, (s, a) -> Future.succeededFuture(new RespReply.Bulk(a.get(1))));
+        add("hello", -1, false, CONN, 0, 0, 0, this::hello);
+        add("select", 2, false, CONN, 0, 0, 0, this::select);
+        add("client", -2, false, CONN, 0, 0, 0, this::client);
+        add("info", -1, false, List.of("stale"), 0, 0, 0, this::info);
+        add("config", -2, false, List.of("admin", "stale"), 0, 0, 0, this::config);
+        add("command", -1, false, List.of("stale"), 0, 0, 0, this::command);
+        add("quit", -1, false, CONN, 0, 0, 0, this::quit);
+    }
+
+    private void add(String name, int arity, boolean write, List<String> flags, int firstKey, int lastKey, int step,
+            Handler handler) {
+        specs.put(name, new Spec(name, arity, write, flags, firstKey, lastKey, step, handler));
+    }
+
+    /**
+     * The command a request names.
+     *
+     * @param args the request
+     * @return its spec, or null if unknown
+     */
+    Spec find(List<byte[]> args) {
+        return specs.get(RespCommands.text(args.get(0)).toLowerCase(Locale.ROOT));
+    }
+
+    /**
+     * Runs a request: Redis's errors for an unknown command or a wrong arity, else the handler's reply. Never a
+     * failed future: failures become error replies.
+     *
+     * @param session the connection's state
+     * @param args    the request
+     * @return the reply
+     */
+    Future<RespReply> run(RespSession session, List<byte[]> args) {
+        Spec spec = find(args);
+        if (spec == null) {
+            StringBuilder b = new StringBuilder("ERR unknown command '").append(clip(args.get(0)))
+                    .append("', with args beginning with: ");
+            for (int i = 1; i < Math.min(args.size(), 4); i++) {
+                b.append('\'').append(clip(args.get(i))).append("' ");
+            }
+            return Future.succeededFuture(new RespReply.Error(b.toString()));
+        }
+        if (!spec.arityOk(args.size())) {
+            return Future.succeededFuture(RespCommands.error(RespCommands.arity(spec.name()), true));
+        }
+        try {
+            return spec.handler().run(session, args).recover(t -> Future.succeededFuture(
+                    RespCommands.error(t, !spec.write())));
+        } catch (RuntimeException e) {
+            return Future.succeededFuture(RespCommands.error(e, !spec.write()));
+        }
+    }
+
+    private static String clip(byte[] arg) {
+        String s = RespCommands.text(arg);
+        return s.length() > 128 ? s.substring(0, 128) : s;
+    }
+
+    // ---------------------------------------------------------------- connection commands
+
+    private Future<RespReply> ping(RespSession s, List<byte[]> args) {
+        if (args.size() > 2) {
+            throw RespCommands.arity("ping");
+        }
+        return Future.succeededFuture(args.size() == 2 ? new RespReply.Bulk(args.get(1)) : new RespReply.Simple("PONG"));
+    }
+
+    /** HELLO [protover [AUTH user pass] [SETNAME name]]: switches to RESP3 on request and describes the server. */
+    private Future<RespReply> hello(RespSession s, List<byte[]> args) {
+        int protocol = s.protocol();
+        if (args.size() > 1) {
+            long asked = RespCommands.parseLong(args.get(1), "ERR Protocol version is not an integer or out of range");
+            if (asked != 2 && asked != 3) {
+                throw new RespError("NOPROTO unsupported protocol version");
+            }
+            protocol = (int) asked;
+        }
+        String name = null;
+        for (int i = 2; i < args.size(); i++) {
+            String option = RespCommands.upper(args.get(i));
+            if ("AUTH".equals(option) && i + 2 < args.size()) {
+                throw new RespError("ERR AUTH is not supported: this Raftline node has no password set");
+            } else if ("SETNAME".equals(option) && i + 1 < args.size()) {
+                name = clientName(args.get(++i));
+            } else {
+                throw new RespError("ERR syntax error in HELLO option '" + RespCommands.text(args.get(i)) + "'");
+            }
+        }
+        s.protocol(protocol);
+        if (name != null) {
+            s.name(name);
+        }
+        return node.status().map(st -> new RespReply.KeyValues(List.of(
+                RespReply.Bulk.of("server"), RespReply.Bulk.of("raftline"),
+                RespReply.Bulk.of("version"), RespReply.Bulk.of(version),
+                RespReply.Bulk.of("proto"), new RespReply.Int(s.protocol()),
+                RespReply.Bulk.of("id"), new RespReply.Int(s.id()),
+                RespReply.Bulk.of("mode"), RespReply.Bulk.of("standalone"),
+                RespReply.Bulk.of("role"), RespReply.Bulk.of(st.role() == Role.LEADER ? "master" : "replica"),
+                RespReply.Bulk.of("modules"), new RespReply.Array(List.of()))));
+    }
+
+    private Future<RespReply> select(RespSession s, List<byte[]> args) {
+        long db = RespCommands.parseLong(args.get(1), "ERR value is not an integer or out of range");
+        if (db != 0) {
+            throw new RespError("ERR DB index is out of range");
+        }
+        return Future.succeededFuture(RespReply.OK);
+    }
+
+    private Future<RespReply> client(RespSession s, List<byte[]> args) {
+        String sub = RespCommands.upper(args.get(1));
+        RespReply reply = switch (sub) {
+            case "SETNAME" -> {
+                requireWords(args, 3, "client|setname");
+                s.name(clientName(args.get(2)));
+                yield RespReply.OK;
+            }
+            case "GETNAME" -> {
+                requireWords(args, 2, "client|getname");
+                yield s.name().isEmpty() ? RespReply.NIL : RespReply.Bulk.of(s.name());
+            }
+            case "ID" -> {
+                requireWords(args, 2, "client|id");
+                yield new RespReply.Int(s.id());
+            }
+            case "INFO" -> {
+                requireWords(args, 2, "client|info");
+                yield RespReply.Bulk.of("id=" + s.id() + " addr=" + s.address() + " name=" + s.name() + " db=0 resp="
+                        + s.protocol() + " lib-name=" + s.library() + "\n");
+            }
+            case "SETINFO" -> {
+                requireWords(args, 4, "client|setinfo");
+                String attr = RespCommands.upper(args.get(2));
+                if (!"LIB-NAME".equals(attr) && !"LIB-VER".equals(attr)) {
+                    throw new RespError("ERR Unrecognized option '" + RespCommands.text(args.get(2)) + "'");
+                }
+                if ("LIB-NAME".equals(attr)) {
+                    s.library(clientName(args.get(3)));
+                }
+                yield RespReply.OK;
+            }
+            default -> throw new RespError("ERR unknown subcommand '" + RespCommands.text(args.get(1))
+                    + "'. Try CLIENT SETNAME, GETNAME, ID, INFO or SETINFO.");
+        };
+        return Future.succeededFuture(reply);
+    }
+
+    private static void requireWords(List<byte[]> args, int words, String command) {
+        if (args.size() != words) {
+            throw RespCommands.arity(command);
+        }
+    }
+
+    /** A client name as Redis allows it: printable ASCII without spaces. */
+    private static String clientName(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b <= ' ' || b > '~') {
+                throw new RespError("ERR Client names cannot contain spaces, newlines or special characters.");
+            }
+        }
+        return RespCommands.text(bytes);
+    }
+
+    /** CONFIG GET pattern...: the few parameters clients and redis-benchmark ask about. */
+    private Future<RespReply> config(RespSession s, List<byte[]> args) {
+        if (!"GET".equals(RespCommands.upper(args.get(1)))) {
+            throw new RespError("ERR CONFIG " + RespCommands.text(args.get(1))
+                    + " is not supported: Raftline is configured by its JSON configuration file (CONFIG GET works)");
+        }
+        if (args.size() < 3) {
+            throw RespCommands.arity("config|get");
+        }
+        List<RespReply> pairs = new ArrayList<>();
+        for (Map.Entry<String, String> e : new java.util.TreeMap<>(CONFIG).entrySet()) {
+            for (int i = 2; i < args.size(); i++) {
+                if (Glob.of(RespCommands.text(args.get(i)).toLowerCase(Locale.ROOT)).matches(e.getKey())) {
+                    pairs.add(RespReply.Bulk.of(e.getKey()));
+                    pairs.add(RespReply.Bulk.of(e.getValue()));
+                    break;
+                }
+            }
+        }
+        return Future.succeededFuture(new RespReply.KeyValues(pairs));
+    }
+
+    /** COMMAND, COMMAND COUNT, COMMAND INFO name..., COMMAND DOCS (empty: clients then use their own help). */
+    private Future<RespReply> command(RespSession s, List<byte[]> args) {
+        if (args.size() == 1) {
+            return Future.succeededFuture(new RespReply.Array(specs.values().stream().map(Spec::info).toList()));
+        }
+        RespReply reply = switch (RespCommands.upper(args.get(1))) {
+            case "COUNT" -> new RespReply.Int(specs.size());
+            case "INFO" -> {
+                List<RespReply> infos = new ArrayList<>();
+                for (int i = 2; i < args.size(); i++) {
+                    Spec spec = specs.get(RespCommands.text(args.get(i)).toLowerCase(Locale.ROOT));
+                    infos.add(spec == null ? RespReply.NIL : spec.info());
+                }
+                yield new RespReply.Array(infos);
+            }
+            case "DOCS" -> new RespReply.KeyValues(List.of());
+            case "LIST" -> new RespReply.Array(specs.keySet().stream().<RespReply>map(RespReply.Bulk::of).toList());
+            default -> throw new RespError("ERR unknown subcommand '" + RespCommands.text(args.get(1))
+                    + "'. Try COMMAND COUNT, INFO, DOCS or LIST.");
+        };
+        return Future.succeededFuture(reply);
+    }
+
+    private Future<RespReply> quit(RespSession s, List<byte[]> args) {
+        s.quit();
+        return Future.succeededFuture(RespReply.OK);
+    }
+
+    /** INFO [section...]: server, clients, replication (the Raft role and leader) and keyspace sections. */
+    private Future<RespReply> info(RespSession s, List<byte[]> args) {
+        Set<String> sections = new java.util.HashSet<>();
+        for (int i = 1; i < args.size(); i++) {
+            sections.add(RespCommands.text(args.get(i)).toLowerCase(Locale.ROOT));
+        }
+        boolean all = sections.isEmpty() || sections.contains("all") || sections.contains("everything")
+                || sections.contains("default");
+        Future<Long> keys = all || sections.contains("keyspace") ? kv.localKeyCount() : Future.succeededFuture(0L);
+        return node.status().compose(st -> keys.map(n -> RespReply.Bulk.of(infoText(st, n, all, sections))));
+    }
+
+    private String infoText(NodeStatus st, long keys, boolean all, Set<String> sections) {
+        StringBuilder b = new StringBuilder();
+        if (all || sections.contains("server")) {
+            b.append("# Server\r\n")
+                    .append("redis_version:7.0.0\r\n")
+                    .append("raftline_version:").append(version).append("\r\n")
+                    .append("redis_mode:standalone\r\n")
+                    .append("os:").append(System.getProperty("os.name")).append(' ')
+                    .append(System.getProperty("os.arch")).append("\r\n")
+                    .append("process_id:").append(ManagementFactory.getRuntimeMXBean().getPid()).append("\r\n")
+                    .append("tcp_port:").append(port.getAsInt()).append("\r\n")
+                    .append("uptime_in_seconds:").append((System.nanoTime() - startedNanos) / 1_000_000_000L)
+                    .append("\r\n")
+                    .append("raft_node_id:").append(st.id()).append("\r\n\r\n");
+        }
+        if (all || sections.contains("clients")) {
+            b.append("# Clients\r\n")
+                    .append("connected_clients:").append(connectedClients.getAsInt()).append("\r\n")
+                    .append("maxclients:").append(maxClients).append("\r\n\r\n");
+        }
+        if (all || sections.contains("replication")) {
+            boolean leads = st.role() == Role.LEADER;
+            b.append("# Replication\r\n")
+                    .append("role:").append(leads ? "master" : "slave").append("\r\n")
+                    .append("raft_role:").append(st.role().displayName()).append("\r\n")
+                    .append("raft_term:").append(st.term()).append("\r\n")
+                    .append("raft_leader_id:").append(st.leader()).append("\r\n")
+                    .append("raft_commit_index:").append(st.commit()).append("\r\n")
+                    .append("raft_applied_index:").append(st.applied()).append("\r\n")
+                    .append("raft_voters:").append(st.membership().voters()).append("\r\n")
+                    .append("raft_learners:").append(st.membership().learners()).append("\r\n");
+            if (leads) {
+                b.append("connected_slaves:").append(st.matchIndex().size()).append("\r\n");
+            } else {
+                b.append("master_link_status:").append(st.leader() != 0 ? "up" : "down").append("\r\n");
+            }
+            b.append("\r\n");
+        }
+        if (all || sections.contains("keyspace")) {
+            b.append("# Keyspace\r\n");
+            if (keys > 0) {
+                b.append("db0:keys=").append(keys).append(",expires=0,avg_ttl=0\r\n");
+            }
+            b.append("\r\n");
+        }
+        return b.toString();
+    }
+
+    private static String projectVersion() {
+        Properties p = new Properties();
+        try (InputStream in = RespCommandTable.class.getClassLoader()
+                .getResourceAsStream("raftline-version.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (IOException e) {
+            return "unknown";
+        }
+        return p.getProperty("raftline", "unknown");
+    }
+}

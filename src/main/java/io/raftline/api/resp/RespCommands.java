@@ -1,0 +1,406 @@
+package io.raftline.api.resp;
+
+import io.raftline.api.KvRequests;
+import io.raftline.api.LookupResult;
+import io.raftline.api.RangeResult;
+import io.raftline.api.Served;
+import io.raftline.kv.KvCommand;
+import io.raftline.kv.KvEntry;
+import io.raftline.kv.KvResult;
+import io.raftline.kv.TxnCompare;
+import io.raftline.kv.TxnOp;
+import io.raftline.node.NodeRequestException;
+import io.raftline.node.ReadConsistency;
+import io.vertx.core.Future;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The key-value commands of the Redis protocol, each translated into the store's own requests through
+ * {@link KvRequests}, so they follow the same rules as HTTP and gRPC: writes go through the leader and the log,
+ * reads are linearizable, followers forward. Every command that writes several keys (MSET, DEL of many keys, SET
+ * with XX or GET) is one transaction, one log entry, so it is atomic as in Redis; INCR and friends are applied in
+ * the state machine ({@link KvCommand.Increment}) so every replica computes the same number.
+ *
+ * <p>What differs from Redis, and why (see {@code docs/redis.md}): keys are UTF-8 text of 1 to 1,024 bytes, as
+ * everywhere in Raftline; there are no TTLs (a write asking for one is refused, never silently kept forever); a
+ * multi-key write covers at most {@link KvCommand#MAX_TXN_ITEMS} keys, the size of one transaction.
+ */
+final class RespCommands {
+
+    /** Keys one listing page of KEYS reads. */
+    private static final int KEYS_PAGE = 1000;
+    /** SCAN's default COUNT, as Redis's. */
+    private static final int SCAN_DEFAULT_COUNT = 10;
+    /** Largest SCAN COUNT honoured (a larger one is read as this). */
+    private static final int SCAN_MAX_COUNT = 10_000;
+
+    private final KvRequests requests;
+    private final ScanCursors cursors;
+
+    RespCommands(KvRequests requests, ScanCursors cursors) {
+        this.requests = requests;
+        this.cursors = cursors;
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    Future<RespReply> get(RespSession s, List<byte[]> args) {
+        return requests.get(key(args.get(1)), ReadConsistency.LINEARIZABLE, false)
+                .map(r -> r.value().entry().<RespReply>map(e -> new RespReply.Bulk(e.value())).orElse(RespReply.NIL));
+    }
+
+    /**
+     * Several plain {@code GET key} requests of one pipeline as one read of all their keys at one index: each GET is
+     * linearizable at that point, which lies within all of their intervals (they were all sent before it, and none
+     * is answered before it). One ReadIndex round instead of one per GET.
+     *
+     * @param gets the requests, each {@code [GET, key]}
+     * @return one reply per request
+     */
+    Future<List<RespReply>> getMany(List<List<byte[]>> gets) {
+        List<String> keys = new ArrayList<>(gets.size());
+        for (List<byte[]> args : gets) {
+            keys.add(key(args.get(1)));
+        }
+        return lookup(keys).map(RespCommands::values);
+    }
+
+    private static List<RespReply> values(LookupResult r) {
+        List<RespReply> values = new ArrayList<>(r.entries().size());
+        for (Optional<KvEntry> e : r.entries()) {
+            values.add(e.<RespReply>map(entry -> new RespReply.Bulk(entry.value())).orElse(RespReply.NIL));
+        }
+        return values;
+    }
+
+    Future<RespReply> mget(RespSession s, List<byte[]> args) {
+        return lookup(keys(args, 1, args.size(), 1)).map(r -> new RespReply.Array(values(r)));
+    }
+
+    Future<RespReply> exists(RespSession s, List<byte[]> args) {
+        return lookup(keys(args, 1, args.size(), 1))
+                .map(r -> new RespReply.Int(r.entries().stream().filter(Optional::isPresent).count()));
+    }
+
+    Future<RespReply> dbsize(RespSession s, List<byte[]> args) {
+        return lookup(List.of()).map(r -> new RespReply.Int(r.totalKeys()));
+    }
+
+    /** KEYS: every matching key, reading the store page by page from the pattern's literal prefix on. */
+    Future<RespReply> keys(RespSession s, List<byte[]> args) {
+        Glob glob = Glob.of(text(args.get(1)));
+        List<RespReply> out = new ArrayList<>();
+        return keysFrom(glob, "", out).map(v -> new RespReply.Array(out));
+    }
+
+    private Future<Void> keysFrom(Glob glob, String startAfter, List<RespReply> out) {
+        return range(glob.literalPrefix(), startAfter, KEYS_PAGE).compose(r -> {
+            for (KvEntry e : r.entries()) {
+                if (glob.matches(e.key())) {
+                    out.add(RespReply.Bulk.of(e.key()));
+                }
+            }
+            if (!r.more()) {
+                return Future.succeededFuture();
+            }
+            return keysFrom(glob, r.entries().get(r.entries().size() - 1).key(), out);
+        });
+    }
+
+    /** SCAN cursor [MATCH pattern] [COUNT n] [TYPE type]: a page of keys in key order and the next cursor. */
+    Future<RespReply> scan(RespSession s, List<byte[]> args) {
+        long cursor = parseLong(args.get(1), "ERR invalid cursor");
+        String startAfter = "";
+        if (cursor != 0) {
+            startAfter = cursors.position(cursor);
+            if (startAfter == null) {
+                throw new RespError("ERR invalid cursor: this node does not know cursor " + cursor
+                        + " (cursors are valid on the node that returned them, for its most recent scans)");
+            }
+        }
+        Glob match = null;
+        int count = SCAN_DEFAULT_COUNT;
+        boolean stringsOnly = true;
+        for (int i = 2; i < args.size(); i += 2) {
+            String option = upper(args.get(i));
+            if (i + 1 >= args.size()) {
+                throw new RespError("ERR syntax error");
+            }
+            switch (option) {
+                case "MATCH" -> match = Glob.of(text(args.get(i + 1)));
+                case "COUNT" -> {
+                    long n = parseLong(args.get(i + 1), "ERR value is not an integer or out of range");
+                    if (n < 1) {
+                        throw new RespError("ERR syntax error");
+                    }
+                    count = (int) Math.min(n, SCAN_MAX_COUNT);
+                }
+                case "TYPE" -> stringsOnly = "string".equalsIgnoreCase(text(args.get(i + 1)));
+                default -> throw new RespError("ERR syntax error");
+            }
+        }
+        Glob glob = match;
+        boolean anyOfType = stringsOnly;
+        String prefix = glob == null ? "" : glob.literalPrefix();
+        return range(prefix, startAfter, count).map(r -> {
+            List<RespReply> keys = new ArrayList<>();
+            for (KvEntry e : r.entries()) {
+                if (anyOfType && (glob == null || glob.matches(e.key()))) {
+                    keys.add(RespReply.Bulk.of(e.key()));
+                }
+            }
+            long next = r.more() && anyOfType ? cursors.save(r.entries().get(r.entries().size() - 1).key()) : 0;
+            return new RespReply.Array(List.of(RespReply.Bulk.of(Long.toString(next)), new RespReply.Array(keys)));
+        });
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    /** SET key value [NX | XX] [GET]; expiry options are refused (Raftline keys do not expire). */
+    Future<RespReply> set(RespSession s, List<byte[]> args) {
+        String key = key(args.get(1));
+        byte[] value = value(args.get(2));
+        boolean nx = false;
+        boolean xx = false;
+        boolean get = false;
+        for (int i = 3; i < args.size(); i++) {
+            switch (upper(args.get(i))) {
+                case "NX" -> nx = true;
+                case "XX" -> xx = true;
+                case "GET" -> get = true;
+                case "EX", "PX", "EXAT", "PXAT", "KEEPTTL" -> throw new RespError(
+                        "ERR expiry is not supported: Raftline keys do not expire (SET without EX/PX/EXAT/PXAT/KEEPTTL)");
+                default -> throw new RespError("ERR syntax error");
+            }
+        }
+        if (nx && xx) {
+            throw new RespError("ERR syntax error");
+        }
+        if (!xx && !get) {
+            KvCommand.Put put = new KvCommand.Put(key, value, nx ? KvCommand.MUST_NOT_EXIST : KvCommand.UNCONDITIONAL,
+                    null);
+            return write(put).map(r -> r instanceof KvResult.PreconditionFailed ? RespReply.NIL : RespReply.OK);
+        }
+        // XX or GET: one transaction compares the key's existence and reads the old value in the same entry.
+        List<TxnCompare> compares = nx || xx
+                ? List.of(TxnCompare.number(key, TxnCompare.Target.VERSION, nx ? TxnCompare.Op.EQUAL
+                        : TxnCompare.Op.GREATER, 0))
+                : List.of();
+        List<TxnOp> success = get ? List.of(new TxnOp.Get(key), new TxnOp.Put(key, value))
+                : List.of(new TxnOp.Put(key, value));
+        List<TxnOp> failure = get ? List.of(new TxnOp.Get(key)) : List.of();
+        boolean returnOld = get;
+        return write(new KvCommand.Txn(compares, success, failure)).map(r -> {
+            KvResult.TxnResult t = (KvResult.TxnResult) r;
+            if (returnOld) {
+                Optional<KvEntry> old = ((KvResult.GetDone) t.results().get(0)).entry();
+                return old.<RespReply>map(e -> new RespReply.Bulk(e.value())).orElse(RespReply.NIL);
+            }
+            return t.succeeded() ? RespReply.OK : RespReply.NIL;
+        });
+    }
+
+    /**
+     * Several plain {@code SET key value} requests of one pipeline as one transaction: one log entry instead of one
+     * each. Atomic where Redis would apply them one after the other, which no client can tell apart (nothing runs
+     * between them either way), and it is what makes a pipeline of writes fast. A key set twice in the run is
+     * written once, with the last value: the earlier value would be overwritten within the same entry, unseen by any
+     * read, so it gets no revision and no watch event of its own.
+     *
+     * @param sets the requests, each {@code [SET, key, value]}
+     * @return one reply per request
+     */
+    Future<List<RespReply>> setMany(List<List<byte[]>> sets) {
+        Map<String, byte[]> last = new LinkedHashMap<>();
+        for (List<byte[]> args : sets) {
+            last.put(key(args.get(1)), value(args.get(2)));
+        }
+        return write(new KvCommand.Txn(List.of(), puts(last), List.of()))
+                .map(r -> java.util.Collections.nCopies(sets.size(), RespReply.OK));
+    }
+
+    private static List<TxnOp> puts(Map<String, byte[]> values) {
+        List<TxnOp> puts = new ArrayList<>(values.size());
+        values.forEach((k, v) -> puts.add(new TxnOp.Put(k, v)));
+        return puts;
+    }
+
+    Future<RespReply> mset(RespSession s, List<byte[]> args) {
+        if (args.size() % 2 != 1) {
+            throw arity("mset");
+        }
+        Map<String, byte[]> last = new LinkedHashMap<>();
+        for (int i = 1; i < args.size(); i += 2) {
+            last.put(key(args.get(i)), value(args.get(i + 1)));
+        }
+        requireTxnSize("MSET", last.size());
+        return write(new KvCommand.Txn(List.of(), puts(last), List.of())).map(r -> RespReply.OK);
+    }
+
+    Future<RespReply> del(RespSession s, List<byte[]> args) {
+        if (args.size() == 2) {
+            return write(new KvCommand.Delete(key(args.get(1))))
+                    .map(r -> new RespReply.Int(((KvResult.Deleted) r).deleted()));
+        }
+        List<String> keys = keys(args, 1, args.size(), 1).stream().distinct().toList();
+        requireTxnSize("DEL", keys.size());
+        List<TxnOp> deletes = new ArrayList<>(keys.size());
+        for (String key : keys) {
+            deletes.add(new TxnOp.Delete(key));
+        }
+        return write(new KvCommand.Txn(List.of(), deletes, List.of())).map(r -> new RespReply.Int(
+                ((KvResult.TxnResult) r).results().stream().mapToInt(o -> ((KvResult.DeleteDone) o).deleted()).sum()));
+    }
+
+    Future<RespReply> incr(RespSession s, List<byte[]> args) {
+        return increment(args.get(1), 1);
+    }
+
+    Future<RespReply> decr(RespSession s, List<byte[]> args) {
+        return increment(args.get(1), -1);
+    }
+
+    Future<RespReply> incrby(RespSession s, List<byte[]> args) {
+        return increment(args.get(1), parseLong(args.get(2), "ERR value is not an integer or out of range"));
+    }
+
+    Future<RespReply> decrby(RespSession s, List<byte[]> args) {
+        long delta = parseLong(args.get(2), "ERR value is not an integer or out of range");
+        if (delta == Long.MIN_VALUE) {
+            throw new RespError("ERR decrement would overflow");
+        }
+        return increment(args.get(1), -delta);
+    }
+
+    private Future<RespReply> increment(byte[] key, long delta) {
+        return write(new KvCommand.Increment(key(key), delta)).map(r -> {
+            if (r instanceof KvResult.Incremented inc) {
+                return new RespReply.Int(inc.value());
+            }
+            return new RespReply.Error("ERR " + ((KvResult.Rejected) r).reason());
+        });
+    }
+
+    /** The number of keys this node's replica holds now, without consensus (INFO's keyspace section). */
+    Future<Long> localKeyCount() {
+        return requests.lookup(List.of(), ReadConsistency.STALE, false).map(r -> r.value().totalKeys());
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private Future<KvResult> write(KvCommand command) {
+        return requests.write(command, false).map(Served::value);
+    }
+
+    private Future<LookupResult> lookup(List<String> keys) {
+        return requests.lookup(keys, ReadConsistency.LINEARIZABLE, false).map(Served::value);
+    }
+
+    private Future<RangeResult> range(String prefix, String startAfter, int limit) {
+        return requests.range(prefix, startAfter, limit, ReadConsistency.LINEARIZABLE, false).map(Served::value);
+    }
+
+    private static void requireTxnSize(String command, int keys) {
+        if (keys > KvCommand.MAX_TXN_ITEMS) {
+            throw new RespError("ERR " + command + " of " + keys + " keys: Raftline writes at most "
+                    + KvCommand.MAX_TXN_ITEMS + " keys in one atomic command (one log entry)");
+        }
+    }
+
+    /** The keys at {@code from}, {@code from + step}, ... before {@code to}. */
+    private static List<String> keys(List<byte[]> args, int from, int to, int step) {
+        List<String> keys = new ArrayList<>();
+        for (int i = from; i < to; i += step) {
+            keys.add(key(args.get(i)));
+        }
+        return keys;
+    }
+
+    /**
+     * A key as the store keeps it: UTF-8 text of 1 to {@link KvCommand#MAX_KEY_BYTES} bytes.
+     *
+     * @throws RespError naming the rule the key breaks
+     */
+    static String key(byte[] bytes) {
+        String key;
+        try {
+            key = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new RespError("ERR invalid key: Raftline keys are UTF-8 text, and this one is not valid UTF-8");
+        }
+        try {
+            return KvCommand.validateKey(key);
+        } catch (IllegalArgumentException e) {
+            throw new RespError("ERR invalid key: " + e.getMessage());
+        }
+    }
+
+    private static byte[] value(byte[] bytes) {
+        try {
+            return KvCommand.validateValue(bytes);
+        } catch (IllegalArgumentException e) {
+            throw new RespError("ERR invalid value: " + e.getMessage());
+        }
+    }
+
+    static String text(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    static String upper(byte[] bytes) {
+        return text(bytes).toUpperCase(Locale.ROOT);
+    }
+
+    /** A signed 64-bit decimal argument, by Redis's rules. */
+    static long parseLong(byte[] bytes, String error) {
+        Long n = KvCommand.Increment.parse(bytes);
+        if (n == null) {
+            throw new RespError(error);
+        }
+        return n;
+    }
+
+    static RespError arity(String command) {
+        return new RespError("ERR wrong number of arguments for '" + command + "' command");
+    }
+
+    /** Reasons for which the request certainly did nothing, so a client may simply retry. */
+    private static final Set<NodeRequestException.Reason> NOT_APPLIED = Set.of(NodeRequestException.Reason.NOT_LEADER,
+            NodeRequestException.Reason.NO_LEADER, NodeRequestException.Reason.OVERLOADED,
+            NodeRequestException.Reason.NODE_PAUSED, NodeRequestException.Reason.PROPOSAL_DROPPED,
+            NodeRequestException.Reason.STATE_LOST, NodeRequestException.Reason.NOT_MEMBER);
+
+    /**
+     * The error reply for a failed command. A node's refusal keeps its code in the message ({@code not_leader},
+     * {@code timeout}, ...) under the error code {@code TRYAGAIN} when retrying is safe (nothing was applied, or
+     * the command only reads), else {@code ERR}: a write that timed out may still be applied.
+     *
+     * @param t        the failure
+     * @param readOnly whether the command only reads
+     * @return the reply
+     */
+    static RespReply error(Throwable t, boolean readOnly) {
+        if (t instanceof RespError e) {
+            return new RespReply.Error(e.getMessage());
+        }
+        if (t instanceof NodeRequestException e) {
+            boolean retry = NOT_APPLIED.contains(e.reason()) || (readOnly && e.reason().httpStatus() == 503);
+            return new RespReply.Error((retry ? "TRYAGAIN " : "ERR ") + e.reason().code() + ": " + e.getMessage());
+        }
+        if (t instanceof IllegalArgumentException e) {
+            return new RespReply.Error("ERR " + e.getMessage());
+        }
+        return new RespReply.Error("ERR internal error: " + t);
+    }
+}

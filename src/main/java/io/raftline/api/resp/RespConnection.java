@@ -1,0 +1,257 @@
+package io.raftline.api.resp;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetSocket;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: parses its requests, runs them and writes the replies in request order, as Redis does for
+ * a pipeline.
+ *
+ * <p>Order is what a Redis client relies on: a command sees every write the connection sent before it. So a write
+ * waits until everything before it has answered, and everything after it waits for it; only a run of reads (and
+ * connection commands) in a row runs at once, its plain GETs as one read of all their keys (see
+ * {@link RespCommands#getMany}). A run of plain {@code SET key value} becomes one transaction, one log entry (see
+ * {@link RespCommands#setMany}).
+ *
+ * <p>Bounded: at most {@link #MAX_QUEUED} requests wait; beyond, the socket stops reading until they drain, and
+ * while the client does not read its replies (the socket's write queue is full) no new request starts. A protocol
+ * error is answered after the replies of the requests before it, and closes the connection.
+ */
+final class RespConnection {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RespConnection.class);
+
+    /** Requests parsed and waiting to run before the socket stops reading. */
+    static final int MAX_QUEUED = 1024;
+    /** Most requests run as one batch. */
+    static final int MAX_BATCH = 128;
+
+    private final NetSocket socket;
+    private final Context context;
+    private final RespCommandTable table;
+    private final RespCommands kv;
+    private final RespSession session;
+    private final RespParser parser;
+    private final ArrayDeque<List<byte[]>> queue = new ArrayDeque<>();
+    private RespProtocolException protocolError;
+    private boolean running;
+    private boolean closed;
+    private boolean paused;
+
+    RespConnection(NetSocket socket, Context context, RespCommandTable table, RespCommands kv, RespSession session,
+            int maxArguments, int maxRequestBytes) {
+        this.socket = socket;
+        this.context = context;
+        this.table = table;
+        this.kv = kv;
+        this.session = session;
+        this.parser = new RespParser(maxArguments, maxRequestBytes, this::parsed);
+    }
+
+    /**
+     * A request has arrived. A web page can make a browser send an HTTP request to this port, and the lines of
+     * such a request read as inline commands (a cross-protocol attack on a loopback-only service): as Redis does,
+     * a request named {@code POST} or {@code Host:} closes the connection before anything else it sent runs.
+     */
+    private void parsed(List<byte[]> args) {
+        if (closed) {
+            return;
+        }
+        String name = RespCommands.text(args.get(0));
+        if ("POST".equalsIgnoreCase(name) || "Host:".equalsIgnoreCase(name)) {
+            LOG.warn("Redis-protocol connection from {} sent an HTTP request ('{}'): closed as a possible"
+                    + " cross-protocol attack from a web page", session.address(), name);
+            closed = true;
+            queue.clear();
+            socket.close();
+            return;
+        }
+        queue.add(args);
+    }
+
+    /** Starts reading; {@code onClose} runs once when the connection ends, whoever ends it. */
+    void start(Runnable onClose) {
+        socket.handler(this::received);
+        socket.closeHandler(v -> {
+            closed = true;
+            onClose.run();
+        });
+        socket.exceptionHandler(t -> socket.close());
+    }
+
+    private void received(Buffer chunk) {
+        if (protocolError != null || closed) {
+            return;
+        }
+        try {
+            parser.feed(chunk);
+        } catch (RespProtocolException e) {
+            protocolError = e;
+            socket.pause();
+        }
+        if (queue.size() >= MAX_QUEUED && !paused) {
+            paused = true;
+            socket.pause();
+        }
+        drain();
+    }
+
+    /** Runs the next batch, repeatedly, until the queue is empty or a batch is in flight. */
+    private void drain() {
+        while (!running && !closed) {
+            if (queue.isEmpty()) {
+                if (protocolError != null) {
+                    Buffer out = Buffer.buffer();
+                    new RespReply.Error("ERR Protocol error: " + protocolError.getMessage()).writeTo(out, 2);
+                    closed = true;
+                    socket.end(out);
+                } else if (paused) {
+                    paused = false;
+                    socket.resume();
+                }
+                return;
+            }
+            if (socket.writeQueueFull()) {
+                socket.drainHandler(v -> drain());
+                return;
+            }
+            Future<List<RespReply>> batch = nextBatch();
+            running = true;
+            if (batch.isComplete()) {
+                finish(batch.result());
+                continue;
+            }
+            batch.onComplete(ar -> onLoop(() -> {
+                finish(ar.succeeded() ? ar.result() : List.of(RespCommands.error(ar.cause(), false)));
+                drain();
+            }));
+            return;
+        }
+    }
+
+    /** Takes the requests that may run together off the queue and starts them. */
+    private Future<List<RespReply>> nextBatch() {
+        List<byte[]> head = queue.poll();
+        RespCommandTable.Spec spec = table.find(head);
+        if (spec != null && spec.write()) {
+            if (isPlainSet(head) && isPlainSet(queue.peek())) {
+                List<List<byte[]>> sets = new ArrayList<>();
+                sets.add(head);
+                while (sets.size() < MAX_BATCH && isPlainSet(queue.peek())) {
+                    sets.add(queue.poll());
+                }
+                return setMany(sets);
+            }
+            return table.run(session, head).map(List::of);
+        }
+        // HELLO changes how the replies after it are encoded and QUIT closes the connection: each ends its batch.
+        List<List<byte[]>> run = new ArrayList<>();
+        run.add(head);
+        boolean last = endsBatch(spec);
+        while (!last && run.size() < MAX_BATCH && !queue.isEmpty()) {
+            RespCommandTable.Spec next = table.find(queue.peek());
+            if (next != null && next.write()) {
+                break;
+            }
+            run.add(queue.poll());
+            last = endsBatch(next);
+        }
+        List<List<byte[]>> gets = run.stream().filter(RespConnection::isPlainGet).toList();
+        Future<List<RespReply>> batchedGets = gets.size() >= 2 ? getMany(gets) : null;
+        List<Future<RespReply>> replies = new ArrayList<>(run.size());
+        int g = 0;
+        for (List<byte[]> args : run) {
+            if (batchedGets != null && isPlainGet(args)) {
+                int at = g++;
+                replies.add(batchedGets.map(all -> all.get(at)));
+            } else {
+                replies.add(table.run(session, args));
+            }
+        }
+        return Future.all(replies).map(all -> {
+            List<RespReply> out = new ArrayList<>(replies.size());
+            for (Future<RespReply> f : replies) {
+                out.add(f.result());
+            }
+            return out;
+        });
+    }
+
+    private static boolean endsBatch(RespCommandTable.Spec spec) {
+        return spec != null && ("hello".equals(spec.name()) || "quit".equals(spec.name()));
+    }
+
+    /** Several GETs of one pipeline as one read; if a key is invalid, each runs on its own for its own reply. */
+    private Future<List<RespReply>> getMany(List<List<byte[]>> gets) {
+        try {
+            return kv.getMany(gets).recover(t -> Future.succeededFuture(
+                    java.util.Collections.nCopies(gets.size(), RespCommands.error(t, true))));
+        } catch (RespError e) {
+            List<Future<RespReply>> each = new ArrayList<>();
+            for (List<byte[]> args : gets) {
+                each.add(table.run(session, args));
+            }
+            return Future.all(each).map(v -> each.stream().map(Future::result).toList());
+        }
+    }
+
+    private static boolean isPlainGet(List<byte[]> args) {
+        return args != null && args.size() == 2 && args.get(0).length == 3
+                && "GET".equals(RespCommands.upper(args.get(0)));
+    }
+
+    /** A batch of SETs; if the batch fails before running (a bad key), each runs on its own for its own reply. */
+    private Future<List<RespReply>> setMany(List<List<byte[]>> sets) {
+        try {
+            return kv.setMany(sets).recover(t -> Future.succeededFuture(
+                    java.util.Collections.nCopies(sets.size(), RespCommands.error(t, false))));
+        } catch (RespError | IllegalArgumentException e) {
+            List<Future<RespReply>> each = new ArrayList<>();
+            Future<RespReply> previous = Future.succeededFuture();
+            for (List<byte[]> args : sets) {
+                Future<RespReply> f = previous.compose(v -> table.run(session, args));
+                each.add(f);
+                previous = f;
+            }
+            return previous.map(v -> each.stream().map(Future::result).toList());
+        }
+    }
+
+    private static boolean isPlainSet(List<byte[]> args) {
+        return args != null && args.size() == 3 && args.get(0).length == 3
+                && "SET".equals(RespCommands.upper(args.get(0)));
+    }
+
+    private void finish(List<RespReply> replies) {
+        running = false;
+        if (closed) {
+            return;
+        }
+        Buffer out = Buffer.buffer();
+        for (RespReply r : replies) {
+            r.writeTo(out, session.protocol());
+        }
+        if (session.quitting()) {
+            closed = true;
+            socket.end(out);
+        } else {
+            socket.write(out);
+        }
+    }
+
+    private void onLoop(Runnable action) {
+        if (Vertx.currentContext() == context) {
+            action.run();
+        } else {
+            context.runOnContext(v -> action.run());
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package io.raftline.api.resp;
+
+import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Splits the byte stream of one connection into requests, as a Redis server reads them: an array of bulk strings
+ * ({@code *2\r\n$3\r\nGET\r\n$1\r\nk\r\n}, what every client library sends) or an inline command ({@code PING\r\n},
+ * what {@code redis-benchmark}'s inline tests and a human on {@code nc} send). Bytes arrive in arbitrary pieces; the
+ * parser keeps what it has not used yet and emits each complete request, in order, as its list of arguments.
+ *
+ * <p>Every size is bounded before memory is committed to it: the number of arguments, the bytes of one request (all
+ * its arguments together, as the HTTP API bounds a body) and the length of an inline line. A request beyond a bound, or bytes that are not RESP, throw {@link RespProtocolException}; the
+ * connection is then unusable and is closed after the error reply.
+ */
+public final class RespParser {
+
+    /** Longest inline command line, as Redis's 64 KiB query buffer limit for inline requests. */
+    public static final int MAX_INLINE_BYTES = 64 * 1024;
+
+    private final int maxArguments;
+    private final int maxRequestBytes;
+    private final Consumer<List<byte[]>> requests;
+    private Buffer pending = Buffer.buffer();
+    private int pos;
+    /** Of the array being read: how many arguments it has (-1: none started) and the ones read so far. */
+    private int expected = -1;
+    private List<byte[]> args;
+    private long argBytes;
+
+    /**
+     * Creates a parser.
+     *
+     * @param maxArguments     most arguments in one request (the command name included)
+     * @param maxRequestBytes  most bytes of all arguments of one request together
+     * @param requests         receives each complete request: the command name and its arguments, as bytes
+     */
+    public RespParser(int maxArguments, int maxRequestBytes, Consumer<List<byte[]>> requests) {
+        this.maxArguments = maxArguments;
+        this.maxRequestBytes = maxRequestBytes;
+        this.requests = requests;
+    }
+
+    /**
+     * Takes the next bytes of the stream and emits every request they complete.
+     *
+     * @param chunk the bytes, in arrival order
+     * @throws RespProtocolException if the stream is not RESP or breaks a limit
+     */
+    public void feed(Buffer chunk) {
+        pending.appendBuffer(chunk);
+        while (step()) {
+            // every step consumed a request or an argument
+        }
+        if (pos > 0) {
+            pending = pos == pending.length() ? Buffer.buffer() : pending.getBuffer(pos, pending.length());
+            pos = 0;
+        }
+    }
+
+    /** Bytes received but not yet part of a complete request (bounded by the limits). */
+    public int buffered() {
+        return pending.length() - pos;
+    }
+
+    /** Reads one array header, one argument or one inline command; false when it needs more bytes. */
+    private boolean step() {
+        if (pos >= pending.length()) {
+            return false;
+        }
+        if (expected < 0) {
+            if (pending.getByte(pos) != '*') {
+                return inline();
+            }
+            int eol = lineEnd(pos, 32);
+            if (eol < 0) {
+                return false;
+            }
+            long n = number(pos + 1, eol, "invalid multibulk length");
+            pos = eol + 2;
+            if (n > maxArguments) {
+                throw new RespProtocolException("invalid multibulk length");
+            }
+            if (n <= 0) {
+                return true; // "*0" and "*-1" are empty requests: Redis ignores them
+            }
+            expected = (int) n;
+            args = new ArrayList<>(Math.min(expected, 64));
+            argBytes = 0;
+            return true;
+        }
+        if (pending.getByte(pos) != '$') {
+            throw new RespProtocolException("expected '$', got '" + printable(pending.getByte(pos)) + "'");
+        }
+        int eol = lineEnd(pos, 32);
+        if (eol < 0) {
+            return false;
+        }
+        long len = number(pos + 1, eol, "invalid bulk length");
+        if (len < 0) {
+            throw new RespProtocolException("invalid bulk length");
+        }
+        if (argBytes + len > maxRequestBytes) {
+            throw new RespProtocolException("request larger than " + maxRequestBytes + " bytes");
+        }
+        int start = eol + 2;
+        if (pending.length() - start < len + 2) {
+            return false;
+        }
+        int end = start + (int) len;
+        if (pending.getByte(end) != '\r' || pending.getByte(end + 1) != '\n') {
+            throw new RespProtocolException("bulk string of " + len + " bytes is not followed by CRLF");
+        }
+        args.add(pending.getBytes(start, end));
+        argBytes += len;
+        pos = end + 2;
+        if (args.size() == expected) {
+            List<byte[]> request = args;
+            expected = -1;
+            args = null;
+            requests.accept(request);
+        }
+        return true;
+    }
+
+    /** An inline command: words separated by spaces, up to a newline (CRLF or LF). */
+    private boolean inline() {
+        int nl = -1;
+        int limit = Math.min(pending.length(), pos + MAX_INLINE_BYTES + 1);
+        for (int i = pos; i < limit; i++) {
+            if (pending.getByte(i) == '\n') {
+                nl = i;
+                break;
+            }
+        }
+        if (nl < 0) {
+            if (pending.length() - pos > MAX_INLINE_BYTES) {
+                throw new RespProtocolException("too big inline request");
+            }
+            return false;
+        }
+        int end = nl > pos && pending.getByte(nl - 1) == '\r' ? nl - 1 : nl;
+        String line = pending.getString(pos, end, StandardCharsets.UTF_8.name());
+        pos = nl + 1;
+        List<byte[]> words = new ArrayList<>();
+        for (String word : line.trim().split("[ \t]+")) {
+            if (!word.isEmpty()) {
+                words.add(word.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        if (words.size() > maxArguments) {
+            throw new RespProtocolException("invalid multibulk length");
+        }
+        if (!words.isEmpty()) {
+            requests.accept(words);
+        }
+        return true;
+    }
+
+    /** The index of the CR of the CRLF that ends the line starting at {@code from}, or -1 if not arrived yet. */
+    private int lineEnd(int from, int maxLine) {
+        int limit = Math.min(pending.length() - 1, from + maxLine);
+        for (int i = from; i < limit; i++) {
+            if (pending.getByte(i) == '\r' && pending.getByte(i + 1) == '\n') {
+                return i;
+            }
+        }
+        if (pending.length() - from > maxLine) {
+            throw new RespProtocolException("header line too long or not ended by CRLF");
+        }
+        return -1;
+    }
+
+    private long number(int from, int to, String error) {
+        if (from >= to || to - from > 19) {
+            throw new RespProtocolException(error);
+        }
+        boolean negative = pending.getByte(from) == '-';
+        int i = negative ? from + 1 : from;
+        if (i == to) {
+            throw new RespProtocolException(error);
+        }
+        long n = 0;
+        for (; i < to; i++) {
+            int d = pending.getByte(i) - '0';
+            if (d < 0 || d > 9) {
+                throw new RespProtocolException(error);
+            }
+            n = n * 10 + d;
+        }
+        return negative ? -n : n;
+    }
+
+    private static String printable(byte b) {
+        return b >= 0x20 && b < 0x7f ? String.valueOf((char) b) : String.format("\\x%02x", b & 0xff);
+    }
+}

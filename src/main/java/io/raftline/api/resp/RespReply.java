@@ -1,0 +1,171 @@
+package io.raftline.api.resp;
+
+import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One reply, as a value: commands build replies without knowing which protocol the connection speaks, and
+ * {@link #writeTo} encodes them for RESP2 or RESP3 at the end. The few types RESP3 adds are written in their RESP2
+ * form on a RESP2 connection, as Redis does (a null is {@code $-1}, a map a flat array of keys and values).
+ */
+public sealed interface RespReply {
+
+    /** {@code +OK}. */
+    RespReply OK = new Simple("OK");
+
+    /** The null reply: RESP2 {@code $-1}, RESP3 {@code _}. */
+    RespReply NIL = new Nil();
+
+    /**
+     * Appends this reply's bytes.
+     *
+     * @param out      where to
+     * @param protocol 2 or 3
+     */
+    void writeTo(Buffer out, int protocol);
+
+    /**
+     * A simple string ({@code +text}): status replies such as OK and PONG.
+     *
+     * @param text the text, without CR or LF
+     */
+    record Simple(String text) implements RespReply {
+        @Override
+        public void writeTo(Buffer out, int protocol) {
+            out.appendByte((byte) '+').appendString(text).appendString("\r\n");
+        }
+    }
+
+    /**
+     * An error ({@code -CODE message}): the first word is the error code clients match on (ERR, TRYAGAIN, NOPROTO).
+     *
+     * @param text the code and message, without CR or LF
+     */
+    record Error(String text) implements RespReply {
+        /**
+         * Replaces line breaks, which would end the reply early.
+         *
+         * @param text the code and message
+         */
+        public Error {
+            text = text.replace('\r', ' ').replace('\n', ' ');
+        }
+
+        @Override
+        public void writeTo(Buffer out, int protocol) {
+            out.appendByte((byte) '-').appendString(text).appendString("\r\n");
+        }
+    }
+
+    /**
+     * An integer ({@code :n}).
+     *
+     * @param value the number
+     */
+    record Int(long value) implements RespReply {
+        @Override
+        public void writeTo(Buffer out, int protocol) {
+            out.appendByte((byte) ':').appendString(Long.toString(value)).appendString("\r\n");
+        }
+    }
+
+    /**
+     * A bulk string ({@code $len} and the bytes): values, keys, INFO text.
+     *
+     * @param bytes the bytes (not copied: replies are built from values that never change)
+     */
+    record Bulk(byte[] bytes) implements RespReply {
+        /**
+         * A bulk string of text.
+         *
+         * @param text the text, sent as UTF-8
+         * @return the reply
+         */
+        public static Bulk of(String text) {
+            return new Bulk(text.getBytes(StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void writeTo(Buffer out, int protocol) {
+            out.appendByte((byte) '$').appendString(Integer.toString(bytes.length)).appendString("\r\n")
+                    .appendBytes(bytes).appendString("\r\n");
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Bulk b && Arrays.equals(bytes, b.bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(bytes);
+        }
+
+        @Override
+        public String toString() {
+            return "Bulk[" + new String(bytes, StandardCharsets.UTF_8) + "]";
+        }
+    }
+
+    /** The null reply (a missing key). */
+    record Nil() implements RespReply {
+        @Override
+        public void writeTo(Buffer out, int protocol) {
+            out.appendString(protocol >= 3 ? "_\r\n" : "$-1\r\n");
+        }
+    }
+
+    /**
+     * An array ({@code *n} and n replies).
+     *
+     * @param items the elements
+     */
+    record Array(List<RespReply> items) implements RespReply {
+        /**
+         * Copies the list.
+         *
+         * @param items the elements
+         */
+        public Array {
+            items = List.copyOf(items);
+        }
+
+        @Override
+        public void writeTo(Buffer out, int protocol) {
+            out.appendByte((byte) '*').appendString(Integer.toString(items.size())).appendString("\r\n");
+            for (RespReply item : items) {
+                item.writeTo(out, protocol);
+            }
+        }
+    }
+
+    /**
+     * A map: RESP3 {@code %n} and n key/value pairs; on RESP2 a flat array of 2n elements.
+     *
+     * @param keysAndValues key, value, key, value, ...
+     */
+    record KeyValues(List<RespReply> keysAndValues) implements RespReply {
+        /**
+         * Checks that keys and values pair up.
+         *
+         * @param keysAndValues key, value, key, value, ...
+         */
+        public KeyValues {
+            keysAndValues = List.copyOf(keysAndValues);
+            if (keysAndValues.size() % 2 != 0) {
+                throw new IllegalArgumentException("a map needs as many values as keys");
+            }
+        }
+
+        @Override
+        public void writeTo(Buffer out, int protocol) {
+            int n = protocol >= 3 ? keysAndValues.size() / 2 : keysAndValues.size();
+            out.appendByte((byte) (protocol >= 3 ? '%' : '*')).appendString(Integer.toString(n)).appendString("\r\n");
+            for (RespReply item : keysAndValues) {
+                item.writeTo(out, protocol);
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package io.raftline.api.resp;
+
+/**
+ * What one client connection has told the server about itself, as Redis keeps it per client: the protocol it asked
+ * for with HELLO, its name, and whether it asked to quit. Only the connection's event loop touches it.
+ */
+final class RespSession {
+
+    private final long id;
+    private final String address;
+    private int protocol = 2;
+    private String name = "";
+    private String library = "";
+    private boolean quitting;
+
+    RespSession(long id, String address) {
+        this.id = id;
+        this.address = address;
+    }
+
+    long id() {
+        return id;
+    }
+
+    String address() {
+        return address;
+    }
+
+    int protocol() {
+        return protocol;
+    }
+
+    void protocol(int version) {
+        this.protocol = version;
+    }
+
+    String name() {
+        return name;
+    }
+
+    void name(String clientName) {
+        this.name = clientName;
+    }
+
+    String library() {
+        return library;
+    }
+
+    void library(String lib) {
+        this.library = lib;
+    }
+
+    boolean quitting() {
+        return quitting;
+    }
+
+    void quit() {
+        this.quitting = true;
+    }
+}

@@ -1,0 +1,349 @@
+package io.raftline.api.resp;
+
+import static io.raftline.verify.nemesis.Waits.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.raftline.server.ClusterVerticle;
+import io.raftline.verify.nemesis.ClusterConfigs;
+import io.raftline.verify.nemesis.InJvmCluster;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetSocket;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.ProtocolVersion;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The Redis protocol against a real 3-node cluster, through the Vert.x Redis client (RESP3 after its HELLO 3) on a
+ * follower, which forwards to the leader, and through raw sockets (RESP2, pipelines, protocol errors). Each test uses
+ * keys of its own, so they share one cluster.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RespClusterTest {
+
+    private InJvmCluster harness;
+    private ClusterVerticle cluster;
+    private Vertx vertx;
+    private int leader;
+    private int follower;
+    private RedisConnection redis;
+
+    @BeforeAll
+    void start() throws Exception {
+        // Long election timeouts: these tests are about the protocol, and a starved CI machine should not move the
+        // leader under them (redis-benchmark alone takes a core).
+        JsonObject config = ClusterConfigs.cluster(3, 17, 3000);
+        config.getJsonObject("raft").put("heartbeat_ms", 100).put("election_timeout_min_ms", 1500)
+                .put("election_timeout_max_ms", 3000);
+        harness = InJvmCluster.builder(config).start();
+        cluster = harness.verticle();
+        vertx = harness.vertx();
+        leader = await(harness.leader());
+        follower = leader % 3 + 1;
+        redis = await(Redis.createClient(vertx, new RedisOptions()
+                .setConnectionString("redis://" + cluster.respAddress(follower))).connect());
+    }
+
+    @AfterAll
+    void stop() {
+        if (harness != null) {
+            harness.close();
+        }
+    }
+
+    /** Each test talks to a follower of the current leader (should an election have moved it). */
+    @BeforeEach
+    void findTheLeader() throws Exception {
+        int now = await(harness.leader());
+        if (now != leader) {
+            redis.close();
+            leader = now;
+            follower = leader % 3 + 1;
+            redis = await(Redis.createClient(vertx, new RedisOptions()
+                    .setConnectionString("redis://" + cluster.respAddress(follower))).connect());
+        }
+    }
+
+    private Response send(Object... words) throws InterruptedException {
+        Request r = Request.cmd(Command.create(String.valueOf(words[0])));
+        for (int i = 1; i < words.length; i++) {
+            if (words[i] instanceof byte[] b) {
+                r.arg(b);
+            } else {
+                r.arg(String.valueOf(words[i]));
+            }
+        }
+        return await(redis.send(r));
+    }
+
+    private String error(Object... words) {
+        return assertThatThrownBy(() -> send(words)).actual().getMessage();
+    }
+
+    @Test
+    void helloSwitchesToResp3AndDescribesTheNode() throws Exception {
+        Response hello = send("HELLO", 3);
+        assertThat(hello.type()).isEqualTo(ResponseType.MULTI);
+        assertThat(hello.get("server").toString()).isEqualTo("raftline");
+        assertThat(hello.get("proto").toInteger()).isEqualTo(3);
+        assertThat(hello.get("role").toString()).isEqualTo("replica");
+        assertThat(error("HELLO", 4)).isEqualTo("NOPROTO unsupported protocol version");
+        assertThat(send("PING").toString()).isEqualTo("PONG");
+        assertThat(send("ECHO", "héllo").toString()).isEqualTo("héllo");
+        assertThat(send("SELECT", 0).toString()).isEqualTo("OK");
+        assertThat(error("SELECT", 1)).isEqualTo("ERR DB index is out of range");
+        assertThat(send("CLIENT", "SETNAME", "tester").toString()).isEqualTo("OK");
+        assertThat(send("CLIENT", "GETNAME").toString()).isEqualTo("tester");
+        assertThat(error("CLIENT", "SETNAME", "two words")).startsWith("ERR Client names cannot contain spaces");
+        assertThat(send("COMMAND", "COUNT").toInteger()).isEqualTo(22);
+        assertThat(send("COMMAND", "INFO", "get").get(0).get(1).toInteger()).isEqualTo(2);
+        assertThat(send("CONFIG", "GET", "save").get("save").toString()).isEmpty();
+    }
+
+    @Test
+    void writesThroughAFollowerAreReadEverywhere() throws Exception {
+        assertThat(send("SET", "w:a", "1").toString()).isEqualTo("OK");
+        assertThat(send("GET", "w:a").toString()).isEqualTo("1");
+        assertThat(send("GET", "w:missing")).isNull();
+        byte[] binary = {0, (byte) 0xff, '\r', '\n'};
+        send("SET", "w:bin", binary);
+        assertThat(send("GET", "w:bin").toBytes()).isEqualTo(binary);
+        assertThat(send("MSET", "w:b", "2", "w:c", "3", "w:b", "4").toString()).isEqualTo("OK");
+        Response values = send("MGET", "w:a", "w:b", "w:c", "w:none");
+        assertThat(values.size()).isEqualTo(4);
+        assertThat(values.get(1).toString()).isEqualTo("4");
+        assertThat(values.get(3)).isNull();
+        assertThat(send("EXISTS", "w:a", "w:b", "w:none", "w:a").toInteger()).isEqualTo(3);
+        assertThat(send("DEL", "w:a", "w:b", "w:none", "w:a").toInteger()).isEqualTo(2);
+        assertThat(send("DEL", "w:c").toInteger()).isEqualTo(1);
+        assertThat(send("EXISTS", "w:a", "w:b", "w:c").toInteger()).isZero();
+        // The other nodes hold the same values: read through the leader's own listener too.
+        RedisConnection onLeader = await(Redis.createClient(vertx, new RedisOptions()
+                .setPreferredProtocolVersion(ProtocolVersion.RESP2)
+                .setConnectionString("redis://" + cluster.respAddress(leader))).connect());
+        assertThat(await(onLeader.send(Request.cmd(Command.GET).arg("w:bin"))).toBytes()).isEqualTo(binary);
+        onLeader.close();
+    }
+
+    @Test
+    void setOptionsFollowRedisAndExpiryIsRefused() throws Exception {
+        assertThat(send("SET", "s:k", "v1", "NX").toString()).isEqualTo("OK");
+        assertThat(send("SET", "s:k", "v2", "NX")).isNull();
+        assertThat(send("SET", "s:none", "v", "XX")).isNull();
+        assertThat(send("SET", "s:k", "v3", "XX").toString()).isEqualTo("OK");
+        assertThat(send("SET", "s:k", "v4", "GET").toString()).isEqualTo("v3");
+        assertThat(send("SET", "s:k", "v5", "NX", "GET").toString()).isEqualTo("v4");
+        assertThat(send("GET", "s:k").toString()).isEqualTo("v4");
+        assertThat(send("SET", "s:new", "v", "XX", "GET")).isNull();
+        assertThat(send("GET", "s:new")).isNull();
+        assertThat(error("SET", "s:k", "v", "EX", 10)).startsWith("ERR expiry is not supported");
+        assertThat(error("SET", "s:k", "v", "NX", "XX")).isEqualTo("ERR syntax error");
+        assertThat(error("SET", "s:k", "v", "BOGUS")).isEqualTo("ERR syntax error");
+    }
+
+    @Test
+    void countersAreAppliedInTheStateMachine() throws Exception {
+        assertThat(send("INCR", "c:n").toLong()).isEqualTo(1);
+        assertThat(send("INCRBY", "c:n", 41).toLong()).isEqualTo(42);
+        assertThat(send("DECR", "c:n").toLong()).isEqualTo(41);
+        assertThat(send("DECRBY", "c:n", -9).toLong()).isEqualTo(50);
+        send("SET", "c:text", "abc");
+        assertThat(error("INCR", "c:text")).isEqualTo("ERR value is not an integer or out of range");
+        send("SET", "c:max", String.valueOf(Long.MAX_VALUE));
+        assertThat(error("INCR", "c:max")).isEqualTo("ERR increment or decrement would overflow");
+        assertThat(error("INCRBY", "c:n", "1.5")).isEqualTo("ERR value is not an integer or out of range");
+        assertThat(send("GET", "c:n").toString()).isEqualTo("50");
+    }
+
+    @Test
+    void keysScanAndDbsizeSeeTheWholeStore() throws Exception {
+        List<Object> mset = new ArrayList<>(List.of("MSET"));
+        for (int i = 0; i < 25; i++) {
+            mset.add("scan:" + i);
+            mset.add("v" + i);
+        }
+        send(mset.toArray());
+        send("SET", "scanx", "other");
+        assertThat(send("DBSIZE").toLong()).isGreaterThanOrEqualTo(26);
+        TreeSet<String> keys = new TreeSet<>();
+        send("KEYS", "scan:*").forEach(r -> keys.add(r.toString()));
+        assertThat(keys).hasSize(25).contains("scan:0", "scan:24");
+        assertThat(send("KEYS", "scan:2?").size()).isEqualTo(5);
+        TreeSet<String> scanned = new TreeSet<>();
+        String cursor = "0";
+        int pages = 0;
+        do {
+            Response page = send("SCAN", cursor, "MATCH", "scan:*", "COUNT", 7);
+            cursor = page.get(0).toString();
+            page.get(1).forEach(r -> assertThat(scanned.add(r.toString())).as("no key twice").isTrue());
+            pages++;
+        } while (!"0".equals(cursor));
+        assertThat(scanned).isEqualTo(keys);
+        assertThat(pages).isEqualTo(4);
+        assertThat(error("SCAN", "987654321")).startsWith("ERR invalid cursor");
+        assertThat(send("SCAN", "0", "TYPE", "hash").get(1).size()).isZero();
+    }
+
+    @Test
+    void unknownCommandsAndWrongAritiesGetRedisErrors() throws Exception {
+        assertThat(error("FLY", "a", "b")).isEqualTo("ERR unknown command 'FLY', with args beginning with: 'a' 'b' ");
+        // The client library checks arities of commands it knows, so these go over a raw socket.
+        assertThat(exchange(follower, array("GET") + array("MSET", "a", "1", "b") + array("PING", "a", "b")
+                + array("QUIT"), Integer.MAX_VALUE)).isEqualTo("-ERR wrong number of arguments for 'get' command\r\n"
+                        + "-ERR wrong number of arguments for 'mset' command\r\n"
+                        + "-ERR wrong number of arguments for 'ping' command\r\n+OK\r\n");
+        assertThat(error("GET", "")).isEqualTo("ERR invalid key: key must not be empty");
+        assertThat(error("GET", new byte[] {(byte) 0xc3, 0x28})).startsWith("ERR invalid key: Raftline keys are UTF-8");
+    }
+
+    @Test
+    void infoReportsTheRaftRoles() throws Exception {
+        String info = send("INFO", "replication").toString();
+        assertThat(info).contains("role:slave").contains("raft_leader_id:" + leader).contains("raft_role:Follower");
+        RedisConnection onLeader = await(Redis.createClient(vertx, new RedisOptions()
+                .setConnectionString("redis://" + cluster.respAddress(leader))).connect());
+        String leaderInfo = await(onLeader.send(Request.cmd(Command.INFO))).toString();
+        onLeader.close();
+        assertThat(leaderInfo).contains("# Server", "# Clients", "role:master", "raft_role:Leader", "# Keyspace");
+    }
+
+    /** A raw RESP2 client: sends bytes, collects everything the server answers until it closes or enough came. */
+    private String exchange(int node, String request, int expectedBytes) throws Exception {
+        NetClient client = vertx.createNetClient();
+        String[] hostPort = cluster.respAddress(node).split(":");
+        NetSocket socket = await(client.connect(Integer.parseInt(hostPort[1]), hostPort[0]));
+        Buffer received = Buffer.buffer();
+        Promise<Void> done = Promise.promise();
+        socket.handler(b -> {
+            synchronized (received) {
+                received.appendBuffer(b);
+                if (received.length() >= expectedBytes) {
+                    done.tryComplete();
+                }
+            }
+        });
+        socket.closeHandler(v -> done.tryComplete());
+        socket.write(request);
+        await(done.future(), Duration.ofSeconds(20));
+        await(socket.close().otherwiseEmpty());
+        await(client.close());
+        synchronized (received) {
+            return received.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void aPipelineIsAnsweredInOrderAndEachCommandSeesTheOnesBeforeIt() throws Exception {
+        StringBuilder request = new StringBuilder();
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < 150; i++) {
+            String key = "p:" + (i % 7);
+            request.append(array("SET", key, "v" + i)).append(array("GET", key)).append(array("INCR", "p:count"));
+            expected.append("+OK\r\n").append(bulk("v" + i)).append(':').append(i + 1).append("\r\n");
+        }
+        request.append("PING\r\n").append(array("QUIT"));
+        expected.append("+PONG\r\n+OK\r\n");
+        assertThat(exchange(follower, request.toString(), Integer.MAX_VALUE)).isEqualTo(expected.toString());
+    }
+
+    @Test
+    void aRunOfGetsIsOneReadAndABadKeyAmongThemGetsItsOwnError() throws Exception {
+        send("MSET", "g:1", "one", "g:2", "two");
+        String gets = array("GET", "g:1") + array("GET", "g:none") + array("GET", "g:2") + array("PING");
+        assertThat(exchange(follower, gets + array("QUIT"), Integer.MAX_VALUE))
+                .isEqualTo("$3\r\none\r\n$-1\r\n$3\r\ntwo\r\n+PONG\r\n+OK\r\n");
+        String withBadKey = array("GET", "g:1") + array("GET", "") + array("GET", "g:2") + array("QUIT");
+        assertThat(exchange(follower, withBadKey, Integer.MAX_VALUE))
+                .isEqualTo("$3\r\none\r\n-ERR invalid key: key must not be empty\r\n$3\r\ntwo\r\n+OK\r\n");
+    }
+
+    @Test
+    void anHttpRequestFromAWebPageIsClosedBeforeItsCommandsRun() throws Exception {
+        String attack = "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\n\r\n"
+                + array("SET", "http:k", "from a web page");
+        assertThat(exchange(follower, attack, Integer.MAX_VALUE)).isEmpty();
+        String browserGet = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n" + array("SET", "http:k", "x");
+        assertThat(exchange(follower, browserGet, Integer.MAX_VALUE)).as("closed at its Host: line").isEmpty();
+        assertThat(send("EXISTS", "http:k").toInteger()).isZero();
+    }
+
+    @Test
+    void aProtocolErrorIsAnsweredAfterTheRequestsBeforeItAndClosesTheConnection() throws Exception {
+        String answer = exchange(follower, array("SET", "pe:k", "v") + array("GET", "pe:k") + "*1\r\n:1\r\n"
+                + array("GET", "pe:k"), Integer.MAX_VALUE);
+        assertThat(answer).isEqualTo("+OK\r\n$1\r\nv\r\n-ERR Protocol error: expected '$', got ':'\r\n");
+    }
+
+    private static String array(String... words) {
+        StringBuilder b = new StringBuilder("*").append(words.length).append("\r\n");
+        for (String w : words) {
+            b.append(bulk(w));
+        }
+        return b.toString();
+    }
+
+    private static String bulk(String s) {
+        return "$" + s.getBytes(StandardCharsets.UTF_8).length + "\r\n" + s + "\r\n";
+    }
+
+    @Test
+    void redisCliAndRedisBenchmarkRunWithoutErrors() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/redis-cli")), "redis-tools is not installed");
+        String port = cluster.respAddress(follower).split(":")[1];
+        assertThat(run("redis-cli", "-p", port, "SET", "cli:k", "from redis-cli")).isEqualTo("OK\n");
+        assertThat(run("redis-cli", "-p", port, "GET", "cli:k")).isEqualTo("from redis-cli\n");
+        assertThat(run("redis-cli", "-3", "-p", port, "HELLO", "3")).contains("raftline");
+        String bench = run("redis-benchmark", "-p", port, "-t", "ping,set,get,incr,mset", "-n", "2000", "-P", "16",
+                "-c", "8", "-q");
+        assertThat(bench).contains("PING_INLINE", "PING_MBULK", "SET", "GET", "INCR", "MSET").doesNotContain("ERR",
+                "rror");
+        assertThat(send("GET", "counter:__rand_int__").toLong()).isGreaterThanOrEqualTo(2000);
+    }
+
+    private static String run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String text = new String(out, StandardCharsets.UTF_8);
+        assertThat(p.exitValue()).as(text).isZero();
+        // redis-benchmark redraws its progress line with carriage returns: keep what remains on screen.
+        return text.replaceAll("[^\n]*\r", "");
+    }
+
+    @Test
+    void aCrashedNodeSaysSoAndTheOthersCarryOn() throws Exception {
+        int other = 6 - leader - follower;
+        await(harness.crash(other));
+        try {
+            String answer = exchange(other, array("GET", "x"), 1);
+            assertThat(answer).startsWith("-TRYAGAIN node_down");
+            assertThat(send("SET", "crash:k", "v").toString()).isEqualTo("OK");
+        } finally {
+            await(harness.restart(other));
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package io.raftline.api.resp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The request parser: both request forms, any split of the stream, and every limit and malformation. */
+class RespParserTest {
+
+    private final List<List<String>> requests = new ArrayList<>();
+    private final RespParser parser = new RespParser(8, 64, r -> requests.add(
+            r.stream().map(b -> new String(b, StandardCharsets.UTF_8)).toList()));
+
+    private void feed(String s) {
+        parser.feed(Buffer.buffer(s.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void readsPipelinedArraysAndInlineCommandsInOrder() {
+        feed("*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n  echo   a b \n");
+        assertThat(requests).containsExactly(List.of("GET", "k"), List.of("PING"), List.of("SET", "k", ""),
+                List.of("echo", "a", "b"));
+        assertThat(parser.buffered()).isZero();
+    }
+
+    @Test
+    void everySplitOfTheStreamGivesTheSameRequests() {
+        String stream = "*3\r\n$3\r\nSET\r\n$5\r\nkey:1\r\n$7\r\nv\r\nalue\r\nPING\r\n*1\r\n$4\r\nQUIT\r\n";
+        List<List<String>> expected = List.of(List.of("SET", "key:1", "v\r\nalue"), List.of("PING"), List.of("QUIT"));
+        byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
+        for (int cut1 = 0; cut1 <= bytes.length; cut1++) {
+            for (int cut2 = cut1; cut2 <= bytes.length; cut2++) {
+                requests.clear();
+                RespParser p = new RespParser(8, 64, r -> requests.add(
+                        r.stream().map(b -> new String(b, StandardCharsets.UTF_8)).toList()));
+                p.feed(Buffer.buffer().appendBytes(bytes, 0, cut1));
+                p.feed(Buffer.buffer().appendBytes(bytes, cut1, cut2 - cut1));
+                p.feed(Buffer.buffer().appendBytes(bytes, cut2, bytes.length - cut2));
+                assertThat(requests).as("cut at %d and %d", cut1, cut2).isEqualTo(expected);
+            }
+        }
+    }
+
+    @Test
+    void binaryArgumentsArriveByteForByte() {
+        byte[] value = {0, (byte) 0xff, '\r', '\n', 7};
+        List<byte[]> got = new ArrayList<>();
+        RespParser p = new RespParser(8, 64, r -> got.add(r.get(1)));
+        p.feed(Buffer.buffer("*2\r\n$4\r\nECHO\r\n$5\r\n").appendBytes(value).appendString("\r\n"));
+        assertThat(got).hasSize(1);
+        assertThat(got.get(0)).isEqualTo(value);
+    }
+
+    @Test
+    void emptyArraysAndBlankLinesAreNoRequests() {
+        feed("*0\r\n*-1\r\n\r\n   \r\nPING\r\n");
+        assertThat(requests).containsExactly(List.of("PING"));
+    }
+
+    @Test
+    void limitsAndMalformationsAreProtocolErrors() {
+        assertError("*9\r\n", "invalid multibulk length");
+        assertError("*x\r\n", "invalid multibulk length");
+        assertError("*1\r\n$-1\r\n", "invalid bulk length");
+        assertError("*1\r\n$65\r\n", "request larger than 64 bytes");
+        assertError("*2\r\n$40\r\n" + "a".repeat(40) + "\r\n$30\r\n", "request larger than 64 bytes");
+        assertError("*1\r\n:1\r\n", "expected '$', got ':'");
+        assertError("*1\r\n$1\r\nab\r\n", "bulk string of 1 bytes is not followed by CRLF");
+        assertError("*" + "1".repeat(40), "header line too long or not ended by CRLF");
+        assertError("a".repeat(RespParser.MAX_INLINE_BYTES + 1), "too big inline request");
+        assertError("a b c d e f g h i\r\n", "invalid multibulk length");
+    }
+
+    private static void assertError(String input, String message) {
+        RespParser p = new RespParser(8, 64, r -> { });
+        assertThatThrownBy(() -> p.feed(Buffer.buffer(input))).as(input).isInstanceOf(RespProtocolException.class)
+                .hasMessage(message);
+    }
+
+    @Test
+    void repliesEncodeForEachProtocol() {
+        RespReply reply = new RespReply.Array(List.of(RespReply.OK, RespReply.NIL, new RespReply.Int(-3),
+                RespReply.Bulk.of("é"), new RespReply.Error("ERR bad\r\nthing"),
+                new RespReply.KeyValues(List.of(RespReply.Bulk.of("k"), new RespReply.Int(1)))));
+        Buffer v2 = Buffer.buffer();
+        reply.writeTo(v2, 2);
+        assertThat(v2.toString()).isEqualTo("*6\r\n+OK\r\n$-1\r\n:-3\r\n$2\r\né\r\n-ERR bad  thing\r\n*2\r\n$1\r\nk\r\n:1\r\n");
+        Buffer v3 = Buffer.buffer();
+        reply.writeTo(v3, 3);
+        assertThat(v3.toString()).isEqualTo("*6\r\n+OK\r\n_\r\n:-3\r\n$2\r\né\r\n-ERR bad  thing\r\n%1\r\n$1\r\nk\r\n:1\r\n");
+    }
+}
