@@ -34,7 +34,8 @@ import java.util.Map;
  *   <li>{@code raftline.storage.engine|segment_bytes} / {@code RAFTLINE_STORAGE_ENGINE|SEGMENT_BYTES}, e.g.
  *       {@code -Draftline.storage.engine=memory}</li>
  *   <li>{@code raftline.security.trust_loopback} / {@code RAFTLINE_SECURITY_TRUST_LOOPBACK}, and
- *       {@code raftline.limits.<field>} / {@code RAFTLINE_LIMITS_<FIELD>} for every field of {@link LimitsConfig}</li>
+ *       {@code raftline.limits.<field>} / {@code RAFTLINE_LIMITS_<FIELD>} for every field of {@link LimitsConfig},
+ *       {@code raftline.tls.cert_file|key_file|ca_file} / {@code RAFTLINE_TLS_CERT_FILE|KEY_FILE|CA_FILE}</li>
  *   <li>{@code raftline.nodes.<id>.http_port|host|data_dir|bus_port} /
  *       {@code RAFTLINE_NODES_<ID>_HTTP_PORT|HOST|DATA_DIR|BUS_PORT}</li>
  * </ul>
@@ -168,6 +169,9 @@ public final class ConfigLoader {
             paths.add(List.of("storage", f));
         }
         paths.add(List.of("security", "trust_loopback"));
+        for (String f : RaftlineConfig.TLS_FIELDS) {
+            paths.add(List.of("tls", f));
+        }
         for (String f : RaftlineConfig.LIMITS_FIELDS) {
             paths.add(List.of("limits", f));
         }
@@ -184,7 +188,7 @@ public final class ConfigLoader {
 
     /** Fields whose value is text: an override of any other field is a number or a boolean written as text. */
     private static final java.util.Set<String> TEXT_FIELDS = java.util.Set.of("cluster_name", "http_host",
-            "transport", "host", "token", "engine", "data_dir");
+            "transport", "host", "token", "engine", "data_dir", "cert_file", "key_file", "ca_file");
 
     /**
      * An override as the JSON type its field has: environment variables and system properties are text, the file's

@@ -171,12 +171,16 @@ class RaftlineConfigTest {
         assertThat(failure(node)).startsWith("nodes[0].http_port: must be an integer (a JSON number");
         // Overrides are text by nature: they are typed by their field, so they still work.
         RaftlineConfig c = RaftlineConfig.fromJson(ConfigLoader.applyOverrides(base(),
-                Map.of("RAFTLINE_SECURITY_TRUST_LOOPBACK", "false", "RAFTLINE_ADMIN_TOKEN", "12345"),
+                Map.of("RAFTLINE_SECURITY_TRUST_LOOPBACK", "false", "RAFTLINE_ADMIN_TOKEN", "12345",
+                        "RAFTLINE_TLS_CA_FILE", "pom.xml", "RAFTLINE_TLS_CERT_FILE", "pom.xml",
+                        "RAFTLINE_TLS_KEY_FILE", "pom.xml"),
                 Map.of("raftline.limits.quota_bytes", "1048576", "raftline.nodes.1.data_dir", "7")));
         assertThat(c.security().trustLoopback()).isFalse();
         assertThat(c.admin().token()).isEqualTo("12345");
         assertThat(c.limits().quotaBytes()).isEqualTo(1048576);
         assertThat(c.node(1).orElseThrow().dataDir()).isEqualTo("7");
+        assertThat(c.tls().enabled()).isTrue();
+        assertThat(c.tls().caFile()).isEqualTo("pom.xml");
     }
 
     @Test
