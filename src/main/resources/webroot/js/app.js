@@ -96,6 +96,10 @@ async function sync() {
   setConnection('connecting', 'synchronising…');
   try {
     const r = await bus.send('raft.control', { action: 'state' });
+    if (r && r.error === 'forbidden') {
+      askForToken(r.message);
+      return;
+    }
     if (!r || !r.ok) throw new Error((r && r.message) || 'no state');
     const snap = r.snapshot;
     live.model = reduce(initialModel(), snap);
@@ -116,6 +120,23 @@ async function sync() {
     setTimeout(() => { if (bus.state === 'open') sync(); }, 1000);
   }
 }
+
+// The server refuses the page's commands and subscriptions without the admin token when this browser is not on
+// the server's loopback: ask for it in the page, keep it for this tab only (sessionStorage), and reconnect with it.
+const authForm = byTestId('auth-form');
+function askForToken(message) {
+  setConnection('closed', 'admin token required');
+  byTestId('auth-message').textContent = bus.token ? `Token refused: ${message}` : 'The server asks for the admin token';
+  authForm.hidden = false;
+  byTestId('auth-token').focus();
+}
+authForm.addEventListener('submit', ev => {
+  ev.preventDefault();
+  const input = byTestId('auth-token');
+  authForm.hidden = true;
+  bus.setToken(input.value.trim());
+  input.value = '';
+});
 
 bus.on('open', sync);
 bus.on('close', () => { live.synced = false; setConnection('closed', 'disconnected · retrying'); });

@@ -4,8 +4,13 @@
 // It pings every 5 s (the server closes silent sockets), re-registers after a reconnect and correlates
 // replies through per-request reply addresses. SockJS itself comes from the sockjs-client WebJar
 // (globalThis.SockJS).
+//
+// The admin token, when the server asks for one (a client that is not on loopback), is kept in sessionStorage
+// (this tab only, gone when it closes) and sent in the headers of every register and send frame, as
+// {Authorization: 'Bearer <token>'}: the bridge authorizes each frame like an admin API call.
 
 const PING_MS = 5000;
+const TOKEN_KEY = 'raftline.adminToken';
 
 export class EventBus {
   /**
@@ -24,6 +29,20 @@ export class EventBus {
     this.retryMs = 500;
     this.nextId = 1;
     this.prefix = Math.random().toString(36).slice(2, 10);
+    this.token = sessionStorage.getItem(TOKEN_KEY) || '';
+  }
+
+  /** Sets the admin token (kept for this tab) and reconnects, so every frame from now on carries it. */
+  setToken(token) {
+    this.token = token || '';
+    if (this.token) sessionStorage.setItem(TOKEN_KEY, this.token);
+    else sessionStorage.removeItem(TOKEN_KEY);
+    if (this.sock && this.state !== 'closed') this.sock.close();
+    else this.connect();
+  }
+
+  headers() {
+    return this.token ? { Authorization: 'Bearer ' + this.token } : {};
   }
 
   /** Adds a listener for 'open', 'close' or 'error' (error frames without a reply address). */
@@ -46,13 +65,14 @@ export class EventBus {
     sock.onopen = () => {
       this.state = 'open';
       this.retryMs = 500;
-      for (const address of this.handlers.keys()) this.frame({ type: 'register', address });
+      for (const address of this.handlers.keys()) this.frame({ type: 'register', address, headers: this.headers() });
       this.pinger = setInterval(() => this.frame({ type: 'ping' }), PING_MS);
       this.emit('open');
     };
     sock.onmessage = (m) => this.receive(m.data);
     sock.onclose = () => {
       if (this.sock !== sock) return;
+      this.sock = null;
       clearInterval(this.pinger);
       this.state = 'closed';
       for (const [, p] of this.pending) { clearTimeout(p.timer); p.reject(new Error('connection closed')); }
@@ -107,7 +127,7 @@ export class EventBus {
     if (!hs) {
       hs = new Set();
       this.handlers.set(address, hs);
-      this.frame({ type: 'register', address });
+      this.frame({ type: 'register', address, headers: this.headers() });
     }
     hs.add(handler);
     return () => {
@@ -131,7 +151,7 @@ export class EventBus {
         reject(new Error('no reply within ' + timeoutMs + ' ms'));
       }, timeoutMs);
       this.pending.set(replyAddress, { resolve, reject, timer });
-      if (!this.frame({ type: 'send', address, body, headers: {}, replyAddress })) {
+      if (!this.frame({ type: 'send', address, body, headers: this.headers(), replyAddress })) {
         clearTimeout(timer);
         this.pending.delete(replyAddress);
         reject(new Error('not connected'));

@@ -46,6 +46,10 @@ final class ApiCall {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (body != null) {
+            // Values are bytes; every other body (a transaction, a member) is JSON, which those endpoints require.
+            b.header("Content-Type", path.startsWith("/v1/kv/") ? "application/octet-stream" : "application/json");
+        }
         try {
             HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             return new Answer(r.statusCode(), r.body());

@@ -8,6 +8,7 @@ import io.raftline.raft.HardState;
 import io.raftline.raft.Membership;
 import io.raftline.raft.Snapshot;
 import io.raftline.raft.SnapshotMetadata;
+import io.raftline.storage.DataDirLock;
 import io.raftline.storage.DurableStorage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -149,12 +150,18 @@ final class Backups {
         for (NodeConfig n : nodes) {
             Path dir = Path.of(n.dataDir());
             Files.createDirectories(dir);
-            DurableStorage storage = DurableStorage.open(dir, config.storage().segmentBytes(), warning -> { });
+            // A node that started meanwhile holds the directory: refused, never written under it.
+            DataDirLock lock = DataDirLock.acquire(dir);
             try {
-                storage.writeSnapshot(snapshot);
-                storage.write(List.of(), new HardState(1, 0, state.lastApplied()), true);
+                DurableStorage storage = DurableStorage.open(dir, config.storage().segmentBytes(), warning -> { });
+                try {
+                    storage.writeSnapshot(snapshot);
+                    storage.write(List.of(), new HardState(1, 0, state.lastApplied()), true);
+                } finally {
+                    storage.close();
+                }
             } finally {
-                storage.close();
+                lock.close();
             }
             seeded.add(dir);
         }

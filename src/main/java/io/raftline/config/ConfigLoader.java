@@ -33,6 +33,9 @@ import java.util.Map;
  *       {@code RAFTLINE_SERVICE_REQUEST_TIMEOUT_MS=2000}</li>
  *   <li>{@code raftline.storage.engine|segment_bytes} / {@code RAFTLINE_STORAGE_ENGINE|SEGMENT_BYTES}, e.g.
  *       {@code -Draftline.storage.engine=memory}</li>
+ *   <li>{@code raftline.security.trust_loopback} / {@code RAFTLINE_SECURITY_TRUST_LOOPBACK}, and
+ *       {@code raftline.limits.<field>} / {@code RAFTLINE_LIMITS_<FIELD>} for every field of {@link LimitsConfig},
+ *       {@code raftline.tls.cert_file|key_file|ca_file} / {@code RAFTLINE_TLS_CERT_FILE|KEY_FILE|CA_FILE}</li>
  *   <li>{@code raftline.nodes.<id>.http_port|host|data_dir|bus_port} /
  *       {@code RAFTLINE_NODES_<ID>_HTTP_PORT|HOST|DATA_DIR|BUS_PORT}</li>
  * </ul>
@@ -56,19 +59,35 @@ public final class ConfigLoader {
     }
 
     private static Future<RaftlineConfig> retrieve(Vertx vertx, Path file) {
-        ConfigRetrieverOptions options = new ConfigRetrieverOptions()
-                .setScanPeriod(0)
+        // The file alone first: its unknown top-level fields must be refused, which the merged view (where the
+        // environment's and system properties' flat keys sit beside the file's) cannot tell apart.
+        ConfigRetriever fileRetriever = ConfigRetriever.create(vertx, new ConfigRetrieverOptions().setScanPeriod(0)
                 .setIncludeDefaultStores(false)
                 .addStore(new ConfigStoreOptions().setType("file").setFormat("json")
-                        .setConfig(new JsonObject().put("path", file.toString())))
+                        .setConfig(new JsonObject().put("path", file.toString()))));
+        ConfigRetriever overrides = ConfigRetriever.create(vertx, new ConfigRetrieverOptions().setScanPeriod(0)
+                .setIncludeDefaultStores(false)
                 .addStore(new ConfigStoreOptions().setType("env").setConfig(new JsonObject().put("raw-data", true)))
-                .addStore(new ConfigStoreOptions().setType("sys").setConfig(new JsonObject().put("raw-data", true)));
-        ConfigRetriever retriever = ConfigRetriever.create(vertx, options);
-        return retriever.getConfig()
+                .addStore(new ConfigStoreOptions().setType("sys").setConfig(new JsonObject().put("raw-data", true))));
+        return fileRetriever.getConfig()
                 .recover(e -> Future.failedFuture(new ConfigException("--conf", "cannot read " + file + ": "
                         + rootMessage(e))))
-                .eventually(retriever::close)
-                .map(merged -> RaftlineConfig.fromJson(applyOverrides(merged)));
+                .eventually(fileRetriever::close)
+                .compose(json -> {
+                    checkTopFields(json);
+                    return overrides.getConfig().eventually(overrides::close)
+                            .map(flat -> RaftlineConfig.fromJson(applyOverrides(json.copy().mergeIn(flat))));
+                });
+    }
+
+    /**
+     * Refuses a field of the file's top level that the configuration does not know.
+     *
+     * @param file the file's JSON, before overrides
+     * @throws ConfigException naming the field
+     */
+    static void checkTopFields(JsonObject file) {
+        new JsonReader(file, "").allowOnly(RaftlineConfig.TOP_FIELDS);
     }
 
     private static String rootMessage(Throwable e) {
@@ -100,7 +119,7 @@ public final class ConfigLoader {
                 String name = source.equals("env") ? envName(path) : sysName(path);
                 Object v = merged.getValue(name);
                 if (v != null) {
-                    put(config, path, v instanceof String s ? s : String.valueOf(v));
+                    put(config, path, typed(path, v instanceof String s ? s : String.valueOf(v)));
                 }
             }
         }
@@ -149,6 +168,13 @@ public final class ConfigLoader {
         for (String f : RaftlineConfig.STORAGE_FIELDS) {
             paths.add(List.of("storage", f));
         }
+        paths.add(List.of("security", "trust_loopback"));
+        for (String f : RaftlineConfig.TLS_FIELDS) {
+            paths.add(List.of("tls", f));
+        }
+        for (String f : RaftlineConfig.LIMITS_FIELDS) {
+            paths.add(List.of("limits", f));
+        }
         JsonArray nodes = config.getValue("nodes") instanceof JsonArray a ? a : new JsonArray();
         for (Object o : nodes) {
             if (o instanceof JsonObject n && n.getValue("id") instanceof Number id) {
@@ -160,7 +186,37 @@ public final class ConfigLoader {
         return paths;
     }
 
-    private static void put(JsonObject config, List<String> path, String value) {
+    /** Fields whose value is text: an override of any other field is a number or a boolean written as text. */
+    private static final java.util.Set<String> TEXT_FIELDS = java.util.Set.of("cluster_name", "http_host",
+            "transport", "host", "token", "engine", "data_dir", "cert_file", "key_file", "ca_file");
+
+    /**
+     * An override as the JSON type its field has: environment variables and system properties are text, the file's
+     * numbers and booleans are not, and the reader refuses {@code "100"} where a number belongs. Text that does not
+     * parse stays text, so the reader's message names the field and shows the value.
+     */
+    static Object typed(List<String> path, String value) {
+        if (TEXT_FIELDS.contains(path.get(path.size() - 1))) {
+            return value;
+        }
+        String v = value.trim();
+        if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(v);
+        }
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            // not an integer
+        }
+        try {
+            double d = Double.parseDouble(v);
+            return Double.isFinite(d) ? (Object) d : value;
+        } catch (NumberFormatException e) {
+            return value;
+        }
+    }
+
+    private static void put(JsonObject config, List<String> path, Object value) {
         if (path.get(0).equals("nodes")) {
             int id = Integer.parseInt(path.get(1));
             for (Object o : config.getJsonArray("nodes")) {

@@ -8,7 +8,9 @@ import java.util.Set;
 /**
  * Typed, strict access to one JSON object of the configuration. Every failure names the full path of the
  * field ({@code raft.tick_ms}, {@code nodes[2].http_port}) and the rule it broke, so an operator can fix the
- * file without reading code. Unknown fields are refused: a typo must not silently fall back to a default.
+ * file without reading code. Unknown fields are refused: a typo must not silently fall back to a default. Numbers
+ * and booleans must be JSON numbers and booleans: {@code "100"} is refused (overrides from the environment and system
+ * properties are typed by {@link ConfigLoader} before they get here).
  */
 final class JsonReader {
 
@@ -45,14 +47,7 @@ final class JsonReader {
         if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
             return n.longValue();
         }
-        if (v instanceof String s) {
-            try {
-                return Long.parseLong(s.trim());
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-        }
-        throw new ConfigException(field(name), "must be an integer, got " + describe(v));
+        throw new ConfigException(field(name), "must be an integer" + quotedNumber(v) + ", got " + describe(v));
     }
 
     double doubleValue(String name, double dflt) {
@@ -63,14 +58,7 @@ final class JsonReader {
         if (v instanceof Number n) {
             return n.doubleValue();
         }
-        if (v instanceof String s) {
-            try {
-                return Double.parseDouble(s.trim());
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-        }
-        throw new ConfigException(field(name), "must be a number, got " + describe(v));
+        throw new ConfigException(field(name), "must be a number" + quotedNumber(v) + ", got " + describe(v));
     }
 
     int intValue(String name, int dflt) {
@@ -97,10 +85,10 @@ final class JsonReader {
         if (v instanceof Boolean b) {
             return b;
         }
-        if (v instanceof String s && (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false"))) {
-            return Boolean.parseBoolean(s);
-        }
-        throw new ConfigException(field(name), "must be true or false, got " + describe(v));
+        throw new ConfigException(field(name), "must be true or false" + (v instanceof String t
+                && (t.trim().equalsIgnoreCase("true") || t.trim().equalsIgnoreCase("false"))
+                ? " (a JSON boolean: write " + t.trim().toLowerCase(java.util.Locale.ROOT) + " without quotes)" : "")
+                + ", got " + describe(v));
     }
 
     String string(String name, String dflt) {
@@ -112,6 +100,29 @@ final class JsonReader {
             return s;
         }
         throw new ConfigException(field(name), "must be a string, got " + describe(v));
+    }
+
+    long bounded(String name, long dflt, long min, long max) {
+        long v = longValue(name, dflt);
+        if (v < min || v > max) {
+            throw new ConfigException(field(name), "must be in " + min + ".." + max + ", got " + v);
+        }
+        return v;
+    }
+
+    java.util.List<String> strings(String name, java.util.List<String> dflt) {
+        JsonArray a = array(name);
+        if (a == null) {
+            return dflt;
+        }
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < a.size(); i++) {
+            if (!(a.getValue(i) instanceof String s)) {
+                throw new ConfigException(field(name) + "[" + i + "]", "must be a string, got " + describe(a.getValue(i)));
+            }
+            out.add(s);
+        }
+        return out;
     }
 
     JsonReader object(String name) {
@@ -134,6 +145,19 @@ final class JsonReader {
             return a;
         }
         throw new ConfigException(field(name), "must be an array, got " + describe(v));
+    }
+
+    /** A hint when a number was written as a JSON string. */
+    private static String quotedNumber(Object v) {
+        if (v instanceof String s) {
+            try {
+                Double.parseDouble(s.trim());
+                return " (a JSON number: write " + s.trim() + " without quotes)";
+            } catch (NumberFormatException e) {
+                return "";
+            }
+        }
+        return "";
     }
 
     private static String describe(Object v) {

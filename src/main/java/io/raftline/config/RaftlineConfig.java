@@ -33,7 +33,9 @@ import java.util.Set;
  *   "service": { "request_timeout_ms": 5000, "max_pending_proposals": 10000,
  *                "max_body_bytes": 1048576, "forward_timeout_ms": 5000 },
  *   "storage": { "engine": "durable", "segment_bytes": 67108864 },  "memory" keeps nothing on disk
- *   "transport": "eventbus"          or "grpc": how Raft messages travel between nodes ({@link TransportKind})
+ *   "transport": "eventbus",         or "grpc": how Raft messages travel between nodes ({@link TransportKind})
+ *   "security": { "allowed_hosts": [], "allowed_origins": [], "trust_loopback": true },  see {@link SecurityConfig}
+ *   "limits": { "max_connections": 4096, "idle_timeout_ms": 120000, ..., "quota_bytes": 0 }  see {@link LimitsConfig}
  * }
  * </pre>
  *
@@ -47,16 +49,24 @@ import java.util.Set;
  * @param service     client-facing policies
  * @param storage     where the log lives
  * @param transport   how Raft messages travel between nodes
+ * @param security    host, origin and loopback rules for every listener
+ * @param limits      bounds on connections, request heads, time, frames and the key space
+ * @param tls         TLS of the client and admin listeners ({@link TlsConfig#NONE}: plain HTTP)
  */
 public record RaftlineConfig(String clusterName, long seed, boolean singleNode, int nodeId, List<NodeConfig> nodes,
-        AdminConfig admin, RaftSettings raft, ServiceConfig service, StorageConfig storage, TransportKind transport) {
+        AdminConfig admin, RaftSettings raft, ServiceConfig service, StorageConfig storage, TransportKind transport,
+        SecurityConfig security, LimitsConfig limits, TlsConfig tls) {
 
     static final Set<String> TOP_FIELDS = Set.of("cluster_name", "seed", "single_node", "http_host", "node_id",
-            "nodes", "admin", "raft", "service", "storage", "transport");
+            "nodes", "admin", "raft", "service", "storage", "transport", "security", "limits", "tls");
     static final List<String> STORAGE_FIELDS = List.of("engine", "segment_bytes");
     static final List<String> SERVICE_FIELDS = List.of("request_timeout_ms", "max_pending_proposals",
             "max_body_bytes", "forward_timeout_ms");
     static final List<String> ADMIN_FIELDS = List.of("host", "port", "token");
+    static final List<String> TLS_FIELDS = List.of("cert_file", "key_file", "ca_file");
+    static final List<String> SECURITY_FIELDS = List.of("allowed_hosts", "allowed_origins", "trust_loopback");
+    static final List<String> LIMITS_FIELDS = List.of("max_connections", "idle_timeout_ms", "request_timeout_ms",
+            "max_request_line_bytes", "max_header_bytes", "max_ws_frame_bytes", "quota_bytes");
     static final List<String> NODE_FIELDS = List.of("id", "host", "http_port", "data_dir", "bus_port", "join",
             "resp_port");
 
@@ -197,13 +207,77 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
         TransportKind transport = TransportKind.parse("transport", r.string("transport",
                 TransportKind.EVENTBUS.configName()));
 
+        SecurityConfig security = readSecurity(r.object("security"));
+        LimitsConfig limits = readLimits(r.object("limits"));
+        TlsConfig tls = readTls(r.object("tls"), transport);
+
         RaftlineConfig config = new RaftlineConfig(clusterName, seed, singleNode, nodeId, List.copyOf(nodes), admin,
-                raft, service, storage, transport);
+                raft, service, storage, transport, security, limits, tls);
         // Validate every node's Raft configuration now, so that a bad value fails before any port is bound.
         for (NodeConfig n : nodes) {
             config.raftConfig(n.id());
         }
         return config;
+    }
+
+    private static SecurityConfig readSecurity(JsonReader s) {
+        s.allowOnly(Set.copyOf(SECURITY_FIELDS));
+        SecurityConfig d = SecurityConfig.DEFAULT;
+        List<String> hosts = s.strings("allowed_hosts", d.allowedHosts());
+        for (int i = 0; i < hosts.size(); i++) {
+            String h = hosts.get(i);
+            if (h.isBlank() || h.contains("/") || h.contains(" ")) {
+                throw new ConfigException(s.field("allowed_hosts") + "[" + i + "]", "must be a host name like"
+                        + " \"raftline.example.com\" (no scheme, port or path) or \"*\", got \"" + h + "\"");
+            }
+        }
+        List<String> origins = s.strings("allowed_origins", d.allowedOrigins());
+        for (int i = 0; i < origins.size(); i++) {
+            if (!origins.get(i).matches("https?://[^/\\s]+")) {
+                throw new ConfigException(s.field("allowed_origins") + "[" + i + "]", "must be an origin like"
+                        + " \"https://ops.example.com\" or \"http://localhost:5173\" (scheme, host, optional port,"
+                        + " no path), got \"" + origins.get(i) + "\"");
+            }
+        }
+        return new SecurityConfig(hosts, origins, s.bool("trust_loopback", d.trustLoopback()));
+    }
+
+    private static TlsConfig readTls(JsonReader t, TransportKind transport) {
+        t.allowOnly(Set.copyOf(TLS_FIELDS));
+        TlsConfig tls = new TlsConfig(t.string("cert_file", ""), t.string("key_file", ""), t.string("ca_file", ""));
+        if (tls.certFile().isEmpty() != tls.keyFile().isEmpty()) {
+            throw new ConfigException(t.field(tls.certFile().isEmpty() ? "cert_file" : "key_file"), "is required with "
+                    + t.field(tls.certFile().isEmpty() ? "key_file" : "cert_file") + " (both or neither)");
+        }
+        if (!tls.enabled() && !tls.caFile().isEmpty()) {
+            throw new ConfigException(t.field("ca_file"), "needs cert_file and key_file (TLS is off without them)");
+        }
+        for (String f : TLS_FIELDS) {
+            String path = f.equals("cert_file") ? tls.certFile() : f.equals("key_file") ? tls.keyFile() : tls.caFile();
+            if (!path.isEmpty() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(path))) {
+                throw new ConfigException(t.field(f), "cannot read " + path + " (a PEM file; bin/tls-ca.sh makes some"
+                        + " for trials)");
+            }
+        }
+        if (tls.enabled() && transport == TransportKind.GRPC) {
+            throw new ConfigException("tls", "is not supported with \"transport\": \"grpc\" yet (Raft RPCs would"
+                    + " still travel in clear text): use the event-bus transport, or no tls");
+        }
+        return tls;
+    }
+
+    private static LimitsConfig readLimits(JsonReader l) {
+        l.allowOnly(Set.copyOf(LIMITS_FIELDS));
+        LimitsConfig d = LimitsConfig.DEFAULT;
+        LimitsConfig limits = new LimitsConfig(
+                (int) l.bounded("max_connections", d.maxConnections(), 0, 1_000_000),
+                l.bounded("idle_timeout_ms", d.idleTimeoutMs(), 0, 86_400_000),
+                l.bounded("request_timeout_ms", d.requestTimeoutMs(), 100, 3_600_000),
+                (int) l.bounded("max_request_line_bytes", d.maxRequestLineBytes(), 256, 1 << 20),
+                (int) l.bounded("max_header_bytes", d.maxHeaderBytes(), 1024, 1 << 20),
+                (int) l.bounded("max_ws_frame_bytes", d.maxWsFrameBytes(), 1024, 16 << 20),
+                l.bounded("quota_bytes", d.quotaBytes(), 0, Long.MAX_VALUE));
+        return limits;
     }
 
     /**
@@ -253,7 +327,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
      */
     public NodeOptions nodeOptions(int id) {
         return new NodeOptions(raftConfig(id), seed * 31 + id, service.maxPendingProposals(),
-                service.requestTimeoutMs());
+                service.requestTimeoutMs(), limits.quotaBytes());
     }
 
     /**
@@ -265,6 +339,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
      */
     public NodeOptions nodeOptions(NodeConfig n) {
         RaftConfig rc = n.join() ? raft.toRaftConfig(n.id(), List.of(), false) : raftConfig(n.id());
-        return new NodeOptions(rc, seed * 31 + n.id(), service.maxPendingProposals(), service.requestTimeoutMs());
+        return new NodeOptions(rc, seed * 31 + n.id(), service.maxPendingProposals(), service.requestTimeoutMs(),
+                limits.quotaBytes());
     }
 }

@@ -60,6 +60,8 @@ public final class KvStateMachine {
     private List<KvChange> changeSink;
     /** Changes made so far by the entry being applied: the position of the next one. */
     private int emitted;
+    /** Bytes of every key (UTF-8) and value held, or -1 until first asked (then kept up to date). */
+    private long dataBytes = -1;
 
     /** Creates an empty machine with the default idempotency capacity. */
     public KvStateMachine() {
@@ -345,6 +347,7 @@ public final class KvStateMachine {
                 : new KvEntry(put.key(), put.sharedValue(), current.createRevision(), index, current.version() + 1);
         entries = entries.put(put.key(), next);
         byKey = byKey.put(put.key(), next);
+        accountReplace(current, next);
         emit(KvChange.put(next, emitted));
         return new KvResult.Written(index);
     }
@@ -368,6 +371,7 @@ public final class KvStateMachine {
                 : new KvEntry(inc.key(), text, current.createRevision(), index, current.version() + 1);
         entries = entries.put(inc.key(), next);
         byKey = byKey.put(inc.key(), next);
+        accountReplace(current, next);
         emit(KvChange.put(next, emitted));
         return new KvResult.Incremented(after, index);
     }
@@ -394,12 +398,14 @@ public final class KvStateMachine {
                                 current.version() + 1);
                 entries = entries.put(put.key(), next);
                 byKey = byKey.put(put.key(), next);
+                accountReplace(current, next);
                 emit(KvChange.put(next, emitted));
                 results.add(new KvResult.PutDone());
             } else if (op instanceof TxnOp.Delete) {
                 if (current != null) {
                     entries = entries.remove(op.key());
                     byKey = byKey.remove(op.key());
+                    accountReplace(current, null);
                     emit(KvChange.delete(op.key(), index, emitted));
                 }
                 results.add(new KvResult.DeleteDone(current == null ? 0 : 1));
@@ -408,6 +414,74 @@ public final class KvStateMachine {
             }
         }
         return new KvResult.TxnResult(succeeded, results, index);
+    }
+
+    /** The size {@link #dataBytes()} counts for one entry: its key in UTF-8 and its value. */
+    private static long sizeOf(String key, int valueBytes) {
+        return Utf8.encodedLength(key) + (long) valueBytes;
+    }
+
+    private void accountReplace(KvEntry before, KvEntry after) {
+        if (dataBytes >= 0) {
+            dataBytes += (after == null ? 0 : sizeOf(after.key(), after.sharedValue().length))
+                    - (before == null ? 0 : sizeOf(before.key(), before.sharedValue().length));
+        }
+    }
+
+    /**
+     * The bytes the key space holds: every key (UTF-8) and value, what a quota bounds. Replicated state: replicas at
+     * the same applied index agree. The first call counts every entry (O(n)); later ones are O(1).
+     *
+     * @return bytes of keys and values
+     */
+    public long dataBytes() {
+        if (dataBytes < 0) {
+            long total = 0;
+            for (java.util.Iterator<java.util.Map.Entry<String, KvEntry>> it = entries.iterator(); it.hasNext(); ) {
+                KvEntry e = it.next().getValue();
+                total += sizeOf(e.key(), e.sharedValue().length);
+            }
+            dataBytes = total;
+        }
+        return dataBytes;
+    }
+
+    /**
+     * How much a command would grow {@link #dataBytes()} if it were applied now, assuming every write in it happens
+     * (a transaction's puts, whichever branch; an increment's value at its longest; comparisons and preconditions are
+     * not evaluated): an upper bound, so a
+     * quota check with it never lets the key space grow past the quota by this command. Deletes count 0.
+     *
+     * @param command the command
+     * @return bytes, possibly negative (a put that shrinks a value)
+     */
+    public long growth(KvCommand command) {
+        if (command instanceof KvCommand.Put put) {
+            KvEntry current = byKey.get(put.key());
+            return sizeOf(put.key(), put.sharedValue().length)
+                    - (current == null ? 0 : sizeOf(current.key(), current.sharedValue().length));
+        }
+        if (command instanceof KvCommand.Increment inc) {
+            // The new value is a decimal long: at most 20 bytes.
+            KvEntry current = byKey.get(inc.key());
+            return sizeOf(inc.key(), 20) - (current == null ? 0 : sizeOf(current.key(), current.sharedValue().length));
+        }
+        if (command instanceof KvCommand.Txn txn) {
+            long grow = 0;
+            for (List<TxnOp> branch : List.of(txn.success(), txn.failure())) {
+                long b = 0;
+                for (TxnOp op : branch) {
+                    if (op instanceof TxnOp.Put put) {
+                        KvEntry current = byKey.get(put.key());
+                        b += Math.max(0, sizeOf(put.key(), put.sharedValue().length)
+                                - (current == null ? 0 : sizeOf(current.key(), current.sharedValue().length)));
+                    }
+                }
+                grow = Math.max(grow, b);
+            }
+            return grow;
+        }
+        return 0;
     }
 
     private void emit(KvChange change) {
@@ -428,6 +502,7 @@ public final class KvStateMachine {
         }
         entries = entries.remove(delete.key());
         byKey = byKey.remove(delete.key());
+        accountReplace(current, null);
         emit(KvChange.delete(delete.key(), index, emitted));
         return new KvResult.Deleted(1, index);
     }

@@ -7,6 +7,7 @@ import io.raftline.raft.Snapshot;
 import io.raftline.raft.SnapshotMetadata;
 import io.raftline.raft.storage.Storage;
 import io.raftline.storage.Disk;
+import io.raftline.storage.DataDirLock;
 import io.raftline.storage.DurableStorage;
 import io.raftline.storage.NioDisk;
 import io.raftline.storage.Wal;
@@ -49,6 +50,8 @@ public final class DurableLogStore implements LogStore {
     private final Path dataDir;
     private final long segmentBytes;
     private final Disk disk;
+    /** Held while this store is open: no second node may use the directory (released by {@link #close()}). */
+    private final DataDirLock lock;
     /** The WAL worker: persists, the WAL part of compaction, recovery, in the node's order. */
     private final WorkerExecutor io;
     /**
@@ -65,7 +68,8 @@ public final class DurableLogStore implements LogStore {
     public static final String STATE_LOST_FILE = "STATE_LOST";
 
     private DurableLogStore(Vertx vertx, int nodeId, Path dataDir, long segmentBytes, Disk disk,
-            DurableStorage storage) {
+            DurableStorage storage, DataDirLock lock) {
+        this.lock = lock;
         this.vertx = vertx;
         this.nodeId = nodeId;
         this.dataDir = dataDir;
@@ -93,8 +97,14 @@ public final class DurableLogStore implements LogStore {
 
     /** As {@link #open(Vertx, int, Path, long)}, with all file I/O through {@code disk} (tests slow or fail it). */
     public static DurableLogStore open(Vertx vertx, int nodeId, Path dataDir, long segmentBytes, Disk disk) {
-        return new DurableLogStore(vertx, nodeId, dataDir, segmentBytes, disk,
-                openStorage(disk, nodeId, dataDir, segmentBytes));
+        DataDirLock lock = DataDirLock.acquire(dataDir);
+        try {
+            return new DurableLogStore(vertx, nodeId, dataDir, segmentBytes, disk,
+                    openStorage(disk, nodeId, dataDir, segmentBytes), lock);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
     }
 
     private static DurableStorage openStorage(Disk disk, int nodeId, Path dataDir, long segmentBytes) {
@@ -212,7 +222,11 @@ public final class DurableLogStore implements LogStore {
     public Future<Void> close() {
         DurableStorage s = storage;
         return afterSnapshotWrites().compose(v -> io.<Void>executeBlocking(() -> {
-            s.close();
+            try {
+                s.close();
+            } finally {
+                lock.close();
+            }
             return null;
         }, true)).eventually(() -> snapshotIo.close()).eventually(() -> io.close());
     }

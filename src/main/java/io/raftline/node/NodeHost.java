@@ -207,6 +207,17 @@ public final class NodeHost {
                     + " holds " + logBytes + " bytes, above max_log_size_bytes " + config.maxLogSizeBytes()
                     + "; writes resume once a snapshot compacts it"));
         }
+        if (options.quotaBytes() > 0) {
+            // Decided here, by the leader, before the entry exists: the state machine never refuses a write for
+            // size, so replicas whose configured quotas differ still apply the same log the same way.
+            long growth = kv.growth(command);
+            long held = kv.dataBytes();
+            if (growth > 0 && held + growth > options.quotaBytes()) {
+                return Future.failedFuture(new NodeRequestException(Reason.QUOTA_EXCEEDED, 0, "the key space holds "
+                        + held + " bytes; this write would add " + growth + ", beyond the quota of "
+                        + options.quotaBytes() + " bytes (limits.quota_bytes): delete keys, or raise the quota"));
+            }
+        }
         Future<KvResult> answer = pending.queueWrite(KvCodec.encode(command), env.nanoTime());
         env.scheduleFlush();
         return answer;

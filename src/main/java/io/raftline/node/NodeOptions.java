@@ -12,7 +12,7 @@ import io.raftline.raft.RaftConfig;
  * @param maxPendingProposals proposals allowed in flight before new ones are refused (backpressure)
  * @param requestTimeoutMs    how long a client request may wait for commit or a read index
  */
-public record NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, long requestTimeoutMs) {
+public record NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, long requestTimeoutMs, long quotaBytes) {
 
     /** Default bound of pending proposals. */
     public static final int DEFAULT_MAX_PENDING_PROPOSALS = 10_000;
@@ -26,6 +26,7 @@ public record NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, l
      * @param seed random seed
      * @param maxPendingProposals backpressure bound
      * @param requestTimeoutMs request timeout
+     * @param quotaBytes the key space's quota in bytes (keys and values), checked by the leader; 0 for none
      */
     public NodeOptions {
         if (raft == null) {
@@ -37,5 +38,20 @@ public record NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, l
         if (requestTimeoutMs <= 0) {
             throw new ConfigException("request_timeout_ms", "must be > 0, got " + requestTimeoutMs);
         }
+        if (quotaBytes < 0) {
+            throw new ConfigException("quota_bytes", "must be >= 0, got " + quotaBytes);
+        }
+    }
+
+    /**
+     * Options without a quota.
+     *
+     * @param raft                the Raft configuration
+     * @param seed                random seed
+     * @param maxPendingProposals backpressure bound
+     * @param requestTimeoutMs    request timeout
+     */
+    public NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, long requestTimeoutMs) {
+        this(raft, seed, maxPendingProposals, requestTimeoutMs, 0);
     }
 }

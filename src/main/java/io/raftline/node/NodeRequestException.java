@@ -57,7 +57,12 @@ public final class NodeRequestException extends RuntimeException {
          */
         LEADER_UNREACHABLE("leader_unreachable", 503),
         /** No answer within the request timeout; the write may still be applied later. */
-        TIMEOUT("timeout", 504);
+        TIMEOUT("timeout", 504),
+        /**
+         * The write would grow the key space beyond its quota ({@code limits.quota_bytes}): refused by the leader
+         * before it was proposed, so it was not applied. Reads, deletes and writes that do not grow it still work.
+         */
+        QUOTA_EXCEEDED("quota_exceeded", 507);
 
         private final String code;
         private final int httpStatus;

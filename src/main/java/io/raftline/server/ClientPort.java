@@ -12,6 +12,7 @@ import io.raftline.api.http.PeerDirectory;
 import io.raftline.config.NodeConfig;
 import io.raftline.config.RaftlineConfig;
 import io.raftline.node.RaftNode;
+import io.raftline.security.RequestGuard;
 import io.raftline.transport.grpc.GrpcTransport;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -62,7 +63,25 @@ final class ClientPort {
             new BackupApi(node).mount(r);
             Metrics.mount(r);
             return r;
-        }, vx -> grpcHandler(vx, kv, kvMaxMessageBytes, raft, raftTransport));
+        }, vx -> grpcHandler(vx, kv, kvMaxMessageBytes, raft, raftTransport))
+                .limits(config.limits()).guard(requestGuard(config)).tls(config.tls());
+    }
+
+    /**
+     * The host and origin checks of every listener of this configuration: the names clients may call it by are the
+     * configured hosts (every node's, the admin listener's) and {@code security.allowed_hosts}; the origins besides a
+     * server's own are {@code security.allowed_origins}.
+     *
+     * @param config the configuration
+     * @return the guard
+     */
+    static RequestGuard requestGuard(RaftlineConfig config) {
+        java.util.Set<String> hosts = new java.util.HashSet<>(config.security().allowedHosts());
+        config.nodes().forEach(node -> hosts.add(node.host()));
+        if (config.admin() != null) {
+            hosts.add(config.admin().host());
+        }
+        return new RequestGuard(hosts, config.security().allowedOrigins());
     }
 
     /**

@@ -18,6 +18,7 @@ import io.raftline.node.RaftNode;
 import io.raftline.node.RaftNodeVerticle;
 import io.raftline.raft.CoreEvent;
 import io.raftline.raft.Role;
+import io.raftline.security.AdminAccess;
 import io.raftline.transport.EventBusTransport;
 import io.raftline.transport.LinkFaultTransport;
 import io.raftline.transport.LinkFaults;
@@ -167,8 +168,15 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             wire = new EventBusTransport(vertx, conditioner, listener::messageDropped);
         }
         transport = new LinkFaultTransport(vertx, wire, links, listener::messageDropped);
-        forwardClient = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
-                new PoolOptions().setHttp1MaxSize(64));
+        HttpClientOptions clientOptions = new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true);
+        if (config.tls().enabled()) {
+            // The other nodes' client ports speak TLS too: verify them against the configured CA (or the JVM's).
+            clientOptions.setSsl(true).setVerifyHost(true);
+            if (!config.tls().caFile().isEmpty()) {
+                clientOptions.setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(config.tls().caFile()));
+            }
+        }
+        forwardClient = vertx.createHttpClient(clientOptions, new PoolOptions().setHttp1MaxSize(64));
         status = new ClusterStatus(vertx, config, nodes, this, forwardClient, this::listed);
         List<NodeConfig> local = config.nodeId() == 0 ? config.nodes()
                 : List.of(config.node(config.nodeId()).orElseThrow());
@@ -187,8 +195,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             // The admin port also serves the live view: the page at "/", the SockJS bridge, the WebJars.
             chain = chain.compose(v -> {
                 control = new ControlHandler(vertx, nodes, faults(), publisher, this);
-                ui = new UiRouter(vertx, control, Set.of());
-                AdminApi admin = new AdminApi(faults(), status, config.admin().token(),
+                AdminAccess access = new AdminAccess(config.admin().token(), config.security().trustLoopback());
+                ui = new UiRouter(vertx, control, Set.copyOf(config.security().allowedOrigins()), access);
+                AdminApi admin = new AdminApi(faults(), status, access,
                         config.nodeId() == 0 ? this : null);
                 List<Future<Void>> mounted = new ArrayList<>();
                 adminServer = new HttpServerVerticle("admin API and live view", config.admin().host(),
@@ -197,8 +206,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                             Metrics.mount(root);
                             mounted.add(ui.mount(root));
                             root.route("/*").subRouter(admin.router(vx));
+                            AdminApi.installErrorHandlers(root);
                             return root;
-                        });
+                        }).limits(config.limits()).guard(ClientPort.requestGuard(config)).tls(config.tls());
                 return vertx.deployVerticle(adminServer).compose(x -> Future.all(mounted));
             });
         }
@@ -431,10 +441,20 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      * The base URL of a node's HTTP API (its actual port once listening).
      *
      * @param id the node
-     * @return {@code http://host:port}
+     * @return {@code http://host:port}, or {@code https://} with TLS
      */
     public String nodeUrl(int id) {
-        return addresses.get(id).url();
+        PeerDirectory.Address a = addresses.get(id);
+        return config.tls().scheme() + "://" + a.host() + ":" + a.port();
+    }
+
+    /**
+     * The configuration this runtime was built from.
+     *
+     * @return the validated configuration
+     */
+    public RaftlineConfig raftlineConfig() {
+        return config;
     }
 
     /**
@@ -454,7 +474,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      * @return {@code http://host:port}, or null if there is none
      */
     public String adminUrl() {
-        return adminServer == null ? null : "http://" + config.admin().host() + ":" + adminServer.actualPort();
+        return adminServer == null ? null : config.tls().scheme() + "://" + config.admin().host() + ":"
+                + adminServer.actualPort();
     }
 
     /**

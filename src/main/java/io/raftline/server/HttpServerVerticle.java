@@ -1,5 +1,8 @@
 package io.raftline.server;
 
+import io.raftline.config.LimitsConfig;
+import io.raftline.config.TlsConfig;
+import io.raftline.security.RequestGuard;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -8,9 +11,19 @@ import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.netty.handler.codec.TooLongFrameException;
 import java.net.BindException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -21,6 +34,13 @@ import java.util.function.Function;
  * <p>A port can also serve gRPC: requests whose {@code content-type} starts with {@code application/grpc} go to
  * the gRPC handler before the router sees them (a router's BodyHandler would consume the body gRPC needs), all
  * others to the router. HTTP/1.1, h2c and gRPC (HTTP/2) share the one port.
+ *
+ * <p>It also holds the limits that protect the listener itself, before any router runs ({@link LimitsConfig}): at most
+ * {@code max_connections} open connections (one more is answered 503 {@code too_many_connections} and closed), an idle
+ * timeout, a deadline for a request's body to arrive (408 {@code request_timeout} and the connection closed: a client
+ * that sends half a body holds nothing for long), request line and head sizes (414 and 431), WebSocket frame sizes;
+ * and the {@link RequestGuard}'s host and origin checks. Requests Netty cannot decode are answered as JSON errors
+ * like everything else.
  */
 public final class HttpServerVerticle extends VerticleBase {
 
@@ -29,7 +49,20 @@ public final class HttpServerVerticle extends VerticleBase {
     private final int port;
     private final Function<Vertx, Router> routerFactory;
     private final Function<Vertx, Handler<HttpServerRequest>> grpcFactory;
+    private LimitsConfig limits = LimitsConfig.DEFAULT;
+    private TlsConfig tls = TlsConfig.NONE;
+    private RequestGuard guard;
     private HttpServer server;
+    /** Open connections; only touched on this verticle's event loop (the server's connections all live there). */
+    private int connections;
+    /** Connections beyond {@code max_connections}: their first request is answered 503, then they are closed. */
+    private final Set<HttpConnection> overLimit = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Requests whose body had not fully arrived when last looked at, with the time they started (event loop only). */
+    private List<Pending> pending = new ArrayList<>();
+    private long sweepTimer = -1;
+
+    private record Pending(HttpServerRequest request, long startedNanos) {
+    }
 
     /**
      * Creates the server.
@@ -62,6 +95,40 @@ public final class HttpServerVerticle extends VerticleBase {
     }
 
     /**
+     * Sets the limits (before deployment; the defaults otherwise).
+     *
+     * @param limits the limits
+     * @return this
+     */
+    public HttpServerVerticle limits(LimitsConfig limits) {
+        this.limits = limits;
+        return this;
+    }
+
+    /**
+     * Serves TLS with the configured PEM certificate and key (before deployment; plain HTTP otherwise). With gRPC,
+     * HTTP/2 is negotiated by ALPN.
+     *
+     * @param tls the certificate and key
+     * @return this
+     */
+    public HttpServerVerticle tls(TlsConfig tls) {
+        this.tls = tls;
+        return this;
+    }
+
+    /**
+     * Sets the host and origin checks made before routing (before deployment; none otherwise).
+     *
+     * @param guard the checks
+     * @return this
+     */
+    public HttpServerVerticle guard(RequestGuard guard) {
+        this.guard = guard;
+        return this;
+    }
+
+    /**
      * Whether a request is a gRPC call (including gRPC-Web), by its content type.
      *
      * @param request the request
@@ -75,29 +142,153 @@ public final class HttpServerVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         Router router = routerFactory.apply(vertx);
-        Handler<HttpServerRequest> handler = router;
-        HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port).setTcpNoDelay(true);
-        if (grpcFactory != null) {
-            Handler<HttpServerRequest> grpc = grpcFactory.apply(vertx);
-            handler = request -> {
-                if (isGrpc(request)) {
-                    grpc.handle(request);
-                } else {
-                    router.handle(request);
-                }
-            };
+        Handler<HttpServerRequest> grpc = grpcFactory == null ? null : grpcFactory.apply(vertx);
+        HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port).setTcpNoDelay(true)
+                .setMaxInitialLineLength(limits.maxRequestLineBytes()).setMaxHeaderSize(limits.maxHeaderBytes())
+                .setMaxWebSocketFrameSize(limits.maxWsFrameBytes()).setMaxWebSocketMessageSize(limits.maxWsFrameBytes());
+        if (limits.idleTimeoutMs() > 0) {
+            options.setIdleTimeout((int) Math.min(Integer.MAX_VALUE, limits.idleTimeoutMs()))
+                    .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+        }
+        if (tls.enabled()) {
+            options.setSsl(true).setUseAlpn(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
+                    .setCertPath(tls.certFile()).setKeyPath(tls.keyFile()));
+        }
+        if (grpc != null) {
             // Raft peers multiplex their calls on one HTTP/2 connection: allow more than the default 100 streams.
             options.setInitialSettings(new Http2Settings().setMaxConcurrentStreams(1024));
         }
+        Handler<HttpServerRequest> handler = request -> {
+            if (!overLimit.isEmpty() && overLimit.contains(request.connection())) {
+                refuse(request, 503, "too_many_connections", "this port has " + limits.maxConnections()
+                        + " open connections already (limits.max_connections): retry later");
+                return;
+            }
+            if (grpc != null && isGrpc(request)) {
+                grpc.handle(request);
+                return;
+            }
+            RequestGuard.Refusal refusal = guard == null ? null : guard.check(request);
+            if (refusal != null) {
+                refuse(request, refusal.status(), refusal.code(), refusal.message());
+                return;
+            }
+            pending.add(new Pending(request, System.nanoTime()));
+            router.handle(request);
+        };
+        sweepTimer = vertx.setPeriodic(Math.max(50, Math.min(1000, limits.requestTimeoutMs() / 4)), t -> sweep());
         return vertx.createHttpServer(options)
+                .connectionHandler(this::connected)
+                .invalidRequestHandler(HttpServerVerticle::invalid)
                 .requestHandler(handler)
                 .listen()
                 .onSuccess(s -> server = s)
                 .recover(e -> Future.failedFuture(new PortInUseException(what, host, port, e)));
     }
 
+    private void connected(HttpConnection connection) {
+        connections++;
+        connection.closeHandler(v -> {
+            connections--;
+            overLimit.remove(connection);
+        });
+        if (limits.maxConnections() > 0 && connections > limits.maxConnections()) {
+            overLimit.add(connection);
+            // Answered 503 if it sends a request at once, closed in any case: the descriptor is not held.
+            vertx.setTimer(1000, t -> connection.close());
+        }
+    }
+
+    /**
+     * Closes the connections of requests whose body has not arrived within {@code request_timeout_ms}, and forgets
+     * those that arrived. A request whose handler answered early (a refusal) is cut the same way.
+     */
+    private void sweep() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        long now = System.nanoTime();
+        long timeout = TimeUnit.MILLISECONDS.toNanos(limits.requestTimeoutMs());
+        List<Pending> keep = new ArrayList<>();
+        for (Pending p : pending) {
+            HttpServerRequest r = p.request();
+            if (r.isEnded() || r.response().closed()) {
+                continue;
+            }
+            if (now - p.startedNanos() >= timeout) {
+                refuse(r, 408, "request_timeout", "the request's body did not arrive within "
+                        + limits.requestTimeoutMs() + " ms (limits.request_timeout_ms)");
+                if (r.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+                    r.connection().close();
+                } else {
+                    r.response().reset();
+                }
+            } else {
+                keep.add(p);
+            }
+        }
+        pending = keep;
+    }
+
+    /** Answers a JSON error and closes the connection when the request's body was not read. */
+    private static void refuse(HttpServerRequest request, int status, String code, String message) {
+        HttpServerResponse response = request.response();
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        if (response.headWritten()) {
+            response.end();
+            return;
+        }
+        if (status == 503) {
+            response.putHeader("Retry-After", "1");
+        }
+        // An HTTP/1 connection whose request body was not read (or that is over the limit) cannot go on: closed once
+        // the answer is out. An HTTP/2 stream is reset instead, its connection's other streams unharmed.
+        boolean http2 = request.version() == io.vertx.core.http.HttpVersion.HTTP_2;
+        boolean close = !http2 && (!request.isEnded() || status == 503);
+        if (close) {
+            response.putHeader(HttpHeaders.CONNECTION, "close");
+        }
+        response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .end(new JsonObject().put("error", code).put("message", message).encode())
+                .onComplete(ar -> {
+                    if (close) {
+                        request.connection().close();
+                    } else if (http2 && !request.isEnded()) {
+                        response.reset();
+                    }
+                });
+    }
+
+    /** Requests Netty could not decode (line or head too long, malformed): a JSON error, then the connection closes. */
+    private static void invalid(HttpServerRequest request) {
+        Throwable cause = request.decoderResult() == null ? null : request.decoderResult().cause();
+        String text = cause == null ? "" : String.valueOf(cause.getMessage());
+        int status;
+        String code;
+        if (cause instanceof TooLongFrameException && text.contains("line")) {
+            status = 414;
+            code = "uri_too_long";
+        } else if (cause instanceof TooLongFrameException && text.contains("header")) {
+            status = 431;
+            code = "headers_too_large";
+        } else {
+            status = 400;
+            code = "bad_request";
+        }
+        request.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(HttpHeaders.CONNECTION, "close")
+                .end(new JsonObject().put("error", code).put("message", cause == null ? "malformed request"
+                        : "malformed request: " + text).encode())
+                .onComplete(ar -> request.connection().close());
+    }
+
     @Override
     public Future<?> stop() {
+        if (sweepTimer >= 0) {
+            vertx.cancelTimer(sweepTimer);
+        }
         return server == null ? Future.succeededFuture() : server.close();
     }
 

@@ -1,10 +1,13 @@
 package io.raftline.ui;
 
 import io.raftline.events.EventPublisher;
+import io.raftline.security.AdminAccess;
+import io.raftline.security.RequestGuard;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.net.HostAndPort;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
@@ -15,9 +18,6 @@ import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.util.Locale;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +29,11 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code /eventbus/*}: the SockJS event-bus bridge. Outbound only {@value EventPublisher#ADDRESS},
  *       inbound only {@value ControlHandler#ADDRESS}; nothing else, so node RPC addresses
  *       ({@code raft.rpc.<id>}) are never reachable from a browser. Connections from a page of another origin
- *       are refused (403) before the SockJS handshake.</li>
+ *       are refused (403) before the SockJS handshake. Every {@code register} and {@code send} is authorized by the
+ *       same {@link AdminAccess} as the admin API: a loopback client (if loopback is trusted), or a frame whose
+ *       {@code headers} carry {@code "Authorization": "Bearer <token>"} (or a connection opened with that header).
+ *       A refused {@code send} is answered on its reply address with {@code {"ok":false,"error":"forbidden",
+ *       "message":...}}, which is how the page knows to ask for the token.</li>
  *   <li>{@code /vendor/<library>/*}: d3, uPlot and sockjs-client from their Maven WebJars on the classpath,
  *       without a version in the URL: the pom is the one place the versions are written (see
  *       {@value #WEBJAR_VERSIONS}).</li>
@@ -51,7 +55,9 @@ public final class UiRouter {
 
     private final Vertx vertx;
     private final ControlHandler control;
-    private final Set<String> extraOrigins;
+    /** Only its origin check is used here: the server's guard checks the host before routing. */
+    private final RequestGuard origins;
+    private final AdminAccess access;
     private MessageConsumer<Object> consumer;
 
     /**
@@ -61,11 +67,13 @@ public final class UiRouter {
      * @param control      executes the commands browsers send
      * @param extraOrigins origins besides the server's own allowed to open the bridge
      *                     (e.g. {@code http://localhost:5173}); usually empty
+     * @param access       who may receive events and send commands (the admin API's policy)
      */
-    public UiRouter(Vertx vertx, ControlHandler control, Set<String> extraOrigins) {
+    public UiRouter(Vertx vertx, ControlHandler control, Set<String> extraOrigins, AdminAccess access) {
         this.vertx = vertx;
         this.control = control;
-        this.extraOrigins = Set.copyOf(extraOrigins);
+        this.origins = new RequestGuard(Set.of("*"), extraOrigins);
+        this.access = access;
     }
 
     /**
@@ -141,7 +149,50 @@ public final class UiRouter {
             LOG.debug("live view {}: {}", event.type() == BridgeEventType.SOCKET_CREATED ? "connected" : "disconnected",
                     event.socket().remoteAddress());
         }
+        if (event.type() == BridgeEventType.SEND || event.type() == BridgeEventType.PUBLISH
+                || event.type() == BridgeEventType.REGISTER) {
+            event.complete(authorize(event));
+            return;
+        }
         event.complete(true);
+    }
+
+    /**
+     * Authorizes a frame that receives events or sends a command, like an admin API call: the token comes from the
+     * frame's {@code headers} (what the page sends) or from the connection's own headers (non-browser clients); it is
+     * removed from the frame so it never travels on the event bus. A refused command is answered on its reply
+     * address, so the sender's request ends with a reason instead of a timeout.
+     */
+    private boolean authorize(BridgeEvent event) {
+        JsonObject raw = event.getRawMessage();
+        String auth = null;
+        JsonObject headers = raw == null ? null : raw.getValue("headers") instanceof JsonObject h ? h : null;
+        if (headers != null) {
+            for (String name : java.util.List.copyOf(headers.fieldNames())) {
+                if (name.equalsIgnoreCase("Authorization")) {
+                    Object v = headers.remove(name);
+                    auth = v instanceof String str ? str : null;
+                }
+            }
+        }
+        if (auth == null && event.socket().headers() != null) {
+            auth = event.socket().headers().get("Authorization");
+        }
+        String refusal = access.refusal(event.socket().remoteAddress(), auth);
+        if (refusal == null) {
+            return true;
+        }
+        LOG.warn("refused a live-view {} from {}: {}", event.type(), event.socket().remoteAddress(), refusal);
+        String replyAddress = raw == null ? null : raw.getString("replyAddress");
+        JsonObject body = new JsonObject().put("ok", false).put("error", "forbidden").put("message", refusal);
+        if (event.type() == BridgeEventType.SEND && replyAddress != null) {
+            event.socket().write(Buffer.buffer(new JsonObject().put("type", "rec").put("address", replyAddress)
+                    .put("body", body).encode()));
+        } else {
+            event.socket().write(Buffer.buffer(new JsonObject().put("type", "err").put("address", raw == null ? null
+                    : raw.getString("address")).put("body", "forbidden").put("message", refusal).encode()));
+        }
+        return false;
     }
 
     /**
@@ -151,30 +202,12 @@ public final class UiRouter {
      */
     private void checkOrigin(RoutingContext ctx) {
         String origin = ctx.request().getHeader("Origin");
-        if (origin == null || extraOrigins.contains(origin) || sameOrigin(origin, ctx.request().authority())) {
+        if (origin == null || origins.originAllowed(origin, ctx.request().authority(), ctx.request().isSSL())) {
             ctx.next();
             return;
         }
         LOG.warn("refused a live-view connection from origin {}", origin);
         ctx.response().setStatusCode(403).putHeader("Content-Type", "application/json")
-                .end("{\"error\":\"forbidden\",\"message\":\"origin not allowed\"}");
-    }
-
-    private static boolean sameOrigin(String origin, HostAndPort authority) {
-        if (authority == null) {
-            return false;
-        }
-        try {
-            URI u = new URI(origin);
-            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-            if (u.getHost() == null || !(scheme.equals("http") || scheme.equals("https"))) {
-                return false;
-            }
-            int port = u.getPort() >= 0 ? u.getPort() : scheme.equals("https") ? 443 : 80;
-            int hostPort = authority.port() >= 0 ? authority.port() : scheme.equals("https") ? 443 : 80;
-            return u.getHost().equalsIgnoreCase(authority.host()) && port == hostPort;
-        } catch (URISyntaxException e) {
-            return false;
-        }
+                .end("{\"error\":\"forbidden_origin\",\"message\":\"origin not allowed\"}");
     }
 }

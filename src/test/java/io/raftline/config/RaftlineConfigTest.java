@@ -158,6 +158,67 @@ class RaftlineConfigTest {
     }
 
     @Test
+    void numbersAndBooleansWrittenAsStringsAreRefusedInTheFile() {
+        assertThat(failure(base().put("seed", "42")))
+                .isEqualTo("seed: must be an integer (a JSON number: write 42 without quotes), got \"42\"");
+        JsonObject raft = base();
+        raft.getJsonObject("raft").put("heartbeat_ms", "100");
+        assertThat(failure(raft)).startsWith("raft.heartbeat_ms: must be an integer (a JSON number");
+        assertThat(failure(base().put("single_node", "true")))
+                .isEqualTo("single_node: must be true or false (a JSON boolean: write true without quotes), got \"true\"");
+        JsonObject node = base();
+        node.getJsonArray("nodes").getJsonObject(0).put("http_port", "8081");
+        assertThat(failure(node)).startsWith("nodes[0].http_port: must be an integer (a JSON number");
+        // Overrides are text by nature: they are typed by their field, so they still work.
+        RaftlineConfig c = RaftlineConfig.fromJson(ConfigLoader.applyOverrides(base(),
+                Map.of("RAFTLINE_SECURITY_TRUST_LOOPBACK", "false", "RAFTLINE_ADMIN_TOKEN", "12345",
+                        "RAFTLINE_TLS_CA_FILE", "pom.xml", "RAFTLINE_TLS_CERT_FILE", "pom.xml",
+                        "RAFTLINE_TLS_KEY_FILE", "pom.xml"),
+                Map.of("raftline.limits.quota_bytes", "1048576", "raftline.nodes.1.data_dir", "7")));
+        assertThat(c.security().trustLoopback()).isFalse();
+        assertThat(c.admin().token()).isEqualTo("12345");
+        assertThat(c.limits().quotaBytes()).isEqualTo(1048576);
+        assertThat(c.node(1).orElseThrow().dataDir()).isEqualTo("7");
+        assertThat(c.tls().enabled()).isTrue();
+        assertThat(c.tls().caFile()).isEqualTo("pom.xml");
+    }
+
+    @Test
+    void unknownTopLevelFieldsOfTheFileAreRefusedByTheLoader(@TempDir Path dir) throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try {
+            Path file = dir.resolve("c.json");
+            Files.writeString(file, base().put("nodez", 3).encode());
+            Throwable t = catchThrowable(() -> await(ConfigLoader.load(vertx, file)));
+            assertThat(t).isInstanceOf(ConfigException.class).hasMessageStartingWith("nodez: unknown field (known: ");
+        } finally {
+            await(vertx.close());
+        }
+    }
+
+    @Test
+    void securityAndLimitsAreReadAndChecked() {
+        RaftlineConfig d = RaftlineConfig.fromJson(base());
+        assertThat(d.security()).isEqualTo(SecurityConfig.DEFAULT);
+        assertThat(d.limits()).isEqualTo(LimitsConfig.DEFAULT);
+        RaftlineConfig c = RaftlineConfig.fromJson(base().put("security", new JsonObject("""
+                {"allowed_hosts":["kv.example.com"],"allowed_origins":["https://ops.example.com"],"trust_loopback":false}
+                """)).put("limits", new JsonObject("{\"max_connections\":10,\"quota_bytes\":4096}")));
+        assertThat(c.security().allowedHosts()).containsExactly("kv.example.com");
+        assertThat(c.security().allowedOrigins()).containsExactly("https://ops.example.com");
+        assertThat(c.limits().maxConnections()).isEqualTo(10);
+        assertThat(c.limits().quotaBytes()).isEqualTo(4096);
+        assertThat(failure(base().put("security", new JsonObject().put("allowed_origins", new io.vertx.core.json.JsonArray()
+                .add("https://ops.example.com/ui"))))).startsWith("security.allowed_origins[0]: must be an origin like");
+        assertThat(failure(base().put("security", new JsonObject().put("allowed_hosts", new io.vertx.core.json.JsonArray()
+                .add("http://x"))))).startsWith("security.allowed_hosts[0]: must be a host name");
+        assertThat(failure(base().put("limits", new JsonObject().put("max_header_bytes", 10))))
+                .isEqualTo("limits.max_header_bytes: must be in 1024..1048576, got 10");
+        assertThat(failure(base().put("limits", new JsonObject().put("max_conections", 10))))
+                .startsWith("limits.max_conections: unknown field");
+    }
+
+    @Test
     void theLoaderReadsAFileWithVertxConfigAndReportsMissingOrBrokenFiles(@TempDir Path dir) throws Exception {
         Vertx vertx = Vertx.vertx();
         try {

@@ -165,6 +165,21 @@ class BridgeSecurityTest {
     }
 
     @Test
+    void aFrameAboveTheListenerLimitClosesTheSocket() throws Exception {
+        // A client that sends one 70 KB frame (Vert.x's own client would split it into 64 KiB frames).
+        WebSocketClient big = cluster.vertx().createWebSocketClient(new io.vertx.core.http.WebSocketClientOptions()
+                .setMaxFrameSize(256 * 1024));
+        Frames f = new Frames(await(big.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
+                .setURI("/eventbus/websocket")), Duration.ofSeconds(10)));
+        java.util.concurrent.CompletableFuture<Void> closed = new java.util.concurrent.CompletableFuture<>();
+        f.ws.closeHandler(v -> closed.complete(null));
+        // limits.max_ws_frame_bytes is 64 KiB by default: a 70 KB frame is refused by closing the socket.
+        f.ws.writeTextMessage(new JsonObject().put("type", "send").put("address", "raft.control")
+                .put("body", new JsonObject().put("action", "x".repeat(70_000))).encode());
+        closed.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
     void pagesOfOtherOriginsCannotOpenTheBridge() {
         assertThatThrownBy(() -> connect("http://evil.example")).hasMessageContaining("403");
     }

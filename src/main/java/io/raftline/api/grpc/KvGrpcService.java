@@ -275,8 +275,8 @@ public final class KvGrpcService {
         switch (e.reason()) {
             case TIMEOUT -> fail(call, node.id(), GrpcStatus.DEADLINE_EXCEEDED, e.reason().code(), e.getMessage(),
                     leaderTrailers(e.leaderHint()));
-            case OVERLOADED -> fail(call, node.id(), GrpcStatus.RESOURCE_EXHAUSTED, e.reason().code(), e.getMessage(),
-                    leaderTrailers(e.leaderHint()));
+            case OVERLOADED, QUOTA_EXCEEDED -> fail(call, node.id(), GrpcStatus.RESOURCE_EXHAUSTED, e.reason().code(),
+                    e.getMessage(), leaderTrailers(e.leaderHint()));
             default -> unavailable(call, e.reason().code(), e.getMessage(),
                     e.leaderHint() > 0 ? e.leaderHint() : otherLeader());
         }

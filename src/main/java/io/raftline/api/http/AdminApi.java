@@ -4,6 +4,7 @@ import io.raftline.faults.FaultControl;
 import io.raftline.faults.LocalNodeControl;
 import io.raftline.faults.NodeFault;
 import io.raftline.raft.ConfigException;
+import io.raftline.security.AdminAccess;
 import io.raftline.transport.NetworkFaults;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -14,10 +15,6 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 
 /**
  * The admin API: fault injection and the whole-cluster view, served on the admin port (8080 in local mode).
@@ -36,8 +33,9 @@ import java.security.MessageDigest;
  *       {@code /v1/members} on a node.</li>
  *   <li>{@code GET /v1/cluster}, {@code GET /health}.</li>
  * </ul>
- * Admin calls change what the cluster does, so they are refused (403) to clients that are not on the
- * loopback interface, unless a token is configured and the client sends {@code Authorization: Bearer <token>}.
+ * Admin calls change what the cluster does, so they are refused (403) unless {@link AdminAccess} lets the client in:
+ * a loopback client (when loopback is trusted) or one that sends {@code Authorization: Bearer <token>}; the live
+ * view's control channel asks the same policy.
  */
 public final class AdminApi {
 
@@ -45,7 +43,7 @@ public final class AdminApi {
 
     private final FaultControl control;
     private final ClusterView cluster;
-    private final String token;
+    private final AdminAccess access;
     private final LocalNodeControl localNodes;
 
     /**
@@ -53,13 +51,13 @@ public final class AdminApi {
      *
      * @param control    the nodes and network to act on
      * @param cluster    what {@code /v1/cluster} shows
-     * @param token      bearer token for non-loopback clients; empty for loopback only
+     * @param access     who may call it
      * @param localNodes how the local cluster starts and stops nodes, or null (one node per process)
      */
-    public AdminApi(FaultControl control, ClusterView cluster, String token, LocalNodeControl localNodes) {
+    public AdminApi(FaultControl control, ClusterView cluster, AdminAccess access, LocalNodeControl localNodes) {
         this.control = control;
         this.cluster = cluster;
-        this.token = token == null ? "" : token;
+        this.access = access;
         this.localNodes = localNodes;
     }
 
@@ -68,10 +66,10 @@ public final class AdminApi {
      *
      * @param control the nodes and network to act on
      * @param cluster what {@code /v1/cluster} shows
-     * @param token   bearer token for non-loopback clients; empty for loopback only
+     * @param access  who may call it
      */
-    public AdminApi(FaultControl control, ClusterView cluster, String token) {
-        this(control, cluster, token, null);
+    public AdminApi(FaultControl control, ClusterView cluster, AdminAccess access) {
+        this(control, cluster, access, null);
     }
 
     /**
@@ -97,21 +95,22 @@ public final class AdminApi {
         return router;
     }
 
+    /**
+     * Makes every error of a router that mounts this one (no route, wrong method) a JSON error too.
+     *
+     * @param router the enclosing router
+     */
+    public static void installErrorHandlers(Router router) {
+        KvApi.installErrorHandlers(router);
+    }
+
     private void authorize(RoutingContext ctx) {
-        if (isLoopback(ctx.request().remoteAddress())) {
+        String refusal = access.refusal(ctx.request().remoteAddress(), ctx.request().getHeader("Authorization"));
+        if (refusal == null) {
             ctx.next();
-            return;
+        } else {
+            HttpErrors.send(ctx, 403, "forbidden", refusal);
         }
-        String auth = ctx.request().getHeader("Authorization");
-        if (!token.isEmpty() && auth != null && auth.startsWith("Bearer ")
-                && MessageDigest.isEqual(auth.substring(7).getBytes(StandardCharsets.UTF_8),
-                        token.getBytes(StandardCharsets.UTF_8))) {
-            ctx.next();
-            return;
-        }
-        HttpErrors.send(ctx, 403, "forbidden", token.isEmpty()
-                ? "the admin API only accepts loopback clients (configure admin.token to allow others)"
-                : "missing or wrong Authorization: Bearer token");
     }
 
     /**
@@ -121,18 +120,7 @@ public final class AdminApi {
      * @return true for 127.0.0.0/8 and ::1
      */
     static boolean isLoopback(SocketAddress address) {
-        if (address == null || address.hostAddress() == null) {
-            return false;
-        }
-        String host = address.hostAddress();
-        if (!host.isEmpty() && (Character.isDigit(host.charAt(0)) || host.indexOf(':') >= 0)) {
-            try {
-                return InetAddress.getByName(host).isLoopbackAddress();
-            } catch (UnknownHostException e) {
-                return false;
-            }
-        }
-        return false;
+        return AdminAccess.isLoopback(address);
     }
 
     private void nodeAction(RoutingContext ctx) {
@@ -197,6 +185,9 @@ public final class AdminApi {
     }
 
     private void setNetwork(RoutingContext ctx) {
+        if (!HttpErrors.requireJson(ctx)) {
+            return;
+        }
         Buffer body = ctx.body().buffer();
         JsonObject json;
         try {

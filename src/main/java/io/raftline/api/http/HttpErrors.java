@@ -64,6 +64,26 @@ public final class HttpErrors {
     }
 
     /**
+     * Whether the request says its body is JSON ({@code application/json} or {@code application/*+json}); if not,
+     * ends it with 415 {@code unsupported_media_type}. Endpoints that take a JSON body insist on it: a web page can
+     * only send {@code text/plain}, form or multipart bodies across sites without a CORS preflight, so this refuses
+     * every cross-site "simple request" even from a browser that sent no {@code Origin}.
+     *
+     * @param ctx the request
+     * @return true if the body is declared JSON
+     */
+    public static boolean requireJson(RoutingContext ctx) {
+        String type = ctx.request().getHeader("Content-Type");
+        String mime = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
+        if (mime.equals("application/json") || (mime.startsWith("application/") && mime.endsWith("+json"))) {
+            return true;
+        }
+        send(ctx, 415, "unsupported_media_type", "the body must be JSON sent with Content-Type: application/json, got "
+                + (type == null ? "no Content-Type" : "'" + type + "'") + " (curl: -H 'Content-Type: application/json')");
+        return false;
+    }
+
+    /**
      * 400 naming the offending field.
      *
      * @param ctx the request
@@ -119,7 +139,9 @@ public final class HttpErrors {
      * @param status the status the router chose
      */
     public static void routerFailure(RoutingContext ctx, int status) {
-        if (status == -1 && ctx.failure() instanceof IllegalArgumentException) {
+        // Vert.x reports a request it cannot decode (a malformed %-escape in the query, prefix=%ZZ) as an
+        // IllegalArgumentException; this project's handlers catch their own, so one reaching here is the client's.
+        if ((status == -1 || status == 500) && ctx.failure() instanceof IllegalArgumentException) {
             status = 400;
         }
         switch (status) {
@@ -130,6 +152,7 @@ public final class HttpErrors {
                     + ctx.request().path());
             case 400 -> send(ctx, 400, "bad_request", ctx.failure() == null ? "bad request"
                     : String.valueOf(ctx.failure().getMessage()));
+            case 501 -> send(ctx, 501, "not_implemented", ctx.request().method() + " is not implemented");
             default -> send(ctx, 500, "internal", ctx.failure() == null ? "internal error"
                     : String.valueOf(ctx.failure().getMessage()));
         }

@@ -87,7 +87,9 @@ public final class KvApi {
      */
     public Router router(Vertx vertx) {
         Router router = Router.router(vertx);
-        router.route("/v1/kv*").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
+        router.route().handler(KvApi::dotSegments);
+        // Values are bytes whatever the Content-Type: never parsed as a form (RawBody).
+        router.route("/v1/kv*").handler(new RawBody(maxBodyBytes));
         router.get("/v1/kv").handler(this::list);
         router.post("/v1/txn").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes)).handler(this::txn);
         router.put("/v1/kv/*").handler(this::put);
@@ -111,7 +113,7 @@ public final class KvApi {
      */
     static void installErrorHandlers(Router router) {
         router.route().failureHandler(HttpErrors::routerFailure);
-        for (int status : new int[] {400, 404, 405, 413, 500}) {
+        for (int status : new int[] {400, 404, 405, 413, 500, 501}) {
             router.errorHandler(status, ctx -> HttpErrors.routerFailure(ctx, status));
         }
     }
@@ -131,8 +133,7 @@ public final class KvApi {
             return;
         }
         String idem = ctx.request().getHeader("Idempotency-Key");
-        Buffer body = ctx.body().buffer();
-        byte[] value = body == null ? new byte[0] : body.getBytes();
+        byte[] value = RawBody.of(ctx).getBytes();
         KvCommand command;
         try {
             command = new KvCommand.Put(key, value, expected, idem);
@@ -189,6 +190,9 @@ public final class KvApi {
 
     /** {@code POST /v1/txn}: one transaction, applied atomically in one log entry ({@link TxnJson}). */
     private void txn(RoutingContext ctx) {
+        if (!HttpErrors.requireJson(ctx)) {
+            return;
+        }
         Buffer body = ctx.body().buffer();
         KvCommand.Txn txn;
         try {
@@ -247,6 +251,11 @@ public final class KvApi {
     }
 
     private void list(RoutingContext ctx) {
+        if (rawPath(ctx).startsWith(KV_PREFIX)) {
+            // GET /v1/kv/ (the empty key) or /v1/kv/. (the key "."): the router ignores the trailing part, a key does not.
+            get(ctx);
+            return;
+        }
         String prefix = ctx.request().getParam("prefix", "");
         int limit;
         try {
@@ -479,8 +488,33 @@ public final class KvApi {
         ctx.response().putHeader(SERVED_BY, String.valueOf(servedBy));
     }
 
+    /** Where {@link #dotSegments} keeps the path a key came in. */
+    private static final String RAW_PATH = "raftline.rawKeyPath";
+
+    /**
+     * Keys may be {@code .} or {@code ..} (or contain such segments): the router matches requests on the path with dot
+     * segments removed, so {@code /v1/kv/%2E%2E} would be routed as {@code /v1/}. Such a request is routed as a key
+     * request, and its key is taken from the path as it came.
+     */
+    private static void dotSegments(RoutingContext ctx) {
+        String raw = ctx.request().path();
+        if (ctx.get(RAW_PATH) == null && raw != null && raw.startsWith(KV_PREFIX)
+                && !ctx.normalizedPath().startsWith(KV_PREFIX)) {
+            ctx.put(RAW_PATH, raw);
+            String query = ctx.request().query();
+            ctx.reroute(ctx.request().method(), KV_PREFIX + "_" + (query == null ? "" : "?" + query));
+            return;
+        }
+        ctx.next();
+    }
+
+    private static String rawPath(RoutingContext ctx) {
+        String saved = ctx.get(RAW_PATH);
+        return saved != null ? saved : ctx.request().path();
+    }
+
     private static String key(RoutingContext ctx) {
-        String path = ctx.request().path();
+        String path = rawPath(ctx);
         int at = path.indexOf(KV_PREFIX);
         String raw = at < 0 ? "" : path.substring(at + KV_PREFIX.length());
         try {

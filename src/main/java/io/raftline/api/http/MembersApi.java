@@ -116,6 +116,9 @@ public final class MembersApi {
     }
 
     private void add(RoutingContext ctx) {
+        if (!HttpErrors.requireJson(ctx)) {
+            return;
+        }
         JsonObject body = bodyWithId(ctx, ADD_FIELDS);
         if (body == null) {
             return;
@@ -174,6 +177,9 @@ public final class MembersApi {
     }
 
     private void transfer(RoutingContext ctx) {
+        if (!HttpErrors.requireJson(ctx)) {
+            return;
+        }
         JsonObject body = bodyWithId(ctx, LEADER_FIELDS);
         if (body == null) {
             return;

@@ -27,14 +27,29 @@ final class AdminHttp {
     private final long timeoutMs;
 
     AdminHttp(Vertx vertx, long timeoutMs) {
+        this(vertx, timeoutMs, "");
+    }
+
+    /**
+     * A client that also speaks TLS to {@code https} URLs, trusting the certificates of {@code caFile}.
+     *
+     * @param vertx     the Vert.x instance
+     * @param timeoutMs the timeout of every call
+     * @param caFile    PEM certificates to trust; empty for the JVM's trust store
+     */
+    AdminHttp(Vertx vertx, long timeoutMs, String caFile) {
         this.vertx = vertx;
         this.timeoutMs = timeoutMs;
         // Persistent connections: with "Connection: close" on every call, a long run saw an admin call whose
         // answer never arrived although the server had acted on it (and no idle timeout fired).
         // A fresh connection per admin call: they are few, and a pooled connection the server side already
         // dropped was seen to leave an answer's body hanging.
-        this.http = vertx.httpClientBuilder().with(new HttpClientOptions().setKeepAlive(false)
-                .setConnectTimeout((int) Math.min(timeoutMs, 2000))).with(new PoolOptions().setHttp1MaxSize(4))
+        HttpClientOptions options = new HttpClientOptions().setKeepAlive(false)
+                .setConnectTimeout((int) Math.min(timeoutMs, 2000));
+        if (!caFile.isEmpty()) {
+            options.setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(caFile));
+        }
+        this.http = vertx.httpClientBuilder().with(options).with(new PoolOptions().setHttp1MaxSize(4))
                 .withConnectHandler(c -> c.exceptionHandler(e -> { })).build();
     }
 
@@ -67,7 +82,8 @@ final class AdminHttp {
 
     private Future<JsonObject> call(HttpMethod method, URI base, String path, JsonObject body, String[] stage) {
         RequestOptions o = new RequestOptions().setMethod(method).setHost(base.getHost()).setPort(base.getPort())
-                .setURI(path).setIdleTimeout(timeoutMs).setConnectTimeout(Math.min(timeoutMs, 2000));
+                .setURI(path).setIdleTimeout(timeoutMs).setConnectTimeout(Math.min(timeoutMs, 2000))
+                .setSsl("https".equals(base.getScheme()));
         Buffer payload = body == null ? Buffer.buffer() : body.toBuffer();
         if (body != null) {
             o.putHeader("Content-Type", "application/json");

@@ -51,7 +51,7 @@ public final class InJvmCluster implements ClusterUnderTest {
         this.cluster = cluster;
         this.recording = recording;
         this.dataDir = dataDir;
-        this.admin = new AdminHttp(vertx, 10_000);
+        this.admin = new AdminHttp(vertx, 10_000, cluster.raftlineConfig().tls().caFile());
         this.adminUrl = URI.create(cluster.adminUrl());
         for (int id : cluster.nodes().keySet()) {
             nodeUrls.put(id, URI.create(cluster.nodeUrl(id)));
@@ -149,7 +149,8 @@ public final class InJvmCluster implements ClusterUnderTest {
         public InJvmCluster start() throws Exception {
             Path dataDir = this.dataDir != null ? this.dataDir : Files.createTempDirectory("raftline-cluster-");
             JsonObject json = ClusterConfigs.placed(config, dataDir, id -> new JsonObject().put("http_port", 0))
-                    .put("admin", new JsonObject().put("host", "127.0.0.1").put("port", 0));
+                    .put("admin", (config.getValue("admin") instanceof JsonObject a ? a.copy() : new JsonObject())
+                            .put("host", "127.0.0.1").put("port", 0));
             Vertx vertx = Vertx.vertx(vertxOptions);
             try {
                 ClusterVerticle cluster = new ClusterVerticle(RaftlineConfig.fromJson(json), listener);

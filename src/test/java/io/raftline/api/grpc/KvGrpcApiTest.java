@@ -450,7 +450,7 @@ class KvGrpcApiTest {
         List<Integer> majority = new ArrayList<>(List.of(1, 2, 3));
         majority.remove(Integer.valueOf(old));
         assertThat(await(web.requestAbs(HttpMethod.PUT, cluster.adminUrl() + "/v1/admin/network")
-                .sendBuffer(Buffer.buffer(new JsonObject().put("partitions", new JsonArray()
+                .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(new JsonObject().put("partitions", new JsonArray()
                         .add(new JsonArray().add(old)).add(new JsonArray(majority))).encode()))).statusCode())
                 .isEqualTo(200);
 

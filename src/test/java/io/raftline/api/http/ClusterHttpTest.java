@@ -80,6 +80,9 @@ class ClusterHttpTest {
         if (headers != null) {
             req.putHeaders(headers);
         }
+        if (body != null && !url.contains("/v1/kv/") && (headers == null || !headers.contains("Content-Type"))) {
+            req.putHeader("Content-Type", "application/json");
+        }
         return await(body == null ? req.send() : req.sendBuffer(body));
     }
 
@@ -181,7 +184,7 @@ class ClusterHttpTest {
 
         for (int id = 1; id <= 3; id++) {
             HttpResponse<Buffer> r = get(id, "/v1/kv/greeting");
-            assertThat(r.statusCode()).as("linearizable read on node %d", id).isEqualTo(200);
+            assertThat(r.statusCode()).as("linearizable read on node %d: %s", id, r.bodyAsString()).isEqualTo(200);
             assertThat(r.bodyAsString()).isEqualTo("hello");
             assertThat(r.getHeader("Raft-Revision")).isEqualTo(String.valueOf(revision));
             assertThat(r.getHeader("Content-Type")).isEqualTo("application/octet-stream");
@@ -279,7 +282,7 @@ class ClusterHttpTest {
             }
             for (int i = 0; i < 20; i++) {
                 HttpResponse<Buffer> r = get(id, "/v1/kv/k" + i);
-                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.statusCode()).as("read of k%d on node %d: %s", i, id, r.bodyAsString()).isEqualTo(200);
                 assertThat(r.bodyAsString()).isEqualTo("v" + i);
                 assertThat(r.getHeader("Raft-Revision")).isEqualTo(String.valueOf(revisions.get(i)));
             }

@@ -65,7 +65,8 @@ class MembershipHttpTest {
 
     private HttpResponse<Buffer> call(HttpMethod method, int node, String path, String body)
             throws InterruptedException {
-        var req = client.requestAbs(method, cluster.nodeUrl(node) + path).timeout(15_000);
+        var req = client.requestAbs(method, cluster.nodeUrl(node) + path).timeout(15_000)
+                .putHeader("Content-Type", "application/json");
         return await(body == null ? req.send() : req.sendBuffer(Buffer.buffer(body)));
     }
 
@@ -247,9 +248,9 @@ class MembershipHttpTest {
         // Two changes sent together: the second finds the first uncommitted (or, if the first committed already,
         // succeeds); never both as one step.
         var first = client.requestAbs(HttpMethod.POST, cluster.nodeUrl(leader) + "/v1/members").timeout(15_000)
-                .sendBuffer(Buffer.buffer("{\"id\":20,\"url\":\"http://127.0.0.1:20\",\"learner\":true}"));
+                .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer("{\"id\":20,\"url\":\"http://127.0.0.1:20\",\"learner\":true}"));
         var second = client.requestAbs(HttpMethod.POST, cluster.nodeUrl(leader) + "/v1/members").timeout(15_000)
-                .sendBuffer(Buffer.buffer("{\"id\":21,\"url\":\"http://127.0.0.1:21\",\"learner\":true}"));
+                .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer("{\"id\":21,\"url\":\"http://127.0.0.1:21\",\"learner\":true}"));
         HttpResponse<Buffer> a = await(first);
         HttpResponse<Buffer> b = await(second);
         assertThat(a.statusCode()).isEqualTo(200);

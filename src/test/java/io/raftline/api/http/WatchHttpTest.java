@@ -129,7 +129,8 @@ class WatchHttpTest {
         long second = put(leader, "w/b", "2");
         put(leader, "other", "ignored");
         await(web.deleteAbs(cluster.nodeUrl(leader) + "/v1/kv/w/a").send());
-        HttpResponse<Buffer> txn = await(web.postAbs(cluster.nodeUrl(leader) + "/v1/txn").sendBuffer(Buffer.buffer(
+        HttpResponse<Buffer> txn = await(web.postAbs(cluster.nodeUrl(leader) + "/v1/txn")
+                .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(
                 "{\"success\":[{\"put\":{\"key\":\"w/c\",\"value\":\"3\"}},{\"put\":{\"key\":\"x\",\"value\":\"no\"}},"
                         + "{\"delete\":{\"key\":\"w/b\"}}]}")));
         long txnRevision = txn.bodyAsJsonObject().getLong("revision");

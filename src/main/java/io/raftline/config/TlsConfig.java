@@ -1,0 +1,35 @@
+package io.raftline.config;
+
+/**
+ * TLS for the listeners clients use (every node's client port and the admin/live-view port), from PEM files. It exists
+ * so that values, the admin token and the live view's frames do not cross a network in clear text once a cluster is
+ * bound beyond loopback. Nodes call each other's client ports (forwarding to the leader, status, membership) over TLS
+ * too, trusting {@code caFile}.
+ *
+ * @param certFile PEM certificate chain of this process's listeners; empty: no TLS
+ * @param keyFile  PEM private key (PKCS#8, or PKCS#1 for RSA) of that certificate
+ * @param caFile   PEM certificates the nodes trust when they call each other; empty: the JVM's trust store
+ */
+public record TlsConfig(String certFile, String keyFile, String caFile) {
+
+    /** No TLS. */
+    public static final TlsConfig NONE = new TlsConfig("", "", "");
+
+    /**
+     * Whether the listeners speak TLS.
+     *
+     * @return true when a certificate is configured
+     */
+    public boolean enabled() {
+        return !certFile.isEmpty();
+    }
+
+    /**
+     * The scheme of this process's URLs.
+     *
+     * @return {@code https} or {@code http}
+     */
+    public String scheme() {
+        return enabled() ? "https" : "http";
+    }
+}

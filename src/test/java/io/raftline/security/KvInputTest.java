@@ -1,0 +1,116 @@
+package io.raftline.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.verify.nemesis.ClusterConfigs;
+import io.raftline.verify.nemesis.InJvmCluster;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Inputs users hit: values sent with curl's default form content type, malformed queries, the empty key, keys
+ * {@code .} and {@code ..}, oversized request lines and heads, and the bounds on keys and listings. Every answer is
+ * a JSON error with the right status, and values are stored byte for byte.
+ */
+class KvInputTest {
+
+    private static InJvmCluster cluster;
+    private static URI node;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = InJvmCluster.builder(ClusterConfigs.cluster(3, 19)
+                .put("storage", new JsonObject().put("engine", "memory"))
+                .put("limits", new JsonObject().put("max_request_line_bytes", 2048).put("max_header_bytes", 4096)))
+                .start();
+        node = cluster.nodeUrls().get(1);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private static RawHttp.Answer send(String requestLine, String headers, byte[] body) throws Exception {
+        return RawHttp.send(node, requestLine + " HTTP/1.1\r\nHost: 127.0.0.1:" + node.getPort()
+                + (headers.isEmpty() ? "" : "\r\n" + headers), body);
+    }
+
+    private static String error(RawHttp.Answer a) {
+        return new JsonObject(a.body()).getString("error");
+    }
+
+    @Test
+    void aValueSentAsAFormIsStoredByteForByte() throws Exception {
+        // What curl --data-binary @file sends: application/x-www-form-urlencoded, here over 1 KB with % & = +.
+        byte[] value = "100% of a&b=c+d %zz ".repeat(120).getBytes(StandardCharsets.UTF_8);
+        assertThat(value.length).isGreaterThan(1024);
+        RawHttp.Answer put = send("PUT /v1/kv/form", "Content-Type: application/x-www-form-urlencoded", value);
+        assertThat(put.status()).as(put.body()).isEqualTo(200);
+        RawHttp.Answer get = send("GET /v1/kv/form", "", null);
+        assertThat(get.status()).isEqualTo(200);
+        assertThat(get.body().getBytes(StandardCharsets.ISO_8859_1)).isEqualTo(value);
+        RawHttp.Answer multipart = send("PUT /v1/kv/mp", "Content-Type: multipart/form-data; boundary=zz",
+                "--zz\r\nnot a part".getBytes(StandardCharsets.UTF_8));
+        assertThat(multipart.status()).isEqualTo(200);
+        assertThat(send("GET /v1/kv/mp", "", null).body()).isEqualTo("--zz\r\nnot a part");
+    }
+
+    @Test
+    void malformedQueriesAndTheEmptyKeyAre400() throws Exception {
+        RawHttp.Answer prefix = send("GET /v1/kv?prefix=%ZZ", "", null);
+        assertThat(prefix.status()).isEqualTo(400);
+        assertThat(error(prefix)).isEqualTo("bad_request");
+        RawHttp.Answer empty = send("GET /v1/kv/", "", null);
+        assertThat(empty.status()).isEqualTo(400);
+        assertThat(new JsonObject(empty.body()).getString("message")).isEqualTo("key must not be empty");
+        assertThat(send("PUT /v1/kv/", "", new byte[] {1}).status()).isEqualTo(400);
+    }
+
+    @Test
+    void dotKeysAreAddressedPercentEncoded() throws Exception {
+        for (String[] k : new String[][] {{"%2E", "."}, {"%2E%2E", ".."}, {"a/%2E%2E/%2E%2E/b", "a/../../b"}}) {
+            byte[] v = ("value of " + k[1]).getBytes(StandardCharsets.UTF_8);
+            assertThat(send("PUT /v1/kv/" + k[0] + "?ifRevision=0", "", v).status()).as(k[1]).isEqualTo(200);
+            RawHttp.Answer get = send("GET /v1/kv/" + k[0], "", null);
+            assertThat(get.status()).as(k[1]).isEqualTo(200);
+            assertThat(get.body()).isEqualTo("value of " + k[1]);
+        }
+        JsonObject list = new JsonObject(send("GET /v1/kv?prefix=.&consistency=stale", "", null).body());
+        assertThat(list.getJsonArray("items").stream().map(o -> ((JsonObject) o).getString("key")))
+                .containsExactly(".", "..");
+        RawHttp.Answer del = send("DELETE /v1/kv/%2E%2E", "", null);
+        assertThat(new JsonObject(del.body()).getInteger("deleted")).isEqualTo(1);
+    }
+
+    @Test
+    void oversizedAndMalformedRequestsAreJsonErrors() throws Exception {
+        RawHttp.Answer line = send("GET /v1/kv/" + "k".repeat(3000), "", null);
+        assertThat(line.status()).isEqualTo(414);
+        assertThat(error(line)).isEqualTo("uri_too_long");
+        RawHttp.Answer head = send("GET /health", "X-Big: " + "h".repeat(5000), null);
+        assertThat(head.status()).isEqualTo(431);
+        assertThat(error(head)).isEqualTo("headers_too_large");
+        RawHttp.Answer garbage = RawHttp.send(node, "GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: nope", null);
+        assertThat(garbage.status()).isEqualTo(400);
+        assertThat(error(garbage)).isEqualTo("bad_request");
+    }
+
+    @Test
+    void keysAndListingsAreBounded() throws Exception {
+        String longKey = "k".repeat(1025);
+        RawHttp.Answer key = send("PUT /v1/kv/" + longKey, "", new byte[] {1});
+        assertThat(key.status()).isEqualTo(400);
+        assertThat(new JsonObject(key.body()).getString("message")).contains("1024");
+        assertThat(send("PUT /v1/kv/" + "k".repeat(1024), "", new byte[] {1}).status()).isEqualTo(200);
+        RawHttp.Answer limit = send("GET /v1/kv?limit=10001", "", null);
+        assertThat(limit.status()).isEqualTo(400);
+        assertThat(new JsonObject(limit.body()).getString("message")).contains("1..10000");
+    }
+}

@@ -1,0 +1,165 @@
+package io.raftline.server;
+
+import static io.raftline.verify.nemesis.Waits.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.config.LimitsConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The limits every listener enforces before a router runs: connections per port, idle connections, a request whose
+ * body does not arrive, and WebSocket frames. Each is shown holding against a client that tries.
+ */
+class ListenerLimitsTest {
+
+    private Vertx vertx;
+
+    @BeforeEach
+    void start() {
+        vertx = Vertx.vertx();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        await(vertx.close(), Duration.ofSeconds(20));
+    }
+
+    private int serve(LimitsConfig limits) throws Exception {
+        HttpServerVerticle server = new HttpServerVerticle("test listener", "127.0.0.1", 0, vx -> {
+            Router r = Router.router(vx);
+            r.route("/ws").handler(ctx -> ctx.request().toWebSocket().onSuccess(ws -> ws.handler(b ->
+                    ws.writeTextMessage("got " + b.length()))));
+            r.route("/echo").handler(BodyHandler.create(false)).handler(ctx -> ctx.end("got " + ctx.body().length()));
+            return r;
+        }).limits(limits);
+        await(vertx.deployVerticle(server), Duration.ofSeconds(10));
+        return server.actualPort();
+    }
+
+    private static LimitsConfig limits(int connections, long idleMs, long requestMs, int wsFrame) {
+        return new LimitsConfig(connections, idleMs, requestMs, 8192, 16384, wsFrame, 0);
+    }
+
+    /** Reads until the server closes; fails if it does not within 10 s. */
+    private static String readToClose(Socket s) throws IOException {
+        s.setSoTimeout(10_000);
+        InputStream in = s.getInputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buf = new byte[4096];
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+            out.write(buf, 0, n);
+        }
+        return out.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private static void write(Socket s, String text) throws IOException {
+        s.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
+        s.getOutputStream().flush();
+    }
+
+    @Test
+    void connectionsBeyondTheLimitAreAnswered503AndClosed() throws Exception {
+        int port = serve(limits(2, 60_000, 30_000, 65536));
+        List<Socket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                Socket s = new Socket("127.0.0.1", port);
+                held.add(s);
+                // Proves the connection is established and counted: it is served.
+                write(s, "GET /echo HTTP/1.1\r\nHost: x\r\n\r\n");
+                s.setSoTimeout(10_000);
+                byte[] buf = new byte[512];
+                int n = s.getInputStream().read(buf);
+                assertThat(new String(buf, 0, n, StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 200");
+            }
+            try (Socket third = new Socket("127.0.0.1", port)) {
+                write(third, "GET /echo HTTP/1.1\r\nHost: x\r\n\r\n");
+                String answer = readToClose(third);
+                assertThat(answer).startsWith("HTTP/1.1 503").contains("Retry-After: 1");
+                JsonObject body = new JsonObject(answer.substring(answer.indexOf("\r\n\r\n") + 4));
+                assertThat(body.getString("error")).isEqualTo("too_many_connections");
+            }
+            held.remove(0).close();
+            // Once the server has seen the close, a new connection is served again.
+            io.raftline.verify.nemesis.Waits.eventually("a free connection slot", () -> {
+                try (Socket again = new Socket("127.0.0.1", port)) {
+                    write(again, "GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                    return readToClose(again).startsWith("HTTP/1.1 200");
+                }
+            });
+        } finally {
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void anIdleConnectionIsClosed() throws Exception {
+        int port = serve(limits(100, 300, 30_000, 65536));
+        try (Socket idle = new Socket("127.0.0.1", port)) {
+            long start = System.nanoTime();
+            assertThat(readToClose(idle)).isEmpty();
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(250);
+        }
+    }
+
+    @Test
+    void halfABodyIsCutAfterTheRequestTimeoutAndTheConnectionClosed() throws Exception {
+        // The idle timeout is long: what closes the connection is the request's deadline.
+        int port = serve(limits(100, 60_000, 500, 65536));
+        try (Socket slow = new Socket("127.0.0.1", port)) {
+            long start = System.nanoTime();
+            write(slow, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" + "x".repeat(50));
+            String answer = readToClose(slow);
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(answer).startsWith("HTTP/1.1 408");
+            assertThat(new JsonObject(answer.substring(answer.indexOf("\r\n\r\n") + 4)).getString("error"))
+                    .isEqualTo("request_timeout");
+            assertThat(ms).isBetween(400L, 9_000L);
+        }
+        // A whole body is served as usual.
+        try (Socket fine = new Socket("127.0.0.1", port)) {
+            write(fine, "POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 100\r\n\r\n"
+                    + "x".repeat(100));
+            assertThat(readToClose(fine)).startsWith("HTTP/1.1 200").endsWith("got 100");
+        }
+    }
+
+    @Test
+    void aWebSocketFrameAboveTheLimitClosesTheSocket() throws Exception {
+        int port = serve(limits(100, 60_000, 30_000, 1024));
+        WebSocketClient client = vertx.createWebSocketClient();
+        WebSocket ws = await(client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
+                .setURI("/ws")), Duration.ofSeconds(10));
+        CompletableFuture<String> reply = new CompletableFuture<>();
+        CompletableFuture<Short> closed = new CompletableFuture<>();
+        ws.textMessageHandler(reply::complete);
+        ws.closeHandler(v -> closed.complete(ws.closeStatusCode()));
+        ws.writeTextMessage("x".repeat(1000));
+        assertThat(reply.get(10, TimeUnit.SECONDS)).isEqualTo("got 1000");
+        ws.writeTextMessage("x".repeat(4000));
+        Short code = closed.get(10, TimeUnit.SECONDS);
+        assertThat(code).isIn((short) 1009, (short) 1002, (short) 1006);
+    }
+}
