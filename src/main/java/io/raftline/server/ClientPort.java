@@ -115,7 +115,7 @@ final class ClientPort {
         // One request's arguments together get the HTTP body limit, plus room for the keys of a multi-key command.
         int maxRequestBytes = (int) Math.min(Integer.MAX_VALUE, config.service().maxBodyBytes() + 256 * 1024L);
         return new RespServerVerticle("node " + n.id() + " Redis protocol", n.host(), n.respPort(), node,
-                requests(config, n, node, forwardClient, peers), maxRequestBytes);
+                requests(config, n, node, forwardClient, peers), maxRequestBytes, config.limits(), config.tls());
     }
 
     /**

@@ -2,16 +2,22 @@ package io.raftline.server;
 
 import io.raftline.api.KvRequests;
 import io.raftline.api.resp.RespServer;
+import io.raftline.config.LimitsConfig;
+import io.raftline.config.TlsConfig;
 import io.raftline.node.RaftNode;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Owns one node's Redis-protocol listening socket ({@code resp_port}) and hands each connection to a
  * {@link RespServer}, as {@link HttpServerVerticle} owns the HTTP one: a port that is taken fails the deployment
- * with a message that names it.
+ * with a message that names it. The listener limits that bound the HTTP ports bound it too (connections, idle
+ * timeout), and it speaks TLS with the same certificate when the configuration has one (as {@code redis-cli --tls}
+ * does).
  */
 final class RespServerVerticle extends VerticleBase {
 
@@ -21,22 +27,35 @@ final class RespServerVerticle extends VerticleBase {
     private final RaftNode node;
     private final KvRequests requests;
     private final int maxRequestBytes;
+    private final LimitsConfig limits;
+    private final TlsConfig tls;
     private NetServer server;
 
-    RespServerVerticle(String what, String host, int port, RaftNode node, KvRequests requests, int maxRequestBytes) {
+    RespServerVerticle(String what, String host, int port, RaftNode node, KvRequests requests, int maxRequestBytes,
+            LimitsConfig limits, TlsConfig tls) {
         this.what = what;
         this.host = host;
         this.port = port;
         this.node = node;
         this.requests = requests;
         this.maxRequestBytes = maxRequestBytes;
+        this.limits = limits;
+        this.tls = tls;
     }
 
     @Override
     public Future<?> start() {
         NetServerOptions options = new NetServerOptions().setHost(host).setPort(port).setTcpNoDelay(true);
+        if (limits.idleTimeoutMs() > 0) {
+            options.setIdleTimeout((int) Math.min(Integer.MAX_VALUE, limits.idleTimeoutMs()))
+                    .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+        }
+        if (tls.enabled()) {
+            options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certFile())
+                    .setKeyPath(tls.keyFile()));
+        }
         RespServer resp = new RespServer(vertx, node, requests, this::actualPort, maxRequestBytes,
-                RespServer.DEFAULT_MAX_CLIENTS);
+                limits.maxConnections());
         return vertx.createNetServer(options).connectHandler(resp).listen()
                 .onSuccess(bound -> server = bound)
                 .recover(e -> Future.failedFuture(new HttpServerVerticle.PortInUseException(what, host, port, e)));

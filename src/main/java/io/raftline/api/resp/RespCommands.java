@@ -394,6 +394,10 @@ final class RespCommands {
         if (t instanceof RespError e) {
             return new RespReply.Error(e.getMessage());
         }
+        if (t instanceof NodeRequestException e && e.reason() == NodeRequestException.Reason.QUOTA_EXCEEDED) {
+            // Redis's answer to a write beyond maxmemory, which clients know.
+            return new RespReply.Error("OOM " + e.reason().code() + ": " + e.getMessage());
+        }
         if (t instanceof NodeRequestException e) {
             boolean retry = NOT_APPLIED.contains(e.reason()) || (readOnly && e.reason().httpStatus() == 503);
             return new RespReply.Error((retry ? "TRYAGAIN " : "ERR ") + e.reason().code() + ": " + e.getMessage());

@@ -18,8 +18,6 @@ import java.util.function.IntSupplier;
  */
 public final class RespServer implements Handler<NetSocket> {
 
-    /** Most connections at once, as Redis's default {@code maxclients}. */
-    public static final int DEFAULT_MAX_CLIENTS = 10_000;
     /** Most SCAN positions remembered. */
     static final int CURSORS = 10_000;
     /** Most arguments of one request (MGET, EXISTS and DEL take many keys). */
