@@ -81,6 +81,17 @@ public abstract class ContextWatchSink implements NodeHost.WatchSink {
         }
     }
 
+    /**
+     * Runs {@code action} on the connection's context, after everything this sink has queued there already: where
+     * the front end must handle the node's answer to the registration, so that it never races with a delivery (the
+     * node answers on its own thread, and it may have queued the first changes before it answered).
+     *
+     * @param action what to run
+     */
+    public final void onContext(Runnable action) {
+        context.runOnContext(v -> action.run());
+    }
+
     /** Whether the stream is done. @return true once finished */
     public final boolean done() {
         return done;

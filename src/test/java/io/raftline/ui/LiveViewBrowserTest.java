@@ -215,6 +215,9 @@ class LiveViewBrowserTest {
         page.getByTestId("replay-file").setInputFiles(rec);
         assertThat(page.getByTestId("node-2")).hasAttribute("data-role", "Leader");
         page.getByTestId("replay-slider").fill("0");
+        // The view is redrawn at the slider's position on a later frame: wait for it, or the recorder below would
+        // see the last frame's leader at once.
+        assertThat(page.getByTestId("node-2")).not().hasAttribute("data-role", "Leader");
         page.getByTestId("replay-speed").selectOption("0.1");
         page.evaluate("() => { const seen = window.seen = { candidate: 0, votes: 0, tally: '', leader: 0 };"
                 + "  const look = () => { const now = performance.now();"

@@ -415,9 +415,11 @@ public final class KvGrpcService {
             return;
         }
         GrpcServerResponse<WatchRequest, WatchResponse> out = call.response();
+        boolean[] headSent = new boolean[1];
         ContextWatchSink sink = new ContextWatchSink(Vertx.currentContext()) {
             @Override
             protected void deliver(List<KvChange> changes) {
+                headSent[0] = true; // the first message sends the head
                 WatchResponse.Builder batch = WatchResponse.newBuilder();
                 for (KvChange c : changes) {
                     WatchEvent.Builder e = WatchEvent.newBuilder().setRevision(c.revision()).setPosition(c.seq());
@@ -444,7 +446,7 @@ public final class KvGrpcService {
         call.exceptionHandler(e -> sink.ended(new NodeRequestException(NodeRequestException.Reason.NODE_DOWN, 0,
                 "the call failed: " + e.getMessage())));
         out.headers().set(SERVED_BY, String.valueOf(node.id()));
-        node.watch(msg.getPrefix(), msg.getFromRevision(), msg.getSkip(), sink).onComplete(ar -> {
+        node.watch(msg.getPrefix(), msg.getFromRevision(), msg.getSkip(), sink).onComplete(ar -> sink.onContext(() -> {
             if (ar.failed()) {
                 sink.finish();
                 if (ar.cause() instanceof WatchCompactedException c) {
@@ -456,10 +458,10 @@ public final class KvGrpcService {
                 return;
             }
             sink.registered(ar.result());
-            if (!sink.done()) {
+            if (!sink.done() && !headSent[0]) {
                 out.writeHead();
             }
-        });
+        }));
     }
 
     private List<TxnOp> txnOps(List<io.raftline.proto.kv.TxnOp> ops, String branch) {

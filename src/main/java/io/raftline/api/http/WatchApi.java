@@ -100,7 +100,7 @@ public final class WatchApi {
             return;
         }
         Stream stream = new Stream(ctx, Vertx.currentContext());
-        node.watch(prefix, from, skip, stream).onComplete(ar -> {
+        node.watch(prefix, from, skip, stream).onComplete(ar -> stream.onContext(() -> {
             if (ar.failed()) {
                 stream.finish();
                 if (ar.cause() instanceof WatchCompactedException c) {
@@ -112,7 +112,7 @@ public final class WatchApi {
                 return;
             }
             stream.start(ar.result());
-        });
+        }));
     }
 
     /** One client's stream: changes arrive on the node's thread and are written on the request's context. */
