@@ -9,7 +9,6 @@ import io.raftline.node.ReadConsistency;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -285,16 +284,12 @@ public final class ForwardCodec {
             case KIND_ERROR -> {
                 String code = r.string();
                 int hint = r.i32();
-                throw new NodeRequestException(reason(code), hint, r.string());
+                throw new NodeRequestException(NodeRequestException.Reason.fromCode(code)
+                        .orElse(NodeRequestException.Reason.LEADER_UNREACHABLE), hint, r.string());
             }
             default -> throw new IllegalArgumentException("unknown answer kind " + kind);
         };
         return new Served<>(type.cast(value), servedBy);
-    }
-
-    private static NodeRequestException.Reason reason(String code) {
-        return Arrays.stream(NodeRequestException.Reason.values()).filter(x -> x.code().equals(code)).findFirst()
-                .orElse(NodeRequestException.Reason.LEADER_UNREACHABLE);
     }
 
     private static void entry(Buffer b, KvEntry e) {

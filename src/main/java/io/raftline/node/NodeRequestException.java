@@ -1,5 +1,7 @@
 package io.raftline.node;
 
+import java.util.Optional;
+
 /**
  * Why a client request to a node did not complete. Each {@link Reason} maps to one client-visible answer
  * (see {@link Reason#httpStatus()}), so the HTTP API, a later gRPC API and the benchmark agree on what a
@@ -79,6 +81,22 @@ public final class NodeRequestException extends RuntimeException {
          */
         public String code() {
             return code;
+        }
+
+        /**
+         * The reason a client-visible code names: what a node that relays another node's refusal (forwarding, the
+         * Redis protocol) reads back.
+         *
+         * @param code an error code such as {@code not_leader}
+         * @return the reason, or empty if no reason has that code
+         */
+        public static Optional<Reason> fromCode(String code) {
+            for (Reason r : values()) {
+                if (r.code.equals(code)) {
+                    return Optional.of(r);
+                }
+            }
+            return Optional.empty();
         }
 
         /**

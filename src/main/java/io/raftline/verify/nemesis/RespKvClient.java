@@ -107,12 +107,7 @@ public final class RespKvClient implements KvClient {
 
     /** A node's refusal as the HTTP answer with its status and reason code. */
     private static KvResponse refusal(String code, String message) {
-        int status = 503;
-        for (NodeRequestException.Reason reason : NodeRequestException.Reason.values()) {
-            if (reason.code().equals(code)) {
-                status = reason.httpStatus();
-            }
-        }
+        int status = NodeRequestException.Reason.fromCode(code).map(NodeRequestException.Reason::httpStatus).orElse(503);
         return new KvResponse.Answered(status, new JsonObject().put("error", code).put("message", message).encode()
                 .getBytes(StandardCharsets.UTF_8), null, null);
     }
