@@ -1,18 +1,16 @@
 package io.raftline.api.resp;
 
+import io.raftline.config.BuildInfo;
 import io.raftline.node.NodeStatus;
 import io.raftline.node.RaftNode;
 import io.raftline.raft.Role;
 import io.vertx.core.Future;
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.function.IntSupplier;
 
@@ -79,7 +77,7 @@ final class RespCommandTable {
     private final IntSupplier connectedClients;
     private final int maxClients;
     private final long startedNanos = System.nanoTime();
-    private final String version = projectVersion();
+    private final String version = BuildInfo.property("raftline", "unknown");
 
     RespCommandTable(RespCommands kv, RaftNode node, IntSupplier port, IntSupplier connectedClients, int maxClients) {
         this.kv = kv;
@@ -135,7 +133,18 @@ final class RespCommandTable {
      * @return the reply
      */
     Future<RespReply> run(RespSession session, List<byte[]> args) {
-        Spec spec = find(args);
+        return run(session, args, find(args));
+    }
+
+    /**
+     * Runs a request whose command the caller has looked up already ({@link #find}).
+     *
+     * @param session the connection's state
+     * @param args    the request
+     * @param spec    {@code find(args)}
+     * @return the reply
+     */
+    Future<RespReply> run(RespSession session, List<byte[]> args, Spec spec) {
         if (spec == null) {
             StringBuilder b = new StringBuilder("ERR unknown command '").append(clip(args.get(0)))
                     .append("', with args beginning with: ");
@@ -374,18 +383,5 @@ final class RespCommandTable {
             b.append("\r\n");
         }
         return b.toString();
-    }
-
-    private static String projectVersion() {
-        Properties p = new Properties();
-        try (InputStream in = RespCommandTable.class.getClassLoader()
-                .getResourceAsStream("raftline-version.properties")) {
-            if (in != null) {
-                p.load(in);
-            }
-        } catch (IOException e) {
-            return "unknown";
-        }
-        return p.getProperty("raftline", "unknown");
     }
 }
