@@ -150,11 +150,13 @@ final class RespConnection {
                 }
                 return setMany(sets);
             }
-            return table.run(session, head).map(List::of);
+            return table.run(session, head, spec).map(List::of);
         }
         // HELLO changes how the replies after it are encoded and QUIT closes the connection: each ends its batch.
         List<List<byte[]>> run = new ArrayList<>();
+        List<RespCommandTable.Spec> specs = new ArrayList<>();
         run.add(head);
+        specs.add(spec);
         boolean last = endsBatch(spec);
         while (!last && run.size() < MAX_BATCH && !queue.isEmpty()) {
             RespCommandTable.Spec next = table.find(queue.peek());
@@ -162,18 +164,20 @@ final class RespConnection {
                 break;
             }
             run.add(queue.poll());
+            specs.add(next);
             last = endsBatch(next);
         }
         List<List<byte[]>> gets = run.stream().filter(RespConnection::isPlainGet).toList();
         Future<List<RespReply>> batchedGets = gets.size() >= 2 ? getMany(gets) : null;
         List<Future<RespReply>> replies = new ArrayList<>(run.size());
         int g = 0;
-        for (List<byte[]> args : run) {
+        for (int i = 0; i < run.size(); i++) {
+            List<byte[]> args = run.get(i);
             if (batchedGets != null && isPlainGet(args)) {
                 int at = g++;
                 replies.add(batchedGets.map(all -> all.get(at)));
             } else {
-                replies.add(table.run(session, args));
+                replies.add(table.run(session, args, specs.get(i)));
             }
         }
         return Future.all(replies).map(all -> {
