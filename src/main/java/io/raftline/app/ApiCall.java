@@ -35,15 +35,15 @@ final class ApiCall {
     /**
      * Sends a request.
      *
-     * @param base   the node's URL
+     * @param target the node's URL and the token
      * @param method HTTP method
      * @param path   path and query
      * @param body   request body, or null
      * @return the answer
      * @throws IOException if the node cannot be reached
      */
-    static Answer send(URI base, String method, String path, byte[] body) throws IOException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
+    static Answer send(KvClientCommand.Target target, String method, String path, byte[] body) throws IOException {
+        HttpRequest.Builder b = target.request(path).timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(body));
         if (body != null) {
@@ -63,11 +63,13 @@ final class ApiCall {
      * Runs a call and reports it: the body on standard output (0), or the node's error on standard error (1); a node
      * that cannot be reached is 1 too.
      */
-    static int report(RaftlineCommand root, String command, URI base, String method, String path, byte[] body) {
+    static int report(RaftlineCommand root, String command, KvClientCommand.Target target, String method, String path,
+            byte[] body) {
         PrintStream out = root.out();
         PrintStream err = root.err();
+        URI base = target.url;
         try {
-            Answer a = send(base, method, path, body);
+            Answer a = send(target, method, path, body);
             if (a.ok()) {
                 out.println(a.body());
                 return 0;

@@ -60,15 +60,16 @@ final class Backups {
     /**
      * Downloads a consistent backup from any node into {@code file} (written aside, checked, then moved in place).
      *
-     * @param url  a node's HTTP API
-     * @param file where to write
+     * @param target a node's HTTP API and the token
+     * @param file   where to write
      * @return what it holds
      * @throws IOException if the node cannot be reached, answers an error, or sends a damaged file
      */
-    static Info save(URI url, Path file) throws IOException, InterruptedException {
+    static Info save(KvClientCommand.Target target, Path file) throws IOException, InterruptedException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         Path part = file.resolveSibling(file.getFileName() + ".part");
-        HttpResponse<Path> resp = http.send(HttpRequest.newBuilder(url.resolve("/v1/snapshot"))
+        URI url = target.url;
+        HttpResponse<Path> resp = http.send(target.request("/v1/snapshot")
                 .timeout(Duration.ofMinutes(10)).GET().build(), HttpResponse.BodyHandlers.ofFile(part));
         if (resp.statusCode() != 200) {
             String body = Files.readString(part);

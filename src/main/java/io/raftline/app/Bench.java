@@ -50,9 +50,15 @@ public final class Bench {
      *
      * @param readPercent share of requests that are reads, 0..100
      * @param consistency {@code linearizable}, {@code lease} or {@code stale}, for reads
+     * @param token       bearer token sent with every request ({@code security.client_token}), or empty
      */
     record Options(URI url, int clients, long durationMs, long warmupMs, int valueSize, int keys, long timeoutMs,
-            int readPercent, String consistency, Target target) {
+            int readPercent, String consistency, Target target, String token) {
+
+        /** The request with the token, if any. */
+        RequestOptions authorize(RequestOptions request) {
+            return token.isEmpty() ? request : request.putHeader("Authorization", "Bearer " + token);
+        }
     }
 
     /** Latencies from 1 µs to 1 min at 3 significant digits. */
@@ -121,7 +127,8 @@ public final class Bench {
     private static Future<JsonObject> get(HttpClient client, URI base, String path, Options o) {
         RequestOptions req = new RequestOptions().setMethod(HttpMethod.GET).setHost(base.getHost())
                 .setPort(port(base)).setURI(path).setIdleTimeout(o.timeoutMs());
-        return client.request(req).compose(r -> r.send()).compose(r -> r.body()).map(b -> b.toJsonObject());
+        return client.request(o.authorize(req)).compose(r -> r.send()).compose(r -> r.body())
+                .map(b -> b.toJsonObject());
     }
 
     /**
@@ -227,7 +234,7 @@ public final class Bench {
         String uri = "/v1/kv/bench-" + key + (method == HttpMethod.GET ? "?consistency=" + o.consistency() : "");
         RequestOptions req = new RequestOptions().setMethod(method).setHost(target.getHost()).setPort(port(target))
                 .setURI(uri).setIdleTimeout(o.timeoutMs());
-        return client.request(req).compose(r -> method == HttpMethod.PUT ? r.send(body) : r.send())
+        return client.request(o.authorize(req)).compose(r -> method == HttpMethod.PUT ? r.send(body) : r.send())
                 .compose(r -> r.body().map(b -> r.statusCode()));
     }
 

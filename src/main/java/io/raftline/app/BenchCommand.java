@@ -45,6 +45,10 @@ final class BenchCommand implements Callable<Integer> {
                     + " that node names.")
     private URI url;
 
+    @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:RAFTLINE_TOKEN}",
+            description = "Bearer token (security.client_token). Default: the RAFTLINE_TOKEN environment variable.")
+    private String token;
+
     @Option(names = "--clients", paramLabel = "N", defaultValue = "16",
             description = "Concurrent clients, 1..10000. Default: ${DEFAULT-VALUE}.")
     private int clients;
@@ -111,7 +115,7 @@ final class BenchCommand implements Callable<Integer> {
             default -> throw invalid("--target", "must be leader, all or url, got '" + target + "'");
         };
         return new Bench.Options(url, clients, duration.toMillis(), warmup.toMillis(), valueSize, keys,
-                REQUEST_TIMEOUT_MS, reads, consistency, where);
+                REQUEST_TIMEOUT_MS, reads, consistency, where, token == null ? "" : token);
     }
 
     private void inRange(String option, int value, int max) {

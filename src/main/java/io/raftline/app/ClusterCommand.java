@@ -30,7 +30,7 @@ final class ClusterCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return ApiCall.report(cluster.root, "cluster status", target.url, "GET",
+            return ApiCall.report(cluster.root, "cluster status", target, "GET",
                     "/v1/cluster", null);
         }
     }

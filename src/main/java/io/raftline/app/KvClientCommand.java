@@ -42,11 +42,44 @@ final class KvClientCommand implements Callable<Integer> {
         return Main.USAGE;
     }
 
-    /** {@code --url}, shared by the client commands. */
+    /** {@code --url} and {@code --token}, shared by the client commands. */
     static final class Target {
         @Option(names = "--url", paramLabel = "URL", defaultValue = "http://127.0.0.1:8081",
                 converter = Converters.HttpUrlConverter.class, description = "Any node's HTTP API. Default: ${DEFAULT-VALUE}.")
         URI url;
+        @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:RAFTLINE_TOKEN}",
+                description = "Bearer token: the cluster's security.client_token (or admin.token, which membership"
+                        + " changes need off loopback). Default: the RAFTLINE_TOKEN environment variable, which keeps"
+                        + " it out of the process list.")
+        String token;
+
+        /**
+         * A target outside the command line (a backup from code).
+         *
+         * @param url   a node's HTTP API
+         * @param token the bearer token, or null
+         * @return the target
+         */
+        static Target of(URI url, String token) {
+            Target t = new Target();
+            t.url = url;
+            t.token = token;
+            return t;
+        }
+
+        /**
+         * Starts a request to this node with the token, if any.
+         *
+         * @param path path and query
+         * @return the request builder
+         */
+        HttpRequest.Builder request(String path) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(url.resolve(path));
+            if (token != null && !token.isEmpty()) {
+                b.header("Authorization", "Bearer " + token);
+            }
+            return b;
+        }
     }
 
     /** {@code kv put KEY VALUE}. */
@@ -66,7 +99,7 @@ final class KvClientCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return ApiCall.report(kv.root, "kv put", target.url, "PUT", "/v1/kv/"
+            return ApiCall.report(kv.root, "kv put", target, "PUT", "/v1/kv/"
                     + ApiCall.encode(key, true) + (ifRevision == null ? "" : "?ifRevision=" + ifRevision),
                     value.getBytes(StandardCharsets.UTF_8));
         }
@@ -87,7 +120,7 @@ final class KvClientCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return ApiCall.report(kv.root, "kv get", target.url, "GET", "/v1/kv/"
+            return ApiCall.report(kv.root, "kv get", target, "GET", "/v1/kv/"
                     + ApiCall.encode(key, true) + "?consistency=" + ApiCall.encode(consistency, false), null);
         }
     }
@@ -106,7 +139,7 @@ final class KvClientCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return ApiCall.report(kv.root, "kv del", target.url, "DELETE", "/v1/kv/"
+            return ApiCall.report(kv.root, "kv del", target, "DELETE", "/v1/kv/"
                     + ApiCall.encode(key, true) + (ifRevision == null ? "" : "?ifRevision=" + ifRevision), null);
         }
     }
@@ -129,7 +162,7 @@ final class KvClientCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return ApiCall.report(kv.root, "kv list", target.url, "GET", "/v1/kv?prefix="
+            return ApiCall.report(kv.root, "kv list", target, "GET", "/v1/kv?prefix="
                     + ApiCall.encode(prefix, false) + "&limit=" + limit + "&startAfter="
                     + ApiCall.encode(startAfter, false), null);
         }
@@ -148,7 +181,7 @@ final class KvClientCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return ApiCall.report(kv.root, "kv txn", target.url, "POST", "/v1/txn",
+            return ApiCall.report(kv.root, "kv txn", target, "POST", "/v1/txn",
                     json.getBytes(StandardCharsets.UTF_8));
         }
     }
@@ -188,7 +221,7 @@ final class KvClientCommand implements Callable<Integer> {
             long printed = 0;
             boolean connectedOnce = false;
             while (true) {
-                HttpRequest.Builder request = HttpRequest.newBuilder(target.url.resolve(path))
+                HttpRequest.Builder request = target.request(path)
                         .header("Accept", "text/event-stream");
                 if (lastId != null) {
                     request.header("Last-Event-ID", lastId);

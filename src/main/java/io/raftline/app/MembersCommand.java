@@ -43,7 +43,7 @@ final class MembersCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return ApiCall.report(members.root, "members list", target.url, "GET",
+            return ApiCall.report(members.root, "members list", target, "GET",
                     "/v1/members", null);
         }
     }
@@ -66,7 +66,7 @@ final class MembersCommand implements Callable<Integer> {
         public Integer call() {
             String body = new io.vertx.core.json.JsonObject().put("id", id).put("url", url).put("learner", learner)
                     .encode();
-            return ApiCall.report(members.root, "members add", target.url, "POST",
+            return ApiCall.report(members.root, "members add", target, "POST",
                     "/v1/members", body.getBytes(StandardCharsets.UTF_8));
         }
     }
@@ -83,7 +83,7 @@ final class MembersCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return ApiCall.report(members.root, "members remove", target.url, "DELETE",
+            return ApiCall.report(members.root, "members remove", target, "DELETE",
                     "/v1/members/" + id, null);
         }
     }
@@ -100,7 +100,7 @@ final class MembersCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return ApiCall.report(members.root, "members promote", target.url, "POST",
+            return ApiCall.report(members.root, "members promote", target, "POST",
                     "/v1/members/" + id + "/promote", null);
         }
     }

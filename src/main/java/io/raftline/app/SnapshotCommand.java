@@ -5,10 +5,10 @@ import io.raftline.config.RaftlineConfig;
 import io.raftline.raft.ConfigException;
 import io.vertx.core.Vertx;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -43,10 +43,8 @@ final class SnapshotCommand implements Callable<Integer> {
         @ParentCommand
         private SnapshotCommand parent;
 
-        @Option(names = "--url", paramLabel = "URL", defaultValue = "http://127.0.0.1:8081",
-                converter = Converters.HttpUrlConverter.class,
-                description = "Any node's HTTP API. Default: ${DEFAULT-VALUE}.")
-        private URI url;
+        @Mixin
+        private KvClientCommand.Target target;
 
         @Parameters(index = "0", paramLabel = "FILE", description = "Where to write the backup.")
         private Path file;
@@ -54,7 +52,7 @@ final class SnapshotCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             try {
-                Backups.Info info = Backups.save(url, file);
+                Backups.Info info = Backups.save(target, file);
                 parent.root.out().println("saved revision " + info.revision() + ", " + info.keys() + " keys, state hash "
                         + info.hash() + " to " + file);
                 return 0;

@@ -3,6 +3,7 @@ package io.raftline.config;
 import io.raftline.node.NodeOptions;
 import io.raftline.raft.ConfigException;
 import io.raftline.raft.RaftConfig;
+import io.raftline.security.ClientAccess;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -34,7 +35,8 @@ import java.util.Set;
  *                "max_body_bytes": 1048576, "forward_timeout_ms": 5000 },
  *   "storage": { "engine": "durable", "segment_bytes": 67108864 },  "memory" keeps nothing on disk
  *   "transport": "eventbus",         or "grpc": how Raft messages travel between nodes ({@link TransportKind})
- *   "security": { "allowed_hosts": [], "allowed_origins": [], "trust_loopback": true },  see {@link SecurityConfig}
+ *   "security": { "allowed_hosts": [], "allowed_origins": [], "trust_loopback": true, "client_token": "" },
+ *                                    see {@link SecurityConfig}
  *   "limits": { "max_connections": 4096, "idle_timeout_ms": 120000, ..., "quota_bytes": 0 }  see {@link LimitsConfig}
  * }
  * </pre>
@@ -64,7 +66,8 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
             "max_body_bytes", "forward_timeout_ms");
     static final List<String> ADMIN_FIELDS = List.of("host", "port", "token");
     static final List<String> TLS_FIELDS = List.of("cert_file", "key_file", "ca_file");
-    static final List<String> SECURITY_FIELDS = List.of("allowed_hosts", "allowed_origins", "trust_loopback");
+    static final List<String> SECURITY_FIELDS = List.of("allowed_hosts", "allowed_origins", "trust_loopback",
+            "client_token");
     static final List<String> LIMITS_FIELDS = List.of("max_connections", "idle_timeout_ms", "request_timeout_ms",
             "max_request_line_bytes", "max_header_bytes", "max_ws_frame_bytes", "quota_bytes");
     static final List<String> NODE_FIELDS = List.of("id", "host", "http_port", "data_dir", "bus_port", "join",
@@ -208,6 +211,10 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                 TransportKind.EVENTBUS.configName()));
 
         SecurityConfig security = readSecurity(r.object("security"));
+        if (!security.clientToken().isEmpty() && admin != null && security.clientToken().equals(admin.token())) {
+            throw new ConfigException("security.client_token", "must differ from admin.token (a client holding it"
+                    + " could then crash nodes and change the membership)");
+        }
         LimitsConfig limits = readLimits(r.object("limits"));
         TlsConfig tls = readTls(r.object("tls"), transport);
 
@@ -239,7 +246,18 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                         + " no path), got \"" + origins.get(i) + "\"");
             }
         }
-        return new SecurityConfig(hosts, origins, s.bool("trust_loopback", d.trustLoopback()));
+        String clientToken = s.string("client_token", d.clientToken());
+        if (!clientToken.isEmpty()) {
+            if (clientToken.length() < 16) {
+                throw new ConfigException(s.field("client_token"), "must be at least 16 characters when set (make one"
+                        + " with: openssl rand -hex 16), got " + clientToken.length());
+            }
+            if (!clientToken.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+                throw new ConfigException(s.field("client_token"), "must be printable ASCII without spaces (it travels"
+                        + " in an HTTP header and as a Redis AUTH password)");
+            }
+        }
+        return new SecurityConfig(hosts, origins, s.bool("trust_loopback", d.trustLoopback()), clientToken);
     }
 
     private static TlsConfig readTls(JsonReader t, TransportKind transport) {
@@ -278,6 +296,16 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                 (int) l.bounded("max_ws_frame_bytes", d.maxWsFrameBytes(), 1024, 16 << 20),
                 l.bounded("quota_bytes", d.quotaBytes(), 0, Long.MAX_VALUE));
         return limits;
+    }
+
+    /**
+     * The key-value API's access policy of this configuration: {@code security.client_token}, and the admin token,
+     * which passes it too.
+     *
+     * @return the policy
+     */
+    public ClientAccess clientAccess() {
+        return new ClientAccess(security.clientToken(), admin == null ? "" : admin.token());
     }
 
     /**

@@ -13,11 +13,14 @@ import java.util.List;
  * @param allowedOrigins web origins ({@code https://ops.example.com}) allowed to send state-changing requests and
  *                       to open the live view's bridge, besides the server's own origin
  * @param trustLoopback  loopback clients may use the admin API and the live view's controls without the token
+ * @param clientToken    bearer token every client of the key-value API must present (HTTP {@code Authorization},
+ *                       gRPC metadata, Redis {@code AUTH}); empty: the key-value API is open
  */
-public record SecurityConfig(List<String> allowedHosts, List<String> allowedOrigins, boolean trustLoopback) {
+public record SecurityConfig(List<String> allowedHosts, List<String> allowedOrigins, boolean trustLoopback,
+        String clientToken) {
 
-    /** Nothing extra allowed, loopback trusted: the defaults. */
-    public static final SecurityConfig DEFAULT = new SecurityConfig(List.of(), List.of(), true);
+    /** Nothing extra allowed, loopback trusted, an open key-value API: the defaults. */
+    public static final SecurityConfig DEFAULT = new SecurityConfig(List.of(), List.of(), true, "");
 
     /**
      * Copies the lists.
@@ -25,6 +28,7 @@ public record SecurityConfig(List<String> allowedHosts, List<String> allowedOrig
      * @param allowedHosts   host names
      * @param allowedOrigins origins
      * @param trustLoopback  whether loopback clients need no token
+     * @param clientToken    the key-value API's token, or empty
      */
     public SecurityConfig {
         allowedHosts = List.copyOf(allowedHosts);

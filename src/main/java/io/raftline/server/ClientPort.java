@@ -12,6 +12,8 @@ import io.raftline.api.http.PeerDirectory;
 import io.raftline.config.NodeConfig;
 import io.raftline.config.RaftlineConfig;
 import io.raftline.node.RaftNode;
+import io.raftline.security.AdminAccess;
+import io.raftline.security.ClientAccess;
 import io.raftline.security.RequestGuard;
 import io.raftline.transport.grpc.GrpcTransport;
 import io.vertx.core.Handler;
@@ -48,11 +50,12 @@ final class ClientPort {
     static HttpServerVerticle create(RaftlineConfig config, NodeConfig n, RaftNode node, HttpClient forwardClient,
             PeerDirectory peers, ClusterView cluster, GrpcTransport raftTransport) {
         KvRequests requests = requests(config, n, node, forwardClient, peers);
-        KvApi api = new KvApi(node, requests, cluster, config.service().maxBodyBytes());
+        ClientAccess access = config.clientAccess();
+        KvApi api = new KvApi(node, requests, cluster, config.service().maxBodyBytes(), access);
         // A membership change answers once committed: the node's request timeout, plus the hop to the leader.
         WatchApi watches = new WatchApi(node);
         MembersApi members = new MembersApi(node, peers, forwardClient, config.service().requestTimeoutMs()
-                + config.service().forwardTimeoutMs());
+                + config.service().forwardTimeoutMs(), adminAccess(config));
         KvGrpcService kv = new KvGrpcService(node, requests, peers, config.service().maxBodyBytes());
         Service raft = raftTransport == null ? null : raftTransport.service(n.id());
         long kvMaxMessageBytes = config.service().maxBodyBytes() + 8 * 1024;
@@ -63,8 +66,19 @@ final class ClientPort {
             new BackupApi(node).mount(r);
             Metrics.mount(r);
             return r;
-        }, vx -> grpcHandler(vx, kv, kvMaxMessageBytes, raft, raftTransport))
+        }, vx -> grpcHandler(vx, kv, kvMaxMessageBytes, raft, raftTransport, access))
                 .limits(config.limits()).guard(requestGuard(config)).tls(config.tls());
+    }
+
+    /**
+     * Who may inflict faults and change the membership or the leader: loopback clients while loopback is trusted, and
+     * holders of the admin token (none when the configuration has no admin listener).
+     *
+     * @param config the configuration
+     * @return the policy
+     */
+    static AdminAccess adminAccess(RaftlineConfig config) {
+        return new AdminAccess(config.admin() == null ? "" : config.admin().token(), config.security().trustLoopback());
     }
 
     /**
@@ -115,7 +129,20 @@ final class ClientPort {
         // One request's arguments together get the HTTP body limit, plus room for the keys of a multi-key command.
         int maxRequestBytes = (int) Math.min(Integer.MAX_VALUE, config.service().maxBodyBytes() + 256 * 1024L);
         return new RespServerVerticle("node " + n.id() + " Redis protocol", n.host(), n.respPort(), node,
-                requests(config, n, node, forwardClient, peers), maxRequestBytes, config.limits(), config.tls());
+                requests(config, n, node, forwardClient, peers), maxRequestBytes, config.limits(), config.tls(),
+                config.clientAccess());
+    }
+
+    /**
+     * Answers a gRPC call with status UNAUTHENTICATED (16) before any message is read: a "trailers-only" response,
+     * the form gRPC uses for a call refused at once.
+     */
+    private static void unauthenticated(HttpServerRequest request, String message) {
+        request.response().setStatusCode(200).putHeader("content-type", "application/grpc")
+                .putHeader("grpc-status", "16")
+                .putHeader("grpc-message", java.net.URLEncoder.encode(message, java.nio.charset.StandardCharsets.UTF_8)
+                        .replace("+", "%20"))
+                .end();
     }
 
     /**
@@ -124,9 +151,17 @@ final class ClientPort {
      * idempotency key).
      */
     private static Handler<HttpServerRequest> grpcHandler(Vertx vx, KvGrpcService kv, long kvMaxMessageBytes,
-            Service raft, GrpcTransport raftTransport) {
-        GrpcServer kvServer = kv.bind(GrpcServer.server(vx, new GrpcServerOptions()
+            Service raft, GrpcTransport raftTransport, ClientAccess access) {
+        GrpcServer grpcKv = kv.bind(GrpcServer.server(vx, new GrpcServerOptions()
                 .setMaxMessageSize(kvMaxMessageBytes).setScheduleDeadlineAutomatically(true)));
+        Handler<HttpServerRequest> kvServer = access.required() ? request -> {
+            String refusal = access.refusal(request.getHeader("authorization"));
+            if (refusal == null) {
+                grpcKv.handle(request);
+            } else {
+                unauthenticated(request, refusal);
+            }
+        } : grpcKv;
         if (raft == null) {
             return kvServer;
         }

@@ -73,9 +73,9 @@ final class ClusterStatus implements ClusterView {
                         .onSuccess(m -> out.put(id, m.body())).otherwiseEmpty());
             } else if (config.nodeId() != 0 && peers.httpAddress(id).isPresent()) {
                 PeerDirectory.Address a = peers.httpAddress(id).orElseThrow();
-                asks.add(client.request(new io.vertx.core.http.RequestOptions()
+                asks.add(client.request(peers.authorize(new io.vertx.core.http.RequestOptions()
                                 .setMethod(io.vertx.core.http.HttpMethod.GET).setHost(a.host()).setPort(a.port())
-                                .setURI("/v1/cluster?scope=local").setConnectTimeout(500).setIdleTimeout(500))
+                                .setURI("/v1/cluster?scope=local").setConnectTimeout(500).setIdleTimeout(500)))
                         .compose(req -> req.send()).compose(resp -> resp.body())
                         .onSuccess(body -> {
                             JsonArray list = body.toJsonObject().getJsonArray("nodes", new JsonArray());

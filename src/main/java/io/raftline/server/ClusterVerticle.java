@@ -19,6 +19,7 @@ import io.raftline.node.RaftNodeVerticle;
 import io.raftline.raft.CoreEvent;
 import io.raftline.raft.Role;
 import io.raftline.security.AdminAccess;
+import io.raftline.security.ClientAccess;
 import io.raftline.transport.EventBusTransport;
 import io.raftline.transport.LinkFaultTransport;
 import io.raftline.transport.LinkFaults;
@@ -91,6 +92,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     private HttpClient forwardClient;
     private ClusterStatus status;
     private GrpcTransport grpcTransport;
+    /** What a node sends to its peers' client ports ({@link ClientAccess#peerAuthorization()}), or null. */
+    private final String peerAuthorization;
 
     /**
      * Creates the runtime for a configuration.
@@ -105,6 +108,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         this.listener = NodeListener.both(publisher, NodeListener.both(membershipTracker(), listener));
         this.conditioner = new NetworkConditioner(config.seed());
         this.links = new LinkFaults(config.seed() + 1);
+        this.peerAuthorization = config.clientAccess().peerAuthorization();
         for (NodeConfig n : config.nodes()) {
             addresses.put(n.id(), new Address(n.host(), n.httpPort()));
             known.add(n.id());
@@ -515,5 +519,10 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     @Override
     public Optional<Address> httpAddress(int nodeId) {
         return Optional.ofNullable(addresses.get(nodeId));
+    }
+
+    @Override
+    public String peerAuthorization() {
+        return peerAuthorization;
     }
 }

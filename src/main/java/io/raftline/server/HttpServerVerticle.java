@@ -2,6 +2,7 @@ package io.raftline.server;
 
 import io.raftline.config.LimitsConfig;
 import io.raftline.config.TlsConfig;
+import io.raftline.security.DescriptorBudget;
 import io.raftline.security.RequestGuard;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -55,6 +56,8 @@ public final class HttpServerVerticle extends VerticleBase {
     private HttpServer server;
     /** Open connections; only touched on this verticle's event loop (the server's connections all live there). */
     private int connections;
+    /** The process-wide bound on client connections, which keeps descriptors for the storage. */
+    private final DescriptorBudget budget = DescriptorBudget.process();
     /** Connections beyond {@code max_connections}: their first request is answered 503, then they are closed. */
     private final Set<HttpConnection> overLimit = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Requests whose body had not fully arrived when last looked at, with the time they started (event loop only). */
@@ -187,9 +190,15 @@ public final class HttpServerVerticle extends VerticleBase {
     }
 
     private void connected(HttpConnection connection) {
+        if (!budget.tryAcquire(what)) {
+            // Beyond what the process's descriptors allow: closed at once, the descriptor is needed elsewhere.
+            connection.close();
+            return;
+        }
         connections++;
         connection.closeHandler(v -> {
             connections--;
+            budget.release();
             overLimit.remove(connection);
         });
         if (limits.maxConnections() > 0 && connections > limits.maxConnections()) {

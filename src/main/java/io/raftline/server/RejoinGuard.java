@@ -61,7 +61,7 @@ final class RejoinGuard {
             RequestOptions ask = new RequestOptions().setMethod(HttpMethod.GET).setHost(a.get().host())
                     .setPort(a.get().port()).setURI("/v1/members").setConnectTimeout(ASK_TIMEOUT_MS)
                     .setIdleTimeout(ASK_TIMEOUT_MS);
-            answers.add(client.request(ask).compose(req -> req.send()).compose(resp -> resp.statusCode() == 200
+            answers.add(client.request(where.authorize(ask)).compose(req -> req.send()).compose(resp -> resp.statusCode() == 200
                     ? resp.body().map(b -> matchOf(b.toJsonObject(), id)) : Future.succeededFuture(0L))
                     .otherwise(0L));
         }

@@ -5,6 +5,7 @@ import io.raftline.api.resp.RespServer;
 import io.raftline.config.LimitsConfig;
 import io.raftline.config.TlsConfig;
 import io.raftline.node.RaftNode;
+import io.raftline.security.ClientAccess;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetServer;
@@ -16,8 +17,8 @@ import java.util.concurrent.TimeUnit;
  * Owns one node's Redis-protocol listening socket ({@code resp_port}) and hands each connection to a
  * {@link RespServer}, as {@link HttpServerVerticle} owns the HTTP one: a port that is taken fails the deployment
  * with a message that names it. The listener limits that bound the HTTP ports bound it too (connections, idle
- * timeout), and it speaks TLS with the same certificate when the configuration has one (as {@code redis-cli --tls}
- * does).
+ * timeout), it speaks TLS with the same certificate when the configuration has one (as {@code redis-cli --tls}
+ * does), and it asks for {@code AUTH} when {@code security.client_token} is set.
  */
 final class RespServerVerticle extends VerticleBase {
 
@@ -29,10 +30,11 @@ final class RespServerVerticle extends VerticleBase {
     private final int maxRequestBytes;
     private final LimitsConfig limits;
     private final TlsConfig tls;
+    private final ClientAccess access;
     private NetServer server;
 
     RespServerVerticle(String what, String host, int port, RaftNode node, KvRequests requests, int maxRequestBytes,
-            LimitsConfig limits, TlsConfig tls) {
+            LimitsConfig limits, TlsConfig tls, ClientAccess access) {
         this.what = what;
         this.host = host;
         this.port = port;
@@ -41,6 +43,7 @@ final class RespServerVerticle extends VerticleBase {
         this.maxRequestBytes = maxRequestBytes;
         this.limits = limits;
         this.tls = tls;
+        this.access = access;
     }
 
     @Override
@@ -55,7 +58,7 @@ final class RespServerVerticle extends VerticleBase {
                     .setKeyPath(tls.keyFile()));
         }
         RespServer resp = new RespServer(vertx, node, requests, this::actualPort, maxRequestBytes,
-                limits.maxConnections());
+                limits.maxConnections(), access);
         return vertx.createNetServer(options).connectHandler(resp).listen()
                 .onSuccess(bound -> server = bound)
                 .recover(e -> Future.failedFuture(new HttpServerVerticle.PortInUseException(what, host, port, e)));

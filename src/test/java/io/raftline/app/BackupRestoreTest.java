@@ -55,7 +55,7 @@ class BackupRestoreTest {
             int follower = leader % 3 + 1;
             assertThat(await(web.getAbs(cluster.nodeUrl(follower) + "/v1/snapshot?consistency=fresh").send())
                     .statusCode()).isEqualTo(400);
-            Backups.Info info = Backups.save(URI.create(cluster.nodeUrl(follower)), backup);
+            Backups.Info info = Backups.save(KvClientCommand.Target.of(URI.create(cluster.nodeUrl(follower)), null), backup);
             assertThat(info.keys()).isEqualTo(29);
             hash = info.hash();
             revision = info.revision();

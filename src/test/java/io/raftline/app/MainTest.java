@@ -190,7 +190,7 @@ class MainTest {
         assertThat(o.keys()).isEqualTo(5);
         Bench.Options d = bench("bench", "--url=http://localhost:8081");
         assertThat(d).isEqualTo(new Bench.Options(d.url(), 16, 10_000, 1_000, 100, 1000, 5_000, 0, "linearizable",
-                Bench.Target.LEADER));
+                Bench.Target.LEADER, ""));
         Bench.Options mix = bench("bench", "--url=http://x:1", "--reads", "90", "--consistency=lease", "--target", "all");
         assertThat(mix.readPercent()).isEqualTo(90);
         assertThat(mix.consistency()).isEqualTo("lease");

@@ -219,6 +219,23 @@ class RaftlineConfigTest {
     }
 
     @Test
+    void theClientTokenIsLongPrintableAndNotTheAdminToken() {
+        String token = "0123456789abcdef";
+        RaftlineConfig c = RaftlineConfig.fromJson(base().put("security", new JsonObject().put("client_token", token)));
+        assertThat(c.security().clientToken()).isEqualTo(token);
+        assertThat(c.clientAccess().required()).isTrue();
+        assertThat(RaftlineConfig.fromJson(base()).clientAccess().required()).isFalse();
+        assertThat(failure(base().put("security", new JsonObject().put("client_token", "short"))))
+                .isEqualTo("security.client_token: must be at least 16 characters when set (make one with: openssl"
+                        + " rand -hex 16), got 5");
+        assertThat(failure(base().put("security", new JsonObject().put("client_token", "0123456789 abcdef"))))
+                .startsWith("security.client_token: must be printable ASCII without spaces");
+        assertThat(failure(base().put("admin", new JsonObject().put("token", token))
+                .put("security", new JsonObject().put("client_token", token))))
+                .startsWith("security.client_token: must differ from admin.token");
+    }
+
+    @Test
     void theLoaderReadsAFileWithVertxConfigAndReportsMissingOrBrokenFiles(@TempDir Path dir) throws Exception {
         Vertx vertx = Vertx.vertx();
         try {

@@ -84,7 +84,7 @@ public final class HttpLeaderLink implements LeaderLink {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(address.get().host())
                 .setPort(address.get().port()).setURI(PATH).setConnectTimeout(timeoutMs).setIdleTimeout(timeoutMs)
                 .putHeader("Content-Type", "application/octet-stream").putHeader(FORWARDED_BY, String.valueOf(self));
-        return client.request(options)
+        return client.request(peers.authorize(options))
                 .compose(req -> req.send(request))
                 .compose(resp -> resp.body())
                 .transform(ar -> {

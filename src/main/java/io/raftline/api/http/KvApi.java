@@ -11,6 +11,7 @@ import io.raftline.node.NodeRequestException;
 import io.raftline.node.NodeStatus;
 import io.raftline.node.RaftNode;
 import io.raftline.node.ReadConsistency;
+import io.raftline.security.ClientAccess;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -24,6 +25,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.Set;
 
 /**
  * The HTTP API every node serves: the key-value endpoints, {@code /v1/cluster} and {@code /health}.
@@ -63,6 +65,7 @@ public final class KvApi {
     private final KvRequests requests;
     private final ClusterView cluster;
     private final long maxBodyBytes;
+    private final ClientAccess access;
 
     /**
      * Creates the API of one node.
@@ -71,12 +74,14 @@ public final class KvApi {
      * @param requests     the key-value request layer of the node (serves or forwards)
      * @param cluster      what {@code /v1/cluster} shows
      * @param maxBodyBytes request body limit (413 beyond)
+     * @param access       who may use the key-value API (every route but the health probes)
      */
-    public KvApi(RaftNode node, KvRequests requests, ClusterView cluster, long maxBodyBytes) {
+    public KvApi(RaftNode node, KvRequests requests, ClusterView cluster, long maxBodyBytes, ClientAccess access) {
         this.node = node;
         this.requests = requests;
         this.cluster = cluster;
         this.maxBodyBytes = maxBodyBytes;
+        this.access = access;
     }
 
     /**
@@ -88,6 +93,10 @@ public final class KvApi {
     public Router router(Vertx vertx) {
         Router router = Router.router(vertx);
         router.route().handler(KvApi::dotSegments);
+        if (access.required()) {
+            // Before every route, those mounted later on this router included (members, watch, snapshot).
+            router.route().handler(this::authenticate);
+        }
         // Values are bytes whatever the Content-Type: never parsed as a form (RawBody).
         router.route("/v1/kv*").handler(new RawBody(maxBodyBytes));
         router.get("/v1/kv").handler(this::list);
@@ -119,6 +128,20 @@ public final class KvApi {
     }
 
     // ---------------------------------------------------------------- handlers
+
+    /** Paths anyone may call with a token configured: probes and metrics, which carry no keys or values. */
+    private static final Set<String> OPEN_PATHS = Set.of("/health", "/readyz", "/livez", "/metrics");
+
+    private void authenticate(RoutingContext ctx) {
+        String refusal = OPEN_PATHS.contains(ctx.request().path()) ? null
+                : access.refusal(ctx.request().getHeader("Authorization"));
+        if (refusal == null) {
+            ctx.next();
+        } else {
+            ctx.response().putHeader("WWW-Authenticate", ClientAccess.CHALLENGE);
+            HttpErrors.send(ctx, 401, "unauthorized", refusal);
+        }
+    }
 
     private void put(RoutingContext ctx) {
         String key = key(ctx);

@@ -7,6 +7,7 @@ import io.raftline.node.NodeStatus;
 import io.raftline.node.RaftNode;
 import io.raftline.raft.Membership;
 import io.raftline.raft.MembershipChange;
+import io.raftline.security.AdminAccess;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -45,6 +46,11 @@ import java.util.Set;
  * Refusals: 400 for a malformed body (the message names the field), 404 {@code unknown_member}, 409
  * {@code member_exists}, {@code change_pending}, {@code leader_not_ready}, {@code learner_lagging},
  * {@code invalid_change}; 503 when there is no leader.
+ *
+ * <p>A change of the membership or of the leader is an admin action: it is refused (403 {@code forbidden}) unless
+ * {@link AdminAccess} lets the client in, exactly as on the admin port (a loopback client while loopback is trusted, or
+ * the admin token). Reading the list is a key-value client's right ({@link io.raftline.security.ClientAccess}). A
+ * follower that relays a change to the leader presents its own credential ({@link PeerDirectory#authorize}).
  */
 public final class MembersApi {
 
@@ -57,6 +63,7 @@ public final class MembersApi {
     private final PeerDirectory peers;
     private final HttpClient client;
     private final long timeoutMs;
+    private final AdminAccess access;
 
     /**
      * Creates the endpoints of one node.
@@ -65,12 +72,14 @@ public final class MembersApi {
      * @param peers     where members' client ports are (the configuration, then the membership's addresses)
      * @param client    the HTTP client used to reach the leader (owned by the caller)
      * @param timeoutMs how long a forwarded request may take, on top of the node's own request timeout
+     * @param access    who may change the membership and the leader
      */
-    public MembersApi(RaftNode node, PeerDirectory peers, HttpClient client, long timeoutMs) {
+    public MembersApi(RaftNode node, PeerDirectory peers, HttpClient client, long timeoutMs, AdminAccess access) {
         this.node = node;
         this.peers = peers;
         this.client = client;
         this.timeoutMs = timeoutMs;
+        this.access = access;
     }
 
     /**
@@ -81,6 +90,9 @@ public final class MembersApi {
     public void mount(Router router) {
         router.route("/v1/members*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
         router.route("/v1/leader").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+        router.post("/v1/members*").handler(this::authorize);
+        router.delete("/v1/members*").handler(this::authorize);
+        router.post("/v1/leader").handler(this::authorize);
         router.get("/v1/members").handler(this::list);
         router.post("/v1/members").handler(this::add);
         router.post("/v1/members/:id/promote").handler(ctx -> withId(ctx, id -> change(ctx,
@@ -260,6 +272,15 @@ public final class MembersApi {
         }
     }
 
+    private void authorize(RoutingContext ctx) {
+        String refusal = access.refusal(ctx.request().remoteAddress(), ctx.request().getHeader("Authorization"));
+        if (refusal == null) {
+            ctx.next();
+        } else {
+            HttpErrors.send(ctx, 403, "forbidden", refusal);
+        }
+    }
+
     private static boolean forwarded(RoutingContext ctx) {
         return ctx.request().getHeader(HttpLeaderLink.FORWARDED_BY) != null;
     }
@@ -280,7 +301,7 @@ public final class MembersApi {
         if (body != null && body.length() > 0) {
             options.putHeader("Content-Type", "application/json");
         }
-        client.request(options)
+        client.request(peers.authorize(options))
                 .compose(req -> body == null || req.getMethod() == HttpMethod.GET ? req.send() : req.send(body))
                 .compose(resp -> resp.body().map(b -> {
                     ctx.response().setStatusCode(resp.statusCode());

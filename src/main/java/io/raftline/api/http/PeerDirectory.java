@@ -1,11 +1,13 @@
 package io.raftline.api.http;
 
+import io.vertx.core.http.RequestOptions;
 import java.util.Optional;
 
 /**
  * Where each node's HTTP API is, so that a follower can forward a request to the leader. In the local
  * cluster the ports are known only once the servers are listening (tests use port 0), hence a lookup
- * rather than a fixed map.
+ * rather than a fixed map. It also holds the credential a node presents on those calls, so every node-to-node
+ * HTTP call (forwarding, status, membership) passes the same key-value API check a client does.
  */
 @FunctionalInterface
 public interface PeerDirectory {
@@ -17,6 +19,27 @@ public interface PeerDirectory {
      * @return host and port, if known
      */
     Optional<Address> httpAddress(int nodeId);
+
+    /**
+     * The {@code Authorization} header this node sends to its peers' client ports: see
+     * {@link io.raftline.security.ClientAccess#peerAuthorization()}.
+     *
+     * @return the header value, or null when the cluster has no token
+     */
+    default String peerAuthorization() {
+        return null;
+    }
+
+    /**
+     * Adds this node's credential to a call to a peer's client port.
+     *
+     * @param options the call
+     * @return the same options
+     */
+    default RequestOptions authorize(RequestOptions options) {
+        String authorization = peerAuthorization();
+        return authorization == null ? options : options.putHeader("Authorization", authorization);
+    }
 
     /**
      * A host and port.

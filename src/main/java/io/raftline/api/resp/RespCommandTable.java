@@ -4,6 +4,7 @@ import io.raftline.config.BuildInfo;
 import io.raftline.node.NodeStatus;
 import io.raftline.node.RaftNode;
 import io.raftline.raft.Role;
+import io.raftline.security.ClientAccess;
 import io.vertx.core.Future;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -76,11 +77,14 @@ final class RespCommandTable {
     private final IntSupplier port;
     private final IntSupplier connectedClients;
     private final int maxClients;
+    private final ClientAccess access;
     private final long startedNanos = System.nanoTime();
     private final String version = BuildInfo.property("raftline", "unknown");
 
-    RespCommandTable(RespCommands kv, RaftNode node, IntSupplier port, IntSupplier connectedClients, int maxClients) {
+    RespCommandTable(RespCommands kv, RaftNode node, IntSupplier port, IntSupplier connectedClients, int maxClients,
+            ClientAccess access) {
         this.kv = kv;
+        this.access = access;
         this.node = node;
         this.port = port;
         this.connectedClients = connectedClients;
@@ -107,6 +111,7 @@ final class RespCommandTable {
         add("config", -2, false, List.of("admin", "stale"), 0, 0, 0, this::config);
         add("command", -1, false, List.of("stale"), 0, 0, 0, this::command);
         add("quit", -1, false, CONN, 0, 0, 0, this::quit);
+        add("auth", -2, false, List.of("noscript", "loading", "stale", "fast", "no_auth"), 0, 0, 0, this::auth);
     }
 
     private void add(String name, int arity, boolean write, List<String> flags, int firstKey, int lastKey, int step,
@@ -192,12 +197,18 @@ final class RespCommandTable {
         for (int i = 2; i < args.size(); i++) {
             String option = RespCommands.upper(args.get(i));
             if ("AUTH".equals(option) && i + 2 < args.size()) {
-                throw new RespError("ERR AUTH is not supported: this Raftline node has no password set");
+                authenticate(s, args.get(i + 1), args.get(i + 2));
+                i += 2;
             } else if ("SETNAME".equals(option) && i + 1 < args.size()) {
                 name = clientName(args.get(++i));
             } else {
                 throw new RespError("ERR syntax error in HELLO option '" + RespCommands.text(args.get(i)) + "'");
             }
+        }
+        if (!s.authenticated()) {
+            throw new RespError("NOAUTH HELLO must be called with the client already authenticated, otherwise the"
+                    + " HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the"
+                    + " RESP protocol version at the same time");
         }
         s.protocol(protocol);
         if (name != null) {
@@ -211,6 +222,35 @@ final class RespCommandTable {
                 RespReply.Bulk.of("mode"), RespReply.Bulk.of("standalone"),
                 RespReply.Bulk.of("role"), RespReply.Bulk.of(st.role() == Role.LEADER ? "master" : "replica"),
                 RespReply.Bulk.of("modules"), new RespReply.Array(List.of()))));
+    }
+
+    /** AUTH [username] password: the password is {@code security.client_token} (or the admin token). */
+    private Future<RespReply> auth(RespSession s, List<byte[]> args) {
+        if (args.size() > 3) {
+            throw new RespError("ERR syntax error");
+        }
+        if (!access.required()) {
+            throw new RespError("ERR AUTH <password> called without any password configured for the default user."
+                    + " Are you sure your configuration is correct?");
+        }
+        authenticate(s, args.size() == 3 ? args.get(1) : null, args.get(args.size() - 1));
+        return Future.succeededFuture(RespReply.OK);
+    }
+
+    /**
+     * Authenticates a connection, Redis's way: the only user is {@code default}; a wrong pair is {@code WRONGPASS}
+     * and leaves the connection as it was.
+     */
+    private void authenticate(RespSession s, byte[] user, byte[] password) {
+        if (!access.required()) {
+            // Redis accepts HELLO AUTH default <anything> when the default user has no password.
+            return;
+        }
+        if ((user == null || "default".equals(RespCommands.text(user))) && access.accepts(RespCommands.text(password))) {
+            s.authenticate();
+            return;
+        }
+        throw new RespError("WRONGPASS invalid username-password pair or user is disabled.");
     }
 
     private Future<RespReply> select(RespSession s, List<byte[]> args) {

@@ -137,10 +137,20 @@ final class RespConnection {
         }
     }
 
+    /** The commands a client may send before it authenticates, as in Redis. */
+    private static final java.util.Set<String> PRE_AUTH = java.util.Set.of("auth", "hello", "quit");
+
     /** Takes the requests that may run together off the queue and starts them. */
     private Future<List<RespReply>> nextBatch() {
         List<byte[]> head = queue.poll();
         RespCommandTable.Spec spec = table.find(head);
+        if (!session.authenticated()) {
+            // One request at a time until the client authenticates: what it may run depends on the AUTH before it.
+            if (spec != null && PRE_AUTH.contains(spec.name())) {
+                return table.run(session, head, spec).map(List::of);
+            }
+            return Future.succeededFuture(List.of(new RespReply.Error("NOAUTH Authentication required.")));
+        }
         if (spec != null && spec.write()) {
             if (isPlainSet(head) && isPlainSet(queue.peek())) {
                 List<List<byte[]>> sets = new ArrayList<>();

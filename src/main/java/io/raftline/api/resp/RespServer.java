@@ -2,6 +2,8 @@ package io.raftline.api.resp;
 
 import io.raftline.api.KvRequests;
 import io.raftline.node.RaftNode;
+import io.raftline.security.ClientAccess;
+import io.raftline.security.DescriptorBudget;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -28,6 +30,9 @@ public final class RespServer implements Handler<NetSocket> {
     private final RespCommandTable table;
     private final int maxRequestBytes;
     private final int maxClients;
+    private final ClientAccess access;
+    /** The process-wide bound on client connections, which keeps descriptors for the storage. */
+    private final DescriptorBudget budget = DescriptorBudget.process();
     private final AtomicInteger clients = new AtomicInteger();
     private final AtomicLong ids = new AtomicLong();
 
@@ -41,19 +46,26 @@ public final class RespServer implements Handler<NetSocket> {
      * @param maxRequestBytes most bytes of one request's arguments together (the HTTP API's body limit, plus room
      *                        for the keys)
      * @param maxClients      most connections at once
+     * @param access          who may run commands ({@code AUTH} with the client or admin token when one is set)
      */
     public RespServer(Vertx vertx, RaftNode node, KvRequests requests, IntSupplier port, int maxRequestBytes,
-            int maxClients) {
+            int maxClients, ClientAccess access) {
         this.vertx = vertx;
+        this.access = access;
         this.kv = new RespCommands(requests, new ScanCursors(CURSORS));
-        this.table = new RespCommandTable(kv, node, port, clients::get, maxClients);
+        this.table = new RespCommandTable(kv, node, port, clients::get, maxClients, access);
         this.maxRequestBytes = maxRequestBytes;
         this.maxClients = maxClients;
     }
 
     @Override
     public void handle(NetSocket socket) {
+        if (!budget.tryAcquire("Redis protocol port")) {
+            socket.close();
+            return;
+        }
         if (clients.incrementAndGet() > maxClients) {
+            budget.release();
             clients.decrementAndGet();
             Buffer out = Buffer.buffer();
             new RespReply.Error("ERR max number of clients reached").writeTo(out, 2);
@@ -61,9 +73,13 @@ public final class RespServer implements Handler<NetSocket> {
             return;
         }
         Context context = vertx.getOrCreateContext();
-        RespSession session = new RespSession(ids.incrementAndGet(), String.valueOf(socket.remoteAddress()));
+        RespSession session = new RespSession(ids.incrementAndGet(), String.valueOf(socket.remoteAddress()),
+                !access.required());
         new RespConnection(socket, context, table, kv, session, MAX_ARGUMENTS, maxRequestBytes)
-                .start(clients::decrementAndGet);
+                .start(() -> {
+                    clients.decrementAndGet();
+                    budget.release();
+                });
     }
 
     /**

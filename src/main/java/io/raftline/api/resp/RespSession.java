@@ -2,7 +2,8 @@ package io.raftline.api.resp;
 
 /**
  * What one client connection has told the server about itself, as Redis keeps it per client: the protocol it asked
- * for with HELLO, its name, and whether it asked to quit. Only the connection's event loop touches it.
+ * for with HELLO, its name, whether it has authenticated (with {@code AUTH} or {@code HELLO ... AUTH}) and whether it
+ * asked to quit. Only the connection's event loop touches it.
  */
 final class RespSession {
 
@@ -12,10 +13,20 @@ final class RespSession {
     private String name = "";
     private String library = "";
     private boolean quitting;
+    private boolean authenticated;
 
-    RespSession(long id, String address) {
+    RespSession(long id, String address, boolean authenticated) {
         this.id = id;
         this.address = address;
+        this.authenticated = authenticated;
+    }
+
+    boolean authenticated() {
+        return authenticated;
+    }
+
+    void authenticate() {
+        this.authenticated = true;
     }
 
     long id() {
