@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The remembered results of requests that carried an idempotency key, bounded and evicted
- * first-in first-out.
+ * The remembered results of requests that carried an idempotency key, bounded by count and by age in log terms,
+ * and evicted first-in first-out.
  *
  * <p>A client that times out cannot know whether its write was committed; retrying with the
  * same idempotency key returns the original result instead of writing twice. The order of
@@ -16,29 +16,52 @@ import java.util.Map;
  * the same keys at the same index. Every recorded result's {@link KvResult#revision()} is the
  * index where it was first applied, and that index is also its place in the FIFO order.
  *
+ * <p>Age: a record first applied at index {@code r} answers retries applied at indexes up to {@code r + maxAge}; at
+ * the first entry applied after that it is forgotten ({@link #expire}), and a retry is then a new request. The bound is
+ * in log entries, not in time, so that every replica forgets the same keys at the same index (a clock would make
+ * replicas disagree on whether a retry is applied). The default, {@link #DEFAULT_MAX_AGE_ENTRIES}, is a constant of
+ * the state machine, not a setting, for the same reason; snapshots record the capacity, and the age is the default
+ * when a table is restored.
+ *
  * <p>Immutable and persistent like {@link PersistentSortedMap}, so snapshots capture it in O(1).
  */
 final class IdempotencyTable {
 
     private static final Comparator<Long> BY_REVISION = Comparator.naturalOrder();
 
+    /** How many log entries after its first application a key is remembered, by default. */
+    static final long DEFAULT_MAX_AGE_ENTRIES = 1_000_000;
+
     private final int capacity;
+    private final long maxAge;
     private final PersistentSortedMap<String, KvResult> byKey;
     private final PersistentSortedMap<Long, String> byRevision;
 
-    private IdempotencyTable(int capacity, PersistentSortedMap<String, KvResult> byKey,
+    private IdempotencyTable(int capacity, long maxAge, PersistentSortedMap<String, KvResult> byKey,
                              PersistentSortedMap<Long, String> byRevision) {
         this.capacity = capacity;
+        this.maxAge = maxAge;
         this.byKey = byKey;
         this.byRevision = byRevision;
     }
 
-    /** Returns an empty table that remembers at most {@code capacity} keys (0 disables it). */
+    /** Returns an empty table that remembers at most {@code capacity} keys (0 disables it), for the default age. */
     static IdempotencyTable empty(int capacity) {
+        return empty(capacity, DEFAULT_MAX_AGE_ENTRIES);
+    }
+
+    /**
+     * Returns an empty table that remembers at most {@code capacity} keys (0 disables it), each for {@code maxAge} log
+     * entries after its first application.
+     */
+    static IdempotencyTable empty(int capacity, long maxAge) {
         if (capacity < 0) {
             throw new IllegalArgumentException("idempotency capacity must be >= 0, not " + capacity);
         }
-        return new IdempotencyTable(capacity, PersistentSortedMap.empty(Utf8.CODE_POINT_ORDER),
+        if (maxAge < 1) {
+            throw new IllegalArgumentException("idempotency max age must be >= 1 entry, not " + maxAge);
+        }
+        return new IdempotencyTable(capacity, maxAge, PersistentSortedMap.empty(Utf8.CODE_POINT_ORDER),
                 PersistentSortedMap.empty(BY_REVISION));
     }
 
@@ -60,7 +83,7 @@ final class IdempotencyTable {
             sortedKeys.add(keys.get(i));
             sortedResults.add(results.get(i));
         }
-        return new IdempotencyTable(capacity,
+        return new IdempotencyTable(capacity, DEFAULT_MAX_AGE_ENTRIES,
                 PersistentSortedMap.ofSorted(Utf8.CODE_POINT_ORDER, sortedKeys, sortedResults),
                 PersistentSortedMap.ofSorted(BY_REVISION, revisions, keys));
     }
@@ -93,7 +116,30 @@ final class IdempotencyTable {
             keys = keys.remove(order.get(oldest));
             order = order.remove(oldest);
         }
-        return new IdempotencyTable(capacity, keys, order);
+        return new IdempotencyTable(capacity, maxAge, keys, order);
+    }
+
+    /**
+     * Returns the table as it is when the entry at {@code index} is applied: without the records older than the
+     * age bound (first applied at {@code index - maxAge - 1} or before). Amortized O(1) per applied entry: each
+     * record is removed once.
+     */
+    IdempotencyTable expire(long index) {
+        if (byRevision.size() == 0 || byRevision.firstKey() >= index - maxAge) {
+            return this;
+        }
+        PersistentSortedMap<String, KvResult> keys = byKey;
+        PersistentSortedMap<Long, String> order = byRevision;
+        while (order.size() > 0 && order.firstKey() < index - maxAge) {
+            Long oldest = order.firstKey();
+            keys = keys.remove(order.get(oldest));
+            order = order.remove(oldest);
+        }
+        return new IdempotencyTable(capacity, maxAge, keys, order);
+    }
+
+    long maxAge() {
+        return maxAge;
     }
 
     /** Iterates {@code (idempotencyKey, result)} pairs in FIFO order, oldest first. */

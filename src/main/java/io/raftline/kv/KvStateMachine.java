@@ -29,7 +29,8 @@ import java.util.Optional;
  *       result first recorded for it is returned (whatever it was, including a failed
  *       precondition or a delete of nothing). Clients must therefore use a fresh key per
  *       logical request. The table keeps at most {@link #idempotencyCapacity()} keys and evicts
- *       the oldest first.</li>
+ *       the oldest first, and forgets a key 1,000,000 log entries after it was first applied (an age in log
+ *       entries, so every replica forgets it at the same index).</li>
  * </ul>
  * Every entry, including no-ops and rejected ones, advances {@link #lastApplied()}.
  *
@@ -77,6 +78,15 @@ public final class KvStateMachine {
     public KvStateMachine(int idempotencyCapacity) {
         this(0, PersistentSortedMap.empty(Utf8.CODE_POINT_ORDER), PersistentHashMap.empty(),
                 IdempotencyTable.empty(idempotencyCapacity));
+    }
+
+    /**
+     * Creates an empty machine whose idempotency keys are forgotten {@code idempotencyMaxAge} entries after their
+     * first application (tests of the age bound; the product uses the default, a constant of the state machine).
+     */
+    KvStateMachine(int idempotencyCapacity, long idempotencyMaxAge) {
+        this(0, PersistentSortedMap.empty(Utf8.CODE_POINT_ORDER), PersistentHashMap.empty(),
+                IdempotencyTable.empty(idempotencyCapacity, idempotencyMaxAge));
     }
 
     private KvStateMachine(long lastApplied, PersistentSortedMap<String, KvEntry> entries,
@@ -313,6 +323,7 @@ public final class KvStateMachine {
     private KvResult applyDecoded(long index, KvCommand command) {
         emitted = 0;
         String idempotencyKey = command.idempotencyKey();
+        idempotency = idempotency.expire(index);
         KvResult earlier = idempotencyKey == null ? null : idempotency.lookup(idempotencyKey);
         if (earlier != null) {
             lastApplied = index;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class IdempotencyTest {
@@ -27,6 +28,38 @@ class IdempotencyTest {
 
         assertThat(kv.get("k")).contains(new KvEntry("k", bytes("v"), 1, 1, 1));
         assertThat(kv.lastApplied()).isEqualTo(3);
+    }
+
+    @Test
+    void aKeyIsForgottenMaxAgeEntriesAfterItsFirstApplicationOnEveryReplicaAlike() {
+        KvStateMachine kv = new KvStateMachine(100, 5);
+        KvStateMachine replica = new KvStateMachine(100, 5);
+        byte[] write = KvCodec.encode(put("k", "v", "req-1"));
+        byte[] other = KvCodec.encode(put("x", "y", null));
+        for (KvStateMachine m : List.of(kv, replica)) {
+            assertThat(m.apply(1, write)).isEqualTo(new KvResult.Written(1));
+            for (long i = 2; i <= 5; i++) {
+                m.apply(i, other);
+            }
+            // Index 6 = 1 + max age: still remembered.
+            assertThat(m.apply(6, write)).isEqualTo(new KvResult.Written(1));
+            // Index 7: forgotten, so the retry is a new write.
+            assertThat(m.apply(7, write)).isEqualTo(new KvResult.Written(7));
+            assertThat(m.apply(8, write)).as("and remembered from its new application").isEqualTo(
+                    new KvResult.Written(7));
+        }
+        assertThat(kv.stateHashHex()).isEqualTo(replica.stateHashHex());
+    }
+
+    @Test
+    void theAgeBoundForgetsOnlyWhatIsOldEnough() {
+        IdempotencyTable t = IdempotencyTable.empty(10, 3);
+        t = t.record("a", new KvResult.Written(1)).record("b", new KvResult.Written(2));
+        assertThat(t.expire(4).size()).isEqualTo(2);
+        assertThat(t.expire(5).lookup("a")).isNull();
+        assertThat(t.expire(5).lookup("b")).isEqualTo(new KvResult.Written(2));
+        assertThat(t.expire(100).size()).isZero();
+        assertThat(IdempotencyTable.empty(10).maxAge()).isEqualTo(IdempotencyTable.DEFAULT_MAX_AGE_ENTRIES);
     }
 
     @Test
