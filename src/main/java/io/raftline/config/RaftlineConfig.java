@@ -32,7 +32,7 @@ import java.util.Set;
  *   "admin": {"host": "127.0.0.1", "port": 8080, "token": ""},   omit to run no admin listener
  *   "raft": { "tick_ms": 10, "heartbeat_ms": 100, ... },          see {@link RaftSettings}
  *   "service": { "request_timeout_ms": 5000, "max_pending_proposals": 10000,
- *                "max_body_bytes": 1048576, "forward_timeout_ms": 5000 },
+ *                "max_body_bytes": 1048576, "forward_timeout_ms": 5000, "max_pending_reads": 50000 },
  *   "storage": { "engine": "durable", "segment_bytes": 67108864 },  "memory" keeps nothing on disk
  *   "transport": "eventbus",         or "grpc": how Raft messages travel between nodes ({@link TransportKind})
  *   "security": { "allowed_hosts": [], "allowed_origins": [], "trust_loopback": true, "client_token": "" },
@@ -63,7 +63,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
             "nodes", "admin", "raft", "service", "storage", "transport", "security", "limits", "tls");
     static final List<String> STORAGE_FIELDS = List.of("engine", "segment_bytes");
     static final List<String> SERVICE_FIELDS = List.of("request_timeout_ms", "max_pending_proposals",
-            "max_body_bytes", "forward_timeout_ms");
+            "max_body_bytes", "forward_timeout_ms", "max_pending_reads");
     static final List<String> ADMIN_FIELDS = List.of("host", "port", "token");
     static final List<String> TLS_FIELDS = List.of("cert_file", "key_file", "ca_file");
     static final List<String> SECURITY_FIELDS = List.of("allowed_hosts", "allowed_origins", "trust_loopback",
@@ -179,7 +179,8 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                 s.longValue("request_timeout_ms", NodeOptions.DEFAULT_REQUEST_TIMEOUT_MS),
                 s.intValue("max_pending_proposals", NodeOptions.DEFAULT_MAX_PENDING_PROPOSALS),
                 s.longValue("max_body_bytes", 1024 * 1024),
-                s.longValue("forward_timeout_ms", NodeOptions.DEFAULT_REQUEST_TIMEOUT_MS));
+                s.longValue("forward_timeout_ms", NodeOptions.DEFAULT_REQUEST_TIMEOUT_MS),
+                s.intValue("max_pending_reads", NodeOptions.DEFAULT_MAX_PENDING_READS));
         if (service.requestTimeoutMs() <= 0) {
             throw new ConfigException("service.request_timeout_ms", "must be > 0, got " + service.requestTimeoutMs());
         }
@@ -189,6 +190,9 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
         if (service.maxPendingProposals() <= 0) {
             throw new ConfigException("service.max_pending_proposals", "must be > 0, got "
                     + service.maxPendingProposals());
+        }
+        if (service.maxPendingReads() <= 0) {
+            throw new ConfigException("service.max_pending_reads", "must be > 0, got " + service.maxPendingReads());
         }
         if (service.maxBodyBytes() < 1 || service.maxBodyBytes() > MAX_BODY_BYTES_LIMIT) {
             throw new ConfigException("service.max_body_bytes", "must be in 1.." + MAX_BODY_BYTES_LIMIT + ", got "
@@ -355,7 +359,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
      */
     public NodeOptions nodeOptions(int id) {
         return new NodeOptions(raftConfig(id), seed * 31 + id, service.maxPendingProposals(),
-                service.requestTimeoutMs(), limits.quotaBytes());
+                service.requestTimeoutMs(), limits.quotaBytes(), service.maxPendingReads());
     }
 
     /**
@@ -368,6 +372,6 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
     public NodeOptions nodeOptions(NodeConfig n) {
         RaftConfig rc = n.join() ? raft.toRaftConfig(n.id(), List.of(), false) : raftConfig(n.id());
         return new NodeOptions(rc, seed * 31 + n.id(), service.maxPendingProposals(), service.requestTimeoutMs(),
-                limits.quotaBytes());
+                limits.quotaBytes(), service.maxPendingReads());
     }
 }

@@ -7,6 +7,9 @@ package io.raftline.config;
  * @param maxPendingProposals writes in flight per node before new ones are refused with 503 (backpressure)
  * @param maxBodyBytes        largest request body accepted (then 413)
  * @param forwardTimeoutMs    how long a follower waits for the leader when it forwards a request
+ * @param maxPendingReads     linearizable reads waiting for their read index or its application, per node, before new
+ *                            ones are refused with 503 (backpressure: without it only the request timeout bounds them)
  */
-public record ServiceConfig(long requestTimeoutMs, int maxPendingProposals, long maxBodyBytes, long forwardTimeoutMs) {
+public record ServiceConfig(long requestTimeoutMs, int maxPendingProposals, long maxBodyBytes, long forwardTimeoutMs,
+        int maxPendingReads) {
 }

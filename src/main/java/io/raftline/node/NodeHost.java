@@ -229,9 +229,14 @@ public final class NodeHost {
         if (refused != null) {
             return Future.failedFuture(refused);
         }
+        if (consistency == ReadConsistency.STALE) {
+            return Future.succeededFuture(new KvView(kv));
+        }
+        if (pending.readsPending() >= options.maxPendingReads()) {
+            return Future.failedFuture(new NodeRequestException(Reason.OVERLOADED, 0, "node " + id() + " has "
+                    + options.maxPendingReads() + " reads waiting (service.max_pending_reads); retry later"));
+        }
         switch (consistency) {
-            case STALE:
-                return Future.succeededFuture(new KvView(kv));
             case LEASE:
                 if (core.role() != Role.LEADER) {
                     return Future.failedFuture(notLeader(core.leader(), "lease reads are served by the leader"));

@@ -12,10 +12,13 @@ import io.raftline.raft.RaftConfig;
  * @param maxPendingProposals proposals allowed in flight before new ones are refused (backpressure)
  * @param requestTimeoutMs    how long a client request may wait for commit or a read index
  */
-public record NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, long requestTimeoutMs, long quotaBytes) {
+public record NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, long requestTimeoutMs, long quotaBytes,
+        int maxPendingReads) {
 
     /** Default bound of pending proposals. */
     public static final int DEFAULT_MAX_PENDING_PROPOSALS = 10_000;
+    /** Default bound of reads waiting for a read index or its application. */
+    public static final int DEFAULT_MAX_PENDING_READS = 50_000;
     /** Default client request timeout. */
     public static final long DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
 
@@ -27,6 +30,7 @@ public record NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, l
      * @param maxPendingProposals backpressure bound
      * @param requestTimeoutMs request timeout
      * @param quotaBytes the key space's quota in bytes (keys and values), checked by the leader; 0 for none
+     * @param maxPendingReads reads allowed to wait for a read index or its application before new ones are refused
      */
     public NodeOptions {
         if (raft == null) {
@@ -41,6 +45,22 @@ public record NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, l
         if (quotaBytes < 0) {
             throw new ConfigException("quota_bytes", "must be >= 0, got " + quotaBytes);
         }
+        if (maxPendingReads <= 0) {
+            throw new ConfigException("max_pending_reads", "must be > 0, got " + maxPendingReads);
+        }
+    }
+
+    /**
+     * Options with the default bound of pending reads.
+     *
+     * @param raft                the Raft configuration
+     * @param seed                random seed
+     * @param maxPendingProposals backpressure bound
+     * @param requestTimeoutMs    request timeout
+     * @param quotaBytes          the key space's quota in bytes, 0 for none
+     */
+    public NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, long requestTimeoutMs, long quotaBytes) {
+        this(raft, seed, maxPendingProposals, requestTimeoutMs, quotaBytes, DEFAULT_MAX_PENDING_READS);
     }
 
     /**

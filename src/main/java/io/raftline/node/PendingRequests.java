@@ -191,6 +191,11 @@ final class PendingRequests {
 
     // ---------------------------------------------------------------- reads
 
+    /** Reads waiting for their read index or for its application. */
+    int readsPending() {
+        return awaitingIndex.size() + awaitingApply.size();
+    }
+
     /** A read that waits for a read index from the core, under a fresh context. */
     Read newRead(long now) {
         Read r = new Read(nextContext++, now + timeoutNanos);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.raftline.node.NodeOptions;
 import io.raftline.raft.ConfigException;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -216,6 +217,16 @@ class RaftlineConfigTest {
                 .isEqualTo("limits.max_header_bytes: must be in 1024..1048576, got 10");
         assertThat(failure(base().put("limits", new JsonObject().put("max_conections", 10))))
                 .startsWith("limits.max_conections: unknown field");
+    }
+
+    @Test
+    void pendingReadsAreBoundedPerNode() {
+        assertThat(RaftlineConfig.fromJson(base()).nodeOptions(1).maxPendingReads())
+                .isEqualTo(NodeOptions.DEFAULT_MAX_PENDING_READS);
+        assertThat(RaftlineConfig.fromJson(base().put("service", new JsonObject().put("max_pending_reads", 7)))
+                .nodeOptions(1).maxPendingReads()).isEqualTo(7);
+        assertThat(failure(base().put("service", new JsonObject().put("max_pending_reads", 0))))
+                .isEqualTo("service.max_pending_reads: must be > 0, got 0");
     }
 
     @Test

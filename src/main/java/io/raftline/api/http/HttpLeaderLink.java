@@ -103,6 +103,11 @@ public final class HttpLeaderLink implements LeaderLink {
     }
 
     private NodeRequestException unreachable(int leader, Throwable t) {
+        if (t instanceof io.vertx.core.http.ConnectionPoolTooBusyException) {
+            // Nothing was sent: the request waited for no connection at all.
+            return new NodeRequestException(Reason.OVERLOADED, leader, "node " + self + " already holds as many"
+                    + " requests for the leader (node " + leader + ") as it may queue; retry later");
+        }
         String text = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
         if (t instanceof TimeoutException || text.contains("timeout") || text.contains("timed out")) {
             return new NodeRequestException(Reason.TIMEOUT, leader, "the leader (node " + leader
