@@ -105,9 +105,15 @@ final class LocalCommand implements Callable<Integer> {
         String first = localhost(cluster.nodeUrl(cluster.nodes().keySet().iterator().next()));
         List<Integer> ids = List.copyOf(cluster.nodes().keySet());
         String last = localhost(cluster.nodeUrl(ids.get(ids.size() - 1)));
+        // With a client token the key-value examples carry it (taken from $TOKEN: the banner never prints secrets).
+        String auth = config.clientAccess().required() ? "-H \"Authorization: Bearer $TOKEN\" " : "";
         sb.append("Try:\n");
-        sb.append("  curl -X PUT --data-binary 'hello' ").append(first).append("/v1/kv/greeting\n");
-        sb.append("  curl ").append(last).append("/v1/kv/greeting\n");
+        if (!auth.isEmpty()) {
+            sb.append("  (the KV API asks for security.client_token: TOKEN=<it>; redis-cli -a \"$TOKEN\")\n");
+        }
+        sb.append("  curl ").append(auth).append("-X PUT --data-binary 'hello' ").append(first)
+                .append("/v1/kv/greeting\n");
+        sb.append("  curl ").append(auth).append(last).append("/v1/kv/greeting\n");
         if (cluster.adminUrl() != null) {
             sb.append("  curl ").append(localhost(cluster.adminUrl())).append("/v1/cluster\n");
             sb.append("  curl -X POST ").append(localhost(cluster.adminUrl())).append("/v1/admin/nodes/")
