@@ -13,11 +13,19 @@ import java.util.List;
  * @param allowedOrigins web origins ({@code https://ops.example.com}) allowed to send state-changing requests and
  *                       to open the live view's bridge, besides the server's own origin
  * @param trustLoopback  loopback clients may use the admin API and the live view's controls without the token
+ * @param peerIdentity   what a peer's TLS certificate must name for its Raft messages to be accepted
+ * @param clusterSecret  shared by every node: authenticates each Raft frame of the clustered event bus and names
+ *                       its Hazelcast cluster; empty for none
  */
-public record SecurityConfig(List<String> allowedHosts, List<String> allowedOrigins, boolean trustLoopback) {
+public record SecurityConfig(List<String> allowedHosts, List<String> allowedOrigins, boolean trustLoopback,
+        PeerIdentityPolicy peerIdentity, String clusterSecret) {
 
-    /** Nothing extra allowed, loopback trusted: the defaults. */
-    public static final SecurityConfig DEFAULT = new SecurityConfig(List.of(), List.of(), true);
+    /** Nothing extra allowed, loopback trusted, certificates must name their node, no secret: the defaults. */
+    public static final SecurityConfig DEFAULT = new SecurityConfig(List.of(), List.of(), true,
+            PeerIdentityPolicy.NODE, "");
+
+    /** Shortest cluster secret accepted, in characters. */
+    public static final int MIN_SECRET_CHARS = 16;
 
     /**
      * Copies the lists.
@@ -25,9 +33,25 @@ public record SecurityConfig(List<String> allowedHosts, List<String> allowedOrig
      * @param allowedHosts   host names
      * @param allowedOrigins origins
      * @param trustLoopback  whether loopback clients need no token
+     * @param peerIdentity   what a peer's certificate must name
+     * @param clusterSecret  the cluster's shared secret, or empty
      */
     public SecurityConfig {
         allowedHosts = List.copyOf(allowedHosts);
         allowedOrigins = List.copyOf(allowedOrigins);
+        java.util.Objects.requireNonNull(peerIdentity, "peerIdentity");
+        java.util.Objects.requireNonNull(clusterSecret, "clusterSecret");
+    }
+
+    /**
+     * Never prints the secret.
+     *
+     * @return the settings, the secret masked
+     */
+    @Override
+    public String toString() {
+        return "SecurityConfig[allowedHosts=" + allowedHosts + ", allowedOrigins=" + allowedOrigins + ", trustLoopback="
+                + trustLoopback + ", peerIdentity=" + peerIdentity.configName() + ", clusterSecret="
+                + (clusterSecret.isEmpty() ? "none" : "set") + "]";
     }
 }

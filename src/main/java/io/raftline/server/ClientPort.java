@@ -64,7 +64,8 @@ final class ClientPort {
             Metrics.mount(r);
             return r;
         }, vx -> grpcHandler(vx, kv, kvMaxMessageBytes, raft, raftTransport))
-                .limits(config.limits()).guard(requestGuard(config)).tls(config.tls());
+                .limits(config.limits()).guard(requestGuard(config)).tls(config.tls())
+                .requestClientCertificates(raft != null);
     }
 
     /**

@@ -19,6 +19,7 @@ import io.raftline.node.RaftNodeVerticle;
 import io.raftline.raft.CoreEvent;
 import io.raftline.raft.Role;
 import io.raftline.security.AdminAccess;
+import io.raftline.security.PeerGuard;
 import io.raftline.transport.EventBusTransport;
 import io.raftline.transport.LinkFaultTransport;
 import io.raftline.transport.LinkFaults;
@@ -159,10 +160,20 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         Transport wire;
         if (config.transport() == TransportKind.GRPC) {
             // Each node's client port serves RaftService too; peers are found where their HTTP API is.
+            GrpcTransport.PeerTls peerTls = null;
+            if (config.tls().enabled()) {
+                // Mutual TLS between nodes, from the same PEM files as the listeners (the configuration checked that
+                // the CA is given and that the certificate names the nodes this process runs).
+                peerTls = new GrpcTransport.PeerTls(new io.vertx.core.net.PemKeyCertOptions()
+                        .setCertPath(config.tls().certFile()).setKeyPath(config.tls().keyFile()),
+                        new io.vertx.core.net.PemTrustOptions().addCertPath(config.tls().caFile()),
+                        new PeerGuard(config.security().peerIdentity()));
+                Metrics.registerPeerGuard("grpc", config.nodeId(), peerTls.guard());
+            }
             grpcTransport = new GrpcTransport(vertx, conditioner, listener::messageDropped,
                     id -> httpAddress(id).filter(a -> a.port() > 0)
                             .map(a -> SocketAddress.inetSocketAddress(a.port(), a.host())),
-                    known, GrpcTransport.Options.DEFAULTS, config.nodeId() == 0 ? context : null);
+                    known, GrpcTransport.Options.DEFAULTS, config.nodeId() == 0 ? context : null, peerTls);
             wire = grpcTransport;
         } else {
             wire = new EventBusTransport(vertx, conditioner, listener::messageDropped);
