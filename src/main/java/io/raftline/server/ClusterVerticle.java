@@ -176,7 +176,16 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                     known, GrpcTransport.Options.DEFAULTS, config.nodeId() == 0 ? context : null, peerTls);
             wire = grpcTransport;
         } else {
-            wire = new EventBusTransport(vertx, conditioner, listener::messageDropped);
+            String secret = config.security().clusterSecret();
+            if (Clustering.clustered(config) && !secret.isEmpty()) {
+                // Frames between processes carry a tag of the cluster secret, verified before they reach a node.
+                PeerGuard guard = new PeerGuard(config.security().peerIdentity());
+                Metrics.registerPeerGuard("eventbus", config.nodeId(), guard);
+                wire = new EventBusTransport(vertx, conditioner, listener::messageDropped,
+                        new io.raftline.security.FrameAuthenticator(secret), guard);
+            } else {
+                wire = new EventBusTransport(vertx, conditioner, listener::messageDropped);
+            }
         }
         transport = new LinkFaultTransport(vertx, wire, links, listener::messageDropped);
         HttpClientOptions clientOptions = new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true);
