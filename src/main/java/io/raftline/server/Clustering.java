@@ -105,7 +105,9 @@ public final class Clustering {
         bus.setHost(self.host()).setPort(0).setClusterPublicHost(self.host());
         if (config.tls().enabled()) {
             // The configuration checked that the CA is given: trusting the JVM's store would let in any public CA.
-            bus.setSsl(true).setClientAuth(ClientAuth.REQUIRED)
+            // trust_all is on by default for the event bus (Vert.x expects self-signed cluster certificates): turned off,
+            // or a process would send Raft traffic to any server certificate, the CA's or not.
+            bus.setSsl(true).setClientAuth(ClientAuth.REQUIRED).setTrustAll(false)
                     .setKeyCertOptions(new PemKeyCertOptions().setCertPath(config.tls().certFile())
                             .setKeyPath(config.tls().keyFile()))
                     .setTrustOptions(new PemTrustOptions().addCertPath(config.tls().caFile()));
