@@ -111,6 +111,16 @@ class PeerAuthConfigTest {
     }
 
     @Test
+    void theSecretAndThePolicyComeFromTheEnvironmentToo() {
+        RaftlineConfig c = RaftlineConfig.fromJson(io.raftline.config.ConfigLoader.applyOverrides(
+                ClusterConfigs.cluster(3, 1), java.util.Map.of("RAFTLINE_SECURITY_CLUSTER_SECRET",
+                        "from-the-environment-0123", "RAFTLINE_SECURITY_PEER_IDENTITY", "any_member"),
+                java.util.Map.of()));
+        assertThat(c.security().clusterSecret()).isEqualTo("from-the-environment-0123");
+        assertThat(c.security().peerIdentity()).isEqualTo(PeerIdentityPolicy.ANY_MEMBER);
+    }
+
+    @Test
     void certificatesNameTheirNodes() throws Exception {
         assertThat(PeerIdentity.ofPem(dir.resolve("node-2.pem")).nodeIds()).containsExactly(2);
         assertThat(PeerIdentity.ofPem(dir.resolve("node-1-2-3.pem")).nodeIds()).containsExactly(1, 2, 3);
