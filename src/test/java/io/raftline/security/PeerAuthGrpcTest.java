@@ -15,7 +15,11 @@ import io.raftline.proto.raft.RaftServiceGrpcClient;
 import io.raftline.proto.raft.StreamRefusal;
 import io.raftline.raft.message.Heartbeat;
 import io.raftline.raft.message.HeartbeatResponse;
+import io.raftline.raft.Snapshot;
+import io.raftline.raft.SnapshotMetadata;
 import io.raftline.raft.message.Message;
+import io.raftline.raft.message.SnapshotRequest;
+import io.raftline.proto.raft.SnapshotChunk;
 import io.raftline.server.ClusterVerticle;
 import io.raftline.server.Metrics;
 import io.raftline.transport.grpc.ProtoMapping;
@@ -215,6 +219,24 @@ class PeerAuthGrpcTest {
                 m -> m instanceof HeartbeatResponse h && h.from() == 3 && h.context() == marker));
         assertNoForgedMessageReached();
         eventually("the refusal counted in /metrics", WAIT, () -> guardCount("sender_mismatch") > before);
+    }
+
+    @Test
+    void theUnaryAndSnapshotCallsCheckTheSenderToo() throws Exception {
+        GrpcClient node3 = client(dir.resolve("node-3"));
+        GrpcStatus append = await(node3.request(address(1), RaftServiceGrpcClient.AppendEntries).compose(req -> req.send(
+                ProtoMapping.toEnvelope(new Heartbeat(2, 1, FORGED_TERM, 0, 0))))
+                .compose(resp -> resp.last().transform(ar -> Future.succeededFuture(resp.status()))), WAIT);
+        assertThat(append).isEqualTo(GrpcStatus.PERMISSION_DENIED);
+        SnapshotRequest forged = new SnapshotRequest(2, 1, FORGED_TERM, new Snapshot(new SnapshotMetadata(100,
+                FORGED_TERM, List.of(1, 2, 3)), new byte[64]));
+        GrpcStatus snapshot = await(node3.request(address(1), RaftServiceGrpcClient.InstallSnapshot).compose(req -> {
+            req.end(SnapshotChunk.newBuilder().setHeader(ProtoMapping.header(forged))
+                    .setData(ByteString.copyFrom(forged.snapshot().data())).setLast(true).build());
+            return req.response();
+        }).compose(resp -> resp.last().transform(ar -> Future.succeededFuture(resp.status()))), WAIT);
+        assertThat(snapshot).isEqualTo(GrpcStatus.PERMISSION_DENIED);
+        assertNoForgedMessageReached();
     }
 
     @Test
