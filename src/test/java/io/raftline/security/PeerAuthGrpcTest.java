@@ -147,30 +147,43 @@ class PeerAuthGrpcTest {
 
     @Test
     void electsAndReplicatesOverMutualTlsAndServesClientsWithoutCertificates() throws Exception {
-        int leader = await(nodes.get(1).awaitLeader(WAIT.toMillis()), WAIT);
-        int follower = leader % 3 + 1;
-        int other = 6 - leader - follower;
-        // HTTP through a follower (forwarded to the leader over TLS), read back linearizably on another node.
-        HttpResponse<String> put = https.send(HttpRequest.newBuilder(url(follower, "/v1/kv/peer-auth"))
-                .PUT(HttpRequest.BodyPublishers.ofString("mtls")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
-        assertThat(put.headers().firstValue("Raft-Served-By")).hasValue(String.valueOf(leader));
+        // HTTP through a follower (forwarded to the leader over TLS), read back linearizably on every node. A leader
+        // change meanwhile answers 503 no_leader: retried, as a client does, with an idempotency key.
+        int[] via = new int[2];
+        eventually("a write through a follower is acknowledged", WAIT, () -> {
+            int leader = await(nodes.get(1).awaitLeader(WAIT.toMillis()), WAIT);
+            int follower = leader % 3 + 1;
+            HttpResponse<String> put = https.send(HttpRequest.newBuilder(url(follower, "/v1/kv/peer-auth"))
+                    .header("Idempotency-Key", "peer-auth-put").PUT(HttpRequest.BodyPublishers.ofString("mtls"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(put.statusCode()).as(put.body()).isIn(200, 503);
+            via[0] = follower;
+            via[1] = Integer.parseInt(put.headers().firstValue("Raft-Served-By").orElse("0"));
+            return put.statusCode() == 200;
+        });
+        assertThat(via[1]).as("served by the leader, not the follower it was sent to").isNotIn(0, via[0]);
+        int follower = via[0];
+        int other = 6 - via[0] - via[1];
         for (int id = 1; id <= 3; id++) {
-            HttpResponse<String> get = https.send(HttpRequest.newBuilder(url(id, "/v1/kv/peer-auth")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(get.body()).as("node " + id).isEqualTo("mtls");
+            int node = id;
+            eventually("node " + id + " reads the write", WAIT, () -> "mtls".equals(https.send(HttpRequest.newBuilder(
+                    url(node, "/v1/kv/peer-auth")).build(), HttpResponse.BodyHandlers.ofString()).body()));
         }
         // The gRPC KV API on the same port, from a client that presents no certificate.
         GrpcClient kv = client(null);
-        Future<Long> revision = kv.request(address(other), KvServiceGrpcClient.Put).compose(req -> req.send(
-                PutRequest.newBuilder().setKey("grpc-key").setValue(ByteString.copyFromUtf8("v1"))
-                        .setIdempotencyKey("peer-auth-grpc-key").build()))
-                .compose(resp -> resp.last()).map(r -> r.getRevision());
-        assertThat(await(revision, WAIT)).isPositive();
-        String value = await(kv.request(address(follower), KvServiceGrpcClient.Get).compose(req -> req.send(
-                GetRequest.newBuilder().setKey("grpc-key").build())).compose(resp -> resp.last())
-                .map(r -> r.getKv().getValue().toStringUtf8()), WAIT);
-        assertThat(value).isEqualTo("v1");
+        // Retried while UNAVAILABLE (no leader during an election), as a client does; the idempotency key keeps one.
+        eventually("a gRPC put without a client certificate", WAIT, () -> await(kv.request(address(other),
+                KvServiceGrpcClient.Put).compose(req -> req.send(PutRequest.newBuilder().setKey("grpc-key")
+                        .setValue(ByteString.copyFromUtf8("v1")).setIdempotencyKey("peer-auth-grpc-key").build()))
+                .compose(resp -> resp.last()).map(r -> r.getRevision()), WAIT) > 0);
+        String[] value = new String[1];
+        eventually("a gRPC get without a client certificate", WAIT, () -> {
+            value[0] = await(kv.request(address(follower), KvServiceGrpcClient.Get).compose(req -> req.send(
+                    GetRequest.newBuilder().setKey("grpc-key").build())).compose(resp -> resp.last())
+                    .map(r -> r.getKv().getValue().toStringUtf8()), WAIT);
+            return true;
+        });
+        assertThat(value[0]).isEqualTo("v1");
     }
 
     @Test
