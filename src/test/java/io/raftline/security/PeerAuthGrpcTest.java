@@ -22,6 +22,8 @@ import io.raftline.raft.message.SnapshotRequest;
 import io.raftline.proto.raft.SnapshotChunk;
 import io.raftline.server.ClusterVerticle;
 import io.raftline.server.Metrics;
+import io.raftline.transport.NetworkConditioner;
+import io.raftline.transport.grpc.GrpcTransport;
 import io.raftline.transport.grpc.ProtoMapping;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.vertx.core.Future;
@@ -71,7 +73,8 @@ import org.junit.jupiter.api.io.TempDir;
  * are refused without a client certificate (UNAUTHENTICATED), with a certificate of another CA (the handshake fails),
  * with the shared certificate that names no node, and when node 3's certificate claims to send for node 2
  * (PERMISSION_DENIED): node 1's core never sees those messages, which a message node 3 may send, sent after them on the
- * same stream, shows. Slow: openssl child processes, TLS handshakes on a cold JVM.
+ * same stream, shows. The unary and snapshot calls are checked the same way, and a node that calls node 2 but is
+ * answered with node 3's certificate drops the stream. Slow: openssl child processes, TLS handshakes on a cold JVM.
  */
 @Tag("slow")
 class PeerAuthGrpcTest {
@@ -250,6 +253,28 @@ class PeerAuthGrpcTest {
         }).compose(resp -> resp.last().transform(ar -> Future.succeededFuture(resp.status()))), WAIT);
         assertThat(snapshot).isEqualTo(GrpcStatus.PERMISSION_DENIED);
         assertNoForgedMessageReached();
+    }
+
+    @Test
+    void aNodeThatCallsNode2AndIsAnsweredByNode3ClosesTheStream() throws Exception {
+        PeerGuard guard = new PeerGuard(io.raftline.config.PeerIdentityPolicy.NODE);
+        List<String> drops = new CopyOnWriteArrayList<>();
+        // Node 1's credentials, but an address book that sends node 2's traffic to node 3's port (a member that took
+        // another's address, or a wrong DNS entry).
+        GrpcTransport sender = new GrpcTransport(clientVertx, new NetworkConditioner(7),
+                (m, reason) -> drops.add(reason), id -> java.util.Optional.of(address(id == 2 ? 3 : id)),
+                java.util.Set.of(1, 2, 3), GrpcTransport.Options.DEFAULTS, null, new GrpcTransport.PeerTls(
+                        new PemKeyCertOptions().setCertPath(dir.resolve("node-1.pem").toString())
+                                .setKeyPath(dir.resolve("node-1-key.pem").toString()),
+                        new PemTrustOptions().addCertPath(dir.resolve("ca.pem").toString()), guard));
+        try {
+            sender.send(new HeartbeatResponse(1, 2, 1, 0));
+            eventually("the message to node 2 is lost", WAIT, () -> !drops.isEmpty());
+            assertThat(drops.get(0)).isEqualTo("rejected (server_mismatch)");
+            assertThat(guard.refusals(PeerGuard.Reason.SERVER_MISMATCH)).isEqualTo(1);
+        } finally {
+            await(sender.close(), WAIT);
+        }
     }
 
     @Test
