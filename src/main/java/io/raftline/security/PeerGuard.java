@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decides whether Raft traffic from an authenticated peer is accepted, and keeps the record of refusals: a counter per
- * reason (for {@code /metrics}) and a log line per peer and reason at most once per {@link #LOG_INTERVAL_MS} (a
- * misconfigured or hostile peer sends many messages a second, and one line each would drown the log). It exists so
+ * reason (for {@code /metrics}) and a log line per peer and reason at most once per {@link #LOG_INTERVAL_MS}, and at
+ * most {@link #MAX_LINES_PER_INTERVAL} lines in all per interval (a misconfigured or hostile peer sends many messages a
+ * second, and clients without a certificate may come from many addresses: one line each would drown the log). It exists so
  * that every transport refuses the same things for the same reasons: a sender is accepted on the id its certificate
  * names ({@link PeerIdentity}), never on the id its message claims.
  */
@@ -23,6 +24,15 @@ public final class PeerGuard {
 
     /** At most one log line per peer and reason in this many milliseconds. */
     public static final long LOG_INTERVAL_MS = 30_000;
+
+    /**
+     * Peers remembered for the log interval; beyond this many (clients from ever new addresses) the memory is
+     * cleared, so it stays bounded at the price of a few more log lines.
+     */
+    static final int MAX_REMEMBERED_PEERS = 1024;
+
+    /** At most this many refusal lines per {@link #LOG_INTERVAL_MS} in all, whatever the number of peers. */
+    static final int MAX_LINES_PER_INTERVAL = 20;
 
     /** Why peer traffic was refused; the code is the {@code reason} label in {@code /metrics}. */
     public enum Reason {
@@ -65,6 +75,10 @@ public final class PeerGuard {
     private final PeerIdentityPolicy policy;
     private final Map<Reason, AtomicLong> counts = new EnumMap<>(Reason.class);
     private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
+    /** Start of the current interval of the overall bound, lines logged and lines held back in it (guarded by this). */
+    private long windowStart = System.nanoTime();
+    private int linesInWindow;
+    private long heldBack;
 
     /**
      * Creates a guard.
@@ -132,7 +146,8 @@ public final class PeerGuard {
 
     /**
      * Counts a refusal and logs it unless the same peer was logged for the same reason less than
-     * {@link #LOG_INTERVAL_MS} ago.
+     * {@link #LOG_INTERVAL_MS} ago, or {@link #MAX_LINES_PER_INTERVAL} lines were logged in this interval already (the
+     * next line says how many were held back).
      *
      * @param peer    who (its address, as the transport knows it)
      * @param refusal what was refused
@@ -141,12 +156,41 @@ public final class PeerGuard {
         long n = counts.get(refusal.reason()).incrementAndGet();
         String key = peer + "|" + refusal.reason();
         long now = System.nanoTime();
+        long interval = TimeUnit.MILLISECONDS.toNanos(LOG_INTERVAL_MS);
         Long last = lastLogged.get(key);
-        if (last == null || now - last >= TimeUnit.MILLISECONDS.toNanos(LOG_INTERVAL_MS)) {
-            lastLogged.put(key, now);
-            LOG.warn("refused Raft traffic from {}: {} ({}; {} refusals of this kind so far, logged at most every {}"
-                    + " s per peer)", peer, refusal.message(), refusal.reason().code(), n, LOG_INTERVAL_MS / 1000);
+        if (last != null && now - last < interval) {
+            return;
         }
+        long held;
+        synchronized (this) {
+            if (now - windowStart >= interval) {
+                windowStart = now;
+                linesInWindow = 0;
+            }
+            if (linesInWindow >= MAX_LINES_PER_INTERVAL) {
+                heldBack++;
+                return;
+            }
+            linesInWindow++;
+            held = heldBack;
+            heldBack = 0;
+        }
+        if (last == null && lastLogged.size() >= MAX_REMEMBERED_PEERS) {
+            lastLogged.clear();
+        }
+        lastLogged.put(key, now);
+        LOG.warn("refused Raft traffic from {}: {} ({}; {} refusals of this kind so far, logged at most every {}"
+                + " s per peer{})", peer, refusal.message(), refusal.reason().code(), n, LOG_INTERVAL_MS / 1000,
+                held == 0 ? "" : "; " + held + " lines about other peers held back before this one");
+    }
+
+    /**
+     * How many peers the log interval is remembered for (bounded by {@link #MAX_REMEMBERED_PEERS}).
+     *
+     * @return the count
+     */
+    int rememberedPeers() {
+        return lastLogged.size();
     }
 
     /**

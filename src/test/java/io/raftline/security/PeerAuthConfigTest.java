@@ -144,6 +144,12 @@ class PeerAuthConfigTest {
         strict.refused("10.0.0.1", strict.checkSenders(node3, List.of(2)));
         strict.refused("10.0.0.1", strict.checkSenders(node3, List.of(2)));
         assertThat(strict.refusals(PeerGuard.Reason.SENDER_MISMATCH)).isEqualTo(2);
+        // Refusals from ever new addresses: counted, and what the guard remembers for its log stays bounded.
+        for (int i = 0; i < 3 * PeerGuard.MAX_REMEMBERED_PEERS; i++) {
+            strict.refused("10.1." + (i / 250) + "." + (i % 250), strict.checkSenders(null, List.of(1)));
+        }
+        assertThat(strict.refusals(PeerGuard.Reason.NO_CERTIFICATE)).isEqualTo(3L * PeerGuard.MAX_REMEMBERED_PEERS);
+        assertThat(strict.rememberedPeers()).isLessThanOrEqualTo(PeerGuard.MAX_REMEMBERED_PEERS);
     }
 
     @Test
