@@ -1,17 +1,47 @@
 #!/usr/bin/env bash
-# Makes a self-signed certificate authority and one server certificate signed by it, for trials of TLS on one machine
+# Makes a self-signed certificate authority and certificates signed by it, for trials of TLS on one machine
 # (never for production: the CA's key sits next to the certificates).
 #
-#   bin/tls-ca.sh [DIR] [NAME...]
+#   bin/tls-ca.sh [DIR] [NAME...]                   one shared certificate: DIR/node.pem, DIR/node-key.pem
+#   bin/tls-ca.sh DIR --node ID[,ID...] [NAME...]   a node's own certificate: DIR/node-ID.pem, DIR/node-ID-key.pem
 #
-# DIR (default ./tls) receives ca.pem (give it to clients: curl --cacert DIR/ca.pem), ca-key.pem, node.pem and
-# node-key.pem (the configuration's tls.cert_file and tls.key_file). The server certificate is valid for localhost,
-# 127.0.0.1, ::1 and every NAME given (DNS names or IP addresses), for 30 days. Keys are EC P-256 in PKCS#8 PEM.
-# An existing CA in DIR is reused, so certificates made for more names stay trusted by the same clients.
+# DIR (default ./tls) receives ca.pem (give it to clients: curl --cacert DIR/ca.pem, and to every node as tls.ca_file)
+# and ca-key.pem. Every certificate is valid for localhost, 127.0.0.1, ::1 and each NAME given (DNS names or IP
+# addresses), for 30 days, as a server and as a client. Keys are EC P-256 in PKCS#8 PEM.
+#
+# With --node the certificate also names its node(s) in subject alternative name URIs urn:raftline:node:<id> (and its
+# subject is CN=raftline-node-<id>): peers accept Raft messages from it only for those ids. Make one per node of a
+# cluster whose nodes run in separate processes; a process running several nodes (the local cluster) gets one naming
+# them all (--node 1,2,3 writes node-1-2-3.pem). Without --node the certificate names no node: it serves client
+# ports, and between nodes only with "security": {"peer_identity": "any_member"}.
+#
+# An existing CA in DIR is reused, so certificates made later stay trusted by the same clients and nodes.
 set -euo pipefail
 
 dir="${1:-tls}"
 shift || true
+if [[ "$dir" == --* ]]; then
+  echo "usage: bin/tls-ca.sh [DIR] [--node ID[,ID...]] [NAME...] (DIR comes first)" >&2
+  exit 2
+fi
+ids=""
+names=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --node)
+      if [[ $# -lt 2 || ! "$2" =~ ^[1-9][0-9]{0,8}(,[1-9][0-9]{0,8})*$ ]]; then
+        echo "bin/tls-ca.sh: --node needs node ids > 0 separated by commas (like --node 2 or --node 1,2,3)" >&2
+        exit 2
+      fi
+      ids="$2"
+      shift 2
+      ;;
+    *)
+      names+=("$1")
+      shift
+      ;;
+  esac
+done
 mkdir -p "$dir"
 umask 077
 
@@ -23,7 +53,7 @@ if [[ ! -f "$dir/ca.pem" || ! -f "$dir/ca-key.pem" ]]; then
 fi
 
 san="DNS:localhost,IP:127.0.0.1,IP:::1"
-for name in "$@"; do
+for name in "${names[@]+"${names[@]}"}"; do
   if [[ "$name" =~ ^[0-9.]+$ || "$name" == *:* ]]; then
     san="$san,IP:$name"
   else
@@ -31,18 +61,29 @@ for name in "$@"; do
   fi
 done
 
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/node-key.pem"
-openssl req -new -key "$dir/node-key.pem" -subj "/CN=raftline node" -out "$dir/node.csr"
+if [[ -n "$ids" ]]; then
+  base="node-${ids//,/-}"
+  subject="/CN=raftline-node-${ids%%,*}"
+  for id in ${ids//,/ }; do
+    san="$san,URI:urn:raftline:node:$id"
+  done
+else
+  base="node"
+  subject="/CN=raftline node"
+fi
+
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/$base-key.pem"
+openssl req -new -key "$dir/$base-key.pem" -subj "$subject" -out "$dir/$base.csr"
 extensions="$(mktemp)"
 trap 'rm -f "$extensions"' EXIT
 printf 'subjectAltName=%s\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n' \
   "$san" > "$extensions"
-openssl x509 -req -in "$dir/node.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca-key.pem" -CAcreateserial -sha256 -days 30 \
-  -extfile "$extensions" -out "$dir/node.pem" 2>/dev/null
-rm -f "$dir/node.csr" "$dir/ca.srl"
-chmod 644 "$dir/ca.pem" "$dir/node.pem"
+openssl x509 -req -in "$dir/$base.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca-key.pem" -CAcreateserial -sha256 -days 30 \
+  -extfile "$extensions" -out "$dir/$base.pem" 2>/dev/null
+rm -f "$dir/$base.csr" "$dir/ca.srl"
+chmod 644 "$dir/ca.pem" "$dir/$base.pem"
 
 echo "CA          : $dir/ca.pem (clients: curl --cacert $dir/ca.pem)"
-echo "certificate : $dir/node.pem for $san"
-echo "key         : $dir/node-key.pem"
-echo "configuration: \"tls\": {\"cert_file\": \"$dir/node.pem\", \"key_file\": \"$dir/node-key.pem\", \"ca_file\": \"$dir/ca.pem\"}"
+echo "certificate : $dir/$base.pem for $san"
+echo "key         : $dir/$base-key.pem"
+echo "configuration: \"tls\": {\"cert_file\": \"$dir/$base.pem\", \"key_file\": \"$dir/$base-key.pem\", \"ca_file\": \"$dir/ca.pem\"}"

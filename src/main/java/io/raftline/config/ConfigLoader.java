@@ -33,8 +33,8 @@ import java.util.Map;
  *       {@code RAFTLINE_SERVICE_REQUEST_TIMEOUT_MS=2000}</li>
  *   <li>{@code raftline.storage.engine|segment_bytes} / {@code RAFTLINE_STORAGE_ENGINE|SEGMENT_BYTES}, e.g.
  *       {@code -Draftline.storage.engine=memory}</li>
- *   <li>{@code raftline.security.trust_loopback|client_token} /
- *       {@code RAFTLINE_SECURITY_TRUST_LOOPBACK|CLIENT_TOKEN}, and
+ *   <li>{@code raftline.security.trust_loopback|peer_identity|cluster_secret|client_token} /
+ *       {@code RAFTLINE_SECURITY_TRUST_LOOPBACK|PEER_IDENTITY|CLUSTER_SECRET|CLIENT_TOKEN}, and
  *       {@code raftline.limits.<field>} / {@code RAFTLINE_LIMITS_<FIELD>} for every field of {@link LimitsConfig},
  *       {@code raftline.tls.cert_file|key_file|ca_file} / {@code RAFTLINE_TLS_CERT_FILE|KEY_FILE|CA_FILE}</li>
  *   <li>{@code raftline.nodes.<id>.http_port|host|data_dir|bus_port} /
@@ -170,6 +170,9 @@ public final class ConfigLoader {
             paths.add(List.of("storage", f));
         }
         paths.add(List.of("security", "trust_loopback"));
+        // The cluster secret belongs in the environment (RAFTLINE_SECURITY_CLUSTER_SECRET), not in a file others read.
+        paths.add(List.of("security", "peer_identity"));
+        paths.add(List.of("security", "cluster_secret"));
         paths.add(List.of("security", "client_token"));
         for (String f : RaftlineConfig.TLS_FIELDS) {
             paths.add(List.of("tls", f));

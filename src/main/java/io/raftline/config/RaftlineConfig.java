@@ -35,8 +35,8 @@ import java.util.Set;
  *                "max_body_bytes": 1048576, "forward_timeout_ms": 5000, "max_pending_reads": 50000 },
  *   "storage": { "engine": "durable", "segment_bytes": 67108864 },  "memory" keeps nothing on disk
  *   "transport": "eventbus",         or "grpc": how Raft messages travel between nodes ({@link TransportKind})
- *   "security": { "allowed_hosts": [], "allowed_origins": [], "trust_loopback": true, "client_token": "" },
- *                                    see {@link SecurityConfig}
+ *   "security": { "allowed_hosts": [], "allowed_origins": [], "trust_loopback": true,
+ *                 "peer_identity": "node", "cluster_secret": "", "client_token": "" },  see {@link SecurityConfig}
  *   "limits": { "max_connections": 4096, "idle_timeout_ms": 120000, ..., "quota_bytes": 0 }  see {@link LimitsConfig}
  * }
  * </pre>
@@ -53,7 +53,7 @@ import java.util.Set;
  * @param transport   how Raft messages travel between nodes
  * @param security    host, origin and loopback rules for every listener
  * @param limits      bounds on connections, request heads, time, frames and the key space
- * @param tls         TLS of the client and admin listeners ({@link TlsConfig#NONE}: plain HTTP)
+ * @param tls         TLS of the client and admin listeners and between nodes ({@link TlsConfig#NONE}: plain HTTP)
  */
 public record RaftlineConfig(String clusterName, long seed, boolean singleNode, int nodeId, List<NodeConfig> nodes,
         AdminConfig admin, RaftSettings raft, ServiceConfig service, StorageConfig storage, TransportKind transport,
@@ -67,7 +67,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
     static final List<String> ADMIN_FIELDS = List.of("host", "port", "token");
     static final List<String> TLS_FIELDS = List.of("cert_file", "key_file", "ca_file");
     static final List<String> SECURITY_FIELDS = List.of("allowed_hosts", "allowed_origins", "trust_loopback",
-            "client_token");
+            "peer_identity", "cluster_secret", "client_token");
     static final List<String> LIMITS_FIELDS = List.of("max_connections", "idle_timeout_ms", "request_timeout_ms",
             "max_request_line_bytes", "max_header_bytes", "max_ws_frame_bytes", "quota_bytes");
     static final List<String> NODE_FIELDS = List.of("id", "host", "http_port", "data_dir", "bus_port", "join",
@@ -220,7 +220,8 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                     + " could then crash nodes and change the membership)");
         }
         LimitsConfig limits = readLimits(r.object("limits"));
-        TlsConfig tls = readTls(r.object("tls"), transport);
+        TlsConfig tls = readTls(r.object("tls"));
+        checkPeerTls(tls, security, transport, nodeId, nodes);
 
         RaftlineConfig config = new RaftlineConfig(clusterName, seed, singleNode, nodeId, List.copyOf(nodes), admin,
                 raft, service, storage, transport, security, limits, tls);
@@ -250,6 +251,14 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                         + " no path), got \"" + origins.get(i) + "\"");
             }
         }
+        PeerIdentityPolicy peerIdentity = PeerIdentityPolicy.parse(s.field("peer_identity"),
+                s.string("peer_identity", d.peerIdentity().configName()));
+        String secret = s.string("cluster_secret", d.clusterSecret());
+        if (!secret.isEmpty() && (secret.length() < SecurityConfig.MIN_SECRET_CHARS || secret.isBlank())) {
+            throw new ConfigException(s.field("cluster_secret"), "must be at least " + SecurityConfig.MIN_SECRET_CHARS
+                    + " characters (a long random string, the same on every node, e.g. from openssl rand -hex 32),"
+                    + " or empty for none; got " + secret.length() + " characters");
+        }
         String clientToken = s.string("client_token", d.clientToken());
         if (!clientToken.isEmpty()) {
             if (clientToken.length() < 16) {
@@ -261,10 +270,11 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                         + " in an HTTP header and as a Redis AUTH password)");
             }
         }
-        return new SecurityConfig(hosts, origins, s.bool("trust_loopback", d.trustLoopback()), clientToken);
+        return new SecurityConfig(hosts, origins, s.bool("trust_loopback", d.trustLoopback()), peerIdentity, secret,
+                clientToken);
     }
 
-    private static TlsConfig readTls(JsonReader t, TransportKind transport) {
+    private static TlsConfig readTls(JsonReader t) {
         t.allowOnly(Set.copyOf(TLS_FIELDS));
         TlsConfig tls = new TlsConfig(t.string("cert_file", ""), t.string("key_file", ""), t.string("ca_file", ""));
         if (tls.certFile().isEmpty() != tls.keyFile().isEmpty()) {
@@ -281,11 +291,47 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                         + " for trials)");
             }
         }
-        if (tls.enabled() && transport == TransportKind.GRPC) {
-            throw new ConfigException("tls", "is not supported with \"transport\": \"grpc\" yet (Raft RPCs would"
-                    + " still travel in clear text): use the event-bus transport, or no tls");
-        }
         return tls;
+    }
+
+    /**
+     * With TLS, the nodes authenticate each other by certificate wherever Raft traffic crosses a network (the gRPC
+     * transport; the clustered event bus of one node per process): that needs the cluster CA, and with
+     * {@code security.peer_identity: "node"} a certificate of this process that names the nodes it runs, or every
+     * peer would refuse its messages. Checked here so that the mistake is named before any port is bound.
+     */
+    private static void checkPeerTls(TlsConfig tls, SecurityConfig security, TransportKind transport, int nodeId,
+            List<NodeConfig> nodes) {
+        boolean grpc = transport == TransportKind.GRPC;
+        boolean clusteredBus = transport == TransportKind.EVENTBUS && nodeId != 0 && nodes.size() > 1;
+        if (!tls.enabled() || !(grpc || clusteredBus)) {
+            return;
+        }
+        if (tls.caFile().isEmpty()) {
+            throw new ConfigException("tls.ca_file", "is required with tls when Raft traffic crosses the network ("
+                    + (grpc ? "\"transport\": \"grpc\"" : "the clustered event bus of node_id " + nodeId) + "):"
+                    + " peers' certificates are verified against it (the JVM's trust store would accept a certificate"
+                    + " from any public CA)");
+        }
+        if (!grpc || security.peerIdentity() != PeerIdentityPolicy.NODE) {
+            return;
+        }
+        io.raftline.security.PeerIdentity own;
+        try {
+            own = io.raftline.security.PeerIdentity.ofPem(java.nio.file.Path.of(tls.certFile()));
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            throw new ConfigException("tls.cert_file", "is not a PEM certificate (" + e.getMessage() + ")");
+        }
+        List<Integer> runs = nodeId != 0 ? List.of(nodeId) : nodes.stream().map(NodeConfig::id).toList();
+        for (int id : runs) {
+            if (!own.names(id)) {
+                throw new ConfigException("tls.cert_file", "must name node " + id + " (a subject alternative name"
+                        + " URI " + io.raftline.security.PeerIdentity.URI_PREFIX + id + ") with \"transport\":"
+                        + " \"grpc\" and security.peer_identity \"node\", since peers accept its Raft messages only"
+                        + " from a certificate naming it; it is " + own + " (make one with bin/tls-ca.sh DIR --node "
+                        + id + ", or set security.peer_identity to \"any_member\")");
+            }
+        }
     }
 
     private static LimitsConfig readLimits(JsonReader l) {

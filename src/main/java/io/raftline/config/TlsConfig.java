@@ -4,11 +4,14 @@ package io.raftline.config;
  * TLS for the listeners clients use (every node's client port and the admin/live-view port), from PEM files. It exists
  * so that values, the admin token and the live view's frames do not cross a network in clear text once a cluster is
  * bound beyond loopback. Nodes call each other's client ports (forwarding to the leader, status, membership) over TLS
- * too, trusting {@code caFile}.
+ * too, trusting {@code caFile}. Where Raft traffic crosses the network (the gRPC transport, the clustered event bus)
+ * the same files make it mutual TLS: a node presents its certificate as a client too and accepts Raft traffic only
+ * from certificates {@code caFile} signed (docs/security.md, "Peer authentication").
  *
  * @param certFile PEM certificate chain of this process's listeners; empty: no TLS
  * @param keyFile  PEM private key (PKCS#8, or PKCS#1 for RSA) of that certificate
- * @param caFile   PEM certificates the nodes trust when they call each other; empty: the JVM's trust store
+ * @param caFile   PEM certificates the nodes trust when they call each other (the cluster CA); empty: the JVM's trust
+ *                 store, allowed only where no Raft traffic crosses the network
  */
 public record TlsConfig(String certFile, String keyFile, String caFile) {
 

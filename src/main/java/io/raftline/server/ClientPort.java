@@ -67,7 +67,8 @@ final class ClientPort {
             Metrics.mount(r);
             return r;
         }, vx -> grpcHandler(vx, kv, kvMaxMessageBytes, raft, raftTransport, access))
-                .limits(config.limits()).guard(requestGuard(config)).tls(config.tls());
+                .limits(config.limits()).guard(requestGuard(config)).tls(config.tls())
+                .requestClientCertificates(raft != null);
     }
 
     /**

@@ -7,10 +7,14 @@ import com.hazelcast.config.MultiMapConfig;
 import io.raftline.config.NodeConfig;
 import io.raftline.config.RaftlineConfig;
 import io.raftline.config.TransportKind;
+import io.raftline.security.FrameAuthenticator;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 /**
@@ -22,6 +26,14 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
  * configuration, TCP/IP join, no multicast, no auto-detection, no phone-home, and bound to the configured
  * host instead of every interface. The maps Vert.x needs are declared as its own {@code default-cluster.xml}
  * does (which cannot be used as is: it enables multicast).
+ *
+ * <p>With {@code tls} the event bus's own connections (the ones that carry Raft messages and events between
+ * processes) are mutual TLS: each process presents its certificate, and accepts connections only from certificates
+ * the cluster CA signed ({@code ClientAuth.REQUIRED}), so a process without one can neither send to a node nor
+ * receive what is sent to an address it subscribed in Hazelcast. Hazelcast's own port stays clear text (open-source
+ * Hazelcast has no TLS); with {@code security.cluster_secret} its cluster name is derived from the secret, and the
+ * Raft frames carry a tag of it ({@link io.raftline.security.FrameAuthenticator}). What that leaves an attacker is
+ * in docs/security.md.
  */
 public final class Clustering {
 
@@ -47,7 +59,8 @@ public final class Clustering {
     public static Config hazelcastConfig(RaftlineConfig config) {
         NodeConfig self = config.node(config.nodeId()).orElseThrow();
         Config hz = new Config();
-        hz.setClusterName(config.clusterName());
+        hz.setClusterName(FrameAuthenticator.hazelcastClusterName(config.clusterName(),
+                config.security().clusterSecret()));
         hz.setProperty("hazelcast.phone.home.enabled", "false");
         hz.setProperty("hazelcast.socket.bind.any", "false");
         hz.setProperty("hazelcast.wait.seconds.before.join", "0");
@@ -90,6 +103,15 @@ public final class Clustering {
         NodeConfig self = config.node(config.nodeId()).orElseThrow();
         EventBusOptions bus = options.getEventBusOptions();
         bus.setHost(self.host()).setPort(0).setClusterPublicHost(self.host());
+        if (config.tls().enabled()) {
+            // The configuration checked that the CA is given: trusting the JVM's store would let in any public CA.
+            // trust_all is on by default for the event bus (Vert.x expects self-signed cluster certificates): turned off,
+            // or a process would send Raft traffic to any server certificate, the CA's or not.
+            bus.setSsl(true).setClientAuth(ClientAuth.REQUIRED).setTrustAll(false)
+                    .setKeyCertOptions(new PemKeyCertOptions().setCertPath(config.tls().certFile())
+                            .setKeyPath(config.tls().keyFile()))
+                    .setTrustOptions(new PemTrustOptions().addCertPath(config.tls().caFile()));
+        }
         return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcastConfig(config)));
     }
 }

@@ -52,6 +52,8 @@ public final class HttpServerVerticle extends VerticleBase {
     private final Function<Vertx, Handler<HttpServerRequest>> grpcFactory;
     private LimitsConfig limits = LimitsConfig.DEFAULT;
     private TlsConfig tls = TlsConfig.NONE;
+    /** Whether the TLS handshake asks clients for a certificate (ports that receive Raft traffic). */
+    private boolean requestClientCertificates;
     private RequestGuard guard;
     private HttpServer server;
     /** Open connections; only touched on this verticle's event loop (the server's connections all live there). */
@@ -121,6 +123,20 @@ public final class HttpServerVerticle extends VerticleBase {
     }
 
     /**
+     * Asks every TLS client for a certificate signed by {@code tls.ca_file}, without requiring one (before deployment).
+     * A port that receives Raft RPCs does: the Raft service accepts a call only from a verified peer certificate,
+     * while KV clients on the same port present none and are served as before. A client that presents a certificate
+     * the CA did not sign fails the handshake.
+     *
+     * @param request whether to ask
+     * @return this
+     */
+    public HttpServerVerticle requestClientCertificates(boolean request) {
+        this.requestClientCertificates = request;
+        return this;
+    }
+
+    /**
      * Sets the host and origin checks made before routing (before deployment; none otherwise).
      *
      * @param guard the checks
@@ -156,6 +172,10 @@ public final class HttpServerVerticle extends VerticleBase {
         if (tls.enabled()) {
             options.setSsl(true).setUseAlpn(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
                     .setCertPath(tls.certFile()).setKeyPath(tls.keyFile()));
+            if (requestClientCertificates && !tls.caFile().isEmpty()) {
+                options.setClientAuth(io.vertx.core.http.ClientAuth.REQUEST)
+                        .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(tls.caFile()));
+            }
         }
         if (grpc != null) {
             // Raft peers multiplex their calls on one HTTP/2 connection: allow more than the default 100 streams.

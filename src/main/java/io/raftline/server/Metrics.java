@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.raftline.node.NodeStatus;
 import io.raftline.raft.Role;
+import io.raftline.security.PeerGuard;
 import io.vertx.core.VertxOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.micrometer.MetricsDomain;
@@ -84,6 +85,24 @@ public final class Metrics {
         FunctionCounter.builder("raftline_entries_written", statuses,
                 m -> value(m, nodeId, s -> s.storage().entriesWritten()))
                 .description("log entries written to the write-ahead log").tag("node", id).register(registry);
+    }
+
+    /**
+     * Registers the refusal counters of a transport's peer checks: {@code raftline_peer_refusals_total} with labels
+     * {@code transport}, {@code reason} ({@link PeerGuard.Reason#code()}) and {@code process} (the configuration's
+     * {@code node_id}, 0 for the local cluster).
+     */
+    static void registerPeerGuard(String transport, int process, PeerGuard guard) {
+        MeterRegistry registry = BackendRegistries.getDefaultNow();
+        if (registry == null) {
+            return;
+        }
+        for (PeerGuard.Reason reason : PeerGuard.Reason.values()) {
+            FunctionCounter.builder("raftline_peer_refusals", guard, g -> g.refusals(reason))
+                    .description("Raft traffic refused because the peer was not authenticated as its sender")
+                    .tag("transport", transport).tag("reason", reason.code())
+                    .tag("process", String.valueOf(process)).register(registry);
+        }
     }
 
     private static void gauge(MeterRegistry registry, String name, String help, String id,

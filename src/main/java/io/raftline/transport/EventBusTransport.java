@@ -1,6 +1,9 @@
 package io.raftline.transport;
 
+import io.raftline.raft.SerializationException;
 import io.raftline.raft.message.Message;
+import io.raftline.security.FrameAuthenticator;
+import io.raftline.security.PeerGuard;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -22,8 +25,15 @@ import java.util.List;
  * its node in order. Only the messages the conditioner lets through at once, exactly once, join the batch; a
  * message it drops, delays or duplicates travels on its own, so every fault behaves as before. A peer with a
  * single message gets that message alone, not a batch of one.
+ *
+ * <p>On a clustered bus with {@code security.cluster_secret}, the codecs tag every frame ({@link FrameAuthenticator})
+ * and the consumer refuses a frame whose tag does not verify before any of it reaches the node, counting it in the
+ * {@link PeerGuard}. Which member sent a frame is not authenticated: every member holds the secret, and Vert.x does not
+ * expose the TLS peer of a delivered message (docs/security.md).
  */
 public final class EventBusTransport implements Transport {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EventBusTransport.class);
 
     /** Prefix of the per-node address; the node id follows. */
     public static final String ADDRESS_PREFIX = "raft.rpc.";
@@ -44,6 +54,7 @@ public final class EventBusTransport implements Transport {
     private final DeliveryOptions options = new DeliveryOptions().setCodecName(RaftMessageCodec.NAME);
     private final DeliveryOptions batchOptions = new DeliveryOptions().setCodecName(RaftBatchCodec.NAME);
     private final ConditionedSend sending;
+    private final PeerGuard guard;
 
     /**
      * Creates the transport and registers the codec on this Vert.x instance's event bus (once).
@@ -53,10 +64,28 @@ public final class EventBusTransport implements Transport {
      * @param dropListener told about lost messages
      */
     public EventBusTransport(Vertx vertx, NetworkConditioner conditioner, DropListener dropListener) {
+        this(vertx, conditioner, dropListener, null, null);
+    }
+
+    /**
+     * Creates the transport, authenticating the frames of a clustered bus when {@code auth} is given.
+     *
+     * @param vertx        the Vert.x instance
+     * @param conditioner  the network faults to apply
+     * @param dropListener told about lost messages
+     * @param auth         tags and verifies frames on the wire, or null for none
+     * @param guard        counts and logs refused frames (required with {@code auth})
+     */
+    public EventBusTransport(Vertx vertx, NetworkConditioner conditioner, DropListener dropListener,
+            FrameAuthenticator auth, PeerGuard guard) {
+        if (auth != null && guard == null) {
+            throw new IllegalArgumentException("frame authentication needs a guard to report refusals to");
+        }
         this.bus = vertx.eventBus();
         this.sending = new ConditionedSend(vertx, conditioner, dropListener);
-        RaftMessageCodec.registerOnce(bus);
-        RaftBatchCodec.registerOnce(bus);
+        this.guard = guard;
+        RaftMessageCodec.registerOnce(bus, auth);
+        RaftBatchCodec.registerOnce(bus, auth);
     }
 
     /**
@@ -95,7 +124,21 @@ public final class EventBusTransport implements Transport {
     public Future<Registration> register(int nodeId, Handler<Message> handler) {
         // One address carries single messages and batches; a batch is handed over message by message, in order.
         MessageConsumer<Object> consumer = bus.consumer(address(nodeId), msg -> {
-            Object body = msg.body();
+            Object body;
+            try {
+                // Decoded (and its tag verified) here, on first access: a refused frame reaches nothing.
+                body = msg.body();
+            } catch (FrameAuthenticationException e) {
+                if (guard != null) {
+                    guard.refused("the clustered event bus (" + address(nodeId) + ")",
+                            new PeerGuard.Refusal(PeerGuard.Reason.BAD_MAC, e.getMessage()));
+                }
+                return;
+            } catch (SerializationException e) {
+                LOG.warn("node {}: an undecodable Raft frame from the event bus was dropped: {}", nodeId,
+                        e.getMessage());
+                return;
+            }
             if (body instanceof RaftBatch batch) {
                 for (Message m : batch.messages()) {
                     handler.handle(m);

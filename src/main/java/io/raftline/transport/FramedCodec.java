@@ -1,6 +1,7 @@
 package io.raftline.transport;
 
 import io.raftline.raft.SerializationException;
+import io.raftline.security.FrameAuthenticator;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageCodec;
@@ -10,20 +11,27 @@ import io.vertx.core.eventbus.MessageCodec;
  * as is; across a clustered event bus it is one {@link RaftWireFormat} frame behind a 4-byte length, and a frame
  * that does not decode is a {@link SerializationException} naming what was wrong, never a crash of the receiver.
  *
+ * <p>With a {@link FrameAuthenticator} (a clustered bus with {@code security.cluster_secret}) the frame is followed by
+ * its tag, inside the length, and a frame whose tag does not verify is a {@link FrameAuthenticationException} before a
+ * byte of it is decoded.
+ *
  * @param <T> the immutable record carried
  */
 abstract class FramedCodec<T> implements MessageCodec<T, T> {
 
     private final String name;
     private final String what;
+    private final FrameAuthenticator auth;
 
     /**
      * @param name the codec name senders put in their {@code DeliveryOptions}
      * @param what what a frame holds, for error messages ("raft message")
+     * @param auth tags and verifies frames on the wire, or null for none
      */
-    FramedCodec(String name, String what) {
+    FramedCodec(String name, String what, FrameAuthenticator auth) {
         this.name = name;
         this.what = what;
+        this.auth = auth;
     }
 
     /** Registers {@code codec} on {@code bus} unless it already is (several transports may share one Vert.x). */
@@ -44,7 +52,11 @@ abstract class FramedCodec<T> implements MessageCodec<T, T> {
     @Override
     public final void encodeToWire(Buffer buffer, T value) {
         byte[] bytes = encode(value);
-        buffer.appendInt(bytes.length).appendBytes(bytes);
+        if (auth == null) {
+            buffer.appendInt(bytes.length).appendBytes(bytes);
+        } else {
+            buffer.appendInt(bytes.length + FrameAuthenticator.TAG_BYTES).appendBytes(bytes).appendBytes(auth.tag(bytes));
+        }
     }
 
     @Override
@@ -57,7 +69,20 @@ abstract class FramedCodec<T> implements MessageCodec<T, T> {
             throw new SerializationException(what + " length " + length + " exceeds the "
                     + (buffer.length() - pos - 4) + " bytes available");
         }
-        return decode(buffer.getBytes(pos + 4, pos + 4 + length));
+        if (auth == null) {
+            return decode(buffer.getBytes(pos + 4, pos + 4 + length));
+        }
+        if (length < FrameAuthenticator.TAG_BYTES) {
+            throw new FrameAuthenticationException("a " + what + " of " + length + " bytes carries no authentication"
+                    + " tag (is security.cluster_secret set on every node?)");
+        }
+        int end = pos + 4 + length - FrameAuthenticator.TAG_BYTES;
+        byte[] frame = buffer.getBytes(pos + 4, end);
+        if (!auth.verify(frame, buffer.getBytes(end, end + FrameAuthenticator.TAG_BYTES))) {
+            throw new FrameAuthenticationException("a " + what + " whose authentication tag does not verify (written"
+                    + " without this cluster's security.cluster_secret, or altered)");
+        }
+        return decode(frame);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.raftline.transport;
 
+import io.raftline.security.FrameAuthenticator;
 import io.vertx.core.eventbus.EventBus;
 
 /**
@@ -12,9 +13,18 @@ public final class RaftBatchCodec extends FramedCodec<RaftBatch> {
     /** The codec name senders put in their {@code DeliveryOptions}. */
     public static final String NAME = "raftline-raft-batch-v" + RaftWireFormat.VERSION;
 
-    /** Creates the codec. */
+    /** Creates the codec, without frame authentication. */
     public RaftBatchCodec() {
-        super(NAME, "raft batch");
+        this(null);
+    }
+
+    /**
+     * Creates the codec.
+     *
+     * @param auth tags and verifies frames on a clustered bus, or null for none
+     */
+    public RaftBatchCodec(FrameAuthenticator auth) {
+        super(NAME, "raft batch", auth);
     }
 
     /**
@@ -24,6 +34,16 @@ public final class RaftBatchCodec extends FramedCodec<RaftBatch> {
      */
     public static void registerOnce(EventBus bus) {
         registerOnce(bus, new RaftBatchCodec());
+    }
+
+    /**
+     * Registers the codec, authenticating frames with {@code auth}, unless a codec of this name already is.
+     *
+     * @param bus  the event bus
+     * @param auth tags and verifies frames, or null for none
+     */
+    public static void registerOnce(EventBus bus, FrameAuthenticator auth) {
+        registerOnce(bus, new RaftBatchCodec(auth));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.raftline.transport;
 
 import io.raftline.raft.message.Message;
+import io.raftline.security.FrameAuthenticator;
 import io.vertx.core.eventbus.EventBus;
 
 /**
@@ -15,9 +16,18 @@ public final class RaftMessageCodec extends FramedCodec<Message> {
     /** The codec name senders put in their {@code DeliveryOptions}. */
     public static final String NAME = "raftline-raft-message-v" + RaftWireFormat.VERSION;
 
-    /** Creates the codec. */
+    /** Creates the codec, without frame authentication. */
     public RaftMessageCodec() {
-        super(NAME, "raft message");
+        this(null);
+    }
+
+    /**
+     * Creates the codec.
+     *
+     * @param auth tags and verifies frames on a clustered bus, or null for none
+     */
+    public RaftMessageCodec(FrameAuthenticator auth) {
+        super(NAME, "raft message", auth);
     }
 
     /**
@@ -28,6 +38,16 @@ public final class RaftMessageCodec extends FramedCodec<Message> {
      */
     public static void registerOnce(EventBus bus) {
         registerOnce(bus, new RaftMessageCodec());
+    }
+
+    /**
+     * Registers the codec, authenticating frames with {@code auth}, unless a codec of this name already is.
+     *
+     * @param bus  the event bus
+     * @param auth tags and verifies frames, or null for none
+     */
+    public static void registerOnce(EventBus bus, FrameAuthenticator auth) {
+        registerOnce(bus, new RaftMessageCodec(auth));
     }
 
     @Override

@@ -9,6 +9,8 @@ import io.raftline.proto.raft.SnapshotHeader;
 import io.raftline.proto.raft.StreamRefusal;
 import io.raftline.raft.message.Message;
 import io.raftline.raft.message.SnapshotRequest;
+import io.raftline.security.PeerGuard;
+import io.raftline.security.PeerIdentity;
 import io.raftline.transport.ConditionedSend;
 import io.raftline.transport.EventBusTransport;
 import io.raftline.transport.NetworkConditioner;
@@ -20,7 +22,9 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.core.net.TrustOptions;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
 import io.vertx.grpc.client.GrpcClientRequest;
@@ -76,6 +80,13 @@ import org.slf4j.LoggerFactory;
  * for a node this port does not serve is refused with NOT_FOUND; one for a node that is not (yet) registered with
  * UNAVAILABLE; one that does not decode, or comes from a non-member, with INVALID_ARGUMENT (on Stream, as a
  * StreamRefusal for the frame; the stream stays open).
+ *
+ * <h2>Peer authentication</h2>
+ * With {@link PeerTls} every peer connection is mutual TLS: this node presents its certificate when it calls a peer
+ * and verifies the peer's against the cluster CA; a stream whose peer holds the certificate of another node than the
+ * one called is closed ({@link PeerGuard#checkServer}). On the receiving side {@link RaftEndpoint} accepts a message
+ * only from a node the caller's certificate names. Without it (no TLS configured) senders are trusted by the id they
+ * claim, which is only safe on loopback.
  */
 public final class GrpcTransport implements Transport {
 
@@ -187,6 +198,29 @@ public final class GrpcTransport implements Transport {
             long streamsOpened) {
     }
 
+    /**
+     * Mutual TLS between nodes: what this node presents, what it trusts, and who decides what a peer may send.
+     *
+     * @param keyCert this process's certificate and key (presented as a client, and by its listeners as a server)
+     * @param trust   the cluster CA
+     * @param guard   the checks of a peer's identity, and their counters
+     */
+    public record PeerTls(KeyCertOptions keyCert, TrustOptions trust, PeerGuard guard) {
+
+        /**
+         * Validates.
+         *
+         * @param keyCert required
+         * @param trust   required
+         * @param guard   required
+         */
+        public PeerTls {
+            java.util.Objects.requireNonNull(keyCert, "keyCert");
+            java.util.Objects.requireNonNull(trust, "trust");
+            java.util.Objects.requireNonNull(guard, "guard");
+        }
+    }
+
     private final Vertx vertx;
     private final ConditionedSend sending;
     private final EventBusTransport.DropListener drops;
@@ -195,6 +229,7 @@ public final class GrpcTransport implements Transport {
     /** The context of every peer link, or null for the first sender's (see the constructor). */
     private final Context peerContext;
     private final Options options;
+    private final PeerTls tls;
     private final Map<Integer, Peer> clients = new ConcurrentHashMap<>();
     private final Map<Integer, Local> locals = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -232,6 +267,24 @@ public final class GrpcTransport implements Transport {
      */
     public GrpcTransport(Vertx vertx, NetworkConditioner conditioner, EventBusTransport.DropListener drops,
             PeerAddresses peers, Set<Integer> members, Options options, Context peerContext) {
+        this(vertx, conditioner, drops, peers, members, options, peerContext, null);
+    }
+
+    /**
+     * Creates the transport, with mutual TLS between nodes when {@code tls} is given.
+     *
+     * @param vertx       the Vert.x instance
+     * @param conditioner the network faults to apply
+     * @param drops       told about lost messages
+     * @param peers       where each node's client port is
+     * @param members     ids of the nodes known as members (live, thread-safe)
+     * @param options     tuning
+     * @param peerContext the context of every peer link, or null (see the constructor above)
+     * @param tls         certificates and checks of peer authentication, or null for plain HTTP/2 (loopback only)
+     */
+    public GrpcTransport(Vertx vertx, NetworkConditioner conditioner, EventBusTransport.DropListener drops,
+            PeerAddresses peers, Set<Integer> members, Options options, Context peerContext, PeerTls tls) {
+        this.tls = tls;
         this.peerContext = peerContext;
         this.vertx = vertx;
         this.sending = new ConditionedSend(vertx, conditioner, drops);
@@ -239,6 +292,15 @@ public final class GrpcTransport implements Transport {
         this.peers = peers;
         this.members = members;
         this.options = options;
+    }
+
+    /**
+     * The checks of peer identities, when peers are authenticated.
+     *
+     * @return the guard, or null without TLS
+     */
+    public PeerGuard guard() {
+        return tls == null ? null : tls.guard();
     }
 
     /**
@@ -386,6 +448,11 @@ public final class GrpcTransport implements Transport {
         private GrpcClient newClient() {
             HttpClientOptions http = new HttpClientOptions().setHttp2ClearTextUpgrade(false).setTcpNoDelay(true)
                     .setConnectTimeout(options.connectTimeoutMs()).setKeepAlive(true);
+            if (tls != null) {
+                // HTTP/2 by ALPN; the peer's certificate must be the cluster CA's and valid for the address called.
+                http.setSsl(true).setUseAlpn(true).setVerifyHost(true).setKeyCertOptions(tls.keyCert().copy())
+                        .setTrustOptions(tls.trust().copy());
+            }
             return GrpcClient.client(vertx, new GrpcClientOptions().setScheduleDeadlineAutomatically(true)
                     .setMaxMessageSize(options.maxMessageBytes()), http);
         }
@@ -524,6 +591,15 @@ public final class GrpcTransport implements Transport {
                     req.cancel();
                     return;
                 }
+                PeerGuard.Refusal wrongPeer = checkServer(req.connection());
+                if (wrongPeer != null) {
+                    tls.guard().refused(address.toString(), wrongPeer);
+                    req.cancel();
+                    down(new IllegalStateException(wrongPeer.message()), address);
+                    downReason = "rejected (" + wrongPeer.reason().code() + ")";
+                    loseWaiting(downReason, true);
+                    return;
+                }
                 stream = req;
                 seq = 0;
                 recent.clear();
@@ -554,6 +630,21 @@ public final class GrpcTransport implements Transport {
                     write(batch);
                 }
             }));
+        }
+
+        /** With TLS: null if the peer called presented a certificate of node {@link #id}, else why not. */
+        private PeerGuard.Refusal checkServer(io.vertx.core.http.HttpConnection connection) {
+            if (tls == null) {
+                return null;
+            }
+            PeerIdentity identity;
+            try {
+                identity = PeerIdentity.of(connection.peerCertificates());
+            } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                return new PeerGuard.Refusal(PeerGuard.Reason.NO_CERTIFICATE, "node " + id + " presented no"
+                        + " certificate");
+            }
+            return tls.guard().checkServer(identity, id);
         }
 
         private void write(List<Message> batch) {
@@ -777,17 +868,6 @@ public final class GrpcTransport implements Transport {
      */
     public Service service(int servedNode) {
         return new RaftEndpoint(this, servedNode);
-    }
-
-    /**
-     * Hands a decoded message to its node, on the node's context.
-     *
-     * @param servedNode the node of the port it arrived on
-     * @param m          the message
-     * @return a failure status if it cannot be delivered
-     */
-    Future<Ack> deliver(int servedNode, Message m) {
-        return deliverAll(servedNode, List.of(m));
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.raftline.transport.grpc;
 
+import com.google.protobuf.Descriptors;
 import io.raftline.proto.raft.Ack;
 import io.raftline.proto.raft.RaftBatch;
 import io.raftline.proto.raft.RaftEnvelope;
@@ -9,26 +10,40 @@ import io.raftline.proto.raft.StreamRefusal;
 import io.raftline.proto.raft.VoteRequest;
 import io.raftline.raft.SerializationException;
 import io.raftline.raft.message.Message;
+import io.raftline.security.PeerGuard;
+import io.raftline.security.PeerIdentity;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.streams.ReadStream;
-import io.vertx.core.streams.WriteStream;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.ServiceName;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerRequest;
+import io.vertx.grpc.server.GrpcServerResponse;
+import io.vertx.grpc.server.Service;
 import io.vertx.grpc.server.StatusException;
 import java.util.List;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
- * The RaftService of one node's client port: decodes each call into the core's message and gives it to
- * {@link GrpcTransport#deliver}. Answers are only receipts (an empty Ack); Raft's own responses travel as
+ * The RaftService of one node's client port: decodes each call into the core's messages and gives them to
+ * {@link GrpcTransport#deliverAll}. Answers are only receipts (an empty Ack); Raft's own responses travel as
  * separate calls the other way. Bad input is INVALID_ARGUMENT, a node not served here NOT_FOUND, a node that is
  * not running UNAVAILABLE.
+ *
+ * <p>With peer authentication on ({@link GrpcTransport.PeerTls}), every call is checked against the client
+ * certificate of the connection it arrived on before anything is decoded for the node: a call on a connection without
+ * one is UNAUTHENTICATED (the port also serves KV clients, which need none, so the TLS handshake only asks for it); a
+ * message whose sender is not a node the certificate names is PERMISSION_DENIED ({@link PeerGuard}). That is why this
+ * endpoint binds its handlers itself rather than through the generated service class: only the call, not the
+ * decoded message, knows its connection.
  *
  * <p>On Stream, each frame is checked whole before any of it is delivered, and the same refusals travel back as a
  * {@link StreamRefusal} naming the frame; the stream stays open for the next one. A refusal is dropped rather than
  * queued when the reply stream's write queue is full: the sender then only misses the reason of a loss.
  */
-final class RaftEndpoint extends RaftServiceGrpcService {
+final class RaftEndpoint implements Service {
 
     private final GrpcTransport transport;
     private final int servedNode;
@@ -39,17 +54,76 @@ final class RaftEndpoint extends RaftServiceGrpcService {
     }
 
     @Override
-    public Future<Ack> requestVote(VoteRequest request) {
-        return deliver(() -> ProtoMapping.fromProto(request));
+    public ServiceName name() {
+        return RaftServiceGrpcService.SERVICE_NAME;
     }
 
     @Override
-    public Future<Ack> appendEntries(RaftEnvelope request) {
-        return deliver(() -> ProtoMapping.fromEnvelope(request));
+    public Descriptors.ServiceDescriptor descriptor() {
+        return RaftServiceGrpcService.SERVICE_DESCRIPTOR;
     }
 
     @Override
-    public Future<Ack> installSnapshot(ReadStream<SnapshotChunk> request) {
+    public void bind(GrpcServer server) {
+        server.callHandler(RaftServiceGrpcService.RequestVote, this::requestVote);
+        server.callHandler(RaftServiceGrpcService.AppendEntries, this::appendEntries);
+        server.callHandler(RaftServiceGrpcService.InstallSnapshot, this::installSnapshot);
+        server.callHandler(RaftServiceGrpcService.Stream, this::stream);
+    }
+
+    /** The authenticated peer of a call; refuses the call and returns null if there is none. */
+    private Peer authenticate(GrpcServerRequest<?, ?> request) {
+        PeerGuard guard = transport.guard();
+        String remote = remote(request.connection());
+        if (guard == null) {
+            return new Peer(remote, null);
+        }
+        PeerIdentity identity = identity(request.connection());
+        if (identity == null) {
+            PeerGuard.Refusal r = guard.checkSenders(null, List.of());
+            guard.refused(remote, r);
+            request.response().status(GrpcStatus.UNAUTHENTICATED).statusMessage(r.message()).end();
+            return null;
+        }
+        return new Peer(remote, identity);
+    }
+
+    private static String remote(HttpConnection c) {
+        return c.remoteAddress() == null ? "unknown" : String.valueOf(c.remoteAddress().hostAddress());
+    }
+
+    private static PeerIdentity identity(HttpConnection c) {
+        if (!c.isSsl()) {
+            return null;
+        }
+        try {
+            return PeerIdentity.of(c.peerCertificates());
+        } catch (SSLPeerUnverifiedException noCertificate) {
+            return null;
+        }
+    }
+
+    private void requestVote(GrpcServerRequest<VoteRequest, Ack> request) {
+        unary(request, msg -> () -> ProtoMapping.fromProto(msg));
+    }
+
+    private void appendEntries(GrpcServerRequest<RaftEnvelope, Ack> request) {
+        unary(request, msg -> () -> ProtoMapping.fromEnvelope(msg));
+    }
+
+    private <T> void unary(GrpcServerRequest<T, Ack> request, java.util.function.Function<T, Supplier<Message>> decode) {
+        Peer peer = authenticate(request);
+        if (peer == null) {
+            return;
+        }
+        request.handler(msg -> answer(request.response(), deliver(peer, decode.apply(msg))));
+    }
+
+    private void installSnapshot(GrpcServerRequest<SnapshotChunk, Ack> request) {
+        Peer peer = authenticate(request);
+        if (peer == null) {
+            return;
+        }
         Promise<Ack> answer = Promise.promise();
         SnapshotAssembler assembler = transport.assembler();
         request.handler(chunk -> {
@@ -65,18 +139,33 @@ final class RaftEndpoint extends RaftServiceGrpcService {
         request.exceptionHandler(e -> answer.tryFail(e));
         request.endHandler(v -> {
             if (!answer.future().isComplete()) {
-                deliver(assembler::finish).onComplete(answer);
+                deliver(peer, assembler::finish).onComplete(answer);
             }
         });
-        return answer.future();
+        answer.future().onComplete(ar -> answer(request.response(), ar.succeeded() ? Future.succeededFuture(ar.result())
+                : Future.failedFuture(ar.cause())));
     }
 
-    @Override
-    protected void stream(ReadStream<RaftBatch> request, WriteStream<StreamRefusal> response) {
+    private static void answer(GrpcServerResponse<?, Ack> response, Future<Ack> result) {
+        result.onComplete(ar -> {
+            if (ar.succeeded()) {
+                response.end(ar.result());
+            } else {
+                response.fail(ar.cause());
+            }
+        });
+    }
+
+    private void stream(GrpcServerRequest<RaftBatch, StreamRefusal> request) {
+        Peer peer = authenticate(request);
+        if (peer == null) {
+            return;
+        }
+        GrpcServerResponse<RaftBatch, StreamRefusal> response = request.response();
         request.handler(batch -> {
             Future<Ack> delivered;
             try {
-                delivered = transport.deliverAll(servedNode, ProtoMapping.fromBatch(batch));
+                delivered = check(peer, ProtoMapping.fromBatch(batch));
             } catch (SerializationException | IllegalArgumentException e) {
                 delivered = Future.failedFuture(invalid(e.getMessage()));
             }
@@ -93,14 +182,31 @@ final class RaftEndpoint extends RaftServiceGrpcService {
         request.endHandler(v -> response.end());
     }
 
-    private Future<Ack> deliver(Supplier<Message> decode) {
+    private Future<Ack> deliver(Peer peer, Supplier<Message> decode) {
         Message m;
         try {
             m = decode.get();
         } catch (SerializationException | IllegalArgumentException e) {
             return Future.failedFuture(invalid(e.getMessage()));
         }
-        return transport.deliver(servedNode, m);
+        return check(peer, List.of(m));
+    }
+
+    /** Refuses the whole frame if the peer may not send one of its messages; delivers it otherwise. */
+    private Future<Ack> check(Peer peer, List<Message> messages) {
+        PeerGuard guard = transport.guard();
+        if (guard != null) {
+            PeerGuard.Refusal r = guard.checkSenders(peer.identity(), messages.stream().map(Message::from).toList());
+            if (r != null) {
+                guard.refused(peer.remote() + " (" + peer.identity() + ")", r);
+                return Future.failedFuture(new StatusException(GrpcStatus.PERMISSION_DENIED, r.message()));
+            }
+        }
+        return transport.deliverAll(servedNode, messages);
+    }
+
+    /** The peer of a call: its address (for logs) and the identity of its certificate (null without TLS). */
+    private record Peer(String remote, PeerIdentity identity) {
     }
 
     static StatusException invalid(String message) {

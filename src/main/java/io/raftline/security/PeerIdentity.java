@@ -1,0 +1,144 @@
+package io.raftline.security;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.security.auth.x500.X500Principal;
+
+/**
+ * The Raft node ids a TLS certificate speaks for. It exists because a peer must not be trusted by the id it claims in
+ * a message: the id has to come from something the cluster CA signed. A node certificate names its node in a subject
+ * alternative name URI {@code urn:raftline:node:<id>} (what {@code bin/tls-ca.sh DIR --node <id>} writes), or, for
+ * certificates made by other tools, a subject common name {@code raftline-node-<id>}. A certificate may name several
+ * ids (a process that runs several nodes); one that names none (the shared certificate {@code bin/tls-ca.sh} makes
+ * without {@code --node}) is {@linkplain #anonymous() anonymous}: it proves membership of the CA, not a node.
+ *
+ * @param nodeIds the ids named, in increasing order (empty: anonymous)
+ */
+public record PeerIdentity(Set<Integer> nodeIds) {
+
+    /** The prefix of the subject alternative name URI that names a node. */
+    public static final String URI_PREFIX = "urn:raftline:node:";
+
+    /** A certificate that names no node. */
+    public static final PeerIdentity ANONYMOUS = new PeerIdentity(Set.of());
+
+    private static final int SAN_URI = 6;
+    private static final Pattern COMMON_NAME = Pattern.compile("(?:^|,)\\s*CN=raftline-node-([0-9]{1,9})\\s*(?:,|$)");
+
+    /**
+     * Freezes the ids.
+     *
+     * @param nodeIds the ids, each {@code > 0}
+     */
+    public PeerIdentity {
+        nodeIds = java.util.Collections.unmodifiableSet(new TreeSet<>(nodeIds));
+        for (int id : nodeIds) {
+            if (id <= 0) {
+                throw new IllegalArgumentException("a node id is > 0, got " + id);
+            }
+        }
+    }
+
+    /**
+     * The identity of a certificate.
+     *
+     * @param cert the (already verified) certificate
+     * @return the node ids it names
+     */
+    public static PeerIdentity of(X509Certificate cert) {
+        Set<Integer> ids = new TreeSet<>();
+        Collection<List<?>> names;
+        try {
+            names = cert.getSubjectAlternativeNames();
+        } catch (CertificateParsingException e) {
+            names = null;
+        }
+        if (names != null) {
+            for (List<?> name : names) {
+                if (name.size() >= 2 && Integer.valueOf(SAN_URI).equals(name.get(0)) && name.get(1) instanceof String s
+                        && s.startsWith(URI_PREFIX)) {
+                    parseId(s.substring(URI_PREFIX.length())).ifPresent(ids::add);
+                }
+            }
+        }
+        Matcher m = COMMON_NAME.matcher(cert.getSubjectX500Principal().getName(X500Principal.RFC2253));
+        if (m.find()) {
+            parseId(m.group(1)).ifPresent(ids::add);
+        }
+        return new PeerIdentity(ids);
+    }
+
+    /**
+     * The identity of a peer's certificate chain, as TLS gives it (leaf first).
+     *
+     * @param chain the verified chain
+     * @return the identity of its first certificate, anonymous if it is not X.509
+     */
+    public static PeerIdentity of(List<Certificate> chain) {
+        return !chain.isEmpty() && chain.get(0) instanceof X509Certificate x ? of(x) : ANONYMOUS;
+    }
+
+    /**
+     * The identity of the first certificate of a PEM file (the configuration's {@code tls.cert_file}).
+     *
+     * @param pem the file
+     * @return the ids it names
+     * @throws IOException if the file cannot be read
+     * @throws GeneralSecurityException if it holds no X.509 certificate
+     */
+    public static PeerIdentity ofPem(Path pem) throws IOException, GeneralSecurityException {
+        try (InputStream in = Files.newInputStream(pem)) {
+            Certificate c = CertificateFactory.getInstance("X.509").generateCertificate(in);
+            if (!(c instanceof X509Certificate x)) {
+                throw new GeneralSecurityException("not an X.509 certificate");
+            }
+            return of(x);
+        }
+    }
+
+    private static java.util.Optional<Integer> parseId(String text) {
+        if (!text.matches("[0-9]{1,9}")) {
+            return java.util.Optional.empty();
+        }
+        int id = Integer.parseInt(text);
+        return id > 0 ? java.util.Optional.of(id) : java.util.Optional.empty();
+    }
+
+    /**
+     * Whether the certificate names no node.
+     *
+     * @return true for a shared cluster certificate
+     */
+    public boolean anonymous() {
+        return nodeIds.isEmpty();
+    }
+
+    /**
+     * Whether the certificate speaks for a node.
+     *
+     * @param id the node
+     * @return true if it names it
+     */
+    public boolean names(int id) {
+        return nodeIds.contains(id);
+    }
+
+    @Override
+    public String toString() {
+        return anonymous() ? "a certificate naming no node" : "the certificate of node " + nodeIds.stream()
+                .map(String::valueOf).collect(java.util.stream.Collectors.joining(", "));
+    }
+}
