@@ -47,6 +47,47 @@ public final class EventJson {
     }
 
     /**
+     * The mapping with the deployment's choice about values: with {@code hideValues} (configuration
+     * {@code admin.hide_values}), appended entries and client requests keep their key and the value's length in
+     * bytes ({@code valueLength}) but not the value, so that whoever may watch the live view or read a recording
+     * does not see the data.
+     */
+    public static final class Mapper {
+        private final boolean hideValues;
+
+        /**
+         * Creates the mapping.
+         *
+         * @param hideValues true to leave values out of events
+         */
+        public Mapper(boolean hideValues) {
+            this.hideValues = hideValues;
+        }
+
+        /**
+         * The JSON object of an event (see {@link EventJson#toJson}), values left out when so configured.
+         *
+         * @param e the event
+         * @return a new JSON object
+         */
+        public JsonObject toJson(RaftEvent e) {
+            JsonObject o = EventJson.toJson(e);
+            if (!hideValues) {
+                return o;
+            }
+            if (e instanceof RaftEvent.LogAppended) {
+                for (Object en : o.getJsonArray("entries")) {
+                    ((JsonObject) en).remove("value");
+                }
+            } else if (e instanceof RaftEvent.ClientRequest && o.getValue("value") instanceof String v) {
+                o.remove("value");
+                o.put("valueLength", v.getBytes(StandardCharsets.UTF_8).length);
+            }
+            return o;
+        }
+    }
+
+    /**
      * The JSON object of an event.
      *
      * @param e the event (published: its header has a sequence number)
@@ -125,6 +166,9 @@ public final class EventJson {
                     .put("reason", mc.reason());
         } else if (e instanceof RaftEvent.ClusterInfo c) {
             o.put("members", new JsonArray(List.copyOf(c.members())));
+            if (c.timing() != null) {
+                o.put("raft", c.timing().copy());
+            }
         } else if (e instanceof RaftEvent.Rates r) {
             o.put("rates", r.rates().copy());
         }
@@ -197,7 +241,7 @@ public final class EventJson {
         }
         if (c instanceof KvCommand.Put p) {
             o.put("op", p.expectedRevision() == KvCommand.UNCONDITIONAL ? "put" : "cas").put("key", clip(p.key()))
-                    .put("value", text(p.value()));
+                    .put("value", text(p.value())).put("valueLength", p.value().length);
         } else if (c instanceof KvCommand.Delete d) {
             o.put("op", d.expectedRevision() == KvCommand.UNCONDITIONAL ? "delete" : "cad").put("key", clip(d.key()));
         } else if (c instanceof KvCommand.Increment inc) {

@@ -457,25 +457,39 @@ public sealed interface RaftEvent {
     }
 
     /**
-     * The members of the cluster, published first so a recording knows every node before it speaks.
+     * The members of the cluster, published first so a recording knows every node before it speaks, with the
+     * configured Raft timing so that the view draws election-timeout rings over the real range.
      *
      * @param header  common fields (node 0)
      * @param members the node ids
+     * @param timing  {@code heartbeatMs}, {@code electionMs: [min, max]}, {@code tickMs}; null when unknown
      */
-    record ClusterInfo(EventHeader header, List<Integer> members) implements RaftEvent {
+    record ClusterInfo(EventHeader header, List<Integer> members, JsonObject timing) implements RaftEvent {
         /**
-         * Freezes the members.
+         * Freezes the members and the timing.
+         *
+         * @param header  common fields
+         * @param members the ids
+         * @param timing  the configured timing, or null
+         */
+        public ClusterInfo {
+            members = List.copyOf(members);
+            timing = timing == null ? null : timing.copy();
+        }
+
+        /**
+         * Members only, timing unknown.
          *
          * @param header  common fields
          * @param members the ids
          */
-        public ClusterInfo {
-            members = List.copyOf(members);
+        public ClusterInfo(EventHeader header, List<Integer> members) {
+            this(header, members, null);
         }
 
         @Override
         public ClusterInfo withHeader(EventHeader h) {
-            return new ClusterInfo(h, members);
+            return new ClusterInfo(h, members, timing);
         }
     }
 

@@ -94,7 +94,7 @@ class EventJsonTest {
     @Test
     void logEntriesDescribeTheirOperation() {
         assertThat(EventJson.entry(put(3, 2, "color", "blue")).encode())
-                .isEqualTo("{\"i\":3,\"t\":2,\"op\":\"put\",\"key\":\"color\",\"value\":\"blue\"}");
+                .isEqualTo("{\"i\":3,\"t\":2,\"op\":\"put\",\"key\":\"color\",\"value\":\"blue\",\"valueLength\":4}");
         assertThat(EventJson.entry(Entry.noop(1, 1)).encode()).isEqualTo("{\"i\":1,\"t\":1,\"op\":\"noop\"}");
         assertThat(EventJson.entry(Entry.normal(2, 1, KvCodec.encode(new KvCommand.Delete("k")))).encode())
                 .isEqualTo("{\"i\":2,\"t\":1,\"op\":\"delete\",\"key\":\"k\"}");
@@ -191,5 +191,25 @@ class EventJsonTest {
         } finally {
             vertx.close();
         }
+    }
+
+    @Test
+    void hiddenValuesLeaveKeysAndLengthsButNoValueBytes() {
+        EventJson.Mapper hiding = new EventJson.Mapper(true);
+        RaftEvent.LogAppended appended = new RaftEvent.LogAppended(new EventHeader(4, 1, 1, 2, "Leader"),
+                List.of(put(3, 2, "color", "secret-blue")));
+        JsonObject entry = hiding.toJson(appended).getJsonArray("entries").getJsonObject(0);
+        assertThat(entry.getString("key")).isEqualTo("color");
+        assertThat(entry.getInteger("valueLength")).isEqualTo(11);
+        assertThat(entry.containsKey("value")).isFalse();
+        RaftEvent.ClientRequest request = new RaftEvent.ClientRequest(new EventHeader(5, 1, 1, 2, "Leader"),
+                new JsonObject().put("reqId", 1).put("op", "put").put("key", "color").put("value", "secret-blue")
+                        .put("phase", "submitted"));
+        JsonObject hidden = hiding.toJson(request);
+        assertThat(hidden.getString("key")).isEqualTo("color");
+        assertThat(hidden.getInteger("valueLength")).isEqualTo(11);
+        assertThat(hidden.encode()).doesNotContain("secret");
+        assertThat(hiding.toJson(appended).encode()).doesNotContain("secret");
+        assertThat(new EventJson.Mapper(false).toJson(request).getString("value")).isEqualTo("secret-blue");
     }
 }
