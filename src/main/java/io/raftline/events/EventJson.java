@@ -171,9 +171,41 @@ public final class EventJson {
             }
         } else if (e instanceof RaftEvent.Rates r) {
             o.put("rates", r.rates().copy());
+        } else if (e instanceof RaftEvent.QueueStats q) {
+            queueStats(o, q);
         }
         // NodeCrashed has no fields of its own.
         return o;
+    }
+
+    /** Items of a queue listed in full, at most (the counts are always whole). */
+    static final int MAX_QUEUE_ITEMS = 16;
+
+    private static void queueStats(JsonObject o, RaftEvent.QueueStats q) {
+        o.put("pendingProposals", q.stats().pendingProposals()).put("inbox", q.stats().inbox());
+        java.util.Map<Integer, Integer> outByPeer = new java.util.TreeMap<>();
+        JsonArray held = new JsonArray();
+        for (io.raftline.transport.NetworkConditioner.InNetwork c : q.outbox()) {
+            outByPeer.merge(c.message().to(), 1, Integer::sum);
+            if (held.size() < MAX_QUEUE_ITEMS) {
+                held.add(new JsonObject().put("to", c.message().to()).put("kind", c.message().kind().displayName())
+                        .put("summary", c.message().summary()).put("dueAt", c.dueAtMillis()));
+            }
+        }
+        java.util.TreeSet<Integer> peers = new java.util.TreeSet<>(q.stats().links().keySet());
+        peers.addAll(outByPeer.keySet());
+        peers.remove(q.stats().node());
+        JsonArray links = new JsonArray();
+        for (Integer peer : peers) {
+            JsonObject l = new JsonObject().put("to", peer).put("outbox", outByPeer.getOrDefault(peer, 0));
+            io.raftline.raft.PeerStatus ps = q.stats().links().get(peer);
+            if (ps != null) {
+                l.put("inflight", ps.inflight()).put("match", ps.match()).put("next", ps.next())
+                        .put("state", ps.state().name().toLowerCase(java.util.Locale.ROOT));
+            }
+            links.add(l);
+        }
+        o.put("outbox", q.outbox().size()).put("links", links).put("held", held);
     }
 
     private static JsonObject message(JsonObject o, long msgId, Message m) {

@@ -102,6 +102,7 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
     /** When this process last published its demand, or -1 before the first time. */
     private long demandSentAt = -1;
     private long audienceTimer = -1;
+    private volatile java.util.function.IntFunction<List<io.raftline.transport.NetworkConditioner.InNetwork>> outbox;
 
     /**
      * Creates a publisher whose pipeline runs on a thread of its own.
@@ -461,6 +462,28 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
             pipeline.offer(new RaftEvent.MembershipChanged(h, mc.index(), mc.membership().voters(),
                     mc.membership().learners(), mc.membership().addresses(), mc.reason()));
         }
+    }
+
+    /**
+     * Where the copies of a node's messages that the network holds back are read from (the process's network
+     * conditioner); without one, {@code QueueStats} carry an empty outbox.
+     *
+     * @param source the held copies of a sender, callable from any thread
+     */
+    public void setOutboxSource(java.util.function.IntFunction<List<io.raftline.transport.NetworkConditioner.InNetwork>> source) {
+        this.outbox = source;
+    }
+
+    @Override
+    public boolean wantsQueueStats() {
+        return pipeline.wantsMessages();
+    }
+
+    @Override
+    public void queueStats(io.raftline.node.QueueStats stats) {
+        var held = outbox;
+        pipeline.offer(new RaftEvent.QueueStats(now(stats.node()), stats,
+                held == null ? List.of() : held.apply(stats.node())));
     }
 
     @Override

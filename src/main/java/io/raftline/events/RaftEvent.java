@@ -517,4 +517,32 @@ public sealed interface RaftEvent {
             return new Rates(h, rates);
         }
     }
+
+    /**
+     * What waits in one node, from the server (not derived from the arrows a browser saw): pending proposals, held
+     * inputs, a leader's unacknowledged appends per follower, and the copies the network holds back. Reported
+     * twice a second per node while someone watches.
+     *
+     * @param header common fields (the node)
+     * @param stats  the node's own figures
+     * @param outbox copies of its messages the network holds back (injected delay), soonest first
+     */
+    record QueueStats(EventHeader header, io.raftline.node.QueueStats stats,
+            List<io.raftline.transport.NetworkConditioner.InNetwork> outbox) implements RaftEvent {
+        /**
+         * Freezes the outbox.
+         *
+         * @param header common fields
+         * @param stats  the figures
+         * @param outbox held copies
+         */
+        public QueueStats {
+            outbox = List.copyOf(outbox);
+        }
+
+        @Override
+        public QueueStats withHeader(EventHeader h) {
+            return new QueueStats(h, stats, outbox);
+        }
+    }
 }

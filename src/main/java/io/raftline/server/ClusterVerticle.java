@@ -109,6 +109,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                 timing(config.raft()), new EventPipeline(eventOptions));
         this.listener = NodeListener.both(publisher, NodeListener.both(membershipTracker(), listener));
         this.conditioner = new NetworkConditioner(config.seed());
+        publisher.setOutboxSource(conditioner::inNetworkFrom);
         this.links = new LinkFaults(config.seed() + 1);
         for (NodeConfig n : config.nodes()) {
             addresses.put(n.id(), new Address(n.host(), n.httpPort()));

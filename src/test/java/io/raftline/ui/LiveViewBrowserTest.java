@@ -288,7 +288,7 @@ class LiveViewBrowserTest {
         page.getByTestId("node-1").locator("circle.ring").dispatchEvent("click");
         assertThat(page.getByTestId("pinned")).hasAttribute("data-kind", "node");
         assertThat(page.getByTestId("pinned")).containsText("Node 1");
-        // The node's queues, counted from the sends shown whose receipt is not shown yet.
+        // The node's queues: the server's figures (QueueStats) and the arrows drawn whose receipt is not shown yet.
         assertThat(page.getByTestId("pinned")).containsText("in flight out");
         assertThat(page.getByTestId("node-queue-1")).hasAttribute("data-out", Pattern.compile("\\d+"));
         page.getByTestId("pinned").locator(".unpin").click();
@@ -297,6 +297,13 @@ class LiveViewBrowserTest {
         page.getByTestId("live-pause").click();
         assertThat(page.getByTestId("live-pause")).hasAttribute("data-paused", "false");
         assertThat(leaders()).hasCount(1);
+        // Live again: the queue figures under each node come from the server (QueueStats), and a click lists them.
+        for (int id = 1; id <= 3; id++) {
+            assertThat(page.getByTestId("node-queue-" + id)).hasAttribute("data-source", "server");
+        }
+        page.getByTestId("node-1").locator("circle.ring").dispatchEvent("click");
+        assertThat(page.getByTestId("pinned")).containsText(Pattern.compile("server: \\d+ proposals pending"));
+        page.getByTestId("pinned").locator(".unpin").click();
     }
 
     /**
@@ -437,6 +444,9 @@ class LiveViewBrowserTest {
         }
         assertThat(pinned.locator("dd", new Locator.LocatorOptions().setHasText("committed"))
                 .filter(new Locator.FilterOptions().setHasNotText("not committed"))).hasCount(3);
+        // When it was committed, from the events (the first LogCommitted that covers it).
+        assertThat(pinned.getByTestId("entry-committed"))
+                .hasText(Pattern.compile("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} UTC by node \\d.*"));
         shot("put-replicated");
     }
 
