@@ -110,6 +110,33 @@ class LiveViewBrowserTest {
     }
 
     @Test
+    void at1280x720TheClusterTheKeyFiguresAndACondensedTimelineFitWithoutScrolling() {
+        page.setViewportSize(1280, 720);
+        page.getByTestId("client-key").fill("fits");
+        page.getByTestId("btn-put").click();
+        assertThat(page.getByTestId("control-status")).containsText("ok, revision");
+        page.evaluate("() => window.scrollTo(0, 0)");
+        assertThat(page.locator("[data-testid='timeline-row']").first()).isVisible();
+        assertThat(leaders()).hasCount(1);
+        for (String testId : List.of("panel-cluster", "panel-figures", "kpi-leader", "kpi-commit", "kpi-msgs",
+                "panel-timeline", "timeline-list", "live-speed", "live-pause", "live-step")) {
+            var box = page.getByTestId(testId).boundingBox();
+            org.assertj.core.api.Assertions.assertThat(box).as(testId).isNotNull();
+            org.assertj.core.api.Assertions.assertThat(box.y).as(testId + " top").isGreaterThanOrEqualTo(0);
+            org.assertj.core.api.Assertions.assertThat(box.y + box.height).as(testId + " bottom").isLessThanOrEqualTo(720);
+            org.assertj.core.api.Assertions.assertThat(box.x + box.width).as(testId + " right").isLessThanOrEqualTo(1280);
+        }
+        for (int id = 1; id <= 3; id++) {
+            var box = page.getByTestId("node-" + id).boundingBox();
+            org.assertj.core.api.Assertions.assertThat(box.y + box.height).as("node " + id).isLessThanOrEqualTo(720);
+        }
+        // A condensed timeline still shows several rows.
+        var list = page.getByTestId("timeline-list").boundingBox();
+        org.assertj.core.api.Assertions.assertThat(list.height).isGreaterThanOrEqualTo(5 * 24);
+        page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("layout-1280x720.png")));
+    }
+
+    @Test
     void showsThreeNodesAndExactlyOneLeader() {
         assertThat(nodes()).hasCount(3);
         assertThat(leaders()).hasCount(1);
