@@ -465,6 +465,10 @@ export class ClusterView {
         this.flash(e.node, '#f05d5e');
         for (const [id, f] of this.inFlight) if (f.e.from === e.node) this.inFlight.delete(id); // lost with it
         break;
+      case 'Traffic':
+        // Arrows the server counted instead of sending (this page fell behind): they thicken their links all the same.
+        for (const l of e.links || []) this.countFlow(l, l.count);
+        break;
       case 'ClusterInfo':
       case 'Snapshot':
         if (e.raft) this.setTiming(e.raft);
@@ -490,9 +494,9 @@ export class ClusterView {
     return [6 * hb, 12 * hb];
   }
 
-  countFlow(e) {
+  countFlow(e, n = 1) {
     const key = `${Math.min(e.from, e.to)}-${Math.max(e.from, e.to)}`;
-    this.flow.set(key, (this.flow.get(key) || 0) + 1);
+    this.flow.set(key, (this.flow.get(key) || 0) + n);
   }
 
   flash(id, color) {
