@@ -212,4 +212,23 @@ class EventJsonTest {
         assertThat(hiding.toJson(appended).encode()).doesNotContain("secret");
         assertThat(new EventJson.Mapper(false).toJson(request).getString("value")).isEqualTo("secret-blue");
     }
+
+    @Test
+    void queueStatsCountPerLinkWhatTheNetworkHoldsAndWhatTheLeaderAwaits() {
+        var links = java.util.Map.of(2, new io.raftline.raft.PeerStatus(7, 9, io.raftline.raft.ReplicationState.REPLICATE,
+                true, 2), 3, new io.raftline.raft.PeerStatus(4, 5, io.raftline.raft.ReplicationState.PROBE, true, 1));
+        var held = List.of(new io.raftline.transport.NetworkConditioner.InNetwork(new Heartbeat(1, 3, 2, 4, 0), 1_000),
+                new io.raftline.transport.NetworkConditioner.InNetwork(new Heartbeat(1, 3, 2, 4, 0), 1_050));
+        JsonObject o = EventJson.toJson(new RaftEvent.QueueStats(new EventHeader(9, 900, 1, 2, "Leader"),
+                new io.raftline.node.QueueStats(1, 5, 0, links), held));
+        assertThat(o.getString("type")).isEqualTo("QueueStats");
+        assertThat(o.getInteger("pendingProposals")).isEqualTo(5);
+        assertThat(o.getInteger("inbox")).isZero();
+        assertThat(o.getInteger("outbox")).isEqualTo(2);
+        assertThat(o.getJsonArray("links").encode()).isEqualTo(
+                "[{\"to\":2,\"outbox\":0,\"inflight\":2,\"match\":7,\"next\":9,\"state\":\"replicate\"},"
+                        + "{\"to\":3,\"outbox\":2,\"inflight\":1,\"match\":4,\"next\":5,\"state\":\"probe\"}]");
+        assertThat(o.getJsonArray("held").getJsonObject(0).getString("kind")).isEqualTo("Heartbeat");
+        assertThat(o.getJsonArray("held").getJsonObject(0).getLong("dueAt")).isEqualTo(1_000);
+    }
 }
