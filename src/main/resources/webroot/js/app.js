@@ -40,7 +40,7 @@ for (const root of [$('#node-cards'), $('#log-matrix')]) {
     if (m && (el.dataset.term || el.classList.contains('entry'))) cluster.pin({ kind: 'entry', node: Number(m[1]), i: Number(m[2]) });
   });
 }
-const dashboard = new Dashboard(byTestId('panel-dashboard'));
+const dashboard = new Dashboard(document.querySelector('main.grid')); // key figures and charts
 const bus = new EventBus('/eventbus');
 const controls = new Controls($('#controls'), byTestId('control-status'), cmd => bus.send('raft.control', cmd));
 const timeline = new Timeline({ list: $('#timeline-list'), filters: $('#timeline-filters'), inspector: byTestId('inspector'),

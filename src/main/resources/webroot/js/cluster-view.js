@@ -8,7 +8,7 @@
 // disappear, and the circle is laid out again to fit the box.
 
 import { ROLE_COLORS, kindColor, escapeHtml, compactNumber, entryText } from './format.js';
-import { displayRole, memberKind } from './reducer.js';
+import { displayRole, memberKind, commitTimeOf } from './reducer.js';
 
 const d3 = globalThis.d3;
 const SVGNS = 'http://www.w3.org/2000/svg';
@@ -281,7 +281,13 @@ export class ClusterView {
     const w = m.writes.find(x => x.i === i);
     const made = req ? `${req.op} ${req.key} from this page (${req.reqId}), revision ${req.revision}`
       : w ? `${w.op} ${w.key} appended by leader ${w.node}` : own && own.op === 'noop' ? "the leader's no-op of its term" : '—';
+    const c = commitTimeOf(m, i);
+    const appended = w ? w.ts : null;
+    const committed = c ? `${new Date(c.ts).toISOString().slice(11, 23)} UTC by node ${c.node}` +
+      (appended && c.ts >= appended ? ` (${c.ts - appended} ms after it was appended)` : '')
+      : Object.values(m.nodes).some(n => n.commit >= i) ? 'before this view started' : 'not yet';
     return `<h4>Entry ${i}${own ? ` · ${escapeHtml(entryText(own))}` : ''}</h4><dl>${rows}` +
+      `<dt>committed</dt><dd data-testid="entry-committed">${escapeHtml(committed)}</dd>` +
       `<dt>request</dt><dd>${escapeHtml(made)}</dd></dl>`;
   }
 
@@ -316,8 +322,20 @@ export class ClusterView {
     const list = (title, xs, far) => `<h5>${title} · ${xs.length}</h5>` + (xs.length ? '<ul>' + xs.slice(0, 8).map(e =>
       `<li>${escapeHtml(e.kind)} ${far(e)} <small>#${e.msgId}</small></li>`).join('') +
       (xs.length > 8 ? `<li>… ${xs.length - 8} more</li>` : '') + '</ul>' : '');
-    return `<div class="queue-list" data-testid="queue-list-${id}">` + list('in flight out', out, e => `→ ${e.to}`) +
-      list('in flight in', inbox, e => `← ${e.from}`) + '</div>';
+    const n = this.model && this.model.nodes[id];
+    const q = n && n.queues;
+    let server = '';
+    if (q) {
+      // The server's figures (QueueStats): what the node itself holds, not what this page saw of the arrows.
+      const links = q.links.map(l => `<li>→ ${l.to}: ${l.outbox} held by the network` +
+        (l.inflight !== undefined ? `, ${l.inflight} appends unacknowledged (match ${l.match}, ${escapeHtml(l.state)})` : '') +
+        '</li>').join('');
+      const held = q.held.map(h => `<li>${escapeHtml(h.kind)} → ${h.to} <small>due in ${Math.max(0, h.dueAt - q.ts)} ms</small></li>`).join('');
+      server = `<h5>server: ${q.pendingProposals} proposals pending · ${q.inbox} inputs held · ${q.outbox} in the network</h5>` +
+        (links ? `<ul>${links}</ul>` : '') + (held ? `<h5>held by the network</h5><ul>${held}</ul>` : '');
+    }
+    return `<div class="queue-list" data-testid="queue-list-${id}">` + server + list('in flight out (drawn)', out, e => `→ ${e.to}`) +
+      list('in flight in (drawn)', inbox, e => `← ${e.from}`) + '</div>';
   }
 
   /**
@@ -352,13 +370,21 @@ export class ClusterView {
       const below = R + 22 + (kind === 'learner' ? 14 : 0) + (n.frozen || n.paused ? 14 : 0);
       const at = `translate(${(ox + p.x * k).toFixed(0)}px, ${(oy + (p.y + below) * k).toFixed(0)}px) translate(-50%, -50%)`;
       if (el.style.transform !== at) el.style.transform = at;
-      const o = out.get(id) || 0, i = inbox.get(id) || 0, pend = Math.max(0, n.lastIndex - n.commit);
-      const text = n.up ? `↑${o} ↓${i}${pend ? ` · ${pend} uncommitted` : ''}` : '';
-      if (el.textContent !== text) {
+      // The server's QueueStats when it sends them (live), else what the drawn arrows say (older recordings).
+      const q = n.queues;
+      const o = q ? q.outbox + q.links.reduce((s, l) => s + (l.inflight || 0), 0) : out.get(id) || 0;
+      const i = q ? q.inbox : inbox.get(id) || 0;
+      const pend = Math.max(0, n.lastIndex - n.commit);
+      const props = q ? q.pendingProposals : 0;
+      const text = n.up ? `↑${o} ↓${i}${props ? ` · ${props} proposals` : ''}${pend ? ` · ${pend} uncommitted` : ''}` : '';
+      const source = q ? 'server' : 'drawn';
+      if (el.textContent !== text || el.dataset.source !== source) {
         el.textContent = text;
         el.dataset.out = String(o);
         el.dataset.in = String(i);
         el.dataset.pending = String(pend);
+        el.dataset.proposals = String(props);
+        el.dataset.source = source;
       }
     }
     for (const [id, el] of this.queueEls) if (!seen.has(id)) { el.remove(); this.queueEls.delete(id); }
@@ -439,6 +465,10 @@ export class ClusterView {
         this.flash(e.node, '#f05d5e');
         for (const [id, f] of this.inFlight) if (f.e.from === e.node) this.inFlight.delete(id); // lost with it
         break;
+      case 'Traffic':
+        // Arrows the server counted instead of sending (this page fell behind): they thicken their links all the same.
+        for (const l of e.links || []) this.countFlow(l, l.count);
+        break;
       case 'ClusterInfo':
       case 'Snapshot':
         if (e.raft) this.setTiming(e.raft);
@@ -464,9 +494,9 @@ export class ClusterView {
     return [6 * hb, 12 * hb];
   }
 
-  countFlow(e) {
+  countFlow(e, n = 1) {
     const key = `${Math.min(e.from, e.to)}-${Math.max(e.from, e.to)}`;
-    this.flow.set(key, (this.flow.get(key) || 0) + 1);
+    this.flow.set(key, (this.flow.get(key) || 0) + n);
   }
 
   flash(id, color) {

@@ -12,7 +12,7 @@ export const CATEGORIES = {
   membership: ['MembershipChanged'],
   client: ['ClientRequest'],
   verify: ['CheckVerdict'],
-  meta: ['Rates', 'ClusterInfo', 'Snapshot', 'RecordingTruncated'],
+  meta: ['Rates', 'ClusterInfo', 'Snapshot', 'RecordingTruncated', 'QueueStats', 'Traffic'],
 };
 
 export const CATEGORY_LABELS = { election: 'Elections', message: 'Messages', log: 'Log', fault: 'Faults',

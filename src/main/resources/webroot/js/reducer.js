@@ -156,6 +156,19 @@ function fromSnapshot(m, e) {
     faults: { ...EMPTY_FAULTS, ...(e.faults || {}) }, leadersByTerm };
 }
 
+/** Commit runs remembered for the log-entry inspector's "committed at". */
+const COMMIT_RUNS_KEPT = 2000;
+
+/**
+ * When entry i was first committed: { ts, node }, or null if not known (committed before the view started).
+ * @param {object} m the model
+ * @param {number} i the index
+ */
+export function commitTimeOf(m, i) {
+  for (const [a, b, ts, node] of m.commitTimes || []) if (i >= a && i <= b) return { ts, node };
+  return null;
+}
+
 /**
  * Folds one event into the model.
  * @param {object} m the model (not modified)
@@ -225,8 +238,18 @@ export function reduce(m, e) {
       }
       return withNode(n, id, o => ({ log: appendEntries(o.log, e), lastIndex: e.last }));
     }
+    case 'QueueStats':
+      // What waits in the node, from the server: pending proposals, held inputs, per-link outbox and in-flight.
+      return withNode(n, id, () => ({ queues: { pendingProposals: e.pendingProposals, inbox: e.inbox,
+        outbox: e.outbox, links: e.links || [], held: e.held || [], ts: e.ts } }));
     case 'LogCommitted': {
       const from = (n.nodes[id] || newNode(id)).commit;
+      if (e.commit > (n.commitTop || 0)) {
+        // When each entry was first committed anywhere (the leader's commit, as it is the first to know), as runs
+        // [first, last, ts, node], newest first and bounded.
+        n = { ...n, commitTop: e.commit,
+          commitTimes: [[(n.commitTop || 0) + 1, e.commit, e.ts, id], ...(n.commitTimes || [])].slice(0, COMMIT_RUNS_KEPT) };
+      }
       n = withNode(n, id, () => ({ commit: e.commit }));
       return checkCommitted(n, e, id, from, e.commit);
     }

@@ -29,7 +29,7 @@ import java.util.Set;
  *                                    bus_port: Hazelcast port when nodes run in separate processes;
  *                                    resp_port: Redis protocol (default 6380 + id, 0 if http_port is 0; -1: none);
  *                                    join: not in the initial membership, waits to be added at runtime
- *   "admin": {"host": "127.0.0.1", "port": 8080, "token": ""},   omit to run no admin listener
+ *   "admin": {"host": "127.0.0.1", "port": 8080, "token": "", "hide_values": false},   omit to run no admin listener
  *   "raft": { "tick_ms": 10, "heartbeat_ms": 100, ... },          see {@link RaftSettings}
  *   "service": { "request_timeout_ms": 5000, "max_pending_proposals": 10000,
  *                "max_body_bytes": 1048576, "forward_timeout_ms": 5000, "max_pending_reads": 50000 },
@@ -64,7 +64,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
     static final List<String> STORAGE_FIELDS = List.of("engine", "segment_bytes");
     static final List<String> SERVICE_FIELDS = List.of("request_timeout_ms", "max_pending_proposals",
             "max_body_bytes", "forward_timeout_ms", "max_pending_reads");
-    static final List<String> ADMIN_FIELDS = List.of("host", "port", "token");
+    static final List<String> ADMIN_FIELDS = List.of("host", "port", "token", "hide_values");
     static final List<String> TLS_FIELDS = List.of("cert_file", "key_file", "ca_file");
     static final List<String> SECURITY_FIELDS = List.of("allowed_hosts", "allowed_origins", "trust_loopback",
             "peer_identity", "cluster_secret", "client_token");
@@ -157,7 +157,8 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
         if (r.has("admin")) {
             JsonReader a = r.object("admin");
             a.allowOnly(Set.copyOf(ADMIN_FIELDS));
-            admin = new AdminConfig(a.string("host", httpHost), a.port("port", 8080), a.string("token", ""));
+            admin = new AdminConfig(a.string("host", httpHost), a.port("port", 8080), a.string("token", ""),
+                    a.bool("hide_values", false));
             if (admin.port() != 0) {
                 for (NodeConfig n : nodes) {
                     if (n.httpPort() == admin.port()) {

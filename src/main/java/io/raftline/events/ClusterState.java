@@ -32,6 +32,8 @@ public final class ClusterState implements EventSink {
     private JsonObject faults = new JsonObject();
     private long seq;
     private long ts;
+    /** The configured Raft timing a {@code ClusterInfo} announced, or null. */
+    private JsonObject timing;
 
     /**
      * Creates the state of a cluster that has not done anything yet.
@@ -59,6 +61,9 @@ public final class ClusterState implements EventSink {
         ts = e.getLong("ts", ts);
         String type = e.getString("type", "");
         if (type.equals("ClusterInfo")) {
+            if (e.getValue("raft") instanceof JsonObject t) {
+                timing = t.copy();
+            }
             for (Object id : e.getJsonArray("members", new JsonArray())) {
                 nodes.computeIfAbsent((Integer) id, NodeState::new);
             }
@@ -229,6 +234,9 @@ public final class ClusterState implements EventSink {
                 .put("faults", faults.copy());
         if (membership != null) {
             o.put("membership", membership.copy());
+        }
+        if (timing != null) {
+            o.put("raft", timing.copy());
         }
         return o;
     }

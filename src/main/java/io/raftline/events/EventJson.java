@@ -47,6 +47,47 @@ public final class EventJson {
     }
 
     /**
+     * The mapping with the deployment's choice about values: with {@code hideValues} (configuration
+     * {@code admin.hide_values}), appended entries and client requests keep their key and the value's length in
+     * bytes ({@code valueLength}) but not the value, so that whoever may watch the live view or read a recording
+     * does not see the data.
+     */
+    public static final class Mapper {
+        private final boolean hideValues;
+
+        /**
+         * Creates the mapping.
+         *
+         * @param hideValues true to leave values out of events
+         */
+        public Mapper(boolean hideValues) {
+            this.hideValues = hideValues;
+        }
+
+        /**
+         * The JSON object of an event (see {@link EventJson#toJson}), values left out when so configured.
+         *
+         * @param e the event
+         * @return a new JSON object
+         */
+        public JsonObject toJson(RaftEvent e) {
+            JsonObject o = EventJson.toJson(e);
+            if (!hideValues) {
+                return o;
+            }
+            if (e instanceof RaftEvent.LogAppended) {
+                for (Object en : o.getJsonArray("entries")) {
+                    ((JsonObject) en).remove("value");
+                }
+            } else if (e instanceof RaftEvent.ClientRequest && o.getValue("value") instanceof String v) {
+                o.remove("value");
+                o.put("valueLength", v.getBytes(StandardCharsets.UTF_8).length);
+            }
+            return o;
+        }
+    }
+
+    /**
      * The JSON object of an event.
      *
      * @param e the event (published: its header has a sequence number)
@@ -125,11 +166,46 @@ public final class EventJson {
                     .put("reason", mc.reason());
         } else if (e instanceof RaftEvent.ClusterInfo c) {
             o.put("members", new JsonArray(List.copyOf(c.members())));
+            if (c.timing() != null) {
+                o.put("raft", c.timing().copy());
+            }
         } else if (e instanceof RaftEvent.Rates r) {
             o.put("rates", r.rates().copy());
+        } else if (e instanceof RaftEvent.QueueStats q) {
+            queueStats(o, q);
         }
         // NodeCrashed has no fields of its own.
         return o;
+    }
+
+    /** Items of a queue listed in full, at most (the counts are always whole). */
+    static final int MAX_QUEUE_ITEMS = 16;
+
+    private static void queueStats(JsonObject o, RaftEvent.QueueStats q) {
+        o.put("pendingProposals", q.stats().pendingProposals()).put("inbox", q.stats().inbox());
+        java.util.Map<Integer, Integer> outByPeer = new java.util.TreeMap<>();
+        JsonArray held = new JsonArray();
+        for (io.raftline.transport.NetworkConditioner.InNetwork c : q.outbox()) {
+            outByPeer.merge(c.message().to(), 1, Integer::sum);
+            if (held.size() < MAX_QUEUE_ITEMS) {
+                held.add(new JsonObject().put("to", c.message().to()).put("kind", c.message().kind().displayName())
+                        .put("summary", c.message().summary()).put("dueAt", c.dueAtMillis()));
+            }
+        }
+        java.util.TreeSet<Integer> peers = new java.util.TreeSet<>(q.stats().links().keySet());
+        peers.addAll(outByPeer.keySet());
+        peers.remove(q.stats().node());
+        JsonArray links = new JsonArray();
+        for (Integer peer : peers) {
+            JsonObject l = new JsonObject().put("to", peer).put("outbox", outByPeer.getOrDefault(peer, 0));
+            io.raftline.raft.PeerStatus ps = q.stats().links().get(peer);
+            if (ps != null) {
+                l.put("inflight", ps.inflight()).put("match", ps.match()).put("next", ps.next())
+                        .put("state", ps.state().name().toLowerCase(java.util.Locale.ROOT));
+            }
+            links.add(l);
+        }
+        o.put("outbox", q.outbox().size()).put("links", links).put("held", held);
     }
 
     private static JsonObject message(JsonObject o, long msgId, Message m) {
@@ -197,7 +273,7 @@ public final class EventJson {
         }
         if (c instanceof KvCommand.Put p) {
             o.put("op", p.expectedRevision() == KvCommand.UNCONDITIONAL ? "put" : "cas").put("key", clip(p.key()))
-                    .put("value", text(p.value()));
+                    .put("value", text(p.value())).put("valueLength", p.value().length);
         } else if (c instanceof KvCommand.Delete d) {
             o.put("op", d.expectedRevision() == KvCommand.UNCONDITIONAL ? "delete" : "cad").put("key", clip(d.key()));
         } else if (c instanceof KvCommand.Increment inc) {

@@ -3,6 +3,13 @@ package io.raftline.events;
 import io.raftline.raft.Entry;
 import io.raftline.raft.message.Message;
 import io.raftline.raft.message.MessageKind;
+import io.reactivex.rxjava3.core.BackpressureStrategy;
+import io.reactivex.rxjava3.core.Flowable;
+import io.reactivex.rxjava3.core.FlowableEmitter;
+import io.reactivex.rxjava3.core.Scheduler;
+import io.reactivex.rxjava3.disposables.Disposable;
+import io.reactivex.rxjava3.processors.PublishProcessor;
+import io.reactivex.rxjava3.schedulers.Schedulers;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -11,37 +18,43 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Turns the facts that node threads report into the ordered, bounded event stream that is published. It has
- * two sides:
+ * Turns the facts that node threads report into the ordered, bounded event stream that is published: a reactive
+ * stream (RxJava 3 {@link Flowable}) that runs on a {@link Scheduler} of its own, so that no node's event loop
+ * ever runs any of it. It has two sides:
  *
  * <ul>
- *   <li>{@link #offer} may be called from any thread (every node's event loop) and never blocks or waits: it
- *       appends to a lock-free queue. Message events beyond {@link PublisherOptions#ingestCapacity()} are
- *       counted and discarded there; every other event is always queued.</li>
- *   <li>{@link #drain} runs on one thread at a time (the publisher's timer). It assigns the cluster-wide
- *       {@code seq} and each node's term and role, samples message events and coalesces apply and commit
- *       progress, and returns the events to publish.</li>
+ *   <li>{@link #offer} may be called from any thread (every node's event loop) and never waits: it hands the fact
+ *       to a serialized {@link FlowableEmitter} whose only downstream operator is {@code observeOn(scheduler)}, so
+ *       the most a producer can ever run is that operator's enqueue (and, when the pipeline thread is idle, the
+ *       submission of its drain task). Message events beyond {@link PublisherOptions#ingestCapacity()} waiting for
+ *       the pipeline thread are counted and discarded there; every other event is always handed over.</li>
+ *   <li>On the pipeline's scheduler, {@code buffer} cuts the stream into windows of
+ *       {@link PublisherOptions#flushIntervalMs()}, and each window is sequenced at once: the cluster-wide
+ *       {@code seq} and each node's term and role are assigned, message events are sampled, apply, commit and
+ *       append progress is coalesced. The result is {@link #sequenced()}, one list per window.</li>
  * </ul>
  *
- * <p>Why a queue drained on a timer rather than a reactive operator chain: the producers are consensus
- * threads, and a serialized reactive subject lets whichever producer wins the emission loop run the whole
- * downstream pipeline on its own thread. Here a producer only ever pays for one queue append. The drain then
- * sees the whole batch at once, which is what sampling that keeps a message's send and receive together needs.
+ * <p>Why a time window rather than per-event operators: sampling that keeps a message's send and receive together,
+ * and coalescing a node's progress, need to see the facts of the same moment together, and a receive reported
+ * (by the receiving node's thread) before its send must still be published after it. The window is the unit in
+ * which that causal order is restored.
  *
  * <p>Guarantees, checked by {@code EventPipelineTest}:
  * <ul>
  *   <li>state events (everything but message events) are never discarded; {@code LogAppended},
  *       {@code Applied} and {@code LogCommitted} runs of one node are coalesced into one event carrying the
  *       same progress (an append of many Readies reads as the node's log reads after all of them), so their
- *       number per flush is bounded by the number of nodes, however busy the cluster is;</li>
+ *       number per window is bounded by the number of nodes, however busy the cluster is;</li>
  *   <li>per node, events are published in the order the node reported them; {@code seq} strictly increases;</li>
- *   <li>at most {@link PublisherOptions#messagesPerFlush()} sends per flush (plus vote, pre-vote, snapshot and
+ *   <li>at most {@link PublisherOptions#messagesPerFlush()} sends per window (plus vote, pre-vote, snapshot and
  *       TimeoutNow sends, which are always kept), at most {@link PublisherOptions#perLinkPerFlush()} of one kind
  *       on one link;</li>
  *   <li>a receive or drop is published if and only if its send was, after it, with the send's {@code msgId};</li>
@@ -55,8 +68,16 @@ public final class EventPipeline {
     /** A published send is forgotten after this long (longer than the largest injected delay). */
     static final long SEND_RETENTION_MS = 70_000;
 
+    /** Facts a producer hands over before the pipeline thread asks for more (then they wait in the emitter). */
+    static final int INGRESS_PREFETCH = 1024;
+
     private final PublisherOptions options;
-    private final ConcurrentLinkedQueue<RaftEvent> queue = new ConcurrentLinkedQueue<>();
+    private final Scheduler scheduler;
+    /** The daemon thread the scheduler runs on when the pipeline made its own, else null. */
+    private final ScheduledExecutorService ownThread;
+    private final FlowableEmitter<RaftEvent> ingress;
+    private final PublishProcessor<List<RaftEvent>> sequenced = PublishProcessor.create();
+    private final Disposable running;
     private final AtomicInteger queuedMessages = new AtomicInteger();
     private final AtomicLong discardedAtIngest = new AtomicLong();
     /** Sends per kind, counted at ingest so the rates include what was discarded there. */
@@ -67,7 +88,7 @@ public final class EventPipeline {
      */
     private volatile boolean watched = true;
 
-    // Everything below belongs to the draining thread.
+    // Everything below belongs to the pipeline's scheduler.
     private long seq;
     private long msgSeq;
     private final Map<Integer, NodeView> nodes = new HashMap<>();
@@ -79,18 +100,85 @@ public final class EventPipeline {
     private final Map<Integer, RaftEvent.LogAppended> pendingAppend = new TreeMap<>();
     private final Counters counters = new Counters();
     private final ArrayDeque<Long> elections = new ArrayDeque<>();
-    private long ratesAt = -1;
+    private long ratesAt;
     private long ratesCommit;
 
     /**
-     * Creates an empty pipeline.
+     * Creates a pipeline that runs on a daemon thread of its own (named {@code raftline-events}).
      *
      * @param options the sampling budget and bounds
      */
     public EventPipeline(PublisherOptions options) {
+        this(options, Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "raftline-events");
+            t.setDaemon(true);
+            return t;
+        }));
+    }
+
+    private EventPipeline(PublisherOptions options, ScheduledExecutorService thread) {
+        this(options, Schedulers.from(thread), thread);
+    }
+
+    /**
+     * Creates a pipeline on the given scheduler, which must run one task at a time (tests pass a
+     * {@code TestScheduler} and move its clock).
+     *
+     * @param options   the sampling budget and bounds
+     * @param scheduler where sequencing, sampling and coalescing run, and whose clock dates windows and rates
+     */
+    public EventPipeline(PublisherOptions options, Scheduler scheduler) {
+        this(options, scheduler, null);
+    }
+
+    private EventPipeline(PublisherOptions options, Scheduler scheduler, ScheduledExecutorService ownThread) {
         this.options = options;
+        this.scheduler = scheduler;
+        this.ownThread = ownThread;
         for (int i = 0; i < sentByKind.length; i++) {
             sentByKind[i] = new LongAdder();
+        }
+        List<FlowableEmitter<RaftEvent>> emitter = new ArrayList<>(1);
+        Flowable<RaftEvent> facts = Flowable.create(e -> emitter.add(e.serialize()), BackpressureStrategy.BUFFER);
+        running = facts
+                .observeOn(scheduler, false, INGRESS_PREFETCH)
+                .doOnNext(e -> {
+                    if (e.isMessageEvent()) {
+                        queuedMessages.decrementAndGet();
+                    }
+                })
+                .buffer(options.flushIntervalMs(), TimeUnit.MILLISECONDS, scheduler, Integer.MAX_VALUE,
+                        ArrayList::new, false)
+                .map(batch -> sequence(batch, scheduler.now(TimeUnit.MILLISECONDS)))
+                .subscribe(sequenced::onNext, sequenced::onError, sequenced::onComplete);
+        this.ingress = emitter.get(0); // Flowable.create calls its source on subscription, above
+        ratesAt = scheduler.now(TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The sequenced stream: one list per window (empty when nothing happened), on the pipeline's scheduler. It is
+     * hot and does not wait for slow subscribers: subscribe with an {@code onBackpressure...} operator.
+     *
+     * @return the stream of windows
+     */
+    public Flowable<List<RaftEvent>> sequenced() {
+        return sequenced;
+    }
+
+    /**
+     * The scheduler everything downstream of {@link #offer} runs on.
+     *
+     * @return the pipeline's scheduler
+     */
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    /** Stops the pipeline (what was offered and not yet sequenced is lost) and its thread, if it has its own. */
+    public void close() {
+        running.dispose();
+        if (ownThread != null) {
+            ownThread.shutdown();
         }
     }
 
@@ -125,7 +213,7 @@ public final class EventPipeline {
     }
 
     /**
-     * Queues a fact; callable from any thread, never blocks.
+     * Hands a fact to the pipeline; callable from any thread, never waits for the pipeline.
      *
      * @param e the event, with an observed header
      */
@@ -140,23 +228,17 @@ public final class EventPipeline {
                 return;
             }
         }
-        queue.offer(e);
+        ingress.onNext(e);
     }
 
     /**
-     * Publishes everything queued so far: call from one thread at a time.
+     * Sequences one window of facts (on the pipeline's scheduler).
      *
-     * @param now the current time, epoch ms (for the rates and for forgetting old sends)
+     * @param batch the facts of the window, in the order they were handed over
+     * @param now   the current time, epoch ms (for the rates and for forgetting old sends)
      * @return the events to publish, in order, with their final headers
      */
-    public List<RaftEvent> drain(long now) {
-        List<RaftEvent> batch = new ArrayList<>();
-        for (RaftEvent e; (e = queue.poll()) != null;) {
-            if (e.isMessageEvent()) {
-                queuedMessages.decrementAndGet();
-            }
-            batch.add(e);
-        }
+    private List<RaftEvent> sequence(List<RaftEvent> batch, long now) {
         Drain d = new Drain(now, batch);
         for (RaftEvent e : carried) {
             d.process(e, -1, true);
@@ -175,9 +257,7 @@ public final class EventPipeline {
             flushPending(node, d.out);
         }
         forgetOldSends(now);
-        if (ratesAt < 0) {
-            ratesAt = now;
-        } else if (now - ratesAt >= options.ratesIntervalMs()) {
+        if (now - ratesAt >= options.ratesIntervalMs()) {
             d.out.add(publish(rates(now)));
         }
         return d.out;
@@ -192,7 +272,7 @@ public final class EventPipeline {
         return discardedAtIngest.get();
     }
 
-    /** One drain: the batch, which sends in it were already handled, and what to publish. */
+    /** One window: the batch, which sends in it were already handled, and what to publish. */
     private final class Drain {
         final long now;
         final List<RaftEvent> batch;

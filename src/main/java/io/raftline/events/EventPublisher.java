@@ -6,6 +6,11 @@ import io.raftline.raft.CoreEvent;
 import io.raftline.raft.Entry;
 import io.raftline.raft.Role;
 import io.raftline.raft.message.Message;
+import io.reactivex.rxjava3.core.Flowable;
+import io.reactivex.rxjava3.core.Scheduler;
+import io.reactivex.rxjava3.disposables.CompositeDisposable;
+import io.reactivex.rxjava3.processors.PublishProcessor;
+import io.reactivex.rxjava3.processors.UnicastProcessor;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -13,19 +18,23 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import io.vertx.rxjava3.RxHelper;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
- * Publishes everything the nodes report as {@link RaftEvent}s on the event-bus address {@value #ADDRESS},
- * where the SockJS bridge picks them up for browsers. Give it to every {@code RaftNodeVerticle} as their
- * {@link NodeListener} (and to the transport as its drop listener) and deploy it as a verticle.
+ * Publishes everything the nodes report as {@link RaftEvent}s: to each browser on the SockJS bridge as frames of the
+ * address {@value #ADDRESS} (one {@link ViewerFeed} per browser), to {@link EventSink}s (an {@link NdjsonRecorder}),
+ * and folded into the {@link ClusterState} a late joiner starts from. Give it to every {@code RaftNodeVerticle} as
+ * their {@link NodeListener} (and to the transport as its drop listener) and deploy it as a verticle.
  *
- * <p>Reporting never slows consensus: a node's event loop only appends the fact to an {@link EventPipeline};
- * this verticle drains the pipeline every {@link PublisherOptions#flushIntervalMs()} on its own event loop,
- * where sequence numbers are assigned, message events are sampled under load, the {@link ClusterState} used
- * for late joiners is folded and extra {@link EventSink}s (an {@link NdjsonRecorder}) are fed. Events reported
- * before deployment are kept and published by the first flush.
+ * <p>Reporting never slows consensus: a node's event loop only hands the fact to the {@link EventPipeline}, a
+ * reactive stream on a thread of its own where sequence numbers are assigned, message events are sampled, JSON is
+ * made and the cluster state is folded; each browser's feed is shaped there too. This verticle's event loop only
+ * feeds the sinks and, with one node per process, relays. Events reported before deployment are kept and reach the
+ * sinks once it is deployed.
  *
  * <p>Message events (a send, receive or drop per Raft message) are most of the volume and serve only to draw
  * arrows, so they are reported only while someone watches: a browser on the bridge ({@link #viewerConnected}),
@@ -35,14 +44,18 @@ import java.util.function.LongSupplier;
  */
 public final class EventPublisher extends VerticleBase implements NodeListener {
 
-    /** The event-bus address events are published on. */
+    /**
+     * The address browsers register on the bridge to receive events. Nothing is published on the event bus under
+     * it: each registered browser gets its own {@link ViewerFeed}, written to its socket as the bridge's
+     * {@code rec} frames of this address.
+     */
     public static final String ADDRESS = "raft.events";
 
     /**
      * With one node per process (a clustered event bus), every process's pipeline publishes here instead,
-     * cluster-wide; each process relays what arrives, from all processes, to its own browsers on
-     * {@value #ADDRESS} (local only) with one sequence of its own. So the live view of any process shows the
-     * whole cluster with one consistent {@code seq}. Internal: never bridged.
+     * cluster-wide; each process relays what arrives, from all processes, to its own browsers and sinks with one
+     * sequence of its own. So the live view of any process shows the whole cluster with one consistent
+     * {@code seq}. Internal: never bridged.
      */
     public static final String ORIGIN_ADDRESS = "raftline.events.origin";
 
@@ -61,10 +74,26 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
     private final EventPipeline pipeline;
     private final PublisherOptions options;
     private final LongSupplier clock;
+    private final EventJson.Mapper json;
+    /** Folded on the pipeline's scheduler only. */
     private final ClusterState state;
     private final List<EventSink> sinks = new CopyOnWriteArrayList<>();
-    private long timer = -1;
-    private boolean relay;
+    /** Every window, as JSON, for this verticle's event loop (held until deployment). */
+    private final UnicastProcessor<Window> toLoop = UnicastProcessor.create();
+    /** The published stream every feed and in-process subscriber reads (on the pipeline's scheduler). */
+    private final PublishProcessor<Window> published = PublishProcessor.create();
+    /** Relayed events from every process (one node per process), from this verticle's loop. */
+    private final UnicastProcessor<JsonObject> relayed = UnicastProcessor.create();
+    /** Callers of {@link #flushNow}, with the window number they wait for. */
+    private final java.util.Queue<Waiter> flushWaiters = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Callers of {@link #snapshot}, with the window number they wait for (pipeline scheduler only). */
+    private final List<SnapshotWaiter> snapshotWaiters = new java.util.ArrayList<>();
+    private final CompositeDisposable running = new CompositeDisposable();
+    private volatile boolean relay;
+    // On the pipeline's scheduler:
+    private boolean started;
+    private final List<Window> early = new java.util.ArrayList<>();
+    private long windows;
     private long relaySeq;
     /** Browsers connected to this process's bridge; changed on the bridge's threads. */
     private final AtomicInteger viewers = new AtomicInteger();
@@ -72,20 +101,71 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
     private long remoteDemandUntil;
     /** When this process last published its demand, or -1 before the first time. */
     private long demandSentAt = -1;
+    private long audienceTimer = -1;
+    private volatile java.util.function.IntFunction<List<io.raftline.transport.NetworkConditioner.InNetwork>> outbox;
 
     /**
-     * Creates a publisher.
+     * Creates a publisher whose pipeline runs on a thread of its own.
      *
      * @param members the cluster's node ids (announced in the first event)
      * @param options sampling budget and flush period
      * @param clock   epoch milliseconds (event timestamps and rates)
      */
     public EventPublisher(List<Integer> members, PublisherOptions options, LongSupplier clock) {
+        this(members, options, clock, null, new EventPipeline(options));
+    }
+
+    /**
+     * Creates a publisher.
+     *
+     * @param members  the cluster's node ids (announced in the first event)
+     * @param options  sampling budget and flush period
+     * @param clock    epoch milliseconds (event timestamps)
+     * @param timing   the configured Raft timing announced to viewers ({@code heartbeatMs},
+     *                 {@code electionMs: [min, max]}), or null if unknown
+     * @param pipeline the pipeline to run on (built with the same options)
+     */
+    public EventPublisher(List<Integer> members, PublisherOptions options, LongSupplier clock, JsonObject timing,
+            EventPipeline pipeline) {
         this.options = options;
         this.clock = clock;
-        this.pipeline = new EventPipeline(options);
+        this.pipeline = pipeline;
+        this.json = new EventJson.Mapper(options.hideValues());
         this.state = new ClusterState(members);
-        pipeline.offer(new RaftEvent.ClusterInfo(EventHeader.observed(clock.getAsLong(), 0), members));
+        Scheduler on = pipeline.scheduler();
+        running.add(pipeline.sequenced()
+                .onBackpressureBuffer()
+                .map(batch -> {
+                    List<JsonObject> out = new java.util.ArrayList<>(batch.size());
+                    for (RaftEvent e : batch) {
+                        out.add(json.toJson(e));
+                    }
+                    return new Window(++windows, out);
+                })
+                .subscribe(this::sequenced));
+        running.add(relayed.observeOn(on)
+                .buffer(options.flushIntervalMs(), TimeUnit.MILLISECONDS, on, Integer.MAX_VALUE, java.util.ArrayList::new,
+                        false)
+                .filter(b -> !b.isEmpty())
+                .subscribe(b -> {
+                    List<JsonObject> out = new java.util.ArrayList<>(b.size());
+                    for (JsonObject e : b) {
+                        out.add(e.copy().put("seq", ++relaySeq));
+                    }
+                    fold(new Window(-1, out));
+                }));
+        pipeline.offer(new RaftEvent.ClusterInfo(EventHeader.observed(clock.getAsLong(), 0), members, timing));
+    }
+
+    /**
+     * Creates a publisher with the default options and the system clock.
+     *
+     * @param members the cluster's node ids
+     * @param timing  the configured Raft timing (see the main constructor), or null
+     */
+    public EventPublisher(List<Integer> members, JsonObject timing) {
+        this(members, PublisherOptions.DEFAULTS, System::currentTimeMillis, timing,
+                new EventPipeline(PublisherOptions.DEFAULTS));
     }
 
     /**
@@ -94,7 +174,59 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
      * @param members the cluster's node ids
      */
     public EventPublisher(List<Integer> members) {
-        this(members, PublisherOptions.DEFAULTS, System::currentTimeMillis);
+        this(members, (JsonObject) null);
+    }
+
+    /** One window of published events as JSON; {@code number} counts this process's own windows (-1: relayed). */
+    record Window(long number, List<JsonObject> events) {
+    }
+
+    private record Waiter(long window, Promise<Void> promise) {
+    }
+
+    private record SnapshotWaiter(long window, Consumer<JsonObject> then) {
+    }
+
+    /** A window of this process's pipeline, on the pipeline's scheduler. */
+    private void sequenced(Window w) {
+        if (!started) {
+            early.add(w); // folded once deployed, when it is known whether this process relays
+            return;
+        }
+        if (!relay) {
+            fold(w);
+        } else {
+            answerSnapshots(w.number());
+        }
+        if (!w.events().isEmpty() || !flushWaiters.isEmpty()) {
+            toLoop.onNext(w);
+        }
+    }
+
+    /** Folds a published window into the state and hands it to the feeds (pipeline scheduler). */
+    private void fold(Window w) {
+        for (JsonObject e : w.events()) {
+            state.apply(e);
+        }
+        if (w.number() >= 0) {
+            answerSnapshots(w.number());
+        }
+        if (!w.events().isEmpty()) {
+            published.onNext(w);
+            if (relay) {
+                toLoop.onNext(w);
+            }
+        }
+    }
+
+    private void answerSnapshots(long window) {
+        for (java.util.Iterator<SnapshotWaiter> it = snapshotWaiters.iterator(); it.hasNext();) {
+            SnapshotWaiter s = it.next();
+            if (s.window() <= window) {
+                it.remove();
+                s.then().accept(state.toJson());
+            }
+        }
     }
 
     /**
@@ -108,8 +240,15 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
 
     @Override
     public Future<?> start() {
-        timer = vertx.setPeriodic(options.flushIntervalMs(), t -> flush());
         relay = vertx.isClustered();
+        Scheduler loop = RxHelper.scheduler(context);
+        running.add(toLoop.observeOn(loop).subscribe(this::onLoop));
+        pipeline.scheduler().scheduleDirect(() -> {
+            started = true;
+            early.forEach(this::sequenced);
+            early.clear();
+        });
+        audienceTimer = vertx.setPeriodic(DEMAND_INTERVAL_MS / 4, t -> updateAudience());
         updateAudience();
         if (!relay) {
             return Future.succeededFuture();
@@ -118,13 +257,39 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
             remoteDemandUntil = clock.getAsLong() + DEMAND_LEASE_MS;
             updateAudience();
         }).completion();
-        return demand.compose(v -> vertx.eventBus().<JsonObject>consumer(ORIGIN_ADDRESS, m -> {
-            JsonObject json = m.body().copy().put("seq", ++relaySeq);
-            publishLocally(json);
+        return demand.compose(v -> vertx.eventBus().<JsonObject>consumer(ORIGIN_ADDRESS,
+                m -> relayed.onNext(m.body())).completion());
+    }
+
+    /**
+     * A window on this verticle's event loop: this process's own windows go to the other processes (relay) or
+     * to the sinks; relayed ones (number -1) to the sinks.
+     */
+    private void onLoop(Window w) {
+        boolean own = w.number() >= 0;
+        if (own && relay) {
+            for (JsonObject e : w.events()) {
+                vertx.eventBus().publish(ORIGIN_ADDRESS, e); // comes back through the relay, with the others'
+            }
+        } else if (!w.events().isEmpty()) {
+            for (JsonObject e : w.events()) {
+                for (EventSink s : sinks) {
+                    s.accept(e);
+                }
+            }
             for (EventSink s : sinks) {
                 s.endOfBatch();
             }
-        }).completion());
+        }
+        if (own) {
+            for (java.util.Iterator<Waiter> it = flushWaiters.iterator(); it.hasNext();) {
+                Waiter f = it.next();
+                if (f.window() <= w.number()) {
+                    it.remove();
+                    f.promise().complete();
+                }
+            }
+        }
     }
 
     /**
@@ -142,7 +307,7 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
         viewersChanged();
     }
 
-    /** Re-decides the audience on this verticle's loop (before deployment, the first flush does it). */
+    /** Re-decides the audience on this verticle's loop (before deployment, {@link #start} does it). */
     private void viewersChanged() {
         Context ctx = context;
         if (ctx != null) {
@@ -176,26 +341,40 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
         return sentAt < 0 || now - sentAt >= DEMAND_INTERVAL_MS;
     }
 
-    private void publishLocally(JsonObject json) {
-        state.apply(json);
-        vertx.eventBus().publish(ADDRESS, json, LOCAL);
-        for (EventSink s : sinks) {
-            s.accept(json);
-        }
-    }
-
-    private static final io.vertx.core.eventbus.DeliveryOptions LOCAL =
-            new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true);
-
     @Override
     public Future<?> stop() {
-        vertx.cancelTimer(timer);
-        flush();
-        return Future.succeededFuture();
+        vertx.cancelTimer(audienceTimer);
+        return flushNow().eventually(() -> {
+            running.dispose();
+            pipeline.close();
+            return Future.succeededFuture();
+        });
     }
 
     /**
-     * The cluster state folded from every event published so far, after publishing what is pending: the
+     * Every event published from now on, as JSON, on the pipeline's scheduler, for an in-process subscriber that
+     * must see them all (it is buffered without bound: keep up). Browsers get a {@link #viewerFeed} instead.
+     *
+     * @return the stream of published events
+     */
+    public Flowable<JsonObject> events() {
+        return published.onBackpressureBuffer().concatMapIterable(Window::events);
+    }
+
+    /**
+     * The stream one browser gets: every state event, message events thinned when the browser falls behind, and a
+     * resynchronising {@code Snapshot} when it falls too far behind (see {@link ViewerFeed}). Nothing runs until it
+     * is subscribed; it runs on the pipeline's scheduler.
+     *
+     * @param feedOptions how much lag a browser is allowed
+     * @return the browser's stream of events
+     */
+    public Flowable<JsonObject> viewerFeed(ViewerFeed.Options feedOptions) {
+        return ViewerFeed.create(published.map(Window::events), pipeline.scheduler(), state::toJson, feedOptions);
+    }
+
+    /**
+     * The cluster state folded from every event published so far, once what is pending is published: the
      * starting point for a browser that connects now (it then ignores events with a {@code seq} not above
      * the snapshot's).
      *
@@ -205,34 +384,14 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
         if (context == null) {
             return Future.failedFuture(new IllegalStateException("the event publisher is not deployed"));
         }
-        Promise<JsonObject> p = Promise.promise();
-        context.runOnContext(v -> {
-            flush();
-            p.complete(state.toJson());
-        });
+        io.vertx.core.internal.ContextInternal caller = (io.vertx.core.internal.ContextInternal) vertx.getOrCreateContext();
+        Promise<JsonObject> p = caller.promise();
+        pipeline.scheduler().scheduleDirect(() -> snapshotWaiters.add(new SnapshotWaiter(relay ? -1 : windows + 1,
+                p::complete)));
+        if (relay) {
+            pipeline.scheduler().scheduleDirect(() -> answerSnapshots(windows));
+        }
         return p.future();
-    }
-
-    /** Publishes everything pending; runs on this verticle's event loop. */
-    private void flush() {
-        updateAudience();
-        List<RaftEvent> events = pipeline.drain(clock.getAsLong());
-        if (events.isEmpty()) {
-            return;
-        }
-        for (RaftEvent e : events) {
-            JsonObject json = EventJson.toJson(e);
-            if (relay) {
-                vertx.eventBus().publish(ORIGIN_ADDRESS, json); // comes back through the relay, with the others'
-            } else {
-                publishLocally(json);
-            }
-        }
-        if (!relay) {
-            for (EventSink s : sinks) {
-                s.endOfBatch();
-            }
-        }
     }
 
     private EventHeader now(int node) {
@@ -275,7 +434,13 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
      * @return completes on the caller's context once flushed
      */
     public Future<Void> flushNow() {
-        return snapshot().mapEmpty();
+        if (context == null) {
+            return Future.failedFuture(new IllegalStateException("the event publisher is not deployed"));
+        }
+        io.vertx.core.internal.ContextInternal caller = (io.vertx.core.internal.ContextInternal) vertx.getOrCreateContext();
+        Promise<Void> p = caller.promise();
+        pipeline.scheduler().scheduleDirect(() -> flushWaiters.add(new Waiter(windows + 1, p)));
+        return p.future();
     }
 
     @Override
@@ -297,6 +462,28 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
             pipeline.offer(new RaftEvent.MembershipChanged(h, mc.index(), mc.membership().voters(),
                     mc.membership().learners(), mc.membership().addresses(), mc.reason()));
         }
+    }
+
+    /**
+     * Where the copies of a node's messages that the network holds back are read from (the process's network
+     * conditioner); without one, {@code QueueStats} carry an empty outbox.
+     *
+     * @param source the held copies of a sender, callable from any thread
+     */
+    public void setOutboxSource(java.util.function.IntFunction<List<io.raftline.transport.NetworkConditioner.InNetwork>> source) {
+        this.outbox = source;
+    }
+
+    @Override
+    public boolean wantsQueueStats() {
+        return pipeline.wantsMessages();
+    }
+
+    @Override
+    public void queueStats(io.raftline.node.QueueStats stats) {
+        var held = outbox;
+        pipeline.offer(new RaftEvent.QueueStats(now(stats.node()), stats,
+                held == null ? List.of() : held.apply(stats.node())));
     }
 
     @Override

@@ -12,12 +12,39 @@ package io.raftline.events;
  * @param ingestCapacity         message events buffered between two flushes; beyond it they are counted and
  *                               discarded at once (state events are never discarded)
  * @param ratesIntervalMs        how often a {@code Rates} event is published
+ * @param hideValues             leave values out of events (keys and value lengths stay), see
+ *                               {@link EventJson.Mapper}
  */
 public record PublisherOptions(int flushIntervalMs, int messageEventsPerSecond, int perLinkPerFlush, int ingestCapacity,
-        int ratesIntervalMs) {
+        int ratesIntervalMs, boolean hideValues) {
 
-    /** 20 flushes a second, 600 message arrows a second, 2 per link and kind per flush. */
+    /** 20 flushes a second, 600 message arrows a second, 2 per link and kind per flush, values shown. */
     public static final PublisherOptions DEFAULTS = new PublisherOptions(50, 600, 2, 20_000, 1000);
+
+    /**
+     * Options that show values.
+     *
+     * @param flushIntervalMs        flush period
+     * @param messageEventsPerSecond message budget
+     * @param perLinkPerFlush        per-link budget
+     * @param ingestCapacity         buffer bound
+     * @param ratesIntervalMs        rates period
+     */
+    public PublisherOptions(int flushIntervalMs, int messageEventsPerSecond, int perLinkPerFlush, int ingestCapacity,
+            int ratesIntervalMs) {
+        this(flushIntervalMs, messageEventsPerSecond, perLinkPerFlush, ingestCapacity, ratesIntervalMs, false);
+    }
+
+    /**
+     * The same options, values hidden or shown.
+     *
+     * @param hide true to leave values out of events
+     * @return the options
+     */
+    public PublisherOptions withHideValues(boolean hide) {
+        return new PublisherOptions(flushIntervalMs, messageEventsPerSecond, perLinkPerFlush, ingestCapacity,
+                ratesIntervalMs, hide);
+    }
 
     /**
      * Checks the bounds.
@@ -27,6 +54,7 @@ public record PublisherOptions(int flushIntervalMs, int messageEventsPerSecond, 
      * @param perLinkPerFlush        per-link budget
      * @param ingestCapacity         buffer bound
      * @param ratesIntervalMs        rates period
+     * @param hideValues             whether values are left out
      */
     public PublisherOptions {
         if (flushIntervalMs < 1 || messageEventsPerSecond < 0 || perLinkPerFlush < 0 || ingestCapacity < 1

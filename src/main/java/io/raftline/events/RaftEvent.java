@@ -457,25 +457,39 @@ public sealed interface RaftEvent {
     }
 
     /**
-     * The members of the cluster, published first so a recording knows every node before it speaks.
+     * The members of the cluster, published first so a recording knows every node before it speaks, with the
+     * configured Raft timing so that the view draws election-timeout rings over the real range.
      *
      * @param header  common fields (node 0)
      * @param members the node ids
+     * @param timing  {@code heartbeatMs}, {@code electionMs: [min, max]}, {@code tickMs}; null when unknown
      */
-    record ClusterInfo(EventHeader header, List<Integer> members) implements RaftEvent {
+    record ClusterInfo(EventHeader header, List<Integer> members, JsonObject timing) implements RaftEvent {
         /**
-         * Freezes the members.
+         * Freezes the members and the timing.
+         *
+         * @param header  common fields
+         * @param members the ids
+         * @param timing  the configured timing, or null
+         */
+        public ClusterInfo {
+            members = List.copyOf(members);
+            timing = timing == null ? null : timing.copy();
+        }
+
+        /**
+         * Members only, timing unknown.
          *
          * @param header  common fields
          * @param members the ids
          */
-        public ClusterInfo {
-            members = List.copyOf(members);
+        public ClusterInfo(EventHeader header, List<Integer> members) {
+            this(header, members, null);
         }
 
         @Override
         public ClusterInfo withHeader(EventHeader h) {
-            return new ClusterInfo(h, members);
+            return new ClusterInfo(h, members, timing);
         }
     }
 
@@ -501,6 +515,34 @@ public sealed interface RaftEvent {
         @Override
         public Rates withHeader(EventHeader h) {
             return new Rates(h, rates);
+        }
+    }
+
+    /**
+     * What waits in one node, from the server (not derived from the arrows a browser saw): pending proposals, held
+     * inputs, a leader's unacknowledged appends per follower, and the copies the network holds back. Reported
+     * twice a second per node while someone watches.
+     *
+     * @param header common fields (the node)
+     * @param stats  the node's own figures
+     * @param outbox copies of its messages the network holds back (injected delay), soonest first
+     */
+    record QueueStats(EventHeader header, io.raftline.node.QueueStats stats,
+            List<io.raftline.transport.NetworkConditioner.InNetwork> outbox) implements RaftEvent {
+        /**
+         * Freezes the outbox.
+         *
+         * @param header common fields
+         * @param stats  the figures
+         * @param outbox held copies
+         */
+        public QueueStats {
+            outbox = List.copyOf(outbox);
+        }
+
+        @Override
+        public QueueStats withHeader(EventHeader h) {
+            return new QueueStats(h, stats, outbox);
         }
     }
 }

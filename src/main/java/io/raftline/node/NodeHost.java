@@ -369,6 +369,20 @@ public final class NodeHost {
     public record MembershipInfo(Membership membership, long configIndex) {
     }
 
+    /**
+     * What waits in this node (see {@link QueueStats}); the caller adds the inputs it holds.
+     *
+     * @param inbox inputs held by the caller (a frozen node's)
+     * @return the figures, or null while the node is down
+     */
+    public QueueStats queueStats(int inbox) {
+        if (!up) {
+            return null;
+        }
+        Map<Integer, io.raftline.raft.PeerStatus> links = core.role() == Role.LEADER ? core.status().progress() : Map.of();
+        return new QueueStats(id(), pending.writesPending(), inbox, links);
+    }
+
     /** The node's state for the cluster API. */
     public NodeStatus status() {
         if (!up) {

@@ -159,6 +159,21 @@ public interface NodeListener {
             }
 
             @Override
+            public boolean wantsQueueStats() {
+                return first.wantsQueueStats() || second.wantsQueueStats();
+            }
+
+            @Override
+            public void queueStats(QueueStats stats) {
+                if (first.wantsQueueStats()) {
+                    first.queueStats(stats);
+                }
+                if (second.wantsQueueStats()) {
+                    second.queueStats(stats);
+                }
+            }
+
+            @Override
             public void messageSent(Message m) {
                 first.messageSent(m);
                 second.messageSent(m);
@@ -230,5 +245,24 @@ public interface NodeListener {
                 second.frozenChanged(node, frozen);
             }
         };
+    }
+
+    /**
+     * Whether {@link #queueStats} is wanted now (someone watches); a node asks before it gathers them, so an
+     * unwatched cluster pays nothing for them.
+     *
+     * @return false unless overridden
+     */
+    default boolean wantsQueueStats() {
+        return false;
+    }
+
+    /**
+     * What waits in a node, reported periodically (every {@link RaftNodeVerticle#QUEUE_STATS_MS}) while
+     * {@link #wantsQueueStats} says so, from the node's event loop.
+     *
+     * @param stats the figures
+     */
+    default void queueStats(QueueStats stats) {
     }
 }

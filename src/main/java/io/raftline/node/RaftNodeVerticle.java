@@ -45,6 +45,9 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
      * {@link #frozenBacklog} and run in arrival order on {@link #thaw()}; ticks are lost.
      */
     private boolean frozen;
+    /** How often a watched node reports its {@link QueueStats}. */
+    public static final long QUEUE_STATS_MS = 500;
+    private long statsTimer = -1;
     private final ArrayDeque<Runnable> frozenBacklog = new ArrayDeque<>();
     /** Answers owed to requests held in {@link #frozenBacklog}: a crash while frozen fails them. */
     private final List<Promise<?>> frozenReplies = new ArrayList<>();
@@ -71,6 +74,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
             long tickNanos = options.raft().tickMs() * 1_000_000L;
             tickGate = new TickGate(tickNanos, System.nanoTime());
             tickTimer = vertx.setPeriodic(options.raft().tickMs(), t -> onTick());
+            statsTimer = vertx.setPeriodic(QUEUE_STATS_MS, t -> reportQueues());
         });
     }
 
@@ -78,6 +82,9 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
     public Future<?> stop() {
         if (tickTimer >= 0) {
             vertx.cancelTimer(tickTimer);
+        }
+        if (statsTimer >= 0) {
+            vertx.cancelTimer(statsTimer);
         }
         host.shutdown();
         NodeRequestException down = new NodeRequestException(Reason.NODE_DOWN, 0, "node " + id() + " is shutting down");
@@ -248,6 +255,17 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
     }
 
     // ---------------------------------------------------------------- inputs
+
+    /** Reports what waits in this node while the live view watches (a frozen node too: its inbox grows). */
+    private void reportQueues() {
+        NodeListener l = host.listener();
+        if (l.wantsQueueStats()) {
+            QueueStats q = host.queueStats(frozenBacklog.size());
+            if (q != null) {
+                l.queueStats(q);
+            }
+        }
+    }
 
     private void onTick() {
         // Ticks are lost while frozen, as a stopped process loses the time; the gate keeps a late timer's

@@ -6,7 +6,9 @@ import io.raftline.api.http.PeerDirectory;
 import io.raftline.config.NodeConfig;
 import io.raftline.config.RaftlineConfig;
 import io.raftline.config.TransportKind;
+import io.raftline.events.EventPipeline;
 import io.raftline.events.EventPublisher;
+import io.raftline.events.PublisherOptions;
 import io.raftline.faults.FaultControl;
 import io.raftline.faults.LocalNodeControl;
 import io.raftline.node.DurableLogStore;
@@ -105,9 +107,13 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     public ClusterVerticle(RaftlineConfig config, NodeListener listener) {
         this.config = config;
         // Every node reports to the event stream (raft.events, the live view) and to the caller's listener.
-        this.publisher = new EventPublisher(config.memberIds());
+        PublisherOptions eventOptions = PublisherOptions.DEFAULTS
+                .withHideValues(config.admin() != null && config.admin().hideValues());
+        this.publisher = new EventPublisher(config.memberIds(), eventOptions, System::currentTimeMillis,
+                timing(config.raft()), new EventPipeline(eventOptions));
         this.listener = NodeListener.both(publisher, NodeListener.both(membershipTracker(), listener));
         this.conditioner = new NetworkConditioner(config.seed());
+        publisher.setOutboxSource(conditioner::inNetworkFrom);
         this.links = new LinkFaults(config.seed() + 1);
         this.peerAuthorization = config.clientAccess().peerAuthorization();
         for (NodeConfig n : config.nodes()) {
@@ -469,6 +475,13 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             faults = new FaultControl(nodes, this::listed, conditioner, links, publisher);
         }
         return faults;
+    }
+
+    /** The configured timing the live view draws election-timeout rings with (see docs/events.md, ClusterInfo). */
+    private static io.vertx.core.json.JsonObject timing(io.raftline.config.RaftSettings raft) {
+        return new io.vertx.core.json.JsonObject().put("tickMs", raft.tickMs()).put("heartbeatMs", raft.heartbeatMs())
+                .put("electionMs", new io.vertx.core.json.JsonArray().add(raft.electionTimeoutMinMs())
+                        .add(raft.electionTimeoutMaxMs()));
     }
 
     /**

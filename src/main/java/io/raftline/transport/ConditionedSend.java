@@ -77,7 +77,9 @@ public final class ConditionedSend {
             if (delay <= 0) {
                 sendNow.accept(m);
             } else {
+                long held = conditioner.enteredNetwork(m, delay);
                 vertx.setTimer(delay, t -> {
+                    conditioner.leftNetwork(held);
                     String blocked = conditioner.blocked(m.from(), m.to());
                     if (blocked != null) {
                         drops.dropped(m, blocked);

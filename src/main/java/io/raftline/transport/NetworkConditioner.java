@@ -37,6 +37,18 @@ public final class NetworkConditioner {
     private final AtomicReference<NetworkFaults> faults = new AtomicReference<>(NetworkFaults.NONE);
     private final AtomicReference<Set<Integer>> paused = new AtomicReference<>(Set.of());
     private final SplittableRandom random;
+    /** Copies delayed "in the network" (a timer holds them), by a unique id; read by the live view. */
+    private final java.util.concurrent.ConcurrentHashMap<Long, InNetwork> inNetwork = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong inNetworkIds = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * A copy of a message the network holds back (injected delay) before delivering it.
+     *
+     * @param message     the message
+     * @param dueAtMillis when it is delivered, epoch ms
+     */
+    public record InNetwork(io.raftline.raft.message.Message message, long dueAtMillis) {
+    }
 
     /**
      * Creates a conditioner for a healthy network.
@@ -45,6 +57,46 @@ public final class NetworkConditioner {
      */
     public NetworkConditioner(long seed) {
         this.random = new SplittableRandom(seed);
+    }
+
+    /**
+     * Notes that a copy is held back for {@code delayMs} (a transport calls this when it starts the copy's timer).
+     *
+     * @param m       the message
+     * @param delayMs its delay
+     * @return the handle to give {@link #leftNetwork} when the copy lands or is lost
+     */
+    public long enteredNetwork(io.raftline.raft.message.Message m, long delayMs) {
+        long id = inNetworkIds.incrementAndGet();
+        inNetwork.put(id, new InNetwork(m, System.currentTimeMillis() + delayMs));
+        return id;
+    }
+
+    /**
+     * Notes that a held copy left the network (delivered or lost).
+     *
+     * @param handle what {@link #enteredNetwork} returned
+     */
+    public void leftNetwork(long handle) {
+        inNetwork.remove(handle);
+    }
+
+    /**
+     * The copies a node sent that the network still holds, soonest delivered first (the node's outbox as the live
+     * view shows it). Callable from any thread.
+     *
+     * @param from the sender
+     * @return the held copies
+     */
+    public java.util.List<InNetwork> inNetworkFrom(int from) {
+        java.util.List<InNetwork> out = new java.util.ArrayList<>();
+        for (InNetwork c : inNetwork.values()) {
+            if (c.message().from() == from) {
+                out.add(c);
+            }
+        }
+        out.sort(java.util.Comparator.comparingLong(InNetwork::dueAtMillis));
+        return out;
     }
 
     /**

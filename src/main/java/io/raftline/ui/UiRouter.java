@@ -1,6 +1,8 @@
 package io.raftline.ui;
 
 import io.raftline.events.EventPublisher;
+import io.raftline.events.ViewerFeed;
+import io.reactivex.rxjava3.disposables.Disposable;
 import io.raftline.security.AdminAccess;
 import io.raftline.security.RequestGuard;
 import io.vertx.core.Future;
@@ -18,7 +20,10 @@ import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,12 +31,15 @@ import org.slf4j.LoggerFactory;
  * The live view's HTTP side, mounted on a router the application owns (the admin port in local mode):
  *
  * <ul>
- *   <li>{@code /eventbus/*}: the SockJS event-bus bridge. Outbound only {@value EventPublisher#ADDRESS},
+ *   <li>{@code /eventbus/*}: the SockJS event-bus bridge. Outbound only {@value EventPublisher#ADDRESS}: a browser
+ *       that registers there gets its own feed of events ({@link SocketFeed}), shaped to what it can take;
  *       inbound only {@value ControlHandler#ADDRESS}; nothing else, so node RPC addresses
  *       ({@code raft.rpc.<id>}) are never reachable from a browser. Connections from a page of another origin
  *       are refused (403) before the SockJS handshake. Every {@code register} and {@code send} is authorized by the
  *       same {@link AdminAccess} as the admin API: a loopback client (if loopback is trusted), or a frame whose
  *       {@code headers} carry {@code "Authorization": "Bearer <token>"} (or a connection opened with that header).
+ *       Each connection may send at most {@code framesPerSecond} frames a second (pings aside): beyond it a frame is
+ *       refused with a {@code rate_limited} error, and a connection that floods on is closed.
  *       A refused {@code send} is answered on its reply address with {@code {"ok":false,"error":"forbidden",
  *       "message":...}}, which is how the page knows to ask for the token.</li>
  *   <li>{@code /vendor/<library>/*}: d3, uPlot and sockjs-client from their Maven WebJars on the classpath,
@@ -58,7 +66,14 @@ public final class UiRouter {
     /** Only its origin check is used here: the server's guard checks the host before routing. */
     private final RequestGuard origins;
     private final AdminAccess access;
+    private final int frameLimit;
+    private final ViewerFeed.Options feedOptions;
+    private final Map<SockJSSocket, Disposable> feeds = new ConcurrentHashMap<>();
+    private final Map<SockJSSocket, FrameRateLimit> rates = new ConcurrentHashMap<>();
     private MessageConsumer<Object> consumer;
+
+    /** Inbound frames (commands, subscriptions) a connection may send per second by default. */
+    public static final int DEFAULT_FRAMES_PER_SECOND = 50;
 
     /**
      * Creates the UI routes.
@@ -70,10 +85,30 @@ public final class UiRouter {
      * @param access       who may receive events and send commands (the admin API's policy)
      */
     public UiRouter(Vertx vertx, ControlHandler control, Set<String> extraOrigins, AdminAccess access) {
+        this(vertx, control, extraOrigins, access, DEFAULT_FRAMES_PER_SECOND, ViewerFeed.Options.DEFAULTS);
+    }
+
+    /**
+     * Creates the UI routes with explicit bounds.
+     *
+     * @param vertx           the Vert.x instance
+     * @param control         executes the commands browsers send
+     * @param extraOrigins    origins besides the server's own allowed to open the bridge
+     * @param access          who may receive events and send commands
+     * @param framesPerSecond inbound frames a connection may send per second (pings not counted)
+     * @param feedOptions     how far a browser may fall behind before it is resynchronised
+     */
+    public UiRouter(Vertx vertx, ControlHandler control, Set<String> extraOrigins, AdminAccess access,
+            int framesPerSecond, ViewerFeed.Options feedOptions) {
+        if (framesPerSecond < 1) {
+            throw new IllegalArgumentException("framesPerSecond must be >= 1, got " + framesPerSecond);
+        }
         this.vertx = vertx;
         this.control = control;
         this.origins = new RequestGuard(Set.of("*"), extraOrigins);
         this.access = access;
+        this.frameLimit = framesPerSecond;
+        this.feedOptions = feedOptions;
     }
 
     /**
@@ -142,19 +177,90 @@ public final class UiRouter {
     private void onBridgeEvent(BridgeEvent event) {
         if (event.type() == BridgeEventType.SOCKET_CREATED) {
             control.publisher().viewerConnected();
+            rates.put(event.socket(), new FrameRateLimit(frameLimit));
         } else if (event.type() == BridgeEventType.SOCKET_CLOSED) {
             control.publisher().viewerDisconnected();
+            rates.remove(event.socket());
+            stopFeed(event.socket());
         }
         if (event.type() == BridgeEventType.SOCKET_CREATED || event.type() == BridgeEventType.SOCKET_CLOSED) {
             LOG.debug("live view {}: {}", event.type() == BridgeEventType.SOCKET_CREATED ? "connected" : "disconnected",
                     event.socket().remoteAddress());
         }
         if (event.type() == BridgeEventType.SEND || event.type() == BridgeEventType.PUBLISH
+                || event.type() == BridgeEventType.REGISTER || event.type() == BridgeEventType.UNREGISTER) {
+            if (!withinRate(event)) {
+                event.complete(false);
+                return;
+            }
+        }
+        if (event.type() == BridgeEventType.SEND || event.type() == BridgeEventType.PUBLISH
                 || event.type() == BridgeEventType.REGISTER) {
-            event.complete(authorize(event));
+            boolean ok = authorize(event);
+            if (ok && event.type() == BridgeEventType.REGISTER && isEvents(event)) {
+                startFeed(event.socket());
+            }
+            event.complete(ok);
             return;
         }
+        if (event.type() == BridgeEventType.UNREGISTER && isEvents(event)) {
+            stopFeed(event.socket());
+        }
         event.complete(true);
+    }
+
+    private static boolean isEvents(BridgeEvent event) {
+        JsonObject raw = event.getRawMessage();
+        return raw != null && EventPublisher.ADDRESS.equals(raw.getString("address"));
+    }
+
+    /**
+     * Gives a browser that registered for events its own feed (see {@link io.raftline.events.ViewerFeed}); nothing is
+     * published on the event bus for the bridge to forward, so the feed is the only way events reach it.
+     */
+    private void startFeed(SockJSSocket socket) {
+        feeds.computeIfAbsent(socket, s -> SocketFeed.start(control.publisher().viewerFeed(feedOptions), s,
+                vertx.getOrCreateContext()));
+    }
+
+    private void stopFeed(SockJSSocket socket) {
+        Disposable d = feeds.remove(socket);
+        if (d != null) {
+            d.dispose();
+        }
+    }
+
+    /**
+     * Counts an inbound frame against its socket's rate. Beyond the limit the frame is refused with an error frame
+     * ({@code {"type":"err","body":"rate_limited"}}; a command's sender gets the same on its reply address, so it does
+     * not wait for a timeout); a socket that keeps sending when refused is a flood and is closed.
+     */
+    private boolean withinRate(BridgeEvent event) {
+        FrameRateLimit limit = rates.get(event.socket());
+        if (limit == null) {
+            return true;
+        }
+        FrameRateLimit.Verdict v = limit.admit(System.nanoTime());
+        if (v == FrameRateLimit.Verdict.ADMIT) {
+            return true;
+        }
+        JsonObject raw = event.getRawMessage();
+        String message = "more than " + frameLimit + " frames a second on this connection";
+        if (v == FrameRateLimit.Verdict.CLOSE) {
+            LOG.warn("closed a live-view connection from {}: a flood of frames", event.socket().remoteAddress());
+            event.socket().close(4029, "too many frames");
+            return false;
+        }
+        String replyAddress = raw == null ? null : raw.getString("replyAddress");
+        if (event.type() == BridgeEventType.SEND && replyAddress != null) {
+            event.socket().write(Buffer.buffer(new JsonObject().put("type", "rec").put("address", replyAddress)
+                    .put("body", new JsonObject().put("ok", false).put("error", "rate_limited").put("message", message))
+                    .encode()));
+        } else {
+            event.socket().write(Buffer.buffer(new JsonObject().put("type", "err").put("address", raw == null ? null
+                    : raw.getString("address")).put("body", "rate_limited").put("message", message).encode()));
+        }
+        return false;
     }
 
     /**

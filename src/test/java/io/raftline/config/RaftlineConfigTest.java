@@ -142,6 +142,17 @@ class RaftlineConfigTest {
     }
 
     @Test
+    void valuesCanBeHiddenFromTheEventStream() {
+        assertThat(RaftlineConfig.fromJson(base()).admin().hideValues()).isFalse();
+        JsonObject hidden = base();
+        hidden.getJsonObject("admin").put("hide_values", true);
+        assertThat(RaftlineConfig.fromJson(hidden).admin().hideValues()).isTrue();
+        JsonObject bad = base();
+        bad.getJsonObject("admin").put("hide_values", "yes");
+        assertThat(failure(bad)).startsWith("admin.hide_values");
+    }
+
+    @Test
     void environmentThenSystemPropertiesOverrideTheFile() {
         JsonObject json = ConfigLoader.applyOverrides(base(),
                 Map.of("RAFTLINE_RAFT_HEARTBEAT_MS", "50", "RAFTLINE_NODES_2_HTTP_PORT", "9082",

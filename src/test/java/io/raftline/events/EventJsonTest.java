@@ -94,7 +94,7 @@ class EventJsonTest {
     @Test
     void logEntriesDescribeTheirOperation() {
         assertThat(EventJson.entry(put(3, 2, "color", "blue")).encode())
-                .isEqualTo("{\"i\":3,\"t\":2,\"op\":\"put\",\"key\":\"color\",\"value\":\"blue\"}");
+                .isEqualTo("{\"i\":3,\"t\":2,\"op\":\"put\",\"key\":\"color\",\"value\":\"blue\",\"valueLength\":4}");
         assertThat(EventJson.entry(Entry.noop(1, 1)).encode()).isEqualTo("{\"i\":1,\"t\":1,\"op\":\"noop\"}");
         assertThat(EventJson.entry(Entry.normal(2, 1, KvCodec.encode(new KvCommand.Delete("k")))).encode())
                 .isEqualTo("{\"i\":2,\"t\":1,\"op\":\"delete\",\"key\":\"k\"}");
@@ -191,5 +191,44 @@ class EventJsonTest {
         } finally {
             vertx.close();
         }
+    }
+
+    @Test
+    void hiddenValuesLeaveKeysAndLengthsButNoValueBytes() {
+        EventJson.Mapper hiding = new EventJson.Mapper(true);
+        RaftEvent.LogAppended appended = new RaftEvent.LogAppended(new EventHeader(4, 1, 1, 2, "Leader"),
+                List.of(put(3, 2, "color", "secret-blue")));
+        JsonObject entry = hiding.toJson(appended).getJsonArray("entries").getJsonObject(0);
+        assertThat(entry.getString("key")).isEqualTo("color");
+        assertThat(entry.getInteger("valueLength")).isEqualTo(11);
+        assertThat(entry.containsKey("value")).isFalse();
+        RaftEvent.ClientRequest request = new RaftEvent.ClientRequest(new EventHeader(5, 1, 1, 2, "Leader"),
+                new JsonObject().put("reqId", 1).put("op", "put").put("key", "color").put("value", "secret-blue")
+                        .put("phase", "submitted"));
+        JsonObject hidden = hiding.toJson(request);
+        assertThat(hidden.getString("key")).isEqualTo("color");
+        assertThat(hidden.getInteger("valueLength")).isEqualTo(11);
+        assertThat(hidden.encode()).doesNotContain("secret");
+        assertThat(hiding.toJson(appended).encode()).doesNotContain("secret");
+        assertThat(new EventJson.Mapper(false).toJson(request).getString("value")).isEqualTo("secret-blue");
+    }
+
+    @Test
+    void queueStatsCountPerLinkWhatTheNetworkHoldsAndWhatTheLeaderAwaits() {
+        var links = java.util.Map.of(2, new io.raftline.raft.PeerStatus(7, 9, io.raftline.raft.ReplicationState.REPLICATE,
+                true, 2), 3, new io.raftline.raft.PeerStatus(4, 5, io.raftline.raft.ReplicationState.PROBE, true, 1));
+        var held = List.of(new io.raftline.transport.NetworkConditioner.InNetwork(new Heartbeat(1, 3, 2, 4, 0), 1_000),
+                new io.raftline.transport.NetworkConditioner.InNetwork(new Heartbeat(1, 3, 2, 4, 0), 1_050));
+        JsonObject o = EventJson.toJson(new RaftEvent.QueueStats(new EventHeader(9, 900, 1, 2, "Leader"),
+                new io.raftline.node.QueueStats(1, 5, 0, links), held));
+        assertThat(o.getString("type")).isEqualTo("QueueStats");
+        assertThat(o.getInteger("pendingProposals")).isEqualTo(5);
+        assertThat(o.getInteger("inbox")).isZero();
+        assertThat(o.getInteger("outbox")).isEqualTo(2);
+        assertThat(o.getJsonArray("links").encode()).isEqualTo(
+                "[{\"to\":2,\"outbox\":0,\"inflight\":2,\"match\":7,\"next\":9,\"state\":\"replicate\"},"
+                        + "{\"to\":3,\"outbox\":2,\"inflight\":1,\"match\":4,\"next\":5,\"state\":\"probe\"}]");
+        assertThat(o.getJsonArray("held").getJsonObject(0).getString("kind")).isEqualTo("Heartbeat");
+        assertThat(o.getJsonArray("held").getJsonObject(0).getLong("dueAt")).isEqualTo(1_000);
     }
 }

@@ -11,12 +11,34 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import io.reactivex.rxjava3.schedulers.TestScheduler;
 import org.junit.jupiter.api.Test;
 
 class EventPipelineTest {
 
     private static final PublisherOptions OPTS = new PublisherOptions(50, 200, 2, 1000, 1000);
+
+    /** The pipeline's scheduler and clock: windows close when the test moves it. */
+    private final TestScheduler clock = new TestScheduler();
+    private final List<RaftEvent> published = new ArrayList<>();
+    private PublisherOptions options;
+
+    private EventPipeline pipeline(PublisherOptions o) {
+        options = o;
+        EventPipeline p = new EventPipeline(o, clock);
+        p.sequenced().subscribe(published::addAll);
+        return p;
+    }
+
+    /** Closes one window and returns what it published. */
+    private List<RaftEvent> flush() {
+        clock.advanceTimeBy(options.flushIntervalMs(), TimeUnit.MILLISECONDS);
+        List<RaftEvent> out = new ArrayList<>(published);
+        published.clear();
+        return out;
+    }
 
     private static EventHeader at(long ts, int node) {
         return EventHeader.observed(ts, node);
@@ -32,14 +54,14 @@ class EventPipelineTest {
 
     @Test
     void seqStrictlyIncreasesAndFillsTermAndRole() {
-        EventPipeline p = new EventPipeline(OPTS);
+        EventPipeline p = pipeline(OPTS);
         p.offer(stateChange(1, 2, "Leader"));
         p.offer(new RaftEvent.LogAppended(at(2, 1), List.of(Entry.noop(1, 2))));
         p.offer(new RaftEvent.NodeCrashed(at(3, 2)));
         p.offer(new RaftEvent.NodeRestarted(at(4, 2), 0));
-        List<RaftEvent> out = p.drain(10);
+        List<RaftEvent> out = flush();
         p.offer(new RaftEvent.FaultChanged(at(5, 0), new io.vertx.core.json.JsonObject()));
-        out.addAll(p.drain(20));
+        out.addAll(flush());
         assertThat(out).extracting(e -> e.header().seq()).containsExactly(1L, 2L, 3L, 4L, 5L);
         RaftEvent appended = ofType(out, RaftEvent.LogAppended.class).get(0);
         assertThat(appended.header().term()).isEqualTo(2);
@@ -52,7 +74,7 @@ class EventPipelineTest {
 
     @Test
     void stateEventsAreNeverDroppedUnderAFloodOfMessages() {
-        EventPipeline p = new EventPipeline(OPTS);
+        EventPipeline p = pipeline(OPTS);
         List<RaftEvent> expected = new ArrayList<>();
         for (int i = 0; i < 50_000; i++) {
             p.offer(new RaftEvent.MessageSent(at(i, 1), 0, new Heartbeat(1, 2 + i % 2, 1, i, 0)));
@@ -62,7 +84,7 @@ class EventPipelineTest {
                 p.offer(s);
             }
         }
-        List<RaftEvent> out = p.drain(100);
+        List<RaftEvent> out = flush();
         assertThat(p.discardedAtIngest()).isEqualTo(50_000 - OPTS.ingestCapacity());
         List<RaftEvent> states = ofType(out, RaftEvent.StateChange.class);
         assertThat(states).hasSameSizeAs(expected);
@@ -75,7 +97,7 @@ class EventPipelineTest {
 
     @Test
     void messageSendsRespectTheBudgetAndAreSpreadOverLinks() {
-        EventPipeline p = new EventPipeline(new PublisherOptions(50, 200, 2, 5000, 1000));
+        EventPipeline p = pipeline(new PublisherOptions(50, 200, 2, 5000, 1000));
         for (int i = 0; i < 1000; i++) {
             p.offer(new RaftEvent.MessageSent(at(i, 1), 0, new Heartbeat(1, 2, 1, i, 0)));
         }
@@ -83,7 +105,7 @@ class EventPipelineTest {
             p.offer(new RaftEvent.MessageSent(at(i, 1), 0, new Heartbeat(1, 3, 1, i, 0)));
             p.offer(new RaftEvent.MessageSent(at(i, 2), 0, new HeartbeatResponse(2, 1, 1, 0)));
         }
-        List<RaftEvent> out = p.drain(100);
+        List<RaftEvent> out = flush();
         Map<String, Integer> perLink = new HashMap<>();
         for (RaftEvent e : ofType(out, RaftEvent.MessageSent.class)) {
             Message m = ((RaftEvent.MessageSent) e).message();
@@ -95,26 +117,26 @@ class EventPipelineTest {
 
     @Test
     void votesAreAlwaysPublishedEvenWithNoBudget() {
-        EventPipeline p = new EventPipeline(new PublisherOptions(50, 0, 0, 1000, 1000));
+        EventPipeline p = pipeline(new PublisherOptions(50, 0, 0, 1000, 1000));
         for (int i = 0; i < 300; i++) {
             p.offer(new RaftEvent.MessageSent(at(i, 1), 0, new VoteRequest(1, 2, i, 0, 0, i % 2 == 0, false)));
             p.offer(new RaftEvent.MessageSent(at(i, 1), 0, new Heartbeat(1, 2, 1, i, 0)));
         }
-        List<RaftEvent> sent = ofType(p.drain(100), RaftEvent.MessageSent.class);
+        List<RaftEvent> sent = ofType(flush(), RaftEvent.MessageSent.class);
         assertThat(sent).hasSize(300).allMatch(e -> ((RaftEvent.MessageSent) e).message() instanceof VoteRequest);
     }
 
     @Test
     void aReceiveFollowsItsSendWithTheSameIdAndOnlyIfTheSendWasPublished() {
-        EventPipeline p = new EventPipeline(new PublisherOptions(50, 20, 1, 1000, 1000));
+        EventPipeline p = pipeline(new PublisherOptions(50, 20, 1, 1000, 1000));
         Heartbeat kept = new Heartbeat(1, 2, 1, 1, 0);
         Heartbeat sampledOut = new Heartbeat(1, 2, 1, 1, 0); // equal content, other instance: another message
         p.offer(new RaftEvent.MessageSent(at(1, 1), 0, kept));
         p.offer(new RaftEvent.MessageSent(at(1, 1), 0, sampledOut));
         p.offer(new RaftEvent.MessageReceived(at(2, 2), 0, sampledOut));
         p.offer(new RaftEvent.MessageReceived(at(2, 2), 0, kept));
-        List<RaftEvent> out = p.drain(10);
-        out.addAll(p.drain(20)); // the unmatched receive is carried once, then discarded
+        List<RaftEvent> out = flush();
+        out.addAll(flush()); // the unmatched receive is carried once, then discarded
         assertThat(out).hasSize(2);
         RaftEvent.MessageSent s = (RaftEvent.MessageSent) out.get(0);
         RaftEvent.MessageReceived r = (RaftEvent.MessageReceived) out.get(1);
@@ -125,19 +147,19 @@ class EventPipelineTest {
 
     @Test
     void aReceiveReportedBeforeItsSendIsPublishedAfterIt() {
-        EventPipeline p = new EventPipeline(OPTS);
+        EventPipeline p = pipeline(OPTS);
         Heartbeat m = new Heartbeat(1, 2, 1, 1, 0);
         // The receiver's thread got there first, within one batch.
         p.offer(new RaftEvent.MessageReceived(at(2, 2), 0, m));
         p.offer(new RaftEvent.MessageSent(at(1, 1), 0, m));
-        List<RaftEvent> out = p.drain(10);
+        List<RaftEvent> out = flush();
         assertThat(out).extracting(RaftEvent::type).containsExactly("MessageSent", "MessageReceived");
         // ... and across two batches: the receive waits one flush for its send.
         Heartbeat m2 = new Heartbeat(1, 2, 1, 2, 0);
         p.offer(new RaftEvent.MessageReceived(at(3, 2), 0, m2));
-        assertThat(p.drain(20)).isEmpty();
+        assertThat(flush()).isEmpty();
         p.offer(new RaftEvent.MessageSent(at(3, 1), 0, m2));
-        List<RaftEvent> next = p.drain(30);
+        List<RaftEvent> next = flush();
         assertThat(next).extracting(RaftEvent::type).containsExactly("MessageSent", "MessageReceived");
         assertThat(((RaftEvent.MessageReceived) next.get(1)).msgId()).isEqualTo(((RaftEvent.MessageSent) next.get(0)).msgId());
         assertThat(next.get(0).header().seq()).isLessThan(next.get(1).header().seq());
@@ -146,30 +168,30 @@ class EventPipelineTest {
     @Test
     void aNetworkDropReportedInsideSendIsPublishedAfterTheSend() {
         // EventBusTransport reports a loss from inside transport.send(), before the node reports the send.
-        EventPipeline p = new EventPipeline(OPTS);
+        EventPipeline p = pipeline(OPTS);
         Heartbeat m = new Heartbeat(1, 3, 1, 1, 0);
         p.offer(new RaftEvent.MessageDropped(at(1, 1), 0, m, "partition"));
         p.offer(new RaftEvent.MessageSent(at(1, 1), 0, m));
-        List<RaftEvent> out = p.drain(10);
+        List<RaftEvent> out = flush();
         assertThat(out).extracting(RaftEvent::type).containsExactly("MessageSent", "MessageDropped");
         assertThat(((RaftEvent.MessageDropped) out.get(1)).reason()).isEqualTo("partition");
     }
 
     @Test
     void duplicatedDeliveriesBothPairWithTheirSend() {
-        EventPipeline p = new EventPipeline(OPTS);
+        EventPipeline p = pipeline(OPTS);
         Heartbeat m = new Heartbeat(1, 2, 1, 1, 0);
         p.offer(new RaftEvent.MessageSent(at(1, 1), 0, m));
-        List<RaftEvent> out = p.drain(10);
+        List<RaftEvent> out = flush();
         p.offer(new RaftEvent.MessageReceived(at(2, 2), 0, m));
         p.offer(new RaftEvent.MessageReceived(at(3, 2), 0, m));
-        out.addAll(p.drain(20));
+        out.addAll(flush());
         assertThat(out).extracting(RaftEvent::type).containsExactly("MessageSent", "MessageReceived", "MessageReceived");
     }
 
     @Test
     void applyAndCommitProgressIsCoalescedWithoutLosingAnything() {
-        EventPipeline p = new EventPipeline(OPTS);
+        EventPipeline p = pipeline(OPTS);
         for (long i = 1; i <= 100; i++) {
             p.offer(new RaftEvent.Applied(at(i, 1), i, i));
             p.offer(new RaftEvent.LogCommitted(at(i, 1), i));
@@ -178,7 +200,7 @@ class EventPipelineTest {
                 p.offer(stateChange(1, 3, "Follower")); // node 1's progress before this event is published before it
             }
         }
-        List<RaftEvent> out = p.drain(10);
+        List<RaftEvent> out = flush();
         assertThat(out).extracting(e -> e.type() + "@" + e.header().node() + describe(e)).containsExactly(
                 "Applied@1[1..50]", "LogCommitted@1[50]", "StateChange@1", "Applied@1[51..100]", "LogCommitted@1[100]",
                 "Applied@2[1..100]");
@@ -186,14 +208,14 @@ class EventPipelineTest {
 
     @Test
     void appendsOfOneNodeAreCoalescedIntoTheLogAsItReadsAfterAllOfThem() {
-        EventPipeline p = new EventPipeline(OPTS);
+        EventPipeline p = pipeline(OPTS);
         p.offer(new RaftEvent.LogAppended(at(1, 1), List.of(entry(1, 1), entry(2, 1), entry(3, 1))));
         p.offer(new RaftEvent.LogCommitted(at(1, 1), 2));
         p.offer(new RaftEvent.LogAppended(at(2, 1), List.of(entry(4, 1), entry(5, 1))));
         p.offer(new RaftEvent.LogAppended(at(2, 2), List.of(entry(1, 1))));
         p.offer(new RaftEvent.LogAppended(at(3, 1), List.of(entry(4, 2), entry(5, 2), entry(6, 2)))); // replaces 4..5
         p.offer(new RaftEvent.LogCommitted(at(3, 1), 4));
-        List<RaftEvent> out = p.drain(10);
+        List<RaftEvent> out = flush();
         assertThat(out).extracting(e -> e.type() + "@" + e.header().node()).containsExactlyInAnyOrder(
                 "LogAppended@1", "LogCommitted@1", "LogAppended@2");
         RaftEvent.LogAppended one = (RaftEvent.LogAppended) ofType(out, RaftEvent.LogAppended.class).stream()
@@ -211,10 +233,10 @@ class EventPipelineTest {
         RaftEvent.LogAppended earlier = new RaftEvent.LogAppended(at(3, 1), List.of(entry(1, 3)));
         assertThat(EventPipeline.merge(a, gap)).isNull();
         assertThat(EventPipeline.merge(gap, earlier)).isSameAs(earlier);
-        EventPipeline p = new EventPipeline(OPTS);
+        EventPipeline p = pipeline(OPTS);
         p.offer(a);
         p.offer(gap); // after a snapshot, say: both are published, in order
-        assertThat(p.drain(10)).extracting(e -> ((RaftEvent.LogAppended) e).entries().get(0).index())
+        assertThat(flush()).extracting(e -> ((RaftEvent.LogAppended) e).entries().get(0).index())
                 .containsExactly(1L, 5L);
     }
 
@@ -234,23 +256,69 @@ class EventPipelineTest {
 
     @Test
     void ratesCountEveryMessageAndRecentElections() {
-        EventPipeline p = new EventPipeline(new PublisherOptions(50, 20, 1, 100, 1000));
-        assertThat(p.drain(0)).isEmpty();
+        EventPipeline p = pipeline(new PublisherOptions(50, 20, 1, 100, 1000));
+        assertThat(flush()).isEmpty();
         for (int i = 0; i < 500; i++) {
             p.offer(new RaftEvent.MessageSent(at(i, 1), 0, new Heartbeat(1, 2, 1, i, 0)));
         }
         p.offer(new RaftEvent.ElectionStarted(new EventHeader(0, 5, 2, 2, "Candidate"), 2, false, false));
         p.offer(new RaftEvent.ElectionStarted(new EventHeader(0, 5, 2, 2, "PreCandidate"), 2, true, false));
         p.offer(new RaftEvent.LogCommitted(at(5, 1), 40));
-        assertThat(ofType(p.drain(500), RaftEvent.Rates.class)).isEmpty();
-        List<RaftEvent> rates = ofType(p.drain(2000), RaftEvent.Rates.class);
+        clock.advanceTimeTo(950, TimeUnit.MILLISECONDS);
+        assertThat(ofType(published, RaftEvent.Rates.class)).isEmpty();
+        clock.advanceTimeTo(1000, TimeUnit.MILLISECONDS);
+        List<RaftEvent> rates = ofType(published, RaftEvent.Rates.class);
         assertThat(rates).hasSize(1);
         io.vertx.core.json.JsonObject r = ((RaftEvent.Rates) rates.get(0)).rates();
-        assertThat(r.getDouble("msgsPerSec")).isEqualTo(250.0); // 500 sends over 2 s, published or not
-        assertThat(r.getDouble("sampledOutPerSec")).isEqualTo(249.5); // one of 500 was published
-        assertThat(r.getJsonObject("byKind").getDouble("Heartbeat")).isEqualTo(250.0);
+        assertThat(r.getLong("intervalMs")).isEqualTo(1000);
+        assertThat(r.getDouble("msgsPerSec")).isEqualTo(500.0); // 500 sends in 1 s, published, sampled or discarded
+        assertThat(r.getDouble("sampledOutPerSec")).isEqualTo(499.0); // one of 500 was published
+        assertThat(r.getJsonObject("byKind").getDouble("Heartbeat")).isEqualTo(500.0);
         assertThat(r.getInteger("electionsPerMin")).isEqualTo(1); // pre-votes are not elections
-        assertThat(r.getDouble("commitsPerSec")).isEqualTo(20.0);
+        assertThat(r.getDouble("commitsPerSec")).isEqualTo(40.0);
         assertThat(rates.get(0).header().node()).isZero();
+    }
+
+    @Test
+    void producersOnManyThreadsOnlyHandOverAndThePipelineRunsOnItsOwnThread() throws InterruptedException {
+        EventPipeline p = new EventPipeline(OPTS);
+        List<RaftEvent> out = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.CountDownLatch all = new java.util.concurrent.CountDownLatch(1);
+        int perNode = 5_000;
+        p.sequenced().subscribe(batch -> {
+            threads.add(Thread.currentThread().getName());
+            out.addAll(batch);
+            if (ofType(out, RaftEvent.NodeFrozen.class).size() == 4) {
+                all.countDown();
+            }
+        });
+        List<Thread> producers = new ArrayList<>();
+        for (int node = 1; node <= 4; node++) {
+            int id = node;
+            producers.add(new Thread(() -> {
+                for (int i = 1; i <= perNode; i++) {
+                    p.offer(new RaftEvent.SnapshotTaken(at(i, id), i));
+                    p.offer(new RaftEvent.MessageSent(at(i, id), 0, new Heartbeat(id, id % 4 + 1, 1, i, 0)));
+                }
+                p.offer(new RaftEvent.NodeFrozen(at(perNode + 1, id), true));
+            }, "node-" + id));
+        }
+        producers.forEach(Thread::start);
+        for (Thread t : producers) {
+            t.join();
+        }
+        assertThat(all.await(30, TimeUnit.SECONDS)).isTrue();
+        p.close();
+        assertThat(threads).containsExactly("raftline-events");
+        for (int node = 1; node <= 4; node++) {
+            int id = node;
+            assertThat(out.stream().filter(e -> e instanceof RaftEvent.SnapshotTaken && e.header().node() == id)
+                    .map(e -> ((RaftEvent.SnapshotTaken) e).index()).toList())
+                    .isEqualTo(java.util.stream.LongStream.rangeClosed(1, perNode).boxed().toList());
+        }
+        for (int i = 1; i < out.size(); i++) {
+            assertThat(out.get(i).header().seq()).isGreaterThan(out.get(i - 1).header().seq());
+        }
     }
 }

@@ -25,10 +25,9 @@ class EventPublisherAudienceTest {
     @BeforeEach
     void start() throws InterruptedException {
         vertx = Vertx.vertx();
-        Waits.await(vertx.eventBus().<JsonObject>consumer(EventPublisher.ADDRESS, m -> seen.add(m.body()))
-                .completion());
         publisher = new EventPublisher(List.of(1, 2, 3), new PublisherOptions(10, 600, 2, 1000, 1000),
                 System::currentTimeMillis);
+        publisher.events().subscribe(seen::add);
         Waits.await(vertx.deployVerticle(publisher));
     }
 

@@ -96,4 +96,16 @@ class NetworkConditionerTest {
         assertThat(json.encode()).isEqualTo(
                 "{\"partitions\":[[1,2],[3]],\"dropRate\":0.1,\"delayMs\":[5,50],\"duplicateRate\":0.0}");
     }
+
+    @Test
+    void copiesHeldBackByADelayAreListedPerSenderUntilTheyLeave() {
+        NetworkConditioner c = new NetworkConditioner(1);
+        long a = c.enteredNetwork(new io.raftline.raft.message.Heartbeat(1, 2, 1, 0, 0), 500);
+        c.enteredNetwork(new io.raftline.raft.message.Heartbeat(1, 3, 1, 0, 0), 100);
+        c.enteredNetwork(new io.raftline.raft.message.HeartbeatResponse(2, 1, 1, 0), 100);
+        assertThat(c.inNetworkFrom(1)).extracting(h -> h.message().to()).containsExactly(3, 2); // soonest first
+        c.leftNetwork(a);
+        assertThat(c.inNetworkFrom(1)).extracting(h -> h.message().to()).containsExactly(3);
+        assertThat(c.inNetworkFrom(2)).hasSize(1);
+    }
 }

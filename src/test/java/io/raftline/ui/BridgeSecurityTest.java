@@ -180,6 +180,29 @@ class BridgeSecurityTest {
     }
 
     @Test
+    void commandsBeyondTheFrameRateAreRefusedAndAFloodClosesTheSocket() throws Exception {
+        Frames f = connect(null);
+        java.util.concurrent.CompletableFuture<Void> closed = new java.util.concurrent.CompletableFuture<>();
+        f.ws.closeHandler(v -> closed.complete(null));
+        int burst = UiRouter.DEFAULT_FRAMES_PER_SECOND + 20;
+        for (int i = 0; i < burst; i++) {
+            f.ws.writeTextMessage(new JsonObject().put("type", "send").put("address", "raft.control")
+                    .put("replyAddress", "q" + i).put("body", new JsonObject().put("action", "nope")).encode());
+        }
+        // Within a burst of 70 frames some are answered (unknown action) and the rest refused for the rate.
+        JsonObject refused = f.next(x -> x.getString("address", "").startsWith("q")
+                && "rate_limited".equals(x.getJsonObject("body").getString("error")), Duration.ofSeconds(10));
+        assertThat(refused.getJsonObject("body").getString("message")).contains("frames a second");
+        assertThat(closed).isNotDone();
+        // Keeping on regardless is a flood: the server closes the connection.
+        for (int i = 0; i < FrameRateLimit.FLOOD_REFUSALS * 2; i++) {
+            f.ws.writeTextMessage(new JsonObject().put("type", "send").put("address", "raft.control")
+                    .put("body", new JsonObject().put("action", "nope")).encode());
+        }
+        closed.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
     void pagesOfOtherOriginsCannotOpenTheBridge() {
         assertThatThrownBy(() -> connect("http://evil.example")).hasMessageContaining("403");
     }

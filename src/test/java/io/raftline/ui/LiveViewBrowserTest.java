@@ -110,6 +110,33 @@ class LiveViewBrowserTest {
     }
 
     @Test
+    void at1280x720TheClusterTheKeyFiguresAndACondensedTimelineFitWithoutScrolling() {
+        page.setViewportSize(1280, 720);
+        page.getByTestId("client-key").fill("fits");
+        page.getByTestId("btn-put").click();
+        assertThat(page.getByTestId("control-status")).containsText("ok, revision");
+        page.evaluate("() => window.scrollTo(0, 0)");
+        assertThat(page.locator("[data-testid='timeline-row']").first()).isVisible();
+        assertThat(leaders()).hasCount(1);
+        for (String testId : List.of("panel-cluster", "panel-figures", "kpi-leader", "kpi-commit", "kpi-msgs",
+                "panel-timeline", "timeline-list", "live-speed", "live-pause", "live-step")) {
+            var box = page.getByTestId(testId).boundingBox();
+            org.assertj.core.api.Assertions.assertThat(box).as(testId).isNotNull();
+            org.assertj.core.api.Assertions.assertThat(box.y).as(testId + " top").isGreaterThanOrEqualTo(0);
+            org.assertj.core.api.Assertions.assertThat(box.y + box.height).as(testId + " bottom").isLessThanOrEqualTo(720);
+            org.assertj.core.api.Assertions.assertThat(box.x + box.width).as(testId + " right").isLessThanOrEqualTo(1280);
+        }
+        for (int id = 1; id <= 3; id++) {
+            var box = page.getByTestId("node-" + id).boundingBox();
+            org.assertj.core.api.Assertions.assertThat(box.y + box.height).as("node " + id).isLessThanOrEqualTo(720);
+        }
+        // A condensed timeline still shows several rows.
+        var list = page.getByTestId("timeline-list").boundingBox();
+        org.assertj.core.api.Assertions.assertThat(list.height).isGreaterThanOrEqualTo(5 * 24);
+        page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("layout-1280x720.png")));
+    }
+
+    @Test
     void showsThreeNodesAndExactlyOneLeader() {
         assertThat(nodes()).hasCount(3);
         assertThat(leaders()).hasCount(1);
@@ -288,7 +315,7 @@ class LiveViewBrowserTest {
         page.getByTestId("node-1").locator("circle.ring").dispatchEvent("click");
         assertThat(page.getByTestId("pinned")).hasAttribute("data-kind", "node");
         assertThat(page.getByTestId("pinned")).containsText("Node 1");
-        // The node's queues, counted from the sends shown whose receipt is not shown yet.
+        // The node's queues: the server's figures (QueueStats) and the arrows drawn whose receipt is not shown yet.
         assertThat(page.getByTestId("pinned")).containsText("in flight out");
         assertThat(page.getByTestId("node-queue-1")).hasAttribute("data-out", Pattern.compile("\\d+"));
         page.getByTestId("pinned").locator(".unpin").click();
@@ -297,6 +324,13 @@ class LiveViewBrowserTest {
         page.getByTestId("live-pause").click();
         assertThat(page.getByTestId("live-pause")).hasAttribute("data-paused", "false");
         assertThat(leaders()).hasCount(1);
+        // Live again: the queue figures under each node come from the server (QueueStats), and a click lists them.
+        for (int id = 1; id <= 3; id++) {
+            assertThat(page.getByTestId("node-queue-" + id)).hasAttribute("data-source", "server");
+        }
+        page.getByTestId("node-1").locator("circle.ring").dispatchEvent("click");
+        assertThat(page.getByTestId("pinned")).containsText(Pattern.compile("server: \\d+ proposals pending"));
+        page.getByTestId("pinned").locator(".unpin").click();
     }
 
     /**
@@ -437,6 +471,9 @@ class LiveViewBrowserTest {
         }
         assertThat(pinned.locator("dd", new Locator.LocatorOptions().setHasText("committed"))
                 .filter(new Locator.FilterOptions().setHasNotText("not committed"))).hasCount(3);
+        // When it was committed, from the events (the first LogCommitted that covers it).
+        assertThat(pinned.getByTestId("entry-committed"))
+                .hasText(Pattern.compile("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} UTC by node \\d.*"));
         shot("put-replicated");
     }
 
