@@ -6,20 +6,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.raftline.api.http.HttpLeaderLink;
+import io.raftline.api.resp.RawResp;
 import io.raftline.app.Main;
 import io.raftline.proto.kv.GetRequest;
 import io.raftline.proto.kv.GetResponse;
 import io.raftline.proto.kv.KvServiceGrpcClient;
 import io.raftline.proto.kv.PutRequest;
-import io.raftline.proto.kv.PutResponse;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.common.GrpcStatus;
@@ -200,34 +196,13 @@ class ClientAuthTest {
         assertThat(hello).startsWith("%").contains("raftline").endsWith("$9\r\nover resp\r\n+OK\r\n");
     }
 
-    /** A raw RESP2 client: sends bytes, collects everything the server answers until it closes. */
+    /** The exact bytes a node answers; the request ends with QUIT, so the server closes the connection. */
     private static String exchange(int node, String request) throws Exception {
-        NetClient client = cluster.vertx().createNetClient();
-        String[] hostPort = cluster.respAddresses().get(node).split(":");
-        NetSocket socket = await(client.connect(Integer.parseInt(hostPort[1]), hostPort[0]));
-        Buffer received = Buffer.buffer();
-        Promise<Void> done = Promise.promise();
-        socket.handler(b -> {
-            synchronized (received) {
-                received.appendBuffer(b);
-            }
-        });
-        socket.closeHandler(v -> done.tryComplete());
-        socket.write(request);
-        // The request ends with QUIT: the server closes the connection after answering it.
-        await(done.future(), Duration.ofSeconds(20));
-        await(client.close());
-        synchronized (received) {
-            return received.toString(StandardCharsets.UTF_8);
-        }
+        return RawResp.exchange(cluster.vertx(), cluster.respAddresses().get(node), request, Integer.MAX_VALUE);
     }
 
     private static String array(String... words) {
-        StringBuilder b = new StringBuilder("*").append(words.length).append("\r\n");
-        for (String w : words) {
-            b.append('$').append(w.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(w).append("\r\n");
-        }
-        return b.toString();
+        return RawResp.array(words);
     }
 
     @Test

@@ -80,7 +80,7 @@ public final class AdminApi {
      */
     public Router router(Vertx vertx) {
         Router router = Router.router(vertx);
-        router.route("/v1/admin/*").handler(this::authorize);
+        router.route("/v1/admin/*").handler(requireAdmin(access));
         router.route("/v1/admin/*").handler(BodyHandler.create(false).setBodyLimit(ADMIN_BODY_LIMIT));
         router.post("/v1/admin/nodes/:id/:action").handler(this::nodeAction);
         router.post("/v1/admin/nodes").handler(this::addNode);
@@ -104,13 +104,22 @@ public final class AdminApi {
         KvApi.installErrorHandlers(router);
     }
 
-    private void authorize(RoutingContext ctx) {
-        String refusal = access.refusal(ctx.request().remoteAddress(), ctx.request().getHeader("Authorization"));
-        if (refusal == null) {
-            ctx.next();
-        } else {
-            HttpErrors.send(ctx, 403, "forbidden", refusal);
-        }
+    /**
+     * A route handler that lets a request on only if {@link AdminAccess} lets its client in, else answers 403
+     * {@code forbidden} with the reason: the one gate of the admin API and of membership changes on client ports.
+     *
+     * @param access the policy
+     * @return the handler
+     */
+    static io.vertx.core.Handler<RoutingContext> requireAdmin(AdminAccess access) {
+        return ctx -> {
+            String refusal = access.refusal(ctx.request().remoteAddress(), ctx.request().getHeader("Authorization"));
+            if (refusal == null) {
+                ctx.next();
+            } else {
+                HttpErrors.send(ctx, 403, "forbidden", refusal);
+            }
+        };
     }
 
     /**

@@ -8,7 +8,6 @@ import io.raftline.node.RaftNode;
 import io.raftline.raft.Membership;
 import io.raftline.raft.MembershipChange;
 import io.raftline.security.AdminAccess;
-import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
@@ -90,9 +89,10 @@ public final class MembersApi {
     public void mount(Router router) {
         router.route("/v1/members*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
         router.route("/v1/leader").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
-        router.post("/v1/members*").handler(this::authorize);
-        router.delete("/v1/members*").handler(this::authorize);
-        router.post("/v1/leader").handler(this::authorize);
+        io.vertx.core.Handler<RoutingContext> admin = AdminApi.requireAdmin(access);
+        router.post("/v1/members*").handler(admin);
+        router.delete("/v1/members*").handler(admin);
+        router.post("/v1/leader").handler(admin);
         router.get("/v1/members").handler(this::list);
         router.post("/v1/members").handler(this::add);
         router.post("/v1/members/:id/promote").handler(ctx -> withId(ctx, id -> change(ctx,
@@ -269,15 +269,6 @@ public final class MembersApi {
             forward(ctx, e.leaderHint());
         } else {
             HttpErrors.failure(ctx, cause);
-        }
-    }
-
-    private void authorize(RoutingContext ctx) {
-        String refusal = access.refusal(ctx.request().remoteAddress(), ctx.request().getHeader("Authorization"));
-        if (refusal == null) {
-            ctx.next();
-        } else {
-            HttpErrors.send(ctx, 403, "forbidden", refusal);
         }
     }
 

@@ -7,12 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.raftline.server.ClusterVerticle;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetSocket;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.ProtocolVersion;
 import io.vertx.redis.client.Redis;
@@ -25,7 +21,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -232,29 +227,8 @@ class RespClusterTest {
         assertThat(leaderInfo).contains("# Server", "# Clients", "role:master", "raft_role:Leader", "# Keyspace");
     }
 
-    /** A raw RESP2 client: sends bytes, collects everything the server answers until it closes or enough came. */
     private String exchange(int node, String request, int expectedBytes) throws Exception {
-        NetClient client = vertx.createNetClient();
-        String[] hostPort = cluster.respAddress(node).split(":");
-        NetSocket socket = await(client.connect(Integer.parseInt(hostPort[1]), hostPort[0]));
-        Buffer received = Buffer.buffer();
-        Promise<Void> done = Promise.promise();
-        socket.handler(b -> {
-            synchronized (received) {
-                received.appendBuffer(b);
-                if (received.length() >= expectedBytes) {
-                    done.tryComplete();
-                }
-            }
-        });
-        socket.closeHandler(v -> done.tryComplete());
-        socket.write(request);
-        await(done.future(), Duration.ofSeconds(20));
-        await(socket.close().otherwiseEmpty());
-        await(client.close());
-        synchronized (received) {
-            return received.toString(StandardCharsets.UTF_8);
-        }
+        return RawResp.exchange(vertx, cluster.respAddress(node), request, expectedBytes);
     }
 
     @Test
@@ -300,15 +274,11 @@ class RespClusterTest {
     }
 
     private static String array(String... words) {
-        StringBuilder b = new StringBuilder("*").append(words.length).append("\r\n");
-        for (String w : words) {
-            b.append(bulk(w));
-        }
-        return b.toString();
+        return RawResp.array(words);
     }
 
     private static String bulk(String s) {
-        return "$" + s.getBytes(StandardCharsets.UTF_8).length + "\r\n" + s + "\r\n";
+        return RawResp.bulk(s);
     }
 
     @Test
