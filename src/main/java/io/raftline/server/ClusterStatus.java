@@ -144,7 +144,7 @@ final class ClusterStatus implements ClusterView {
             java.util.Collection<Integer> listed = known.get();
             for (int id : listed) {
                 NodeStatus s = byId.get(id);
-                String url = peers.httpAddress(id).map(PeerDirectory.Address::url).orElse("");
+                String url = peers.url(id).orElse("");
                 if (s == null) {
                     JsonObject o = others.get(id);
                     if (o == null) {

@@ -575,6 +575,11 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     }
 
     @Override
+    public String scheme() {
+        return config.tls().scheme();
+    }
+
+    @Override
     public String peerAuthorization() {
         return peerAuthorization;
     }

@@ -88,6 +88,14 @@ class TlsTest {
                 + "/v1/cluster")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(admin.statusCode()).isEqualTo(200);
         assertThat(cluster.liveViewUrl()).startsWith("https://");
+        // The URLs the cluster lists are the ones clients must use: https, not http.
+        io.vertx.core.json.JsonObject status = new io.vertx.core.json.JsonObject(admin.body());
+        assertThat(status.getJsonArray("nodes").stream().map(n -> ((io.vertx.core.json.JsonObject) n).getString("url")))
+                .allMatch(url -> url.startsWith("https://"));
+        HttpResponse<String> members = trusting.send(HttpRequest.newBuilder(base.resolve("/v1/members")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(new io.vertx.core.json.JsonObject(members.body()).getJsonArray("members").stream()
+                .map(m -> ((io.vertx.core.json.JsonObject) m).getString("url"))).allMatch(url -> url.startsWith("https://"));
     }
 
     @Test

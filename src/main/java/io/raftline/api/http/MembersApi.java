@@ -236,7 +236,7 @@ public final class MembersApi {
     private String urlOf(int id, Membership m) {
         Optional<PeerDirectory.Address> a = peers.httpAddress(id);
         if (a.isPresent() && a.get().port() > 0) {
-            return a.get().url();
+            return peers.url(id).orElseThrow();
         }
         String recorded = m.address(id);
         return recorded == null ? "" : recorded;

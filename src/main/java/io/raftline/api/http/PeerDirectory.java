@@ -31,6 +31,25 @@ public interface PeerDirectory {
     }
 
     /**
+     * The scheme of the nodes' client ports.
+     *
+     * @return {@code https} when the cluster speaks TLS, else {@code http}
+     */
+    default String scheme() {
+        return "http";
+    }
+
+    /**
+     * A node's base URL as clients reach it, with this cluster's scheme.
+     *
+     * @param nodeId the node
+     * @return {@code scheme://host:port}, if its address is known
+     */
+    default Optional<String> url(int nodeId) {
+        return httpAddress(nodeId).map(a -> scheme() + "://" + a.host() + ":" + a.port());
+    }
+
+    /**
      * Adds this node's credential to a call to a peer's client port.
      *
      * @param options the call
@@ -48,13 +67,5 @@ public interface PeerDirectory {
      * @param port TCP port
      */
     record Address(String host, int port) {
-        /**
-         * The base URL.
-         *
-         * @return {@code http://host:port}
-         */
-        public String url() {
-            return "http://" + host + ":" + port;
-        }
     }
 }
