@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.raftline.node.NodeStatus;
 import io.raftline.raft.Role;
+import io.raftline.security.DescriptorBudget;
 import io.raftline.security.PeerGuard;
 import io.vertx.core.VertxOptions;
 import io.vertx.ext.web.Router;
@@ -57,6 +58,7 @@ public final class Metrics {
         if (registry == null) {
             return;
         }
+        registerDescriptorBudget();
         String id = String.valueOf(nodeId);
         gauge(registry, "raftline_term", "Current Raft term", id, statuses, nodeId, s -> s.term());
         gauge(registry, "raftline_commit_index", "Highest log index known committed", id, statuses, nodeId,
@@ -85,6 +87,26 @@ public final class Metrics {
         FunctionCounter.builder("raftline_entries_written", statuses,
                 m -> value(m, nodeId, s -> s.storage().entriesWritten()))
                 .description("log entries written to the write-ahead log").tag("node", id).register(registry);
+    }
+
+    /**
+     * Registers the process's descriptor budget: {@code raftline_connections_refused_descriptors_total}, the client
+     * connections closed at once because the process kept its descriptors for the storage, and
+     * {@code raftline_connections_allowed}, how many it may hold. Registered once per process (Micrometer keeps the
+     * first registration of a name).
+     */
+    static void registerDescriptorBudget() {
+        MeterRegistry registry = BackendRegistries.getDefaultNow();
+        if (registry == null) {
+            return;
+        }
+        DescriptorBudget budget = DescriptorBudget.process();
+        FunctionCounter.builder("raftline_connections_refused_descriptors", budget, DescriptorBudget::refused)
+                .description("Client connections closed at once to keep file descriptors for the storage")
+                .register(registry);
+        Gauge.builder("raftline_connections_allowed", budget, b -> (double) Math.min(b.allowance(), Long.MAX_VALUE >> 11))
+                .description("Client connections this process may hold at once (its descriptor budget)")
+                .register(registry);
     }
 
     /**

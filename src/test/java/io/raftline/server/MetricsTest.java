@@ -26,7 +26,8 @@ class MetricsTest {
                             && r.bodyAsString().contains("raftline_commit_index{node=\"1\"} 2.0")));
             String node = await(client.getAbs(cluster.nodeUrl(2) + "/metrics").send()).bodyAsString();
             assertThat(node).contains("raftline_term{node=\"2\"}").contains("raftline_fsyncs_total{node=\"2\"}")
-                    .contains("vertx_http_server_requests_total");
+                    .contains("vertx_http_server_requests_total")
+                    .contains("raftline_connections_refused_descriptors_total ").contains("raftline_connections_allowed ");
         }
     }
 }
