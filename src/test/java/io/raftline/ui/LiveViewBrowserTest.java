@@ -901,7 +901,14 @@ class LiveViewBrowserTest {
         lines.add(message(3, 1150, "MessageSent", 3, 20, 3, 1, "Heartbeat", false, ""));
         lines.add(message(4, 1151, "MessageReceived", 1, 20, 3, 1, "Heartbeat", false, ""));
         Files.write(rec, lines);
+        // A live event in the timeline's inspector (the view paused while its row is clicked).
+        page.getByTestId("live-pause").click();
+        page.getByTestId("timeline-row").first().click();
+        assertThat(page.getByTestId("inspector")).containsText("\"seq\"");
+        page.getByTestId("live-pause").click();
+        assertThat(page.getByTestId("live-pause")).hasAttribute("data-paused", "false");
         page.getByTestId("mode-replay").click();
+        assertThat(page.getByTestId("inspector")).hasText("Click an event to inspect it.");
         page.getByTestId("replay-file").setInputFiles(rec);
         assertThat(page.getByTestId("node-3")).hasAttribute("data-role", "Leader");
         assertThat(page.getByTestId("kpi-leader")).hasText("N3");
