@@ -388,6 +388,18 @@ class LiveViewBrowserTest {
         try {
             // Wait until the load is on (500 writes acknowledged, or three seconds' worth when paced), then measure.
             warm.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            // Where the page's time goes, from Chromium's own counters (and, with -Dliveview.profile=true, a sampled
+            // CPU profile of the page's script, which slows it down: not for the frame rate).
+            com.microsoft.playwright.CDPSession cdp = page.context().newCDPSession(page);
+            cdp.send("Performance.enable");
+            boolean profile = Boolean.getBoolean("liveview.profile");
+            if (profile) {
+                cdp.send("Profiler.enable");
+                cdp.send("Profiler.setSamplingInterval", com.google.gson.JsonParser.parseString("{\"interval\":250}")
+                        .getAsJsonObject());
+                cdp.send("Profiler.start");
+            }
+            Map<String, Double> before = chromeMetrics(cdp);
             long writesBefore = writes.get();
             long t0 = System.nanoTime();
             @SuppressWarnings("unchecked")
@@ -412,14 +424,25 @@ class LiveViewBrowserTest {
                     + "  requestAnimationFrame(f);"
                     + "})");
             double seconds = (System.nanoTime() - t0) / 1e9;
+            Map<String, Double> after = chromeMetrics(cdp);
+            if (profile) {
+                writeProfile(new JsonObject(cdp.send("Profiler.stop").toString()).getJsonObject("profile"));
+            }
+            java.util.function.ToDoubleFunction<String> perSec = k -> (after.getOrDefault(k, 0.0)
+                    - before.getOrDefault(k, 0.0)) / seconds;
             double fps = ((Number) r.get("frames")).doubleValue() / ((Number) r.get("seconds")).doubleValue();
             String line = String.format(java.util.Locale.ROOT,
                     "frame-rate under load: %.1f frames/s, frame p50 %.1f ms, p95 %.1f ms, max %.1f ms;"
-                            + " %.0f events/s published, %.0f writes/s acknowledged; %s arrow frames, %s stubs",
+                            + " %.0f events/s published, %.0f writes/s acknowledged; %s arrow frames, %s stubs;"
+                            + " per second: script %.0f ms, style %.0f ms (%.0f), layout %.0f ms (%.0f), tasks %.0f ms%s",
                     fps, ((Number) r.get("p50")).doubleValue(), ((Number) r.get("p95")).doubleValue(),
                     ((Number) r.get("max")).doubleValue(), ((Number) r.get("events")).doubleValue()
                             / ((Number) r.get("seconds")).doubleValue(),
-                    (writes.get() - writesBefore) / seconds, r.get("arrows"), r.get("stubs"));
+                    (writes.get() - writesBefore) / seconds, r.get("arrows"), r.get("stubs"),
+                    1000 * perSec.applyAsDouble("ScriptDuration"), 1000 * perSec.applyAsDouble("RecalcStyleDuration"),
+                    perSec.applyAsDouble("RecalcStyleCount"), 1000 * perSec.applyAsDouble("LayoutDuration"),
+                    perSec.applyAsDouble("LayoutCount"), 1000 * perSec.applyAsDouble("TaskDuration"),
+                    profile ? " (profiled)" : "");
             System.out.println(line);
             Files.writeString(SHOTS.resolve("frame-rate.txt"), line + System.lineSeparator(),
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
@@ -433,6 +456,47 @@ class LiveViewBrowserTest {
                     .get(20, java.util.concurrent.TimeUnit.SECONDS);
         }
         assertThat(leaders()).hasCount(1);
+    }
+
+    /** Chromium's performance counters for the page (durations in seconds, counts), by name. */
+    private static Map<String, Double> chromeMetrics(com.microsoft.playwright.CDPSession cdp) {
+        Map<String, Double> out = new java.util.HashMap<>();
+        for (Object o : new JsonObject(cdp.send("Performance.getMetrics").toString()).getJsonArray("metrics")) {
+            JsonObject m = (JsonObject) o;
+            out.put(m.getString("name"), m.getDouble("value"));
+        }
+        return out;
+    }
+
+    /**
+     * A sampled CPU profile of the page as the functions that spent the most time themselves (self time), written to
+     * {@code target/screenshots/profile.txt}.
+     */
+    private static void writeProfile(JsonObject profile) throws java.io.IOException {
+        Map<Integer, String> names = new java.util.HashMap<>();
+        for (Object o : profile.getJsonArray("nodes")) {
+            JsonObject n = (JsonObject) o;
+            JsonObject f = n.getJsonObject("callFrame");
+            String url = f.getString("url", "");
+            names.put(n.getInteger("id"), (f.getString("functionName").isEmpty() ? "(anonymous)" : f.getString("functionName"))
+                    + (url.isEmpty() ? "" : " " + url.substring(url.lastIndexOf('/') + 1) + ":" + (f.getInteger("lineNumber") + 1)));
+        }
+        io.vertx.core.json.JsonArray samples = profile.getJsonArray("samples");
+        io.vertx.core.json.JsonArray deltas = profile.getJsonArray("timeDeltas");
+        Map<String, Double> self = new java.util.HashMap<>();
+        double total = 0;
+        for (int i = 0; i + 1 < samples.size(); i++) {
+            double us = deltas.getLong(i + 1);
+            total += us;
+            self.merge(names.get(samples.getInteger(i)), us, Double::sum);
+        }
+        StringBuilder out = new StringBuilder(String.format(java.util.Locale.ROOT, "profile: %.0f ms sampled%n", total / 1000));
+        double all = total;
+        self.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(40)
+                .forEach(e -> out.append(String.format(java.util.Locale.ROOT, "%8.1f ms %5.1f%%  %s%n", e.getValue() / 1000,
+                        100 * e.getValue() / all, e.getKey())));
+        System.out.print(out);
+        Files.writeString(SHOTS.resolve("profile.txt"), out.toString());
     }
 
     /**
