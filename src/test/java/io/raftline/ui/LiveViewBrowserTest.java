@@ -1013,7 +1013,7 @@ class LiveViewBrowserTest {
             // Meanwhile the live leader crashes and the others elect a new one: the page receives all of it.
             await(cluster.crash(liveLeader));
             page.waitForFunction("s => Number(document.querySelector('[data-testid=connection]').dataset.liveSeq) > s + 150",
-                    liveSeq);
+                    (double) liveSeq);
             assertThat(page.getByTestId("state-digest-value")).hasText(digest);
             assertThat(page.getByTestId("kpi-leader")).hasText("N3");
             org.assertj.core.api.Assertions.assertThat(((Number) page.evaluate("() => window.mixed.arrows")).intValue())
