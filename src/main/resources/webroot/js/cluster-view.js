@@ -90,6 +90,14 @@ export class ClusterView {
       this.activateNode(nodeG, true);
     });
     if (this.pinBox) {
+      // The × stays the same element while the details under it are rewritten (up to 20 times a second): a click on
+      // it must not land on a button that was replaced between the press and the release.
+      this.pinBody = document.createElement('div');
+      const unpin = document.createElement('button');
+      unpin.className = 'unpin ghost';
+      unpin.title = 'Unpin';
+      unpin.textContent = '×';
+      this.pinBox.replaceChildren(this.pinBody, unpin);
       this.pinBox.addEventListener('click', ev => { if (ev.target.closest('.unpin')) this.pin(null); });
     }
   }
@@ -298,12 +306,11 @@ export class ClusterView {
     const p = this.pinned;
     box.hidden = !p;
     if (!p) { box.dataset.kind = ''; return; }
-    const html = (p.kind === 'msg' ? this.msgTipHtml(p.a) : p.kind === 'entry' ? this.entryHtml(p.node, p.i)
-      : this.nodeTipHtml(p.id)) +
-      '<button class="unpin ghost" title="Unpin">×</button>';
+    const html = p.kind === 'msg' ? this.msgTipHtml(p.a) : p.kind === 'entry' ? this.entryHtml(p.node, p.i)
+      : this.nodeTipHtml(p.id);
     if (html !== this.pinDrawn) {
       this.pinDrawn = html;
-      box.innerHTML = html;
+      this.pinBody.innerHTML = html;
     }
     box.dataset.kind = p.kind;
     box.dataset.id = p.kind === 'msg' ? String(p.a.e.msgId) : p.kind === 'entry' ? `${p.node}:${p.i}` : String(p.id);
