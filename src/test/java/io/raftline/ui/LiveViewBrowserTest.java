@@ -448,6 +448,11 @@ class LiveViewBrowserTest {
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
             shot("under-load");
             docShot("under-load");
+            // The leader's queues under load, listed by a click on it (its menu closed with Escape, the list pinned).
+            leaders().locator("circle.ring").dispatchEvent("click");
+            page.keyboard().press("Escape");
+            assertThat(page.getByTestId("pinned")).containsText(Pattern.compile("server: \\d+ proposals pending"));
+            docShot("queues-under-load");
             org.assertj.core.api.Assertions.assertThat(((Number) r.get("frames")).intValue()).as(line).isPositive();
             org.assertj.core.api.Assertions.assertThat(((Number) r.get("stubs")).intValue()).as(line).isZero();
         } finally {
