@@ -1,7 +1,9 @@
 // Wires the live view together: the bridge connection and its resynchronisation, the live store, the
 // replay of recordings, the players that show events in causal order at a chosen time scale (player.js), and a
 // render loop: arrows and timers move every frame, panels are redrawn at most ~20 times a second, and only
-// when what they show changed.
+// when what they show changed. A replay never shows anything of the live cluster: live events go on being folded
+// behind it (live.model, live.shown) but are drawn only in live mode, and the live controls (the panel and the node
+// menus' actions) are off while a recording is on screen.
 
 import { EventBus } from './bus.js';
 import { initialModel, reduce, reduceAll, digest, snapshotEvent } from './reducer.js';
@@ -10,6 +12,7 @@ import { ClusterView, legend } from './cluster-view.js';
 import { NodesView } from './nodes-view.js';
 import { Dashboard } from './dashboard.js';
 import { Controls } from './controls.js';
+import { NodeMenu } from './node-menu.js';
 import { Timeline } from './timeline.js';
 import { Recording, parseNdjson } from './replay.js';
 import { Player } from './player.js';
@@ -21,9 +24,10 @@ const byTestId = id => document.querySelector(`[data-testid="${id}"]`);
 
 // live.model folds every event received (the truth the controls act on); live.shown folds what the player has
 // shown so far. live.base is the model before live.events[0] (older events were trimmed), live.trimmed counts them.
+// Each source keeps its own timing (the configured election timeout the rings are drawn over, if it said).
 const live = { events: [], model: initialModel(), shown: initialModel(), base: initialModel(), trimmed: 0,
-  series: new Series(), synced: false, buffer: [] };
-const replay = { rec: null, feed: 0, pos: 0, shown: initialModel(), playing: false };
+  series: new Series(), synced: false, buffer: [], timing: null };
+const replay = { rec: null, feed: 0, pos: 0, shown: initialModel(), playing: false, timing: null };
 let mode = 'live';
 let dirty = true;
 let lastRender = 0;
@@ -43,6 +47,8 @@ for (const root of [$('#node-cards'), $('#log-matrix')]) {
 const dashboard = new Dashboard(document.querySelector('main.grid')); // key figures and charts
 const bus = new EventBus('/eventbus');
 const controls = new Controls($('#controls'), byTestId('control-status'), cmd => bus.send('raft.control', cmd));
+const nodeMenu = new NodeMenu($('.cluster-box'), cluster, controls);
+document.body.dataset.mode = mode;
 const timeline = new Timeline({ list: $('#timeline-list'), filters: $('#timeline-filters'), inspector: byTestId('inspector'),
   count: byTestId('timeline-count'), follow: byTestId('timeline-follow') });
 
@@ -70,8 +76,12 @@ function setConnection(state, text) {
   c.querySelector('span').textContent = text;
 }
 
+/** The timing a ClusterInfo or Snapshot carries, else the one known. */
+const timingOf = (e, known) => ((e.type === 'ClusterInfo' || e.type === 'Snapshot') && e.raft ? e.raft : known);
+
 function applyLive(e) {
   live.model = reduce(live.model, e);
+  live.timing = timingOf(e, live.timing);
   live.events.push(e);
   livePlayer.push(e);
   if (live.events.length > EVENTS_KEPT) {
@@ -108,7 +118,8 @@ async function sync() {
     live.events = [snap];
     live.trimmed = 0;
     livePlayer.reset(snap.ts || Date.now());
-    if (snap.raft) cluster.setTiming(snap.raft);
+    live.timing = timingOf(snap, live.timing);
+    if (mode === 'live' && snap.raft) cluster.setTiming(snap.raft); // not into a replay on screen
     for (const e of live.buffer) if (e.seq > live.model.seq) applyLive(e);
     live.buffer = [];
     live.synced = true;
@@ -218,8 +229,12 @@ function setMode(next) {
   byTestId('mode-replay').classList.toggle('on', mode === 'replay');
   byTestId('replay-bar').hidden = mode !== 'replay';
   document.body.dataset.mode = mode;
-  controls.setEnabled(mode === 'live');
-  cluster.clear();
+  // The live controls are off while a recording is on screen, and say so (in the panel and over the drawing).
+  controls.setEnabled(mode === 'live', byTestId('live-controls-off'));
+  byTestId('replay-controls-off').hidden = mode === 'live';
+  nodeMenu.setLive(mode === 'live');
+  // Nothing drawn from one source stays for the other: arrows, timers, link flow, timing, the pinned item.
+  cluster.resetSource(mode === 'live' ? live.timing : replay.timing);
   pauseReplay();
   if (mode === 'live') setConnection(live.synced ? 'live' : 'connecting', live.synced ? 'live' : 'connecting…');
   else setConnection('replay', replay.rec ? 'replay' : 'replay · open a recording');
@@ -229,12 +244,15 @@ function setMode(next) {
 
 byTestId('mode-live').addEventListener('click', () => setMode('live'));
 byTestId('mode-replay').addEventListener('click', () => setMode('replay'));
+byTestId('back-to-live').addEventListener('click', () => setMode('live'));
 
 byTestId('replay-file').addEventListener('change', async ev => {
   const file = ev.target.files[0];
   if (!file) return;
   const { events, bad } = parseNdjson(await file.text());
   replay.rec = new Recording(events);
+  replay.timing = events.reduce((t, e) => t || timingOf(e, null), null);
+  cluster.resetSource(replay.timing);
   // The slider is time: milliseconds since the recording's first event.
   slider.max = String(Math.max(0, replay.rec.tsAt(events.length) - replay.rec.tsAt(0)));
   seek(events.length);
@@ -335,6 +353,9 @@ function render() {
   if (!nodes.setModel(m)) dirty = true; // put off under load: drawn at a later frame
   dashboard.update(m, v.series, v.until);
   if (mode === 'live') controls.setModel(live.model);
+  nodeMenu.update(live.model);
+  const conn = byTestId('connection');
+  if (conn.dataset.liveSeq !== String(live.model.seq)) conn.dataset.liveSeq = String(live.model.seq); // live goes on
   timeline.setMembers(m.members);
   timeline.setViolations(m.violations);
   timeline.setSource(v.events, v.count);

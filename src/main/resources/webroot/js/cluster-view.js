@@ -5,7 +5,8 @@
 // door if the receiver was down or paused) with a red cross. Arrows that fly on the same link at the same time
 // take separate lanes, so none hides another; beyond MAX_ARROWS, messages only thicken their link.
 // Learners are drawn with a dashed outline and a "learner" tag; nodes added or removed at runtime appear and
-// disappear, and the circle is laid out again to fit the box.
+// disappear, and the circle is laid out again to fit the box. Nodes are buttons (focusable; Enter or Space acts as a
+// click): a click pins the node's details and tells `onNodeActivate`, which opens its action menu (node-menu.js).
 
 import { ROLE_COLORS, kindColor, escapeHtml, compactNumber, entryText } from './format.js';
 import { displayRole, memberKind, commitTimeOf } from './reducer.js';
@@ -74,16 +75,64 @@ export class ClusterView {
     // Click to pin: an arrow or a node stays in the inspector (updated as the view goes on) until a click elsewhere.
     this.pinBox = document.querySelector('[data-testid="pinned"]');
     this.pinned = null;
+    this.onNodeActivate = null;   // (id, byKeyboard) => void: a node was clicked (or Enter / Space on it)
     svg.addEventListener('click', ev => {
       const g = ev.target.closest('g.msg');
       const nodeG = ev.target.closest('g.node-g');
       if (g && this.arrows.get(g.dataset.msg)) this.pin({ kind: 'msg', a: this.arrows.get(g.dataset.msg) });
-      else if (nodeG) this.pin({ kind: 'node', id: Number(nodeG.getAttribute('data-testid').slice(5)) });
+      else if (nodeG) this.activateNode(nodeG, false);
       else this.pin(null);
     });
+    svg.addEventListener('keydown', ev => {
+      const nodeG = ev.target.closest && ev.target.closest('g.node-g');
+      if (!nodeG || (ev.key !== 'Enter' && ev.key !== ' ')) return;
+      ev.preventDefault();
+      this.activateNode(nodeG, true);
+    });
     if (this.pinBox) {
+      // The × stays the same element while the details under it are rewritten (up to 20 times a second): a click on
+      // it must not land on a button that was replaced between the press and the release.
+      this.pinBody = document.createElement('div');
+      const unpin = document.createElement('button');
+      unpin.className = 'unpin ghost';
+      unpin.title = 'Unpin';
+      unpin.textContent = '×';
+      this.pinBox.replaceChildren(this.pinBody, unpin);
       this.pinBox.addEventListener('click', ev => { if (ev.target.closest('.unpin')) this.pin(null); });
     }
+  }
+
+  /** A click (or Enter / Space) on a node: its details are pinned, and its menu is asked for. */
+  activateNode(nodeG, byKeyboard) {
+    const id = Number(nodeG.getAttribute('data-testid').slice(5));
+    this.pin({ kind: 'node', id });
+    if (this.onNodeActivate) this.onNodeActivate(id, byKeyboard);
+  }
+
+  /**
+   * Where node `id` is drawn, in pixels of the drawing's box (from the scale a ResizeObserver keeps: no layout read),
+   * with the box's size: for what is placed over the drawing beside a node.
+   */
+  nodeAnchor(id) {
+    const p = this.pos.get(id);
+    if (!p) return null;
+    const { bw, bh } = this.boxSize;
+    const k = Math.min(bw / W, bh / H), ox = (bw - W * k) / 2, oy = (bh - H * k) / 2;
+    return { x: ox + p.x * k, y: oy + p.y * k, r: R * k, bw, bh };
+  }
+
+  /**
+   * The view switches between the live cluster and a recording: nothing drawn, counted or estimated from one may
+   * stay on screen for the other (arrows, timers, link flow, the heartbeat estimate, the timing, the pinned item).
+   * @param timing the new source's timing ({ heartbeatMs, electionMs }), or null when it did not say
+   */
+  resetSource(timing) {
+    this.clear();
+    this.pin(null);
+    this.timing = timing && timing.electionMs ? timing : null;
+    this.hbSeen.clear();
+    this.hbEstimate = 0;
+    this.flow.clear();
   }
 
   /** Forgets every message in flight (after a mode switch or a jump in a replay). */
@@ -199,6 +248,7 @@ export class ClusterView {
     const data = m.members.map(id => m.nodes[id]).filter(Boolean);
     const sel = this.gNodes.selectAll('g.node-g').data(data, d => d.id);
     const enter = sel.enter().append('g').attr('class', 'node-g')
+      .attr('tabindex', 0).attr('role', 'button').attr('aria-haspopup', 'menu')
       .on('mouseenter', (ev, d) => this.showNodeTip(ev, d.id))
       .on('mousemove', ev => this.moveTip(ev))
       .on('mouseleave', () => this.hideTip());
@@ -222,6 +272,8 @@ export class ClusterView {
       g.attr('transform', `translate(${p.x},${p.y})`).attr('data-testid', `node-${d.id}`).attr('data-role', role)
         .attr('data-raw-role', d.role).attr('data-term', d.term).attr('data-commit', d.commit).attr('data-paused', d.paused)
         .attr('data-member', kind || null).classed('learner', kind === 'learner');
+      const label = `Node ${d.id}, ${role}${d.paused ? ', paused' : ''}: details and actions`;
+      if (nodes[i].getAttribute('aria-label') !== label) nodes[i].setAttribute('aria-label', label);
       g.select('.kind').text(kind === 'learner' ? 'learner' : '');
       g.select('.ring').attr('stroke', color).attr('fill', role === 'Down' ? '#171b21' : `color-mix(in srgb, ${color} 13%, #161c24)`);
       g.select('.role').attr('fill', color).text(role === 'Candidate' && d.role === 'PreCandidate' ? 'pre-cand.' : role);
@@ -254,12 +306,11 @@ export class ClusterView {
     const p = this.pinned;
     box.hidden = !p;
     if (!p) { box.dataset.kind = ''; return; }
-    const html = (p.kind === 'msg' ? this.msgTipHtml(p.a) : p.kind === 'entry' ? this.entryHtml(p.node, p.i)
-      : this.nodeTipHtml(p.id)) +
-      '<button class="unpin ghost" title="Unpin">×</button>';
+    const html = p.kind === 'msg' ? this.msgTipHtml(p.a) : p.kind === 'entry' ? this.entryHtml(p.node, p.i)
+      : this.nodeTipHtml(p.id);
     if (html !== this.pinDrawn) {
       this.pinDrawn = html;
-      box.innerHTML = html;
+      this.pinBody.innerHTML = html;
     }
     box.dataset.kind = p.kind;
     box.dataset.id = p.kind === 'msg' ? String(p.a.e.msgId) : p.kind === 'entry' ? `${p.node}:${p.i}` : String(p.id);
@@ -392,6 +443,7 @@ export class ClusterView {
   }
 
   showNodeTip(ev, id) {
+    if (this.noTipFor === id) return; // its menu is open beside it
     this.tipNode = id;
     this.tooltip.innerHTML = this.nodeTipHtml(id);
     this.tooltip.hidden = false;

@@ -1,5 +1,8 @@
 // The control panel: every button becomes one command on raft.control (see docs/live-view.md), and
-// the reply (or the error naming what was wrong) is shown in the panel's status line.
+// the reply (or the error naming what was wrong) is shown in the panel's status line. The node commands
+// (crash, restart, pause, resume, transfer, isolate, rejoin) are methods, shared with the node menus in the
+// drawing (node-menu.js), so both send exactly the same commands. While a recording is replayed the panel is
+// hidden and refuses to send anything ("replay: live controls off").
 
 import { el, describeFaults } from './format.js';
 import { memberKind } from './reducer.js';
@@ -12,7 +15,7 @@ function setDisabled(b, off) {
 }
 
 /** What a fault command did, in words: a node command says what happened to the node, not how the network is. */
-function faultOutcome(cmd, faults) {
+function faultOutcome(cmd, faults, members) {
   const node = `node ${cmd.node}`;
   switch (cmd.action) {
     case 'crash': return `${node} crashed`;
@@ -21,7 +24,7 @@ function faultOutcome(cmd, faults) {
     case 'resume': return `${node} resumed`;
     case 'pauseCluster': return 'every node paused';
     case 'resumeCluster': return 'every node resumed';
-    default: return describeFaults(faults);
+    default: return describeFaults(faults, members);
   }
 }
 
@@ -41,16 +44,23 @@ export class Controls {
     this.enabled = true;
     this.busy = false;       // a membership change from this page is under way
     this.picked = undefined; // the node picked for removal or leadership
+    this.drawChips = null;   // redraws the partition chips (set by build)
+    this.lastStatus = { text: '', cls: '' };
   }
 
   async run(cmd, label) {
+    if (!this.enabled) {
+      // A replay is on screen: nothing is sent to the live cluster from here.
+      this.setStatus(`${label}: replay: live controls off`, 'err');
+      return null;
+    }
     this.setStatus(`${label}…`, '');
     try {
       const r = await this.send(cmd);
       if (r && r.ok) {
         let text = `${label}: done`;
         if (r.revision !== undefined) text = `${label}: ok, revision ${r.revision} (via node ${r.node})`;
-        else if (r.faults) text = `${label}: ${faultOutcome(cmd, r.faults)}`;
+        else if (r.faults) text = `${label}: ${faultOutcome(cmd, r.faults, this.model && this.model.members)}`;
         else if (r.id !== undefined && r.url) text = `${label}: node ${r.id} joined as a voter (${r.url})`;
         else if (r.removed !== undefined) text = `${label}: node ${r.removed} removed and stopped`;
         else if (r.from !== undefined) text = `${label}: node ${r.from} handed over to node ${r.to}`;
@@ -66,16 +76,96 @@ export class Controls {
   }
 
   setStatus(text, cls) {
+    this.lastStatus = { text, cls };
     this.status.textContent = text;
     this.status.className = `status ${cls}`;
     this.status.title = text;
   }
 
-  setEnabled(on) {
+  /**
+   * Live controls on (live mode) or off (a recording is replayed): off, the panel's controls are hidden and disabled,
+   * `off` (the "replay: live controls off" note) is shown instead, and run() sends nothing.
+   */
+  setEnabled(on, off) {
     this.enabled = on;
     for (const b of this.root.querySelectorAll('button, input, select')) b.disabled = !on;
-    if (!on) this.setStatus('Replaying a recording: controls act on the live cluster only.', '');
-    else this.refreshButtons();
+    this.root.hidden = !on;
+    if (off) off.hidden = on;
+    if (!on) this.setStatus('replay: live controls off', '');
+    else {
+      this.setStatus('', '');
+      this.refreshButtons();
+    }
+  }
+
+  // ---------------------------------------------------------------- node commands (panel and node menus)
+
+  /** crash, restart, pause or resume one node. */
+  nodeFault(action, id) {
+    return this.run({ action, node: id }, `${action} ${id}`);
+  }
+
+  /** The current leader hands leadership over to node `id`. */
+  transfer(id, label = `transfer leadership to ${id}`) {
+    return this.run({ action: 'transfer', to: id }, label);
+  }
+
+  /** The partition in force, as groups covering every member (members no group names are together). */
+  groupsNow() {
+    const m = this.model;
+    if (!m) return [];
+    const named = (m.faults.partitions || []).map(g => g.filter(id => m.members.includes(id))).filter(g => g.length);
+    const rest = m.members.filter(id => !named.some(g => g.includes(id)));
+    return rest.length ? [...named, rest] : named;
+  }
+
+  /** Whether node `id` can reach every other member (no partition cuts it from any). */
+  reachesAll(id) {
+    const g = this.groupsNow().find(x => x.includes(id));
+    return !g || g.length === (this.model ? this.model.members.length : 0);
+  }
+
+  /** Whether node `id` is alone in its group (cut from every other member). */
+  isolated(id) {
+    const g = this.groupsNow().find(x => x.includes(id));
+    return !!g && g.length === 1 && this.model.members.length > 1;
+  }
+
+  /** Sends a partition (the panel's Apply partition does this with the chips' groups) and shows it on the chips. */
+  partitionGroups(groups, label = 'partition') {
+    this.groups = new Map();
+    groups.forEach((g, k) => { for (const id of g) this.groups.set(id, GROUPS[Math.min(k, GROUPS.length - 1)]); });
+    if (this.drawChips) this.drawChips();
+    return this.run({ action: 'partition', groups }, label);
+  }
+
+  /** Cuts node `id` off from every other node; the other partitions, delays and losses stay. */
+  isolate(id) {
+    const others = this.groupsNow().map(g => g.filter(x => x !== id)).filter(g => g.length);
+    return this.partitionGroups([...others, [id]], `isolate ${id}`);
+  }
+
+  /**
+   * Puts node `id` back with the others: it joins the largest other group (with several, the one with the lowest
+   * id), so with one node cut off the network is whole again. Delays, losses and other partitions stay.
+   */
+  rejoin(id) {
+    const others = this.groupsNow().map(g => g.filter(x => x !== id)).filter(g => g.length);
+    if (!others.length) return this.partitionGroups([[id]], `rejoin ${id}`);
+    let best = others[0];
+    for (const g of others) {
+      if (g.length > best.length || (g.length === best.length && Math.min(...g) < Math.min(...best))) best = g;
+    }
+    best.push(id);
+    best.sort((a, b) => a - b);
+    return this.partitionGroups(others, `rejoin ${id}`);
+  }
+
+  /** No partitions, no loss or delay anywhere (the panel's Heal all). */
+  heal() {
+    for (const id of this.model ? this.model.members : []) this.groups.set(id, 'A');
+    if (this.drawChips) this.drawChips();
+    return this.run({ action: 'heal' }, 'heal');
   }
 
   setModel(m) {
@@ -145,12 +235,12 @@ export class Controls {
     // Node faults.
     const rows = members.map(id => el('div', { class: 'node-row' }, el('b', { text: `N${id}` }),
       el('div', { class: 'row', style: 'margin:0' },
-        el('button', { class: 'danger', 'data-testid': `btn-crash-${id}`, text: 'Crash', onclick: () => this.run({ action: 'crash', node: id }, `crash ${id}`) }),
-        el('button', { 'data-testid': `btn-restart-${id}`, text: 'Restart', onclick: () => this.run({ action: 'restart', node: id }, `restart ${id}`) }),
-        el('button', { 'data-testid': `btn-pause-${id}`, text: 'Pause', onclick: () => this.run({ action: 'pause', node: id }, `pause ${id}`) }),
-        el('button', { 'data-testid': `btn-resume-${id}`, text: 'Resume', onclick: () => this.run({ action: 'resume', node: id }, `resume ${id}`) }),
+        el('button', { class: 'danger', 'data-testid': `btn-crash-${id}`, text: 'Crash', onclick: () => this.nodeFault('crash', id) }),
+        el('button', { 'data-testid': `btn-restart-${id}`, text: 'Restart', onclick: () => this.nodeFault('restart', id) }),
+        el('button', { 'data-testid': `btn-pause-${id}`, text: 'Pause', onclick: () => this.nodeFault('pause', id) }),
+        el('button', { 'data-testid': `btn-resume-${id}`, text: 'Resume', onclick: () => this.nodeFault('resume', id) }),
         el('button', { 'data-testid': `btn-lead-${id}`, text: 'Lead', title: 'Leadership transfer: the leader hands over to this node',
-          onclick: () => this.run({ action: 'transfer', to: id }, `transfer leadership to ${id}`) }))));
+          onclick: () => this.transfer(id) }))));
     this.root.append(el('div', { class: 'ctl-group' }, el('h3', { text: 'Nodes' }), ...rows,
       el('div', { class: 'row' },
         el('button', { 'data-testid': 'btn-pause-cluster', text: 'Pause cluster', onclick: () => this.run({ action: 'pauseCluster' }, 'pause cluster') }),
@@ -172,13 +262,13 @@ export class Controls {
           onclick: () => this.membershipChange({ action: 'removeNode', node: Number(pick.value) }, `remove node ${pick.value}`) }),
         el('button', { 'data-testid': 'btn-make-leader', text: 'Make leader',
           title: 'Leadership transfer: the leader catches the picked node up and hands over',
-          onclick: () => this.run({ action: 'transfer', to: Number(pick.value) }, `make ${pick.value} leader`) })),
+          onclick: () => this.transfer(Number(pick.value), `make ${pick.value} leader`) })),
       el('div', { class: 'hint', text: 'Learners are drawn dashed: they replicate the log but do not vote.' })));
 
     // Partitions: click a node to move it to the next group.
     for (const id of members) if (!this.groups.has(id)) this.groups.set(id, 'A');
     const chips = el('div', { class: 'chips' });
-    const drawChips = () => {
+    const drawChips = this.drawChips = () => {
       chips.replaceChildren(...members.map(id => el('button', { class: 'chip', 'data-testid': `partition-chip-${id}`,
         'data-group': this.groups.get(id), text: `N${id} · ${this.groups.get(id)}`, title: 'Click to move to the next group',
         onclick: () => {
@@ -194,17 +284,13 @@ export class Controls {
         if (!byGroup.has(g)) byGroup.set(g, []);
         byGroup.get(g).push(id);
       }
-      return this.run({ action: 'partition', groups: [...byGroup.values()] }, 'partition');
+      return this.partitionGroups([...byGroup.values()], 'partition');
     };
     this.root.append(el('div', { class: 'ctl-group' }, el('h3', { text: 'Network' }),
       el('div', { class: 'row' }, chips),
       el('div', { class: 'row' },
         el('button', { 'data-testid': 'btn-partition', text: 'Apply partition', onclick: partition }),
-        el('button', { 'data-testid': 'btn-heal', class: 'primary', text: 'Heal all', onclick: () => {
-          for (const id of members) this.groups.set(id, 'A');
-          drawChips();
-          return this.run({ action: 'heal' }, 'heal');
-        } })),
+        el('button', { 'data-testid': 'btn-heal', class: 'primary', text: 'Heal all', onclick: () => this.heal() })),
       el('div', { class: 'hint', text: 'Nodes in different groups cannot talk. Heal clears partitions and every delay and loss.' })));
 
     // Per-link and global delay / loss.

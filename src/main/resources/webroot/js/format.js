@@ -76,10 +76,15 @@ export function entryText(x) {
   }
 }
 
-export function describeFaults(f) {
+/**
+ * Faults in words. With `members`, a partition whose one group holds every member (what putting the last cut-off
+ * node back leaves) is no partition and is not named.
+ */
+export function describeFaults(f, members) {
   if (!f) return 'healthy';
   const parts = [];
-  if (f.partitions && f.partitions.length) parts.push('partition ' + f.partitions.map(g => '{' + g.join(',') + '}').join(' | '));
+  const whole = members && f.partitions && f.partitions.length === 1 && members.every(id => f.partitions[0].includes(id));
+  if (f.partitions && f.partitions.length && !whole) parts.push('partition ' + f.partitions.map(g => '{' + g.join(',') + '}').join(' | '));
   if (f.dropRate) parts.push(`drop ${Math.round(f.dropRate * 100)}%`);
   if (f.delayMs && f.delayMs[1]) parts.push(`delay ${f.delayMs[0]}–${f.delayMs[1]} ms`);
   if (f.duplicateRate) parts.push(`dup ${Math.round(f.duplicateRate * 100)}%`);

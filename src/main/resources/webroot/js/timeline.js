@@ -110,6 +110,8 @@ export class Timeline {
   /** Shows events[0..limit) of `events` (the array may grow later; call again with the new limit). */
   setSource(events, limit) {
     if (events !== this.events || limit < this.scanned) {
+      // Another source (live, a recording) or an earlier position: the inspector shows nothing of the old one.
+      if (this.selected >= 0) this.inspect(null);
       this.reset();
       this.events = events;
       this.rows = [];
@@ -201,6 +203,6 @@ export class Timeline {
   }
 
   inspect(e) {
-    this.inspector.textContent = e ? JSON.stringify(e, null, 2) : '';
+    this.inspector.textContent = e ? JSON.stringify(e, null, 2) : 'Click an event to inspect it.';
   }
 }

@@ -36,6 +36,8 @@ import org.junit.jupiter.api.Test;
 class LiveViewBrowserTest {
 
     private static final Path SHOTS = Paths.get("target", "screenshots");
+    /** Screenshots for docs/live-view.md: 1280x720 or smaller (copied by hand into docs/images/live-view/). */
+    private static final Path DOC_SHOTS = SHOTS.resolve("docs");
     private static final Path RECORDING = Paths.get("target", "recordings", "live-view-test.ndjson");
     private static final double TIMEOUT_MS = 20_000;
 
@@ -48,7 +50,7 @@ class LiveViewBrowserTest {
 
     @BeforeAll
     static void startClusterAndBrowser() throws Exception {
-        Files.createDirectories(SHOTS);
+        Files.createDirectories(DOC_SHOTS);
         Files.createDirectories(RECORDING.getParent());
         cluster = InJvmCluster.builder(ClusterConfigs.cluster(3, 7).put("storage", new JsonObject()
                 .put("engine", "memory"))).recording(RECORDING).start();
@@ -109,6 +111,18 @@ class LiveViewBrowserTest {
         page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve(name + ".png")).setFullPage(true));
     }
 
+    /**
+     * The cluster panel as it would be on a 1280x720 screen, for the docs: the page is drawn at that size for the
+     * shot, then given its size back.
+     */
+    private void docShot(String name) {
+        var size = page.viewportSize();
+        page.setViewportSize(1280, 720);
+        page.getByTestId("panel-cluster").screenshot(new Locator.ScreenshotOptions()
+                .setPath(DOC_SHOTS.resolve(name + ".png")));
+        page.setViewportSize(size.width, size.height);
+    }
+
     @Test
     void at1280x720TheClusterTheKeyFiguresAndACondensedTimelineFitWithoutScrolling() {
         page.setViewportSize(1280, 720);
@@ -134,6 +148,7 @@ class LiveViewBrowserTest {
         var list = page.getByTestId("timeline-list").boundingBox();
         org.assertj.core.api.Assertions.assertThat(list.height).isGreaterThanOrEqualTo(5 * 24);
         page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("layout-1280x720.png")));
+        page.screenshot(new Page.ScreenshotOptions().setPath(DOC_SHOTS.resolve("layout-1280x720.png")));
     }
 
     @Test
@@ -181,6 +196,9 @@ class LiveViewBrowserTest {
                 + "    if (vote && !seen.votes) { seen.votes = now; seen.voteColor = getComputedStyle(vote).stroke; }"
                 + "    if (document.querySelector('#cluster-svg g.msg[data-kind=\"PreVote\"]') && !seen.preVotes) seen.preVotes = now;"
                 + "    if (cand && vote && !seen.both) seen.both = now;"
+                // A little later (the arrows half way), the view is paused once for the docs' screenshot.
+                + "    if (seen.both && !seen.paused && now - seen.both > 150) {"
+                + "      seen.paused = now; document.querySelector('[data-testid=live-pause]').click(); }"
                 + "    const leader = document.querySelector(`#cluster-svg [data-role='Leader']:not([data-testid='node-${old}'])`);"
                 + "    if (leader && !seen.newLeader) seen.newLeader = now;"
                 + "    if (!seen.newLeader) requestAnimationFrame(look);"
@@ -188,6 +206,10 @@ class LiveViewBrowserTest {
                 + "  look(); }", old);
         page.getByTestId("btn-crash-" + old).click();
         assertThat(page.getByTestId("control-status")).containsText("crash " + old);
+        page.waitForFunction("() => window.seen.paused > 0", null, new Page.WaitForFunctionOptions().setTimeout(60_000));
+        assertThat(page.getByTestId("live-pause")).hasAttribute("data-paused", "true");
+        docShot("election-slowed");
+        page.getByTestId("live-pause").click();
         page.waitForFunction("() => window.seen.newLeader > 0", null,
                 new Page.WaitForFunctionOptions().setTimeout(60_000));
         @SuppressWarnings("unchecked")
@@ -275,6 +297,7 @@ class LiveViewBrowserTest {
         assertThat(page.getByTestId("tally-2")).hasText("votes 1/3");
         page.getByTestId("live-step").click(); // the request to the crashed node 1 is lost at its door
         shot("replay-election-step");
+        docShot("replay-election-step");
         page.getByTestId("mode-live").click();
     }
 
@@ -318,6 +341,10 @@ class LiveViewBrowserTest {
         // The node's queues: the server's figures (QueueStats) and the arrows drawn whose receipt is not shown yet.
         assertThat(page.getByTestId("pinned")).containsText("in flight out");
         assertThat(page.getByTestId("node-queue-1")).hasAttribute("data-out", Pattern.compile("\\d+"));
+        page.keyboard().press("Escape"); // the node's menu (opened by the click) closes; its details stay pinned
+        assertThat(page.getByTestId("node-menu-1")).hasCount(0);
+        assertThat(page.getByTestId("pinned")).hasAttribute("data-kind", "node");
+        docShot("queues-pinned-node");
         page.getByTestId("pinned").locator(".unpin").click();
         assertThat(page.getByTestId("pinned")).isHidden();
         page.getByTestId("live-jump").click();
@@ -338,9 +365,15 @@ class LiveViewBrowserTest {
      * five seconds while clients write through every node, and every arrow on screen a whole arrow (no stubs). The
      * figures are printed and written to {@code target/screenshots/frame-rate.txt} (docs/live-view.md keeps those of a
      * quiet machine); the assertion only asks that the page keeps drawing, since timing goals belong in a benchmark.
+     * The eight writers go as fast as they are answered, or, with {@code -Dliveview.load.writesPerSec=N}, at N writes a
+     * second in all (to measure at a given event rate).
      */
     @Test
     void underAWriteLoadThePageKeepsDrawingWholeArrows() throws Exception {
+        int writesPerSec = Integer.getInteger("liveview.load.writesPerSec", 0);
+        int writers = 8;
+        long interval = writesPerSec > 0 ? 1_000_000_000L * writers / writesPerSec : 0;
+        long warmWrites = writesPerSec > 0 ? Math.min(500, 3L * writesPerSec) : 500;
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
                 .connectTimeout(Duration.ofSeconds(2)).build();
         List<java.net.URI> urls = new ArrayList<>(cluster.nodeUrls().values());
@@ -348,13 +381,25 @@ class LiveViewBrowserTest {
         java.util.concurrent.atomic.AtomicLong writes = new java.util.concurrent.atomic.AtomicLong();
         java.util.concurrent.CompletableFuture<Void> warm = new java.util.concurrent.CompletableFuture<>();
         List<java.util.concurrent.CompletableFuture<Void>> loops = new ArrayList<>();
-        for (int c = 0; c < 8; c++) {
+        for (int c = 0; c < writers; c++) {
             java.net.URI base = urls.get(c % urls.size());
-            loops.add(writeLoop(http, base, "load-" + c, running, writes, warm));
+            loops.add(writeLoop(http, base, "load-" + c, running, writes, warm, warmWrites, interval));
         }
         try {
-            // Wait until the load is on (500 writes acknowledged), then measure in the page.
+            // Wait until the load is on (500 writes acknowledged, or three seconds' worth when paced), then measure.
             warm.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            // Where the page's time goes, from Chromium's own counters (and, with -Dliveview.profile=true, a sampled
+            // CPU profile of the page's script, which slows it down: not for the frame rate).
+            com.microsoft.playwright.CDPSession cdp = page.context().newCDPSession(page);
+            cdp.send("Performance.enable");
+            boolean profile = Boolean.getBoolean("liveview.profile");
+            if (profile) {
+                cdp.send("Profiler.enable");
+                cdp.send("Profiler.setSamplingInterval", com.google.gson.JsonParser.parseString("{\"interval\":250}")
+                        .getAsJsonObject());
+                cdp.send("Profiler.start");
+            }
+            Map<String, Double> before = chromeMetrics(cdp);
             long writesBefore = writes.get();
             long t0 = System.nanoTime();
             @SuppressWarnings("unchecked")
@@ -379,18 +424,35 @@ class LiveViewBrowserTest {
                     + "  requestAnimationFrame(f);"
                     + "})");
             double seconds = (System.nanoTime() - t0) / 1e9;
+            Map<String, Double> after = chromeMetrics(cdp);
+            if (profile) {
+                writeProfile(new JsonObject(cdp.send("Profiler.stop").toString()).getJsonObject("profile"));
+            }
+            java.util.function.ToDoubleFunction<String> perSec = k -> (after.getOrDefault(k, 0.0)
+                    - before.getOrDefault(k, 0.0)) / seconds;
             double fps = ((Number) r.get("frames")).doubleValue() / ((Number) r.get("seconds")).doubleValue();
             String line = String.format(java.util.Locale.ROOT,
                     "frame-rate under load: %.1f frames/s, frame p50 %.1f ms, p95 %.1f ms, max %.1f ms;"
-                            + " %.0f events/s published, %.0f writes/s acknowledged; %s arrow frames, %s stubs",
+                            + " %.0f events/s published, %.0f writes/s acknowledged; %s arrow frames, %s stubs;"
+                            + " per second: script %.0f ms, style %.0f ms (%.0f), layout %.0f ms (%.0f), tasks %.0f ms%s",
                     fps, ((Number) r.get("p50")).doubleValue(), ((Number) r.get("p95")).doubleValue(),
                     ((Number) r.get("max")).doubleValue(), ((Number) r.get("events")).doubleValue()
                             / ((Number) r.get("seconds")).doubleValue(),
-                    (writes.get() - writesBefore) / seconds, r.get("arrows"), r.get("stubs"));
+                    (writes.get() - writesBefore) / seconds, r.get("arrows"), r.get("stubs"),
+                    1000 * perSec.applyAsDouble("ScriptDuration"), 1000 * perSec.applyAsDouble("RecalcStyleDuration"),
+                    perSec.applyAsDouble("RecalcStyleCount"), 1000 * perSec.applyAsDouble("LayoutDuration"),
+                    perSec.applyAsDouble("LayoutCount"), 1000 * perSec.applyAsDouble("TaskDuration"),
+                    profile ? " (profiled)" : "");
             System.out.println(line);
             Files.writeString(SHOTS.resolve("frame-rate.txt"), line + System.lineSeparator(),
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
             shot("under-load");
+            docShot("under-load");
+            // The leader's queues under load, listed by a click on it (its menu closed with Escape, the list pinned).
+            leaders().locator("circle.ring").dispatchEvent("click");
+            page.keyboard().press("Escape");
+            assertThat(page.getByTestId("pinned")).containsText(Pattern.compile("server: \\d+ proposals pending"));
+            docShot("queues-under-load");
             org.assertj.core.api.Assertions.assertThat(((Number) r.get("frames")).intValue()).as(line).isPositive();
             org.assertj.core.api.Assertions.assertThat(((Number) r.get("stubs")).intValue()).as(line).isZero();
         } finally {
@@ -401,24 +463,79 @@ class LiveViewBrowserTest {
         assertThat(leaders()).hasCount(1);
     }
 
-    /** One client writing as fast as its answers come back, until told to stop. */
+    /** Chromium's performance counters for the page (durations in seconds, counts), by name. */
+    private static Map<String, Double> chromeMetrics(com.microsoft.playwright.CDPSession cdp) {
+        Map<String, Double> out = new java.util.HashMap<>();
+        for (Object o : new JsonObject(cdp.send("Performance.getMetrics").toString()).getJsonArray("metrics")) {
+            JsonObject m = (JsonObject) o;
+            out.put(m.getString("name"), m.getDouble("value"));
+        }
+        return out;
+    }
+
+    /**
+     * A sampled CPU profile of the page as the functions that spent the most time themselves (self time), written to
+     * {@code target/screenshots/profile.txt}.
+     */
+    private static void writeProfile(JsonObject profile) throws java.io.IOException {
+        Map<Integer, String> names = new java.util.HashMap<>();
+        for (Object o : profile.getJsonArray("nodes")) {
+            JsonObject n = (JsonObject) o;
+            JsonObject f = n.getJsonObject("callFrame");
+            String url = f.getString("url", "");
+            names.put(n.getInteger("id"), (f.getString("functionName").isEmpty() ? "(anonymous)" : f.getString("functionName"))
+                    + (url.isEmpty() ? "" : " " + url.substring(url.lastIndexOf('/') + 1) + ":" + (f.getInteger("lineNumber") + 1)));
+        }
+        io.vertx.core.json.JsonArray samples = profile.getJsonArray("samples");
+        io.vertx.core.json.JsonArray deltas = profile.getJsonArray("timeDeltas");
+        Map<String, Double> self = new java.util.HashMap<>();
+        double total = 0;
+        for (int i = 0; i + 1 < samples.size(); i++) {
+            double us = deltas.getLong(i + 1);
+            total += us;
+            self.merge(names.get(samples.getInteger(i)), us, Double::sum);
+        }
+        StringBuilder out = new StringBuilder(String.format(java.util.Locale.ROOT, "profile: %.0f ms sampled%n", total / 1000));
+        double all = total;
+        self.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(40)
+                .forEach(e -> out.append(String.format(java.util.Locale.ROOT, "%8.1f ms %5.1f%%  %s%n", e.getValue() / 1000,
+                        100 * e.getValue() / all, e.getKey())));
+        System.out.print(out);
+        Files.writeString(SHOTS.resolve("profile.txt"), out.toString());
+    }
+
+    /**
+     * One client writing as fast as its answers come back (or one write every {@code intervalNanos} at most), until
+     * told to stop.
+     */
     private static java.util.concurrent.CompletableFuture<Void> writeLoop(java.net.http.HttpClient http, java.net.URI base,
             String key, java.util.concurrent.atomic.AtomicBoolean running, java.util.concurrent.atomic.AtomicLong writes,
-            java.util.concurrent.CompletableFuture<Void> warm) {
+            java.util.concurrent.CompletableFuture<Void> warm, long warmWrites, long intervalNanos) {
         if (!running.get()) {
             return java.util.concurrent.CompletableFuture.completedFuture(null);
         }
+        long started = System.nanoTime();
         java.net.http.HttpRequest put = java.net.http.HttpRequest.newBuilder(base.resolve("/v1/kv/" + key))
                 .timeout(Duration.ofSeconds(5))
                 .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("v" + writes.get())).build();
         return http.sendAsync(put, java.net.http.HttpResponse.BodyHandlers.discarding())
                 .handle((resp, err) -> {
-                    if (err == null && resp.statusCode() == 200 && writes.incrementAndGet() >= 500) {
+                    if (err == null && resp.statusCode() == 200 && writes.incrementAndGet() >= warmWrites) {
                         warm.complete(null);
                     }
                     return null;
                 })
-                .thenCompose(v -> writeLoop(http, base, key, running, writes, warm));
+                .thenCompose(v -> {
+                    long wait = intervalNanos - (System.nanoTime() - started);
+                    if (wait <= 0) {
+                        return writeLoop(http, base, key, running, writes, warm, warmWrites, intervalNanos);
+                    }
+                    // Paced: the next write is due one interval after this one started.
+                    return java.util.concurrent.CompletableFuture.runAsync(() -> { },
+                            java.util.concurrent.CompletableFuture.delayedExecutor(wait,
+                                    java.util.concurrent.TimeUnit.NANOSECONDS))
+                            .thenCompose(x -> writeLoop(http, base, key, running, writes, warm, warmWrites, intervalNanos));
+                });
     }
 
     /**
@@ -475,6 +592,7 @@ class LiveViewBrowserTest {
         assertThat(pinned.getByTestId("entry-committed"))
                 .hasText(Pattern.compile("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} UTC by node \\d.*"));
         shot("put-replicated");
+        docShot("pinned-entry");
     }
 
     @Test
@@ -745,6 +863,183 @@ class LiveViewBrowserTest {
         page.getByTestId("replay-slider").fill("0");
         assertThat(nodes()).hasCount(3);
         page.getByTestId("mode-live").click();
+    }
+
+    /**
+     * A click on a node opens its action menu beside it (and pins its details, as before); the menu's items send the
+     * control panel's own commands, offer only what applies (crash or restart, pause or resume, isolate or heal), and
+     * the menu is usable from the keyboard: Enter on a focused node opens it with the first item focused, the arrow
+     * keys move, Escape closes it and gives the focus back to the node; a click outside closes it too.
+     */
+    @Test
+    void aNodesOwnMenuCrashesPausesIsolatesAndMakesItLeader() {
+        page.setViewportSize(1280, 720);
+        int leader = leaderId();
+        int f = leader == 1 ? 2 : 1;
+        Locator node = page.getByTestId("node-" + f);
+        Locator menu = page.getByTestId("node-menu-" + f);
+        // The leader's own menu cannot make it leader. Escape closes the menu, the focus goes back to the node, and
+        // the node's details stay pinned.
+        page.getByTestId("node-" + leader).click();
+        assertThat(page.getByTestId("node-menu-" + leader).getByTestId("node-action-transfer")).isDisabled();
+        page.keyboard().press("Escape");
+        assertThat(page.getByTestId("node-menu-" + leader)).hasCount(0);
+        assertThat(page.locator(":focus")).hasAttribute("data-testid", "node-" + leader);
+        assertThat(page.getByTestId("pinned")).containsText("Node " + leader);
+
+        node.click();
+        assertThat(menu).isVisible();
+        assertThat(page.getByTestId("pinned")).hasAttribute("data-kind", "node");
+        assertThat(page.getByTestId("pinned")).containsText("Node " + f);
+        assertThat(menu.getByTestId("node-action-crash")).isVisible();
+        assertThat(menu.getByTestId("node-action-pause")).isVisible();
+        assertThat(menu.getByTestId("node-action-transfer")).isEnabled();
+        assertThat(menu.getByTestId("node-action-isolate")).isVisible();
+        assertThat(menu.getByTestId("node-action-restart")).hasCount(0);
+        assertThat(menu.getByTestId("node-action-resume")).hasCount(0);
+        assertThat(menu.getByTestId("node-action-heal")).hasCount(0);
+        // Another node's click moves the menu there (dispatched: the pinned details may lie over a lower node).
+        page.getByTestId("node-" + leader).locator("circle.ring").dispatchEvent("click");
+        assertThat(menu).hasCount(0);
+        assertThat(page.getByTestId("node-menu-" + leader)).isVisible();
+        page.keyboard().press("Escape");
+
+        // Keyboard: Enter on a focused node opens its menu with the first item focused (and does not run it); the
+        // arrows move; a click outside closes it.
+        node.focus();
+        page.keyboard().press("Enter");
+        assertThat(menu).isVisible();
+        assertThat(page.locator(":focus")).hasAttribute("data-testid", "node-action-crash");
+        page.keyboard().press("ArrowDown");
+        assertThat(page.locator(":focus")).hasAttribute("data-testid", "node-action-pause");
+        assertThat(page.getByTestId("control-status")).not().containsText("crash");
+        page.getByTestId("panel-figures").click();
+        assertThat(menu).hasCount(0);
+
+        // Pause and resume: the panel's commands; the outcome in the menu and in the panel.
+        node.click();
+        menu.getByTestId("node-action-pause").click();
+        assertThat(node).hasAttribute("data-paused", "true");
+        assertThat(menu.getByTestId("node-menu-status")).containsText("node " + f + " paused");
+        assertThat(page.getByTestId("control-status")).containsText("pause " + f);
+        menu.getByTestId("node-action-resume").click();
+        assertThat(node).hasAttribute("data-paused", "false");
+        assertThat(menu.getByTestId("node-action-pause")).isVisible();
+
+        // Isolate: the node is partitioned off from both others; heal puts it back (delays and losses would stay).
+        menu.getByTestId("node-action-isolate").click();
+        for (int other = 1; other <= 3; other++) {
+            if (other != f) {
+                assertThat(page.getByTestId("link-" + Math.min(f, other) + "-" + Math.max(f, other)))
+                        .hasAttribute("data-cut", "true");
+            }
+        }
+        assertThat(menu.getByTestId("node-action-heal")).isVisible();
+        assertThat(menu.getByTestId("node-action-isolate")).hasCount(0);
+        assertThat(page.getByTestId("partition-chip-" + f)).hasAttribute("data-group", "B");
+        docShot("node-menu");
+        menu.getByTestId("node-action-heal").click();
+        assertThat(page.locator("#cluster-svg g.link[data-cut='true']")).hasCount(0);
+        assertThat(menu.getByTestId("node-menu-status")).containsText("healthy network");
+
+        // Crash and restart.
+        menu.getByTestId("node-action-crash").click();
+        assertThat(node).hasAttribute("data-role", "Down");
+        assertThat(menu.getByTestId("node-action-crash")).hasCount(0);
+        menu.getByTestId("node-action-restart").click();
+        assertThat(node).not().hasAttribute("data-role", "Down");
+
+        // Make it leader (a leadership transfer).
+        menu.getByTestId("node-action-transfer").click();
+        assertThat(node).hasAttribute("data-role", "Leader");
+        assertThat(menu.getByTestId("node-menu-status")).containsText("handed over to node " + f);
+        assertThat(menu.getByTestId("node-action-transfer")).isDisabled();
+        page.keyboard().press("Escape");
+        assertThat(menu).hasCount(0);
+    }
+
+    /**
+     * While a recording is replayed the live controls are off (the panel is replaced by a note, the drawing's header
+     * says so, a node's menu has no actions), and nothing of the live cluster reaches the replayed one: the live
+     * leader crashes and a new one is elected meanwhile, and the replay shows neither a live arrow nor a live role.
+     * Back in live mode the controls return and the view shows the live cluster.
+     */
+    @Test
+    void aReplayTurnsTheLiveControlsOffAndNeverDrawsLiveEvents() throws Exception {
+        page.setViewportSize(1280, 720);
+        int liveLeader = leaderId();
+        Path rec = Paths.get("target", "recordings", "replay-controls-off.ndjson");
+        List<String> lines = new ArrayList<>();
+        lines.add("{\"seq\":1,\"ts\":1000,\"node\":0,\"term\":0,\"role\":\"\",\"type\":\"ClusterInfo\",\"members\":[1,2,3]}");
+        lines.add("{\"seq\":2,\"ts\":1100,\"node\":3,\"term\":7,\"role\":\"Leader\",\"type\":\"StateChange\","
+                + "\"from\":\"Candidate\",\"to\":\"Leader\",\"leader\":3,\"reason\":\"won\"}");
+        lines.add(message(3, 1150, "MessageSent", 3, 20, 3, 1, "Heartbeat", false, ""));
+        lines.add(message(4, 1151, "MessageReceived", 1, 20, 3, 1, "Heartbeat", false, ""));
+        Files.write(rec, lines);
+        // A live event in the timeline's inspector (the view paused while its row is clicked).
+        page.getByTestId("live-pause").click();
+        page.getByTestId("timeline-row").first().click();
+        assertThat(page.getByTestId("inspector")).containsText("\"seq\"");
+        page.getByTestId("live-pause").click();
+        assertThat(page.getByTestId("live-pause")).hasAttribute("data-paused", "false");
+        page.getByTestId("mode-replay").click();
+        assertThat(page.getByTestId("inspector")).hasText("Click an event to inspect it.");
+        page.getByTestId("replay-file").setInputFiles(rec);
+        assertThat(page.getByTestId("node-3")).hasAttribute("data-role", "Leader");
+        assertThat(page.getByTestId("kpi-leader")).hasText("N3");
+        String digest = page.getByTestId("state-digest-value").textContent();
+
+        // The live controls are off, and say so.
+        assertThat(page.getByTestId("replay-controls-off")).isVisible();
+        assertThat(page.getByTestId("replay-controls-off")).hasText("replay: live controls off");
+        assertThat(page.getByTestId("live-controls-off")).isVisible();
+        assertThat(page.getByTestId("live-controls-off")).containsText("replay: live controls off");
+        for (String control : List.of("btn-crash-1", "btn-restart-2", "btn-pause-3", "btn-put", "btn-delete",
+                "btn-partition", "btn-heal", "btn-network", "btn-link", "btn-pause-cluster", "btn-add-node")) {
+            assertThat(page.getByTestId(control)).isHidden();
+        }
+        page.getByTestId("node-2").click();
+        assertThat(page.getByTestId("node-menu-2")).isVisible();
+        assertThat(page.getByTestId("node-menu-off")).hasText("replay: live controls off");
+        assertThat(page.locator("[data-testid^='node-action-']")).hasCount(0);
+        page.keyboard().press("Escape");
+
+        // From now on, every arrow the drawing gets and every role it shows.
+        page.evaluate("() => { const svg = document.querySelector('#cluster-svg');"
+                + "  const seen = window.mixed = { arrows: 0, roles: new Set() };"
+                + "  const roles = () => svg.querySelectorAll('g.node-g').forEach(n => seen.roles.add("
+                + "    n.getAttribute('data-testid') + '=' + n.getAttribute('data-role')));"
+                + "  roles();"
+                + "  new MutationObserver(recs => { for (const r of recs) for (const n of r.addedNodes)"
+                + "    if (n.classList && n.classList.contains('msg')) seen.arrows++; roles(); })"
+                + "  .observe(svg, { subtree: true, childList: true, attributes: true }); }");
+        long liveSeq = Long.parseLong(page.getByTestId("connection").getAttribute("data-live-seq"));
+        try {
+            // Meanwhile the live leader crashes and the others elect a new one: the page receives all of it.
+            await(cluster.crash(liveLeader));
+            page.waitForFunction("s => Number(document.querySelector('[data-testid=connection]').dataset.liveSeq) > s + 150",
+                    (double) liveSeq);
+            assertThat(page.getByTestId("state-digest-value")).hasText(digest);
+            assertThat(page.getByTestId("kpi-leader")).hasText("N3");
+            org.assertj.core.api.Assertions.assertThat(((Number) page.evaluate("() => window.mixed.arrows")).intValue())
+                    .as("live arrows drawn into the replay").isZero();
+            org.assertj.core.api.Assertions.assertThat(String.valueOf(page.evaluate("() => [...window.mixed.roles].sort().join(',')")))
+                    .as("roles the replay showed").isEqualTo("node-1=Follower,node-2=Follower,node-3=Leader");
+            page.screenshot(new Page.ScreenshotOptions().setPath(DOC_SHOTS.resolve("replay-controls-off.png")));
+
+            // Back to live: the controls return, and the view is the live cluster's (its old leader down).
+            page.getByTestId("back-to-live").click();
+            assertThat(page.getByTestId("mode-live")).hasClass(Pattern.compile("\\bon\\b"));
+            assertThat(page.getByTestId("live-controls-off")).isHidden();
+            assertThat(page.getByTestId("replay-controls-off")).isHidden();
+            assertThat(page.getByTestId("btn-crash-1")).isVisible();
+            assertThat(page.getByTestId("node-" + liveLeader)).hasAttribute("data-role", "Down");
+            assertThat(page.getByTestId("btn-restart-" + liveLeader)).isEnabled();
+        } finally {
+            await(cluster.restart(liveLeader));
+        }
+        assertThat(page.getByTestId("node-" + liveLeader)).not().hasAttribute("data-role", "Down");
+        assertThat(leaders()).hasCount(1);
     }
 
     private static String membershipLine(long seq, int node, long index, String voters, String learners) {
