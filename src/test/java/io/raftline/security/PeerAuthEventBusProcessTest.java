@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,16 +12,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,7 +75,7 @@ class PeerAuthEventBusProcessTest {
             Files.writeString(file, conf.encodePrettily());
             processes.put(id, launch(id, file));
         }
-        https = HttpClient.newBuilder().sslContext(trusting(dir.resolve("ca.pem"), dir.resolve("other/ca.pem")))
+        https = HttpClient.newBuilder().sslContext(TrustingCa.of(dir.resolve("ca.pem"), dir.resolve("other/ca.pem")))
                 .connectTimeout(Duration.ofSeconds(5)).build();
     }
 
@@ -178,21 +173,6 @@ class PeerAuthEventBusProcessTest {
         String text = new String(p.getInputStream().readAllBytes());
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(text).isZero();
-    }
-
-    private static SSLContext trusting(Path... cas) throws Exception {
-        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-        trust.load(null, null);
-        for (int i = 0; i < cas.length; i++) {
-            try (InputStream in = Files.newInputStream(cas[i])) {
-                trust.setCertificateEntry("ca" + i, CertificateFactory.getInstance("X.509").generateCertificate(in));
-            }
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext ssl = SSLContext.getInstance("TLS");
-        ssl.init(null, tmf.getTrustManagers(), null);
-        return ssl;
     }
 
     private static int freePort() throws Exception {
