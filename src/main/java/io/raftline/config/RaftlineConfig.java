@@ -3,6 +3,7 @@ package io.raftline.config;
 import io.raftline.node.NodeOptions;
 import io.raftline.raft.ConfigException;
 import io.raftline.raft.RaftConfig;
+import io.raftline.security.AdminAccess;
 import io.raftline.security.ClientAccess;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -357,6 +358,17 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
      */
     public ClientAccess clientAccess() {
         return new ClientAccess(security.clientToken(), admin == null ? "" : admin.token());
+    }
+
+    /**
+     * Who may inflict faults and change the membership or the leader, on the admin port and on client ports alike:
+     * loopback clients while {@code security.trust_loopback}, and holders of the admin token (none without an admin
+     * listener).
+     *
+     * @return the policy
+     */
+    public AdminAccess adminAccess() {
+        return new AdminAccess(admin == null ? "" : admin.token(), security.trustLoopback());
     }
 
     /**

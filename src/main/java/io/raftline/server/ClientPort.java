@@ -12,7 +12,6 @@ import io.raftline.api.http.PeerDirectory;
 import io.raftline.config.NodeConfig;
 import io.raftline.config.RaftlineConfig;
 import io.raftline.node.RaftNode;
-import io.raftline.security.AdminAccess;
 import io.raftline.security.ClientAccess;
 import io.raftline.security.RequestGuard;
 import io.raftline.transport.grpc.GrpcTransport;
@@ -55,7 +54,7 @@ final class ClientPort {
         // A membership change answers once committed: the node's request timeout, plus the hop to the leader.
         WatchApi watches = new WatchApi(node);
         MembersApi members = new MembersApi(node, peers, forwardClient, config.service().requestTimeoutMs()
-                + config.service().forwardTimeoutMs(), adminAccess(config));
+                + config.service().forwardTimeoutMs(), config.adminAccess());
         KvGrpcService kv = new KvGrpcService(node, requests, peers, config.service().maxBodyBytes());
         Service raft = raftTransport == null ? null : raftTransport.service(n.id());
         long kvMaxMessageBytes = config.service().maxBodyBytes() + 8 * 1024;
@@ -69,17 +68,6 @@ final class ClientPort {
         }, vx -> grpcHandler(vx, kv, kvMaxMessageBytes, raft, raftTransport, access))
                 .limits(config.limits()).guard(requestGuard(config)).tls(config.tls())
                 .requestClientCertificates(raft != null);
-    }
-
-    /**
-     * Who may inflict faults and change the membership or the leader: loopback clients while loopback is trusted, and
-     * holders of the admin token (none when the configuration has no admin listener).
-     *
-     * @param config the configuration
-     * @return the policy
-     */
-    static AdminAccess adminAccess(RaftlineConfig config) {
-        return new AdminAccess(config.admin() == null ? "" : config.admin().token(), config.security().trustLoopback());
     }
 
     /**

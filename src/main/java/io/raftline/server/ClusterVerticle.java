@@ -228,7 +228,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             // The admin port also serves the live view: the page at "/", the SockJS bridge, the WebJars.
             chain = chain.compose(v -> {
                 control = new ControlHandler(vertx, nodes, faults(), publisher, this);
-                AdminAccess access = new AdminAccess(config.admin().token(), config.security().trustLoopback());
+                AdminAccess access = config.adminAccess();
                 ui = new UiRouter(vertx, control, Set.copyOf(config.security().allowedOrigins()), access);
                 AdminApi admin = new AdminApi(faults(), status, access,
                         config.nodeId() == 0 ? this : null);

@@ -16,10 +16,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,19 +37,10 @@ class PeerAuthConfigTest {
     @BeforeAll
     static void certificates() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl is needed to make certificates");
-        ca("--node", "1");
-        ca("--node", "2");
-        ca("--node", "1,2,3");
-        ca();
-    }
-
-    private static void ca(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("bin/tls-ca.sh", dir.toString()));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isZero();
+        TestCa.make(dir, "--node", "1");
+        TestCa.make(dir, "--node", "2");
+        TestCa.make(dir, "--node", "1,2,3");
+        TestCa.make(dir);
     }
 
     private static JsonObject tls(String cert, boolean ca) {

@@ -13,8 +13,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -49,9 +47,9 @@ class PeerAuthEventBusProcessTest {
     @BeforeAll
     static void start() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl is needed to make certificates");
-        ca(dir, "--node", "1");
-        ca(dir, "--node", "2");
-        ca(dir.resolve("other"), "--node", "3");
+        TestCa.make(dir, "--node", "1");
+        TestCa.make(dir, "--node", "2");
+        TestCa.make(dir.resolve("other"), "--node", "3");
         JsonArray nodes = new JsonArray();
         for (int id = 1; id <= 3; id++) {
             httpPorts.put(id, freePort());
@@ -75,7 +73,8 @@ class PeerAuthEventBusProcessTest {
             Files.writeString(file, conf.encodePrettily());
             processes.put(id, launch(id, file));
         }
-        https = HttpClient.newBuilder().sslContext(TrustingCa.of(dir.resolve("ca.pem"), dir.resolve("other/ca.pem")))
+        https = HttpClient.newBuilder()
+                .sslContext(TestCa.trusting(dir.resolve("ca.pem"), dir.resolve("other/ca.pem")))
                 .connectTimeout(Duration.ofSeconds(5)).build();
     }
 
@@ -164,15 +163,6 @@ class PeerAuthEventBusProcessTest {
                 "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), "io.raftline.app.Main", "node", "--conf", conf.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("node-" + id + ".log").toFile()).start();
-    }
-
-    private static void ca(Path out, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("bin/tls-ca.sh", out.toString()));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String text = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(text).isZero();
     }
 
     private static int freePort() throws Exception {

@@ -52,7 +52,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -92,10 +91,10 @@ class PeerAuthGrpcTest {
     static void start() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl is needed to make certificates");
         for (int id = 1; id <= 3; id++) {
-            ca(dir, "--node", String.valueOf(id));
+            TestCa.make(dir, "--node", String.valueOf(id));
         }
-        ca(dir);
-        ca(dir.resolve("other"), "--node", "2");
+        TestCa.make(dir);
+        TestCa.make(dir.resolve("other"), "--node", "2");
         JsonArray members = new JsonArray();
         for (int id = 1; id <= 3; id++) {
             ports.put(id, freePort());
@@ -121,7 +120,7 @@ class PeerAuthGrpcTest {
             nodes.put(id, node);
         }
         clientVertx = Vertx.vertx();
-        https = HttpClient.newBuilder().sslContext(TrustingCa.of(dir.resolve("ca.pem")))
+        https = HttpClient.newBuilder().sslContext(TestCa.trusting(dir.resolve("ca.pem")))
                 .connectTimeout(Duration.ofSeconds(10)).build();
         await(nodes.get(1).awaitLeader(WAIT.toMillis()), WAIT);
     }
@@ -357,15 +356,6 @@ class PeerAuthGrpcTest {
 
     private static URI url(int node, String path) {
         return URI.create("https://127.0.0.1:" + ports.get(node) + path);
-    }
-
-    private static void ca(Path out, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("bin/tls-ca.sh", out.toString()));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String text = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(text).isZero();
     }
 
     private static int freePort() throws Exception {

@@ -13,7 +13,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -38,16 +37,13 @@ class TlsTest {
     @BeforeAll
     static void start() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl is needed to make certificates");
-        Process p = new ProcessBuilder("bin/tls-ca.sh", dir.toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isZero();
+        TestCa.make(dir);
         cluster = InJvmCluster.builder(ClusterConfigs.cluster(3, 29)
                 .put("storage", new JsonObject().put("engine", "memory"))
                 .put("tls", new JsonObject().put("cert_file", dir.resolve("node.pem").toString())
                         .put("key_file", dir.resolve("node-key.pem").toString())
                         .put("ca_file", dir.resolve("ca.pem").toString()))).start();
-        trusting = HttpClient.newBuilder().sslContext(TrustingCa.of(dir.resolve("ca.pem")))
+        trusting = HttpClient.newBuilder().sslContext(TestCa.trusting(dir.resolve("ca.pem")))
                 .connectTimeout(Duration.ofSeconds(10)).build();
     }
 

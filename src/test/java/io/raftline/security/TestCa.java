@@ -1,0 +1,62 @@
+package io.raftline.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * Certificates for the TLS tests: {@code bin/tls-ca.sh} run as a user would, and a TLS context for test clients that
+ * trusts exactly the PEM certificate authorities it made, as a client of a cluster with its own CA would.
+ */
+final class TestCa {
+
+    private TestCa() {
+    }
+
+    /**
+     * Runs {@code bin/tls-ca.sh DIR ARGS...} and requires it to succeed.
+     *
+     * @param dir  where the CA and certificates go (an existing CA there is reused)
+     * @param args the script's further arguments ({@code --node 1,2,3}, names)
+     * @throws Exception if it cannot run
+     */
+    static void make(Path dir, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("bin/tls-ca.sh", dir.toString()));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+    }
+
+    /**
+     * Builds the context.
+     *
+     * @param cas PEM files, one CA certificate each
+     * @return a context whose trust store holds only those CAs
+     * @throws Exception if a file cannot be read or parsed
+     */
+    static SSLContext trusting(Path... cas) throws Exception {
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        for (int i = 0; i < cas.length; i++) {
+            try (InputStream in = Files.newInputStream(cas[i])) {
+                trust.setCertificateEntry("ca" + i, CertificateFactory.getInstance("X.509").generateCertificate(in));
+            }
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext ssl = SSLContext.getInstance("TLS");
+        ssl.init(null, tmf.getTrustManagers(), null);
+        return ssl;
+    }
+}
