@@ -1,5 +1,8 @@
 package io.raftline.config;
 
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+
 /**
  * TLS for the listeners clients use (every node's client port and the admin/live-view port), from PEM files. It exists
  * so that values, the admin token and the live view's frames do not cross a network in clear text once a cluster is
@@ -25,6 +28,24 @@ public record TlsConfig(String certFile, String keyFile, String caFile) {
      */
     public boolean enabled() {
         return !certFile.isEmpty();
+    }
+
+    /**
+     * This process's certificate and key, for every TLS listener and for the client side of mutual TLS.
+     *
+     * @return the PEM options of {@code cert_file} and {@code key_file}
+     */
+    public PemKeyCertOptions keyCert() {
+        return new PemKeyCertOptions().setCertPath(certFile).setKeyPath(keyFile);
+    }
+
+    /**
+     * The certificate authorities the nodes trust when they call each other.
+     *
+     * @return the PEM options of {@code ca_file} (which must be set)
+     */
+    public PemTrustOptions trust() {
+        return new PemTrustOptions().addCertPath(caFile);
     }
 
     /**

@@ -174,9 +174,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             if (config.tls().enabled()) {
                 // Mutual TLS between nodes, from the same PEM files as the listeners (the configuration checked that
                 // the CA is given and that the certificate names the nodes this process runs).
-                peerTls = new GrpcTransport.PeerTls(new io.vertx.core.net.PemKeyCertOptions()
-                        .setCertPath(config.tls().certFile()).setKeyPath(config.tls().keyFile()),
-                        new io.vertx.core.net.PemTrustOptions().addCertPath(config.tls().caFile()),
+                peerTls = new GrpcTransport.PeerTls(config.tls().keyCert(), config.tls().trust(),
                         new PeerGuard(config.security().peerIdentity()));
                 Metrics.registerPeerGuard("grpc", config.nodeId(), peerTls.guard());
             }
@@ -203,7 +201,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             // The other nodes' client ports speak TLS too: verify them against the configured CA (or the JVM's).
             clientOptions.setSsl(true).setVerifyHost(true);
             if (!config.tls().caFile().isEmpty()) {
-                clientOptions.setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(config.tls().caFile()));
+                clientOptions.setTrustOptions(config.tls().trust());
             }
         }
         // Requests waiting for one of the 64 connections to a peer are bounded too: beyond what the leader would accept

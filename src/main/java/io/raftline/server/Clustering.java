@@ -13,8 +13,6 @@ import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
-import io.vertx.core.net.PemKeyCertOptions;
-import io.vertx.core.net.PemTrustOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 /**
@@ -108,9 +106,7 @@ public final class Clustering {
             // trust_all is on by default for the event bus (Vert.x expects self-signed cluster certificates): turned off,
             // or a process would send Raft traffic to any server certificate, the CA's or not.
             bus.setSsl(true).setClientAuth(ClientAuth.REQUIRED).setTrustAll(false)
-                    .setKeyCertOptions(new PemKeyCertOptions().setCertPath(config.tls().certFile())
-                            .setKeyPath(config.tls().keyFile()))
-                    .setTrustOptions(new PemTrustOptions().addCertPath(config.tls().caFile()));
+                    .setKeyCertOptions(config.tls().keyCert()).setTrustOptions(config.tls().trust());
         }
         return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcastConfig(config)));
     }

@@ -170,11 +170,10 @@ public final class HttpServerVerticle extends VerticleBase {
                     .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
         }
         if (tls.enabled()) {
-            options.setSsl(true).setUseAlpn(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
-                    .setCertPath(tls.certFile()).setKeyPath(tls.keyFile()));
+            options.setSsl(true).setUseAlpn(true).setKeyCertOptions(tls.keyCert());
             if (requestClientCertificates && !tls.caFile().isEmpty()) {
                 options.setClientAuth(io.vertx.core.http.ClientAuth.REQUEST)
-                        .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(tls.caFile()));
+                        .setTrustOptions(tls.trust());
             }
         }
         if (grpc != null) {

@@ -10,7 +10,6 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
-import io.vertx.core.net.PemKeyCertOptions;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -54,8 +53,7 @@ final class RespServerVerticle extends VerticleBase {
                     .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
         }
         if (tls.enabled()) {
-            options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certFile())
-                    .setKeyPath(tls.keyFile()));
+            options.setSsl(true).setKeyCertOptions(tls.keyCert());
         }
         RespServer resp = new RespServer(vertx, node, requests, this::actualPort, maxRequestBytes,
                 limits.maxConnections(), access);
