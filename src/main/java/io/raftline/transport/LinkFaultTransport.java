@@ -83,4 +83,10 @@ public final class LinkFaultTransport implements Transport {
     public Future<Registration> register(int nodeId, Handler<Message> handler) {
         return inner.register(nodeId, handler);
     }
+
+    /** The same link faults (they are between nodes) in front of the inner transport's view of the group. */
+    @Override
+    public Transport group(int group) {
+        return group == 0 ? this : new LinkFaultTransport(vertx, inner.group(group), faults, drops);
+    }
 }

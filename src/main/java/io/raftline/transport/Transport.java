@@ -47,6 +47,24 @@ public interface Transport {
      */
     Future<Registration> register(int nodeId, Handler<Message> handler);
 
+    /**
+     * This transport as seen by one Raft group of a sharded cluster ({@code "groups": G}): messages sent through the
+     * view reach only handlers registered through the same group's view on the recipient, and node ids keep meaning
+     * nodes (processes), so network faults between two nodes hit all their groups alike. Group 0 is the transport
+     * itself, unchanged on the wire: a cluster of one group speaks exactly as before groups existed. A transport that
+     * multiplexes groups carries them over the same connection per peer.
+     *
+     * @param group the group, 0 to G-1
+     * @return the view of that group
+     * @throws UnsupportedOperationException if this transport carries one group only and {@code group} is not 0
+     */
+    default Transport group(int group) {
+        if (group == 0) {
+            return this;
+        }
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " carries a single Raft group");
+    }
+
     /** An active {@link #register} that can be undone. */
     interface Registration {
         /**

@@ -2,12 +2,12 @@ package io.raftline.durability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.verify.nemesis.FreePorts;
 import io.raftline.verify.nemesis.Waits;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,8 +41,8 @@ class DescriptorReserveTest {
     void heldConnectionsBeyondTheBudgetAreClosedAndTheStorageKeepsWorking() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/sh")), "needs /bin/sh for ulimit");
         Path dir = Files.createTempDirectory("raftline-fds-");
-        int port = freePort();
-        int respPort = freePort();
+        int port = FreePorts.next();
+        int respPort = FreePorts.next();
         JsonObject config = new JsonObject().put("cluster_name", "fds").put("single_node", true).put("node_id", 1)
                 .put("nodes", new JsonArray().add(new JsonObject().put("id", 1).put("http_port", port)
                         .put("resp_port", respPort).put("data_dir", dir.resolve("node-1").toString())))
@@ -116,9 +116,4 @@ class DescriptorReserveTest {
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(value)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

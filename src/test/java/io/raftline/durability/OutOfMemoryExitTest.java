@@ -2,11 +2,11 @@ package io.raftline.durability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.verify.nemesis.FreePorts;
 import io.raftline.verify.nemesis.Waits;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,10 +35,10 @@ class OutOfMemoryExitTest {
     @Test
     void aNodeOutOfHeapExitsWithCode3AndLosesNothingItAcknowledged() throws Exception {
         Path dir = Files.createTempDirectory("raftline-oom-");
-        int port = freePort();
+        int port = FreePorts.next();
         JsonObject config = new JsonObject().put("cluster_name", "oom").put("single_node", true).put("node_id", 1)
                 .put("nodes", new JsonArray().add(new JsonObject().put("id", 1).put("http_port", port)
-                        .put("resp_port", freePort()).put("data_dir", dir.resolve("node-1").toString())));
+                        .put("resp_port", FreePorts.next()).put("data_dir", dir.resolve("node-1").toString())));
         Path conf = dir.resolve("node.json");
         Files.writeString(conf, config.encode());
         Path log = dir.resolve("first-run.log");
@@ -105,9 +105,4 @@ class OutOfMemoryExitTest {
         });
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

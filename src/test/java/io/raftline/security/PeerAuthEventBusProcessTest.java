@@ -3,9 +3,9 @@ package io.raftline.security;
 import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.verify.nemesis.FreePorts;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,8 +52,8 @@ class PeerAuthEventBusProcessTest {
         TestCa.make(dir.resolve("other"), "--node", "3");
         JsonArray nodes = new JsonArray();
         for (int id = 1; id <= 3; id++) {
-            httpPorts.put(id, freePort());
-            nodes.add(new JsonObject().put("id", id).put("http_port", httpPorts.get(id)).put("bus_port", freePort())
+            httpPorts.put(id, FreePorts.next());
+            nodes.add(new JsonObject().put("id", id).put("http_port", httpPorts.get(id)).put("bus_port", FreePorts.next())
                     .put("resp_port", -1).put("data_dir", dir.resolve("data-" + id).toString()));
         }
         JsonObject base = new JsonObject().put("cluster_name", "peerauth-bus").put("seed", 5)
@@ -163,11 +163,5 @@ class PeerAuthEventBusProcessTest {
                 "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), "io.raftline.app.Main", "node", "--conf", conf.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("node-" + id + ".log").toFile()).start();
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -26,6 +26,7 @@ import io.raftline.transport.NetworkConditioner;
 import io.raftline.transport.grpc.GrpcTransport;
 import io.raftline.transport.grpc.ProtoMapping;
 import io.raftline.verify.nemesis.ClusterConfigs;
+import io.raftline.verify.nemesis.FreePorts;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -39,7 +40,6 @@ import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
 import io.vertx.grpc.client.GrpcClientRequest;
 import io.vertx.grpc.common.GrpcStatus;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -97,7 +97,7 @@ class PeerAuthGrpcTest {
         TestCa.make(dir.resolve("other"), "--node", "2");
         JsonArray members = new JsonArray();
         for (int id = 1; id <= 3; id++) {
-            ports.put(id, freePort());
+            ports.put(id, FreePorts.next());
             members.add(new JsonObject().put("id", id).put("http_port", ports.get(id)).put("resp_port", -1));
         }
         JsonObject base = ClusterConfigs.cluster(3, 31).put("nodes", members).put("transport", "grpc")
@@ -356,11 +356,5 @@ class PeerAuthGrpcTest {
 
     private static URI url(int node, String path) {
         return URI.create("https://127.0.0.1:" + ports.get(node) + path);
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -6,7 +6,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
@@ -62,6 +61,8 @@ public final class ChildProcessCluster implements ClusterUnderTest {
         /** Under SIGSTOP: alive, but it answers nothing until SIGCONT. */
         boolean stopped;
         int runs;
+        /** The output of its latest run. */
+        Path log;
 
         Child(String name, String command, int nodeId, List<Integer> nodes, int adminPort, JsonObject config) {
             this.name = name;
@@ -97,16 +98,16 @@ public final class ChildProcessCluster implements ClusterUnderTest {
         int[] ids = ClusterConfigs.nodeIds(b.config);
         Map<Integer, JsonObject> ports = new LinkedHashMap<>();
         for (int id : ids) {
-            ports.put(id, new JsonObject().put("http_port", freePort()).put("bus_port", freePort())
-                    .put("resp_port", freePort()));
+            ports.put(id, new JsonObject().put("http_port", FreePorts.next()).put("bus_port", FreePorts.next())
+                    .put("resp_port", FreePorts.next()));
             nodeUrls.put(id, URI.create("http://127.0.0.1:" + ports.get(id).getInteger("http_port")));
         }
         this.config = ClusterConfigs.placed(b.config, dataDir, ports::get);
         if (b.oneProcess) {
-            children.add(new Child("local", "local", 0, List.copyOf(nodeUrls.keySet()), freePort(), config));
+            children.add(new Child("local", "local", 0, List.copyOf(nodeUrls.keySet()), FreePorts.next(), config));
         } else {
             for (int id : ids) {
-                children.add(new Child("node-" + id, "node", id, List.of(id), freePort(), config));
+                children.add(new Child("node-" + id, "node", id, List.of(id), FreePorts.next(), config));
             }
         }
         for (Child c : children) {
@@ -190,13 +191,58 @@ public final class ChildProcessCluster implements ClusterUnderTest {
                 for (Child child : c.children) {
                     c.launch(child);
                 }
-                c.awaitLeader(START_TIMEOUT);
+                c.awaitStarted(START_TIMEOUT);
                 return c;
             } catch (Exception e) {
                 c.close();
                 throw new IOException("the cluster of processes did not start (logs in " + c.logDir + "): "
                         + e.getMessage(), e);
             }
+        }
+    }
+
+    /**
+     * Waits until there is a leader with every launched process still running: a process that exits meanwhile (a
+     * refused configuration, a port it could not bind) fails the start at once, with its last words, rather than
+     * after the whole timeout or, worse, with a leader elected by the others and a test that fails later for a
+     * reason it cannot see.
+     */
+    private void awaitStarted(Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            for (Child child : children) {
+                Process p = child.process;
+                if (p != null && !p.isAlive()) {
+                    throw new IOException(child.name + " exited with status " + p.exitValue() + " while starting: "
+                            + lastLine(child.log));
+                }
+            }
+            try {
+                if (Waits.await(leader(), Duration.ofSeconds(15)) != 0) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                // no answer yet: asked again below
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("no leader within " + timeout.toSeconds() + " s");
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+    }
+
+    private static String lastLine(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                String line = lines.get(i).strip();
+                if (line.startsWith("raftline:")) {
+                    return line;
+                }
+            }
+            return lines.isEmpty() ? "(no output)" : lines.get(lines.size() - 1);
+        } catch (IOException e) {
+            return "(its log " + log + " cannot be read: " + e.getMessage() + ")";
         }
     }
 
@@ -209,6 +255,7 @@ public final class ChildProcessCluster implements ClusterUnderTest {
         Path confFile = logDir.resolve(child.name + ".json");
         Files.writeString(confFile, conf.encodePrettily());
         Path log = logDir.resolve(child.name + "-run" + (++child.runs) + ".log");
+        child.log = log;
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // C1 only and the serial collector: three node JVMs and the harness share the machine's cores, and a
         // relaunched node should serve again quickly. The --add-* flags are the access Hazelcast asks for.
@@ -270,9 +317,10 @@ public final class ChildProcessCluster implements ClusterUnderTest {
                     listed.add(nodeEntry(c).copy().put("join", true));
                 }
             }
-            listed.add(new JsonObject().put("id", id).put("http_port", freePort()).put("bus_port", freePort())
-                    .put("resp_port", freePort()).put("data_dir", dataDir(id).toString()).put("join", true));
-            child = new Child("node-" + id, "node", id, List.of(id), freePort(), conf);
+            listed.add(new JsonObject().put("id", id).put("http_port", FreePorts.next())
+                    .put("bus_port", FreePorts.next()).put("resp_port", FreePorts.next())
+                    .put("data_dir", dataDir(id).toString()).put("join", true));
+            child = new Child("node-" + id, "node", id, List.of(id), FreePorts.next(), conf);
             launch(child);
             children.add(child);
         }
@@ -739,11 +787,6 @@ public final class ChildProcessCluster implements ClusterUnderTest {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     /**
      * Deletes a directory and everything in it, quietly (a temporary data directory).
