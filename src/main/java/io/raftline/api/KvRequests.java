@@ -8,6 +8,8 @@ import io.raftline.node.NodeRequestException;
 import io.raftline.node.RaftNode;
 import io.raftline.node.ReadConsistency;
 import io.vertx.core.Future;
+import io.raftline.shard.KeyGroups;
+import io.raftline.shard.ReplicaSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -25,42 +27,96 @@ import java.util.function.IntFunction;
  * <p>Results are domain values ({@link KvResult}, {@link GetResult}, {@link RangeResult}) and failures are
  * {@link NodeRequestException}s whose {@link NodeRequestException.Reason} says what the client may conclude;
  * the HTTP and gRPC front ends only translate them.
+ *
+ * <p>On a sharded cluster ({@code "groups": G}, the node a {@link ReplicaSet}) every request is served by the group
+ * that owns its key ({@link KeyGroups}), through that group's replica here or that group's leader, wherever it is: the
+ * leaders of different groups are usually different nodes. A listing and a multi-key lookup ask every group they
+ * concern and merge the answers (each group's part is as fresh as asked; the parts are not one snapshot across
+ * groups); a transaction whose keys span groups is refused ({@code cross_group}).
  */
 public final class KvRequests {
 
-    private final RaftNode node;
+    private final int self;
+    private final List<? extends RaftNode> groups;
+    private final KeyGroups keyGroups;
     private final LeaderLink leader;
 
     /**
      * Creates the request layer of one node.
      *
-     * @param node   the node
+     * @param node   the node: one replica, or a {@link ReplicaSet} of a sharded cluster
      * @param leader how to reach the leader
      */
     public KvRequests(RaftNode node, LeaderLink leader) {
-        this.node = node;
+        this.self = node.id();
+        if (node instanceof ReplicaSet set) {
+            this.groups = set.replicas();
+            this.keyGroups = set.keyGroups();
+        } else {
+            this.groups = List.of(node);
+            this.keyGroups = KeyGroups.ONE;
+        }
         this.leader = leader;
     }
 
     /** This node's id. */
     public int nodeId() {
-        return node.id();
+        return self;
     }
 
-    /** The leader this node knows of, or 0. */
+    /** The leader of group 0 this node knows of, or 0. */
     public int knownLeader() {
-        return node.knownLeader();
+        return groups.get(0).knownLeader();
     }
 
     /**
-     * Applies a write (put, compare-and-set, delete) through the leader.
+     * The leader this node knows of for the group that owns a key.
+     *
+     * @param key the key
+     * @return its id, or 0
+     */
+    public int knownLeader(String key) {
+        return groups.get(keyGroups.groupOf(key)).knownLeader();
+    }
+
+    /**
+     * How keys map to groups here.
+     *
+     * @return the map ({@link KeyGroups#ONE} for a cluster of one group)
+     */
+    public KeyGroups keyGroups() {
+        return keyGroups;
+    }
+
+    /**
+     * Applies a write (put, compare-and-set, delete, transaction) through the leader of the group that owns its keys.
      *
      * @param command   the write
      * @param forwarded whether another node already forwarded it here
-     * @return the result and who served it
+     * @return the result and who served it; fails with {@code cross_group} if its keys span groups
      */
     public Future<Served<KvResult>> write(KvCommand command, boolean forwarded) {
-        return serveOrForward(true, forwarded, () -> node.propose(command), l -> leader.write(l, command));
+        int group = keyGroups.groupOf(command);
+        if (group < 0) {
+            return Future.failedFuture(ReplicaSet.crossGroup(self, keyGroups, command));
+        }
+        return writeIn(group, command, forwarded);
+    }
+
+    /**
+     * Applies a write in a named group (what a forwarding node asked for).
+     *
+     * @param group     the group, which must own the write's keys
+     * @param command   the write
+     * @param forwarded whether another node already forwarded it here
+     * @return the result and who served it
+     * @throws IllegalArgumentException if the group does not exist or does not own the keys
+     */
+    public Future<Served<KvResult>> writeIn(int group, KvCommand command, boolean forwarded) {
+        checkOwns(group, KeyGroups.keys(command));
+        RaftNode node = groups.get(group);
+        return serveOrForward(node, true, forwarded, () -> node.propose(command),
+                l -> leader.write(l, group, command));
     }
 
     /**
@@ -72,14 +128,56 @@ public final class KvRequests {
      * @return the entry (or its absence) and who served it
      */
     public Future<Served<GetResult>> get(String key, ReadConsistency consistency, boolean forwarded) {
-        return serveOrForward(consistency != ReadConsistency.STALE, forwarded,
+        int group = keyGroups.groupOf(key);
+        RaftNode node = groups.get(group);
+        return serveOrForward(node, consistency != ReadConsistency.STALE, forwarded,
                 () -> node.read(consistency).map(v -> new GetResult(v.get(key), v.appliedIndex())),
-                l -> leader.get(l, key, consistency));
+                l -> leader.get(l, group, key, consistency));
     }
 
     /**
-     * Lists the keys with a prefix.
+     * Lists the keys with a prefix, across every group: each group's first {@code limit} keys after the cursor,
+     * merged in key order and cut at {@code limit} (so the page holds exactly the first keys of the whole key space).
      *
+     * @param prefix      the prefix ("" for all)
+     * @param startAfter  the last key of the previous page ("" for the first page)
+     * @param limit       most entries
+     * @param consistency how fresh the answer must be
+     * @param forwarded   whether another node already forwarded it here
+     * @return the entries and who served them (this node when several groups answered)
+     */
+    public Future<Served<RangeResult>> range(String prefix, String startAfter, int limit, ReadConsistency consistency,
+            boolean forwarded) {
+        if (groups.size() == 1) {
+            return rangeIn(0, prefix, startAfter, limit, consistency, forwarded);
+        }
+        List<Future<Served<RangeResult>>> parts = new ArrayList<>(groups.size());
+        for (int g = 0; g < groups.size(); g++) {
+            parts.add(rangeIn(g, prefix, startAfter, limit, consistency, forwarded));
+        }
+        return Future.all(parts).map(done -> {
+            List<KvEntry> merged = new ArrayList<>();
+            boolean more = false;
+            long applied = 0;
+            for (Future<Served<RangeResult>> f : parts) {
+                RangeResult r = f.result().value();
+                merged.addAll(r.entries());
+                more |= r.more();
+                applied = Math.max(applied, r.appliedIndex());
+            }
+            merged.sort(KvEntry.KEY_ORDER);
+            if (merged.size() > limit) {
+                more = true;
+                merged = merged.subList(0, limit);
+            }
+            return new Served<>(new RangeResult(merged, more, applied), servedBy(parts));
+        });
+    }
+
+    /**
+     * Lists the keys with a prefix that one group holds.
+     *
+     * @param group       the group
      * @param prefix      the prefix ("" for all)
      * @param startAfter  the last key of the previous page ("" for the first page)
      * @param limit       most entries
@@ -87,15 +185,18 @@ public final class KvRequests {
      * @param forwarded   whether another node already forwarded it here
      * @return the entries and who served them
      */
-    public Future<Served<RangeResult>> range(String prefix, String startAfter, int limit, ReadConsistency consistency,
-            boolean forwarded) {
-        return serveOrForward(consistency != ReadConsistency.STALE, forwarded,
+    public Future<Served<RangeResult>> rangeIn(int group, String prefix, String startAfter, int limit,
+            ReadConsistency consistency, boolean forwarded) {
+        checkOwns(group, List.of());
+        RaftNode node = groups.get(group);
+        return serveOrForward(node, consistency != ReadConsistency.STALE, forwarded,
                 () -> node.read(consistency).map(v -> range(v, prefix, startAfter, limit)),
-                l -> leader.range(l, prefix, startAfter, limit, consistency));
+                l -> leader.range(l, group, prefix, startAfter, limit, consistency));
     }
 
     /**
-     * Reads several keys, and counts every key, at one point of the log.
+     * Reads several keys, and counts every key. In a cluster of one group it is one read at one point of the log; on
+     * a sharded cluster it is one read per group (the keys of a group are seen together, the count is the sum).
      *
      * @param keys        the keys (may be empty)
      * @param consistency how fresh the answer must be
@@ -103,8 +204,76 @@ public final class KvRequests {
      * @return one entry (or absence) per key, the key count, and who served them
      */
     public Future<Served<LookupResult>> lookup(List<String> keys, ReadConsistency consistency, boolean forwarded) {
-        return serveOrForward(consistency != ReadConsistency.STALE, forwarded,
-                () -> node.read(consistency).map(v -> lookup(v, keys)), l -> leader.lookup(l, keys, consistency));
+        if (groups.size() == 1) {
+            return lookupIn(0, keys, consistency, forwarded);
+        }
+        List<List<String>> byGroup = new ArrayList<>(groups.size());
+        for (int g = 0; g < groups.size(); g++) {
+            byGroup.add(new ArrayList<>());
+        }
+        for (String key : keys) {
+            byGroup.get(keyGroups.groupOf(key)).add(key);
+        }
+        List<Future<Served<LookupResult>>> parts = new ArrayList<>(groups.size());
+        for (int g = 0; g < groups.size(); g++) {
+            parts.add(lookupIn(g, byGroup.get(g), consistency, forwarded));
+        }
+        return Future.all(parts).map(done -> {
+            List<Optional<KvEntry>> entries = new ArrayList<>(keys.size());
+            int[] next = new int[groups.size()];
+            long total = 0;
+            long applied = 0;
+            for (Future<Served<LookupResult>> f : parts) {
+                total += f.result().value().totalKeys();
+                applied = Math.max(applied, f.result().value().appliedIndex());
+            }
+            for (String key : keys) {
+                int g = keyGroups.groupOf(key);
+                entries.add(parts.get(g).result().value().entries().get(next[g]++));
+            }
+            return new Served<>(new LookupResult(entries, total, applied), servedBy(parts));
+        });
+    }
+
+    /**
+     * Reads keys of one group, and counts that group's keys, at one point of its log.
+     *
+     * @param group       the group, which must own every key
+     * @param keys        the keys (may be empty)
+     * @param consistency how fresh the answer must be
+     * @param forwarded   whether another node already forwarded it here
+     * @return one entry (or absence) per key, the group's key count, and who served them
+     */
+    public Future<Served<LookupResult>> lookupIn(int group, List<String> keys, ReadConsistency consistency,
+            boolean forwarded) {
+        checkOwns(group, keys);
+        RaftNode node = groups.get(group);
+        return serveOrForward(node, consistency != ReadConsistency.STALE, forwarded,
+                () -> node.read(consistency).map(v -> lookup(v, keys)), l -> leader.lookup(l, group, keys, consistency));
+    }
+
+    /** The node that served every part, or this node when they were several. */
+    private <T> int servedBy(List<Future<Served<T>>> parts) {
+        int by = parts.get(0).result().servedBy();
+        for (Future<Served<T>> f : parts) {
+            if (f.result().servedBy() != by) {
+                return self;
+            }
+        }
+        return by;
+    }
+
+    private void checkOwns(int group, List<String> keys) {
+        if (group < 0 || group >= groups.size()) {
+            throw new IllegalArgumentException("no Raft group " + group + " here (this cluster has " + groups.size()
+                    + "; are the nodes configured with different \"groups\"?)");
+        }
+        for (String key : keys) {
+            if (keyGroups.groupOf(key) != group) {
+                throw new IllegalArgumentException("key \"" + key + "\" belongs to group " + keyGroups.groupOf(key)
+                        + ", not " + group + " (are the nodes configured with different \"groups\"?)");
+            }
+        }
     }
 
     private static LookupResult lookup(KvView view, List<String> keys) {
@@ -129,10 +298,10 @@ public final class KvRequests {
         return new RangeResult(more ? entries.subList(0, limit) : entries, more, view.appliedIndex());
     }
 
-    private <T> Future<Served<T>> serveOrForward(boolean needsLeader, boolean forwarded,
+    private <T> Future<Served<T>> serveOrForward(RaftNode node, boolean needsLeader, boolean forwarded,
             java.util.function.Supplier<Future<T>> here, IntFunction<Future<Served<T>>> there) {
         int known = node.knownLeader();
-        if (needsLeader && !forwarded && known != 0 && known != node.id()) {
+        if (needsLeader && !forwarded && known != 0 && known != self) {
             return there.apply(known).recover(t -> {
                 // The node we took for the leader refused before doing anything (it crashed, was paused, or lost
                 // leadership); if this node has learned of another leader meanwhile, ask that one once.
@@ -140,15 +309,15 @@ public final class KvRequests {
                 if (!refusedUntouched(t) || now == 0 || now == known) {
                     return Future.failedFuture(t);
                 }
-                return now == node.id() ? here.get().map(v -> new Served<>(v, node.id())) : there.apply(now);
+                return now == self ? here.get().map(v -> new Served<>(v, self)) : there.apply(now);
             });
         }
-        Function<T, Served<T>> mine = v -> new Served<>(v, node.id());
+        Function<T, Served<T>> mine = v -> new Served<>(v, self);
         return here.get().map(mine).recover(t -> {
             // The node learned on its own loop that someone else leads: follow its hint once.
             if (needsLeader && !forwarded && t instanceof NodeRequestException e
                     && e.reason() == NodeRequestException.Reason.NOT_LEADER && e.leaderHint() > 0
-                    && e.leaderHint() != node.id()) {
+                    && e.leaderHint() != self) {
                 return there.apply(e.leaderHint());
             }
             return Future.failedFuture(t);

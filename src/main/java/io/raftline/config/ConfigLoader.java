@@ -25,7 +25,7 @@ import java.util.Map;
  *   <li>{@code raftline.node_id} / {@code RAFTLINE_NODE_ID}, {@code raftline.seed} / {@code RAFTLINE_SEED},
  *       {@code raftline.http_host} / {@code RAFTLINE_HTTP_HOST}, {@code raftline.single_node} /
  *       {@code RAFTLINE_SINGLE_NODE}, {@code raftline.cluster_name} / {@code RAFTLINE_CLUSTER_NAME},
- *       {@code raftline.transport} / {@code RAFTLINE_TRANSPORT}</li>
+ *       {@code raftline.transport} / {@code RAFTLINE_TRANSPORT}, {@code raftline.groups} / {@code RAFTLINE_GROUPS}</li>
  *   <li>{@code raftline.admin.port|host|token} / {@code RAFTLINE_ADMIN_PORT|HOST|TOKEN}</li>
  *   <li>{@code raftline.raft.<field>} / {@code RAFTLINE_RAFT_<FIELD>} for every field of {@link RaftSettings},
  *       e.g. {@code -Draftline.raft.heartbeat_ms=50}</li>
@@ -154,7 +154,8 @@ public final class ConfigLoader {
 
     private static List<List<String>> overridablePaths(JsonObject config) {
         List<List<String>> paths = new ArrayList<>();
-        for (String f : List.of("node_id", "seed", "http_host", "single_node", "cluster_name", "transport")) {
+        for (String f : List.of("node_id", "seed", "http_host", "single_node", "cluster_name", "transport",
+                "groups")) {
             paths.add(List.of(f));
         }
         for (String f : RaftlineConfig.ADMIN_FIELDS) {

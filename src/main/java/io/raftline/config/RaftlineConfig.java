@@ -36,6 +36,8 @@ import java.util.Set;
  *                "max_body_bytes": 1048576, "forward_timeout_ms": 5000, "max_pending_reads": 50000 },
  *   "storage": { "engine": "durable", "segment_bytes": 67108864 },  "memory" keeps nothing on disk
  *   "transport": "eventbus",         or "grpc": how Raft messages travel between nodes ({@link TransportKind})
+ *   "groups": 1,                     Raft groups the key space is sharded over, 1..{@value #MAX_GROUPS}; fixed when the
+ *                                    cluster is created ({@link io.raftline.shard.KeyGroups})
  *   "security": { "allowed_hosts": [], "allowed_origins": [], "trust_loopback": true,
  *                 "peer_identity": "node", "cluster_secret": "", "client_token": "" },  see {@link SecurityConfig}
  *   "limits": { "max_connections": 4096, "idle_timeout_ms": 120000, ..., "quota_bytes": 0 }  see {@link LimitsConfig}
@@ -55,13 +57,14 @@ import java.util.Set;
  * @param security    host, origin and loopback rules for every listener
  * @param limits      bounds on connections, request heads, time, frames and the key space
  * @param tls         TLS of the client and admin listeners and between nodes ({@link TlsConfig#NONE}: plain HTTP)
+ * @param groups      how many Raft groups every node hosts a replica of (1: one group, as before groups existed)
  */
 public record RaftlineConfig(String clusterName, long seed, boolean singleNode, int nodeId, List<NodeConfig> nodes,
         AdminConfig admin, RaftSettings raft, ServiceConfig service, StorageConfig storage, TransportKind transport,
-        SecurityConfig security, LimitsConfig limits, TlsConfig tls) {
+        SecurityConfig security, LimitsConfig limits, TlsConfig tls, int groups) {
 
     static final Set<String> TOP_FIELDS = Set.of("cluster_name", "seed", "single_node", "http_host", "node_id",
-            "nodes", "admin", "raft", "service", "storage", "transport", "security", "limits", "tls");
+            "nodes", "admin", "raft", "service", "storage", "transport", "security", "limits", "tls", "groups");
     static final List<String> STORAGE_FIELDS = List.of("engine", "segment_bytes");
     static final List<String> SERVICE_FIELDS = List.of("request_timeout_ms", "max_pending_proposals",
             "max_body_bytes", "forward_timeout_ms", "max_pending_reads");
@@ -73,6 +76,12 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
             "max_request_line_bytes", "max_header_bytes", "max_ws_frame_bytes", "quota_bytes");
     static final List<String> NODE_FIELDS = List.of("id", "host", "http_port", "data_dir", "bus_port", "join",
             "resp_port");
+
+    /**
+     * Most Raft groups a cluster may have: every group is a replica per node with its own log, timers and heartbeats,
+     * so this bounds what one process hosts.
+     */
+    public static final int MAX_GROUPS = 256;
 
     /** Largest request body a client can configure: one value may not be larger than this anyway. */
     public static final long MAX_BODY_BYTES_LIMIT = 64L * 1024 * 1024;
@@ -215,6 +224,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
 
         TransportKind transport = TransportKind.parse("transport", r.string("transport",
                 TransportKind.EVENTBUS.configName()));
+        int groups = (int) r.bounded("groups", 1, 1, MAX_GROUPS);
 
         SecurityConfig security = readSecurity(r.object("security"));
         if (!security.clientToken().isEmpty() && admin != null && security.clientToken().equals(admin.token())) {
@@ -226,7 +236,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
         checkPeerTls(tls, security, transport, nodeId, nodes);
 
         RaftlineConfig config = new RaftlineConfig(clusterName, seed, singleNode, nodeId, List.copyOf(nodes), admin,
-                raft, service, storage, transport, security, limits, tls);
+                raft, service, storage, transport, security, limits, tls, groups);
         // Validate every node's Raft configuration now, so that a bad value fails before any port is bound.
         for (NodeConfig n : nodes) {
             config.raftConfig(n.id());

@@ -21,6 +21,13 @@ import java.util.Objects;
 public record KvEntry(String key, byte[] value, long createRevision, long modRevision, long version) {
 
     /**
+     * Entries in the order listings return them: by key, in Unicode code point order (the order of the keys' UTF-8
+     * bytes). What merges listings of several Raft groups into one page.
+     */
+    public static final java.util.Comparator<KvEntry> KEY_ORDER = java.util.Comparator.comparing(KvEntry::key,
+            Utf8.CODE_POINT_ORDER);
+
+    /**
      * Validates every field and copies the value.
      *
      * @param key the key

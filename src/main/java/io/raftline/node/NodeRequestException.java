@@ -64,7 +64,12 @@ public final class NodeRequestException extends RuntimeException {
          * The write would grow the key space beyond its quota ({@code limits.quota_bytes}): refused by the leader
          * before it was proposed, so it was not applied. Reads, deletes and writes that do not grow it still work.
          */
-        QUOTA_EXCEEDED("quota_exceeded", 507);
+        QUOTA_EXCEEDED("quota_exceeded", 507),
+        /**
+         * A transaction whose keys belong to more than one Raft group of a sharded cluster: each group orders its own
+         * writes, so no single log could apply it atomically.
+         */
+        CROSS_GROUP("cross_group", 400);
 
         private final String code;
         private final int httpStatus;

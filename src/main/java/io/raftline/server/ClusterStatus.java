@@ -5,7 +5,7 @@ import io.raftline.api.http.PeerDirectory;
 import io.raftline.config.RaftlineConfig;
 import io.raftline.node.NodeStatus;
 import io.raftline.node.RaftNode;
-import io.raftline.raft.Role;
+import io.raftline.shard.ReplicaSet;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -102,9 +102,9 @@ final class ClusterStatus implements ClusterView {
         List<Future<Void>> registered = new ArrayList<>();
         for (Map.Entry<Integer, ? extends RaftNode> e : nodes.entrySet()) {
             registered.add(vertx.eventBus().<Object>consumer(statusAddress(e.getKey()),
-                    msg -> e.getValue().status().onComplete(ar -> {
+                    msg -> nodeJson(e.getValue()).onComplete(ar -> {
                         if (ar.succeeded()) {
-                            msg.reply(statusJson(ar.result()));
+                            msg.reply(ar.result());
                         } else {
                             msg.fail(503, ar.cause().getMessage());
                         }
@@ -123,27 +123,52 @@ final class ClusterStatus implements ClusterView {
         return describe(true);
     }
 
+    /**
+     * One node's status as JSON; a node of a sharded cluster adds {@code "groups"}, its replica of each group:
+     * {@code [{"group","role","term","leader","commit","applied","lastIndex"}]}.
+     */
+    private static Future<JsonObject> nodeJson(RaftNode n) {
+        if (!(n instanceof ReplicaSet set)) {
+            return n.status().map(ClusterStatus::statusJson);
+        }
+        List<Future<NodeStatus>> all = new ArrayList<>();
+        for (RaftNode r : set.replicas()) {
+            all.add(r.status());
+        }
+        return Future.all(all).map(done -> {
+            JsonArray groups = new JsonArray();
+            for (int g = 0; g < all.size(); g++) {
+                NodeStatus s = all.get(g).result();
+                groups.add(new JsonObject().put("group", g).put("role", s.roleName()).put("term", s.term())
+                        .put("leader", s.leader()).put("commit", s.commit()).put("applied", s.applied())
+                        .put("lastIndex", s.lastIndex()));
+            }
+            return statusJson(all.get(0).result()).put("groups", groups);
+        });
+    }
+
     private Future<JsonObject> describe(boolean askOthers) {
-        List<Future<NodeStatus>> statuses = new ArrayList<>();
+        List<Future<JsonObject>> statuses = new ArrayList<>();
         for (RaftNode n : nodes.values()) {
-            statuses.add(n.status());
+            statuses.add(nodeJson(n));
         }
         Future<Map<Integer, JsonObject>> remote = askOthers ? remoteStatuses() : Future.succeededFuture(Map.of());
         return Future.all(Future.all(statuses), remote).map(both -> {
             io.vertx.core.CompositeFuture all = both.resultAt(0);
             Map<Integer, JsonObject> others = both.resultAt(1);
-            Map<Integer, NodeStatus> byId = new LinkedHashMap<>();
+            Map<Integer, JsonObject> byId = new LinkedHashMap<>();
             for (int i = 0; i < all.size(); i++) {
-                NodeStatus s = all.resultAt(i);
-                byId.put(s.id(), s);
+                JsonObject s = all.resultAt(i);
+                byId.put(s.getInteger("id"), s);
             }
+            List<JsonObject> reported = new ArrayList<>();
             JsonArray list = new JsonArray();
             int leader = 0;
             long leaderTerm = -1;
             long term = 0;
             java.util.Collection<Integer> listed = known.get();
             for (int id : listed) {
-                NodeStatus s = byId.get(id);
+                JsonObject s = byId.get(id);
                 String url = peers.url(id).orElse("");
                 if (s == null) {
                     JsonObject o = others.get(id);
@@ -157,27 +182,77 @@ final class ClusterStatus implements ClusterView {
                             leaderTerm = o.getLong("term");
                         }
                         list.add(o.copy().put("url", url).put("local", false));
+                        reported.add(o);
                     }
                     continue;
                 }
-                term = Math.max(term, s.term());
-                if (s.up() && s.role() == Role.LEADER && s.term() > leaderTerm) {
-                    leader = s.id();
-                    leaderTerm = s.term();
+                long t = s.getLong("term", 0L);
+                term = Math.max(term, t);
+                if (Boolean.TRUE.equals(s.getBoolean("up")) && "Leader".equals(s.getString("role")) && t > leaderTerm) {
+                    leader = id;
+                    leaderTerm = t;
                 }
-                list.add(statusJson(s).put("url", url).put("local", true));
+                list.add(s.put("url", url).put("local", true));
+                reported.add(s);
             }
             if (leader == 0 && nodes.size() < listed.size()) {
                 // One node per process: report the leader this node follows.
-                for (NodeStatus s : byId.values()) {
-                    if (s.up() && s.leader() != 0) {
-                        leader = s.leader();
+                for (JsonObject s : byId.values()) {
+                    if (Boolean.TRUE.equals(s.getBoolean("up")) && s.getInteger("leader", 0) != 0) {
+                        leader = s.getInteger("leader");
                     }
                 }
             }
-            return new JsonObject().put("cluster", config.clusterName()).put("leader", leader).put("term", term)
-                    .put("nodes", list);
+            JsonObject out = new JsonObject().put("cluster", config.clusterName()).put("leader", leader)
+                    .put("term", term).put("nodes", list);
+            if (config.groups() > 1) {
+                out.put("groups", groups(reported, config.groups()));
+            }
+            return out;
         });
+    }
+
+    /**
+     * The groups of a sharded cluster from what the nodes reported of their replicas: each group's leader (the one a
+     * replica reports as Leader in the highest term, else the leader most replicas follow), its highest term and
+     * commit index, and each node's role in it.
+     */
+    static JsonArray groups(List<JsonObject> reported, int count) {
+        JsonArray out = new JsonArray();
+        for (int g = 0; g < count; g++) {
+            int leader = 0;
+            long leaderTerm = -1;
+            long term = 0;
+            long commit = 0;
+            Map<Integer, Integer> followed = new java.util.TreeMap<>();
+            JsonObject roles = new JsonObject();
+            for (JsonObject node : reported) {
+                JsonArray groups = node.getJsonArray("groups");
+                if (groups == null || groups.size() <= g || !Boolean.TRUE.equals(node.getBoolean("up"))) {
+                    continue;
+                }
+                JsonObject r = groups.getJsonObject(g);
+                int id = node.getInteger("id");
+                long t = r.getLong("term", 0L);
+                term = Math.max(term, t);
+                commit = Math.max(commit, r.getLong("commit", 0L));
+                roles.put(String.valueOf(id), r.getString("role"));
+                if ("Leader".equals(r.getString("role")) && t > leaderTerm) {
+                    leader = id;
+                    leaderTerm = t;
+                }
+                if (r.getInteger("leader", 0) != 0) {
+                    followed.merge(r.getInteger("leader"), 1, Integer::sum);
+                }
+            }
+            if (leader == 0) {
+                leader = followed.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
+                        .orElse(0);
+            }
+            out.add(new JsonObject().put("id", g).put("leader", leader).put("term", term).put("commit", commit)
+                    .put("roles", roles));
+        }
+        return out;
     }
 
     /**

@@ -17,12 +17,16 @@ import io.raftline.node.MemoryLogStore;
 import io.raftline.node.NodeListener;
 import io.raftline.node.NodeStatus;
 import io.raftline.node.RaftNode;
+import io.raftline.node.NodeOptions;
 import io.raftline.node.RaftNodeVerticle;
 import io.raftline.raft.CoreEvent;
 import io.raftline.raft.Role;
 import io.raftline.security.AdminAccess;
 import io.raftline.security.ClientAccess;
 import io.raftline.security.PeerGuard;
+import io.raftline.shard.GroupLayout;
+import io.raftline.shard.LeaderBalancer;
+import io.raftline.shard.ReplicaSet;
 import io.raftline.transport.EventBusTransport;
 import io.raftline.transport.LinkFaultTransport;
 import io.raftline.transport.LinkFaults;
@@ -64,6 +68,8 @@ import java.util.concurrent.ConcurrentSkipListSet;
 public final class ClusterVerticle extends VerticleBase implements PeerDirectory, LocalNodeControl {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterVerticle.class);
+    /** How often a sharded cluster's nodes look whether they lead more groups than their share. */
+    private static final long BALANCE_PERIOD_MS = 2_000;
 
     private final RaftlineConfig config;
     private final NodeListener listener;
@@ -75,7 +81,18 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     private FaultControl faults;
     private final Map<Integer, NodeStatus> metricStatuses = new ConcurrentHashMap<>();
     private long metricsTimer = -1;
-    private final Map<Integer, RaftNodeVerticle> nodes = new ConcurrentSkipListMap<>();
+    /** Each local node: its verticle, or with {@code "groups"} above 1 its {@link ReplicaSet} of every group. */
+    private final Map<Integer, RaftNode> nodes = new ConcurrentSkipListMap<>();
+    /** Each local node's replica of every group, by group (one entry, the node itself, in a cluster of one group). */
+    private final Map<Integer, List<? extends RaftNode>> replicas = new ConcurrentSkipListMap<>();
+    /** Each group replica's status for /metrics, refreshed once a second: node id to statuses by group. */
+    private final Map<Integer, List<NodeStatus>> groupStatuses = new ConcurrentHashMap<>();
+    private LeaderBalancer balancer;
+    /**
+     * What the replicas of groups other than 0 report: nothing for now. The event stream and the live view follow
+     * group 0 in detail; the other groups show in {@code /v1/cluster}'s {@code groups} and in {@code /metrics}.
+     */
+    private final NodeListener groupListener = NodeListener.NONE;
     private final Map<Integer, HttpServerVerticle> servers = new ConcurrentSkipListMap<>();
     /** Node id to the deployment ids of its verticles (node, client port), to stop a removed local node. */
     private final Map<Integer, List<String>> deployments = new ConcurrentHashMap<>();
@@ -248,11 +265,21 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             if (Metrics.enabled()) {
                 for (int id : nodes.keySet()) {
                     Metrics.registerNode(id, metricStatuses);
+                    if (config.groups() > 1) {
+                        Metrics.registerGroups(id, config.groups(), groupStatuses);
+                    }
                 }
                 refreshMetrics();
                 metricsTimer = vertx.setPeriodic(1000, t -> refreshMetrics());
             }
         });
+        if (config.groups() > 1) {
+            // Leaders spread over the voters, and back after a crash heals.
+            chain = chain.onSuccess(v -> {
+                balancer = new LeaderBalancer(vertx, () -> replicas, BALANCE_PERIOD_MS);
+                balancer.start();
+            });
+        }
         // Other processes of a one-node-per-process cluster ask this one for its nodes' status.
         return chain.compose(v -> status.serveStatusRequests());
     }
@@ -274,16 +301,61 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         });
     }
 
-    /** Opens the node's store (replaying its files: blocking I/O, on a worker) and deploys its verticle. */
+    /**
+     * Opens the node's store (replaying its files: blocking I/O, on a worker) and deploys its verticle; on a sharded
+     * cluster, one store and one verticle per group, one after the other, grouped into the node's {@link ReplicaSet}.
+     */
     private Future<Void> deployNode(NodeConfig n) {
-        return openStore(n).compose(store -> rejoinGuard(n, store).recover(e -> store.close()
-                .transform(x -> Future.<Void>failedFuture(e))).map(store)).compose(store -> {
-            RaftNodeVerticle node = new RaftNodeVerticle(config.nodeOptions(n), transport, store, listener);
-            nodes.put(n.id(), node);
-            return vertx.deployVerticle(node).onSuccess(d -> deployments.computeIfAbsent(n.id(),
-                    k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(d))
-                    .onFailure(e -> nodes.remove(n.id())).mapEmpty();
+        int groups = config.groups();
+        Future<Void> layout = !config.storage().durable() ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+            GroupLayout.checkOrRecord(Path.of(n.dataDir()), groups);
+            return null;
         });
+        List<RaftNodeVerticle> deployed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Future<Void> chain = layout;
+        for (int g = 0; g < groups; g++) {
+            int group = g;
+            chain = chain.compose(v -> deployReplica(n, group)).map(replica -> {
+                deployed.add(replica);
+                return null;
+            });
+        }
+        return chain.map(v -> {
+            replicas.put(n.id(), List.copyOf(deployed));
+            nodes.put(n.id(), groups == 1 ? deployed.get(0) : new ReplicaSet(n.id(), deployed));
+            return (Void) null;
+        }).onFailure(e -> {
+            // Whatever replicas started are stopped again: a node runs all its groups or none.
+            List<String> ids = deployments.remove(n.id());
+            for (String d : ids == null ? List.<String>of() : ids) {
+                vertx.undeploy(d);
+            }
+        });
+    }
+
+    /** Opens one group's store of a node and deploys that group's verticle. */
+    private Future<RaftNodeVerticle> deployReplica(NodeConfig n, int group) {
+        Path dir = GroupLayout.groupDir(Path.of(n.dataDir()), group);
+        return openStore(n, dir).compose(store -> (group == 0 ? rejoinGuard(n, store) : Future.<Void>succeededFuture())
+                .recover(e -> store.close().transform(x -> Future.<Void>failedFuture(e))).map(store)).compose(store -> {
+            RaftNodeVerticle node = new RaftNodeVerticle(groupOptions(config.nodeOptions(n), group),
+                    transport.group(group), store, group == 0 ? listener : groupListener);
+            return vertx.deployVerticle(node).onSuccess(d -> deployments.computeIfAbsent(n.id(),
+                    k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(d)).map(node);
+        });
+    }
+
+    /**
+     * A group's node options: its own random seed (elections of different groups must not time out in step), and its
+     * share of the key space's quota (each group's leader checks the keys of its group only).
+     */
+    private NodeOptions groupOptions(NodeOptions o, int group) {
+        if (config.groups() == 1) {
+            return o;
+        }
+        long quota = o.quotaBytes() == 0 ? 0 : Math.max(1, (o.quotaBytes() + config.groups() - 1) / config.groups());
+        return new NodeOptions(o.raft(), o.seed() + 1_000_003L * group, o.maxPendingProposals(),
+                o.requestTimeoutMs(), quota, o.maxPendingReads());
     }
 
     /**
@@ -321,6 +393,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     private Future<Void> stopLocal(int id) {
         List<String> ids = deployments.remove(id);
         nodes.remove(id);
+        replicas.remove(id);
+        groupStatuses.remove(id);
         servers.remove(id);
         respPorts.remove(id);
         metricStatuses.remove(id);
@@ -423,23 +497,43 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     }
 
     private void refreshMetrics() {
-        for (RaftNodeVerticle node : nodes.values()) {
+        for (RaftNode node : nodes.values()) {
             node.status().onSuccess(s -> metricStatuses.put(s.id(), s));
+        }
+        if (config.groups() > 1) {
+            replicas.forEach((id, list) -> groupStatuses(list).onSuccess(st -> groupStatuses.put(id, st)));
         }
     }
 
-    private Future<LogStore> openStore(NodeConfig n) {
+    /** Every group replica's status, by group. */
+    private static Future<List<NodeStatus>> groupStatuses(List<? extends RaftNode> list) {
+        List<Future<NodeStatus>> all = new ArrayList<>(list.size());
+        for (RaftNode r : list) {
+            all.add(r.status());
+        }
+        return Future.all(all).map(done -> {
+            List<NodeStatus> out = new ArrayList<>(all.size());
+            for (Future<NodeStatus> f : all) {
+                out.add(f.result());
+            }
+            return out;
+        });
+    }
+
+    private Future<LogStore> openStore(NodeConfig n, Path dir) {
         if (!config.storage().durable()) {
             return Future.succeededFuture(new MemoryLogStore());
         }
-        return vertx.executeBlocking(() -> DurableLogStore.open(vertx, n.id(), Path.of(n.dataDir()),
-                config.storage().segmentBytes()));
+        return vertx.executeBlocking(() -> DurableLogStore.open(vertx, n.id(), dir, config.storage().segmentBytes()));
     }
 
     @Override
     public Future<?> stop() {
         if (metricsTimer >= 0) {
             vertx.cancelTimer(metricsTimer);
+        }
+        if (balancer != null) {
+            balancer.stop();
         }
         List<Future<?>> closing = new ArrayList<>();
         if (forwardClient != null) {
@@ -544,7 +638,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
 
     /**
      * Completes with the leader's id once a leader is known to a majority of the local nodes (or to the only
-     * local node), or fails after the timeout.
+     * local node), and on a sharded cluster once every group has a leader, or fails after the timeout.
      *
      * @param timeoutMs how long to wait
      * @return the leader's id
@@ -554,6 +648,13 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         long deadline = System.currentTimeMillis() + timeoutMs;
         long timer = vertx.setPeriodic(20, t -> status.describe().onSuccess(c -> {
             int leader = c.getInteger("leader");
+            // On a sharded cluster, every group must have its leader: a client may ask any key.
+            io.vertx.core.json.JsonArray groups = c.getJsonArray("groups", new io.vertx.core.json.JsonArray());
+            for (int g = 0; g < groups.size(); g++) {
+                if (groups.getJsonObject(g).getInteger("leader", 0) == 0) {
+                    leader = 0;
+                }
+            }
             if (leader != 0) {
                 vertx.cancelTimer(t);
                 promise.tryComplete(leader);

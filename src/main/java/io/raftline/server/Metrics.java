@@ -14,6 +14,7 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
+import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
@@ -87,6 +88,43 @@ public final class Metrics {
         FunctionCounter.builder("raftline_entries_written", statuses,
                 m -> value(m, nodeId, s -> s.storage().entriesWritten()))
                 .description("log entries written to the write-ahead log").tag("node", id).register(registry);
+    }
+
+    /**
+     * Registers the per-group gauges of a node of a sharded cluster ({@code raftline_group_*} with labels {@code node}
+     * and {@code group}: term, commit and applied index, last index, whether the replica leads, pending proposals),
+     * reading from {@code statuses} (node id to its replicas' statuses by group, refreshed by the caller). The
+     * {@code raftline_*} gauges without a group label stay those of group 0.
+     */
+    static void registerGroups(int nodeId, int groups, Map<Integer, List<NodeStatus>> statuses) {
+        MeterRegistry registry = BackendRegistries.getDefaultNow();
+        if (registry == null) {
+            return;
+        }
+        for (int g = 0; g < groups; g++) {
+            int group = g;
+            groupGauge(registry, "raftline_group_term", "Current Raft term of the node's replica of the group", nodeId,
+                    group, statuses, s -> s.term());
+            groupGauge(registry, "raftline_group_commit_index", "Highest log index of the group known committed",
+                    nodeId, group, statuses, s -> s.commit());
+            groupGauge(registry, "raftline_group_applied_index", "Highest log index of the group applied", nodeId,
+                    group, statuses, s -> s.applied());
+            groupGauge(registry, "raftline_group_last_index", "Last log index of the group's replica", nodeId, group,
+                    statuses, s -> s.lastIndex());
+            groupGauge(registry, "raftline_group_is_leader", "1 if the node leads the group", nodeId, group, statuses,
+                    s -> s.role() == Role.LEADER ? 1 : 0);
+            groupGauge(registry, "raftline_group_pending_proposals", "Client writes of the group waiting to be"
+                    + " applied", nodeId, group, statuses, s -> s.pendingProposals());
+        }
+    }
+
+    private static void groupGauge(MeterRegistry registry, String name, String help, int nodeId, int group,
+            Map<Integer, List<NodeStatus>> statuses, ToDoubleFunction<NodeStatus> f) {
+        Gauge.builder(name, statuses, m -> {
+            List<NodeStatus> list = m.get(nodeId);
+            return list == null || list.size() <= group ? Double.NaN : f.applyAsDouble(list.get(group));
+        }).description(help).tag("node", String.valueOf(nodeId)).tag("group", String.valueOf(group))
+                .register(registry);
     }
 
     /**

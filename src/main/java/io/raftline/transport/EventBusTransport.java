@@ -55,6 +55,11 @@ public final class EventBusTransport implements Transport {
     private final DeliveryOptions batchOptions = new DeliveryOptions().setCodecName(RaftBatchCodec.NAME);
     private final ConditionedSend sending;
     private final PeerGuard guard;
+    /** The Raft group this view carries (0: the transport itself). */
+    private final int group;
+    /** The transport of group 0, which makes the other groups' views once each and keeps them. */
+    private final EventBusTransport base;
+    private final java.util.Map<Integer, EventBusTransport> groups;
 
     /**
      * Creates the transport and registers the codec on this Vert.x instance's event bus (once).
@@ -84,8 +89,32 @@ public final class EventBusTransport implements Transport {
         this.bus = vertx.eventBus();
         this.sending = new ConditionedSend(vertx, conditioner, dropListener);
         this.guard = guard;
+        this.group = 0;
+        this.base = this;
+        this.groups = new java.util.concurrent.ConcurrentHashMap<>();
         RaftMessageCodec.registerOnce(bus, auth);
         RaftBatchCodec.registerOnce(bus, auth);
+    }
+
+    private EventBusTransport(EventBusTransport base, int group) {
+        this.bus = base.bus;
+        this.sending = base.sending;
+        this.guard = base.guard;
+        this.group = group;
+        this.base = base;
+        this.groups = base.groups;
+    }
+
+    /**
+     * Group {@code g}'s view: the same bus (one connection per pair of processes on a clustered bus) and the same
+     * network faults, on addresses of its own ({@link #address(int, int)}).
+     */
+    @Override
+    public Transport group(int g) {
+        if (g < 0) {
+            throw new IllegalArgumentException("group must be >= 0, got " + g);
+        }
+        return g == 0 ? base : groups.computeIfAbsent(g, k -> new EventBusTransport(base, k));
     }
 
     /**
@@ -96,6 +125,17 @@ public final class EventBusTransport implements Transport {
      */
     public static String address(int nodeId) {
         return ADDRESS_PREFIX + nodeId;
+    }
+
+    /**
+     * The address a node's replica of a Raft group receives on.
+     *
+     * @param nodeId the node
+     * @param group  the group
+     * @return {@code raft.rpc.<nodeId>} for group 0, {@code raft.rpc.<nodeId>.<group>} for the others
+     */
+    public static String address(int nodeId, int group) {
+        return group == 0 ? address(nodeId) : ADDRESS_PREFIX + nodeId + "." + group;
     }
 
     @Override
@@ -112,25 +152,26 @@ public final class EventBusTransport implements Transport {
         if (batch.size() == 1) {
             sendNow(batch.get(0));
         } else {
-            bus.send(address(to), new RaftBatch(batch), batchOptions);
+            bus.send(address(to, group), new RaftBatch(batch), batchOptions);
         }
     }
 
     private void sendNow(Message m) {
-        bus.send(address(m.to()), m, options);
+        bus.send(address(m.to(), group), m, options);
     }
 
     @Override
     public Future<Registration> register(int nodeId, Handler<Message> handler) {
         // One address carries single messages and batches; a batch is handed over message by message, in order.
-        MessageConsumer<Object> consumer = bus.consumer(address(nodeId), msg -> {
+        String address = address(nodeId, group);
+        MessageConsumer<Object> consumer = bus.consumer(address, msg -> {
             Object body;
             try {
                 // Decoded (and its tag verified) here, on first access: a refused frame reaches nothing.
                 body = msg.body();
             } catch (FrameAuthenticationException e) {
                 if (guard != null) {
-                    guard.refused("the clustered event bus (" + address(nodeId) + ")",
+                    guard.refused("the clustered event bus (" + address + ")",
                             new PeerGuard.Refusal(PeerGuard.Reason.BAD_MAC, e.getMessage()));
                 }
                 return;

@@ -277,6 +277,8 @@ public final class KvGrpcService {
                     leaderTrailers(e.leaderHint()));
             case OVERLOADED, QUOTA_EXCEEDED -> fail(call, node.id(), GrpcStatus.RESOURCE_EXHAUSTED, e.reason().code(),
                     e.getMessage(), leaderTrailers(e.leaderHint()));
+            case CROSS_GROUP -> fail(call, node.id(), GrpcStatus.INVALID_ARGUMENT, e.reason().code(), e.getMessage(),
+                    null);
             default -> unavailable(call, e.reason().code(), e.getMessage(),
                     e.leaderHint() > 0 ? e.leaderHint() : otherLeader());
         }

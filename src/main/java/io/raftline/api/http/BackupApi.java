@@ -51,6 +51,11 @@ public final class BackupApi {
             HttpErrors.badRequest(ctx, e.getMessage());
             return;
         }
+        if (node instanceof io.raftline.shard.ReplicaSet set && set.replicas().size() > 1) {
+            HttpErrors.send(ctx, 501, "not_supported", "backups of a cluster sharded over " + set.replicas().size()
+                    + " Raft groups are not supported yet (a backup is one group's snapshot); see docs/sharding.md");
+            return;
+        }
         Vertx vertx = ctx.vertx();
         node.read(consistency).compose(view -> {
             KvSnapshot state = view.snapshot();

@@ -117,6 +117,8 @@ public final class HttpErrors {
     public static void failure(RoutingContext ctx, Throwable t) {
         if (t instanceof NodeRequestException e) {
             node(ctx, e);
+        } else if (t instanceof IllegalArgumentException e) {
+            badRequest(ctx, e.getMessage());
         } else {
             send(ctx, 500, "internal", String.valueOf(t.getMessage()));
         }

@@ -32,6 +32,8 @@ public final class HttpLeaderLink implements LeaderLink {
     public static final String PATH = "/v1/internal/kv";
     /** Header with the id of the forwarding node. */
     public static final String FORWARDED_BY = "Raft-Forwarded-By";
+    /** Header with the Raft group a forwarded request is for; absent for group 0. */
+    public static final String GROUP = "Raft-Group";
 
     private final HttpClient client;
     private final PeerDirectory peers;
@@ -54,28 +56,28 @@ public final class HttpLeaderLink implements LeaderLink {
     }
 
     @Override
-    public Future<Served<KvResult>> write(int leader, KvCommand command) {
-        return call(leader, ForwardCodec.write(command), KvResult.class);
+    public Future<Served<KvResult>> write(int leader, int group, KvCommand command) {
+        return call(leader, group, ForwardCodec.write(command), KvResult.class);
     }
 
     @Override
-    public Future<Served<GetResult>> get(int leader, String key, ReadConsistency consistency) {
-        return call(leader, ForwardCodec.get(key, consistency), GetResult.class);
+    public Future<Served<GetResult>> get(int leader, int group, String key, ReadConsistency consistency) {
+        return call(leader, group, ForwardCodec.get(key, consistency), GetResult.class);
     }
 
     @Override
-    public Future<Served<RangeResult>> range(int leader, String prefix, String startAfter, int limit,
+    public Future<Served<RangeResult>> range(int leader, int group, String prefix, String startAfter, int limit,
             ReadConsistency consistency) {
-        return call(leader, ForwardCodec.range(prefix, startAfter, limit, consistency), RangeResult.class);
+        return call(leader, group, ForwardCodec.range(prefix, startAfter, limit, consistency), RangeResult.class);
     }
 
     @Override
-    public Future<Served<LookupResult>> lookup(int leader, List<String> keys,
+    public Future<Served<LookupResult>> lookup(int leader, int group, List<String> keys,
             ReadConsistency consistency) {
-        return call(leader, ForwardCodec.lookup(keys, consistency), LookupResult.class);
+        return call(leader, group, ForwardCodec.lookup(keys, consistency), LookupResult.class);
     }
 
-    private <T> Future<Served<T>> call(int leader, Buffer request, Class<T> type) {
+    private <T> Future<Served<T>> call(int leader, int group, Buffer request, Class<T> type) {
         Optional<PeerDirectory.Address> address = peers.httpAddress(leader).filter(a -> a.port() > 0);
         if (address.isEmpty()) {
             return Future.failedFuture(new NodeRequestException(Reason.NO_LEADER, leader, "the leader (node " + leader
@@ -84,6 +86,9 @@ public final class HttpLeaderLink implements LeaderLink {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(address.get().host())
                 .setPort(address.get().port()).setURI(PATH).setConnectTimeout(timeoutMs).setIdleTimeout(timeoutMs)
                 .putHeader("Content-Type", "application/octet-stream").putHeader(FORWARDED_BY, String.valueOf(self));
+        if (group != 0) {
+            options.putHeader(GROUP, String.valueOf(group));
+        }
         return client.request(peers.authorize(options))
                 .compose(req -> req.send(request))
                 .compose(resp -> resp.body())

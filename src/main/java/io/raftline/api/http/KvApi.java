@@ -338,16 +338,27 @@ public final class KvApi {
             return;
         }
         Future<Buffer> answer;
-        if (request instanceof ForwardCodec.Request.Write w) {
-            answer = requests.write(w.command(), true).map(ForwardCodec::result);
-        } else if (request instanceof ForwardCodec.Request.Get g) {
-            answer = requests.get(g.key(), g.consistency(), true).map(ForwardCodec::get);
-        } else if (request instanceof ForwardCodec.Request.Lookup l) {
-            answer = requests.lookup(l.keys(), l.consistency(), true).map(ForwardCodec::lookup);
-        } else {
-            ForwardCodec.Request.Range r = (ForwardCodec.Request.Range) request;
-            answer = requests.range(r.prefix(), r.startAfter(), r.limit(), r.consistency(), true)
-                    .map(ForwardCodec::range);
+        try {
+            // The group the forwarding node asked for (absent: group 0); a keyed request must belong to it.
+            String header = ctx.request().getHeader(HttpLeaderLink.GROUP);
+            int group = header == null ? 0 : Integer.parseInt(header);
+            if (request instanceof ForwardCodec.Request.Write w) {
+                answer = requests.writeIn(group, w.command(), true).map(ForwardCodec::result);
+            } else if (request instanceof ForwardCodec.Request.Get g) {
+                if (requests.keyGroups().groupOf(g.key()) != group) {
+                    throw new IllegalArgumentException("key \"" + g.key() + "\" does not belong to group " + group);
+                }
+                answer = requests.get(g.key(), g.consistency(), true).map(ForwardCodec::get);
+            } else if (request instanceof ForwardCodec.Request.Lookup l) {
+                answer = requests.lookupIn(group, l.keys(), l.consistency(), true).map(ForwardCodec::lookup);
+            } else {
+                ForwardCodec.Request.Range r = (ForwardCodec.Request.Range) request;
+                answer = requests.rangeIn(group, r.prefix(), r.startAfter(), r.limit(), r.consistency(), true)
+                        .map(ForwardCodec::range);
+            }
+        } catch (IllegalArgumentException e) {
+            HttpErrors.badRequest(ctx, e.getMessage());
+            return;
         }
         answer.onComplete(ar -> {
             if (ctx.response().ended() || ctx.response().closed()) {

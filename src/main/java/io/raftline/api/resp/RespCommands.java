@@ -398,6 +398,10 @@ final class RespCommands {
             // Redis's answer to a write beyond maxmemory, which clients know.
             return new RespReply.Error("OOM " + e.reason().code() + ": " + e.getMessage());
         }
+        if (t instanceof NodeRequestException e && e.reason() == NodeRequestException.Reason.CROSS_GROUP) {
+            // Redis Cluster's answer to a multi-key command over several hash slots, which clients know.
+            return new RespReply.Error("CROSSSLOT " + e.reason().code() + ": " + e.getMessage());
+        }
         if (t instanceof NodeRequestException e) {
             boolean retry = NOT_APPLIED.contains(e.reason()) || (readOnly && e.reason().httpStatus() == 503);
             return new RespReply.Error((retry ? "TRYAGAIN " : "ERR ") + e.reason().code() + ": " + e.getMessage());

@@ -43,7 +43,7 @@ class ClusterHttpTest {
     private static final long REQUEST_TIMEOUT_MS = 3000;
 
     private InJvmCluster harness;
-    private ClusterVerticle cluster;
+    ClusterVerticle cluster;
     private WebClient client;
 
     /**
@@ -74,7 +74,7 @@ class ClusterHttpTest {
 
     // ---------------------------------------------------------------- helpers
 
-    private HttpResponse<Buffer> send(HttpMethod method, String url, Buffer body, MultiMap headers)
+    HttpResponse<Buffer> send(HttpMethod method, String url, Buffer body, MultiMap headers)
             throws InterruptedException {
         var req = client.requestAbs(method, url).timeout(8000);
         if (headers != null) {
@@ -86,11 +86,11 @@ class ClusterHttpTest {
         return await(body == null ? req.send() : req.sendBuffer(body));
     }
 
-    private HttpResponse<Buffer> put(int node, String path, String value) throws InterruptedException {
+    HttpResponse<Buffer> put(int node, String path, String value) throws InterruptedException {
         return send(HttpMethod.PUT, cluster.nodeUrl(node) + path, Buffer.buffer(value), null);
     }
 
-    private HttpResponse<Buffer> get(int node, String path) throws InterruptedException {
+    HttpResponse<Buffer> get(int node, String path) throws InterruptedException {
         return send(HttpMethod.GET, cluster.nodeUrl(node) + path, null, null);
     }
 
@@ -109,16 +109,42 @@ class ClusterHttpTest {
         return last.get();
     }
 
-    private HttpResponse<Buffer> admin(HttpMethod method, String path, String body) throws InterruptedException {
+    HttpResponse<Buffer> admin(HttpMethod method, String path, String body) throws InterruptedException {
         return send(method, cluster.adminUrl() + path, body == null ? null : Buffer.buffer(body), null);
     }
 
-    private JsonObject clusterState() throws InterruptedException {
+    JsonObject clusterState() throws InterruptedException {
         return admin(HttpMethod.GET, "/v1/cluster", null).bodyAsJsonObject();
     }
 
     private int leader() throws InterruptedException {
         return clusterState().getInteger("leader");
+    }
+
+    /**
+     * The leader of the group that owns a key: on a sharded cluster ({@code "groups"} above 1) the groups' leaders
+     * differ, and {@code /v1/cluster}'s {@code leader} is group 0's.
+     */
+    int leaderFor(String key) throws InterruptedException {
+        int[] found = {0};
+        eventually("a known leader of the group of key " + key, () -> {
+            JsonObject c = clusterState();
+            JsonArray groups = c.getJsonArray("groups");
+            found[0] = groups == null ? c.getInteger("leader")
+                    : groups.getJsonObject(new io.raftline.shard.KeyGroups(groups.size()).groupOf(key))
+                            .getInteger("leader");
+            return found[0] != 0;
+        });
+        return found[0];
+    }
+
+    /**
+     * Two keys a transaction may change together: in one group. A sharded variant picks keys of one group.
+     *
+     * @return two different keys
+     */
+    String[] txnKeys() {
+        return new String[] {"account/a", "account/b"};
     }
 
     private int aFollower(int leader) {
@@ -151,7 +177,7 @@ class ClusterHttpTest {
         return found[0];
     }
 
-    private static String errorOf(HttpResponse<Buffer> r) {
+    static String errorOf(HttpResponse<Buffer> r) {
         return r.bodyAsJsonObject().getString("error");
     }
 
@@ -189,7 +215,7 @@ class ClusterHttpTest {
 
     @Test
     void writeThroughAFollowerIsReadableFromEveryNode() throws Exception {
-        int leader = leader();
+        int leader = leaderFor("greeting");
         int follower = aFollower(leader);
         HttpResponse<Buffer> w = put(follower, "/v1/kv/greeting", "hello");
         assertThat(w.statusCode()).isEqualTo(200);
@@ -460,14 +486,16 @@ class ClusterHttpTest {
 
     @Test
     void aTransactionComparesThenRunsOneBranchAtomicallyFromAnyNode() throws Exception {
-        int leader = leader();
+        String a = txnKeys()[0];
+        String b = txnKeys()[1];
+        int leader = leaderFor(a);
         int follower = aFollower(leader);
-        long r1 = put(leader, "/v1/kv/account/a", "100").bodyAsJsonObject().getLong("revision");
-        String move = "{\"compare\":[{\"key\":\"account/a\",\"target\":\"revision\",\"op\":\"=\",\"value\":" + r1
-                + "},{\"key\":\"account/b\",\"exists\":false}],"
-                + "\"success\":[{\"put\":{\"key\":\"account/a\",\"value\":\"60\"}},"
-                + "{\"put\":{\"key\":\"account/b\",\"valueBase64\":\"NDA=\"}},{\"get\":{\"key\":\"account/b\"}}],"
-                + "\"failure\":[{\"get\":{\"key\":\"account/a\"}}]}";
+        long r1 = put(leader, "/v1/kv/" + a, "100").bodyAsJsonObject().getLong("revision");
+        String move = "{\"compare\":[{\"key\":\"" + a + "\",\"target\":\"revision\",\"op\":\"=\",\"value\":" + r1
+                + "},{\"key\":\"" + b + "\",\"exists\":false}],"
+                + "\"success\":[{\"put\":{\"key\":\"" + a + "\",\"value\":\"60\"}},"
+                + "{\"put\":{\"key\":\"" + b + "\",\"valueBase64\":\"NDA=\"}},{\"get\":{\"key\":\"" + b + "\"}}],"
+                + "\"failure\":[{\"get\":{\"key\":\"" + a + "\"}}]}";
         HttpResponse<Buffer> done = send(HttpMethod.POST, cluster.nodeUrl(follower) + "/v1/txn", Buffer.buffer(move),
                 null);
         assertThat(done.statusCode()).as(done.bodyAsString()).isEqualTo(200);
@@ -480,7 +508,7 @@ class ClusterHttpTest {
         assertThat(got.getString("value")).isEqualTo("40");
         assertThat(got.getLong("revision")).isEqualTo(rev);
         assertThat(done.getHeader(KvApi.SERVED_BY)).isEqualTo(String.valueOf(leader));
-        assertThat(get(follower, "/v1/kv/account/a").getHeader("Raft-Revision")).isEqualTo(String.valueOf(rev));
+        assertThat(get(follower, "/v1/kv/" + a).getHeader("Raft-Revision")).isEqualTo(String.valueOf(rev));
 
         // The same transaction again: the comparisons fail, only the failure branch runs, nothing is written.
         JsonObject again = send(HttpMethod.POST, cluster.nodeUrl(follower) + "/v1/txn", Buffer.buffer(move), null)
@@ -488,7 +516,7 @@ class ClusterHttpTest {
         assertThat(again.getBoolean("succeeded")).isFalse();
         assertThat(again.getJsonArray("results").getJsonObject(0).getJsonObject("get").getString("value"))
                 .isEqualTo("60");
-        assertThat(get(follower, "/v1/kv/account/a").getHeader("Raft-Revision")).isEqualTo(String.valueOf(rev));
+        assertThat(get(follower, "/v1/kv/" + a).getHeader("Raft-Revision")).isEqualTo(String.valueOf(rev));
 
         // Mistakes name the field.
         for (String[] bad : new String[][] {

@@ -1,0 +1,162 @@
+package io.raftline.shard;
+
+import io.raftline.node.NodeStatus;
+import io.raftline.node.RaftNode;
+import io.raftline.raft.Role;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Spreads the leaders of a sharded cluster's groups over its voters: a node that leads at least two groups more than
+ * the voter that leads the fewest hands it one of its groups, one group per round, until the counts differ by at most
+ * one (a node leads {@code floor(G / voters)} or {@code ceil(G / voters)} groups), by a
+ * Raft leadership transfer (the target is brought up to date first, so nothing is lost and writes of that group pause
+ * for about one round trip).
+ *
+ * <p>Why: elections pick whoever times out first, and after a crash heals the node that stayed up leads every group
+ * it took over; all writes then go through one node while the others idle. Every node runs a balancer for the groups it
+ * leads, and moves only its own leaderships, so two nodes never move the same group; a round is skipped while any group
+ * has no known leader (an election in progress), so balancing never competes with failover.
+ */
+public final class LeaderBalancer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LeaderBalancer.class);
+
+    /** One move: group {@code group} from this node to {@code to}. @param group the group @param to the new leader */
+    public record Move(int group, int to) {
+    }
+
+    private final Vertx vertx;
+    private final Supplier<Map<Integer, List<? extends RaftNode>>> local;
+    private final long periodMs;
+    private long timer = -1;
+    private boolean moving;
+    private int turn;
+
+    /**
+     * Creates a balancer for the nodes of this process.
+     *
+     * @param vertx    runs the periodic check
+     * @param local    this process's nodes: node id to its replica of each group, by group
+     * @param periodMs how often to look
+     */
+    public LeaderBalancer(Vertx vertx, Supplier<Map<Integer, List<? extends RaftNode>>> local, long periodMs) {
+        this.vertx = vertx;
+        this.local = local;
+        this.periodMs = periodMs;
+    }
+
+    /** Starts looking every period, on the caller's context. */
+    public void start() {
+        timer = vertx.setPeriodic(periodMs, periodMs, t -> round());
+    }
+
+    /** Stops looking (a transfer under way finishes on its own). */
+    public void stop() {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+            timer = -1;
+        }
+    }
+
+    private void round() {
+        Map<Integer, List<? extends RaftNode>> nodes = local.get();
+        if (moving || nodes.isEmpty()) {
+            return;
+        }
+        // Every local node is looked at (a local cluster runs them all here), and one move at most is made per round:
+        // the next round sees its effect. Whose move goes first rotates, so that no node's plan starves another's.
+        List<Integer> ids = new ArrayList<>(nodes.keySet());
+        int first = Math.floorMod(turn++, ids.size());
+        List<Future<Optional<Move>>> plans = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+            int self = ids.get((first + i) % ids.size());
+            plans.add(statuses(nodes.get(self)).map(all -> plan(self, all)));
+        }
+        moving = true;
+        Future.all(plans).compose(done -> {
+            for (int i = 0; i < plans.size(); i++) {
+                Optional<Move> move = plans.get(i).result();
+                if (move.isPresent()) {
+                    int self = ids.get((first + i) % ids.size());
+                    Move m = move.get();
+                    LOG.info("[Node {}] leads at least 2 groups more than node {}: hands group {} to it", self,
+                            m.to(), m.group());
+                    return nodes.get(self).get(m.group()).transferLeadership(m.to()).onFailure(x -> LOG.info(
+                            "[Node {}] handing group {} to node {} failed: {}", self, m.group(), m.to(),
+                            x.getMessage()));
+                }
+            }
+            return Future.succeededFuture();
+        }).onComplete(ar -> moving = false);
+    }
+
+    private static Future<List<NodeStatus>> statuses(List<? extends RaftNode> replicas) {
+        List<Future<NodeStatus>> statuses = new ArrayList<>();
+        for (RaftNode r : replicas) {
+            statuses.add(r.status());
+        }
+        return Future.all(statuses).map(done -> {
+            List<NodeStatus> all = new ArrayList<>();
+            for (Future<NodeStatus> f : statuses) {
+                all.add(f.result());
+            }
+            return all;
+        });
+    }
+
+    /**
+     * What a node should hand over, if anything: given its replicas' statuses (by group), the group it leads that
+     * goes to the voter leading the fewest groups, when this node leads at least two more than that voter. Nothing
+     * while any group has no known leader, or this node is not a voter.
+     *
+     * @param self     the node
+     * @param replicas its replicas' statuses, by group
+     * @return the move, or empty
+     */
+    public static Optional<Move> plan(int self, List<NodeStatus> replicas) {
+        if (replicas.size() < 2) {
+            return Optional.empty();
+        }
+        List<Integer> voters = replicas.get(0).membership().voters();
+        if (voters.size() < 2 || !voters.contains(self)) {
+            return Optional.empty();
+        }
+        Map<Integer, Integer> leads = new TreeMap<>();
+        for (int v : voters) {
+            leads.put(v, 0);
+        }
+        List<Integer> mine = new ArrayList<>();
+        for (int g = 0; g < replicas.size(); g++) {
+            NodeStatus s = replicas.get(g);
+            if (!s.up() || s.leader() == 0) {
+                return Optional.empty();
+            }
+            leads.merge(s.leader(), 1, Integer::sum);
+            if (s.role() == Role.LEADER && s.leader() == self) {
+                mine.add(g);
+            }
+        }
+        int target = 0;
+        int fewest = Integer.MAX_VALUE;
+        for (Map.Entry<Integer, Integer> e : leads.entrySet()) {
+            if (e.getKey() != self && e.getValue() < fewest) {
+                target = e.getKey();
+                fewest = e.getValue();
+            }
+        }
+        if (target == 0 || mine.size() - fewest < 2) {
+            return Optional.empty();
+        }
+        // The highest-numbered group it leads: deterministic, and group 0 (the live view's) moves last.
+        return Optional.of(new Move(mine.get(mine.size() - 1), target));
+    }
+}

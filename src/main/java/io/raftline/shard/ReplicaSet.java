@@ -1,0 +1,263 @@
+package io.raftline.shard;
+
+import io.raftline.kv.KvCommand;
+import io.raftline.kv.KvResult;
+import io.raftline.node.KvView;
+import io.raftline.node.NodeHost;
+import io.raftline.node.NodeRequestException;
+import io.raftline.node.NodeStatus;
+import io.raftline.node.RaftNode;
+import io.raftline.node.ReadConsistency;
+import io.raftline.node.StateDigest;
+import io.raftline.raft.MembershipChange;
+import io.vertx.core.Future;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * One node of a sharded cluster as the rest of the process sees it: its replicas of every Raft group, one
+ * {@link RaftNode} per group, behind the interface of a single node.
+ *
+ * <p>Why a composite: a node is what fails and what an operator acts on. A crash, a pause, a freeze or a restart hits
+ * the process, so here it hits every group's replica at once, which is what the fault controls, the admin API and the
+ * live view mean by "crash node 2". Writes go to the group that owns their key ({@link KeyGroups}); a transaction
+ * whose keys span groups is refused ({@code cross_group}). The node's status is group 0's (each group's own status is
+ * {@link #replica(int)}'s), and its state digest covers every group. Reads, watches, membership changes and
+ * leadership transfers name a group: the request layer ({@link io.raftline.api.KvRequests}) picks the replica itself,
+ * so those methods here serve group 0 only, and refuse where that would silently cover a part of the key space.
+ */
+public final class ReplicaSet implements RaftNode {
+
+    private final int id;
+    private final List<? extends RaftNode> replicas;
+    private final KeyGroups keyGroups;
+
+    /**
+     * Groups a node's replicas.
+     *
+     * @param id       the node
+     * @param replicas its replica of each group, by group (at least one)
+     */
+    public ReplicaSet(int id, List<? extends RaftNode> replicas) {
+        if (replicas.isEmpty()) {
+            throw new IllegalArgumentException("a node hosts at least one group");
+        }
+        this.id = id;
+        this.replicas = List.copyOf(replicas);
+        this.keyGroups = new KeyGroups(replicas.size());
+    }
+
+    /**
+     * This node's replica of one group.
+     *
+     * @param group the group
+     * @return the replica
+     */
+    public RaftNode replica(int group) {
+        return replicas.get(group);
+    }
+
+    /**
+     * Every replica, by group.
+     *
+     * @return the replicas
+     */
+    public List<? extends RaftNode> replicas() {
+        return replicas;
+    }
+
+    /**
+     * How keys map to this node's groups.
+     *
+     * @return the map
+     */
+    public KeyGroups keyGroups() {
+        return keyGroups;
+    }
+
+    @Override
+    public int id() {
+        return id;
+    }
+
+    @Override
+    public int knownLeader() {
+        return replicas.get(0).knownLeader();
+    }
+
+    @Override
+    public Future<KvResult> propose(KvCommand command) {
+        int group = keyGroups.groupOf(command);
+        if (group < 0) {
+            return Future.failedFuture(crossGroup(id, keyGroups, command));
+        }
+        return replicas.get(group).propose(command);
+    }
+
+    /**
+     * The refusal of a transaction whose keys belong to more than one group.
+     *
+     * @param node      the node refusing
+     * @param keyGroups the map
+     * @param command   the transaction
+     * @return the failure ({@code cross_group}, 400)
+     */
+    public static NodeRequestException crossGroup(int node, KeyGroups keyGroups, KvCommand command) {
+        StringBuilder where = new StringBuilder();
+        for (String key : new java.util.LinkedHashSet<>(KeyGroups.keys(command))) {
+            if (where.length() > 200) {
+                where.append(", ...");
+                break;
+            }
+            where.append(where.length() == 0 ? "" : ", ").append('"').append(key).append("\" in group ")
+                    .append(keyGroups.groupOf(key));
+        }
+        return new NodeRequestException(NodeRequestException.Reason.CROSS_GROUP, 0, "a transaction's keys must all"
+                + " belong to one Raft group of the " + keyGroups.count() + " this cluster is sharded over: " + where);
+    }
+
+    @Override
+    public Future<KvView> read(ReadConsistency consistency) {
+        return replicas.get(0).read(consistency);
+    }
+
+    @Override
+    public Future<NodeStatus> status() {
+        return replicas.get(0).status();
+    }
+
+    /**
+     * Every group's state digest folded into one: SHA-256 over each group's applied index and hash, in group order,
+     * at the sum of the applied indexes. Two nodes with the same digest hold the same state in every group.
+     */
+    @Override
+    public Future<StateDigest> digest() {
+        List<Future<StateDigest>> all = new ArrayList<>();
+        for (RaftNode r : replicas) {
+            all.add(r.digest());
+        }
+        return Future.all(all).map(done -> {
+            MessageDigest sha = sha256();
+            long applied = 0;
+            int keys = 0;
+            for (Future<StateDigest> f : all) {
+                StateDigest d = f.result();
+                applied += d.appliedIndex();
+                keys += d.keys();
+                sha.update((d.appliedIndex() + ":" + d.stateHash() + ";").getBytes(StandardCharsets.US_ASCII));
+            }
+            return new StateDigest(id, applied, HexFormat.of().formatHex(sha.digest()), keys);
+        });
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+
+    @Override
+    public Future<Void> transferLeadership(int target) {
+        return replicas.get(0).transferLeadership(target);
+    }
+
+    @Override
+    public Future<NodeHost.MembershipInfo> changeMembership(MembershipChange change) {
+        if (replicas.size() > 1) {
+            return Future.failedFuture(new NodeRequestException(NodeRequestException.Reason.INVALID_CHANGE, 0,
+                    "membership changes of a sharded cluster (" + replicas.size() + " groups) are not supported yet:"
+                            + " every group would have to change; see docs/sharding.md"));
+        }
+        return replicas.get(0).changeMembership(change);
+    }
+
+    /**
+     * On a sharded cluster, watches every group and merges their changes as they are applied: each group's changes
+     * stay in its log order, and revisions are per group (two groups' changes may carry the same revision). So a
+     * watch starts from now: resuming from a revision ({@code fromRevision > 0}) is refused, since a revision names a
+     * position in one group's log only. The watch ends when any group's ends (a crash ends them all anyway).
+     */
+    @Override
+    public Future<NodeHost.Watch> watch(String prefix, long fromRevision, int skip, NodeHost.WatchSink sink) {
+        if (replicas.size() == 1) {
+            return replicas.get(0).watch(prefix, fromRevision, skip, sink);
+        }
+        if (fromRevision != 0) {
+            return Future.failedFuture(new IllegalArgumentException("fromRevision " + fromRevision + " cannot be"
+                    + " resumed on a cluster sharded over " + replicas.size() + " Raft groups (revisions are per"
+                    + " group); watch from now (no fromRevision)"));
+        }
+        List<NodeHost.Watch> running = new java.util.concurrent.CopyOnWriteArrayList<>();
+        NodeHost.WatchSink merged = new NodeHost.WatchSink() {
+            private boolean ended;
+
+            @Override
+            public synchronized void changes(List<io.raftline.kv.KvChange> changes) {
+                if (!ended) {
+                    sink.changes(changes);
+                }
+            }
+
+            @Override
+            public synchronized void ended(NodeRequestException why) {
+                if (!ended) {
+                    ended = true;
+                    running.forEach(NodeHost.Watch::cancel);
+                    sink.ended(why);
+                }
+            }
+        };
+        List<Future<NodeHost.Watch>> started = new ArrayList<>();
+        for (RaftNode r : replicas) {
+            started.add(r.watch(prefix, 0, 0, merged).onSuccess(running::add));
+        }
+        return Future.all(started).<NodeHost.Watch>map(done -> () -> running.forEach(NodeHost.Watch::cancel))
+                .onFailure(e -> running.forEach(NodeHost.Watch::cancel));
+    }
+
+    @Override
+    public Future<Void> crash() {
+        return all(RaftNode::crash);
+    }
+
+    @Override
+    public Future<Void> restart() {
+        return all(RaftNode::restart);
+    }
+
+    @Override
+    public Future<Void> pause() {
+        return all(RaftNode::pause);
+    }
+
+    @Override
+    public Future<Void> freeze() {
+        return all(RaftNode::freeze);
+    }
+
+    @Override
+    public Future<Void> thaw() {
+        return all(RaftNode::thaw);
+    }
+
+    @Override
+    public Future<Void> resume() {
+        return all(RaftNode::resume);
+    }
+
+    /** Does the same to every replica at once; fails if any failed, once all are done. */
+    private Future<Void> all(Function<RaftNode, Future<Void>> action) {
+        List<Future<Void>> done = new ArrayList<>(replicas.size());
+        for (RaftNode r : replicas) {
+            done.add(action.apply(r));
+        }
+        return Future.join(done).mapEmpty();
+    }
+}

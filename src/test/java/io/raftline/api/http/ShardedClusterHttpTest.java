@@ -1,0 +1,183 @@
+package io.raftline.api.http;
+
+import static io.raftline.verify.nemesis.Waits.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.shard.KeyGroups;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every test of {@link ClusterHttpTest} on a cluster sharded over 4 Raft groups ({@code "groups": 4}): the HTTP API
+ * and its answers are the same whichever group owns a key and whichever node leads it. Then what only a sharded
+ * cluster has: keys spread over the groups and served from any node, listings that merge the groups in key order,
+ * transactions refused across groups, leaders spread over the nodes, and a crash of a node that leads several groups.
+ */
+class ShardedClusterHttpTest extends ClusterHttpTest {
+
+    private static final int GROUPS = 4;
+    private static final KeyGroups MAP = new KeyGroups(GROUPS);
+
+    @Override
+    JsonObject config() {
+        return super.config().put("groups", GROUPS);
+    }
+
+    @Override
+    String[] txnKeys() {
+        String a = "account/a";
+        for (int i = 0; ; i++) {
+            String b = "account/b" + i;
+            if (MAP.groupOf(b) == MAP.groupOf(a)) {
+                return new String[] {a, b};
+            }
+        }
+    }
+
+    /**
+     * Before each test, waits until the leaders are spread (at most one group more on one node than on another):
+     * the balancer's leadership transfers are over, so a test sees stable leaders unless it injects a fault.
+     */
+    @BeforeEach
+    void awaitBalanced() throws Exception {
+        eventually("leaders spread over the 3 nodes", Duration.ofSeconds(45), () -> {
+            Map<Integer, Integer> leads = leadsPerNode(groupLeaders());
+            return !leads.containsKey(0) && leads.size() == 3
+                    && leads.values().stream().mapToInt(n -> n).max().orElse(0)
+                    - leads.values().stream().mapToInt(n -> n).min().orElse(0) <= 1;
+        });
+    }
+
+    /** Each group's leader, from {@code /v1/cluster}; 0 where none is known. */
+    private List<Integer> groupLeaders() throws InterruptedException {
+        JsonArray groups = clusterState().getJsonArray("groups");
+        assertThat(groups).as("/v1/cluster lists the groups").isNotNull().hasSize(GROUPS);
+        List<Integer> leaders = new ArrayList<>();
+        for (int g = 0; g < GROUPS; g++) {
+            JsonObject group = groups.getJsonObject(g);
+            assertThat(group.getInteger("id")).isEqualTo(g);
+            leaders.add(group.getInteger("leader"));
+        }
+        return leaders;
+    }
+
+    private static Map<Integer, Integer> leadsPerNode(List<Integer> leaders) {
+        Map<Integer, Integer> leads = new HashMap<>();
+        for (int l : leaders) {
+            leads.merge(l, 1, Integer::sum);
+        }
+        return leads;
+    }
+
+    @Test
+    void keysSpreadOverTheGroupsAndEveryNodeServesEveryKey() throws Exception {
+        int[] perGroup = new int[GROUPS];
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            String key = "spread/" + i;
+            keys.add(key);
+            perGroup[MAP.groupOf(key)]++;
+            HttpResponse<Buffer> w = put(1 + i % 3, "/v1/kv/" + key, "v" + i);
+            assertThat(w.statusCode()).as(w.bodyAsString()).isEqualTo(200);
+            assertThat(w.getHeader(KvApi.SERVED_BY)).isEqualTo(String.valueOf(leaderFor(key)));
+        }
+        assertThat(perGroup).as("40 keys land in every one of 4 groups").doesNotContain(0);
+        for (int node = 1; node <= 3; node++) {
+            for (int i = 0; i < keys.size(); i += 7) {
+                HttpResponse<Buffer> r = get(node, "/v1/kv/" + keys.get(i));
+                assertThat(r.statusCode()).as("node %d, %s: %s", node, keys.get(i), r.bodyAsString()).isEqualTo(200);
+                assertThat(r.bodyAsString()).isEqualTo("v" + i);
+            }
+        }
+        JsonArray groups = clusterState().getJsonArray("groups");
+        for (int g = 0; g < GROUPS; g++) {
+            JsonObject group = groups.getJsonObject(g);
+            assertThat(group.getLong("term")).as("group %d", g).isPositive();
+            assertThat(group.getLong("commit")).as("group %d holds its keys", g).isGreaterThanOrEqualTo(perGroup[g]);
+            assertThat(group.getJsonObject("roles").fieldNames()).containsExactlyInAnyOrder("1", "2", "3");
+        }
+
+        // A listing merges the groups in key order, page by page, each key once.
+        List<String> seen = new ArrayList<>();
+        String cursor = "";
+        while (true) {
+            JsonObject page = get(2, "/v1/kv?prefix=spread/&limit=7&startAfter="
+                    + URLEncoder.encode(cursor, StandardCharsets.UTF_8)).bodyAsJsonObject();
+            JsonArray items = page.getJsonArray("items");
+            assertThat(items.size()).isLessThanOrEqualTo(7);
+            for (int i = 0; i < items.size(); i++) {
+                seen.add(items.getJsonObject(i).getString("key"));
+            }
+            if (!page.getBoolean("more")) {
+                break;
+            }
+            cursor = page.getString("next");
+        }
+        assertThat(seen).isSorted().doesNotHaveDuplicates().containsExactlyElementsOf(new TreeSet<>(keys));
+    }
+
+    @Test
+    void aTransactionAcrossGroupsIsRefusedAndChangesNothing() throws Exception {
+        String a = "pair/a";
+        String b = "pair/b0";
+        for (int i = 1; MAP.groupOf(b) == MAP.groupOf(a); i++) {
+            b = "pair/b" + i;
+        }
+        String txn = "{\"success\":[{\"put\":{\"key\":\"" + a + "\",\"value\":\"1\"}},{\"put\":{\"key\":\"" + b
+                + "\",\"value\":\"2\"}}]}";
+        HttpResponse<Buffer> refused = send(HttpMethod.POST, cluster.nodeUrl(2) + "/v1/txn", Buffer.buffer(txn), null);
+        assertThat(refused.statusCode()).as(refused.bodyAsString()).isEqualTo(400);
+        assertThat(errorOf(refused)).isEqualTo("cross_group");
+        assertThat(refused.bodyAsJsonObject().getString("message")).contains(a).contains(b)
+                .contains("group " + MAP.groupOf(a)).contains("group " + MAP.groupOf(b));
+        assertThat(get(1, "/v1/kv/" + a).statusCode()).isEqualTo(404);
+        assertThat(get(1, "/v1/kv/" + b).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void leadersSpreadOverTheNodesAndACrashedLeaderOfSeveralGroupsIsReplacedInAll() throws Exception {
+        // Balanced before each test (awaitBalanced): with 4 groups on 3 nodes, one node leads 2, the others 1 each.
+        List<Integer> before = groupLeaders();
+        int victim = leadsPerNode(before).entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow()
+                .getKey();
+        assertThat(admin(HttpMethod.POST, "/v1/admin/nodes/" + victim + "/crash", null).statusCode()).isEqualTo(200);
+        eventually("every group led by a node that is up", Duration.ofSeconds(30), () -> {
+            List<Integer> now = groupLeaders();
+            return now.stream().allMatch(l -> l != 0 && l != victim);
+        });
+        // Every group takes writes again, through either survivor.
+        int survivor = victim == 1 ? 2 : 1;
+        for (int g = 0; g < GROUPS; g++) {
+            String key = keyOfGroup("after-crash/", g);
+            eventually("a write to group " + g + " after the crash", () -> put(survivor, "/v1/kv/" + key, "x")
+                    .statusCode() == 200);
+        }
+        assertThat(admin(HttpMethod.POST, "/v1/admin/nodes/" + victim + "/restart", null).statusCode())
+                .isEqualTo(200);
+        eventually("node " + victim + " leads again once it is back", Duration.ofSeconds(45), () -> {
+            Map<Integer, Integer> leads = leadsPerNode(groupLeaders());
+            return leads.getOrDefault(victim, 0) >= 1 && leads.values().stream().allMatch(n -> n <= 2);
+        });
+    }
+
+    private static String keyOfGroup(String prefix, int group) {
+        for (int i = 0; ; i++) {
+            if (MAP.groupOf(prefix + i) == group) {
+                return prefix + i;
+            }
+        }
+    }
+}
