@@ -81,6 +81,18 @@ import org.slf4j.LoggerFactory;
  * UNAVAILABLE; one that does not decode, or comes from a non-member, with INVALID_ARGUMENT (on Stream, as a
  * StreamRefusal for the frame; the stream stays open).
  *
+ * <h2>Raft groups</h2>
+ * A process hosting replicas of several Raft groups (multi-Raft) uses one transport: {@link #group(int)} is the
+ * view of one group, whose sends travel on the same per-peer client, connection and Stream call as every other
+ * group's (one connection per peer, whatever the number of groups), and whose {@link #register} registers the
+ * handler of that group's replica of a node. Each frame carries the messages of one group, which it names in
+ * {@code RaftBatch.group} (a snapshot in {@code SnapshotHeader.group}); group 0 is this transport itself and writes
+ * no group field, so a cluster of one group speaks exactly as before groups existed. On receipt, a frame for a
+ * group with no replica registered on the node (whatever its number) is refused with UNAVAILABLE like a node that
+ * is not running, never handed to another group. Network faults, peer authentication and the per-peer counters and
+ * bounds ({@link #stats}, {@link Options#maxInflightPerPeer()}) are per node, shared by all groups: a partition
+ * between two nodes cuts every group alike.
+ *
  * <h2>Peer authentication</h2>
  * With {@link PeerTls} every peer connection is mutual TLS: this node presents its certificate when it calls a peer
  * and verifies the peer's against the cluster CA; a stream whose peer holds the certificate of another node than the
@@ -183,7 +195,7 @@ public final class GrpcTransport implements Transport {
 
     /**
      * Counters of one peer link, as seen by this sender. Messages are counted one by one, whatever frame they
-     * travelled in.
+     * travelled in, and the messages of every Raft group together (they share the link).
      *
      * @param inFlight      messages waiting for the stream to open, plus snapshot calls not answered yet
      * @param sent          messages written on the stream, plus snapshot calls started
@@ -231,7 +243,10 @@ public final class GrpcTransport implements Transport {
     private final Options options;
     private final PeerTls tls;
     private final Map<Integer, Peer> clients = new ConcurrentHashMap<>();
-    private final Map<Integer, Local> locals = new ConcurrentHashMap<>();
+    /** The registered replicas of local nodes, by group and node. */
+    private final Map<Replica, Local> locals = new ConcurrentHashMap<>();
+    /** The views of groups other than 0, one per group. */
+    private final Map<Integer, Transport> groups = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /**
@@ -321,22 +336,43 @@ public final class GrpcTransport implements Transport {
 
     @Override
     public void sendAll(List<Message> messages) {
+        sendAll(0, messages);
+    }
+
+    /**
+     * The view of one Raft group: its sends share this transport's per-peer connections and streams, its frames
+     * name the group, and its registrations receive only that group's messages (see the class comment).
+     *
+     * @param group the group, 0 to G-1
+     * @return this transport for group 0, else the group's view (the same one on every call)
+     * @throws IllegalArgumentException if {@code group} is negative
+     */
+    @Override
+    public Transport group(int group) {
+        if (group < 0) {
+            throw new IllegalArgumentException("Raft group must be >= 0, got " + group);
+        }
+        return group == 0 ? this : groups.computeIfAbsent(group, GroupView::new);
+    }
+
+    /** Sends the messages of one group's Ready: the network conditioner decides per node, whatever the group. */
+    private void sendAll(int group, List<Message> messages) {
         if (closed) {
             for (Message m : messages) {
                 drops.dropped(m, "transport closed");
             }
             return;
         }
-        sending.route(messages, m -> !(m instanceof SnapshotRequest), (to, batch) -> peer(to).sendBatch(batch),
-                this::sendNow);
+        sending.route(messages, m -> !(m instanceof SnapshotRequest),
+                (to, batch) -> peer(to).sendBatch(group, batch), m -> sendNow(group, m));
     }
 
     /** Sends one message now, unless the transport closed (a delayed copy may come due after close). */
-    private void sendNow(Message m) {
+    private void sendNow(int group, Message m) {
         if (closed) {
             drops.dropped(m, "transport closed");
         } else {
-            peer(m.to()).sendOne(m);
+            peer(m.to()).sendOne(group, m);
         }
     }
 
@@ -418,7 +454,7 @@ public final class GrpcTransport implements Transport {
         boolean opening;
         long openStarted;
         long openedAt;
-        final ArrayDeque<List<Message>> waiting = new ArrayDeque<>();
+        final ArrayDeque<Frame> waiting = new ArrayDeque<>();
         long seq;
         final ArrayDeque<Sent> recent = new ArrayDeque<>();
         long retryAt = System.nanoTime();
@@ -525,37 +561,39 @@ public final class GrpcTransport implements Transport {
 
         /** Reports every frame that waited for the stream to open as lost. */
         private void loseWaiting(String reason, boolean failed) {
-            List<List<Message>> lost = new ArrayList<>(waiting);
+            List<Frame> lost = new ArrayList<>(waiting);
             waiting.clear();
-            for (List<Message> batch : lost) {
-                inFlight.addAndGet(-batch.size());
-                lose(batch, reason, failed);
+            for (Frame f : lost) {
+                inFlight.addAndGet(-f.messages().size());
+                lose(f.messages(), reason, failed);
             }
         }
 
-        /** A message sent on its own: a snapshot on InstallSnapshot, anything else as a frame of one. */
-        void sendOne(Message m) {
+        /** A message of one group sent on its own: a snapshot on InstallSnapshot, anything else as a frame of one. */
+        void sendOne(int group, Message m) {
             if (m instanceof SnapshotRequest s) {
-                onContext(() -> sendSnapshot(s));
+                onContext(() -> sendSnapshot(group, s));
             } else {
-                sendBatch(List.of(m));
+                sendBatch(group, List.of(m));
             }
         }
 
-        void sendBatch(List<Message> batch) {
-            onContext(() -> streamBatch(batch));
+        /** One frame of one group's messages, on the stream every group shares. */
+        void sendBatch(int group, List<Message> batch) {
+            onContext(() -> streamBatch(new Frame(group, batch)));
         }
 
-        private void streamBatch(List<Message> batch) {
+        private void streamBatch(Frame frame) {
+            List<Message> batch = frame.messages();
             if (closed) {
                 lose(batch, "transport closed", false);
                 return;
             }
             if (stream != null) {
-                write(batch);
+                write(frame);
             } else if (opening) {
                 if (waiting.size() < options.maxInflightPerPeer()) {
-                    waiting.add(batch);
+                    waiting.add(frame);
                     inFlight.addAndGet(batch.size());
                 } else {
                     overflow.addAndGet(batch.size());
@@ -570,7 +608,7 @@ public final class GrpcTransport implements Transport {
                     lose(batch, "no address", false);
                     return;
                 }
-                waiting.add(batch);
+                waiting.add(frame);
                 inFlight.addAndGet(batch.size());
                 open(address.get());
             }
@@ -625,9 +663,9 @@ public final class GrpcTransport implements Transport {
                             "the peer ended the stream (" + resp.status() + ")"), address)));
                 }));
                 while (!waiting.isEmpty()) {
-                    List<Message> batch = waiting.poll();
-                    inFlight.addAndGet(-batch.size());
-                    write(batch);
+                    Frame frame = waiting.poll();
+                    inFlight.addAndGet(-frame.messages().size());
+                    write(frame);
                 }
             }));
         }
@@ -647,7 +685,8 @@ public final class GrpcTransport implements Transport {
             return tls.guard().checkServer(identity, id);
         }
 
-        private void write(List<Message> batch) {
+        private void write(Frame f) {
+            List<Message> batch = f.messages();
             GrpcClientRequest<RaftBatch, StreamRefusal> s = stream;
             if (s.writeQueueFull()) {
                 if (fullSince == 0) {
@@ -659,9 +698,10 @@ public final class GrpcTransport implements Transport {
             }
             RaftBatch frame;
             try {
-                frame = ProtoMapping.toBatch(++seq, batch);
+                frame = ProtoMapping.toBatch(++seq, f.group(), batch);
             } catch (RuntimeException e) {
-                LOG.warn("gRPC peer {}: cannot encode a batch of {} messages", id, batch.size(), e);
+                LOG.warn("gRPC peer {}: cannot encode a batch of {} messages of group {}", id, batch.size(), f.group(),
+                        e);
                 lose(batch, "unencodable", true);
                 return;
             }
@@ -732,7 +772,7 @@ public final class GrpcTransport implements Transport {
             }
         }
 
-        private void sendSnapshot(SnapshotRequest s) {
+        private void sendSnapshot(int group, SnapshotRequest s) {
             Optional<SocketAddress> address = peers.address(id);
             if (address.isEmpty()) {
                 LOG.debug("no address for node {}: snapshot lost", id);
@@ -752,7 +792,7 @@ public final class GrpcTransport implements Transport {
             sent.incrementAndGet();
             Future<Ack> call;
             try {
-                call = snapshot(client, address.get(), s);
+                call = snapshot(client, address.get(), group, s);
             } catch (RuntimeException e) {
                 call = Future.failedFuture(e);
             }
@@ -765,18 +805,18 @@ public final class GrpcTransport implements Transport {
                 } else {
                     failed.incrementAndGet();
                     String reason = reason(ar.cause());
-                    LOG.info("snapshot {} to node {} lost: {} ({})", s.snapshot().index(), id, reason,
-                            ar.cause().getMessage());
+                    LOG.info("snapshot {} of group {} to node {} lost: {} ({})", s.snapshot().index(), group, id,
+                            reason, ar.cause().getMessage());
                     drops.dropped(s, reason);
                 }
             });
         }
 
-        private Future<Ack> snapshot(GrpcClient c, SocketAddress address, SnapshotRequest s) {
+        private Future<Ack> snapshot(GrpcClient c, SocketAddress address, int group, SnapshotRequest s) {
             return c.request(address, RaftServiceGrpcClient.InstallSnapshot).compose(req -> {
                 req.timeout(options.snapshotTimeoutMs(), TimeUnit.MILLISECONDS);
                 Future<Ack> answer = req.response().compose(resp -> resp.last());
-                new ChunkWriter(req, ProtoMapping.header(s), s.snapshot().data(), options.snapshotChunkBytes())
+                new ChunkWriter(req, ProtoMapping.header(s, group), s.snapshot().data(), options.snapshotChunkBytes())
                         .write();
                 return answer;
             });
@@ -785,6 +825,10 @@ public final class GrpcTransport implements Transport {
 
     /** A frame written on a peer's stream, remembered by its number for a refusal. */
     private record Sent(long seq, List<Message> messages) {
+    }
+
+    /** The messages of one group for one peer, sent as one frame. */
+    private record Frame(int group, List<Message> messages) {
     }
 
     private static String reason(Throwable t) {
@@ -852,10 +896,16 @@ public final class GrpcTransport implements Transport {
 
     @Override
     public Future<Registration> register(int nodeId, Handler<Message> handler) {
+        return register(0, nodeId, handler);
+    }
+
+    /** Registers the handler of one group's replica of a local node (group 0 is {@link #register(int, Handler)}). */
+    private Future<Registration> register(int group, int nodeId, Handler<Message> handler) {
+        Replica key = new Replica(group, nodeId);
         Local local = new Local(vertx.getOrCreateContext(), handler);
-        locals.put(nodeId, local);
+        locals.put(key, local);
         return Future.succeededFuture(() -> {
-            locals.remove(nodeId, local);
+            locals.remove(key, local);
             return Future.succeededFuture();
         });
     }
@@ -871,14 +921,15 @@ public final class GrpcTransport implements Transport {
     }
 
     /**
-     * Hands the decoded messages of one call or stream frame to their node, in order, on the node's context; checks
-     * all of them first, so a refused frame delivers nothing.
+     * Hands the decoded messages of one call or stream frame to their node's replica of their group, in order, on
+     * the replica's context; checks all of them first, so a refused frame delivers nothing.
      *
      * @param servedNode the node of the port they arrived on
+     * @param group      their Raft group as it came off the wire (a uint32: negative means beyond 2^31 - 1)
      * @param messages   the messages
      * @return a failure status if they cannot be delivered
      */
-    Future<Ack> deliverAll(int servedNode, List<Message> messages) {
+    Future<Ack> deliverAll(int servedNode, int group, List<Message> messages) {
         for (Message m : messages) {
             if (m.to() != servedNode) {
                 return Future.failedFuture(RaftEndpoint.notFound("node " + m.to() + " is not served on this port"
@@ -889,9 +940,11 @@ public final class GrpcTransport implements Transport {
                         + " cluster " + members));
             }
         }
-        Local local = locals.get(servedNode);
+        Local local = locals.get(new Replica(group, servedNode));
         if (local == null) {
-            return Future.failedFuture(RaftEndpoint.unavailable("node " + servedNode + " is not running"));
+            return Future.failedFuture(RaftEndpoint.unavailable(group == 0 ? "node " + servedNode + " is not running"
+                    : "group " + Integer.toUnsignedString(group) + " of node " + servedNode + " is not running (no"
+                    + " replica of it is registered)"));
         }
         if (Vertx.currentContext() == local.context) {
             messages.forEach(local.handler::handle);
@@ -912,5 +965,47 @@ public final class GrpcTransport implements Transport {
 
     /** A registered local node: its handler and the context it registered from. */
     private record Local(Context context, Handler<Message> handler) {
+    }
+
+    /** One group's replica of a local node: what a registration is for. */
+    private record Replica(int group, int node) {
+    }
+
+    /**
+     * The transport as one Raft group (other than 0) sees it: everything goes through the enclosing transport, with
+     * the group attached, so that the group shares its peer links and fault injection with every other group.
+     */
+    private final class GroupView implements Transport {
+        private final int group;
+
+        GroupView(int group) {
+            this.group = group;
+        }
+
+        @Override
+        public void send(Message m) {
+            GrpcTransport.this.sendAll(group, List.of(m));
+        }
+
+        @Override
+        public void sendAll(List<Message> messages) {
+            GrpcTransport.this.sendAll(group, messages);
+        }
+
+        @Override
+        public Future<Registration> register(int nodeId, Handler<Message> handler) {
+            return GrpcTransport.this.register(group, nodeId, handler);
+        }
+
+        /** Views are of the whole transport: the view of another group is that group's view, not a nesting. */
+        @Override
+        public Transport group(int other) {
+            return GrpcTransport.this.group(other);
+        }
+
+        @Override
+        public String toString() {
+            return "GrpcTransport.group(" + group + ")";
+        }
     }
 }

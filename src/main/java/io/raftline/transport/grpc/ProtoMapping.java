@@ -28,6 +28,11 @@ import java.util.List;
  * {@link RaftEnvelope} on AppendEntries; on the Stream RPC every message except snapshots travels in an envelope
  * (VoteRequests included), several to a {@link io.raftline.proto.raft.RaftBatch}. Decoding validates what protobuf cannot (ids and indexes in range)
  * and reports bad input as {@link SerializationException}.
+ *
+ * <p>The Raft group of a message (multi-Raft) travels once, in the outermost message of its call (the batch, the
+ * envelope of AppendEntries, the VoteRequest of RequestVote, the snapshot header); group 0 is never written, so its
+ * encoding is what it was before groups. Decoding refuses a group field nested where the outer one counts (it
+ * would let one message name two groups); whether a group is served is the receiver's business, not the mapping's.
  */
 public final class ProtoMapping {
 
@@ -54,7 +59,20 @@ public final class ProtoMapping {
      * @return the frame
      */
     public static io.raftline.proto.raft.RaftBatch toBatch(long seq, List<Message> messages) {
-        io.raftline.proto.raft.RaftBatch.Builder b = io.raftline.proto.raft.RaftBatch.newBuilder().setSeq(seq);
+        return toBatch(seq, 0, messages);
+    }
+
+    /**
+     * One frame of the Stream RPC for one Raft group: the group travels in the frame, once for all its messages.
+     *
+     * @param seq      the batch's number on its stream
+     * @param group    the Raft group of every message, 0 to write no group field (what a group-0 frame always was)
+     * @param messages the messages, none a SnapshotRequest
+     * @return the frame
+     */
+    public static io.raftline.proto.raft.RaftBatch toBatch(long seq, int group, List<Message> messages) {
+        io.raftline.proto.raft.RaftBatch.Builder b = io.raftline.proto.raft.RaftBatch.newBuilder().setSeq(seq)
+                .setGroup(group);
         for (Message m : messages) {
             b.addMessages(toEnvelope(m));
         }
@@ -66,7 +84,8 @@ public final class ProtoMapping {
      *
      * @param p the frame
      * @return its messages, at least one
-     * @throws SerializationException if the frame is empty or any message does not decode
+     * @throws SerializationException if the frame is empty, any message does not decode, or an envelope names a
+     *                                group of its own (the frame's group is the group of all its messages)
      */
     public static List<Message> fromBatch(io.raftline.proto.raft.RaftBatch p) {
         if (p.getMessagesCount() == 0) {
@@ -75,7 +94,13 @@ public final class ProtoMapping {
         List<Message> out = new ArrayList<>(p.getMessagesCount());
         for (int i = 0; i < p.getMessagesCount(); i++) {
             try {
-                out.add(fromEnvelope(p.getMessages(i)));
+                RaftEnvelope e = p.getMessages(i);
+                if (e.getGroup() != 0) {
+                    throw new SerializationException("the envelope names group " + Integer.toUnsignedString(e.getGroup())
+                            + " inside a batch (the batch's group, " + Integer.toUnsignedString(p.getGroup())
+                            + ", is the group of all its messages)");
+                }
+                out.add(fromEnvelope(e));
             } catch (SerializationException e) {
                 throw new SerializationException("message " + i + " of " + p.getMessagesCount() + " in batch "
                         + p.getSeq() + ": " + e.getMessage(), e);
@@ -172,16 +197,34 @@ public final class ProtoMapping {
                         nonNegative(r.getContext()), nonNegative(r.getIndex()));
             }
             case VOTE -> {
+                if (p.getVote().getGroup() != 0) {
+                    throw new SerializationException("the VoteRequest names group "
+                            + Integer.toUnsignedString(p.getVote().getGroup()) + " inside an envelope (the"
+                            + " envelope's or its batch's group counts)");
+                }
                 return fromProto(p.getVote());
             }
             default -> throw new SerializationException("empty or unknown Raft envelope: " + p.getMessageCase());
         }
     }
 
-    /** The header sent in the first InstallSnapshot chunk. */
+    /** The header sent in the first InstallSnapshot chunk, of a group-0 snapshot (no group field). */
     public static SnapshotHeader header(SnapshotRequest m) {
+        return header(m, 0);
+    }
+
+    /**
+     * The header sent in the first InstallSnapshot chunk: the group tells the receiver which of its replicas
+     * installs the snapshot.
+     *
+     * @param m     the InstallSnapshot message
+     * @param group its Raft group, 0 to write no group field
+     * @return the header
+     */
+    public static SnapshotHeader header(SnapshotRequest m, int group) {
         Snapshot s = m.snapshot();
-        return SnapshotHeader.newBuilder().setFrom(m.from()).setTo(m.to()).setTerm(m.term()).setIndex(s.index())
+        return SnapshotHeader.newBuilder().setGroup(group).setFrom(m.from()).setTo(m.to()).setTerm(m.term())
+                .setIndex(s.index())
                 .setSnapshotTerm(s.term()).addAllVoters(s.metadata().voters()).addAllLearners(s.metadata().learners())
                 .putAllAddresses(s.metadata().addresses()).setTotalBytes(s.data().length).build();
     }

@@ -24,6 +24,7 @@ import io.vertx.grpc.server.Service;
 import io.vertx.grpc.server.StatusException;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
@@ -38,6 +39,11 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * message whose sender is not a node the certificate names is PERMISSION_DENIED ({@link PeerGuard}). That is why this
  * endpoint binds its handlers itself rather than through the generated service class: only the call, not the
  * decoded message, knows its connection.
+ *
+ * <p>Each call's messages go to the Raft group it names (raft.proto: {@code RaftBatch.group}, {@code
+ * RaftEnvelope.group}, {@code VoteRequest.group}, {@code SnapshotHeader.group}; absent means group 0), that is to the
+ * replica of {@link #servedNode} registered through {@link GrpcTransport#group}; a group without one is UNAVAILABLE.
+ * The certificate check comes first and is the same for every group: a peer may speak for its node in all of them.
  *
  * <p>On Stream, each frame is checked whole before any of it is delivered, and the same refusals travel back as a
  * {@link StreamRefusal} naming the frame; the stream stays open for the next one. A refusal is dropped rather than
@@ -104,19 +110,20 @@ final class RaftEndpoint implements Service {
     }
 
     private void requestVote(GrpcServerRequest<VoteRequest, Ack> request) {
-        unary(request, msg -> () -> ProtoMapping.fromProto(msg));
+        unary(request, VoteRequest::getGroup, msg -> () -> ProtoMapping.fromProto(msg));
     }
 
     private void appendEntries(GrpcServerRequest<RaftEnvelope, Ack> request) {
-        unary(request, msg -> () -> ProtoMapping.fromEnvelope(msg));
+        unary(request, RaftEnvelope::getGroup, msg -> () -> ProtoMapping.fromEnvelope(msg));
     }
 
-    private <T> void unary(GrpcServerRequest<T, Ack> request, java.util.function.Function<T, Supplier<Message>> decode) {
+    private <T> void unary(GrpcServerRequest<T, Ack> request, ToIntFunction<T> group,
+            java.util.function.Function<T, Supplier<Message>> decode) {
         Peer peer = authenticate(request);
         if (peer == null) {
             return;
         }
-        request.handler(msg -> answer(request.response(), deliver(peer, decode.apply(msg))));
+        request.handler(msg -> answer(request.response(), deliver(peer, group.applyAsInt(msg), decode.apply(msg))));
     }
 
     private void installSnapshot(GrpcServerRequest<SnapshotChunk, Ack> request) {
@@ -139,7 +146,7 @@ final class RaftEndpoint implements Service {
         request.exceptionHandler(e -> answer.tryFail(e));
         request.endHandler(v -> {
             if (!answer.future().isComplete()) {
-                deliver(peer, assembler::finish).onComplete(answer);
+                deliver(peer, assembler.group(), assembler::finish).onComplete(answer);
             }
         });
         answer.future().onComplete(ar -> answer(request.response(), ar.succeeded() ? Future.succeededFuture(ar.result())
@@ -165,7 +172,7 @@ final class RaftEndpoint implements Service {
         request.handler(batch -> {
             Future<Ack> delivered;
             try {
-                delivered = check(peer, ProtoMapping.fromBatch(batch));
+                delivered = check(peer, batch.getGroup(), ProtoMapping.fromBatch(batch));
             } catch (SerializationException | IllegalArgumentException e) {
                 delivered = Future.failedFuture(invalid(e.getMessage()));
             }
@@ -182,18 +189,21 @@ final class RaftEndpoint implements Service {
         request.endHandler(v -> response.end());
     }
 
-    private Future<Ack> deliver(Peer peer, Supplier<Message> decode) {
+    private Future<Ack> deliver(Peer peer, int group, Supplier<Message> decode) {
         Message m;
         try {
             m = decode.get();
         } catch (SerializationException | IllegalArgumentException e) {
             return Future.failedFuture(invalid(e.getMessage()));
         }
-        return check(peer, List.of(m));
+        return check(peer, group, List.of(m));
     }
 
-    /** Refuses the whole frame if the peer may not send one of its messages; delivers it otherwise. */
-    private Future<Ack> check(Peer peer, List<Message> messages) {
+    /**
+     * Refuses the whole frame if the peer may not send one of its messages (whatever the group); delivers it to the
+     * group's replica otherwise.
+     */
+    private Future<Ack> check(Peer peer, int group, List<Message> messages) {
         PeerGuard guard = transport.guard();
         if (guard != null) {
             PeerGuard.Refusal r = guard.checkSenders(peer.identity(), messages.stream().map(Message::from).toList());
@@ -202,7 +212,7 @@ final class RaftEndpoint implements Service {
                 return Future.failedFuture(new StatusException(GrpcStatus.PERMISSION_DENIED, r.message()));
             }
         }
-        return transport.deliverAll(servedNode, messages);
+        return transport.deliverAll(servedNode, group, messages);
     }
 
     /** The peer of a call: its address (for logs) and the identity of its certificate (null without TLS). */

@@ -91,6 +91,16 @@ final class SnapshotAssembler {
     }
 
     /**
+     * The Raft group whose replica installs the snapshot, from the header (0 until the header arrived, and for a
+     * group-0 snapshot).
+     *
+     * @return the group as it came off the wire (a uint32)
+     */
+    int group() {
+        return header == null ? 0 : header.getGroup();
+    }
+
+    /**
      * Chunks seen so far.
      *
      * @return the count

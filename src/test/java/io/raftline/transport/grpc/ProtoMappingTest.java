@@ -59,6 +59,62 @@ class ProtoMappingTest {
     }
 
     @Test
+    void aBatchNamesItsGroupOnceAndGroupZeroIsNotWritten() throws Exception {
+        List<Message> messages = List.of(new Heartbeat(1, 2, 7, 9, 44), new VoteRequest(1, 2, 8, 40, 7, false, false));
+        io.raftline.proto.raft.RaftBatch zero = ProtoMapping.toBatch(5, 0, messages);
+        // Group 0 is byte for byte the frame of before groups: only seq (1) and messages (2) on the wire.
+        assertThat(zero.toByteArray()).isEqualTo(ProtoMapping.toBatch(5, messages).toByteArray());
+        assertThat(topLevelFields(zero.toByteArray())).containsOnly(1, 2);
+
+        io.raftline.proto.raft.RaftBatch two = ProtoMapping.toBatch(6, 2, messages);
+        assertThat(topLevelFields(two.toByteArray())).containsOnly(1, 2, 3);
+        io.raftline.proto.raft.RaftBatch decoded = io.raftline.proto.raft.RaftBatch.parseFrom(two.toByteArray());
+        assertThat(decoded.getGroup()).isEqualTo(2);
+        assertThat(ProtoMapping.fromBatch(decoded)).isEqualTo(messages);
+        // The envelopes themselves carry no group: the frame's counts for all of them.
+        assertThat(decoded.getMessagesList()).allMatch(e -> e.getGroup() == 0);
+    }
+
+    @Test
+    void aGroupNestedWhereTheOuterOneCountsIsRefused() {
+        RaftEnvelope heartbeatOfGroup3 = ProtoMapping.toEnvelope(new Heartbeat(1, 2, 7, 9, 44)).toBuilder().setGroup(3)
+                .build();
+        io.raftline.proto.raft.RaftBatch batch = io.raftline.proto.raft.RaftBatch.newBuilder().setSeq(1).setGroup(2)
+                .addMessages(heartbeatOfGroup3).build();
+        assertThatThrownBy(() -> ProtoMapping.fromBatch(batch)).isInstanceOf(SerializationException.class)
+                .hasMessageContaining("names group 3 inside a batch");
+        // On AppendEntries the envelope's own group is the one that counts: it decodes.
+        assertThat(ProtoMapping.fromEnvelope(heartbeatOfGroup3)).isEqualTo(new Heartbeat(1, 2, 7, 9, 44));
+        RaftEnvelope voteOfGroup4 = RaftEnvelope.newBuilder().setVote(ProtoMapping.toProto(
+                new VoteRequest(1, 2, 8, 40, 7, false, false)).toBuilder().setGroup(4)).build();
+        assertThatThrownBy(() -> ProtoMapping.fromEnvelope(voteOfGroup4)).isInstanceOf(SerializationException.class)
+                .hasMessageContaining("names group 4 inside an envelope");
+    }
+
+    @Test
+    void aSnapshotHeaderCarriesItsGroup() throws Exception {
+        SnapshotRequest s = new SnapshotRequest(1, 2, 5, new Snapshot(new SnapshotMetadata(100, 4, List.of(1, 2, 3)),
+                new byte[] {9, 8, 7}));
+        assertThat(ProtoMapping.header(s, 0)).isEqualTo(ProtoMapping.header(s));
+        assertThat(topLevelFields(ProtoMapping.header(s).toByteArray())).doesNotContain(10);
+        io.raftline.proto.raft.SnapshotHeader h = io.raftline.proto.raft.SnapshotHeader.parseFrom(
+                ProtoMapping.header(s, 2).toByteArray());
+        assertThat(h.getGroup()).isEqualTo(2);
+        assertThat(ProtoMapping.snapshotRequest(h, new byte[] {9, 8, 7})).isEqualTo(s);
+    }
+
+    /** The field numbers present at the top level of an encoded message. */
+    static java.util.Set<Integer> topLevelFields(byte[] wire) throws java.io.IOException {
+        java.util.Set<Integer> fields = new java.util.TreeSet<>();
+        com.google.protobuf.CodedInputStream in = com.google.protobuf.CodedInputStream.newInstance(wire);
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            fields.add(com.google.protobuf.WireFormat.getTagFieldNumber(tag));
+            in.skipField(tag);
+        }
+        return fields;
+    }
+
+    @Test
     void invalidInputIsASerializationError() {
         assertThatThrownBy(() -> ProtoMapping.fromEnvelope(RaftEnvelope.getDefaultInstance()))
                 .isInstanceOf(SerializationException.class).hasMessageContaining("empty or unknown");
