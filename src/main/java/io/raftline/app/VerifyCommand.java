@@ -91,6 +91,11 @@ final class VerifyCommand implements Callable<Integer> {
                     + " Default: http.")
     private String protocol;
 
+    @Option(names = "--groups", paramLabel = "G",
+            description = "Shard the cluster over G Raft groups (\"groups\": G); keys of the run land in different"
+                    + " groups, each checked on its own. Default: 1.")
+    private Integer groups;
+
     @Option(names = "--consistency", paramLabel = "linearizable|lease|stale",
             description = "What the clients' reads ask for, apart from the lease reads (final reads are always"
                     + " linearizable); stale reads promise less, so the check may flag them. Default: "
@@ -152,6 +157,7 @@ final class VerifyCommand implements Callable<Integer> {
         given("--nemesis", nemesis, v -> b.faults(FaultKind.parseList(v)));
         given("--mode", mode, v -> b.mode(NemesisOptions.Mode.parse(v)));
         given("--protocol", protocol, v -> b.protocol(NemesisOptions.Protocol.parse(v)));
+        given("--groups", groups, b::groups);
         given("--consistency", consistency, b::consistency);
         given("--lease-reads", leaseReads, b::leaseReads);
         given("--seed", seed, b::seed);

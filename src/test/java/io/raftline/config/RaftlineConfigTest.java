@@ -83,6 +83,23 @@ class RaftlineConfigTest {
     }
 
     @Test
+    void groupsDefaultToOneAndAreBounded() throws Exception {
+        assertThat(RaftlineConfig.fromJson(base()).groups()).isEqualTo(1);
+        assertThat(RaftlineConfig.fromJson(base().put("groups", 16)).groups()).isEqualTo(16);
+        assertThat(failure(base().put("groups", 0))).isEqualTo("groups: must be in 1..256, got 0");
+        assertThat(failure(base().put("groups", 257))).isEqualTo("groups: must be in 1..256, got 257");
+        assertThat(failure(base().put("groups", "16"))).isEqualTo("groups: must be an integer (a JSON number: write 16 without quotes), got \"16\"");
+        JsonObject overridden = ConfigLoader.applyOverrides(base(), Map.of("RAFTLINE_GROUPS", "8"), Map.of());
+        assertThat(RaftlineConfig.fromJson(overridden).groups()).isEqualTo(8);
+        for (String name : new String[] {"local-sharded", "sharded-node-1", "sharded-node-2", "sharded-node-3"}) {
+            RaftlineConfig c = RaftlineConfig.fromJson(new JsonObject(Files.readString(Path.of("conf", name
+                    + ".json"))));
+            assertThat(c.groups()).as(name).isEqualTo(16);
+            assertThat(c.nodes()).as(name).allMatch(n -> n.dataDir().contains("sharded"));
+        }
+    }
+
+    @Test
     void theTransportIsEventbusOrGrpc() {
         assertThat(RaftlineConfig.fromJson(base()).transport()).isEqualTo(TransportKind.EVENTBUS);
         assertThat(RaftlineConfig.fromJson(base().put("transport", "grpc")).transport()).isEqualTo(TransportKind.GRPC);

@@ -17,7 +17,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The durability promise, tested the hard way: a real Raftline process running all 3 nodes (durable storage,
@@ -32,9 +33,11 @@ class KillNineRecoveryTest {
     private static final Duration WAIT = Duration.ofSeconds(45);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    @Test
-    void everyAcknowledgedWriteSurvivesKillMinus9OfAllNodesAndReplicasAgree() throws Exception {
-        JsonObject config = ClusterConfigs.cluster(3, 11).put("cluster_name", "proc-" + UUID.randomUUID());
+    @ParameterizedTest(name = "{0} Raft group(s)")
+    @ValueSource(ints = {1, 4})
+    void everyAcknowledgedWriteSurvivesKillMinus9OfAllNodesAndReplicasAgree(int groups) throws Exception {
+        JsonObject config = ClusterConfigs.cluster(3, 11).put("cluster_name", "proc-" + UUID.randomUUID())
+                .put("groups", groups);
         config.getJsonObject("raft").put("snapshot_interval_entries", 500);
         config.getJsonObject("storage").put("segment_bytes", 64 * 1024);
         Path logs = Path.of("target", "test-data", "proc-" + UUID.randomUUID()).toAbsolutePath();
@@ -54,8 +57,8 @@ class KillNineRecoveryTest {
             writes.verifyReadable(nodes, logs);
             assertReplicasAgree(c);
             assertThat(writes.acknowledged()).isGreaterThan(afterFirst);
-            System.out.printf("[kill-9 all] %d acknowledged writes verified after 2 kill -9 of the whole cluster"
-                    + " (logs in %s)%n", writes.acknowledged(), logs);
+            System.out.printf("[kill-9 all, %d group(s)] %d acknowledged writes verified after 2 kill -9 of the whole"
+                    + " cluster (logs in %s)%n", groups, writes.acknowledged(), logs);
         }
     }
 

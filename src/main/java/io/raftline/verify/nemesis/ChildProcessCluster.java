@@ -452,7 +452,8 @@ public final class ChildProcessCluster implements ClusterUnderTest {
 
     /**
      * Asks every responsive process about its own nodes only ({@code scope=local}: no waiting on peers, of which
-     * one may be stopped) and takes the leader of the highest term.
+     * one may be stopped) and takes the leader of the highest term; on a sharded cluster, 0 until every group has a
+     * leader (group 0's is the one returned).
      */
     @Override
     public Future<Integer> leader() {
@@ -465,6 +466,8 @@ public final class ChildProcessCluster implements ClusterUnderTest {
         return Future.join(asks).transform(ar -> {
             int leader = 0;
             long leaderTerm = -1;
+            int groups = config.getInteger("groups", 1);
+            boolean[] led = new boolean[groups];
             for (Future<JsonObject> a : asks) {
                 if (a.failed()) {
                     continue;
@@ -472,11 +475,23 @@ public final class ChildProcessCluster implements ClusterUnderTest {
                 JsonArray nodes = a.result().getJsonArray("nodes", new JsonArray());
                 for (int i = 0; i < nodes.size(); i++) {
                     JsonObject n = nodes.getJsonObject(i);
-                    if (Boolean.TRUE.equals(n.getBoolean("local")) && "Leader".equals(n.getString("role"))
-                            && n.getLong("term", 0L) > leaderTerm) {
+                    if (!Boolean.TRUE.equals(n.getBoolean("local"))) {
+                        continue;
+                    }
+                    if ("Leader".equals(n.getString("role")) && n.getLong("term", 0L) > leaderTerm) {
                         leader = n.getInteger("id", 0);
                         leaderTerm = n.getLong("term", 0L);
                     }
+                    JsonArray replicas = n.getJsonArray("groups", new JsonArray());
+                    for (int g = 0; g < replicas.size() && g < groups; g++) {
+                        led[g] |= "Leader".equals(replicas.getJsonObject(g).getString("role"));
+                    }
+                }
+            }
+            // A sharded cluster has a leader once every group has one: a client may ask any key.
+            for (int g = 1; g < groups; g++) {
+                if (!led[g]) {
+                    return Future.succeededFuture(0);
                 }
             }
             return Future.succeededFuture(leader);

@@ -65,6 +65,9 @@ public final class ClusterConfigs {
                 .put("cluster_name", "verify-" + Long.toHexString(options.seed()));
         c.getJsonObject("raft").put("pre_vote", true).put("check_quorum", true)
                 .put("snapshot_interval_entries", SNAPSHOT_INTERVAL_ENTRIES);
+        if (options.groups() > 1) {
+            c.put("groups", options.groups());
+        }
         return c;
     }
 

@@ -37,12 +37,14 @@ import java.util.Set;
  * @param checkBudget       the checker's time budget
  * @param protocol          how the clients talk to the cluster: HTTP, or the Redis protocol (linearizable reads
  *                          only, no retries of unknown writes: it has no idempotency keys)
+ * @param groups            how many Raft groups the cluster is sharded over (1: one group)
  */
 public record NemesisOptions(Duration duration, int clients, int nodes, int keys, int opsPerKey, Set<FaultKind> faults,
                              Mode mode, Path out, String consistency, double leaseReads, long seed, long faultMinMs,
                              long faultMaxMs,
                              long healthyMinMs, long healthyMaxMs, long recoveryMs, long requestTimeoutMs,
-                             long clientTimeoutMs, int writeRetries, Duration checkBudget, Protocol protocol) {
+                             long clientTimeoutMs, int writeRetries, Duration checkBudget, Protocol protocol,
+                             int groups) {
 
     /** The share of lease reads when none is given: a third of the clients' reads. */
     public static final double DEFAULT_LEASE_READS = 1.0 / 3;
@@ -197,7 +199,7 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
     public NemesisOptions withOut(Path dir) {
         return new NemesisOptions(duration, clients, nodes, keys, opsPerKey, faults, mode, dir, consistency,
                 leaseReads, seed, faultMinMs, faultMaxMs, healthyMinMs, healthyMaxMs, recoveryMs, requestTimeoutMs,
-                clientTimeoutMs, writeRetries, checkBudget, protocol);
+                clientTimeoutMs, writeRetries, checkBudget, protocol, groups);
     }
 
     /** Builds {@link NemesisOptions}; unset fields keep their defaults. */
@@ -223,6 +225,7 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
         private int writeRetries = 2;
         private Duration checkBudget = Duration.ofSeconds(DEFAULT_CHECK_BUDGET_SECONDS);
         private Protocol protocol = Protocol.HTTP;
+        private int groups = 1;
         private boolean leaseReadsGiven;
         private boolean writeRetriesGiven;
 
@@ -371,13 +374,29 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
             return this;
         }
 
+        /**
+         * How many Raft groups the cluster is sharded over ({@code "groups"}); 1 by default.
+         *
+         * @param v 1 to {@link io.raftline.config.RaftlineConfig#MAX_GROUPS}
+         * @return this
+         * @throws IllegalArgumentException naming the field if out of range
+         */
+        public Builder groups(int v) {
+            if (v < 1 || v > io.raftline.config.RaftlineConfig.MAX_GROUPS) {
+                throw new IllegalArgumentException("groups must be in 1.." + io.raftline.config.RaftlineConfig.MAX_GROUPS
+                        + ", got " + v);
+            }
+            groups = v;
+            return this;
+        }
+
         public NemesisOptions build() {
             long recovery = recoveryMs >= 0 ? recoveryMs : Math.min(5000, duration.toMillis() / 5);
             boolean resp = protocol == Protocol.RESP;
             return new NemesisOptions(duration, clients, nodes, keys, opsPerKey, faults, mode, out, consistency,
                     resp && !leaseReadsGiven ? 0 : leaseReads, seed, faultMinMs, faultMaxMs, healthyMinMs,
                     healthyMaxMs, recovery, requestTimeoutMs, clientTimeoutMs,
-                    resp && !writeRetriesGiven ? 0 : writeRetries, checkBudget, protocol);
+                    resp && !writeRetriesGiven ? 0 : writeRetries, checkBudget, protocol, groups);
         }
     }
 }

@@ -177,6 +177,24 @@ class ClusterHttpTest {
         return found[0];
     }
 
+    /**
+     * On a sharded cluster, waits until every group has a leader other than {@code node} (a node cut off or paused
+     * may have led some): until then a write to one of its keys is refused with 503, which clients retry. A cluster
+     * of one group has nothing more to wait for once {@link #awaitNewLeader} returned.
+     */
+    void awaitEveryGroupLedWithout(int node) throws InterruptedException {
+        eventually("every group led by a node other than " + node, () -> {
+            JsonArray groups = clusterState().getJsonArray("groups", new JsonArray());
+            for (int g = 0; g < groups.size(); g++) {
+                int l = groups.getJsonObject(g).getInteger("leader", 0);
+                if (l == 0 || l == node) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+
     static String errorOf(HttpResponse<Buffer> r) {
         return r.bodyAsJsonObject().getString("error");
     }
@@ -358,6 +376,7 @@ class ClusterHttpTest {
 
         int next = awaitNewLeader(old);
         assertThat(majority).contains(next);
+        awaitEveryGroupLedWithout(old);
         HttpResponse<Buffer> w = put(majority.get(0), "/v1/kv/majority", "y");
         assertThat(w.statusCode()).isEqualTo(200);
         HttpResponse<Buffer> r = get(majority.get(1), "/v1/kv/majority");
@@ -366,8 +385,18 @@ class ClusterHttpTest {
 
         // The minority side: CheckQuorum makes the old leader step down; it then serves no write and no
         // linearizable read (its own stale view is all it has).
-        eventually("old leader steps down", () -> clusterState().getJsonArray("nodes")
-                .getJsonObject(old - 1).getString("role").equals("Leader") ? Boolean.FALSE : Boolean.TRUE);
+        // On a sharded cluster it also follows no leader in any group any more (a follower keeps forwarding to the
+        // leader it knew until its election timeout passes).
+        eventually("old leader steps down and knows no leader", () -> {
+            JsonObject n = clusterState().getJsonArray("nodes").getJsonObject(old - 1);
+            JsonArray groups = n.getJsonArray("groups", new JsonArray());
+            for (int g = 0; g < groups.size(); g++) {
+                if (groups.getJsonObject(g).getInteger("leader", 0) != 0) {
+                    return false;
+                }
+            }
+            return !n.getString("role").equals("Leader");
+        });
         HttpResponse<Buffer> minorityWrite = put(old, "/v1/kv/minority", "x");
         assertThat(minorityWrite.statusCode()).isIn(503, 504);
         HttpResponse<Buffer> minorityRead = get(old, "/v1/kv/majority");
@@ -575,7 +604,8 @@ class ClusterHttpTest {
         HttpResponse<Buffer> refused = get(follower, "/v1/kv/x?consistency=stale");
         assertThat(refused.statusCode()).isEqualTo(503);
         assertThat(errorOf(refused)).isEqualTo("node_paused");
-        // The other two still form a majority.
+        // The other two still form a majority (on a sharded cluster, once the groups the paused node led elected).
+        awaitEveryGroupLedWithout(follower);
         assertThat(put(leader, "/v1/kv/while-paused", "1").statusCode()).isEqualTo(200);
         admin(HttpMethod.POST, "/v1/admin/nodes/" + follower + "/resume", null);
         eventually("resumed follower catches up", () -> {

@@ -54,4 +54,29 @@ class NemesisProcessRunTest {
                 .as("node processes left behind").isEmpty();
         System.out.println("[nemesis processes] " + report.oneLine());
     }
+
+    /**
+     * The same faults on a cluster sharded over 4 Raft groups: the 6 keys land in different groups, each with its own
+     * leader, so a SIGKILL or a stall hits several groups' leaders and followers at once. Linearizable per key,
+     * nothing acknowledged lost, every group's replicas identical.
+     */
+    @Test
+    void fifteenSecondsOfFaultsOnAClusterShardedOverFourGroups() throws Exception {
+        Path out = Path.of("target", "verify", "ci-processes-sharded");
+        NemesisOptions options = NemesisOptions.builder().mode(NemesisOptions.Mode.PROCESSES)
+                .duration(Duration.ofSeconds(15)).clients(4).keys(6).opsPerKey(600).faults(FaultKind.DEFAULTS)
+                .faultMs(800, 1500).healthyMs(300, 600).recoveryMs(3000).seed(20_261_201L).groups(4).out(out)
+                .build();
+        NemesisRun.Result r = NemesisRun.run(options, System.out);
+        RunReport.Report report = r.report();
+        String why = report.markdown();
+        assertThat(r.verdict()).as(why).isEqualTo(Verdict.LINEARIZABLE);
+        assertThat(report.clean()).as(why).isTrue();
+        assertThat(report.accounting().acknowledged()).isPositive();
+        assertThat(report.accounting().missing()).isEmpty();
+        assertThat(report.record().convergence().agreed()).as(report.record().convergence().note()).isTrue();
+        assertThat(report.faultsByKind().get(FaultKind.CRASH)).as("kill -9 of a node process").isPositive();
+        assertThat(Files.readString(out.resolve("processes").resolve("node-1.json"))).contains("\"groups\" : 4");
+        System.out.println("[nemesis processes, 4 groups] " + report.oneLine());
+    }
 }

@@ -1,0 +1,57 @@
+package io.raftline.shard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.raftline.raft.ConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A data directory keeps the number of groups it was made with: opening it with another number would put keys in
+ * the wrong groups, so the node refuses with a message naming the field and both numbers.
+ */
+class GroupLayoutTest {
+
+    @Test
+    void groupZeroIsTheDataDirectoryAndTheOthersAreSubdirectories(@TempDir Path dir) {
+        assertThat(GroupLayout.groupDir(dir, 0)).isEqualTo(dir);
+        assertThat(GroupLayout.groupDir(dir, 7)).isEqualTo(dir.resolve("group-7"));
+    }
+
+    @Test
+    void aShardedNodeRecordsItsGroupsAndRefusesAnotherNumber(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("node-1");
+        GroupLayout.checkOrRecord(data, 16);
+        assertThat(Files.readString(data.resolve(GroupLayout.MARKER)).trim()).isEqualTo("16");
+        GroupLayout.checkOrRecord(data, 16);
+        assertThatThrownBy(() -> GroupLayout.checkOrRecord(data, 4)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("groups").hasMessageContaining("is 4").hasMessageContaining("16 groups");
+        assertThatThrownBy(() -> GroupLayout.checkOrRecord(data, 1)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("16 groups");
+    }
+
+    @Test
+    void aSingleGroupsDataIsNotOpenedAsShardedAndAnEmptyDirectoryIsLeftUnmarked(@TempDir Path dir) throws Exception {
+        Path fresh = dir.resolve("fresh");
+        GroupLayout.checkOrRecord(fresh, 1);
+        assertThat(fresh.resolve(GroupLayout.MARKER)).doesNotExist();
+
+        Path single = dir.resolve("single");
+        Files.createDirectories(single);
+        Files.write(single.resolve("0000000000000001.wal"), new byte[16]);
+        GroupLayout.checkOrRecord(single, 1);
+        assertThatThrownBy(() -> GroupLayout.checkOrRecord(single, 8)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("holds data of 1 group");
+        assertThat(single.resolve(GroupLayout.MARKER)).doesNotExist();
+    }
+
+    @Test
+    void aMarkerThatIsNotANumberIsNamed(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve(GroupLayout.MARKER), "sixteen\n");
+        assertThatThrownBy(() -> GroupLayout.checkOrRecord(dir, 16)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("sixteen");
+    }
+}
