@@ -1,5 +1,6 @@
 package io.raftline.app;
 
+import io.raftline.shard.KeyGroups;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -92,16 +94,19 @@ public final class Bench {
         try {
             JsonObject before = get(client, o.url(), "/v1/cluster", o).await(o.timeoutMs(), TimeUnit.MILLISECONDS);
             List<URI> targets = targets(vertx, client, o);
+            List<URI> groupLeaders = o.target() == Target.LEADER ? groupLeaders(get(client, o.url(), "/v1/cluster", o)
+                    .await(o.timeoutMs(), TimeUnit.MILLISECONDS)) : List.of();
             out.printf(Locale.ROOT, "bench: %s, %d clients, %d ms (+%d ms warm-up), %d-byte values, %d keys, %s%n",
-                    targets.size() == 1 ? "target " + targets.get(0) : "spread over " + targets, o.clients(),
+                    !groupLeaders.isEmpty() ? "each key to its group's leader (" + groupLeaders.size() + " groups)"
+                            : targets.size() == 1 ? "target " + targets.get(0) : "spread over " + targets, o.clients(),
                     o.durationMs(), o.warmupMs(), o.valueSize(), o.keys(), o.readPercent() == 0 ? "writes only"
                             : o.readPercent() + "% " + o.consistency() + " reads");
             if (o.readPercent() > 0) {
-                preload(vertx, client, o, targets.get(0));
+                preload(vertx, client, o, route(targets.get(0), groupLeaders));
                 before = get(client, o.url(), "/v1/cluster", o).await(o.timeoutMs(), TimeUnit.MILLISECONDS);
             }
             long started = System.nanoTime();
-            List<Stats> stats = load(vertx, client, o, targets);
+            List<Stats> stats = load(vertx, client, o, targets, groupLeaders);
             double seconds = (System.nanoTime() - started) / 1e9;
             JsonObject after = get(client, o.url(), "/v1/cluster", o).await(o.timeoutMs(), TimeUnit.MILLISECONDS);
             report(stats, o, out);
@@ -193,8 +198,43 @@ public final class Bench {
         throw new IllegalStateException("no leader found through " + o.url() + "/v1/cluster (" + last + ")");
     }
 
+    /**
+     * On a sharded cluster, each group's leader, by group, from {@code /v1/cluster}'s {@code groups}: the bench then
+     * sends every key to its group's leader, as a client that knows the key map does (docs/sharding.md). Empty for a
+     * cluster of one group, or while some group has no leader.
+     */
+    private static List<URI> groupLeaders(JsonObject cluster) {
+        JsonArray groups = cluster.getJsonArray("groups", new JsonArray());
+        Map<Integer, URI> urls = new TreeMap<>();
+        JsonArray nodes = cluster.getJsonArray("nodes", new JsonArray());
+        for (int i = 0; i < nodes.size(); i++) {
+            JsonObject n = nodes.getJsonObject(i);
+            if (n.getString("url") != null) {
+                urls.put(n.getInteger("id"), URI.create(n.getString("url")));
+            }
+        }
+        List<URI> out = new ArrayList<>();
+        for (int g = 0; g < groups.size(); g++) {
+            URI u = urls.get(groups.getJsonObject(g).getInteger("leader", 0));
+            if (u == null) {
+                return List.of();
+            }
+            out.add(u);
+        }
+        return out;
+    }
+
+    /** Where key {@code k}'s requests go: its group's leader on a sharded cluster, else always {@code target}. */
+    private static IntFunction<URI> route(URI target, List<URI> groupLeaders) {
+        if (groupLeaders.isEmpty()) {
+            return k -> target;
+        }
+        KeyGroups map = new KeyGroups(groupLeaders.size());
+        return k -> groupLeaders.get(map.groupOf("bench-" + k));
+    }
+
     /** Writes every key once, so that reads find values. */
-    private static void preload(Vertx vertx, HttpClient client, Options o, URI target) throws Exception {
+    private static void preload(Vertx vertx, HttpClient client, Options o, IntFunction<URI> target) throws Exception {
         Buffer body = value(o);
         int parallel = Math.min(64, o.keys());
         List<Future<Void>> done = new ArrayList<>();
@@ -207,13 +247,14 @@ public final class Bench {
         Future.all(done).await(Math.max(60_000, o.keys() * 10L), TimeUnit.MILLISECONDS);
     }
 
-    private static void preloadFrom(HttpClient client, Options o, URI target, Buffer body, int key, int step,
+    private static void preloadFrom(HttpClient client, Options o, IntFunction<URI> target, Buffer body, int key,
+            int step,
             Promise<Void> done) {
         if (key >= o.keys()) {
             done.complete();
             return;
         }
-        request(client, o, target, HttpMethod.PUT, key, body).onComplete(ar -> {
+        request(client, o, target.apply(key), HttpMethod.PUT, key, body).onComplete(ar -> {
             if (ar.succeeded() && ar.result() == 200) {
                 preloadFrom(client, o, target, body, key + step, step, done);
             } else {
@@ -238,7 +279,8 @@ public final class Bench {
                 .compose(r -> r.body().map(b -> r.statusCode()));
     }
 
-    private static List<Stats> load(Vertx vertx, HttpClient client, Options o, List<URI> targets) throws Exception {
+    private static List<Stats> load(Vertx vertx, HttpClient client, Options o, List<URI> targets,
+            List<URI> groupLeaders) throws Exception {
         int contexts = Math.min(o.clients(), Math.max(1, Runtime.getRuntime().availableProcessors()));
         List<Stats> stats = new ArrayList<>();
         List<Future<Void>> done = new ArrayList<>();
@@ -253,8 +295,8 @@ public final class Bench {
             for (int i = c; i < o.clients(); i += contexts) {
                 Promise<Void> p = Promise.promise();
                 done.add(p.future());
-                Client cl = new Client(client, o, targets.get(i % targets.size()), body, new SplittableRandom(i), s,
-                        measureFrom, end, p);
+                Client cl = new Client(client, o, route(targets.get(i % targets.size()), groupLeaders), body,
+                        new SplittableRandom(i), s, measureFrom, end, p);
                 ctx.runOnContext(v -> cl.next());
             }
         }
@@ -263,7 +305,8 @@ public final class Bench {
     }
 
     /** One closed-loop client: one request in flight at a time. */
-    private record Client(HttpClient http, Options o, URI target, Buffer body, SplittableRandom random, Stats s,
+    private record Client(HttpClient http, Options o, IntFunction<URI> target, Buffer body, SplittableRandom random,
+            Stats s,
             long measureFrom, long end, Promise<Void> done) {
 
         void next() {
@@ -273,7 +316,8 @@ public final class Bench {
                 return;
             }
             boolean read = random.nextInt(100) < o.readPercent();
-            request(http, o, target, read ? HttpMethod.GET : HttpMethod.PUT, random.nextInt(o.keys()), body)
+            int key = random.nextInt(o.keys());
+            request(http, o, target.apply(key), read ? HttpMethod.GET : HttpMethod.PUT, key, body)
                     .onComplete(ar -> {
                         long t1 = System.nanoTime();
                         if (t0 >= measureFrom) {

@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
         description = {
             "Load against a running cluster (writes, reads or a mix); prints throughput and latency.",
             "Closed loop: N clients each keep one request in flight (PUT, or GET with --reads) for the duration,"
-                    + " after a warm-up, to the leader (found through --url's /v1/cluster), to every node in turn"
+                    + " after a warm-up, to the leader (found through --url's /v1/cluster; on a sharded cluster each"
+                    + " key's group's leader), to every node in turn"
                     + " (--target all: followers forward) or to --url itself (--target url). Prints throughput and"
                     + " HdrHistogram latency percentiles (p50, p90, p99, p999, max) per kind of request, errors, and per"
                     + " node the fsyncs and entries per fsync of the run. With reads, every key is written once first.",
@@ -81,7 +82,8 @@ final class BenchCommand implements Callable<Integer> {
     private String consistency;
 
     @Option(names = "--target", paramLabel = "WHERE", defaultValue = "leader",
-            description = "Where the clients send: leader, all (every node in turn) or url (--url itself)."
+            description = "Where the clients send: leader (on a sharded cluster, each key's group's leader), all (every"
+                    + " node in turn) or url (--url itself)."
                     + " Default: ${DEFAULT-VALUE}.")
     private String target;
 

@@ -1,5 +1,6 @@
 package io.raftline.verify;
 
+import io.raftline.shard.KeyGroups;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -70,6 +71,21 @@ public final class LinearizabilityChecker {
      * @throws IllegalArgumentException if two operations share an id, or the budget is negative
      */
     public static CheckResult check(Collection<Operation> history, Duration budget) {
+        return check(history, budget, KeyGroups.ONE);
+    }
+
+    /**
+     * As {@link #check(Collection, Duration)}, for a cluster sharded over Raft groups: revisions are log indexes of
+     * the group that owns the key, so the checks across keys ({@code RevisionCheck}) hold within each group, and two
+     * keys of different groups may carry the same revision.
+     *
+     * @param history the operations, in any order
+     * @param budget  how long to search, at most
+     * @param groups  how the cluster maps keys to groups ({@link KeyGroups#ONE} for one group)
+     * @return the verdict and its evidence
+     * @throws IllegalArgumentException if two operations share an id, or the budget is negative
+     */
+    public static CheckResult check(Collection<Operation> history, Duration budget, KeyGroups groups) {
         Objects.requireNonNull(history, "history");
         Objects.requireNonNull(budget, "budget");
         if (budget.isNegative()) {
@@ -119,7 +135,13 @@ public final class LinearizabilityChecker {
             }
         }
         List<Violation> violations = new ArrayList<>(violated.values());
-        violations.addAll(RevisionCheck.find(ops));
+        Map<Integer, List<Operation>> byGroup = new TreeMap<>();
+        for (Operation op : ops) {
+            byGroup.computeIfAbsent(groups.groupOf(op.key()), g -> new ArrayList<>()).add(op);
+        }
+        for (List<Operation> group : byGroup.values()) {
+            violations.addAll(RevisionCheck.find(group));
+        }
         Verdict verdict = !violations.isEmpty() ? Verdict.NOT_LINEARIZABLE
                 : !undecided.isEmpty() ? Verdict.UNKNOWN : Verdict.LINEARIZABLE;
         return new CheckResult(verdict, violations, undecided, ops.size(), byKey.size(), steps);

@@ -220,6 +220,10 @@ public final class NemesisRun {
                 + o.writeRetries() + " retries of unknown writes");
         s.put("checker budget", o.checkBudget().toSeconds() + " s");
         s.put("seed", String.valueOf(o.seed()));
+        if (o.groups() > 1) {
+            // Read back by the checker: revisions are per group on a sharded cluster.
+            s.put(RunReport.GROUPS, o.groups() + " Raft groups (keys by FNV-1a-64 mod " + o.groups() + ")");
+        }
         return s;
     }
 

@@ -1,5 +1,6 @@
 package io.raftline.verify.nemesis;
 
+import io.raftline.shard.KeyGroups;
 import io.raftline.verify.CheckResult;
 import io.raftline.verify.HistoryNdjson;
 import io.raftline.verify.LinearizabilityChecker;
@@ -29,6 +30,9 @@ import java.util.TreeMap;
  * would print.
  */
 public final class RunReport {
+
+    /** The setting that names the number of Raft groups of a sharded run's cluster (absent: one group). */
+    public static final String GROUPS = "groups";
 
     /** The report's file name. */
     public static final String REPORT_FILE = "report.md";
@@ -230,6 +234,17 @@ public final class RunReport {
     }
 
     /**
+     * How the run's cluster mapped keys to Raft groups: its {@value #GROUPS} setting, one group without it.
+     *
+     * @param record the run
+     * @return the map
+     */
+    static KeyGroups keyGroups(RunRecord record) {
+        String groups = record.settings().get(GROUPS);
+        return groups == null ? KeyGroups.ONE : new KeyGroups(Integer.parseInt(groups.split(" ")[0]));
+    }
+
+    /**
      * Checks a run.
      *
      * @param record the run
@@ -238,7 +253,7 @@ public final class RunReport {
      */
     public static Report check(RunRecord record, Duration budget) {
         long t0 = System.nanoTime();
-        CheckResult result = LinearizabilityChecker.check(record.history(), budget);
+        CheckResult result = LinearizabilityChecker.check(record.history(), budget, keyGroups(record));
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
         AcknowledgedWrites.Accounting accounting = AcknowledgedWrites.check(record.history(), record.finalClient());
         Map<OpKind, Counts> counts = new LinkedHashMap<>();
