@@ -4,7 +4,8 @@
 # the other: `raftline.jar bench` with --target leader, which on the sharded cluster sends each key to its group's
 # leader (the leaders are spread over the three processes). Each cluster first runs WARM_S seconds of the same load.
 #
-# Usage, from the project root: bin/bench-groups.sh        (SECS=15 WARM_S=30 CLIENTS="16 64 256" by default)
+# Usage, from the project root: bin/bench-groups.sh        (SECS=15 WARM_S=30 CLIENTS="16 64 256" by default;
+# CONF1=... CONF16=... name other configuration prefixes, e.g. copies with "storage": {"engine": "memory"})
 # Needs a built target/raftline.jar; ports 8081-8083, 8091-8093, 5701-5703 free; stops its processes on exit.
 set -u
 proj=$(pwd); SECS=${SECS:-15}; WARM_S=${WARM_S:-30}; CLIENTS=${CLIENTS:-"16 64 256"}
@@ -16,7 +17,7 @@ run() { # $1 label $2 config prefix
   local label=$1 conf=$2 c out
   mkdir -p "$work/$label"
   for n in 1 2 3; do
-    (cd "$work/$label" && exec java -jar "$proj/target/raftline.jar" node --conf "$proj/$conf-$n.json" \
+    (cd "$work/$label" && exec java -jar "$proj/target/raftline.jar" node --conf "$(cd "$proj" && realpath "$conf-$n.json")" \
       >"$work/$label/n$n.log" 2>&1) &
     pids+=($!)
   done
@@ -40,8 +41,8 @@ print("  leaders per node:", dict(collections.Counter(x["leader"] for x in g)) i
   rm -rf "$work/$label"/data
 }
 echo "bench-groups: $(date -u +%FT%TZ), $(nproc) cores, ${SECS}s per run after ${WARM_S}s of warm-up, 256-byte values"
-run one-group conf/node
-run 16-groups conf/sharded-node
+run one-group ${CONF1:-conf/node}
+run 16-groups ${CONF16:-conf/sharded-node}
 python3 - "$work/r" <<'PY'
 import sys
 r = {}

@@ -172,8 +172,8 @@ public final class ReplicaSet implements RaftNode {
     public Future<NodeHost.MembershipInfo> changeMembership(MembershipChange change) {
         if (replicas.size() > 1) {
             return Future.failedFuture(new NodeRequestException(NodeRequestException.Reason.INVALID_CHANGE, 0,
-                    "membership changes of a sharded cluster (" + replicas.size() + " groups) are not supported yet:"
-                            + " every group would have to change; see docs/sharding.md"));
+                    "a cluster sharded over " + replicas.size() + " groups changes its membership group by group:"
+                            + " use POST /v1/members and DELETE /v1/members/{id} (docs/sharding.md)"));
         }
         return replicas.get(0).changeMembership(change);
     }

@@ -4,6 +4,7 @@ import io.raftline.raft.SerializationException;
 import io.raftline.raft.message.Message;
 import io.raftline.security.FrameAuthenticator;
 import io.raftline.security.PeerGuard;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -25,6 +26,12 @@ import java.util.List;
  * its node in order. Only the messages the conditioner lets through at once, exactly once, join the batch; a
  * message it drops, delays or duplicates travels on its own, so every fault behaves as before. A peer with a
  * single message gets that message alone, not a batch of one.
+ *
+ * <p>On a sharded node ({@code "groups"} above 1, {@link #group(int)}) the groups' replicas do not send their batches
+ * themselves: each goes to its peer's outbox, and a flush on the transport's own context sends everything queued for
+ * that peer meanwhile as one {@link GroupBatches} frame to the peer's group-0 address, whose consumer hands each group's
+ * messages to that group's replica on its context, in order. Under load the replicas' Readys share frames; one frame
+ * per group per Ready would make the cost per message grow with the number of groups.
  *
  * <p>On a clustered bus with {@code security.cluster_secret}, the codecs tag every frame ({@link FrameAuthenticator})
  * and the consumer refuses a frame whose tag does not verify before any of it reaches the node, counting it in the
@@ -53,6 +60,7 @@ public final class EventBusTransport implements Transport {
     private final EventBus bus;
     private final DeliveryOptions options = new DeliveryOptions().setCodecName(RaftMessageCodec.NAME);
     private final DeliveryOptions batchOptions = new DeliveryOptions().setCodecName(RaftBatchCodec.NAME);
+    private final DeliveryOptions groupOptions = new DeliveryOptions().setCodecName(GroupBatchesCodec.NAME);
     private final ConditionedSend sending;
     private final PeerGuard guard;
     /** The Raft group this view carries (0: the transport itself). */
@@ -60,6 +68,23 @@ public final class EventBusTransport implements Transport {
     /** The transport of group 0, which makes the other groups' views once each and keeps them. */
     private final EventBusTransport base;
     private final java.util.Map<Integer, EventBusTransport> groups;
+    /** Base only: where the per-peer outboxes of a sharded node are flushed. */
+    private final Context flusher;
+    /** Base only: peer node → what the groups' replicas have for it, not yet sent. */
+    private final java.util.Map<Integer, Outbox> outboxes;
+    /** Base only: (group, node) → the replica's handler and context, for frames that carry several groups. */
+    private final java.util.Map<Long, Receiver> receivers;
+    private final DropListener drops;
+
+    /** What a peer's outbox holds, and whether a flush of it is scheduled. */
+    private static final class Outbox {
+        final java.util.Queue<GroupBatches.Part> parts = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        final java.util.concurrent.atomic.AtomicBoolean scheduled = new java.util.concurrent.atomic.AtomicBoolean();
+    }
+
+    /** A registered replica: messages for it run on its context. */
+    private record Receiver(Context context, Handler<Message> handler) {
+    }
 
     /**
      * Creates the transport and registers the codec on this Vert.x instance's event bus (once).
@@ -92,8 +117,13 @@ public final class EventBusTransport implements Transport {
         this.group = 0;
         this.base = this;
         this.groups = new java.util.concurrent.ConcurrentHashMap<>();
+        this.flusher = vertx.getOrCreateContext();
+        this.outboxes = new java.util.concurrent.ConcurrentHashMap<>();
+        this.receivers = new java.util.concurrent.ConcurrentHashMap<>();
+        this.drops = dropListener;
         RaftMessageCodec.registerOnce(bus, auth);
         RaftBatchCodec.registerOnce(bus, auth);
+        GroupBatchesCodec.registerOnce(bus, auth);
     }
 
     private EventBusTransport(EventBusTransport base, int group) {
@@ -103,6 +133,10 @@ public final class EventBusTransport implements Transport {
         this.group = group;
         this.base = base;
         this.groups = base.groups;
+        this.flusher = base.flusher;
+        this.outboxes = base.outboxes;
+        this.receivers = base.receivers;
+        this.drops = base.drops;
     }
 
     /**
@@ -149,6 +183,10 @@ public final class EventBusTransport implements Transport {
     }
 
     private void sendBatch(int to, List<Message> batch) {
+        if (!groups.isEmpty()) {
+            outbox(to, batch);
+            return;
+        }
         if (batch.size() == 1) {
             sendNow(batch.get(0));
         } else {
@@ -160,8 +198,59 @@ public final class EventBusTransport implements Transport {
         bus.send(address(m.to(), group), m, options);
     }
 
+    /**
+     * A sharded node: queues a group's batch in the peer's outbox and makes sure a flush is scheduled. Every replica
+     * that sends before the flush runs shares its frame: one event-bus message (one write, one wakeup of the peer)
+     * for what all the groups had for that peer.
+     */
+    private void outbox(int to, List<Message> batch) {
+        Outbox box = outboxes.computeIfAbsent(to, k -> new Outbox());
+        box.parts.add(new GroupBatches.Part(group, batch));
+        if (box.scheduled.compareAndSet(false, true)) {
+            flusher.runOnContext(v -> flush(to, box));
+        }
+    }
+
+    private void flush(int to, Outbox box) {
+        box.scheduled.set(false);
+        List<GroupBatches.Part> parts = new java.util.ArrayList<>();
+        for (GroupBatches.Part p = box.parts.poll(); p != null; p = box.parts.poll()) {
+            parts.add(p);
+        }
+        if (!parts.isEmpty()) {
+            // To group 0's address: one consumer per node takes every frame, which keeps each group's messages in
+            // the order they were sent.
+            bus.send(address(to), new GroupBatches(parts), groupOptions);
+        }
+    }
+
+    /** Hands each group's part of a frame to that group's replica here, on its context, in order. */
+    private void dispatch(int nodeId, GroupBatches frame, Handler<Message> own) {
+        for (GroupBatches.Part part : frame.parts()) {
+            if (part.group() == group) {
+                part.messages().forEach(own::handle);
+                continue;
+            }
+            Receiver r = receivers.get(key(part.group(), nodeId));
+            if (r == null) {
+                part.messages().forEach(m -> drops.dropped(m, "no replica of group " + part.group() + " here"));
+            } else {
+                r.context().runOnContext(v -> part.messages().forEach(r.handler()::handle));
+            }
+        }
+    }
+
+    private static long key(int group, int nodeId) {
+        return ((long) group << 32) | (nodeId & 0xffffffffL);
+    }
+
     @Override
     public Future<Registration> register(int nodeId, Handler<Message> handler) {
+        Context context = io.vertx.core.Vertx.currentContext();
+        Receiver receiver = context == null ? null : new Receiver(context, handler);
+        if (receiver != null) {
+            receivers.put(key(group, nodeId), receiver);
+        }
         // One address carries single messages and batches; a batch is handed over message by message, in order.
         String address = address(nodeId, group);
         MessageConsumer<Object> consumer = bus.consumer(address, msg -> {
@@ -180,7 +269,9 @@ public final class EventBusTransport implements Transport {
                         e.getMessage());
                 return;
             }
-            if (body instanceof RaftBatch batch) {
+            if (body instanceof GroupBatches frame) {
+                dispatch(nodeId, frame, handler);
+            } else if (body instanceof RaftBatch batch) {
                 for (Message m : batch.messages()) {
                     handler.handle(m);
                 }
@@ -188,6 +279,11 @@ public final class EventBusTransport implements Transport {
                 handler.handle((Message) body);
             }
         });
-        return consumer.completion().map(v -> consumer::unregister);
+        return consumer.completion().map(v -> () -> {
+            if (receiver != null) {
+                receivers.remove(key(group, nodeId), receiver);
+            }
+            return consumer.unregister();
+        });
     }
 }

@@ -155,6 +155,52 @@ class MembershipProcessTest {
         }
     }
 
+    /**
+     * A cluster sharded over 4 Raft groups grows to 4 nodes and loses node 1 under writes: every change is made in
+     * every group (the node answers once all have it), the joining process serves every group, and after each
+     * change every group's leader lists the same voters.
+     */
+    @Test
+    void aShardedClusterChangesItsMembershipInEveryGroup() throws Exception {
+        Path logs = logDir();
+        try (ChildProcessCluster c = ChildProcessCluster.builder(config("eventbus").put("groups", 4), logs).start();
+             AckedWrites writes = new AckedWrites(WAIT)) {
+            MembershipClient members = c.membership();
+            List<URI> targets = new CopyOnWriteArrayList<>(c.nodeUrls().values());
+            writes.start("s", () -> List.copyOf(targets));
+            writes.awaitAcknowledged(200);
+
+            URI url = c.startJoining(4);
+            await(members.addVoter(4, url, CHANGE), CHANGE.plusSeconds(5));
+            targets.add(url);
+            writes.awaitAcknowledged(writes.acknowledged() + 100);
+            assertEveryGroupsVoters(url, 4, List.of(1, 2, 3, 4));
+
+            targets.remove(c.nodeUrls().get(1));
+            await(members.remove(1, CHANGE), CHANGE.plusSeconds(5));
+            c.stopAndForget(1);
+            writes.awaitAcknowledged(writes.acknowledged() + 100);
+            writes.stop();
+            assertEveryGroupsVoters(url, 4, List.of(2, 3, 4));
+            writes.verifyReadable(List.copyOf(targets), logs);
+            assertReplicasAgree(c, logs);
+            System.out.printf("[membership of 4 groups 3->4->3] %d acknowledged writes kept (logs in %s)%n",
+                    writes.acknowledged(), logs);
+        }
+    }
+
+    /** Every group's leader (asked through {@code node}, {@code ?group=G}) lists exactly {@code voters}. */
+    private static void assertEveryGroupsVoters(URI node, int groups, List<Integer> voters) throws Exception {
+        for (int g = 0; g < groups; g++) {
+            String path = "/v1/members?group=" + g;
+            eventually("group of " + path + " lists voters " + voters, WAIT, () -> {
+                HttpResponse<String> r = get(node, path);
+                return r.statusCode() == 200
+                        && MembershipClient.ids(new JsonObject(r.body()), "voter").equals(voters);
+            });
+        }
+    }
+
     private static JsonObject config(String transport) {
         JsonObject config = ClusterConfigs.cluster(3, 23).put("cluster_name", "members-" + UUID.randomUUID())
                 .put("transport", transport);

@@ -8,6 +8,7 @@ import io.raftline.node.RaftNode;
 import io.raftline.raft.Membership;
 import io.raftline.raft.MembershipChange;
 import io.raftline.security.AdminAccess;
+import io.raftline.shard.ReplicaSet;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
@@ -20,6 +21,8 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -63,6 +66,8 @@ public final class MembersApi {
     private final HttpClient client;
     private final long timeoutMs;
     private final AdminAccess access;
+    /** The endpoints of each group's replica, by group: this one alone in a cluster of one group. */
+    private final List<MembersApi> groups;
 
     /**
      * Creates the endpoints of one node.
@@ -74,11 +79,20 @@ public final class MembersApi {
      * @param access    who may change the membership and the leader
      */
     public MembersApi(RaftNode node, PeerDirectory peers, HttpClient client, long timeoutMs, AdminAccess access) {
-        this.node = node;
+        this.node = node instanceof ReplicaSet set ? set.replica(0) : node;
         this.peers = peers;
         this.client = client;
         this.timeoutMs = timeoutMs;
         this.access = access;
+        if (node instanceof ReplicaSet set && set.replicas().size() > 1) {
+            List<MembersApi> apis = new ArrayList<>();
+            for (RaftNode replica : set.replicas()) {
+                apis.add(new MembersApi(replica, peers, client, timeoutMs, access));
+            }
+            this.groups = List.copyOf(apis);
+        } else {
+            this.groups = List.of(this);
+        }
     }
 
     /**
@@ -93,13 +107,55 @@ public final class MembersApi {
         router.post("/v1/members*").handler(admin);
         router.delete("/v1/members*").handler(admin);
         router.post("/v1/leader").handler(admin);
-        router.get("/v1/members").handler(this::list);
-        router.post("/v1/members").handler(this::add);
-        router.post("/v1/members/:id/promote").handler(ctx -> withId(ctx, id -> change(ctx,
-                new MembershipChange.Promote(id))));
-        router.delete("/v1/members/:id").handler(ctx -> withId(ctx, id -> change(ctx,
-                new MembershipChange.Remove(id))));
-        router.post("/v1/leader").handler(this::transfer);
+        router.get("/v1/members").handler(ctx -> inGroup(ctx, false, MembersApi::list));
+        router.post("/v1/members").handler(ctx -> inGroup(ctx, true, MembersApi::add));
+        router.post("/v1/members/:id/promote").handler(ctx -> inGroup(ctx, true, (api, c) -> withId(c,
+                id -> api.change(c, new MembershipChange.Promote(id)))));
+        router.delete("/v1/members/:id").handler(ctx -> inGroup(ctx, true, (api, c) -> withId(c,
+                id -> api.change(c, new MembershipChange.Remove(id)))));
+        router.post("/v1/leader").handler(ctx -> {
+            if (groups.size() > 1 && ctx.request().getParam("group") == null) {
+                HttpErrors.badRequest(ctx, "group: required on a cluster sharded over " + groups.size() + " Raft"
+                        + " groups (POST /v1/leader?group=G moves one group's leadership; the nodes spread the"
+                        + " leaderships themselves)");
+                return;
+            }
+            inGroup(ctx, false, MembersApi::transfer);
+        });
+    }
+
+    /**
+     * Runs a handler on the right group's endpoints. A cluster of one group: this one. A sharded cluster: the group
+     * {@code ?group=G} names; without it, a membership change is made in every group in turn
+     * ({@link ShardedMembership}) and a listing shows group 0's membership.
+     */
+    private void inGroup(RoutingContext ctx, boolean change,
+            java.util.function.BiConsumer<MembersApi, RoutingContext> handler) {
+        if (groups.size() == 1) {
+            handler.accept(this, ctx);
+            return;
+        }
+        String raw = ctx.request().getParam("group");
+        if (raw == null) {
+            if (change) {
+                new ShardedMembership(ctx, node.id(), groups, peers, client, timeoutMs).run();
+            } else {
+                handler.accept(groups.get(0), ctx);
+            }
+            return;
+        }
+        int group;
+        try {
+            group = Integer.parseInt(raw);
+        } catch (NumberFormatException e) {
+            group = -1;
+        }
+        if (group < 0 || group >= groups.size()) {
+            HttpErrors.badRequest(ctx, "group: must be a group of this cluster, 0.." + (groups.size() - 1)
+                    + ", got \"" + raw + "\"");
+            return;
+        }
+        handler.accept(groups.get(group), ctx);
     }
 
     // ---------------------------------------------------------------- handlers
