@@ -75,6 +75,7 @@ public final class EventBusTransport implements Transport {
     /** Base only: (group, node) → the replica's handler and context, for frames that carry several groups. */
     private final java.util.Map<Long, Receiver> receivers;
     private final DropListener drops;
+    private final Vertx vertx;
 
     /** What a peer's outbox holds, and whether a flush of it is scheduled. */
     private static final class Outbox {
@@ -121,6 +122,7 @@ public final class EventBusTransport implements Transport {
         this.outboxes = new java.util.concurrent.ConcurrentHashMap<>();
         this.receivers = new java.util.concurrent.ConcurrentHashMap<>();
         this.drops = dropListener;
+        this.vertx = vertx;
         RaftMessageCodec.registerOnce(bus, auth);
         RaftBatchCodec.registerOnce(bus, auth);
         GroupBatchesCodec.registerOnce(bus, auth);
@@ -137,6 +139,7 @@ public final class EventBusTransport implements Transport {
         this.outboxes = base.outboxes;
         this.receivers = base.receivers;
         this.drops = base.drops;
+        this.vertx = base.vertx;
     }
 
     /**
@@ -246,11 +249,9 @@ public final class EventBusTransport implements Transport {
 
     @Override
     public Future<Registration> register(int nodeId, Handler<Message> handler) {
-        Context context = io.vertx.core.Vertx.currentContext();
-        Receiver receiver = context == null ? null : new Receiver(context, handler);
-        if (receiver != null) {
-            receivers.put(key(group, nodeId), receiver);
-        }
+        // Where the replica runs (a verticle registers from its own context); a caller off any context gets one.
+        Receiver receiver = new Receiver(vertx.getOrCreateContext(), handler);
+        receivers.put(key(group, nodeId), receiver);
         // One address carries single messages and batches; a batch is handed over message by message, in order.
         String address = address(nodeId, group);
         MessageConsumer<Object> consumer = bus.consumer(address, msg -> {
@@ -280,9 +281,7 @@ public final class EventBusTransport implements Transport {
             }
         });
         return consumer.completion().map(v -> () -> {
-            if (receiver != null) {
-                receivers.remove(key(group, nodeId), receiver);
-            }
+            receivers.remove(key(group, nodeId), receiver);
             return consumer.unregister();
         });
     }

@@ -1,0 +1,105 @@
+package io.raftline.transport;
+
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.raftline.raft.SerializationException;
+import io.raftline.raft.message.Heartbeat;
+import io.raftline.raft.message.Message;
+import io.vertx.core.Context;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The event-bus transport of a sharded node: each group's messages reach only that group's replica on the peer, and
+ * what the groups send to one peer while the transport's flush is pending travels as one frame.
+ */
+class EventBusGroupsTest {
+
+    private Vertx vertx;
+    private Context sender;
+    private EventBusTransport transport;
+    private final List<String> drops = new CopyOnWriteArrayList<>();
+    private final List<Object> frames = new CopyOnWriteArrayList<>();
+    private final Map<Integer, List<Message>> received = new ConcurrentHashMap<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        vertx = Vertx.vertx();
+        sender = vertx.getOrCreateContext();
+        transport = new EventBusTransport(vertx, new NetworkConditioner(3), (m, why) -> drops.add(m.describe() + ": "
+                + why));
+        vertx.eventBus().addOutboundInterceptor(ctx -> {
+            if (ctx.message().address().startsWith(EventBusTransport.ADDRESS_PREFIX)) {
+                frames.add(ctx.message().body());
+            }
+            ctx.next();
+        });
+        for (int group : List.of(0, 2)) {
+            List<Message> in = new CopyOnWriteArrayList<>();
+            received.put(group, in);
+            await(transport.group(group).register(3, in::add));
+        }
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        await(vertx.close());
+    }
+
+    private static Heartbeat hb(long context) {
+        return new Heartbeat(1, 3, 4, 0, context);
+    }
+
+    @Test
+    void eachGroupsMessagesReachOnlyItsReplicaAndOneTurnsSendsShareOneFrame() throws Exception {
+        Promise<Void> sent = Promise.promise();
+        sender.runOnContext(v -> {
+            transport.group(2).sendAll(List.of(hb(21), hb(22)));
+            transport.sendAll(List.of(hb(1)));
+            transport.group(2).sendAll(List.of(hb(23)));
+            transport.group(5).sendAll(List.of(hb(51)));
+            sent.complete();
+        });
+        await(sent.future());
+        eventually("group 0 and group 2 got theirs", () -> received.get(0).size() == 1
+                && received.get(2).size() == 3 && drops.size() == 1);
+        assertThat(received.get(0)).extracting(m -> ((Heartbeat) m).context()).containsExactly(1L);
+        assertThat(received.get(2)).extracting(m -> ((Heartbeat) m).context()).containsExactly(21L, 22L, 23L);
+        assertThat(drops).singleElement().asString().contains("no replica of group 5 here");
+        assertThat(frames).as("one frame for the four sends").singleElement().isInstanceOf(GroupBatches.class);
+        GroupBatches frame = (GroupBatches) frames.get(0);
+        assertThat(frame.parts()).extracting(GroupBatches.Part::group).containsExactly(2, 0, 2, 5);
+    }
+
+    @Test
+    void theFrameSurvivesTheWireAndACorruptOneIsNamed() {
+        GroupBatchesCodec codec = new GroupBatchesCodec(null);
+        GroupBatches frame = new GroupBatches(List.of(new GroupBatches.Part(7, List.of(hb(70), hb(71))),
+                new GroupBatches.Part(0, List.of(hb(1)))));
+        Buffer wire = Buffer.buffer();
+        codec.encodeToWire(wire, frame);
+        GroupBatches back = codec.decodeFromWire(0, wire);
+        assertThat(back.parts()).extracting(GroupBatches.Part::group).containsExactly(7, 0);
+        assertThat(back.parts().get(0).messages()).isEqualTo(frame.parts().get(0).messages());
+
+        Buffer cut = wire.getBuffer(0, wire.length() - 3);
+        cut.setInt(0, cut.length() - 4);
+        assertThatThrownBy(() -> codec.decodeFromWire(0, cut)).isInstanceOf(SerializationException.class)
+                .hasMessageContaining("raft group batches");
+        Buffer negative = wire.copy();
+        negative.setInt(8, -1);
+        assertThatThrownBy(() -> codec.decodeFromWire(0, negative)).isInstanceOf(SerializationException.class)
+                .hasMessageContaining("group -1");
+    }
+}
