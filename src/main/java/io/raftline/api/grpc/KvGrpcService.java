@@ -266,6 +266,8 @@ public final class KvGrpcService {
     private void onFailure(GrpcServerRequest<?, ?> call, Throwable t) {
         if (t instanceof NodeRequestException e) {
             nodeFailure(call, e);
+        } else if (t instanceof IllegalArgumentException e) {
+            invalid(call, e.getMessage());
         } else {
             fail(call, node.id(), GrpcStatus.INTERNAL, "internal", String.valueOf(t.getMessage()), null);
         }
