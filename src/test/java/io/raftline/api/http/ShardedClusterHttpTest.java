@@ -173,6 +173,33 @@ class ShardedClusterHttpTest extends ClusterHttpTest {
         });
     }
 
+    @Test
+    void aWatchFromNowSeesTheChangesOfEveryGroupAndAResumedOneIsRefused() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        List<String> data = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.net.http.HttpResponse<java.util.stream.Stream<String>> stream = http.send(java.net.http.HttpRequest
+                .newBuilder(java.net.URI.create(cluster.nodeUrl(2) + "/v1/watch?prefix=w/")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofLines());
+        assertThat(stream.statusCode()).isEqualTo(200);
+        Thread reader = new Thread(() -> stream.body().filter(l -> l.startsWith("data: ")).forEach(data::add));
+        reader.setDaemon(true);
+        reader.start();
+        List<String> keys = new ArrayList<>();
+        for (int g = 0; g < GROUPS; g++) {
+            keys.add(keyOfGroup("w/", g));
+        }
+        for (String key : keys) {
+            assertThat(put(1, "/v1/kv/" + key, "x").statusCode()).isEqualTo(200);
+        }
+        eventually("the watch saw a change in each of the " + GROUPS + " groups", () -> keys.stream()
+                .allMatch(k -> data.stream().anyMatch(d -> d.contains("\"" + k + "\""))));
+        stream.body().close();
+
+        HttpResponse<Buffer> resumed = get(2, "/v1/watch?prefix=w/&fromRevision=2");
+        assertThat(resumed.statusCode()).as(resumed.bodyAsString()).isEqualTo(400);
+        assertThat(resumed.bodyAsJsonObject().getString("message")).contains("per group");
+    }
+
     private static String keyOfGroup(String prefix, int group) {
         for (int i = 0; ; i++) {
             if (MAP.groupOf(prefix + i) == group) {
