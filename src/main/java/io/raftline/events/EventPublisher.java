@@ -53,7 +53,7 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
 
     /**
      * With one node per process (a clustered event bus), every process's pipeline publishes here instead,
-     * cluster-wide; each process relays what arrives, from all processes, to its own browsers and sinks with one
+     * cluster-wide, one JSON array per window of events; each process relays what arrives, from all processes, to its own browsers and sinks with one
      * sequence of its own. So the live view of any process shows the whole cluster with one consistent
      * {@code seq}. Internal: never bridged.
      */
@@ -257,8 +257,11 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
             remoteDemandUntil = clock.getAsLong() + DEMAND_LEASE_MS;
             updateAudience();
         }).completion();
-        return demand.compose(v -> vertx.eventBus().<JsonObject>consumer(ORIGIN_ADDRESS,
-                m -> relayed.onNext(m.body())).completion());
+        return demand.compose(v -> vertx.eventBus().<io.vertx.core.json.JsonArray>consumer(ORIGIN_ADDRESS, m -> {
+            for (Object e : m.body()) {
+                relayed.onNext((JsonObject) e);
+            }
+        }).completion());
     }
 
     /**
@@ -268,8 +271,12 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
     private void onLoop(Window w) {
         boolean own = w.number() >= 0;
         if (own && relay) {
-            for (JsonObject e : w.events()) {
-                vertx.eventBus().publish(ORIGIN_ADDRESS, e); // comes back through the relay, with the others'
+            // One cluster-wide message per window, not per event: under load a window holds hundreds of appends
+            // and commits, and a bus message each cost a tenth of a busy leader's CPU (docs/performance.md). It
+            // comes back through the relay, with the other processes' windows.
+            if (!w.events().isEmpty()) {
+                vertx.eventBus().publish(ORIGIN_ADDRESS, new io.vertx.core.json.JsonArray(new java.util.ArrayList<>(
+                        w.events())));
             }
         } else if (!w.events().isEmpty()) {
             for (JsonObject e : w.events()) {
