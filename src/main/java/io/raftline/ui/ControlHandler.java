@@ -192,7 +192,7 @@ public final class ControlHandler implements Handler<Message<Object>> {
             case "transfer": {
                 fields(cmd, "to");
                 int to = node(cmd, "to");
-                return leader().compose(l -> l.id() == to
+                return focusedLeader().compose(l -> l.id() == to
                         ? Future.failedFuture(new ControlException("invalid_field", "node " + to + " already leads"))
                         : l.transferLeadership(to).map(v -> new JsonObject().put("from", l.id()).put("to", to)));
             }
@@ -423,6 +423,24 @@ public final class ControlHandler implements Handler<Message<Object>> {
 
     /** The up node that leads in the highest term, from the nodes' own status. */
     private Future<RaftNode> leader() {
+        return leader(nodes);
+    }
+
+    /**
+     * The leader of the group the live view follows: a leadership transfer from the page ("Make leader") moves the
+     * leadership the page shows. A cluster of one group: the leader.
+     */
+    private Future<RaftNode> focusedLeader() {
+        if (focus.groups() == 1) {
+            return leader();
+        }
+        int group = focus.focused();
+        Map<Integer, RaftNode> replicas = new java.util.TreeMap<>();
+        nodes.forEach((id, n) -> replicas.put(id, n instanceof io.raftline.shard.ReplicaSet set ? set.replica(group) : n));
+        return leader(replicas);
+    }
+
+    private static Future<RaftNode> leader(Map<Integer, ? extends RaftNode> nodes) {
         List<Future<NodeStatus>> all = new ArrayList<>();
         for (RaftNode n : nodes.values()) {
             all.add(n.status().otherwiseEmpty());

@@ -251,6 +251,15 @@ class GroupViewTest {
                 assertThat(keys).as("node " + n.getInteger("id") + "'s log").contains(twoBefore, twoAfter)
                         .doesNotContain(zeroBefore, zeroAfter);
             }
+            // "Make leader" from the page moves the leadership of the group the page shows.
+            int target = leader2 % 3 + 1;
+            JsonObject moved = control(new JsonObject().put("action", "transfer").put("to", target));
+            assertThat(moved.getBoolean("ok")).as(moved.encode()).isTrue();
+            assertThat(moved.getInteger("from")).isEqualTo(leader2);
+            eventually("group 2 led by node " + target + " after the transfer", Duration.ofSeconds(10),
+                    () -> ofType("StateChange", m).stream().anyMatch(e -> e.getInteger("node") == target
+                            && e.getString("to").equals("Leader")));
+
             JsonObject bad = control(new JsonObject().put("action", "focusGroup").put("group", GROUPS));
             assertThat(bad.getString("error")).isEqualTo("invalid_field");
         } finally {
