@@ -43,7 +43,7 @@ export class GroupsView {
   }
 
   async focus(group) {
-    if (!this.live || !this.grid || group === this.grid.focused || this.pending !== null) return;
+    if (!this.live || !this.grid || !this.grid.focusable || group === this.grid.focused || this.pending !== null) return;
     this.pending = group;
     this.root.dataset.pending = String(group);
     try {
@@ -74,7 +74,7 @@ export class GroupsView {
     this.root.hidden = false;
     // The table is built when its shape changes (groups, nodes, live or replay), and otherwise only rewritten where
     // a figure changed: an open selector or a focused row stays as it is.
-    const shape = JSON.stringify([grid.count, grid.nodes, this.live]);
+    const shape = JSON.stringify([grid.count, grid.nodes, this.live && grid.focusable]);
     if (shape !== this.shape) {
       this.shape = shape;
       this.build(grid);
@@ -94,7 +94,7 @@ export class GroupsView {
       row.tr.classList.toggle('focused', r.id === grid.focused);
       set(row.tr, 'aria-selected', String(r.id === grid.focused));
       set(row.tr, 'title', `group ${r.id}: leader ${r.leader ? 'N' + r.leader : 'none'}, term ${r.term}, commit ` +
-        `${r.commit}` + (this.live && r.id !== grid.focused ? ' · click to follow it' : ''));
+        `${r.commit}` + (this.live && grid.focusable && r.id !== grid.focused ? ' · click to follow it' : ''));
       for (const id of grid.nodes) {
         const raw = r.roles[String(id)] || 'Down';
         const role = raw === 'PreCandidate' ? 'Candidate' : raw;
@@ -110,8 +110,10 @@ export class GroupsView {
   }
 
   build(grid) {
-    this.select = el('select', { 'data-testid': 'group-select', title: 'The group the view follows in detail',
-      disabled: !this.live });
+    const active = this.live && grid.focusable;
+    this.root.dataset.focusable = String(grid.focusable);
+    this.select = el('select', { 'data-testid': 'group-select', disabled: !active, title: grid.focusable
+      ? 'The group the view follows in detail' : 'One node per process: the view follows group 0 (see docs/live-view.md)' });
     for (let i = 0; i < grid.count; i++) this.select.append(el('option', { value: String(i), text: `group ${i}` }));
     this.focusLabel = el('label', { 'data-testid': 'group-focus' }, 'following ', this.select);
     this.leads = new Map();
@@ -128,7 +130,7 @@ export class GroupsView {
     const body = el('tbody');
     this.rows = [];
     for (let g = 0; g < grid.count; g++) {
-      const tr = el('tr', { 'data-testid': `group-row-${g}`, 'data-group': String(g), tabindex: this.live ? '0' : null },
+      const tr = el('tr', { 'data-testid': `group-row-${g}`, 'data-group': String(g), tabindex: active ? '0' : null },
         el('td', { class: 'gid', text: String(g) }));
       const cells = new Map();
       for (const id of grid.nodes) {

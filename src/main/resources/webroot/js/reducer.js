@@ -150,7 +150,7 @@ function withGrid(m, e) {
   const g = m.groups || { count: 0, focused: 0, sources: {} };
   return { ...m, groups: { count: e.count || g.count, focused: e.focusedGroup ?? g.focused,
     sources: { ...g.sources, [key]: { ts: e.ts || 0, nodes: [...(e.nodes || [])], groups: e.groups || [],
-      leads: { ...(e.leads || {}) } } } } };
+      leads: { ...(e.leads || {}) }, focusable: e.focusable !== false } } } };
 }
 
 /** A grid older than this behind the newest one is a process that stopped reporting (one node per process). */
@@ -160,7 +160,7 @@ const GRID_STALE_MS = 3000;
  * The grid of a sharded cluster as the views draw it, merged from every process's newest GroupsState: per group its
  * leader, term, commit index and each node's role; per node how many groups it leads. Null for one group.
  * @param {object} m the model
- * @returns {{count:number, focused:number, nodes:number[], rows:object[], leads:object}|null}
+ * @returns {{count:number, focused:number, nodes:number[], rows:object[], leads:object, focusable:boolean}|null}
  */
 export function groupsGrid(m) {
   const g = m.groups;
@@ -185,7 +185,9 @@ export function groupsGrid(m) {
   }
   const leads = {};
   for (const id of nodes) leads[id] = rows.filter(r => r.leader === id).length;
-  return { count: g.count, focused: g.focused, nodes, rows, leads };
+  // With one node per process the server cannot switch groups: the page does not offer it.
+  const focusable = fresh.every(x => x.focusable !== false);
+  return { count: g.count, focused: g.focused, nodes, rows, leads, focusable };
 }
 
 /** The state a node's replica is reset to when the view starts following another group (ReplicaState then says). */
@@ -385,8 +387,8 @@ export function snapshotEvent(m) {
   if (m.groups) {
     e.focusedGroup = m.groups.focused;
     e.groupsStates = Object.values(m.groups.sources).map(x => ({ seq: m.seq, ts: x.ts, node: 0, term: 0, role: '',
-      type: 'GroupsState', count: m.groups.count, focusedGroup: m.groups.focused, nodes: x.nodes, groups: x.groups,
-      leads: x.leads }));
+      type: 'GroupsState', count: m.groups.count, focusedGroup: m.groups.focused, focusable: x.focusable, nodes: x.nodes,
+      groups: x.groups, leads: x.leads }));
   }
   return e;
 }

@@ -551,8 +551,8 @@ public sealed interface RaftEvent {
      * while someone watches (see {@code docs/events.md}).
      *
      * @param header common fields (node 0)
-     * @param state  {@code count}, {@code focusedGroup}, {@code nodes} (the nodes it covers), {@code groups},
-     *               {@code leads}
+     * @param state  {@code count}, {@code focusedGroup}, {@code focusable}, {@code nodes} (the nodes it covers),
+     *               {@code groups}, {@code leads}
      */
     record GroupsState(EventHeader header, JsonObject state) implements RaftEvent {
         /**

@@ -226,7 +226,7 @@ public final class GroupView implements GroupFocus {
                     leads.put(String.valueOf(leader), leads.getInteger(String.valueOf(leader)) + 1);
                 }
             }
-            return new JsonObject().put("count", groups).put("focusedGroup", focused)
+            return new JsonObject().put("count", groups).put("focusedGroup", focused).put("focusable", canFocus)
                     .put("nodes", new JsonArray(nodes)).put("groups", grid).put("leads", leads);
         });
     }

@@ -148,6 +148,7 @@ class GroupViewTest {
             assertThat(g.getInteger("node")).isZero();
             assertThat(g.getInteger("count")).isEqualTo(GROUPS);
             assertThat(g.getInteger("focusedGroup")).isZero();
+            assertThat(g.getBoolean("focusable")).as("the local cluster may switch groups").isTrue();
             assertThat(g.getJsonArray("nodes")).containsExactly(1, 2, 3);
             int leads = 0;
             for (int n = 1; n <= 3; n++) {
