@@ -140,7 +140,6 @@ public final class GroupView implements GroupFocus {
         if (group == previous) {
             return Future.succeededFuture(group);
         }
-        focused = group;
         Map<Integer, List<? extends RaftNode>> now = replicas.get();
         List<Integer> nodes = new ArrayList<>(now.keySet());
         List<Future<Void>> closed = new ArrayList<>();
@@ -149,6 +148,8 @@ public final class GroupView implements GroupFocus {
             closed.add(onLoop(now.get(node).get(previous), () -> old.open = false));
         }
         return Future.join(closed).transform(x -> {
+            // The grid names the new group from the switch on, not before the stream switched.
+            focused = group;
             publisher.focusChanged(group, previous, nodes);
             List<Future<?>> opened = new ArrayList<>();
             for (int node : nodes) {
