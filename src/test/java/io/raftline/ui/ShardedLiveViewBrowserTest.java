@@ -231,7 +231,21 @@ class ShardedLiveViewBrowserTest {
         }
         assertThat(page.locator("#node-cards")).not().containsText(moreZero);
         assertThat(page.getByTestId("safety-banner")).isHidden();
+        // At 1280x720 the grid fits beside the drawing: the cluster, the key figures and the timeline still fit.
         page.setViewportSize(1280, 720);
+        page.evaluate("() => window.scrollTo(0, 0)");
+        List<String> boxes = new ArrayList<>(List.of("panel-cluster", "panel-figures", "panel-timeline", "groups-grid",
+                "group-row-" + (GROUPS - 1), "kpi-leader", "timeline-list"));
+        for (int n = 1; n <= 3; n++) {
+            boxes.add("node-" + n);
+        }
+        for (String testId : boxes) {
+            var box = page.getByTestId(testId).boundingBox();
+            org.assertj.core.api.Assertions.assertThat(box).as(testId).isNotNull();
+            org.assertj.core.api.Assertions.assertThat(box.y).as(testId + " top").isGreaterThanOrEqualTo(0);
+            org.assertj.core.api.Assertions.assertThat(box.y + box.height).as(testId + " bottom").isLessThanOrEqualTo(720);
+            org.assertj.core.api.Assertions.assertThat(box.x + box.width).as(testId + " right").isLessThanOrEqualTo(1280);
+        }
         page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("docs").resolve("sharded-1280x720.png")));
         page.setViewportSize(1440, 1000);
 
