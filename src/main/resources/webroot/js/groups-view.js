@@ -60,6 +60,11 @@ export class GroupsView {
 
   /** Draws the model's grid (or hides the aside when the cluster has one group). */
   setModel(m) {
+    // Most redraws are for other events: nothing to do unless the grid's inputs changed.
+    if (m.groups === this.lastGroups && m.members === this.lastMembers && this.live === this.lastLive) return;
+    this.lastGroups = m.groups;
+    this.lastMembers = m.members;
+    this.lastLive = this.live;
     const grid = groupsGrid(m);
     this.grid = grid;
     const key = grid ? JSON.stringify([grid, this.live]) : '';
