@@ -13,6 +13,7 @@ import { NodesView } from './nodes-view.js';
 import { Dashboard } from './dashboard.js';
 import { Controls } from './controls.js';
 import { NodeMenu } from './node-menu.js';
+import { GroupsView } from './groups-view.js';
 import { Timeline } from './timeline.js';
 import { Recording, parseNdjson } from './replay.js';
 import { Player } from './player.js';
@@ -48,6 +49,10 @@ const dashboard = new Dashboard(document.querySelector('main.grid')); // key fig
 const bus = new EventBus('/eventbus');
 const controls = new Controls($('#controls'), byTestId('control-status'), cmd => bus.send('raft.control', cmd));
 const nodeMenu = new NodeMenu($('.cluster-box'), cluster, controls);
+// A sharded cluster's grid of groups x nodes; a click on a group follows it (hidden for one group).
+const groupsView = new GroupsView(byTestId('groups-grid'), cmd => bus.send('raft.control', cmd),
+  (text, ok) => controls.setStatus(text, ok ? 'ok' : 'err'));
+const groupTag = byTestId('cluster-group');
 document.body.dataset.mode = mode;
 const timeline = new Timeline({ list: $('#timeline-list'), filters: $('#timeline-filters'), inspector: byTestId('inspector'),
   count: byTestId('timeline-count'), follow: byTestId('timeline-follow') });
@@ -55,12 +60,15 @@ const timeline = new Timeline({ list: $('#timeline-list'), filters: $('#timeline
 const livePlayer = new Player((e, due, quiet) => {
   live.shown = reduce(live.shown, e);
   live.series.push(live.shown, e);
+  // Another group followed from here: nothing drawn of the old group's messages and timers stays.
+  if (mode === 'live' && e.type === 'FocusChanged') cluster.clear();
   if (mode === 'live') cluster.onEvent(e, due, quiet);
   dirty = true;
 }, { live: true });
 
 const replayPlayer = new Player((e, due, quiet) => {
   replay.shown = reduce(replay.shown, e);
+  if (mode === 'replay' && e.type === 'FocusChanged') cluster.clear();
   if (mode === 'replay') cluster.onEvent(e, due, quiet);
   dirty = true;
 });
@@ -233,6 +241,7 @@ function setMode(next) {
   controls.setEnabled(mode === 'live', byTestId('live-controls-off'));
   byTestId('replay-controls-off').hidden = mode === 'live';
   nodeMenu.setLive(mode === 'live');
+  groupsView.setLive(mode === 'live');
   // Nothing drawn from one source stays for the other: arrows, timers, link flow, timing, the pinned item.
   cluster.resetSource(mode === 'live' ? live.timing : replay.timing);
   pauseReplay();
@@ -350,6 +359,13 @@ function render() {
   const v = current();
   const m = v.model;
   cluster.setModel(m);
+  groupsView.setModel(m);
+  const tag = m.groups && m.groups.count > 1 ? `group ${m.groups.focused} of ${m.groups.count}` : '';
+  if (groupTag.textContent !== tag) {
+    groupTag.textContent = tag;
+    groupTag.hidden = !tag;
+    groupTag.dataset.group = m.groups ? String(m.groups.focused) : '';
+  }
   if (!nodes.setModel(m)) dirty = true; // put off under load: drawn at a later frame
   dashboard.update(m, v.series, v.until);
   if (mode === 'live') controls.setModel(live.model);

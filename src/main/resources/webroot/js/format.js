@@ -12,7 +12,8 @@ export const CATEGORIES = {
   membership: ['MembershipChanged'],
   client: ['ClientRequest'],
   verify: ['CheckVerdict'],
-  meta: ['Rates', 'ClusterInfo', 'Snapshot', 'RecordingTruncated', 'QueueStats', 'Traffic'],
+  meta: ['Rates', 'ClusterInfo', 'Snapshot', 'RecordingTruncated', 'QueueStats', 'Traffic', 'GroupsState',
+    'FocusChanged', 'ReplicaState'],
 };
 
 export const CATEGORY_LABELS = { election: 'Elections', message: 'Messages', log: 'Log', fault: 'Faults',
@@ -158,6 +159,13 @@ export function summarize(e) {
     }
     case 'ClusterInfo': return `members ${(e.members || []).join(', ')}`;
     case 'Snapshot': return `state of ${(e.nodes || []).length} nodes at seq ${e.seq}`;
+    case 'GroupsState': return `${e.count} groups · following group ${e.focusedGroup} · leads ` +
+      Object.entries(e.leads || {}).map(([id, k]) => `N${id}:${k}`).join(' ');
+    case 'FocusChanged': return `following group ${e.group} (was group ${e.previous}) on nodes ${(e.nodes || []).join(', ')}`;
+    case 'ReplicaState': {
+      const s = e.state || {};
+      return `group ${e.group}: ${s.role} in term ${s.term} · commit ${s.commit} · last index ${s.lastIndex}`;
+    }
     default: return '';
   }
 }

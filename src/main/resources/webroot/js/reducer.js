@@ -25,6 +25,7 @@ export function initialModel() {
     clients: [],               // recent client requests from this page, newest first
     writes: [],                // recent writes the leader appended (from any client), newest first
     verdict: null,             // the last CheckVerdict (a verify run's linearizability check), or null
+    groups: null,              // a sharded cluster's grid (see groupsGrid), or null for a cluster of one group
   });
 }
 
@@ -143,6 +144,70 @@ export function memberKind(m, id) {
   return m.membership.voters.includes(id) ? 'voter' : m.membership.learners.includes(id) ? 'learner' : '';
 }
 
+/** The newest GroupsState of each process (by the nodes it covers), kept under the followed group. */
+function withGrid(m, e) {
+  const key = (e.nodes || []).join(',');
+  const g = m.groups || { count: 0, focused: 0, sources: {} };
+  return { ...m, groups: { count: e.count || g.count, focused: e.focusedGroup ?? g.focused,
+    sources: { ...g.sources, [key]: { ts: e.ts || 0, nodes: [...(e.nodes || [])], groups: e.groups || [],
+      leads: { ...(e.leads || {}) }, focusable: e.focusable !== false } } } };
+}
+
+/** A grid older than this behind the newest one is a process that stopped reporting (one node per process). */
+const GRID_STALE_MS = 3000;
+
+/**
+ * The grid of a sharded cluster as the views draw it, merged from every process's newest GroupsState: per group its
+ * leader, term, commit index and each node's role; per node how many groups it leads. Null for one group.
+ * @param {object} m the model
+ * @returns {{count:number, focused:number, nodes:number[], rows:object[], leads:object, focusable:boolean}|null}
+ */
+export function groupsGrid(m) {
+  const g = m.groups;
+  if (!g || g.count <= 1) return null;
+  const sources = Object.values(g.sources);
+  const newest = Math.max(0, ...sources.map(x => x.ts));
+  const fresh = sources.filter(x => x.ts >= newest - GRID_STALE_MS);
+  const nodes = [...new Set([...m.members, ...fresh.flatMap(x => x.nodes)])].sort((a, b) => a - b);
+  const rows = [];
+  for (let i = 0; i < g.count; i++) {
+    const row = { id: i, leader: 0, term: 0, commit: 0, roles: {} };
+    let leaderTerm = -1;
+    for (const src of fresh) {
+      const r = src.groups[i];
+      if (!r) continue;
+      Object.assign(row.roles, r.roles || {});
+      row.term = Math.max(row.term, r.term || 0);
+      row.commit = Math.max(row.commit, r.commit || 0);
+      if (r.leader && (r.term || 0) > leaderTerm) { row.leader = r.leader; leaderTerm = r.term || 0; }
+    }
+    rows.push(row);
+  }
+  const leads = {};
+  for (const id of nodes) leads[id] = rows.filter(r => r.leader === id).length;
+  // With one node per process the server cannot switch groups: the page does not offer it.
+  const focusable = fresh.every(x => x.focusable !== false);
+  return { count: g.count, focused: g.focused, nodes, rows, leads, focusable };
+}
+
+/** The state a node's replica is reset to when the view starts following another group (ReplicaState then says). */
+function forgetReplica(n) {
+  return { role: n.up ? 'Follower' : 'Down', term: 0, leader: 0, votedFor: 0, voteTerm: 0, commit: 0, applied: 0,
+    lastIndex: 0, snapshotIndex: 0, log: [], tally: null, queues: undefined };
+}
+
+/**
+ * The view follows another group: the listed nodes' replicated state, and everything derived from the old group's
+ * events (leaders by term for the safety monitor, the leader's match indexes, commit times, recent writes), is
+ * forgotten; each node's ReplicaState then gives its replica of the new group.
+ */
+function focusChanged(m, e) {
+  let n = { ...m, leadersByTerm: {}, match: { leader: 0, term: 0, byNode: {} }, commitTop: 0, commitTimes: [],
+    writes: [], groups: m.groups ? { ...m.groups, focused: e.group } : { count: 0, focused: e.group, sources: {} } };
+  for (const id of e.nodes || []) if (n.nodes[id]) n = withNode(n, id, forgetReplica);
+  return n;
+}
+
 function fromSnapshot(m, e) {
   const nodes = {};
   const leadersByTerm = { ...m.leadersByTerm };
@@ -152,8 +217,16 @@ function fromSnapshot(m, e) {
   }
   const membership = e.membership ? { configIndex: e.membership.configIndex, voters: [...e.membership.voters],
     learners: [...e.membership.learners], addresses: { ...(e.membership.addresses || {}) } } : null;
-  return { ...m, members: [...(e.members || Object.keys(nodes).map(Number))].sort((a, b) => a - b), membership, nodes,
+  let n = { ...m, members: [...(e.members || Object.keys(nodes).map(Number))].sort((a, b) => a - b), membership, nodes,
     faults: { ...EMPTY_FAULTS, ...(e.faults || {}) }, leadersByTerm };
+  if (e.groupsStates || e.focusedGroup !== undefined) {
+    n = { ...n, groups: null };
+    for (const g of e.groupsStates || []) n = withGrid(n, g);
+    if (e.focusedGroup !== undefined) {
+      n = { ...n, groups: { ...(n.groups || { count: 0, sources: {} }), focused: e.focusedGroup } };
+    }
+  }
+  return n;
 }
 
 /** Commit runs remembered for the log-entry inspector's "committed at". */
@@ -193,6 +266,17 @@ export function reduce(m, e) {
       return { ...n, rates: e.rates };
     case 'CheckVerdict':
       return { ...n, verdict: verdictOf(e) };
+    case 'GroupsState':
+      return withGrid(n, e);
+    case 'FocusChanged':
+      return focusChanged(n, e);
+    case 'ReplicaState': {
+      const s = e.state || {};
+      return withNode(n, id, () => ({ role: s.role, term: s.term || 0, leader: s.leader || 0, votedFor: s.votedFor || 0,
+        voteTerm: s.voteTerm || 0, commit: s.commit || 0, applied: s.applied || 0, lastIndex: s.lastIndex || 0,
+        snapshotIndex: s.snapshotIndex || 0, up: s.up !== false, paused: !!s.paused, frozen: !!s.frozen,
+        log: (s.log || []).filter(x => x.i > (s.lastIndex || 0) - LOG_TAIL), tally: null }));
+    }
     case 'ClientRequest':
       return { ...n, clients: [e, ...n.clients.filter(c => c.reqId !== e.reqId)].slice(0, CLIENTS_KEPT) };
     case 'StateChange': {
@@ -300,6 +384,12 @@ export function snapshotEvent(m) {
   const e = { seq: m.seq, ts: m.ts, node: 0, term: 0, role: '', type: 'Snapshot', members: [...m.members], nodes,
     faults: m.faults };
   if (m.membership) e.membership = m.membership;
+  if (m.groups) {
+    e.focusedGroup = m.groups.focused;
+    e.groupsStates = Object.values(m.groups.sources).map(x => ({ seq: m.seq, ts: x.ts, node: 0, term: 0, role: '',
+      type: 'GroupsState', count: m.groups.count, focusedGroup: m.groups.focused, focusable: x.focusable, nodes: x.nodes,
+      groups: x.groups, leads: x.leads }));
+  }
   return e;
 }
 

@@ -34,6 +34,10 @@ public final class ClusterState implements EventSink {
     private long ts;
     /** The configured Raft timing a {@code ClusterInfo} announced, or null. */
     private JsonObject timing;
+    /** The group the stream follows in detail, or -1 before a sharded cluster said (a cluster of one group). */
+    private int focusedGroup = -1;
+    /** The newest {@code GroupsState} of each process, by the nodes it covers. */
+    private final Map<String, JsonObject> grids = new TreeMap<>();
 
     /**
      * Creates the state of a cluster that has not done anything yet.
@@ -75,6 +79,22 @@ public final class ClusterState implements EventSink {
         }
         if (type.equals("FaultChanged")) {
             faults = e.getJsonObject("faults", new JsonObject()).copy();
+            return;
+        }
+        if (type.equals("GroupsState")) {
+            // The newest grid of each process (the nodes it covers), for a late joiner's first frame.
+            grids.put(e.getJsonArray("nodes", new JsonArray()).encode(), e.copy());
+            focusedGroup = e.getInteger("focusedGroup", focusedGroup);
+            return;
+        }
+        if (type.equals("FocusChanged")) {
+            focusedGroup = e.getInteger("group", focusedGroup);
+            for (Object id : e.getJsonArray("nodes", new JsonArray())) {
+                NodeState n = nodes.get((Integer) id);
+                if (n != null) {
+                    n.forgetReplica();
+                }
+            }
             return;
         }
         int id = e.getInteger("node", 0);
@@ -142,6 +162,9 @@ public final class ClusterState implements EventSink {
                 break;
             case "NodeFrozen":
                 n.frozen = e.getBoolean("frozen");
+                break;
+            case "ReplicaState":
+                n.replica(e.getJsonObject("state", new JsonObject()));
                 break;
             default:
                 break;
@@ -238,6 +261,14 @@ public final class ClusterState implements EventSink {
         if (timing != null) {
             o.put("raft", timing.copy());
         }
+        if (focusedGroup >= 0) {
+            o.put("focusedGroup", focusedGroup);
+        }
+        if (!grids.isEmpty()) {
+            JsonArray g = new JsonArray();
+            grids.values().forEach(x -> g.add(x.copy()));
+            o.put("groupsStates", g);
+        }
         return o;
     }
 
@@ -263,6 +294,42 @@ public final class ClusterState implements EventSink {
 
         NodeState(int id) {
             this.id = id;
+        }
+
+        /** The live view switched groups: nothing of the old group's replica stays (its next ReplicaState says). */
+        void forgetReplica() {
+            role = up ? "Follower" : "Down";
+            term = 0;
+            leader = 0;
+            votedFor = 0;
+            voteTerm = 0;
+            commit = 0;
+            applied = 0;
+            lastIndex = 0;
+            snapshotIndex = 0;
+            log.clear();
+        }
+
+        /** Starts from the replica of the followed group as its node captured it. */
+        void replica(JsonObject s) {
+            role = s.getString("role", role);
+            term = s.getLong("term", 0L);
+            leader = s.getInteger("leader", 0);
+            votedFor = s.getInteger("votedFor", 0);
+            voteTerm = s.getLong("voteTerm", 0L);
+            commit = s.getLong("commit", 0L);
+            applied = s.getLong("applied", 0L);
+            lastIndex = s.getLong("lastIndex", 0L);
+            snapshotIndex = s.getLong("snapshotIndex", 0L);
+            up = s.getBoolean("up", up);
+            paused = s.getBoolean("paused", paused);
+            frozen = s.getBoolean("frozen", frozen);
+            log.clear();
+            for (Object o : s.getJsonArray("log", new JsonArray())) {
+                JsonObject en = (JsonObject) o;
+                log.put(en.getLong("i"), en.copy());
+            }
+            log.headMap(lastIndex - LOG_TAIL, true).clear();
         }
 
         /** Entries from {@code first} on are replaced, as the node's log replaced them. */

@@ -79,6 +79,10 @@ public final class EventJson {
                 for (Object en : o.getJsonArray("entries")) {
                     ((JsonObject) en).remove("value");
                 }
+            } else if (e instanceof RaftEvent.ReplicaState) {
+                for (Object en : o.getJsonObject("state").getJsonArray("log")) {
+                    ((JsonObject) en).remove("value");
+                }
             } else if (e instanceof RaftEvent.ClientRequest && o.getValue("value") instanceof String v) {
                 o.remove("value");
                 o.put("valueLength", v.getBytes(StandardCharsets.UTF_8).length);
@@ -173,9 +177,28 @@ public final class EventJson {
             o.put("rates", r.rates().copy());
         } else if (e instanceof RaftEvent.QueueStats q) {
             queueStats(o, q);
+        } else if (e instanceof RaftEvent.GroupsState g) {
+            o.mergeIn(g.state().copy());
+        } else if (e instanceof RaftEvent.FocusChanged f) {
+            o.put("group", f.group()).put("previous", f.previous()).put("nodes", new JsonArray(List.copyOf(f.nodes())));
+        } else if (e instanceof RaftEvent.ReplicaState r) {
+            replicaState(o, r);
         }
         // NodeCrashed has no fields of its own.
         return o;
+    }
+
+    private static void replicaState(JsonObject o, RaftEvent.ReplicaState r) {
+        io.raftline.node.NodeStatus s = r.view().status();
+        JsonArray log = new JsonArray();
+        for (Entry en : r.view().log()) {
+            log.add(entry(en));
+        }
+        o.put("group", r.group()).put("state", new JsonObject().put("role", s.roleName()).put("term", s.term())
+                .put("leader", s.leader()).put("votedFor", r.view().votedFor())
+                .put("voteTerm", r.view().votedFor() == 0 ? 0 : s.term()).put("commit", s.commit())
+                .put("applied", s.applied()).put("lastIndex", s.lastIndex()).put("snapshotIndex", s.snapshotIndex())
+                .put("up", s.up()).put("paused", s.paused()).put("frozen", s.frozen()).put("log", log));
     }
 
     /** Items of a queue listed in full, at most (the counts are always whole). */

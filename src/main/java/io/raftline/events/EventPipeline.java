@@ -102,6 +102,8 @@ public final class EventPipeline {
     private final ArrayDeque<Long> elections = new ArrayDeque<>();
     private long ratesAt;
     private long ratesCommit;
+    /** The followed group changed: the next rates start counting commits from that group's commit index. */
+    private boolean rebaseCommit;
 
     /**
      * Creates a pipeline that runs on a daemon thread of its own (named {@code raftline-events}).
@@ -404,6 +406,25 @@ public final class EventPipeline {
             if (e instanceof RaftEvent.ElectionStarted s && !s.preVote()) {
                 elections.add(now);
             }
+            if (e instanceof RaftEvent.FocusChanged f) {
+                // Everything reported before the switch is of the old group: out before the marker. A receive or loss
+                // of an old group's message that comes later finds no published send and is left out.
+                for (Integer n : new java.util.TreeSet<>(pendingApplied.keySet())) {
+                    flushPending(n, out);
+                }
+                for (Integer n : new java.util.TreeSet<>(pendingCommit.keySet())) {
+                    flushPending(n, out);
+                }
+                for (Integer n : new java.util.TreeSet<>(pendingAppend.keySet())) {
+                    flushPending(n, out);
+                }
+                published.clear();
+                publishedOrder.clear();
+                rebaseCommit = true;
+                for (Integer n : f.nodes()) {
+                    nodes.remove(n);
+                }
+            }
             flushPending(node, out);
             out.add(publish(e));
         }
@@ -483,6 +504,11 @@ public final class EventPipeline {
             v.role = "Follower";
         } else if (e instanceof RaftEvent.LogCommitted c) {
             v.commit = c.commit();
+        } else if (e instanceof RaftEvent.ReplicaState r) {
+            // The node's replica of the group now followed: its headers carry that replica's term and role.
+            v.term = r.view().status().term();
+            v.role = r.view().status().roleName();
+            v.commit = r.view().status().commit();
         }
         return e.withHeader(h.published(++seq, v.term, v.role));
     }
@@ -503,6 +529,10 @@ public final class EventPipeline {
         long maxCommit = 0;
         for (NodeView v : nodes.values()) {
             maxCommit = Math.max(maxCommit, v.commit);
+        }
+        if (rebaseCommit) {
+            rebaseCommit = false;
+            ratesCommit = maxCommit;
         }
         long sampledOut = counters.sampledOut + (discardedAtIngest.get() - counters.ingestDiscardSeen);
         JsonObject byKind = new JsonObject();

@@ -425,6 +425,50 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
     }
 
     /**
+     * Whether anyone watches the stream now (a browser here or, with one node per process, in another process, or a
+     * recording sink): periodic reports that only a viewer needs, such as the groups grid, are made only then.
+     *
+     * @return true while someone watches
+     */
+    public boolean watched() {
+        return pipeline.wantsMessages();
+    }
+
+    /**
+     * Reports the grid of a sharded cluster's groups (see {@link RaftEvent.GroupsState}); call it only while
+     * {@link #watched()}.
+     *
+     * @param state {@code count}, {@code focusedGroup}, {@code nodes}, {@code groups}, {@code leads}
+     */
+    public void groupsState(JsonObject state) {
+        pipeline.offer(new RaftEvent.GroupsState(now(0), state));
+    }
+
+    /**
+     * Reports that the listed nodes' events are of another group from now on (see {@link RaftEvent.FocusChanged}).
+     * Call it after the old group's replicas stopped reporting and before the new group's start.
+     *
+     * @param group    the group followed from now on
+     * @param previous the group followed until now
+     * @param nodes    the nodes whose events switch
+     */
+    public void focusChanged(int group, int previous, List<Integer> nodes) {
+        pipeline.offer(new RaftEvent.FocusChanged(now(0), group, previous, nodes));
+    }
+
+    /**
+     * Reports the state a node's replica of the newly followed group starts from; called on that replica's event
+     * loop, right before its events start being reported.
+     *
+     * @param node  the node
+     * @param group the group
+     * @param view  the replica as captured
+     */
+    public void replicaState(int node, int group, io.raftline.node.NodeHost.ReplicaView view) {
+        pipeline.offer(new RaftEvent.ReplicaState(now(node), group, view));
+    }
+
+    /**
      * Reports the verdict of a linearizability check of a run against this cluster (the {@code verify}
      * command calls this once the run is checked).
      *

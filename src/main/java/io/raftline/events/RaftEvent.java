@@ -545,4 +545,73 @@ public sealed interface RaftEvent {
             return new QueueStats(h, stats, outbox);
         }
     }
+    /**
+     * The grid of a sharded cluster: every group's leader, term, commit index and each node's role in it, and how
+     * many groups each node leads, as the replicas of this process report them. Published periodically, and only
+     * while someone watches (see {@code docs/events.md}).
+     *
+     * @param header common fields (node 0)
+     * @param state  {@code count}, {@code focusedGroup}, {@code focusable}, {@code nodes} (the nodes it covers),
+     *               {@code groups}, {@code leads}
+     */
+    record GroupsState(EventHeader header, JsonObject state) implements RaftEvent {
+        /**
+         * Copies the state so the event cannot change afterwards.
+         *
+         * @param header common fields
+         * @param state  the figures
+         */
+        public GroupsState {
+            state = state.copy();
+        }
+
+        @Override
+        public GroupsState withHeader(EventHeader h) {
+            return new GroupsState(h, state);
+        }
+    }
+
+    /**
+     * The live view now follows another Raft group in detail: the listed nodes' events from here on are of
+     * {@code group}; each of them then reports a {@link ReplicaState} to start from. Consumers forget the listed
+     * nodes' replicated state (roles, terms, logs, indexes) and what they derived from it.
+     *
+     * @param header   common fields (node 0)
+     * @param group    the group followed from now on
+     * @param previous the group followed until now
+     * @param nodes    the nodes whose events switch (this process's)
+     */
+    record FocusChanged(EventHeader header, int group, int previous, List<Integer> nodes) implements RaftEvent {
+        /**
+         * Freezes the nodes.
+         *
+         * @param header   common fields
+         * @param group    the new group
+         * @param previous the old group
+         * @param nodes    the nodes
+         */
+        public FocusChanged {
+            nodes = List.copyOf(nodes);
+        }
+
+        @Override
+        public FocusChanged withHeader(EventHeader h) {
+            return new FocusChanged(h, group, previous, nodes);
+        }
+    }
+
+    /**
+     * One node's replica of the newly followed group, captured on the node's event loop right before its events of
+     * that group start being published: the state a consumer replaces the node's with after a {@link FocusChanged}.
+     *
+     * @param header common fields (the node)
+     * @param group  the group
+     * @param view   the replica's status, vote and log tail
+     */
+    record ReplicaState(EventHeader header, int group, io.raftline.node.NodeHost.ReplicaView view) implements RaftEvent {
+        @Override
+        public ReplicaState withHeader(EventHeader h) {
+            return new ReplicaState(h, group, view);
+        }
+    }
 }

@@ -402,6 +402,46 @@ public final class NodeHost {
                 core.role() == Role.LEADER ? core.log().committed() : leaderCommitSeen(core.log().committed()));
     }
 
+    /**
+     * What a live view needs to draw this replica from scratch: its status, its vote and the tail of its log. The
+     * live view follows one Raft group in detail; when it switches to another group, it starts that group's replicas
+     * from these views (the events they reported before were not published), so it never mixes two groups' state.
+     *
+     * @param status   the replica's status
+     * @param votedFor whom it voted for in its current term, 0 for no one (or while down)
+     * @param log      its last log entries, oldest first (empty while down)
+     */
+    public record ReplicaView(NodeStatus status, int votedFor, List<Entry> log) {
+        /**
+         * Freezes the log.
+         *
+         * @param status   the status
+         * @param votedFor the vote
+         * @param log      the entries
+         */
+        public ReplicaView {
+            log = List.copyOf(log);
+        }
+    }
+
+    /**
+     * This replica as a live view starts from (see {@link ReplicaView}); reads only what is in memory or the log's
+     * own reads, as sending entries to a follower does.
+     *
+     * @param tail the most log entries to include (the newest)
+     * @return the view
+     */
+    public ReplicaView replicaView(int tail) {
+        NodeStatus s = status();
+        if (!up) {
+            return new ReplicaView(s, 0, List.of());
+        }
+        long last = core.log().lastIndex();
+        long from = Math.max(core.log().firstIndex(), last - tail + 1);
+        List<Entry> entries = from > last ? List.of() : core.log().entries(from, Long.MAX_VALUE);
+        return new ReplicaView(s, core.hardState().vote(), entries);
+    }
+
     /** A digest of the key-value state (its hash is computed off the node's thread). */
     public Future<StateDigest> digest() {
         if (!up) {

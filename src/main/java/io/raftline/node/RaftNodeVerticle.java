@@ -164,6 +164,40 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
         return onContext(() -> Future.succeededFuture(frozen ? host.status().withFrozen(true) : host.status()));
     }
 
+    /**
+     * Runs an action on this node's event loop, between two of its steps, even while it is frozen or down: what the
+     * node reports to its listener before the action and after it is ordered with it. The live view's group focus
+     * uses it to stop or start following a replica at an exact point of its event stream.
+     *
+     * @param action what to run on the loop (must not block)
+     * @return completes once it ran
+     */
+    public Future<Void> onLoop(Runnable action) {
+        return onContext(() -> {
+            action.run();
+            return Future.succeededFuture();
+        });
+    }
+
+    /**
+     * Captures this replica's {@link NodeHost.ReplicaView} on its event loop and hands it to {@code atCapture} there,
+     * so that whatever the node reports afterwards comes after the capture (the live view starts a replica from it).
+     *
+     * @param tail      the most log entries to include
+     * @param atCapture run on the loop with the view (must not block)
+     * @return the view, once captured
+     */
+    public Future<NodeHost.ReplicaView> replicaView(int tail, java.util.function.Consumer<NodeHost.ReplicaView> atCapture) {
+        return onContext(() -> {
+            NodeHost.ReplicaView v = host.replicaView(tail);
+            if (frozen) {
+                v = new NodeHost.ReplicaView(v.status().withFrozen(true), v.votedFor(), v.log());
+            }
+            atCapture.accept(v);
+            return Future.succeededFuture(v);
+        });
+    }
+
     @Override
     public Future<Void> transferLeadership(int target) {
         return onContextWhenRunning(() -> host.transferLeadership(target));

@@ -89,10 +89,15 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     private final Map<Integer, List<NodeStatus>> groupStatuses = new ConcurrentHashMap<>();
     private LeaderBalancer balancer;
     /**
-     * What the replicas of groups other than 0 report: nothing for now. The event stream and the live view follow
-     * group 0 in detail; the other groups show in {@code /v1/cluster}'s {@code groups} and in {@code /metrics}.
+     * What group 0's replicas report besides the event stream: the membership tracker and the caller's listener
+     * (which, as before groups existed, hear group 0 only).
      */
-    private final NodeListener groupListener = NodeListener.NONE;
+    private final NodeListener groupZeroListener;
+    /**
+     * With {@code "groups"} above 1: the grid of groups the live view shows and the group it follows in detail (each
+     * replica reports to the event stream through its gate here); null for a cluster of one group.
+     */
+    private GroupView groupView;
     private final Map<Integer, HttpServerVerticle> servers = new ConcurrentSkipListMap<>();
     /** Node id to the deployment ids of its verticles (node, client port), to stop a removed local node. */
     private final Map<Integer, List<String>> deployments = new ConcurrentHashMap<>();
@@ -128,7 +133,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                 .withHideValues(config.admin() != null && config.admin().hideValues());
         this.publisher = new EventPublisher(config.memberIds(), eventOptions, System::currentTimeMillis,
                 timing(config.raft()), new EventPipeline(eventOptions));
-        this.listener = NodeListener.both(publisher, NodeListener.both(membershipTracker(), listener));
+        this.groupZeroListener = NodeListener.both(membershipTracker(), listener);
+        this.listener = NodeListener.both(publisher, groupZeroListener);
         this.conditioner = new NetworkConditioner(config.seed());
         publisher.setOutboxSource(conditioner::inNetworkFrom);
         this.links = new LinkFaults(config.seed() + 1);
@@ -228,6 +234,10 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         status = new ClusterStatus(vertx, config, nodes, this, forwardClient, this::listed);
         List<NodeConfig> local = config.nodeId() == 0 ? config.nodes()
                 : List.of(config.node(config.nodeId()).orElseThrow());
+        if (config.groups() > 1) {
+            // Focus switches need every node's replicas in this process: the local cluster.
+            groupView = new GroupView(vertx, publisher, config.groups(), config.nodeId() == 0, () -> replicas);
+        }
         Future<?> chain = warmUpTls().compose(v -> vertx.deployVerticle(publisher));
         for (NodeConfig n : local) {
             chain = chain.compose(v -> deployNode(n));
@@ -242,7 +252,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         if (config.admin() != null) {
             // The admin port also serves the live view: the page at "/", the SockJS bridge, the WebJars.
             chain = chain.compose(v -> {
-                control = new ControlHandler(vertx, nodes, faults(), publisher, this);
+                control = new ControlHandler(vertx, nodes, faults(), publisher, this,
+                        groupView == null ? io.raftline.ui.GroupFocus.SINGLE : groupView);
                 AdminAccess access = config.adminAccess();
                 ui = new UiRouter(vertx, control, Set.copyOf(config.security().allowedOrigins()), access);
                 AdminApi admin = new AdminApi(faults(), status, access,
@@ -278,6 +289,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             chain = chain.onSuccess(v -> {
                 balancer = new LeaderBalancer(vertx, () -> replicas, BALANCE_PERIOD_MS);
                 balancer.start();
+                groupView.start();
             });
         }
         // Other processes of a one-node-per-process cluster ask this one for its nodes' status.
@@ -338,8 +350,12 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         Path dir = GroupLayout.groupDir(Path.of(n.dataDir()), group);
         return openStore(n, dir).compose(store -> (group == 0 ? rejoinGuard(n, store) : Future.<Void>succeededFuture())
                 .recover(e -> store.close().transform(x -> Future.<Void>failedFuture(e))).map(store)).compose(store -> {
+            // One group: the node reports to the event stream as before. Several: through its gate in the group
+            // view, open while the live view follows its group.
+            NodeListener reports = groupView == null ? listener : NodeListener.both(groupView.listener(n.id(), group),
+                    group == 0 ? groupZeroListener : NodeListener.NONE);
             RaftNodeVerticle node = new RaftNodeVerticle(groupOptions(config.nodeOptions(n), group),
-                    transport.group(group), store, group == 0 ? listener : groupListener);
+                    transport.group(group), store, reports);
             return vertx.deployVerticle(node).onSuccess(d -> deployments.computeIfAbsent(n.id(),
                     k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(d)).map(node);
         });
@@ -534,6 +550,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         }
         if (balancer != null) {
             balancer.stop();
+        }
+        if (groupView != null) {
+            groupView.stop();
         }
         List<Future<?>> closing = new ArrayList<>();
         if (forwardClient != null) {

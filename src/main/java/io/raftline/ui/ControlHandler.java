@@ -51,6 +51,7 @@ public final class ControlHandler implements Handler<Message<Object>> {
     private final FaultControl faults;
     private final EventPublisher publisher;
     private final LocalNodeControl lifecycle;
+    private final GroupFocus focus;
     private final AtomicLong requestIds = new AtomicLong();
 
     /**
@@ -65,11 +66,27 @@ public final class ControlHandler implements Handler<Message<Object>> {
      */
     public ControlHandler(Vertx vertx, Map<Integer, ? extends RaftNode> nodes, FaultControl faults,
             EventPublisher publisher, LocalNodeControl lifecycle) {
+        this(vertx, nodes, faults, publisher, lifecycle, GroupFocus.SINGLE);
+    }
+
+    /**
+     * Creates the handler of a cluster that may have several Raft groups.
+     *
+     * @param vertx     the Vert.x instance
+     * @param nodes     the nodes this process runs, by id (a live, thread-safe map)
+     * @param faults    how faults are inflicted (shared with the admin API)
+     * @param publisher where client requests are reported and snapshots come from
+     * @param lifecycle adds and removes nodes ({@code addNode}, {@code removeNode})
+     * @param focus     which group the live view follows ({@code focusGroup})
+     */
+    public ControlHandler(Vertx vertx, Map<Integer, ? extends RaftNode> nodes, FaultControl faults,
+            EventPublisher publisher, LocalNodeControl lifecycle, GroupFocus focus) {
         this.vertx = vertx;
         this.nodes = nodes;
         this.faults = faults;
         this.publisher = publisher;
         this.lifecycle = lifecycle;
+        this.focus = focus;
     }
 
     /**
@@ -175,7 +192,7 @@ public final class ControlHandler implements Handler<Message<Object>> {
             case "transfer": {
                 fields(cmd, "to");
                 int to = node(cmd, "to");
-                return leader().compose(l -> l.id() == to
+                return focusedLeader().compose(l -> l.id() == to
                         ? Future.failedFuture(new ControlException("invalid_field", "node " + to + " already leads"))
                         : l.transferLeadership(to).map(v -> new JsonObject().put("from", l.id()).put("to", to)));
             }
@@ -185,10 +202,23 @@ public final class ControlHandler implements Handler<Message<Object>> {
             case "removeNode":
                 fields(cmd, "node");
                 return lifecycle.removeNode(node(cmd, "node")).recover(ControlHandler::unsupported);
+            case "focusGroup": {
+                fields(cmd, "group");
+                Object g = cmd.getValue("group");
+                if (g == null) {
+                    throw new ControlException("missing_field", "\"group\" (a group number) is required");
+                }
+                if (!(g instanceof Integer group) || group < 0 || group >= focus.groups()) {
+                    throw new ControlException("invalid_field", "\"group\" must be a group number from 0 to "
+                            + (focus.groups() - 1) + ", got " + g);
+                }
+                return focus.focus(group).map(f -> new JsonObject().put("focusedGroup", f))
+                        .recover(ControlHandler::unsupported);
+            }
             default:
                 throw new ControlException("unknown_action", "unknown action '" + action + "' (known: state, "
                         + "pauseCluster, resumeCluster, crash, restart, pause, resume, freeze, thaw, partition, heal, network, link, "
-                        + "put, delete, transfer, addNode, removeNode)");
+                        + "put, delete, transfer, addNode, removeNode, focusGroup)");
         }
     }
 
@@ -393,6 +423,24 @@ public final class ControlHandler implements Handler<Message<Object>> {
 
     /** The up node that leads in the highest term, from the nodes' own status. */
     private Future<RaftNode> leader() {
+        return leader(nodes);
+    }
+
+    /**
+     * The leader of the group the live view follows: a leadership transfer from the page ("Make leader") moves the
+     * leadership the page shows. A cluster of one group: the leader.
+     */
+    private Future<RaftNode> focusedLeader() {
+        if (focus.groups() == 1) {
+            return leader();
+        }
+        int group = focus.focused();
+        Map<Integer, RaftNode> replicas = new java.util.TreeMap<>();
+        nodes.forEach((id, n) -> replicas.put(id, n instanceof io.raftline.shard.ReplicaSet set ? set.replica(group) : n));
+        return leader(replicas);
+    }
+
+    private static Future<RaftNode> leader(Map<Integer, ? extends RaftNode> nodes) {
         List<Future<NodeStatus>> all = new ArrayList<>();
         for (RaftNode n : nodes.values()) {
             all.add(n.status().otherwiseEmpty());

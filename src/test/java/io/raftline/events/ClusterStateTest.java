@@ -163,4 +163,51 @@ class ClusterStateTest {
         assertThat(s.members()).containsExactly(1, 2, 3, 9);
         assertThat(node(s.toJson(), 9).getString("role")).isEqualTo("Follower");
     }
+    /** A replica of group {@code g} as its node captured it: Leader of term 4 with the given log. */
+    private static io.raftline.node.NodeHost.ReplicaView replica(int id, List<Entry> log) {
+        long last = log.isEmpty() ? 0 : log.get(log.size() - 1).index();
+        io.raftline.node.NodeStatus s = new io.raftline.node.NodeStatus(id, true, false, io.raftline.raft.Role.LEADER, 4,
+                id, last, last, last, 0, 0, io.raftline.node.StorageStats.MEMORY, false, false, null, 0, Map.of(), last);
+        return new io.raftline.node.NodeHost.ReplicaView(s, id, log);
+    }
+
+    @Test
+    void aFocusSwitchForgetsTheOldGroupsReplicasAndStartsFromTheNewOnesStates() {
+        ClusterState s = new ClusterState(List.of(1, 2, 3));
+        s.apply(published(new RaftEvent.LogAppended(at(1), puts(1, 9, 2))));
+        s.apply(published(new RaftEvent.LogCommitted(at(1), 9)));
+        s.apply(published(new RaftEvent.GroupsState(at(0), new JsonObject().put("count", 4).put("focusedGroup", 0)
+                .put("nodes", new JsonArray().add(1).add(2).add(3)).put("groups", new JsonArray()))));
+        assertThat(s.toJson().getInteger("focusedGroup")).isZero();
+
+        s.apply(published(new RaftEvent.FocusChanged(at(0), 3, 0, List.of(1, 2, 3))));
+        JsonObject forgotten = node(s.toJson(), 1);
+        assertThat(forgotten.getJsonArray("log")).isEmpty();
+        assertThat(forgotten.getLong("commit")).isZero();
+        assertThat(forgotten.getLong("lastIndex")).isZero();
+        assertThat(s.toJson().getInteger("focusedGroup")).isEqualTo(3);
+
+        s.apply(published(new RaftEvent.ReplicaState(at(1), 3, replica(1, puts(1, 2, 4)))));
+        JsonObject n1 = node(s.toJson(), 1);
+        assertThat(n1.getString("role")).isEqualTo("Leader");
+        assertThat(n1.getLong("term")).isEqualTo(4);
+        assertThat(n1.getInteger("votedFor")).isEqualTo(1);
+        assertThat(n1.getLong("commit")).isEqualTo(2);
+        assertThat(n1.getLong("lastIndex")).isEqualTo(2);
+        assertThat(n1.getJsonArray("log")).hasSize(2);
+        assertThat(n1.getJsonArray("log").getJsonObject(1).getString("key")).isEqualTo("k2");
+        assertThat(n1.getJsonArray("log").getJsonObject(1).getLong("t")).isEqualTo(4);
+        // The grids of each process are kept for a late joiner.
+        assertThat(s.toJson().getJsonArray("groupsStates")).hasSize(1);
+    }
+
+    @Test
+    void aReplicaStateHidesValuesWhenSoConfigured() {
+        RaftEvent e = new RaftEvent.ReplicaState(new EventHeader(1, 1, 1, 4, "Leader"), 2, replica(1, puts(1, 2, 4)));
+        JsonArray hidden = new EventJson.Mapper(true).toJson(e).getJsonObject("state").getJsonArray("log");
+        assertThat(hidden.getJsonObject(0).containsKey("value")).isFalse();
+        assertThat(hidden.getJsonObject(0).getString("key")).isEqualTo("k1");
+        JsonArray shown = new EventJson.Mapper(false).toJson(e).getJsonObject("state").getJsonArray("log");
+        assertThat(shown.getJsonObject(0).getString("value")).isEqualTo("v");
+    }
 }

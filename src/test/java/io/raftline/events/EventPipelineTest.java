@@ -321,4 +321,25 @@ class EventPipelineTest {
             assertThat(out.get(i).header().seq()).isGreaterThan(out.get(i - 1).header().seq());
         }
     }
+    @Test
+    void aFocusSwitchComesAfterTheOldGroupsPendingProgressAndItsStatesSetTheHeaders() {
+        EventPipeline p = pipeline(OPTS);
+        p.offer(stateChange(1, 2, "Leader"));
+        Heartbeat old = new Heartbeat(1, 2, 2, 0, 1);
+        p.offer(new RaftEvent.MessageSent(at(1, 1), 0, old));
+        p.offer(new RaftEvent.LogCommitted(at(2, 1), 7)); // coalesced: held until the node's next event or the end
+        p.offer(new RaftEvent.FocusChanged(at(3, 0), 2, 0, List.of(1, 2)));
+        io.raftline.node.NodeStatus follower = new io.raftline.node.NodeStatus(1, true, false,
+                io.raftline.raft.Role.FOLLOWER, 5, 2, 3, 3, 3, 0, 0, io.raftline.node.StorageStats.MEMORY, false, false,
+                null, 0, Map.of(), 3);
+        p.offer(new RaftEvent.ReplicaState(at(4, 1), 2, new io.raftline.node.NodeHost.ReplicaView(follower, 2, List.of())));
+        p.offer(new RaftEvent.LogCommitted(at(5, 1), 4));
+        p.offer(new RaftEvent.MessageReceived(at(6, 2), 0, old)); // an old group's message arriving late
+        List<RaftEvent> out = flush();
+        assertThat(out).extracting(RaftEvent::type).containsExactly("StateChange", "MessageSent", "LogCommitted",
+                "FocusChanged", "ReplicaState", "LogCommitted");
+        RaftEvent after = out.get(5);
+        assertThat(after.header().role()).as("the new group's replica's role").isEqualTo("Follower");
+        assertThat(after.header().term()).isEqualTo(5);
+    }
 }

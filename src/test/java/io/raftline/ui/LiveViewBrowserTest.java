@@ -157,6 +157,9 @@ class LiveViewBrowserTest {
         assertThat(leaders()).hasCount(1);
         assertThat(page.locator("#cluster-svg [data-role='Follower']")).hasCount(2);
         assertThat(page.getByTestId("kpi-leader")).hasText(Pattern.compile("N[123]"));
+        // One Raft group: no grid of groups, no group tag (the page is as before sharding).
+        assertThat(page.getByTestId("groups-grid")).isHidden();
+        assertThat(page.getByTestId("cluster-group")).isHidden();
         // Heartbeats fly as arrows.
         page.locator("#cluster-svg g.msg").first().waitFor(new Locator.WaitForOptions().setState(WaitForSelectorState.ATTACHED));
         shot("overview");

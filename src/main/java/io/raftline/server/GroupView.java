@@ -1,0 +1,346 @@
+package io.raftline.server;
+
+import io.raftline.events.EventPublisher;
+import io.raftline.events.ClusterState;
+import io.raftline.kv.KvResult;
+import io.raftline.node.NodeListener;
+import io.raftline.node.NodeStatus;
+import io.raftline.node.QueueStats;
+import io.raftline.node.RaftNode;
+import io.raftline.node.RaftNodeVerticle;
+import io.raftline.raft.CoreEvent;
+import io.raftline.raft.Entry;
+import io.raftline.raft.Role;
+import io.raftline.raft.message.Message;
+import io.raftline.ui.GroupFocus;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * What the live view sees of a sharded cluster ({@code "groups"} above 1): a grid of every group's roles, terms and
+ * commit indexes, and one group followed in detail.
+ *
+ * <p>The grid: while someone watches the event stream ({@link EventPublisher#watched()}), every
+ * {@value #GRID_MS} ms the statuses of this process's replicas are gathered (each on its own event loop, answered
+ * asynchronously) and published as one {@code GroupsState} event. Unwatched, the timer only reads a flag.
+ *
+ * <p>The focus: each replica reports through its own gate ({@link #listener}), open only for the followed group. A
+ * switch closes the old group's gates on their replicas' event loops (so whatever they reported before is in the
+ * stream before the switch), publishes {@code FocusChanged}, then on each new replica's event loop captures its
+ * state, publishes it as {@code ReplicaState} and opens its gate: every event of the new group that follows was
+ * reported after the state it starts from. The stream never carries two groups' events for one node, and a view
+ * that folds it holds a clean state of the new group right after the switch.
+ */
+public final class GroupView implements GroupFocus {
+
+    /** How often the grid is published while someone watches. */
+    static final long GRID_MS = 500;
+
+    private final Vertx vertx;
+    private final EventPublisher publisher;
+    private final int groups;
+    private final boolean canFocus;
+    private final Supplier<Map<Integer, List<? extends RaftNode>>> replicas;
+    /** Each local node's gates, by group. */
+    private final Map<Integer, Gate[]> gates = new ConcurrentHashMap<>();
+    private volatile int focused;
+    /** Switches run one after the other. */
+    private Future<Integer> switching = Future.succeededFuture(0);
+    private long timer = -1;
+    private boolean gathering;
+
+    /**
+     * Creates the view of a sharded cluster's groups.
+     *
+     * @param vertx     the Vert.x instance (the grid's timer)
+     * @param publisher the event stream
+     * @param groups    G
+     * @param canFocus  whether this process may switch the followed group (the local cluster: all nodes are here)
+     * @param replicas  each local node's replica of every group, by group (a live map)
+     */
+    public GroupView(Vertx vertx, EventPublisher publisher, int groups, boolean canFocus,
+            Supplier<Map<Integer, List<? extends RaftNode>>> replicas) {
+        this.vertx = vertx;
+        this.publisher = publisher;
+        this.groups = groups;
+        this.canFocus = canFocus;
+        this.replicas = replicas;
+    }
+
+    /**
+     * What one replica reports through: to the event stream while its group is followed, nowhere otherwise.
+     *
+     * @param node  the node
+     * @param group the replica's group
+     * @return the replica's listener
+     */
+    public NodeListener listener(int node, int group) {
+        Gate[] byGroup = gates.computeIfAbsent(node, k -> {
+            Gate[] all = new Gate[groups];
+            for (int g = 0; g < groups; g++) {
+                all[g] = new Gate(g == focused);
+            }
+            return all;
+        });
+        return byGroup[group];
+    }
+
+    /** Starts publishing the grid while someone watches. */
+    public void start() {
+        timer = vertx.setPeriodic(GRID_MS, t -> {
+            if (publisher.watched() && !gathering) {
+                gathering = true;
+                gather().onComplete(ar -> {
+                    gathering = false;
+                    if (ar.succeeded() && publisher.watched()) {
+                        publisher.groupsState(ar.result());
+                    }
+                });
+            }
+        });
+    }
+
+    /** Stops the grid's timer. */
+    public void stop() {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
+    }
+
+    @Override
+    public int groups() {
+        return groups;
+    }
+
+    @Override
+    public int focused() {
+        return focused;
+    }
+
+    @Override
+    public synchronized Future<Integer> focus(int group) {
+        if (!canFocus) {
+            return Future.failedFuture(new UnsupportedOperationException("with one node per process, each process"
+                    + " publishes its own node only: the followed group is switched in the local cluster only"
+                    + " (raftline local); the grid of every group is shown anyway"));
+        }
+        switching = switching.transform(x -> doFocus(group));
+        return switching;
+    }
+
+    private Future<Integer> doFocus(int group) {
+        int previous = focused;
+        if (group == previous) {
+            return Future.succeededFuture(group);
+        }
+        Map<Integer, List<? extends RaftNode>> now = replicas.get();
+        List<Integer> nodes = new ArrayList<>(now.keySet());
+        List<Future<Void>> closed = new ArrayList<>();
+        for (int node : nodes) {
+            Gate old = gates.get(node)[previous];
+            closed.add(onLoop(now.get(node).get(previous), () -> old.open = false));
+        }
+        return Future.join(closed).transform(x -> {
+            // The grid names the new group from the switch on, not before the stream switched.
+            focused = group;
+            publisher.focusChanged(group, previous, nodes);
+            List<Future<?>> opened = new ArrayList<>();
+            for (int node : nodes) {
+                Gate gate = gates.get(node)[group];
+                RaftNode r = now.get(node).get(group);
+                if (r instanceof RaftNodeVerticle v) {
+                    opened.add(v.replicaView(ClusterState.LOG_TAIL, view -> {
+                        publisher.replicaState(node, group, view);
+                        gate.open = true;
+                    }).otherwise(e -> {
+                        gate.open = true;
+                        return null;
+                    }));
+                } else {
+                    gate.open = true;
+                }
+            }
+            return Future.join(opened).transform(y -> Future.succeededFuture(group));
+        });
+    }
+
+    private static Future<Void> onLoop(RaftNode replica, Runnable action) {
+        if (replica instanceof RaftNodeVerticle v) {
+            return v.onLoop(action).otherwise(e -> {
+                action.run();
+                return null;
+            });
+        }
+        action.run();
+        return Future.succeededFuture();
+    }
+
+    /**
+     * The grid now: every local replica's status, by node and group, summed up per group as {@code /v1/cluster}
+     * does, with the number of groups each node leads.
+     */
+    Future<JsonObject> gather() {
+        Map<Integer, List<? extends RaftNode>> now = replicas.get();
+        List<Integer> nodes = new ArrayList<>(now.keySet());
+        List<Future<NodeStatus>> all = new ArrayList<>();
+        for (int node : nodes) {
+            for (RaftNode r : now.get(node)) {
+                all.add(r.status());
+            }
+        }
+        return Future.all(all).map(done -> {
+            List<JsonObject> reported = new ArrayList<>();
+            int k = 0;
+            for (int node : nodes) {
+                JsonArray list = new JsonArray();
+                boolean up = true;
+                for (int g = 0; g < now.get(node).size(); g++) {
+                    NodeStatus s = all.get(k++).result();
+                    up &= s.up();
+                    list.add(new JsonObject().put("role", s.roleName()).put("term", s.term())
+                            .put("leader", s.leader()).put("commit", s.commit()));
+                }
+                reported.add(new JsonObject().put("id", node).put("up", up).put("groups", list));
+            }
+            JsonArray grid = ClusterStatus.groups(reported, groups);
+            JsonObject leads = new JsonObject();
+            for (int node : nodes) {
+                leads.put(String.valueOf(node), 0);
+            }
+            for (int g = 0; g < grid.size(); g++) {
+                JsonObject row = grid.getJsonObject(g);
+                JsonObject roles = row.getJsonObject("roles");
+                for (int node : nodes) {
+                    if (!roles.containsKey(String.valueOf(node))) {
+                        roles.put(String.valueOf(node), "Down"); // a crashed node's replicas
+                    }
+                }
+                int leader = row.getInteger("leader");
+                if (leads.containsKey(String.valueOf(leader))) {
+                    leads.put(String.valueOf(leader), leads.getInteger(String.valueOf(leader)) + 1);
+                }
+            }
+            return new JsonObject().put("count", groups).put("focusedGroup", focused).put("focusable", canFocus)
+                    .put("nodes", new JsonArray(nodes)).put("groups", grid).put("leads", leads);
+        });
+    }
+
+    /** One replica's listener: hands everything to the event stream while open. */
+    private final class Gate implements NodeListener {
+        volatile boolean open;
+
+        Gate(boolean open) {
+            this.open = open;
+        }
+
+        @Override
+        public void coreEvent(int node, long term, Role role, CoreEvent event) {
+            if (open) {
+                publisher.coreEvent(node, term, role, event);
+            }
+        }
+
+        @Override
+        public void messageSent(Message m) {
+            if (open) {
+                publisher.messageSent(m);
+            }
+        }
+
+        @Override
+        public void messageReceived(Message m) {
+            if (open) {
+                publisher.messageReceived(m);
+            }
+        }
+
+        @Override
+        public void messageDropped(Message m, String reason) {
+            if (open) {
+                publisher.messageDropped(m, reason);
+            }
+        }
+
+        @Override
+        public void entriesAppended(int node, List<Entry> entries) {
+            if (open) {
+                publisher.entriesAppended(node, entries);
+            }
+        }
+
+        @Override
+        public void committed(int node, long commit) {
+            if (open) {
+                publisher.committed(node, commit);
+            }
+        }
+
+        @Override
+        public void applied(int node, Entry entry, KvResult result) {
+            if (open) {
+                publisher.applied(node, entry, result);
+            }
+        }
+
+        @Override
+        public void snapshotTaken(int node, long index) {
+            if (open) {
+                publisher.snapshotTaken(node, index);
+            }
+        }
+
+        @Override
+        public void snapshotInstalled(int node, long index) {
+            if (open) {
+                publisher.snapshotInstalled(node, index);
+            }
+        }
+
+        @Override
+        public void crashed(int node) {
+            if (open) {
+                publisher.crashed(node);
+            }
+        }
+
+        @Override
+        public void restarted(int node, long applied) {
+            if (open) {
+                publisher.restarted(node, applied);
+            }
+        }
+
+        @Override
+        public void pausedChanged(int node, boolean paused) {
+            if (open) {
+                publisher.pausedChanged(node, paused);
+            }
+        }
+
+        @Override
+        public void frozenChanged(int node, boolean frozen) {
+            if (open) {
+                publisher.frozenChanged(node, frozen);
+            }
+        }
+
+        @Override
+        public boolean wantsQueueStats() {
+            return open && publisher.wantsQueueStats();
+        }
+
+        @Override
+        public void queueStats(QueueStats stats) {
+            if (open) {
+                publisher.queueStats(stats);
+            }
+        }
+    }
+}
