@@ -5,7 +5,8 @@
 # leader (the leaders are spread over the three processes). Each cluster first runs WARM_S seconds of the same load.
 #
 # Usage, from the project root: bin/bench-groups.sh        (SECS=15 WARM_S=30 CLIENTS="16 64 256" by default;
-# CONF1=... CONF16=... name other configuration prefixes, e.g. copies with "storage": {"engine": "memory"})
+# CONF1=... CONF16=... name other configuration prefixes, e.g. copies with "storage": {"engine": "memory"}; JAVA_OPTS
+# go to the node JVMs)
 # Needs a built target/raftline.jar; ports 8081-8083, 8091-8093, 5701-5703 free; stops its processes on exit.
 set -u
 proj=$(pwd); SECS=${SECS:-15}; WARM_S=${WARM_S:-30}; CLIENTS=${CLIENTS:-"16 64 256"}
@@ -17,7 +18,7 @@ run() { # $1 label $2 config prefix
   local label=$1 conf=$2 c out
   mkdir -p "$work/$label"
   for n in 1 2 3; do
-    (cd "$work/$label" && exec java -jar "$proj/target/raftline.jar" node --conf "$(cd "$proj" && realpath "$conf-$n.json")" \
+    (cd "$work/$label" && exec java ${JAVA_OPTS:-} -jar "$proj/target/raftline.jar" node --conf "$(cd "$proj" && realpath "$conf-$n.json")" \
       >"$work/$label/n$n.log" 2>&1) &
     pids+=($!)
   done
