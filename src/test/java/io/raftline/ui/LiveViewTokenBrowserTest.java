@@ -47,16 +47,8 @@ class LiveViewTokenBrowserTest {
     }
 
     @AfterAll
-    static void stop() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (playwright != null) {
-            playwright.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+    static void stop() throws Exception {
+        SystemChromium.closeAll(browser, playwright, cluster);
     }
 
     @Test

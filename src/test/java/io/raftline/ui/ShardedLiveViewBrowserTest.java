@@ -66,31 +66,14 @@ class ShardedLiveViewBrowserTest {
     }
 
     @AfterAll
-    static void stop() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (playwright != null) {
-            playwright.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+    static void stop() throws Exception {
+        SystemChromium.closeAll(browser, playwright, cluster);
     }
 
     @BeforeEach
     void openPage() {
-        context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1440, 1000));
-        context.setDefaultTimeout(TIMEOUT_MS);
-        page = context.newPage();
-        page.onPageError(pageErrors::add);
-        page.onConsoleMessage(m -> {
-            if ("error".equals(m.type())) {
-                pageErrors.add(m.text());
-            }
-        });
-        page.navigate(cluster.liveViewUrl());
-        assertThat(page.getByTestId("connection")).hasAttribute("data-state", "live");
+        page = SystemChromium.openLiveView(browser, cluster.liveViewUrl(), TIMEOUT_MS, pageErrors);
+        context = page.context();
     }
 
     @AfterEach

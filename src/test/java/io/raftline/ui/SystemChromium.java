@@ -1,7 +1,11 @@
 package io.raftline.ui;
 
+import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+
 import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import java.nio.file.Paths;
 import java.util.List;
@@ -27,5 +31,33 @@ final class SystemChromium {
                 .setExecutablePath(Paths.get("/usr/bin/chromium")).setHeadless(true)
                 .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking",
                         "--disable-component-update", "--disable-sync")));
+    }
+
+    /**
+     * The live view in a new 1440x1000 context, once its bridge is live; the page's errors and console errors are
+     * collected in {@code errors} (a test fails when any appears). Close it with {@code page.context().close()}.
+     */
+    static Page openLiveView(Browser browser, String url, double timeoutMs, List<String> errors) {
+        BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1440, 1000));
+        context.setDefaultTimeout(timeoutMs);
+        Page page = context.newPage();
+        page.onPageError(errors::add);
+        page.onConsoleMessage(m -> {
+            if ("error".equals(m.type())) {
+                errors.add(m.text());
+            }
+        });
+        page.navigate(url);
+        assertThat(page.getByTestId("connection")).hasAttribute("data-state", "live");
+        return page;
+    }
+
+    /** Closes what a browser test started, in order, skipping what never started. */
+    static void closeAll(AutoCloseable... started) throws Exception {
+        for (AutoCloseable c : started) {
+            if (c != null) {
+                c.close();
+            }
+        }
     }
 }
