@@ -8,6 +8,7 @@ import io.raftline.faults.NodeFault;
 import io.raftline.server.ClusterVerticle;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -104,10 +105,14 @@ class WatchHttpTest {
         if (lastEventId != null) {
             o.putHeader("Last-Event-ID", lastEventId);
         }
-        // The handlers are set as the response arrives, on its event loop: the first events may come in the same
-        // packet as the head.
-        HttpClientResponse resp = await(http.request(o).compose(req -> req.send()).map(r -> r.handler(events::feed)
-                .endHandler(v -> events.ended = true).exceptionHandler(e -> events.ended = true)));
+        // The handlers are attached to the response before the request is sent: the first events may come in the
+        // same packet as the head, and a response without a handler by then would drop them.
+        HttpClientResponse resp = await(http.request(o).compose(req -> {
+            Future<HttpClientResponse> ready = req.response().map(r -> r.handler(events::feed)
+                    .endHandler(v -> events.ended = true).exceptionHandler(e -> events.ended = true));
+            req.end();
+            return ready;
+        }));
         assertThat(resp.statusCode()).isEqualTo(200);
         assertThat(resp.getHeader("Content-Type")).startsWith("text/event-stream");
         return events;
