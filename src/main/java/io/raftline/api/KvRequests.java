@@ -70,25 +70,6 @@ public final class KvRequests {
     }
 
     /**
-     * The leader this node knows of for the group that owns a key.
-     *
-     * @param key the key
-     * @return its id, or 0
-     */
-    public int knownLeader(String key) {
-        return groups.get(keyGroups.groupOf(key)).knownLeader();
-    }
-
-    /**
-     * How keys map to groups here.
-     *
-     * @return the map ({@link KeyGroups#ONE} for a cluster of one group)
-     */
-    public KeyGroups keyGroups() {
-        return keyGroups;
-    }
-
-    /**
      * Applies a write (put, compare-and-set, delete, transaction) through the leader of the group that owns its keys.
      *
      * @param command   the write
@@ -100,7 +81,7 @@ public final class KvRequests {
         if (group < 0) {
             return Future.failedFuture(ReplicaSet.crossGroup(self, keyGroups, command));
         }
-        return writeIn(group, command, forwarded);
+        return propose(group, command, forwarded);
     }
 
     /**
@@ -114,6 +95,11 @@ public final class KvRequests {
      */
     public Future<Served<KvResult>> writeIn(int group, KvCommand command, boolean forwarded) {
         checkOwns(group, KeyGroups.keys(command));
+        return propose(group, command, forwarded);
+    }
+
+    /** A write in the group that owns its keys (already established: it is not hashed again). */
+    private Future<Served<KvResult>> propose(int group, KvCommand command, boolean forwarded) {
         RaftNode node = groups.get(group);
         return serveOrForward(node, true, forwarded, () -> node.propose(command),
                 l -> leader.write(l, group, command));
@@ -133,6 +119,21 @@ public final class KvRequests {
         return serveOrForward(node, consistency != ReadConsistency.STALE, forwarded,
                 () -> node.read(consistency).map(v -> new GetResult(v.get(key), v.appliedIndex())),
                 l -> leader.get(l, group, key, consistency));
+    }
+
+    /**
+     * Reads one key in a named group (what a forwarding node asked for).
+     *
+     * @param group       the group, which must own the key
+     * @param key         the key
+     * @param consistency how fresh the answer must be
+     * @param forwarded   whether another node already forwarded it here
+     * @return the entry (or its absence) and who served it
+     * @throws IllegalArgumentException if the group does not exist or does not own the key
+     */
+    public Future<Served<GetResult>> getIn(int group, String key, ReadConsistency consistency, boolean forwarded) {
+        checkOwns(group, List.of(key));
+        return get(key, consistency, forwarded);
     }
 
     /**

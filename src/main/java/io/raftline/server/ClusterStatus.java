@@ -131,19 +131,15 @@ final class ClusterStatus implements ClusterView {
         if (!(n instanceof ReplicaSet set)) {
             return n.status().map(ClusterStatus::statusJson);
         }
-        List<Future<NodeStatus>> all = new ArrayList<>();
-        for (RaftNode r : set.replicas()) {
-            all.add(r.status());
-        }
-        return Future.all(all).map(done -> {
+        return ReplicaSet.statuses(set.replicas()).map(all -> {
             JsonArray groups = new JsonArray();
             for (int g = 0; g < all.size(); g++) {
-                NodeStatus s = all.get(g).result();
+                NodeStatus s = all.get(g);
                 groups.add(new JsonObject().put("group", g).put("role", s.roleName()).put("term", s.term())
                         .put("leader", s.leader()).put("commit", s.commit()).put("applied", s.applied())
                         .put("lastIndex", s.lastIndex()));
             }
-            return statusJson(all.get(0).result()).put("groups", groups);
+            return statusJson(all.get(0)).put("groups", groups);
         });
     }
 

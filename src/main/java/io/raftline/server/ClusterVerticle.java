@@ -46,7 +46,6 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -517,23 +516,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             node.status().onSuccess(s -> metricStatuses.put(s.id(), s));
         }
         if (config.groups() > 1) {
-            replicas.forEach((id, list) -> groupStatuses(list).onSuccess(st -> groupStatuses.put(id, st)));
+            replicas.forEach((id, list) -> ReplicaSet.statuses(list).onSuccess(st -> groupStatuses.put(id, st)));
         }
-    }
-
-    /** Every group replica's status, by group. */
-    private static Future<List<NodeStatus>> groupStatuses(List<? extends RaftNode> list) {
-        List<Future<NodeStatus>> all = new ArrayList<>(list.size());
-        for (RaftNode r : list) {
-            all.add(r.status());
-        }
-        return Future.all(all).map(done -> {
-            List<NodeStatus> out = new ArrayList<>(all.size());
-            for (Future<NodeStatus> f : all) {
-                out.add(f.result());
-            }
-            return out;
-        });
     }
 
     private Future<LogStore> openStore(NodeConfig n, Path dir) {

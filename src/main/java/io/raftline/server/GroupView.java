@@ -12,6 +12,7 @@ import io.raftline.raft.CoreEvent;
 import io.raftline.raft.Entry;
 import io.raftline.raft.Role;
 import io.raftline.raft.message.Message;
+import io.raftline.shard.ReplicaSet;
 import io.raftline.ui.GroupFocus;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -189,20 +190,17 @@ public final class GroupView implements GroupFocus {
     Future<JsonObject> gather() {
         Map<Integer, List<? extends RaftNode>> now = replicas.get();
         List<Integer> nodes = new ArrayList<>(now.keySet());
-        List<Future<NodeStatus>> all = new ArrayList<>();
+        List<Future<List<NodeStatus>>> all = new ArrayList<>();
         for (int node : nodes) {
-            for (RaftNode r : now.get(node)) {
-                all.add(r.status());
-            }
+            all.add(ReplicaSet.statuses(now.get(node)));
         }
         return Future.all(all).map(done -> {
             List<JsonObject> reported = new ArrayList<>();
-            int k = 0;
-            for (int node : nodes) {
+            for (int k = 0; k < nodes.size(); k++) {
+                int node = nodes.get(k);
                 JsonArray list = new JsonArray();
                 boolean up = true;
-                for (int g = 0; g < now.get(node).size(); g++) {
-                    NodeStatus s = all.get(k++).result();
+                for (NodeStatus s : all.get(k).result()) {
                     up &= s.up();
                     list.add(new JsonObject().put("role", s.roleName()).put("term", s.term())
                             .put("leader", s.leader()).put("commit", s.commit()));

@@ -79,7 +79,7 @@ public final class LeaderBalancer {
         List<Future<Optional<Move>>> plans = new ArrayList<>();
         for (int i = 0; i < ids.size(); i++) {
             int self = ids.get((first + i) % ids.size());
-            plans.add(statuses(nodes.get(self)).map(all -> plan(self, all)));
+            plans.add(ReplicaSet.statuses(nodes.get(self)).map(all -> plan(self, all)));
         }
         moving = true;
         Future.all(plans).compose(done -> {
@@ -97,20 +97,6 @@ public final class LeaderBalancer {
             }
             return Future.succeededFuture();
         }).onComplete(ar -> moving = false);
-    }
-
-    private static Future<List<NodeStatus>> statuses(List<? extends RaftNode> replicas) {
-        List<Future<NodeStatus>> statuses = new ArrayList<>();
-        for (RaftNode r : replicas) {
-            statuses.add(r.status());
-        }
-        return Future.all(statuses).map(done -> {
-            List<NodeStatus> all = new ArrayList<>();
-            for (Future<NodeStatus> f : statuses) {
-                all.add(f.result());
-            }
-            return all;
-        });
     }
 
     /**

@@ -126,6 +126,27 @@ public final class ReplicaSet implements RaftNode {
         return replicas.get(0).read(consistency);
     }
 
+    /**
+     * Every replica's status, by group: what {@code /v1/cluster}, {@code /metrics}, the leader balancer and the live
+     * view's grid each need of a node's replicas.
+     *
+     * @param replicas a node's replicas, by group
+     * @return their statuses, in the same order, once all answered
+     */
+    public static Future<List<NodeStatus>> statuses(List<? extends RaftNode> replicas) {
+        List<Future<NodeStatus>> all = new ArrayList<>(replicas.size());
+        for (RaftNode r : replicas) {
+            all.add(r.status());
+        }
+        return Future.all(all).map(done -> {
+            List<NodeStatus> out = new ArrayList<>(all.size());
+            for (Future<NodeStatus> f : all) {
+                out.add(f.result());
+            }
+            return out;
+        });
+    }
+
     @Override
     public Future<NodeStatus> status() {
         return replicas.get(0).status();

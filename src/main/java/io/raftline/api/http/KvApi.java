@@ -345,10 +345,7 @@ public final class KvApi {
             if (request instanceof ForwardCodec.Request.Write w) {
                 answer = requests.writeIn(group, w.command(), true).map(ForwardCodec::result);
             } else if (request instanceof ForwardCodec.Request.Get g) {
-                if (requests.keyGroups().groupOf(g.key()) != group) {
-                    throw new IllegalArgumentException("key \"" + g.key() + "\" does not belong to group " + group);
-                }
-                answer = requests.get(g.key(), g.consistency(), true).map(ForwardCodec::get);
+                answer = requests.getIn(group, g.key(), g.consistency(), true).map(ForwardCodec::get);
             } else if (request instanceof ForwardCodec.Request.Lookup l) {
                 answer = requests.lookupIn(group, l.keys(), l.consistency(), true).map(ForwardCodec::lookup);
             } else {
