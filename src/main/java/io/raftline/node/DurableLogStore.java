@@ -40,6 +40,10 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #recover()} closes the files and opens them again, replaying the snapshot and the log exactly as
  * a process restarted after {@code kill -9} would: the node calls it when it restarts after a crash, so the
  * recovery path is exercised every time, not only after a real crash.
+ *
+ * <p>On a sharded node ({@link #openGroup}) each group has a store of its own (its snapshots, its recovery, its state
+ * machine), but the groups write one {@link io.raftline.storage.SharedWal} through the node's
+ * {@link SharedWalWriter} instead of a WAL worker each, so that one fsync covers the writes of many groups.
  */
 public final class DurableLogStore implements LogStore {
 
@@ -48,12 +52,13 @@ public final class DurableLogStore implements LogStore {
     private final Vertx vertx;
     private final int nodeId;
     private final Path dataDir;
-    private final long segmentBytes;
     private final Disk disk;
     /** Held while this store is open: no second node may use the directory (released by {@link #close()}). */
     private final DataDirLock lock;
-    /** The WAL worker: persists, the WAL part of compaction, recovery, in the node's order. */
-    private final WorkerExecutor io;
+    /** Where WAL work runs: persists, the WAL part of compaction, recovery, in the node's order. */
+    private final Lane lane;
+    /** Opens the storage again from the files (recovery after an in-process crash); runs on the lane. */
+    private final java.util.function.Supplier<DurableStorage> reopen;
     /**
      * The snapshot worker: writes snapshot files, so that their size never delays a WAL fsync. Its tasks are
      * submitted <em>unordered</em>: Vert.x queues ordered blocking tasks per calling context, across executors, so
@@ -67,19 +72,53 @@ public final class DurableLogStore implements LogStore {
     /** File in the data directory that records a detected loss of acknowledged state (see {@link #recordStateLost}). */
     public static final String STATE_LOST_FILE = "STATE_LOST";
 
-    private DurableLogStore(Vertx vertx, int nodeId, Path dataDir, long segmentBytes, Disk disk,
-            DurableStorage storage, DataDirLock lock) {
+    /**
+     * The thread WAL work runs on, in submission order: a worker of the store's own, or the node's shared writer.
+     */
+    private interface Lane {
+        /** Runs {@code work}, then {@code sync} if not null; completes on the caller's context. */
+        <T> Future<T> run(java.util.concurrent.Callable<T> work, Runnable sync);
+
+        /** Called once, after the store's last task was queued. */
+        Future<Void> close();
+    }
+
+    private DurableLogStore(Vertx vertx, int nodeId, Path dataDir, Disk disk, DurableStorage storage,
+            DataDirLock lock, java.util.function.Function<String, Lane> lane,
+            java.util.function.Supplier<DurableStorage> reopen) {
         this.lock = lock;
         this.vertx = vertx;
         this.nodeId = nodeId;
         this.dataDir = dataDir;
-        this.segmentBytes = segmentBytes;
         this.disk = disk;
         this.storage = storage;
+        this.reopen = reopen;
         String name = "raftline-storage-" + nodeId + "-" + System.identityHashCode(this);
-        this.io = vertx.createSharedWorkerExecutor(name, 1, 60, TimeUnit.SECONDS);
+        this.lane = lane.apply(name);
         this.snapshotIo = vertx.createSharedWorkerExecutor(name + "-snapshots", 1, 60, TimeUnit.SECONDS);
         this.stateLost = stateLostMarkerExists(disk, dataDir);
+    }
+
+    /** A lane on a worker of one thread of the store's own. */
+    private static Lane ownWorker(Vertx vertx, String name) {
+        WorkerExecutor io = vertx.createSharedWorkerExecutor(name, 1, 60, TimeUnit.SECONDS);
+        return new Lane() {
+            @Override
+            public <T> Future<T> run(java.util.concurrent.Callable<T> work, Runnable sync) {
+                return io.executeBlocking(() -> {
+                    T result = work.call();
+                    if (sync != null) {
+                        sync.run();
+                    }
+                    return result;
+                }, true);
+            }
+
+            @Override
+            public Future<Void> close() {
+                return io.close();
+            }
+        };
     }
 
     /**
@@ -99,17 +138,56 @@ public final class DurableLogStore implements LogStore {
     public static DurableLogStore open(Vertx vertx, int nodeId, Path dataDir, long segmentBytes, Disk disk) {
         DataDirLock lock = DataDirLock.acquire(dataDir);
         try {
-            return new DurableLogStore(vertx, nodeId, dataDir, segmentBytes, disk,
-                    openStorage(disk, nodeId, dataDir, segmentBytes), lock);
+            java.util.function.Supplier<DurableStorage> opener = () -> opened(nodeId, dataDir,
+                    DurableStorage.open(disk, dataDir, segmentBytes, warner(nodeId)));
+            return new DurableLogStore(vertx, nodeId, dataDir, disk, opener.get(), lock,
+                    name -> ownWorker(vertx, name), opener);
         } catch (RuntimeException e) {
             lock.close();
             throw e;
         }
     }
 
-    private static DurableStorage openStorage(Disk disk, int nodeId, Path dataDir, long segmentBytes) {
-        DurableStorage s = DurableStorage.open(disk, dataDir, segmentBytes,
-                note -> LOG.warn("[Node {}] storage recovery: {}", nodeId, note));
+    /**
+     * Opens (recovering) group {@code group}'s store of a sharded node: its snapshots in {@code groupDir}, its log its
+     * share of the node's shared WAL, written by {@code writer}. Blocking: call it from a worker, one group at a time.
+     */
+    public static DurableLogStore openGroup(Vertx vertx, int nodeId, Path groupDir, int group, SharedWalWriter writer,
+            Disk disk) {
+        DataDirLock lock = DataDirLock.acquire(groupDir);
+        try {
+            writer.acquire();
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+        try {
+            io.raftline.storage.WalLog log = writer.wal().group(group);
+            java.util.function.Supplier<DurableStorage> opener = () -> opened(nodeId, groupDir,
+                    DurableStorage.open(disk, groupDir, log, warner(nodeId)));
+            return new DurableLogStore(vertx, nodeId, groupDir, disk, opener.get(), lock, name -> new Lane() {
+                @Override
+                public <T> Future<T> run(java.util.concurrent.Callable<T> work, Runnable sync) {
+                    return writer.submit(vertx, work, sync);
+                }
+
+                @Override
+                public Future<Void> close() {
+                    return writer.release(vertx);
+                }
+            }, opener);
+        } catch (RuntimeException e) {
+            lock.close();
+            writer.release(vertx);
+            throw e;
+        }
+    }
+
+    private static java.util.function.Consumer<String> warner(int nodeId) {
+        return note -> LOG.warn("[Node {}] storage recovery: {}", nodeId, note);
+    }
+
+    private static DurableStorage opened(int nodeId, Path dataDir, DurableStorage s) {
         LOG.info("[Node {}] storage opened in {}: snapshot at {}, {} log entries replayed, last index {}, {}", nodeId,
                 dataDir, s.snapshot().index(), s.recoveredEntries(), s.lastIndex(), s.hardState());
         return s;
@@ -129,13 +207,13 @@ public final class DurableLogStore implements LogStore {
     public Future<Void> persist(Snapshot snapshot, List<Entry> entries, HardState hardState, boolean sync) {
         DurableStorage s = storage;
         Context ctx = vertx.getOrCreateContext();
-        return io.<Void>executeBlocking(() -> {
+        return lane.<Void>run(() -> {
             if (snapshot != null) {
                 s.writeSnapshot(snapshot);
             }
-            s.write(entries, hardState, sync);
+            s.write(entries, hardState, false);
             return null;
-        }, true).compose(v -> onContext(ctx, () -> s.applyWritten(snapshot, entries, hardState)));
+        }, sync ? s::sync : null).compose(v -> onContext(ctx, () -> s.applyWritten(snapshot, entries, hardState)));
     }
 
     /**
@@ -153,7 +231,7 @@ public final class DurableLogStore implements LogStore {
         return snapshotIo.<Void>executeBlocking(() -> {
             s.writeSnapshotFile(snap);
             return null;
-        }, false).compose(v -> io.<Long>executeBlocking(() -> s.recordCompaction(snap), true))
+        }, false).compose(v -> lane.<Long>run(() -> s.recordCompaction(snap), null))
                 .compose(freed -> onContext(ctx, () -> {
                     s.applyCompaction(snap);
                     LOG.debug("[Node {}] compacted the log up to {}: {} bytes of WAL freed", nodeId, index, freed);
@@ -166,10 +244,10 @@ public final class DurableLogStore implements LogStore {
         DurableStorage old = storage;
         // A snapshot file the crashed incarnation was still writing finishes first: recovery must not read (or
         // delete as a leftover) a file that another thread is writing.
-        return afterSnapshotWrites().compose(v -> io.<DurableStorage>executeBlocking(() -> {
+        return afterSnapshotWrites().compose(v -> lane.<DurableStorage>run(() -> {
             old.close();
-            return openStorage(disk, nodeId, dataDir, segmentBytes);
-        }, true)).compose(fresh -> onContext(ctx, () -> storage = fresh));
+            return reopen.get();
+        }, null)).compose(fresh -> onContext(ctx, () -> storage = fresh));
     }
 
     /** Completes once every snapshot file write queued so far has finished (its one thread runs them in order). */
@@ -185,7 +263,7 @@ public final class DurableLogStore implements LogStore {
     @Override
     public Future<Void> recordStateLost(String detail) {
         stateLost = true;
-        return io.executeBlocking(() -> {
+        return lane.run(() -> {
             String text = "Node " + nodeId + " lost log entries it had acknowledged: " + detail + ".\n"
                     + "It may have voted in terms it no longer remembers, so it must not vote again under this id.\n"
                     + "Replace it: remove member " + nodeId + " and add a new member with a new id and an empty data"
@@ -196,7 +274,7 @@ public final class DurableLogStore implements LogStore {
             }
             disk.syncDirectory(dataDir);
             return null;
-        }, true);
+        }, null);
     }
 
     private static boolean stateLostMarkerExists(Disk disk, Path dataDir) {
@@ -213,6 +291,11 @@ public final class DurableLogStore implements LogStore {
     }
 
     @Override
+    public long compactionPressureBytes() {
+        return storage.compactionPressureBytes();
+    }
+
+    @Override
     public StorageStats stats() {
         DurableStorage s = storage;
         return new StorageStats("durable", s.failed(), s.fsyncs(), s.entriesWritten(), s.walBytes());
@@ -221,14 +304,14 @@ public final class DurableLogStore implements LogStore {
     @Override
     public Future<Void> close() {
         DurableStorage s = storage;
-        return afterSnapshotWrites().compose(v -> io.<Void>executeBlocking(() -> {
+        return afterSnapshotWrites().compose(v -> lane.<Void>run(() -> {
             try {
                 s.close();
             } finally {
                 lock.close();
             }
             return null;
-        }, true)).eventually(() -> snapshotIo.close()).eventually(() -> io.close());
+        }, null)).eventually(() -> snapshotIo.close()).eventually(lane::close);
     }
 
     private static Future<Void> onContext(Context ctx, Runnable r) {

@@ -93,6 +93,18 @@ public interface LogStore {
     }
 
     /**
+     * Bytes of log on disk that a snapshot of this node's state machine could free; past half of
+     * {@code max_log_size_bytes} the node takes a snapshot before its intervals say so. A store of its own reports its
+     * size; a group's share of a node's shared log reports the whole log while that group holds entries in its oldest
+     * segment, and nothing otherwise (its snapshot would free nothing).
+     *
+     * @return bytes
+     */
+    default long compactionPressureBytes() {
+        return stats().walBytes();
+    }
+
+    /**
      * Releases files and threads when the node is undeployed.
      *
      * @return completes once closed

@@ -967,7 +967,7 @@ public final class NodeHost {
         long applied = kv.lastApplied();
         long since = applied - (s.firstIndex() - 1);
         // Besides the intervals, a log that has grown past half of max_log_size_bytes is compacted now.
-        boolean logLarge = store.stats().walBytes() > config.maxLogSizeBytes() / 2;
+        boolean logLarge = store.compactionPressureBytes() > config.maxLogSizeBytes() / 2;
         if (snapshotInFlight || applied > s.lastIndex() || since <= 0
                 || (since < config.snapshotIntervalEntries() && appliedBytesSinceSnapshot < config.snapshotIntervalBytes()
                         && !logLarge)) {

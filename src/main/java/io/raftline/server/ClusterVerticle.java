@@ -19,12 +19,14 @@ import io.raftline.node.NodeStatus;
 import io.raftline.node.RaftNode;
 import io.raftline.node.NodeOptions;
 import io.raftline.node.RaftNodeVerticle;
+import io.raftline.node.SharedWalWriter;
 import io.raftline.raft.CoreEvent;
 import io.raftline.raft.Role;
 import io.raftline.security.AdminAccess;
 import io.raftline.security.ClientAccess;
 import io.raftline.security.PeerGuard;
 import io.raftline.shard.GroupLayout;
+import io.raftline.storage.NioDisk;
 import io.raftline.shard.LeaderBalancer;
 import io.raftline.shard.ReplicaSet;
 import io.raftline.transport.EventBusTransport;
@@ -318,19 +320,33 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      */
     private Future<Void> deployNode(NodeConfig n) {
         int groups = config.groups();
-        Future<Void> layout = !config.storage().durable() ? Future.succeededFuture() : vertx.executeBlocking(() -> {
-            GroupLayout.checkOrRecord(Path.of(n.dataDir()), groups);
-            return null;
-        });
+        boolean shared = groups > 1 && config.storage().durable();
+        // A sharded node's groups write one log: opened here, held by each group's store once it opens.
+        Future<SharedWalWriter> layout = !config.storage().durable() ? Future.succeededFuture()
+                : vertx.executeBlocking(() -> {
+                    Path dataDir = Path.of(n.dataDir());
+                    GroupLayout.checkOrRecord(dataDir, groups);
+                    if (!shared) {
+                        return null;
+                    }
+                    GroupLayout.checkNoGroupLogs(dataDir, groups);
+                    return SharedWalWriter.open(n.id(), NioDisk.INSTANCE, dataDir.resolve("wal"),
+                            config.storage().segmentBytes(), groups);
+                });
         List<RaftNodeVerticle> deployed = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Future<Void> chain = layout;
+        Future<Void> chain = layout.mapEmpty();
         for (int g = 0; g < groups; g++) {
             int group = g;
-            chain = chain.compose(v -> deployReplica(n, group)).map(replica -> {
+            chain = chain.compose(v -> deployReplica(n, group, layout.result())).map(replica -> {
                 deployed.add(replica);
                 return null;
             });
         }
+        chain = chain.andThen(x -> {
+            if (layout.result() != null) {
+                layout.result().release(vertx);
+            }
+        });
         return chain.map(v -> {
             replicas.put(n.id(), List.copyOf(deployed));
             nodes.put(n.id(), groups == 1 ? deployed.get(0) : new ReplicaSet(n.id(), deployed));
@@ -345,9 +361,11 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     }
 
     /** Opens one group's store of a node and deploys that group's verticle. */
-    private Future<RaftNodeVerticle> deployReplica(NodeConfig n, int group) {
+    private Future<RaftNodeVerticle> deployReplica(NodeConfig n, int group, SharedWalWriter sharedLog) {
         Path dir = GroupLayout.groupDir(Path.of(n.dataDir()), group);
-        return openStore(n, dir).compose(store -> (group == 0 ? rejoinGuard(n, store) : Future.<Void>succeededFuture())
+        Future<LogStore> opened = sharedLog == null ? openStore(n, dir) : vertx.executeBlocking(() ->
+                DurableLogStore.openGroup(vertx, n.id(), dir, group, sharedLog, NioDisk.INSTANCE));
+        return opened.compose(store -> (group == 0 ? rejoinGuard(n, store) : Future.<Void>succeededFuture())
                 .recover(e -> store.close().transform(x -> Future.<Void>failedFuture(e))).map(store)).compose(store -> {
             // One group: the node reports to the event stream as before. Several: through its gate in the group
             // view, open while the live view follows its group.

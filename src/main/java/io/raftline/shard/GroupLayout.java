@@ -85,14 +85,41 @@ public final class GroupLayout {
         }
     }
 
+    /**
+     * Checks that no group of a sharded node has a write-ahead log of its own: the groups of a node share one log, in
+     * the node's {@code data_dir/wal}. Group directories with their own {@code wal/} were made by a build of
+     * 2026-12-01 (before the shared log), never released; their logs are not read, so the node refuses to start rather
+     * than come up without them. Blocking file I/O.
+     *
+     * @throws ConfigException naming the first such directory
+     */
+    public static void checkNoGroupLogs(Path dataDir, int groups) {
+        try {
+            for (int g = 1; g < groups; g++) {
+                Path wal = groupDir(dataDir, g).resolve("wal");
+                if (holdsFiles(wal, ".wal")) {
+                    throw new ConfigException("groups", wal + " holds a write-ahead log of group " + g + " alone, as a"
+                            + " development build of 2026-12-01 wrote them; the groups of a node now share the log in "
+                            + dataDir.resolve("wal") + " and that layout is not read: start this node with an empty"
+                            + " data_dir (the cluster's other nodes send it their data)");
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot check the groups of " + dataDir + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Whether the directory holds a cluster of one group's files (a WAL segment or a snapshot). */
     private static boolean holdsData(Path dataDir) throws IOException {
-        if (!Files.isDirectory(dataDir)) {
+        return holdsFiles(dataDir.resolve("wal"), ".wal") || holdsFiles(dataDir.resolve("snap"), ".snap");
+    }
+
+    private static boolean holdsFiles(Path dir, String suffix) throws IOException {
+        if (!Files.isDirectory(dir)) {
             return false;
         }
-        try (Stream<Path> files = Files.list(dataDir)) {
-            return files.map(p -> p.getFileName().toString())
-                    .anyMatch(name -> name.endsWith(".wal") || name.endsWith(".snap"));
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.anyMatch(p -> p.getFileName().toString().endsWith(suffix));
         }
     }
 

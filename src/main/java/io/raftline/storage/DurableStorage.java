@@ -32,17 +32,16 @@ import java.util.function.Consumer;
 public final class DurableStorage implements Storage {
 
     private final MemoryStorage memory = new MemoryStorage();
-    private final Wal wal;
+    private final WalLog wal;
     private final SnapshotStore snapshots;
     private final List<String> recoveryNotes = new ArrayList<>();
     /** Worker side: the hard state last written, re-written after compaction so it never lives only in a deleted segment. */
     private HardState lastWrittenHardState;
     private int recoveredEntries;
     // Written by the worker, read by status requests on other threads.
-    private volatile long fsyncs;
     private volatile long entriesWritten;
 
-    private DurableStorage(Wal wal, SnapshotStore snapshots) {
+    private DurableStorage(WalLog wal, SnapshotStore snapshots) {
         this.wal = wal;
         this.snapshots = snapshots;
     }
@@ -61,6 +60,26 @@ public final class DurableStorage implements Storage {
      * that crashes; production passes {@link NioDisk}).
      */
     public static DurableStorage open(Disk disk, Path dataDir, long segmentBytes, Consumer<String> warn) {
+        return open(disk, dataDir, notes -> Wal.open(disk, dataDir.resolve("wal"), segmentBytes, notes), warn);
+    }
+
+    /**
+     * Opens and recovers one group's storage whose log is its share of the node's {@link SharedWal}: its snapshots in
+     * {@code groupDir/snap}, its records from {@code log}.
+     */
+    public static DurableStorage open(Disk disk, Path groupDir, WalLog log, Consumer<String> warn) {
+        return open(disk, groupDir, notes -> {
+            try {
+                disk.createDirectoriesDurably(groupDir);
+            } catch (java.io.IOException e) {
+                throw new StorageException("cannot create " + groupDir + ": " + e.getMessage(), e);
+            }
+            return log;
+        }, warn);
+    }
+
+    private static DurableStorage open(Disk disk, Path dataDir,
+            java.util.function.Function<Consumer<String>, WalLog> openLog, Consumer<String> warn) {
         List<String> notes = new ArrayList<>();
         Consumer<String> both = s -> {
             notes.add(s);
@@ -68,11 +87,12 @@ public final class DurableStorage implements Storage {
         };
         SnapshotStore snaps = new SnapshotStore(disk, dataDir.resolve("snap"));
         Snapshot snap = snaps.loadNewest(both).orElse(Snapshot.EMPTY);
-        Wal wal = Wal.open(disk, dataDir.resolve("wal"), segmentBytes, both);
+        WalLog wal = openLog.apply(both);
         DurableStorage ds = new DurableStorage(wal, snaps);
         try {
             syncDataDirectory(disk, dataDir);
-            if (ds.replay(snap, wal.recovery().records(), both)) {
+            wal.noteSnapshot(snap.index());
+            if (ds.replay(snap, wal.recoveredRecords(), both)) {
                 // The snapshot replaced the log but the WAL does not say so (the crash came between the snapshot
                 // file and its record). Say it now: entries written after the snapshot will follow this record, and
                 // without it the next recovery would read them as following the old log (a gap, or a tail to drop).
@@ -232,12 +252,11 @@ public final class DurableStorage implements Storage {
      */
     public void sync() {
         wal.sync();
-        fsyncs++;
     }
 
-    /** fsyncs issued since open. */
+    /** fsyncs issued since open (on a shared log: by all its groups). */
     public long fsyncs() {
-        return fsyncs;
+        return wal.fsyncs();
     }
 
     /** Log entries written since open. */
@@ -253,6 +272,7 @@ public final class DurableStorage implements Storage {
         snapshots.save(s);
         wal.append(List.of(new WalRecord.SnapshotInstalledRecord(s.index(), s.term())));
         sync();
+        wal.noteSnapshot(s.index());
     }
 
     /**
@@ -298,6 +318,11 @@ public final class DurableStorage implements Storage {
     /** Bytes of WAL on disk (for {@code max_log_size_bytes}). */
     public long walBytes() {
         return wal.sizeBytes();
+    }
+
+    /** Bytes of WAL a snapshot of this group could free (see {@link WalLog#compactionPressureBytes}). */
+    public long compactionPressureBytes() {
+        return wal.compactionPressureBytes();
     }
 
     /** Whether an I/O error has made storage unusable (the node must stop acknowledging). */

@@ -7,8 +7,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.IntToLongFunction;
 import java.util.zip.CRC32C;
 
 /**
@@ -31,7 +34,7 @@ import java.util.zip.CRC32C;
  * error the log is failed for good (fail-stop): every later call throws, so a node can never acknowledge
  * a write it could not persist. All file I/O goes through a {@link Disk}.
  */
-public final class Wal implements Closeable {
+public final class Wal implements Closeable, WalLog {
 
     /** Default segment size: 64 MiB. */
     public static final long DEFAULT_SEGMENT_BYTES = 64L * 1024 * 1024;
@@ -46,8 +49,11 @@ public final class Wal implements Closeable {
     public record Recovery(List<WalRecord> records, long truncatedBytes, List<String> notes) {
     }
 
-    /** One segment file and the highest entry index it holds (0 if none). */
-    private record Segment(long seq, Path path, long maxEntryIndex) {
+    /**
+     * One segment file and, per group whose records it holds, the highest entry index of that group in it (a log of
+     * one group only ever has group 0; the groups of a {@link SharedWal} are told apart by {@link WalRecord.Tagged}).
+     */
+    private record Segment(long seq, Path path, Map<Integer, Long> maxEntryIndex) {
     }
 
     private final Disk disk;
@@ -58,10 +64,12 @@ public final class Wal implements Closeable {
     private Path currentPath;
     private Disk.AppendFile current;
     private long currentSize;
-    private long currentMaxIndex;
+    private Map<Integer, Long> currentMaxIndex = new HashMap<>();
     private long closedBytes;
     private Throwable failure;
     private final Recovery recovery;
+    // Written by the one thread that uses the log, read by status requests on other threads.
+    private volatile long fsyncs;
 
     private Wal(Disk disk, Path dir, long segmentBytes, Recovery recovery) {
         this.disk = disk;
@@ -134,7 +142,7 @@ public final class Wal implements Closeable {
                 wal.currentPath = lastSeg.path;
                 wal.current = disk.open(lastSeg.path, Disk.OpenMode.EXISTING);
                 wal.currentSize = wal.current.size();
-                wal.currentMaxIndex = lastSeg.maxEntryIndex;
+                wal.currentMaxIndex = new HashMap<>(lastSeg.maxEntryIndex);
                 // What we just read may be only in the page cache: a process killed between its write and its
                 // fsync leaves it there. The node will act on it (a leader re-sending these entries finds them
                 // present and gets an acknowledgement without any write), so make it durable before trusting it,
@@ -148,12 +156,38 @@ public final class Wal implements Closeable {
         }
     }
 
+    /**
+     * Reads every record of the log in {@code dir} again, repairing nothing: for a reader on the log's own thread, with
+     * no write half done, after {@link #open} repaired what a crash left. Any damage is reported as corruption.
+     */
+    static List<WalRecord> reread(Disk disk, Path dir) {
+        try {
+            List<Path> files = disk.list(dir).stream()
+                    .filter(p -> p.getFileName().toString().matches("[0-9a-f]{16}\\.wal"))
+                    .sorted().toList();
+            List<WalRecord> records = new ArrayList<>();
+            for (Path f : files) {
+                long seq = Long.parseLong(f.getFileName().toString().substring(0, 16), 16);
+                records.addAll(readSegment(disk.readAll(f), f, seq, false).records);
+            }
+            return records;
+        } catch (IOException e) {
+            throw new StorageException("cannot read write-ahead log in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The records found at open, in write order. */
     public Recovery recovery() {
         return recovery;
     }
 
+    @Override
+    public List<WalRecord> recoveredRecords() {
+        return recovery.records();
+    }
+
     /** Appends a batch with one write. Not durable until {@link #sync()}. */
+    @Override
     public void append(List<WalRecord> records) {
         checkHealthy();
         if (records.isEmpty()) {
@@ -177,9 +211,7 @@ public final class Wal implements Closeable {
                 crc.reset();
                 crc.update(buf.array(), start + WalRecord.HEADER_BYTES, body);
                 buf.putInt(start, body).putInt(start + 4, (int) crc.getValue());
-                if (r instanceof WalRecord.EntryRecord e) {
-                    currentMaxIndex = Math.max(currentMaxIndex, e.entry().index());
-                }
+                noteEntry(currentMaxIndex, r);
             }
             buf.flip();
             current.write(buf);
@@ -190,13 +222,21 @@ public final class Wal implements Closeable {
     }
 
     /** Makes everything appended so far durable (one fsync). */
+    @Override
     public void sync() {
         checkHealthy();
         try {
             current.force(false);
+            fsyncs++;
         } catch (IOException | RuntimeException e) {
             throw fail("fsync " + currentPath, e);
         }
+    }
+
+    /** Number of {@link #sync()} fsyncs since open. */
+    @Override
+    public long fsyncs() {
+        return fsyncs;
     }
 
     /**
@@ -206,11 +246,25 @@ public final class Wal implements Closeable {
      *
      * @return bytes freed
      */
+    @Override
     public long deleteSegmentsUpTo(long index) {
+        return deleteCoveredSegments(group -> index);
+    }
+
+    /**
+     * Deletes the closed segments, oldest first, whose entries of every group are all at or below that group's
+     * {@code floor} (covered by a durable snapshot of the group); stops at the first segment that still holds an
+     * entry above its group's floor. The caller must first have made sure nothing else still needed (a group's
+     * hard state) lives only in those segments: see {@link #lastCoveredSegment}.
+     *
+     * @param floor group → the index up to which that group's entries are covered
+     * @return bytes freed
+     */
+    public long deleteCoveredSegments(IntToLongFunction floor) {
         checkHealthy();
         long freed = 0;
         try {
-            while (!closed.isEmpty() && closed.get(0).maxEntryIndex <= index) {
+            while (!closed.isEmpty() && covered(closed.get(0), floor)) {
                 Segment s = closed.remove(0);
                 long size = disk.size(s.path);
                 disk.delete(s.path);
@@ -226,7 +280,52 @@ public final class Wal implements Closeable {
         return freed;
     }
 
+    /**
+     * The sequence number of the newest segment that {@link #deleteCoveredSegments} would delete with this
+     * {@code floor}, or -1 if it would delete none. No I/O.
+     */
+    public long lastCoveredSegment(IntToLongFunction floor) {
+        long last = -1;
+        for (Segment s : closed) {
+            if (!covered(s, floor)) {
+                break;
+            }
+            last = s.seq;
+        }
+        return last;
+    }
+
+    /** The sequence number of the segment appends go to. */
+    public long currentSegment() {
+        return currentSeq;
+    }
+
+    /**
+     * The groups that hold entries in the oldest segment, each with its highest entry index there: the segment that
+     * must go first for any space to be freed. The current segment's when no segment is closed.
+     */
+    public Map<Integer, Long> oldestSegmentEntries() {
+        return Map.copyOf(closed.isEmpty() ? currentMaxIndex : closed.get(0).maxEntryIndex);
+    }
+
+    private static boolean covered(Segment s, IntToLongFunction floor) {
+        for (Map.Entry<Integer, Long> e : s.maxEntryIndex.entrySet()) {
+            if (e.getValue() > floor.applyAsLong(e.getKey())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Records an entry record's index (tagged or not) in a segment's per-group maxima. */
+    private static void noteEntry(Map<Integer, Long> maxIndex, WalRecord r) {
+        if (WalRecord.untagged(r) instanceof WalRecord.EntryRecord e) {
+            maxIndex.merge(WalRecord.groupOf(r), e.entry().index(), Math::max);
+        }
+    }
+
     /** Bytes on disk over all segments. */
+    @Override
     public long sizeBytes() {
         return closedBytes + currentSize;
     }
@@ -237,6 +336,7 @@ public final class Wal implements Closeable {
     }
 
     /** Whether an I/O error made this log unusable. */
+    @Override
     public boolean failed() {
         return failure != null;
     }
@@ -257,7 +357,7 @@ public final class Wal implements Closeable {
     private void roll() throws IOException {
         current.force(false);
         current.close();
-        closed.add(new Segment(currentSeq, currentPath, currentMaxIndex));
+        closed.add(new Segment(currentSeq, currentPath, Map.copyOf(currentMaxIndex)));
         closedBytes += currentSize;
         startSegment(currentSeq + 1);
     }
@@ -274,7 +374,7 @@ public final class Wal implements Closeable {
         currentPath = p;
         currentSeq = seq;
         currentSize = SEGMENT_HEADER_BYTES;
-        currentMaxIndex = 0;
+        currentMaxIndex = new HashMap<>();
     }
 
     private void checkHealthy() {
@@ -289,7 +389,7 @@ public final class Wal implements Closeable {
         return new StorageException("write-ahead log: " + what + " failed: " + e.getMessage(), e);
     }
 
-    private record ReadResult(List<WalRecord> records, long tornAt, long maxEntryIndex) {
+    private record ReadResult(List<WalRecord> records, long tornAt, Map<Integer, Long> maxEntryIndex) {
     }
 
     private static ReadResult readSegment(byte[] bytes, Path f, long seq, boolean last) {
@@ -297,7 +397,7 @@ public final class Wal implements Closeable {
         List<WalRecord> out = new ArrayList<>();
         if (bytes.length < SEGMENT_HEADER_BYTES) {
             if (last) {
-                return new ReadResult(out, 0, 0);
+                return new ReadResult(out, 0, Map.of());
             }
             throw new WalCorruptionException(f, 0, "segment shorter than its header");
         }
@@ -322,11 +422,11 @@ public final class Wal implements Closeable {
             // once the header is synced, so a bad header in the last segment with no valid record after it is a
             // torn creation, like a short header, and nothing acknowledged was in it.
             if (last && !validRecordAfter(bytes, SEGMENT_HEADER_BYTES)) {
-                return new ReadResult(out, 0, 0);
+                return new ReadResult(out, 0, Map.of());
             }
             throw new WalCorruptionException(f, badAt, bad);
         }
-        long maxIndex = 0;
+        Map<Integer, Long> maxIndex = new HashMap<>();
         int pos = SEGMENT_HEADER_BYTES;
         CRC32C crc = new CRC32C();
         while (pos < bytes.length) {
@@ -361,9 +461,7 @@ public final class Wal implements Closeable {
                 throw new WalCorruptionException(f, pos, problem);
             }
             out.add(rec);
-            if (rec instanceof WalRecord.EntryRecord e) {
-                maxIndex = Math.max(maxIndex, e.entry().index());
-            }
+            noteEntry(maxIndex, rec);
             pos += WalRecord.HEADER_BYTES + len;
         }
         return new ReadResult(out, -1, maxIndex);

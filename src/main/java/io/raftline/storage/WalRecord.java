@@ -18,7 +18,8 @@ import java.nio.ByteBuffer;
  * i32 dataLength, data} (entry type 0 = normal, 1 = no-op, 2 = membership change: codes only ever added, so an
  * older log always reads; a membership change is an ordinary entry here, recovery finds the membership by reading
  * the log); hard state = {@code i64 term, i32 vote, i64 commit}; snapshot = {@code i64 index,
- * i64 term}; snapshot installed = {@code i64 index, i64 term}.
+ * i64 term}; snapshot installed = {@code i64 index, i64 term}; group = {@code u16 group} followed by another
+ * record's type and payload (the records of groups 1 and above in a node's shared log, see {@link Tagged}).
  */
 public sealed interface WalRecord {
 
@@ -26,8 +27,11 @@ public sealed interface WalRecord {
     byte TYPE_HARD_STATE = 2;
     byte TYPE_SNAPSHOT = 3;
     byte TYPE_SNAPSHOT_INSTALLED = 4;
+    byte TYPE_GROUP = 5;
     /** The highest record type this version writes and reads. */
-    byte MAX_TYPE = TYPE_SNAPSHOT_INSTALLED;
+    byte MAX_TYPE = TYPE_GROUP;
+    /** The highest group a {@link Tagged} record can name (its group field is a u16). */
+    int MAX_GROUP = 0xFFFF;
 
     /** Record header: length and checksum. */
     int HEADER_BYTES = 8;
@@ -52,6 +56,33 @@ public sealed interface WalRecord {
     record SnapshotInstalledRecord(long index, long term) implements WalRecord {
     }
 
+    /**
+     * A record of Raft group {@code group} (1 and above) in a write-ahead log that several groups of one node share
+     * ({@link SharedWal}). Group 0's records are written untagged, so a log of one group is exactly the same bytes
+     * whether or not it is shared.
+     */
+    record Tagged(int group, WalRecord record) implements WalRecord {
+        /** Checks the group is in range and the record is not itself tagged. */
+        public Tagged {
+            if (group < 1 || group > MAX_GROUP) {
+                throw new IllegalArgumentException("a tagged record's group must be 1.." + MAX_GROUP + ", got " + group);
+            }
+            if (record instanceof Tagged) {
+                throw new IllegalArgumentException("a tagged record cannot hold another tagged record");
+            }
+        }
+    }
+
+    /** The group a record belongs to: its tag, or 0 for an untagged record. */
+    static int groupOf(WalRecord r) {
+        return r instanceof Tagged t ? t.group() : 0;
+    }
+
+    /** The record without its group tag. */
+    static WalRecord untagged(WalRecord r) {
+        return r instanceof Tagged t ? t.record() : r;
+    }
+
     /** The on-disk code of an entry type: fixed, whatever the enum's order. */
     static byte entryTypeCode(EntryType t) {
         return switch (t) {
@@ -73,7 +104,9 @@ public sealed interface WalRecord {
 
     /** Size of the type byte and payload. */
     static int bodySize(WalRecord r) {
-        if (r instanceof EntryRecord e) {
+        if (r instanceof Tagged t) {
+            return 1 + 2 + bodySize(t.record());
+        } else if (r instanceof EntryRecord e) {
             return 1 + 8 + 8 + 1 + 4 + e.entry().data().length;
         } else if (r instanceof HardStateRecord) {
             return 1 + 8 + 4 + 8;
@@ -83,7 +116,10 @@ public sealed interface WalRecord {
 
     /** Writes type and payload (not the header). */
     static void writeBody(WalRecord r, ByteBuffer out) {
-        if (r instanceof EntryRecord er) {
+        if (r instanceof Tagged t) {
+            out.put(TYPE_GROUP).putShort((short) t.group());
+            writeBody(t.record(), out);
+        } else if (r instanceof EntryRecord er) {
             Entry e = er.entry();
             out.put(TYPE_ENTRY).putLong(e.index()).putLong(e.term()).put(entryTypeCode(e.type()))
                     .putInt(e.data().length).put(e.data());
@@ -124,6 +160,13 @@ public sealed interface WalRecord {
             }
             case TYPE_SNAPSHOT_INSTALLED -> {
                 return new SnapshotInstalledRecord(in.getLong(), in.getLong());
+            }
+            case TYPE_GROUP -> {
+                int group = Short.toUnsignedInt(in.getShort());
+                if (in.remaining() > 0 && in.get(in.position()) == TYPE_GROUP) {
+                    throw new IllegalArgumentException("bad group record (a tagged record inside another)");
+                }
+                return new Tagged(group, readBody(in.slice()));
             }
             default -> throw new IllegalArgumentException("unknown record type " + type);
         }

@@ -39,13 +39,23 @@ class GroupLayoutTest {
         GroupLayout.checkOrRecord(fresh, 1);
         assertThat(fresh.resolve(GroupLayout.MARKER)).doesNotExist();
 
+        // Made the way a node of one group makes its data: a write-ahead log in data_dir/wal.
         Path single = dir.resolve("single");
-        Files.createDirectories(single);
-        Files.write(single.resolve("0000000000000001.wal"), new byte[16]);
+        io.raftline.storage.DurableStorage.open(single, 4096, note -> { }).close();
         GroupLayout.checkOrRecord(single, 1);
         assertThatThrownBy(() -> GroupLayout.checkOrRecord(single, 8)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("holds data of 1 group");
         assertThat(single.resolve(GroupLayout.MARKER)).doesNotExist();
+    }
+
+    @Test
+    void aGroupWithAWriteAheadLogOfItsOwnIsRefused(@TempDir Path dir) throws Exception {
+        GroupLayout.checkOrRecord(dir, 4);
+        GroupLayout.checkNoGroupLogs(dir, 4);
+        Files.createDirectories(dir.resolve("group-2/wal"));
+        Files.write(dir.resolve("group-2/wal/0000000000000001.wal"), new byte[16]);
+        assertThatThrownBy(() -> GroupLayout.checkNoGroupLogs(dir, 4)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("group-2").hasMessageContaining("share the log");
     }
 
     @Test

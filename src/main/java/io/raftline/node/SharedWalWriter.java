@@ -1,0 +1,173 @@
+package io.raftline.node;
+
+import io.raftline.storage.Disk;
+import io.raftline.storage.SharedWal;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one thread that writes a sharded node's {@link SharedWal} for all its groups, and the reason the shared log pays
+ * off: it takes every write queued while it was busy, appends them all, then fsyncs once for the lot (group commit
+ * across groups), where a thread per group would fsync once per group.
+ *
+ * <p>A task has two parts: its work (appends, snapshot records, recovery) and, optionally, a sync. The writer runs the
+ * work of every queued task in queue order, then the syncs: the first fsyncs, and the others find nothing left to
+ * sync, since everything appended before that fsync is durable. Only then does any task complete. A group's tasks
+ * run in the order it queued them, so its writes reach the log in the order its Raft core issued them, as with a log
+ * of its own. Tasks complete on the context that queued them, never on this thread.
+ *
+ * <p>Whoever opens the writer holds it, and each group's {@link DurableLogStore} holds it while open; the last
+ * {@link #release} closes the log and ends the thread.
+ */
+public final class SharedWalWriter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SharedWalWriter.class);
+    /** Most tasks taken in one round (one fsync). */
+    private static final int MAX_BATCH = 4096;
+
+    private final SharedWal wal;
+    private final Thread thread;
+    private final LinkedBlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
+    private int holders;
+    private boolean closed;
+    private volatile boolean stopping;
+
+    private record Task<T>(Callable<T> work, Runnable sync, Context context, Promise<T> done) {
+    }
+
+    private SharedWalWriter(int nodeId, SharedWal wal) {
+        this.wal = wal;
+        this.holders = 1;
+        this.thread = new Thread(this::run, "raftline-wal-" + nodeId);
+        this.thread.setDaemon(true);
+    }
+
+    /**
+     * Opens (recovering) the shared log of node {@code nodeId} in {@code walDir} and starts its thread. Blocking file
+     * I/O: call it from a worker, before the node's groups open their stores. The caller holds it: it releases it
+     * once the groups' stores hold it (or failed to open).
+     */
+    public static SharedWalWriter open(int nodeId, Disk disk, Path walDir, long segmentBytes, int groups) {
+        Consumer<String> warn = note -> LOG.warn("[Node {}] shared write-ahead log recovery: {}", nodeId, note);
+        SharedWalWriter w = new SharedWalWriter(nodeId, SharedWal.open(disk, walDir, segmentBytes, groups, warn));
+        w.thread.start();
+        return w;
+    }
+
+    /** The log this writer writes. Touch it only from tasks. */
+    SharedWal wal() {
+        return wal;
+    }
+
+    /**
+     * Queues {@code work}, then {@code sync} if not null, and completes with the work's result on the calling context
+     * once both ran (or with the first failure).
+     */
+    <T> Future<T> submit(Vertx vertx, Callable<T> work, Runnable sync) {
+        Promise<T> done = Promise.promise();
+        Context ctx = vertx.getOrCreateContext();
+        synchronized (this) {
+            if (closed) {
+                return Future.failedFuture(new IllegalStateException("the shared write-ahead log is closed"));
+            }
+            queue.add(new Task<>(work, sync, ctx, done));
+        }
+        return done.future();
+    }
+
+    /** One more holder (a group's store that opened on this log). */
+    synchronized void acquire() {
+        if (closed) {
+            throw new IllegalStateException("the shared write-ahead log is closed");
+        }
+        holders++;
+    }
+
+    /**
+     * A holder is done with the log: its last task (closing its files) must already be queued. The last release
+     * closes the log after every queued task and ends the thread.
+     *
+     * @return completes once the log is closed (at once for all but the last release)
+     */
+    public Future<Void> release(Vertx vertx) {
+        synchronized (this) {
+            if (--holders > 0) {
+                return Future.succeededFuture();
+            }
+        }
+        Future<Void> last = submit(vertx, () -> {
+            wal.close();
+            stopping = true;
+            return null;
+        }, null);
+        synchronized (this) {
+            closed = true;
+        }
+        return last;
+    }
+
+    private void run() {
+        List<Task<?>> batch = new ArrayList<>();
+        List<Object> results = new ArrayList<>();
+        while (!stopping) {
+            try {
+                batch.add(queue.take());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            queue.drainTo(batch, MAX_BATCH - 1);
+            for (Task<?> t : batch) {
+                results.add(call(t.work()));
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                Runnable sync = batch.get(i).sync();
+                if (sync != null && !(results.get(i) instanceof Failure)) {
+                    try {
+                        sync.run();
+                    } catch (RuntimeException e) {
+                        results.set(i, new Failure(e));
+                    }
+                }
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                complete(batch.get(i), results.get(i));
+            }
+            batch.clear();
+            results.clear();
+        }
+    }
+
+    /** A task's work threw. */
+    private record Failure(Throwable cause) {
+    }
+
+    private static Object call(Callable<?> work) {
+        try {
+            return work.call();
+        } catch (Exception e) {
+            return new Failure(e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> void complete(Task<T> t, Object result) {
+        t.context().runOnContext(v -> {
+            if (result instanceof Failure f) {
+                t.done().fail(f.cause());
+            } else {
+                t.done().complete((T) result);
+            }
+        });
+    }
+}

@@ -1,0 +1,225 @@
+package io.raftline.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.raftline.raft.Entry;
+import io.raftline.raft.HardState;
+import io.raftline.raft.Snapshot;
+import io.raftline.raft.SnapshotMetadata;
+import io.raftline.raft.StorageException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The log the groups of a sharded node share: each group recovers its own records alone, a segment goes only once
+ * every group is done with it, a group's vote survives another group's compaction, and a crash at any point of a
+ * compaction loses nothing of any group.
+ */
+class SharedWalTest {
+
+    private static final Path DIR = Path.of("/node");
+    /** Small segments, so that a few writes fill several. */
+    private static final long SEGMENT_BYTES = 256;
+    private static final int GROUPS = 3;
+
+    /** A node's groups over one shared log, as the node opens them. */
+    private record Node(SharedWal wal, List<DurableStorage> groups) {
+        DurableStorage group(int g) {
+            return groups.get(g);
+        }
+    }
+
+    private static Path groupDir(int g) {
+        return g == 0 ? DIR : DIR.resolve("group-" + g);
+    }
+
+    private static Node open(Disk disk) {
+        SharedWal wal = SharedWal.open(disk, DIR.resolve("wal"), SEGMENT_BYTES, GROUPS, s -> { });
+        List<DurableStorage> groups = new ArrayList<>();
+        for (int g = 0; g < GROUPS; g++) {
+            groups.add(DurableStorage.open(disk, groupDir(g), wal.group(g), s -> { }));
+        }
+        return new Node(wal, groups);
+    }
+
+    private static List<Entry> entries(long from, long to, long term, String tag) {
+        List<Entry> out = new ArrayList<>();
+        for (long i = from; i <= to; i++) {
+            out.add(Entry.normal(i, term, (tag + i).getBytes(StandardCharsets.UTF_8)));
+        }
+        return out;
+    }
+
+    private static void writeAndApply(DurableStorage s, List<Entry> es, HardState hs) {
+        s.write(es, hs, true);
+        s.applyWritten(null, es, hs);
+    }
+
+    private static void compact(DurableStorage s, long index, long term) {
+        Snapshot snap = new Snapshot(new SnapshotMetadata(index, term, List.of(1, 2, 3)), new byte[] {(byte) index});
+        s.compact(snap);
+        s.applyCompaction(snap);
+    }
+
+    private static List<Entry> log(DurableStorage s) {
+        return s.entries(s.firstIndex(), s.lastIndex() + 1, Long.MAX_VALUE);
+    }
+
+    @Test
+    void eachGroupRecoversItsOwnRecordsAndGroupZeroIsWrittenAsALogOfItsOwn() {
+        SimDisk disk = new SimDisk(1);
+        Node n = open(disk);
+        writeAndApply(n.group(0), entries(1, 3, 1, "a"), new HardState(1, 1, 2));
+        writeAndApply(n.group(1), entries(1, 5, 2, "b"), new HardState(2, 2, 5));
+        writeAndApply(n.group(0), entries(3, 4, 3, "c"), new HardState(3, 3, 2));
+        writeAndApply(n.group(2), List.of(), new HardState(7, 3, 0));
+        disk.powerCut();
+
+        Node r = open(disk);
+        List<Entry> zero = new ArrayList<>(entries(1, 2, 1, "a"));
+        zero.addAll(entries(3, 4, 3, "c"));
+        assertThat(log(r.group(0))).isEqualTo(zero);
+        assertThat(r.group(0).hardState()).isEqualTo(new HardState(3, 3, 2));
+        assertThat(log(r.group(1))).isEqualTo(entries(1, 5, 2, "b"));
+        assertThat(r.group(1).hardState()).isEqualTo(new HardState(2, 2, 5));
+        assertThat(r.group(2).lastIndex()).isZero();
+        assertThat(r.group(2).hardState()).isEqualTo(new HardState(7, 3, 0));
+
+        // Read as a log of one group, the same files hold group 0's records as they are and the others tagged.
+        r.wal().close();
+        try (Wal plain = Wal.open(disk, DIR.resolve("wal"), SEGMENT_BYTES, s -> { })) {
+            List<WalRecord> records = plain.recoveredRecords();
+            assertThat(records).filteredOn(x -> !(x instanceof WalRecord.Tagged))
+                    .extracting(x -> x.getClass().getSimpleName())
+                    .containsExactly("EntryRecord", "EntryRecord", "EntryRecord", "HardStateRecord",
+                            "EntryRecord", "EntryRecord", "HardStateRecord");
+            assertThat(records).filteredOn(x -> x instanceof WalRecord.Tagged)
+                    .extracting(WalRecord::groupOf).containsExactly(1, 1, 1, 1, 1, 1, 2);
+        }
+    }
+
+    @Test
+    void aSegmentStaysUntilEveryGroupsSnapshotCoversItsEntriesInIt() {
+        SimDisk disk = new SimDisk(2);
+        Node n = open(disk);
+        writeAndApply(n.group(2), entries(1, 2, 1, "x"), new HardState(1, 1, 2));
+        for (long i = 1; i <= 40; i += 4) {
+            writeAndApply(n.group(0), entries(i, i + 3, 1, "v"), new HardState(1, 1, i + 3));
+        }
+        long before = n.group(0).walBytes();
+        assertThat(before).isGreaterThan(4 * SEGMENT_BYTES);
+
+        // Group 0's snapshot covers all its entries, but the oldest segment holds group 2's entries too.
+        compact(n.group(0), 40, 1);
+        assertThat(n.group(0).walBytes()).as("nothing freed while group 2 needs the oldest segment")
+                .isGreaterThanOrEqualTo(before);
+        assertThat(n.group(2).compactionPressureBytes()).as("the group holding up the oldest segment")
+                .isEqualTo(n.group(2).walBytes());
+        assertThat(n.group(0).compactionPressureBytes()).isZero();
+        assertThat(n.group(1).compactionPressureBytes()).isZero();
+
+        compact(n.group(2), 2, 1);
+        assertThat(n.group(0).walBytes()).isLessThan(2 * SEGMENT_BYTES);
+        assertThat(n.group(2).compactionPressureBytes()).isZero();
+        disk.powerCut();
+
+        Node r = open(disk);
+        assertThat(r.group(0).snapshot().index()).isEqualTo(40);
+        assertThat(r.group(0).lastIndex()).isEqualTo(40);
+        assertThat(r.group(2).snapshot().index()).isEqualTo(2);
+        assertThat(r.group(2).hardState()).isEqualTo(new HardState(1, 1, 2));
+    }
+
+    @Test
+    void aRestartedGroupReadsItsRecordsAgainFromTheFiles() {
+        SimDisk disk = new SimDisk(3);
+        Node n = open(disk);
+        writeAndApply(n.group(1), entries(1, 6, 1, "r"), new HardState(1, 1, 3));
+        writeAndApply(n.group(0), entries(1, 2, 1, "s"), new HardState(1, 2, 2));
+        // An in-process restart of group 1: its store opened again on the same shared log, which stays open.
+        DurableStorage again = DurableStorage.open(disk, groupDir(1), n.wal().group(1), s -> { });
+        assertThat(log(again)).isEqualTo(entries(1, 6, 1, "r"));
+        assertThat(again.hardState()).isEqualTo(new HardState(1, 1, 3));
+    }
+
+    @Test
+    void aRecordOfAGroupTheNodeDoesNotHaveStopsTheNode() {
+        SimDisk disk = new SimDisk(4);
+        Node n = open(disk);
+        writeAndApply(n.group(2), entries(1, 1, 1, "z"), new HardState(1, 1, 1));
+        n.wal().close();
+        assertThatThrownBy(() -> SharedWal.open(disk, DIR.resolve("wal"), SEGMENT_BYTES, 2, s -> { }))
+                .isInstanceOf(StorageException.class).hasMessageContaining("record of group 2")
+                .hasMessageContaining("has 2 groups");
+    }
+
+    /**
+     * The vote of a group that wrote nothing else lives in the oldest segment; another group's compaction deletes that
+     * segment. The vote must be written again before the segment goes, at every crash point: a node that forgets its
+     * vote can vote twice in one term (two leaders). Then the recovered groups go on and a power cut loses nothing.
+     */
+    @Test
+    void anotherGroupsCompactionNeverLosesAGroupsVote() {
+        int points = 0;
+        for (boolean powerCut : new boolean[] {false, true}) {
+            for (long seed = 1; seed <= 3; seed++) {
+                for (int k = 0; ; k++) {
+                    SimDisk disk = new SimDisk(seed * 1000 + k);
+                    Node n = open(disk);
+                    writeAndApply(n.group(1), List.of(), new HardState(5, 2, 0));
+                    writeAndApply(n.group(0), entries(1, 20, 1, "v"), new HardState(1, 1, 20));
+                    writeAndApply(n.group(0), entries(21, 25, 1, "v"), null);
+                    disk.crashAfter(k, powerCut);
+                    boolean completed = completes(() -> compact(n.group(0), 22, 1));
+                    if (completed) {
+                        disk.disarmFaults();
+                        disk.processCrash();
+                    } else if (powerCut) {
+                        disk.powerCut();
+                    } else {
+                        disk.processCrash();
+                    }
+                    Node r = open(disk);
+                    assertThat(r.group(1).hardState()).as("group 1's vote, crash point %d", k)
+                            .isEqualTo(new HardState(5, 2, 0));
+                    assertThat(r.group(1).lastIndex()).isZero();
+                    assertThat(r.group(0).hardState().term()).isEqualTo(1);
+                    assertThat(r.group(0).lastIndex()).isEqualTo(25);
+                    assertThat(log(r.group(0))).isEqualTo(entries(r.group(0).firstIndex(), 25, 1, "v"));
+                    if (completed) {
+                        assertThat(r.group(0).walBytes()).as("the compaction freed segments").isLessThan(3 * SEGMENT_BYTES);
+                    }
+
+                    // The groups go on; a power cut keeps all they made durable.
+                    writeAndApply(r.group(1), entries(1, 1, 6, "w"), new HardState(6, 3, 0));
+                    writeAndApply(r.group(0), entries(26, 27, 2, "v"), new HardState(2, 1, 25));
+                    disk.powerCut();
+                    Node after = open(disk);
+                    assertThat(after.group(1).hardState()).isEqualTo(new HardState(6, 3, 0));
+                    assertThat(log(after.group(1))).isEqualTo(entries(1, 1, 6, "w"));
+                    assertThat(after.group(0).lastIndex()).isEqualTo(27);
+                    assertThat(after.group(0).hardState()).isEqualTo(new HardState(2, 1, 25));
+                    points++;
+                    if (completed) {
+                        break;
+                    }
+                }
+            }
+        }
+        assertThat(points).isGreaterThan(20);
+    }
+
+    /** Runs {@code op}; false if the simulated disk crashed it. */
+    private static boolean completes(Runnable op) {
+        try {
+            op.run();
+            return true;
+        } catch (SimDisk.Crash crashed) {
+            return false;
+        }
+    }
+}
