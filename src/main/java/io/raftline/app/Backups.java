@@ -9,7 +9,11 @@ import io.raftline.raft.Membership;
 import io.raftline.raft.Snapshot;
 import io.raftline.raft.SnapshotMetadata;
 import io.raftline.storage.DataDirLock;
+import io.raftline.shard.GroupBackup;
+import io.raftline.shard.GroupLayout;
 import io.raftline.storage.DurableStorage;
+import io.raftline.storage.NioDisk;
+import io.raftline.storage.SharedWal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -38,13 +42,42 @@ final class Backups {
     /**
      * What a backup holds.
      *
-     * @param revision the log index the state reflects
-     * @param keys     how many keys
-     * @param hash     its state hash
+     * @param revision       the log index the state reflects; of a sharded cluster, the sum of its groups' (as its
+     *                       nodes' {@code /v1/state-hash} reports it)
+     * @param keys           how many keys
+     * @param hash           its state hash
+     * @param groupRevisions of a sharded cluster, each group's revision in group order; empty for one group
      */
-    record Info(long revision, int keys, String hash) {
+    record Info(long revision, int keys, String hash, List<Long> groupRevisions) {
         static Info of(KvSnapshot s) {
-            return new Info(s.lastApplied(), s.size(), s.stateHashHex());
+            return new Info(s.lastApplied(), s.size(), s.stateHashHex(), List.of());
+        }
+
+        static Info of(List<KvSnapshot> groups) {
+            long sum = 0;
+            int keys = 0;
+            List<Long> revisions = new ArrayList<>();
+            for (KvSnapshot s : groups) {
+                sum += s.lastApplied();
+                keys += s.size();
+                revisions.add(s.lastApplied());
+            }
+            return new Info(sum, keys, GroupBackup.stateHash(groups), List.copyOf(revisions));
+        }
+
+        /** The revision as the node's {@code Raft-Revision} header gives it. */
+        String header() {
+            if (groupRevisions.isEmpty()) {
+                return String.valueOf(revision);
+            }
+            return String.join(",", groupRevisions.stream().map(String::valueOf).toList());
+        }
+
+        /** One line for the command line: the revision(s), the keys, the hash. */
+        String describe() {
+            String rev = groupRevisions.isEmpty() ? "revision " + revision
+                    : groupRevisions.size() + " groups at revisions " + header();
+            return rev + ", " + keys + " keys, state hash " + hash;
         }
     }
 
@@ -84,9 +117,9 @@ final class Backups {
             throw new IOException("the backup from " + url + " is damaged: " + e.getMessage(), e);
         }
         String revision = resp.headers().firstValue("Raft-Revision").orElse("");
-        if (!revision.equals(String.valueOf(info.revision()))) {
+        if (!revision.equals(info.header())) {
             Files.deleteIfExists(part);
-            throw new IOException("the backup says revision " + info.revision() + " but the node announced " + revision);
+            throw new IOException("the backup says revision " + info.header() + " but the node announced " + revision);
         }
         Files.move(part, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return info;
@@ -100,8 +133,12 @@ final class Backups {
      * @throws IOException if it cannot be read or is not a valid backup
      */
     static Info check(Path file) throws IOException {
+        boolean sharded;
         try (InputStream in = Files.newInputStream(file)) {
-            return Info.of(KvSnapshot.readFrom(in));
+            sharded = GroupBackup.isGroupBackup(in.readNBytes(4));
+        }
+        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            return sharded ? Info.of(GroupBackup.readFrom(in)) : Info.of(KvSnapshot.readFrom(in));
         } catch (KvFormatException e) {
             throw notABackup(file, e);
         }
@@ -124,13 +161,19 @@ final class Backups {
     static Restored restore(Path file, RaftlineConfig config) throws IOException {
         // Read once: the same bytes are checked here and become the Raft snapshot's data.
         byte[] data = Files.readAllBytes(file);
-        KvSnapshot state;
+        List<KvSnapshot> groups;
         try {
-            state = KvSnapshot.readFrom(data);
+            groups = GroupBackup.isGroupBackup(data)
+                    ? GroupBackup.readFrom(new java.io.ByteArrayInputStream(data)) : List.of(KvSnapshot.readFrom(data));
         } catch (KvFormatException e) {
             throw notABackup(file, e);
         }
-        if (state.lastApplied() == 0) {
+        if (groups.size() != config.groups()) {
+            throw new IOException(file + " is a backup of " + groups.size() + (groups.size() == 1 ? " Raft group" : " Raft"
+                    + " groups") + " but the configuration has \"groups\": " + config.groups() + ": keys map to groups"
+                    + " by their number, so a backup restores into a cluster of as many groups");
+        }
+        if (groups.stream().allMatch(g -> g.lastApplied() == 0)) {
             throw new IOException(file + " holds an empty state (revision 0): start the cluster without restoring");
         }
         List<NodeConfig> nodes = config.nodes().stream().filter(n -> !n.join()).toList();
@@ -145,6 +188,10 @@ final class Backups {
                 }
             }
         }
+        if (groups.size() > 1) {
+            return restoreGroups(groups, config, nodes);
+        }
+        KvSnapshot state = groups.get(0);
         Snapshot snapshot = new Snapshot(SnapshotMetadata.of(state.lastApplied(), 1,
                 Membership.ofVoters(config.memberIds())), data);
         List<Path> seeded = new ArrayList<>();
@@ -167,5 +214,46 @@ final class Backups {
             seeded.add(dir);
         }
         return new Restored(Info.of(state), seeded);
+    }
+
+    /**
+     * Seeds every node of a sharded cluster: the number of groups recorded (as the node records it), then each group's
+     * state as a Raft snapshot of that group at its revision, in the node's shared write-ahead log and the group's
+     * snapshot directory, exactly where the node will look. A group whose state is empty (no write ever reached it)
+     * starts empty.
+     */
+    private static Restored restoreGroups(List<KvSnapshot> groups, RaftlineConfig config, List<NodeConfig> nodes)
+            throws IOException {
+        Membership members = Membership.ofVoters(config.memberIds());
+        List<Path> seeded = new ArrayList<>();
+        for (NodeConfig n : nodes) {
+            Path dir = Path.of(n.dataDir());
+            Files.createDirectories(dir);
+            List<DataDirLock> locks = new ArrayList<>();
+            try {
+                for (int g = 0; g < groups.size(); g++) {
+                    locks.add(DataDirLock.acquire(GroupLayout.groupDir(dir, g)));
+                }
+                GroupLayout.checkOrRecord(dir, groups.size());
+                try (SharedWal wal = SharedWal.open(NioDisk.INSTANCE, dir.resolve("wal"), config.storage().segmentBytes(),
+                        groups.size(), warning -> { })) {
+                    for (int g = 0; g < groups.size(); g++) {
+                        KvSnapshot state = groups.get(g);
+                        if (state.lastApplied() == 0) {
+                            continue;
+                        }
+                        DurableStorage storage = DurableStorage.open(NioDisk.INSTANCE, GroupLayout.groupDir(dir, g),
+                                wal.group(g), warning -> { });
+                        storage.writeSnapshot(new Snapshot(SnapshotMetadata.of(state.lastApplied(), 1, members),
+                                state.toByteArray()));
+                        storage.write(List.of(), new HardState(1, 0, state.lastApplied()), true);
+                    }
+                }
+            } finally {
+                locks.forEach(DataDirLock::close);
+            }
+            seeded.add(dir);
+        }
+        return new Restored(Info.of(groups), seeded);
     }
 }

@@ -53,8 +53,7 @@ final class SnapshotCommand implements Callable<Integer> {
         public Integer call() {
             try {
                 Backups.Info info = Backups.save(target, file);
-                parent.root.out().println("saved revision " + info.revision() + ", " + info.keys() + " keys, state hash "
-                        + info.hash() + " to " + file);
+                parent.root.out().println("saved " + info.describe() + " to " + file);
                 return 0;
             } catch (IOException e) {
                 parent.root.err().println("raftline snapshot save: " + e.getMessage());
@@ -95,9 +94,8 @@ final class SnapshotCommand implements Callable<Integer> {
             }
             try {
                 Backups.Restored r = Backups.restore(file, config);
-                parent.root.out().println("restored revision " + r.backup().revision() + " (" + r.backup().keys()
-                        + " keys, state hash " + r.backup().hash() + ") into " + r.seeded() + "; start the cluster"
-                        + " with --conf " + conf);
+                parent.root.out().println("restored " + r.backup().describe() + " into " + r.seeded()
+                        + "; start the cluster with --conf " + conf);
                 return 0;
             } catch (IOException e) {
                 parent.root.err().println("raftline snapshot restore: " + e.getMessage());

@@ -163,17 +163,38 @@ public final class ReplicaSet implements RaftNode {
             all.add(r.digest());
         }
         return Future.all(all).map(done -> {
-            MessageDigest sha = sha256();
             long applied = 0;
             int keys = 0;
+            List<GroupHash> hashes = new ArrayList<>(all.size());
             for (Future<StateDigest> f : all) {
                 StateDigest d = f.result();
                 applied += d.appliedIndex();
                 keys += d.keys();
-                sha.update((d.appliedIndex() + ":" + d.stateHash() + ";").getBytes(StandardCharsets.US_ASCII));
+                hashes.add(new GroupHash(d.appliedIndex(), d.stateHash()));
             }
-            return new StateDigest(id, applied, HexFormat.of().formatHex(sha.digest()), keys);
+            return new StateDigest(id, applied, combinedHash(hashes), keys);
         });
+    }
+
+    /**
+     * One group's applied index and state hash.
+     *
+     * @param appliedIndex the group's applied index
+     * @param stateHash    the group's state hash (hex)
+     */
+    record GroupHash(long appliedIndex, String stateHash) {
+    }
+
+    /**
+     * The state hash of a sharded node: SHA-256 over {@code "<applied>:<hash>;"} of each group in group order, so that
+     * two nodes (or a node and a backup) agree exactly when every group has the same state at the same index.
+     */
+    static String combinedHash(List<GroupHash> groups) {
+        MessageDigest sha = sha256();
+        for (GroupHash g : groups) {
+            sha.update((g.appliedIndex() + ":" + g.stateHash() + ";").getBytes(StandardCharsets.US_ASCII));
+        }
+        return HexFormat.of().formatHex(sha.digest());
     }
 
     private static MessageDigest sha256() {

@@ -113,4 +113,77 @@ class BackupRestoreTest {
             }
         }
     }
+
+    /**
+     * A sharded cluster's backup holds every group's state at its own revision; it restores into a cluster of as many
+     * groups only, where every key is back at its revision in its group and writes go on.
+     */
+    @Test
+    void aShardedClustersBackupRestoresIntoAClusterOfAsManyGroups() throws Exception {
+        Path dir = Files.createTempDirectory("raftline-backup-groups-");
+        Path backup = dir.resolve("backup.snap");
+        Map<String, Long> revisions = new HashMap<>();
+        Backups.Info saved;
+        try (InJvmCluster source = InJvmCluster.builder(ClusterConfigs.cluster(3, 23, 3000).put("groups", 4)).start()) {
+            ClusterVerticle cluster = source.verticle();
+            WebClient web = WebClient.create(source.vertx());
+            await(cluster.awaitLeader(20_000));
+            for (int i = 0; i < 40; i++) {
+                HttpResponse<Buffer> w = await(web.putAbs(cluster.nodeUrl(1 + i % 3) + "/v1/kv/g" + i)
+                        .sendBuffer(Buffer.buffer("v" + i)));
+                assertThat(w.statusCode()).as("write g%d", i).isEqualTo(200);
+                revisions.put("g" + i, w.bodyAsJsonObject().getLong("revision"));
+            }
+            saved = Backups.save(KvClientCommand.Target.of(URI.create(cluster.nodeUrl(2)), null), backup);
+            assertThat(saved.keys()).isEqualTo(40);
+            assertThat(saved.groupRevisions()).hasSize(4);
+            assertThat(Backups.check(backup)).isEqualTo(saved);
+            // Once node 3 has applied what the backup holds, its sharded state hash is the backup's.
+            eventually("node 3's state hash is the backup's", () -> web.getAbs(cluster.nodeUrl(3) + "/v1/state-hash")
+                    .send().map(r -> saved.hash().equals(r.bodyAsJsonObject().getString("stateHash"))));
+        }
+
+        JsonObject one = ClusterConfigs.cluster(3, 29, 3000);
+        assertThatThrownBy(() -> Backups.restore(backup, RaftlineConfig.fromJson(relocated(one, dir, "one"))))
+                .isInstanceOf(IOException.class).hasMessageContaining("backup of 4 Raft groups")
+                .hasMessageContaining("\"groups\": 1");
+        RaftlineConfig config = RaftlineConfig.fromJson(relocated(ClusterConfigs.cluster(3, 31, 3000).put("groups", 4),
+                dir, "restored"));
+        Backups.Restored restored = Backups.restore(backup, config);
+        assertThat(restored.backup()).isEqualTo(saved);
+        assertThat(restored.seeded()).hasSize(3);
+
+        Vertx vertx = Vertx.vertx();
+        try {
+            ClusterVerticle cluster = new ClusterVerticle(config);
+            await(vertx.deployVerticle(cluster), Duration.ofSeconds(30));
+            await(cluster.awaitLeader(20_000));
+            WebClient web = WebClient.create(vertx);
+            for (Map.Entry<String, Long> e : revisions.entrySet()) {
+                HttpResponse<Buffer> r = await(web.getAbs(cluster.nodeUrl(1) + "/v1/kv/" + e.getKey()).send());
+                assertThat(r.statusCode()).as(e.getKey()).isEqualTo(200);
+                assertThat(r.getHeader("Raft-Revision")).as(e.getKey()).isEqualTo(String.valueOf(e.getValue()));
+            }
+            HttpResponse<Buffer> next = await(web.putAbs(cluster.nodeUrl(2) + "/v1/kv/g0").sendBuffer(Buffer.buffer("x")));
+            assertThat(next.statusCode()).isEqualTo(200);
+            assertThat(next.bodyAsJsonObject().getLong("revision")).isGreaterThan(revisions.get("g0"));
+        } finally {
+            await(vertx.close(), Duration.ofSeconds(30));
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    /** The configuration with every node on a free port and its data in {@code dir/prefix-<id>}. */
+    private static JsonObject relocated(JsonObject json, Path dir, String prefix) {
+        JsonArray nodes = json.getJsonArray("nodes");
+        for (int i = 0; i < nodes.size(); i++) {
+            JsonObject n = nodes.getJsonObject(i);
+            n.put("http_port", 0).put("data_dir", dir.resolve(prefix + "-" + n.getInteger("id")).toString());
+        }
+        return json;
+    }
 }

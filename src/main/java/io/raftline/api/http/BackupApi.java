@@ -3,12 +3,16 @@ package io.raftline.api.http;
 import io.raftline.kv.KvSnapshot;
 import io.raftline.node.RaftNode;
 import io.raftline.node.ReadConsistency;
+import io.raftline.shard.GroupBackup;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * {@code GET /v1/snapshot[?consistency=linearizable|lease|stale]}: a consistent backup of the whole key-value state,
@@ -16,7 +20,8 @@ import java.nio.file.Path;
  * version, the idempotency table, a CRC-32C at the end). Linearizable by default: the state at a read index
  * confirmed by the leader, so it holds every write acknowledged before the request. Headers: {@code Raft-Revision}
  * (the log index the state reflects) and {@code Raft-State-Hash} (the SHA-256 {@code /v1/state-hash} reports).
- * {@code raftline.jar snapshot save} writes it to a file, {@code snapshot restore} seeds a new cluster from it.
+ * {@code raftline.jar snapshot save} writes it to a file, {@code snapshot restore} seeds a new cluster from it. A
+ * sharded node answers a {@link GroupBackup} of all its groups.
  *
  * <p>The capture is O(1); writing it is O(state) and runs on a worker into a temporary file, which the response
  * then streams from disk (no copy of the state in memory) and deletes.
@@ -51,12 +56,11 @@ public final class BackupApi {
             HttpErrors.badRequest(ctx, e.getMessage());
             return;
         }
+        Vertx vertx = ctx.vertx();
         if (node instanceof io.raftline.shard.ReplicaSet set && set.replicas().size() > 1) {
-            HttpErrors.send(ctx, 501, "not_supported", "backups of a cluster sharded over " + set.replicas().size()
-                    + " Raft groups are not supported yet (a backup is one group's snapshot); see docs/sharding.md");
+            shardedSnapshot(ctx, set, consistency);
             return;
         }
-        Vertx vertx = ctx.vertx();
         node.read(consistency).compose(view -> {
             KvSnapshot state = view.snapshot();
             return vertx.executeBlocking(() -> {
@@ -64,23 +68,56 @@ public final class BackupApi {
                 try (OutputStream out = Files.newOutputStream(file)) {
                     state.writeTo(out);
                 }
-                return new Written(file, state.lastApplied(), state.stateHashHex());
+                return new Written(file, String.valueOf(state.lastApplied()), state.stateHashHex());
             }, false);
-        }).onComplete(ar -> {
-            if (ar.failed()) {
-                HttpErrors.failure(ctx, ar.cause());
-                return;
-            }
-            Written w = ar.result();
-            ctx.response().putHeader("Content-Type", "application/octet-stream")
-                    .putHeader("Content-Disposition", "attachment; filename=\"raftline-" + w.revision + ".snap\"")
-                    .putHeader("Raft-Revision", String.valueOf(w.revision)).putHeader("Raft-State-Hash", w.hash)
-                    .putHeader(KvApi.SERVED_BY, String.valueOf(node.id()))
-                    .sendFile(w.file.toString())
-                    .onComplete(done -> vertx.executeBlocking(() -> Files.deleteIfExists(w.file), false));
-        });
+        }).onComplete(ar -> send(ctx, ar, ar.succeeded() ? "raftline-" + ar.result().revision + ".snap" : ""));
     }
 
-    private record Written(Path file, long revision, String hash) {
+    /**
+     * A sharded node: every group's state read at the same consistency (each on its own: a linearizable read of each
+     * group), written as one {@link GroupBackup}. {@code Raft-Revision} lists the groups' revisions in group order,
+     * comma-separated; {@code Raft-State-Hash} is the sharded state hash {@code /v1/state-hash} reports.
+     */
+    private void shardedSnapshot(RoutingContext ctx, io.raftline.shard.ReplicaSet set, ReadConsistency consistency) {
+        Vertx vertx = ctx.vertx();
+        List<Future<io.raftline.node.KvView>> reads = new ArrayList<>();
+        for (RaftNode replica : set.replicas()) {
+            reads.add(replica.read(consistency));
+        }
+        Future.all(reads).compose(all -> {
+            List<KvSnapshot> states = new ArrayList<>(reads.size());
+            for (Future<io.raftline.node.KvView> r : reads) {
+                states.add(r.result().snapshot());
+            }
+            return vertx.executeBlocking(() -> {
+                Path file = Files.createTempFile("raftline-backup-", ".snap");
+                try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+                    GroupBackup.writeTo(states, out);
+                }
+                StringBuilder revisions = new StringBuilder();
+                for (KvSnapshot st : states) {
+                    revisions.append(revisions.length() == 0 ? "" : ",").append(st.lastApplied());
+                }
+                return new Written(file, revisions.toString(), GroupBackup.stateHash(states));
+            }, false);
+        }).onComplete(ar -> send(ctx, ar, "raftline-" + set.replicas().size() + "-groups.snap"));
+    }
+
+    private void send(RoutingContext ctx, io.vertx.core.AsyncResult<Written> ar, String fileName) {
+        Vertx vertx = ctx.vertx();
+        if (ar.failed()) {
+            HttpErrors.failure(ctx, ar.cause());
+            return;
+        }
+        Written w = ar.result();
+        ctx.response().putHeader("Content-Type", "application/octet-stream")
+                .putHeader("Content-Disposition", "attachment; filename=\"" + fileName + "\"")
+                .putHeader("Raft-Revision", w.revision).putHeader("Raft-State-Hash", w.hash)
+                .putHeader(KvApi.SERVED_BY, String.valueOf(node.id()))
+                .sendFile(w.file.toString())
+                .onComplete(done -> vertx.executeBlocking(() -> Files.deleteIfExists(w.file), false));
+    }
+
+    private record Written(Path file, String revision, String hash) {
     }
 }
