@@ -52,20 +52,23 @@ final class LocalCommand implements Callable<Integer> {
      * @return 0 when running, 1 when it could not start, 2 for a bad configuration
      */
     static int start(String conf, PrintStream out, PrintStream err) {
-        Vertx vertx = Vertx.vertx(Metrics.enable(new VertxOptions()));
-        FatalErrors.install(vertx);
+        // The configuration is read first (by a Vert.x of its own): it says how many event loops the cluster's has.
         RaftlineConfig config;
+        Vertx reader = Vertx.vertx();
         try {
-            config = ConfigLoader.load(vertx, Path.of(conf)).await();
+            config = ConfigLoader.load(reader, Path.of(conf)).await();
             if (config.nodeId() != 0) {
                 throw new ConfigException("node_id", "is set (" + config.nodeId() + "): this file describes one node"
                         + " of a per-process cluster; run it with `node --conf " + conf + "`");
             }
         } catch (ConfigException e) {
             err.println("raftline: invalid configuration " + conf + ": " + e.getMessage());
-            Main.closeQuietly(vertx);
             return Main.USAGE;
+        } finally {
+            Main.closeQuietly(reader);
         }
+        Vertx vertx = Vertx.vertx(Metrics.enable(config.vertxOptions(new VertxOptions())));
+        FatalErrors.install(vertx);
         ClusterVerticle cluster = new ClusterVerticle(config);
         try {
             vertx.deployVerticle(cluster).await();

@@ -36,7 +36,7 @@ final class NodeApplication extends VertxApplication implements VertxApplication
 
     @Override
     public VertxBuilder createVertxBuilder(VertxOptions options) {
-        Metrics.enable(options);
+        Metrics.enable(config.vertxOptions(options));
         return Clustering.clustered(config) ? Clustering.builder(config, options) : Vertx.builder().with(options);
     }
 

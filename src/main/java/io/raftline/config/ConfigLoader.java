@@ -155,7 +155,7 @@ public final class ConfigLoader {
     private static List<List<String>> overridablePaths(JsonObject config) {
         List<List<String>> paths = new ArrayList<>();
         for (String f : List.of("node_id", "seed", "http_host", "single_node", "cluster_name", "transport",
-                "groups")) {
+                "groups", "event_loops")) {
             paths.add(List.of(f));
         }
         for (String f : RaftlineConfig.ADMIN_FIELDS) {

@@ -38,6 +38,7 @@ import java.util.Set;
  *   "transport": "eventbus",         or "grpc": how Raft messages travel between nodes ({@link TransportKind})
  *   "groups": 1,                     Raft groups the key space is sharded over, 1..{@value #MAX_GROUPS}; fixed when the
  *                                    cluster is created ({@link io.raftline.shard.KeyGroups})
+ *   "event_loops": 0,                Vert.x event loops of the process, 0: Vert.x's default (2 per core)
  *   "security": { "allowed_hosts": [], "allowed_origins": [], "trust_loopback": true,
  *                 "peer_identity": "node", "cluster_secret": "", "client_token": "" },  see {@link SecurityConfig}
  *   "limits": { "max_connections": 4096, "idle_timeout_ms": 120000, ..., "quota_bytes": 0 }  see {@link LimitsConfig}
@@ -58,13 +59,15 @@ import java.util.Set;
  * @param limits      bounds on connections, request heads, time, frames and the key space
  * @param tls         TLS of the client and admin listeners and between nodes ({@link TlsConfig#NONE}: plain HTTP)
  * @param groups      how many Raft groups every node hosts a replica of (1: one group, as before groups existed)
+ * @param eventLoops  event loops of the process's Vert.x, 0 for Vert.x's default
  */
 public record RaftlineConfig(String clusterName, long seed, boolean singleNode, int nodeId, List<NodeConfig> nodes,
         AdminConfig admin, RaftSettings raft, ServiceConfig service, StorageConfig storage, TransportKind transport,
-        SecurityConfig security, LimitsConfig limits, TlsConfig tls, int groups) {
+        SecurityConfig security, LimitsConfig limits, TlsConfig tls, int groups, int eventLoops) {
 
     static final Set<String> TOP_FIELDS = Set.of("cluster_name", "seed", "single_node", "http_host", "node_id",
-            "nodes", "admin", "raft", "service", "storage", "transport", "security", "limits", "tls", "groups");
+            "nodes", "admin", "raft", "service", "storage", "transport", "security", "limits", "tls", "groups",
+            "event_loops");
     static final List<String> STORAGE_FIELDS = List.of("engine", "segment_bytes");
     static final List<String> SERVICE_FIELDS = List.of("request_timeout_ms", "max_pending_proposals",
             "max_body_bytes", "forward_timeout_ms", "max_pending_reads");
@@ -76,6 +79,22 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
             "max_request_line_bytes", "max_header_bytes", "max_ws_frame_bytes", "quota_bytes");
     static final List<String> NODE_FIELDS = List.of("id", "host", "http_port", "data_dir", "bus_port", "join",
             "resp_port");
+
+    /** Most event loops a process may be given. */
+    public static final int MAX_EVENT_LOOPS = 1024;
+
+    /**
+     * The Vert.x options of a process running this configuration: {@code event_loops} when set.
+     *
+     * @param options the options to adjust (Vert.x's defaults, or the launcher's)
+     * @return {@code options}
+     */
+    public io.vertx.core.VertxOptions vertxOptions(io.vertx.core.VertxOptions options) {
+        if (eventLoops > 0) {
+            options.setEventLoopPoolSize(eventLoops);
+        }
+        return options;
+    }
 
     /**
      * Most Raft groups a cluster may have: every group is a replica per node with its own log, timers and heartbeats,
@@ -225,6 +244,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
         TransportKind transport = TransportKind.parse("transport", r.string("transport",
                 TransportKind.EVENTBUS.configName()));
         int groups = (int) r.bounded("groups", 1, 1, MAX_GROUPS);
+        int eventLoops = (int) r.bounded("event_loops", 0, 0, MAX_EVENT_LOOPS);
 
         SecurityConfig security = readSecurity(r.object("security"));
         if (!security.clientToken().isEmpty() && admin != null && security.clientToken().equals(admin.token())) {
@@ -236,7 +256,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
         checkPeerTls(tls, security, transport, nodeId, nodes);
 
         RaftlineConfig config = new RaftlineConfig(clusterName, seed, singleNode, nodeId, List.copyOf(nodes), admin,
-                raft, service, storage, transport, security, limits, tls, groups);
+                raft, service, storage, transport, security, limits, tls, groups, eventLoops);
         // Validate every node's Raft configuration now, so that a bad value fails before any port is bound.
         for (NodeConfig n : nodes) {
             config.raftConfig(n.id());

@@ -83,6 +83,17 @@ class RaftlineConfigTest {
     }
 
     @Test
+    void eventLoopsDefaultToVertxsAndAreBounded() throws Exception {
+        assertThat(RaftlineConfig.fromJson(base()).eventLoops()).isZero();
+        assertThat(RaftlineConfig.fromJson(base()).vertxOptions(new io.vertx.core.VertxOptions()).getEventLoopPoolSize())
+                .isEqualTo(io.vertx.core.VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE);
+        RaftlineConfig one = RaftlineConfig.fromJson(base().put("event_loops", 1));
+        assertThat(one.vertxOptions(new io.vertx.core.VertxOptions()).getEventLoopPoolSize()).isEqualTo(1);
+        assertThat(failure(base().put("event_loops", -1))).isEqualTo("event_loops: must be in 0..1024, got -1");
+        assertThat(failure(base().put("event_loops", "2"))).startsWith("event_loops:");
+    }
+
+    @Test
     void groupsDefaultToOneAndAreBounded() throws Exception {
         assertThat(RaftlineConfig.fromJson(base()).groups()).isEqualTo(1);
         assertThat(RaftlineConfig.fromJson(base().put("groups", 16)).groups()).isEqualTo(16);
