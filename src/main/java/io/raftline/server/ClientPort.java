@@ -131,11 +131,15 @@ final class ClientPort {
     private static void unauthenticated(Vertx vx, HttpServerRequest request, String message) {
         HttpServerResponse response = request.response();
         request.handler(data -> { });
-        DeferredRefusal.afterRequest(vx, request.end(), () -> response.setStatusCode(200)
-                .putHeader("content-type", "application/grpc").putHeader("grpc-status", "16")
-                .putHeader("grpc-message", java.net.URLEncoder.encode(message, java.nio.charset.StandardCharsets.UTF_8)
-                        .replace("+", "%20"))
-                .end());
+        DeferredRefusal.afterRequest(vx, request.end(), () -> {
+            if (response.closed()) {
+                return; // the connection went away meanwhile: nobody to answer
+            }
+            response.setStatusCode(200).putHeader("content-type", "application/grpc").putHeader("grpc-status", "16")
+                    .putHeader("grpc-message", java.net.URLEncoder.encode(message,
+                            java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"))
+                    .end();
+        });
     }
 
     /**
