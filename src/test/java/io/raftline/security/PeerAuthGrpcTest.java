@@ -239,7 +239,6 @@ class PeerAuthGrpcTest {
         req.end();
         HttpClientResponse resp = await(req.response(), WAIT);
         assertThat(resp.getHeader("grpc-status")).isEqualTo("16");
-        await(resp.end(), WAIT);
     }
 
     /**
