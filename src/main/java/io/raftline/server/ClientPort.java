@@ -13,12 +13,14 @@ import io.raftline.config.NodeConfig;
 import io.raftline.config.RaftlineConfig;
 import io.raftline.node.RaftNode;
 import io.raftline.security.ClientAccess;
+import io.raftline.security.DeferredRefusal;
 import io.raftline.security.RequestGuard;
 import io.raftline.transport.grpc.GrpcTransport;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerOptions;
@@ -123,15 +125,21 @@ final class ClientPort {
     }
 
     /**
-     * Answers a gRPC call with status UNAUTHENTICATED (16) before any message is read: a "trailers-only" response,
-     * the form gRPC uses for a call refused at once.
+     * Answers a gRPC call with status UNAUTHENTICATED (16) without reading any message: a "trailers-only" response,
+     * the form gRPC uses for a refused call, once the client has sent its request ({@link DeferredRefusal}).
      */
-    private static void unauthenticated(HttpServerRequest request, String message) {
-        request.response().setStatusCode(200).putHeader("content-type", "application/grpc")
-                .putHeader("grpc-status", "16")
-                .putHeader("grpc-message", java.net.URLEncoder.encode(message, java.nio.charset.StandardCharsets.UTF_8)
-                        .replace("+", "%20"))
-                .end();
+    private static void unauthenticated(Vertx vx, HttpServerRequest request, String message) {
+        HttpServerResponse response = request.response();
+        request.handler(data -> { });
+        DeferredRefusal.afterRequest(vx, request.end(), () -> {
+            if (response.closed()) {
+                return; // the connection went away meanwhile: nobody to answer
+            }
+            response.setStatusCode(200).putHeader("content-type", "application/grpc").putHeader("grpc-status", "16")
+                    .putHeader("grpc-message", java.net.URLEncoder.encode(message,
+                            java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"))
+                    .end();
+        });
     }
 
     /**
@@ -148,7 +156,7 @@ final class ClientPort {
             if (refusal == null) {
                 grpcKv.handle(request);
             } else {
-                unauthenticated(request, refusal);
+                unauthenticated(vx, request, refusal);
             }
         } : grpcKv;
         if (raft == null) {

@@ -187,6 +187,7 @@ public final class HttpServerVerticle extends VerticleBase {
                 return;
             }
             if (grpc != null && isGrpc(request)) {
+                resetIfAnsweredBeforeTheRequestEnds(request);
                 grpc.handle(request);
                 return;
             }
@@ -206,6 +207,27 @@ public final class HttpServerVerticle extends VerticleBase {
                 .listen()
                 .onSuccess(s -> server = s)
                 .recover(e -> Future.failedFuture(new PortInUseException(what, host, port, e)));
+    }
+
+    /**
+     * Makes a gRPC call refused before its request ended (a trailers-only answer: the status is in the response
+     * headers, which end the stream) also reset its stream with {@code NO_ERROR}, as RFC 9113 section 8.1 lets a
+     * server ask a client to stop sending a request whose response is complete. Without it, a client that is still
+     * sending (curl, whose upload was not done when the answer came) can wait for the stream's end forever: the
+     * server's half is closed, and the client's half never is. Only trailers-only answers: they have no DATA, so
+     * nothing of the response can still be queued behind the flow-control window when the reset goes out (a reset
+     * would discard it).
+     */
+    private static void resetIfAnsweredBeforeTheRequestEnds(HttpServerRequest request) {
+        if (request.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+            return;
+        }
+        io.vertx.core.http.HttpServerResponse response = request.response();
+        response.endHandler(v -> {
+            if (!request.isEnded() && response.headers().contains("grpc-status")) {
+                response.reset(0);
+            }
+        });
     }
 
     private void connected(HttpConnection connection) {

@@ -954,6 +954,11 @@ public final class GrpcTransport implements Transport {
         return Future.succeededFuture(Ack.getDefaultInstance());
     }
 
+    /** The Vert.x instance the transport runs on (the endpoints' timers). */
+    Vertx vertx() {
+        return vertx;
+    }
+
     /**
      * A reassembler for one incoming snapshot stream.
      *

@@ -10,6 +10,7 @@ import io.raftline.proto.raft.StreamRefusal;
 import io.raftline.proto.raft.VoteRequest;
 import io.raftline.raft.SerializationException;
 import io.raftline.raft.message.Message;
+import io.raftline.security.DeferredRefusal;
 import io.raftline.security.PeerGuard;
 import io.raftline.security.PeerIdentity;
 import io.vertx.core.Future;
@@ -35,7 +36,8 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  *
  * <p>With peer authentication on ({@link GrpcTransport.PeerTls}), every call is checked against the client
  * certificate of the connection it arrived on before anything is decoded for the node: a call on a connection without
- * one is UNAUTHENTICATED (the port also serves KV clients, which need none, so the TLS handshake only asks for it); a
+ * one is UNAUTHENTICATED (the port also serves KV clients, which need none, so the TLS handshake only asks for it),
+ * answered once the caller has finished sending ({@link DeferredRefusal}); a
  * message whose sender is not a node the certificate names is PERMISSION_DENIED ({@link PeerGuard}). That is why this
  * endpoint binds its handlers itself rather than through the generated service class: only the call, not the
  * decoded message, knows its connection.
@@ -88,7 +90,13 @@ final class RaftEndpoint implements Service {
         if (identity == null) {
             PeerGuard.Refusal r = guard.checkSenders(null, List.of());
             guard.refused(remote, r);
-            request.response().status(GrpcStatus.UNAUTHENTICATED).statusMessage(r.message()).end();
+            // Answered once the caller has sent its request (DeferredRefusal says why); its messages are dropped
+            // as raw frames, never decoded.
+            GrpcServerResponse<?, ?> response = request.response();
+            request.messageHandler(m -> { });
+            DeferredRefusal refusal = DeferredRefusal.afterRequest(transport.vertx(), request.end(),
+                    () -> response.status(GrpcStatus.UNAUTHENTICATED).statusMessage(r.message()).end());
+            request.errorHandler(e -> refusal.abandon());
             return null;
         }
         return new Peer(remote, identity);
