@@ -236,8 +236,11 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         List<NodeConfig> local = config.nodeId() == 0 ? config.nodes()
                 : List.of(config.node(config.nodeId()).orElseThrow());
         if (config.groups() > 1) {
-            // Focus switches need every node's replicas in this process: the local cluster.
-            groupView = new GroupView(vertx, publisher, config.groups(), config.nodeId() == 0, () -> replicas);
+            // Focus switches need every node's replicas in this process (the local cluster), or every process told
+            // over the clustered event bus.
+            boolean clustered = config.nodeId() != 0 && vertx.isClustered();
+            groupView = new GroupView(vertx, publisher, config.groups(), config.nodeId() == 0 || clustered, clustered,
+                    () -> replicas);
         }
         Future<?> chain = warmUpTls().compose(v -> vertx.deployVerticle(publisher));
         for (NodeConfig n : local) {
@@ -287,10 +290,10 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         });
         if (config.groups() > 1) {
             // Leaders spread over the voters, and back after a crash heals.
-            chain = chain.onSuccess(v -> {
+            chain = chain.compose(v -> {
                 balancer = new LeaderBalancer(vertx, () -> replicas, BALANCE_PERIOD_MS);
                 balancer.start();
-                groupView.start();
+                return groupView.start();
             });
         }
         // Other processes of a one-node-per-process cluster ask this one for its nodes' status.

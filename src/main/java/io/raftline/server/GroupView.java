@@ -38,16 +38,32 @@ import java.util.function.Supplier;
  * state, publishes it as {@code ReplicaState} and opens its gate: every event of the new group that follows was
  * reported after the state it starts from. The stream never carries two groups' events for one node, and a view
  * that folds it holds a clean state of the new group right after the switch.
+ *
+ * <p>With one node per process on a clustered event bus, each process's view switches its own node's gates, and a
+ * switch asked of any process is published to all of them ({@value #FOCUS_ADDRESS}): every process switches, and its
+ * {@code FocusChanged} and {@code ReplicaState} reach the browsers through the relay like its other events. A process
+ * that starts later asks another one which group is followed ({@value #FOCUS_QUERY_ADDRESS}) and follows it too.
  */
 public final class GroupView implements GroupFocus {
 
     /** How often the grid is published while someone watches. */
     static final long GRID_MS = 500;
+    /** Clustered: where a switch is published to every process (the body is the group). */
+    static final String FOCUS_ADDRESS = "raftline.groups.focus";
+    /** Clustered: where a process asks which group the others follow. */
+    static final String FOCUS_QUERY_ADDRESS = "raftline.groups.focused";
+    /** How long a switch asked of a clustered view waits for its own process to have switched. */
+    static final long FOCUS_TIMEOUT_MS = 10_000;
 
     private final Vertx vertx;
     private final EventPublisher publisher;
     private final int groups;
     private final boolean canFocus;
+    /** One node per process on a clustered event bus: switches go to every process. */
+    private final boolean clustered;
+    /** Clustered: switches asked here, waiting for this process to reach their group. */
+    private final List<Map.Entry<Integer, io.vertx.core.Promise<Integer>>> waiting = new ArrayList<>();
+    private final List<io.vertx.core.eventbus.MessageConsumer<?>> consumers = new ArrayList<>();
     private final Supplier<Map<Integer, List<? extends RaftNode>>> replicas;
     /** Each local node's gates, by group. */
     private final Map<Integer, Gate[]> gates = new ConcurrentHashMap<>();
@@ -63,15 +79,18 @@ public final class GroupView implements GroupFocus {
      * @param vertx     the Vert.x instance (the grid's timer)
      * @param publisher the event stream
      * @param groups    G
-     * @param canFocus  whether this process may switch the followed group (the local cluster: all nodes are here)
+     * @param canFocus  whether the followed group may be switched: the local cluster (all nodes are here), or one node
+     *                  per process on a clustered event bus (every process switches)
+     * @param clustered one node per process on a clustered event bus: switches are published to every process
      * @param replicas  each local node's replica of every group, by group (a live map)
      */
-    public GroupView(Vertx vertx, EventPublisher publisher, int groups, boolean canFocus,
+    public GroupView(Vertx vertx, EventPublisher publisher, int groups, boolean canFocus, boolean clustered,
             Supplier<Map<Integer, List<? extends RaftNode>>> replicas) {
         this.vertx = vertx;
         this.publisher = publisher;
         this.groups = groups;
         this.canFocus = canFocus;
+        this.clustered = clustered;
         this.replicas = replicas;
     }
 
@@ -93,8 +112,36 @@ public final class GroupView implements GroupFocus {
         return byGroup[group];
     }
 
-    /** Starts publishing the grid while someone watches. */
-    public void start() {
+    /**
+     * Starts publishing the grid while someone watches; clustered, starts following the switches of the other
+     * processes, after asking one of them which group they follow.
+     *
+     * @return completes once the view takes part in switches
+     */
+    public Future<Void> start() {
+        startGrid();
+        if (!clustered) {
+            return Future.succeededFuture();
+        }
+        Future<Void> asked = vertx.eventBus().<Integer>request(FOCUS_QUERY_ADDRESS, null,
+                new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(2_000)).transform(ar -> {
+                    if (ar.succeeded() && ar.result().body() != null) {
+                        switchLocally(ar.result().body());
+                    }
+                    return Future.succeededFuture(); // none answers: the first process, or alone
+                });
+        return asked.compose(v -> {
+            io.vertx.core.eventbus.MessageConsumer<Integer> switches = vertx.eventBus().consumer(FOCUS_ADDRESS,
+                    m -> switchLocally(m.body()));
+            io.vertx.core.eventbus.MessageConsumer<Object> queries = vertx.eventBus().consumer(FOCUS_QUERY_ADDRESS,
+                    m -> m.reply(focused));
+            consumers.add(switches);
+            consumers.add(queries);
+            return Future.join(switches.completion(), queries.completion()).mapEmpty();
+        });
+    }
+
+    private void startGrid() {
         timer = vertx.setPeriodic(GRID_MS, t -> {
             if (publisher.watched() && !gathering) {
                 gathering = true;
@@ -108,11 +155,12 @@ public final class GroupView implements GroupFocus {
         });
     }
 
-    /** Stops the grid's timer. */
+    /** Stops the grid's timer and, clustered, taking part in switches. */
     public void stop() {
         if (timer >= 0) {
             vertx.cancelTimer(timer);
         }
+        consumers.forEach(io.vertx.core.eventbus.MessageConsumer::unregister);
     }
 
     @Override
@@ -128,12 +176,42 @@ public final class GroupView implements GroupFocus {
     @Override
     public synchronized Future<Integer> focus(int group) {
         if (!canFocus) {
-            return Future.failedFuture(new UnsupportedOperationException("with one node per process, each process"
-                    + " publishes its own node only: the followed group is switched in the local cluster only"
-                    + " (raftline local); the grid of every group is shown anyway"));
+            return Future.failedFuture(new UnsupportedOperationException("with one node per process and no clustered"
+                    + " event bus (the gRPC transport), each process publishes its own node only and cannot tell the"
+                    + " others to switch: the followed group stays group 0; the grid of every group is shown anyway"));
         }
-        switching = switching.transform(x -> doFocus(group));
+        if (!clustered) {
+            return switchLocally(group);
+        }
+        // Every process switches, this one included, in the order the bus delivers the switches: this answer waits
+        // for this process to reach the group.
+        io.vertx.core.Promise<Integer> done = io.vertx.core.Promise.promise();
+        waiting.add(Map.entry(group, done));
+        long timeout = vertx.setTimer(FOCUS_TIMEOUT_MS, t -> done.tryFail("the switch to group " + group
+                + " did not reach this process within " + FOCUS_TIMEOUT_MS + " ms"));
+        vertx.eventBus().publish(FOCUS_ADDRESS, group);
+        return done.future().andThen(ar -> vertx.cancelTimer(timeout));
+    }
+
+    /** Switches this process's gates to {@code group}, after any switch under way. */
+    private synchronized Future<Integer> switchLocally(int group) {
+        switching = switching.transform(x -> doFocus(group)).andThen(ar -> {
+            if (ar.succeeded()) {
+                reached(ar.result());
+            }
+        });
         return switching;
+    }
+
+    /** Completes the switches asked here that wanted the group this process now follows. */
+    private synchronized void reached(int group) {
+        waiting.removeIf(w -> {
+            if (w.getKey() == group) {
+                w.getValue().tryComplete(group);
+                return true;
+            }
+            return w.getValue().future().isComplete();
+        });
     }
 
     private Future<Integer> doFocus(int group) {
