@@ -62,7 +62,7 @@ export function appendEntries(log, e) {
 
 /** What must agree between two replicas' entries at one index. */
 export function entrySignature(x) {
-  return x.op === 'elided' ? `${x.t}` : `${x.t}:${x.op}:${x.key ?? ''}:${x.value ?? ''}`;
+  return x.op === 'elided' ? `${x.t}` : `${x.t}:${x.op}:${x.key ?? ''}:${x.value ?? x.valueLength ?? ''}`;
 }
 
 function sameEntry(a, b) {
@@ -317,7 +317,8 @@ export function reduce(m, e) {
       if (before.role === 'Leader') {
         // Writes from any client (curl, the CLI, this page) as the leader appended them.
         const fresh = (e.entries || []).filter(x => x.op === 'put' || x.op === 'cas' || x.op === 'delete')
-          .map(x => ({ i: x.i, t: x.t, op: x.op, key: x.key, value: x.value, ts: e.ts, node: id })).reverse();
+          .map(x => ({ i: x.i, t: x.t, op: x.op, key: x.key, value: x.value, valueLength: x.valueLength, ts: e.ts, node: id }))
+          .reverse();
         if (fresh.length) n = { ...n, writes: [...fresh, ...n.writes].slice(0, CLIENTS_KEPT) };
       }
       return withNode(n, id, o => ({ log: appendEntries(o.log, e), lastIndex: e.last }));

@@ -3,6 +3,7 @@ package io.raftline.config;
 import io.raftline.node.NodeOptions;
 import io.raftline.raft.ConfigException;
 import io.raftline.raft.RaftConfig;
+import io.raftline.events.EventValues;
 import io.raftline.security.AdminAccess;
 import io.raftline.security.ClientAccess;
 import io.vertx.core.json.JsonArray;
@@ -30,7 +31,7 @@ import java.util.Set;
  *                                    bus_port: Hazelcast port when nodes run in separate processes;
  *                                    resp_port: Redis protocol (default 6380 + id, 0 if http_port is 0; -1: none);
  *                                    join: not in the initial membership, waits to be added at runtime
- *   "admin": {"host": "127.0.0.1", "port": 8080, "token": "", "hide_values": false},   omit to run no admin listener
+ *   "admin": {"host": "127.0.0.1", "port": 8080, "token": ""},   omit to run no admin listener
  *   "raft": { "tick_ms": 10, "heartbeat_ms": 100, ... },          see {@link RaftSettings}
  *   "service": { "request_timeout_ms": 5000, "max_pending_proposals": 10000,
  *                "max_body_bytes": 1048576, "forward_timeout_ms": 5000, "max_pending_reads": 50000 },
@@ -39,7 +40,8 @@ import java.util.Set;
  *   "groups": 1,                     Raft groups the key space is sharded over, 1..{@value #MAX_GROUPS}; fixed when the
  *                                    cluster is created ({@link io.raftline.shard.KeyGroups})
  *   "security": { "allowed_hosts": [], "allowed_origins": [], "trust_loopback": true,
- *                 "peer_identity": "node", "cluster_secret": "", "client_token": "" },  see {@link SecurityConfig}
+ *                 "peer_identity": "node", "cluster_secret": "", "client_token": "",
+ *                 "event_values": "show" },  see {@link SecurityConfig}
  *   "limits": { "max_connections": 4096, "idle_timeout_ms": 120000, ..., "quota_bytes": 0 }  see {@link LimitsConfig}
  * }
  * </pre>
@@ -71,7 +73,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
     static final List<String> ADMIN_FIELDS = List.of("host", "port", "token", "hide_values");
     static final List<String> TLS_FIELDS = List.of("cert_file", "key_file", "ca_file");
     static final List<String> SECURITY_FIELDS = List.of("allowed_hosts", "allowed_origins", "trust_loopback",
-            "peer_identity", "cluster_secret", "client_token");
+            "peer_identity", "cluster_secret", "client_token", "event_values");
     static final List<String> LIMITS_FIELDS = List.of("max_connections", "idle_timeout_ms", "request_timeout_ms",
             "max_request_line_bytes", "max_header_bytes", "max_ws_frame_bytes", "quota_bytes");
     static final List<String> NODE_FIELDS = List.of("id", "host", "http_port", "data_dir", "bus_port", "join",
@@ -164,11 +166,14 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
         }
 
         AdminConfig admin = null;
+        boolean legacyHideValues = false;
         if (r.has("admin")) {
             JsonReader a = r.object("admin");
             a.allowOnly(Set.copyOf(ADMIN_FIELDS));
-            admin = new AdminConfig(a.string("host", httpHost), a.port("port", 8080), a.string("token", ""),
-                    a.bool("hide_values", false));
+            admin = new AdminConfig(a.string("host", httpHost), a.port("port", 8080), a.string("token", ""));
+            // Before security.event_values existed, admin.hide_values hid values on the admin process only; it is
+            // still read so that an older file keeps hiding them (everywhere now), never less than before.
+            legacyHideValues = a.bool("hide_values", false);
             if (admin.port() != 0) {
                 for (NodeConfig n : nodes) {
                     if (n.httpPort() == admin.port()) {
@@ -226,7 +231,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                 TransportKind.EVENTBUS.configName()));
         int groups = (int) r.bounded("groups", 1, 1, MAX_GROUPS);
 
-        SecurityConfig security = readSecurity(r.object("security"));
+        SecurityConfig security = readSecurity(r.object("security"), legacyHideValues);
         if (!security.clientToken().isEmpty() && admin != null && security.clientToken().equals(admin.token())) {
             throw new ConfigException("security.client_token", "must differ from admin.token (a client holding it"
                     + " could then crash nodes and change the membership)");
@@ -244,7 +249,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
         return config;
     }
 
-    private static SecurityConfig readSecurity(JsonReader s) {
+    private static SecurityConfig readSecurity(JsonReader s, boolean legacyHideValues) {
         s.allowOnly(Set.copyOf(SECURITY_FIELDS));
         SecurityConfig d = SecurityConfig.DEFAULT;
         List<String> hosts = s.strings("allowed_hosts", d.allowedHosts());
@@ -282,8 +287,13 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                         + " in an HTTP header and as a Redis AUTH password)");
             }
         }
+        EventValues eventValues = EventValues.parse(s.field("event_values"),
+                s.string("event_values", d.eventValues().configName()));
+        if (legacyHideValues) {
+            eventValues = eventValues.strictest(EventValues.HIDE);
+        }
         return new SecurityConfig(hosts, origins, s.bool("trust_loopback", d.trustLoopback()), peerIdentity, secret,
-                clientToken);
+                clientToken, eventValues);
     }
 
     private static TlsConfig readTls(JsonReader t) {

@@ -128,8 +128,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     public ClusterVerticle(RaftlineConfig config, NodeListener listener) {
         this.config = config;
         // Every node reports to the event stream (raft.events, the live view) and to the caller's listener.
-        PublisherOptions eventOptions = PublisherOptions.DEFAULTS
-                .withHideValues(config.admin() != null && config.admin().hideValues());
+        // Every process redacts its own events, whether or not it serves the live view: with one node per process
+        // its events are relayed to the process that does.
+        PublisherOptions eventOptions = PublisherOptions.DEFAULTS.withEventValues(config.security().eventValues());
         this.publisher = new EventPublisher(config.memberIds(), eventOptions, System::currentTimeMillis,
                 timing(config.raft()), new EventPipeline(eventOptions));
         this.groupZeroListener = NodeListener.both(membershipTracker(), listener);

@@ -204,10 +204,10 @@ class ClusterStateTest {
     @Test
     void aReplicaStateHidesValuesWhenSoConfigured() {
         RaftEvent e = new RaftEvent.ReplicaState(new EventHeader(1, 1, 1, 4, "Leader"), 2, replica(1, puts(1, 2, 4)));
-        JsonArray hidden = new EventJson.Mapper(true).toJson(e).getJsonObject("state").getJsonArray("log");
+        JsonArray hidden = new EventJson.Mapper(EventValues.HIDE).toJson(e).getJsonObject("state").getJsonArray("log");
         assertThat(hidden.getJsonObject(0).containsKey("value")).isFalse();
         assertThat(hidden.getJsonObject(0).getString("key")).isEqualTo("k1");
-        JsonArray shown = new EventJson.Mapper(false).toJson(e).getJsonObject("state").getJsonArray("log");
+        JsonArray shown = new EventJson.Mapper(EventValues.SHOW).toJson(e).getJsonObject("state").getJsonArray("log");
         assertThat(shown.getJsonObject(0).getString("value")).isEqualTo("v");
     }
 }
