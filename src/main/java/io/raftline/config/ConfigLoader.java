@@ -196,7 +196,7 @@ public final class ConfigLoader {
     /** Fields whose value is text: an override of any other field is a number or a boolean written as text. */
     private static final java.util.Set<String> TEXT_FIELDS = java.util.Set.of("cluster_name", "http_host",
             "transport", "host", "token", "engine", "data_dir", "cert_file", "key_file", "ca_file", "peer_identity",
-            "cluster_secret", "client_token", "event_values");
+            "cluster_secret", "client_token", "event_values", "client_auth");
 
     /**
      * An override as the JSON type its field has: environment variables and system properties are text, the file's

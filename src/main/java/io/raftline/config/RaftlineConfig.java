@@ -71,7 +71,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
     static final List<String> SERVICE_FIELDS = List.of("request_timeout_ms", "max_pending_proposals",
             "max_body_bytes", "forward_timeout_ms", "max_pending_reads");
     static final List<String> ADMIN_FIELDS = List.of("host", "port", "token", "hide_values");
-    static final List<String> TLS_FIELDS = List.of("cert_file", "key_file", "ca_file");
+    static final List<String> TLS_FIELDS = List.of("cert_file", "key_file", "ca_file", "client_auth");
     static final List<String> SECURITY_FIELDS = List.of("allowed_hosts", "allowed_origins", "trust_loopback",
             "peer_identity", "cluster_secret", "client_token", "event_values");
     static final List<String> LIMITS_FIELDS = List.of("max_connections", "idle_timeout_ms", "request_timeout_ms",
@@ -238,6 +238,11 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
         }
         LimitsConfig limits = readLimits(r.object("limits"));
         TlsConfig tls = readTls(r.object("tls"));
+        if (tls.clientAuth() == ClientCertAuth.REQUEST && security.clientToken().isEmpty()) {
+            throw new ConfigException("tls.client_auth", "\"request\" needs security.client_token (a client without a"
+                    + " certificate is let in by the token; without one it would be let in anyway): set the token, or"
+                    + " use \"required\"");
+        }
         checkPeerTls(tls, security, transport, nodeId, nodes);
 
         RaftlineConfig config = new RaftlineConfig(clusterName, seed, singleNode, nodeId, List.copyOf(nodes), admin,
@@ -298,7 +303,8 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
 
     private static TlsConfig readTls(JsonReader t) {
         t.allowOnly(Set.copyOf(TLS_FIELDS));
-        TlsConfig tls = new TlsConfig(t.string("cert_file", ""), t.string("key_file", ""), t.string("ca_file", ""));
+        TlsConfig tls = new TlsConfig(t.string("cert_file", ""), t.string("key_file", ""), t.string("ca_file", ""),
+                ClientCertAuth.parse(t.field("client_auth"), t.string("client_auth", "none")));
         if (tls.certFile().isEmpty() != tls.keyFile().isEmpty()) {
             throw new ConfigException(t.field(tls.certFile().isEmpty() ? "cert_file" : "key_file"), "is required with "
                     + t.field(tls.certFile().isEmpty() ? "key_file" : "cert_file") + " (both or neither)");
@@ -306,7 +312,12 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
         if (!tls.enabled() && !tls.caFile().isEmpty()) {
             throw new ConfigException(t.field("ca_file"), "needs cert_file and key_file (TLS is off without them)");
         }
-        for (String f : TLS_FIELDS) {
+        if (tls.clientAuth().enabled() && tls.caFile().isEmpty()) {
+            throw new ConfigException(t.field("client_auth"), "\"" + tls.clientAuth().configName() + "\" needs "
+                    + t.field("ca_file") + " (the CA whose certificates clients must present)"
+                    + (tls.enabled() ? "" : ", and TLS on (cert_file and key_file)"));
+        }
+        for (String f : List.of("cert_file", "key_file", "ca_file")) {
             String path = f.equals("cert_file") ? tls.certFile() : f.equals("key_file") ? tls.keyFile() : tls.caFile();
             if (!path.isEmpty() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(path))) {
                 throw new ConfigException(t.field(f), "cannot read " + path + " (a PEM file; bin/tls-ca.sh makes some"
@@ -377,7 +388,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
      * @return the policy
      */
     public ClientAccess clientAccess() {
-        return new ClientAccess(security.clientToken(), admin == null ? "" : admin.token());
+        return new ClientAccess(security.clientToken(), admin == null ? "" : admin.token(), tls.clientAuth().enabled());
     }
 
     /**

@@ -226,6 +226,11 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             if (!config.tls().caFile().isEmpty()) {
                 clientOptions.setTrustOptions(config.tls().trust());
             }
+            if (config.tls().clientAuth().enabled()) {
+                // The other nodes' client ports ask for a client certificate: present this node's own (the cluster CA
+                // signed it), so that forwarding, status and membership calls pass with "required" too.
+                clientOptions.setKeyCertOptions(config.tls().keyCert());
+            }
         }
         // Requests waiting for one of the 64 connections to a peer are bounded too: beyond what the leader would accept
         // anyway (its pending writes and reads), a forward fails at once (503) instead of queueing without end.
