@@ -3,12 +3,25 @@ package io.raftline.security;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import io.raftline.config.ClientCertAuth;
 import io.raftline.config.PeerIdentityPolicy;
 import io.raftline.config.RaftlineConfig;
+import io.raftline.proto.kv.GetRequest;
+import io.raftline.proto.kv.KvServiceGrpcClient;
+import io.raftline.proto.kv.PutRequest;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
+import io.raftline.verify.nemesis.Waits;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientOptions;
+import io.vertx.grpc.common.GrpcStatus;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,6 +29,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
@@ -43,7 +57,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with {@code "required"} curl without a certificate, or with one of another CA, fails at the handshake on the HTTP
  * port and so does a Redis-protocol client; a client with a certificate the cluster CA signed ({@code --client}) reads
  * and writes without the client token, also through a follower (which forwards to the leader presenting its own
- * certificate). With {@code "request"} either the certificate or the token lets a client in. Slow: it runs openssl
+ * certificate). With {@code "request"} either the certificate or the token lets a client in, over HTTP and gRPC. Slow: it runs openssl
  * and curl (child processes) and TLS handshakes on a cold JVM.
  */
 @Tag("slow")
@@ -162,6 +176,27 @@ class ClientCertificateTest {
             // A certificate of another CA still fails the handshake: asked for, it must be the CA's.
             assertThat(curl(with(cert(otherCa, "intruder"), "-H", "Authorization: Bearer " + TOKEN, url)).status())
                     .isEqualTo("000");
+            // gRPC on the same port decides the same way, on the certificate of the HTTP/2 connection.
+            URI u = request.nodeUrls().get(follower(request));
+            SocketAddress address = SocketAddress.inetSocketAddress(u.getPort(), u.getHost());
+            GrpcClient withCert = grpcClient(request, true);
+            GrpcClient without = grpcClient(request, false);
+            try {
+                PutRequest put = PutRequest.newBuilder().setKey("grpc-cert").setValue(ByteString.copyFromUtf8("g"))
+                        .build();
+                GrpcStatus ok = Waits.await(withCert.request(address, KvServiceGrpcClient.Put)
+                        .compose(req -> req.send(put)).compose(resp -> resp.last()
+                                .<GrpcStatus>transform(ar -> Future.succeededFuture(resp.status()))),
+                        Duration.ofSeconds(10));
+                assertThat(ok).isEqualTo(GrpcStatus.OK);
+                GrpcStatus refused = Waits.await(without.request(address, KvServiceGrpcClient.Get)
+                        .compose(req -> req.send(GetRequest.newBuilder().setKey("grpc-cert").build()))
+                        .map(resp -> resp.status()), Duration.ofSeconds(10));
+                assertThat(refused).isEqualTo(GrpcStatus.UNAUTHENTICATED);
+            } finally {
+                Waits.await(withCert.close(), Duration.ofSeconds(5));
+                Waits.await(without.close(), Duration.ofSeconds(5));
+            }
         } finally {
             request.close();
         }
@@ -204,6 +239,17 @@ class ClientCertificateTest {
                 .isEqualTo(ClientCertAuth.REQUIRED);
         assertThat(RaftlineConfig.fromJson(ClusterConfigs.cluster(3, 1).put("tls", withCa)).tls().clientAuth())
                 .isEqualTo(ClientCertAuth.NONE);
+    }
+
+    /** A gRPC client trusting the cluster CA, presenting the {@code app1} client certificate or none. */
+    private static GrpcClient grpcClient(InJvmCluster cluster, boolean withCertificate) {
+        HttpClientOptions http = new HttpClientOptions().setSsl(true).setUseAlpn(true).setVerifyHost(true)
+                .setTrustOptions(new PemTrustOptions().addCertPath(dir.resolve("ca.pem").toString()));
+        if (withCertificate) {
+            http.setKeyCertOptions(new PemKeyCertOptions().setCertPath(dir.resolve("client-app1.pem").toString())
+                    .setKeyPath(dir.resolve("client-app1-key.pem").toString()));
+        }
+        return GrpcClient.client(cluster.vertx(), new GrpcClientOptions(), http);
     }
 
     /** Sends one Redis-protocol request over TLS and returns the first line of the answer. */
