@@ -218,7 +218,8 @@ function fromSnapshot(m, e) {
   const membership = e.membership ? { configIndex: e.membership.configIndex, voters: [...e.membership.voters],
     learners: [...e.membership.learners], addresses: { ...(e.membership.addresses || {}) } } : null;
   let n = { ...m, members: [...(e.members || Object.keys(nodes).map(Number))].sort((a, b) => a - b), membership, nodes,
-    faults: { ...EMPTY_FAULTS, ...(e.faults || {}) }, leadersByTerm };
+    faults: { ...EMPTY_FAULTS, ...(e.faults || {}) }, leadersByTerm,
+    eventValues: e.eventValues || m.eventValues };
   if (e.groupsStates || e.focusedGroup !== undefined) {
     n = { ...n, groups: null };
     for (const g of e.groupsStates || []) n = withGrid(n, g);
@@ -257,7 +258,7 @@ export function reduce(m, e) {
       return fromSnapshot(n, e);
     case 'ClusterInfo':
       for (const mid of e.members || []) if (!n.nodes[mid]) n = withNode(n, mid, () => ({}));
-      return n;
+      return e.eventValues ? { ...n, eventValues: e.eventValues } : n;
     case 'FaultChanged':
       return { ...n, faults: { ...EMPTY_FAULTS, ...(e.faults || {}) } };
     case 'MembershipChanged':

@@ -202,6 +202,15 @@ class ClusterStateTest {
     }
 
     @Test
+    void aSnapshotSaysWhatTheEventsLeaveOut() {
+        ClusterState s = new ClusterState(List.of(1, 2, 3));
+        assertThat(s.toJson().containsKey("eventValues")).isFalse();
+        s.apply(new EventJson.Mapper(EventValues.HIDE).toJson(new RaftEvent.ClusterInfo(
+                new EventHeader(1, 1, 0, 0, ""), List.of(1, 2, 3), null)));
+        assertThat(s.toJson().getString("eventValues")).isEqualTo("hide");
+    }
+
+    @Test
     void aReplicaStateHidesValuesWhenSoConfigured() {
         RaftEvent e = new RaftEvent.ReplicaState(new EventHeader(1, 1, 1, 4, "Leader"), 2, replica(1, puts(1, 2, 4)));
         JsonArray hidden = new EventJson.Mapper(EventValues.HIDE).toJson(e).getJsonObject("state").getJsonArray("log");

@@ -51,6 +51,8 @@ class HiddenValuesBrowserTest {
             Page page = context.newPage();
             page.navigate(cluster.liveViewUrl());
             assertThat(page.getByTestId("connection")).hasAttribute("data-state", "live");
+            // The page says so, from the state it started from (a Snapshot carries the setting).
+            assertThat(page.getByTestId("values-hidden")).hasText("values hidden");
             page.getByTestId("client-key").fill("planet");
             page.getByTestId("client-value").fill("saturn-rings");
             page.getByTestId("btn-put").click();
