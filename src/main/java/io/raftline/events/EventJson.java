@@ -88,7 +88,8 @@ public final class EventJson {
      *       nodes' logs) lose {@code value} and an increment's {@code delta}, and with keys hidden {@code key}; their
      *       {@code valueLength} stays;</li>
      *   <li>a {@code ClientRequest} loses {@code value} (its size stays as {@code valueLength}) and {@code result}
-     *       (the reply text, which for an increment is the new value), and with keys hidden {@code key};</li>
+     *       (the reply text, which for an increment is the new value), and with keys hidden {@code key} and an
+     *       error's {@code message} (which may name the key);</li>
      *   <li>an {@code AppendEntries} message's {@code summary} (the core's one-line description quotes the first
      *       bytes of each entry, key and value) keeps its positions only: {@code prev=5@2 commit=4 entries=3 (6..8)};
      *       likewise the summaries of the messages a {@code QueueStats} lists as held in the network.</li>
@@ -127,7 +128,9 @@ public final class EventJson {
                 }
                 event.remove("result");
                 if (values.hidesKeys()) {
+                    // An error's message may name the key (the error code stays).
                     event.remove("key");
+                    event.remove("message");
                 }
             }
             case "MessageSent", "MessageReceived", "MessageDropped" -> redactSummary(event);

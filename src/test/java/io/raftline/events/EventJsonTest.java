@@ -253,6 +253,11 @@ class EventJsonTest {
                         .put("ok", true).put("revision", 4).put("result", "12345")));
         assertThat(done.encode()).doesNotContain("alice").doesNotContain("12345");
         assertThat(done.getLong("revision")).isEqualTo(4);
+        JsonObject failed = hiding.toJson(new RaftEvent.ClientRequest(new EventHeader(6, 1, 1, 2, "Leader"),
+                new JsonObject().put("reqId", 2).put("op", "put").put("key", "user:alice").put("phase", "completed")
+                        .put("ok", false).put("error", "invalid_key").put("message", "key user:alice is too long")));
+        assertThat(failed.encode()).doesNotContain("alice");
+        assertThat(failed.getString("error")).isEqualTo("invalid_key");
         // With keys shown, an increment keeps its key but not its delta or its result (the new value).
         JsonObject keyed = new EventJson.Mapper(EventValues.HIDE).toJson(appended).getJsonArray("entries")
                 .getJsonObject(1);
