@@ -4,6 +4,8 @@
 #
 #   bin/tls-ca.sh [DIR] [NAME...]                   one shared certificate: DIR/node.pem, DIR/node-key.pem
 #   bin/tls-ca.sh DIR --node ID[,ID...] [NAME...]   a node's own certificate: DIR/node-ID.pem, DIR/node-ID-key.pem
+#   bin/tls-ca.sh DIR --client NAME                 a key-value client's certificate: DIR/client-NAME.pem,
+#                                                   DIR/client-NAME-key.pem (for "tls": {"client_auth": ...})
 #
 # DIR (default ./tls) receives ca.pem (give it to clients: curl --cacert DIR/ca.pem, and to every node as tls.ca_file)
 # and ca-key.pem. Every certificate is valid for localhost, 127.0.0.1, ::1 and each NAME given (DNS names or IP
@@ -15,16 +17,22 @@
 # them all (--node 1,2,3 writes node-1-2-3.pem). Without --node the certificate names no node: it serves client
 # ports, and between nodes only with "security": {"peer_identity": "any_member"}.
 #
+# With --client the certificate is a client's only (extended key usage clientAuth, no host names): subject
+# CN=raftline-client-NAME and a subject alternative name URI urn:raftline:client:NAME. Nodes whose tls.client_auth is
+# "request" or "required" let a key-value client in by it (curl --cert DIR/client-NAME.pem --key
+# DIR/client-NAME-key.pem --cacert DIR/ca.pem); peers never accept it as a node's, even with "any_member".
+#
 # An existing CA in DIR is reused, so certificates made later stay trusted by the same clients and nodes.
 set -euo pipefail
 
 dir="${1:-tls}"
 shift || true
 if [[ "$dir" == --* ]]; then
-  echo "usage: bin/tls-ca.sh [DIR] [--node ID[,ID...]] [NAME...] (DIR comes first)" >&2
+  echo "usage: bin/tls-ca.sh [DIR] [--node ID[,ID...] | --client NAME] [NAME...] (DIR comes first)" >&2
   exit 2
 fi
 ids=""
+client=""
 names=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -36,12 +44,28 @@ while [[ $# -gt 0 ]]; do
       ids="$2"
       shift 2
       ;;
+    --client)
+      if [[ $# -lt 2 || ! "$2" =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$ ]]; then
+        echo "bin/tls-ca.sh: --client needs a name of letters, digits, '.', '_' or '-' (like --client app1)" >&2
+        exit 2
+      fi
+      client="$2"
+      shift 2
+      ;;
     *)
       names+=("$1")
       shift
       ;;
   esac
 done
+if [[ -n "$ids" && -n "$client" ]]; then
+  echo "bin/tls-ca.sh: --node and --client exclude each other (a client's certificate never speaks for a node)" >&2
+  exit 2
+fi
+if [[ -n "$client" && ${#names[@]} -gt 0 ]]; then
+  echo "bin/tls-ca.sh: --client takes no host names (a client's certificate serves no port)" >&2
+  exit 2
+fi
 mkdir -p "$dir"
 umask 077
 
@@ -61,7 +85,13 @@ for name in "${names[@]+"${names[@]}"}"; do
   fi
 done
 
-if [[ -n "$ids" ]]; then
+usage="serverAuth,clientAuth"
+if [[ -n "$client" ]]; then
+  base="client-$client"
+  subject="/CN=raftline-client-$client"
+  san="URI:urn:raftline:client:$client"
+  usage="clientAuth"
+elif [[ -n "$ids" ]]; then
   base="node-${ids//,/-}"
   subject="/CN=raftline-node-${ids%%,*}"
   for id in ${ids//,/ }; do
@@ -76,8 +106,8 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/$base-
 openssl req -new -key "$dir/$base-key.pem" -subj "$subject" -out "$dir/$base.csr"
 extensions="$(mktemp)"
 trap 'rm -f "$extensions"' EXIT
-printf 'subjectAltName=%s\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n' \
-  "$san" > "$extensions"
+printf 'subjectAltName=%s\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=%s\n' \
+  "$san" "$usage" > "$extensions"
 openssl x509 -req -in "$dir/$base.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca-key.pem" -CAcreateserial -sha256 -days 30 \
   -extfile "$extensions" -out "$dir/$base.pem" 2>/dev/null
 rm -f "$dir/$base.csr" "$dir/ca.srl"
@@ -86,4 +116,8 @@ chmod 644 "$dir/ca.pem" "$dir/$base.pem"
 echo "CA          : $dir/ca.pem (clients: curl --cacert $dir/ca.pem)"
 echo "certificate : $dir/$base.pem for $san"
 echo "key         : $dir/$base-key.pem"
-echo "configuration: \"tls\": {\"cert_file\": \"$dir/$base.pem\", \"key_file\": \"$dir/$base-key.pem\", \"ca_file\": \"$dir/ca.pem\"}"
+if [[ -n "$client" ]]; then
+  echo "client      : curl --cert $dir/$base.pem --key $dir/$base-key.pem --cacert $dir/ca.pem https://localhost:8081/v1/kv/k"
+else
+  echo "configuration: \"tls\": {\"cert_file\": \"$dir/$base.pem\", \"key_file\": \"$dir/$base-key.pem\", \"ca_file\": \"$dir/ca.pem\"}"
+fi

@@ -53,6 +53,7 @@ const nodeMenu = new NodeMenu($('.cluster-box'), cluster, controls);
 const groupsView = new GroupsView(byTestId('groups-grid'), cmd => bus.send('raft.control', cmd),
   (text, ok) => controls.setStatus(text, ok ? 'ok' : 'err'));
 const groupTag = byTestId('cluster-group');
+const valuesHidden = byTestId('values-hidden');
 document.body.dataset.mode = mode;
 const timeline = new Timeline({ list: $('#timeline-list'), filters: $('#timeline-filters'), inspector: byTestId('inspector'),
   count: byTestId('timeline-count'), follow: byTestId('timeline-follow') });
@@ -365,6 +366,11 @@ function render() {
     groupTag.textContent = tag;
     groupTag.hidden = !tag;
     groupTag.dataset.group = m.groups ? String(m.groups.focused) : '';
+  }
+  const hiding = m.eventValues === 'hide' ? 'values hidden' : m.eventValues === 'hide_keys' ? 'keys and values hidden' : '';
+  if (valuesHidden.textContent !== hiding) {
+    valuesHidden.textContent = hiding;
+    valuesHidden.hidden = !hiding;
   }
   if (!nodes.setModel(m)) dirty = true; // put off under load: drawn at a later frame
   dashboard.update(m, v.series, v.until);

@@ -8,7 +8,7 @@
 // disappear, and the circle is laid out again to fit the box. Nodes are buttons (focusable; Enter or Space acts as a
 // click): a click pins the node's details and tells `onNodeActivate`, which opens its action menu (node-menu.js).
 
-import { ROLE_COLORS, kindColor, escapeHtml, compactNumber, entryText } from './format.js';
+import { ROLE_COLORS, kindColor, escapeHtml, compactNumber, entryText, keyText } from './format.js';
 import { displayRole, memberKind, commitTimeOf } from './reducer.js';
 
 const d3 = globalThis.d3;
@@ -330,8 +330,8 @@ export class ClusterView {
     }).join('');
     const req = m.clients.find(c => c.revision === i);
     const w = m.writes.find(x => x.i === i);
-    const made = req ? `${req.op} ${req.key} from this page (${req.reqId}), revision ${req.revision}`
-      : w ? `${w.op} ${w.key} appended by leader ${w.node}` : own && own.op === 'noop' ? "the leader's no-op of its term" : '—';
+    const made = req ? `${req.op} ${keyText(req)} from this page (${req.reqId}), revision ${req.revision}`
+      : w ? `${w.op} ${keyText(w)} appended by leader ${w.node}` : own && own.op === 'noop' ? "the leader's no-op of its term" : '—';
     const c = commitTimeOf(m, i);
     const appended = w ? w.ts : null;
     const committed = c ? `${new Date(c.ts).toISOString().slice(11, 23)} UTC by node ${c.node}` +

@@ -65,12 +65,42 @@ export function clockTime(ts) {
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
 
+/** A size in bytes, short: 256 B, 1.5 KiB, 2.0 MiB. */
+export function byteSize(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/**
+ * A value as an event carries it: its text, or, when the server hides values (security.event_values), its size.
+ * Undefined when the event has neither (a delete).
+ */
+export function valueText(x) {
+  if (x.value !== undefined) return x.value;
+  return x.valueLength !== undefined ? `hidden (${byteSize(x.valueLength)})` : undefined;
+}
+
+/** A key as an event carries it, or "(hidden key)" when the server hides keys too. */
+export function keyText(x) {
+  return x.key !== undefined ? x.key : '(hidden key)';
+}
+
+/** "op key=value" of a client request or a write, hidden parts said so. */
+export function writeText(x) {
+  const v = x.op === 'delete' ? undefined : valueText(x);
+  return `${x.op} ${keyText(x)}${v !== undefined ? '=' + v : ''}`;
+}
+
 export function entryText(x) {
   switch (x.op) {
     case 'noop': return 'no-op';
-    case 'put': return `put ${x.key}=${x.value}`;
-    case 'cas': return `cas ${x.key}=${x.value}`;
-    case 'delete': return `delete ${x.key}`;
+    case 'put':
+    case 'cas':
+    case 'delete':
+    case 'cad':
+    case 'incr':
+      return writeText(x) + (x.op === 'incr' && x.delta !== undefined ? ` by ${x.delta}` : '');
     case 'config': return `config ${describeMembers(x)}`;
     case 'elided': return '…';
     default: return x.op || '?';
@@ -150,7 +180,7 @@ export function summarize(e) {
       return `${(e.voters || []).length || (e.learners || []).length ? describeMembers(e) : 'no membership yet (waiting to be added)'}` +
         ` · index ${e.index} · ${e.reason || ''}`;
     case 'ClientRequest':
-      return `${e.op} ${e.key}${e.value !== undefined ? '=' + e.value : ''} · ${e.phase}` +
+      return `${writeText(e)} · ${e.phase}` +
         (e.phase === 'completed' ? (e.ok ? ` · ok, revision ${e.revision}` : ` · ${e.error}`) : '');
     case 'CheckVerdict': return describeVerdict(e);
     case 'Rates': {

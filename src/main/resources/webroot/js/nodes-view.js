@@ -5,7 +5,7 @@
 // milliseconds) costs a few text changes per redraw rather than rebuilt HTML.
 
 import { displayRole, currentLeader, memberKind } from './reducer.js';
-import { entryText, termColor, escapeHtml, clockTime } from './format.js';
+import { entryText, writeText, termColor, escapeHtml, clockTime } from './format.js';
 
 const CARD_ENTRIES = 14;
 const MATRIX_COLUMNS = 24;
@@ -141,7 +141,7 @@ export class NodesView {
   renderClients(clients, writes, commit) {
     const rows = [];
     for (const c of clients) {
-      const what = `${c.op} ${c.key}${c.value !== undefined ? '=' + c.value : ''}`;
+      const what = writeText(c);
       let res = '<span class="res">pending…</span>';
       if (c.phase === 'completed') {
         res = c.ok ? `<span class="res ok">revision ${c.revision} · ${c.latencyMs} ms · node ${c.node}</span>`
@@ -153,7 +153,7 @@ export class NodesView {
     const viaPage = new Set(clients.filter(c => c.revision !== undefined).map(c => c.revision));
     for (const w of writes) {
       if (viaPage.has(w.i)) continue; // already listed as this page's request
-      const what = `${w.op === 'delete' ? 'delete' : w.op} ${w.key}${w.op !== 'delete' && w.value !== undefined ? '=' + w.value : ''}`;
+      const what = writeText(w);
       const res = w.i <= commit ? `<span class="res ok">committed at ${w.i}</span>` : `<span class="res">appended at ${w.i}</span>`;
       rows.push({ ts: w.ts, html: `<div class="client" data-source="log"><span class="time">${clockTime(w.ts)}</span>` +
         `<span class="what">${escapeHtml(what)}</span>${res}</div>` });
@@ -191,7 +191,7 @@ export class NodesView {
     for (const x of entries) {
       const committed = x.i <= n.commit;
       const diverging = ref.has(x.i) && ref.get(x.i) !== x.t;
-      const sig = `${x.t}|${x.op}|${x.key ?? ''}|${x.value ?? ''}|${committed}|${diverging}`;
+      const sig = `${x.t}|${x.op}|${x.key ?? ''}|${x.value ?? x.valueLength ?? ''}|${committed}|${diverging}`;
       let row = c.rows.get(x.i);
       if (!row) {
         row = document.createElement('div');
@@ -274,7 +274,7 @@ export class NodesView {
         const committed = x && i <= n.commit;
         const diverging = !!(x && ref.has(i) && ref.get(i) !== x.t);
         const sig = i > to ? 'none' : !x ? (i <= n.snapshotIndex ? `s${i}` : `e${i}`)
-          : `${i}|${x.t}|${committed}|${diverging}|${x.op}|${x.key ?? ''}|${x.value ?? ''}`;
+          : `${i}|${x.t}|${committed}|${diverging}|${x.op}|${x.key ?? ''}|${x.value ?? x.valueLength ?? ''}`;
         if (td.dataset.sig === sig) continue;
         td.dataset.sig = sig;
         td.setAttribute('data-testid', `cell-${id}-${i}`);

@@ -62,7 +62,7 @@ export function appendEntries(log, e) {
 
 /** What must agree between two replicas' entries at one index. */
 export function entrySignature(x) {
-  return x.op === 'elided' ? `${x.t}` : `${x.t}:${x.op}:${x.key ?? ''}:${x.value ?? ''}`;
+  return x.op === 'elided' ? `${x.t}` : `${x.t}:${x.op}:${x.key ?? ''}:${x.value ?? x.valueLength ?? ''}`;
 }
 
 function sameEntry(a, b) {
@@ -218,7 +218,8 @@ function fromSnapshot(m, e) {
   const membership = e.membership ? { configIndex: e.membership.configIndex, voters: [...e.membership.voters],
     learners: [...e.membership.learners], addresses: { ...(e.membership.addresses || {}) } } : null;
   let n = { ...m, members: [...(e.members || Object.keys(nodes).map(Number))].sort((a, b) => a - b), membership, nodes,
-    faults: { ...EMPTY_FAULTS, ...(e.faults || {}) }, leadersByTerm };
+    faults: { ...EMPTY_FAULTS, ...(e.faults || {}) }, leadersByTerm,
+    eventValues: e.eventValues || m.eventValues };
   if (e.groupsStates || e.focusedGroup !== undefined) {
     n = { ...n, groups: null };
     for (const g of e.groupsStates || []) n = withGrid(n, g);
@@ -257,7 +258,7 @@ export function reduce(m, e) {
       return fromSnapshot(n, e);
     case 'ClusterInfo':
       for (const mid of e.members || []) if (!n.nodes[mid]) n = withNode(n, mid, () => ({}));
-      return n;
+      return e.eventValues ? { ...n, eventValues: e.eventValues } : n;
     case 'FaultChanged':
       return { ...n, faults: { ...EMPTY_FAULTS, ...(e.faults || {}) } };
     case 'MembershipChanged':
@@ -317,7 +318,8 @@ export function reduce(m, e) {
       if (before.role === 'Leader') {
         // Writes from any client (curl, the CLI, this page) as the leader appended them.
         const fresh = (e.entries || []).filter(x => x.op === 'put' || x.op === 'cas' || x.op === 'delete')
-          .map(x => ({ i: x.i, t: x.t, op: x.op, key: x.key, value: x.value, ts: e.ts, node: id })).reverse();
+          .map(x => ({ i: x.i, t: x.t, op: x.op, key: x.key, value: x.value, valueLength: x.valueLength, ts: e.ts, node: id }))
+          .reverse();
         if (fresh.length) n = { ...n, writes: [...fresh, ...n.writes].slice(0, CLIENTS_KEPT) };
       }
       return withNode(n, id, o => ({ log: appendEntries(o.log, e), lastIndex: e.last }));

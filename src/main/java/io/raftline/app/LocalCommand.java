@@ -110,8 +110,16 @@ final class LocalCommand implements Callable<Integer> {
         String last = localhost(cluster.nodeUrl(ids.get(ids.size() - 1)));
         // With a client token the key-value examples carry it (taken from $TOKEN: the banner never prints secrets).
         String auth = config.clientAccess().required() ? "-H \"Authorization: Bearer $TOKEN\" " : "";
+        boolean certificates = config.tls().clientAuth().enabled();
+        if (certificates) {
+            // tls.client_auth: a client certificate of the cluster CA (its files from $CERT and $KEY).
+            auth = "--cacert " + config.tls().caFile() + " --cert \"$CERT\" --key \"$KEY\" ";
+        }
         sb.append("Try:\n");
-        if (!auth.isEmpty()) {
+        if (certificates) {
+            sb.append("  (the KV ports ask for a client certificate of tls.ca_file: bin/tls-ca.sh DIR --client NAME"
+                    + " makes CERT=DIR/client-NAME.pem and KEY=DIR/client-NAME-key.pem)\n");
+        } else if (!auth.isEmpty()) {
             sb.append("  (the KV API asks for security.client_token: TOKEN=<it>; redis-cli -a \"$TOKEN\")\n");
         }
         sb.append("  curl ").append(auth).append("-X PUT --data-binary 'hello' ").append(first)

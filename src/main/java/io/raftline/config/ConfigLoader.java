@@ -33,8 +33,8 @@ import java.util.Map;
  *       {@code RAFTLINE_SERVICE_REQUEST_TIMEOUT_MS=2000}</li>
  *   <li>{@code raftline.storage.engine|segment_bytes} / {@code RAFTLINE_STORAGE_ENGINE|SEGMENT_BYTES}, e.g.
  *       {@code -Draftline.storage.engine=memory}</li>
- *   <li>{@code raftline.security.trust_loopback|peer_identity|cluster_secret|client_token} /
- *       {@code RAFTLINE_SECURITY_TRUST_LOOPBACK|PEER_IDENTITY|CLUSTER_SECRET|CLIENT_TOKEN}, and
+ *   <li>{@code raftline.security.trust_loopback|peer_identity|cluster_secret|client_token|event_values} /
+ *       {@code RAFTLINE_SECURITY_TRUST_LOOPBACK|PEER_IDENTITY|CLUSTER_SECRET|CLIENT_TOKEN|EVENT_VALUES}, and
  *       {@code raftline.limits.<field>} / {@code RAFTLINE_LIMITS_<FIELD>} for every field of {@link LimitsConfig},
  *       {@code raftline.tls.cert_file|key_file|ca_file} / {@code RAFTLINE_TLS_CERT_FILE|KEY_FILE|CA_FILE}</li>
  *   <li>{@code raftline.nodes.<id>.http_port|host|data_dir|bus_port} /
@@ -175,6 +175,7 @@ public final class ConfigLoader {
         paths.add(List.of("security", "peer_identity"));
         paths.add(List.of("security", "cluster_secret"));
         paths.add(List.of("security", "client_token"));
+        paths.add(List.of("security", "event_values"));
         for (String f : RaftlineConfig.TLS_FIELDS) {
             paths.add(List.of("tls", f));
         }
@@ -194,7 +195,8 @@ public final class ConfigLoader {
 
     /** Fields whose value is text: an override of any other field is a number or a boolean written as text. */
     private static final java.util.Set<String> TEXT_FIELDS = java.util.Set.of("cluster_name", "http_host",
-            "transport", "host", "token", "engine", "data_dir", "cert_file", "key_file", "ca_file");
+            "transport", "host", "token", "engine", "data_dir", "cert_file", "key_file", "ca_file", "peer_identity",
+            "cluster_secret", "client_token", "event_values", "client_auth");
 
     /**
      * An override as the JSON type its field has: environment variables and system properties are text, the file's

@@ -3,6 +3,7 @@ package io.raftline.config;
 import io.raftline.node.NodeOptions;
 import io.raftline.raft.ConfigException;
 import io.raftline.raft.RaftConfig;
+import io.raftline.events.EventValues;
 import io.raftline.security.AdminAccess;
 import io.raftline.security.ClientAccess;
 import io.vertx.core.json.JsonArray;
@@ -30,7 +31,7 @@ import java.util.Set;
  *                                    bus_port: Hazelcast port when nodes run in separate processes;
  *                                    resp_port: Redis protocol (default 6380 + id, 0 if http_port is 0; -1: none);
  *                                    join: not in the initial membership, waits to be added at runtime
- *   "admin": {"host": "127.0.0.1", "port": 8080, "token": "", "hide_values": false},   omit to run no admin listener
+ *   "admin": {"host": "127.0.0.1", "port": 8080, "token": ""},   omit to run no admin listener
  *   "raft": { "tick_ms": 10, "heartbeat_ms": 100, ... },          see {@link RaftSettings}
  *   "service": { "request_timeout_ms": 5000, "max_pending_proposals": 10000,
  *                "max_body_bytes": 1048576, "forward_timeout_ms": 5000, "max_pending_reads": 50000 },
@@ -40,7 +41,8 @@ import java.util.Set;
  *                                    cluster is created ({@link io.raftline.shard.KeyGroups})
  *   "event_loops": 0,                Vert.x event loops of the process, 0: Vert.x's default (2 per core)
  *   "security": { "allowed_hosts": [], "allowed_origins": [], "trust_loopback": true,
- *                 "peer_identity": "node", "cluster_secret": "", "client_token": "" },  see {@link SecurityConfig}
+ *                 "peer_identity": "node", "cluster_secret": "", "client_token": "",
+ *                 "event_values": "show" },  see {@link SecurityConfig}
  *   "limits": { "max_connections": 4096, "idle_timeout_ms": 120000, ..., "quota_bytes": 0 }  see {@link LimitsConfig}
  * }
  * </pre>
@@ -72,9 +74,9 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
     static final List<String> SERVICE_FIELDS = List.of("request_timeout_ms", "max_pending_proposals",
             "max_body_bytes", "forward_timeout_ms", "max_pending_reads");
     static final List<String> ADMIN_FIELDS = List.of("host", "port", "token", "hide_values");
-    static final List<String> TLS_FIELDS = List.of("cert_file", "key_file", "ca_file");
+    static final List<String> TLS_FIELDS = List.of("cert_file", "key_file", "ca_file", "client_auth");
     static final List<String> SECURITY_FIELDS = List.of("allowed_hosts", "allowed_origins", "trust_loopback",
-            "peer_identity", "cluster_secret", "client_token");
+            "peer_identity", "cluster_secret", "client_token", "event_values");
     static final List<String> LIMITS_FIELDS = List.of("max_connections", "idle_timeout_ms", "request_timeout_ms",
             "max_request_line_bytes", "max_header_bytes", "max_ws_frame_bytes", "quota_bytes");
     static final List<String> NODE_FIELDS = List.of("id", "host", "http_port", "data_dir", "bus_port", "join",
@@ -183,11 +185,14 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
         }
 
         AdminConfig admin = null;
+        boolean legacyHideValues = false;
         if (r.has("admin")) {
             JsonReader a = r.object("admin");
             a.allowOnly(Set.copyOf(ADMIN_FIELDS));
-            admin = new AdminConfig(a.string("host", httpHost), a.port("port", 8080), a.string("token", ""),
-                    a.bool("hide_values", false));
+            admin = new AdminConfig(a.string("host", httpHost), a.port("port", 8080), a.string("token", ""));
+            // Before security.event_values existed, admin.hide_values hid values on the admin process only; it is
+            // still read so that an older file keeps hiding them (everywhere now), never less than before.
+            legacyHideValues = a.bool("hide_values", false);
             if (admin.port() != 0) {
                 for (NodeConfig n : nodes) {
                     if (n.httpPort() == admin.port()) {
@@ -246,13 +251,18 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
         int groups = (int) r.bounded("groups", 1, 1, MAX_GROUPS);
         int eventLoops = (int) r.bounded("event_loops", 0, 0, MAX_EVENT_LOOPS);
 
-        SecurityConfig security = readSecurity(r.object("security"));
+        SecurityConfig security = readSecurity(r.object("security"), legacyHideValues);
         if (!security.clientToken().isEmpty() && admin != null && security.clientToken().equals(admin.token())) {
             throw new ConfigException("security.client_token", "must differ from admin.token (a client holding it"
                     + " could then crash nodes and change the membership)");
         }
         LimitsConfig limits = readLimits(r.object("limits"));
         TlsConfig tls = readTls(r.object("tls"));
+        if (tls.clientAuth() == ClientCertAuth.REQUEST && security.clientToken().isEmpty()) {
+            throw new ConfigException("tls.client_auth", "\"request\" needs security.client_token (a client without a"
+                    + " certificate is let in by the token; without one it would be let in anyway): set the token, or"
+                    + " use \"required\"");
+        }
         checkPeerTls(tls, security, transport, nodeId, nodes);
 
         RaftlineConfig config = new RaftlineConfig(clusterName, seed, singleNode, nodeId, List.copyOf(nodes), admin,
@@ -264,7 +274,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
         return config;
     }
 
-    private static SecurityConfig readSecurity(JsonReader s) {
+    private static SecurityConfig readSecurity(JsonReader s, boolean legacyHideValues) {
         s.allowOnly(Set.copyOf(SECURITY_FIELDS));
         SecurityConfig d = SecurityConfig.DEFAULT;
         List<String> hosts = s.strings("allowed_hosts", d.allowedHosts());
@@ -302,13 +312,19 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                         + " in an HTTP header and as a Redis AUTH password)");
             }
         }
+        EventValues eventValues = EventValues.parse(s.field("event_values"),
+                s.string("event_values", d.eventValues().configName()));
+        if (legacyHideValues) {
+            eventValues = eventValues.strictest(EventValues.HIDE);
+        }
         return new SecurityConfig(hosts, origins, s.bool("trust_loopback", d.trustLoopback()), peerIdentity, secret,
-                clientToken);
+                clientToken, eventValues);
     }
 
     private static TlsConfig readTls(JsonReader t) {
         t.allowOnly(Set.copyOf(TLS_FIELDS));
-        TlsConfig tls = new TlsConfig(t.string("cert_file", ""), t.string("key_file", ""), t.string("ca_file", ""));
+        TlsConfig tls = new TlsConfig(t.string("cert_file", ""), t.string("key_file", ""), t.string("ca_file", ""),
+                ClientCertAuth.parse(t.field("client_auth"), t.string("client_auth", "none")));
         if (tls.certFile().isEmpty() != tls.keyFile().isEmpty()) {
             throw new ConfigException(t.field(tls.certFile().isEmpty() ? "cert_file" : "key_file"), "is required with "
                     + t.field(tls.certFile().isEmpty() ? "key_file" : "cert_file") + " (both or neither)");
@@ -316,7 +332,12 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
         if (!tls.enabled() && !tls.caFile().isEmpty()) {
             throw new ConfigException(t.field("ca_file"), "needs cert_file and key_file (TLS is off without them)");
         }
-        for (String f : TLS_FIELDS) {
+        if (tls.clientAuth().enabled() && tls.caFile().isEmpty()) {
+            throw new ConfigException(t.field("client_auth"), "\"" + tls.clientAuth().configName() + "\" needs "
+                    + t.field("ca_file") + " (the CA whose certificates clients must present)"
+                    + (tls.enabled() ? "" : ", and TLS on (cert_file and key_file)"));
+        }
+        for (String f : List.of("cert_file", "key_file", "ca_file")) {
             String path = f.equals("cert_file") ? tls.certFile() : f.equals("key_file") ? tls.keyFile() : tls.caFile();
             if (!path.isEmpty() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(path))) {
                 throw new ConfigException(t.field(f), "cannot read " + path + " (a PEM file; bin/tls-ca.sh makes some"
@@ -387,7 +408,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
      * @return the policy
      */
     public ClientAccess clientAccess() {
-        return new ClientAccess(security.clientToken(), admin == null ? "" : admin.token());
+        return new ClientAccess(security.clientToken(), admin == null ? "" : admin.token(), tls.clientAuth().enabled());
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.raftline.config;
 
+import io.raftline.events.EventValues;
 import java.util.List;
 
 /**
@@ -19,16 +20,17 @@ import java.util.List;
  *                       its Hazelcast cluster; empty for none
  * @param clientToken    bearer token every client of the key-value API must present (HTTP {@code Authorization},
  *                       gRPC metadata, Redis {@code AUTH}); empty: the key-value API is open
+ * @param eventValues    what of clients' keys and values the event stream (live view, recordings, relays) carries
  */
 public record SecurityConfig(List<String> allowedHosts, List<String> allowedOrigins, boolean trustLoopback,
-        PeerIdentityPolicy peerIdentity, String clusterSecret, String clientToken) {
+        PeerIdentityPolicy peerIdentity, String clusterSecret, String clientToken, EventValues eventValues) {
 
     /**
-     * Nothing extra allowed, loopback trusted, certificates must name their node, no secret, an open key-value API:
-     * the defaults.
+     * Nothing extra allowed, loopback trusted, certificates must name their node, no secret, an open key-value API,
+     * keys and values shown in events: the defaults.
      */
     public static final SecurityConfig DEFAULT = new SecurityConfig(List.of(), List.of(), true,
-            PeerIdentityPolicy.NODE, "", "");
+            PeerIdentityPolicy.NODE, "", "", EventValues.SHOW);
 
     /** Shortest cluster secret accepted, in characters. */
     public static final int MIN_SECRET_CHARS = 16;
@@ -42,6 +44,7 @@ public record SecurityConfig(List<String> allowedHosts, List<String> allowedOrig
      * @param peerIdentity   what a peer's certificate must name
      * @param clusterSecret  the cluster's shared secret, or empty
      * @param clientToken    the key-value API's token, or empty
+     * @param eventValues    what of keys and values events carry
      */
     public SecurityConfig {
         allowedHosts = List.copyOf(allowedHosts);
@@ -49,6 +52,7 @@ public record SecurityConfig(List<String> allowedHosts, List<String> allowedOrig
         java.util.Objects.requireNonNull(peerIdentity, "peerIdentity");
         java.util.Objects.requireNonNull(clusterSecret, "clusterSecret");
         java.util.Objects.requireNonNull(clientToken, "clientToken");
+        java.util.Objects.requireNonNull(eventValues, "eventValues");
     }
 
     /**
@@ -61,6 +65,6 @@ public record SecurityConfig(List<String> allowedHosts, List<String> allowedOrig
         return "SecurityConfig[allowedHosts=" + allowedHosts + ", allowedOrigins=" + allowedOrigins + ", trustLoopback="
                 + trustLoopback + ", peerIdentity=" + peerIdentity.configName() + ", clusterSecret="
                 + (clusterSecret.isEmpty() ? "none" : "set") + ", clientToken=" + (clientToken.isEmpty() ? "none" : "set")
-                + "]";
+                + ", eventValues=" + eventValues.configName() + "]";
     }
 }

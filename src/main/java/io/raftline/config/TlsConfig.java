@@ -9,17 +9,44 @@ import io.vertx.core.net.PemTrustOptions;
  * bound beyond loopback. Nodes call each other's client ports (forwarding to the leader, status, membership) over TLS
  * too, trusting {@code caFile}. Where Raft traffic crosses the network (the gRPC transport, the clustered event bus)
  * the same files make it mutual TLS: a node presents its certificate as a client too and accepts Raft traffic only
- * from certificates {@code caFile} signed (docs/security.md, "Peer authentication").
+ * from certificates {@code caFile} signed (docs/security.md, "Peer authentication"). With {@code clientAuth}, the
+ * client ports ask key-value clients for a certificate {@code caFile} signed, and nodes present theirs when they call
+ * each other's client ports.
  *
  * @param certFile PEM certificate chain of this process's listeners; empty: no TLS
  * @param keyFile  PEM private key (PKCS#8, or PKCS#1 for RSA) of that certificate
- * @param caFile   PEM certificates the nodes trust when they call each other (the cluster CA); empty: the JVM's trust
- *                 store, allowed only where no Raft traffic crosses the network
+ * @param caFile     PEM certificates the nodes trust when they call each other (the cluster CA), and that sign key-value
+ *                   clients' certificates; empty: the JVM's trust store, allowed only where no Raft traffic crosses the
+ *                   network and no client certificates are asked for
+ * @param clientAuth whether key-value clients authenticate with a certificate {@code caFile} signed
  */
-public record TlsConfig(String certFile, String keyFile, String caFile) {
+public record TlsConfig(String certFile, String keyFile, String caFile, ClientCertAuth clientAuth) {
 
     /** No TLS. */
-    public static final TlsConfig NONE = new TlsConfig("", "", "");
+    public static final TlsConfig NONE = new TlsConfig("", "", "", ClientCertAuth.NONE);
+
+    /**
+     * TLS without client certificates.
+     *
+     * @param certFile PEM certificate chain
+     * @param keyFile  PEM private key
+     * @param caFile   PEM CA certificates, or empty
+     */
+    public TlsConfig(String certFile, String keyFile, String caFile) {
+        this(certFile, keyFile, caFile, ClientCertAuth.NONE);
+    }
+
+    /**
+     * Checks that every part is given.
+     *
+     * @param certFile   PEM certificate chain, or empty
+     * @param keyFile    PEM private key, or empty
+     * @param caFile     PEM CA certificates, or empty
+     * @param clientAuth client certificates
+     */
+    public TlsConfig {
+        java.util.Objects.requireNonNull(clientAuth, "clientAuth");
+    }
 
     /**
      * Whether the listeners speak TLS.

@@ -34,6 +34,8 @@ public final class ClusterState implements EventSink {
     private long ts;
     /** The configured Raft timing a {@code ClusterInfo} announced, or null. */
     private JsonObject timing;
+    /** What of keys and values the events carry, as a {@code ClusterInfo} announced ({@code eventValues}), or null. */
+    private String eventValues;
     /** The group the stream follows in detail, or -1 before a sharded cluster said (a cluster of one group). */
     private int focusedGroup = -1;
     /** The newest {@code GroupsState} of each process, by the nodes it covers. */
@@ -67,6 +69,9 @@ public final class ClusterState implements EventSink {
         if (type.equals("ClusterInfo")) {
             if (e.getValue("raft") instanceof JsonObject t) {
                 timing = t.copy();
+            }
+            if (e.getValue("eventValues") instanceof String v) {
+                eventValues = v;
             }
             for (Object id : e.getJsonArray("members", new JsonArray())) {
                 nodes.computeIfAbsent((Integer) id, NodeState::new);
@@ -260,6 +265,9 @@ public final class ClusterState implements EventSink {
         }
         if (timing != null) {
             o.put("raft", timing.copy());
+        }
+        if (eventValues != null) {
+            o.put("eventValues", eventValues);
         }
         if (focusedGroup >= 0) {
             o.put("focusedGroup", focusedGroup);

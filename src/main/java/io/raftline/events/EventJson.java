@@ -47,48 +47,144 @@ public final class EventJson {
     }
 
     /**
-     * The mapping with the deployment's choice about values: with {@code hideValues} (configuration
-     * {@code admin.hide_values}), appended entries and client requests keep their key and the value's length in
-     * bytes ({@code valueLength}) but not the value, so that whoever may watch the live view or read a recording
-     * does not see the data.
+     * The mapping with the deployment's choice about clients' data ({@code security.event_values}, see
+     * {@link EventValues}): every event this process publishes is made here, so the browsers, the recordings, the
+     * late joiners' snapshots and the other processes this one relays to see only what the setting allows.
      */
     public static final class Mapper {
-        private final boolean hideValues;
+        private final EventValues values;
 
         /**
          * Creates the mapping.
          *
-         * @param hideValues true to leave values out of events
+         * @param values what of keys and values events may carry
          */
-        public Mapper(boolean hideValues) {
-            this.hideValues = hideValues;
+        public Mapper(EventValues values) {
+            this.values = java.util.Objects.requireNonNull(values, "values");
         }
 
         /**
-         * The JSON object of an event (see {@link EventJson#toJson}), values left out when so configured.
+         * The JSON object of an event (see {@link EventJson#toJson}), redacted as configured (see
+         * {@link EventJson#redact}); a {@code ClusterInfo} says the setting ({@code eventValues}) so that a viewer
+         * can tell a hidden value from a missing one.
          *
          * @param e the event
          * @return a new JSON object
          */
         public JsonObject toJson(RaftEvent e) {
-            JsonObject o = EventJson.toJson(e);
-            if (!hideValues) {
-                return o;
-            }
-            if (e instanceof RaftEvent.LogAppended) {
-                for (Object en : o.getJsonArray("entries")) {
-                    ((JsonObject) en).remove("value");
-                }
-            } else if (e instanceof RaftEvent.ReplicaState) {
-                for (Object en : o.getJsonObject("state").getJsonArray("log")) {
-                    ((JsonObject) en).remove("value");
-                }
-            } else if (e instanceof RaftEvent.ClientRequest && o.getValue("value") instanceof String v) {
-                o.remove("value");
-                o.put("valueLength", v.getBytes(StandardCharsets.UTF_8).length);
+            JsonObject o = redact(EventJson.toJson(e), values);
+            if (e instanceof RaftEvent.ClusterInfo) {
+                o.put("eventValues", values.configName());
             }
             return o;
         }
+    }
+
+    /**
+     * Leaves out of an event, in place, what the setting hides, working on the JSON of the schema so that it applies
+     * alike to this process's events and to events relayed from another process (configured otherwise, or older):
+     * <ul>
+     *   <li>log entries ({@code LogAppended}'s {@code entries}, {@code ReplicaState}'s log, a {@code Snapshot}'s
+     *       nodes' logs) lose {@code value} and an increment's {@code delta}, and with keys hidden {@code key}; their
+     *       {@code valueLength} stays;</li>
+     *   <li>a {@code ClientRequest} loses {@code value} (its size stays as {@code valueLength}) and {@code result}
+     *       (the reply text, which for an increment is the new value), and with keys hidden {@code key} and an
+     *       error's {@code message} (which may name the key);</li>
+     *   <li>an {@code AppendEntries} message's {@code summary} (the core's one-line description quotes the first
+     *       bytes of each entry, key and value) keeps its positions only: {@code prev=5@2 commit=4 entries=3 (6..8)};
+     *       likewise the summaries of the messages a {@code QueueStats} lists as held in the network.</li>
+     * </ul>
+     * With {@link EventValues#SHOW} nothing changes.
+     *
+     * @param event  an event of the schema
+     * @param values what of keys and values may stay
+     * @return {@code event}, changed
+     */
+    public static JsonObject redact(JsonObject event, EventValues values) {
+        if (!values.hidesValues()) {
+            return event;
+        }
+        String type = event.getString("type", "");
+        switch (type) {
+            case "LogAppended" -> redactEntries(event.getValue("entries"), values);
+            case "ReplicaState" -> {
+                if (event.getValue("state") instanceof JsonObject st) {
+                    redactEntries(st.getValue("log"), values);
+                }
+            }
+            case "Snapshot" -> {
+                if (event.getValue("nodes") instanceof JsonArray nodes) {
+                    for (Object n : nodes) {
+                        if (n instanceof JsonObject node) {
+                            redactEntries(node.getValue("log"), values);
+                        }
+                    }
+                }
+            }
+            case "ClientRequest" -> {
+                Object v = event.remove("value");
+                if (v instanceof String text && !event.containsKey("valueLength")) {
+                    event.put("valueLength", text.getBytes(StandardCharsets.UTF_8).length);
+                }
+                event.remove("result");
+                if (values.hidesKeys()) {
+                    // An error's message may name the key (the error code stays).
+                    event.remove("key");
+                    event.remove("message");
+                }
+            }
+            case "MessageSent", "MessageReceived", "MessageDropped" -> redactSummary(event);
+            case "QueueStats" -> {
+                if (event.getValue("held") instanceof JsonArray held) {
+                    for (Object h : held) {
+                        if (h instanceof JsonObject m) {
+                            redactSummary(m);
+                        }
+                    }
+                }
+            }
+            default -> {
+                // No other event carries keys or values.
+            }
+        }
+        return event;
+    }
+
+    private static void redactEntries(Object entries, EventValues values) {
+        if (!(entries instanceof JsonArray arr)) {
+            return;
+        }
+        for (Object en : arr) {
+            if (en instanceof JsonObject o) {
+                o.remove("value");
+                o.remove("delta");
+                if (values.hidesKeys()) {
+                    o.remove("key");
+                }
+            }
+        }
+    }
+
+    /** The summary of an AppendEntries message without the entries' contents (other kinds quote no data). */
+    private static void redactSummary(JsonObject m) {
+        if (!(m.getValue("summary") instanceof String s)) {
+            return;
+        }
+        int at = s.indexOf(" entries=");
+        if (at < 0 && s.startsWith("entries=")) {
+            at = 0;
+        }
+        if (at < 0) {
+            return;
+        }
+        String positions;
+        if (m.getValue("entries") instanceof Number n) {
+            positions = n + (m.getValue("firstIndex") instanceof Number f && m.getValue("lastIndex") instanceof Number l
+                    ? " (" + f + ".." + l + ")" : "");
+        } else {
+            positions = "hidden";
+        }
+        m.put("summary", s.substring(0, at) + (at == 0 ? "" : " ") + "entries=" + positions);
     }
 
     /**

@@ -130,7 +130,7 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
         this.options = options;
         this.clock = clock;
         this.pipeline = pipeline;
-        this.json = new EventJson.Mapper(options.hideValues());
+        this.json = new EventJson.Mapper(options.eventValues());
         this.state = new ClusterState(members);
         Scheduler on = pipeline.scheduler();
         running.add(pipeline.sequenced()
@@ -150,7 +150,8 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
                 .subscribe(b -> {
                     List<JsonObject> out = new java.util.ArrayList<>(b.size());
                     for (JsonObject e : b) {
-                        out.add(e.copy().put("seq", ++relaySeq));
+                        // Another process may be configured to show what this one hides: the stricter wins here.
+                        out.add(EventJson.redact(e.copy(), options.eventValues()).put("seq", ++relaySeq));
                     }
                     fold(new Window(-1, out));
                 }));

@@ -12,13 +12,13 @@ package io.raftline.events;
  * @param ingestCapacity         message events buffered between two flushes; beyond it they are counted and
  *                               discarded at once (state events are never discarded)
  * @param ratesIntervalMs        how often a {@code Rates} event is published
- * @param hideValues             leave values out of events (keys and value lengths stay), see
- *                               {@link EventJson.Mapper}
+ * @param eventValues            what of clients' keys and values events may carry ({@code security.event_values}),
+ *                               see {@link EventJson.Mapper}
  */
 public record PublisherOptions(int flushIntervalMs, int messageEventsPerSecond, int perLinkPerFlush, int ingestCapacity,
-        int ratesIntervalMs, boolean hideValues) {
+        int ratesIntervalMs, EventValues eventValues) {
 
-    /** 20 flushes a second, 600 message arrows a second, 2 per link and kind per flush, values shown. */
+    /** 20 flushes a second, 600 message arrows a second, 2 per link and kind per flush, keys and values shown. */
     public static final PublisherOptions DEFAULTS = new PublisherOptions(50, 600, 2, 20_000, 1000);
 
     /**
@@ -32,18 +32,18 @@ public record PublisherOptions(int flushIntervalMs, int messageEventsPerSecond, 
      */
     public PublisherOptions(int flushIntervalMs, int messageEventsPerSecond, int perLinkPerFlush, int ingestCapacity,
             int ratesIntervalMs) {
-        this(flushIntervalMs, messageEventsPerSecond, perLinkPerFlush, ingestCapacity, ratesIntervalMs, false);
+        this(flushIntervalMs, messageEventsPerSecond, perLinkPerFlush, ingestCapacity, ratesIntervalMs, EventValues.SHOW);
     }
 
     /**
-     * The same options, values hidden or shown.
+     * The same options with another setting for keys and values.
      *
-     * @param hide true to leave values out of events
+     * @param values what of keys and values events may carry
      * @return the options
      */
-    public PublisherOptions withHideValues(boolean hide) {
+    public PublisherOptions withEventValues(EventValues values) {
         return new PublisherOptions(flushIntervalMs, messageEventsPerSecond, perLinkPerFlush, ingestCapacity,
-                ratesIntervalMs, hide);
+                ratesIntervalMs, values);
     }
 
     /**
@@ -54,9 +54,10 @@ public record PublisherOptions(int flushIntervalMs, int messageEventsPerSecond, 
      * @param perLinkPerFlush        per-link budget
      * @param ingestCapacity         buffer bound
      * @param ratesIntervalMs        rates period
-     * @param hideValues             whether values are left out
+     * @param eventValues            what of keys and values events may carry
      */
     public PublisherOptions {
+        java.util.Objects.requireNonNull(eventValues, "eventValues");
         if (flushIntervalMs < 1 || messageEventsPerSecond < 0 || perLinkPerFlush < 0 || ingestCapacity < 1
                 || ratesIntervalMs < flushIntervalMs) {
             throw new IllegalArgumentException("invalid publisher options: flushIntervalMs=" + flushIntervalMs

@@ -14,6 +14,10 @@ import java.security.MessageDigest;
  * same machine is no more entitled to the data than one across the network. Health probes ({@code /livez},
  * {@code /readyz}, {@code /health}) and {@code /metrics} stay open so supervisors and scrapers need no secret; they
  * carry no keys or values. Tokens are compared in constant time.
+ *
+ * <p>With client certificates ({@code tls.client_auth} {@code "request"} or {@code "required"}), a connection whose
+ * client presented a certificate the cluster CA signed (the TLS handshake verified it; one of another CA never gets
+ * this far) is let in without a token: the certificate is the credential, as etcd's {@code --client-cert-auth}.
  */
 public final class ClientAccess {
 
@@ -22,16 +26,57 @@ public final class ClientAccess {
 
     private final byte[] clientToken;
     private final byte[] adminToken;
+    private final boolean certificates;
 
     /**
-     * Creates the policy.
+     * Creates the policy without client certificates.
      *
      * @param clientToken the key-value API's token; empty or null: the API is open
      * @param adminToken  the admin token, accepted wherever the client token is; empty or null: none
      */
     public ClientAccess(String clientToken, String adminToken) {
+        this(clientToken, adminToken, false);
+    }
+
+    /**
+     * Creates the policy.
+     *
+     * @param clientToken  the key-value API's token; empty or null: no token lets anyone in (the API is open unless
+     *                     the handshake requires a certificate)
+     * @param adminToken   the admin token, accepted wherever the client token is; empty or null: none
+     * @param certificates whether a verified client certificate lets a client in ({@code tls.client_auth} set)
+     */
+    public ClientAccess(String clientToken, String adminToken, boolean certificates) {
         this.clientToken = bytes(clientToken);
         this.adminToken = bytes(adminToken);
+        this.certificates = certificates;
+    }
+
+    /**
+     * Whether a verified client certificate lets a client in.
+     *
+     * @return true with {@code tls.client_auth} {@code "request"} or {@code "required"}
+     */
+    public boolean certificates() {
+        return certificates;
+    }
+
+    /**
+     * Why a client may not use the key-value API, or null if it may: a verified client certificate (when
+     * certificates count) or the token.
+     *
+     * @param authorization the {@code Authorization} header ({@code Bearer <token>}), or null
+     * @param certified     whether the client's connection presented a certificate the CA signed (asked only when a
+     *                      token would be needed and certificates count)
+     * @return null when allowed, else a message for the client
+     */
+    public String refusal(String authorization, java.util.function.BooleanSupplier certified) {
+        if (!required() || certificates && certified.getAsBoolean()) {
+            return null;
+        }
+        String refusal = refusal(authorization);
+        return refusal != null && certificates ? refusal + " (or present a client certificate the cluster CA signed)"
+                : refusal;
     }
 
     /**

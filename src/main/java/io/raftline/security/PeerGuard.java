@@ -113,6 +113,10 @@ public final class PeerGuard {
             return new Refusal(Reason.NO_CERTIFICATE, "Raft messages need a client certificate signed by the cluster"
                     + " CA (tls.ca_file)");
         }
+        if (identity.client()) {
+            return new Refusal(Reason.NO_NODE_ID, "a key-value client's certificate (" + PeerIdentity.CLIENT_URI_PREFIX
+                    + "...) never speaks for a node");
+        }
         if (identity.anonymous()) {
             if (policy == PeerIdentityPolicy.ANY_MEMBER) {
                 return null;
@@ -137,7 +141,8 @@ public final class PeerGuard {
      * @return null if it is, else why not
      */
     public Refusal checkServer(PeerIdentity identity, int expected) {
-        if (identity.names(expected) || (identity.anonymous() && policy == PeerIdentityPolicy.ANY_MEMBER)) {
+        if (identity.names(expected)
+                || (identity.anonymous() && !identity.client() && policy == PeerIdentityPolicy.ANY_MEMBER)) {
             return null;
         }
         return new Refusal(identity.anonymous() ? Reason.NO_NODE_ID : Reason.SERVER_MISMATCH, "called node "

@@ -23,17 +23,36 @@ import javax.security.auth.x500.X500Principal;
  * alternative name URI {@code urn:raftline:node:<id>} (what {@code bin/tls-ca.sh DIR --node <id>} writes), or, for
  * certificates made by other tools, a subject common name {@code raftline-node-<id>}. A certificate may name several
  * ids (a process that runs several nodes); one that names none (the shared certificate {@code bin/tls-ca.sh} makes
- * without {@code --node}) is {@linkplain #anonymous() anonymous}: it proves membership of the CA, not a node.
+ * without {@code --node}) is {@linkplain #anonymous() anonymous}: it proves membership of the CA, not a node. A
+ * key-value client's certificate ({@code bin/tls-ca.sh DIR --client <name>}) is signed by the same CA but names a
+ * client ({@code urn:raftline:client:<name>}, or the subject {@code CN=raftline-client-<name>}): it is
+ * {@linkplain #client() a client's} and never speaks for a node, whatever {@code security.peer_identity} says.
  *
  * @param nodeIds the ids named, in increasing order (empty: anonymous)
+ * @param client  whether the certificate names a key-value client (then it names no node)
  */
-public record PeerIdentity(Set<Integer> nodeIds) {
+public record PeerIdentity(Set<Integer> nodeIds, boolean client) {
 
     /** The prefix of the subject alternative name URI that names a node. */
     public static final String URI_PREFIX = "urn:raftline:node:";
 
+    /** The prefix of the subject alternative name URI that names a key-value client. */
+    public static final String CLIENT_URI_PREFIX = "urn:raftline:client:";
+
     /** A certificate that names no node. */
     public static final PeerIdentity ANONYMOUS = new PeerIdentity(Set.of());
+
+    /** The subject common name prefix of a key-value client's certificate made by other tools. */
+    private static final Pattern CLIENT_COMMON_NAME = Pattern.compile("(?:^|,)\\s*CN=raftline-client-");
+
+    /**
+     * A node certificate's identity (or an anonymous one).
+     *
+     * @param nodeIds the ids named
+     */
+    public PeerIdentity(Set<Integer> nodeIds) {
+        this(nodeIds, false);
+    }
 
     private static final int SAN_URI = 6;
     private static final Pattern COMMON_NAME = Pattern.compile("(?:^|,)\\s*CN=raftline-node-([0-9]{1,9})\\s*(?:,|$)");
@@ -45,6 +64,9 @@ public record PeerIdentity(Set<Integer> nodeIds) {
      */
     public PeerIdentity {
         nodeIds = java.util.Collections.unmodifiableSet(new TreeSet<>(nodeIds));
+        if (client && !nodeIds.isEmpty()) {
+            throw new IllegalArgumentException("a client's certificate names no node, got " + nodeIds);
+        }
         for (int id : nodeIds) {
             if (id <= 0) {
                 throw new IllegalArgumentException("a node id is > 0, got " + id);
@@ -60,6 +82,7 @@ public record PeerIdentity(Set<Integer> nodeIds) {
      */
     public static PeerIdentity of(X509Certificate cert) {
         Set<Integer> ids = new TreeSet<>();
+        boolean client = false;
         Collection<List<?>> names;
         try {
             names = cert.getSubjectAlternativeNames();
@@ -71,14 +94,20 @@ public record PeerIdentity(Set<Integer> nodeIds) {
                 if (name.size() >= 2 && Integer.valueOf(SAN_URI).equals(name.get(0)) && name.get(1) instanceof String s
                         && s.startsWith(URI_PREFIX)) {
                     parseId(s.substring(URI_PREFIX.length())).ifPresent(ids::add);
+                } else if (name.size() >= 2 && Integer.valueOf(SAN_URI).equals(name.get(0))
+                        && name.get(1) instanceof String s && s.startsWith(CLIENT_URI_PREFIX)) {
+                    client = true;
                 }
             }
         }
-        Matcher m = COMMON_NAME.matcher(cert.getSubjectX500Principal().getName(X500Principal.RFC2253));
+        String subject = cert.getSubjectX500Principal().getName(X500Principal.RFC2253);
+        Matcher m = COMMON_NAME.matcher(subject);
         if (m.find()) {
             parseId(m.group(1)).ifPresent(ids::add);
         }
-        return new PeerIdentity(ids);
+        client |= CLIENT_COMMON_NAME.matcher(subject).find();
+        // A certificate naming both a client and nodes is ambiguous: it is taken as a client's, which speaks for none.
+        return client ? new PeerIdentity(Set.of(), true) : new PeerIdentity(ids);
     }
 
     /**
@@ -138,7 +167,7 @@ public record PeerIdentity(Set<Integer> nodeIds) {
 
     @Override
     public String toString() {
-        return anonymous() ? "a certificate naming no node" : "the certificate of node " + nodeIds.stream()
+        return client ? "a key-value client's certificate" : anonymous() ? "a certificate naming no node" : "the certificate of node " + nodeIds.stream()
                 .map(String::valueOf).collect(java.util.stream.Collectors.joining(", "));
     }
 }

@@ -69,7 +69,22 @@ final class ClientPort {
             return r;
         }, vx -> grpcHandler(vx, kv, kvMaxMessageBytes, raft, raftTransport, access))
                 .limits(config.limits()).guard(requestGuard(config)).tls(config.tls())
-                .requestClientCertificates(raft != null);
+                .clientCertificates(clientCertificates(config, raft != null));
+    }
+
+    /**
+     * What a client port's TLS handshake asks of clients: {@code tls.client_auth}; without it, a certificate is asked for
+     * (not required) where Raft peers call the same port (gRPC transport), so that the Raft service can tell them by it.
+     *
+     * @param config the configuration
+     * @param raft   whether the port serves Raft calls
+     * @return the handshake's setting
+     */
+    static io.vertx.core.http.ClientAuth clientCertificates(RaftlineConfig config, boolean raft) {
+        if (config.tls().clientAuth().enabled()) {
+            return config.tls().clientAuth().handshake();
+        }
+        return raft ? io.vertx.core.http.ClientAuth.REQUEST : io.vertx.core.http.ClientAuth.NONE;
     }
 
     /**
@@ -152,7 +167,8 @@ final class ClientPort {
         GrpcServer grpcKv = kv.bind(GrpcServer.server(vx, new GrpcServerOptions()
                 .setMaxMessageSize(kvMaxMessageBytes).setScheduleDeadlineAutomatically(true)));
         Handler<HttpServerRequest> kvServer = access.required() ? request -> {
-            String refusal = access.refusal(request.getHeader("authorization"));
+            String refusal = access.refusal(request.getHeader("authorization"),
+                    () -> io.raftline.security.ClientCertificates.presented(request.connection()));
             if (refusal == null) {
                 grpcKv.handle(request);
             } else {

@@ -130,8 +130,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     public ClusterVerticle(RaftlineConfig config, NodeListener listener) {
         this.config = config;
         // Every node reports to the event stream (raft.events, the live view) and to the caller's listener.
-        PublisherOptions eventOptions = PublisherOptions.DEFAULTS
-                .withHideValues(config.admin() != null && config.admin().hideValues());
+        // Every process redacts its own events, whether or not it serves the live view: with one node per process
+        // its events are relayed to the process that does.
+        PublisherOptions eventOptions = PublisherOptions.DEFAULTS.withEventValues(config.security().eventValues());
         this.publisher = new EventPublisher(config.memberIds(), eventOptions, System::currentTimeMillis,
                 timing(config.raft()), new EventPipeline(eventOptions));
         this.groupZeroListener = NodeListener.both(membershipTracker(), listener);
@@ -226,6 +227,11 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             clientOptions.setSsl(true).setVerifyHost(true);
             if (!config.tls().caFile().isEmpty()) {
                 clientOptions.setTrustOptions(config.tls().trust());
+            }
+            if (config.tls().clientAuth().enabled()) {
+                // The other nodes' client ports ask for a client certificate: present this node's own (the cluster CA
+                // signed it), so that forwarding, status and membership calls pass with "required" too.
+                clientOptions.setKeyCertOptions(config.tls().keyCert());
             }
         }
         // Requests waiting for one of the 64 connections to a peer are bounded too: beyond what the leader would accept

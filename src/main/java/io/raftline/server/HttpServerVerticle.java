@@ -53,7 +53,7 @@ public final class HttpServerVerticle extends VerticleBase {
     private LimitsConfig limits = LimitsConfig.DEFAULT;
     private TlsConfig tls = TlsConfig.NONE;
     /** Whether the TLS handshake asks clients for a certificate (ports that receive Raft traffic). */
-    private boolean requestClientCertificates;
+    private io.vertx.core.http.ClientAuth clientCertificates = io.vertx.core.http.ClientAuth.NONE;
     private RequestGuard guard;
     private HttpServer server;
     /** Open connections; only touched on this verticle's event loop (the server's connections all live there). */
@@ -123,16 +123,17 @@ public final class HttpServerVerticle extends VerticleBase {
     }
 
     /**
-     * Asks every TLS client for a certificate signed by {@code tls.ca_file}, without requiring one (before deployment).
-     * A port that receives Raft RPCs does: the Raft service accepts a call only from a verified peer certificate,
-     * while KV clients on the same port present none and are served as before. A client that presents a certificate
-     * the CA did not sign fails the handshake.
+     * What the TLS handshake asks of clients (before deployment; nothing otherwise): a certificate signed by
+     * {@code tls.ca_file}, asked for ({@code REQUEST}) or required ({@code REQUIRED}). A port that receives Raft RPCs
+     * asks at least: the Raft service accepts a call only from a verified peer certificate, while KV clients on the
+     * same port may present none. With {@code tls.client_auth} key-value clients authenticate by it. Either way a
+     * client that presents a certificate the CA did not sign fails the handshake.
      *
-     * @param request whether to ask
+     * @param auth what to ask
      * @return this
      */
-    public HttpServerVerticle requestClientCertificates(boolean request) {
-        this.requestClientCertificates = request;
+    public HttpServerVerticle clientCertificates(io.vertx.core.http.ClientAuth auth) {
+        this.clientCertificates = java.util.Objects.requireNonNull(auth, "auth");
         return this;
     }
 
@@ -171,9 +172,8 @@ public final class HttpServerVerticle extends VerticleBase {
         }
         if (tls.enabled()) {
             options.setSsl(true).setUseAlpn(true).setKeyCertOptions(tls.keyCert());
-            if (requestClientCertificates && !tls.caFile().isEmpty()) {
-                options.setClientAuth(io.vertx.core.http.ClientAuth.REQUEST)
-                        .setTrustOptions(tls.trust());
+            if (clientCertificates != io.vertx.core.http.ClientAuth.NONE && !tls.caFile().isEmpty()) {
+                options.setClientAuth(clientCertificates).setTrustOptions(tls.trust());
             }
         }
         if (grpc != null) {

@@ -54,6 +54,10 @@ final class RespServerVerticle extends VerticleBase {
         }
         if (tls.enabled()) {
             options.setSsl(true).setKeyCertOptions(tls.keyCert());
+            if (tls.clientAuth().enabled()) {
+                // tls.client_auth: the same handshake as the HTTP client port; a verified certificate stands for AUTH.
+                options.setClientAuth(tls.clientAuth().handshake()).setTrustOptions(tls.trust());
+            }
         }
         RespServer resp = new RespServer(vertx, node, requests, this::actualPort, maxRequestBytes,
                 limits.maxConnections(), access);

@@ -391,7 +391,7 @@ public final class ControlHandler implements Handler<Message<Object>> {
         long started = System.nanoTime();
         JsonObject req = new JsonObject().put("reqId", reqId).put("op", op).put("key", command.key());
         if (command instanceof KvCommand.Put p) {
-            req.put("value", new String(p.value(), StandardCharsets.UTF_8));
+            req.put("value", new String(p.value(), StandardCharsets.UTF_8)).put("valueLength", p.value().length);
         }
         Future<RaftNode> to = target != null ? Future.succeededFuture(nodes.get(target)) : leader();
         return to.compose(n -> {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.raftline.events.EventValues;
 import io.raftline.node.NodeOptions;
 import io.raftline.raft.ConfigException;
 import io.vertx.core.Vertx;
@@ -171,13 +172,38 @@ class RaftlineConfigTest {
 
     @Test
     void valuesCanBeHiddenFromTheEventStream() {
-        assertThat(RaftlineConfig.fromJson(base()).admin().hideValues()).isFalse();
-        JsonObject hidden = base();
-        hidden.getJsonObject("admin").put("hide_values", true);
-        assertThat(RaftlineConfig.fromJson(hidden).admin().hideValues()).isTrue();
+        assertThat(RaftlineConfig.fromJson(base()).security().eventValues()).isEqualTo(EventValues.SHOW);
+        for (EventValues v : EventValues.values()) {
+            JsonObject set = base().put("security", new JsonObject().put("event_values", v.configName()));
+            assertThat(RaftlineConfig.fromJson(set).security().eventValues()).isEqualTo(v);
+        }
+        assertThat(failure(base().put("security", new JsonObject().put("event_values", "secret")))).isEqualTo(
+                "security.event_values: must be \"show\" (events carry keys and values), \"hide\" (keys and value sizes"
+                        + " only) or \"hide_keys\" (value sizes only), got \"secret\"");
+        assertThat(failure(base().put("security", new JsonObject().put("event_values", true))))
+                .startsWith("security.event_values: must be a string");
+        // The older admin.hide_values still hides values, and never weakens a stricter setting.
+        JsonObject legacy = base();
+        legacy.getJsonObject("admin").put("hide_values", true);
+        assertThat(RaftlineConfig.fromJson(legacy).security().eventValues()).isEqualTo(EventValues.HIDE);
+        legacy.put("security", new JsonObject().put("event_values", "hide_keys"));
+        assertThat(RaftlineConfig.fromJson(legacy).security().eventValues()).isEqualTo(EventValues.HIDE_KEYS);
         JsonObject bad = base();
         bad.getJsonObject("admin").put("hide_values", "yes");
         assertThat(failure(bad)).startsWith("admin.hide_values");
+        // From the environment and system properties like every security field.
+        JsonObject env = ConfigLoader.applyOverrides(base(), Map.of("RAFTLINE_SECURITY_EVENT_VALUES", "hide"), Map.of());
+        assertThat(RaftlineConfig.fromJson(env).security().eventValues()).isEqualTo(EventValues.HIDE);
+        JsonObject prop = ConfigLoader.applyOverrides(base(), Map.of("RAFTLINE_SECURITY_EVENT_VALUES", "hide"),
+                Map.of("raftline.security.event_values", "hide_keys"));
+        assertThat(RaftlineConfig.fromJson(prop).security().eventValues()).isEqualTo(EventValues.HIDE_KEYS);
+    }
+
+    @Test
+    void secretsThatLookLikeNumbersStayText() {
+        JsonObject env = ConfigLoader.applyOverrides(base(), Map.of("RAFTLINE_SECURITY_CLIENT_TOKEN",
+                "12345678901234567890123456789012"), Map.of());
+        assertThat(RaftlineConfig.fromJson(env).security().clientToken()).isEqualTo("12345678901234567890123456789012");
     }
 
     @Test

@@ -202,12 +202,21 @@ class ClusterStateTest {
     }
 
     @Test
+    void aSnapshotSaysWhatTheEventsLeaveOut() {
+        ClusterState s = new ClusterState(List.of(1, 2, 3));
+        assertThat(s.toJson().containsKey("eventValues")).isFalse();
+        s.apply(new EventJson.Mapper(EventValues.HIDE).toJson(new RaftEvent.ClusterInfo(
+                new EventHeader(1, 1, 0, 0, ""), List.of(1, 2, 3), null)));
+        assertThat(s.toJson().getString("eventValues")).isEqualTo("hide");
+    }
+
+    @Test
     void aReplicaStateHidesValuesWhenSoConfigured() {
         RaftEvent e = new RaftEvent.ReplicaState(new EventHeader(1, 1, 1, 4, "Leader"), 2, replica(1, puts(1, 2, 4)));
-        JsonArray hidden = new EventJson.Mapper(true).toJson(e).getJsonObject("state").getJsonArray("log");
+        JsonArray hidden = new EventJson.Mapper(EventValues.HIDE).toJson(e).getJsonObject("state").getJsonArray("log");
         assertThat(hidden.getJsonObject(0).containsKey("value")).isFalse();
         assertThat(hidden.getJsonObject(0).getString("key")).isEqualTo("k1");
-        JsonArray shown = new EventJson.Mapper(false).toJson(e).getJsonObject("state").getJsonArray("log");
+        JsonArray shown = new EventJson.Mapper(EventValues.SHOW).toJson(e).getJsonObject("state").getJsonArray("log");
         assertThat(shown.getJsonObject(0).getString("value")).isEqualTo("v");
     }
 }

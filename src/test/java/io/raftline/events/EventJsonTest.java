@@ -195,7 +195,7 @@ class EventJsonTest {
 
     @Test
     void hiddenValuesLeaveKeysAndLengthsButNoValueBytes() {
-        EventJson.Mapper hiding = new EventJson.Mapper(true);
+        EventJson.Mapper hiding = new EventJson.Mapper(EventValues.HIDE);
         RaftEvent.LogAppended appended = new RaftEvent.LogAppended(new EventHeader(4, 1, 1, 2, "Leader"),
                 List.of(put(3, 2, "color", "secret-blue")));
         JsonObject entry = hiding.toJson(appended).getJsonArray("entries").getJsonObject(0);
@@ -210,7 +210,76 @@ class EventJsonTest {
         assertThat(hidden.getInteger("valueLength")).isEqualTo(11);
         assertThat(hidden.encode()).doesNotContain("secret");
         assertThat(hiding.toJson(appended).encode()).doesNotContain("secret");
-        assertThat(new EventJson.Mapper(false).toJson(request).getString("value")).isEqualTo("secret-blue");
+        assertThat(new EventJson.Mapper(EventValues.SHOW).toJson(request).getString("value")).isEqualTo("secret-blue");
+    }
+
+    @Test
+    void hiddenValuesLeaveNoBytesInMessageSummaries() {
+        // The core's summary quotes the first bytes of every entry, key and value: "6@3:...color...secre…".
+        AppendRequest a = new AppendRequest(1, 2, 3, 5, 2, List.of(put(6, 3, "color", "secret-blue"),
+                put(7, 3, "colour", "secret-red")), 5);
+        RaftEvent.MessageSent sent = new RaftEvent.MessageSent(H, 42, a);
+        assertThat(new EventJson.Mapper(EventValues.SHOW).toJson(sent).getString("summary")).contains("secre");
+        JsonObject o = new EventJson.Mapper(EventValues.HIDE).toJson(sent);
+        assertThat(o.getString("summary")).isEqualTo("prev=5@2 commit=5 entries=2 (6..7)");
+        assertThat(o.encode()).doesNotContain("secre").doesNotContain("color");
+        // The positions the arrow needs stay.
+        assertThat(o.getInteger("entries")).isEqualTo(2);
+        assertThat(o.getLong("firstIndex")).isEqualTo(6);
+        // A message held in the network, as QueueStats lists it: its summary alone.
+        JsonObject queue = new JsonObject().put("type", "QueueStats").put("held", new JsonArray().add(new JsonObject()
+                .put("to", 2).put("kind", "AppendEntries").put("summary", a.summary())));
+        assertThat(EventJson.redact(queue, EventValues.HIDE).getJsonArray("held").getJsonObject(0).getString("summary"))
+                .isEqualTo("prev=5@2 commit=5 entries=hidden");
+        // Summaries of other kinds carry no data and stay as they are.
+        RaftEvent.MessageSent vote = new RaftEvent.MessageSent(H, 1, new VoteRequest(1, 2, 4, 9, 3, false, false));
+        assertThat(new EventJson.Mapper(EventValues.HIDE_KEYS).toJson(vote))
+                .isEqualTo(EventJson.toJson(vote));
+    }
+
+    @Test
+    void hiddenKeysLeaveOnlyTheKindAndTheSize() {
+        EventJson.Mapper hiding = new EventJson.Mapper(EventValues.HIDE_KEYS);
+        RaftEvent.LogAppended appended = new RaftEvent.LogAppended(new EventHeader(4, 1, 1, 2, "Leader"),
+                List.of(put(3, 2, "user:alice@example.com", "secret-blue"),
+                        Entry.normal(4, 2, KvCodec.encode(new KvCommand.Increment("visits:alice", 12345)))));
+        JsonArray entries = hiding.toJson(appended).getJsonArray("entries");
+        assertThat(entries.getJsonObject(0).fieldNames()).containsExactlyInAnyOrder("i", "t", "op", "valueLength");
+        assertThat(entries.getJsonObject(0).getInteger("valueLength")).isEqualTo(11);
+        assertThat(entries.getJsonObject(1).fieldNames()).containsExactlyInAnyOrder("i", "t", "op");
+        assertThat(entries.encode()).doesNotContain("alice").doesNotContain("12345");
+        JsonObject done = hiding.toJson(new RaftEvent.ClientRequest(new EventHeader(5, 1, 1, 2, "Leader"),
+                new JsonObject().put("reqId", 1).put("op", "incr").put("key", "visits:alice").put("phase", "completed")
+                        .put("ok", true).put("revision", 4).put("result", "12345")));
+        assertThat(done.encode()).doesNotContain("alice").doesNotContain("12345");
+        assertThat(done.getLong("revision")).isEqualTo(4);
+        JsonObject failed = hiding.toJson(new RaftEvent.ClientRequest(new EventHeader(6, 1, 1, 2, "Leader"),
+                new JsonObject().put("reqId", 2).put("op", "put").put("key", "user:alice").put("phase", "completed")
+                        .put("ok", false).put("error", "invalid_key").put("message", "key user:alice is too long")));
+        assertThat(failed.encode()).doesNotContain("alice");
+        assertThat(failed.getString("error")).isEqualTo("invalid_key");
+        // With keys shown, an increment keeps its key but not its delta or its result (the new value).
+        JsonObject keyed = new EventJson.Mapper(EventValues.HIDE).toJson(appended).getJsonArray("entries")
+                .getJsonObject(1);
+        assertThat(keyed.getString("key")).isEqualTo("visits:alice");
+        assertThat(keyed.containsKey("delta")).isFalse();
+    }
+
+    @Test
+    void relayedEventsAreRedactedAgainAndTheSettingIsAnnounced() {
+        // An event made by a process that shows values, as it arrives from another process's relay.
+        JsonObject shown = new EventJson.Mapper(EventValues.SHOW).toJson(new RaftEvent.LogAppended(
+                new EventHeader(4, 1, 1, 2, "Leader"), List.of(put(3, 2, "color", "secret-blue"))));
+        assertThat(shown.encode()).contains("secret-blue");
+        assertThat(EventJson.redact(shown.copy(), EventValues.HIDE).encode()).doesNotContain("secret");
+        assertThat(EventJson.redact(shown.copy(), EventValues.SHOW)).isEqualTo(shown);
+        // A late joiner's snapshot folds the same entries.
+        JsonObject snapshot = new JsonObject().put("type", "Snapshot").put("nodes", new JsonArray().add(
+                new JsonObject().put("id", 1).put("log", shown.getJsonArray("entries").copy())));
+        assertThat(EventJson.redact(snapshot, EventValues.HIDE).encode()).doesNotContain("secret");
+        RaftEvent.ClusterInfo info = new RaftEvent.ClusterInfo(H, List.of(1, 2, 3), null);
+        assertThat(new EventJson.Mapper(EventValues.HIDE).toJson(info).getString("eventValues")).isEqualTo("hide");
+        assertThat(new EventJson.Mapper(EventValues.SHOW).toJson(info).getString("eventValues")).isEqualTo("show");
     }
 
     @Test

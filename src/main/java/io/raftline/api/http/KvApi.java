@@ -134,7 +134,8 @@ public final class KvApi {
 
     private void authenticate(RoutingContext ctx) {
         String refusal = OPEN_PATHS.contains(ctx.request().path()) ? null
-                : access.refusal(ctx.request().getHeader("Authorization"));
+                : access.refusal(ctx.request().getHeader("Authorization"),
+                        () -> io.raftline.security.ClientCertificates.presented(ctx.request().connection()));
         if (refusal == null) {
             ctx.next();
         } else {

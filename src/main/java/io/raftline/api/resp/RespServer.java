@@ -3,6 +3,7 @@ package io.raftline.api.resp;
 import io.raftline.api.KvRequests;
 import io.raftline.node.RaftNode;
 import io.raftline.security.ClientAccess;
+import io.raftline.security.ClientCertificates;
 import io.raftline.security.DescriptorBudget;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
@@ -73,8 +74,9 @@ public final class RespServer implements Handler<NetSocket> {
             return;
         }
         Context context = vertx.getOrCreateContext();
+        // A client certificate the CA signed (tls.client_auth) authenticates the connection as AUTH would.
         RespSession session = new RespSession(ids.incrementAndGet(), String.valueOf(socket.remoteAddress()),
-                !access.required());
+                !access.required() || access.certificates() && ClientCertificates.presented(socket));
         new RespConnection(socket, context, table, kv, session, MAX_ARGUMENTS, maxRequestBytes)
                 .start(() -> {
                     clients.decrementAndGet();
