@@ -74,7 +74,8 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
     static final List<String> SERVICE_FIELDS = List.of("request_timeout_ms", "max_pending_proposals",
             "max_body_bytes", "forward_timeout_ms", "max_pending_reads");
     static final List<String> ADMIN_FIELDS = List.of("host", "port", "token", "hide_values");
-    static final List<String> TLS_FIELDS = List.of("cert_file", "key_file", "ca_file", "client_auth");
+    static final List<String> TLS_FIELDS = List.of("cert_file", "key_file", "ca_file", "client_auth",
+            "reload_interval_ms");
     static final List<String> SECURITY_FIELDS = List.of("allowed_hosts", "allowed_origins", "trust_loopback",
             "peer_identity", "cluster_secret", "client_token", "event_values");
     static final List<String> LIMITS_FIELDS = List.of("max_connections", "idle_timeout_ms", "request_timeout_ms",
@@ -324,7 +325,12 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
     private static TlsConfig readTls(JsonReader t) {
         t.allowOnly(Set.copyOf(TLS_FIELDS));
         TlsConfig tls = new TlsConfig(t.string("cert_file", ""), t.string("key_file", ""), t.string("ca_file", ""),
-                ClientCertAuth.parse(t.field("client_auth"), t.string("client_auth", "none")));
+                ClientCertAuth.parse(t.field("client_auth"), t.string("client_auth", "none")),
+                t.bounded("reload_interval_ms", TlsConfig.DEFAULT_RELOAD_INTERVAL_MS, 0, 86_400_000L));
+        if (tls.reloadIntervalMs() > 0 && tls.reloadIntervalMs() < 100) {
+            throw new ConfigException(t.field("reload_interval_ms"), "must be 0 (never) or at least 100, got "
+                    + tls.reloadIntervalMs());
+        }
         if (tls.certFile().isEmpty() != tls.keyFile().isEmpty()) {
             throw new ConfigException(t.field(tls.certFile().isEmpty() ? "cert_file" : "key_file"), "is required with "
                     + t.field(tls.certFile().isEmpty() ? "key_file" : "cert_file") + " (both or neither)");

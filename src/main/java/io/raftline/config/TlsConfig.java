@@ -19,11 +19,16 @@ import io.vertx.core.net.PemTrustOptions;
  *                   clients' certificates; empty: the JVM's trust store, allowed only where no Raft traffic crosses the
  *                   network and no client certificates are asked for
  * @param clientAuth whether key-value clients authenticate with a certificate {@code caFile} signed
+ * @param reloadIntervalMs how often the files are read again to pick up a renewed certificate; 0: never
  */
-public record TlsConfig(String certFile, String keyFile, String caFile, ClientCertAuth clientAuth) {
+public record TlsConfig(String certFile, String keyFile, String caFile, ClientCertAuth clientAuth,
+        long reloadIntervalMs) {
+
+    /** Default of {@code tls.reload_interval_ms}. */
+    public static final long DEFAULT_RELOAD_INTERVAL_MS = 10_000;
 
     /** No TLS. */
-    public static final TlsConfig NONE = new TlsConfig("", "", "", ClientCertAuth.NONE);
+    public static final TlsConfig NONE = new TlsConfig("", "", "", ClientCertAuth.NONE, DEFAULT_RELOAD_INTERVAL_MS);
 
     /**
      * TLS without client certificates.
@@ -33,7 +38,7 @@ public record TlsConfig(String certFile, String keyFile, String caFile, ClientCe
      * @param caFile   PEM CA certificates, or empty
      */
     public TlsConfig(String certFile, String keyFile, String caFile) {
-        this(certFile, keyFile, caFile, ClientCertAuth.NONE);
+        this(certFile, keyFile, caFile, ClientCertAuth.NONE, DEFAULT_RELOAD_INTERVAL_MS);
     }
 
     /**

@@ -115,7 +115,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     private volatile io.raftline.raft.Membership latest;
     private volatile long latestIndex = -1;
     private HttpServerVerticle adminServer;
-    private HttpClient forwardClient;
+    /** With TLS: reloads renewed certificates into the listeners and the forwarding client (null otherwise). */
+    private io.raftline.security.CertificateReloader certificates;
+    private io.vertx.core.http.HttpClientAgent forwardClient;
     private ClusterStatus status;
     private GrpcTransport grpcTransport;
     /** What a node sends to its peers' client ports ({@link ClientAccess#peerAuthorization()}), or null. */
@@ -248,6 +250,22 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             groupView = new GroupView(vertx, publisher, config.groups(), config.nodeId() == 0 || clustered, clustered,
                     () -> replicas);
         }
+        if (config.tls().enabled() && config.tls().reloadIntervalMs() > 0) {
+            certificates = new io.raftline.security.CertificateReloader(vertx, config.tls(),
+                    config.tls().reloadIntervalMs());
+            // The same TLS settings as the client was made with (above), its files read again.
+            certificates.register("the forwarding client", () -> {
+                io.vertx.core.net.ClientSSLOptions ssl = new io.vertx.core.net.ClientSSLOptions()
+                        .setHostnameVerificationAlgorithm("HTTPS");
+                if (!config.tls().caFile().isEmpty()) {
+                    ssl.setTrustOptions(config.tls().trust());
+                }
+                if (config.tls().clientAuth().enabled()) {
+                    ssl.setKeyCertOptions(config.tls().keyCert());
+                }
+                return forwardClient.updateSSLOptions(ssl, true);
+            });
+        }
         Future<?> chain = warmUpTls().compose(v -> vertx.deployVerticle(publisher));
         for (NodeConfig n : local) {
             chain = chain.compose(v -> deployNode(n));
@@ -278,7 +296,12 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                             AdminApi.installErrorHandlers(root);
                             return root;
                         }).limits(config.limits()).guard(ClientPort.requestGuard(config)).tls(config.tls());
-                return vertx.deployVerticle(adminServer).compose(x -> Future.all(mounted));
+                return vertx.deployVerticle(adminServer).compose(x -> {
+                    if (certificates != null) {
+                        certificates.register("the admin API", adminServer::reloadTls);
+                    }
+                    return Future.all(mounted);
+                });
             });
         }
         // Raft gauges for /metrics read a status refreshed once a second, never the nodes' loops directly.
@@ -301,6 +324,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                 balancer.start();
                 return groupView.start();
             });
+        }
+        if (certificates != null) {
+            chain = chain.compose(v -> certificates.start());
         }
         // Other processes of a one-node-per-process cluster ask this one for its nodes' status.
         return chain.compose(v -> status.serveStatusRequests());
@@ -465,6 +491,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                 grpcTransport);
         servers.put(n.id(), server);
         Future<Void> http = vertx.deployVerticle(server).onSuccess(d -> {
+            if (certificates != null) {
+                certificates.register("node " + n.id() + " HTTP API", server::reloadTls);
+            }
             addresses.put(n.id(), new Address(n.host(), server.actualPort()));
             deployments.computeIfAbsent(n.id(), k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(d);
         }).mapEmpty();
@@ -473,6 +502,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         }
         RespServerVerticle resp = ClientPort.resp(config, n, nodes.get(n.id()), forwardClient, this);
         return http.compose(v -> vertx.deployVerticle(resp)).onSuccess(d -> {
+            if (certificates != null) {
+                certificates.register("node " + n.id() + " Redis protocol", resp::reloadTls);
+            }
             respPorts.put(n.id(), resp.actualPort());
             deployments.computeIfAbsent(n.id(), k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(d);
         }).mapEmpty();
@@ -562,6 +594,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         if (balancer != null) {
             balancer.stop();
         }
+        if (certificates != null) {
+            certificates.stop();
+        }
         if (groupView != null) {
             groupView.stop();
         }
@@ -576,6 +611,15 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     }
 
     // ---------------------------------------------------------------- accessors
+
+    /**
+     * What reloads renewed TLS certificates (its counters show what it did).
+     *
+     * @return the reloader, or null without TLS or with {@code tls.reload_interval_ms} 0
+     */
+    public io.raftline.security.CertificateReloader certificateReloader() {
+        return certificates;
+    }
 
     /**
      * The local nodes.

@@ -56,6 +56,8 @@ public final class HttpServerVerticle extends VerticleBase {
     private io.vertx.core.http.ClientAuth clientCertificates = io.vertx.core.http.ClientAuth.NONE;
     private RequestGuard guard;
     private HttpServer server;
+    /** The TLS options the server was started with (null without TLS): what a reload applies again. */
+    private volatile io.vertx.core.net.ServerSSLOptions sslOptions;
     /** Open connections; only touched on this verticle's event loop (the server's connections all live there). */
     private int connections;
     /** The process-wide bound on client connections, which keeps descriptors for the storage. */
@@ -205,8 +207,23 @@ public final class HttpServerVerticle extends VerticleBase {
                 .invalidRequestHandler(HttpServerVerticle::invalid)
                 .requestHandler(handler)
                 .listen()
-                .onSuccess(s -> server = s)
+                .onSuccess(s -> {
+                    server = s;
+                    sslOptions = tls.enabled() ? options.getSslOptions() : null;
+                })
                 .recover(e -> Future.failedFuture(new PortInUseException(what, host, port, e)));
+    }
+
+    /**
+     * Loads this listener's TLS certificate, key and CA files again ({@link io.raftline.security.CertificateReloader}):
+     * connections made from now on get the renewed certificate.
+     *
+     * @return completes with whether the options were applied; fails if the files do not load (the old ones stay)
+     */
+    public Future<Boolean> reloadTls() {
+        HttpServer s = server;
+        io.vertx.core.net.ServerSSLOptions ssl = sslOptions;
+        return s == null || ssl == null ? Future.succeededFuture(false) : s.updateSSLOptions(ssl.copy(), true);
     }
 
     /**
@@ -339,6 +356,7 @@ public final class HttpServerVerticle extends VerticleBase {
         if (sweepTimer >= 0) {
             vertx.cancelTimer(sweepTimer);
         }
+        sslOptions = null; // closed: nothing to reload
         return server == null ? Future.succeededFuture() : server.close();
     }
 

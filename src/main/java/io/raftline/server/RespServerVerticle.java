@@ -31,6 +31,19 @@ final class RespServerVerticle extends VerticleBase {
     private final TlsConfig tls;
     private final ClientAccess access;
     private NetServer server;
+    /** The TLS options the server was started with (null without TLS): what a reload applies again. */
+    private volatile io.vertx.core.net.ServerSSLOptions sslOptions;
+
+    /**
+     * Loads this listener's TLS files again (see {@link HttpServerVerticle#reloadTls()}).
+     *
+     * @return completes with whether the options were applied
+     */
+    Future<Boolean> reloadTls() {
+        NetServer s = server;
+        io.vertx.core.net.ServerSSLOptions ssl = sslOptions;
+        return s == null || ssl == null ? Future.succeededFuture(false) : s.updateSSLOptions(ssl.copy(), true);
+    }
 
     RespServerVerticle(String what, String host, int port, RaftNode node, KvRequests requests, int maxRequestBytes,
             LimitsConfig limits, TlsConfig tls, ClientAccess access) {
@@ -62,12 +75,16 @@ final class RespServerVerticle extends VerticleBase {
         RespServer resp = new RespServer(vertx, node, requests, this::actualPort, maxRequestBytes,
                 limits.maxConnections(), access);
         return vertx.createNetServer(options).connectHandler(resp).listen()
-                .onSuccess(bound -> server = bound)
+                .onSuccess(bound -> {
+                    server = bound;
+                    sslOptions = tls.enabled() ? options.getSslOptions() : null;
+                })
                 .recover(e -> Future.failedFuture(new HttpServerVerticle.PortInUseException(what, host, port, e)));
     }
 
     @Override
     public Future<?> stop() {
+        sslOptions = null; // closed: nothing to reload
         return server == null ? Future.succeededFuture() : server.close();
     }
 

@@ -67,14 +67,7 @@ class DurableStorageCrashPointTest {
                     } catch (SimDisk.Crash crashed) {
                         completed = false;
                     }
-                    if (completed) {
-                        disk.disarmFaults();
-                        disk.processCrash();
-                    } else if (powerCut) {
-                        disk.powerCut();
-                    } else {
-                        disk.processCrash();
-                    }
+                    disk.endCrashPoint(completed);
                     DurableStorage r = open(disk);
                     check.accept(r);
                     goOnThenLosePower(disk, r);

@@ -175,14 +175,7 @@ class SharedWalTest {
                     writeAndApply(n.group(0), entries(21, 25, 1, "v"), null);
                     disk.crashAfter(k, powerCut);
                     boolean completed = completes(() -> compact(n.group(0), 22, 1));
-                    if (completed) {
-                        disk.disarmFaults();
-                        disk.processCrash();
-                    } else if (powerCut) {
-                        disk.powerCut();
-                    } else {
-                        disk.processCrash();
-                    }
+                    disk.endCrashPoint(completed);
                     Node r = open(disk);
                     assertThat(r.group(1).hardState()).as("group 1's vote, crash point %d", k)
                             .isEqualTo(new HardState(5, 2, 0));

@@ -256,6 +256,24 @@ public final class SimDisk implements Disk {
         disarm();
     }
 
+    /**
+     * Ends an operation run with a crash armed ({@link #crashAfter}): a crash that struck is applied as armed (power
+     * cut or process crash); after an operation that completed first, the process dies anyway, so that recovery is
+     * always what a restart finds.
+     *
+     * @param completed whether the operation completed before the armed crash struck
+     */
+    public void endCrashPoint(boolean completed) {
+        if (completed) {
+            disarm();
+            processCrash();
+        } else if (armedCrashIsPowerCut) {
+            powerCut();
+        } else {
+            processCrash();
+        }
+    }
+
     /** Disarms every pending fault (the simulator's final, fault-free phase). */
     public void disarmFaults() {
         disarm();
