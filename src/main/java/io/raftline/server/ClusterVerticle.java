@@ -43,6 +43,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
@@ -537,8 +538,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                         Metrics.registerNode(n.id(), metricStatuses);
                     }
                     String url = nodeUrl(n.id());
-                    return LocalNodes.join(vertx, nodes, n.id(), url).map(m -> new JsonObject().put("id", n.id())
-                            .put("url", url).put("members", m));
+                    Future<JsonArray> joined = config.groups() == 1 ? LocalNodes.join(vertx, nodes, n.id(), url)
+                            : LocalNodes.joinEveryGroup(vertx, replicas, config.groups(), n.id(), url);
+                    return joined.map(m -> new JsonObject().put("id", n.id()).put("url", url).put("members", m));
                 });
     }
 
@@ -556,7 +558,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             return Future.failedFuture(new UnsupportedOperationException("only the local cluster stops nodes itself;"
                     + " use DELETE /v1/members/" + id + " and stop that process"));
         }
-        return onOwnContext(() -> LocalNodes.remove(vertx, nodes, id).compose(m -> stopLocal(id)
+        return onOwnContext(() -> (config.groups() == 1 ? LocalNodes.remove(vertx, nodes, id)
+                : LocalNodes.removeFromEveryGroup(vertx, replicas, config.groups(), id)).compose(m -> stopLocal(id)
                 .map(x -> new JsonObject().put("removed", id).put("members", m))));
     }
 

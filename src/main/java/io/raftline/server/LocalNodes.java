@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -98,6 +99,45 @@ final class LocalNodes {
         long deadline = System.currentTimeMillis() + DEADLINE_MS;
         return retry(vertx, nodes, deadline, leader -> leader.changeMembership(new MembershipChange.Remove(id)))
                 .map(LocalNodes::describe);
+    }
+
+    /**
+     * A sharded local cluster: {@link #join} in every group, from group G-1 down to group 0, as the HTTP API makes a
+     * change ({@code GET /v1/members} shows group 0's membership, so it lists the node once every group has it).
+     *
+     * @param replicas each node's replica of every group, by group
+     * @return group 0's membership once {@code id} is a voter of every group
+     */
+    static Future<JsonArray> joinEveryGroup(Vertx vertx, Map<Integer, List<? extends RaftNode>> replicas, int groups,
+            int id, String url) {
+        Future<JsonArray> chain = Future.succeededFuture(new JsonArray());
+        for (int g = groups - 1; g >= 0; g--) {
+            int group = g;
+            chain = chain.compose(x -> join(vertx, group(replicas, group), id, url));
+        }
+        return chain;
+    }
+
+    /**
+     * A sharded local cluster: {@link #remove} in every group, from group G-1 down to group 0.
+     *
+     * @return group 0's membership once the removal is committed in every group
+     */
+    static Future<JsonArray> removeFromEveryGroup(Vertx vertx, Map<Integer, List<? extends RaftNode>> replicas,
+            int groups, int id) {
+        Future<JsonArray> chain = Future.succeededFuture(new JsonArray());
+        for (int g = groups - 1; g >= 0; g--) {
+            int group = g;
+            chain = chain.compose(x -> remove(vertx, group(replicas, group), id));
+        }
+        return chain;
+    }
+
+    /** Each node's replica of group {@code g}. */
+    private static Map<Integer, RaftNode> group(Map<Integer, List<? extends RaftNode>> replicas, int g) {
+        Map<Integer, RaftNode> out = new java.util.TreeMap<>();
+        replicas.forEach((node, list) -> out.put(node, list.get(g)));
+        return out;
     }
 
     private static Future<NodeHost.MembershipInfo> alreadyDone(Throwable e, Reason reason) {

@@ -25,6 +25,53 @@ import org.junit.jupiter.api.Test;
  */
 class LocalClusterMembershipTest {
 
+    /**
+     * The live view's add and remove node on a sharded local cluster: the new node joins every group as a voter (each
+     * group's {@code /v1/members?group=g} lists it), and a removal takes it out of every group and stops it.
+     */
+    @Test
+    void aShardedLocalClusterAddsAndRemovesANodeInEveryGroup() throws Exception {
+        Path dir = Files.createTempDirectory("raftline-local-sharded-");
+        JsonObject json = ClusterConfigs.cluster(3, 5, 3000).put("groups", 4);
+        JsonArray nodes = json.getJsonArray("nodes");
+        for (int i = 0; i < nodes.size(); i++) {
+            JsonObject n = nodes.getJsonObject(i);
+            n.put("http_port", 0).put("data_dir", dir.resolve("node-" + n.getInteger("id")).toString());
+        }
+        Vertx vertx = Vertx.vertx();
+        try {
+            ClusterVerticle cluster = new ClusterVerticle(RaftlineConfig.fromJson(json));
+            await(vertx.deployVerticle(cluster), Duration.ofSeconds(30));
+            await(cluster.awaitLeader(20_000));
+            JsonObject added = await(cluster.addNode(), Duration.ofSeconds(90));
+            assertThat(added.getInteger("id")).isEqualTo(4);
+            assertThat(added.getJsonArray("members").stream().map(m -> ((JsonObject) m).getString("role")))
+                    .containsOnly("voter").hasSize(4);
+            io.vertx.ext.web.client.WebClient web = io.vertx.ext.web.client.WebClient.create(vertx);
+            for (int g = 0; g < 4; g++) {
+                JsonArray members = await(web.getAbs(cluster.nodeUrl(1) + "/v1/members?group=" + g).send())
+                        .bodyAsJsonObject().getJsonArray("members");
+                assertThat(members.stream().filter(m -> ((JsonObject) m).getInteger("id") == 4)
+                        .map(m -> ((JsonObject) m).getString("role"))).as("group %d", g).containsExactly("voter");
+            }
+            await(cluster.removeNode(4), Duration.ofSeconds(90));
+            assertThat(cluster.nodes().keySet()).containsExactly(1, 2, 3);
+            for (int g = 0; g < 4; g++) {
+                JsonArray members = await(web.getAbs(cluster.nodeUrl(1) + "/v1/members?group=" + g).send())
+                        .bodyAsJsonObject().getJsonArray("members");
+                assertThat(members.stream().map(m -> ((JsonObject) m).getInteger("id"))).as("group %d", g)
+                        .containsExactlyInAnyOrder(1, 2, 3);
+            }
+        } finally {
+            await(vertx.close(), Duration.ofSeconds(30));
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
     @Test
     void theLocalClusterRestartsWithTheMembersItHadNotThoseOfItsConfiguration() throws Exception {
         Path dir = Files.createTempDirectory("raftline-local-");
