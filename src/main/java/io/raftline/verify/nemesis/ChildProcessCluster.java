@@ -202,10 +202,11 @@ public final class ChildProcessCluster implements ClusterUnderTest {
     }
 
     /**
-     * Waits until there is a leader with every launched process still running: a process that exits meanwhile (a
-     * refused configuration, a port it could not bind) fails the start at once, with its last words, rather than
-     * after the whole timeout or, worse, with a leader elected by the others and a test that fails later for a
-     * reason it cannot see.
+     * Waits until there is a leader and every process's admin API answers, with every launched process still running:
+     * a process that exits meanwhile (a refused configuration, a port it could not bind) fails the start at once, with
+     * its last words, rather than after the whole timeout or, worse, with a leader elected by the others and a test
+     * that fails later for a reason it cannot see. The admin listener is deployed after the nodes, so a leader alone
+     * does not mean a test may open the live view's bridge yet.
      */
     private void awaitStarted(Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -218,7 +219,7 @@ public final class ChildProcessCluster implements ClusterUnderTest {
                 }
             }
             try {
-                if (Waits.await(leader(), Duration.ofSeconds(15)) != 0) {
+                if (Waits.await(leader(), Duration.ofSeconds(15)) != 0 && adminsAnswer()) {
                     return;
                 }
             } catch (RuntimeException e) {
@@ -228,6 +229,27 @@ public final class ChildProcessCluster implements ClusterUnderTest {
                 throw new IOException("no leader within " + timeout.toSeconds() + " s");
             }
             TimeUnit.MILLISECONDS.sleep(100);
+        }
+    }
+
+    /** Whether the admin API of every running process answers (plain HTTP only: the harness's own configurations). */
+    private boolean adminsAnswer() throws InterruptedException {
+        if (config.containsKey("tls")) {
+            return true;
+        }
+        List<Future<JsonObject>> asks = new ArrayList<>();
+        for (Child child : children) {
+            if (child.process != null && child.process.isAlive()) {
+                asks.add(http.get(URI.create("http://127.0.0.1:" + child.adminPort), "/v1/cluster"));
+            }
+        }
+        try {
+            Waits.await(Future.all(asks), Duration.ofSeconds(5));
+            return true;
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            return false; // not listening yet (Waits.await rethrows the cause as it is: connection refused)
         }
     }
 
