@@ -67,10 +67,7 @@ final class Backups {
 
         /** The revision as the node's {@code Raft-Revision} header gives it. */
         String header() {
-            if (groupRevisions.isEmpty()) {
-                return String.valueOf(revision);
-            }
-            return String.join(",", groupRevisions.stream().map(String::valueOf).toList());
+            return groupRevisions.isEmpty() ? String.valueOf(revision) : GroupBackup.revisionHeader(groupRevisions);
         }
 
         /** One line for the command line: the revision(s), the keys, the hash. */
@@ -133,11 +130,10 @@ final class Backups {
      * @throws IOException if it cannot be read or is not a valid backup
      */
     static Info check(Path file) throws IOException {
-        boolean sharded;
-        try (InputStream in = Files.newInputStream(file)) {
-            sharded = GroupBackup.isGroupBackup(in.readNBytes(4));
-        }
         try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            in.mark(4);
+            boolean sharded = GroupBackup.isGroupBackup(in.readNBytes(4));
+            in.reset();
             return sharded ? Info.of(GroupBackup.readFrom(in)) : Info.of(KvSnapshot.readFrom(in));
         } catch (KvFormatException e) {
             throw notABackup(file, e);

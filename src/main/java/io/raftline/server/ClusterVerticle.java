@@ -254,18 +254,10 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         if (config.tls().enabled() && config.tls().reloadIntervalMs() > 0) {
             certificates = new io.raftline.security.CertificateReloader(vertx, config.tls(),
                     config.tls().reloadIntervalMs());
-            // The same TLS settings as the client was made with (above), its files read again.
-            certificates.register("the forwarding client", () -> {
-                io.vertx.core.net.ClientSSLOptions ssl = new io.vertx.core.net.ClientSSLOptions()
-                        .setHostnameVerificationAlgorithm("HTTPS");
-                if (!config.tls().caFile().isEmpty()) {
-                    ssl.setTrustOptions(config.tls().trust());
-                }
-                if (config.tls().clientAuth().enabled()) {
-                    ssl.setKeyCertOptions(config.tls().keyCert());
-                }
-                return forwardClient.updateSSLOptions(ssl, true);
-            });
+            // The TLS options the client was made with (above), their files read again.
+            io.vertx.core.net.ClientSSLOptions forwardingTls = clientOptions.getSslOptions();
+            certificates.register("the forwarding client",
+                    () -> forwardClient.updateSSLOptions(forwardingTls.copy(), true));
         }
         Future<?> chain = warmUpTls().compose(v -> vertx.deployVerticle(publisher));
         for (NodeConfig n : local) {

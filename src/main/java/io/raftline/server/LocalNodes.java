@@ -110,12 +110,7 @@ final class LocalNodes {
      */
     static Future<JsonArray> joinEveryGroup(Vertx vertx, Map<Integer, List<? extends RaftNode>> replicas, int groups,
             int id, String url) {
-        Future<JsonArray> chain = Future.succeededFuture(new JsonArray());
-        for (int g = groups - 1; g >= 0; g--) {
-            int group = g;
-            chain = chain.compose(x -> join(vertx, group(replicas, group), id, url));
-        }
-        return chain;
+        return everyGroup(replicas, groups, nodes -> join(vertx, nodes, id, url));
     }
 
     /**
@@ -125,10 +120,16 @@ final class LocalNodes {
      */
     static Future<JsonArray> removeFromEveryGroup(Vertx vertx, Map<Integer, List<? extends RaftNode>> replicas,
             int groups, int id) {
+        return everyGroup(replicas, groups, nodes -> remove(vertx, nodes, id));
+    }
+
+    /** Runs {@code change} on each group's replicas in turn, group G-1 first; completes with group 0's answer. */
+    private static Future<JsonArray> everyGroup(Map<Integer, List<? extends RaftNode>> replicas, int groups,
+            java.util.function.Function<Map<Integer, RaftNode>, Future<JsonArray>> change) {
         Future<JsonArray> chain = Future.succeededFuture(new JsonArray());
         for (int g = groups - 1; g >= 0; g--) {
             int group = g;
-            chain = chain.compose(x -> remove(vertx, group(replicas, group), id));
+            chain = chain.compose(x -> change.apply(group(replicas, group)));
         }
         return chain;
     }

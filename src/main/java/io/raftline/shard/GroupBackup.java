@@ -127,6 +127,16 @@ public final class GroupBackup {
     }
 
     /**
+     * The {@code Raft-Revision} of a sharded backup: the groups' revisions in group order, comma-separated.
+     *
+     * @param revisions each group's revision, in group order
+     * @return e.g. {@code 12,40,7}
+     */
+    public static String revisionHeader(List<Long> revisions) {
+        return String.join(",", revisions.stream().map(String::valueOf).toList());
+    }
+
+    /**
      * The state hash of a sharded state: the one {@code GET /v1/state-hash} of a sharded node reports when its groups
      * have applied exactly these states ({@link ReplicaSet#digest()}).
      *

@@ -93,9 +93,7 @@ public final class Wal implements Closeable, WalLog {
     public static Wal open(Disk disk, Path dir, long segmentBytes, Consumer<String> warn) {
         try {
             disk.createDirectoriesDurably(dir);
-            List<Path> files = disk.list(dir).stream()
-                    .filter(p -> p.getFileName().toString().matches("[0-9a-f]{16}\\.wal"))
-                    .sorted().toList();
+            List<Path> files = segmentFiles(disk, dir);
             List<WalRecord> records = new ArrayList<>();
             List<String> notes = new ArrayList<>();
             long truncated = 0;
@@ -103,7 +101,7 @@ public final class Wal implements Closeable, WalLog {
             for (int i = 0; i < files.size(); i++) {
                 boolean last = i == files.size() - 1;
                 Path f = files.get(i);
-                long seq = Long.parseLong(f.getFileName().toString().substring(0, 16), 16);
+                long seq = sequenceOf(f);
                 ReadResult r = readSegment(disk.readAll(f), f, seq, last);
                 if (r.tornAt >= 0) {
                     long size = disk.size(f);
@@ -162,18 +160,25 @@ public final class Wal implements Closeable, WalLog {
      */
     static List<WalRecord> reread(Disk disk, Path dir) {
         try {
-            List<Path> files = disk.list(dir).stream()
-                    .filter(p -> p.getFileName().toString().matches("[0-9a-f]{16}\\.wal"))
-                    .sorted().toList();
             List<WalRecord> records = new ArrayList<>();
-            for (Path f : files) {
-                long seq = Long.parseLong(f.getFileName().toString().substring(0, 16), 16);
-                records.addAll(readSegment(disk.readAll(f), f, seq, false).records);
+            for (Path f : segmentFiles(disk, dir)) {
+                records.addAll(readSegment(disk.readAll(f), f, sequenceOf(f), false).records);
             }
             return records;
         } catch (IOException e) {
             throw new StorageException("cannot read write-ahead log in " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The segment files in {@code dir}, oldest first. */
+    private static List<Path> segmentFiles(Disk disk, Path dir) throws IOException {
+        return disk.list(dir).stream().filter(p -> p.getFileName().toString().matches("[0-9a-f]{16}\\.wal"))
+                .sorted().toList();
+    }
+
+    /** A segment file's sequence number, from its name. */
+    private static long sequenceOf(Path segment) {
+        return Long.parseLong(segment.getFileName().toString().substring(0, 16), 16);
     }
 
     /** The records found at open, in write order. */

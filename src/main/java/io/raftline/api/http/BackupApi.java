@@ -94,11 +94,8 @@ public final class BackupApi {
                 try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
                     GroupBackup.writeTo(states, out);
                 }
-                StringBuilder revisions = new StringBuilder();
-                for (KvSnapshot st : states) {
-                    revisions.append(revisions.length() == 0 ? "" : ",").append(st.lastApplied());
-                }
-                return new Written(file, revisions.toString(), GroupBackup.stateHash(states));
+                return new Written(file, GroupBackup.revisionHeader(states.stream().map(KvSnapshot::lastApplied)
+                        .toList()), GroupBackup.stateHash(states));
             }, false);
         }).onComplete(ar -> send(ctx, ar, "raftline-" + set.replicas().size() + "-groups.snap"));
     }
