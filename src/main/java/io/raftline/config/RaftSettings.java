@@ -21,17 +21,23 @@ import java.util.List;
  * @param snapshotIntervalBytes   snapshot after this many applied bytes
  * @param maxLogSizeBytes         hard bound of the log
  * @param maxClockDrift           how far any node's clock may run fast or slow, as a fraction (shortens leases)
+ * @param quiesceMs               idle time after which a group stops heartbeating (0 never, at least the maximum
+ *                                election timeout otherwise); {@link #QUIESCE_AUTO} when not given: never with one
+ *                                group, {@link #autoQuiesceMs} with several (see docs/sharding.md)
  */
 public record RaftSettings(int tickMs, int heartbeatMs, int electionTimeoutMinMs, int electionTimeoutMaxMs,
         boolean preVote, boolean checkQuorum, int maxEntriesPerMessage, long maxBytesPerMessage,
         int maxInflightMessages, long snapshotIntervalEntries, long snapshotIntervalBytes, long maxLogSizeBytes,
-        double maxClockDrift) {
+        double maxClockDrift, int quiesceMs) {
+
+    /** {@code quiesce_ms} not given: decided by the number of groups ({@link #toRaftConfig}). */
+    public static final int QUIESCE_AUTO = -1;
 
     /** The JSON field names, for the strict reader and the override list. */
     static final List<String> FIELDS = List.of("tick_ms", "heartbeat_ms", "election_timeout_min_ms",
             "election_timeout_max_ms", "pre_vote", "check_quorum", "max_entries_per_message",
             "max_bytes_per_message", "max_inflight_messages", "snapshot_interval_entries",
-            "snapshot_interval_bytes", "max_log_size_bytes", "max_clock_drift");
+            "snapshot_interval_bytes", "max_log_size_bytes", "max_clock_drift", "quiesce_ms");
 
     static RaftSettings read(JsonReader r) {
         r.allowOnly(java.util.Set.copyOf(FIELDS));
@@ -48,7 +54,17 @@ public record RaftSettings(int tickMs, int heartbeatMs, int electionTimeoutMinMs
                 r.longValue("snapshot_interval_entries", RaftConfig.DEFAULT_SNAPSHOT_INTERVAL_ENTRIES),
                 r.longValue("snapshot_interval_bytes", RaftConfig.DEFAULT_SNAPSHOT_INTERVAL_BYTES),
                 r.longValue("max_log_size_bytes", RaftConfig.DEFAULT_MAX_LOG_SIZE_BYTES),
-                r.doubleValue("max_clock_drift", RaftConfig.DEFAULT_MAX_CLOCK_DRIFT));
+                r.doubleValue("max_clock_drift", RaftConfig.DEFAULT_MAX_CLOCK_DRIFT),
+                r.intValue("quiesce_ms", QUIESCE_AUTO));
+    }
+
+    /**
+     * The idle time after which a group of a sharded cluster quiesces when {@code quiesce_ms} is not given: two
+     * maximum election timeouts, and at least a second, so a group in use never goes quiet between two requests of a
+     * steady client, and an idle one stops costing heartbeats soon.
+     */
+    int autoQuiesceMs() {
+        return Math.max(2 * electionTimeoutMaxMs, 1000);
     }
 
     /**
@@ -57,10 +73,15 @@ public record RaftSettings(int tickMs, int heartbeatMs, int electionTimeoutMinMs
      * @param id         the node
      * @param members    all voting members
      * @param singleNode whether this is an explicit one-node bootstrap
+     * @param groups     the cluster's number of Raft groups (decides {@code quiesce_ms} when it was not given)
      * @return the validated configuration
      * @throws ConfigException naming the field as {@code raft.<field>} (or {@code members}/{@code single_node})
      */
-    public RaftConfig toRaftConfig(int id, List<Integer> members, boolean singleNode) {
+    public RaftConfig toRaftConfig(int id, List<Integer> members, boolean singleNode, int groups) {
+        if (quiesceMs != QUIESCE_AUTO && quiesceMs < 0) {
+            throw new ConfigException("raft.quiesce_ms", "must be 0 (never) or a time in ms, got " + quiesceMs);
+        }
+        int quiesce = quiesceMs != QUIESCE_AUTO ? quiesceMs : groups > 1 ? autoQuiesceMs() : 0;
         try {
             return RaftConfig.builder(id, members)
                     .singleNode(singleNode)
@@ -76,6 +97,7 @@ public record RaftSettings(int tickMs, int heartbeatMs, int electionTimeoutMinMs
                     .snapshotIntervalBytes(snapshotIntervalBytes)
                     .maxLogSizeBytes(maxLogSizeBytes)
                     .maxClockDrift(maxClockDrift)
+                    .quiesceMs(quiesce)
                     .build();
         } catch (ConfigException e) {
             String f = e.field();

@@ -464,7 +464,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
      */
     public RaftConfig raftConfig(int id) {
         boolean joins = node(id).map(NodeConfig::join).orElse(false);
-        return raft.toRaftConfig(id, joins ? List.of() : memberIds(), singleNode && !joins);
+        return raft.toRaftConfig(id, joins ? List.of() : memberIds(), singleNode && !joins, groups);
     }
 
     /**
@@ -486,7 +486,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
      * @return options with a per-node seed derived from {@link #seed()}
      */
     public NodeOptions nodeOptions(NodeConfig n) {
-        RaftConfig rc = n.join() ? raft.toRaftConfig(n.id(), List.of(), false) : raftConfig(n.id());
+        RaftConfig rc = n.join() ? raft.toRaftConfig(n.id(), List.of(), false, groups) : raftConfig(n.id());
         return new NodeOptions(rc, seed * 31 + n.id(), service.maxPendingProposals(), service.requestTimeoutMs(),
                 limits.quotaBytes(), service.maxPendingReads());
     }

@@ -349,6 +349,9 @@ public final class EventJson {
             o.put("granted", v.granted()).put("preVote", v.preVote());
         } else if (m instanceof Heartbeat hb) {
             o.put("commit", hb.commit()).put("ctx", hb.context());
+            if (hb.quiesce()) {
+                o.put("quiesce", true);
+            }
         } else if (m instanceof HeartbeatResponse hr) {
             o.put("ctx", hr.context());
         } else if (m instanceof SnapshotRequest s) {

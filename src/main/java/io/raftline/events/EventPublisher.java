@@ -540,6 +540,9 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
 
     @Override
     public void messageSent(Message m) {
+        if (m instanceof io.raftline.raft.message.Keepalive) {
+            return; // not a Raft message: the node's liveness signal, never drawn
+        }
         if (pipeline.wantsMessages()) {
             pipeline.offer(new RaftEvent.MessageSent(now(m.from()), 0, m));
         } else {
@@ -549,6 +552,9 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
 
     @Override
     public void messageReceived(Message m) {
+        if (m instanceof io.raftline.raft.message.Keepalive) {
+            return; // not a Raft message: the node's liveness signal, never drawn
+        }
         if (pipeline.wantsMessages()) {
             pipeline.offer(new RaftEvent.MessageReceived(now(m.to()), 0, m));
         }
@@ -556,6 +562,9 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
 
     @Override
     public void messageDropped(Message m, String reason) {
+        if (m instanceof io.raftline.raft.message.Keepalive) {
+            return; // not a Raft message: the node's liveness signal, never drawn
+        }
         if (!pipeline.wantsMessages()) {
             return;
         }

@@ -16,6 +16,7 @@ import io.raftline.raft.Membership;
 import io.raftline.raft.MembershipChange;
 import io.raftline.raft.MembershipChangeException;
 import io.raftline.raft.NotLeaderException;
+import io.raftline.raft.PeerLiveness;
 import io.raftline.raft.Proposal;
 import io.raftline.raft.RaftConfig;
 import io.raftline.raft.RaftCore;
@@ -27,9 +28,11 @@ import io.raftline.raft.SoftState;
 import io.raftline.raft.Status;
 import io.raftline.raft.message.AppendRequest;
 import io.raftline.raft.message.Heartbeat;
+import io.raftline.raft.message.Keepalive;
 import io.raftline.raft.message.Message;
 import io.raftline.raft.message.SnapshotRequest;
 import io.raftline.raft.message.TimeoutNow;
+import io.raftline.raft.message.VoteRequest;
 import io.raftline.raft.storage.Storage;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -84,6 +87,13 @@ public final class NodeHost {
     private final NodeListener listener;
     private final HostEnvironment env;
     private final SplittableRandom seeds;
+    /**
+     * The node's liveness record, shared by its groups' hosts, when its groups may quiesce (null otherwise: nothing
+     * is recorded and no keepalive is sent, as before quiescing existed).
+     */
+    private final PeerLiveness liveness;
+    /** Whether this host sends the node's keepalives (one host per node does: group 0's). */
+    private final boolean sendsKeepalives;
 
     private RaftCore core;
     private KvStateMachine kv;
@@ -128,12 +138,44 @@ public final class NodeHost {
      * @param env      clock, transport and continuations
      */
     public NodeHost(NodeOptions options, LogStore store, NodeListener listener, HostEnvironment env) {
+        this(options, store, listener, env, null, false);
+    }
+
+    /**
+     * Creates the host of one group's replica on a node whose groups may quiesce.
+     *
+     * @param options         configuration and client policies
+     * @param store           the log store (survives crashes)
+     * @param listener        told about everything that happens
+     * @param env             clock, transport and continuations
+     * @param liveness        the node's liveness record, shared by all its groups (null: groups never quiesce)
+     * @param sendsKeepalives whether this host sends the node's keepalives to its peers (exactly one per node)
+     */
+    public NodeHost(NodeOptions options, LogStore store, NodeListener listener, HostEnvironment env,
+            PeerLiveness liveness, boolean sendsKeepalives) {
         this.options = options;
         this.config = options.raft();
         this.store = store;
         this.listener = listener;
         this.env = env;
         this.seeds = new SplittableRandom(options.seed());
+        this.liveness = liveness;
+        this.sendsKeepalives = sendsKeepalives && liveness != null;
+    }
+
+    /**
+     * The liveness record a node whose groups may quiesce shares between its groups' hosts: a peer is gone after the
+     * minimum election timeout of silence, and is sent a keepalive after a heartbeat interval without anything else.
+     *
+     * @param raft the node's Raft configuration (any group's: they share the timing)
+     * @param now  monotonic nanoseconds now
+     * @return the record, or null if the groups never quiesce ({@code quiesce_ms} 0)
+     */
+    public static PeerLiveness livenessFor(RaftConfig raft, long now) {
+        if (raft.quiesceTicks() == 0) {
+            return null;
+        }
+        return new PeerLiveness(raft.electionTimeoutMinMs() * 1_000_000L, raft.heartbeatMs() * 1_000_000L, now);
     }
 
     /** This node's id. */
@@ -399,7 +441,8 @@ public final class NodeHost {
         return new NodeStatus(id(), true, paused, core.role(), core.term(), core.leader(), core.log().committed(),
                 kv.lastApplied(), core.log().lastIndex(), store.storage().firstIndex() - 1, pending.writesPending(),
                 store.stats(), false, core.stateLost(), core.membership(), core.configIndex(), match,
-                core.role() == Role.LEADER ? core.log().committed() : leaderCommitSeen(core.log().committed()));
+                core.role() == Role.LEADER ? core.log().committed() : leaderCommitSeen(core.log().committed()),
+                core.quiesced());
     }
 
     /**
@@ -738,6 +781,9 @@ public final class NodeHost {
         }
         core.tick();
         long now = env.nanoTime();
+        if (liveness != null) {
+            checkLiveness(now);
+        }
         pending.expire(now, core.leader());
         if (transfer != null && now - transferDeadline > 0) {
             endTransfer(new NodeRequestException(Reason.TIMEOUT, core.leader(), "node " + transferTarget
@@ -746,10 +792,50 @@ public final class NodeHost {
         flush();
     }
 
+    /**
+     * Wakes a quiesced group whose leader's node (or, on its leader, a majority of its voters) went silent, and sends
+     * the node's keepalives (see
+     * {@link PeerLiveness}).
+     */
+    private void checkLiveness(long now) {
+        if (core.quiesced()) {
+            core.checkLiveness(peer -> liveness.silent(peer, now));
+            if (!core.quiesced()) {
+                LOG.info("{} a quiet group wakes: {} silent for {} ms", prefix(), core.role() == Role.LEADER
+                        ? "a majority of its voters" : "leader " + core.leader(), config.electionTimeoutMinMs());
+            }
+        }
+        if (sendsKeepalives) {
+            List<Message> keepalives = new ArrayList<>(0);
+            for (int peer : core.membership().all()) {
+                if (peer != id() && liveness.keepaliveDue(peer, now)) {
+                    keepalives.add(new Keepalive(id(), peer));
+                }
+            }
+            if (!keepalives.isEmpty()) {
+                // Not reported to the listener: a keepalive is not a Raft message, the live view does not draw it.
+                env.sendAll(keepalives);
+            }
+        }
+    }
+
     /** A message from a peer. */
     public void step(Message m) {
         if (!up || paused) {
-            listener.messageDropped(m, up ? "receiver paused" : "receiver down");
+            if (!(m instanceof Keepalive)) {
+                listener.messageDropped(m, up ? "receiver paused" : "receiver down");
+            }
+            return;
+        }
+        if (liveness != null) {
+            long now = env.nanoTime();
+            if (m instanceof VoteRequest && core.quiesced() && core.leader() != m.from()) {
+                // A candidate's request may arrive before this node's own tick noticed the leader's silence.
+                checkLiveness(now);
+            }
+            liveness.heard(m.from(), now);
+        }
+        if (m instanceof Keepalive) {
             return;
         }
         listener.messageReceived(m);
@@ -846,7 +932,7 @@ public final class NodeHost {
         for (Message m : rd.messages()) {
             if (m.term() == core.term() && (m instanceof AppendRequest || m instanceof Heartbeat
                     || m instanceof SnapshotRequest || m instanceof TimeoutNow)) {
-                if (m instanceof Heartbeat hb) {
+                if (m instanceof Heartbeat hb && !hb.quiesce()) {
                     leaseClock.heartbeatSent(hb.context(), now);
                 }
                 early.add(m);
@@ -867,8 +953,12 @@ public final class NodeHost {
             return;
         }
         env.sendAll(messages);
+        long now = liveness == null ? 0 : env.nanoTime();
         for (Message m : messages) {
             listener.messageSent(m);
+            if (liveness != null) {
+                liveness.sent(m.to(), now);
+            }
         }
     }
 
@@ -1056,6 +1146,8 @@ public final class NodeHost {
                         mc.reason());
             } else if (e instanceof CoreEvent.StateLost sl) {
                 onStateLost(sl, prefix(term, role));
+            } else if (e instanceof CoreEvent.Quiescence q) {
+                LOG.debug("{} {}: {}", prefix(term, role), q.quiet() ? "quiet" : "awake", q.reason());
             }
         }
     }

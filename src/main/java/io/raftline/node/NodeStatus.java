@@ -28,11 +28,21 @@ import java.util.Map;
  *                         included (empty on followers)
  * @param leaderCommit     the highest commit index the current leader announced to this node in this term (its
  *                         own commit index on the leader): how far behind a follower that catches up is
+ * @param quiesced         this replica's group is quiet: idle, no heartbeats (see docs/sharding.md)
  */
 public record NodeStatus(int id, boolean up, boolean paused, Role role, long term, int leader, long commit,
         long applied, long lastIndex, long snapshotIndex, int pendingProposals, StorageStats storage,
         boolean frozen, boolean stateLost, Membership membership, long configIndex, Map<Integer, Long> matchIndex,
-        long leaderCommit) {
+        long leaderCommit, boolean quiesced) {
+
+    /** A status of a replica that is not quiet (a group of one never is, nor a node that is down). */
+    public NodeStatus(int id, boolean up, boolean paused, Role role, long term, int leader, long commit,
+            long applied, long lastIndex, long snapshotIndex, int pendingProposals, StorageStats storage,
+            boolean frozen, boolean stateLost, Membership membership, long configIndex, Map<Integer, Long> matchIndex,
+            long leaderCommit) {
+        this(id, up, paused, role, term, leader, commit, applied, lastIndex, snapshotIndex, pendingProposals, storage,
+                frozen, stateLost, membership, configIndex, matchIndex, leaderCommit, false);
+    }
 
     public NodeStatus {
         membership = membership == null ? Membership.EMPTY : membership;
@@ -66,6 +76,7 @@ public record NodeStatus(int id, boolean up, boolean paused, Role role, long ter
      */
     public NodeStatus withFrozen(boolean isFrozen) {
         return new NodeStatus(id, up, paused, role, term, leader, commit, applied, lastIndex, snapshotIndex,
-                pendingProposals, storage, isFrozen, stateLost, membership, configIndex, matchIndex, leaderCommit);
+                pendingProposals, storage, isFrozen, stateLost, membership, configIndex, matchIndex, leaderCommit,
+                quiesced);
     }
 }

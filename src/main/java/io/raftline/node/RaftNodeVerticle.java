@@ -4,6 +4,7 @@ import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvResult;
 import io.raftline.node.NodeRequestException.Reason;
 import io.raftline.raft.message.Message;
+import io.raftline.raft.PeerLiveness;
 import io.raftline.transport.Transport;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -61,9 +62,24 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
      * @param listener  told about everything that happens
      */
     public RaftNodeVerticle(NodeOptions options, Transport transport, LogStore store, NodeListener listener) {
+        this(options, transport, store, listener, null, false);
+    }
+
+    /**
+     * Creates one group's replica on a node whose groups may quiesce; it starts when deployed.
+     *
+     * @param options         configuration and policies
+     * @param transport       how messages reach the other nodes
+     * @param store           the log store (survives crashes)
+     * @param listener        told about everything that happens
+     * @param liveness        the node's liveness record, shared by its groups (null: groups never quiesce)
+     * @param sendsKeepalives whether this replica sends the node's keepalives (exactly one per node)
+     */
+    public RaftNodeVerticle(NodeOptions options, Transport transport, LogStore store, NodeListener listener,
+            PeerLiveness liveness, boolean sendsKeepalives) {
         this.options = options;
         this.transport = transport;
-        this.host = new NodeHost(options, store, listener, new Environment());
+        this.host = new NodeHost(options, store, listener, new Environment(), liveness, sendsKeepalives);
     }
 
     @Override

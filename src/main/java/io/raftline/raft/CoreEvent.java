@@ -65,4 +65,11 @@ public sealed interface CoreEvent {
      */
     record MembershipChanged(long index, Membership membership, String reason) implements CoreEvent {
     }
+
+    /**
+     * This node's group went quiet ({@code quiet}: an idle leader stopped heartbeating, or its follower stopped its
+     * election timer) or woke up again; {@code reason} says why (see {@link RaftConfig#quiesceMs()}).
+     */
+    record Quiescence(boolean quiet, String reason) implements CoreEvent {
+    }
 }

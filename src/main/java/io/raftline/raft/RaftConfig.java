@@ -37,6 +37,11 @@ import java.util.Set;
  * @param maxClockDrift            how far any node's clock may run fast or slow against real time, as a
  *                                 fraction (0.05 = 5%); it shortens the leader lease so that a fast follower
  *                                 clock and a slow leader clock together cannot break it
+ * @param quiesceMs                how long a leader's group must be idle (every member holds every entry, all of
+ *                                 it committed, nothing pending) before it stops heartbeating and its followers
+ *                                 stop their election timers; 0 never quiesces. A quiesced follower relies on
+ *                                 {@link RaftCore#checkLiveness} (the host's per-node liveness) to notice that
+ *                                 its leader died. See docs/sharding.md ("Quiescing idle groups")
  */
 public record RaftConfig(
         int id,
@@ -55,7 +60,8 @@ public record RaftConfig(
         long snapshotIntervalEntries,
         long snapshotIntervalBytes,
         long maxLogSizeBytes,
-        double maxClockDrift) {
+        double maxClockDrift,
+        int quiesceMs) {
 
     public static final int DEFAULT_TICK_MS = 10;
     public static final int DEFAULT_HEARTBEAT_MS = 100;
@@ -74,6 +80,15 @@ public record RaftConfig(
         if (!(maxClockDrift >= 0 && maxClockDrift < 0.5)) {
             throw new ConfigException("max_clock_drift", "must be a fraction in [0, 0.5), got " + maxClockDrift);
         }
+        if (quiesceMs != 0 && quiesceMs < electionTimeoutMaxMs) {
+            throw new ConfigException("quiesce_ms", "must be 0 (never) or at least election_timeout_max_ms ("
+                    + electionTimeoutMaxMs + "), got " + quiesceMs);
+        }
+    }
+
+    /** Idle ticks after which a leader quiesces its group, 0 if it never does (see {@code quiesceMs}). */
+    public int quiesceTicks() {
+        return quiesceMs == 0 ? 0 : ceilDiv(quiesceMs, tickMs);
     }
 
     /** A builder with the documented defaults. */
@@ -150,6 +165,7 @@ public record RaftConfig(
         b.snapshotIntervalBytes = snapshotIntervalBytes;
         b.maxLogSizeBytes = maxLogSizeBytes;
         b.maxClockDrift = maxClockDrift;
+        b.quiesceMs = quiesceMs;
         return b;
     }
 
@@ -253,6 +269,7 @@ public record RaftConfig(
         private long snapshotIntervalBytes = DEFAULT_SNAPSHOT_INTERVAL_BYTES;
         private long maxLogSizeBytes = DEFAULT_MAX_LOG_SIZE_BYTES;
         private double maxClockDrift = DEFAULT_MAX_CLOCK_DRIFT;
+        private int quiesceMs;
 
         private Builder(int id, List<Integer> members) {
             this.id = id;
@@ -330,12 +347,17 @@ public record RaftConfig(
             return this;
         }
 
+        public Builder quiesceMs(int v) {
+            quiesceMs = v;
+            return this;
+        }
+
         /** Validates and returns the config; throws {@link ConfigException} naming the first bad field. */
         public RaftConfig build() {
             return new RaftConfig(id, members, singleNode, tickMs, heartbeatMs, electionTimeoutMinMs,
                     electionTimeoutMaxMs, maxEntriesPerMessage, maxBytesPerMessage, maxInflightMessages,
                     maxCommittedBytesPerReady, preVote, checkQuorum, snapshotIntervalEntries, snapshotIntervalBytes,
-                    maxLogSizeBytes, maxClockDrift);
+                    maxLogSizeBytes, maxClockDrift, quiesceMs);
         }
     }
 }

@@ -4,6 +4,7 @@ import io.raftline.raft.message.AppendRequest;
 import io.raftline.raft.message.AppendResponse;
 import io.raftline.raft.message.Heartbeat;
 import io.raftline.raft.message.HeartbeatResponse;
+import io.raftline.raft.message.Keepalive;
 import io.raftline.raft.message.Message;
 import io.raftline.raft.message.ReadIndexRequest;
 import io.raftline.raft.message.ReadIndexResponse;
@@ -75,6 +76,16 @@ public final class RaftCore {
     private int restartLeaseHold;
     /** This node lost state it had acknowledged (see {@link #stateLost()}); never cleared in this core's life. */
     private boolean stateLost;
+    /**
+     * The group is quiet ({@link RaftConfig#quiesceMs()}): a quiesced leader sends no heartbeats and runs no
+     * CheckQuorum (its lease still ages, so it serves no lease read without a new round); a quiesced follower's
+     * election timer stands still. Cleared by any demand or any message that is not an answer (see {@link #step}),
+     * by a new term or role, and by silence the host reports ({@link #checkLiveness}).
+     */
+    private boolean quiesced;
+    /** Leader only: consecutive ticks the group was idle at log position {@link #idleAt}. */
+    private int idleTicks;
+    private long idleAt;
 
     private final TreeMap<Integer, Progress> progress = new TreeMap<>();
     private final TreeMap<Integer, Boolean> votes = new TreeMap<>();
@@ -149,6 +160,12 @@ public final class RaftCore {
         if (restartLeaseHold > 0) {
             restartLeaseHold--;
         }
+        if (quiesced) {
+            if (role == Role.LEADER) {
+                leaderTicks++; // the lease keeps ageing: a quiet leader's lease runs out like any other
+            }
+            return;
+        }
         if (role == Role.LEADER) {
             tickHeartbeat();
         } else {
@@ -158,6 +175,7 @@ public final class RaftCore {
 
     /** Starts an election now, as if the election timeout had elapsed (ignored on a node that is not a voter). */
     public void campaign() {
+        demand("campaign requested");
         if (role == Role.LEADER || !promotable()) {
             return;
         }
@@ -171,6 +189,7 @@ public final class RaftCore {
      * @throws NotLeaderException if this node is not the leader or is transferring leadership
      */
     public Proposal propose(byte[] data) {
+        demand("client request");
         checkCanPropose();
         long index = log.lastIndex() + 1;
         log.append(List.of(Entry.normal(index, term, data)));
@@ -180,6 +199,7 @@ public final class RaftCore {
 
     /** Appends several entries at once (one batch, one replication round). */
     public List<Proposal> proposeAll(List<byte[]> batch) {
+        demand("client request");
         checkCanPropose();
         List<Entry> entries = new ArrayList<>(batch.size());
         List<Proposal> out = new ArrayList<>(batch.size());
@@ -207,6 +227,7 @@ public final class RaftCore {
      *                                   an entry of its own term yet, or if the change breaks a membership rule
      */
     public Proposal changeMembership(MembershipChange change) {
+        demand("client request");
         checkCanPropose();
         if (configIndex > log.committed()) {
             throw new MembershipChangeException(MembershipChangeException.Reason.PENDING_CHANGE, change.describe()
@@ -245,6 +266,7 @@ public final class RaftCore {
      * @throws NotLeaderException if no leader is known to forward the request to
      */
     public void readIndex(long context) {
+        demand("client request");
         if (role == Role.LEADER) {
             leaderReadIndex(id, context);
         } else if (lead != 0) {
@@ -264,6 +286,7 @@ public final class RaftCore {
      * @throws NotLeaderException if not the leader
      */
     public java.util.Optional<LeaseRead> leaseReadIndex() {
+        demand("client request");
         if (role != Role.LEADER) {
             throw new NotLeaderException(id, lead, "lease reads are served by the leader");
         }
@@ -290,6 +313,7 @@ public final class RaftCore {
 
     /** Hands leadership to {@code target} (thesis §3.10). Ignored if not leader or target is not a voter. */
     public void transferLeadership(int target) {
+        demand("client request");
         if (role != Role.LEADER || target == id || !membership.isVoter(target)) {
             return;
         }
@@ -340,7 +364,7 @@ public final class RaftCore {
      * current leader (see docs/membership.md).
      */
     public void step(Message m) {
-        if (m.to() != id || m.from() == id) {
+        if (m.to() != id || m.from() == id || m instanceof Keepalive) {
             return;
         }
         if (m instanceof VoteRequest vr && !membership.isVoter(m.from()) && !vr.transfer()
@@ -356,8 +380,65 @@ public final class RaftCore {
             // An answer from a node that is no longer (or not yet) a member: nothing we track depends on it.
             return;
         }
+        if (quiesced && m.term() >= term && wakesQuiet(m)) {
+            wake(m.kind().displayName() + " from " + m.from());
+        }
         stepChecked(m);
+        if (quiesced && role == Role.LEADER && !idle()) {
+            wake("the group is no longer idle after " + m.kind().displayName() + " from " + m.from());
+        }
         syncMembership();
+    }
+
+    /**
+     * Whether a message of this term or a later one wakes a quiesced group: on a leader anything but an answer (late
+     * answers to its last rounds must not undo the quiescence they followed), on a follower anything but the
+     * quiescing heartbeat itself. A pre-vote counts although its term is the candidate's next one: a restarted
+     * follower asks for pre-votes because it has not heard the quiet leader, and the leader must answer with a round
+     * (scenario 53).
+     */
+    private boolean wakesQuiet(Message m) {
+        if (role == Role.LEADER) {
+            return !m.kind().isResponse();
+        }
+        return !(m instanceof Heartbeat h && h.quiesce());
+    }
+
+    /**
+     * What the host knows of its peers' liveness ({@link PeerLiveness#silent}: nothing from a node, in any group, for
+     * at least the minimum election timeout), for a quiesced group, whose timers stand still. A quiesced follower
+     * whose leader is silent wakes and counts the silence as an elapsed minimum timeout, so it campaigns after the
+     * random remainder of its timeout; its promise to the leader's lease is kept, since the leader's last round reached
+     * this node before the silence began and a lease is shorter than the minimum election timeout. A quiesced leader
+     * that no longer hears a majority of the voters wakes, so CheckQuorum runs again and it steps down as any cut-off
+     * leader does. Anything else ignores it (a group that is awake has its own timers).
+     *
+     * @param silent whether a node has been silent
+     */
+    public void checkLiveness(java.util.function.IntPredicate silent) {
+        if (!quiesced) {
+            return;
+        }
+        if (role == Role.LEADER) {
+            int heard = 0;
+            for (int v : voters) {
+                if (v == id || !silent.test(v)) {
+                    heard++;
+                }
+            }
+            if (heard < membership.quorum()) {
+                wake("a majority of the voters went silent");
+            }
+        } else if (lead != 0 && silent.test(lead)) {
+            int leader = lead;
+            wake("leader " + leader + "'s node went silent");
+            electionElapsed = Math.max(electionElapsed, config.electionTicksMin());
+        }
+    }
+
+    /** Whether this group is quiesced (see {@link RaftConfig#quiesceMs()}). */
+    public boolean quiesced() {
+        return quiesced;
     }
 
     private void stepChecked(Message m) {
@@ -603,6 +684,12 @@ public final class RaftCore {
 
     private void tickHeartbeat() {
         heartbeatElapsed++;
+        if (idle() && log.lastIndex() == idleAt) {
+            idleTicks++;
+        } else {
+            idleTicks = 0;
+            idleAt = log.lastIndex();
+        }
         electionElapsed++;
         leaderTicks++;
         retryStalledSnapshots();
@@ -625,6 +712,70 @@ public final class RaftCore {
         }
         if (heartbeatElapsed >= config.heartbeatTicks()) {
             heartbeatElapsed = 0;
+            if (config.quiesceTicks() > 0 && idleTicks >= config.quiesceTicks()) {
+                // In place of a round, so no answers to a round are still on their way when the group goes quiet.
+                quiesce();
+            } else {
+                bcastHeartbeat();
+            }
+        }
+    }
+
+    /**
+     * Whether this leader's group has nothing to do: every member (learners too) holds every entry, all of it is
+     * committed in this term, and no read, transfer or broadcast is waiting.
+     */
+    private boolean idle() {
+        long last = log.lastIndex();
+        if (leadTransferee != 0 || pendingBroadcast || pendingReadRound || readIndexQueue.size() > 0
+                || !readsAwaitingTermCommit.isEmpty() || log.committed() != last || !committedInTerm()
+                || log.hasUnstable()) {
+            return false;
+        }
+        for (Map.Entry<Integer, Progress> e : progress.entrySet()) {
+            Progress pr = e.getValue();
+            if (e.getKey() != id && (pr.match != last || pr.state != ReplicationState.REPLICATE)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The group goes quiet: one last heartbeat (not a round, not answered) tells the followers to stop their timers. */
+    private void quiesce() {
+        quiesced = true;
+        idleTicks = 0;
+        for (Map.Entry<Integer, Progress> e : progress.entrySet()) {
+            if (e.getKey() != id) {
+                send(new Heartbeat(id, e.getKey(), term, Math.min(e.getValue().match, log.committed()), 0, true));
+            }
+        }
+        events.add(new CoreEvent.Quiescence(true, "idle for " + config.quiesceTicks() + " ticks"));
+    }
+
+    /** Local demand (a proposal, a read, a transfer, a campaign): a quiet group wakes, an idle one starts over. */
+    private void demand(String why) {
+        idleTicks = 0;
+        if (quiesced) {
+            wake(why);
+        }
+    }
+
+    /**
+     * Ends the quiescence. A leader sends a heartbeat round at once (a follower that restarted meanwhile learns who
+     * leads before its timer runs out) and starts a fresh CheckQuorum window; a follower's timer resumes where it
+     * stopped.
+     */
+    private void wake(String why) {
+        quiesced = false;
+        idleTicks = 0;
+        events.add(new CoreEvent.Quiescence(false, why));
+        if (role == Role.LEADER) {
+            electionElapsed = 0;
+            heartbeatElapsed = 0;
+            for (Progress pr : progress.values()) {
+                pr.recentActive = false;
+            }
             bcastHeartbeat();
         }
     }
@@ -723,6 +874,8 @@ public final class RaftCore {
             leadTransferee = 0;
         }
         transferElapsed = 0;
+        quiesced = false;
+        idleTicks = 0;
         votes.clear();
         progress.clear();
         readIndexQueue.clear();
@@ -924,6 +1077,14 @@ public final class RaftCore {
         }
         if (!stateLost) {
             log.commitTo(m.commit());
+        }
+        if (m.quiesce()) {
+            // The leader knows we hold all it has; unanswered, so the answer cannot wake it.
+            if (!quiesced) {
+                quiesced = true;
+                events.add(new CoreEvent.Quiescence(true, "leader " + m.from() + " quiesced the group"));
+            }
+            return;
         }
         // The acknowledgement stays truthful: we have not voted for anyone else, and never will again.
         send(new HeartbeatResponse(id, m.from(), term, m.context()));

@@ -125,7 +125,7 @@ final class ClusterStatus implements ClusterView {
 
     /**
      * One node's status as JSON; a node of a sharded cluster adds {@code "groups"}, its replica of each group:
-     * {@code [{"group","role","term","leader","commit","applied","lastIndex"}]}.
+     * {@code [{"group","role","term","leader","commit","applied","lastIndex","quiet"}]}.
      */
     private static Future<JsonObject> nodeJson(RaftNode n) {
         if (!(n instanceof ReplicaSet set)) {
@@ -137,7 +137,7 @@ final class ClusterStatus implements ClusterView {
                 NodeStatus s = all.get(g);
                 groups.add(new JsonObject().put("group", g).put("role", s.roleName()).put("term", s.term())
                         .put("leader", s.leader()).put("commit", s.commit()).put("applied", s.applied())
-                        .put("lastIndex", s.lastIndex()));
+                        .put("lastIndex", s.lastIndex()).put("quiet", s.quiesced()));
             }
             return statusJson(all.get(0)).put("groups", groups);
         });
@@ -211,7 +211,7 @@ final class ClusterStatus implements ClusterView {
     /**
      * The groups of a sharded cluster from what the nodes reported of their replicas: each group's leader (the one a
      * replica reports as Leader in the highest term, else the leader most replicas follow), its highest term and
-     * commit index, and each node's role in it.
+     * commit index, each node's role in it, and whether its leader has quiesced it ({@code "quiet"}).
      */
     static JsonArray groups(List<JsonObject> reported, int count) {
         JsonArray out = new JsonArray();
@@ -220,6 +220,7 @@ final class ClusterStatus implements ClusterView {
             long leaderTerm = -1;
             long term = 0;
             long commit = 0;
+            boolean quiet = false;
             Map<Integer, Integer> followed = new java.util.TreeMap<>();
             JsonObject roles = new JsonObject();
             for (JsonObject node : reported) {
@@ -236,6 +237,7 @@ final class ClusterStatus implements ClusterView {
                 if ("Leader".equals(r.getString("role")) && t > leaderTerm) {
                     leader = id;
                     leaderTerm = t;
+                    quiet = r.getBoolean("quiet", false);
                 }
                 if (r.getInteger("leader", 0) != 0) {
                     followed.merge(r.getInteger("leader"), 1, Integer::sum);
@@ -246,7 +248,7 @@ final class ClusterStatus implements ClusterView {
                         .orElse(0);
             }
             out.add(new JsonObject().put("id", g).put("leader", leader).put("term", term).put("commit", commit)
-                    .put("roles", roles));
+                    .put("quiet", quiet).put("roles", roles));
         }
         return out;
     }

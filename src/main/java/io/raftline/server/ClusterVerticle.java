@@ -14,6 +14,7 @@ import io.raftline.faults.LocalNodeControl;
 import io.raftline.node.DurableLogStore;
 import io.raftline.node.LogStore;
 import io.raftline.node.MemoryLogStore;
+import io.raftline.node.NodeHost;
 import io.raftline.node.NodeListener;
 import io.raftline.node.NodeStatus;
 import io.raftline.node.RaftNode;
@@ -21,6 +22,7 @@ import io.raftline.node.NodeOptions;
 import io.raftline.node.RaftNodeVerticle;
 import io.raftline.node.SharedWalWriter;
 import io.raftline.raft.CoreEvent;
+import io.raftline.raft.PeerLiveness;
 import io.raftline.raft.Role;
 import io.raftline.security.AdminAccess;
 import io.raftline.security.ClientAccess;
@@ -362,10 +364,13 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                             config.storage().segmentBytes(), groups);
                 });
         List<RaftNodeVerticle> deployed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // The node's groups share one record of its peers' liveness, so they may quiesce (docs/sharding.md).
+        PeerLiveness liveness = groups == 1 ? null
+                : NodeHost.livenessFor(config.nodeOptions(n).raft(), System.nanoTime());
         Future<Void> chain = layout.mapEmpty();
         for (int g = 0; g < groups; g++) {
             int group = g;
-            chain = chain.compose(v -> deployReplica(n, group, layout.result())).map(replica -> {
+            chain = chain.compose(v -> deployReplica(n, group, layout.result(), liveness)).map(replica -> {
                 deployed.add(replica);
                 return null;
             });
@@ -389,7 +394,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     }
 
     /** Opens one group's store of a node and deploys that group's verticle. */
-    private Future<RaftNodeVerticle> deployReplica(NodeConfig n, int group, SharedWalWriter sharedLog) {
+    private Future<RaftNodeVerticle> deployReplica(NodeConfig n, int group, SharedWalWriter sharedLog,
+            PeerLiveness liveness) {
         Path dir = GroupLayout.groupDir(Path.of(n.dataDir()), group);
         Future<LogStore> opened = sharedLog == null ? openStore(n, dir) : vertx.executeBlocking(() ->
                 DurableLogStore.openGroup(vertx, n.id(), dir, group, sharedLog, NioDisk.INSTANCE));
@@ -400,7 +406,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             NodeListener reports = groupView == null ? listener : NodeListener.both(groupView.listener(n.id(), group),
                     group == 0 ? groupZeroListener : NodeListener.NONE);
             RaftNodeVerticle node = new RaftNodeVerticle(groupOptions(config.nodeOptions(n), group),
-                    transport.group(group), store, reports);
+                    transport.group(group), store, reports, liveness, group == 0);
             return vertx.deployVerticle(node).onSuccess(d -> deployments.computeIfAbsent(n.id(),
                     k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(d)).map(node);
         });

@@ -115,6 +115,8 @@ public final class Metrics {
                     s -> s.role() == Role.LEADER ? 1 : 0);
             groupGauge(registry, "raftline_group_pending_proposals", "Client writes of the group waiting to be"
                     + " applied", nodeId, group, statuses, s -> s.pendingProposals());
+            groupGauge(registry, "raftline_group_quiet", "1 if the node's replica of the group is quiesced (idle, no"
+                    + " heartbeats)", nodeId, group, statuses, s -> s.quiesced() ? 1 : 0);
         }
     }
 

@@ -10,6 +10,7 @@ import io.raftline.raft.message.AppendRequest;
 import io.raftline.raft.message.AppendResponse;
 import io.raftline.raft.message.Heartbeat;
 import io.raftline.raft.message.HeartbeatResponse;
+import io.raftline.raft.message.Keepalive;
 import io.raftline.raft.message.Message;
 import io.raftline.raft.message.ReadIndexRequest;
 import io.raftline.raft.message.ReadIndexResponse;
@@ -33,7 +34,8 @@ import java.util.Map;
  * version      u8   3
  * tag          u8   1 VoteRequest, 2 VoteResponse, 3 AppendRequest, 4 AppendResponse, 5 Heartbeat,
  *                   6 HeartbeatResponse, 7 SnapshotRequest, 8 TimeoutNow, 9 ReadIndexRequest,
- *                   10 ReadIndexResponse
+ *                   10 ReadIndexResponse, 11 Heartbeat that quiesces the group (same body as 5),
+ *                   12 Keepalive (a node's sign of life while groups are quiet; term 0)
  * from i32, to i32, term i64
  * VoteRequest:       lastLogIndex i64, lastLogTerm i64, flags u8 (bit 0 preVote, bit 1 transfer)
  * VoteResponse:      flags u8 (bit 0 granted, bit 1 preVote)
@@ -47,6 +49,7 @@ import java.util.Map;
  * TimeoutNow:        nothing more
  * ReadIndexRequest:  context i64
  * ReadIndexResponse: context i64, index i64
+ * Keepalive:         nothing more
  * </pre>
  * A batch ({@link #encodeBatch}: everything one send has for one peer) is one frame of the same version:
  * <pre>
@@ -84,6 +87,9 @@ public final class RaftWireFormat {
     private static final int TAG_TIMEOUT_NOW = 8;
     private static final int TAG_READ_INDEX_REQUEST = 9;
     private static final int TAG_READ_INDEX_RESPONSE = 10;
+    /** Tags 11 and 12 came with quiescing; an ordinary heartbeat keeps tag 5, byte for byte as before. */
+    private static final int TAG_HEARTBEAT_QUIESCE = 11;
+    private static final int TAG_KEEPALIVE = 12;
 
     private static final int HEADER_BYTES = 1 + 1 + 4 + 4 + 8;
     private static final int ENTRY_HEADER_BYTES = 8 + 8 + 1 + 4;
@@ -181,7 +187,14 @@ public final class RaftWireFormat {
                 }
                 case TAG_APPEND_RESPONSE -> new AppendResponse(from, to, term, r.flags("rejected", 1) == 1,
                         r.i64("index"), r.i64("hintIndex"), r.i64("hintTerm"));
-                case TAG_HEARTBEAT -> new Heartbeat(from, to, term, r.i64("commit"), r.i64("context"));
+                case TAG_HEARTBEAT, TAG_HEARTBEAT_QUIESCE -> new Heartbeat(from, to, term, r.i64("commit"),
+                        r.i64("context"), tag == TAG_HEARTBEAT_QUIESCE);
+                case TAG_KEEPALIVE -> {
+                    if (term != 0) {
+                        throw new SerializationException("a keepalive carries no term, got " + term);
+                    }
+                    yield new Keepalive(from, to);
+                }
                 case TAG_HEARTBEAT_RESPONSE -> new HeartbeatResponse(from, to, term, r.i64("context"));
                 case TAG_SNAPSHOT_REQUEST -> {
                     long index = r.i64("snapshot index");
@@ -294,8 +307,10 @@ public final class RaftWireFormat {
             return TAG_APPEND_REQUEST;
         } else if (m instanceof AppendResponse) {
             return TAG_APPEND_RESPONSE;
-        } else if (m instanceof Heartbeat) {
-            return TAG_HEARTBEAT;
+        } else if (m instanceof Heartbeat h) {
+            return h.quiesce() ? TAG_HEARTBEAT_QUIESCE : TAG_HEARTBEAT;
+        } else if (m instanceof Keepalive) {
+            return TAG_KEEPALIVE;
         } else if (m instanceof HeartbeatResponse) {
             return TAG_HEARTBEAT_RESPONSE;
         } else if (m instanceof SnapshotRequest) {
@@ -330,7 +345,7 @@ public final class RaftWireFormat {
             SnapshotMetadata meta = s.snapshot().metadata();
             return 24 + 4 * meta.voters().size() + 4 * meta.learners().size()
                     + Membership.addressesBytes(meta.addresses()) + 4 + s.snapshot().data().length;
-        } else if (m instanceof TimeoutNow) {
+        } else if (m instanceof TimeoutNow || m instanceof Keepalive) {
             return 0;
         } else if (m instanceof ReadIndexRequest) {
             return 8;

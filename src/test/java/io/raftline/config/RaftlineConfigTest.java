@@ -95,6 +95,25 @@ class RaftlineConfigTest {
     }
 
     @Test
+    void groupsQuiesceByDefaultOnlyWhenThereAreSeveral() {
+        assertThat(RaftlineConfig.fromJson(base()).raftConfig(1).quiesceMs()).isZero();
+        assertThat(RaftlineConfig.fromJson(base().put("groups", 16)).raftConfig(1).quiesceMs()).isEqualTo(2000);
+        JsonObject never = base().put("groups", 16);
+        never.getJsonObject("raft").put("quiesce_ms", 0);
+        assertThat(RaftlineConfig.fromJson(never).raftConfig(2).quiesceMs()).isZero();
+        JsonObject chosen = base();
+        chosen.getJsonObject("raft").put("quiesce_ms", 5000);
+        assertThat(RaftlineConfig.fromJson(chosen).raftConfig(3).quiesceTicks()).isEqualTo(500);
+        JsonObject tooShort = base().put("groups", 4);
+        tooShort.getJsonObject("raft").put("quiesce_ms", 300);
+        assertThat(failure(tooShort)).isEqualTo(
+                "raft.quiesce_ms: must be 0 (never) or at least election_timeout_max_ms (1000), got 300");
+        JsonObject negative = base();
+        negative.getJsonObject("raft").put("quiesce_ms", -5);
+        assertThat(failure(negative)).isEqualTo("raft.quiesce_ms: must be 0 (never) or a time in ms, got -5");
+    }
+
+    @Test
     void groupsDefaultToOneAndAreBounded() throws Exception {
         assertThat(RaftlineConfig.fromJson(base()).groups()).isEqualTo(1);
         assertThat(RaftlineConfig.fromJson(base().put("groups", 16)).groups()).isEqualTo(16);

@@ -50,6 +50,9 @@ class RaftSimulationTest {
         assertThat(total.ackChecks).isGreaterThan(schedules);
         // Membership changes must happen too, of every kind, the leader's own removal included.
         assertThat(total.membershipChanges).isGreaterThan(schedules);
+        // A third of the schedules quiesce idle groups: they must go quiet, and dead leaders' quiet groups must wake.
+        assertThat(total.quiescences).isGreaterThan(schedules / 2);
+        assertThat(total.wokenBySilence).isGreaterThan(schedules / 20);
         assertThat(total.promotions).isGreaterThan(schedules / 10);
         assertThat(total.removals).isGreaterThan(schedules / 2);
         assertThat(total.leaderRemovals).isGreaterThan(schedules / 10);

@@ -12,6 +12,7 @@ import io.raftline.raft.message.AppendRequest;
 import io.raftline.raft.message.AppendResponse;
 import io.raftline.raft.message.Heartbeat;
 import io.raftline.raft.message.HeartbeatResponse;
+import io.raftline.raft.message.Keepalive;
 import io.raftline.raft.message.Message;
 import io.raftline.raft.message.ReadIndexRequest;
 import io.raftline.raft.message.ReadIndexResponse;
@@ -51,7 +52,9 @@ class RaftMessageCodecTest {
                 new SnapshotRequest(1, 3, 5, snap),
                 new TimeoutNow(1, 2, 5),
                 new ReadIndexRequest(2, 1, 5, 123),
-                new ReadIndexResponse(1, 2, 5, 123, 12));
+                new ReadIndexResponse(1, 2, 5, 123, 12),
+                new Heartbeat(1, 3, 5, 12, 0, true),
+                new Keepalive(3, 1));
     }
 
     private Message roundTrip(Message m, int offset) {
@@ -126,7 +129,7 @@ class RaftMessageCodecTest {
             bytes[0] = (byte) RaftWireFormat.VERSION; // a valid version, so the decoder looks further
         }
         if (size > 1) {
-            bytes[1] = (byte) (1 + Math.floorMod(seed, 10));
+            bytes[1] = (byte) (1 + Math.floorMod(seed, 12));
         }
         try {
             Message m = RaftWireFormat.decode(bytes);

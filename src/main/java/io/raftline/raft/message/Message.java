@@ -6,7 +6,7 @@ package io.raftline.raft.message;
  * kind-specific handling.
  */
 public sealed interface Message permits VoteRequest, VoteResponse, AppendRequest, AppendResponse, Heartbeat,
-        HeartbeatResponse, SnapshotRequest, TimeoutNow, ReadIndexRequest, ReadIndexResponse {
+        HeartbeatResponse, SnapshotRequest, TimeoutNow, ReadIndexRequest, ReadIndexResponse, Keepalive {
 
     /** Sender id. */
     int from();

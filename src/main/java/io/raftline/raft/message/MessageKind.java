@@ -16,7 +16,9 @@ public enum MessageKind {
     INSTALL_SNAPSHOT("InstallSnapshot", false),
     TIMEOUT_NOW("TimeoutNow", false),
     READ_INDEX("ReadIndex", false),
-    READ_INDEX_RESPONSE("ReadIndexResponse", true);
+    READ_INDEX_RESPONSE("ReadIndexResponse", true),
+    /** Not a Raft message: a node's sign of life to a peer while groups are quiesced (see {@link Keepalive}). */
+    KEEPALIVE("Keepalive", false);
 
     private final String displayName;
     private final boolean response;

@@ -12,6 +12,7 @@ import io.raftline.raft.message.AppendRequest;
 import io.raftline.raft.message.AppendResponse;
 import io.raftline.raft.message.Heartbeat;
 import io.raftline.raft.message.HeartbeatResponse;
+import io.raftline.raft.message.Keepalive;
 import io.raftline.raft.message.Message;
 import io.raftline.raft.message.ReadIndexRequest;
 import io.raftline.raft.message.ReadIndexResponse;
@@ -128,7 +129,9 @@ public final class ProtoMapping {
                     .setHintTerm(r.hintTerm()));
         } else if (m instanceof Heartbeat h) {
             b.setHeartbeat(io.raftline.proto.raft.Heartbeat.newBuilder().setFrom(h.from()).setTo(h.to())
-                    .setTerm(h.term()).setCommit(h.commit()).setContext(h.context()));
+                    .setTerm(h.term()).setCommit(h.commit()).setContext(h.context()).setQuiesce(h.quiesce()));
+        } else if (m instanceof Keepalive k) {
+            b.setKeepalive(io.raftline.proto.raft.Keepalive.newBuilder().setFrom(k.from()).setTo(k.to()));
         } else if (m instanceof HeartbeatResponse h) {
             b.setHeartbeatResponse(io.raftline.proto.raft.HeartbeatResponse.newBuilder().setFrom(h.from())
                     .setTo(h.to()).setTerm(h.term()).setContext(h.context()));
@@ -170,7 +173,11 @@ public final class ProtoMapping {
             case HEARTBEAT -> {
                 var h = p.getHeartbeat();
                 return new Heartbeat(id(h.getFrom()), id(h.getTo()), nonNegative(h.getTerm()), nonNegative(h.getCommit()),
-                        nonNegative(h.getContext()));
+                        nonNegative(h.getContext()), h.getQuiesce());
+            }
+            case KEEPALIVE -> {
+                var k = p.getKeepalive();
+                return new Keepalive(id(k.getFrom()), id(k.getTo()));
             }
             case HEARTBEAT_RESPONSE -> {
                 var h = p.getHeartbeatResponse();

@@ -42,7 +42,7 @@ class ClusterHttpTest {
 
     private static final long REQUEST_TIMEOUT_MS = 3000;
 
-    private InJvmCluster harness;
+    InJvmCluster harness;
     ClusterVerticle cluster;
     private WebClient client;
 

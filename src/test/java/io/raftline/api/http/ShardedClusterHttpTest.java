@@ -200,6 +200,72 @@ class ShardedClusterHttpTest extends ClusterHttpTest {
         assertThat(resumed.bodyAsJsonObject().getString("message")).contains("per group");
     }
 
+    /**
+     * Idle groups go quiet (docs/sharding.md): once every group is quiet the nodes exchange keepalives only, not one
+     * Raft message; a write wakes its group; and a crash of the node leading the most groups, all of them quiet,
+     * gets every one of them a new leader (the survivors find the node silent) and they take writes again.
+     */
+    @Test
+    void idleGroupsGoQuietExchangeOnlyKeepalivesAndWakeForAWriteAndForTheirLeadersCrash() throws Exception {
+        java.util.concurrent.atomic.AtomicLong raft = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong keepalives = new java.util.concurrent.atomic.AtomicLong();
+        harness.vertx().eventBus().addOutboundInterceptor(ctx -> {
+            Object body = ctx.message().body();
+            List<io.raftline.raft.message.Message> messages = new ArrayList<>();
+            if (body instanceof io.raftline.transport.GroupBatches frame) {
+                frame.parts().forEach(p -> messages.addAll(p.messages()));
+            } else if (body instanceof io.raftline.transport.RaftBatch batch) {
+                messages.addAll(batch.messages());
+            } else if (body instanceof io.raftline.raft.message.Message m) {
+                messages.add(m);
+            }
+            for (io.raftline.raft.message.Message m : messages) {
+                (m instanceof io.raftline.raft.message.Keepalive ? keepalives : raft).incrementAndGet();
+            }
+            ctx.next();
+        });
+        eventually("every group quiet", Duration.ofSeconds(30), this::allQuiet);
+        long raftBefore = raft.get();
+        long keepalivesBefore = keepalives.get();
+        // Ten keepalive rounds of the three nodes (two peers each): ten heartbeat intervals of a quiet cluster.
+        eventually("60 keepalives", Duration.ofSeconds(10), () -> keepalives.get() >= keepalivesBefore + 60);
+        assertThat(raft.get() - raftBefore).as("Raft messages while every group was quiet").isZero();
+        assertThat(allQuiet()).isTrue();
+
+        String key = keyOfGroup("quiet/", 2);
+        assertThat(put(1, "/v1/kv/" + key, "woken").statusCode()).isEqualTo(200);
+        assertThat(raft.get()).as("the write woke its group").isGreaterThan(raftBefore);
+        assertThat(get(3, "/v1/kv/" + key).bodyAsString()).isEqualTo("woken");
+
+        eventually("every group quiet again", Duration.ofSeconds(30), this::allQuiet);
+        List<Integer> before = groupLeaders();
+        int victim = leadsPerNode(before).entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow()
+                .getKey();
+        long crashedAt = System.nanoTime();
+        assertThat(admin(HttpMethod.POST, "/v1/admin/nodes/" + victim + "/crash", null).statusCode()).isEqualTo(200);
+        eventually("every group led by a node that is up", Duration.ofSeconds(30), () ->
+                groupLeaders().stream().allMatch(l -> l != 0 && l != victim));
+        System.out.printf("[quiet] %d quiet groups of node %d re-elected in %d ms%n",
+                leadsPerNode(before).get(victim), victim, (System.nanoTime() - crashedAt) / 1_000_000);
+        int survivor = victim == 1 ? 2 : 1;
+        for (int g = 0; g < GROUPS; g++) {
+            String k = keyOfGroup("after-quiet-crash/", g);
+            eventually("a write to group " + g + " after the crash", () -> put(survivor, "/v1/kv/" + k, "x")
+                    .statusCode() == 200);
+        }
+    }
+
+    /** Whether {@code /v1/cluster} shows every group quiet. */
+    private boolean allQuiet() throws InterruptedException {
+        JsonArray groups = clusterState().getJsonArray("groups");
+        for (int g = 0; g < GROUPS; g++) {
+            if (!groups.getJsonObject(g).getBoolean("quiet", false)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static String keyOfGroup(String prefix, int group) {
         for (int i = 0; ; i++) {
             if (MAP.groupOf(prefix + i) == group) {

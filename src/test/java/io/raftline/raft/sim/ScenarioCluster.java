@@ -190,6 +190,8 @@ final class ScenarioCluster implements SimNode.Observer {
         } else if (e instanceof CoreEvent.StateLost s) {
             return "state lost: leader " + s.leader() + " knows index " + s.acknowledged() + " acknowledged, log ends at "
                     + s.lastIndex();
+        } else if (e instanceof CoreEvent.Quiescence s) {
+            return (s.quiet() ? "quiet: " : "awake: ") + s.reason();
         }
         throw new IllegalArgumentException(e.toString());
     }
@@ -274,6 +276,9 @@ final class ScenarioCluster implements SimNode.Observer {
                 .append(" vote=").append(s.vote()).append(" lead=").append(s.leader())
                 .append(" commit=").append(s.commit()).append(" applied=").append(s.applied())
                 .append(" log=").append(describeLog(s.firstIndex(), s.lastIndex(), i -> c.log().term(i)));
+        if (c.quiesced()) {
+            sb.append(" quiesced");
+        }
         if (!s.progress().isEmpty()) {
             sb.append("\n   progress:");
             s.progress().forEach((peer, p) -> sb.append(' ').append(peer).append('=').append(p.match()).append('/')

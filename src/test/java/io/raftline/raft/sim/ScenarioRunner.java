@@ -23,11 +23,13 @@ import java.util.Set;
  * timeout 5..10 ticks unless {@code cluster} says otherwise):
  * <pre>
  * cluster n=3 [prevote=true] [checkquorum=true] [seed=1] [election=5..10] [heartbeat=1] [inflight=256]
- *         [max-entries=512] [snapshot-every=0] [single]
+ *         [max-entries=512] [snapshot-every=0] [single] [quiesce=TICKS]
  * campaign ID            start an election on ID now (as if its timer fired)
  * tick ID[,ID]|all [N]  advance logical time (no delivery)
  * tick-election ID       tick ID until it starts an election
  * tick-heartbeat ID      tick ID for one heartbeat interval
+ * elapse N               N times: every live node ticks, then the cluster settles (real time passing)
+ * peer-silent ID P[,P]   the host of ID found these nodes silent (see RaftCore.checkLiveness)
  * stabilize              handle Readies and deliver messages until quiet
  * elapse-until-leader [ID,ID]  tick every node and stabilize, one tick at a time, until one of them leads
  * (wherever a command takes an ID, {@code leader} names the live leader with the highest term)
@@ -119,6 +121,23 @@ public final class ScenarioRunner {
                 }
             }
             case "stabilize" -> cluster.stabilize();
+            case "elapse" -> {
+                for (int t = Integer.parseInt(args[0]); t > 0; t--) {
+                    for (int x : cluster.ids()) {
+                        if (cluster.node(x).up()) {
+                            cluster.node(x).core().tick();
+                        }
+                    }
+                    cluster.stabilize();
+                }
+            }
+            case "peer-silent" -> {
+                java.util.Set<Integer> silent = new java.util.HashSet<>();
+                for (String x : args[1].split(",")) {
+                    silent.add(Integer.parseInt(x));
+                }
+                cluster.node(id(args, 0)).core().checkLiveness(silent::contains);
+            }
             case "elapse-until-leader" -> elapseUntilLeader(args.length == 0 ? cluster.ids()
                     : Arrays.stream(args[0].split(",")).map(Integer::parseInt).toList());
             case "deliver" -> {
@@ -330,6 +349,7 @@ public final class ScenarioRunner {
                     .checkQuorum(Boolean.parseBoolean(opts.getOrDefault("checkquorum", "true")))
                     .maxInflightMessages(Integer.parseInt(opts.getOrDefault("inflight", "256")))
                     .maxEntriesPerMessage(Integer.parseInt(opts.getOrDefault("max-entries", "512")))
+                    .quiesceMs(tickMs * Integer.parseInt(opts.getOrDefault("quiesce", "0")))
                     .build());
         }
         long seed = Long.parseLong(opts.getOrDefault("seed", "1"));

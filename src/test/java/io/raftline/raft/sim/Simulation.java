@@ -6,13 +6,16 @@ import io.raftline.raft.Membership;
 import io.raftline.raft.MembershipChange;
 import io.raftline.raft.MembershipChangeException;
 import io.raftline.raft.NotLeaderException;
+import io.raftline.raft.PeerLiveness;
 import io.raftline.raft.Proposal;
 import io.raftline.raft.RaftConfig;
 import io.raftline.raft.RaftCore;
 import io.raftline.raft.ReadState;
 import io.raftline.raft.Role;
 import io.raftline.raft.Snapshot;
+import io.raftline.raft.message.Keepalive;
 import io.raftline.raft.message.Message;
+import io.raftline.raft.message.VoteRequest;
 import io.raftline.storage.SimDisk;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -65,6 +68,8 @@ public final class Simulation implements SimNode.Observer {
         public long promotions;
         public long leaderRemovals;
         public long removals;
+        public long quiescences;
+        public long wokenBySilence;
         public final SimDisk.Stats disk = new SimDisk.Stats();
         public final SimNode.Counters durable = new SimNode.Counters();
 
@@ -75,6 +80,8 @@ public final class Simulation implements SimNode.Observer {
             promotions += o.promotions;
             leaderRemovals += o.leaderRemovals;
             removals += o.removals;
+            quiescences += o.quiescences;
+            wokenBySilence += o.wokenBySilence;
             acknowledgedWrites += o.acknowledgedWrites;
             ackChecks += o.ackChecks;
             disk.add(o.disk);
@@ -100,10 +107,11 @@ public final class Simulation implements SimNode.Observer {
                     + "partitions=%d leaders-elected=%d entries-committed=%d reads-checked=%d transfers=%d "
                     + "snapshots-installed=%d acknowledged-writes=%d ack-checks=%d%n  membership: changes=%d "
                     + "(promotions=%d removals=%d of-the-leader=%d) refused=%d%n  disk: faults-armed=%d %s%n"
+                    + "  quiet groups: quiescences=%d woken-by-silence=%d%n"
                     + "  durable path: %s", schedules, steps, delivered, dropped, duplicated, crashes, restarts,
                     partitions, elections, committed, readsChecked, transfers, snapshotsInstalled, acknowledgedWrites,
                     ackChecks, membershipChanges, promotions, removals, leaderRemovals, membershipRefused,
-                    diskFaultsArmed, disk, durable);
+                    diskFaultsArmed, disk, quiescences, wokenBySilence, durable);
         }
     }
 
@@ -144,6 +152,13 @@ public final class Simulation implements SimNode.Observer {
     private int markerLeader;
     private Membership markerMembers;
     private long markerIndex;
+    /**
+     * Whether this schedule's groups quiesce when idle (a third of the seeds). Then every node keeps a
+     * {@link PeerLiveness} as a sharded node's host does: keepalives on quiet links, through this same faulty
+     * network, and a quiet follower woken when its leader's node has been silent for an election timeout.
+     */
+    private final boolean quiesce;
+    private final Map<Integer, PeerLiveness> liveness = new HashMap<>();
 
     public Simulation(long seed, int steps, boolean verbose) {
         this.seed = seed;
@@ -163,11 +178,16 @@ public final class Simulation implements SimNode.Observer {
             members.add(i);
         }
         int joining = rnd.nextInt(3);
+        // Decided by a generator of its own, so the schedules of seeds that do not quiesce stay what they were.
+        quiesce = new SplittableRandom(~seed).nextInt(3) == 0;
         for (int i = 1; i <= n + joining; i++) {
             RaftConfig c = RaftConfig.builder(i, i <= n ? members : List.of()).tickMs(10).heartbeatMs(50).electionTimeoutMs(250, 500)
                     .preVote(preVote).checkQuorum(checkQuorum).maxInflightMessages(inflight)
-                    .maxEntriesPerMessage(maxEntries).build();
+                    .maxEntriesPerMessage(maxEntries).quiesceMs(quiesce ? 500 : 0).build();
             nodes.add(new SimNode(c, rnd.nextLong(), snapshotEvery, SimNode.Persistence.DELAYED, timing));
+            if (quiesce) {
+                liveness.put(i, new PeerLiveness(c.electionTicksMin(), c.heartbeatTicks(), 0));
+            }
         }
         group = new int[n + joining + 1];
         checker = new SafetyChecker(nodes);
@@ -176,7 +196,7 @@ public final class Simulation implements SimNode.Observer {
         maxDelay = 1 + rnd.nextInt(8);
         log("config n=" + n + " joining=" + joining + " prevote=" + preVote + " checkquorum=" + checkQuorum + " inflight=" + inflight
                 + " max-entries=" + maxEntries + " snapshot-every=" + snapshotEvery + " " + timing + " drop=" + fmt(dropRate)
-                + " dup=" + fmt(dupRate) + " max-delay=" + maxDelay);
+                + " dup=" + fmt(dupRate) + " max-delay=" + maxDelay + (quiesce ? " quiesce=500ms" : ""));
     }
 
     /** Runs the schedule; throws {@link AssertionError} with the seed and the trace on any violation. */
@@ -211,6 +231,10 @@ public final class Simulation implements SimNode.Observer {
         for (SimNode n : nodes) {
             if (n.up()) {
                 n.core().tick();
+                if (quiesce) {
+                    checkLiveness(n);
+                    sendKeepalives(n);
+                }
             }
         }
         deliverDue();
@@ -347,6 +371,13 @@ public final class Simulation implements SimNode.Observer {
     }
 
     private void clients() {
+        if (quiesce && now % 1000 >= 400) {
+            // Quiet spells, so groups go quiet and faults strike quiet groups; a rare lease read asks a quiet leader.
+            if (rnd.nextInt(200) == 0) {
+                leaseRead();
+            }
+            return;
+        }
         if (rnd.nextInt(10) < 3) {
             SimNode n = nodes.get(rnd.nextInt(nodes.size()));
             if (n.up() && n.core().role() == Role.LEADER) {
@@ -372,12 +403,16 @@ public final class Simulation implements SimNode.Observer {
             }
         }
         if (rnd.nextInt(20) == 0) {
-            RaftCore leader = leader();
-            if (leader != null) {
-                var idx = leader.leaseReadIndex();
-                if (idx.isPresent()) {
-                    requireReadSees(leader.id(), idx.get().index(), checker.maxCommitted(), "lease read");
-                }
+            leaseRead();
+        }
+    }
+
+    private void leaseRead() {
+        RaftCore leader = leader();
+        if (leader != null) {
+            var idx = leader.leaseReadIndex();
+            if (idx.isPresent()) {
+                requireReadSees(leader.id(), idx.get().index(), checker.maxCommitted(), "lease read");
             }
         }
     }
@@ -401,11 +436,24 @@ public final class Simulation implements SimNode.Observer {
                 stats.dropped++;
                 continue;
             }
+            if (quiesce) {
+                if (m instanceof VoteRequest && to.core().quiesced()) {
+                    checkLiveness(to); // as the host does before a vote request reaches a quiet follower
+                }
+                liveness.get(to.id()).heard(m.from(), now);
+                if (m instanceof Keepalive) {
+                    continue;
+                }
+            }
             stats.delivered++;
             if (verbose) {
                 log("deliver " + m.describe());
             }
+            boolean wasQuiet = to.core().quiesced();
             to.core().step(m);
+            if (!wasQuiet && to.core().quiesced()) {
+                stats.quiescences++;
+            }
         }
     }
 
@@ -421,7 +469,33 @@ public final class Simulation implements SimNode.Observer {
         }
     }
 
+    /** The host's side of quiescing: a quiet group whose leader (or a majority of voters) went silent wakes up. */
+    private void checkLiveness(SimNode n) {
+        RaftCore c = n.core();
+        if (c.quiesced()) {
+            PeerLiveness l = liveness.get(n.id());
+            c.checkLiveness(peer -> l.silent(peer, now));
+            if (!c.quiesced()) {
+                log("SILENCE seen by " + n.id() + " (" + c.role() + "): its quiet group wakes");
+                stats.wokenBySilence++;
+            }
+        }
+    }
+
+    /** A keepalive to every member this node sent nothing for a heartbeat interval (lost, delayed, cut alike). */
+    private void sendKeepalives(SimNode n) {
+        PeerLiveness l = liveness.get(n.id());
+        for (int peer : n.core().membership().all()) {
+            if (peer != n.id() && l.keepaliveDue(peer, now)) {
+                send(new Keepalive(n.id(), peer));
+            }
+        }
+    }
+
     private void send(Message m) {
+        if (quiesce) {
+            liveness.get(m.from()).sent(m.to(), now);
+        }
         if (rnd.nextDouble() < dropRate) {
             stats.dropped++;
             return;

@@ -13,6 +13,7 @@ import io.raftline.raft.message.AppendRequest;
 import io.raftline.raft.message.AppendResponse;
 import io.raftline.raft.message.Heartbeat;
 import io.raftline.raft.message.HeartbeatResponse;
+import io.raftline.raft.message.Keepalive;
 import io.raftline.raft.message.Message;
 import io.raftline.raft.message.ReadIndexRequest;
 import io.raftline.raft.message.ReadIndexResponse;
@@ -38,7 +39,9 @@ class ProtoMappingTest {
                 new VoteResponse(3, 1, 8, true, true),
                 new TimeoutNow(1, 3, 7),
                 new ReadIndexRequest(2, 1, 7, 99),
-                new ReadIndexResponse(1, 2, 7, 99, 12));
+                new ReadIndexResponse(1, 2, 7, 99, 12),
+                new Heartbeat(1, 3, 7, 9, 0, true),
+                new Keepalive(2, 3));
         for (Message m : all) {
             byte[] wire = ProtoMapping.toEnvelope(m).toByteArray();
             assertThat(ProtoMapping.fromEnvelope(RaftEnvelope.parseFrom(wire))).isEqualTo(m);
