@@ -97,9 +97,10 @@ export class GroupsView {
     for (const r of grid.rows) {
       const row = this.rows[r.id];
       row.tr.classList.toggle('focused', r.id === grid.focused);
+      set(row.tr, 'data-quiet', String(r.quiet));
       set(row.tr, 'aria-selected', String(r.id === grid.focused));
       set(row.tr, 'title', `group ${r.id}: leader ${r.leader ? 'N' + r.leader : 'none'}, term ${r.term}, commit ` +
-        `${r.commit}` + (this.live && grid.focusable && r.id !== grid.focused ? ' · click to follow it' : ''));
+        `${r.commit}` + (r.quiet ? ' · quiet: idle, no heartbeats until a request or a message wakes it' : '') + (this.live && grid.focusable && r.id !== grid.focused ? ' · click to follow it' : ''));
       for (const id of grid.nodes) {
         const raw = r.roles[String(id)] || 'Down';
         const role = raw === 'PreCandidate' ? 'Candidate' : raw;
@@ -109,6 +110,7 @@ export class GroupsView {
         set(td, 'title', `node ${id}: ${raw} in group ${r.id}`);
         text(td.firstChild, role === 'Leader' ? 'L' : raw === 'PreCandidate' ? 'p' : role === 'Candidate' ? 'C' : '');
       }
+      text(row.quiet, r.quiet ? 'z' : '');
       text(row.term, String(r.term));
       text(row.commit, String(r.commit));
     }
@@ -131,7 +133,8 @@ export class GroupsView {
       this.heads.set(id, th);
       head.append(th);
     }
-    head.append(el('th', { text: 'term' }), el('th', { text: 'commit' }));
+    head.append(el('th', { text: '', title: 'z: the group is quiet (idle: no heartbeats, no election timers)' }),
+      el('th', { text: 'term' }), el('th', { text: 'commit' }));
     const body = el('tbody');
     this.rows = [];
     for (let g = 0; g < grid.count; g++) {
@@ -143,11 +146,12 @@ export class GroupsView {
         cells.set(id, td);
         tr.append(td);
       }
+      const quiet = el('td', { class: 'quiet', 'data-testid': `group-quiet-${g}` });
       const term = el('td', { class: 'num', 'data-testid': `group-term-${g}` });
       const commit = el('td', { class: 'num', 'data-testid': `group-commit-${g}` });
-      tr.append(term, commit);
+      tr.append(quiet, term, commit);
       body.append(tr);
-      this.rows.push({ tr, cells, term, commit });
+      this.rows.push({ tr, cells, quiet, term, commit });
     }
     this.root.replaceChildren(
       el('div', { class: 'groups-head' }, el('h3', { text: `${grid.count} groups`, title: 'Rows: Raft groups; columns: '

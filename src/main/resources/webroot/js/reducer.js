@@ -171,7 +171,7 @@ export function groupsGrid(m) {
   const nodes = [...new Set([...m.members, ...fresh.flatMap(x => x.nodes)])].sort((a, b) => a - b);
   const rows = [];
   for (let i = 0; i < g.count; i++) {
-    const row = { id: i, leader: 0, term: 0, commit: 0, roles: {} };
+    const row = { id: i, leader: 0, term: 0, commit: 0, roles: {}, quiet: false };
     let leaderTerm = -1;
     for (const src of fresh) {
       const r = src.groups[i];
@@ -179,7 +179,11 @@ export function groupsGrid(m) {
       Object.assign(row.roles, r.roles || {});
       row.term = Math.max(row.term, r.term || 0);
       row.commit = Math.max(row.commit, r.commit || 0);
-      if (r.leader && (r.term || 0) > leaderTerm) { row.leader = r.leader; leaderTerm = r.term || 0; }
+      if (r.leader && (r.term || 0) > leaderTerm) {
+        row.leader = r.leader;
+        leaderTerm = r.term || 0;
+        row.quiet = r.quiet === true;   // its leader quiesced it: idle, no heartbeats
+      }
     }
     rows.push(row);
   }

@@ -281,7 +281,7 @@ public final class GroupView implements GroupFocus {
                 for (NodeStatus s : all.get(k).result()) {
                     up &= s.up();
                     list.add(new JsonObject().put("role", s.roleName()).put("term", s.term())
-                            .put("leader", s.leader()).put("commit", s.commit()));
+                            .put("leader", s.leader()).put("commit", s.commit()).put("quiet", s.quiesced()));
                 }
                 reported.add(new JsonObject().put("id", node).put("up", up).put("groups", list));
             }

@@ -167,6 +167,37 @@ class ShardedLiveViewBrowserTest {
         page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("sharded-grid.png")));
     }
 
+    /**
+     * Idle groups go quiet (docs/sharding.md): the grid marks them, as {@code /v1/cluster} does, and a write wakes its
+     * group, which the grid shows (a {@code MutationObserver} records the row's every change, so the short awake spell
+     * cannot be missed between two polls).
+     */
+    @Test
+    void quietGroupsAreMarkedAndAWriteWakesItsGroup() throws Exception {
+        Waits.eventually("every group quiet in /v1/cluster", Duration.ofSeconds(30), () -> {
+            JsonArray api = apiGroups();
+            for (int g = 0; g < GROUPS; g++) {
+                if (!api.getJsonObject(g).getBoolean("quiet", false)) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        for (int g = 0; g < GROUPS; g++) {
+            assertThat(page.getByTestId("group-row-" + g)).hasAttribute("data-quiet", "true");
+            assertThat(page.getByTestId("group-quiet-" + g)).hasText("z");
+        }
+        page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("docs").resolve("sharded-quiet.png")));
+        page.evaluate("() => { window.__woken = []; const row = document.querySelector('[data-testid=\"group-row-2\"]');"
+                + " new MutationObserver(() => { if (row.dataset.quiet === 'false') window.__woken.push(Date.now()); })"
+                + ".observe(row, { attributes: true, attributeFilter: ['data-quiet'] }); }");
+        put(keyIn(2, "wake-"), "up");
+        Waits.eventually("the grid showed group 2 awake", Duration.ofSeconds(20),
+                () -> ((Number) page.evaluate("() => window.__woken.length")).intValue() > 0);
+        // And quiet again once idle.
+        assertThat(page.getByTestId("group-row-2")).hasAttribute("data-quiet", "true");
+    }
+
     @Test
     void clickingAGroupMakesTheViewFollowIt() throws Exception {
         // A group other than 0, with a leader other than group 0's if there is one (the balancer spreads them).
