@@ -5,7 +5,8 @@
 # one 10 s run, which an etcd binary does not need and three JVMs sharing two cores do (their JIT compilers
 # are still busy when the measured runs start); this script shows both states.
 #
-# Usage, from the project root: bin/bench-warm.sh      (SECS=10 WARM_S=60 by default; CONF=conf/grpc-node for gRPC)
+# Usage, from the project root: bin/bench-warm.sh      (SECS=10 WARM_S=60 by default; CONF=conf/grpc-node for gRPC;
+# JAVA_OPTS go to the three node JVMs, e.g. a GC to try; SKIP_ETCD=1 measures Raftline alone)
 # Needs: apt-get install -y etcd-server wrk, a built target/raftline.jar, and ../shared/bench (the wrk scripts).
 set -u
 proj=$(pwd); bench=${BENCH:-$proj/../shared/bench}; SECS=${SECS:-10}; WARM_S=${WARM_S:-60}; CONF=${CONF:-conf/node}
@@ -27,25 +28,27 @@ measure() { # $1 label $2 put-script $3 get-script $4 url
   done
 }
 printf "%-10s %-8s %10s %9s %9s %8s\n" system test req/s p50 p99 non2xx
-# etcd, three members on loopback
-cluster="e1=http://127.0.0.1:12380,e2=http://127.0.0.1:22380,e3=http://127.0.0.1:32380"
-for i in 1 2 3; do
-  etcd --name e$i --data-dir "$work/e$i" --listen-client-urls http://127.0.0.1:${i}2379 \
-    --advertise-client-urls http://127.0.0.1:${i}2379 --listen-peer-urls http://127.0.0.1:${i}2380 \
-    --initial-advertise-peer-urls http://127.0.0.1:${i}2380 --initial-cluster $cluster \
-    --initial-cluster-state new >"$work/e$i.log" 2>&1 & pids+=($!)
-done
-sleep 5
-leader=$(for i in 1 2 3; do curl -s -X POST http://127.0.0.1:${i}2379/v3/maintenance/status -d '{}' | python3 -c \
-  "import json,sys;d=json.load(sys.stdin);print($i if d['leader']==d['header']['member_id'] else '')"; done | tr -d '\n')
-u=http://127.0.0.1:${leader}2379
-warm etcd-put.lua etcd-get.lua "$u"
-measure etcd etcd-put.lua etcd-get.lua "$u"
-cleanup
+if [ "${SKIP_ETCD:-0}" != 1 ]; then
+  # etcd, three members on loopback
+  cluster="e1=http://127.0.0.1:12380,e2=http://127.0.0.1:22380,e3=http://127.0.0.1:32380"
+  for i in 1 2 3; do
+    etcd --name e$i --data-dir "$work/e$i" --listen-client-urls http://127.0.0.1:${i}2379 \
+      --advertise-client-urls http://127.0.0.1:${i}2379 --listen-peer-urls http://127.0.0.1:${i}2380 \
+      --initial-advertise-peer-urls http://127.0.0.1:${i}2380 --initial-cluster $cluster \
+      --initial-cluster-state new >"$work/e$i.log" 2>&1 & pids+=($!)
+  done
+  sleep 5
+  leader=$(for i in 1 2 3; do curl -s -X POST http://127.0.0.1:${i}2379/v3/maintenance/status -d '{}' | python3 -c \
+    "import json,sys;d=json.load(sys.stdin);print($i if d['leader']==d['header']['member_id'] else '')"; done | tr -d '\n')
+  u=http://127.0.0.1:${leader}2379
+  warm etcd-put.lua etcd-get.lua "$u"
+  measure etcd etcd-put.lua etcd-get.lua "$u"
+  cleanup
+fi
 # Raftline, one node per process
 mkdir -p "$work/p"
 for n in 1 2 3; do
-  (cd "$work/p" && exec java -jar "$proj/target/raftline.jar" node --conf "$proj/$CONF-$n.json" >"$work/p/n$n.log" 2>&1) &
+  (cd "$work/p" && exec java ${JAVA_OPTS:-} -jar "$proj/target/raftline.jar" node --conf "$proj/$CONF-$n.json" >"$work/p/n$n.log" 2>&1) &
   pids+=($!)
 done
 for i in $(seq 1 240); do
