@@ -103,6 +103,8 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
     private long demandSentAt = -1;
     private long audienceTimer = -1;
     private volatile java.util.function.IntFunction<List<io.raftline.transport.NetworkConditioner.InNetwork>> outbox;
+    /** Run on this verticle's loop when an audience returns after none (see {@link #onAudienceReturn}). */
+    private volatile Runnable resync;
 
     /**
      * Creates a publisher whose pipeline runs on a thread of its own.
@@ -335,7 +337,28 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
             demandSentAt = now;
             vertx.eventBus().publish(DEMAND_ADDRESS, null);
         }
-        pipeline.setWatched(local || (relay && now < remoteDemandUntil));
+        boolean watched = local || (relay && now < remoteDemandUntil);
+        boolean was = pipeline.wantsMessages();
+        pipeline.setWatched(watched);
+        Runnable r = resync;
+        if (watched && !was && r != null) {
+            // What no one watched was not reported: the nodes' state (log tails included) is captured again.
+            r.run();
+        }
+    }
+
+    /**
+     * Sets what brings the stream's picture of the local nodes up to date when someone starts watching after no one
+     * did: while no one watches (no browser here or, with one node per process, anywhere, and no sink), neither
+     * message events nor the per-write events ({@code LogAppended}, {@code LogCommitted}, {@code Applied},
+     * {@code ClientRequest}) are reported, so a cluster that no one watches pays next to nothing for the live view.
+     * The resync reports each local node's state as a {@code ReplicaState} (see {@link #replicaState}); it runs on
+     * this verticle's loop.
+     *
+     * @param action captures every local node and reports it
+     */
+    public void onAudienceReturn(Runnable action) {
+        this.resync = action;
     }
 
     /**
@@ -422,6 +445,9 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
      * @param request its fields (see {@link RaftEvent.ClientRequest})
      */
     public void clientRequest(int node, JsonObject request) {
+        if (!pipeline.wantsMessages()) {
+            return;
+        }
         pipeline.offer(new RaftEvent.ClientRequest(now(node), request));
     }
 
@@ -574,18 +600,25 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
 
     @Override
     public void entriesAppended(int node, List<Entry> entries) {
-        if (!entries.isEmpty()) {
+        // Unwatched, the per-write events are not reported (see onAudienceReturn): a resync catches up.
+        if (!entries.isEmpty() && pipeline.wantsMessages()) {
             pipeline.offer(new RaftEvent.LogAppended(now(node), entries));
         }
     }
 
     @Override
     public void committed(int node, long commit) {
+        if (!pipeline.wantsMessages()) {
+            return;
+        }
         pipeline.offer(new RaftEvent.LogCommitted(now(node), commit));
     }
 
     @Override
     public void applied(int node, Entry entry, KvResult result) {
+        if (!pipeline.wantsMessages()) {
+            return;
+        }
         pipeline.offer(new RaftEvent.Applied(now(node), entry.index(), entry.index()));
     }
 

@@ -253,6 +253,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             groupView = new GroupView(vertx, publisher, config.groups(), config.nodeId() == 0 || clustered, clustered,
                     () -> replicas);
         }
+        publisher.onAudienceReturn(this::reportNodeStates);
         if (config.tls().enabled() && config.tls().reloadIntervalMs() > 0) {
             certificates = new io.raftline.security.CertificateReloader(vertx, config.tls(),
                     config.tls().reloadIntervalMs());
@@ -409,6 +410,22 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                     transport.group(group), store, reports, liveness, group == 0);
             return vertx.deployVerticle(node).onSuccess(d -> deployments.computeIfAbsent(n.id(),
                     k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(d)).map(node);
+        });
+    }
+
+    /**
+     * Reports every local node's state (its replica of the followed group, when sharded) to the event stream: the
+     * live view's audience returned after a spell in which no one watched and the per-write events were not reported.
+     */
+    private void reportNodeStates() {
+        if (groupView != null) {
+            groupView.resync();
+            return;
+        }
+        nodes.forEach((id, node) -> {
+            if (node instanceof RaftNodeVerticle v) {
+                v.replicaView(io.raftline.events.ClusterState.LOG_TAIL, view -> publisher.replicaState(id, 0, view));
+            }
         });
     }
 

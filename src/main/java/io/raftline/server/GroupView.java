@@ -193,6 +193,25 @@ public final class GroupView implements GroupFocus {
         return done.future().andThen(ar -> vertx.cancelTimer(timeout));
     }
 
+    /**
+     * Reports each local replica of the followed group as it is now, after any switch under way: the stream resumes
+     * after a spell in which no one watched and the per-write events were not reported
+     * ({@link EventPublisher#onAudienceReturn}).
+     */
+    public synchronized void resync() {
+        switching = switching.transform(x -> {
+            int group = focused;
+            List<Future<?>> captured = new ArrayList<>();
+            replicas.get().forEach((node, list) -> {
+                if (list.size() > group && list.get(group) instanceof RaftNodeVerticle v) {
+                    captured.add(v.replicaView(ClusterState.LOG_TAIL, view -> publisher.replicaState(node, group,
+                            view)));
+                }
+            });
+            return Future.join(captured).transform(y -> Future.succeededFuture(group));
+        });
+    }
+
     /** Switches this process's gates to {@code group}, after any switch under way. */
     private synchronized Future<Integer> switchLocally(int group) {
         switching = switching.transform(x -> doFocus(group)).andThen(ar -> {

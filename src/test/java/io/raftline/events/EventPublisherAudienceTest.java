@@ -13,8 +13,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Message events cost nothing while no one watches, and flow again as soon as a viewer connects; state events
- * flow either way (a later viewer's snapshot depends on them).
+ * Message events and the per-write events cost nothing while no one watches, and flow again as soon as a viewer
+ * connects, which first brings the nodes' state up to date (a resync); the other state events flow either way.
  */
 class EventPublisherAudienceTest {
 
@@ -37,25 +37,45 @@ class EventPublisherAudienceTest {
     }
 
     @Test
-    void messageEventsAreReportedOnlyWhileAViewerIsConnected() throws InterruptedException {
+    void messageAndPerWriteEventsAreReportedOnlyWhileAViewerIsConnectedAndItsReturnResyncs() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger resyncs = new java.util.concurrent.atomic.AtomicInteger();
+        publisher.onAudienceReturn(resyncs::incrementAndGet);
+        Waits.await(publisher.flushNow());
+        byte[] put = "x".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         publisher.messageSent(new Heartbeat(1, 2, 1, 0, 11));
+        publisher.entriesAppended(1, List.of(io.raftline.raft.Entry.normal(7, 1, put)));
         publisher.committed(1, 7);
-        awaitCommit(7);
-        assertThat(types()).doesNotContain("MessageSent").contains("LogCommitted");
+        publisher.pausedChanged(1, true); // a state event: reported whether or not anyone watches
+        awaitType("NodePaused", 1);
+        assertThat(types()).doesNotContain("MessageSent", "LogAppended", "LogCommitted");
+        assertThat(resyncs).as("no audience yet").hasValue(0);
 
         publisher.viewerConnected();
-        Waits.await(publisher.flushNow()); // the publisher has taken the new audience into account
+        Waits.eventually("the returning audience asks for a resync", () -> resyncs.get() == 1);
         publisher.messageSent(new Heartbeat(1, 2, 1, 0, 12));
+        publisher.entriesAppended(1, List.of(io.raftline.raft.Entry.normal(8, 1, put)));
         publisher.committed(1, 8);
         awaitCommit(8);
         assertThat(seen).filteredOn(e -> e.getString("type").equals("MessageSent")).hasSize(1);
+        assertThat(seen).filteredOn(e -> e.getString("type").equals("LogAppended")).hasSize(1);
 
         publisher.viewerDisconnected();
         Waits.await(publisher.flushNow());
+        Waits.await(publisher.flushNow()); // the audience was re-decided on the loop before this flush
         publisher.messageSent(new Heartbeat(1, 2, 1, 0, 13));
         publisher.committed(1, 9);
-        awaitCommit(9);
+        publisher.pausedChanged(1, false);
+        awaitType("NodePaused", 2);
         assertThat(seen).filteredOn(e -> e.getString("type").equals("MessageSent")).hasSize(1);
+        assertThat(seen).filteredOn(e -> e.getString("type").equals("LogCommitted")).hasSize(1);
+
+        publisher.viewerConnected();
+        Waits.eventually("a second return, a second resync", () -> resyncs.get() == 2);
+    }
+
+    private void awaitType(String type, int count) throws InterruptedException {
+        Waits.eventually(count + " " + type, () -> seen.stream().filter(e -> e.getString("type").equals(type)).count()
+                >= count);
     }
 
     @Test
