@@ -81,6 +81,35 @@ public record TlsConfig(String certFile, String keyFile, String caFile, ClientCe
     }
 
     /**
+     * The TLS options of a client that calls the other nodes (forwarding, the gRPC transport's peer links), with the
+     * files' content read now rather than their paths. A Vert.x 5 client keeps the TLS context it built for options
+     * equal to the ones it is given, and options naming the same paths are equal whatever the files hold: a client
+     * told to use its path-based options again ({@code updateSSLOptions(options, true)}) keeps presenting the old
+     * certificate. Options that carry the content differ as soon as a file does, so the client builds a new context.
+     * Reads files: call it on a worker.
+     *
+     * @param presentCertificate whether the client presents this process's certificate (mutual TLS)
+     * @return the options: the cluster CA as the only trust, host names verified
+     * @throws java.io.IOException if a file cannot be read
+     */
+    public io.vertx.core.net.ClientSSLOptions clientOptionsByValue(boolean presentCertificate)
+            throws java.io.IOException {
+        io.vertx.core.net.ClientSSLOptions ssl = new io.vertx.core.net.ClientSSLOptions()
+                .setHostnameVerificationAlgorithm("HTTPS");
+        if (presentCertificate) {
+            ssl.setKeyCertOptions(new PemKeyCertOptions().setCertValue(read(certFile)).setKeyValue(read(keyFile)));
+        }
+        if (!caFile.isEmpty()) {
+            ssl.setTrustOptions(new PemTrustOptions().addCertValue(read(caFile)));
+        }
+        return ssl;
+    }
+
+    private static io.vertx.core.buffer.Buffer read(String file) throws java.io.IOException {
+        return io.vertx.core.buffer.Buffer.buffer(java.nio.file.Files.readAllBytes(java.nio.file.Path.of(file)));
+    }
+
+    /**
      * The scheme of this process's URLs.
      *
      * @return {@code https} or {@code http}

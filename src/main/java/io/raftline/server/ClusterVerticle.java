@@ -5,6 +5,7 @@ import io.raftline.api.http.MembersApi;
 import io.raftline.api.http.PeerDirectory;
 import io.raftline.config.NodeConfig;
 import io.raftline.config.RaftlineConfig;
+import io.raftline.config.TlsConfig;
 import io.raftline.config.TransportKind;
 import io.raftline.events.EventPipeline;
 import io.raftline.events.EventPublisher;
@@ -202,8 +203,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             if (config.tls().enabled()) {
                 // Mutual TLS between nodes, from the same PEM files as the listeners (the configuration checked that
                 // the CA is given and that the certificate names the nodes this process runs).
-                peerTls = new GrpcTransport.PeerTls(config.tls().keyCert(), config.tls().trust(),
-                        new PeerGuard(config.security().peerIdentity()));
+                TlsConfig tls = config.tls();
+                peerTls = new GrpcTransport.PeerTls(tls.keyCert(), tls.trust(),
+                        new PeerGuard(config.security().peerIdentity()), () -> tls.clientOptionsByValue(true));
                 Metrics.registerPeerGuard("grpc", config.nodeId(), peerTls.guard());
             }
             grpcTransport = new GrpcTransport(vertx, conditioner, listener::messageDropped,
@@ -254,10 +256,15 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         if (config.tls().enabled() && config.tls().reloadIntervalMs() > 0) {
             certificates = new io.raftline.security.CertificateReloader(vertx, config.tls(),
                     config.tls().reloadIntervalMs());
-            // The TLS options the client was made with (above), their files read again.
-            io.vertx.core.net.ClientSSLOptions forwardingTls = clientOptions.getSslOptions();
-            certificates.register("the forwarding client",
-                    () -> forwardClient.updateSSLOptions(forwardingTls.copy(), true));
+            // The files read again (by value: a client given its path-based options again would keep its old context).
+            boolean present = config.tls().clientAuth().enabled();
+            certificates.register("the forwarding client", () -> vertx.executeBlocking(
+                    () -> config.tls().clientOptionsByValue(present), false)
+                    .compose(ssl -> forwardClient.updateSSLOptions(ssl, true)));
+            if (grpcTransport != null) {
+                // What each node presents when it calls its peers' Raft service, and the CA it verifies them with.
+                certificates.register("the gRPC transport's peer clients", grpcTransport::reloadTls);
+            }
         }
         Future<?> chain = warmUpTls().compose(v -> vertx.deployVerticle(publisher));
         for (NodeConfig n : local) {
