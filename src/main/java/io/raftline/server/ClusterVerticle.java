@@ -119,6 +119,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     private HttpServerVerticle adminServer;
     /** With TLS: reloads renewed certificates into the listeners and the forwarding client (null otherwise). */
     private io.raftline.security.CertificateReloader certificates;
+    /** With a separate client CA: which client certificates the cluster CA issued (nodes); null otherwise. */
+    private io.raftline.security.ClusterCaCheck clusterCa;
     private io.vertx.core.http.HttpClientAgent forwardClient;
     private ClusterStatus status;
     private GrpcTransport grpcTransport;
@@ -201,11 +203,13 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             // Each node's client port serves RaftService too; peers are found where their HTTP API is.
             GrpcTransport.PeerTls peerTls = null;
             if (config.tls().enabled()) {
+                clusterCa = clusterCaCheck();
                 // Mutual TLS between nodes, from the same PEM files as the listeners (the configuration checked that
                 // the CA is given and that the certificate names the nodes this process runs).
                 TlsConfig tls = config.tls();
                 peerTls = new GrpcTransport.PeerTls(tls.keyCert(), tls.trust(),
-                        new PeerGuard(config.security().peerIdentity()), () -> tls.clientOptionsByValue(true));
+                        new PeerGuard(config.security().peerIdentity(), clusterCa),
+                        () -> tls.clientOptionsByValue(true), tls.crlFiles());
                 Metrics.registerPeerGuard("grpc", config.nodeId(), peerTls.guard());
             }
             grpcTransport = new GrpcTransport(vertx, conditioner, listener::messageDropped,
@@ -238,6 +242,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                 // signed it), so that forwarding, status and membership calls pass with "required" too.
                 clientOptions.setKeyCertOptions(config.tls().keyCert());
             }
+            // A node whose certificate was revoked is not called either.
+            config.tls().withCrls(clientOptions);
         }
         // Requests waiting for one of the 64 connections to a peer are bounded too: beyond what the leader would accept
         // anyway (its pending writes and reads), a forward fails at once (503) instead of queueing without end.
@@ -342,11 +348,26 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         if (!config.tls().enabled()) {
             return Future.succeededFuture();
         }
+        if (clusterCa == null) {
+            clusterCa = clusterCaCheck();
+        }
+        if (clusterCa != null && certificates != null) {
+            certificates.register("the cluster CA check", () -> clusterCa.load(vertx));
+        }
         return vertx.executeBlocking(() -> {
             javax.net.ssl.SSLContext.getDefault().createSSLEngine().getSupportedCipherSuites();
             io.netty.handler.ssl.SslContextBuilder.forClient();
             return null;
-        });
+        }).compose(v -> clusterCa == null ? Future.succeededFuture() : clusterCa.load(vertx).mapEmpty());
+    }
+
+    /**
+     * With a separate client CA, the check that tells the cluster CA's client certificates (nodes) from the client
+     * CA's (key-value clients); null when the client ports trust the cluster CA only.
+     */
+    private io.raftline.security.ClusterCaCheck clusterCaCheck() {
+        return config.tls().clientCaFile().isEmpty() ? null
+                : new io.raftline.security.ClusterCaCheck(Path.of(config.tls().caFile()));
     }
 
     /**
@@ -488,7 +509,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     /** Deploys the node's client port (HTTP and gRPC) and records the port it actually listens on. */
     private Future<Void> deployClientPort(NodeConfig n) {
         HttpServerVerticle server = ClientPort.create(config, n, nodes.get(n.id()), forwardClient, this, status,
-                grpcTransport);
+                grpcTransport, clusterCa);
         servers.put(n.id(), server);
         Future<Void> http = vertx.deployVerticle(server).onSuccess(d -> {
             if (certificates != null) {

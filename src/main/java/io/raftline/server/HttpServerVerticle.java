@@ -175,7 +175,10 @@ public final class HttpServerVerticle extends VerticleBase {
         if (tls.enabled()) {
             options.setSsl(true).setUseAlpn(true).setKeyCertOptions(tls.keyCert());
             if (clientCertificates != io.vertx.core.http.ClientAuth.NONE && !tls.caFile().isEmpty()) {
-                options.setClientAuth(clientCertificates).setTrustOptions(tls.trust());
+                // Key-value clients' certificates may come from the client CA; nodes' only from the cluster CA (the
+                // Raft service and the forwarding endpoint check which, PeerGuard.identify).
+                options.setClientAuth(clientCertificates).setTrustOptions(tls.clientPortTrust());
+                tls.withCrls(options);
             }
         }
         if (grpc != null) {

@@ -218,9 +218,10 @@ public final class GrpcTransport implements Transport {
      * @param guard   the checks of a peer's identity, and their counters
      * @param renewed reads the files again and gives the peer clients' TLS options by value (blocking, called on a
      *                worker by {@link #reloadTls()}), or null if the certificate is never reloaded
+     * @param crlFiles revocation lists a peer's certificate is checked against
      */
     public record PeerTls(KeyCertOptions keyCert, TrustOptions trust, PeerGuard guard,
-            java.util.concurrent.Callable<io.vertx.core.net.ClientSSLOptions> renewed) {
+            java.util.concurrent.Callable<io.vertx.core.net.ClientSSLOptions> renewed, List<String> crlFiles) {
 
         /**
          * Validates.
@@ -229,11 +230,13 @@ public final class GrpcTransport implements Transport {
          * @param trust   required
          * @param guard   required
          * @param renewed optional
+         * @param crlFiles required (may be empty)
          */
         public PeerTls {
             java.util.Objects.requireNonNull(keyCert, "keyCert");
             java.util.Objects.requireNonNull(trust, "trust");
             java.util.Objects.requireNonNull(guard, "guard");
+            crlFiles = List.copyOf(crlFiles);
         }
 
         /**
@@ -244,7 +247,7 @@ public final class GrpcTransport implements Transport {
          * @param guard   the checks of a peer's identity
          */
         public PeerTls(KeyCertOptions keyCert, TrustOptions trust, PeerGuard guard) {
-            this(keyCert, trust, guard, null);
+            this(keyCert, trust, guard, null, List.of());
         }
     }
 
@@ -542,6 +545,9 @@ public final class GrpcTransport implements Transport {
             // HTTP/2 by ALPN; the peer's certificate must be the cluster CA's and valid for the address called.
             http.setSsl(true).setUseAlpn(true).setVerifyHost(true).setKeyCertOptions(tls.keyCert().copy())
                     .setTrustOptions(tls.trust().copy()).setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2);
+            for (String crl : tls.crlFiles()) {
+                http.addCrlPath(crl);
+            }
             // The HTTP client is kept so that a renewed certificate can be loaded into it (reloadTls).
             io.vertx.core.http.HttpClientAgent agent = vertx.createHttpClient(http);
             httpClient = agent;
