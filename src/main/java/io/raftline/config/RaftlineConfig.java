@@ -79,7 +79,8 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
     static final List<String> SECURITY_FIELDS = List.of("allowed_hosts", "allowed_origins", "trust_loopback",
             "peer_identity", "cluster_secret", "client_token", "event_values");
     static final List<String> LIMITS_FIELDS = List.of("max_connections", "idle_timeout_ms", "request_timeout_ms",
-            "max_request_line_bytes", "max_header_bytes", "max_ws_frame_bytes", "quota_bytes");
+            "max_request_line_bytes", "max_header_bytes", "max_ws_frame_bytes", "quota_bytes",
+            "request_head_timeout_ms");
     static final List<String> NODE_FIELDS = List.of("id", "host", "http_port", "data_dir", "bus_port", "join",
             "resp_port");
 
@@ -435,7 +436,12 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                 (int) l.bounded("max_request_line_bytes", d.maxRequestLineBytes(), 256, 1 << 20),
                 (int) l.bounded("max_header_bytes", d.maxHeaderBytes(), 1024, 1 << 20),
                 (int) l.bounded("max_ws_frame_bytes", d.maxWsFrameBytes(), 1024, 16 << 20),
-                l.bounded("quota_bytes", d.quotaBytes(), 0, Long.MAX_VALUE));
+                l.bounded("quota_bytes", d.quotaBytes(), 0, Long.MAX_VALUE),
+                l.bounded("request_head_timeout_ms", d.requestHeadTimeoutMs(), 0, 3_600_000));
+        if (limits.requestHeadTimeoutMs() > 0 && limits.requestHeadTimeoutMs() < 100) {
+            throw new ConfigException(l.field("request_head_timeout_ms"), "must be 0 (no deadline) or at least 100,"
+                    + " got " + limits.requestHeadTimeoutMs());
+        }
         return limits;
     }
 

@@ -231,6 +231,12 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         }
         transport = new LinkFaultTransport(vertx, wire, links, listener::messageDropped);
         HttpClientOptions clientOptions = new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true);
+        long headTimeoutMs = config.limits().requestHeadTimeoutMs();
+        if (headTimeoutMs > 0) {
+            // The other nodes close a kept-alive HTTP/1.1 connection that sends no request within their head deadline:
+            // this client lets its idle connections go first, so that a forward never races that close.
+            clientOptions.setKeepAliveTimeout((int) Math.max(1, Math.min(60, headTimeoutMs / 2000)));
+        }
         if (config.tls().enabled()) {
             // The other nodes' client ports speak TLS too: verify them against the configured CA (or the JVM's).
             clientOptions.setSsl(true).setVerifyHost(true);
