@@ -206,6 +206,11 @@ public final class HttpServerVerticle extends VerticleBase {
         if (grpc != null) {
             // Raft peers multiplex their calls on one HTTP/2 connection: allow more than the default 100 streams.
             options.setInitialSettings(new Http2Settings().setMaxConcurrentStreams(1024));
+        } else {
+            // No gRPC here (the admin port): no HTTP/2 without TLS either. With h2c on, Vert.x keeps a plain HTTP/1.x
+            // connection inside Netty until its first head is complete (to see whether it asks for an upgrade), out of
+            // reach of the request head's deadline; browsers and curl speak HTTP/1.1 to a plain-text port anyway.
+            options.setHttp2ClearTextEnabled(false);
         }
         Handler<HttpServerRequest> handler = request -> {
             headArrived(request);

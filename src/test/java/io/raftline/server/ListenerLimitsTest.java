@@ -276,8 +276,26 @@ class ListenerLimitsTest {
     }
 
     @Test
-    void anHttp2ConnectionThatSendsNoRequestIsCutAtTheHeadDeadline() throws Exception {
+    void aPlainTextHeadTrickledToAPortWithoutGrpcIsCutAtTheHeadDeadline() throws Exception {
+        // No gRPC (the admin port): no h2c, so the server sees the connection open and the deadline runs from there.
         int port = serve(headDeadline(1_000));
+        String head = "GET /echo HTTP/1.1\r\nHost: x\r\nX-Slow: " + "a".repeat(62) + "\r\n\r\n";
+        try (Socket slow = new Socket("127.0.0.1", port)) {
+            long start = System.nanoTime();
+            int sent = trickle(slow, head);
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(sent).as("closed before the head was complete").isBetween(1, head.length() - 1);
+            assertThat(ms).isBetween(900L, 5_000L);
+        }
+    }
+
+    @Test
+    void anHttp2ConnectionThatSendsNoRequestIsCutAtTheHeadDeadline() throws Exception {
+        // A port that serves gRPC keeps h2c (prior knowledge), as the client ports do.
+        HttpServerVerticle server = new HttpServerVerticle("test listener", "127.0.0.1", 0, Router::router,
+                vx -> request -> request.response().end()).limits(headDeadline(1_000));
+        await(vertx.deployVerticle(server), Duration.ofSeconds(10));
+        int port = server.actualPort();
         try (Socket h2c = new Socket("127.0.0.1", port)) {
             // HTTP/2 with prior knowledge: the connection preface and an empty SETTINGS frame, then no HEADERS.
             write(h2c, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
