@@ -22,20 +22,43 @@
 # "request" or "required" let a key-value client in by it (curl --cert DIR/client-NAME.pem --key
 # DIR/client-NAME-key.pem --cacert DIR/ca.pem); peers never accept it as a node's, even with "any_member".
 #
+#   bin/tls-ca.sh DIR --revoke CERT.pem             revokes a certificate DIR's CA signed and writes DIR/crl.pem
+#   bin/tls-ca.sh DIR --crl                         writes DIR/crl.pem again (a CRL is valid for 30 days: renew it)
+#
+# --revoke records the certificate in a minimal CA database (DIR/ca-db/index.txt, with openssl ca) and writes the
+# certificate revocation list of every certificate revoked so far, DIR/crl.pem, signed by the CA. Give it to every
+# node as "tls": {"crl_files": ["DIR/crl.pem"]}; nodes read it again with their certificates (tls.reload_interval_ms),
+# and from then on refuse the revoked certificate at the TLS handshake, a client's or a node's.
+#
 # An existing CA in DIR is reused, so certificates made later stay trusted by the same clients and nodes.
 set -euo pipefail
 
 dir="${1:-tls}"
 shift || true
 if [[ "$dir" == --* ]]; then
-  echo "usage: bin/tls-ca.sh [DIR] [--node ID[,ID...] | --client NAME] [NAME...] (DIR comes first)" >&2
+  echo "usage: bin/tls-ca.sh [DIR] [--node ID[,ID...] | --client NAME | --revoke CERT.pem | --crl] [NAME...] (DIR comes first)" >&2
   exit 2
 fi
 ids=""
 client=""
+revoke=""
+crl=""
 names=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
+    --revoke)
+      if [[ $# -lt 2 || ! -f "$2" ]]; then
+        echo "bin/tls-ca.sh: --revoke needs the PEM file of a certificate this CA signed (like --revoke DIR/client-app1.pem)" >&2
+        exit 2
+      fi
+      revoke="$2"
+      crl=1
+      shift 2
+      ;;
+    --crl)
+      crl=1
+      shift
+      ;;
     --node)
       if [[ $# -lt 2 || ! "$2" =~ ^[1-9][0-9]{0,8}(,[1-9][0-9]{0,8})*$ ]]; then
         echo "bin/tls-ca.sh: --node needs node ids > 0 separated by commas (like --node 2 or --node 1,2,3)" >&2
@@ -65,6 +88,56 @@ fi
 if [[ -n "$client" && ${#names[@]} -gt 0 ]]; then
   echo "bin/tls-ca.sh: --client takes no host names (a client's certificate serves no port)" >&2
   exit 2
+fi
+if [[ -n "$crl" ]]; then
+  if [[ -n "$ids" || -n "$client" || ${#names[@]} -gt 0 ]]; then
+    echo "bin/tls-ca.sh: --revoke and --crl take no --node, --client or host names" >&2
+    exit 2
+  fi
+  if [[ ! -f "$dir/ca.pem" || ! -f "$dir/ca-key.pem" ]]; then
+    echo "bin/tls-ca.sh: no CA in $dir (ca.pem and ca-key.pem): make certificates with it first" >&2
+    exit 2
+  fi
+  umask 077
+  mkdir -p "$dir/ca-db"
+  [[ -f "$dir/ca-db/index.txt" ]] || : > "$dir/ca-db/index.txt"
+  [[ -f "$dir/ca-db/crlnumber" ]] || echo 01 > "$dir/ca-db/crlnumber"
+  config="$(mktemp)"
+  trap 'rm -f "$config"' EXIT
+  # Paths come from the environment, so that any directory name is safe in openssl's configuration syntax.
+  cat > "$config" <<'CONF'
+[ ca ]
+default_ca = raftline
+[ raftline ]
+database = $ENV::RAFTLINE_CA_DIR/ca-db/index.txt
+crlnumber = $ENV::RAFTLINE_CA_DIR/ca-db/crlnumber
+new_certs_dir = $ENV::RAFTLINE_CA_DIR/ca-db
+certificate = $ENV::RAFTLINE_CA_DIR/ca.pem
+private_key = $ENV::RAFTLINE_CA_DIR/ca-key.pem
+default_md = sha256
+default_crl_days = 30
+CONF
+  export RAFTLINE_CA_DIR="$dir"
+  if [[ -n "$revoke" ]]; then
+    if ! openssl verify -CAfile "$dir/ca.pem" "$revoke" >/dev/null 2>&1; then
+      echo "bin/tls-ca.sh: $revoke is not a certificate signed by the CA in $dir" >&2
+      exit 2
+    fi
+    serial="$(openssl x509 -in "$revoke" -noout -serial | cut -d= -f2)"
+    if grep -q "^R[[:space:]].*[[:space:]]$serial[[:space:]]" "$dir/ca-db/index.txt"; then
+      echo "already revoked: $revoke (serial $serial)"
+    else
+      openssl ca -config "$config" -revoke "$revoke" 2>/dev/null
+      echo "revoked     : $revoke (serial $serial)"
+    fi
+  fi
+  # Written aside and renamed, so that a node reloading it never reads half a file.
+  openssl ca -config "$config" -gencrl -out "$dir/crl.pem.new" 2>/dev/null
+  chmod 644 "$dir/crl.pem.new"
+  mv -f "$dir/crl.pem.new" "$dir/crl.pem"
+  echo "CRL         : $dir/crl.pem ($(grep -c '^R' "$dir/ca-db/index.txt") revoked; valid for 30 days, renew with --crl)"
+  echo "configuration: \"tls\": {..., \"crl_files\": [\"$dir/crl.pem\"]}"
+  exit 0
 fi
 mkdir -p "$dir"
 umask 077

@@ -51,7 +51,8 @@ final class ApiCall {
             b.header("Content-Type", path.startsWith("/v1/kv/") ? "application/octet-stream" : "application/json");
         }
         try {
-            HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            HttpResponse<String> r = target.http().send(b.build(),
+                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             return new Answer(r.statusCode(), r.body());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -67,7 +68,7 @@ final class ApiCall {
             byte[] body) {
         PrintStream out = root.out();
         PrintStream err = root.err();
-        URI base = target.url;
+        URI base = target.base();
         try {
             Answer a = send(target, method, path, body);
             if (a.ok()) {
@@ -76,6 +77,9 @@ final class ApiCall {
             }
             err.println("raftline " + command + ": " + describe(a));
             return Main.FAILURE;
+        } catch (ClientTls.InvalidOption e) {
+            err.println("raftline " + command + ": " + e.getMessage());
+            return Main.USAGE;
         } catch (IOException e) {
             err.println("raftline " + command + ": cannot reach " + base + ": " + e.getMessage());
             return Main.FAILURE;

@@ -96,9 +96,9 @@ final class Backups {
      * @throws IOException if the node cannot be reached, answers an error, or sends a damaged file
      */
     static Info save(KvClientCommand.Target target, Path file) throws IOException, InterruptedException {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http = target.http();
         Path part = file.resolveSibling(file.getFileName() + ".part");
-        URI url = target.url;
+        URI url = target.base();
         HttpResponse<Path> resp = http.send(target.request("/v1/snapshot")
                 .timeout(Duration.ofMinutes(10)).GET().build(), HttpResponse.BodyHandlers.ofFile(part));
         if (resp.statusCode() != 200) {

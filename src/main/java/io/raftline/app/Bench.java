@@ -53,9 +53,35 @@ public final class Bench {
      * @param readPercent share of requests that are reads, 0..100
      * @param consistency {@code linearizable}, {@code lease} or {@code stale}, for reads
      * @param token       bearer token sent with every request ({@code security.client_token}), or empty
+     * @param tls         CA to trust and client certificate to present ({@code --cacert}, {@code --cert},
+     *                    {@code --key}); with any of them, or an https URL, every call is TLS
      */
     record Options(URI url, int clients, long durationMs, long warmupMs, int valueSize, int keys, long timeoutMs,
-            int readPercent, String consistency, Target target, String token) {
+            int readPercent, String consistency, Target target, String token, ClientTls tls) {
+
+        /** A run without TLS options. */
+        Options(URI url, int clients, long durationMs, long warmupMs, int valueSize, int keys, long timeoutMs,
+                int readPercent, String consistency, Target target, String token) {
+            this(url, clients, durationMs, warmupMs, valueSize, keys, timeoutMs, readPercent, consistency, target,
+                    token, ClientTls.NONE);
+        }
+
+        /** The Vert.x client's options: TLS when the URL is https, with the given CA and client certificate. */
+        HttpClientOptions http() {
+            HttpClientOptions http = new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+                    .setConnectTimeout((int) timeoutMs);
+            if ("https".equalsIgnoreCase(url.getScheme())) {
+                http.setSsl(true).setVerifyHost(true);
+                if (tls.caCert() != null) {
+                    http.setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(tls.caCert().toString()));
+                }
+                if (tls.cert() != null) {
+                    http.setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
+                            .setCertPath(tls.cert().toString()).setKeyPath(tls.key().toString()));
+                }
+            }
+            return http;
+        }
 
         /** The request with the token, if any. */
         RequestOptions authorize(RequestOptions request) {
@@ -89,8 +115,7 @@ public final class Bench {
      */
     static int run(Options o, PrintStream out, PrintStream err) {
         Vertx vertx = Vertx.vertx();
-        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
-                .setConnectTimeout((int) o.timeoutMs()), new PoolOptions().setHttp1MaxSize(o.clients()));
+        HttpClient client = vertx.createHttpClient(o.http(), new PoolOptions().setHttp1MaxSize(o.clients()));
         try {
             JsonObject before = get(client, o.url(), "/v1/cluster", o).await(o.timeoutMs(), TimeUnit.MILLISECONDS);
             List<URI> targets = targets(vertx, client, o);

@@ -50,6 +50,17 @@ final class BenchCommand implements Callable<Integer> {
             description = "Bearer token (security.client_token). Default: the RAFTLINE_TOKEN environment variable.")
     private String token;
 
+    @Option(names = "--cacert", paramLabel = "FILE", description = "PEM CA certificate(s) the nodes' certificates must"
+            + " chain to (tls.ca_file). Calls over https. Default for https URLs: the JVM's trust store.")
+    private java.nio.file.Path caCert;
+
+    @Option(names = "--cert", paramLabel = "FILE", description = "PEM client certificate to present (with --key), for"
+            + " nodes whose tls.client_auth asks for one. Calls over https.")
+    private java.nio.file.Path cert;
+
+    @Option(names = "--key", paramLabel = "FILE", description = "PEM private key of --cert.")
+    private java.nio.file.Path key;
+
     @Option(names = "--clients", paramLabel = "N", defaultValue = "16",
             description = "Concurrent clients, 1..10000. Default: ${DEFAULT-VALUE}.")
     private int clients;
@@ -116,8 +127,14 @@ final class BenchCommand implements Callable<Integer> {
             case "url" -> Bench.Target.URL;
             default -> throw invalid("--target", "must be leader, all or url, got '" + target + "'");
         };
-        return new Bench.Options(url, clients, duration.toMillis(), warmup.toMillis(), valueSize, keys,
-                REQUEST_TIMEOUT_MS, reads, consistency, where, token == null ? "" : token);
+        ClientTls tls = new ClientTls(caCert, cert, key);
+        try {
+            tls.check();
+        } catch (ClientTls.InvalidOption e) {
+            throw invalid(cert == null ? "--key" : "--cert", e.getMessage());
+        }
+        return new Bench.Options(tls.apply(url), clients, duration.toMillis(), warmup.toMillis(), valueSize, keys,
+                REQUEST_TIMEOUT_MS, reads, consistency, where, token == null ? "" : token, tls);
     }
 
     private void inRange(String option, int value, int max) {

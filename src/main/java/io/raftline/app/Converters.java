@@ -55,19 +55,20 @@ final class Converters {
         }
     }
 
-    /** The address of a node's HTTP API: {@code http://host:port}. */
+    /** The address of a node's HTTP API: {@code http://host:port}, or {@code https://} for a node with TLS. */
     static final class HttpUrlConverter implements ITypeConverter<URI> {
         @Override
         public URI convert(String value) {
             try {
                 URI uri = URI.create(value);
-                if ("http".equals(uri.getScheme()) && uri.getHost() != null) {
+                if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
                     return uri;
                 }
             } catch (IllegalArgumentException e) {
                 // below
             }
-            throw new TypeConversionException("must look like http://host:port, got '" + value + "'");
+            throw new TypeConversionException("must look like http://host:port, got '" + value
+                    + "' (or https://host:port for a node with TLS)");
         }
     }
 }

@@ -42,7 +42,7 @@ final class KvClientCommand implements Callable<Integer> {
         return Main.USAGE;
     }
 
-    /** {@code --url} and {@code --token}, shared by the client commands. */
+    /** {@code --url}, {@code --token} and the TLS options, shared by the client commands. */
     static final class Target {
         @Option(names = "--url", paramLabel = "URL", defaultValue = "http://127.0.0.1:8081",
                 converter = Converters.HttpUrlConverter.class, description = "Any node's HTTP API. Default: ${DEFAULT-VALUE}.")
@@ -52,6 +52,52 @@ final class KvClientCommand implements Callable<Integer> {
                         + " changes need off loopback). Default: the RAFTLINE_TOKEN environment variable, which keeps"
                         + " it out of the process list.")
         String token;
+        @Option(names = "--cacert", paramLabel = "FILE", description = "PEM CA certificate(s) the node's certificate"
+                + " must chain to (the cluster's tls.ca_file; bin/tls-ca.sh writes DIR/ca.pem). Calls the node over"
+                + " https. Default for https URLs: the JVM's trust store.")
+        java.nio.file.Path caCert;
+        @Option(names = "--cert", paramLabel = "FILE", description = "PEM client certificate to present (with --key),"
+                + " for nodes whose tls.client_auth asks for one (bin/tls-ca.sh DIR --client NAME). Calls over https.")
+        java.nio.file.Path cert;
+        @Option(names = "--key", paramLabel = "FILE", description = "PEM private key (PKCS#8) of --cert.")
+        java.nio.file.Path key;
+        /** The HTTP client with the TLS options, made on first use. */
+        private java.net.http.HttpClient http;
+
+        /**
+         * The TLS options given.
+         *
+         * @return them ({@link ClientTls#NONE}-like when none was)
+         */
+        ClientTls tls() {
+            return new ClientTls(caCert, cert, key);
+        }
+
+        /**
+         * The node's URL: https when a TLS option was given.
+         *
+         * @return the URL to call
+         */
+        URI base() {
+            return tls().apply(url);
+        }
+
+        /**
+         * The HTTP client for this node: the shared one, or one with the TLS options.
+         *
+         * @return the client
+         * @throws ClientTls.InvalidOption if the TLS options cannot be used
+         */
+        java.net.http.HttpClient http() throws ClientTls.InvalidOption {
+            if (!tls().given()) {
+                return ApiCall.HTTP;
+            }
+            if (http == null) {
+                http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+                        .sslContext(tls().context()).build();
+            }
+            return http;
+        }
 
         /**
          * A target outside the command line (a backup from code).
@@ -74,7 +120,7 @@ final class KvClientCommand implements Callable<Integer> {
          * @return the request builder
          */
         HttpRequest.Builder request(String path) {
-            HttpRequest.Builder b = HttpRequest.newBuilder(url.resolve(path));
+            HttpRequest.Builder b = HttpRequest.newBuilder(base().resolve(path));
             if (token != null && !token.isEmpty()) {
                 b.header("Authorization", "Bearer " + token);
             }
@@ -227,7 +273,7 @@ final class KvClientCommand implements Callable<Integer> {
                     request.header("Last-Event-ID", lastId);
                 }
                 try {
-                    HttpResponse<Stream<String>> r = ApiCall.HTTP.send(request.build(),
+                    HttpResponse<Stream<String>> r = target.http().send(request.build(),
                             HttpResponse.BodyHandlers.ofLines());
                     try (Stream<String> lines = r.body()) {
                         if (r.statusCode() != 200) {
@@ -264,6 +310,9 @@ final class KvClientCommand implements Callable<Integer> {
                             }
                         }
                     }
+                } catch (ClientTls.InvalidOption e) {
+                    err.println("raftline kv watch: " + e.getMessage());
+                    return Main.USAGE;
                 } catch (IOException e) {
                     if (!connectedOnce) {
                         err.println("raftline kv watch: cannot reach " + target.url + ": " + e.getMessage());

@@ -36,7 +36,8 @@ import java.util.Map;
  *   <li>{@code raftline.security.trust_loopback|peer_identity|cluster_secret|client_token|event_values} /
  *       {@code RAFTLINE_SECURITY_TRUST_LOOPBACK|PEER_IDENTITY|CLUSTER_SECRET|CLIENT_TOKEN|EVENT_VALUES}, and
  *       {@code raftline.limits.<field>} / {@code RAFTLINE_LIMITS_<FIELD>} for every field of {@link LimitsConfig},
- *       {@code raftline.tls.cert_file|key_file|ca_file} / {@code RAFTLINE_TLS_CERT_FILE|KEY_FILE|CA_FILE}</li>
+ *       {@code raftline.tls.<field>} / {@code RAFTLINE_TLS_<FIELD>} for every field of {@link TlsConfig}
+ *       ({@code crl_files} as paths separated by commas)</li>
  *   <li>{@code raftline.nodes.<id>.http_port|host|data_dir|bus_port} /
  *       {@code RAFTLINE_NODES_<ID>_HTTP_PORT|HOST|DATA_DIR|BUS_PORT}</li>
  * </ul>
@@ -195,8 +196,8 @@ public final class ConfigLoader {
 
     /** Fields whose value is text: an override of any other field is a number or a boolean written as text. */
     private static final java.util.Set<String> TEXT_FIELDS = java.util.Set.of("cluster_name", "http_host",
-            "transport", "host", "token", "engine", "data_dir", "cert_file", "key_file", "ca_file", "peer_identity",
-            "cluster_secret", "client_token", "event_values", "client_auth");
+            "transport", "host", "token", "engine", "data_dir", "cert_file", "key_file", "ca_file", "client_ca_file",
+            "peer_identity", "cluster_secret", "client_token", "event_values", "client_auth");
 
     /**
      * An override as the JSON type its field has: environment variables and system properties are text, the file's
@@ -206,6 +207,16 @@ public final class ConfigLoader {
     static Object typed(List<String> path, String value) {
         if (TEXT_FIELDS.contains(path.get(path.size() - 1))) {
             return value;
+        }
+        if (path.get(path.size() - 1).equals("crl_files")) {
+            // A list of paths: comma-separated in the environment (RAFTLINE_TLS_CRL_FILES=a.pem,b.pem).
+            JsonArray files = new JsonArray();
+            for (String f : value.split(",")) {
+                if (!f.isBlank()) {
+                    files.add(f.trim());
+                }
+            }
+            return files;
         }
         String v = value.trim();
         if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {

@@ -14,10 +14,34 @@ package io.raftline.config;
  * @param maxWsFrameBytes     largest WebSocket frame (and message) the live view's bridge accepts
  * @param quotaBytes          the key space's size quota (keys + values, bytes): writes that would grow it beyond are
  *                            refused with 507 {@code quota_exceeded}; reads and deletes keep working (0: none)
+ * @param requestHeadTimeoutMs a connection whose next request head has not fully arrived this long after the connection
+ *                            opened or its previous response ended is closed (a head trickled byte by byte would
+ *                            otherwise hold the connection until the idle timeout; 0: no deadline)
  */
 public record LimitsConfig(int maxConnections, long idleTimeoutMs, long requestTimeoutMs, int maxRequestLineBytes,
-        int maxHeaderBytes, int maxWsFrameBytes, long quotaBytes) {
+        int maxHeaderBytes, int maxWsFrameBytes, long quotaBytes, long requestHeadTimeoutMs) {
+
+    /** Default of {@code limits.request_head_timeout_ms}. */
+    public static final long DEFAULT_REQUEST_HEAD_TIMEOUT_MS = 10_000;
 
     /** The defaults. */
-    public static final LimitsConfig DEFAULT = new LimitsConfig(4096, 120_000, 30_000, 8192, 16384, 65536, 0);
+    public static final LimitsConfig DEFAULT = new LimitsConfig(4096, 120_000, 30_000, 8192, 16384, 65536, 0,
+            DEFAULT_REQUEST_HEAD_TIMEOUT_MS);
+
+    /**
+     * Limits with the default request head deadline.
+     *
+     * @param maxConnections      open connections per listening port
+     * @param idleTimeoutMs       idle connections are closed after this long
+     * @param requestTimeoutMs    a request's body must arrive within this long
+     * @param maxRequestLineBytes longest request line
+     * @param maxHeaderBytes      largest request head
+     * @param maxWsFrameBytes     largest WebSocket frame
+     * @param quotaBytes          the key space's quota
+     */
+    public LimitsConfig(int maxConnections, long idleTimeoutMs, long requestTimeoutMs, int maxRequestLineBytes,
+            int maxHeaderBytes, int maxWsFrameBytes, long quotaBytes) {
+        this(maxConnections, idleTimeoutMs, requestTimeoutMs, maxRequestLineBytes, maxHeaderBytes, maxWsFrameBytes,
+                quotaBytes, DEFAULT_REQUEST_HEAD_TIMEOUT_MS);
+    }
 }

@@ -75,11 +75,12 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
             "max_body_bytes", "forward_timeout_ms", "max_pending_reads");
     static final List<String> ADMIN_FIELDS = List.of("host", "port", "token", "hide_values");
     static final List<String> TLS_FIELDS = List.of("cert_file", "key_file", "ca_file", "client_auth",
-            "reload_interval_ms");
+            "reload_interval_ms", "client_ca_file", "crl_files");
     static final List<String> SECURITY_FIELDS = List.of("allowed_hosts", "allowed_origins", "trust_loopback",
             "peer_identity", "cluster_secret", "client_token", "event_values");
     static final List<String> LIMITS_FIELDS = List.of("max_connections", "idle_timeout_ms", "request_timeout_ms",
-            "max_request_line_bytes", "max_header_bytes", "max_ws_frame_bytes", "quota_bytes");
+            "max_request_line_bytes", "max_header_bytes", "max_ws_frame_bytes", "quota_bytes",
+            "request_head_timeout_ms");
     static final List<String> NODE_FIELDS = List.of("id", "host", "http_port", "data_dir", "bus_port", "join",
             "resp_port");
 
@@ -326,7 +327,8 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
         t.allowOnly(Set.copyOf(TLS_FIELDS));
         TlsConfig tls = new TlsConfig(t.string("cert_file", ""), t.string("key_file", ""), t.string("ca_file", ""),
                 ClientCertAuth.parse(t.field("client_auth"), t.string("client_auth", "none")),
-                t.bounded("reload_interval_ms", TlsConfig.DEFAULT_RELOAD_INTERVAL_MS, 0, 86_400_000L));
+                t.bounded("reload_interval_ms", TlsConfig.DEFAULT_RELOAD_INTERVAL_MS, 0, 86_400_000L),
+                t.string("client_ca_file", ""), t.strings("crl_files", List.of()));
         if (tls.reloadIntervalMs() > 0 && tls.reloadIntervalMs() < 100) {
             throw new ConfigException(t.field("reload_interval_ms"), "must be 0 (never) or at least 100, got "
                     + tls.reloadIntervalMs());
@@ -343,14 +345,45 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                     + t.field("ca_file") + " (the CA whose certificates clients must present)"
                     + (tls.enabled() ? "" : ", and TLS on (cert_file and key_file)"));
         }
-        for (String f : List.of("cert_file", "key_file", "ca_file")) {
-            String path = f.equals("cert_file") ? tls.certFile() : f.equals("key_file") ? tls.keyFile() : tls.caFile();
+        if (!tls.clientCaFile().isEmpty() && !tls.clientAuth().enabled()) {
+            throw new ConfigException(t.field("client_ca_file"), "needs " + t.field("client_auth") + " \"request\" or"
+                    + " \"required\": the client CA signs key-value clients' certificates, which the client ports ask"
+                    + " for only then");
+        }
+        if (!tls.enabled() && !tls.crlFiles().isEmpty()) {
+            throw new ConfigException(t.field("crl_files"), "needs cert_file and key_file (TLS is off without them)");
+        }
+        for (String f : List.of("cert_file", "key_file", "ca_file", "client_ca_file")) {
+            String path = switch (f) {
+                case "cert_file" -> tls.certFile();
+                case "key_file" -> tls.keyFile();
+                case "ca_file" -> tls.caFile();
+                default -> tls.clientCaFile();
+            };
             if (!path.isEmpty() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(path))) {
                 throw new ConfigException(t.field(f), "cannot read " + path + " (a PEM file; bin/tls-ca.sh makes some"
                         + " for trials)");
             }
         }
+        for (int i = 0; i < tls.crlFiles().size(); i++) {
+            checkCrl(t.field("crl_files") + "[" + i + "]", tls.crlFiles().get(i));
+        }
         return tls;
+    }
+
+    /** A revocation list must be there and parse (PEM or DER): the listeners would fail to start, saying less. */
+    private static void checkCrl(String field, String path) {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(path))) {
+            if (java.security.cert.CertificateFactory.getInstance("X.509").generateCRLs(in).isEmpty()) {
+                throw new ConfigException(field, path + " holds no certificate revocation list (PEM or DER;"
+                        + " bin/tls-ca.sh DIR --revoke CERT.pem writes one)");
+            }
+        } catch (java.io.IOException e) {
+            throw new ConfigException(field, "cannot read " + path + " (" + e.getMessage() + ")");
+        } catch (java.security.GeneralSecurityException e) {
+            throw new ConfigException(field, path + " is not a certificate revocation list (PEM or DER): "
+                    + e.getMessage());
+        }
     }
 
     /**
@@ -403,7 +436,12 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                 (int) l.bounded("max_request_line_bytes", d.maxRequestLineBytes(), 256, 1 << 20),
                 (int) l.bounded("max_header_bytes", d.maxHeaderBytes(), 1024, 1 << 20),
                 (int) l.bounded("max_ws_frame_bytes", d.maxWsFrameBytes(), 1024, 16 << 20),
-                l.bounded("quota_bytes", d.quotaBytes(), 0, Long.MAX_VALUE));
+                l.bounded("quota_bytes", d.quotaBytes(), 0, Long.MAX_VALUE),
+                l.bounded("request_head_timeout_ms", d.requestHeadTimeoutMs(), 0, 3_600_000));
+        if (limits.requestHeadTimeoutMs() > 0 && limits.requestHeadTimeoutMs() < 100) {
+            throw new ConfigException(l.field("request_head_timeout_ms"), "must be 0 (no deadline) or at least 100,"
+                    + " got " + limits.requestHeadTimeoutMs());
+        }
         return limits;
     }
 

@@ -58,6 +58,12 @@ public final class CertificateReloader {
         if (!tls.caFile().isEmpty()) {
             paths.add(Path.of(tls.caFile()));
         }
+        if (!tls.clientCaFile().isEmpty()) {
+            paths.add(Path.of(tls.clientCaFile()));
+        }
+        for (String crl : tls.crlFiles()) {
+            paths.add(Path.of(crl));
+        }
         this.files = List.copyOf(paths);
         this.intervalMs = intervalMs;
     }

@@ -16,8 +16,8 @@ import java.security.MessageDigest;
  * carry no keys or values. Tokens are compared in constant time.
  *
  * <p>With client certificates ({@code tls.client_auth} {@code "request"} or {@code "required"}), a connection whose
- * client presented a certificate the cluster CA signed (the TLS handshake verified it; one of another CA never gets
- * this far) is let in without a token: the certificate is the credential, as etcd's {@code --client-cert-auth}.
+ * client presented a certificate the cluster CA or the client CA ({@code tls.client_ca_file}) signed (the TLS handshake
+ * verified it; one of another CA never gets this far) is let in without a token: the certificate is the credential, as etcd's {@code --client-cert-auth}.
  */
 public final class ClientAccess {
 

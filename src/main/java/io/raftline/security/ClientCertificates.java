@@ -8,8 +8,10 @@ import javax.net.ssl.SSLSession;
 /**
  * Whether a client's connection presented a certificate. It exists so that the key-value protocols (HTTP, gRPC, the
  * Redis protocol) decide alike whether a client certificate lets a client in ({@link ClientAccess}): the client ports'
- * TLS handshake trusts only the cluster CA, so a certificate that is there at all was verified against it (one of
- * another CA fails the handshake and no request is ever read).
+ * TLS handshake trusts only the cluster CA and, when configured, the client CA ({@code tls.client_ca_file}), and checks
+ * the revocation lists, so a certificate that is there at all was verified against them (one of another CA, or a
+ * revoked one, fails the handshake and no request is ever read). Whether it is also a node's is
+ * {@link PeerGuard#identify}'s question.
  */
 public final class ClientCertificates {
 

@@ -1,7 +1,9 @@
 package io.raftline.security;
 
 import io.raftline.config.PeerIdentityPolicy;
+import java.security.cert.Certificate;
 import java.util.Collection;
+import java.util.List;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -73,6 +75,8 @@ public final class PeerGuard {
     }
 
     private final PeerIdentityPolicy policy;
+    /** With a separate client CA: which accepted certificates are the cluster CA's (null: all of them are). */
+    private final ClusterCaCheck clusterCa;
     private final Map<Reason, AtomicLong> counts = new EnumMap<>(Reason.class);
     private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
     /** Start of the current interval of the overall bound, lines logged and lines held back in it (guarded by this). */
@@ -86,7 +90,19 @@ public final class PeerGuard {
      * @param policy what a certificate must name
      */
     public PeerGuard(PeerIdentityPolicy policy) {
+        this(policy, null);
+    }
+
+    /**
+     * Creates a guard for a process whose client ports also trust a client CA ({@code tls.client_ca_file}).
+     *
+     * @param policy    what a certificate must name
+     * @param clusterCa tells the cluster CA's certificates from the client CA's; null when the handshake trusts the
+     *                  cluster CA only
+     */
+    public PeerGuard(PeerIdentityPolicy policy, ClusterCaCheck clusterCa) {
         this.policy = policy;
+        this.clusterCa = clusterCa;
         for (Reason r : Reason.values()) {
             counts.put(r, new AtomicLong());
         }
@@ -99,6 +115,20 @@ public final class PeerGuard {
      */
     public PeerIdentityPolicy policy() {
         return policy;
+    }
+
+    /**
+     * The identity of a verified client certificate chain: what it names if the cluster CA issued it, else a key-value
+     * client's (a certificate of the client CA never speaks for a node, whatever it names).
+     *
+     * @param chain the chain the TLS handshake verified, leaf first
+     * @return its identity
+     */
+    public PeerIdentity identify(List<Certificate> chain) {
+        if (clusterCa != null && !clusterCa.issued(chain)) {
+            return PeerIdentity.CLIENT_CA;
+        }
+        return PeerIdentity.of(chain);
     }
 
     /**

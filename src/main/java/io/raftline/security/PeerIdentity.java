@@ -42,6 +42,12 @@ public record PeerIdentity(Set<Integer> nodeIds, boolean client) {
     /** A certificate that names no node. */
     public static final PeerIdentity ANONYMOUS = new PeerIdentity(Set.of());
 
+    /**
+     * A certificate of the client CA ({@code tls.client_ca_file}): a key-value client's, whatever it names, since only
+     * the cluster CA vouches for nodes.
+     */
+    public static final PeerIdentity CLIENT_CA = new PeerIdentity(Set.of(), true);
+
     /** The subject common name prefix of a key-value client's certificate made by other tools. */
     private static final Pattern CLIENT_COMMON_NAME = Pattern.compile("(?:^|,)\\s*CN=raftline-client-");
 

@@ -46,13 +46,25 @@ final class ClientPort {
      * @param peers         where each node's client port is
      * @param cluster       what {@code /v1/cluster} shows
      * @param raftTransport the gRPC transport when Raft runs over gRPC, else null
+     * @param clusterCa     with a separate client CA, which client certificates the cluster CA issued (only those
+     *                      may call the forwarding endpoint); null otherwise
      * @return the (undeployed) server
      */
     static HttpServerVerticle create(RaftlineConfig config, NodeConfig n, RaftNode node, HttpClient forwardClient,
-            PeerDirectory peers, ClusterView cluster, GrpcTransport raftTransport) {
+            PeerDirectory peers, ClusterView cluster, GrpcTransport raftTransport,
+            io.raftline.security.ClusterCaCheck clusterCa) {
         KvRequests requests = requests(config, n, node, forwardClient, peers);
         ClientAccess access = config.clientAccess();
         KvApi api = new KvApi(node, requests, cluster, config.service().maxBodyBytes(), access);
+        if (clusterCa != null) {
+            api.forwardingOnlyFrom(connection -> {
+                try {
+                    return connection.isSsl() && clusterCa.issued(connection.peerCertificates());
+                } catch (javax.net.ssl.SSLPeerUnverifiedException noCertificate) {
+                    return false;
+                }
+            });
+        }
         // A membership change answers once committed: the node's request timeout, plus the hop to the leader.
         WatchApi watches = new WatchApi(node);
         MembersApi members = new MembersApi(node, peers, forwardClient, config.service().requestTimeoutMs()

@@ -5,6 +5,7 @@ import io.raftline.api.http.MembersApi;
 import io.raftline.api.http.PeerDirectory;
 import io.raftline.config.NodeConfig;
 import io.raftline.config.RaftlineConfig;
+import io.raftline.config.TlsConfig;
 import io.raftline.config.TransportKind;
 import io.raftline.events.EventPipeline;
 import io.raftline.events.EventPublisher;
@@ -120,6 +121,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     private HttpServerVerticle adminServer;
     /** With TLS: reloads renewed certificates into the listeners and the forwarding client (null otherwise). */
     private io.raftline.security.CertificateReloader certificates;
+    /** With a separate client CA: which client certificates the cluster CA issued (nodes); null otherwise. */
+    private io.raftline.security.ClusterCaCheck clusterCa;
     private io.vertx.core.http.HttpClientAgent forwardClient;
     private ClusterStatus status;
     private GrpcTransport grpcTransport;
@@ -202,10 +205,13 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             // Each node's client port serves RaftService too; peers are found where their HTTP API is.
             GrpcTransport.PeerTls peerTls = null;
             if (config.tls().enabled()) {
+                clusterCa = clusterCaCheck();
                 // Mutual TLS between nodes, from the same PEM files as the listeners (the configuration checked that
                 // the CA is given and that the certificate names the nodes this process runs).
-                peerTls = new GrpcTransport.PeerTls(config.tls().keyCert(), config.tls().trust(),
-                        new PeerGuard(config.security().peerIdentity()));
+                TlsConfig tls = config.tls();
+                peerTls = new GrpcTransport.PeerTls(tls.keyCert(), tls.trust(),
+                        new PeerGuard(config.security().peerIdentity(), clusterCa),
+                        () -> tls.clientOptionsByValue(true), tls.crlFiles());
                 Metrics.registerPeerGuard("grpc", config.nodeId(), peerTls.guard());
             }
             grpcTransport = new GrpcTransport(vertx, conditioner, listener::messageDropped,
@@ -227,6 +233,12 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         }
         transport = new LinkFaultTransport(vertx, wire, links, listener::messageDropped);
         HttpClientOptions clientOptions = new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true);
+        long headTimeoutMs = config.limits().requestHeadTimeoutMs();
+        if (headTimeoutMs > 0) {
+            // The other nodes close a kept-alive HTTP/1.1 connection that sends no request within their head deadline:
+            // this client lets its idle connections go first, so that a forward never races that close.
+            clientOptions.setKeepAliveTimeout((int) Math.max(1, Math.min(60, headTimeoutMs / 2000)));
+        }
         if (config.tls().enabled()) {
             // The other nodes' client ports speak TLS too: verify them against the configured CA (or the JVM's).
             clientOptions.setSsl(true).setVerifyHost(true);
@@ -238,6 +250,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                 // signed it), so that forwarding, status and membership calls pass with "required" too.
                 clientOptions.setKeyCertOptions(config.tls().keyCert());
             }
+            // A node whose certificate was revoked is not called either.
+            config.tls().withCrls(clientOptions);
         }
         // Requests waiting for one of the 64 connections to a peer are bounded too: beyond what the leader would accept
         // anyway (its pending writes and reads), a forward fails at once (503) instead of queueing without end.
@@ -257,10 +271,15 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         if (config.tls().enabled() && config.tls().reloadIntervalMs() > 0) {
             certificates = new io.raftline.security.CertificateReloader(vertx, config.tls(),
                     config.tls().reloadIntervalMs());
-            // The TLS options the client was made with (above), their files read again.
-            io.vertx.core.net.ClientSSLOptions forwardingTls = clientOptions.getSslOptions();
-            certificates.register("the forwarding client",
-                    () -> forwardClient.updateSSLOptions(forwardingTls.copy(), true));
+            // The files read again (by value: a client given its path-based options again would keep its old context).
+            boolean present = config.tls().clientAuth().enabled();
+            certificates.register("the forwarding client", () -> vertx.executeBlocking(
+                    () -> config.tls().clientOptionsByValue(present), false)
+                    .compose(ssl -> forwardClient.updateSSLOptions(ssl, true)));
+            if (grpcTransport != null) {
+                // What each node presents when it calls its peers' Raft service, and the CA it verifies them with.
+                certificates.register("the gRPC transport's peer clients", grpcTransport::reloadTls);
+            }
         }
         Future<?> chain = warmUpTls().compose(v -> vertx.deployVerticle(publisher));
         for (NodeConfig n : local) {
@@ -338,11 +357,26 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         if (!config.tls().enabled()) {
             return Future.succeededFuture();
         }
+        if (clusterCa == null) {
+            clusterCa = clusterCaCheck();
+        }
+        if (clusterCa != null && certificates != null) {
+            certificates.register("the cluster CA check", () -> clusterCa.load(vertx));
+        }
         return vertx.executeBlocking(() -> {
             javax.net.ssl.SSLContext.getDefault().createSSLEngine().getSupportedCipherSuites();
             io.netty.handler.ssl.SslContextBuilder.forClient();
             return null;
-        });
+        }).compose(v -> clusterCa == null ? Future.succeededFuture() : clusterCa.load(vertx).mapEmpty());
+    }
+
+    /**
+     * With a separate client CA, the check that tells the cluster CA's client certificates (nodes) from the client
+     * CA's (key-value clients); null when the client ports trust the cluster CA only.
+     */
+    private io.raftline.security.ClusterCaCheck clusterCaCheck() {
+        return config.tls().clientCaFile().isEmpty() ? null
+                : new io.raftline.security.ClusterCaCheck(Path.of(config.tls().caFile()));
     }
 
     /**
@@ -504,7 +538,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     /** Deploys the node's client port (HTTP and gRPC) and records the port it actually listens on. */
     private Future<Void> deployClientPort(NodeConfig n) {
         HttpServerVerticle server = ClientPort.create(config, n, nodes.get(n.id()), forwardClient, this, status,
-                grpcTransport);
+                grpcTransport, clusterCa);
         servers.put(n.id(), server);
         Future<Void> http = vertx.deployVerticle(server).onSuccess(d -> {
             if (certificates != null) {

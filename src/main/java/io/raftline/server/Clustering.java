@@ -107,6 +107,9 @@ public final class Clustering {
             // or a process would send Raft traffic to any server certificate, the CA's or not.
             bus.setSsl(true).setClientAuth(ClientAuth.REQUIRED).setTrustAll(false)
                     .setKeyCertOptions(config.tls().keyCert()).setTrustOptions(config.tls().trust());
+            // Only the cluster CA: a key-value client's certificate of a separate client CA never opens an event-bus
+            // connection. Revoked certificates neither (read once: the event bus cannot reload, docs/security.md).
+            config.tls().withCrls(bus);
         }
         return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcastConfig(config)));
     }

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -39,7 +40,9 @@ import java.util.function.Function;
  * <p>It also holds the limits that protect the listener itself, before any router runs ({@link LimitsConfig}): at most
  * {@code max_connections} open connections (one more is answered 503 {@code too_many_connections} and closed), an idle
  * timeout, a deadline for a request's body to arrive (408 {@code request_timeout} and the connection closed: a client
- * that sends half a body holds nothing for long), request line and head sizes (414 and 431), WebSocket frame sizes;
+ * that sends half a body holds nothing for long), a deadline for a request's head ({@code request_head_timeout_ms}:
+ * a head trickled byte by byte, or none at all, no longer holds a connection until the idle timeout), request line and
+ * head sizes (414 and 431), WebSocket frame sizes;
  * and the {@link RequestGuard}'s host and origin checks. Requests Netty cannot decode are answered as JSON errors
  * like everything else.
  */
@@ -69,6 +72,25 @@ public final class HttpServerVerticle extends VerticleBase {
     private long sweepTimer = -1;
 
     private record Pending(HttpServerRequest request, long startedNanos) {
+    }
+
+    /**
+     * Connections that must complete a request head by a deadline (event loop only): every connection until its first
+     * request, and an HTTP/1.x connection again once its latest request's response has ended. HTTP/2 connections leave
+     * once their first request came: between streams they are legitimately quiet (a Raft peer's link, a browser's
+     * multiplexed connection) and the idle timeout bounds them. A WebSocket leaves at its upgrade.
+     */
+    private final Map<HttpConnection, HeadWait> awaitingHead = new IdentityHashMap<>();
+
+    /** Why a connection waits for a head: since when, or behind which request (its response not ended yet). */
+    private static final class HeadWait {
+        /** When the wait started (nanoTime), or 0 while {@link #latest} is still being answered. */
+        long sinceNanos;
+        HttpServerRequest latest;
+
+        HeadWait(long sinceNanos) {
+            this.sinceNanos = sinceNanos;
+        }
     }
 
     /**
@@ -175,14 +197,23 @@ public final class HttpServerVerticle extends VerticleBase {
         if (tls.enabled()) {
             options.setSsl(true).setUseAlpn(true).setKeyCertOptions(tls.keyCert());
             if (clientCertificates != io.vertx.core.http.ClientAuth.NONE && !tls.caFile().isEmpty()) {
-                options.setClientAuth(clientCertificates).setTrustOptions(tls.trust());
+                // Key-value clients' certificates may come from the client CA; nodes' only from the cluster CA (the
+                // Raft service and the forwarding endpoint check which, PeerGuard.identify).
+                options.setClientAuth(clientCertificates).setTrustOptions(tls.clientPortTrust());
+                tls.withCrls(options);
             }
         }
         if (grpc != null) {
             // Raft peers multiplex their calls on one HTTP/2 connection: allow more than the default 100 streams.
             options.setInitialSettings(new Http2Settings().setMaxConcurrentStreams(1024));
+        } else {
+            // No gRPC here (the admin port): no HTTP/2 without TLS either. With h2c on, Vert.x keeps a plain HTTP/1.x
+            // connection inside Netty until its first head is complete (to see whether it asks for an upgrade), out of
+            // reach of the request head's deadline; browsers and curl speak HTTP/1.1 to a plain-text port anyway.
+            options.setHttp2ClearTextEnabled(false);
         }
         Handler<HttpServerRequest> handler = request -> {
+            headArrived(request);
             if (!overLimit.isEmpty() && overLimit.contains(request.connection())) {
                 refuse(request, 503, "too_many_connections", "this port has " + limits.maxConnections()
                         + " open connections already (limits.max_connections): retry later");
@@ -201,7 +232,12 @@ public final class HttpServerVerticle extends VerticleBase {
             pending.add(new Pending(request, System.nanoTime()));
             router.handle(request);
         };
-        sweepTimer = vertx.setPeriodic(Math.max(50, Math.min(1000, limits.requestTimeoutMs() / 4)), t -> sweep());
+        long shortest = limits.requestHeadTimeoutMs() > 0
+                ? Math.min(limits.requestTimeoutMs(), limits.requestHeadTimeoutMs()) : limits.requestTimeoutMs();
+        sweepTimer = vertx.setPeriodic(Math.max(50, Math.min(1000, shortest / 4)), t -> {
+            sweep();
+            sweepHeads();
+        });
         return vertx.createHttpServer(options)
                 .connectionHandler(this::connected)
                 .invalidRequestHandler(HttpServerVerticle::invalid)
@@ -254,15 +290,66 @@ public final class HttpServerVerticle extends VerticleBase {
             return;
         }
         connections++;
+        if (limits.requestHeadTimeoutMs() > 0) {
+            awaitingHead.put(connection, new HeadWait(System.nanoTime()));
+        }
         connection.closeHandler(v -> {
             connections--;
             budget.release();
             overLimit.remove(connection);
+            awaitingHead.remove(connection);
         });
         if (limits.maxConnections() > 0 && connections > limits.maxConnections()) {
             overLimit.add(connection);
             // Answered 503 if it sends a request at once, closed in any case: the descriptor is not held.
             vertx.setTimer(1000, t -> connection.close());
+        }
+    }
+
+    /** A request's head has arrived: its connection waits for no head until its response has ended (HTTP/1.x). */
+    private void headArrived(HttpServerRequest request) {
+        HeadWait wait = awaitingHead.isEmpty() ? null : awaitingHead.get(request.connection());
+        if (wait == null) {
+            return;
+        }
+        boolean http1 = request.version() != io.vertx.core.http.HttpVersion.HTTP_2;
+        if (!http1 || request.headers().contains(HttpHeaders.UPGRADE, "websocket", true)) {
+            awaitingHead.remove(request.connection());
+            return;
+        }
+        wait.latest = request;
+        wait.sinceNanos = 0;
+    }
+
+    /**
+     * Closes the connections whose next request head has not arrived within {@code request_head_timeout_ms} of the
+     * connection opening or of the previous response's end (seen by this sweep, so up to one sweep period later).
+     * Nothing is answered: there is no request to answer, only part of a head, or none.
+     */
+    private void sweepHeads() {
+        if (awaitingHead.isEmpty()) {
+            return;
+        }
+        long now = System.nanoTime();
+        long deadline = TimeUnit.MILLISECONDS.toNanos(limits.requestHeadTimeoutMs());
+        List<HttpConnection> late = new ArrayList<>();
+        for (Map.Entry<HttpConnection, HeadWait> e : awaitingHead.entrySet()) {
+            HeadWait wait = e.getValue();
+            if (wait.sinceNanos == 0) {
+                HttpServerResponse response = wait.latest.response();
+                if (!response.ended() && !response.closed()) {
+                    continue; // still answering: no head is due
+                }
+                wait.sinceNanos = now;
+                wait.latest = null;
+            }
+            if (now - wait.sinceNanos >= deadline) {
+                late.add(e.getKey());
+            }
+        }
+        for (HttpConnection c : late) {
+            awaitingHead.remove(c);
+            c.close();
         }
     }
 

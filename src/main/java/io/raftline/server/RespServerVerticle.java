@@ -69,7 +69,8 @@ final class RespServerVerticle extends VerticleBase {
             options.setSsl(true).setKeyCertOptions(tls.keyCert());
             if (tls.clientAuth().enabled()) {
                 // tls.client_auth: the same handshake as the HTTP client port; a verified certificate stands for AUTH.
-                options.setClientAuth(tls.clientAuth().handshake()).setTrustOptions(tls.trust());
+                options.setClientAuth(tls.clientAuth().handshake()).setTrustOptions(tls.clientPortTrust());
+                tls.withCrls(options);
             }
         }
         RespServer resp = new RespServer(vertx, node, requests, this::actualPort, maxRequestBytes,

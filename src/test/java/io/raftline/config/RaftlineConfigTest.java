@@ -350,4 +350,20 @@ class RaftlineConfigTest {
             await(vertx.close());
         }
     }
+
+    @Test
+    void newLimitsAndTlsFieldsAreReadAndOverriddenFromTheEnvironment() {
+        assertThat(RaftlineConfig.fromJson(base()).limits().requestHeadTimeoutMs()).isEqualTo(10_000);
+        assertThat(RaftlineConfig.fromJson(base().put("limits", new JsonObject()
+                .put("request_head_timeout_ms", 0))).limits().requestHeadTimeoutMs()).isZero();
+        assertThatThrownBy(() -> RaftlineConfig.fromJson(base().put("limits", new JsonObject()
+                .put("request_head_timeout_ms", 50)))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("limits.request_head_timeout_ms").hasMessageContaining("at least 100");
+        assertThat(ConfigLoader.typed(java.util.List.of("tls", "crl_files"), "a.pem, b.pem"))
+                .isEqualTo(new io.vertx.core.json.JsonArray().add("a.pem").add("b.pem"));
+        assertThat(ConfigLoader.typed(java.util.List.of("tls", "client_ca_file"), "123")).isEqualTo("123");
+        assertThatThrownBy(() -> RaftlineConfig.fromJson(base().put("tls", new JsonObject()
+                .put("crl_files", new io.vertx.core.json.JsonArray().add("x.pem"))))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("tls.crl_files").hasMessageContaining("cert_file");
+    }
 }

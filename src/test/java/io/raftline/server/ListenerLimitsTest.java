@@ -2,6 +2,7 @@ package io.raftline.server;
 
 import static io.raftline.verify.nemesis.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.raftline.config.LimitsConfig;
 import io.vertx.core.Vertx;
@@ -21,6 +22,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -161,5 +171,150 @@ class ListenerLimitsTest {
         ws.writeTextMessage("x".repeat(4000));
         Short code = closed.get(10, TimeUnit.SECONDS);
         assertThat(code).isIn((short) 1009, (short) 1002, (short) 1006);
+    }
+
+    private static LimitsConfig headDeadline(long headMs) {
+        // Long idle and body timeouts: what closes a connection here is the head's deadline.
+        return new LimitsConfig(100, 60_000, 30_000, 8192, 16384, 65536, 0, headMs);
+    }
+
+    /**
+     * Sends {@code head} one byte every 200 ms, reading meanwhile; stops when the server closes the connection.
+     *
+     * @return how many bytes were sent before the server closed it, or -1 if it never did (the whole head was sent)
+     */
+    private static int trickle(Socket s, String head) throws IOException {
+        s.setSoTimeout(200);
+        byte[] bytes = head.getBytes(StandardCharsets.ISO_8859_1);
+        byte[] buf = new byte[4096];
+        for (int i = 0; i < bytes.length; i++) {
+            try {
+                s.getOutputStream().write(bytes[i]);
+                s.getOutputStream().flush();
+            } catch (IOException reset) {
+                return i;
+            }
+            try {
+                if (s.getInputStream().read(buf) < 0) {
+                    return i + 1;
+                }
+            } catch (java.net.SocketTimeoutException stillOpen) {
+                // 200 ms passed with the connection open: the next byte
+            } catch (IOException reset) {
+                return i + 1;
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void aHeadTrickledByteByByteIsCutAtTheHeadDeadline(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl is needed to make certificates");
+        // Over TLS: a plain HTTP/1.x connection is not shown to the server before its first head is complete (Vert.x
+        // holds it to look for an h2c upgrade), docs/security.md; after the handshake, the deadline runs.
+        Process ca = new ProcessBuilder("bin/tls-ca.sh", dir.toString()).redirectErrorStream(true).start();
+        String out = new String(ca.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(ca.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(ca.exitValue()).as(out).isZero();
+        HttpServerVerticle server = new HttpServerVerticle("test listener", "127.0.0.1", 0, vx -> {
+            Router r = Router.router(vx);
+            r.route("/echo").handler(ctx -> ctx.end("served"));
+            return r;
+        }).limits(headDeadline(1_000)).tls(new io.raftline.config.TlsConfig(dir.resolve("node.pem").toString(),
+                dir.resolve("node-key.pem").toString(), ""));
+        await(vertx.deployVerticle(server), Duration.ofSeconds(10));
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        try (InputStream in = Files.newInputStream(dir.resolve("ca.pem"))) {
+            trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext ssl = SSLContext.getInstance("TLS");
+        ssl.init(null, tmf.getTrustManagers(), null);
+        // 100 bytes at 200 ms each: 20 s to send the whole head, far beyond the 1 s deadline.
+        String head = "GET /echo HTTP/1.1\r\nHost: x\r\nX-Slow: " + "a".repeat(62) + "\r\n\r\n";
+        try (SSLSocket slow = (SSLSocket) ssl.getSocketFactory().createSocket("127.0.0.1", server.actualPort())) {
+            slow.startHandshake();
+            long start = System.nanoTime();
+            int sent = trickle(slow, head);
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(sent).as("closed before the head was complete").isBetween(1, head.length() - 1);
+            assertThat(ms).isBetween(700L, 5_000L);
+        }
+    }
+
+    @Test
+    void aKeptAliveConnectionMustSendItsNextHeadWithinTheDeadlineAfterTheResponse() throws Exception {
+        int port = serve(headDeadline(1_000));
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            InputStream in = s.getInputStream();
+            for (int i = 0; i < 2; i++) {
+                // Each request within the deadline is served on the same connection.
+                write(s, "GET /echo HTTP/1.1\r\nHost: x\r\n\r\n");
+                StringBuilder answer = new StringBuilder();
+                int length = -1;
+                while (length < 0 || answer.length() < answer.indexOf("\r\n\r\n") + 4 + length) {
+                    int c = in.read();
+                    assertThat(c).as("the connection stays open while requests come in time").isNotNegative();
+                    answer.append((char) c);
+                    if (length < 0 && answer.toString().endsWith("\r\n\r\n")) {
+                        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)")
+                                .matcher(answer);
+                        assertThat(m.find()).as(answer.toString()).isTrue();
+                        length = Integer.parseInt(m.group(1));
+                    }
+                }
+                assertThat(answer.toString()).startsWith("HTTP/1.1 200");
+            }
+            // Then nothing: closed at the head deadline after the last response, long before the idle timeout.
+            long start = System.nanoTime();
+            assertThat(readToClose(s)).isEmpty();
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(900L, 5_000L);
+        }
+    }
+
+    @Test
+    void aPlainTextHeadTrickledToAPortWithoutGrpcIsCutAtTheHeadDeadline() throws Exception {
+        // No gRPC (the admin port): no h2c, so the server sees the connection open and the deadline runs from there.
+        int port = serve(headDeadline(1_000));
+        String head = "GET /echo HTTP/1.1\r\nHost: x\r\nX-Slow: " + "a".repeat(62) + "\r\n\r\n";
+        try (Socket slow = new Socket("127.0.0.1", port)) {
+            long start = System.nanoTime();
+            int sent = trickle(slow, head);
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(sent).as("closed before the head was complete").isBetween(1, head.length() - 1);
+            assertThat(ms).isBetween(900L, 5_000L);
+        }
+    }
+
+    @Test
+    void anHttp2ConnectionThatSendsNoRequestIsCutAtTheHeadDeadline() throws Exception {
+        // A port that serves gRPC keeps h2c (prior knowledge), as the client ports do.
+        HttpServerVerticle server = new HttpServerVerticle("test listener", "127.0.0.1", 0, Router::router,
+                vx -> request -> request.response().end()).limits(headDeadline(1_000));
+        await(vertx.deployVerticle(server), Duration.ofSeconds(10));
+        int port = server.actualPort();
+        try (Socket h2c = new Socket("127.0.0.1", port)) {
+            // HTTP/2 with prior knowledge: the connection preface and an empty SETTINGS frame, then no HEADERS.
+            write(h2c, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+            h2c.getOutputStream().write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0});
+            h2c.getOutputStream().flush();
+            long start = System.nanoTime();
+            readToClose(h2c); // the server's SETTINGS (and a GOAWAY), then the close
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(900L, 5_000L);
+        }
+    }
+
+    @Test
+    void theHeadDeadlineCanBeTurnedOff() throws Exception {
+        int port = serve(headDeadline(0));
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            // Half a head, then silence: with no deadline the connection stays (until the idle timeout, 60 s here).
+            write(s, "GET /echo HTTP/1.1\r\n");
+            s.setSoTimeout(2_000);
+            assertThatThrownBy(() -> s.getInputStream().read()).isInstanceOf(java.net.SocketTimeoutException.class);
+        }
     }
 }

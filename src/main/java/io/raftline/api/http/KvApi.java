@@ -66,6 +66,8 @@ public final class KvApi {
     private final ClusterView cluster;
     private final long maxBodyBytes;
     private final ClientAccess access;
+    /** Who may call the forwarding endpoint, by its connection; null: whoever the client access lets in. */
+    private java.util.function.Predicate<io.vertx.core.http.HttpConnection> forwarders;
 
     /**
      * Creates the API of one node.
@@ -82,6 +84,19 @@ public final class KvApi {
         this.cluster = cluster;
         this.maxBodyBytes = maxBodyBytes;
         this.access = access;
+    }
+
+    /**
+     * Lets only nodes call the leader's forwarding endpoint ({@link HttpLeaderLink#PATH}): with a separate client CA
+     * ({@code tls.client_ca_file}), a connection whose certificate the cluster CA did not issue is refused there (403
+     * {@code forbidden}). Without one, the endpoint serves no more than the key-value API does to the same client.
+     *
+     * @param fromNode whether a connection is a node's
+     * @return this
+     */
+    public KvApi forwardingOnlyFrom(java.util.function.Predicate<io.vertx.core.http.HttpConnection> fromNode) {
+        this.forwarders = fromNode;
+        return this;
     }
 
     /**
@@ -104,6 +119,9 @@ public final class KvApi {
         router.put("/v1/kv/*").handler(this::put);
         router.get("/v1/kv/*").handler(this::get);
         router.delete("/v1/kv/*").handler(this::delete);
+        if (forwarders != null) {
+            router.post(HttpLeaderLink.PATH).handler(this::onlyNodes);
+        }
         router.post(HttpLeaderLink.PATH).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes + 64 * 1024))
                 .handler(this::forwarded);
         router.get("/v1/cluster").handler(this::cluster);
@@ -323,6 +341,15 @@ public final class KvApi {
             }
             json(ctx, 200, out);
         });
+    }
+
+    private void onlyNodes(RoutingContext ctx) {
+        if (forwarders.test(ctx.request().connection())) {
+            ctx.next();
+        } else {
+            HttpErrors.send(ctx, 403, "forbidden", "only nodes forward requests here: present a certificate of the"
+                    + " cluster CA (tls.ca_file); a key-value client's certificate is not one");
+        }
     }
 
     /**

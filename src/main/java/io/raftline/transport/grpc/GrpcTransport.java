@@ -216,8 +216,12 @@ public final class GrpcTransport implements Transport {
      * @param keyCert this process's certificate and key (presented as a client, and by its listeners as a server)
      * @param trust   the cluster CA
      * @param guard   the checks of a peer's identity, and their counters
+     * @param renewed reads the files again and gives the peer clients' TLS options by value (blocking, called on a
+     *                worker by {@link #reloadTls()}), or null if the certificate is never reloaded
+     * @param crlFiles revocation lists a peer's certificate is checked against
      */
-    public record PeerTls(KeyCertOptions keyCert, TrustOptions trust, PeerGuard guard) {
+    public record PeerTls(KeyCertOptions keyCert, TrustOptions trust, PeerGuard guard,
+            java.util.concurrent.Callable<io.vertx.core.net.ClientSSLOptions> renewed, List<String> crlFiles) {
 
         /**
          * Validates.
@@ -225,11 +229,25 @@ public final class GrpcTransport implements Transport {
          * @param keyCert required
          * @param trust   required
          * @param guard   required
+         * @param renewed optional
+         * @param crlFiles required (may be empty)
          */
         public PeerTls {
             java.util.Objects.requireNonNull(keyCert, "keyCert");
             java.util.Objects.requireNonNull(trust, "trust");
             java.util.Objects.requireNonNull(guard, "guard");
+            crlFiles = List.copyOf(crlFiles);
+        }
+
+        /**
+         * Mutual TLS whose certificate is never reloaded.
+         *
+         * @param keyCert this process's certificate and key
+         * @param trust   the cluster CA
+         * @param guard   the checks of a peer's identity
+         */
+        public PeerTls(KeyCertOptions keyCert, TrustOptions trust, PeerGuard guard) {
+            this(keyCert, trust, guard, null, List.of());
         }
     }
 
@@ -408,6 +426,39 @@ public final class GrpcTransport implements Transport {
     }
 
     /**
+     * Loads this node's TLS files again into every peer's client ({@link io.raftline.security.CertificateReloader}):
+     * connections to peers made from now on present the renewed certificate and trust the renewed CA. Peers first
+     * called later read the files when their client is made.
+     *
+     * @return completes with whether any client reloaded; fails if the files do not load (the old ones stay)
+     */
+    public Future<Boolean> reloadTls() {
+        if (tls == null || tls.renewed() == null) {
+            return Future.succeededFuture(false);
+        }
+        return vertx.executeBlocking(() -> tls.renewed().call(), false).compose(renewed -> {
+            List<Future<Boolean>> all = new ArrayList<>();
+            for (Peer p : clients.values()) {
+                all.add(p.reloadTls(renewed));
+            }
+            return Future.all(all).map(f -> all.stream().anyMatch(Future::result));
+        });
+    }
+
+    /**
+     * A gRPC client over an HTTP client made here, so that the HTTP client can be told to reload its TLS options:
+     * {@link GrpcClient#client(Vertx, GrpcClientOptions, HttpClientOptions)} hides the HTTP client it makes, and
+     * {@link GrpcClient#client(Vertx, io.vertx.core.http.HttpClient)} drops the gRPC options (the message size a
+     * snapshot chunk needs). The constructor used is the one Vert.x's own builder calls; the client closes the HTTP
+     * client with it.
+     */
+    private static final class ReloadableGrpcClient extends io.vertx.grpc.client.impl.GrpcClientImpl {
+        ReloadableGrpcClient(Vertx vertx, GrpcClientOptions options, io.vertx.core.http.HttpClient http) {
+            super(vertx, options, http, true);
+        }
+    }
+
+    /**
      * One peer: its client (one HTTP/2 connection), the long-lived Stream call on it, and a watchdog.
      *
      * <p>The stream and everything about it belong to the peer's context (the context of the first node that
@@ -435,6 +486,8 @@ public final class GrpcTransport implements Transport {
         final Context context;
         /** Created on the peer's context (so that it belongs to that context's owner): null until then. */
         volatile GrpcClient client;
+        /** With TLS, the HTTP client under {@link #client} (else null). */
+        volatile io.vertx.core.http.HttpClientAgent httpClient;
         final AtomicInteger inFlight = new AtomicInteger();
         final AtomicLong sent = new AtomicLong();
         final AtomicLong acked = new AtomicLong();
@@ -484,13 +537,38 @@ public final class GrpcTransport implements Transport {
         private GrpcClient newClient() {
             HttpClientOptions http = new HttpClientOptions().setHttp2ClearTextUpgrade(false).setTcpNoDelay(true)
                     .setConnectTimeout(options.connectTimeoutMs()).setKeepAlive(true);
-            if (tls != null) {
-                // HTTP/2 by ALPN; the peer's certificate must be the cluster CA's and valid for the address called.
-                http.setSsl(true).setUseAlpn(true).setVerifyHost(true).setKeyCertOptions(tls.keyCert().copy())
-                        .setTrustOptions(tls.trust().copy());
+            GrpcClientOptions grpc = new GrpcClientOptions().setScheduleDeadlineAutomatically(true)
+                    .setMaxMessageSize(options.maxMessageBytes());
+            if (tls == null) {
+                return GrpcClient.client(vertx, grpc, http);
             }
-            return GrpcClient.client(vertx, new GrpcClientOptions().setScheduleDeadlineAutomatically(true)
-                    .setMaxMessageSize(options.maxMessageBytes()), http);
+            // HTTP/2 by ALPN; the peer's certificate must be the cluster CA's and valid for the address called.
+            http.setSsl(true).setUseAlpn(true).setVerifyHost(true).setKeyCertOptions(tls.keyCert().copy())
+                    .setTrustOptions(tls.trust().copy()).setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2);
+            for (String crl : tls.crlFiles()) {
+                http.addCrlPath(crl);
+            }
+            // The HTTP client is kept so that a renewed certificate can be loaded into it (reloadTls).
+            io.vertx.core.http.HttpClientAgent agent = vertx.createHttpClient(http);
+            httpClient = agent;
+            return new ReloadableGrpcClient(vertx, grpc, agent);
+        }
+
+        /**
+         * Gives the peer's HTTP client TLS options read again from the files: connections it makes from now on present
+         * the renewed certificate (the open one keeps its session until it is replaced).
+         */
+        Future<Boolean> reloadTls(io.vertx.core.net.ClientSSLOptions renewed) {
+            Promise<Boolean> done = Promise.promise();
+            onContext(() -> {
+                io.vertx.core.http.HttpClientAgent agent = httpClient;
+                if (agent == null) {
+                    done.complete(false);
+                } else {
+                    agent.updateSSLOptions(renewed.copy(), true).onComplete(done);
+                }
+            });
+            return done.future();
         }
 
         private void onContext(Runnable r) {

@@ -86,7 +86,7 @@ final class RaftEndpoint implements Service {
         if (guard == null) {
             return new Peer(remote, null);
         }
-        PeerIdentity identity = identity(request.connection());
+        PeerIdentity identity = identity(guard, request.connection());
         if (identity == null) {
             PeerGuard.Refusal r = guard.checkSenders(null, List.of());
             guard.refused(remote, r);
@@ -106,12 +106,12 @@ final class RaftEndpoint implements Service {
         return c.remoteAddress() == null ? "unknown" : String.valueOf(c.remoteAddress().hostAddress());
     }
 
-    private static PeerIdentity identity(HttpConnection c) {
+    private static PeerIdentity identity(PeerGuard guard, HttpConnection c) {
         if (!c.isSsl()) {
             return null;
         }
         try {
-            return PeerIdentity.of(c.peerCertificates());
+            return guard.identify(c.peerCertificates());
         } catch (SSLPeerUnverifiedException noCertificate) {
             return null;
         }
