@@ -426,10 +426,13 @@ export class ClusterView {
     if (q) {
       // The server's figures (QueueStats): what the node itself holds, not what this page saw of the arrows.
       const links = q.links.map(l => `<li>→ ${l.to}: ${l.outbox} held by the network` +
+        (l.transport ? `, ${l.transport} in the transport` : '') +
         (l.inflight !== undefined ? `, ${l.inflight} appends unacknowledged (match ${l.match}, ${escapeHtml(l.state)})` : '') +
         '</li>').join('');
       const held = q.held.map(h => `<li>${escapeHtml(h.kind)} → ${h.to} <small>due in ${Math.max(0, h.dueAt - q.ts)} ms</small></li>`).join('');
       server = `<h5>server: ${q.pendingProposals} proposals pending · ${q.inbox} inputs held · ${q.outbox} in the network</h5>` +
+        `<h5 data-testid="transport-queues-${id}">transport: ${q.transportInbox || 0} waiting for the node's loop · ` +
+        `${q.transportOut || 0} on their way out</h5>` +
         (links ? `<ul>${links}</ul>` : '') + (held ? `<h5>held by the network</h5><ul>${held}</ul>` : '');
     }
     return `<div class="queue-list" data-testid="queue-list-${id}">` + server + list('in flight out (drawn)', out, e => `→ ${e.to}`) +
@@ -470,16 +473,22 @@ export class ClusterView {
       if (el.style.transform !== at) el.style.transform = at;
       // The server's QueueStats when it sends them (live), else what the drawn arrows say (older recordings).
       const q = n.queues;
-      const o = q ? q.outbox + q.links.reduce((s, l) => s + (l.inflight || 0), 0) : out.get(id) || 0;
-      const i = q ? q.inbox : inbox.get(id) || 0;
+      // out: held by the network + appends not acknowledged + still in the transport; in: held by a frozen node +
+      // waiting in the transport for the node's loop.
+      const o = q ? q.outbox + q.links.reduce((s, l) => s + (l.inflight || 0), 0) + (q.transportOut || 0) : out.get(id) || 0;
+      const i = q ? q.inbox + (q.transportInbox || 0) : inbox.get(id) || 0;
+      const tIn = q ? q.transportInbox || 0 : 0, tOut = q ? q.transportOut || 0 : 0;
       const pend = Math.max(0, n.lastIndex - n.commit);
       const props = q ? q.pendingProposals : 0;
       const text = n.up ? `↑${o} ↓${i}${props ? ` · ${props} proposals` : ''}${pend ? ` · ${pend} uncommitted` : ''}` : '';
       const source = q ? 'server' : 'drawn';
-      if (el.textContent !== text || el.dataset.source !== source) {
+      if (el.textContent !== text || el.dataset.source !== source || el.dataset.transportIn !== String(tIn)
+        || el.dataset.transportOut !== String(tOut)) {
         el.textContent = text;
         el.dataset.out = String(o);
         el.dataset.in = String(i);
+        el.dataset.transportIn = String(tIn);
+        el.dataset.transportOut = String(tOut);
         el.dataset.pending = String(pend);
         el.dataset.proposals = String(props);
         el.dataset.source = source;

@@ -98,8 +98,13 @@ class LiveViewBrowserTest {
      * shot, then given its size back.
      */
     private void docShot(String name) {
+        docShot(name, 1280, 720);
+    }
+
+    /** The cluster panel as it would be on a screen of that size, for the docs. */
+    private void docShot(String name, int width, int height) {
         var size = page.viewportSize();
-        page.setViewportSize(1280, 720);
+        page.setViewportSize(width, height);
         page.getByTestId("panel-cluster").screenshot(new Locator.ScreenshotOptions()
                 .setPath(DOC_SHOTS.resolve(name + ".png")));
         page.setViewportSize(size.width, size.height);
@@ -293,6 +298,38 @@ class LiveViewBrowserTest {
         page.getByTestId("mode-live").click();
     }
 
+    /**
+     * What waits in a node's transport shows in its queue counts and its click-to-list: a recorded {@code QueueStats}
+     * (hand-written, so the figures are known) of a node with messages waiting for its loop and messages to a peer
+     * still in the transport (a gRPC stream that does not open, as {@code GrpcTransportTest} makes happen).
+     */
+    @Test
+    void theTransportsQueuesShowUnderTheNodeAndInItsList() throws Exception {
+        Path rec = Paths.get("target", "recordings", "transport-queues.ndjson");
+        List<String> lines = new ArrayList<>();
+        lines.add("{\"seq\":1,\"ts\":1000,\"node\":0,\"term\":0,\"role\":\"\",\"type\":\"ClusterInfo\",\"members\":[1,2,3]}");
+        lines.add("{\"seq\":2,\"ts\":1000,\"node\":1,\"term\":1,\"role\":\"Leader\",\"type\":\"StateChange\",\"from\":\"Candidate\",\"to\":\"Leader\",\"leader\":1,\"reason\":\"won\"}");
+        lines.add("{\"seq\":3,\"ts\":1100,\"node\":2,\"term\":1,\"role\":\"Follower\",\"type\":\"QueueStats\","
+                + "\"pendingProposals\":0,\"inbox\":1,\"outbox\":0,\"transportInbox\":3,\"transportOut\":2,"
+                + "\"links\":[{\"to\":3,\"outbox\":0,\"transport\":2}],\"held\":[]}");
+        Files.write(rec, lines);
+        page.getByTestId("mode-replay").click();
+        page.getByTestId("replay-file").setInputFiles(rec);
+        Locator queue = page.getByTestId("node-queue-2");
+        assertThat(queue).hasAttribute("data-source", "server");
+        assertThat(queue).hasAttribute("data-transport-in", "3");
+        assertThat(queue).hasAttribute("data-transport-out", "2");
+        assertThat(queue).hasAttribute("data-in", "4"); // 1 held by the node + 3 waiting in the transport
+        assertThat(queue).hasAttribute("data-out", "2");
+        assertThat(queue).hasText("↑2 ↓4");
+        page.getByTestId("node-2").locator("circle.ring").dispatchEvent("click");
+        page.keyboard().press("Escape");
+        assertThat(page.getByTestId("transport-queues-2")).hasText("transport: 3 waiting for the node's loop · 2 on their way out");
+        assertThat(page.getByTestId("queue-list-2")).containsText("→ 3: 0 held by the network, 2 in the transport");
+        docShot("transport-queues");
+        page.getByTestId("mode-live").click();
+    }
+
     private static String message(long seq, long ts, String type, int node, long msgId, int from, int to, String kind,
             boolean response, String extra) {
         return "{\"seq\":" + seq + ",\"ts\":" + ts + ",\"node\":" + node + ",\"term\":2,\"role\":\"Follower\",\"type\":\""
@@ -336,6 +373,8 @@ class LiveViewBrowserTest {
         assertThat(page.getByTestId("pinned")).hasAttribute("data-id", String.valueOf(arrow.get("msg")));
         assertThat(page.getByTestId("pinned")).containsText(kind);
         page.waitForFunction("m => window.__raftline.arrows().some(a => a.pinned && a.msg === m)", arrow.get("msg"));
+        docShot("arrow-pinned-1600x1000", 1600, 1000);
+        docShot("arrow-pinned");
         page.getByTestId("node-1").locator("circle.ring").dispatchEvent("click");
         assertThat(page.getByTestId("pinned")).hasAttribute("data-kind", "node");
         assertThat(page.getByTestId("pinned")).containsText("Node 1");
@@ -450,6 +489,7 @@ class LiveViewBrowserTest {
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
             shot("under-load");
             docShot("under-load");
+            docShot("under-load-1600x1000", 1600, 1000);
             // The leader's queues under load, listed by a click on it (its menu closed with Escape, the list pinned).
             leaders().locator("circle.ring").dispatchEvent("click");
             page.keyboard().press("Escape");
