@@ -101,7 +101,7 @@ export class ClusterView {
     }).observe(svg);
     // A test hook (the browser tests read the arrows from it, as they read data-* attributes elsewhere).
     const hook = globalThis.__raftline = globalThis.__raftline || {};
-    hook.arrows = () => this.arrowsForTests();
+    hook.arrows = opts => this.arrowsForTests(!!(opts && opts.pending));
     hook.arrowsMade = () => this.made;
     hook.pixel = (x, y) => this.pixelAt(x, y);
     // Click to pin: an arrow or a node stays in the inspector (updated as the view goes on) until a click elsewhere.
@@ -648,7 +648,9 @@ export class ClusterView {
     const ux = dx / len, uy = dy / len;
     const off = LANE + a.lane * LANE_STEP;
     const ox = -uy * off, oy = ux * off;
-    a.geo = { ux, uy, len, angle: (Math.atan2(uy, ux) * 180 / Math.PI).toFixed(2),
+    // hide: how far along the link from the sender's centre the arrow is under the sender's disc (not drawn there).
+    const hide = Math.sqrt(Math.max(0, (R + 1.25) ** 2 - off * off)) - (R + 6);
+    a.geo = { ux, uy, len, hide,
       sx: p.x + ux * (R + 6) + ox, sy: p.y + uy * (R + 6) + oy,
       ex: q.x - ux * (R + 8) + ox, ey: q.y - uy * (R + 8) + oy,
       seg: a.e.kind === 'Heartbeat' || a.e.kind === 'HeartbeatResponse' ? 16 : 26 };
@@ -727,8 +729,9 @@ export class ClusterView {
 
   /**
    * Every arrow in flight, in one pass on the canvas, in the drawing's units (the SVG's viewBox, scaled and centred as
-   * the SVG is, from the size the ResizeObserver keeps: no layout read). Arrows fly under the nodes: the node discs
-   * are cut out of the canvas.
+   * the SVG is, from the size the ResizeObserver keeps: no layout read). Arrows fly under their nodes: the part of an
+   * arrow that lies under its sender's disc (its tail, as it leaves) is not drawn, computed rather than clipped (a
+   * clip path costs every stroke a mask).
    */
   drawArrows() {
     this.canvasDirty = false;
@@ -741,11 +744,6 @@ export class ClusterView {
     const { bw, bh } = this.boxSize;
     const k = Math.min(bw / W, bh / H), ox = (bw - W * k) / 2, oy = (bh - H * k) / 2, d = this.dpr;
     ctx.setTransform(d * k, 0, 0, d * k, d * ox, d * oy);
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(-ox / k, -oy / k, bw / k, bh / k);
-    for (const p of this.pos.values()) { ctx.moveTo(p.x + R + 1.25, p.y); ctx.arc(p.x, p.y, R + 1.25, 0, 2 * Math.PI); }
-    ctx.clip('evenodd');
     ctx.lineCap = 'round';
     const pinned = this.pinned && this.pinned.kind === 'msg' ? this.pinned.a : null;
     for (const a of this.arrows.values()) {
@@ -767,17 +765,23 @@ export class ClusterView {
       }
       const t = a.progress;
       // A whole arrow from the first frame (its tail starts under the sender's circle): no stubs.
-      const hx = sx + (ex - sx) * t, hy = sy + (ey - sy) * t, tx = hx - ux * seg, ty = hy - uy * seg;
+      const hx = sx + (ex - sx) * t, hy = sy + (ey - sy) * t;
+      // Where the arrow's tail is (seg behind its head), or where it comes out from under the sender's disc.
+      const along = t * Math.hypot(ex - sx, ey - sy);
+      const back = Math.min(seg, along - a.geo.hide);
+      const tx = hx - ux * back, ty = hy - uy * back;
       const w = a === pinned ? 4 : st.width;
       ctx.globalAlpha = st.alpha;
       if (a === pinned) { ctx.shadowColor = '#ffffff88'; ctx.shadowBlur = 3 * k * d; }
       ctx.setLineDash(st.dash || []);
       ctx.strokeStyle = st.color;
       ctx.lineWidth = w;
-      ctx.beginPath();
-      ctx.moveTo(tx, ty);
-      ctx.lineTo(hx, hy);
-      ctx.stroke();
+      if (back > 0) {
+        ctx.beginPath();
+        ctx.moveTo(tx, ty);
+        ctx.lineTo(hx, hy);
+        ctx.stroke();
+      }
       // The head: a triangle whose tip is one line width past the line's end, four behind it (the SVG marker's shape).
       const px = -uy, py = ux;
       ctx.fillStyle = st.head;
@@ -788,9 +792,10 @@ export class ClusterView {
       ctx.closePath();
       ctx.fill();
       if (a === pinned) { ctx.shadowColor = 'transparent'; ctx.shadowBlur = 0; }
-      drawn.push({ a, lost: false, hx: hx + ux * w, hy: hy + uy * w, lx: hx, ly: hy, tx, ty, len: Math.hypot(hx - tx, hy - ty) });
+      // len: the whole arrow, as the SVG's line was (its tail under the sender's disc included); visible: what is drawn.
+      drawn.push({ a, lost: false, hx: hx + ux * w, hy: hy + uy * w, lx: hx, ly: hy, tx, ty, len: seg,
+        visible: Math.max(0, back) });
     }
-    ctx.restore();
     ctx.globalAlpha = 1;
   }
 
@@ -818,10 +823,14 @@ export class ClusterView {
   }
 
   /**
-   * The arrows the last canvas pass drew, for the browser tests: kind, ends, message id, colour, the stroked length,
+   * The arrows the last canvas pass drew, for the browser tests: kind, ends, message id, colour, the arrow's length,
    * and a point of the arrow off every node (in the page's CSS pixels) where a click or a pixel read finds it.
    */
-  arrowsForTests() {
+  arrowsForTests(pending) {
+    // With `pending`, an arrow made since the last frame is listed at once (drawn where it starts), as the SVG arrows
+    // were in the DOM as soon as their send was shown: a step followed by a look sees what the step showed. Without,
+    // what is on screen (what a recorder on every animation frame wants, and no extra drawing under load).
+    if (pending && this.canvasDirty) this.drawArrows();
     const r = this.svgEl.getBoundingClientRect();
     const k = Math.min(r.width / W, r.height / H), ox = r.left + (r.width - W * k) / 2, oy = r.top + (r.height - H * k) / 2;
     return this.drawn.map(d => {
@@ -835,7 +844,7 @@ export class ClusterView {
         if (near > bestD) { bestD = near; bx = x; by = y; }
       }
       return { msg: String(e.msgId), kind: e.kind, from: e.from, to: e.to, response: !!e.response, lost: d.lost,
-        color: d.lost ? this.dropColor : d.a.style.color, len: d.len, progress: d.a.progress,
+        color: d.lost ? this.dropColor : d.a.style.color, len: d.len, visible: d.visible || 0, progress: d.a.progress,
         pinned: !!(this.pinned && this.pinned.a === d.a), offNode: bestD > R + 1.25,
         x: ox + bx * k, y: oy + by * k };
     });

@@ -285,7 +285,7 @@ class LiveViewBrowserTest {
                 .isGreaterThan(300);
         // Step by step from the start: one event per click, the vote request in flight while node 2 is a candidate.
         page.getByTestId("replay-slider").fill("0");
-        String voteArrows = "() => window.__raftline.arrows().filter(a => a.kind === 'RequestVote').length";
+        String voteArrows = "() => window.__raftline.arrows({ pending: true }).filter(a => a.kind === 'RequestVote').length";
         for (int i = 0; i < 12 && ((Number) page.evaluate(voteArrows)).intValue() < 2; i++) {
             page.getByTestId("live-step").click();
         }
@@ -356,7 +356,7 @@ class LiveViewBrowserTest {
         }
         // Paused, arrows stand still: hovering one shows its tooltip, a click pins it in the inspector (hit-tested on
         // the canvas by geometry, at a point of the arrow off the nodes), a click on a node pins the node.
-        String clickable = "() => window.__raftline.arrows().filter(a => !a.lost && a.offNode)";
+        String clickable = "() => window.__raftline.arrows({ pending: true }).filter(a => !a.lost && a.offNode)";
         for (int i = 0; i < 200 && ((List<?>) page.evaluate(clickable)).isEmpty(); i++) {
             page.getByTestId("live-step").click();
         }
