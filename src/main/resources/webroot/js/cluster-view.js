@@ -101,7 +101,7 @@ export class ClusterView {
     }).observe(svg);
     // A test hook (the browser tests read the arrows from it, as they read data-* attributes elsewhere).
     const hook = globalThis.__raftline = globalThis.__raftline || {};
-    hook.arrows = opts => this.arrowsForTests(!!(opts && opts.pending));
+    hook.arrows = opts => this.arrowsForTests(!!(opts && opts.pending), !!(opts && opts.points));
     hook.arrowsMade = () => this.made;
     hook.pixel = (x, y) => this.pixelAt(x, y);
     // Click to pin: an arrow or a node stays in the inspector (updated as the view goes on) until a click elsewhere.
@@ -824,15 +824,23 @@ export class ClusterView {
 
   /**
    * The arrows the last canvas pass drew, for the browser tests: kind, ends, message id, colour, the arrow's length,
-   * and a point of the arrow off every node (in the page's CSS pixels) where a click or a pixel read finds it.
+   * and (with `points`) a point of the arrow off every node in the page's CSS pixels, where a click or a pixel read
+   * finds it.
    */
-  arrowsForTests(pending) {
+  arrowsForTests(pending, points) {
     // With `pending`, an arrow made since the last frame is listed at once (drawn where it starts), as the SVG arrows
     // were in the DOM as soon as their send was shown: a step followed by a look sees what the step showed. Without,
     // what is on screen (what a recorder on every animation frame wants, and no extra drawing under load).
     if (pending && this.canvasDirty) this.drawArrows();
-    const r = this.svgEl.getBoundingClientRect();
-    const k = Math.min(r.width / W, r.height / H), ox = r.left + (r.width - W * k) / 2, oy = r.top + (r.height - H * k) / 2;
+    // Page coordinates need the drawing's box, a layout read (forced, if the page changed since the last layout):
+    // only when asked, so that a recorder on every frame does not add a layout to every frame it measures.
+    let k = 0, ox = 0, oy = 0;
+    if (points) {
+      const r = this.svgEl.getBoundingClientRect();
+      k = Math.min(r.width / W, r.height / H);
+      ox = r.left + (r.width - W * k) / 2;
+      oy = r.top + (r.height - H * k) / 2;
+    }
     return this.drawn.map(d => {
       const e = d.a.e;
       // The point of the line (tail to head) farthest from every node's centre.
@@ -846,7 +854,7 @@ export class ClusterView {
       return { msg: String(e.msgId), kind: e.kind, from: e.from, to: e.to, response: !!e.response, lost: d.lost,
         color: d.lost ? this.dropColor : d.a.style.color, len: d.len, visible: d.visible || 0, progress: d.a.progress,
         pinned: !!(this.pinned && this.pinned.a === d.a), offNode: bestD > R + 1.25,
-        x: ox + bx * k, y: oy + by * k };
+        x: points ? ox + bx * k : undefined, y: points ? oy + by * k : undefined };
     });
   }
 

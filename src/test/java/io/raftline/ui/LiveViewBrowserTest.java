@@ -188,7 +188,8 @@ class LiveViewBrowserTest {
                 + "    if (vote && !seen.votes) { seen.votes = now; seen.drawnColor = vote.color; }"
                 // What the canvas shows there: the first opaque pixel read on a vote arrow, off the nodes.
                 + "    if (vote && vote.offNode && !seen.voteColor) {"
-                + "      const px = window.__raftline.pixel(vote.x, vote.y); if (px.alpha === 255) seen.voteColor = px.rgb; }"
+                + "      const at = window.__raftline.arrows({ points: true }).find(a => a.msg === vote.msg);"
+                + "      const px = window.__raftline.pixel(at.x, at.y); if (px.alpha === 255) seen.voteColor = px.rgb; }"
                 + "    if (arrows.some(a => a.kind === 'PreVote') && !seen.preVotes) seen.preVotes = now;"
                 + "    if (cand && vote && !seen.both) seen.both = now;"
                 // A little later (the arrows half way), the view is paused once for the docs' screenshot.
@@ -356,7 +357,7 @@ class LiveViewBrowserTest {
         }
         // Paused, arrows stand still: hovering one shows its tooltip, a click pins it in the inspector (hit-tested on
         // the canvas by geometry, at a point of the arrow off the nodes), a click on a node pins the node.
-        String clickable = "() => window.__raftline.arrows({ pending: true }).filter(a => !a.lost && a.offNode)";
+        String clickable = "() => window.__raftline.arrows({ pending: true, points: true }).filter(a => !a.lost && a.offNode)";
         for (int i = 0; i < 200 && ((List<?>) page.evaluate(clickable)).isEmpty(); i++) {
             page.getByTestId("live-step").click();
         }
