@@ -12,7 +12,6 @@ import { ROLE_COLORS, kindColor, escapeHtml, compactNumber, entryText, keyText }
 import { displayRole, memberKind, commitTimeOf } from './reducer.js';
 
 const d3 = globalThis.d3;
-const SVGNS = 'http://www.w3.org/2000/svg';
 const W = 640, H = 400, R = 46;
 const VISIBLE_MS = 350;       // near real time, an arrow stays on screen at least this long (screen time)
 const MAX_ARROWS = 60;
@@ -25,6 +24,25 @@ const RING_C = 2 * Math.PI * RING_R;
 function isVote(kind) {
   return kind === 'RequestVote' || kind === 'RequestVoteResponse' || kind === 'PreVote' || kind === 'PreVoteResponse'
     || kind === 'TimeoutNow';
+}
+
+/**
+ * How an arrow of this message is stroked (what the SVG arrows' CSS said): votes orange and thicker, pre-votes amber
+ * with long dashes, appends and heartbeats green (heartbeats fainter and thinner), responses dotted; the head has the
+ * colour of the message's family.
+ */
+function arrowStyle(e) {
+  const k = e.kind;
+  const heartbeat = k === 'Heartbeat' || k === 'HeartbeatResponse';
+  let width = 2.4, dash = null;
+  if (e.response) { width = 2; dash = [2.5, 3.5]; }
+  if (k === 'PreVote') { width = 2.2; dash = [7, 4]; }
+  if (k === 'PreVoteResponse') dash = [1.5, 4];
+  if (k === 'RequestVote' || k === 'RequestVoteResponse') width = 3;
+  if (heartbeat) width = 1.6;
+  const family = k === 'PreVote' || k === 'PreVoteResponse' ? 'PreVote' : isVote(k) ? 'RequestVote'
+    : k === 'InstallSnapshot' ? 'InstallSnapshot' : k && k.startsWith('ReadIndex') ? 'ReadIndex' : 'AppendEntries';
+  return { color: kindColor(k), head: kindColor(family), width, dash, alpha: heartbeat ? 0.55 : 1 };
 }
 
 export class ClusterView {
@@ -45,41 +63,55 @@ export class ClusterView {
     this.lastFlow = 0;
     this.lastRings = 0;
     this.ringClock = 0;
-    const defs = this.svg.append('defs');
-    for (const [name, color] of [['vote', kindColor('RequestVote')], ['prevote', kindColor('PreVote')],
-      ['append', kindColor('AppendEntries')], ['snap', kindColor('InstallSnapshot')], ['read', kindColor('ReadIndex')]]) {
-      defs.append('marker').attr('id', `arrow-${name}`).attr('viewBox', '0 0 10 10').attr('refX', 8).attr('refY', 5)
-        .attr('markerWidth', 5).attr('markerHeight', 5).attr('orient', 'auto-start-reverse')
-        .append('path').attr('d', 'M 0 0 L 10 5 L 0 10 z').attr('fill', color);
-    }
     this.gLinks = this.svg.append('g');
     this.gLabels = this.svg.append('g');
     this.gRings = this.svg.append('g');
-    this.gMsgs = this.svg.append('g').node();
     this.gNodes = this.svg.append('g');
     this.gFx = this.svg.append('g');
-    this.gMsgs.addEventListener('mouseover', ev => {
-      const g = ev.target.closest('g.msg');
-      const a = g && this.arrows.get(g.dataset.msg);
-      if (a) this.showMsgTip(ev, a);
+    // Messages in flight are drawn on one canvas over the SVG (nodes, links and rings stay SVG): moving SVG arrows cost
+    // a layout and a paint of the drawing every frame. The canvas takes no pointer events; arrows are hit-tested by
+    // geometry on the SVG's own mouse events.
+    this.svgEl = svg;
+    this.canvas = document.createElement('canvas');
+    this.canvas.className = 'msg-canvas';
+    this.canvas.setAttribute('data-testid', 'msg-canvas');
+    this.canvas.setAttribute('aria-hidden', 'true');
+    svg.after(this.canvas);
+    this.ctx = this.canvas.getContext('2d');
+    this.dpr = window.devicePixelRatio || 1;
+    this.canvasDirty = true;
+    this.drawn = [];              // the arrows the last canvas pass drew (see drawArrows)
+    this.made = 0;                // arrows made since the page loaded (a test hook counts them)
+    this.dropColor = getComputedStyle(document.documentElement).getPropertyValue('--drop').trim() || '#f05d5e';
+    svg.addEventListener('mousemove', ev => {
+      const a = this.arrowAtEvent(ev);
+      const cursor = a ? 'pointer' : '';
+      if (svg.style.cursor !== cursor) svg.style.cursor = cursor;
+      if (a && a !== this.tipMsg) { this.showMsgTip(ev, a); this.tipMsg = a; } else if (a) this.moveTip(ev);
+      else if (this.tipMsg) { this.tipMsg = null; if (this.tipNode == null) this.hideTip(); }
     });
-    this.gMsgs.addEventListener('mousemove', ev => { if (!this.tooltip.hidden) this.moveTip(ev); });
-    this.gMsgs.addEventListener('mouseout', () => this.hideTip());
+    svg.addEventListener('mouseleave', () => { if (this.tipMsg) this.hideTip(); });
     // Queue counts: HTML over the drawing, placed with the box's size (kept by a ResizeObserver).
     this.queueBox = svg.parentNode.querySelector('.queues');
     this.queueEls = new Map();
     this.boxSize = { bw: W, bh: H };
     new ResizeObserver(entries => {
       for (const en of entries) this.boxSize = { bw: en.contentRect.width, bh: en.contentRect.height };
+      this.sizeCanvas();
     }).observe(svg);
+    // A test hook (the browser tests read the arrows from it, as they read data-* attributes elsewhere).
+    const hook = globalThis.__raftline = globalThis.__raftline || {};
+    hook.arrows = opts => this.arrowsForTests(!!(opts && opts.pending), !!(opts && opts.points));
+    hook.arrowsMade = () => this.made;
+    hook.pixel = (x, y) => this.pixelAt(x, y);
     // Click to pin: an arrow or a node stays in the inspector (updated as the view goes on) until a click elsewhere.
     this.pinBox = document.querySelector('[data-testid="pinned"]');
     this.pinned = null;
     this.onNodeActivate = null;   // (id, byKeyboard) => void: a node was clicked (or Enter / Space on it)
     svg.addEventListener('click', ev => {
-      const g = ev.target.closest('g.msg');
+      const a = this.arrowAtEvent(ev);
       const nodeG = ev.target.closest('g.node-g');
-      if (g && this.arrows.get(g.dataset.msg)) this.pin({ kind: 'msg', a: this.arrows.get(g.dataset.msg) });
+      if (a) this.pin({ kind: 'msg', a });
       else if (nodeG) this.activateNode(nodeG, false);
       else this.pin(null);
     });
@@ -137,8 +169,8 @@ export class ClusterView {
 
   /** Forgets every message in flight (after a mode switch or a jump in a replay). */
   clear() {
-    for (const a of this.arrows.values()) a.g.remove();
     this.arrows.clear();
+    this.canvasDirty = true;
     this.lanes.clear();
     this.gFx.selectAll('*').interrupt().remove();
     this.resetAt.clear();
@@ -176,6 +208,7 @@ export class ClusterView {
     if (membersChanged) {
       this.layout(m.members);
       for (const a of this.arrows.values()) this.placeStatic(a);
+      this.canvasDirty = true;
     }
     if (membersChanged || !prev || prev.faults !== m.faults) this.drawLinks(m);
     if (membersChanged || !prev || prev.nodes !== m.nodes || prev.membership !== m.membership) {
@@ -263,38 +296,52 @@ export class ClusterView {
     enter.append('text').attr('class', 'tally').attr('dy', -R - 12);
     sel.exit().remove();
     const voters = m.membership ? m.membership.voters.length : m.members.length;
+    // Each node's attributes and texts are written only when they change: a model change (up to 20 a second under
+    // load) usually changes one node's commit, not every text of every node.
     enter.merge(sel).each((d, i, nodes) => {
-      const g = d3.select(nodes[i]);
+      const el = nodes[i];
+      const q = sel => el.querySelector(sel);
       const p = this.pos.get(d.id);
       const role = displayRole(d);
       const color = ROLE_COLORS[role];
       const kind = memberKind(m, d.id);
-      g.attr('transform', `translate(${p.x},${p.y})`).attr('data-testid', `node-${d.id}`).attr('data-role', role)
-        .attr('data-raw-role', d.role).attr('data-term', d.term).attr('data-commit', d.commit).attr('data-paused', d.paused)
-        .attr('data-member', kind || null).classed('learner', kind === 'learner');
-      const label = `Node ${d.id}, ${role}${d.paused ? ', paused' : ''}: details and actions`;
-      if (nodes[i].getAttribute('aria-label') !== label) nodes[i].setAttribute('aria-label', label);
-      g.select('.kind').text(kind === 'learner' ? 'learner' : '');
-      g.select('.ring').attr('stroke', color).attr('fill', role === 'Down' ? '#171b21' : `color-mix(in srgb, ${color} 13%, #161c24)`);
-      g.select('.role').attr('fill', color).text(role === 'Candidate' && d.role === 'PreCandidate' ? 'pre-cand.' : role);
-      g.select('.name').text(`N${d.id}`);
-      g.select('.term').text(`term ${compactNumber(d.term)}`);
-      g.select('.commit').text(`commit ${compactNumber(d.commit)}`);
-      g.select('.paused').attr('fill', '#b9a6ff').attr('dy', kind === 'learner' ? R + 32 : R + 18)
-        .text(d.frozen ? '❄ frozen' : d.paused ? '❚❚ paused' : '');
+      setAttr(el, 'transform', `translate(${p.x},${p.y})`);
+      setAttr(el, 'data-testid', `node-${d.id}`);
+      setAttr(el, 'data-role', role);
+      setAttr(el, 'data-raw-role', d.role);
+      setAttr(el, 'data-term', d.term);
+      setAttr(el, 'data-commit', d.commit);
+      setAttr(el, 'data-paused', d.paused);
+      setAttr(el, 'data-member', kind || null);
+      if (el.classList.contains('learner') !== (kind === 'learner')) el.classList.toggle('learner', kind === 'learner');
+      setAttr(el, 'aria-label', `Node ${d.id}, ${role}${d.paused ? ', paused' : ''}: details and actions`);
+      setText(q('.kind'), kind === 'learner' ? 'learner' : '');
+      const ring = q('.ring');
+      setAttr(ring, 'stroke', color);
+      setAttr(ring, 'fill', role === 'Down' ? '#171b21' : `color-mix(in srgb, ${color} 13%, #161c24)`);
+      const roleText = q('.role');
+      setAttr(roleText, 'fill', color);
+      setText(roleText, role === 'Candidate' && d.role === 'PreCandidate' ? 'pre-cand.' : role);
+      setText(q('.name'), `N${d.id}`);
+      setText(q('.term'), `term ${compactNumber(d.term)}`);
+      setText(q('.commit'), `commit ${compactNumber(d.commit)}`);
+      const paused = q('.paused');
+      setAttr(paused, 'fill', '#b9a6ff');
+      setAttr(paused, 'dy', kind === 'learner' ? R + 32 : R + 18);
+      setText(paused, d.frozen ? '❄ frozen' : d.paused ? '❚❚ paused' : '');
       // A candidate's tally: votes (or pre-votes) granted so far, itself included, of the voters.
       const t = d.tally;
       const showTally = role === 'Candidate' && t && t.pre === (d.role === 'PreCandidate');
-      g.select('.tally').attr('data-testid', `tally-${d.id}`)
-        .attr('data-pre', showTally ? String(!!t.pre) : null)
-        .text(showTally ? `${t.pre ? 'pre-votes' : 'votes'} ${t.granted.length}/${voters}` : '');
+      const tally = q('.tally');
+      setAttr(tally, 'data-testid', `tally-${d.id}`);
+      setAttr(tally, 'data-pre', showTally ? String(!!t.pre) : null);
+      setText(tally, showTally ? `${t.pre ? 'pre-votes' : 'votes'} ${t.granted.length}/${voters}` : '');
     });
   }
 
   pin(p) {
-    if (this.pinned && this.pinned.kind === 'msg') this.pinned.a.g.classList.remove('pinned');
     this.pinned = p;
-    if (p && p.kind === 'msg') p.a.g.classList.add('pinned');
+    this.canvasDirty = true; // a pinned arrow is drawn thicker
     this.hideTip();
     this.drawPinned();
   }
@@ -379,10 +426,13 @@ export class ClusterView {
     if (q) {
       // The server's figures (QueueStats): what the node itself holds, not what this page saw of the arrows.
       const links = q.links.map(l => `<li>→ ${l.to}: ${l.outbox} held by the network` +
+        (l.transport ? `, ${l.transport} in the transport` : '') +
         (l.inflight !== undefined ? `, ${l.inflight} appends unacknowledged (match ${l.match}, ${escapeHtml(l.state)})` : '') +
         '</li>').join('');
       const held = q.held.map(h => `<li>${escapeHtml(h.kind)} → ${h.to} <small>due in ${Math.max(0, h.dueAt - q.ts)} ms</small></li>`).join('');
       server = `<h5>server: ${q.pendingProposals} proposals pending · ${q.inbox} inputs held · ${q.outbox} in the network</h5>` +
+        `<h5 data-testid="transport-queues-${id}">transport: ${q.transportInbox || 0} waiting for the node's loop · ` +
+        `${q.transportOut || 0} on their way out</h5>` +
         (links ? `<ul>${links}</ul>` : '') + (held ? `<h5>held by the network</h5><ul>${held}</ul>` : '');
     }
     return `<div class="queue-list" data-testid="queue-list-${id}">` + server + list('in flight out (drawn)', out, e => `→ ${e.to}`) +
@@ -423,22 +473,30 @@ export class ClusterView {
       if (el.style.transform !== at) el.style.transform = at;
       // The server's QueueStats when it sends them (live), else what the drawn arrows say (older recordings).
       const q = n.queues;
-      const o = q ? q.outbox + q.links.reduce((s, l) => s + (l.inflight || 0), 0) : out.get(id) || 0;
-      const i = q ? q.inbox : inbox.get(id) || 0;
+      // out: held by the network + appends not acknowledged + still in the transport; in: held by a frozen node +
+      // waiting in the transport for the node's loop.
+      const o = q ? q.outbox + q.links.reduce((s, l) => s + (l.inflight || 0), 0) + (q.transportOut || 0) : out.get(id) || 0;
+      const i = q ? q.inbox + (q.transportInbox || 0) : inbox.get(id) || 0;
+      const tIn = q ? q.transportInbox || 0 : 0, tOut = q ? q.transportOut || 0 : 0;
       const pend = Math.max(0, n.lastIndex - n.commit);
       const props = q ? q.pendingProposals : 0;
       const text = n.up ? `↑${o} ↓${i}${props ? ` · ${props} proposals` : ''}${pend ? ` · ${pend} uncommitted` : ''}` : '';
       const source = q ? 'server' : 'drawn';
-      if (el.textContent !== text || el.dataset.source !== source) {
+      if (el.textContent !== text || el.dataset.source !== source || el.dataset.transportIn !== String(tIn)
+        || el.dataset.transportOut !== String(tOut)) {
         el.textContent = text;
         el.dataset.out = String(o);
         el.dataset.in = String(i);
+        el.dataset.transportIn = String(tIn);
+        el.dataset.transportOut = String(tOut);
         el.dataset.pending = String(pend);
         el.dataset.proposals = String(props);
         el.dataset.source = source;
       }
     }
     for (const [id, el] of this.queueEls) if (!seen.has(id)) { el.remove(); this.queueEls.delete(id); }
+    const count = String(this.drawn.length);
+    if (this.canvas.dataset.arrows !== count) this.canvas.dataset.arrows = count;
     if (this.pinned && this.pinned.kind === 'node') this.drawPinned();
   }
 
@@ -464,6 +522,7 @@ export class ClusterView {
   }
 
   showMsgTip(ev, a) {
+    this.tipNode = null;
     this.tooltip.innerHTML = this.msgTipHtml(a);
     this.tooltip.hidden = false;
     this.moveTip(ev);
@@ -477,7 +536,7 @@ export class ClusterView {
     t.style.top = `${y}px`;
   }
 
-  hideTip() { this.tooltip.hidden = true; this.tipNode = null; }
+  hideTip() { this.tooltip.hidden = true; this.tipNode = null; this.tipMsg = null; }
 
   /**
    * One event is shown (by the player, at clock `due`); `quiet` when shown at once to catch up (no arrow).
@@ -572,37 +631,13 @@ export class ClusterView {
     for (const o of used) if (o.progress < 0.34) busy.add(o.lane);
     let lane = 0;
     while (busy.has(lane) && lane < MAX_LANES - 1) lane++;
-    const color = kindColor(e.kind);
-    const marker = e.kind === 'PreVote' || e.kind === 'PreVoteResponse' ? 'prevote' : isVote(e.kind) ? 'vote'
-      : e.kind === 'InstallSnapshot' ? 'snap' : e.kind && e.kind.startsWith('ReadIndex') ? 'read' : 'append';
-    const g = document.createElementNS(SVGNS, 'g');
-    g.setAttribute('class', `msg${e.response ? ' response' : ''}`);
-    g.dataset.kind = e.kind;
-    g.dataset.msg = String(e.msgId);
-    g.dataset.from = e.from;
-    g.dataset.to = e.to;
-    const hit = document.createElementNS(SVGNS, 'line');
-    hit.setAttribute('class', 'msg-hit');
-    hit.setAttribute('stroke', 'transparent');
-    hit.setAttribute('stroke-width', '14');
-    const line = document.createElementNS(SVGNS, 'line');
-    line.setAttribute('class', 'msg-line');
-    line.setAttribute('stroke', color);
-    line.setAttribute('stroke-linecap', 'round');
-    line.setAttribute('marker-end', `url(#arrow-${marker})`);
-    g.append(hit, line);
-    const a = { e, t0: due, lane, key, g, line, hit, fate: null, fateDue: undefined, shown: false, crossed: false,
-      progress: 0 };
+    const a = { e, t0: due, lane, key, style: arrowStyle(e), fate: null, fateDue: undefined, shown: false,
+      crossed: false, progress: 0 };
     used.add(a);
     this.placeStatic(a);
-    // The arrow is drawn once, pointing along +x with its head at the origin; flying moves and turns its group, one
-    // attribute per frame.
-    const seg = a.geo ? a.geo.seg : 24;
-    for (const l of [hit, line]) {
-      l.setAttribute('x1', -seg); l.setAttribute('y1', 0); l.setAttribute('x2', 0); l.setAttribute('y2', 0);
-    }
-    this.gMsgs.append(g);
     this.arrows.set(String(e.msgId), a);
+    this.made++;
+    this.canvasDirty = true;
   }
 
   /** The arrow's straight path, from edge to edge on its lane. */
@@ -613,15 +648,17 @@ export class ClusterView {
     const ux = dx / len, uy = dy / len;
     const off = LANE + a.lane * LANE_STEP;
     const ox = -uy * off, oy = ux * off;
-    a.geo = { ux, uy, len, angle: (Math.atan2(uy, ux) * 180 / Math.PI).toFixed(2),
+    // hide: how far along the link from the sender's centre the arrow is under the sender's disc (not drawn there).
+    const hide = Math.sqrt(Math.max(0, (R + 1.25) ** 2 - off * off)) - (R + 6);
+    a.geo = { ux, uy, len, hide,
       sx: p.x + ux * (R + 6) + ox, sy: p.y + uy * (R + 6) + oy,
       ex: q.x - ux * (R + 8) + ox, ey: q.y - uy * (R + 8) + oy,
       seg: a.e.kind === 'Heartbeat' || a.e.kind === 'HeartbeatResponse' ? 16 : 26 };
   }
 
   removeArrow(id, a) {
-    a.g.remove();
     this.arrows.delete(id);
+    this.canvasDirty = true;
     const used = this.lanes.get(a.key);
     if (used) used.delete(a);
   }
@@ -651,15 +688,9 @@ export class ClusterView {
       if (a.shown && t >= stopAt) {
         if (lost) {
           if (!a.crossed) {
-            a.crossed = clock;
-            a.line.remove();
-            const { sx, sy, ex, ey } = a.geo;
-            const hx = sx + (ex - sx) * stopAt, hy = sy + (ey - sy) * stopAt;
-            const x = document.createElementNS(SVGNS, 'path');
-            x.setAttribute('class', 'drop-x');
-            x.setAttribute('d', 'M-5,-5L5,5M5,-5L-5,5');
-            a.g.setAttribute('transform', `translate(${hx.toFixed(1)} ${hy.toFixed(1)})`);
-            a.g.append(x);
+            a.crossed = clock; // from now on a red cross where it stopped, for a while
+            a.stopAt = stopAt;
+            this.canvasDirty = true;
           } else if (clock - a.crossed > 700 * scale) {
             this.removeArrow(id, a);
           }
@@ -669,12 +700,9 @@ export class ClusterView {
         continue;
       }
       if (clock - a.t0 > 60000) { this.removeArrow(id, a); continue; }
-      const { sx, sy, ex, ey, angle } = a.geo;
-      // A whole arrow from the first frame (its tail starts under the sender's circle): no stubs.
-      const hx = sx + (ex - sx) * t, hy = sy + (ey - sy) * t;
-      const tf = `translate(${hx.toFixed(1)} ${hy.toFixed(1)}) rotate(${angle})`;
-      if (tf !== a.tf) { a.tf = tf; a.g.setAttribute('transform', tf); } // paused: nothing to write
+      if (t !== a.drawnAt) { a.drawnAt = t; this.canvasDirty = true; } // paused: nothing to redraw
     }
+    if (this.canvasDirty) this.drawArrows();
     const now = performance.now();
     // Timers empty slowly: twenty redraws a second are plenty (each one repaints the drawing).
     if (now - this.lastRings > 50 || clock < this.ringClock) {
@@ -688,6 +716,154 @@ export class ClusterView {
       this.drawFlow((now - this.lastFlow) / 1000);
       this.lastFlow = now;
     }
+  }
+
+  /** The canvas's backing store follows the box's size (from the ResizeObserver) and the device pixel ratio. */
+  sizeCanvas() {
+    this.dpr = window.devicePixelRatio || 1;
+    const w = Math.max(1, Math.round(this.boxSize.bw * this.dpr)), h = Math.max(1, Math.round(this.boxSize.bh * this.dpr));
+    if (this.canvas.width !== w) this.canvas.width = w;
+    if (this.canvas.height !== h) this.canvas.height = h;
+    this.canvasDirty = true;
+  }
+
+  /**
+   * Every arrow in flight, in one pass on the canvas, in the drawing's units (the SVG's viewBox, scaled and centred as
+   * the SVG is, from the size the ResizeObserver keeps: no layout read). Arrows fly under their nodes: the part of an
+   * arrow that lies under its sender's disc (its tail, as it leaves) is not drawn, computed rather than clipped (a
+   * clip path costs every stroke a mask).
+   */
+  drawArrows() {
+    this.canvasDirty = false;
+    if ((window.devicePixelRatio || 1) !== this.dpr) this.sizeCanvas();
+    const ctx = this.ctx, c = this.canvas;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, c.width, c.height);
+    const drawn = this.drawn = [];
+    if (!this.arrows.size) return;
+    const { bw, bh } = this.boxSize;
+    const k = Math.min(bw / W, bh / H), ox = (bw - W * k) / 2, oy = (bh - H * k) / 2, d = this.dpr;
+    ctx.setTransform(d * k, 0, 0, d * k, d * ox, d * oy);
+    ctx.lineCap = 'round';
+    const pinned = this.pinned && this.pinned.kind === 'msg' ? this.pinned.a : null;
+    for (const a of this.arrows.values()) {
+      if (!a.geo) continue;
+      const { sx, sy, ex, ey, ux, uy, seg } = a.geo;
+      const e = a.e, st = a.style;
+      if (a.crossed) {
+        // Lost: a red cross where it stopped.
+        const x = sx + (ex - sx) * a.stopAt, y = sy + (ey - sy) * a.stopAt;
+        ctx.globalAlpha = 1;
+        ctx.setLineDash([]);
+        ctx.strokeStyle = this.dropColor;
+        ctx.lineWidth = 2.2;
+        ctx.beginPath();
+        ctx.moveTo(x - 5, y - 5); ctx.lineTo(x + 5, y + 5); ctx.moveTo(x + 5, y - 5); ctx.lineTo(x - 5, y + 5);
+        ctx.stroke();
+        drawn.push({ a, lost: true, hx: x, hy: y, lx: x, ly: y, tx: x, ty: y, len: 0 });
+        continue;
+      }
+      const t = a.progress;
+      // A whole arrow from the first frame (its tail starts under the sender's circle): no stubs.
+      const hx = sx + (ex - sx) * t, hy = sy + (ey - sy) * t;
+      // Where the arrow's tail is (seg behind its head), or where it comes out from under the sender's disc.
+      const along = t * Math.hypot(ex - sx, ey - sy);
+      const back = Math.min(seg, along - a.geo.hide);
+      const tx = hx - ux * back, ty = hy - uy * back;
+      const w = a === pinned ? 4 : st.width;
+      ctx.globalAlpha = st.alpha;
+      if (a === pinned) { ctx.shadowColor = '#ffffff88'; ctx.shadowBlur = 3 * k * d; }
+      ctx.setLineDash(st.dash || []);
+      ctx.strokeStyle = st.color;
+      ctx.lineWidth = w;
+      if (back > 0) {
+        ctx.beginPath();
+        ctx.moveTo(tx, ty);
+        ctx.lineTo(hx, hy);
+        ctx.stroke();
+      }
+      // The head: a triangle whose tip is one line width past the line's end, four behind it (the SVG marker's shape).
+      const px = -uy, py = ux;
+      ctx.fillStyle = st.head;
+      ctx.beginPath();
+      ctx.moveTo(hx + ux * w, hy + uy * w);
+      ctx.lineTo(hx - ux * 4 * w + px * 2.5 * w, hy - uy * 4 * w + py * 2.5 * w);
+      ctx.lineTo(hx - ux * 4 * w - px * 2.5 * w, hy - uy * 4 * w - py * 2.5 * w);
+      ctx.closePath();
+      ctx.fill();
+      if (a === pinned) { ctx.shadowColor = 'transparent'; ctx.shadowBlur = 0; }
+      // len: the whole arrow, as the SVG's line was (its tail under the sender's disc included); visible: what is drawn.
+      drawn.push({ a, lost: false, hx: hx + ux * w, hy: hy + uy * w, lx: hx, ly: hy, tx, ty, len: seg,
+        visible: Math.max(0, back) });
+    }
+    ctx.globalAlpha = 1;
+  }
+
+  /** The drawing's units of a mouse event's position (a layout read, on mouse events only). */
+  eventPoint(ev) {
+    const r = this.svgEl.getBoundingClientRect();
+    const k = Math.min(r.width / W, r.height / H), ox = (r.width - W * k) / 2, oy = (r.height - H * k) / 2;
+    return { x: (ev.clientX - r.left - ox) / k, y: (ev.clientY - r.top - oy) / k, r, k, ox, oy };
+  }
+
+  /**
+   * The arrow under the mouse, by geometry: within 7 units of a drawn arrow (the width of the SVG arrows' invisible
+   * hit line), the nearest; none on a node's disc, where the node (drawn over the arrows) takes the click.
+   */
+  arrowAtEvent(ev) {
+    if (!this.drawn.length) return null;
+    const { x, y } = this.eventPoint(ev);
+    for (const p of this.pos.values()) if (Math.hypot(x - p.x, y - p.y) <= R + 1.25) return null;
+    let best = null, bestD = 7;
+    for (const d of this.drawn) {
+      const dist = segmentDistance(x, y, d.tx, d.ty, d.hx, d.hy) - (d.lost ? 2 : 0);
+      if (dist <= bestD) { best = d.a; bestD = dist; }
+    }
+    return best;
+  }
+
+  /**
+   * The arrows the last canvas pass drew, for the browser tests: kind, ends, message id, colour, the arrow's length,
+   * and (with `points`) a point of the arrow off every node in the page's CSS pixels, where a click or a pixel read
+   * finds it.
+   */
+  arrowsForTests(pending, points) {
+    // With `pending`, an arrow made since the last frame is listed at once (drawn where it starts), as the SVG arrows
+    // were in the DOM as soon as their send was shown: a step followed by a look sees what the step showed. Without,
+    // what is on screen (what a recorder on every animation frame wants, and no extra drawing under load).
+    if (pending && this.canvasDirty) this.drawArrows();
+    // Page coordinates need the drawing's box, a layout read (forced, if the page changed since the last layout):
+    // only when asked, so that a recorder on every frame does not add a layout to every frame it measures.
+    let k = 0, ox = 0, oy = 0;
+    if (points) {
+      const r = this.svgEl.getBoundingClientRect();
+      k = Math.min(r.width / W, r.height / H);
+      ox = r.left + (r.width - W * k) / 2;
+      oy = r.top + (r.height - H * k) / 2;
+    }
+    return this.drawn.map(d => {
+      const e = d.a.e;
+      // The point of the line (tail to head) farthest from every node's centre.
+      let bx = d.hx, by = d.hy, bestD = -1;
+      for (let i = 0; i <= 8; i++) {
+        const x = d.tx + (d.lx - d.tx) * i / 8, y = d.ty + (d.ly - d.ty) * i / 8;
+        let near = Infinity;
+        for (const p of this.pos.values()) near = Math.min(near, Math.hypot(x - p.x, y - p.y));
+        if (near > bestD) { bestD = near; bx = x; by = y; }
+      }
+      return { msg: String(e.msgId), kind: e.kind, from: e.from, to: e.to, response: !!e.response, lost: d.lost,
+        color: d.lost ? this.dropColor : d.a.style.color, len: d.len, visible: d.visible || 0, progress: d.a.progress,
+        pinned: !!(this.pinned && this.pinned.a === d.a), offNode: bestD > R + 1.25,
+        x: points ? ox + bx * k : undefined, y: points ? oy + by * k : undefined };
+    });
+  }
+
+  /** The canvas's colour at a point of the page (CSS pixels), as `rgb(r, g, b)` with its alpha apart. */
+  pixelAt(x, y) {
+    const r = this.canvas.getBoundingClientRect();
+    const px = Math.floor((x - r.left) * this.canvas.width / r.width), py = Math.floor((y - r.top) * this.canvas.height / r.height);
+    const [cr, cg, cb, ca] = this.ctx.getImageData(px, py, 1, 1).data;
+    return { rgb: `rgb(${cr}, ${cg}, ${cb})`, alpha: ca };
   }
 
   /** Each follower's and candidate's election timer, as an arc that empties towards its timeout. */
@@ -741,6 +917,25 @@ export class ClusterView {
       nodes[i].dataset.rate = Math.round(rate);
     });
   }
+}
+
+/** Sets an attribute only when its value changes (null removes it). */
+function setAttr(el, name, v) {
+  if (v === null || v === undefined) { if (el.hasAttribute(name)) el.removeAttribute(name); return; }
+  const text = String(v);
+  if (el.getAttribute(name) !== text) el.setAttribute(name, text);
+}
+
+/** Sets a text only when it changes. */
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+/** The distance from (x, y) to the segment from (ax, ay) to (bx, by). */
+function segmentDistance(x, y, ax, ay, bx, by) {
+  const dx = bx - ax, dy = by - ay, l2 = dx * dx + dy * dy;
+  const f = l2 ? Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / l2)) : 0;
+  return Math.hypot(x - ax - dx * f, y - ay - dy * f);
 }
 
 export function legend(container, view) {

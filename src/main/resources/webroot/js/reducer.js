@@ -330,8 +330,10 @@ export function reduce(m, e) {
     }
     case 'QueueStats':
       // What waits in the node, from the server: pending proposals, held inputs, per-link outbox and in-flight.
+      // transportInbox / transportOut: what waits in the transport (absent in older recordings: 0).
       return withNode(n, id, () => ({ queues: { pendingProposals: e.pendingProposals, inbox: e.inbox,
-        outbox: e.outbox, links: e.links || [], held: e.held || [], ts: e.ts } }));
+        outbox: e.outbox, transportInbox: e.transportInbox || 0, transportOut: e.transportOut || 0,
+        links: e.links || [], held: e.held || [], ts: e.ts } }));
     case 'LogCommitted': {
       const from = (n.nodes[id] || newNode(id)).commit;
       if (e.commit > (n.commitTop || 0)) {

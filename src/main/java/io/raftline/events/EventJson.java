@@ -313,10 +313,12 @@ public final class EventJson {
         }
         java.util.TreeSet<Integer> peers = new java.util.TreeSet<>(q.stats().links().keySet());
         peers.addAll(outByPeer.keySet());
+        peers.addAll(q.stats().transportOut().keySet());
         peers.remove(q.stats().node());
         JsonArray links = new JsonArray();
         for (Integer peer : peers) {
-            JsonObject l = new JsonObject().put("to", peer).put("outbox", outByPeer.getOrDefault(peer, 0));
+            JsonObject l = new JsonObject().put("to", peer).put("outbox", outByPeer.getOrDefault(peer, 0))
+                    .put("transport", q.stats().transportOut().getOrDefault(peer, 0));
             io.raftline.raft.PeerStatus ps = q.stats().links().get(peer);
             if (ps != null) {
                 l.put("inflight", ps.inflight()).put("match", ps.match()).put("next", ps.next())
@@ -324,7 +326,9 @@ public final class EventJson {
             }
             links.add(l);
         }
-        o.put("outbox", q.outbox().size()).put("links", links).put("held", held);
+        int transportOut = q.stats().transportOut().values().stream().mapToInt(Integer::intValue).sum();
+        o.put("outbox", q.outbox().size()).put("transportInbox", q.stats().transportInbox())
+                .put("transportOut", transportOut).put("links", links).put("held", held);
     }
 
     private static JsonObject message(JsonObject o, long msgId, Message m) {

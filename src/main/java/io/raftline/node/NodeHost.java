@@ -418,11 +418,22 @@ public final class NodeHost {
      * @return the figures, or null while the node is down
      */
     public QueueStats queueStats(int inbox) {
+        return queueStats(inbox, io.raftline.transport.TransportQueues.EMPTY);
+    }
+
+    /**
+     * What waits in this node and in its transport (see {@link QueueStats}).
+     *
+     * @param inbox     inputs held by the caller (a frozen node's)
+     * @param transport what the node's transport holds for it and from it
+     * @return the figures, or null while the node is down
+     */
+    public QueueStats queueStats(int inbox, io.raftline.transport.TransportQueues transport) {
         if (!up) {
             return null;
         }
         Map<Integer, io.raftline.raft.PeerStatus> links = core.role() == Role.LEADER ? core.status().progress() : Map.of();
-        return new QueueStats(id(), pending.writesPending(), inbox, links);
+        return new QueueStats(id(), pending.writesPending(), inbox, links, transport.inbox(), transport.inflight());
     }
 
     /** The node's state for the cluster API. */

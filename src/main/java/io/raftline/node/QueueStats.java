@@ -13,8 +13,12 @@ import java.util.Map;
  * @param inbox            inputs (messages, requests) that arrived and wait to be handled: a frozen node holds them
  * @param links            a leader's replication state per follower (empty on other nodes): {@code inflight} is the
  *                         number of AppendEntries sent and not yet acknowledged
+ * @param transportInbox   messages for the node that its transport delivered and its event loop has not taken yet
+ * @param transportOut     peer → the node's messages to it still in the transport (gRPC: a stream not open yet,
+ *                         writes not completed, snapshot calls not answered; empty on the event bus)
  */
-public record QueueStats(int node, int pendingProposals, int inbox, Map<Integer, PeerStatus> links) {
+public record QueueStats(int node, int pendingProposals, int inbox, Map<Integer, PeerStatus> links,
+        int transportInbox, Map<Integer, Integer> transportOut) {
 
     /**
      * Freezes the links.
@@ -23,8 +27,23 @@ public record QueueStats(int node, int pendingProposals, int inbox, Map<Integer,
      * @param pendingProposals pending writes
      * @param inbox            held inputs
      * @param links            per follower
+     * @param transportInbox   waiting in the transport for the node's loop
+     * @param transportOut     per peer, still in the transport
      */
     public QueueStats {
         links = Map.copyOf(links);
+        transportOut = Map.copyOf(transportOut);
+    }
+
+    /**
+     * The node's own figures, with nothing counted in its transport.
+     *
+     * @param node             the node
+     * @param pendingProposals pending writes
+     * @param inbox            held inputs
+     * @param links            per follower
+     */
+    public QueueStats(int node, int pendingProposals, int inbox, Map<Integer, PeerStatus> links) {
+        this(node, pendingProposals, inbox, links, 0, Map.of());
     }
 }

@@ -310,7 +310,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
     private void reportQueues() {
         NodeListener l = host.listener();
         if (l.wantsQueueStats()) {
-            QueueStats q = host.queueStats(frozenBacklog.size());
+            QueueStats q = host.queueStats(frozenBacklog.size(), transport.queues(id()));
             if (q != null) {
                 l.queueStats(q);
             }

@@ -74,6 +74,11 @@ public final class EventBusTransport implements Transport {
     private final java.util.Map<Integer, Outbox> outboxes;
     /** Base only: (group, node) → the replica's handler and context, for frames that carry several groups. */
     private final java.util.Map<Long, Receiver> receivers;
+    /**
+     * Base only: (group, node) → messages sent from this process to that replica here that its handler has not taken
+     * yet (on the bus, then in its event loop's queue). Counted from the sending side, which only this process sees.
+     */
+    private final java.util.Map<Long, java.util.concurrent.atomic.AtomicInteger> waiting;
     private final DropListener drops;
     private final Vertx vertx;
 
@@ -121,6 +126,7 @@ public final class EventBusTransport implements Transport {
         this.flusher = vertx.getOrCreateContext();
         this.outboxes = new java.util.concurrent.ConcurrentHashMap<>();
         this.receivers = new java.util.concurrent.ConcurrentHashMap<>();
+        this.waiting = new java.util.concurrent.ConcurrentHashMap<>();
         this.drops = dropListener;
         this.vertx = vertx;
         RaftMessageCodec.registerOnce(bus, auth);
@@ -138,6 +144,7 @@ public final class EventBusTransport implements Transport {
         this.flusher = base.flusher;
         this.outboxes = base.outboxes;
         this.receivers = base.receivers;
+        this.waiting = base.waiting;
         this.drops = base.drops;
         this.vertx = base.vertx;
     }
@@ -193,12 +200,44 @@ public final class EventBusTransport implements Transport {
         if (batch.size() == 1) {
             sendNow(batch.get(0));
         } else {
+            queued(group, to, batch.size());
             bus.send(address(to, group), new RaftBatch(batch), batchOptions);
         }
     }
 
     private void sendNow(Message m) {
+        queued(group, m.to(), 1);
         bus.send(address(m.to(), group), m, options);
+    }
+
+    /**
+     * Counts messages handed to the bus for a replica registered in this process until its handler takes them; before
+     * the send, so that a handler on another thread cannot take them before they are counted.
+     */
+    private void queued(int g, int to, int n) {
+        java.util.concurrent.atomic.AtomicInteger w = waiting.get(key(g, to));
+        if (w != null) {
+            w.addAndGet(n);
+        }
+    }
+
+    /** The replica's handler took {@code n} messages (never below zero: a remote sender's were not counted). */
+    private void taken(int g, int nodeId, int n) {
+        java.util.concurrent.atomic.AtomicInteger w = waiting.get(key(g, nodeId));
+        if (w != null) {
+            w.getAndUpdate(v -> Math.max(0, v - n));
+        }
+    }
+
+    /**
+     * The messages sent from this process to the node's replica of this view's group that its handler has not taken
+     * yet: waiting on the bus and in its event loop's queue. Messages from other processes of a clustered bus are not
+     * counted (their senders count them); the event bus has no calls in flight ({@code inflight} is empty).
+     */
+    @Override
+    public TransportQueues queues(int nodeId) {
+        java.util.concurrent.atomic.AtomicInteger w = waiting.get(key(group, nodeId));
+        return w == null ? TransportQueues.EMPTY : new TransportQueues(w.get(), java.util.Map.of());
     }
 
     /**
@@ -221,6 +260,9 @@ public final class EventBusTransport implements Transport {
             parts.add(p);
         }
         if (!parts.isEmpty()) {
+            for (GroupBatches.Part p : parts) {
+                queued(p.group(), to, p.messages().size());
+            }
             // To group 0's address: one consumer per node takes every frame, which keeps each group's messages in
             // the order they were sent.
             bus.send(address(to), new GroupBatches(parts), groupOptions);
@@ -231,14 +273,19 @@ public final class EventBusTransport implements Transport {
     private void dispatch(int nodeId, GroupBatches frame, Handler<Message> own) {
         for (GroupBatches.Part part : frame.parts()) {
             if (part.group() == group) {
+                taken(group, nodeId, part.messages().size());
                 part.messages().forEach(own::handle);
                 continue;
             }
             Receiver r = receivers.get(key(part.group(), nodeId));
             if (r == null) {
+                taken(part.group(), nodeId, part.messages().size());
                 part.messages().forEach(m -> drops.dropped(m, "no replica of group " + part.group() + " here"));
             } else {
-                r.context().runOnContext(v -> part.messages().forEach(r.handler()::handle));
+                r.context().runOnContext(v -> {
+                    taken(part.group(), nodeId, part.messages().size());
+                    part.messages().forEach(r.handler()::handle);
+                });
             }
         }
     }
@@ -252,6 +299,8 @@ public final class EventBusTransport implements Transport {
         // Where the replica runs (a verticle registers from its own context); a caller off any context gets one.
         Receiver receiver = new Receiver(vertx.getOrCreateContext(), handler);
         receivers.put(key(group, nodeId), receiver);
+        java.util.concurrent.atomic.AtomicInteger counted = new java.util.concurrent.atomic.AtomicInteger();
+        waiting.put(key(group, nodeId), counted);
         // One address carries single messages and batches; a batch is handed over message by message, in order.
         String address = address(nodeId, group);
         MessageConsumer<Object> consumer = bus.consumer(address, msg -> {
@@ -273,15 +322,18 @@ public final class EventBusTransport implements Transport {
             if (body instanceof GroupBatches frame) {
                 dispatch(nodeId, frame, handler);
             } else if (body instanceof RaftBatch batch) {
+                taken(group, nodeId, batch.messages().size());
                 for (Message m : batch.messages()) {
                     handler.handle(m);
                 }
             } else {
+                taken(group, nodeId, 1);
                 handler.handle((Message) body);
             }
         });
         return consumer.completion().map(v -> () -> {
             receivers.remove(key(group, nodeId), receiver);
+            waiting.remove(key(group, nodeId), counted);
             return consumer.unregister();
         });
     }

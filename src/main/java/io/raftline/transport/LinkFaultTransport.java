@@ -84,6 +84,12 @@ public final class LinkFaultTransport implements Transport {
         return inner.register(nodeId, handler);
     }
 
+    /** The inner transport's figures (a delayed copy waits in the timer, not in the transport: not counted). */
+    @Override
+    public TransportQueues queues(int nodeId) {
+        return inner.queues(nodeId);
+    }
+
     /** The same link faults (they are between nodes) in front of the inner transport's view of the group. */
     @Override
     public Transport group(int group) {

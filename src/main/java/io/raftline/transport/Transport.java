@@ -65,6 +65,17 @@ public interface Transport {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " carries a single Raft group");
     }
 
+    /**
+     * What waits in this transport for or from a local node (see {@link TransportQueues}), read from any thread; a
+     * transport that does not count answers {@link TransportQueues#EMPTY}.
+     *
+     * @param nodeId a node registered here (through this view, for one group's view)
+     * @return the figures now
+     */
+    default TransportQueues queues(int nodeId) {
+        return TransportQueues.EMPTY;
+    }
+
     /** An active {@link #register} that can be undone. */
     interface Registration {
         /**

@@ -295,9 +295,25 @@ class EventJsonTest {
         assertThat(o.getInteger("inbox")).isZero();
         assertThat(o.getInteger("outbox")).isEqualTo(2);
         assertThat(o.getJsonArray("links").encode()).isEqualTo(
-                "[{\"to\":2,\"outbox\":0,\"inflight\":2,\"match\":7,\"next\":9,\"state\":\"replicate\"},"
-                        + "{\"to\":3,\"outbox\":2,\"inflight\":1,\"match\":4,\"next\":5,\"state\":\"probe\"}]");
+                "[{\"to\":2,\"outbox\":0,\"transport\":0,\"inflight\":2,\"match\":7,\"next\":9,\"state\":\"replicate\"},"
+                        + "{\"to\":3,\"outbox\":2,\"transport\":0,\"inflight\":1,\"match\":4,\"next\":5,\"state\":\"probe\"}]");
+        assertThat(o.getInteger("transportInbox")).isZero();
+        assertThat(o.getInteger("transportOut")).isZero();
         assertThat(o.getJsonArray("held").getJsonObject(0).getString("kind")).isEqualTo("Heartbeat");
         assertThat(o.getJsonArray("held").getJsonObject(0).getLong("dueAt")).isEqualTo(1_000);
+    }
+
+    @Test
+    void queueStatsCountWhatWaitsInTheTransportInAndPerPeerOut() {
+        var stats = new io.raftline.node.QueueStats(1, 0, 0, java.util.Map.of(), 3, java.util.Map.of(2, 4, 5, 1));
+        JsonObject o = EventJson.toJson(new RaftEvent.QueueStats(new EventHeader(9, 900, 1, 2, "Follower"), stats,
+                List.of()));
+        assertThat(o.getInteger("inbox")).isZero();
+        assertThat(o.getInteger("transportInbox")).isEqualTo(3);
+        assertThat(o.getInteger("transportOut")).isEqualTo(5);
+        assertThat(o.getInteger("outbox")).isZero();
+        // A peer with messages only in the transport has its link (without a leader's replication figures).
+        assertThat(o.getJsonArray("links").encode()).isEqualTo(
+                "[{\"to\":2,\"outbox\":0,\"transport\":4},{\"to\":5,\"outbox\":0,\"transport\":1}]");
     }
 }

@@ -105,6 +105,32 @@ class EventBusTransportTest {
         assertThat(drops).isEmpty();
     }
 
+    /**
+     * Messages on the bus for a node whose event loop is busy wait in the transport, counted in its inbox until its
+     * handler takes them: here the node's loop is busy sending them itself (the handler cannot run before the task
+     * that sent them ends), so the count is read while they are certainly waiting.
+     */
+    @Test
+    void messagesWaitingForTheNodesLoopAreCountedUntilItTakesThem() throws Exception {
+        Context nodeContext = vertx.getOrCreateContext();
+        List<Message> in = new CopyOnWriteArrayList<>();
+        Promise<Transport.Registration> registered = Promise.promise();
+        nodeContext.runOnContext(x -> transport.register(4, in::add).onComplete(registered));
+        await(registered.future());
+        assertThat(transport.queues(4)).isEqualTo(TransportQueues.EMPTY);
+        Promise<TransportQueues> whileBusy = Promise.promise();
+        nodeContext.runOnContext(x -> {
+            transport.sendAll(List.of(hb(4, 1), hb(4, 2), hb(4, 3)));
+            transport.send(hb(4, 4));
+            whileBusy.complete(transport.queues(4));
+        });
+        TransportQueues busy = await(whileBusy.future());
+        assertThat(busy.inbox()).isEqualTo(4);
+        assertThat(busy.inflight()).isEmpty(); // the event bus has no calls in flight
+        eventually("the node's loop took them", () -> in.size() == 4 && transport.queues(4).inbox() == 0);
+        assertThat(in).containsExactly(hb(4, 1), hb(4, 2), hb(4, 3), hb(4, 4));
+    }
+
     @Test
     void partitionedAndLostMessagesAreDroppedOneByOneAndTheRestStillBatched() throws Exception {
         conditioner.setFaults(new NetworkFaults(List.of(Set.of(1, 2), Set.of(3)), 0, 0, 0, 0));

@@ -9,7 +9,6 @@ import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
-import com.microsoft.playwright.options.WaitForSelectorState;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
 import io.vertx.core.json.JsonObject;
@@ -99,8 +98,13 @@ class LiveViewBrowserTest {
      * shot, then given its size back.
      */
     private void docShot(String name) {
+        docShot(name, 1280, 720);
+    }
+
+    /** The cluster panel as it would be on a screen of that size, for the docs. */
+    private void docShot(String name, int width, int height) {
         var size = page.viewportSize();
-        page.setViewportSize(1280, 720);
+        page.setViewportSize(width, height);
         page.getByTestId("panel-cluster").screenshot(new Locator.ScreenshotOptions()
                 .setPath(DOC_SHOTS.resolve(name + ".png")));
         page.setViewportSize(size.width, size.height);
@@ -143,8 +147,8 @@ class LiveViewBrowserTest {
         // One Raft group: no grid of groups, no group tag (the page is as before sharding).
         assertThat(page.getByTestId("groups-grid")).isHidden();
         assertThat(page.getByTestId("cluster-group")).isHidden();
-        // Heartbeats fly as arrows.
-        page.locator("#cluster-svg g.msg").first().waitFor(new Locator.WaitForOptions().setState(WaitForSelectorState.ATTACHED));
+        // Heartbeats fly as arrows (drawn on the canvas: the page's test hook lists what its last pass drew).
+        page.waitForFunction("() => window.__raftline.arrows().some(a => a.kind === 'Heartbeat' && a.len > 10)");
         shot("overview");
     }
 
@@ -164,7 +168,8 @@ class LiveViewBrowserTest {
     /**
      * Slowed to 1/10x, an election is seen as it happens: after the leader crashes, a Candidate (with its vote tally)
      * and orange RequestVote arrows are on screen before any other node turns Leader. A recorder in the page looks at
-     * the drawing on every animation frame, so no short state can slip between two polls.
+     * the drawing on every animation frame, so no short state can slip between two polls: the arrows the canvas's last
+     * pass drew (the page's test hook) and the canvas's own pixels on a vote arrow.
      */
     @Test
     void slowedDownAnElectionShowsTheCandidateAndItsVoteArrowsBeforeTheNewLeader() {
@@ -175,12 +180,17 @@ class LiveViewBrowserTest {
                 + "  const look = () => {"
                 + "    const now = performance.now();"
                 + "    const cand = document.querySelector('#cluster-svg [data-role=\"Candidate\"]');"
-                + "    const vote = document.querySelector('#cluster-svg g.msg[data-kind=\"RequestVote\"] .msg-line');"
+                + "    const arrows = window.__raftline.arrows();"
+                + "    const vote = arrows.find(a => a.kind === 'RequestVote' && !a.lost && a.len > 10);"
                 + "    if (cand && !seen.candidate) seen.candidate = now;"
                 + "    const tally = document.querySelector('#cluster-svg .tally:not(:empty)');"
                 + "    if (tally && !seen.tally) seen.tally = tally.textContent;"
-                + "    if (vote && !seen.votes) { seen.votes = now; seen.voteColor = getComputedStyle(vote).stroke; }"
-                + "    if (document.querySelector('#cluster-svg g.msg[data-kind=\"PreVote\"]') && !seen.preVotes) seen.preVotes = now;"
+                + "    if (vote && !seen.votes) { seen.votes = now; seen.drawnColor = vote.color; }"
+                // What the canvas shows there: the first opaque pixel read on a vote arrow, off the nodes.
+                + "    if (vote && vote.offNode && !seen.voteColor) {"
+                + "      const at = window.__raftline.arrows({ points: true }).find(a => a.msg === vote.msg);"
+                + "      const px = window.__raftline.pixel(at.x, at.y); if (px.alpha === 255) seen.voteColor = px.rgb; }"
+                + "    if (arrows.some(a => a.kind === 'PreVote') && !seen.preVotes) seen.preVotes = now;"
                 + "    if (cand && vote && !seen.both) seen.both = now;"
                 // A little later (the arrows half way), the view is paused once for the docs' screenshot.
                 + "    if (seen.both && !seen.paused && now - seen.both > 150) {"
@@ -207,7 +217,9 @@ class LiveViewBrowserTest {
                 .isLessThan(newLeader);
         org.assertj.core.api.Assertions.assertThat(both).as("a Candidate and RequestVote arrows on screen together (%s)", seen)
                 .isPositive().isLessThan(newLeader);
-        org.assertj.core.api.Assertions.assertThat(String.valueOf(seen.get("voteColor"))).as("vote arrows are orange")
+        org.assertj.core.api.Assertions.assertThat(String.valueOf(seen.get("drawnColor"))).as("vote arrows are orange")
+                .isEqualTo("#f0883e");
+        org.assertj.core.api.Assertions.assertThat(String.valueOf(seen.get("voteColor"))).as("vote arrows look orange")
                 .isEqualTo("rgb(240, 136, 62)");
         org.assertj.core.api.Assertions.assertThat(String.valueOf(seen.get("tally"))).as("the candidate's tally")
                 .matches("(pre-)?votes [12]/3");
@@ -253,7 +265,7 @@ class LiveViewBrowserTest {
         page.evaluate("() => { const seen = window.seen = { candidate: 0, votes: 0, tally: '', leader: 0 };"
                 + "  const look = () => { const now = performance.now();"
                 + "    if (document.querySelector('[data-testid=node-2][data-role=Candidate]') && !seen.candidate) seen.candidate = now;"
-                + "    if (document.querySelector('#cluster-svg g.msg[data-kind=RequestVote]') && !seen.votes) seen.votes = now;"
+                + "    if (window.__raftline.arrows().some(a => a.kind === 'RequestVote') && !seen.votes) seen.votes = now;"
                 + "    const t = document.querySelector('[data-testid=tally-2]');"
                 + "    if (t && t.textContent && !seen.tally) seen.tally = t.textContent;"
                 + "    if (document.querySelector('[data-testid=node-2][data-role=Leader]') && !seen.leader) seen.leader = now;"
@@ -274,16 +286,48 @@ class LiveViewBrowserTest {
                 .isGreaterThan(300);
         // Step by step from the start: one event per click, the vote request in flight while node 2 is a candidate.
         page.getByTestId("replay-slider").fill("0");
-        Locator voteArrow = page.locator("#cluster-svg g.msg[data-kind='RequestVote']");
-        for (int i = 0; i < 12 && voteArrow.count() < 2; i++) {
+        String voteArrows = "() => window.__raftline.arrows({ pending: true }).filter(a => a.kind === 'RequestVote').length";
+        for (int i = 0; i < 12 && ((Number) page.evaluate(voteArrows)).intValue() < 2; i++) {
             page.getByTestId("live-step").click();
         }
-        assertThat(voteArrow).hasCount(2);
+        page.waitForFunction(voteArrows + " === 2");
         assertThat(page.getByTestId("node-2")).hasAttribute("data-role", "Candidate");
         assertThat(page.getByTestId("tally-2")).hasText("votes 1/3");
         page.getByTestId("live-step").click(); // the request to the crashed node 1 is lost at its door
         shot("replay-election-step");
         docShot("replay-election-step");
+        page.getByTestId("mode-live").click();
+    }
+
+    /**
+     * What waits in a node's transport shows in its queue counts and its click-to-list: a recorded {@code QueueStats}
+     * (hand-written, so the figures are known) of a node with messages waiting for its loop and messages to a peer
+     * still in the transport (a gRPC stream that does not open, as {@code GrpcTransportTest} makes happen).
+     */
+    @Test
+    void theTransportsQueuesShowUnderTheNodeAndInItsList() throws Exception {
+        Path rec = Paths.get("target", "recordings", "transport-queues.ndjson");
+        List<String> lines = new ArrayList<>();
+        lines.add("{\"seq\":1,\"ts\":1000,\"node\":0,\"term\":0,\"role\":\"\",\"type\":\"ClusterInfo\",\"members\":[1,2,3]}");
+        lines.add("{\"seq\":2,\"ts\":1000,\"node\":1,\"term\":1,\"role\":\"Leader\",\"type\":\"StateChange\",\"from\":\"Candidate\",\"to\":\"Leader\",\"leader\":1,\"reason\":\"won\"}");
+        lines.add("{\"seq\":3,\"ts\":1100,\"node\":2,\"term\":1,\"role\":\"Follower\",\"type\":\"QueueStats\","
+                + "\"pendingProposals\":0,\"inbox\":1,\"outbox\":0,\"transportInbox\":3,\"transportOut\":2,"
+                + "\"links\":[{\"to\":3,\"outbox\":0,\"transport\":2}],\"held\":[]}");
+        Files.write(rec, lines);
+        page.getByTestId("mode-replay").click();
+        page.getByTestId("replay-file").setInputFiles(rec);
+        Locator queue = page.getByTestId("node-queue-2");
+        assertThat(queue).hasAttribute("data-source", "server");
+        assertThat(queue).hasAttribute("data-transport-in", "3");
+        assertThat(queue).hasAttribute("data-transport-out", "2");
+        assertThat(queue).hasAttribute("data-in", "4"); // 1 held by the node + 3 waiting in the transport
+        assertThat(queue).hasAttribute("data-out", "2");
+        assertThat(queue).hasText("↑2 ↓4");
+        page.getByTestId("node-2").locator("circle.ring").dispatchEvent("click");
+        page.keyboard().press("Escape");
+        assertThat(page.getByTestId("transport-queues-2")).hasText("transport: 3 waiting for the node's loop · 2 on their way out");
+        assertThat(page.getByTestId("queue-list-2")).containsText("→ 3: 0 held by the network, 2 in the transport");
+        docShot("transport-queues");
         page.getByTestId("mode-live").click();
     }
 
@@ -311,16 +355,27 @@ class LiveViewBrowserTest {
             page.getByTestId("live-step").click();
             assertThat(behind).hasAttribute("data-shown", String.valueOf(shown + i));
         }
-        // Paused, arrows stand still: a click pins one in the inspector, a click on a node pins the node.
-        for (int i = 0; i < 200 && page.locator("#cluster-svg g.msg").count() == 0; i++) {
+        // Paused, arrows stand still: hovering one shows its tooltip, a click pins it in the inspector (hit-tested on
+        // the canvas by geometry, at a point of the arrow off the nodes), a click on a node pins the node.
+        String clickable = "() => window.__raftline.arrows({ pending: true, points: true }).filter(a => !a.lost && a.offNode)";
+        for (int i = 0; i < 200 && ((List<?>) page.evaluate(clickable)).isEmpty(); i++) {
             page.getByTestId("live-step").click();
         }
-        Locator arrow = page.locator("#cluster-svg g.msg").first();
-        String kind = arrow.getAttribute("data-kind");
-        arrow.locator(".msg-hit").dispatchEvent("click"); // on the arrow itself, wherever a node may overlap it
+        @SuppressWarnings("unchecked")
+        Map<String, Object> arrow = ((List<Map<String, Object>>) page.evaluate(clickable)).get(0);
+        String kind = String.valueOf(arrow.get("kind"));
+        double x = ((Number) arrow.get("x")).doubleValue(), y = ((Number) arrow.get("y")).doubleValue();
+        page.mouse().move(x, y);
+        assertThat(page.getByTestId("tooltip")).isVisible();
+        assertThat(page.getByTestId("tooltip")).containsText(kind + " · " + arrow.get("from") + " → " + arrow.get("to"));
+        page.mouse().click(x, y);
         assertThat(page.getByTestId("pinned")).isVisible();
         assertThat(page.getByTestId("pinned")).hasAttribute("data-kind", "msg");
+        assertThat(page.getByTestId("pinned")).hasAttribute("data-id", String.valueOf(arrow.get("msg")));
         assertThat(page.getByTestId("pinned")).containsText(kind);
+        page.waitForFunction("m => window.__raftline.arrows().some(a => a.pinned && a.msg === m)", arrow.get("msg"));
+        docShot("arrow-pinned-1600x1000", 1600, 1000);
+        docShot("arrow-pinned");
         page.getByTestId("node-1").locator("circle.ring").dispatchEvent("click");
         assertThat(page.getByTestId("pinned")).hasAttribute("data-kind", "node");
         assertThat(page.getByTestId("pinned")).containsText("Node 1");
@@ -394,11 +449,12 @@ class LiveViewBrowserTest {
                     + "  const times = []; let stubs = 0, arrows = 0;"
                     + "  const f = t => {"
                     + "    times.push(t);"
-                    + "    for (const l of document.querySelectorAll('#cluster-svg g.msg .msg-line')) {"
-                    + "      arrows++;"
-                    + "      const len = Math.hypot(l.x2.baseVal.value - l.x1.baseVal.value, l.y2.baseVal.value - l.y1.baseVal.value);"
-                    + "      if (len < 10) stubs++;"
-                    + "    }"
+                    // The arrows the canvas drew (or, for an A/B against an older page, its SVG arrows).
+                    + "    const hook = window.__raftline;"
+                    + "    const lens = hook ? hook.arrows().filter(a => !a.lost).map(a => a.len)"
+                    + "      : [...document.querySelectorAll('#cluster-svg g.msg .msg-line')].map(l =>"
+                    + "        Math.hypot(l.x2.baseVal.value - l.x1.baseVal.value, l.y2.baseVal.value - l.y1.baseVal.value));"
+                    + "    for (const len of lens) { arrows++; if (len < 10) stubs++; }"
                     + "    if (t - times[0] < 5000) requestAnimationFrame(f); else {"
                     + "      const gaps = times.slice(1).map((x, i) => x - times[i]).sort((a, b) => a - b);"
                     + "      const seq1 = Number(document.querySelector('[data-testid=state-digest]').dataset.seq);"
@@ -434,6 +490,7 @@ class LiveViewBrowserTest {
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
             shot("under-load");
             docShot("under-load");
+            docShot("under-load-1600x1000", 1600, 1000);
             // The leader's queues under load, listed by a click on it (its menu closed with Escape, the list pinned).
             leaders().locator("circle.ring").dispatchEvent("click");
             page.keyboard().press("Escape");
@@ -990,14 +1047,14 @@ class LiveViewBrowserTest {
         assertThat(page.locator("[data-testid^='node-action-']")).hasCount(0);
         page.keyboard().press("Escape");
 
-        // From now on, every arrow the drawing gets and every role it shows.
+        // From now on, every arrow the drawing gets (counted by the canvas's test hook) and every role it shows.
         page.evaluate("() => { const svg = document.querySelector('#cluster-svg');"
-                + "  const seen = window.mixed = { arrows: 0, roles: new Set() };"
+                + "  const seen = window.mixed = { made: window.__raftline.arrowsMade(), roles: new Set() };"
                 + "  const roles = () => svg.querySelectorAll('g.node-g').forEach(n => seen.roles.add("
                 + "    n.getAttribute('data-testid') + '=' + n.getAttribute('data-role')));"
                 + "  roles();"
                 + "  new MutationObserver(recs => { for (const r of recs) for (const n of r.addedNodes)"
-                + "    if (n.classList && n.classList.contains('msg')) seen.arrows++; roles(); })"
+                + "    roles(); })"
                 + "  .observe(svg, { subtree: true, childList: true, attributes: true }); }");
         long liveSeq = Long.parseLong(page.getByTestId("connection").getAttribute("data-live-seq"));
         try {
@@ -1007,7 +1064,8 @@ class LiveViewBrowserTest {
                     (double) liveSeq);
             assertThat(page.getByTestId("state-digest-value")).hasText(digest);
             assertThat(page.getByTestId("kpi-leader")).hasText("N3");
-            org.assertj.core.api.Assertions.assertThat(((Number) page.evaluate("() => window.mixed.arrows")).intValue())
+            org.assertj.core.api.Assertions.assertThat(((Number) page.evaluate(
+                    "() => window.__raftline.arrowsMade() - window.mixed.made")).intValue())
                     .as("live arrows drawn into the replay").isZero();
             org.assertj.core.api.Assertions.assertThat(String.valueOf(page.evaluate("() => [...window.mixed.roles].sort().join(',')")))
                     .as("roles the replay showed").isEqualTo("node-1=Follower,node-2=Follower,node-3=Leader");

@@ -15,6 +15,7 @@ import io.raftline.transport.ConditionedSend;
 import io.raftline.transport.EventBusTransport;
 import io.raftline.transport.NetworkConditioner;
 import io.raftline.transport.Transport;
+import io.raftline.transport.TransportQueues;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -496,6 +497,11 @@ public final class GrpcTransport implements Transport {
         final AtomicLong frames = new AtomicLong();
         final AtomicLong streamsOpened = new AtomicLong();
         final AtomicInteger snapshotsInFlight = new AtomicInteger();
+        /**
+         * Sender node → its messages to this peer still in the transport: waiting for the stream to open, written on
+         * it and not yet completed, or on an InstallSnapshot call not answered yet (the live view's in-flight count).
+         */
+        final java.util.Map<Integer, AtomicInteger> pendingBySender = new java.util.concurrent.ConcurrentHashMap<>();
         /** When a snapshot call last completed, or the first one after a quiet time started (nanoTime). */
         volatile long lastProgress = System.nanoTime();
         /** Whether the link last worked: state changes are logged once, not every lost message. */
@@ -637,12 +643,20 @@ public final class GrpcTransport implements Transport {
             return done.future();
         }
 
+        /** Counts messages entering ({@code +1}) or leaving ({@code -1}) the transport on the way to this peer. */
+        private void pending(List<Message> messages, int sign) {
+            for (Message m : messages) {
+                pendingBySender.computeIfAbsent(m.from(), k -> new AtomicInteger()).addAndGet(sign);
+            }
+        }
+
         /** Reports every frame that waited for the stream to open as lost. */
         private void loseWaiting(String reason, boolean failed) {
             List<Frame> lost = new ArrayList<>(waiting);
             waiting.clear();
             for (Frame f : lost) {
                 inFlight.addAndGet(-f.messages().size());
+                pending(f.messages(), -1);
                 lose(f.messages(), reason, failed);
             }
         }
@@ -673,6 +687,7 @@ public final class GrpcTransport implements Transport {
                 if (waiting.size() < options.maxInflightPerPeer()) {
                     waiting.add(frame);
                     inFlight.addAndGet(batch.size());
+                    pending(batch, 1);
                 } else {
                     overflow.addAndGet(batch.size());
                     lose(batch, "overflow", false);
@@ -688,6 +703,7 @@ public final class GrpcTransport implements Transport {
                 }
                 waiting.add(frame);
                 inFlight.addAndGet(batch.size());
+                pending(batch, 1);
                 open(address.get());
             }
         }
@@ -743,6 +759,7 @@ public final class GrpcTransport implements Transport {
                 while (!waiting.isEmpty()) {
                     Frame frame = waiting.poll();
                     inFlight.addAndGet(-frame.messages().size());
+                    pending(frame.messages(), -1);
                     write(frame);
                 }
             }));
@@ -789,7 +806,9 @@ public final class GrpcTransport implements Transport {
             }
             sent.addAndGet(batch.size());
             frames.incrementAndGet();
+            pending(batch, 1);
             s.write(frame).onComplete(ar -> {
+                pending(batch, -1);
                 if (ar.succeeded()) {
                     acked.addAndGet(batch.size());
                 } else {
@@ -868,6 +887,7 @@ public final class GrpcTransport implements Transport {
                 lastProgress = System.nanoTime();
             }
             sent.incrementAndGet();
+            pending(List.of(s), 1);
             Future<Ack> call;
             try {
                 call = snapshot(client, address.get(), group, s);
@@ -876,6 +896,7 @@ public final class GrpcTransport implements Transport {
             }
             call.onComplete(ar -> {
                 inFlight.decrementAndGet();
+                pending(List.of(s), -1);
                 snapshotsInFlight.decrementAndGet();
                 lastProgress = System.nanoTime();
                 if (ar.succeeded()) {
@@ -980,7 +1001,7 @@ public final class GrpcTransport implements Transport {
     /** Registers the handler of one group's replica of a local node (group 0 is {@link #register(int, Handler)}). */
     private Future<Registration> register(int group, int nodeId, Handler<Message> handler) {
         Replica key = new Replica(group, nodeId);
-        Local local = new Local(vertx.getOrCreateContext(), handler);
+        Local local = new Local(vertx.getOrCreateContext(), handler, new AtomicInteger());
         locals.put(key, local);
         return Future.succeededFuture(() -> {
             locals.remove(key, local);
@@ -1027,9 +1048,41 @@ public final class GrpcTransport implements Transport {
         if (Vertx.currentContext() == local.context) {
             messages.forEach(local.handler::handle);
         } else {
-            local.context.runOnContext(v -> messages.forEach(local.handler::handle));
+            local.waiting.addAndGet(messages.size());
+            local.context.runOnContext(v -> {
+                local.waiting.addAndGet(-messages.size());
+                messages.forEach(local.handler::handle);
+            });
         }
         return Future.succeededFuture(Ack.getDefaultInstance());
+    }
+
+    /**
+     * What waits in this transport for node {@code nodeId}'s replica of group 0 (see {@link #queues(int, int)}).
+     *
+     * @param nodeId a local node
+     * @return the figures now
+     */
+    @Override
+    public TransportQueues queues(int nodeId) {
+        return queues(0, nodeId);
+    }
+
+    /**
+     * The frames that arrived for the replica and wait for its event loop, and per peer the node's messages still in
+     * the transport: waiting for the stream to open, written and not completed, or on a snapshot call not answered.
+     * The streams are shared by every group, so the per-peer figures are the node's, whatever the group.
+     */
+    private TransportQueues queues(int group, int nodeId) {
+        Local local = locals.get(new Replica(group, nodeId));
+        java.util.Map<Integer, Integer> out = new java.util.TreeMap<>();
+        clients.forEach((peer, p) -> {
+            AtomicInteger n = p.pendingBySender.get(nodeId);
+            if (n != null) {
+                out.put(peer, Math.max(0, n.get()));
+            }
+        });
+        return new TransportQueues(local == null ? 0 : local.waiting.get(), out);
     }
 
     /** The Vert.x instance the transport runs on (the endpoints' timers). */
@@ -1046,8 +1099,11 @@ public final class GrpcTransport implements Transport {
         return new SnapshotAssembler(options.maxSnapshotBytes());
     }
 
-    /** A registered local node: its handler and the context it registered from. */
-    private record Local(Context context, Handler<Message> handler) {
+    /**
+     * A registered local node: its handler, the context it registered from, and the messages handed to that context
+     * that the handler has not taken yet.
+     */
+    private record Local(Context context, Handler<Message> handler, AtomicInteger waiting) {
     }
 
     /** One group's replica of a local node: what a registration is for. */
@@ -1073,6 +1129,11 @@ public final class GrpcTransport implements Transport {
         @Override
         public void sendAll(List<Message> messages) {
             GrpcTransport.this.sendAll(group, messages);
+        }
+
+        @Override
+        public TransportQueues queues(int nodeId) {
+            return GrpcTransport.this.queues(group, nodeId);
         }
 
         @Override

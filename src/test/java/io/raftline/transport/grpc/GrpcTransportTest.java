@@ -30,6 +30,7 @@ import io.raftline.raft.message.VoteResponse;
 import io.raftline.transport.NetworkConditioner;
 import io.raftline.transport.NetworkFaults;
 import io.raftline.transport.Transport;
+import io.raftline.transport.TransportQueues;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -300,6 +301,44 @@ class GrpcTransportTest {
         assertThat(drops).hasSize(200);
         assertThat(Collections.frequency(drops, "Heartbeat:overflow")).isEqualTo(200 - 32);
         await(frozen.close());
+    }
+
+    /**
+     * What waits in the transport, as the live view's queue counts read it: frames to a peer that accepts the
+     * connection and never answers wait for their stream, counted per peer for their sender until the watchdog gives
+     * up on them; frames that arrived for a node whose event loop is busy wait for it, counted in its inbox until its
+     * handler takes them.
+     */
+    @Test
+    void messagesWaitingInTheTransportAreCountedPerPeerAndForTheReceivingNode() throws Exception {
+        NetServer silent = await(vertx.createNetServer().connectHandler(so -> so.handler(b -> { }))
+                .listen(0, "127.0.0.1"));
+        addresses.put(3, SocketAddress.inetSocketAddress(silent.actualPort(), "127.0.0.1"));
+        assertThat(sender.queues(1).inflight()).isEmpty();
+        sendAllFromContext(List.of(List.of(new Heartbeat(1, 3, 1, 0, 1), new Heartbeat(1, 3, 1, 0, 2)),
+                List.of(new Heartbeat(1, 3, 1, 0, 3))));
+        // The stream to node 3 never opens: its three messages wait in the transport, node 1's.
+        assertThat(sender.queues(1).inflight()).containsEntry(3, 3);
+        assertThat(sender.queues(1).inflightTotal()).isEqualTo(3);
+        assertThat(sender.queues(2).inflight()).doesNotContainKey(3);
+        eventually("the watchdog released them", () -> sender.queues(1).inflight().getOrDefault(3, 0) == 0);
+        assertThat(drops).hasSize(3);
+        await(silent.close());
+
+        // Node 2's loop is busy (a task of a context on its event loop delivers to it): what arrives waits.
+        io.vertx.core.Context nodeContext = vertx.getOrCreateContext();
+        List<Message> in = new CopyOnWriteArrayList<>();
+        io.vertx.core.Promise<Transport.Registration> registered = io.vertx.core.Promise.promise();
+        nodeContext.runOnContext(x -> receiver.group(1).register(2, in::add).onComplete(registered));
+        await(registered.future());
+        io.vertx.core.Promise<TransportQueues> whileBusy = io.vertx.core.Promise.promise();
+        ((io.vertx.core.internal.ContextInternal) nodeContext).duplicate().runOnContext(x -> {
+            receiver.deliverAll(2, 1, List.of(new Heartbeat(1, 2, 1, 0, 7), new Heartbeat(3, 2, 1, 0, 8)));
+            whileBusy.complete(receiver.group(1).queues(2));
+        });
+        assertThat(await(whileBusy.future()).inbox()).isEqualTo(2);
+        assertThat(receiver.queues(2).inbox()).isZero(); // group 0's replica of node 2 waits for nothing
+        eventually("node 2's loop took them", () -> in.size() == 2 && receiver.group(1).queues(2).inbox() == 0);
     }
 
     @Test
