@@ -76,6 +76,8 @@ const replayPlayer = new Player((e, due, quiet) => {
 replayPlayer.pause();
 
 const player = () => (mode === 'live' ? livePlayer : replayPlayer);
+// Test hook: the shown player's virtual clock (cluster time, ms), which frame timing does not distort.
+(globalThis.__raftline = globalThis.__raftline || {}).clock = () => player().clock;
 
 // ------------------------------------------------------------------ live
 

@@ -72,4 +72,13 @@ public interface HostEnvironment {
      * @return a random value
      */
     long randomLong();
+
+    /**
+     * The core's group went quiet or woke (see {@link io.raftline.raft.RaftConfig#quiesceMs()}); a host environment
+     * that paces ticks may slow them while quiet. The default does nothing.
+     *
+     * @param quiet true when it went quiet
+     */
+    default void quietChanged(boolean quiet) {
+    }
 }

@@ -218,6 +218,16 @@ public final class NodeHost {
         return leaseReadsConfirmed;
     }
 
+    /**
+     * Whether this replica's group is quiet (see {@link io.raftline.raft.RaftConfig#quiesceMs()}): its ticks change
+     * nothing but its lease's age and the liveness checks, so they may come in bursts (see RaftNodeVerticle).
+     *
+     * @return true while running, not paused, and quiesced
+     */
+    boolean quiet() {
+        return up && !paused && core.quiesced();
+    }
+
     /** The live core, for status and tests; null while crashed. */
     RaftCore core() {
         return core;
@@ -1159,6 +1169,7 @@ public final class NodeHost {
                 onStateLost(sl, prefix(term, role));
             } else if (e instanceof CoreEvent.Quiescence q) {
                 LOG.debug("{} {}: {}", prefix(term, role), q.quiet() ? "quiet" : "awake", q.reason());
+                env.quietChanged(q.quiet());
             }
         }
     }

@@ -38,6 +38,11 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
     // Everything below is touched only on this verticle's context.
     private long tickTimer = -1;
     private TickGate tickGate;
+    /** Ticks per firing of a quiet replica's timer (see {@link #onQuietTick}). */
+    static final int QUIET_TICKS = 5;
+    /** Whether the timer runs at the quiet pace, and the time of the last tick it delivered. */
+    private boolean quietTimer;
+    private long quietLast;
     private Transport.Registration registration;
     private boolean flushScheduled;
     /**
@@ -111,6 +116,11 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
 
     /** The Vert.x side of what the host needs. */
     private final class Environment implements HostEnvironment {
+        @Override
+        public void quietChanged(boolean quiet) {
+            RaftNodeVerticle.this.quietChanged(quiet);
+        }
+
         @Override
         public long nanoTime() {
             return System.nanoTime();
@@ -318,10 +328,65 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
     }
 
     private void onTick() {
+        if (quietTimer) {
+            onQuietTick();
+            return;
+        }
         // Ticks are lost while frozen, as a stopped process loses the time; the gate keeps a late timer's
         // catch-up burst from running the core's clock ahead of real time.
         if (!frozen && tickGate.due(System.nanoTime())) {
             host.tick();
+            if (host.quiet()) {
+                setTimer(true);
+            }
+        }
+    }
+
+    /**
+     * A quiet replica's timer fires every {@link #QUIET_TICKS} ticks, not every tick: a sharded node hosts many
+     * replicas, most of them quiet when idle, and a timer per replica waking the event loop every {@code tick_ms} was
+     * most of an idle node's CPU (measured: 0.58 of a core for three idle processes of 16 quiet groups). The firing
+     * delivers the ticks that elapsed since the last one (at most {@link #QUIET_TICKS} + 1, so never ahead of real
+     * time by more than the gate allows), and goes back to a tick per firing as soon as the group wakes.
+     */
+    private void onQuietTick() {
+        long now = System.nanoTime();
+        long tickNanos = options.raft().tickMs() * 1_000_000L;
+        int due = (int) Math.min(QUIET_TICKS + 1, Math.max(0, (now - quietLast) / tickNanos));
+        for (int i = 0; i < due && !frozen; i++) {
+            quietLast += tickNanos;
+            host.tick();
+            if (!host.quiet()) {
+                break; // what elapsed after the wake-up is ticked at the normal pace from here
+            }
+        }
+        if (!host.quiet()) {
+            setTimer(false);
+        }
+    }
+
+    /** Ticks every tick (awake) or in bursts every {@link #QUIET_TICKS} ticks (quiet); call on the node's loop. */
+    private void setTimer(boolean quiet) {
+        if (quiet == quietTimer || tickTimer < 0) {
+            return;
+        }
+        vertx.cancelTimer(tickTimer);
+        quietTimer = quiet;
+        long now = System.nanoTime();
+        long tickMs = options.raft().tickMs();
+        if (quiet) {
+            quietLast = now;
+            tickTimer = vertx.setPeriodic(tickMs * QUIET_TICKS, t -> onTick());
+        } else {
+            tickGate = new TickGate(tickMs * 1_000_000L, now);
+            tickTimer = vertx.setPeriodic(tickMs, t -> onTick());
+        }
+    }
+
+    /** The host's report that its group went quiet or woke (a wake is acted on at once, not at the next burst). */
+    private void quietChanged(boolean quiet) {
+        if (!quiet) {
+            setTimer(false);
         }
     }
 

@@ -90,6 +90,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     private final Map<Integer, RaftNode> nodes = new ConcurrentSkipListMap<>();
     /** Each local node's replica of every group, by group (one entry, the node itself, in a cluster of one group). */
     private final Map<Integer, List<? extends RaftNode>> replicas = new ConcurrentSkipListMap<>();
+    /** Each local node's record of its peers' liveness (sharded clusters whose groups may quiesce). */
+    private final Map<Integer, PeerLiveness> livenessByNode = new java.util.concurrent.ConcurrentHashMap<>();
     /** Each group replica's status for /metrics, refreshed once a second: node id to statuses by group. */
     private final Map<Integer, List<NodeStatus>> groupStatuses = new ConcurrentHashMap<>();
     private LeaderBalancer balancer;
@@ -335,7 +337,10 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         if (config.groups() > 1) {
             // Leaders spread over the voters, and back after a crash heals.
             chain = chain.compose(v -> {
-                balancer = new LeaderBalancer(vertx, () -> replicas, BALANCE_PERIOD_MS);
+                balancer = new LeaderBalancer(vertx, () -> replicas, BALANCE_PERIOD_MS, (self, peer) -> {
+                    PeerLiveness l = livenessByNode.get(self);
+                    return l == null || !l.silent(peer, System.nanoTime());
+                });
                 balancer.start();
                 return groupView.start();
             });
@@ -402,6 +407,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         // The node's groups share one record of its peers' liveness, so they may quiesce (docs/sharding.md).
         PeerLiveness liveness = groups == 1 ? null
                 : NodeHost.livenessFor(config.nodeOptions(n).raft(), System.nanoTime());
+        if (liveness != null) {
+            livenessByNode.put(n.id(), liveness);
+        }
         Future<Void> chain = layout.mapEmpty();
         for (int g = 0; g < groups; g++) {
             int group = g;

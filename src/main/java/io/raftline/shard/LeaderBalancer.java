@@ -37,6 +37,7 @@ public final class LeaderBalancer {
     private final Vertx vertx;
     private final Supplier<Map<Integer, List<? extends RaftNode>>> local;
     private final long periodMs;
+    private final java.util.function.BiPredicate<Integer, Integer> reachable;
     private long timer = -1;
     private boolean moving;
     private int turn;
@@ -49,9 +50,24 @@ public final class LeaderBalancer {
      * @param periodMs how often to look
      */
     public LeaderBalancer(Vertx vertx, Supplier<Map<Integer, List<? extends RaftNode>>> local, long periodMs) {
+        this(vertx, local, periodMs, (self, peer) -> true);
+    }
+
+    /**
+     * Creates a balancer that hands groups only to nodes it hears from.
+     *
+     * @param vertx     runs the periodic check
+     * @param local     this process's nodes: node id to its replica of each group, by group
+     * @param periodMs  how often to look
+     * @param reachable whether a local node ({@code self}) hears from a peer now: a down node leads no group and must
+     *                  not be handed one (each attempt would hold the group's writes for an election timeout)
+     */
+    public LeaderBalancer(Vertx vertx, Supplier<Map<Integer, List<? extends RaftNode>>> local, long periodMs,
+            java.util.function.BiPredicate<Integer, Integer> reachable) {
         this.vertx = vertx;
         this.local = local;
         this.periodMs = periodMs;
+        this.reachable = reachable;
     }
 
     /** Starts looking every period, on the caller's context. */
@@ -79,7 +95,8 @@ public final class LeaderBalancer {
         List<Future<Optional<Move>>> plans = new ArrayList<>();
         for (int i = 0; i < ids.size(); i++) {
             int self = ids.get((first + i) % ids.size());
-            plans.add(ReplicaSet.statuses(nodes.get(self)).map(all -> plan(self, all)));
+            plans.add(ReplicaSet.statuses(nodes.get(self)).map(all -> plan(self, all,
+                    peer -> reachable.test(self, peer))));
         }
         moving = true;
         Future.all(plans).compose(done -> {
@@ -109,6 +126,20 @@ public final class LeaderBalancer {
      * @return the move, or empty
      */
     public static Optional<Move> plan(int self, List<NodeStatus> replicas) {
+        return plan(self, replicas, peer -> true);
+    }
+
+    /**
+     * {@link #plan(int, List)} among the voters this node hears from: a voter it does not hear from (down, or cut off)
+     * is never a target. Regression: the balancer of a 3-process cluster kept handing a group to a killed process
+     * every round, and each attempt refused that group's writes until the transfer timed out.
+     *
+     * @param self      the node
+     * @param replicas  its replicas' statuses, by group
+     * @param reachable whether this node hears from a peer now
+     * @return the move, or empty
+     */
+    public static Optional<Move> plan(int self, List<NodeStatus> replicas, java.util.function.IntPredicate reachable) {
         if (replicas.size() < 2) {
             return Optional.empty();
         }
@@ -134,7 +165,7 @@ public final class LeaderBalancer {
         int target = 0;
         int fewest = Integer.MAX_VALUE;
         for (Map.Entry<Integer, Integer> e : leads.entrySet()) {
-            if (e.getKey() != self && e.getValue() < fewest) {
+            if (e.getKey() != self && e.getValue() < fewest && reachable.test(e.getKey())) {
                 target = e.getKey();
                 fewest = e.getValue();
             }

@@ -42,6 +42,11 @@ class LeaderBalancerTest {
         assertThat(LeaderBalancer.plan(1, replicas(1, 1, 2, 3, 1, 2, 3))).isEmpty();
         // Only a node's own leaderships move: node 2 leads 2 of 4, node 3 none, node 1 two; node 1 moves one.
         assertThat(LeaderBalancer.plan(1, replicas(1, 1, 2, 1, 2))).contains(new LeaderBalancer.Move(2, 3));
+        // A voter this node does not hear from is never handed a group (it is down: the transfer could only fail,
+        // holding the group's writes meanwhile); the next-fewest reachable voter is.
+        assertThat(LeaderBalancer.plan(1, replicas(1, 1, 2, 1, 2), peer -> peer != 3)).isEmpty();
+        assertThat(LeaderBalancer.plan(1, replicas(1, 1, 1, 1, 1, 1, 1), peer -> peer != 2))
+                .contains(new LeaderBalancer.Move(5, 3));
         assertThat(LeaderBalancer.plan(3, replicas(3, 1, 2, 1, 2))).isEmpty();
     }
 
