@@ -68,6 +68,11 @@ public final class GroupView implements GroupFocus {
     /** Each local node's gates, by group. */
     private final Map<Integer, Gate[]> gates = new ConcurrentHashMap<>();
     private volatile int focused;
+    /** Clustered: a switch arrived since this process started (it wins over the answer to the focus query). */
+    private volatile boolean switchedSinceStart;
+    /** How often, and how far apart, a starting process asks the others which group they follow. */
+    private static final int FOCUS_QUERY_ATTEMPTS = 10;
+    private static final long FOCUS_QUERY_PAUSE_MS = 500;
     /** Switches run one after the other. */
     private Future<Integer> switching = Future.succeededFuture(0);
     private long timer = -1;
@@ -123,22 +128,33 @@ public final class GroupView implements GroupFocus {
         if (!clustered) {
             return Future.succeededFuture();
         }
-        Future<Void> asked = vertx.eventBus().<Integer>request(FOCUS_QUERY_ADDRESS, null,
-                new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(2_000)).transform(ar -> {
-                    if (ar.succeeded() && ar.result().body() != null) {
-                        switchLocally(ar.result().body());
-                    }
-                    return Future.succeededFuture(); // none answers: the first process, or alone
-                });
-        return asked.compose(v -> {
-            io.vertx.core.eventbus.MessageConsumer<Integer> switches = vertx.eventBus().consumer(FOCUS_ADDRESS,
-                    m -> switchLocally(m.body()));
-            io.vertx.core.eventbus.MessageConsumer<Object> queries = vertx.eventBus().consumer(FOCUS_QUERY_ADDRESS,
-                    m -> m.reply(focused));
-            consumers.add(switches);
-            consumers.add(queries);
-            return Future.join(switches.completion(), queries.completion()).mapEmpty();
+        io.vertx.core.eventbus.MessageConsumer<Integer> switches = vertx.eventBus().consumer(FOCUS_ADDRESS, m -> {
+            switchedSinceStart = true;
+            switchLocally(m.body());
         });
+        consumers.add(switches);
+        // Asked in the background, so a process alone (or the first one) starts at once. A process that has just
+        // joined the clustered bus may not see the others' consumers yet ("no handlers"): it asks again for a while
+        // instead of staying on group 0 while the others follow another group (ProcessGroupFocusTest saw a
+        // restarted process do exactly that under load). It answers queries itself only once it knows.
+        return switches.completion().andThen(ar -> askFocus(FOCUS_QUERY_ATTEMPTS));
+    }
+
+    /** Asks another process which group is followed; again after a pause while none answers. */
+    private void askFocus(int attemptsLeft) {
+        vertx.eventBus().<Integer>request(FOCUS_QUERY_ADDRESS, null,
+                new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(1_000)).onComplete(ar -> {
+                    if (ar.succeeded() && ar.result().body() != null) {
+                        if (!switchedSinceStart) {
+                            switchLocally(ar.result().body());
+                        }
+                    } else if (attemptsLeft > 1) {
+                        vertx.setTimer(FOCUS_QUERY_PAUSE_MS, t -> askFocus(attemptsLeft - 1));
+                        return;
+                    }
+                    // Known now (or none answered: the first process, or alone): answer the processes that ask.
+                    consumers.add(vertx.eventBus().consumer(FOCUS_QUERY_ADDRESS, m -> m.reply(focused)));
+                });
     }
 
     private void startGrid() {
