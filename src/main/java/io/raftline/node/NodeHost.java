@@ -827,13 +827,16 @@ public final class NodeHost {
             }
         }
         if (sendsKeepalives) {
-            List<Message> keepalives = new ArrayList<>(0);
+            List<Message> keepalives = null;
             for (int peer : core.membership().all()) {
                 if (peer != id() && liveness.keepaliveDue(peer, now)) {
+                    if (keepalives == null) {
+                        keepalives = new ArrayList<>(2);
+                    }
                     keepalives.add(new Keepalive(id(), peer));
                 }
             }
-            if (!keepalives.isEmpty()) {
+            if (keepalives != null) {
                 // Not reported to the listener: a keepalive is not a Raft message, the live view does not draw it.
                 env.sendAll(keepalives);
             }

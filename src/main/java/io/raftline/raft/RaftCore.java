@@ -684,11 +684,13 @@ public final class RaftCore {
 
     private void tickHeartbeat() {
         heartbeatElapsed++;
-        if (idle() && log.lastIndex() == idleAt) {
-            idleTicks++;
-        } else {
-            idleTicks = 0;
-            idleAt = log.lastIndex();
+        if (config.quiesceTicks() > 0) {
+            if (idle() && log.lastIndex() == idleAt) {
+                idleTicks++;
+            } else {
+                idleTicks = 0;
+                idleAt = log.lastIndex();
+            }
         }
         electionElapsed++;
         leaderTicks++;

@@ -464,11 +464,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             groupView.resync();
             return;
         }
-        nodes.forEach((id, node) -> {
-            if (node instanceof RaftNodeVerticle v) {
-                v.replicaView(io.raftline.events.ClusterState.LOG_TAIL, view -> publisher.replicaState(id, 0, view));
-            }
-        });
+        nodes.forEach((id, node) -> GroupView.reportState(publisher, id, 0, node, () -> { }));
     }
 
     /**

@@ -219,12 +219,37 @@ public final class GroupView implements GroupFocus {
             int group = focused;
             List<Future<?>> captured = new ArrayList<>();
             replicas.get().forEach((node, list) -> {
-                if (list.size() > group && list.get(group) instanceof RaftNodeVerticle v) {
-                    captured.add(v.replicaView(ClusterState.LOG_TAIL, view -> publisher.replicaState(node, group,
-                            view)));
+                if (list.size() > group) {
+                    captured.add(reportState(publisher, node, group, list.get(group), () -> { }));
                 }
             });
             return Future.join(captured).transform(y -> Future.succeededFuture(group));
+        });
+    }
+
+    /**
+     * Reports a replica's state to the stream as a {@code ReplicaState}, captured on its event loop, then runs
+     * {@code then} there (so that whatever the replica reports afterwards comes after the capture); {@code then} also
+     * runs when there is nothing to capture (not a verticle, or not deployed).
+     *
+     * @param publisher the event stream
+     * @param node      the node
+     * @param group     the replica's group
+     * @param replica   the replica
+     * @param then      what follows the capture
+     * @return completes once captured (or skipped)
+     */
+    static Future<Void> reportState(EventPublisher publisher, int node, int group, RaftNode replica, Runnable then) {
+        if (!(replica instanceof RaftNodeVerticle v)) {
+            then.run();
+            return Future.succeededFuture();
+        }
+        return v.replicaView(ClusterState.LOG_TAIL, view -> {
+            publisher.replicaState(node, group, view);
+            then.run();
+        }).<Void>mapEmpty().otherwise(e -> {
+            then.run();
+            return null;
         });
     }
 
@@ -268,18 +293,7 @@ public final class GroupView implements GroupFocus {
             List<Future<?>> opened = new ArrayList<>();
             for (int node : nodes) {
                 Gate gate = gates.get(node)[group];
-                RaftNode r = now.get(node).get(group);
-                if (r instanceof RaftNodeVerticle v) {
-                    opened.add(v.replicaView(ClusterState.LOG_TAIL, view -> {
-                        publisher.replicaState(node, group, view);
-                        gate.open = true;
-                    }).otherwise(e -> {
-                        gate.open = true;
-                        return null;
-                    }));
-                } else {
-                    gate.open = true;
-                }
+                opened.add(reportState(publisher, node, group, now.get(node).get(group), () -> gate.open = true));
             }
             return Future.join(opened).transform(y -> Future.succeededFuture(group));
         });

@@ -6,16 +6,13 @@ import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
 import io.raftline.verify.nemesis.Waits;
 import io.vertx.core.json.JsonObject;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -44,18 +41,7 @@ class CertificateReloadTest {
         }
     }
 
-    private static Certificate read(Path pem) throws Exception {
-        try (InputStream in = Files.newInputStream(pem)) {
-            return CertificateFactory.getInstance("X.509").generateCertificate(in);
-        }
-    }
 
-    /** Replaces {@code to} with {@code from} in one rename, as a renewal tool does. */
-    private static void replace(Path from, Path to) throws Exception {
-        Path tmp = to.resolveSibling(to.getFileName() + ".new");
-        Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(tmp, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
 
     @Test
     void aRenewedCertificateReachesNewConnectionsOfEveryListener() throws Exception {
@@ -79,21 +65,21 @@ class CertificateReloadTest {
             int leader = cluster.leader().toCompletionStage().toCompletableFuture().get();
             URI follower = cluster.nodeUrls().get(leader % 3 + 1);
             URI admin = URI.create(cluster.liveViewUrl());
-            Certificate old = read(first.resolve("node.pem"));
-            Certificate renewed = read(second.resolve("node.pem"));
+            Certificate old = TestCa.certificate(first.resolve("node.pem"));
+            Certificate renewed = TestCa.certificate(second.resolve("node.pem"));
             assertThat(presented(both, follower)).isEqualTo(old);
 
             // Half-way: the new certificate without its key. The change is seen, the pair does not load, the listeners
             // keep the old one.
             CertificateReloader reloader = cluster.verticle().certificateReloader();
-            replace(second.resolve("node.pem"), live.resolve("node.pem"));
+            TestCa.replace(second.resolve("node.pem"), live.resolve("node.pem"));
             Waits.eventually("the half-renewed files tried and refused", () -> reloader.failures() >= 1);
             assertThat(presented(both, follower)).as("a certificate without its key is not loaded").isEqualTo(old);
             assertThat(reloader.reloads()).isZero();
 
             // The key (and the CA that signed the new certificates) arrive: every listener presents the new one.
-            replace(second.resolve("ca.pem"), live.resolve("ca.pem"));
-            replace(second.resolve("node-key.pem"), live.resolve("node-key.pem"));
+            TestCa.replace(second.resolve("ca.pem"), live.resolve("ca.pem"));
+            TestCa.replace(second.resolve("node-key.pem"), live.resolve("node-key.pem"));
             Waits.eventually("the client port presents the renewed certificate",
                     () -> presented(both, follower).equals(renewed));
             assertThat(presented(both, admin)).as("the admin port").isEqualTo(renewed);

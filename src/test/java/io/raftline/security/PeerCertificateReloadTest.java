@@ -16,12 +16,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,17 +44,7 @@ class PeerCertificateReloadTest {
     @TempDir
     Path dir;
 
-    private static Certificate read(Path pem) throws Exception {
-        try (InputStream in = Files.newInputStream(pem)) {
-            return CertificateFactory.getInstance("X.509").generateCertificate(in);
-        }
-    }
 
-    private static void replace(Path from, Path to) throws Exception {
-        Path tmp = to.resolveSibling(to.getFileName() + ".new");
-        Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(tmp, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
 
     @Test
     void newPeerConnectionsPresentTheRenewedCertificate() throws Exception {
@@ -77,8 +64,10 @@ class PeerCertificateReloadTest {
         for (String f : new String[] {"node-1.pem", "node-1-key.pem", "node-2.pem", "node-2-key.pem"}) {
             Files.copy(first.resolve(f), live.resolve(f));
         }
-        Set<Certificate> old = Set.of(read(first.resolve("node-1.pem")), read(first.resolve("node-2.pem")));
-        Set<Certificate> fresh = Set.of(read(renewed.resolve("node-1.pem")), read(renewed.resolve("node-2.pem")));
+        Set<Certificate> old = Set.of(TestCa.certificate(first.resolve("node-1.pem")),
+                TestCa.certificate(first.resolve("node-2.pem")));
+        Set<Certificate> fresh = Set.of(TestCa.certificate(renewed.resolve("node-1.pem")),
+                TestCa.certificate(renewed.resolve("node-2.pem")));
 
         List<Certificate> seenBy3 = new CopyOnWriteArrayList<>();
         List<Vertx> vertxes = new ArrayList<>();
@@ -124,8 +113,8 @@ class PeerCertificateReloadTest {
                     () -> seenBy3.stream().anyMatch(old::contains));
 
             for (int id = 1; id <= 2; id++) {
-                replace(renewed.resolve("node-" + id + "-key.pem"), live.resolve("node-" + id + "-key.pem"));
-                replace(renewed.resolve("node-" + id + ".pem"), live.resolve("node-" + id + ".pem"));
+                TestCa.replace(renewed.resolve("node-" + id + "-key.pem"), live.resolve("node-" + id + "-key.pem"));
+                TestCa.replace(renewed.resolve("node-" + id + ".pem"), live.resolve("node-" + id + ".pem"));
             }
             for (ClusterVerticle node : nodes) {
                 CertificateReloader reloader = node.certificateReloader();

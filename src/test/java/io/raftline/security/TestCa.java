@@ -59,4 +59,31 @@ final class TestCa {
         ssl.init(null, tmf.getTrustManagers(), null);
         return ssl;
     }
+
+    /**
+     * Reads one certificate.
+     *
+     * @param pem a PEM file holding it
+     * @return the certificate
+     * @throws Exception if it cannot be read
+     */
+    static java.security.cert.Certificate certificate(Path pem) throws Exception {
+        try (InputStream in = Files.newInputStream(pem)) {
+            return CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+    }
+
+    /**
+     * Replaces {@code to} with {@code from} in one rename, as a renewal tool does.
+     *
+     * @param from the new content
+     * @param to   the file replaced
+     * @throws Exception if it cannot be copied or moved
+     */
+    static void replace(Path from, Path to) throws Exception {
+        Path tmp = to.resolveSibling(to.getFileName() + ".new");
+        Files.copy(from, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
 }

@@ -123,11 +123,7 @@ public final class ScenarioRunner {
             case "stabilize" -> cluster.stabilize();
             case "elapse" -> {
                 for (int t = Integer.parseInt(args[0]); t > 0; t--) {
-                    for (int x : cluster.ids()) {
-                        if (cluster.node(x).up()) {
-                            cluster.node(x).core().tick();
-                        }
-                    }
+                    tickAllLive();
                     cluster.stabilize();
                 }
             }
@@ -294,11 +290,7 @@ public final class ScenarioRunner {
     /** Real time passing: every live node ticks, then the cluster settles, until someone leads. */
     private void elapseUntilLeader(java.util.Collection<Integer> candidates) {
         for (int t = 1; t <= 1000; t++) {
-            for (int x : cluster.ids()) {
-                if (cluster.node(x).up()) {
-                    cluster.node(x).core().tick();
-                }
-            }
+            tickAllLive();
             cluster.stabilize();
             for (int x : candidates) {
                 if (cluster.node(x).up() && cluster.node(x).core().role() == Role.LEADER) {
@@ -308,6 +300,15 @@ public final class ScenarioRunner {
             }
         }
         cluster.println("no leader after 1000 ticks");
+    }
+
+    /** One tick of every node that is up (real time passing, before the cluster settles). */
+    private void tickAllLive() {
+        for (int x : cluster.ids()) {
+            if (cluster.node(x).up()) {
+                cluster.node(x).core().tick();
+            }
+        }
     }
 
     /** Ticks a node until its election timer fires (it then has an election to announce). */
