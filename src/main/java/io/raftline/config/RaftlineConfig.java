@@ -365,25 +365,14 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                         + " for trials)");
             }
         }
-        for (int i = 0; i < tls.crlFiles().size(); i++) {
-            checkCrl(t.field("crl_files") + "[" + i + "]", tls.crlFiles().get(i));
+        if (!tls.crlFiles().isEmpty()) {
+            try {
+                io.raftline.security.RevocationLists.check(tls.crlFiles(), tls.certificateAuthorities());
+            } catch (io.raftline.security.RevocationLists.Invalid e) {
+                throw new ConfigException(t.field("crl_files") + "[" + e.index() + "]", e.getMessage());
+            }
         }
         return tls;
-    }
-
-    /** A revocation list must be there and parse (PEM or DER): the listeners would fail to start, saying less. */
-    private static void checkCrl(String field, String path) {
-        try (java.io.InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(path))) {
-            if (java.security.cert.CertificateFactory.getInstance("X.509").generateCRLs(in).isEmpty()) {
-                throw new ConfigException(field, path + " holds no certificate revocation list (PEM or DER;"
-                        + " bin/tls-ca.sh DIR --revoke CERT.pem writes one)");
-            }
-        } catch (java.io.IOException e) {
-            throw new ConfigException(field, "cannot read " + path + " (" + e.getMessage() + ")");
-        } catch (java.security.GeneralSecurityException e) {
-            throw new ConfigException(field, path + " is not a certificate revocation list (PEM or DER): "
-                    + e.getMessage());
-        }
     }
 
     /**

@@ -107,6 +107,16 @@ public record TlsConfig(String certFile, String keyFile, String caFile, ClientCe
     }
 
     /**
+     * The CA files this process trusts for certificates (the cluster CA, then the client CA), those that must have
+     * signed the revocation lists.
+     *
+     * @return the configured ones, possibly none
+     */
+    public java.util.List<String> certificateAuthorities() {
+        return java.util.stream.Stream.of(caFile, clientCaFile).filter(f -> !f.isEmpty()).toList();
+    }
+
+    /**
      * Adds the revocation lists to a server's or client's options, wherever certificates are verified.
      *
      * @param options the options

@@ -43,6 +43,10 @@ public final class CertificateReloader {
     private volatile long reloads;
     private volatile long failures;
     private volatile long checks;
+    /** The revocation lists loaded, checked ({@link RevocationLists}); null without {@code tls.crl_files}. */
+    private volatile RevocationLists.Checked crls;
+    /** When an out-of-date revocation list was last reported (nanoTime), or 0. */
+    private long staleReportedAt;
 
     /**
      * Creates the reloader of a process's TLS files.
@@ -94,11 +98,13 @@ public final class CertificateReloader {
      * @return completes once the files were read once
      */
     public Future<Void> start() {
-        return read().map(content -> {
+        return read().compose(content -> vertx.executeBlocking(this::checkCrls, false).map(checked -> {
             loaded = content;
+            crls = checked;
+            reportStale();
             timer = vertx.setPeriodic(intervalMs, t -> check());
             return null;
-        });
+        }));
     }
 
     /** Stops checking. */
@@ -135,12 +141,13 @@ public final class CertificateReloader {
         checking = true;
         return read().compose(content -> {
             if (Arrays.equals(content, loaded)) {
+                reportStale();
                 return Future.<Void>succeededFuture();
             }
-            return vertx.<Void>executeBlocking(() -> {
+            return vertx.executeBlocking(() -> {
                 checkPair();
-                return null;
-            }, false).compose(v -> reloadAll(content));
+                return checkCrls();
+            }, false).compose(checked -> reloadAll(content, checked));
         }, e -> {
             failures++;
             LOG.error("cannot read the TLS files {}: {}; the previous certificate stays", files, e.getMessage());
@@ -204,8 +211,38 @@ public final class CertificateReloader {
         return verify.verify(signature);
     }
 
+    /** The revocation lists, checked (signed by a trusted CA), or null without any; on a worker. */
+    private RevocationLists.Checked checkCrls() throws RevocationLists.Invalid {
+        return tls.crlFiles().isEmpty() ? null : RevocationLists.check(tls.crlFiles(), tls.certificateAuthorities());
+    }
+
+    /** Reports an out-of-date revocation list when loaded, then once an hour while it stays so. */
+    private void reportStale() {
+        RevocationLists.Checked c = crls;
+        long now = System.nanoTime();
+        if (c == null || !c.stale(java.time.Instant.now())) {
+            staleReportedAt = 0;
+            return;
+        }
+        if (staleReportedAt == 0 || now - staleReportedAt >= java.util.concurrent.TimeUnit.HOURS.toNanos(1)) {
+            staleReportedAt = now;
+            LOG.error("{}", c.staleMessage());
+        }
+    }
+
+    /**
+     * The earliest next update of the revocation lists loaded (when a list should have been replaced), for
+     * monitoring.
+     *
+     * @return the instant, or null without lists or when none gives one
+     */
+    public java.time.Instant crlNextUpdate() {
+        RevocationLists.Checked c = crls;
+        return c == null ? null : c.nextUpdate();
+    }
+
     /** Every target reloads; the content counts as loaded only if all did. */
-    private Future<Void> reloadAll(byte[] content) {
+    private Future<Void> reloadAll(byte[] content, RevocationLists.Checked checked) {
         List<Future<Boolean>> all = new ArrayList<>();
         List<String> names = new ArrayList<>(targets.keySet());
         for (String name : names) {
@@ -220,6 +257,9 @@ public final class CertificateReloader {
             }
             if (failed.isEmpty()) {
                 loaded = content;
+                crls = checked;
+                staleReportedAt = 0;
+                reportStale();
                 reloads++;
                 LOG.info("TLS certificate reloaded from {} by {}", files, names);
             } else {

@@ -346,7 +346,19 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             });
         }
         if (certificates != null) {
-            chain = chain.compose(v -> certificates.start());
+            chain = chain.compose(v -> certificates.start()).onSuccess(v -> {
+                if (!config.tls().crlFiles().isEmpty() && Metrics.enabled()) {
+                    Metrics.registerCrlNextUpdate(certificates);
+                }
+            });
+        } else if (!config.tls().crlFiles().isEmpty()) {
+            // Not read again while running: an out-of-date list is reported once, at start.
+            chain = chain.compose(v -> vertx.executeBlocking(() -> io.raftline.security.RevocationLists.check(
+                    config.tls().crlFiles(), config.tls().certificateAuthorities()), false)).onSuccess(c -> {
+                        if (c.stale(java.time.Instant.now())) {
+                            LOG.error("{}", c.staleMessage());
+                        }
+                    });
         }
         // Other processes of a one-node-per-process cluster ask this one for its nodes' status.
         return chain.compose(v -> status.serveStatusRequests());

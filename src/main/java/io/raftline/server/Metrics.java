@@ -150,6 +150,23 @@ public final class Metrics {
     }
 
     /**
+     * Registers {@code raftline_tls_crl_next_update_seconds}: when the earliest revocation list loaded should have been
+     * replaced (seconds since the epoch; NaN if no list gives one), for an alert well before it is out of date (an
+     * out-of-date list is still applied, {@link io.raftline.security.RevocationLists}).
+     */
+    static void registerCrlNextUpdate(io.raftline.security.CertificateReloader certificates) {
+        MeterRegistry registry = BackendRegistries.getDefaultNow();
+        if (registry == null) {
+            return;
+        }
+        Gauge.builder("raftline_tls_crl_next_update_seconds", certificates, c -> {
+            java.time.Instant next = c.crlNextUpdate();
+            return next == null ? Double.NaN : next.getEpochSecond();
+        }).description("When the earliest certificate revocation list loaded is due to be replaced (epoch seconds)")
+                .register(registry);
+    }
+
+    /**
      * Registers the refusal counters of a transport's peer checks: {@code raftline_peer_refusals_total} with labels
      * {@code transport}, {@code reason} ({@link PeerGuard.Reason#code()}) and {@code process} (the configuration's
      * {@code node_id}, 0 for the local cluster).
