@@ -62,6 +62,7 @@ class LocalClusterMembershipTest {
                 assertThat(members.stream().map(m -> ((JsonObject) m).getInteger("id"))).as("group %d", g)
                         .containsExactlyInAnyOrder(1, 2, 3);
             }
+            web.close(); // held to the end: Vert.x closes a client that became garbage, requests in flight and all
         } finally {
             await(vertx.close(), Duration.ofSeconds(30));
             try (Stream<Path> files = Files.walk(dir)) {
