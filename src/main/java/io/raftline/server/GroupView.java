@@ -41,17 +41,24 @@ import java.util.function.Supplier;
  *
  * <p>With one node per process on a clustered event bus, each process's view switches its own node's gates, and a
  * switch asked of any process is published to all of them ({@value #FOCUS_ADDRESS}): every process switches, and its
- * {@code FocusChanged} and {@code ReplicaState} reach the browsers through the relay like its other events. A process
- * that starts later asks another one which group is followed ({@value #FOCUS_QUERY_ADDRESS}) and follows it too.
+ * {@code FocusChanged} and {@code ReplicaState} reach the browsers through the relay like its other events. The group
+ * followed is also kept in a cluster-wide map ({@value #FOCUS_MAP}), written before the switch is published: a process
+ * that starts later reads it once it has joined the cluster and follows the same group. (It first asked the other
+ * processes on the bus, which failed when a process had just joined and did not see their consumers yet: under load
+ * a restarted process stayed on group 0 for good. The map is the cluster manager's, there as soon as the process is
+ * a member.)
  */
 public final class GroupView implements GroupFocus {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GroupView.class);
 
     /** How often the grid is published while someone watches. */
     static final long GRID_MS = 500;
     /** Clustered: where a switch is published to every process (the body is the group). */
     static final String FOCUS_ADDRESS = "raftline.groups.focus";
-    /** Clustered: where a process asks which group the others follow. */
-    static final String FOCUS_QUERY_ADDRESS = "raftline.groups.focused";
+    /** Clustered: the cluster-wide map that holds the group followed, under {@value #FOCUS_KEY}. */
+    static final String FOCUS_MAP = "raftline.groups";
+    static final String FOCUS_KEY = "focused";
     /** How long a switch asked of a clustered view waits for its own process to have switched. */
     static final long FOCUS_TIMEOUT_MS = 10_000;
 
@@ -68,11 +75,8 @@ public final class GroupView implements GroupFocus {
     /** Each local node's gates, by group. */
     private final Map<Integer, Gate[]> gates = new ConcurrentHashMap<>();
     private volatile int focused;
-    /** Clustered: a switch arrived since this process started (it wins over the answer to the focus query). */
+    /** Clustered: a switch arrived since this process started (it wins over what the map said at start). */
     private volatile boolean switchedSinceStart;
-    /** How often, and how far apart, a starting process asks the others which group they follow. */
-    private static final int FOCUS_QUERY_ATTEMPTS = 10;
-    private static final long FOCUS_QUERY_PAUSE_MS = 500;
     /** Switches run one after the other. */
     private Future<Integer> switching = Future.succeededFuture(0);
     private long timer = -1;
@@ -133,28 +137,21 @@ public final class GroupView implements GroupFocus {
             switchLocally(m.body());
         });
         consumers.add(switches);
-        // Asked in the background, so a process alone (or the first one) starts at once. A process that has just
-        // joined the clustered bus may not see the others' consumers yet ("no handlers"): it asks again for a while
-        // instead of staying on group 0 while the others follow another group (ProcessGroupFocusTest saw a
-        // restarted process do exactly that under load). It answers queries itself only once it knows.
-        return switches.completion().andThen(ar -> askFocus(FOCUS_QUERY_ATTEMPTS));
+        // Read in the background, so that a process starts at once whatever the cluster manager does meanwhile; a
+        // switch that arrives first wins (the map may be read before that switch wrote it).
+        switches.completion().compose(v -> focusMap()).compose(m -> m.get(FOCUS_KEY)).onComplete(ar -> {
+            if (ar.succeeded() && ar.result() != null && !switchedSinceStart) {
+                switchLocally(ar.result());
+            } else if (ar.failed()) {
+                LOG.warn("cannot read the group the live view follows from the cluster ({}): following group {}",
+                        ar.cause().toString(), focused);
+            }
+        });
+        return switches.completion();
     }
 
-    /** Asks another process which group is followed; again after a pause while none answers. */
-    private void askFocus(int attemptsLeft) {
-        vertx.eventBus().<Integer>request(FOCUS_QUERY_ADDRESS, null,
-                new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(1_000)).onComplete(ar -> {
-                    if (ar.succeeded() && ar.result().body() != null) {
-                        if (!switchedSinceStart) {
-                            switchLocally(ar.result().body());
-                        }
-                    } else if (attemptsLeft > 1) {
-                        vertx.setTimer(FOCUS_QUERY_PAUSE_MS, t -> askFocus(attemptsLeft - 1));
-                        return;
-                    }
-                    // Known now (or none answered: the first process, or alone): answer the processes that ask.
-                    consumers.add(vertx.eventBus().consumer(FOCUS_QUERY_ADDRESS, m -> m.reply(focused)));
-                });
+    private Future<io.vertx.core.shareddata.AsyncMap<String, Integer>> focusMap() {
+        return vertx.sharedData().<String, Integer>getClusterWideMap(FOCUS_MAP);
     }
 
     private void startGrid() {
@@ -205,7 +202,15 @@ public final class GroupView implements GroupFocus {
         waiting.add(Map.entry(group, done));
         long timeout = vertx.setTimer(FOCUS_TIMEOUT_MS, t -> done.tryFail("the switch to group " + group
                 + " did not reach this process within " + FOCUS_TIMEOUT_MS + " ms"));
-        vertx.eventBus().publish(FOCUS_ADDRESS, group);
+        // Recorded for processes that start later, then told to every process now; if the map cannot be written, the
+        // processes running still switch.
+        focusMap().compose(m -> m.put(FOCUS_KEY, group)).onComplete(ar -> {
+            if (ar.failed()) {
+                LOG.warn("cannot record the group followed in the cluster ({}): a process started later follows the"
+                        + " group recorded before", ar.cause().toString());
+            }
+            vertx.eventBus().publish(FOCUS_ADDRESS, group);
+        });
         return done.future().andThen(ar -> vertx.cancelTimer(timeout));
     }
 
