@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # JFR profile of the 3-process cluster's leader and a follower under wrk PUT@16 (30 s warm-up, then 30 s recorded).
 # Usage, from the project root after mvn package: bin/profile-put16.sh   (prints wrk's figures and the directory of
-# leader.jfr and follower.jfr; read them with: jfr print --events jdk.ExecutionSample --stack-depth 64 FILE)
+# leader.jfr and follower.jfr; read them with: jfr print --events jdk.ExecutionSample --stack-depth 64 FILE, or
+# jfr summary / jdk.ObjectAllocationSample / jdk.GarbageCollection). CONNS=64 and WRK_SCRIPT=raftline-get.lua profile
+# the other points of the comparison with etcd (defaults 16 and raftline-put.lua).
 set -u
 proj=$(pwd); bench=${BENCH:-$proj/../shared/bench}; work=$(mktemp -d /tmp/prof.XXXXXX); pids=()
 mkdir -p $work/p
@@ -11,11 +13,13 @@ done
 for i in $(seq 1 240); do curl -s -m1 http://127.0.0.1:8081/v1/cluster | python3 -c 'import json,sys;sys.exit(0 if json.load(sys.stdin).get("leader") else 1)' 2>/dev/null && break; sleep 0.5; done
 leader=$(curl -s http://127.0.0.1:8081/v1/cluster | python3 -c 'import json,sys;print(json.load(sys.stdin)["leader"])')
 lp=$((8080 + leader)); u=http://127.0.0.1:$lp
-wrk -t2 -c16 -d30s -s $bench/raftline-put.lua $u > /dev/null
+conns=${CONNS:-16}; script=$bench/${WRK_SCRIPT:-raftline-put.lua}
+[ "${WRK_SCRIPT:-}" = raftline-get.lua ] && wrk -t2 -c16 -d10s -s $bench/raftline-put.lua $u > /dev/null  # keys to read
+wrk -t2 -c$conns -d30s -s $script $u > /dev/null
 lpid=$(pgrep -f "node-$leader.json" | head -1); f=$(( leader % 3 + 1 )); fpid=$(pgrep -f "node-$f.json" | head -1)
 jcmd $lpid JFR.start name=p settings=profile filename=$work/leader.jfr > /dev/null
 jcmd $fpid JFR.start name=p settings=profile filename=$work/follower.jfr > /dev/null
-wrk -t2 -c16 -d30s --latency -s $bench/raftline-put.lua $u | grep -E "Requests/sec|50%|99%"
+wrk -t2 -c$conns -d30s --latency -s $script $u | grep -E "Requests/sec|50%|99%"
 jcmd $lpid JFR.stop name=p > /dev/null; jcmd $fpid JFR.stop name=p > /dev/null
 sleep 1
 for p in "${pids[@]}"; do kill $p 2>/dev/null; done; wait 2>/dev/null

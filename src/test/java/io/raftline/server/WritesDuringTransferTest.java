@@ -1,0 +1,89 @@
+package io.raftline.server;
+
+import static io.raftline.verify.nemesis.Waits.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.verify.nemesis.ClusterConfigs;
+import io.raftline.verify.nemesis.InJvmCluster;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A leadership transfer (the live view's "lead", the sharded cluster's balancer) is planned, and writes sent meanwhile,
+ * to the old leader or through a follower, all succeed: a write the old leader can no longer propose is refused with
+ * the transferee as the leader hint, and the API layer of the node the client asked forwards it there.
+ */
+class WritesDuringTransferTest {
+
+    private static final int WRITERS = 8;
+
+    @Test
+    void writesSentDuringTransfersAllSucceed() throws Exception {
+        try (InJvmCluster harness = InJvmCluster.builder(ClusterConfigs.cluster(3, 41, 3000)
+                .put("storage", new JsonObject().put("engine", "memory"))).start()) {
+            ClusterVerticle cluster = harness.verticle();
+            int first = await(cluster.awaitLeader(20_000), Duration.ofSeconds(30));
+            HttpClient http = HttpClient.newHttpClient();
+            Map<Integer, Integer> failures = new ConcurrentHashMap<>();
+            List<String> answers = java.util.Collections.synchronizedList(new ArrayList<>());
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicInteger written = new AtomicInteger();
+            CountDownLatch done = new CountDownLatch(WRITERS);
+            for (int w = 0; w < WRITERS; w++) {
+                int writer = w;
+                Thread thread = new Thread(() -> {
+                    try {
+                        for (int i = 0; !stop.get(); i++) {
+                            // Half the writers to the node that led at the start, half through the others.
+                            int node = writer % 2 == 0 ? first : first % 3 + 1;
+                            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(
+                                    cluster.nodeUrl(node) + "/v1/kv/t" + writer + "-" + i)).timeout(Duration.ofSeconds(10))
+                                    .PUT(HttpRequest.BodyPublishers.ofString("v")).build(),
+                                    HttpResponse.BodyHandlers.ofString());
+                            if (r.statusCode() == 200) {
+                                written.incrementAndGet();
+                            } else {
+                                failures.merge(r.statusCode(), 1, Integer::sum);
+                                answers.add(r.body());
+                            }
+                        }
+                    } catch (Exception e) {
+                        answers.add(e.toString());
+                    } finally {
+                        done.countDown();
+                    }
+                }, "writer-" + w);
+                thread.setDaemon(true);
+                thread.start();
+            }
+            // Leadership goes round the three nodes twice, each transfer while the writers write.
+            int leader = first;
+            for (int t = 0; t < 6; t++) {
+                int target = leader % 3 + 1;
+                int before = written.get();
+                while (written.get() < before + 20) {
+                    Thread.onSpinWait();
+                }
+                await(cluster.nodes().get(leader).transferLeadership(target), Duration.ofSeconds(10));
+                leader = target;
+            }
+            stop.set(true);
+            assertThat(done.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(failures).as("failed writes (status -> count); answers: %s", answers).isEmpty();
+            assertThat(answers).isEmpty();
+            assertThat(written.get()).isGreaterThan(120);
+        }
+    }
+}
