@@ -301,9 +301,15 @@ public final class KvRequests {
 
     private <T> Future<Served<T>> serveOrForward(RaftNode node, boolean needsLeader, boolean forwarded,
             java.util.function.Supplier<Future<T>> here, IntFunction<Future<Served<T>>> there) {
+        return serveOrForward(node, needsLeader, forwarded, here, there, LEADER_WAITS);
+    }
+
+    private <T> Future<Served<T>> serveOrForward(RaftNode node, boolean needsLeader, boolean forwarded,
+            java.util.function.Supplier<Future<T>> here, IntFunction<Future<Served<T>>> there, int waitsLeft) {
         int known = node.knownLeader();
+        Future<Served<T>> tried;
         if (needsLeader && !forwarded && known != 0 && known != self) {
-            return there.apply(known).recover(t -> {
+            tried = there.apply(known).recover(t -> {
                 // The node we took for the leader refused before doing anything (it crashed, was paused, or lost
                 // leadership); if this node has learned of another leader meanwhile, ask that one once.
                 int now = node.knownLeader();
@@ -312,16 +318,39 @@ public final class KvRequests {
                 }
                 return now == self ? here.get().map(v -> new Served<>(v, self)) : there.apply(now);
             });
+        } else {
+            tried = here.get().<Served<T>>map(v -> new Served<>(v, self)).recover(t -> {
+                // The node learned on its own loop that someone else leads: follow its hint once.
+                if (needsLeader && !forwarded && t instanceof NodeRequestException e
+                        && e.reason() == NodeRequestException.Reason.NOT_LEADER && e.leaderHint() > 0
+                        && e.leaderHint() != self) {
+                    return there.apply(e.leaderHint());
+                }
+                return Future.failedFuture(t);
+            });
         }
-        Function<T, Served<T>> mine = v -> new Served<>(v, self);
-        return here.get().map(mine).recover(t -> {
-            // The node learned on its own loop that someone else leads: follow its hint once.
-            if (needsLeader && !forwarded && t instanceof NodeRequestException e
-                    && e.reason() == NodeRequestException.Reason.NOT_LEADER && e.leaderHint() > 0
-                    && e.leaderHint() != self) {
-                return there.apply(e.leaderHint());
+        if (!needsLeader || forwarded) {
+            return tried;
+        }
+        return tried.recover(t -> {
+            // Refused for want of a leader, before anything was done: the leader is changing (a leadership transfer,
+            // an election). Wait, within an election's time, for this node to learn another leader than the one that
+            // refused, and ask again: a planned transfer then costs its clients latency, not errors.
+            if (waitsLeft == 0 || !awaitingLeader(t)) {
+                return Future.failedFuture(t);
             }
-            return Future.failedFuture(t);
+            int refusedBy = known != 0 ? known : self;
+            return node.awaitLeader(refusedBy == self && node.knownLeader() != self ? 0 : refusedBy).compose(l -> l == 0
+                    ? Future.failedFuture(t) : serveOrForward(node, true, false, here, there, waitsLeft - 1));
         });
+    }
+
+    /** How many times a request refused for want of a leader waits for one and is sent again. */
+    private static final int LEADER_WAITS = 2;
+
+    /** A refusal that a new leader will undo, and that proves nothing was done: not the leader, or none known. */
+    private static boolean awaitingLeader(Throwable t) {
+        return t instanceof NodeRequestException e && (e.reason() == NodeRequestException.Reason.NOT_LEADER
+                || e.reason() == NodeRequestException.Reason.NO_LEADER);
     }
 }

@@ -27,6 +27,17 @@ public interface RaftNode {
     int knownLeader();
 
     /**
+     * Waits until this node knows a leader other than {@code other}: what a request refused for want of a leader (a
+     * leadership transfer, an election) waits for before it is sent again, instead of failing during a change of
+     * leader that takes one election. Bounded by twice the election timeout's upper bound, the time an election
+     * normally takes to settle.
+     *
+     * @param other the leader that refused (this node's own id if it did), or 0
+     * @return completes with the leader now known (possibly this node), or with 0 if none was within the bound
+     */
+    Future<Integer> awaitLeader(int other);
+
+    /**
      * Replicates a write and completes once it is applied here.
      *
      * @param command the write

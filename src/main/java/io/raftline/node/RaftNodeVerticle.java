@@ -176,6 +176,28 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
     }
 
     @Override
+    public Future<Integer> awaitLeader(int other) {
+        int now = knownLeader();
+        if (now != 0 && now != other) {
+            return Future.succeededFuture(now);
+        }
+        // Looked at every tick while it lasts: a change of leader is rare, and this costs nothing otherwise.
+        io.vertx.core.Promise<Integer> found = io.vertx.core.Promise.promise();
+        long deadline = System.nanoTime() + 2L * options.raft().electionTimeoutMaxMs() * 1_000_000L;
+        vertx.setPeriodic(options.raft().tickMs(), t -> {
+            int l = knownLeader();
+            if (l != 0 && l != other) {
+                vertx.cancelTimer(t);
+                found.tryComplete(l);
+            } else if (System.nanoTime() - deadline >= 0) {
+                vertx.cancelTimer(t);
+                found.tryComplete(0);
+            }
+        });
+        return found.future();
+    }
+
+    @Override
     public Future<KvResult> propose(KvCommand command) {
         return onContextWhenRunning(() -> host.propose(command));
     }

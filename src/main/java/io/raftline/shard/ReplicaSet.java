@@ -90,6 +90,12 @@ public final class ReplicaSet implements RaftNode {
         return replicas.get(0).knownLeader();
     }
 
+    /** Group 0's, as {@link #knownLeader()}; requests wait on their own group's replica. */
+    @Override
+    public Future<Integer> awaitLeader(int other) {
+        return replicas.get(0).awaitLeader(other);
+    }
+
     @Override
     public Future<KvResult> propose(KvCommand command) {
         int group = keyGroups.groupOf(command);

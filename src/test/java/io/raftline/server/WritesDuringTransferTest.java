@@ -36,6 +36,13 @@ class WritesDuringTransferTest {
             ClusterVerticle cluster = harness.verticle();
             int first = await(cluster.awaitLeader(20_000), Duration.ofSeconds(30));
             HttpClient http = HttpClient.newHttpClient();
+            // Messages between the nodes take 15-25 ms, as across a network: a transfer takes several of them (the
+            // TimeoutNow, the votes, the new leader's first round), long enough for writes to arrive meanwhile.
+            HttpResponse<String> delayed = http.send(HttpRequest.newBuilder(URI.create(cluster.adminUrl()
+                    + "/v1/admin/network")).header("Content-Type", "application/json")
+                    .PUT(HttpRequest.BodyPublishers.ofString("{\"delayMs\":[15,25]}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(delayed.statusCode()).as(delayed.body()).isEqualTo(200);
             Map<Integer, Integer> failures = new ConcurrentHashMap<>();
             List<String> answers = java.util.Collections.synchronizedList(new ArrayList<>());
             AtomicBoolean stop = new AtomicBoolean();
