@@ -44,7 +44,8 @@ import org.junit.jupiter.api.Test;
  * frame-time percentiles and Chromium's main-thread counters, and appends them to
  * {@code target/screenshots/frame-rate-replay.txt} (docs/live-view.md, "Fifth pass"); the assertions are the page's
  * behaviour only (the events reach it, it draws whole arrows, no stubs, no errors), since timing goals are not test
- * assertions here. {@code -Dliveview.profile=true} writes a sampled CPU profile to {@code target/screenshots/profile.txt}.
+ * assertions here. {@code -Dliveview.profile=true} writes a sampled CPU profile to {@code target/screenshots/profile.txt},
+ * {@code -Dliveview.trace=true} a Chromium trace of the measurement to {@code target/screenshots/trace.json}.
  */
 @Tag("slow")
 class LiveViewFrameRateBrowserTest {
@@ -166,7 +167,13 @@ class LiveViewFrameRateBrowserTest {
                             "{\"interval\":250}").getAsJsonObject());
                     cdp.send("Profiler.start");
                 }
+                boolean trace = Boolean.getBoolean("liveview.trace");
+                if (trace) {
+                    browser.startTracing(page, new Browser.StartTracingOptions().setCategories(List.of(
+                            "devtools.timeline", "disabled-by-default-devtools.timeline", "toplevel", "cc", "viz")));
+                }
                 Map<String, Double> before = LiveViewBrowserTest.chromeMetrics(cdp);
+                long cpu0 = chromiumCpuTicks();
                 long published0 = server.published();
                 long t0 = System.nanoTime();
                 @SuppressWarnings("unchecked")
@@ -192,6 +199,10 @@ class LiveViewFrameRateBrowserTest {
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 long published = server.published() - published0;
                 Map<String, Double> after = LiveViewBrowserTest.chromeMetrics(cdp);
+                long cpu1 = chromiumCpuTicks();
+                if (trace) {
+                    Files.write(SHOTS.resolve("trace.json"), browser.stopTracing());
+                }
                 if (profile) {
                     LiveViewBrowserTest.writeProfile(new JsonObject(cdp.send("Profiler.stop").toString())
                             .getJsonObject("profile"));
@@ -205,7 +216,8 @@ class LiveViewFrameRateBrowserTest {
                 String line = String.format(Locale.ROOT,
                         "%s %s: %.1f frames/s, frame p50 %.1f ms, p95 %.1f ms, max %.1f ms; %.0f events/s published,"
                                 + " %.0f events/s reached the page; %s arrow frames, %s stubs, kinds %s;"
-                                + " per second: script %.0f ms, style %.0f ms (%.0f), layout %.0f ms (%.0f), tasks %.0f ms;"
+                                + " per second: script %.0f ms, style %.0f ms (%.0f), layout %.0f ms (%.0f), tasks %.0f ms,"
+                                + " main thread CPU %.0f ms, renderer CPU %.0f ms, Chromium CPU %.0f ms;"
                                 + " loadavg %s%s",
                         java.time.Instant.now(), label, fps, ((Number) r.get("p50")).doubleValue(),
                         ((Number) r.get("p95")).doubleValue(), ((Number) r.get("max")).doubleValue(),
@@ -213,7 +225,9 @@ class LiveViewFrameRateBrowserTest {
                         r.get("stubs"), r.get("kinds"),
                         1000 * perSec.applyAsDouble("ScriptDuration"), 1000 * perSec.applyAsDouble("RecalcStyleDuration"),
                         perSec.applyAsDouble("RecalcStyleCount"), 1000 * perSec.applyAsDouble("LayoutDuration"),
-                        perSec.applyAsDouble("LayoutCount"), 1000 * perSec.applyAsDouble("TaskDuration"), load,
+                        perSec.applyAsDouble("LayoutCount"), 1000 * perSec.applyAsDouble("TaskDuration"),
+                        1000 * perSec.applyAsDouble("ThreadTime"), 1000 * perSec.applyAsDouble("ProcessTime"),
+                        (cpu1 - cpu0) * 1000.0 / TICKS_PER_SEC / seconds, load,
                         profile ? " (profiled)" : "");
                 System.out.println(line);
                 Files.writeString(SHOTS.resolve("frame-rate-replay.txt"), line + System.lineSeparator(),
@@ -239,6 +253,31 @@ class LiveViewFrameRateBrowserTest {
                 page.context().close();
             }
         }
+    }
+
+    /** Linux's USER_HZ, the unit of /proc/PID/stat's CPU times. */
+    private static final long TICKS_PER_SEC = 100;
+
+    /**
+     * The CPU time (user + system, in clock ticks) of the Chromium processes this JVM started (through Playwright's
+     * driver). Chromium's own counters give the renderer's main thread and process; this adds the raster, compositing
+     * and browser-process work a frame also costs.
+     */
+    private static long chromiumCpuTicks() {
+        long all = 0;
+        for (ProcessHandle p : ProcessHandle.current().descendants().toList()) {
+            if (!p.info().commandLine().orElse("").contains("chromium")) {
+                continue;
+            }
+            try {
+                String stat = Files.readString(Paths.get("/proc", String.valueOf(p.pid()), "stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                all += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+            } catch (java.io.IOException | RuntimeException e) {
+                // the process ended between the listing and the read: it no longer costs anything
+            }
+        }
+        return all;
     }
 
     private static long seq(Page page) {
