@@ -62,7 +62,9 @@ export class ClusterView {
     this.showHeartbeats = true;
     this.lastFlow = 0;
     this.lastRings = 0;
+    this.lastQueues = 0;
     this.ringClock = 0;
+    this.queueClock = 0;
     this.gLinks = this.svg.append('g');
     this.gLabels = this.svg.append('g');
     this.gRings = this.svg.append('g');
@@ -709,8 +711,13 @@ export class ClusterView {
       this.lastRings = now;
       this.ringClock = clock;
       this.drawRings(clock);
-      this.drawQueues();
       if (this.inFlight.size > 5000) this.inFlight = new Map([...this.inFlight].slice(-2500));
+    }
+    // The queue figures are text: redrawn five times a second (faster they only flicker, and each change repaints).
+    if (now - this.lastQueues > 200 || clock < this.queueClock) {
+      this.lastQueues = now;
+      this.queueClock = clock;
+      this.drawQueues();
     }
     if (now - this.lastFlow > 500) {
       this.drawFlow((now - this.lastFlow) / 1000);
