@@ -57,7 +57,7 @@ class LiveViewFrameRateBrowserTest {
     /** The write rate whose events the second measurement replays. */
     private static final int WRITES_PER_SEC = 1000;
     /** Acknowledged writes the tape holds (the 1,000 writes/s run needs warm-up plus measurement out of it). */
-    private static final long TAPE_WRITES = Long.getLong("liveview.tape.writes", 14_000);
+    private static final long TAPE_WRITES = Long.getLong("liveview.tape.writes", 18_000);
     private static final double MEASURE_MS = 1000 * Double.parseDouble(System.getProperty("liveview.measure.seconds", "8"));
     private static final List<Integer> MEMBERS = List.of(1, 2, 3);
     private static final JsonObject TIMING = new JsonObject().put("tickMs", 10).put("heartbeatMs", 50)
