@@ -100,6 +100,7 @@ export class ClusterView {
     new ResizeObserver(entries => {
       for (const en of entries) this.boxSize = { bw: en.contentRect.width, bh: en.contentRect.height };
       this.sizeCanvas();
+      this.drawQueues(); // placed for the new size now, not at their next redraw (five a second)
     }).observe(svg);
     // A test hook (the browser tests read the arrows from it, as they read data-* attributes elsewhere).
     const hook = globalThis.__raftline = globalThis.__raftline || {};
