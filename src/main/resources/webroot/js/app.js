@@ -375,7 +375,7 @@ function render() {
     valuesHidden.hidden = !hiding;
   }
   if (!nodes.setModel(m)) dirty = true; // put off under load: drawn at a later frame
-  dashboard.update(m, v.series, v.until);
+  if (!dashboard.update(m, v.series, v.until)) dirty = true; // charts and bars put off under load
   if (mode === 'live') controls.setModel(live.model);
   nodeMenu.update(live.model);
   const conn = byTestId('connection');
@@ -383,7 +383,7 @@ function render() {
   timeline.setMembers(m.members);
   timeline.setViolations(m.violations);
   timeline.setSource(v.events, v.count);
-  timeline.render();
+  if (!timeline.renderSoon()) dirty = true; // put off under load: drawn at a later frame
   byTestId('state-seq').textContent = m.seq;
   byTestId('state-digest').dataset.seq = m.seq;
   byTestId('state-digest-value').textContent = digest(m);

@@ -62,7 +62,9 @@ export class ClusterView {
     this.showHeartbeats = true;
     this.lastFlow = 0;
     this.lastRings = 0;
+    this.lastQueues = 0;
     this.ringClock = 0;
+    this.queueClock = 0;
     this.gLinks = this.svg.append('g');
     this.gLabels = this.svg.append('g');
     this.gRings = this.svg.append('g');
@@ -98,6 +100,7 @@ export class ClusterView {
     new ResizeObserver(entries => {
       for (const en of entries) this.boxSize = { bw: en.contentRect.width, bh: en.contentRect.height };
       this.sizeCanvas();
+      this.drawQueues(); // placed for the new size now, not at their next redraw (five a second)
     }).observe(svg);
     // A test hook (the browser tests read the arrows from it, as they read data-* attributes elsewhere).
     const hook = globalThis.__raftline = globalThis.__raftline || {};
@@ -709,8 +712,13 @@ export class ClusterView {
       this.lastRings = now;
       this.ringClock = clock;
       this.drawRings(clock);
-      this.drawQueues();
       if (this.inFlight.size > 5000) this.inFlight = new Map([...this.inFlight].slice(-2500));
+    }
+    // The queue figures are text: redrawn five times a second (faster they only flicker, and each change repaints).
+    if (now - this.lastQueues > 200 || clock < this.queueClock) {
+      this.lastQueues = now;
+      this.queueClock = clock;
+      this.drawQueues();
     }
     if (now - this.lastFlow > 500) {
       this.drawFlow((now - this.lastFlow) / 1000);

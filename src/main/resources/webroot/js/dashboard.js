@@ -73,6 +73,7 @@ export class Dashboard {
    * @param m the model
    * @param series the Series
    * @param untilSec show the series up to this time (replay), or null for all
+   * @returns false when part of it was put off (call again later)
    */
   update(m, series, untilSec) {
     const leader = currentLeader(m);
@@ -88,13 +89,24 @@ export class Dashboard {
       this.verdictDrawn = m.verdict;
       this.renderVerdict(m.verdict);
     }
-    this.renderReplication(m, leader);
+    // The replication bars follow the charts' pace under load (an innerHTML rewrite each), but a change of leader or
+    // membership (a learner's short life included) is drawn at once.
+    const now = performance.now();
+    let later = false;
+    if (leader !== this.replLeader || m.membership !== this.replMembership || untilSec != null
+      || now - (this.replAt || 0) >= 250) {
+      this.replLeader = leader;
+      this.replMembership = m.membership;
+      this.replAt = now;
+      this.renderReplication(m, leader);
+    } else {
+      later = true;
+    }
     this.ensureCharts(m);
     const stamp = `${series.version}:${untilSec}`;
-    if (stamp === this.drawn) return;
+    if (stamp === this.drawn) return !later;
     // The charts are an overview: under load they are redrawn four times a second, not at every render.
-    const now = performance.now();
-    if (untilSec == null && now - (this.chartAt || 0) < 250) return;
+    if (untilSec == null && now - (this.chartAt || 0) < 250) return false;
     this.chartAt = now;
     this.drawn = stamp;
     const note = series.rates[0].length >= 2 ? '' : 'figures arrive once a second';
@@ -115,6 +127,7 @@ export class Dashboard {
       for (let i = 1; i < c.data.length; i++) for (const v of c.data[i]) if (v > max) max = v;
       c.setScale('y', { min: 0, max: Math.max(1, Math.ceil(max * 1.15)) });
     }
+    return !later;
   }
 
   /** A verify run's verdict: a green check or a red cross, the verdict and what was checked. */

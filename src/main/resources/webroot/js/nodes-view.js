@@ -9,7 +9,7 @@ import { entryText, writeText, termColor, escapeHtml, clockTime } from './format
 
 const CARD_ENTRIES = 14;
 const MATRIX_COLUMNS = 24;
-const MIN_GAP_MS = 150;
+const MIN_GAP_MS = 250;
 
 /** index -> term that the leader has there (or, without a leader, the most common term). */
 function referenceTerms(m, from, to) {

@@ -7,6 +7,7 @@ import { CATEGORIES, CATEGORY_LABELS, categoryOf, clockTime, summarize, el } fro
 
 const ROW = 24;
 const OVERSCAN = 8;
+const FOLLOW_MS = 200;
 
 export class Timeline {
   constructor({ list, filters, inspector, count, follow }) {
@@ -33,6 +34,7 @@ export class Timeline {
     this.shown = new Map();    // event index -> row element in the DOM
     this.scrollTop = 0;        // the list's scroll position, as the last scroll event told it
     this.height = 400;         // the list's height, as the ResizeObserver told it
+    this.renderedAt = -Infinity;
     this.buildFilters(filters);
     new ResizeObserver(entries => {
       for (const en of entries) this.height = en.contentRect.height;
@@ -135,7 +137,21 @@ export class Timeline {
     this.list.scrollTop = top;
   }
 
+  /**
+   * A redraw asked by the page's render loop (up to 20 a second): under load each one would move the whole list, which
+   * nobody can read at that rate and which costs a layout and a repaint of the list each time, so new events are drawn
+   * at most every FOLLOW_MS. The reader's own actions (scroll, click, filters) still redraw at once.
+   * @returns false when the redraw was put off (ask again later)
+   */
+  renderSoon() {
+    const now = performance.now();
+    if (now - this.renderedAt < FOLLOW_MS) return false;
+    this.render();
+    return true;
+  }
+
   render() {
+    this.renderedAt = performance.now();
     const added = this.scan();
     if (!this.dirty && !added) return;
     this.dirty = false;

@@ -429,7 +429,11 @@ class LiveViewBrowserTest {
         List<java.util.concurrent.CompletableFuture<Void>> loops = new ArrayList<>();
         for (int c = 0; c < writers; c++) {
             java.net.URI base = urls.get(c % urls.size());
-            loops.add(writeLoop(http, base, "load-" + c, running, writes, warm, warmWrites, interval));
+            loops.add(writeLoop(http, base, "load-" + c, running, writes, n -> {
+                if (n >= warmWrites) {
+                    warm.complete(null);
+                }
+            }, interval));
         }
         try {
             // Wait until the load is on (500 writes acknowledged, or three seconds' worth when paced), then measure.
@@ -512,7 +516,7 @@ class LiveViewBrowserTest {
     }
 
     /** Chromium's performance counters for the page (durations in seconds, counts), by name. */
-    private static Map<String, Double> chromeMetrics(com.microsoft.playwright.CDPSession cdp) {
+    static Map<String, Double> chromeMetrics(com.microsoft.playwright.CDPSession cdp) {
         Map<String, Double> out = new java.util.HashMap<>();
         for (Object o : new JsonObject(cdp.send("Performance.getMetrics").toString()).getJsonArray("metrics")) {
             JsonObject m = (JsonObject) o;
@@ -525,7 +529,7 @@ class LiveViewBrowserTest {
      * A sampled CPU profile of the page as the functions that spent the most time themselves (self time), written to
      * {@code target/screenshots/profile.txt}.
      */
-    private static void writeProfile(JsonObject profile) throws java.io.IOException {
+    static void writeProfile(JsonObject profile) throws java.io.IOException {
         Map<Integer, String> names = new java.util.HashMap<>();
         for (Object o : profile.getJsonArray("nodes")) {
             JsonObject n = (JsonObject) o;
@@ -554,11 +558,11 @@ class LiveViewBrowserTest {
 
     /**
      * One client writing as fast as its answers come back (or one write every {@code intervalNanos} at most), until
-     * told to stop.
+     * told to stop; {@code acknowledged} is given the count of acknowledged writes after each one.
      */
-    private static java.util.concurrent.CompletableFuture<Void> writeLoop(java.net.http.HttpClient http, java.net.URI base,
+    static java.util.concurrent.CompletableFuture<Void> writeLoop(java.net.http.HttpClient http, java.net.URI base,
             String key, java.util.concurrent.atomic.AtomicBoolean running, java.util.concurrent.atomic.AtomicLong writes,
-            java.util.concurrent.CompletableFuture<Void> warm, long warmWrites, long intervalNanos) {
+            java.util.function.LongConsumer acknowledged, long intervalNanos) {
         if (!running.get()) {
             return java.util.concurrent.CompletableFuture.completedFuture(null);
         }
@@ -568,21 +572,21 @@ class LiveViewBrowserTest {
                 .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("v" + writes.get())).build();
         return http.sendAsync(put, java.net.http.HttpResponse.BodyHandlers.discarding())
                 .handle((resp, err) -> {
-                    if (err == null && resp.statusCode() == 200 && writes.incrementAndGet() >= warmWrites) {
-                        warm.complete(null);
+                    if (err == null && resp.statusCode() == 200) {
+                        acknowledged.accept(writes.incrementAndGet());
                     }
                     return null;
                 })
                 .thenCompose(v -> {
                     long wait = intervalNanos - (System.nanoTime() - started);
                     if (wait <= 0) {
-                        return writeLoop(http, base, key, running, writes, warm, warmWrites, intervalNanos);
+                        return writeLoop(http, base, key, running, writes, acknowledged, intervalNanos);
                     }
                     // Paced: the next write is due one interval after this one started.
                     return java.util.concurrent.CompletableFuture.runAsync(() -> { },
                             java.util.concurrent.CompletableFuture.delayedExecutor(wait,
                                     java.util.concurrent.TimeUnit.NANOSECONDS))
-                            .thenCompose(x -> writeLoop(http, base, key, running, writes, warm, warmWrites, intervalNanos));
+                            .thenCompose(x -> writeLoop(http, base, key, running, writes, acknowledged, intervalNanos));
                 });
     }
 
