@@ -339,8 +339,9 @@ public final class KvRequests {
             if (waitsLeft == 0 || !awaitingLeader(t)) {
                 return Future.failedFuture(t);
             }
-            int refusedBy = known != 0 ? known : self;
-            return node.awaitLeader(refusedBy == self && node.knownLeader() != self ? 0 : refusedBy).compose(l -> l == 0
+            // The leader to wait past: the one asked, or this node while it still takes itself for the leader.
+            int refusedBy = known != 0 && known != self ? known : node.knownLeader() == self ? self : 0;
+            return node.awaitLeader(refusedBy).otherwise(0).compose(l -> l == 0
                     ? Future.failedFuture(t) : serveOrForward(node, true, false, here, there, waitsLeft - 1));
         });
     }

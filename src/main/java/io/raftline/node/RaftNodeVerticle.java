@@ -45,6 +45,9 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
     private long quietLast;
     private Transport.Registration registration;
     private boolean flushScheduled;
+    /** Requests waiting for a leader ({@link #awaitLeader}), and the timer that answers them while any waits. */
+    private final List<LeaderWaiter> leaderWaiters = new ArrayList<>();
+    private long leaderWaitTimer = -1;
     /**
      * Frozen: the node does nothing at all while wall time runs on, as a process under SIGSTOP, a long GC
      * pause or a stalled VM. Inputs (messages, client requests, storage completions) wait in
@@ -107,6 +110,10 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
         if (statsTimer >= 0) {
             vertx.cancelTimer(statsTimer);
         }
+        if (leaderWaitTimer >= 0) {
+            vertx.cancelTimer(leaderWaitTimer);
+        }
+        leaderWaiters.forEach(w -> w.found().tryComplete(0));
         host.shutdown();
         NodeRequestException down = new NodeRequestException(Reason.NODE_DOWN, 0, "node " + id() + " is shutting down");
         frozenReplies.forEach(p -> p.tryFail(down));
@@ -181,20 +188,42 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
         if (now != 0 && now != other) {
             return Future.succeededFuture(now);
         }
-        // Looked at every tick while it lasts: a change of leader is rare, and this costs nothing otherwise.
-        io.vertx.core.Promise<Integer> found = io.vertx.core.Promise.promise();
         long deadline = System.nanoTime() + 2L * options.raft().electionTimeoutMaxMs() * 1_000_000L;
-        vertx.setPeriodic(options.raft().tickMs(), t -> {
-            int l = knownLeader();
-            if (l != 0 && l != other) {
-                vertx.cancelTimer(t);
-                found.tryComplete(l);
-            } else if (System.nanoTime() - deadline >= 0) {
-                vertx.cancelTimer(t);
-                found.tryComplete(0);
+        return onContext(() -> {
+            Promise<Integer> found = Promise.promise();
+            leaderWaiters.add(new LeaderWaiter(other, deadline, found));
+            if (leaderWaitTimer < 0) {
+                leaderWaitTimer = vertx.setPeriodic(options.raft().tickMs(), t -> answerLeaderWaiters());
             }
+            return found.future();
         });
-        return found.future();
+    }
+
+    /**
+     * Answers the requests waiting for a leader ({@link #awaitLeader}): one timer for all of them, every tick while any
+     * waits (during a change of leader under load, hundreds of requests may wait at once), none otherwise.
+     */
+    private void answerLeaderWaiters() {
+        int leader = knownLeader();
+        long now = System.nanoTime();
+        leaderWaiters.removeIf(w -> {
+            if (leader != 0 && leader != w.other()) {
+                w.found().tryComplete(leader);
+            } else if (now - w.deadline() >= 0) {
+                w.found().tryComplete(0);
+            } else {
+                return false;
+            }
+            return true;
+        });
+        if (leaderWaiters.isEmpty()) {
+            vertx.cancelTimer(leaderWaitTimer);
+            leaderWaitTimer = -1;
+        }
+    }
+
+    /** A request waiting for a leader other than {@code other} until {@code deadline} (nanoTime). */
+    private record LeaderWaiter(int other, long deadline, Promise<Integer> found) {
     }
 
     @Override
