@@ -12,6 +12,7 @@ import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -253,9 +254,7 @@ class LiveViewBrowserTest {
         lines.add(message(12, 1502, "MessageReceived", 2, 12, 3, 2, "RequestVoteResponse", true, ",\"granted\":true"));
         lines.add("{\"seq\":13,\"ts\":1502,\"node\":2,\"term\":2,\"role\":\"Leader\",\"type\":\"StateChange\",\"from\":\"Candidate\",\"to\":\"Leader\",\"leader\":2,\"reason\":\"won\"}");
         lines.add("{\"seq\":14,\"ts\":1502,\"node\":2,\"term\":2,\"role\":\"Leader\",\"type\":\"LeaderElected\",\"leader\":2,\"leaderTerm\":2,\"votes\":2}");
-        Files.write(rec, lines);
-        page.getByTestId("mode-replay").click();
-        page.getByTestId("replay-file").setInputFiles(rec);
+        openInReplay(rec, lines);
         assertThat(page.getByTestId("node-2")).hasAttribute("data-role", "Leader");
         page.getByTestId("replay-slider").fill("0");
         // The view is redrawn at the slider's position on a later frame: wait for it, or the recorder below would
@@ -318,9 +317,7 @@ class LiveViewBrowserTest {
         lines.add("{\"seq\":3,\"ts\":1100,\"node\":2,\"term\":1,\"role\":\"Follower\",\"type\":\"QueueStats\","
                 + "\"pendingProposals\":0,\"inbox\":1,\"outbox\":0,\"transportInbox\":3,\"transportOut\":2,"
                 + "\"links\":[{\"to\":3,\"outbox\":0,\"transport\":2}],\"held\":[]}");
-        Files.write(rec, lines);
-        page.getByTestId("mode-replay").click();
-        page.getByTestId("replay-file").setInputFiles(rec);
+        openInReplay(rec, lines);
         Locator queue = page.getByTestId("node-queue-2");
         assertThat(queue).hasAttribute("data-source", "server");
         assertThat(queue).hasAttribute("data-transport-in", "3");
@@ -334,6 +331,13 @@ class LiveViewBrowserTest {
         assertThat(page.getByTestId("queue-list-2")).containsText("→ 3: 0 held by the network, 2 in the transport");
         docShot("transport-queues");
         page.getByTestId("mode-live").click();
+    }
+
+    /** Writes a recording and opens it in the replay, as a user choosing the file would. */
+    private void openInReplay(Path recording, List<String> lines) throws IOException {
+        Files.write(recording, lines);
+        page.getByTestId("mode-replay").click();
+        page.getByTestId("replay-file").setInputFiles(recording);
     }
 
     private static String message(long seq, long ts, String type, int node, long msgId, int from, int to, String kind,
@@ -724,9 +728,7 @@ class LiveViewBrowserTest {
         lines.add("{\"seq\":1,\"ts\":1000,\"node\":0,\"term\":0,\"role\":\"\",\"type\":\"ClusterInfo\",\"members\":[1,2,3]}");
         lines.add("{\"seq\":2,\"ts\":1100,\"node\":1,\"term\":2,\"role\":\"Leader\",\"type\":\"StateChange\",\"from\":\"Candidate\",\"to\":\"Leader\",\"leader\":1,\"reason\":\"won\"}");
         lines.add("{\"seq\":3,\"ts\":1200,\"node\":2,\"term\":2,\"role\":\"Leader\",\"type\":\"StateChange\",\"from\":\"Candidate\",\"to\":\"Leader\",\"leader\":2,\"reason\":\"won\"}");
-        Files.write(bad, lines);
-        page.getByTestId("mode-replay").click();
-        page.getByTestId("replay-file").setInputFiles(bad);
+        openInReplay(bad, lines);
         assertThat(page.getByTestId("safety-banner")).isVisible();
         assertThat(page.getByTestId("safety-banner")).containsText("Nodes 1 and 2 both lead term 2");
         assertThat(page.locator("[data-testid='timeline-row'].violation")).hasCount(1);
@@ -756,9 +758,7 @@ class LiveViewBrowserTest {
         lines.add("{\"seq\":3,\"ts\":5000,\"node\":0,\"term\":1,\"role\":\"\",\"type\":\"CheckVerdict\",\"verdict\":\"NOT_LINEARIZABLE\","
                 + "\"clean\":false,\"operations\":4,\"ok\":4,\"failed\":0,\"unknown\":0,\"violations\":1,"
                 + "\"faults\":{\"partition\":1},\"summary\":\"key stale-k: after 2 linearized operations, #3 read v1\"}");
-        Files.write(bad, lines);
-        page.getByTestId("mode-replay").click();
-        page.getByTestId("replay-file").setInputFiles(bad);
+        openInReplay(bad, lines);
         assertThat(page.getByTestId("verdict")).hasAttribute("data-verdict", "bad");
         assertThat(page.getByTestId("verdict-text")).hasText("NOT_LINEARIZABLE");
         assertThat(page.getByTestId("verdict-mark")).hasText("✗");
@@ -885,9 +885,7 @@ class LiveViewBrowserTest {
         lines.add(membershipLine(seq++, 1, 7, "[1,2,3,4]", "[5]"));
         lines.add("{\"seq\":" + seq + ",\"ts\":1300,\"node\":5,\"term\":2,\"role\":\"Follower\",\"type\":\"NodePaused\","
                 + "\"paused\":true}");
-        Files.write(rec, lines);
-        page.getByTestId("mode-replay").click();
-        page.getByTestId("replay-file").setInputFiles(rec);
+        openInReplay(rec, lines);
         assertThat(nodes()).hasCount(5);
         assertThat(page.getByTestId("node-5")).hasAttribute("data-member", "learner");
         assertThat(page.getByTestId("node-5")).hasClass(Pattern.compile("learner"));
