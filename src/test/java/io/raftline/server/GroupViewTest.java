@@ -71,9 +71,18 @@ class GroupViewTest {
         return cluster.verticle().publisher();
     }
 
+    /**
+     * The events seen from index {@code from} on, as a copy: a sub-list view of {@link #seen} fails with a
+     * ConcurrentModificationException as soon as another event arrives while it is read.
+     */
+    private List<JsonObject> seenFrom(int from) {
+        List<JsonObject> all = List.copyOf(seen);
+        return all.subList(from, all.size());
+    }
+
     private List<JsonObject> ofType(String type, int from) {
         List<JsonObject> out = new ArrayList<>();
-        for (JsonObject e : seen.subList(from, seen.size())) {
+        for (JsonObject e : seenFrom(from)) {
             if (e.getString("type").equals(type)) {
                 out.add(e);
             }
@@ -226,7 +235,7 @@ class GroupViewTest {
             }
             assertThat(marker).as("FocusChanged published").isGreaterThanOrEqualTo(beforeSwitch);
             Set<Integer> started = new HashSet<>();
-            for (JsonObject e : seen.subList(marker + 1, seen.size())) {
+            for (JsonObject e : seenFrom(marker + 1)) {
                 int node = e.getInteger("node");
                 if (e.getString("type").equals("ReplicaState")) {
                     assertThat(e.getInteger("group")).isEqualTo(2);
@@ -248,10 +257,10 @@ class GroupViewTest {
             put(zeroAfter, "c");
             put(twoAfter, "d");
             int m = marker;
-            eventually("group 2's new write appended on the 3 nodes", () -> seen.subList(m, seen.size()).stream()
+            eventually("group 2's new write appended on the 3 nodes", () -> seenFrom(m).stream()
                     .filter(e -> mentions(e, twoAfter) && e.getString("type").equals("LogAppended"))
                     .map(e -> e.getInteger("node")).distinct().count() == 3);
-            assertThat(seen.subList(marker, seen.size())).as("no event of group 0 after the switch")
+            assertThat(seenFrom(marker)).as("no event of group 0 after the switch")
                     .noneMatch(e -> mentions(e, zeroAfter) || mentions(e, zeroBefore));
 
             // A late joiner's snapshot is group 2's.
