@@ -38,6 +38,6 @@ public record KvChange(long revision, int seq, String key, KvEntry entry) {
      * @return bytes
      */
     public long sizeBytes() {
-        return 64 + 2L * key.length() + (entry == null ? 0 : entry.sharedValue().length);
+        return 64 + 2L * key.length() + (entry == null ? 0 : entry.valueLength());
     }
 }

@@ -77,14 +77,14 @@ public final class KvCodec {
         byte[] idem = idemText == null ? null : idemText.getBytes(StandardCharsets.UTF_8);
         int idemSize = idem == null ? 1 : Varint.size(idem.length + 1L) + idem.length;
         int size = 2 + Varint.size(key.length) + key.length + idemSize;
-        byte[] value = null;
+        KvCommand.Put value = null;
         long revisionField = 0;
         int op = OP_DELETE;
         if (command instanceof KvCommand.Put put) {
             op = OP_PUT;
-            value = put.sharedValue();
+            value = put;
             revisionField = put.expectedRevision() + 1;
-            size += Varint.size(revisionField) + Varint.size(value.length) + value.length;
+            size += Varint.size(revisionField) + Varint.size(put.valueLength()) + put.valueLength();
         } else if (((KvCommand.Delete) command).expectedRevision() != KvCommand.UNCONDITIONAL) {
             op = OP_DELETE_IF;
             revisionField = ((KvCommand.Delete) command).expectedRevision() + 1;
@@ -106,8 +106,8 @@ public final class KvCodec {
             pos = Varint.write(out, pos, revisionField);
         } else if (value != null) {
             pos = Varint.write(out, pos, revisionField);
-            pos = Varint.write(out, pos, value.length);
-            pos = copy(value, out, pos);
+            pos = Varint.write(out, pos, value.valueLength());
+            pos = value.copyValue(out, pos);
         }
         assert pos == size;
         return out;
@@ -115,6 +115,9 @@ public final class KvCodec {
 
     /**
      * Decodes a command, refusing anything that {@link #encode} would not have produced.
+     *
+     * <p>A decoded put's value is a view of {@code bytes}, not a copy (the state machine keeps it as the key's value
+     * without copying it again): {@code bytes} must not change afterwards, as a log entry's never does.
      *
      * @param bytes the encoding, as stored in a log entry
      * @return the command
@@ -156,9 +159,9 @@ public final class KvCodec {
             if (expectedRevision < KvCommand.UNCONDITIONAL) {
                 throw new KvFormatException("expected revision out of range", at);
             }
-            byte[] value = in.readBytes("value",
-                    in.readLength("value length", KvCommand.MAX_VALUE_BYTES));
-            command = new KvCommand.Put(key, value, expectedRevision, idempotencyKey);
+            int length = in.readLength("value length", KvCommand.MAX_VALUE_BYTES);
+            command = KvCommand.Put.viewing(key, bytes, in.skip("value", length), length, expectedRevision,
+                    idempotencyKey);
         } else if (op == OP_DELETE_IF) {
             int at = in.pos;
             long expectedRevision = in.readVarint("expected revision") - 1;
@@ -333,6 +336,14 @@ public final class KvCodec {
                         + " exceeds the maximum " + max, start);
             }
             return (int) length;
+        }
+
+        /** Skips {@code length} bytes; returns where they start. */
+        int skip(String what, int length) {
+            requireRemaining(what, length);
+            int start = pos;
+            pos += length;
+            return start;
         }
 
         byte[] readBytes(String what, int length) {

@@ -129,13 +129,18 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
      * key's current {@link KvEntry#modRevision()} is {@code R}. The value is copied in and out,
      * so a command never changes after it is built.
      *
-     * @param key              the key to write
-     * @param value            the bytes to store
-     * @param expectedRevision precondition, as above
-     * @param idempotencyKey   the request's name, or {@code null}
+     * <p>A put decoded from a log entry instead views the value inside the entry's bytes ({@code viewing}), so that
+     * the key's new {@link KvEntry} can share it without a copy (see {@link KvEntry}); a class rather than a record
+     * for that reason.
      */
-    record Put(String key, byte[] value, long expectedRevision, String idempotencyKey)
-            implements SingleKey {
+    final class Put implements SingleKey {
+
+        private final String key;
+        private final byte[] bytes;
+        private final int offset;
+        private final int length;
+        private final long expectedRevision;
+        private final String idempotencyKey;
 
         /**
          * Validates every field and copies the value.
@@ -145,14 +150,22 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
          * @param expectedRevision precondition: -1, 0 or a revision
          * @param idempotencyKey the request's name, or {@code null}
          */
-        public Put {
-            validateKey(key);
-            value = validateValue(value).clone();
+        public Put(String key, byte[] value, long expectedRevision, String idempotencyKey) {
+            this(validateKey(key), validateValue(value).clone(), 0, value.length, expectedRevision,
+                    validateIdempotencyKey(idempotencyKey));
+        }
+
+        private Put(String key, byte[] bytes, int offset, int length, long expectedRevision, String idempotencyKey) {
             if (expectedRevision < UNCONDITIONAL) {
                 throw new IllegalArgumentException(
                         "expectedRevision must be -1, 0 or a positive revision, not " + expectedRevision);
             }
-            validateIdempotencyKey(idempotencyKey);
+            this.key = key;
+            this.bytes = bytes;
+            this.offset = offset;
+            this.length = length;
+            this.expectedRevision = expectedRevision;
+            this.idempotencyKey = idempotencyKey;
         }
 
         /**
@@ -166,37 +179,76 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
         }
 
         /**
+         * A put whose value is {@code bytes[offset, offset + length)}, not copied: for the decoder, which has checked
+         * the key, the value's size and the idempotency key.
+         */
+        static Put viewing(String key, byte[] bytes, int offset, int length, long expectedRevision,
+                           String idempotencyKey) {
+            java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
+            return new Put(key, bytes, offset, length, expectedRevision, idempotencyKey);
+        }
+
+        @Override
+        public String key() {
+            return key;
+        }
+
+        /**
          * Returns a copy of the value.
          *
          * @return the value bytes
          */
-        @Override
         public byte[] value() {
-            return value.clone();
+            return Arrays.copyOfRange(bytes, offset, offset + length);
         }
 
-        /** The value without a copy, for this package, which never mutates it. */
-        byte[] sharedValue() {
-            return value;
+        /**
+         * Returns the value's size.
+         *
+         * @return bytes
+         */
+        public int valueLength() {
+            return length;
+        }
+
+        @Override
+        public long expectedRevision() {
+            return expectedRevision;
+        }
+
+        @Override
+        public String idempotencyKey() {
+            return idempotencyKey;
+        }
+
+        /** The key's entry after this put, sharing the value's bytes (nothing changes them). */
+        KvEntry entry(String storedKey, long createRevision, long modRevision, long version) {
+            return KvEntry.sharing(storedKey, bytes, offset, length, createRevision, modRevision, version);
+        }
+
+        /** Copies the value into {@code out} at {@code pos}; returns the position after it. */
+        int copyValue(byte[] out, int pos) {
+            System.arraycopy(bytes, offset, out, pos, length);
+            return pos + length;
         }
 
         @Override
         public boolean equals(Object o) {
             return o instanceof Put p
                     && key.equals(p.key)
-                    && Arrays.equals(value, p.value)
+                    && Arrays.equals(bytes, offset, offset + length, p.bytes, p.offset, p.offset + p.length)
                     && expectedRevision == p.expectedRevision
                     && Objects.equals(idempotencyKey, p.idempotencyKey);
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(key, Arrays.hashCode(value), expectedRevision, idempotencyKey);
+            return Objects.hash(key, Arrays.hashCode(value()), expectedRevision, idempotencyKey);
         }
 
         @Override
         public String toString() {
-            return "Put[key=" + key + ", value=" + Bytes.preview(value)
+            return "Put[key=" + key + ", value=" + Bytes.preview(value())
                     + ", expectedRevision=" + expectedRevision
                     + ", idempotencyKey=" + idempotencyKey + "]";
         }
@@ -288,17 +340,23 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
          * @return the number, or null if the value is not such an integer
          */
         public static Long parse(byte[] value) {
-            int n = value.length;
+            return parse(value, 0, value.length);
+        }
+
+        /** {@link #parse(byte[])} of {@code bytes[offset, offset + n)}. */
+        static Long parse(byte[] bytes, int offset, int n) {
             if (n == 0 || n > MAX_INTEGER_TEXT) {
                 return null;
             }
-            int i = value[0] == '-' ? 1 : 0;
-            if (i == n || (value[i] == '0' && (n > i + 1 || i == 1))) {
+            int end = offset + n;
+            boolean negative = bytes[offset] == '-';
+            int i = negative ? offset + 1 : offset;
+            if (i == end || (bytes[i] == '0' && (end > i + 1 || negative))) {
                 return null; // "-", "-0", "007"
             }
             long acc = 0;
-            for (; i < n; i++) {
-                int d = value[i] - '0';
+            for (; i < end; i++) {
+                int d = bytes[i] - '0';
                 if (d < 0 || d > 9) {
                     return null;
                 }
@@ -308,7 +366,7 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
                 }
                 acc = acc * 10 - d;
             }
-            if (value[0] == '-') {
+            if (negative) {
                 return acc;
             }
             return acc == Long.MIN_VALUE ? null : -acc;

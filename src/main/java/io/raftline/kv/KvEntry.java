@@ -12,13 +12,17 @@ import java.util.Objects;
  * {@code version} counts the puts since creation. The value is copied in and out, so an entry
  * handed to a reader can never change the replicated state.
  *
- * @param key            the key
- * @param value          the stored bytes
- * @param createRevision index of the put that created the key
- * @param modRevision    index of the latest put
- * @param version        number of puts since creation, at least 1
+ * <p>Inside this package an entry may instead <em>share</em> its value with the log entry that wrote it
+ * ({@link #sharing}): the value is then a range of the command's bytes, which the in-memory log holds anyway until a
+ * snapshot compacts it. Under a steady write load every value written since the last young collection is still
+ * live when the collection runs (in the key space and in the log), so a separate copy of it doubled what each pause
+ * had to copy; one array per write halves the bytes a write keeps alive (docs/performance.md). Nothing mutates
+ * either array after it is built, so sharing is safe.
+ *
+ * <p>It was a record; it is a class because a record's components are its fields, and a shared value is three
+ * fields (array, offset, length) behind one accessor.
  */
-public record KvEntry(String key, byte[] value, long createRevision, long modRevision, long version) {
+public final class KvEntry {
 
     /**
      * Entries in the order listings return them: by key, in Unicode code point order (the order of the keys' UTF-8
@@ -26,6 +30,14 @@ public record KvEntry(String key, byte[] value, long createRevision, long modRev
      */
     public static final java.util.Comparator<KvEntry> KEY_ORDER = java.util.Comparator.comparing(KvEntry::key,
             Utf8.CODE_POINT_ORDER);
+
+    private final String key;
+    private final byte[] bytes;
+    private final int offset;
+    private final int length;
+    private final long createRevision;
+    private final long modRevision;
+    private final long version;
 
     /**
      * Validates every field and copies the value.
@@ -36,9 +48,13 @@ public record KvEntry(String key, byte[] value, long createRevision, long modRev
      * @param modRevision index of the latest put
      * @param version number of puts since creation
      */
-    public KvEntry {
-        KvCommand.validateKey(key);
-        value = KvCommand.validateValue(value).clone();
+    public KvEntry(String key, byte[] value, long createRevision, long modRevision, long version) {
+        this(KvCommand.validateKey(key), KvCommand.validateValue(value).clone(), 0, value.length, createRevision,
+                modRevision, version);
+    }
+
+    private KvEntry(String key, byte[] bytes, int offset, int length, long createRevision, long modRevision,
+                    long version) {
         if (createRevision < 1 || modRevision < createRevision) {
             throw new IllegalArgumentException("revisions must satisfy 1 <= createRevision ("
                     + createRevision + ") <= modRevision (" + modRevision + ")");
@@ -46,6 +62,32 @@ public record KvEntry(String key, byte[] value, long createRevision, long modRev
         if (version < 1) {
             throw new IllegalArgumentException("version must be >= 1, not " + version);
         }
+        this.key = key;
+        this.bytes = bytes;
+        this.offset = offset;
+        this.length = length;
+        this.createRevision = createRevision;
+        this.modRevision = modRevision;
+        this.version = version;
+    }
+
+    /**
+     * An entry whose value is {@code bytes[offset, offset + length)}, not copied: for values taken from a command
+     * that was already validated (a decoded log entry). The caller gives up the right to change those bytes.
+     */
+    static KvEntry sharing(String key, byte[] bytes, int offset, int length, long createRevision, long modRevision,
+                           long version) {
+        java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
+        return new KvEntry(key, bytes, offset, length, createRevision, modRevision, version);
+    }
+
+    /**
+     * Returns the key.
+     *
+     * @return the key
+     */
+    public String key() {
+        return key;
     }
 
     /**
@@ -53,21 +95,66 @@ public record KvEntry(String key, byte[] value, long createRevision, long modRev
      *
      * @return the value bytes
      */
-    @Override
     public byte[] value() {
-        return value.clone();
+        return Arrays.copyOfRange(bytes, offset, offset + length);
     }
 
-    /** The value without a copy, for this package, which never mutates it. */
-    byte[] sharedValue() {
-        return value;
+    /**
+     * Returns the value's size.
+     *
+     * @return bytes
+     */
+    public int valueLength() {
+        return length;
+    }
+
+    /**
+     * Returns the index of the put that created the key.
+     *
+     * @return the create revision
+     */
+    public long createRevision() {
+        return createRevision;
+    }
+
+    /**
+     * Returns the index of the key's latest put.
+     *
+     * @return the mod revision
+     */
+    public long modRevision() {
+        return modRevision;
+    }
+
+    /**
+     * Returns the number of puts since the key was created.
+     *
+     * @return at least 1
+     */
+    public long version() {
+        return version;
+    }
+
+    /** Compares the value with {@code other} as unsigned bytes, without a copy. */
+    int compareValue(byte[] other) {
+        return Arrays.compareUnsigned(bytes, offset, offset + length, other, 0, other.length);
+    }
+
+    /** Writes the value to {@code out}, without a copy. */
+    void writeValue(java.io.DataOutput out) throws java.io.IOException {
+        out.write(bytes, offset, length);
+    }
+
+    /** The value read as an integer for INCR, without a copy. */
+    Long integerValue() {
+        return KvCommand.Increment.parse(bytes, offset, length);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof KvEntry e
                 && key.equals(e.key)
-                && Arrays.equals(value, e.value)
+                && Arrays.equals(bytes, offset, offset + length, e.bytes, e.offset, e.offset + e.length)
                 && createRevision == e.createRevision
                 && modRevision == e.modRevision
                 && version == e.version;
@@ -75,12 +162,16 @@ public record KvEntry(String key, byte[] value, long createRevision, long modRev
 
     @Override
     public int hashCode() {
-        return Objects.hash(key, Arrays.hashCode(value), createRevision, modRevision, version);
+        int h = 1;
+        for (int i = offset; i < offset + length; i++) {
+            h = 31 * h + bytes[i];
+        }
+        return Objects.hash(key, h, createRevision, modRevision, version);
     }
 
     @Override
     public String toString() {
-        return "KvEntry[key=" + key + ", value=" + Bytes.preview(value)
+        return "KvEntry[key=" + key + ", value=" + Bytes.preview(value())
                 + ", createRevision=" + createRevision + ", modRevision=" + modRevision
                 + ", version=" + version + "]";
     }

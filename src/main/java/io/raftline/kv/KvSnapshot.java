@@ -266,9 +266,8 @@ public final class KvSnapshot {
             out.writeLong(entry.createRevision());
             out.writeLong(entry.modRevision());
             out.writeLong(entry.version());
-            byte[] value = entry.sharedValue();
-            out.writeInt(value.length);
-            out.write(value);
+            out.writeInt(entry.valueLength());
+            entry.writeValue(out);
         }
         out.writeInt(idempotency.size());
         for (Iterator<Map.Entry<String, KvResult>> it = idempotency.fifo(); it.hasNext(); ) {

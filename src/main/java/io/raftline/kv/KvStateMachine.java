@@ -353,11 +353,12 @@ public final class KvStateMachine {
         if (expected != KvCommand.UNCONDITIONAL && expected != actual) {
             return new KvResult.PreconditionFailed(actual, index);
         }
+        // An existing key keeps its String: the decoded one is garbage at once instead of living on in the map.
         KvEntry next = current == null
-                ? new KvEntry(put.key(), put.sharedValue(), index, index, 1)
-                : new KvEntry(put.key(), put.sharedValue(), current.createRevision(), index, current.version() + 1);
-        entries = entries.put(put.key(), next);
-        byKey = byKey.put(put.key(), next);
+                ? put.entry(put.key(), index, index, 1)
+                : put.entry(current.key(), current.createRevision(), index, current.version() + 1);
+        entries = entries.put(next.key(), next);
+        byKey = byKey.put(next.key(), next);
         accountReplace(current, next);
         emit(KvChange.put(next, emitted));
         return new KvResult.Written(index);
@@ -366,7 +367,7 @@ public final class KvStateMachine {
     /** Redis's INCRBY, deterministically: the same state and command give the same number or the same refusal. */
     private KvResult increment(long index, KvCommand.Increment inc) {
         KvEntry current = byKey.get(inc.key());
-        Long before = current == null ? Long.valueOf(0) : KvCommand.Increment.parse(current.sharedValue());
+        Long before = current == null ? Long.valueOf(0) : current.integerValue();
         if (before == null) {
             return new KvResult.Rejected(NOT_AN_INTEGER, index);
         }
@@ -403,12 +404,13 @@ public final class KvStateMachine {
         for (TxnOp op : succeeded ? txn.success() : txn.failure()) {
             KvEntry current = byKey.get(op.key());
             if (op instanceof TxnOp.Put put) {
+                byte[] value = put.sharedValue();
                 KvEntry next = current == null
-                        ? new KvEntry(put.key(), put.sharedValue(), index, index, 1)
-                        : new KvEntry(put.key(), put.sharedValue(), current.createRevision(), index,
+                        ? KvEntry.sharing(put.key(), value, 0, value.length, index, index, 1)
+                        : KvEntry.sharing(current.key(), value, 0, value.length, current.createRevision(), index,
                                 current.version() + 1);
-                entries = entries.put(put.key(), next);
-                byKey = byKey.put(put.key(), next);
+                entries = entries.put(next.key(), next);
+                byKey = byKey.put(next.key(), next);
                 accountReplace(current, next);
                 emit(KvChange.put(next, emitted));
                 results.add(new KvResult.PutDone());
@@ -434,8 +436,8 @@ public final class KvStateMachine {
 
     private void accountReplace(KvEntry before, KvEntry after) {
         if (dataBytes >= 0) {
-            dataBytes += (after == null ? 0 : sizeOf(after.key(), after.sharedValue().length))
-                    - (before == null ? 0 : sizeOf(before.key(), before.sharedValue().length));
+            dataBytes += (after == null ? 0 : sizeOf(after.key(), after.valueLength()))
+                    - (before == null ? 0 : sizeOf(before.key(), before.valueLength()));
         }
     }
 
@@ -450,7 +452,7 @@ public final class KvStateMachine {
             long total = 0;
             for (java.util.Iterator<java.util.Map.Entry<String, KvEntry>> it = entries.iterator(); it.hasNext(); ) {
                 KvEntry e = it.next().getValue();
-                total += sizeOf(e.key(), e.sharedValue().length);
+                total += sizeOf(e.key(), e.valueLength());
             }
             dataBytes = total;
         }
@@ -469,13 +471,13 @@ public final class KvStateMachine {
     public long growth(KvCommand command) {
         if (command instanceof KvCommand.Put put) {
             KvEntry current = byKey.get(put.key());
-            return sizeOf(put.key(), put.sharedValue().length)
-                    - (current == null ? 0 : sizeOf(current.key(), current.sharedValue().length));
+            return sizeOf(put.key(), put.valueLength())
+                    - (current == null ? 0 : sizeOf(current.key(), current.valueLength()));
         }
         if (command instanceof KvCommand.Increment inc) {
             // The new value is a decimal long: at most 20 bytes.
             KvEntry current = byKey.get(inc.key());
-            return sizeOf(inc.key(), 20) - (current == null ? 0 : sizeOf(current.key(), current.sharedValue().length));
+            return sizeOf(inc.key(), 20) - (current == null ? 0 : sizeOf(current.key(), current.valueLength()));
         }
         if (command instanceof KvCommand.Txn txn) {
             long grow = 0;
@@ -485,7 +487,7 @@ public final class KvStateMachine {
                     if (op instanceof TxnOp.Put put) {
                         KvEntry current = byKey.get(put.key());
                         b += Math.max(0, sizeOf(put.key(), put.sharedValue().length)
-                                - (current == null ? 0 : sizeOf(current.key(), current.sharedValue().length)));
+                                - (current == null ? 0 : sizeOf(current.key(), current.valueLength())));
                     }
                 }
                 grow = Math.max(grow, b);

@@ -102,7 +102,7 @@ public record TxnCompare(String key, Target target, Op op, byte[] value, long nu
             if (current == null) {
                 return false;
             }
-            cmp = Arrays.compareUnsigned(current.sharedValue(), value);
+            cmp = current.compareValue(value);
         } else {
             long actual = current == null ? 0 : switch (target) {
                 case MOD_REVISION -> current.modRevision();

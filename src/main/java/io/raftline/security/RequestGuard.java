@@ -9,6 +9,7 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The checks every HTTP listener makes before a request reaches its router, against attacks that come through the
@@ -28,6 +29,9 @@ import java.util.Set;
  * preflight, which nothing here answers.
  */
 public final class RequestGuard {
+
+    /** An IPv4 literal, compiled once: {@link String#matches} compiles its pattern on every call (every request). */
+    private static final Pattern IPV4_LITERAL = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
     private final boolean anyHost;
     private final Set<String> hosts = new HashSet<>();
@@ -108,7 +112,7 @@ public final class RequestGuard {
             return true;
         }
         String h = normalizeHost(host);
-        return h.indexOf(':') >= 0 || h.matches("\\d{1,3}(\\.\\d{1,3}){3}") || h.equals("localhost")
+        return h.indexOf(':') >= 0 || IPV4_LITERAL.matcher(h).matches() || h.equals("localhost")
                 || h.endsWith(".localhost") || hosts.contains(h);
     }
 

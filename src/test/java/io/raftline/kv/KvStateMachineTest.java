@@ -75,6 +75,22 @@ class KvStateMachineTest {
     }
 
     @Test
+    void aRewrittenKeyKeepsItsStoredKeyAndItsValueReadsLikeACopy() {
+        put(1, "k", "first");
+        String stored = kv.get("k").orElseThrow().key();
+        kv.apply(2, KvCodec.encode(new KvCommand.Put(new String("k"), bytes("second"))));
+        KvEntry entry = kv.get("k").orElseThrow();
+        // The key's String of its first write stays: the decoded one of each later write is garbage at once.
+        assertThat(entry.key()).isSameAs(stored);
+        // The value is a range of the log entry's bytes: it reads, compares and hashes like a value of its own.
+        KvEntry copied = new KvEntry("k", bytes("second"), 1, 2, 2);
+        assertThat(entry).isEqualTo(copied).hasSameHashCodeAs(copied);
+        assertThat(entry.valueLength()).isEqualTo(6);
+        entry.value()[0] = 'X';
+        assertThat(kv.get("k").orElseThrow().value()).isEqualTo(bytes("second"));
+    }
+
+    @Test
     void startsEmpty() {
         assertThat(kv.lastApplied()).isZero();
         assertThat(kv.size()).isZero();
