@@ -16,7 +16,8 @@ lp=$((8080 + leader)); u=http://127.0.0.1:$lp
 conns=${CONNS:-16}; script=$bench/${WRK_SCRIPT:-raftline-put.lua}
 [ "${WRK_SCRIPT:-}" = raftline-get.lua ] && wrk -t2 -c16 -d10s -s $bench/raftline-put.lua $u > /dev/null  # keys to read
 wrk -t2 -c$conns -d30s -s $script $u > /dev/null
-lpid=$(pgrep -f "node-$leader.json" | head -1); f=$(( leader % 3 + 1 )); fpid=$(pgrep -f "node-$f.json" | head -1)
+# The pids started above are the JVMs themselves (exec): pgrep on the file name could find another cluster's process.
+lpid=${pids[$((leader - 1))]}; f=$(( leader % 3 + 1 )); fpid=${pids[$((f - 1))]}
 jcmd $lpid JFR.start name=p settings=profile filename=$work/leader.jfr > /dev/null
 jcmd $fpid JFR.start name=p settings=profile filename=$work/follower.jfr > /dev/null
 wrk -t2 -c$conns -d30s --latency -s $script $u | grep -E "Requests/sec|50%|99%"
