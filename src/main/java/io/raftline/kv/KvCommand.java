@@ -179,6 +179,22 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
         }
 
         /**
+         * Validates every field and takes {@code value} as it is, without the copy the constructor makes: for a
+         * request's value in an array of its own (a decoded body), which the caller hands over and never changes.
+         * On a busy leader that copy was one more value-sized array per write.
+         *
+         * @param key the key
+         * @param value the value bytes, kept (not copied)
+         * @param expectedRevision precondition: -1, 0 or a revision
+         * @param idempotencyKey the request's name, or {@code null}
+         * @return the put
+         */
+        public static Put taking(String key, byte[] value, long expectedRevision, String idempotencyKey) {
+            return new Put(validateKey(key), validateValue(value), 0, value.length, expectedRevision,
+                    validateIdempotencyKey(idempotencyKey));
+        }
+
+        /**
          * A put whose value is {@code bytes[offset, offset + length)}, not copied: for the decoder, which has checked
          * the key, the value's size and the idempotency key.
          */

@@ -161,18 +161,75 @@ public final class KvSnapshot {
     }
 
     /**
-     * Returns the snapshot as a byte array, for small states and tests.
+     * Returns the snapshot as a byte array, exactly as {@link #writeTo} writes it.
+     *
+     * <p>What a node hands to its storage when it takes a snapshot. The size is computed first and the bytes written
+     * into one array of exactly that size: growing a buffer by doubling and copying the result out (as a {@link
+     * ByteArrayOutputStream} does) allocated about three times the snapshot, in arrays large enough to go straight to
+     * G1's old generation, at every snapshot of a busy node.
      *
      * @return the serialized snapshot
      */
     public byte[] toByteArray() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        long size = serializedSize();
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("a snapshot of " + size + " bytes does not fit in one array");
+        }
+        byte[] out = new byte[(int) size];
+        ArraySink sink = new ArraySink(out);
         try {
-            writeTo(out);
+            writeBody(new DataOutputStream(sink));
         } catch (IOException e) {
             throw new UncheckedIOException("unexpected I/O error writing to memory", e);
         }
-        return out.toByteArray();
+        int body = out.length - 4;
+        if (sink.pos != body) {
+            throw new IllegalStateException("snapshot body computed as " + body + " bytes, written as " + sink.pos);
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(out, 0, body);
+        int c = (int) crc.getValue();
+        out[body] = (byte) (c >>> 24);
+        out[body + 1] = (byte) (c >>> 16);
+        out[body + 2] = (byte) (c >>> 8);
+        out[body + 3] = (byte) c;
+        return out;
+    }
+
+    /** The bytes {@link #writeTo} writes: the body of {@link #writeBody} and the checksum. */
+    private long serializedSize() {
+        long size = MAGIC.length + 1 + 8 + 4 + 4;
+        for (Map.Entry<String, KvEntry> e : entries) {
+            KvEntry entry = e.getValue();
+            size += 4 + Utf8.encodedLength(entry.key()) + 3 * 8 + 4 + entry.valueLength();
+        }
+        size += 4;
+        for (Iterator<Map.Entry<String, KvResult>> it = idempotency.fifo(); it.hasNext(); ) {
+            Map.Entry<String, KvResult> record = it.next();
+            size += 4 + Utf8.encodedLength(record.getKey()) + resultSize(record.getValue());
+        }
+        return size + 4;
+    }
+
+    /** An output stream into a fixed array; writing past its end is a bug in {@link #serializedSize}. */
+    private static final class ArraySink extends OutputStream {
+        private final byte[] out;
+        private int pos;
+
+        ArraySink(byte[] out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) {
+            out[pos++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            System.arraycopy(b, off, out, pos, len);
+            pos += len;
+        }
     }
 
     /**
@@ -296,5 +353,17 @@ public final class KvSnapshot {
             throw new IllegalStateException("the idempotency table never records " + result);
         }
         out.writeLong(result.revision());
+    }
+
+    /** The bytes {@link #writeResult} writes for {@code result}. */
+    private static int resultSize(KvResult result) {
+        if (result instanceof KvResult.Written) {
+            return 1 + 8;
+        } else if (result instanceof KvResult.Deleted) {
+            return 1 + 1 + 8;
+        } else if (result instanceof KvResult.PreconditionFailed) {
+            return 1 + 8 + 8;
+        }
+        throw new IllegalStateException("the idempotency table never records " + result);
     }
 }

@@ -65,9 +65,16 @@ public final class SnapshotStore {
         Path tmp = dir.resolve(name(s.index(), s.term()) + ".tmp");
         try {
             disk.createDirectoriesDurably(dir);
-            byte[] bytes = encode(s);
             try (Disk.AppendFile ch = disk.open(tmp, Disk.OpenMode.CREATE_OR_TRUNCATE)) {
-                ch.write(ByteBuffer.wrap(bytes));
+                // The bytes of encode(s), written in three parts: the data is not copied again (it is the whole
+                // key space, copied once already by its serialization).
+                ByteBuffer header = header(s, VERSION_ADDRESSES);
+                CRC32C crc = new CRC32C();
+                crc.update(header.array(), 0, header.limit());
+                crc.update(s.data());
+                ch.write(header);
+                ch.write(ByteBuffer.wrap(s.data()));
+                ch.write(ByteBuffer.allocate(4).putInt(0, (int) crc.getValue()));
                 ch.force(true);
             }
             disk.rename(tmp, target);
@@ -130,12 +137,23 @@ public final class SnapshotStore {
      * files with them).
      */
     static byte[] encode(Snapshot s, byte version) {
+        ByteBuffer header = header(s, version);
+        ByteBuffer b = ByteBuffer.allocate(header.limit() + s.data().length + 4);
+        b.put(header).put(s.data());
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), 0, b.position());
+        b.putInt((int) crc.getValue());
+        return b.array();
+    }
+
+    /** Everything of {@link #encode} before the data (which follows it, then the checksum of both), ready to read. */
+    private static ByteBuffer header(Snapshot s, byte version) {
         List<Integer> voters = s.metadata().voters();
         List<Integer> learners = version >= VERSION_LEARNERS ? s.metadata().learners() : List.of();
         Map<Integer, String> addresses = version >= VERSION_ADDRESSES ? s.metadata().addresses() : Map.of();
         int membersBytes = 4 + 4 * voters.size() + (version >= VERSION_LEARNERS ? 4 + 4 * learners.size() : 0)
                 + (version >= VERSION_ADDRESSES ? Membership.addressesBytes(addresses) : 0);
-        ByteBuffer b = ByteBuffer.allocate(4 + 1 + 8 + 8 + membersBytes + 4 + s.data().length + 4);
+        ByteBuffer b = ByteBuffer.allocate(4 + 1 + 8 + 8 + membersBytes + 4);
         b.put(MAGIC).put(version).putLong(s.index()).putLong(s.term());
         putIds(b, voters);
         if (version >= VERSION_LEARNERS) {
@@ -144,11 +162,8 @@ public final class SnapshotStore {
         if (version >= VERSION_ADDRESSES) {
             Membership.putAddresses(b, addresses);
         }
-        b.putInt(s.data().length).put(s.data());
-        CRC32C crc = new CRC32C();
-        crc.update(b.array(), 0, b.position());
-        b.putInt((int) crc.getValue());
-        return b.array();
+        b.putInt(s.data().length);
+        return b.flip();
     }
 
     static Snapshot decode(byte[] bytes) {

@@ -35,6 +35,21 @@ class KvCommandTest {
     }
 
     @Test
+    void aPutTakingItsValueValidatesLikeTheConstructorAndEncodesTheSame() {
+        KvCommand.Put taken = KvCommand.Put.taking("k", bytes("abc"), 3, "req-1");
+        KvCommand.Put copied = new KvCommand.Put("k", bytes("abc"), 3, "req-1");
+        assertThat(taken).isEqualTo(copied).hasSameHashCodeAs(copied);
+        assertThat(KvCodec.encode(taken)).isEqualTo(KvCodec.encode(copied));
+        assertThat(KvCodec.decode(KvCodec.encode(taken))).isEqualTo(copied);
+        assertThatThrownBy(() -> KvCommand.Put.taking("k", new byte[KvCommand.MAX_VALUE_BYTES + 1], -1, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("more than the maximum");
+        assertThatThrownBy(() -> KvCommand.Put.taking("", bytes("v"), -1, null))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> KvCommand.Put.taking("k", bytes("v"), -2, null))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void longValuesArePreviewedInToString() {
         KvCommand.Put put = new KvCommand.Put("k", new byte[100]);
 

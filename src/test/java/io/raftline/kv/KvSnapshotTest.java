@@ -92,6 +92,26 @@ class KvSnapshotTest {
     }
 
     @Test
+    void theArrayIsTheStreamedFormatForStatesOfManySizes() throws IOException {
+        // toByteArray sizes its array before writing; written through encoded commands, values are ranges of them.
+        java.util.Random random = new java.util.Random(7);
+        KvStateMachine kv = new KvStateMachine(16);
+        for (int i = 1; i <= 3_000; i++) {
+            byte[] value = new byte[random.nextInt(i % 100 == 0 ? 5_000 : 40)];
+            random.nextBytes(value);
+            String key = (i % 7 == 0 ? "\u00e9t\u00e9-" : "k-") + random.nextInt(1_000);
+            KvCommand command = i % 11 == 0 ? new KvCommand.Delete(key, "d" + i)
+                    : new KvCommand.Put(key, value, -1, i % 5 == 0 ? "p" + i : null);
+            kv.apply(i, KvCodec.encode(command));
+            if (i % 500 == 0) {
+                java.io.ByteArrayOutputStream streamed = new java.io.ByteArrayOutputStream();
+                kv.capture().writeTo(streamed);
+                assertThat(kv.capture().toByteArray()).as("after %d entries", i).isEqualTo(streamed.toByteArray());
+            }
+        }
+    }
+
+    @Test
     void roundTripPreservesStateAndHash() throws IOException {
         KvStateMachine kv = sample();
         byte[] snapshot = kv.capture().toByteArray();

@@ -335,8 +335,9 @@ class DurableStorageTest {
             writeAndApply(s, entries(1, 10, 1), new HardState(1, 1, 8));
             Snapshot snap = new Snapshot(new SnapshotMetadata(20, 2, List.of(1, 2, 3)), new byte[] {9});
             // SnapshotStore.save: create snap/ and fsync its parent (first snapshot), create the temporary file,
-            // write, fsync, rename, then fsync the directory: the kill strikes just before that last fsync.
-            disk.crashAfter(6, false);
+            // write it (header, data, checksum), fsync, rename, then fsync the directory: the kill strikes just
+            // before that last fsync.
+            disk.crashAfter(8, false);
             assertThatThrownBy(() -> s.writeSnapshot(snap)).isInstanceOf(SimDisk.Crash.class)
                     .hasMessageContaining("fsync directory");
             disk.processCrash();

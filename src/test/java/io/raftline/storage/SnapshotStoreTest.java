@@ -23,6 +23,19 @@ class SnapshotStoreTest {
     }
 
     @Test
+    void aSavedFileHoldsExactlyTheEncodingItIsReadFrom() throws IOException {
+        // save() writes the header, the data and the checksum apart (the data is not copied into one buffer).
+        Snapshot s = new Snapshot(SnapshotMetadata.of(7, 3, new io.raftline.raft.Membership(List.of(1, 2, 3), List.of(4),
+                java.util.Map.of(4, "http://127.0.0.1:8084"))), "the key space".getBytes());
+        new SnapshotStore(dir).save(s);
+        try (Stream<Path> files = Files.list(dir)) {
+            Path saved = files.filter(p -> p.toString().endsWith(".snap")).findFirst().orElseThrow();
+            assertThat(Files.readAllBytes(saved)).isEqualTo(SnapshotStore.encode(s));
+        }
+        assertThat(new SnapshotStore(dir).loadNewest(w -> { }).orElseThrow()).isEqualTo(s);
+    }
+
+    @Test
     void keepsTheTwoNewestAndLoadsTheNewest() throws IOException {
         SnapshotStore store = new SnapshotStore(dir);
         for (long i = 10; i <= 40; i += 10) {

@@ -147,7 +147,7 @@ public final class KvGrpcService {
             String idempotencyKey) {
         KvCommand command;
         try {
-            command = new KvCommand.Put(key, value(value), expectedRevision, idempotencyKey(idempotencyKey));
+            command = KvCommand.Put.taking(key, value(value), expectedRevision, idempotencyKey(idempotencyKey));
         } catch (IllegalArgumentException e) {
             invalid(call, e.getMessage());
             return;

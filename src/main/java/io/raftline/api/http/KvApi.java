@@ -178,7 +178,7 @@ public final class KvApi {
         byte[] value = RawBody.of(ctx).getBytes();
         KvCommand command;
         try {
-            command = new KvCommand.Put(key, value, expected, idem);
+            command = KvCommand.Put.taking(key, value, expected, idem);
         } catch (IllegalArgumentException e) {
             HttpErrors.badRequest(ctx, e.getMessage());
             return;
