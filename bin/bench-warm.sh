@@ -46,19 +46,10 @@ if [ "${SKIP_ETCD:-0}" != 1 ]; then
   cleanup
 fi
 # Raftline, one node per process
-mkdir -p "$work/p"
-for n in 1 2 3; do
-  (cd "$work/p" && exec java ${JAVA_OPTS:-} -jar "$proj/target/raftline.jar" node --conf "$proj/$CONF-$n.json" >"$work/p/n$n.log" 2>&1) &
-  pids+=($!)
-done
-for i in $(seq 1 240); do
-  curl -s -m1 http://127.0.0.1:8081/v1/cluster | python3 -c 'import json,sys;sys.exit(0 if json.load(sys.stdin).get("leader") else 1)' \
-    2>/dev/null && break
-  sleep 0.5
-done
-lp=$(curl -s http://127.0.0.1:8081/v1/cluster | python3 -c \
-  'import json,sys;d=json.load(sys.stdin);print([n["url"] for n in d["nodes"] if n["id"]==d["leader"]][0].rsplit(":",1)[1])')
-u=http://127.0.0.1:$lp
+. "$proj/bin/procs.sh"
+start_nodes "$proj/target/raftline.jar" "$proj/$CONF" "$work/p"
+wait_leader >/dev/null
+u=$(leader_url)
 warm raftline-put.lua raftline-get.lua "$u"
 measure raftline raftline-put.lua raftline-get.lua "$u"
 cleanup

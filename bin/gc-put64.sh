@@ -10,18 +10,10 @@ proj=$(pwd); jar=${1:-$proj/target/raftline.jar}; bench=${BENCH:-$proj/../shared
 WARM_S=${WARM_S:-30}; SECS=${SECS:-30}; work=$(mktemp -d /tmp/gc-put64.XXXXXX); pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; pids=(); }
 trap cleanup EXIT
-mkdir -p "$work/p"
-for n in 1 2 3; do
-  (cd "$work/p" && exec java ${JAVA_OPTS:-} -jar "$jar" node --conf "$proj/conf/node-$n.json" >"$work/p/n$n.log" 2>&1) &
-  pids+=($!)
-done
-for i in $(seq 1 240); do
-  curl -s -m1 http://127.0.0.1:8081/v1/cluster | python3 -c 'import json,sys;sys.exit(0 if json.load(sys.stdin).get("leader") else 1)' \
-    2>/dev/null && break
-  sleep 0.5
-done
-leader=$(curl -s http://127.0.0.1:8081/v1/cluster | python3 -c 'import json,sys;print(json.load(sys.stdin)["leader"])')
-u=http://127.0.0.1:$((8080 + leader)); lpid=${pids[$((leader - 1))]}
+. "$proj/bin/procs.sh"
+start_nodes "$jar" "$proj/conf/node" "$work/p"
+leader=$(wait_leader)
+u=$(leader_url); lpid=${pids[$((leader - 1))]}
 wrk -t2 -c64 -d"$WARM_S"s -s "$bench/raftline-put.lua" "$u" >/dev/null
 jcmd "$lpid" JFR.start name=gc settings=profile filename="$work/leader.jfr" >/dev/null
 out=$(wrk -t2 -c64 -d"$SECS"s --latency -s "$bench/raftline-put.lua" "$u")

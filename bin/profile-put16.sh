@@ -6,13 +6,9 @@
 # the other points of the comparison with etcd (defaults 16 and raftline-put.lua).
 set -u
 proj=$(pwd); bench=${BENCH:-$proj/../shared/bench}; work=$(mktemp -d /tmp/prof.XXXXXX); pids=()
-mkdir -p $work/p
-for n in 1 2 3; do
-  (cd $work/p && exec java -XX:+FlightRecorder -jar $proj/target/raftline.jar node --conf $proj/conf/node-$n.json > $work/p/n$n.log 2>&1) & pids+=($!)
-done
-for i in $(seq 1 240); do curl -s -m1 http://127.0.0.1:8081/v1/cluster | python3 -c 'import json,sys;sys.exit(0 if json.load(sys.stdin).get("leader") else 1)' 2>/dev/null && break; sleep 0.5; done
-leader=$(curl -s http://127.0.0.1:8081/v1/cluster | python3 -c 'import json,sys;print(json.load(sys.stdin)["leader"])')
-lp=$((8080 + leader)); u=http://127.0.0.1:$lp
+. "$proj/bin/procs.sh"
+JAVA_OPTS=-XX:+FlightRecorder start_nodes "$proj/target/raftline.jar" "$proj/conf/node" "$work/p"
+leader=$(wait_leader); u=$(leader_url)
 conns=${CONNS:-16}; script=$bench/${WRK_SCRIPT:-raftline-put.lua}
 [ "${WRK_SCRIPT:-}" = raftline-get.lua ] && wrk -t2 -c16 -d10s -s $bench/raftline-put.lua $u > /dev/null  # keys to read
 wrk -t2 -c$conns -d30s -s $script $u > /dev/null
