@@ -104,7 +104,8 @@ public final class PeerKeyExchange {
     /**
      * Reads this node's certificate, key, CA and revocation lists (on a worker) and starts answering.
      *
-     * @return completes once this node answers; fails if its own certificate does not pass its own check
+     * @return completes once this node answers; fails if the files cannot be read or the key is not the
+     *         certificate's (a certificate its peers will refuse is logged as an error, not fatal)
      */
     public Future<Void> start() {
         return vertx.executeBlocking(this::load, false).compose(loaded -> {
@@ -265,8 +266,9 @@ public final class PeerKeyExchange {
         try {
             c.check(chain, self);
         } catch (CertificateException e) {
-            throw new CertificateException("this node's own certificate " + tls.certFile() + " would be refused by its"
-                    + " peers: " + e.getMessage(), e);
+            // Said, not fatal: the node runs, and its peers refuse what it sends until the certificate is replaced.
+            LOG.error("node {}: its own certificate {} will be refused by its peers on the clustered event bus: {}",
+                    self, tls.certFile(), e.getMessage());
         }
         matches(key, chain.get(0).getPublicKey());
         StringBuilder pem = new StringBuilder();
