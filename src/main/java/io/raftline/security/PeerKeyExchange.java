@@ -68,8 +68,8 @@ public final class PeerKeyExchange {
     private volatile PeerCertificateCheck check;
     /** This node's own chain as sent (PEM), and the private key's fingerprint of what was loaded. */
     private volatile String ownPem;
-    private MessageConsumer<JsonObject> answering;
-    private MessageConsumer<JsonObject> changes;
+    private MessageConsumer<Object> answering;
+    private MessageConsumer<Object> changes;
 
     /** What the files held. */
     private record Loaded(String pem, PrivateKey key, PeerCertificateCheck check) {
@@ -187,7 +187,7 @@ public final class PeerKeyExchange {
             asked.clear();
         }
         asked.put(peer, now);
-        vertx.eventBus().<JsonObject>request(ADDRESS_PREFIX + peer, hello(),
+        vertx.eventBus().<Object>request(ADDRESS_PREFIX + peer, hello(),
                 new DeliveryOptions().setSendTimeout(2000)).onComplete(ar -> {
                     if (ar.succeeded()) {
                         offered(ar.result().body(), peer);
@@ -197,11 +197,9 @@ public final class PeerKeyExchange {
                 });
     }
 
-    private void asked(Message<JsonObject> request) {
+    private void asked(Message<Object> request) {
         // The asker offers its own chain: learn it (checked like any other), then answer with this node's.
-        if (request.body() != null) {
-            offered(request.body(), 0);
-        }
+        offered(request.body(), 0);
         request.reply(hello());
     }
 
@@ -212,10 +210,11 @@ public final class PeerKeyExchange {
     /**
      * Checks a chain offered for a node and derives the keys from it.
      *
-     * @param body     {@code {"id": n, "pem": "..."}}
+     * @param message  {@code {"id": n, "pem": "..."}}, as received (anything else is refused)
      * @param expected the node asked (0: whoever it names, a request or an announcement)
      */
-    private void offered(JsonObject body, int expected) {
+    private void offered(Object message, int expected) {
+        JsonObject body = message instanceof JsonObject j ? j : null;
         Object id = body == null ? null : body.getValue("id");
         Object pem = body == null ? null : body.getValue("pem");
         if (!(id instanceof Integer peer) || !(pem instanceof String chain)) {

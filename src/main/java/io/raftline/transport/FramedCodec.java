@@ -64,9 +64,6 @@ abstract class FramedCodec<T> implements MessageCodec<T, T> {
     /** The value of a frame; throws {@link SerializationException} if it does not decode. */
     abstract T decode(byte[] frame);
 
-    /** The sender of the (first) message of a value. */
-    abstract int sender(T value);
-
     /** The receiver of the (first) message of a value. */
     abstract int receiver(T value);
 

@@ -112,11 +112,6 @@ public final class GroupBatchesCodec extends FramedCodec<GroupBatches> {
     }
 
     @Override
-    int sender(GroupBatches value) {
-        return value.parts().get(0).messages().get(0).from();
-    }
-
-    @Override
     int receiver(GroupBatches value) {
         return value.parts().get(0).messages().get(0).to();
     }

@@ -80,11 +80,6 @@ public final class RaftBatchCodec extends FramedCodec<RaftBatch> {
     }
 
     @Override
-    int sender(RaftBatch value) {
-        return value.messages().get(0).from();
-    }
-
-    @Override
     int receiver(RaftBatch value) {
         return value.messages().get(0).to();
     }

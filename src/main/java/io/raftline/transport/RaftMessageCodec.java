@@ -84,11 +84,6 @@ public final class RaftMessageCodec extends FramedCodec<Message> {
     }
 
     @Override
-    int sender(Message value) {
-        return value.from();
-    }
-
-    @Override
     int receiver(Message value) {
         return value.to();
     }
