@@ -211,15 +211,12 @@ public final class PeerFrameKeys {
      *
      * @param to    the receiver
      * @param frame the frame's bytes
-     * @return {@link #TAG_BYTES} bytes
-     * @throws IllegalStateException if the peer is not {@linkplain #knows known} (the caller checks first)
+     * @return {@link #TAG_BYTES} bytes, or null if the peer is not {@linkplain #knows known} (the caller checks
+     *         first; a peer may still be forgotten in between)
      */
     public byte[] tag(int to, byte[] frame) {
         Peer p = peers.get(to);
-        if (p == null) {
-            throw new IllegalStateException("no key for node " + to + " yet");
-        }
-        return tag(p.toPeer.get(), self, to, frame);
+        return p == null ? null : tag(p.toPeer.get(), self, to, frame);
     }
 
     /**

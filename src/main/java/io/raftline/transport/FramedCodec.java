@@ -75,8 +75,12 @@ abstract class FramedCodec<T> implements MessageCodec<T, T> {
         byte[] bytes = encode(value);
         if (pairs != null) {
             int to = receiver(value);
-            // The transport sends only to peers whose key is known, and keys are replaced, never removed, while it runs.
             byte[] tag = pairs.tag(to, bytes);
+            if (tag == null) {
+                // The transport sends only to peers whose key is known; one forgotten since (its certificate revoked
+                // by a list reloaded meanwhile) gets a tag nobody accepts. The send cannot be taken back here.
+                tag = new byte[PeerFrameKeys.TAG_BYTES];
+            }
             buffer.appendInt(PeerFrameKeys.HEADER_BYTES + bytes.length + PeerFrameKeys.TAG_BYTES)
                     .appendInt(pairs.self()).appendInt(to).appendBytes(bytes).appendBytes(tag);
         } else if (auth == null) {
