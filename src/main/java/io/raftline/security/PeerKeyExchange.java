@@ -241,9 +241,16 @@ public final class PeerKeyExchange {
         }
         PublicKey key = leaf.getPublicKey();
         try {
-            boolean renewed = keys.knows(peer) && !keys.uses(peer, key);
-            keys.accept(peer, key);
-            accepted.put(peer, chain);
+            boolean renewed;
+            synchronized (this) {
+                // Two offers of the same chain may be checked at once on two event loops: one takes it.
+                if (chain.equals(accepted.get(peer)) && keys.knows(peer)) {
+                    return;
+                }
+                renewed = keys.knows(peer) && !keys.uses(peer, key);
+                keys.accept(peer, key);
+                accepted.put(peer, chain);
+            }
             LOG.info("node {}: {} node {}'s certificate (serial {}): frames between them are tagged with their pair key",
                     self, renewed ? "renewed keys with" : "verified", peer, leaf.getSerialNumber().toString(16));
         } catch (GeneralSecurityException e) {

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * them. Node 1 refuses them all before decoding or before any message reaches it: its term never reaches the forged
  * one, the refusals are counted as {@code sender_mismatch} in its {@code /metrics}, and the cluster keeps its leader
  * and serves writes. Without pair keys (a cluster-wide tag), the third forgery is accepted and node 1 jumps to the
- * forged term. Slow: four JVMs that join Hazelcast.
+ * forged term. Last, node 3's certificate is renewed on disk: nodes 1 and 2 take its announced chain and the leader keeps
+ * replicating to it. Slow: four JVMs that join Hazelcast.
  */
 @Tag("slow")
 class PeerAuthEventBusSenderTest {
@@ -69,7 +70,7 @@ class PeerAuthEventBusSenderTest {
         for (int id = 1; id <= 3; id++) {
             JsonObject conf = base.copy().put("node_id", id).put("nodes", members)
                     .put("security", new JsonObject().put("cluster_secret", SECRET))
-                    .put("tls", tls(id));
+                    .put("tls", tls(id).put("reload_interval_ms", 300));
             Path file = dir.resolve("node-" + id + ".json");
             Files.writeString(file, conf.encodePrettily());
             processes.put(id, launch("node-" + id, "io.raftline.app.Main", "node", "--conf", file.toString()));
@@ -136,6 +137,20 @@ class PeerAuthEventBusSenderTest {
         });
         assertNoForgedTerm();
         assertThat(processes.get(4).isAlive()).as("the forger kept sending (log in " + dir + ")").isTrue();
+
+        // Node 3's certificate is renewed on disk (a new key of the same CA): it derives new pair keys and announces
+        // its chain; nodes 1 and 2 check it and switch, and node 3 keeps receiving what the leader replicates.
+        TestCa.make(dir, "--node", "3");
+        eventually("nodes 1 and 2 take node 3's renewed certificate", WAIT, () -> log("node-1").contains(
+                "renewed keys with node 3's certificate") && log("node-2").contains("renewed keys with node 3's"));
+        int last = leader();
+        eventually("a write after the renewal reaches node 3", WAIT, () -> send(last, "PUT", "/v1/kv/renewed", "yes")
+                .statusCode() == 200 && "yes".equals(send(3, "GET", "/v1/kv/renewed?consistency=stale", null).body()));
+        assertNoForgedTerm();
+    }
+
+    private static String log(String name) throws Exception {
+        return Files.readString(dir.resolve(name + ".log"));
     }
 
     // ---------------------------------------------------------------- helpers
@@ -196,7 +211,9 @@ class PeerAuthEventBusSenderTest {
 
     private static Process launch(String name, String mainClass, String... args) throws Exception {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // INFO: the test reads which certificates each node took from its log.
         java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(javaBin, "-Xmx256m",
+                "-Draftline.log.level=INFO",
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "--add-modules", "java.se", "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
                 "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
