@@ -304,19 +304,6 @@ public final class PeerFrameKeys {
         return mac.doFinal();
     }
 
-    /**
-     * The tag of a frame under a given key, as {@link #tag(int, byte[])} writes it; for tests that forge frames.
-     *
-     * @param key   a pair key ({@link #pairKey})
-     * @param from  the sender the header names
-     * @param to    the receiver the header names
-     * @param frame the frame's bytes
-     * @return {@link #TAG_BYTES} bytes
-     */
-    public static byte[] tagWith(byte[] key, int from, int to, byte[] frame) {
-        return tag(mac(new SecretKeySpec(key, HMAC)), from, to, frame);
-    }
-
     private static byte[] hmac(byte[] key, byte[] data) {
         return mac(new SecretKeySpec(key, HMAC)).doFinal(data);
     }

@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * certificate can send on the bus. A chain is used only if {@link PeerCertificateCheck} accepts it for the id it is
  * offered for (the cluster CA, the revocation lists, exactly that node named); a refused one is counted and logged
  * ({@code bad_certificate}) and the key in use, if any, stays. Nothing here blocks an event loop: files are read on a
- * worker, the bus is asked asynchronously, and a chain's check and a key agreement take well under a millisecond.
- * Until a peer's key is known, frames to it are not sent and frames from it are refused; Raft retries both.
+ * worker, the bus is asked asynchronously, and a chain's check and a key agreement (a few public-key operations, once
+ * per peer and certificate) run on the event loop that received the chain. Until a peer's key is known, frames to it are not sent and frames from it are refused; Raft retries both.
  */
 public final class PeerKeyExchange {
 
@@ -66,7 +66,7 @@ public final class PeerKeyExchange {
     /** The chains accepted per peer, checked again when the CA or the revocation lists change. */
     private final Map<Integer, String> accepted = new ConcurrentHashMap<>();
     private volatile PeerCertificateCheck check;
-    /** This node's own chain as sent (PEM), and the private key's fingerprint of what was loaded. */
+    /** This node's own chain as sent (PEM); null until started. */
     private volatile String ownPem;
     private MessageConsumer<Object> answering;
     private MessageConsumer<Object> changes;

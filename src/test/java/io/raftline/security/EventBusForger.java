@@ -67,8 +67,8 @@ public final class EventBusForger {
         DeliveryOptions raw = new DeliveryOptions().setCodecName(RaftMessageCodec.NAME);
         byte[] claimingTwo = RaftWireFormat.encode(new VoteRequest(2, 1, TERM, TERM, TERM, false, false));
         List<Buffer> forgeries = List.of(
-                pairFrame(2, 1, claimingTwo, PeerFrameKeys.tagWith(threeToOne, 2, 1, claimingTwo)),
-                pairFrame(3, 1, claimingTwo, PeerFrameKeys.tagWith(threeToOne, 3, 1, claimingTwo)),
+                pairFrame(2, 1, claimingTwo, PeerFrameKeysTest.tagWith(threeToOne, 2, 1, claimingTwo)),
+                pairFrame(3, 1, claimingTwo, PeerFrameKeysTest.tagWith(threeToOne, 3, 1, claimingTwo)),
                 Buffer.buffer().appendInt(claimingTwo.length + FrameAuthenticator.TAG_BYTES).appendBytes(claimingTwo)
                         .appendBytes(clusterWide.tag(claimingTwo)));
         long[] round = new long[1];

@@ -64,6 +64,8 @@ class PeerFrameKeysTest {
         PeerFrameKeys three = node(3, 1, 2);
         byte[] tag = one.tag(2, FRAME);
         assertThat(two.verify(1, 2, FRAME, tag)).isSameAs(PeerFrameKeys.Check.OK);
+        // The tag is the documented one: HMAC-SHA256 under K(1 -> 2) of sender, receiver and frame.
+        assertThat(tag).isEqualTo(tagWith(PeerFrameKeys.pairKey(key(1), pub(2), SECRET, 1, 2), 1, 2, FRAME));
         assertThat(one.verify(2, 1, FRAME, two.tag(1, FRAME))).isSameAs(PeerFrameKeys.Check.OK);
         // Altered, or reflected back to its writer as if the receiver had sent it.
         byte[] altered = FRAME.clone();
@@ -79,13 +81,13 @@ class PeerFrameKeysTest {
         PeerFrameKeys two = node(2, 1, 3);
         PeerFrameKeys three = node(3, 1, 2);
         // Node 3 tags with its own key for node 2 and claims to be node 1 in the header.
-        byte[] forged = PeerFrameKeys.tagWith(PeerFrameKeys.pairKey(key(3), pub(2), SECRET, 3, 2), 1, 2, FRAME);
+        byte[] forged = tagWith(PeerFrameKeys.pairKey(key(3), pub(2), SECRET, 3, 2), 1, 2, FRAME);
         assertThat(two.verify(1, 2, FRAME, forged)).isEqualTo(new PeerFrameKeys.Check(
                 PeerFrameKeys.Verdict.OTHER_WRITER, 3));
         // Its best guesses at node 1's key are nobody's.
         for (byte[] guess : List.of(PeerFrameKeys.pairKey(key(3), pub(2), SECRET, 1, 2),
                 PeerFrameKeys.pairKey(key(3), pub(1), SECRET, 1, 2))) {
-            assertThat(two.verify(1, 2, FRAME, PeerFrameKeys.tagWith(guess, 1, 2, FRAME)).verdict())
+            assertThat(two.verify(1, 2, FRAME, tagWith(guess, 1, 2, FRAME)).verdict())
                     .isEqualTo(PeerFrameKeys.Verdict.BAD_TAG);
         }
         // What node 3 sends as itself passes.
@@ -150,6 +152,18 @@ class PeerFrameKeysTest {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /**
+     * The tag of a frame under a given key, written from the wire format's description (HMAC-SHA256 of the sender,
+     * the receiver, each 4 bytes big-endian, and the frame) rather than with the production code: what a forger with
+     * that key would send.
+     */
+    static byte[] tagWith(byte[] key, int from, int to, byte[] frame) throws Exception {
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+        mac.update(java.nio.ByteBuffer.allocate(8).putInt(from).putInt(to).array());
+        return mac.doFinal(frame);
+    }
 
     /** Node {@code self}'s keys, having accepted the peers' certificates. */
     private static PeerFrameKeys node(int self, int... peers) throws Exception {
