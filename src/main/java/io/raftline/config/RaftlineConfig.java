@@ -394,6 +394,9 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                     + " peers' certificates are verified against it (the JVM's trust store would accept a certificate"
                     + " from any public CA)");
         }
+        if (clusteredBus && security.peerIdentity() == PeerIdentityPolicy.NODE && !security.clusterSecret().isEmpty()) {
+            checkPairKeyCertificate(tls, nodeId);
+        }
         if (!grpc || security.peerIdentity() != PeerIdentityPolicy.NODE) {
             return;
         }
@@ -412,6 +415,36 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                         + " from a certificate naming it; it is " + own + " (make one with bin/tls-ca.sh DIR --node "
                         + id + ", or set security.peer_identity to \"any_member\")");
             }
+        }
+    }
+
+    /**
+     * On the clustered event bus with a secret and {@code peer_identity: "node"}, every frame is tagged with a key of
+     * its pair of nodes derived from their certificates ({@link io.raftline.security.PeerFrameKeys}): this process's
+     * certificate must name exactly its node, with an EC key, or no peer could verify what it sends.
+     */
+    private static void checkPairKeyCertificate(TlsConfig tls, int nodeId) {
+        java.security.cert.X509Certificate leaf;
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(tls.certFile()))) {
+            leaf = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in);
+        } catch (java.io.IOException | java.security.GeneralSecurityException | ClassCastException e) {
+            throw new ConfigException("tls.cert_file", "is not a PEM certificate (" + e.getMessage() + ")");
+        }
+        io.raftline.security.PeerIdentity own = io.raftline.security.PeerIdentity.of(leaf);
+        if (!own.nodeIds().equals(Set.of(nodeId))) {
+            throw new ConfigException("tls.cert_file", "must name node " + nodeId + " and no other (a subject"
+                    + " alternative name URI " + io.raftline.security.PeerIdentity.URI_PREFIX + nodeId + ") on the"
+                    + " clustered event bus with security.cluster_secret and security.peer_identity \"node\": each"
+                    + " frame carries a tag of a key only its sender and receiver can derive from their certificates;"
+                    + " it is " + own + " (make one with bin/tls-ca.sh DIR --node " + nodeId + ", or set"
+                    + " security.peer_identity to \"any_member\" to keep one tag for the whole cluster)");
+        }
+        if (!(leaf.getPublicKey() instanceof java.security.interfaces.ECPublicKey)) {
+            throw new ConfigException("tls.cert_file", "must hold an EC key (P-256, as bin/tls-ca.sh makes) on the"
+                    + " clustered event bus with security.cluster_secret and security.peer_identity \"node\": the"
+                    + " pair keys of the frames come from an EC key agreement; it holds "
+                    + leaf.getPublicKey().getAlgorithm() + " (or set security.peer_identity to \"any_member\")");
         }
     }
 

@@ -47,7 +47,17 @@ public final class PeerGuard {
         /** A peer this node called presented the certificate of another node than the one it called. */
         SERVER_MISMATCH("server_mismatch"),
         /** An event-bus frame whose authentication code did not verify (or was missing). */
-        BAD_MAC("bad_mac");
+        BAD_MAC("bad_mac"),
+        /**
+         * An event-bus frame from a sender whose certificate this node has not verified yet ({@link PeerFrameKeys}):
+         * refused, and the certificate is asked for.
+         */
+        UNKNOWN_PEER("unknown_peer"),
+        /**
+         * A certificate offered on the event bus for a node that does not speak for it: another CA, revoked, expired,
+         * naming another node or several ({@link PeerCertificateCheck}).
+         */
+        BAD_CERTIFICATE("bad_certificate");
 
         private final String code;
 

@@ -121,6 +121,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     private volatile io.raftline.raft.Membership latest;
     private volatile long latestIndex = -1;
     private HttpServerVerticle adminServer;
+    /** The clustered event bus with per-node certificates: learns the peers' certificates (null otherwise). */
+    private io.raftline.security.PeerKeyExchange keyExchange;
     /** With TLS: reloads renewed certificates into the listeners and the forwarding client (null otherwise). */
     private io.raftline.security.CertificateReloader certificates;
     /** With a separate client CA: which client certificates the cluster CA issued (nodes); null otherwise. */
@@ -223,7 +225,17 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             wire = grpcTransport;
         } else {
             String secret = config.security().clusterSecret();
-            if (Clustering.clustered(config) && !secret.isEmpty()) {
+            if (Clustering.clustered(config) && !secret.isEmpty() && config.tls().enabled()
+                    && config.security().peerIdentity() == io.raftline.config.PeerIdentityPolicy.NODE) {
+                // Per-node certificates (the configuration checked that this one names exactly this node): each frame
+                // carries a tag of the key of its sender and receiver, so a member cannot speak for another.
+                PeerGuard guard = new PeerGuard(config.security().peerIdentity());
+                Metrics.registerPeerGuard("eventbus", config.nodeId(), guard);
+                keyExchange = new io.raftline.security.PeerKeyExchange(vertx, config.nodeId(), secret, config.tls(),
+                        guard);
+                wire = new EventBusTransport(vertx, conditioner, listener::messageDropped, keyExchange.keys(),
+                        keyExchange::want, guard);
+            } else if (Clustering.clustered(config) && !secret.isEmpty()) {
                 // Frames between processes carry a tag of the cluster secret, verified before they reach a node.
                 PeerGuard guard = new PeerGuard(config.security().peerIdentity());
                 Metrics.registerPeerGuard("eventbus", config.nodeId(), guard);
@@ -282,8 +294,17 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                 // What each node presents when it calls its peers' Raft service, and the CA it verifies them with.
                 certificates.register("the gRPC transport's peer clients", grpcTransport::reloadTls);
             }
+            if (keyExchange != null) {
+                // A renewed certificate and key: new pair keys, announced to the peers; a new CA or revocation list
+                // applied to the peers' certificates.
+                certificates.register("the event bus's pair keys", keyExchange::reload);
+            }
         }
         Future<?> chain = warmUpTls().compose(v -> vertx.deployVerticle(publisher));
+        if (keyExchange != null) {
+            // Before the node exists: its first frames need the keys, and its certificate must answer its peers.
+            chain = chain.compose(v -> keyExchange.start());
+        }
         for (NodeConfig n : local) {
             chain = chain.compose(v -> deployNode(n));
         }
@@ -669,6 +690,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             groupView.stop();
         }
         List<Future<?>> closing = new ArrayList<>();
+        if (keyExchange != null) {
+            closing.add(keyExchange.stop());
+        }
         if (forwardClient != null) {
             closing.add(forwardClient.close());
         }

@@ -3,6 +3,7 @@ package io.raftline.transport;
 import io.raftline.raft.SerializationException;
 import io.raftline.raft.message.Message;
 import io.raftline.security.FrameAuthenticator;
+import io.raftline.security.PeerFrameKeys;
 import io.raftline.security.PeerGuard;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -35,8 +36,10 @@ import java.util.List;
  *
  * <p>On a clustered bus with {@code security.cluster_secret}, the codecs tag every frame ({@link FrameAuthenticator})
  * and the consumer refuses a frame whose tag does not verify before any of it reaches the node, counting it in the
- * {@link PeerGuard}. Which member sent a frame is not authenticated: every member holds the secret, and Vert.x does not
- * expose the TLS peer of a delivered message (docs/security.md).
+ * {@link PeerGuard}. With per-node certificates ({@link PeerFrameKeys}) the tag is the key of the sender and receiver
+ * pair, so a member cannot claim another's id: a frame goes only to a peer whose key is known (otherwise it is dropped
+ * and the peer's certificate asked for, Raft sends again), and a frame is accepted only with its claimed sender's tag
+ * (otherwise it is refused, counted, and the claimed sender's certificate asked for again, in case it was renewed).
  */
 public final class EventBusTransport implements Transport {
 
@@ -81,6 +84,10 @@ public final class EventBusTransport implements Transport {
     private final java.util.Map<Long, java.util.concurrent.atomic.AtomicInteger> waiting;
     private final DropListener drops;
     private final Vertx vertx;
+    /** With per-pair frame keys: whom frames can go to (null otherwise). */
+    private final PeerFrameKeys pairs;
+    /** With per-pair frame keys: asks for a peer's certificate (at most so often; returns at once). */
+    private final java.util.function.IntConsumer wantKey;
 
     /** What a peer's outbox holds, and whether a flush of it is scheduled. */
     private static final class Outbox {
@@ -114,7 +121,28 @@ public final class EventBusTransport implements Transport {
      */
     public EventBusTransport(Vertx vertx, NetworkConditioner conditioner, DropListener dropListener,
             FrameAuthenticator auth, PeerGuard guard) {
-        if (auth != null && guard == null) {
+        this(vertx, conditioner, dropListener, auth, null, null, guard);
+    }
+
+    /**
+     * Creates the transport, tagging each frame with the key of its sender and receiver ({@link PeerFrameKeys}).
+     *
+     * @param vertx        the Vert.x instance
+     * @param conditioner  the network faults to apply
+     * @param dropListener told about lost messages (also those to a peer whose key is not known yet)
+     * @param pairs        the pair keys
+     * @param wantKey      asks for a peer's certificate (rate-limited by the callee, never blocking)
+     * @param guard        counts and logs refused frames
+     */
+    public EventBusTransport(Vertx vertx, NetworkConditioner conditioner, DropListener dropListener,
+            PeerFrameKeys pairs, java.util.function.IntConsumer wantKey, PeerGuard guard) {
+        this(vertx, conditioner, dropListener, null, java.util.Objects.requireNonNull(pairs),
+                java.util.Objects.requireNonNull(wantKey), guard);
+    }
+
+    private EventBusTransport(Vertx vertx, NetworkConditioner conditioner, DropListener dropListener,
+            FrameAuthenticator auth, PeerFrameKeys pairs, java.util.function.IntConsumer wantKey, PeerGuard guard) {
+        if ((auth != null || pairs != null) && guard == null) {
             throw new IllegalArgumentException("frame authentication needs a guard to report refusals to");
         }
         this.bus = vertx.eventBus();
@@ -129,9 +157,11 @@ public final class EventBusTransport implements Transport {
         this.waiting = new java.util.concurrent.ConcurrentHashMap<>();
         this.drops = dropListener;
         this.vertx = vertx;
-        RaftMessageCodec.registerOnce(bus, auth);
-        RaftBatchCodec.registerOnce(bus, auth);
-        GroupBatchesCodec.registerOnce(bus, auth);
+        this.pairs = pairs;
+        this.wantKey = wantKey;
+        RaftMessageCodec.registerOnce(bus, auth, pairs);
+        RaftBatchCodec.registerOnce(bus, auth, pairs);
+        GroupBatchesCodec.registerOnce(bus, auth, pairs);
     }
 
     private EventBusTransport(EventBusTransport base, int group) {
@@ -147,6 +177,8 @@ public final class EventBusTransport implements Transport {
         this.waiting = base.waiting;
         this.drops = base.drops;
         this.vertx = base.vertx;
+        this.pairs = base.pairs;
+        this.wantKey = base.wantKey;
     }
 
     /**
@@ -192,7 +224,25 @@ public final class EventBusTransport implements Transport {
         sending.route(messages, m -> true, this::sendBatch, this::sendNow);
     }
 
+    /**
+     * With pair keys: whether frames can go to {@code to}; if not, the messages are dropped (Raft sends again) and the
+     * peer's certificate asked for.
+     */
+    private boolean unreachable(int to, List<Message> messages) {
+        if (pairs == null || pairs.knows(to)) {
+            return false;
+        }
+        wantKey.accept(to);
+        for (Message m : messages) {
+            drops.dropped(m, "no verified certificate of node " + to + " yet");
+        }
+        return true;
+    }
+
     private void sendBatch(int to, List<Message> batch) {
+        if (unreachable(to, batch)) {
+            return;
+        }
         if (!groups.isEmpty()) {
             outbox(to, batch);
             return;
@@ -206,6 +256,9 @@ public final class EventBusTransport implements Transport {
     }
 
     private void sendNow(Message m) {
+        if (pairs != null && !pairs.knows(m.to()) && unreachable(m.to(), List.of(m))) {
+            return;
+        }
         queued(group, m.to(), 1);
         bus.send(address(m.to(), group), m, options);
     }
@@ -310,8 +363,14 @@ public final class EventBusTransport implements Transport {
                 body = msg.body();
             } catch (FrameAuthenticationException e) {
                 if (guard != null) {
-                    guard.refused("the clustered event bus (" + address + ")",
-                            new PeerGuard.Refusal(PeerGuard.Reason.BAD_MAC, e.getMessage()));
+                    guard.refused("the clustered event bus (" + address + (e.claimedSender() == 0 ? ""
+                            : ", claimed sender " + e.claimedSender()) + ")",
+                            new PeerGuard.Refusal(e.reason(), e.getMessage()));
+                }
+                if (wantKey != null && (e.reason() == PeerGuard.Reason.UNKNOWN_PEER
+                        || e.reason() == PeerGuard.Reason.BAD_MAC)) {
+                    // First contact, or a key renewed since: ask for the claimed sender's certificate (rate-limited).
+                    wantKey.accept(e.claimedSender());
                 }
                 return;
             } catch (SerializationException e) {

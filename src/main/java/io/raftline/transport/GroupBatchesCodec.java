@@ -2,6 +2,7 @@ package io.raftline.transport;
 
 import io.raftline.raft.SerializationException;
 import io.raftline.security.FrameAuthenticator;
+import io.raftline.security.PeerFrameKeys;
 import io.vertx.core.eventbus.EventBus;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -26,7 +27,17 @@ public final class GroupBatchesCodec extends FramedCodec<GroupBatches> {
      * @param auth tags and verifies frames on a clustered bus, or null for none
      */
     public GroupBatchesCodec(FrameAuthenticator auth) {
-        super(NAME, "raft group batches", auth);
+        this(auth, null);
+    }
+
+    /**
+     * Creates the codec.
+     *
+     * @param auth  tags and verifies frames with the cluster-wide key, or null
+     * @param pairs tags and verifies frames with the key of their pair of nodes, or null
+     */
+    public GroupBatchesCodec(FrameAuthenticator auth, PeerFrameKeys pairs) {
+        super(NAME, "raft group batches", auth, pairs);
     }
 
     /**
@@ -37,6 +48,18 @@ public final class GroupBatchesCodec extends FramedCodec<GroupBatches> {
      */
     public static void registerOnce(EventBus bus, FrameAuthenticator auth) {
         registerOnce(bus, new GroupBatchesCodec(auth));
+    }
+
+    /**
+     * Registers the codec, authenticating frames with {@code auth} or {@code pairs}, unless a codec of this name
+     * already is.
+     *
+     * @param bus   the event bus
+     * @param auth  the cluster-wide key, or null
+     * @param pairs the pair keys, or null
+     */
+    public static void registerOnce(EventBus bus, FrameAuthenticator auth, PeerFrameKeys pairs) {
+        registerOnce(bus, new GroupBatchesCodec(auth, pairs));
     }
 
     @Override
@@ -86,5 +109,20 @@ public final class GroupBatchesCodec extends FramedCodec<GroupBatches> {
             throw new SerializationException("raft group batches: " + b.remaining() + " trailing bytes");
         }
         return new GroupBatches(parts);
+    }
+
+    @Override
+    int receiver(GroupBatches value) {
+        return value.parts().get(0).messages().get(0).to();
+    }
+
+    @Override
+    boolean between(GroupBatches value, int from, int to) {
+        for (GroupBatches.Part p : value.parts()) {
+            if (!RaftBatchCodec.allBetween(p.messages(), from, to)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -1,6 +1,7 @@
 package io.raftline.transport;
 
 import io.raftline.security.FrameAuthenticator;
+import io.raftline.security.PeerFrameKeys;
 import io.vertx.core.eventbus.EventBus;
 
 /**
@@ -24,7 +25,17 @@ public final class RaftBatchCodec extends FramedCodec<RaftBatch> {
      * @param auth tags and verifies frames on a clustered bus, or null for none
      */
     public RaftBatchCodec(FrameAuthenticator auth) {
-        super(NAME, "raft batch", auth);
+        this(auth, null);
+    }
+
+    /**
+     * Creates the codec.
+     *
+     * @param auth  tags and verifies frames with the cluster-wide key, or null
+     * @param pairs tags and verifies frames with the key of their pair of nodes, or null
+     */
+    public RaftBatchCodec(FrameAuthenticator auth, PeerFrameKeys pairs) {
+        super(NAME, "raft batch", auth, pairs);
     }
 
     /**
@@ -46,6 +57,18 @@ public final class RaftBatchCodec extends FramedCodec<RaftBatch> {
         registerOnce(bus, new RaftBatchCodec(auth));
     }
 
+    /**
+     * Registers the codec, authenticating frames with {@code auth} or {@code pairs}, unless a codec of this name
+     * already is.
+     *
+     * @param bus   the event bus
+     * @param auth  the cluster-wide key, or null
+     * @param pairs the pair keys, or null
+     */
+    public static void registerOnce(EventBus bus, FrameAuthenticator auth, PeerFrameKeys pairs) {
+        registerOnce(bus, new RaftBatchCodec(auth, pairs));
+    }
+
     @Override
     byte[] encode(RaftBatch batch) {
         return RaftWireFormat.encodeBatch(batch.messages());
@@ -54,5 +77,25 @@ public final class RaftBatchCodec extends FramedCodec<RaftBatch> {
     @Override
     RaftBatch decode(byte[] frame) {
         return new RaftBatch(RaftWireFormat.decodeBatch(frame));
+    }
+
+    @Override
+    int receiver(RaftBatch value) {
+        return value.messages().get(0).to();
+    }
+
+    @Override
+    boolean between(RaftBatch value, int from, int to) {
+        return allBetween(value.messages(), from, to);
+    }
+
+    /** Whether every message goes from {@code from} to {@code to}. */
+    static boolean allBetween(java.util.List<io.raftline.raft.message.Message> messages, int from, int to) {
+        for (io.raftline.raft.message.Message m : messages) {
+            if (m.from() != from || m.to() != to) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -2,6 +2,7 @@ package io.raftline.transport;
 
 import io.raftline.raft.message.Message;
 import io.raftline.security.FrameAuthenticator;
+import io.raftline.security.PeerFrameKeys;
 import io.vertx.core.eventbus.EventBus;
 
 /**
@@ -27,7 +28,17 @@ public final class RaftMessageCodec extends FramedCodec<Message> {
      * @param auth tags and verifies frames on a clustered bus, or null for none
      */
     public RaftMessageCodec(FrameAuthenticator auth) {
-        super(NAME, "raft message", auth);
+        this(auth, null);
+    }
+
+    /**
+     * Creates the codec.
+     *
+     * @param auth  tags and verifies frames with the cluster-wide key, or null
+     * @param pairs tags and verifies frames with the key of their pair of nodes, or null
+     */
+    public RaftMessageCodec(FrameAuthenticator auth, PeerFrameKeys pairs) {
+        super(NAME, "raft message", auth, pairs);
     }
 
     /**
@@ -50,6 +61,18 @@ public final class RaftMessageCodec extends FramedCodec<Message> {
         registerOnce(bus, new RaftMessageCodec(auth));
     }
 
+    /**
+     * Registers the codec, authenticating frames with {@code auth} or {@code pairs}, unless a codec of this name
+     * already is.
+     *
+     * @param bus   the event bus
+     * @param auth  the cluster-wide key, or null
+     * @param pairs the pair keys, or null
+     */
+    public static void registerOnce(EventBus bus, FrameAuthenticator auth, PeerFrameKeys pairs) {
+        registerOnce(bus, new RaftMessageCodec(auth, pairs));
+    }
+
     @Override
     byte[] encode(Message m) {
         return RaftWireFormat.encode(m);
@@ -58,5 +81,15 @@ public final class RaftMessageCodec extends FramedCodec<Message> {
     @Override
     Message decode(byte[] frame) {
         return RaftWireFormat.decode(frame);
+    }
+
+    @Override
+    int receiver(Message value) {
+        return value.to();
+    }
+
+    @Override
+    boolean between(Message value, int from, int to) {
+        return value.from() == from && value.to() == to;
     }
 }

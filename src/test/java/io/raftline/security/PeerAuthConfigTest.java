@@ -64,6 +64,27 @@ class PeerAuthConfigTest {
     }
 
     @Test
+    void onTheClusteredBusWithASecretEachCertificateNamesExactlyItsNode() {
+        JsonObject secret = new JsonObject().put("cluster_secret", "0123456789abcdef");
+        JsonObject bus = ClusterConfigs.cluster(3, 1).put("node_id", 2).put("tls", tls("node-2", true))
+                .put("security", secret);
+        assertThat(RaftlineConfig.fromJson(bus).tls().enabled()).isTrue();
+        // Frames carry a key of their pair of nodes, derived from the certificates: one naming several nodes, none,
+        // or another node cannot serve.
+        for (String cert : List.of("node-1-2-3", "node", "node-1")) {
+            assertThatThrownBy(() -> RaftlineConfig.fromJson(bus.copy().put("tls", tls(cert, true))))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageStartingWith("tls.cert_file: must name node 2 and no other")
+                    .hasMessageContaining("--node 2").hasMessageContaining("any_member");
+        }
+        // "any_member" keeps one cluster-wide tag, and without the secret there is no tag at all: no rule then.
+        assertThat(RaftlineConfig.fromJson(bus.copy().put("tls", tls("node", true)).put("security",
+                secret.copy().put("peer_identity", "any_member"))).tls().enabled()).isTrue();
+        assertThat(RaftlineConfig.fromJson(bus.copy().put("tls", tls("node", true)).put("security", new JsonObject()))
+                .tls().enabled()).isTrue();
+    }
+
+    @Test
     void everyRuleNamesItsField() {
         assertThatThrownBy(() -> RaftlineConfig.fromJson(ClusterConfigs.cluster(3, 1).put("transport", "grpc")
                 .put("tls", tls("node-1", false)))).isInstanceOf(ConfigException.class)
