@@ -93,7 +93,7 @@ class BackupRestoreTest {
             WebClient web = WebClient.create(vertx);
             for (Map.Entry<String, Long> e : revisions.entrySet()) {
                 HttpResponse<Buffer> r = await(web.getAbs(restored.nodeUrl(leader) + "/v1/kv/" + e.getKey()).send());
-                assertThat(r.statusCode()).as(e.getKey()).isEqualTo(200);
+                assertThat(r.statusCode()).as("%s: %s", e.getKey(), r.bodyAsString()).isEqualTo(200);
                 assertThat(r.getHeader("Raft-Revision")).isEqualTo(String.valueOf(e.getValue()));
             }
             assertThat(await(web.getAbs(restored.nodeUrl(leader) + "/v1/kv/k0").send()).statusCode()).isEqualTo(404);
@@ -164,7 +164,7 @@ class BackupRestoreTest {
             WebClient web = WebClient.create(vertx);
             for (Map.Entry<String, Long> e : revisions.entrySet()) {
                 HttpResponse<Buffer> r = await(web.getAbs(cluster.nodeUrl(1) + "/v1/kv/" + e.getKey()).send());
-                assertThat(r.statusCode()).as(e.getKey()).isEqualTo(200);
+                assertThat(r.statusCode()).as("%s: %s", e.getKey(), r.bodyAsString()).isEqualTo(200);
                 assertThat(r.getHeader("Raft-Revision")).as(e.getKey()).isEqualTo(String.valueOf(e.getValue()));
             }
             HttpResponse<Buffer> next = await(web.putAbs(cluster.nodeUrl(2) + "/v1/kv/g0").sendBuffer(Buffer.buffer("x")));
