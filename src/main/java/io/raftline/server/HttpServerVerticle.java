@@ -48,6 +48,8 @@ import java.util.function.Function;
  */
 public final class HttpServerVerticle extends VerticleBase {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpServerVerticle.class);
+
     private final String what;
     private final String host;
     private final int port;
@@ -70,6 +72,13 @@ public final class HttpServerVerticle extends VerticleBase {
     /** Requests whose body had not fully arrived when last looked at, with the time they started (event loop only). */
     private List<Pending> pending = new ArrayList<>();
     private long sweepTimer = -1;
+    /**
+     * Every connection Netty accepted for this server, also those Vert.x has not shown to {@link #connected} yet (a
+     * plain-text first head with h2c on, an HTTP/2 connection before its SETTINGS): null if this Vert.x hides them.
+     */
+    private AcceptedConnections accepted;
+    /** Connections closed because their request head was late (written on the event loop only). */
+    private volatile long headTimeouts;
 
     private record Pending(HttpServerRequest request, long startedNanos) {
     }
@@ -208,8 +217,8 @@ public final class HttpServerVerticle extends VerticleBase {
             options.setInitialSettings(new Http2Settings().setMaxConcurrentStreams(1024));
         } else {
             // No gRPC here (the admin port): no HTTP/2 without TLS either. With h2c on, Vert.x keeps a plain HTTP/1.x
-            // connection inside Netty until its first head is complete (to see whether it asks for an upgrade), out of
-            // reach of the request head's deadline; browsers and curl speak HTTP/1.1 to a plain-text port anyway.
+            // connection inside Netty until its first head is complete (to see whether it asks for an upgrade), which
+            // only AcceptedConnections reaches; browsers and curl speak HTTP/1.1 to a plain-text port anyway.
             options.setHttp2ClearTextEnabled(false);
         }
         Handler<HttpServerRequest> handler = request -> {
@@ -246,6 +255,7 @@ public final class HttpServerVerticle extends VerticleBase {
                 .onSuccess(s -> {
                     server = s;
                     sslOptions = tls.enabled() ? options.getSslOptions() : null;
+                    watchAcceptedConnections(s);
                 })
                 .recover(e -> Future.failedFuture(new PortInUseException(what, host, port, e)));
     }
@@ -283,7 +293,39 @@ public final class HttpServerVerticle extends VerticleBase {
         });
     }
 
+    /**
+     * Finds the connections Netty accepted for the server, so that those Vert.x has not shown yet are held to the
+     * request head's deadline too ({@link AcceptedConnections}: why, and how); warns if this Vert.x hides them.
+     */
+    private void watchAcceptedConnections(HttpServer s) {
+        if (limits.requestHeadTimeoutMs() <= 0) {
+            return;
+        }
+        accepted = AcceptedConnections.of(s);
+        if (accepted == null) {
+            LOG.warn("{}: this Vert.x version does not let Raftline see connections before their first request head"
+                    + " (limits.request_head_timeout_ms); a client trickling that head is bounded by"
+                    + " limits.idle_timeout_ms only", what);
+        }
+        Metrics.registerHeadTimeouts(what, this, HttpServerVerticle::headTimeouts);
+    }
+
+    /**
+     * How many connections this listener closed because a request head did not arrive within
+     * {@code limits.request_head_timeout_ms} (a head trickled or never sent); shown in {@code /metrics} as
+     * {@code raftline_request_head_timeouts_total}.
+     *
+     * @return the count since the listener started
+     */
+    public long headTimeouts() {
+        return headTimeouts;
+    }
+
     private void connected(HttpConnection connection) {
+        if (limits.requestHeadTimeoutMs() > 0) {
+            // Marked even before the sweep knows the accepted connections: one may be shown before listen completes.
+            AcceptedConnections.shown(connection);
+        }
         if (!budget.tryAcquire(what)) {
             // Beyond what the process's descriptors allow: closed at once, the descriptor is needed elsewhere.
             connection.close();
@@ -323,15 +365,29 @@ public final class HttpServerVerticle extends VerticleBase {
 
     /**
      * Closes the connections whose next request head has not arrived within {@code request_head_timeout_ms} of the
-     * connection opening or of the previous response's end (seen by this sweep, so up to one sweep period later).
-     * Nothing is answered: there is no request to answer, only part of a head, or none.
+     * connection opening or of the previous response's end (seen by this sweep, so up to one sweep period later), and
+     * the connections Netty accepted that Vert.x has not shown to {@link #connected} within the deadline of when a
+     * sweep first found them ({@link AcceptedConnections}). Nothing is answered: there is no request to answer, only
+     * part of a head, or none.
      */
     private void sweepHeads() {
-        if (awaitingHead.isEmpty()) {
+        if (limits.requestHeadTimeoutMs() <= 0) {
             return;
         }
         long now = System.nanoTime();
         long deadline = TimeUnit.MILLISECONDS.toNanos(limits.requestHeadTimeoutMs());
+        if (accepted != null) {
+            // Connections Vert.x has not shown yet (the first head of a plain-text HTTP/1.x connection with h2c on,
+            // an HTTP/2 preface or first SETTINGS frame trickled): closed the same way, from when first found.
+            List<io.netty.channel.Channel> unshown = accepted.lateUnshown(now, deadline);
+            if (!unshown.isEmpty()) {
+                headTimeouts += unshown.size();
+                unshown.forEach(io.netty.channel.Channel::close);
+            }
+        }
+        if (awaitingHead.isEmpty()) {
+            return;
+        }
         List<HttpConnection> late = new ArrayList<>();
         for (Map.Entry<HttpConnection, HeadWait> e : awaitingHead.entrySet()) {
             HeadWait wait = e.getValue();
@@ -346,6 +402,9 @@ public final class HttpServerVerticle extends VerticleBase {
             if (now - wait.sinceNanos >= deadline) {
                 late.add(e.getKey());
             }
+        }
+        if (!late.isEmpty()) {
+            headTimeouts += late.size();
         }
         for (HttpConnection c : late) {
             awaitingHead.remove(c);
@@ -443,6 +502,7 @@ public final class HttpServerVerticle extends VerticleBase {
         if (sweepTimer >= 0) {
             vertx.cancelTimer(sweepTimer);
         }
+        Metrics.unregisterHeadTimeouts(what);
         sslOptions = null; // closed: nothing to reload
         return server == null ? Future.succeededFuture() : server.close();
     }

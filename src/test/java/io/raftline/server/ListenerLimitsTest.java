@@ -6,6 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.raftline.config.LimitsConfig;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientOptions;
+import io.vertx.grpc.server.GrpcServer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -255,26 +261,31 @@ class ListenerLimitsTest {
             for (int i = 0; i < 2; i++) {
                 // Each request within the deadline is served on the same connection.
                 write(s, "GET /echo HTTP/1.1\r\nHost: x\r\n\r\n");
-                StringBuilder answer = new StringBuilder();
-                int length = -1;
-                while (length < 0 || answer.length() < answer.indexOf("\r\n\r\n") + 4 + length) {
-                    int c = in.read();
-                    assertThat(c).as("the connection stays open while requests come in time").isNotNegative();
-                    answer.append((char) c);
-                    if (length < 0 && answer.toString().endsWith("\r\n\r\n")) {
-                        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)")
-                                .matcher(answer);
-                        assertThat(m.find()).as(answer.toString()).isTrue();
-                        length = Integer.parseInt(m.group(1));
-                    }
-                }
-                assertThat(answer.toString()).startsWith("HTTP/1.1 200");
+                assertThat(readResponse(in)).startsWith("HTTP/1.1 200");
             }
             // Then nothing: closed at the head deadline after the last response, long before the idle timeout.
             long start = System.nanoTime();
             assertThat(readToClose(s)).isEmpty();
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(900L, 5_000L);
         }
+    }
+
+    /** Reads one HTTP/1.1 response with a {@code Content-Length}, leaving the connection open. */
+    private static String readResponse(InputStream in) throws IOException {
+        StringBuilder answer = new StringBuilder();
+        int length = -1;
+        while (length < 0 || answer.length() < answer.indexOf("\r\n\r\n") + 4 + length) {
+            int c = in.read();
+            assertThat(c).as("the connection stays open while requests come in time").isNotNegative();
+            answer.append((char) c);
+            if (length < 0 && answer.toString().endsWith("\r\n\r\n")) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)")
+                        .matcher(answer);
+                assertThat(m.find()).as(answer.toString()).isTrue();
+                length = Integer.parseInt(m.group(1));
+            }
+        }
+        return answer.toString();
     }
 
     @Test
@@ -307,6 +318,78 @@ class ListenerLimitsTest {
             readToClose(h2c); // the server's SETTINGS (and a GOAWAY), then the close
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(900L, 5_000L);
         }
+    }
+
+    /**
+     * A port that serves gRPC as a node's client port does (h2c on, for gRPC without TLS), with a 1 s head deadline:
+     * gRPC calls get their message back, HTTP requests to {@code /echo} its size.
+     */
+    private HttpServerVerticle serveWithGrpc() throws Exception {
+        HttpServerVerticle server = new HttpServerVerticle("test listener", "127.0.0.1", 0, vx -> {
+            Router r = Router.router(vx);
+            r.route("/echo").handler(BodyHandler.create(false)).handler(ctx -> ctx.end("got " + ctx.body().length()));
+            return r;
+        }, vx -> GrpcServer.server(vx).callHandler(call -> call.last().onSuccess(m -> call.response().end(m))))
+                .limits(headDeadline(1_000));
+        await(vertx.deployVerticle(server), Duration.ofSeconds(10));
+        return server;
+    }
+
+    /** The port still serves what it served: a gRPC call over h2c with prior knowledge, kept-alive HTTP/1.1. */
+    private void assertServesGrpcAndHttp(int port) throws Exception {
+        GrpcClient grpc = GrpcClient.client(vertx, new GrpcClientOptions(),
+                new HttpClientOptions().setHttp2ClearTextUpgrade(false));
+        try {
+            Buffer echoed = await(grpc.request(SocketAddress.inetSocketAddress(port, "127.0.0.1"))
+                    .compose(req -> req.fullMethodName("raftline.test.Echo/Echo").send(Buffer.buffer("hello"))
+                            .compose(response -> response.last())), Duration.ofSeconds(10));
+            assertThat(echoed.toString()).isEqualTo("hello");
+        } finally {
+            await(grpc.close(), Duration.ofSeconds(10));
+        }
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            for (int i = 0; i < 2; i++) {
+                write(s, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+                assertThat(readResponse(s.getInputStream())).startsWith("HTTP/1.1 200").endsWith("got 3");
+            }
+        }
+    }
+
+    @Test
+    void aFirstHeadTrickledToAPortWithH2cIsCutAtTheHeadDeadline() throws Exception {
+        // Vert.x holds such a connection inside Netty until the head is complete (it might ask for an h2c upgrade);
+        // the listener finds it among the connections Netty accepted and cuts it all the same.
+        HttpServerVerticle server = serveWithGrpc();
+        int port = server.actualPort();
+        // 100 bytes at 200 ms each: 20 s to send the whole head; the idle timeout (60 s) never sees a quiet second.
+        String head = "GET /echo HTTP/1.1\r\nHost: x\r\nX-Slow: " + "a".repeat(62) + "\r\n\r\n";
+        try (Socket slow = new Socket("127.0.0.1", port)) {
+            long start = System.nanoTime();
+            int sent = trickle(slow, head);
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(sent).as("closed before the head was complete").isBetween(1, head.length() - 1);
+            assertThat(ms).isBetween(900L, 5_000L);
+        }
+        assertThat(server.headTimeouts()).isEqualTo(1);
+        assertServesGrpcAndHttp(port);
+        assertThat(server.headTimeouts()).as("nothing legitimate cut").isEqualTo(1);
+    }
+
+    @Test
+    void anHttp2PrefaceTrickledToAPortWithH2cIsCutAtTheHeadDeadline() throws Exception {
+        // The HTTP/2 preface and the first SETTINGS frame: Vert.x shows an HTTP/2 connection only once that frame is in.
+        HttpServerVerticle server = serveWithGrpc();
+        String preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + "\0\0\0\4\0\0\0\0\0";
+        try (Socket slow = new Socket("127.0.0.1", server.actualPort())) {
+            long start = System.nanoTime();
+            int sent = trickle(slow, preface);
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(sent).as("closed before the preface was complete").isBetween(1, preface.length() - 1);
+            assertThat(ms).isBetween(900L, 5_000L);
+        }
+        assertThat(server.headTimeouts()).isEqualTo(1);
+        assertServesGrpcAndHttp(server.actualPort());
     }
 
     @Test
