@@ -2,10 +2,12 @@ package io.raftline.server;
 
 import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.util.Attribute;
 import io.netty.util.AttributeKey;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
-import io.netty.util.Attribute;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +28,8 @@ import java.util.List;
  * group, by reflection on two private fields ({@code HttpServerImpl.tcpServer}, {@code NetServerImpl.channelGroup});
  * and tells a shown connection by a channel attribute set from the connection handler, whose connections implement
  * the internal interface {@link io.vertx.core.http.impl.HttpServerConnection} (the channel of each). Nothing of it is
- * on a request's path: it is read by a periodic sweep.
+ * on a request's path: it is read by a periodic sweep. The same channel gives Netty's count of an HTTP/2 connection's
+ * streams ({@link #http2}), which Vert.x's API does not show either.
  *
  * <p>If a Vert.x upgrade renames those fields, {@link #of} returns null and the server keeps every other limit (the
  * listener logs a warning); {@code ListenerLimitsTest} fails then, so the upgrade cannot pass unnoticed.
@@ -83,6 +86,21 @@ final class AcceptedConnections {
         if (connection instanceof io.vertx.core.http.impl.HttpServerConnection c) {
             c.channelHandlerContext().channel().attr(SHOWN).set(Boolean.TRUE);
         }
+    }
+
+    /**
+     * The streams of an HTTP/2 connection, as Netty counts them (Vert.x's public API does not: a stream is seen only
+     * once its request arrives, never while its header block is still coming).
+     *
+     * @param connection a connection the HTTP server gave its connection handler
+     * @return Netty's view of its streams (read it on the connection's event loop), or null for HTTP/1.x
+     */
+    static Http2Connection http2(HttpConnection connection) {
+        if (connection instanceof io.vertx.core.http.impl.HttpServerConnection c) {
+            Http2ConnectionHandler handler = c.channelHandlerContext().pipeline().get(Http2ConnectionHandler.class);
+            return handler == null ? null : handler.connection();
+        }
+        return null;
     }
 
     /**

@@ -84,12 +84,33 @@ public final class HttpServerVerticle extends VerticleBase {
     }
 
     /**
-     * Connections that must complete a request head by a deadline (event loop only): every connection until its first
-     * request, and an HTTP/1.x connection again once its latest request's response has ended. HTTP/2 connections leave
-     * once their first request came: between streams they are legitimately quiet (a Raft peer's link, a browser's
-     * multiplexed connection) and the idle timeout bounds them. A WebSocket leaves at its upgrade.
+     * HTTP/1.x connections that must complete a request head by a deadline (event loop only): until their first
+     * request, and again once their latest request's response has ended. A WebSocket leaves at its upgrade. HTTP/2
+     * connections are watched by their streams instead ({@link #quietHttp2}).
      */
     private final Map<HttpConnection, HeadWait> awaitingHead = new IdentityHashMap<>();
+
+    /**
+     * HTTP/2 connections, which must keep a stream open or start one within the head's deadline of having none (event
+     * loop only). A stream exists only once its whole header block has arrived, so a HEADERS frame trickled byte by
+     * byte, or a header block spread over CONTINUATION frames sent one every few seconds, starts none; nor do PINGs.
+     * A Raft peer's link keeps its Stream call open, so it never waits here.
+     */
+    private final Map<HttpConnection, StreamWatch> quietHttp2 = new IdentityHashMap<>();
+
+    /** What the sweep last saw of an HTTP/2 connection's streams (Netty's count, read on its event loop). */
+    private static final class StreamWatch {
+        final io.netty.handler.codec.http2.Http2Connection streams;
+        /** The client's latest stream id when last looked at: a new one means a request came meanwhile. */
+        int lastStream;
+        /** Since when no stream has been open and none started (nanoTime), or 0 while one is open. */
+        long quietSince;
+
+        StreamWatch(io.netty.handler.codec.http2.Http2Connection streams, long now) {
+            this.streams = streams;
+            this.quietSince = now;
+        }
+    }
 
     /** Why a connection waits for a head: since when, or behind which request (its response not ended yet). */
     private static final class HeadWait {
@@ -333,13 +354,19 @@ public final class HttpServerVerticle extends VerticleBase {
         }
         connections++;
         if (limits.requestHeadTimeoutMs() > 0) {
-            awaitingHead.put(connection, new HeadWait(System.nanoTime()));
+            io.netty.handler.codec.http2.Http2Connection streams = AcceptedConnections.http2(connection);
+            if (streams != null) {
+                quietHttp2.put(connection, new StreamWatch(streams, System.nanoTime()));
+            } else {
+                awaitingHead.put(connection, new HeadWait(System.nanoTime()));
+            }
         }
         connection.closeHandler(v -> {
             connections--;
             budget.release();
             overLimit.remove(connection);
             awaitingHead.remove(connection);
+            quietHttp2.remove(connection);
         });
         if (limits.maxConnections() > 0 && connections > limits.maxConnections()) {
             overLimit.add(connection);
@@ -385,6 +412,9 @@ public final class HttpServerVerticle extends VerticleBase {
                 unshown.forEach(io.netty.channel.Channel::close);
             }
         }
+        if (!quietHttp2.isEmpty()) {
+            sweepQuietHttp2(now, deadline);
+        }
         if (awaitingHead.isEmpty()) {
             return;
         }
@@ -409,6 +439,38 @@ public final class HttpServerVerticle extends VerticleBase {
         for (HttpConnection c : late) {
             awaitingHead.remove(c);
             c.close();
+        }
+    }
+
+    /**
+     * Shuts down (GOAWAY, then closed) the HTTP/2 connections that have had no stream open and started none for the
+     * head's deadline: as for a kept-alive HTTP/1.1 connection, the next request must come in time.
+     */
+    private void sweepQuietHttp2(long now, long deadline) {
+        List<HttpConnection> late = null;
+        for (Map.Entry<HttpConnection, StreamWatch> e : quietHttp2.entrySet()) {
+            StreamWatch w = e.getValue();
+            int last = w.streams.remote().lastStreamCreated();
+            if (w.streams.numActiveStreams() > 0) {
+                w.lastStream = last;
+                w.quietSince = 0;
+            } else if (last != w.lastStream || w.quietSince == 0) {
+                w.lastStream = last; // streams came and went since the last look: quiet from now
+                w.quietSince = now;
+            } else if (now - w.quietSince >= deadline) {
+                if (late == null) {
+                    late = new ArrayList<>();
+                }
+                late.add(e.getKey());
+            }
+        }
+        if (late != null) {
+            headTimeouts += late.size();
+            for (HttpConnection c : late) {
+                quietHttp2.remove(c);
+                // A request that crosses the GOAWAY is refused unprocessed (the client may retry it elsewhere).
+                c.shutdown(1, TimeUnit.SECONDS);
+            }
         }
     }
 

@@ -392,6 +392,92 @@ class ListenerLimitsTest {
         assertServesGrpcAndHttp(server.actualPort());
     }
 
+    /** An HTTP/2 frame: its 9-byte header (length, type, flags, stream id), then the payload. */
+    private static byte[] frame(int type, int flags, int stream, byte[] payload) {
+        byte[] f = new byte[9 + payload.length];
+        f[0] = (byte) (payload.length >>> 16);
+        f[1] = (byte) (payload.length >>> 8);
+        f[2] = (byte) payload.length;
+        f[3] = (byte) type;
+        f[4] = (byte) flags;
+        f[5] = (byte) (stream >>> 24);
+        f[6] = (byte) (stream >>> 16);
+        f[7] = (byte) (stream >>> 8);
+        f[8] = (byte) stream;
+        System.arraycopy(payload, 0, f, 9, payload.length);
+        return f;
+    }
+
+    /** Reads the server's frames until one on {@code stream} ends it; fails if the connection closes first. */
+    private static void readUntilStreamEnds(InputStream in, int stream) throws IOException {
+        while (true) {
+            byte[] head = in.readNBytes(9);
+            assertThat(head).as("the connection stays open until the answer").hasSize(9);
+            int length = (head[0] & 0xff) << 16 | (head[1] & 0xff) << 8 | (head[2] & 0xff);
+            int type = head[3];
+            int flags = head[4];
+            int id = (head[5] & 0x7f) << 24 | (head[6] & 0xff) << 16 | (head[7] & 0xff) << 8 | (head[8] & 0xff);
+            assertThat(in.readNBytes(length)).hasSize(length);
+            if (id == stream && (type == 0 || type == 1) && (flags & 1) != 0) {
+                return;
+            }
+        }
+    }
+
+    @Test
+    void headersTrickledOnAnEstablishedHttp2ConnectionAreCutAtTheHeadDeadline() throws Exception {
+        // After a first request, an HTTP/2 connection must keep a stream open or start one in time: a HEADERS frame
+        // trickled byte by byte starts none (a stream exists once its whole header block is in).
+        HttpServerVerticle server = serveWithGrpc();
+        // GET / with a 60-byte header, HPACK: :method GET, :scheme http, :path / (static table), :authority x, and a
+        // literal x-slow.
+        java.io.ByteArrayOutputStream block = new java.io.ByteArrayOutputStream();
+        block.write(new byte[] {(byte) 0x82, (byte) 0x86, (byte) 0x84, 0x01, 1, 'x', 0x00, 6});
+        block.write("x-slow".getBytes(StandardCharsets.ISO_8859_1));
+        block.write(60);
+        block.write("a".repeat(60).getBytes(StandardCharsets.ISO_8859_1));
+        byte[] endStreamAndHeaders = block.toByteArray();
+        try (Socket h2c = new Socket("127.0.0.1", server.actualPort())) {
+            h2c.setSoTimeout(10_000);
+            write(h2c, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+            h2c.getOutputStream().write(frame(4, 0, 0, new byte[0]));
+            // The deadline runs from the end of the first stream, which is after this (and may be before its answer is
+            // read here).
+            long start = System.nanoTime();
+            h2c.getOutputStream().write(frame(1, 0x5, 1, endStreamAndHeaders));
+            h2c.getOutputStream().flush();
+            readUntilStreamEnds(h2c.getInputStream(), 1); // the first request is answered (404)
+            // The next request's HEADERS, one byte every 200 ms: 84 bytes, 17 s; the idle timeout (60 s) sees none.
+            String slow = new String(frame(1, 0x5, 3, endStreamAndHeaders), StandardCharsets.ISO_8859_1);
+            int sent = trickle(h2c, slow);
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(sent).as("closed before the HEADERS frame was complete").isBetween(1, slow.length() - 1);
+            assertThat(ms).isBetween(900L, 5_000L);
+        }
+        assertThat(server.headTimeouts()).isEqualTo(1);
+        assertServesGrpcAndHttp(server.actualPort());
+    }
+
+    @Test
+    void anHttp2StreamOpenLongerThanTheHeadDeadlineKeepsItsConnection() throws Exception {
+        // A Raft peer's link keeps one Stream call open for good: an open stream is not a late head.
+        HttpServerVerticle server = new HttpServerVerticle("test listener", "127.0.0.1", 0, Router::router,
+                vx -> GrpcServer.server(vx).callHandler(call -> call.last().onSuccess(m ->
+                        vx.setTimer(2_500, t -> call.response().end(m))))).limits(headDeadline(1_000));
+        await(vertx.deployVerticle(server), Duration.ofSeconds(10));
+        GrpcClient grpc = GrpcClient.client(vertx, new GrpcClientOptions(),
+                new HttpClientOptions().setHttp2ClearTextUpgrade(false));
+        try {
+            Buffer echoed = await(grpc.request(SocketAddress.inetSocketAddress(server.actualPort(), "127.0.0.1"))
+                    .compose(req -> req.fullMethodName("raftline.test.Echo/Slow").send(Buffer.buffer("late"))
+                            .compose(response -> response.last())), Duration.ofSeconds(10));
+            assertThat(echoed.toString()).isEqualTo("late");
+        } finally {
+            await(grpc.close(), Duration.ofSeconds(10));
+        }
+        assertThat(server.headTimeouts()).isZero();
+    }
+
     @Test
     void theHeadDeadlineCanBeTurnedOff() throws Exception {
         int port = serve(headDeadline(0));
