@@ -1,6 +1,7 @@
 package io.raftline.server;
 
 import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -335,15 +336,23 @@ class ListenerLimitsTest {
         return server;
     }
 
+    /** A gRPC client over h2c with prior knowledge, as the project's gRPC clients and Raft transport are. */
+    private GrpcClient grpcClient() {
+        return GrpcClient.client(vertx, new GrpcClientOptions(), new HttpClientOptions().setHttp2ClearTextUpgrade(false));
+    }
+
+    /** Makes one gRPC call with {@code text} and returns the answer's text. */
+    private static String call(GrpcClient grpc, int port, String method, String text) throws Exception {
+        return await(grpc.request(SocketAddress.inetSocketAddress(port, "127.0.0.1"))
+                .compose(req -> req.fullMethodName("raftline.test.Echo/" + method).send(Buffer.buffer(text))
+                        .compose(response -> response.last())), Duration.ofSeconds(10)).toString();
+    }
+
     /** The port still serves what it served: a gRPC call over h2c with prior knowledge, kept-alive HTTP/1.1. */
     private void assertServesGrpcAndHttp(int port) throws Exception {
-        GrpcClient grpc = GrpcClient.client(vertx, new GrpcClientOptions(),
-                new HttpClientOptions().setHttp2ClearTextUpgrade(false));
+        GrpcClient grpc = grpcClient();
         try {
-            Buffer echoed = await(grpc.request(SocketAddress.inetSocketAddress(port, "127.0.0.1"))
-                    .compose(req -> req.fullMethodName("raftline.test.Echo/Echo").send(Buffer.buffer("hello"))
-                            .compose(response -> response.last())), Duration.ofSeconds(10));
-            assertThat(echoed.toString()).isEqualTo("hello");
+            assertThat(call(grpc, port, "Echo", "hello")).isEqualTo("hello");
         } finally {
             await(grpc.close(), Duration.ofSeconds(10));
         }
@@ -465,17 +474,28 @@ class ListenerLimitsTest {
                 vx -> GrpcServer.server(vx).callHandler(call -> call.last().onSuccess(m ->
                         vx.setTimer(2_500, t -> call.response().end(m))))).limits(headDeadline(1_000));
         await(vertx.deployVerticle(server), Duration.ofSeconds(10));
-        GrpcClient grpc = GrpcClient.client(vertx, new GrpcClientOptions(),
-                new HttpClientOptions().setHttp2ClearTextUpgrade(false));
+        GrpcClient grpc = grpcClient();
         try {
-            Buffer echoed = await(grpc.request(SocketAddress.inetSocketAddress(server.actualPort(), "127.0.0.1"))
-                    .compose(req -> req.fullMethodName("raftline.test.Echo/Slow").send(Buffer.buffer("late"))
-                            .compose(response -> response.last())), Duration.ofSeconds(10));
-            assertThat(echoed.toString()).isEqualTo("late");
+            assertThat(call(grpc, server.actualPort(), "Slow", "late")).isEqualTo("late");
         } finally {
             await(grpc.close(), Duration.ofSeconds(10));
         }
         assertThat(server.headTimeouts()).isZero();
+    }
+
+    @Test
+    void aGrpcClientQuietBeyondTheHeadDeadlineCallsAgainOnANewConnection() throws Exception {
+        // Its connection, with no stream open, gets a GOAWAY at the deadline; the client's next call opens another.
+        HttpServerVerticle server = serveWithGrpc();
+        GrpcClient grpc = grpcClient();
+        try {
+            assertThat(call(grpc, server.actualPort(), "Echo", "first")).isEqualTo("first");
+            eventually("the quiet connection is shut down", Duration.ofSeconds(5), () -> server.headTimeouts() == 1);
+            assertThat(call(grpc, server.actualPort(), "Echo", "second")).isEqualTo("second");
+        } finally {
+            await(grpc.close(), Duration.ofSeconds(10));
+        }
+        assertThat(server.headTimeouts()).isEqualTo(1);
     }
 
     @Test
