@@ -48,6 +48,8 @@ import java.util.function.Function;
  */
 public final class HttpServerVerticle extends VerticleBase {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpServerVerticle.class);
+
     private final String what;
     private final String host;
     private final int port;
@@ -70,17 +72,45 @@ public final class HttpServerVerticle extends VerticleBase {
     /** Requests whose body had not fully arrived when last looked at, with the time they started (event loop only). */
     private List<Pending> pending = new ArrayList<>();
     private long sweepTimer = -1;
+    /**
+     * Every connection Netty accepted for this server, also those Vert.x has not shown to {@link #connected} yet (a
+     * plain-text first head with h2c on, an HTTP/2 connection before its SETTINGS): null if this Vert.x hides them.
+     */
+    private AcceptedConnections accepted;
+    /** Connections closed because their request head was late (written on the event loop only). */
+    private volatile long headTimeouts;
 
     private record Pending(HttpServerRequest request, long startedNanos) {
     }
 
     /**
-     * Connections that must complete a request head by a deadline (event loop only): every connection until its first
-     * request, and an HTTP/1.x connection again once its latest request's response has ended. HTTP/2 connections leave
-     * once their first request came: between streams they are legitimately quiet (a Raft peer's link, a browser's
-     * multiplexed connection) and the idle timeout bounds them. A WebSocket leaves at its upgrade.
+     * HTTP/1.x connections that must complete a request head by a deadline (event loop only): until their first
+     * request, and again once their latest request's response has ended. A WebSocket leaves at its upgrade. HTTP/2
+     * connections are watched by their streams instead ({@link #quietHttp2}).
      */
     private final Map<HttpConnection, HeadWait> awaitingHead = new IdentityHashMap<>();
+
+    /**
+     * HTTP/2 connections, which must keep a stream open or start one within the head's deadline of having none (event
+     * loop only). A stream exists only once its whole header block has arrived, so a HEADERS frame trickled byte by
+     * byte, or a header block spread over CONTINUATION frames sent one every few seconds, starts none; nor do PINGs.
+     * A Raft peer's link keeps its Stream call open, so it never waits here.
+     */
+    private final Map<HttpConnection, StreamWatch> quietHttp2 = new IdentityHashMap<>();
+
+    /** What the sweep last saw of an HTTP/2 connection's streams (Netty's count, read on its event loop). */
+    private static final class StreamWatch {
+        final io.netty.handler.codec.http2.Http2Connection streams;
+        /** The client's latest stream id when last looked at: a new one means a request came meanwhile. */
+        int lastStream;
+        /** Since when no stream has been open and none started (nanoTime), or 0 while one is open. */
+        long quietSince;
+
+        StreamWatch(io.netty.handler.codec.http2.Http2Connection streams, long now) {
+            this.streams = streams;
+            this.quietSince = now;
+        }
+    }
 
     /** Why a connection waits for a head: since when, or behind which request (its response not ended yet). */
     private static final class HeadWait {
@@ -208,8 +238,8 @@ public final class HttpServerVerticle extends VerticleBase {
             options.setInitialSettings(new Http2Settings().setMaxConcurrentStreams(1024));
         } else {
             // No gRPC here (the admin port): no HTTP/2 without TLS either. With h2c on, Vert.x keeps a plain HTTP/1.x
-            // connection inside Netty until its first head is complete (to see whether it asks for an upgrade), out of
-            // reach of the request head's deadline; browsers and curl speak HTTP/1.1 to a plain-text port anyway.
+            // connection inside Netty until its first head is complete (to see whether it asks for an upgrade), which
+            // only AcceptedConnections reaches; browsers and curl speak HTTP/1.1 to a plain-text port anyway.
             options.setHttp2ClearTextEnabled(false);
         }
         Handler<HttpServerRequest> handler = request -> {
@@ -246,6 +276,7 @@ public final class HttpServerVerticle extends VerticleBase {
                 .onSuccess(s -> {
                     server = s;
                     sslOptions = tls.enabled() ? options.getSslOptions() : null;
+                    watchAcceptedConnections(s);
                 })
                 .recover(e -> Future.failedFuture(new PortInUseException(what, host, port, e)));
     }
@@ -283,7 +314,39 @@ public final class HttpServerVerticle extends VerticleBase {
         });
     }
 
+    /**
+     * Finds the connections Netty accepted for the server, so that those Vert.x has not shown yet are held to the
+     * request head's deadline too ({@link AcceptedConnections}: why, and how); warns if this Vert.x hides them.
+     */
+    private void watchAcceptedConnections(HttpServer s) {
+        if (limits.requestHeadTimeoutMs() <= 0) {
+            return;
+        }
+        accepted = AcceptedConnections.of(s);
+        if (accepted == null) {
+            LOG.warn("{}: this Vert.x version does not let Raftline see connections before their first request head"
+                    + " (limits.request_head_timeout_ms); a client trickling that head is bounded by"
+                    + " limits.idle_timeout_ms only", what);
+        }
+        Metrics.registerHeadTimeouts(what, this, HttpServerVerticle::headTimeouts);
+    }
+
+    /**
+     * How many connections this listener closed because a request head did not arrive within
+     * {@code limits.request_head_timeout_ms} (a head trickled or never sent); shown in {@code /metrics} as
+     * {@code raftline_request_head_timeouts_total}.
+     *
+     * @return the count since the listener started
+     */
+    public long headTimeouts() {
+        return headTimeouts;
+    }
+
     private void connected(HttpConnection connection) {
+        if (limits.requestHeadTimeoutMs() > 0) {
+            // Marked even before the sweep knows the accepted connections: one may be shown before listen completes.
+            AcceptedConnections.shown(connection);
+        }
         if (!budget.tryAcquire(what)) {
             // Beyond what the process's descriptors allow: closed at once, the descriptor is needed elsewhere.
             connection.close();
@@ -291,13 +354,19 @@ public final class HttpServerVerticle extends VerticleBase {
         }
         connections++;
         if (limits.requestHeadTimeoutMs() > 0) {
-            awaitingHead.put(connection, new HeadWait(System.nanoTime()));
+            io.netty.handler.codec.http2.Http2Connection streams = AcceptedConnections.http2(connection);
+            if (streams != null) {
+                quietHttp2.put(connection, new StreamWatch(streams, System.nanoTime()));
+            } else {
+                awaitingHead.put(connection, new HeadWait(System.nanoTime()));
+            }
         }
         connection.closeHandler(v -> {
             connections--;
             budget.release();
             overLimit.remove(connection);
             awaitingHead.remove(connection);
+            quietHttp2.remove(connection);
         });
         if (limits.maxConnections() > 0 && connections > limits.maxConnections()) {
             overLimit.add(connection);
@@ -323,15 +392,32 @@ public final class HttpServerVerticle extends VerticleBase {
 
     /**
      * Closes the connections whose next request head has not arrived within {@code request_head_timeout_ms} of the
-     * connection opening or of the previous response's end (seen by this sweep, so up to one sweep period later).
-     * Nothing is answered: there is no request to answer, only part of a head, or none.
+     * connection opening or of the previous response's end (seen by this sweep, so up to one sweep period later), and
+     * the connections Netty accepted that Vert.x has not shown to {@link #connected} within the deadline of when a
+     * sweep first found them ({@link AcceptedConnections}). Nothing is answered: there is no request to answer, only
+     * part of a head, or none.
      */
     private void sweepHeads() {
-        if (awaitingHead.isEmpty()) {
+        if (limits.requestHeadTimeoutMs() <= 0) {
             return;
         }
         long now = System.nanoTime();
         long deadline = TimeUnit.MILLISECONDS.toNanos(limits.requestHeadTimeoutMs());
+        if (accepted != null) {
+            // Connections Vert.x has not shown yet (the first head of a plain-text HTTP/1.x connection with h2c on,
+            // an HTTP/2 preface or first SETTINGS frame trickled): closed the same way, from when first found.
+            List<io.netty.channel.Channel> unshown = accepted.lateUnshown(now, deadline);
+            if (!unshown.isEmpty()) {
+                headTimeouts += unshown.size();
+                unshown.forEach(io.netty.channel.Channel::close);
+            }
+        }
+        if (!quietHttp2.isEmpty()) {
+            sweepQuietHttp2(now, deadline);
+        }
+        if (awaitingHead.isEmpty()) {
+            return;
+        }
         List<HttpConnection> late = new ArrayList<>();
         for (Map.Entry<HttpConnection, HeadWait> e : awaitingHead.entrySet()) {
             HeadWait wait = e.getValue();
@@ -347,9 +433,44 @@ public final class HttpServerVerticle extends VerticleBase {
                 late.add(e.getKey());
             }
         }
+        if (!late.isEmpty()) {
+            headTimeouts += late.size();
+        }
         for (HttpConnection c : late) {
             awaitingHead.remove(c);
             c.close();
+        }
+    }
+
+    /**
+     * Shuts down (GOAWAY, then closed) the HTTP/2 connections that have had no stream open and started none for the
+     * head's deadline: as for a kept-alive HTTP/1.1 connection, the next request must come in time.
+     */
+    private void sweepQuietHttp2(long now, long deadline) {
+        List<HttpConnection> late = null;
+        for (Map.Entry<HttpConnection, StreamWatch> e : quietHttp2.entrySet()) {
+            StreamWatch w = e.getValue();
+            int last = w.streams.remote().lastStreamCreated();
+            if (w.streams.numActiveStreams() > 0) {
+                w.lastStream = last;
+                w.quietSince = 0;
+            } else if (last != w.lastStream || w.quietSince == 0) {
+                w.lastStream = last; // streams came and went since the last look: quiet from now
+                w.quietSince = now;
+            } else if (now - w.quietSince >= deadline) {
+                if (late == null) {
+                    late = new ArrayList<>();
+                }
+                late.add(e.getKey());
+            }
+        }
+        if (late != null) {
+            headTimeouts += late.size();
+            for (HttpConnection c : late) {
+                quietHttp2.remove(c);
+                // A request that crosses the GOAWAY is refused unprocessed (the client may retry it elsewhere).
+                c.shutdown(1, TimeUnit.SECONDS);
+            }
         }
     }
 
@@ -443,6 +564,7 @@ public final class HttpServerVerticle extends VerticleBase {
         if (sweepTimer >= 0) {
             vertx.cancelTimer(sweepTimer);
         }
+        Metrics.unregisterHeadTimeouts(what);
         sslOptions = null; // closed: nothing to reload
         return server == null ? Future.succeededFuture() : server.close();
     }

@@ -150,6 +150,37 @@ public final class Metrics {
     }
 
     /**
+     * Registers {@code raftline_request_head_timeouts_total{listener}}: the connections a listener closed because a
+     * request head did not arrive within {@code limits.request_head_timeout_ms} (a slow-loris, or a connection that
+     * sends nothing). A listener started again under the same name replaces its predecessor's counter.
+     *
+     * @param listener what the listener serves ("node 1 HTTP API")
+     * @param owner    the listener
+     * @param count    reads its count
+     * @param <T>      the listener's type
+     */
+    static <T> void registerHeadTimeouts(String listener, T owner, ToDoubleFunction<T> count) {
+        MeterRegistry registry = BackendRegistries.getDefaultNow();
+        if (registry == null) {
+            return;
+        }
+        unregisterHeadTimeouts(listener);
+        FunctionCounter.builder("raftline_request_head_timeouts", owner, count)
+                .description("Connections closed because a request head did not arrive within"
+                        + " limits.request_head_timeout_ms")
+                .tag("listener", listener).register(registry);
+    }
+
+    /** Removes a listener's {@code raftline_request_head_timeouts_total} (it stopped). */
+    static void unregisterHeadTimeouts(String listener) {
+        MeterRegistry registry = BackendRegistries.getDefaultNow();
+        if (registry != null) {
+            registry.find("raftline_request_head_timeouts").tag("listener", listener).meters()
+                    .forEach(registry::remove);
+        }
+    }
+
+    /**
      * Registers {@code raftline_tls_crl_next_update_seconds}: when the earliest revocation list loaded should have been
      * replaced (seconds since the epoch; NaN if no list gives one), for an alert well before it is out of date (an
      * out-of-date list is still applied, {@link io.raftline.security.RevocationLists}).

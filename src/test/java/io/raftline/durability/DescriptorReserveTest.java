@@ -49,7 +49,10 @@ class DescriptorReserveTest {
                 // Small segments and frequent snapshots: the storage opens new files all the time.
                 .put("storage", new JsonObject().put("segment_bytes", 4096))
                 .put("raft", new JsonObject().put("snapshot_interval_entries", 20))
-                .put("limits", new JsonObject().put("max_connections", 10_000).put("idle_timeout_ms", 600_000));
+                .put("limits", new JsonObject().put("max_connections", 10_000).put("idle_timeout_ms", 600_000)
+                        // No head deadline: it would close the silent HTTP connections below after 10 s, and the
+                        // worst case here is a flood that stays (a deadline off, or a flood renewed faster).
+                        .put("request_head_timeout_ms", 0));
         Path conf = dir.resolve("node.json");
         Files.writeString(conf, config.encode());
         Path log = dir.resolve("node.log");
@@ -79,7 +82,8 @@ class DescriptorReserveTest {
             for (int i = 0; i < FLOOD; i++) {
                 try {
                     // Redis-protocol connections are seen at once (the budget closes those beyond it); HTTP ones that
-                    // send nothing are not seen before their first bytes and hold their descriptor until idle timeout.
+                    // send nothing are not counted before their first bytes and (no head deadline) hold their
+                    // descriptor until the idle timeout.
                     flood.add(SocketChannel.open(new InetSocketAddress("127.0.0.1", i < FLOOD - 300 ? respPort
                             : port)));
                 } catch (IOException e) {

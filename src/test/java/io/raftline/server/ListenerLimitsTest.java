@@ -1,11 +1,18 @@
 package io.raftline.server;
 
 import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.raftline.config.LimitsConfig;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientOptions;
+import io.vertx.grpc.server.GrpcServer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -255,26 +262,31 @@ class ListenerLimitsTest {
             for (int i = 0; i < 2; i++) {
                 // Each request within the deadline is served on the same connection.
                 write(s, "GET /echo HTTP/1.1\r\nHost: x\r\n\r\n");
-                StringBuilder answer = new StringBuilder();
-                int length = -1;
-                while (length < 0 || answer.length() < answer.indexOf("\r\n\r\n") + 4 + length) {
-                    int c = in.read();
-                    assertThat(c).as("the connection stays open while requests come in time").isNotNegative();
-                    answer.append((char) c);
-                    if (length < 0 && answer.toString().endsWith("\r\n\r\n")) {
-                        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)")
-                                .matcher(answer);
-                        assertThat(m.find()).as(answer.toString()).isTrue();
-                        length = Integer.parseInt(m.group(1));
-                    }
-                }
-                assertThat(answer.toString()).startsWith("HTTP/1.1 200");
+                assertThat(readResponse(in)).startsWith("HTTP/1.1 200");
             }
             // Then nothing: closed at the head deadline after the last response, long before the idle timeout.
             long start = System.nanoTime();
             assertThat(readToClose(s)).isEmpty();
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(900L, 5_000L);
         }
+    }
+
+    /** Reads one HTTP/1.1 response with a {@code Content-Length}, leaving the connection open. */
+    private static String readResponse(InputStream in) throws IOException {
+        StringBuilder answer = new StringBuilder();
+        int length = -1;
+        while (length < 0 || answer.length() < answer.indexOf("\r\n\r\n") + 4 + length) {
+            int c = in.read();
+            assertThat(c).as("the connection stays open while requests come in time").isNotNegative();
+            answer.append((char) c);
+            if (length < 0 && answer.toString().endsWith("\r\n\r\n")) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)")
+                        .matcher(answer);
+                assertThat(m.find()).as(answer.toString()).isTrue();
+                length = Integer.parseInt(m.group(1));
+            }
+        }
+        return answer.toString();
     }
 
     @Test
@@ -307,6 +319,183 @@ class ListenerLimitsTest {
             readToClose(h2c); // the server's SETTINGS (and a GOAWAY), then the close
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(900L, 5_000L);
         }
+    }
+
+    /**
+     * A port that serves gRPC as a node's client port does (h2c on, for gRPC without TLS), with a 1 s head deadline:
+     * gRPC calls get their message back, HTTP requests to {@code /echo} its size.
+     */
+    private HttpServerVerticle serveWithGrpc() throws Exception {
+        HttpServerVerticle server = new HttpServerVerticle("test listener", "127.0.0.1", 0, vx -> {
+            Router r = Router.router(vx);
+            r.route("/echo").handler(BodyHandler.create(false)).handler(ctx -> ctx.end("got " + ctx.body().length()));
+            return r;
+        }, vx -> GrpcServer.server(vx).callHandler(call -> call.last().onSuccess(m -> call.response().end(m))))
+                .limits(headDeadline(1_000));
+        await(vertx.deployVerticle(server), Duration.ofSeconds(10));
+        return server;
+    }
+
+    /** A gRPC client over h2c with prior knowledge, as the project's gRPC clients and Raft transport are. */
+    private GrpcClient grpcClient() {
+        return GrpcClient.client(vertx, new GrpcClientOptions(), new HttpClientOptions().setHttp2ClearTextUpgrade(false));
+    }
+
+    /** Makes one gRPC call with {@code text} and returns the answer's text. */
+    private static String call(GrpcClient grpc, int port, String method, String text) throws Exception {
+        return await(grpc.request(SocketAddress.inetSocketAddress(port, "127.0.0.1"))
+                .compose(req -> req.fullMethodName("raftline.test.Echo/" + method).send(Buffer.buffer(text))
+                        .compose(response -> response.last())), Duration.ofSeconds(10)).toString();
+    }
+
+    /** The port still serves what it served: a gRPC call over h2c with prior knowledge, kept-alive HTTP/1.1. */
+    private void assertServesGrpcAndHttp(int port) throws Exception {
+        GrpcClient grpc = grpcClient();
+        try {
+            assertThat(call(grpc, port, "Echo", "hello")).isEqualTo("hello");
+        } finally {
+            await(grpc.close(), Duration.ofSeconds(10));
+        }
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            for (int i = 0; i < 2; i++) {
+                write(s, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+                assertThat(readResponse(s.getInputStream())).startsWith("HTTP/1.1 200").endsWith("got 3");
+            }
+        }
+    }
+
+    @Test
+    void aFirstHeadTrickledToAPortWithH2cIsCutAtTheHeadDeadline() throws Exception {
+        // Vert.x holds such a connection inside Netty until the head is complete (it might ask for an h2c upgrade);
+        // the listener finds it among the connections Netty accepted and cuts it all the same.
+        HttpServerVerticle server = serveWithGrpc();
+        int port = server.actualPort();
+        // 100 bytes at 200 ms each: 20 s to send the whole head; the idle timeout (60 s) never sees a quiet second.
+        String head = "GET /echo HTTP/1.1\r\nHost: x\r\nX-Slow: " + "a".repeat(62) + "\r\n\r\n";
+        try (Socket slow = new Socket("127.0.0.1", port)) {
+            long start = System.nanoTime();
+            int sent = trickle(slow, head);
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(sent).as("closed before the head was complete").isBetween(1, head.length() - 1);
+            assertThat(ms).isBetween(900L, 5_000L);
+        }
+        assertThat(server.headTimeouts()).isEqualTo(1);
+        assertServesGrpcAndHttp(port);
+        assertThat(server.headTimeouts()).as("nothing legitimate cut").isEqualTo(1);
+    }
+
+    @Test
+    void anHttp2PrefaceTrickledToAPortWithH2cIsCutAtTheHeadDeadline() throws Exception {
+        // The HTTP/2 preface and the first SETTINGS frame: Vert.x shows an HTTP/2 connection only once that frame is in.
+        HttpServerVerticle server = serveWithGrpc();
+        String preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + "\0\0\0\4\0\0\0\0\0";
+        try (Socket slow = new Socket("127.0.0.1", server.actualPort())) {
+            long start = System.nanoTime();
+            int sent = trickle(slow, preface);
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(sent).as("closed before the preface was complete").isBetween(1, preface.length() - 1);
+            assertThat(ms).isBetween(900L, 5_000L);
+        }
+        assertThat(server.headTimeouts()).isEqualTo(1);
+        assertServesGrpcAndHttp(server.actualPort());
+    }
+
+    /** An HTTP/2 frame: its 9-byte header (length, type, flags, stream id), then the payload. */
+    private static byte[] frame(int type, int flags, int stream, byte[] payload) {
+        byte[] f = new byte[9 + payload.length];
+        f[0] = (byte) (payload.length >>> 16);
+        f[1] = (byte) (payload.length >>> 8);
+        f[2] = (byte) payload.length;
+        f[3] = (byte) type;
+        f[4] = (byte) flags;
+        f[5] = (byte) (stream >>> 24);
+        f[6] = (byte) (stream >>> 16);
+        f[7] = (byte) (stream >>> 8);
+        f[8] = (byte) stream;
+        System.arraycopy(payload, 0, f, 9, payload.length);
+        return f;
+    }
+
+    /** Reads the server's frames until one on {@code stream} ends it; fails if the connection closes first. */
+    private static void readUntilStreamEnds(InputStream in, int stream) throws IOException {
+        while (true) {
+            byte[] head = in.readNBytes(9);
+            assertThat(head).as("the connection stays open until the answer").hasSize(9);
+            int length = (head[0] & 0xff) << 16 | (head[1] & 0xff) << 8 | (head[2] & 0xff);
+            int type = head[3];
+            int flags = head[4];
+            int id = (head[5] & 0x7f) << 24 | (head[6] & 0xff) << 16 | (head[7] & 0xff) << 8 | (head[8] & 0xff);
+            assertThat(in.readNBytes(length)).hasSize(length);
+            if (id == stream && (type == 0 || type == 1) && (flags & 1) != 0) {
+                return;
+            }
+        }
+    }
+
+    @Test
+    void headersTrickledOnAnEstablishedHttp2ConnectionAreCutAtTheHeadDeadline() throws Exception {
+        // After a first request, an HTTP/2 connection must keep a stream open or start one in time: a HEADERS frame
+        // trickled byte by byte starts none (a stream exists once its whole header block is in).
+        HttpServerVerticle server = serveWithGrpc();
+        // GET / with a 60-byte header, HPACK: :method GET, :scheme http, :path / (static table), :authority x, and a
+        // literal x-slow.
+        java.io.ByteArrayOutputStream block = new java.io.ByteArrayOutputStream();
+        block.write(new byte[] {(byte) 0x82, (byte) 0x86, (byte) 0x84, 0x01, 1, 'x', 0x00, 6});
+        block.write("x-slow".getBytes(StandardCharsets.ISO_8859_1));
+        block.write(60);
+        block.write("a".repeat(60).getBytes(StandardCharsets.ISO_8859_1));
+        byte[] endStreamAndHeaders = block.toByteArray();
+        try (Socket h2c = new Socket("127.0.0.1", server.actualPort())) {
+            h2c.setSoTimeout(10_000);
+            write(h2c, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+            h2c.getOutputStream().write(frame(4, 0, 0, new byte[0]));
+            // The deadline runs from the end of the first stream, which is after this (and may be before its answer is
+            // read here).
+            long start = System.nanoTime();
+            h2c.getOutputStream().write(frame(1, 0x5, 1, endStreamAndHeaders));
+            h2c.getOutputStream().flush();
+            readUntilStreamEnds(h2c.getInputStream(), 1); // the first request is answered (404)
+            // The next request's HEADERS, one byte every 200 ms: 84 bytes, 17 s; the idle timeout (60 s) sees none.
+            String slow = new String(frame(1, 0x5, 3, endStreamAndHeaders), StandardCharsets.ISO_8859_1);
+            int sent = trickle(h2c, slow);
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(sent).as("closed before the HEADERS frame was complete").isBetween(1, slow.length() - 1);
+            assertThat(ms).isBetween(900L, 5_000L);
+        }
+        assertThat(server.headTimeouts()).isEqualTo(1);
+        assertServesGrpcAndHttp(server.actualPort());
+    }
+
+    @Test
+    void anHttp2StreamOpenLongerThanTheHeadDeadlineKeepsItsConnection() throws Exception {
+        // A Raft peer's link keeps one Stream call open for good: an open stream is not a late head.
+        HttpServerVerticle server = new HttpServerVerticle("test listener", "127.0.0.1", 0, Router::router,
+                vx -> GrpcServer.server(vx).callHandler(call -> call.last().onSuccess(m ->
+                        vx.setTimer(2_500, t -> call.response().end(m))))).limits(headDeadline(1_000));
+        await(vertx.deployVerticle(server), Duration.ofSeconds(10));
+        GrpcClient grpc = grpcClient();
+        try {
+            assertThat(call(grpc, server.actualPort(), "Slow", "late")).isEqualTo("late");
+        } finally {
+            await(grpc.close(), Duration.ofSeconds(10));
+        }
+        assertThat(server.headTimeouts()).isZero();
+    }
+
+    @Test
+    void aGrpcClientQuietBeyondTheHeadDeadlineCallsAgainOnANewConnection() throws Exception {
+        // Its connection, with no stream open, gets a GOAWAY at the deadline; the client's next call opens another.
+        HttpServerVerticle server = serveWithGrpc();
+        GrpcClient grpc = grpcClient();
+        try {
+            assertThat(call(grpc, server.actualPort(), "Echo", "first")).isEqualTo("first");
+            eventually("the quiet connection is shut down", Duration.ofSeconds(5), () -> server.headTimeouts() == 1);
+            assertThat(call(grpc, server.actualPort(), "Echo", "second")).isEqualTo("second");
+        } finally {
+            await(grpc.close(), Duration.ofSeconds(10));
+        }
+        assertThat(server.headTimeouts()).isEqualTo(1);
     }
 
     @Test

@@ -27,7 +27,8 @@ class MetricsTest {
             String node = await(client.getAbs(cluster.nodeUrl(2) + "/metrics").send()).bodyAsString();
             assertThat(node).contains("raftline_term{node=\"2\"}").contains("raftline_fsyncs_total{node=\"2\"}")
                     .contains("vertx_http_server_requests_total")
-                    .contains("raftline_connections_refused_descriptors_total ").contains("raftline_connections_allowed ");
+                    .contains("raftline_connections_refused_descriptors_total ").contains("raftline_connections_allowed ")
+                    .contains("raftline_request_head_timeouts_total{listener=\"node 2 HTTP API\"}");
             client.close(); // held to the end: Vert.x closes a client that became garbage, requests in flight and all
         }
     }
