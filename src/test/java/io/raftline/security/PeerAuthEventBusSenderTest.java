@@ -6,9 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.raftline.verify.nemesis.FreePorts;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,6 +43,7 @@ class PeerAuthEventBusSenderTest {
     private static final Map<Integer, Process> processes = new TreeMap<>();
     private static final Map<Integer, Integer> httpPorts = new TreeMap<>();
     private static HttpClient https;
+    private static final NodeProcessCalls calls = new NodeProcessCalls(() -> https, processes, httpPorts, () -> dir);
     private static JsonObject base;
 
     @BeforeAll
@@ -190,23 +189,11 @@ class PeerAuthEventBusSenderTest {
 
     /** The node's own entry in its {@code /v1/cluster?scope=local}. */
     private static JsonObject local(int id) throws Exception {
-        JsonObject c = new JsonObject(send(id, "GET", "/v1/cluster?scope=local", null).body());
-        JsonArray nodes = c.getJsonArray("nodes");
-        for (int i = 0; i < nodes.size(); i++) {
-            JsonObject n = nodes.getJsonObject(i);
-            if (n.getInteger("id") == id) {
-                return n;
-            }
-        }
-        throw new AssertionError("node " + id + " does not list itself: " + c);
+        return calls.local(id);
     }
 
     private static HttpResponse<String> send(int id, String method, String path, String body) throws Exception {
-        assertThat(processes.get(id).isAlive()).as("process of node " + id + " (log in " + dir + ")").isTrue();
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + httpPorts.get(id) + path))
-                .timeout(Duration.ofSeconds(10));
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        return https.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return calls.send(id, method, path, body);
     }
 
     private static Process launch(String name, String mainClass, String... args) throws Exception {

@@ -192,6 +192,18 @@ class ListenerLimitsTest {
      *
      * @return how many bytes were sent before the server closed it, or -1 if it never did (the whole head was sent)
      */
+    /**
+     * Trickles {@code head} on {@code slow} and checks that the server closed the connection before the head was
+     * complete, at least {@code minMs} and at most 5 s after the first byte.
+     */
+    private static void assertCutBeforeComplete(Socket slow, String head, long minMs) throws Exception {
+        long start = System.nanoTime();
+        int sent = trickle(slow, head);
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertThat(sent).as("closed before the head was complete").isBetween(1, head.length() - 1);
+        assertThat(ms).isBetween(minMs, 5_000L);
+    }
+
     private static int trickle(Socket s, String head) throws IOException {
         s.setSoTimeout(200);
         byte[] bytes = head.getBytes(StandardCharsets.ISO_8859_1);
@@ -245,11 +257,7 @@ class ListenerLimitsTest {
         String head = "GET /echo HTTP/1.1\r\nHost: x\r\nX-Slow: " + "a".repeat(62) + "\r\n\r\n";
         try (SSLSocket slow = (SSLSocket) ssl.getSocketFactory().createSocket("127.0.0.1", server.actualPort())) {
             slow.startHandshake();
-            long start = System.nanoTime();
-            int sent = trickle(slow, head);
-            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            assertThat(sent).as("closed before the head was complete").isBetween(1, head.length() - 1);
-            assertThat(ms).isBetween(700L, 5_000L);
+            assertCutBeforeComplete(slow, head, 700);
         }
     }
 
@@ -295,11 +303,7 @@ class ListenerLimitsTest {
         int port = serve(headDeadline(1_000));
         String head = "GET /echo HTTP/1.1\r\nHost: x\r\nX-Slow: " + "a".repeat(62) + "\r\n\r\n";
         try (Socket slow = new Socket("127.0.0.1", port)) {
-            long start = System.nanoTime();
-            int sent = trickle(slow, head);
-            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            assertThat(sent).as("closed before the head was complete").isBetween(1, head.length() - 1);
-            assertThat(ms).isBetween(900L, 5_000L);
+            assertCutBeforeComplete(slow, head, 900);
         }
     }
 
@@ -374,11 +378,7 @@ class ListenerLimitsTest {
         // 100 bytes at 200 ms each: 20 s to send the whole head; the idle timeout (60 s) never sees a quiet second.
         String head = "GET /echo HTTP/1.1\r\nHost: x\r\nX-Slow: " + "a".repeat(62) + "\r\n\r\n";
         try (Socket slow = new Socket("127.0.0.1", port)) {
-            long start = System.nanoTime();
-            int sent = trickle(slow, head);
-            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            assertThat(sent).as("closed before the head was complete").isBetween(1, head.length() - 1);
-            assertThat(ms).isBetween(900L, 5_000L);
+            assertCutBeforeComplete(slow, head, 900);
         }
         assertThat(server.headTimeouts()).isEqualTo(1);
         assertServesGrpcAndHttp(port);
