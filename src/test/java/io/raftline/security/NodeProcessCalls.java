@@ -59,4 +59,16 @@ final class NodeProcessCalls {
         }
         throw new AssertionError("node " + id + " does not list itself: " + c);
     }
+
+    /** Stops every process (SIGTERM, then SIGKILL after 20 s) and waits for them. */
+    void stopAll() throws InterruptedException {
+        for (Process p : processes.values()) {
+            p.destroy();
+        }
+        for (Process p : processes.values()) {
+            if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+    }
 }

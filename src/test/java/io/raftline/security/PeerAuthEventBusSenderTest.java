@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -91,14 +90,7 @@ class PeerAuthEventBusSenderTest {
 
     @AfterAll
     static void stop() throws Exception {
-        for (Process p : processes.values()) {
-            p.destroy();
-        }
-        for (Map.Entry<Integer, Process> e : processes.entrySet()) {
-            if (!e.getValue().waitFor(20, TimeUnit.SECONDS)) {
-                e.getValue().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
+        calls.stopAll();
     }
 
     @Test
