@@ -349,9 +349,13 @@ public final class KvRequests {
     /** How many times a request refused for want of a leader waits for one and is sent again. */
     private static final int LEADER_WAITS = 2;
 
-    /** A refusal that a new leader will undo, and that proves nothing was done: not the leader, or none known. */
+    /**
+     * A refusal that a new leader will undo, and that proves nothing was done: not the leader, none known, or (a read
+     * only) leadership lost before the read was confirmed, which changes nothing either.
+     */
     private static boolean awaitingLeader(Throwable t) {
         return t instanceof NodeRequestException e && (e.reason() == NodeRequestException.Reason.NOT_LEADER
-                || e.reason() == NodeRequestException.Reason.NO_LEADER);
+                || e.reason() == NodeRequestException.Reason.NO_LEADER
+                || e.reason() == NodeRequestException.Reason.LEADERSHIP_LOST);
     }
 }

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A leadership transfer (the live view's "lead", the sharded cluster's balancer) is planned, and writes sent meanwhile,
  * to the old leader or through a follower, all succeed: a write the old leader can no longer propose is refused with
- * the transferee as the leader hint, and the API layer of the node the client asked forwards it there.
+ * the transferee as the leader hint, and the API layer of the node the client asked forwards it there. Linearizable
+ * reads too: a read the old leader had not confirmed when it stepped down did nothing, and is asked again of the next.
  */
 class WritesDuringTransferTest {
 
@@ -31,6 +32,16 @@ class WritesDuringTransferTest {
 
     @Test
     void writesSentDuringTransfersAllSucceed() throws Exception {
+        duringTransfers(false);
+    }
+
+    @Test
+    void linearizableReadsSentDuringTransfersAllSucceed() throws Exception {
+        duringTransfers(true);
+    }
+
+    /** Eight clients write (and with {@code reads}, four of them read) while leadership goes round twice. */
+    private static void duringTransfers(boolean reads) throws Exception {
         try (InJvmCluster harness = InJvmCluster.builder(ClusterConfigs.cluster(3, 41, 3000)
                 .put("storage", new JsonObject().put("engine", "memory"))).start()) {
             ClusterVerticle cluster = harness.verticle();
@@ -55,11 +66,13 @@ class WritesDuringTransferTest {
                         for (int i = 0; !stop.get(); i++) {
                             // Half the writers to the node that led at the start, half through the others.
                             int node = writer % 2 == 0 ? first : first % 3 + 1;
-                            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(
-                                    cluster.nodeUrl(node) + "/v1/kv/t" + writer + "-" + i)).timeout(Duration.ofSeconds(10))
-                                    .PUT(HttpRequest.BodyPublishers.ofString("v")).build(),
+                            boolean read = reads && writer % 4 < 2;
+                            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(cluster.nodeUrl(node)
+                                    + "/v1/kv/t" + writer + "-" + (read ? i / 2 : i))).timeout(Duration.ofSeconds(10));
+                            HttpResponse<String> r = http.send(read ? request.GET().build()
+                                    : request.PUT(HttpRequest.BodyPublishers.ofString("v")).build(),
                                     HttpResponse.BodyHandlers.ofString());
-                            if (r.statusCode() == 200) {
+                            if (r.statusCode() == 200 || (read && r.statusCode() == 404)) {
                                 written.incrementAndGet();
                             } else {
                                 failures.merge(r.statusCode(), 1, Integer::sum);
@@ -88,7 +101,7 @@ class WritesDuringTransferTest {
             }
             stop.set(true);
             assertThat(done.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-            assertThat(failures).as("failed writes (status -> count); answers: %s", answers).isEmpty();
+            assertThat(failures).as("failed requests (status -> count); answers: %s", answers).isEmpty();
             assertThat(answers).isEmpty();
             assertThat(written.get()).isGreaterThan(120);
         }
