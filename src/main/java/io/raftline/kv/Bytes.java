@@ -19,6 +19,15 @@ final class Bytes {
         return sb.toString();
     }
 
+    /** {@link java.util.Arrays#hashCode(byte[])} of {@code bytes[offset, offset + length)}, without a copy. */
+    static int hashCode(byte[] bytes, int offset, int length) {
+        int h = 1;
+        for (int i = offset; i < offset + length; i++) {
+            h = 31 * h + bytes[i];
+        }
+        return h;
+    }
+
     /** Renders all of {@code bytes} as lower-case hex. */
     static String hex(byte[] bytes) {
         StringBuilder sb = new StringBuilder(2 * bytes.length);

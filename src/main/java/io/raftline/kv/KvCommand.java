@@ -259,7 +259,7 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
 
         @Override
         public int hashCode() {
-            return Objects.hash(key, Arrays.hashCode(value()), expectedRevision, idempotencyKey);
+            return Objects.hash(key, Bytes.hashCode(bytes, offset, length), expectedRevision, idempotencyKey);
         }
 
         @Override

@@ -162,11 +162,7 @@ public final class KvEntry {
 
     @Override
     public int hashCode() {
-        int h = 1;
-        for (int i = offset; i < offset + length; i++) {
-            h = 31 * h + bytes[i];
-        }
-        return Objects.hash(key, h, createRevision, modRevision, version);
+        return Objects.hash(key, Bytes.hashCode(bytes, offset, length), createRevision, modRevision, version);
     }
 
     @Override
