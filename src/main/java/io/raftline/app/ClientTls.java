@@ -4,17 +4,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Base64;
 import java.util.Collection;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -149,31 +145,12 @@ record ClientTls(Path caCert, Path cert, Path key) {
 
     /** A PKCS#8 PEM key ({@code BEGIN PRIVATE KEY}, what bin/tls-ca.sh writes), EC, RSA or EdDSA. */
     private static PrivateKey privateKey(Path file) throws InvalidOption {
-        String pem;
         try {
-            pem = Files.readString(file, StandardCharsets.US_ASCII);
+            return io.raftline.security.PemKeys.read(file);
         } catch (IOException e) {
             throw new InvalidOption("--key " + file + ": cannot read it (" + e.getMessage() + ")", e);
+        } catch (GeneralSecurityException e) {
+            throw new InvalidOption("--key " + file + ": " + e.getMessage(), e);
         }
-        int begin = pem.indexOf("-----BEGIN PRIVATE KEY-----");
-        int end = pem.indexOf("-----END PRIVATE KEY-----");
-        if (begin < 0 || end < begin) {
-            throw new InvalidOption("--key " + file + ": not a PKCS#8 PEM private key (BEGIN PRIVATE KEY); convert"
-                    + " it with: openssl pkcs8 -topk8 -nocrypt -in " + file);
-        }
-        byte[] der;
-        try {
-            der = Base64.getMimeDecoder().decode(pem.substring(begin + 27, end));
-        } catch (IllegalArgumentException e) {
-            throw new InvalidOption("--key " + file + ": damaged PEM (" + e.getMessage() + ")", e);
-        }
-        for (String algorithm : new String[] {"EC", "RSA", "Ed25519", "Ed448"}) {
-            try {
-                return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
-            } catch (GeneralSecurityException e) {
-                // not this algorithm: try the next one
-            }
-        }
-        throw new InvalidOption("--key " + file + ": not an EC, RSA or EdDSA private key");
     }
 }

@@ -425,10 +425,9 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
      */
     private static void checkPairKeyCertificate(TlsConfig tls, int nodeId) {
         java.security.cert.X509Certificate leaf;
-        try (java.io.InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(tls.certFile()))) {
-            leaf = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
-                    .generateCertificate(in);
-        } catch (java.io.IOException | java.security.GeneralSecurityException | ClassCastException e) {
+        try {
+            leaf = io.raftline.security.PeerIdentity.firstCertificate(java.nio.file.Path.of(tls.certFile()));
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
             throw new ConfigException("tls.cert_file", "is not a PEM certificate (" + e.getMessage() + ")");
         }
         io.raftline.security.PeerIdentity own = io.raftline.security.PeerIdentity.of(leaf);

@@ -193,7 +193,11 @@ public final class CertificateReloader {
                 + tls.certFile());
     }
 
-    private static boolean matches(java.security.PrivateKey key, java.security.PublicKey pub) throws Exception {
+    /**
+     * Whether {@code key} is the private key of {@code pub}: signs a random probe and verifies it (RSA, EC, EdDSA).
+     * Also what the event bus's pair keys check their files with ({@link PeerKeyExchange}).
+     */
+    static boolean matches(java.security.PrivateKey key, java.security.PublicKey pub) throws Exception {
         String algorithm = switch (key.getAlgorithm()) {
             case "RSA" -> "SHA256withRSA";
             case "EC" -> "SHA256withECDSA";

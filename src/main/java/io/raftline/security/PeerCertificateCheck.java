@@ -55,25 +55,14 @@ public final class PeerCertificateCheck {
             a.add(new TrustAnchor(ca, null));
         }
         this.anchors = Set.copyOf(a);
+        List<X509Certificate> authorities = List.copyOf(cas);
         List<X509CRL> signed = new ArrayList<>();
         for (X509CRL crl : crls) {
-            for (X509Certificate ca : cas) {
-                if (ca.getSubjectX500Principal().equals(crl.getIssuerX500Principal()) && verifies(crl, ca)) {
-                    signed.add(crl);
-                    break;
-                }
+            if (RevocationLists.signer(crl, authorities) != null) {
+                signed.add(crl);
             }
         }
         this.crls = List.copyOf(signed);
-    }
-
-    private static boolean verifies(X509CRL crl, X509Certificate ca) {
-        try {
-            crl.verify(ca.getPublicKey());
-            return true;
-        } catch (GeneralSecurityException e) {
-            return false;
-        }
     }
 
     /**
@@ -87,12 +76,7 @@ public final class PeerCertificateCheck {
      */
     public static PeerCertificateCheck load(Path caFile, List<String> crlFiles)
             throws IOException, GeneralSecurityException {
-        List<X509Certificate> cas = new ArrayList<>();
-        try (InputStream in = Files.newInputStream(caFile)) {
-            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                cas.add((X509Certificate) c);
-            }
-        }
+        List<X509Certificate> cas = RevocationLists.authorities(List.of(caFile.toString()));
         if (cas.isEmpty()) {
             throw new CertificateException(caFile + " holds no certificate");
         }

@@ -135,12 +135,24 @@ public record PeerIdentity(Set<Integer> nodeIds, boolean client) {
      * @throws GeneralSecurityException if it holds no X.509 certificate
      */
     public static PeerIdentity ofPem(Path pem) throws IOException, GeneralSecurityException {
+        return of(firstCertificate(pem));
+    }
+
+    /**
+     * The first certificate of a PEM file (the configuration's {@code tls.cert_file}).
+     *
+     * @param pem the file
+     * @return the certificate
+     * @throws IOException if the file cannot be read
+     * @throws GeneralSecurityException if it holds no X.509 certificate
+     */
+    public static X509Certificate firstCertificate(Path pem) throws IOException, GeneralSecurityException {
         try (InputStream in = Files.newInputStream(pem)) {
             Certificate c = CertificateFactory.getInstance("X.509").generateCertificate(in);
             if (!(c instanceof X509Certificate x)) {
                 throw new GeneralSecurityException("not an X.509 certificate");
             }
-            return of(x);
+            return x;
         }
     }
 

@@ -11,13 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.Signature;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -267,7 +264,12 @@ public final class PeerKeyExchange {
     private Loaded load() throws Exception {
         List<X509Certificate> chain = PeerCertificateCheck.parse(
                 Files.readString(Path.of(tls.certFile()), StandardCharsets.US_ASCII));
-        PrivateKey key = privateKey(Path.of(tls.keyFile()));
+        PrivateKey key;
+        try {
+            key = PemKeys.read(Path.of(tls.keyFile()));
+        } catch (GeneralSecurityException e) {
+            throw new GeneralSecurityException(tls.keyFile() + ": " + e.getMessage(), e);
+        }
         PeerCertificateCheck c = PeerCertificateCheck.load(Path.of(tls.caFile()), tls.crlFiles());
         try {
             c.check(chain, self);
@@ -276,7 +278,11 @@ public final class PeerKeyExchange {
             LOG.error("node {}: its own certificate {} will be refused by its peers on the clustered event bus: {}",
                     self, tls.certFile(), e.getMessage());
         }
-        matches(key, chain.get(0).getPublicKey());
+        // A key that is not the certificate's would make every tag fail: said at once instead.
+        if (!CertificateReloader.matches(key, chain.get(0).getPublicKey())) {
+            throw new GeneralSecurityException(tls.keyFile() + " is not the key of " + tls.certFile()
+                    + " (a renewal caught half-written?)");
+        }
         StringBuilder pem = new StringBuilder();
         Base64.Encoder b64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
         for (X509Certificate x : chain) {
@@ -284,35 +290,5 @@ public final class PeerKeyExchange {
                     .append("\n-----END CERTIFICATE-----\n");
         }
         return new Loaded(pem.toString(), key, c);
-    }
-
-    /** A key that is not the certificate's would make every tag fail: said at once instead (one signature). */
-    private void matches(PrivateKey key, PublicKey certified) throws GeneralSecurityException {
-        byte[] probe = "raftline pair key probe".getBytes(StandardCharsets.US_ASCII);
-        Signature sign = Signature.getInstance("SHA256withECDSA");
-        sign.initSign(key);
-        sign.update(probe);
-        byte[] signature = sign.sign();
-        Signature verify = Signature.getInstance("SHA256withECDSA");
-        verify.initVerify(certified);
-        verify.update(probe);
-        if (!verify.verify(signature)) {
-            throw new GeneralSecurityException(tls.keyFile() + " is not the key of " + tls.certFile()
-                    + " (a renewal caught half-written?)");
-        }
-    }
-
-    /** A PKCS#8 PEM EC key ({@code BEGIN PRIVATE KEY}, what bin/tls-ca.sh writes). */
-    private static PrivateKey privateKey(Path file) throws Exception {
-        String pem = Files.readString(file, StandardCharsets.US_ASCII);
-        String begin = "-----BEGIN PRIVATE KEY-----";
-        int from = pem.indexOf(begin);
-        int to = pem.indexOf("-----END PRIVATE KEY-----");
-        if (from < 0 || to < from) {
-            throw new GeneralSecurityException(file + " is not a PKCS#8 PEM private key (BEGIN PRIVATE KEY); convert it"
-                    + " with: openssl pkcs8 -topk8 -nocrypt -in " + file);
-        }
-        byte[] der = Base64.getMimeDecoder().decode(pem.substring(from + begin.length(), to));
-        return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(der));
     }
 }

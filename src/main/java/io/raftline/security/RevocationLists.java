@@ -145,7 +145,7 @@ public final class RevocationLists {
     }
 
     /** The CA whose name is the list's issuer and whose key verifies its signature, or null. */
-    private static X509Certificate signer(X509CRL crl, List<X509Certificate> cas) {
+    static X509Certificate signer(X509CRL crl, List<X509Certificate> cas) {
         for (X509Certificate ca : cas) {
             if (!ca.getSubjectX500Principal().equals(crl.getIssuerX500Principal())) {
                 continue;
@@ -160,7 +160,8 @@ public final class RevocationLists {
         return null;
     }
 
-    private static List<X509Certificate> authorities(List<String> caFiles)
+    /** The CA certificates of {@code caFiles} (every certificate of each), or the JVM's trusted CAs if none. */
+    static List<X509Certificate> authorities(List<String> caFiles)
             throws IOException, GeneralSecurityException {
         List<X509Certificate> out = new ArrayList<>();
         if (caFiles.isEmpty()) {
