@@ -140,9 +140,14 @@ public final class KvEntry {
         return Arrays.compareUnsigned(bytes, offset, offset + length, other, 0, other.length);
     }
 
-    /** Writes the value to {@code out}, without a copy. */
-    void writeValue(java.io.DataOutput out) throws java.io.IOException {
-        out.write(bytes, offset, length);
+    /** The array holding the value (from {@link #valueOffset()}, {@link #valueLength()} bytes): read, never written. */
+    byte[] valueArray() {
+        return bytes;
+    }
+
+    /** Where the value starts in {@link #valueArray()}. */
+    int valueOffset() {
+        return offset;
     }
 
     /** The value read as an integer for INCR, without a copy. */

@@ -61,8 +61,11 @@ public final class KvStateMachine {
     private List<KvChange> changeSink;
     /** Changes made so far by the entry being applied: the position of the next one. */
     private int emitted;
-    /** Bytes of every key (UTF-8) and value held, or -1 until first asked (then kept up to date). */
-    private long dataBytes = -1;
+    /**
+     * Bytes of every key (UTF-8) and value held, kept up to date; -1 only for a machine made from a snapshot that
+     * did not know it (counted when first asked). Snapshots size their file from it instead of walking every key.
+     */
+    private long dataBytes;
 
     /** Creates an empty machine with the default idempotency capacity. */
     public KvStateMachine() {
@@ -77,7 +80,7 @@ public final class KvStateMachine {
      */
     public KvStateMachine(int idempotencyCapacity) {
         this(0, PersistentSortedMap.empty(Utf8.CODE_POINT_ORDER), PersistentHashMap.empty(),
-                IdempotencyTable.empty(idempotencyCapacity));
+                IdempotencyTable.empty(idempotencyCapacity), 0);
     }
 
     /**
@@ -86,15 +89,16 @@ public final class KvStateMachine {
      */
     KvStateMachine(int idempotencyCapacity, long idempotencyMaxAge) {
         this(0, PersistentSortedMap.empty(Utf8.CODE_POINT_ORDER), PersistentHashMap.empty(),
-                IdempotencyTable.empty(idempotencyCapacity, idempotencyMaxAge));
+                IdempotencyTable.empty(idempotencyCapacity, idempotencyMaxAge), 0);
     }
 
     private KvStateMachine(long lastApplied, PersistentSortedMap<String, KvEntry> entries,
-                           PersistentHashMap<String, KvEntry> byKey, IdempotencyTable idempotency) {
+                           PersistentHashMap<String, KvEntry> byKey, IdempotencyTable idempotency, long dataBytes) {
         this.lastApplied = lastApplied;
         this.entries = entries;
         this.byKey = byKey;
         this.idempotency = idempotency;
+        this.dataBytes = dataBytes;
     }
 
     /**
@@ -104,7 +108,8 @@ public final class KvStateMachine {
      * @return a new, independent machine
      */
     public static KvStateMachine fromSnapshot(KvSnapshot snapshot) {
-        return new KvStateMachine(snapshot.lastApplied(), snapshot.entries(), snapshot.byKey(), snapshot.idempotency());
+        return new KvStateMachine(snapshot.lastApplied(), snapshot.entries(), snapshot.byKey(), snapshot.idempotency(),
+                snapshot.dataBytes());
     }
 
     /**
@@ -292,7 +297,7 @@ public final class KvStateMachine {
      * @return the snapshot
      */
     public KvSnapshot capture() {
-        return new KvSnapshot(lastApplied, entries, byKey, idempotency);
+        return new KvSnapshot(lastApplied, entries, byKey, idempotency, dataBytes);
     }
 
     /**
@@ -443,18 +448,14 @@ public final class KvStateMachine {
 
     /**
      * The bytes the key space holds: every key (UTF-8) and value, what a quota bounds. Replicated state: replicas at
-     * the same applied index agree. The first call counts every entry (O(n)); later ones are O(1).
+     * the same applied index agree. O(1), but for a machine made from a snapshot that did not know it: its first call
+     * counts every entry.
      *
      * @return bytes of keys and values
      */
     public long dataBytes() {
         if (dataBytes < 0) {
-            long total = 0;
-            for (java.util.Iterator<java.util.Map.Entry<String, KvEntry>> it = entries.iterator(); it.hasNext(); ) {
-                KvEntry e = it.next().getValue();
-                total += sizeOf(e.key(), e.valueLength());
-            }
-            dataBytes = total;
+            dataBytes = KvSnapshot.countDataBytes(entries);
         }
         return dataBytes;
     }

@@ -195,6 +195,28 @@ final class PersistentSortedMap<K, V> implements Iterable<Map.Entry<K, V>> {
         return n == null ? 0 : n.height;
     }
 
+    /** What {@link #forEachValue} calls for each value. */
+    @FunctionalInterface
+    interface ValueVisitor<V, X extends Exception> {
+        void visit(V value) throws X;
+    }
+
+    /**
+     * Calls {@code visitor} with every value in key order: a recursive walk without an iterator's stack of pending
+     * nodes or an entry object per key, for walks of the whole map (a snapshot serializes every key this way).
+     */
+    <X extends Exception> void forEachValue(ValueVisitor<? super V, X> visitor) throws X {
+        walk(root, visitor);
+    }
+
+    private static <V, X extends Exception> void walk(Node<?, V> n, ValueVisitor<? super V, X> visitor) throws X {
+        // Recursion depth is the tree's height: at most 1.44 log2(n) for an AVL tree.
+        for (; n != null; n = n.right) {
+            walk(n.left, visitor);
+            visitor.visit(n.value);
+        }
+    }
+
     /** In-order walk with an explicit stack of pending ancestors, starting at a lower bound. */
     private static final class InOrder<K, V> implements Iterator<Map.Entry<K, V>> {
         private final ArrayDeque<Node<K, V>> pending = new ArrayDeque<>();

@@ -23,6 +23,8 @@ final class SnapshotReader {
     private final InputStream in;
     private final CRC32C crc = new CRC32C();
     private long offset;
+    /** Bytes of every key (UTF-8) and value read so far. */
+    private long dataBytes;
 
     SnapshotReader(InputStream in) {
         this.in = new BufferedInputStream(in, 1 << 16);
@@ -53,7 +55,7 @@ final class SnapshotReader {
         if (in.read() != -1) {
             throw new KvFormatException("trailing bytes after the checksum", offset);
         }
-        return new KvSnapshot(lastApplied, entries, idempotency);
+        return new KvSnapshot(lastApplied, entries, idempotency, dataBytes);
     }
 
     private PersistentSortedMap<String, KvEntry> readEntries(long lastApplied) throws IOException {
@@ -72,6 +74,7 @@ final class SnapshotReader {
             long version = readLong("version", 1, modRevision - createRevision + 1);
             int valueLength = (int) readLong(4, "value length", 0, KvCommand.MAX_VALUE_BYTES);
             byte[] value = readBytes("value", valueLength);
+            dataBytes += Utf8.encodedLength(key) + (long) valueLength;
             keys.add(key);
             values.add(new KvEntry(key, value, createRevision, modRevision, version));
             previous = key;

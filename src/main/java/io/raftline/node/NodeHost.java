@@ -104,6 +104,16 @@ public final class NodeHost {
     private boolean persistInFlight;
     private boolean snapshotInFlight;
     private long appliedBytesSinceSnapshot;
+    /**
+     * Where this node takes its next snapshot: the configured intervals less up to a quarter of them, drawn anew after
+     * each snapshot. Every node of a cluster applies the same entries within milliseconds of the others, so with the
+     * intervals as they are, all of them serialized, wrote and fsynced their state at once (the three nodes of
+     * conf/node-[123].json within 0.4 s of each other, at every interval): the whole cluster's CPU and disk were
+     * busy together, and a commit needs the leader and one follower. Drawn apart, they seldom overlap.
+     */
+    private final SplittableRandom snapshotPoints;
+    private long snapshotDueEntries;
+    private long snapshotDueBytes;
     private long loggedCommit;
     private Role lastRole;
     private int lastLeader;
@@ -159,6 +169,7 @@ public final class NodeHost {
         this.listener = listener;
         this.env = env;
         this.seeds = new SplittableRandom(options.seed());
+        this.snapshotPoints = new SplittableRandom(options.seed() ^ 0x5eed_5a9_5eedL);
         this.liveness = liveness;
         this.sendsKeepalives = sendsKeepalives && liveness != null;
     }
@@ -603,6 +614,7 @@ public final class NodeHost {
         persistInFlight = false;
         snapshotInFlight = false;
         appliedBytesSinceSnapshot = 0;
+        drawSnapshotPoint();
         loggedCommit = core.log().committed();
         lastRole = core.role();
         lastLeader = core.leader();
@@ -1050,6 +1062,7 @@ public final class NodeHost {
                 + " snapshot at index " + s.index() + " and does not know the changes it covers; watch another"
                 + " node, or read the state again and watch from index " + (s.index() + 1)));
         appliedBytesSinceSnapshot = 0;
+        drawSnapshotPoint();
         pending.snapshotInstalled(s.index(), core.leader());
         LOG.info("{} installed snapshot at index {} (term {})", prefix(), s.index(), s.term());
         listener.snapshotInstalled(id(), s.index());
@@ -1083,7 +1096,7 @@ public final class NodeHost {
         // Besides the intervals, a log that has grown past half of max_log_size_bytes is compacted now.
         boolean logLarge = store.compactionPressureBytes() > config.maxLogSizeBytes() / 2;
         if (snapshotInFlight || applied > s.lastIndex() || since <= 0
-                || (since < config.snapshotIntervalEntries() && appliedBytesSinceSnapshot < config.snapshotIntervalBytes()
+                || (since < snapshotDueEntries && appliedBytesSinceSnapshot < snapshotDueBytes
                         && !logLarge)) {
             return;
         }
@@ -1104,6 +1117,13 @@ public final class NodeHost {
         }));
     }
 
+    /** Draws {@link #snapshotDueEntries} and {@link #snapshotDueBytes} for the next snapshot. */
+    private void drawSnapshotPoint() {
+        snapshotDueEntries = config.snapshotIntervalEntries()
+                - snapshotPoints.nextLong(config.snapshotIntervalEntries() / 4 + 1);
+        snapshotDueBytes = config.snapshotIntervalBytes() - snapshotPoints.nextLong(config.snapshotIntervalBytes() / 4 + 1);
+    }
+
     private void compact(long index, byte[] data, long gen) {
         if (index <= store.storage().firstIndex() - 1) {
             snapshotInFlight = false;
@@ -1119,6 +1139,7 @@ public final class NodeHost {
                 return;
             }
             appliedBytesSinceSnapshot = 0;
+        drawSnapshotPoint();
             LOG.info("{} took a snapshot at index {} and compacted the log", prefix(), index);
             listener.snapshotTaken(id(), index);
         }));

@@ -112,6 +112,22 @@ class KvSnapshotTest {
     }
 
     @Test
+    void aRestoredMachineSizesItsSnapshotsFromTheCountItsReaderKept() throws IOException {
+        // The reader counts keys and values as it reads, so a restored machine knows its key space's size without a
+        // walk, and toByteArray sizes its array from that count: a wrong count fails the size check below.
+        KvStateMachine kv = sample();
+        KvStateMachine restored = KvStateMachine.restore(kv.capture().toByteArray());
+        assertThat(restored.dataBytes()).isEqualTo(kv.dataBytes());
+        restored.apply(9, KvCodec.encode(new KvCommand.Put("\u00e9t\u00e9", bytes("summer"), -1, "w9")));
+        restored.apply(10, KvCodec.encode(new KvCommand.Delete("b", null)));
+        restored.apply(11, KvCodec.encode(new KvCommand.Put("a", bytes("longer than before"), -1, null)));
+        java.io.ByteArrayOutputStream streamed = new java.io.ByteArrayOutputStream();
+        restored.capture().writeTo(streamed);
+        assertThat(restored.capture().toByteArray()).isEqualTo(streamed.toByteArray());
+        assertThat(KvStateMachine.restore(streamed.toByteArray()).dataBytes()).isEqualTo(restored.dataBytes());
+    }
+
+    @Test
     void roundTripPreservesStateAndHash() throws IOException {
         KvStateMachine kv = sample();
         byte[] snapshot = kv.capture().toByteArray();

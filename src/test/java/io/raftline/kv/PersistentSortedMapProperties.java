@@ -93,6 +93,9 @@ class PersistentSortedMapProperties {
         assertThat(map.firstKey()).isEqualTo(model.isEmpty() ? null : model.firstKey());
         assertThat(toList(map.iterator())).containsExactlyElementsOf(model.entrySet());
         assertThat(toList(map.iteratorFrom(from))).containsExactlyElementsOf(model.tailMap(from, true).entrySet());
+        List<Integer> walked = new ArrayList<>();
+        map.forEachValue(walked::add);
+        assertThat(walked).as("forEachValue, in key order").containsExactlyElementsOf(model.values());
         for (int k = -1; k <= 61; k++) {
             assertThat(map.get(k)).isEqualTo(model.get(k));
         }

@@ -219,6 +219,32 @@ class RaftNodeVerticleTest {
     }
 
     @Test
+    void eachSnapshotComesAtAPointDrawnInTheLastQuarterOfTheInterval(Vertx vertx) throws Exception {
+        // The nodes of a cluster apply the same entries within milliseconds of each other: at a fixed interval all of
+        // them serialized and wrote their state at once. Each node now draws its next point anew after every
+        // snapshot, between three quarters of the interval and the interval.
+        List<Long> taken = new java.util.concurrent.CopyOnWriteArrayList<>();
+        NodeListener listener = new NodeListener() {
+            @Override
+            public void snapshotTaken(int node, long index) {
+                taken.add(index);
+            }
+        };
+        RaftNodeVerticle node = deploy(vertx, new MemoryLogStore(), 100, 2000, 40, listener);
+        for (int i = 0; i < 400; i++) {
+            await(node.propose(put("k" + (i % 10), "v" + i)));
+        }
+        eventually("snapshots were taken", () -> taken.size() >= 8);
+        List<Long> gaps = new ArrayList<>();
+        for (int i = 0; i < taken.size(); i++) {
+            gaps.add(taken.get(i) - (i == 0 ? 0 : taken.get(i - 1)));
+        }
+        assertThat(gaps).as("entries between snapshots").allMatch(g -> g >= 30)
+                .anyMatch(g -> g < 40);
+        assertThat(new java.util.HashSet<>(gaps)).as("points drawn, not fixed").hasSizeGreaterThan(1);
+    }
+
+    @Test
     void aSlowDiskHoldsTheLoopAndBackpressureBoundsPendingProposals(Vertx vertx, VertxTestContext test)
             throws Exception {
         StallableStore disk = new StallableStore();
