@@ -429,6 +429,50 @@ class ListenerLimitsTest {
         }
     }
 
+    /** Reads the server's frames until a GOAWAY; returns its last stream id. */
+    private static int readUntilGoAway(InputStream in) throws IOException {
+        while (true) {
+            byte[] head = in.readNBytes(9);
+            assertThat(head).as("a GOAWAY before the connection closes").hasSize(9);
+            int length = (head[0] & 0xff) << 16 | (head[1] & 0xff) << 8 | (head[2] & 0xff);
+            byte[] payload = in.readNBytes(length);
+            assertThat(payload).hasSize(length);
+            if (head[3] == 7) {
+                return (payload[0] & 0x7f) << 24 | (payload[1] & 0xff) << 16 | (payload[2] & 0xff) << 8
+                        | (payload[3] & 0xff);
+            }
+        }
+    }
+
+    @Test
+    void aRequestThatCrossesTheFirstGoawayOfAQuietHttp2ConnectionIsServed() throws Exception {
+        // A quiet HTTP/2 connection is closed in two steps: a GOAWAY that still admits every stream, then, a second
+        // later, the shutdown that closes it once its streams end. A client whose next request crossed the first is answered, not refused
+        // (with one final GOAWAY, a gRPC call made right at the deadline failed in the client).
+        HttpServerVerticle server = serveWithGrpc();
+        byte[] get = {(byte) 0x82, (byte) 0x86, (byte) 0x84, 0x01, 1, 'x'}; // GET / over http, :authority x (HPACK)
+        try (Socket h2c = new Socket("127.0.0.1", server.actualPort())) {
+            h2c.setSoTimeout(10_000);
+            write(h2c, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+            h2c.getOutputStream().write(frame(4, 0, 0, new byte[0]));
+            h2c.getOutputStream().write(frame(1, 0x5, 1, get));
+            h2c.getOutputStream().flush();
+            InputStream in = h2c.getInputStream();
+            readUntilStreamEnds(in, 1);
+            assertThat(readUntilGoAway(in)).as("the first GOAWAY's last stream: every stream still admitted")
+                    .isEqualTo(Integer.MAX_VALUE);
+            // This client did not heed it: its next request goes on this connection and is still served.
+            h2c.getOutputStream().write(frame(1, 0x5, 3, get));
+            h2c.getOutputStream().flush();
+            readUntilStreamEnds(in, 3);
+            // Then the connection is closed (a read past the 10 s timeout would fail the test).
+            while (in.read() != -1) {
+                continue;
+            }
+        }
+        assertThat(server.headTimeouts()).isEqualTo(1);
+    }
+
     @Test
     void headersTrickledOnAnEstablishedHttp2ConnectionAreCutAtTheHeadDeadline() throws Exception {
         // After a first request, an HTTP/2 connection must keep a stream open or start one in time: a HEADERS frame
