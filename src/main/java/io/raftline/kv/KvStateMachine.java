@@ -435,7 +435,7 @@ public final class KvStateMachine {
     }
 
     /** The size {@link #dataBytes()} counts for one entry: its key in UTF-8 and its value. */
-    private static long sizeOf(String key, int valueBytes) {
+    static long sizeOf(String key, int valueBytes) {
         return Utf8.encodedLength(key) + (long) valueBytes;
     }
 

@@ -74,7 +74,7 @@ final class SnapshotReader {
             long version = readLong("version", 1, modRevision - createRevision + 1);
             int valueLength = (int) readLong(4, "value length", 0, KvCommand.MAX_VALUE_BYTES);
             byte[] value = readBytes("value", valueLength);
-            dataBytes += Utf8.encodedLength(key) + (long) valueLength;
+            dataBytes += KvStateMachine.sizeOf(key, valueLength);
             keys.add(key);
             values.add(new KvEntry(key, value, createRevision, modRevision, version));
             previous = key;

@@ -1139,7 +1139,7 @@ public final class NodeHost {
                 return;
             }
             appliedBytesSinceSnapshot = 0;
-        drawSnapshotPoint();
+            drawSnapshotPoint();
             LOG.info("{} took a snapshot at index {} and compacted the log", prefix(), index);
             listener.snapshotTaken(id(), index);
         }));

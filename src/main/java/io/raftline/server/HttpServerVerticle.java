@@ -473,9 +473,10 @@ public final class HttpServerVerticle extends VerticleBase {
                 quietHttp2.remove(c);
                 // In two steps, as gRPC servers close idle connections: a GOAWAY that still admits every stream tells
                 // the client to open its next streams on another connection, and only a grace period later the
-                // GOAWAY naming the last stream closes this one. A call the client started just before the first
-                // reached it is then served; with one final GOAWAY it failed in the client ("Cannot create stream 3
-                // greater than Last-Stream-ID 1 from GOAWAY"), seen once in ListenerLimitsTest.
+                // shutdown closes this one (once the streams begun meanwhile end). A call the client started just
+                // before the GOAWAY reached it is then served; with a GOAWAY naming the last stream at once it failed
+                // in the client ("Cannot create stream 3 greater than Last-Stream-ID 1 from GOAWAY"), seen once in
+                // ListenerLimitsTest.
                 c.goAway(0, Integer.MAX_VALUE);
                 vertx.setTimer(GOAWAY_GRACE_MS, t -> c.shutdown(1, TimeUnit.SECONDS));
             }

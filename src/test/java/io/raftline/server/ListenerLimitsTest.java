@@ -413,17 +413,30 @@ class ListenerLimitsTest {
         return f;
     }
 
+    /** One HTTP/2 frame read from the server. */
+    private record ServerFrame(int type, int flags, int stream, byte[] payload) {
+    }
+
+    /** Reads the server's next frame; fails, saying {@code awaited}, if the connection closes first. */
+    private static ServerFrame readFrame(InputStream in, String awaited) throws IOException {
+        byte[] head = in.readNBytes(9);
+        assertThat(head).as(awaited).hasSize(9);
+        int length = (head[0] & 0xff) << 16 | (head[1] & 0xff) << 8 | (head[2] & 0xff);
+        byte[] payload = in.readNBytes(length);
+        assertThat(payload).hasSize(length);
+        return new ServerFrame(head[3], head[4], readStreamId(head, 5), payload);
+    }
+
+    /** A 31-bit stream id at {@code at} (its reserved bit dropped). */
+    private static int readStreamId(byte[] b, int at) {
+        return (b[at] & 0x7f) << 24 | (b[at + 1] & 0xff) << 16 | (b[at + 2] & 0xff) << 8 | (b[at + 3] & 0xff);
+    }
+
     /** Reads the server's frames until one on {@code stream} ends it; fails if the connection closes first. */
     private static void readUntilStreamEnds(InputStream in, int stream) throws IOException {
         while (true) {
-            byte[] head = in.readNBytes(9);
-            assertThat(head).as("the connection stays open until the answer").hasSize(9);
-            int length = (head[0] & 0xff) << 16 | (head[1] & 0xff) << 8 | (head[2] & 0xff);
-            int type = head[3];
-            int flags = head[4];
-            int id = (head[5] & 0x7f) << 24 | (head[6] & 0xff) << 16 | (head[7] & 0xff) << 8 | (head[8] & 0xff);
-            assertThat(in.readNBytes(length)).hasSize(length);
-            if (id == stream && (type == 0 || type == 1) && (flags & 1) != 0) {
+            ServerFrame f = readFrame(in, "the connection stays open until the answer");
+            if (f.stream() == stream && (f.type() == 0 || f.type() == 1) && (f.flags() & 1) != 0) {
                 return;
             }
         }
@@ -432,14 +445,9 @@ class ListenerLimitsTest {
     /** Reads the server's frames until a GOAWAY; returns its last stream id. */
     private static int readUntilGoAway(InputStream in) throws IOException {
         while (true) {
-            byte[] head = in.readNBytes(9);
-            assertThat(head).as("a GOAWAY before the connection closes").hasSize(9);
-            int length = (head[0] & 0xff) << 16 | (head[1] & 0xff) << 8 | (head[2] & 0xff);
-            byte[] payload = in.readNBytes(length);
-            assertThat(payload).hasSize(length);
-            if (head[3] == 7) {
-                return (payload[0] & 0x7f) << 24 | (payload[1] & 0xff) << 16 | (payload[2] & 0xff) << 8
-                        | (payload[3] & 0xff);
+            ServerFrame f = readFrame(in, "a GOAWAY before the connection closes");
+            if (f.type() == 7) {
+                return readStreamId(f.payload(), 0);
             }
         }
     }
@@ -447,8 +455,9 @@ class ListenerLimitsTest {
     @Test
     void aRequestThatCrossesTheFirstGoawayOfAQuietHttp2ConnectionIsServed() throws Exception {
         // A quiet HTTP/2 connection is closed in two steps: a GOAWAY that still admits every stream, then, a second
-        // later, the shutdown that closes it once its streams end. A client whose next request crossed the first is answered, not refused
-        // (with one final GOAWAY, a gRPC call made right at the deadline failed in the client).
+        // later, the shutdown that closes it once its streams end. A client whose next request crossed the first is
+        // answered, not refused (with one GOAWAY naming the last stream, a gRPC call made right at the deadline
+        // failed in the client).
         HttpServerVerticle server = serveWithGrpc();
         byte[] get = {(byte) 0x82, (byte) 0x86, (byte) 0x84, 0x01, 1, 'x'}; // GET / over http, :authority x (HPACK)
         try (Socket h2c = new Socket("127.0.0.1", server.actualPort())) {
