@@ -17,6 +17,11 @@ final class Progress {
     boolean recentActive;
     /** Newest heartbeat round the follower answered. */
     long ackedRound;
+    /**
+     * Where the follower came among those that answered the leader's last round to every follower (1 = first), or 0
+     * while it has not answered it: read rounds go to the fastest quorum only.
+     */
+    long fullRoundRank;
     /** Leader ticks spent in {@link ReplicationState#SNAPSHOT}. */
     int snapshotTicks;
     final Inflights inflights;

@@ -105,6 +105,16 @@ public final class RaftCore {
     /** Leader only: the last round sent for reads, and the leader tick it left at. */
     private long readRound;
     private long readRoundTick;
+    /**
+     * Leader only: the last heartbeat round sent to every follower, the tick it left at, and how many followers have
+     * answered it so far. A round sent for reads only needs a quorum's answers, so it goes to the voters that answered
+     * the last full round first (with the leader, a quorum) and not to all: in a 3-node cluster under reads, half the
+     * heartbeats and answers. The rounds of the heartbeat timer still go to every follower; they pick the fastest
+     * again each interval and confirm the reads of a round whose addressee fell silent.
+     */
+    private long fullRound;
+    private long fullRoundTick;
+    private long fullRoundAnswers;
     /** Leader only: ticks since it was elected, and the tick each heartbeat round was sent at (for leases). */
     private long leaderTicks;
     private long heartbeatRound;
@@ -886,6 +896,9 @@ public final class RaftCore {
         pendingReadRound = false;
         readRound = 0;
         readRoundTick = 0;
+        fullRound = 0;
+        fullRoundTick = 0;
+        fullRoundAnswers = 0;
         leaderTicks = 0;
         roundSentAt.clear();
     }
@@ -1222,6 +1235,9 @@ public final class RaftCore {
         if (pr.match < log.lastIndex()) {
             sendAppend(m.from(), true);
         }
+        if (fullRound != 0 && m.context() >= fullRound && pr.fullRoundRank == 0) {
+            pr.fullRoundRank = ++fullRoundAnswers;
+        }
         if (m.context() > pr.ackedRound) {
             pr.ackedRound = m.context();
             readIndexQueue.ack(m.from(), m.context());
@@ -1303,7 +1319,7 @@ public final class RaftCore {
             if (readRoundInFlight()) {
                 return; // stays pending: sent once a quorum has answered the round in flight
             }
-            bcastHeartbeat();
+            sendReadRound();
             readRound = heartbeatRound;
             readRoundTick = leaderTicks;
         }
@@ -1369,6 +1385,57 @@ public final class RaftCore {
      * requests and dates the leader lease.
      */
     private void bcastHeartbeat() {
+        long context = nextRound();
+        fullRound = context;
+        fullRoundTick = leaderTicks;
+        fullRoundAnswers = 0;
+        for (Map.Entry<Integer, Progress> e : progress.entrySet()) {
+            if (e.getKey() != id) {
+                e.getValue().fullRoundRank = 0;
+                sendHeartbeat(e.getKey(), e.getValue(), context);
+            }
+        }
+    }
+
+    /**
+     * A round for reads: to the voters that answered the last full round first, as many as make a quorum with this
+     * leader, if that round is recent (younger than two heartbeat intervals) and enough of them answered it; to every
+     * follower otherwise. Which voters confirm a round does not matter to the reads (any quorum's answers to a round
+     * sent after a read registered prove the leadership at that point), only how soon they answer.
+     */
+    private void sendReadRound() {
+        int need = membership.quorum() - (membership.isVoter(id) ? 1 : 0);
+        int[] fastest = new int[need];
+        int found = 0;
+        if (fullRound != 0 && leaderTicks - fullRoundTick < 2L * config.heartbeatTicks()) {
+            long lastRank = 0; // ranks are distinct: take the next lowest each time
+            for (; found < need; found++) {
+                long bestRank = Long.MAX_VALUE;
+                for (int v : voters) {
+                    Progress pr = v == id ? null : progress.get(v);
+                    if (pr != null && pr.fullRoundRank > lastRank && pr.fullRoundRank < bestRank) {
+                        bestRank = pr.fullRoundRank;
+                        fastest[found] = v;
+                    }
+                }
+                if (bestRank == Long.MAX_VALUE) {
+                    break;
+                }
+                lastRank = bestRank;
+            }
+        }
+        if (found < need) {
+            bcastHeartbeat();
+            return;
+        }
+        long context = nextRound();
+        for (int peer : fastest) {
+            sendHeartbeat(peer, progress.get(peer), context);
+        }
+    }
+
+    /** Numbers the next heartbeat round and remembers when it left (leases age from it). */
+    private long nextRound() {
         pendingReadRound = false; // any round sent after a read registered confirms it
         long context = ++heartbeatRound;
         roundSentAt.addLast(new long[] {context, leaderTicks});
@@ -1376,14 +1443,13 @@ public final class RaftCore {
         while (roundSentAt.size() > keep) {
             roundSentAt.removeFirst();
         }
-        for (int peer : progress.keySet()) {
-            if (peer != id) {
-                Progress pr = progress.get(peer);
-                // Never tell a follower to commit past what it is known to hold.
-                long commit = Math.min(pr.match, log.committed());
-                send(new Heartbeat(id, peer, term, commit, context));
-            }
-        }
+        return context;
+    }
+
+    private void sendHeartbeat(int peer, Progress pr, long context) {
+        // Never tell a follower to commit past what it is known to hold.
+        long commit = Math.min(pr.match, log.committed());
+        send(new Heartbeat(id, peer, term, commit, context));
     }
 
     /**
