@@ -19,6 +19,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.netty.handler.codec.TooLongFrameException;
 import java.net.BindException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -69,8 +70,13 @@ public final class HttpServerVerticle extends VerticleBase {
     private final DescriptorBudget budget = DescriptorBudget.process();
     /** Connections beyond {@code max_connections}: their first request is answered 503, then they are closed. */
     private final Set<HttpConnection> overLimit = Collections.newSetFromMap(new IdentityHashMap<>());
-    /** Requests whose body had not fully arrived when last looked at, with the time they started (event loop only). */
-    private List<Pending> pending = new ArrayList<>();
+    /**
+     * Requests whose body had not fully arrived when last looked at, with the time they started, in arrival order
+     * (event loop only). Requests whose body has arrived leave from the front as each new one comes in, not at the
+     * next sweep only: a request kept for up to a sweep period (1 s by default) kept its whole object graph alive
+     * through young collections, which copied 10-12 MB of them at every pause under 30,000 reads a second.
+     */
+    private ArrayDeque<Pending> pending = new ArrayDeque<>();
     private long sweepTimer = -1;
     /**
      * Every connection Netty accepted for this server, also those Vert.x has not shown to {@link #connected} yet (a
@@ -81,6 +87,10 @@ public final class HttpServerVerticle extends VerticleBase {
     private volatile long headTimeouts;
 
     private record Pending(HttpServerRequest request, long startedNanos) {
+        /** The body has arrived (or the exchange is over): no longer the request timeout's business. */
+        boolean arrived() {
+            return request.isEnded() || request.response().closed();
+        }
     }
 
     /**
@@ -259,7 +269,10 @@ public final class HttpServerVerticle extends VerticleBase {
                 refuse(request, refusal.status(), refusal.code(), refusal.message());
                 return;
             }
-            pending.add(new Pending(request, System.nanoTime()));
+            while (!pending.isEmpty() && pending.peekFirst().arrived()) {
+                pending.pollFirst();
+            }
+            pending.addLast(new Pending(request, System.nanoTime()));
             router.handle(request);
         };
         long shortest = limits.requestHeadTimeoutMs() > 0
@@ -329,6 +342,13 @@ public final class HttpServerVerticle extends VerticleBase {
                     + " limits.idle_timeout_ms only", what);
         }
         Metrics.registerHeadTimeouts(what, this, HttpServerVerticle::headTimeouts);
+    }
+
+    /** How many requests the request timeout still tracks, read on this verticle's event loop (for tests). */
+    io.vertx.core.Future<Integer> trackedRequests() {
+        io.vertx.core.Promise<Integer> size = io.vertx.core.Promise.promise();
+        context.runOnContext(v -> size.complete(pending.size()));
+        return size.future();
     }
 
     /**
@@ -493,10 +513,10 @@ public final class HttpServerVerticle extends VerticleBase {
         }
         long now = System.nanoTime();
         long timeout = TimeUnit.MILLISECONDS.toNanos(limits.requestTimeoutMs());
-        List<Pending> keep = new ArrayList<>();
+        ArrayDeque<Pending> keep = new ArrayDeque<>();
         for (Pending p : pending) {
             HttpServerRequest r = p.request();
-            if (r.isEnded() || r.response().closed()) {
+            if (p.arrived()) {
                 continue;
             }
             if (now - p.startedNanos() >= timeout) {
@@ -508,7 +528,7 @@ public final class HttpServerVerticle extends VerticleBase {
                     r.response().reset();
                 }
             } else {
-                keep.add(p);
+                keep.addLast(p);
             }
         }
         pending = keep;
