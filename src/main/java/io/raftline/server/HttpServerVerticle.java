@@ -6,6 +6,7 @@ import io.raftline.security.DescriptorBudget;
 import io.raftline.security.RequestGuard;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.Http2Settings;
@@ -345,8 +346,8 @@ public final class HttpServerVerticle extends VerticleBase {
     }
 
     /** How many requests the request timeout still tracks, read on this verticle's event loop (for tests). */
-    io.vertx.core.Future<Integer> trackedRequests() {
-        io.vertx.core.Promise<Integer> size = io.vertx.core.Promise.promise();
+    Future<Integer> trackedRequests() {
+        Promise<Integer> size = Promise.promise();
         context.runOnContext(v -> size.complete(pending.size()));
         return size.future();
     }
