@@ -27,26 +27,16 @@ measure() { # $1 label $2 put-script $3 get-script $4 url
     printf "%-10s %-8s %10s %9s %9s %8s\n" "$label" "$name" "$rps" "$p50" "$p99" "$non2xx"
   done
 }
+. "$proj/bin/procs.sh"
 printf "%-10s %-8s %10s %9s %9s %8s\n" system test req/s p50 p99 non2xx
 if [ "${SKIP_ETCD:-0}" != 1 ]; then
-  # etcd, three members on loopback
-  cluster="e1=http://127.0.0.1:12380,e2=http://127.0.0.1:22380,e3=http://127.0.0.1:32380"
-  for i in 1 2 3; do
-    etcd --name e$i --data-dir "$work/e$i" --listen-client-urls http://127.0.0.1:${i}2379 \
-      --advertise-client-urls http://127.0.0.1:${i}2379 --listen-peer-urls http://127.0.0.1:${i}2380 \
-      --initial-advertise-peer-urls http://127.0.0.1:${i}2380 --initial-cluster $cluster \
-      --initial-cluster-state new >"$work/e$i.log" 2>&1 & pids+=($!)
-  done
-  sleep 5
-  leader=$(for i in 1 2 3; do curl -s -X POST http://127.0.0.1:${i}2379/v3/maintenance/status -d '{}' | python3 -c \
-    "import json,sys;d=json.load(sys.stdin);print($i if d['leader']==d['header']['member_id'] else '')"; done | tr -d '\n')
-  u=http://127.0.0.1:${leader}2379
+  start_etcd "$work/etcd"
+  u=$(etcd_leader_url)
   warm etcd-put.lua etcd-get.lua "$u"
   measure etcd etcd-put.lua etcd-get.lua "$u"
   cleanup
 fi
 # Raftline, one node per process
-. "$proj/bin/procs.sh"
 start_nodes "$proj/target/raftline.jar" "$proj/$CONF" "$work/p"
 wait_leader >/dev/null
 u=$(leader_url)

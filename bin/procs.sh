@@ -28,3 +28,26 @@ leader_url() {
   curl -s "http://127.0.0.1:${1:-8081}/v1/cluster" | python3 -c \
     'import json,sys;d=json.load(sys.stdin);print([n["url"] for n in d["nodes"] if n["id"]==d["leader"]][0])'
 }
+
+# start_etcd DIR: a 3-member etcd cluster on loopback (client ports 12379/22379/32379), data and logs in DIR;
+# pids gets the three etcd processes. Waits until a leader is known.
+start_etcd() {
+  local dir=$1 i cluster="e1=http://127.0.0.1:12380,e2=http://127.0.0.1:22380,e3=http://127.0.0.1:32380"
+  mkdir -p "$dir"
+  for i in 1 2 3; do
+    etcd --name e$i --data-dir "$dir/e$i" --listen-client-urls http://127.0.0.1:${i}2379 \
+      --advertise-client-urls http://127.0.0.1:${i}2379 --listen-peer-urls http://127.0.0.1:${i}2380 \
+      --initial-advertise-peer-urls http://127.0.0.1:${i}2380 --initial-cluster $cluster \
+      --initial-cluster-state new >"$dir/e$i.log" 2>&1 & pids+=($!)
+  done
+  for i in $(seq 1 60); do [ -n "$(etcd_leader_url)" ] && return 0; sleep 0.5; done
+}
+
+# etcd_leader_url: the client URL of the etcd member that leads (empty while none does).
+etcd_leader_url() {
+  local i
+  for i in 1 2 3; do
+    curl -s -m1 -X POST http://127.0.0.1:${i}2379/v3/maintenance/status -d '{}' | python3 -c \
+      "import json,sys;d=json.load(sys.stdin);print('http://127.0.0.1:${i}2379' if d['leader']==d['header']['member_id'] else '',end='')" 2>/dev/null
+  done
+}

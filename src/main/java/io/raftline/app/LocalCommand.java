@@ -67,7 +67,7 @@ final class LocalCommand implements Callable<Integer> {
         } finally {
             Main.closeQuietly(reader);
         }
-        Vertx vertx = Vertx.vertx(Metrics.enable(config.vertxOptions(new VertxOptions())));
+        Vertx vertx = Metrics.vertx(Metrics.enable(config.vertxOptions(new VertxOptions())));
         FatalErrors.install(vertx);
         ClusterVerticle cluster = new ClusterVerticle(config);
         try {

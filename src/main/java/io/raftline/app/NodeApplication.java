@@ -37,7 +37,9 @@ final class NodeApplication extends VertxApplication implements VertxApplication
     @Override
     public VertxBuilder createVertxBuilder(VertxOptions options) {
         Metrics.enable(config.vertxOptions(options));
-        return Clustering.clustered(config) ? Clustering.builder(config, options) : Vertx.builder().with(options);
+        VertxBuilder builder = Clustering.clustered(config) ? Clustering.builder(config, options)
+                : Vertx.builder().with(options);
+        return builder.withMetrics(Metrics.factory());
     }
 
     @Override

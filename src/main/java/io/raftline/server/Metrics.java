@@ -7,9 +7,29 @@ import io.raftline.node.NodeStatus;
 import io.raftline.raft.Role;
 import io.raftline.security.DescriptorBudget;
 import io.raftline.security.PeerGuard;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.datagram.DatagramSocketOptions;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.metrics.MetricsOptions;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.spi.VertxMetricsFactory;
+import io.vertx.core.spi.metrics.ClientMetrics;
+import io.vertx.core.spi.metrics.DatagramSocketMetrics;
+import io.vertx.core.spi.metrics.EventBusMetrics;
+import io.vertx.core.spi.metrics.HttpClientMetrics;
+import io.vertx.core.spi.metrics.HttpServerMetrics;
+import io.vertx.core.spi.metrics.PoolMetrics;
+import io.vertx.core.spi.metrics.TCPMetrics;
+import io.vertx.core.spi.metrics.VertxMetrics;
 import io.vertx.ext.web.Router;
 import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.micrometer.VertxPrometheusOptions;
@@ -19,8 +39,8 @@ import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 /**
- * {@code /metrics} for Prometheus: Vert.x's own metrics (HTTP servers and clients, event bus, pools, JVM)
- * through vertx-micrometer-metrics, plus one set of Raft gauges per node (term, indexes, role, storage
+ * {@code /metrics} for Prometheus: Vert.x's own metrics (HTTP servers and clients, pools, JVM) through
+ * vertx-micrometer-metrics (the HTTP servers' through {@link HttpServerMeters}, which keeps the same meters cheaper), plus one set of Raft gauges per node (term, indexes, role, storage
  * counters). The Raft values come from the status the cluster runtime refreshes once a second, so a scrape
  * never waits on a node's event loop.
  */
@@ -29,16 +49,133 @@ public final class Metrics {
     private Metrics() {
     }
 
-    /** Vert.x options with Prometheus metrics enabled. */
+    /**
+     * Vert.x options with Prometheus metrics enabled. A Vert.x built from them must also be given {@link #factory()}
+     * (or be built by {@link #vertx(VertxOptions)}), which supplies the HTTP server metrics.
+     */
     public static VertxOptions enable(VertxOptions options) {
         // Event-bus and TCP socket metrics are off: they cost a meter lookup per Raft message (several percent of a
         // busy leader's CPU in a profile), the Raft gauges already count what matters, and the socket metrics
         // of the clustered event bus fail with an exception when a peer process dies (vertx-micrometer 5.0.7).
+        // vertx-micrometer's HTTP server metrics are off too: HttpServerMeters keeps the same ones without a meter
+        // lookup per request.
         return options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
                 .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS)
                 .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT)
                 .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
+                .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
                 .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+    }
+
+    /**
+     * The metrics of a Vert.x whose options {@link #enable} enabled: vertx-micrometer's, with the HTTP servers'
+     * measured by {@link HttpServerMeters}.
+     *
+     * @return the factory to pass to {@link io.vertx.core.VertxBuilder#withMetrics}
+     */
+    public static VertxMetricsFactory factory() {
+        return new Factory();
+    }
+
+    /**
+     * A Vert.x for {@code options}, with Raftline's metrics if they enable metrics ({@link #enable}).
+     *
+     * @param options the options
+     * @return the new Vert.x
+     */
+    public static Vertx vertx(VertxOptions options) {
+        VertxBuilder builder = Vertx.builder().with(options);
+        MetricsOptions metrics = options.getMetricsOptions();
+        return (metrics != null && metrics.isEnabled() ? builder.withMetrics(factory()) : builder).build();
+    }
+
+    /** vertx-micrometer's factory, with {@link HttpServerMeters} for the HTTP servers. */
+    private static final class Factory implements VertxMetricsFactory {
+        private final MicrometerMetricsFactory micrometer = new MicrometerMetricsFactory();
+
+        @Override
+        public VertxMetrics metrics(VertxOptions options) {
+            VertxMetrics inner = micrometer.metrics(options);
+            String name = options.getMetricsOptions() instanceof MicrometerMetricsOptions m ? m.getRegistryName()
+                    : MicrometerMetricsOptions.DEFAULT_REGISTRY_NAME;
+            MeterRegistry registry = BackendRegistries.getNow(name);
+            return registry == null ? inner : new WithHttpServerMeters(inner, registry, HttpServerMeters.of(registry));
+        }
+
+        @Override
+        public MetricsOptions newOptions() {
+            return micrometer.newOptions();
+        }
+
+        @Override
+        public MetricsOptions newOptions(MetricsOptions options) {
+            return micrometer.newOptions(options);
+        }
+
+        @Override
+        public MetricsOptions newOptions(JsonObject json) {
+            return micrometer.newOptions(json);
+        }
+    }
+
+    /** Everything from vertx-micrometer except the HTTP servers' metrics. */
+    private record WithHttpServerMeters(VertxMetrics inner, MeterRegistry registry, HttpServerMeters http)
+            implements VertxMetrics {
+        @Override
+        public HttpServerMetrics<?, ?, ?> createHttpServerMetrics(HttpServerOptions options, SocketAddress local) {
+            return http;
+        }
+
+        @Override
+        public EventBusMetrics<?> createEventBusMetrics() {
+            return inner.createEventBusMetrics();
+        }
+
+        @Override
+        public ClientMetrics<?, ?, ?> createClientMetrics(SocketAddress remote, String type, String namespace) {
+            return inner.createClientMetrics(remote, type, namespace);
+        }
+
+        @Override
+        public HttpClientMetrics<?, ?, ?> createHttpClientMetrics(HttpClientOptions options) {
+            return inner.createHttpClientMetrics(options);
+        }
+
+        @Override
+        public TCPMetrics<?> createNetServerMetrics(NetServerOptions options, SocketAddress local) {
+            return inner.createNetServerMetrics(options, local);
+        }
+
+        @Override
+        public TCPMetrics<?> createNetClientMetrics(NetClientOptions options) {
+            return inner.createNetClientMetrics(options);
+        }
+
+        @Override
+        public DatagramSocketMetrics createDatagramSocketMetrics(DatagramSocketOptions options) {
+            return inner.createDatagramSocketMetrics(options);
+        }
+
+        @Override
+        public PoolMetrics<?, ?> createPoolMetrics(String type, String name, int maxSize) {
+            return inner.createPoolMetrics(type, name, maxSize);
+        }
+
+        @Override
+        public void vertxCreated(Vertx vertx) {
+            inner.vertxCreated(vertx);
+        }
+
+        @Override
+        public boolean isMetricsEnabled() {
+            return inner.isMetricsEnabled();
+        }
+
+        @Override
+        public void close() {
+            HttpServerMeters.forget(registry);
+            inner.close();
+        }
     }
 
     /** Whether the running Vert.x has a metrics registry (false in tests that build plain Vert.x). */

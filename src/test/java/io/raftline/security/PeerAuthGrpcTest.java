@@ -115,7 +115,7 @@ class PeerAuthGrpcTest {
                     .put("cert_file", dir.resolve("node-" + id + ".pem").toString())
                     .put("key_file", dir.resolve("node-" + id + "-key.pem").toString())
                     .put("ca_file", dir.resolve("ca.pem").toString()));
-            Vertx v = Vertx.vertx(Metrics.enable(new VertxOptions()));
+            Vertx v = Metrics.vertx(Metrics.enable(new VertxOptions()));
             servers.add(v);
             NodeListener listener = id != 1 ? NodeListener.NONE : new NodeListener() {
                 @Override

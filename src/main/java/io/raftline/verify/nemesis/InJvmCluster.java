@@ -6,6 +6,7 @@ import io.raftline.events.NdjsonRecorder;
 import io.raftline.faults.NodeFault;
 import io.raftline.node.NodeListener;
 import io.raftline.server.ClusterVerticle;
+import io.raftline.server.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -151,7 +152,7 @@ public final class InJvmCluster implements ClusterUnderTest {
             JsonObject json = ClusterConfigs.placed(config, dataDir, id -> new JsonObject().put("http_port", 0))
                     .put("admin", (config.getValue("admin") instanceof JsonObject a ? a.copy() : new JsonObject())
                             .put("host", "127.0.0.1").put("port", 0));
-            Vertx vertx = Vertx.vertx(vertxOptions);
+            Vertx vertx = Metrics.vertx(vertxOptions);
             try {
                 ClusterVerticle cluster = new ClusterVerticle(RaftlineConfig.fromJson(json), listener);
                 Recording recorder = recording == null ? null : new Recording(vertx, recording);
