@@ -93,12 +93,17 @@ final class PersistentSortedMap<K, V> implements Iterable<Map.Entry<K, V>> {
         return n.key;
     }
 
-    /** Returns a map where {@code key} maps to {@code value}. */
+    /**
+     * Returns a map where {@code key} maps to {@code value}. One descent: whether the key was new is learnt on the way
+     * down (a lookup first, to count it, walked the tree twice per write; each level is a cache miss on a large map,
+     * and that walk was the largest single item of a follower's profile under writes).
+     */
     PersistentSortedMap<K, V> put(K key, V value) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
-        int newSize = get(key) == null ? size + 1 : size;
-        return new PersistentSortedMap<>(order, put(root, key, value), newSize);
+        boolean[] added = new boolean[1];
+        Node<K, V> newRoot = put(root, key, value, added);
+        return new PersistentSortedMap<>(order, newRoot, added[0] ? size + 1 : size);
     }
 
     /** Returns a map without {@code key}; this map itself if the key is absent. */
@@ -120,16 +125,17 @@ final class PersistentSortedMap<K, V> implements Iterable<Map.Entry<K, V>> {
         return new InOrder<>(root, Objects.requireNonNull(from, "from"), order);
     }
 
-    private Node<K, V> put(Node<K, V> n, K key, V value) {
+    private Node<K, V> put(Node<K, V> n, K key, V value, boolean[] added) {
         if (n == null) {
+            added[0] = true;
             return new Node<>(key, value, null, null, 1);
         }
         int cmp = order.compare(key, n.key);
         if (cmp < 0) {
-            return balance(n.key, n.value, put(n.left, key, value), n.right);
+            return balance(n.key, n.value, put(n.left, key, value, added), n.right);
         }
         if (cmp > 0) {
-            return balance(n.key, n.value, n.left, put(n.right, key, value));
+            return balance(n.key, n.value, n.left, put(n.right, key, value, added));
         }
         return new Node<>(key, value, n.left, n.right, n.height);
     }
