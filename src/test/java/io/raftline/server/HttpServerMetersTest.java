@@ -9,11 +9,10 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.RequestOptions;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
 import java.util.UUID;
@@ -29,7 +28,7 @@ class HttpServerMetersTest {
 
     private Vertx vertx;
     private MeterRegistry registry;
-    private HttpClient client;
+    private WebClient client;
     private int port;
     private final Promise<Void> release = Promise.promise();
 
@@ -50,7 +49,7 @@ class HttpServerMetersTest {
             }
         }).listen(0, "127.0.0.1"));
         port = server.actualPort();
-        client = vertx.createHttpClient();
+        client = WebClient.create(vertx);
     }
 
     @AfterEach
@@ -58,9 +57,14 @@ class HttpServerMetersTest {
         await(vertx.close());
     }
 
-    private HttpClientResponse send(HttpMethod method, String path, String body) throws InterruptedException {
-        return await(client.request(new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port)
-                .setURI(path)).compose(r -> r.send(Buffer.buffer(body))).compose(r -> r.body().map(b -> r)));
+    /**
+     * One exchange through WebClient, which reads the whole body before it completes. (HttpClient's futures chained
+     * from the test thread asked for the body in a later event-loop task than the one that delivered the response
+     * head; on a busy machine the body and its end could be handled in between and were dropped, and the exchange never
+     * completed: 8 runs of 150 timed out with two cores kept busy, 0 of 150 this way.)
+     */
+    private HttpResponse<Buffer> send(HttpMethod method, String path, String body) throws InterruptedException {
+        return await(client.request(method, port, "127.0.0.1", path).sendBuffer(Buffer.buffer(body)));
     }
 
     private double count(String code, String method) {
@@ -101,14 +105,13 @@ class HttpServerMetersTest {
 
     @Test
     void activeRequestsAndConnectionsGoBackToZero() throws Exception {
-        var held = client.request(HttpMethod.GET, port, "127.0.0.1", "/held").compose(r -> r.send())
-                .compose(r -> r.body().map(b -> r));
+        var held = client.get(port, "127.0.0.1", "/held").send();
         eventually("the held request is active", () -> active("GET") == 1
                 && registry.find("vertx_http_server_active_connections").gauge().value() == 1);
         release.complete();
         assertThat(await(held).statusCode()).isEqualTo(200);
         eventually("no request is active", () -> active("GET") == 0);
-        await(client.close());
+        client.close();
         eventually("no connection is open", () ->
                 registry.find("vertx_http_server_active_connections").gauge().value() == 0);
     }
