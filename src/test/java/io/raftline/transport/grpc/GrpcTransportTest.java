@@ -385,8 +385,17 @@ class GrpcTransportTest {
         receiver = new GrpcTransport(vertx, new NetworkConditioner(3), (m, reason) -> { }, id -> Optional.empty(),
                 Set.of(1, 2, 3), sender.options());
         GrpcServer grpc = GrpcServer.server(vertx).addService(receiver.service(2));
-        server = await(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port))
-                .requestHandler(grpc).listen());
+        // The port came from the ephemeral range, so until the new server holds it another socket can (a CI run saw
+        // "Address already in use": the sender's reconnects and other tests' connections draw local ports from the
+        // same range). A restarted process retries its bind the same way.
+        HttpServer[] restarted = new HttpServer[1];
+        eventually("the peer listens on its old port again", () -> vertx.createHttpServer(new HttpServerOptions()
+                .setHost("127.0.0.1").setPort(port)).requestHandler(grpc).listen()
+                .map(s -> {
+                    restarted[0] = s;
+                    return true;
+                }).otherwise(false));
+        server = restarted[0];
         List<Message> after = new CopyOnWriteArrayList<>();
         await(receiver.register(2, after::add));
         eventually("a message crosses the new stream", () -> {
