@@ -16,7 +16,6 @@ CONF=${CONF:-conf/node}; work=$(mktemp -d /tmp/bench-interleaved.XXXXXX); pids=(
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; pids=(); }
 trap cleanup EXIT
 . "$proj/bin/procs.sh"
-res() { wrk -t2 -c"$2" -d"$4"s --latency -s "$bench/$1" "$3" | awk '/Requests\/sec/{r=$2} /^ +99%/{p=$2} /^ +50%/{m=$2} /Non-2xx/{e=$NF} END{print r, m, p, e+0}'; }
 ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $t; }
 
 start_etcd "$work/etcd"; etcd_pids=("${pids[@]}"); eu=$(etcd_leader_url)
@@ -28,7 +27,7 @@ left=$WARM_S
 while [ "$left" -gt 0 ]; do
   for s in "etcd $eu" "raftline $ru"; do
     read -r sys url <<<"$s"
-    res "$sys-put.lua" 64 "$url" 10 >/dev/null; res "$sys-get.lua" 64 "$url" 10 >/dev/null
+    wrk_run "$sys-put.lua" 64 "$url" 10 >/dev/null; wrk_run "$sys-get.lua" 64 "$url" 10 >/dev/null
   done
   left=$((left - 20))
 done
@@ -37,7 +36,7 @@ one() { # $1 round $2 system $3 test-tag $4 conns $5 kind(put|get)
   local url idle r before after
   if [ "$2" = etcd ]; then url=$eu; idle=("${rl_pids[@]}"); else url=$ru; idle=("${etcd_pids[@]}"); fi
   before=$(ticks "${idle[@]}")
-  r=$(res "$2-$5.lua" "$4" "$url" "$SECS")
+  r=$(wrk_run "$2-$5.lua" "$4" "$url" "$SECS")
   after=$(ticks "${idle[@]}")
   echo "$1 $2 $3 $r" >> "$work/r"
   read -r rps p50 p99 non2xx <<<"$r"

@@ -13,16 +13,15 @@ proj=$(pwd); bench=${BENCH:-$proj/../shared/bench}; SECS=${SECS:-10}; WARM_S=${W
 work=$(mktemp -d /tmp/bench-warm.XXXXXX); pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; pids=(); }
 trap cleanup EXIT
-res() { wrk -t2 -c"$2" -d"$4"s --latency -s "$bench/$1" "$3" | awk '/Requests\/sec/{r=$2} /^ +99%/{p=$2} /^ +50%/{m=$2} /Non-2xx/{e=$NF} END{print r, m, p, e+0}'; }
 warm() { # $1 put-script $2 get-script $3 url: WARM_S seconds, alternating writes and reads at 64 connections
   local left=$WARM_S
-  while [ "$left" -gt 0 ]; do res "$1" 64 "$3" 10 >/dev/null; res "$2" 64 "$3" 10 >/dev/null; left=$((left - 20)); done
+  while [ "$left" -gt 0 ]; do wrk_run "$1" 64 "$3" 10 >/dev/null; wrk_run "$2" 64 "$3" 10 >/dev/null; left=$((left - 20)); done
 }
 measure() { # $1 label $2 put-script $3 get-script $4 url
   local label=$1 put=$2 get=$3 url=$4 tag script conns name r
   for t in "put16 $put 16 PUT@16" "put64 $put 64 PUT@64" "get64 $get 64 GET@64"; do
     read -r tag script conns name <<<"$t"
-    r=$(res "$script" "$conns" "$url" "$SECS"); echo "$label $tag $r" >> "$work/r"
+    r=$(wrk_run "$script" "$conns" "$url" "$SECS"); echo "$label $tag $r" >> "$work/r"
     read -r rps p50 p99 non2xx <<<"$r"
     printf "%-10s %-8s %10s %9s %9s %8s\n" "$label" "$name" "$rps" "$p50" "$p99" "$non2xx"
   done

@@ -51,3 +51,8 @@ etcd_leader_url() {
       "import json,sys;d=json.load(sys.stdin);print('http://127.0.0.1:${i}2379' if d['leader']==d['header']['member_id'] else '',end='')" 2>/dev/null
   done
 }
+
+# wrk_run SCRIPT CONNS URL SECS: wrk -t2 with a script of $bench (the caller sets it); prints "req/s p50 p99 non2xx".
+wrk_run() {
+  wrk -t2 -c"$2" -d"$4"s --latency -s "$bench/$1" "$3" | awk '/Requests\/sec/{r=$2} /^ +99%/{p=$2} /^ +50%/{m=$2} /Non-2xx/{e=$NF} END{print r, m, p, e+0}'
+}

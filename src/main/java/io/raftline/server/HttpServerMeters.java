@@ -115,14 +115,12 @@ final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Excha
     }
 
     /**
-     * Drops a registry's instance: its Vert.x closed, and vertx-micrometer stopped the registry with it (a Vert.x
-     * started later under the same registry name gets a new registry).
-     *
-     * @param registry the stopped registry
+     * Drops this instance from the registry's entry: its Vert.x closed, and vertx-micrometer stopped the registry with
+     * it (a Vert.x started later under the same registry name gets a new registry).
      */
-    static void forget(MeterRegistry registry) {
+    void forget() {
         synchronized (BY_REGISTRY) {
-            BY_REGISTRY.remove(registry);
+            BY_REGISTRY.remove(registry, this);
         }
     }
 
@@ -166,9 +164,13 @@ final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Excha
 
     @Override
     public Exchange requestBegin(Object socketMetric, HttpRequest request) {
-        int method = methodIndex(request.method());
-        activeRequests[method].increment();
-        return new Exchange(method, System.nanoTime());
+        return begin(request.method());
+    }
+
+    private Exchange begin(HttpMethod method) {
+        int index = methodIndex(method);
+        activeRequests[index].increment();
+        return new Exchange(index, System.nanoTime());
     }
 
     @Override
@@ -184,9 +186,7 @@ final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Excha
 
     @Override
     public Exchange responsePushed(Object socketMetric, HttpMethod method, String uri, HttpResponse response) {
-        int index = methodIndex(method);
-        activeRequests[index].increment();
-        return new Exchange(index, System.nanoTime());
+        return begin(method);
     }
 
     @Override

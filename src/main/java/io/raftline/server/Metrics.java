@@ -40,8 +40,8 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * {@code /metrics} for Prometheus: Vert.x's own metrics (HTTP servers and clients, pools, JVM) through
- * vertx-micrometer-metrics (the HTTP servers' through {@link HttpServerMeters}, which keeps the same meters cheaper), plus one set of Raft gauges per node (term, indexes, role, storage
- * counters). The Raft values come from the status the cluster runtime refreshes once a second, so a scrape
+ * vertx-micrometer-metrics (the HTTP servers' through {@link HttpServerMeters}, which keeps the same meters cheaper),
+ * plus one set of Raft gauges per node (term, indexes, role, storage counters). The Raft values come from the status the cluster runtime refreshes once a second, so a scrape
  * never waits on a node's event loop.
  */
 public final class Metrics {
@@ -99,7 +99,7 @@ public final class Metrics {
             String name = options.getMetricsOptions() instanceof MicrometerMetricsOptions m ? m.getRegistryName()
                     : MicrometerMetricsOptions.DEFAULT_REGISTRY_NAME;
             MeterRegistry registry = BackendRegistries.getNow(name);
-            return registry == null ? inner : new WithHttpServerMeters(inner, registry, HttpServerMeters.of(registry));
+            return registry == null ? inner : new WithHttpServerMeters(inner, HttpServerMeters.of(registry));
         }
 
         @Override
@@ -119,8 +119,7 @@ public final class Metrics {
     }
 
     /** Everything from vertx-micrometer except the HTTP servers' metrics. */
-    private record WithHttpServerMeters(VertxMetrics inner, MeterRegistry registry, HttpServerMeters http)
-            implements VertxMetrics {
+    private record WithHttpServerMeters(VertxMetrics inner, HttpServerMeters http) implements VertxMetrics {
         @Override
         public HttpServerMetrics<?, ?, ?> createHttpServerMetrics(HttpServerOptions options, SocketAddress local) {
             return http;
@@ -173,7 +172,7 @@ public final class Metrics {
 
         @Override
         public void close() {
-            HttpServerMeters.forget(registry);
+            http.forget();
             inner.close();
         }
     }
