@@ -801,8 +801,30 @@ public final class NodeHost {
 
     /** A storage failure: a node that cannot persist must stop acknowledging anything. */
     private void failStop(Throwable cause) {
+        escalateOutOfMemory(cause);
         LOG.error("{} cannot persist its log; stopping (fail-stop)", prefix(), cause);
         crash();
+    }
+
+    /**
+     * A failure caused by an {@link OutOfMemoryError} is the process's, not this node's: the error is handed to the
+     * process's default uncaught-exception handler, which in a Raftline process ends it with a clear message so that
+     * a supervisor restarts it (recovery replays the log). Left to the node, the error would only stop it (fail-stop
+     * for a write, nothing at all for a snapshot) and the process would live on without memory, answering nothing
+     * useful, until some other allocation failed where the handler sees it. Without such a handler (an embedding
+     * application, a test) the node goes on as for any other failure.
+     */
+    private static void escalateOutOfMemory(Throwable cause) {
+        Throwable t = cause;
+        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
+            if (t instanceof OutOfMemoryError oom) {
+                Thread.UncaughtExceptionHandler process = Thread.getDefaultUncaughtExceptionHandler();
+                if (process != null) {
+                    process.uncaughtException(Thread.currentThread(), oom);
+                }
+                return;
+            }
+        }
     }
 
     // ---------------------------------------------------------------- inputs
@@ -1110,6 +1132,7 @@ public final class NodeHost {
             }
             if (ar.failed()) {
                 snapshotInFlight = false;
+                escalateOutOfMemory(ar.cause());
                 LOG.error("{} failed to serialize a snapshot at {}", prefix(), captured.lastApplied(), ar.cause());
                 return;
             }

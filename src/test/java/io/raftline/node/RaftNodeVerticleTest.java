@@ -127,6 +127,7 @@ class RaftNodeVerticleTest {
     static final class FailingStore implements LogStore {
         private final MemoryLogStore inner = new MemoryLogStore();
         private volatile boolean broken;
+        private volatile Throwable failure = new io.raftline.raft.StorageException("fsync failed: Input/output error");
 
         @Override
         public Storage storage() {
@@ -136,7 +137,7 @@ class RaftNodeVerticleTest {
         @Override
         public Future<Void> persist(Snapshot snapshot, List<Entry> entries, HardState hardState, boolean sync) {
             if (broken) {
-                return Future.failedFuture(new io.raftline.raft.StorageException("fsync failed: Input/output error"));
+                return Future.failedFuture(failure);
             }
             return inner.persist(snapshot, entries, hardState, sync);
         }
@@ -181,6 +182,27 @@ class RaftNodeVerticleTest {
         // Nothing is acknowledged while the disk is broken, not even reads.
         refusal(node.propose(put("later", "3")));
         refusal(node.read(ReadConsistency.STALE));
+    }
+
+    @Test
+    void anOutOfMemoryErrorUnderAWriteGoesToTheProcesssHandler(Vertx vertx) throws Exception {
+        // A Raftline process ends on it (FatalErrors); a node that only stopped left the process alive and useless.
+        FailingStore disk = new FailingStore();
+        RaftNodeVerticle node = deploy(vertx, disk, 100, 2000, 10_000);
+        await(node.propose(put("before", "1")));
+        OutOfMemoryError oom = new OutOfMemoryError("Java heap space");
+        List<Throwable> handed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> handed.add(e));
+        try {
+            disk.failure = oom;
+            disk.broken = true;
+            refusal(node.propose(put("after", "2")));
+            assertThat(handed).containsExactly(oom);
+        } finally {
+            Thread.setDefaultUncaughtExceptionHandler(previous);
+        }
+        assertThat(await(node.status()).up()).as("without a process to end, the node still stops").isFalse();
     }
 
     @Test
