@@ -2,20 +2,14 @@ package io.raftline.server;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.spi.metrics.HttpServerMetrics;
 import io.vertx.core.spi.observability.HttpRequest;
 import io.vertx.core.spi.observability.HttpResponse;
-import java.util.IdentityHashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -27,35 +21,22 @@ import java.util.concurrent.atomic.LongAdder;
  * active-requests gauge at the request's start, the request size at its end, the count, time and size at the
  * response's end), and those lookups, with the tag lists built for them, were 10% of a busy leader's samples under
  * linearizable reads (docs/performance.md, "Eleventh round"). Here every meter is registered once, the first time its
- * method and status are seen, and held in an array indexed by both; a request costs a few additions. The names and the
- * {@code method} and {@code code} labels are vertx-micrometer's, so dashboards built on them keep working; the
- * {@code route} label is not kept (it needs a call per route matched), and a method other than the standard ones is
- * counted as {@code OTHER}: a client cannot add series by inventing methods.
+ * method and status are seen, and held in an array indexed by both ({@link HttpMeterTable}); a request costs a few
+ * additions. The names and the {@code method} and {@code code} labels are vertx-micrometer's, so dashboards built on
+ * them keep working; the {@code route} label is not kept (it needs a call per route matched), and a method other than
+ * the standard ones is counted as {@code OTHER}: a client cannot add series by inventing methods.
  *
- * <p>One instance per meter registry, shared by every HTTP server of every Vert.x instance using it (several servers
- * registering the same gauge would each see only the first one's value). Called on the servers' event loops, so all
- * state is thread-safe; nothing blocks.
+ * <p>One instance per meter registry ({@link Metrics}), shared by every HTTP server of every Vert.x instance using it
+ * (several servers registering the same gauge would each see only the first one's value). Called on the servers'
+ * event loops, so all state is thread-safe; nothing blocks.
  */
 final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Exchange, Object, Object> {
 
-    /** Guarded by itself; an entry leaves when its Vert.x closes, which stops its registry ({@link #forget}). */
-    private static final Map<MeterRegistry, HttpServerMeters> BY_REGISTRY = new IdentityHashMap<>();
-
-    /** The methods that get a label of their own; any other is {@code OTHER}. */
-    private static final HttpMethod[] METHODS = {HttpMethod.GET, HttpMethod.PUT, HttpMethod.POST, HttpMethod.DELETE,
-        HttpMethod.HEAD, HttpMethod.OPTIONS, HttpMethod.PATCH};
-    private static final String OTHER = "OTHER";
-    private static final int FIRST_CODE = 100;
-    /** Status codes 100-599 have a slot each; any other (an application's own) shares the last, labelled "other". */
-    private static final int CODES = 501;
-
-    private final MeterRegistry registry;
-    private final AtomicLong activeConnections = new AtomicLong();
-    private final AtomicLong activeWebSockets = new AtomicLong();
-    private final LongAdder[] activeRequests = new LongAdder[METHODS.length + 1];
-    private final DistributionSummary[] requestBytes = new DistributionSummary[METHODS.length + 1];
-    /** Per method and status, created when first seen. */
-    private final AtomicReferenceArray<ByStatus> byStatus = new AtomicReferenceArray<>((METHODS.length + 1) * CODES);
+    private final HttpMeterTable table;
+    private final LongAdder activeConnections;
+    private final LongAdder activeWebSockets;
+    private final LongAdder[] activeRequests;
+    private final DistributionSummary[] requestBytes;
     private final Counter bytesRead;
     private final Counter bytesWritten;
     private final Counter resets;
@@ -74,92 +55,18 @@ final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Excha
         }
     }
 
-    /** The meters of one method and status. */
-    private record ByStatus(Counter requests, Timer responseTime, DistributionSummary responseBytes) {
-    }
-
-    private HttpServerMeters(MeterRegistry registry) {
-        this.registry = registry;
-        Gauge.builder("vertx_http_server_active_connections", activeConnections, AtomicLong::get)
-                .description("Number of opened connections to the HTTP Server").register(registry);
-        Gauge.builder("vertx_http_server_active_ws_connections", activeWebSockets, AtomicLong::get)
-                .description("Number of websockets currently opened").register(registry);
-        for (int m = 0; m <= METHODS.length; m++) {
-            String method = methodName(m);
-            LongAdder active = new LongAdder();
-            activeRequests[m] = active;
-            Gauge.builder("vertx_http_server_active_requests", active, LongAdder::sum)
-                    .description("Number of requests being processed").tag("method", method).register(registry);
-            requestBytes[m] = DistributionSummary.builder("vertx_http_server_request_bytes")
-                    .description("Size of requests in bytes").tag("method", method).register(registry);
-        }
-        bytesRead = Counter.builder("vertx_http_server_bytes_read").description("Number of bytes received by the server")
-                .register(registry);
-        bytesWritten = Counter.builder("vertx_http_server_bytes_written")
-                .description("Number of bytes sent by the server").register(registry);
-        resets = Counter.builder("vertx_http_server_request_resets").description("Number of request resets")
-                .register(registry);
-        errors = Counter.builder("vertx_http_server_errors").description("Number of errors").register(registry);
-    }
-
-    /**
-     * The meters of a registry, registered on first use.
-     *
-     * @param registry where the meters live
-     * @return the one instance for that registry
-     */
-    static HttpServerMeters of(MeterRegistry registry) {
-        synchronized (BY_REGISTRY) {
-            return BY_REGISTRY.computeIfAbsent(registry, HttpServerMeters::new);
-        }
-    }
-
-    /**
-     * Drops this instance from the registry's entry: its Vert.x closed, and vertx-micrometer stopped the registry with
-     * it (a Vert.x started later under the same registry name gets a new registry).
-     */
-    void forget() {
-        synchronized (BY_REGISTRY) {
-            BY_REGISTRY.remove(registry, this);
-        }
-    }
-
-    private static int methodIndex(HttpMethod method) {
-        for (int i = 0; i < METHODS.length; i++) {
-            if (METHODS[i] == method) {
-                return i;
-            }
-        }
-        return METHODS.length;
-    }
-
-    private static String methodName(int index) {
-        return index < METHODS.length ? METHODS[index].name() : OTHER;
-    }
-
-    private static int codeIndex(int status) {
-        return status >= FIRST_CODE && status < FIRST_CODE + CODES - 1 ? status - FIRST_CODE : CODES - 1;
-    }
-
-    private ByStatus byStatus(int method, int status) {
-        int code = codeIndex(status);
-        int slot = method * CODES + code;
-        ByStatus meters = byStatus.get(slot);
-        if (meters == null) {
-            // Registering twice (two event loops racing) is harmless: the registry returns the meters it has.
-            String label = code == CODES - 1 ? "other" : String.valueOf(status);
-            String name = methodName(method);
-            meters = new ByStatus(
-                    Counter.builder("vertx_http_server_requests").description("Number of processed requests")
-                            .tag("code", label).tag("method", name).register(registry),
-                    Timer.builder("vertx_http_server_response_time").description("Request processing time")
-                            .tag("code", label).tag("method", name).register(registry),
-                    DistributionSummary.builder("vertx_http_server_response_bytes")
-                            .description("Size of responses in bytes").tag("code", label).tag("method", name)
-                            .register(registry));
-            byStatus.set(slot, meters);
-        }
-        return meters;
+    /** Registers the meters in {@code registry}: once per registry (see {@link Metrics}). */
+    HttpServerMeters(MeterRegistry registry) {
+        table = new HttpMeterTable(registry, "vertx_http_server", "requests", "Number of processed requests",
+                "Request processing time");
+        activeConnections = table.gauge("active_connections", "Number of opened connections to the HTTP Server");
+        activeWebSockets = table.gauge("active_ws_connections", "Number of websockets currently opened");
+        activeRequests = table.gaugesByMethod("active_requests", "Number of requests being processed");
+        requestBytes = table.summariesByMethod("request_bytes", "Size of requests in bytes");
+        bytesRead = table.counter("bytes_read", "Number of bytes received by the server");
+        bytesWritten = table.counter("bytes_written", "Number of bytes sent by the server");
+        resets = table.counter("request_resets", "Number of request resets");
+        errors = table.counter("errors", "Number of errors");
     }
 
     @Override
@@ -168,7 +75,7 @@ final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Excha
     }
 
     private Exchange begin(HttpMethod method) {
-        int index = methodIndex(method);
+        int index = HttpMeterTable.methodIndex(method);
         activeRequests[index].increment();
         return new Exchange(index, System.nanoTime());
     }
@@ -191,10 +98,10 @@ final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Excha
 
     @Override
     public void responseEnd(Exchange exchange, HttpResponse response, long bytesWritten) {
-        ByStatus meters = byStatus(exchange.method, response.statusCode());
-        meters.requests().increment();
-        meters.responseTime().record(System.nanoTime() - exchange.startNanos, TimeUnit.NANOSECONDS);
-        meters.responseBytes().record(bytesWritten);
+        HttpMeterTable.ByStatus meters = table.byStatus(exchange.method, response.statusCode());
+        meters.count().increment();
+        meters.time().record(System.nanoTime() - exchange.startNanos, TimeUnit.NANOSECONDS);
+        meters.bytes().record(bytesWritten);
         leave(exchange);
     }
 
@@ -207,24 +114,24 @@ final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Excha
 
     @Override
     public Object connected(Object socketMetric, Exchange exchange, ServerWebSocket webSocket) {
-        activeWebSockets.incrementAndGet();
+        activeWebSockets.increment();
         return webSocket;
     }
 
     @Override
     public void disconnected(Object webSocketMetric) {
-        activeWebSockets.decrementAndGet();
+        activeWebSockets.decrement();
     }
 
     @Override
     public Object connected(SocketAddress remoteAddress, String remoteName) {
-        activeConnections.incrementAndGet();
+        activeConnections.increment();
         return remoteAddress;
     }
 
     @Override
     public void disconnected(Object socketMetric, SocketAddress remoteAddress) {
-        activeConnections.decrementAndGet();
+        activeConnections.decrement();
     }
 
     @Override

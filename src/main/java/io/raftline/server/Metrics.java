@@ -51,25 +51,26 @@ public final class Metrics {
 
     /**
      * Vert.x options with Prometheus metrics enabled. A Vert.x built from them must also be given {@link #factory()}
-     * (or be built by {@link #vertx(VertxOptions)}), which supplies the HTTP server metrics.
+     * (or be built by {@link #vertx(VertxOptions)}), which supplies the HTTP server and client metrics.
      */
     public static VertxOptions enable(VertxOptions options) {
         // Event-bus and TCP socket metrics are off: they cost a meter lookup per Raft message (several percent of a
         // busy leader's CPU in a profile), the Raft gauges already count what matters, and the socket metrics
         // of the clustered event bus fail with an exception when a peer process dies (vertx-micrometer 5.0.7).
-        // vertx-micrometer's HTTP server metrics are off too: HttpServerMeters keeps the same ones without a meter
-        // lookup per request.
+        // vertx-micrometer's HTTP server and client metrics are off too: HttpServerMeters and HttpClientMeters keep
+        // the same ones without a meter lookup per request.
         return options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
                 .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS)
                 .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT)
                 .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
                 .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
+                .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT)
                 .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
     }
 
     /**
-     * The metrics of a Vert.x whose options {@link #enable} enabled: vertx-micrometer's, with the HTTP servers'
-     * measured by {@link HttpServerMeters}.
+     * The metrics of a Vert.x whose options {@link #enable} enabled: vertx-micrometer's, with the HTTP servers and
+     * clients measured by {@link HttpServerMeters} and {@link HttpClientMeters}.
      *
      * @return the factory to pass to {@link io.vertx.core.VertxBuilder#withMetrics}
      */
@@ -89,7 +90,7 @@ public final class Metrics {
         return (metrics != null && metrics.isEnabled() ? builder.withMetrics(factory()) : builder).build();
     }
 
-    /** vertx-micrometer's factory, with {@link HttpServerMeters} for the HTTP servers. */
+    /** vertx-micrometer's factory, with {@link HttpServerMeters} and {@link HttpClientMeters} for HTTP. */
     private static final class Factory implements VertxMetricsFactory {
         private final MicrometerMetricsFactory micrometer = new MicrometerMetricsFactory();
 
@@ -99,7 +100,7 @@ public final class Metrics {
             String name = options.getMetricsOptions() instanceof MicrometerMetricsOptions m ? m.getRegistryName()
                     : MicrometerMetricsOptions.DEFAULT_REGISTRY_NAME;
             MeterRegistry registry = BackendRegistries.getNow(name);
-            return registry == null ? inner : new WithHttpServerMeters(inner, HttpServerMeters.of(registry));
+            return registry == null ? inner : new WithHttpMeters(inner, HttpMeters.of(registry));
         }
 
         @Override
@@ -118,11 +119,39 @@ public final class Metrics {
         }
     }
 
-    /** Everything from vertx-micrometer except the HTTP servers' metrics. */
-    private record WithHttpServerMeters(VertxMetrics inner, HttpServerMeters http) implements VertxMetrics {
+    /**
+     * The HTTP meters of one registry: every Vert.x instance using the registry shares them (each registering the same
+     * gauges would leave the registry with the first one's only).
+     */
+    record HttpMeters(MeterRegistry registry, HttpServerMeters server, HttpClientMeters client) {
+
+        /** Guarded by itself; an entry leaves when its Vert.x closes, which stops its registry ({@link #forget}). */
+        private static final Map<MeterRegistry, HttpMeters> BY_REGISTRY = new java.util.IdentityHashMap<>();
+
+        /** The meters of a registry, registered on first use. */
+        static HttpMeters of(MeterRegistry registry) {
+            synchronized (BY_REGISTRY) {
+                return BY_REGISTRY.computeIfAbsent(registry, r -> new HttpMeters(r, new HttpServerMeters(r),
+                        new HttpClientMeters(r)));
+            }
+        }
+
+        /**
+         * Drops this entry: its Vert.x closed, and vertx-micrometer stopped the registry with it (a Vert.x started
+         * later under the same registry name gets a new registry).
+         */
+        void forget() {
+            synchronized (BY_REGISTRY) {
+                BY_REGISTRY.remove(registry, this);
+            }
+        }
+    }
+
+    /** Everything from vertx-micrometer except the HTTP servers' and clients' metrics. */
+    private record WithHttpMeters(VertxMetrics inner, HttpMeters http) implements VertxMetrics {
         @Override
         public HttpServerMetrics<?, ?, ?> createHttpServerMetrics(HttpServerOptions options, SocketAddress local) {
-            return http;
+            return http.server();
         }
 
         @Override
@@ -137,7 +166,7 @@ public final class Metrics {
 
         @Override
         public HttpClientMetrics<?, ?, ?> createHttpClientMetrics(HttpClientOptions options) {
-            return inner.createHttpClientMetrics(options);
+            return http.client();
         }
 
         @Override

@@ -21,10 +21,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The HTTP server metrics Raftline keeps in place of vertx-micrometer's ({@link HttpServerMeters}): the same names and
- * labels, counted per method and status, with the active gauges back at zero once the exchanges are over.
+ * The HTTP server and client metrics Raftline keeps in place of vertx-micrometer's ({@link HttpServerMeters},
+ * {@link HttpClientMeters}): the same names and labels, counted per method and status, with the active gauges back at
+ * zero once the exchanges are over. The test's own client is measured by the client meters.
  */
-class HttpServerMetersTest {
+class HttpMetersTest {
 
     private Vertx vertx;
     private MeterRegistry registry;
@@ -118,5 +119,39 @@ class HttpServerMetersTest {
 
     private double active(String method) {
         return registry.find("vertx_http_server_active_requests").tag("method", method).gauge().value();
+    }
+
+    @Test
+    void clientExchangesAreCountedUnderVertxMicrometersNames() throws Exception {
+        for (int i = 0; i < 2; i++) {
+            assertThat(send(HttpMethod.POST, "/ok", "abc").statusCode()).isEqualTo(200);
+        }
+        assertThat(send(HttpMethod.GET, "/missing", "").statusCode()).isEqualTo(404);
+        assertThat(send(HttpMethod.valueOf("FROBNICATE"), "/ok", "").statusCode()).isEqualTo(200);
+
+        assertThat(registry.find("vertx_http_client_requests").tag("method", "POST").counter().count()).isEqualTo(2);
+        assertThat(registry.find("vertx_http_client_requests").tag("method", "OTHER").counter().count()).isEqualTo(1);
+        assertThat(registry.find("vertx_http_client_request_bytes").tag("method", "POST").summary().totalAmount())
+                .isEqualTo(6);
+        assertThat(registry.find("vertx_http_client_responses").tag("code", "200").tag("method", "POST").counter()
+                .count()).isEqualTo(2);
+        assertThat(registry.find("vertx_http_client_responses").tag("code", "404").tag("method", "GET").counter()
+                .count()).isEqualTo(1);
+        assertThat(registry.find("vertx_http_client_response_time").tag("code", "200").tag("method", "POST").timer()
+                .count()).isEqualTo(2);
+        assertThat(registry.find("vertx_http_client_response_bytes").tag("code", "200").tag("method", "POST")
+                .summary().totalAmount()).isEqualTo(10);
+        assertThat(registry.find("vertx_http_client_requests").tag("method", "FROBNICATE").meters()).isEmpty();
+        assertThat(registry.find("vertx_http_client_bytes_written").counter().count()).isPositive();
+        assertThat(registry.find("vertx_http_client_active_requests").tag("method", "POST").gauge().value()).isZero();
+        assertThat(registry.find("vertx_http_client_active_connections").gauge().value()).as("kept-alive connections")
+                .isPositive();
+        client.close();
+        eventually("the client's connection is closed", () ->
+                registry.find("vertx_http_client_active_connections").gauge().value() == 0);
+
+        String text = ((io.micrometer.prometheusmetrics.PrometheusMeterRegistry) registry).scrape();
+        assertThat(text).contains("vertx_http_client_responses_total{code=\"404\",method=\"GET\"} 1.0")
+                .contains("vertx_http_client_requests_total{method=\"POST\"} 2.0");
     }
 }
