@@ -1,16 +1,12 @@
 package io.raftline.server;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.net.SocketAddress;
 import io.vertx.core.spi.metrics.HttpServerMetrics;
 import io.vertx.core.spi.observability.HttpRequest;
 import io.vertx.core.spi.observability.HttpResponse;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The HTTP server metrics of {@code /metrics} ({@code vertx_http_server_*}: requests by method and status, response
@@ -30,43 +26,18 @@ import java.util.concurrent.atomic.LongAdder;
  * (several servers registering the same gauge would each see only the first one's value). Called on the servers'
  * event loops, so all state is thread-safe; nothing blocks.
  */
-final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Exchange, Object, Object> {
+final class HttpServerMeters extends HttpSideMeters
+        implements HttpServerMetrics<HttpSideMeters.Exchange, Object, Object> {
 
-    private final HttpMeterTable table;
-    private final LongAdder activeConnections;
-    private final LongAdder activeWebSockets;
-    private final LongAdder[] activeRequests;
-    private final DistributionSummary[] requestBytes;
-    private final Counter bytesRead;
-    private final Counter bytesWritten;
     private final Counter resets;
-    private final Counter errors;
-
-    /** What a request's metrics carry from its start to its end. */
-    static final class Exchange {
-        final int method;
-        final long startNanos;
-        /** Set once the request left the active count (its response ended or it was reset): never counted twice. */
-        boolean done;
-
-        Exchange(int method, long startNanos) {
-            this.method = method;
-            this.startNanos = startNanos;
-        }
-    }
 
     /** Registers the meters in {@code registry}: once per registry (see {@link Metrics}). */
     HttpServerMeters(MeterRegistry registry) {
-        table = new HttpMeterTable(registry, "vertx_http_server", "requests", "Number of processed requests",
-                "Request processing time");
-        activeConnections = table.gauge("active_connections", "Number of opened connections to the HTTP Server");
-        activeWebSockets = table.gauge("active_ws_connections", "Number of websockets currently opened");
-        activeRequests = table.gaugesByMethod("active_requests", "Number of requests being processed");
-        requestBytes = table.summariesByMethod("request_bytes", "Size of requests in bytes");
-        bytesRead = table.counter("bytes_read", "Number of bytes received by the server");
-        bytesWritten = table.counter("bytes_written", "Number of bytes sent by the server");
+        super(new HttpMeterTable(registry, "vertx_http_server", "requests", "Number of processed requests",
+                "Request processing time"), "Number of opened connections to the HTTP Server",
+                "Number of requests being processed", "Number of bytes received by the server",
+                "Number of bytes sent by the server");
         resets = table.counter("request_resets", "Number of request resets");
-        errors = table.counter("errors", "Number of errors");
     }
 
     @Override
@@ -74,15 +45,9 @@ final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Excha
         return begin(request.method());
     }
 
-    private Exchange begin(HttpMethod method) {
-        int index = HttpMeterTable.methodIndex(method);
-        activeRequests[index].increment();
-        return new Exchange(index, System.nanoTime());
-    }
-
     @Override
     public void requestEnd(Exchange exchange, HttpRequest request, long bytesRead) {
-        requestBytes[exchange.method].record(bytesRead);
+        requestSize(exchange, bytesRead);
     }
 
     @Override
@@ -98,54 +63,17 @@ final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Excha
 
     @Override
     public void responseEnd(Exchange exchange, HttpResponse response, long bytesWritten) {
-        HttpMeterTable.ByStatus meters = table.byStatus(exchange.method, response.statusCode());
-        meters.count().increment();
-        meters.time().record(System.nanoTime() - exchange.startNanos, TimeUnit.NANOSECONDS);
-        meters.bytes().record(bytesWritten);
-        leave(exchange);
-    }
-
-    private void leave(Exchange exchange) {
-        if (!exchange.done) {
-            exchange.done = true;
-            activeRequests[exchange.method].decrement();
-        }
+        end(exchange, response.statusCode(), bytesWritten);
     }
 
     @Override
     public Object connected(Object socketMetric, Exchange exchange, ServerWebSocket webSocket) {
-        activeWebSockets.increment();
+        webSocketOpened();
         return webSocket;
     }
 
     @Override
     public void disconnected(Object webSocketMetric) {
-        activeWebSockets.decrement();
-    }
-
-    @Override
-    public Object connected(SocketAddress remoteAddress, String remoteName) {
-        activeConnections.increment();
-        return remoteAddress;
-    }
-
-    @Override
-    public void disconnected(Object socketMetric, SocketAddress remoteAddress) {
-        activeConnections.decrement();
-    }
-
-    @Override
-    public void bytesRead(Object socketMetric, SocketAddress remoteAddress, long numberOfBytes) {
-        bytesRead.increment(numberOfBytes);
-    }
-
-    @Override
-    public void bytesWritten(Object socketMetric, SocketAddress remoteAddress, long numberOfBytes) {
-        bytesWritten.increment(numberOfBytes);
-    }
-
-    @Override
-    public void exceptionOccurred(Object socketMetric, SocketAddress remoteAddress, Throwable t) {
-        errors.increment();
+        webSocketClosed();
     }
 }
