@@ -9,7 +9,6 @@ proj=$(pwd); bench=${BENCH:-$proj/../shared/bench}; jars=("$1" "$2"); pids=()
 . "$proj/bin/procs.sh"
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; pids=(); }
 trap cleanup EXIT
-ticks() { local t=0 p u s; for p in "$@"; do read -r u s < <(awk '{print $14, $15}' "/proc/$p/stat"); t=$((t + u + s)); done; echo $t; }
 for r in $(seq 1 "${ROUNDS:-3}"); do
   order="0 1"; [ $((r % 2)) = 0 ] && order="1 0"
   for i in $order; do

@@ -16,7 +16,6 @@ CONF=${CONF:-conf/node}; work=$(mktemp -d /tmp/bench-interleaved.XXXXXX); pids=(
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; pids=(); }
 trap cleanup EXIT
 . "$proj/bin/procs.sh"
-ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $t; }
 
 start_etcd "$work/etcd"; etcd_pids=("${pids[@]}"); eu=$(etcd_leader_url)
 start_nodes "$proj/target/raftline.jar" "$proj/$CONF" "$work/p"; rl_pids=("${pids[@]:3}")

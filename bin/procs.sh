@@ -56,3 +56,10 @@ etcd_leader_url() {
 wrk_run() {
   wrk -t2 -c"$2" -d"$4"s --latency -s "$bench/$1" "$3" | awk '/Requests\/sec/{r=$2} /^ +99%/{p=$2} /^ +50%/{m=$2} /Non-2xx/{e=$NF} END{print r, m, p, e+0}'
 }
+
+# ticks PID...: the CPU time (user + system, in clock ticks) the processes have used so far; a process gone counts 0.
+ticks() {
+  local t=0 p
+  for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+  echo $t
+}

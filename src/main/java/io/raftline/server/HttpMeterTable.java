@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The meters of one side of HTTP ({@code vertx_http_server_*} or {@code vertx_http_client_*}) by method, and by
- * method and status, each registered once and then found by index: what {@link HttpServerMeters} and
- * {@link HttpClientMeters} share so that an exchange costs a few additions instead of meter lookups by name and tags.
+ * method and status, each registered once and then found by index: {@link HttpSideMeters} registers a side's meters
+ * through it, so that an exchange costs a few additions instead of meter lookups by name and tags.
  *
  * <p>The standard methods get a label of their own and any other is {@code OTHER}, so a peer cannot add series by
  * inventing methods; statuses 100-599 get a slot each and any other shares one labelled {@code other}. Thread-safe:
@@ -24,7 +24,7 @@ final class HttpMeterTable {
     private static final HttpMethod[] METHODS = {HttpMethod.GET, HttpMethod.PUT, HttpMethod.POST, HttpMethod.DELETE,
         HttpMethod.HEAD, HttpMethod.OPTIONS, HttpMethod.PATCH};
     /** How many method slots there are (the standard ones and {@code OTHER}). */
-    static final int METHOD_SLOTS = METHODS.length + 1;
+    private static final int METHOD_SLOTS = METHODS.length + 1;
     private static final String OTHER = "OTHER";
     private static final int FIRST_CODE = 100;
     private static final int CODES = 501;

@@ -40,9 +40,10 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * {@code /metrics} for Prometheus: Vert.x's own metrics (HTTP servers and clients, pools, JVM) through
- * vertx-micrometer-metrics (the HTTP servers' through {@link HttpServerMeters}, which keeps the same meters cheaper),
- * plus one set of Raft gauges per node (term, indexes, role, storage counters). The Raft values come from the status the cluster runtime refreshes once a second, so a scrape
- * never waits on a node's event loop.
+ * vertx-micrometer-metrics (the HTTP servers' and clients' through {@link HttpServerMeters} and
+ * {@link HttpClientMeters}, which keep the same meters cheaper), plus one set of Raft gauges per node (term, indexes,
+ * role, storage counters). The Raft values come from the status the cluster runtime refreshes once a second, so a
+ * scrape never waits on a node's event loop.
  */
 public final class Metrics {
 
