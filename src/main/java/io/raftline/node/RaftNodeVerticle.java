@@ -95,10 +95,9 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
         host.boot();
         return transport.register(id(), this::onMessage).onSuccess(r -> {
             registration = r;
-            long tickNanos = options.raft().tickMs() * 1_000_000L;
-            tickGate = new TickGate(tickNanos, System.nanoTime());
-            tickTimer = vertx.setPeriodic(options.raft().tickMs(), t -> onTick());
-            statsTimer = vertx.setPeriodic(QUEUE_STATS_MS, t -> reportQueues());
+            startTicking(System.nanoTime(), Long.MIN_VALUE);
+            statsTimer = vertx.setPeriodic(alignedDelayMs(QUEUE_STATS_MS, System.nanoTime()), QUEUE_STATS_MS,
+                    t -> reportQueues());
         });
     }
 
@@ -427,11 +426,49 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
         long tickMs = options.raft().tickMs();
         if (quiet) {
             quietLast = now;
-            tickTimer = vertx.setPeriodic(tickMs * QUIET_TICKS, t -> onTick());
+            long period = tickMs * QUIET_TICKS;
+            tickTimer = vertx.setPeriodic(alignedDelayMs(period, now), period, t -> onTick());
         } else {
-            tickGate = new TickGate(tickMs * 1_000_000L, now);
-            tickTimer = vertx.setPeriodic(tickMs, t -> onTick());
+            startTicking(now, quietLast);
         }
+    }
+
+    /**
+     * Ticks every {@code tick_ms}, the first time at the next multiple of {@code tick_ms} on the process's monotonic
+     * clock, with a gate that lets that first firing through. Every replica of the process ticks on the same beat:
+     * a sharded node's awake groups then tick in one pass of their event loop, one wake-up for all of them instead
+     * of one each, and the messages their ticks make (heartbeats of the groups it leads, with the same phase)
+     * leave in one frame per peer ({@link io.raftline.transport.EventBusTransport}'s outboxes) instead of a frame per
+     * group at its own moment.
+     *
+     * @param now      {@link System#nanoTime()}
+     * @param lastTick when the last tick delivered before (in quiet bursts) was due, {@link Long#MIN_VALUE} if none:
+     *                 the gate lets no tick through less than a tick's time after it, so the first firing may wait for
+     *                 the next beat, and the core's clock never runs ahead of real time
+     */
+    private void startTicking(long now, long lastTick) {
+        long tickMs = options.raft().tickMs();
+        tickGate = firstGate(tickMs, now, lastTick);
+        tickTimer = vertx.setPeriodic(alignedDelayMs(tickMs, now), tickMs, t -> onTick());
+    }
+
+    /**
+     * The gate for ticks that start at the next beat after {@code now} ({@link #alignedDelayMs}): as if the previous
+     * tick was one period before that first firing, so that the gate lets it through, unless {@code lastTick} (a tick
+     * delivered later than that) says otherwise.
+     */
+    static TickGate firstGate(long tickMs, long now, long lastTick) {
+        long tickNanos = tickMs * 1_000_000L;
+        long first = now + alignedDelayMs(tickMs, now) * 1_000_000L;
+        return new TickGate(tickNanos, Math.max(lastTick, first - tickNanos));
+    }
+
+    /**
+     * The delay from {@code nowNanos} (from {@link System#nanoTime()}) to the next whole multiple of {@code periodMs}
+     * on that clock, between 1 and {@code periodMs}: timers of one period started this way fire together.
+     */
+    static long alignedDelayMs(long periodMs, long nowNanos) {
+        return periodMs - Math.floorMod(Math.floorDiv(nowNanos, 1_000_000L), periodMs);
     }
 
     /** The host's report that its group went quiet or woke (a wake is acted on at once, not at the next burst). */

@@ -63,4 +63,34 @@ class TickGateTest {
             }
         }
     }
+    /**
+     * Replicas of one process start their tick timers at the next multiple of the tick on the monotonic clock, so
+     * that they fire in the same pass of the event loop (RaftNodeVerticle): the delay is 1 to one tick, and two
+     * timers started at different moments of one period land on the same beat.
+     */
+    @Test
+    void timersStartedWithinOnePeriodFireOnTheSameBeat() {
+        assertThat(RaftNodeVerticle.alignedDelayMs(10, 0)).isEqualTo(10);
+        assertThat(RaftNodeVerticle.alignedDelayMs(10, 3_000_000)).isEqualTo(7);
+        assertThat(RaftNodeVerticle.alignedDelayMs(10, 9_999_999)).isEqualTo(1);
+        assertThat(RaftNodeVerticle.alignedDelayMs(10, -1_000_000)).as("nanoTime may be negative").isEqualTo(1);
+        long a = 1_234_560_000_000L + 1_500_000;
+        long b = a + 6_000_000;
+        assertThat(a / 1_000_000 + RaftNodeVerticle.alignedDelayMs(10, a))
+                .isEqualTo(b / 1_000_000 + RaftNodeVerticle.alignedDelayMs(10, b));
+    }
+
+    /**
+     * The gate a replica starts ticking with lets the first aligned firing through (a period before it counts as the
+     * last tick), but not when a tick was delivered less than a tick's time before it (quiet bursts before a wake).
+     */
+    @Test
+    void theFirstAlignedFiringTicksUnlessATickWasDeliveredJustBefore() {
+        long now = 3_000_000;
+        long first = now + RaftNodeVerticle.alignedDelayMs(10, now) * 1_000_000;
+        assertThat(RaftNodeVerticle.firstGate(10, now, Long.MIN_VALUE).due(first)).isTrue();
+        TickGate afterQuiet = RaftNodeVerticle.firstGate(10, now, now - 1_000_000);
+        assertThat(afterQuiet.due(first)).as("only 8 ms after the last tick delivered").isFalse();
+        assertThat(afterQuiet.due(first + TICK)).isTrue();
+    }
 }
