@@ -46,16 +46,9 @@ for i in (1, 2, 3):
 PY
 }
 
-# up PORT: waits up to 2 minutes until the node on PORT knows a leader for every group.
+# up PORT: waits for a leader of every group on the node on PORT (wait_leader); gives up after 2 minutes.
 up() {
-  local i
-  for i in $(seq 1 240); do
-    curl -s -m1 "http://127.0.0.1:$1/v1/cluster" | python3 -c 'import json,sys
-d=json.load(sys.stdin); sys.exit(0 if d.get("leader") and all(g["leader"] for g in d.get("groups", [])) else 1)' \
-      2>/dev/null && return 0
-    sleep 0.5
-  done
-  echo "no leader on port $1 after 2 minutes"; exit 1
+  [ -n "$(wait_leader "$1")" ] || { echo "no leader on port $1 after 2 minutes"; exit 1; }
 }
 
 bench() { # PORT ARGS...

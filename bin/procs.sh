@@ -12,15 +12,17 @@ start_nodes() {
   done
 }
 
-# wait_leader [PORT]: waits up to 2 minutes until the node on PORT (8081) knows a leader; prints the leader's id.
+# wait_leader [PORT]: waits up to 2 minutes until the node on PORT (8081) knows a leader, and on a sharded cluster a
+# leader for every group; prints the leader's id (of group 0), nothing if there is none by then.
 wait_leader() {
   local port=${1:-8081} i
   for i in $(seq 1 240); do
-    curl -s -m1 "http://127.0.0.1:$port/v1/cluster" | python3 -c \
-      'import json,sys;sys.exit(0 if json.load(sys.stdin).get("leader") else 1)' 2>/dev/null && break
+    curl -s -m1 "http://127.0.0.1:$port/v1/cluster" | python3 -c 'import json,sys
+d=json.load(sys.stdin)
+if d.get("leader") and all(g["leader"] for g in d.get("groups", [])): print(d["leader"])
+else: sys.exit(1)' 2>/dev/null && return 0
     sleep 0.5
   done
-  curl -s "http://127.0.0.1:$port/v1/cluster" | python3 -c 'import json,sys;print(json.load(sys.stdin)["leader"])'
 }
 
 # leader_url [PORT]: the client URL of the leader the node on PORT knows.
