@@ -52,11 +52,10 @@ final class LocalCommand implements Callable<Integer> {
      * @return 0 when running, 1 when it could not start, 2 for a bad configuration
      */
     static int start(String conf, PrintStream out, PrintStream err) {
-        // The configuration is read first (by a Vert.x of its own): it says how many event loops the cluster's has.
+        // The configuration is read first: it says how many event loops the cluster's Vert.x has.
         RaftlineConfig config;
-        Vertx reader = Vertx.vertx();
         try {
-            config = ConfigLoader.load(reader, Path.of(conf)).await();
+            config = ConfigLoader.read(Path.of(conf));
             if (config.nodeId() != 0) {
                 throw new ConfigException("node_id", "is set (" + config.nodeId() + "): this file describes one node"
                         + " of a per-process cluster; run it with `node --conf " + conf + "`");
@@ -64,8 +63,6 @@ final class LocalCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             err.println("raftline: invalid configuration " + conf + ": " + e.getMessage());
             return Main.USAGE;
-        } finally {
-            Main.closeQuietly(reader);
         }
         Vertx vertx = Metrics.vertx(Metrics.enable(config.vertxOptions(new VertxOptions())));
         FatalErrors.install(vertx);

@@ -3,7 +3,6 @@ package io.raftline.app;
 import io.raftline.config.ConfigLoader;
 import io.raftline.config.RaftlineConfig;
 import io.raftline.raft.ConfigException;
-import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -54,17 +53,14 @@ final class NodeCommand implements Callable<Integer> {
         }
         RaftlineConfig config;
         // Read and validate before the launcher starts anything: a bad file must not bind a port.
-        Vertx reader = Vertx.vertx();
         try {
-            config = ConfigLoader.load(reader, Path.of(conf)).await();
+            config = ConfigLoader.read(Path.of(conf));
             if (config.nodeId() == 0) {
                 throw new ConfigException("node_id", "is required in node mode (which node does this process run?)");
             }
         } catch (ConfigException e) {
             root.err().println("raftline: invalid configuration " + conf + ": " + e.getMessage());
             return Main.USAGE;
-        } finally {
-            Main.closeQuietly(reader);
         }
         return new NodeApplication(config, root.out(), root.err()).launch();
     }

@@ -3,7 +3,6 @@ package io.raftline.app;
 import io.raftline.config.ConfigLoader;
 import io.raftline.config.RaftlineConfig;
 import io.raftline.raft.ConfigException;
-import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -83,14 +82,11 @@ final class SnapshotCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             RaftlineConfig config;
-            Vertx reader = Vertx.vertx();
             try {
-                config = ConfigLoader.load(reader, conf).await();
+                config = ConfigLoader.read(conf);
             } catch (ConfigException e) {
                 parent.root.err().println("raftline: invalid configuration " + conf + ": " + e.getMessage());
                 return Main.USAGE;
-            } finally {
-                Main.closeQuietly(reader);
             }
             try {
                 Backups.Restored r = Backups.restore(file, config);

@@ -1,22 +1,24 @@
 package io.raftline.config;
 
 import io.raftline.raft.ConfigException;
-import io.vertx.config.ConfigRetriever;
-import io.vertx.config.ConfigRetrieverOptions;
-import io.vertx.config.ConfigStoreOptions;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 
 /**
- * Reads the configuration once, with Vert.x Config: the JSON file first, then environment variables, then
- * system properties (the last one wins), and validates the result into a {@link RaftlineConfig}.
+ * Reads the configuration once: the JSON file first, then environment variables, then system properties (the last
+ * one wins), and validates the result into a {@link RaftlineConfig}.
  *
  * <h2>Overrides</h2>
  * Each overridable field has a system property {@code raftline.<path>} and an environment variable
@@ -48,38 +50,61 @@ public final class ConfigLoader {
     }
 
     /**
-     * Reads a file with Vert.x Config and applies the overrides from the environment and system properties.
+     * Reads a file and applies the overrides from the environment and system properties.
      *
-     * @param vertx the Vert.x instance that runs the retriever
-     * @param file  the JSON file
-     * @return the validated configuration; fails with {@link ConfigException} if invalid
+     * <p>Synchronous and without Vert.x, on purpose: a node reads its configuration before anything else, and the
+     * Vert.x instance it then starts is the only one the process creates (a first one just to read a file cost a
+     * restarted node half a second of class initialization before its Hazelcast member could start; see
+     * docs/decisions.md).
+     *
+     * @param file the JSON file; a relative path missing on disk is looked up on the class path, so the jar's own
+     *             {@code conf/} files work from any directory
+     * @return the validated configuration
+     * @throws ConfigException if the file is missing, unreadable, not a JSON object, or invalid
      */
-    public static Future<RaftlineConfig> load(Vertx vertx, Path file) {
-        // Vert.x resolves a path missing on disk from the classpath, so the jar's own conf/ files work anywhere.
-        return vertx.fileSystem().exists(file.toString()).compose(exists -> exists ? retrieve(vertx, file)
-                : Future.failedFuture(new ConfigException("--conf", "file not found: " + file)));
+    public static RaftlineConfig read(Path file) {
+        JsonObject json = parse(file, text(file));
+        // The file alone first: its unknown top-level fields must be refused before overrides are folded in.
+        checkTopFields(json);
+        return RaftlineConfig.fromJson(applyOverrides(json, System.getenv(), properties()));
     }
 
-    private static Future<RaftlineConfig> retrieve(Vertx vertx, Path file) {
-        // The file alone first: its unknown top-level fields must be refused, which the merged view (where the
-        // environment's and system properties' flat keys sit beside the file's) cannot tell apart.
-        ConfigRetriever fileRetriever = ConfigRetriever.create(vertx, new ConfigRetrieverOptions().setScanPeriod(0)
-                .setIncludeDefaultStores(false)
-                .addStore(new ConfigStoreOptions().setType("file").setFormat("json")
-                        .setConfig(new JsonObject().put("path", file.toString()))));
-        ConfigRetriever overrides = ConfigRetriever.create(vertx, new ConfigRetrieverOptions().setScanPeriod(0)
-                .setIncludeDefaultStores(false)
-                .addStore(new ConfigStoreOptions().setType("env").setConfig(new JsonObject().put("raw-data", true)))
-                .addStore(new ConfigStoreOptions().setType("sys").setConfig(new JsonObject().put("raw-data", true))));
-        return fileRetriever.getConfig()
-                .recover(e -> Future.failedFuture(new ConfigException("--conf", "cannot read " + file + ": "
-                        + rootMessage(e))))
-                .eventually(fileRetriever::close)
-                .compose(json -> {
-                    checkTopFields(json);
-                    return overrides.getConfig().eventually(overrides::close)
-                            .map(flat -> RaftlineConfig.fromJson(applyOverrides(json.copy().mergeIn(flat))));
-                });
+    private static String text(Path file) {
+        try {
+            if (Files.exists(file)) {
+                return Files.readString(file, StandardCharsets.UTF_8);
+            }
+            if (!file.isAbsolute()) {
+                String resource = file.normalize().toString().replace(java.io.File.separatorChar, '/');
+                try (InputStream in = ConfigLoader.class.getClassLoader().getResourceAsStream(resource)) {
+                    if (in != null) {
+                        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                    }
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new ConfigException("--conf", "cannot read " + file + ": " + rootMessage(e));
+        }
+        throw new ConfigException("--conf", "file not found: " + file);
+    }
+
+    private static JsonObject parse(Path file, String text) {
+        try {
+            return new JsonObject(text);
+        } catch (DecodeException | ClassCastException e) {
+            throw new ConfigException("--conf", "cannot read " + file + ": " + (e instanceof ClassCastException
+                    ? "the file must hold one JSON object" : rootMessage(e)));
+        }
+    }
+
+    /** The system properties as text (a property set to a non-text value is left out). */
+    private static Map<String, String> properties() {
+        Map<String, String> sys = new HashMap<>();
+        Properties props = System.getProperties();
+        for (String name : props.stringPropertyNames()) {
+            sys.put(name, props.getProperty(name));
+        }
+        return sys;
     }
 
     /**
@@ -101,35 +126,9 @@ public final class ConfigLoader {
     }
 
     /**
-     * Folds the flat override keys that the {@code env} and {@code sys} stores merged into the file's JSON
-     * into their places, and removes every other flat key those stores brought (PATH, java.version, ...).
-     * Environment variables are applied before system properties, so a {@code -D} wins.
-     *
-     * @param merged the file's JSON plus the flat keys of the environment and system properties
-     * @return the configuration JSON alone, with overrides applied
-     */
-    public static JsonObject applyOverrides(JsonObject merged) {
-        JsonObject config = new JsonObject();
-        for (String key : RaftlineConfig.TOP_FIELDS) {
-            if (merged.containsKey(key)) {
-                config.put(key, copy(merged.getValue(key)));
-            }
-        }
-        List<List<String>> paths = overridablePaths(config);
-        for (String source : List.of("env", "sys")) {
-            for (List<String> path : paths) {
-                String name = source.equals("env") ? envName(path) : sysName(path);
-                Object v = merged.getValue(name);
-                if (v != null) {
-                    put(config, path, typed(path, v instanceof String s ? s : String.valueOf(v)));
-                }
-            }
-        }
-        return config;
-    }
-
-    /**
-     * Applies overrides given as maps (for tests and tools): environment variables first, then properties.
+     * Applies the overrides to the file's fields: environment variables first, then system properties, so a
+     * {@code -D} wins. Only the names listed in the class comment are looked at; every other variable or property
+     * (PATH, java.version, ...) is ignored, and none can replace a section of the file.
      *
      * @param file the file's JSON
      * @param env  environment variables
@@ -137,10 +136,26 @@ public final class ConfigLoader {
      * @return the configuration JSON with overrides applied
      */
     public static JsonObject applyOverrides(JsonObject file, Map<String, String> env, Map<String, String> sys) {
-        JsonObject merged = file.copy();
-        env.forEach(merged::put);
-        sys.forEach(merged::put);
-        return applyOverrides(merged);
+        JsonObject config = new JsonObject();
+        for (String key : RaftlineConfig.TOP_FIELDS) {
+            if (file.containsKey(key)) {
+                config.put(key, copy(file.getValue(key)));
+            }
+        }
+        List<List<String>> paths = overridablePaths(config);
+        for (List<String> path : paths) {
+            String v = env.get(envName(path));
+            if (v != null) {
+                put(config, path, typed(path, v));
+            }
+        }
+        for (List<String> path : paths) {
+            String v = sys.get(sysName(path));
+            if (v != null) {
+                put(config, path, typed(path, v));
+            }
+        }
+        return config;
     }
 
     /** The system property name of a path. */

@@ -270,15 +270,10 @@ class RaftlineConfigTest {
 
     @Test
     void unknownTopLevelFieldsOfTheFileAreRefusedByTheLoader(@TempDir Path dir) throws Exception {
-        Vertx vertx = Vertx.vertx();
-        try {
-            Path file = dir.resolve("c.json");
-            Files.writeString(file, base().put("nodez", 3).encode());
-            Throwable t = catchThrowable(() -> await(ConfigLoader.load(vertx, file)));
-            assertThat(t).isInstanceOf(ConfigException.class).hasMessageStartingWith("nodez: unknown field (known: ");
-        } finally {
-            await(vertx.close());
-        }
+        Path file = dir.resolve("c.json");
+        Files.writeString(file, base().put("nodez", 3).encode());
+        Throwable t = catchThrowable(() -> ConfigLoader.read(file));
+        assertThat(t).isInstanceOf(ConfigException.class).hasMessageStartingWith("nodez: unknown field (known: ");
     }
 
     @Test
@@ -331,24 +326,50 @@ class RaftlineConfigTest {
     }
 
     @Test
-    void theLoaderReadsAFileWithVertxConfigAndReportsMissingOrBrokenFiles(@TempDir Path dir) throws Exception {
-        Vertx vertx = Vertx.vertx();
-        try {
-            Path file = dir.resolve("c.json");
-            Files.writeString(file, base().encode());
-            RaftlineConfig c = await(ConfigLoader.load(vertx, file));
-            assertThat(c.memberIds()).containsExactly(1, 2, 3);
+    void theLoaderReadsAFileAndReportsMissingOrBrokenFiles(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("c.json");
+        Files.writeString(file, base().encode());
+        assertThat(ConfigLoader.read(file).memberIds()).containsExactly(1, 2, 3);
 
-            Throwable missing = catchThrowable(() -> await(ConfigLoader.load(vertx, dir.resolve("nope.json"))));
-            assertThat(missing).isInstanceOf(ConfigException.class).hasMessageContaining("file not found");
+        Throwable missing = catchThrowable(() -> ConfigLoader.read(dir.resolve("nope.json")));
+        assertThat(missing).isInstanceOf(ConfigException.class)
+                .hasMessage("--conf: file not found: " + dir.resolve("nope.json"));
 
-            Path broken = dir.resolve("broken.json");
-            Files.writeString(broken, "{\"nodes\": [");
-            Throwable bad = catchThrowable(() -> await(ConfigLoader.load(vertx, broken)));
-            assertThat(bad).isInstanceOf(ConfigException.class).hasMessageStartingWith("--conf: cannot read");
-        } finally {
-            await(vertx.close());
-        }
+        Path broken = dir.resolve("broken.json");
+        Files.writeString(broken, "{\"nodes\": [");
+        Throwable bad = catchThrowable(() -> ConfigLoader.read(broken));
+        assertThat(bad).isInstanceOf(ConfigException.class).hasMessageStartingWith("--conf: cannot read " + broken
+                + ": ").hasMessageContaining("end-of-input");
+
+        Path array = dir.resolve("array.json");
+        Files.writeString(array, "[1, 2]");
+        assertThat(catchThrowable(() -> ConfigLoader.read(array))).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("--conf: cannot read " + array + ": ");
+
+        Path unreadable = dir.resolve("dir.json");
+        Files.createDirectory(unreadable);
+        assertThat(catchThrowable(() -> ConfigLoader.read(unreadable))).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("--conf: cannot read " + unreadable + ": ");
+    }
+
+    @Test
+    void aRelativePathMissingOnDiskIsReadFromTheClassPath() {
+        // The jar carries conf/: `java -jar raftline.jar local --conf conf/local-5.json` works from any directory.
+        Path relative = Path.of("conf", "raftline-test-classpath-only.json");
+        assertThat(Files.exists(relative)).isFalse();
+        assertThat(ConfigLoader.read(relative).memberIds()).containsExactly(1, 2, 3);
+    }
+
+    @Test
+    void overridesComeFromTheirOwnNamesOnlyAndAPropertyWinsOverTheEnvironment() {
+        JsonObject file = base();
+        // Variables that happen to share a section's name replace nothing.
+        JsonObject same = ConfigLoader.applyOverrides(file, Map.of("nodes", "x", "raft", "y", "PATH", "/bin"),
+                Map.of("java.version", "17"));
+        assertThat(same).isEqualTo(file);
+        JsonObject both = ConfigLoader.applyOverrides(file, Map.of("RAFTLINE_RAFT_HEARTBEAT_MS", "70"),
+                Map.of("raftline.raft.heartbeat_ms", "80"));
+        assertThat(both.getJsonObject("raft").getInteger("heartbeat_ms")).isEqualTo(80);
     }
 
     @Test

@@ -53,9 +53,7 @@ public final class EventBusForger {
      * @throws Exception if it cannot start
      */
     public static void main(String[] args) throws Exception {
-        Vertx boot = Vertx.vertx();
-        RaftlineConfig config = ConfigLoader.load(boot, Path.of(args[0])).await();
-        boot.close().await();
+        RaftlineConfig config = ConfigLoader.read(Path.of(args[0]));
         PublicKey victim = TestCa.certificate(Path.of(args[1])).getPublicKey();
         String secret = args[2];
         PrivateKey mine = privateKey(Path.of(config.tls().keyFile()));
