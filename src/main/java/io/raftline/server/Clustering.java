@@ -1,9 +1,11 @@
 package io.raftline.server;
 
+import com.hazelcast.config.AdvancedNetworkConfig;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MultiMapConfig;
+import com.hazelcast.config.ServerSocketEndpointConfig;
 import io.raftline.config.NodeConfig;
 import io.raftline.config.RaftlineConfig;
 import io.raftline.config.TransportKind;
@@ -80,9 +82,17 @@ public final class Clustering {
         // member can join); Raftline's /metrics already has the JVM and the Raft gauges.
         hz.setProperty("hazelcast.health.monitoring.level", "OFF");
         hz.getMetricsConfig().setEnabled(false);
-        hz.getNetworkConfig().setPort(self.busPort()).setPortAutoIncrement(false);
-        hz.getNetworkConfig().getInterfaces().setEnabled(true).addInterface(self.host());
-        JoinConfig join = hz.getNetworkConfig().getJoin();
+        // The advanced network configuration with a member endpoint only: the port speaks the member protocol and
+        // nothing else. In the plain configuration the same port also serves Hazelcast's client protocol, so every
+        // member builds the client engine (its table of several hundred message tasks is a sixth of a restart's
+        // Hazelcast start, docs/performance.md) and any Hazelcast client that knows the cluster name could connect
+        // and change the event bus's maps without even joining.
+        AdvancedNetworkConfig network = hz.getAdvancedNetworkConfig().setEnabled(true);
+        ServerSocketEndpointConfig member = new ServerSocketEndpointConfig();
+        member.setPort(self.busPort()).setPortAutoIncrement(false);
+        member.getInterfaces().setEnabled(true).addInterface(self.host());
+        network.setMemberEndpointConfig(member);
+        JoinConfig join = network.getJoin();
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
         join.getTcpIpConfig().setEnabled(true).setConnectionTimeoutSeconds(1);
