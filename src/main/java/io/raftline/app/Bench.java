@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 import org.HdrHistogram.Histogram;
 
@@ -251,12 +252,24 @@ public final class Bench {
 
     /** Where key {@code k}'s requests go: its group's leader on a sharded cluster, else always {@code target}. */
     private static IntFunction<URI> route(URI target, List<URI> groupLeaders) {
-        if (groupLeaders.isEmpty()) {
+        return route(target, new AtomicReference<>(groupLeaders));
+    }
+
+    /**
+     * As above, with the group leaders read from {@code groupLeaders} at each request: the load refreshes them while
+     * it runs, since leaders still move in a sharded cluster's first minute (the balancer spreads them).
+     */
+    private static IntFunction<URI> route(URI target, AtomicReference<List<URI>> groupLeaders) {
+        int groups = groupLeaders.get().size();
+        if (groups == 0) {
             return k -> target;
         }
-        KeyGroups map = new KeyGroups(groupLeaders.size());
-        return k -> groupLeaders.get(map.groupOf("bench-" + k));
+        KeyGroups map = new KeyGroups(groups);
+        return k -> groupLeaders.get().get(map.groupOf("bench-" + k));
     }
+
+    /** How often the load reads a sharded cluster's group leaders again. */
+    private static final long LEADERS_REFRESH_MS = 1_000;
 
     /** Writes every key once, so that reads find values. */
     private static void preload(Vertx vertx, HttpClient client, Options o, IntFunction<URI> target) throws Exception {
@@ -313,6 +326,14 @@ public final class Bench {
         long measureFrom = start + TimeUnit.MILLISECONDS.toNanos(o.warmupMs());
         long end = measureFrom + TimeUnit.MILLISECONDS.toNanos(o.durationMs());
         Buffer body = value(o);
+        AtomicReference<List<URI>> leaders = new AtomicReference<>(groupLeaders);
+        // A refreshed list replaces the old one only when it names every group's leader (none is moving right now).
+        long refresh = groupLeaders.isEmpty() ? -1 : vertx.setPeriodic(LEADERS_REFRESH_MS, t ->
+                get(client, o.url(), "/v1/cluster", o).map(Bench::groupLeaders).onSuccess(now -> {
+                    if (now.size() == groupLeaders.size()) {
+                        leaders.set(now);
+                    }
+                }));
         for (int c = 0; c < contexts; c++) {
             Context ctx = vertx.getOrCreateContext();
             Stats s = new Stats();
@@ -320,12 +341,16 @@ public final class Bench {
             for (int i = c; i < o.clients(); i += contexts) {
                 Promise<Void> p = Promise.promise();
                 done.add(p.future());
-                Client cl = new Client(client, o, route(targets.get(i % targets.size()), groupLeaders), body,
+                Client cl = new Client(client, o, route(targets.get(i % targets.size()), leaders), body,
                         new SplittableRandom(i), s, measureFrom, end, p);
                 ctx.runOnContext(v -> cl.next());
             }
         }
-        Future.all(done).await(o.warmupMs() + o.durationMs() + o.timeoutMs() + 5_000, TimeUnit.MILLISECONDS);
+        try {
+            Future.all(done).await(o.warmupMs() + o.durationMs() + o.timeoutMs() + 5_000, TimeUnit.MILLISECONDS);
+        } finally {
+            vertx.cancelTimer(refresh);
+        }
         return stats;
     }
 
