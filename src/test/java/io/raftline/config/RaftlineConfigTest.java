@@ -339,12 +339,19 @@ class RaftlineConfigTest {
         Files.writeString(broken, "{\"nodes\": [");
         Throwable bad = catchThrowable(() -> ConfigLoader.read(broken));
         assertThat(bad).isInstanceOf(ConfigException.class).hasMessageStartingWith("--conf: cannot read " + broken
-                + ": ").hasMessageContaining("end-of-input");
+                + ": Unexpected end-of-input")
+                .hasMessageEndingWith("expected close marker for Array (line 1, column 12)")
+                .hasMessageNotContaining("Source");
 
         Path array = dir.resolve("array.json");
         Files.writeString(array, "[1, 2]");
         assertThat(catchThrowable(() -> ConfigLoader.read(array))).isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith("--conf: cannot read " + array + ": ");
+                .hasMessage("--conf: cannot read " + array + ": it must hold one JSON object, not an array");
+
+        Path empty = dir.resolve("empty.json");
+        Files.writeString(empty, "\n");
+        assertThat(catchThrowable(() -> ConfigLoader.read(empty))).isInstanceOf(ConfigException.class)
+                .hasMessage("--conf: " + empty + " is empty: it must hold one JSON object");
 
         Path unreadable = dir.resolve("dir.json");
         Files.createDirectory(unreadable);

@@ -38,7 +38,8 @@ class HazelcastPortTest {
         JsonArray nodes = new JsonArray()
                 .add(new JsonObject().put("id", 1).put("http_port", FreePorts.next()).put("bus_port", port1))
                 .add(new JsonObject().put("id", 2).put("http_port", FreePorts.next()).put("bus_port", port2))
-                .add(new JsonObject().put("id", 3).put("http_port", FreePorts.next()).put("bus_port", FreePorts.next()));
+                .add(new JsonObject().put("id", 3).put("http_port", FreePorts.next())
+                        .put("bus_port", FreePorts.next()));
         JsonObject base = new JsonObject().put("cluster_name", "hz-port-test").put("http_host", "127.0.0.1")
                 .put("nodes", nodes);
         HazelcastInstance one = start(RaftlineConfig.fromJson(base.copy().put("node_id", 1)));
