@@ -80,13 +80,14 @@ class CertificateReloadTest {
             // The key (and the CA that signed the new certificates) arrive: every listener presents the new one.
             TestCa.replace(second.resolve("ca.pem"), live.resolve("ca.pem"));
             TestCa.replace(second.resolve("node-key.pem"), live.resolve("node-key.pem"));
-            Waits.eventually("the client port presents the renewed certificate",
-                    () -> presented(both, follower).equals(renewed));
+            // The listeners load the new pair concurrently; a reload counts once every one of them has answered, and
+            // from then on each must present the new certificate (one of them showing it says nothing of the others).
+            Waits.eventually("every listener reloaded the renewed files", () -> reloader.reloads() >= 1);
+            assertThat(reloader.reloads()).isEqualTo(1);
             assertThat(presented(both, admin)).as("the admin port").isEqualTo(renewed);
             for (URI node : cluster.nodeUrls().values()) {
                 assertThat(presented(both, node)).as(node.toString()).isEqualTo(renewed);
             }
-            assertThat(reloader.reloads()).isEqualTo(1);
 
             // The cluster serves on: a write through a follower is forwarded to the leader over the new TLS setup.
             HttpResponse<String> put = http.send(HttpRequest.newBuilder(follower.resolve("/v1/kv/renewed"))
