@@ -44,6 +44,9 @@ import java.util.function.LongSupplier;
  */
 public final class EventPublisher extends VerticleBase implements NodeListener {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EventPublisher.class);
+
+
     /**
      * The address browsers register on the bridge to receive events. Nothing is published on the event bus under
      * it: each registered browser gets its own {@link ViewerFeed}, written to its socket as the bridge's
@@ -272,23 +275,37 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
      * to the sinks; relayed ones (number -1) to the sinks.
      */
     private void onLoop(Window w) {
+        // Nothing here may throw out of this method: RxJava cancels a subscription whose consumer throws, and every
+        // later window of this process would be lost (the live view would stop showing this process's nodes).
         boolean own = w.number() >= 0;
         if (own && relay) {
             // One cluster-wide message per window, not per event: under load a window holds hundreds of appends
             // and commits, and a bus message each cost a tenth of a busy leader's CPU (docs/performance.md). It
             // comes back through the relay, with the other processes' windows.
             if (!w.events().isEmpty()) {
-                vertx.eventBus().publish(ORIGIN_ADDRESS, new io.vertx.core.json.JsonArray(new java.util.ArrayList<>(
-                        w.events())));
-            }
-        } else if (!w.events().isEmpty()) {
-            for (JsonObject e : w.events()) {
-                for (EventSink s : sinks) {
-                    s.accept(e);
+                try {
+                    vertx.eventBus().publish(ORIGIN_ADDRESS, new io.vertx.core.json.JsonArray(
+                            new java.util.ArrayList<>(w.events())));
+                } catch (RuntimeException e) {
+                    // Vert.x 5.0's clustered event bus throws here when a process it publishes to is dying: the
+                    // publish shares one write promise among the processes, and a write that fails after another
+                    // succeeded fails the completed promise ("Promise already completed"). The other processes may
+                    // have had the window; this one goes without it.
+                    LOG.warn("an event window of {} events was not published to every process: {}",
+                            w.events().size(), e.toString());
                 }
             }
+        } else if (!w.events().isEmpty()) {
             for (EventSink s : sinks) {
-                s.endOfBatch();
+                // Each sink on its own: one that fails (a recorder whose disk is full) leaves the others their events.
+                try {
+                    for (JsonObject e : w.events()) {
+                        s.accept(e);
+                    }
+                    s.endOfBatch();
+                } catch (RuntimeException e) {
+                    LOG.warn("an event sink failed on a window of {} events: {}", w.events().size(), e.toString());
+                }
             }
         }
         if (own) {

@@ -73,6 +73,24 @@ class EventPublisherAudienceTest {
         Waits.eventually("a second return, a second resync", () -> resyncs.get() == 2);
     }
 
+    @Test
+    void aWindowThatCannotBeDeliveredDoesNotEndTheStream() throws Exception {
+        // Regression: a sink (or the clustered bus's publish, which Vert.x 5.0 can make throw while a process dies)
+        // that threw out of the publisher's consumer made RxJava cancel it: no later event of the process reached
+        // anyone, and flushNow never completed.
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        publisher.addSink(e -> {
+            if (calls.getAndIncrement() == 0) {
+                throw new IllegalStateException("Promise already completed");
+            }
+        });
+        publisher.pausedChanged(1, true);
+        Waits.await(publisher.flushNow());
+        publisher.pausedChanged(1, false);
+        awaitType("NodePaused", 2);
+        assertThat(calls).as("the failing sink is still called").hasValueGreaterThan(1);
+    }
+
     private void awaitType(String type, int count) throws InterruptedException {
         Waits.eventually(count + " " + type, () -> seen.stream().filter(e -> e.getString("type").equals(type)).count()
                 >= count);
