@@ -75,6 +75,11 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterVerticle.class);
     /** How often a sharded cluster's nodes look whether they lead more groups than their share. */
     private static final long BALANCE_PERIOD_MS = 2_000;
+    /**
+     * How often the routes to the peers of a clustered event bus are probed: a peer that restarted is reachable without
+     * a lookup half a second after it subscribed, at two empty frames per peer a second.
+     */
+    static final long ROUTE_PROBE_MS = 500;
 
     private final RaftlineConfig config;
     private final NodeListener listener;
@@ -86,6 +91,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     private FaultControl faults;
     private final Map<Integer, NodeStatus> metricStatuses = new ConcurrentHashMap<>();
     private long metricsTimer = -1;
+    /** On a clustered event bus: the timer that keeps the routes to the peers ready ({@link #keepRoutesReady}). */
+    private long routeTimer = -1;
     /** Each local node: its verticle, or with {@code "groups"} above 1 its {@link ReplicaSet} of every group. */
     private final Map<Integer, RaftNode> nodes = new ConcurrentSkipListMap<>();
     /** Each local node's replica of every group, by group (one entry, the node itself, in a cluster of one group). */
@@ -308,6 +315,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         for (NodeConfig n : local) {
             chain = chain.compose(v -> deployNode(n));
         }
+        if (wire instanceof EventBusTransport bus && config.nodeId() != 0 && vertx.isClustered()) {
+            chain = chain.onSuccess(v -> keepRoutesReady(bus));
+        }
         for (NodeConfig n : local) {
             // Built once the node exists (its store is opened asynchronously above).
             chain = chain.compose(v -> deployClientPort(n));
@@ -383,6 +393,24 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         }
         // Other processes of a one-node-per-process cluster ask this one for its nodes' status.
         return chain.compose(v -> status.serveStatusRequests());
+    }
+
+    /**
+     * One node per process over the clustered event bus: probes every other member now and every
+     * {@link #ROUTE_PROBE_MS} ms ({@link EventBusTransport#probe}), so that the route to each peer (who subscribed its
+     * address, a connection to its process) is resolved before an election needs it, also between followers, which
+     * send each other nothing until their leader dies, and to a peer that restarted since.
+     */
+    private void keepRoutesReady(EventBusTransport bus) {
+        Runnable probe = () -> {
+            for (int id : known) {
+                if (!nodes.containsKey(id)) {
+                    bus.probe(id);
+                }
+            }
+        };
+        probe.run();
+        routeTimer = vertx.setPeriodic(ROUTE_PROBE_MS, t -> probe.run());
     }
 
     /**
@@ -679,6 +707,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     public Future<?> stop() {
         if (metricsTimer >= 0) {
             vertx.cancelTimer(metricsTimer);
+        }
+        if (routeTimer >= 0) {
+            vertx.cancelTimer(routeTimer);
         }
         if (balancer != null) {
             balancer.stop();

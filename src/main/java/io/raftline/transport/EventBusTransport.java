@@ -60,6 +60,9 @@ public final class EventBusTransport implements Transport {
         void dropped(Message m, String reason);
     }
 
+    /** What {@link #probe} sends: nothing (a frame of the event bus's own Buffer codec, with no Raft content). */
+    private static final io.vertx.core.buffer.Buffer PROBE = io.vertx.core.buffer.Buffer.buffer(new byte[0]);
+
     private final EventBus bus;
     private final DeliveryOptions options = new DeliveryOptions().setCodecName(RaftMessageCodec.NAME);
     private final DeliveryOptions batchOptions = new DeliveryOptions().setCodecName(RaftBatchCodec.NAME);
@@ -191,6 +194,23 @@ public final class EventBusTransport implements Transport {
             throw new IllegalArgumentException("group must be >= 0, got " + g);
         }
         return g == 0 ? base : groups.computeIfAbsent(g, k -> new EventBusTransport(base, k));
+    }
+
+    /**
+     * Makes sure this process's event bus has a route to a peer before Raft needs one: an empty frame to the peer's
+     * address, which its consumer ignores. On a clustered bus the first message to an address asks the cluster manager
+     * who subscribed it and the first message to a process opens a connection to it; a follower never sends to the
+     * other followers, so without probes those lookups happen at the worst moment, when the leader has just died: its
+     * first pre-vote to the other survivor waits for them, and when the dead process owned that part of Hazelcast's
+     * subscription map, for the map to notice the death as well (measured: a pre-vote 180 ms on its way, a split vote,
+     * a failover of 1.04 s where most take 0.4-0.5 s). Once resolved, the route stays current: Vert.x keeps what it
+     * looked up and updates it when the peer subscribes again. A probe is not a Raft message: no fault applies to it,
+     * the live view does not show it, and no node sees it.
+     *
+     * @param to the peer
+     */
+    public void probe(int to) {
+        bus.send(address(to), PROBE);
     }
 
     /**
@@ -376,6 +396,10 @@ public final class EventBusTransport implements Transport {
             } catch (SerializationException e) {
                 LOG.warn("node {}: an undecodable Raft frame from the event bus was dropped: {}", nodeId,
                         e.getMessage());
+                return;
+            }
+            if (body instanceof io.vertx.core.buffer.Buffer) {
+                // A probe (or any other raw frame): no Raft message, nothing for the node.
                 return;
             }
             if (body instanceof GroupBatches frame) {

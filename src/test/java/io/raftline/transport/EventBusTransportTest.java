@@ -111,6 +111,26 @@ class EventBusTransportTest {
      * that sent them ends), so the count is read while they are certainly waiting.
      */
     @Test
+    void aProbeTravelsToThePeersAddressAndReachesNoNode() throws Exception {
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        vertx.exceptionHandler(failures::add);
+        Promise<Void> done = Promise.promise();
+        senderContext.runOnContext(x -> {
+            transport.probe(2);
+            transport.send(hb(2, 7));
+            done.complete();
+        });
+        await(done.future());
+        // The consumer takes what arrives in order: once the heartbeat is in, the probe before it was handled.
+        eventually("the heartbeat after the probe arrives", () -> !received.get(2).isEmpty());
+        assertThat(onBus(2)).hasSize(2);
+        assertThat(onBus(2).get(0)).as("the probe, an empty frame").isInstanceOf(io.vertx.core.buffer.Buffer.class);
+        assertThat(received.get(2)).as("the node sees the heartbeat only").containsExactly(hb(2, 7));
+        assertThat(failures).as("the consumer took the probe without a failure").isEmpty();
+        assertThat(transport.queues(2).inbox()).as("a probe is not counted as waiting for the node").isZero();
+    }
+
+    @Test
     void messagesWaitingForTheNodesLoopAreCountedUntilItTakesThem() throws Exception {
         Context nodeContext = vertx.getOrCreateContext();
         List<Message> in = new CopyOnWriteArrayList<>();
