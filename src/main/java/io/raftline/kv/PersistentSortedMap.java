@@ -25,6 +25,14 @@ final class PersistentSortedMap<K, V> implements Iterable<Map.Entry<K, V>> {
     private record Node<K, V>(K key, V value, Node<K, V> left, Node<K, V> right, int height) {
     }
 
+    /**
+     * An order that can offer a cheaper comparator, exact for comparisons of one probe key with any key (as
+     * either argument): a lookup, an update or a removal compares its key with every node on its path, so it asks once.
+     */
+    interface ProbeOrder<K> {
+        Comparator<? super K> forProbe(K probe);
+    }
+
     private final Comparator<? super K> order;
     private final Node<K, V> root;
     private final int size;
@@ -64,15 +72,21 @@ final class PersistentSortedMap<K, V> implements Iterable<Map.Entry<K, V>> {
         return size;
     }
 
+    @SuppressWarnings("unchecked")
+    private Comparator<? super K> orderFor(K probe) {
+        return order instanceof ProbeOrder<?> p ? ((ProbeOrder<K>) p).forProbe(probe) : order;
+    }
+
     boolean isEmpty() {
         return size == 0;
     }
 
     /** Returns the value for {@code key}, or {@code null}. */
     V get(K key) {
+        Comparator<? super K> probe = orderFor(key);
         Node<K, V> n = root;
         while (n != null) {
-            int cmp = order.compare(key, n.key);
+            int cmp = probe.compare(key, n.key);
             if (cmp == 0) {
                 return n.value;
             }
@@ -102,7 +116,7 @@ final class PersistentSortedMap<K, V> implements Iterable<Map.Entry<K, V>> {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
         boolean[] added = new boolean[1];
-        Node<K, V> newRoot = put(root, key, value, added);
+        Node<K, V> newRoot = put(orderFor(key), root, key, value, added);
         return new PersistentSortedMap<>(order, newRoot, added[0] ? size + 1 : size);
     }
 
@@ -111,7 +125,7 @@ final class PersistentSortedMap<K, V> implements Iterable<Map.Entry<K, V>> {
         if (get(key) == null) {
             return this;
         }
-        return new PersistentSortedMap<>(order, remove(root, key), size - 1);
+        return new PersistentSortedMap<>(order, remove(orderFor(key), root, key), size - 1);
     }
 
     /** Iterates all entries in key order. */
@@ -122,31 +136,32 @@ final class PersistentSortedMap<K, V> implements Iterable<Map.Entry<K, V>> {
 
     /** Iterates, in key order, the entries whose key is at least {@code from}. */
     Iterator<Map.Entry<K, V>> iteratorFrom(K from) {
-        return new InOrder<>(root, Objects.requireNonNull(from, "from"), order);
+        return new InOrder<>(root, Objects.requireNonNull(from, "from"), orderFor(from));
     }
 
-    private Node<K, V> put(Node<K, V> n, K key, V value, boolean[] added) {
+    private static <K, V> Node<K, V> put(Comparator<? super K> probe, Node<K, V> n, K key, V value,
+            boolean[] added) {
         if (n == null) {
             added[0] = true;
             return new Node<>(key, value, null, null, 1);
         }
-        int cmp = order.compare(key, n.key);
+        int cmp = probe.compare(key, n.key);
         if (cmp < 0) {
-            return balance(n.key, n.value, put(n.left, key, value, added), n.right);
+            return balance(n.key, n.value, put(probe, n.left, key, value, added), n.right);
         }
         if (cmp > 0) {
-            return balance(n.key, n.value, n.left, put(n.right, key, value, added));
+            return balance(n.key, n.value, n.left, put(probe, n.right, key, value, added));
         }
         return new Node<>(key, value, n.left, n.right, n.height);
     }
 
-    private Node<K, V> remove(Node<K, V> n, K key) {
-        int cmp = order.compare(key, n.key);
+    private static <K, V> Node<K, V> remove(Comparator<? super K> probe, Node<K, V> n, K key) {
+        int cmp = probe.compare(key, n.key);
         if (cmp < 0) {
-            return balance(n.key, n.value, remove(n.left, key), n.right);
+            return balance(n.key, n.value, remove(probe, n.left, key), n.right);
         }
         if (cmp > 0) {
-            return balance(n.key, n.value, n.left, remove(n.right, key));
+            return balance(n.key, n.value, n.left, remove(probe, n.right, key));
         }
         if (n.left == null) {
             return n.right;

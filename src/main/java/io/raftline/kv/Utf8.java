@@ -19,7 +19,35 @@ final class Utf8 {
      * comparing their UTF-8 bytes (what other Raft key-value stores and HTTP clients expect).
      * {@link String#compareTo} differs: it puts U+E000..U+FFFF after supplementary characters.
      */
-    static final Comparator<String> CODE_POINT_ORDER = Utf8::compareCodePoints;
+    static final KeyOrder CODE_POINT_ORDER = new KeyOrder();
+
+    /**
+     * The key order, and a cheaper comparator for a probe without surrogates (nearly every key): when one of two
+     * strings has no UTF-16 unit at or above U+D800, the order of their units is their code point order, so
+     * {@link String#compareTo} (a vectorized intrinsic) gives the same answer as {@link #compareCodePoints}, which
+     * ranks unit by unit. At the first unit where they differ, the probe's is below U+D800 and keeps its rank; the
+     * other's is either below U+D800 as well, or at or above it both as a unit and as a rank, so above the probe's
+     * either way. A write's descent of the ordered index compares its key about 17 times on a map of 100,000 keys
+     * ({@code SortedMapPutBenchmark}, two runs: 1,756 and 1,297 ns per put ranking every comparison unit by unit,
+     * 927 and 982 ns with the probe's comparator).
+     */
+    static final class KeyOrder implements Comparator<String>, PersistentSortedMap.ProbeOrder<String> {
+
+        private static final Comparator<String> UNITS = String::compareTo;
+
+        private KeyOrder() {
+        }
+
+        @Override
+        public int compare(String a, String b) {
+            return compareCodePoints(a, b);
+        }
+
+        @Override
+        public Comparator<String> forProbe(String probe) {
+            return belowSurrogates(probe) ? UNITS : this;
+        }
+    }
 
     private Utf8() {
     }
@@ -58,6 +86,16 @@ final class Utf8 {
                 .onUnmappableCharacter(CodingErrorAction.REPORT)
                 .decode(ByteBuffer.wrap(bytes, offset, length))
                 .toString();
+    }
+
+    /** Whether every UTF-16 unit of {@code s} is below U+D800 (no surrogates, nothing of U+E000..U+FFFF). */
+    static boolean belowSurrogates(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) >= 0xD800) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int compareCodePoints(String a, String b) {

@@ -3,7 +3,11 @@ package io.raftline.kv;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.TreeMap;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Example;
@@ -27,6 +31,42 @@ class KeyOrderProperties {
     void codePointOrderIsUtf8ByteOrder(@ForAll("wellFormed") String a, @ForAll("wellFormed") String b) {
         int expected = Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
         assertThat(Integer.signum(Utf8.CODE_POINT_ORDER.compare(a, b))).isEqualTo(Integer.signum(expected));
+    }
+
+    @Property(tries = 3000)
+    void aProbesComparatorAgreesWithTheOrderInBothPositions(@ForAll("wellFormed") String probe,
+                                                            @ForAll("wellFormed") String other) {
+        Comparator<String> fast = Utf8.CODE_POINT_ORDER.forProbe(probe);
+        assertThat(Integer.signum(fast.compare(probe, other)))
+                .isEqualTo(Integer.signum(Utf8.CODE_POINT_ORDER.compare(probe, other)));
+        assertThat(Integer.signum(fast.compare(other, probe)))
+                .isEqualTo(Integer.signum(Utf8.CODE_POINT_ORDER.compare(other, probe)));
+    }
+
+    @Property(tries = 200)
+    void anIndexOfTrickyKeysKeepsUtf8ByteOrder(@ForAll("keyLists") List<String> keys) {
+        // The index compares each probe with the comparator the order offers for it: the map's order must still be
+        // the keys' UTF-8 byte order, whatever mix of surrogates and U+E000..U+FFFF the keys hold.
+        PersistentSortedMap<String, String> map = PersistentSortedMap.empty(Utf8.CODE_POINT_ORDER);
+        TreeMap<byte[], String> model = new TreeMap<>(Arrays::compareUnsigned);
+        for (String k : keys) {
+            map = map.put(k, k);
+            model.put(k.getBytes(StandardCharsets.UTF_8), k);
+        }
+        List<String> inOrder = new ArrayList<>();
+        map.forEach(e -> inOrder.add(e.getKey()));
+        assertThat(inOrder).containsExactlyElementsOf(model.values());
+        for (String k : keys) {
+            assertThat(map.get(k)).isEqualTo(k);
+        }
+        String removed = keys.get(0);
+        assertThat(map.remove(removed).get(removed)).isNull();
+        assertThat(map.remove(removed).size()).isEqualTo(model.size() - 1);
+    }
+
+    @Provide
+    Arbitrary<List<String>> keyLists() {
+        return wellFormed().list().ofMinSize(1).ofMaxSize(40);
     }
 
     @Property(tries = 1000)
