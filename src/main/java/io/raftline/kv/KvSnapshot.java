@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -71,35 +72,44 @@ public final class KvSnapshot {
     static final int RESULT_PRECONDITION_FAILED = 3;
 
     private final long lastApplied;
-    private final PersistentSortedMap<String, KvEntry> entries;
+    /** Every key, mapped to itself, in code point order. */
+    private final PersistentSortedMap<String, String> sortedKeys;
+    /** Every entry, by key. */
     private final PersistentHashMap<String, KvEntry> byKey;
     private final IdempotencyTable idempotency;
     /** Bytes of every key (UTF-8) and value, as {@link KvStateMachine#dataBytes()} counts them, or -1 if not known. */
     private final long dataBytes;
 
-    /** A state read from a snapshot file: the hash index is built from the sorted entries, O(n). */
-    KvSnapshot(long lastApplied, PersistentSortedMap<String, KvEntry> entries, IdempotencyTable idempotency,
-               long dataBytes) {
-        this(lastApplied, entries, indexOf(entries), idempotency, dataBytes);
+    /** A state read from a snapshot file, from its entries in key order: both indexes are built, O(n). */
+    KvSnapshot(long lastApplied, List<KvEntry> sorted, IdempotencyTable idempotency, long dataBytes) {
+        this(lastApplied, sortedKeysOf(sorted), byKeyOf(sorted), idempotency, dataBytes);
     }
 
     /**
-     * A state captured from a live machine, whose hash index holds exactly the entries of the tree; {@code dataBytes}
-     * is what the machine counts (-1 if it has not counted yet).
+     * A state captured from a live machine, whose hash index holds an entry for exactly the keys of the sorted keys;
+     * {@code dataBytes} is what the machine counts (-1 if it has not counted yet).
      */
-    KvSnapshot(long lastApplied, PersistentSortedMap<String, KvEntry> entries,
+    KvSnapshot(long lastApplied, PersistentSortedMap<String, String> sortedKeys,
                PersistentHashMap<String, KvEntry> byKey, IdempotencyTable idempotency, long dataBytes) {
         this.lastApplied = lastApplied;
-        this.entries = entries;
+        this.sortedKeys = sortedKeys;
         this.byKey = byKey;
         this.idempotency = idempotency;
         this.dataBytes = dataBytes;
     }
 
-    private static PersistentHashMap<String, KvEntry> indexOf(PersistentSortedMap<String, KvEntry> entries) {
+    private static PersistentSortedMap<String, String> sortedKeysOf(List<KvEntry> sorted) {
+        List<String> keys = new ArrayList<>(sorted.size());
+        for (KvEntry e : sorted) {
+            keys.add(e.key());
+        }
+        return PersistentSortedMap.ofSorted(Utf8.CODE_POINT_ORDER, keys, keys);
+    }
+
+    private static PersistentHashMap<String, KvEntry> byKeyOf(List<KvEntry> sorted) {
         PersistentHashMap<String, KvEntry> index = PersistentHashMap.empty();
-        for (Map.Entry<String, KvEntry> e : entries) {
-            index = index.put(e.getKey(), e.getValue());
+        for (KvEntry e : sorted) {
+            index = index.put(e.key(), e);
         }
         return index;
     }
@@ -148,7 +158,7 @@ public final class KvSnapshot {
      * @return the key count
      */
     public int size() {
-        return entries.size();
+        return sortedKeys.size();
     }
 
     /**
@@ -216,7 +226,7 @@ public final class KvSnapshot {
     private long serializedSize() {
         long size = MAGIC.length + 1 + 8 + 4 + 4;
         // Each entry: key length, key, three revisions, value length, value.
-        size += (long) ENTRY_FIXED_BYTES * entries.size() + (dataBytes >= 0 ? dataBytes : countDataBytes(entries));
+        size += (long) ENTRY_FIXED_BYTES * sortedKeys.size() + (dataBytes >= 0 ? dataBytes : countDataBytes(sortedKeys, byKey));
         size += 4;
         for (Iterator<Map.Entry<String, KvResult>> it = idempotency.fifo(); it.hasNext(); ) {
             Map.Entry<String, KvResult> record = it.next();
@@ -225,10 +235,10 @@ public final class KvSnapshot {
         return size + 4;
     }
 
-    /** Bytes of every key (UTF-8) and value of {@code entries}: what {@link KvStateMachine#dataBytes()} counts. */
-    static long countDataBytes(PersistentSortedMap<String, KvEntry> entries) {
+    /** Bytes of every key (UTF-8) and value of a state: what {@link KvStateMachine#dataBytes()} counts. */
+    static long countDataBytes(PersistentSortedMap<String, String> sortedKeys, PersistentHashMap<String, KvEntry> byKey) {
         long[] total = {0};
-        entries.forEachValue(e -> total[0] += KvStateMachine.sizeOf(e.key(), e.valueLength()));
+        sortedKeys.forEachValue(key -> total[0] += KvStateMachine.sizeOf(key, byKey.get(key).valueLength()));
         return total[0];
     }
 
@@ -393,7 +403,7 @@ public final class KvSnapshot {
      * @return an immutable list
      */
     public List<KvEntry> range(String prefix, int limit) {
-        return KvStateMachine.rangeOf(entries, prefix, "", limit);
+        return KvStateMachine.rangeOf(sortedKeys, byKey, prefix, "", limit);
     }
 
     /**
@@ -405,15 +415,15 @@ public final class KvSnapshot {
      * @return an immutable list
      */
     public List<KvEntry> range(String prefix, String startAfter, int limit) {
-        return KvStateMachine.rangeOf(entries, prefix, startAfter, limit);
+        return KvStateMachine.rangeOf(sortedKeys, byKey, prefix, startAfter, limit);
     }
 
     PersistentHashMap<String, KvEntry> byKey() {
         return byKey;
     }
 
-    PersistentSortedMap<String, KvEntry> entries() {
-        return entries;
+    PersistentSortedMap<String, String> sortedKeys() {
+        return sortedKeys;
     }
 
     IdempotencyTable idempotency() {
@@ -428,8 +438,9 @@ public final class KvSnapshot {
         out.u8(FORMAT_VERSION);
         out.i64(lastApplied);
         out.i32(idempotency.capacity());
-        out.i32(entries.size());
-        entries.<IOException>forEachValue(entry -> {
+        out.i32(sortedKeys.size());
+        sortedKeys.<IOException>forEachValue(key -> {
+            KvEntry entry = byKey.get(key);
             out.text(entry.key());
             out.i64(entry.createRevision());
             out.i64(entry.modRevision());

@@ -37,9 +37,12 @@ import java.util.Optional;
  * <p>Not thread-safe: one owner thread applies and reads. {@link #capture()} is O(1) and the
  * returned {@link KvSnapshot} may be written by any thread while the owner keeps applying.
  *
- * <p>The state is held twice, in two persistent maps that every write updates together (so a capture of
- * both stays O(1)): a sorted tree for ordered listings and snapshots, and a hash trie for the point
- * lookups every read and every write makes (see {@link PersistentHashMap} for why).
+ * <p>The state is held in two persistent maps (so a capture of both stays O(1)): a hash trie of the entries, for the
+ * point lookups every read and every write makes (see {@link PersistentHashMap} for why), and a sorted tree of the
+ * keys alone, for ordered listings and snapshots. The tree changes only when a key is created or deleted: a write
+ * to an existing key, most writes of a store in use, replaces its entry in the trie and leaves the tree as it is,
+ * instead of copying a path of about 17 tree nodes (a cache miss each on a large map) to put the new entry there
+ * ({@code KvApplyBenchmark} and docs/performance.md).
  */
 public final class KvStateMachine {
 
@@ -52,8 +55,9 @@ public final class KvStateMachine {
     /** Idempotency keys remembered by default. */
     public static final int DEFAULT_IDEMPOTENCY_CAPACITY = 100_000;
 
-    private PersistentSortedMap<String, KvEntry> entries;
-    /** The same entries as {@link #entries}, by hash. */
+    /** Every key, each mapped to itself, in code point order. */
+    private PersistentSortedMap<String, String> sortedKeys;
+    /** Every entry, by key: the same keys as {@link #sortedKeys}. */
     private PersistentHashMap<String, KvEntry> byKey;
     private IdempotencyTable idempotency;
     private long lastApplied;
@@ -92,10 +96,10 @@ public final class KvStateMachine {
                 IdempotencyTable.empty(idempotencyCapacity, idempotencyMaxAge), 0);
     }
 
-    private KvStateMachine(long lastApplied, PersistentSortedMap<String, KvEntry> entries,
+    private KvStateMachine(long lastApplied, PersistentSortedMap<String, String> sortedKeys,
                            PersistentHashMap<String, KvEntry> byKey, IdempotencyTable idempotency, long dataBytes) {
         this.lastApplied = lastApplied;
-        this.entries = entries;
+        this.sortedKeys = sortedKeys;
         this.byKey = byKey;
         this.idempotency = idempotency;
         this.dataBytes = dataBytes;
@@ -108,7 +112,7 @@ public final class KvStateMachine {
      * @return a new, independent machine
      */
     public static KvStateMachine fromSnapshot(KvSnapshot snapshot) {
-        return new KvStateMachine(snapshot.lastApplied(), snapshot.entries(), snapshot.byKey(), snapshot.idempotency(),
+        return new KvStateMachine(snapshot.lastApplied(), snapshot.sortedKeys(), snapshot.byKey(), snapshot.idempotency(),
                 snapshot.dataBytes());
     }
 
@@ -223,7 +227,7 @@ public final class KvStateMachine {
      * @return an immutable list
      */
     public List<KvEntry> range(String prefix, int limit) {
-        return rangeOf(entries, prefix, "", limit);
+        return rangeOf(sortedKeys, byKey, prefix, "", limit);
     }
 
     /**
@@ -236,29 +240,29 @@ public final class KvStateMachine {
      * @return an immutable list
      */
     public List<KvEntry> range(String prefix, String startAfter, int limit) {
-        return rangeOf(entries, prefix, startAfter, limit);
+        return rangeOf(sortedKeys, byKey, prefix, startAfter, limit);
     }
 
     /** The range query of {@link #range} and {@link KvSnapshot#range}, on one state. */
-    static List<KvEntry> rangeOf(PersistentSortedMap<String, KvEntry> entries, String prefix, String startAfter,
-            int limit) {
+    static List<KvEntry> rangeOf(PersistentSortedMap<String, String> sortedKeys, PersistentHashMap<String, KvEntry> byKey,
+            String prefix, String startAfter, int limit) {
         Objects.requireNonNull(prefix, "prefix");
         Objects.requireNonNull(startAfter, "startAfter");
         if (limit < 0) {
             throw new IllegalArgumentException("limit must be >= 0, not " + limit);
         }
-        List<KvEntry> out = new ArrayList<>(Math.min(limit, Math.min(entries.size(), 1024)));
+        List<KvEntry> out = new ArrayList<>(Math.min(limit, Math.min(sortedKeys.size(), 1024)));
         boolean resume = !startAfter.isEmpty() && Utf8.CODE_POINT_ORDER.compare(startAfter, prefix) >= 0;
-        Iterator<Map.Entry<String, KvEntry>> it = entries.iteratorFrom(resume ? startAfter : prefix);
+        Iterator<Map.Entry<String, String>> it = sortedKeys.iteratorFrom(resume ? startAfter : prefix);
         while (out.size() < limit && it.hasNext()) {
-            Map.Entry<String, KvEntry> e = it.next();
-            if (!e.getKey().startsWith(prefix)) {
+            String key = it.next().getKey();
+            if (!key.startsWith(prefix)) {
                 break;
             }
-            if (resume && e.getKey().equals(startAfter)) {
+            if (resume && key.equals(startAfter)) {
                 continue;
             }
-            out.add(e.getValue());
+            out.add(byKey.get(key));
         }
         return List.copyOf(out);
     }
@@ -269,7 +273,7 @@ public final class KvStateMachine {
      * @return the key count
      */
     public int size() {
-        return entries.size();
+        return byKey.size();
     }
 
     /**
@@ -297,7 +301,7 @@ public final class KvStateMachine {
      * @return the snapshot
      */
     public KvSnapshot capture() {
-        return new KvSnapshot(lastApplied, entries, byKey, idempotency, dataBytes);
+        return new KvSnapshot(lastApplied, sortedKeys, byKey, idempotency, dataBytes);
     }
 
     /**
@@ -362,9 +366,7 @@ public final class KvStateMachine {
         KvEntry next = current == null
                 ? put.entry(put.key(), index, index, 1)
                 : put.entry(current.key(), current.createRevision(), index, current.version() + 1);
-        entries = entries.put(next.key(), next);
-        byKey = byKey.put(next.key(), next);
-        accountReplace(current, next);
+        index(current, next);
         emit(KvChange.put(next, emitted));
         return new KvResult.Written(index);
     }
@@ -386,9 +388,7 @@ public final class KvStateMachine {
         KvEntry next = current == null
                 ? new KvEntry(inc.key(), text, index, index, 1)
                 : new KvEntry(inc.key(), text, current.createRevision(), index, current.version() + 1);
-        entries = entries.put(inc.key(), next);
-        byKey = byKey.put(inc.key(), next);
-        accountReplace(current, next);
+        index(current, next);
         emit(KvChange.put(next, emitted));
         return new KvResult.Incremented(after, index);
     }
@@ -414,16 +414,12 @@ public final class KvStateMachine {
                         ? KvEntry.sharing(put.key(), value, 0, value.length, index, index, 1)
                         : KvEntry.sharing(current.key(), value, 0, value.length, current.createRevision(), index,
                                 current.version() + 1);
-                entries = entries.put(next.key(), next);
-                byKey = byKey.put(next.key(), next);
-                accountReplace(current, next);
+                index(current, next);
                 emit(KvChange.put(next, emitted));
                 results.add(new KvResult.PutDone());
             } else if (op instanceof TxnOp.Delete) {
                 if (current != null) {
-                    entries = entries.remove(op.key());
-                    byKey = byKey.remove(op.key());
-                    accountReplace(current, null);
+                    unindex(current);
                     emit(KvChange.delete(op.key(), index, emitted));
                 }
                 results.add(new KvResult.DeleteDone(current == null ? 0 : 1));
@@ -437,6 +433,22 @@ public final class KvStateMachine {
     /** The size {@link #dataBytes()} counts for one entry: its key in UTF-8 and its value. */
     static long sizeOf(String key, int valueBytes) {
         return Utf8.encodedLength(key) + (long) valueBytes;
+    }
+
+    /** Puts {@code next} in place of {@code current} (null: a new key, which the sorted keys gain). */
+    private void index(KvEntry current, KvEntry next) {
+        if (current == null) {
+            sortedKeys = sortedKeys.put(next.key(), next.key());
+        }
+        byKey = byKey.put(next.key(), next);
+        accountReplace(current, next);
+    }
+
+    /** Removes {@code current}'s key. */
+    private void unindex(KvEntry current) {
+        sortedKeys = sortedKeys.remove(current.key());
+        byKey = byKey.remove(current.key());
+        accountReplace(current, null);
     }
 
     private void accountReplace(KvEntry before, KvEntry after) {
@@ -455,7 +467,7 @@ public final class KvStateMachine {
      */
     public long dataBytes() {
         if (dataBytes < 0) {
-            dataBytes = KvSnapshot.countDataBytes(entries);
+            dataBytes = KvSnapshot.countDataBytes(sortedKeys, byKey);
         }
         return dataBytes;
     }
@@ -514,9 +526,7 @@ public final class KvStateMachine {
         if (current == null) {
             return new KvResult.Deleted(0, index);
         }
-        entries = entries.remove(delete.key());
-        byKey = byKey.remove(delete.key());
-        accountReplace(current, null);
+        unindex(current);
         emit(KvChange.delete(delete.key(), index, emitted));
         return new KvResult.Deleted(1, index);
     }

@@ -43,7 +43,7 @@ final class SnapshotReader {
         }
         long lastApplied = readLong("last applied index", 0, Long.MAX_VALUE);
         int capacity = (int) readLong(4, "idempotency capacity", 0, Integer.MAX_VALUE);
-        PersistentSortedMap<String, KvEntry> entries = readEntries(lastApplied);
+        List<KvEntry> entries = readEntries(lastApplied);
         IdempotencyTable idempotency = readIdempotency(capacity, lastApplied);
         long computed = crc.getValue();
         at = offset;
@@ -58,9 +58,9 @@ final class SnapshotReader {
         return new KvSnapshot(lastApplied, entries, idempotency, dataBytes);
     }
 
-    private PersistentSortedMap<String, KvEntry> readEntries(long lastApplied) throws IOException {
+    /** The entries, in key order (checked). */
+    private List<KvEntry> readEntries(long lastApplied) throws IOException {
         int count = (int) readLong(4, "entry count", 0, Integer.MAX_VALUE);
-        List<String> keys = new ArrayList<>();
         List<KvEntry> values = new ArrayList<>();
         String previous = null;
         for (int i = 0; i < count; i++) {
@@ -75,11 +75,10 @@ final class SnapshotReader {
             int valueLength = (int) readLong(4, "value length", 0, KvCommand.MAX_VALUE_BYTES);
             byte[] value = readBytes("value", valueLength);
             dataBytes += KvStateMachine.sizeOf(key, valueLength);
-            keys.add(key);
             values.add(new KvEntry(key, value, createRevision, modRevision, version));
             previous = key;
         }
-        return PersistentSortedMap.ofSorted(Utf8.CODE_POINT_ORDER, keys, values);
+        return values;
     }
 
     private IdempotencyTable readIdempotency(int capacity, long lastApplied) throws IOException {
