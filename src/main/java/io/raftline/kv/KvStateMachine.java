@@ -362,7 +362,8 @@ public final class KvStateMachine {
         if (expected != KvCommand.UNCONDITIONAL && expected != actual) {
             return new KvResult.PreconditionFailed(actual, index);
         }
-        // An existing key keeps its String: the decoded one is garbage at once instead of living on in the map.
+        // An existing key keeps its String: the decoded one is garbage at once instead of living on in the maps (the
+        // ordered index keeps the String the key was created with).
         KvEntry next = current == null
                 ? put.entry(put.key(), index, index, 1)
                 : put.entry(current.key(), current.createRevision(), index, current.version() + 1);
@@ -385,9 +386,10 @@ public final class KvStateMachine {
             return new KvResult.Rejected(OVERFLOW, index);
         }
         byte[] text = Long.toString(after).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        // As for a put, an existing key keeps its String (the ordered index holds that one).
         KvEntry next = current == null
                 ? new KvEntry(inc.key(), text, index, index, 1)
-                : new KvEntry(inc.key(), text, current.createRevision(), index, current.version() + 1);
+                : new KvEntry(current.key(), text, current.createRevision(), index, current.version() + 1);
         index(current, next);
         emit(KvChange.put(next, emitted));
         return new KvResult.Incremented(after, index);
