@@ -120,12 +120,14 @@ final class PersistentSortedMap<K, V> implements Iterable<Map.Entry<K, V>> {
         return new PersistentSortedMap<>(order, newRoot, added[0] ? size + 1 : size);
     }
 
-    /** Returns a map without {@code key}; this map itself if the key is absent. */
+    /**
+     * Returns a map without {@code key}; this map itself if the key is absent. One descent, as in {@link #put}: a
+     * subtree that does not hold the key comes back as it was, so an absent key copies nothing.
+     */
     PersistentSortedMap<K, V> remove(K key) {
-        if (get(key) == null) {
-            return this;
-        }
-        return new PersistentSortedMap<>(order, remove(orderFor(key), root, key), size - 1);
+        Objects.requireNonNull(key, "key");
+        Node<K, V> newRoot = remove(orderFor(key), root, key);
+        return newRoot == root ? this : new PersistentSortedMap<>(order, newRoot, size - 1);
     }
 
     /** Iterates all entries in key order. */
@@ -155,13 +157,19 @@ final class PersistentSortedMap<K, V> implements Iterable<Map.Entry<K, V>> {
         return new Node<>(key, value, n.left, n.right, n.height);
     }
 
+    /** {@code n} without {@code key}; {@code n} itself (the same node) if its subtree does not hold the key. */
     private static <K, V> Node<K, V> remove(Comparator<? super K> probe, Node<K, V> n, K key) {
+        if (n == null) {
+            return null;
+        }
         int cmp = probe.compare(key, n.key);
         if (cmp < 0) {
-            return balance(n.key, n.value, remove(probe, n.left, key), n.right);
+            Node<K, V> left = remove(probe, n.left, key);
+            return left == n.left ? n : balance(n.key, n.value, left, n.right);
         }
         if (cmp > 0) {
-            return balance(n.key, n.value, n.left, remove(probe, n.right, key));
+            Node<K, V> right = remove(probe, n.right, key);
+            return right == n.right ? n : balance(n.key, n.value, n.left, right);
         }
         if (n.left == null) {
             return n.right;
