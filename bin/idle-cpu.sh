@@ -2,18 +2,19 @@
 # What an idle cluster costs: starts the 3-process cluster of a configuration prefix, leaves it idle, then samples the
 # CPU time its three JVMs use (utime + stime from /proc/PID/stat) and prints it as cores. Then, optionally, kills the
 # process that leads the most groups (kill -9) and times until every group has a leader among the survivors and takes
-# a write (the failover of quiet groups, which have no heartbeats to miss).
+# a write (the failover of quiet groups, which have no heartbeats to miss), and samples the two survivors' CPU once they
+# have been idle again for IDLE_S (an outage: groups go quiet without the dead node's replicas).
 #
 # Usage, from the project root: bin/idle-cpu.sh conf/sharded-node      (IDLE_S=40 SAMPLE_S=15 FAILOVER=1 by default;
 # extra environment such as RAFTLINE_RAFT_QUIESCE_MS=0 reaches the nodes: compare quiet and never-quiet groups)
-# Needs a built target/raftline.jar; the ports of that configuration free; stops its processes on exit.
+# Needs a built target/raftline.jar (or JAR=path); the ports of that configuration free; stops its processes on exit.
 set -u
 proj=$(pwd); conf=${1:-conf/sharded-node}; IDLE_S=${IDLE_S:-40}; SAMPLE_S=${SAMPLE_S:-15}; FAILOVER=${FAILOVER:-1}
 work=$(mktemp -d /tmp/idle-cpu.XXXXXX); declare -A pid
 cleanup() { for p in "${pid[@]}"; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 for n in 1 2 3; do
-  (cd "$work" && exec java ${JAVA_OPTS:-} -jar "$proj/target/raftline.jar" node --conf "$(cd "$proj" && realpath "$conf-$n.json")" \
+  (cd "$work" && exec java ${JAVA_OPTS:-} -jar "${JAR:-$proj/target/raftline.jar}" node --conf "$(cd "$proj" && realpath "$conf-$n.json")" \
     >"$work/n$n.log" 2>&1) &
   pid[$n]=$!
 done
@@ -74,3 +75,12 @@ if wins:
     print(f"  survivors' logs: {len(wins)} elections won after the kill, the first {min(wins):.0f} ms and the last"
           f" {max(wins):.0f} ms after it")
 PY
+idle_with_outage() {
+  sleep "$IDLE_S"
+  a=$(ticks); sleep "$SAMPLE_S"; b=$(ticks)
+  python3 -c "print(f'  the two survivors, idle with node $victim down: {($b - $a) / $hz / $SAMPLE_S:.3f} cores')"
+  curl -s -m2 "http://127.0.0.1:$sport/v1/cluster?scope=local" | python3 -c 'import json,sys
+d=json.load(sys.stdin); g=d.get("groups")
+if g: print("  quiet replicas on node '"$survivor"':", sum(1 for x in g if x.get("quiet")), "of", len(g))'
+}
+idle_with_outage

@@ -848,16 +848,17 @@ public final class NodeHost {
     }
 
     /**
-     * Wakes a quiesced group whose leader's node (or, on its leader, a majority of its voters) went silent, and sends
-     * the node's keepalives (see
-     * {@link PeerLiveness}).
+     * Tells the core which peers' nodes went silent (see {@link RaftCore#checkLiveness}: a quiet follower whose
+     * leader's node is silent wakes, a leader goes quiet without silent members and wakes when they are heard again)
+     * and sends the node's keepalives (see {@link PeerLiveness}).
      */
     private void checkLiveness(long now) {
-        if (core.quiesced()) {
+        if (core.quiesced() || core.role() == Role.LEADER) {
+            boolean wasQuiet = core.quiesced();
             core.checkLiveness(peer -> liveness.silent(peer, now));
-            if (!core.quiesced()) {
-                LOG.info("{} a quiet group wakes: {} silent for {} ms", prefix(), core.role() == Role.LEADER
-                        ? "a majority of its voters" : "leader " + core.leader(), config.electionTimeoutMinMs());
+            if (wasQuiet && !core.quiesced()) {
+                LOG.info("{} a quiet group wakes on what its node knows of its peers (silence: {} ms)", prefix(),
+                        config.electionTimeoutMinMs());
             }
         }
         if (sendsKeepalives) {

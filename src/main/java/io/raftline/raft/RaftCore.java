@@ -86,6 +86,17 @@ public final class RaftCore {
     /** Leader only: consecutive ticks the group was idle at log position {@link #idleAt}. */
     private int idleTicks;
     private long idleAt;
+    /**
+     * Leader only: the members whose nodes the host found silent at its last {@link #checkLiveness} (nothing from
+     * them, in any group, for the minimum election timeout). The group may go quiet without them (a node that is
+     * down need not hold the last entry), provided the voters heard from form a quorum.
+     */
+    private final java.util.TreeSet<Integer> silentMembers = new java.util.TreeSet<>();
+    /**
+     * Leader only, while quiesced: the members that were silent when the group went quiet. They may have missed the
+     * quiescing heartbeat and some entries, so the first sign of life from one of them wakes the group.
+     */
+    private final java.util.TreeSet<Integer> quietWithout = new java.util.TreeSet<>();
 
     private final TreeMap<Integer, Progress> progress = new TreeMap<>();
     private final TreeMap<Integer, Boolean> votes = new TreeMap<>();
@@ -421,29 +432,51 @@ public final class RaftCore {
      * random remainder of its timeout; its promise to the leader's lease is kept, since the leader's last round reached
      * this node before the silence began and a lease is shorter than the minimum election timeout. A quiesced leader
      * that no longer hears a majority of the voters wakes, so CheckQuorum runs again and it steps down as any cut-off
-     * leader does. Anything else ignores it (a group that is awake has its own timers).
+     * leader does; one that went quiet without a silent member wakes when that member is heard again, to bring it up
+     * to date. A leader, awake or not, keeps the silent members for {@link #idle()}, so the host calls this on every
+     * tick; followers that are awake ignore it (they have their own timers).
      *
      * @param silent whether a node has been silent
      */
     public void checkLiveness(java.util.function.IntPredicate silent) {
-        if (!quiesced) {
-            return;
-        }
         if (role == Role.LEADER) {
-            int heard = 0;
-            for (int v : voters) {
-                if (v == id || !silent.test(v)) {
-                    heard++;
+            silentMembers.clear();
+            for (int m : progress.keySet()) {
+                if (m != id && silent.test(m)) {
+                    silentMembers.add(m);
                 }
             }
-            if (heard < membership.quorum()) {
-                wake("a majority of the voters went silent");
+            if (!quiesced) {
+                return;
             }
+            if (!heardQuorum()) {
+                wake("a majority of the voters went silent");
+                return;
+            }
+            for (int m : quietWithout) {
+                if (!silentMembers.contains(m)) {
+                    wake("node " + m + ", silent when the group went quiet, is heard again");
+                    return;
+                }
+            }
+        } else if (!quiesced) {
+            return;
         } else if (lead != 0 && silent.test(lead)) {
             int leader = lead;
             wake("leader " + leader + "'s node went silent");
             electionElapsed = Math.max(electionElapsed, config.electionTicksMin());
         }
+    }
+
+    /** Leader only: whether the voters not found silent at the host's last look (this one too) are a quorum. */
+    private boolean heardQuorum() {
+        int heard = 0;
+        for (int v : voters) {
+            if (v == id || !silentMembers.contains(v)) {
+                heard++;
+            }
+        }
+        return heard >= membership.quorum();
     }
 
     /** Whether this group is quiesced (see {@link RaftConfig#quiesceMs()}). */
@@ -735,7 +768,10 @@ public final class RaftCore {
 
     /**
      * Whether this leader's group has nothing to do: every member (learners too) holds every entry, all of it is
-     * committed in this term, and no read, transfer or broadcast is waiting.
+     * committed in this term, and no read, transfer or broadcast is waiting. A member whose node the host found
+     * silent need not hold every entry, as long as the voters heard from are a quorum: an outage of one node must
+     * not keep every group it hosts a replica of awake (it wakes them when it is heard again, see
+     * {@link #checkLiveness}).
      */
     private boolean idle() {
         long last = log.lastIndex();
@@ -746,23 +782,28 @@ public final class RaftCore {
         }
         for (Map.Entry<Integer, Progress> e : progress.entrySet()) {
             Progress pr = e.getValue();
-            if (e.getKey() != id && (pr.match != last || pr.state != ReplicationState.REPLICATE)) {
+            if (e.getKey() != id && (pr.match != last || pr.state != ReplicationState.REPLICATE)
+                    && !silentMembers.contains(e.getKey())) {
                 return false;
             }
         }
-        return true;
+        return silentMembers.isEmpty() || heardQuorum();
     }
 
     /** The group goes quiet: one last heartbeat (not a round, not answered) tells the followers to stop their timers. */
     private void quiesce() {
         quiesced = true;
         idleTicks = 0;
+        quietWithout.clear();
+        quietWithout.addAll(silentMembers);
         for (Map.Entry<Integer, Progress> e : progress.entrySet()) {
             if (e.getKey() != id) {
                 send(new Heartbeat(id, e.getKey(), term, Math.min(e.getValue().match, log.committed()), 0, true));
             }
         }
-        events.add(new CoreEvent.Quiescence(true, "idle for " + config.quiesceTicks() + " ticks"));
+        events.add(new CoreEvent.Quiescence(true, "idle for " + config.quiesceTicks() + " ticks"
+                + (quietWithout.isEmpty() ? "" : ", without silent node" + (quietWithout.size() == 1 ? " " : "s ")
+                        + quietWithout.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")))));
     }
 
     /** Local demand (a proposal, a read, a transfer, a campaign): a quiet group wakes, an idle one starts over. */
@@ -781,6 +822,7 @@ public final class RaftCore {
     private void wake(String why) {
         quiesced = false;
         idleTicks = 0;
+        quietWithout.clear();
         events.add(new CoreEvent.Quiescence(false, why));
         if (role == Role.LEADER) {
             electionElapsed = 0;
@@ -888,6 +930,8 @@ public final class RaftCore {
         transferElapsed = 0;
         quiesced = false;
         idleTicks = 0;
+        silentMembers.clear();
+        quietWithout.clear();
         votes.clear();
         progress.clear();
         readIndexQueue.clear();

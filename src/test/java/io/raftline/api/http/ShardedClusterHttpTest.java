@@ -259,6 +259,37 @@ class ShardedClusterHttpTest extends ClusterHttpTest {
             eventually("a write to group " + g + " after the crash", () -> put(survivor, "/v1/kv/" + k, "x")
                     .statusCode() == 200);
         }
+
+        // With the node still down its replicas lack those writes, yet every group goes quiet without it: the
+        // survivors find its node silent, and an outage must not keep every group awake.
+        eventually("every group quiet with node " + victim + " down", Duration.ofSeconds(30), this::allQuiet);
+        if (overBus) {
+            long quietRaft = raft.get();
+            long quietKeepalives = keepalives.get();
+            // The two survivors send each other keepalives (and the down node's share, lost): ten intervals' worth.
+            eventually("20 keepalives", Duration.ofSeconds(10), () -> keepalives.get() >= quietKeepalives + 20);
+            assertThat(raft.get() - quietRaft).as("Raft messages while every group was quiet, a node down").isZero();
+        }
+        // Back, the node is heard again: the groups that went quiet without it wake and bring its replicas up to
+        // date (its own stale reads see every write), then go quiet again with every member.
+        assertThat(admin(HttpMethod.POST, "/v1/admin/nodes/" + victim + "/restart", null).statusCode())
+                .isEqualTo(200);
+        for (int g = 0; g < GROUPS; g++) {
+            String k = keyOfGroup("after-quiet-crash/", g);
+            eventually("node " + victim + "'s replica of group " + g + " caught up", Duration.ofSeconds(30), () -> {
+                HttpResponse<Buffer> r = get(victim, "/v1/kv/" + k + "?consistency=stale");
+                return r.statusCode() == 200 && "x".equals(r.bodyAsString());
+            });
+        }
+        eventually("every replica of every node quiet", Duration.ofSeconds(30), () -> {
+            for (Object node : clusterState().getJsonArray("nodes")) {
+                JsonArray replicas = ((JsonObject) node).getJsonArray("groups");
+                if (replicas == null || replicas.stream().anyMatch(r -> !((JsonObject) r).getBoolean("quiet"))) {
+                    return false;
+                }
+            }
+            return true;
+        });
     }
 
     /** Whether {@code /v1/cluster} shows every group quiet. */

@@ -29,7 +29,7 @@ import java.util.Set;
  * tick-election ID       tick ID until it starts an election
  * tick-heartbeat ID      tick ID for one heartbeat interval
  * elapse N               N times: every live node ticks, then the cluster settles (real time passing)
- * peer-silent ID P[,P]   the host of ID found these nodes silent (see RaftCore.checkLiveness)
+ * peer-silent ID P[,P]|none  the host of ID found these nodes silent, and no other (see RaftCore.checkLiveness)
  * stabilize              handle Readies and deliver messages until quiet
  * elapse-until-leader [ID,ID]  tick every node and stabilize, one tick at a time, until one of them leads
  * (wherever a command takes an ID, {@code leader} names the live leader with the highest term)
@@ -129,8 +129,10 @@ public final class ScenarioRunner {
             }
             case "peer-silent" -> {
                 java.util.Set<Integer> silent = new java.util.HashSet<>();
-                for (String x : args[1].split(",")) {
-                    silent.add(Integer.parseInt(x));
+                if (!args[1].equals("none")) {
+                    for (String x : args[1].split(",")) {
+                        silent.add(Integer.parseInt(x));
+                    }
                 }
                 cluster.node(id(args, 0)).core().checkLiveness(silent::contains);
             }

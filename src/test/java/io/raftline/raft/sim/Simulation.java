@@ -469,13 +469,17 @@ public final class Simulation implements SimNode.Observer {
         }
     }
 
-    /** The host's side of quiescing: a quiet group whose leader (or a majority of voters) went silent wakes up. */
+    /**
+     * The host's side of quiescing: a quiet group whose leader (or a majority of voters) went silent wakes up, a
+     * leader learns which members are silent (it may go quiet without them, and wakes when one is heard again).
+     */
     private void checkLiveness(SimNode n) {
         RaftCore c = n.core();
-        if (c.quiesced()) {
+        if (c.quiesced() || c.role() == Role.LEADER) {
+            boolean wasQuiet = c.quiesced();
             PeerLiveness l = liveness.get(n.id());
             c.checkLiveness(peer -> l.silent(peer, now));
-            if (!c.quiesced()) {
+            if (wasQuiet && !c.quiesced()) {
                 log("SILENCE seen by " + n.id() + " (" + c.role() + "): its quiet group wakes");
                 stats.wokenBySilence++;
             }
