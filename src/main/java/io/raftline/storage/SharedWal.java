@@ -181,7 +181,9 @@ public final class SharedWal implements Closeable {
         }
         wal.sync();
         dirty = false;
-        long freed = wal.deleteCoveredSegments(floor);
+        // Not past last: the append above may have rolled the current segment, and the hard states in that one
+        // were not written again.
+        long freed = wal.deleteCoveredSegments(floor, last);
         publish();
         return freed;
     }

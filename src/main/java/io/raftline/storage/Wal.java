@@ -266,10 +266,24 @@ public final class Wal implements Closeable, WalLog {
      * @return bytes freed
      */
     public long deleteCoveredSegments(IntToLongFunction floor) {
+        return deleteCoveredSegments(floor, Long.MAX_VALUE);
+    }
+
+    /**
+     * {@link #deleteCoveredSegments(IntToLongFunction)}, but never past segment {@code lastSeq}: the caller checked
+     * what lives in the segments up to there ({@link #lastCoveredSegment}) and nothing newer. Writing what must
+     * outlive them can roll the current segment, which then is closed and may be covered too, holding records the
+     * caller never looked at.
+     *
+     * @param floor   group → the index up to which that group's entries are covered
+     * @param lastSeq the newest segment that may go
+     * @return bytes freed
+     */
+    public long deleteCoveredSegments(IntToLongFunction floor, long lastSeq) {
         checkHealthy();
         long freed = 0;
         try {
-            while (!closed.isEmpty() && covered(closed.get(0), floor)) {
+            while (!closed.isEmpty() && closed.get(0).seq <= lastSeq && covered(closed.get(0), floor)) {
                 Segment s = closed.remove(0);
                 long size = disk.size(s.path);
                 disk.delete(s.path);

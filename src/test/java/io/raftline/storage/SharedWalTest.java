@@ -206,6 +206,35 @@ class SharedWalTest {
         assertThat(points).isGreaterThan(20);
     }
 
+    /**
+     * The compaction's own records (its snapshot record and hard state) fill the current segment; writing the older
+     * segments' hard states again then rolls it, and the segment that was current until then is closed and covered
+     * too. It holds the newest vote of an idle group and of the compacting group, which were never written again
+     * (only segments up to the last one found covered were looked at), so it must stay: found by review on
+     * 2026-12-03, where a kill -9 brought group 2 back with no vote in term 7 (it could vote twice in that term).
+     */
+    @Test
+    void segmentsClosedWhileHardStatesAreWrittenAgainStayWithTheVotesInThem() {
+        SimDisk disk = new SimDisk(7);
+        Node n = open(disk);
+        // Segment 1: group 1's vote and group 0's entries 1..8, past SEGMENT_BYTES at its end.
+        writeAndApply(n.group(1), List.of(), new HardState(5, 2, 0));
+        writeAndApply(n.group(0), entries(1, 4, 1, "v"), new HardState(1, 1, 4));
+        writeAndApply(n.group(0), entries(5, 8, 1, "v"), new HardState(1, 1, 8));
+        // Segment 2: the idle group 2 votes in term 7; group 0 appends 9..12.
+        writeAndApply(n.group(2), List.of(), new HardState(7, 3, 0));
+        writeAndApply(n.group(0), entries(9, 12, 1, "v"), new HardState(1, 1, 12));
+        // Group 0's compaction at 12 fills segment 2; writing group 1's vote again (segment 1 goes) rolls it.
+        compact(n.group(0), 12, 1);
+
+        disk.processCrash();
+        Node r = open(disk);
+        assertThat(r.group(2).hardState()).as("idle group 2's vote in term 7").isEqualTo(new HardState(7, 3, 0));
+        assertThat(r.group(0).hardState()).as("group 0's term and vote").isEqualTo(new HardState(1, 1, 12));
+        assertThat(r.group(1).hardState()).as("group 1's vote, written again").isEqualTo(new HardState(5, 2, 0));
+        assertThat(r.group(0).firstIndex()).isEqualTo(13);
+    }
+
     /** Runs {@code op}; false if the simulated disk crashed it. */
     private static boolean completes(Runnable op) {
         try {
