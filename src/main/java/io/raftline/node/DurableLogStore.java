@@ -165,7 +165,10 @@ public final class DurableLogStore implements LogStore {
             io.raftline.storage.WalLog log = writer.wal().group(group);
             java.util.function.Supplier<DurableStorage> opener = () -> opened(nodeId, groupDir,
                     DurableStorage.open(disk, groupDir, log, warner(nodeId)));
-            return new DurableLogStore(vertx, nodeId, groupDir, disk, opener.get(), lock, name -> new Lane() {
+            // On the writer's thread: the groups opened before this one are writing the shared log already, and
+            // recovery may write it too (a received snapshot whose record a crash lost).
+            DurableStorage storage = writer.runAndWait(opener::get);
+            return new DurableLogStore(vertx, nodeId, groupDir, disk, storage, lock, name -> new Lane() {
                 @Override
                 public <T> Future<T> run(java.util.concurrent.Callable<T> work, Runnable sync) {
                     return writer.submit(vertx, work, sync);

@@ -42,7 +42,8 @@ public final class SharedWalWriter {
     private boolean closed;
     private volatile boolean stopping;
 
-    private record Task<T>(Callable<T> work, Runnable sync, Context context, Promise<T> done) {
+    /** What to do, then what to sync, then who to tell (on this writer's thread: with the result or a Failure). */
+    private record Task<T>(Callable<T> work, Runnable sync, Consumer<Object> done) {
     }
 
     private SharedWalWriter(int nodeId, SharedWal wal) {
@@ -76,13 +77,50 @@ public final class SharedWalWriter {
     <T> Future<T> submit(Vertx vertx, Callable<T> work, Runnable sync) {
         Promise<T> done = Promise.promise();
         Context ctx = vertx.getOrCreateContext();
-        synchronized (this) {
-            if (closed) {
-                return Future.failedFuture(new IllegalStateException("the shared write-ahead log is closed"));
-            }
-            queue.add(new Task<>(work, sync, ctx, done));
+        if (!enqueue(new Task<>(work, sync, result -> ctx.runOnContext(v -> complete(done, result))))) {
+            return Future.failedFuture(new IllegalStateException("the shared write-ahead log is closed"));
         }
         return done.future();
+    }
+
+    /**
+     * Runs {@code work} on this writer's thread, between two rounds of writes, and waits for it: for a thread that may
+     * block (a worker opening a group's store), never an event loop. The log is not thread-safe, so whatever touches
+     * it once the writer runs goes through here or {@link #submit}.
+     *
+     * @throws RuntimeException what the work threw (a checked exception wrapped)
+     */
+    <T> T runAndWait(Callable<T> work) {
+        java.util.concurrent.CompletableFuture<Object> done = new java.util.concurrent.CompletableFuture<>();
+        if (!enqueue(new Task<>(work, null, done::complete))) {
+            throw new IllegalStateException("the shared write-ahead log is closed");
+        }
+        Object result;
+        try {
+            result = done.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the shared write-ahead log", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+        if (result instanceof Failure f) {
+            if (f.cause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(f.cause());
+        }
+        @SuppressWarnings("unchecked")
+        T t = (T) result;
+        return t;
+    }
+
+    private synchronized boolean enqueue(Task<?> task) {
+        if (closed) {
+            return false;
+        }
+        queue.add(task);
+        return true;
     }
 
     /** One more holder (a group's store that opened on this log). */
@@ -141,7 +179,7 @@ public final class SharedWalWriter {
                 }
             }
             for (int i = 0; i < batch.size(); i++) {
-                complete(batch.get(i), results.get(i));
+                batch.get(i).done().accept(results.get(i));
             }
             batch.clear();
             results.clear();
@@ -161,13 +199,11 @@ public final class SharedWalWriter {
     }
 
     @SuppressWarnings("unchecked")
-    private static <T> void complete(Task<T> t, Object result) {
-        t.context().runOnContext(v -> {
-            if (result instanceof Failure f) {
-                t.done().fail(f.cause());
-            } else {
-                t.done().complete((T) result);
-            }
-        });
+    private static <T> void complete(Promise<T> done, Object result) {
+        if (result instanceof Failure f) {
+            done.fail(f.cause());
+        } else {
+            done.complete((T) result);
+        }
     }
 }

@@ -4,16 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.raftline.raft.Entry;
 import io.raftline.raft.HardState;
+import io.raftline.raft.Snapshot;
+import io.raftline.raft.SnapshotMetadata;
+import io.raftline.storage.Disk;
+import io.raftline.storage.DurableStorage;
 import io.raftline.storage.NioDisk;
+import io.raftline.storage.SharedWal;
+import io.raftline.storage.SnapshotStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -22,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The writer of a sharded node's shared log: the writes of several groups queued while it was busy are made durable
- * by one fsync, each group's writes land in the order it issued them, and each group recovers its own log.
+ * by one fsync, each group's writes land in the order it issued them, each group recovers its own log, and whatever
+ * touches the log once the writer runs (a group's recovery too) does so on the writer's thread.
  */
 @ExtendWith(VertxExtension.class)
 class SharedWalWriterTest {
@@ -100,5 +110,132 @@ class SharedWalWriterTest {
                 tc.completeNow();
             })));
         });
+    }
+
+    /**
+     * A node's groups open one after the other while those opened before already write the shared log (on the
+     * writer's thread); a group whose received snapshot lost its record in a crash writes that record while it
+     * recovers. The log is not thread-safe, so that write, and its fsync, must be the writer's too: found by review
+     * on 2026-12-03, when recovery wrote and fsynced from the opening worker.
+     */
+    @Test
+    void aGroupThatWritesWhileItRecoversDoesSoOnTheWritersThread(Vertx vertx) throws Exception {
+        // Before: group 1 held entries 1..3, then received a snapshot at 10 and crashed after its file was durable
+        // but before its record in the log.
+        SharedWal before = SharedWal.open(NioDisk.INSTANCE, dir.resolve("wal"), 1 << 20, 2, s -> { });
+        DurableStorage.open(NioDisk.INSTANCE, groupDir(0), before.group(0), s -> { });
+        DurableStorage g1 = DurableStorage.open(NioDisk.INSTANCE, groupDir(1), before.group(1), s -> { });
+        g1.write(entries(1, 1, 3), new HardState(2, 0, 0), true);
+        new SnapshotStore(NioDisk.INSTANCE, groupDir(1).resolve("snap"))
+                .save(new Snapshot(new SnapshotMetadata(10, 2, List.of(1, 2, 3)), new byte[] {1}));
+        before.close();
+
+        WalThreads disk = new WalThreads(NioDisk.INSTANCE);
+        SharedWalWriter writer = SharedWalWriter.open(1, disk, dir.resolve("wal"), 1 << 20, 2);
+        disk.threads.clear(); // opening the log (before its thread runs) may write it: a new segment, synced
+        List<DurableLogStore> stores = List.of(
+                DurableLogStore.openGroup(vertx, 1, groupDir(0), 0, writer, disk),
+                DurableLogStore.openGroup(vertx, 1, groupDir(1), 1, writer, disk));
+        writer.release(vertx);
+
+        assertThat(stores.get(1).storage().firstIndex()).as("group 1 starts after its snapshot").isEqualTo(11);
+        assertThat(disk.threads).as("the recovery wrote and synced its record").isNotEmpty();
+        assertThat(disk.threads).as("threads that wrote or synced the shared log")
+                .allMatch(t -> t.startsWith("raftline-wal-"));
+        for (DurableLogStore store : stores) {
+            store.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A disk that notes the thread of every write and fsync of a write-ahead log file. */
+    private static final class WalThreads implements Disk {
+
+        final ConcurrentLinkedQueue<String> threads = new ConcurrentLinkedQueue<>();
+        private final Disk disk;
+
+        WalThreads(Disk disk) {
+            this.disk = disk;
+        }
+
+        @Override
+        public AppendFile open(Path file, OpenMode mode) throws IOException {
+            AppendFile f = disk.open(file, mode);
+            if (!file.getParent().getFileName().toString().equals("wal")) {
+                return f;
+            }
+            return new AppendFile() {
+                @Override
+                public void write(ByteBuffer src) throws IOException {
+                    threads.add(Thread.currentThread().getName());
+                    f.write(src);
+                }
+
+                @Override
+                public void force(boolean metadata) throws IOException {
+                    threads.add(Thread.currentThread().getName());
+                    f.force(metadata);
+                }
+
+                @Override
+                public void truncate(long size) throws IOException {
+                    f.truncate(size);
+                }
+
+                @Override
+                public long size() throws IOException {
+                    return f.size();
+                }
+
+                @Override
+                public void close() throws IOException {
+                    f.close();
+                }
+            };
+        }
+
+        @Override
+        public boolean isDirectory(Path path) {
+            return disk.isDirectory(path);
+        }
+
+        @Override
+        public void createDirectory(Path dir) throws IOException {
+            disk.createDirectory(dir);
+        }
+
+        @Override
+        public List<Path> list(Path dir) throws IOException {
+            return disk.list(dir);
+        }
+
+        @Override
+        public byte[] readAll(Path file) throws IOException {
+            return disk.readAll(file);
+        }
+
+        @Override
+        public long size(Path file) throws IOException {
+            return disk.size(file);
+        }
+
+        @Override
+        public void rename(Path from, Path to) throws IOException {
+            disk.rename(from, to);
+        }
+
+        @Override
+        public void delete(Path file) throws IOException {
+            disk.delete(file);
+        }
+
+        @Override
+        public boolean deleteIfExists(Path file) throws IOException {
+            return disk.deleteIfExists(file);
+        }
+
+        @Override
+        public void syncDirectory(Path dir) throws IOException {
+            disk.syncDirectory(dir);
+        }
     }
 }
