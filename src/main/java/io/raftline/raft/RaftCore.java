@@ -486,14 +486,21 @@ public final class RaftCore {
 
     private void stepChecked(Message m) {
         if (m.term() > term) {
+            boolean inLease = config.checkQuorum()
+                    && ((lead != 0 && electionElapsed < config.electionTicksMin()) || restartLeaseHold > 0);
             if (m instanceof VoteRequest vr) {
-                boolean inLease = config.checkQuorum()
-                        && ((lead != 0 && electionElapsed < config.electionTicksMin()) || restartLeaseHold > 0);
                 if (!vr.transfer() && inLease) {
                     // We heard from a leader within the minimum election timeout: this candidate is
                     // disruptive (e.g. it was partitioned); ignore it without changing our term.
                     return;
                 }
+            } else if (inLease && role == Role.FOLLOWER && !(m instanceof AppendRequest || m instanceof Heartbeat
+                    || m instanceof SnapshotRequest)) {
+                // Any other higher term that is not a leader's (an answer to what we sent as a former leader or
+                // candidate): taking it would forget our leader and free our vote, and a candidate could win with
+                // it while our leader still serves lease reads on our promise (scenario 56). A leader takes it (it
+                // must learn that it is stale); we learn the term once our leader is gone.
+                return;
             }
             if (m instanceof VoteRequest vr && vr.preVote()) {
                 // A PreVote never changes our term.

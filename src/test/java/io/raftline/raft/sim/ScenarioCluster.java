@@ -28,6 +28,8 @@ final class ScenarioCluster implements SimNode.Observer {
     private final TreeMap<Integer, SimNode> nodes = new TreeMap<>();
     private final SafetyChecker checker;
     private List<Message> pending = new ArrayList<>();
+    /** Messages the network holds back ({@code hold-pending}) until {@code release-held}. */
+    private final List<Message> held = new ArrayList<>();
     private final Set<Long> cutLinks = new HashSet<>();
     private final StringBuilder out = new StringBuilder();
     private final Map<Integer, List<Entry>> appliedBatch = new TreeMap<>();
@@ -141,6 +143,29 @@ final class ScenarioCluster implements SimNode.Observer {
         List<Message> copy = new ArrayList<>(pending);
         pending.addAll(copy);
         println("duplicated " + copy.size() + " messages");
+    }
+
+    /** Takes the queued messages from {@code from} to {@code to} out of the queue, until {@link #releaseHeld}. */
+    void holdPending(int from, int to) {
+        List<Message> keep = new ArrayList<>();
+        for (Message m : pending) {
+            if (m.from() == from && m.to() == to) {
+                held.add(m);
+                println(m.describe() + "  HELD (delayed by the network)");
+            } else {
+                keep.add(m);
+            }
+        }
+        pending = keep;
+    }
+
+    /** Queues the held messages again, after everything queued. */
+    void releaseHeld() {
+        for (Message m : held) {
+            println(m.describe() + "  RELEASED");
+        }
+        pending.addAll(held);
+        held.clear();
     }
 
     /** Loses every queued message. */

@@ -37,6 +37,8 @@ import java.util.Set;
  * process                handle Readies only (messages stay queued)
  * drop-pending           lose every queued message
  * duplicate-pending      queue every queued message twice (a network that duplicates)
+ * hold-pending FROM TO   hold back the queued messages from FROM to TO (a network that delays them)
+ * release-held           queue the held messages again, after everything queued
  * propose ID DATA | propose-n ID N
  * read-index ID CTX | lease-read ID | transfer LEADER TARGET
  * partition 1,2 3 | isolate ID | cut FROM TO | heal
@@ -151,6 +153,11 @@ public final class ScenarioRunner {
                 cluster.processReadies();
                 cluster.duplicatePending();
             }
+            case "hold-pending" -> {
+                cluster.processReadies();
+                cluster.holdPending(id(args, 0), id(args, 1));
+            }
+            case "release-held" -> cluster.releaseHeld();
             case "drop-pending" -> {
                 cluster.processReadies();
                 cluster.dropPending();
