@@ -43,6 +43,7 @@ class RaftSimulationTest {
         assertThat(total.partitions).isGreaterThan(schedules);
         assertThat(total.dropped).isGreaterThan(0);
         assertThat(total.duplicated).isGreaterThan(0);
+        assertThat(total.stragglers).isGreaterThan(schedules);
         assertThat(total.elections).isGreaterThan(schedules);
         assertThat(total.snapshotsInstalled).isGreaterThan(0);
         assertThat(total.readsChecked).isGreaterThan(schedules);

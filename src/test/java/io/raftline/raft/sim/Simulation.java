@@ -52,6 +52,8 @@ public final class Simulation implements SimNode.Observer {
         public long delivered;
         public long dropped;
         public long duplicated;
+        /** Messages held back for far longer than the network's usual delay (up to several election timeouts). */
+        public long stragglers;
         public long crashes;
         public long restarts;
         public long partitions;
@@ -91,6 +93,7 @@ public final class Simulation implements SimNode.Observer {
             delivered += o.delivered;
             dropped += o.dropped;
             duplicated += o.duplicated;
+            stragglers += o.stragglers;
             crashes += o.crashes;
             restarts += o.restarts;
             partitions += o.partitions;
@@ -103,12 +106,14 @@ public final class Simulation implements SimNode.Observer {
 
         @Override
         public String toString() {
-            return String.format("schedules=%d steps=%d delivered=%d dropped=%d duplicated=%d crashes=%d restarts=%d "
+            return String.format("schedules=%d steps=%d delivered=%d dropped=%d duplicated=%d stragglers=%d crashes=%d "
+                    + "restarts=%d "
                     + "partitions=%d leaders-elected=%d entries-committed=%d reads-checked=%d transfers=%d "
                     + "snapshots-installed=%d acknowledged-writes=%d ack-checks=%d%n  membership: changes=%d "
                     + "(promotions=%d removals=%d of-the-leader=%d) refused=%d%n  disk: faults-armed=%d %s%n"
                     + "  quiet groups: quiescences=%d woken-by-silence=%d%n"
-                    + "  durable path: %s", schedules, steps, delivered, dropped, duplicated, crashes, restarts,
+                    + "  durable path: %s", schedules, steps, delivered, dropped, duplicated, stragglers, crashes,
+                    restarts,
                     partitions, elections, committed, readsChecked, transfers, snapshotsInstalled, acknowledgedWrites,
                     ackChecks, membershipChanges, promotions, removals, leaderRemovals, membershipRefused,
                     diskFaultsArmed, disk, quiescences, wokenBySilence, durable);
@@ -159,6 +164,15 @@ public final class Simulation implements SimNode.Observer {
      */
     private final boolean quiesce;
     private final Map<Integer, PeerLiveness> liveness = new HashMap<>();
+    /**
+     * Stragglers (a third of the seeds): a few messages held back for 1 to 8 election timeouts, so that answers
+     * reach nodes terms after they were asked for (a heartbeat of a former leader answered by a candidate of a later
+     * term: scenario 56). Drawn from a generator of their own, so the other schedules stay what they were.
+     */
+    private final SplittableRandom stragglerRnd;
+    private double stragglerRate;
+    private long electionTicksMin;
+    private long electionTicksMax;
 
     public Simulation(long seed, int steps, boolean verbose) {
         this.seed = seed;
@@ -180,11 +194,15 @@ public final class Simulation implements SimNode.Observer {
         int joining = rnd.nextInt(3);
         // Decided by a generator of its own, so the schedules of seeds that do not quiesce stay what they were.
         quiesce = new SplittableRandom(~seed).nextInt(3) == 0;
+        stragglerRnd = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 56);
+        stragglerRate = stragglerRnd.nextInt(3) == 0 ? 0.002 + stragglerRnd.nextDouble() * 0.01 : 0;
         for (int i = 1; i <= n + joining; i++) {
             RaftConfig c = RaftConfig.builder(i, i <= n ? members : List.of()).tickMs(10).heartbeatMs(50).electionTimeoutMs(250, 500)
                     .preVote(preVote).checkQuorum(checkQuorum).maxInflightMessages(inflight)
                     .maxEntriesPerMessage(maxEntries).quiesceMs(quiesce ? 500 : 0).build();
             nodes.add(new SimNode(c, rnd.nextLong(), snapshotEvery, SimNode.Persistence.DELAYED, timing));
+            electionTicksMin = c.electionTicksMin();
+            electionTicksMax = c.electionTicksMax();
             if (quiesce) {
                 liveness.put(i, new PeerLiveness(c.electionTicksMin(), c.heartbeatTicks(), 0));
             }
@@ -196,7 +214,7 @@ public final class Simulation implements SimNode.Observer {
         maxDelay = 1 + rnd.nextInt(8);
         log("config n=" + n + " joining=" + joining + " prevote=" + preVote + " checkquorum=" + checkQuorum + " inflight=" + inflight
                 + " max-entries=" + maxEntries + " snapshot-every=" + snapshotEvery + " " + timing + " drop=" + fmt(dropRate)
-                + " dup=" + fmt(dupRate) + " max-delay=" + maxDelay + (quiesce ? " quiesce=500ms" : ""));
+                + " dup=" + fmt(dupRate) + " max-delay=" + maxDelay + " stragglers=" + fmt(stragglerRate) + (quiesce ? " quiesce=500ms" : ""));
     }
 
     /** Runs the schedule; throws {@link AssertionError} with the seed and the trace on any violation. */
@@ -407,12 +425,14 @@ public final class Simulation implements SimNode.Observer {
         }
     }
 
+    /** A lease read asked of every node that believes it leads: a stale leader's lease is the one that matters. */
     private void leaseRead() {
-        RaftCore leader = leader();
-        if (leader != null) {
-            var idx = leader.leaseReadIndex();
-            if (idx.isPresent()) {
-                requireReadSees(leader.id(), idx.get().index(), checker.maxCommitted(), "lease read");
+        for (SimNode n : nodes) {
+            if (n.up() && n.core().role() == Role.LEADER) {
+                var idx = n.core().leaseReadIndex();
+                if (idx.isPresent()) {
+                    requireReadSees(n.id(), idx.get().index(), checker.maxCommitted(), "lease read");
+                }
             }
         }
     }
@@ -504,7 +524,12 @@ public final class Simulation implements SimNode.Observer {
             stats.dropped++;
             return;
         }
-        network.add(new InFlight(now + 1 + rnd.nextInt(maxDelay), seq++, m));
+        long at = now + 1 + rnd.nextInt(maxDelay);
+        if (stragglerRate > 0 && stragglerRnd.nextDouble() < stragglerRate) {
+            stats.stragglers++;
+            at = now + stragglerRnd.nextLong(electionTicksMin, 8L * electionTicksMax);
+        }
+        network.add(new InFlight(at, seq++, m));
         if (rnd.nextDouble() < dupRate) {
             stats.duplicated++;
             network.add(new InFlight(now + 1 + rnd.nextInt(maxDelay * 2), seq++, m));
@@ -515,6 +540,7 @@ public final class Simulation implements SimNode.Observer {
         java.util.Arrays.fill(group, 0);
         dropRate = 0;
         dupRate = 0;
+        stragglerRate = 0;
         for (SimNode n : nodes) {
             n.disk().disarmFaults();
             while (!n.restart(this)) {
