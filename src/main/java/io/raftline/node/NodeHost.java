@@ -657,9 +657,10 @@ public final class NodeHost {
         if (start < history.firstRevision()) {
             throw new WatchCompactedException(start, history.firstRevision());
         }
-        Watcher w = new Watcher(prefix, sink);
+        int startSkip = fromRevision <= 0 ? 0 : skip;
+        Watcher w = new Watcher(prefix, start, startSkip, sink);
         List<KvChange> backlog = new ArrayList<>();
-        for (KvChange c : history.from(start, fromRevision <= 0 ? 0 : skip)) {
+        for (KvChange c : history.from(start, startSkip)) {
             if (c.key().startsWith(prefix)) {
                 backlog.add(c);
             }
@@ -676,10 +677,10 @@ public final class NodeHost {
             return;
         }
         for (Watcher w : List.copyOf(watchers)) {
-            List<KvChange> matching = w.prefix.isEmpty() ? changes : new ArrayList<>();
-            if (!w.prefix.isEmpty()) {
+            List<KvChange> matching = w.takesAll(changes) ? changes : new ArrayList<>();
+            if (matching != changes) {
                 for (KvChange c : changes) {
-                    if (c.key().startsWith(w.prefix)) {
+                    if (w.takes(c)) {
                         matching.add(c);
                     }
                 }
@@ -722,7 +723,32 @@ public final class NodeHost {
         void cancel();
     }
 
-    private record Watcher(String prefix, WatchSink sink) {
+    /**
+     * A registered watch and where it starts: a watch may start at a revision this node has not applied yet (a
+     * client resuming on a follower that lags the node it watched before), and then every change applied before
+     * that position must be held back, or the client would see again what it saw already.
+     *
+     * @param prefix        the keys watched
+     * @param fromRevision  the first revision delivered
+     * @param skip          how many changes of {@code fromRevision} are skipped (the client has them)
+     * @param sink          where changes go
+     */
+    private record Watcher(String prefix, long fromRevision, int skip, WatchSink sink) {
+
+        /** Whether the change is under the prefix and at or after the start position. */
+        boolean takes(KvChange c) {
+            return c.key().startsWith(prefix) && (c.revision() > fromRevision
+                    || c.revision() == fromRevision && c.seq() >= skip);
+        }
+
+        /** Whether every change of the batch is taken without looking at keys (the common case, no copy). */
+        boolean takesAll(List<KvChange> changes) {
+            if (!prefix.isEmpty()) {
+                return false;
+            }
+            KvChange first = changes.get(0);
+            return first.revision() > fromRevision || first.revision() == fromRevision && first.seq() >= skip;
+        }
     }
 
     /** Stops at once: the core, the state machine and every pending request are dropped; the store stays. */

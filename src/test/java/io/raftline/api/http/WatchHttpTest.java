@@ -15,6 +15,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -159,6 +160,46 @@ class WatchHttpTest {
         await(cluster.faults().apply(follower, NodeFault.CRASH));
         eventually("the follower's stream ends", () -> live.ended);
         assertThat(live.kinds.get(live.kinds.size() - 1)).isEqualTo("error");
+    }
+
+    @Test
+    void aWatchFromARevisionTheNodeHasNotReachedStartsThere() throws Exception {
+        int leader = await(cluster.awaitLeader(10_000));
+        long now = put(leader, "f/a", "0");
+        long from = now + 3;
+        Events events = open(leader, "?prefix=f/&fromRevision=" + from, null);
+        List<Long> written = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            written.add(put(leader, "f/" + i, String.valueOf(i)));
+        }
+        long last = written.get(written.size() - 1);
+        eventually("the stream reaches the last write", () -> events.ids.contains(last + ":0"));
+        List<String> expected = written.stream().filter(r -> r >= from).map(r -> r + ":0").toList();
+        assertThat(events.ids).as("asked from %d", from).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void resumingOnAFollowerThatLagsRepeatsNothingTheClientSaw() throws Exception {
+        int leader = await(cluster.awaitLeader(10_000));
+        int lagging = leader % 3 + 1;
+        int other = 6 - leader - lagging;
+        await(harness.network(new JsonObject().put("partitions", new JsonArray()
+                .add(new JsonArray().add(leader).add(other)).add(new JsonArray().add(lagging)))));
+        Events onLeader = open(leader, "?prefix=d/", null);
+        put(leader, "d/1", "1");
+        // A transaction makes two changes at one revision; the client saw the first only.
+        HttpResponse<Buffer> txn = await(web.postAbs(cluster.nodeUrl(leader) + "/v1/txn")
+                .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(
+                "{\"success\":[{\"put\":{\"key\":\"d/2\",\"value\":\"2\"}},"
+                        + "{\"put\":{\"key\":\"d/3\",\"value\":\"3\"}}]}")));
+        long r2 = txn.bodyAsJsonObject().getLong("revision");
+        eventually("the leader streamed the transaction", () -> onLeader.ids.contains(r2 + ":1"));
+        // The client reconnects to the follower, which has applied neither write yet.
+        Events resumed = open(lagging, "?prefix=d/", r2 + ":0");
+        await(harness.healAll());
+        long r3 = put(leader, "d/4", "4");
+        eventually("the follower caught up", () -> resumed.ids.contains(r3 + ":0"));
+        assertThat(resumed.ids).as("resumed after %d:0", r2).containsExactly(r2 + ":1", r3 + ":0");
     }
 
     @Test
