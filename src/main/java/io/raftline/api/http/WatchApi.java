@@ -100,6 +100,13 @@ public final class WatchApi {
             return;
         }
         Stream stream = new Stream(ctx, Vertx.currentContext());
+        // Before the node is asked: a client may leave while the registration waits (a busy or stalled node), and a
+        // close handler set on a connection already closed never runs, which would keep the slot for good.
+        ctx.response().closeHandler(v -> stream.finish());
+        if (ctx.response().closed()) {
+            stream.finish();
+            return;
+        }
         node.watch(prefix, from, skip, stream).onComplete(ar -> stream.onContext(() -> {
             if (ar.failed()) {
                 stream.finish();
@@ -130,6 +137,9 @@ public final class WatchApi {
 
         /** The watch is registered (changes may already have been queued on this context). */
         void start(NodeHost.Watch w) {
+            if (resp.closed()) {
+                finish();
+            }
             registered(w);
             if (done()) {
                 return;
@@ -137,7 +147,6 @@ public final class WatchApi {
             if (!resp.headWritten()) {
                 head();
             }
-            resp.closeHandler(v -> finish());
             keepalive = ctx.vertx().setPeriodic(KEEPALIVE_MS, t -> {
                 if (!done()) {
                     resp.write(": keepalive\n\n");

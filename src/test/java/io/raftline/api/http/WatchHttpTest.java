@@ -9,6 +9,7 @@ import io.raftline.server.ClusterVerticle;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -17,10 +18,14 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetSocket;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
+import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -200,6 +205,66 @@ class WatchHttpTest {
         long r3 = put(leader, "d/4", "4");
         eventually("the follower caught up", () -> resumed.ids.contains(r3 + ":0"));
         assertThat(resumed.ids).as("resumed after %d:0", r2).containsExactly(r2 + ":1", r3 + ":0");
+    }
+
+    /**
+     * Opens a watch on a plain connection and completes with the status line of its answer (a served watch writes
+     * its head at once), the socket in {@code into}.
+     */
+    private static Future<String> rawWatch(NetClient net, URI node, List<NetSocket> into) {
+        return net.connect(node.getPort(), node.getHost()).compose(s -> {
+            into.add(s);
+            Promise<String> status = Promise.promise();
+            Buffer head = Buffer.buffer();
+            s.handler(b -> {
+                head.appendBuffer(b);
+                String text = head.toString();
+                int eol = text.indexOf("\r\n");
+                if (eol >= 0) {
+                    status.tryComplete(text.substring(0, eol));
+                }
+            });
+            s.closeHandler(v -> status.tryFail("closed before an answer"));
+            return s.write("GET /v1/watch?prefix=leak/ HTTP/1.1\r\nHost: " + node.getHost() + "\r\n\r\n")
+                    .compose(v -> status.future());
+        });
+    }
+
+    @Test
+    void watchesWhoseClientsLeaveBeforeTheNodeRegistersThemFreeTheirSlots() throws Exception {
+        int leader = await(cluster.awaitLeader(10_000));
+        int node = leader % 3 + 1;
+        URI u = URI.create(cluster.nodeUrl(node));
+        NetClient net = harness.vertx().createNetClient();
+        // A stalled node holds every registration: each watch waits for it, holding its slot.
+        await(harness.stall(node));
+        List<NetSocket> waiting = new CopyOnWriteArrayList<>();
+        List<Future<String>> answers = new ArrayList<>();
+        for (int i = 0; i <= WatchApi.MAX_WATCHES; i++) {
+            answers.add(rawWatch(net, u, waiting));
+        }
+        // Only a refusal can come back from a stalled node: once one came, every slot is held by a waiting watch.
+        String refused = await(Future.any(answers).map(v -> answers.stream().filter(Future::succeeded)
+                .findFirst().orElseThrow().result()), Duration.ofSeconds(30));
+        assertThat(refused).startsWith("HTTP/1.1 503");
+        // Every client leaves before the node registered its watch.
+        await(Future.all(waiting.stream().map(NetSocket::close).toList()));
+        await(harness.unstall(node));
+        // Every slot comes back: the node serves as many new watches as before.
+        List<NetSocket> served = new ArrayList<>();
+        eventually("the node serves " + WatchApi.MAX_WATCHES + " new watches", Duration.ofSeconds(30), () -> {
+            while (served.size() < WatchApi.MAX_WATCHES) {
+                List<NetSocket> one = new ArrayList<>();
+                String status = await(rawWatch(net, u, one));
+                if (!status.startsWith("HTTP/1.1 200")) {
+                    await(one.get(0).close());
+                    return false;
+                }
+                served.add(one.get(0));
+            }
+            return true;
+        });
+        await(Future.all(served.stream().map(NetSocket::close).toList()));
     }
 
     @Test
