@@ -24,7 +24,9 @@ import java.util.Optional;
  *            an older leader refuses it as unknown)
  * response = u8 version(2) | u8 kind | i32 servedBy | kind payload
  *            kind 1 result: u8 type, fields (type 5 transaction: u8 succeeded, i64 revision, i32 n, n × (u8 kind:
- *            1 put | 2 delete, i32 deleted | 3 get, u8 found, [entry]); type 6 increment: i64 value, i64 revision) | kind 2 get: i64 applied, u8 found, [entry]
+ *            1 put | 2 delete, i32 deleted | 3 get, u8 found, [entry]); type 6 increment: i64 value, i64 revision;
+ *            type 7 idempotency key reused by another kind of request: firstUse, i64 firstRevision, i64 revision) |
+ *            kind 2 get: i64 applied, u8 found, [entry]
  *            kind 3 range: i64 applied, u8 more, i32 n, n × entry | kind 4 lookup: i64 applied, i64 total keys, i32 n,
  *            n × (u8 found, [entry]) | kind 9 error: code, i32 leaderHint, message
  * entry    = key, i32 n, n value bytes, i64 createRevision, i64 modRevision, i64 version
@@ -167,9 +169,15 @@ public final class ForwardCodec {
             return b;
         } else if (r instanceof KvResult.Incremented inc) {
             return b.appendByte((byte) 6).appendLong(inc.value()).appendLong(inc.revision());
+        } else if (r instanceof KvResult.IdempotencyKeyReused reused) {
+            return string(b.appendByte((byte) 7), reused.firstUse()).appendLong(reused.firstRevision())
+                    .appendLong(reused.revision());
+        } else if (r instanceof KvResult.Rejected rej) {
+            return string(b.appendByte((byte) 4), rej.reason()).appendLong(rej.revision());
         }
-        KvResult.Rejected rej = (KvResult.Rejected) r;
-        return string(b.appendByte((byte) 4), rej.reason()).appendLong(rej.revision());
+        // Every result type is encoded above; one added without a case here must not fail on the event loop.
+        return string(b.appendByte((byte) 4), "the leader cannot forward a result of type "
+                + r.getClass().getSimpleName()).appendLong(r.revision());
     }
 
     /** Encodes a read of one key. */
@@ -252,6 +260,7 @@ public final class ForwardCodec {
                     yield new KvResult.TxnResult(succeeded, ops, revision);
                 }
                 case 6 -> new KvResult.Incremented(r.i64(), r.i64());
+                case 7 -> new KvResult.IdempotencyKeyReused(r.string(), r.i64(), r.i64());
                 default -> throw new IllegalArgumentException("unknown result type");
             };
             case KIND_GET -> {

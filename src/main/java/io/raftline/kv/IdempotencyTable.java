@@ -27,6 +27,41 @@ import java.util.Map;
  */
 final class IdempotencyTable {
 
+    /**
+     * The kind of request that first used a key. A retry must be of the same kind: a put answers a put's result
+     * (written or a failed precondition), a delete a delete's, and the API a client used can only read its own.
+     */
+    enum Use {
+        /** A put, conditional or not. */
+        PUT,
+        /** A delete, conditional or not. */
+        DELETE,
+        /**
+         * A failed precondition read from a format-1 snapshot, which did not record the kind: its answer has a shape
+         * that both kinds understand, so a request of either kind is answered with it, as before.
+         */
+        PUT_OR_DELETE;
+
+        /** Whether a request of kind {@code use} may be answered with this record's result. */
+        boolean admits(Use use) {
+            return this == use || this == PUT_OR_DELETE;
+        }
+
+        /** The word for it in messages. */
+        String word() {
+            return this == DELETE ? "delete" : "put";
+        }
+    }
+
+    /**
+     * A remembered request: its result and its kind.
+     *
+     * @param result what the first application answered
+     * @param use    the kind of the request
+     */
+    record Recorded(KvResult result, Use use) {
+    }
+
     private static final Comparator<Long> BY_REVISION = Comparator.naturalOrder();
 
     /** How many log entries after its first application a key is remembered, by default. */
@@ -34,10 +69,10 @@ final class IdempotencyTable {
 
     private final int capacity;
     private final long maxAge;
-    private final PersistentSortedMap<String, KvResult> byKey;
+    private final PersistentSortedMap<String, Recorded> byKey;
     private final PersistentSortedMap<Long, String> byRevision;
 
-    private IdempotencyTable(int capacity, long maxAge, PersistentSortedMap<String, KvResult> byKey,
+    private IdempotencyTable(int capacity, long maxAge, PersistentSortedMap<String, Recorded> byKey,
                              PersistentSortedMap<Long, String> byRevision) {
         this.capacity = capacity;
         this.maxAge = maxAge;
@@ -69,16 +104,16 @@ final class IdempotencyTable {
      * Rebuilds a table from its FIFO listing. The caller has checked that keys are unique,
      * revisions strictly increase and there are at most {@code capacity} records.
      */
-    static IdempotencyTable ofFifo(int capacity, List<String> keys, List<KvResult> results) {
+    static IdempotencyTable ofFifo(int capacity, List<String> keys, List<Recorded> results) {
         List<Long> revisions = new ArrayList<>(results.size());
-        results.forEach(r -> revisions.add(r.revision()));
+        results.forEach(r -> revisions.add(r.result().revision()));
         List<Integer> byKeyOrder = new ArrayList<>(keys.size());
         for (int i = 0; i < keys.size(); i++) {
             byKeyOrder.add(i);
         }
         byKeyOrder.sort((a, b) -> Utf8.CODE_POINT_ORDER.compare(keys.get(a), keys.get(b)));
         List<String> sortedKeys = new ArrayList<>(keys.size());
-        List<KvResult> sortedResults = new ArrayList<>(keys.size());
+        List<Recorded> sortedResults = new ArrayList<>(keys.size());
         for (int i : byKeyOrder) {
             sortedKeys.add(keys.get(i));
             sortedResults.add(results.get(i));
@@ -96,20 +131,20 @@ final class IdempotencyTable {
         return byKey.size();
     }
 
-    /** Returns the result first recorded for {@code idempotencyKey}, or {@code null}. */
-    KvResult lookup(String idempotencyKey) {
+    /** Returns what was first recorded for {@code idempotencyKey}, or {@code null}. */
+    Recorded lookup(String idempotencyKey) {
         return byKey.get(idempotencyKey);
     }
 
     /**
-     * Returns a table that also remembers {@code result} for the new {@code idempotencyKey},
-     * evicting the oldest record if the table would exceed its capacity.
+     * Returns a table that also remembers {@code result} of a request of kind {@code use} for the new
+     * {@code idempotencyKey}, evicting the oldest record if the table would exceed its capacity.
      */
-    IdempotencyTable record(String idempotencyKey, KvResult result) {
+    IdempotencyTable record(String idempotencyKey, Use use, KvResult result) {
         if (capacity == 0) {
             return this;
         }
-        PersistentSortedMap<String, KvResult> keys = byKey.put(idempotencyKey, result);
+        PersistentSortedMap<String, Recorded> keys = byKey.put(idempotencyKey, new Recorded(result, use));
         PersistentSortedMap<Long, String> order = byRevision.put(result.revision(), idempotencyKey);
         if (keys.size() > capacity) {
             Long oldest = order.firstKey();
@@ -128,7 +163,7 @@ final class IdempotencyTable {
         if (byRevision.size() == 0 || byRevision.firstKey() >= index - maxAge) {
             return this;
         }
-        PersistentSortedMap<String, KvResult> keys = byKey;
+        PersistentSortedMap<String, Recorded> keys = byKey;
         PersistentSortedMap<Long, String> order = byRevision;
         while (order.size() > 0 && order.firstKey() < index - maxAge) {
             Long oldest = order.firstKey();
@@ -142,8 +177,8 @@ final class IdempotencyTable {
         return maxAge;
     }
 
-    /** Iterates {@code (idempotencyKey, result)} pairs in FIFO order, oldest first. */
-    Iterator<Map.Entry<String, KvResult>> fifo() {
+    /** Iterates {@code (idempotencyKey, record)} pairs in FIFO order, oldest first. */
+    Iterator<Map.Entry<String, Recorded>> fifo() {
         Iterator<Map.Entry<Long, String>> order = byRevision.iterator();
         return new Iterator<>() {
             @Override
@@ -152,7 +187,7 @@ final class IdempotencyTable {
             }
 
             @Override
-            public Map.Entry<String, KvResult> next() {
+            public Map.Entry<String, Recorded> next() {
                 String key = order.next().getValue();
                 return Map.entry(key, byKey.get(key));
             }

@@ -15,7 +15,7 @@ import java.util.Optional;
  */
 public sealed interface KvResult
         permits KvResult.Written, KvResult.Deleted, KvResult.PreconditionFailed, KvResult.Rejected, KvResult.TxnResult,
-        KvResult.Incremented {
+        KvResult.Incremented, KvResult.IdempotencyKeyReused {
 
     /**
      * Returns the log index of the entry that produced this result.
@@ -132,6 +132,52 @@ public sealed interface KvResult
         @Override
         public String wire() {
             return "ERR " + reason;
+        }
+    }
+
+    /**
+     * The command carried an idempotency key that an earlier request of another kind used (a delete with the key of
+     * a put, or the reverse): it was not applied and changed nothing but the applied index. Answering the earlier
+     * result would answer a delete with a put's result (or the reverse), a shape its client cannot read; applying it
+     * would break the promise that a key names one request. Decided from the command and the replicated table alone,
+     * so every replica refuses it alike; not recorded, so the key keeps naming the first request.
+     *
+     * @param firstUse      the kind of request that first used the key: {@code "put"} or {@code "delete"}
+     * @param firstRevision the revision at which that request was applied
+     * @param revision      index of the refused entry
+     */
+    record IdempotencyKeyReused(String firstUse, long firstRevision, long revision) implements KvResult {
+        /**
+         * Checks the fields.
+         *
+         * @param firstUse      "put" or "delete"
+         * @param firstRevision the first request's revision
+         * @param revision      index of the entry that produced the result
+         */
+        public IdempotencyKeyReused {
+            if (!"put".equals(firstUse) && !"delete".equals(firstUse)) {
+                throw new IllegalArgumentException("firstUse must be \"put\" or \"delete\", not " + firstUse);
+            }
+            requireRevision(firstRevision);
+            requireRevision(revision);
+        }
+
+        /**
+         * A message for people, naming the key and both kinds of request.
+         *
+         * @param idempotencyKey the key the request carried
+         * @param use            the kind of the refused request: "put" or "delete"
+         * @return the message
+         */
+        public String message(String idempotencyKey, String use) {
+            return "idempotency key '" + idempotencyKey + "' was used for a " + firstUse + " (applied at revision "
+                    + firstRevision + "); a " + use + " cannot reuse it: use a fresh key for each request";
+        }
+
+        /** {@inheritDoc} {@code "ERR "} and what happened. */
+        @Override
+        public String wire() {
+            return "ERR idempotency key already used for a " + firstUse + " at revision " + firstRevision;
         }
     }
 

@@ -32,11 +32,11 @@ import java.util.zip.CheckedOutputStream;
  * current roots while the owner thread goes on applying into new ones. So the owner captures,
  * hands the snapshot to another thread, and that thread runs {@link #writeTo} without any lock.
  *
- * <h2>Format version 1</h2>
+ * <h2>Format version 2</h2>
  * All integers are big-endian and fixed-width; text is UTF-8.
  * <pre>
  * magic          4 bytes  "RLKV"
- * version        u8       1
+ * version        u8       2 (1 is still read)
  * lastApplied    i64      index of the last applied entry (0 for an empty machine)
  * idemCapacity   i32      idempotency table capacity (part of the replicated state)
  * entryCount     i32      number of keys, then that many entries in code point order of key:
@@ -50,13 +50,19 @@ import java.util.zip.CheckedOutputStream;
  * idemCount      i32      0..idemCapacity, then that many records, oldest first:
  *   idemKeyLen   i32      1..256
  *   idemKey      idemKeyLen bytes, unique
- *   resultType   u8       1 = Written, 2 = Deleted, 3 = PreconditionFailed
+ *   resultType   u8       1 = Written (of a put), 2 = Deleted (of a delete), 4 = PreconditionFailed of a put,
+ *                         5 = PreconditionFailed of a delete, 3 = PreconditionFailed of either (read from version 1)
  *   [deleted]    u8       Deleted only: 0 or 1
  *   [actualRev]  i64      PreconditionFailed only: 0..revision-1
  *   revision     i64      strictly increasing, 1..lastApplied
  * crc32c         u32      CRC-32C of every byte above
  * </pre>
- * The reader ({@link #readFrom(InputStream)}) checks every field, the order of keys, the
+ * Version 1 is the same but for the result types: it knew only 1, 2 and 3, and its type 3 did not say which kind of
+ * request failed its precondition. A table read from it answers such a record to a retry of either kind, as version
+ * 1 did; every other record says its kind, so that a request of the other kind reusing its key is refused
+ * ({@link KvResult.IdempotencyKeyReused}).
+ *
+ * <p>The reader ({@link #readFrom(InputStream)}) checks every field, the order of keys, the
  * checksum and that nothing follows it, and reports any corruption as a
  * {@link KvFormatException} with the offset where it was detected.
  *
@@ -66,10 +72,15 @@ import java.util.zip.CheckedOutputStream;
 public final class KvSnapshot {
 
     static final byte[] MAGIC = "RLKV".getBytes(StandardCharsets.US_ASCII);
-    static final int FORMAT_VERSION = 1;
+    static final int FORMAT_VERSION = 2;
+    /** The first format, still read: its failed preconditions do not say which kind of request they answered. */
+    static final int FORMAT_VERSION_1 = 1;
     static final int RESULT_WRITTEN = 1;
     static final int RESULT_DELETED = 2;
+    /** A failed precondition of either kind of request (from a version-1 snapshot). */
     static final int RESULT_PRECONDITION_FAILED = 3;
+    static final int RESULT_PUT_PRECONDITION_FAILED = 4;
+    static final int RESULT_DELETE_PRECONDITION_FAILED = 5;
 
     private final long lastApplied;
     /** Every key, mapped to itself, in code point order. */
@@ -228,9 +239,9 @@ public final class KvSnapshot {
         // Each entry: key length, key, three revisions, value length, value.
         size += (long) ENTRY_FIXED_BYTES * sortedKeys.size() + (dataBytes >= 0 ? dataBytes : countDataBytes(sortedKeys, byKey));
         size += 4;
-        for (Iterator<Map.Entry<String, KvResult>> it = idempotency.fifo(); it.hasNext(); ) {
-            Map.Entry<String, KvResult> record = it.next();
-            size += 4 + Utf8.encodedLength(record.getKey()) + resultSize(record.getValue());
+        for (Iterator<Map.Entry<String, IdempotencyTable.Recorded>> it = idempotency.fifo(); it.hasNext(); ) {
+            Map.Entry<String, IdempotencyTable.Recorded> record = it.next();
+            size += 4 + Utf8.encodedLength(record.getKey()) + resultSize(record.getValue().result());
         }
         return size + 4;
     }
@@ -449,21 +460,26 @@ public final class KvSnapshot {
             out.bytes(entry.valueArray(), entry.valueOffset(), entry.valueLength());
         });
         out.i32(idempotency.size());
-        for (Iterator<Map.Entry<String, KvResult>> it = idempotency.fifo(); it.hasNext(); ) {
-            Map.Entry<String, KvResult> record = it.next();
+        for (Iterator<Map.Entry<String, IdempotencyTable.Recorded>> it = idempotency.fifo(); it.hasNext(); ) {
+            Map.Entry<String, IdempotencyTable.Recorded> record = it.next();
             out.text(record.getKey());
             writeResult(out, record.getValue());
         }
     }
 
-    private static void writeResult(Body out, KvResult result) throws IOException {
+    private static void writeResult(Body out, IdempotencyTable.Recorded record) throws IOException {
+        KvResult result = record.result();
         if (result instanceof KvResult.Written) {
             out.u8(RESULT_WRITTEN);
         } else if (result instanceof KvResult.Deleted d) {
             out.u8(RESULT_DELETED);
             out.u8(d.deleted());
         } else if (result instanceof KvResult.PreconditionFailed p) {
-            out.u8(RESULT_PRECONDITION_FAILED);
+            out.u8(switch (record.use()) {
+                case PUT -> RESULT_PUT_PRECONDITION_FAILED;
+                case DELETE -> RESULT_DELETE_PRECONDITION_FAILED;
+                case PUT_OR_DELETE -> RESULT_PRECONDITION_FAILED;
+            });
             out.i64(p.actualRevision());
         } else {
             throw new IllegalStateException("the idempotency table never records " + result);

@@ -27,8 +27,9 @@ import java.util.Optional;
  *       replicas stay in lockstep even if a bad entry got committed.</li>
  *   <li>A command whose idempotency key is already in the table is not applied again; the
  *       result first recorded for it is returned (whatever it was, including a failed
- *       precondition or a delete of nothing). Clients must therefore use a fresh key per
- *       logical request. The table keeps at most {@link #idempotencyCapacity()} keys and evicts
+ *       precondition or a delete of nothing), provided it is of the same kind (a put, conditional or not, or a
+ *       delete): a request of the other kind is refused with {@link KvResult.IdempotencyKeyReused} and changes
+ *       nothing. Clients must therefore use a fresh key per logical request. The table keeps at most {@link #idempotencyCapacity()} keys and evicts
  *       the oldest first, and forgets a key 1,000,000 log entries after it was first applied (an age in log
  *       entries, so every replica forgets it at the same index).</li>
  * </ul>
@@ -333,10 +334,15 @@ public final class KvStateMachine {
         emitted = 0;
         String idempotencyKey = command.idempotencyKey();
         idempotency = idempotency.expire(index);
-        KvResult earlier = idempotencyKey == null ? null : idempotency.lookup(idempotencyKey);
+        IdempotencyTable.Recorded earlier = idempotencyKey == null ? null : idempotency.lookup(idempotencyKey);
+        IdempotencyTable.Use use = command instanceof KvCommand.Delete ? IdempotencyTable.Use.DELETE
+                : IdempotencyTable.Use.PUT;
         if (earlier != null) {
             lastApplied = index;
-            return earlier;
+            if (earlier.use().admits(use)) {
+                return earlier.result();
+            }
+            return new KvResult.IdempotencyKeyReused(earlier.use().word(), earlier.result().revision(), index);
         }
         KvResult result;
         if (command instanceof KvCommand.Put put) {
@@ -349,7 +355,7 @@ public final class KvStateMachine {
             result = txn(index, (KvCommand.Txn) command);
         }
         if (idempotencyKey != null) {
-            idempotency = idempotency.record(idempotencyKey, result);
+            idempotency = idempotency.record(idempotencyKey, use, result);
         }
         lastApplied = index;
         return result;

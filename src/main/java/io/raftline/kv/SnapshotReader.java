@@ -25,6 +25,8 @@ final class SnapshotReader {
     private long offset;
     /** Bytes of every key (UTF-8) and value read so far. */
     private long dataBytes;
+    /** The format version read from the header. */
+    private int version;
 
     SnapshotReader(InputStream in) {
         this.in = new BufferedInputStream(in, 1 << 16);
@@ -37,10 +39,12 @@ final class SnapshotReader {
         }
         long at = offset;
         int version = readUnsignedByte("format version");
-        if (version != KvSnapshot.FORMAT_VERSION) {
+        if (version != KvSnapshot.FORMAT_VERSION && version != KvSnapshot.FORMAT_VERSION_1) {
             throw new KvFormatException("unknown snapshot format version " + version
-                    + " (this reader reads version " + KvSnapshot.FORMAT_VERSION + ")", at);
+                    + " (this reader reads versions " + KvSnapshot.FORMAT_VERSION_1 + " and " + KvSnapshot.FORMAT_VERSION
+                    + ")", at);
         }
+        this.version = version;
         long lastApplied = readLong("last applied index", 0, Long.MAX_VALUE);
         int capacity = (int) readLong(4, "idempotency capacity", 0, Integer.MAX_VALUE);
         List<KvEntry> entries = readEntries(lastApplied);
@@ -84,7 +88,7 @@ final class SnapshotReader {
     private IdempotencyTable readIdempotency(int capacity, long lastApplied) throws IOException {
         int count = (int) readLong(4, "idempotency record count", 0, capacity);
         List<String> keys = new ArrayList<>();
-        List<KvResult> results = new ArrayList<>();
+        List<IdempotencyTable.Recorded> results = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         long previousRevision = 0;
         for (int i = 0; i < count; i++) {
@@ -93,33 +97,46 @@ final class SnapshotReader {
             if (!seen.add(key)) {
                 throw new KvFormatException("duplicate idempotency key in record " + i, at);
             }
-            KvResult result = readResult(previousRevision + 1, lastApplied);
+            IdempotencyTable.Recorded result = readResult(previousRevision + 1, lastApplied);
             keys.add(key);
             results.add(result);
-            previousRevision = result.revision();
+            previousRevision = result.result().revision();
         }
         return IdempotencyTable.ofFifo(capacity, keys, results);
     }
 
-    /** Reads a recorded result whose revision must lie in {@code [minRevision, lastApplied]}. */
-    private KvResult readResult(long minRevision, long lastApplied) throws IOException {
+    /** Reads a recorded result whose revision must lie in {@code [minRevision, lastApplied]}, with its kind. */
+    private IdempotencyTable.Recorded readResult(long minRevision, long lastApplied) throws IOException {
         long at = offset;
         int type = readUnsignedByte("result type");
+        IdempotencyTable.Use failed;
         switch (type) {
             case KvSnapshot.RESULT_WRITTEN:
-                return new KvResult.Written(readLong("revision", minRevision, lastApplied));
+                return new IdempotencyTable.Recorded(new KvResult.Written(readLong("revision", minRevision,
+                        lastApplied)), IdempotencyTable.Use.PUT);
             case KvSnapshot.RESULT_DELETED: {
                 int deleted = (int) readLong(1, "deleted count", 0, 1);
-                return new KvResult.Deleted(deleted, readLong("revision", minRevision, lastApplied));
+                return new IdempotencyTable.Recorded(new KvResult.Deleted(deleted, readLong("revision", minRevision,
+                        lastApplied)), IdempotencyTable.Use.DELETE);
             }
-            case KvSnapshot.RESULT_PRECONDITION_FAILED: {
-                long actual = readLong("actual revision", 0, lastApplied - 1);
-                long revision = readLong("revision", Math.max(minRevision, actual + 1), lastApplied);
-                return new KvResult.PreconditionFailed(actual, revision);
-            }
+            case KvSnapshot.RESULT_PRECONDITION_FAILED:
+                failed = IdempotencyTable.Use.PUT_OR_DELETE;
+                break;
+            case KvSnapshot.RESULT_PUT_PRECONDITION_FAILED:
+                failed = IdempotencyTable.Use.PUT;
+                break;
+            case KvSnapshot.RESULT_DELETE_PRECONDITION_FAILED:
+                failed = IdempotencyTable.Use.DELETE;
+                break;
             default:
-                throw new KvFormatException("unknown result type " + type, at);
+                failed = null;
         }
+        if (failed == null || (version == KvSnapshot.FORMAT_VERSION_1 && failed != IdempotencyTable.Use.PUT_OR_DELETE)) {
+            throw new KvFormatException("unknown result type " + type + " in format version " + version, at);
+        }
+        long actual = readLong("actual revision", 0, lastApplied - 1);
+        long revision = readLong("revision", Math.max(minRevision, actual + 1), lastApplied);
+        return new IdempotencyTable.Recorded(new KvResult.PreconditionFailed(actual, revision), failed);
     }
 
     private String readText(String what, int maxBytes) throws IOException {

@@ -44,7 +44,8 @@ class ForwardCodecTest {
                 new KvResult.PreconditionFailed(3, 6), new KvResult.Rejected("bad", 7),
                 new KvResult.TxnResult(true, List.of(new KvResult.PutDone(), new KvResult.DeleteDone(1),
                         new KvResult.GetDone(Optional.of(ENTRY)), new KvResult.GetDone(Optional.empty())), 8),
-                new KvResult.TxnResult(false, List.of(), 9), new KvResult.Incremented(Long.MIN_VALUE, 10))) {
+                new KvResult.TxnResult(false, List.of(), 9), new KvResult.Incremented(Long.MIN_VALUE, 10),
+                new KvResult.IdempotencyKeyReused("delete", 3, 11))) {
             assertThat(ForwardCodec.decodeResponse(ForwardCodec.result(new Served<>(r, 2)), KvResult.class))
                     .isEqualTo(new Served<>(r, 2));
         }

@@ -54,10 +54,11 @@ class IdempotencyTest {
     @Test
     void theAgeBoundForgetsOnlyWhatIsOldEnough() {
         IdempotencyTable t = IdempotencyTable.empty(10, 3);
-        t = t.record("a", new KvResult.Written(1)).record("b", new KvResult.Written(2));
+        t = t.record("a", IdempotencyTable.Use.PUT, new KvResult.Written(1))
+                .record("b", IdempotencyTable.Use.PUT, new KvResult.Written(2));
         assertThat(t.expire(4).size()).isEqualTo(2);
         assertThat(t.expire(5).lookup("a")).isNull();
-        assertThat(t.expire(5).lookup("b")).isEqualTo(new KvResult.Written(2));
+        assertThat(t.expire(5).lookup("b").result()).isEqualTo(new KvResult.Written(2));
         assertThat(t.expire(100).size()).isZero();
         assertThat(IdempotencyTable.empty(10).maxAge()).isEqualTo(IdempotencyTable.DEFAULT_MAX_AGE_ENTRIES);
     }
@@ -134,5 +135,43 @@ class IdempotencyTest {
         assertThat(restored.apply(3, put("k", "x", "r1"))).isEqualTo(new KvResult.Written(1));
         assertThat(restored.apply(4, put("k", "3", "r3"))).isEqualTo(new KvResult.Written(4)); // evicts r1
         assertThat(restored.apply(5, put("k", "1", "r1"))).isEqualTo(new KvResult.Written(5));
+    }
+
+    @Test
+    void aDeleteReusingAPutsKeyIsRefusedOnEveryReplicaAndChangesNothing() {
+        KvStateMachine kv = new KvStateMachine();
+        KvStateMachine replica = new KvStateMachine();
+        List<byte[]> log = List.of(KvCodec.encode(put("k", "v", "req-1")),
+                KvCodec.encode(new KvCommand.Delete("k", "req-1")),
+                KvCodec.encode(new KvCommand.Delete("k", "del-1")),
+                KvCodec.encode(put("k", "again", "del-1")),
+                KvCodec.encode(put("k", "retry", "req-1")));
+        for (KvStateMachine m : List.of(kv, replica)) {
+            assertThat(m.apply(1, log.get(0))).isEqualTo(new KvResult.Written(1));
+            assertThat(m.apply(2, log.get(1))).isEqualTo(new KvResult.IdempotencyKeyReused("put", 1, 2));
+            assertThat(m.get("k")).as("the delete was not applied").isPresent();
+            assertThat(m.apply(3, log.get(2))).isEqualTo(new KvResult.Deleted(1, 3));
+            assertThat(m.apply(4, log.get(3))).isEqualTo(new KvResult.IdempotencyKeyReused("delete", 3, 4));
+            assertThat(m.get("k")).as("the put was not applied").isEmpty();
+            assertThat(m.apply(5, log.get(4))).as("the key still names the first put").isEqualTo(
+                    new KvResult.Written(1));
+        }
+        assertThat(kv.stateHashHex()).isEqualTo(replica.stateHashHex());
+    }
+
+    @Test
+    void aFailedPreconditionRemembersWhichKindOfRequestItAnswered() {
+        KvStateMachine kv = new KvStateMachine();
+        kv.apply(1, put("k", "v", null));
+        KvCommand.Delete compareAndDelete = new KvCommand.Delete("k", 7, "cad-1");
+        assertThat(kv.apply(2, compareAndDelete)).isEqualTo(new KvResult.PreconditionFailed(1, 2));
+        assertThat(kv.apply(3, new KvCommand.Put("k", bytes("w"), 1, "cad-1")))
+                .isEqualTo(new KvResult.IdempotencyKeyReused("delete", 2, 3));
+        assertThat(kv.apply(4, compareAndDelete)).isEqualTo(new KvResult.PreconditionFailed(1, 2));
+
+        KvStateMachine restored = KvStateMachine.restore(kv.capture().toByteArray());
+        assertThat(restored.apply(5, new KvCommand.Put("k", bytes("w"), 1, "cad-1")))
+                .as("after a snapshot too").isEqualTo(new KvResult.IdempotencyKeyReused("delete", 2, 5));
+        assertThat(restored.get("k").orElseThrow().modRevision()).isEqualTo(1);
     }
 }

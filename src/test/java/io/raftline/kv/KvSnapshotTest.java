@@ -59,7 +59,7 @@ class KvSnapshotTest {
         byte[] magic = new byte[4];
         in.get(magic);
         assertThat(new String(magic, StandardCharsets.US_ASCII)).isEqualTo("RLKV");
-        assertThat(in.get()).isEqualTo((byte) 1);
+        assertThat(in.get()).isEqualTo((byte) 2);
         assertThat(in.getLong()).as("lastApplied").isEqualTo(8);
         assertThat(in.getInt()).as("idempotency capacity").isEqualTo(4);
         assertThat(in.getInt()).as("entry count").isEqualTo(3);
@@ -80,7 +80,7 @@ class KvSnapshotTest {
         assertThat(in.getLong()).isEqualTo(1);
         in.position(in.position() + 4 + 2 + 1 + 8);                     // w2: Written(3)
         in.position(in.position() + 4 + 2);                             // w3
-        assertThat(in.get()).as("PreconditionFailed").isEqualTo((byte) 3);
+        assertThat(in.get()).as("PreconditionFailed of a put").isEqualTo((byte) 4);
         assertThat(new long[] {in.getLong(), in.getLong()}).containsExactly(2, 4);
         in.position(in.position() + 4 + 2);                             // d1
         assertThat(in.get()).as("Deleted").isEqualTo((byte) 2);
@@ -192,12 +192,66 @@ class KvSnapshotTest {
         byte[] badMagic = snapshot.clone();
         badMagic[0] = 'X';
         byte[] futureVersion = Arrays.copyOf(snapshot, snapshot.length - 4);
-        futureVersion[4] = 2;
+        futureVersion[4] = 3;
 
         assertThatThrownBy(() -> KvSnapshot.readFrom(badMagic))
                 .hasMessage("bad magic: not a Raftline KV snapshot at offset 0");
         assertThatThrownBy(() -> KvSnapshot.readFrom(withCrc(futureVersion)))
-                .hasMessage("unknown snapshot format version 2 (this reader reads version 1) at offset 4");
+                .hasMessage("unknown snapshot format version 3 (this reader reads versions 1 and 2) at offset 4");
+    }
+
+    /** The sample's bytes in format 1: the same but for the version and the failed precondition's type. */
+    private static byte[] sampleInFormatOne() {
+        byte[] snapshot = sample().capture().toByteArray();
+        byte[] body = Arrays.copyOf(snapshot, snapshot.length - 4);
+        body[4] = 1;
+        // The one failed precondition of the sample (w3, a put): type 4 in format 2, 3 in format 1.
+        int at = indexOfType(body, (byte) 4);
+        body[at] = 3;
+        return withCrc(body);
+    }
+
+    /** Where the record of idempotency key w3 has its type byte. */
+    private static int indexOfType(byte[] body, byte type) {
+        byte[] w3 = {0, 0, 0, 2, 'w', '3'};
+        for (int i = 0; i + w3.length < body.length; i++) {
+            if (Arrays.equals(body, i, i + w3.length, w3, 0, w3.length)) {
+                assertThat(body[i + w3.length]).isEqualTo(type);
+                return i + w3.length;
+            }
+        }
+        throw new AssertionError("no record w3");
+    }
+
+    @Test
+    void aFormatOneSnapshotIsStillReadAndItsFailedPreconditionsAnswerEitherKind() {
+        KvStateMachine restored = KvStateMachine.restore(sampleInFormatOne());
+        assertThat(restored.lastApplied()).isEqualTo(8);
+        assertThat(restored.get("a").orElseThrow().modRevision()).isEqualTo(8);
+        // Format 1 did not say which kind of request w3 was: either kind gets its answer, as before.
+        assertThat(restored.apply(9, new KvCommand.Delete("a", 5, "w3")))
+                .isEqualTo(new KvResult.PreconditionFailed(2, 4));
+        assertThat(restored.apply(10, new KvCommand.Put("a", bytes("z"), 5, "w3")))
+                .isEqualTo(new KvResult.PreconditionFailed(2, 4));
+        // The rest say it: a written result is a put's, a deleted one a delete's.
+        assertThat(restored.apply(11, new KvCommand.Delete("b", "w1")))
+                .isEqualTo(new KvResult.IdempotencyKeyReused("put", 1, 11));
+        assertThat(restored.apply(12, new KvCommand.Put("zzz", bytes("z"), -1, "d1")))
+                .isEqualTo(new KvResult.IdempotencyKeyReused("delete", 5, 12));
+        // Written again in format 2, the record keeps saying "either".
+        KvStateMachine again = KvStateMachine.restore(restored.capture().toByteArray());
+        assertThat(again.apply(13, new KvCommand.Delete("a", 5, "w3")))
+                .isEqualTo(new KvResult.PreconditionFailed(2, 4));
+    }
+
+    @Test
+    void aFormatOneSnapshotCannotHoldTheKindsOfFormatTwo() {
+        byte[] snapshot = sample().capture().toByteArray();
+        byte[] body = Arrays.copyOf(snapshot, snapshot.length - 4);
+        body[4] = 1;
+        int at = indexOfType(body, (byte) 4);
+        assertThatThrownBy(() -> KvSnapshot.readFrom(withCrc(body)))
+                .hasMessage("unknown result type 4 in format version 1 at offset " + at);
     }
 
     @Test

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.raftline.api.ContextWatchSink;
 import io.raftline.api.KvRequests;
 import io.raftline.api.RangeResult;
+import io.raftline.api.http.KvApi;
 import io.raftline.api.http.PeerDirectory;
 import io.raftline.kv.KvChange;
 import io.raftline.kv.KvCommand;
@@ -152,7 +153,7 @@ public final class KvGrpcService {
             invalid(call, e.getMessage());
             return;
         }
-        write(call, command, r -> PutResponse.newBuilder().setRevision(r.revision()).build());
+        write(call, command, KvResult.Written.class, r -> PutResponse.newBuilder().setRevision(r.revision()).build());
     }
 
     private void delete(GrpcServerRequest<DeleteRequest, DeleteResponse> call, DeleteRequest msg) {
@@ -168,10 +169,8 @@ public final class KvGrpcService {
             invalid(call, e.getMessage());
             return;
         }
-        write(call, command, r -> {
-            KvResult.Deleted d = (KvResult.Deleted) r;
-            return DeleteResponse.newBuilder().setDeleted(d.deleted()).setRevision(d.revision()).build();
-        });
+        write(call, command, KvResult.Deleted.class,
+                d -> DeleteResponse.newBuilder().setDeleted(d.deleted()).setRevision(d.revision()).build());
     }
 
     private void get(GrpcServerRequest<GetRequest, GetResponse> call, GetRequest msg) {
@@ -240,7 +239,13 @@ public final class KvGrpcService {
 
     // ---------------------------------------------------------------- plumbing
 
-    private <Resp> void write(GrpcServerRequest<?, Resp> call, KvCommand command, Function<KvResult, Resp> ok) {
+    /**
+     * Proposes a write and answers its result: {@code ok} builds the response from a result of the {@code success}
+     * type; any other result is an error status, never a cast that fails on the event loop (the call would be left
+     * unanswered until its deadline).
+     */
+    private <R extends KvResult, Resp> void write(GrpcServerRequest<?, Resp> call, KvCommand command,
+            Class<R> success, Function<R, Resp> ok) {
         requests.write(command, false).onComplete(ar -> {
             if (ar.failed()) {
                 onFailure(call, ar.cause());
@@ -255,10 +260,17 @@ public final class KvGrpcService {
                 fail(call, ar.result().servedBy(), GrpcStatus.FAILED_PRECONDITION, "precondition_failed", "key '"
                         + single.key() + "' is at revision " + p.actualRevision()
                         + (p.actualRevision() == 0 ? " (absent)" : "") + ", not the expected " + expected, extra);
+            } else if (r instanceof KvResult.IdempotencyKeyReused reused) {
+                fail(call, ar.result().servedBy(), GrpcStatus.FAILED_PRECONDITION, KvApi.IDEMPOTENCY_KEY_REUSED,
+                        reused.message(command.idempotencyKey(), command instanceof KvCommand.Delete ? "delete" : "put"),
+                        null);
             } else if (r instanceof KvResult.Rejected rej) {
                 fail(call, ar.result().servedBy(), GrpcStatus.INTERNAL, "rejected", rej.reason(), null);
+            } else if (success.isInstance(r)) {
+                succeed(call, ar.result().servedBy(), ok.apply(success.cast(r)));
             } else {
-                succeed(call, ar.result().servedBy(), ok.apply(r));
+                fail(call, ar.result().servedBy(), GrpcStatus.INTERNAL, "internal", "unexpected result " + r
+                        + " for a " + command.getClass().getSimpleName(), null);
             }
         });
     }

@@ -33,7 +33,8 @@ import java.util.Set;
  * <ul>
  *   <li>{@code PUT /v1/kv/{key}} body = value bytes → 200 {@code {"revision":N}}; {@code ?ifRevision=R}
  *       makes it a compare-and-set (0 = must not exist) → 412 {@code {"error":"precondition_failed",
- *       "revision":actual}} on mismatch; header {@code Idempotency-Key} applies a retried write once.</li>
+ *       "revision":actual}} on mismatch; header {@code Idempotency-Key} applies a retried write once (a delete
+ *       reusing a put's key, or the reverse, is refused: 409 {@code idempotency_key_reused}).</li>
  *   <li>{@code GET /v1/kv/{key}?consistency=linearizable|lease|stale} → 200 value bytes with
  *       {@code Raft-Revision}, or 404.</li>
  *   <li>{@code DELETE /v1/kv/{key}} → 200 {@code {"deleted":0|1,"revision":N}}.</li>
@@ -208,6 +209,9 @@ public final class KvApi {
         write(ctx, command);
     }
 
+    /** The error code of a write whose idempotency key an earlier request of another kind used. */
+    public static final String IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused";
+
     private void write(RoutingContext ctx, KvCommand command) {
         requests.write(command, false).onComplete(ar -> {
             if (ar.failed()) {
@@ -224,8 +228,15 @@ public final class KvApi {
                 HttpErrors.send(ctx, 412, new JsonObject().put("error", "precondition_failed")
                         .put("message", "the key's revision is " + p.actualRevision() + ", not the expected one")
                         .put("revision", p.actualRevision()));
+            } else if (r instanceof KvResult.IdempotencyKeyReused reused) {
+                HttpErrors.send(ctx, 409, new JsonObject().put("error", IDEMPOTENCY_KEY_REUSED)
+                        .put("message", reused.message(command.idempotencyKey(),
+                                command instanceof KvCommand.Delete ? "delete" : "put"))
+                        .put("firstUse", reused.firstUse()).put("firstRevision", reused.firstRevision()));
             } else if (r instanceof KvResult.Rejected rej) {
                 HttpErrors.send(ctx, 500, "rejected", rej.reason());
+            } else {
+                HttpErrors.send(ctx, 500, "internal", "unexpected result " + r + " for a write");
             }
         });
     }

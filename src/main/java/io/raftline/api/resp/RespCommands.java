@@ -201,7 +201,7 @@ final class RespCommands {
         List<TxnOp> failure = get ? List.of(new TxnOp.Get(key)) : List.of();
         boolean returnOld = get;
         return write(new KvCommand.Txn(compares, success, failure)).map(r -> {
-            KvResult.TxnResult t = (KvResult.TxnResult) r;
+            KvResult.TxnResult t = expect(r, KvResult.TxnResult.class);
             if (returnOld) {
                 Optional<KvEntry> old = ((KvResult.GetDone) t.results().get(0)).entry();
                 return old.<RespReply>map(e -> new RespReply.Bulk(e.value())).orElse(RespReply.NIL);
@@ -250,7 +250,7 @@ final class RespCommands {
     Future<RespReply> del(RespSession s, List<byte[]> args) {
         if (args.size() == 2) {
             return write(new KvCommand.Delete(key(args.get(1))))
-                    .map(r -> new RespReply.Int(((KvResult.Deleted) r).deleted()));
+                    .map(r -> new RespReply.Int(expect(r, KvResult.Deleted.class).deleted()));
         }
         List<String> keys = keys(args, 1, args.size(), 1).stream().distinct().toList();
         requireTxnSize("DEL", keys.size());
@@ -259,7 +259,7 @@ final class RespCommands {
             deletes.add(new TxnOp.Delete(key));
         }
         return write(new KvCommand.Txn(List.of(), deletes, List.of())).map(r -> new RespReply.Int(
-                ((KvResult.TxnResult) r).results().stream().mapToInt(o -> ((KvResult.DeleteDone) o).deleted()).sum()));
+                expect(r, KvResult.TxnResult.class).results().stream().mapToInt(o -> ((KvResult.DeleteDone) o).deleted()).sum()));
     }
 
     Future<RespReply> incr(RespSession s, List<byte[]> args) {
@@ -287,7 +287,7 @@ final class RespCommands {
             if (r instanceof KvResult.Incremented inc) {
                 return new RespReply.Int(inc.value());
             }
-            return new RespReply.Error("ERR " + ((KvResult.Rejected) r).reason());
+            return new RespReply.Error(r instanceof KvResult.Rejected rej ? "ERR " + rej.reason() : r.wire());
         });
     }
 
@@ -297,6 +297,18 @@ final class RespCommands {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /**
+     * The result as the type the command gives when it is applied, or the refusal it is instead (a rejected entry)
+     * as the client's error: never a cast that fails with a ClassCastException.
+     */
+    private static <R extends KvResult> R expect(KvResult r, Class<R> type) {
+        if (type.isInstance(r)) {
+            return type.cast(r);
+        }
+        throw new RespError(r instanceof KvResult.Rejected rej ? "ERR " + rej.reason()
+                : r.wire().startsWith("ERR ") ? r.wire() : "ERR unexpected result " + r);
+    }
 
     private Future<KvResult> write(KvCommand command) {
         return requests.write(command, false).map(Served::value);

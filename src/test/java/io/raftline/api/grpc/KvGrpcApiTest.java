@@ -329,6 +329,33 @@ class KvGrpcApiTest {
     }
 
     @Test
+    void aWriteReusingTheIdempotencyKeyOfAnotherKindOfWriteIsFailedPreconditionAndChangesNothing() throws Exception {
+        int leader = leader();
+        PutRequest p = PutRequest.newBuilder().setKey("idem/k").setValue(ByteString.copyFromUtf8("v"))
+                .setIdempotencyKey("same-key").build();
+        long written = retried(leader, KvServiceGrpcClient.Put, p).value().getRevision();
+        // Through a follower: the leader's answer is forwarded.
+        DeleteRequest d = DeleteRequest.newBuilder().setKey("idem/k").setIdempotencyKey("same-key").build();
+        Outcome<DeleteResponse> refused = call(aFollower(leader), KvServiceGrpcClient.Delete, d, null, 5000);
+        assertThat(refused.status()).as("%s %s", refused.status(), refused.message())
+                .isEqualTo(GrpcStatus.FAILED_PRECONDITION);
+        assertThat(refused.trailer(KvGrpcService.ERROR_CODE)).isEqualTo("idempotency_key_reused");
+        assertThat(refused.message()).contains("'same-key'", "put", "revision " + written);
+        Outcome<GetResponse> still = retried(leader, KvServiceGrpcClient.Get, get("idem/k", Consistency.LINEARIZABLE));
+        assertThat(still.value().getKv().getModRevision()).isEqualTo(written);
+
+        DeleteRequest del = DeleteRequest.newBuilder().setKey("idem/k").setIdempotencyKey("del-key").build();
+        assertThat(retried(leader, KvServiceGrpcClient.Delete, del).value().getDeleted()).isEqualTo(1);
+        Outcome<PutResponse> cas = call(leader, KvServiceGrpcClient.CompareAndSet, CompareAndSetRequest.newBuilder()
+                .setKey("idem/k").setValue(ByteString.copyFromUtf8("w")).setExpectedRevision(0)
+                .setIdempotencyKey("del-key").build(), null, 5000);
+        assertThat(cas.status()).as("%s %s", cas.status(), cas.message()).isEqualTo(GrpcStatus.FAILED_PRECONDITION);
+        assertThat(cas.trailer(KvGrpcService.ERROR_CODE)).isEqualTo("idempotency_key_reused");
+        assertThat(retried(leader, KvServiceGrpcClient.Get, get("idem/k", Consistency.LINEARIZABLE)).status())
+                .isEqualTo(GrpcStatus.NOT_FOUND);
+    }
+
+    @Test
     void invalidInputIsInvalidArgumentAndChangesNothing() throws Exception {
         int node = aFollower(leader());
         List<Outcome<?>> bad = new ArrayList<>();

@@ -456,6 +456,32 @@ class ClusterHttpTest {
     }
 
     @Test
+    void aWriteReusingTheIdempotencyKeyOfAnotherKindOfWriteIsRefusedAndChangesNothing() throws Exception {
+        int leader = leader();
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", "req-kind");
+        HttpResponse<Buffer> written = send(HttpMethod.PUT, cluster.nodeUrl(leader) + "/v1/kv/kind",
+                Buffer.buffer("1"), headers);
+        assertThat(written.statusCode()).isEqualTo(200);
+        long revision = written.bodyAsJsonObject().getLong("revision");
+
+        // A delete with the put's key, through a follower: refused, where it used to answer the put's {"revision"}.
+        HttpResponse<Buffer> refused = send(HttpMethod.DELETE, cluster.nodeUrl(aFollower(leader)) + "/v1/kv/kind",
+                null, headers);
+        assertThat(refused.statusCode()).as(refused.bodyAsString()).isEqualTo(409);
+        JsonObject body = refused.bodyAsJsonObject();
+        assertThat(body.getString("error")).isEqualTo("idempotency_key_reused");
+        assertThat(body.getString("message")).contains("'req-kind'", "put", "delete");
+        assertThat(body.getString("firstUse")).isEqualTo("put");
+        assertThat(body.getLong("firstRevision")).isEqualTo(revision);
+        assertThat(get(leader, "/v1/kv/kind").getHeader("Raft-Revision")).isEqualTo(String.valueOf(revision));
+
+        // The put's retry is still answered as before.
+        HttpResponse<Buffer> retry = send(HttpMethod.PUT, cluster.nodeUrl(leader) + "/v1/kv/kind",
+                Buffer.buffer("1"), headers);
+        assertThat(retry.bodyAsJsonObject().getLong("revision")).isEqualTo(revision);
+    }
+
+    @Test
     void malformedRequestsAreRefusedAndChangeNothing() throws Exception {
         int node = aFollower(leader());
         String base = cluster.nodeUrl(node);
