@@ -44,10 +44,12 @@ final class JsonReader {
         if (v == null) {
             return dflt;
         }
-        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
-            return n.longValue();
+        Long n = JsonIntegers.integral(v);
+        if (n != null) {
+            return n;
         }
-        throw new ConfigException(field(name), "must be an integer" + quotedNumber(v) + ", got " + describe(v));
+        throw new ConfigException(field(name), "must be an integer" + (v instanceof Number
+                ? " in " + Long.MIN_VALUE + ".." + Long.MAX_VALUE : quotedNumber(v)) + ", got " + describe(v));
     }
 
     double doubleValue(String name, double dflt) {

@@ -119,6 +119,13 @@ class RaftlineConfigTest {
         assertThat(RaftlineConfig.fromJson(base().put("groups", 16)).groups()).isEqualTo(16);
         assertThat(failure(base().put("groups", 0))).isEqualTo("groups: must be in 1..256, got 0");
         assertThat(failure(base().put("groups", 257))).isEqualTo("groups: must be in 1..256, got 257");
+        // 2^64 + 16 is not 16 (its low bits), nor is 1e30 the largest long: numbers beyond 64 bits are refused.
+        assertThat(failure(base().put("groups", new java.math.BigInteger("18446744073709551632"))))
+                .isEqualTo("groups: must be an integer in " + Long.MIN_VALUE + ".." + Long.MAX_VALUE
+                        + ", got 18446744073709551632");
+        assertThat(failure(base().put("groups", 1e30))).startsWith("groups: must be an integer in ");
+        assertThat(RaftlineConfig.fromJson(base().put("groups", 16.0)).groups()).as("an integral double")
+                .isEqualTo(16);
         assertThat(failure(base().put("groups", "16"))).isEqualTo("groups: must be an integer (a JSON number: write 16 without quotes), got \"16\"");
         JsonObject overridden = ConfigLoader.applyOverrides(base(), Map.of("RAFTLINE_GROUPS", "8"), Map.of());
         assertThat(RaftlineConfig.fromJson(overridden).groups()).isEqualTo(8);

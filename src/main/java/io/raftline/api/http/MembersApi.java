@@ -1,5 +1,6 @@
 package io.raftline.api.http;
 
+import io.raftline.config.JsonIntegers;
 import io.raftline.node.NodeHost;
 import io.raftline.node.NodeRequestException;
 import io.raftline.node.NodeRequestException.Reason;
@@ -406,11 +407,13 @@ public final class MembersApi {
             return null;
         }
         Object v = body.getValue("id");
-        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && n.longValue() >= 1
-                && n.longValue() <= Integer.MAX_VALUE) {
+        // Exactly: longValue() of a number beyond 64 bits keeps its low bits (2^64 + 3 would name node 3).
+        Long id = JsonIntegers.exact(v);
+        if (id != null && id >= 1 && id <= Integer.MAX_VALUE) {
             return body;
         }
-        HttpErrors.badRequest(ctx, "id: required, a node id (an integer ≥ 1), got " + v);
+        HttpErrors.badRequest(ctx, "id: required, a node id (an integer in 1.." + Integer.MAX_VALUE
+                + ", no fraction or exponent), got " + v);
         return null;
     }
 

@@ -1,5 +1,6 @@
 package io.raftline.api.http;
 
+import io.raftline.config.JsonIntegers;
 import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvResult;
 import io.raftline.kv.TxnCompare;
@@ -92,11 +93,13 @@ final class TxnJson {
             return TxnCompare.value(key, op, value(o, at));
         }
         Object n = o.getValue("value");
-        if (!(n instanceof Number num) || num.doubleValue() != Math.rint(num.doubleValue()) || num.longValue() < 0) {
+        // Exactly: longValue() of a number beyond 64 bits keeps its low bits (2^64 + 5 compared as 5).
+        Long operand = JsonIntegers.exact(n);
+        if (operand == null || operand < 0) {
             throw new IllegalArgumentException(at + ".value: a " + text(o, "target", at)
-                    + " comparison needs an integer >= 0, got " + n);
+                    + " comparison needs an integer in 0.." + Long.MAX_VALUE + " (no fraction or exponent), got " + n);
         }
-        return TxnCompare.number(key, target, op, num.longValue());
+        return TxnCompare.number(key, target, op, operand);
     }
 
     private static List<TxnOp> ops(JsonArray list, String branch) {

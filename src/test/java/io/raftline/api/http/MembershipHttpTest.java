@@ -227,6 +227,13 @@ class MembershipHttpTest {
                 "bad_request");
         expect(call(HttpMethod.POST, follower, "/v1/members", "{\"id\":0,\"url\":\"http://x:1\"}"), 400,
                 "bad_request");
+        // 2^64 + 2: not node 2 (whose low bits it has), a number out of range.
+        HttpResponse<Buffer> huge = call(HttpMethod.POST, follower, "/v1/members",
+                "{\"id\":18446744073709551618,\"url\":\"http://x:1\"}");
+        expect(huge, 400, "bad_request");
+        assertThat(huge.bodyAsJsonObject().getString("message")).startsWith("id: ");
+        expect(call(HttpMethod.POST, follower, "/v1/members", "{\"id\":10.5,\"url\":\"http://x:1\"}"), 400,
+                "bad_request");
         expect(call(HttpMethod.POST, follower, "/v1/members", "{\"id\":10,\"url\":\"http://x:1\",\"learner\":1}"),
                 400, "bad_request");
         HttpResponse<Buffer> unknownField = call(HttpMethod.POST, follower, "/v1/members",

@@ -1,0 +1,46 @@
+package io.raftline.api.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.raftline.kv.TxnCompare;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+/** The JSON of {@code POST /v1/txn}: what is read, and mistakes refused with the field's name. */
+class TxnJsonTest {
+
+    private static JsonObject revisionCompare(String operand) {
+        return new JsonObject("{\"compare\":[{\"key\":\"k\",\"target\":\"revision\",\"op\":\"=\",\"value\":" + operand
+                + "}],\"success\":[{\"put\":{\"key\":\"k\",\"value\":\"v\"}}]}");
+    }
+
+    @Test
+    void aNumericOperandIsReadExactlyUpToTheLargestLong() {
+        assertThat(TxnJson.parse(revisionCompare("5")).compares()).containsExactly(
+                TxnCompare.number("k", TxnCompare.Target.MOD_REVISION, TxnCompare.Op.EQUAL, 5));
+        assertThat(TxnJson.parse(revisionCompare(String.valueOf(Long.MAX_VALUE))).compares()).containsExactly(
+                TxnCompare.number("k", TxnCompare.Target.MOD_REVISION, TxnCompare.Op.EQUAL, Long.MAX_VALUE));
+    }
+
+    @Test
+    void aNumericOperandBeyondALongIsRefusedNotTruncated() {
+        // 2^64 + 5: its low 64 bits are 5, which it used to be compared as.
+        assertThatThrownBy(() -> TxnJson.parse(revisionCompare("18446744073709551621")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("compare[0].value: a revision comparison needs an integer in 0..9223372036854775807 (no"
+                        + " fraction or exponent), got 18446744073709551621");
+        assertThatThrownBy(() -> TxnJson.parse(revisionCompare("9223372036854775808")))
+                .hasMessageStartingWith("compare[0].value: ");
+    }
+
+    @Test
+    void aNumericOperandWithAFractionAnExponentOrASignIsRefused() {
+        // A double has lost what was written: 5.0000000000000001 is 5.0, 1e19 is beyond a long.
+        for (String operand : new String[] {"5.5", "5.0000000000000001", "1e19", "-1", "\"5\"", "null"}) {
+            assertThatThrownBy(() -> TxnJson.parse(revisionCompare(operand))).as(operand)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("compare[0].value: a revision comparison needs an integer in 0..");
+        }
+    }
+}
