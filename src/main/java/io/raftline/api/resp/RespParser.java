@@ -174,8 +174,12 @@ public final class RespParser {
         return -1;
     }
 
+    /**
+     * The signed decimal number between {@code from} and {@code to}. Exact: a number beyond a long is an error, never
+     * a wrapped value (a wrapped array length would read as an empty request, and the bytes after it as commands).
+     */
     private long number(int from, int to, String error) {
-        if (from >= to || to - from > 19) {
+        if (from >= to || to - from > 20) {
             throw new RespProtocolException(error);
         }
         boolean negative = pending.getByte(from) == '-';
@@ -189,9 +193,16 @@ public final class RespParser {
             if (d < 0 || d > 9) {
                 throw new RespProtocolException(error);
             }
-            n = n * 10 + d;
+            // Accumulated as a negative number, whose range reaches Long.MIN_VALUE.
+            if (n < (Long.MIN_VALUE + d) / 10) {
+                throw new RespProtocolException(error);
+            }
+            n = n * 10 - d;
         }
-        return negative ? -n : n;
+        if (!negative && n == Long.MIN_VALUE) {
+            throw new RespProtocolException(error);
+        }
+        return negative ? n : -n;
     }
 
     private static String printable(byte b) {

@@ -76,6 +76,26 @@ class RespParserTest {
         assertError("a b c d e f g h i\r\n", "invalid multibulk length");
     }
 
+    @Test
+    void lengthsBeyondALongAreProtocolErrorsAndNothingAfterThemRuns() {
+        // 9999999999999999999 > Long.MAX_VALUE: once wrapped negative, it read as an empty request and the GET
+        // after it ran as inline commands. Redis answers "invalid multibulk length".
+        assertThatThrownBy(() -> feed("*9999999999999999999\r\n$3\r\nGET\r\n$1\r\nk\r\n"))
+                .isInstanceOf(RespProtocolException.class).hasMessage("invalid multibulk length");
+        assertThat(requests).isEmpty();
+        assertError("*9223372036854775808\r\n", "invalid multibulk length");
+        assertError("*18446744073709551617\r\n", "invalid multibulk length");
+        assertError("*1\r\n$9999999999999999999\r\n", "invalid bulk length");
+        assertError("*1\r\n$18446744073709551617\r\n", "invalid bulk length");
+        assertError("*1\r\n$-9223372036854775809\r\n", "invalid bulk length");
+        // The extremes of a long are still read exactly: too many arguments, or an empty request.
+        assertError("*9223372036854775807\r\n", "invalid multibulk length");
+        List<String> names = new ArrayList<>();
+        new RespParser(8, 64, r -> names.add(new String(r.get(0), StandardCharsets.UTF_8)))
+                .feed(Buffer.buffer("*-9223372036854775808\r\nPING\r\n"));
+        assertThat(names).containsExactly("PING");
+    }
+
     private static void assertError(String input, String message) {
         RespParser p = new RespParser(8, 64, r -> { });
         assertThatThrownBy(() -> p.feed(Buffer.buffer(input))).as(input).isInstanceOf(RespProtocolException.class)
