@@ -70,6 +70,17 @@ public final class KvRequests {
     }
 
     /**
+     * The Raft group that owns a key: what a front end asks before it puts several writes of one client into one
+     * command, since one command may only touch keys of one group.
+     *
+     * @param key the key
+     * @return 0 to the number of groups - 1 (always 0 on a cluster of one group)
+     */
+    public int groupOf(String key) {
+        return keyGroups.groupOf(key);
+    }
+
+    /**
      * Applies a write (put, compare-and-set, delete, transaction) through the leader of the group that owns its keys.
      *
      * @param command   the write

@@ -211,22 +211,70 @@ final class RespCommands {
     }
 
     /**
-     * Several plain {@code SET key value} requests of one pipeline as one transaction: one log entry instead of one
-     * each. Atomic where Redis would apply them one after the other, which no client can tell apart (nothing runs
-     * between them either way), and it is what makes a pipeline of writes fast. A key set twice in the run is
-     * written once, with the last value: the earlier value would be overwritten within the same entry, unseen by any
-     * read, so it gets no revision and no watch event of its own.
+     * Several plain {@code SET key value} requests of one pipeline as one transaction per Raft group: one log entry
+     * instead of one each. Atomic where Redis would apply them one after the other, which no client can tell apart
+     * (nothing runs between them either way), and it is what makes a pipeline of writes fast. A key set twice in a
+     * fold is written once, with the last value: the earlier value would be overwritten within the same entry,
+     * unseen by any read, so it gets no revision and no watch event of its own.
+     *
+     * <p>On a sharded cluster one transaction may only touch the keys of one group, so the SETs are folded group by
+     * group (each group's SETs in the order sent) and the groups' writes run at once: SETs of different groups are
+     * independent commands, as they are on the different hash slots of a Redis Cluster. Each SET's reply is its own
+     * group's outcome, in request order.
      *
      * @param sets the requests, each {@code [SET, key, value]}
-     * @return one reply per request
+     * @return one reply per request; never failed (a failed write is the error reply of each of its SETs)
+     * @throws RespError if a key or value is invalid (before anything is written)
      */
     Future<List<RespReply>> setMany(List<List<byte[]>> sets) {
-        Map<String, byte[]> last = new LinkedHashMap<>();
-        for (List<byte[]> args : sets) {
-            last.put(key(args.get(1)), value(args.get(2)));
+        // Everything is checked before anything is written, so a bad request can be run alone for its own reply.
+        Map<Integer, List<Integer>> byGroup = new LinkedHashMap<>();
+        List<String> keys = new ArrayList<>(sets.size());
+        List<byte[]> values = new ArrayList<>(sets.size());
+        for (int i = 0; i < sets.size(); i++) {
+            String key = key(sets.get(i).get(1));
+            keys.add(key);
+            values.add(value(sets.get(i).get(2)));
+            byGroup.computeIfAbsent(requests.groupOf(key), g -> new ArrayList<>()).add(i);
         }
-        return write(new KvCommand.Txn(List.of(), puts(last), List.of()))
-                .map(r -> java.util.Collections.nCopies(sets.size(), RespReply.OK));
+        RespReply[] replies = new RespReply[sets.size()];
+        List<Future<Void>> groups = new ArrayList<>(byGroup.size());
+        for (List<Integer> run : byGroup.values()) {
+            groups.add(setFolds(run, keys, values, replies));
+        }
+        return Future.join(groups).transform(v -> Future.succeededFuture(List.of(replies)));
+    }
+
+    /**
+     * The SETs of one group ({@code run}, indexes into the pipeline in the order sent) as transactions of at most
+     * {@link KvCommand#MAX_TXN_ITEMS} keys, written one after the other, each filling its SETs' replies.
+     */
+    private Future<Void> setFolds(List<Integer> run, List<String> keys, List<byte[]> values, RespReply[] replies) {
+        Future<Void> previous = Future.succeededFuture();
+        int from = 0;
+        while (from < run.size()) {
+            Map<String, byte[]> last = new LinkedHashMap<>();
+            int to = from;
+            while (to < run.size() && (last.size() < KvCommand.MAX_TXN_ITEMS
+                    || last.containsKey(keys.get(run.get(to))))) {
+                last.put(keys.get(run.get(to)), values.get(run.get(to)));
+                to++;
+            }
+            List<Integer> fold = run.subList(from, to);
+            // Like a SET alone, a fold of one is a plain put; each fold is written once the one before is answered
+            // (whatever its outcome, as Redis runs each command of a pipeline), so the group sees them in order.
+            previous = previous.transform(v -> write(fold.size() == 1
+                    ? new KvCommand.Put(keys.get(fold.get(0)), values.get(fold.get(0)), KvCommand.UNCONDITIONAL, null)
+                    : new KvCommand.Txn(List.of(), puts(last), List.of())).transform(ar -> {
+                        RespReply reply = ar.succeeded() ? RespReply.OK : error(ar.cause(), false);
+                        for (int i : fold) {
+                            replies[i] = reply;
+                        }
+                        return Future.<Void>succeededFuture();
+                    }));
+            from = to;
+        }
+        return previous;
     }
 
     private static List<TxnOp> puts(Map<String, byte[]> values) {

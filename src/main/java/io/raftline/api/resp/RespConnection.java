@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * <p>Order is what a Redis client relies on: a command sees every write the connection sent before it. So a write
  * waits until everything before it has answered, and everything after it waits for it; only a run of reads (and
  * connection commands) in a row runs at once, its plain GETs as one read of all their keys (see
- * {@link RespCommands#getMany}). A run of plain {@code SET key value} becomes one transaction, one log entry (see
- * {@link RespCommands#setMany}).
+ * {@link RespCommands#getMany}). A run of plain {@code SET key value} becomes one transaction, one log entry, per
+ * Raft group its keys belong to (see {@link RespCommands#setMany}).
  *
  * <p>Bounded: at most {@link #MAX_QUEUED} requests wait; beyond, the socket stops reading until they drain, and
  * while the client does not read its replies (the socket's write queue is full) no new request starts. A protocol
