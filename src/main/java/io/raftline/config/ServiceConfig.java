@@ -12,4 +12,34 @@ package io.raftline.config;
  */
 public record ServiceConfig(long requestTimeoutMs, int maxPendingProposals, long maxBodyBytes, long forwardTimeoutMs,
         int maxPendingReads) {
+
+    /** Room a Redis request has beyond {@code max_body_bytes}: the keys of a multi-key command (MSET). */
+    public static final long COMMAND_KEY_ROOM = 256 * 1024;
+
+    /**
+     * Room a forwarded request has beyond the largest command: its binary framing adds a few bytes per key (a
+     * length, an operation tag) to the command's own bytes, and a request has at most 16,384 arguments.
+     */
+    public static final long FORWARD_FRAMING = 256 * 1024;
+
+    /**
+     * The largest key-value command any front end builds from one request: a Redis request's arguments together (an
+     * HTTP body is at most {@code max_body_bytes}, a gRPC message {@code max_body_bytes} + 8 KiB). It bounds the
+     * Redis listener's requests and the writes it folds from a pipeline.
+     *
+     * @return {@code max_body_bytes} + {@link #COMMAND_KEY_ROOM}
+     */
+    public long maxCommandBytes() {
+        return maxBodyBytes + COMMAND_KEY_ROOM;
+    }
+
+    /**
+     * The largest body the leader's forwarding endpoint accepts: any command a follower's front end accepted,
+     * framed, so that the leader never refuses as too large what a follower took in.
+     *
+     * @return {@link #maxCommandBytes()} + {@link #FORWARD_FRAMING}
+     */
+    public long maxForwardBytes() {
+        return maxCommandBytes() + FORWARD_FRAMING;
+    }
 }

@@ -69,7 +69,18 @@ public final class NodeRequestException extends RuntimeException {
          * A transaction whose keys belong to more than one Raft group of a sharded cluster: each group orders its own
          * writes, so no single log could apply it atomically.
          */
-        CROSS_GROUP("cross_group", 400);
+        CROSS_GROUP("cross_group", 400),
+        /**
+         * The leader refused a forwarded request as larger than it accepts (nodes configured with different
+         * {@code service.max_body_bytes}): it was not carried out.
+         */
+        PAYLOAD_TOO_LARGE("payload_too_large", 413),
+        /**
+         * The leader answered a forwarded request with an HTTP error of its own rather than a result (a forward it
+         * could not read or would not take: nodes of different versions or configurations, a credential it does not
+         * accept): it was not carried out, and asking again will not help.
+         */
+        LEADER_REFUSED("leader_refused", 502);
 
         private final String code;
         private final int httpStatus;

@@ -55,7 +55,7 @@ final class ClientPort {
             io.raftline.security.ClusterCaCheck clusterCa) {
         KvRequests requests = requests(config, n, node, forwardClient, peers);
         ClientAccess access = config.clientAccess();
-        KvApi api = new KvApi(node, requests, cluster, config.service().maxBodyBytes(), access);
+        KvApi api = new KvApi(node, requests, cluster, config.service(), access);
         if (clusterCa != null) {
             api.forwardingOnlyFrom(connection -> {
                 try {
@@ -145,7 +145,7 @@ final class ClientPort {
     static RespServerVerticle resp(RaftlineConfig config, NodeConfig n, RaftNode node, HttpClient forwardClient,
             PeerDirectory peers) {
         // One request's arguments together get the HTTP body limit, plus room for the keys of a multi-key command.
-        int maxRequestBytes = (int) Math.min(Integer.MAX_VALUE, config.service().maxBodyBytes() + 256 * 1024L);
+        int maxRequestBytes = (int) Math.min(Integer.MAX_VALUE, config.service().maxCommandBytes());
         return new RespServerVerticle("node " + n.id() + " Redis protocol", n.host(), n.respPort(), node,
                 requests(config, n, node, forwardClient, peers), maxRequestBytes, config.limits(), config.tls(),
                 config.clientAccess());

@@ -293,6 +293,9 @@ public final class KvGrpcService {
                     e.getMessage(), leaderTrailers(e.leaderHint()));
             case CROSS_GROUP -> fail(call, node.id(), GrpcStatus.INVALID_ARGUMENT, e.reason().code(), e.getMessage(),
                     null);
+            case PAYLOAD_TOO_LARGE -> fail(call, node.id(), GrpcStatus.RESOURCE_EXHAUSTED, e.reason().code(),
+                    e.getMessage(), null);
+            case LEADER_REFUSED -> fail(call, node.id(), GrpcStatus.INTERNAL, e.reason().code(), e.getMessage(), null);
             default -> unavailable(call, e.reason().code(), e.getMessage(),
                     e.leaderHint() > 0 ? e.leaderHint() : otherLeader());
         }

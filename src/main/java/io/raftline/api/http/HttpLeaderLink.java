@@ -16,6 +16,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -91,13 +92,18 @@ public final class HttpLeaderLink implements LeaderLink {
         }
         return client.request(peers.authorize(options))
                 .compose(req -> req.send(request))
-                .compose(resp -> resp.body())
+                .compose(resp -> resp.body().map(body -> new Answer(resp.statusCode(),
+                        resp.getHeader("Content-Type"), body)))
                 .transform(ar -> {
                     if (ar.failed()) {
                         return Future.failedFuture(unreachable(leader, ar.cause()));
                     }
+                    Answer answer = ar.result();
+                    if (!answer.binary()) {
+                        return Future.failedFuture(refusal(leader, answer));
+                    }
                     try {
-                        return Future.succeededFuture(ForwardCodec.decodeResponse(ar.result(), type));
+                        return Future.succeededFuture(ForwardCodec.decodeResponse(answer.body(), type));
                     } catch (NodeRequestException e) {
                         return Future.failedFuture(e);
                     } catch (RuntimeException e) {
@@ -105,6 +111,52 @@ public final class HttpLeaderLink implements LeaderLink {
                                 "the leader (node " + leader + ") gave an unreadable answer: " + e.getMessage()));
                     }
                 });
+    }
+
+    /** What the leader answered: a forwarded answer in binary, or an HTTP error of its router in JSON. */
+    private record Answer(int status, String contentType, Buffer body) {
+
+        boolean binary() {
+            return status == 200 && contentType != null && contentType.startsWith("application/octet-stream");
+        }
+    }
+
+    /**
+     * The failure an HTTP error from the leader stands for. The leader's router refuses some requests before the
+     * forwarding handler reads them (a body beyond its limit, a credential it does not accept) with the JSON error
+     * every endpoint gives: its code is kept, so a refusal stays a refusal (nothing was carried out) rather than
+     * becoming an unreadable answer, whose write's outcome a client would have to take as unknown.
+     */
+    private static NodeRequestException refusal(int leader, Answer answer) {
+        String code = null;
+        String message = null;
+        int hint = leader;
+        try {
+            JsonObject json = new JsonObject(answer.body());
+            code = json.getString("error");
+            message = json.getString("message");
+            hint = json.getInteger("leaderHint", leader);
+        } catch (RuntimeException e) {
+            // Not JSON (a proxy's page, say): the status alone tells what happened.
+        }
+        String what = "HTTP " + answer.status() + (code == null ? "" : " " + code)
+                + (message == null ? "" : ": " + message);
+        if (answer.status() == 413) {
+            return new NodeRequestException(Reason.PAYLOAD_TOO_LARGE, leader, "the leader (node " + leader
+                    + ") refused the forwarded request as too large (" + what + "); nothing was written (are the"
+                    + " nodes configured with different service.max_body_bytes?)");
+        }
+        Optional<Reason> known = code == null ? Optional.empty() : Reason.fromCode(code);
+        if (known.isPresent()) {
+            return new NodeRequestException(known.get(), hint, message == null ? what : message);
+        }
+        if (answer.status() >= 400 && answer.status() < 500) {
+            return new NodeRequestException(Reason.LEADER_REFUSED, leader, "the leader (node " + leader
+                    + ") refused the forwarded request (" + what + "); nothing was carried out (are the nodes of"
+                    + " different versions or configurations?)");
+        }
+        return new NodeRequestException(Reason.LEADER_UNREACHABLE, leader, "the leader (node " + leader
+                + ") failed on the forwarded request (" + what + "); a write may or may not be applied");
     }
 
     private NodeRequestException unreachable(int leader, Throwable t) {

@@ -4,6 +4,7 @@ import io.raftline.api.ForwardCodec;
 import io.raftline.api.GetResult;
 import io.raftline.api.KvRequests;
 import io.raftline.api.RangeResult;
+import io.raftline.config.ServiceConfig;
 import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvEntry;
 import io.raftline.kv.KvResult;
@@ -66,6 +67,7 @@ public final class KvApi {
     private final KvRequests requests;
     private final ClusterView cluster;
     private final long maxBodyBytes;
+    private final long maxForwardBytes;
     private final ClientAccess access;
     /** Who may call the forwarding endpoint, by its connection; null: whoever the client access lets in. */
     private java.util.function.Predicate<io.vertx.core.http.HttpConnection> forwarders;
@@ -76,14 +78,16 @@ public final class KvApi {
      * @param node         the node (health and state hash)
      * @param requests     the key-value request layer of the node (serves or forwards)
      * @param cluster      what {@code /v1/cluster} shows
-     * @param maxBodyBytes request body limit (413 beyond)
+     * @param service      the request limits: {@code max_body_bytes} for clients' bodies (413 beyond), and for the
+     *                     forwarding endpoint the largest command any node's front end accepts
      * @param access       who may use the key-value API (every route but the health probes)
      */
-    public KvApi(RaftNode node, KvRequests requests, ClusterView cluster, long maxBodyBytes, ClientAccess access) {
+    public KvApi(RaftNode node, KvRequests requests, ClusterView cluster, ServiceConfig service, ClientAccess access) {
         this.node = node;
         this.requests = requests;
         this.cluster = cluster;
-        this.maxBodyBytes = maxBodyBytes;
+        this.maxBodyBytes = service.maxBodyBytes();
+        this.maxForwardBytes = service.maxForwardBytes();
         this.access = access;
     }
 
@@ -123,7 +127,9 @@ public final class KvApi {
         if (forwarders != null) {
             router.post(HttpLeaderLink.PATH).handler(this::onlyNodes);
         }
-        router.post(HttpLeaderLink.PATH).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes + 64 * 1024))
+        // Whatever a follower's front end accepted (a Redis MSET is larger than an HTTP body may be), framed: the
+        // leader must not refuse as too large a request a follower took in.
+        router.post(HttpLeaderLink.PATH).handler(BodyHandler.create(false).setBodyLimit(maxForwardBytes))
                 .handler(this::forwarded);
         router.get("/v1/cluster").handler(this::cluster);
         router.get("/health").handler(this::health);

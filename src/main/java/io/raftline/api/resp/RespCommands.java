@@ -43,13 +43,29 @@ final class RespCommands {
     private static final int SCAN_DEFAULT_COUNT = 10;
     /** Largest SCAN COUNT honoured (a larger one is read as this). */
     private static final int SCAN_MAX_COUNT = 10_000;
+    /**
+     * Most key and value bytes in one write folded from a pipeline of SETs, whatever the request limit: a quarter of
+     * the 64 MiB a message of the gRPC transport may carry, so an AppendEntries holding it has room for the entries
+     * around it. More bytes per entry would gain nothing: what a fold saves is the cost of an entry, not of a byte.
+     */
+    static final long MAX_FOLD_BYTES = 16L * 1024 * 1024;
 
     private final KvRequests requests;
     private final ScanCursors cursors;
+    private final long maxFoldBytes;
 
-    RespCommands(KvRequests requests, ScanCursors cursors) {
+    /**
+     * Creates the commands of one node.
+     *
+     * @param requests        the node's request layer
+     * @param cursors         the node's SCAN positions
+     * @param maxRequestBytes most bytes of one request's arguments together: no write folded from a pipeline carries
+     *                        more key and value bytes than one request (an MSET) may, nor {@link #MAX_FOLD_BYTES}
+     */
+    RespCommands(KvRequests requests, ScanCursors cursors, long maxRequestBytes) {
         this.requests = requests;
         this.cursors = cursors;
+        this.maxFoldBytes = Math.min(maxRequestBytes, MAX_FOLD_BYTES);
     }
 
     // ---------------------------------------------------------------- reads
@@ -217,6 +233,10 @@ final class RespCommands {
      * fold is written once, with the last value: the earlier value would be overwritten within the same entry,
      * unseen by any read, so it gets no revision and no watch event of its own.
      *
+     * <p>A fold carries at most {@link KvCommand#MAX_TXN_ITEMS} keys and no more key and value bytes than one request
+     * may (see the constructor): a longer run of large values is split into several writes, each of a size the
+     * leader's forwarding endpoint and the Raft transports take, written one after the other.
+     *
      * <p>On a sharded cluster one transaction may only touch the keys of one group, so the SETs are folded group by
      * group (each group's SETs in the order sent) and the groups' writes run at once: SETs of different groups are
      * independent commands, as they are on the different hash slots of a Redis Cluster. Each SET's reply is its own
@@ -247,7 +267,8 @@ final class RespCommands {
 
     /**
      * The SETs of one group ({@code run}, indexes into the pipeline in the order sent) as transactions of at most
-     * {@link KvCommand#MAX_TXN_ITEMS} keys, written one after the other, each filling its SETs' replies.
+     * {@link KvCommand#MAX_TXN_ITEMS} keys and {@link #maxFoldBytes} key and value bytes, written one after the
+     * other, each filling its SETs' replies.
      */
     private Future<Void> setFolds(List<Integer> run, List<String> keys, List<byte[]> values, RespReply[] replies) {
         Future<Void> previous = Future.succeededFuture();
@@ -255,9 +276,17 @@ final class RespCommands {
         while (from < run.size()) {
             Map<String, byte[]> last = new LinkedHashMap<>();
             int to = from;
-            while (to < run.size() && (last.size() < KvCommand.MAX_TXN_ITEMS
-                    || last.containsKey(keys.get(run.get(to))))) {
-                last.put(keys.get(run.get(to)), values.get(run.get(to)));
+            long bytes = 0;
+            while (to < run.size()) {
+                String key = keys.get(run.get(to));
+                long size = (long) key.getBytes(StandardCharsets.UTF_8).length + values.get(run.get(to)).length;
+                boolean fits = (last.size() < KvCommand.MAX_TXN_ITEMS || last.containsKey(key))
+                        && bytes + size <= maxFoldBytes;
+                if (!fits && to > from) {
+                    break; // a SET alone always goes: the parser already bounded its request
+                }
+                last.put(key, values.get(run.get(to)));
+                bytes += size;
                 to++;
             }
             List<Integer> fold = run.subList(from, to);

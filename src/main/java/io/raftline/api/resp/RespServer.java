@@ -53,7 +53,7 @@ public final class RespServer implements Handler<NetSocket> {
             int maxClients, ClientAccess access) {
         this.vertx = vertx;
         this.access = access;
-        this.kv = new RespCommands(requests, new ScanCursors(CURSORS));
+        this.kv = new RespCommands(requests, new ScanCursors(CURSORS), maxRequestBytes);
         this.table = new RespCommandTable(kv, node, port, clients::get, maxClients, access);
         this.maxRequestBytes = maxRequestBytes;
         this.maxClients = maxClients;

@@ -1,0 +1,107 @@
+package io.raftline.api.http;
+
+import static io.raftline.verify.nemesis.Waits.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.api.ForwardCodec;
+import io.raftline.api.Served;
+import io.raftline.kv.KvCommand;
+import io.raftline.kv.KvResult;
+import io.raftline.node.NodeRequestException;
+import io.raftline.node.NodeRequestException.Reason;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A follower's link to its leader reads what the leader's router answers: a forwarded answer in binary, and an HTTP
+ * error of the router (a body beyond its limit, a credential refused) as the refusal it is, never as an unreadable
+ * answer whose write's outcome would be unknown.
+ */
+class HttpLeaderLinkTest {
+
+    /** The leader's node id in these tests. */
+    private static final int LEADER = 2;
+
+    private Vertx vertx;
+    private HttpServer server;
+    private HttpClient client;
+    private HttpLeaderLink link;
+
+    @BeforeEach
+    void start() throws Exception {
+        vertx = Vertx.vertx();
+        // The leader's forwarding route as KvApi builds it, with a body limit of 100 bytes, its JSON error handlers,
+        // and a credential check on one group's requests.
+        Router router = Router.router(vertx);
+        router.post(HttpLeaderLink.PATH).handler(ctx -> {
+            if ("3".equals(ctx.request().getHeader(HttpLeaderLink.GROUP))) {
+                HttpErrors.send(ctx, 401, "unauthorized", "missing or wrong token");
+            } else if ("4".equals(ctx.request().getHeader(HttpLeaderLink.GROUP))) {
+                HttpErrors.node(ctx, new NodeRequestException(Reason.NODE_PAUSED, 0, "node 2 is paused"));
+            } else {
+                ctx.next();
+            }
+        });
+        router.post(HttpLeaderLink.PATH).handler(BodyHandler.create(false).setBodyLimit(100)).handler(ctx -> ctx
+                .response().putHeader("Content-Type", "application/octet-stream")
+                .end(ForwardCodec.result(new Served<>(new KvResult.Written(7), LEADER))));
+        KvApi.installErrorHandlers(router);
+        server = await(vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1"));
+        client = vertx.createHttpClient();
+        int port = server.actualPort();
+        link = new HttpLeaderLink(client, id -> Optional.of(new PeerDirectory.Address("127.0.0.1", port)), 1, 5000);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        await(vertx.close());
+    }
+
+    private static KvCommand put(int valueBytes) {
+        return new KvCommand.Put("k", "x".repeat(valueBytes).getBytes(StandardCharsets.UTF_8),
+                KvCommand.UNCONDITIONAL, null);
+    }
+
+    private NodeRequestException failure(Future<?> call) throws Exception {
+        Throwable t = await(call.transform(ar -> Future.succeededFuture(ar.cause())));
+        assertThat(t).isInstanceOf(NodeRequestException.class);
+        return (NodeRequestException) t;
+    }
+
+    @Test
+    void aForwardedAnswerIsReadAsTheLeadersResult() throws Exception {
+        Served<KvResult> served = await(link.write(LEADER, 0, put(1)));
+        assertThat(served.value()).isEqualTo(new KvResult.Written(7));
+        assertThat(served.servedBy()).isEqualTo(LEADER);
+    }
+
+    @Test
+    void aBodyTheLeaderRefusesAsTooLargeIsARefusalNotAnUnknownOutcome() throws Exception {
+        NodeRequestException e = failure(link.write(LEADER, 0, put(200)));
+        assertThat(e.reason()).isEqualTo(Reason.PAYLOAD_TOO_LARGE);
+        assertThat(e.reason().httpStatus()).isEqualTo(413);
+        assertThat(e.getMessage()).contains("the leader (node 2) refused the forwarded request as too large",
+                "HTTP 413 payload_too_large", "nothing was written");
+    }
+
+    @Test
+    void otherErrorsOfTheLeadersRouterKeepTheirMeaning() throws Exception {
+        NodeRequestException refused = failure(link.write(LEADER, 3, put(1)));
+        assertThat(refused.reason()).isEqualTo(Reason.LEADER_REFUSED);
+        assertThat(refused.getMessage()).contains("HTTP 401 unauthorized: missing or wrong token",
+                "nothing was carried out");
+        // An error code the request layer names is that reason, as the leader said it.
+        NodeRequestException paused = failure(link.write(LEADER, 4, put(1)));
+        assertThat(paused.reason()).isEqualTo(Reason.NODE_PAUSED);
+        assertThat(paused.getMessage()).isEqualTo("node 2 is paused");
+    }
+}

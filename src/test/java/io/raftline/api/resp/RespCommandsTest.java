@@ -1,0 +1,113 @@
+package io.raftline.api.resp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.api.GetResult;
+import io.raftline.api.KvRequests;
+import io.raftline.api.LeaderLink;
+import io.raftline.api.LookupResult;
+import io.raftline.api.RangeResult;
+import io.raftline.api.Served;
+import io.raftline.kv.KvCommand;
+import io.raftline.kv.KvResult;
+import io.raftline.kv.TxnOp;
+import io.raftline.node.RaftNode;
+import io.raftline.node.ReadConsistency;
+import io.vertx.core.Future;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The key-value commands of the Redis protocol as the writes they make, on a follower whose every write goes to the
+ * leader: what each command would put in the log, seen as the forwarded commands.
+ */
+class RespCommandsTest {
+
+    /** The follower's id and the leader it knows. */
+    private static final int SELF = 1;
+    private static final int LEADER = 2;
+
+    /** The writes forwarded to the leader, each answered as written. */
+    private final List<KvCommand> forwarded = new ArrayList<>();
+
+    private final LeaderLink leaderLink = new LeaderLink() {
+        @Override
+        public Future<Served<KvResult>> write(int leader, int group, KvCommand command) {
+            forwarded.add(command);
+            return Future.succeededFuture(new Served<>(new KvResult.Written(forwarded.size()), leader));
+        }
+
+        @Override
+        public Future<Served<GetResult>> get(int leader, int group, String key, ReadConsistency consistency) {
+            throw new UnsupportedOperationException("these tests only write");
+        }
+
+        @Override
+        public Future<Served<RangeResult>> range(int leader, int group, String prefix, String startAfter, int limit,
+                ReadConsistency consistency) {
+            throw new UnsupportedOperationException("these tests only write");
+        }
+
+        @Override
+        public Future<Served<LookupResult>> lookup(int leader, int group, List<String> keys,
+                ReadConsistency consistency) {
+            throw new UnsupportedOperationException("these tests only write");
+        }
+    };
+
+    /** A follower that knows its leader: all the request layer asks of it before forwarding a write. */
+    private static RaftNode follower() {
+        return (RaftNode) Proxy.newProxyInstance(RaftNode.class.getClassLoader(), new Class<?>[] {RaftNode.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "id" -> SELF;
+                    case "knownLeader" -> LEADER;
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+    }
+
+    private static List<byte[]> set(String key, int valueBytes) {
+        return List.of("SET".getBytes(StandardCharsets.UTF_8), key.getBytes(StandardCharsets.UTF_8),
+                new byte[valueBytes]);
+    }
+
+    /** The keys each forwarded write puts. */
+    private List<List<String>> putKeys() {
+        List<List<String>> keys = new ArrayList<>();
+        for (KvCommand c : forwarded) {
+            if (c instanceof KvCommand.Put put) {
+                keys.add(List.of(put.key()));
+            } else {
+                keys.add(((KvCommand.Txn) c).success().stream().map(op -> ((TxnOp.Put) op).key()).toList());
+            }
+        }
+        return keys;
+    }
+
+    @Test
+    void aPipelineOfLargeSetsIsFoldedIntoWritesNoLargerThanOneRequest() {
+        int maxRequestBytes = 1_000_000;
+        RespCommands kv = new RespCommands(new KvRequests(follower(), leaderLink), new ScanCursors(10),
+                maxRequestBytes);
+        // 400 KB values, each SET 400,002 bytes of key and value: two fit under the request limit, three do not.
+        List<List<byte[]>> sets = List.of(set("k1", 400_000), set("k2", 400_000), set("k3", 400_000),
+                set("k4", 400_000), set("k5", 400_000));
+        List<RespReply> replies = kv.setMany(sets).result();
+        assertThat(replies).containsExactly(RespReply.OK, RespReply.OK, RespReply.OK, RespReply.OK, RespReply.OK);
+        assertThat(putKeys()).containsExactly(List.of("k1", "k2"), List.of("k3", "k4"), List.of("k5"));
+    }
+
+    @Test
+    void aPipelineOfSmallSetsIsOneWrite() {
+        RespCommands kv = new RespCommands(new KvRequests(follower(), leaderLink), new ScanCursors(10), 1_000_000);
+        List<List<byte[]>> sets = new ArrayList<>();
+        for (int i = 0; i < RespConnection.MAX_BATCH; i++) {
+            sets.add(set("k" + (i % 100), 100));
+        }
+        assertThat(kv.setMany(sets).result()).hasSize(RespConnection.MAX_BATCH).containsOnly(RespReply.OK);
+        assertThat(forwarded).hasSize(1);
+        assertThat(putKeys().get(0)).hasSize(100);
+    }
+}
