@@ -44,6 +44,7 @@ import io.vertx.grpc.server.GrpcServerResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -67,7 +68,10 @@ import java.util.function.Function;
  *   <li>UNAVAILABLE: no leader, leader unreachable, node down or paused, leadership lost, proposal dropped;
  *       the message carries the leader hint, and so do the trailers {@value #LEADER_HINT} (0 = none known) and,
  *       when known, {@value #LEADER_ADDRESS} ({@code host:port} of the leader's client port).</li>
- *   <li>RESOURCE_EXHAUSTED: too many pending proposals (back off and retry).</li>
+ *   <li>RESOURCE_EXHAUSTED: too many pending proposals (back off and retry); a Watch beyond the node's
+ *       {@value #MAX_WATCHES} open ones ({@code overloaded}), or one whose client read more than
+ *       {@value #MAX_WATCH_BEHIND_BYTES} bytes too slowly ({@code too_slow}: watch again from the last revision and
+ *       position to resume), as the HTTP watch bounds them.</li>
  *   <li>DEADLINE_EXCEEDED: no outcome within the node's request timeout or the call's deadline; a write may
  *       still be applied later (retry with the same idempotency key).</li>
  * </ul>
@@ -91,11 +95,20 @@ public final class KvGrpcService {
     public static final int DEFAULT_LIMIT = 100;
     /** Largest {@code limit} of Range. */
     public static final int MAX_LIMIT = 10_000;
+    /** Most Watch streams one node serves at once, as many as HTTP watches ({@code WatchApi.MAX_WATCHES}). */
+    public static final int MAX_WATCHES = 1024;
+    /**
+     * Most bytes of events a Watch writes while its stream's write queue stays full (the client does not read them):
+     * beyond, the stream ends rather than the node buffering a slow client's backlog without bound.
+     */
+    public static final long MAX_WATCH_BEHIND_BYTES = 8L * 1024 * 1024;
 
     private final RaftNode node;
     private final KvRequests requests;
     private final PeerDirectory peers;
     private final long maxValueBytes;
+    /** Watch streams open now (this service's, hence this node's). */
+    private final AtomicInteger openWatches = new AtomicInteger();
 
     /**
      * Creates the service of one node.
@@ -433,9 +446,18 @@ public final class KvGrpcService {
             invalid(call, "from_revision and skip must be >= 0");
             return;
         }
+        if (openWatches.incrementAndGet() > MAX_WATCHES) {
+            openWatches.decrementAndGet();
+            fail(call, node.id(), GrpcStatus.RESOURCE_EXHAUSTED, "overloaded", "node " + node.id() + " serves "
+                    + MAX_WATCHES + " watches already; retry later or watch another node", null);
+            return;
+        }
         GrpcServerResponse<WatchRequest, WatchResponse> out = call.response();
         boolean[] headSent = new boolean[1];
         ContextWatchSink sink = new ContextWatchSink(Vertx.currentContext()) {
+            /** Bytes written since the stream's write queue was last found full, until it drains. */
+            private long behind;
+
             @Override
             protected void deliver(List<KvChange> changes) {
                 headSent[0] = true; // the first message sends the head
@@ -449,11 +471,29 @@ public final class KvGrpcService {
                     }
                     batch.addEvents(e);
                 }
+                WatchResponse message = batch.build();
                 try {
-                    out.write(batch.build());
+                    if (out.writeQueueFull()) {
+                        behind += message.getSerializedSize();
+                        if (behind > MAX_WATCH_BEHIND_BYTES) {
+                            sendError(out, GrpcStatus.RESOURCE_EXHAUSTED, "the client read more than "
+                                    + MAX_WATCH_BEHIND_BYTES + " bytes of events too slowly; watch again from the last"
+                                    + " revision and position received to resume",
+                                    MultiMap.caseInsensitiveMultiMap().set(ERROR_CODE, "too_slow"));
+                            finish();
+                            return;
+                        }
+                        out.drainHandler(v -> behind = 0);
+                    }
+                    out.write(message);
                 } catch (IllegalStateException e) {
                     finish();
                 }
+            }
+
+            @Override
+            protected void closed() {
+                openWatches.decrementAndGet();
             }
 
             @Override
@@ -464,6 +504,11 @@ public final class KvGrpcService {
         };
         call.exceptionHandler(e -> sink.ended(new NodeRequestException(NodeRequestException.Reason.NODE_DOWN, 0,
                 "the call failed: " + e.getMessage())));
+        // A client that cancels its call resets the stream, which Vert.x reports here and not as an exception: the
+        // watch ends at once, rather than when a change next fails to be written (never, under a quiet prefix).
+        call.errorHandler(error -> sink.finish());
+        // A connection that closes under an open stream is reported on the response.
+        out.exceptionHandler(e -> sink.finish());
         out.headers().set(SERVED_BY, String.valueOf(node.id()));
         node.watch(msg.getPrefix(), msg.getFromRevision(), msg.getSkip(), sink).onComplete(ar -> sink.onContext(() -> {
             if (ar.failed()) {

@@ -1,0 +1,164 @@
+package io.raftline.api.grpc;
+
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.api.KvRequests;
+import io.raftline.kv.KvChange;
+import io.raftline.kv.KvEntry;
+import io.raftline.node.NodeHost;
+import io.raftline.node.RaftNode;
+import io.raftline.proto.kv.KvServiceGrpcClient;
+import io.raftline.proto.kv.WatchEvent;
+import io.raftline.proto.kv.WatchRequest;
+import io.raftline.proto.kv.WatchResponse;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.Http2Settings;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientRequest;
+import io.vertx.grpc.client.GrpcClientResponse;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.server.GrpcServer;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Watch stream is bounded as the HTTP watch is: a node serves at most {@link KvGrpcService#MAX_WATCHES} at once,
+ * and a client that does not read its events is cut off after {@link KvGrpcService#MAX_WATCH_BEHIND_BYTES} rather
+ * than the node buffering them without bound. The node is a stand-in whose watches the test feeds by hand, so what
+ * the stream holds is exactly what the test wrote.
+ */
+class KvGrpcWatchBoundsTest {
+
+    private Vertx vertx;
+    private HttpServer server;
+    private SocketAddress address;
+    private final List<NodeHost.WatchSink> sinks = new CopyOnWriteArrayList<>();
+    private final AtomicInteger cancelled = new AtomicInteger();
+    private final List<GrpcClient> clients = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        vertx = Vertx.vertx();
+        RaftNode node = (RaftNode) Proxy.newProxyInstance(RaftNode.class.getClassLoader(),
+                new Class<?>[] {RaftNode.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "id", "knownLeader" -> 1;
+                    case "watch" -> {
+                        sinks.add((NodeHost.WatchSink) args[3]);
+                        yield Future.succeededFuture((NodeHost.Watch) cancelled::incrementAndGet);
+                    }
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+        KvGrpcService service = new KvGrpcService(node, new KvRequests(node, null), id -> Optional.empty(), 1 << 20);
+        GrpcServer grpc = service.bind(GrpcServer.server(vertx));
+        // Room for every watch of the bound and one more on one connection.
+        server = await(vertx.createHttpServer(new HttpServerOptions().setInitialSettings(new Http2Settings()
+                .setMaxConcurrentStreams(4 * KvGrpcService.MAX_WATCHES))).requestHandler(grpc).listen(0, "127.0.0.1"));
+        address = SocketAddress.inetSocketAddress(server.actualPort(), "127.0.0.1");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        await(vertx.close());
+    }
+
+    private GrpcClient client() {
+        GrpcClient c = GrpcClient.client(vertx);
+        clients.add(c);
+        return c;
+    }
+
+    /** Opens a watch and returns its response once the head arrived (the server registered the watch first). */
+    private GrpcClientResponse<WatchRequest, WatchResponse> watch(GrpcClient client) throws Exception {
+        return await(open(client).compose(GrpcClientRequest::response));
+    }
+
+    /** Opens a watch: the call, whose response comes once the server answered. */
+    private Future<GrpcClientRequest<WatchRequest, WatchResponse>> open(GrpcClient client) {
+        return client.request(address, KvServiceGrpcClient.Watch).map(req -> {
+            req.end(WatchRequest.newBuilder().setPrefix("").build());
+            return req;
+        });
+    }
+
+    private static KvChange change(long revision, int valueBytes) {
+        return new KvChange(revision, 0, "k" + revision, new KvEntry("k" + revision, new byte[valueBytes], revision,
+                revision, 1));
+    }
+
+    @Test
+    void aClientThatDoesNotReadIsCutOffOnceItIsTooFarBehind() throws Exception {
+        GrpcClientResponse<WatchRequest, WatchResponse> response = watch(client());
+        response.pause(); // reads nothing: the stream's flow-control window fills and the server's queue with it
+        List<Long> received = new CopyOnWriteArrayList<>();
+        response.handler(batch -> batch.getEventsList().forEach(e -> received.add(e.getRevision())));
+        Future<GrpcStatus> status = response.end().transform(ar -> Future.succeededFuture(response.status()));
+        eventually("the watch registered", () -> sinks.size() == 1);
+        NodeHost.WatchSink sink = sinks.get(0);
+        // Far more than the bound, 64 KiB a change: the server ends the stream and cancels the node's watch.
+        int changes = (int) (3 * KvGrpcService.MAX_WATCH_BEHIND_BYTES / (64 * 1024));
+        for (int i = 1; i <= changes; i++) {
+            sink.changes(List.of(change(i, 64 * 1024)));
+        }
+        eventually("the node's watch cancelled", Duration.ofSeconds(20), () -> cancelled.get() == 1);
+        response.resume();
+        assertThat(await(status, Duration.ofSeconds(20))).isEqualTo(GrpcStatus.RESOURCE_EXHAUSTED);
+        assertThat(response.trailers().get(KvGrpcService.ERROR_CODE)).isEqualTo("too_slow");
+        // What did arrive is the start of the changes, in order, and less than all of them.
+        assertThat(received).isNotEmpty().hasSizeLessThan(changes);
+        for (int i = 0; i < received.size(); i++) {
+            assertThat(received.get(i)).isEqualTo(i + 1L);
+        }
+    }
+
+    @Test
+    void aNodeServesABoundedNumberOfWatchesAndAWatchThatEndsFreesItsPlace() throws Exception {
+        GrpcClient first = client();
+        List<GrpcClientRequest<WatchRequest, WatchResponse>> calls = new ArrayList<>();
+        for (int i = 0; i < KvGrpcService.MAX_WATCHES; i++) {
+            GrpcClientRequest<WatchRequest, WatchResponse> call = await(open(first));
+            await(call.response());
+            calls.add(call);
+        }
+        eventually("every watch registered", () -> sinks.size() == KvGrpcService.MAX_WATCHES);
+        GrpcClientResponse<WatchRequest, WatchResponse> refused = watch(client());
+        await(refused.end().otherwiseEmpty());
+        assertThat(refused.status()).isEqualTo(GrpcStatus.RESOURCE_EXHAUSTED);
+        // A refusal before any message is "trailers-only": its trailers arrive as the response's headers.
+        assertThat(refused.headers().get(KvGrpcService.ERROR_CODE)).isEqualTo("overloaded");
+        assertThat(refused.statusMessage()).contains("serves " + KvGrpcService.MAX_WATCHES + " watches already");
+        // A client that cancels its watch frees its place.
+        calls.get(0).cancel();
+        eventually("the cancelled watch ended", () -> cancelled.get() == 1);
+        GrpcClientResponse<WatchRequest, WatchResponse> accepted = watch(client());
+        eventually("the new watch registered", () -> sinks.size() == KvGrpcService.MAX_WATCHES + 1);
+        NodeHost.WatchSink newest = sinks.get(KvGrpcService.MAX_WATCHES);
+        List<WatchEvent> events = new CopyOnWriteArrayList<>();
+        accepted.handler(batch -> events.addAll(batch.getEventsList()));
+        newest.changes(List.of(change(7, 1)));
+        eventually("the new watch streams", () -> events.size() == 1);
+        // A client that goes away with its connection frees every place it held.
+        await(first.close());
+        eventually("the closed connection's watches ended", () -> cancelled.get() == KvGrpcService.MAX_WATCHES);
+        List<GrpcClientResponse<WatchRequest, WatchResponse>> again = new ArrayList<>();
+        GrpcClient second = client();
+        for (int i = 0; i < KvGrpcService.MAX_WATCHES - 1; i++) {
+            again.add(watch(second));
+        }
+        eventually("the watches registered again", () -> sinks.size() == 2 * KvGrpcService.MAX_WATCHES);
+        assertThat(again).hasSize(KvGrpcService.MAX_WATCHES - 1);
+    }
+}
