@@ -119,6 +119,11 @@ public final class ForwardCodec {
                 case OP_GET -> new Request.Get(r.string(), consistency);
                 case OP_RANGE -> {
                     int limit = r.i32();
+                    if (limit < 1 || limit > KvRequests.MAX_LIMIT) {
+                        // Only nodes send these, but a request that no API would build is refused, not served.
+                        throw new IllegalArgumentException("range limit must be in 1.." + KvRequests.MAX_LIMIT
+                                + ", was " + limit);
+                    }
                     String prefix = r.string();
                     yield new Request.Range(prefix, r.string(), limit, consistency);
                 }

@@ -36,6 +36,11 @@ import java.util.function.IntFunction;
  */
 public final class KvRequests {
 
+    /** Entries a listing returns when the client names no {@code limit}, whichever API it came through. */
+    public static final int DEFAULT_LIMIT = 100;
+    /** The largest {@code limit} of a listing, whichever API it came through (forwarded ones too). */
+    public static final int MAX_LIMIT = 10_000;
+
     private final int self;
     private final List<? extends RaftNode> groups;
     private final KeyGroups keyGroups;

@@ -82,4 +82,17 @@ class ForwardCodecTest {
         assertThatThrownBy(() -> ForwardCodec.decodeRequest(Buffer.buffer(new byte[] {1, 2, 0, 0, 0, 0, 9})))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    /** A listing's limit is checked where it arrives, as the APIs check theirs, not thrown on inside the node. */
+    @Test
+    void aRangeLimitNoApiWouldSendIsRefused() {
+        for (int limit : new int[] {0, -1, KvRequests.MAX_LIMIT + 1, Integer.MAX_VALUE}) {
+            assertThatThrownBy(() -> ForwardCodec.decodeRequest(ForwardCodec.range("p/", "", limit,
+                    ReadConsistency.LINEARIZABLE)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("range limit must be in 1..10000, was " + limit);
+        }
+        assertThat(ForwardCodec.decodeRequest(ForwardCodec.range("p/", "", KvRequests.MAX_LIMIT,
+                ReadConsistency.LINEARIZABLE))).isInstanceOf(ForwardCodec.Request.Range.class);
+    }
 }

@@ -92,9 +92,9 @@ public final class KvGrpcService {
     public static final String SERVED_BY = "raft-served-by";
 
     /** Default {@code limit} of Range. */
-    public static final int DEFAULT_LIMIT = 100;
+    public static final int DEFAULT_LIMIT = KvRequests.DEFAULT_LIMIT;
     /** Largest {@code limit} of Range. */
-    public static final int MAX_LIMIT = 10_000;
+    public static final int MAX_LIMIT = KvRequests.MAX_LIMIT;
     /** Most Watch streams one node serves at once, as many as HTTP watches ({@code WatchApi.MAX_WATCHES}). */
     public static final int MAX_WATCHES = 1024;
     /**

@@ -51,12 +51,12 @@ import java.util.Set;
  */
 public final class KvApi {
 
-    /** Default and largest {@code limit} of a prefix listing. */
-    public static final int DEFAULT_LIMIT = 100;
+    /** Default {@code limit} of a prefix listing. */
+    public static final int DEFAULT_LIMIT = KvRequests.DEFAULT_LIMIT;
     /** How many entries behind the leader's commit index a node may be and still report ready. */
     public static final long DEFAULT_READY_LAG = 1000;
     /** Largest {@code limit} accepted. */
-    public static final int MAX_LIMIT = 10_000;
+    public static final int MAX_LIMIT = KvRequests.MAX_LIMIT;
 
     private static final String KV_PREFIX = "/v1/kv/";
 
