@@ -72,6 +72,17 @@ import java.util.concurrent.ConcurrentSkipListSet;
  */
 public final class ClusterVerticle extends VerticleBase implements PeerDirectory, LocalNodeControl {
 
+    /**
+     * The gRPC transport's options for this configuration: a message must hold the largest entry a client can have
+     * the log take (a command of {@code max_body_bytes} and its framing, up to 64 MiB plus) with room for the
+     * AppendEntries around it, or a group with such an entry could never replicate it.
+     */
+    static GrpcTransport.Options grpcOptions(RaftlineConfig config) {
+        GrpcTransport.Options defaults = GrpcTransport.Options.DEFAULTS;
+        long needed = config.service().maxForwardBytes() + 1024 * 1024;
+        return needed <= defaults.maxMessageBytes() ? defaults : defaults.withMaxMessageBytes(needed);
+    }
+
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterVerticle.class);
     /** How often a sharded cluster's nodes look whether they lead more groups than their share. */
     private static final long BALANCE_PERIOD_MS = 2_000;
@@ -228,7 +239,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             grpcTransport = new GrpcTransport(vertx, conditioner, listener::messageDropped,
                     id -> httpAddress(id).filter(a -> a.port() > 0)
                             .map(a -> SocketAddress.inetSocketAddress(a.port(), a.host())),
-                    known, GrpcTransport.Options.DEFAULTS, config.nodeId() == 0 ? context : null, peerTls);
+                    known, grpcOptions(config), config.nodeId() == 0 ? context : null, peerTls);
             wire = grpcTransport;
         } else {
             String secret = config.security().clusterSecret();

@@ -171,6 +171,18 @@ public final class GrpcTransport implements Transport {
         }
 
         /**
+         * A copy that takes messages up to {@code bytes}: at least what the largest log entry a client may build
+         * needs, so that no entry is ever too large to replicate.
+         *
+         * @param bytes largest single gRPC message accepted
+         * @return the new options
+         */
+        public Options withMaxMessageBytes(long bytes) {
+            return new Options(maxInflightPerPeer, callTimeoutMs, snapshotTimeoutMs, snapshotChunkBytes,
+                    connectTimeoutMs, bytes, maxSnapshotBytes);
+        }
+
+        /**
          * A copy with another snapshot chunk size.
          *
          * @param bytes bytes per chunk
