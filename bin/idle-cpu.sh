@@ -79,8 +79,13 @@ idle_with_outage() {
   sleep "$IDLE_S"
   a=$(ticks); sleep "$SAMPLE_S"; b=$(ticks)
   python3 -c "print(f'  the two survivors, idle with node $victim down: {($b - $a) / $hz / $SAMPLE_S:.3f} cores')"
+  # The node's own replicas (the summary's per-group "quiet" needs the leader's status, which scope=local has only
+  # for the groups this node leads).
   curl -s -m2 "http://127.0.0.1:$sport/v1/cluster?scope=local" | python3 -c 'import json,sys
-d=json.load(sys.stdin); g=d.get("groups")
-if g: print("  quiet replicas on node '"$survivor"':", sum(1 for x in g if x.get("quiet")), "of", len(g))'
+d=json.load(sys.stdin)
+for n in d["nodes"]:
+    g = n.get("groups")
+    if n.get("local") and g:
+        print("  quiet replicas on node", n["id"], ":", sum(1 for x in g if x.get("quiet")), "of", len(g))'
 }
 idle_with_outage
