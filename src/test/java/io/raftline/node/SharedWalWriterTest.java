@@ -148,94 +148,32 @@ class SharedWalWriterTest {
     }
 
     /** A disk that notes the thread of every write and fsync of a write-ahead log file. */
-    private static final class WalThreads implements Disk {
+    private static final class WalThreads extends ForwardingDisk {
 
         final ConcurrentLinkedQueue<String> threads = new ConcurrentLinkedQueue<>();
-        private final Disk disk;
 
         WalThreads(Disk disk) {
-            this.disk = disk;
+            super(disk);
         }
 
         @Override
-        public AppendFile open(Path file, OpenMode mode) throws IOException {
-            AppendFile f = disk.open(file, mode);
+        AppendFile wrap(Path file, AppendFile f) {
             if (!file.getParent().getFileName().toString().equals("wal")) {
                 return f;
             }
-            return new AppendFile() {
+            return new ForwardingFile(f) {
                 @Override
                 public void write(ByteBuffer src) throws IOException {
                     threads.add(Thread.currentThread().getName());
-                    f.write(src);
+                    super.write(src);
                 }
 
                 @Override
                 public void force(boolean metadata) throws IOException {
                     threads.add(Thread.currentThread().getName());
-                    f.force(metadata);
-                }
-
-                @Override
-                public void truncate(long size) throws IOException {
-                    f.truncate(size);
-                }
-
-                @Override
-                public long size() throws IOException {
-                    return f.size();
-                }
-
-                @Override
-                public void close() throws IOException {
-                    f.close();
+                    super.force(metadata);
                 }
             };
-        }
-
-        @Override
-        public boolean isDirectory(Path path) {
-            return disk.isDirectory(path);
-        }
-
-        @Override
-        public void createDirectory(Path dir) throws IOException {
-            disk.createDirectory(dir);
-        }
-
-        @Override
-        public List<Path> list(Path dir) throws IOException {
-            return disk.list(dir);
-        }
-
-        @Override
-        public byte[] readAll(Path file) throws IOException {
-            return disk.readAll(file);
-        }
-
-        @Override
-        public long size(Path file) throws IOException {
-            return disk.size(file);
-        }
-
-        @Override
-        public void rename(Path from, Path to) throws IOException {
-            disk.rename(from, to);
-        }
-
-        @Override
-        public void delete(Path file) throws IOException {
-            disk.delete(file);
-        }
-
-        @Override
-        public boolean deleteIfExists(Path file) throws IOException {
-            return disk.deleteIfExists(file);
-        }
-
-        @Override
-        public void syncDirectory(Path dir) throws IOException {
-            disk.syncDirectory(dir);
         }
     }
 }

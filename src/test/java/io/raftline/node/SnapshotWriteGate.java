@@ -4,7 +4,6 @@ import io.raftline.storage.Disk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -14,15 +13,14 @@ import java.util.concurrent.TimeUnit;
  * it: a snapshot of a huge state machine that takes as long as the test wants, without any sleep. Everything else
  * goes straight to the wrapped disk.
  */
-final class SnapshotWriteGate implements Disk {
+final class SnapshotWriteGate extends ForwardingDisk {
 
-    private final Disk disk;
     private final CountDownLatch released = new CountDownLatch(1);
     private final CompletableFuture<Void> entered = new CompletableFuture<>();
     private volatile boolean fail;
 
     SnapshotWriteGate(Disk disk) {
-        this.disk = disk;
+        super(disk);
     }
 
     /** Completes (on the writing thread) once a snapshot write is held at the gate. */
@@ -42,12 +40,11 @@ final class SnapshotWriteGate implements Disk {
     }
 
     @Override
-    public AppendFile open(Path file, OpenMode mode) throws IOException {
-        AppendFile f = disk.open(file, mode);
+    AppendFile wrap(Path file, AppendFile f) {
         if (!file.getFileName().toString().endsWith(".snap.tmp")) {
             return f;
         }
-        return new AppendFile() {
+        return new ForwardingFile(f) {
             @Override
             public void write(ByteBuffer src) throws IOException {
                 entered.complete(null);
@@ -63,73 +60,8 @@ final class SnapshotWriteGate implements Disk {
                 if (fail) {
                     throw new IOException("simulated I/O error writing " + file);
                 }
-                f.write(src);
-            }
-
-            @Override
-            public void force(boolean metadata) throws IOException {
-                f.force(metadata);
-            }
-
-            @Override
-            public void truncate(long size) throws IOException {
-                f.truncate(size);
-            }
-
-            @Override
-            public long size() throws IOException {
-                return f.size();
-            }
-
-            @Override
-            public void close() throws IOException {
-                f.close();
+                super.write(src);
             }
         };
-    }
-
-    @Override
-    public boolean isDirectory(Path path) {
-        return disk.isDirectory(path);
-    }
-
-    @Override
-    public void createDirectory(Path dir) throws IOException {
-        disk.createDirectory(dir);
-    }
-
-    @Override
-    public List<Path> list(Path dir) throws IOException {
-        return disk.list(dir);
-    }
-
-    @Override
-    public byte[] readAll(Path file) throws IOException {
-        return disk.readAll(file);
-    }
-
-    @Override
-    public long size(Path file) throws IOException {
-        return disk.size(file);
-    }
-
-    @Override
-    public void rename(Path from, Path to) throws IOException {
-        disk.rename(from, to);
-    }
-
-    @Override
-    public void delete(Path file) throws IOException {
-        disk.delete(file);
-    }
-
-    @Override
-    public boolean deleteIfExists(Path file) throws IOException {
-        return disk.deleteIfExists(file);
-    }
-
-    @Override
-    public void syncDirectory(Path dir) throws IOException {
-        disk.syncDirectory(dir);
     }
 }
