@@ -280,7 +280,7 @@ public final class KvCodec {
         if (length == 0) {
             throw new KvFormatException("idempotency key is empty", at);
         }
-        if (length > KvCommand.MAX_IDEMPOTENCY_KEY_BYTES) {
+        if (Long.compareUnsigned(length, KvCommand.MAX_IDEMPOTENCY_KEY_BYTES) > 0) {
             throw new KvFormatException("idempotency key length " + Long.toUnsignedString(length)
                     + " exceeds the maximum " + KvCommand.MAX_IDEMPOTENCY_KEY_BYTES, at);
         }
@@ -370,6 +370,9 @@ public final class KvCodec {
         }
 
         private void requireRemaining(String what, int length) {
+            if (length < 0) {
+                throw new KvFormatException(what + " length " + length + " is negative", pos);
+            }
             if (length > bytes.length - pos) {
                 throw new KvFormatException("truncated: " + what + " needs " + length
                         + " bytes but only " + (bytes.length - pos) + " remain", pos);

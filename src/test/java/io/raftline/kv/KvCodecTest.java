@@ -155,6 +155,11 @@ class KvCodecTest {
                 .hasMessage("value length 1048577 exceeds the maximum 1048576 at offset 6");
         assertThatThrownBy(() -> KvCodec.decode(hex("0102056b00")))
                 .hasMessage("truncated: key needs 5 bytes but only 2 remain at offset 3");
+        // An idempotency key length beyond a long's sign bit (found by KvCodecProperties on 2026-12-03: it was
+        // compared signed, read as a negative int, and thrown on inside the UTF-8 decoder).
+        assertThatThrownBy(() -> KvCodec.decode(hex("0102016bffffffffffffffffff01")))
+                .isInstanceOf(KvFormatException.class)
+                .hasMessage("idempotency key length 18446744073709551614 exceeds the maximum 256 at offset 4");
     }
 
     @Test
