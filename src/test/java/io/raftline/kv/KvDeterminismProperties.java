@@ -149,6 +149,8 @@ class KvDeterminismProperties {
     private static final class Model {
         final TreeMap<String, KvEntry> entries = new TreeMap<>();
         final LinkedHashMap<String, KvResult> remembered = new LinkedHashMap<>();
+        /** Whether each remembered key was first used by a delete (else by a put). */
+        final java.util.HashMap<String, Boolean> usedByDelete = new java.util.HashMap<>();
         final int capacity;
 
         Model(int capacity) {
@@ -164,7 +166,15 @@ class KvDeterminismProperties {
             }
             String idem = command.idempotencyKey();
             if (idem != null && remembered.containsKey(idem)) {
-                return remembered.get(idem);
+                // A key names one kind of write: a retry of the same kind gets the first answer, another kind
+                // a refusal that changes nothing.
+                KvResult first = remembered.get(idem);
+                boolean delete = command instanceof KvCommand.Delete;
+                if (usedByDelete.get(idem) == delete) {
+                    return first;
+                }
+                return new KvResult.IdempotencyKeyReused(usedByDelete.get(idem) ? "delete" : "put", first.revision(),
+                        index);
             }
             KvResult result = command instanceof KvCommand.Put put ? put(index, put)
                     : command instanceof KvCommand.Delete d ? delete(index, d)
@@ -172,8 +182,11 @@ class KvDeterminismProperties {
                     : txn(index, (KvCommand.Txn) command);
             if (idem != null && capacity > 0) {
                 remembered.put(idem, result);
+                usedByDelete.put(idem, command instanceof KvCommand.Delete);
                 if (remembered.size() > capacity) {
-                    remembered.remove(remembered.keySet().iterator().next());
+                    String oldest = remembered.keySet().iterator().next();
+                    remembered.remove(oldest);
+                    usedByDelete.remove(oldest);
                 }
             }
             return result;
