@@ -49,6 +49,12 @@ public final class HttpErrors {
         if (status == 503) {
             ctx.response().putHeader("Retry-After", RETRY_AFTER_SECONDS);
         }
+        if (!ctx.request().isEnded() && ctx.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+            // Refused before its body was read (a credential, a closed node): the router paused the request, so the
+            // body would stay unread and the next request the client sends on this HTTP/1 connection would never be
+            // read either. The connection ends with this answer instead of reading a body nobody wants.
+            ctx.response().putHeader("Connection", "close");
+        }
         ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
                 .end(body.encode());
     }

@@ -86,6 +86,7 @@ public final class HttpLeaderLink implements LeaderLink {
         }
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(address.get().host())
                 .setPort(address.get().port()).setURI(PATH).setConnectTimeout(timeoutMs).setIdleTimeout(timeoutMs)
+                .setTimeout(timeoutMs)
                 .putHeader("Content-Type", "application/octet-stream").putHeader(FORWARDED_BY, String.valueOf(self));
         if (group != 0) {
             options.putHeader(GROUP, String.valueOf(group));

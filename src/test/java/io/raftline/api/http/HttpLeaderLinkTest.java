@@ -93,6 +93,19 @@ class HttpLeaderLinkTest {
                 "HTTP 413 payload_too_large", "nothing was written");
     }
 
+    /**
+     * A refusal sent before the router read the body (the router pauses a request until a body handler reads it)
+     * must not leave the connection behind it stuck: the next request on it was never read, and the follower's
+     * forwarded request hung (seen as a flaky test under load, 2026-12-03). The refusal closes the connection.
+     */
+    @Test
+    void aRefusalBeforeTheBodyWasReadLeavesTheLinkUsable() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            assertThat(failure(link.write(LEADER, 3, put(50_000))).reason()).isEqualTo(Reason.LEADER_REFUSED);
+            assertThat(await(link.write(LEADER, 0, put(1))).value()).isEqualTo(new KvResult.Written(7));
+        }
+    }
+
     @Test
     void otherErrorsOfTheLeadersRouterKeepTheirMeaning() throws Exception {
         NodeRequestException refused = failure(link.write(LEADER, 3, put(1)));
