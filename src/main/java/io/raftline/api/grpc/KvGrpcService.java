@@ -6,6 +6,7 @@ import io.raftline.api.KvRequests;
 import io.raftline.api.RangeResult;
 import io.raftline.api.http.KvApi;
 import io.raftline.api.http.PeerDirectory;
+import io.raftline.api.http.WatchApi;
 import io.raftline.kv.KvChange;
 import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvEntry;
@@ -95,13 +96,13 @@ public final class KvGrpcService {
     public static final int DEFAULT_LIMIT = KvRequests.DEFAULT_LIMIT;
     /** Largest {@code limit} of Range. */
     public static final int MAX_LIMIT = KvRequests.MAX_LIMIT;
-    /** Most Watch streams one node serves at once, as many as HTTP watches ({@code WatchApi.MAX_WATCHES}). */
-    public static final int MAX_WATCHES = 1024;
+    /** Most Watch streams one node serves at once: as many as HTTP watches. */
+    public static final int MAX_WATCHES = WatchApi.MAX_WATCHES;
     /**
      * Most bytes of events a Watch writes while its stream's write queue stays full (the client does not read them):
      * beyond, the stream ends rather than the node buffering a slow client's backlog without bound.
      */
-    public static final long MAX_WATCH_BEHIND_BYTES = 8L * 1024 * 1024;
+    public static final long MAX_WATCH_BEHIND_BYTES = WatchApi.MAX_BEHIND_BYTES;
 
     private final RaftNode node;
     private final KvRequests requests;

@@ -44,7 +44,11 @@ public final class WatchApi {
     /** Most concurrent watches one node serves. */
     public static final int MAX_WATCHES = 1024;
     private static final long KEEPALIVE_MS = 15_000;
-    private static final long MAX_BEHIND_BYTES = 8L * 1024 * 1024;
+    /**
+     * Most bytes of events a watch writes while its client does not read them (its write queue full) before the
+     * stream ends with {@code too_slow}; the gRPC Watch keeps the same bound.
+     */
+    public static final long MAX_BEHIND_BYTES = 8L * 1024 * 1024;
 
     private final RaftNode node;
     private final AtomicInteger open = new AtomicInteger();
