@@ -5,7 +5,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -21,16 +20,15 @@ import org.slf4j.LoggerFactory;
  * {@link RespCommands#getMany}). A run of plain {@code SET key value} becomes one transaction, one log entry, per
  * Raft group its keys belong to (see {@link RespCommands#setMany}).
  *
- * <p>Bounded: at most {@link #MAX_QUEUED} requests wait; beyond, the socket stops reading until they drain, and
- * while the client does not read its replies (the socket's write queue is full) no new request starts. A protocol
- * error is answered after the replies of the requests before it, and closes the connection.
+ * <p>Bounded: at most {@link RequestQueue#MAX_REQUESTS} requests or {@link RequestQueue#MAX_BYTES} bytes wait;
+ * beyond, the socket stops reading until they drain, and while the client does not read its replies (the socket's
+ * write queue is full) no new request starts. A protocol error is answered after the replies of the requests before
+ * it, and closes the connection.
  */
 final class RespConnection {
 
     private static final Logger LOG = LoggerFactory.getLogger(RespConnection.class);
 
-    /** Requests parsed and waiting to run before the socket stops reading. */
-    static final int MAX_QUEUED = 1024;
     /** Most requests run as one batch. */
     static final int MAX_BATCH = 128;
 
@@ -40,7 +38,7 @@ final class RespConnection {
     private final RespCommands kv;
     private final RespSession session;
     private final RespParser parser;
-    private final ArrayDeque<List<byte[]>> queue = new ArrayDeque<>();
+    private final RequestQueue queue = new RequestQueue();
     private RespProtocolException protocolError;
     private boolean running;
     private boolean closed;
@@ -97,7 +95,7 @@ final class RespConnection {
             protocolError = e;
             socket.pause();
         }
-        if (queue.size() >= MAX_QUEUED && !paused) {
+        if (queue.full() && !paused) {
             paused = true;
             socket.pause();
         }
