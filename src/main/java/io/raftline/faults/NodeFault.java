@@ -62,7 +62,9 @@ public enum NodeFault {
 
     /**
      * Inflicts this fault on {@code node}. A paused node is also cut off in the network, so messages to it are
-     * drawn as lost in the live view rather than delivered and ignored.
+     * drawn as lost in the live view rather than delivered and ignored. That mark follows the node's own pause: a
+     * crash ends a pause (the node restarts unpaused), and a node that is down does not pause, so in both cases the
+     * mark is lifted, or the node would run again cut off from everyone by a pause it no longer has.
      *
      * @param node    the node
      * @param network the network conditioner of the node's transport
@@ -70,11 +72,17 @@ public enum NodeFault {
      */
     public Future<Void> applyTo(RaftNode node, NetworkConditioner network) {
         return switch (this) {
-            case CRASH -> node.crash();
+            case CRASH -> node.crash().onComplete(ar -> network.setPaused(node.id(), false));
             case RESTART -> node.restart();
             case PAUSE -> {
+                // Marked first: whatever the node still sends once paused (an fsync's late acknowledgements) is lost.
                 network.setPaused(node.id(), true);
-                yield node.pause();
+                yield node.pause().compose(v -> node.status()).map(s -> {
+                    if (!s.paused()) {
+                        network.setPaused(node.id(), false); // down: nothing was paused
+                    }
+                    return (Void) null;
+                });
             }
             case RESUME -> {
                 network.setPaused(node.id(), false);
