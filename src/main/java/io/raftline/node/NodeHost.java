@@ -194,7 +194,7 @@ public final class NodeHost {
         return config.id();
     }
 
-    /** The leader this node last knew of (0 if none); safe to call from any thread. */
+    /** The leader this node last knew of (0 if none, or while down or paused); safe to call from any thread. */
     public int knownLeader() {
         return leaderView;
     }
@@ -808,6 +808,8 @@ public final class NodeHost {
             return false;
         }
         paused = true;
+        // Cut off, it refuses its clients: it must not hand their requests to the leader it knew either.
+        leaderView = 0;
         LOG.warn("{} paused: no ticks, incoming messages dropped", prefix());
         listener.pausedChanged(id(), true);
         return true;
@@ -819,6 +821,7 @@ public final class NodeHost {
             return false;
         }
         paused = false;
+        leaderView = core.leader();
         LOG.info("{} resumed", prefix());
         listener.pausedChanged(id(), false);
         env.scheduleFlush();
@@ -1128,7 +1131,7 @@ public final class NodeHost {
         }
         lastRole = ss.role();
         lastLeader = ss.leader();
-        leaderView = ss.leader();
+        leaderView = paused ? 0 : ss.leader();
         if (transfer != null && ss.leader() == transferTarget) {
             endTransfer(null);
         } else if (transfer != null && ss.leader() != 0 && ss.leader() != id()) {

@@ -22,7 +22,7 @@ public interface RaftNode {
      * The leader this node currently believes in: a cheap, possibly slightly stale view for routing requests
      * (the request itself re-checks on the node's event loop).
      *
-     * @return the leader's id, this node's own id if it leads, or 0 if none is known or the node is down
+     * @return the leader's id, this node's own id if it leads, or 0 if none is known or the node is down or paused
      */
     int knownLeader();
 

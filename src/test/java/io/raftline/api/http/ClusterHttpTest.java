@@ -622,6 +622,24 @@ class ClusterHttpTest {
     }
 
     @Test
+    void aPausedFollowerRefusesWritesAndReadsInsteadOfForwardingThem() throws Exception {
+        int leader = leader();
+        int follower = aFollower(leader);
+        admin(HttpMethod.POST, "/v1/admin/nodes/" + follower + "/pause", null);
+        // A paused node is cut off and refuses its clients: it must not hand their requests to the leader it knew.
+        HttpResponse<Buffer> write = put(follower, "/v1/kv/through-paused", "1");
+        assertThat(write.statusCode()).as("a write on the paused follower").isEqualTo(503);
+        assertThat(errorOf(write)).isEqualTo("node_paused");
+        HttpResponse<Buffer> read = get(follower, "/v1/kv/through-paused");
+        assertThat(read.statusCode()).as("a linearizable read on the paused follower").isEqualTo(503);
+        assertThat(errorOf(read)).isEqualTo("node_paused");
+        assertThat(get(leader, "/v1/kv/through-paused").statusCode()).as("nothing was written").isEqualTo(404);
+        admin(HttpMethod.POST, "/v1/admin/nodes/" + follower + "/resume", null);
+        eventually("the resumed follower forwards again", () -> put(follower, "/v1/kv/after-resume", "2")
+                .statusCode() == 200);
+    }
+
+    @Test
     void pausedNodeDropsMessagesAndRefusesClientsUntilResumed() throws Exception {
         int leader = leader();
         int follower = aFollower(leader);
