@@ -51,9 +51,10 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
     /**
      * Frozen: the node does nothing at all while wall time runs on, as a process under SIGSTOP, a long GC
      * pause or a stalled VM. Inputs (messages, client requests, storage completions) wait in
-     * {@link #frozenBacklog} and run in arrival order on {@link #thaw()}; ticks are lost.
+     * {@link #frozenBacklog} and run in arrival order on {@link #thaw()}; ticks are lost. Written on this verticle's
+     * context only; read from other threads by {@link #knownLeader()}.
      */
-    private boolean frozen;
+    private volatile boolean frozen;
     /** How often a watched node reports its {@link QueueStats}. */
     public static final long QUEUE_STATS_MS = 500;
     private long statsTimer = -1;
@@ -176,9 +177,13 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
         return options.raft().id();
     }
 
+    /**
+     * The leader the host last knew of, or 0 while frozen: a stopped process hands nothing on, so its clients' requests
+     * go to the node itself, which holds them until it thaws (and then serves or forwards them).
+     */
     @Override
     public int knownLeader() {
-        return host.knownLeader();
+        return frozen ? 0 : host.knownLeader();
     }
 
     @Override

@@ -640,6 +640,23 @@ class ClusterHttpTest {
     }
 
     @Test
+    void aFrozenFollowerHoldsItsClientsRequestsUntilThawed() throws Exception {
+        int leader = leader();
+        int follower = aFollower(leader);
+        admin(HttpMethod.POST, "/v1/admin/nodes/" + follower + "/freeze", null);
+        // Frozen as under SIGSTOP: a client's request waits for the node, it is neither refused nor handed on.
+        io.vertx.core.Future<HttpResponse<Buffer>> write = client.requestAbs(HttpMethod.PUT, cluster.nodeUrl(follower)
+                + "/v1/kv/through-frozen").timeout(8000).sendBuffer(Buffer.buffer("1"));
+        Thread.sleep(500);
+        assertThat(write.isComplete()).as("a write on the frozen follower answered before it thawed: "
+                + (write.isComplete() ? write.result().statusCode() + " " + write.result().bodyAsString() : ""))
+                .isFalse();
+        assertThat(get(leader, "/v1/kv/through-frozen").statusCode()).as("nothing was written yet").isEqualTo(404);
+        admin(HttpMethod.POST, "/v1/admin/nodes/" + follower + "/thaw", null);
+        assertThat(await(write).statusCode()).as("the write, once the follower thawed").isEqualTo(200);
+    }
+
+    @Test
     void pausedNodeDropsMessagesAndRefusesClientsUntilResumed() throws Exception {
         int leader = leader();
         int follower = aFollower(leader);
