@@ -391,9 +391,17 @@ public final class NodeHost {
             return Future.failedFuture(notLeader(core.leader(), "membership changes are made by the leader"));
         }
         if (change instanceof MembershipChange.Promote && core.membership().isLearner(change.id())) {
-            // Caught up: it answered within the last election timeout and its log is close to the leader's.
+            // Caught up: it answered within the last election timeout and its log is close to the leader's. A quiet
+            // group hears nothing, so the core's flag for that stays as it was when the group went quiet (false for
+            // every peer if it went quiet on the tick CheckQuorum opened a new window), and a refusal does not wake
+            // the group: every retry would be refused until a write woke it. A quiet leader knows that every member
+            // it did not find silent held its whole log when the group went quiet; whether the learner's node is
+            // still heard is what the node's liveness record (keepalives, every group's traffic) says, if it keeps one.
             io.raftline.raft.PeerStatus ps = core.status().progress().get(change.id());
-            boolean active = ps != null && ps.recentActive() && ps.match() > 0;
+            boolean answered = ps != null && (core.quiesced()
+                    ? liveness == null || !liveness.silent(change.id(), env.nanoTime())
+                    : ps.recentActive());
+            boolean active = answered && ps.match() > 0;
             if (!active || !core.caughtUp(change.id(), PROMOTE_MAX_LAG)) {
                 return Future.failedFuture(new NodeRequestException(Reason.LEARNER_LAGGING, id(), "learner "
                         + change.id() + (active ? " has its log up to index " + ps.match()
