@@ -61,8 +61,8 @@ import org.slf4j.LoggerFactory;
  * nothing for a delivered frame; it only reports a refused one, whose messages are then reported lost. Snapshots
  * still go on InstallSnapshot, as a client stream of {@link Options#snapshotChunkBytes()} chunks (the header in
  * the first). A message that cannot go (the stream is down or backing off, its write queue is full, the peer
- * refused it, a snapshot call failed) is a lost message and is reported to the drop listener, exactly like a
- * network loss; Raft retries. {@link #sendAll} never blocks and never buffers without bound: frames waiting for a
+ * refused it, a snapshot call failed, a snapshot from the same sender and group is still streaming) is a lost
+ * message and is reported to the drop listener, exactly like a network loss; Raft retries. {@link #sendAll} never blocks and never buffers without bound: frames waiting for a
  * stream to open are bounded by {@link Options#maxInflightPerPeer()}, and a full write queue (HTTP/2 flow control)
  * drops the frame ({@code overflow}), so a dead or frozen peer cannot pile up memory. A per-peer watchdog notices
  * a frozen peer (a stream that does not open, a write queue that stays full, a PING that is not answered, a
@@ -510,6 +510,12 @@ public final class GrpcTransport implements Transport {
         final AtomicLong streamsOpened = new AtomicLong();
         final AtomicInteger snapshotsInFlight = new AtomicInteger();
         /**
+         * The (sender node, group) pairs with an InstallSnapshot call to this peer not answered yet (see
+         * {@link #snapshotKey}): one call each at a time, since the core sends a snapshot again after an election
+         * timeout without an answer, and a copy streamed beside one still on its way only doubles the bytes.
+         */
+        final java.util.Set<Long> snapshotSenders = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        /**
          * Sender node → its messages to this peer still in the transport: waiting for the stream to open, written on
          * it and not yet completed, or on an InstallSnapshot call not answered yet (the live view's in-flight count).
          */
@@ -881,6 +887,15 @@ public final class GrpcTransport implements Transport {
             }
         }
 
+        /**
+         * Streams a snapshot on an InstallSnapshot call, unless one from the same sender and group to this peer is
+         * still on its way: the leader's core sends a snapshot again when an election timeout passes without an
+         * answer, which a large snapshot (streamed, written and installed before the follower answers) easily takes.
+         * Streaming each copy beside the ones still going would split the link between them, so each takes longer
+         * than the timeout too, and the follower would buffer every copy whole: the transfer would never finish and the
+         * follower would run out of memory. The copy sent meanwhile is lost, as on a busy network; once the call in
+         * flight is answered, the follower's answer (or the core's next retry) moves replication on.
+         */
         private void sendSnapshot(int group, SnapshotRequest s) {
             Optional<SocketAddress> address = peers.address(id);
             if (address.isEmpty()) {
@@ -888,9 +903,17 @@ public final class GrpcTransport implements Transport {
                 drops.dropped(s, "no address");
                 return;
             }
+            long key = snapshotKey(s.from(), group);
+            if (!snapshotSenders.add(key)) {
+                LOG.debug("snapshot {} of group {} to node {} not sent: the previous one is still on its way",
+                        s.snapshot().index(), group, id);
+                drops.dropped(s, "snapshot in flight");
+                return;
+            }
             int now = inFlight.incrementAndGet();
             if (now > options.maxInflightPerPeer()) {
                 inFlight.decrementAndGet();
+                snapshotSenders.remove(key);
                 overflow.incrementAndGet();
                 drops.dropped(s, "overflow");
                 return;
@@ -910,6 +933,7 @@ public final class GrpcTransport implements Transport {
                 inFlight.decrementAndGet();
                 pending(List.of(s), -1);
                 snapshotsInFlight.decrementAndGet();
+                snapshotSenders.remove(key);
                 lastProgress = System.nanoTime();
                 if (ar.succeeded()) {
                     acked.incrementAndGet();
@@ -921,6 +945,11 @@ public final class GrpcTransport implements Transport {
                     drops.dropped(s, reason);
                 }
             });
+        }
+
+        /** The key of {@link #snapshotSenders}: the sending node and the Raft group. */
+        private static long snapshotKey(int from, int group) {
+            return ((long) from << 32) | (group & 0xffffffffL);
         }
 
         private Future<Ack> snapshot(GrpcClient c, SocketAddress address, int group, SnapshotRequest s) {
