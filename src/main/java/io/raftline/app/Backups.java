@@ -23,6 +23,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,11 +100,24 @@ final class Backups {
         HttpClient http = target.http();
         Path part = file.resolveSibling(file.getFileName() + ".part");
         URI url = target.base();
-        HttpResponse<Path> resp = http.send(target.request("/v1/snapshot")
-                .timeout(Duration.ofMinutes(10)).GET().build(), HttpResponse.BodyHandlers.ofFile(part));
-        if (resp.statusCode() != 200) {
-            String body = Files.readString(part);
+        HttpResponse<Path> resp;
+        try {
+            // Truncated: a part file an interrupted save left behind must not keep its tail after a shorter backup.
+            resp = http.send(target.request("/v1/snapshot").timeout(Duration.ofMinutes(10)).GET().build(),
+                    HttpResponse.BodyHandlers.ofFile(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                            StandardOpenOption.TRUNCATE_EXISTING));
+        } catch (IOException | InterruptedException e) {
+            // The download failed (node down, connection cut, timeout): what arrived of it is of no use.
             Files.deleteIfExists(part);
+            throw e;
+        }
+        if (resp.statusCode() != 200) {
+            String body;
+            try {
+                body = new String(Files.readAllBytes(part), java.nio.charset.StandardCharsets.UTF_8);
+            } finally {
+                Files.deleteIfExists(part);
+            }
             throw new IOException(url + " answered " + resp.statusCode() + ": " + body);
         }
         Info info;

@@ -1,0 +1,99 @@
+package io.raftline.app;
+
+import static io.raftline.verify.nemesis.Waits.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.raftline.kv.KvCommand;
+import io.raftline.kv.KvSnapshot;
+import io.raftline.kv.KvStateMachine;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code snapshot save} against a stand-in for a node's {@code GET /v1/snapshot}: what a save leaves in the directory
+ * besides the backup, whatever an earlier save left there.
+ */
+class BackupSaveTest {
+
+    @TempDir
+    Path dir;
+
+    private Vertx vertx;
+    private HttpServer server;
+    private byte[] backup;
+    private long revision;
+
+    @BeforeEach
+    void start() throws Exception {
+        KvStateMachine kv = new KvStateMachine();
+        kv.apply(1, new KvCommand.Put("a", "one".getBytes(StandardCharsets.UTF_8), -1, null));
+        kv.apply(2, new KvCommand.Put("b", "two".getBytes(StandardCharsets.UTF_8), -1, null));
+        KvSnapshot state = kv.capture();
+        backup = state.toByteArray();
+        revision = state.lastApplied();
+        vertx = Vertx.vertx();
+        server = await(vertx.createHttpServer().requestHandler(req -> req.response()
+                .putHeader("Raft-Revision", String.valueOf(revision))
+                .end(Buffer.buffer(backup))).listen(0, "127.0.0.1"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        await(vertx.close());
+    }
+
+    private KvClientCommand.Target target() {
+        return target(server);
+    }
+
+    private static KvClientCommand.Target target(HttpServer s) {
+        return KvClientCommand.Target.of(URI.create("http://127.0.0.1:" + s.actualPort()), null);
+    }
+
+    /** A download cut short (the node went down while it streamed the backup) fails the save and leaves nothing. */
+    @Test
+    void aDownloadCutShortLeavesNoPartFileBehind() throws Exception {
+        HttpServer cutting = await(vertx.createHttpServer().requestHandler(req -> {
+            req.response().putHeader("Raft-Revision", String.valueOf(revision))
+                    .putHeader("Content-Length", String.valueOf(backup.length))
+                    .write(Buffer.buffer(java.util.Arrays.copyOf(backup, backup.length / 2)))
+                    .onComplete(written -> req.connection().close());
+        }).listen(0, "127.0.0.1"));
+        Path file = dir.resolve("backup.snap");
+
+        assertThatThrownBy(() -> Backups.save(target(cutting), file)).isInstanceOf(java.io.IOException.class);
+
+        assertThat(Files.exists(file)).isFalse();
+        assertThat(Files.exists(file.resolveSibling("backup.snap.part"))).as("no partial download left behind").isFalse();
+    }
+
+    /**
+     * A save that failed half way (the node went down, the operator pressed Ctrl-C) leaves {@code FILE.part} behind. The
+     * next save downloaded into it without truncating it, so the bytes of the old attempt beyond the new backup's length
+     * stayed at its end and the check refused a good backup as damaged ("trailing bytes after the checksum").
+     */
+    @Test
+    void aPartFileLeftByAnEarlierSaveDoesNotSpoilTheNextOne() throws Exception {
+        Path file = dir.resolve("backup.snap");
+        byte[] stale = new byte[backup.length + 1000];
+        java.util.Arrays.fill(stale, (byte) 0x5a);
+        Files.write(file.resolveSibling("backup.snap.part"), stale);
+
+        Backups.Info info = Backups.save(target(), file);
+
+        assertThat(info.revision()).isEqualTo(revision);
+        assertThat(info.keys()).isEqualTo(2);
+        assertThat(Files.readAllBytes(file)).isEqualTo(backup);
+        assertThat(Files.exists(file.resolveSibling("backup.snap.part"))).isFalse();
+    }
+}
