@@ -192,6 +192,14 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
             JsonReader a = r.object("admin");
             a.allowOnly(Set.copyOf(ADMIN_FIELDS));
             admin = new AdminConfig(a.string("host", httpHost), a.port("port", 8080), a.string("token", ""));
+            if (!admin.token().chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+                // A token with a space, a control character (a trailing newline from a secret file) or a non-ASCII
+                // letter can never be presented: the header's value is trimmed and read as ISO-8859-1, Redis AUTH
+                // splits at spaces, and a node forwarding with it would write a header that HTTP refuses.
+                throw new ConfigException("admin.token", "must be printable ASCII without spaces or line breaks (it"
+                        + " travels in an HTTP header and as a Redis AUTH password; make one with: openssl rand -hex"
+                        + " 16)");
+            }
             // Before security.event_values existed, admin.hide_values hid values on the admin process only; it is
             // still read so that an older file keeps hiding them (everywhere now), never less than before.
             legacyHideValues = a.bool("hide_values", false);

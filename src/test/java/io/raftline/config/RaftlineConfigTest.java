@@ -333,6 +333,23 @@ class RaftlineConfigTest {
     }
 
     @Test
+    void theAdminTokenIsPrintableAsciiWithoutSpaces() {
+        // A token with a trailing newline (a Kubernetes secret made with echo), a space or a non-ASCII letter can never
+        // be presented: the Authorization header's value is trimmed and read as ISO-8859-1, a Redis AUTH splits at the
+        // space, and a node forwarding with it writes a header Netty refuses. It used to be accepted silently.
+        assertThat(new io.raftline.security.AdminAccess("s3cret\n", false)
+                .refusal(io.vertx.core.net.SocketAddress.inetSocketAddress(1, "10.0.0.1"), "Bearer s3cret\n"))
+                .as("no header lets in a token that ends with a newline").isNotNull();
+        for (String bad : new String[] {"s3cret\n", " s3cret", "s3 cret", "s3cr\u00e9t", "s3\tcret"}) {
+            assertThat(failure(base().put("admin", new JsonObject().put("token", bad))))
+                    .as(bad).startsWith("admin.token: must be printable ASCII without spaces");
+        }
+        assertThat(RaftlineConfig.fromJson(base().put("admin", new JsonObject().put("token", "s3cret"))).admin()
+                .token()).isEqualTo("s3cret");
+        assertThat(RaftlineConfig.fromJson(base()).admin().token()).isEmpty();
+    }
+
+    @Test
     void theLoaderReadsAFileAndReportsMissingOrBrokenFiles(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("c.json");
         Files.writeString(file, base().encode());
