@@ -71,16 +71,25 @@ public final class ConfigLoader {
         return RaftlineConfig.fromJson(applyOverrides(json, System.getenv(), properties()));
     }
 
+    /**
+     * Largest configuration file read, in bytes. A configuration is a few kilobytes (a thousand nodes would be about
+     * 100 KiB); the bound keeps a wrong {@code --conf} (a WAL segment, {@code /dev/zero}) from filling the heap
+     * before anything says what is wrong.
+     */
+    static final int MAX_FILE_BYTES = 1024 * 1024;
+
     private static String text(Path file) {
         try {
             if (Files.exists(file)) {
-                return Files.readString(file, StandardCharsets.UTF_8);
+                try (InputStream in = Files.newInputStream(file)) {
+                    return bounded(file, in);
+                }
             }
             if (!file.isAbsolute()) {
                 String resource = file.normalize().toString().replace(java.io.File.separatorChar, '/');
                 try (InputStream in = ConfigLoader.class.getClassLoader().getResourceAsStream(resource)) {
                     if (in != null) {
-                        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                        return bounded(file, in);
                     }
                 }
             }
@@ -88,6 +97,17 @@ public final class ConfigLoader {
             throw new ConfigException("--conf", "cannot read " + file + ": " + rootMessage(e));
         }
         throw new ConfigException("--conf", "file not found: " + file);
+    }
+
+    /** The stream's text, read up to one byte beyond {@link #MAX_FILE_BYTES} (so an endless one ends too). */
+    private static String bounded(Path file, InputStream in) throws IOException {
+        byte[] bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+        if (bytes.length > MAX_FILE_BYTES) {
+            throw new ConfigException("--conf", file + " is larger than " + MAX_FILE_BYTES + " bytes: a configuration"
+                    + " is a few kilobytes (is it the right file?)");
+        }
+        // Strict, as Files.readString is: bytes that are not UTF-8 are an error, not replacement characters.
+        return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
     }
 
     private static JsonObject parse(Path file, String text) {

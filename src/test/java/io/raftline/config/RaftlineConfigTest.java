@@ -350,6 +350,21 @@ class RaftlineConfigTest {
     }
 
     @Test
+    void theLoaderRefusesAFileLargerThanAConfigurationCanBe(@TempDir Path dir) throws Exception {
+        // Valid JSON, padded: it used to be read whole (and parsed), however large, so a wrong --conf (a WAL segment,
+        // a device like /dev/zero) filled the heap before anything said what was wrong.
+        Path padded = dir.resolve("padded.json");
+        Files.writeString(padded, base().encode() + " ".repeat(ConfigLoader.MAX_FILE_BYTES));
+        assertThat(catchThrowable(() -> ConfigLoader.read(padded))).isInstanceOf(ConfigException.class)
+                .hasMessage("--conf: " + padded + " is larger than " + ConfigLoader.MAX_FILE_BYTES + " bytes: a"
+                        + " configuration is a few kilobytes (is it the right file?)");
+        Path justRight = dir.resolve("fits.json");
+        String text = base().encode();
+        Files.writeString(justRight, text + " ".repeat(ConfigLoader.MAX_FILE_BYTES - text.length()));
+        assertThat(ConfigLoader.read(justRight).memberIds()).containsExactly(1, 2, 3);
+    }
+
+    @Test
     void theLoaderReadsAFileAndReportsMissingOrBrokenFiles(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("c.json");
         Files.writeString(file, base().encode());
