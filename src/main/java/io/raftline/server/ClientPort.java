@@ -193,9 +193,19 @@ final class ClientPort {
         GrpcServer raftServer = GrpcServer.server(vx, new GrpcServerOptions()
                 .setMaxMessageSize(raftTransport.options().maxMessageBytes())).addService(raft);
         String raftPath = "/" + raft.name().fullyQualifiedName() + "/";
+        // Without TLS no certificate tells a node from anyone who can reach the port: with a client token configured,
+        // Raft calls need the nodes' credential (GrpcTransport#presenting), or a client refused by the KV service could
+        // still write through the log (an AppendEntries at a higher term). With TLS the Raft service checks the
+        // caller's certificate instead (RaftEndpoint, PeerGuard).
+        boolean raftToken = raftTransport.guard() == null && access.required();
         return request -> {
             if (request.path().startsWith(raftPath)) {
-                raftServer.handle(request);
+                String refusal = raftToken ? access.refusal(request.getHeader("authorization")) : null;
+                if (refusal == null) {
+                    raftServer.handle(request);
+                } else {
+                    unauthenticated(vx, request, refusal);
+                }
             } else {
                 kvServer.handle(request);
             }

@@ -316,6 +316,9 @@ public final class GrpcTransport implements Transport {
         this(vertx, conditioner, drops, peers, members, options, peerContext, null);
     }
 
+    /** What every Raft call presents in its {@code authorization} metadata, or null ({@link #presenting}). */
+    private volatile String authorization;
+
     /**
      * Creates the transport, with mutual TLS between nodes when {@code tls} is given.
      *
@@ -338,6 +341,28 @@ public final class GrpcTransport implements Transport {
         this.peers = peers;
         this.members = members;
         this.options = options;
+    }
+
+    /**
+     * The {@code authorization} metadata every Raft call carries, for a transport without TLS whose peers' client ports
+     * ask key-value clients for a token ({@code security.client_token}): without TLS no certificate tells a node from
+     * anyone else who can reach the port, so the nodes' own credential does (the one they present when they forward
+     * to the leader). Set before the first send; null (the default): none.
+     *
+     * @param authorization the header's value ({@code Bearer <token>}), or null
+     * @return this
+     */
+    public GrpcTransport presenting(String authorization) {
+        this.authorization = authorization;
+        return this;
+    }
+
+    /** Adds the nodes' credential to a Raft call's metadata, when there is one (before anything is written). */
+    private void authorize(GrpcClientRequest<?, ?> request) {
+        String a = authorization;
+        if (a != null) {
+            request.headers().set("authorization", a);
+        }
     }
 
     /**
@@ -737,6 +762,7 @@ public final class GrpcTransport implements Transport {
                     return;
                 }
                 GrpcClientRequest<RaftBatch, StreamRefusal> req = ar.result();
+                authorize(req);
                 if (closed) {
                     req.cancel();
                     return;
@@ -954,6 +980,7 @@ public final class GrpcTransport implements Transport {
 
         private Future<Ack> snapshot(GrpcClient c, SocketAddress address, int group, SnapshotRequest s) {
             return c.request(address, RaftServiceGrpcClient.InstallSnapshot).compose(req -> {
+                authorize(req);
                 req.timeout(options.snapshotTimeoutMs(), TimeUnit.MILLISECONDS);
                 Future<Ack> answer = req.response().compose(resp -> resp.last());
                 new ChunkWriter(req, ProtoMapping.header(s, group), s.snapshot().data(), options.snapshotChunkBytes())
