@@ -244,10 +244,15 @@ public final class HttpServerVerticle extends VerticleBase {
                 tls.withCrls(options);
             }
         }
+        // HTTP/2 (h2c, h2 by ALPN, gRPC) bounds a request's head by SETTINGS_MAX_HEADER_LIST_SIZE, not by maxHeaderSize
+        // (HTTP/1.x only): the same limit there, instead of Vert.x's 8 KiB whatever max_header_bytes says.
+        Http2Settings http2 = new Http2Settings().setMaxHeaderListSize(limits.maxHeaderBytes());
         if (grpc != null) {
             // Raft peers multiplex their calls on one HTTP/2 connection: allow more than the default 100 streams.
-            options.setInitialSettings(new Http2Settings().setMaxConcurrentStreams(1024));
-        } else {
+            http2.setMaxConcurrentStreams(1024);
+        }
+        options.setInitialSettings(http2);
+        if (grpc == null) {
             // No gRPC here (the admin port): no HTTP/2 without TLS either. With h2c on, Vert.x keeps a plain HTTP/1.x
             // connection inside Netty until its first head is complete (to see whether it asks for an upgrade), which
             // only AcceptedConnections reaches; browsers and curl speak HTTP/1.1 to a plain-text port anyway.
