@@ -154,6 +154,10 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                 throw new ConfigException(n.field("id"), "duplicate node id " + id);
             }
             String host = n.string("host", httpHost);
+            if (host.isBlank()) {
+                throw new ConfigException(n.field("host"), "must not be empty (an interface or name other nodes reach"
+                        + " this one at, or leave it out for http_host)");
+            }
             int port = n.port("http_port", 8080 + id);
             if (port != 0 && !endpoints.add(host + ":" + port)) {
                 throw new ConfigException(n.field("http_port"), "port " + port + " is used by two nodes");
@@ -192,6 +196,10 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
             JsonReader a = r.object("admin");
             a.allowOnly(Set.copyOf(ADMIN_FIELDS));
             admin = new AdminConfig(a.string("host", httpHost), a.port("port", 8080), a.string("token", ""));
+            if (admin.host().isBlank()) {
+                throw new ConfigException("admin.host", "must not be empty (an interface to bind, or leave it out for"
+                        + " http_host)");
+            }
             if (!admin.token().chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
                 // A token with a space, a control character (a trailing newline from a secret file) or a non-ASCII
                 // letter can never be presented: the header's value is trimmed and read as ISO-8859-1, Redis AUTH

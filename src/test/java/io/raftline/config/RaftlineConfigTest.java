@@ -333,6 +333,18 @@ class RaftlineConfigTest {
     }
 
     @Test
+    void hostsMustNotBeEmpty() {
+        // http_host was checked, but a node's host and admin.host were not: "" made URLs like http://:8081 that the
+        // nodes forward to, and a listener bound to whatever "" resolves to.
+        JsonObject emptyNodeHost = base();
+        emptyNodeHost.getJsonArray("nodes").getJsonObject(1).put("host", " ");
+        assertThat(failure(emptyNodeHost)).startsWith("nodes[1].host: must not be empty");
+        assertThat(failure(base().put("admin", new JsonObject().put("host", "")))).startsWith("admin.host: must not be"
+                + " empty");
+        assertThat(failure(base().put("http_host", ""))).isEqualTo("http_host: must not be empty");
+    }
+
+    @Test
     void theAdminTokenIsPrintableAsciiWithoutSpaces() {
         // A token with a trailing newline (a Kubernetes secret made with echo), a space or a non-ASCII letter can never
         // be presented: the Authorization header's value is trimmed and read as ISO-8859-1, a Redis AUTH splits at the
