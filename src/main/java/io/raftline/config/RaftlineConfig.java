@@ -221,6 +221,10 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                         throw new ConfigException("admin.port", "port " + admin.port() + " is also node " + n.id()
                                 + "'s resp_port");
                     }
+                    if (n.busPort() == admin.port()) {
+                        throw new ConfigException("admin.port", "port " + admin.port() + " is also node " + n.id()
+                                + "'s bus_port");
+                    }
                 }
             }
         }

@@ -183,6 +183,8 @@ class RaftlineConfigTest {
         assertThat(failure(dupId)).isEqualTo("nodes[2].id: duplicate node id 1");
         assertThat(failure(base().put("admin", new JsonObject().put("port", 8082))))
                 .isEqualTo("admin.port: port 8082 is also node 2's http_port");
+        assertThat(failure(base().put("admin", new JsonObject().put("port", 5703))))
+                .isEqualTo("admin.port: port 5703 is also node 3's bus_port");
         assertThat(failure(base().put("node_id", 4))).startsWith("node_id: must be one of the ids in nodes");
         assertThat(failure(base().put("service", new JsonObject().put("request_timeout_ms", 0))))
                 .isEqualTo("service.request_timeout_ms: must be > 0, got 0");
