@@ -58,15 +58,19 @@ import org.slf4j.LoggerFactory;
  * {@link #sendAll} has for that peer (VoteRequests, AppendEntries, heartbeats, responses) is one RaftBatch frame
  * on it, so a Ready costs one frame per peer instead of a call and an acknowledgement per message, and
  * AppendEntries stay pipelined (a frame never waits for anything). Raft messages are one-way, so the peer answers
- * nothing for a delivered frame; it only reports a refused one, whose messages are then reported lost. Snapshots
+ * nothing for most delivered frames; it reports a refused one, whose messages are then reported lost, and answers a
+ * receipt to a frame that asks for one (every 32 frames or 1 MiB). Replies come in frame order, so the sender holds
+ * each written frame until a reply answers it, and a refusal always finds the messages it lost. Snapshots
  * still go on InstallSnapshot, as a client stream of {@link Options#snapshotChunkBytes()} chunks (the header in
  * the first). A message that cannot go (the stream is down or backing off, its write queue is full, the peer
  * refused it, a snapshot call failed, a snapshot from the same sender and group is still streaming) is a lost
- * message and is reported to the drop listener, exactly like a network loss; Raft retries. {@link #sendAll} never blocks and never buffers without bound: frames waiting for a
- * stream to open are bounded by {@link Options#maxInflightPerPeer()}, and a full write queue (HTTP/2 flow control)
- * drops the frame ({@code overflow}), so a dead or frozen peer cannot pile up memory. A per-peer watchdog notices
- * a frozen peer (a stream that does not open, a write queue that stays full, a PING that is not answered, a
- * snapshot that makes no progress, for {@link Options#callTimeoutMs()}) and replaces the connection. The unary
+ * message and is reported to the drop listener, exactly like a network loss; Raft retries. {@link #sendAll} never
+ * blocks and never buffers without bound: frames waiting for a stream to open are bounded by
+ * {@link Options#maxInflightPerPeer()}, frames held for the peer's answer by 1,024 frames or 64 MiB, and a full
+ * write queue (HTTP/2 flow control) or a full hold drops the frame ({@code overflow}), so a dead or frozen peer
+ * cannot pile up memory. A per-peer watchdog notices a frozen peer (a stream that does not open, a write queue that
+ * stays full, a request for a receipt or a PING that is not answered, a snapshot that makes no progress, for
+ * {@link Options#callTimeoutMs()}) and replaces the connection. The unary
  * RequestVote and AppendEntries RPCs are still served, for any client that speaks the documented contract; this
  * transport no longer sends on them.
  *
@@ -506,10 +510,12 @@ public final class GrpcTransport implements Transport {
      * fails (the peer died or restarted, the connection was reset), the next batch opens a new one, but not before
      * a backoff that doubles from {@link #MIN_BACKOFF_MS} to {@link #MAX_BACKOFF_MS} while attempts fail; a batch
      * sent while the stream is down is lost and reported, as Raft retries anyway. A batch finding the stream's
-     * write queue full (HTTP/2 flow control: the peer reads slower than we write) is dropped, never queued.
+     * write queue full (HTTP/2 flow control: the peer reads slower than we write), or {@link #MAX_UNANSWERED_FRAMES}
+     * frames or {@link #MAX_UNANSWERED_BYTES} bytes held for the peer's answer, is dropped, never queued.
      *
      * <p>The watchdog replaces the client (closing the old one fails everything on it) when the stream has been
-     * opening, or its write queue full, or an HTTP/2 PING on its connection unanswered, for longer than
+     * opening, or its write queue full, or a request for a receipt or an HTTP/2 PING on its connection unanswered,
+     * for longer than
      * {@link Options#callTimeoutMs()}: a peer that accepts TCP connections but never answers (a stopped process)
      * is thus noticed even when the little it was sent fits in the socket buffers. The same bound applies to
      * snapshot calls that make no progress.
@@ -517,8 +523,19 @@ public final class GrpcTransport implements Transport {
     private final class Peer {
         static final long MIN_BACKOFF_MS = 20;
         static final long MAX_BACKOFF_MS = 1_000;
-        /** Batches remembered after they were written, so that a refusal can name the messages it lost. */
-        static final int RECENT_BATCHES = 64;
+        /** A frame asks the peer for a receipt when this many were written since the last that asked... */
+        static final int RECEIPT_EVERY_FRAMES = 32;
+        /** ...or when this many bytes were. */
+        static final long RECEIPT_EVERY_BYTES = 1L << 20;
+        /**
+         * Most frames held for an answer: beyond, a frame is dropped ({@code overflow}) rather than written, since a
+         * refusal of it could not be told. A peer that reads, checks and answers in order never comes near it (it
+         * answers a receipt every {@link #RECEIPT_EVERY_FRAMES}); one that stops answering is replaced by the
+         * watchdog.
+         */
+        static final int MAX_UNANSWERED_FRAMES = 1024;
+        /** Most bytes of frames held for an answer (a frame is always written when nothing is held, whatever its size). */
+        static final long MAX_UNANSWERED_BYTES = 64L << 20;
 
         final int id;
         final Context context;
@@ -558,7 +575,19 @@ public final class GrpcTransport implements Transport {
         long openedAt;
         final ArrayDeque<Frame> waiting = new ArrayDeque<>();
         long seq;
-        final ArrayDeque<Sent> recent = new ArrayDeque<>();
+        /**
+         * The frames written on the stream that no reply has answered yet, oldest first: the messages of each are
+         * kept until a reply tells whether the peer delivered or refused it (replies come in frame order, so a reply
+         * to frame n answers every frame before it too: one not refused was delivered).
+         */
+        final ArrayDeque<Sent> unanswered = new ArrayDeque<>();
+        long unansweredBytes;
+        /** Frames and bytes written since the last frame that asked for a receipt. */
+        int framesSinceAsk;
+        long bytesSinceAsk;
+        /** The last frame that asked for a receipt, and since when an answer to an ask is awaited (0: none is). */
+        long askedSeq;
+        long askedSince;
         long retryAt = System.nanoTime();
         long backoffMs;
         String downReason = "unreachable";
@@ -649,6 +678,8 @@ public final class GrpcTransport implements Transport {
                 stalled = "the stream's write queue stayed full";
             } else if (stream != null && pingSince != 0 && now - pingSince > limitNs) {
                 stalled = "the connection did not answer a ping";
+            } else if (stream != null && askedSince != 0 && now - askedSince > limitNs) {
+                stalled = "the peer did not answer frame " + askedSeq + "'s request for a receipt";
             } else if (snapshotsInFlight.get() > 0 && now - lastProgress
                     > TimeUnit.MILLISECONDS.toNanos(Math.max(stallMs, options.snapshotTimeoutMs() + 500))) {
                 stalled = snapshotsInFlight.get() + " snapshot calls made no progress";
@@ -680,6 +711,7 @@ public final class GrpcTransport implements Transport {
                 loseWaiting("transport closed", false);
                 GrpcClientRequest<RaftBatch, StreamRefusal> s = stream;
                 stream = null;
+                forgetUnanswered();
                 Future<Void> ended = s == null ? Future.succeededFuture() : s.end();
                 ended.eventually(() -> client.close()).onComplete(ar -> done.complete());
             });
@@ -778,7 +810,7 @@ public final class GrpcTransport implements Transport {
                 }
                 stream = req;
                 seq = 0;
-                recent.clear();
+                forgetUnanswered();
                 fullSince = 0;
                 pingSince = 0;
                 openedAt = System.nanoTime();
@@ -795,7 +827,7 @@ public final class GrpcTransport implements Transport {
                         return;
                     }
                     GrpcClientResponse<RaftBatch, StreamRefusal> resp = r.result();
-                    resp.handler(refusal -> onContext(() -> refused(refusal)));
+                    resp.handler(reply -> onContext(() -> replied(req, reply)));
                     resp.exceptionHandler(e -> onContext(() -> streamFailed(req, e, address)));
                     resp.endHandler(v -> onContext(() -> streamFailed(req, new IllegalStateException(
                             "the peer ended the stream (" + resp.status() + ")"), address)));
@@ -837,17 +869,36 @@ public final class GrpcTransport implements Transport {
             }
             RaftBatch frame;
             try {
-                frame = ProtoMapping.toBatch(++seq, f.group(), batch);
+                frame = ProtoMapping.toBatch(seq + 1, f.group(), batch);
             } catch (RuntimeException e) {
                 LOG.warn("gRPC peer {}: cannot encode a batch of {} messages of group {}", id, batch.size(), f.group(),
                         e);
                 lose(batch, "unencodable", true);
                 return;
             }
-            recent.add(new Sent(seq, batch));
-            if (recent.size() > RECENT_BATCHES) {
-                recent.poll();
+            long bytes = frame.getSerializedSize();
+            if (!unanswered.isEmpty() && (unanswered.size() >= MAX_UNANSWERED_FRAMES
+                    || unansweredBytes + bytes > MAX_UNANSWERED_BYTES)) {
+                // Too much waits for the peer's answer: a refusal of this frame could not be told, so it does not go.
+                overflow.addAndGet(batch.size());
+                lose(batch, "overflow", false);
+                return;
             }
+            seq++;
+            framesSinceAsk++;
+            bytesSinceAsk += bytes;
+            if (framesSinceAsk >= RECEIPT_EVERY_FRAMES || bytesSinceAsk >= RECEIPT_EVERY_BYTES) {
+                frame = frame.toBuilder().setReceipt(true).build();
+                framesSinceAsk = 0;
+                bytesSinceAsk = 0;
+                askedSeq = seq;
+                if (askedSince == 0) {
+                    askedSince = System.nanoTime();
+                }
+            }
+            Sent held = new Sent(seq, batch, bytes);
+            unanswered.add(held);
+            unansweredBytes += bytes;
             sent.addAndGet(batch.size());
             frames.incrementAndGet();
             pending(batch, 1);
@@ -855,23 +906,59 @@ public final class GrpcTransport implements Transport {
                 pending(batch, -1);
                 if (ar.succeeded()) {
                     acked.addAndGet(batch.size());
-                } else {
+                } else if (!held.lost) {
+                    held.lost = true;
                     LOG.debug("{} messages to node {} lost: {}", batch.size(), id, ar.cause().getMessage());
                     lose(batch, reason(ar.cause()), true);
                 }
             });
         }
 
-        /** The peer refused a frame: its messages are lost, and reported if the frame is still remembered. */
-        private void refused(StreamRefusal r) {
-            String reason = "rejected (" + GrpcStatus.valueOf(r.getStatus()).name() + ")";
-            LOG.debug("gRPC peer {} refused batch {}: {} ({})", id, r.getSeq(), reason, r.getMessage());
-            for (Sent s : recent) {
-                if (s.seq() == r.getSeq()) {
-                    lose(s.messages(), reason, true);
-                    return;
-                }
+        /**
+         * A reply on the stream: a refusal (the frame's messages are lost: reported) or a receipt. Either answers
+         * every frame before it as well, since replies come in frame order: those still held were delivered.
+         */
+        private void replied(GrpcClientRequest<RaftBatch, StreamRefusal> req, StreamRefusal r) {
+            if (stream != req) {
+                return; // a late reply on a stream that was replaced: its frames were forgotten with it
             }
+            long n = r.getSeq();
+            while (!unanswered.isEmpty() && unanswered.peek().seq < n) {
+                answered(unanswered.poll());
+            }
+            Sent s = !unanswered.isEmpty() && unanswered.peek().seq == n ? unanswered.poll() : null;
+            if (s != null) {
+                answered(s);
+            }
+            if (askedSince != 0) {
+                // Every ask up to n is answered; a later one is younger than now, so the watchdog counts from here.
+                askedSince = n >= askedSeq ? 0 : System.nanoTime();
+            }
+            if (r.getReceipt()) {
+                return;
+            }
+            String reason = "rejected (" + GrpcStatus.valueOf(r.getStatus()).name() + ")";
+            LOG.debug("gRPC peer {} refused batch {}: {} ({})", id, n, reason, r.getMessage());
+            if (s == null) {
+                LOG.warn("gRPC peer {} refused batch {}, which is not one awaiting an answer", id, n);
+            } else if (!s.lost) {
+                s.lost = true;
+                lose(s.messages, reason, true);
+            }
+        }
+
+        private void answered(Sent s) {
+            unansweredBytes -= s.bytes;
+        }
+
+        /** The stream is gone (or new): its frames can get no answer any more. */
+        private void forgetUnanswered() {
+            unanswered.clear();
+            unansweredBytes = 0;
+            framesSinceAsk = 0;
+            bytesSinceAsk = 0;
+            askedSeq = 0;
+            askedSince = 0;
         }
 
         private void streamFailed(GrpcClientRequest<RaftBatch, StreamRefusal> req, Throwable cause,
@@ -880,7 +967,7 @@ public final class GrpcTransport implements Transport {
                 return;
             }
             stream = null;
-            recent.clear();
+            forgetUnanswered();
             req.cancel();
             boolean lived = System.nanoTime() - openedAt > TimeUnit.MILLISECONDS.toNanos(MAX_BACKOFF_MS);
             down(cause, address);
@@ -990,8 +1077,21 @@ public final class GrpcTransport implements Transport {
         }
     }
 
-    /** A frame written on a peer's stream, remembered by its number for a refusal. */
-    private record Sent(long seq, List<Message> messages) {
+    /**
+     * A frame written on a peer's stream and held, by its number, until a reply answers it: its messages, its encoded
+     * size, and whether they were already reported lost (its write failed), so that no message is reported twice.
+     */
+    private static final class Sent {
+        final long seq;
+        final List<Message> messages;
+        final long bytes;
+        boolean lost;
+
+        Sent(long seq, List<Message> messages, long bytes) {
+            this.seq = seq;
+            this.messages = messages;
+            this.bytes = bytes;
+        }
     }
 
     /** The messages of one group for one peer, sent as one frame. */

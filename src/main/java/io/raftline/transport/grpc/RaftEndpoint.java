@@ -48,8 +48,11 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * The certificate check comes first and is the same for every group: a peer may speak for its node in all of them.
  *
  * <p>On Stream, each frame is checked whole before any of it is delivered, and the same refusals travel back as a
- * {@link StreamRefusal} naming the frame; the stream stays open for the next one. A refusal is dropped rather than
- * queued when the reply stream's write queue is full: the sender then only misses the reason of a loss.
+ * {@link StreamRefusal} naming the frame; the stream stays open for the next one. A frame that asks for a receipt and
+ * is delivered is answered by one ({@code StreamRefusal.receipt}): the sender holds its frames until a reply tells it
+ * their fate. No reply is ever left out, since the sender reports a refused frame's messages lost by it: while the
+ * reply stream's write queue is full, the endpoint stops reading the stream, so its memory stays bounded and the
+ * sender's writes back up (HTTP/2 flow control) instead.
  */
 final class RaftEndpoint implements Service {
 
@@ -184,12 +187,24 @@ final class RaftEndpoint implements Service {
             } catch (SerializationException | IllegalArgumentException e) {
                 delivered = Future.failedFuture(invalid(e.getMessage()));
             }
-            if (delivered.failed() && !response.writeQueueFull()) {
+            if (delivered.failed()) {
                 Throwable cause = delivered.cause();
                 GrpcStatus status = cause instanceof StatusException se ? se.status() : GrpcStatus.INTERNAL;
                 String message = cause instanceof StatusException se ? se.message() : cause.getMessage();
                 response.write(StreamRefusal.newBuilder().setSeq(batch.getSeq()).setStatus(status.code)
                         .setMessage(String.valueOf(message)).build());
+            } else if (batch.getReceipt()) {
+                response.write(StreamRefusal.newBuilder().setSeq(batch.getSeq()).setReceipt(true).build());
+            }
+            if (response.writeQueueFull()) {
+                // The sender must get every reply (it reports a refused frame's messages lost by it), so rather than
+                // leave one out, stop reading until the replies drain: the sender's own write queue then fills and it
+                // drops what it cannot write (overflow), which it reports.
+                request.pause();
+                response.drainHandler(v -> {
+                    response.drainHandler(null);
+                    request.resume();
+                });
             }
         });
         // The sender reset the stream (it closed, or gave up on it): nothing to answer.

@@ -451,6 +451,60 @@ class GrpcTransportTest {
     }
 
     @Test
+    void everyMessageOfManyRefusedFramesIsReportedLostOnce() throws Exception {
+        Transport.Registration registration = await(receiver.register(2, received::add));
+        await(registration.close());
+        // The stream is open (its first frame refused), so the next frames are all written at once, in one task: far
+        // more of them than a sender could remember by count alone before the first refusal comes back.
+        sendAllFromContext(List.of(List.of(new Heartbeat(1, 2, 1, 0, 0))));
+        eventually("the first refusal reported", () -> drops.size() == 1);
+        List<List<Message>> frames = new ArrayList<>();
+        for (int i = 1; i <= 200; i++) {
+            frames.add(List.of(new Heartbeat(1, 2, 1, 0, i)));
+        }
+        sendAllFromContext(frames);
+        eventually("every refused message reported", () -> drops.size() >= 201);
+        Thread.sleep(200); // no report comes twice
+        assertThat(drops).hasSize(201).containsOnly("Heartbeat:rejected (UNAVAILABLE)");
+        assertThat(sender.stats(2).failed()).isEqualTo(201);
+        assertThat(sender.stats(2).streamsOpened()).isEqualTo(1);
+        assertThat(received).isEmpty();
+    }
+
+    @Test
+    void aPeerThatReadsButNeverAnswersIsHeldToABoundAndReplaced() throws Exception {
+        // Reads every frame and never replies, not even to a request for a receipt: the sender cannot learn whether
+        // it refused them, so it holds them, but not without bound, and the watchdog replaces the connection.
+        List<Long> asked = new CopyOnWriteArrayList<>();
+        GrpcServer mute = GrpcServer.server(vertx).addService(new RaftServiceGrpcService() {
+            @Override
+            protected void stream(ReadStream<RaftBatch> request, WriteStream<StreamRefusal> response) {
+                request.handler(b -> {
+                    if (b.getReceipt()) {
+                        asked.add(b.getSeq());
+                    }
+                });
+            }
+        });
+        HttpServer muteServer = await(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
+                .requestHandler(mute).listen());
+        addresses.put(3, SocketAddress.inetSocketAddress(muteServer.actualPort(), "127.0.0.1"));
+        AtomicInteger n = new AtomicInteger();
+        eventually("the connection replaced", java.time.Duration.ofSeconds(20), () -> {
+            List<List<Message>> frames = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                frames.add(List.of(new Heartbeat(1, 3, 1, 0, n.incrementAndGet())));
+            }
+            sendAllFromContext(frames);
+            return sender.stats(3).streamsOpened() >= 2;
+        });
+        // Receipts were asked every 32 frames, and no more frames were written unanswered than the bound allows.
+        assertThat(asked).isNotEmpty().allMatch(seq -> seq % 32 == 0);
+        assertThat(drops).contains("Heartbeat:overflow");
+        await(muteServer.close());
+    }
+
+    @Test
     void aMalformedFrameIsRefusedWholeAndTheNextOneStillArrives() throws Exception {
         GrpcClient client = GrpcClient.client(vertx);
         try {
