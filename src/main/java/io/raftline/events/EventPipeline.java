@@ -57,13 +57,15 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>at most {@link PublisherOptions#messagesPerFlush()} sends per window (plus vote, pre-vote, snapshot and
  *       TimeoutNow sends, which are always kept), at most {@link PublisherOptions#perLinkPerFlush()} of one kind
  *       on one link;</li>
- *   <li>a receive or drop is published if and only if its send was, after it, with the send's {@code msgId};</li>
+ *   <li>a receive or drop is published if and only if its send was, after it, with the send's {@code msgId}; it is
+ *       paired with its send by identity, or, when it reports a copy (gRPC delivers what it decoded), by content
+ *       ({@link SentMessages});</li>
  *   <li>the {@code Rates} figures count every message, published or not.</li>
  * </ul>
  */
 public final class EventPipeline {
 
-    /** Published sends remembered for pairing with their receives, at most. */
+    /** Published sends remembered for pairing with their receives, at most (and as many sampled-out ones). */
     static final int MAX_TRACKED_SENDS = 8192;
     /** A published send is forgotten after this long (longer than the largest injected delay). */
     static final long SEND_RETENTION_MS = 70_000;
@@ -92,8 +94,7 @@ public final class EventPipeline {
     private long seq;
     private long msgSeq;
     private final Map<Integer, NodeView> nodes = new HashMap<>();
-    private final IdentityHashMap<Message, PublishedSend> published = new IdentityHashMap<>();
-    private final ArrayDeque<PublishedSend> publishedOrder = new ArrayDeque<>();
+    private final SentMessages sends = new SentMessages(MAX_TRACKED_SENDS, SEND_RETENTION_MS);
     private List<RaftEvent> carried = new ArrayList<>();
     private final Map<Integer, RaftEvent.Applied> pendingApplied = new TreeMap<>();
     private final Map<Integer, RaftEvent.LogCommitted> pendingCommit = new TreeMap<>();
@@ -258,7 +259,7 @@ public final class EventPipeline {
         for (Integer node : new ArrayList<>(pendingAppend.keySet())) {
             flushPending(node, d.out);
         }
-        forgetOldSends(now);
+        sends.forgetOld(now);
         if (now - ratesAt >= options.ratesIntervalMs()) {
             d.out.add(publish(rates(now)));
         }
@@ -280,6 +281,10 @@ public final class EventPipeline {
         final List<RaftEvent> batch;
         final boolean[] done;
         final IdentityHashMap<Message, ArrayDeque<Integer>> sendsInBatch = new IdentityHashMap<>();
+        /** The batch's sends by content, for an arrival that reports a copy (see {@link SentMessages}). */
+        final Map<Object, ArrayDeque<Integer>> sendsInBatchByContent = new HashMap<>();
+        /** The content key of each of the batch's sends (null for other events). */
+        final Object[] keys;
         final Map<String, Integer> perLink = new HashMap<>();
         final List<RaftEvent> out = new ArrayList<>();
         final List<RaftEvent> carryNext = new ArrayList<>();
@@ -289,9 +294,12 @@ public final class EventPipeline {
             this.now = now;
             this.batch = batch;
             this.done = new boolean[batch.size()];
+            this.keys = new Object[batch.size()];
             for (int i = 0; i < batch.size(); i++) {
                 if (batch.get(i) instanceof RaftEvent.MessageSent s) {
                     sendsInBatch.computeIfAbsent(s.message(), k -> new ArrayDeque<>()).add(i);
+                    keys[i] = SentMessages.key(s.message());
+                    sendsInBatchByContent.computeIfAbsent(keys[i], k -> new ArrayDeque<>()).add(i);
                 }
             }
         }
@@ -300,7 +308,7 @@ public final class EventPipeline {
             if (e instanceof RaftEvent.MessageSent s) {
                 if (!done[index]) {
                     done[index] = true;
-                    send(s);
+                    send(s, keys[index]);
                 }
             } else if (e instanceof RaftEvent.MessageReceived || e instanceof RaftEvent.MessageDropped) {
                 arrival(e, wasCarried);
@@ -309,7 +317,7 @@ public final class EventPipeline {
             }
         }
 
-        private void send(RaftEvent.MessageSent s) {
+        private void send(RaftEvent.MessageSent s, Object key) {
             Message m = s.message();
             boolean keep;
             if (alwaysKept(m.kind())) {
@@ -325,33 +333,59 @@ public final class EventPipeline {
             }
             if (!keep) {
                 counters.sampledOut++;
+                sends.add(m, key, 0, now); // so that its arrival is not taken for a published send's
                 return;
             }
             flushPending(m.from(), out);
-            PublishedSend p = new PublishedSend(m, ++msgSeq, now);
-            published.put(m, p);
-            publishedOrder.add(p);
-            out.add(publish(s.withMsgId(p.msgId)));
+            long msgId = ++msgSeq;
+            sends.add(m, key, msgId, now);
+            out.add(publish(s.withMsgId(msgId)));
+        }
+
+        /**
+         * The send an arrival belongs to (published or not), or null if none is known yet: the same object first, in
+         * what was sequenced or later in this window; else, for a copy, the oldest send of the same content awaiting
+         * its arrival, likewise; else the send of that content something arrived for last (a duplicate). A send
+         * later in this window, reported after its arrival by another thread, is sequenced first.
+         */
+        private SentMessages.Sent sendOf(Message m) {
+            SentMessages.Sent p = sends.byIdentity(m);
+            if (p != null) {
+                return p;
+            }
+            ArrayDeque<Integer> same = sendsInBatch.get(m);
+            if (same != null) {
+                for (Integer i : same) {
+                    if (!done[i]) {
+                        // The receiver reported before the sender (they run on different threads): the send
+                        // goes out first so that every consumer sees cause before effect.
+                        process(batch.get(i), i, false);
+                    }
+                }
+                return sends.byIdentity(m);
+            }
+            Object key = SentMessages.key(m);
+            p = sends.awaitingContent(key);
+            if (p != null) {
+                return p;
+            }
+            ArrayDeque<Integer> equal = sendsInBatchByContent.get(key);
+            if (equal != null) {
+                for (Integer i : equal) {
+                    if (!done[i]) {
+                        process(batch.get(i), i, false);
+                        return sends.awaitingContent(key);
+                    }
+                }
+            }
+            return sends.arrivedContent(key);
         }
 
         private void arrival(RaftEvent e, boolean wasCarried) {
             Message m = e instanceof RaftEvent.MessageReceived r ? r.message() : ((RaftEvent.MessageDropped) e).message();
-            PublishedSend p = published.get(m);
-            boolean sentInBatch = false;
-            if (p == null) {
-                ArrayDeque<Integer> positions = sendsInBatch.get(m);
-                if (positions != null) {
-                    sentInBatch = true;
-                    for (Integer i : positions) {
-                        if (!done[i]) {
-                            // The receiver reported before the sender (they run on different threads): the send
-                            // goes out first so that every consumer sees cause before effect.
-                            process(batch.get(i), i, false);
-                        }
-                    }
-                    p = published.get(m);
-                }
-            }
+            SentMessages.Sent sent = sendOf(m);
+            boolean known = sent != null;
+            long msgId = known ? sent.msgId : 0;
             if (!wasCarried) {
                 if (e instanceof RaftEvent.MessageDropped) {
                     counters.dropped++;
@@ -359,8 +393,8 @@ public final class EventPipeline {
                     counters.received++;
                 }
             }
-            if (p == null) {
-                if (!sentInBatch && !wasCarried) {
+            if (msgId == 0) {
+                if (!known && !wasCarried) {
                     carryNext.add(e); // its send may still be on its way into the queue
                 } else {
                     counters.sampledOut++;
@@ -369,9 +403,9 @@ public final class EventPipeline {
             }
             flushPending(e.header().node(), out);
             if (e instanceof RaftEvent.MessageReceived r) {
-                out.add(publish(r.withMsgId(p.msgId)));
+                out.add(publish(r.withMsgId(msgId)));
             } else {
-                out.add(publish(((RaftEvent.MessageDropped) e).withMsgId(p.msgId)));
+                out.add(publish(((RaftEvent.MessageDropped) e).withMsgId(msgId)));
             }
         }
 
@@ -418,8 +452,7 @@ public final class EventPipeline {
                 for (Integer n : new java.util.TreeSet<>(pendingAppend.keySet())) {
                     flushPending(n, out);
                 }
-                published.clear();
-                publishedOrder.clear();
+                sends.clear();
                 rebaseCommit = true;
                 for (Integer n : f.nodes()) {
                     nodes.remove(n);
@@ -513,14 +546,6 @@ public final class EventPipeline {
         return e.withHeader(h.published(++seq, v.term, v.role));
     }
 
-    private void forgetOldSends(long now) {
-        while (!publishedOrder.isEmpty() && (publishedOrder.size() > MAX_TRACKED_SENDS
-                || publishedOrder.peek().at < now - SEND_RETENTION_MS)) {
-            PublishedSend p = publishedOrder.poll();
-            published.remove(p.message, p);
-        }
-    }
-
     private RaftEvent rates(long now) {
         double seconds = Math.max(1, now - ratesAt) / 1000.0;
         while (!elections.isEmpty() && elections.peek() <= now - 60_000) {
@@ -569,19 +594,6 @@ public final class EventPipeline {
         long term;
         String role = "Follower";
         long commit;
-    }
-
-    /** A published send, remembered so that its receive or drop gets the same id. */
-    private static final class PublishedSend {
-        final Message message;
-        final long msgId;
-        final long at;
-
-        PublishedSend(Message message, long msgId, long at) {
-            this.message = message;
-            this.msgId = msgId;
-            this.at = at;
-        }
     }
 
     /** Message counts since the last rates event. */

@@ -3,6 +3,7 @@ package io.raftline.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.raftline.raft.Entry;
+import io.raftline.raft.message.AppendRequest;
 import io.raftline.raft.message.Heartbeat;
 import io.raftline.raft.message.HeartbeatResponse;
 import io.raftline.raft.message.Message;
@@ -143,6 +144,72 @@ class EventPipelineTest {
         assertThat(s.message()).isSameAs(kept);
         assertThat(r.message()).isSameAs(kept);
         assertThat(r.msgId()).isEqualTo(s.msgId()).isPositive();
+    }
+
+    /** What a receiver gets over gRPC: a decoded copy, equal in content, another object (entries' bytes too). */
+    private static AppendRequest copy(AppendRequest a) {
+        List<Entry> entries = a.entries().stream()
+                .map(e -> new Entry(e.index(), e.term(), e.type(), e.data().clone())).collect(Collectors.toList());
+        return new AppendRequest(a.from(), a.to(), a.term(), a.prevLogIndex(), a.prevLogTerm(), entries,
+                a.leaderCommit());
+    }
+
+    @Test
+    void aReceiveOfADecodedCopyIsPairedWithItsSendByContent() {
+        EventPipeline p = pipeline(new PublisherOptions(50, 200, 1, 1000, 1000));
+        AppendRequest a = new AppendRequest(1, 2, 3, 10, 3, List.of(Entry.normal(11, 3, new byte[] {1, 2})), 9);
+        Heartbeat h1 = new Heartbeat(1, 2, 3, 11, 0);
+        Heartbeat h2 = new Heartbeat(1, 2, 3, 11, 0); // equal content, sent after h1
+        VoteRequest v = new VoteRequest(1, 2, 4, 11, 3, false, false);
+        p.offer(new RaftEvent.MessageSent(at(1, 1), 0, a));
+        p.offer(new RaftEvent.MessageSent(at(1, 1), 0, h1));
+        p.offer(new RaftEvent.MessageReceived(at(2, 2), 0, copy(a)));
+        List<RaftEvent> out = flush();
+        // The second heartbeat goes in the next window, and both copies arrive there, in send order.
+        p.offer(new RaftEvent.MessageSent(at(3, 1), 0, h2));
+        p.offer(new RaftEvent.MessageReceived(at(4, 2), 0, new Heartbeat(1, 2, 3, 11, 0)));
+        p.offer(new RaftEvent.MessageReceived(at(4, 2), 0, new Heartbeat(1, 2, 3, 11, 0)));
+        // A copy reported before its send, in the same window (the receiver's thread got there first).
+        p.offer(new RaftEvent.MessageReceived(at(5, 2), 0, new VoteRequest(1, 2, 4, 11, 3, false, false)));
+        p.offer(new RaftEvent.MessageSent(at(5, 1), 0, v));
+        out.addAll(flush());
+        out.addAll(flush());
+        Map<Long, Message> sent = new HashMap<>();
+        List<Long> sentOrder = new ArrayList<>();
+        for (RaftEvent e : ofType(out, RaftEvent.MessageSent.class)) {
+            sent.put(((RaftEvent.MessageSent) e).msgId(), ((RaftEvent.MessageSent) e).message());
+            sentOrder.add(((RaftEvent.MessageSent) e).msgId());
+        }
+        List<RaftEvent> received = ofType(out, RaftEvent.MessageReceived.class);
+        assertThat(sentOrder).hasSize(4);
+        assertThat(received).extracting(e -> ((RaftEvent.MessageReceived) e).msgId()).containsExactlyElementsOf(sentOrder);
+        assertThat(sent.get(sentOrder.get(1))).isSameAs(h1);
+        assertThat(sent.get(sentOrder.get(2))).isSameAs(h2);
+        for (RaftEvent e : received) {
+            long id = ((RaftEvent.MessageReceived) e).msgId();
+            int sendAt = out.indexOf(ofType(out, RaftEvent.MessageSent.class).get(sentOrder.indexOf(id)));
+            assertThat(out.indexOf(e)).isGreaterThan(sendAt);
+        }
+    }
+
+    @Test
+    void aCopyOfASampledOutSendIsNotTakenForAPublishedSendOfEqualContent() {
+        EventPipeline p = pipeline(new PublisherOptions(50, 200, 1, 1000, 1000));
+        Heartbeat first = new Heartbeat(1, 2, 1, 1, 0);
+        Heartbeat second = new Heartbeat(1, 2, 1, 1, 0);
+        p.offer(new RaftEvent.MessageSent(at(1, 1), 0, new Heartbeat(1, 2, 1, 0, 0))); // takes the link's budget
+        p.offer(new RaftEvent.MessageSent(at(1, 1), 0, first)); // left out by sampling
+        flush();
+        p.offer(new RaftEvent.MessageSent(at(2, 1), 0, second)); // published
+        p.offer(new RaftEvent.MessageReceived(at(3, 2), 0, new Heartbeat(1, 2, 1, 1, 0))); // the copy of first
+        List<RaftEvent> out = flush();
+        out.addAll(flush());
+        assertThat(out).extracting(RaftEvent::type).containsExactly("MessageSent");
+        long id = ((RaftEvent.MessageSent) out.get(0)).msgId();
+        p.offer(new RaftEvent.MessageReceived(at(4, 2), 0, new Heartbeat(1, 2, 1, 1, 0))); // the copy of second
+        out = flush();
+        assertThat(out).extracting(RaftEvent::type).containsExactly("MessageReceived");
+        assertThat(((RaftEvent.MessageReceived) out.get(0)).msgId()).isEqualTo(id);
     }
 
     @Test

@@ -155,6 +155,47 @@ class GrpcTransportTest {
     }
 
     @Test
+    void theEventStreamPairsEachReceiveOverGrpcWithItsSend() throws Exception {
+        // As a node reports them: its sends (the objects it handed to the transport) and, on the receiving node, the
+        // messages the transport delivered, which over gRPC are decoded copies.
+        io.reactivex.rxjava3.schedulers.TestScheduler clock = new io.reactivex.rxjava3.schedulers.TestScheduler();
+        io.raftline.events.EventPipeline pipeline = new io.raftline.events.EventPipeline(
+                io.raftline.events.PublisherOptions.DEFAULTS, clock);
+        List<io.raftline.events.RaftEvent> published = new CopyOnWriteArrayList<>();
+        pipeline.sequenced().subscribe(published::addAll);
+        await(receiver.register(2, m -> {
+            received.add(m);
+            pipeline.offer(new io.raftline.events.RaftEvent.MessageReceived(
+                    io.raftline.events.EventHeader.observed(2, m.to()), 0, m));
+        }));
+        List<Message> sends = List.of(
+                new VoteRequest(1, 2, 3, 10, 2, false, false),
+                new AppendRequest(1, 2, 3, 10, 2, List.of(Entry.normal(11, 3, bytes(100, 5))), 9),
+                new Heartbeat(1, 2, 3, 11, 0),
+                new Heartbeat(1, 2, 3, 11, 0));
+        for (Message m : sends) {
+            pipeline.offer(new io.raftline.events.RaftEvent.MessageSent(
+                    io.raftline.events.EventHeader.observed(1, m.from()), 0, m));
+        }
+        sendAllFromContext(List.of(sends));
+        eventually("all delivered", () -> received.size() == sends.size());
+        clock.advanceTimeBy(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+        List<io.raftline.events.RaftEvent.MessageSent> sent = published.stream()
+                .filter(io.raftline.events.RaftEvent.MessageSent.class::isInstance)
+                .map(io.raftline.events.RaftEvent.MessageSent.class::cast).toList();
+        List<io.raftline.events.RaftEvent.MessageReceived> arrived = published.stream()
+                .filter(io.raftline.events.RaftEvent.MessageReceived.class::isInstance)
+                .map(io.raftline.events.RaftEvent.MessageReceived.class::cast).toList();
+        assertThat(sent).hasSize(4);
+        // Each receive carries its own send's id, in the order they were sent (the two equal heartbeats in turn).
+        assertThat(arrived).extracting(io.raftline.events.RaftEvent.MessageReceived::msgId)
+                .containsExactlyElementsOf(sent.stream().map(io.raftline.events.RaftEvent.MessageSent::msgId).toList());
+        assertThat(arrived).extracting(io.raftline.events.RaftEvent.MessageReceived::message)
+                .containsExactlyElementsOf(sends);
+        pipeline.close();
+    }
+
+    @Test
     void aLargeSnapshotIsStreamedInChunksAndReassembled() throws Exception {
         byte[] data = bytes(1_000_000 + 123, 7);
         SnapshotRequest s = new SnapshotRequest(1, 2, 5, new Snapshot(new SnapshotMetadata(100, 4, List.of(1, 2, 3)), data));
