@@ -536,6 +536,13 @@ public final class GrpcTransport implements Transport {
         static final int MAX_UNANSWERED_FRAMES = 1024;
         /** Most bytes of frames held for an answer (a frame is always written when nothing is held, whatever its size). */
         static final long MAX_UNANSWERED_BYTES = 64L << 20;
+        /**
+         * Frames held on a stream whose peer does not answer receipts (a node of an earlier release, which says
+         * nothing of receipts in its response headers, see {@link RaftEndpoint#RECEIPTS_HEADER}): the newest ones
+         * only, so that a refusal of a recent frame is still reported, as before receipts existed; nothing is asked
+         * of such a peer, so it is neither replaced for not answering nor held to the bounds above.
+         */
+        static final int HELD_WITHOUT_RECEIPTS = 64;
 
         final int id;
         final Context context;
@@ -588,6 +595,8 @@ public final class GrpcTransport implements Transport {
         /** The last frame that asked for a receipt, and since when an answer to an ask is awaited (0: none is). */
         long askedSeq;
         long askedSince;
+        /** Whether the stream's peer answers receipts: known from its response headers, false until they arrive. */
+        boolean receipts;
         long retryAt = System.nanoTime();
         long backoffMs;
         String downReason = "unreachable";
@@ -810,6 +819,7 @@ public final class GrpcTransport implements Transport {
                 }
                 stream = req;
                 seq = 0;
+                receipts = false;
                 forgetUnanswered();
                 fullSince = 0;
                 pingSince = 0;
@@ -827,6 +837,9 @@ public final class GrpcTransport implements Transport {
                         return;
                     }
                     GrpcClientResponse<RaftBatch, StreamRefusal> resp = r.result();
+                    if (stream == req) {
+                        receipts = "1".equals(resp.headers().get(RaftEndpoint.RECEIPTS_HEADER));
+                    }
                     resp.handler(reply -> onContext(() -> replied(req, reply)));
                     resp.exceptionHandler(e -> onContext(() -> streamFailed(req, e, address)));
                     resp.endHandler(v -> onContext(() -> streamFailed(req, new IllegalStateException(
@@ -877,7 +890,7 @@ public final class GrpcTransport implements Transport {
                 return;
             }
             long bytes = frame.getSerializedSize();
-            if (!unanswered.isEmpty() && (unanswered.size() >= MAX_UNANSWERED_FRAMES
+            if (receipts && !unanswered.isEmpty() && (unanswered.size() >= MAX_UNANSWERED_FRAMES
                     || unansweredBytes + bytes > MAX_UNANSWERED_BYTES)) {
                 // Too much waits for the peer's answer: a refusal of this frame could not be told, so it does not go.
                 overflow.addAndGet(batch.size());
@@ -887,7 +900,7 @@ public final class GrpcTransport implements Transport {
             seq++;
             framesSinceAsk++;
             bytesSinceAsk += bytes;
-            if (framesSinceAsk >= RECEIPT_EVERY_FRAMES || bytesSinceAsk >= RECEIPT_EVERY_BYTES) {
+            if (receipts && (framesSinceAsk >= RECEIPT_EVERY_FRAMES || bytesSinceAsk >= RECEIPT_EVERY_BYTES)) {
                 frame = frame.toBuilder().setReceipt(true).build();
                 framesSinceAsk = 0;
                 bytesSinceAsk = 0;
@@ -899,6 +912,9 @@ public final class GrpcTransport implements Transport {
             Sent held = new Sent(seq, batch, bytes);
             unanswered.add(held);
             unansweredBytes += bytes;
+            if (!receipts && unanswered.size() > HELD_WITHOUT_RECEIPTS) {
+                answered(unanswered.poll()); // an older peer: a refusal of a frame this old is no longer told
+            }
             sent.addAndGet(batch.size());
             frames.incrementAndGet();
             pending(batch, 1);

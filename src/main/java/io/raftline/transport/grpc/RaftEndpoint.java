@@ -56,6 +56,12 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  */
 final class RaftEndpoint implements Service {
 
+    /**
+     * The response header by which a Stream's receiver says it answers receipts ({@code RaftBatch.receipt}); a
+     * receiver of an earlier release sends no such header, and its senders ask it for none.
+     */
+    static final String RECEIPTS_HEADER = "raftline-receipts";
+
     private final GrpcTransport transport;
     private final int servedNode;
 
@@ -180,6 +186,10 @@ final class RaftEndpoint implements Service {
             return;
         }
         GrpcServerResponse<RaftBatch, StreamRefusal> response = request.response();
+        // Says at once that this release answers receipts: the sender asks for them (and holds its frames to their
+        // bounds) only then, so a sender of this release still works with a receiver of an earlier one.
+        response.headers().set(RECEIPTS_HEADER, "1");
+        response.writeHead();
         request.handler(batch -> {
             Future<Ack> delivered;
             try {

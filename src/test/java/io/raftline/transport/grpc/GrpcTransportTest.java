@@ -514,18 +514,18 @@ class GrpcTransportTest {
 
     @Test
     void aPeerThatReadsButNeverAnswersIsHeldToABoundAndReplaced() throws Exception {
-        // Reads every frame and never replies, not even to a request for a receipt: the sender cannot learn whether
-        // it refused them, so it holds them, but not without bound, and the watchdog replaces the connection.
+        // Says it answers receipts, reads every frame and never replies, not even to a request for a receipt: the
+        // sender cannot learn whether it refused them, so it holds them, but not without bound, and the watchdog
+        // replaces the connection.
         List<Long> asked = new CopyOnWriteArrayList<>();
-        GrpcServer mute = GrpcServer.server(vertx).addService(new RaftServiceGrpcService() {
-            @Override
-            protected void stream(ReadStream<RaftBatch> request, WriteStream<StreamRefusal> response) {
-                request.handler(b -> {
-                    if (b.getReceipt()) {
-                        asked.add(b.getSeq());
-                    }
-                });
-            }
+        GrpcServer mute = GrpcServer.server(vertx).callHandler(RaftServiceGrpcService.Stream, request -> {
+            request.response().headers().set(RaftEndpoint.RECEIPTS_HEADER, "1");
+            request.response().writeHead();
+            request.handler(b -> {
+                if (b.getReceipt()) {
+                    asked.add(b.getSeq());
+                }
+            });
         });
         HttpServer muteServer = await(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
                 .requestHandler(mute).listen());
@@ -539,10 +539,55 @@ class GrpcTransportTest {
             sendAllFromContext(frames);
             return sender.stats(3).streamsOpened() >= 2;
         });
-        // Receipts were asked every 32 frames, and no more frames were written unanswered than the bound allows.
-        assertThat(asked).isNotEmpty().allMatch(seq -> seq % 32 == 0);
+        // Receipts were asked every 32 frames (counted from the stream's first), and no more frames were written
+        // unanswered than the bound allows.
+        assertThat(asked).hasSizeGreaterThan(2);
+        for (int i = 1; i < asked.size(); i++) {
+            assertThat(asked.get(i) - asked.get(i - 1)).isEqualTo(32);
+        }
         assertThat(drops).contains("Heartbeat:overflow");
         await(muteServer.close());
+    }
+
+    @Test
+    void aPeerOfAnEarlierReleaseIsAskedForNoReceiptAndKeptConnected() throws Exception {
+        // A receiver of a release before receipts: it says nothing of them in its headers and answers only
+        // refusals (here none). The sender must not ask it for receipts, hold its frames to their bounds or replace
+        // the connection for receipts it never gets.
+        List<Long> frames = new CopyOnWriteArrayList<>();
+        List<Long> asked = new CopyOnWriteArrayList<>();
+        GrpcServer older = GrpcServer.server(vertx).callHandler(RaftServiceGrpcService.Stream,
+                request -> request.handler(b -> {
+                    frames.add(b.getSeq());
+                    if (b.getReceipt()) {
+                        asked.add(b.getSeq());
+                    }
+                }));
+        HttpServer olderServer = await(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
+                .requestHandler(older).listen());
+        addresses.put(3, SocketAddress.inetSocketAddress(olderServer.actualPort(), "127.0.0.1"));
+        AtomicInteger n = new AtomicInteger();
+        // The stream open first (frames sent while it opens wait in a queue of only maxInflightPerPeer).
+        sendFromContext(List.of(new Heartbeat(1, 3, 1, 0, n.incrementAndGet())));
+        eventually("the stream open", () -> frames.size() == 1);
+        int sent = 1;
+        // Well past the call timeout (1 s), and past the 1,024 frames a peer that answers receipts may leave unanswered.
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(2_500);
+        while (System.nanoTime() - until < 0) {
+            List<List<Message>> batch = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                batch.add(List.of(new Heartbeat(1, 3, 1, 0, n.incrementAndGet())));
+            }
+            sendAllFromContext(batch);
+            sent += batch.size();
+            int expected = sent;
+            eventually("the frames arrive", () -> frames.size() == expected);
+        }
+        assertThat(sent).isGreaterThan(1_024);
+        assertThat(asked).isEmpty();
+        assertThat(drops).isEmpty();
+        assertThat(sender.stats(3).streamsOpened()).isEqualTo(1);
+        await(olderServer.close());
     }
 
     @Test
