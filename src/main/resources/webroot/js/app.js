@@ -31,6 +31,9 @@ const live = { events: [], model: initialModel(), shown: initialModel(), base: i
 const replay = { rec: null, feed: 0, pos: 0, shown: initialModel(), playing: false, timing: null };
 let mode = 'live';
 let dirty = true;
+// The live model changed: the controls and node menus (which act on the newest state, whatever the view shows) are
+// redrawn even when nothing new is shown (the view paused or slowed, a replay on screen).
+let liveDirty = true;
 let lastRender = 0;
 
 const tooltip = $('#tooltip');
@@ -92,6 +95,7 @@ const timingOf = (e, known) => ((e.type === 'ClusterInfo' || e.type === 'Snapsho
 
 function applyLive(e) {
   live.model = reduce(live.model, e);
+  liveDirty = true;
   live.timing = timingOf(e, live.timing);
   live.events.push(e);
   livePlayer.push(e);
@@ -358,6 +362,15 @@ function current() {
 let lastBanner = null;
 let lastBehind = 0;
 
+/** What follows the newest live state rather than the state shown: the control panel, the node menus, the live seq. */
+function renderLive() {
+  liveDirty = false;
+  if (mode === 'live') controls.setModel(live.model);
+  nodeMenu.update(live.model);
+  const conn = byTestId('connection');
+  if (conn.dataset.liveSeq !== String(live.model.seq)) conn.dataset.liveSeq = String(live.model.seq); // live goes on
+}
+
 function render() {
   const v = current();
   const m = v.model;
@@ -376,10 +389,7 @@ function render() {
   }
   if (!nodes.setModel(m)) dirty = true; // put off under load: drawn at a later frame
   if (!dashboard.update(m, v.series, v.until)) dirty = true; // charts and bars put off under load
-  if (mode === 'live') controls.setModel(live.model);
-  nodeMenu.update(live.model);
-  const conn = byTestId('connection');
-  if (conn.dataset.liveSeq !== String(live.model.seq)) conn.dataset.liveSeq = String(live.model.seq); // live goes on
+  renderLive();
   timeline.setMembers(m.members);
   timeline.setViolations(m.violations);
   timeline.setSource(v.events, v.count);
@@ -427,10 +437,14 @@ function frame(now) {
     const p = player();
     cluster.frame(p.clock, p.scale, id => p.fateOf(id));
     if (now - lastBehind > 200) { lastBehind = now; drawBehind(); } // a counter, not an animation
-    if (dirty && now - lastRender > 50) {
-      dirty = false;
+    if ((dirty || liveDirty) && now - lastRender > 50) {
       lastRender = now;
-      render();
+      if (dirty) {
+        dirty = false;
+        render();
+      } else {
+        renderLive(); // nothing new shown (paused, slowed, a replay on screen), but the live cluster moved on
+      }
     }
   } catch (err) {
     console.error(err);

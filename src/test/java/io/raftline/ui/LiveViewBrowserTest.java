@@ -411,6 +411,37 @@ class LiveViewBrowserTest {
     }
 
     /**
+     * Paused, the drawing keeps the state it shows, but the control panel and the node menus act on the newest state:
+     * a node crashed while the view is paused can be restarted from the panel and from its menu at once (they used to
+     * follow only what the view showed, so the panel kept Crash enabled and Restart disabled until the view moved).
+     */
+    @Test
+    void aPausedViewsControlsFollowTheLiveCluster() {
+        int follower = leaderId() % 3 + 1;
+        page.getByTestId("live-pause").click();
+        assertThat(page.getByTestId("live-pause")).hasAttribute("data-paused", "true");
+        // A second or so of heartbeats buffered: the page has drawn everything it had to draw for the pause.
+        assertThat(page.getByTestId("live-behind")).hasAttribute("data-count", Pattern.compile("[1-9]\\d{2,}"));
+        page.getByTestId("btn-crash-" + follower).click();
+        assertThat(page.getByTestId("control-status")).containsText("node " + follower + " crashed");
+        assertThat(page.getByTestId("btn-restart-" + follower)).isEnabled();
+        assertThat(page.getByTestId("btn-crash-" + follower)).isDisabled();
+        // The view itself stays where it was paused: the node is still drawn up.
+        assertThat(page.getByTestId("node-" + follower)).not().hasAttribute("data-role", "Down");
+        page.getByTestId("node-" + follower).locator("circle.ring").dispatchEvent("click");
+        assertThat(page.getByTestId("node-menu-" + follower).getByTestId("node-action-restart")).isVisible();
+        page.getByTestId("node-menu-" + follower).getByTestId("node-action-restart").click();
+        assertThat(page.getByTestId("node-menu-status")).containsText("node " + follower + " restarted");
+        assertThat(page.getByTestId("btn-crash-" + follower)).isEnabled();
+        assertThat(page.getByTestId("btn-restart-" + follower)).isDisabled();
+        page.keyboard().press("Escape");
+        page.getByTestId("live-jump").click();
+        page.getByTestId("live-pause").click();
+        assertThat(page.getByTestId("live-pause")).hasAttribute("data-paused", "false");
+        assertThat(page.getByTestId("node-" + follower)).hasAttribute("data-role", "Follower");
+    }
+
+    /**
      * The page under a write load: frames per second and the worst frames measured with requestAnimationFrame over
      * five seconds while clients write through every node, and every arrow on screen a whole arrow (no stubs). The
      * figures are printed and written to {@code target/screenshots/frame-rate.txt} (docs/live-view.md keeps those of a
