@@ -50,7 +50,8 @@ for (const root of [$('#node-cards'), $('#log-matrix')]) {
 }
 const dashboard = new Dashboard(document.querySelector('main.grid')); // key figures and charts
 const bus = new EventBus('/eventbus');
-const controls = new Controls($('#controls'), byTestId('control-status'), cmd => bus.send('raft.control', cmd));
+const controls = new Controls($('#controls'), byTestId('control-status'),
+  (cmd, timeoutMs) => bus.send('raft.control', cmd, timeoutMs));
 const nodeMenu = new NodeMenu($('.cluster-box'), cluster, controls);
 // A sharded cluster's grid of groups x nodes; a click on a group follows it (hidden for one group).
 const groupsView = new GroupsView(byTestId('groups-grid'), cmd => bus.send('raft.control', cmd),

@@ -8,6 +8,10 @@ import { el, describeFaults } from './format.js';
 import { memberKind } from './reducer.js';
 
 const GROUPS = ['A', 'B', 'C'];
+// How long the page waits for a membership change's reply: the server retries adding or removing a node for up to
+// 30 s (elections and catching up included) and the bridge gives up on a reply after 30 s, so the page waits longer
+// than both and shows whichever answer comes (the default 15 s made it report a failure of a change still under way).
+const MEMBERSHIP_REPLY_MS = 40000;
 
 /** Writes `disabled` only when it changes (every write restyles the button, and this runs at every redraw). */
 function setDisabled(b, off) {
@@ -32,7 +36,7 @@ export class Controls {
   /**
    * @param root the panel's container
    * @param status the status line element
-   * @param send (cmd) => Promise<reply>
+   * @param send (cmd, timeoutMs) => Promise<reply> (timeoutMs undefined: the bus's default)
    */
   constructor(root, status, send) {
     this.root = root;
@@ -48,7 +52,7 @@ export class Controls {
     this.lastStatus = { text: '', cls: '' };
   }
 
-  async run(cmd, label) {
+  async run(cmd, label, timeoutMs) {
     if (!this.enabled) {
       // A replay is on screen: nothing is sent to the live cluster from here.
       this.setStatus(`${label}: replay: live controls off`, 'err');
@@ -56,7 +60,7 @@ export class Controls {
     }
     this.setStatus(`${label}…`, '');
     try {
-      const r = await this.send(cmd);
+      const r = await this.send(cmd, timeoutMs);
       if (r && r.ok) {
         let text = `${label}: done`;
         if (r.revision !== undefined) text = `${label}: ok, revision ${r.revision} (via node ${r.node})`;
@@ -205,7 +209,7 @@ export class Controls {
     this.busy = true;
     this.refreshButtons();
     try {
-      return await this.run(cmd, label);
+      return await this.run(cmd, label, MEMBERSHIP_REPLY_MS);
     } finally {
       this.busy = false;
       this.refreshButtons();
