@@ -534,7 +534,11 @@ public final class GrpcTransport implements Transport {
          * watchdog.
          */
         static final int MAX_UNANSWERED_FRAMES = 1024;
-        /** Most bytes of frames held for an answer (a frame is always written when nothing is held, whatever its size). */
+        /**
+         * Bytes of frames held for an answer past which no frame is written (the frame that crosses it is, whatever its
+         * size: a frame as large as a message may be, {@code service.max_body_bytes} and more, must still go while
+         * small frames wait for their receipt; what is held are messages the node keeps anyway, not encoded copies).
+         */
         static final long MAX_UNANSWERED_BYTES = 64L << 20;
         /**
          * Frames held on a stream whose peer does not answer receipts (a node of an earlier release, which says
@@ -890,8 +894,7 @@ public final class GrpcTransport implements Transport {
                 return;
             }
             long bytes = frame.getSerializedSize();
-            if (receipts && !unanswered.isEmpty() && (unanswered.size() >= MAX_UNANSWERED_FRAMES
-                    || unansweredBytes + bytes > MAX_UNANSWERED_BYTES)) {
+            if (receipts && (unanswered.size() >= MAX_UNANSWERED_FRAMES || unansweredBytes >= MAX_UNANSWERED_BYTES)) {
                 // Too much waits for the peer's answer: a refusal of this frame could not be told, so it does not go.
                 overflow.addAndGet(batch.size());
                 lose(batch, "overflow", false);
