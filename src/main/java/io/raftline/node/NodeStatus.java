@@ -35,7 +35,7 @@ public record NodeStatus(int id, boolean up, boolean paused, Role role, long ter
         boolean frozen, boolean stateLost, Membership membership, long configIndex, Map<Integer, Long> matchIndex,
         long leaderCommit, boolean quiesced) {
 
-    /** A status of a replica that is not quiet (a group of one never is, nor a node that is down). */
+    /** A status of a replica that is not quiet (a node that is down never is, nor one whose groups never quiesce). */
     public NodeStatus(int id, boolean up, boolean paused, Role role, long term, int leader, long commit,
             long applied, long lastIndex, long snapshotIndex, int pendingProposals, StorageStats storage,
             boolean frozen, boolean stateLost, Membership membership, long configIndex, Map<Integer, Long> matchIndex,

@@ -108,7 +108,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     private final Map<Integer, RaftNode> nodes = new ConcurrentSkipListMap<>();
     /** Each local node's replica of every group, by group (one entry, the node itself, in a cluster of one group). */
     private final Map<Integer, List<? extends RaftNode>> replicas = new ConcurrentSkipListMap<>();
-    /** Each local node's record of its peers' liveness (sharded clusters whose groups may quiesce). */
+    /** Each local node's record of its peers' liveness (when its groups may quiesce, see {@link #deployNode}). */
     private final Map<Integer, PeerLiveness> livenessByNode = new java.util.concurrent.ConcurrentHashMap<>();
     /** Each group replica's status for /metrics, refreshed once a second: node id to statuses by group. */
     private final Map<Integer, List<NodeStatus>> groupStatuses = new ConcurrentHashMap<>();
@@ -481,9 +481,10 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                             config.storage().segmentBytes(), groups);
                 });
         List<RaftNodeVerticle> deployed = new java.util.concurrent.CopyOnWriteArrayList<>();
-        // The node's groups share one record of its peers' liveness, so they may quiesce (docs/sharding.md).
-        PeerLiveness liveness = groups == 1 ? null
-                : NodeHost.livenessFor(config.nodeOptions(n).raft(), System.nanoTime());
+        // The node's groups share one record of its peers' liveness whenever they may quiesce (docs/sharding.md), a
+        // single group too (raft.quiesce_ms set): a quiet follower's timer stands still, and only this record (the
+        // keepalives) tells it that its leader's node died. Null when groups never quiesce: nothing changes then.
+        PeerLiveness liveness = NodeHost.livenessFor(config.nodeOptions(n).raft(), System.nanoTime());
         if (liveness != null) {
             livenessByNode.put(n.id(), liveness);
         }
