@@ -17,6 +17,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,6 +36,12 @@ final class LocalNodes {
     private static final Set<Reason> RETRYABLE = Set.of(Reason.NOT_LEADER, Reason.NO_LEADER, Reason.CHANGE_PENDING,
             Reason.LEADER_NOT_READY, Reason.LEARNER_LAGGING, Reason.LEADERSHIP_LOST, Reason.PROPOSAL_DROPPED,
             Reason.NODE_DOWN, Reason.NODE_PAUSED, Reason.TIMEOUT);
+    /**
+     * The retryable failures that come after the change was proposed: its entry reached a leader's log, and may have
+     * committed (a timeout says "it may still be applied later") although the answer was a failure.
+     */
+    private static final Set<Reason> PROPOSED = Set.of(Reason.TIMEOUT, Reason.PROPOSAL_DROPPED,
+            Reason.LEADERSHIP_LOST);
     private static final Pattern TRAILING_ID = Pattern.compile("^(.*?)(\\d+)$");
 
     private LocalNodes() {
@@ -85,8 +92,7 @@ final class LocalNodes {
         long deadline = System.currentTimeMillis() + DEADLINE_MS;
         return retry(vertx, nodes, deadline, leader -> leader.changeMembership(new MembershipChange.AddLearner(id, url)))
                 .recover(e -> alreadyDone(e, Reason.MEMBER_EXISTS))
-                .compose(v -> retry(vertx, nodes, deadline, leader -> leader.changeMembership(
-                        new MembershipChange.Promote(id))))
+                .compose(v -> change(vertx, nodes, deadline, new MembershipChange.Promote(id)))
                 .map(LocalNodes::describe);
     }
 
@@ -97,8 +103,52 @@ final class LocalNodes {
      */
     static Future<JsonArray> remove(Vertx vertx, Map<Integer, ? extends RaftNode> nodes, int id) {
         long deadline = System.currentTimeMillis() + DEADLINE_MS;
-        return retry(vertx, nodes, deadline, leader -> leader.changeMembership(new MembershipChange.Remove(id)))
-                .map(LocalNodes::describe);
+        return change(vertx, nodes, deadline, new MembershipChange.Remove(id)).map(LocalNodes::describe);
+    }
+
+    /**
+     * Makes {@code change} through the leader, retrying as {@link #retry} does. A retry is not idempotent: when an
+     * earlier attempt was proposed and then failed (a timeout, say), its entry may have committed all the same, and
+     * the retry is refused because the change is already made. Such a refusal, after such an attempt, is the change's
+     * success (see {@link #alreadyMade}), answered with the membership of the leader that refused it.
+     *
+     * @return the membership once the change is committed
+     */
+    private static Future<NodeHost.MembershipInfo> change(Vertx vertx, Map<Integer, ? extends RaftNode> nodes,
+            long deadline, MembershipChange change) {
+        AtomicBoolean proposed = new AtomicBoolean();
+        return retry(vertx, nodes, deadline, leader -> leader.changeMembership(change).recover(e -> {
+            if (e instanceof NodeRequestException r) {
+                if (proposed.get() && alreadyMade(change, r)) {
+                    return leader.status().map(s -> new NodeHost.MembershipInfo(s.membership(), s.configIndex()));
+                }
+                if (PROPOSED.contains(r.reason())) {
+                    proposed.set(true);
+                }
+            }
+            return Future.failedFuture(e);
+        }));
+    }
+
+    /**
+     * Whether the leader refused {@code change} because it is already made: a removal because the node is not a
+     * member, a promotion because the node is already a voter (the only {@code invalid_change} a promotion of an id
+     * above 0 can get). The leader decides a change against a committed membership (it refuses one while another is
+     * pending), so such a refusal means the change is committed. Other refusals (removing the last voter, promoting
+     * a node that is not a member) say nothing of the kind.
+     *
+     * @param change  the change asked for
+     * @param refusal the leader's answer to it
+     * @return true if the membership already is what the change asks for
+     */
+    static boolean alreadyMade(MembershipChange change, NodeRequestException refusal) {
+        if (change instanceof MembershipChange.Remove) {
+            return refusal.reason() == Reason.UNKNOWN_MEMBER;
+        }
+        if (change instanceof MembershipChange.Promote) {
+            return change.id() > 0 && refusal.reason() == Reason.INVALID_CHANGE;
+        }
+        return false;
     }
 
     /**
