@@ -632,6 +632,8 @@ public final class NodeHost {
         // The core reports changes only; who listens (the peer directory, the live view) learns the start here.
         listener.coreEvent(id(), core.term(), core.role(), new CoreEvent.MembershipChanged(core.configIndex(),
                 core.membership(), "recovered at start"));
+        long commit = core.log().committed();
+        listener.membershipCommitted(id(), core.log().configIndexAt(commit), core.membershipAt(commit));
         LOG.info("{} started: state rebuilt from the log store up to index {} (snapshot {}, last log index {})",
                 prefix(), m.lastApplied(), s.firstIndex() - 1, s.lastIndex());
     }
@@ -1096,6 +1098,9 @@ public final class NodeHost {
             notifyWatchers(appliedChanges);
             appliedBytesSinceSnapshot += e.sizeBytes();
             listener.applied(id(), e, result);
+            if (e.type() == EntryType.CONFIG) {
+                listener.membershipCommitted(id(), e.index(), Membership.decode(e.data()));
+            }
             pending.applied(e, result, core.leader());
         }
         long commit = core.log().committed();
@@ -1126,6 +1131,7 @@ public final class NodeHost {
         pending.snapshotInstalled(s.index(), core.leader());
         LOG.info("{} installed snapshot at index {} (term {})", prefix(), s.index(), s.term());
         listener.snapshotInstalled(id(), s.index());
+        listener.membershipCommitted(id(), s.index(), s.metadata().membership());
     }
 
     /** Role or leader changed: reads still waiting for confirmation may never get it. */

@@ -3,6 +3,7 @@ package io.raftline.node;
 import io.raftline.kv.KvResult;
 import io.raftline.raft.CoreEvent;
 import io.raftline.raft.Entry;
+import io.raftline.raft.Membership;
 import io.raftline.raft.Role;
 import io.raftline.raft.message.Message;
 import java.util.List;
@@ -91,6 +92,20 @@ public interface NodeListener {
      * @param index the snapshot's index
      */
     default void snapshotTaken(int node, long index) {
+    }
+
+    /**
+     * The membership in effect at the node's commit index, which no truncation can undo: reported when the node
+     * starts (recovered from its log store), when it applies a configuration entry, and when it installs a snapshot.
+     * A {@link CoreEvent.MembershipChanged} reports the membership in effect, which may come from an entry that is
+     * not committed yet and may still be truncated away.
+     *
+     * @param node       the node
+     * @param index      the index of the configuration entry it comes from (the snapshot's index if it comes from
+     *                   a snapshot, 0 for the bootstrap membership)
+     * @param membership the membership
+     */
+    default void membershipCommitted(int node, long index, Membership membership) {
     }
 
     /**
@@ -219,6 +234,12 @@ public interface NodeListener {
             public void snapshotInstalled(int node, long index) {
                 first.snapshotInstalled(node, index);
                 second.snapshotInstalled(node, index);
+            }
+
+            @Override
+            public void membershipCommitted(int node, long index, Membership membership) {
+                first.membershipCommitted(node, index, membership);
+                second.membershipCommitted(node, index, membership);
             }
 
             @Override

@@ -90,6 +90,15 @@ public final class RaftLog {
         return e != null ? e.getValue() : configs.firstEntry().getValue();
     }
 
+    /**
+     * Index of the CONFIG entry the membership in effect at {@code index} comes from ({@link #membershipAt}), with the
+     * same conventions as {@link #configIndex()}.
+     */
+    public long configIndexAt(long index) {
+        Long at = configs.floorKey(index);
+        return at != null ? at : configs.firstKey();
+    }
+
     public long committed() {
         return committed;
     }

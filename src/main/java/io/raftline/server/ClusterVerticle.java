@@ -135,7 +135,11 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      * since (the gRPC transport accepts messages from these, {@code /v1/cluster} lists them).
      */
     private final Set<Integer> known = new ConcurrentSkipListSet<>();
-    /** The newest membership a local node reported, and its config index: who {@code /v1/cluster} lists. */
+    /**
+     * The newest committed membership a local node reported ({@link NodeListener#membershipCommitted}), and its config
+     * index: who {@code /v1/cluster} lists, and who the local cluster runs after a restart. Committed only: a
+     * membership of an entry not committed yet may be truncated away.
+     */
     private volatile io.raftline.raft.Membership latest;
     private volatile long latestIndex = -1;
     private HttpServerVerticle adminServer;
@@ -179,7 +183,10 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
 
     /**
      * Learns members and their addresses from the memberships the local nodes report (at start and on every
-     * change): a member added at runtime is reached at the URL its change recorded, unless it runs here.
+     * change, committed or not): a member added at runtime is reached at the URL its change recorded, unless it runs
+     * here. The newest membership ({@link #latest}) follows the committed ones only: a configuration entry may be
+     * truncated away (a deposed leader's), and committed ones never are, so the highest index among them is the
+     * newest for good.
      */
     private NodeListener membershipTracker() {
         return new NodeListener() {
@@ -187,12 +194,6 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             public void coreEvent(int node, long term, Role role, CoreEvent event) {
                 if (event instanceof CoreEvent.MembershipChanged mc) {
                     known.addAll(mc.membership().all());
-                    synchronized (known) {
-                        if (mc.index() >= latestIndex && !mc.membership().isEmpty()) {
-                            latestIndex = mc.index();
-                            latest = mc.membership();
-                        }
-                    }
                     mc.membership().addresses().forEach((id, url) -> {
                         if (!nodes.containsKey(id)) {
                             addresses.put(id, MembersApi.address(url));
@@ -200,10 +201,23 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                     });
                 }
             }
+
+            @Override
+            public void membershipCommitted(int node, long index, io.raftline.raft.Membership membership) {
+                synchronized (known) {
+                    if (index >= latestIndex && !membership.isEmpty()) {
+                        latestIndex = index;
+                        latest = membership;
+                    }
+                }
+            }
         };
     }
 
-    /** The nodes {@code /v1/cluster} lists: the members of the newest membership known, and every local node. */
+    /**
+     * The nodes {@code /v1/cluster} lists: the members of the newest committed membership known, and every local
+     * node.
+     */
     private java.util.Collection<Integer> listed() {
         Set<Integer> out = new java.util.TreeSet<>(nodes.keySet());
         io.raftline.raft.Membership m = latest;
@@ -559,7 +573,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     }
 
     /**
-     * Local cluster: brings the process back to the membership the recovered logs hold. Nodes a previous run added at
+     * Local cluster: brings the process back to the newest membership the recovered logs hold committed (a removal a
+     * deposed leader appended but never committed must not keep a voter out). Nodes a previous run added at
      * runtime are members there but not in the configuration: they are started again, where {@link #addNode()} put
      * them (a voter left out would count against every quorum). Configured nodes a previous run removed are stopped
      * again (their own log may not even say so: the entry that removed them never reached them).

@@ -6,7 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.raftline.config.RaftlineConfig;
+import io.raftline.node.NodeHost;
+import io.raftline.node.RaftNode;
 import io.raftline.node.ReadConsistency;
+import io.raftline.raft.MembershipChange;
+import io.raftline.transport.NetworkFaults;
+import io.vertx.core.Future;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -15,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -65,6 +71,71 @@ class LocalClusterMembershipTest {
             web.close(); // held to the end: Vert.x closes a client that became garbage, requests in flight and all
         } finally {
             await(vertx.close(), Duration.ofSeconds(30));
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    /**
+     * A leader cut off from the others appends {@code remove X}, which never commits: the others elect a new leader,
+     * and the process is killed before the old one learns of it. Node X is still a voter, so the restarted process
+     * must start it again: the removal is in one node's log, at the highest index any node holds, but uncommitted.
+     * (Before, the record of the membership followed the highest index any node reported, committed or not, and
+     * node X was left out for good.)
+     */
+    @Test
+    void anUncommittedRemovalDoesNotKeepANodeOutAtRestart() throws Exception {
+        Path dir = Files.createTempDirectory("raftline-local-uncommitted-");
+        JsonObject json = ClusterConfigs.cluster(3, 7, 3000);
+        JsonArray nodes = json.getJsonArray("nodes");
+        for (int i = 0; i < nodes.size(); i++) {
+            JsonObject n = nodes.getJsonObject(i);
+            n.put("http_port", 0).put("data_dir", dir.resolve("node-" + n.getInteger("id")).toString());
+        }
+        RaftlineConfig config = RaftlineConfig.fromJson(json);
+        try {
+            Vertx vertx = Vertx.vertx();
+            int removed;
+            try {
+                ClusterVerticle cluster = new ClusterVerticle(config);
+                await(vertx.deployVerticle(cluster), Duration.ofSeconds(30));
+                int old = await(cluster.awaitLeader(10_000));
+                removed = old % 3 + 1;
+                List<Integer> others = Stream.of(1, 2, 3).filter(id -> id != old).toList();
+                cluster.faults().setNetwork(NetworkFaults.fromJson(new JsonObject().put("partitions",
+                        new JsonArray().add(new JsonArray().add(old)).add(new JsonArray(others))),
+                        cluster.faults().nodeIds()));
+                RaftNode deposed = cluster.nodes().get(old);
+                Future<NodeHost.MembershipInfo> never = deposed.changeMembership(
+                        new MembershipChange.Remove(removed));
+                eventually("node " + old + " appended the removal of node " + removed, () -> deposed.status()
+                        .map(s -> s.configIndex() > 0 && !s.membership().contains(removed)));
+                eventually("a leader among " + others, () -> cluster.nodes().get(others.get(0)).status()
+                        .map(s -> others.contains(s.leader())));
+                assertThat(never.isComplete() && never.succeeded()).as("the removal never commits").isFalse();
+            } finally {
+                await(vertx.close(), Duration.ofSeconds(30));
+            }
+
+            Vertx again = Vertx.vertx();
+            try {
+                ClusterVerticle cluster = new ClusterVerticle(config);
+                await(again.deployVerticle(cluster), Duration.ofSeconds(30));
+                assertThat(cluster.nodes().keySet()).as("node %d is still a voter", removed)
+                        .containsExactly(1, 2, 3);
+                await(cluster.awaitLeader(10_000));
+                for (int id = 1; id <= 3; id++) {
+                    RaftNode node = cluster.nodes().get(id);
+                    eventually("node " + id + " has the three voters", () -> node.status()
+                            .map(s -> s.membership().voters().equals(List.of(1, 2, 3))));
+                }
+            } finally {
+                await(again.close(), Duration.ofSeconds(30));
+            }
+        } finally {
             try (Stream<Path> files = Files.walk(dir)) {
                 for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                     Files.delete(p);
