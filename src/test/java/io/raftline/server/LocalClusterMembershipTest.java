@@ -104,6 +104,10 @@ class LocalClusterMembershipTest {
                 await(vertx.deployVerticle(cluster), Duration.ofSeconds(30));
                 int old = await(cluster.awaitLeader(10_000));
                 removed = old % 3 + 1;
+                // A leader takes membership changes once it has committed an entry of its term (else
+                // leader_not_ready, and nothing would be appended): its term's first entry is its last.
+                eventually("node " + old + " committed its term's first entry", () -> cluster.nodes().get(old).status()
+                        .map(s -> s.role() == io.raftline.raft.Role.LEADER && s.commit() == s.lastIndex()));
                 List<Integer> others = Stream.of(1, 2, 3).filter(id -> id != old).toList();
                 cluster.faults().setNetwork(NetworkFaults.fromJson(new JsonObject().put("partitions",
                         new JsonArray().add(new JsonArray().add(old)).add(new JsonArray(others))),
@@ -111,6 +115,7 @@ class LocalClusterMembershipTest {
                 RaftNode deposed = cluster.nodes().get(old);
                 Future<NodeHost.MembershipInfo> never = deposed.changeMembership(
                         new MembershipChange.Remove(removed));
+                assertThat(never.failed()).as("the removal was refused: %s", never.cause()).isFalse();
                 eventually("node " + old + " appended the removal of node " + removed, () -> deposed.status()
                         .map(s -> s.configIndex() > 0 && !s.membership().contains(removed)));
                 eventually("a leader among " + others, () -> cluster.nodes().get(others.get(0)).status()
