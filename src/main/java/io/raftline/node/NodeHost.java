@@ -103,6 +103,11 @@ public final class NodeHost {
     private long generation;
     private boolean persistInFlight;
     private boolean snapshotInFlight;
+    /**
+     * The leader's snapshot the core took, with the state decoded from it, until the Ready that carries it installs
+     * that state; null otherwise. A snapshot is decoded before the core sees it (see {@link #stepSnapshot}).
+     */
+    private ReceivedSnapshot received;
     private long appliedBytesSinceSnapshot;
     /**
      * Where this node takes its next snapshot: the configured intervals less up to a quarter of them, drawn anew after
@@ -621,6 +626,7 @@ public final class NodeHost {
         paused = false;
         persistInFlight = false;
         snapshotInFlight = false;
+        received = null;
         appliedBytesSinceSnapshot = 0;
         drawSnapshotPoint();
         loggedCommit = core.log().committed();
@@ -789,6 +795,7 @@ public final class NodeHost {
         paused = false;
         core = null;
         kv = null;
+        received = null;
         persistInFlight = false;
         leaderView = 0;
     }
@@ -944,8 +951,62 @@ public final class NodeHost {
             }
             leaderCommit = Math.max(leaderCommit, a.leaderCommit());
         }
-        core.step(m);
+        if (m instanceof SnapshotRequest r && r.snapshot().index() > core.log().committed()) {
+            stepSnapshot(r);
+        } else {
+            core.step(m); // a snapshot at or below the commit index is only answered, never installed
+        }
         env.scheduleFlush();
+    }
+
+    /**
+     * A snapshot the core may install: its state is decoded and checked before the core sees it, so that only a
+     * snapshot this node can read is ever stored. Stored first, a snapshot it could not decode (damaged on the way,
+     * or of a format this release does not read) stopped the node when it was installed, and again at every start,
+     * since the boot decodes the stored snapshot. Such a snapshot is refused as a lost message: the node keeps its
+     * state and its log, and the leader sends a snapshot again later. A snapshot that arrives while another is still
+     * being installed is lost the same way: one at a time.
+     */
+    private void stepSnapshot(SnapshotRequest r) {
+        Snapshot s = r.snapshot();
+        if (received != null) {
+            LOG.info("{} snapshot {}@{} from node {} dropped: snapshot {} is still being installed", prefix(), s.index(),
+                    s.term(), r.from(), received.snapshot().index());
+            listener.messageDropped(r, "receiver installing a snapshot");
+            return;
+        }
+        KvStateMachine state;
+        try {
+            state = decodeReceived(s);
+        } catch (KvFormatException e) {
+            LOG.error("{} refused snapshot {}@{} from node {}: it cannot be read ({}); the node keeps its state at index"
+                    + " {} and its log", prefix(), s.index(), s.term(), r.from(), e.getMessage(), kv.lastApplied());
+            listener.messageDropped(r, "receiver cannot read snapshot");
+            return;
+        }
+        core.step(r);
+        if (core.log().snapshot() == s) {
+            received = new ReceivedSnapshot(s, state);
+        }
+    }
+
+    /**
+     * Decodes a received snapshot and checks that its state is the state at the snapshot's index (the log is applied
+     * on it from the next index).
+     *
+     * @throws KvFormatException if it cannot be read, or holds the state at another index
+     */
+    private static KvStateMachine decodeReceived(Snapshot s) {
+        KvStateMachine state = KvStateMachine.restore(s.data());
+        if (state.lastApplied() != s.index()) {
+            throw new KvFormatException("the snapshot at index " + s.index() + " holds the state at index "
+                    + state.lastApplied(), -1);
+        }
+        return state;
+    }
+
+    /** A snapshot the core took and the state decoded from it. */
+    private record ReceivedSnapshot(Snapshot snapshot, KvStateMachine state) {
     }
 
     /** Proposes what was queued and handles every Ready the core has, unless a write is still in flight. */
@@ -1067,9 +1128,6 @@ public final class NodeHost {
         send(toSend);
         if (rd.snapshot() != null) {
             installSnapshot(rd.snapshot());
-            if (!up) {
-                return;
-            }
         }
         apply(rd.committedEntries());
         PendingRequests.KvViewSource state = stateSource();
@@ -1114,13 +1172,13 @@ public final class NodeHost {
     }
 
     private void installSnapshot(Snapshot s) {
-        try {
-            kv = KvStateMachine.restore(s.data());
-        } catch (KvFormatException e) {
-            LOG.error("{} received a corrupt snapshot at index {}", prefix(), s.index(), e);
-            crash();
-            return;
+        ReceivedSnapshot r = received;
+        received = null;
+        if (r == null || r.snapshot() != s) {
+            // Every snapshot the core takes from a message went through stepSnapshot, one at a time.
+            throw new IllegalStateException("snapshot " + s.index() + " reached the Ready without its decoded state");
         }
+        kv = r.state();
         // The changes the snapshot covers are not known one by one: the history starts again after it.
         history = new ChangeHistory(kv.lastApplied() + 1, HISTORY_MAX_CHANGES, HISTORY_MAX_BYTES);
         endWatchers(new NodeRequestException(Reason.OUTCOME_UNKNOWN, core.leader(), "node " + id() + " installed a"

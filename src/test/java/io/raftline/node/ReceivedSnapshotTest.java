@@ -1,0 +1,177 @@
+package io.raftline.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.kv.KvCommand;
+import io.raftline.kv.KvStateMachine;
+import io.raftline.raft.RaftConfig;
+import io.raftline.raft.Snapshot;
+import io.raftline.raft.SnapshotMetadata;
+import io.raftline.raft.message.Message;
+import io.raftline.raft.message.SnapshotRequest;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A follower receiving the leader's snapshot (InstallSnapshot), on one {@link NodeHost} driven by hand: what runs on
+ * the node's thread and what runs off it are two queues the test empties when it wants, so it can look at the node
+ * between the snapshot's arrival and its installation.
+ */
+class ReceivedSnapshotTest {
+
+    private static final List<Integer> VOTERS = List.of(1, 2, 3);
+
+    /** The world of node 1: its loop and its workers are queues; what it sends and drops is recorded. */
+    private static final class ManualEnvironment implements HostEnvironment, NodeListener {
+        final ArrayDeque<Runnable> loop = new ArrayDeque<>();
+        final ArrayDeque<Runnable> workers = new ArrayDeque<>();
+        final List<Message> sent = new ArrayList<>();
+        final List<String> dropped = new ArrayList<>();
+        final List<Long> installed = new ArrayList<>();
+        final MemoryLogStore store = new MemoryLogStore();
+        final NodeHost host;
+        boolean flushScheduled;
+
+        ManualEnvironment() {
+            RaftConfig raft = RaftConfig.builder(1, VOTERS).tickMs(10).heartbeatMs(50).electionTimeoutMs(150, 300)
+                    .build();
+            host = new NodeHost(new NodeOptions(raft, 7, 100, 1_000), store, this, this);
+            host.boot();
+        }
+
+        /** Runs what waits on the node's loop, not what waits for a worker. */
+        void runLoop() {
+            while (!loop.isEmpty()) {
+                loop.poll().run();
+            }
+        }
+
+        /** Runs everything, workers included, until nothing is left. */
+        void settle() {
+            runLoop();
+            while (!workers.isEmpty()) {
+                workers.poll().run();
+                runLoop();
+            }
+        }
+
+        @Override
+        public long nanoTime() {
+            return 0;
+        }
+
+        @Override
+        public void send(Message m) {
+            sent.add(m);
+        }
+
+        @Override
+        public void runOnLoop(Runnable r) {
+            loop.add(r);
+        }
+
+        @Override
+        public void scheduleFlush() {
+            if (!flushScheduled) {
+                flushScheduled = true;
+                loop.add(() -> {
+                    flushScheduled = false;
+                    host.flush();
+                });
+            }
+        }
+
+        @Override
+        public <T> Future<T> offload(Callable<T> work) {
+            Promise<T> done = Promise.promise();
+            workers.add(() -> {
+                try {
+                    done.complete(work.call());
+                } catch (Exception e) {
+                    done.fail(e);
+                }
+            });
+            return done.future();
+        }
+
+        @Override
+        public long randomLong() {
+            return 42;
+        }
+
+        @Override
+        public void messageDropped(Message m, String reason) {
+            dropped.add(reason);
+        }
+
+        @Override
+        public void snapshotInstalled(int node, long index) {
+            installed.add(index);
+        }
+    }
+
+    /** The state of a machine that applied {@code keys} puts, one per index from 1. */
+    private static byte[] stateAt(int keys) {
+        KvStateMachine m = new KvStateMachine();
+        for (int i = 1; i <= keys; i++) {
+            m.apply(i, new KvCommand.Put("k" + i, ("v" + i).getBytes(StandardCharsets.UTF_8)));
+        }
+        return m.capture().toByteArray();
+    }
+
+    /** Node 2, leader of term 1, sends node 1 a snapshot at {@code index}. */
+    private static SnapshotRequest snapshot(long index, byte[] data) {
+        return new SnapshotRequest(2, 1, 1, new Snapshot(new SnapshotMetadata(index, 1, VOTERS), data));
+    }
+
+    /**
+     * A snapshot this node cannot read (damaged on the way, or of a format this release does not know) is refused before
+     * anything of it is stored: stored first, it stopped the node when it was decoded, and again at every start, since
+     * the boot decodes the stored snapshot; the node could not come back without an operator.
+     */
+    @Test
+    void anUnreadableSnapshotIsRefusedBeforeItIsStoredAndTheNodeStaysUp() {
+        ManualEnvironment env = new ManualEnvironment();
+        byte[] damaged = stateAt(50);
+        damaged[damaged.length / 2] ^= 0x10;
+
+        env.host.step(snapshot(50, damaged));
+        env.settle();
+
+        assertThat(env.host.up()).as("the node is up").isTrue();
+        assertThat(env.dropped).containsExactly("receiver cannot read snapshot");
+        assertThat(env.store.storage().snapshot().isEmpty()).as("nothing of it stored").isTrue();
+        assertThat(env.host.status().applied()).isZero();
+        assertThat(env.installed).isEmpty();
+
+        // It restarts from what it has, and installs the next snapshot it can read.
+        env.host.crash();
+        env.host.restart();
+        env.settle();
+        assertThat(env.host.up()).as("the node restarted").isTrue();
+        env.host.step(snapshot(50, stateAt(50)));
+        env.settle();
+        assertThat(env.host.status().applied()).isEqualTo(50);
+        assertThat(env.store.storage().snapshot().index()).isEqualTo(50);
+        assertThat(env.installed).containsExactly(50L);
+    }
+
+    /** A snapshot whose state is not at the index it claims would make the node apply the log from the wrong place. */
+    @Test
+    void aSnapshotWhoseStateIsNotAtItsIndexIsRefused() {
+        ManualEnvironment env = new ManualEnvironment();
+
+        env.host.step(snapshot(60, stateAt(50)));
+        env.settle();
+
+        assertThat(env.host.up()).isTrue();
+        assertThat(env.dropped).containsExactly("receiver cannot read snapshot");
+        assertThat(env.store.storage().snapshot().isEmpty()).isTrue();
+    }
+}
