@@ -108,6 +108,8 @@ public final class NodeHost {
      * that state; null otherwise. A snapshot is decoded before the core sees it (see {@link #stepSnapshot}).
      */
     private ReceivedSnapshot received;
+    /** The leader's snapshot being decoded off the node's thread, not yet seen by the core; null otherwise. */
+    private Snapshot decoding;
     private long appliedBytesSinceSnapshot;
     /**
      * Where this node takes its next snapshot: the configured intervals less up to a quarter of them, drawn anew after
@@ -627,6 +629,7 @@ public final class NodeHost {
         persistInFlight = false;
         snapshotInFlight = false;
         received = null;
+        decoding = null;
         appliedBytesSinceSnapshot = 0;
         drawSnapshotPoint();
         loggedCommit = core.log().committed();
@@ -796,6 +799,7 @@ public final class NodeHost {
         core = null;
         kv = null;
         received = null;
+        decoding = null;
         persistInFlight = false;
         leaderView = 0;
     }
@@ -964,30 +968,49 @@ public final class NodeHost {
      * snapshot this node can read is ever stored. Stored first, a snapshot it could not decode (damaged on the way,
      * or of a format this release does not read) stopped the node when it was installed, and again at every start,
      * since the boot decodes the stored snapshot. Such a snapshot is refused as a lost message: the node keeps its
-     * state and its log, and the leader sends a snapshot again later. A snapshot that arrives while another is still
-     * being installed is lost the same way: one at a time.
+     * state and its log, and the leader sends a snapshot again later.
+     *
+     * <p>Decoding takes time in proportion to the whole state, so it runs off the node's thread, which it would block
+     * for every node and group sharing it. Meanwhile the node goes on, and the core sees the snapshot only once its
+     * state is ready: to the core the snapshot arrived late, as a message the network delayed, which Raft allows.
+     * Whatever the core does meanwhile happens before the snapshot in its log's order (the entries it applies are at
+     * or below its commit index, and the core installs the snapshot only if it is above the commit index then). A
+     * snapshot that arrives while another is being decoded or installed is lost, as on a busy network, so one decoded
+     * state at a time waits for its Ready ({@link #installSnapshot}).
      */
     private void stepSnapshot(SnapshotRequest r) {
         Snapshot s = r.snapshot();
-        if (received != null) {
+        if (decoding != null || received != null) {
             LOG.info("{} snapshot {}@{} from node {} dropped: snapshot {} is still being installed", prefix(), s.index(),
-                    s.term(), r.from(), received.snapshot().index());
+                    s.term(), r.from(), (decoding != null ? decoding : received.snapshot()).index());
             listener.messageDropped(r, "receiver installing a snapshot");
             return;
         }
-        KvStateMachine state;
-        try {
-            state = decodeReceived(s);
-        } catch (KvFormatException e) {
-            LOG.error("{} refused snapshot {}@{} from node {}: it cannot be read ({}); the node keeps its state at index"
-                    + " {} and its log", prefix(), s.index(), s.term(), r.from(), e.getMessage(), kv.lastApplied());
-            listener.messageDropped(r, "receiver cannot read snapshot");
-            return;
-        }
-        core.step(r);
-        if (core.log().snapshot() == s) {
-            received = new ReceivedSnapshot(s, state);
-        }
+        decoding = s;
+        long gen = generation;
+        env.offload(() -> decodeReceived(s)).onComplete(ar -> env.runOnLoop(() -> {
+            if (gen != generation) {
+                return; // crashed meanwhile
+            }
+            decoding = null;
+            if (ar.failed()) {
+                escalateOutOfMemory(ar.cause());
+                LOG.error("{} refused snapshot {}@{} from node {}: it cannot be read ({}); the node keeps its state at"
+                        + " index {} and its log", prefix(), s.index(), s.term(), r.from(), ar.cause().getMessage(),
+                        kv.lastApplied());
+                listener.messageDropped(r, "receiver cannot read snapshot");
+                return;
+            }
+            if (paused) {
+                listener.messageDropped(r, "receiver paused");
+                return;
+            }
+            core.step(r);
+            if (core.log().snapshot() == s) {
+                received = new ReceivedSnapshot(s, ar.result());
+            }
+            env.scheduleFlush();
+        }));
     }
 
     /**

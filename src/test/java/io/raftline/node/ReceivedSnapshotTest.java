@@ -7,6 +7,9 @@ import io.raftline.kv.KvStateMachine;
 import io.raftline.raft.RaftConfig;
 import io.raftline.raft.Snapshot;
 import io.raftline.raft.SnapshotMetadata;
+import io.raftline.raft.message.AppendResponse;
+import io.raftline.raft.message.Heartbeat;
+import io.raftline.raft.message.HeartbeatResponse;
 import io.raftline.raft.message.Message;
 import io.raftline.raft.message.SnapshotRequest;
 import io.vertx.core.Future;
@@ -173,5 +176,55 @@ class ReceivedSnapshotTest {
         assertThat(env.host.up()).isTrue();
         assertThat(env.dropped).containsExactly("receiver cannot read snapshot");
         assertThat(env.store.storage().snapshot().isEmpty()).isTrue();
+    }
+
+    /**
+     * Decoding a snapshot takes time in proportion to the whole state: it runs on a worker, never on the node's loop
+     * (which it would block for every node and group that shares it). Meanwhile the node goes on (it answers its
+     * leader's heartbeats), stores nothing of the snapshot and takes no other one; the core sees the snapshot only
+     * once its state is decoded, and the state installed is that one.
+     */
+    @Test
+    void aSnapshotIsDecodedOffTheLoopAndTheCoreSeesItOnlyOnceItsStateIsReady() {
+        ManualEnvironment env = new ManualEnvironment();
+
+        env.host.step(snapshot(50, stateAt(50)));
+        env.runLoop();
+
+        assertThat(env.workers).as("the decode waits for a worker").hasSize(1);
+        assertThat(env.store.storage().snapshot().isEmpty()).as("nothing stored yet").isTrue();
+        assertThat(env.host.status().commit()).as("the core has not seen the snapshot").isZero();
+        assertThat(env.sent).isEmpty();
+        // The node goes on meanwhile; another snapshot is not taken before the first is installed.
+        env.host.step(new Heartbeat(2, 1, 1, 0, 9));
+        env.host.step(snapshot(55, stateAt(55)));
+        env.runLoop();
+        assertThat(env.sent).containsExactly(new HeartbeatResponse(1, 2, 1, 9));
+        assertThat(env.dropped).containsExactly("receiver installing a snapshot");
+
+        env.settle();
+        assertThat(env.installed).containsExactly(50L);
+        assertThat(env.store.storage().snapshot().index()).isEqualTo(50);
+        assertThat(env.host.status().applied()).isEqualTo(50);
+        assertThat(env.sent).last().isEqualTo(AppendResponse.accepted(1, 2, 1, 50));
+        assertThat(env.host.read(ReadConsistency.STALE).result().get("k50")).isPresent();
+    }
+
+    /** A snapshot decoded for an earlier life of the node (it crashed meanwhile) is not installed in the next. */
+    @Test
+    void aDecodeThatEndsAfterACrashInstallsNothing() {
+        ManualEnvironment env = new ManualEnvironment();
+        env.host.step(snapshot(50, stateAt(50)));
+        env.runLoop();
+        env.host.crash();
+        env.host.restart();
+        env.runLoop();
+
+        env.settle();
+
+        assertThat(env.host.up()).isTrue();
+        assertThat(env.installed).isEmpty();
+        assertThat(env.store.storage().snapshot().isEmpty()).isTrue();
+        assertThat(env.host.status().applied()).isZero();
     }
 }
