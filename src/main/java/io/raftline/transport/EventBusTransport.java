@@ -2,6 +2,7 @@ package io.raftline.transport;
 
 import io.raftline.raft.SerializationException;
 import io.raftline.raft.message.Message;
+import io.raftline.raft.message.SnapshotRequest;
 import io.raftline.security.FrameAuthenticator;
 import io.raftline.security.PeerFrameKeys;
 import io.raftline.security.PeerGuard;
@@ -12,7 +13,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageConsumer;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Sends Raft messages over the Vert.x event bus, one address per node: {@code raft.rpc.<nodeId>}.
@@ -40,6 +43,12 @@ import java.util.List;
  * pair, so a member cannot claim another's id: a frame goes only to a peer whose key is known (otherwise it is dropped
  * and the peer's certificate asked for, Raft sends again), and a frame is accepted only with its claimed sender's tag
  * (otherwise it is refused, counted, and the claimed sender's certificate asked for again, in case it was renewed).
+ *
+ * <p>One snapshot per sender, group and peer is on its way at a time, from the send until the bus has written its
+ * frame (on a clustered bus, to the connection's socket; in one process, to the receiver's queue) or failed to; a
+ * snapshot sent meanwhile is lost ({@code snapshot in flight}), as with gRPC. The leader's core sends a snapshot again
+ * after an election timeout without an answer, and on a clustered bus every copy was encoded whole and queued on the
+ * connection behind the copies still being written: a snapshot slower than a timeout piled up copies without bound.
  */
 public final class EventBusTransport implements Transport {
 
@@ -85,6 +94,8 @@ public final class EventBusTransport implements Transport {
      * yet (on the bus, then in its event loop's queue). Counted from the sending side, which only this process sees.
      */
     private final java.util.Map<Long, java.util.concurrent.atomic.AtomicInteger> waiting;
+    /** Shared by every group's view: the links with a snapshot on its way (see the class comment). */
+    private final Set<SnapshotLink> snapshotsInFlight;
     private final DropListener drops;
     private final Vertx vertx;
     /** With per-pair frame keys: whom frames can go to (null otherwise). */
@@ -96,6 +107,10 @@ public final class EventBusTransport implements Transport {
     private static final class Outbox {
         final java.util.Queue<GroupBatches.Part> parts = new java.util.concurrent.ConcurrentLinkedQueue<>();
         final java.util.concurrent.atomic.AtomicBoolean scheduled = new java.util.concurrent.atomic.AtomicBoolean();
+    }
+
+    /** A snapshot's way: from a node's replica of a group to a peer. */
+    private record SnapshotLink(int from, int group, int to) {
     }
 
     /** A registered replica: messages for it run on its context. */
@@ -158,6 +173,7 @@ public final class EventBusTransport implements Transport {
         this.outboxes = new java.util.concurrent.ConcurrentHashMap<>();
         this.receivers = new java.util.concurrent.ConcurrentHashMap<>();
         this.waiting = new java.util.concurrent.ConcurrentHashMap<>();
+        this.snapshotsInFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
         this.drops = dropListener;
         this.vertx = vertx;
         this.pairs = pairs;
@@ -178,6 +194,7 @@ public final class EventBusTransport implements Transport {
         this.outboxes = base.outboxes;
         this.receivers = base.receivers;
         this.waiting = base.waiting;
+        this.snapshotsInFlight = base.snapshotsInFlight;
         this.drops = base.drops;
         this.vertx = base.vertx;
         this.pairs = base.pairs;
@@ -263,15 +280,19 @@ public final class EventBusTransport implements Transport {
         if (unreachable(to, batch)) {
             return;
         }
-        if (!groups.isEmpty()) {
-            outbox(to, batch);
+        List<Message> going = claimSnapshotLinks(batch);
+        if (going.isEmpty()) {
             return;
         }
-        if (batch.size() == 1) {
-            sendNow(batch.get(0));
+        if (!groups.isEmpty()) {
+            outbox(to, going);
+            return;
+        }
+        if (going.size() == 1) {
+            sendOne(going.get(0));
         } else {
-            queued(group, to, batch.size());
-            bus.send(address(to, group), new RaftBatch(batch), batchOptions);
+            queued(group, to, going.size());
+            write(address(to, group), new RaftBatch(going), batchOptions, snapshotLinks(group, going));
         }
     }
 
@@ -279,8 +300,62 @@ public final class EventBusTransport implements Transport {
         if (pairs != null && !pairs.knows(m.to()) && unreachable(m.to(), List.of(m))) {
             return;
         }
+        if (!claimSnapshotLinks(List.of(m)).isEmpty()) {
+            sendOne(m);
+        }
+    }
+
+    private void sendOne(Message m) {
         queued(group, m.to(), 1);
-        bus.send(address(m.to(), group), m, options);
+        write(address(m.to(), group), m, options, snapshotLinks(group, List.of(m)));
+    }
+
+    /**
+     * The messages that may go: a snapshot whose link already has one on its way is dropped ({@code snapshot in
+     * flight}), the others take their link until the frame that carries them is written ({@link #write}).
+     */
+    private List<Message> claimSnapshotLinks(List<Message> messages) {
+        List<Message> going = messages;
+        for (int i = 0; i < messages.size(); i++) {
+            Message m = messages.get(i);
+            if (m instanceof SnapshotRequest s && !snapshotsInFlight.add(new SnapshotLink(s.from(), group, s.to()))) {
+                if (going == messages) {
+                    going = new ArrayList<>(messages.subList(0, i));
+                }
+                LOG.debug("snapshot {} of group {} from node {} to node {} not sent: the previous one is still on its way",
+                        s.snapshot().index(), group, s.from(), s.to());
+                drops.dropped(s, "snapshot in flight");
+            } else if (going != messages) {
+                going.add(m);
+            }
+        }
+        return going;
+    }
+
+    /** The links of the snapshots among {@code messages} of group {@code g} (none: an empty immutable list). */
+    private static List<SnapshotLink> snapshotLinks(int g, List<Message> messages) {
+        List<SnapshotLink> links = List.of();
+        for (Message m : messages) {
+            if (m instanceof SnapshotRequest) {
+                if (links.isEmpty()) {
+                    links = new ArrayList<>(1);
+                }
+                links.add(new SnapshotLink(m.from(), g, m.to()));
+            }
+        }
+        return links;
+    }
+
+    /**
+     * Hands a frame to the bus. A frame that carries snapshots frees their links once the bus has written it or failed
+     * to: only then can the next snapshot on those links go.
+     */
+    private void write(String address, Object frame, DeliveryOptions delivery, List<SnapshotLink> links) {
+        if (links.isEmpty()) {
+            bus.send(address, frame, delivery);
+            return;
+        }
+        bus.sender(address, delivery).write(frame).onComplete(ar -> links.forEach(snapshotsInFlight::remove));
     }
 
     /**
@@ -333,12 +408,14 @@ public final class EventBusTransport implements Transport {
             parts.add(p);
         }
         if (!parts.isEmpty()) {
+            List<SnapshotLink> links = new ArrayList<>();
             for (GroupBatches.Part p : parts) {
                 queued(p.group(), to, p.messages().size());
+                links.addAll(snapshotLinks(p.group(), p.messages()));
             }
             // To group 0's address: one consumer per node takes every frame, which keeps each group's messages in
             // the order they were sent.
-            bus.send(address(to), new GroupBatches(parts), groupOptions);
+            write(address(to), new GroupBatches(parts), groupOptions, links);
         }
     }
 

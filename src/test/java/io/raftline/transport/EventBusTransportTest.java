@@ -5,13 +5,17 @@ import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.raftline.raft.Entry;
+import io.raftline.raft.Snapshot;
+import io.raftline.raft.SnapshotMetadata;
 import io.raftline.raft.message.AppendRequest;
 import io.raftline.raft.message.Heartbeat;
 import io.raftline.raft.message.Message;
+import io.raftline.raft.message.SnapshotRequest;
 import io.raftline.raft.message.VoteRequest;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +40,9 @@ class EventBusTransportTest {
     /** What crossed the bus to each address, one entry per event-bus message (a Message or a RaftBatch). */
     private final Map<String, List<Object>> busMessages = new ConcurrentHashMap<>();
     private final Map<Integer, List<Message>> received = new ConcurrentHashMap<>();
+    /** Whether frames carrying a snapshot are held on their way out, as a slow connection holds what it writes. */
+    private volatile boolean holdSnapshots;
+    private final List<DeliveryContext<Object>> held = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
@@ -47,6 +54,12 @@ class EventBusTransportTest {
             if (ctx.message().address().startsWith(EventBusTransport.ADDRESS_PREFIX)) {
                 busMessages.computeIfAbsent(ctx.message().address(), a -> new CopyOnWriteArrayList<>())
                         .add(ctx.message().body());
+                Object body = ctx.message().body();
+                if (holdSnapshots && (body instanceof SnapshotRequest
+                        || body instanceof RaftBatch b && b.messages().stream().anyMatch(SnapshotRequest.class::isInstance))) {
+                    held.add(ctx);
+                    return;
+                }
             }
             ctx.next();
         });
@@ -215,5 +228,46 @@ class EventBusTransportTest {
         assertThat(received.get(3)).containsExactlyElementsOf(expectedThrough.stream().filter(m -> m.to() == 3).toList());
         assertThat(onBus(2)).hasSize(1);
         assertThat(onBus(3)).hasSize(1);
+    }
+
+    private static SnapshotRequest snapshot(int to, long index) {
+        return new SnapshotRequest(1, to, 5, new Snapshot(new SnapshotMetadata(index, 4, List.of(1, 2, 3)),
+                new byte[4096]));
+    }
+
+    /**
+     * The leader's core sends a snapshot again after an election timeout without an answer. On a clustered bus every
+     * copy is encoded whole and queued on the connection behind the copies still being written, so a snapshot that
+     * takes longer than a timeout to cross the link piles up copies in memory and on the link, each slowing the others.
+     * One snapshot per sender, group and peer is on its way at a time, until the bus has written it; a copy sent
+     * meanwhile is lost ({@code snapshot in flight}), and Raft sends it again later. Here the bus holds the first copy
+     * as a slow connection would.
+     */
+    @Test
+    void aSnapshotIsNotSentAgainWhileItsFirstCopyIsStillBeingWritten() throws Exception {
+        holdSnapshots = true;
+        sendAllFromContext(List.of(snapshot(2, 100)));
+        sendAllFromContext(List.of(snapshot(2, 100)));
+        sendAllFromContext(List.of(snapshot(2, 120), hb(2, 1)));
+        sendAllFromContext(List.of(snapshot(3, 100)));
+        assertThat(drops).containsExactly(snapshot(2, 100).describe() + ":snapshot in flight",
+                snapshot(2, 120).describe() + ":snapshot in flight");
+        assertThat(held).as("one copy on its way to each peer").hasSize(2);
+        eventually("the heartbeat delivered", () -> received.get(2).size() == 1);
+        assertThat(received.get(2)).containsExactly(hb(2, 1));
+
+        holdSnapshots = false;
+        Promise<Void> released = Promise.promise();
+        senderContext.runOnContext(x -> {
+            held.forEach(DeliveryContext::next);
+            released.complete();
+        });
+        await(released.future());
+        eventually("the held copies delivered", () -> received.get(2).size() == 2 && received.get(3).size() == 1);
+        // Once written, the next snapshot goes.
+        sendAllFromContext(List.of(snapshot(2, 120)));
+        eventually("the next snapshot delivered", () -> received.get(2).size() == 3);
+        assertThat(received.get(2)).containsExactly(hb(2, 1), snapshot(2, 100), snapshot(2, 120));
+        assertThat(drops).hasSize(2);
     }
 }
