@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ import java.util.List;
  * sharded node answers a {@link GroupBackup} of all its groups.
  *
  * <p>The capture is O(1); writing it is O(state) and runs on a worker into a temporary file, which the response
- * then streams from disk (no copy of the state in memory) and deletes.
+ * then streams from disk (no copy of the state in memory) and deletes; a write that fails deletes it at once.
  */
 public final class BackupApi {
 
@@ -63,13 +64,8 @@ public final class BackupApi {
         }
         node.read(consistency).compose(view -> {
             KvSnapshot state = view.snapshot();
-            return vertx.executeBlocking(() -> {
-                Path file = Files.createTempFile("raftline-backup-", ".snap");
-                try (OutputStream out = Files.newOutputStream(file)) {
-                    state.writeTo(out);
-                }
-                return new Written(file, String.valueOf(state.lastApplied()), state.stateHashHex());
-            }, false);
+            return vertx.executeBlocking(() -> new Written(writeAside(TEMP_DIR, state::writeTo),
+                    String.valueOf(state.lastApplied()), state.stateHashHex()), false);
         }).onComplete(ar -> send(ctx, ar, ar.succeeded() ? "raftline-" + ar.result().revision + ".snap" : ""));
     }
 
@@ -90,10 +86,11 @@ public final class BackupApi {
                 states.add(r.result().snapshot());
             }
             return vertx.executeBlocking(() -> {
-                Path file = Files.createTempFile("raftline-backup-", ".snap");
-                try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
-                    GroupBackup.writeTo(states, out);
-                }
+                Path file = writeAside(TEMP_DIR, out -> {
+                    OutputStream buffered = new java.io.BufferedOutputStream(out, 1 << 16);
+                    GroupBackup.writeTo(states, buffered);
+                    buffered.flush();
+                });
                 return new Written(file, GroupBackup.revisionHeader(states.stream().map(KvSnapshot::lastApplied)
                         .toList()), GroupBackup.stateHash(states));
             }, false);
@@ -113,6 +110,46 @@ public final class BackupApi {
                 .putHeader(KvApi.SERVED_BY, String.valueOf(node.id()))
                 .sendFile(w.file.toString())
                 .onComplete(done -> vertx.executeBlocking(() -> Files.deleteIfExists(w.file), false));
+    }
+
+    /** Where backups are written aside before they are sent: the system's temporary directory. */
+    private static final Path TEMP_DIR = Path.of(System.getProperty("java.io.tmpdir"));
+
+    /** Writes a backup's bytes to a stream (which the caller closes). */
+    @FunctionalInterface
+    interface BackupWriter {
+        /**
+         * Writes the backup.
+         *
+         * @param out where to
+         * @throws IOException if writing fails
+         */
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Writes a backup into a new temporary file of {@code dir} (readable by its owner only) and returns the file. If
+     * writing fails (a full disk), the file is deleted before the failure is reported: the response that would have
+     * deleted it after sending it is never sent, and each retry of a backup on a full disk would leave one more.
+     *
+     * @param dir  where
+     * @param body what to write
+     * @return the file, complete
+     * @throws IOException if it cannot be created or written
+     */
+    static Path writeAside(Path dir, BackupWriter body) throws IOException {
+        Path file = Files.createTempFile(dir, "raftline-backup-", ".snap");
+        try (OutputStream out = Files.newOutputStream(file)) {
+            body.writeTo(out);
+        } catch (Throwable failure) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                failure.addSuppressed(e);
+            }
+            throw failure;
+        }
+        return file;
     }
 
     private record Written(Path file, String revision, String hash) {
