@@ -67,6 +67,11 @@ public final class EventPipeline {
 
     /** Published sends remembered for pairing with their receives, at most (and as many sampled-out ones). */
     static final int MAX_TRACKED_SENDS = 8192;
+    /**
+     * Bytes of entries and snapshots the published sends remembered keep alive, at most (and as many for the
+     * sampled-out ones): a remembered AppendEntries holds its values.
+     */
+    static final long MAX_TRACKED_SEND_BYTES = 64L << 20;
     /** A published send is forgotten after this long (longer than the largest injected delay). */
     static final long SEND_RETENTION_MS = 70_000;
 
@@ -94,7 +99,7 @@ public final class EventPipeline {
     private long seq;
     private long msgSeq;
     private final Map<Integer, NodeView> nodes = new HashMap<>();
-    private final SentMessages sends = new SentMessages(MAX_TRACKED_SENDS, SEND_RETENTION_MS);
+    private final SentMessages sends = new SentMessages(MAX_TRACKED_SENDS, MAX_TRACKED_SEND_BYTES, SEND_RETENTION_MS);
     private List<RaftEvent> carried = new ArrayList<>();
     private final Map<Integer, RaftEvent.Applied> pendingApplied = new TreeMap<>();
     private final Map<Integer, RaftEvent.LogCommitted> pendingCommit = new TreeMap<>();

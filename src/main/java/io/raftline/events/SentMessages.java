@@ -24,7 +24,10 @@ import java.util.Map;
  *
  * <p>Sends that sampling left out are remembered too (as unpublished), so that neither their own arrival nor the copy
  * of it is taken for a published send of equal content. Both kinds are forgotten after {@link #retentionMs}, and the
- * oldest of a kind beyond {@link #maxPerKind}. All of this runs only for message events, which are only reported while
+ * oldest of a kind beyond {@link #maxPerKind} sends or {@link #maxBytesPerKind} bytes of entries and snapshots: a
+ * remembered send keeps its entries alive, and under a load of large values a count alone would hold gigabytes (8,192
+ * AppendEntries of a 1 MiB value each) after the log itself let them go; a send forgotten early only means that its
+ * receive, should it still come, is not drawn. All of this runs only for message events, which are only reported while
  * someone watches: unwatched, it costs nothing.
  */
 final class SentMessages {
@@ -36,6 +39,8 @@ final class SentMessages {
         /** Its published id, or 0 when sampling left it out. */
         final long msgId;
         final long at;
+        /** What remembering it keeps alive: its entries' or snapshot's bytes ({@link #payloadBytes}). */
+        final long bytes;
         /** Whether a receive or loss was matched to it. */
         boolean arrived;
 
@@ -44,6 +49,7 @@ final class SentMessages {
             this.key = key;
             this.msgId = msgId;
             this.at = at;
+            this.bytes = payloadBytes(message);
         }
 
         boolean published() {
@@ -52,7 +58,10 @@ final class SentMessages {
     }
 
     private final int maxPerKind;
+    private final long maxBytesPerKind;
     private final long retentionMs;
+    private long publishedBytes;
+    private long sampledOutBytes;
     private final IdentityHashMap<Message, Sent> byIdentity = new IdentityHashMap<>();
     /** Per content, the sends nothing arrived for yet, oldest first. */
     private final Map<Object, ArrayDeque<Sent>> awaiting = new HashMap<>();
@@ -62,12 +71,30 @@ final class SentMessages {
     private final ArrayDeque<Sent> sampledOutOrder = new ArrayDeque<>();
 
     /**
-     * @param maxPerKind  most published sends, and most sampled-out sends, remembered
-     * @param retentionMs how long a send is remembered (longer than the largest injected delay)
+     * @param maxPerKind      most published sends, and most sampled-out sends, remembered
+     * @param maxBytesPerKind most bytes of entries and snapshots the published sends keep alive, and the sampled-out
+     *                        ones (the newest send is kept whatever its size)
+     * @param retentionMs     how long a send is remembered (longer than the largest injected delay)
      */
-    SentMessages(int maxPerKind, long retentionMs) {
+    SentMessages(int maxPerKind, long maxBytesPerKind, long retentionMs) {
         this.maxPerKind = maxPerKind;
+        this.maxBytesPerKind = maxBytesPerKind;
         this.retentionMs = retentionMs;
+    }
+
+    /** The bytes a message carries beyond its fixed fields: an AppendEntries' entries, a snapshot's data. */
+    static long payloadBytes(Message m) {
+        if (m instanceof AppendRequest a) {
+            long total = 0;
+            for (io.raftline.raft.Entry e : a.entries()) {
+                total += e.sizeBytes();
+            }
+            return total;
+        }
+        if (m instanceof SnapshotRequest s) {
+            return s.snapshot().data().length;
+        }
+        return 0;
     }
 
     /**
@@ -101,7 +128,13 @@ final class SentMessages {
         Sent s = new Sent(m, key, msgId, now);
         byIdentity.put(m, s);
         awaiting.computeIfAbsent(key, k -> new ArrayDeque<>()).add(s);
-        (s.published() ? publishedOrder : sampledOutOrder).add(s);
+        if (s.published()) {
+            publishedOrder.add(s);
+            publishedBytes += s.bytes;
+        } else {
+            sampledOutOrder.add(s);
+            sampledOutBytes += s.bytes;
+        }
     }
 
     /**
@@ -172,19 +205,33 @@ final class SentMessages {
      * @param now the pipeline's time, epoch ms
      */
     void forgetOld(long now) {
-        forgetOld(publishedOrder, now);
-        forgetOld(sampledOutOrder, now);
+        publishedBytes = forgetOld(publishedOrder, publishedBytes, now);
+        sampledOutBytes = forgetOld(sampledOutOrder, sampledOutBytes, now);
     }
 
-    private void forgetOld(ArrayDeque<Sent> order, long now) {
-        while (!order.isEmpty() && (order.size() > maxPerKind || order.peek().at < now - retentionMs)) {
+    /** Forgets from the head of one kind's sends; returns the bytes its remaining sends keep. */
+    private long forgetOld(ArrayDeque<Sent> order, long bytes, long now) {
+        while (!order.isEmpty() && (order.size() > maxPerKind || order.peek().at < now - retentionMs
+                || (bytes > maxBytesPerKind && order.size() > 1))) {
             Sent s = order.poll();
+            bytes -= s.bytes;
             byIdentity.remove(s.message, s);
             if (!s.arrived) {
                 removeAwaiting(s);
             }
             lastArrived.remove(s.key, s);
         }
+        return bytes;
+    }
+
+    /** Bytes of entries and snapshots the remembered sends keep alive, published and sampled out. */
+    long bytes() {
+        return publishedBytes + sampledOutBytes;
+    }
+
+    /** How many sends are remembered, published and sampled out. */
+    int size() {
+        return publishedOrder.size() + sampledOutOrder.size();
     }
 
     /** Forgets every send (the stream follows another group: arrivals of the old one are left out). */
@@ -194,6 +241,8 @@ final class SentMessages {
         lastArrived.clear();
         publishedOrder.clear();
         sampledOutOrder.clear();
+        publishedBytes = 0;
+        sampledOutBytes = 0;
     }
 
     /** An AppendEntries' content: within one leader's term, its indexes name its entries. */
