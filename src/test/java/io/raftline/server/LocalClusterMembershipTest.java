@@ -39,11 +39,7 @@ class LocalClusterMembershipTest {
     void aShardedLocalClusterAddsAndRemovesANodeInEveryGroup() throws Exception {
         Path dir = Files.createTempDirectory("raftline-local-sharded-");
         JsonObject json = ClusterConfigs.cluster(3, 5, 3000).put("groups", 4);
-        JsonArray nodes = json.getJsonArray("nodes");
-        for (int i = 0; i < nodes.size(); i++) {
-            JsonObject n = nodes.getJsonObject(i);
-            n.put("http_port", 0).put("data_dir", dir.resolve("node-" + n.getInteger("id")).toString());
-        }
+        onDisk(json, dir);
         Vertx vertx = Vertx.vertx();
         try {
             ClusterVerticle cluster = new ClusterVerticle(RaftlineConfig.fromJson(json));
@@ -71,11 +67,7 @@ class LocalClusterMembershipTest {
             web.close(); // held to the end: Vert.x closes a client that became garbage, requests in flight and all
         } finally {
             await(vertx.close(), Duration.ofSeconds(30));
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
+            deleteTree(dir);
         }
     }
 
@@ -90,11 +82,7 @@ class LocalClusterMembershipTest {
     void anUncommittedRemovalDoesNotKeepANodeOutAtRestart() throws Exception {
         Path dir = Files.createTempDirectory("raftline-local-uncommitted-");
         JsonObject json = ClusterConfigs.cluster(3, 7, 3000);
-        JsonArray nodes = json.getJsonArray("nodes");
-        for (int i = 0; i < nodes.size(); i++) {
-            JsonObject n = nodes.getJsonObject(i);
-            n.put("http_port", 0).put("data_dir", dir.resolve("node-" + n.getInteger("id")).toString());
-        }
+        onDisk(json, dir);
         RaftlineConfig config = RaftlineConfig.fromJson(json);
         try {
             Vertx vertx = Vertx.vertx();
@@ -141,11 +129,7 @@ class LocalClusterMembershipTest {
                 await(again.close(), Duration.ofSeconds(30));
             }
         } finally {
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
+            deleteTree(dir);
         }
     }
 
@@ -153,11 +137,7 @@ class LocalClusterMembershipTest {
     void theLocalClusterRestartsWithTheMembersItHadNotThoseOfItsConfiguration() throws Exception {
         Path dir = Files.createTempDirectory("raftline-local-");
         JsonObject json = ClusterConfigs.cluster(3, 3, 3000);
-        JsonArray nodes = json.getJsonArray("nodes");
-        for (int i = 0; i < nodes.size(); i++) {
-            JsonObject n = nodes.getJsonObject(i);
-            n.put("http_port", 0).put("data_dir", dir.resolve("node-" + n.getInteger("id")).toString());
-        }
+        onDisk(json, dir);
         RaftlineConfig config = RaftlineConfig.fromJson(json);
         try {
             Vertx vertx = Vertx.vertx();
@@ -200,10 +180,23 @@ class LocalClusterMembershipTest {
                 await(again.close(), Duration.ofSeconds(30));
             }
         } finally {
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
+            deleteTree(dir);
+        }
+    }
+
+    /** Puts every node of {@code json} on any free HTTP port, with its data directory under {@code dir}. */
+    private static void onDisk(JsonObject json, Path dir) {
+        JsonArray nodes = json.getJsonArray("nodes");
+        for (int i = 0; i < nodes.size(); i++) {
+            JsonObject n = nodes.getJsonObject(i);
+            n.put("http_port", 0).put("data_dir", dir.resolve("node-" + n.getInteger("id")).toString());
+        }
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
             }
         }
     }
