@@ -35,13 +35,14 @@ final class LocalNodes {
     private static final long RETRY_MS = 50;
     private static final Set<Reason> RETRYABLE = Set.of(Reason.NOT_LEADER, Reason.NO_LEADER, Reason.CHANGE_PENDING,
             Reason.LEADER_NOT_READY, Reason.LEARNER_LAGGING, Reason.LEADERSHIP_LOST, Reason.PROPOSAL_DROPPED,
-            Reason.NODE_DOWN, Reason.NODE_PAUSED, Reason.TIMEOUT);
+            Reason.NODE_DOWN, Reason.NODE_PAUSED, Reason.TIMEOUT, Reason.OUTCOME_UNKNOWN);
     /**
      * The retryable failures that come after the change was proposed: its entry reached a leader's log, and may have
-     * committed (a timeout says "it may still be applied later") although the answer was a failure.
+     * committed (a timeout says "it may still be applied later", an unknown outcome that the leader went down or
+     * stepped down while it was pending) although the answer was a failure.
      */
     private static final Set<Reason> PROPOSED = Set.of(Reason.TIMEOUT, Reason.PROPOSAL_DROPPED,
-            Reason.LEADERSHIP_LOST);
+            Reason.LEADERSHIP_LOST, Reason.OUTCOME_UNKNOWN);
     private static final Pattern TRAILING_ID = Pattern.compile("^(.*?)(\\d+)$");
 
     private LocalNodes() {

@@ -52,6 +52,17 @@ class LocalNodesRetryTest {
     }
 
     @Test
+    void aRemovalWhoseLeaderWentDownWhileItWasPendingIsRetriedAndFoundDone() throws Exception {
+        // The leader stopped with the removal pending: it may still commit on the others, so it is tried again.
+        Leader leader = new Leader(new Membership(List.of(1, 2), List.of()), List.of(
+                refusal(Reason.OUTCOME_UNKNOWN, "node 1 stopped with the change pending (it may still commit)"),
+                refusal(Reason.UNKNOWN_MEMBER, "node 3 is not a member, there is nothing to remove")));
+        JsonArray members = await(LocalNodes.remove(vertx, leader.asMap(), 3));
+        assertThat(ids(members)).containsExactly(1, 2);
+        assertThat(leader.asked).hasSize(2);
+    }
+
+    @Test
     void aPromotionThatCommittedAfterItsTimeoutIsDone() throws Exception {
         Leader leader = new Leader(new Membership(List.of(1, 2, 3, 4), List.of()), List.of(
                 Future.succeededFuture(new NodeHost.MembershipInfo(new Membership(List.of(1, 2, 3), List.of(4)), 7)),
