@@ -209,18 +209,31 @@ class ShardedClusterHttpTest extends ClusterHttpTest {
     void idleGroupsGoQuietExchangeOnlyKeepalivesAndWakeForAWriteAndForTheirLeadersCrash() throws Exception {
         java.util.concurrent.atomic.AtomicLong raft = new java.util.concurrent.atomic.AtomicLong();
         java.util.concurrent.atomic.AtomicLong keepalives = new java.util.concurrent.atomic.AtomicLong();
+        // The last Raft messages sent, named in a failure: which group woke, and why, is then in the report.
+        java.util.concurrent.ConcurrentLinkedDeque<String> lastRaft = new java.util.concurrent.ConcurrentLinkedDeque<>();
         harness.vertx().eventBus().addOutboundInterceptor(ctx -> {
             Object body = ctx.message().body();
-            List<io.raftline.raft.message.Message> messages = new ArrayList<>();
+            // Each message with its group, where the frame names it (-1: not named).
+            Map<io.raftline.raft.message.Message, Integer> messages = new java.util.IdentityHashMap<>();
             if (body instanceof io.raftline.transport.GroupBatches frame) {
-                frame.parts().forEach(p -> messages.addAll(p.messages()));
+                frame.parts().forEach(p -> p.messages().forEach(m -> messages.put(m, p.group())));
             } else if (body instanceof io.raftline.transport.RaftBatch batch) {
-                messages.addAll(batch.messages());
+                batch.messages().forEach(m -> messages.put(m, -1));
             } else if (body instanceof io.raftline.raft.message.Message m) {
-                messages.add(m);
+                messages.put(m, -1);
             }
-            for (io.raftline.raft.message.Message m : messages) {
-                (m instanceof io.raftline.raft.message.Keepalive ? keepalives : raft).incrementAndGet();
+            for (var e : messages.entrySet()) {
+                io.raftline.raft.message.Message m = e.getKey();
+                if (m instanceof io.raftline.raft.message.Keepalive) {
+                    keepalives.incrementAndGet();
+                } else {
+                    raft.incrementAndGet();
+                    lastRaft.addLast("group " + e.getValue() + " " + m.getClass().getSimpleName() + " " + m.from()
+                            + "->" + m.to() + " term " + m.term());
+                    while (lastRaft.size() > 16) {
+                        lastRaft.pollFirst();
+                    }
+                }
             }
             ctx.next();
         });
@@ -232,7 +245,8 @@ class ShardedClusterHttpTest extends ClusterHttpTest {
         if (overBus) {
             // Ten keepalive rounds of the three nodes (two peers each): ten heartbeat intervals of a quiet cluster.
             eventually("60 keepalives", Duration.ofSeconds(10), () -> keepalives.get() >= keepalivesBefore + 60);
-            assertThat(raft.get() - raftBefore).as("Raft messages while every group was quiet").isZero();
+            assertThat(raft.get() - raftBefore).as("Raft messages while every group was quiet (the last: %s)", lastRaft)
+                    .isZero();
         }
         assertThat(allQuiet()).isTrue();
 
@@ -253,6 +267,14 @@ class ShardedClusterHttpTest extends ClusterHttpTest {
                 groupLeaders().stream().allMatch(l -> l != 0 && l != victim));
         System.out.printf("[quiet] %d quiet groups of node %d re-elected in %d ms%n",
                 leadsPerNode(before).get(victim), victim, (System.nanoTime() - crashedAt) / 1_000_000);
+        // The balancer spreads the leaderships over the two survivors (2 each), waking the group it moves: that move
+        // is over before the quiet spell is counted, or its transfer's messages would be counted as a quiet group's
+        // (the CI run of 2026-12-03 failed so, 21 messages: a 3-1 split after the election, moved during the count).
+        eventually("the groups spread over the two survivors", Duration.ofSeconds(30), () -> {
+            Map<Integer, Integer> leads = leadsPerNode(groupLeaders());
+            return !leads.containsKey(0) && !leads.containsKey(victim) && leads.size() == 2
+                    && leads.values().stream().allMatch(n -> n == GROUPS / 2);
+        });
         int survivor = victim == 1 ? 2 : 1;
         for (int g = 0; g < GROUPS; g++) {
             String k = keyOfGroup("after-quiet-crash/", g);
@@ -268,7 +290,8 @@ class ShardedClusterHttpTest extends ClusterHttpTest {
             long quietKeepalives = keepalives.get();
             // The two survivors send each other keepalives (and the down node's share, lost): ten intervals' worth.
             eventually("20 keepalives", Duration.ofSeconds(10), () -> keepalives.get() >= quietKeepalives + 20);
-            assertThat(raft.get() - quietRaft).as("Raft messages while every group was quiet, a node down").isZero();
+            assertThat(raft.get() - quietRaft)
+                    .as("Raft messages while every group was quiet, a node down (the last: %s)", lastRaft).isZero();
         }
         // Back, the node is heard again: the groups that went quiet without it wake and bring its replicas up to
         // date (its own stale reads see every write), then go quiet again with every member.
