@@ -219,6 +219,7 @@ stepBtn.addEventListener('click', () => {
       replay.feed++;
     }
     replayPlayer.step();
+    followReplay();
   } else {
     livePlayer.pause();
     livePlayer.step();
@@ -237,6 +238,7 @@ jumpBtn.addEventListener('click', () => {
 
 const slider = byTestId('replay-slider');
 const playBtn = byTestId('replay-play');
+const positionEl = byTestId('replay-position');
 
 function setMode(next) {
   if (next === mode) return;
@@ -285,9 +287,41 @@ function seek(k) {
   replay.feed = replay.pos = Math.max(0, Math.min(k, rec ? rec.length : 0));
   replay.shown = rec ? rec.modelAt(replay.pos) : initialModel();
   replayPlayer.reset(rec ? rec.tsAt(replay.pos) : 0);
-  if (rec) slider.value = String(rec.tsAt(replay.pos) - rec.tsAt(0));
+  drawReplayPosition();
   cluster.clear();
   dirty = true;
+}
+
+/**
+ * The replay's position after its player moved (a frame, a step): how many of the recording's events are shown (those
+ * before the oldest one the player still holds; all of them once it holds none and has been fed everything), then the
+ * slider and the readout.
+ */
+function followReplay() {
+  const rec = replay.rec;
+  if (!rec) return;
+  replay.pos = Math.min(replay.feed, replayPlayer.oldestPendingIndex());
+  if (replay.feed >= rec.length && !replayPlayer.backlog) replay.pos = rec.length;
+  drawReplayPosition();
+}
+
+/**
+ * The slider and the position readout, both from the playhead (the replay player's clock, within the recording), so
+ * that every move of it, whatever made it (play, step, seek, the restart of Play at the end), shows in both at once.
+ * Before, only a playing replay moved the slider: a step left it where it was until Play.
+ */
+function drawReplayPosition() {
+  const rec = replay.rec;
+  if (!rec) return;
+  const start = rec.tsAt(0);
+  const t = Math.min(Math.max(replayPlayer.clock, start), rec.tsAt(rec.length));
+  const ms = Math.round(t - start);
+  if (slider.value !== String(ms)) slider.value = String(ms);
+  const text = rec.length
+    ? `${clockTime(Math.round(t))} · +${(ms / 1000).toFixed(1)} s · event ${replay.pos.toLocaleString()} of ${rec.length.toLocaleString()}`
+    : 'empty recording';
+  if (positionEl.textContent !== text) positionEl.textContent = text;
+  positionEl.dataset.count = String(replay.pos);
 }
 
 slider.addEventListener('input', () => {
@@ -328,12 +362,8 @@ function stepReplay(now) {
     replay.feed++;
   }
   replayPlayer.advance(now);
-  replay.pos = Math.min(replay.feed, replayPlayer.oldestPendingIndex());
-  if (replay.playing) slider.value = String(Math.min(replayPlayer.clock, rec.tsAt(rec.length)) - rec.tsAt(0));
-  if (replay.feed >= rec.length && !replayPlayer.backlog) {
-    replay.pos = rec.length;
-    if (replay.playing) pauseReplay();
-  }
+  followReplay();
+  if (replay.pos >= rec.length && replay.playing) pauseReplay();
 }
 
 // ------------------------------------------------------------------ rendering
@@ -414,11 +444,6 @@ function render() {
   const trimmed = byTestId('trimmed-note');
   trimmed.hidden = mode !== 'live' || !live.trimmed;
   if (live.trimmed) trimmed.textContent = `history trimmed: the oldest ${live.trimmed.toLocaleString()} events are kept as a snapshot`;
-  if (mode === 'replay' && replay.rec) {
-    byTestId('replay-position').textContent =
-      `${clockTime(replay.rec.tsAt(replay.pos))} · +${((replay.rec.tsAt(replay.pos) - replay.rec.tsAt(0)) / 1000).toFixed(1)} s · ` +
-      `event ${replay.pos.toLocaleString()} of ${replay.rec.length.toLocaleString()}`;
-  }
 }
 
 function drawBehind() {

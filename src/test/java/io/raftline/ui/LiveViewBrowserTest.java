@@ -238,22 +238,7 @@ class LiveViewBrowserTest {
     @Test
     void aReplayedElectionShowsTheVotesBeforeTheLeader() throws Exception {
         Path rec = Paths.get("target", "recordings", "election.ndjson");
-        List<String> lines = new ArrayList<>();
-        String head = "\"term\":1,\"role\":\"Follower\",";
-        lines.add("{\"seq\":1,\"ts\":1000,\"node\":0,\"term\":0,\"role\":\"\",\"type\":\"ClusterInfo\",\"members\":[1,2,3]}");
-        lines.add("{\"seq\":2,\"ts\":1000,\"node\":1,\"term\":1,\"role\":\"Leader\",\"type\":\"StateChange\",\"from\":\"Candidate\",\"to\":\"Leader\",\"leader\":1,\"reason\":\"won\"}");
-        lines.add("{\"seq\":3,\"ts\":1100,\"node\":1,\"term\":1,\"role\":\"Down\",\"type\":\"NodeCrashed\"}");
-        lines.add("{\"seq\":4,\"ts\":1500,\"node\":2," + head + "\"type\":\"StateChange\",\"from\":\"Follower\",\"to\":\"Candidate\",\"leader\":0,\"reason\":\"election timeout\"}");
-        lines.add("{\"seq\":5,\"ts\":1500,\"node\":2,\"term\":2,\"role\":\"Candidate\",\"type\":\"ElectionStarted\",\"electionTerm\":2,\"preVote\":false,\"transfer\":false}");
-        lines.add(message(6, 1500, "MessageSent", 2, 10, 2, 1, "RequestVote", false, ""));
-        lines.add(message(7, 1500, "MessageSent", 2, 11, 2, 3, "RequestVote", false, ""));
-        lines.add(message(8, 1501, "MessageDropped", 1, 10, 2, 1, "RequestVote", false, ",\"reason\":\"receiver down\""));
-        lines.add(message(9, 1501, "MessageReceived", 3, 11, 2, 3, "RequestVote", false, ""));
-        lines.add("{\"seq\":10,\"ts\":1501,\"node\":3,\"term\":2,\"role\":\"Follower\",\"type\":\"VoteGranted\",\"candidate\":2,\"voteTerm\":2,\"preVote\":false}");
-        lines.add(message(11, 1501, "MessageSent", 3, 12, 3, 2, "RequestVoteResponse", true, ",\"granted\":true"));
-        lines.add(message(12, 1502, "MessageReceived", 2, 12, 3, 2, "RequestVoteResponse", true, ",\"granted\":true"));
-        lines.add("{\"seq\":13,\"ts\":1502,\"node\":2,\"term\":2,\"role\":\"Leader\",\"type\":\"StateChange\",\"from\":\"Candidate\",\"to\":\"Leader\",\"leader\":2,\"reason\":\"won\"}");
-        lines.add("{\"seq\":14,\"ts\":1502,\"node\":2,\"term\":2,\"role\":\"Leader\",\"type\":\"LeaderElected\",\"leader\":2,\"leaderTerm\":2,\"votes\":2}");
+        List<String> lines = electionRecording();
         openInReplay(rec, lines);
         assertThat(page.getByTestId("node-2")).hasAttribute("data-role", "Leader");
         page.getByTestId("replay-slider").fill("0");
@@ -304,6 +289,64 @@ class LiveViewBrowserTest {
     }
 
     /**
+     * Every way of moving a replay's position moves its slider and its readout with it: a step (before, the slider
+     * stood still until Play), a seek (the slider snaps to the event it lands on), playing to the end, and Play at the
+     * end, which starts again from the beginning. The slider is the playhead's time since the recording's first event,
+     * the readout says the same time and how many events are shown.
+     */
+    @Test
+    void aReplaysSliderAndReadoutFollowEveryStepSeekAndPlay() throws Exception {
+        openInReplay(Paths.get("target", "recordings", "election-steps.ndjson"), electionRecording());
+        Locator slider = page.getByTestId("replay-slider");
+        Locator position = page.getByTestId("replay-position");
+        assertThat(slider).hasAttribute("max", "502");
+        assertThat(slider).hasValue("502");
+        assertThat(position).containsText("+0.5 s · event 14 of 14");
+
+        slider.fill("0");
+        assertThat(slider).hasValue("0");
+        assertThat(position).containsText("+0.0 s · event 2 of 14");
+        // Step: the node 1 crash (at +100 ms), then node 2 standing (at +500 ms), one event a click.
+        page.getByTestId("live-step").click();
+        assertThat(position).containsText("+0.1 s · event 3 of 14");
+        assertThat(slider).hasValue("100");
+        page.getByTestId("live-step").click();
+        assertThat(position).containsText("+0.5 s · event 4 of 14");
+        assertThat(slider).hasValue("500");
+        page.getByTestId("live-step").click();
+        assertThat(position).containsText("event 5 of 14");
+        assertThat(page.getByTestId("node-2")).hasAttribute("data-role", "Candidate");
+        assertThat(page.getByTestId("replay-play")).hasText("Play");
+        shot("replay-stepped");
+
+        // A seek between two events lands on the earlier one: the slider snaps to it, the readout says it.
+        slider.fill("250");
+        assertThat(slider).hasValue("100");
+        assertThat(position).containsText("+0.1 s · event 3 of 14");
+
+        // Played to the end, the replay stops there.
+        page.getByTestId("replay-play").click();
+        assertThat(page.getByTestId("replay-play")).hasText("Play");
+        assertThat(slider).hasValue("502");
+        assertThat(position).containsText("+0.5 s · event 14 of 14");
+
+        // Play at the end starts again from the beginning (at 1/50x, 25 s of screen time to the crash): paused at once,
+        // the slider and the readout are back near the start and agree with the playhead.
+        page.getByTestId("replay-speed").selectOption("0.02");
+        page.getByTestId("replay-play").click();
+        page.getByTestId("live-pause").click();
+        assertThat(page.getByTestId("replay-play")).hasText("Play");
+        assertThat(position).containsText("event 2 of 14");
+        double clock = ((Number) page.evaluate("() => window.__raftline.clock()")).doubleValue();
+        org.assertj.core.api.Assertions.assertThat(clock).isBetween(1000.0, 1100.0);
+        long ms = Math.round(clock - 1000);
+        assertThat(slider).hasValue(String.valueOf(ms));
+        assertThat(position).containsText(String.format(java.util.Locale.ROOT, "+%.1f s", ms / 1000.0));
+        assertThat(position).hasAttribute("data-count", "2");
+        page.getByTestId("mode-live").click();
+    }
+
+    /**
      * What waits in a node's transport shows in its queue counts and its click-to-list: a recorded {@code QueueStats}
      * (hand-written, so the figures are known) of a node with messages waiting for its loop and messages to a peer
      * still in the transport (a gRPC stream that does not open, as {@code GrpcTransportTest} makes happen).
@@ -331,6 +374,31 @@ class LiveViewBrowserTest {
         assertThat(page.getByTestId("queue-list-2")).containsText("→ 3: 0 held by the network, 2 in the transport");
         docShot("transport-queues");
         page.getByTestId("mode-live").click();
+    }
+
+    /**
+     * A hand-written recording of an election (14 events, cluster time 1000 to 1502 ms): node 1 leads term 1 and
+     * crashes, node 2 stands in term 2, its RequestVote to node 1 is lost at its door, node 3 grants its vote and node 2
+     * leads.
+     */
+    private static List<String> electionRecording() {
+        List<String> lines = new ArrayList<>();
+        String head = "\"term\":1,\"role\":\"Follower\",";
+        lines.add("{\"seq\":1,\"ts\":1000,\"node\":0,\"term\":0,\"role\":\"\",\"type\":\"ClusterInfo\",\"members\":[1,2,3]}");
+        lines.add("{\"seq\":2,\"ts\":1000,\"node\":1,\"term\":1,\"role\":\"Leader\",\"type\":\"StateChange\",\"from\":\"Candidate\",\"to\":\"Leader\",\"leader\":1,\"reason\":\"won\"}");
+        lines.add("{\"seq\":3,\"ts\":1100,\"node\":1,\"term\":1,\"role\":\"Down\",\"type\":\"NodeCrashed\"}");
+        lines.add("{\"seq\":4,\"ts\":1500,\"node\":2," + head + "\"type\":\"StateChange\",\"from\":\"Follower\",\"to\":\"Candidate\",\"leader\":0,\"reason\":\"election timeout\"}");
+        lines.add("{\"seq\":5,\"ts\":1500,\"node\":2,\"term\":2,\"role\":\"Candidate\",\"type\":\"ElectionStarted\",\"electionTerm\":2,\"preVote\":false,\"transfer\":false}");
+        lines.add(message(6, 1500, "MessageSent", 2, 10, 2, 1, "RequestVote", false, ""));
+        lines.add(message(7, 1500, "MessageSent", 2, 11, 2, 3, "RequestVote", false, ""));
+        lines.add(message(8, 1501, "MessageDropped", 1, 10, 2, 1, "RequestVote", false, ",\"reason\":\"receiver down\""));
+        lines.add(message(9, 1501, "MessageReceived", 3, 11, 2, 3, "RequestVote", false, ""));
+        lines.add("{\"seq\":10,\"ts\":1501,\"node\":3,\"term\":2,\"role\":\"Follower\",\"type\":\"VoteGranted\",\"candidate\":2,\"voteTerm\":2,\"preVote\":false}");
+        lines.add(message(11, 1501, "MessageSent", 3, 12, 3, 2, "RequestVoteResponse", true, ",\"granted\":true"));
+        lines.add(message(12, 1502, "MessageReceived", 2, 12, 3, 2, "RequestVoteResponse", true, ",\"granted\":true"));
+        lines.add("{\"seq\":13,\"ts\":1502,\"node\":2,\"term\":2,\"role\":\"Leader\",\"type\":\"StateChange\",\"from\":\"Candidate\",\"to\":\"Leader\",\"leader\":2,\"reason\":\"won\"}");
+        lines.add("{\"seq\":14,\"ts\":1502,\"node\":2,\"term\":2,\"role\":\"Leader\",\"type\":\"LeaderElected\",\"leader\":2,\"leaderTerm\":2,\"votes\":2}");
+        return lines;
     }
 
     /** Writes a recording and opens it in the replay, as a user choosing the file would. */
