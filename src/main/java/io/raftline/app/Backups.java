@@ -161,14 +161,43 @@ final class Backups {
     /**
      * Seeds the data directory of every node of the initial membership of {@code config} with the backup, as a Raft
      * snapshot at its revision (term 1) under that membership. Every directory must be missing or empty: a restore
-     * never overwrites a node's data.
+     * never overwrites a node's data. All or nothing: see {@link #restore(Path, RaftlineConfig, StagedCheck)}.
      *
      * @param file   the backup
      * @param config the new cluster's configuration
      * @return what the backup held and the directories seeded
-     * @throws IOException if the backup is damaged, a directory is not empty, or a write fails
+     * @throws IOException if the backup is damaged, a directory is not empty, or a write fails (then no directory was
+     *                     changed)
      */
     static Restored restore(Path file, RaftlineConfig config) throws IOException {
+        return restore(file, config, (node, staged) -> { });
+    }
+
+    /**
+     * A check of one node's prepared state before any node's directory is filled; tests fail a restore half way with
+     * it.
+     */
+    @FunctionalInterface
+    interface StagedCheck {
+        /**
+         * Called once a node's state is written in its staging directory.
+         *
+         * @param node   the node's id
+         * @param staged where its state was written
+         * @throws IOException to fail the restore
+         */
+        void check(int node, Path staged) throws IOException;
+    }
+
+    /**
+     * The restore, all or nothing: every node's directory is locked (as a node locks it, so none can start on it
+     * meanwhile) and its state written in a staging directory inside it ({@code .restore-*}, same file system, so a
+     * mount point works); only once every node is prepared are the staged files moved into place, each by a rename. A
+     * failure anywhere (a directory that cannot be created or locked, a write that fails, a full disk, a failed check)
+     * removes everything the restore created, in every node's directory, so that each is as it was before (empty or
+     * missing), and names the node and the cause.
+     */
+    static Restored restore(Path file, RaftlineConfig config, StagedCheck check) throws IOException {
         // Read once: the same bytes are checked here and become the Raft snapshot's data.
         byte[] data = Files.readAllBytes(file);
         List<KvSnapshot> groups;
@@ -198,72 +227,214 @@ final class Backups {
                 }
             }
         }
-        if (groups.size() > 1) {
-            return restoreGroups(groups, config, nodes);
-        }
-        KvSnapshot state = groups.get(0);
-        Snapshot snapshot = new Snapshot(SnapshotMetadata.of(state.lastApplied(), 1,
-                Membership.ofVoters(config.memberIds())), data);
-        List<Path> seeded = new ArrayList<>();
-        for (NodeConfig n : nodes) {
-            Path dir = Path.of(n.dataDir());
-            Files.createDirectories(dir);
-            // A node that started meanwhile holds the directory: refused, never written under it.
-            DataDirLock lock = DataDirLock.acquire(dir);
-            try {
-                DurableStorage storage = DurableStorage.open(dir, config.storage().segmentBytes(), warning -> { });
-                try {
-                    storage.writeSnapshot(snapshot);
-                    storage.write(List.of(), new HardState(1, 0, state.lastApplied()), true);
-                } finally {
-                    storage.close();
-                }
-            } finally {
-                lock.close();
+        List<Seeding> seedings = new ArrayList<>();
+        Seeding current = null;
+        String stage = "locking its data directory";
+        try {
+            for (NodeConfig n : nodes) {
+                current = new Seeding(n.id(), Path.of(n.dataDir()));
+                current.lock(groups.size());
+                seedings.add(current);
             }
-            seeded.add(dir);
+            stage = "writing its state";
+            for (Seeding s : seedings) {
+                current = s;
+                s.staged = Files.createTempDirectory(s.dir, ".restore-");
+                if (groups.size() > 1) {
+                    writeGroups(s.staged, groups, config);
+                } else {
+                    writeOne(s.staged, groups.get(0), data, config);
+                }
+                check.check(s.node, s.staged);
+            }
+            stage = "moving its state into place";
+            for (Seeding s : seedings) {
+                current = s;
+                s.commit();
+            }
+        } catch (IOException | RuntimeException e) {
+            String cause = e.getMessage() == null ? e.toString() : e.getMessage();
+            List<String> left = new ArrayList<>();
+            if (current != null && !seedings.contains(current)) {
+                current.undo(left);
+            }
+            for (Seeding s : seedings) {
+                s.undo(left);
+            }
+            String where = current == null ? "" : " at node " + current.node + " (" + current.dir + ")";
+            throw new IOException("restore failed" + where + " while " + stage + ": " + cause + "; "
+                    + (left.isEmpty() ? "nothing was restored: every node's data directory is as it was"
+                            : "undoing it failed, remove by hand: " + String.join(", ", left)), e);
         }
-        return new Restored(Info.of(state), seeded);
+        List<Path> seeded = new ArrayList<>();
+        for (Seeding s : seedings) {
+            s.unlock();
+            seeded.add(s.dir);
+        }
+        return new Restored(groups.size() > 1 ? Info.of(groups) : Info.of(groups.get(0)), seeded);
     }
 
     /**
-     * Seeds every node of a sharded cluster: the number of groups recorded (as the node records it), then each group's
-     * state as a Raft snapshot of that group at its revision, in the node's shared write-ahead log and the group's
-     * snapshot directory, exactly where the node will look. A group whose state is empty (no write ever reached it)
-     * starts empty.
+     * One node's part of a restore, and how to undo it: the directories it created (from the highest one that was
+     * missing), the lock it holds, its staging directory.
      */
-    private static Restored restoreGroups(List<KvSnapshot> groups, RaftlineConfig config, List<NodeConfig> nodes)
-            throws IOException {
-        Membership members = Membership.ofVoters(config.memberIds());
-        List<Path> seeded = new ArrayList<>();
-        for (NodeConfig n : nodes) {
-            Path dir = Path.of(n.dataDir());
+    private static final class Seeding {
+        final int node;
+        final Path dir;
+        /** The highest directory this restore created on the way to {@code dir}, or null if it existed. */
+        Path created;
+        /** Its locks: the directory's (group 0's), then each other group's directory's, as the node takes them. */
+        final List<DataDirLock> locks = new ArrayList<>();
+        Path staged;
+
+        Seeding(int node, Path dir) {
+            this.node = node;
+            this.dir = dir;
+        }
+
+        void lock(int groups) throws IOException {
+            Path missing = null;
+            for (Path p = dir.toAbsolutePath().normalize(); p != null && !Files.exists(p); p = p.getParent()) {
+                missing = p;
+            }
+            created = missing;
             Files.createDirectories(dir);
-            List<DataDirLock> locks = new ArrayList<>();
-            try {
-                for (int g = 0; g < groups.size(); g++) {
-                    locks.add(DataDirLock.acquire(GroupLayout.groupDir(dir, g)));
-                }
-                GroupLayout.checkOrRecord(dir, groups.size());
-                try (SharedWal wal = SharedWal.open(NioDisk.INSTANCE, dir.resolve("wal"), config.storage().segmentBytes(),
-                        groups.size(), warning -> { })) {
-                    for (int g = 0; g < groups.size(); g++) {
-                        KvSnapshot state = groups.get(g);
-                        if (state.lastApplied() == 0) {
-                            continue;
-                        }
-                        DurableStorage storage = DurableStorage.open(NioDisk.INSTANCE, GroupLayout.groupDir(dir, g),
-                                wal.group(g), warning -> { });
-                        storage.writeSnapshot(new Snapshot(SnapshotMetadata.of(state.lastApplied(), 1, members),
-                                state.toByteArray()));
-                        storage.write(List.of(), new HardState(1, 0, state.lastApplied()), true);
+            // A node that started meanwhile holds the directory: refused, never written under it.
+            for (int g = 0; g < groups; g++) {
+                locks.add(DataDirLock.acquire(GroupLayout.groupDir(dir, g)));
+            }
+        }
+
+        /** Moves the staged files into the directory (renames within one file system), then drops the staging. */
+        void commit() throws IOException {
+            moveInto(staged, dir);
+            staged = null;
+        }
+
+        /**
+         * Moves what {@code from} holds into {@code to}: a directory that is there already (a group's, made by its
+         * lock) gets the contents; the rest is renamed. Then {@code from} is removed and {@code to} synced.
+         */
+        private static void moveInto(Path from, Path to) throws IOException {
+            try (Stream<Path> inside = Files.list(from)) {
+                for (Path p : inside.toList()) {
+                    Path target = to.resolve(p.getFileName().toString());
+                    if (Files.isDirectory(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                            && Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        moveInto(p, target);
+                    } else {
+                        Files.move(p, target, StandardCopyOption.ATOMIC_MOVE);
                     }
                 }
-            } finally {
-                locks.forEach(DataDirLock::close);
             }
-            seeded.add(dir);
+            Files.delete(from);
+            NioDisk.INSTANCE.syncDirectory(to);
         }
-        return new Restored(Info.of(groups), seeded);
+
+        void unlock() {
+            RuntimeException failed = null;
+            for (DataDirLock l : locks) {
+                try {
+                    l.close();
+                } catch (RuntimeException e) {
+                    failed = e;
+                }
+            }
+            locks.clear();
+            if (failed != null) {
+                throw failed;
+            }
+        }
+
+        /**
+         * Leaves the directory as it was: empty (everything in it came from this restore, if it held the lock: it was
+         * empty, and locked since), or missing with the parents this restore created. What cannot be removed is added
+         * to {@code left}.
+         */
+        void undo(List<String> left) {
+            boolean held = !locks.isEmpty();
+            try {
+                unlock();
+            } catch (RuntimeException e) {
+                left.add(dir + " (" + e.getMessage() + ")");
+            }
+            if (held) {
+                try (Stream<Path> inside = Files.list(dir)) {
+                    for (Path p : inside.toList()) {
+                        deleteTree(p);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    left.add(dir + " (" + e.getMessage() + ")");
+                    return;
+                }
+            }
+            // The directories it created, deepest first, as long as they are empty (without the lock, what another
+            // process put there stays).
+            for (Path p = dir.toAbsolutePath().normalize(); created != null && p != null && p.startsWith(created);
+                    p = p.getParent()) {
+                try {
+                    if (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        Files.delete(p);
+                    }
+                } catch (java.nio.file.DirectoryNotEmptyException e) {
+                    if (held) {
+                        left.add(p + " (not empty)");
+                    }
+                    return;
+                } catch (IOException e) {
+                    left.add(p + " (" + e.getMessage() + ")");
+                    return;
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (Files.isDirectory(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try (Stream<Path> inside = Files.list(root)) {
+                for (Path p : inside.toList()) {
+                    deleteTree(p);
+                }
+            }
+        }
+        Files.delete(root);
+    }
+
+    /** One group's state as a node's data directory holds it: a Raft snapshot at its revision, term 1. */
+    private static void writeOne(Path dir, KvSnapshot state, byte[] data, RaftlineConfig config) {
+        Snapshot snapshot = new Snapshot(SnapshotMetadata.of(state.lastApplied(), 1,
+                Membership.ofVoters(config.memberIds())), data);
+        DurableStorage storage = DurableStorage.open(dir, config.storage().segmentBytes(), warning -> { });
+        try {
+            storage.writeSnapshot(snapshot);
+            storage.write(List.of(), new HardState(1, 0, state.lastApplied()), true);
+        } finally {
+            storage.close();
+        }
+    }
+
+    /**
+     * A sharded node's data directory: the number of groups recorded (as the node records it), then each group's state
+     * as a Raft snapshot of that group at its revision, in the node's shared write-ahead log and the group's snapshot
+     * directory, exactly where the node will look. A group whose state is empty (no write ever reached it) starts
+     * empty.
+     */
+    private static void writeGroups(Path dir, List<KvSnapshot> groups, RaftlineConfig config) {
+        Membership members = Membership.ofVoters(config.memberIds());
+        GroupLayout.checkOrRecord(dir, groups.size());
+        try (SharedWal wal = SharedWal.open(NioDisk.INSTANCE, dir.resolve("wal"), config.storage().segmentBytes(),
+                groups.size(), warning -> { })) {
+            for (int g = 0; g < groups.size(); g++) {
+                KvSnapshot state = groups.get(g);
+                if (state.lastApplied() == 0) {
+                    continue;
+                }
+                DurableStorage storage = DurableStorage.open(NioDisk.INSTANCE, GroupLayout.groupDir(dir, g),
+                        wal.group(g), warning -> { });
+                storage.writeSnapshot(new Snapshot(SnapshotMetadata.of(state.lastApplied(), 1, members),
+                        state.toByteArray()));
+                storage.write(List.of(), new HardState(1, 0, state.lastApplied()), true);
+            }
+        }
     }
 }

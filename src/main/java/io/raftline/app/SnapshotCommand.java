@@ -66,7 +66,8 @@ final class SnapshotCommand implements Callable<Integer> {
 
     /** {@code snapshot restore}. */
     @Command(name = "restore", description = {"Seed the data directory of every node of a new cluster's"
-            + " configuration with a backup; start the cluster afterwards as usual. Refuses non-empty directories.", ""})
+            + " configuration with a backup; start the cluster afterwards as usual. Refuses non-empty directories. All or"
+            + " nothing: if it fails for one node, no node's directory is changed.", ""})
     static final class Restore implements Callable<Integer> {
 
         @ParentCommand

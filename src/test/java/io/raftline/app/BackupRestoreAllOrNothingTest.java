@@ -1,0 +1,166 @@
+package io.raftline.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.raftline.config.RaftlineConfig;
+import io.raftline.kv.KvCodec;
+import io.raftline.kv.KvCommand;
+import io.raftline.kv.KvSnapshot;
+import io.raftline.kv.KvStateMachine;
+import io.raftline.shard.GroupBackup;
+import io.raftline.storage.DataDirLock;
+import io.raftline.verify.nemesis.ClusterConfigs;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A restore is all or nothing: when it fails for one node, the nodes done before it are not left seeded (a cluster
+ * half restored, whose seeded nodes could elect a leader and take writes without the others), every data directory is
+ * as it was before, and the error names the node and the cause.
+ */
+class BackupRestoreAllOrNothingTest {
+
+    private Path dir;
+
+    @BeforeEach
+    void makeDir() throws IOException {
+        dir = Files.createTempDirectory("raftline-restore-");
+    }
+
+    @AfterEach
+    void removeDir() throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    /**
+     * Node 1's directory exists (empty), node 2's is missing with two of its parents, node 3's lies under a regular
+     * file, so it cannot be created: before, nodes 1 and 2 were left seeded.
+     */
+    @Test
+    void aRestoreThatFailsOnTheLastNodeLeavesEveryDirectoryAsItWas() throws Exception {
+        Path backup = dir.resolve("backup.snap");
+        Files.write(backup, state(5).toByteArray());
+        Files.createDirectories(dir.resolve("n1"));
+        Path blocker = dir.resolve("blocker");
+        Files.writeString(blocker, "a file where a directory should be");
+        RaftlineConfig config = config(ClusterConfigs.cluster(3, 41, 3000),
+                Map.of(1, dir.resolve("n1"), 2, dir.resolve("deep/er/n2"), 3, blocker.resolve("n3")));
+        List<String> before = tree();
+
+        Throwable failed = catchThrowable(() -> Backups.restore(backup, config));
+        assertThat(tree()).as("every directory as before the restore").isEqualTo(before);
+        assertThat(failed).isInstanceOf(IOException.class)
+                .hasMessageContaining("restore failed at node 3 (" + blocker.resolve("n3") + ")")
+                .hasMessageContaining("Not a directory")
+                .hasMessageContaining("nothing was restored: every node's data directory is as it was");
+
+        // Once the cause is gone, the same restore seeds all three, and leaves no staging behind.
+        Files.delete(blocker);
+        Backups.Restored restored = Backups.restore(backup, config);
+        assertThat(restored.seeded()).hasSize(3);
+        for (int id = 1; id <= 3; id++) {
+            assertSeeded(Path.of(config.nodes().get(id - 1).dataDir()));
+        }
+    }
+
+    /**
+     * A failure found once every node's state is written (a full disk, a check of what was written), here on the last
+     * node of a sharded cluster: no node's directory gets anything, those that existed stay, empty.
+     */
+    @Test
+    void aFailureAfterEveryNodeIsPreparedLeavesNothingEither() throws Exception {
+        Path backup = dir.resolve("groups.snap");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        GroupBackup.writeTo(List.of(state(3), state(0), state(7), state(2)), out);
+        Files.write(backup, out.toByteArray());
+        for (int id = 1; id <= 3; id++) {
+            Files.createDirectories(dir.resolve("n" + id));
+        }
+        RaftlineConfig config = config(ClusterConfigs.cluster(3, 43, 3000).put("groups", 4),
+                Map.of(1, dir.resolve("n1"), 2, dir.resolve("n2"), 3, dir.resolve("n3")));
+        List<String> before = tree();
+        List<Integer> prepared = new ArrayList<>();
+
+        Throwable failed = catchThrowable(() -> Backups.restore(backup, config, (node, staged) -> {
+            prepared.add(node);
+            if (node == 3) {
+                throw new IOException("No space left on device");
+            }
+        }));
+        assertThat(prepared).containsExactly(1, 2, 3);
+        assertThat(tree()).as("every directory as before the restore").isEqualTo(before);
+        assertThat(failed).isInstanceOf(IOException.class)
+                .hasMessageContaining("restore failed at node 3 (" + dir.resolve("n3") + ") while writing its state:"
+                        + " No space left on device; nothing was restored");
+
+        Backups.Restored restored = Backups.restore(backup, config);
+        assertThat(restored.seeded()).hasSize(3);
+        for (int id = 1; id <= 3; id++) {
+            Path d = dir.resolve("n" + id);
+            assertSeeded(d);
+            assertThat(d.resolve("group-2")).isDirectory();
+            assertThat(d.resolve("group-2").resolve(DataDirLock.FILE)).exists();
+        }
+    }
+
+    /** A state machine's state after {@code writes} writes. */
+    private static KvSnapshot state(int writes) {
+        KvStateMachine kv = new KvStateMachine();
+        for (int i = 1; i <= writes; i++) {
+            kv.apply(i, KvCodec.encode(new KvCommand.Put("k" + i, ("v" + i).getBytes(StandardCharsets.UTF_8),
+                    KvCommand.UNCONDITIONAL, null)));
+        }
+        return kv.capture();
+    }
+
+    private static RaftlineConfig config(JsonObject json, Map<Integer, Path> dataDirs) {
+        JsonArray nodes = json.getJsonArray("nodes");
+        for (int i = 0; i < nodes.size(); i++) {
+            JsonObject n = nodes.getJsonObject(i);
+            n.put("http_port", 0).put("data_dir", dataDirs.get(n.getInteger("id")).toString());
+        }
+        return RaftlineConfig.fromJson(json);
+    }
+
+    /** Everything under the test's directory: each path, a file's size. */
+    private List<String> tree() throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.sorted().map(p -> dir.relativize(p) + (Files.isDirectory(p) ? "/" : " " + size(p))).toList();
+        }
+    }
+
+    private static long size(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A node's directory seeded: its lock file and the restored state, no staging directory left. */
+    private static void assertSeeded(Path d) throws IOException {
+        try (Stream<Path> inside = Files.list(d)) {
+            List<String> names = inside.map(p -> p.getFileName().toString()).toList();
+            assertThat(names).as("%s", d).contains(DataDirLock.FILE).hasSizeGreaterThan(1)
+                    .noneMatch(n -> n.startsWith(".restore-"));
+        }
+    }
+}
