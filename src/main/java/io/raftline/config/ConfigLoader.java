@@ -38,8 +38,9 @@ import java.util.Properties;
  *       {@code RAFTLINE_SERVICE_REQUEST_TIMEOUT_MS=2000}</li>
  *   <li>{@code raftline.storage.engine|segment_bytes} / {@code RAFTLINE_STORAGE_ENGINE|SEGMENT_BYTES}, e.g.
  *       {@code -Draftline.storage.engine=memory}</li>
- *   <li>{@code raftline.security.trust_loopback|peer_identity|cluster_secret|client_token|event_values} /
- *       {@code RAFTLINE_SECURITY_TRUST_LOOPBACK|PEER_IDENTITY|CLUSTER_SECRET|CLIENT_TOKEN|EVENT_VALUES}, and
+ *   <li>{@code raftline.security.trust_loopback|peer_identity|cluster_secret|client_token|event_values|}
+ *       {@code legacy_raft_credential} / {@code RAFTLINE_SECURITY_TRUST_LOOPBACK|PEER_IDENTITY|CLUSTER_SECRET|}
+ *       {@code CLIENT_TOKEN|EVENT_VALUES|LEGACY_RAFT_CREDENTIAL}, and
  *       {@code raftline.limits.<field>} / {@code RAFTLINE_LIMITS_<FIELD>} for every field of {@link LimitsConfig},
  *       {@code raftline.tls.<field>} / {@code RAFTLINE_TLS_<FIELD>} for every field of {@link TlsConfig}
  *       ({@code crl_files} as paths separated by commas)</li>
@@ -237,6 +238,7 @@ public final class ConfigLoader {
         paths.add(List.of("security", "cluster_secret"));
         paths.add(List.of("security", "client_token"));
         paths.add(List.of("security", "event_values"));
+        paths.add(List.of("security", "legacy_raft_credential"));
         for (String f : RaftlineConfig.TLS_FIELDS) {
             paths.add(List.of("tls", f));
         }

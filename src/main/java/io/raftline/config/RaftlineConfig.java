@@ -42,7 +42,7 @@ import java.util.Set;
  *   "event_loops": 0,                Vert.x event loops of the process, 0: Vert.x's default (2 per core)
  *   "security": { "allowed_hosts": [], "allowed_origins": [], "trust_loopback": true,
  *                 "peer_identity": "node", "cluster_secret": "", "client_token": "",
- *                 "event_values": "show" },  see {@link SecurityConfig}
+ *                 "event_values": "show", "legacy_raft_credential": false },  see {@link SecurityConfig}
  *   "limits": { "max_connections": 4096, "idle_timeout_ms": 120000, ..., "quota_bytes": 0 }  see {@link LimitsConfig}
  * }
  * </pre>
@@ -77,7 +77,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
     static final List<String> TLS_FIELDS = List.of("cert_file", "key_file", "ca_file", "client_auth",
             "reload_interval_ms", "client_ca_file", "crl_files");
     static final List<String> SECURITY_FIELDS = List.of("allowed_hosts", "allowed_origins", "trust_loopback",
-            "peer_identity", "cluster_secret", "client_token", "event_values");
+            "peer_identity", "cluster_secret", "client_token", "event_values", "legacy_raft_credential");
     static final List<String> LIMITS_FIELDS = List.of("max_connections", "idle_timeout_ms", "request_timeout_ms",
             "max_request_line_bytes", "max_header_bytes", "max_ws_frame_bytes", "quota_bytes",
             "request_head_timeout_ms");
@@ -286,6 +286,14 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                     + " use \"required\"");
         }
         checkPeerTls(tls, security, transport, nodeId, nodes);
+        if (transport == TransportKind.GRPC && !tls.enabled() && nodeId != 0 && !security.clientToken().isEmpty()
+                && security.clusterSecret().isEmpty() && (admin == null || admin.token().isEmpty())) {
+            throw new ConfigException("security.cluster_secret", "is required with \"transport\": \"grpc\","
+                    + " security.client_token and no tls in a process of its own (node_id " + nodeId + "): Raft"
+                    + " calls must carry a credential only nodes hold, and every key-value client holds the client"
+                    + " token; set the same long random secret on every node (RAFTLINE_SECURITY_CLUSTER_SECRET, e.g."
+                    + " openssl rand -hex 32), or an admin.token, or tls with per-node certificates");
+        }
 
         RaftlineConfig config = new RaftlineConfig(clusterName, seed, singleNode, nodeId, List.copyOf(nodes), admin,
                 raft, service, storage, transport, security, limits, tls, groups, eventLoops);
@@ -339,8 +347,14 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
         if (legacyHideValues) {
             eventValues = eventValues.strictest(EventValues.HIDE);
         }
+        boolean legacyRaft = s.bool("legacy_raft_credential", d.legacyRaftCredential());
+        if (legacyRaft && secret.isEmpty()) {
+            throw new ConfigException(s.field("legacy_raft_credential"), "needs security.cluster_secret (it lets Raft"
+                    + " calls carry the earlier release's credential besides the one derived from the secret, during a"
+                    + " rolling upgrade); set the secret, or remove this setting");
+        }
         return new SecurityConfig(hosts, origins, s.bool("trust_loopback", d.trustLoopback()), peerIdentity, secret,
-                clientToken, eventValues);
+                clientToken, eventValues, legacyRaft);
     }
 
     private static TlsConfig readTls(JsonReader t) {
@@ -494,6 +508,30 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
      */
     public ClientAccess clientAccess() {
         return new ClientAccess(security.clientToken(), admin == null ? "" : admin.token(), tls.clientAuth().enabled());
+    }
+
+    /**
+     * What Raft calls over gRPC without TLS must carry, and this process's nodes present on theirs: a credential only
+     * nodes hold ({@link io.raftline.security.RaftCallCredential}): one derived from {@code security.cluster_secret};
+     * else, in local mode, a random one (a new one on every call: make it once per process); else the admin token.
+     * None (null) without a client token or a secret: Raft calls are then as open as the key-value API.
+     *
+     * @return the credential, or null
+     */
+    public io.raftline.security.RaftCallCredential newRaftCallCredential() {
+        String adminToken = admin == null ? "" : admin.token();
+        if (!security.clusterSecret().isEmpty()) {
+            return io.raftline.security.RaftCallCredential.fromSecret(security.clusterSecret(),
+                    security.legacyRaftCredential() ? clientAccess() : null);
+        }
+        if (security.clientToken().isEmpty()) {
+            return null;
+        }
+        if (nodeId == 0) {
+            return io.raftline.security.RaftCallCredential.inProcess();
+        }
+        // The configuration refuses a client token without a secret or an admin token here (a process of its own).
+        return io.raftline.security.RaftCallCredential.adminToken(adminToken);
     }
 
     /**

@@ -21,16 +21,20 @@ import java.util.List;
  * @param clientToken    bearer token every client of the key-value API must present (HTTP {@code Authorization},
  *                       gRPC metadata, Redis {@code AUTH}); empty: the key-value API is open
  * @param eventValues    what of clients' keys and values the event stream (live view, recordings, relays) carries
+ * @param legacyRaftCredential during a rolling upgrade from a release whose Raft calls over gRPC without TLS carried
+ *                       the client or admin token: Raft calls also present and accept that earlier credential besides
+ *                       the one derived from {@link #clusterSecret} (needs the secret)
  */
 public record SecurityConfig(List<String> allowedHosts, List<String> allowedOrigins, boolean trustLoopback,
-        PeerIdentityPolicy peerIdentity, String clusterSecret, String clientToken, EventValues eventValues) {
+        PeerIdentityPolicy peerIdentity, String clusterSecret, String clientToken, EventValues eventValues,
+        boolean legacyRaftCredential) {
 
     /**
      * Nothing extra allowed, loopback trusted, certificates must name their node, no secret, an open key-value API,
      * keys and values shown in events: the defaults.
      */
     public static final SecurityConfig DEFAULT = new SecurityConfig(List.of(), List.of(), true,
-            PeerIdentityPolicy.NODE, "", "", EventValues.SHOW);
+            PeerIdentityPolicy.NODE, "", "", EventValues.SHOW, false);
 
     /** Shortest cluster secret accepted, in characters. */
     public static final int MIN_SECRET_CHARS = 16;
@@ -45,6 +49,7 @@ public record SecurityConfig(List<String> allowedHosts, List<String> allowedOrig
      * @param clusterSecret  the cluster's shared secret, or empty
      * @param clientToken    the key-value API's token, or empty
      * @param eventValues    what of keys and values events carry
+     * @param legacyRaftCredential whether Raft calls also present and accept the earlier release's credential
      */
     public SecurityConfig {
         allowedHosts = List.copyOf(allowedHosts);
@@ -65,6 +70,6 @@ public record SecurityConfig(List<String> allowedHosts, List<String> allowedOrig
         return "SecurityConfig[allowedHosts=" + allowedHosts + ", allowedOrigins=" + allowedOrigins + ", trustLoopback="
                 + trustLoopback + ", peerIdentity=" + peerIdentity.configName() + ", clusterSecret="
                 + (clusterSecret.isEmpty() ? "none" : "set") + ", clientToken=" + (clientToken.isEmpty() ? "none" : "set")
-                + ", eventValues=" + eventValues.configName() + "]";
+                + ", eventValues=" + eventValues.configName() + ", legacyRaftCredential=" + legacyRaftCredential + "]";
     }
 }

@@ -193,14 +193,16 @@ final class ClientPort {
         GrpcServer raftServer = GrpcServer.server(vx, new GrpcServerOptions()
                 .setMaxMessageSize(raftTransport.options().maxMessageBytes())).addService(raft);
         String raftPath = "/" + raft.name().fullyQualifiedName() + "/";
-        // Without TLS no certificate tells a node from anyone who can reach the port: with a client token configured,
-        // Raft calls need the nodes' credential (GrpcTransport#presenting), or a client refused by the KV service could
-        // still write through the log (an AppendEntries at a higher term). With TLS the Raft service checks the
-        // caller's certificate instead (RaftEndpoint, PeerGuard).
-        boolean raftToken = raftTransport.guard() == null && access.required();
+        // Without TLS no certificate tells a node from anyone who can reach the port: with a client token or a cluster
+        // secret configured, Raft calls need the nodes' credential (GrpcTransport#presenting, RaftCallCredential), or
+        // a client could write through the log (an AppendEntries at a higher term); the client token is not one, since
+        // every key-value client holds it. With TLS the Raft service checks the caller's certificate instead
+        // (RaftEndpoint, PeerGuard).
+        io.raftline.security.RaftCallCredential credential = raftTransport.guard() == null
+                ? raftTransport.credential() : null;
         return request -> {
             if (request.path().startsWith(raftPath)) {
-                String refusal = raftToken ? access.refusal(request.getHeader("authorization")) : null;
+                String refusal = credential != null ? credential.refusal(request::getHeader) : null;
                 if (refusal == null) {
                     raftServer.handle(request);
                 } else {

@@ -254,10 +254,10 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                     id -> httpAddress(id).filter(a -> a.port() > 0)
                             .map(a -> SocketAddress.inetSocketAddress(a.port(), a.host())),
                     known, grpcOptions(config), config.nodeId() == 0 ? context : null, peerTls);
-            if (peerTls == null && config.clientAccess().required()) {
-                // No certificate tells a node from a client, and the client ports ask for a token: the nodes present
-                // their own credential on Raft calls, as they do when they forward (ClientPort checks it).
-                grpcTransport.presenting(config.clientAccess().peerAuthorization());
+            if (peerTls == null) {
+                // No certificate tells a node from a client: with a client token or a cluster secret, Raft calls carry
+                // a credential only nodes hold (never the client token), and ClientPort asks for it.
+                grpcTransport.presenting(config.newRaftCallCredential());
             }
             wire = grpcTransport;
         } else {

@@ -334,6 +334,35 @@ class RaftlineConfigTest {
                 .startsWith("security.client_token: must differ from admin.token");
     }
 
+    /**
+     * Raft over gRPC without TLS in a process of its own, with a client token: the client token cannot be the nodes'
+     * credential (every key-value client holds it), so a secret or an admin token must be; the rolling upgrade's
+     * setting needs the secret.
+     */
+    @Test
+    void aGrpcNodeWithAClientTokenAndNoTlsNeedsACredentialOnlyNodesHold() {
+        String token = "0123456789abcdef";
+        JsonObject process = base().put("node_id", 2).put("transport", "grpc")
+                .put("security", new JsonObject().put("client_token", token));
+        assertThat(failure(process.copy())).startsWith("security.cluster_secret: is required with \"transport\":"
+                + " \"grpc\", security.client_token and no tls in a process of its own (node_id 2)");
+        RaftlineConfig withSecret = RaftlineConfig.fromJson(process.copy().put("security", new JsonObject()
+                .put("client_token", token).put("cluster_secret", "secret-0123456789abcdef")));
+        assertThat(withSecret.newRaftCallCredential()).isNotNull();
+        RaftlineConfig withAdmin = RaftlineConfig.fromJson(process.copy().put("admin", new JsonObject()
+                .put("port", 8080).put("token", "admin-0123456789abcdef")));
+        assertThat(withAdmin.newRaftCallCredential().refusal(java.util.Map.of("authorization", "Bearer " + token)::get))
+                .isNotNull();
+        // The local cluster (node_id 0) makes a random one; the event-bus transport needs none.
+        assertThat(RaftlineConfig.fromJson(process.copy().put("node_id", 0)).newRaftCallCredential()).isNotNull();
+        RaftlineConfig.fromJson(process.copy().put("transport", "eventbus"));
+        assertThat(RaftlineConfig.fromJson(base()).newRaftCallCredential()).isNull();
+        assertThat(failure(base().put("security", new JsonObject().put("legacy_raft_credential", true))))
+                .startsWith("security.legacy_raft_credential: needs security.cluster_secret");
+        assertThat(RaftlineConfig.fromJson(base().put("security", new JsonObject().put("legacy_raft_credential", true)
+                .put("cluster_secret", "secret-0123456789abcdef"))).security().legacyRaftCredential()).isTrue();
+    }
+
     @Test
     void hostsMustNotBeEmpty() {
         // http_host was checked, but a node's host and admin.host were not: "" made URLs like http://:8081 that the

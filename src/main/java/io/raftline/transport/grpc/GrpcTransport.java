@@ -320,8 +320,8 @@ public final class GrpcTransport implements Transport {
         this(vertx, conditioner, drops, peers, members, options, peerContext, null);
     }
 
-    /** What every Raft call presents in its {@code authorization} metadata, or null ({@link #presenting}). */
-    private volatile String authorization;
+    /** The nodes' credential every Raft call presents and the Raft service asks for, or null ({@link #presenting}). */
+    private volatile io.raftline.security.RaftCallCredential credential;
 
     /**
      * Creates the transport, with mutual TLS between nodes when {@code tls} is given.
@@ -348,24 +348,33 @@ public final class GrpcTransport implements Transport {
     }
 
     /**
-     * The {@code authorization} metadata every Raft call carries, for a transport without TLS whose peers' client ports
-     * ask key-value clients for a token ({@code security.client_token}): without TLS no certificate tells a node from
-     * anyone else who can reach the port, so the nodes' own credential does (the one they present when they forward
-     * to the leader). Set before the first send; null (the default): none.
+     * The nodes' credential, for a transport without TLS: every Raft call carries it in its metadata, and this node's
+     * Raft service refuses a call without it ({@code ClientPort}). Without TLS no certificate tells a node from anyone
+     * else who can reach the port, so a credential only nodes hold does ({@link io.raftline.security.RaftCallCredential}
+     * says which). Set before the first send; null (the default): none asked for, none presented.
      *
-     * @param authorization the header's value ({@code Bearer <token>}), or null
+     * @param credential the nodes' credential, or null
      * @return this
      */
-    public GrpcTransport presenting(String authorization) {
-        this.authorization = authorization;
+    public GrpcTransport presenting(io.raftline.security.RaftCallCredential credential) {
+        this.credential = credential;
         return this;
+    }
+
+    /**
+     * The nodes' credential Raft calls must carry, when the transport has one ({@link #presenting}).
+     *
+     * @return the credential, or null
+     */
+    public io.raftline.security.RaftCallCredential credential() {
+        return credential;
     }
 
     /** Adds the nodes' credential to a Raft call's metadata, when there is one (before anything is written). */
     private void authorize(GrpcClientRequest<?, ?> request) {
-        String a = authorization;
-        if (a != null) {
-            request.headers().set("authorization", a);
+        io.raftline.security.RaftCallCredential c = credential;
+        if (c != null) {
+            c.present(request.headers()::set);
         }
     }
 
