@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  *       are refused (403) before the SockJS handshake. Every {@code register} and {@code send} is authorized by the
  *       same {@link AdminAccess} as the admin API: a loopback client (if loopback is trusted), or a frame whose
  *       {@code headers} carry {@code "Authorization": "Bearer <token>"} (or a connection opened with that header).
- *       Each connection may send at most {@code framesPerSecond} frames a second (pings aside): beyond it a frame is
- *       refused with a {@code rate_limited} error, and a connection that floods on is closed.
+ *       Each connection may send at most {@code framesPerSecond} frames a second, every frame counted (pings and
+ *       frames the bridge cannot use too, {@link RateLimitedSocket}): beyond it a frame is refused unread with a
+ *       {@code rate_limited} error, and a connection that floods on is closed.
  *       A refused {@code send} is answered on its reply address with {@code {"ok":false,"error":"forbidden",
  *       "message":...}}, which is how the page knows to ask for the token.</li>
  *   <li>{@code /vendor/<library>/*}: d3, uPlot and sockjs-client from their Maven WebJars on the classpath,
@@ -69,7 +70,6 @@ public final class UiRouter {
     private final int frameLimit;
     private final ViewerFeed.Options feedOptions;
     private final Map<SockJSSocket, Disposable> feeds = new ConcurrentHashMap<>();
-    private final Map<SockJSSocket, FrameRateLimit> rates = new ConcurrentHashMap<>();
     private MessageConsumer<Object> consumer;
 
     /** Inbound frames (commands, subscriptions) a connection may send per second by default. */
@@ -95,7 +95,7 @@ public final class UiRouter {
      * @param control         executes the commands browsers send
      * @param extraOrigins    origins besides the server's own allowed to open the bridge
      * @param access          who may receive events and send commands
-     * @param framesPerSecond inbound frames a connection may send per second (pings not counted)
+     * @param framesPerSecond inbound frames a connection may send per second (every frame, pings included)
      * @param feedOptions     how far a browser may fall behind before it is resynchronised
      */
     public UiRouter(Vertx vertx, ControlHandler control, Set<String> extraOrigins, AdminAccess access,
@@ -137,8 +137,15 @@ public final class UiRouter {
         // SockJS's HTTP fallbacks (xhr-streaming, xhr-polling, used where a proxy blocks WebSockets) read the
         // frames a client sends from the request body: bounded like every other input.
         router.route("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(BRIDGE_BODY_LIMIT));
+        // The bridge gets each connection through RateLimitedSocket, which counts every frame before the bridge reads
+        // it: what SockJSHandler.bridge does (it makes this same EventBusBridgeImpl and gives it to socketHandler),
+        // with the socket wrapped, since the bridge's hook never hears of frames it cannot parse.
+        io.vertx.ext.web.handler.sockjs.impl.EventBusBridgeImpl bridge =
+                new io.vertx.ext.web.handler.sockjs.impl.EventBusBridgeImpl(vertx, null, bridgeOptions(),
+                        this::onBridgeEvent);
         router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, new SockJSHandlerOptions()
-                .setRegisterWriteHandler(false)).bridge(bridgeOptions(), this::onBridgeEvent));
+                .setRegisterWriteHandler(false)).socketHandler(socket -> bridge.handle(new RateLimitedSocket(socket,
+                        frameLimit))));
         webjarVersions().forEach((library, version) -> router.route("/vendor/" + library + "/*")
                 .handler(StaticHandler.create("META-INF/resources/webjars/" + library + "/" + version)));
         router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false)
@@ -177,22 +184,13 @@ public final class UiRouter {
     private void onBridgeEvent(BridgeEvent event) {
         if (event.type() == BridgeEventType.SOCKET_CREATED) {
             control.publisher().viewerConnected();
-            rates.put(event.socket(), new FrameRateLimit(frameLimit));
         } else if (event.type() == BridgeEventType.SOCKET_CLOSED) {
             control.publisher().viewerDisconnected();
-            rates.remove(event.socket());
             stopFeed(event.socket());
         }
         if (event.type() == BridgeEventType.SOCKET_CREATED || event.type() == BridgeEventType.SOCKET_CLOSED) {
             LOG.debug("live view {}: {}", event.type() == BridgeEventType.SOCKET_CREATED ? "connected" : "disconnected",
                     event.socket().remoteAddress());
-        }
-        if (event.type() == BridgeEventType.SEND || event.type() == BridgeEventType.PUBLISH
-                || event.type() == BridgeEventType.REGISTER || event.type() == BridgeEventType.UNREGISTER) {
-            if (!withinRate(event)) {
-                event.complete(false);
-                return;
-            }
         }
         if (event.type() == BridgeEventType.SEND || event.type() == BridgeEventType.PUBLISH
                 || event.type() == BridgeEventType.REGISTER) {
@@ -228,39 +226,6 @@ public final class UiRouter {
         if (d != null) {
             d.dispose();
         }
-    }
-
-    /**
-     * Counts an inbound frame against its socket's rate. Beyond the limit the frame is refused with an error frame
-     * ({@code {"type":"err","body":"rate_limited"}}; a command's sender gets the same on its reply address, so it does
-     * not wait for a timeout); a socket that keeps sending when refused is a flood and is closed.
-     */
-    private boolean withinRate(BridgeEvent event) {
-        FrameRateLimit limit = rates.get(event.socket());
-        if (limit == null) {
-            return true;
-        }
-        FrameRateLimit.Verdict v = limit.admit(System.nanoTime());
-        if (v == FrameRateLimit.Verdict.ADMIT) {
-            return true;
-        }
-        JsonObject raw = event.getRawMessage();
-        String message = "more than " + frameLimit + " frames a second on this connection";
-        if (v == FrameRateLimit.Verdict.CLOSE) {
-            LOG.warn("closed a live-view connection from {}: a flood of frames", event.socket().remoteAddress());
-            event.socket().close(4029, "too many frames");
-            return false;
-        }
-        String replyAddress = raw == null ? null : raw.getString("replyAddress");
-        if (event.type() == BridgeEventType.SEND && replyAddress != null) {
-            event.socket().write(Buffer.buffer(new JsonObject().put("type", "rec").put("address", replyAddress)
-                    .put("body", new JsonObject().put("ok", false).put("error", "rate_limited").put("message", message))
-                    .encode()));
-        } else {
-            event.socket().write(Buffer.buffer(new JsonObject().put("type", "err").put("address", raw == null ? null
-                    : raw.getString("address")).put("body", "rate_limited").put("message", message).encode()));
-        }
-        return false;
     }
 
     /**

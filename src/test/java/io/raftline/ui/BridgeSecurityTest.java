@@ -202,6 +202,31 @@ class BridgeSecurityTest {
         closed.get(10, TimeUnit.SECONDS);
     }
 
+    /**
+     * Every frame counts toward the rate, not only those the bridge's hook hears of: pings (the bridge tells the hook
+     * only after handling them) and frames it cannot use (not JSON, no type, no address, an unknown type: answered by
+     * the bridge itself, never shown to the hook) used to pass uncounted, so a client could flood the bridge with them
+     * for ever. Each kind of flood is now refused with {@code rate_limited} and closed.
+     */
+    @Test
+    void pingsAndMalformedFramesCountTowardTheRateAndTheirFloodIsClosed() throws Exception {
+        java.util.List<String> floods = java.util.List.of(new JsonObject().put("type", "ping").encode(), "not json",
+                new JsonObject().put("address", "raft.control").encode(),
+                new JsonObject().put("type", "send").encode(),
+                new JsonObject().put("type", "bogus").put("address", "raft.control").encode());
+        for (String frame : floods) {
+            Frames f = connect(null);
+            java.util.concurrent.CompletableFuture<Short> closed = new java.util.concurrent.CompletableFuture<>();
+            f.ws.closeHandler(v -> closed.complete(f.ws.closeStatusCode()));
+            for (int i = 0; i < UiRouter.DEFAULT_FRAMES_PER_SECOND + FrameRateLimit.FLOOD_REFUSALS * 2; i++) {
+                f.ws.writeTextMessage(frame);
+            }
+            assertThat(f.next(x -> isErr(x) && "rate_limited".equals(x.getString("body")), Duration.ofSeconds(10))
+                    .getString("message")).as(frame).contains("frames a second");
+            assertThat(closed.get(10, TimeUnit.SECONDS)).as(frame).isEqualTo((short) RateLimitedSocket.FLOOD_CLOSE_CODE);
+        }
+    }
+
     @Test
     void pagesOfOtherOriginsCannotOpenTheBridge() {
         assertThatThrownBy(() -> connect("http://evil.example")).hasMessageContaining("403");
