@@ -110,6 +110,9 @@ public final class Clustering {
     public static VertxBuilder builder(RaftlineConfig config, VertxOptions options) {
         NodeConfig self = config.node(config.nodeId()).orElseThrow();
         EventBusOptions bus = options.getEventBusOptions();
+        // No frame size can be set here: Vert.x 5.0.7's clustered event bus buffers each inbound frame to the length
+        // its sender announces (InboundConnection's private RecordParser), and EventBusOptions has no bound for it
+        // (docs/security.md, "The clustered event bus": what that leaves and what operators do about it).
         bus.setHost(self.host()).setPort(0).setClusterPublicHost(self.host());
         if (config.tls().enabled()) {
             // The configuration checked that the CA is given: trusting the JVM's store would let in any public CA.
