@@ -361,6 +361,10 @@ class RaftlineConfigTest {
                 .startsWith("security.legacy_raft_credential: needs security.cluster_secret");
         assertThat(RaftlineConfig.fromJson(base().put("security", new JsonObject().put("legacy_raft_credential", true)
                 .put("cluster_secret", "secret-0123456789abcdef"))).security().legacyRaftCredential()).isTrue();
+        // Set from the environment for the upgrade, as a boolean.
+        assertThat(RaftlineConfig.fromJson(ConfigLoader.applyOverrides(base().put("security", new JsonObject()
+                .put("cluster_secret", "secret-0123456789abcdef")), Map.of("RAFTLINE_SECURITY_LEGACY_RAFT_CREDENTIAL",
+                "true"), Map.of())).security().legacyRaftCredential()).isTrue();
     }
 
     @Test
