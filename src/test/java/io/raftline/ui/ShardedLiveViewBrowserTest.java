@@ -70,8 +70,14 @@ class ShardedLiveViewBrowserTest {
         SystemChromium.closeAll(browser, playwright, cluster);
     }
 
+    /**
+     * Before each test, waits until the balancer has spread the leaders (its moves come in the cluster's first seconds
+     * and after a crashed node's restart): the tests read a group's leader from {@code /v1/cluster} and then expect
+     * the page to show that node leading.
+     */
     @BeforeEach
-    void openPage() {
+    void openPage() throws InterruptedException {
+        cluster.awaitLeadersSpread(Duration.ofSeconds(45));
         page = SystemChromium.openLiveView(browser, cluster.liveViewUrl(), TIMEOUT_MS, pageErrors);
         context = page.context();
     }

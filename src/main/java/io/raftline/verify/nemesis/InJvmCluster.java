@@ -338,6 +338,50 @@ public final class InJvmCluster implements ClusterUnderTest {
                 }));
     }
 
+    /**
+     * Waits until a sharded cluster's leaders are spread as its leader balancer leaves them: every group led by a node
+     * that is up and not paused, and no such node leading two groups more than another (the balancer moves a group
+     * only then, so none is being moved, and none will be while no node fails or is cut off). A test that names a
+     * group's leader, counts a group's messages or transfers a leadership itself waits for this first: the balancer
+     * moves leaderships in a cluster's first seconds and after a node comes back, and each move changes a leader and
+     * wakes a quiet group. A cluster of one group only waits for a leader. Parks the calling thread: never call it on
+     * an event loop.
+     *
+     * @param timeout how long at most
+     * @throws Waits.TimedOutException if the leaders were not spread in time
+     * @throws InterruptedException    if the thread is interrupted meanwhile
+     */
+    public void awaitLeadersSpread(Duration timeout) throws InterruptedException {
+        Waits.eventually("every group led, the leaders spread over the nodes that are up", timeout,
+                () -> cluster.describe().map(InJvmCluster::leadersSpread));
+    }
+
+    /** Whether {@code /v1/cluster}'s answer shows every group led and the leaders spread: see awaitLeadersSpread. */
+    static boolean leadersSpread(JsonObject described) {
+        JsonArray groups = described.getJsonArray("groups");
+        if (groups == null) {
+            return described.getInteger("leader", 0) != 0;
+        }
+        Map<Integer, Integer> leads = new LinkedHashMap<>();
+        JsonArray nodes = described.getJsonArray("nodes", new JsonArray());
+        for (int i = 0; i < nodes.size(); i++) {
+            JsonObject n = nodes.getJsonObject(i);
+            if (Boolean.TRUE.equals(n.getBoolean("up")) && !Boolean.TRUE.equals(n.getBoolean("paused"))) {
+                leads.put(n.getInteger("id"), 0);
+            }
+        }
+        for (int g = 0; g < groups.size(); g++) {
+            Integer leader = groups.getJsonObject(g).getInteger("leader", 0);
+            if (!leads.containsKey(leader)) {
+                return false;
+            }
+            leads.merge(leader, 1, Integer::sum);
+        }
+        int most = leads.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        int fewest = leads.values().stream().mapToInt(Integer::intValue).min().orElse(0);
+        return most - fewest <= 1;
+    }
+
     @Override
     public Future<Map<Integer, JsonObject>> stateHashes() {
         return admin.stateHashes(nodeUrls);
