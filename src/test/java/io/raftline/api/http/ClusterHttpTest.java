@@ -623,7 +623,9 @@ class ClusterHttpTest {
 
     @Test
     void aPausedFollowerRefusesWritesAndReadsInsteadOfForwardingThem() throws Exception {
-        int leader = leader();
+        // The leader of the key's group, and a follower in it: on a sharded cluster group 0's follower may lead the
+        // key's group, and the check below through group 0's leader then read from the paused node (503).
+        int leader = leaderFor("through-paused");
         int follower = aFollower(leader);
         admin(HttpMethod.POST, "/v1/admin/nodes/" + follower + "/pause", null);
         // A paused node is cut off and refuses its clients: it must not hand their requests to the leader it knew.
@@ -641,7 +643,8 @@ class ClusterHttpTest {
 
     @Test
     void aFrozenFollowerHoldsItsClientsRequestsUntilThawed() throws Exception {
-        int leader = leader();
+        // The leader of the key's group, and a follower in it (as in the paused follower's test).
+        int leader = leaderFor("through-frozen");
         int follower = aFollower(leader);
         admin(HttpMethod.POST, "/v1/admin/nodes/" + follower + "/freeze", null);
         // Frozen as under SIGSTOP: a client's request waits for the node, it is neither refused nor handed on.
