@@ -138,9 +138,17 @@ class ProcessGroupFocusTest {
             for (int i = 1; map.groupOf(key) != 2; i++) {
                 key = "focus" + i;
             }
-            HttpResponse<String> put = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create(c.nodeUrls().get(1) + "/v1/kv/" + key)).timeout(WAIT)
-                    .PUT(HttpRequest.BodyPublishers.ofString("v")).build(), HttpResponse.BodyHandlers.ofString());
+            // Asked again while answered 503 with Retry-After, as a client does: the cluster is seconds old, and group
+            // 2 may still be electing its first leader, or being moved by the balancer.
+            URI putUrl = URI.create(c.nodeUrls().get(1) + "/v1/kv/" + key);
+            java.util.concurrent.atomic.AtomicReference<HttpResponse<String>> last =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            io.raftline.verify.nemesis.Waits.eventually("the group-2 write answered other than 503", WAIT, () -> {
+                last.set(HttpClient.newHttpClient().send(HttpRequest.newBuilder(putUrl).timeout(WAIT)
+                        .PUT(HttpRequest.BodyPublishers.ofString("v")).build(), HttpResponse.BodyHandlers.ofString()));
+                return last.get().statusCode() != 503 || last.get().headers().firstValue("Retry-After").isEmpty();
+            });
+            HttpResponse<String> put = last.get();
             assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
             String appended = key;
             b.until("the group-2 write appended on every node", e -> appends(e, appended),

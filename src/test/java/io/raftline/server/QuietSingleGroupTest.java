@@ -39,8 +39,9 @@ class QuietSingleGroupTest {
                     .max(java.util.Comparator.comparingLong(NodeStatus::term)).orElseThrow().id();
             await(cluster.nodes().get(leader).crash());
             // No client request from here on: the survivors must notice the silence by themselves. An election
-            // timeout is 300-600 ms; the silence is noticed after the minimum one.
-            eventually("a survivor leads", Duration.ofSeconds(5), () -> statuses(cluster).map(all -> all.stream()
+            // timeout is 300-600 ms; the silence is noticed after the minimum one. The wait allows a loaded machine
+            // (split votes, late timers) its time: without the liveness record no survivor ever leads.
+            eventually("a survivor leads", Duration.ofSeconds(15), () -> statuses(cluster).map(all -> all.stream()
                     .anyMatch(s -> s.up() && s.id() != leader && s.role() == Role.LEADER)));
         }
     }
