@@ -90,12 +90,17 @@ class LocalClusterMembershipTest {
             try {
                 ClusterVerticle cluster = new ClusterVerticle(config);
                 await(vertx.deployVerticle(cluster), Duration.ofSeconds(30));
-                int old = await(cluster.awaitLeader(10_000));
-                removed = old % 3 + 1;
                 // A leader takes membership changes once it has committed an entry of its term (else
-                // leader_not_ready, and nothing would be appended): its term's first entry is its last.
-                eventually("node " + old + " committed its term's first entry", () -> cluster.nodes().get(old).status()
-                        .map(s -> s.role() == io.raftline.raft.Role.LEADER && s.commit() == s.lastIndex()));
+                // leader_not_ready, and nothing would be appended): its term's first entry is its last. The leader
+                // is asked for again each time (one found earlier may have lost an election on a loaded machine).
+                int[] leading = {0};
+                eventually("a leader that committed its term's first entry", () -> cluster.awaitLeader(10_000)
+                        .compose(l -> cluster.nodes().get(l).status().map(s -> {
+                            leading[0] = l;
+                            return s.role() == io.raftline.raft.Role.LEADER && s.commit() == s.lastIndex();
+                        })));
+                int old = leading[0];
+                removed = old % 3 + 1;
                 List<Integer> others = Stream.of(1, 2, 3).filter(id -> id != old).toList();
                 cluster.faults().setNetwork(NetworkFaults.fromJson(new JsonObject().put("partitions",
                         new JsonArray().add(new JsonArray().add(old)).add(new JsonArray(others))),
@@ -148,9 +153,12 @@ class LocalClusterMembershipTest {
                 JsonObject added = await(cluster.addNode());
                 assertThat(added.getInteger("id")).isEqualTo(4);
                 assertThat(Files.isDirectory(dir.resolve("node-4"))).isTrue();
-                int leader = await(cluster.awaitLeader(10_000));
-                await(cluster.nodes().get(leader).propose(new io.raftline.kv.KvCommand.Put("after-4",
-                        "x".getBytes(java.nio.charset.StandardCharsets.UTF_8), -1, null)));
+                // Proposed to whoever leads when it is sent, and again if refused: a leader found earlier may have
+                // lost an election on a loaded machine, and its own propose is then refused (not_leader).
+                eventually("the write after node 4 joined", () -> cluster.awaitLeader(10_000)
+                        .compose(leader -> cluster.nodes().get(leader).propose(new io.raftline.kv.KvCommand.Put(
+                                "after-4", "x".getBytes(java.nio.charset.StandardCharsets.UTF_8), -1, null)))
+                        .map(done -> true));
                 // Removing an id that is not a member is refused by the leader, and nothing is stopped.
                 Throwable unknown = catchThrowable(() -> await(cluster.removeNode(99)));
                 assertThat(unknown).hasMessageContaining("node 99 is not a member");
