@@ -160,7 +160,8 @@ final class RespConnection {
             }
             return table.run(session, head, spec).map(List::of);
         }
-        // HELLO changes how the replies after it are encoded and QUIT closes the connection: each ends its batch.
+        // HELLO changes how the replies after it are encoded and QUIT closes the connection: each ends its batch (and
+        // a HELLO begins one, see below: it runs alone).
         List<List<byte[]>> run = new ArrayList<>();
         List<RespCommandTable.Spec> specs = new ArrayList<>();
         run.add(head);
@@ -168,7 +169,9 @@ final class RespConnection {
         boolean last = endsBatch(spec);
         while (!last && run.size() < MAX_BATCH && !queue.isEmpty()) {
             RespCommandTable.Spec next = table.find(queue.peek());
-            if (next != null && next.write()) {
+            // A HELLO starts a batch of its own as well: the replies of a batch are encoded when it ends, in the
+            // protocol the connection speaks then, and those of the commands before a HELLO are due in the old one.
+            if (next != null && (next.write() || "hello".equals(next.name()))) {
                 break;
             }
             run.add(queue.poll());

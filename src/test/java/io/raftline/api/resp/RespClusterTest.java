@@ -277,6 +277,17 @@ class RespClusterTest {
     }
 
     @Test
+    void repliesBeforeAHelloInAPipelineKeepTheProtocolTheyWereAskedIn() throws Exception {
+        // RESP2 until the HELLO 3, RESP3 after it (its own reply included), and back: the null of a missing key is
+        // $-1 in RESP2 and _ in RESP3, whatever else the pipeline holds.
+        String request = array("GET", "hp:none") + array("PING") + array("HELLO", "3") + array("GET", "hp:none")
+                + array("HELLO", "2") + array("GET", "hp:none") + array("QUIT");
+        String answer = exchange(follower, request, Integer.MAX_VALUE);
+        assertThat(answer).startsWith("$-1\r\n+PONG\r\n%7\r\n");
+        assertThat(answer).contains("*0\r\n_\r\n*14\r\n").endsWith("*0\r\n$-1\r\n+OK\r\n");
+    }
+
+    @Test
     void anHttpRequestFromAWebPageIsClosedBeforeItsCommandsRun() throws Exception {
         String attack = "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\n\r\n"
                 + array("SET", "http:k", "from a web page");
