@@ -7,6 +7,10 @@ import io.raftline.kv.TxnCompare;
 import io.raftline.kv.TxnOp;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -92,6 +96,10 @@ final class TxnJson {
         if (target == TxnCompare.Target.VALUE) {
             return TxnCompare.value(key, op, value(o, at));
         }
+        if (o.containsKey("valueBase64")) {
+            throw new IllegalArgumentException(at + ".valueBase64: only a value comparison has one; a "
+                    + text(o, "target", at) + " comparison takes an integer \"value\"");
+        }
         Object n = o.getValue("value");
         // Exactly: longValue() of a number beyond 64 bits keeps its low bits (2^64 + 5 compared as 5).
         Long operand = JsonIntegers.exact(n);
@@ -165,7 +173,18 @@ final class TxnJson {
             if (!(o.getValue("value") instanceof String s)) {
                 throw new IllegalArgumentException(at + ".value: must be a string");
             }
-            return s.getBytes(StandardCharsets.UTF_8);
+            // JSON may escape a lone surrogate (backslash-u d800), which has no UTF-8 form: getBytes would store a '?'
+            // in its place.
+            try {
+                ByteBuffer bytes = StandardCharsets.UTF_8.newEncoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).encode(CharBuffer.wrap(s));
+                byte[] out = new byte[bytes.remaining()];
+                bytes.get(out);
+                return out;
+            } catch (CharacterCodingException e) {
+                throw new IllegalArgumentException(at + ".value: contains an unpaired surrogate (\\ud800-\\udfff"
+                        + " alone), which is not text; send bytes that are not UTF-8 as \"valueBase64\"", e);
+            }
         }
         if (!(o.getValue("valueBase64") instanceof String s)) {
             throw new IllegalArgumentException(at + ".valueBase64: must be a base64 string");

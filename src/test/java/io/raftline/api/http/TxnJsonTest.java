@@ -43,4 +43,29 @@ class TxnJsonTest {
                     .hasMessageStartingWith("compare[0].value: a revision comparison needs an integer in 0..");
         }
     }
+
+    @Test
+    void aValueThatIsNotTextIsRefusedNotStoredAsAQuestionMark() {
+        // A lone surrogate escaped in JSON is valid JSON but no Unicode text: its UTF-8 encoding used to be a '?',
+        // stored in its place.
+        String lone = "\"\\ud800\"";
+        assertThatThrownBy(() -> TxnJson.parse(new JsonObject("{\"success\":[{\"put\":{\"key\":\"k\",\"value\":" + lone
+                + "}}]}"))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("success[0].put.value: contains an unpaired surrogate");
+        assertThatThrownBy(() -> TxnJson.parse(new JsonObject("{\"compare\":[{\"key\":\"k\",\"target\":\"value\","
+                + "\"op\":\"=\",\"value\":\"a\\udc00\"}]}"))).hasMessageStartingWith("compare[0].value: contains an"
+                + " unpaired surrogate");
+        // A pair is text, and is stored as its four UTF-8 bytes.
+        assertThat(((io.raftline.kv.TxnOp.Put) TxnJson.parse(new JsonObject("{\"success\":[{\"put\":{\"key\":\"k\","
+                + "\"value\":\"\\ud83d\\ude00\"}}]}")).success().get(0)).value())
+                .isEqualTo("\uD83D\uDE00".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aNumericComparisonWithABase64OperandIsRefusedNotIgnored() {
+        assertThatThrownBy(() -> TxnJson.parse(new JsonObject("{\"compare\":[{\"key\":\"k\",\"target\":\"revision\","
+                + "\"op\":\"=\",\"value\":2,\"valueBase64\":\"eA==\"}]}")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("compare[0].valueBase64: only a value comparison has one");
+    }
 }
