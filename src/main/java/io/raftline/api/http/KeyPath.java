@@ -7,7 +7,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Turns the raw path after {@code /v1/kv/} into a key. Keys may contain any Unicode, including {@code /}, so
+ * Turns the raw path after {@code /v1/kv/} into a key, and a raw query parameter into text. Keys may contain any Unicode, including {@code /}, so
  * the raw (still percent-encoded) path is decoded strictly here: malformed escapes or bytes that are not
  * UTF-8 are refused rather than guessed at, and {@code +} stays a plus sign (it means space only in forms).
  */
@@ -24,6 +24,40 @@ final class KeyPath {
      * @throws IllegalArgumentException if an escape is malformed or the bytes are not UTF-8
      */
     static String decode(String raw) {
+        return decode(raw, "key");
+    }
+
+    /**
+     * A query parameter decoded as strictly as a key: Vert.x's own decoder turns bytes that are not UTF-8 into
+     * U+FFFD, so a prefix or a cursor such as {@code startAfter=%FF} would silently become another text (a cursor
+     * past every key: an empty last page). {@code +} is a space here, as in every query string.
+     *
+     * @param rawQuery the raw query string (null: none)
+     * @param name     the parameter (its first occurrence counts)
+     * @return the decoded value, "" for a name without {@code =}, or null if absent
+     * @throws IllegalArgumentException naming the parameter if an escape is malformed or the bytes are not UTF-8
+     */
+    static String queryParam(String rawQuery, String name) {
+        if (rawQuery == null || rawQuery.isEmpty()) {
+            return null;
+        }
+        for (String part : rawQuery.split("&", -1)) {
+            int eq = part.indexOf('=');
+            String rawName = (eq < 0 ? part : part.substring(0, eq)).replace("+", "%20");
+            String decodedName;
+            try {
+                decodedName = decode(rawName, "parameter name");
+            } catch (IllegalArgumentException e) {
+                continue;
+            }
+            if (decodedName.equals(name)) {
+                return eq < 0 ? "" : decode(part.substring(eq + 1).replace("+", "%20"), name);
+            }
+        }
+        return null;
+    }
+
+    private static String decode(String raw, String what) {
         if (raw.indexOf('%') < 0) {
             return raw;
         }
@@ -32,12 +66,12 @@ final class KeyPath {
             char c = raw.charAt(i);
             if (c == '%') {
                 if (i + 2 >= raw.length()) {
-                    throw new IllegalArgumentException("key has a truncated %-escape at position " + i);
+                    throw new IllegalArgumentException(what + " has a truncated %-escape at position " + i);
                 }
                 int hi = Character.digit(raw.charAt(i + 1), 16);
                 int lo = Character.digit(raw.charAt(i + 2), 16);
                 if (hi < 0 || lo < 0) {
-                    throw new IllegalArgumentException("key has an invalid %-escape at position " + i);
+                    throw new IllegalArgumentException(what + " has an invalid %-escape at position " + i);
                 }
                 out.write(hi * 16 + lo);
                 i += 2;
@@ -54,7 +88,7 @@ final class KeyPath {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(out.toByteArray())).toString();
         } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException("key is not valid UTF-8 after %-decoding");
+            throw new IllegalArgumentException(what + " is not valid UTF-8 after %-decoding");
         }
     }
 }

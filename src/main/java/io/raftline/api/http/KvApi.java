@@ -26,6 +26,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -315,7 +316,15 @@ public final class KvApi {
             get(ctx);
             return;
         }
-        String prefix = ctx.request().getParam("prefix", "");
+        String prefix;
+        String startAfter;
+        try {
+            prefix = Objects.requireNonNullElse(KeyPath.queryParam(ctx.request().query(), "prefix"), "");
+            startAfter = Objects.requireNonNullElse(KeyPath.queryParam(ctx.request().query(), "startAfter"), "");
+        } catch (IllegalArgumentException e) {
+            HttpErrors.badRequest(ctx, e.getMessage());
+            return;
+        }
         int limit;
         try {
             String l = ctx.request().getParam("limit");
@@ -331,7 +340,6 @@ public final class KvApi {
         if (consistency == null) {
             return;
         }
-        String startAfter = ctx.request().getParam("startAfter", "");
         if (!startAfter.isEmpty()) {
             try {
                 KvCommand.validateKey(startAfter);

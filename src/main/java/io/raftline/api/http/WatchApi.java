@@ -72,7 +72,13 @@ public final class WatchApi {
     }
 
     private void watch(RoutingContext ctx) {
-        String prefix = ctx.request().getParam("prefix", "");
+        String prefix;
+        try {
+            prefix = java.util.Objects.requireNonNullElse(KeyPath.queryParam(ctx.request().query(), "prefix"), "");
+        } catch (IllegalArgumentException e) {
+            HttpErrors.badRequest(ctx, e.getMessage());
+            return;
+        }
         long from;
         int skip = 0;
         String last = ctx.request().getHeader("Last-Event-ID");

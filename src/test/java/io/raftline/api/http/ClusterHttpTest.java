@@ -622,6 +622,45 @@ class ClusterHttpTest {
     }
 
     @Test
+    void aPrefixOrCursorThatIsNotUtf8IsRefusedNotReadAsAnotherText() throws Exception {
+        int leader = leader();
+        int follower = aFollower(leader);
+        for (String key : new String[] {"q/a", "q/a+b", "q/a b", "q/\u00e9", "q/\uFFFD"}) {
+            assertThat(put(leader, "/v1/kv/" + java.net.URLEncoder.encode(key, StandardCharsets.UTF_8)
+                    .replace("+", "%20").replace("%2F", "/"), "v").statusCode()).isEqualTo(200);
+        }
+        // %FF is no UTF-8: it used to be read as U+FFFD, a cursor past "q/é" (an empty last page) or a prefix of
+        // another key, answered 200 as if the client had asked for that.
+        for (String query : new String[] {"prefix=q/&startAfter=q/%FF", "prefix=q/%C3", "prefix=q/&startAfter=%E9"}) {
+            HttpResponse<Buffer> r = get(follower, "/v1/kv?" + query);
+            assertThat(r.statusCode()).as(query).isEqualTo(400);
+            assertThat(r.bodyAsJsonObject().getString("message")).as(query)
+                    .isEqualTo((query.contains("startAfter") ? "startAfter" : "prefix")
+                            + " is not valid UTF-8 after %-decoding");
+        }
+        HttpResponse<Buffer> watch = get(follower, "/v1/watch?prefix=q/%FF");
+        assertThat(watch.statusCode()).isEqualTo(400);
+        assertThat(watch.bodyAsJsonObject().getString("message")).isEqualTo("prefix is not valid UTF-8 after %-decoding");
+        // What is text keeps its meaning: %C3%A9 is é, %EF%BF%BD the real U+FFFD, + a space and %2B a plus.
+        assertThat(keys(get(follower, "/v1/kv?prefix=q/%C3%A9"))).containsExactly("q/\u00e9");
+        assertThat(keys(get(follower, "/v1/kv?prefix=q/%EF%BF%BD"))).containsExactly("q/\uFFFD");
+        assertThat(keys(get(follower, "/v1/kv?prefix=q/a+"))).containsExactly("q/a b");
+        assertThat(keys(get(follower, "/v1/kv?prefix=q/a%2B"))).containsExactly("q/a+b");
+        assertThat(keys(get(follower, "/v1/kv?prefix=q/&startAfter=q/a%20b"))).containsExactly("q/a+b", "q/\u00e9",
+                "q/\uFFFD");
+    }
+
+    private static List<String> keys(HttpResponse<Buffer> listing) {
+        assertThat(listing.statusCode()).as(listing.bodyAsString()).isEqualTo(200);
+        JsonArray items = listing.bodyAsJsonObject().getJsonArray("items");
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            keys.add(items.getJsonObject(i).getString("key"));
+        }
+        return keys;
+    }
+
+    @Test
     void aPausedFollowerRefusesWritesAndReadsInsteadOfForwardingThem() throws Exception {
         // The leader of the key's group, and a follower in it: on a sharded cluster group 0's follower may lead the
         // key's group, and the check below through group 0's leader then read from the paused node (503).
