@@ -392,15 +392,20 @@ public final class KvGrpcService {
                         case GREATER -> TxnCompare.Op.GREATER;
                         default -> throw new IllegalArgumentException("unknown op " + c.getOpValue());
                     };
-                    compares.add(switch (c.getTarget()) {
-                        case VALUE -> TxnCompare.value(c.getKey(), op, value(c.getValue()));
-                        case MOD_REVISION -> TxnCompare.number(c.getKey(), TxnCompare.Target.MOD_REVISION, op,
-                                c.getNumber());
-                        case CREATE_REVISION -> TxnCompare.number(c.getKey(), TxnCompare.Target.CREATE_REVISION, op,
-                                c.getNumber());
-                        case VERSION -> TxnCompare.number(c.getKey(), TxnCompare.Target.VERSION, op, c.getNumber());
+                    TxnCompare.Target target = switch (c.getTarget()) {
+                        case VALUE -> TxnCompare.Target.VALUE;
+                        case MOD_REVISION -> TxnCompare.Target.MOD_REVISION;
+                        case CREATE_REVISION -> TxnCompare.Target.CREATE_REVISION;
+                        case VERSION -> TxnCompare.Target.VERSION;
                         default -> throw new IllegalArgumentException("unknown target " + c.getTargetValue());
-                    });
+                    };
+                    if (c.getNumber() < 0) {
+                        throw new IllegalArgumentException("number out of range: "
+                                + Long.toUnsignedString(c.getNumber()) + " (at most " + Long.MAX_VALUE + ")");
+                    }
+                    // Both operands go to the comparison, which refuses the one its target does not take: a value
+                    // beside a revision (or a number beside a value) would otherwise be ignored without a word.
+                    compares.add(new TxnCompare(c.getKey(), target, op, value(c.getValue()), c.getNumber()));
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException(at + e.getMessage(), e);
                 }
@@ -534,9 +539,28 @@ public final class KvGrpcService {
         for (int i = 0; i < ops.size(); i++) {
             io.raftline.proto.kv.TxnOp op = ops.get(i);
             try {
+                // A transaction's operations reuse the single-key messages, whose other fields have no meaning here:
+                // refused rather than ignored (a delete the client meant as conditional would run unconditionally).
                 out.add(switch (op.getOpCase()) {
-                    case PUT -> new TxnOp.Put(op.getPut().getKey(), value(op.getPut().getValue()));
-                    case DELETE -> new TxnOp.Delete(op.getDelete().getKey());
+                    case PUT -> {
+                        if (!op.getPut().getIdempotencyKey().isEmpty()) {
+                            throw new IllegalArgumentException("put.idempotency_key: a transaction's operations have"
+                                    + " none; compare what the first attempt would have changed to make a retry safe");
+                        }
+                        yield new TxnOp.Put(op.getPut().getKey(), value(op.getPut().getValue()));
+                    }
+                    case DELETE -> {
+                        if (op.getDelete().hasExpectedRevision()) {
+                            throw new IllegalArgumentException("delete.expected_revision: a transaction's delete is"
+                                    + " unconditional; add a MOD_REVISION comparison of the key instead");
+                        }
+                        if (!op.getDelete().getIdempotencyKey().isEmpty()) {
+                            throw new IllegalArgumentException("delete.idempotency_key: a transaction's operations"
+                                    + " have none; compare what the first attempt would have changed to make a retry"
+                                    + " safe");
+                        }
+                        yield new TxnOp.Delete(op.getDelete().getKey());
+                    }
                     case GET -> new TxnOp.Get(op.getGet().getKey());
                     default -> throw new IllegalArgumentException("no operation set (put, delete or get)");
                 });

@@ -44,6 +44,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -397,7 +398,8 @@ class KvGrpcApiTest {
                 .addCompare(io.raftline.proto.kv.Compare.newBuilder().setKey("lock")
                         .setTarget(io.raftline.proto.kv.Compare.Target.MOD_REVISION)
                         .setOp(io.raftline.proto.kv.Compare.Op.EQUAL).setNumber(r1))
-                .addSuccess(io.raftline.proto.kv.TxnOp.newBuilder().setPut(put("lock", "taken")))
+                .addSuccess(io.raftline.proto.kv.TxnOp.newBuilder().setPut(put("lock", "taken").toBuilder()
+                        .clearIdempotencyKey()))
                 .addSuccess(io.raftline.proto.kv.TxnOp.newBuilder().setGet(GetRequest.newBuilder().setKey("lock")))
                 .addFailure(io.raftline.proto.kv.TxnOp.newBuilder().setGet(GetRequest.newBuilder().setKey("lock")))
                 .build();
@@ -416,6 +418,43 @@ class KvGrpcApiTest {
                         .build());
         assertThat(bad.status()).isEqualTo(GrpcStatus.INVALID_ARGUMENT);
         assertThat(bad.message()).contains("success[0]: no operation set");
+    }
+
+    @Test
+    void aTransactionFieldWithNoMeaningThereIsRefusedNotIgnored() throws Exception {
+        int leader = leader();
+        int follower = aFollower(leader);
+        long r1 = retried(leader, KvServiceGrpcClient.Put, put("keep", "v")).value().getRevision();
+        io.raftline.proto.kv.TxnOp conditionalDelete = io.raftline.proto.kv.TxnOp.newBuilder().setDelete(
+                DeleteRequest.newBuilder().setKey("keep").setExpectedRevision(r1 + 1000)).build();
+        io.raftline.proto.kv.TxnOp idempotentPut = io.raftline.proto.kv.TxnOp.newBuilder().setPut(
+                put("keep", "w").toBuilder().setIdempotencyKey("once")).build();
+        io.raftline.proto.kv.Compare revisionWithValue = io.raftline.proto.kv.Compare.newBuilder().setKey("keep")
+                .setTarget(io.raftline.proto.kv.Compare.Target.MOD_REVISION).setNumber(r1)
+                .setValue(ByteString.copyFromUtf8("v")).build();
+        io.raftline.proto.kv.Compare valueWithNumber = io.raftline.proto.kv.Compare.newBuilder().setKey("keep")
+                .setTarget(io.raftline.proto.kv.Compare.Target.VALUE).setValue(ByteString.copyFromUtf8("v"))
+                .setNumber(r1).build();
+        Map<String, io.raftline.proto.kv.TxnRequest> bad = Map.of(
+                "success[0]: delete.expected_revision", io.raftline.proto.kv.TxnRequest.newBuilder()
+                        .addSuccess(conditionalDelete).build(),
+                "failure[0]: put.idempotency_key", io.raftline.proto.kv.TxnRequest.newBuilder()
+                        .addFailure(idempotentPut).build(),
+                "compare[0]: a MOD_REVISION comparison has no value operand", io.raftline.proto.kv.TxnRequest
+                        .newBuilder().addCompare(revisionWithValue).build(),
+                "compare[0]: a value comparison has no number operand", io.raftline.proto.kv.TxnRequest.newBuilder()
+                        .addCompare(valueWithNumber).build(),
+                "compare[0]: number out of range: 18446744073709551615", io.raftline.proto.kv.TxnRequest.newBuilder()
+                        .addCompare(revisionWithValue.toBuilder().clearValue().setNumber(-1L)).build());
+        for (Map.Entry<String, io.raftline.proto.kv.TxnRequest> e : bad.entrySet()) {
+            Outcome<io.raftline.proto.kv.TxnResponse> o = call(follower, KvServiceGrpcClient.Txn, e.getValue());
+            assertThat(o.status()).as(e.getKey() + ": " + o.message()).isEqualTo(GrpcStatus.INVALID_ARGUMENT);
+            assertThat(o.message()).startsWith(e.getKey());
+        }
+        // The delete the client meant as conditional (on a revision the key does not have) deleted nothing.
+        Outcome<GetResponse> kept = call(leader, KvServiceGrpcClient.Get, get("keep", Consistency.LINEARIZABLE));
+        assertThat(kept.status()).as(kept.message()).isEqualTo(GrpcStatus.OK);
+        assertThat(kept.value().getKv().getModRevision()).isEqualTo(r1);
     }
 
     /**
