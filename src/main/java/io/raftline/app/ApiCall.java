@@ -32,8 +32,12 @@ final class ApiCall {
         }
     }
 
+    /** A node's answer with its body's bytes as they came (a value need not be text). */
+    record RawAnswer(int status, byte[] body) {
+    }
+
     /**
-     * Sends a request.
+     * Sends a request and keeps the answer's bytes.
      *
      * @param target the node's URL and the token
      * @param method HTTP method
@@ -42,7 +46,8 @@ final class ApiCall {
      * @return the answer
      * @throws IOException if the node cannot be reached
      */
-    static Answer send(KvClientCommand.Target target, String method, String path, byte[] body) throws IOException {
+    static RawAnswer sendRaw(KvClientCommand.Target target, String method, String path, byte[] body)
+            throws IOException {
         HttpRequest.Builder b = target.request(path).timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(body));
@@ -51,9 +56,8 @@ final class ApiCall {
             b.header("Content-Type", path.startsWith("/v1/kv/") ? "application/octet-stream" : "application/json");
         }
         try {
-            HttpResponse<String> r = target.http().send(b.build(),
-                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            return new Answer(r.statusCode(), r.body());
+            HttpResponse<byte[]> r = target.http().send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return new RawAnswer(r.statusCode(), r.body());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
@@ -70,12 +74,16 @@ final class ApiCall {
         PrintStream err = root.err();
         URI base = target.base();
         try {
-            Answer a = send(target, method, path, body);
-            if (a.ok()) {
-                out.println(a.body());
+            RawAnswer a = sendRaw(target, method, path, body);
+            if (a.status() / 100 == 2) {
+                // The body's bytes as they came, then a newline (as redis-cli and etcdctl print a value): a value
+                // that is not UTF-8 text must not be decoded and re-encoded, which replaced its bytes with U+FFFD.
+                out.write(a.body(), 0, a.body().length);
+                out.println();
                 return 0;
             }
-            err.println("raftline " + command + ": " + describe(a));
+            err.println("raftline " + command + ": " + describe(new Answer(a.status(),
+                    new String(a.body(), StandardCharsets.UTF_8))));
             return Main.FAILURE;
         } catch (ClientTls.InvalidOption e) {
             err.println("raftline " + command + ": " + e.getMessage());

@@ -152,7 +152,8 @@ final class KvClientCommand implements Callable<Integer> {
     }
 
     /** {@code kv get KEY}. */
-    @Command(name = "get", description = "Print the value of KEY (exit 1 if it does not exist).")
+    @Command(name = "get", description = "Print the value of KEY, its bytes as stored, then a newline (exit 1 if it"
+            + " does not exist).")
     static final class Get implements Callable<Integer> {
         @ParentCommand
         private KvClientCommand kv;

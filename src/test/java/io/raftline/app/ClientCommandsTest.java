@@ -61,6 +61,26 @@ class ClientCommandsTest {
     }
 
     @Test
+    void kvGetPrintsAValueThatIsNotTextByteForByte() throws Exception {
+        byte[] value = {0, (byte) 0xff, (byte) 0xfe, 'a', (byte) 0xc3};
+        var put = ApiCall.HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(follower + "/v1/kv/bin"))
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(value)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = Main.run(new String[] {"kv", "get", "bin", "--url", follower},
+                new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
+                new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(code).as(err.toString(java.nio.charset.StandardCharsets.UTF_8)).isZero();
+        // The stored bytes and a newline; each byte that is not UTF-8 used to come out as U+FFFD (ef bf bd).
+        byte[] expected = java.util.Arrays.copyOf(value, value.length + System.lineSeparator().length());
+        System.arraycopy(System.lineSeparator().getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, expected,
+                value.length, System.lineSeparator().length());
+        assertThat(out.toByteArray()).isEqualTo(expected);
+    }
+
+    @Test
     void kvWatchPrintsEachChangeOnceFromARevisionOn() {
         MainTest.Result first = MainTest.run("kv", "put", "watch/a", "1", "--url", follower);
         long from = new JsonObject(first.out().trim()).getLong("revision");
