@@ -263,11 +263,20 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
             remoteDemandUntil = clock.getAsLong() + DEMAND_LEASE_MS;
             updateAudience();
         }).completion();
-        return demand.compose(v -> vertx.eventBus().<io.vertx.core.json.JsonArray>consumer(ORIGIN_ADDRESS, m -> {
-            for (Object e : m.body()) {
-                relayed.onNext((JsonObject) e);
-            }
-        }).completion());
+        return demand.compose(v -> vertx.eventBus().<io.vertx.core.json.JsonArray>consumer(ORIGIN_ADDRESS,
+                m -> relay(m.body())).completion());
+    }
+
+    /**
+     * A window of events published by a process (this one included) on {@value #ORIGIN_ADDRESS}: relayed to this
+     * process's feeds, sinks and state in the relay's next window. Callable from any thread.
+     *
+     * @param window the events, as the publishing process made them
+     */
+    void relay(io.vertx.core.json.JsonArray window) {
+        for (Object e : window) {
+            relayed.onNext((JsonObject) e);
+        }
     }
 
     /**
