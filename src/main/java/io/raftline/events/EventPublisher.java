@@ -98,6 +98,8 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
     private final List<Window> early = new java.util.ArrayList<>();
     private long windows;
     private long relaySeq;
+    /** The relay's own message ids for the messages of every process (pipeline scheduler only). */
+    private final RelayedMessageIds relayedIds = new RelayedMessageIds(4 * EventPipeline.MAX_TRACKED_SENDS);
     /** Browsers connected to this process's bridge; changed on the bridge's threads. */
     private final AtomicInteger viewers = new AtomicInteger();
     // On this verticle's event loop:
@@ -156,9 +158,14 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
                     List<JsonObject> out = new java.util.ArrayList<>(b.size());
                     for (JsonObject e : b) {
                         // Another process may be configured to show what this one hides: the stricter wins here.
-                        out.add(EventJson.redact(e.copy(), options.eventValues()).put("seq", ++relaySeq));
+                        JsonObject r = EventJson.redact(e.copy(), options.eventValues());
+                        if (relayedIds.renumber(r)) {
+                            out.add(r.put("seq", ++relaySeq));
+                        }
                     }
-                    fold(new Window(-1, out));
+                    if (!out.isEmpty()) {
+                        fold(new Window(-1, out));
+                    }
                 }));
         pipeline.offer(new RaftEvent.ClusterInfo(EventHeader.observed(clock.getAsLong(), 0), members, timing));
     }
