@@ -31,6 +31,18 @@ class ShardedClusterHttpTest extends ClusterHttpTest {
     private static final int GROUPS = 4;
     private static final KeyGroups MAP = new KeyGroups(GROUPS);
 
+    /** Raft messages and keepalives sent over the event bus, counted by the quiet-groups test. */
+    private final java.util.concurrent.atomic.AtomicLong raft = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong keepalives = new java.util.concurrent.atomic.AtomicLong();
+    /** The last Raft messages sent, named in a failure: which group woke, and why, is then in the report. */
+    private final java.util.concurrent.ConcurrentLinkedDeque<String> lastRaft =
+            new java.util.concurrent.ConcurrentLinkedDeque<>();
+    /**
+     * Vote and pre-vote requests sent over the event bus: in a quiet cluster only a follower woken by what its node
+     * knows of its peers (its leader's node found silent) asks for votes; a quiet follower's timer stands still.
+     */
+    private final java.util.concurrent.atomic.AtomicLong voteRequests = new java.util.concurrent.atomic.AtomicLong();
+
     @Override
     JsonObject config() {
         return super.config().put("groups", GROUPS);
@@ -207,10 +219,6 @@ class ShardedClusterHttpTest extends ClusterHttpTest {
      */
     @Test
     void idleGroupsGoQuietExchangeOnlyKeepalivesAndWakeForAWriteAndForTheirLeadersCrash() throws Exception {
-        java.util.concurrent.atomic.AtomicLong raft = new java.util.concurrent.atomic.AtomicLong();
-        java.util.concurrent.atomic.AtomicLong keepalives = new java.util.concurrent.atomic.AtomicLong();
-        // The last Raft messages sent, named in a failure: which group woke, and why, is then in the report.
-        java.util.concurrent.ConcurrentLinkedDeque<String> lastRaft = new java.util.concurrent.ConcurrentLinkedDeque<>();
         harness.vertx().eventBus().addOutboundInterceptor(ctx -> {
             Object body = ctx.message().body();
             // Each message with its group, where the frame names it (-1: not named).
@@ -228,6 +236,9 @@ class ShardedClusterHttpTest extends ClusterHttpTest {
                     keepalives.incrementAndGet();
                 } else {
                     raft.incrementAndGet();
+                    if (m instanceof io.raftline.raft.message.VoteRequest) {
+                        voteRequests.incrementAndGet();
+                    }
                     lastRaft.addLast("group " + e.getValue() + " " + m.getClass().getSimpleName() + " " + m.from()
                             + "->" + m.to() + " term " + m.term());
                     while (lastRaft.size() > 16) {
@@ -238,16 +249,13 @@ class ShardedClusterHttpTest extends ClusterHttpTest {
             ctx.next();
         });
         eventually("every group quiet", Duration.ofSeconds(30), this::allQuiet);
-        long raftBefore = raft.get();
-        long keepalivesBefore = keepalives.get();
         // What crosses the event bus is counted when Raft travels on it (not with the gRPC transport).
         boolean overBus = !"grpc".equals(config().getString("transport", "eventbus"));
         if (overBus) {
             // Ten keepalive rounds of the three nodes (two peers each): ten heartbeat intervals of a quiet cluster.
-            eventually("60 keepalives", Duration.ofSeconds(10), () -> keepalives.get() >= keepalivesBefore + 60);
-            assertThat(raft.get() - raftBefore).as("Raft messages while every group was quiet (the last: %s)", lastRaft)
-                    .isZero();
+            assertQuietSpell("every group was quiet", 60);
         }
+        long raftBefore = raft.get();
         assertThat(allQuiet()).isTrue();
 
         String key = keyOfGroup("quiet/", 2);
@@ -286,12 +294,8 @@ class ShardedClusterHttpTest extends ClusterHttpTest {
         // survivors find its node silent, and an outage must not keep every group awake.
         eventually("every group quiet with node " + victim + " down", Duration.ofSeconds(30), this::allQuiet);
         if (overBus) {
-            long quietRaft = raft.get();
-            long quietKeepalives = keepalives.get();
             // The two survivors send each other keepalives (and the down node's share, lost): ten intervals' worth.
-            eventually("20 keepalives", Duration.ofSeconds(10), () -> keepalives.get() >= quietKeepalives + 20);
-            assertThat(raft.get() - quietRaft)
-                    .as("Raft messages while every group was quiet, a node down (the last: %s)", lastRaft).isZero();
+            assertQuietSpell("every group was quiet, a node down", 20);
         }
         // Back, the node is heard again: the groups that went quiet without it wake and bring its replicas up to
         // date (its own stale reads see every write), then go quiet again with every member.
@@ -313,6 +317,34 @@ class ShardedClusterHttpTest extends ClusterHttpTest {
             }
             return true;
         });
+    }
+
+    /**
+     * Counts what the nodes send over {@code keepalivesWanted} keepalives of a quiet cluster: keepalives only, not one
+     * Raft message. A spell in which a node asked for (pre-)votes does not count: a quiet follower's timer stands
+     * still, so only one woken by its node finding the leader's node silent asks (docs/sharding.md, "Liveness"), as it
+     * rightly does when a loaded machine stalls the JVM for the minimum election timeout (300 ms here), everyone's
+     * keepalives with it. The spell is then counted again once every group is quiet, three times at most, so that a
+     * cluster that wakes in every spell still fails the test.
+     */
+    private void assertQuietSpell(String what, int keepalivesWanted) throws InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            long raftBefore = raft.get();
+            long keepalivesBefore = keepalives.get();
+            long votesBefore = voteRequests.get();
+            eventually(keepalivesWanted + " keepalives", Duration.ofSeconds(10),
+                    () -> keepalives.get() >= keepalivesBefore + keepalivesWanted);
+            long sent = raft.get() - raftBefore;
+            long votes = voteRequests.get() - votesBefore;
+            if (sent == 0 || votes == 0 || attempt == 3) {
+                assertThat(sent).as("Raft messages while %s (vote requests among them: %d; the last: %s)", what,
+                        votes, lastRaft).isZero();
+                return;
+            }
+            System.out.printf("[quiet] spell %d not counted: %d Raft messages, %d of them vote requests (a silence"
+                    + " found: a stall of the JVM?)%n", attempt, sent, votes);
+            eventually("every group quiet again after an election", Duration.ofSeconds(30), this::allQuiet);
+        }
     }
 
     /** Whether {@code /v1/cluster} shows every group quiet. */
