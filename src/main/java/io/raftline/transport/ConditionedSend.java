@@ -65,6 +65,48 @@ public final class ConditionedSend {
     }
 
     /**
+     * Applies the partitions and paused nodes in force now to messages the conditioner let through earlier and that
+     * leave the node only now: held in a sharded node's outbox, waiting for a stream to open, or hopping to the
+     * context of the link they go on. A message whose link was cut meanwhile is lost, reported with the reason a send
+     * into the cut gets ({@code partition} or {@code paused}), so that what crosses a cut is never what was queued
+     * before it. No random draw: loss, delay and duplication were decided once, at the send.
+     *
+     * @param messages the messages about to leave
+     * @return those that may go, in order: {@code messages} itself when none is cut
+     */
+    public List<Message> stillConnected(List<Message> messages) {
+        List<Message> going = messages;
+        for (int i = 0; i < messages.size(); i++) {
+            Message m = messages.get(i);
+            String blocked = conditioner.blocked(m.from(), m.to());
+            if (blocked != null) {
+                if (going == messages) {
+                    going = new ArrayList<>(messages.subList(0, i));
+                }
+                drops.dropped(m, blocked);
+            } else if (going != messages) {
+                going.add(m);
+            }
+        }
+        return going;
+    }
+
+    /**
+     * Whether one message may leave now (see {@link #stillConnected}); if not, it was reported lost.
+     *
+     * @param m the message about to leave
+     * @return true if its link is up
+     */
+    public boolean stillConnected(Message m) {
+        String blocked = conditioner.blocked(m.from(), m.to());
+        if (blocked == null) {
+            return true;
+        }
+        drops.dropped(m, blocked);
+        return false;
+    }
+
+    /**
      * Sends the copies of a message the conditioner let through, each after its delay; a delayed copy whose link
      * was cut while it was "in the network" (a partition appeared) is dropped instead.
      *
@@ -80,10 +122,7 @@ public final class ConditionedSend {
                 long held = conditioner.enteredNetwork(m, delay);
                 vertx.setTimer(delay, t -> {
                     conditioner.leftNetwork(held);
-                    String blocked = conditioner.blocked(m.from(), m.to());
-                    if (blocked != null) {
-                        drops.dropped(m, blocked);
-                    } else {
+                    if (stillConnected(m)) {
                         sendNow.accept(m);
                     }
                 });

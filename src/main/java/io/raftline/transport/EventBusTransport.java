@@ -35,7 +35,10 @@ import java.util.Set;
  * themselves: each goes to its peer's outbox, and a flush on the transport's own context sends everything queued for
  * that peer meanwhile as one {@link GroupBatches} frame to the peer's group-0 address, whose consumer hands each group's
  * messages to that group's replica on its context, in order. Under load the replicas' Readys share frames; one frame
- * per group per Ready would make the cost per message grow with the number of groups.
+ * per group per Ready would make the cost per message grow with the number of groups. What waits in an outbox leaves
+ * the node at the flush, so the flush applies the partitions and paused nodes in force then
+ * ({@link ConditionedSend#stillConnected}): a cut set since the replica sent is a {@code partition} (or {@code paused})
+ * drop, never a frame across the cut.
  *
  * <p>On a clustered bus with {@code security.cluster_secret}, the codecs tag every frame ({@link FrameAuthenticator})
  * and the consumer refuses a frame whose tag does not verify before any of it reaches the node, counting it in the
@@ -405,6 +408,20 @@ public final class EventBusTransport implements Transport {
         box.scheduled.set(false);
         List<GroupBatches.Part> parts = new java.util.ArrayList<>();
         for (GroupBatches.Part p = box.parts.poll(); p != null; p = box.parts.poll()) {
+            // They leave the node only now: a partition set (or a node paused) since they were queued cuts them.
+            List<Message> going = sending.stillConnected(p.messages());
+            if (going != p.messages()) {
+                List<SnapshotLink> kept = snapshotLinks(p.group(), going);
+                for (SnapshotLink link : snapshotLinks(p.group(), p.messages())) {
+                    if (!kept.contains(link)) {
+                        snapshotsInFlight.remove(link); // its snapshot will not be written: the next one may go
+                    }
+                }
+                if (going.isEmpty()) {
+                    continue;
+                }
+                p = new GroupBatches.Part(p.group(), going);
+            }
             parts.add(p);
         }
         if (!parts.isEmpty()) {

@@ -76,7 +76,11 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Faults</h2>
  * Every send first asks the {@link NetworkConditioner}, as {@link EventBusTransport} does, so partitions, loss,
- * delay, duplication and paused nodes from the admin API and the live view apply to gRPC traffic too.
+ * delay, duplication and paused nodes from the admin API and the live view apply to gRPC traffic too. What leaves
+ * later than it was sent (a frame after its hop to the peer's context or once the peer's stream has opened, a snapshot
+ * when its call starts) meets the partitions and paused nodes in force when it leaves
+ * ({@link ConditionedSend#stillConnected}): a cut set meanwhile loses it, reported as {@code partition} or
+ * {@code paused} like a send into the cut, so no queued message crosses a cut.
  *
  * <h2>Receiving</h2>
  * {@link #register} records the node's handler and its context; the service maps the protobuf to the core's
@@ -772,12 +776,16 @@ public final class GrpcTransport implements Transport {
             onContext(() -> streamBatch(new Frame(group, batch)));
         }
 
-        private void streamBatch(Frame frame) {
-            List<Message> batch = frame.messages();
+        private void streamBatch(Frame sentFrame) {
             if (closed) {
-                lose(batch, "transport closed", false);
+                lose(sentFrame.messages(), "transport closed", false);
                 return;
             }
+            Frame frame = stillConnected(sentFrame);
+            if (frame == null) {
+                return;
+            }
+            List<Message> batch = frame.messages();
             if (stream != null) {
                 write(frame);
             } else if (opening) {
@@ -859,12 +867,28 @@ public final class GrpcTransport implements Transport {
                             "the peer ended the stream (" + resp.status() + ")"), address)));
                 }));
                 while (!waiting.isEmpty()) {
-                    Frame frame = waiting.poll();
-                    inFlight.addAndGet(-frame.messages().size());
-                    pending(frame.messages(), -1);
-                    write(frame);
+                    Frame waited = waiting.poll();
+                    inFlight.addAndGet(-waited.messages().size());
+                    pending(waited.messages(), -1);
+                    Frame frame = stillConnected(waited);
+                    if (frame != null) {
+                        write(frame);
+                    }
                 }
             }));
+        }
+
+        /**
+         * The frame as the faults in force now let it leave: a frame leaves later than it was sent (after the hop to
+         * this context, or once the stream opens), and a partition set (or a node paused) meanwhile cuts what it
+         * carries, reported as such a drop; null if nothing of it may go.
+         */
+        private Frame stillConnected(Frame f) {
+            List<Message> going = sending.stillConnected(f.messages());
+            if (going == f.messages()) {
+                return f;
+            }
+            return going.isEmpty() ? null : new Frame(f.group(), going);
         }
 
         /** With TLS: null if the peer called presented a certificate of node {@link #id}, else why not. */
@@ -1038,6 +1062,9 @@ public final class GrpcTransport implements Transport {
          * flight is answered, the follower's answer (or the core's next retry) moves replication on.
          */
         private void sendSnapshot(int group, SnapshotRequest s) {
+            if (!sending.stillConnected(s)) {
+                return; // cut since it was sent, while it hopped to this context
+            }
             Optional<SocketAddress> address = peers.address(id);
             if (address.isEmpty()) {
                 LOG.debug("no address for node {}: snapshot lost", id);

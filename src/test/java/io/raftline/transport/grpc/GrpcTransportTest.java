@@ -122,6 +122,11 @@ class GrpcTransportTest {
         await(done.future());
     }
 
+    private static SnapshotRequest snapshot(int to, long index, int size) {
+        return new SnapshotRequest(1, to, 5, new Snapshot(new SnapshotMetadata(index, 4, List.of(1, 2, 3)),
+                bytes(size, index)));
+    }
+
     private static byte[] bytes(int n, long seed) {
         byte[] b = new byte[n];
         SplittableRandom r = new SplittableRandom(seed);
@@ -324,6 +329,79 @@ class GrpcTransportTest {
         sendFromContext(List.of(new Heartbeat(1, 2, 1, 0, 7)));
         eventually("delivered once healed", () -> received.size() == 1);
         assertThat(sender.stats(2).sent()).isEqualTo(1);
+    }
+
+    /**
+     * Frames that wait for the peer's stream to open leave when it opens, which is later than they were sent: a
+     * partition set meanwhile must cut them, as it cuts what is sent after it, and they are reported lost as any
+     * partition drop is. The stream cannot open within the task that sent them (it needs a connection), so the
+     * partition set in that task is certainly in force when it opens.
+     */
+    @Test
+    void framesWaitingForTheStreamToOpenMeetAPartitionSetMeanwhile() throws Exception {
+        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+        senderContext.runOnContext(x -> {
+            sender.sendAll(List.of(new Heartbeat(1, 2, 1, 0, 1), new Heartbeat(1, 2, 1, 0, 2)));
+            sender.send(new AppendResponse(1, 2, 1, true, 5, 0, 0));
+            conditioner.setFaults(new NetworkFaults(List.of(Set.of(1), Set.of(2, 3)), 0, 0, 0, 0));
+            done.complete();
+        });
+        await(done.future());
+        eventually("the waiting frames reported lost", () -> drops.size() == 3);
+        assertThat(drops).containsExactly("Heartbeat:partition", "Heartbeat:partition", "AppendResponse:partition");
+        assertThat(sender.queues(1).inflightTotal()).isZero();
+
+        conditioner.heal();
+        sendFromContext(List.of(new Heartbeat(1, 2, 1, 0, 9)));
+        eventually("the message sent after healing delivered", () -> received.size() == 1);
+        assertThat(received).as("nothing of before the cut crossed it").containsExactly(new Heartbeat(1, 2, 1, 0, 9));
+        assertThat(sender.stats(2).sent()).isEqualTo(1);
+    }
+
+    /**
+     * A send from another context than the peer link's hops to that context before it is written (a frame) or its call
+     * starts (a snapshot); a partition set before the hop lands must cut both, reported as partition drops.
+     */
+    @Test
+    void messagesHoppingToThePeersContextMeetAPartitionSetMeanwhile() throws Exception {
+        GrpcTransport linked = new GrpcTransport(vertx, conditioner, (m, reason) -> drops.add(m.getClass()
+                .getSimpleName() + ":" + reason), id -> Optional.ofNullable(addresses.get(id)), Set.of(1, 2, 3),
+                sender.options(), senderContext);
+        try {
+            io.vertx.core.Promise<Void> opened = io.vertx.core.Promise.promise();
+            senderContext.runOnContext(x -> {
+                linked.send(new Heartbeat(1, 2, 1, 0, 1));
+                opened.complete();
+            });
+            await(opened.future());
+            eventually("the stream is open", () -> received.size() == 1);
+
+            // A task on the link's event loop but not its context: the sends hop, and run after this task.
+            io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+            ((io.vertx.core.internal.ContextInternal) senderContext).duplicate().runOnContext(x -> {
+                linked.sendAll(List.of(new Heartbeat(1, 2, 1, 0, 2), snapshot(2, 40, 64)));
+                conditioner.setFaults(new NetworkFaults(List.of(Set.of(1), Set.of(2, 3)), 0, 0, 0, 0));
+                done.complete();
+            });
+            await(done.future());
+            eventually("both reported lost", () -> drops.size() == 2);
+            assertThat(drops).containsExactlyInAnyOrder("Heartbeat:partition", "SnapshotRequest:partition");
+
+            conditioner.heal();
+            io.vertx.core.Promise<Void> after = io.vertx.core.Promise.promise();
+            senderContext.runOnContext(x -> {
+                linked.sendAll(List.of(new Heartbeat(1, 2, 1, 0, 3), snapshot(2, 41, 64)));
+                after.complete();
+            });
+            await(after.future());
+            eventually("what was sent after healing delivered", () -> received.size() == 3);
+            assertThat(received).filteredOn(Heartbeat.class::isInstance).extracting(m -> ((Heartbeat) m).context())
+                    .containsExactly(1L, 3L);
+            assertThat(received).filteredOn(SnapshotRequest.class::isInstance)
+                    .extracting(m -> ((SnapshotRequest) m).snapshot().metadata().index()).containsExactly(41L);
+        } finally {
+            await(linked.close());
+        }
     }
 
     @Test
