@@ -29,7 +29,9 @@ import java.util.Set;
  * ({@link RaftBatchCodec}): one frame, one delivery, one handler call on the receiver, which hands the messages to
  * its node in order. Only the messages the conditioner lets through at once, exactly once, join the batch; a
  * message it drops, delays or duplicates travels on its own, so every fault behaves as before. A peer with a
- * single message gets that message alone, not a batch of one.
+ * single message gets that message alone, not a batch of one. On a sharded node (below) such a message, when it
+ * goes, joins the peer's outbox like any batch, so a duplicate's copies arrive after what was sent before them (sent
+ * straight to the group's address they would overtake what still waits in the outbox).
  *
  * <p>On a sharded node ({@code "groups"} above 1, {@link #group(int)}) the groups' replicas do not send their batches
  * themselves: each goes to its peer's outbox, and a flush on the transport's own context sends everything queued for
@@ -299,13 +301,13 @@ public final class EventBusTransport implements Transport {
         }
     }
 
+    /**
+     * A message the conditioner delayed or duplicated, now due: it takes the path of a batch of one, so that on a
+     * sharded node it queues in the peer's outbox behind what its group sent that peer before (sent straight to the
+     * group's address, a duplicate's copies arrived before the batch still in the outbox that they followed).
+     */
     private void sendNow(Message m) {
-        if (pairs != null && !pairs.knows(m.to()) && unreachable(m.to(), List.of(m))) {
-            return;
-        }
-        if (!claimSnapshotLinks(List.of(m)).isEmpty()) {
-            sendOne(m);
-        }
+        sendBatch(m.to(), List.of(m));
     }
 
     private void sendOne(Message m) {

@@ -11,7 +11,10 @@ import java.util.List;
  * transports are interchangeable without touching the Ready loop.
  *
  * <p>Delivery is best effort, like a network: messages may be lost, delayed, duplicated or reordered, and
- * Raft copes with all of that.
+ * Raft copes with all of that. What a transport keeps is the order of one link: between two nodes, within one Raft
+ * group, the messages that arrive without an injected delay arrive in the order they were sent, the two copies of a
+ * duplicated message one after the other where the message was. Only a delay (the network's or a link's) reorders,
+ * and, over gRPC, a snapshot, which travels on a call of its own beside the stream.
  */
 public interface Transport {
 

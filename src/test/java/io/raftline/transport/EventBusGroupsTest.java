@@ -123,6 +123,27 @@ class EventBusGroupsTest {
         assertThat(drops).hasSize(3);
     }
 
+    /**
+     * A duplicated message's copies go at once, but not past what the same group sent the same peer before it and that
+     * still waits in the outbox: the copies follow the original's path, so the peer gets them in order.
+     */
+    @Test
+    void duplicatedCopiesDoNotOvertakeABatchWaitingInTheOutbox() throws Exception {
+        Promise<Void> sent = Promise.promise();
+        sender.runOnContext(v -> {
+            transport.group(2).sendAll(List.of(hb(21)));
+            conditioner.setFaults(new NetworkFaults(List.of(), 0, 0, 0, 1.0));
+            transport.group(2).sendAll(List.of(hb(22)));
+            transport.sendAll(List.of(hb(1)));
+            sent.complete();
+        });
+        await(sent.future());
+        eventually("every copy delivered", () -> received.get(2).size() == 3 && received.get(0).size() == 2);
+        assertThat(received.get(2)).extracting(m -> ((Heartbeat) m).context()).containsExactly(21L, 22L, 22L);
+        assertThat(received.get(0)).extracting(m -> ((Heartbeat) m).context()).containsExactly(1L, 1L);
+        assertThat(drops).isEmpty();
+    }
+
     private static SnapshotRequest snapshot(long index) {
         return new SnapshotRequest(1, 3, 4, new Snapshot(new SnapshotMetadata(index, 4, List.of(1, 3)),
                 new byte[16]));
