@@ -1,5 +1,6 @@
 package io.raftline.app;
 
+import io.raftline.kv.KvCommand;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -26,6 +27,7 @@ import picocli.CommandLine.ParentCommand;
         footerHeading = "%nExamples:%n",
         footer = {
             "  java -jar raftline.jar kv put color blue",
+            "  java -jar raftline.jar kv put logo --file logo.png      (or: ... kv put logo - < logo.png)",
             "  java -jar raftline.jar kv get color --consistency lease",
             "  java -jar raftline.jar kv list --prefix co --limit 10",
             "  java -jar raftline.jar kv watch --prefix co --from-revision 1",
@@ -128,26 +130,105 @@ final class KvClientCommand implements Callable<Integer> {
         }
     }
 
-    /** {@code kv put KEY VALUE}. */
-    @Command(name = "put", description = "Write VALUE under KEY; prints {\"revision\":N}.")
+    /**
+     * {@code kv put KEY VALUE}, {@code kv put KEY -} (standard input) or {@code kv put KEY --file PATH}: the value
+     * given as text is sent as its UTF-8 bytes; one read from standard input or a file is sent byte for byte, so a
+     * value that is not text (an image, a serialized object) can be written too. A value read is bounded by the
+     * largest value a node stores ({@link KvCommand#MAX_VALUE_BYTES}): a larger one is refused before anything is
+     * sent, rather than read whole into memory and refused by the node.
+     */
+    @Command(name = "put", description = {"Write a value under KEY; prints {\"revision\":N}.",
+            "The value is VALUE's UTF-8 bytes, or the exact bytes of standard input (VALUE -) or of a file"
+                    + " (--file PATH), so a value that is not text can be written. A value is at most "
+                    + KvCommand.MAX_VALUE_BYTES + " bytes (1 MiB; a node may allow less: service.max_body_bytes)."},
+            footerHeading = "%nExamples:%n",
+            footer = {
+                "  java -jar raftline.jar kv put color blue",
+                "  java -jar raftline.jar kv put logo --file logo.png",
+                "  gzip -c notes.txt | java -jar raftline.jar kv put notes.gz -",
+                "  printf %s - | java -jar raftline.jar kv put dash -      (a value that is a single dash)"})
     static final class Put implements Callable<Integer> {
+        /** The VALUE (or --file PATH) that means standard input. */
+        static final String STDIN = "-";
+
         @ParentCommand
         private KvClientCommand kv;
         @Mixin
         private Target target;
+        @picocli.CommandLine.Spec
+        private picocli.CommandLine.Model.CommandSpec spec;
         @Parameters(index = "0", paramLabel = "KEY")
         private String key;
-        @Parameters(index = "1", paramLabel = "VALUE")
+        @Parameters(index = "1", paramLabel = "VALUE", arity = "0..1", description = "The value as text (sent as"
+                + " UTF-8); - reads it from standard input, byte for byte.")
         private String value;
+        @Option(names = "--file", paramLabel = "PATH", description = "Read the value from PATH, byte for byte (- is"
+                + " standard input). Not with VALUE.")
+        private java.nio.file.Path file;
         @Option(names = "--if-revision", paramLabel = "R", description = "Compare-and-set: only if the key's revision"
                 + " is R (0: it must not exist).")
         private Long ifRevision;
 
         @Override
         public Integer call() {
+            if (value != null && file != null) {
+                throw Main.invalidValue(spec, "--file", "give the value either as VALUE or with --file PATH, not"
+                        + " both (got VALUE '" + value + "' and --file " + file + ")");
+            }
+            if (value == null && file == null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing the value: give"
+                        + " VALUE, - (standard input) or --file PATH");
+            }
+            byte[] body;
+            if (value != null && !value.equals(STDIN)) {
+                body = value.getBytes(StandardCharsets.UTF_8);
+            } else {
+                boolean stdin = value != null || file.toString().equals(STDIN);
+                String source = stdin ? "standard input" : file.toString();
+                try {
+                    body = stdin ? readBounded(kv.root.in(), source) : readFile(file);
+                } catch (TooLarge e) {
+                    kv.root.err().println("raftline kv put: " + e.getMessage());
+                    return Main.FAILURE;
+                } catch (IOException e) {
+                    kv.root.err().println("raftline kv put: cannot read " + source + ": " + e);
+                    return Main.USAGE;
+                }
+            }
             return ApiCall.report(kv.root, "kv put", target, "PUT", "/v1/kv/"
-                    + ApiCall.encode(key, true) + (ifRevision == null ? "" : "?ifRevision=" + ifRevision),
-                    value.getBytes(StandardCharsets.UTF_8));
+                    + ApiCall.encode(key, true) + (ifRevision == null ? "" : "?ifRevision=" + ifRevision), body);
+        }
+
+        /** A value read that is larger than any node stores: nothing was sent. */
+        static final class TooLarge extends IOException {
+            private static final long serialVersionUID = 1L;
+
+            TooLarge(String source, String size) {
+                super(source + " holds " + size + " bytes, more than the largest value a node stores ("
+                        + KvCommand.MAX_VALUE_BYTES + " bytes, 1 MiB): nothing was sent");
+            }
+        }
+
+        private static byte[] readFile(java.nio.file.Path path) throws IOException {
+            if (java.nio.file.Files.isRegularFile(path)) {
+                long size = java.nio.file.Files.size(path);
+                if (size > KvCommand.MAX_VALUE_BYTES) {
+                    throw new TooLarge(path.toString(), String.valueOf(size));
+                }
+            }
+            // A regular file may grow while it is read, and a FIFO has no size: the read is bounded either way.
+            try (java.io.InputStream in = java.nio.file.Files.newInputStream(path)) {
+                return readBounded(in, path.toString());
+            }
+        }
+
+        /** At most {@link KvCommand#MAX_VALUE_BYTES} bytes to the end of {@code in}, which is not closed. */
+        private static byte[] readBounded(java.io.InputStream in, String source) throws IOException {
+            byte[] bytes = in.readNBytes(KvCommand.MAX_VALUE_BYTES + 1);
+            if (bytes.length > KvCommand.MAX_VALUE_BYTES) {
+                throw new TooLarge(source, "more than " + KvCommand.MAX_VALUE_BYTES);
+            }
+            return bytes;
         }
     }
 

@@ -1,6 +1,7 @@
 package io.raftline.app;
 
 import io.vertx.core.Vertx;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.concurrent.TimeUnit;
@@ -52,12 +53,30 @@ public final class Main {
      * @return the exit code (0 while a server keeps running in the background)
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        return commandLine(out, err).execute(args);
+        return run(args, System.in, out, err);
     }
 
-    /** The command tree, writing to {@code out} and {@code err}. */
+    /**
+     * Runs a command that may read standard input ({@code kv put KEY -}).
+     *
+     * @param args command line
+     * @param in   standard input
+     * @param out  standard output
+     * @param err  standard error
+     * @return the exit code
+     */
+    static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+        return commandLine(in, out, err).execute(args);
+    }
+
+    /** The command tree, reading the process's standard input and writing to {@code out} and {@code err}. */
     static CommandLine commandLine(PrintStream out, PrintStream err) {
-        CommandLine cl = new CommandLine(new RaftlineCommand(out, err));
+        return commandLine(System.in, out, err);
+    }
+
+    /** The command tree, reading {@code in} and writing to {@code out} and {@code err}. */
+    static CommandLine commandLine(InputStream in, PrintStream out, PrintStream err) {
+        CommandLine cl = new CommandLine(new RaftlineCommand(in, out, err));
         // After the subcommands are registered, so that they write to the same streams.
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));

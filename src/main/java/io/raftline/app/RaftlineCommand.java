@@ -1,5 +1,6 @@
 package io.raftline.app;
 
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -46,12 +47,19 @@ import picocli.CommandLine.ScopeType;
             "Exit codes: 0 ok, 1 runtime failure (e.g. a port in use), 2 bad usage or configuration."})
 final class RaftlineCommand implements Callable<Integer> {
 
+    private final InputStream in;
     private final PrintStream out;
     private final PrintStream err;
 
-    RaftlineCommand(PrintStream out, PrintStream err) {
+    RaftlineCommand(InputStream in, PrintStream out, PrintStream err) {
+        this.in = in;
         this.out = out;
         this.err = err;
+    }
+
+    /** Standard input, for the subcommands that read it ({@code kv put KEY -}). */
+    InputStream in() {
+        return in;
     }
 
     /** Standard output, for the subcommands: what they print for the user (banners, reports). */

@@ -3,6 +3,7 @@ package io.raftline.app;
 import static io.raftline.verify.nemesis.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.kv.KvCommand;
 import io.raftline.server.ClusterVerticle;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
@@ -78,6 +79,94 @@ class ClientCommandsTest {
         System.arraycopy(System.lineSeparator().getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, expected,
                 value.length, System.lineSeparator().length());
         assertThat(out.toByteArray()).isEqualTo(expected);
+    }
+
+    /** Runs the CLI with {@code stdin} as its standard input; standard output kept as bytes. */
+    private static MainTest.Result runWithInput(byte[] stdin, java.io.ByteArrayOutputStream out, String... args) {
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = Main.run(args, new java.io.ByteArrayInputStream(stdin),
+                new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
+                new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        return new MainTest.Result(code, out.toString(java.nio.charset.StandardCharsets.UTF_8),
+                err.toString(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** What {@code kv get KEY} prints, as bytes: the value's bytes, then a newline. */
+    private static byte[] getBytes(String key) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        MainTest.Result get = runWithInput(new byte[0], out, "kv", "get", key, "--url", follower);
+        assertThat(get.code()).as(get.err()).isZero();
+        byte[] printed = out.toByteArray();
+        int newline = System.lineSeparator().length();
+        assertThat(new String(printed, printed.length - newline, newline, java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo(System.lineSeparator());
+        return java.util.Arrays.copyOf(printed, printed.length - newline);
+    }
+
+    @Test
+    void kvPutWritesAValueThatIsNotTextFromStandardInputOrAFileByteForByte() throws Exception {
+        // Every byte value, a lone 0xff, an unfinished UTF-8 sequence at the end, and a trailing newline: bytes
+        // no text VALUE can carry, and a newline a line-reading client would drop.
+        byte[] value = new byte[260];
+        for (int i = 0; i < 256; i++) {
+            value[i] = (byte) i;
+        }
+        value[256] = (byte) 0xff;
+        value[257] = '\n';
+        value[258] = (byte) 0xe2;
+        value[259] = (byte) 0x82;
+        MainTest.Result fromStdin = runWithInput(value, new java.io.ByteArrayOutputStream(),
+                "kv", "put", "bin/stdin", "-", "--url", follower);
+        assertThat(fromStdin.code()).as(fromStdin.err()).isZero();
+        assertThat(new JsonObject(fromStdin.out().trim()).getLong("revision")).isPositive();
+        assertThat(getBytes("bin/stdin")).isEqualTo(value);
+
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("raftline-value", ".bin");
+        try {
+            java.nio.file.Files.write(file, value);
+            MainTest.Result fromFile = MainTest.run("kv", "put", "bin/file", "--file", file.toString(),
+                    "--url", follower);
+            assertThat(fromFile.code()).as(fromFile.err()).isZero();
+            assertThat(getBytes("bin/file")).isEqualTo(value);
+            // --file - is standard input too; an empty input is the empty value.
+            MainTest.Result empty = runWithInput(new byte[0], new java.io.ByteArrayOutputStream(),
+                    "kv", "put", "bin/empty", "--file", "-", "--url", follower);
+            assertThat(empty.code()).as(empty.err()).isZero();
+            assertThat(getBytes("bin/empty")).isEmpty();
+
+            // A value and a file: which one was meant? Refused as bad usage, nothing sent.
+            MainTest.Result both = MainTest.run("kv", "put", "bin/both", "text", "--file", file.toString(),
+                    "--url", follower);
+            assertThat(both.code()).isEqualTo(Main.USAGE);
+            assertThat(both.err()).contains("--file").contains("not both");
+            MainTest.Result neither = MainTest.run("kv", "put", "bin/both", "--url", follower);
+            assertThat(neither.code()).isEqualTo(Main.USAGE);
+            assertThat(neither.err()).contains("VALUE, - (standard input) or --file PATH");
+            assertThat(MainTest.run("kv", "get", "bin/both", "--url", follower).err()).contains("404 not_found");
+
+            // Larger than any node stores: refused before sending, naming the limit (and the file's size).
+            java.nio.file.Files.write(file, new byte[KvCommand.MAX_VALUE_BYTES + 1]);
+            MainTest.Result bigFile = MainTest.run("kv", "put", "bin/big", "--file", file.toString(),
+                    "--url", follower);
+            assertThat(bigFile.code()).isEqualTo(Main.FAILURE);
+            assertThat(bigFile.err()).contains(file + " holds " + (KvCommand.MAX_VALUE_BYTES + 1) + " bytes")
+                    .contains(KvCommand.MAX_VALUE_BYTES + " bytes, 1 MiB").contains("nothing was sent");
+            MainTest.Result bigStdin = runWithInput(new byte[KvCommand.MAX_VALUE_BYTES + 1],
+                    new java.io.ByteArrayOutputStream(), "kv", "put", "bin/big", "-", "--url", follower);
+            assertThat(bigStdin.code()).isEqualTo(Main.FAILURE);
+            assertThat(bigStdin.err()).contains("standard input holds more than " + KvCommand.MAX_VALUE_BYTES);
+            assertThat(MainTest.run("kv", "get", "bin/big", "--url", follower).err()).contains("404 not_found");
+            // The largest value is not refused.
+            MainTest.Result largest = runWithInput(new byte[KvCommand.MAX_VALUE_BYTES],
+                    new java.io.ByteArrayOutputStream(), "kv", "put", "bin/big", "-", "--url", follower);
+            assertThat(largest.code()).as(largest.err()).isZero();
+            MainTest.Result missing = MainTest.run("kv", "put", "bin/x", "--file", file + ".missing",
+                    "--url", follower);
+            assertThat(missing.code()).isEqualTo(Main.USAGE);
+            assertThat(missing.err()).contains("cannot read " + file + ".missing");
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
     }
 
     @Test
