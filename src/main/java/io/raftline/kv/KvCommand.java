@@ -75,6 +75,30 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
     }
 
     /**
+     * Checks that {@code prefix}, a listing's or a watch's, could match a key: empty (every key) or at most
+     * {@link #MAX_KEY_BYTES} in UTF-8, without unpaired surrogates. A longer prefix matches no key that can exist,
+     * so a client asking for it has a bug (a value passed as a prefix, a doubled path), which an empty answer would
+     * hide.
+     *
+     * @param prefix the prefix to check
+     * @return {@code prefix}, for chaining
+     * @throws IllegalArgumentException if no key can start with it, naming the rule
+     * @throws NullPointerException     if it is {@code null}
+     */
+    static String validatePrefix(String prefix) {
+        Objects.requireNonNull(prefix, "prefix");
+        int bytes = Utf8.encodedLength(prefix);
+        if (bytes < 0) {
+            throw new IllegalArgumentException("prefix contains an unpaired surrogate");
+        }
+        if (bytes > MAX_KEY_BYTES) {
+            throw new IllegalArgumentException("prefix is " + bytes + " bytes in UTF-8, more than the longest key ("
+                    + MAX_KEY_BYTES + " bytes): it can match no key");
+        }
+        return prefix;
+    }
+
+    /**
      * Checks that {@code idempotencyKey} is {@code null} or non-empty, well-formed Unicode and
      * at most {@link #MAX_IDEMPOTENCY_KEY_BYTES} in UTF-8.
      *

@@ -65,7 +65,8 @@ import java.util.function.Function;
  *   <li>NOT_FOUND: Get of a missing key.</li>
  *   <li>FAILED_PRECONDITION: CompareAndSet whose expected revision is not the key's; the message names the
  *       actual revision, also in the trailer {@value #ACTUAL_REVISION} (0 = the key does not exist).</li>
- *   <li>INVALID_ARGUMENT: empty or oversized key, value or idempotency key, unknown consistency, bad limit.</li>
+ *   <li>INVALID_ARGUMENT: empty or oversized key, value or idempotency key, a prefix longer than any key, unknown
+ *       consistency, bad limit.</li>
  *   <li>UNAVAILABLE: no leader, leader unreachable, node down or paused, leadership lost, proposal dropped;
  *       the message carries the leader hint, and so do the trailers {@value #LEADER_HINT} (0 = none known) and,
  *       when known, {@value #LEADER_ADDRESS} ({@code host:port} of the leader's client port).</li>
@@ -221,6 +222,12 @@ public final class KvGrpcService {
                 throw new IllegalArgumentException("limit must be in 1.." + MAX_LIMIT + " (0 = " + DEFAULT_LIMIT
                         + "), got " + Integer.toUnsignedString(msg.getLimit()));
             }
+        } catch (IllegalArgumentException e) {
+            invalid(call, e.getMessage());
+            return;
+        }
+        try {
+            KvCommand.validatePrefix(msg.getPrefix());
         } catch (IllegalArgumentException e) {
             invalid(call, e.getMessage());
             return;
@@ -450,6 +457,12 @@ public final class KvGrpcService {
     private void watch(GrpcServerRequest<WatchRequest, WatchResponse> call, WatchRequest msg) {
         if (msg.getFromRevision() < 0 || msg.getSkip() < 0) {
             invalid(call, "from_revision and skip must be >= 0");
+            return;
+        }
+        try {
+            KvCommand.validatePrefix(msg.getPrefix());
+        } catch (IllegalArgumentException e) {
+            invalid(call, e.getMessage());
             return;
         }
         if (openWatches.incrementAndGet() > MAX_WATCHES) {

@@ -319,7 +319,8 @@ public final class KvApi {
         String prefix;
         String startAfter;
         try {
-            prefix = Objects.requireNonNullElse(KeyPath.queryParam(ctx.request().query(), "prefix"), "");
+            prefix = KvCommand.validatePrefix(
+                    Objects.requireNonNullElse(KeyPath.queryParam(ctx.request().query(), "prefix"), ""));
             startAfter = Objects.requireNonNullElse(KeyPath.queryParam(ctx.request().query(), "startAfter"), "");
         } catch (IllegalArgumentException e) {
             HttpErrors.badRequest(ctx, e.getMessage());

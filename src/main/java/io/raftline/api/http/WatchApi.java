@@ -2,6 +2,7 @@ package io.raftline.api.http;
 
 import io.raftline.api.ContextWatchSink;
 import io.raftline.kv.KvChange;
+import io.raftline.kv.KvCommand;
 import io.raftline.node.NodeHost;
 import io.raftline.node.NodeRequestException;
 import io.raftline.node.RaftNode;
@@ -74,7 +75,8 @@ public final class WatchApi {
     private void watch(RoutingContext ctx) {
         String prefix;
         try {
-            prefix = java.util.Objects.requireNonNullElse(KeyPath.queryParam(ctx.request().query(), "prefix"), "");
+            prefix = KvCommand.validatePrefix(
+                    java.util.Objects.requireNonNullElse(KeyPath.queryParam(ctx.request().query(), "prefix"), ""));
         } catch (IllegalArgumentException e) {
             HttpErrors.badRequest(ctx, e.getMessage());
             return;

@@ -387,6 +387,33 @@ class KvGrpcApiTest {
     }
 
     @Test
+    void aPrefixLongerThanTheLongestKeyIsInvalidArgumentNamingTheRule() throws Exception {
+        int leader = leader();
+        int follower = aFollower(leader);
+        // 512 characters, 1,024 bytes: the longest key there can be. The limit counts bytes, not characters.
+        String longest = "\u00e9".repeat(KvCommand.MAX_KEY_BYTES / 2);
+        assertThat(retried(leader, KvServiceGrpcClient.Put, PutRequest.newBuilder().setKey(longest)
+                .setValue(ByteString.copyFromUtf8("v")).setIdempotencyKey("put-longest").build()).status())
+                .isEqualTo(GrpcStatus.OK);
+        Outcome<RangeResponse> fits = retried(follower, KvServiceGrpcClient.Range, RangeRequest.newBuilder()
+                .setPrefix(longest).build());
+        assertThat(fits.value().getKvsList()).extracting(io.raftline.proto.kv.KeyValue::getKey).containsExactly(longest);
+        // One byte more can match no key: it was answered OK with nothing, hiding the client's mistake.
+        String expected = "prefix is " + (KvCommand.MAX_KEY_BYTES + 1) + " bytes in UTF-8, more than the longest key ("
+                + KvCommand.MAX_KEY_BYTES + " bytes): it can match no key";
+        Outcome<RangeResponse> range = call(follower, KvServiceGrpcClient.Range, RangeRequest.newBuilder()
+                .setPrefix(longest + "x").build());
+        assertThat(range.status()).as(range.message()).isEqualTo(GrpcStatus.INVALID_ARGUMENT);
+        assertThat(range.trailer(KvGrpcService.ERROR_CODE)).isEqualTo("bad_request");
+        assertThat(range.message()).isEqualTo(expected);
+        // A watch of it would never see a change.
+        Outcome<io.raftline.proto.kv.WatchResponse> watch = call(follower, KvServiceGrpcClient.Watch,
+                io.raftline.proto.kv.WatchRequest.newBuilder().setPrefix(longest + "x").build());
+        assertThat(watch.status()).as(watch.message()).isEqualTo(GrpcStatus.INVALID_ARGUMENT);
+        assertThat(watch.message()).isEqualTo(expected);
+    }
+
+    @Test
     void aTransactionRunsOneBranchAtomicallyThroughAFollower() throws Exception {
         int leader = leader();
         int follower = aFollower(leader);

@@ -650,6 +650,28 @@ class ClusterHttpTest {
                 "q/\uFFFD");
     }
 
+    @Test
+    void aPrefixLongerThanTheLongestKeyIsRefusedNamingTheRule() throws Exception {
+        int leader = leader();
+        int follower = aFollower(leader);
+        // 512 characters, 1,024 bytes: the longest key there can be. The limit counts bytes, not characters.
+        String longest = "\u00e9".repeat(KvCommand.MAX_KEY_BYTES / 2);
+        String encoded = java.net.URLEncoder.encode(longest, StandardCharsets.UTF_8);
+        assertThat(put(leader, "/v1/kv/" + encoded, "v").statusCode()).isEqualTo(200);
+        assertThat(keys(get(follower, "/v1/kv?prefix=" + encoded))).containsExactly(longest);
+        // One byte more can match no key: it was answered 200 with an empty page, hiding the client's mistake.
+        String expected = "prefix is " + (KvCommand.MAX_KEY_BYTES + 1) + " bytes in UTF-8, more than the longest key ("
+                + KvCommand.MAX_KEY_BYTES + " bytes): it can match no key";
+        HttpResponse<Buffer> list = get(follower, "/v1/kv?prefix=" + encoded + "x");
+        assertThat(list.statusCode()).as(list.bodyAsString()).isEqualTo(400);
+        assertThat(errorOf(list)).isEqualTo("bad_request");
+        assertThat(list.bodyAsJsonObject().getString("message")).isEqualTo(expected);
+        // A watch of it would never see a change.
+        HttpResponse<Buffer> watch = get(follower, "/v1/watch?prefix=" + encoded + "x");
+        assertThat(watch.statusCode()).as(watch.bodyAsString()).isEqualTo(400);
+        assertThat(watch.bodyAsJsonObject().getString("message")).isEqualTo(expected);
+    }
+
     private static List<String> keys(HttpResponse<Buffer> listing) {
         assertThat(listing.statusCode()).as(listing.bodyAsString()).isEqualTo(200);
         JsonArray items = listing.bodyAsJsonObject().getJsonArray("items");
