@@ -182,11 +182,10 @@ public final class KvApi {
             HttpErrors.badRequest(ctx, e.getMessage());
             return;
         }
-        String idem = ctx.request().getHeader("Idempotency-Key");
         byte[] value = RawBody.of(ctx).getBytes();
         KvCommand command;
         try {
-            command = KvCommand.Put.taking(key, value, expected, idem);
+            command = KvCommand.Put.taking(key, value, expected, idempotencyKey(ctx));
         } catch (IllegalArgumentException e) {
             HttpErrors.badRequest(ctx, e.getMessage());
             return;
@@ -208,12 +207,30 @@ public final class KvApi {
         }
         KvCommand command;
         try {
-            command = new KvCommand.Delete(key, expected, ctx.request().getHeader("Idempotency-Key"));
+            command = new KvCommand.Delete(key, expected, idempotencyKey(ctx));
         } catch (IllegalArgumentException e) {
             HttpErrors.badRequest(ctx, e.getMessage());
             return;
         }
         write(ctx, command);
+    }
+
+    /**
+     * A write's {@code Idempotency-Key} header, or null without one. An empty header is refused, not read as none:
+     * a client that sends the header means the write to be safe to retry, and an empty one is its bug (a variable
+     * that was not set); read as none, each retry would be applied again. gRPC cannot refuse it, as proto3 does not
+     * tell an empty string from an unset one (docs/grpc-api.md).
+     *
+     * @throws IllegalArgumentException if the header is empty, naming it
+     */
+    private static String idempotencyKey(RoutingContext ctx) {
+        String key = ctx.request().getHeader("Idempotency-Key");
+        if (key != null && key.isEmpty()) {
+            throw new IllegalArgumentException("the Idempotency-Key header is empty: send a non-empty key (at most "
+                    + KvCommand.MAX_IDEMPOTENCY_KEY_BYTES + " bytes) for a write that is safe to retry, or no header"
+                    + " for one that is not");
+        }
+        return key;
     }
 
     /** The error code of a write whose idempotency key an earlier request of another kind used. */

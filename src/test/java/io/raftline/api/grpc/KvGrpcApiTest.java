@@ -330,6 +330,29 @@ class KvGrpcApiTest {
     }
 
     @Test
+    void anEmptyIdempotencyKeyIsNoKeyEachWriteIsApplied() throws Exception {
+        // proto3 does not send an empty string: the server cannot tell it from an unset field, so it is a write
+        // without a key (HTTP refuses an empty Idempotency-Key header, which it can tell from none).
+        // Retried on UNAVAILABLE: without a key a retry may apply twice, which nothing below depends on.
+        int leader = leader();
+        PutRequest first = PutRequest.newBuilder().setKey("empty-idem").setValue(ByteString.copyFromUtf8("1"))
+                .setIdempotencyKey("").build();
+        Outcome<PutResponse> one = retried(leader, KvServiceGrpcClient.Put, first);
+        assertThat(one.status()).as(one.message()).isEqualTo(GrpcStatus.OK);
+        Outcome<PutResponse> two = retried(leader, KvServiceGrpcClient.Put, first.toBuilder()
+                .setValue(ByteString.copyFromUtf8("2")).build());
+        assertThat(two.status()).as(two.message()).isEqualTo(GrpcStatus.OK);
+        assertThat(two.value().getRevision()).isGreaterThan(one.value().getRevision());
+        assertThat(text(retried(leader, KvServiceGrpcClient.Get, get("empty-idem", Consistency.LINEARIZABLE)).value()
+                .getKv().getValue())).isEqualTo("2");
+        Outcome<DeleteResponse> del = retried(leader, KvServiceGrpcClient.Delete, DeleteRequest.newBuilder()
+                .setKey("empty-idem").setIdempotencyKey("").build());
+        assertThat(del.status()).as(del.message()).isEqualTo(GrpcStatus.OK);
+        assertThat(retried(leader, KvServiceGrpcClient.Get, get("empty-idem", Consistency.LINEARIZABLE)).status())
+                .isEqualTo(GrpcStatus.NOT_FOUND);
+    }
+
+    @Test
     void aWriteReusingTheIdempotencyKeyOfAnotherKindOfWriteIsFailedPreconditionAndChangesNothing() throws Exception {
         int leader = leader();
         PutRequest p = PutRequest.newBuilder().setKey("idem/k").setValue(ByteString.copyFromUtf8("v"))

@@ -456,6 +456,25 @@ class ClusterHttpTest {
     }
 
     @Test
+    void anEmptyIdempotencyKeyHeaderIsRefusedNamingItNotReadAsNone() throws Exception {
+        int node = aFollower(leader());
+        // A client that sends the header means its write to be safe to retry; an empty one (an unset variable) read
+        // as none would apply each retry again. gRPC reads an empty idempotency_key as none: proto3 cannot tell.
+        MultiMap empty = MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", "");
+        for (HttpMethod method : new HttpMethod[] {HttpMethod.PUT, HttpMethod.DELETE}) {
+            HttpResponse<Buffer> r = send(method, cluster.nodeUrl(node) + "/v1/kv/empty-idem", Buffer.buffer("x"),
+                    empty);
+            assertThat(r.statusCode()).as(method + " " + r.bodyAsString()).isEqualTo(400);
+            assertThat(errorOf(r)).isEqualTo("bad_request");
+            assertThat(r.bodyAsJsonObject().getString("message")).as(method.name())
+                    .startsWith("the Idempotency-Key header is empty: send a non-empty key (at most "
+                            + KvCommand.MAX_IDEMPOTENCY_KEY_BYTES + " bytes)")
+                    .endsWith("or no header for one that is not");
+        }
+        assertThat(get(node, "/v1/kv/empty-idem").statusCode()).isEqualTo(404);
+    }
+
+    @Test
     void aWriteReusingTheIdempotencyKeyOfAnotherKindOfWriteIsRefusedAndChangesNothing() throws Exception {
         int leader = leader();
         MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", "req-kind");
