@@ -25,15 +25,11 @@ final class ApiCall {
     private ApiCall() {
     }
 
-    /** A node's answer: its status and body. */
-    record Answer(int status, String body) {
+    /** A node's answer: its status and its body's bytes as they came (a value need not be text). */
+    record Answer(int status, byte[] body) {
         boolean ok() {
             return status / 100 == 2;
         }
-    }
-
-    /** A node's answer with its body's bytes as they came (a value need not be text). */
-    record RawAnswer(int status, byte[] body) {
     }
 
     /**
@@ -46,8 +42,7 @@ final class ApiCall {
      * @return the answer
      * @throws IOException if the node cannot be reached
      */
-    static RawAnswer sendRaw(KvClientCommand.Target target, String method, String path, byte[] body)
-            throws IOException {
+    static Answer send(KvClientCommand.Target target, String method, String path, byte[] body) throws IOException {
         HttpRequest.Builder b = target.request(path).timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(body));
@@ -57,7 +52,7 @@ final class ApiCall {
         }
         try {
             HttpResponse<byte[]> r = target.http().send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-            return new RawAnswer(r.statusCode(), r.body());
+            return new Answer(r.statusCode(), r.body());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
@@ -74,16 +69,16 @@ final class ApiCall {
         PrintStream err = root.err();
         URI base = target.base();
         try {
-            RawAnswer a = sendRaw(target, method, path, body);
-            if (a.status() / 100 == 2) {
+            Answer a = send(target, method, path, body);
+            if (a.ok()) {
                 // The body's bytes as they came, then a newline (as redis-cli and etcdctl print a value): a value
                 // that is not UTF-8 text must not be decoded and re-encoded, which replaced its bytes with U+FFFD.
                 out.write(a.body(), 0, a.body().length);
                 out.println();
                 return 0;
             }
-            err.println("raftline " + command + ": " + describe(new Answer(a.status(),
-                    new String(a.body(), StandardCharsets.UTF_8))));
+            err.println("raftline " + command + ": " + describe(a.status(), new String(a.body(),
+                    StandardCharsets.UTF_8)));
             return Main.FAILURE;
         } catch (ClientTls.InvalidOption e) {
             err.println("raftline " + command + ": " + e.getMessage());
@@ -95,12 +90,12 @@ final class ApiCall {
     }
 
     /** {@code 404 not_found: no such key}, or the status and body when it is not a Raftline error. */
-    static String describe(Answer a) {
+    static String describe(int status, String body) {
         try {
-            JsonObject e = new JsonObject(a.body());
-            return a.status() + " " + e.getString("error", "?") + ": " + e.getString("message", "");
+            JsonObject e = new JsonObject(body);
+            return status + " " + e.getString("error", "?") + ": " + e.getString("message", "");
         } catch (DecodeException | ClassCastException e) {
-            return a.status() + " " + a.body();
+            return status + " " + body;
         }
     }
 

@@ -360,7 +360,7 @@ final class KvClientCommand implements Callable<Integer> {
                     try (Stream<String> lines = r.body()) {
                         if (r.statusCode() != 200) {
                             String body = String.join("\n", (Iterable<String>) lines::iterator);
-                            err.println("raftline kv watch: " + ApiCall.describe(new ApiCall.Answer(r.statusCode(), body)));
+                            err.println("raftline kv watch: " + ApiCall.describe(r.statusCode(), body));
                             return Main.FAILURE;
                         }
                         connectedOnce = true;
