@@ -44,9 +44,7 @@ public final class AdminAccess {
         if (trustLoopback && isLoopback(remote)) {
             return null;
         }
-        if (token.length > 0 && authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())
-                && MessageDigest.isEqual(authorization.substring(BEARER.length()).trim()
-                        .getBytes(StandardCharsets.UTF_8), token)) {
+        if (presents(authorization, token)) {
             return null;
         }
         if (token.length == 0) {
@@ -57,6 +55,20 @@ public final class AdminAccess {
         }
         return authorization == null ? "the admin token is required: send Authorization: Bearer <admin.token>"
                 : "wrong admin token";
+    }
+
+    /**
+     * Whether an {@code Authorization} header presents {@code token} as a bearer token, compared in constant time.
+     *
+     * @param authorization the header (may be null)
+     * @param token         the token; empty: none, never presented
+     * @return true if the header is {@code Bearer <token>}
+     */
+    static boolean presents(String authorization, byte[] token) {
+        return token.length > 0 && authorization != null
+                && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())
+                && MessageDigest.isEqual(authorization.substring(BEARER.length()).trim()
+                        .getBytes(StandardCharsets.UTF_8), token);
     }
 
     /**

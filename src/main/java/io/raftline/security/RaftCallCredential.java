@@ -122,9 +122,7 @@ public final class RaftCallCredential {
             return "Raft calls need the nodes' credential (" + HEADER + ", derived from security.cluster_secret);"
                     + " the client token is not one";
         }
-        if (authorization != null && authorization.regionMatches(true, 0, AdminAccess.BEARER, 0,
-                AdminAccess.BEARER.length()) && MessageDigest.isEqual(authorization.substring(
-                AdminAccess.BEARER.length()).trim().getBytes(StandardCharsets.UTF_8), adminToken)) {
+        if (AdminAccess.presents(authorization, adminToken)) {
             return null;
         }
         return "Raft calls need the nodes' credential (Authorization: Bearer <admin.token>); the client token is"
