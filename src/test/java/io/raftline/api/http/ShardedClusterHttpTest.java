@@ -65,12 +65,7 @@ class ShardedClusterHttpTest extends ClusterHttpTest {
      */
     @BeforeEach
     void awaitBalanced() throws Exception {
-        eventually("leaders spread over the 3 nodes", Duration.ofSeconds(45), () -> {
-            Map<Integer, Integer> leads = leadsPerNode(groupLeaders());
-            return !leads.containsKey(0) && leads.size() == 3
-                    && leads.values().stream().mapToInt(n -> n).max().orElse(0)
-                    - leads.values().stream().mapToInt(n -> n).min().orElse(0) <= 1;
-        });
+        harness.awaitLeadersSpread(Duration.ofSeconds(45));
     }
 
     /** Each group's leader, from {@code /v1/cluster}; 0 where none is known. */
@@ -278,11 +273,7 @@ class ShardedClusterHttpTest extends ClusterHttpTest {
         // The balancer spreads the leaderships over the two survivors (2 each), waking the group it moves: that move
         // is over before the quiet spell is counted, or its transfer's messages would be counted as a quiet group's
         // (the CI run of 2026-12-03 failed so, 21 messages: a 3-1 split after the election, moved during the count).
-        eventually("the groups spread over the two survivors", Duration.ofSeconds(30), () -> {
-            Map<Integer, Integer> leads = leadsPerNode(groupLeaders());
-            return !leads.containsKey(0) && !leads.containsKey(victim) && leads.size() == 2
-                    && leads.values().stream().allMatch(n -> n == GROUPS / 2);
-        });
+        harness.awaitLeadersSpread(Duration.ofSeconds(30));
         int survivor = victim == 1 ? 2 : 1;
         for (int g = 0; g < GROUPS; g++) {
             String k = keyOfGroup("after-quiet-crash/", g);
