@@ -42,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,6 +81,8 @@ public final class NodeHost {
     public static final int HISTORY_MAX_CHANGES = 100_000;
     /** Most bytes of keys and values a node keeps for watchers. */
     public static final long HISTORY_MAX_BYTES = 64L * 1024 * 1024;
+    /** A Ready's write that takes this long is logged (a third of the default minimum election timeout). */
+    static final long SLOW_PERSIST_MS = 100;
 
     private final NodeOptions options;
     private final RaftConfig config;
@@ -122,6 +125,14 @@ public final class NodeHost {
     private long snapshotDueEntries;
     private long snapshotDueBytes;
     private long loggedCommit;
+    /** Ticks delivered to this host since it started, to compare the core's clock with real time in the log. */
+    private long ticks;
+    /**
+     * Per peer, when it was last heard from (monotonic nanoseconds) and {@link #ticks} then: a role change's log line
+     * says both, so a timeout that ran out while messages were late (hundreds of ms and as many ticks) can be told from
+     * a clock that ran ahead of real time (many ticks in few ms).
+     */
+    private final TreeMap<Integer, long[]> lastHeard = new TreeMap<>();
     private Role lastRole;
     private int lastLeader;
     /** Published for {@link #knownLeader()}, read from other threads. */
@@ -884,6 +895,7 @@ public final class NodeHost {
         if (!up || paused) {
             return;
         }
+        ticks++;
         core.tick();
         long now = env.nanoTime();
         if (liveness != null) {
@@ -947,6 +959,9 @@ public final class NodeHost {
         if (m instanceof Keepalive) {
             return;
         }
+        long[] heard = lastHeard.computeIfAbsent(m.from(), k -> new long[2]);
+        heard[0] = env.nanoTime();
+        heard[1] = ticks;
         listener.messageReceived(m);
         if (m instanceof AppendRequest a) {
             if (a.term() != leaderCommitTerm) {
@@ -1041,6 +1056,9 @@ public final class NodeHost {
             proposeQueued();
         }
         drainReady();
+        if (persistInFlight) {
+            sendWhileWriting();
+        }
     }
 
     private void proposeQueued() {
@@ -1064,7 +1082,7 @@ public final class NodeHost {
             Ready rd = core.ready();
             report(rd);
             long gen = generation;
-            List<Message> late = sendLeaderMessagesEarly(rd);
+            List<Message> late = sendMessagesBeforeDisk(rd);
             Future<Void> persisted;
             try {
                 persisted = store.persist(rd.snapshot(), rd.entries(), rd.hardState(), rd.mustSync());
@@ -1079,11 +1097,13 @@ public final class NodeHost {
                 afterPersist(rd, late);
             } else {
                 persistInFlight = true;
+                long started = env.nanoTime();
                 persisted.onComplete(ar -> env.runOnLoop(() -> {
                     if (gen != generation) {
                         return;
                     }
                     persistInFlight = false;
+                    noteSlowPersist(rd, started);
                     if (ar.failed()) {
                         failStop(ar.cause());
                         return;
@@ -1097,33 +1117,60 @@ public final class NodeHost {
     }
 
     /**
-     * A leader replicates while its own write is still on its way to disk (Raft thesis §10.2.1): the core
-     * counts the leader's log toward commitment only once {@code advance} reports it durable, so its own
-     * AppendEntries, heartbeats, snapshots and TimeoutNow need not wait for the fsync. Everything else (vote
-     * answers, acknowledgements) is a promise about the disk and still leaves only after the write.
+     * Logs a Ready whose write took {@link #SLOW_PERSIST_MS} or more. While it is on its way to disk no further Ready
+     * is taken: votes, acknowledgements, heartbeat answers and (on a leader) new heartbeats wait, so a disk that stalls
+     * for an election timeout costs the cluster its leader although every process and link is up. The line says so.
+     */
+    private void noteSlowPersist(Ready rd, long started) {
+        long ms = (env.nanoTime() - started) / 1_000_000;
+        if (ms >= SLOW_PERSIST_MS) {
+            LOG.warn("{} writing a Ready ({} entries{}{}) took {} ms; messages and timeouts waited for it", prefix(),
+                    rd.entries().size(), rd.hardState() != null ? ", hard state" : "",
+                    rd.mustSync() ? ", fsync" : "", ms);
+        }
+    }
+
+    /**
+     * Sends at once the Ready's messages that need not wait for its write ({@link RaftCore#mayLeaveBeforeDisk}: a
+     * leader's replication in its term, answers to heartbeats); everything else (votes, acknowledgements) is a
+     * promise about the disk and leaves only after the write.
      *
      * @return the messages still to send once the write is durable
      */
-    private List<Message> sendLeaderMessagesEarly(Ready rd) {
-        if (core.role() != Role.LEADER || rd.messages().isEmpty()) {
+    private List<Message> sendMessagesBeforeDisk(Ready rd) {
+        if (rd.messages().isEmpty()) {
             return rd.messages();
         }
-        long now = env.nanoTime();
         List<Message> early = new ArrayList<>();
         List<Message> late = new ArrayList<>();
         for (Message m : rd.messages()) {
-            if (m.term() == core.term() && (m instanceof AppendRequest || m instanceof Heartbeat
-                    || m instanceof SnapshotRequest || m instanceof TimeoutNow)) {
-                if (m instanceof Heartbeat hb && !hb.quiesce()) {
-                    leaseClock.heartbeatSent(hb.context(), now);
-                }
-                early.add(m);
-            } else {
-                late.add(m);
+            (core.mayLeaveBeforeDisk(m) ? early : late).add(m);
+        }
+        sendEarly(early);
+        return late;
+    }
+
+    /**
+     * While a Ready is being written no other is taken, but what the core made since that promises nothing about the
+     * disk leaves now ({@link RaftCore#takeMessagesBeforeDisk}): a stalled disk holds up commits, not the heartbeats
+     * that keep the leader's followers and its lease.
+     */
+    private void sendWhileWriting() {
+        sendEarly(core.takeMessagesBeforeDisk());
+    }
+
+    /** Sends messages ahead of a write, noting the leader's heartbeats on the lease clock as they leave. */
+    private void sendEarly(List<Message> early) {
+        if (early.isEmpty()) {
+            return;
+        }
+        long now = env.nanoTime();
+        for (Message m : early) {
+            if (m instanceof Heartbeat hb && !hb.quiesce()) {
+                leaseClock.heartbeatSent(hb.context(), now);
             }
         }
         send(early);
-        return late;
     }
 
     /**
@@ -1307,8 +1354,8 @@ public final class NodeHost {
                 term = sc.term();
                 role = sc.to();
                 if (sc.from() != sc.to()) {
-                    LOG.info("{} {} -> {}: {}", prefix(term, role), sc.from().displayName(), sc.to().displayName(),
-                            sc.reason());
+                    LOG.info("{} {} -> {}: {} ({})", prefix(term, role), sc.from().displayName(),
+                            sc.to().displayName(), sc.reason(), lastHeardSummary());
                 } else if (sc.leader() != 0) {
                     LOG.info("{} {}", prefix(term, role), sc.reason());
                 } else {
@@ -1357,6 +1404,23 @@ public final class NodeHost {
                         failStop(ar.cause());
                     }
                 }));
+    }
+
+    /** "last heard: node 2 412 ms (41 ticks) ago, node 3 12 ms (1 tick) ago", or that no peer has been heard. */
+    private String lastHeardSummary() {
+        if (lastHeard.isEmpty()) {
+            return "no peer heard yet";
+        }
+        long now = env.nanoTime();
+        StringBuilder sb = new StringBuilder("last heard:");
+        String sep = " ";
+        for (Map.Entry<Integer, long[]> e : lastHeard.entrySet()) {
+            long t = ticks - e.getValue()[1];
+            sb.append(sep).append("node ").append(e.getKey()).append(' ').append((now - e.getValue()[0]) / 1_000_000)
+                    .append(" ms (").append(t).append(t == 1 ? " tick" : " ticks").append(") ago");
+            sep = ", ";
+        }
+        return sb.toString();
     }
 
     private String prefix(long term, Role role) {

@@ -583,6 +583,50 @@ public final class RaftCore {
         return rd;
     }
 
+    /**
+     * Whether {@code m}, made by this core, may leave before the write of the Ready it came with (or of an earlier
+     * one) is durable, because it promises nothing about this node's disk. A leader's AppendEntries, heartbeats,
+     * snapshots and TimeoutNow in its current term may (Raft thesis §10.2.1: the leader counts its own log toward
+     * commitment only once {@link #advance} reports it durable). An answer to a heartbeat may too: it carries a term
+     * and the heartbeat's context, no claim about the log, and the term in it needs no disk (a node that restarts
+     * without it only knows an older term, in which it cast no vote it did not write first). Votes and
+     * acknowledgements of entries are promises about the disk and must wait for the write.
+     */
+    public boolean mayLeaveBeforeDisk(Message m) {
+        if (m instanceof HeartbeatResponse) {
+            return true;
+        }
+        return role == Role.LEADER && m.term() == term && (m instanceof AppendRequest || m instanceof Heartbeat
+                || m instanceof SnapshotRequest || m instanceof TimeoutNow);
+    }
+
+    /**
+     * Takes the messages made since the last {@link #ready()} that {@link #mayLeaveBeforeDisk may leave before the
+     * disk}, for a host that may not take the next Ready yet because the outstanding one is still being written: the
+     * leader's heartbeats and the followers' answers to them then go on while a disk stalls. A Ready's write is held
+     * up for as long as the disk takes (hundreds of milliseconds when a shared disk stalls); with every message
+     * waiting for it, an election timeout of such a stall on the nodes' disks cost the cluster its leader although
+     * every process and link was up. Everything else stays for the next Ready.
+     *
+     * @return the messages taken, in the order they were made (empty if none)
+     */
+    public List<Message> takeMessagesBeforeDisk() {
+        List<Message> taken = List.of();
+        for (int i = 0; i < msgs.size(); ) {
+            Message m = msgs.get(i);
+            if (mayLeaveBeforeDisk(m)) {
+                if (taken.isEmpty()) {
+                    taken = new ArrayList<>();
+                }
+                taken.add(m);
+                msgs.remove(i);
+            } else {
+                i++;
+            }
+        }
+        return taken;
+    }
+
     /** Reports that the host persisted, sent and applied everything in {@code rd}. */
     public void advance(Ready rd) {
         if (rd != outstanding) {

@@ -36,8 +36,10 @@ import java.util.concurrent.Callable;
  *
  * <p>Faults: stalls (a node stops as under SIGSTOP or a GC pause: its timer firings, messages, storage
  * completions and client requests wait, and on resume it handles what waited, then its periodic timer catches
- * up in a burst as Netty's does), crashes and restarts, partitions, message delay and loss, slow storage.
- * Clients write unique values, and read with linearizable and lease consistency, to any node.
+ * up in a burst as Netty's does), crashes and restarts, partitions, message delay and loss, slow storage, and
+ * disk stalls (every write of one node, or of all of them as on one shared disk, completes only when the stall
+ * ends, while the nodes themselves run on). Clients write unique values, and read with linearizable and lease
+ * consistency, to any node.
  *
  * <p>Checked, whenever something completes and at the end: a read (lease or linearizable) reflects every write
  * acknowledged before it was issued; an acknowledged write is applied at its revision with its value and never
@@ -58,6 +60,9 @@ final class HostSimulation {
         long crashes;
         long partitions;
         long leaderStalls;
+        long diskStalls;
+        /** Terms in which a leader was elected. */
+        long elections;
 
         void add(Stats o) {
             writesAcked += o.writesAcked;
@@ -70,6 +75,8 @@ final class HostSimulation {
             crashes += o.crashes;
             partitions += o.partitions;
             leaderStalls += o.leaderStalls;
+            diskStalls += o.diskStalls;
+            elections += o.elections;
         }
 
         @Override
@@ -77,7 +84,8 @@ final class HostSimulation {
             return "writes acked=" + writesAcked + " dropped=" + writesDropped + " unknown/timeout=" + writesUnknown
                     + " lease-reads=" + leaseReads + " (served from the lease " + leaseReadsServed + ")"
                     + " linearizable-reads=" + linearizableReads + " stalls=" + stalls + " (of the leader "
-                    + leaderStalls + ") crashes=" + crashes + " partitions=" + partitions;
+                    + leaderStalls + ") disk-stalls=" + diskStalls + " crashes=" + crashes + " partitions=" + partitions
+                    + " elections=" + elections;
         }
     }
 
@@ -87,6 +95,8 @@ final class HostSimulation {
     private static final long MS = 1_000_000L;
 
     private final long seed;
+    /** Whether the nemesis runs (off: only what a test schedules itself, on a lossless network). */
+    private final boolean faults;
     private final SplittableRandom rnd;
     private final RaftConfig base;
     private final PriorityQueue<Event> queue = new PriorityQueue<>(
@@ -114,15 +124,24 @@ final class HostSimulation {
     private final Map<Long, Integer> leaderOfTerm = new HashMap<>();
 
     HostSimulation(long seed) {
+        this(seed, true);
+    }
+
+    /**
+     * A run with the nemesis or without it; without it the network neither drops nor delays by more than a
+     * millisecond, and only what the test schedules ({@link #stallDisks}) happens.
+     */
+    HostSimulation(long seed, boolean faults) {
         this.seed = seed;
+        this.faults = faults;
         this.rnd = new SplittableRandom(seed);
         List<Integer> members = List.of(1, 2, 3);
         double drift = RaftConfig.DEFAULT_MAX_CLOCK_DRIFT;
         this.base = RaftConfig.builder(1, members).tickMs(10).heartbeatMs(50).electionTimeoutMs(250, 500)
                 .maxClockDrift(drift).snapshotIntervalEntries(rnd.nextBoolean() ? 40 : 10_000).build();
         group = new int[members.size() + 1];
-        dropRate = rnd.nextInt(3) == 0 ? 0 : rnd.nextDouble() * 0.05;
-        maxDelayNanos = (1 + rnd.nextInt(20)) * MS;
+        dropRate = rnd.nextInt(3) == 0 || !faults ? 0 : rnd.nextDouble() * 0.05;
+        maxDelayNanos = faults ? (1 + rnd.nextInt(20)) * MS : MS;
         for (int id : members) {
             // Each clock runs fast or slow by up to the drift bound the configuration promises.
             double rate = 1 + (rnd.nextDouble() * 2 - 1) * drift;
@@ -139,7 +158,9 @@ final class HostSimulation {
                 n.start();
             }
             long end = seconds * 1000 * MS;
-            schedule(0, this::nemesis);
+            if (faults) {
+                schedule(0, this::nemesis);
+            }
             schedule(0, this::client);
             runUntil(end);
             healAndConverge();
@@ -206,12 +227,36 @@ final class HostSimulation {
             cutLink = Math.min(a, b) * 10 + Math.max(a, b);
             stats.partitions++;
             log("CUT link " + a + "-" + b);
-        } else if (r < 90) {
+        } else if (r < 80) {
+            // A stalled disk: one node's, or every node's at once as when they share one. Shorter and longer
+            // than an election timeout; the nodes run on, only their writes wait.
+            long ms = rnd.nextBoolean() ? 50 + rnd.nextInt(300) : 500 + rnd.nextInt(2500);
+            if (rnd.nextBoolean()) {
+                stallDisks(now, ms, nodes.get(rnd.nextInt(nodes.size())).id);
+            } else {
+                stallDisks(now, ms, 1, 2, 3);
+            }
+        } else if (r < 92) {
             Arrays.fill(group, 0);
             cutLink = 0;
             log("HEAL");
         }
         schedule((200 + rnd.nextInt(1500)) * MS, this::nemesis);
+    }
+
+    /**
+     * From {@code at} (simulated nanoseconds) for {@code ms}, every write to the disks of {@code ids} completes only
+     * when the stall ends (a write issued before it and not completed yet waits too).
+     */
+    void stallDisks(long at, long ms, int... ids) {
+        schedule(Math.max(0, at - now), () -> {
+            stats.diskStalls++;
+            log("DISK STALL " + Arrays.toString(ids) + " for " + ms + "ms");
+            for (int id : ids) {
+                SlowStore store = nodes.get(id - 1).store;
+                store.stalledUntil = Math.max(store.stalledUntil, now + ms * MS);
+            }
+        });
     }
 
     private boolean linked(int a, int b) {
@@ -570,6 +615,9 @@ final class HostSimulation {
         public void coreEvent(int node, long term, Role role, CoreEvent event) {
             if (event instanceof CoreEvent.LeaderElected le) {
                 Integer prev = leaderOfTerm.putIfAbsent(le.term(), node);
+                if (prev == null) {
+                    stats.elections++;
+                }
                 if (prev != null && prev != node) {
                     fail("election safety: nodes " + prev + " and " + node + " both led term "
                             + le.term());
@@ -594,6 +642,8 @@ final class HostSimulation {
         private final SimHost owner;
         private MemoryLogStore inner = new MemoryLogStore();
         private long epoch;
+        /** Simulated time until which writes do not complete (a stalled disk). */
+        long stalledUntil;
 
         SlowStore(SimHost owner) {
             this.owner = owner;
@@ -613,13 +663,22 @@ final class HostSimulation {
             Promise<Void> done = Promise.promise();
             long myEpoch = epoch;
             long delay = sync ? rnd.nextLong(3 * MS) : 0;
-            schedule(delay, () -> owner.exec(() -> {
+            schedule(delay, () -> complete(myEpoch, done, () -> inner.persist(snapshot, entries, hardState, sync)));
+            return done.future();
+        }
+
+        /** Completes a write on the owner's thread, once any disk stall is over. */
+        private void complete(long myEpoch, Promise<Void> done, Runnable write) {
+            if (now < stalledUntil) {
+                schedule(stalledUntil - now, () -> complete(myEpoch, done, write));
+                return;
+            }
+            owner.exec(() -> {
                 if (myEpoch == epoch) {
-                    inner.persist(snapshot, entries, hardState, sync);
+                    write.run();
                     done.complete();
                 }
-            }));
-            return done.future();
+            });
         }
 
         @Override
