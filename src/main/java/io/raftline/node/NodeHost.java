@@ -1151,8 +1151,8 @@ public final class NodeHost {
     }
 
     /**
-     * While a Ready is being written no other is taken, but what the core made since that promises nothing about the
-     * disk leaves now ({@link RaftCore#takeMessagesBeforeDisk}): a stalled disk holds up commits, not the heartbeats
+     * While a Ready is being written no other is taken, but the heartbeats and answers to heartbeats the core made
+     * since leave now ({@link RaftCore#takeMessagesBeforeDisk}): a stalled disk holds up commits, not the heartbeats
      * that keep the leader's followers and its lease.
      */
     private void sendWhileWriting() {

@@ -601,12 +601,13 @@ public final class RaftCore {
     }
 
     /**
-     * Takes the messages made since the last {@link #ready()} that {@link #mayLeaveBeforeDisk may leave before the
-     * disk}, for a host that may not take the next Ready yet because the outstanding one is still being written: the
-     * leader's heartbeats and the followers' answers to them then go on while a disk stalls. A Ready's write is held
-     * up for as long as the disk takes (hundreds of milliseconds when a shared disk stalls); with every message
-     * waiting for it, an election timeout of such a stall on the nodes' disks cost the cluster its leader although
-     * every process and link was up. Everything else stays for the next Ready.
+     * Takes the heartbeats and answers to heartbeats made since the last {@link #ready()} (both {@link
+     * #mayLeaveBeforeDisk may leave before the disk}), for a host that may not take the next Ready yet because the
+     * outstanding one is still being written: the leader's heartbeats and the followers' answers to them then go on
+     * while a disk stalls. A Ready's write is held up for as long as the disk takes (hundreds of milliseconds when a
+     * shared disk stalls); with every message waiting for it, an election timeout of such a stall on the nodes'
+     * disks cost the cluster its leader although every process and link was up. Everything else, a leader's appends
+     * too, stays for the next Ready, where it travels with the rest in one frame per peer.
      *
      * @return the messages taken, in the order they were made (empty if none)
      */
@@ -614,7 +615,7 @@ public final class RaftCore {
         List<Message> taken = List.of();
         for (int i = 0; i < msgs.size(); ) {
             Message m = msgs.get(i);
-            if (mayLeaveBeforeDisk(m)) {
+            if ((m instanceof Heartbeat || m instanceof HeartbeatResponse) && mayLeaveBeforeDisk(m)) {
                 if (taken.isEmpty()) {
                     taken = new ArrayList<>();
                 }
