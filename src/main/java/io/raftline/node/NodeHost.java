@@ -105,6 +105,8 @@ public final class NodeHost {
     /** Bumped by every crash, so continuations from an earlier life are ignored. */
     private long generation;
     private boolean persistInFlight;
+    /** When the write in flight started ({@link HostEnvironment#nanoTime}), while {@link #persistInFlight}. */
+    private long persistStarted;
     private boolean snapshotInFlight;
     /**
      * The leader's snapshot the core took, with the state decoded from it, until the Ready that carries it installs
@@ -1098,6 +1100,7 @@ public final class NodeHost {
             } else {
                 persistInFlight = true;
                 long started = env.nanoTime();
+                persistStarted = started;
                 persisted.onComplete(ar -> env.runOnLoop(() -> {
                     if (gen != generation) {
                         return;
@@ -1153,10 +1156,20 @@ public final class NodeHost {
     /**
      * While a Ready is being written no other is taken, but the heartbeats and answers to heartbeats the core made
      * since leave now ({@link RaftCore#takeMessagesBeforeDisk}): a stalled disk holds up commits, not the heartbeats
-     * that keep the leader's followers and its lease.
+     * that keep the leader's followers and its lease. Only for {@link #hungWriteNanos}, though: a write that takes
+     * longer is a disk that may never answer, and a leader whose heartbeats went on regardless would keep its
+     * followers from electing another for as long as its disk hangs, the cluster without commits all along. Past the
+     * bound nothing leaves until the write completes, as before, so the followers elect a leader whose disk works.
      */
     private void sendWhileWriting() {
-        sendEarly(core.takeMessagesBeforeDisk());
+        if (env.nanoTime() - persistStarted < hungWriteNanos()) {
+            sendEarly(core.takeMessagesBeforeDisk());
+        }
+    }
+
+    /** Twice the longest election timeout: how long a write may take before the node stops answering for its disk. */
+    private long hungWriteNanos() {
+        return 2L * config.electionTimeoutMaxMs() * 1_000_000L;
     }
 
     /** Sends messages ahead of a write, noting the leader's heartbeats on the lease clock as they leave. */

@@ -61,6 +61,8 @@ final class HostSimulation {
         long partitions;
         long leaderStalls;
         long diskStalls;
+        /** Writes acknowledged at or after {@link #countAcksFrom}'s moment. */
+        long writesAckedLater;
         /** Terms in which a leader was elected. */
         long elections;
 
@@ -76,6 +78,7 @@ final class HostSimulation {
             partitions += o.partitions;
             leaderStalls += o.leaderStalls;
             diskStalls += o.diskStalls;
+            writesAckedLater += o.writesAckedLater;
             elections += o.elections;
         }
 
@@ -114,6 +117,7 @@ final class HostSimulation {
     private long writes;
     private double dropRate;
     private long maxDelayNanos;
+    private long countAcksFrom = Long.MAX_VALUE;
 
     // What clients were told, and what nodes did.
     private String failure;
@@ -259,6 +263,16 @@ final class HostSimulation {
         });
     }
 
+    /** Counts the writes acknowledged from {@code at} (simulated nanoseconds) on in {@link Stats#writesAckedLater}. */
+    void countAcksFrom(long at) {
+        countAcksFrom = at;
+    }
+
+    /** From {@code at} for {@code ms}, stalls the disk of whichever node leads then (see {@link #stallDisks}). */
+    void stallLeaderDisk(long at, long ms) {
+        schedule(Math.max(0, at - now), () -> stallDisks(now, ms, leaderOrAny().id));
+    }
+
     private boolean linked(int a, int b) {
         return group[a] == group[b] && cutLink != Math.min(a, b) * 10 + Math.max(a, b);
     }
@@ -295,6 +309,9 @@ final class HostSimulation {
             if (ar.succeeded()) {
                 long rev = ((KvResult.Written) ar.result()).revision();
                 stats.writesAcked++;
+                if (now >= countAcksFrom) {
+                    stats.writesAckedLater++;
+                }
                 ackedAt.put(rev, value);
                 ackedMax = Math.max(ackedMax, rev);
                 Entry e = appliedAt.get(rev);
