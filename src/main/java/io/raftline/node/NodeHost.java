@@ -1156,7 +1156,7 @@ public final class NodeHost {
     /**
      * While a Ready is being written no other is taken, but the heartbeats and answers to heartbeats the core made
      * since leave now ({@link RaftCore#takeMessagesBeforeDisk}): a stalled disk holds up commits, not the heartbeats
-     * that keep the leader's followers and its lease. Only for {@link #hungWriteNanos}, though: a write that takes
+     * that keep the leader's followers and its lease. Only for {@link #hungWriteNanos()}, though: a write that takes
      * longer is a disk that may never answer, and a leader whose heartbeats went on regardless would keep its
      * followers from electing another for as long as its disk hangs, the cluster without commits all along. Past the
      * bound nothing leaves until the write completes, as before, so the followers elect a leader whose disk works.
@@ -1167,9 +1167,13 @@ public final class NodeHost {
         }
     }
 
-    /** Twice the longest election timeout: how long a write may take before the node stops answering for its disk. */
+    /**
+     * Four times the longest election timeout (2.4 s in {@code conf/node-*.json}): how long a write may take before the
+     * node stops answering for its disk. The development VM's shared disk stalled every node's writes for 1.3 s once
+     * under load (2026-12-03 18:49:55): a bound of twice the timeout would have let that stall cost the leader.
+     */
     private long hungWriteNanos() {
-        return 2L * config.electionTimeoutMaxMs() * 1_000_000L;
+        return 4L * config.electionTimeoutMaxMs() * 1_000_000L;
     }
 
     /** Sends messages ahead of a write, noting the leader's heartbeats on the lease clock as they leave. */

@@ -587,14 +587,18 @@ public final class RaftCore {
      * Whether {@code m}, made by this core, may leave before the write of the Ready it came with (or of an earlier
      * one) is durable, because it promises nothing about this node's disk. A leader's AppendEntries, heartbeats,
      * snapshots and TimeoutNow in its current term may (Raft thesis §10.2.1: the leader counts its own log toward
-     * commitment only once {@link #advance} reports it durable). An answer to a heartbeat may too: it carries a term
-     * and the heartbeat's context, no claim about the log, and the term in it needs no disk (a node that restarts
-     * without it only knows an older term, in which it cast no vote it did not write first). Votes and
-     * acknowledgements of entries are promises about the disk and must wait for the write.
+     * commitment only once {@link #advance} reports it durable). An answer to a heartbeat may too, once this node
+     * has a term on disk: the answer carries a term and the heartbeat's context, no claim about the log; a node that
+     * restarts without the term in it only knows an older one, in which it cast no vote it did not write first, and
+     * it keeps the promise the answer made to the leader's lease by the hold every restart with a term on disk
+     * starts with ({@code restartLeaseHold}). A node with no term on disk yet (a new member's first heartbeat) would
+     * restart without that hold, free to vote at once against a lease its answer backed: its answer waits for the
+     * write that puts its first term on disk. Votes and acknowledgements of entries are promises about the disk and
+     * always wait for the write.
      */
     public boolean mayLeaveBeforeDisk(Message m) {
         if (m instanceof HeartbeatResponse) {
-            return true;
+            return prevHardState.term() > 0; // the last hard state advance() was told is durable
         }
         return role == Role.LEADER && m.term() == term && (m instanceof AppendRequest || m instanceof Heartbeat
                 || m instanceof SnapshotRequest || m instanceof TimeoutNow);

@@ -26,21 +26,42 @@ class MessagesBeforeDiskTest {
         return new RaftCore(config, new MemoryStorage(), new SplittableRandom(1));
     }
 
+    /**
+     * Review finding: a node with no term on disk restarts without the lease hold, so an answer that backed a
+     * leader's lease before its first term was durable would let it vote against that lease at once after a crash.
+     */
+    @Test
+    void aNodeWithNoTermOnDiskAnswersItsFirstHeartbeatOnlyAfterTheWrite() {
+        RaftCore core = follower();
+        core.step(new Heartbeat(1, 2, 1, 0, 0));
+        Ready writing = core.ready(); // term 1 to write: its first term on disk
+        assertThat(writing.mustSync()).isTrue();
+        assertThat(writing.messages()).singleElement().isInstanceOf(HeartbeatResponse.class);
+        assertThat(core.mayLeaveBeforeDisk(writing.messages().get(0))).isFalse();
+        core.step(new Heartbeat(1, 2, 1, 0, 5));
+        assertThat(core.takeMessagesBeforeDisk()).isEmpty();
+
+        core.advance(writing);
+        assertThat(core.ready().messages()).containsExactly(new HeartbeatResponse(2, 1, 1, 5));
+    }
+
     @Test
     void aFollowerAnswersHeartbeatsWhileItsWriteIsOutstandingButNotAppends() {
         RaftCore core = follower();
         core.step(new Heartbeat(1, 2, 1, 0, 0));
-        Ready writing = core.ready(); // term 1 to write: the host may not take another Ready until it is durable
+        core.advance(core.ready()); // term 1 on disk
+        core.step(new Heartbeat(1, 2, 2, 0, 0));
+        Ready writing = core.ready(); // term 2 to write: the host may not take another Ready until it is durable
         assertThat(writing.mustSync()).isTrue();
         assertThat(writing.messages()).singleElement().isInstanceOf(HeartbeatResponse.class);
         assertThat(core.mayLeaveBeforeDisk(writing.messages().get(0))).isTrue();
 
-        core.step(new AppendRequest(1, 2, 1, 0, 0,
-                List.of(Entry.normal(1, 1, "x".getBytes(StandardCharsets.UTF_8))), 0));
-        core.step(new Heartbeat(1, 2, 1, 0, 7));
+        core.step(new AppendRequest(1, 2, 2, 0, 0,
+                List.of(Entry.normal(1, 2, "x".getBytes(StandardCharsets.UTF_8))), 0));
+        core.step(new Heartbeat(1, 2, 2, 0, 7));
         List<Message> early = core.takeMessagesBeforeDisk();
 
-        assertThat(early).containsExactly(new HeartbeatResponse(2, 1, 1, 7));
+        assertThat(early).containsExactly(new HeartbeatResponse(2, 1, 2, 7));
         assertThat(core.takeMessagesBeforeDisk()).as("taken once").isEmpty();
         core.advance(writing);
         Ready next = core.ready();
