@@ -751,14 +751,20 @@ public final class GrpcTransport implements Transport {
             }
         }
 
-        /** Reports every frame that waited for the stream to open as lost. */
+        /**
+         * Reports every frame that waited for the stream to open as lost: what a partition set (or a pause) meanwhile
+         * cut as such a drop, since that alone would have kept it from leaving, the rest for {@code reason}.
+         */
         private void loseWaiting(String reason, boolean failed) {
             List<Frame> lost = new ArrayList<>(waiting);
             waiting.clear();
             for (Frame f : lost) {
                 inFlight.addAndGet(-f.messages().size());
                 pending(f.messages(), -1);
-                lose(f.messages(), reason, failed);
+                Frame left = stillConnected(f);
+                if (left != null) {
+                    lose(left.messages(), reason, failed);
+                }
             }
         }
 

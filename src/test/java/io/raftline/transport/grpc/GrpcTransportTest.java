@@ -372,6 +372,35 @@ class GrpcTransportTest {
     }
 
     /**
+     * The same, when the stream never opens (nothing listens at the peer's address): the frames that waited for it are
+     * lost either way, but a partition set while they waited is what cut them, and the report says so (it said
+     * {@code unreachable}, as if the network had been whole).
+     */
+    @Test
+    void framesWaitingForAStreamThatFailsToOpenAreReportedAsCutByAPartitionSetMeanwhile() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        addresses.put(2, SocketAddress.inetSocketAddress(closedPort, "127.0.0.1"));
+        GrpcTransport patient = patientSender(null);
+        try {
+            io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+            senderContext.runOnContext(x -> {
+                patient.sendAll(List.of(new Heartbeat(1, 2, 1, 0, 1), new Heartbeat(1, 2, 1, 0, 2)));
+                conditioner.setFaults(new NetworkFaults(List.of(Set.of(1), Set.of(2, 3)), 0, 0, 0, 0));
+                done.complete();
+            });
+            await(done.future());
+            eventually("the waiting frames reported lost", () -> drops.size() == 2);
+            assertThat(drops).containsExactly("Heartbeat:partition", "Heartbeat:partition");
+            assertThat(patient.queues(1).inflightTotal()).isZero();
+        } finally {
+            await(patient.close());
+        }
+    }
+
+    /**
      * A sender to node 2 reporting to {@link #drops}, whose watchdog gives a stream 30 s to open or answer: on a busy
      * machine the first connection of a JVM can take longer than the fixture's 1 s, and a replaced connection would
      * lose what these tests count.
