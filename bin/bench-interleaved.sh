@@ -6,7 +6,9 @@
 # minutes apart, as bench-warm.sh does, are compared on different machines; measured in alternation, each round
 # compares them on the same one. Reported per test: each system's median and range over the rounds, and the median
 # of the per-round ratios. The system not measured is idle meanwhile; its CPU use during the other's runs is
-# printed (heartbeats only: a few percent of one core).
+# printed (heartbeats only: a few percent of one core). At the end it also says, from the nodes' logs, how many leaders
+# were elected (more than one: a leader was lost and some rounds measured through a follower) and how many Raft log
+# writes took 100 ms or more (the shared disk stalling: it shows in every system's p99).
 #
 # Usage, from the project root: bin/bench-interleaved.sh     (ROUNDS=5 SECS=10 WARM_S=60 by default)
 # Needs: apt-get install -y etcd-server wrk, a built target/raftline.jar, and ../shared/bench (the wrk scripts).
@@ -50,6 +52,13 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 cleanup
+# What the node logs say about the run: role changes after the first election (a lost leader moves the figures), and
+# Raft log writes that took 100 ms or more (a stalled disk: every system's tail). Both from the lines NodeHost writes.
+changes=$(cat "$work"/p/n*.log | grep -c ' -> Leader: ')
+slow=$(cat "$work"/p/n*.log | grep -o 'took [0-9]* ms; messages and timeouts waited' | awk '{print $2}' | sort -n)
+longest=${slow##*$'\n'}
+echo "Raftline: leaders elected $changes (1: the first election only); log writes of 100 ms or more on the three" \
+  "nodes: $(echo "$slow" | grep -c .)${longest:+ (the longest $longest ms)}; logs in $work/p"
 python3 - "$work/r" <<'PY'
 import statistics, sys
 def to_ms(text):  # wrk prints 850.00us, 12.34ms or 1.20s
