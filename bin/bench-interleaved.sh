@@ -55,7 +55,7 @@ cleanup
 # What the node logs say about the run: role changes after the first election (a lost leader moves the figures), and
 # Raft log writes that took 100 ms or more (a stalled disk: every system's tail). Both from the lines NodeHost writes.
 changes=$(cat "$work"/p/n*.log | grep -c ' -> Leader: ')
-slow=$(cat "$work"/p/n*.log | grep -o 'took [0-9]* ms; messages and timeouts waited' | awk '{print $2}' | sort -n)
+slow=$(cat "$work"/p/n*.log | grep -o 'took [0-9]* ms; commits, votes and acknowledgements waited' | awk '{print $2}' | sort -n)
 longest=${slow##*$'\n'}
 echo "Raftline: leaders elected $changes (1: the first election only); log writes of 100 ms or more on the three" \
   "nodes: $(echo "$slow" | grep -c .)${longest:+ (the longest $longest ms)}; logs in $work/p"

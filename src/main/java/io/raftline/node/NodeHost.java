@@ -81,7 +81,7 @@ public final class NodeHost {
     public static final int HISTORY_MAX_CHANGES = 100_000;
     /** Most bytes of keys and values a node keeps for watchers. */
     public static final long HISTORY_MAX_BYTES = 64L * 1024 * 1024;
-    /** A Ready's write that takes this long is logged (a third of the default minimum election timeout). */
+    /** A Ready's write that takes this long is logged (a third of the minimum election timeout of conf/node-*.json). */
     static final long SLOW_PERSIST_MS = 100;
 
     private final NodeOptions options;
@@ -1121,13 +1121,13 @@ public final class NodeHost {
 
     /**
      * Logs a Ready whose write took {@link #SLOW_PERSIST_MS} or more. While it is on its way to disk no further Ready
-     * is taken: votes, acknowledgements, heartbeat answers and (on a leader) new heartbeats wait, so a disk that stalls
-     * for an election timeout costs the cluster its leader although every process and link is up. The line says so.
+     * is taken: commits, votes and acknowledgements wait (heartbeats and their answers do not, see {@link
+     * #sendWhileWriting}). Lines at the same moment on every node point at the storage under all of them.
      */
     private void noteSlowPersist(Ready rd, long started) {
         long ms = (env.nanoTime() - started) / 1_000_000;
         if (ms >= SLOW_PERSIST_MS) {
-            LOG.warn("{} writing a Ready ({} entries{}{}) took {} ms; messages and timeouts waited for it", prefix(),
+            LOG.warn("{} writing a Ready ({} entries{}{}) took {} ms; commits, votes and acknowledgements waited for it", prefix(),
                     rd.entries().size(), rd.hardState() != null ? ", hard state" : "",
                     rd.mustSync() ? ", fsync" : "", ms);
         }
