@@ -157,11 +157,25 @@ class BridgeSecurityTest {
         }
     }
 
+    /**
+     * One xhr request, sent again once if the connection it went out on was found closed before any byte of an
+     * answer came back: the JDK client reuses a pooled keep-alive connection and, unlike a browser, does not resend a
+     * POST when that connection turns out to be closed (seen once in a CI run, 2026-12-03: "HTTP/1.1 header parser
+     * received no bytes" on the second request, 19 ms into the test). The SockJS session lives in the URL, not the
+     * connection, so the resend reaches the same session; a second failure is the test's.
+     */
     private static HttpResponse<String> xhr(HttpClient http, String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("Origin", "http://127.0.0.1:" + port).header("Content-Type", "text/plain")
-                .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+                .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            if (!(e.getCause() instanceof java.io.EOFException)) {
+                throw e;
+            }
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        }
     }
 
     @Test
