@@ -107,6 +107,8 @@ public final class NodeHost {
     private boolean persistInFlight;
     /** When the write in flight started ({@link HostEnvironment#nanoTime}), while {@link #persistInFlight}. */
     private long persistStarted;
+    /** Writes that took {@link #SLOW_PERSIST_MS} or more since the host was created (read by status requests). */
+    private volatile long slowWrites;
     private boolean snapshotInFlight;
     /**
      * The leader's snapshot the core took, with the state decoded from it, until the Ready that carries it installs
@@ -490,7 +492,7 @@ public final class NodeHost {
         if (!up) {
             Storage s = store.storage();
             return new NodeStatus(id(), false, paused, null, s.hardState().term(), 0, s.hardState().commit(), 0,
-                    s.lastIndex(), s.firstIndex() - 1, 0, store.stats(), false, store.stateLostRecorded(),
+                    s.lastIndex(), s.firstIndex() - 1, 0, store.stats().withSlowWrites(slowWrites), false, store.stateLostRecorded(),
                     lastMembership, lastConfigIndex, Map.of(), 0);
         }
         Map<Integer, Long> match = new HashMap<>();
@@ -500,7 +502,7 @@ public final class NodeHost {
         }
         return new NodeStatus(id(), true, paused, core.role(), core.term(), core.leader(), core.log().committed(),
                 kv.lastApplied(), core.log().lastIndex(), store.storage().firstIndex() - 1, pending.writesPending(),
-                store.stats(), false, core.stateLost(), core.membership(), core.configIndex(), match,
+                store.stats().withSlowWrites(slowWrites), false, core.stateLost(), core.membership(), core.configIndex(), match,
                 core.role() == Role.LEADER ? core.log().committed() : leaderCommitSeen(core.log().committed()),
                 core.quiesced());
     }
@@ -1127,6 +1129,7 @@ public final class NodeHost {
     private void noteSlowPersist(Ready rd, long started) {
         long ms = (env.nanoTime() - started) / 1_000_000;
         if (ms >= SLOW_PERSIST_MS) {
+            slowWrites++;
             LOG.warn("{} writing a Ready ({} entries{}{}) took {} ms; commits, votes and acknowledgements waited for it", prefix(),
                     rd.entries().size(), rd.hardState() != null ? ", hard state" : "",
                     rd.mustSync() ? ", fsync" : "", ms);

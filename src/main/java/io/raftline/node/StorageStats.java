@@ -9,9 +9,22 @@ package io.raftline.node;
  * @param fsyncs         fsyncs issued since the store was opened
  * @param entriesWritten log entries written since the store was opened
  * @param walBytes       bytes of write-ahead log on disk
+ * @param slowWrites     Raft log writes (a Ready's) that took 100 ms or more, as the node's host counted them: a disk
+ *                       that stalls (every node's at once, when they share one) shows here before it shows anywhere
  */
-public record StorageStats(String engine, boolean failed, long fsyncs, long entriesWritten, long walBytes) {
+public record StorageStats(String engine, boolean failed, long fsyncs, long entriesWritten, long walBytes,
+        long slowWrites) {
 
     /** The stats of a store that keeps nothing on disk. */
     public static final StorageStats MEMORY = new StorageStats("memory", false, 0, 0, 0);
+
+    /** Stats as a store knows them (the slow writes are the host's to count). */
+    public StorageStats(String engine, boolean failed, long fsyncs, long entriesWritten, long walBytes) {
+        this(engine, failed, fsyncs, entriesWritten, walBytes, 0);
+    }
+
+    /** These stats with the host's count of slow writes. */
+    public StorageStats withSlowWrites(long count) {
+        return new StorageStats(engine, failed, fsyncs, entriesWritten, walBytes, count);
+    }
 }

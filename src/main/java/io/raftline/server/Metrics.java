@@ -254,6 +254,10 @@ public final class Metrics {
         FunctionCounter.builder("raftline_entries_written", statuses,
                 m -> value(m, nodeId, s -> s.storage().entriesWritten()))
                 .description("log entries written to the write-ahead log").tag("node", id).register(registry);
+        FunctionCounter.builder("raftline_slow_log_writes", statuses,
+                m -> value(m, nodeId, s -> s.storage().slowWrites()))
+                .description("Raft log writes that took 100 ms or more (a stalled disk)").tag("node", id)
+                .register(registry);
     }
 
     /**

@@ -263,6 +263,11 @@ final class HostSimulation {
         });
     }
 
+    /** Raft log writes of 100 ms or more that node {@code id}'s host counted (what {@code /metrics} reports). */
+    long slowWrites(int id) {
+        return nodes.get(id - 1).host.status().storage().slowWrites();
+    }
+
     /** Counts the writes acknowledged from {@code at} (simulated nanoseconds) on in {@link Stats#writesAckedLater}. */
     void countAcksFrom(long at) {
         countAcksFrom = at;

@@ -48,6 +48,9 @@ class HostSimulationTest {
             assertThat(stats.diskStalls).as("seed %d", seed).isEqualTo(1);
             assertThat(stats.elections).as("seed %d: %s", seed, stats).isEqualTo(1);
             assertThat(stats.writesAcked).as("seed %d", seed).isGreaterThan(100);
+            for (int id = 1; id <= 3; id++) {
+                assertThat(sim.slowWrites(id)).as("seed %d: node %d counted the stalled write", seed, id).isPositive();
+            }
         }
     }
 
