@@ -72,15 +72,12 @@ class EventBusGroupsTest {
 
     @Test
     void eachGroupsMessagesReachOnlyItsReplicaAndOneTurnsSendsShareOneFrame() throws Exception {
-        Promise<Void> sent = Promise.promise();
-        sender.runOnContext(v -> {
+        OnContext.run(sender, () -> {
             transport.group(2).sendAll(List.of(hb(21), hb(22)));
             transport.sendAll(List.of(hb(1)));
             transport.group(2).sendAll(List.of(hb(23)));
             transport.group(5).sendAll(List.of(hb(51)));
-            sent.complete();
         });
-        await(sent.future());
         eventually("group 0 and group 2 got theirs", () -> received.get(0).size() == 1
                 && received.get(2).size() == 3 && drops.size() == 1);
         assertThat(received.get(0)).extracting(m -> ((Heartbeat) m).context()).containsExactly(1L);
@@ -98,25 +95,19 @@ class EventBusGroupsTest {
      */
     @Test
     void aPartitionSetWhileBatchesWaitInTheOutboxCutsThem() throws Exception {
-        Promise<Void> sent = Promise.promise();
-        sender.runOnContext(v -> {
+        OnContext.run(sender, () -> {
             transport.group(2).sendAll(List.of(hb(21), snapshot(30)));
             transport.sendAll(List.of(hb(1)));
             conditioner.setFaults(new NetworkFaults(List.of(Set.of(1), Set.of(3)), 0, 0, 0, 0));
-            sent.complete();
         });
-        await(sent.future());
         eventually("the three reported lost", () -> drops.size() == 3);
         assertThat(drops).containsExactly(hb(21).describe() + ": partition", snapshot(30).describe() + ": partition",
                 hb(1).describe() + ": partition");
 
         conditioner.heal();
-        Promise<Void> after = Promise.promise();
-        sender.runOnContext(v -> {
+        OnContext.run(sender, () -> {
             transport.group(2).sendAll(List.of(hb(24), snapshot(31)));
-            after.complete();
         });
-        await(after.future());
         eventually("what was sent after healing delivered", () -> received.get(2).size() == 2);
         assertThat(received.get(2)).as("nothing of before the cut crossed it").containsExactly(hb(24), snapshot(31));
         assertThat(received.get(0)).isEmpty();
@@ -129,15 +120,12 @@ class EventBusGroupsTest {
      */
     @Test
     void duplicatedCopiesDoNotOvertakeABatchWaitingInTheOutbox() throws Exception {
-        Promise<Void> sent = Promise.promise();
-        sender.runOnContext(v -> {
+        OnContext.run(sender, () -> {
             transport.group(2).sendAll(List.of(hb(21)));
             conditioner.setFaults(new NetworkFaults(List.of(), 0, 0, 0, 1.0));
             transport.group(2).sendAll(List.of(hb(22)));
             transport.sendAll(List.of(hb(1)));
-            sent.complete();
         });
-        await(sent.future());
         eventually("every copy delivered", () -> received.get(2).size() == 3 && received.get(0).size() == 2);
         assertThat(received.get(2)).extracting(m -> ((Heartbeat) m).context()).containsExactly(21L, 22L, 22L);
         assertThat(received.get(0)).extracting(m -> ((Heartbeat) m).context()).containsExactly(1L, 1L);

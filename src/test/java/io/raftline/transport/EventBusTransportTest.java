@@ -76,12 +76,9 @@ class EventBusTransportTest {
     }
 
     private void sendAllFromContext(List<Message> messages) throws InterruptedException {
-        Promise<Void> done = Promise.promise();
-        senderContext.runOnContext(x -> {
+        OnContext.run(senderContext, () -> {
             transport.sendAll(messages);
-            done.complete();
         });
-        await(done.future());
     }
 
     private List<Object> onBus(int node) {
@@ -127,13 +124,10 @@ class EventBusTransportTest {
     void aProbeTravelsToThePeersAddressAndReachesNoNode() throws Exception {
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         vertx.exceptionHandler(failures::add);
-        Promise<Void> done = Promise.promise();
-        senderContext.runOnContext(x -> {
+        OnContext.run(senderContext, () -> {
             transport.probe(2);
             transport.send(hb(2, 7));
-            done.complete();
         });
-        await(done.future());
         // The consumer takes what arrives in order: once the heartbeat is in, the probe before it was handled.
         eventually("the heartbeat after the probe arrives", () -> !received.get(2).isEmpty());
         assertThat(onBus(2)).hasSize(2);
@@ -257,12 +251,9 @@ class EventBusTransportTest {
         assertThat(received.get(2)).containsExactly(hb(2, 1));
 
         holdSnapshots = false;
-        Promise<Void> released = Promise.promise();
-        senderContext.runOnContext(x -> {
+        OnContext.run(senderContext, () -> {
             held.forEach(DeliveryContext::next);
-            released.complete();
         });
-        await(released.future());
         eventually("the held copies delivered", () -> received.get(2).size() == 2 && received.get(3).size() == 1);
         // Once written, the next snapshot goes.
         sendAllFromContext(List.of(snapshot(2, 120)));

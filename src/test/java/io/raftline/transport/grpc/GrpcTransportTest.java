@@ -28,6 +28,7 @@ import io.raftline.raft.message.TimeoutNow;
 import io.raftline.raft.message.VoteRequest;
 import io.raftline.raft.message.VoteResponse;
 import io.raftline.transport.NetworkConditioner;
+import io.raftline.transport.OnContext;
 import io.raftline.transport.NetworkFaults;
 import io.raftline.transport.Transport;
 import io.raftline.transport.TransportQueues;
@@ -104,22 +105,16 @@ class GrpcTransportTest {
 
     /** Sends from a Vert.x context, as a node verticle does. */
     private void sendFromContext(List<? extends Message> messages) throws InterruptedException {
-        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
-        senderContext.runOnContext(x -> {
+        OnContext.run(senderContext, () -> {
             messages.forEach(sender::send);
-            done.complete();
         });
-        await(done.future());
     }
 
     /** Sends each list with one sendAll, from a Vert.x context, as a node verticle does. */
     private void sendAllFromContext(List<List<Message>> groups) throws InterruptedException {
-        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
-        senderContext.runOnContext(x -> {
+        OnContext.run(senderContext, () -> {
             groups.forEach(sender::sendAll);
-            done.complete();
         });
-        await(done.future());
     }
 
     private static SnapshotRequest snapshot(int to, long index, int size) {
@@ -341,26 +336,20 @@ class GrpcTransportTest {
     void framesWaitingForTheStreamToOpenMeetAPartitionSetMeanwhile() throws Exception {
         GrpcTransport patient = patientSender(null);
         try {
-            io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
-            senderContext.runOnContext(x -> {
+            OnContext.run(senderContext, () -> {
                 patient.sendAll(List.of(new Heartbeat(1, 2, 1, 0, 1), new Heartbeat(1, 2, 1, 0, 2)));
                 patient.send(new AppendResponse(1, 2, 1, true, 5, 0, 0));
                 conditioner.setFaults(new NetworkFaults(List.of(Set.of(1), Set.of(2, 3)), 0, 0, 0, 0));
-                done.complete();
             });
-            await(done.future());
             eventually("the waiting frames reported lost", () -> drops.size() == 3);
             assertThat(drops).containsExactly("Heartbeat:partition", "Heartbeat:partition",
                     "AppendResponse:partition");
             assertThat(patient.queues(1).inflightTotal()).isZero();
 
             conditioner.heal();
-            io.vertx.core.Promise<Void> after = io.vertx.core.Promise.promise();
-            senderContext.runOnContext(x -> {
+            OnContext.run(senderContext, () -> {
                 patient.send(new Heartbeat(1, 2, 1, 0, 9));
-                after.complete();
             });
-            await(after.future());
             eventually("the message sent after healing delivered", () -> received.size() == 1);
             assertThat(received).as("nothing of before the cut crossed it")
                     .containsExactly(new Heartbeat(1, 2, 1, 0, 9));
@@ -385,13 +374,10 @@ class GrpcTransportTest {
         addresses.put(2, SocketAddress.inetSocketAddress(closedPort, "127.0.0.1"));
         GrpcTransport patient = patientSender(null);
         try {
-            io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
-            senderContext.runOnContext(x -> {
+            OnContext.run(senderContext, () -> {
                 patient.sendAll(List.of(new Heartbeat(1, 2, 1, 0, 1), new Heartbeat(1, 2, 1, 0, 2)));
                 conditioner.setFaults(new NetworkFaults(List.of(Set.of(1), Set.of(2, 3)), 0, 0, 0, 0));
-                done.complete();
             });
-            await(done.future());
             eventually("the waiting frames reported lost", () -> drops.size() == 2);
             assertThat(drops).containsExactly("Heartbeat:partition", "Heartbeat:partition");
             assertThat(patient.queues(1).inflightTotal()).isZero();
@@ -419,32 +405,23 @@ class GrpcTransportTest {
     void messagesHoppingToThePeersContextMeetAPartitionSetMeanwhile() throws Exception {
         GrpcTransport linked = patientSender(senderContext);
         try {
-            io.vertx.core.Promise<Void> opened = io.vertx.core.Promise.promise();
-            senderContext.runOnContext(x -> {
+            OnContext.run(senderContext, () -> {
                 linked.send(new Heartbeat(1, 2, 1, 0, 1));
-                opened.complete();
             });
-            await(opened.future());
             eventually("the stream is open", () -> received.size() == 1);
 
             // A task on the link's event loop but not its context: the sends hop, and run after this task.
-            io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
-            ((io.vertx.core.internal.ContextInternal) senderContext).duplicate().runOnContext(x -> {
+            OnContext.run(((io.vertx.core.internal.ContextInternal) senderContext).duplicate(), () -> {
                 linked.sendAll(List.of(new Heartbeat(1, 2, 1, 0, 2), snapshot(2, 40, 64)));
                 conditioner.setFaults(new NetworkFaults(List.of(Set.of(1), Set.of(2, 3)), 0, 0, 0, 0));
-                done.complete();
             });
-            await(done.future());
             eventually("both reported lost", () -> drops.size() == 2);
             assertThat(drops).containsExactlyInAnyOrder("Heartbeat:partition", "SnapshotRequest:partition");
 
             conditioner.heal();
-            io.vertx.core.Promise<Void> after = io.vertx.core.Promise.promise();
-            senderContext.runOnContext(x -> {
+            OnContext.run(senderContext, () -> {
                 linked.sendAll(List.of(new Heartbeat(1, 2, 1, 0, 3), snapshot(2, 41, 64)));
-                after.complete();
             });
-            await(after.future());
             eventually("what was sent after healing delivered", () -> received.size() == 3);
             assertThat(received).filteredOn(Heartbeat.class::isInstance).extracting(m -> ((Heartbeat) m).context())
                     .containsExactly(1L, 3L);
