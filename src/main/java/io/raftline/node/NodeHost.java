@@ -952,8 +952,8 @@ public final class NodeHost {
             }
             return;
         }
+        long now = env.nanoTime();
         if (liveness != null) {
-            long now = env.nanoTime();
             if (m instanceof VoteRequest && core.quiesced() && core.leader() != m.from()) {
                 // A candidate's request may arrive before this node's own tick noticed the leader's silence.
                 checkLiveness(now);
@@ -964,7 +964,7 @@ public final class NodeHost {
             return;
         }
         long[] heard = lastHeard.computeIfAbsent(m.from(), k -> new long[2]);
-        heard[0] = env.nanoTime();
+        heard[0] = now;
         heard[1] = ticks;
         listener.messageReceived(m);
         if (m instanceof AppendRequest a) {
@@ -1101,14 +1101,13 @@ public final class NodeHost {
                 afterPersist(rd, late);
             } else {
                 persistInFlight = true;
-                long started = env.nanoTime();
-                persistStarted = started;
+                persistStarted = env.nanoTime();
                 persisted.onComplete(ar -> env.runOnLoop(() -> {
                     if (gen != generation) {
                         return;
                     }
                     persistInFlight = false;
-                    noteSlowPersist(rd, started);
+                    noteSlowPersist(rd);
                     if (ar.failed()) {
                         failStop(ar.cause());
                         return;
@@ -1126,8 +1125,8 @@ public final class NodeHost {
      * is taken: commits, votes and acknowledgements wait (heartbeats and their answers do not, see {@link
      * #sendWhileWriting}). Lines at the same moment on every node point at the storage under all of them.
      */
-    private void noteSlowPersist(Ready rd, long started) {
-        long ms = (env.nanoTime() - started) / 1_000_000;
+    private void noteSlowPersist(Ready rd) {
+        long ms = (env.nanoTime() - persistStarted) / 1_000_000;
         if (ms >= SLOW_PERSIST_MS) {
             slowWrites++;
             LOG.warn("{} writing a Ready ({} entries{}{}) took {} ms; commits, votes and acknowledgements waited for it", prefix(),
