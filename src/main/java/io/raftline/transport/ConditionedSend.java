@@ -78,12 +78,10 @@ public final class ConditionedSend {
         List<Message> going = messages;
         for (int i = 0; i < messages.size(); i++) {
             Message m = messages.get(i);
-            String blocked = conditioner.blocked(m.from(), m.to());
-            if (blocked != null) {
+            if (!stillConnected(m)) {
                 if (going == messages) {
                     going = new ArrayList<>(messages.subList(0, i));
                 }
-                drops.dropped(m, blocked);
             } else if (going != messages) {
                 going.add(m);
             }
