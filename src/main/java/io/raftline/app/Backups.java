@@ -13,6 +13,7 @@ import io.raftline.shard.GroupBackup;
 import io.raftline.shard.GroupLayout;
 import io.raftline.storage.DurableStorage;
 import io.raftline.storage.NioDisk;
+import io.raftline.storage.RestoreMark;
 import io.raftline.storage.SharedWal;
 import java.io.IOException;
 import java.io.InputStream;
@@ -218,7 +219,8 @@ final class Backups {
         List<NodeConfig> nodes = config.nodes().stream().filter(n -> !n.join()).toList();
         for (NodeConfig n : nodes) {
             Path dir = Path.of(n.dataDir());
-            if (Files.exists(dir)) {
+            // A directory a restore was stopped in (still marked as being written) is done again.
+            if (Files.exists(dir) && RestoreMark.of(dir).isEmpty()) {
                 try (Stream<Path> inside = Files.list(dir)) {
                     if (inside.findAny().isPresent()) {
                         throw new IOException("the data directory of node " + n.id() + " (" + dir + ") is not empty:"
@@ -251,6 +253,17 @@ final class Backups {
             for (Seeding s : seedings) {
                 current = s;
                 s.commit();
+            }
+            // Every node's state is in place: first every mark says so (a node finding it starts), then they go.
+            stage = "marking its state written";
+            for (Seeding s : seedings) {
+                current = s;
+                RestoreMark.mark(s.dir, RestoreMark.Phase.WRITTEN);
+            }
+            stage = "removing its restore mark";
+            for (Seeding s : seedings) {
+                current = s;
+                RestoreMark.clear(s.dir);
             }
         } catch (IOException | RuntimeException e) {
             String cause = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -302,6 +315,42 @@ final class Backups {
             // A node that started meanwhile holds the directory: refused, never written under it.
             for (int g = 0; g < groups; g++) {
                 locks.add(DataDirLock.acquire(GroupLayout.groupDir(dir, g)));
+            }
+            // What a stopped restore left goes (the mark stays until the new one replaces it); then the mark goes in
+            // before any state does.
+            if (RestoreMark.of(dir).isPresent()) {
+                clearExceptLocksAndMark(dir, groups);
+            }
+            RestoreMark.mark(dir, RestoreMark.Phase.WRITING);
+        }
+
+        /**
+         * Empties a directory a stopped restore left, but for the locks this restore holds (in it and in its groups'
+         * directories) and its mark.
+         */
+        private static void clearExceptLocksAndMark(Path dir, int groups) throws IOException {
+            java.util.Set<Path> groupDirs = new java.util.HashSet<>();
+            for (int g = 1; g < groups; g++) {
+                groupDirs.add(GroupLayout.groupDir(dir, g));
+            }
+            try (Stream<Path> inside = Files.list(dir)) {
+                for (Path p : inside.toList()) {
+                    String name = p.getFileName().toString();
+                    if (name.equals(DataDirLock.FILE) || name.equals(RestoreMark.FILE)) {
+                        continue;
+                    }
+                    if (groupDirs.contains(p)) {
+                        try (Stream<Path> inGroup = Files.list(p)) {
+                            for (Path q : inGroup.toList()) {
+                                if (!q.getFileName().toString().equals(DataDirLock.FILE)) {
+                                    deleteTree(q);
+                                }
+                            }
+                        }
+                    } else {
+                        deleteTree(p);
+                    }
+                }
             }
         }
 

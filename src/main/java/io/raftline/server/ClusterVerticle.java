@@ -30,6 +30,7 @@ import io.raftline.security.ClientAccess;
 import io.raftline.security.PeerGuard;
 import io.raftline.shard.GroupLayout;
 import io.raftline.storage.NioDisk;
+import io.raftline.storage.RestoreMark;
 import io.raftline.shard.LeaderBalancer;
 import io.raftline.shard.ReplicaSet;
 import io.raftline.transport.EventBusTransport;
@@ -486,6 +487,10 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         Future<SharedWalWriter> layout = !config.storage().durable() ? Future.succeededFuture()
                 : vertx.executeBlocking(() -> {
                     Path dataDir = Path.of(n.dataDir());
+                    if (RestoreMark.settleAtStart(n.id(), dataDir)) {
+                        LOG.info("[Node {}] {} held a restore written on every node but for its marks: mark removed",
+                                n.id(), dataDir);
+                    }
                     GroupLayout.checkOrRecord(dataDir, groups);
                     if (!shared) {
                         return null;

@@ -8,8 +8,10 @@ import io.raftline.kv.KvCodec;
 import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvSnapshot;
 import io.raftline.kv.KvStateMachine;
+import io.raftline.raft.StorageException;
 import io.raftline.shard.GroupBackup;
 import io.raftline.storage.DataDirLock;
+import io.raftline.storage.RestoreMark;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -121,6 +123,76 @@ class BackupRestoreAllOrNothingTest {
         }
     }
 
+    /**
+     * A restore killed ({@code kill -9}) once two of three nodes' states are written: every directory is marked, no
+     * node starts on one (the first two hold a staged state, the third nothing), and the same restore run again redoes
+     * them all, leaving neither marks nor staging behind.
+     */
+    @Test
+    void aRestoreKilledHalfWayIsRefusedByTheNodesAndRedoneByTheNextRun() throws Exception {
+        Path backup = dir.resolve("backup.snap");
+        Files.write(backup, state(6).toByteArray());
+        JsonObject json = withDataDirs(ClusterConfigs.cluster(3, 47, 3000),
+                Map.of(1, dir.resolve("n1"), 2, dir.resolve("n2"), 3, dir.resolve("n3")));
+        Path configFile = dir.resolve("cluster.json");
+        Files.writeString(configFile, json.encodePrettily());
+        RaftlineConfig config = RaftlineConfig.fromJson(json);
+
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), RestoreUntilKilled.class.getName(),
+                backup.toString(), configFile.toString(), "2").redirectErrorStream(true).start();
+        try (java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
+                child.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out.readLine()) != null && !line.equals("staged 2")) {
+                // the child's log lines
+            }
+            assertThat(line).as("the child wrote node 2's state").isEqualTo("staged 2");
+            child.destroyForcibly().waitFor();
+        }
+
+        for (int id = 1; id <= 3; id++) {
+            Path d = dir.resolve("n" + id);
+            assertThat(RestoreMark.of(d)).as("node %d's mark", id).contains(RestoreMark.Phase.WRITING);
+            int node = id;
+            assertThat(catchThrowable(() -> RestoreMark.settleAtStart(node, d))).as("node %d starts", id)
+                    .isInstanceOf(StorageException.class)
+                    .hasMessageContaining("node " + id + " cannot start")
+                    .hasMessageContaining("run the same `snapshot restore` again");
+        }
+        try (Stream<Path> staged = Files.list(dir.resolve("n1"))) {
+            assertThat(staged.map(p -> p.getFileName().toString())).as("node 1 holds its staged state")
+                    .anyMatch(n -> n.startsWith(".restore-"));
+        }
+
+        Backups.Restored restored = Backups.restore(backup, config);
+        assertThat(restored.seeded()).hasSize(3);
+        for (int id = 1; id <= 3; id++) {
+            Path d = dir.resolve("n" + id);
+            assertSeeded(d);
+            assertThat(RestoreMark.of(d)).as("node %d's mark", id).isEmpty();
+            assertThat(RestoreMark.settleAtStart(id, d)).isFalse();
+        }
+        // A directory a node has started on (unmarked, not empty) is never redone.
+        Throwable again = catchThrowable(() -> Backups.restore(backup, config));
+        assertThat(again).isInstanceOf(IOException.class).hasMessageContaining("is not empty");
+    }
+
+    /**
+     * A restore stopped while removing its marks, after every node's state was written (each mark then says
+     * {@code written}): the node removes its mark and starts.
+     */
+    @Test
+    void aMarkThatSaysWrittenIsRemovedByTheNodeThatFindsIt() throws Exception {
+        Path d = Files.createDirectories(dir.resolve("n1"));
+        RestoreMark.mark(d, RestoreMark.Phase.WRITING);
+        RestoreMark.mark(d, RestoreMark.Phase.WRITTEN);
+        assertThat(RestoreMark.of(d)).contains(RestoreMark.Phase.WRITTEN);
+        assertThat(RestoreMark.settleAtStart(1, d)).isTrue();
+        assertThat(d.resolve(RestoreMark.FILE)).doesNotExist();
+        assertThat(RestoreMark.settleAtStart(1, d)).isFalse();
+    }
+
     /** A state machine's state after {@code writes} writes. */
     private static KvSnapshot state(int writes) {
         KvStateMachine kv = new KvStateMachine();
@@ -132,12 +204,16 @@ class BackupRestoreAllOrNothingTest {
     }
 
     private static RaftlineConfig config(JsonObject json, Map<Integer, Path> dataDirs) {
+        return RaftlineConfig.fromJson(withDataDirs(json, dataDirs));
+    }
+
+    private static JsonObject withDataDirs(JsonObject json, Map<Integer, Path> dataDirs) {
         JsonArray nodes = json.getJsonArray("nodes");
         for (int i = 0; i < nodes.size(); i++) {
             JsonObject n = nodes.getJsonObject(i);
             n.put("http_port", 0).put("data_dir", dataDirs.get(n.getInteger("id")).toString());
         }
-        return RaftlineConfig.fromJson(json);
+        return json;
     }
 
     /** Everything under the test's directory: each path, a file's size. */
