@@ -217,17 +217,31 @@ final class Backups {
             throw new IOException(file + " holds an empty state (revision 0): start the cluster without restoring");
         }
         List<NodeConfig> nodes = config.nodes().stream().filter(n -> !n.join()).toList();
+        List<Integer> marked = new ArrayList<>();
+        String notEmpty = null;
         for (NodeConfig n : nodes) {
             Path dir = Path.of(n.dataDir());
+            if (!Files.exists(dir)) {
+                continue;
+            }
             // A directory a restore was stopped in (still marked as being written) is done again.
-            if (Files.exists(dir) && RestoreMark.of(dir).isEmpty()) {
-                try (Stream<Path> inside = Files.list(dir)) {
-                    if (inside.findAny().isPresent()) {
-                        throw new IOException("the data directory of node " + n.id() + " (" + dir + ") is not empty:"
-                                + " a restore seeds a new cluster only; move it away first");
-                    }
+            if (RestoreMark.of(dir).isPresent()) {
+                marked.add(n.id());
+                continue;
+            }
+            try (Stream<Path> inside = Files.list(dir)) {
+                if (notEmpty == null && inside.findAny().isPresent()) {
+                    notEmpty = "the data directory of node " + n.id() + " (" + dir + ") is not empty: a restore seeds"
+                            + " a new cluster only; move it away first";
                 }
             }
+        }
+        if (notEmpty != null) {
+            // Only a restore stopped between its last two steps (every state in place, some marks rewritten to
+            // "written" and found by a node that started) leaves unmarked data beside marked directories.
+            throw new IOException(notEmpty + (marked.isEmpty() ? "" : " (nodes " + marked + " hold the mark of a"
+                    + " restore that was stopped: if that restore's nodes have started, it had written every node's"
+                    + " state, and those nodes start once their " + RestoreMark.FILE + " file says \"written\")"));
         }
         List<Seeding> seedings = new ArrayList<>();
         Seeding current = null;

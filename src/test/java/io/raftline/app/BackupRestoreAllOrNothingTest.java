@@ -179,6 +179,29 @@ class BackupRestoreAllOrNothingTest {
     }
 
     /**
+     * Unmarked data beside marked directories (a restore stopped between its last two steps, one of whose nodes then
+     * started): refused, nothing touched, and the message says what the marks mean.
+     */
+    @Test
+    void unmarkedDataBesideMarkedDirectoriesIsRefusedAndExplained() throws Exception {
+        Path backup = dir.resolve("backup.snap");
+        Files.write(backup, state(4).toByteArray());
+        RaftlineConfig config = config(ClusterConfigs.cluster(3, 53, 3000),
+                Map.of(1, dir.resolve("n1"), 2, dir.resolve("n2"), 3, dir.resolve("n3")));
+        Files.writeString(Files.createDirectories(dir.resolve("n1")).resolve("wal"), "a node ran here");
+        for (int id = 2; id <= 3; id++) {
+            RestoreMark.mark(Files.createDirectories(dir.resolve("n" + id)), RestoreMark.Phase.WRITING);
+        }
+        List<String> before = tree();
+
+        Throwable failed = catchThrowable(() -> Backups.restore(backup, config));
+        assertThat(failed).isInstanceOf(IOException.class)
+                .hasMessageContaining("the data directory of node 1 (" + dir.resolve("n1") + ") is not empty")
+                .hasMessageContaining("nodes [2, 3] hold the mark of a restore that was stopped");
+        assertThat(tree()).isEqualTo(before);
+    }
+
+    /**
      * A restore stopped while removing its marks, after every node's state was written (each mark then says
      * {@code written}): the node removes its mark and starts.
      */

@@ -92,12 +92,14 @@ class BackupRestoreTest {
             int leader = await(restored.awaitLeader(10_000));
             WebClient web = WebClient.create(vertx);
             for (Map.Entry<String, Long> e : revisions.entrySet()) {
-                HttpResponse<Buffer> r = await(web.getAbs(restored.nodeUrl(leader) + "/v1/kv/" + e.getKey()).send());
+                HttpResponse<Buffer> r = answered(() -> web.getAbs(restored.nodeUrl(leader) + "/v1/kv/" + e.getKey())
+                        .send());
                 assertThat(r.statusCode()).as("%s: %s", e.getKey(), r.bodyAsString()).isEqualTo(200);
                 assertThat(r.getHeader("Raft-Revision")).isEqualTo(String.valueOf(e.getValue()));
             }
-            assertThat(await(web.getAbs(restored.nodeUrl(leader) + "/v1/kv/k0").send()).statusCode()).isEqualTo(404);
-            HttpResponse<Buffer> next = await(web.putAbs(restored.nodeUrl(leader) + "/v1/kv/after")
+            assertThat(answered(() -> web.getAbs(restored.nodeUrl(leader) + "/v1/kv/k0").send()).statusCode())
+                    .isEqualTo(404);
+            HttpResponse<Buffer> next = answered(() -> web.putAbs(restored.nodeUrl(leader) + "/v1/kv/after")
                     .sendBuffer(Buffer.buffer("x")));
             assertThat(next.bodyAsJsonObject().getLong("revision")).isGreaterThan(revision);
             for (int id = 1; id <= 3; id++) {
@@ -113,6 +115,22 @@ class BackupRestoreTest {
                     Files.delete(p);
                 }
             }
+        }
+    }
+
+    /**
+     * A request's answer, asked again while the cluster answers 503 (a fresh cluster's first leader can lose its term
+     * under load, and a read then answers {@code leadership_lost}: retry), for up to 20 s.
+     */
+    private static HttpResponse<Buffer> answered(java.util.function.Supplier<io.vertx.core.Future<HttpResponse<Buffer>>>
+            request) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (true) {
+            HttpResponse<Buffer> r = await(request.get());
+            if (r.statusCode() != 503 || System.nanoTime() > deadline) {
+                return r;
+            }
+            Thread.sleep(100);
         }
     }
 

@@ -10,6 +10,7 @@ import io.raftline.kv.KvResult;
 import io.raftline.node.NodeRequestException;
 import io.raftline.node.NodeRequestException.Reason;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServer;
@@ -71,6 +72,16 @@ class HttpLeaderLinkTest {
                 KvCommand.UNCONDITIONAL, null);
     }
 
+    /**
+     * The link's call made on a Vert.x context, as a node's HTTP verticle makes it: Vert.x 5.0.7 can lose the end of a
+     * response whose {@code body()} is asked for from another thread (docs/decisions.md), which hung this test once.
+     */
+    private Future<Served<KvResult>> write(int leader, int group, KvCommand command) {
+        Promise<Served<KvResult>> done = Promise.promise();
+        vertx.runOnContext(v -> link.write(leader, group, command).onComplete(done));
+        return done.future();
+    }
+
     private NodeRequestException failure(Future<?> call) throws Exception {
         Throwable t = await(call.transform(ar -> Future.succeededFuture(ar.cause())));
         assertThat(t).isInstanceOf(NodeRequestException.class);
@@ -79,14 +90,14 @@ class HttpLeaderLinkTest {
 
     @Test
     void aForwardedAnswerIsReadAsTheLeadersResult() throws Exception {
-        Served<KvResult> served = await(link.write(LEADER, 0, put(1)));
+        Served<KvResult> served = await(write(LEADER, 0, put(1)));
         assertThat(served.value()).isEqualTo(new KvResult.Written(7));
         assertThat(served.servedBy()).isEqualTo(LEADER);
     }
 
     @Test
     void aBodyTheLeaderRefusesAsTooLargeIsARefusalNotAnUnknownOutcome() throws Exception {
-        NodeRequestException e = failure(link.write(LEADER, 0, put(200)));
+        NodeRequestException e = failure(write(LEADER, 0, put(200)));
         assertThat(e.reason()).isEqualTo(Reason.PAYLOAD_TOO_LARGE);
         assertThat(e.reason().httpStatus()).isEqualTo(413);
         assertThat(e.getMessage()).contains("the leader (node 2) refused the forwarded request as too large",
@@ -101,19 +112,19 @@ class HttpLeaderLinkTest {
     @Test
     void aRefusalBeforeTheBodyWasReadLeavesTheLinkUsable() throws Exception {
         for (int i = 0; i < 3; i++) {
-            assertThat(failure(link.write(LEADER, 3, put(50_000))).reason()).isEqualTo(Reason.LEADER_REFUSED);
-            assertThat(await(link.write(LEADER, 0, put(1))).value()).isEqualTo(new KvResult.Written(7));
+            assertThat(failure(write(LEADER, 3, put(50_000))).reason()).isEqualTo(Reason.LEADER_REFUSED);
+            assertThat(await(write(LEADER, 0, put(1))).value()).isEqualTo(new KvResult.Written(7));
         }
     }
 
     @Test
     void otherErrorsOfTheLeadersRouterKeepTheirMeaning() throws Exception {
-        NodeRequestException refused = failure(link.write(LEADER, 3, put(1)));
+        NodeRequestException refused = failure(write(LEADER, 3, put(1)));
         assertThat(refused.reason()).isEqualTo(Reason.LEADER_REFUSED);
         assertThat(refused.getMessage()).contains("HTTP 401 unauthorized: missing or wrong token",
                 "nothing was carried out");
         // An error code the request layer names is that reason, as the leader said it.
-        NodeRequestException paused = failure(link.write(LEADER, 4, put(1)));
+        NodeRequestException paused = failure(write(LEADER, 4, put(1)));
         assertThat(paused.reason()).isEqualTo(Reason.NODE_PAUSED);
         assertThat(paused.getMessage()).isEqualTo("node 2 is paused");
     }
