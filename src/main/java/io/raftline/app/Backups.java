@@ -343,29 +343,13 @@ final class Backups {
          * directories) and its mark.
          */
         private static void clearExceptLocksAndMark(Path dir, int groups) throws IOException {
-            java.util.Set<Path> groupDirs = new java.util.HashSet<>();
+            java.util.Set<String> keep = new java.util.HashSet<>(List.of(DataDirLock.FILE, RestoreMark.FILE));
             for (int g = 1; g < groups; g++) {
-                groupDirs.add(GroupLayout.groupDir(dir, g));
+                Path groupDir = GroupLayout.groupDir(dir, g);
+                keep.add(groupDir.getFileName().toString());
+                deleteInside(groupDir, java.util.Set.of(DataDirLock.FILE));
             }
-            try (Stream<Path> inside = Files.list(dir)) {
-                for (Path p : inside.toList()) {
-                    String name = p.getFileName().toString();
-                    if (name.equals(DataDirLock.FILE) || name.equals(RestoreMark.FILE)) {
-                        continue;
-                    }
-                    if (groupDirs.contains(p)) {
-                        try (Stream<Path> inGroup = Files.list(p)) {
-                            for (Path q : inGroup.toList()) {
-                                if (!q.getFileName().toString().equals(DataDirLock.FILE)) {
-                                    deleteTree(q);
-                                }
-                            }
-                        }
-                    } else {
-                        deleteTree(p);
-                    }
-                }
-            }
+            deleteInside(dir, keep);
         }
 
         /** Moves the staged files into the directory (renames within one file system), then drops the staging. */
@@ -422,10 +406,8 @@ final class Backups {
                 left.add(dir + " (" + e.getMessage() + ")");
             }
             if (held) {
-                try (Stream<Path> inside = Files.list(dir)) {
-                    for (Path p : inside.toList()) {
-                        deleteTree(p);
-                    }
+                try {
+                    deleteInside(dir, java.util.Set.of());
                 } catch (IOException | RuntimeException e) {
                     left.add(dir + " (" + e.getMessage() + ")");
                     return;
@@ -452,13 +434,20 @@ final class Backups {
         }
     }
 
-    private static void deleteTree(Path root) throws IOException {
-        if (Files.isDirectory(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            try (Stream<Path> inside = Files.list(root)) {
-                for (Path p : inside.toList()) {
+    /** Deletes everything in {@code dir} but the entries named in {@code keep}. */
+    private static void deleteInside(Path dir, java.util.Set<String> keep) throws IOException {
+        try (Stream<Path> inside = Files.list(dir)) {
+            for (Path p : inside.toList()) {
+                if (!keep.contains(p.getFileName().toString())) {
                     deleteTree(p);
                 }
             }
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (Files.isDirectory(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            deleteInside(root, java.util.Set.of());
         }
         Files.delete(root);
     }

@@ -2,12 +2,9 @@ package io.raftline.storage;
 
 import io.raftline.raft.StorageException;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 
 /**
@@ -58,13 +55,13 @@ public final class RestoreMark {
     public static void mark(Path dataDir, Phase phase) throws IOException {
         Path tmp = dataDir.resolve(FILE + ".tmp");
         String text = phase.text + "\n# left by `raftline snapshot restore` (docs/operations.md, \"Backup and restore\")\n";
-        try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            c.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
-            c.force(true);
+        Disk disk = NioDisk.INSTANCE;
+        try (Disk.AppendFile f = disk.open(tmp, Disk.OpenMode.CREATE_OR_TRUNCATE)) {
+            f.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
+            f.force(true);
         }
-        Files.move(tmp, dataDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        NioDisk.INSTANCE.syncDirectory(dataDir);
+        disk.rename(tmp, dataDir.resolve(FILE));
+        disk.syncDirectory(dataDir);
     }
 
     /**

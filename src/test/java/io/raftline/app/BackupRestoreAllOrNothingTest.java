@@ -58,8 +58,7 @@ class BackupRestoreAllOrNothingTest {
      */
     @Test
     void aRestoreThatFailsOnTheLastNodeLeavesEveryDirectoryAsItWas() throws Exception {
-        Path backup = dir.resolve("backup.snap");
-        Files.write(backup, state(5).toByteArray());
+        Path backup = backup(5);
         Files.createDirectories(dir.resolve("n1"));
         Path blocker = dir.resolve("blocker");
         Files.writeString(blocker, "a file where a directory should be");
@@ -97,7 +96,7 @@ class BackupRestoreAllOrNothingTest {
             Files.createDirectories(dir.resolve("n" + id));
         }
         RaftlineConfig config = config(ClusterConfigs.cluster(3, 43, 3000).put("groups", 4),
-                Map.of(1, dir.resolve("n1"), 2, dir.resolve("n2"), 3, dir.resolve("n3")));
+                threeDirs());
         List<String> before = tree();
         List<Integer> prepared = new ArrayList<>();
 
@@ -130,10 +129,9 @@ class BackupRestoreAllOrNothingTest {
      */
     @Test
     void aRestoreKilledHalfWayIsRefusedByTheNodesAndRedoneByTheNextRun() throws Exception {
-        Path backup = dir.resolve("backup.snap");
-        Files.write(backup, state(6).toByteArray());
+        Path backup = backup(6);
         JsonObject json = withDataDirs(ClusterConfigs.cluster(3, 47, 3000),
-                Map.of(1, dir.resolve("n1"), 2, dir.resolve("n2"), 3, dir.resolve("n3")));
+                threeDirs());
         Path configFile = dir.resolve("cluster.json");
         Files.writeString(configFile, json.encodePrettily());
         RaftlineConfig config = RaftlineConfig.fromJson(json);
@@ -184,10 +182,9 @@ class BackupRestoreAllOrNothingTest {
      */
     @Test
     void unmarkedDataBesideMarkedDirectoriesIsRefusedAndExplained() throws Exception {
-        Path backup = dir.resolve("backup.snap");
-        Files.write(backup, state(4).toByteArray());
+        Path backup = backup(4);
         RaftlineConfig config = config(ClusterConfigs.cluster(3, 53, 3000),
-                Map.of(1, dir.resolve("n1"), 2, dir.resolve("n2"), 3, dir.resolve("n3")));
+                threeDirs());
         Files.writeString(Files.createDirectories(dir.resolve("n1")).resolve("wal"), "a node ran here");
         for (int id = 2; id <= 3; id++) {
             RestoreMark.mark(Files.createDirectories(dir.resolve("n" + id)), RestoreMark.Phase.WRITING);
@@ -224,6 +221,16 @@ class BackupRestoreAllOrNothingTest {
                     KvCommand.UNCONDITIONAL, null)));
         }
         return kv.capture();
+    }
+
+    /** Nodes 1-3 in {@code n1}..{@code n3} of the test's directory. */
+    private Map<Integer, Path> threeDirs() {
+        return Map.of(1, dir.resolve("n1"), 2, dir.resolve("n2"), 3, dir.resolve("n3"));
+    }
+
+    /** A backup of the state after {@code writes} writes, in the test's directory. */
+    private Path backup(int writes) throws IOException {
+        return Files.write(dir.resolve("backup.snap"), state(writes).toByteArray());
     }
 
     private static RaftlineConfig config(JsonObject json, Map<Integer, Path> dataDirs) {
