@@ -587,7 +587,7 @@ public final class RaftCore {
      * Whether {@code m}, made by this core, may leave before the write of the Ready it came with (or of an earlier
      * one) is durable, because it promises nothing about this node's disk. A leader's AppendEntries, heartbeats,
      * snapshots and TimeoutNow in its current term may (Raft thesis §10.2.1: the leader counts its own log toward
-     * commitment only once {@link #advance} reports it durable). An answer to a heartbeat may too, once this node
+     * commitment only once {@link #advance} reports it durable), once that term itself is durable. An answer to a heartbeat may too, once this node
      * has a term on disk: the answer carries a term and the heartbeat's context, no claim about the log; a node that
      * restarts without the term in it only knows an older one, in which it cast no vote it did not write first, and
      * it keeps the promise the answer made to the leader's lease by the hold every restart with a term on disk
@@ -600,8 +600,13 @@ public final class RaftCore {
         if (m instanceof HeartbeatResponse) {
             return prevHardState.term() > 0; // the last hard state advance() was told is durable
         }
-        return role == Role.LEADER && m.term() == term && (m instanceof AppendRequest || m instanceof Heartbeat
-                || m instanceof SnapshotRequest || m instanceof TimeoutNow);
+        // Only once the leader's term is on its disk (etcd-raft's rule: no message before the hard state it depends
+        // on). A candidate's votes wait for that write, so a leader elected by others always has it; the only voter
+        // of its membership leads at once, with its new term in memory only: had its appends left before the write,
+        // a crash would bring it back in the old term to lead the same term again with other entries at the same
+        // indexes, which a learner that took the first ones would keep (scenario 57).
+        return role == Role.LEADER && m.term() == term && prevHardState.term() == term && (m instanceof AppendRequest
+                || m instanceof Heartbeat || m instanceof SnapshotRequest || m instanceof TimeoutNow);
     }
 
     /**

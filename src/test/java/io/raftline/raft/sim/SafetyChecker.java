@@ -26,6 +26,8 @@ public final class SafetyChecker {
 
     private final List<SimNode> nodes;
     private final Map<Long, Integer> leaderOfTerm = new HashMap<>();
+    /** Per term, the node that led it and sent messages of it, and in which incarnation: {id, incarnation}. */
+    private final Map<Long, int[]> shownLeaderOfTerm = new HashMap<>();
     /** Entry committed at each index, as first observed (index i at position i-1). */
     private final List<Entry> committed = new ArrayList<>();
     /**
@@ -148,10 +150,23 @@ public final class SafetyChecker {
             RaftCore c = n.core();
             if (c.role() == Role.LEADER) {
                 checkOneChangeAtATime(n);
-                Integer prev = leaderOfTerm.putIfAbsent(c.term(), n.id());
-                if (prev != null && prev != n.id()) {
-                    throw new AssertionError("election safety: nodes " + prev + " and " + n.id()
+                Integer other = leaderOfTerm.putIfAbsent(c.term(), n.id());
+                if (other != null && other != n.id()) {
+                    throw new AssertionError("election safety: nodes " + other + " and " + n.id()
                             + " were both leader in term " + c.term());
+                }
+                int[] prev = shownLeaderOfTerm.get(c.term());
+                // A node that led a term and restarted must campaign in a later one if any other node may have seen
+                // that leadership: leading a term again that its earlier life sent messages of (entries, perhaps
+                // others at the same indexes) means the term was not on its disk when they left. A sole voter that
+                // crashed before its term's write had sent none, and may lead that term again harmlessly.
+                if (prev != null && prev[1] != n.incarnation()) {
+                    throw new AssertionError("election safety: node " + n.id() + " led term " + c.term()
+                            + " in two lives (incarnations " + prev[1] + " and " + n.incarnation() + "), and"
+                            + " messages of the first one's leadership left it");
+                }
+                if (prev == null && n.sentTerm() >= c.term()) {
+                    shownLeaderOfTerm.put(c.term(), new int[] {n.id(), n.incarnation()});
                 }
                 if (!acknowledged.isEmpty() && leaderTermsChecked.add(c.term())) {
                     for (Entry e : acknowledged.values()) {
@@ -236,9 +251,11 @@ public final class SafetyChecker {
         }
     }
 
-    private static void checkOneChangeAtATime(SimNode n) {
+    private void checkOneChangeAtATime(SimNode n) {
         RaftCore c = n.core();
-        long from = Math.max(c.log().committed() + 1, c.log().firstIndex());
+        // Above what is known committed anywhere: a leader elected with a stale commit index (a restarted node's
+        // commit index is written lazily) may hold several changes above it that earlier leaders committed one by one.
+        long from = Math.max(Math.max(c.log().committed(), maxCommitted()) + 1, c.log().firstIndex());
         int configs = 0;
         for (long i = from; i <= c.log().lastIndex(); i++) {
             if (c.log().entries(i, 1).get(0).type() == EntryType.CONFIG) {
@@ -247,7 +264,7 @@ public final class SafetyChecker {
         }
         if (configs > 1) {
             throw new AssertionError("one change at a time: leader " + n.id() + " of term " + c.term() + " holds "
-                    + configs + " uncommitted membership changes after its commit index " + c.log().committed());
+                    + configs + " uncommitted membership changes after index " + (from - 1));
         }
     }
 

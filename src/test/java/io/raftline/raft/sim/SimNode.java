@@ -7,14 +7,9 @@ import io.raftline.raft.RaftConfig;
 import io.raftline.raft.RaftCore;
 import io.raftline.raft.ReadState;
 import io.raftline.raft.Ready;
-import io.raftline.raft.Role;
 import io.raftline.raft.Snapshot;
 import io.raftline.raft.SnapshotMetadata;
-import io.raftline.raft.message.AppendRequest;
-import io.raftline.raft.message.Heartbeat;
 import io.raftline.raft.message.Message;
-import io.raftline.raft.message.SnapshotRequest;
-import io.raftline.raft.message.TimeoutNow;
 import io.raftline.raft.storage.Storage;
 import io.raftline.storage.DurableStorage;
 import io.raftline.storage.SimDisk;
@@ -42,8 +37,9 @@ import java.util.function.Consumer;
  * <li>{@link Persistence#DELAYED} (the simulator): as {@code RaftNodeVerticle} with {@code DurableLogStore}.
  * One WAL worker runs jobs in order: a Ready's write is issued at once and its fsync completes a random number
  * of ticks later, so a crash can fall between them; meanwhile the core keeps ticking and receiving, and no new
- * Ready is taken. A leader sends its own AppendEntries, heartbeats, snapshots and TimeoutNow of the current term
- * before its write is durable; every other message (votes, acknowledgements) only after the fsync. Compaction
+ * Ready is taken. What the core lets leave before the write (a leader's AppendEntries, heartbeats, snapshots and
+ * TimeoutNow of a term already on its disk, answers to heartbeats) leaves at once; every other message (votes,
+ * acknowledgements) only after the fsync. Compaction
  * writes its snapshot file on a second worker, then queues the WAL part (record, fsync, segment deletion) on the
  * WAL worker, then compacts the memory view. A storage error stops the node (fail-stop), which then counts as a
  * power cut of its machine.
@@ -164,6 +160,8 @@ public final class SimNode {
     private long smHash;
     private long smIndex;
     private int incarnation;
+    /** The highest term of a message this incarnation sent: what of its terms the others may have seen. */
+    private long sentTerm;
     private long fsyncsOfDeadIncarnations;
     // DELAYED mode: the WAL worker's queue (head running), the snapshot-file worker's one job.
     private final ArrayDeque<WalJob> walQueue = new ArrayDeque<>();
@@ -241,6 +239,14 @@ public final class SimNode {
         return incarnation;
     }
 
+    /**
+     * The highest term of any message this incarnation sent (0 while down or before its first message): a term that
+     * went no further than its memory may be led again by its next incarnation, one it sent a message of may not.
+     */
+    public long sentTerm() {
+        return core == null ? 0 : sentTerm;
+    }
+
     // ------------------------------------------------------------------ crash and restart
 
     /** A process crash: the core and all in-flight work are gone; what was written stays in the page cache. */
@@ -316,6 +322,7 @@ public final class SimNode {
                     + " unsynced writes survived)" + (notes.isEmpty() ? "" : "; recovery: " + notes));
         }
         incarnation++;
+        sentTerm = 0;
         Snapshot s = storage.snapshot();
         restoreStateMachine(s);
         if (obs != null && !s.isEmpty()) {
@@ -352,7 +359,11 @@ public final class SimNode {
      * @param send where outgoing messages go
      * @return whether anything was done
      */
-    public boolean handleReady(long now, Consumer<Message> send, Observer obs) {
+    public boolean handleReady(long now, Consumer<Message> sink, Observer obs) {
+        Consumer<Message> send = m -> {
+            sentTerm = Math.max(sentTerm, m.term());
+            sink.accept(m);
+        };
         if (persistence == Persistence.IMMEDIATE) {
             return handleReadyImmediately(send, obs);
         }
@@ -373,15 +384,17 @@ public final class SimNode {
         return true;
     }
 
-    /** As {@code RaftNodeVerticle.sendLeaderMessagesEarly}: a leader replicates while its own write is in flight. */
+    /**
+     * As the node's host does ({@code NodeHost.sendMessagesBeforeDisk}): what the core lets leave before the write
+     * ({@link io.raftline.raft.RaftCore#mayLeaveBeforeDisk}) leaves now, the rest once the write is durable.
+     */
     private List<Message> sendLeaderMessagesEarly(Ready rd, Consumer<Message> send) {
-        if (core.role() != Role.LEADER || rd.messages().isEmpty()) {
+        if (rd.messages().isEmpty()) {
             return rd.messages();
         }
         List<Message> late = new ArrayList<>();
         for (Message m : rd.messages()) {
-            if (m.term() == core.term() && (m instanceof AppendRequest || m instanceof Heartbeat
-                    || m instanceof SnapshotRequest || m instanceof TimeoutNow)) {
+            if (core.mayLeaveBeforeDisk(m)) {
                 send.accept(m);
             } else {
                 late.add(m);
