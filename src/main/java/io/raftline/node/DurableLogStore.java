@@ -248,6 +248,12 @@ public final class DurableLogStore implements LogStore {
         // A snapshot file the crashed incarnation was still writing finishes first: recovery must not read (or
         // delete as a leftover) a file that another thread is writing.
         return afterSnapshotWrites().compose(v -> lane.<DurableStorage>run(() -> {
+            // On the lane's thread, which recorded any failure: a log whose fsync failed is not read again here.
+            String refusal = old.reopenRefusal();
+            if (refusal != null) {
+                throw new io.raftline.raft.StorageException("node " + nodeId + " cannot restart in this process: "
+                        + refusal + " (docs/operations.md, \"A full disk or an I/O error\")");
+            }
             old.close();
             return reopen.get();
         }, null)).compose(fresh -> onContext(ctx, () -> storage = fresh));

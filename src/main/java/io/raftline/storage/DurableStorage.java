@@ -330,6 +330,16 @@ public final class DurableStorage implements Storage {
         return wal.failed();
     }
 
+    /**
+     * Why these files must not be opened again in this process, or null if they may be (see
+     * {@link WalLog#reopenRefusal()}).
+     *
+     * @return the reason, or null
+     */
+    public String reopenRefusal() {
+        return wal.reopenRefusal();
+    }
+
     /** Closes the files. */
     public void close() {
         wal.close();

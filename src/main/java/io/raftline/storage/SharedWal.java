@@ -131,6 +131,9 @@ public final class SharedWal implements Closeable {
 
     private void append(int g, List<WalRecord> records) {
         if (records.isEmpty()) {
+            // A Ready with nothing to write (an acknowledgement of entries the group holds already) still must not
+            // leave a failed log: the entries it acknowledges may never have reached the disk.
+            wal.checkHealthy();
             return;
         }
         List<WalRecord> out = records;
@@ -155,6 +158,8 @@ public final class SharedWal implements Closeable {
         if (dirty) {
             wal.sync();
             dirty = false;
+        } else {
+            wal.checkHealthy();
         }
     }
 
@@ -213,6 +218,10 @@ public final class SharedWal implements Closeable {
                 recovered.set(group, null);
                 return found;
             }
+            String refusal = reopenRefusal();
+            if (refusal != null) {
+                throw new StorageException("group " + group + " cannot read the log again: " + refusal);
+            }
             List<WalRecord> mine = new ArrayList<>();
             for (WalRecord r : Wal.reread(disk, dir)) {
                 if (checkGroup(r) == group) {
@@ -262,6 +271,24 @@ public final class SharedWal implements Closeable {
         @Override
         public boolean failed() {
             return wal.failed();
+        }
+
+        /**
+         * {@inheritDoc}
+         *
+         * <p>A group's share refuses after any failure: the log is one object for all the node's groups, failed for
+         * good, and what a failed write left (a torn tail) is cut only when the whole log is opened again, by a new
+         * process.
+         */
+        @Override
+        public String reopenRefusal() {
+            if (!wal.failed()) {
+                return null;
+            }
+            String fsync = wal.reopenRefusal();
+            return "the write-ahead log the node's groups share failed: " + (fsync != null ? fsync : "a write to "
+                    + dir + " failed, and only a new process opens the log again (cutting that write's torn tail):"
+                    + " free space or fix the device, then restart the process");
         }
 
         @Override

@@ -67,6 +67,9 @@ public final class Wal implements Closeable, WalLog {
     private Map<Integer, Long> currentMaxIndex = new HashMap<>();
     private long closedBytes;
     private Throwable failure;
+    // Whether the failure was a write's (the part it wrote is cut as a torn tail when the files are read again) rather
+    // than an fsync's or a directory's (whose pages the kernel may serve as written although they never reached disk).
+    private boolean onlyAWriteFailed;
     private final Recovery recovery;
     // Written by the one thread that uses the log, read by status requests on other threads.
     private volatile long fsyncs;
@@ -198,6 +201,7 @@ public final class Wal implements Closeable, WalLog {
         if (records.isEmpty()) {
             return;
         }
+        boolean writing = false;
         try {
             if (currentSize >= segmentBytes) {
                 roll();
@@ -219,10 +223,14 @@ public final class Wal implements Closeable, WalLog {
                 noteEntry(currentMaxIndex, r);
             }
             buf.flip();
+            writing = true;
             current.write(buf);
+            writing = false;
             currentSize += total;
         } catch (IOException | RuntimeException e) {
-            throw fail("append to " + currentPath, e);
+            StorageException failed = fail("append to " + currentPath, e);
+            onlyAWriteFailed = writing;
+            throw failed;
         }
     }
 
@@ -361,6 +369,14 @@ public final class Wal implements Closeable, WalLog {
     }
 
     @Override
+    public String reopenRefusal() {
+        return failure == null || onlyAWriteFailed ? null : "an fsync of the write-ahead log in " + dir + " failed ("
+                + failure.getMessage() + "): the kernel may still serve pages it could not write, so reading the log"
+                + " again would trust entries that may not be on disk; check the device, then start the process after"
+                + " a reboot (which empties the page cache) or replace the node";
+    }
+
+    @Override
     public void close() {
         try {
             if (current != null) {
@@ -396,7 +412,8 @@ public final class Wal implements Closeable, WalLog {
         currentMaxIndex = new HashMap<>();
     }
 
-    private void checkHealthy() {
+    /** Throws if an I/O error made this log unusable: a caller that writes nothing still learns of the failure. */
+    void checkHealthy() {
         if (failure != null) {
             throw new StorageException("write-ahead log failed earlier and accepts nothing more (fail-stop): "
                     + failure.getMessage(), failure);

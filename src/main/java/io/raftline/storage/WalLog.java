@@ -52,6 +52,17 @@ public interface WalLog {
     /** Whether an I/O error made the log unusable (fail-stop). */
     boolean failed();
 
+    /**
+     * Why this log's files must not be read again in this process after it failed, or null if they may (it never
+     * failed, or only a write failed, whose lost part a re-read cuts as a torn tail). After a failed fsync the kernel
+     * may keep serving from its cache pages it could not write, so a re-read would trust entries that are not on
+     * disk, and a new fsync would report success for them: only a fresh start of the machine's page cache (or a
+     * replaced node) makes what the disk holds known again.
+     *
+     * @return the reason, or null
+     */
+    String reopenRefusal();
+
     /** Releases this log's files (a group's share of a shared log releases nothing: its owner closes it). */
     void close();
 }

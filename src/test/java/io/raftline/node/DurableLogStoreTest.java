@@ -123,4 +123,73 @@ class DurableLogStoreTest {
             store.close().onComplete(tc.succeedingThenComplete());
         }))));
     }
+
+    /** A disk whose WAL segments fail their next write or their next fsync, once, when told to. */
+    private static final class FailingWal extends ForwardingDisk {
+        volatile boolean failWrite;
+        volatile boolean failFsync;
+
+        FailingWal() {
+            super(NioDisk.INSTANCE);
+        }
+
+        @Override
+        AppendFile wrap(Path file, AppendFile f) {
+            if (!file.toString().endsWith(".wal")) {
+                return f;
+            }
+            return new ForwardingFile(f) {
+                @Override
+                public void write(java.nio.ByteBuffer src) throws java.io.IOException {
+                    if (failWrite) {
+                        failWrite = false;
+                        throw new java.io.IOException("No space left on device");
+                    }
+                    super.write(src);
+                }
+
+                @Override
+                public void force(boolean metadata) throws java.io.IOException {
+                    if (failFsync) {
+                        failFsync = false;
+                        throw new java.io.IOException("Input/output error");
+                    }
+                    super.force(metadata);
+                }
+            };
+        }
+    }
+
+    /**
+     * After a failed fsync the node's restart in the same process (the admin API's restart, the nemesis) is refused:
+     * a re-read would trust what the kernel's cache serves, which may never reach the disk. After a failed write (a
+     * full disk) it recovers, cutting the torn tail, as a new process would.
+     */
+    @Test
+    @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+    void aRestartInTheSameProcessIsRefusedAfterAFailedFsyncButNotAfterAFailedWrite(Vertx vertx, VertxTestContext tc) {
+        FailingWal disk = new FailingWal();
+        DurableLogStore store = DurableLogStore.open(vertx, 1, dir, 4096, disk);
+        Context ctx = vertx.getOrCreateContext();
+        ctx.runOnContext(x -> store.persist(null, entries(1, 5), new HardState(1, 1, 5), true).compose(v -> {
+            disk.failWrite = true;
+            return store.persist(null, entries(6, 8), new HardState(1, 1, 8), true).transform(ar -> {
+                tc.verify(() -> assertThat(ar.failed()).as("the write fails").isTrue());
+                return store.recover();
+            });
+        }).compose(v -> {
+            tc.verify(() -> assertThat(store.storage().entries(1, 6, Long.MAX_VALUE)).isEqualTo(entries(1, 5)));
+            disk.failFsync = true;
+            return store.persist(null, entries(6, 8), new HardState(1, 1, 8), true).transform(ar -> {
+                tc.verify(() -> assertThat(ar.failed()).as("the fsync fails").isTrue());
+                return store.recover();
+            });
+        }).onComplete(ar -> tc.verify(() -> {
+            assertThat(ar.failed()).as("a restart after the failed fsync").isTrue();
+            assertThat(ar.cause()).hasMessageContaining("node 1 cannot restart in this process")
+                    .hasMessageContaining("an fsync of the write-ahead log").hasMessageNotContaining("null");
+            assertThat(store.failed()).isTrue();
+            store.close().onComplete(tc.succeedingThenComplete());
+        })));
+    }
 }

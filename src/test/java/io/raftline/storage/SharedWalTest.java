@@ -146,6 +146,50 @@ class SharedWalTest {
         assertThat(again.hardState()).isEqualTo(new HardState(1, 1, 3));
     }
 
+    /**
+     * A failed fsync fails the log of every group for good, and a group learns it even from a write of nothing (the
+     * Ready of an acknowledgement of entries it holds already: those entries may be the ones whose fsync failed) and
+     * from a restart in the same process, which would otherwise read them back from the kernel's cache. Before, such a
+     * restarted group acknowledged entries that a power cut then took away.
+     */
+    @Test
+    void afterAFailedFsyncNoGroupAcknowledgesOrReadsTheLogAgain() {
+        SimDisk disk = new SimDisk(4);
+        Node n = open(disk);
+        writeAndApply(n.group(1), entries(1, 3, 1, "a"), new HardState(1, 2, 3));
+        disk.failNextFsync();
+        assertThatThrownBy(() -> n.group(1).write(entries(4, 5, 1, "b"), null, true))
+                .isInstanceOf(StorageException.class);
+
+        assertThatThrownBy(() -> n.group(1).write(List.of(), null, false)).isInstanceOf(StorageException.class)
+                .hasMessageContaining("fail-stop");
+        assertThatThrownBy(() -> n.group(2).write(List.of(), null, true)).isInstanceOf(StorageException.class);
+        assertThat(n.group(1).reopenRefusal()).contains("the write-ahead log the node's groups share failed")
+                .contains("an fsync");
+        assertThatThrownBy(() -> DurableStorage.open(disk, groupDir(1), n.wal().group(1), s -> { }))
+                .isInstanceOf(StorageException.class).hasMessageContaining("group 1 cannot read the log again");
+    }
+
+    /** After a failed write (a full disk), a group's restart in the same process is refused too: only a new process
+     * opens the shared log again, cutting the torn tail (a group's re-read would take it for damage). */
+    @Test
+    void afterAFailedWriteOnlyANewProcessOpensTheSharedLogAgain() {
+        SimDisk disk = new SimDisk(6);
+        Node n = open(disk);
+        writeAndApply(n.group(1), entries(1, 3, 1, "a"), new HardState(1, 2, 3));
+        disk.failNextWrite();
+        assertThatThrownBy(() -> n.group(1).write(entries(4, 5, 1, "b"), null, true))
+                .isInstanceOf(StorageException.class);
+        assertThat(n.group(1).reopenRefusal()).contains("a write to /node/wal failed").contains("restart the process");
+        disk.processCrash();
+        Node fresh = open(disk);
+        // What the failed write got out before the error survives a process's end (it is in the page cache) or not.
+        List<Entry> written = new ArrayList<>(entries(1, 3, 1, "a"));
+        written.addAll(entries(4, 5, 1, "b"));
+        List<Entry> recovered = log(fresh.group(1));
+        assertThat(recovered).hasSizeGreaterThanOrEqualTo(3).isEqualTo(written.subList(0, recovered.size()));
+    }
+
     @Test
     void aRecordOfAGroupTheNodeDoesNotHaveStopsTheNode() {
         SimDisk disk = new SimDisk(4);

@@ -265,4 +265,28 @@ class WalTest {
         assertThat(wal.failed()).isTrue();
         assertThatThrownBy(wal::sync).isInstanceOf(StorageException.class).hasMessageContaining("fail-stop");
     }
+
+    /**
+     * A failed write leaves at most a torn tail, which a fresh read cuts: the files may be opened again in the same
+     * process (a full disk, then space freed). A failed fsync may have left pages the kernel could not write but still
+     * serves as written: the files must not be trusted by a read in this process.
+     */
+    @Test
+    void onlyALogWhoseWriteFailedMayBeOpenedAgainInTheSameProcess() {
+        SimDisk disk = new SimDisk(5);
+        Path logDir = Path.of("/wal");
+        Wal wrote = Wal.open(disk, logDir, Wal.DEFAULT_SEGMENT_BYTES, s -> { });
+        assertThat(wrote.reopenRefusal()).isNull();
+        disk.failNextWrite();
+        assertThatThrownBy(() -> wrote.append(sample(1))).isInstanceOf(StorageException.class);
+        assertThat(wrote.failed()).isTrue();
+        assertThat(wrote.reopenRefusal()).isNull();
+
+        Wal synced = Wal.open(disk, Path.of("/other"), Wal.DEFAULT_SEGMENT_BYTES, s -> { });
+        synced.append(sample(2));
+        disk.failNextFsync();
+        assertThatThrownBy(synced::sync).isInstanceOf(StorageException.class);
+        assertThat(synced.reopenRefusal()).contains("an fsync of the write-ahead log in /other failed")
+                .contains("reboot");
+    }
 }
