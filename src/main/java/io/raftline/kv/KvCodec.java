@@ -2,6 +2,8 @@ package io.raftline.kv;
 
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -111,6 +113,56 @@ public final class KvCodec {
         }
         assert pos == size;
         return out;
+    }
+
+    /**
+     * The fingerprint of a put or a delete: what an idempotency record keeps of the request it answered, so that a
+     * request reusing the record's idempotency key is answered with the recorded result only if it is the same
+     * request (the same key, precondition and value; see {@link KvStateMachine}).
+     *
+     * <p>It is the first 8 bytes, big-endian, of the SHA-256 of the command's format-1 encoding ({@link #encode})
+     * with no idempotency key: everything the command says but its name. Computed from the command alone, so every
+     * replica computes the same one from the same log entry, whatever node or API the request came through; being
+     * kept in snapshots, it must never change for a given command. SHA-256 rather than a faster hash: two different
+     * requests under one idempotency key get the same fingerprint with a chance of 2^-64, and the JDK's digest
+     * is specified once and for all, where a hand-written one would be one more thing to keep stable.
+     *
+     * @param command the put or delete
+     * @return the fingerprint
+     */
+    static long fingerprint(KvCommand.SingleKey command) {
+        byte[] key = command.key().getBytes(StandardCharsets.UTF_8);
+        KvCommand.Put put = command instanceof KvCommand.Put p ? p : null;
+        int op = put != null ? OP_PUT : command.expectedRevision() == KvCommand.UNCONDITIONAL ? OP_DELETE : OP_DELETE_IF;
+        byte[] head = new byte[2 + Varint.size(key.length) + key.length + 1 + 2 * Varint.MAX_BYTES];
+        int pos = 0;
+        head[pos++] = FORMAT_VERSION;
+        head[pos++] = (byte) op;
+        pos = Varint.write(head, pos, key.length);
+        pos = copy(key, head, pos);
+        head[pos++] = 0; // no idempotency key
+        if (op != OP_DELETE) {
+            pos = Varint.write(head, pos, command.expectedRevision() + 1);
+        }
+        if (put != null) {
+            pos = Varint.write(head, pos, put.valueLength());
+        }
+        MessageDigest sha256;
+        try {
+            sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform must provide SHA-256", e);
+        }
+        sha256.update(head, 0, pos);
+        if (put != null) {
+            put.digestValue(sha256);
+        }
+        byte[] digest = sha256.digest();
+        long fingerprint = 0;
+        for (int i = 0; i < 8; i++) {
+            fingerprint = (fingerprint << 8) | (digest[i] & 0xFF);
+        }
+        return fingerprint;
     }
 
     /**

@@ -266,6 +266,11 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
             return KvEntry.sharing(storedKey, bytes, offset, length, createRevision, modRevision, version);
         }
 
+        /** Feeds the value to {@code digest}, without a copy. */
+        void digestValue(java.security.MessageDigest digest) {
+            digest.update(bytes, offset, length);
+        }
+
         /** Copies the value into {@code out} at {@code pos}; returns the position after it. */
         int copyValue(byte[] out, int pos) {
             System.arraycopy(bytes, offset, out, pos, length);

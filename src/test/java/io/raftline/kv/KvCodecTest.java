@@ -176,4 +176,55 @@ class KvCodecTest {
         assertThatThrownBy(() -> KvCodec.decode(hex("0102016b03c328")))
                 .hasMessage("idempotency key is not valid UTF-8 at offset 5");
     }
+
+    /** The first 8 bytes, big-endian, of the SHA-256 of {@code bytes}: the fingerprint's definition, computed apart. */
+    private static long sha256Prefix(byte[] bytes) throws Exception {
+        return java.nio.ByteBuffer.wrap(java.security.MessageDigest.getInstance("SHA-256").digest(bytes)).getLong();
+    }
+
+    /** Pins the fingerprint: idempotency records keep it in snapshots, so it must never change for a command. */
+    @Test
+    void theFingerprintIsTheSha256OfTheEncodingWithoutTheIdempotencyKeyAndIsStable() throws Exception {
+        // printf '\x01\x01\x01\x61\x00\x00\x01\x31' | sha256sum: 06f239ba3ceb1334...
+        assertThat(KvCodec.fingerprint(new KvCommand.Put("a", bytes("1"), KvCommand.UNCONDITIONAL, "K")))
+                .isEqualTo(0x06f239ba3ceb1334L);
+        List<KvCommand.SingleKey> commands = List.of(
+                new KvCommand.Put("a", bytes("1"), KvCommand.UNCONDITIONAL, "K"),
+                new KvCommand.Put("\u00e9t\u00e9", new byte[300], 300, "id"),
+                new KvCommand.Put("k", new byte[0], KvCommand.MUST_NOT_EXIST, null),
+                new KvCommand.Delete("k", "r"),
+                new KvCommand.Delete("k", 300, null),
+                new KvCommand.Delete("k", KvCommand.MUST_NOT_EXIST, "r"));
+        for (KvCommand.SingleKey c : commands) {
+            KvCommand.SingleKey unnamed = c instanceof KvCommand.Put p
+                    ? new KvCommand.Put(p.key(), p.value(), p.expectedRevision(), null)
+                    : new KvCommand.Delete(c.key(), c.expectedRevision(), null);
+            assertThat(KvCodec.fingerprint(c)).as("%s", c).isEqualTo(sha256Prefix(KvCodec.encode(unnamed)));
+            // A decoded put views its value inside the entry's bytes, after the key: the same fingerprint.
+            assertThat(KvCodec.fingerprint((KvCommand.SingleKey) KvCodec.decode(KvCodec.encode(c))))
+                    .as("decoded %s", c).isEqualTo(KvCodec.fingerprint(c));
+        }
+    }
+
+    @Test
+    void theFingerprintTellsEveryPartOfTheRequestButItsName() {
+        KvCommand.Put put = new KvCommand.Put("a", bytes("1"), KvCommand.UNCONDITIONAL, "K");
+        List<KvCommand.SingleKey> others = List.of(
+                new KvCommand.Put("b", bytes("1"), KvCommand.UNCONDITIONAL, "K"),
+                new KvCommand.Put("a", bytes("2"), KvCommand.UNCONDITIONAL, "K"),
+                new KvCommand.Put("a", bytes("1"), KvCommand.MUST_NOT_EXIST, "K"),
+                new KvCommand.Put("a", bytes("1"), 1, "K"),
+                new KvCommand.Put("a", new byte[0], KvCommand.UNCONDITIONAL, "K"),
+                new KvCommand.Delete("a", "K"),
+                new KvCommand.Delete("a", KvCommand.MUST_NOT_EXIST, "K"),
+                new KvCommand.Delete("a", 1, "K"));
+        List<Long> prints = new java.util.ArrayList<>();
+        prints.add(KvCodec.fingerprint(put));
+        others.forEach(c -> prints.add(KvCodec.fingerprint(c)));
+        assertThat(prints).doesNotHaveDuplicates();
+        assertThat(KvCodec.fingerprint(new KvCommand.Put("a", bytes("1"), KvCommand.UNCONDITIONAL, "other")))
+                .isEqualTo(KvCodec.fingerprint(put));
+        assertThat(KvCodec.fingerprint(new KvCommand.Put("a", bytes("1"), KvCommand.UNCONDITIONAL, null)))
+                .isEqualTo(KvCodec.fingerprint(put));
+    }
 }
