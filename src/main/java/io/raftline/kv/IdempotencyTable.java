@@ -5,13 +5,16 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * The remembered results of requests that carried an idempotency key, bounded by count and by age in log terms,
  * and evicted first-in first-out.
  *
  * <p>A client that times out cannot know whether its write was committed; retrying with the
- * same idempotency key returns the original result instead of writing twice. The order of
+ * same idempotency key returns the original result instead of writing twice. A record keeps the request's kind and
+ * fingerprint besides its result, so that only a retry of the same request gets that result: another request under
+ * the same key (another kind, target key, value or precondition) is refused. The order of
  * eviction is the order of first application, which is the log order, so every replica evicts
  * the same keys at the same index. Every recorded result's {@link KvResult#revision()} is the
  * index where it was first applied, and that index is also its place in the FIFO order.
@@ -54,12 +57,24 @@ final class IdempotencyTable {
     }
 
     /**
-     * A remembered request: its result and its kind.
+     * A remembered request: its result, its kind and its fingerprint ({@link KvCodec#fingerprint}: the request but
+     * its idempotency key).
      *
-     * @param result what the first application answered
-     * @param use    the kind of the request
+     * @param result      what the first application answered
+     * @param use         the kind of the request
+     * @param fingerprint the request's fingerprint; empty for a record read from a snapshot of format 1 or 2, which
+     *                    did not keep it (such a record answers any request of its kind, as those formats did)
      */
-    record Recorded(KvResult result, Use use) {
+    record Recorded(KvResult result, Use use, OptionalLong fingerprint) {
+
+        /**
+         * Whether a request of kind {@code use} whose fingerprint is {@code fingerprint} is a retry of this one, to be
+         * answered with its result: the same kind, and the same request where the record knows it.
+         */
+        boolean answers(Use use, long fingerprint) {
+            return this.use.admits(use)
+                    && (this.fingerprint.isEmpty() || this.fingerprint.getAsLong() == fingerprint);
+        }
     }
 
     private static final Comparator<Long> BY_REVISION = Comparator.naturalOrder();
@@ -137,14 +152,16 @@ final class IdempotencyTable {
     }
 
     /**
-     * Returns a table that also remembers {@code result} of a request of kind {@code use} for the new
-     * {@code idempotencyKey}, evicting the oldest record if the table would exceed its capacity.
+     * Returns a table that also remembers {@code result} of a request of kind {@code use} and fingerprint
+     * {@code fingerprint} for the new {@code idempotencyKey}, evicting the oldest record if the table would exceed
+     * its capacity.
      */
-    IdempotencyTable record(String idempotencyKey, Use use, KvResult result) {
+    IdempotencyTable record(String idempotencyKey, Use use, long fingerprint, KvResult result) {
         if (capacity == 0) {
             return this;
         }
-        PersistentSortedMap<String, Recorded> keys = byKey.put(idempotencyKey, new Recorded(result, use));
+        PersistentSortedMap<String, Recorded> keys = byKey.put(idempotencyKey,
+                new Recorded(result, use, OptionalLong.of(fingerprint)));
         PersistentSortedMap<Long, String> order = byRevision.put(result.revision(), idempotencyKey);
         if (keys.size() > capacity) {
             Long oldest = order.firstKey();

@@ -136,10 +136,12 @@ public sealed interface KvResult
     }
 
     /**
-     * The command carried an idempotency key that an earlier request of another kind used (a delete with the key of
-     * a put, or the reverse): it was not applied and changed nothing but the applied index. Answering the earlier
-     * result would answer a delete with a put's result (or the reverse), a shape its client cannot read; applying it
-     * would break the promise that a key names one request. Decided from the command and the replicated table alone,
+     * The command carried an idempotency key that an earlier, different request used: one of another kind (a delete
+     * with the key of a put, or the reverse), or of the same kind for another key, value or precondition. It was not
+     * applied and changed nothing but the applied index. Answering the earlier result would answer a delete with a
+     * put's result (or the reverse), a shape its client cannot read, or tell a client that its write was made when
+     * it was not (a put of key b answered with the revision of a put of key a); applying it would break the promise
+     * that a key names one request. Decided from the command and the replicated table alone,
      * so every replica refuses it alike; not recorded, so the key keeps naming the first request.
      *
      * @param firstUse      the kind of request that first used the key: {@code "put"} or {@code "delete"}
@@ -163,13 +165,19 @@ public sealed interface KvResult
         }
 
         /**
-         * A message for people, naming the key and both kinds of request.
+         * A message for people, naming the key and the first request (its kind and revision) and saying why this one
+         * may not reuse it: it is of the other kind, or another request of the same kind.
          *
          * @param idempotencyKey the key the request carried
          * @param use            the kind of the refused request: "put" or "delete"
          * @return the message
          */
         public String message(String idempotencyKey, String use) {
+            if (firstUse.equals(use)) {
+                return "idempotency key '" + idempotencyKey + "' was used for another " + firstUse
+                        + " (applied at revision " + firstRevision + "): a retry must repeat that request exactly (key,"
+                        + " value and condition); use a fresh key for each request";
+            }
             return "idempotency key '" + idempotencyKey + "' was used for a " + firstUse + " (applied at revision "
                     + firstRevision + "); a " + use + " cannot reuse it: use a fresh key for each request";
         }

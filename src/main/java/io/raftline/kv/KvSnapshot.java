@@ -32,11 +32,11 @@ import java.util.zip.CheckedOutputStream;
  * current roots while the owner thread goes on applying into new ones. So the owner captures,
  * hands the snapshot to another thread, and that thread runs {@link #writeTo} without any lock.
  *
- * <h2>Format version 2</h2>
+ * <h2>Format version 3</h2>
  * All integers are big-endian and fixed-width; text is UTF-8.
  * <pre>
  * magic          4 bytes  "RLKV"
- * version        u8       2 (1 is still read)
+ * version        u8       3 (1 and 2 are still read)
  * lastApplied    i64      index of the last applied entry (0 for an empty machine)
  * idemCapacity   i32      idempotency table capacity (part of the replicated state)
  * entryCount     i32      number of keys, then that many entries in code point order of key:
@@ -55,12 +55,18 @@ import java.util.zip.CheckedOutputStream;
  *   [deleted]    u8       Deleted only: 0 or 1
  *   [actualRev]  i64      PreconditionFailed only: 0..revision-1
  *   revision     i64      strictly increasing, 1..lastApplied
+ *   hasPrint     u8       1: the request's fingerprint follows; 0: the record has none (read from version 1 or 2;
+ *                         always 0 for result type 3)
+ *   [fingerprint] i64     hasPrint 1 only: {@link KvCodec#fingerprint} of the request the record answered
  * crc32c         u32      CRC-32C of every byte above
  * </pre>
- * Version 1 is the same but for the result types: it knew only 1, 2 and 3, and its type 3 did not say which kind of
- * request failed its precondition. A table read from it answers such a record to a retry of either kind, as version
- * 1 did; every other record says its kind, so that a request of the other kind reusing its key is refused
- * ({@link KvResult.IdempotencyKeyReused}).
+ * Version 2 is the same but for the fingerprint: its records end with their revision. A table read from it answers
+ * a request of a record's kind with the record's result whatever the request's key, value or precondition, as version
+ * 2 did; records made afterwards have a fingerprint, and a request reusing their key that is not the same request
+ * is refused ({@link KvResult.IdempotencyKeyReused}). Version 1 is version 2 but for the result types: it knew only
+ * 1, 2 and 3, and its type 3 did not say which kind of request failed its precondition. A table read from it answers
+ * such a record to a retry of either kind, as version 1 did; every other record says its kind, so that a request of
+ * the other kind reusing its key is refused.
  *
  * <p>The reader ({@link #readFrom(InputStream)}) checks every field, the order of keys, the
  * checksum and that nothing follows it, and reports any corruption as a
@@ -72,9 +78,11 @@ import java.util.zip.CheckedOutputStream;
 public final class KvSnapshot {
 
     static final byte[] MAGIC = "RLKV".getBytes(StandardCharsets.US_ASCII);
-    static final int FORMAT_VERSION = 2;
+    static final int FORMAT_VERSION = 3;
     /** The first format, still read: its failed preconditions do not say which kind of request they answered. */
     static final int FORMAT_VERSION_1 = 1;
+    /** The second format, still read: its records do not keep the fingerprint of the request they answered. */
+    static final int FORMAT_VERSION_2 = 2;
     static final int RESULT_WRITTEN = 1;
     static final int RESULT_DELETED = 2;
     /** A failed precondition of either kind of request (from a version-1 snapshot). */
@@ -241,7 +249,8 @@ public final class KvSnapshot {
         size += 4;
         for (Iterator<Map.Entry<String, IdempotencyTable.Recorded>> it = idempotency.fifo(); it.hasNext(); ) {
             Map.Entry<String, IdempotencyTable.Recorded> record = it.next();
-            size += 4 + Utf8.encodedLength(record.getKey()) + resultSize(record.getValue().result());
+            size += 4 + Utf8.encodedLength(record.getKey()) + resultSize(record.getValue().result())
+                    + 1 + (record.getValue().fingerprint().isPresent() ? 8 : 0);
         }
         return size + 4;
     }
@@ -485,9 +494,15 @@ public final class KvSnapshot {
             throw new IllegalStateException("the idempotency table never records " + result);
         }
         out.i64(result.revision());
+        if (record.fingerprint().isPresent()) {
+            out.u8(1);
+            out.i64(record.fingerprint().getAsLong());
+        } else {
+            out.u8(0);
+        }
     }
 
-    /** The bytes {@link #writeResult} writes for {@code result}. */
+    /** The bytes {@link #writeResult} writes for {@code result}, without the fingerprint. */
     private static int resultSize(KvResult result) {
         if (result instanceof KvResult.Written) {
             return 1 + 8;

@@ -27,9 +27,11 @@ import java.util.Optional;
  *       replicas stay in lockstep even if a bad entry got committed.</li>
  *   <li>A command whose idempotency key is already in the table is not applied again; the
  *       result first recorded for it is returned (whatever it was, including a failed
- *       precondition or a delete of nothing), provided it is of the same kind (a put, conditional or not, or a
- *       delete): a request of the other kind is refused with {@link KvResult.IdempotencyKeyReused} and changes
- *       nothing. Clients must therefore use a fresh key per logical request. The table keeps at most {@link #idempotencyCapacity()} keys and evicts
+ *       precondition or a delete of nothing), provided it is the same request: the same kind (a put or a delete),
+ *       key, precondition and value, as its fingerprint ({@link KvCodec#fingerprint}) tells. Any other request is
+ *       refused with {@link KvResult.IdempotencyKeyReused} and changes nothing (a record read from a snapshot of
+ *       format 1 or 2 has no fingerprint, and answers any request of its kind, as before). Clients must therefore
+ *       use a fresh key per logical request. The table keeps at most {@link #idempotencyCapacity()} keys and evicts
  *       the oldest first, and forgets a key 1,000,000 log entries after it was first applied (an age in log
  *       entries, so every replica forgets it at the same index).</li>
  * </ul>
@@ -337,9 +339,12 @@ public final class KvStateMachine {
         IdempotencyTable.Recorded earlier = idempotencyKey == null ? null : idempotency.lookup(idempotencyKey);
         IdempotencyTable.Use use = command instanceof KvCommand.Delete ? IdempotencyTable.Use.DELETE
                 : IdempotencyTable.Use.PUT;
+        // Only puts and deletes carry an idempotency key (a transaction or an increment has none).
+        long fingerprint = idempotencyKey == null || idempotency.capacity() == 0 ? 0
+                : KvCodec.fingerprint((KvCommand.SingleKey) command);
         if (earlier != null) {
             lastApplied = index;
-            if (earlier.use().admits(use)) {
+            if (earlier.answers(use, fingerprint)) {
                 return earlier.result();
             }
             return new KvResult.IdempotencyKeyReused(earlier.use().word(), earlier.result().revision(), index);
@@ -355,7 +360,7 @@ public final class KvStateMachine {
             result = txn(index, (KvCommand.Txn) command);
         }
         if (idempotencyKey != null) {
-            idempotency = idempotency.record(idempotencyKey, use, result);
+            idempotency = idempotency.record(idempotencyKey, use, fingerprint, result);
         }
         lastApplied = index;
         return result;

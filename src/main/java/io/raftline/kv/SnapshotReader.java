@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.zip.CRC32C;
 
@@ -39,9 +40,9 @@ final class SnapshotReader {
         }
         long at = offset;
         int version = readUnsignedByte("format version");
-        if (version != KvSnapshot.FORMAT_VERSION && version != KvSnapshot.FORMAT_VERSION_1) {
+        if (version < KvSnapshot.FORMAT_VERSION_1 || version > KvSnapshot.FORMAT_VERSION) {
             throw new KvFormatException("unknown snapshot format version " + version
-                    + " (this reader reads versions " + KvSnapshot.FORMAT_VERSION_1 + " and " + KvSnapshot.FORMAT_VERSION
+                    + " (this reader reads versions " + KvSnapshot.FORMAT_VERSION_1 + " to " + KvSnapshot.FORMAT_VERSION
                     + ")", at);
         }
         this.version = version;
@@ -105,19 +106,41 @@ final class SnapshotReader {
         return IdempotencyTable.ofFifo(capacity, keys, results);
     }
 
-    /** Reads a recorded result whose revision must lie in {@code [minRevision, lastApplied]}, with its kind. */
+    /**
+     * Reads a recorded result whose revision must lie in {@code [minRevision, lastApplied]}, with its kind and (from
+     * format 3) its fingerprint.
+     */
     private IdempotencyTable.Recorded readResult(long minRevision, long lastApplied) throws IOException {
+        IdempotencyTable.Recorded recorded = readKindAndResult(minRevision, lastApplied);
+        if (version < KvSnapshot.FORMAT_VERSION) {
+            return recorded;
+        }
+        long at = offset;
+        long hasFingerprint = readLong(1, "fingerprint flag", 0, 1);
+        if (hasFingerprint == 0) {
+            return recorded;
+        }
+        if (recorded.use() == IdempotencyTable.Use.PUT_OR_DELETE) {
+            throw new KvFormatException("a failed precondition of either kind of request (from format version "
+                    + KvSnapshot.FORMAT_VERSION_1 + ") has no fingerprint", at);
+        }
+        long fingerprint = readLong("fingerprint", Long.MIN_VALUE, Long.MAX_VALUE);
+        return new IdempotencyTable.Recorded(recorded.result(), recorded.use(), OptionalLong.of(fingerprint));
+    }
+
+    /** Reads a recorded result whose revision must lie in {@code [minRevision, lastApplied]}, with its kind. */
+    private IdempotencyTable.Recorded readKindAndResult(long minRevision, long lastApplied) throws IOException {
         long at = offset;
         int type = readUnsignedByte("result type");
         IdempotencyTable.Use failed;
         switch (type) {
             case KvSnapshot.RESULT_WRITTEN:
                 return new IdempotencyTable.Recorded(new KvResult.Written(readLong("revision", minRevision,
-                        lastApplied)), IdempotencyTable.Use.PUT);
+                        lastApplied)), IdempotencyTable.Use.PUT, OptionalLong.empty());
             case KvSnapshot.RESULT_DELETED: {
                 int deleted = (int) readLong(1, "deleted count", 0, 1);
                 return new IdempotencyTable.Recorded(new KvResult.Deleted(deleted, readLong("revision", minRevision,
-                        lastApplied)), IdempotencyTable.Use.DELETE);
+                        lastApplied)), IdempotencyTable.Use.DELETE, OptionalLong.empty());
             }
             case KvSnapshot.RESULT_PRECONDITION_FAILED:
                 failed = IdempotencyTable.Use.PUT_OR_DELETE;
@@ -136,7 +159,8 @@ final class SnapshotReader {
         }
         long actual = readLong("actual revision", 0, lastApplied - 1);
         long revision = readLong("revision", Math.max(minRevision, actual + 1), lastApplied);
-        return new IdempotencyTable.Recorded(new KvResult.PreconditionFailed(actual, revision), failed);
+        return new IdempotencyTable.Recorded(new KvResult.PreconditionFailed(actual, revision), failed,
+                OptionalLong.empty());
     }
 
     private String readText(String what, int maxBytes) throws IOException {

@@ -54,8 +54,8 @@ class IdempotencyTest {
     @Test
     void theAgeBoundForgetsOnlyWhatIsOldEnough() {
         IdempotencyTable t = IdempotencyTable.empty(10, 3);
-        t = t.record("a", IdempotencyTable.Use.PUT, new KvResult.Written(1))
-                .record("b", IdempotencyTable.Use.PUT, new KvResult.Written(2));
+        t = t.record("a", IdempotencyTable.Use.PUT, 11, new KvResult.Written(1))
+                .record("b", IdempotencyTable.Use.PUT, 12, new KvResult.Written(2));
         assertThat(t.expire(4).size()).isEqualTo(2);
         assertThat(t.expire(5).lookup("a")).isNull();
         assertThat(t.expire(5).lookup("b").result()).isEqualTo(new KvResult.Written(2));
@@ -86,13 +86,66 @@ class IdempotencyTest {
         assertThat(kv.get("k")).isEmpty();
     }
 
+    /**
+     * The audit's finding I1 (reports/api.md): a put of key b reusing the idempotency key of a put of key a was
+     * answered with a's result, Written(1), and b was never written: a client was told its write was made when it was
+     * not. Refused now, alike on every replica, and the key keeps naming the first put.
+     */
     @Test
-    void theIdempotencyKeyAloneIdentifiesTheRequest() {
+    void aPutOfAnotherKeyReusingAnIdempotencyKeyIsRefusedNotAnsweredWithTheFirstPutsSuccess() {
         KvStateMachine kv = new KvStateMachine();
-        kv.apply(1, put("a", "1", "same"));
+        KvStateMachine replica = new KvStateMachine();
+        List<byte[]> log = List.of(KvCodec.encode(put("a", "1", "K")), KvCodec.encode(put("b", "2", "K")),
+                KvCodec.encode(put("a", "1", "K")), KvCodec.encode(put("b", "2", "K")));
+        for (KvStateMachine m : List.of(kv, replica)) {
+            assertThat(m.apply(1, log.get(0))).isEqualTo(new KvResult.Written(1));
+            assertThat(m.apply(2, log.get(1))).isEqualTo(new KvResult.IdempotencyKeyReused("put", 1, 2));
+            assertThat(m.get("b")).as("the refused put wrote nothing").isEmpty();
+            assertThat(m.apply(3, log.get(2))).as("the first put's retry").isEqualTo(new KvResult.Written(1));
+            assertThat(m.apply(4, log.get(3))).as("the refusal is not recorded: the key still names the first put")
+                    .isEqualTo(new KvResult.IdempotencyKeyReused("put", 1, 4));
+            assertThat(m.get("a")).contains(new KvEntry("a", bytes("1"), 1, 1, 1));
+        }
+        assertThat(kv.stateHashHex()).isEqualTo(replica.stateHashHex());
+    }
 
-        assertThat(kv.apply(2, put("b", "2", "same"))).isEqualTo(new KvResult.Written(1));
-        assertThat(kv.get("b")).isEmpty();
+    @Test
+    void aPutReusingAnIdempotencyKeyWithAnotherValueOrConditionIsRefused() {
+        KvStateMachine kv = new KvStateMachine();
+        assertThat(kv.apply(1, put("k", "v", "K"))).isEqualTo(new KvResult.Written(1));
+        // Another value: answering Written(1) would tell the client "w" was written when "v" is what the key holds.
+        assertThat(kv.apply(2, put("k", "w", "K"))).isEqualTo(new KvResult.IdempotencyKeyReused("put", 1, 2));
+        // Another condition, even one that would hold (a put with and without ifRevision are one kind, not one
+        // request).
+        assertThat(kv.apply(3, new KvCommand.Put("k", bytes("v"), 1, "K")))
+                .isEqualTo(new KvResult.IdempotencyKeyReused("put", 1, 3));
+        assertThat(kv.apply(4, new KvCommand.Put("k", bytes("v"), KvCommand.MUST_NOT_EXIST, "K")))
+                .isEqualTo(new KvResult.IdempotencyKeyReused("put", 1, 4));
+        assertThat(kv.get("k")).contains(new KvEntry("k", bytes("v"), 1, 1, 1));
+        // The same request, applied through its decoded bytes or as a command, is a retry.
+        assertThat(kv.apply(5, KvCodec.encode(put("k", "v", "K")))).isEqualTo(new KvResult.Written(1));
+        assertThat(kv.apply(6, put("k", "v", "K"))).isEqualTo(new KvResult.Written(1));
+    }
+
+    @Test
+    void aDeleteReusingAnIdempotencyKeyForAnotherKeyOrConditionIsRefused() {
+        KvStateMachine kv = new KvStateMachine();
+        kv.apply(1, put("a", "1", null));
+        kv.apply(2, put("b", "2", null));
+        assertThat(kv.apply(3, new KvCommand.Delete("a", "D"))).isEqualTo(new KvResult.Deleted(1, 3));
+        assertThat(kv.apply(4, new KvCommand.Delete("b", "D")))
+                .isEqualTo(new KvResult.IdempotencyKeyReused("delete", 3, 4));
+        assertThat(kv.get("b")).as("the refused delete deleted nothing").isPresent();
+        assertThat(kv.apply(5, new KvCommand.Delete("a", 3, "D")))
+                .as("a compare-and-delete is another request than the plain delete")
+                .isEqualTo(new KvResult.IdempotencyKeyReused("delete", 3, 5));
+        assertThat(kv.apply(6, new KvCommand.Delete("a", "D"))).isEqualTo(new KvResult.Deleted(1, 3));
+
+        KvCommand.Delete compareAndDelete = new KvCommand.Delete("b", 2, "CD");
+        assertThat(kv.apply(7, compareAndDelete)).isEqualTo(new KvResult.Deleted(1, 7));
+        assertThat(kv.apply(8, new KvCommand.Delete("b", 5, "CD")))
+                .isEqualTo(new KvResult.IdempotencyKeyReused("delete", 7, 8));
+        assertThat(kv.apply(9, compareAndDelete)).isEqualTo(new KvResult.Deleted(1, 7));
     }
 
     @Test
@@ -132,9 +185,11 @@ class IdempotencyTest {
         KvStateMachine restored = KvStateMachine.restore(kv.capture().toByteArray());
 
         assertThat(restored.idempotencyCapacity()).isEqualTo(2);
-        assertThat(restored.apply(3, put("k", "x", "r1"))).isEqualTo(new KvResult.Written(1));
-        assertThat(restored.apply(4, put("k", "3", "r3"))).isEqualTo(new KvResult.Written(4)); // evicts r1
-        assertThat(restored.apply(5, put("k", "1", "r1"))).isEqualTo(new KvResult.Written(5));
+        assertThat(restored.apply(3, put("k", "1", "r1"))).isEqualTo(new KvResult.Written(1));
+        assertThat(restored.apply(4, put("k", "x", "r1"))).as("its fingerprint too")
+                .isEqualTo(new KvResult.IdempotencyKeyReused("put", 1, 4));
+        assertThat(restored.apply(5, put("k", "3", "r3"))).isEqualTo(new KvResult.Written(5)); // evicts r1
+        assertThat(restored.apply(6, put("k", "1", "r1"))).isEqualTo(new KvResult.Written(6));
     }
 
     @Test
@@ -145,7 +200,7 @@ class IdempotencyTest {
                 KvCodec.encode(new KvCommand.Delete("k", "req-1")),
                 KvCodec.encode(new KvCommand.Delete("k", "del-1")),
                 KvCodec.encode(put("k", "again", "del-1")),
-                KvCodec.encode(put("k", "retry", "req-1")));
+                KvCodec.encode(put("k", "v", "req-1")));
         for (KvStateMachine m : List.of(kv, replica)) {
             assertThat(m.apply(1, log.get(0))).isEqualTo(new KvResult.Written(1));
             assertThat(m.apply(2, log.get(1))).isEqualTo(new KvResult.IdempotencyKeyReused("put", 1, 2));

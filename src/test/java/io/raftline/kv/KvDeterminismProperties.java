@@ -65,8 +65,20 @@ class KvDeterminismProperties {
         Arbitrary<byte[]> increments = Combinators.combine(keys, Arbitraries.oneOf(Arbitraries.longs().between(-5, 5),
                 Arbitraries.of(Long.MAX_VALUE, Long.MIN_VALUE))).as((k, d) -> KvCodec.encode(new KvCommand.Increment(k, d)));
         Arbitrary<byte[]> garbage = Arbitraries.bytes().array(byte[].class).ofMaxSize(12);
+        // A few fixed requests under two idempotency keys: retries of the same request, and other requests reusing
+        // its key (another key, value, condition or kind), which random commands seldom are.
+        Arbitrary<byte[]> reuses = Arbitraries.<KvCommand>of(
+                new KvCommand.Put("a", new byte[] {1}, KvCommand.UNCONDITIONAL, "q1"),
+                new KvCommand.Put("b", new byte[] {1}, KvCommand.UNCONDITIONAL, "q1"),
+                new KvCommand.Put("a", new byte[] {2}, KvCommand.UNCONDITIONAL, "q1"),
+                new KvCommand.Put("a", new byte[] {1}, KvCommand.MUST_NOT_EXIST, "q1"),
+                new KvCommand.Delete("a", "q1"),
+                new KvCommand.Delete("c", "q2"),
+                new KvCommand.Delete("d", "q2"),
+                new KvCommand.Delete("c", 3, "q2"),
+                new KvCommand.Put("c", new byte[0], 3, "q2")).map(KvCodec::encode);
         Arbitrary<byte[]> data = Arbitraries.frequencyOf(
-                Tuple.of(6, puts), Tuple.of(3, deletes), Tuple.of(2, txns), Tuple.of(2, increments),
+                Tuple.of(6, puts), Tuple.of(3, deletes), Tuple.of(2, txns), Tuple.of(2, increments), Tuple.of(2, reuses),
                 Tuple.of(1, Arbitraries.just(null)),
                 Tuple.of(1, garbage));
         Arbitrary<Integer> gaps = Arbitraries.frequencyOf(
@@ -149,8 +161,8 @@ class KvDeterminismProperties {
     private static final class Model {
         final TreeMap<String, KvEntry> entries = new TreeMap<>();
         final LinkedHashMap<String, KvResult> remembered = new LinkedHashMap<>();
-        /** Whether each remembered key was first used by a delete (else by a put). */
-        final java.util.HashMap<String, Boolean> usedByDelete = new java.util.HashMap<>();
+        /** The request that first used each remembered key. */
+        final java.util.HashMap<String, KvCommand> firstRequest = new java.util.HashMap<>();
         final int capacity;
 
         Model(int capacity) {
@@ -166,15 +178,15 @@ class KvDeterminismProperties {
             }
             String idem = command.idempotencyKey();
             if (idem != null && remembered.containsKey(idem)) {
-                // A key names one kind of write: a retry of the same kind gets the first answer, another kind
-                // a refusal that changes nothing.
+                // A key names one request: the same request (equal commands: same kind, key, precondition and
+                // value, and the same key) gets the first answer, any other a refusal that changes nothing.
                 KvResult first = remembered.get(idem);
-                boolean delete = command instanceof KvCommand.Delete;
-                if (usedByDelete.get(idem) == delete) {
+                KvCommand request = firstRequest.get(idem);
+                if (request.equals(command)) {
                     return first;
                 }
-                return new KvResult.IdempotencyKeyReused(usedByDelete.get(idem) ? "delete" : "put", first.revision(),
-                        index);
+                return new KvResult.IdempotencyKeyReused(request instanceof KvCommand.Delete ? "delete" : "put",
+                        first.revision(), index);
             }
             KvResult result = command instanceof KvCommand.Put put ? put(index, put)
                     : command instanceof KvCommand.Delete d ? delete(index, d)
@@ -182,11 +194,11 @@ class KvDeterminismProperties {
                     : txn(index, (KvCommand.Txn) command);
             if (idem != null && capacity > 0) {
                 remembered.put(idem, result);
-                usedByDelete.put(idem, command instanceof KvCommand.Delete);
+                firstRequest.put(idem, command);
                 if (remembered.size() > capacity) {
                     String oldest = remembered.keySet().iterator().next();
                     remembered.remove(oldest);
-                    usedByDelete.remove(oldest);
+                    firstRequest.remove(oldest);
                 }
             }
             return result;

@@ -59,7 +59,7 @@ class KvSnapshotTest {
         byte[] magic = new byte[4];
         in.get(magic);
         assertThat(new String(magic, StandardCharsets.US_ASCII)).isEqualTo("RLKV");
-        assertThat(in.get()).isEqualTo((byte) 2);
+        assertThat(in.get()).isEqualTo((byte) 3);
         assertThat(in.getLong()).as("lastApplied").isEqualTo(8);
         assertThat(in.getInt()).as("idempotency capacity").isEqualTo(4);
         assertThat(in.getInt()).as("entry count").isEqualTo(3);
@@ -78,14 +78,20 @@ class KvSnapshotTest {
         assertThat(in.get()).isEqualTo((byte) '1');
         assertThat(in.get()).as("Written").isEqualTo((byte) 1);
         assertThat(in.getLong()).isEqualTo(1);
-        in.position(in.position() + 4 + 2 + 1 + 8);                     // w2: Written(3)
+        assertThat(in.get()).as("has a fingerprint").isEqualTo((byte) 1);
+        assertThat(in.getLong()).isEqualTo(KvCodec.fingerprint(new KvCommand.Put("b", bytes("two"), -1, null)));
+        in.position(in.position() + 4 + 2 + 1 + 8 + 1 + 8);             // w2: Written(3)
         in.position(in.position() + 4 + 2);                             // w3
         assertThat(in.get()).as("PreconditionFailed of a put").isEqualTo((byte) 4);
         assertThat(new long[] {in.getLong(), in.getLong()}).containsExactly(2, 4);
+        assertThat(in.get()).isEqualTo((byte) 1);
+        assertThat(in.getLong()).isEqualTo(KvCodec.fingerprint(new KvCommand.Put("a", bytes("y"), 0, null)));
         in.position(in.position() + 4 + 2);                             // d1
         assertThat(in.get()).as("Deleted").isEqualTo((byte) 2);
         assertThat(in.get()).isEqualTo((byte) 0);
         assertThat(in.getLong()).isEqualTo(5);
+        assertThat(in.get()).isEqualTo((byte) 1);
+        assertThat(in.getLong()).isEqualTo(KvCodec.fingerprint(new KvCommand.Delete("zzz")));
         int bodyLength = in.position();
         assertThat(in.remaining()).as("only the checksum is left").isEqualTo(4);
         assertThat(withCrc(Arrays.copyOf(snapshot, bodyLength))).isEqualTo(snapshot);
@@ -192,17 +198,33 @@ class KvSnapshotTest {
         byte[] badMagic = snapshot.clone();
         badMagic[0] = 'X';
         byte[] futureVersion = Arrays.copyOf(snapshot, snapshot.length - 4);
-        futureVersion[4] = 3;
+        futureVersion[4] = 4;
 
         assertThatThrownBy(() -> KvSnapshot.readFrom(badMagic))
                 .hasMessage("bad magic: not a Raftline KV snapshot at offset 0");
         assertThatThrownBy(() -> KvSnapshot.readFrom(withCrc(futureVersion)))
-                .hasMessage("unknown snapshot format version 3 (this reader reads versions 1 and 2) at offset 4");
+                .hasMessage("unknown snapshot format version 4 (this reader reads versions 1 to 3) at offset 4");
     }
 
-    /** The sample's bytes in format 1: the same but for the version and the failed precondition's type. */
+    /**
+     * The sample as the release before format 3 wrote it (commit 9301ea9, format 2: records without fingerprints), and
+     * its state hash there.
+     */
+    private static final String SAMPLE_IN_FORMAT_TWO = "524c4b56020000000000000008000000040000000300000001610000000000"
+            + "000002000000000000000800000000000000020000000178000000016200000000000000010000000000000003000000000000"
+            + "0002000000013200000004f09f988000000000000000070000000000000007000000000000000100000005736d696c650000"
+            + "00040000000277310100000000000000010000000277320100000000000000030000000277330400000000000000020000000"
+            + "000000004000000026431020000000000000000051d0211d8";
+    private static final String SAMPLE_HASH_IN_FORMAT_TWO =
+            "347cc8db74004d1600318ad78a9798ce03c8fb65de90be0c34e83040bfc67924";
+
+    private static byte[] sampleInFormatTwo() {
+        return java.util.HexFormat.of().parseHex(SAMPLE_IN_FORMAT_TWO);
+    }
+
+    /** The sample's bytes in format 1: format 2's but for the version and the failed precondition's type. */
     private static byte[] sampleInFormatOne() {
-        byte[] snapshot = sample().capture().toByteArray();
+        byte[] snapshot = sampleInFormatTwo();
         byte[] body = Arrays.copyOf(snapshot, snapshot.length - 4);
         body[4] = 1;
         // The one failed precondition of the sample (w3, a put): type 4 in format 2, 3 in format 1.
@@ -238,15 +260,92 @@ class KvSnapshotTest {
                 .isEqualTo(new KvResult.IdempotencyKeyReused("put", 1, 11));
         assertThat(restored.apply(12, new KvCommand.Put("zzz", bytes("z"), -1, "d1")))
                 .isEqualTo(new KvResult.IdempotencyKeyReused("delete", 5, 12));
-        // Written again in format 2, the record keeps saying "either".
+        // Written again in format 3, the record keeps saying "either".
         KvStateMachine again = KvStateMachine.restore(restored.capture().toByteArray());
         assertThat(again.apply(13, new KvCommand.Delete("a", 5, "w3")))
                 .isEqualTo(new KvResult.PreconditionFailed(2, 4));
     }
 
     @Test
+    void aFormatTwoSnapshotIsStillReadAndItsRecordsAnswerAnyRequestOfTheirKindAsBefore() {
+        KvSnapshot read = KvSnapshot.readFrom(sampleInFormatTwo());
+        assertThat(read.stateHashHex()).as("format 3 hashes differently").isNotEqualTo(SAMPLE_HASH_IN_FORMAT_TWO);
+        KvStateMachine restored = KvStateMachine.fromSnapshot(read);
+        KvStateMachine sample = sample();
+        assertThat(restored.lastApplied()).isEqualTo(8);
+        assertThat(restored.range("", 10)).isEqualTo(sample.range("", 10));
+        assertThat(restored.idempotencyCapacity()).isEqualTo(4);
+        // Format 2 kept no fingerprint: w1 (a put of "b") answers a put of another key, value or condition with its
+        // result, as the release that wrote it did; another kind is still refused.
+        assertThat(restored.apply(9, new KvCommand.Put("c", bytes("other"), 0, "w1")))
+                .isEqualTo(new KvResult.Written(1));
+        assertThat(restored.get("c")).isEmpty();
+        assertThat(restored.apply(10, new KvCommand.Delete("b", "w1")))
+                .isEqualTo(new KvResult.IdempotencyKeyReused("put", 1, 10));
+        assertThat(restored.apply(11, new KvCommand.Delete("other", "d1"))).isEqualTo(new KvResult.Deleted(0, 5));
+        // A record made now has one.
+        assertThat(restored.apply(12, new KvCommand.Put("n", bytes("1"), -1, "w9"))).isEqualTo(new KvResult.Written(12));
+        assertThat(restored.apply(13, new KvCommand.Put("m", bytes("1"), -1, "w9")))
+                .isEqualTo(new KvResult.IdempotencyKeyReused("put", 12, 13));
+
+        // Written in format 3 and read back, each record keeps what it had: none, or its fingerprint.
+        byte[] three = restored.capture().toByteArray();
+        assertThat(three[4]).isEqualTo((byte) 3);
+        KvStateMachine again = KvStateMachine.restore(three);
+        assertThat(again.capture().toByteArray()).isEqualTo(three);
+        assertThat(again.stateHashHex()).isEqualTo(restored.stateHashHex());
+        // (w9 evicted w1, the oldest, at capacity 4.)
+        assertThat(again.apply(14, new KvCommand.Put("c", bytes("other"), 0, "w2")))
+                .isEqualTo(new KvResult.Written(3));
+        assertThat(again.apply(15, new KvCommand.Put("m", bytes("1"), -1, "w9")))
+                .isEqualTo(new KvResult.IdempotencyKeyReused("put", 12, 15));
+        assertThat(again.apply(16, new KvCommand.Put("n", bytes("1"), -1, "w9"))).isEqualTo(new KvResult.Written(12));
+    }
+
+    @Test
+    void formatThreeKeepsEachRecordsFingerprintThroughARoundTrip() {
+        KvStateMachine kv = sample();
+        byte[] snapshot = kv.capture().toByteArray();
+        KvStateMachine restored = KvStateMachine.restore(snapshot);
+        assertThat(restored.capture().toByteArray()).isEqualTo(snapshot);
+        assertThat(restored.stateHashHex()).isEqualTo(kv.stateHashHex());
+        for (KvStateMachine m : java.util.List.of(kv, restored)) {
+            assertThat(m.apply(9, new KvCommand.Put("b", bytes("two"), -1, "w1"))).isEqualTo(new KvResult.Written(1));
+            assertThat(m.apply(10, new KvCommand.Put("c", bytes("two"), -1, "w1")))
+                    .isEqualTo(new KvResult.IdempotencyKeyReused("put", 1, 10));
+            assertThat(m.apply(11, new KvCommand.Put("a", bytes("y"), 0, "w3")))
+                    .isEqualTo(new KvResult.PreconditionFailed(2, 4));
+            assertThat(m.apply(12, new KvCommand.Put("a", bytes("y"), 8, "w3")))
+                    .isEqualTo(new KvResult.IdempotencyKeyReused("put", 4, 12));
+            assertThat(m.apply(13, new KvCommand.Delete("zzz", "d1"))).isEqualTo(new KvResult.Deleted(0, 5));
+            assertThat(m.apply(14, new KvCommand.Delete("a", "d1")))
+                    .isEqualTo(new KvResult.IdempotencyKeyReused("delete", 5, 14));
+            assertThat(m.get("a").orElseThrow().modRevision()).isEqualTo(8);
+        }
+        assertThat(restored.stateHashHex()).isEqualTo(kv.stateHashHex());
+    }
+
+    @Test
+    void aBadFingerprintFlagIsRefused() {
+        byte[] body = bodyOf(sample());
+        // w3's record: type 4, actual revision, revision, then the flag.
+        int flag = indexOfType(body, (byte) 4) + 1 + 8 + 8;
+        assertThat(body[flag]).isEqualTo((byte) 1);
+        byte[] badFlag = body.clone();
+        badFlag[flag] = 2;
+        assertThatThrownBy(() -> KvSnapshot.readFrom(withCrc(badFlag)))
+                .hasMessage("fingerprint flag 2 is outside 0..1 at offset " + flag);
+        // A failed precondition of either kind comes from format 1, which had no fingerprints.
+        byte[] eitherKind = body.clone();
+        eitherKind[indexOfType(body, (byte) 4)] = 3;
+        assertThatThrownBy(() -> KvSnapshot.readFrom(withCrc(eitherKind)))
+                .hasMessage("a failed precondition of either kind of request (from format version 1) has no fingerprint"
+                        + " at offset " + flag);
+    }
+
+    @Test
     void aFormatOneSnapshotCannotHoldTheKindsOfFormatTwo() {
-        byte[] snapshot = sample().capture().toByteArray();
+        byte[] snapshot = sampleInFormatTwo();
         byte[] body = Arrays.copyOf(snapshot, snapshot.length - 4);
         body[4] = 1;
         int at = indexOfType(body, (byte) 4);

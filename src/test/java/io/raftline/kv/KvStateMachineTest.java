@@ -353,8 +353,13 @@ class KvStateMachineTest {
         withIdempotencyKey.apply(1, new KvCommand.Put("k", bytes("v"), -1, "r"));
         KvStateMachine otherCapacity = new KvStateMachine(10);
         otherCapacity.apply(1, new KvCommand.Put("k", bytes("v")));
+        // The same key, entry and recorded result, for another request (a create-only put): another fingerprint.
+        KvStateMachine otherRequest = new KvStateMachine();
+        otherRequest.apply(1, new KvCommand.Put("k", bytes("v"), KvCommand.MUST_NOT_EXIST, "r"));
+        assertThat(otherRequest.get("k")).isEqualTo(withIdempotencyKey.get("k"));
 
-        assertThat(List.of(base, laterIndex, otherValue, otherRevision, withIdempotencyKey, otherCapacity))
+        assertThat(List.of(base, laterIndex, otherValue, otherRevision, withIdempotencyKey, otherCapacity,
+                        otherRequest))
                 .extracting(KvStateMachine::stateHashHex)
                 .doesNotHaveDuplicates();
     }

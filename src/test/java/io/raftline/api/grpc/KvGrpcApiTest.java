@@ -316,9 +316,18 @@ class KvGrpcApiTest {
         int leader = leader();
         PutRequest first = put("counter", "1").toBuilder().setIdempotencyKey("req-1").build();
         long revision = retried(aFollower(leader), KvServiceGrpcClient.Put, first).value().getRevision();
-        Outcome<PutResponse> retry = retried(leader, KvServiceGrpcClient.Put, first.toBuilder()
-                .setValue(ByteString.copyFromUtf8("2")).build());
+        Outcome<PutResponse> retry = retried(leader, KvServiceGrpcClient.Put, first);
         assertThat(retry.value().getRevision()).isEqualTo(revision);
+        // Not a retry: another value, or another key, under the same idempotency key.
+        for (PutRequest other : List.of(first.toBuilder().setValue(ByteString.copyFromUtf8("2")).build(),
+                first.toBuilder().setKey("counter-2").build())) {
+            Outcome<PutResponse> refused = call(leader, KvServiceGrpcClient.Put, other, null, 5000);
+            assertThat(refused.status()).as("%s %s", refused.status(), refused.message())
+                    .isEqualTo(GrpcStatus.FAILED_PRECONDITION);
+            assertThat(refused.trailer(KvGrpcService.ERROR_CODE)).isEqualTo("idempotency_key_reused");
+        }
+        assertThat(retried(leader, KvServiceGrpcClient.Get, get("counter-2", Consistency.LINEARIZABLE)).status())
+                .isEqualTo(GrpcStatus.NOT_FOUND);
         assertThat(text(retried(leader, KvServiceGrpcClient.Get, get("counter", Consistency.LINEARIZABLE)).value().getKv()
                 .getValue())).isEqualTo("1");
         Outcome<DeleteResponse> del = retried(leader, KvServiceGrpcClient.Delete, DeleteRequest.newBuilder().setKey("counter")

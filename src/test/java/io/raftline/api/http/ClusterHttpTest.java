@@ -441,9 +441,9 @@ class ClusterHttpTest {
         assertThat(first.statusCode()).isEqualTo(200);
         long revision = first.bodyAsJsonObject().getLong("revision");
 
-        // The retry may reach another node and may even carry different bytes: it is the same request.
+        // The retry may reach another node: it is the same request (the same key, body and ifRevision).
         HttpResponse<Buffer> retry = send(HttpMethod.PUT, cluster.nodeUrl(leader) + "/v1/kv/counter",
-                Buffer.buffer("2"), headers);
+                Buffer.buffer("1"), headers);
         assertThat(retry.statusCode()).isEqualTo(200);
         assertThat(retry.bodyAsJsonObject().getLong("revision")).isEqualTo(revision);
 
@@ -453,6 +453,42 @@ class ClusterHttpTest {
 
         HttpResponse<Buffer> fresh = put(leader, "/v1/kv/counter", "3");
         assertThat(fresh.bodyAsJsonObject().getLong("revision")).isGreaterThan(revision);
+    }
+
+    @Test
+    void aPutReusingAnIdempotencyKeyForAnotherKeyOrBodyIsRefusedAndWritesNothing() throws Exception {
+        int leader = leader();
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", "req-other");
+        HttpResponse<Buffer> first = send(HttpMethod.PUT, cluster.nodeUrl(leader) + "/v1/kv/reuse-a",
+                Buffer.buffer("1"), headers);
+        assertThat(first.statusCode()).isEqualTo(200);
+        long revision = first.bodyAsJsonObject().getLong("revision");
+
+        // Another key, through a follower: it used to answer 200 {"revision": <the first put's>} and write nothing.
+        HttpResponse<Buffer> otherKey = send(HttpMethod.PUT, cluster.nodeUrl(aFollower(leader)) + "/v1/kv/reuse-b",
+                Buffer.buffer("2"), headers);
+        assertThat(otherKey.statusCode()).as(otherKey.bodyAsString()).isEqualTo(409);
+        JsonObject body = otherKey.bodyAsJsonObject();
+        assertThat(body.getString("error")).isEqualTo("idempotency_key_reused");
+        assertThat(body.getString("message")).contains("'req-other'", "another put", "revision " + revision);
+        assertThat(body.getString("firstUse")).isEqualTo("put");
+        assertThat(body.getLong("firstRevision")).isEqualTo(revision);
+        // Another body for the same key, or another condition.
+        HttpResponse<Buffer> otherBody = send(HttpMethod.PUT, cluster.nodeUrl(leader) + "/v1/kv/reuse-a",
+                Buffer.buffer("2"), headers);
+        assertThat(otherBody.statusCode()).as(otherBody.bodyAsString()).isEqualTo(409);
+        HttpResponse<Buffer> otherCondition = send(HttpMethod.PUT,
+                cluster.nodeUrl(leader) + "/v1/kv/reuse-a?ifRevision=" + revision, Buffer.buffer("1"), headers);
+        assertThat(otherCondition.statusCode()).as(otherCondition.bodyAsString()).isEqualTo(409);
+
+        assertThat(get(leader, "/v1/kv/reuse-b").statusCode()).isEqualTo(404);
+        HttpResponse<Buffer> a = get(leader, "/v1/kv/reuse-a");
+        assertThat(a.bodyAsString()).isEqualTo("1");
+        assertThat(a.getHeader("Raft-Revision")).isEqualTo(String.valueOf(revision));
+        HttpResponse<Buffer> retry = send(HttpMethod.PUT, cluster.nodeUrl(aFollower(leader)) + "/v1/kv/reuse-a",
+                Buffer.buffer("1"), headers);
+        assertThat(retry.statusCode()).isEqualTo(200);
+        assertThat(retry.bodyAsJsonObject().getLong("revision")).isEqualTo(revision);
     }
 
     @Test
