@@ -4,6 +4,7 @@ import io.raftline.kv.KvChange;
 import io.raftline.node.NodeHost;
 import io.raftline.node.NodeRequestException;
 import io.vertx.core.Context;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -13,13 +14,22 @@ import java.util.List;
  * watch, whichever of the registration and the end comes first.
  *
  * <p>Subclasses say how to write a batch and how to tell the client the node ended the watch; everything runs on
- * the connection's context.
+ * the connection's context. The sink keeps the stream's {@link WatchCursor}: changes that arrive before the node has
+ * answered the registration (a resumed watch's backlog, or a group of a sharded node that registered before another)
+ * wait until it has, so that the stream can first tell the client where it starts and then give every change the id
+ * of the position after it.
  */
 public abstract class ContextWatchSink implements NodeHost.WatchSink {
 
     private final Context context;
     private NodeHost.Watch watch;
+    private WatchCursor cursor;
+    private List<Batch> waiting = new ArrayList<>();
     private boolean done;
+
+    /** Changes of one group that arrived before the registration was answered. */
+    private record Batch(int group, List<KvChange> changes) {
+    }
 
     /**
      * Creates the sink.
@@ -31,11 +41,27 @@ public abstract class ContextWatchSink implements NodeHost.WatchSink {
     }
 
     /**
-     * Writes changes to the client (on the connection's context, only while the stream is open).
-     *
-     * @param changes the changes, in log order
+     * The watch is registered and the cursor is at its start: the subclass tells the client where the stream starts
+     * (on the connection's context, only while the stream is open, before any {@link #deliver}).
      */
-    protected abstract void deliver(List<KvChange> changes);
+    protected abstract void started();
+
+    /**
+     * Writes changes of one group to the client (on the connection's context, only while the stream is open, after
+     * {@link #started()}); the subclass moves the {@link #cursor()} past each change it writes.
+     *
+     * @param group   the group, by index (0 on an unsharded node)
+     * @param changes the changes, in the group's log order
+     */
+    protected abstract void deliver(int group, List<KvChange> changes);
+
+    /**
+     * The cursor moved on without a change (a group's watch passed a revision, as asked by
+     * {@link #requestProgress()}); the subclass may tell the client its new position. On the connection's context,
+     * while the stream is open.
+     */
+    protected void progressed() {
+    }
 
     /**
      * Tells the client the node ended the watch (on the connection's context, only while the stream is open); the
@@ -51,9 +77,33 @@ public abstract class ContextWatchSink implements NodeHost.WatchSink {
 
     @Override
     public final void changes(List<KvChange> changes) {
+        changes(0, changes);
+    }
+
+    @Override
+    public final void changes(int group, List<KvChange> changes) {
         context.runOnContext(v -> {
-            if (!done) {
-                deliver(changes);
+            if (done) {
+                return;
+            }
+            if (cursor == null) {
+                waiting.add(new Batch(group, changes));
+            } else {
+                deliver(group, changes);
+            }
+        });
+    }
+
+    @Override
+    public final void progress(long revision) {
+        progress(0, revision);
+    }
+
+    @Override
+    public final void progress(int group, long revision) {
+        context.runOnContext(v -> {
+            if (!done && cursor != null && cursor.progressed(group, revision)) {
+                progressed();
             }
         });
     }
@@ -69,15 +119,42 @@ public abstract class ContextWatchSink implements NodeHost.WatchSink {
     }
 
     /**
-     * The node registered the watch; if the stream is already done, the watch is cancelled at once.
+     * The node registered the watch (on the connection's context); if the stream is already done, the watch is
+     * cancelled at once. Otherwise the stream starts ({@link #started()}) and the changes that waited are delivered.
      *
      * @param registered the node's handle
      */
     public final void registered(NodeHost.Watch registered) {
         if (done) {
             registered.cancel();
-        } else {
-            watch = registered;
+            return;
+        }
+        watch = registered;
+        cursor = new WatchCursor(registered.start());
+        started();
+        List<Batch> queued = waiting;
+        waiting = null;
+        for (Batch b : queued) {
+            if (done) {
+                return;
+            }
+            deliver(b.group(), b.changes());
+        }
+    }
+
+    /**
+     * Where the stream is (on the connection's context, once registered).
+     *
+     * @return the cursor
+     */
+    protected final WatchCursor cursor() {
+        return cursor;
+    }
+
+    /** Asks the node for the progress of the watch (a quiet prefix's stream then moves its cursor on). */
+    protected final void requestProgress() {
+        if (watch != null && !done) {
+            watch.requestProgress();
         }
     }
 
@@ -103,6 +180,7 @@ public abstract class ContextWatchSink implements NodeHost.WatchSink {
             return;
         }
         done = true;
+        waiting = null;
         if (watch != null) {
             watch.cancel();
             watch = null;

@@ -317,7 +317,8 @@ final class KvClientCommand implements Callable<Integer> {
     /**
      * {@code kv watch}: every change under a prefix, one JSON object per line, as {@code GET /v1/watch} streams
      * them. When the stream breaks (the node restarts, loses its leader), it reconnects to the same node with the
-     * last change's id, so nothing is missed or printed twice; it stops after {@code --count} changes, on Ctrl-C, or
+     * last id the stream sent (the last change's, or the stream's start, or the progress of a quiet watch), so
+     * nothing is missed or printed twice, on a sharded cluster too (the id names every group's position); it stops after {@code --count} changes, on Ctrl-C, or
      * when the node refuses (a revision that was compacted away: exit 1 with the oldest one available).
      */
     @Command(name = "watch", description = {"Print every change under a prefix as it is applied, one JSON object per"
@@ -375,7 +376,16 @@ final class KvClientCommand implements Callable<Integer> {
                                 event = line.substring(7);
                             } else if (line.startsWith("data: ")) {
                                 data = line.substring(6);
-                            } else if (line.isEmpty() && data != null) {
+                            } else if (line.isEmpty() && data == null) {
+                                // An id without data (the stream's start, or the progress of a quiet watch) moves
+                                // the position to resume from without an event, as EventSource does: a stream that
+                                // breaks before its first change resumes at its start, not "from now" again.
+                                if (id != null) {
+                                    lastId = id;
+                                }
+                                id = null;
+                                event = null;
+                            } else if (line.isEmpty()) {
                                 if ("error".equals(event)) {
                                     err.println("raftline kv watch: the stream ended: " + data + "; reconnecting");
                                 } else {

@@ -678,8 +678,15 @@ public final class NodeHost {
      * {@code (fromRevision, skip)}: the changes of revision {@code fromRevision} after its first {@code skip}, then
      * every later one. {@code fromRevision} 0 starts with the next entry applied. The sink is called on the node's
      * thread; {@link Watch#cancel()} stops it. A crash, or a snapshot from the leader (which skips changes), ends it
-     * with a {@link NodeRequestException} (the client resumes from the last change it got).
+     * with a {@link NodeRequestException} (the client resumes from the last change it got). The watch says where it
+     * starts ({@link Watch#start()}): a client that loses the stream before its first change resumes there, not "from
+     * now" again (which would skip what was applied in between).
      *
+     * @param prefix       the keys watched
+     * @param fromRevision the first revision, or 0 for the next entry applied
+     * @param skip         how many changes of {@code fromRevision} are skipped (ignored with {@code fromRevision} 0)
+     * @param sink         where changes go
+     * @return the running watch
      * @throws WatchCompactedException if changes at {@code fromRevision} are no longer held
      */
     public Watch watch(String prefix, long fromRevision, int skip, WatchSink sink) {
@@ -703,7 +710,31 @@ public final class NodeHost {
             sink.changes(backlog);
         }
         watchers.add(w);
-        return () -> watchers.remove(w);
+        List<WatchPosition> from = List.of(new WatchPosition(start, startSkip));
+        return new Watch() {
+            @Override
+            public void cancel() {
+                watchers.remove(w);
+            }
+
+            @Override
+            public List<WatchPosition> start() {
+                return from;
+            }
+
+            @Override
+            public void requestProgress() {
+                if (!watchers.contains(w)) {
+                    return; // cancelled, or ended with the node
+                }
+                long applied = kv.lastApplied();
+                // Only a revision the watch has wholly passed: every change of it (and before) is in the sink already,
+                // since watchers are told of an entry's changes as it is applied, on this thread.
+                if (applied >= w.fromRevision()) {
+                    w.sink().progress(applied);
+                }
+            }
+        };
     }
 
     private void notifyWatchers(List<KvChange> changes) {
@@ -743,6 +774,37 @@ public final class NodeHost {
         void changes(List<KvChange> changes);
 
         /**
+         * Changes of one Raft group, where several groups' watches are merged into one stream (a node of a sharded
+         * cluster): each group's changes come in its log order. A sink that does not tell groups apart takes them as
+         * {@link #changes(List)}.
+         *
+         * @param group   the group, by its index among the node's groups
+         * @param changes the changes
+         */
+        default void changes(int group, List<KvChange> changes) {
+            changes(changes);
+        }
+
+        /**
+         * The answer to {@link Watch#requestProgress()}: the watch has passed every change up to and including
+         * {@code revision} (all of them that match were handed to {@link #changes(List)} before this call).
+         *
+         * @param revision the revision passed
+         */
+        default void progress(long revision) {
+            progress(0, revision);
+        }
+
+        /**
+         * {@link #progress(long)} of one group of a merged stream.
+         *
+         * @param group    the group, by its index among the node's groups
+         * @param revision the revision that group's watch passed
+         */
+        default void progress(int group, long revision) {
+        }
+
+        /**
          * The watch ended on this node; resume from the last change received.
          *
          * @param why the reason
@@ -751,10 +813,25 @@ public final class NodeHost {
     }
 
     /** A running watch. */
-    @FunctionalInterface
     public interface Watch {
         /** Stops delivering (on the node's thread). */
         void cancel();
+
+        /**
+         * Where the watch starts in each Raft group it covers, by group (one position for a node of an unsharded
+         * cluster): nothing before it is delivered, and every matching change from it on is. A watch "from the next
+         * change" resolves it to the revision after the last one applied when it was registered.
+         *
+         * @return the start of each group
+         */
+        List<WatchPosition> start();
+
+        /**
+         * Asks the node to report, through the sink's {@link WatchSink#progress(long)}, the last revision it applied
+         * when it is at or after the watch's start (on the node's thread; nothing is reported otherwise). A client
+         * told of it can resume after that revision: a watch of a quiet prefix does not fall behind.
+         */
+        void requestProgress();
     }
 
     /**

@@ -3,6 +3,7 @@ package io.raftline.node;
 import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvResult;
 import io.vertx.core.Future;
+import java.util.List;
 
 /**
  * The client-facing side of one Raft node: what the HTTP API (and later gRPC and the RESP listener) call.
@@ -101,6 +102,29 @@ public interface RaftNode {
      * @return the watch, to cancel; fails with {@link WatchCompactedException} if the changes are no longer held
      */
     Future<NodeHost.Watch> watch(String prefix, long fromRevision, int skip, NodeHost.WatchSink sink);
+
+    /**
+     * Watches from a position in each Raft group this node hosts, as a client resumes a stream from the id of the
+     * last event it received (whatever the number of groups): {@link #watch(String, long, int, NodeHost.WatchSink)}
+     * for a node of one group. A node of several groups merges their changes (see
+     * {@link io.raftline.shard.ReplicaSet#watch(String, List, NodeHost.WatchSink)}).
+     *
+     * @param prefix the key prefix ("" for every key)
+     * @param from   where to start in each group, by group; empty: from the next change in each
+     * @param sink   where changes go
+     * @return the watch; fails with {@link IllegalArgumentException} if {@code from} names another number of groups
+     *     than the node hosts, with {@link WatchCompactedException} if the changes are no longer held
+     */
+    default Future<NodeHost.Watch> watch(String prefix, List<WatchPosition> from, NodeHost.WatchSink sink) {
+        if (from.isEmpty()) {
+            return watch(prefix, 0, 0, sink);
+        }
+        if (from.size() != 1) {
+            return Future.failedFuture(new IllegalArgumentException("the position names " + from.size()
+                    + " Raft group(s), but node " + id() + " hosts one (an id of another cluster's watch?)"));
+        }
+        return watch(prefix, from.get(0).revision(), from.get(0).skip(), sink);
+    }
 
     /**
      * Stops at once, losing everything that is not in the log store.

@@ -294,7 +294,22 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
         return onContextWhenRunning(() -> {
             NodeHost.Watch w = host.watch(prefix, fromRevision, skip, sink);
             Context owner = context;
-            return Future.succeededFuture(() -> owner.runOnContext(v -> w.cancel()));
+            return Future.succeededFuture(new NodeHost.Watch() {
+                @Override
+                public void cancel() {
+                    owner.runOnContext(v -> w.cancel());
+                }
+
+                @Override
+                public List<WatchPosition> start() {
+                    return w.start();
+                }
+
+                @Override
+                public void requestProgress() {
+                    owner.runOnContext(v -> w.requestProgress());
+                }
+            });
         });
     }
 

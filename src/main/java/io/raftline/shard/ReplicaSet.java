@@ -9,6 +9,7 @@ import io.raftline.node.NodeStatus;
 import io.raftline.node.RaftNode;
 import io.raftline.node.ReadConsistency;
 import io.raftline.node.StateDigest;
+import io.raftline.node.WatchPosition;
 import io.raftline.raft.MembershipChange;
 import io.vertx.core.Future;
 import java.nio.charset.StandardCharsets;
@@ -227,10 +228,9 @@ public final class ReplicaSet implements RaftNode {
     }
 
     /**
-     * On a sharded cluster, watches every group and merges their changes as they are applied: each group's changes
-     * stay in its log order, and revisions are per group (two groups' changes may carry the same revision). So a
-     * watch starts from now: resuming from a revision ({@code fromRevision > 0}) is refused, since a revision names a
-     * position in one group's log only. The watch ends when any group's ends (a crash ends them all anyway).
+     * A watch from a revision: a revision names a place in one group's log only, so on a sharded cluster only
+     * {@code fromRevision} 0 (from the next change in every group) is served; a stream resumes from its last event id,
+     * which names every group's position ({@link #watch(String, List, NodeHost.WatchSink)}).
      */
     @Override
     public Future<NodeHost.Watch> watch(String prefix, long fromRevision, int skip, NodeHost.WatchSink sink) {
@@ -239,35 +239,43 @@ public final class ReplicaSet implements RaftNode {
         }
         if (fromRevision != 0) {
             return Future.failedFuture(new IllegalArgumentException("fromRevision " + fromRevision + " cannot be"
-                    + " resumed on a cluster sharded over " + replicas.size() + " Raft groups (revisions are per"
-                    + " group); watch from now (no fromRevision)"));
+                    + " served on a cluster sharded over " + replicas.size() + " Raft groups (revisions are per"
+                    + " group); watch from now (no fromRevision), and resume with the last event id, which names"
+                    + " every group's position"));
         }
-        List<NodeHost.Watch> running = new java.util.concurrent.CopyOnWriteArrayList<>();
-        NodeHost.WatchSink merged = new NodeHost.WatchSink() {
-            private boolean ended;
+        return watch(prefix, List.of(), sink);
+    }
 
-            @Override
-            public synchronized void changes(List<io.raftline.kv.KvChange> changes) {
-                if (!ended) {
-                    sink.changes(changes);
-                }
-            }
-
-            @Override
-            public synchronized void ended(NodeRequestException why) {
-                if (!ended) {
-                    ended = true;
-                    running.forEach(NodeHost.Watch::cancel);
-                    sink.ended(why);
-                }
-            }
-        };
+    /**
+     * On a sharded cluster, watches every group from its own position and merges their changes as they are applied:
+     * each group's changes stay in its log order and reach the sink tagged with their group
+     * ({@link NodeHost.WatchSink#changes(int, List)}), so the client can keep every group's position and resume each
+     * one where it was. The watch's {@link NodeHost.Watch#start()} has every group's start. The watch ends when any
+     * group's ends (a crash ends them all anyway); if a group refuses it, the others' registrations are cancelled,
+     * those that complete later too.
+     */
+    @Override
+    public Future<NodeHost.Watch> watch(String prefix, List<WatchPosition> from, NodeHost.WatchSink sink) {
+        if (replicas.size() == 1) {
+            return replicas.get(0).watch(prefix, from, sink);
+        }
+        if (!from.isEmpty() && from.size() != replicas.size()) {
+            return Future.failedFuture(new IllegalArgumentException("the position names " + from.size()
+                    + " Raft group(s), but this cluster is sharded over " + replicas.size()
+                    + " (an id of another cluster's watch?)"));
+        }
+        MergedWatch merged = new MergedWatch(sink, replicas.size());
         List<Future<NodeHost.Watch>> started = new ArrayList<>();
-        for (RaftNode r : replicas) {
-            started.add(r.watch(prefix, 0, 0, merged).onSuccess(running::add));
+        for (int g = 0; g < replicas.size(); g++) {
+            int group = g;
+            WatchPosition p = from.isEmpty() ? null : from.get(g);
+            started.add(replicas.get(g).watch(prefix, p == null ? 0 : p.revision(), p == null ? 0 : p.skip(),
+                    merged.groupSink(g)).map(w -> {
+                        merged.registered(group, w);
+                        return w;
+                    }));
         }
-        return Future.all(started).<NodeHost.Watch>map(done -> () -> running.forEach(NodeHost.Watch::cancel))
-                .onFailure(e -> running.forEach(NodeHost.Watch::cancel));
+        return Future.all(started).<NodeHost.Watch>map(done -> merged).onFailure(e -> merged.cancel());
     }
 
     @Override

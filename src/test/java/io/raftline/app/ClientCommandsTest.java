@@ -192,6 +192,38 @@ class ClientCommandsTest {
         assertThat(unreachable.err()).contains("cannot reach");
     }
 
+    /**
+     * {@code kv watch} keeps the id a stream names before its first change: a stream that breaks before any change is
+     * resumed from its start with {@code Last-Event-ID}, not "from now" again. The server is a stand-in that sends a
+     * start and breaks, then answers the reconnection with one change.
+     */
+    @Test
+    void kvWatchResumesAStreamThatBrokeBeforeItsFirstChangeFromItsStart() throws Exception {
+        java.util.List<String> lastEventIds = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/v1/watch", exchange -> {
+            lastEventIds.add(String.valueOf(exchange.getRequestHeaders().getFirst("Last-Event-ID")));
+            exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+            exchange.sendResponseHeaders(200, 0);
+            String body = lastEventIds.size() == 1 ? ": watching from node 1\n\nid: 41\n\n"
+                    : "id: 42:0\nevent: put\ndata: {\"type\":\"put\",\"key\":\"a\",\"revision\":42}\n\n";
+            try (java.io.OutputStream out = exchange.getResponseBody()) {
+                out.write(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+        });
+        server.start();
+        try {
+            MainTest.Result watch = MainTest.run("kv", "watch", "--count", "1", "--url",
+                    "http://127.0.0.1:" + server.getAddress().getPort());
+            assertThat(watch.code()).as(watch.err()).isZero();
+            assertThat(watch.out().trim()).isEqualTo("{\"type\":\"put\",\"key\":\"a\",\"revision\":42}");
+            assertThat(lastEventIds).containsExactly("null", "41");
+        } finally {
+            server.stop(0);
+        }
+    }
+
     @Test
     void membersAndClusterCommandsShowAndChangeTheMembership() {
         MainTest.Result list = MainTest.run("members", "list", "--url", follower);

@@ -2,6 +2,7 @@ package io.raftline.api.grpc;
 
 import com.google.protobuf.ByteString;
 import io.raftline.api.ContextWatchSink;
+import io.raftline.api.WatchCursor;
 import io.raftline.api.KvRequests;
 import io.raftline.api.RangeResult;
 import io.raftline.api.http.KvApi;
@@ -18,6 +19,7 @@ import io.raftline.node.NodeRequestException;
 import io.raftline.node.RaftNode;
 import io.raftline.node.ReadConsistency;
 import io.raftline.node.WatchCompactedException;
+import io.raftline.node.WatchPosition;
 import io.raftline.proto.kv.CompareAndSetRequest;
 import io.raftline.proto.kv.Consistency;
 import io.raftline.proto.kv.DeleteRequest;
@@ -36,6 +38,8 @@ import io.raftline.proto.kv.TxnResponse;
 import io.raftline.proto.kv.WatchEvent;
 import io.raftline.proto.kv.WatchRequest;
 import io.raftline.proto.kv.WatchResponse;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.grpc.common.GrpcStatus;
@@ -104,6 +108,8 @@ public final class KvGrpcService {
      * beyond, the stream ends rather than the node buffering a slow client's backlog without bound.
      */
     public static final long MAX_WATCH_BEHIND_BYTES = WatchApi.MAX_BEHIND_BYTES;
+    /** How often a Watch asks its node how far it got, to move a quiet stream's cursor on. */
+    private static final long WATCH_PROGRESS_MS = 15_000;
 
     private final RaftNode node;
     private final KvRequests requests;
@@ -459,6 +465,19 @@ public final class KvGrpcService {
             invalid(call, "from_revision and skip must be >= 0");
             return;
         }
+        List<WatchPosition> resumeAt = null;
+        if (!msg.getCursor().isEmpty()) {
+            if (msg.getFromRevision() != 0 || msg.getSkip() != 0) {
+                invalid(call, "cursor: resumes by itself; leave from_revision and skip 0");
+                return;
+            }
+            try {
+                resumeAt = WatchCursor.parse(msg.getCursor());
+            } catch (IllegalArgumentException e) {
+                invalid(call, "cursor: " + e.getMessage());
+                return;
+            }
+        }
         try {
             KvCommand.validatePrefix(msg.getPrefix());
         } catch (IllegalArgumentException e) {
@@ -472,16 +491,31 @@ public final class KvGrpcService {
             return;
         }
         GrpcServerResponse<WatchRequest, WatchResponse> out = call.response();
-        boolean[] headSent = new boolean[1];
-        ContextWatchSink sink = new ContextWatchSink(Vertx.currentContext()) {
+        Context here = Vertx.currentContext();
+        ContextWatchSink sink = new ContextWatchSink(here) {
             /** Bytes written since the stream's write queue was last found full, until it drains. */
             private long behind;
 
+            private long progressTimer = -1;
+
+            /** The first message: where the stream starts, before any event. */
             @Override
-            protected void deliver(List<KvChange> changes) {
-                headSent[0] = true; // the first message sends the head
+            protected void started() {
+                send(WatchResponse.newBuilder().setCursor(cursor().id()).build());
+                progressTimer = here.owner().setPeriodic(WATCH_PROGRESS_MS, t -> requestProgress());
+            }
+
+            /** A quiet watch passed more of the log: a message without events moves the client's cursor on. */
+            @Override
+            protected void progressed() {
+                send(WatchResponse.newBuilder().setCursor(cursor().id()).build());
+            }
+
+            @Override
+            protected void deliver(int group, List<KvChange> changes) {
                 WatchResponse.Builder batch = WatchResponse.newBuilder();
                 for (KvChange c : changes) {
+                    cursor().passed(group, c);
                     WatchEvent.Builder e = WatchEvent.newBuilder().setRevision(c.revision()).setPosition(c.seq());
                     if (c.deleted()) {
                         e.setType(WatchEvent.Type.DELETE).setKv(KeyValue.newBuilder().setKey(c.key()));
@@ -490,7 +524,10 @@ public final class KvGrpcService {
                     }
                     batch.addEvents(e);
                 }
-                WatchResponse message = batch.build();
+                send(batch.setCursor(cursor().id()).build());
+            }
+
+            private void send(WatchResponse message) {
                 try {
                     if (out.writeQueueFull()) {
                         behind += message.getSerializedSize();
@@ -512,6 +549,10 @@ public final class KvGrpcService {
 
             @Override
             protected void closed() {
+                if (progressTimer >= 0) {
+                    here.owner().cancelTimer(progressTimer);
+                    progressTimer = -1;
+                }
                 openWatches.decrementAndGet();
             }
 
@@ -529,7 +570,9 @@ public final class KvGrpcService {
         // A connection that closes under an open stream is reported on the response.
         out.exceptionHandler(e -> sink.finish());
         out.headers().set(SERVED_BY, String.valueOf(node.id()));
-        node.watch(msg.getPrefix(), msg.getFromRevision(), msg.getSkip(), sink).onComplete(ar -> sink.onContext(() -> {
+        Future<NodeHost.Watch> registered = resumeAt != null ? node.watch(msg.getPrefix(), resumeAt, sink)
+                : node.watch(msg.getPrefix(), msg.getFromRevision(), msg.getSkip(), sink);
+        registered.onComplete(ar -> sink.onContext(() -> {
             if (ar.failed()) {
                 sink.finish();
                 if (ar.cause() instanceof WatchCompactedException c) {
@@ -541,9 +584,6 @@ public final class KvGrpcService {
                 return;
             }
             sink.registered(ar.result());
-            if (!sink.done() && !headSent[0]) {
-                out.writeHead();
-            }
         }));
     }
 

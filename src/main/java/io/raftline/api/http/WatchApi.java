@@ -1,13 +1,16 @@
 package io.raftline.api.http;
 
 import io.raftline.api.ContextWatchSink;
+import io.raftline.api.WatchCursor;
 import io.raftline.kv.KvChange;
 import io.raftline.kv.KvCommand;
 import io.raftline.node.NodeHost;
 import io.raftline.node.NodeRequestException;
 import io.raftline.node.RaftNode;
 import io.raftline.node.WatchCompactedException;
+import io.raftline.node.WatchPosition;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -23,6 +26,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * a duplicate.
  *
  * <pre>
+ * : watching from node 2
+ *
+ * id: 13
+ *
  * id: 14:0
  * event: put
  * data: {"type":"put","key":"a","value":"1","base64":false,"revision":14,"createRevision":14,"version":1}
@@ -33,6 +40,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </pre>
  * An event id is {@code revision:position} (a transaction makes several changes at one revision); a client that
  * reconnects with {@code Last-Event-ID} (browsers' {@code EventSource} do it by themselves) goes on right after it.
+ * Before any change the stream names its start with an id-only block (the revision before it, {@code 13} above), which
+ * sets the client's last event id without an event: a stream that breaks before its first change resumes at its
+ * start, not "from now" again. On a sharded node an id names every group's position ({@link WatchCursor}).
+ * Every 15 s the stream asks the node how far the watch got, and sends the revision as an id-only block when it moved
+ * on, so a watch of a quiet prefix resumes close to where it was.
  * A revision older than the node's retained history answers 410 {@code {"error":"compacted","oldestRevision":N}}:
  * read the state again (its {@code appliedIndex}) and watch from there. The node asked serves the watch (a follower
  * streams what it applies, in the same order as the leader). When the node stops (crash, or a snapshot from the
@@ -81,17 +93,12 @@ public final class WatchApi {
             HttpErrors.badRequest(ctx, e.getMessage());
             return;
         }
-        long from;
-        int skip = 0;
+        List<WatchPosition> resumeAt = null;
+        long from = 0;
         String last = ctx.request().getHeader("Last-Event-ID");
         try {
             if (last != null && !last.isBlank()) {
-                int colon = last.indexOf(':');
-                from = Long.parseLong(colon < 0 ? last.trim() : last.substring(0, colon).trim());
-                skip = colon < 0 ? Integer.MAX_VALUE : Integer.parseInt(last.substring(colon + 1).trim()) + 1;
-                if (from < 1 || skip < 1) {
-                    throw new NumberFormatException();
-                }
+                resumeAt = WatchCursor.parse(last);
             } else {
                 String raw = ctx.request().getParam("fromRevision");
                 from = raw == null ? 0 : Long.parseLong(raw);
@@ -99,9 +106,9 @@ public final class WatchApi {
                     throw new NumberFormatException();
                 }
             }
-        } catch (NumberFormatException e) {
-            HttpErrors.badRequest(ctx, last != null ? "Last-Event-ID must be an event id like 14:0, got '" + last + "'"
-                    : "fromRevision must be an integer >= 0 (0: from the next change), got '"
+        } catch (IllegalArgumentException e) {
+            HttpErrors.badRequest(ctx, last != null ? "Last-Event-ID must be the id of an event of this stream: "
+                    + e.getMessage() : "fromRevision must be an integer >= 0 (0: from the next change), got '"
                     + ctx.request().getParam("fromRevision") + "'");
             return;
         }
@@ -119,7 +126,9 @@ public final class WatchApi {
             stream.finish();
             return;
         }
-        node.watch(prefix, from, skip, stream).onComplete(ar -> stream.onContext(() -> {
+        Future<NodeHost.Watch> registered = resumeAt != null ? node.watch(prefix, resumeAt, stream)
+                : node.watch(prefix, from, 0, stream);
+        registered.onComplete(ar -> stream.onContext(() -> {
             if (ar.failed()) {
                 stream.finish();
                 if (ar.cause() instanceof WatchCompactedException c) {
@@ -147,7 +156,7 @@ public final class WatchApi {
             this.resp = ctx.response();
         }
 
-        /** The watch is registered (changes may already have been queued on this context). */
+        /** The node's answer to the registration. */
         void start(NodeHost.Watch w) {
             if (resp.closed()) {
                 finish();
@@ -156,14 +165,33 @@ public final class WatchApi {
             if (done()) {
                 return;
             }
-            if (!resp.headWritten()) {
-                head();
-            }
             keepalive = ctx.vertx().setPeriodic(KEEPALIVE_MS, t -> {
                 if (!done()) {
                     resp.write(": keepalive\n\n");
+                    requestProgress();
                 }
             });
+        }
+
+        /**
+         * The head, then an id-only block naming the position just before the start: it sets the client's last
+         * event id without an event (WHATWG SSE), so a stream that breaks before its first change resumes at its
+         * start, not "from now" again.
+         */
+        @Override
+        protected void started() {
+            if (!resp.headWritten()) {
+                head();
+            }
+            resp.write("id: " + cursor().id() + "\n\n");
+        }
+
+        /** A quiet watch passed more of the log: the client's last event id moves on with it. */
+        @Override
+        protected void progressed() {
+            if (!resp.ended()) {
+                resp.write("id: " + cursor().id() + "\n\n");
+            }
         }
 
         private void head() {
@@ -186,16 +214,14 @@ public final class WatchApi {
         }
 
         @Override
-        protected void deliver(List<KvChange> changes) {
+        protected void deliver(int group, List<KvChange> changes) {
             if (resp.ended()) {
                 return;
             }
-            if (!resp.headWritten()) {
-                head();
-            }
             Buffer out = Buffer.buffer();
             for (KvChange c : changes) {
-                out.appendString("id: " + c.revision() + ":" + c.seq() + "\nevent: " + (c.deleted() ? "delete" : "put")
+                cursor().passed(group, c);
+                out.appendString("id: " + cursor().id() + "\nevent: " + (c.deleted() ? "delete" : "put")
                         + "\ndata: " + json(c).encode() + "\n\n");
             }
             if (resp.writeQueueFull()) {

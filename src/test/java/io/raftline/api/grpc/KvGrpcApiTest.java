@@ -531,6 +531,39 @@ class KvGrpcApiTest {
         }));
     }
 
+    /**
+     * A Watch's first response names where it starts (before any change), and every response where the stream is:
+     * resuming from that cursor after a break gets the change made in between, as the HTTP watch's ids do.
+     */
+    @Test
+    void aWatchNamesItsStartInItsFirstResponseAndResumesFromACursorWithoutAGap() throws Exception {
+        int leader = leader();
+        int follower = aFollower(leader);
+        long before = retried(leader, KvServiceGrpcClient.Put, put("elsewhere", "0")).value().getRevision();
+        List<io.raftline.proto.kv.WatchResponse> first = new java.util.concurrent.CopyOnWriteArrayList<>();
+        await(client.request(address(leader), KvServiceGrpcClient.Watch).compose(req -> {
+            Future<?> ready = req.response().map(resp -> resp.handler(first::add));
+            req.end(io.raftline.proto.kv.WatchRequest.newBuilder().setPrefix("gap/").build());
+            return ready;
+        }));
+        eventually("the first response", () -> !first.isEmpty());
+        assertThat(first.get(0).getEventsList()).isEmpty();
+        String start = first.get(0).getCursor();
+        assertThat(Long.parseLong(start)).as("the revision before the start").isGreaterThanOrEqualTo(before);
+        // The client's stream breaks here, before any change under gap/; a change is made while it is away.
+        long missed = retried(leader, KvServiceGrpcClient.Put, put("gap/x", "1")).value().getRevision();
+        List<io.raftline.proto.kv.WatchEvent> resumed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        watch(follower, io.raftline.proto.kv.WatchRequest.newBuilder().setPrefix("gap/").setCursor(start).build(),
+                resumed);
+        eventually("the resumed stream has the change made during the break", () -> !resumed.isEmpty());
+        assertThat(resumed.get(0).getRevision()).isEqualTo(missed);
+        eventually("the first stream's cursor moved past it", () -> first.get(first.size() - 1).getCursor()
+                .equals(missed + ":0"));
+        Outcome<io.raftline.proto.kv.WatchResponse> both = call(follower, KvServiceGrpcClient.Watch,
+                io.raftline.proto.kv.WatchRequest.newBuilder().setCursor(start).setFromRevision(1).build());
+        assertThat(both.status()).isEqualTo(GrpcStatus.INVALID_ARGUMENT);
+    }
+
     @Test
     void watchStreamsChangesFromAFollowerAndResumesAfterAPosition() throws Exception {
         int leader = leader();

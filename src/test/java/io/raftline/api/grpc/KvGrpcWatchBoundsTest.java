@@ -9,6 +9,7 @@ import io.raftline.kv.KvChange;
 import io.raftline.kv.KvEntry;
 import io.raftline.node.NodeHost;
 import io.raftline.node.RaftNode;
+import io.raftline.node.WatchPosition;
 import io.raftline.proto.kv.KvServiceGrpcClient;
 import io.raftline.proto.kv.WatchEvent;
 import io.raftline.proto.kv.WatchRequest;
@@ -58,7 +59,21 @@ class KvGrpcWatchBoundsTest {
                     case "id", "knownLeader" -> 1;
                     case "watch" -> {
                         sinks.add((NodeHost.WatchSink) args[3]);
-                        yield Future.succeededFuture((NodeHost.Watch) cancelled::incrementAndGet);
+                        yield Future.succeededFuture(new NodeHost.Watch() {
+                            @Override
+                            public void cancel() {
+                                cancelled.incrementAndGet();
+                            }
+
+                            @Override
+                            public List<WatchPosition> start() {
+                                return List.of(new WatchPosition(1, 0));
+                            }
+
+                            @Override
+                            public void requestProgress() {
+                            }
+                        });
                     }
                     default -> throw new UnsupportedOperationException(method.getName());
                 });

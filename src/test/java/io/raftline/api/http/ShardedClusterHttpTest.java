@@ -180,17 +180,40 @@ class ShardedClusterHttpTest extends ClusterHttpTest {
         });
     }
 
+    /** The data lines of a watch stream and the last id it sent (with an event or not), as EventSource keeps it. */
+    private static final class Sse {
+        final List<String> data = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile String lastId;
+        final java.net.http.HttpResponse<java.util.stream.Stream<String>> response;
+
+        Sse(String url, String lastEventId) throws Exception {
+            java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url));
+            if (lastEventId != null) {
+                request.header("Last-Event-ID", lastEventId);
+            }
+            response = java.net.http.HttpClient.newHttpClient().send(request.build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofLines());
+            assertThat(response.statusCode()).isEqualTo(200);
+            Thread reader = new Thread(() -> response.body().forEach(l -> {
+                if (l.startsWith("id: ")) {
+                    lastId = l.substring(4);
+                } else if (l.startsWith("data: ")) {
+                    data.add(l);
+                }
+            }));
+            reader.setDaemon(true);
+            reader.start();
+        }
+    }
+
+    /**
+     * A watch merges every group's changes; its ids name every group's position, so a stream that breaks resumes in
+     * each group right where it was: the changes made while it was away, and none it had. A revision alone names a
+     * place in one group's log and is refused.
+     */
     @Test
-    void aWatchFromNowSeesTheChangesOfEveryGroupAndAResumedOneIsRefused() throws Exception {
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        List<String> data = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.net.http.HttpResponse<java.util.stream.Stream<String>> stream = http.send(java.net.http.HttpRequest
-                .newBuilder(java.net.URI.create(cluster.nodeUrl(2) + "/v1/watch?prefix=w/")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofLines());
-        assertThat(stream.statusCode()).isEqualTo(200);
-        Thread reader = new Thread(() -> stream.body().filter(l -> l.startsWith("data: ")).forEach(data::add));
-        reader.setDaemon(true);
-        reader.start();
+    void aWatchSeesEveryGroupAndResumesFromItsLastIdInEachGroupWithoutGapOrDuplicate() throws Exception {
+        Sse stream = new Sse(cluster.nodeUrl(2) + "/v1/watch?prefix=w/", null);
         List<String> keys = new ArrayList<>();
         for (int g = 0; g < GROUPS; g++) {
             keys.add(keyOfGroup("w/", g));
@@ -199,12 +222,31 @@ class ShardedClusterHttpTest extends ClusterHttpTest {
             assertThat(put(1, "/v1/kv/" + key, "x").statusCode()).isEqualTo(200);
         }
         eventually("the watch saw a change in each of the " + GROUPS + " groups", () -> keys.stream()
-                .allMatch(k -> data.stream().anyMatch(d -> d.contains("\"" + k + "\""))));
-        stream.body().close();
+                .allMatch(k -> stream.data.stream().anyMatch(d -> d.contains("\"" + k + "\""))));
+        stream.response.body().close();
+        String lastId = stream.lastId;
+        assertThat(lastId.split(",")).as(lastId).hasSize(GROUPS);
 
-        HttpResponse<Buffer> resumed = get(2, "/v1/watch?prefix=w/&fromRevision=2");
-        assertThat(resumed.statusCode()).as(resumed.bodyAsString()).isEqualTo(400);
-        assertThat(resumed.bodyAsJsonObject().getString("message")).contains("per group");
+        // While the client is away, every group changes; resumed from its last id, it gets exactly those.
+        for (String key : keys) {
+            assertThat(put(1, "/v1/kv/" + key, "y").statusCode()).isEqualTo(200);
+        }
+        Sse resumed = new Sse(cluster.nodeUrl(3) + "/v1/watch?prefix=w/", lastId);
+        eventually("the resumed watch got the change of each group made during the break",
+                () -> resumed.data.size() >= GROUPS);
+        Thread.sleep(200);
+        assertThat(resumed.data).hasSize(GROUPS).allMatch(d -> d.contains("\"value\":\"y\""));
+        resumed.response.body().close();
+
+        HttpResponse<Buffer> fromRevision = get(2, "/v1/watch?prefix=w/&fromRevision=2");
+        assertThat(fromRevision.statusCode()).as(fromRevision.bodyAsString()).isEqualTo(400);
+        assertThat(fromRevision.bodyAsJsonObject().getString("message")).contains("per group");
+        // An id of one group's position (an unsharded cluster's) is refused too.
+        java.net.http.HttpResponse<String> oneGroup = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(cluster.nodeUrl(2) + "/v1/watch?prefix=w/"))
+                        .header("Last-Event-ID", "14:0").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(oneGroup.statusCode()).as(oneGroup.body()).isEqualTo(400);
+        assertThat(oneGroup.body()).contains("names 1 Raft group");
     }
 
     /**

@@ -5,6 +5,9 @@ import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.raftline.faults.NodeFault;
+import io.raftline.kv.KvChange;
+import io.raftline.node.NodeHost;
+import io.raftline.node.NodeRequestException;
 import io.raftline.server.ClusterVerticle;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
@@ -13,6 +16,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -74,6 +78,8 @@ class WatchHttpTest {
         final List<String> ids = new CopyOnWriteArrayList<>();
         final List<JsonObject> data = new CopyOnWriteArrayList<>();
         final List<String> kinds = new CopyOnWriteArrayList<>();
+        /** The last id the stream sent, with an event or without one, as an {@code EventSource} keeps it. */
+        volatile String lastId;
         volatile boolean ended;
         private final StringBuilder pending = new StringBuilder();
 
@@ -94,6 +100,9 @@ class WatchHttpTest {
                     } else if (line.startsWith("data: ")) {
                         json = line.substring(6);
                     }
+                }
+                if (id != null) {
+                    lastId = id;
                 }
                 if (kind != null) {
                     ids.add(id);
@@ -129,6 +138,77 @@ class WatchHttpTest {
                 .sendBuffer(Buffer.buffer(value)));
         assertThat(r.statusCode()).isEqualTo(200);
         return r.bodyAsJsonObject().getLong("revision");
+    }
+
+    /**
+     * A watch "from now" names its start before any change (an id-only block), so a client whose stream breaks
+     * before the first change under its prefix resumes at that start, as EventSource and {@code kv watch} do with
+     * the last id they got: the change made while it was away is not lost.
+     */
+    @Test
+    void aStreamThatBreaksBeforeItsFirstChangeResumesAtItsStartWithoutAGap() throws Exception {
+        int leader = await(cluster.awaitLeader(10_000));
+        long before = put(leader, "other", "0");
+        Events first = new Events();
+        RequestOptions o = new RequestOptions().setMethod(HttpMethod.GET)
+                .setAbsoluteURI(cluster.nodeUrl(leader) + "/v1/watch?prefix=gap/");
+        HttpClientRequest req = await(http.request(o).compose(r -> {
+            Future<HttpClientResponse> ready = r.response().map(resp -> resp.handler(first::feed));
+            r.end();
+            return ready.map(resp -> r);
+        }));
+        eventually("the stream named its start", () -> first.lastId != null);
+        assertThat(Long.parseLong(first.lastId)).as("the revision before the start").isGreaterThanOrEqualTo(before);
+        assertThat(first.ids).isEmpty();
+        // The stream breaks (proxy timeout, network blip) before any change under gap/ ...
+        await(req.connection().close());
+        // ... a change is applied while the client is away ...
+        long missed = put(leader, "gap/x", "1");
+        // ... and the client reconnects with the last id it got, as EventSource does.
+        Events second = open(leader, "?prefix=gap/", first.lastId);
+        long next = put(leader, "gap/y", "2");
+        eventually("the reconnected stream sees gap/y", () -> second.ids.contains(next + ":0"));
+        assertThat(second.ids).as("the change at revision %d made during the break, then the next", missed)
+                .containsExactly(missed + ":0", next + ":0");
+    }
+
+    /**
+     * A node reports the revisions a quiet watch has passed (what the streams send every 15 s as an id-only block):
+     * only once the watch passed its start, and only after every change up to it was handed over.
+     */
+    @Test
+    void aQuietWatchIsToldWhichRevisionsItPassedOnlyOnceItPassedThem() throws Exception {
+        int leader = await(cluster.awaitLeader(10_000));
+        long before = put(leader, "other", "0");
+        List<String> got = new CopyOnWriteArrayList<>();
+        NodeHost.Watch w = await(cluster.nodes().get(leader).watch("quiet/", 0, 0, new NodeHost.WatchSink() {
+            @Override
+            public void changes(List<KvChange> changes) {
+                changes.forEach(c -> got.add(c.key() + "@" + c.revision()));
+            }
+
+            @Override
+            public void progress(long revision) {
+                got.add("passed " + revision);
+            }
+
+            @Override
+            public void ended(NodeRequestException why) {
+                got.add("ended");
+            }
+        }));
+        assertThat(w.start()).hasSize(1);
+        long start = w.start().get(0).revision();
+        assertThat(start).isGreaterThan(before);
+        long loud = put(leader, "loud/x", "1");
+        long quiet = put(leader, "quiet/a", "1");
+        eventually("the change under quiet/ came", () -> got.contains("quiet/a@" + quiet));
+        w.requestProgress();
+        eventually("the progress came", () -> got.stream().anyMatch(g -> g.startsWith("passed")));
+        long passed = Long.parseLong(got.get(got.size() - 1).substring("passed ".length()));
+        assertThat(passed).isGreaterThanOrEqualTo(Math.max(loud, quiet));
+        assertThat(got).containsExactly("quiet/a@" + quiet, "passed " + passed);
+        w.cancel();
     }
 
     @Test
