@@ -28,9 +28,10 @@ import java.util.function.Function;
  * the process, so here it hits every group's replica at once, which is what the fault controls, the admin API and the
  * live view mean by "crash node 2". Writes go to the group that owns their key ({@link KeyGroups}); a transaction
  * whose keys span groups is refused ({@code cross_group}). The node's status is group 0's (each group's own status is
- * {@link #replica(int)}'s), and its state digest covers every group. Reads, watches, membership changes and
- * leadership transfers name a group: the request layer ({@link io.raftline.api.KvRequests}) picks the replica itself,
- * so those methods here serve group 0 only, and refuse where that would silently cover a part of the key space.
+ * {@link #replica(int)}'s), and its state digest covers every group. Reads, membership changes and leadership
+ * transfers name a group: the request layer ({@link io.raftline.api.KvRequests}) picks the replica itself, so those
+ * methods here serve group 0 only, and refuse where that would silently cover a part of the key space. A watch covers
+ * every group: each group's replica is watched from its own position and their changes merged.
  */
 public final class ReplicaSet implements RaftNode {
 
