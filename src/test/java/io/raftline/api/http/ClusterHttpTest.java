@@ -144,7 +144,15 @@ class ClusterHttpTest {
      * @return two different keys
      */
     String[] txnKeys() {
-        return new String[] {"account/a", "account/b"};
+        return keysOfOneGroup("account/a", "account/b");
+    }
+
+    /**
+     * Two keys in one Raft group: {@code a} and {@code b} here; a sharded variant keeps {@code a} and picks the first
+     * of {@code b0}, {@code b1}, ... in {@code a}'s group.
+     */
+    String[] keysOfOneGroup(String a, String b) {
+        return new String[] {a, b};
     }
 
     private int aFollower(int leader) {
@@ -458,14 +466,18 @@ class ClusterHttpTest {
     @Test
     void aPutReusingAnIdempotencyKeyForAnotherKeyOrBodyIsRefusedAndWritesNothing() throws Exception {
         int leader = leader();
+        // In one group: each group of a sharded cluster keeps its own table (docs/sharding.md).
+        String[] keys = keysOfOneGroup("reuse-a", "reuse-b");
+        String a = "/v1/kv/" + keys[0];
+        String b = "/v1/kv/" + keys[1];
         MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", "req-other");
-        HttpResponse<Buffer> first = send(HttpMethod.PUT, cluster.nodeUrl(leader) + "/v1/kv/reuse-a",
+        HttpResponse<Buffer> first = send(HttpMethod.PUT, cluster.nodeUrl(leader) + a,
                 Buffer.buffer("1"), headers);
         assertThat(first.statusCode()).isEqualTo(200);
         long revision = first.bodyAsJsonObject().getLong("revision");
 
         // Another key, through a follower: it used to answer 200 {"revision": <the first put's>} and write nothing.
-        HttpResponse<Buffer> otherKey = send(HttpMethod.PUT, cluster.nodeUrl(aFollower(leader)) + "/v1/kv/reuse-b",
+        HttpResponse<Buffer> otherKey = send(HttpMethod.PUT, cluster.nodeUrl(aFollower(leader)) + b,
                 Buffer.buffer("2"), headers);
         assertThat(otherKey.statusCode()).as(otherKey.bodyAsString()).isEqualTo(409);
         JsonObject body = otherKey.bodyAsJsonObject();
@@ -474,18 +486,18 @@ class ClusterHttpTest {
         assertThat(body.getString("firstUse")).isEqualTo("put");
         assertThat(body.getLong("firstRevision")).isEqualTo(revision);
         // Another body for the same key, or another condition.
-        HttpResponse<Buffer> otherBody = send(HttpMethod.PUT, cluster.nodeUrl(leader) + "/v1/kv/reuse-a",
+        HttpResponse<Buffer> otherBody = send(HttpMethod.PUT, cluster.nodeUrl(leader) + a,
                 Buffer.buffer("2"), headers);
         assertThat(otherBody.statusCode()).as(otherBody.bodyAsString()).isEqualTo(409);
         HttpResponse<Buffer> otherCondition = send(HttpMethod.PUT,
-                cluster.nodeUrl(leader) + "/v1/kv/reuse-a?ifRevision=" + revision, Buffer.buffer("1"), headers);
+                cluster.nodeUrl(leader) + a + "?ifRevision=" + revision, Buffer.buffer("1"), headers);
         assertThat(otherCondition.statusCode()).as(otherCondition.bodyAsString()).isEqualTo(409);
 
-        assertThat(get(leader, "/v1/kv/reuse-b").statusCode()).isEqualTo(404);
-        HttpResponse<Buffer> a = get(leader, "/v1/kv/reuse-a");
-        assertThat(a.bodyAsString()).isEqualTo("1");
-        assertThat(a.getHeader("Raft-Revision")).isEqualTo(String.valueOf(revision));
-        HttpResponse<Buffer> retry = send(HttpMethod.PUT, cluster.nodeUrl(aFollower(leader)) + "/v1/kv/reuse-a",
+        assertThat(get(leader, b).statusCode()).isEqualTo(404);
+        HttpResponse<Buffer> stored = get(leader, a);
+        assertThat(stored.bodyAsString()).isEqualTo("1");
+        assertThat(stored.getHeader("Raft-Revision")).isEqualTo(String.valueOf(revision));
+        HttpResponse<Buffer> retry = send(HttpMethod.PUT, cluster.nodeUrl(aFollower(leader)) + a,
                 Buffer.buffer("1"), headers);
         assertThat(retry.statusCode()).isEqualTo(200);
         assertThat(retry.bodyAsJsonObject().getLong("revision")).isEqualTo(revision);

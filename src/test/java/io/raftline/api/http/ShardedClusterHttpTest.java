@@ -49,12 +49,10 @@ class ShardedClusterHttpTest extends ClusterHttpTest {
     }
 
     @Override
-    String[] txnKeys() {
-        String a = "account/a";
+    String[] keysOfOneGroup(String a, String b) {
         for (int i = 0; ; i++) {
-            String b = "account/b" + i;
-            if (MAP.groupOf(b) == MAP.groupOf(a)) {
-                return new String[] {a, b};
+            if (MAP.groupOf(b + i) == MAP.groupOf(a)) {
+                return new String[] {a, b + i};
             }
         }
     }
