@@ -152,8 +152,20 @@ public final class DurableStorage implements Storage {
                 Entry e = er.entry();
                 long i = e.index();
                 if (i > last + 1) {
-                    throw new StorageException("log gap during recovery: entry " + i + " follows " + last
-                            + " (snapshot at " + base + "); the snapshot file that covered the gap is missing or damaged");
+                    if (i > base + 1) {
+                        throw new StorageException("log gap during recovery: entry " + i + " follows " + last
+                                + " (snapshot at " + base + "); the snapshot file that covered the gap is missing or"
+                                + " damaged");
+                    }
+                    // The snapshot covers every missing entry: a segment that only held covered entries is gone (the
+                    // unlinks of a compaction reach the disk in any order at a power cut) and nothing needed went with
+                    // it. Segments go only once a snapshot covering them is recorded, so the log held the snapshot's
+                    // entry where the gap swallowed it.
+                    note.accept("entries " + (last + 1) + ".." + (i - 1) + " are missing from the write-ahead log; the"
+                            + " snapshot at " + base + " covers them");
+                    if (i == base + 1) {
+                        termAtBase = baseTerm;
+                    }
                 }
                 if (i <= base) {
                     tail.clear();
