@@ -20,8 +20,9 @@ import java.util.zip.CRC32C;
  * <p>Segments are files {@code <16 hex digits of sequence>.wal} that start with a 16-byte header
  * ({@code "RLWL"}, format version, 3 reserved bytes, u64 sequence) followed by records. A new segment is
  * started once the current one passes the configured size. {@link #append} writes a batch with one
- * {@code write} and {@link #sync} makes it durable with one {@code fsync}, so the host can cover every
- * entry of a Raft Ready (and every client proposal batched into it) with a single fsync: group commit.
+ * {@code write} (several for a batch over {@value #WRITE_CHUNK_BYTES} bytes) and {@link #sync} makes it durable
+ * with one {@code fsync}, so the host can cover every entry of a Raft Ready (and every client proposal batched
+ * into it) with a single fsync: group commit.
  *
  * <p>Recovery ({@link #open}) reads every segment in order. A record that fails its checksum or cannot be
  * parsed is a <em>torn tail</em> if it is in the last segment and no valid record can be found anywhere
@@ -44,6 +45,11 @@ public final class Wal implements Closeable, WalLog {
     static final int SEGMENT_HEADER_BYTES = 16;
     private static final byte[] MAGIC = "RLWL".getBytes(StandardCharsets.US_ASCII);
     private static final byte FORMAT_VERSION = 1;
+    /**
+     * The most bytes {@link #append} hands to one {@code write} (a single larger record goes alone): a batch's size is
+     * not bounded by what one buffer can hold.
+     */
+    static final int WRITE_CHUNK_BYTES = 64 * 1024 * 1024;
 
     /** What recovery found. */
     public record Recovery(List<WalRecord> records, long truncatedBytes, List<String> notes) {
@@ -194,39 +200,63 @@ public final class Wal implements Closeable, WalLog {
         return recovery.records();
     }
 
-    /** Appends a batch with one write. Not durable until {@link #sync()}. */
+    /**
+     * Appends a batch: one write, or one per {@value #WRITE_CHUNK_BYTES} bytes of a larger batch (whole records in
+     * each, so a crash between them leaves a prefix of the batch). Not durable until {@link #sync()}.
+     *
+     * @throws StorageException if a record is larger than {@link #MAX_RECORD_BYTES} (nothing is written and the log
+     *                          stays usable), or on I/O errors (the log is then failed for good)
+     */
     @Override
     public void append(List<WalRecord> records) {
         checkHealthy();
         if (records.isEmpty()) {
             return;
         }
+        for (WalRecord r : records) {
+            int body = WalRecord.bodySize(r);
+            // A body past 2^31 bytes wraps to a negative size.
+            if (body <= 0 || body > MAX_RECORD_BYTES) {
+                throw new StorageException("write-ahead log: a record of " + Integer.toUnsignedString(body)
+                        + " bytes is larger than the largest one the log can hold (" + MAX_RECORD_BYTES + " bytes)");
+            }
+        }
         boolean writing = false;
         try {
             if (currentSize >= segmentBytes) {
                 roll();
             }
-            int total = 0;
-            for (WalRecord r : records) {
-                total += WalRecord.HEADER_BYTES + WalRecord.bodySize(r);
-            }
-            ByteBuffer buf = ByteBuffer.allocate(total);
             CRC32C crc = new CRC32C();
-            for (WalRecord r : records) {
-                int body = WalRecord.bodySize(r);
-                int start = buf.position();
-                buf.position(start + WalRecord.HEADER_BYTES);
-                WalRecord.writeBody(r, buf);
-                crc.reset();
-                crc.update(buf.array(), start + WalRecord.HEADER_BYTES, body);
-                buf.putInt(start, body).putInt(start + 4, (int) crc.getValue());
-                noteEntry(currentMaxIndex, r);
+            int from = 0;
+            while (from < records.size()) {
+                int to = from;
+                long bytes = 0;
+                while (to < records.size()) {
+                    long size = WalRecord.HEADER_BYTES + (long) WalRecord.bodySize(records.get(to));
+                    if (to > from && bytes + size > WRITE_CHUNK_BYTES) {
+                        break;
+                    }
+                    bytes += size;
+                    to++;
+                }
+                ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(bytes));
+                for (WalRecord r : records.subList(from, to)) {
+                    int body = WalRecord.bodySize(r);
+                    int start = buf.position();
+                    buf.position(start + WalRecord.HEADER_BYTES);
+                    WalRecord.writeBody(r, buf);
+                    crc.reset();
+                    crc.update(buf.array(), start + WalRecord.HEADER_BYTES, body);
+                    buf.putInt(start, body).putInt(start + 4, (int) crc.getValue());
+                    noteEntry(currentMaxIndex, r);
+                }
+                buf.flip();
+                writing = true;
+                current.write(buf);
+                writing = false;
+                currentSize += bytes;
+                from = to;
             }
-            buf.flip();
-            writing = true;
-            current.write(buf);
-            writing = false;
-            currentSize += total;
         } catch (IOException | RuntimeException e) {
             StorageException failed = fail("append to " + currentPath, e);
             onlyAWriteFailed = writing;

@@ -7,12 +7,19 @@ import io.raftline.raft.Entry;
 import io.raftline.raft.HardState;
 import io.raftline.raft.StorageException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -288,5 +295,132 @@ class WalTest {
         assertThatThrownBy(synced::sync).isInstanceOf(StorageException.class);
         assertThat(synced.reopenRefusal()).contains("an fsync of the write-ahead log in /other failed")
                 .contains("reboot");
+    }
+
+    // ------------------------------------------------------------------ batch size (audit N1)
+
+    /** A disk whose segment writes are counted, not kept: for batches larger than a test should store. */
+    private static final class CountingDisk implements Disk {
+        private final Disk disk = NioDisk.INSTANCE;
+        final List<Integer> writes = new ArrayList<>();
+
+        @Override
+        public boolean isDirectory(Path path) {
+            return disk.isDirectory(path);
+        }
+
+        @Override
+        public void createDirectory(Path d) throws IOException {
+            disk.createDirectory(d);
+        }
+
+        @Override
+        public List<Path> list(Path d) throws IOException {
+            return disk.list(d);
+        }
+
+        @Override
+        public byte[] readAll(Path file) throws IOException {
+            return disk.readAll(file);
+        }
+
+        @Override
+        public long size(Path file) throws IOException {
+            return disk.size(file);
+        }
+
+        @Override
+        public AppendFile open(Path file, OpenMode mode) throws IOException {
+            AppendFile f = disk.open(file, mode);
+            return new AppendFile() {
+                private long dropped;
+
+                @Override
+                public void write(ByteBuffer src) throws IOException {
+                    if (src.remaining() <= Wal.SEGMENT_HEADER_BYTES) {
+                        f.write(src);
+                        return;
+                    }
+                    writes.add(src.remaining());
+                    dropped += src.remaining();
+                    src.position(src.limit());
+                }
+
+                @Override
+                public void force(boolean metadata) throws IOException {
+                    f.force(metadata);
+                }
+
+                @Override
+                public void truncate(long size) throws IOException {
+                    f.truncate(size);
+                }
+
+                @Override
+                public long size() throws IOException {
+                    return f.size() + dropped;
+                }
+
+                @Override
+                public void close() throws IOException {
+                    f.close();
+                }
+            };
+        }
+
+        @Override
+        public void rename(Path from, Path to) throws IOException {
+            disk.rename(from, to);
+        }
+
+        @Override
+        public void delete(Path file) throws IOException {
+            disk.delete(file);
+        }
+
+        @Override
+        public boolean deleteIfExists(Path file) throws IOException {
+            return disk.deleteIfExists(file);
+        }
+
+        @Override
+        public void syncDirectory(Path d) throws IOException {
+            disk.syncDirectory(d);
+        }
+    }
+
+    /**
+     * Audit N1: a batch's size was summed in an int, so a Ready of more than 2 GiB of entries (many proposals of
+     * up to 64 MiB in one turn) overflowed and failed the log. It is now written in writes of at most
+     * {@link Wal#WRITE_CHUNK_BYTES} (whole records each), still with one fsync.
+     */
+    @Test
+    void aBatchOfMoreThan2GiBIsWrittenInSeveralWritesAndOneFsync() {
+        WalRecord big = new WalRecord.EntryRecord(Entry.normal(1, 1, new byte[Wal.WRITE_CHUNK_BYTES - 64]));
+        long recordBytes = WalRecord.HEADER_BYTES + WalRecord.bodySize(big);
+        int n = (int) (Integer.MAX_VALUE / recordBytes) + 2;
+        CountingDisk disk = new CountingDisk();
+        try (Wal wal = Wal.open(disk, dir, Wal.DEFAULT_SEGMENT_BYTES, s -> { })) {
+            long before = wal.sizeBytes();
+            wal.append(Collections.nCopies(n, big));
+            wal.sync();
+            assertThat(wal.failed()).isFalse();
+            assertThat(wal.fsyncs()).isEqualTo(1);
+            assertThat(wal.sizeBytes() - before).isEqualTo(n * recordBytes).isGreaterThan(Integer.MAX_VALUE);
+        }
+        assertThat(disk.writes).hasSize(n).allSatisfy(w -> assertThat((long) w).isEqualTo(recordBytes));
+    }
+
+    /** Small records share writes up to the chunk size: a batch slightly over it takes two writes. */
+    @Test
+    void aBatchOverTheChunkSizeTakesTwoWritesOfWholeRecords() throws IOException {
+        WalRecord r = new WalRecord.EntryRecord(Entry.normal(1, 1, new byte[1 << 20]));
+        long recordBytes = WalRecord.HEADER_BYTES + WalRecord.bodySize(r);
+        int n = (int) (Wal.WRITE_CHUNK_BYTES / recordBytes) + 1;
+        CountingDisk disk = new CountingDisk();
+        try (Wal wal = Wal.open(disk, dir, Wal.DEFAULT_SEGMENT_BYTES, s -> { })) {
+            wal.append(Collections.nCopies(n, r));
+        }
+        assertThat(disk.writes).containsExactly((int) ((n - 1) * recordBytes), (int) recordBytes);
     }
 }
