@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -17,19 +18,23 @@ import java.util.zip.CRC32C;
 /**
  * A segmented, append-only write-ahead log of {@link WalRecord}s with a CRC32C on every record.
  *
- * <p>Segments are files {@code <16 hex digits of sequence>.wal} that start with a 16-byte header
- * ({@code "RLWL"}, format version, 3 reserved bytes, u64 sequence) followed by records. A new segment is
- * started once the current one passes the configured size. {@link #append} writes a batch with one
- * {@code write} (several for a batch over {@value #WRITE_CHUNK_BYTES} bytes) and {@link #sync} makes it durable
- * with one {@code fsync}, so the host can cover every entry of a Raft Ready (and every client proposal batched
- * into it) with a single fsync: group commit.
+ * <p>Segments are files {@code <16 hex digits of sequence>.wal}. This version writes format 2: a 28-byte header
+ * ({@code "RLWL"}, format version 2, 3 reserved bytes, u64 sequence, u64 salt, u32 CRC32C of the 24 bytes before
+ * it) followed by records whose CRC32C covers the segment's salt (8 bytes, big-endian) and then the record's body.
+ * The salt is drawn at random for each segment, so no bytes a client chose (a value holding a record's encoding)
+ * and nothing left over from another segment can pass as a record of this one. Format 1 segments (a 16-byte
+ * header without salt, records whose CRC32C covers the body alone) are still read; the log never appends to one:
+ * opened with a format 1 segment last, it starts a new segment. A new segment is started once the current one
+ * passes the configured size. {@link #append} writes a batch with one {@code write} (several for a batch over
+ * {@value #WRITE_CHUNK_BYTES} bytes) and {@link #sync} makes it durable with one {@code fsync}, so the host can
+ * cover every entry of a Raft Ready (and every client proposal batched into it) with a single fsync: group commit.
  *
  * <p>Recovery ({@link #open}) reads every segment in order. A record that fails its checksum or cannot be
- * parsed is a <em>torn tail</em> if it is in the last segment and no valid record can be found anywhere
- * after it: the write was interrupted by a crash and never acknowledged, so the file is truncated there and
- * the truncation reported. Anywhere else it is corruption of data that may have been acknowledged, and
- * {@link WalCorruptionException} stops the node with the file and offset. What recovery read is fsynced before
- * the log is used: after a process crash it may have come from the page cache only.
+ * parsed is a <em>torn tail</em> if it is in the last segment and no valid record (under the segment's salt)
+ * can be found anywhere after it: the write was interrupted by a crash and never acknowledged, so the file is
+ * truncated there and the truncation reported. Anywhere else it is corruption of data that may have been
+ * acknowledged, and {@link WalCorruptionException} stops the node with the file and offset. What recovery read
+ * is fsynced before the log is used: after a process crash it may have come from the page cache only.
  *
  * <p>Not thread-safe: after {@code open}, one worker thread calls everything, in order. After any I/O
  * error the log is failed for good (fail-stop): every later call throws, so a node can never acknowledge
@@ -42,14 +47,23 @@ public final class Wal implements Closeable, WalLog {
     /** Largest record body accepted when reading (a larger length field is damage). */
     public static final int MAX_RECORD_BYTES = 256 * 1024 * 1024;
 
-    static final int SEGMENT_HEADER_BYTES = 16;
-    private static final byte[] MAGIC = "RLWL".getBytes(StandardCharsets.US_ASCII);
-    private static final byte FORMAT_VERSION = 1;
+    /** Bytes in the header of a segment of the format this version writes (2). */
+    static final int SEGMENT_HEADER_BYTES = 28;
+    /** Bytes in the header of a format 1 segment (no salt, no header checksum). */
+    static final int V1_SEGMENT_HEADER_BYTES = 16;
+    /** Bytes of the salt in a format 2 segment's header. */
+    static final int SALT_BYTES = 8;
+    /** The format this version writes. */
+    static final byte FORMAT_VERSION = 2;
+    /** The earlier format, read but never appended to. */
+    static final byte FORMAT_VERSION_1 = 1;
     /**
      * The most bytes {@link #append} hands to one {@code write} (a single larger record goes alone): a batch's size is
      * not bounded by what one buffer can hold.
      */
     static final int WRITE_CHUNK_BYTES = 64 * 1024 * 1024;
+    private static final byte[] MAGIC = "RLWL".getBytes(StandardCharsets.US_ASCII);
+    private static final SecureRandom SALTS = new SecureRandom();
 
     /** What recovery found. */
     public record Recovery(List<WalRecord> records, long truncatedBytes, List<String> notes) {
@@ -71,6 +85,8 @@ public final class Wal implements Closeable, WalLog {
     private Disk.AppendFile current;
     private long currentSize;
     private Map<Integer, Long> currentMaxIndex = new HashMap<>();
+    /** The current segment's salt, mixed into every record's checksum. */
+    private byte[] currentSalt;
     private long closedBytes;
     private Throwable failure;
     // Whether the failure was a write's (the part it wrote is cut as a torn tail when the files are read again) rather
@@ -107,6 +123,7 @@ public final class Wal implements Closeable, WalLog {
             List<String> notes = new ArrayList<>();
             long truncated = 0;
             List<Segment> segments = new ArrayList<>();
+            ReadResult lastRead = null;
             for (int i = 0; i < files.size(); i++) {
                 boolean last = i == files.size() - 1;
                 Path f = files.get(i);
@@ -114,7 +131,7 @@ public final class Wal implements Closeable, WalLog {
                 ReadResult r = readSegment(disk.readAll(f), f, seq, last);
                 if (r.tornAt >= 0) {
                     long size = disk.size(f);
-                    if (r.tornAt < SEGMENT_HEADER_BYTES) {
+                    if (r.tornAt == 0) {
                         disk.delete(f);
                         String note = "removed torn segment " + f.getFileName() + " (" + size
                                 + " bytes, header incomplete or never synced)";
@@ -135,6 +152,7 @@ public final class Wal implements Closeable, WalLog {
                 }
                 records.addAll(r.records);
                 segments.add(new Segment(seq, f, r.maxEntryIndex));
+                lastRead = r;
             }
             Wal wal = new Wal(disk, dir, segmentBytes, new Recovery(records, truncated, notes));
             if (segments.isEmpty()) {
@@ -150,12 +168,18 @@ public final class Wal implements Closeable, WalLog {
                 wal.current = disk.open(lastSeg.path, Disk.OpenMode.EXISTING);
                 wal.currentSize = wal.current.size();
                 wal.currentMaxIndex = new HashMap<>(lastSeg.maxEntryIndex);
+                wal.currentSalt = lastRead.salt;
                 // What we just read may be only in the page cache: a process killed between its write and its
                 // fsync leaves it there. The node will act on it (a leader re-sending these entries finds them
                 // present and gets an acknowledgement without any write), so make it durable before trusting it,
                 // and the directory too (recovery's own repairs, a deletion the dead process did not sync).
                 wal.current.force(false);
                 disk.syncDirectory(dir);
+                if (lastRead.version != FORMAT_VERSION) {
+                    // A log written by an earlier version: its records keep their format, new ones go to a segment of
+                    // this format (a torn tail there is then told apart by the salt).
+                    wal.roll();
+                }
             }
             return wal;
         } catch (IOException e) {
@@ -245,9 +269,8 @@ public final class Wal implements Closeable, WalLog {
                     int start = buf.position();
                     buf.position(start + WalRecord.HEADER_BYTES);
                     WalRecord.writeBody(r, buf);
-                    crc.reset();
-                    crc.update(buf.array(), start + WalRecord.HEADER_BYTES, body);
-                    buf.putInt(start, body).putInt(start + 4, (int) crc.getValue());
+                    int sum = checksum(crc, currentSalt, buf.array(), start + WalRecord.HEADER_BYTES, body);
+                    buf.putInt(start, body).putInt(start + 4, sum);
                     noteEntry(currentMaxIndex, r);
                 }
                 buf.flip();
@@ -262,6 +285,16 @@ public final class Wal implements Closeable, WalLog {
             onlyAWriteFailed = writing;
             throw failed;
         }
+    }
+
+    /** The checksum of a record's body: CRC32C of the segment's salt (none in format 1), then the body. */
+    private static int checksum(CRC32C crc, byte[] salt, byte[] bytes, int off, int len) {
+        crc.reset();
+        if (salt != null) {
+            crc.update(salt);
+        }
+        crc.update(bytes, off, len);
+        return (int) crc.getValue();
     }
 
     /** Makes everything appended so far durable (one fsync). */
@@ -430,8 +463,13 @@ public final class Wal implements Closeable, WalLog {
     private void startSegment(long seq) throws IOException {
         Path p = dir.resolve(String.format("%016x.wal", seq));
         Disk.AppendFile ch = disk.open(p, Disk.OpenMode.CREATE_NEW);
+        byte[] salt = new byte[SALT_BYTES];
+        SALTS.nextBytes(salt);
         ByteBuffer h = ByteBuffer.allocate(SEGMENT_HEADER_BYTES);
-        h.put(MAGIC).put(FORMAT_VERSION).put(new byte[3]).putLong(seq).flip();
+        h.put(MAGIC).put(FORMAT_VERSION).put(new byte[3]).putLong(seq).put(salt);
+        CRC32C crc = new CRC32C();
+        crc.update(h.array(), 0, SEGMENT_HEADER_BYTES - 4);
+        h.putInt((int) crc.getValue()).flip();
         ch.write(h);
         ch.force(true);
         disk.syncDirectory(dir);
@@ -440,6 +478,7 @@ public final class Wal implements Closeable, WalLog {
         currentSeq = seq;
         currentSize = SEGMENT_HEADER_BYTES;
         currentMaxIndex = new HashMap<>();
+        currentSalt = salt;
     }
 
     /** Throws if an I/O error made this log unusable: a caller that writes nothing still learns of the failure. */
@@ -455,45 +494,64 @@ public final class Wal implements Closeable, WalLog {
         return new StorageException("write-ahead log: " + what + " failed: " + e.getMessage(), e);
     }
 
-    private record ReadResult(List<WalRecord> records, long tornAt, Map<Integer, Long> maxEntryIndex) {
+    /**
+     * What reading one segment found.
+     *
+     * @param tornAt  where a torn tail starts (0: the segment's creation was torn), -1 if none
+     * @param version the segment's format
+     * @param salt    its salt (null in format 1)
+     */
+    private record ReadResult(List<WalRecord> records, long tornAt, Map<Integer, Long> maxEntryIndex, int version,
+            byte[] salt) {
     }
 
     private static ReadResult readSegment(byte[] bytes, Path f, long seq, boolean last) {
         ByteBuffer buf = ByteBuffer.wrap(bytes);
         List<WalRecord> out = new ArrayList<>();
-        if (bytes.length < SEGMENT_HEADER_BYTES) {
-            if (last) {
-                return new ReadResult(out, 0, Map.of());
-            }
-            throw new WalCorruptionException(f, 0, "segment shorter than its header");
-        }
+        int version = bytes.length > 4 ? bytes[4] : 0;
+        int headerBytes = version == FORMAT_VERSION_1 ? V1_SEGMENT_HEADER_BYTES : SEGMENT_HEADER_BYTES;
         String bad = null;
         int badAt = 0;
+        if (bytes.length < headerBytes) {
+            bad = "segment shorter than its header";
+        }
         for (int i = 0; i < MAGIC.length && bad == null; i++) {
             if (bytes[i] != MAGIC[i]) {
                 bad = "not a write-ahead log segment (bad magic)";
             }
         }
-        if (bad == null && bytes[4] != FORMAT_VERSION) {
-            bad = "unsupported segment format version " + bytes[4];
+        if (bad == null && version != FORMAT_VERSION && version != FORMAT_VERSION_1) {
+            bad = "unsupported segment format version " + version;
             badAt = 4;
         }
         if (bad == null && buf.getLong(8) != seq) {
             bad = "segment header says sequence " + buf.getLong(8) + " but the file name says " + seq;
             badAt = 8;
         }
+        byte[] salt = null;
+        if (bad == null && version == FORMAT_VERSION) {
+            CRC32C crc = new CRC32C();
+            crc.update(bytes, 0, SEGMENT_HEADER_BYTES - 4);
+            if ((int) crc.getValue() != buf.getInt(SEGMENT_HEADER_BYTES - 4)) {
+                bad = "segment header checksum mismatch";
+                badAt = SEGMENT_HEADER_BYTES - 4;
+            }
+            salt = java.util.Arrays.copyOfRange(bytes, 16, 16 + SALT_BYTES);
+        }
         if (bad != null) {
-            // A crash after a new segment's header was written but before its fsync can leave the header's length
-            // without its bytes (zeros on file systems that persist the size first). Records are appended only
-            // once the header is synced, so a bad header in the last segment with no valid record after it is a
-            // torn creation, like a short header, and nothing acknowledged was in it.
-            if (last && !validRecordAfter(bytes, SEGMENT_HEADER_BYTES)) {
-                return new ReadResult(out, 0, Map.of());
+            // A crash after a new segment's header was written but before its fsync can leave part of the header, or
+            // its length without its bytes (zeros on file systems that persist the size first). Records are appended
+            // only once the header is synced, so a bad header in the last segment with nothing after the longest
+            // header but zeros (and, as format 1 said it, no valid format 1 record after it) is a torn creation,
+            // like a short header, and nothing acknowledged was in it.
+            if (last && allZero(bytes, SEGMENT_HEADER_BYTES, bytes.length)
+                    && !validRecordAfter(bytes, V1_SEGMENT_HEADER_BYTES, null)) {
+                return new ReadResult(out, 0, Map.of(), version, null);
             }
             throw new WalCorruptionException(f, badAt, bad);
         }
         Map<Integer, Long> maxIndex = new HashMap<>();
-        int pos = SEGMENT_HEADER_BYTES;
+        int pos = headerBytes;
         CRC32C crc = new CRC32C();
         while (pos < bytes.length) {
             String problem = null;
@@ -507,9 +565,7 @@ public final class Wal implements Closeable, WalLog {
                 if (len <= 0 || len > MAX_RECORD_BYTES || (long) pos + WalRecord.HEADER_BYTES + len > bytes.length) {
                     problem = "record length " + len + " does not fit";
                 } else {
-                    crc.reset();
-                    crc.update(bytes, pos + WalRecord.HEADER_BYTES, len);
-                    if ((int) crc.getValue() != expected) {
+                    if (checksum(crc, salt, bytes, pos + WalRecord.HEADER_BYTES, len) != expected) {
                         problem = "checksum mismatch";
                     } else {
                         try {
@@ -521,8 +577,8 @@ public final class Wal implements Closeable, WalLog {
                 }
             }
             if (problem != null) {
-                if (last && !validRecordAfter(bytes, pos + 1)) {
-                    return new ReadResult(out, pos, maxIndex);
+                if (last && !validRecordAfter(bytes, pos + 1, salt)) {
+                    return new ReadResult(out, pos, maxIndex, version, salt);
                 }
                 throw new WalCorruptionException(f, pos, problem);
             }
@@ -530,11 +586,24 @@ public final class Wal implements Closeable, WalLog {
             noteEntry(maxIndex, rec);
             pos += WalRecord.HEADER_BYTES + len;
         }
-        return new ReadResult(out, -1, maxIndex);
+        return new ReadResult(out, -1, maxIndex, version, salt);
     }
 
-    /** Whether any offset at or after {@code from} starts a record with a plausible length and a valid CRC. */
-    private static boolean validRecordAfter(byte[] bytes, int from) {
+    /** Whether bytes {@code from} (inclusive) to {@code to} (exclusive) are all zero. */
+    private static boolean allZero(byte[] bytes, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (bytes[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether any offset at or after {@code from} starts a record with a plausible length and a valid checksum under
+     * {@code salt} (null: format 1, whose unsalted checksum a client's value can forge).
+     */
+    private static boolean validRecordAfter(byte[] bytes, int from, byte[] salt) {
         ByteBuffer buf = ByteBuffer.wrap(bytes);
         CRC32C crc = new CRC32C();
         for (int p = from; p + WalRecord.HEADER_BYTES < bytes.length; p++) {
@@ -546,9 +615,7 @@ public final class Wal implements Closeable, WalLog {
             if (type < WalRecord.TYPE_ENTRY || type > WalRecord.MAX_TYPE) {
                 continue;
             }
-            crc.reset();
-            crc.update(bytes, p + WalRecord.HEADER_BYTES, len);
-            if ((int) crc.getValue() == buf.getInt(p + 4)) {
+            if (checksum(crc, salt, bytes, p + WalRecord.HEADER_BYTES, len) == buf.getInt(p + 4)) {
                 return true;
             }
         }

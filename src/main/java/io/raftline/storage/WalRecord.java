@@ -14,7 +14,8 @@ import java.nio.ByteBuffer;
  * whole log (nothing written before it survives past its index).
  *
  * <p>On disk (all big-endian): {@code u32 length | u32 crc32c | u8 type | payload}, where length counts
- * type and payload and the CRC32C covers them. Payloads: entry = {@code i64 index, i64 term, u8 type,
+ * type and payload and the CRC32C covers the segment's salt and then them (in a format 1 segment, them alone:
+ * see {@link Wal}). Payloads: entry = {@code i64 index, i64 term, u8 type,
  * i32 dataLength, data} (entry type 0 = normal, 1 = no-op, 2 = membership change: codes only ever added, so an
  * older log always reads; a membership change is an ordinary entry here, recovery finds the membership by reading
  * the log); hard state = {@code i64 term, i32 vote, i64 commit}; snapshot = {@code i64 index,

@@ -297,6 +297,145 @@ class WalTest {
                 .contains("reboot");
     }
 
+    // ------------------------------------------------------------------ torn tail or corruption (audit F2, F3)
+
+    /** A record as format 1 wrote it, and as anyone can compute it: length, CRC32C of the body, body. */
+    private static byte[] unsaltedRecord(WalRecord r) {
+        int body = WalRecord.bodySize(r);
+        ByteBuffer b = ByteBuffer.allocate(WalRecord.HEADER_BYTES + body);
+        b.position(WalRecord.HEADER_BYTES);
+        WalRecord.writeBody(r, b);
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), WalRecord.HEADER_BYTES, body);
+        b.putInt(0, body).putInt(4, (int) crc.getValue());
+        return b.array();
+    }
+
+    /** A format 1 segment (16-byte header, no salt), byte by byte as the earlier version wrote it. */
+    private static byte[] format1Segment(long seq, List<WalRecord> records) {
+        ByteBuffer b = ByteBuffer.allocate(1 << 16);
+        b.put("RLWL".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put(new byte[3]).putLong(seq);
+        for (WalRecord r : records) {
+            b.put(unsaltedRecord(r));
+        }
+        return Arrays.copyOf(b.array(), b.position());
+    }
+
+    private static void truncate(Path f, long size) throws IOException {
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+            ch.truncate(size);
+        }
+    }
+
+    /**
+     * Audit F2: a torn tail was told from corruption by looking for any valid-looking record after the bad one, and
+     * the look went through the torn record's own value, which a client chooses. A value holding a record's bytes
+     * (the unsalted encoding anyone can compute, and a record the log itself wrote in another segment) turned the
+     * next interrupted write into a refusal to start. With a salt per segment mixed into every checksum, no such
+     * bytes pass as a record: the write is cut like any torn tail.
+     */
+    @Test
+    void aValueHoldingRecordBytesCannotMakeATornTailLookLikeCorruption() throws IOException {
+        WalRecord forged = new WalRecord.HardStateRecord(new HardState(9, 9, 9));
+        byte[] unsalted = unsaltedRecord(forged);
+        Path scratch = dir.resolve("scratch");
+        try (Wal other = Wal.open(scratch, Wal.DEFAULT_SEGMENT_BYTES, s -> { })) {
+            other.append(List.of(forged));
+            other.sync();
+        }
+        byte[] fromOtherSegment;
+        try (Stream<Path> st = Files.list(scratch)) {
+            byte[] seg = Files.readAllBytes(st.filter(p -> p.toString().endsWith(".wal")).findFirst().orElseThrow());
+            fromOtherSegment = Arrays.copyOfRange(seg, Wal.SEGMENT_HEADER_BYTES, seg.length);
+        }
+        byte[] value = new byte[100 + unsalted.length + 100 + fromOtherSegment.length + 100];
+        Arrays.fill(value, (byte) 'v');
+        System.arraycopy(unsalted, 0, value, 100, unsalted.length);
+        System.arraycopy(fromOtherSegment, 0, value, 200 + unsalted.length, fromOtherSegment.length);
+
+        List<WalRecord> kept = List.of(entry(1, 1, "x"), new WalRecord.HardStateRecord(new HardState(1, 1, 1)));
+        long goodEnd;
+        try (Wal wal = Wal.open(dir, Wal.DEFAULT_SEGMENT_BYTES, s -> { })) {
+            wal.append(kept);
+            wal.sync();
+            goodEnd = wal.sizeBytes();
+            wal.append(List.of(new WalRecord.EntryRecord(Entry.normal(2, 1, value))));
+        }
+        Path seg = segments().get(0);
+        long valueStart = goodEnd + WalRecord.HEADER_BYTES + 1 + 8 + 8 + 1 + 4;
+        // The write of entry 2 was cut after both embedded records (ENOSPC, a kill between two write(2) calls).
+        truncate(seg, valueStart + value.length - 50);
+        List<String> warnings = new ArrayList<>();
+        try (Wal wal = reopen(warnings)) {
+            assertThat(wal.recovery().records()).isEqualTo(kept);
+            assertThat(Files.size(seg)).isEqualTo(goodEnd);
+            assertThat(warnings).singleElement().asString().contains("truncated torn tail");
+        }
+    }
+
+    /**
+     * A format 1 log (written before the salt) still reads, keeps the earlier rule for its torn tail, and the log
+     * continues in a new segment of the current format rather than appending unsalted records to the old one.
+     */
+    @Test
+    void aFormat1LogIsReadAndContinuedInANewSaltedSegment() throws IOException {
+        List<WalRecord> first = sample(4);
+        List<WalRecord> second = sample(3).subList(0, 3);
+        Files.write(dir.resolve(String.format("%016x.wal", 1)), format1Segment(1, first));
+        byte[] last = format1Segment(2, second);
+        // With a torn last record: cut in its middle.
+        Path lastPath = dir.resolve(String.format("%016x.wal", 2));
+        Files.write(lastPath, Arrays.copyOf(last, last.length - 5));
+        List<String> warnings = new ArrayList<>();
+        try (Wal wal = reopen(warnings)) {
+            List<WalRecord> expected = new ArrayList<>(first);
+            expected.addAll(second.subList(0, 2));
+            assertThat(wal.recovery().records()).isEqualTo(expected);
+            assertThat(warnings).singleElement().asString().contains("truncated torn tail");
+            assertThat(wal.segmentCount()).as("a new segment for new records").isEqualTo(3);
+            assertThat(wal.currentSegment()).isEqualTo(3);
+            wal.append(List.of(entry(9, 9, "new")));
+            wal.sync();
+        }
+        byte[] third = Files.readAllBytes(segments().get(2));
+        assertThat(third[4]).as("format of the new segment").isEqualTo(Wal.FORMAT_VERSION);
+        assertThat(Files.readAllBytes(lastPath)).as("the format 1 segment is left as recovery cut it")
+                .isEqualTo(Arrays.copyOf(last, last.length - WalRecord.HEADER_BYTES - WalRecord.bodySize(second.get(2))));
+        try (Wal wal = reopen(new ArrayList<>())) {
+            List<WalRecord> got = wal.recovery().records();
+            assertThat(got).hasSize(first.size() + 3);
+            assertThat(got.get(got.size() - 1)).isEqualTo(entry(9, 9, "new"));
+            assertThat(wal.segmentCount()).as("a format 2 segment last: continued").isEqualTo(3);
+        }
+    }
+
+    /** Damage in a format 1 segment before valid records is still refused. */
+    @Test
+    void damageInAFormat1SegmentBeforeValidRecordsIsFatal() throws IOException {
+        byte[] bytes = format1Segment(1, sample(4));
+        bytes[Wal.V1_SEGMENT_HEADER_BYTES + 12] ^= 1;
+        Files.write(dir.resolve(String.format("%016x.wal", 1)), bytes);
+        assertThatThrownBy(() -> reopen(new ArrayList<>())).isInstanceOf(WalCorruptionException.class);
+    }
+
+    /** A damaged salt or header checksum before records is not a torn creation: refused, not the segment dropped. */
+    @Test
+    void aDamagedSaltBeforeValidRecordsIsFatal() throws IOException {
+        try (Wal wal = Wal.open(dir, Wal.DEFAULT_SEGMENT_BYTES, s -> { })) {
+            wal.append(sample(3));
+            wal.sync();
+        }
+        Path seg = segments().get(0);
+        byte[] good = Files.readAllBytes(seg);
+        for (int pos = 16; pos < Wal.SEGMENT_HEADER_BYTES; pos++) {
+            byte[] bad = good.clone();
+            bad[pos] ^= 0x40;
+            Files.write(seg, bad);
+            assertThatThrownBy(() -> reopen(new ArrayList<>())).as("flip at %d", pos)
+                    .isInstanceOf(WalCorruptionException.class).hasMessageContaining("header checksum");
+        }
+    }
+
     // ------------------------------------------------------------------ batch size (audit N1)
 
     /** A disk whose segment writes are counted, not kept: for batches larger than a test should store. */
