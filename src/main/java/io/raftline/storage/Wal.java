@@ -30,11 +30,13 @@ import java.util.zip.CRC32C;
  * cover every entry of a Raft Ready (and every client proposal batched into it) with a single fsync: group commit.
  *
  * <p>Recovery ({@link #open}) reads every segment in order. A record that fails its checksum or cannot be
- * parsed is a <em>torn tail</em> if it is in the last segment and no valid record (under the segment's salt)
- * can be found anywhere after it: the write was interrupted by a crash and never acknowledged, so the file is
- * truncated there and the truncation reported. Anywhere else it is corruption of data that may have been
- * acknowledged, and {@link WalCorruptionException} stops the node with the file and offset. What recovery read
- * is fsynced before the log is used: after a process crash it may have come from the page cache only.
+ * parsed is a <em>torn tail</em> if it is in the last segment and either an all-zero, 512-byte-aligned sector
+ * of the file overlaps it (a write whose pages reached the disk out of order: anything after such a hole was
+ * written after the last successful fsync) or no valid record can be found anywhere after it: the write was
+ * interrupted by a crash and never acknowledged, so the file is truncated there and the truncation reported.
+ * Anywhere else it is corruption of data that may have been acknowledged, and {@link WalCorruptionException}
+ * stops the node with the file and offset. What recovery read is fsynced before the log is used: after a
+ * process crash it may have come from the page cache only.
  *
  * <p>Not thread-safe: after {@code open}, one worker thread calls everything, in order. After any I/O
  * error the log is failed for good (fail-stop): every later call throws, so a node can never acknowledge
@@ -62,6 +64,8 @@ public final class Wal implements Closeable, WalLog {
      * not bounded by what one buffer can hold.
      */
     static final int WRITE_CHUNK_BYTES = 64 * 1024 * 1024;
+    /** The unit in which unsynced data can be lost out of order at a power cut (a disk sector; pages are 8 of them). */
+    static final int SECTOR_BYTES = 512;
     private static final byte[] MAGIC = "RLWL".getBytes(StandardCharsets.US_ASCII);
     private static final SecureRandom SALTS = new SecureRandom();
 
@@ -145,7 +149,7 @@ public final class Wal implements Closeable, WalLog {
                         ch.force(true);
                     }
                     String note = "truncated torn tail of " + f.getFileName() + " at offset " + r.tornAt + " ("
-                            + (size - r.tornAt) + " bytes of an interrupted write)";
+                            + (size - r.tornAt) + " bytes of an interrupted write" + r.tornWhy + ")";
                     notes.add(note);
                     warn.accept(note);
                     truncated += size - r.tornAt;
@@ -498,11 +502,12 @@ public final class Wal implements Closeable, WalLog {
      * What reading one segment found.
      *
      * @param tornAt  where a torn tail starts (0: the segment's creation was torn), -1 if none
+     * @param tornWhy what told the tear apart, for the note ("" when nothing valid follows it)
      * @param version the segment's format
      * @param salt    its salt (null in format 1)
      */
-    private record ReadResult(List<WalRecord> records, long tornAt, Map<Integer, Long> maxEntryIndex, int version,
-            byte[] salt) {
+    private record ReadResult(List<WalRecord> records, long tornAt, String tornWhy, Map<Integer, Long> maxEntryIndex,
+            int version, byte[] salt) {
     }
 
     private static ReadResult readSegment(byte[] bytes, Path f, long seq, boolean last) {
@@ -546,7 +551,7 @@ public final class Wal implements Closeable, WalLog {
             // like a short header, and nothing acknowledged was in it.
             if (last && allZero(bytes, SEGMENT_HEADER_BYTES, bytes.length)
                     && !validRecordAfter(bytes, V1_SEGMENT_HEADER_BYTES, null)) {
-                return new ReadResult(out, 0, Map.of(), version, null);
+                return new ReadResult(out, 0, "", Map.of(), version, null);
             }
             throw new WalCorruptionException(f, badAt, bad);
         }
@@ -557,6 +562,7 @@ public final class Wal implements Closeable, WalLog {
             String problem = null;
             WalRecord rec = null;
             int len = 0;
+            boolean fits = false;
             if (bytes.length - pos < WalRecord.HEADER_BYTES) {
                 problem = "incomplete record header";
             } else {
@@ -565,6 +571,7 @@ public final class Wal implements Closeable, WalLog {
                 if (len <= 0 || len > MAX_RECORD_BYTES || (long) pos + WalRecord.HEADER_BYTES + len > bytes.length) {
                     problem = "record length " + len + " does not fit";
                 } else {
+                    fits = true;
                     if (checksum(crc, salt, bytes, pos + WalRecord.HEADER_BYTES, len) != expected) {
                         problem = "checksum mismatch";
                     } else {
@@ -577,8 +584,18 @@ public final class Wal implements Closeable, WalLog {
                 }
             }
             if (problem != null) {
-                if (last && !validRecordAfter(bytes, pos + 1, salt)) {
-                    return new ReadResult(out, pos, maxIndex, version, salt);
+                if (last) {
+                    // The bad record's extent: as its length says if that fits, else its header (what is known).
+                    int end = fits ? pos + WalRecord.HEADER_BYTES + len
+                            : Math.min(bytes.length, pos + WalRecord.HEADER_BYTES);
+                    long hole = zeroSectorOverlapping(bytes, pos, end);
+                    if (hole >= 0) {
+                        return new ReadResult(out, pos, ", its pages reached the disk out of order: the sector at "
+                                + hole + " is zeros", maxIndex, version, salt);
+                    }
+                    if (!validRecordAfter(bytes, pos + 1, salt)) {
+                        return new ReadResult(out, pos, "", maxIndex, version, salt);
+                    }
                 }
                 throw new WalCorruptionException(f, pos, problem);
             }
@@ -586,7 +603,7 @@ public final class Wal implements Closeable, WalLog {
             noteEntry(maxIndex, rec);
             pos += WalRecord.HEADER_BYTES + len;
         }
-        return new ReadResult(out, -1, maxIndex, version, salt);
+        return new ReadResult(out, -1, "", maxIndex, version, salt);
     }
 
     /** Whether bytes {@code from} (inclusive) to {@code to} (exclusive) are all zero. */
@@ -597,6 +614,22 @@ public final class Wal implements Closeable, WalLog {
             }
         }
         return true;
+    }
+
+    /**
+     * The offset of the first sector (aligned to {@link #SECTOR_BYTES} in the file, whole inside it) that is all zeros
+     * and overlaps bytes {@code from} to {@code to} (exclusive), or -1. Such a hole in front of data that survived
+     * is unsynced data lost out of order at a power cut (pages of one write reach the disk in any order; a page
+     * written but not yet allocated reads back as zeros); fsynced data cannot have one.
+     */
+    private static long zeroSectorOverlapping(byte[] bytes, int from, int to) {
+        for (long s = (long) from / SECTOR_BYTES * SECTOR_BYTES; s < to && s + SECTOR_BYTES <= bytes.length;
+                s += SECTOR_BYTES) {
+            if (allZero(bytes, (int) s, (int) s + SECTOR_BYTES)) {
+                return s;
+            }
+        }
+        return -1;
     }
 
     /**

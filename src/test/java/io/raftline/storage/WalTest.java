@@ -436,6 +436,97 @@ class WalTest {
         }
     }
 
+    private static void overwrite(Path f, long at, byte[] bytes) throws IOException {
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(bytes), at);
+        }
+    }
+
+    /** One synced record, then an unsynced batch of four 3000-byte entries (one write of about 12 KiB). */
+    private long syncedRecordThenUnsyncedBatch(byte fill) {
+        try (Wal wal = Wal.open(dir, Wal.DEFAULT_SEGMENT_BYTES, s -> { })) {
+            wal.append(List.of(new WalRecord.HardStateRecord(new HardState(1, 1, 0))));
+            wal.sync();
+            long batchStart = wal.sizeBytes();
+            List<WalRecord> batch = new ArrayList<>();
+            for (long i = 1; i <= 4; i++) {
+                byte[] data = new byte[3000];
+                Arrays.fill(data, fill);
+                batch.add(new WalRecord.EntryRecord(Entry.normal(i, 1, data)));
+            }
+            wal.append(batch);
+            return batchStart;
+        }
+    }
+
+    /**
+     * Audit F3: the pages of an unsynced write reach the disk in any order at a power cut, so a page in the middle can
+     * be lost (zeros within the file's size) while a later one survived. Recovery found a valid record after the
+     * hole and refused to start, though nothing in the batch was acknowledged. A bad record that an all-zero sector
+     * overlaps is a torn write: cut there, with what follows (written after the last fsync).
+     */
+    @Test
+    void aLostPageInAnUnsyncedBatchBeforeSurvivingRecordsIsATornTail() throws IOException {
+        for (int holeBytes : new int[] {4096, Wal.SECTOR_BYTES}) {
+            for (Path p : segments()) {
+                Files.delete(p);
+            }
+            long batchStart = syncedRecordThenUnsyncedBatch((byte) 7);
+            Path seg = segments().get(0);
+            assertThat(batchStart).isLessThan(4096);
+            overwrite(seg, 4096, new byte[holeBytes]);
+            List<String> warnings = new ArrayList<>();
+            long entryBytes;
+            try (Wal wal = reopen(warnings)) {
+                // Entry 1 lies wholly before the hole and was written whole: kept. Entry 2 overlaps it: cut there.
+                List<WalRecord> got = wal.recovery().records();
+                assertThat(got).as("hole of %d bytes", holeBytes).hasSize(2);
+                assertThat(got.get(0)).isEqualTo(new WalRecord.HardStateRecord(new HardState(1, 1, 0)));
+                assertThat(((WalRecord.EntryRecord) got.get(1)).entry().index()).isEqualTo(1);
+                entryBytes = WalRecord.HEADER_BYTES + WalRecord.bodySize(got.get(1));
+                assertThat(warnings).singleElement().asString().contains("truncated torn tail")
+                        .contains("out of order");
+            }
+            assertThat(Files.size(seg)).isEqualTo(batchStart + entryBytes);
+        }
+    }
+
+    /** The same hole, filled with garbage rather than zeros, is not what a lost page leaves: refused. */
+    @Test
+    void garbageInsteadOfAHoleBeforeSurvivingRecordsIsFatal() throws IOException {
+        syncedRecordThenUnsyncedBatch((byte) 7);
+        byte[] garbage = new byte[4096];
+        new Random(1).nextBytes(garbage);
+        overwrite(segments().get(0), 4096, garbage);
+        assertThatThrownBy(() -> reopen(new ArrayList<>())).isInstanceOf(WalCorruptionException.class);
+    }
+
+    /** A bit flip in a record that spans several sectors, with valid records after it, is still refused. */
+    @Test
+    void aBitFlipInALargeRecordBeforeValidOnesIsFatal() throws IOException {
+        syncedRecordThenUnsyncedBatch((byte) 7);
+        Path seg = segments().get(0);
+        byte[] bytes = Files.readAllBytes(seg);
+        bytes[5000] ^= 0x08;
+        Files.write(seg, bytes);
+        assertThatThrownBy(() -> reopen(new ArrayList<>())).isInstanceOf(WalCorruptionException.class)
+                .hasMessageContaining("checksum mismatch");
+    }
+
+    /** A zeroed sector in a segment that is not the last one cannot be a lost unsynced page: refused. */
+    @Test
+    void aZeroedSectorInAnOlderSegmentIsFatal() throws IOException {
+        syncedRecordThenUnsyncedBatch((byte) 7);
+        try (Wal wal = Wal.open(dir, 1024, s -> { })) {
+            wal.append(List.of(entry(6, 1, "y")));
+            wal.sync();
+            assertThat(wal.segmentCount()).isEqualTo(2);
+        }
+        overwrite(segments().get(0), 4096, new byte[4096]);
+        assertThatThrownBy(() -> reopen(new ArrayList<>())).isInstanceOf(WalCorruptionException.class)
+                .hasMessageContaining(segments().get(0).getFileName().toString());
+    }
+
     // ------------------------------------------------------------------ batch size (audit N1)
 
     /** A disk whose segment writes are counted, not kept: for batches larger than a test should store. */
