@@ -139,6 +139,7 @@ public final class NodeHost {
     private final TreeMap<Integer, long[]> lastHeard = new TreeMap<>();
     private Role lastRole;
     private int lastLeader;
+    private long lastTerm;
     /** Published for {@link #knownLeader()}, read from other threads. */
     private volatile int leaderView;
     private PendingRequests pending;
@@ -650,6 +651,7 @@ public final class NodeHost {
         loggedCommit = core.log().committed();
         lastRole = core.role();
         lastLeader = core.leader();
+        lastTerm = core.term();
         leaderView = lastLeader;
         lastMembership = core.membership();
         lastConfigIndex = core.configIndex();
@@ -1304,6 +1306,15 @@ public final class NodeHost {
         pending.releaseReads(state);
         if (rd.softState() != null) {
             onSoftState(rd.softState());
+        } else if (rd.hardState() != null && rd.hardState().term() != lastTerm) {
+            // A new term with the same role and leader (the leader stepped down and won again between two Readys): the
+            // leader dropped the read requests of its old term, so a follower's would wait for an answer until its
+            // request timeout. Asked again, they go to the leader's new term at once.
+            pending.unconfirmedReadsLost(new NodeRequestException(Reason.LEADERSHIP_LOST, core.leader(),
+                    "a new term began before the read was confirmed; retry"));
+        }
+        if (rd.hardState() != null) {
+            lastTerm = rd.hardState().term();
         }
         maybeSnapshot();
     }
