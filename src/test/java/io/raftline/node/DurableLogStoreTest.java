@@ -1,5 +1,6 @@
 package io.raftline.node;
 
+import io.raftline.storage.ForwardingDisk;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.raftline.raft.Entry;
@@ -134,7 +135,7 @@ class DurableLogStoreTest {
         }
 
         @Override
-        AppendFile wrap(Path file, AppendFile f) {
+        protected AppendFile wrap(Path file, AppendFile f) {
             if (!file.toString().endsWith(".wal")) {
                 return f;
             }

@@ -1,5 +1,6 @@
 package io.raftline.node;
 
+import io.raftline.storage.ForwardingDisk;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.raftline.raft.Entry;
@@ -157,7 +158,7 @@ class SharedWalWriterTest {
         }
 
         @Override
-        AppendFile wrap(Path file, AppendFile f) {
+        protected AppendFile wrap(Path file, AppendFile f) {
             if (!file.getParent().getFileName().toString().equals("wal")) {
                 return f;
             }

@@ -1,5 +1,6 @@
 package io.raftline.node;
 
+import io.raftline.storage.ForwardingDisk;
 import io.raftline.storage.Disk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -40,7 +41,7 @@ final class SnapshotWriteGate extends ForwardingDisk {
     }
 
     @Override
-    AppendFile wrap(Path file, AppendFile f) {
+    protected AppendFile wrap(Path file, AppendFile f) {
         if (!file.getFileName().toString().endsWith(".snap.tmp")) {
             return f;
         }

@@ -530,45 +530,22 @@ class WalTest {
     // ------------------------------------------------------------------ batch size (audit N1)
 
     /** A disk whose segment writes are counted, not kept: for batches larger than a test should store. */
-    private static final class CountingDisk implements Disk {
-        private final Disk disk = NioDisk.INSTANCE;
+    private static final class CountingDisk extends ForwardingDisk {
         final List<Integer> writes = new ArrayList<>();
 
-        @Override
-        public boolean isDirectory(Path path) {
-            return disk.isDirectory(path);
+        CountingDisk() {
+            super(NioDisk.INSTANCE);
         }
 
         @Override
-        public void createDirectory(Path d) throws IOException {
-            disk.createDirectory(d);
-        }
-
-        @Override
-        public List<Path> list(Path d) throws IOException {
-            return disk.list(d);
-        }
-
-        @Override
-        public byte[] readAll(Path file) throws IOException {
-            return disk.readAll(file);
-        }
-
-        @Override
-        public long size(Path file) throws IOException {
-            return disk.size(file);
-        }
-
-        @Override
-        public AppendFile open(Path file, OpenMode mode) throws IOException {
-            AppendFile f = disk.open(file, mode);
-            return new AppendFile() {
+        protected AppendFile wrap(Path file, AppendFile f) {
+            return new ForwardingFile(f) {
                 private long dropped;
 
                 @Override
                 public void write(ByteBuffer src) throws IOException {
                     if (src.remaining() <= Wal.SEGMENT_HEADER_BYTES) {
-                        f.write(src);
+                        super.write(src);
                         return;
                     }
                     writes.add(src.remaining());
@@ -577,45 +554,10 @@ class WalTest {
                 }
 
                 @Override
-                public void force(boolean metadata) throws IOException {
-                    f.force(metadata);
-                }
-
-                @Override
-                public void truncate(long size) throws IOException {
-                    f.truncate(size);
-                }
-
-                @Override
                 public long size() throws IOException {
-                    return f.size() + dropped;
-                }
-
-                @Override
-                public void close() throws IOException {
-                    f.close();
+                    return super.size() + dropped;
                 }
             };
-        }
-
-        @Override
-        public void rename(Path from, Path to) throws IOException {
-            disk.rename(from, to);
-        }
-
-        @Override
-        public void delete(Path file) throws IOException {
-            disk.delete(file);
-        }
-
-        @Override
-        public boolean deleteIfExists(Path file) throws IOException {
-            return disk.deleteIfExists(file);
-        }
-
-        @Override
-        public void syncDirectory(Path d) throws IOException {
-            disk.syncDirectory(d);
         }
     }
 

@@ -1,6 +1,5 @@
-package io.raftline.node;
+package io.raftline.storage;
 
-import io.raftline.storage.Disk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -10,11 +9,11 @@ import java.util.List;
  * A {@link Disk} that passes every call to another; a test disk overrides {@link #wrap} to watch or hold the writes of
  * the files it cares about, and extends {@link ForwardingFile} to change only the calls it needs.
  */
-abstract class ForwardingDisk implements Disk {
+public abstract class ForwardingDisk implements Disk {
 
     private final Disk disk;
 
-    ForwardingDisk(Disk disk) {
+    protected ForwardingDisk(Disk disk) {
         this.disk = disk;
     }
 
@@ -25,7 +24,7 @@ abstract class ForwardingDisk implements Disk {
      * @param f    the file the wrapped disk opened
      * @return what the caller writes to
      */
-    abstract AppendFile wrap(Path file, AppendFile f);
+    protected abstract AppendFile wrap(Path file, AppendFile f);
 
     @Override
     public AppendFile open(Path file, OpenMode mode) throws IOException {
@@ -78,11 +77,11 @@ abstract class ForwardingDisk implements Disk {
     }
 
     /** A file that passes every call to another. */
-    static class ForwardingFile implements AppendFile {
+    public static class ForwardingFile implements AppendFile {
 
         private final AppendFile f;
 
-        ForwardingFile(AppendFile f) {
+        public ForwardingFile(AppendFile f) {
             this.f = f;
         }
 
