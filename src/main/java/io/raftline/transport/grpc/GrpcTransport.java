@@ -7,8 +7,12 @@ import io.raftline.proto.raft.RaftServiceGrpcClient;
 import io.raftline.proto.raft.SnapshotChunk;
 import io.raftline.proto.raft.SnapshotHeader;
 import io.raftline.proto.raft.StreamRefusal;
+import io.raftline.raft.message.AppendRequest;
+import io.raftline.raft.message.Heartbeat;
 import io.raftline.raft.message.Message;
 import io.raftline.raft.message.SnapshotRequest;
+import io.raftline.raft.message.TimeoutNow;
+import io.raftline.raft.message.VoteRequest;
 import io.raftline.security.PeerGuard;
 import io.raftline.security.PeerIdentity;
 import io.raftline.transport.ConditionedSend;
@@ -296,7 +300,7 @@ public final class GrpcTransport implements Transport {
      * @param drops       told about lost messages
      * @param peers       where each node's client port is
      * @param members     ids of the nodes this process knows as members: a live, thread-safe set that grows as
-     *                    membership changes add nodes (messages from anyone else are refused)
+     *                    membership changes add nodes (answers from anyone else are refused; what a leader or candidate sends is taken from any id)
      * @param options     tuning
      */
     public GrpcTransport(Vertx vertx, NetworkConditioner conditioner, EventBusTransport.DropListener drops,
@@ -1263,7 +1267,7 @@ public final class GrpcTransport implements Transport {
                 return Future.failedFuture(RaftEndpoint.notFound("node " + m.to() + " is not served on this port"
                         + " (it serves node " + servedNode + ")"));
             }
-            if (!members.contains(m.from())) {
+            if (!members.contains(m.from()) && !acceptedFromAnyId(m)) {
                 return Future.failedFuture(RaftEndpoint.invalid("sender " + m.from() + " is not a member of the"
                         + " cluster " + members));
             }
@@ -1284,6 +1288,18 @@ public final class GrpcTransport implements Transport {
             });
         }
         return Future.succeededFuture(Ack.getDefaultInstance());
+    }
+
+    /**
+     * Whether {@code m} is what a leader or a candidate sends (AppendEntries, heartbeats, InstallSnapshot, TimeoutNow,
+     * vote and pre-vote requests), which a node takes from an id its process has not seen yet (docs/membership.md): a
+     * follower that was down while a member was added, or a joining node whose configuration does not list a leader
+     * added since, learns of that member only from the log the member itself sends. The Raft rules (terms, logs,
+     * the membership in effect) decide what such a message may do; answers still come only from known members.
+     */
+    private static boolean acceptedFromAnyId(Message m) {
+        return m instanceof AppendRequest || m instanceof Heartbeat || m instanceof SnapshotRequest
+                || m instanceof TimeoutNow || m instanceof VoteRequest;
     }
 
     /**
