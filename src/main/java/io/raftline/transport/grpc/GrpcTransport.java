@@ -300,7 +300,8 @@ public final class GrpcTransport implements Transport {
      * @param drops       told about lost messages
      * @param peers       where each node's client port is
      * @param members     ids of the nodes this process knows as members: a live, thread-safe set that grows as
-     *                    membership changes add nodes (answers from anyone else are refused; what a leader or candidate sends is taken from any id)
+     *                    membership changes add nodes (answers from anyone else are refused; what a leader or
+     *                    a candidate sends is taken from any id)
      * @param options     tuning
      */
     public GrpcTransport(Vertx vertx, NetworkConditioner conditioner, EventBusTransport.DropListener drops,
