@@ -99,12 +99,16 @@ public final class ControlHandler implements Handler<Message<Object>> {
     }
 
     /**
-     * Starts consuming {@value #ADDRESS}.
+     * Starts consuming {@value #ADDRESS}, in this process only: the commands come from this process's SockJS bridge,
+     * which checks the admin token, and act on this process's nodes. Registered on a clustered event bus as an
+     * ordinary consumer, any other member of the bus (a holder of a client certificate of the cluster CA, with TLS)
+     * could send them without the token, and a browser's command could reach another process's handler (an audit's
+     * finding).
      *
      * @return the consumer, once registered (unregister it to stop)
      */
     public Future<MessageConsumer<Object>> register() {
-        MessageConsumer<Object> consumer = vertx.eventBus().consumer(ADDRESS, this);
+        MessageConsumer<Object> consumer = vertx.eventBus().localConsumer(ADDRESS, this);
         return consumer.completion().map(v -> consumer);
     }
 
