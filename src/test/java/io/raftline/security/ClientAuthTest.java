@@ -196,6 +196,22 @@ class ClientAuthTest {
         assertThat(hello).startsWith("%").contains("raftline").endsWith("$9\r\nover resp\r\n+OK\r\n");
     }
 
+    /**
+     * Before AUTH a request may be 16 KiB at most (Redis's rule since CVE-2021-32675): a client with no credential
+     * made the port buffer up to a value's size per connection, and an audit ran a node out of heap with 400 of them.
+     * Authenticated, the same connection takes a value of the full size.
+     */
+    @Test
+    void beforeAuthARequestIsSmallAndAfterItAValueOfFullSizeIsTaken() throws Exception {
+        String big = "v".repeat(100_000);
+        String refused = exchange(follower, array("SET", "big", big));
+        assertThat(refused).startsWith("-ERR Protocol error: request larger than 16384 bytes");
+        // Pipelined after the AUTH, as some clients send their first commands: read with the limits AUTH earned.
+        String taken = exchange(follower, array("AUTH", CLIENT_TOKEN) + array("SET", "big", big)
+                + array("GET", "big") + array("QUIT"));
+        assertThat(taken).isEqualTo("+OK\r\n+OK\r\n$100000\r\n" + big + "\r\n+OK\r\n");
+    }
+
     /** The exact bytes a node answers; the request ends with QUIT, so the server closes the connection. */
     private static String exchange(int node, String request) throws Exception {
         return RawResp.exchange(cluster.vertx(), cluster.respAddresses().get(node), request, Integer.MAX_VALUE);

@@ -31,6 +31,16 @@ final class RespConnection {
 
     /** Most requests run as one batch. */
     static final int MAX_BATCH = 128;
+    /**
+     * Most arguments of one request before the connection authenticated: {@code HELLO 3 AUTH user password SETNAME
+     * name} is 7 (Redis has the same rule since CVE-2021-32675: 10).
+     */
+    static final int PRE_AUTH_MAX_ARGUMENTS = 10;
+    /**
+     * Most bytes of one request before the connection authenticated: a client with no credential must not make the
+     * port hold a value's worth of buffer per connection (an audit had 400 such connections take 800 MiB of heap).
+     */
+    static final int PRE_AUTH_MAX_REQUEST_BYTES = 16 * 1024;
 
     private final NetSocket socket;
     private final Context context;
@@ -43,6 +53,9 @@ final class RespConnection {
     private boolean running;
     private boolean closed;
     private boolean paused;
+    private final int maxArguments;
+    private final int maxRequestBytes;
+    private boolean fullLimits;
 
     RespConnection(NetSocket socket, Context context, RespCommandTable table, RespCommands kv, RespSession session,
             int maxArguments, int maxRequestBytes) {
@@ -51,7 +64,16 @@ final class RespConnection {
         this.table = table;
         this.kv = kv;
         this.session = session;
+        this.maxArguments = maxArguments;
+        this.maxRequestBytes = maxRequestBytes;
+        this.fullLimits = session.authenticated();
         this.parser = new RespParser(maxArguments, maxRequestBytes, this::parsed);
+        if (!fullLimits) {
+            // Until AUTH: small requests, parsed one at a time, so that what follows an AUTH in a pipeline is read
+            // with the limits the AUTH earns (as Redis does).
+            parser.limits(Math.min(maxArguments, PRE_AUTH_MAX_ARGUMENTS),
+                    Math.min(maxRequestBytes, PRE_AUTH_MAX_REQUEST_BYTES), true);
+        }
     }
 
     /**
@@ -95,7 +117,8 @@ final class RespConnection {
             protocolError = e;
             socket.pause();
         }
-        if (queue.full() && !paused) {
+        if ((queue.full() || !fullLimits && !queue.isEmpty()) && !paused) {
+            // Before AUTH, no more is read while a request waits: what is kept unparsed stays within one read.
             paused = true;
             socket.pause();
         }
@@ -105,6 +128,14 @@ final class RespConnection {
     /** Runs the next batch, repeatedly, until the queue is empty or a batch is in flight. */
     private void drain() {
         while (!running && !closed) {
+            if (queue.isEmpty() && protocolError == null && parser.buffered() > 0) {
+                // Bytes kept unparsed (before AUTH, one request at a time): the next request, with today's limits.
+                try {
+                    parser.feed(Buffer.buffer());
+                } catch (RespProtocolException e) {
+                    protocolError = e;
+                }
+            }
             if (queue.isEmpty()) {
                 if (protocolError != null) {
                     Buffer out = Buffer.buffer();
@@ -249,6 +280,10 @@ final class RespConnection {
         running = false;
         if (closed) {
             return;
+        }
+        if (!fullLimits && session.authenticated()) {
+            fullLimits = true;
+            parser.limits(maxArguments, maxRequestBytes, false);
         }
         Buffer out = Buffer.buffer();
         for (RespReply r : replies) {

@@ -21,8 +21,10 @@ public final class RespParser {
     /** Longest inline command line, as Redis's 64 KiB query buffer limit for inline requests. */
     public static final int MAX_INLINE_BYTES = 64 * 1024;
 
-    private final int maxArguments;
-    private final int maxRequestBytes;
+    private int maxArguments;
+    private int maxRequestBytes;
+    private boolean oneAtATime;
+    private long emitted;
     private final Consumer<List<byte[]>> requests;
     private Buffer pending = Buffer.buffer();
     private int pos;
@@ -45,14 +47,30 @@ public final class RespParser {
     }
 
     /**
-     * Takes the next bytes of the stream and emits every request they complete.
+     * Changes the limits from the next request on (a connection that authenticates gets larger ones).
+     *
+     * @param maxArguments    most arguments in one request (the command name included)
+     * @param maxRequestBytes most bytes of all arguments of one request together
+     * @param oneAtATime      whether {@link #feed} stops after each request it emits, keeping what follows for the
+     *                        next call: a request's limits may depend on the one before it (an {@code AUTH})
+     */
+    public void limits(int maxArguments, int maxRequestBytes, boolean oneAtATime) {
+        this.maxArguments = maxArguments;
+        this.maxRequestBytes = maxRequestBytes;
+        this.oneAtATime = oneAtATime;
+    }
+
+    /**
+     * Takes the next bytes of the stream and emits every request they complete (the first one only, one at a time;
+     * an empty chunk goes on with the bytes kept).
      *
      * @param chunk the bytes, in arrival order
      * @throws RespProtocolException if the stream is not RESP or breaks a limit
      */
     public void feed(Buffer chunk) {
         pending.appendBuffer(chunk);
-        while (step()) {
+        long before = emitted;
+        while ((!oneAtATime || emitted == before) && step()) {
             // every step consumed a request or an argument
         }
         if (pos > 0) {
@@ -121,6 +139,7 @@ public final class RespParser {
             List<byte[]> request = args;
             expected = -1;
             args = null;
+            emitted++;
             requests.accept(request);
         }
         return true;
@@ -155,6 +174,7 @@ public final class RespParser {
             throw new RespProtocolException("invalid multibulk length");
         }
         if (!words.isEmpty()) {
+            emitted++;
             requests.accept(words);
         }
         return true;
