@@ -200,6 +200,11 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                 throw new ConfigException("admin.host", "must not be empty (an interface to bind, or leave it out for"
                         + " http_host)");
             }
+            if (!admin.token().isEmpty() && admin.token().length() < 16) {
+                // As the client token: a token of a few characters is found by trying (an audit accepted "x").
+                throw new ConfigException("admin.token", "must be at least 16 characters when set (make one with:"
+                        + " openssl rand -hex 16), got " + admin.token().length());
+            }
             if (!admin.token().chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
                 // A token with a space, a control character (a trailing newline from a secret file) or a non-ASCII
                 // letter can never be presented: the header's value is trimmed and read as ISO-8859-1, Redis AUTH

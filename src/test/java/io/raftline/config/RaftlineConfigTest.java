@@ -238,13 +238,13 @@ class RaftlineConfigTest {
     void environmentThenSystemPropertiesOverrideTheFile() {
         JsonObject json = ConfigLoader.applyOverrides(base(),
                 Map.of("RAFTLINE_RAFT_HEARTBEAT_MS", "50", "RAFTLINE_NODES_2_HTTP_PORT", "9082",
-                        "RAFTLINE_ADMIN_TOKEN", "s3cret", "PATH", "/usr/bin"),
+                        "RAFTLINE_ADMIN_TOKEN", "s3cret-0123456789", "PATH", "/usr/bin"),
                 Map.of("raftline.raft.heartbeat_ms", "60", "raftline.node_id", "2", "java.version", "17"));
         RaftlineConfig c = RaftlineConfig.fromJson(json);
         assertThat(c.raft().heartbeatMs()).isEqualTo(60);
         assertThat(c.nodeId()).isEqualTo(2);
         assertThat(c.node(2).orElseThrow().httpPort()).isEqualTo(9082);
-        assertThat(c.admin().token()).isEqualTo("s3cret");
+        assertThat(c.admin().token()).isEqualTo("s3cret-0123456789");
         assertThat(json.containsKey("PATH")).isFalse();
         assertThatThrownBy(() -> RaftlineConfig.fromJson(ConfigLoader.applyOverrides(base(),
                 Map.of("RAFTLINE_RAFT_TICK_MS", "often"), Map.of())))
@@ -265,12 +265,12 @@ class RaftlineConfigTest {
         assertThat(failure(node)).startsWith("nodes[0].http_port: must be an integer (a JSON number");
         // Overrides are text by nature: they are typed by their field, so they still work.
         RaftlineConfig c = RaftlineConfig.fromJson(ConfigLoader.applyOverrides(base(),
-                Map.of("RAFTLINE_SECURITY_TRUST_LOOPBACK", "false", "RAFTLINE_ADMIN_TOKEN", "12345",
+                Map.of("RAFTLINE_SECURITY_TRUST_LOOPBACK", "false", "RAFTLINE_ADMIN_TOKEN", "1234567890123456",
                         "RAFTLINE_TLS_CA_FILE", "pom.xml", "RAFTLINE_TLS_CERT_FILE", "pom.xml",
                         "RAFTLINE_TLS_KEY_FILE", "pom.xml"),
                 Map.of("raftline.limits.quota_bytes", "1048576", "raftline.nodes.1.data_dir", "7")));
         assertThat(c.security().trustLoopback()).isFalse();
-        assertThat(c.admin().token()).isEqualTo("12345");
+        assertThat(c.admin().token()).isEqualTo("1234567890123456");
         assertThat(c.limits().quotaBytes()).isEqualTo(1048576);
         assertThat(c.node(1).orElseThrow().dataDir()).isEqualTo("7");
         assertThat(c.tls().enabled()).isTrue();
@@ -387,12 +387,17 @@ class RaftlineConfigTest {
         assertThat(new io.raftline.security.AdminAccess("s3cret\n", false)
                 .refusal(io.vertx.core.net.SocketAddress.inetSocketAddress(1, "10.0.0.1"), "Bearer s3cret\n"))
                 .as("no header lets in a token that ends with a newline").isNotNull();
-        for (String bad : new String[] {"s3cret\n", " s3cret", "s3 cret", "s3cr\u00e9t", "s3\tcret"}) {
+        for (String bad : new String[] {"s3cret-0123456789\n", " s3cret-0123456789", "s3 cret-0123456789",
+            "s3cr\u00e9t-0123456789", "s3\tcret-0123456789"}) {
             assertThat(failure(base().put("admin", new JsonObject().put("token", bad))))
                     .as(bad).startsWith("admin.token: must be printable ASCII without spaces");
         }
-        assertThat(RaftlineConfig.fromJson(base().put("admin", new JsonObject().put("token", "s3cret"))).admin()
-                .token()).isEqualTo("s3cret");
+        // As the client token: a token of a few characters is found by trying.
+        assertThat(failure(base().put("admin", new JsonObject().put("token", "x"))))
+                .isEqualTo("admin.token: must be at least 16 characters when set (make one with: openssl rand -hex"
+                        + " 16), got 1");
+        assertThat(RaftlineConfig.fromJson(base().put("admin", new JsonObject().put("token", "s3cret-0123456789")))
+                .admin().token()).isEqualTo("s3cret-0123456789");
         assertThat(RaftlineConfig.fromJson(base()).admin().token()).isEmpty();
     }
 

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 class BridgeAuthorizationTest {
 
-    private static final String TOKEN = "s3cret-token";
+    private static final String TOKEN = "s3cret-token-0123456789";
     private static InJvmCluster cluster;
     private static int port;
     private static WebSocketClient client;

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 @Tag("slow")
 class LiveViewTokenBrowserTest {
 
-    private static final String TOKEN = "browser-s3cret";
+    private static final String TOKEN = "browser-s3cret-0123456789";
     private static final double TIMEOUT_MS = 20_000;
 
     private static InJvmCluster cluster;
