@@ -1,6 +1,7 @@
 package io.raftline.server;
 
 import io.raftline.api.KvRequests;
+import io.raftline.api.WatchBudget;
 import io.raftline.api.grpc.KvGrpcService;
 import io.raftline.api.http.BackupApi;
 import io.raftline.api.http.ClusterView;
@@ -66,10 +67,11 @@ final class ClientPort {
             });
         }
         // A membership change answers once committed: the node's request timeout, plus the hop to the leader.
-        WatchApi watches = new WatchApi(node);
+        WatchBudget watchBudget = new WatchBudget(WatchBudget.DEFAULT_BYTES);
+        WatchApi watches = new WatchApi(node, watchBudget);
         MembersApi members = new MembersApi(node, peers, forwardClient, config.service().requestTimeoutMs()
                 + config.service().forwardTimeoutMs(), config.adminAccess());
-        KvGrpcService kv = new KvGrpcService(node, requests, peers, config.service().maxBodyBytes());
+        KvGrpcService kv = new KvGrpcService(node, requests, peers, config.service().maxBodyBytes(), watchBudget);
         Service raft = raftTransport == null ? null : raftTransport.service(n.id());
         long kvMaxMessageBytes = config.service().maxBodyBytes() + 8 * 1024;
         return new HttpServerVerticle("node " + n.id() + " HTTP API", n.host(), n.httpPort(), vx -> {

@@ -2,6 +2,7 @@ package io.raftline.api.grpc;
 
 import com.google.protobuf.ByteString;
 import io.raftline.api.ContextWatchSink;
+import io.raftline.api.WatchBudget;
 import io.raftline.api.WatchCursor;
 import io.raftline.api.KvRequests;
 import io.raftline.api.RangeResult;
@@ -115,6 +116,7 @@ public final class KvGrpcService {
     private final KvRequests requests;
     private final PeerDirectory peers;
     private final long maxValueBytes;
+    private final WatchBudget watchBudget;
     /** Watch streams open now (this service's, hence this node's). */
     private final AtomicInteger openWatches = new AtomicInteger();
 
@@ -127,10 +129,26 @@ public final class KvGrpcService {
      * @param maxValueBytes largest value accepted
      */
     public KvGrpcService(RaftNode node, KvRequests requests, PeerDirectory peers, long maxValueBytes) {
+        this(node, requests, peers, maxValueBytes, new WatchBudget(WatchBudget.DEFAULT_BYTES));
+    }
+
+    /**
+     * Creates the service of one node whose watches share with the port's HTTP watches the bytes they may hold for
+     * slow readers.
+     *
+     * @param node          the node
+     * @param requests      the key-value request layer of the node (serves or forwards)
+     * @param peers         where each node's client port is (for the leader-address trailer)
+     * @param maxValueBytes largest value accepted
+     * @param watchBudget   the port's budget for slow watches
+     */
+    public KvGrpcService(RaftNode node, KvRequests requests, PeerDirectory peers, long maxValueBytes,
+            WatchBudget watchBudget) {
         this.node = node;
         this.requests = requests;
         this.peers = peers;
         this.maxValueBytes = Math.min(maxValueBytes, KvCommand.MAX_VALUE_BYTES);
+        this.watchBudget = watchBudget;
     }
 
     /**
@@ -530,21 +548,28 @@ public final class KvGrpcService {
             private void send(WatchResponse message) {
                 try {
                     if (out.writeQueueFull()) {
-                        behind += message.getSerializedSize();
-                        if (behind > MAX_WATCH_BEHIND_BYTES) {
+                        int size = message.getSerializedSize();
+                        if (behind + size > MAX_WATCH_BEHIND_BYTES || !watchBudget.take(size)) {
                             sendError(out, GrpcStatus.RESOURCE_EXHAUSTED, "the client read more than "
-                                    + MAX_WATCH_BEHIND_BYTES + " bytes of events too slowly; watch again from the last"
-                                    + " revision and position received to resume",
+                                    + MAX_WATCH_BEHIND_BYTES + " bytes of events too slowly (or the node holds too"
+                                    + " much for slow watches); watch again from the last cursor received to resume",
                                     MultiMap.caseInsensitiveMultiMap().set(ERROR_CODE, "too_slow"));
                             finish();
                             return;
                         }
-                        out.drainHandler(v -> behind = 0);
+                        behind += size;
+                        out.drainHandler(v -> releaseBehind());
                     }
                     out.write(message);
                 } catch (IllegalStateException e) {
                     finish();
                 }
+            }
+
+            /** What the client read gives its share of the port's budget back. */
+            private void releaseBehind() {
+                watchBudget.release(behind);
+                behind = 0;
             }
 
             @Override
@@ -553,6 +578,7 @@ public final class KvGrpcService {
                     here.owner().cancelTimer(progressTimer);
                     progressTimer = -1;
                 }
+                releaseBehind();
                 openWatches.decrementAndGet();
             }
 

@@ -1,6 +1,7 @@
 package io.raftline.api.http;
 
 import io.raftline.api.ContextWatchSink;
+import io.raftline.api.WatchBudget;
 import io.raftline.api.WatchCursor;
 import io.raftline.kv.KvChange;
 import io.raftline.kv.KvCommand;
@@ -64,6 +65,7 @@ public final class WatchApi {
     public static final long MAX_BEHIND_BYTES = 8L * 1024 * 1024;
 
     private final RaftNode node;
+    private final WatchBudget budget;
     private final AtomicInteger open = new AtomicInteger();
 
     /**
@@ -72,7 +74,19 @@ public final class WatchApi {
      * @param node the node
      */
     public WatchApi(RaftNode node) {
+        this(node, new WatchBudget(WatchBudget.DEFAULT_BYTES));
+    }
+
+    /**
+     * Creates the endpoint of one node, sharing the bytes its watches may hold for slow readers with the port's other
+     * watches.
+     *
+     * @param node   the node
+     * @param budget the port's budget (its gRPC watches share it)
+     */
+    public WatchApi(RaftNode node, WatchBudget budget) {
         this.node = node;
+        this.budget = budget;
     }
 
     /**
@@ -225,18 +239,25 @@ public final class WatchApi {
                         + "\ndata: " + json(c).encode() + "\n\n");
             }
             if (resp.writeQueueFull()) {
-                behind += out.length();
-                if (behind > MAX_BEHIND_BYTES) {
+                if (behind + out.length() > MAX_BEHIND_BYTES || !budget.take(out.length())) {
                     resp.write("event: error\ndata: " + new JsonObject().put("error", "too_slow").put("message",
-                            "the client read more than " + MAX_BEHIND_BYTES + " bytes too slowly; reconnect with"
-                                    + " Last-Event-ID to resume").encode() + "\n\n");
+                            "the client read more than " + MAX_BEHIND_BYTES + " bytes too slowly (or the node holds"
+                                    + " too much for slow watches); reconnect with Last-Event-ID to resume").encode()
+                            + "\n\n");
                     resp.end();
                     finish();
                     return;
                 }
-                resp.drainHandler(v -> behind = 0);
+                behind += out.length();
+                resp.drainHandler(v -> releaseBehind());
             }
             resp.write(out);
+        }
+
+        /** What the client read gives its share of the port's budget back. */
+        private void releaseBehind() {
+            budget.release(behind);
+            behind = 0;
         }
 
         @Override
@@ -245,6 +266,7 @@ public final class WatchApi {
                 ctx.vertx().cancelTimer(keepalive);
                 keepalive = -1;
             }
+            releaseBehind();
             open.decrementAndGet();
         }
     }
