@@ -46,11 +46,21 @@ final class ShardedMembership {
 
     /** Makes the change in the last group, then the one before, down to group 0, and answers with its membership. */
     void run() {
-        step(groups.size() - 1, null);
+        step(groups.size() - 1, null, null);
     }
 
-    private void step(int group, JsonObject last) {
+    /**
+     * @param last    the last group's answer that made the change, or null if none did yet
+     * @param refusal the last "already has it" refusal, answered as is if no group made the change: the same request
+     *                to a cluster of one group answers it (409 {@code member_exists}), and an add of an id that is a
+     *                member already, at another address or in another role, must not be told it succeeded
+     */
+    private void step(int group, JsonObject last, Answer refusal) {
         if (group < 0) {
+            if (last == null && refusal != null) {
+                HttpErrors.send(ctx, refusal.status(), refusal.body().copy().put("groups", groups.size()));
+                return;
+            }
             JsonObject out = last == null ? new JsonObject() : last.copy();
             KvApi.json(ctx, 200, out.put("groups", groups.size()));
             return;
@@ -62,8 +72,12 @@ final class ShardedMembership {
                 return;
             }
             Answer a = ar.result();
-            if (a.status() / 100 == 2 || alreadyDone(a)) {
-                step(group - 1, a.status() / 100 == 2 ? a.body() : last);
+            if (a.status() / 100 == 2) {
+                step(group - 1, a.body(), refusal);
+                return;
+            }
+            if (alreadyDone(a)) {
+                step(group - 1, last, a);
                 return;
             }
             JsonObject body = a.body() == null ? new JsonObject() : a.body().copy();

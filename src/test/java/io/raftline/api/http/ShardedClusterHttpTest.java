@@ -4,6 +4,7 @@ import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.raftline.shard.KeyGroups;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -132,6 +133,29 @@ class ShardedClusterHttpTest extends ClusterHttpTest {
             cursor = page.getString("next");
         }
         assertThat(seen).isSorted().doesNotHaveDuplicates().containsExactlyElementsOf(new TreeSet<>(keys));
+    }
+
+    /**
+     * An add of an id that is a member already (at another address, in another role) is refused as on a cluster of one
+     * group (409 {@code member_exists}), not answered 200 with nothing changed (an audit's finding: every group's
+     * refusal counted as "this group has the change already", so an operator reusing an id was told it worked).
+     */
+    @Test
+    void anAddOfAnIdThatIsAMemberAlreadyIsRefusedLikeOnOneGroup() throws Exception {
+        Buffer add = Buffer.buffer(new JsonObject().put("id", 2).put("url", "http://127.0.0.1:1").put("learner", true)
+                .encode());
+        MultiMap json = MultiMap.caseInsensitiveMultiMap().add("Content-Type", "application/json");
+        List<HttpResponse<Buffer>> answers = new ArrayList<>();
+        eventually("an answer that is not a leader change", () -> {
+            answers.add(send(HttpMethod.POST, cluster.nodeUrl(1) + "/v1/members", add, json));
+            return answers.get(answers.size() - 1).statusCode() != 503;
+        });
+        HttpResponse<Buffer> r = answers.get(answers.size() - 1);
+        assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(409);
+        assertThat(r.bodyAsJsonObject().getString("error")).isEqualTo("member_exists");
+        JsonArray members = get(1, "/v1/members?group=0").bodyAsJsonObject().getJsonArray("members");
+        assertThat(members.stream().map(m -> ((JsonObject) m).getInteger("id")).toList()).containsExactlyInAnyOrder(1,
+                2, 3);
     }
 
     @Test
