@@ -682,8 +682,16 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     }
 
     private Future<JsonObject> startAndJoin() {
-        NodeConfig n = LocalNodes.next(config, known);
-        known.add(n.id());
+        // On a worker (the choice looks at the data directories of ids used before), taken there at once so that a
+        // second add, whose choice runs next on the same worker, takes the id after it.
+        return vertx.executeBlocking(() -> {
+            NodeConfig n = LocalNodes.next(config, known);
+            known.add(n.id());
+            return n;
+        }).compose(this::startAndJoin);
+    }
+
+    private Future<JsonObject> startAndJoin(NodeConfig n) {
         return deployNode(n).compose(v -> deployClientPort(n)).compose(v -> {
                     if (Metrics.enabled()) {
                         Metrics.registerNode(n.id(), metricStatuses);

@@ -58,7 +58,26 @@ final class LocalNodes {
      * @return the new node's settings
      */
     static NodeConfig next(RaftlineConfig config, Collection<Integer> known) {
-        return place(config, known.stream().mapToInt(Integer::intValue).max().orElse(0) + 1);
+        int id = known.stream().mapToInt(Integer::intValue).max().orElse(0) + 1;
+        NodeConfig n = place(config, id);
+        // Nodes added and removed before a restart are not known any more, but their directories are kept: a new node
+        // must not start on a removed one's log, term and vote (an audit's finding), so it takes the next free id.
+        while (config.storage().durable() && holdsData(Path.of(n.dataDir()))) {
+            n = place(config, ++id);
+        }
+        return n;
+    }
+
+    /** Whether {@code dir} exists and is not empty (blocking: call it off the event loop). */
+    private static boolean holdsData(Path dir) {
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            return false;
+        }
+        try (java.util.stream.Stream<Path> entries = java.nio.file.Files.list(dir)) {
+            return entries.findAny().isPresent();
+        } catch (java.io.IOException e) {
+            return true; // unreadable: not a directory to start a new node in
+        }
     }
 
     /**
