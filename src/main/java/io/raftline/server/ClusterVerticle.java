@@ -237,6 +237,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
 
     @Override
     public Future<?> start() {
+        openPortWarnings(config).forEach(LOG::warn);
         Transport wire;
         if (config.transport() == TransportKind.GRPC) {
             // Each node's client port serves RaftService too; peers are found where their HTTP API is.
@@ -720,6 +721,47 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         return onOwnContext(() -> (config.groups() == 1 ? LocalNodes.remove(vertx, nodes, id)
                 : LocalNodes.removeFromEveryGroup(vertx, replicas, config.groups(), id)).compose(m -> stopLocal(id)
                 .map(x -> new JsonObject().put("removed", id).put("members", m))));
+    }
+
+    /**
+     * What to say at start about ports that listen beyond loopback unprotected: without TLS what crosses them (tokens,
+     * values, Raft messages) travels in clear text, and without {@code security.client_token} anyone who reaches a
+     * client port reads and writes every key. The defaults bind loopback only; a configuration that opens a port is the
+     * operator's choice, so this warns rather than refuses (docs/security.md), but never silently (an audit's note).
+     *
+     * @param config the configuration
+     * @return the warnings, none if every port of this process binds loopback or is protected
+     */
+    static List<String> openPortWarnings(RaftlineConfig config) {
+        List<String> open = new ArrayList<>();
+        for (NodeConfig n : config.nodes()) {
+            if ((config.nodeId() == 0 || n.id() == config.nodeId()) && !loopbackHost(n.host())) {
+                open.add("node " + n.id() + " at " + n.host());
+            }
+        }
+        if (config.admin() != null && !loopbackHost(config.admin().host())) {
+            open.add("the admin port at " + config.admin().host());
+        }
+        List<String> warnings = new ArrayList<>();
+        if (open.isEmpty()) {
+            return warnings;
+        }
+        String ports = String.join(", ", open);
+        if (!config.tls().enabled()) {
+            warnings.add(ports + ": listening beyond loopback without TLS: tokens, keys, values and Raft messages cross"
+                    + " the network in clear text (set tls.*, docs/security.md)");
+        }
+        if (!config.clientAccess().required()) {
+            warnings.add(ports + ": listening beyond loopback without security.client_token: anyone who reaches a"
+                    + " client port reads and writes every key (docs/security.md)");
+        }
+        return warnings;
+    }
+
+    /** A host name that binds loopback only, told from its text (no lookup on the event loop). */
+    private static boolean loopbackHost(String host) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        return h.equals("localhost") || h.startsWith("127.") || h.equals("::1");
     }
 
     /** Runs {@code action} on this verticle's context; the result completes there. */
