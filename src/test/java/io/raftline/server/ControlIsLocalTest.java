@@ -8,15 +8,11 @@ import io.raftline.config.RaftlineConfig;
 import io.raftline.ui.ControlHandler;
 import io.raftline.verify.nemesis.FreePorts;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -30,28 +26,20 @@ import org.junit.jupiter.api.Test;
 @Tag("slow")
 class ControlIsLocalTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(30);
-    private final List<Vertx> started = new ArrayList<>();
+    private static final Duration WAIT = ClusteredInstances.WAIT;
+    private final ClusteredInstances instances = new ClusteredInstances();
 
     @AfterEach
     void stop() throws Exception {
-        for (Vertx v : started) {
-            await(v.close(), WAIT);
-        }
+        instances.close();
     }
 
     @Test
     void anotherMemberOfTheClusteredBusFindsNoControlHandler() throws Exception {
-        JsonArray nodes = new JsonArray();
-        for (int id = 1; id <= 3; id++) {
-            nodes.add(new JsonObject().put("id", id).put("http_port", FreePorts.next()).put("resp_port", -1)
-                    .put("bus_port", FreePorts.next()).put("data_dir", "unused-" + id));
-        }
-        JsonObject base = new JsonObject().put("cluster_name", "control-is-local-test").put("http_host", "127.0.0.1")
-                .put("nodes", nodes).put("storage", new JsonObject().put("engine", "memory"))
+        JsonObject base = ClusteredInstances.threeNodes("control-is-local-test")
                 .put("admin", new JsonObject().put("port", FreePorts.next()).put("host", "127.0.0.1"));
-        Vertx one = clustered(base, 1);
-        Vertx other = clustered(base, 2);
+        Vertx one = instances.join(base, 1);
+        Vertx other = instances.join(base, 2);
         await(one.deployVerticle(new ClusterVerticle(RaftlineConfig.fromJson(base.copy().put("node_id", 1)))), WAIT);
         DeliveryOptions quick = new DeliveryOptions().setSendTimeout(5_000);
 
@@ -70,10 +58,4 @@ class ControlIsLocalTest {
         assertThat(((ReplyException) refused).failureType()).isEqualTo(ReplyFailure.NO_HANDLERS);
     }
 
-    private Vertx clustered(JsonObject base, int id) throws Exception {
-        RaftlineConfig config = RaftlineConfig.fromJson(base.copy().put("node_id", id));
-        Vertx v = await(Clustering.builder(config, new VertxOptions()).buildClustered(), WAIT);
-        started.add(v);
-        return v;
-    }
 }

@@ -145,10 +145,7 @@ class LocalClusterMembershipTest {
         onDisk(json, dir);
         RaftlineConfig config = RaftlineConfig.fromJson(json);
         try {
-            Vertx vertx = Vertx.vertx();
-            try {
-                ClusterVerticle cluster = new ClusterVerticle(config);
-                await(vertx.deployVerticle(cluster), Duration.ofSeconds(30));
+            twoLives(config, cluster -> {
                 await(cluster.awaitLeader(10_000));
                 JsonObject added = await(cluster.addNode());
                 assertThat(added.getInteger("id")).isEqualTo(4);
@@ -167,14 +164,7 @@ class LocalClusterMembershipTest {
                 // even know it was removed.
                 await(cluster.removeNode(1));
                 assertThat(cluster.nodes().keySet()).containsExactly(2, 3, 4);
-            } finally {
-                await(vertx.close(), Duration.ofSeconds(30));
-            }
-
-            Vertx again = Vertx.vertx();
-            try {
-                ClusterVerticle cluster = new ClusterVerticle(config);
-                await(again.deployVerticle(cluster), Duration.ofSeconds(30));
+            }, cluster -> {
                 assertThat(cluster.nodes().keySet()).containsExactly(2, 3, 4);
                 eventually("node 4 has the write made after it joined", () -> cluster.nodes().get(4)
                         .read(ReadConsistency.STALE).map(v -> v.get("after-4").isPresent()));
@@ -184,9 +174,7 @@ class LocalClusterMembershipTest {
                         .read(ReadConsistency.LINEARIZABLE).map(v -> v.get("after-4").isPresent()).otherwise(false));
                 JsonObject status = await(cluster.describe());
                 assertThat(status.getJsonArray("nodes").size()).isEqualTo(3);
-            } finally {
-                await(again.close(), Duration.ofSeconds(30));
-            }
+            });
         } finally {
             deleteTree(dir);
         }
@@ -204,32 +192,40 @@ class LocalClusterMembershipTest {
         onDisk(json, dir);
         RaftlineConfig config = RaftlineConfig.fromJson(json);
         try {
-            Vertx vertx = Vertx.vertx();
-            try {
-                ClusterVerticle cluster = new ClusterVerticle(config);
-                await(vertx.deployVerticle(cluster), Duration.ofSeconds(30));
+            twoLives(config, cluster -> {
                 await(cluster.awaitLeader(10_000));
                 assertThat(await(cluster.addNode(), Duration.ofSeconds(60)).getInteger("id")).isEqualTo(4);
                 await(cluster.removeNode(4), Duration.ofSeconds(60));
-            } finally {
-                await(vertx.close(), Duration.ofSeconds(30));
-            }
-            try (Stream<Path> kept = Files.list(dir.resolve("node-4"))) {
-                assertThat(kept.findAny()).as("node 4's data is kept").isPresent();
-            }
-            Vertx again = Vertx.vertx();
-            try {
-                ClusterVerticle cluster = new ClusterVerticle(config);
-                await(again.deployVerticle(cluster), Duration.ofSeconds(30));
+                try (Stream<Path> kept = Files.list(dir.resolve("node-4"))) {
+                    assertThat(kept.findAny()).as("node 4's data is kept").isPresent();
+                }
+            }, cluster -> {
                 await(cluster.awaitLeader(10_000));
                 JsonObject added = await(cluster.addNode(), Duration.ofSeconds(60));
                 assertThat(added.getInteger("id")).isEqualTo(5);
                 assertThat(cluster.nodes().keySet()).containsExactlyInAnyOrder(1, 2, 3, 5);
-            } finally {
-                await(again.close(), Duration.ofSeconds(30));
-            }
+            });
         } finally {
             deleteTree(dir);
+        }
+    }
+
+    /** What a test does with a running local cluster. */
+    private interface Life {
+        void run(ClusterVerticle cluster) throws Exception;
+    }
+
+    /** Runs the local cluster of {@code config}, stops it, then runs it again on the same data: a restart. */
+    private static void twoLives(RaftlineConfig config, Life first, Life second) throws Exception {
+        for (Life life : List.of(first, second)) {
+            Vertx vertx = Vertx.vertx();
+            try {
+                ClusterVerticle cluster = new ClusterVerticle(config);
+                await(vertx.deployVerticle(cluster), Duration.ofSeconds(30));
+                life.run(cluster);
+            } finally {
+                await(vertx.close(), Duration.ofSeconds(30));
+            }
         }
     }
 

@@ -6,14 +6,10 @@ import static io.raftline.verify.nemesis.Waits.eventually;
 import io.raftline.config.RaftlineConfig;
 import io.raftline.transport.EventBusTransport;
 import io.raftline.transport.NetworkConditioner;
-import io.raftline.verify.nemesis.FreePorts;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -31,24 +27,16 @@ class RouteProbeTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    private final List<Vertx> started = new ArrayList<>();
+    private final ClusteredInstances instances = new ClusteredInstances();
 
     @AfterEach
     void stop() throws Exception {
-        for (Vertx v : started) {
-            await(v.close(), WAIT);
-        }
+        instances.close();
     }
 
     @Test
     void aNodeProbesEveryPeerAlsoOneThatJoinsAfterIt() throws Exception {
-        JsonArray nodes = new JsonArray();
-        for (int id = 1; id <= 3; id++) {
-            nodes.add(new JsonObject().put("id", id).put("http_port", FreePorts.next()).put("resp_port", -1)
-                    .put("bus_port", FreePorts.next()).put("data_dir", "unused-" + id));
-        }
-        JsonObject base = new JsonObject().put("cluster_name", "route-probe-test").put("http_host", "127.0.0.1")
-                .put("nodes", nodes).put("storage", new JsonObject().put("engine", "memory"));
+        JsonObject base = ClusteredInstances.threeNodes("route-probe-test");
 
         List<Object> atTwo = listen(base, 2);
         Vertx one = clustered(base, 1);
@@ -63,10 +51,7 @@ class RouteProbeTest {
 
     /** A clustered Vert.x as node {@code id}'s process would start it. */
     private Vertx clustered(JsonObject base, int id) throws Exception {
-        RaftlineConfig config = RaftlineConfig.fromJson(base.copy().put("node_id", id));
-        Vertx v = await(Clustering.builder(config, new VertxOptions()).buildClustered(), WAIT);
-        started.add(v);
-        return v;
+        return instances.join(base, id);
     }
 
     /** A process that joins as node {@code id} and only records what reaches that node's address. */
