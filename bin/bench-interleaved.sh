@@ -10,6 +10,8 @@
 # were elected (more than one: a leader was lost and some rounds measured through a follower) and how many Raft log
 # writes took 100 ms or more (the shared disk stalling: it shows in every system's p99).
 #
+# CONF=local measures the 1-JVM local cluster instead (`java -jar raftline.jar`, its three nodes in one process).
+#
 # Usage, from the project root: bin/bench-interleaved.sh     (ROUNDS=5 SECS=10 WARM_S=60 by default)
 # Needs: apt-get install -y etcd-server wrk, a built target/raftline.jar, and ../shared/bench (the wrk scripts).
 set -u
@@ -20,7 +22,13 @@ trap cleanup EXIT
 . "$proj/bin/procs.sh"
 
 start_etcd "$work/etcd"; etcd_pids=("${pids[@]}"); eu=$(etcd_leader_url)
-start_nodes "$proj/target/raftline.jar" "$proj/$CONF" "$work/p"; rl_pids=("${pids[@]:3}")
+if [ "$CONF" = local ]; then
+  mkdir -p "$work/p"
+  (cd "$work/p" && exec java ${JAVA_OPTS:-} -jar "$proj/target/raftline.jar" >"$work/p/local.log" 2>&1) & pids+=($!)
+else
+  start_nodes "$proj/target/raftline.jar" "$proj/$CONF" "$work/p"
+fi
+rl_pids=("${pids[@]:3}")
 wait_leader >/dev/null; ru=$(leader_url)
 [ -n "$eu" ] && [ -n "$ru" ] || { echo "no leader: etcd '$eu', Raftline '$ru'"; exit 1; }
 echo "etcd leader $eu, Raftline leader $ru; warming both for ${WARM_S}s each"
@@ -54,8 +62,8 @@ done
 cleanup
 # What the node logs say about the run: role changes after the first election (a lost leader moves the figures), and
 # Raft log writes that took 100 ms or more (a stalled disk: every system's tail). Both from the lines NodeHost writes.
-changes=$(cat "$work"/p/n*.log | grep -c ' -> Leader: ')
-slow=$(cat "$work"/p/n*.log | grep -o 'took [0-9]* ms; commits, votes and acknowledgements waited' | awk '{print $2}' | sort -n)
+changes=$(cat "$work"/p/*.log | grep -c ' -> Leader: ')
+slow=$(cat "$work"/p/*.log | grep -o 'took [0-9]* ms; commits, votes and acknowledgements waited' | awk '{print $2}' | sort -n)
 longest=${slow##*$'\n'}
 echo "Raftline: leaders elected $changes (1: the first election only); log writes of 100 ms or more on the three" \
   "nodes: $(echo "$slow" | grep -c .)${longest:+ (the longest $longest ms)}; logs in $work/p"
