@@ -186,6 +186,8 @@ final class ClientPort {
             if (refusal == null) {
                 grpcKv.handle(request);
             } else {
+                io.raftline.security.AuthRefusals.process().refused("gRPC client API",
+                        String.valueOf(request.remoteAddress()), refusal);
                 unauthenticated(vx, request, refusal);
             }
         } : grpcKv;
@@ -208,6 +210,8 @@ final class ClientPort {
                 if (refusal == null) {
                     raftServer.handle(request);
                 } else {
+                    io.raftline.security.AuthRefusals.process().refused("gRPC Raft service",
+                            String.valueOf(request.remoteAddress()), refusal);
                     unauthenticated(vx, request, refusal);
                 }
             } else {

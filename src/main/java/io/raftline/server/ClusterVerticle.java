@@ -408,6 +408,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                 return groupView.start();
             });
         }
+        if (Metrics.enabled()) {
+            Metrics.registerAuthRefusals();
+        }
         if (certificates != null) {
             chain = chain.compose(v -> certificates.start()).onSuccess(v -> {
                 if (!config.tls().crlFiles().isEmpty() && Metrics.enabled()) {

@@ -368,6 +368,21 @@ public final class Metrics {
     }
 
     /**
+     * Registers {@code raftline_auth_refusals_total}: requests and connections the process refused for want of a
+     * credential (client token, admin token), every door together ({@link io.raftline.security.AuthRefusals}).
+     */
+    static void registerAuthRefusals() {
+        MeterRegistry registry = BackendRegistries.getDefaultNow();
+        if (registry == null) {
+            return;
+        }
+        FunctionCounter.builder("raftline_auth_refusals", io.raftline.security.AuthRefusals.process(),
+                io.raftline.security.AuthRefusals::total)
+                .description("Requests and connections refused for a missing or wrong client or admin token")
+                .register(registry);
+    }
+
+    /**
      * Registers the refusal counters of a transport's peer checks: {@code raftline_peer_refusals_total} with labels
      * {@code transport}, {@code reason} ({@link PeerGuard.Reason#code()}) and {@code process} (the configuration's
      * {@code node_id}, 0 for the local cluster).

@@ -253,7 +253,8 @@ public final class UiRouter {
         if (refusal == null) {
             return true;
         }
-        LOG.warn("refused a live-view {} from {}: {}", event.type(), event.socket().remoteAddress(), refusal);
+        io.raftline.security.AuthRefusals.process().refused("live view (" + event.type() + ")",
+                String.valueOf(event.socket().remoteAddress()), refusal);
         String replyAddress = raw == null ? null : raw.getString("replyAddress");
         JsonObject body = new JsonObject().put("ok", false).put("error", "forbidden").put("message", refusal);
         if (event.type() == BridgeEventType.SEND && replyAddress != null) {

@@ -176,6 +176,19 @@ class ClientAuthTest {
     }
 
     @Test
+    void everyRefusalIsCountedForTheOperator() throws Exception {
+        AuthRefusals refusals = AuthRefusals.process();
+        long before = refusals.total();
+        assertThat(call(follower, "GET", "/v1/kv/k", null, "wrong-token-0123456789").statusCode()).isEqualTo(401);
+        assertThat(refusals.total()).as("HTTP").isEqualTo(before + 1);
+        assertThat(exchange(follower, array("AUTH", "wrong-token-0123456789") + array("QUIT"))).contains("WRONGPASS");
+        assertThat(refusals.total()).as("Redis protocol").isEqualTo(before + 2);
+        assertThat(call(follower, "POST", "/v1/leader", "{\"id\":" + follower + "}", CLIENT_TOKEN).statusCode())
+                .as("a membership change with the client token only").isEqualTo(403);
+        assertThat(refusals.total()).as("admin API").isEqualTo(before + 3);
+    }
+
+    @Test
     void theRedisProtocolAsksForAuthFirst() throws Exception {
         String before = exchange(follower, array("GET", "r") + array("PING") + array("HELLO", "3")
                 + array("AUTH", "wrong-token-0123456789") + array("AUTH", "someone", CLIENT_TOKEN) + array("QUIT"));

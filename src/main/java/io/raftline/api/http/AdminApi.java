@@ -117,6 +117,8 @@ public final class AdminApi {
             if (refusal == null) {
                 ctx.next();
             } else {
+                io.raftline.security.AuthRefusals.process().refused("admin API",
+                        String.valueOf(ctx.request().remoteAddress()), refusal);
                 HttpErrors.send(ctx, 403, "forbidden", refusal);
             }
         };

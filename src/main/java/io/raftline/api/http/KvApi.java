@@ -12,6 +12,7 @@ import io.raftline.node.NodeRequestException;
 import io.raftline.node.NodeStatus;
 import io.raftline.node.RaftNode;
 import io.raftline.node.ReadConsistency;
+import io.raftline.security.AuthRefusals;
 import io.raftline.security.ClientAccess;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -165,6 +166,7 @@ public final class KvApi {
         if (refusal == null) {
             ctx.next();
         } else {
+            AuthRefusals.process().refused("HTTP client API", String.valueOf(ctx.request().remoteAddress()), refusal);
             ctx.response().putHeader("WWW-Authenticate", ClientAccess.CHALLENGE);
             HttpErrors.send(ctx, 401, "unauthorized", refusal);
         }

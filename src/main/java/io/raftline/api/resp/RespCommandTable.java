@@ -250,6 +250,7 @@ final class RespCommandTable {
             s.authenticate();
             return;
         }
+        io.raftline.security.AuthRefusals.process().refused("Redis protocol", s.address(), "wrong AUTH password");
         throw new RespError("WRONGPASS invalid username-password pair or user is disabled.");
     }
 
