@@ -318,6 +318,32 @@ class PeerAuthGrpcTest {
         assertNoForgedMessageReached();
     }
 
+    /**
+     * A snapshot stream is checked at its first chunk, whose header names the sender: a peer that may not speak for
+     * it is refused while the stream is still open, so the rest (up to the snapshot size limit) is never buffered.
+     */
+    @Test
+    void aForgedSnapshotStreamIsRefusedAtItsFirstChunk() throws Exception {
+        long before = guardCount("sender_mismatch");
+        GrpcClient node3 = client(dir.resolve("node-3"));
+        SnapshotRequest forged = new SnapshotRequest(2, 1, FORGED_TERM, new Snapshot(new SnapshotMetadata(100,
+                FORGED_TERM, List.of(1, 2, 3)), new byte[64]));
+        java.util.concurrent.CompletableFuture<Runnable> endStream = new java.util.concurrent.CompletableFuture<>();
+        Future<GrpcStatus> status = node3.request(address(1), RaftServiceGrpcClient.InstallSnapshot).compose(req -> {
+            req.write(SnapshotChunk.newBuilder().setHeader(ProtoMapping.header(forged))
+                    .setData(ByteString.copyFrom(new byte[32])).build());
+            io.vertx.core.Context context = Vertx.currentContext();
+            endStream.complete(() -> context.runOnContext(v -> req.end(SnapshotChunk.newBuilder()
+                    .setData(ByteString.copyFrom(new byte[32])).setLast(true).build())));
+            return req.response();
+        }).compose(resp -> resp.last().transform(ar -> Future.succeededFuture(resp.status())));
+        eventually("the sender refused at the first chunk, with the stream still open", WAIT,
+                () -> guardCount("sender_mismatch") > before);
+        endStream.get(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).run();
+        assertThat(await(status, WAIT)).isEqualTo(GrpcStatus.PERMISSION_DENIED);
+        assertNoForgedMessageReached();
+    }
+
     @Test
     void aNodeThatCallsNode2AndIsAnsweredByNode3ClosesTheStream() throws Exception {
         PeerGuard guard = new PeerGuard(io.raftline.config.PeerIdentityPolicy.NODE);

@@ -150,19 +150,35 @@ final class RaftEndpoint implements Service {
         }
         Promise<Ack> answer = Promise.promise();
         SnapshotAssembler assembler = transport.assembler();
+        boolean[] refused = {false};
         request.handler(chunk -> {
-            if (answer.future().isComplete()) {
+            if (refused[0] || answer.future().isComplete()) {
                 return;
             }
+            boolean first = assembler.sender() < 0;
             try {
                 assembler.add(chunk);
             } catch (SerializationException e) {
                 answer.tryFail(invalid(e.getMessage()));
+                return;
+            }
+            // The header names the sender: a peer that may not speak for it is refused at the first chunk, and the
+            // rest of the stream is discarded unread rather than buffered up to the snapshot size limit. The answer
+            // waits for the end of the request as every refusal before a request is read does (DeferredRefusal).
+            PeerGuard guard = transport.guard();
+            PeerGuard.Refusal r = first && guard != null
+                    ? guard.checkSenders(peer.identity(), List.of(assembler.sender())) : null;
+            if (r != null) {
+                refused[0] = true;
+                guard.refused(peer.remote() + " (" + peer.identity() + ")", r);
+                DeferredRefusal refusal = DeferredRefusal.afterRequest(transport.vertx(), request.end(),
+                        () -> answer.tryFail(new StatusException(GrpcStatus.PERMISSION_DENIED, r.message())));
+                request.errorHandler(e -> refusal.abandon());
             }
         });
         request.exceptionHandler(e -> answer.tryFail(e));
         request.endHandler(v -> {
-            if (!answer.future().isComplete()) {
+            if (!refused[0] && !answer.future().isComplete()) {
                 deliver(peer, assembler.group(), assembler::finish).onComplete(answer);
             }
         });

@@ -101,6 +101,16 @@ final class SnapshotAssembler {
     }
 
     /**
+     * The node the header says sent the snapshot, so a receiver can check it against the peer's certificate before it
+     * buffers the rest of the stream.
+     *
+     * @return the header's {@code from}, or -1 until the header arrived
+     */
+    int sender() {
+        return header == null ? -1 : header.getFrom();
+    }
+
+    /**
      * Chunks seen so far.
      *
      * @return the count
