@@ -140,6 +140,17 @@ public final class KvEntry {
         return Arrays.compareUnsigned(bytes, offset, offset + length, other, 0, other.length);
     }
 
+    /**
+     * Copies the value into {@code dst} at {@code at}, without an intermediate array: for a node's watch history,
+     * which keeps changes in a few large arrays rather than as objects of their own.
+     *
+     * @param dst the array
+     * @param at  where the value's first byte goes
+     */
+    public void copyValueTo(byte[] dst, int at) {
+        System.arraycopy(bytes, offset, dst, at, length);
+    }
+
     /** The array holding the value (from {@link #valueOffset()}, {@link #valueLength()} bytes): read, never written. */
     byte[] valueArray() {
         return bytes;

@@ -702,12 +702,7 @@ public final class NodeHost {
         }
         int startSkip = fromRevision <= 0 ? 0 : skip;
         Watcher w = new Watcher(prefix, start, startSkip, sink);
-        List<KvChange> backlog = new ArrayList<>();
-        for (KvChange c : history.from(start, startSkip)) {
-            if (c.key().startsWith(prefix)) {
-                backlog.add(c);
-            }
-        }
+        List<KvChange> backlog = history.from(start, startSkip, prefix);
         if (!backlog.isEmpty()) {
             sink.changes(backlog);
         }
