@@ -212,13 +212,18 @@ public final class KvRequests {
     }
 
     /**
-     * Reads several keys, and counts every key. In a cluster of one group it is one read at one point of the log; on
-     * a sharded cluster it is one read per group (the keys of a group are seen together, the count is the sum).
+     * Reads several keys, or counts every key. In a cluster of one group it is one read at one point of the log; on
+     * a sharded cluster it is one read per group that owns one of the keys (the keys of a group are seen together),
+     * and with no key one read of every group, whose counts are summed. Only the groups that own the keys are asked:
+     * a group that has no leader at the moment (an election) must not hold up, or fail, reads of keys that all live
+     * in other groups (regression: an MGET, or a pipeline of GETs, of keys of healthy groups waited for an unrelated
+     * group's election and failed with it).
      *
-     * @param keys        the keys (may be empty)
+     * @param keys        the keys (empty: count every key)
      * @param consistency how fresh the answer must be
      * @param forwarded   whether another node already forwarded it here
-     * @return one entry (or absence) per key, the key count, and who served them
+     * @return one entry (or absence) per key, the key count (on a sharded cluster, of the groups asked: every key
+     *         only when no key was named), and who served them
      */
     public Future<Served<LookupResult>> lookup(List<String> keys, ReadConsistency consistency, boolean forwarded) {
         if (groups.size() == 1) {
@@ -231,9 +236,16 @@ public final class KvRequests {
         for (String key : keys) {
             byGroup.get(keyGroups.groupOf(key)).add(key);
         }
+        // By group, null for a group that owns none of the keys (not asked, unless every group is: a count).
+        List<Future<Served<LookupResult>>> byGroupParts = new ArrayList<>(groups.size());
         List<Future<Served<LookupResult>>> parts = new ArrayList<>(groups.size());
         for (int g = 0; g < groups.size(); g++) {
-            parts.add(lookupIn(g, byGroup.get(g), consistency, forwarded));
+            Future<Served<LookupResult>> part = null;
+            if (keys.isEmpty() || !byGroup.get(g).isEmpty()) {
+                part = lookupIn(g, byGroup.get(g), consistency, forwarded);
+                parts.add(part);
+            }
+            byGroupParts.add(part);
         }
         return Future.all(parts).map(done -> {
             List<Optional<KvEntry>> entries = new ArrayList<>(keys.size());
@@ -246,7 +258,7 @@ public final class KvRequests {
             }
             for (String key : keys) {
                 int g = keyGroups.groupOf(key);
-                entries.add(parts.get(g).result().value().entries().get(next[g]++));
+                entries.add(byGroupParts.get(g).result().value().entries().get(next[g]++));
             }
             return new Served<>(new LookupResult(entries, total, applied), servedBy(parts));
         });

@@ -10,7 +10,9 @@ import java.util.Optional;
  * that the keys are seen together as of one index.
  *
  * @param entries      one per key asked for, in order: the entry, or empty if the key does not exist
- * @param totalKeys    how many keys the store held at {@code appliedIndex}
+ * @param totalKeys    how many keys the store held at {@code appliedIndex} (on a sharded cluster, the sum over the
+ *                     groups asked: every group only when no key was named, see
+ *                     {@link KvRequests#lookup(List, io.raftline.node.ReadConsistency, boolean)})
  * @param appliedIndex the log index the read reflects
  */
 public record LookupResult(List<Optional<KvEntry>> entries, long totalKeys, long appliedIndex) {
