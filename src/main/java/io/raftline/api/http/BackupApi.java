@@ -62,7 +62,7 @@ public final class BackupApi {
             shardedSnapshot(ctx, set, consistency);
             return;
         }
-        node.read(consistency).compose(view -> {
+        read(node, consistency).compose(view -> {
             KvSnapshot state = view.snapshot();
             return vertx.executeBlocking(() -> new Written(writeAside(TEMP_DIR, state::writeTo),
                     String.valueOf(state.lastApplied()), state.stateHashHex()), false);
@@ -78,7 +78,7 @@ public final class BackupApi {
         Vertx vertx = ctx.vertx();
         List<Future<io.raftline.node.KvView>> reads = new ArrayList<>();
         for (RaftNode replica : set.replicas()) {
-            reads.add(replica.read(consistency));
+            reads.add(read(replica, consistency));
         }
         Future.all(reads).compose(all -> {
             List<KvSnapshot> states = new ArrayList<>(reads.size());
@@ -95,6 +95,22 @@ public final class BackupApi {
                         .toList()), GroupBackup.stateHash(states));
             }, false);
         }).onComplete(ar -> send(ctx, ar, "raftline-" + set.replicas().size() + "-groups.snap"));
+    }
+
+    /**
+     * A replica's state at the consistency asked for. A lease read is served by the group's leader only, and a backup
+     * is not forwarded: a replica that does not lead its group (on a sharded cluster no node leads every group once
+     * the balancer spread the leaders, so a lease backup was refused on every node) reads through a ReadIndex round
+     * with its leader instead, which is at least as fresh.
+     */
+    private static Future<io.raftline.node.KvView> read(RaftNode replica, ReadConsistency consistency) {
+        Future<io.raftline.node.KvView> read = replica.read(consistency);
+        if (consistency != ReadConsistency.LEASE) {
+            return read;
+        }
+        return read.recover(t -> t instanceof io.raftline.node.NodeRequestException e
+                && e.reason() == io.raftline.node.NodeRequestException.Reason.NOT_LEADER
+                        ? replica.read(ReadConsistency.LINEARIZABLE) : Future.failedFuture(t));
     }
 
     private void send(RoutingContext ctx, io.vertx.core.AsyncResult<Written> ar, String fileName) {
