@@ -77,9 +77,9 @@ public final class NodeHost {
      * say) would make every commit wait for the other voters alone, or stall a cluster that has lost one.
      */
     public static final long PROMOTE_MAX_LAG = 1000;
-    /** Most changes a node keeps for watchers that start in the past or resume. */
+    /** Most changes a node keeps for watchers that start in the past or resume (a sharded node's groups share it). */
     public static final int HISTORY_MAX_CHANGES = 100_000;
-    /** Most bytes of keys and values a node keeps for watchers. */
+    /** Most bytes of serialized changes (keys, values, a header each) a node keeps for watchers (shared likewise). */
     public static final long HISTORY_MAX_BYTES = 64L * 1024 * 1024;
     /** A Ready's write that takes this long is logged (a third of the minimum election timeout of conf/node-*.json). */
     static final long SLOW_PERSIST_MS = 100;
@@ -615,13 +615,19 @@ public final class NodeHost {
 
     // ---------------------------------------------------------------- life cycle
 
+    /** A history from {@code firstRevision} on, holding this replica's share of the node's budget. */
+    private ChangeHistory newHistory(long firstRevision) {
+        int shares = options.historyShares();
+        return new ChangeHistory(firstRevision, Math.max(1, HISTORY_MAX_CHANGES / shares), HISTORY_MAX_BYTES / shares);
+    }
+
     /** Builds the state machine from the log store (snapshot + committed entries) and a core on top. */
     public void boot() {
         Storage s = store.storage();
         KvStateMachine m = s.snapshot().isEmpty() ? new KvStateMachine() : KvStateMachine.restore(s.snapshot().data());
         long to = Math.min(s.hardState().commit(), s.lastIndex());
         long next = Math.max(m.lastApplied() + 1, s.firstIndex());
-        history = new ChangeHistory(m.lastApplied() + 1, HISTORY_MAX_CHANGES, HISTORY_MAX_BYTES);
+        history = newHistory(m.lastApplied() + 1);
         List<KvChange> changes = new ArrayList<>();
         while (next <= to) {
             List<Entry> batch = s.entries(next, to + 1, config.maxCommittedBytesPerReady());
@@ -1352,7 +1358,7 @@ public final class NodeHost {
         }
         kv = r.state();
         // The changes the snapshot covers are not known one by one: the history starts again after it.
-        history = new ChangeHistory(kv.lastApplied() + 1, HISTORY_MAX_CHANGES, HISTORY_MAX_BYTES);
+        history = newHistory(kv.lastApplied() + 1);
         endWatchers(new NodeRequestException(Reason.OUTCOME_UNKNOWN, core.leader(), "node " + id() + " installed a"
                 + " snapshot at index " + s.index() + " and does not know the changes it covers; watch another"
                 + " node, or read the state again and watch from index " + (s.index() + 1)));

@@ -11,9 +11,13 @@ import io.raftline.raft.RaftConfig;
  * @param seed                seed of the node's random generator (election jitter)
  * @param maxPendingProposals proposals allowed in flight before new ones are refused (backpressure)
  * @param requestTimeoutMs    how long a client request may wait for commit or a read index
+ * @param historyShares       how many replicas on the node share its watch-history budget ({@code
+ *                            NodeHost.HISTORY_MAX_CHANGES} changes and {@code HISTORY_MAX_BYTES} bytes): a sharded
+ *                            node's groups each hold a share, so the node holds the budget whatever its number of
+ *                            groups (keys spread evenly over the groups, so each share covers the same time)
  */
 public record NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, long requestTimeoutMs, long quotaBytes,
-        int maxPendingReads) {
+        int maxPendingReads, int historyShares) {
 
     /** Default bound of pending proposals. */
     public static final int DEFAULT_MAX_PENDING_PROPOSALS = 10_000;
@@ -48,6 +52,24 @@ public record NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, l
         if (maxPendingReads <= 0) {
             throw new ConfigException("max_pending_reads", "must be > 0, got " + maxPendingReads);
         }
+        if (historyShares <= 0) {
+            throw new ConfigException("groups", "must be > 0, got " + historyShares);
+        }
+    }
+
+    /**
+     * Options of one replica that holds the whole watch-history budget (a node of one group).
+     *
+     * @param raft                the Raft configuration
+     * @param seed                random seed
+     * @param maxPendingProposals backpressure bound
+     * @param requestTimeoutMs    request timeout
+     * @param quotaBytes          the key space's quota in bytes (keys and values), checked by the leader; 0 for none
+     * @param maxPendingReads     reads allowed to wait for a read index or its application
+     */
+    public NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, long requestTimeoutMs, long quotaBytes,
+            int maxPendingReads) {
+        this(raft, seed, maxPendingProposals, requestTimeoutMs, quotaBytes, maxPendingReads, 1);
     }
 
     /**

@@ -569,8 +569,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     }
 
     /**
-     * A group's node options: its own random seed (elections of different groups must not time out in step), and its
-     * share of the key space's quota (each group's leader checks the keys of its group only).
+     * A group's node options: its own random seed (elections of different groups must not time out in step), its
+     * share of the key space's quota (each group's leader checks the keys of its group only) and of the node's watch
+     * history.
      */
     private NodeOptions groupOptions(NodeOptions o, int group) {
         if (config.groups() == 1) {
@@ -578,7 +579,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         }
         long quota = o.quotaBytes() == 0 ? 0 : Math.max(1, (o.quotaBytes() + config.groups() - 1) / config.groups());
         return new NodeOptions(o.raft(), o.seed() + 1_000_003L * group, o.maxPendingProposals(),
-                o.requestTimeoutMs(), quota, o.maxPendingReads());
+                o.requestTimeoutMs(), quota, o.maxPendingReads(), config.groups());
     }
 
     /**
