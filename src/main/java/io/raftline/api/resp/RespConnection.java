@@ -198,12 +198,26 @@ final class RespConnection {
         run.add(head);
         specs.add(spec);
         boolean last = endsBatch(spec);
+        // At most one read of the state per batch: the plain GETs, folded into one lookup, or one other read. Reads
+        // of one batch run at once, and on a follower each is forwarded to the leader on its own connection of a
+        // pool, so two of them could reach it in either order and a later command see older data than an earlier
+        // one (an audit of reads): Redis runs a connection's commands in order, and so does this, batch by batch.
+        boolean reads = readsState(spec);
+        boolean onlyGets = isPlainGet(head);
         while (!last && run.size() < MAX_BATCH && !queue.isEmpty()) {
             RespCommandTable.Spec next = table.find(queue.peek());
             // A HELLO starts a batch of its own as well: the replies of a batch are encoded when it ends, in the
             // protocol the connection speaks then, and those of the commands before a HELLO are due in the old one.
             if (next != null && (next.write() || "hello".equals(next.name()))) {
                 break;
+            }
+            if (readsState(next)) {
+                boolean get = isPlainGet(queue.peek());
+                if (reads && !(get && onlyGets)) {
+                    break;
+                }
+                reads = true;
+                onlyGets = get;
             }
             run.add(queue.poll());
             specs.add(next);
@@ -229,6 +243,11 @@ final class RespConnection {
             }
             return out;
         });
+    }
+
+    /** Whether a command reads the key-value state (as opposed to the connection's or the server's own). */
+    private static boolean readsState(RespCommandTable.Spec spec) {
+        return spec != null && spec.flags().contains("readonly");
     }
 
     private static boolean endsBatch(RespCommandTable.Spec spec) {
