@@ -143,7 +143,13 @@ public final class LeaderBalancer {
         if (replicas.size() < 2) {
             return Optional.empty();
         }
-        List<Integer> voters = replicas.get(0).membership().voters();
+        // The voters of every group: a node half way through a membership change (added to or removed from some
+        // groups only) is neither a target nor a giver until every group agrees, or a round could keep offering a
+        // group to a node that is not its voter, refused every time (an audit of the sharded paths).
+        List<Integer> voters = new ArrayList<>(replicas.get(0).membership().voters());
+        for (NodeStatus s : replicas) {
+            voters.retainAll(s.membership().voters());
+        }
         if (voters.size() < 2 || !voters.contains(self)) {
             return Optional.empty();
         }
@@ -157,7 +163,7 @@ public final class LeaderBalancer {
             if (!s.up() || s.leader() == 0) {
                 return Optional.empty();
             }
-            leads.merge(s.leader(), 1, Integer::sum);
+            leads.computeIfPresent(s.leader(), (id, n) -> n + 1);
             if (s.role() == Role.LEADER && s.leader() == self) {
                 mine.add(g);
             }

@@ -22,10 +22,30 @@ class LeaderBalancerTest {
     private static List<NodeStatus> replicas(int self, int... leaders) {
         List<NodeStatus> out = new ArrayList<>();
         for (int leader : leaders) {
-            out.add(new NodeStatus(self, true, false, leader == self ? Role.LEADER : Role.FOLLOWER, 3, leader, 10, 10,
-                    10, 0, 0, StorageStats.MEMORY, false, false, THREE, 0, null, 10));
+            out.add(status(self, leader, THREE));
         }
         return out;
+    }
+
+    private static NodeStatus status(int self, int leader, Membership membership) {
+        return new NodeStatus(self, true, false, leader == self ? Role.LEADER : Role.FOLLOWER, 3, leader, 10, 10, 10, 0,
+                0, StorageStats.MEMORY, false, false, membership, 0, null, 10);
+    }
+
+    /**
+     * Node 4 is half way out: removed from groups 1-7, still a voter of group 0. It leads nothing, so it looked like
+     * the best target, and every round offered it group 7, where it is no voter (refused, and offered again: leaders
+     * never balanced). Only a voter of every group is a target.
+     */
+    @Test
+    void aNodeHalfWayThroughAMembershipChangeIsNoTarget() {
+        int[] leaders = {1, 2, 3, 1, 1, 1, 1, 1};
+        List<NodeStatus> replicas = new ArrayList<>();
+        for (int g = 0; g < leaders.length; g++) {
+            replicas.add(status(1, leaders[g], g == 0 ? Membership.ofVoters(List.of(1, 2, 3, 4)) : THREE));
+        }
+        assertThat(LeaderBalancer.plan(1, replicas)).contains(new LeaderBalancer.Move(7, 2));
+        assertThat(LeaderBalancer.plan(4, replicas)).as("nor a giver").isEmpty();
     }
 
     @Test
