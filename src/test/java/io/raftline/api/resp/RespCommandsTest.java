@@ -14,7 +14,6 @@ import io.raftline.kv.TxnOp;
 import io.raftline.node.RaftNode;
 import io.raftline.node.ReadConsistency;
 import io.vertx.core.Future;
-import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,14 +57,8 @@ class RespCommandsTest {
         }
     };
 
-    /** A follower that knows its leader: all the request layer asks of it before forwarding a write. */
     private static RaftNode follower() {
-        return (RaftNode) Proxy.newProxyInstance(RaftNode.class.getClassLoader(), new Class<?>[] {RaftNode.class},
-                (proxy, method, args) -> switch (method.getName()) {
-                    case "id" -> SELF;
-                    case "knownLeader" -> LEADER;
-                    default -> throw new UnsupportedOperationException(method.getName());
-                });
+        return StubFollower.of(SELF, LEADER);
     }
 
     private static List<byte[]> set(String key, int valueBytes) {

@@ -20,7 +20,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetServer;
-import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -81,12 +80,7 @@ class RespPipelineOrderTest {
     }
 
     private static RaftNode follower() {
-        return (RaftNode) Proxy.newProxyInstance(RaftNode.class.getClassLoader(), new Class<?>[] {RaftNode.class},
-                (proxy, method, args) -> switch (method.getName()) {
-                    case "id" -> SELF;
-                    case "knownLeader" -> LEADER;
-                    default -> throw new UnsupportedOperationException(method.getName());
-                });
+        return StubFollower.of(SELF, LEADER);
     }
 
     @BeforeEach
