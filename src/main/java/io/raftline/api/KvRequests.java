@@ -238,15 +238,11 @@ public final class KvRequests {
         }
         // By group, null for a group that owns none of the keys (not asked, unless every group is: a count).
         List<Future<Served<LookupResult>>> byGroupParts = new ArrayList<>(groups.size());
-        List<Future<Served<LookupResult>>> parts = new ArrayList<>(groups.size());
         for (int g = 0; g < groups.size(); g++) {
-            Future<Served<LookupResult>> part = null;
-            if (keys.isEmpty() || !byGroup.get(g).isEmpty()) {
-                part = lookupIn(g, byGroup.get(g), consistency, forwarded);
-                parts.add(part);
-            }
-            byGroupParts.add(part);
+            boolean asked = keys.isEmpty() || !byGroup.get(g).isEmpty();
+            byGroupParts.add(asked ? lookupIn(g, byGroup.get(g), consistency, forwarded) : null);
         }
+        List<Future<Served<LookupResult>>> parts = byGroupParts.stream().filter(java.util.Objects::nonNull).toList();
         return Future.all(parts).map(done -> {
             List<Optional<KvEntry>> entries = new ArrayList<>(keys.size());
             int[] next = new int[groups.size()];

@@ -31,13 +31,4 @@ public record KvChange(long revision, int seq, String key, KvEntry entry) {
     public boolean deleted() {
         return entry == null;
     }
-
-    /**
-     * Roughly how much memory the change holds, for bounding a history of changes.
-     *
-     * @return bytes
-     */
-    public long sizeBytes() {
-        return 64 + 2L * key.length() + (entry == null ? 0 : entry.valueLength());
-    }
 }

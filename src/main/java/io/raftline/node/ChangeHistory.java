@@ -2,6 +2,9 @@ package io.raftline.node;
 
 import io.raftline.kv.KvChange;
 import io.raftline.kv.KvEntry;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -34,6 +37,8 @@ final class ChangeHistory {
      * mod revision and version (longs), key length (int) and value length (int, -1 for a delete).
      */
     static final int HEADER_BYTES = 4 + 8 + 4 + 8 + 8 + 8 + 4 + 4;
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     private final int maxChanges;
     private final long maxBytes;
@@ -218,22 +223,18 @@ final class ChangeHistory {
     }
 
     private static void putInt(byte[] d, int at, int v) {
-        d[at] = (byte) (v >>> 24);
-        d[at + 1] = (byte) (v >>> 16);
-        d[at + 2] = (byte) (v >>> 8);
-        d[at + 3] = (byte) v;
+        INT.set(d, at, v);
     }
 
     private static void putLong(byte[] d, int at, long v) {
-        putInt(d, at, (int) (v >>> 32));
-        putInt(d, at + 4, (int) v);
+        LONG.set(d, at, v);
     }
 
     private static int intAt(byte[] d, int at) {
-        return (d[at] & 0xff) << 24 | (d[at + 1] & 0xff) << 16 | (d[at + 2] & 0xff) << 8 | d[at + 3] & 0xff;
+        return (int) INT.get(d, at);
     }
 
     private static long longAt(byte[] d, int at) {
-        return (long) intAt(d, at) << 32 | intAt(d, at + 4) & 0xffffffffL;
+        return (long) LONG.get(d, at);
     }
 }

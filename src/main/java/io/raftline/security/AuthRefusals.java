@@ -1,6 +1,7 @@
 package io.raftline.security;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -113,11 +114,17 @@ public final class AuthRefusals {
         }
         StringBuilder b = new StringBuilder().append(counted).append(" more requests refused for want of a credential"
                 + " in the minute after the last line, from ");
-        byAddress.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(5)
-                .forEach(e -> b.append(e.getKey()).append(" (").append(e.getValue()).append("), "));
-        if (byAddress.size() > 5 || otherAddresses > 0) {
-            long rest = otherAddresses + byAddress.values().stream().sorted(java.util.Comparator.reverseOrder())
-                    .skip(5).mapToLong(Long::longValue).sum();
+        List<Map.Entry<String, Long>> most = byAddress.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).toList();
+        long rest = otherAddresses;
+        for (int i = 0; i < most.size(); i++) {
+            if (i < 5) {
+                b.append(most.get(i).getKey()).append(" (").append(most.get(i).getValue()).append("), ");
+            } else {
+                rest += most.get(i).getValue();
+            }
+        }
+        if (most.size() > 5 || otherAddresses > 0) {
             b.append("other addresses (").append(rest).append("), ");
         }
         b.setLength(b.length() - 2);
