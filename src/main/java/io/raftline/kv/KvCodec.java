@@ -66,12 +66,14 @@ public final class KvCodec {
             return encodeTxn(txn);
         }
         if (command instanceof KvCommand.Increment inc) {
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            out.write(FORMAT_VERSION);
-            out.write(OP_INCREMENT);
-            bytes(out, inc.key().getBytes(StandardCharsets.UTF_8));
-            varint(out, (inc.delta() << 1) ^ (inc.delta() >> 63));
-            return out.toByteArray();
+            byte[] key = inc.key().getBytes(StandardCharsets.UTF_8);
+            long zigzag = (inc.delta() << 1) ^ (inc.delta() >> 63);
+            byte[] out = new byte[2 + (int) sized(key.length) + Varint.size(zigzag)];
+            out[0] = FORMAT_VERSION;
+            out[1] = OP_INCREMENT;
+            int pos = Varint.write(out, sizedCopy(key, out, 2), zigzag);
+            assert pos == out.length;
+            return out;
         }
         KvCommand.SingleKey single = (KvCommand.SingleKey) command;
         byte[] key = single.key().getBytes(StandardCharsets.UTF_8);
@@ -231,43 +233,66 @@ public final class KvCodec {
         return command;
     }
 
+    /**
+     * Encodes a transaction into one array of exactly its size: a first pass sizes it (the keys are encoded to UTF-8
+     * once, there), a second writes it. A transaction may carry {@code max_body_bytes} of values (64 MiB at most), so
+     * growing a stream would allocate about twice that and copy it again at the end.
+     */
     private static byte[] encodeTxn(KvCommand.Txn txn) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        out.write(FORMAT_VERSION);
-        out.write(OP_TXN);
-        varint(out, txn.compares().size());
-        for (TxnCompare c : txn.compares()) {
-            out.write(c.target().ordinal());
-            out.write(c.op().ordinal());
-            bytes(out, c.key().getBytes(StandardCharsets.UTF_8));
-            if (c.target() == TxnCompare.Target.VALUE) {
-                bytes(out, c.sharedValue());
-            } else {
-                varint(out, c.number());
+        List<TxnCompare> compares = txn.compares();
+        List<List<TxnOp>> branches = List.of(txn.success(), txn.failure());
+        byte[][] keys = new byte[compares.size() + txn.success().size() + txn.failure().size()][];
+        int k = 0;
+        long size = 2 + Varint.size(compares.size());
+        for (TxnCompare c : compares) {
+            keys[k] = c.key().getBytes(StandardCharsets.UTF_8);
+            size += 2 + sized(keys[k++].length) + (c.target() == TxnCompare.Target.VALUE
+                    ? sized(c.sharedValue().length) : Varint.size(c.number()));
+        }
+        for (List<TxnOp> branch : branches) {
+            size += Varint.size(branch.size());
+            for (TxnOp op : branch) {
+                keys[k] = op.key().getBytes(StandardCharsets.UTF_8);
+                size += 1 + sized(keys[k++].length) + (op instanceof TxnOp.Put put ? sized(put.sharedValue().length) : 0);
             }
         }
-        for (List<TxnOp> branch : List.of(txn.success(), txn.failure())) {
-            varint(out, branch.size());
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("transaction of " + size + " bytes cannot be encoded");
+        }
+        byte[] out = new byte[(int) size];
+        int pos = 0;
+        out[pos++] = FORMAT_VERSION;
+        out[pos++] = OP_TXN;
+        pos = Varint.write(out, pos, compares.size());
+        k = 0;
+        for (TxnCompare c : compares) {
+            out[pos++] = (byte) c.target().ordinal();
+            out[pos++] = (byte) c.op().ordinal();
+            pos = sizedCopy(keys[k++], out, pos);
+            pos = c.target() == TxnCompare.Target.VALUE ? sizedCopy(c.sharedValue(), out, pos)
+                    : Varint.write(out, pos, c.number());
+        }
+        for (List<TxnOp> branch : branches) {
+            pos = Varint.write(out, pos, branch.size());
             for (TxnOp op : branch) {
-                out.write(op instanceof TxnOp.Put ? TXN_PUT : op instanceof TxnOp.Delete ? TXN_DELETE : TXN_GET);
-                bytes(out, op.key().getBytes(StandardCharsets.UTF_8));
+                out[pos++] = (byte) (op instanceof TxnOp.Put ? TXN_PUT : op instanceof TxnOp.Delete ? TXN_DELETE : TXN_GET);
+                pos = sizedCopy(keys[k++], out, pos);
                 if (op instanceof TxnOp.Put put) {
-                    bytes(out, put.sharedValue());
+                    pos = sizedCopy(put.sharedValue(), out, pos);
                 }
             }
         }
-        return out.toByteArray();
+        assert pos == out.length;
+        return out;
     }
 
-    private static void varint(java.io.ByteArrayOutputStream out, long value) {
-        byte[] buf = new byte[Varint.size(value)];
-        Varint.write(buf, 0, value);
-        out.write(buf, 0, buf.length);
+    /** The bytes a length-prefixed field of {@code length} bytes takes. */
+    private static long sized(int length) {
+        return Varint.size(length) + (long) length;
     }
 
-    private static void bytes(java.io.ByteArrayOutputStream out, byte[] b) {
-        varint(out, b.length);
-        out.write(b, 0, b.length);
+    private static int sizedCopy(byte[] from, byte[] to, int pos) {
+        return copy(from, to, Varint.write(to, pos, from.length));
     }
 
     private static KvCommand.Txn decodeTxn(Reader in) {

@@ -1,6 +1,6 @@
 package io.raftline.transport.grpc;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.raftline.proto.raft.RaftEnvelope;
 import io.raftline.proto.raft.SnapshotHeader;
 import io.raftline.raft.Entry;
@@ -268,7 +268,8 @@ public final class ProtoMapping {
                     case NOOP -> io.raftline.proto.raft.Entry.Type.NOOP;
                     case CONFIG -> io.raftline.proto.raft.Entry.Type.CONFIG;
                 })
-                .setData(ByteString.copyFrom(e.data())).build();
+                // An entry owns its data and nobody mutates it (Entry): wrapped, not copied once per peer and message.
+                .setData(UnsafeByteOperations.unsafeWrap(e.data())).build();
     }
 
     static Entry fromProto(io.raftline.proto.raft.Entry p) {
