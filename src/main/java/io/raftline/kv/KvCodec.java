@@ -253,7 +253,7 @@ public final class KvCodec {
             size += Varint.size(branch.size());
             for (TxnOp op : branch) {
                 keys[k] = op.key().getBytes(StandardCharsets.UTF_8);
-                size += 1 + sized(keys[k++].length) + (op instanceof TxnOp.Put put ? sized(put.sharedValue().length) : 0);
+                size += 1 + sized(keys[k++].length) + (op instanceof TxnOp.Put put ? sized(put.valueLength()) : 0);
             }
         }
         if (size > Integer.MAX_VALUE - 8) {
@@ -278,7 +278,7 @@ public final class KvCodec {
                 out[pos++] = (byte) (op instanceof TxnOp.Put ? TXN_PUT : op instanceof TxnOp.Delete ? TXN_DELETE : TXN_GET);
                 pos = sizedCopy(keys[k++], out, pos);
                 if (op instanceof TxnOp.Put put) {
-                    pos = sizedCopy(put.sharedValue(), out, pos);
+                    pos = put.copyValue(out, Varint.write(out, pos, put.valueLength()));
                 }
             }
         }
@@ -332,8 +332,8 @@ public final class KvCodec {
                 }
                 String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));
                 if (kind == TXN_PUT) {
-                    ops.add(new TxnOp.Put(key, in.readBytes("value",
-                            in.readLength("value length", KvCommand.MAX_VALUE_BYTES))));
+                    int length = in.readLength("value length", KvCommand.MAX_VALUE_BYTES);
+                    ops.add(TxnOp.Put.viewing(key, in.bytes, in.skip("value", length), length));
                 } else {
                     ops.add(kind == TXN_DELETE ? new TxnOp.Delete(key) : new TxnOp.Get(key));
                 }

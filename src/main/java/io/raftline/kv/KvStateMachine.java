@@ -422,11 +422,8 @@ public final class KvStateMachine {
         for (TxnOp op : succeeded ? txn.success() : txn.failure()) {
             KvEntry current = byKey.get(op.key());
             if (op instanceof TxnOp.Put put) {
-                byte[] value = put.sharedValue();
-                KvEntry next = current == null
-                        ? KvEntry.sharing(put.key(), value, 0, value.length, index, index, 1)
-                        : KvEntry.sharing(current.key(), value, 0, value.length, current.createRevision(), index,
-                                current.version() + 1);
+                KvEntry next = current == null ? put.entry(put.key(), index, index, 1)
+                        : put.entry(current.key(), current.createRevision(), index, current.version() + 1);
                 index(current, next);
                 emit(KvChange.put(next, emitted));
                 results.add(new KvResult.PutDone());
@@ -512,7 +509,7 @@ public final class KvStateMachine {
                 for (TxnOp op : branch) {
                     if (op instanceof TxnOp.Put put) {
                         KvEntry current = byKey.get(put.key());
-                        b += Math.max(0, sizeOf(put.key(), put.sharedValue().length)
+                        b += Math.max(0, sizeOf(put.key(), put.valueLength())
                                 - (current == null ? 0 : sizeOf(current.key(), current.valueLength())));
                     }
                 }

@@ -18,45 +18,102 @@ public sealed interface TxnOp permits TxnOp.Put, TxnOp.Delete, TxnOp.Get {
     String key();
 
     /**
-     * Writes {@code value} under {@code key}.
-     *
-     * @param key   the key
-     * @param value the value
+     * Writes {@code value} under {@code key}. The value is copied in and out, so a put never changes after it is
+     * built; one decoded from a log entry instead views the value inside the entry's bytes ({@code viewing}), so that
+     * the key's new {@link KvEntry} shares it without a copy, as {@link KvCommand.Put} does. A class rather than a
+     * record for that reason: a transaction (a Redis MSET) may carry {@code max_body_bytes} of values, and each copy
+     * of them on every replica was that much more to allocate and collect.
      */
-    record Put(String key, byte[] value) implements TxnOp {
+    final class Put implements TxnOp {
+
+        private final String key;
+        private final byte[] bytes;
+        private final int offset;
+        private final int length;
+
         /**
-         * Validates the key and value.
+         * Validates the key and value and copies the value.
          *
          * @param key   the key
-         * @param value the value
+         * @param value the value, copied
          */
-        public Put {
-            KvCommand.validateKey(key);
-            value = KvCommand.validateValue(value).clone();
+        public Put(String key, byte[] value) {
+            this(KvCommand.validateKey(key), KvCommand.validateValue(value).clone(), 0, value.length);
+        }
+
+        /**
+         * Validates the key and value and takes {@code value} as it is, without the copy the constructor makes: for a
+         * request's value in an array of its own (a decoded body or argument), which the caller hands over and never
+         * changes.
+         *
+         * @param key   the key
+         * @param value the value, kept (not copied)
+         * @return the put
+         */
+        public static Put taking(String key, byte[] value) {
+            return new Put(KvCommand.validateKey(key), KvCommand.validateValue(value), 0, value.length);
+        }
+
+        private Put(String key, byte[] bytes, int offset, int length) {
+            this.key = key;
+            this.bytes = bytes;
+            this.offset = offset;
+            this.length = length;
+        }
+
+        /**
+         * A put whose value is {@code bytes[offset, offset + length)}, not copied: for the decoder, which has checked
+         * the key and the value's size, and whose array nobody changes.
+         */
+        static Put viewing(String key, byte[] bytes, int offset, int length) {
+            Objects.checkFromIndexSize(offset, length, bytes.length);
+            return new Put(key, bytes, offset, length);
         }
 
         @Override
-        public byte[] value() {
-            return value.clone();
+        public String key() {
+            return key;
         }
 
-        byte[] sharedValue() {
-            return value;
+        /**
+         * Returns a copy of the value.
+         *
+         * @return the value bytes
+         */
+        public byte[] value() {
+            return Arrays.copyOfRange(bytes, offset, offset + length);
+        }
+
+        /** The value's size in bytes. */
+        int valueLength() {
+            return length;
+        }
+
+        /** Copies the value into {@code out} at {@code pos}; returns the position after it. */
+        int copyValue(byte[] out, int pos) {
+            System.arraycopy(bytes, offset, out, pos, length);
+            return pos + length;
+        }
+
+        /** The key's entry after this put, sharing the value's bytes (nothing changes them). */
+        KvEntry entry(String storedKey, long createRevision, long modRevision, long version) {
+            return KvEntry.sharing(storedKey, bytes, offset, length, createRevision, modRevision, version);
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Put p && key.equals(p.key) && Arrays.equals(value, p.value);
+            return o instanceof Put p && key.equals(p.key)
+                    && Arrays.equals(bytes, offset, offset + length, p.bytes, p.offset, p.offset + p.length);
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(key, Arrays.hashCode(value));
+            return Objects.hash(key, Bytes.hashCode(bytes, offset, length));
         }
 
         @Override
         public String toString() {
-            return "Put[" + key + "=" + Bytes.preview(value) + "]";
+            return "Put[" + key + "=" + Bytes.preview(value()) + "]";
         }
     }
 

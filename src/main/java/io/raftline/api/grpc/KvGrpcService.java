@@ -626,7 +626,7 @@ public final class KvGrpcService {
                             throw new IllegalArgumentException("put.idempotency_key: a transaction's operations have"
                                     + " none; compare what the first attempt would have changed to make a retry safe");
                         }
-                        yield new TxnOp.Put(op.getPut().getKey(), value(op.getPut().getValue()));
+                        yield TxnOp.Put.taking(op.getPut().getKey(), value(op.getPut().getValue()));
                     }
                     case DELETE -> {
                         if (op.getDelete().hasExpectedRevision()) {

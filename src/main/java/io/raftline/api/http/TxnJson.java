@@ -126,7 +126,7 @@ final class TxnJson {
             String key = key(body, inner);
             try {
                 out.add(switch (kind) {
-                    case "put" -> new TxnOp.Put(key, value(body, inner));
+                    case "put" -> TxnOp.Put.taking(key, value(body, inner)); // a fresh array
                     case "delete" -> new TxnOp.Delete(key);
                     case "get" -> new TxnOp.Get(key);
                     default -> throw new IllegalArgumentException("unknown operation \"" + kind

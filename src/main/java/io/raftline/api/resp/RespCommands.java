@@ -203,8 +203,8 @@ final class RespCommands {
             throw new RespError("ERR syntax error");
         }
         if (!xx && !get) {
-            KvCommand.Put put = new KvCommand.Put(key, value, nx ? KvCommand.MUST_NOT_EXIST : KvCommand.UNCONDITIONAL,
-                    null);
+            KvCommand.Put put = KvCommand.Put.taking(key, value, nx ? KvCommand.MUST_NOT_EXIST
+                    : KvCommand.UNCONDITIONAL, null);
             return write(put).map(r -> r instanceof KvResult.PreconditionFailed ? RespReply.NIL : RespReply.OK);
         }
         // XX or GET: one transaction compares the key's existence and reads the old value in the same entry.
@@ -212,8 +212,8 @@ final class RespCommands {
                 ? List.of(TxnCompare.number(key, TxnCompare.Target.VERSION, nx ? TxnCompare.Op.EQUAL
                         : TxnCompare.Op.GREATER, 0))
                 : List.of();
-        List<TxnOp> success = get ? List.of(new TxnOp.Get(key), new TxnOp.Put(key, value))
-                : List.of(new TxnOp.Put(key, value));
+        List<TxnOp> success = get ? List.of(new TxnOp.Get(key), TxnOp.Put.taking(key, value))
+                : List.of(TxnOp.Put.taking(key, value));
         List<TxnOp> failure = get ? List.of(new TxnOp.Get(key)) : List.of();
         boolean returnOld = get;
         return write(new KvCommand.Txn(compares, success, failure)).map(r -> {
@@ -308,7 +308,7 @@ final class RespCommands {
 
     private static List<TxnOp> puts(Map<String, byte[]> values) {
         List<TxnOp> puts = new ArrayList<>(values.size());
-        values.forEach((k, v) -> puts.add(new TxnOp.Put(k, v)));
+        values.forEach((k, v) -> puts.add(TxnOp.Put.taking(k, v))); // each argument is an array of its own
         return puts;
     }
 
