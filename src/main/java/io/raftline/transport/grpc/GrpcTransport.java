@@ -57,26 +57,30 @@ import org.slf4j.LoggerFactory;
  * that {@link #service(int)} builds for a local node's port.
  *
  * <h2>Sending</h2>
- * Each peer node has one long-lived Stream call (raft.proto) on its own Vert.x gRPC client, that is one HTTP/2
- * connection: opened by the first message, kept open, reopened with backoff when it fails. Everything one
- * {@link #sendAll} has for that peer (VoteRequests, AppendEntries, heartbeats, responses) is one RaftBatch frame
- * on it, so a Ready costs one frame per peer instead of a call and an acknowledgement per message, and
- * AppendEntries stay pipelined (a frame never waits for anything). Raft messages are one-way, so the peer answers
- * nothing for most delivered frames; it reports a refused one, whose messages are then reported lost, and answers a
- * receipt to a frame that asks for one (every 32 frames or 1 MiB). Replies come in frame order, so the sender holds
- * each written frame until a reply answers it, and a refusal always finds the messages it lost. Snapshots
- * still go on InstallSnapshot, as a client stream of {@link Options#snapshotChunkBytes()} chunks (the header in
- * the first). A message that cannot go (the stream is down or backing off, its write queue is full, the peer
- * refused it, a snapshot call failed, a snapshot from the same sender and group is still streaming) is a lost
- * message and is reported to the drop listener, exactly like a network loss; Raft retries. {@link #sendAll} never
- * blocks and never buffers without bound: frames waiting for a stream to open are bounded by
- * {@link Options#maxInflightPerPeer()}, frames held for the peer's answer by 1,024 frames or 64 MiB, and a full
- * write queue (HTTP/2 flow control) or a full hold drops the frame ({@code overflow}), so a dead or frozen peer
- * cannot pile up memory. A per-peer watchdog notices a frozen peer (a stream that does not open, a write queue that
- * stays full, a request for a receipt or a PING that is not answered, a snapshot that makes no progress, for
- * {@link Options#callTimeoutMs()}) and replaces the connection. The unary
- * RequestVote and AppendEntries RPCs are still served, for any client that speaks the documented contract; this
- * transport no longer sends on them.
+ * Each peer node has two long-lived Stream calls (raft.proto), each on a Vert.x gRPC client of its own, that is an
+ * HTTP/2 connection of its own, each opened by the first message it carries, kept open, reopened with backoff when it
+ * fails: one for AppendEntries (and InstallSnapshot calls), one for everything else (heartbeats, votes, responses,
+ * ReadIndex, TimeoutNow). A large entry on its way (up to {@code max_body_bytes}, 64 MiB) then holds back no heartbeat:
+ * on one stream every later message waited for the whole entry, and two streams of one connection did not do much
+ * better in the in-JVM cluster (the heartbeats' writes completed with the entry's, a second later), so followers called
+ * elections meanwhile. Raft takes the two streams' messages in either order (a heartbeat asks a follower to commit at
+ * most what it is known to hold; AppendEntries stay in order among themselves), as etcd's transport, which also keeps
+ * its appends apart, does. What one {@link #sendAll} has for that peer is one RaftBatch frame per stream, so a Ready
+ * costs a frame or two per peer instead of a call and an acknowledgement per message, and AppendEntries stay pipelined
+ * (a frame never waits for anything). Raft messages are one-way, so the peer answers nothing for most delivered frames;
+ * it reports a refused one, whose messages are then reported lost, and answers a receipt to a frame that asks for one
+ * (every 32 frames or 1 MiB). Replies come in each stream's frame order, so the sender holds each written frame until a
+ * reply answers it, and a refusal always finds the messages it lost. Snapshots still go on InstallSnapshot, as a client
+ * stream of {@link Options#snapshotChunkBytes()} chunks (the header in the first). A message that cannot go (the stream
+ * is down or backing off, its write queue is full, the peer refused it, a snapshot call failed, a snapshot from the
+ * same sender and group is still streaming) is a lost message and is reported to the drop listener, exactly like a
+ * network loss; Raft retries. {@link #sendAll} never blocks and never buffers without bound: frames waiting for a
+ * stream to open are bounded by {@link Options#maxInflightPerPeer()}, frames held for the peer's answer by 1,024 frames
+ * or 64 MiB per stream, and a full write queue (HTTP/2 flow control) or a full hold drops the frame ({@code overflow}),
+ * so a dead or frozen peer cannot pile up memory. A per-peer watchdog notices a frozen peer (a stream that does not
+ * open, a write queue that stays full, a request for a receipt or a PING that is not answered, a snapshot that makes no
+ * progress, for {@link Options#callTimeoutMs()}) and replaces the connections. The unary RequestVote and AppendEntries
+ * RPCs are still served, for any client that speaks the documented contract; this transport no longer sends on them.
  *
  * <h2>Faults</h2>
  * Every send first asks the {@link NetworkConditioner}, as {@link EventBusTransport} does, so partitions, loss,
@@ -96,8 +100,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Raft groups</h2>
  * A process hosting replicas of several Raft groups (multi-Raft) uses one transport: {@link #group(int)} is the
- * view of one group, whose sends travel on the same per-peer client, connection and Stream call as every other
- * group's (one connection per peer, whatever the number of groups), and whose {@link #register} registers the
+ * view of one group, whose sends travel on the same per-peer clients, connections and Stream calls as every other
+ * group's (two connections per peer, whatever the number of groups), and whose {@link #register} registers the
  * handler of that group's replica of a node. Each frame carries the messages of one group, which it names in
  * {@code RaftBatch.group} (a snapshot in {@code SnapshotHeader.group}); group 0 is this transport itself and writes
  * no group field, so a cluster of one group speaks exactly as before groups existed. On receipt, a frame for a
@@ -519,7 +523,8 @@ public final class GrpcTransport implements Transport {
     }
 
     /**
-     * One peer: its client (one HTTP/2 connection), the long-lived Stream call on it, and a watchdog.
+     * One peer: its two {@link Lane}s (each a client, that is an HTTP/2 connection, and the long-lived Stream call on
+     * it), and a watchdog.
      *
      * <p>The stream and everything about it belong to the peer's context (the context of the first node that
      * sent to it): a batch sent from another context hops there first, so no lock is needed and batches from one
@@ -531,7 +536,7 @@ public final class GrpcTransport implements Transport {
      * write queue full (HTTP/2 flow control: the peer reads slower than we write), or {@link #MAX_UNANSWERED_FRAMES}
      * frames or {@link #MAX_UNANSWERED_BYTES} bytes held for the peer's answer, is dropped, never queued.
      *
-     * <p>The watchdog replaces the client (closing the old one fails everything on it) when the stream has been
+     * <p>The watchdog replaces both clients (closing the old ones fails everything on them) when a stream has been
      * opening, or its write queue full, or a request for a receipt or an HTTP/2 PING on its connection unanswered,
      * for longer than
      * {@link Options#callTimeoutMs()}: a peer that accepts TCP connections but never answers (a stopped process)
@@ -568,10 +573,6 @@ public final class GrpcTransport implements Transport {
 
         final int id;
         final Context context;
-        /** Created on the peer's context (so that it belongs to that context's owner): null until then. */
-        volatile GrpcClient client;
-        /** With TLS, the HTTP client under {@link #client} (else null). */
-        volatile io.vertx.core.http.HttpClientAgent httpClient;
         final AtomicInteger inFlight = new AtomicInteger();
         final AtomicLong sent = new AtomicLong();
         final AtomicLong acked = new AtomicLong();
@@ -596,34 +597,10 @@ public final class GrpcTransport implements Transport {
         /** Whether the link last worked: state changes are logged once, not every lost message. */
         volatile boolean reachable = true;
         long watchdog = -1;
-
-        // The stream's state, touched on the peer's context only.
-        GrpcClientRequest<RaftBatch, StreamRefusal> stream;
-        boolean opening;
-        long openStarted;
-        long openedAt;
-        final ArrayDeque<Frame> waiting = new ArrayDeque<>();
-        long seq;
-        /**
-         * The frames written on the stream that no reply has answered yet, oldest first: the messages of each are
-         * kept until a reply tells whether the peer delivered or refused it (replies come in frame order, so a reply
-         * to frame n answers every frame before it too: one not refused was delivered).
-         */
-        final ArrayDeque<Sent> unanswered = new ArrayDeque<>();
-        long unansweredBytes;
-        /** Frames and bytes written since the last frame that asked for a receipt. */
-        int framesSinceAsk;
-        long bytesSinceAsk;
-        /** The last frame that asked for a receipt, and since when an answer to an ask is awaited (0: none is). */
-        long askedSeq;
-        long askedSince;
-        /** Whether the stream's peer answers receipts: known from its response headers, false until they arrive. */
-        boolean receipts;
-        long retryAt = System.nanoTime();
-        long backoffMs;
-        String downReason = "unreachable";
-        long fullSince;
-        long pingSince;
+        /** The stream AppendEntries travel on. */
+        final Lane appends = new Lane("appends");
+        /** The stream every other message travels on. */
+        final Lane control = new Lane("control");
 
         Peer(int id) {
             this.id = id;
@@ -638,12 +615,13 @@ public final class GrpcTransport implements Transport {
          * owning the context they were created on is undeployed.
          */
         private void start() {
-            client = newClient();
+            appends.client = newClient(appends);
+            control.client = newClient(control);
             long stallMs = options.callTimeoutMs() + 500;
             watchdog = vertx.setPeriodic(Math.max(100, stallMs / 2), t -> onContext(() -> checkStall(stallMs)));
         }
 
-        private GrpcClient newClient() {
+        private GrpcClient newClient(Lane lane) {
             HttpClientOptions http = new HttpClientOptions().setHttp2ClearTextUpgrade(false).setTcpNoDelay(true)
                     .setConnectTimeout(options.connectTimeoutMs()).setKeepAlive(true);
             GrpcClientOptions grpc = new GrpcClientOptions().setScheduleDeadlineAutomatically(true)
@@ -659,7 +637,7 @@ public final class GrpcTransport implements Transport {
             }
             // The HTTP client is kept so that a renewed certificate can be loaded into it (reloadTls).
             io.vertx.core.http.HttpClientAgent agent = vertx.createHttpClient(http);
-            httpClient = agent;
+            lane.httpClient = agent;
             return new ReloadableGrpcClient(vertx, grpc, agent);
         }
 
@@ -670,11 +648,13 @@ public final class GrpcTransport implements Transport {
         Future<Boolean> reloadTls(io.vertx.core.net.ClientSSLOptions renewed) {
             Promise<Boolean> done = Promise.promise();
             onContext(() -> {
-                io.vertx.core.http.HttpClientAgent agent = httpClient;
-                if (agent == null) {
+                io.vertx.core.http.HttpClientAgent a = appends.httpClient;
+                io.vertx.core.http.HttpClientAgent c = control.httpClient;
+                if (a == null || c == null) {
                     done.complete(false);
                 } else {
-                    agent.updateSSLOptions(renewed.copy(), true).onComplete(done);
+                    Future.all(a.updateSSLOptions(renewed.copy(), true), c.updateSSLOptions(renewed.copy(), true))
+                            .map(f -> f.<Boolean>resultAt(0) || f.<Boolean>resultAt(1)).onComplete(done);
                 }
             });
             return done.future();
@@ -682,13 +662,13 @@ public final class GrpcTransport implements Transport {
 
         private void onContext(Runnable r) {
             if (Vertx.currentContext() == context) {
-                if (client == null) {
+                if (control.client == null) {
                     start();
                 }
                 r.run();
             } else {
                 context.runOnContext(v -> {
-                    if (client == null) {
+                    if (control.client == null) {
                         start();
                     }
                     r.run();
@@ -702,49 +682,37 @@ public final class GrpcTransport implements Transport {
             }
             long now = System.nanoTime();
             long limitNs = TimeUnit.MILLISECONDS.toNanos(stallMs);
-            String stalled = null;
-            if (opening && now - openStarted > limitNs) {
-                stalled = "the stream did not open";
-            } else if (stream != null && fullSince != 0 && now - fullSince > limitNs) {
-                stalled = "the stream's write queue stayed full";
-            } else if (stream != null && pingSince != 0 && now - pingSince > limitNs) {
-                stalled = "the connection did not answer a ping";
-            } else if (stream != null && askedSince != 0 && now - askedSince > limitNs) {
-                stalled = "the peer did not answer frame " + askedSeq + "'s request for a receipt";
-            } else if (snapshotsInFlight.get() > 0 && now - lastProgress
+            String stalled = appends.stalled(now, limitNs);
+            if (stalled == null) {
+                stalled = control.stalled(now, limitNs);
+            }
+            if (stalled == null && snapshotsInFlight.get() > 0 && now - lastProgress
                     > TimeUnit.MILLISECONDS.toNanos(Math.max(stallMs, options.snapshotTimeoutMs() + 500))) {
                 stalled = snapshotsInFlight.get() + " snapshot calls made no progress";
             }
             if (stalled != null) {
                 LOG.info("gRPC peer {}: {} for {} ms; reconnecting", id, stalled, stallMs);
-                downReason = "timeout";
-                GrpcClient stale = client;
-                client = newClient();
+                appends.downReason = "timeout";
+                control.downReason = "timeout";
+                for (Lane lane : List.of(appends, control)) {
+                    GrpcClient stale = lane.client;
+                    lane.client = newClient(lane);
+                    stale.close();
+                }
                 lastProgress = now;
-                stale.close();
                 return;
             }
-            if (stream != null && pingSince == 0) {
-                GrpcClientRequest<RaftBatch, StreamRefusal> pinged = stream;
-                pingSince = now;
-                pinged.connection().ping(Buffer.buffer(new byte[8])).onComplete(ar -> onContext(() -> {
-                    if (stream == pinged) {
-                        pingSince = 0;
-                    }
-                }));
-            }
+            appends.ping(now);
+            control.ping(now);
         }
 
         Future<Void> close() {
             Promise<Void> done = Promise.promise();
             onContext(() -> {
                 vertx.cancelTimer(watchdog);
-                loseWaiting("transport closed", false);
-                GrpcClientRequest<RaftBatch, StreamRefusal> s = stream;
-                stream = null;
-                forgetUnanswered();
-                Future<Void> ended = s == null ? Future.succeededFuture() : s.end();
-                ended.eventually(() -> client.close()).onComplete(ar -> done.complete());
+                Future.join(appends.end(), control.end())
+                        .eventually(() -> Future.join(appends.client.close(), control.client.close()))
+                        .onComplete(ar -> done.complete());
             });
             return done.future();
         }
@@ -753,23 +721,6 @@ public final class GrpcTransport implements Transport {
         private void pending(List<Message> messages, int sign) {
             for (Message m : messages) {
                 pendingBySender.computeIfAbsent(m.from(), k -> new AtomicInteger()).addAndGet(sign);
-            }
-        }
-
-        /**
-         * Reports every frame that waited for the stream to open as lost: what a partition set (or a pause) meanwhile
-         * cut as such a drop, since that alone would have kept it from leaving, the rest for {@code reason}.
-         */
-        private void loseWaiting(String reason, boolean failed) {
-            List<Frame> lost = new ArrayList<>(waiting);
-            waiting.clear();
-            for (Frame f : lost) {
-                inFlight.addAndGet(-f.messages().size());
-                pending(f.messages(), -1);
-                Frame left = stillConnected(f);
-                if (left != null) {
-                    lose(left.messages(), reason, failed);
-                }
             }
         }
 
@@ -782,111 +733,34 @@ public final class GrpcTransport implements Transport {
             }
         }
 
-        /** One frame of one group's messages, on the stream every group shares. */
+        /**
+         * One group's messages: its AppendEntries as one frame on the appends stream, everything else as one frame on
+         * the control stream (both streams shared by every group).
+         */
         void sendBatch(int group, List<Message> batch) {
-            onContext(() -> streamBatch(new Frame(group, batch)));
-        }
-
-        private void streamBatch(Frame sentFrame) {
-            if (closed) {
-                lose(sentFrame.messages(), "transport closed", false);
-                return;
-            }
-            Frame frame = stillConnected(sentFrame);
-            if (frame == null) {
-                return;
-            }
-            List<Message> batch = frame.messages();
-            if (stream != null) {
-                write(frame);
-            } else if (opening) {
-                if (waiting.size() < options.maxInflightPerPeer()) {
-                    waiting.add(frame);
-                    inFlight.addAndGet(batch.size());
-                    pending(batch, 1);
+            List<Message> toAppends = null;
+            List<Message> toControl = null;
+            for (Message m : batch) {
+                if (m instanceof AppendRequest) {
+                    toAppends = toAppends == null ? new ArrayList<>(batch.size()) : toAppends;
+                    toAppends.add(m);
                 } else {
-                    overflow.addAndGet(batch.size());
-                    lose(batch, "overflow", false);
+                    toControl = toControl == null ? new ArrayList<>(batch.size()) : toControl;
+                    toControl.add(m);
                 }
-            } else if (System.nanoTime() - retryAt < 0) {
-                lose(batch, downReason, true);
-            } else {
-                Optional<SocketAddress> address = peers.address(id);
-                if (address.isEmpty()) {
-                    LOG.debug("no address for node {}: {} messages lost", id, batch.size());
-                    lose(batch, "no address", false);
-                    return;
-                }
-                waiting.add(frame);
-                inFlight.addAndGet(batch.size());
-                pending(batch, 1);
-                open(address.get());
             }
-        }
-
-        private void open(SocketAddress address) {
-            opening = true;
-            openStarted = System.nanoTime();
-            client.request(address, RaftServiceGrpcClient.Stream).onComplete(ar -> onContext(() -> {
-                opening = false;
-                if (ar.failed()) {
-                    down(ar.cause(), address);
-                    loseWaiting(downReason, true);
-                    return;
+            Frame appendsFrame = toAppends == null ? null
+                    : new Frame(group, toAppends.size() == batch.size() ? batch : toAppends);
+            Frame controlFrame = toControl == null ? null
+                    : new Frame(group, toControl.size() == batch.size() ? batch : toControl);
+            onContext(() -> {
+                if (appendsFrame != null) {
+                    appends.streamBatch(appendsFrame);
                 }
-                GrpcClientRequest<RaftBatch, StreamRefusal> req = ar.result();
-                authorize(req);
-                if (closed) {
-                    req.cancel();
-                    return;
+                if (controlFrame != null) {
+                    control.streamBatch(controlFrame);
                 }
-                PeerGuard.Refusal wrongPeer = checkServer(req.connection());
-                if (wrongPeer != null) {
-                    tls.guard().refused(address.toString(), wrongPeer);
-                    req.cancel();
-                    down(new IllegalStateException(wrongPeer.message()), address);
-                    downReason = "rejected (" + wrongPeer.reason().code() + ")";
-                    loseWaiting(downReason, true);
-                    return;
-                }
-                stream = req;
-                seq = 0;
-                receipts = false;
-                forgetUnanswered();
-                fullSince = 0;
-                pingSince = 0;
-                openedAt = System.nanoTime();
-                streamsOpened.incrementAndGet();
-                if (!reachable) {
-                    reachable = true;
-                    LOG.info("gRPC peer {} at {} is reachable again", id, address);
-                }
-                req.exceptionHandler(e -> onContext(() -> streamFailed(req, e, address)));
-                req.drainHandler(v -> onContext(() -> fullSince = 0));
-                req.response().onComplete(r -> onContext(() -> {
-                    if (r.failed()) {
-                        streamFailed(req, r.cause(), address);
-                        return;
-                    }
-                    GrpcClientResponse<RaftBatch, StreamRefusal> resp = r.result();
-                    if (stream == req) {
-                        receipts = "1".equals(resp.headers().get(RaftEndpoint.RECEIPTS_HEADER));
-                    }
-                    resp.handler(reply -> onContext(() -> replied(req, reply)));
-                    resp.exceptionHandler(e -> onContext(() -> streamFailed(req, e, address)));
-                    resp.endHandler(v -> onContext(() -> streamFailed(req, new IllegalStateException(
-                            "the peer ended the stream (" + resp.status() + ")"), address)));
-                }));
-                while (!waiting.isEmpty()) {
-                    Frame waited = waiting.poll();
-                    inFlight.addAndGet(-waited.messages().size());
-                    pending(waited.messages(), -1);
-                    Frame frame = stillConnected(waited);
-                    if (frame != null) {
-                        write(frame);
-                    }
-                }
-            }));
+            });
         }
 
         /**
@@ -917,141 +791,355 @@ public final class GrpcTransport implements Transport {
             return tls.guard().checkServer(identity, id);
         }
 
-        private void write(Frame f) {
-            List<Message> batch = f.messages();
-            GrpcClientRequest<RaftBatch, StreamRefusal> s = stream;
-            if (s.writeQueueFull()) {
-                if (fullSince == 0) {
-                    fullSince = System.nanoTime();
-                }
-                overflow.addAndGet(batch.size());
-                lose(batch, "overflow", false);
-                return;
-            }
-            RaftBatch frame;
-            try {
-                frame = ProtoMapping.toBatch(seq + 1, f.group(), batch);
-            } catch (RuntimeException e) {
-                LOG.warn("gRPC peer {}: cannot encode a batch of {} messages of group {}", id, batch.size(), f.group(),
-                        e);
-                lose(batch, "unencodable", true);
-                return;
-            }
-            long bytes = frame.getSerializedSize();
-            if (receipts && (unanswered.size() >= MAX_UNANSWERED_FRAMES || unansweredBytes >= MAX_UNANSWERED_BYTES)) {
-                // Too much waits for the peer's answer: a refusal of this frame could not be told, so it does not go.
-                overflow.addAndGet(batch.size());
-                lose(batch, "overflow", false);
-                return;
-            }
-            seq++;
-            framesSinceAsk++;
-            bytesSinceAsk += bytes;
-            if (receipts && (framesSinceAsk >= RECEIPT_EVERY_FRAMES || bytesSinceAsk >= RECEIPT_EVERY_BYTES)) {
-                frame = frame.toBuilder().setReceipt(true).build();
-                framesSinceAsk = 0;
-                bytesSinceAsk = 0;
-                askedSeq = seq;
-                if (askedSince == 0) {
-                    askedSince = System.nanoTime();
-                }
-            }
-            Sent held = new Sent(seq, batch, bytes);
-            unanswered.add(held);
-            unansweredBytes += bytes;
-            if (!receipts && unanswered.size() > HELD_WITHOUT_RECEIPTS) {
-                answered(unanswered.poll()); // an older peer: a refusal of a frame this old is no longer told
-            }
-            sent.addAndGet(batch.size());
-            frames.incrementAndGet();
-            pending(batch, 1);
-            s.write(frame).onComplete(ar -> {
-                pending(batch, -1);
-                if (ar.succeeded()) {
-                    acked.addAndGet(batch.size());
-                } else if (!held.lost) {
-                    held.lost = true;
-                    LOG.debug("{} messages to node {} lost: {}", batch.size(), id, ar.cause().getMessage());
-                    lose(batch, reason(ar.cause()), true);
-                }
-            });
-        }
 
         /**
-         * A reply on the stream: a refusal (the frame's messages are lost: reported) or a receipt. Either answers
-         * every frame before it as well, since replies come in frame order: those still held were delivered.
+         * One client (an HTTP/2 connection of its own), the long-lived Stream call on it and what rides on it: frames
+         * waiting for it to open, frames written and not yet answered, receipts asked, the backoff after a failure. A
+         * peer has two: AppendEntries (and snapshots) travel on one, everything else (heartbeats, votes, responses,
+         * ReadIndex, TimeoutNow) on the other, so that a large entry on its way does not hold back the heartbeats
+         * behind it (a 64 MiB one took a second on loopback, and followers called elections meanwhile). Raft takes the
+         * two in either order: a heartbeat never asks a follower to commit more than it is known to hold. Touched on
+         * the peer's context only.
          */
-        private void replied(GrpcClientRequest<RaftBatch, StreamRefusal> req, StreamRefusal r) {
-            if (stream != req) {
-                return; // a late reply on a stream that was replaced: its frames were forgotten with it
-            }
-            long n = r.getSeq();
-            while (!unanswered.isEmpty() && unanswered.peek().seq < n) {
-                answered(unanswered.poll());
-            }
-            Sent s = !unanswered.isEmpty() && unanswered.peek().seq == n ? unanswered.poll() : null;
-            if (s != null) {
-                answered(s);
-            }
-            if (askedSince != 0) {
-                // Every ask up to n is answered; a later one is younger than now, so the watchdog counts from here.
-                askedSince = n >= askedSeq ? 0 : System.nanoTime();
-            }
-            if (r.getReceipt()) {
-                return;
-            }
-            String reason = "rejected (" + GrpcStatus.valueOf(r.getStatus()).name() + ")";
-            LOG.debug("gRPC peer {} refused batch {}: {} ({})", id, n, reason, r.getMessage());
-            if (s == null) {
-                LOG.warn("gRPC peer {} refused batch {}, which is not one awaiting an answer", id, n);
-            } else if (!s.lost) {
-                s.lost = true;
-                lose(s.messages, reason, true);
-            }
-        }
+        final class Lane {
+            /** For logs: which of the peer's streams. */
+            final String name;
+            /** Created on the peer's context (so that it belongs to that context's owner): null until then. */
+            volatile GrpcClient client;
+            /** With TLS, the HTTP client under {@link #client} (else null). */
+            volatile io.vertx.core.http.HttpClientAgent httpClient;
+            GrpcClientRequest<RaftBatch, StreamRefusal> stream;
+            boolean opening;
+            long openStarted;
+            long openedAt;
+            final ArrayDeque<Frame> waiting = new ArrayDeque<>();
+            long seq;
+            /**
+             * The frames written on the stream that no reply has answered yet, oldest first: the messages of each are
+             * kept until a reply tells whether the peer delivered or refused it (replies come in frame order, so a
+             * reply to frame n answers every frame before it too: one not refused was delivered).
+             */
+            final ArrayDeque<Sent> unanswered = new ArrayDeque<>();
+            long unansweredBytes;
+            /** Frames and bytes written since the last frame that asked for a receipt. */
+            int framesSinceAsk;
+            long bytesSinceAsk;
+            /** The last frame that asked for a receipt, and since when an answer to an ask is awaited (0: none is). */
+            long askedSeq;
+            long askedSince;
+            /** Whether the stream's peer answers receipts: known from its response headers, false until they arrive. */
+            boolean receipts;
+            long retryAt = System.nanoTime();
+            long backoffMs;
+            String downReason = "unreachable";
+            long fullSince;
+            long pingSince;
 
-        private void answered(Sent s) {
-            unansweredBytes -= s.bytes;
-        }
 
-        /** The stream is gone (or new): its frames can get no answer any more. */
-        private void forgetUnanswered() {
-            unanswered.clear();
-            unansweredBytes = 0;
-            framesSinceAsk = 0;
-            bytesSinceAsk = 0;
-            askedSeq = 0;
-            askedSince = 0;
-        }
+            Lane(String name) {
+                this.name = name;
+            }
 
-        private void streamFailed(GrpcClientRequest<RaftBatch, StreamRefusal> req, Throwable cause,
-                SocketAddress address) {
-            if (stream != req) {
-                return;
+            /** Why this stream stalled for longer than {@code limitNs} at {@code now}, or null if it did not. */
+            String stalled(long now, long limitNs) {
+                if (opening && now - openStarted > limitNs) {
+                    return "the " + name + " stream did not open";
+                } else if (stream != null && fullSince != 0 && now - fullSince > limitNs) {
+                    return "the " + name + " stream's write queue stayed full";
+                } else if (stream != null && pingSince != 0 && now - pingSince > limitNs) {
+                    return "the connection did not answer a ping";
+                } else if (stream != null && askedSince != 0 && now - askedSince > limitNs) {
+                    return "the peer did not answer frame " + askedSeq + "'s request for a receipt on the " + name
+                            + " stream";
+                }
+                return null;
             }
-            stream = null;
-            forgetUnanswered();
-            req.cancel();
-            boolean lived = System.nanoTime() - openedAt > TimeUnit.MILLISECONDS.toNanos(MAX_BACKOFF_MS);
-            down(cause, address);
-            if (lived) {
-                // A stream that worked for a while may be reopened at once (the peer restarted); one that keeps
-                // failing as soon as it opens backs off like a refused connection.
-                retryAt = System.nanoTime();
-                backoffMs = 0;
-            }
-        }
 
-        /** An attempt to reach the peer failed: wait before the next one, longer each time. */
-        private void down(Throwable cause, SocketAddress address) {
-            downReason = reason(cause);
-            backoffMs = backoffMs == 0 ? MIN_BACKOFF_MS : Math.min(MAX_BACKOFF_MS, backoffMs * 2);
-            retryAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs);
-            if (reachable) {
-                reachable = false;
-                LOG.info("gRPC peer {} at {}: {} ({}); messages to it are lost until it answers", id, address,
-                        downReason, cause.getMessage());
+            /** PINGs the stream's connection, unless a PING is already awaited. */
+            void ping(long now) {
+                if (stream != null && pingSince == 0) {
+                    GrpcClientRequest<RaftBatch, StreamRefusal> pinged = stream;
+                    pingSince = now;
+                    pinged.connection().ping(Buffer.buffer(new byte[8])).onComplete(ar -> onContext(() -> {
+                        if (stream == pinged) {
+                            pingSince = 0;
+                        }
+                    }));
+                }
             }
+
+            /** Loses what waits, forgets what is unanswered and ends the stream. */
+            Future<Void> end() {
+                loseWaiting("transport closed", false);
+                GrpcClientRequest<RaftBatch, StreamRefusal> s = stream;
+                stream = null;
+                forgetUnanswered();
+                return s == null ? Future.succeededFuture() : s.end();
+            }
+
+            /**
+             * Reports every frame that waited for the stream to open as lost: what a partition set (or a pause)
+             * meanwhile cut as such a drop, since that alone would have kept it from leaving, the rest for {@code
+             * reason}.
+             */
+            private void loseWaiting(String reason, boolean failed) {
+                List<Frame> lost = new ArrayList<>(waiting);
+                waiting.clear();
+                for (Frame f : lost) {
+                    inFlight.addAndGet(-f.messages().size());
+                    pending(f.messages(), -1);
+                    Frame left = stillConnected(f);
+                    if (left != null) {
+                        lose(left.messages(), reason, failed);
+                    }
+                }
+            }
+
+
+            private void streamBatch(Frame sentFrame) {
+                if (closed) {
+                    lose(sentFrame.messages(), "transport closed", false);
+                    return;
+                }
+                Frame frame = stillConnected(sentFrame);
+                if (frame == null) {
+                    return;
+                }
+                List<Message> batch = frame.messages();
+                if (stream != null) {
+                    write(frame);
+                } else if (opening) {
+                    if (waiting.size() < options.maxInflightPerPeer()) {
+                        waiting.add(frame);
+                        inFlight.addAndGet(batch.size());
+                        pending(batch, 1);
+                    } else {
+                        overflow.addAndGet(batch.size());
+                        lose(batch, "overflow", false);
+                    }
+                } else if (System.nanoTime() - retryAt < 0) {
+                    lose(batch, downReason, true);
+                } else {
+                    Optional<SocketAddress> address = peers.address(id);
+                    if (address.isEmpty()) {
+                        LOG.debug("no address for node {}: {} messages lost", id, batch.size());
+                        lose(batch, "no address", false);
+                        return;
+                    }
+                    waiting.add(frame);
+                    inFlight.addAndGet(batch.size());
+                    pending(batch, 1);
+                    open(address.get());
+                }
+            }
+
+            private void open(SocketAddress address) {
+                opening = true;
+                openStarted = System.nanoTime();
+                client.request(address, RaftServiceGrpcClient.Stream).onComplete(ar -> onContext(() -> {
+                    opening = false;
+                    if (ar.failed()) {
+                        down(ar.cause(), address);
+                        loseWaiting(downReason, true);
+                        return;
+                    }
+                    GrpcClientRequest<RaftBatch, StreamRefusal> req = ar.result();
+                    authorize(req);
+                    if (closed) {
+                        req.cancel();
+                        return;
+                    }
+                    PeerGuard.Refusal wrongPeer = checkServer(req.connection());
+                    if (wrongPeer != null) {
+                        tls.guard().refused(address.toString(), wrongPeer);
+                        req.cancel();
+                        down(new IllegalStateException(wrongPeer.message()), address);
+                        downReason = "rejected (" + wrongPeer.reason().code() + ")";
+                        loseWaiting(downReason, true);
+                        return;
+                    }
+                    stream = req;
+                    seq = 0;
+                    receipts = false;
+                    forgetUnanswered();
+                    fullSince = 0;
+                    pingSince = 0;
+                    openedAt = System.nanoTime();
+                    streamsOpened.incrementAndGet();
+                    if (!reachable) {
+                        reachable = true;
+                        LOG.info("gRPC peer {} at {} is reachable again", id, address);
+                    }
+                    req.exceptionHandler(e -> onContext(() -> streamFailed(req, e, address)));
+                    req.drainHandler(v -> onContext(() -> fullSince = 0));
+                    req.response().onComplete(r -> onContext(() -> {
+                        if (r.failed()) {
+                            streamFailed(req, r.cause(), address);
+                            return;
+                        }
+                        GrpcClientResponse<RaftBatch, StreamRefusal> resp = r.result();
+                        if (stream == req) {
+                            receipts = "1".equals(resp.headers().get(RaftEndpoint.RECEIPTS_HEADER));
+                        }
+                        resp.handler(reply -> onContext(() -> replied(req, reply)));
+                        resp.exceptionHandler(e -> onContext(() -> streamFailed(req, e, address)));
+                        resp.endHandler(v -> onContext(() -> streamFailed(req, new IllegalStateException(
+                                "the peer ended the stream (" + resp.status() + ")"), address)));
+                    }));
+                    while (!waiting.isEmpty()) {
+                        Frame waited = waiting.poll();
+                        inFlight.addAndGet(-waited.messages().size());
+                        pending(waited.messages(), -1);
+                        Frame frame = stillConnected(waited);
+                        if (frame != null) {
+                            write(frame);
+                        }
+                    }
+                }));
+            }
+
+
+            private void write(Frame f) {
+                List<Message> batch = f.messages();
+                GrpcClientRequest<RaftBatch, StreamRefusal> s = stream;
+                if (s.writeQueueFull()) {
+                    if (fullSince == 0) {
+                        fullSince = System.nanoTime();
+                    }
+                    overflow.addAndGet(batch.size());
+                    lose(batch, "overflow", false);
+                    return;
+                }
+                RaftBatch frame;
+                try {
+                    frame = ProtoMapping.toBatch(seq + 1, f.group(), batch);
+                } catch (RuntimeException e) {
+                    LOG.warn("gRPC peer {}: cannot encode a batch of {} messages of group {}", id, batch.size(),
+                            f.group(), e);
+                    lose(batch, "unencodable", true);
+                    return;
+                }
+                long bytes = frame.getSerializedSize();
+                if (receipts && (unanswered.size() >= MAX_UNANSWERED_FRAMES
+                        || unansweredBytes >= MAX_UNANSWERED_BYTES)) {
+                    // Too much waits for the peer's answer: a refusal of this frame could not be told, so it does not
+                    // go.
+                    overflow.addAndGet(batch.size());
+                    lose(batch, "overflow", false);
+                    return;
+                }
+                seq++;
+                framesSinceAsk++;
+                bytesSinceAsk += bytes;
+                if (receipts && (framesSinceAsk >= RECEIPT_EVERY_FRAMES || bytesSinceAsk >= RECEIPT_EVERY_BYTES)) {
+                    frame = frame.toBuilder().setReceipt(true).build();
+                    framesSinceAsk = 0;
+                    bytesSinceAsk = 0;
+                    askedSeq = seq;
+                    if (askedSince == 0) {
+                        askedSince = System.nanoTime();
+                    }
+                }
+                Sent held = new Sent(seq, batch, bytes);
+                unanswered.add(held);
+                unansweredBytes += bytes;
+                if (!receipts && unanswered.size() > HELD_WITHOUT_RECEIPTS) {
+                    answered(unanswered.poll()); // an older peer: a refusal of a frame this old is no longer told
+                }
+                sent.addAndGet(batch.size());
+                frames.incrementAndGet();
+                pending(batch, 1);
+                s.write(frame).onComplete(ar -> {
+                    pending(batch, -1);
+                    if (ar.succeeded()) {
+                        acked.addAndGet(batch.size());
+                    } else if (!held.lost) {
+                        held.lost = true;
+                        LOG.debug("{} messages to node {} lost: {}", batch.size(), id, ar.cause().getMessage());
+                        lose(batch, reason(ar.cause()), true);
+                    }
+                });
+            }
+
+            /**
+             * A reply on the stream: a refusal (the frame's messages are lost: reported) or a receipt. Either answers
+             * every frame before it as well, since replies come in frame order: those still held were delivered.
+             */
+            private void replied(GrpcClientRequest<RaftBatch, StreamRefusal> req, StreamRefusal r) {
+                if (stream != req) {
+                    return; // a late reply on a stream that was replaced: its frames were forgotten with it
+                }
+                long n = r.getSeq();
+                while (!unanswered.isEmpty() && unanswered.peek().seq < n) {
+                    answered(unanswered.poll());
+                }
+                Sent s = !unanswered.isEmpty() && unanswered.peek().seq == n ? unanswered.poll() : null;
+                if (s != null) {
+                    answered(s);
+                }
+                if (askedSince != 0) {
+                    // Every ask up to n is answered; a later one is younger than now, so the watchdog counts from here.
+                    askedSince = n >= askedSeq ? 0 : System.nanoTime();
+                }
+                if (r.getReceipt()) {
+                    return;
+                }
+                String reason = "rejected (" + GrpcStatus.valueOf(r.getStatus()).name() + ")";
+                LOG.debug("gRPC peer {} refused batch {} on the {} stream: {} ({})", id, n, name, reason,
+                        r.getMessage());
+                if (s == null) {
+                    LOG.warn("gRPC peer {} refused batch {} on the {} stream, which is not one awaiting an answer", id,
+                            n, name);
+                } else if (!s.lost) {
+                    s.lost = true;
+                    lose(s.messages, reason, true);
+                }
+            }
+
+            private void answered(Sent s) {
+                unansweredBytes -= s.bytes;
+            }
+
+            /** The stream is gone (or new): its frames can get no answer any more. */
+            private void forgetUnanswered() {
+                unanswered.clear();
+                unansweredBytes = 0;
+                framesSinceAsk = 0;
+                bytesSinceAsk = 0;
+                askedSeq = 0;
+                askedSince = 0;
+            }
+
+            private void streamFailed(GrpcClientRequest<RaftBatch, StreamRefusal> req, Throwable cause,
+                    SocketAddress address) {
+                if (stream != req) {
+                    return;
+                }
+                stream = null;
+                forgetUnanswered();
+                req.cancel();
+                boolean lived = System.nanoTime() - openedAt > TimeUnit.MILLISECONDS.toNanos(MAX_BACKOFF_MS);
+                down(cause, address);
+                if (lived) {
+                    // A stream that worked for a while may be reopened at once (the peer restarted); one that keeps
+                    // failing as soon as it opens backs off like a refused connection.
+                    retryAt = System.nanoTime();
+                    backoffMs = 0;
+                }
+            }
+
+            /** An attempt to reach the peer failed: wait before the next one, longer each time. */
+            private void down(Throwable cause, SocketAddress address) {
+                downReason = reason(cause);
+                backoffMs = backoffMs == 0 ? MIN_BACKOFF_MS : Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+                retryAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs);
+                if (reachable) {
+                    reachable = false;
+                    LOG.info("gRPC peer {} at {}: {} ({}); messages to it are lost until it answers", id, address,
+                            downReason, cause.getMessage());
+                }
+            }
+
         }
 
         private void lose(List<Message> batch, String reason, boolean failure) {
@@ -1104,7 +1192,7 @@ public final class GrpcTransport implements Transport {
             pending(List.of(s), 1);
             Future<Ack> call;
             try {
-                call = snapshot(client, address.get(), group, s);
+                call = snapshot(appends.client, address.get(), group, s);
             } catch (RuntimeException e) {
                 call = Future.failedFuture(e);
             }

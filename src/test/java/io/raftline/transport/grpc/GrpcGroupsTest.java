@@ -52,7 +52,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Multi-Raft over one gRPC transport: node 1 sends as groups 0 and 2, node 2 (a real HTTP/2 port on loopback) hosts
  * the replicas of groups 0 and 2 and none of group 5. Each group's messages and snapshots reach only that group's
- * replica, every group travels on the one connection and stream to the peer, a frame for a group without a replica is
+ * replica, every group travels on the same two connections and streams to the peer, a frame for a group without a replica is
  * refused and reported lost (and reaches no other group), network faults cut all groups of a link, and group 0's
  * frames are on the wire exactly what they were before groups.
  */
@@ -112,7 +112,7 @@ class GrpcGroupsTest {
     }
 
     @Test
-    void eachGroupsMessagesReachOnlyItsOwnReplicaOverOneConnection() throws Exception {
+    void eachGroupsMessagesReachOnlyItsOwnReplicaOverThePeersTwoConnections() throws Exception {
         Transport g2 = sender.group(2);
         assertThat(sender.group(0)).isSameAs(sender);
         assertThat(sender.group(2)).as("one view per group").isSameAs(g2);
@@ -126,13 +126,17 @@ class GrpcGroupsTest {
         sendAll(Map.entry(sender, of0.subList(0, 1)), Map.entry(g2, of2.subList(0, 2)),
                 Map.entry(sender, of0.subList(1, 2)), Map.entry(g2, of2.subList(2, 3)));
         eventually("both groups' messages delivered", () -> group0.size() == of0.size() && group2.size() == of2.size());
-        assertThat(group0).containsExactlyElementsOf(of0);
-        assertThat(group2).containsExactlyElementsOf(of2);
+        // In order on each of the two streams (AppendEntries on one, the rest on the other), in any order across.
+        assertThat(GrpcTransportTest.appends(group0, true)).containsExactlyElementsOf(GrpcTransportTest.appends(of0, true));
+        assertThat(GrpcTransportTest.appends(group0, false)).containsExactlyElementsOf(GrpcTransportTest.appends(of0, false));
+        assertThat(GrpcTransportTest.appends(group2, true)).containsExactlyElementsOf(GrpcTransportTest.appends(of2, true));
+        assertThat(GrpcTransportTest.appends(group2, false)).containsExactlyElementsOf(GrpcTransportTest.appends(of2, false));
 
         GrpcTransport.PeerStats st = sender.stats(2);
-        assertThat(st.frames()).as("one frame per sendAll, whatever the group").isEqualTo(4);
-        assertThat(st.streamsOpened()).as("one stream carries every group").isEqualTo(1);
-        assertThat(connections.get()).as("one HTTP/2 connection to the peer").isEqualTo(1);
+        assertThat(st.frames()).as("one frame per sendAll and stream, whatever the group").isEqualTo(4);
+        assertThat(st.streamsOpened()).as("two streams carry every group").isEqualTo(2);
+        assertThat(connections.get()).as("two HTTP/2 connections to the peer (appends, control), whatever the group")
+                .isEqualTo(2);
         assertThat(drops).isEmpty();
 
         eventually("every frame acknowledged", () -> sender.stats(2).acked() == of0.size() + of2.size());
@@ -153,7 +157,8 @@ class GrpcGroupsTest {
         eventually("both snapshots delivered", () -> group2.size() == 2 && group0.size() == 1);
         assertThat(group2).containsExactlyInAnyOrder(of2, new HeartbeatResponse(1, 2, 5, 9));
         assertThat(group0).containsExactly(of0);
-        assertThat(connections.get()).as("snapshot calls share the peer's connection").isEqualTo(1);
+        assertThat(connections.get()).as("snapshot calls share the peer's appends connection, the heartbeat answer"
+                + " goes on the control one").isEqualTo(2);
         assertThat(drops).isEmpty();
     }
 
