@@ -791,7 +791,6 @@ public final class GrpcTransport implements Transport {
             return tls.guard().checkServer(identity, id);
         }
 
-
         /**
          * One client (an HTTP/2 connection of its own), the long-lived Stream call on it and what rides on it: frames
          * waiting for it to open, frames written and not yet answered, receipts asked, the backoff after a failure. A
@@ -834,7 +833,6 @@ public final class GrpcTransport implements Transport {
             String downReason = "unreachable";
             long fullSince;
             long pingSince;
-
 
             Lane(String name) {
                 this.name = name;
@@ -894,7 +892,6 @@ public final class GrpcTransport implements Transport {
                     }
                 }
             }
-
 
             private void streamBatch(Frame sentFrame) {
                 if (closed) {
@@ -997,7 +994,6 @@ public final class GrpcTransport implements Transport {
                     }
                 }));
             }
-
 
             private void write(Frame f) {
                 List<Message> batch = f.messages();
