@@ -46,6 +46,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -692,9 +693,9 @@ public final class GrpcTransport implements Transport {
             }
             if (stalled != null) {
                 LOG.info("gRPC peer {}: {} for {} ms; reconnecting", id, stalled, stallMs);
-                appends.downReason = "timeout";
-                control.downReason = "timeout";
                 for (Lane lane : List.of(appends, control)) {
+                    lane.abandon(stalled);
+                    lane.downReason = "timeout";
                     GrpcClient stale = lane.client;
                     lane.client = newClient(lane);
                     stale.close();
@@ -809,6 +810,14 @@ public final class GrpcTransport implements Transport {
             volatile io.vertx.core.http.HttpClientAgent httpClient;
             GrpcClientRequest<RaftBatch, StreamRefusal> stream;
             boolean opening;
+            /**
+             * Counts the attempts to open the stream: an attempt the watchdog abandoned is told by its number when
+             * its answer comes after all (or never: closing a client whose connection waits for the peer's HTTP/2
+             * settings is not relied on to fail the request it waits with).
+             */
+            int attempt;
+            /** Where the current attempt or stream goes (for logs). */
+            SocketAddress target;
             long openStarted;
             long openedAt;
             final ArrayDeque<Frame> waiting = new ArrayDeque<>();
@@ -933,7 +942,16 @@ public final class GrpcTransport implements Transport {
             private void open(SocketAddress address) {
                 opening = true;
                 openStarted = System.nanoTime();
+                target = address;
+                int mine = ++attempt;
                 client.request(address, RaftServiceGrpcClient.Stream).onComplete(ar -> onContext(() -> {
+                    if (mine != attempt) {
+                        // Abandoned by the watchdog, which already released what waited for it.
+                        if (ar.succeeded()) {
+                            ar.result().cancel();
+                        }
+                        return;
+                    }
                     opening = false;
                     if (ar.failed()) {
                         down(ar.cause(), address);
@@ -1124,6 +1142,22 @@ public final class GrpcTransport implements Transport {
                 }
             }
 
+            /**
+             * Gives up on the stream or the attempt to open it, for {@code why} (the watchdog's finding), before the
+             * watchdog closes the lane's client: what waited is released and lost here, whatever closing the client
+             * later fails or does not fail.
+             */
+            void abandon(String why) {
+                if (opening) {
+                    opening = false;
+                    attempt++;
+                    down(new TimeoutException(why), target);
+                    loseWaiting(downReason, true);
+                } else if (stream != null) {
+                    streamFailed(stream, new TimeoutException(why), target);
+                }
+            }
+
             /** An attempt to reach the peer failed: wait before the next one, longer each time. */
             private void down(Throwable cause, SocketAddress address) {
                 downReason = reason(cause);
@@ -1254,6 +1288,9 @@ public final class GrpcTransport implements Transport {
         }
         if (t instanceof GrpcErrorException e) {
             return "call failed (" + e.status().name() + ")";
+        }
+        if (t instanceof TimeoutException) {
+            return "timeout";
         }
         String text = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
         if (text.contains("timeout") || text.contains("timed out") || text.contains("deadline")) {
