@@ -127,6 +127,9 @@ final class LocalCommand implements Callable<Integer> {
             sb.append("  curl -X POST ").append(localhost(cluster.adminUrl())).append("/v1/admin/nodes/")
                     .append(leader).append("/crash\n");
         }
+        for (String advice : config.advisories()) {
+            sb.append("Note: ").append(advice).append('\n');
+        }
         sb.append("Ctrl-C stops the cluster.");
         return sb.toString();
     }

@@ -76,6 +76,9 @@ final class NodeApplication extends VertxApplication implements VertxApplication
             sb.append(String.join(", ", config.nodes().stream().map(n -> n.host() + ":" + n.httpPort()).toList()));
             sb.append(')');
         }
+        for (String advice : config.advisories()) {
+            sb.append("\nNote: ").append(advice);
+        }
         out.println(sb);
     }
 

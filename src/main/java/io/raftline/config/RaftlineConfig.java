@@ -551,6 +551,40 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
     }
 
     /**
+     * Election time each MiB of {@code service.max_body_bytes} above {@link #LARGE_BODY_BYTES} asks for, so that one
+     * entry that large reaching a follower does not read as a dead leader (see {@link #advisories}).
+     */
+    static final int ELECTION_MS_PER_BODY_MIB = 20;
+    /** Above this {@code service.max_body_bytes}, {@link #advisories} compares it with the election timeout. */
+    static final long LARGE_BODY_BYTES = 4L * 1024 * 1024;
+
+    /**
+     * Settings that are valid but likely to hurt, each as a sentence naming the fields, for the start-up output. A
+     * valid file is never refused for them: a machine with more cores or a faster disk may be fine.
+     *
+     * <p>Today one: a {@code service.max_body_bytes} far above its default beside a short election timeout. One
+     * command of that size is one log entry, which the leader's and each follower's event loop copy and the disks
+     * write in full; on the 2-core development machine a 64 MiB MSET through a follower of the 3-process cluster cost
+     * a leader change in 3 writes of 3 with {@code election_timeout_min_ms} 300 (the write answered TRYAGAIN), and none
+     * in 3 of 3 with 1500 (docs/operations.md, "Large values").
+     *
+     * @return the advisories, empty when there is nothing to say
+     */
+    public List<String> advisories() {
+        List<String> out = new java.util.ArrayList<>();
+        long mib = service.maxBodyBytes() >> 20;
+        long wanted = mib * ELECTION_MS_PER_BODY_MIB;
+        if (nodes.size() > 1 && service.maxBodyBytes() > LARGE_BODY_BYTES && raft.electionTimeoutMinMs() < wanted) {
+            out.add("service.max_body_bytes is " + mib + " MiB and raft.election_timeout_min_ms " + raft
+                    .electionTimeoutMinMs() + ": an entry that large can take longer than an election timeout to"
+                    + " reach a follower, which then elects a new leader and the write is answered retryable; give"
+                    + " election_timeout_min_ms at least " + wanted + " (" + ELECTION_MS_PER_BODY_MIB + " ms per MiB)"
+                    + " and the JVM a fixed heap (docs/operations.md, Large values)");
+        }
+        return out;
+    }
+
+    /**
      * The ids of the initial membership: every listed node but those marked {@code join}.
      *
      * @return ids in file order

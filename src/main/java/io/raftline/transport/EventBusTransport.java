@@ -62,6 +62,17 @@ public final class EventBusTransport implements Transport {
     /** Prefix of the per-node address; the node id follows. */
     public static final String ADDRESS_PREFIX = "raft.rpc.";
 
+    /**
+     * On a clustered bus, a frame whose entries and snapshot data come to more than this goes in {@link FrameChunk}s:
+     * well above what load of ordinary values batches into one AppendEntries, well below what holds back a heartbeat
+     * for an election timeout (64 MiB did, 3 writes in 3, with the shipped 300-600 ms).
+     */
+    static final int CHUNKED_ABOVE_BYTES = 4 << 20;
+    /** Bytes of a large frame per chunk: what a heartbeat may find ahead of it on the connection. */
+    static final int CHUNK_BYTES = 1 << 20;
+    /** How long the bus may take to write one chunk before its frame is given up (its messages lost). */
+    static final long CHUNK_WRITE_TIMEOUT_MS = 10_000;
+
     /** Told about each message the network lost, so the event stream can draw it. */
     @FunctionalInterface
     public interface DropListener {
@@ -107,6 +118,16 @@ public final class EventBusTransport implements Transport {
     private final PeerFrameKeys pairs;
     /** With per-pair frame keys: asks for a peer's certificate (at most so often; returns at once). */
     private final java.util.function.IntConsumer wantKey;
+    /**
+     * Base only: peer node → the lane its large frames take (a clustered bus only, see {@link FrameChunk}); null when
+     * frames go whole (one process: nothing is serialized).
+     */
+    private final java.util.Map<Integer, BulkLane> lanes;
+    /** A frame whose messages carry more than this many bytes of entries or snapshot goes in chunks. */
+    private final int chunkAboveBytes;
+    /** Bytes of a frame per chunk. */
+    private final int chunkBytes;
+    private final DeliveryOptions chunkOptions = new DeliveryOptions().setCodecName(FrameChunkCodec.NAME);
 
     /** What a peer's outbox holds, and whether a flush of it is scheduled. */
     private static final class Outbox {
@@ -183,6 +204,10 @@ public final class EventBusTransport implements Transport {
         this.vertx = vertx;
         this.pairs = pairs;
         this.wantKey = wantKey;
+        this.lanes = vertx.isClustered() ? new java.util.concurrent.ConcurrentHashMap<>() : null;
+        this.chunkAboveBytes = CHUNKED_ABOVE_BYTES;
+        this.chunkBytes = CHUNK_BYTES;
+        FrameChunkCodec.registerOnce(bus, auth, pairs);
         RaftMessageCodec.registerOnce(bus, auth, pairs);
         RaftBatchCodec.registerOnce(bus, auth, pairs);
         GroupBatchesCodec.registerOnce(bus, auth, pairs);
@@ -204,6 +229,43 @@ public final class EventBusTransport implements Transport {
         this.vertx = base.vertx;
         this.pairs = base.pairs;
         this.wantKey = base.wantKey;
+        this.lanes = base.lanes;
+        this.chunkAboveBytes = base.chunkAboveBytes;
+        this.chunkBytes = base.chunkBytes;
+    }
+
+    /** A copy of {@code base} that cuts frames above {@code aboveBytes} into chunks of {@code chunkBytes} (tests). */
+    private EventBusTransport(EventBusTransport base, int aboveBytes, int chunkBytes) {
+        this.bus = base.bus;
+        this.sending = base.sending;
+        this.guard = base.guard;
+        this.group = 0;
+        this.base = this;
+        this.groups = new java.util.concurrent.ConcurrentHashMap<>();
+        this.flusher = base.flusher;
+        this.outboxes = base.outboxes;
+        this.receivers = base.receivers;
+        this.waiting = base.waiting;
+        this.snapshotsInFlight = base.snapshotsInFlight;
+        this.drops = base.drops;
+        this.vertx = base.vertx;
+        this.pairs = base.pairs;
+        this.wantKey = base.wantKey;
+        this.lanes = new java.util.concurrent.ConcurrentHashMap<>();
+        this.chunkAboveBytes = aboveBytes;
+        this.chunkBytes = chunkBytes;
+    }
+
+    /**
+     * This transport, cutting frames into chunks whatever the bus (on one process, too, where nothing else would be
+     * serialized): for tests of the chunked path without a cluster. Use it instead of this one, before any send.
+     *
+     * @param aboveBytes frames whose entries and snapshots carry more bytes go in chunks
+     * @param chunkBytes bytes per chunk
+     * @return the transport to use
+     */
+    EventBusTransport chunkingAbove(int aboveBytes, int chunkBytes) {
+        return new EventBusTransport(this, aboveBytes, chunkBytes);
     }
 
     /**
@@ -288,6 +350,12 @@ public final class EventBusTransport implements Transport {
         List<Message> going = claimSnapshotLinks(batch);
         if (going.isEmpty()) {
             return;
+        }
+        if (lanes != null) {
+            going = base.lanes.computeIfAbsent(to, k -> base.new BulkLane(k)).divert(group, going);
+            if (going.isEmpty()) {
+                return;
+            }
         }
         if (!groups.isEmpty()) {
             outbox(to, going);
@@ -438,6 +506,202 @@ public final class EventBusTransport implements Transport {
         }
     }
 
+    /**
+     * The way a peer's large frames go on a clustered bus: AppendEntries and snapshots whose data exceed {@link
+     * #chunkAboveBytes}, cut into {@link FrameChunk}s that are handed to the bus one at a time (the next once the bus
+     * has written the one before), so that what the node sends the peer meanwhile outside this lane (heartbeats, votes,
+     * answers, ReadIndex, TimeoutNow) finds at most one chunk ahead of it on the connection. A group's later
+     * AppendEntries and snapshots to the peer follow its large frame through the lane until the lane has written
+     * everything of that group, so that they stay in the order they were sent (Raft would take them in any order, at
+     * the cost of rejections and retries). All of a lane's work runs on the transport's own context ({@link #flusher}),
+     * after any outbox flush scheduled before it.
+     */
+    private final class BulkLane {
+        private final int peer;
+        /** Group → its frames in this lane not written yet, counted by the group's replica before the hand-over. */
+        private final java.util.Map<Integer, java.util.concurrent.atomic.AtomicInteger> pending =
+                new java.util.concurrent.ConcurrentHashMap<>();
+        /** Frames waiting for the lane, oldest first. Touched on {@link #flusher} only, as are the fields below. */
+        private final java.util.ArrayDeque<GroupBatches.Part> queue = new java.util.ArrayDeque<>();
+        private boolean busy;
+        private long transfers;
+        /** Counts chunk writes, so that a timeout can tell whether the write it watches is still the current one. */
+        private long writes;
+
+        BulkLane(int peer) {
+            this.peer = peer;
+        }
+
+        /**
+         * Takes the AppendEntries and snapshots of {@code messages} (group {@code g}'s, to this lane's peer) into the
+         * lane when they are large or the group already has frames in it; returns what goes the usual way (all of
+         * {@code messages} when nothing is taken). Runs on the group's replica's context.
+         */
+        List<Message> divert(int g, List<Message> messages) {
+            java.util.concurrent.atomic.AtomicInteger inLane = pending.get(g);
+            boolean following = inLane != null && inLane.get() > 0;
+            if (!following && bulkBytes(messages) <= chunkAboveBytes) {
+                return messages;
+            }
+            List<Message> bulk = new ArrayList<>();
+            List<Message> rest = new ArrayList<>();
+            for (Message m : messages) {
+                (m instanceof io.raftline.raft.message.AppendRequest || m instanceof SnapshotRequest ? bulk : rest)
+                        .add(m);
+            }
+            if (bulk.isEmpty()) {
+                return messages;
+            }
+            pending.computeIfAbsent(g, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+            GroupBatches.Part part = new GroupBatches.Part(g, bulk);
+            flusher.runOnContext(v -> {
+                queue.add(part);
+                next();
+            });
+            return rest;
+        }
+
+        /** Starts on the next frame, unless one is being written. */
+        private void next() {
+            if (busy) {
+                return;
+            }
+            GroupBatches.Part part = queue.poll();
+            if (part == null) {
+                return;
+            }
+            busy = true;
+            // It leaves the node only now: a partition set (or a node paused) since it was queued cuts it.
+            List<Message> going = sending.stillConnected(part.messages());
+            if (going.isEmpty()) {
+                done(part, List.of());
+                return;
+            }
+            // Encoded on a worker: a frame of 64 MiB kept the event loop, and the heartbeats it sends, for 300 ms.
+            vertx.executeBlocking(() -> GroupBatchesCodec.frame(new GroupBatches(List.of(
+                    new GroupBatches.Part(part.group(), going)))), false).onComplete(encoded -> {
+                        if (encoded.failed()) {
+                            LOG.warn("a frame of {} messages of group {} to node {} cannot be encoded", going.size(),
+                                    part.group(), peer, encoded.cause());
+                            done(part, going);
+                            return;
+                        }
+                        byte[] frame = encoded.result();
+                        int count = Math.max(1, (frame.length + chunkBytes - 1) / chunkBytes);
+                        queued(part.group(), peer, going.size());
+                        writeChunk(part, going, frame, ++transfers, 0, count);
+                    });
+        }
+
+        private void writeChunk(GroupBatches.Part part, List<Message> going, byte[] frame, long transfer, int index,
+                int count) {
+            int from = index * chunkBytes;
+            byte[] bytes = java.util.Arrays.copyOfRange(frame, from, Math.min(frame.length, from + chunkBytes));
+            FrameChunk chunk = new FrameChunk(going.get(0).from(), peer, transfer, index, count, frame.length, bytes);
+            long write = ++writes;
+            long timer = vertx.setTimer(CHUNK_WRITE_TIMEOUT_MS, t -> {
+                if (writes == write && busy) {
+                    LOG.info("node {}: a chunk of a {}-byte frame to node {} was not written in {} ms; its {} messages"
+                            + " are lost", going.get(0).from(), frame.length, peer, CHUNK_WRITE_TIMEOUT_MS,
+                            going.size());
+                    writes++; // the write's late completion, if any, is ignored
+                    done(part, going);
+                }
+            });
+            bus.sender(address(peer), chunkOptions).write(chunk).onComplete(ar -> flusher.runOnContext(v -> {
+                if (writes != write) {
+                    return; // given up by the timer
+                }
+                vertx.cancelTimer(timer);
+                if (ar.failed()) {
+                    LOG.debug("a chunk to node {} failed: {}", peer, ar.cause().getMessage());
+                    done(part, going);
+                } else if (index + 1 < count) {
+                    writeChunk(part, going, frame, transfer, index + 1, count);
+                } else {
+                    done(part, List.of());
+                }
+            }));
+        }
+
+        /** The frame is written (or given up: {@code lost} are reported lost); the lane goes on with the next. */
+        private void done(GroupBatches.Part part, List<Message> lost) {
+            for (Message m : lost) {
+                drops.dropped(m, "unreachable");
+            }
+            snapshotLinks(part.group(), part.messages()).forEach(snapshotsInFlight::remove);
+            pending.get(part.group()).decrementAndGet();
+            busy = false;
+            next();
+        }
+    }
+
+    /** Bytes of entry data and snapshots the messages carry: what decides whether their frame goes in chunks. */
+    private static long bulkBytes(List<Message> messages) {
+        long bytes = 0;
+        for (Message m : messages) {
+            if (m instanceof io.raftline.raft.message.AppendRequest a) {
+                for (io.raftline.raft.Entry e : a.entries()) {
+                    bytes += e.data().length;
+                }
+            } else if (m instanceof SnapshotRequest r) {
+                bytes += r.snapshot().data().length;
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * A node's consumer's reassembly of chunked frames: one frame at a time per sender, whose chunks arrive in order
+     * on the sender's connection; a chunk out of order (a lost one, a sender that started again) drops the frame,
+     * whose messages Raft sends again.
+     */
+    private static final class Assembly {
+        private final java.util.Map<Integer, Partial> bySender = new java.util.HashMap<>();
+
+        private static final class Partial {
+            final long transfer;
+            final byte[] frame;
+            int next;
+            int filled;
+
+            Partial(long transfer, int total) {
+                this.transfer = transfer;
+                this.frame = new byte[total];
+            }
+        }
+
+        /** Adds a chunk; returns the whole frame once its last chunk is in, else null. */
+        byte[] add(FrameChunk c) {
+            Partial p = bySender.get(c.from());
+            if (c.index() == 0) {
+                p = new Partial(c.transfer(), c.total());
+                bySender.put(c.from(), p);
+            } else if (p == null || p.transfer != c.transfer() || p.next != c.index()
+                    || p.frame.length != c.total()) {
+                bySender.remove(c.from());
+                return null;
+            }
+            if (p.filled + c.bytes().length > p.frame.length) {
+                bySender.remove(c.from());
+                throw new SerializationException("raft frame chunk " + c.index() + " of " + c.count() + " from node "
+                        + c.from() + " goes past its frame's " + c.total() + " bytes");
+            }
+            System.arraycopy(c.bytes(), 0, p.frame, p.filled, c.bytes().length);
+            p.filled += c.bytes().length;
+            p.next++;
+            if (p.next < c.count()) {
+                return null;
+            }
+            bySender.remove(c.from());
+            if (p.filled != p.frame.length) {
+                throw new SerializationException("raft frame from node " + c.from() + ": " + p.filled + " bytes in "
+                        + c.count() + " chunks, announced " + p.frame.length);
+            }
+            return p.frame;
+        }
+    }
+
     /** Hands each group's part of a frame to that group's replica here, on its context, in order. */
     private void dispatch(int nodeId, GroupBatches frame, Handler<Message> own) {
         for (GroupBatches.Part part : frame.parts()) {
@@ -459,6 +723,16 @@ public final class EventBusTransport implements Transport {
         }
     }
 
+    /** Whether every message of a reassembled frame goes from {@code from} to {@code to}. */
+    private static boolean chunkedBetween(GroupBatches frame, int from, int to) {
+        for (GroupBatches.Part p : frame.parts()) {
+            if (!RaftBatchCodec.allBetween(p.messages(), from, to)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static long key(int group, int nodeId) {
         return ((long) group << 32) | (nodeId & 0xffffffffL);
     }
@@ -472,6 +746,11 @@ public final class EventBusTransport implements Transport {
         waiting.put(key(group, nodeId), counted);
         // One address carries single messages and batches; a batch is handed over message by message, in order.
         String address = address(nodeId, group);
+        Assembly assembly = new Assembly();
+        // The chunked frames being decoded (on a worker, as large ones were sent), one after the other in arrival order.
+        java.util.concurrent.atomic.AtomicReference<Future<?>> decoding =
+                new java.util.concurrent.atomic.AtomicReference<>(Future.succeededFuture());
+        java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean(true);
         MessageConsumer<Object> consumer = bus.consumer(address, msg -> {
             Object body;
             try {
@@ -498,7 +777,31 @@ public final class EventBusTransport implements Transport {
                 // A probe (or any other raw frame): no Raft message, nothing for the node.
                 return;
             }
-            if (body instanceof GroupBatches frame) {
+            if (body instanceof FrameChunk chunk) {
+                byte[] whole;
+                try {
+                    whole = assembly.add(chunk);
+                } catch (SerializationException e) {
+                    LOG.warn("node {}: a chunked Raft frame from node {} was dropped: {}", nodeId, chunk.from(),
+                            e.getMessage());
+                    return;
+                }
+                if (whole != null) {
+                    decoding.set(decoding.get().transform(previous -> vertx.executeBlocking(
+                            () -> GroupBatchesCodec.parse(whole), false).andThen(parsed -> {
+                                if (parsed.failed()) {
+                                    LOG.warn("node {}: a chunked Raft frame from node {} was dropped: {}", nodeId,
+                                            chunk.from(), parsed.cause().getMessage());
+                                } else if (!chunkedBetween(parsed.result(), chunk.from(), chunk.to())) {
+                                    // Each chunk's tag named its sender; the frame's messages must claim no other.
+                                    LOG.warn("node {}: a chunked Raft frame from node {} holds messages of another"
+                                            + " sender or receiver; dropped", nodeId, chunk.from());
+                                } else if (open.get()) {
+                                    dispatch(nodeId, parsed.result(), handler);
+                                }
+                            })));
+                }
+            } else if (body instanceof GroupBatches frame) {
                 dispatch(nodeId, frame, handler);
             } else if (body instanceof RaftBatch batch) {
                 taken(group, nodeId, batch.messages().size());
@@ -511,6 +814,7 @@ public final class EventBusTransport implements Transport {
             }
         });
         return consumer.completion().map(v -> () -> {
+            open.set(false);
             receivers.remove(key(group, nodeId), receiver);
             waiting.remove(key(group, nodeId), counted);
             return consumer.unregister();

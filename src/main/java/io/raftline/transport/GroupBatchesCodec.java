@@ -64,6 +64,16 @@ public final class GroupBatchesCodec extends FramedCodec<GroupBatches> {
 
     @Override
     byte[] encode(GroupBatches value) {
+        return frame(value);
+    }
+
+    @Override
+    GroupBatches decode(byte[] frame) {
+        return parse(frame);
+    }
+
+    /** The frame of {@code value}, without length or tag (what {@link FrameChunk}s of a large frame carry). */
+    static byte[] frame(GroupBatches value) {
         List<byte[]> frames = new ArrayList<>(value.parts().size());
         int size = 4;
         for (GroupBatches.Part p : value.parts()) {
@@ -78,8 +88,8 @@ public final class GroupBatchesCodec extends FramedCodec<GroupBatches> {
         return b.array();
     }
 
-    @Override
-    GroupBatches decode(byte[] frame) {
+    /** The value of a frame; throws {@link SerializationException} if it does not decode. */
+    static GroupBatches parse(byte[] frame) {
         ByteBuffer b = ByteBuffer.wrap(frame);
         if (b.remaining() < 4) {
             throw new SerializationException("raft group batches: no part count");

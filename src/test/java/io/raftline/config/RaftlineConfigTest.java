@@ -9,6 +9,7 @@ import io.raftline.events.EventValues;
 import io.raftline.node.NodeOptions;
 import io.raftline.raft.ConfigException;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,6 +58,28 @@ class RaftlineConfigTest {
         RaftlineConfig grpc = RaftlineConfig.fromJson(new JsonObject(Files.readString(Path.of("conf/grpc-node-2.json"))));
         assertThat(grpc.transport()).isEqualTo(TransportKind.GRPC);
         assertThat(grpc.nodeId()).isEqualTo(2);
+        assertThat(local.advisories()).as("the shipped configurations need no advice").isEmpty();
+        assertThat(grpc.advisories()).isEmpty();
+    }
+
+    /**
+     * A body limit far above the default beside a short election timeout is valid, but the start-up output says
+     * what it costs and what to set, naming both fields; a long enough timeout, or a single node, has nothing to say.
+     */
+    @Test
+    void aLargeBodyLimitBesideAShortElectionTimeoutIsAdvisedAgainst() {
+        JsonObject large = base().put("service", new JsonObject().put("max_body_bytes", 64 << 20));
+        assertThat(RaftlineConfig.fromJson(large).advisories()).singleElement().asString()
+                .contains("service.max_body_bytes is 64 MiB", "raft.election_timeout_min_ms 500",
+                        "at least 1280");
+        large.getJsonObject("raft").put("election_timeout_min_ms", 1280).put("election_timeout_max_ms", 2560);
+        assertThat(RaftlineConfig.fromJson(large).advisories()).isEmpty();
+        assertThat(RaftlineConfig.fromJson(base().put("service", new JsonObject().put("max_body_bytes", 4 << 20)))
+                .advisories()).as("up to 4 MiB").isEmpty();
+        JsonObject single = new JsonObject().put("single_node", true)
+                .put("nodes", new JsonArray().add(new JsonObject().put("id", 1).put("http_port", 8081)))
+                .put("service", new JsonObject().put("max_body_bytes", 64 << 20));
+        assertThat(RaftlineConfig.fromJson(single).advisories()).as("no follower to miss a heartbeat").isEmpty();
     }
 
     @Test

@@ -43,6 +43,7 @@ class EventBusTransportTest {
     /** Whether frames carrying a snapshot are held on their way out, as a slow connection holds what it writes. */
     private volatile boolean holdSnapshots;
     private final List<DeliveryContext<Object>> held = new CopyOnWriteArrayList<>();
+    private final List<Transport.Registration> registrations = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
@@ -66,7 +67,7 @@ class EventBusTransportTest {
         for (int node : List.of(2, 3)) {
             List<Message> in = new CopyOnWriteArrayList<>();
             received.put(node, in);
-            await(transport.register(node, in::add));
+            registrations.add(await(transport.register(node, in::add)));
         }
     }
 
@@ -260,5 +261,86 @@ class EventBusTransportTest {
         eventually("the next snapshot delivered", () -> received.get(2).size() == 3);
         assertThat(received.get(2)).containsExactly(hb(2, 1), snapshot(2, 100), snapshot(2, 120));
         assertThat(drops).hasSize(2);
+    }
+
+    private static AppendRequest append(int to, long index, int bytes) {
+        byte[] data = new byte[bytes];
+        new java.util.Random(index).nextBytes(data);
+        return new AppendRequest(1, to, 4, index - 1, 4, List.of(Entry.normal(index, 4, data)), index - 1);
+    }
+
+    /**
+     * On a clustered bus a frame of tens of MiB held back every heartbeat behind it on the one connection between two
+     * processes for longer than an election timeout. A large AppendEntries now goes in chunks handed to the bus one
+     * at a time: a heartbeat sent after it arrives first, the AppendEntries arrives whole, and the group's later
+     * AppendEntries follow it in order. (Chunking is forced here on a bus of one process; the clustered bus is tested
+     * in io.raftline.server.ChunkedFramesOverTheClusteredBusTest.)
+     */
+    @Test
+    void aLargeAppendGoesInChunksWhileAHeartbeatSentAfterItOvertakesIt() throws Exception {
+        EventBusTransport chunking = chunkingTransport();
+        for (int node : List.of(2, 3)) {
+            await(chunking.register(node, received.get(node)::add));
+        }
+        AppendRequest large = append(2, 10, 50_000);
+        AppendRequest small = append(2, 11, 100);
+        OnContext.run(senderContext, () -> {
+            chunking.sendAll(List.of(large, hb(2, 1)));
+            chunking.sendAll(List.of(small));
+            chunking.sendAll(List.of(hb(2, 2)));
+        });
+        eventually("everything delivered", () -> received.get(2).size() == 4);
+        assertThat(received.get(2)).containsExactly(hb(2, 1), hb(2, 2), large, small);
+        long chunks = onBus(2).stream().filter(FrameChunk.class::isInstance).count();
+        assertThat(chunks).as("51 chunks for the large frame, one for the small one behind it").isEqualTo(52);
+        assertThat(drops).isEmpty();
+
+        // Once the lane is empty, small AppendEntries go the usual way again, in one frame with the rest.
+        busMessages.clear();
+        AppendRequest next = append(2, 12, 100);
+        sendAllWith(chunking, List.of(next, hb(2, 3)));
+        eventually("the next batch delivered", () -> received.get(2).size() == 6);
+        assertThat(received.get(2).subList(4, 6)).containsExactly(next, hb(2, 3));
+        assertThat(onBus(2)).containsExactly(new RaftBatch(List.of(next, hb(2, 3))));
+    }
+
+    /** On a sharded node the large frame of one group goes in chunks; other groups' messages are not held behind it. */
+    @Test
+    void aLargeAppendOfOneGroupHoldsBackNeitherItsHeartbeatsNorOtherGroups() throws Exception {
+        EventBusTransport chunking = chunkingTransport();
+        Transport one = chunking.group(1);
+        Transport two = chunking.group(2);
+        List<Message> inOne = new CopyOnWriteArrayList<>();
+        List<Message> inTwo = new CopyOnWriteArrayList<>();
+        await(chunking.register(2, m -> { }));
+        await(one.register(2, inOne::add));
+        await(two.register(2, inTwo::add));
+        AppendRequest large = append(2, 10, 30_000);
+        AppendRequest small = append(2, 11, 100);
+        AppendRequest otherGroups = append(2, 5, 100);
+        OnContext.run(senderContext, () -> {
+            one.sendAll(List.of(large));
+            one.sendAll(List.of(hb(2, 1)));
+            two.sendAll(List.of(otherGroups));
+            one.sendAll(List.of(small));
+        });
+        eventually("everything delivered", () -> inOne.size() == 3 && inTwo.size() == 1);
+        assertThat(inOne).containsExactly(hb(2, 1), large, small);
+        assertThat(inTwo).containsExactly(otherGroups);
+        assertThat(drops).isEmpty();
+    }
+
+    /** The transport, cutting frames above 10,000 bytes into chunks of 1,000, its receivers the only ones. */
+    private EventBusTransport chunkingTransport() throws Exception {
+        for (Transport.Registration r : registrations) {
+            await(r.close());
+        }
+        return transport.chunkingAbove(10_000, 1_000);
+    }
+
+    private void sendAllWith(EventBusTransport t, List<Message> messages) throws InterruptedException {
+        OnContext.run(senderContext, () -> {
+            t.sendAll(messages);
+        });
     }
 }
