@@ -49,6 +49,12 @@ import java.util.Set;
  * and the peer's certificate asked for, Raft sends again), and a frame is accepted only with its claimed sender's tag
  * (otherwise it is refused, counted, and the claimed sender's certificate asked for again, in case it was renewed).
  *
+ * <p>On a clustered bus a frame whose entries or snapshot carry more than {@link #CHUNKED_ABOVE_BYTES} does not go
+ * whole: the bus writes every message between two processes on one connection, in order, and a 64 MiB entry held back
+ * every heartbeat behind it for longer than an election timeout. It goes in {@link FrameChunk}s through the peer's
+ * {@link BulkLane}, one chunk at a time, encoded on a worker; the peer's consumer puts them together and decodes the
+ * frame on a worker, and hands its messages on as if it had come whole (docs/performance.md, twenty-second round).
+ *
  * <p>One snapshot per sender, group and peer is on its way at a time, from the send until the bus has written its
  * frame (on a clustered bus, to the connection's socket; in one process, to the receiver's queue) or failed to; a
  * snapshot sent meanwhile is lost ({@code snapshot in flight}), as with gRPC. The leader's core sends a snapshot again
