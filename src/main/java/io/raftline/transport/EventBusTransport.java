@@ -220,44 +220,31 @@ public final class EventBusTransport implements Transport {
     }
 
     private EventBusTransport(EventBusTransport base, int group) {
-        this.bus = base.bus;
-        this.sending = base.sending;
-        this.guard = base.guard;
-        this.group = group;
-        this.base = base;
-        this.groups = base.groups;
-        this.flusher = base.flusher;
-        this.outboxes = base.outboxes;
-        this.receivers = base.receivers;
-        this.waiting = base.waiting;
-        this.snapshotsInFlight = base.snapshotsInFlight;
-        this.drops = base.drops;
-        this.vertx = base.vertx;
-        this.pairs = base.pairs;
-        this.wantKey = base.wantKey;
-        this.lanes = base.lanes;
-        this.chunkAboveBytes = base.chunkAboveBytes;
-        this.chunkBytes = base.chunkBytes;
+        this(base, group, false, base.chunkAboveBytes, base.chunkBytes);
     }
 
-    /** A copy of {@code base} that cuts frames above {@code aboveBytes} into chunks of {@code chunkBytes} (tests). */
-    private EventBusTransport(EventBusTransport base, int aboveBytes, int chunkBytes) {
-        this.bus = base.bus;
-        this.sending = base.sending;
-        this.guard = base.guard;
-        this.group = 0;
-        this.base = this;
-        this.groups = new java.util.concurrent.ConcurrentHashMap<>();
-        this.flusher = base.flusher;
-        this.outboxes = base.outboxes;
-        this.receivers = base.receivers;
-        this.waiting = base.waiting;
-        this.snapshotsInFlight = base.snapshotsInFlight;
-        this.drops = base.drops;
-        this.vertx = base.vertx;
-        this.pairs = base.pairs;
-        this.wantKey = base.wantKey;
-        this.lanes = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * A view of {@code from}'s state: group {@code group}'s view of it, or ({@code ownBase}) a transport of its own
+     * that shares {@code from}'s bus, receivers and counters but has its own groups and lanes and cuts frames above
+     * {@code aboveBytes} into chunks of {@code chunkBytes} ({@link #chunkingAbove}, for tests).
+     */
+    private EventBusTransport(EventBusTransport from, int group, boolean ownBase, int aboveBytes, int chunkBytes) {
+        this.bus = from.bus;
+        this.sending = from.sending;
+        this.guard = from.guard;
+        this.group = group;
+        this.base = ownBase ? this : from;
+        this.groups = ownBase ? new java.util.concurrent.ConcurrentHashMap<>() : from.groups;
+        this.flusher = from.flusher;
+        this.outboxes = from.outboxes;
+        this.receivers = from.receivers;
+        this.waiting = from.waiting;
+        this.snapshotsInFlight = from.snapshotsInFlight;
+        this.drops = from.drops;
+        this.vertx = from.vertx;
+        this.pairs = from.pairs;
+        this.wantKey = from.wantKey;
+        this.lanes = ownBase ? new java.util.concurrent.ConcurrentHashMap<>() : from.lanes;
         this.chunkAboveBytes = aboveBytes;
         this.chunkBytes = chunkBytes;
     }
@@ -271,7 +258,7 @@ public final class EventBusTransport implements Transport {
      * @return the transport to use
      */
     EventBusTransport chunkingAbove(int aboveBytes, int chunkBytes) {
-        return new EventBusTransport(this, aboveBytes, chunkBytes);
+        return new EventBusTransport(this, 0, true, aboveBytes, chunkBytes);
     }
 
     /**
