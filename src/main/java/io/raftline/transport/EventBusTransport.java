@@ -507,7 +507,9 @@ public final class EventBusTransport implements Transport {
      * AppendEntries and snapshots to the peer follow its large frame through the lane until the lane has written
      * everything of that group, so that they stay in the order they were sent (Raft would take them in any order, at
      * the cost of rejections and retries). All of a lane's work runs on the transport's own context ({@link #flusher}),
-     * after any outbox flush scheduled before it.
+     * after any outbox flush scheduled before it. One reordering remains: the peer decodes a chunked frame on a worker,
+     * so an AppendEntries sent the usual way just after the lane emptied can reach the node before the last frame of
+     * the lane does; the node refuses it for the gap and the leader sends it again, as after any reordering.
      */
     private final class BulkLane {
         private final int peer;
