@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * A large AppendEntries holds back no heartbeat on the clustered event bus. The bus writes every message between two
  * processes on one connection, whole and in order: a 64 MiB entry (a Redis MSET at the largest body allowed) kept the
  * leader's heartbeats behind it, and the follower's event-bus reader busy growing its buffer, for longer than the
- * shipped election timeouts, so every such write cost a leader change (3 of 3, `bin/large-entry.sh`). The transport
+ * shipped election timeouts, so every such write cost a leader change (9 of 9, `bin/large-entry.sh`). The transport
  * now sends such a frame in chunks, one at a time, and a heartbeat sent after it arrives first; the entry arrives
  * whole, and an AppendEntries sent after it arrives after it. Two clustered Vert.x instances in this JVM, as two
  * nodes' processes.
