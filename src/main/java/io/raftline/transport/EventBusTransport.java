@@ -507,9 +507,9 @@ public final class EventBusTransport implements Transport {
      * AppendEntries and snapshots to the peer follow its large frame through the lane until the lane has written
      * everything of that group, so that they stay in the order they were sent (Raft would take them in any order, at
      * the cost of rejections and retries). All of a lane's work runs on the transport's own context ({@link #flusher}),
-     * after any outbox flush scheduled before it. One reordering remains: the peer decodes a chunked frame on a worker,
-     * so an AppendEntries sent the usual way just after the lane emptied can reach the node before the last frame of
-     * the lane does; the node refuses it for the gap and the leader sends it again, as after any reordering.
+     * after any outbox flush scheduled before it. The peer decodes a chunked frame on a worker; an AppendEntries or
+     * snapshot that arrives the usual way meanwhile (sent just after the lane emptied) waits for that frame there, so
+     * the node takes them in the order they were sent.
      */
     private final class BulkLane {
         private final int peer;
@@ -541,8 +541,7 @@ public final class EventBusTransport implements Transport {
             List<Message> bulk = new ArrayList<>();
             List<Message> rest = new ArrayList<>();
             for (Message m : messages) {
-                (m instanceof io.raftline.raft.message.AppendRequest || m instanceof SnapshotRequest ? bulk : rest)
-                        .add(m);
+                (bulk(m) ? bulk : rest).add(m);
             }
             if (bulk.isEmpty()) {
                 return messages;
@@ -718,6 +717,46 @@ public final class EventBusTransport implements Transport {
         }
     }
 
+    /** Whether a message goes in a peer's lane when it is large or follows a large one (AppendEntries, snapshots). */
+    private static boolean bulk(Message m) {
+        return m instanceof io.raftline.raft.message.AppendRequest || m instanceof SnapshotRequest;
+    }
+
+    /** The messages of a frame's body (a message, a batch or a frame of groups), as a frame of groups. */
+    private GroupBatches asGroups(Object body) {
+        if (body instanceof GroupBatches frame) {
+            return frame;
+        }
+        List<Message> messages = body instanceof RaftBatch batch ? batch.messages() : List.of((Message) body);
+        return new GroupBatches(List.of(new GroupBatches.Part(group, messages)));
+    }
+
+    /** The AppendEntries and snapshots of a frame's body, by group in order, or null if it has none. */
+    private GroupBatches bulkOf(Object body) {
+        return select(asGroups(body), true);
+    }
+
+    /** The other messages of a frame's body, by group in order, or null if it has none. */
+    private GroupBatches restOf(Object body) {
+        return select(asGroups(body), false);
+    }
+
+    private static GroupBatches select(GroupBatches frame, boolean bulk) {
+        List<GroupBatches.Part> parts = new ArrayList<>();
+        for (GroupBatches.Part p : frame.parts()) {
+            List<Message> chosen = new ArrayList<>();
+            for (Message m : p.messages()) {
+                if (bulk(m) == bulk) {
+                    chosen.add(m);
+                }
+            }
+            if (!chosen.isEmpty()) {
+                parts.add(new GroupBatches.Part(p.group(), chosen));
+            }
+        }
+        return parts.isEmpty() ? null : new GroupBatches(parts);
+    }
+
     /** Whether every message of a reassembled frame goes from {@code from} to {@code to}. */
     private static boolean chunkedBetween(GroupBatches frame, int from, int to) {
         for (GroupBatches.Part p : frame.parts()) {
@@ -796,6 +835,22 @@ public final class EventBusTransport implements Transport {
                                 }
                             })));
                 }
+                return;
+            }
+            GroupBatches held = decoding.get().isComplete() ? null : bulkOf(body);
+            if (held != null) {
+                // A chunked frame is still being decoded (or what waits for one): the AppendEntries and snapshots of
+                // this frame wait behind it, so that they reach the node in the order they were sent; the rest
+                // (heartbeats, votes, answers) goes now.
+                GroupBatches rest = restOf(body);
+                if (rest != null) {
+                    dispatch(nodeId, rest, handler);
+                }
+                decoding.set(decoding.get().andThen(ar -> {
+                    if (open.get()) {
+                        dispatch(nodeId, held, handler);
+                    }
+                }));
             } else if (body instanceof GroupBatches frame) {
                 dispatch(nodeId, frame, handler);
             } else if (body instanceof RaftBatch batch) {

@@ -330,6 +330,53 @@ class EventBusTransportTest {
         assertThat(drops).isEmpty();
     }
 
+    /**
+     * The peer decodes a chunked frame on a worker. An AppendEntries that arrives the usual way meanwhile (its sender's
+     * lane had just emptied) waits for that frame, so the node takes them in the order they were sent; a heartbeat
+     * beside it does not wait. The node's event loop is held while the chunks and the batch after them are sent, so
+     * they are all queued before it handles the first, and the batch is handled while the frame is being decoded in
+     * most runs (without the wait, the two AppendEntries then arrive the wrong way round).
+     */
+    @Test
+    void anAppendArrivingWhileAChunkedFrameIsDecodedWaitsForIt() throws Exception {
+        EventBusTransport chunking = chunkingTransport();
+        Context node = vertx.getOrCreateContext();
+        List<Message> in = new CopyOnWriteArrayList<>();
+        Promise<Transport.Registration> registered = Promise.promise();
+        node.runOnContext(v -> chunking.register(2, in::add).onComplete(registered));
+        await(registered.future());
+        AppendRequest large = append(2, 10, 20_000);
+        AppendRequest next = append(2, 11, 100);
+        byte[] frame = GroupBatchesCodec.frame(new GroupBatches(List.of(new GroupBatches.Part(0, List.of(large)))));
+        int count = (frame.length + 999) / 1000;
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        node.runOnContext(v -> {
+            held.countDown();
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        held.await();
+        io.vertx.core.eventbus.DeliveryOptions chunks = new io.vertx.core.eventbus.DeliveryOptions()
+                .setCodecName(FrameChunkCodec.NAME);
+        for (int i = 0; i < count; i++) {
+            byte[] bytes = java.util.Arrays.copyOfRange(frame, i * 1000, Math.min(frame.length, i * 1000 + 1000));
+            vertx.eventBus().send(EventBusTransport.address(2), new FrameChunk(1, 2, 1, i, count, frame.length, bytes),
+                    chunks);
+        }
+        vertx.eventBus().send(EventBusTransport.address(2), new RaftBatch(List.of(next, hb(2, 1))),
+                new io.vertx.core.eventbus.DeliveryOptions().setCodecName(RaftBatchCodec.NAME));
+        gate.countDown();
+        eventually("everything delivered", () -> in.size() == 3);
+        // The heartbeat comes first when the batch is handled while the frame is decoded (most runs), last when the
+        // consumer's queue let the decode finish first; the AppendEntries keep their order either way.
+        assertThat(in).containsExactlyInAnyOrder(hb(2, 1), large, next);
+        assertThat(in.stream().filter(AppendRequest.class::isInstance).toList()).containsExactly(large, next);
+    }
+
     /** The transport, cutting frames above 10,000 bytes into chunks of 1,000, its receivers the only ones. */
     private EventBusTransport chunkingTransport() throws Exception {
         for (Transport.Registration r : registrations) {
