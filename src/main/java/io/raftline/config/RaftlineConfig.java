@@ -565,8 +565,9 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
      * <p>Today one: a {@code service.max_body_bytes} far above its default beside a short election timeout. One
      * command of that size is one log entry, which the leader's and each follower's event loop copy and the disks
      * write in full; on the 2-core development machine a 64 MiB MSET through a follower of the 3-process cluster cost
-     * a leader change in 3 writes of 3 with {@code election_timeout_min_ms} 300 (the write answered TRYAGAIN), and none
-     * in 3 of 3 with 1500 (docs/operations.md, "Large values").
+     * a leader change in 9 writes of 9 with {@code election_timeout_min_ms} 300 (the write answered TRYAGAIN), and none
+     * of 3 with 1280 or 1500 (docs/operations.md, "Large values"). Chunked frames since then lowered the first figure,
+     * not to zero.
      *
      * @return the advisories, empty when there is nothing to say
      */

@@ -345,7 +345,7 @@ public final class EventBusTransport implements Transport {
             return;
         }
         if (lanes != null) {
-            going = base.lanes.computeIfAbsent(to, k -> base.new BulkLane(k)).divert(group, going);
+            going = lanes.computeIfAbsent(to, k -> base.new BulkLane(k)).divert(group, going);
             if (going.isEmpty()) {
                 return;
             }
@@ -731,16 +731,10 @@ public final class EventBusTransport implements Transport {
         return new GroupBatches(List.of(new GroupBatches.Part(group, messages)));
     }
 
-    /** The AppendEntries and snapshots of a frame's body, by group in order, or null if it has none. */
-    private GroupBatches bulkOf(Object body) {
-        return select(asGroups(body), true);
-    }
-
-    /** The other messages of a frame's body, by group in order, or null if it has none. */
-    private GroupBatches restOf(Object body) {
-        return select(asGroups(body), false);
-    }
-
+    /**
+     * The AppendEntries and snapshots of a frame ({@code bulk}), or its other messages, by group in order; null if it
+     * has none.
+     */
     private static GroupBatches select(GroupBatches frame, boolean bulk) {
         List<GroupBatches.Part> parts = new ArrayList<>();
         for (GroupBatches.Part p : frame.parts()) {
@@ -755,16 +749,6 @@ public final class EventBusTransport implements Transport {
             }
         }
         return parts.isEmpty() ? null : new GroupBatches(parts);
-    }
-
-    /** Whether every message of a reassembled frame goes from {@code from} to {@code to}. */
-    private static boolean chunkedBetween(GroupBatches frame, int from, int to) {
-        for (GroupBatches.Part p : frame.parts()) {
-            if (!RaftBatchCodec.allBetween(p.messages(), from, to)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static long key(int group, int nodeId) {
@@ -826,7 +810,7 @@ public final class EventBusTransport implements Transport {
                                 if (parsed.failed()) {
                                     LOG.warn("node {}: a chunked Raft frame from node {} was dropped: {}", nodeId,
                                             chunk.from(), parsed.cause().getMessage());
-                                } else if (!chunkedBetween(parsed.result(), chunk.from(), chunk.to())) {
+                                } else if (!GroupBatchesCodec.allBetween(parsed.result(), chunk.from(), chunk.to())) {
                                     // Each chunk's tag named its sender; the frame's messages must claim no other.
                                     LOG.warn("node {}: a chunked Raft frame from node {} holds messages of another"
                                             + " sender or receiver; dropped", nodeId, chunk.from());
@@ -837,12 +821,13 @@ public final class EventBusTransport implements Transport {
                 }
                 return;
             }
-            GroupBatches held = decoding.get().isComplete() ? null : bulkOf(body);
+            GroupBatches all = decoding.get().isComplete() ? null : asGroups(body);
+            GroupBatches held = all == null ? null : select(all, true);
             if (held != null) {
                 // A chunked frame is still being decoded (or what waits for one): the AppendEntries and snapshots of
                 // this frame wait behind it, so that they reach the node in the order they were sent; the rest
                 // (heartbeats, votes, answers) goes now.
-                GroupBatches rest = restOf(body);
+                GroupBatches rest = select(all, false);
                 if (rest != null) {
                     dispatch(nodeId, rest, handler);
                 }

@@ -128,6 +128,11 @@ public final class GroupBatchesCodec extends FramedCodec<GroupBatches> {
 
     @Override
     boolean between(GroupBatches value, int from, int to) {
+        return allBetween(value, from, to);
+    }
+
+    /** Whether every message of every part of {@code value} goes from {@code from} to {@code to}. */
+    static boolean allBetween(GroupBatches value, int from, int to) {
         for (GroupBatches.Part p : value.parts()) {
             if (!RaftBatchCodec.allBetween(p.messages(), from, to)) {
                 return false;
