@@ -11,6 +11,10 @@ final class Progress {
     ReplicationState state = ReplicationState.PROBE;
     /** In {@link ReplicationState#PROBE}: an append is out and unanswered, wait before sending another. */
     boolean probeSent;
+    /** Bytes of entry data the outstanding probe carries (0 when none is out, or it carried none). */
+    long probeBytes;
+    /** Leader ticks since the outstanding probe was sent. */
+    int probeTicks;
     /** In {@link ReplicationState#SNAPSHOT}: index of the snapshot sent. */
     long pendingSnapshot;
     /** Heard from since the last CheckQuorum round. */
@@ -54,6 +58,8 @@ final class Progress {
 
     private void reset(ReplicationState s) {
         probeSent = false;
+        probeBytes = 0;
+        probeTicks = 0;
         snapshotTicks = 0;
         pendingSnapshot = 0;
         state = s;
@@ -100,8 +106,38 @@ final class Progress {
         };
     }
 
-    /** Bookkeeping after sending {@code count} entries ending at {@code lastIndex}. */
-    void sentEntries(int count, long lastIndex) {
+    /**
+     * A heartbeat's answer. In {@link ReplicationState#PROBE} it releases the pause of an unanswered probe, which may
+     * have been lost, so that the next append goes (etcd's way of retrying a probe, at the heartbeat's pace). A probe
+     * of more than {@code bytesPerHeartbeat} (a single entry larger than one AppendEntries may hold: a large MSET)
+     * takes longer than a heartbeat interval to arrive, and releasing it at every answer sent it again and again
+     * while it travelled: an answer every 50 ms against a 64 MiB entry that needs a second or more on the way, each
+     * copy encoded, written and decoded in full (review, 2026-12-04). Such a probe is given a heartbeat interval per
+     * {@code bytesPerHeartbeat} it carries before an answer releases it.
+     *
+     * @param heartbeatTicks    ticks per heartbeat interval
+     * @param bytesPerHeartbeat bytes one heartbeat interval is taken to carry (the AppendEntries byte limit)
+     */
+    void heartbeatAnswered(int heartbeatTicks, long bytesPerHeartbeat) {
+        if (!probeSent || probeBytes <= bytesPerHeartbeat) {
+            probeSent = false;
+            return;
+        }
+        long intervals = (probeBytes + bytesPerHeartbeat - 1) / bytesPerHeartbeat;
+        if (probeTicks >= intervals * heartbeatTicks) {
+            probeSent = false;
+        }
+    }
+
+    /** A leader tick: ages the outstanding probe. */
+    void tick() {
+        if (state == ReplicationState.PROBE && probeSent && probeTicks < Integer.MAX_VALUE) {
+            probeTicks++;
+        }
+    }
+
+    /** Bookkeeping after sending {@code count} entries ending at {@code lastIndex}, {@code bytes} of data in all. */
+    void sentEntries(int count, long lastIndex, long bytes) {
         switch (state) {
             case REPLICATE -> {
                 if (count > 0) {
@@ -109,7 +145,11 @@ final class Progress {
                     inflights.add(lastIndex);
                 }
             }
-            case PROBE -> probeSent = true;
+            case PROBE -> {
+                probeSent = true;
+                probeBytes = bytes;
+                probeTicks = 0;
+            }
             case SNAPSHOT -> throw new IllegalStateException("sending entries while in snapshot state");
             default -> throw new IllegalStateException(state.name());
         }

@@ -798,7 +798,7 @@ public final class RaftCore {
         }
         electionElapsed++;
         leaderTicks++;
-        retryStalledSnapshots();
+        ageProgress();
         if (electionElapsed >= config.electionTicksMin()) {
             electionElapsed = 0;
             if (config.checkQuorum() && !checkQuorumActive()) {
@@ -896,11 +896,13 @@ public final class RaftCore {
     }
 
     /**
-     * A snapshot can be lost on the way without the transport noticing; after an election timeout without
-     * an answer, go back to probing so the next heartbeat answer sends it again.
+     * Ages each follower's outstanding probe ({@link Progress#heartbeatAnswered}) and snapshot. A snapshot can be lost
+     * on the way without the transport noticing; after an election timeout without an answer, go back to probing so
+     * the next heartbeat answer sends it again.
      */
-    private void retryStalledSnapshots() {
+    private void ageProgress() {
         for (Progress pr : progress.values()) {
+            pr.tick();
             if (pr.state == ReplicationState.SNAPSHOT && ++pr.snapshotTicks > config.electionTicksMax()) {
                 pr.becomeProbe();
             }
@@ -1333,7 +1335,7 @@ public final class RaftCore {
             return;
         }
         pr.recentActive = true;
-        pr.probeSent = false;
+        pr.heartbeatAnswered(config.heartbeatTicks(), config.maxBytesPerMessage());
         if (pr.state == ReplicationState.REPLICATE && pr.inflights.full()) {
             pr.inflights.freeFirstOne();
         }
@@ -1579,7 +1581,11 @@ public final class RaftCore {
             return false;
         }
         send(new AppendRequest(id, to, term, prevIndex, prevTerm, ents, log.committed()));
-        pr.sentEntries(ents.size(), ents.isEmpty() ? prevIndex : ents.get(ents.size() - 1).index());
+        long bytes = 0;
+        for (Entry e : ents) {
+            bytes += e.sizeBytes();
+        }
+        pr.sentEntries(ents.size(), ents.isEmpty() ? prevIndex : ents.get(ents.size() - 1).index(), bytes);
         return true;
     }
 

@@ -23,7 +23,7 @@ import java.util.Set;
  * timeout 5..10 ticks unless {@code cluster} says otherwise):
  * <pre>
  * cluster n=3 [prevote=true] [checkquorum=true] [seed=1] [election=5..10] [heartbeat=1] [inflight=256]
- *         [max-entries=512] [snapshot-every=0] [single] [quiesce=TICKS]
+ *         [max-entries=512] [max-bytes=1048576] [snapshot-every=0] [single] [quiesce=TICKS]
  * campaign ID            start an election on ID now (as if its timer fired)
  * tick ID[,ID]|all [N]  advance logical time (no delivery)
  * tick-election ID       tick ID until it starts an election
@@ -39,7 +39,7 @@ import java.util.Set;
  * duplicate-pending      queue every queued message twice (a network that duplicates)
  * hold-pending FROM TO   hold back the queued messages from FROM to TO (a network that delays them)
  * release-held           queue the held messages again, after everything queued
- * propose ID DATA | propose-n ID N
+ * propose ID DATA | propose-n ID N | propose-size ID BYTES (one entry of BYTES bytes)
  * read-index ID CTX | lease-read ID | transfer LEADER TARGET
  * partition 1,2 3 | isolate ID | cut FROM TO | heal
  * crash ID | restart ID|all | snapshot ID
@@ -163,6 +163,7 @@ public final class ScenarioRunner {
                 cluster.dropPending();
             }
             case "propose" -> cluster.propose(id(args, 0), args[1]);
+            case "propose-size" -> cluster.propose(id(args, 0), "x".repeat(Integer.parseInt(args[1])));
             case "propose-n" -> {
                 int n = Integer.parseInt(args[1]);
                 int count = 0;
@@ -359,6 +360,7 @@ public final class ScenarioRunner {
                     .checkQuorum(Boolean.parseBoolean(opts.getOrDefault("checkquorum", "true")))
                     .maxInflightMessages(Integer.parseInt(opts.getOrDefault("inflight", "256")))
                     .maxEntriesPerMessage(Integer.parseInt(opts.getOrDefault("max-entries", "512")))
+                    .maxBytesPerMessage(Long.parseLong(opts.getOrDefault("max-bytes", "1048576")))
                     .quiesceMs(tickMs * Integer.parseInt(opts.getOrDefault("quiesce", "0")))
                     .build());
         }
