@@ -90,6 +90,18 @@ public final class ConditionedSend {
     }
 
     /**
+     * Why messages from {@code from} to {@code to} cannot leave now ({@code partition} or {@code paused}), or null if
+     * they can: for what is already on its way in pieces, whose remaining pieces a cut keeps on this side.
+     *
+     * @param from the sending node
+     * @param to   the receiving node
+     * @return the reason, or null
+     */
+    public String blocked(int from, int to) {
+        return conditioner.blocked(from, to);
+    }
+
+    /**
      * Whether one message may leave now (see {@link #stillConnected}); if not, it was reported lost.
      *
      * @param m the message about to leave

@@ -446,12 +446,26 @@ public final class EventBusTransport implements Transport {
     /**
      * The messages sent from this process to the node's replica of this view's group that its handler has not taken
      * yet: waiting on the bus and in its event loop's queue. Messages from other processes of a clustered bus are not
-     * counted (their senders count them); the event bus has no calls in flight ({@code inflight} is empty).
+     * counted (their senders count them). In flight, per peer: this group's messages in the peer's chunked lane, not
+     * written yet (a large frame on its way, and what follows it); nothing else waits in the transport.
      */
     @Override
     public TransportQueues queues(int nodeId) {
         java.util.concurrent.atomic.AtomicInteger w = waiting.get(key(group, nodeId));
-        return w == null ? TransportQueues.EMPTY : new TransportQueues(w.get(), java.util.Map.of());
+        java.util.Map<Integer, Integer> inLanes = java.util.Map.of();
+        if (lanes != null) {
+            for (java.util.Map.Entry<Integer, BulkLane> e : lanes.entrySet()) {
+                java.util.concurrent.atomic.AtomicInteger n = e.getValue().messages.get(group);
+                if (n != null && n.get() > 0) {
+                    if (inLanes.isEmpty()) {
+                        inLanes = new java.util.HashMap<>();
+                    }
+                    inLanes.put(e.getKey(), n.get());
+                }
+            }
+        }
+        return w == null && inLanes.isEmpty() ? TransportQueues.EMPTY
+                : new TransportQueues(w == null ? 0 : w.get(), inLanes);
     }
 
     /**
@@ -516,6 +530,9 @@ public final class EventBusTransport implements Transport {
         /** Group → its frames in this lane not written yet, counted by the group's replica before the hand-over. */
         private final java.util.Map<Integer, java.util.concurrent.atomic.AtomicInteger> pending =
                 new java.util.concurrent.ConcurrentHashMap<>();
+        /** Group → its messages in this lane, not written yet (for {@link #queues}). */
+        private final java.util.Map<Integer, java.util.concurrent.atomic.AtomicInteger> messages =
+                new java.util.concurrent.ConcurrentHashMap<>();
         /** Frames waiting for the lane, oldest first. Touched on {@link #flusher} only, as are the fields below. */
         private final java.util.ArrayDeque<GroupBatches.Part> queue = new java.util.ArrayDeque<>();
         private boolean busy;
@@ -525,6 +542,9 @@ public final class EventBusTransport implements Transport {
 
         BulkLane(int peer) {
             this.peer = peer;
+            // Numbers from a random start: a peer still holding the first chunks of a frame an earlier run of this
+            // process sent cannot take a frame of this run for the rest of it.
+            this.transfers = java.util.concurrent.ThreadLocalRandom.current().nextLong();
         }
 
         /**
@@ -547,6 +567,8 @@ public final class EventBusTransport implements Transport {
                 return messages;
             }
             pending.computeIfAbsent(g, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+            this.messages.computeIfAbsent(g, k -> new java.util.concurrent.atomic.AtomicInteger())
+                    .addAndGet(bulk.size());
             GroupBatches.Part part = new GroupBatches.Part(g, bulk);
             flusher.runOnContext(v -> {
                 queue.add(part);
@@ -568,16 +590,16 @@ public final class EventBusTransport implements Transport {
             // It leaves the node only now: a partition set (or a node paused) since it was queued cuts it.
             List<Message> going = sending.stillConnected(part.messages());
             if (going.isEmpty()) {
-                done(part, List.of());
+                done(part, List.of(), null);
                 return;
             }
             // Encoded on a worker: a frame of 64 MiB kept the event loop, and the heartbeats it sends, for 300 ms.
-            vertx.executeBlocking(() -> GroupBatchesCodec.frame(new GroupBatches(List.of(
-                    new GroupBatches.Part(part.group(), going)))), false).onComplete(encoded -> {
+            vertx.executeBlocking(fatalOnOutOfMemory(() -> GroupBatchesCodec.frame(new GroupBatches(List.of(
+                    new GroupBatches.Part(part.group(), going))))), false).onComplete(encoded -> {
                         if (encoded.failed()) {
                             LOG.warn("a frame of {} messages of group {} to node {} cannot be encoded", going.size(),
                                     part.group(), peer, encoded.cause());
-                            done(part, going);
+                            done(part, going, "unreachable");
                             return;
                         }
                         byte[] frame = encoded.result();
@@ -589,44 +611,69 @@ public final class EventBusTransport implements Transport {
 
         private void writeChunk(GroupBatches.Part part, List<Message> going, byte[] frame, long transfer, int index,
                 int count) {
+            int sender = going.get(0).from();
+            if (index > 0) {
+                // A partition set (or a node paused) while the frame is on its way: the rest stays on this side.
+                String cut = sending.blocked(sender, peer);
+                if (cut != null) {
+                    done(part, going, cut);
+                    return;
+                }
+            }
             int from = index * chunkBytes;
             byte[] bytes = java.util.Arrays.copyOfRange(frame, from, Math.min(frame.length, from + chunkBytes));
-            FrameChunk chunk = new FrameChunk(going.get(0).from(), peer, transfer, index, count, frame.length, bytes);
+            FrameChunk chunk = new FrameChunk(sender, peer, transfer, index, count, frame.length, bytes);
             long write = ++writes;
             long timer = vertx.setTimer(CHUNK_WRITE_TIMEOUT_MS, t -> {
                 if (writes == write && busy) {
                     LOG.info("node {}: a chunk of a {}-byte frame to node {} was not written in {} ms; its {} messages"
-                            + " are lost", going.get(0).from(), frame.length, peer, CHUNK_WRITE_TIMEOUT_MS,
-                            going.size());
+                            + " are lost", sender, frame.length, peer, CHUNK_WRITE_TIMEOUT_MS, going.size());
                     writes++; // the write's late completion, if any, is ignored
-                    done(part, going);
+                    done(part, going, "unreachable");
                 }
             });
-            bus.sender(address(peer), chunkOptions).write(chunk).onComplete(ar -> flusher.runOnContext(v -> {
+            Future<Void> written;
+            try {
+                written = bus.sender(address(peer), chunkOptions).write(chunk);
+            } catch (RuntimeException e) {
+                LOG.warn("a chunk to node {} could not be handed to the event bus", peer, e);
+                vertx.cancelTimer(timer);
+                writes++;
+                done(part, going, "unreachable");
+                return;
+            }
+            written.onComplete(ar -> flusher.runOnContext(v -> {
                 if (writes != write) {
                     return; // given up by the timer
                 }
                 vertx.cancelTimer(timer);
                 if (ar.failed()) {
                     LOG.debug("a chunk to node {} failed: {}", peer, ar.cause().getMessage());
-                    done(part, going);
+                    done(part, going, "unreachable");
                 } else if (index + 1 < count) {
                     writeChunk(part, going, frame, transfer, index + 1, count);
                 } else {
-                    done(part, List.of());
+                    done(part, List.of(), null);
                 }
             }));
         }
 
-        /** The frame is written (or given up: {@code lost} are reported lost); the lane goes on with the next. */
-        private void done(GroupBatches.Part part, List<Message> lost) {
-            for (Message m : lost) {
-                drops.dropped(m, "unreachable");
-            }
-            snapshotLinks(part.group(), part.messages()).forEach(snapshotsInFlight::remove);
-            pending.get(part.group()).decrementAndGet();
+        /**
+         * The frame is written (or given up: {@code lost} are reported lost, for {@code reason}); the lane goes on with
+         * the next. The lane's own state is settled first, so that a listener that throws cannot leave it busy.
+         */
+        private void done(GroupBatches.Part part, List<Message> lost, String reason) {
             busy = false;
-            next();
+            pending.get(part.group()).decrementAndGet();
+            messages.get(part.group()).addAndGet(-part.messages().size());
+            snapshotLinks(part.group(), part.messages()).forEach(snapshotsInFlight::remove);
+            try {
+                for (Message m : lost) {
+                    drops.dropped(m, reason);
+                }
+            } finally {
+                next();
+            }
         }
     }
 
@@ -648,51 +695,128 @@ public final class EventBusTransport implements Transport {
     /**
      * A node's consumer's reassembly of chunked frames: one frame at a time per sender, whose chunks arrive in order
      * on the sender's connection; a chunk out of order (a lost one, a sender that started again) drops the frame,
-     * whose messages Raft sends again.
+     * whose messages Raft sends again. What a chunk announces is checked against what arrives, and nothing is
+     * allocated for what has not arrived: the chunks are kept as they came and put together on the worker that
+     * decodes the frame, so a chunk of 60 bytes announcing a frame of 2 GiB costs 60 bytes, not a 2 GiB array on the
+     * event loop (review, 2026-12-04). At most {@link #MAX_PARTIAL_FRAMES} frames are put together at once (the
+     * least recently advanced gives way), and one that no chunk advanced for {@link #PARTIAL_FRAME_EXPIRY_MS} (its
+     * sender died or gave up) is dropped.
      */
-    private static final class Assembly {
-        private final java.util.Map<Integer, Partial> bySender = new java.util.HashMap<>();
+    static final class Assembly {
+        /** Frames put together at once, from different senders: more than a node has peers sending large frames. */
+        static final int MAX_PARTIAL_FRAMES = 16;
+        /** A frame no chunk advanced for this long is given up: twice the time its sender gives a chunk's write. */
+        static final long PARTIAL_FRAME_EXPIRY_MS = 2 * CHUNK_WRITE_TIMEOUT_MS;
+
+        private final java.util.Map<Integer, Partial> bySender = new java.util.LinkedHashMap<>(16, 0.75f, true);
 
         private static final class Partial {
             final long transfer;
-            final byte[] frame;
+            final int total;
+            final int count;
+            final int chunkLength;
+            final List<byte[]> pieces = new ArrayList<>();
             int next;
-            int filled;
+            long filled;
+            long touchedNanos;
 
-            Partial(long transfer, int total) {
-                this.transfer = transfer;
-                this.frame = new byte[total];
+            Partial(FrameChunk first, long now) {
+                this.transfer = first.transfer();
+                this.total = first.total();
+                this.count = first.count();
+                this.chunkLength = first.bytes().length;
+                this.touchedNanos = now;
             }
         }
 
-        /** Adds a chunk; returns the whole frame once its last chunk is in, else null. */
-        byte[] add(FrameChunk c) {
+        /**
+         * Adds a chunk that arrived at {@code nowNanos}; returns the whole frame's chunks, in order, once its last one
+         * is in, else null.
+         *
+         * @throws SerializationException when the chunk contradicts its frame (the frame is dropped)
+         */
+        List<byte[]> add(FrameChunk c, long nowNanos) {
             Partial p = bySender.get(c.from());
             if (c.index() == 0) {
-                p = new Partial(c.transfer(), c.total());
+                bySender.remove(c.from());
+                checkFirst(c);
+                p = new Partial(c, nowNanos);
+                if (bySender.size() >= MAX_PARTIAL_FRAMES) {
+                    Integer eldest = bySender.keySet().iterator().next();
+                    bySender.remove(eldest);
+                    LOG.info("a chunked Raft frame from node {} was given up: {} frames were being put together",
+                            eldest, MAX_PARTIAL_FRAMES);
+                }
                 bySender.put(c.from(), p);
-            } else if (p == null || p.transfer != c.transfer() || p.next != c.index()
-                    || p.frame.length != c.total()) {
+            } else if (p == null || p.transfer != c.transfer() || p.next != c.index() || p.total != c.total()
+                    || p.count != c.count()) {
                 bySender.remove(c.from());
                 return null;
             }
-            if (p.filled + c.bytes().length > p.frame.length) {
+            boolean last = c.index() == c.count() - 1;
+            long expected = last ? p.total - p.filled : p.chunkLength;
+            if (c.bytes().length != expected) {
                 bySender.remove(c.from());
                 throw new SerializationException("raft frame chunk " + c.index() + " of " + c.count() + " from node "
-                        + c.from() + " goes past its frame's " + c.total() + " bytes");
+                        + c.from() + " holds " + c.bytes().length + " bytes where its frame of " + p.total
+                        + " bytes in chunks of " + p.chunkLength + " needs " + expected);
             }
-            System.arraycopy(c.bytes(), 0, p.frame, p.filled, c.bytes().length);
-            p.filled += c.bytes().length;
+            p.pieces.add(c.bytes());
             p.next++;
-            if (p.next < c.count()) {
+            p.filled += c.bytes().length;
+            p.touchedNanos = nowNanos;
+            if (!last) {
                 return null;
             }
             bySender.remove(c.from());
-            if (p.filled != p.frame.length) {
-                throw new SerializationException("raft frame from node " + c.from() + ": " + p.filled + " bytes in "
-                        + c.count() + " chunks, announced " + p.frame.length);
+            return p.pieces;
+        }
+
+        /** A frame's first chunk: its numbers must agree (a frame of {@code count} chunks of its length). */
+        private static void checkFirst(FrameChunk c) {
+            int length = c.bytes().length;
+            long needed = length == 0 ? 1 : (c.total() + (long) length - 1) / length;
+            if (length == 0 && c.total() != 0 || c.count() != needed) {
+                throw new SerializationException("raft frame chunk 0 of " + c.count() + " from node " + c.from()
+                        + " announces " + c.total() + " bytes in chunks of " + length + ": " + needed + " chunks");
             }
-            return p.frame;
+        }
+
+        /** Drops the frames no chunk advanced since {@code nowNanos} minus the expiry; returns how many remain. */
+        int expire(long nowNanos) {
+            long limit = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(PARTIAL_FRAME_EXPIRY_MS);
+            bySender.entrySet().removeIf(e -> {
+                boolean stale = nowNanos - e.getValue().touchedNanos >= limit;
+                if (stale) {
+                    LOG.info("a chunked Raft frame from node {} was given up: no chunk of it for {} ms", e.getKey(),
+                            PARTIAL_FRAME_EXPIRY_MS);
+                }
+                return stale;
+            });
+            return bySender.size();
+        }
+
+        /** Frames being put together. */
+        int partial() {
+            return bySender.size();
+        }
+
+        /** One array of a frame's chunks (on the worker that decodes it). */
+        static byte[] join(List<byte[]> pieces) {
+            if (pieces.size() == 1) {
+                return pieces.get(0);
+            }
+            long total = 0;
+            for (byte[] b : pieces) {
+                total += b.length;
+            }
+            byte[] frame = new byte[Math.toIntExact(total)];
+            int at = 0;
+            for (byte[] b : pieces) {
+                System.arraycopy(b, 0, frame, at, b.length);
+                at += b.length;
+            }
+            return frame;
         }
     }
 
@@ -751,6 +875,38 @@ public final class EventBusTransport implements Transport {
         return parts.isEmpty() ? null : new GroupBatches(parts);
     }
 
+    /**
+     * Looks again, on the consumer's context, once a partial frame could have expired, and again while any remain.
+     */
+    private void scheduleExpiry(Assembly assembly, java.util.concurrent.atomic.AtomicLong expiry,
+            java.util.concurrent.atomic.AtomicBoolean open) {
+        expiry.set(vertx.setTimer(Assembly.PARTIAL_FRAME_EXPIRY_MS, t -> {
+            expiry.set(-1);
+            if (open.get() && assembly.expire(System.nanoTime()) > 0) {
+                scheduleExpiry(assembly, expiry, open);
+            }
+        }));
+    }
+
+    /**
+     * Work on a worker that allocates a frame's worth of memory: an {@link OutOfMemoryError} there goes to the
+     * thread's uncaught-exception handler (the node's, which ends the process as anywhere else) before it fails the
+     * future, which is all Vert.x's {@code executeBlocking} would do with it.
+     */
+    private static <T> java.util.concurrent.Callable<T> fatalOnOutOfMemory(java.util.concurrent.Callable<T> work) {
+        return () -> {
+            try {
+                return work.call();
+            } catch (OutOfMemoryError e) {
+                Thread.UncaughtExceptionHandler h = Thread.getDefaultUncaughtExceptionHandler();
+                if (h != null) {
+                    h.uncaughtException(Thread.currentThread(), e);
+                }
+                throw e;
+            }
+        };
+    }
+
     private static long key(int group, int nodeId) {
         return ((long) group << 32) | (nodeId & 0xffffffffL);
     }
@@ -769,6 +925,8 @@ public final class EventBusTransport implements Transport {
         java.util.concurrent.atomic.AtomicReference<Future<?>> decoding =
                 new java.util.concurrent.atomic.AtomicReference<>(Future.succeededFuture());
         java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean(true);
+        // The timer that gives up frames whose sender stopped sending their chunks (-1: none set).
+        java.util.concurrent.atomic.AtomicLong expiry = new java.util.concurrent.atomic.AtomicLong(-1);
         MessageConsumer<Object> consumer = bus.consumer(address, msg -> {
             Object body;
             try {
@@ -796,29 +954,34 @@ public final class EventBusTransport implements Transport {
                 return;
             }
             if (body instanceof FrameChunk chunk) {
-                byte[] whole;
+                List<byte[]> whole;
                 try {
-                    whole = assembly.add(chunk);
+                    whole = assembly.add(chunk, System.nanoTime());
                 } catch (SerializationException e) {
                     LOG.warn("node {}: a chunked Raft frame from node {} was dropped: {}", nodeId, chunk.from(),
                             e.getMessage());
                     return;
                 }
-                if (whole != null) {
-                    decoding.set(decoding.get().transform(previous -> vertx.executeBlocking(
-                            () -> GroupBatchesCodec.parse(whole), false).andThen(parsed -> {
-                                if (parsed.failed()) {
-                                    LOG.warn("node {}: a chunked Raft frame from node {} was dropped: {}", nodeId,
-                                            chunk.from(), parsed.cause().getMessage());
-                                } else if (!GroupBatchesCodec.allBetween(parsed.result(), chunk.from(), chunk.to())) {
-                                    // Each chunk's tag named its sender; the frame's messages must claim no other.
-                                    LOG.warn("node {}: a chunked Raft frame from node {} holds messages of another"
-                                            + " sender or receiver; dropped", nodeId, chunk.from());
-                                } else if (open.get()) {
-                                    dispatch(nodeId, parsed.result(), handler);
-                                }
-                            })));
+                if (whole == null) {
+                    if (assembly.partial() > 0 && expiry.get() == -1) {
+                        scheduleExpiry(assembly, expiry, open);
+                    }
+                    return;
                 }
+                decoding.set(decoding.get().transform(previous -> vertx.executeBlocking(
+                        fatalOnOutOfMemory(() -> GroupBatchesCodec.parse(Assembly.join(whole))), false)
+                        .andThen(parsed -> {
+                            if (parsed.failed()) {
+                                LOG.warn("node {}: a chunked Raft frame from node {} was dropped: {}", nodeId,
+                                        chunk.from(), parsed.cause().getMessage());
+                            } else if (!GroupBatchesCodec.allBetween(parsed.result(), chunk.from(), chunk.to())) {
+                                // Each chunk's tag named its sender; the frame's messages must claim no other.
+                                LOG.warn("node {}: a chunked Raft frame from node {} holds messages of another"
+                                        + " sender or receiver; dropped", nodeId, chunk.from());
+                            } else if (open.get()) {
+                                dispatch(nodeId, parsed.result(), handler);
+                            }
+                        })));
                 return;
             }
             GroupBatches all = decoding.get().isComplete() ? null : asGroups(body);
@@ -850,6 +1013,10 @@ public final class EventBusTransport implements Transport {
         });
         return consumer.completion().map(v -> () -> {
             open.set(false);
+            long timer = expiry.getAndSet(-1);
+            if (timer != -1) {
+                vertx.cancelTimer(timer);
+            }
             receivers.remove(key(group, nodeId), receiver);
             waiting.remove(key(group, nodeId), counted);
             return consumer.unregister();
