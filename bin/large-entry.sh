@@ -7,11 +7,12 @@
 # Usage, from the project root:
 #   ELECTION_MS=300-600 bin/large-entry.sh [TRIALS]          (TRIALS 3 by default)
 #   ELECTION_MS=1280-2560 JAVA_OPTS="-Xms3g -Xmx3g -XX:+AlwaysPreTouch" bin/large-entry.sh
-# KEEP=1 keeps the nodes' logs and data. Needs a built target/raftline.jar and python3; uses the ports of the configurations (808N, 638N, 809N, 570N).
+# KEEP=1 keeps the nodes' logs and data; JAR=... runs another build of the nodes. Needs a built target/raftline.jar and python3; uses the ports of the configurations (808N, 638N, 809N, 570N).
 set -euo pipefail
 proj=$(pwd); CONF=${CONF:-conf/node}; TRIALS=${1:-3}; ELECTION_MS=${ELECTION_MS:-300-600}
 JAVA_OPTS=${JAVA_OPTS:--Xms3g -Xmx3g -XX:+AlwaysPreTouch}
-[ -f "$proj/target/raftline.jar" ] || { echo "build first: mvn -q package -DskipTests" >&2; exit 2; }
+jar=$(realpath "${JAR:-$proj/target/raftline.jar}" 2>/dev/null)
+[ -f "$jar" ] || { echo "build first: mvn -q package -DskipTests" >&2; exit 2; }
 work=$(mktemp -d /tmp/large-entry.XXXXXX); pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
@@ -32,10 +33,10 @@ json.dump(c, open(dst, 'w'), indent=1)
 PY
 done
 echo "64 MiB MSETs through a follower, $CONF-[123].json, election timeouts $ELECTION_MS ms, JAVA_OPTS '$JAVA_OPTS'," \
-  "$(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$proj" rev-parse --short HEAD)"
+  "$(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$proj" rev-parse --short HEAD)${JAR:+, nodes from $JAR}"
 for n in 1 2 3; do
   # shellcheck disable=SC2086
-  java $JAVA_OPTS -jar "$proj/target/raftline.jar" node --conf "$work/node-$n.json" >"$work/n$n.log" 2>&1 & pids+=($!)
+  java $JAVA_OPTS -jar "$jar" node --conf "$work/node-$n.json" >"$work/n$n.log" 2>&1 & pids+=($!)
 done
 status() { curl -s -m2 http://127.0.0.1:8081/v1/cluster | python3 -c \
   'import json,sys; d=json.load(sys.stdin); print(d.get("leader") or 0, d.get("term") or 0)' 2>/dev/null || echo "0 0"; }

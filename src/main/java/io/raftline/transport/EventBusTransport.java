@@ -129,10 +129,6 @@ public final class EventBusTransport implements Transport {
      * frames go whole (one process: nothing is serialized).
      */
     private final java.util.Map<Integer, BulkLane> lanes;
-    /** A frame whose messages carry more than this many bytes of entries or snapshot goes in chunks. */
-    private final int chunkAboveBytes;
-    /** Bytes of a frame per chunk. */
-    private final int chunkBytes;
     private final DeliveryOptions chunkOptions = new DeliveryOptions().setCodecName(FrameChunkCodec.NAME);
 
     /** What a peer's outbox holds, and whether a flush of it is scheduled. */
@@ -211,54 +207,30 @@ public final class EventBusTransport implements Transport {
         this.pairs = pairs;
         this.wantKey = wantKey;
         this.lanes = vertx.isClustered() ? new java.util.concurrent.ConcurrentHashMap<>() : null;
-        this.chunkAboveBytes = CHUNKED_ABOVE_BYTES;
-        this.chunkBytes = CHUNK_BYTES;
         FrameChunkCodec.registerOnce(bus, auth, pairs);
         RaftMessageCodec.registerOnce(bus, auth, pairs);
         RaftBatchCodec.registerOnce(bus, auth, pairs);
         GroupBatchesCodec.registerOnce(bus, auth, pairs);
     }
 
+    /** Group {@code group}'s view of {@code base}: its bus, receivers, counters and lanes. */
     private EventBusTransport(EventBusTransport base, int group) {
-        this(base, group, false, base.chunkAboveBytes, base.chunkBytes);
-    }
-
-    /**
-     * A view of {@code from}'s state: group {@code group}'s view of it, or ({@code ownBase}) a transport of its own
-     * that shares {@code from}'s bus, receivers and counters but has its own groups and lanes and cuts frames above
-     * {@code aboveBytes} into chunks of {@code chunkBytes} ({@link #chunkingAbove}, for tests).
-     */
-    private EventBusTransport(EventBusTransport from, int group, boolean ownBase, int aboveBytes, int chunkBytes) {
-        this.bus = from.bus;
-        this.sending = from.sending;
-        this.guard = from.guard;
+        this.bus = base.bus;
+        this.sending = base.sending;
+        this.guard = base.guard;
         this.group = group;
-        this.base = ownBase ? this : from;
-        this.groups = ownBase ? new java.util.concurrent.ConcurrentHashMap<>() : from.groups;
-        this.flusher = from.flusher;
-        this.outboxes = from.outboxes;
-        this.receivers = from.receivers;
-        this.waiting = from.waiting;
-        this.snapshotsInFlight = from.snapshotsInFlight;
-        this.drops = from.drops;
-        this.vertx = from.vertx;
-        this.pairs = from.pairs;
-        this.wantKey = from.wantKey;
-        this.lanes = ownBase ? new java.util.concurrent.ConcurrentHashMap<>() : from.lanes;
-        this.chunkAboveBytes = aboveBytes;
-        this.chunkBytes = chunkBytes;
-    }
-
-    /**
-     * This transport, cutting frames into chunks whatever the bus (on one process, too, where nothing else would be
-     * serialized): for tests of the chunked path without a cluster. Use it instead of this one, before any send.
-     *
-     * @param aboveBytes frames whose entries and snapshots carry more bytes go in chunks
-     * @param chunkBytes bytes per chunk
-     * @return the transport to use
-     */
-    EventBusTransport chunkingAbove(int aboveBytes, int chunkBytes) {
-        return new EventBusTransport(this, 0, true, aboveBytes, chunkBytes);
+        this.base = base;
+        this.groups = base.groups;
+        this.flusher = base.flusher;
+        this.outboxes = base.outboxes;
+        this.receivers = base.receivers;
+        this.waiting = base.waiting;
+        this.snapshotsInFlight = base.snapshotsInFlight;
+        this.drops = base.drops;
+        this.vertx = base.vertx;
+        this.pairs = base.pairs;
+        this.wantKey = base.wantKey;
+        this.lanes = base.lanes;
     }
 
     /**
@@ -515,7 +487,7 @@ public final class EventBusTransport implements Transport {
 
     /**
      * The way a peer's large frames go on a clustered bus: AppendEntries and snapshots whose data exceed {@link
-     * #chunkAboveBytes}, cut into {@link FrameChunk}s that are handed to the bus one at a time (the next once the bus
+     * #CHUNKED_ABOVE_BYTES}, cut into {@link FrameChunk}s that are handed to the bus one at a time (the next once the bus
      * has written the one before), so that what the node sends the peer meanwhile outside this lane (heartbeats, votes,
      * answers, ReadIndex, TimeoutNow) finds at most one chunk ahead of it on the connection. A group's later
      * AppendEntries and snapshots to the peer follow its large frame through the lane until the lane has written
@@ -555,7 +527,7 @@ public final class EventBusTransport implements Transport {
         List<Message> divert(int g, List<Message> messages) {
             java.util.concurrent.atomic.AtomicInteger inLane = pending.get(g);
             boolean following = inLane != null && inLane.get() > 0;
-            if (!following && bulkBytes(messages) <= chunkAboveBytes) {
+            if (!following && bulkBytes(messages) <= CHUNKED_ABOVE_BYTES) {
                 return messages;
             }
             List<Message> bulk = new ArrayList<>();
@@ -603,7 +575,7 @@ public final class EventBusTransport implements Transport {
                             return;
                         }
                         byte[] frame = encoded.result();
-                        int count = Math.max(1, (frame.length + chunkBytes - 1) / chunkBytes);
+                        int count = Math.max(1, (frame.length + CHUNK_BYTES - 1) / CHUNK_BYTES);
                         queued(part.group(), peer, going.size());
                         writeChunk(part, going, frame, ++transfers, 0, count);
                     });
@@ -620,8 +592,8 @@ public final class EventBusTransport implements Transport {
                     return;
                 }
             }
-            int from = index * chunkBytes;
-            byte[] bytes = java.util.Arrays.copyOfRange(frame, from, Math.min(frame.length, from + chunkBytes));
+            int from = index * CHUNK_BYTES;
+            byte[] bytes = java.util.Arrays.copyOfRange(frame, from, Math.min(frame.length, from + CHUNK_BYTES));
             FrameChunk chunk = new FrameChunk(sender, peer, transfer, index, count, frame.length, bytes);
             long write = ++writes;
             long timer = vertx.setTimer(CHUNK_WRITE_TIMEOUT_MS, t -> {

@@ -9,68 +9,233 @@ import io.raftline.raft.message.AppendRequest;
 import io.raftline.raft.message.Heartbeat;
 import io.raftline.raft.message.Message;
 import io.raftline.transport.EventBusTransport;
+import io.raftline.transport.FrameChunk;
 import io.raftline.transport.NetworkConditioner;
+import io.raftline.transport.NetworkFaults;
+import io.raftline.transport.RaftBatch;
+import io.raftline.transport.Transport;
+import io.raftline.transport.TransportQueues;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
- * A large AppendEntries holds back no heartbeat on the clustered event bus. The bus writes every message between two
- * processes on one connection, whole and in order: a 64 MiB entry (a Redis MSET at the largest body allowed) kept the
- * leader's heartbeats behind it, and the follower's event-bus reader busy growing its buffer, for longer than the
- * shipped election timeouts, so every such write cost a leader change (9 of 9, `bin/large-entry.sh`). The transport
- * now sends such a frame in chunks, one at a time, and a heartbeat sent after it arrives first; the entry arrives
- * whole, and an AppendEntries sent after it arrives after it. Two clustered Vert.x instances in this JVM, as two
- * nodes' processes.
+ * Large frames on the clustered event bus. The bus writes every message between two processes on one connection,
+ * whole and in order: a 64 MiB entry (a Redis MSET at the largest body allowed) kept the leader's heartbeats behind
+ * it, and the follower's event-bus reader busy growing its buffer, for longer than the shipped election timeouts, so
+ * every such write cost a leader change (9 of 9, `bin/large-entry.sh`). The transport now sends a frame whose entries
+ * exceed 4 MiB in chunks of 1 MiB through the peer's lane, one at a time: a heartbeat sent after it arrives first,
+ * the entry arrives whole, and AppendEntries sent after it arrive after it. Two clustered Vert.x instances in this
+ * JVM, as two nodes' processes, shared by the tests; each test has transports of its own.
  */
 @Tag("slow")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ChunkedFramesOverTheClusteredBusTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     private final ClusteredInstances instances = new ClusteredInstances();
+    private Vertx one;
+    private Vertx two;
+    /** What the sending process handed its bus for node 2, in order, while a test runs. */
+    private final List<Object> toNodeTwo = new CopyOnWriteArrayList<>();
+    /** Runs on each message the sending process hands its bus (a test's own interception), or null. */
+    private volatile Consumer<Object> onSend;
+    private final List<Transport.Registration> registrations = new ArrayList<>();
+    private final List<String> drops = new CopyOnWriteArrayList<>();
+    private NetworkConditioner conditioner;
+    private EventBusTransport sender;
+    private EventBusTransport receiver;
+    private Context context;
+
+    @BeforeAll
+    void join() throws Exception {
+        JsonObject base = ClusteredInstances.threeNodes("chunked-frames-test");
+        one = instances.join(base, 1);
+        two = instances.join(base, 2);
+        one.eventBus().addOutboundInterceptor((DeliveryContext<Object> ctx) -> {
+            if (ctx.message().address().startsWith(EventBusTransport.address(2))) {
+                // The body as sent (on a clustered bus the message's own body() is what a receiver decoded: none here).
+                toNodeTwo.add(ctx.body());
+                Consumer<Object> hook = onSend;
+                if (hook != null) {
+                    hook.accept(ctx.body());
+                }
+            }
+            ctx.next();
+        });
+    }
+
+    @AfterAll
+    void leave() throws Exception {
+        instances.close();
+    }
+
+    @BeforeEach
+    void transports() {
+        conditioner = new NetworkConditioner(1);
+        sender = new EventBusTransport(one, conditioner, (m, reason) -> drops.add(m.describe() + ":" + reason));
+        receiver = new EventBusTransport(two, new NetworkConditioner(2), (m, reason) -> { });
+        context = one.getOrCreateContext();
+    }
 
     @AfterEach
-    void stop() throws Exception {
-        instances.close();
+    void unregister() throws Exception {
+        onSend = null;
+        for (Transport.Registration r : registrations) {
+            await(r.close(), WAIT);
+        }
+        registrations.clear();
+        toNodeTwo.clear();
+        drops.clear();
+    }
+
+    private List<Message> register(Transport t) throws Exception {
+        List<Message> in = new CopyOnWriteArrayList<>();
+        registrations.add(await(t.register(2, in::add), WAIT));
+        return in;
+    }
+
+    /** Sends a heartbeat and waits for it: the route to node 2 is looked up once, before what is measured. */
+    private void warm(Transport t, List<Message> in) throws Exception {
+        send(t, List.of(new Heartbeat(1, 2, 1, 0, 0)));
+        eventually("the first heartbeat", WAIT, () -> in.size() == 1);
+        in.clear();
+    }
+
+    private static AppendRequest append(long index, int bytes) {
+        byte[] data = new byte[bytes];
+        new Random(index).nextBytes(data);
+        return new AppendRequest(1, 2, 1, index - 1, index == 1 ? 0 : 1, List.of(Entry.normal(index, 1, data)), 0);
     }
 
     @Test
     void aHeartbeatSentAfterALargeAppendArrivesFirstAndTheAppendArrivesWhole() throws Exception {
-        JsonObject base = ClusteredInstances.threeNodes("chunked-frames-test");
-        Vertx one = instances.join(base, 1);
-        Vertx two = instances.join(base, 2);
-        EventBusTransport sender = new EventBusTransport(one, new NetworkConditioner(1), (m, reason) -> { });
-        EventBusTransport receiver = new EventBusTransport(two, new NetworkConditioner(2), (m, reason) -> { });
-        List<Message> received = new CopyOnWriteArrayList<>();
-        await(receiver.register(2, received::add), WAIT);
-        Context context = one.getOrCreateContext();
-        // The route to node 2 is looked up once, before what is measured.
-        send(context, sender, List.of(new Heartbeat(1, 2, 1, 0, 0)));
-        eventually("the first heartbeat", WAIT, () -> received.size() == 1);
-
-        byte[] data = new byte[48 << 20];
-        new Random(7).nextBytes(data);
-        AppendRequest large = new AppendRequest(1, 2, 1, 0, 0, List.of(Entry.normal(1, 1, data)), 0);
-        AppendRequest next = new AppendRequest(1, 2, 1, 1, 1, List.of(Entry.normal(2, 1, new byte[] {1})), 0);
+        List<Message> received = register(receiver);
+        warm(sender, received);
+        AppendRequest large = append(1, 48 << 20);
+        AppendRequest next = append(2, 1);
         Heartbeat after = new Heartbeat(1, 2, 1, 0, 1);
-        send(context, sender, List.of(large));
-        send(context, sender, List.of(after));
-        send(context, sender, List.of(next));
-        eventually("everything delivered", WAIT, () -> received.size() == 4);
-        assertThat(received.subList(1, 4)).as("the heartbeat first, then the AppendEntries in the order sent")
+        send(sender, List.of(large));
+        send(sender, List.of(after));
+        send(sender, List.of(next));
+        eventually("everything delivered", WAIT, () -> received.size() == 3);
+        assertThat(received).as("the heartbeat first, then the AppendEntries in the order sent")
                 .containsExactly(after, large, next);
     }
 
-    private static void send(Context context, EventBusTransport t, List<Message> messages) throws Exception {
+    /**
+     * The lane's messages count as in flight to the peer until written ({@link Transport#queues}); the large frame
+     * goes in 1 MiB chunks, an AppendEntries sent behind it follows through the lane, and once the lane is empty small
+     * AppendEntries go the usual way again, in one frame with the rest.
+     */
+    @Test
+    void theLaneIsInFlightUntilWrittenThenSmallAppendsGoTheUsualWay() throws Exception {
+        List<Message> received = register(receiver);
+        warm(sender, received);
+        toNodeTwo.clear();
+        AppendRequest large = append(1, 5 << 20);
+        AppendRequest small = append(2, 100);
+        List<TransportQueues> inLane = new CopyOnWriteArrayList<>();
+        Promise<Void> sent = Promise.promise();
+        context.runOnContext(v -> {
+            sender.sendAll(List.of(large));
+            sender.sendAll(List.of(small));
+            inLane.add(sender.queues(1));
+            sent.complete();
+        });
+        await(sent.future(), WAIT);
+        assertThat(inLane.get(0).inflight()).isEqualTo(Map.of(2, 2));
+        eventually("both delivered", WAIT, () -> received.size() == 2);
+        assertThat(received).containsExactly(large, small);
+        assertThat(toNodeTwo.stream().filter(FrameChunk.class::isInstance).count())
+                .as("6 chunks for the large frame, one for the small one behind it").isEqualTo(7);
+
+        eventually("the lane emptied", WAIT, () -> sender.queues(1).inflightTotal() == 0);
+        toNodeTwo.clear();
+        AppendRequest after = append(3, 100);
+        Heartbeat beat = new Heartbeat(1, 2, 1, 0, 2);
+        send(sender, List.of(after, beat));
+        eventually("the next batch delivered", WAIT, () -> received.size() == 4);
+        assertThat(received.subList(2, 4)).containsExactly(after, beat);
+        assertThat(toNodeTwo).containsExactly(new RaftBatch(List.of(after, beat)));
+    }
+
+    /** On a sharded node the large frame of one group goes in chunks; other groups' messages are not held behind it. */
+    @Test
+    void aLargeAppendOfOneGroupHoldsBackNeitherItsHeartbeatsNorOtherGroups() throws Exception {
+        register(receiver);
+        List<Message> inOne = register(receiver.group(1));
+        List<Message> inTwo = register(receiver.group(2));
+        Transport groupOne = sender.group(1);
+        Transport groupTwo = sender.group(2);
+        warm(groupOne, inOne);
+        AppendRequest large = append(1, 12 << 20);
+        AppendRequest small = append(2, 100);
+        AppendRequest otherGroup = append(1, 100);
+        Heartbeat beat = new Heartbeat(1, 2, 1, 0, 1);
+        Promise<Void> sent = Promise.promise();
+        context.runOnContext(v -> {
+            groupOne.sendAll(List.of(large));
+            groupOne.sendAll(List.of(beat));
+            groupTwo.sendAll(List.of(otherGroup));
+            groupOne.sendAll(List.of(small));
+            sent.complete();
+        });
+        await(sent.future(), WAIT);
+        eventually("everything delivered", WAIT, () -> inOne.size() == 3 && inTwo.size() == 1);
+        assertThat(inOne).containsExactly(beat, large, small);
+        assertThat(inTwo).containsExactly(otherGroup);
+        assertThat(drops).isEmpty();
+    }
+
+    /**
+     * A partition set while a large frame is on its way keeps the rest of its chunks on this side: the first chunk
+     * went, no other does, and the frame's messages are reported lost to the partition. The lane takes the next frame
+     * once the partition heals.
+     */
+    @Test
+    void aPartitionSetWhileAFrameIsOnItsWayStopsItsRemainingChunks() throws Exception {
+        List<Message> received = register(receiver);
+        warm(sender, received);
+        toNodeTwo.clear();
+        onSend = body -> {
+            if (body instanceof FrameChunk c && c.index() == 0 && drops.isEmpty()) {
+                conditioner.setFaults(new NetworkFaults(List.of(Set.of(1), Set.of(2, 3)), 0, 0, 0, 0));
+            }
+        };
+        AppendRequest large = append(1, 5 << 20);
+        send(sender, List.of(large));
+        eventually("the frame given up", WAIT, () -> !drops.isEmpty());
+        assertThat(drops).containsExactly(large.describe() + ":partition");
+        assertThat(toNodeTwo.stream().filter(FrameChunk.class::isInstance).count()).as("the first chunk only")
+                .isEqualTo(1);
+        eventually("the lane emptied", WAIT, () -> sender.queues(1).inflightTotal() == 0);
+
+        conditioner.heal();
+        send(sender, List.of(large));
+        eventually("sent again and delivered", WAIT, () -> received.size() == 1);
+        assertThat(received).containsExactly(large);
+    }
+
+    private void send(Transport t, List<Message> messages) throws Exception {
         Promise<Void> sent = Promise.promise();
         context.runOnContext(v -> {
             t.sendAll(messages);

@@ -270,71 +270,6 @@ class EventBusTransportTest {
     }
 
     /**
-     * On a clustered bus a frame of tens of MiB held back every heartbeat behind it on the one connection between two
-     * processes for longer than an election timeout. A large AppendEntries now goes in chunks handed to the bus one
-     * at a time: a heartbeat sent after it arrives first, the AppendEntries arrives whole, and the group's later
-     * AppendEntries follow it in order. (Chunking is forced here on a bus of one process; the clustered bus is tested
-     * in io.raftline.server.ChunkedFramesOverTheClusteredBusTest.)
-     */
-    @Test
-    void aLargeAppendGoesInChunksWhileAHeartbeatSentAfterItOvertakesIt() throws Exception {
-        EventBusTransport chunking = chunkingTransport();
-        for (int node : List.of(2, 3)) {
-            await(chunking.register(node, received.get(node)::add));
-        }
-        AppendRequest large = append(2, 10, 50_000);
-        AppendRequest small = append(2, 11, 100);
-        List<TransportQueues> inLane = new CopyOnWriteArrayList<>();
-        OnContext.run(senderContext, () -> {
-            chunking.sendAll(List.of(large, hb(2, 1)));
-            chunking.sendAll(List.of(small));
-            chunking.sendAll(List.of(hb(2, 2)));
-            inLane.add(chunking.queues(1));
-        });
-        assertThat(inLane.get(0).inflight()).as("the lane's messages are in flight to node 2").isEqualTo(Map.of(2, 2));
-        eventually("everything delivered", () -> received.get(2).size() == 4);
-        assertThat(received.get(2)).containsExactly(hb(2, 1), hb(2, 2), large, small);
-        long chunks = onBus(2).stream().filter(FrameChunk.class::isInstance).count();
-        assertThat(chunks).as("51 chunks for the large frame, one for the small one behind it").isEqualTo(52);
-        assertThat(drops).isEmpty();
-
-        // Once the lane is empty, small AppendEntries go the usual way again, in one frame with the rest.
-        eventually("the lane emptied", () -> chunking.queues(1).inflightTotal() == 0);
-        busMessages.clear();
-        AppendRequest next = append(2, 12, 100);
-        sendAllWith(chunking, List.of(next, hb(2, 3)));
-        eventually("the next batch delivered", () -> received.get(2).size() == 6);
-        assertThat(received.get(2).subList(4, 6)).containsExactly(next, hb(2, 3));
-        assertThat(onBus(2)).containsExactly(new RaftBatch(List.of(next, hb(2, 3))));
-    }
-
-    /** On a sharded node the large frame of one group goes in chunks; other groups' messages are not held behind it. */
-    @Test
-    void aLargeAppendOfOneGroupHoldsBackNeitherItsHeartbeatsNorOtherGroups() throws Exception {
-        EventBusTransport chunking = chunkingTransport();
-        Transport one = chunking.group(1);
-        Transport two = chunking.group(2);
-        List<Message> inOne = new CopyOnWriteArrayList<>();
-        List<Message> inTwo = new CopyOnWriteArrayList<>();
-        await(chunking.register(2, m -> { }));
-        await(one.register(2, inOne::add));
-        await(two.register(2, inTwo::add));
-        AppendRequest large = append(2, 10, 30_000);
-        AppendRequest small = append(2, 11, 100);
-        AppendRequest otherGroups = append(2, 5, 100);
-        OnContext.run(senderContext, () -> {
-            one.sendAll(List.of(large));
-            one.sendAll(List.of(hb(2, 1)));
-            two.sendAll(List.of(otherGroups));
-            one.sendAll(List.of(small));
-        });
-        eventually("everything delivered", () -> inOne.size() == 3 && inTwo.size() == 1);
-        assertThat(inOne).containsExactly(hb(2, 1), large, small);
-        assertThat(inTwo).containsExactly(otherGroups);
-        assertThat(drops).isEmpty();
-    }
-
-    /**
      * The peer decodes a chunked frame on a worker. An AppendEntries that arrives the usual way meanwhile (its sender's
      * lane had just emptied) waits for that frame, so the node takes them in the order they were sent; a heartbeat
      * beside it does not wait. The node's event loop is held while the chunks and the batch after them are sent, so
@@ -343,11 +278,13 @@ class EventBusTransportTest {
      */
     @Test
     void anAppendArrivingWhileAChunkedFrameIsDecodedWaitsForIt() throws Exception {
-        EventBusTransport chunking = chunkingTransport();
+        for (Transport.Registration r : registrations) {
+            await(r.close());
+        }
         Context node = vertx.getOrCreateContext();
         List<Message> in = new CopyOnWriteArrayList<>();
         Promise<Transport.Registration> registered = Promise.promise();
-        node.runOnContext(v -> chunking.register(2, in::add).onComplete(registered));
+        node.runOnContext(v -> transport.register(2, in::add).onComplete(registered));
         await(registered.future());
         // Large enough that its decode takes far longer than the loop's step to the next message.
         AppendRequest large = append(2, 10, 4 << 20);
@@ -387,36 +324,6 @@ class EventBusTransportTest {
     }
 
     /**
-     * A partition set while a large frame is on its way keeps the rest of its chunks on this side: the first chunk
-     * went, no other does, and the frame's messages are reported lost to the partition. The lane then takes the next
-     * frame once the partition heals.
-     */
-    @Test
-    void aPartitionSetWhileAFrameIsOnItsWayStopsItsRemainingChunks() throws Exception {
-        EventBusTransport chunking = chunkingTransport();
-        await(chunking.register(2, received.get(2)::add));
-        vertx.eventBus().addOutboundInterceptor(ctx -> {
-            if (ctx.message().body() instanceof FrameChunk c && c.index() == 0 && conditioner.faults().partitions().isEmpty() && drops.isEmpty()) {
-                conditioner.setFaults(new NetworkFaults(List.of(Set.of(1), Set.of(2, 3)), 0, 0, 0, 0));
-            }
-            ctx.next();
-        });
-        AppendRequest large = append(2, 10, 30_000);
-        sendAllWith(chunking, List.of(large));
-        eventually("the frame given up", () -> !drops.isEmpty());
-        assertThat(drops).containsExactly(large.describe() + ":partition");
-        assertThat(onBus(2).stream().filter(FrameChunk.class::isInstance).count()).as("the first chunk only")
-                .isEqualTo(1);
-        eventually("the lane emptied", () -> chunking.queues(1).inflightTotal() == 0);
-
-        conditioner.heal();
-        AppendRequest again = append(2, 10, 30_000);
-        sendAllWith(chunking, List.of(again));
-        eventually("sent again and delivered", () -> received.get(2).size() == 1);
-        assertThat(received.get(2)).containsExactly(again);
-    }
-
-    /**
      * Review finding: a chunk of a few bytes announcing a frame of 2 GiB made the receiver allocate the whole frame on
      * its event loop, and the OutOfMemoryError ended the process. Such a chunk is refused (its numbers disagree), one
      * that agrees costs what it carries, and the node goes on receiving.
@@ -445,19 +352,5 @@ class EventBusTransportTest {
             sum += Math.max(0, b);
         }
         return sum;
-    }
-
-    /** The transport, cutting frames above 10,000 bytes into chunks of 1,000, its receivers the only ones. */
-    private EventBusTransport chunkingTransport() throws Exception {
-        for (Transport.Registration r : registrations) {
-            await(r.close());
-        }
-        return transport.chunkingAbove(10_000, 1_000);
-    }
-
-    private void sendAllWith(EventBusTransport t, List<Message> messages) throws InterruptedException {
-        OnContext.run(senderContext, () -> {
-            t.sendAll(messages);
-        });
     }
 }
