@@ -538,15 +538,40 @@ public final class EventBusTransport implements Transport {
             if (bulk.isEmpty()) {
                 return messages;
             }
-            pending.computeIfAbsent(g, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+            List<GroupBatches.Part> frames = frames(g, bulk);
+            pending.computeIfAbsent(g, k -> new java.util.concurrent.atomic.AtomicInteger()).addAndGet(frames.size());
             this.messages.computeIfAbsent(g, k -> new java.util.concurrent.atomic.AtomicInteger())
                     .addAndGet(bulk.size());
-            GroupBatches.Part part = new GroupBatches.Part(g, bulk);
             flusher.runOnContext(v -> {
-                queue.add(part);
+                queue.addAll(frames);
                 next();
             });
             return rest;
+        }
+
+        /**
+         * The lane's frames for {@code bulk}, in order, each of at most {@link #CHUNKED_ABOVE_BYTES} of data unless one
+         * message alone carries more. A follower caught up after an outage gets up to max_inflight_messages
+         * AppendEntries of max_bytes_per_message in one Ready (256 MiB with the defaults): as one frame, that was one
+         * array of its whole size on each side, encoded and decoded in one piece, with the peer's later AppendEntries
+         * held behind its decode.
+         */
+        private List<GroupBatches.Part> frames(int g, List<Message> bulk) {
+            List<GroupBatches.Part> frames = new ArrayList<>();
+            List<Message> frame = new ArrayList<>();
+            long bytes = 0;
+            for (Message m : bulk) {
+                long size = bulkBytes(List.of(m));
+                if (!frame.isEmpty() && bytes + size > CHUNKED_ABOVE_BYTES) {
+                    frames.add(new GroupBatches.Part(g, frame));
+                    frame = new ArrayList<>();
+                    bytes = 0;
+                }
+                frame.add(m);
+                bytes += size;
+            }
+            frames.add(new GroupBatches.Part(g, frame));
+            return frames;
         }
 
         /** Starts on the next frame, unless one is being written. */

@@ -178,6 +178,26 @@ class ChunkedFramesOverTheClusteredBusTest {
         assertThat(toNodeTwo).containsExactly(new RaftBatch(List.of(after, beat)));
     }
 
+    /**
+     * What a leader sends a follower it catches up (many AppendEntries of up to 1 MiB in one Ready) goes in frames of
+     * at most 4 MiB, not in one frame of its whole size: three AppendEntries of 3 MiB make three frames of three
+     * chunks each, delivered in order.
+     */
+    @Test
+    void manyAppendsInOneSendGoInFramesOfAtMostTheChunkingThreshold() throws Exception {
+        List<Message> received = register(receiver);
+        warm(sender, received);
+        toNodeTwo.clear();
+        List<Message> catchUp = List.of(append(1, 3 << 20), append(2, 3 << 20), append(3, 3 << 20));
+        send(sender, catchUp);
+        eventually("all delivered", WAIT, () -> received.size() == 3);
+        assertThat(received).containsExactlyElementsOf(catchUp);
+        List<FrameChunk> chunks = toNodeTwo.stream().filter(FrameChunk.class::isInstance).map(FrameChunk.class::cast)
+                .toList();
+        assertThat(chunks.stream().filter(c -> c.index() == 0).count()).as("frames").isEqualTo(3);
+        assertThat(chunks).allSatisfy(c -> assertThat(c.count()).isEqualTo(4));
+    }
+
     /** On a sharded node the large frame of one group goes in chunks; other groups' messages are not held behind it. */
     @Test
     void aLargeAppendOfOneGroupHoldsBackNeitherItsHeartbeatsNorOtherGroups() throws Exception {
