@@ -873,6 +873,31 @@ public final class EventBusTransport implements Transport {
     }
 
     /**
+     * Runs {@code next} once what {@code sender}'s frames wait for here is done (at once if nothing), and makes the
+     * sender's later frames wait for it too; the sender's entry goes when the last of them is done.
+     */
+    private static void behind(java.util.Map<Integer, Future<?>> decoding, int sender,
+            java.util.function.Function<io.vertx.core.AsyncResult<Object>, Future<?>> next) {
+        @SuppressWarnings("unchecked")
+        Future<Object> before = (Future<Object>) decoding.getOrDefault(sender, Future.succeededFuture());
+        Future<?> after = before.transform(ar -> next.apply(ar).map(v -> (Object) null));
+        decoding.put(sender, after);
+        after.onComplete(ar -> decoding.remove(sender, after));
+    }
+
+    /** The node that sent a frame (every message of a frame has the same sender). */
+    private static int sender(Object body) {
+        if (body instanceof GroupBatches frame) {
+            return frame.parts().isEmpty() || frame.parts().get(0).messages().isEmpty() ? 0
+                    : frame.parts().get(0).messages().get(0).from();
+        }
+        if (body instanceof RaftBatch batch) {
+            return batch.messages().isEmpty() ? 0 : batch.messages().get(0).from();
+        }
+        return ((Message) body).from();
+    }
+
+    /**
      * Looks again, on the consumer's context, once a partial frame could have expired, and again while any remain.
      */
     private void scheduleExpiry(Assembly assembly, java.util.concurrent.atomic.AtomicLong expiry,
@@ -918,9 +943,10 @@ public final class EventBusTransport implements Transport {
         // One address carries single messages and batches; a batch is handed over message by message, in order.
         String address = address(nodeId, group);
         Assembly assembly = new Assembly();
-        // The chunked frames being decoded (on a worker, as large ones were sent), one after the other in arrival order.
-        java.util.concurrent.atomic.AtomicReference<Future<?>> decoding =
-                new java.util.concurrent.atomic.AtomicReference<>(Future.succeededFuture());
+        // Per sender, its chunked frames being decoded (on a worker, as large ones were sent), one after the other in
+        // arrival order, and what waits behind them; a sender's entry goes once all of that is done. Senders do not
+        // wait for each other: order matters between what one node sends another, not across senders.
+        java.util.Map<Integer, Future<?>> decoding = new java.util.concurrent.ConcurrentHashMap<>();
         java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean(true);
         // The timer that gives up frames whose sender stopped sending their chunks (-1: none set).
         java.util.concurrent.atomic.AtomicLong expiry = new java.util.concurrent.atomic.AtomicLong(-1);
@@ -965,7 +991,7 @@ public final class EventBusTransport implements Transport {
                     }
                     return;
                 }
-                decoding.set(decoding.get().transform(previous -> vertx.executeBlocking(
+                behind(decoding, chunk.from(), previous -> vertx.executeBlocking(
                         fatalOnOutOfMemory(() -> GroupBatchesCodec.parse(Assembly.join(whole))), false)
                         .andThen(parsed -> {
                             if (parsed.failed()) {
@@ -978,10 +1004,11 @@ public final class EventBusTransport implements Transport {
                             } else if (open.get()) {
                                 dispatch(nodeId, parsed.result(), handler);
                             }
-                        })));
+                        }));
                 return;
             }
-            GroupBatches all = decoding.get().isComplete() ? null : asGroups(body);
+            Future<?> waitFor = decoding.get(sender(body));
+            GroupBatches all = waitFor == null || waitFor.isComplete() ? null : asGroups(body);
             GroupBatches held = all == null ? null : select(all, true);
             if (held != null) {
                 // A chunked frame is still being decoded (or what waits for one): the AppendEntries and snapshots of
@@ -991,11 +1018,12 @@ public final class EventBusTransport implements Transport {
                 if (rest != null) {
                     dispatch(nodeId, rest, handler);
                 }
-                decoding.set(decoding.get().andThen(ar -> {
+                behind(decoding, sender(body), previous -> {
                     if (open.get()) {
                         dispatch(nodeId, held, handler);
                     }
-                }));
+                    return Future.succeededFuture();
+                });
             } else if (body instanceof GroupBatches frame) {
                 dispatch(nodeId, frame, handler);
             } else if (body instanceof RaftBatch batch) {

@@ -278,6 +278,36 @@ class EventBusTransportTest {
      */
     @Test
     void anAppendArrivingWhileAChunkedFrameIsDecodedWaitsForIt() throws Exception {
+        AppendRequest large = append(2, 10, 4 << 20);
+        AppendRequest next = append(2, 11, 100);
+        List<Message> in = chunkedFrameThenBatch(large, new RaftBatch(List.of(next, hb(2, 1))));
+        eventually("everything delivered", () -> in.size() == 3);
+        // The heartbeat comes first when the batch is handled while the frame is decoded (most runs), last when the
+        // consumer's queue let the decode finish first; the AppendEntries keep their order either way.
+        assertThat(in).containsExactlyInAnyOrder(hb(2, 1), large, next);
+        assertThat(in.stream().filter(AppendRequest.class::isInstance).toList()).containsExactly(large, next);
+    }
+
+    /**
+     * Only what the same node sent waits behind a chunked frame being decoded: an AppendEntries from another node
+     * arriving meanwhile goes at once (review finding: every sender's waited).
+     */
+    @Test
+    void anotherSendersAppendDoesNotWaitForAChunkedFrame() throws Exception {
+        AppendRequest large = append(2, 10, 4 << 20);
+        AppendRequest fromThree = new AppendRequest(3, 2, 5, 10, 5, List.of(Entry.normal(11, 5, new byte[] {1})), 10);
+        List<Message> in = chunkedFrameThenBatch(large, new RaftBatch(List.of(fromThree, new Heartbeat(3, 2, 5, 0, 1))));
+        eventually("everything delivered", () -> in.size() == 3);
+        assertThat(in.get(2)).as("the frame from node 1, decoded after node 3's batch went").isEqualTo(large);
+    }
+
+    /**
+     * Node 2 on a context of its own: its event loop is held while a chunked frame of {@code large} (from node 1) and
+     * then {@code batch} are sent, so that they are all queued before it handles the first, and the batch is handled
+     * while the frame is being decoded (large enough that its decode takes far longer than the loop's step to the next
+     * message). Returns what node 2 takes.
+     */
+    private List<Message> chunkedFrameThenBatch(AppendRequest large, RaftBatch batch) throws Exception {
         for (Transport.Registration r : registrations) {
             await(r.close());
         }
@@ -286,9 +316,6 @@ class EventBusTransportTest {
         Promise<Transport.Registration> registered = Promise.promise();
         node.runOnContext(v -> transport.register(2, in::add).onComplete(registered));
         await(registered.future());
-        // Large enough that its decode takes far longer than the loop's step to the next message.
-        AppendRequest large = append(2, 10, 4 << 20);
-        AppendRequest next = append(2, 11, 100);
         byte[] frame = GroupBatchesCodec.frame(new GroupBatches(List.of(new GroupBatches.Part(0, List.of(large)))));
         int piece = 256 * 1024;
         int count = (frame.length + piece - 1) / piece;
@@ -311,16 +338,12 @@ class EventBusTransportTest {
                 vertx.eventBus().send(EventBusTransport.address(2),
                         new FrameChunk(1, 2, 1, i, count, frame.length, bytes), chunks);
             }
-            vertx.eventBus().send(EventBusTransport.address(2), new RaftBatch(List.of(next, hb(2, 1))),
+            vertx.eventBus().send(EventBusTransport.address(2), batch,
                     new io.vertx.core.eventbus.DeliveryOptions().setCodecName(RaftBatchCodec.NAME));
         } finally {
             gate.countDown(); // never leave the node's event loop held
         }
-        eventually("everything delivered", () -> in.size() == 3);
-        // The heartbeat comes first when the batch is handled while the frame is decoded (most runs), last when the
-        // consumer's queue let the decode finish first; the AppendEntries keep their order either way.
-        assertThat(in).containsExactlyInAnyOrder(hb(2, 1), large, next);
-        assertThat(in.stream().filter(AppendRequest.class::isInstance).toList()).containsExactly(large, next);
+        return in;
     }
 
     /**
