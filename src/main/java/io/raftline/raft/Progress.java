@@ -113,18 +113,21 @@ final class Progress {
      * takes longer than a heartbeat interval to arrive, and releasing it at every answer sent it again and again
      * while it travelled: an answer every 50 ms against a 64 MiB entry that needs a second or more on the way, each
      * copy encoded, written and decoded in full (review, 2026-12-04). Such a probe is given a heartbeat interval per
-     * {@code bytesPerHeartbeat} it carries before an answer releases it.
+     * {@code bytesPerHeartbeat} it carries before an answer releases it, and at most {@code maxWaitTicks}: the probe
+     * may have been lost after all (a frame given up on its way), and a small byte limit beside a large entry would
+     * otherwise make the wait minutes long.
      *
      * @param heartbeatTicks    ticks per heartbeat interval
      * @param bytesPerHeartbeat bytes one heartbeat interval is taken to carry (the AppendEntries byte limit)
+     * @param maxWaitTicks      the longest a large probe waits before an answer releases it
      */
-    void heartbeatAnswered(int heartbeatTicks, long bytesPerHeartbeat) {
+    void heartbeatAnswered(int heartbeatTicks, long bytesPerHeartbeat, int maxWaitTicks) {
         if (!probeSent || probeBytes <= bytesPerHeartbeat) {
             probeSent = false;
             return;
         }
         long intervals = (probeBytes + bytesPerHeartbeat - 1) / bytesPerHeartbeat;
-        if (probeTicks >= intervals * heartbeatTicks) {
+        if (probeTicks >= Math.min(intervals * heartbeatTicks, maxWaitTicks)) {
             probeSent = false;
         }
     }

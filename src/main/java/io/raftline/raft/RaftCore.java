@@ -1335,7 +1335,8 @@ public final class RaftCore {
             return;
         }
         pr.recentActive = true;
-        pr.heartbeatAnswered(config.heartbeatTicks(), config.maxBytesPerMessage());
+        // A large probe waits at most two maximum election timeouts for its answer before it may go again.
+        pr.heartbeatAnswered(config.heartbeatTicks(), config.maxBytesPerMessage(), 2 * config.electionTicksMax());
         if (pr.state == ReplicationState.REPLICATE && pr.inflights.full()) {
             pr.inflights.freeFirstOne();
         }

@@ -585,7 +585,13 @@ public final class EventBusTransport implements Transport {
             }
             busy = true;
             // It leaves the node only now: a partition set (or a node paused) since it was queued cuts it.
-            List<Message> going = sending.stillConnected(part.messages());
+            List<Message> going;
+            try {
+                going = sending.stillConnected(part.messages());
+            } catch (RuntimeException e) {
+                done(part, List.of(), null); // a drop listener that throws must not leave the lane busy
+                throw e;
+            }
             if (going.isEmpty()) {
                 done(part, List.of(), null);
                 return;
@@ -609,13 +615,11 @@ public final class EventBusTransport implements Transport {
         private void writeChunk(GroupBatches.Part part, List<Message> going, byte[] frame, long transfer, int index,
                 int count) {
             int sender = going.get(0).from();
-            if (index > 0) {
-                // A partition set (or a node paused) while the frame is on its way: the rest stays on this side.
-                String cut = sending.blocked(sender, peer);
-                if (cut != null) {
-                    done(part, going, cut);
-                    return;
-                }
+            // A partition set (or a node paused) while the frame was encoded or is on its way: the rest stays here.
+            String cut = sending.blocked(sender, peer);
+            if (cut != null) {
+                giveUp(part, going, cut);
+                return;
             }
             int from = index * CHUNK_BYTES;
             byte[] bytes = java.util.Arrays.copyOfRange(frame, from, Math.min(frame.length, from + CHUNK_BYTES));
@@ -626,7 +630,7 @@ public final class EventBusTransport implements Transport {
                     LOG.info("node {}: a chunk of a {}-byte frame to node {} was not written in {} ms; its {} messages"
                             + " are lost", sender, frame.length, peer, CHUNK_WRITE_TIMEOUT_MS, going.size());
                     writes++; // the write's late completion, if any, is ignored
-                    done(part, going, "unreachable");
+                    giveUp(part, going, "unreachable");
                 }
             });
             Future<Void> written;
@@ -636,7 +640,7 @@ public final class EventBusTransport implements Transport {
                 LOG.warn("a chunk to node {} could not be handed to the event bus", peer, e);
                 vertx.cancelTimer(timer);
                 writes++;
-                done(part, going, "unreachable");
+                giveUp(part, going, "unreachable");
                 return;
             }
             written.onComplete(ar -> flusher.runOnContext(v -> {
@@ -646,13 +650,22 @@ public final class EventBusTransport implements Transport {
                 vertx.cancelTimer(timer);
                 if (ar.failed()) {
                     LOG.debug("a chunk to node {} failed: {}", peer, ar.cause().getMessage());
-                    done(part, going, "unreachable");
+                    giveUp(part, going, "unreachable");
                 } else if (index + 1 < count) {
                     writeChunk(part, going, frame, transfer, index + 1, count);
                 } else {
                     done(part, List.of(), null);
                 }
             }));
+        }
+
+        /**
+         * A frame given up after it was counted for its receiver ({@link #queued}): it will not reach it (unless a
+         * write the timer gave up completes after all, which the count's floor of zero absorbs).
+         */
+        private void giveUp(GroupBatches.Part part, List<Message> going, String reason) {
+            taken(part.group(), peer, going.size());
+            done(part, going, reason);
         }
 
         /**
