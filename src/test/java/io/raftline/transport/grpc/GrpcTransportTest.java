@@ -97,11 +97,33 @@ class GrpcTransportTest {
         await(receiver.register(2, received::add));
     }
 
+    /**
+     * Closes both transports and Vert.x. A close that takes more than 10 s printed nothing but its timeout in the two
+     * CI runs where it happened (2026-12-04, after the frozen-peer test; never reproduced in 12 runs by hand, 4 of them
+     * on a loaded machine), so the stacks of every thread are printed when it does, and it gets 30 s more before the
+     * test fails: evidence for the cause next time, without failing a run on a close that was only slow.
+     */
     @AfterEach
     void stop() throws Exception {
-        await(sender.close());
-        await(receiver.close());
-        await(vertx.close());
+        closeWatched("the sender", sender.close());
+        closeWatched("the receiver", receiver.close());
+        closeWatched("Vert.x", vertx.close());
+    }
+
+    private static void closeWatched(String what, io.vertx.core.Future<Void> closing) throws Exception {
+        try {
+            await(closing);
+        } catch (io.raftline.verify.nemesis.Waits.TimedOutException e) {
+            StringBuilder dump = new StringBuilder("closing " + what + " took more than 10 s; every thread:\n");
+            for (var t : Thread.getAllStackTraces().entrySet()) {
+                dump.append('"').append(t.getKey().getName()).append("\" ").append(t.getKey().getState()).append('\n');
+                for (StackTraceElement f : t.getValue()) {
+                    dump.append("    at ").append(f).append('\n');
+                }
+            }
+            System.err.print(dump);
+            await(closing, java.time.Duration.ofSeconds(30));
+        }
     }
 
     /** Sends from a Vert.x context, as a node verticle does. */
