@@ -139,7 +139,10 @@ final class Progress {
         }
     }
 
-    /** Bookkeeping after sending {@code count} entries ending at {@code lastIndex}, {@code bytes} of data in all. */
+    /**
+     * Bookkeeping after sending {@code count} entries ending at {@code lastIndex}; {@code bytes} is their size, which
+     * only a probe keeps (the caller may pass 0 in other states).
+     */
     void sentEntries(int count, long lastIndex, long bytes) {
         switch (state) {
             case REPLICATE -> {

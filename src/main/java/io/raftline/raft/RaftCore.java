@@ -1583,8 +1583,10 @@ public final class RaftCore {
         }
         send(new AppendRequest(id, to, term, prevIndex, prevTerm, ents, log.committed()));
         long bytes = 0;
-        for (Entry e : ents) {
-            bytes += e.sizeBytes();
+        if (pr.state == ReplicationState.PROBE) { // only a probe's size is kept (Progress#heartbeatAnswered)
+            for (Entry e : ents) {
+                bytes += e.sizeBytes();
+            }
         }
         pr.sentEntries(ents.size(), ents.isEmpty() ? prevIndex : ents.get(ents.size() - 1).index(), bytes);
         return true;

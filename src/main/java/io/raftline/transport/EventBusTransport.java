@@ -499,10 +499,10 @@ public final class EventBusTransport implements Transport {
      */
     private final class BulkLane {
         private final int peer;
-        /** Group → its frames in this lane not written yet, counted by the group's replica before the hand-over. */
-        private final java.util.Map<Integer, java.util.concurrent.atomic.AtomicInteger> pending =
-                new java.util.concurrent.ConcurrentHashMap<>();
-        /** Group → its messages in this lane, not written yet (for {@link #queues}). */
+        /**
+         * Group → its messages in this lane, not written yet, counted by the group's replica before the hand-over: while
+         * above zero the group's AppendEntries and snapshots follow through the lane; {@link #queues} reports them.
+         */
         private final java.util.Map<Integer, java.util.concurrent.atomic.AtomicInteger> messages =
                 new java.util.concurrent.ConcurrentHashMap<>();
         /** Frames waiting for the lane, oldest first. Touched on {@link #flusher} only, as are the fields below. */
@@ -525,7 +525,7 @@ public final class EventBusTransport implements Transport {
          * {@code messages} when nothing is taken). Runs on the group's replica's context.
          */
         List<Message> divert(int g, List<Message> messages) {
-            java.util.concurrent.atomic.AtomicInteger inLane = pending.get(g);
+            java.util.concurrent.atomic.AtomicInteger inLane = this.messages.get(g);
             boolean following = inLane != null && inLane.get() > 0;
             if (!following && bulkBytes(messages) <= CHUNKED_ABOVE_BYTES) {
                 return messages;
@@ -539,7 +539,6 @@ public final class EventBusTransport implements Transport {
                 return messages;
             }
             List<GroupBatches.Part> frames = frames(g, bulk);
-            pending.computeIfAbsent(g, k -> new java.util.concurrent.atomic.AtomicInteger()).addAndGet(frames.size());
             this.messages.computeIfAbsent(g, k -> new java.util.concurrent.atomic.AtomicInteger())
                     .addAndGet(bulk.size());
             flusher.runOnContext(v -> {
@@ -561,7 +560,7 @@ public final class EventBusTransport implements Transport {
             List<Message> frame = new ArrayList<>();
             long bytes = 0;
             for (Message m : bulk) {
-                long size = bulkBytes(List.of(m));
+                long size = bulkBytes(m);
                 if (!frame.isEmpty() && bytes + size > CHUNKED_ABOVE_BYTES) {
                     frames.add(new GroupBatches.Part(g, frame));
                     frame = new ArrayList<>();
@@ -674,7 +673,6 @@ public final class EventBusTransport implements Transport {
          */
         private void done(GroupBatches.Part part, List<Message> lost, String reason) {
             busy = false;
-            pending.get(part.group()).decrementAndGet();
             messages.get(part.group()).addAndGet(-part.messages().size());
             snapshotLinks(part.group(), part.messages()).forEach(snapshotsInFlight::remove);
             try {
@@ -691,13 +689,20 @@ public final class EventBusTransport implements Transport {
     private static long bulkBytes(List<Message> messages) {
         long bytes = 0;
         for (Message m : messages) {
-            if (m instanceof io.raftline.raft.message.AppendRequest a) {
-                for (io.raftline.raft.Entry e : a.entries()) {
-                    bytes += e.data().length;
-                }
-            } else if (m instanceof SnapshotRequest r) {
-                bytes += r.snapshot().data().length;
+            bytes += bulkBytes(m);
+        }
+        return bytes;
+    }
+
+    /** Bytes of entry data or snapshot one message carries. */
+    private static long bulkBytes(Message m) {
+        long bytes = 0;
+        if (m instanceof io.raftline.raft.message.AppendRequest a) {
+            for (io.raftline.raft.Entry e : a.entries()) {
+                bytes += e.data().length;
             }
+        } else if (m instanceof SnapshotRequest r) {
+            bytes = r.snapshot().data().length;
         }
         return bytes;
     }
@@ -889,11 +894,10 @@ public final class EventBusTransport implements Transport {
      * Runs {@code next} once what {@code sender}'s frames wait for here is done (at once if nothing), and makes the
      * sender's later frames wait for it too; the sender's entry goes when the last of them is done.
      */
-    private static void behind(java.util.Map<Integer, Future<?>> decoding, int sender,
-            java.util.function.Function<io.vertx.core.AsyncResult<Object>, Future<?>> next) {
-        @SuppressWarnings("unchecked")
-        Future<Object> before = (Future<Object>) decoding.getOrDefault(sender, Future.succeededFuture());
-        Future<?> after = before.transform(ar -> next.apply(ar).map(v -> (Object) null));
+    private static void behind(java.util.Map<Integer, Future<Void>> decoding, int sender,
+            java.util.function.Function<io.vertx.core.AsyncResult<Void>, Future<?>> next) {
+        Future<Void> before = decoding.getOrDefault(sender, Future.succeededFuture());
+        Future<Void> after = before.transform(ar -> next.apply(ar).mapEmpty());
         decoding.put(sender, after);
         after.onComplete(ar -> decoding.remove(sender, after));
     }
@@ -959,7 +963,7 @@ public final class EventBusTransport implements Transport {
         // Per sender, its chunked frames being decoded (on a worker, as large ones were sent), one after the other in
         // arrival order, and what waits behind them; a sender's entry goes once all of that is done. Senders do not
         // wait for each other: order matters between what one node sends another, not across senders.
-        java.util.Map<Integer, Future<?>> decoding = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.Map<Integer, Future<Void>> decoding = new java.util.concurrent.ConcurrentHashMap<>();
         java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean(true);
         // The timer that gives up frames whose sender stopped sending their chunks (-1: none set).
         java.util.concurrent.atomic.AtomicLong expiry = new java.util.concurrent.atomic.AtomicLong(-1);
@@ -1020,7 +1024,7 @@ public final class EventBusTransport implements Transport {
                         }));
                 return;
             }
-            Future<?> waitFor = decoding.get(sender(body));
+            Future<Void> waitFor = decoding.get(sender(body));
             GroupBatches all = waitFor == null || waitFor.isComplete() ? null : asGroups(body);
             GroupBatches held = all == null ? null : select(all, true);
             if (held != null) {
