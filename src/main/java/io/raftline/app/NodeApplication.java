@@ -4,6 +4,7 @@ import io.raftline.config.RaftlineConfig;
 import io.raftline.server.ClusterVerticle;
 import io.raftline.server.Clustering;
 import io.raftline.server.Metrics;
+import io.raftline.server.NodeClusterManager;
 import io.vertx.core.Deployable;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
@@ -12,6 +13,7 @@ import io.vertx.launcher.application.HookContext;
 import io.vertx.launcher.application.VertxApplication;
 import io.vertx.launcher.application.VertxApplicationHooks;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
@@ -22,10 +24,20 @@ import java.util.function.Supplier;
  */
 final class NodeApplication extends VertxApplication implements VertxApplicationHooks {
 
+    /**
+     * How long a stopping node waits for the other members to let it leave the clustered event bus (a healthy
+     * cluster takes well under a second) before it leaves without them.
+     */
+    static final Duration LEAVE_GRACE = Duration.ofSeconds(5);
+
     private final RaftlineConfig config;
     private final PrintStream out;
     private final PrintStream err;
     private ClusterVerticle verticle;
+    /** The process's cluster manager when its event bus is clustered, else null. */
+    private NodeClusterManager clusterManager;
+    /** Ends the bound on a clustered stop once the stop is over (see {@link #beforeStoppingVertx}). */
+    private Runnable leaveBound = () -> { };
 
     NodeApplication(RaftlineConfig config, PrintStream out, PrintStream err) {
         super(Clustering.clustered(config) ? new String[] {"--cluster"} : new String[0], null, false, false);
@@ -37,8 +49,11 @@ final class NodeApplication extends VertxApplication implements VertxApplication
     @Override
     public VertxBuilder createVertxBuilder(VertxOptions options) {
         Metrics.enable(config.vertxOptions(options));
-        VertxBuilder builder = Clustering.clustered(config) ? Clustering.builder(config, options)
-                : Vertx.builder().with(options);
+        VertxBuilder builder = Vertx.builder().with(options);
+        if (Clustering.clustered(config)) {
+            clusterManager = Clustering.clusterManager(config);
+            builder = Clustering.builder(config, options, clusterManager);
+        }
         return builder.withMetrics(Metrics.factory());
     }
 
@@ -91,6 +106,27 @@ final class NodeApplication extends VertxApplication implements VertxApplication
         }
         err.println("raftline: cannot start node " + config.nodeId() + ": "
                 + (cause == null ? String.valueOf(t) : cause.getMessage()));
+    }
+
+    /**
+     * A node stops within {@link #LEAVE_GRACE} of the other members' answers, even when one of them does not answer
+     * at all: see {@link NodeClusterManager}.
+     */
+    @Override
+    public void beforeStoppingVertx(HookContext context) {
+        if (clusterManager != null) {
+            leaveBound = clusterManager.boundLeave(LEAVE_GRACE);
+        }
+    }
+
+    @Override
+    public void afterVertxStopped(HookContext context) {
+        leaveBound.run();
+    }
+
+    @Override
+    public void afterFailureToStopVertx(HookContext context, Throwable t) {
+        leaveBound.run();
     }
 
     @Override

@@ -108,6 +108,16 @@ public final class Clustering {
 
     /** A Vert.x builder whose event bus joins the other nodes' processes. */
     public static VertxBuilder builder(RaftlineConfig config, VertxOptions options) {
+        return builder(config, options, clusterManager(config));
+    }
+
+    /** The cluster manager of node {@code config.nodeId()}'s process. */
+    public static NodeClusterManager clusterManager(RaftlineConfig config) {
+        return new NodeClusterManager(hazelcastConfig(config), config.nodeId());
+    }
+
+    /** A Vert.x builder whose event bus joins the other nodes' processes through {@code manager}. */
+    public static VertxBuilder builder(RaftlineConfig config, VertxOptions options, HazelcastClusterManager manager) {
         NodeConfig self = config.node(config.nodeId()).orElseThrow();
         EventBusOptions bus = options.getEventBusOptions();
         // No frame size can be set here: Vert.x 5.0.7's clustered event bus buffers each inbound frame to the length
@@ -124,6 +134,6 @@ public final class Clustering {
             // connection. Revoked certificates neither (read once: the event bus cannot reload, docs/security.md).
             config.tls().withCrls(bus);
         }
-        return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcastConfig(config)));
+        return Vertx.builder().with(options).withClusterManager(manager);
     }
 }
