@@ -31,9 +31,7 @@ class ChildProcessStallTest {
     @Test
     void aStalledProcessIsStoppedAndNeverLeftStopped() throws Exception {
         Path out = Path.of("target", "verify", "process-stall");
-        NemesisOptions options = NemesisOptions.builder().mode(NemesisOptions.Mode.PROCESSES)
-                .duration(Duration.ofSeconds(10)).seed(3).out(out).build();
-        ChildProcessCluster cluster = ChildProcessCluster.start(options, out, out.resolve(RunReport.EVENTS_FILE));
+        ChildProcessCluster cluster = start(out, 3, "eventbus");
         ProcessHandle stalled;
         try {
             int leader = Waits.await(cluster.leader(), Duration.ofSeconds(30));
@@ -74,12 +72,8 @@ class ChildProcessStallTest {
     @ParameterizedTest(name = "over {0}")
     @ValueSource(strings = {"eventbus", "grpc"})
     void aNodeStopsPromptlyWhileAPeerIsStalledAndTheOthersCarryOn(String transport) throws Exception {
-        Path out = Path.of("target", "verify", "process-stall-stop-" + transport);
-        NemesisOptions options = NemesisOptions.builder().mode(NemesisOptions.Mode.PROCESSES)
-                .duration(Duration.ofSeconds(10)).seed(5).out(out).build();
-        ChildProcessCluster cluster = ChildProcessCluster.builder(
-                ClusterConfigs.forRun(options).put("transport", transport), out.resolve("processes"))
-                .recording(out.resolve(RunReport.EVENTS_FILE)).start();
+        ChildProcessCluster cluster = start(Path.of("target", "verify", "process-stall-stop-" + transport), 5,
+                transport);
         try {
             int leader = Waits.await(cluster.leader(), Duration.ofSeconds(30));
             assertThat(leader).isPositive();
@@ -114,10 +108,7 @@ class ChildProcessStallTest {
      */
     @Test
     void aNodeRestartedWhileAnotherIsStalledServesAndTheStalledOneCatchesUpOnceContinued() throws Exception {
-        Path out = Path.of("target", "verify", "process-stall-restart");
-        NemesisOptions options = NemesisOptions.builder().mode(NemesisOptions.Mode.PROCESSES)
-                .duration(Duration.ofSeconds(10)).seed(7).out(out).build();
-        ChildProcessCluster cluster = ChildProcessCluster.start(options, out, out.resolve(RunReport.EVENTS_FILE));
+        ChildProcessCluster cluster = start(Path.of("target", "verify", "process-stall-restart"), 7, "eventbus");
         try {
             int leader = Waits.await(cluster.leader(), Duration.ofSeconds(30));
             assertThat(leader).isPositive();
@@ -160,6 +151,14 @@ class ChildProcessStallTest {
         } finally {
             cluster.close();
         }
+    }
+
+    /** Three node processes over {@code transport} ({@code eventbus} or {@code grpc}), their output in {@code out}. */
+    private static ChildProcessCluster start(Path out, long seed, String transport) throws Exception {
+        NemesisOptions options = NemesisOptions.builder().mode(NemesisOptions.Mode.PROCESSES)
+                .duration(Duration.ofSeconds(10)).seed(seed).out(out).build();
+        return ChildProcessCluster.builder(ClusterConfigs.forRun(options).put("transport", transport),
+                out.resolve("processes")).recording(out.resolve(RunReport.EVENTS_FILE)).start();
     }
 
     /** Waits until the nodes that answer name a leader other than {@code not}. */
