@@ -225,6 +225,59 @@ class EventBusTransportTest {
         assertThat(onBus(3)).hasSize(1);
     }
 
+    /**
+     * A send the bus answers with an exception (Vert.x 5.0.7's clustered bus threw "Promise already completed" from a
+     * send once, as a stopped process continued after a peer had left) loses its frame, as Raft expects of any message,
+     * and frees the link of the snapshot it carried: left taken, no snapshot could go to that peer again.
+     */
+    @Test
+    void aSnapshotFrameTheBusThrowsOnFreesItsLinkForTheNextSnapshot() throws Exception {
+        // The same Vert.x, whose event bus throws from the first snapshot frame a producer writes (the clustered bus's
+        // throw came out of the send itself, which an interceptor cannot reproduce: Vert.x catches what those throw).
+        java.util.concurrent.atomic.AtomicBoolean throwOnce = new java.util.concurrent.atomic.AtomicBoolean(true);
+        io.vertx.core.eventbus.EventBus real = vertx.eventBus();
+        io.vertx.core.eventbus.EventBus throwing = proxy(io.vertx.core.eventbus.EventBus.class, real, (m, args) -> {
+            Object r = m.invoke(real, args);
+            if (!m.getName().equals("sender")) {
+                return r;
+            }
+            io.vertx.core.eventbus.MessageProducer<?> producer = (io.vertx.core.eventbus.MessageProducer<?>) r;
+            return proxy(io.vertx.core.eventbus.MessageProducer.class, producer, (pm, pargs) -> {
+                if (pm.getName().equals("write") && throwOnce.getAndSet(false)) {
+                    throw new IllegalStateException("Promise already completed");
+                }
+                return pm.invoke(producer, pargs);
+            });
+        });
+        Vertx vertxThrowing = proxy(Vertx.class, vertx, (m, args) -> m.getName().equals("eventBus") && args == null
+                ? throwing : m.invoke(vertx, args));
+        EventBusTransport sender = new EventBusTransport(vertxThrowing, conditioner,
+                (m, reason) -> drops.add(m.describe() + ":" + reason));
+        OnContext.run(senderContext, () -> sender.sendAll(List.of(snapshot(2, 100))));
+        assertThat(throwOnce).as("the bus threw on the first snapshot").isFalse();
+        OnContext.run(senderContext, () -> sender.sendAll(List.of(snapshot(2, 120))));
+        eventually("the next snapshot delivered", () -> received.get(2).size() == 1);
+        assertThat(received.get(2)).containsExactly(snapshot(2, 120));
+        assertThat(drops).noneMatch(d -> d.endsWith(":snapshot in flight"));
+    }
+
+    /** What a proxy does with a call: the method and its arguments (null for none). */
+    private interface Call {
+        Object on(java.lang.reflect.Method m, Object[] args) throws Throwable;
+    }
+
+    /** An object of interface {@code type} whose calls go to {@code call}, with the target's exceptions unwrapped. */
+    private static <T> T proxy(Class<T> type, Object target, Call call) {
+        return type.cast(java.lang.reflect.Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
+                (p, m, args) -> {
+                    try {
+                        return call.on(m, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                }));
+    }
+
     private static SnapshotRequest snapshot(int to, long index) {
         return new SnapshotRequest(1, to, 5, new Snapshot(new SnapshotMetadata(index, 4, List.of(1, 2, 3)),
                 new byte[4096]));
