@@ -30,15 +30,15 @@ import org.slf4j.LoggerFactory;
  * never caught up (measured: not in 80 s, in a run where nothing else was wrong). On a merge this manager asks the map
  * again for every address the bus looked up and hands the answers to the bus, as the map's events would have.
  *
- * <p><b>A stop does not wait on a member that does not answer.</b>
- * <p>Closing a clustered Vert.x removes the process's event-bus subscriptions from Hazelcast's map and then leaves
- * gracefully, and both need the members that own the map's partitions to answer. A member that is alive but silent
- * (stopped with {@code SIGSTOP}, frozen in a long pause, behind a firewall that drops packets) holds them until
- * Hazelcast declares it dead ({@link Clustering#NO_HEARTBEAT_SECONDS} after it fell silent; 60 s by Hazelcast's
- * default, with which a node asked to stop 3 s after a peer's {@code SIGSTOP} took 58 s to exit: 2026-12-04, Vert.x
- * 5.0.7, Hazelcast 5.3.8), and a graceful leave may wait longer still for the partitions to move. Nothing of Raft needs that agreement: every
- * acknowledged write is on disk before it is acknowledged, and the other members treat a member that leaves without
- * it as they treat a {@code kill -9}. So {@link #boundLeave} gives the graceful leave a grace period, after which
+ * <p><b>A stop does not wait on a member that does not answer.</b> Closing a clustered Vert.x removes the process's
+ * event-bus subscriptions from Hazelcast's map and then leaves gracefully, and both need the members that own the
+ * map's partitions to answer. A member that is alive but silent (stopped with {@code SIGSTOP}, frozen in a long pause,
+ * behind a firewall that drops packets) holds them until Hazelcast declares it dead ({@link
+ * Clustering#NO_HEARTBEAT_SECONDS} after it fell silent; 60 s by Hazelcast's default, with which a node asked to stop
+ * 3 s after a peer's {@code SIGSTOP} took 58 s to exit: 2026-12-04, Vert.x 5.0.7, Hazelcast 5.3.8), and a graceful
+ * leave may wait longer still for the partitions to move. Nothing of Raft needs that agreement: every acknowledged
+ * write is on disk before it is acknowledged, and the other members treat a member that leaves without it as they
+ * treat a {@code kill -9}. So {@link #boundLeave} gives the graceful leave a grace period, after which
  * the member is terminated (Hazelcast's leave without agreement) and the stop goes on; the subscription removals
  * and the leave it cut short are reported as done (they are: the member is gone) rather than as the errors Vert.x
  * would otherwise log.
@@ -116,7 +116,7 @@ public final class NodeClusterManager extends HazelcastClusterManager {
      * Gives the event bus the current subscribers of every address it keeps a route for, as after a merge; addresses it
      * no longer keeps are forgotten.
      */
-    void refreshRoutes() {
+    private void refreshRoutes() {
         RegistrationListener listener = routes;
         if (listener == null) {
             return;

@@ -28,6 +28,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Tag("slow")
 class ChildProcessStallTest {
 
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
     @Test
     void aStalledProcessIsStoppedAndNeverLeftStopped() throws Exception {
         Path out = Path.of("target", "verify", "process-stall");
@@ -173,23 +175,25 @@ class ChildProcessStallTest {
     }
 
     private static HttpResponse<String> post(URI node, String path, String json) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(node.resolve(path))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json))
-                .timeout(Duration.ofSeconds(15)).build(), HttpResponse.BodyHandlers.ofString());
+        return send(HttpRequest.newBuilder(node.resolve(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).timeout(Duration.ofSeconds(15)));
     }
 
     private static HttpResponse<String> put(URI node, String key, String value) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(node.resolve("/v1/kv/" + key))
-                .PUT(HttpRequest.BodyPublishers.ofString(value)).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return send(HttpRequest.newBuilder(node.resolve("/v1/kv/" + key))
+                .PUT(HttpRequest.BodyPublishers.ofString(value)).timeout(Duration.ofSeconds(10)));
     }
 
     /** The node's own copy of a key ({@code consistency=stale}), null unless it has one. */
     private static String staleGet(URI node, String key) throws Exception {
-        HttpResponse<String> got = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                node.resolve("/v1/kv/" + key + "?consistency=stale")).timeout(Duration.ofSeconds(5)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> got = send(HttpRequest.newBuilder(node.resolve("/v1/kv/" + key + "?consistency=stale"))
+                .timeout(Duration.ofSeconds(5)));
         return got.statusCode() == 200 ? got.body() : null;
+    }
+
+    /** One client for every request of the class: each client has a selector thread of its own. */
+    private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** The live child process of this JVM that runs node {@code id} of the cluster in {@code out}. */
