@@ -486,12 +486,20 @@ public final class KvStateMachine {
      * How much a command would grow {@link #dataBytes()} if it were applied now, assuming every write in it happens
      * (a transaction's puts, whichever branch; an increment's value at its longest; comparisons and preconditions are
      * not evaluated): an upper bound, so a
-     * quota check with it never lets the key space grow past the quota by this command. Deletes count 0.
+     * quota check with it never lets the key space grow past the quota by this command. Deletes count 0, and so does a
+     * command whose idempotency key the table holds: it writes nothing (a retry is answered with the first result,
+     * any other use of the key is refused), and a quota check must not refuse a retry of a write that was applied.
+     * The record may be forgotten (evicted or expired) before the command applies; it then applies as a new write,
+     * as writes already in flight do past a quota check.
      *
      * @param command the command
      * @return bytes, possibly negative (a put that shrinks a value)
      */
     public long growth(KvCommand command) {
+        String idempotencyKey = command.idempotencyKey();
+        if (idempotencyKey != null && idempotency.lookup(idempotencyKey) != null) {
+            return 0;
+        }
         if (command instanceof KvCommand.Put put) {
             KvEntry current = byKey.get(put.key());
             return sizeOf(put.key(), put.valueLength())

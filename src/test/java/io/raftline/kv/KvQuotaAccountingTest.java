@@ -55,4 +55,21 @@ class KvQuotaAccountingTest {
         assertThat(kv.growth(new KvCommand.Txn(List.of(), List.of(new TxnOp.Put("x", bytes(9))),
                 List.of(new TxnOp.Put("y", bytes(19)), new TxnOp.Put("a", bytes(10)))))).isEqualTo(20);
     }
+
+    @Test
+    void aRetryOfARecordedWriteGrowsNothingForItWritesNothing() {
+        KvStateMachine kv = new KvStateMachine();
+        KvCommand.Put first = new KvCommand.Put("a", bytes(100), KvCommand.UNCONDITIONAL, "req-1");
+        kv.apply(1, first);
+        kv.apply(2, new KvCommand.Delete("a"));
+        // Applied now, the retry would be answered from the record (revision 1) and write nothing: growth 0, where
+        // counting it as a put of 101 bytes made a quota check refuse the retry of a write that was applied.
+        assertThat(kv.growth(first)).isZero();
+        long before = kv.dataBytes();
+        assertThat(kv.apply(3, first).revision()).isEqualTo(1);
+        assertThat(kv.dataBytes()).isEqualTo(before);
+        // Another request under the key is refused and writes nothing either; a new key is counted as before.
+        assertThat(kv.growth(new KvCommand.Put("b", bytes(7), KvCommand.UNCONDITIONAL, "req-1"))).isZero();
+        assertThat(kv.growth(new KvCommand.Put("b", bytes(7), KvCommand.UNCONDITIONAL, "req-2"))).isEqualTo(8);
+    }
 }

@@ -267,8 +267,19 @@ public final class KvApi {
         });
     }
 
-    /** {@code POST /v1/txn}: one transaction, applied atomically in one log entry ({@link TxnJson}). */
+    /**
+     * {@code POST /v1/txn}: one transaction, applied atomically in one log entry ({@link TxnJson}). A transaction
+     * carries no idempotency key, so an {@code Idempotency-Key} header is refused rather than ignored: the client that
+     * sends one means its retries to be applied once, and each would be applied again (gRPC refuses a transaction
+     * operation's {@code idempotency_key} the same way).
+     */
     private void txn(RoutingContext ctx) {
+        if (ctx.request().headers().contains("Idempotency-Key")) {
+            HttpErrors.badRequest(ctx, "a transaction takes no Idempotency-Key header: it would be ignored and a retry"
+                    + " applied again; make a retry safe with the transaction's comparisons (the revision the first"
+                    + " attempt would change)");
+            return;
+        }
         if (!HttpErrors.requireJson(ctx)) {
             return;
         }

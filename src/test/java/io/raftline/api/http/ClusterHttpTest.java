@@ -656,6 +656,14 @@ class ClusterHttpTest {
             assertThat(refused.statusCode()).as(bad[0]).isEqualTo(400);
             assertThat(refused.bodyAsJsonObject().getString("message")).as(bad[0]).contains(bad[1]);
         }
+        // A transaction has no idempotency key: the header is refused, not ignored (each retry would apply again).
+        String keyed = "{\"success\":[{\"put\":{\"key\":\"" + a + "\",\"value\":\"once\"}}]}";
+        HttpResponse<Buffer> withKey = send(HttpMethod.POST, cluster.nodeUrl(follower) + "/v1/txn",
+                Buffer.buffer(keyed), MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", "t-1")
+                        .add("Content-Type", "application/json"));
+        assertThat(withKey.statusCode()).isEqualTo(400);
+        assertThat(withKey.bodyAsJsonObject().getString("message")).contains("Idempotency-Key");
+        assertThat(get(follower, "/v1/kv/" + a).bodyAsString()).isNotEqualTo("once");
     }
 
     @Test
