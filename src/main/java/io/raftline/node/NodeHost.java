@@ -990,6 +990,12 @@ public final class NodeHost {
             endTransfer(new NodeRequestException(Reason.TIMEOUT, core.leader(), "node " + transferTarget
                     + " did not take over within " + options.requestTimeoutMs() + " ms"));
         }
+        if (store.compactionPressureBytes() > config.maxLogSizeBytes() / 2) {
+            // The check after each Ready is never reached by a group that has none (idle, or quiet: its ticks change
+            // nothing). On a node's shared log such a group's entries in the oldest segment held every group's
+            // segments while the others wrote, until max_log_size_bytes refused every write of the node.
+            maybeSnapshot();
+        }
         flush();
     }
 

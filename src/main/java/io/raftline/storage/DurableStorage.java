@@ -147,16 +147,35 @@ public final class DurableStorage implements Storage {
         long last = base;
         long termAtBase = baseTerm;
         HardState hs = HardState.EMPTY;
+        // A gap past the snapshot not closed yet: its first missing index (0: none), and what the error would say.
+        long gapAt = 0;
+        String gap = null;
         for (WalRecord r : records) {
             if (r instanceof WalRecord.EntryRecord er) {
                 Entry e = er.entry();
                 long i = e.index();
-                if (i > last + 1) {
-                    if (i > base + 1) {
-                        throw new StorageException("log gap during recovery: entry " + i + " follows " + last
-                                + " (snapshot at " + base + "); the snapshot file that covered the gap is missing or"
-                                + " damaged");
+                if (gapAt > 0) {
+                    if (i > gapAt) {
+                        // Still past the gap: an entry that a later record must overwrite for the log to be whole.
+                        last = i;
+                        continue;
                     }
+                    // Overwritten from the gap or before it on: what followed the gap is gone, and the tail is whole
+                    // again up to here.
+                    gapAt = 0;
+                    gap = null;
+                } else if (i > last + 1 && i > base + 1) {
+                    // Dead entries hold no segment (Wal.noteRecord): a segment whose entries were all covered by the
+                    // snapshot or overwritten is deleted, and entries an overwrite made dead may still follow it in a
+                    // later segment, their predecessors gone with it. Such entries are followed by the overwrite, which
+                    // closes the gap; a gap still open at the end is a loss.
+                    gapAt = last + 1;
+                    gap = "log gap during recovery: entry " + i + " follows " + last + " (snapshot at " + base
+                            + "); the snapshot file that covered the gap is missing or damaged";
+                    last = i;
+                    continue;
+                }
+                if (i > last + 1) {
                     // The snapshot covers every missing entry: a segment that only held covered entries is gone (the
                     // unlinks of a compaction reach the disk in any order at a power cut) and nothing needed went with
                     // it. Segments go only once a snapshot covering them is recorded, so the log held the snapshot's
@@ -178,6 +197,8 @@ public final class DurableStorage implements Storage {
             } else if (r instanceof WalRecord.HardStateRecord h) {
                 hs = h.hardState();
             } else if (r instanceof WalRecord.SnapshotInstalledRecord si) {
+                gapAt = 0;
+                gap = null;
                 if (si.index() > base) {
                     throw new StorageException("the write-ahead log records that a snapshot at " + si.index() + "@"
                             + si.term() + " replaced the log, but the newest valid snapshot file is at " + base
@@ -188,6 +209,9 @@ public final class DurableStorage implements Storage {
                 termAtBase = si.index() == base ? si.term() : NONE;
             }
             // A SnapshotRecord (compaction) changes nothing in the log: entries after it stay.
+        }
+        if (gap != null) {
+            throw new StorageException(gap);
         }
         boolean unrecorded = termAtBase != baseTerm;
         if (!tail.isEmpty() && unrecorded) {

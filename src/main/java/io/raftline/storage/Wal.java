@@ -74,8 +74,10 @@ public final class Wal implements Closeable, WalLog {
     }
 
     /**
-     * One segment file and, per group whose records it holds, the highest entry index of that group in it (a log of
-     * one group only ever has group 0; the groups of a {@link SharedWal} are told apart by {@link WalRecord.Tagged}).
+     * One segment file and, per group whose live entries it holds, the highest index of them (a log of one group only
+     * ever has group 0; the groups of a {@link SharedWal} are told apart by {@link WalRecord.Tagged}). Entries that
+     * later records made dead do not count (see {@link #noteRecord}): the map is lowered when that happens, on the
+     * log's one thread.
      */
     private record Segment(long seq, Path path, Map<Integer, Long> maxEntryIndex) {
     }
@@ -89,6 +91,10 @@ public final class Wal implements Closeable, WalLog {
     private Disk.AppendFile current;
     private long currentSize;
     private Map<Integer, Long> currentMaxIndex = new HashMap<>();
+    /**
+     * Per group, the index of the last entry written: an entry at or below it overwrites (see {@link #noteRecord}).
+     */
+    private final Map<Integer, Long> lastEntryIndex = new HashMap<>();
     /** The current segment's salt, mixed into every record's checksum. */
     private byte[] currentSalt;
     private long closedBytes;
@@ -127,6 +133,7 @@ public final class Wal implements Closeable, WalLog {
             List<String> notes = new ArrayList<>();
             long truncated = 0;
             List<Segment> segments = new ArrayList<>();
+            List<List<WalRecord>> segmentRecords = new ArrayList<>();
             ReadResult lastRead = null;
             for (int i = 0; i < files.size(); i++) {
                 boolean last = i == files.size() - 1;
@@ -155,23 +162,32 @@ public final class Wal implements Closeable, WalLog {
                     truncated += size - r.tornAt;
                 }
                 records.addAll(r.records);
-                segments.add(new Segment(seq, f, r.maxEntryIndex));
+                segments.add(new Segment(seq, f, new HashMap<>()));
+                segmentRecords.add(r.records);
                 lastRead = r;
             }
             Wal wal = new Wal(disk, dir, segmentBytes, new Recovery(records, truncated, notes));
             if (segments.isEmpty()) {
                 wal.startSegment(1);
             } else {
-                Segment lastSeg = segments.remove(segments.size() - 1);
-                for (Segment s : segments) {
-                    wal.closed.add(s);
-                    wal.closedBytes += disk.size(s.path);
+                // Each segment's live maxima, as appends noted them, overwrites included: the segments in order, each
+                // current while its records are noted, then closed.
+                for (int i = 0; i < segments.size(); i++) {
+                    Segment s = segments.get(i);
+                    wal.currentMaxIndex = s.maxEntryIndex;
+                    for (WalRecord r : segmentRecords.get(i)) {
+                        wal.noteRecord(r);
+                    }
+                    if (i < segments.size() - 1) {
+                        wal.closed.add(s);
+                        wal.closedBytes += disk.size(s.path);
+                    }
                 }
+                Segment lastSeg = segments.get(segments.size() - 1);
                 wal.currentSeq = lastSeg.seq;
                 wal.currentPath = lastSeg.path;
                 wal.current = disk.open(lastSeg.path, Disk.OpenMode.EXISTING);
                 wal.currentSize = wal.current.size();
-                wal.currentMaxIndex = new HashMap<>(lastSeg.maxEntryIndex);
                 wal.currentSalt = lastRead.salt;
                 // What we just read may be only in the page cache: a process killed between its write and its
                 // fsync leaves it there. The node will act on it (a leader re-sending these entries finds them
@@ -275,7 +291,7 @@ public final class Wal implements Closeable, WalLog {
                     WalRecord.writeBody(r, buf);
                     int sum = checksum(crc, currentSalt, buf.array(), start + WalRecord.HEADER_BYTES, body);
                     buf.putInt(start, body).putInt(start + 4, sum);
-                    noteEntry(currentMaxIndex, r);
+                    noteRecord(r);
                 }
                 buf.flip();
                 writing = true;
@@ -411,11 +427,45 @@ public final class Wal implements Closeable, WalLog {
         return true;
     }
 
-    /** Records an entry record's index (tagged or not) in a segment's per-group maxima. */
-    private static void noteEntry(Map<Integer, Long> maxIndex, WalRecord r) {
-        if (WalRecord.untagged(r) instanceof WalRecord.EntryRecord e) {
-            maxIndex.merge(WalRecord.groupOf(r), e.entry().index(), Math::max);
+    /**
+     * Notes a record written to the current segment (or read from it at open) in the segments' per-group maxima. An
+     * entry goes to the current segment's. An entry at or below its group's last written index overwrites: Raft cut
+     * the group's log there (a new leader replaced entries that never committed), and replay lets the later entry
+     * win, so the entries from its index on that earlier records hold are dead and every segment's maximum of that
+     * group is lowered below it. A snapshot installed from the leader replaced the group's whole log: nothing above its
+     * index written before stays live. Without this a group whose uncommitted tail was overwritten kept the segments
+     * holding that tail until it wrote past the tail's end again, which on a shared log an idle group never does: its
+     * dead entries held every group's segments and the node's log grew to {@code max_log_size_bytes}, which refuses
+     * every write. Lowering is safe because a segment is deleted only after everything appended is synced (the callers
+     * of {@link #deleteCoveredSegments} and {@link #deleteSegmentsUpTo} sync first): the overwriting records are then
+     * durable, and what the segment still holds live is covered by the group's snapshot.
+     */
+    private void noteRecord(WalRecord r) {
+        WalRecord inner = WalRecord.untagged(r);
+        int group = WalRecord.groupOf(r);
+        if (inner instanceof WalRecord.EntryRecord e) {
+            long index = e.entry().index();
+            Long last = lastEntryIndex.put(group, index);
+            if (last != null && index <= last) {
+                liveUpTo(group, index - 1);
+            }
+            currentMaxIndex.merge(group, index, Math::max);
+        } else if (inner instanceof WalRecord.SnapshotInstalledRecord installed) {
+            liveUpTo(group, installed.index());
+            lastEntryIndex.put(group, installed.index());
         }
+    }
+
+    /** Lowers {@code group}'s maximum to {@code index} in every segment so far (dropped at 0: no live entry). */
+    private void liveUpTo(int group, long index) {
+        for (Segment s : closed) {
+            lower(s.maxEntryIndex, group, index);
+        }
+        lower(currentMaxIndex, group, index);
+    }
+
+    private static void lower(Map<Integer, Long> maxIndex, int group, long index) {
+        maxIndex.computeIfPresent(group, (g, max) -> index <= 0 ? null : Math.min(max, index));
     }
 
     /** Bytes on disk over all segments. */
@@ -459,7 +509,7 @@ public final class Wal implements Closeable, WalLog {
     private void roll() throws IOException {
         current.force(false);
         current.close();
-        closed.add(new Segment(currentSeq, currentPath, Map.copyOf(currentMaxIndex)));
+        closed.add(new Segment(currentSeq, currentPath, currentMaxIndex));
         closedBytes += currentSize;
         startSegment(currentSeq + 1);
     }
@@ -506,8 +556,7 @@ public final class Wal implements Closeable, WalLog {
      * @param version the segment's format
      * @param salt    its salt (null in format 1)
      */
-    private record ReadResult(List<WalRecord> records, long tornAt, String tornWhy, Map<Integer, Long> maxEntryIndex,
-            int version, byte[] salt) {
+    private record ReadResult(List<WalRecord> records, long tornAt, String tornWhy, int version, byte[] salt) {
     }
 
     private static ReadResult readSegment(byte[] bytes, Path f, long seq, boolean last) {
@@ -551,11 +600,10 @@ public final class Wal implements Closeable, WalLog {
             // like a short header, and nothing acknowledged was in it.
             if (last && allZero(bytes, SEGMENT_HEADER_BYTES, bytes.length)
                     && !validRecordAfter(bytes, V1_SEGMENT_HEADER_BYTES, null)) {
-                return new ReadResult(out, 0, "", Map.of(), version, null);
+                return new ReadResult(out, 0, "", version, null);
             }
             throw new WalCorruptionException(f, badAt, bad);
         }
-        Map<Integer, Long> maxIndex = new HashMap<>();
         int pos = headerBytes;
         CRC32C crc = new CRC32C();
         while (pos < bytes.length) {
@@ -591,19 +639,18 @@ public final class Wal implements Closeable, WalLog {
                     long hole = zeroSectorOverlapping(bytes, pos, end);
                     if (hole >= 0) {
                         return new ReadResult(out, pos, ", its pages reached the disk out of order: the sector at "
-                                + hole + " is zeros", maxIndex, version, salt);
+                                + hole + " is zeros", version, salt);
                     }
                     if (!validRecordAfter(bytes, pos + 1, salt)) {
-                        return new ReadResult(out, pos, "", maxIndex, version, salt);
+                        return new ReadResult(out, pos, "", version, salt);
                     }
                 }
                 throw new WalCorruptionException(f, pos, problem);
             }
             out.add(rec);
-            noteEntry(maxIndex, rec);
             pos += WalRecord.HEADER_BYTES + len;
         }
-        return new ReadResult(out, -1, "", maxIndex, version, salt);
+        return new ReadResult(out, -1, "", version, salt);
     }
 
     /** Whether bytes {@code from} (inclusive) to {@code to} (exclusive) are all zero. */

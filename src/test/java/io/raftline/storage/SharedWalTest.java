@@ -279,6 +279,73 @@ class SharedWalTest {
         assertThat(r.group(0).firstIndex()).isEqualTo(13);
     }
 
+    @Test
+    void entriesAGroupOverwroteOrReplacedWithASnapshotHoldNoSegmentAfterARestartToo() {
+        SimDisk disk = new SimDisk(8);
+        Node n = open(disk);
+        // Group 2 led in term 1 and appended 11..20, which never committed: the leader of term 2 replaced them.
+        writeAndApply(n.group(2), entries(1, 20, 1, "old"), new HardState(1, 1, 10));
+        writeAndApply(n.group(2), entries(11, 12, 2, "new"), new HardState(2, 2, 12));
+        // Group 1, a follower with a divergent 1..9, gets a snapshot at 5 from its leader: its whole log replaced.
+        writeAndApply(n.group(1), entries(1, 9, 1, "div"), new HardState(1, 1, 0));
+        Snapshot received = new Snapshot(new SnapshotMetadata(5, 2, List.of(1, 2, 3)), new byte[] {5});
+        n.group(1).writeSnapshot(received);
+        n.group(1).applyWritten(received, List.of(), new HardState(2, 0, 5));
+        // Both snapshot all they hold, then stay idle: nothing they wrote is live beyond their snapshots.
+        compact(n.group(2), 12, 2);
+        assertThat(n.group(2).compactionPressureBytes()).as("group 2's dead entries 13..20").isZero();
+        assertThat(n.group(1).compactionPressureBytes()).as("group 1's replaced entries 6..9").isZero();
+        // Group 0 writes on; the process dies before it compacts, and the log's maxima are read from the files.
+        for (long i = 1; i <= 100; i += 4) {
+            writeAndApply(n.group(0), entries(i, i + 3, 1, "v"), new HardState(1, 1, i + 3));
+        }
+        disk.powerCut();
+
+        Node r = open(disk);
+        assertThat(r.group(2).snapshot().index()).isEqualTo(12);
+        assertThat(r.group(2).lastIndex()).isEqualTo(12);
+        assertThat(r.group(1).snapshot().index()).isEqualTo(5);
+        assertThat(r.group(1).lastIndex()).isEqualTo(5);
+        assertThat(r.group(2).compactionPressureBytes()).isZero();
+        assertThat(r.group(1).compactionPressureBytes()).isZero();
+        // Group 0's compaction frees every segment: the idle groups' dead entries held them all before (the node's
+        // log then grew until max_log_size_bytes refused every write of every group).
+        compact(r.group(0), 100, 1);
+        assertThat(r.group(0).walBytes()).isLessThan(2 * SEGMENT_BYTES);
+        disk.powerCut();
+
+        Node again = open(disk);
+        assertThat(again.group(2).lastIndex()).isEqualTo(12);
+        assertThat(again.group(2).hardState()).isEqualTo(new HardState(2, 2, 12));
+        assertThat(again.group(1).lastIndex()).isEqualTo(5);
+        assertThat(again.group(0).lastIndex()).isEqualTo(100);
+    }
+
+    @Test
+    void aSegmentOfCoveredAndOverwrittenEntriesGoesAndTheOverwrittenOnesAfterItReplayAsOverwritten() {
+        SimDisk disk = new SimDisk(9);
+        Node n = open(disk);
+        // Segment 1: group 1's entries 1..8 of term 1, the last uncommitted, and a large entry of group 0 filling it.
+        writeAndApply(n.group(1), entries(1, 8, 1, "a"), new HardState(1, 1, 7));
+        writeAndApply(n.group(0), List.of(Entry.normal(1, 1, new byte[300])), new HardState(1, 1, 1));
+        // Segment 2: group 1's 9 and 10 of term 1, then the leader of term 2 overwrites from 8 on.
+        writeAndApply(n.group(1), entries(9, 10, 1, "a"), new HardState(1, 1, 7));
+        writeAndApply(n.group(1), entries(8, 9, 2, "b"), new HardState(2, 2, 7));
+        long before = n.group(0).walBytes();
+        compact(n.group(0), 1, 1);
+        compact(n.group(1), 7, 1);
+        // Segment 1 holds nothing live beyond the snapshots (its entry 8 was overwritten): it goes.
+        assertThat(n.group(1).walBytes()).isLessThan(before - SEGMENT_BYTES);
+        disk.powerCut();
+
+        // Segment 2 begins with 9 and 10 of term 1, whose predecessor went with segment 1: dead, as the overwrite
+        // after them says, not a gap in the log.
+        Node r = open(disk);
+        assertThat(r.group(1).snapshot().index()).isEqualTo(7);
+        assertThat(log(r.group(1))).isEqualTo(entries(8, 9, 2, "b"));
+        assertThat(r.group(1).hardState()).isEqualTo(new HardState(2, 2, 7));
+    }
+
     /** Runs {@code op}; false if the simulated disk crashed it. */
     private static boolean completes(Runnable op) {
         try {
