@@ -130,8 +130,8 @@ public final class KvApi {
             router.post(HttpLeaderLink.PATH).handler(this::onlyNodes);
         }
         // Whatever a follower's front end accepted (a Redis MSET is larger than an HTTP body may be), framed: the
-        // leader must not refuse as too large a request a follower took in. RawBody sizes its buffer from the
-        // Content-Length, so a forwarded 64 MiB command is one allocation, not a doubling buffer.
+        // leader must not refuse as too large a request a follower took in. RawBody grows its buffer as the bytes come
+        // (a forwarded 64 MiB command doubles it ten times): reserving the announced size let heads alone hold memory.
         router.post(HttpLeaderLink.PATH).handler(new RawBody(maxForwardBytes)).handler(this::forwarded);
         router.get("/v1/cluster").handler(this::cluster);
         router.get("/health").handler(this::health);

@@ -15,6 +15,13 @@ import io.vertx.ext.web.RoutingContext;
  */
 final class RawBody implements Handler<RoutingContext> {
 
+    /**
+     * The most room taken for a body before its bytes arrive: a request that announces more grows its buffer as they
+     * do. Reserving the announced size let heads alone, a few dozen bytes each, make a node hold 1 MiB per request
+     * (measured: 405 MiB for 400 heads on one HTTP/2 connection).
+     */
+    static final int INITIAL_BYTES = 64 * 1024;
+
     /** Where the body is left in the routing context, as a {@link Buffer}. */
     static final String KEY = "raftline.rawBody";
 
@@ -61,7 +68,9 @@ final class RawBody implements Handler<RoutingContext> {
             tooLarge(ctx);
             return;
         }
-        Buffer body = Buffer.buffer(announced > 0 ? (int) announced : 64);
+        // Room for what the client announces, up to INITIAL_BYTES: the rest as it comes. A head costs what it carries,
+        // not what it announces (one HTTP/2 connection has up to 1,024 requests open at once).
+        Buffer body = Buffer.buffer((int) Math.max(64, Math.min(announced, INITIAL_BYTES)));
         if (request.isEnded()) {
             ctx.put(KEY, body);
             ctx.next();

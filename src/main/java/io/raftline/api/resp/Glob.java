@@ -1,19 +1,52 @@
 package io.raftline.api.resp;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * Redis's glob patterns, as KEYS, SCAN MATCH and CONFIG GET take them: {@code *} any run of characters, {@code ?}
  * one character, {@code [abc]}, {@code [^abc]} and {@code [a-z]} classes, and {@code \} to take the next
  * character literally. Matching is by Unicode code point and case-sensitive.
  *
- * <p>It runs in time linear in the pattern times the key (a star remembers where to resume instead of recursing),
- * so a hostile pattern such as {@code *a*a*a*a*b} cannot stall the event loop on a long key.
+ * <p>What it costs, since KEYS and SCAN match every key they visit on the event loop and a pattern may be as long as a
+ * request: the pattern is compiled once into elements, a class into sorted, merged ranges searched in O(log n) (a
+ * class was read again for every character of every key, and a class of a million characters took a second per key).
+ * Every element but a star takes exactly one character, so a pattern with more of them than a key has characters
+ * cannot match it and is refused in O(1): keys are at most 1,024 bytes, so no more than 1,024 elements are ever
+ * walked. Matching is linear in those elements times the key (a star remembers where to resume instead of
+ * recursing), so a hostile pattern such as {@code *a*a*a*a*b} cannot stall the loop: at most about a million steps
+ * for a key of the longest size.
  */
 public final class Glob {
 
-    private final int[] pattern;
+    private static final int STAR = 0;
+    private static final int ANY = 1;
+    private static final int LITERAL = 2;
+    private static final int CLASS = 3;
 
-    private Glob(String pattern) {
-        this.pattern = pattern.codePoints().toArray();
+    /** Per element: its kind; a literal's code point; a class's ranges (lo, hi pairs, sorted, disjoint) and sense. */
+    private final int[] kinds;
+    private final int[] literals;
+    private final int[][] ranges;
+    private final boolean[] negated;
+    /** Elements that take one character each (every element but the stars). */
+    private final int singles;
+    private final boolean hasStar;
+    private final String literalPrefix;
+
+    private Glob(int[] kinds, int[] literals, int[][] ranges, boolean[] negated, String literalPrefix) {
+        this.kinds = kinds;
+        this.literals = literals;
+        this.ranges = ranges;
+        this.negated = negated;
+        int stars = 0;
+        for (int k : kinds) {
+            stars += k == STAR ? 1 : 0;
+        }
+        this.singles = kinds.length - stars;
+        this.hasStar = stars > 0;
+        this.literalPrefix = literalPrefix;
     }
 
     /**
@@ -23,7 +56,106 @@ public final class Glob {
      * @return the glob
      */
     public static Glob of(String pattern) {
-        return new Glob(pattern);
+        int[] p = pattern.codePoints().toArray();
+        List<Integer> kinds = new ArrayList<>();
+        List<Integer> literals = new ArrayList<>();
+        List<int[]> ranges = new ArrayList<>();
+        List<Boolean> negated = new ArrayList<>();
+        StringBuilder prefix = new StringBuilder();
+        boolean inPrefix = true;
+        int i = 0;
+        while (i < p.length) {
+            int c = p[i];
+            if (c == '*' || c == '?' || c == '[' || c == '\\') {
+                inPrefix = false;
+            } else if (inPrefix) {
+                prefix.appendCodePoint(c);
+            }
+            int kind;
+            int literal = 0;
+            int[] range = null;
+            boolean negate = false;
+            if (c == '*') {
+                kind = STAR;
+                while (i < p.length && p[i] == '*') {
+                    i++; // a run of stars is one star
+                }
+            } else if (c == '?') {
+                kind = ANY;
+                i++;
+            } else if (c == '\\' && i + 1 < p.length) {
+                kind = LITERAL;
+                literal = p[i + 1];
+                i += 2;
+            } else if (c != '[') {
+                kind = LITERAL;
+                literal = c;
+                i++;
+            } else {
+                kind = CLASS;
+                int q = i + 1;
+                negate = q < p.length && p[q] == '^';
+                if (negate) {
+                    q++;
+                }
+                // Each member as (lo << 32 | hi): code points are below 2^21, so the longs sort by lo.
+                long[] members = new long[8];
+                int count = 0;
+                while (q < p.length && p[q] != ']') {
+                    int lo;
+                    int hi;
+                    if (p[q] == '\\' && q + 1 < p.length) {
+                        lo = p[q + 1];
+                        hi = lo;
+                        q += 2;
+                    } else if (q + 2 < p.length && p[q + 1] == '-' && p[q + 2] != ']') {
+                        lo = Math.min(p[q], p[q + 2]);
+                        hi = Math.max(p[q], p[q + 2]);
+                        q += 3;
+                    } else {
+                        lo = p[q];
+                        hi = lo;
+                        q++;
+                    }
+                    if (count == members.length) {
+                        members = Arrays.copyOf(members, count * 2);
+                    }
+                    members[count++] = (long) lo << 32 | hi;
+                }
+                range = merged(Arrays.copyOf(members, count));
+                // An unclosed class runs to the end of the pattern, as in Redis.
+                i = q < p.length ? q + 1 : q;
+            }
+            kinds.add(kind);
+            literals.add(literal);
+            ranges.add(range);
+            negated.add(negate);
+        }
+        boolean[] neg = new boolean[negated.size()];
+        for (int k = 0; k < neg.length; k++) {
+            neg[k] = negated.get(k);
+        }
+        return new Glob(kinds.stream().mapToInt(Integer::intValue).toArray(),
+                literals.stream().mapToInt(Integer::intValue).toArray(), ranges.toArray(new int[0][]), neg,
+                prefix.toString());
+    }
+
+    /** A class's members ({@code lo << 32 | hi} each) as sorted, disjoint ranges, flattened to lo, hi, lo, hi... */
+    private static int[] merged(long[] members) {
+        Arrays.sort(members);
+        int[] out = new int[members.length * 2];
+        int n = 0;
+        for (long m : members) {
+            int lo = (int) (m >>> 32);
+            int hi = (int) m;
+            if (n > 0 && lo <= out[n - 1] + 1L) {
+                out[n - 1] = Math.max(out[n - 1], hi);
+            } else {
+                out[n++] = lo;
+                out[n++] = hi;
+            }
+        }
+        return Arrays.copyOf(out, n);
     }
 
     /**
@@ -33,14 +165,7 @@ public final class Glob {
      * @return the literal prefix, possibly empty
      */
     public String literalPrefix() {
-        StringBuilder b = new StringBuilder();
-        for (int c : pattern) {
-            if (c == '*' || c == '?' || c == '[' || c == '\\') {
-                break;
-            }
-            b.appendCodePoint(c);
-        }
-        return b.toString();
+        return literalPrefix;
     }
 
     /**
@@ -50,26 +175,27 @@ public final class Glob {
      * @return true if it matches
      */
     public boolean matches(String text) {
+        int length = text.codePointCount(0, text.length());
+        if (singles > length || (!hasStar && singles != length)) {
+            return false;
+        }
         int[] s = text.codePoints().toArray();
         int p = 0;
         int i = 0;
         int starP = -1;
         int starI = -1;
         while (i < s.length) {
-            if (p < pattern.length && pattern[p] == '*') {
-                while (p < pattern.length && pattern[p] == '*') {
-                    p++;
-                }
-                if (p == pattern.length) {
+            if (p < kinds.length && kinds[p] == STAR) {
+                p++;
+                if (p == kinds.length) {
                     return true;
                 }
                 starP = p;
                 starI = i;
                 continue;
             }
-            int next = p < pattern.length ? matchOne(p, s[i]) : -1;
-            if (next >= 0) {
-                p = next;
+            if (p < kinds.length && matchOne(p, s[i])) {
+                p++;
                 i++;
             } else if (starP >= 0) {
                 p = starP;
@@ -78,46 +204,35 @@ public final class Glob {
                 return false;
             }
         }
-        while (p < pattern.length && pattern[p] == '*') {
+        while (p < kinds.length && kinds[p] == STAR) {
             p++;
         }
-        return p == pattern.length;
+        return p == kinds.length;
     }
 
-    /** Matches one character against the pattern element at {@code p}: the next element's index, or -1. */
-    private int matchOne(int p, int c) {
-        int e = pattern[p];
-        if (e == '?') {
-            return p + 1;
-        }
-        if (e == '\\' && p + 1 < pattern.length) {
-            return pattern[p + 1] == c ? p + 2 : -1;
-        }
-        if (e != '[') {
-            return e == c ? p + 1 : -1;
-        }
-        int q = p + 1;
-        boolean negate = q < pattern.length && pattern[q] == '^';
-        if (negate) {
-            q++;
-        }
-        boolean found = false;
-        while (q < pattern.length && pattern[q] != ']') {
-            if (pattern[q] == '\\' && q + 1 < pattern.length) {
-                found |= pattern[q + 1] == c;
-                q += 2;
-            } else if (q + 2 < pattern.length && pattern[q + 1] == '-' && pattern[q + 2] != ']') {
-                int lo = Math.min(pattern[q], pattern[q + 2]);
-                int hi = Math.max(pattern[q], pattern[q + 2]);
-                found |= c >= lo && c <= hi;
-                q += 3;
+    /** Whether element {@code p}, which takes one character, takes {@code c}. */
+    private boolean matchOne(int p, int c) {
+        return switch (kinds[p]) {
+            case ANY -> true;
+            case LITERAL -> literals[p] == c;
+            default -> inRanges(ranges[p], c) != negated[p];
+        };
+    }
+
+    /** Binary search of the sorted, disjoint ranges {@code r} (lo, hi pairs) for {@code c}. */
+    private static boolean inRanges(int[] r, int c) {
+        int lo = 0;
+        int hi = r.length / 2 - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (c < r[2 * mid]) {
+                hi = mid - 1;
+            } else if (c > r[2 * mid + 1]) {
+                lo = mid + 1;
             } else {
-                found |= pattern[q] == c;
-                q++;
+                return true;
             }
         }
-        // An unclosed class runs to the end of the pattern, as in Redis.
-        int after = q < pattern.length ? q + 1 : q;
-        return found != negate ? after : -1;
+        return false;
     }
 }

@@ -28,6 +28,8 @@ public final class RespParser {
     private final Consumer<List<byte[]>> requests;
     private Buffer pending = Buffer.buffer();
     private int pos;
+    /** Where the search for an inline request's newline goes on: no newline in {@code pending} from pos to here. */
+    private int inlineScanned;
     /** Of the array being read: how many arguments it has (-1: none started) and the ones read so far. */
     private int expected = -1;
     private List<byte[]> args;
@@ -75,6 +77,7 @@ public final class RespParser {
         }
         if (pos > 0) {
             pending = pos == pending.length() ? Buffer.buffer() : pending.getBuffer(pos, pending.length());
+            inlineScanned = Math.max(0, inlineScanned - pos);
             pos = 0;
         }
     }
@@ -145,18 +148,25 @@ public final class RespParser {
         return true;
     }
 
-    /** An inline command: words separated by spaces, up to a newline (CRLF or LF). */
+    /**
+     * An inline command: words separated by spaces, up to a newline (CRLF or LF), of at most
+     * {@link #MAX_INLINE_BYTES} and at most the request limit (before AUTH a connection's limit is small, and an inline
+     * line held four times it). The search for the newline goes on where the last chunk's ended: from the line's start
+     * each time, a line trickled a byte at a time cost time quadratic in its length.
+     */
     private boolean inline() {
+        int max = Math.min(MAX_INLINE_BYTES, maxRequestBytes);
         int nl = -1;
-        int limit = Math.min(pending.length(), pos + MAX_INLINE_BYTES + 1);
-        for (int i = pos; i < limit; i++) {
+        int limit = Math.min(pending.length(), pos + max + 1);
+        for (int i = Math.max(pos, inlineScanned); i < limit; i++) {
             if (pending.getByte(i) == '\n') {
                 nl = i;
                 break;
             }
         }
         if (nl < 0) {
-            if (pending.length() - pos > MAX_INLINE_BYTES) {
+            inlineScanned = limit;
+            if (pending.length() - pos > max) {
                 throw new RespProtocolException("too big inline request");
             }
             return false;
@@ -164,6 +174,7 @@ public final class RespParser {
         int end = nl > pos && pending.getByte(nl - 1) == '\r' ? nl - 1 : nl;
         String line = pending.getString(pos, end, StandardCharsets.UTF_8.name());
         pos = nl + 1;
+        inlineScanned = pos;
         List<byte[]> words = new ArrayList<>();
         for (String word : line.trim().split("[ \t]+")) {
             if (!word.isEmpty()) {

@@ -1,7 +1,10 @@
 package io.raftline.api.resp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import java.time.Duration;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** Redis's glob rules, as KEYS and SCAN MATCH use them. */
@@ -46,6 +49,88 @@ class GlobTest {
     void hostilePatternsFinishQuickly() {
         String key = "a".repeat(10_000);
         assertThat(matches("*a*a*a*a*a*a*a*a*a*a*b", key)).isFalse();
+    }
+
+    @Test
+    void aLongClassCostsALookupPerCharacterNotItsLength() {
+        // A class of a million members (a request may be that long): read again for every character of every key,
+        // it took about a second per key of 1 KiB on the event loop. Compiled once, it is a binary search.
+        Glob glob = Glob.of("*[" + "b".repeat(1_000_000) + "]x");
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
+            for (int k = 0; k < 20; k++) {
+                assertThat(glob.matches(("a" + k).repeat(512))).isFalse();
+            }
+            assertThat(glob.matches("a".repeat(1000) + "bx")).isTrue();
+        });
+        // More elements taking one character each than the key has characters: no match, without a walk.
+        assertThat(matches("*" + "a".repeat(2000), "a".repeat(1024))).isFalse();
+        assertThat(matches("a?c", "abcd")).isFalse();
+    }
+
+    @Test
+    void compiledMatchingAgreesWithTheRulesOnRandomPatterns() {
+        Random random = new Random(17);
+        String alphabet = "ab-^]\\*?[";
+        for (int n = 0; n < 20_000; n++) {
+            StringBuilder pattern = new StringBuilder();
+            for (int i = random.nextInt(9); i > 0; i--) {
+                pattern.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            StringBuilder key = new StringBuilder();
+            for (int i = random.nextInt(7); i > 0; i--) {
+                key.append("ab-^]\\*".charAt(random.nextInt(7)));
+            }
+            assertThat(matches(pattern.toString(), key.toString())).as("%s against %s", pattern, key)
+                    .isEqualTo(reference(pattern.toString().codePoints().toArray(), 0,
+                            key.toString().codePoints().toArray(), 0));
+        }
+    }
+
+    /** The rules read straight off (backtracking, exponential at worst): what the compiled matcher must agree with. */
+    private static boolean reference(int[] p, int pi, int[] s, int si) {
+        if (pi == p.length) {
+            return si == s.length;
+        }
+        int c = p[pi];
+        if (c == '*') {
+            for (int k = si; k <= s.length; k++) {
+                if (reference(p, pi + 1, s, k)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (si == s.length) {
+            return false;
+        }
+        if (c == '?') {
+            return reference(p, pi + 1, s, si + 1);
+        }
+        if (c == '\\' && pi + 1 < p.length) {
+            return p[pi + 1] == s[si] && reference(p, pi + 2, s, si + 1);
+        }
+        if (c != '[') {
+            return c == s[si] && reference(p, pi + 1, s, si + 1);
+        }
+        int q = pi + 1;
+        boolean negate = q < p.length && p[q] == '^';
+        if (negate) {
+            q++;
+        }
+        boolean found = false;
+        while (q < p.length && p[q] != ']') {
+            if (p[q] == '\\' && q + 1 < p.length) {
+                found |= p[q + 1] == s[si];
+                q += 2;
+            } else if (q + 2 < p.length && p[q + 1] == '-' && p[q + 2] != ']') {
+                found |= s[si] >= Math.min(p[q], p[q + 2]) && s[si] <= Math.max(p[q], p[q + 2]);
+                q += 3;
+            } else {
+                found |= p[q] == s[si];
+                q++;
+            }
+        }
+        return found != negate && reference(p, q < p.length ? q + 1 : q, s, si + 1);
     }
 
     @Test

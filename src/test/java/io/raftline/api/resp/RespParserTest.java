@@ -77,6 +77,27 @@ class RespParserTest {
     }
 
     @Test
+    void anInlineRequestIsBoundedByTheRequestLimitToo() {
+        // Before AUTH a connection's limit is small; an inline line held up to 64 KiB whatever the limit said.
+        feed("ECHO " + "a".repeat(50) + "\r\n");
+        assertThat(requests).containsExactly(List.of("ECHO", "a".repeat(50)));
+        assertError("a".repeat(65), "too big inline request");
+    }
+
+    @Test
+    void anInlineRequestTrickledAByteAtATimeIsReadOnceWhereverItWasCut() {
+        RespParser p = new RespParser(8, 16 * 1024, r -> requests.add(
+                r.stream().map(b -> new String(b, StandardCharsets.UTF_8)).toList()));
+        String stream = "ECHO " + "x".repeat(10_000) + "\r\nPING\n*1\r\n$4\r\nQUIT\r\nECHO y\r\n";
+        for (byte b : stream.getBytes(StandardCharsets.UTF_8)) {
+            p.feed(Buffer.buffer(new byte[] {b}));
+        }
+        assertThat(requests).containsExactly(List.of("ECHO", "x".repeat(10_000)), List.of("PING"), List.of("QUIT"),
+                List.of("ECHO", "y"));
+        assertThat(p.buffered()).isZero();
+    }
+
+    @Test
     void lengthsBeyondALongAreProtocolErrorsAndNothingAfterThemRuns() {
         // 9999999999999999999 > Long.MAX_VALUE: once wrapped negative, it read as an empty request and the GET
         // after it ran as inline commands. Redis answers "invalid multibulk length".
