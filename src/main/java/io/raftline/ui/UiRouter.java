@@ -182,10 +182,7 @@ public final class UiRouter {
     }
 
     private void onBridgeEvent(BridgeEvent event) {
-        if (event.type() == BridgeEventType.SOCKET_CREATED) {
-            control.publisher().viewerConnected();
-        } else if (event.type() == BridgeEventType.SOCKET_CLOSED) {
-            control.publisher().viewerDisconnected();
+        if (event.type() == BridgeEventType.SOCKET_CLOSED) {
             stopFeed(event.socket());
         }
         if (event.type() == BridgeEventType.SOCKET_CREATED || event.type() == BridgeEventType.SOCKET_CLOSED) {
@@ -217,14 +214,20 @@ public final class UiRouter {
      * published on the event bus for the bridge to forward, so the feed is the only way events reach it.
      */
     private void startFeed(SockJSSocket socket) {
-        feeds.computeIfAbsent(socket, s -> SocketFeed.start(control.publisher().viewerFeed(feedOptions), s,
-                vertx.getOrCreateContext()));
+        feeds.computeIfAbsent(socket, s -> {
+            // A viewer, for whom the nodes report message events, is a browser with a feed: one that registered for
+            // events with the right token, not any socket (counted at its opening, a client without a token turned on
+            // the reporting of every message for as long as it stayed connected).
+            control.publisher().viewerConnected();
+            return SocketFeed.start(control.publisher().viewerFeed(feedOptions), s, vertx.getOrCreateContext());
+        });
     }
 
     private void stopFeed(SockJSSocket socket) {
         Disposable d = feeds.remove(socket);
         if (d != null) {
             d.dispose();
+            control.publisher().viewerDisconnected();
         }
     }
 

@@ -3,8 +3,10 @@ package io.raftline.ui;
 import static io.raftline.verify.nemesis.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.events.EventPublisher;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
+import io.raftline.verify.nemesis.Waits;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -125,12 +127,18 @@ class BridgeAuthorizationTest {
         JsonObject err = f.next(x -> "err".equals(x.getString("type")));
         assertThat(err.getString("body")).isEqualTo("forbidden");
         assertThat(err.getString("address")).isEqualTo("raft.events");
-        // The same socket with the token in the frame: events flow.
+        // A socket refused its subscription is no viewer: the nodes do not report every message for it (counted at
+        // its opening, a client without the token kept that reporting on for as long as it stayed connected).
+        EventPublisher publisher = cluster.verticle().publisher();
+        Waits.eventually("no viewer while the only socket may not subscribe", () -> !publisher.watched());
+        // The same socket with the token in the frame: events flow, and message events are reported.
         f.send(new JsonObject().put("type", "register").put("address", "raft.events")
                 .put("headers", new JsonObject().put("authorization", "Bearer " + TOKEN)));
         JsonObject rec = f.next(x -> "rec".equals(x.getString("type")));
         assertThat(rec.getString("address")).isEqualTo("raft.events");
+        Waits.eventually("a viewer once the socket subscribed", publisher::watched);
         f.ws.close();
+        Waits.eventually("no viewer once it closed", () -> !publisher.watched());
     }
 
     @Test
