@@ -378,11 +378,13 @@ public final class Wal implements Closeable, WalLog {
                 Segment s = closed.remove(0);
                 long size = disk.size(s.path);
                 disk.delete(s.path);
+                // Each unlink durable before the next: the segments on disk after a power cut are then always the
+                // newest ones, never an older one without a newer one. POSIX leaves the order of unsynced directory
+                // changes open, and an older segment back without the newer one that overwrote its entries would
+                // bring dead entries back as live (or make recovery drop a live tail as belonging to a replaced log).
+                disk.syncDirectory(dir);
                 closedBytes -= size;
                 freed += size;
-            }
-            if (freed > 0) {
-                disk.syncDirectory(dir);
             }
         } catch (IOException e) {
             throw fail("delete compacted segments in " + dir, e);
