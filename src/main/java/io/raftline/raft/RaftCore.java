@@ -1280,7 +1280,10 @@ public final class RaftCore {
         }
         if (!membership.isVoter(id)) {
             maybeHandOffAfterRemoval();
-        } else if (m.from() == leadTransferee && pr.match == log.lastIndex()) {
+        }
+        // A transfer a user asked for goes on from a leader that removed itself too (its removal not committed yet):
+        // only checked for voters, its target caught up and was never told, and the transfer timed out.
+        if (role == Role.LEADER && m.from() == leadTransferee && pr.match == log.lastIndex()) {
             sendTimeoutNow(m.from());
         }
     }
@@ -1675,6 +1678,10 @@ public final class RaftCore {
                     "aborted: no longer a voter"));
             leadTransferee = 0;
         }
+        // Reads waiting for their round are confirmed by the voters in effect now: a group that shrank to this leader
+        // alone confirms them at once, and no answer would ever come to check them again (a sole voter sends no
+        // round, and a removed member's answer is dropped), so they waited until the client gave up.
+        releaseConfirmedReads();
     }
 
     @Override

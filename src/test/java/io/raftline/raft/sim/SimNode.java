@@ -10,6 +10,8 @@ import io.raftline.raft.Ready;
 import io.raftline.raft.Snapshot;
 import io.raftline.raft.SnapshotMetadata;
 import io.raftline.raft.message.Message;
+import io.raftline.raft.message.VoteRequest;
+import io.raftline.raft.message.VoteResponse;
 import io.raftline.raft.storage.Storage;
 import io.raftline.storage.DurableStorage;
 import io.raftline.storage.SimDisk;
@@ -361,7 +363,14 @@ public final class SimNode {
      */
     public boolean handleReady(long now, Consumer<Message> sink, Observer obs) {
         Consumer<Message> send = m -> {
-            sentTerm = Math.max(sentTerm, m.term());
+            // A PreVote, and a PreVote granted, carry the term the candidate would take, not one the sender has:
+            // counted, a node that probed term t and then led t alone (sending nothing) before a crash was taken for
+            // one whose leadership of t had left it (simulator seed 10260).
+            boolean probe = m instanceof VoteRequest v && v.preVote()
+                    || m instanceof VoteResponse r && r.preVote() && r.granted();
+            if (!probe) {
+                sentTerm = Math.max(sentTerm, m.term());
+            }
             sink.accept(m);
         };
         if (persistence == Persistence.IMMEDIATE) {
