@@ -179,8 +179,8 @@ public final class DurableStorage implements Storage {
                     // The snapshot covers every missing entry: a segment that only held covered entries is gone (a
                     // log written before 2026-12-05 synced the unlinks of a compaction once, at its end, and they may
                     // reach the disk in any order at a power cut; now each is synced before the next) and nothing
-                    // needed went with it. Segments go only once a snapshot covering them is recorded, so the log held the snapshot's
-                    // entry where the gap swallowed it.
+                    // needed went with it. Segments go only once a snapshot covering them is recorded, so the log
+                    // held the snapshot's entry where the gap swallowed it.
                     note.accept("entries " + (last + 1) + ".." + (i - 1) + " are missing from the write-ahead log; the"
                             + " snapshot at " + base + " covers them");
                     if (i == base + 1) {

@@ -1,8 +1,6 @@
 package io.raftline.api.resp;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * Redis's glob patterns, as KEYS, SCAN MATCH and CONFIG GET take them: {@code *} any run of characters, {@code ?}
@@ -57,10 +55,12 @@ public final class Glob {
      */
     public static Glob of(String pattern) {
         int[] p = pattern.codePoints().toArray();
-        List<Integer> kinds = new ArrayList<>();
-        List<Integer> literals = new ArrayList<>();
-        List<int[]> ranges = new ArrayList<>();
-        List<Boolean> negated = new ArrayList<>();
+        // At most one element per code point; trimmed to the elements found at the end.
+        int[] kinds = new int[p.length];
+        int[] literals = new int[p.length];
+        int[][] ranges = new int[p.length][];
+        boolean[] negated = new boolean[p.length];
+        int n = 0;
         StringBuilder prefix = new StringBuilder();
         boolean inPrefix = true;
         int i = 0;
@@ -126,18 +126,14 @@ public final class Glob {
                 // An unclosed class runs to the end of the pattern, as in Redis.
                 i = q < p.length ? q + 1 : q;
             }
-            kinds.add(kind);
-            literals.add(literal);
-            ranges.add(range);
-            negated.add(negate);
+            kinds[n] = kind;
+            literals[n] = literal;
+            ranges[n] = range;
+            negated[n] = negate;
+            n++;
         }
-        boolean[] neg = new boolean[negated.size()];
-        for (int k = 0; k < neg.length; k++) {
-            neg[k] = negated.get(k);
-        }
-        return new Glob(kinds.stream().mapToInt(Integer::intValue).toArray(),
-                literals.stream().mapToInt(Integer::intValue).toArray(), ranges.toArray(new int[0][]), neg,
-                prefix.toString());
+        return new Glob(Arrays.copyOf(kinds, n), Arrays.copyOf(literals, n), Arrays.copyOf(ranges, n),
+                Arrays.copyOf(negated, n), prefix.toString());
     }
 
     /** A class's members ({@code lo << 32 | hi} each) as sorted, disjoint ranges, flattened to lo, hi, lo, hi... */
