@@ -28,7 +28,7 @@ final class NodeApplication extends VertxApplication implements VertxApplication
      * How long a stopping node waits for the other members to let it leave the clustered event bus (a healthy
      * cluster takes well under a second) before it leaves without them.
      */
-    static final Duration LEAVE_GRACE = Duration.ofSeconds(5);
+    static final Duration LEAVE_GRACE = Duration.ofSeconds(Clustering.LEAVE_GRACE_SECONDS);
 
     private final RaftlineConfig config;
     private final PrintStream out;

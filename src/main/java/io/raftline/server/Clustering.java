@@ -46,6 +46,16 @@ public final class Clustering {
     /** How often a member declared dead looks for the cluster to merge back into (see {@link #hazelcastConfig}). */
     static final int MERGE_CHECK_SECONDS = 5;
 
+    /**
+     * How long a stopping member waits for the others to let it leave (a healthy cluster takes well under a second):
+     * first for the removal of its event-bus subscriptions ({@link NodeClusterManager#boundLeave}), then again at
+     * most for Hazelcast's graceful leave (see {@link #hazelcastConfig}).
+     */
+    public static final int LEAVE_GRACE_SECONDS = 5;
+
+    /** The Hazelcast member attribute naming the Raft node the member runs. */
+    static final String NODE_ATTRIBUTE = "raftline.node";
+
     /** Hazelcast's pause before retrying an operation whose partition moved (see {@link #hazelcastConfig}). */
     static final int RETRY_PAUSE_MS = 20;
 
@@ -91,6 +101,13 @@ public final class Clustering {
         // quorum all that while; 11-15 s with these values). Raft's own traffic never waits for it.
         hz.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(NO_HEARTBEAT_SECONDS));
         hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+        // A graceful leave hands this member's partitions over, and waits for the master to agree: with the master
+        // silent (stopped, frozen) until the others declare it dead, and by default for up to 600 s. Nothing can cut
+        // that wait short once it has begun (Hazelcast's terminate waits for the leave in progress), so a node asked
+        // to stop 0.1-0.2 s before the master's SIGSTOP exited 10.3-13.8 s after it, once the master was declared
+        // dead (ChildProcessStallTest). The partitions hold event-bus subscriptions only, which a member that leaves
+        // takes with it.
+        hz.setProperty("hazelcast.graceful.shutdown.max.wait", String.valueOf(LEAVE_GRACE_SECONDS));
         // A member declared dead that comes back (a stall longer than the above) has formed a cluster of its own, and
         // the others neither send to it nor see its subscriptions until the two clusters merge: Hazelcast first looks
         // for another cluster 300 s after a start, then every 120 s (measured: a follower stopped for 70 s caught up
@@ -118,6 +135,8 @@ public final class Clustering {
         for (NodeConfig n : config.nodes()) {
             join.getTcpIpConfig().addMember(n.host() + ":" + n.busPort());
         }
+        // The Raft node a member runs, so that the logs can say which node joined or left (NodeClusterManager).
+        hz.getMemberAttributeConfig().setAttribute(NODE_ATTRIBUTE, String.valueOf(self.id()));
         hz.addMultiMapConfig(new MultiMapConfig("__vertx.subs").setBackupCount(1)
                 .setValueCollectionType(MultiMapConfig.ValueCollectionType.SET));
         hz.addMapConfig(new MapConfig("__vertx.haInfo").setBackupCount(1));

@@ -1,5 +1,6 @@
 package io.raftline.server;
 
+import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.config.Config;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
@@ -38,10 +39,12 @@ import org.slf4j.LoggerFactory;
  * 3 s after a peer's {@code SIGSTOP} took 58 s to exit: 2026-12-04, Vert.x 5.0.7, Hazelcast 5.3.8), and a graceful
  * leave may wait longer still for the partitions to move. Nothing of Raft needs that agreement: every acknowledged
  * write is on disk before it is acknowledged, and the other members treat a member that leaves without it as they
- * treat a {@code kill -9}. So {@link #boundLeave} gives the graceful leave a grace period, after which
- * the member is terminated (Hazelcast's leave without agreement) and the stop goes on; the subscription removals
- * and the leave it cut short are reported as done (they are: the member is gone) rather than as the errors Vert.x
- * would otherwise log.
+ * treat a {@code kill -9}. So {@link #boundLeave} gives the stop a grace period, after which the member is
+ * terminated (Hazelcast's leave without agreement) and the stop goes on; the subscription removals and the leave it
+ * cut short are reported as done (they are: the member is gone) rather than as the errors Vert.x would otherwise log.
+ * A termination cannot cut short a graceful leave that has already begun (it waits for it), so the graceful leave
+ * has a bound of its own, {@code hazelcast.graceful.shutdown.max.wait} ({@link Clustering#hazelcastConfig}): a stop
+ * ends within about twice {@link Clustering#LEAVE_GRACE_SECONDS} whichever step a silent member holds up.
  */
 public final class NodeClusterManager extends HazelcastClusterManager {
 
@@ -112,6 +115,23 @@ public final class NodeClusterManager extends HazelcastClusterManager {
         }
     }
 
+    /** Says which node's process joined: Hazelcast's own notice names an address and an id only. */
+    @Override
+    public synchronized void memberAdded(MembershipEvent event) {
+        super.memberAdded(event);
+        LOG.info("node {}: the process of node {} joined the clustered event bus ({})", node,
+                event.getMember().getAttribute(Clustering.NODE_ATTRIBUTE), event.getMember().getAddress());
+    }
+
+    /** Says which node's process left: it stopped, or was silent for longer than Hazelcast waits. */
+    @Override
+    public synchronized void memberRemoved(MembershipEvent event) {
+        super.memberRemoved(event);
+        LOG.info("node {}: the process of node {} left the clustered event bus ({}): it stopped, or was silent"
+                + " for {} s", node, event.getMember().getAttribute(Clustering.NODE_ATTRIBUTE),
+                event.getMember().getAddress(), Clustering.NO_HEARTBEAT_SECONDS);
+    }
+
     /**
      * Gives the event bus the current subscribers of every address it keeps a route for, as after a merge; addresses it
      * no longer keeps are forgotten.
@@ -150,6 +170,7 @@ public final class NodeClusterManager extends HazelcastClusterManager {
     /** Likewise the leave of a terminated member: it has left. */
     @Override
     public void leave(Completable<Void> promise) {
+        LOG.info("node {}: leaving the clustered event bus", node);
         super.leave((done, failure) -> promise.complete(null, cutShort(failure)));
     }
 
