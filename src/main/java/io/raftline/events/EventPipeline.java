@@ -18,8 +18,9 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -117,11 +118,14 @@ public final class EventPipeline {
      * @param options the sampling budget and bounds
      */
     public EventPipeline(PublisherOptions options) {
-        this(options, Executors.newSingleThreadScheduledExecutor(r -> {
+        // Work handed to the thread once it is shut down (a window on its way when the pipeline closed, an event a
+        // node's thread offers meanwhile) is dropped, as close() says: refused, RxJava would report every refusal as
+        // an undeliverable error, printed with its stack on a clean stop.
+        this(options, new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "raftline-events");
             t.setDaemon(true);
             return t;
-        }));
+        }, new ThreadPoolExecutor.DiscardPolicy()));
     }
 
     private EventPipeline(PublisherOptions options, ScheduledExecutorService thread) {

@@ -388,6 +388,33 @@ class EventPipelineTest {
             assertThat(out.get(i).header().seq()).isGreaterThan(out.get(i - 1).header().seq());
         }
     }
+    /**
+     * A pipeline closed while its thread is busy (a node stopping while a window is on its way to the viewers) drops
+     * what was still on the way, silently: work handed to its thread after the close was refused by the thread's
+     * executor, and RxJava reported each refusal as an undeliverable error, printed with its stack in the node's log
+     * on a clean stop (seen in ChildProcessStallTest's node logs). Here every window takes 2 ms on the pipeline's
+     * thread before it hops onto that thread again, as the publisher's relays do, so a close lands in the middle of one.
+     */
+    @Test
+    void aPipelineClosedWhileAWindowIsOnItsWayReportsNoError() throws InterruptedException {
+        List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+        io.reactivex.rxjava3.plugins.RxJavaPlugins.setErrorHandler(errors::add);
+        try {
+            for (int round = 0; round < 20; round++) {
+                EventPipeline p = new EventPipeline(new PublisherOptions(1, 1000, 2, 1000, 1000));
+                java.util.concurrent.CountDownLatch flowing = new java.util.concurrent.CountDownLatch(5);
+                p.sequenced().doOnNext(batch -> Thread.sleep(2)).onBackpressureDrop().observeOn(p.scheduler())
+                        .subscribe(batch -> flowing.countDown());
+                assertThat(flowing.await(30, TimeUnit.SECONDS)).as("windows flowing").isTrue();
+                p.close();
+                p.offer(new RaftEvent.SnapshotTaken(at(1, 1), 1)); // a node's thread still reporting
+            }
+        } finally {
+            io.reactivex.rxjava3.plugins.RxJavaPlugins.setErrorHandler(null);
+        }
+        assertThat(errors).isEmpty();
+    }
+
     @Test
     void aFocusSwitchComesAfterTheOldGroupsPendingProgressAndItsStatesSetTheHeaders() {
         EventPipeline p = pipeline(OPTS);
