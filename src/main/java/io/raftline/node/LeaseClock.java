@@ -5,7 +5,7 @@ import java.util.ArrayDeque;
 
 /**
  * A leader lease measured in real time. The core dates a lease by the heartbeat round a majority acknowledged
- * and checks it in ticks; but ticks stop while the node is stalled (a GC pause, SIGSTOP, a frozen VM), and a
+ * and checks it in ticks; but ticks stop while the node is stalled (a GC pause, SIGSTOP), and a
  * leader that comes back from a stall would trust a lease whose time ran out long ago, while another leader
  * was elected and committed newer writes. So the host also remembers, on a monotonic clock that keeps running
  * while the node does not, when each heartbeat round was sent, and honours a lease only while less than the
@@ -14,6 +14,11 @@ import java.util.ArrayDeque;
  * <p>The time recorded is when the host took the round from the core, before handing it to the transport:
  * never later than the moment followers reset their election timers, so the lease is never longer than their
  * promise. Plain Java, single-threaded, no clock of its own: the caller passes the time.
+ *
+ * <p>What it cannot see is a stall that stops that clock too: {@link System#nanoTime()} is {@code CLOCK_MONOTONIC}
+ * on Linux, which does not count a suspended host, and a hypervisor may resume a paused VM with its clocks where
+ * they stopped. Lease reads are therefore only as safe as the leader's clock; the default ReadIndex reads need none
+ * (see docs/raft-core.md, Leases in real time).
  */
 final class LeaseClock {
 
