@@ -1411,6 +1411,10 @@ public final class NodeHost {
         snapshotInFlight = true;
         long gen = generation;
         KvSnapshot captured = kv.capture();
+        // The membership at the captured index, asked now: once the serialization is done the core may have taken the
+        // leader's snapshot of a later index, and its history of memberships then starts there (asked for an index
+        // before it, it answers the leader's snapshot's membership, which the log up to this index does not hold).
+        Membership membership = core.membershipAt(captured.lastApplied());
         // Serializing is O(state): off the loop. The capture itself is O(1) and immutable.
         env.offload(captured::toByteArray).onComplete(ar -> env.runOnLoop(() -> {
             if (gen != generation) {
@@ -1422,7 +1426,7 @@ public final class NodeHost {
                 LOG.error("{} failed to serialize a snapshot at {}", prefix(), captured.lastApplied(), ar.cause());
                 return;
             }
-            compact(captured.lastApplied(), ar.result(), gen);
+            compact(captured.lastApplied(), membership, ar.result(), gen);
         }));
     }
 
@@ -1433,12 +1437,12 @@ public final class NodeHost {
         snapshotDueBytes = config.snapshotIntervalBytes() - snapshotPoints.nextLong(config.snapshotIntervalBytes() / 4 + 1);
     }
 
-    private void compact(long index, byte[] data, long gen) {
+    private void compact(long index, Membership membership, byte[] data, long gen) {
         if (index <= store.storage().firstIndex() - 1) {
             snapshotInFlight = false;
             return; // a snapshot from the leader already covers it
         }
-        store.compact(index, core.membershipAt(index), data).onComplete(done -> env.runOnLoop(() -> {
+        store.compact(index, membership, data).onComplete(done -> env.runOnLoop(() -> {
             if (gen != generation) {
                 return;
             }

@@ -2,16 +2,22 @@ package io.raftline.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.kv.KvCodec;
 import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvStateMachine;
+import io.raftline.raft.Entry;
+import io.raftline.raft.HardState;
+import io.raftline.raft.Membership;
 import io.raftline.raft.RaftConfig;
 import io.raftline.raft.Snapshot;
 import io.raftline.raft.SnapshotMetadata;
+import io.raftline.raft.message.AppendRequest;
 import io.raftline.raft.message.AppendResponse;
 import io.raftline.raft.message.Heartbeat;
 import io.raftline.raft.message.HeartbeatResponse;
 import io.raftline.raft.message.Message;
 import io.raftline.raft.message.SnapshotRequest;
+import io.raftline.raft.storage.Storage;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.nio.charset.StandardCharsets;
@@ -37,13 +43,18 @@ class ReceivedSnapshotTest {
         final List<Message> sent = new ArrayList<>();
         final List<String> dropped = new ArrayList<>();
         final List<Long> installed = new ArrayList<>();
-        final MemoryLogStore store = new MemoryLogStore();
+        final RecordingStore store = new RecordingStore();
         final NodeHost host;
         boolean flushScheduled;
 
         ManualEnvironment() {
+            this(RaftConfig.DEFAULT_SNAPSHOT_INTERVAL_ENTRIES);
+        }
+
+        /** A node that takes a snapshot of its own every {@code snapshotEvery} entries (less up to a quarter). */
+        ManualEnvironment(long snapshotEvery) {
             RaftConfig raft = RaftConfig.builder(1, VOTERS).tickMs(10).heartbeatMs(50).electionTimeoutMs(150, 300)
-                    .build();
+                    .snapshotIntervalEntries(snapshotEvery).build();
             host = new NodeHost(new NodeOptions(raft, 7, 100, 1_000), store, this, this);
             host.boot();
         }
@@ -116,6 +127,38 @@ class ReceivedSnapshotTest {
         @Override
         public void snapshotInstalled(int node, long index) {
             installed.add(index);
+        }
+    }
+
+    /** A {@link MemoryLogStore} that records the membership of every compaction the node asks for. */
+    private static final class RecordingStore implements LogStore {
+        final MemoryLogStore memory = new MemoryLogStore();
+        final List<Membership> compactions = new ArrayList<>();
+
+        @Override
+        public Storage storage() {
+            return memory.storage();
+        }
+
+        @Override
+        public Future<Void> persist(Snapshot snapshot, List<Entry> entries, HardState hardState, boolean sync) {
+            return memory.persist(snapshot, entries, hardState, sync);
+        }
+
+        @Override
+        public Future<Void> compact(long index, Membership membership, byte[] data) {
+            compactions.add(membership);
+            return memory.compact(index, membership, data);
+        }
+
+        @Override
+        public Future<Void> recordStateLost(String detail) {
+            return memory.recordStateLost(detail);
+        }
+
+        @Override
+        public boolean stateLostRecorded() {
+            return memory.stateLostRecorded();
         }
     }
 
@@ -208,6 +251,40 @@ class ReceivedSnapshotTest {
         assertThat(env.host.status().applied()).isEqualTo(50);
         assertThat(env.sent).last().isEqualTo(AppendResponse.accepted(1, 2, 1, 50));
         assertThat(env.host.read(ReadConsistency.STALE).result().get("k50")).isPresent();
+    }
+
+    /**
+     * A snapshot the node takes of its own state records the membership in effect at the index it was captured at,
+     * even when the leader's snapshot (of a later membership) reached the core while the capture was being serialized:
+     * the core's history of memberships then starts at the leader's snapshot, and asked afterwards for the membership
+     * at the captured index it answers the leader's. Stored with it, that later membership came back at a restart
+     * from the node's own snapshot (the leader's not durable yet) with a log that does not reach the change: the node
+     * would count votes in a configuration its log does not hold.
+     */
+    @Test
+    void aSnapshotOfItsOwnRecordsTheMembershipAtItsIndexThoughTheLeadersSnapshotArrivedMeanwhile() {
+        ManualEnvironment env = new ManualEnvironment(4);
+        List<Entry> entries = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            entries.add(Entry.normal(i, 1, KvCodec.encode(new KvCommand.Put("k" + i,
+                    ("v" + i).getBytes(StandardCharsets.UTF_8)))));
+        }
+        env.host.step(new AppendRequest(2, 1, 1, 0, 0, entries, 5));
+        env.runLoop();
+        assertThat(env.host.status().applied()).isEqualTo(5);
+        assertThat(env.workers).as("the node's own snapshot is being serialized").hasSize(1);
+
+        // The leader's snapshot at 10, taken after a learner joined, arrives; its state is decoded first.
+        Membership later = new Membership(VOTERS, List.of(4));
+        env.host.step(new SnapshotRequest(2, 1, 1, new Snapshot(SnapshotMetadata.of(10, 1, later), stateAt(10))));
+        env.runLoop();
+        env.workers.pollLast().run();
+        env.workers.poll().run();
+        env.settle();
+
+        assertThat(env.installed).containsExactly(10L);
+        assertThat(env.store.compactions).as("the membership the node's own snapshot at 5 records")
+                .containsExactly(Membership.ofVoters(VOTERS));
     }
 
     /** A snapshot decoded for an earlier life of the node (it crashed meanwhile) is not installed in the next. */
