@@ -134,6 +134,9 @@ class ReceivedSnapshotTest {
     private static final class RecordingStore implements LogStore {
         final MemoryLogStore memory = new MemoryLogStore();
         final List<Membership> compactions = new ArrayList<>();
+        /** While true, writes wait in {@link #held} until the test runs them (a slow disk). */
+        boolean holding;
+        final ArrayDeque<Runnable> held = new ArrayDeque<>();
 
         @Override
         public Storage storage() {
@@ -142,7 +145,12 @@ class ReceivedSnapshotTest {
 
         @Override
         public Future<Void> persist(Snapshot snapshot, List<Entry> entries, HardState hardState, boolean sync) {
-            return memory.persist(snapshot, entries, hardState, sync);
+            if (!holding) {
+                return memory.persist(snapshot, entries, hardState, sync);
+            }
+            Promise<Void> done = Promise.promise();
+            held.add(() -> memory.persist(snapshot, entries, hardState, sync).onComplete(done));
+            return done.future();
         }
 
         @Override
@@ -285,6 +293,46 @@ class ReceivedSnapshotTest {
         assertThat(env.installed).containsExactly(10L);
         assertThat(env.store.compactions).as("the membership the node's own snapshot at 5 records")
                 .containsExactly(Membership.ofVoters(VOTERS));
+    }
+
+    /**
+     * The same with the leader's snapshot taken by the core while a write was on its way to disk: once that write is
+     * durable the node applies the entries it committed, and reaching the snapshot interval there it would capture
+     * its state at an index the core's history of memberships no longer reaches. It takes no snapshot of its own
+     * while the leader's waits to be installed (which replaces that state anyway).
+     */
+    @Test
+    void noSnapshotOfItsOwnIsTakenWhileTheLeadersWaitsToBeInstalled() {
+        ManualEnvironment env = new ManualEnvironment(4);
+        List<Entry> entries = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            entries.add(Entry.normal(i, 1, KvCodec.encode(new KvCommand.Put("k" + i,
+                    ("v" + i).getBytes(StandardCharsets.UTF_8)))));
+        }
+        env.store.holding = true;
+        env.host.step(new AppendRequest(2, 1, 1, 0, 0, entries, 5));
+        env.runLoop();
+        assertThat(env.store.held).as("the entries' write is on its way").hasSize(1);
+        assertThat(env.host.status().applied()).as("nothing applied yet").isZero();
+
+        Membership later = new Membership(VOTERS, List.of(4));
+        env.host.step(new SnapshotRequest(2, 1, 1, new Snapshot(SnapshotMetadata.of(10, 1, later), stateAt(10))));
+        env.runLoop();
+        env.workers.poll().run();
+        env.runLoop();
+        env.store.held.poll().run();
+        env.runLoop();
+        assertThat(env.store.held).as("the leader's snapshot is being written").hasSize(1);
+        // The node's own snapshot, if it took one, is serialized before the leader's is durable.
+        env.store.holding = false;
+        env.settle();
+        env.store.held.poll().run();
+        env.settle();
+
+        assertThat(env.installed).containsExactly(10L);
+        assertThat(env.host.status().applied()).isEqualTo(10);
+        assertThat(env.store.compactions).as("the memberships of the node's own snapshots")
+                .allMatch(m -> m.equals(Membership.ofVoters(VOTERS)));
     }
 
     /** A snapshot decoded for an earlier life of the node (it crashed meanwhile) is not installed in the next. */
