@@ -216,6 +216,12 @@ final class Backups {
         if (groups.stream().allMatch(g -> g.lastApplied() == 0)) {
             throw new IOException(file + " holds an empty state (revision 0): start the cluster without restoring");
         }
+        if (!config.storage().durable()) {
+            // Such nodes never read their data directory: seeded, they would start empty all the same.
+            throw new IOException("the configuration's nodes keep nothing on disk (\"storage\": {\"engine\": \""
+                    + config.storage().engine() + "\"}): a restore seeds data directories, which they never read;"
+                    + " restore into a configuration with \"engine\": \"durable\"");
+        }
         List<NodeConfig> nodes = config.nodes().stream().filter(n -> !n.join()).toList();
         List<Integer> marked = new ArrayList<>();
         String notEmpty = null;

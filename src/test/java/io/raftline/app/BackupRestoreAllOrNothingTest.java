@@ -83,6 +83,24 @@ class BackupRestoreAllOrNothingTest {
     }
 
     /**
+     * A configuration whose nodes keep nothing on disk ({@code "storage": {"engine": "memory"}}) never reads a data
+     * directory: the restore seeded every one and said so, and the cluster then started empty. It is refused, and
+     * nothing is written.
+     */
+    @Test
+    void aRestoreIntoNodesThatKeepNothingOnDiskIsRefused() throws Exception {
+        Path backup = backup(5);
+        JsonObject json = ClusterConfigs.cluster(3, 43, 3000);
+        json.put("storage", new JsonObject().put("engine", "memory"));
+        RaftlineConfig config = config(json, Map.of(1, dir.resolve("n1"), 2, dir.resolve("n2"), 3, dir.resolve("n3")));
+        List<String> before = tree();
+
+        Throwable failed = catchThrowable(() -> Backups.restore(backup, config));
+        assertThat(failed).isInstanceOf(IOException.class).hasMessageContaining("\"engine\": \"memory\"");
+        assertThat(tree()).as("nothing written").isEqualTo(before);
+    }
+
+    /**
      * A failure found once every node's state is written (a full disk, a check of what was written), here on the last
      * node of a sharded cluster: no node's directory gets anything, those that existed stay, empty.
      */
