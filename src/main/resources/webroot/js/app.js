@@ -250,6 +250,8 @@ function setMode(next) {
   // The live controls are off while a recording is on screen, and say so (in the panel and over the drawing).
   controls.setEnabled(mode === 'live', byTestId('live-controls-off'));
   byTestId('replay-controls-off').hidden = mode === 'live';
+  byTestId('replay-truncated').hidden = mode === 'live' || !replay.rec
+    || !replay.rec.events.some(e => e.type === 'RecordingTruncated');
   nodeMenu.setLive(mode === 'live');
   groupsView.setLive(mode === 'live');
   // Nothing drawn from one source stays for the other: arrows, timers, link flow, timing, the pinned item.
@@ -278,6 +280,12 @@ byTestId('replay-file').addEventListener('change', async ev => {
   slider.disabled = playBtn.disabled = events.length === 0;
   byTestId('replay-bar').dataset.loaded = String(events.length);
   byTestId('replay-bar').dataset.bad = String(bad);
+  // A recording its recorder cut at the size bound ends early: say so, or its end reads as the run's.
+  const cut = events.find(e => e.type === 'RecordingTruncated');
+  const cutNote = byTestId('replay-truncated');
+  cutNote.hidden = !cut;
+  cutNote.textContent = cut ? `This recording was cut at ${clockTime(cut.ts)} (its size bound, `
+    + `${Number(cut.maxBytes || 0).toLocaleString()} bytes): the run went on, later events were not recorded.` : '';
   setConnection('replay', `replay · ${file.name}`);
   dirty = true;
 });
