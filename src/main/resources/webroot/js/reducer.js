@@ -223,7 +223,7 @@ function fromSnapshot(m, e) {
     learners: [...e.membership.learners], addresses: { ...(e.membership.addresses || {}) } } : null;
   let n = { ...m, members: [...(e.members || Object.keys(nodes).map(Number))].sort((a, b) => a - b), membership, nodes,
     faults: { ...EMPTY_FAULTS, ...(e.faults || {}) }, leadersByTerm,
-    eventValues: e.eventValues || m.eventValues };
+    eventValues: e.eventValues || m.eventValues, raft: e.raft || m.raft };
   if (e.groupsStates || e.focusedGroup !== undefined) {
     n = { ...n, groups: null };
     for (const g of e.groupsStates || []) n = withGrid(n, g);
@@ -262,6 +262,7 @@ export function reduce(m, e) {
       return fromSnapshot(n, e);
     case 'ClusterInfo':
       for (const mid of e.members || []) if (!n.nodes[mid]) n = withNode(n, mid, () => ({}));
+      if (e.raft) n = { ...n, raft: e.raft };
       return e.eventValues ? { ...n, eventValues: e.eventValues } : n;
     case 'FaultChanged':
       return { ...n, faults: { ...EMPTY_FAULTS, ...(e.faults || {}) } };
@@ -382,7 +383,8 @@ export function reduce(m, e) {
 
 /**
  * The model as a Snapshot event (the schema the server answers a late joiner with), so that a trimmed history
- * still starts from the state it had reached: folding it gives back the model's nodes, members and faults.
+ * still starts from the state it had reached: folding it gives back the model's nodes, members and faults, and it
+ * carries the timing (`raft`) and `eventValues` the events had said.
  */
 export function snapshotEvent(m) {
   const nodes = Object.values(m.nodes).sort((a, b) => a.id - b.id).map(n => {
@@ -392,6 +394,9 @@ export function snapshotEvent(m) {
   const e = { seq: m.seq, ts: m.ts, node: 0, term: 0, role: '', type: 'Snapshot', members: [...m.members], nodes,
     faults: m.faults };
   if (m.membership) e.membership = m.membership;
+  // What the server's Snapshot carries besides the state: the timing the rings are drawn over, the values setting.
+  if (m.raft) e.raft = m.raft;
+  if (m.eventValues) e.eventValues = m.eventValues;
   if (m.groups) {
     e.focusedGroup = m.groups.focused;
     e.groupsStates = Object.values(m.groups.sources).map(x => ({ seq: m.seq, ts: x.ts, node: 0, term: 0, role: '',

@@ -87,4 +87,28 @@ class ReplayNotesBrowserTest {
         assertThat(page.getByTestId("replay-bar")).hasAttribute("data-loaded", "1");
         assertThat(page.getByTestId("replay-truncated")).isHidden();
     }
+
+    /**
+     * Once the page trimmed its history, Save recording starts the file with {@code snapshotEvent} of what the trimmed
+     * events built: that Snapshot must still carry what the one the page started from said besides the nodes, the
+     * cluster's timing ({@code raft}, which the replay's election rings are drawn over) and {@code eventValues} (which
+     * the replay's "values hidden" note comes from).
+     */
+    @Test
+    void theSnapshotATrimmedHistoryIsSavedAsKeepsTheTimingAndTheValuesSetting() {
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> saved = (java.util.Map<String, Object>) page.evaluate("async () => {"
+                + " const r = await import('/js/reducer.js');"
+                + " const start = { seq: 5, ts: 1000, node: 0, term: 0, role: '', type: 'Snapshot', members: [1, 2, 3],"
+                + "   nodes: [{ id: 1, role: 'Leader', term: 2, leader: 1, log: [] }], faults: {}, eventValues: 'hide',"
+                + "   raft: { tickMs: 10, heartbeatMs: 100, electionMs: [500, 1000] } };"
+                + " const m = r.reduce(r.initialModel(), start);"
+                + " const s = JSON.parse(JSON.stringify(r.snapshotEvent(m)));"
+                + " const again = r.reduce(r.initialModel(), s);"
+                + " return { raft: JSON.stringify(s.raft ?? null), eventValues: String(s.eventValues),"
+                + "   folded: String(again.eventValues) }; }");
+        org.assertj.core.api.Assertions.assertThat(saved).containsEntry("raft",
+                "{\"tickMs\":10,\"heartbeatMs\":100,\"electionMs\":[500,1000]}")
+                .containsEntry("eventValues", "hide").containsEntry("folded", "hide");
+    }
 }
