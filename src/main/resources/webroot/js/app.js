@@ -26,8 +26,9 @@ const byTestId = id => document.querySelector(`[data-testid="${id}"]`);
 // live.model folds every event received (the truth the controls act on); live.shown folds what the player has
 // shown so far. live.base is the model before live.events[0] (older events were trimmed), live.trimmed counts them.
 // Each source keeps its own timing (the configured election timeout the rings are drawn over, if it said).
+// live.resync: the last time the server resynchronised this page (it fell behind and events were dropped), or null.
 const live = { events: [], model: initialModel(), shown: initialModel(), base: initialModel(), trimmed: 0,
-  series: new Series(), synced: false, buffer: [], timing: null };
+  series: new Series(), synced: false, buffer: [], timing: null, resync: null };
 const replay = { rec: null, feed: 0, pos: 0, shown: initialModel(), playing: false, timing: null };
 let mode = 'live';
 let dirty = true;
@@ -95,6 +96,12 @@ function setConnection(state, text) {
 const timingOf = (e, known) => ((e.type === 'ClusterInfo' || e.type === 'Snapshot') && e.raft ? e.raft : known);
 
 function applyLive(e) {
+  if (e.type === 'Snapshot' && e.resync) {
+    // The server dropped events this page was too slow to take and starts it again from this snapshot: the events
+    // after the last one received and up to the snapshot never arrived (the view is right again, its history is not).
+    live.resync = { after: live.model.seq, upTo: e.seq, ts: e.ts, count: (live.resync ? live.resync.count : 0) + 1 };
+    dirty = true;
+  }
   live.model = reduce(live.model, e);
   liveDirty = true;
   live.timing = timingOf(e, live.timing);
@@ -133,6 +140,7 @@ async function sync() {
     live.base = initialModel();
     live.events = [snap];
     live.trimmed = 0;
+    live.resync = null;
     livePlayer.reset(snap.ts || Date.now());
     live.timing = timingOf(snap, live.timing);
     if (mode === 'live' && snap.raft) cluster.setTiming(snap.raft); // not into a replay on screen
@@ -452,6 +460,14 @@ function render() {
   const trimmed = byTestId('trimmed-note');
   trimmed.hidden = mode !== 'live' || !live.trimmed;
   if (live.trimmed) trimmed.textContent = `history trimmed: the oldest ${live.trimmed.toLocaleString()} events are kept as a snapshot`;
+  const resync = byTestId('resync-note');
+  const rs = live.resync;
+  resync.hidden = mode !== 'live' || !rs;
+  if (rs) {
+    resync.textContent = `This page fell behind and was resynchronised at ${clockTime(rs.ts)}: events after seq `
+      + `${rs.after.toLocaleString()} up to seq ${rs.upTo.toLocaleString()} were not received (the state shown is the `
+      + `server's, the timeline misses them)${rs.count > 1 ? `; ${rs.count} times in all` : ''}.`;
+  }
 }
 
 function drawBehind() {

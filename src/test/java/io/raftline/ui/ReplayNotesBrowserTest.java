@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What the page says about a recording beyond its events: the real webroot served by {@link ReplayedLiveView} (no
- * cluster behind it), recordings written by hand.
+ * What the page says about events it does not have (a recording cut short, live events its feed dropped) and what
+ * a saved recording keeps: the real webroot served by {@link ReplayedLiveView} (no cluster behind it), recordings and
+ * bridge frames written by hand.
  */
 @Tag("slow")
 class ReplayNotesBrowserTest {
@@ -53,8 +54,30 @@ class ReplayNotesBrowserTest {
 
     @BeforeEach
     void open() {
-        page = SystemChromium.openLiveView(browser, server.url(), TIMEOUT_MS, errors);
+        com.microsoft.playwright.BrowserContext context = browser.newContext();
+        context.setDefaultTimeout(TIMEOUT_MS);
+        context.addInitScript(KEEP_SOCKETS);
+        page = context.newPage();
+        page.onPageError(errors::add);
+        page.onConsoleMessage(m -> {
+            if ("error".equals(m.type())) {
+                errors.add(m.text());
+            }
+        });
+        page.navigate(server.url());
+        assertThat(page.getByTestId("connection")).hasAttribute("data-state", "live");
     }
+
+    /** Hands the page's bridge client a frame as if the server had sent it on its socket. */
+    private void receive(String frameJson) {
+        page.evaluate("frame => window.__sockets[window.__sockets.length - 1].onmessage({ data: frame })", frameJson);
+    }
+
+    /** Keeps every SockJS socket the page opens in window.__sockets, so that a test can speak as the server. */
+    private static final String KEEP_SOCKETS = "(() => { let S; window.__sockets = [];"
+            + " Object.defineProperty(window, 'SockJS', { configurable: true, get: () => S,"
+            + "   set: v => { S = function (...a) { const s = new v(...a); window.__sockets.push(s); return s; };"
+            + "     Object.assign(S, v); S.prototype = v.prototype; } }); })()";
 
     @AfterEach
     void close() {
@@ -86,6 +109,25 @@ class ReplayNotesBrowserTest {
         page.getByTestId("replay-file").setInputFiles(whole);
         assertThat(page.getByTestId("replay-bar")).hasAttribute("data-loaded", "1");
         assertThat(page.getByTestId("replay-truncated")).isHidden();
+    }
+
+    /**
+     * A browser that fell more than 5 s behind has its oldest windows dropped by its feed and gets a {@code Snapshot}
+     * with {@code "resync": true} and only newer events after it (ViewerFeed): the events in between never reach the
+     * page, which must say so rather than go on as if it had seen everything.
+     */
+    @Test
+    void aResynchronisationAfterLostEventsIsShown() {
+        receive("{\"type\":\"rec\",\"address\":\"raft.events\",\"body\":{\"seq\":500,\"ts\":" + System.currentTimeMillis()
+                + ",\"node\":0,\"term\":0,\"role\":\"\",\"type\":\"Snapshot\",\"resync\":true,\"members\":[1,2,3],"
+                + "\"nodes\":[{\"id\":1,\"role\":\"Leader\",\"term\":4,\"leader\":1,\"log\":[]},"
+                + "{\"id\":2,\"role\":\"Follower\",\"term\":4,\"leader\":1,\"log\":[]},"
+                + "{\"id\":3,\"role\":\"Follower\",\"term\":4,\"leader\":1,\"log\":[]}],\"faults\":{}}}");
+        // The page took the snapshot (the state it shows is the resynchronised one) ...
+        assertThat(page.getByTestId("state-seq")).hasText("500");
+        // ... and says that events were lost on the way.
+        assertThat(page.getByTestId("resync-note")).isVisible();
+        assertThat(page.getByTestId("resync-note")).containsText("not received");
     }
 
     /**
