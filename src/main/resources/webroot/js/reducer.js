@@ -354,7 +354,8 @@ export function reduce(m, e) {
       return withNode(n, id, o => ({ snapshotIndex: e.index, log: [], lastIndex: e.index, applied: e.index,
         commit: Math.max(o.commit, e.index) }));
     case 'NodeCrashed':
-      return withNode(n, id, () => ({ up: false, role: 'Down', leader: 0 }));
+      // A crash ends a pause and a freeze (the node clears both, and no NodePaused or NodeFrozen says so).
+      return withNode(n, id, () => ({ up: false, role: 'Down', leader: 0, paused: false, frozen: false }));
     case 'NodeRestarted':
       return withNode(n, id, () => ({ up: true, paused: false, frozen: false, role: 'Follower', leader: 0, applied: e.applied,
         commit: e.applied }));

@@ -152,6 +152,9 @@ public final class ClusterState implements EventSink {
                 n.up = false;
                 n.role = "Down";
                 n.leader = 0;
+                // A crash ends a pause and a freeze (the node clears both; no NodePaused or NodeFrozen says so).
+                n.paused = false;
+                n.frozen = false;
                 break;
             case "NodeRestarted":
                 n.up = true;

@@ -95,6 +95,23 @@ class ClusterStateTest {
         assertThat(node(s.toJson(), 3).getLong("commit")).isEqualTo(3);
     }
 
+    /**
+     * A crash ends a pause and a freeze (NodeHost.stop and RaftNodeVerticle.crash clear them, and no NodePaused or
+     * NodeFrozen says so): a late joiner must see a crashed node as down, not as down and still paused or frozen.
+     */
+    @Test
+    void aCrashEndsAPauseAndAFreeze() {
+        ClusterState s = new ClusterState(List.of(1, 2, 3));
+        s.apply(published(new RaftEvent.NodePaused(at(3), true)));
+        s.apply(published(new RaftEvent.NodeFrozen(at(2), true)));
+        s.apply(published(new RaftEvent.NodeCrashed(at(3))));
+        s.apply(published(new RaftEvent.NodeCrashed(at(2))));
+        JsonObject snap = s.toJson();
+        assertThat(node(snap, 3).getBoolean("up")).isFalse();
+        assertThat(node(snap, 3).getBoolean("paused")).isFalse();
+        assertThat(node(snap, 2).getBoolean("frozen")).isFalse();
+    }
+
     private static RaftEvent.MembershipChanged membership(int node, long index, List<Integer> voters,
             List<Integer> learners) {
         return new RaftEvent.MembershipChanged(at(node), index, voters, learners,

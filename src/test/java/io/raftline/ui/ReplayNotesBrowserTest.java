@@ -131,6 +131,30 @@ class ReplayNotesBrowserTest {
     }
 
     /**
+     * A node paused (or frozen) and then crashed is down and nothing else: the crash ended the pause on the server
+     * (no NodePaused says so). Before, the page kept it paused: the card's "paused" badge on a down node, and a Resume
+     * button whose click reported "node 3 resumed" while the node stayed down.
+     */
+    @Test
+    void aCrashedNodeIsNoLongerShownPausedOrFrozen() throws Exception {
+        Path rec = dir.resolve("paused-then-crashed.ndjson");
+        Files.write(rec, List.of(
+                "{\"seq\":1,\"ts\":1000,\"node\":0,\"term\":0,\"role\":\"\",\"type\":\"ClusterInfo\",\"members\":[1,2,3]}",
+                "{\"seq\":2,\"ts\":1100,\"node\":3,\"term\":1,\"role\":\"Follower\",\"type\":\"NodePaused\",\"paused\":true}",
+                "{\"seq\":3,\"ts\":1150,\"node\":2,\"term\":1,\"role\":\"Follower\",\"type\":\"NodeFrozen\",\"frozen\":true}",
+                "{\"seq\":4,\"ts\":1200,\"node\":3,\"term\":1,\"role\":\"Follower\",\"type\":\"NodeCrashed\"}",
+                "{\"seq\":5,\"ts\":1250,\"node\":2,\"term\":1,\"role\":\"Follower\",\"type\":\"NodeCrashed\"}"));
+        page.getByTestId("mode-replay").click();
+        page.getByTestId("replay-file").setInputFiles(rec);
+        assertThat(page.getByTestId("replay-bar")).hasAttribute("data-loaded", "5");
+        assertThat(page.locator("#cluster-svg [data-testid='node-3']")).hasAttribute("data-role", "Down");
+        assertThat(page.locator("#cluster-svg [data-testid='node-3']")).hasAttribute("data-paused", "false");
+        assertThat(page.locator("#cluster-svg [data-testid='node-2']")).hasAttribute("data-role", "Down");
+        assertThat(page.getByTestId("node-panel-3").locator(".badge.paused:not(.frozen)")).isHidden();
+        assertThat(page.getByTestId("node-panel-2").locator(".badge.frozen")).isHidden();
+    }
+
+    /**
      * Once the page trimmed its history, Save recording starts the file with {@code snapshotEvent} of what the trimmed
      * events built: that Snapshot must still carry what the one the page started from said besides the nodes, the
      * cluster's timing ({@code raft}, which the replay's election rings are drawn over) and {@code eventValues} (which
