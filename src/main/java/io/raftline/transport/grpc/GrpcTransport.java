@@ -547,6 +547,8 @@ public final class GrpcTransport implements Transport {
     private final class Peer {
         static final long MIN_BACKOFF_MS = 20;
         static final long MAX_BACKOFF_MS = 1_000;
+        /** How long a close waits for the streams' ends to be written before it closes the clients anyway. */
+        static final long END_GRACE_MS = 1_000;
         /** A frame asks the peer for a receipt when this many were written since the last that asked... */
         static final int RECEIPT_EVERY_FRAMES = 32;
         /** ...or when this many bytes were. */
@@ -707,12 +709,22 @@ public final class GrpcTransport implements Transport {
             control.ping(now);
         }
 
+        /**
+         * Ends both streams, then closes both clients: once the ends are written, or after {@link #END_GRACE_MS}
+         * if they are not. An end waits for the peer's flow-control window and the socket like any write, and a peer
+         * that stopped reading (a stopped process) never gives either back; closing the client fails it instead.
+         */
         Future<Void> close() {
             Promise<Void> done = Promise.promise();
             onContext(() -> {
                 vertx.cancelTimer(watchdog);
-                Future.join(appends.end(), control.end())
-                        .eventually(() -> Future.join(appends.client.close(), control.client.close()))
+                Promise<Void> ended = Promise.promise();
+                long late = vertx.setTimer(END_GRACE_MS, t -> ended.tryComplete());
+                Future.join(appends.end(), control.end()).onComplete(ar -> {
+                    vertx.cancelTimer(late);
+                    ended.tryComplete();
+                });
+                ended.future().eventually(() -> Future.join(appends.client.close(), control.client.close()))
                         .onComplete(ar -> done.complete());
             });
             return done.future();
