@@ -67,6 +67,14 @@ public final class DurableLogStore implements LogStore {
      */
     private final WorkerExecutor snapshotIo;
     private DurableStorage storage;
+    /**
+     * The storage the lane's recoveries and close act on: the one opened last, touched on the lane only (its tasks
+     * run one at a time, in order). {@link #storage} is the same one once the node's context has heard of it; a
+     * recovery or a close queued before it has must not act on the one it replaced, or the newer one stays open.
+     */
+    private DurableStorage laneStorage;
+    /** Set on the lane by {@link #close()}: a recovery queued after it opens nothing. */
+    private boolean laneClosed;
     private volatile boolean stateLost;
 
     /** File in the data directory that records a detected loss of acknowledged state (see {@link #recordStateLost}). */
@@ -92,6 +100,7 @@ public final class DurableLogStore implements LogStore {
         this.dataDir = dataDir;
         this.disk = disk;
         this.storage = storage;
+        this.laneStorage = storage;
         this.reopen = reopen;
         String name = "raftline-storage-" + nodeId + "-" + System.identityHashCode(this);
         this.lane = lane.apply(name);
@@ -244,10 +253,14 @@ public final class DurableLogStore implements LogStore {
     @Override
     public Future<Void> recover() {
         Context ctx = vertx.getOrCreateContext();
-        DurableStorage old = storage;
         // A snapshot file the crashed incarnation was still writing finishes first: recovery must not read (or
         // delete as a leftover) a file that another thread is writing.
         return afterSnapshotWrites().compose(v -> lane.<DurableStorage>run(() -> {
+            if (laneClosed) {
+                throw new io.raftline.raft.StorageException("node " + nodeId + "'s store is closed");
+            }
+            // The one opened last, even by a recovery whose result the context has not seen yet.
+            DurableStorage old = laneStorage;
             // On the lane's thread, which recorded any failure: a log whose fsync failed is not read again here.
             String refusal = old.reopenRefusal();
             if (refusal != null) {
@@ -255,7 +268,8 @@ public final class DurableLogStore implements LogStore {
                         + refusal + " (docs/operations.md, \"A full disk or an I/O error\")");
             }
             old.close();
-            return reopen.get();
+            laneStorage = reopen.get();
+            return laneStorage;
         }, null)).compose(fresh -> onContext(ctx, () -> storage = fresh));
     }
 
@@ -312,10 +326,10 @@ public final class DurableLogStore implements LogStore {
 
     @Override
     public Future<Void> close() {
-        DurableStorage s = storage;
         return afterSnapshotWrites().compose(v -> lane.<Void>run(() -> {
+            laneClosed = true;
             try {
-                s.close();
+                laneStorage.close();
             } finally {
                 lock.close();
             }
