@@ -102,6 +102,8 @@ public final class NodeHost {
     private KvStateMachine kv;
     private boolean up;
     private boolean paused;
+    /** The restart on its way, or null (touched on the node's event loop). */
+    private Future<Void> restarting;
     /** Bumped by every crash, so continuations from an earlier life are ignored. */
     private long generation;
     private boolean persistInFlight;
@@ -875,10 +877,12 @@ public final class NodeHost {
         listener.crashed(id());
     }
 
-    /** Stops for good (undeploy): answers every pending request. */
+    /** Stops for good (undeploy): answers every pending request; a restart on its way does not boot any more. */
     public void shutdown() {
         if (up) {
             stop("node " + id() + " is shutting down");
+        } else {
+            generation++;
         }
     }
 
@@ -904,7 +908,23 @@ public final class NodeHost {
         if (up) {
             return Future.succeededFuture();
         }
+        if (restarting != null) {
+            // A second restart while one is on its way (a button pressed twice, a retried request): recovering the
+            // store again would replace the storage the first one boots the node on.
+            return restarting;
+        }
         long gen = generation;
+        Future<Void> f = recoverAndBoot(gen);
+        restarting = f;
+        f.onComplete(ar -> {
+            if (restarting == f) {
+                restarting = null;
+            }
+        });
+        return f;
+    }
+
+    private Future<Void> recoverAndBoot(long gen) {
         return store.recover().compose(v -> {
             io.vertx.core.Promise<Void> booted = io.vertx.core.Promise.promise();
             env.runOnLoop(() -> {
