@@ -1423,8 +1423,8 @@ public final class NodeHost {
         long since = applied - (s.firstIndex() - 1);
         // Besides the intervals, a log that has grown past half of max_log_size_bytes is compacted now.
         boolean logLarge = store.compactionPressureBytes() > config.maxLogSizeBytes() / 2;
-        // None while the core holds a leader's snapshot not installed yet: it replaces this state, and the core's history
-        // of memberships starts at it, so the membership at the applied index is no longer known.
+        // None while the core holds a leader's snapshot not installed yet: it replaces this state, and the core's
+        // history of memberships starts at it, so the membership at the applied index is no longer known.
         if (snapshotInFlight || received != null || applied > s.lastIndex() || since <= 0
                 || (since < snapshotDueEntries && appliedBytesSinceSnapshot < snapshotDueBytes
                         && !logLarge)) {
