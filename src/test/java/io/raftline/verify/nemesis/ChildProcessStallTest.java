@@ -103,30 +103,40 @@ class ChildProcessStallTest {
      * bound ({@code hazelcast.graceful.shutdown.max.wait}, 5 s) a node asked to stop 0.1-0.2 s before the master's
      * {@code SIGSTOP} exited only once the master was declared dead (10.3-13.8 s after the stall here; the likeliest
      * cause of the CI run, 2026-12-05, in which a node did not exit within 30 s of its SIGTERM). The stall is sent
-     * when the node's log says the leave has begun, which the node's being alive then confirms; the exit must come
-     * sooner after the stall than a peer's death can be declared.
+     * when the node's log says the leave has begun; the exit must come sooner after the stall than a peer's death can
+     * be declared. A leave takes 0.3-0.6 s with every member answering, so the stall, sent 20-50 ms after the line,
+     * normally lands during it; should the node have exited already, the attempt tested nothing and a new cluster
+     * tries again (three attempts).
      */
     @Test
     void aNodeWhoseLeaveHasBegunWhenAPeerStallsExitsBeforeThePeerCouldBeDeclaredDead() throws Exception {
-        ChildProcessCluster cluster = start(Path.of("target", "verify", "process-stall-leave"), 9, "eventbus");
-        try {
-            assertThat(Waits.await(cluster.leader(), Duration.ofSeconds(30))).isPositive();
-            int master = 1;
-            int stopping = 3;
-            ProcessHandle process = cluster.process(stopping).orElseThrow();
-            Path log = cluster.logDir().resolve("node-" + stopping + "-run1.log");
-            assertThat(process.destroy()).as("SIGTERM sent to node " + stopping).isTrue();
-            Waits.eventually("node " + stopping + " leaving the clustered event bus", Duration.ofSeconds(30),
-                    () -> Files.readString(log).contains("leaving the clustered event bus"));
-            Waits.await(cluster.stall(master), Duration.ofSeconds(30));
-            long stalled = System.nanoTime();
-            assertThat(process.isAlive()).as("node %d still leaving when node %d stopped", stopping, master).isTrue();
-            awaitExit(cluster, stopping, process, "of node " + master + "'s stall during its leave");
-            assertThat(Duration.ofNanos(System.nanoTime() - stalled))
-                    .as("from node %d's stall to node %d's exit", master, stopping)
-                    .isLessThan(Duration.ofSeconds(8));
-        } finally {
-            cluster.close();
+        int master = 1;
+        int stopping = 3;
+        for (int attempt = 1; ; attempt++) {
+            ChildProcessCluster cluster = start(Path.of("target", "verify", "process-stall-leave-" + attempt),
+                    8 + attempt, "eventbus");
+            try {
+                assertThat(Waits.await(cluster.leader(), Duration.ofSeconds(30))).isPositive();
+                ProcessHandle process = cluster.process(stopping).orElseThrow();
+                Path log = cluster.logDir().resolve("node-" + stopping + "-run1.log");
+                assertThat(process.destroy()).as("SIGTERM sent to node " + stopping).isTrue();
+                Waits.eventually("node " + stopping + " leaving the clustered event bus", Duration.ofSeconds(30),
+                        () -> Files.readString(log).contains("leaving the clustered event bus"));
+                Waits.await(cluster.stall(master), Duration.ofSeconds(30));
+                long stalled = System.nanoTime();
+                if (!process.isAlive()) {
+                    assertThat(attempt).as("attempts in which node %d's leave ended before node %d stopped",
+                            stopping, master).isLessThan(3);
+                    continue;
+                }
+                awaitExit(cluster, stopping, process, "of node " + master + "'s stall during its leave");
+                assertThat(Duration.ofNanos(System.nanoTime() - stalled))
+                        .as("from node %d's stall to node %d's exit", master, stopping)
+                        .isLessThan(Duration.ofSeconds(8));
+                return;
+            } finally {
+                cluster.close();
+            }
         }
     }
 
