@@ -54,18 +54,7 @@ class ReplayNotesBrowserTest {
 
     @BeforeEach
     void open() {
-        com.microsoft.playwright.BrowserContext context = browser.newContext();
-        context.setDefaultTimeout(TIMEOUT_MS);
-        context.addInitScript(KEEP_SOCKETS);
-        page = context.newPage();
-        page.onPageError(errors::add);
-        page.onConsoleMessage(m -> {
-            if ("error".equals(m.type())) {
-                errors.add(m.text());
-            }
-        });
-        page.navigate(server.url());
-        assertThat(page.getByTestId("connection")).hasAttribute("data-state", "live");
+        page = SystemChromium.openLiveView(browser, server.url(), TIMEOUT_MS, errors, KEEP_SOCKETS);
     }
 
     /** Hands the page's bridge client a frame as if the server had sent it on its socket. */

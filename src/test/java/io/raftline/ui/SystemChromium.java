@@ -36,10 +36,16 @@ final class SystemChromium {
     /**
      * The live view in a new 1440x1000 context, once its bridge is live; the page's errors and console errors are
      * collected in {@code errors} (a test fails when any appears). Close it with {@code page.context().close()}.
+     *
+     * @param initScripts scripts run in the page before its own (a test that speaks as the server keeps its sockets)
      */
-    static Page openLiveView(Browser browser, String url, double timeoutMs, List<String> errors) {
+    static Page openLiveView(Browser browser, String url, double timeoutMs, List<String> errors,
+            String... initScripts) {
         BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1440, 1000));
         context.setDefaultTimeout(timeoutMs);
+        for (String script : initScripts) {
+            context.addInitScript(script);
+        }
         Page page = context.newPage();
         page.onPageError(errors::add);
         page.onConsoleMessage(m -> {
