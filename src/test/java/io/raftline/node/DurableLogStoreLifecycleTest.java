@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,10 +62,8 @@ class DurableLogStoreLifecycleTest {
 
     private DurableLogStore written(Context context) throws Exception {
         DurableLogStore store = DurableLogStore.open(vertx, 1, dir, 4096);
-        AtomicReference<Future<Void>> persisted = new AtomicReference<>();
-        OnContext.run(context, () -> persisted.set(store.persist(null,
+        await(OnContext.call(context, () -> store.persist(null,
                 List.of(Entry.normal(1, 1, "v1".getBytes(StandardCharsets.UTF_8))), new HardState(1, 1, 1), true)));
-        await(persisted.get());
         return store;
     }
 
@@ -75,13 +72,9 @@ class DurableLogStoreLifecycleTest {
         Context context = vertx.getOrCreateContext();
         DurableLogStore store = written(context);
         assertThat(openFilesOfDir()).as("the open store's files").isNotEmpty();
-        AtomicReference<Future<?>> both = new AtomicReference<>();
-        OnContext.run(context, () -> both.set(Future.join(store.recover(), store.recover())));
-        await(both.get());
+        await(OnContext.call(context, () -> Future.join(store.recover(), store.recover())));
         assertThat(store.storage().lastIndex()).isEqualTo(1);
-        AtomicReference<Future<Void>> closed = new AtomicReference<>();
-        OnContext.run(context, () -> closed.set(store.close()));
-        await(closed.get());
+        await(OnContext.call(context, store::close));
         assertThat(openFilesOfDir()).as("files left open after close").isEmpty();
     }
 
@@ -89,9 +82,7 @@ class DurableLogStoreLifecycleTest {
     void aCloseWhileARecoveryIsOnItsWayLeavesNoFileOpen() throws Exception {
         Context context = vertx.getOrCreateContext();
         DurableLogStore store = written(context);
-        AtomicReference<Future<?>> both = new AtomicReference<>();
-        OnContext.run(context, () -> both.set(Future.join(store.recover(), store.close())));
-        await(both.get());
+        await(OnContext.call(context, () -> Future.join(store.recover(), store.close())));
         assertThat(openFilesOfDir()).as("files left open after close").isEmpty();
     }
 }

@@ -104,9 +104,7 @@ class NodeRestartLifecycleTest {
         await(node.propose(put("before", "crash")));
         await(node.crash());
         // Both asked in one task of the node's context: the stop runs before the restart's recovery comes back.
-        AtomicReference<Future<?>> both = new AtomicReference<>();
-        OnContext.run(nodeContext.get(), () -> both.set(Future.join(node.restart(), vertx.undeploy(deploymentId))));
-        await(both.get());
+        await(OnContext.call(nodeContext.get(), () -> Future.join(node.restart(), vertx.undeploy(deploymentId))));
         assertThat(restarts.get()).as("boots after the node's stop").isZero();
         // The directory is free again: a node can open it in this process.
         await(DurableLogStore.open(vertx, 1, dir, 4096).close());

@@ -179,6 +179,16 @@ class ReceivedSnapshotTest {
         return m.capture().toByteArray();
     }
 
+    /** The entries of term 1 that {@link #stateAt} applies: {@code keys} puts, one per index from 1. */
+    private static List<Entry> puts(int keys) {
+        List<Entry> entries = new ArrayList<>();
+        for (int i = 1; i <= keys; i++) {
+            entries.add(Entry.normal(i, 1, KvCodec.encode(new KvCommand.Put("k" + i,
+                    ("v" + i).getBytes(StandardCharsets.UTF_8)))));
+        }
+        return entries;
+    }
+
     /** Node 2, leader of term 1, sends node 1 a snapshot at {@code index}. */
     private static SnapshotRequest snapshot(long index, byte[] data) {
         return new SnapshotRequest(2, 1, 1, new Snapshot(new SnapshotMetadata(index, 1, VOTERS), data));
@@ -272,11 +282,7 @@ class ReceivedSnapshotTest {
     @Test
     void aSnapshotOfItsOwnRecordsTheMembershipAtItsIndexThoughTheLeadersSnapshotArrivedMeanwhile() {
         ManualEnvironment env = new ManualEnvironment(4);
-        List<Entry> entries = new ArrayList<>();
-        for (int i = 1; i <= 5; i++) {
-            entries.add(Entry.normal(i, 1, KvCodec.encode(new KvCommand.Put("k" + i,
-                    ("v" + i).getBytes(StandardCharsets.UTF_8)))));
-        }
+        List<Entry> entries = puts(5);
         env.host.step(new AppendRequest(2, 1, 1, 0, 0, entries, 5));
         env.runLoop();
         assertThat(env.host.status().applied()).isEqualTo(5);
@@ -304,11 +310,7 @@ class ReceivedSnapshotTest {
     @Test
     void noSnapshotOfItsOwnIsTakenWhileTheLeadersWaitsToBeInstalled() {
         ManualEnvironment env = new ManualEnvironment(4);
-        List<Entry> entries = new ArrayList<>();
-        for (int i = 1; i <= 5; i++) {
-            entries.add(Entry.normal(i, 1, KvCodec.encode(new KvCommand.Put("k" + i,
-                    ("v" + i).getBytes(StandardCharsets.UTF_8)))));
-        }
+        List<Entry> entries = puts(5);
         env.store.holding = true;
         env.host.step(new AppendRequest(2, 1, 1, 0, 0, entries, 5));
         env.runLoop();

@@ -3,7 +3,9 @@ package io.raftline.transport;
 import static io.raftline.verify.nemesis.Waits.await;
 
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import java.util.function.Supplier;
 
 /**
  * Runs a test's task on a Vert.x context, as a node's verticle runs its sends, and waits until it has run: the
@@ -29,5 +31,20 @@ public final class OnContext {
             done.complete();
         });
         await(done.future());
+    }
+
+    /**
+     * Starts {@code task} on {@code context} (everything it calls is called from there, in one task of the context)
+     * and gives its outcome.
+     *
+     * @param context where the task runs
+     * @param task    what it starts there
+     * @param <T>     what it gives
+     * @return completes as the task's future does
+     */
+    public static <T> Future<T> call(Context context, Supplier<Future<T>> task) {
+        Promise<T> done = Promise.promise();
+        context.runOnContext(x -> task.get().onComplete(done));
+        return done.future();
     }
 }

@@ -12,7 +12,6 @@ import io.raftline.raft.message.AppendRequest;
 import io.raftline.raft.message.Message;
 import io.raftline.transport.NetworkConditioner;
 import io.raftline.transport.OnContext;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -28,7 +27,6 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -77,10 +75,8 @@ class GrpcTransportCloseTest {
             }
         });
         io.vertx.core.Context peerContext = peerProcess.getOrCreateContext();
-        AtomicReference<Future<HttpServer>> listening = new AtomicReference<>();
-        OnContext.run(peerContext, () -> listening.set(peerProcess.createHttpServer(new HttpServerOptions()
-                .setHost("127.0.0.1").setPort(0)).requestHandler(peer).listen()));
-        HttpServer stuckServer = await(listening.get());
+        HttpServer stuckServer = await(OnContext.call(peerContext, () -> peerProcess.createHttpServer(
+                new HttpServerOptions().setHost("127.0.0.1").setPort(0)).requestHandler(peer).listen()));
         SocketAddress address = SocketAddress.inetSocketAddress(stuckServer.actualPort(), "127.0.0.1");
         GrpcTransport sender = new GrpcTransport(vertx, new NetworkConditioner(1), (m, reason) -> { },
                 id -> id == 3 ? Optional.of(address) : Optional.empty(), Set.of(1, 3),
@@ -117,8 +113,6 @@ class GrpcTransportCloseTest {
         });
         assertThat(sender.stats(3).acked()).as("frames written").isLessThan(sender.stats(3).sent());
         // The stream's END_STREAM can never be written now: the close must not wait for it.
-        AtomicReference<Future<Void>> closing = new AtomicReference<>();
-        OnContext.run(context, () -> closing.set(sender.close()));
-        await(closing.get(), Duration.ofSeconds(10));
+        await(OnContext.call(context, sender::close), Duration.ofSeconds(10));
     }
 }
