@@ -7,9 +7,13 @@ import io.raftline.server.ClusterVerticle;
 import io.raftline.server.Metrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -80,17 +84,30 @@ final class LocalCommand implements Callable<Integer> {
         }, "raftline-shutdown"));
         try {
             int leader = cluster.awaitLeader(30_000).await();
-            out.println(banner(config, cluster, leader));
+            out.println(banner(config, cluster, leader, cluster.describe().await()));
         } catch (Exception e) {
             err.println("raftline: the cluster is running but " + e.getMessage());
         }
         return 0;
     }
 
-    static String banner(RaftlineConfig config, ClusterVerticle cluster, int leader) {
+    static String banner(RaftlineConfig config, ClusterVerticle cluster, int leader, JsonObject state) {
         StringBuilder sb = new StringBuilder();
-        sb.append("\nRaftline ").append(cluster.nodes().size()).append("-node local cluster is up; leader: node ")
-                .append(leader).append('\n');
+        sb.append("\nRaftline ").append(cluster.nodes().size()).append("-node local cluster");
+        JsonArray groups = state.getJsonArray("groups", new JsonArray());
+        if (groups.size() > 1) {
+            // Group 0's leader alone would say little of a sharded cluster: how many groups each node leads.
+            Map<Integer, Integer> led = new TreeMap<>();
+            for (int g = 0; g < groups.size(); g++) {
+                led.merge(groups.getJsonObject(g).getInteger("leader", 0), 1, Integer::sum);
+            }
+            sb.append(" of ").append(groups.size()).append(" Raft groups is up; groups led:");
+            led.forEach((node, count) -> sb.append(" node ").append(node).append(" ").append(count).append(','));
+            sb.setLength(sb.length() - 1);
+            sb.append('\n');
+        } else {
+            sb.append(" is up; leader: node ").append(leader).append('\n');
+        }
         if (cluster.adminUrl() != null) {
             sb.append("  UI / admin : ").append(localhost(cluster.adminUrl())).append('\n');
         }
