@@ -184,23 +184,16 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
 
     /**
      * Learns members and their addresses from the memberships the local nodes report (at start and on every
-     * change, committed or not): a member added at runtime is reached at the URL its change recorded, unless it runs
-     * here. The newest membership ({@link #latest}) follows the committed ones only: a configuration entry may be
-     * truncated away (a deposed leader's), and committed ones never are, so the highest index among them is the
-     * newest for good.
+     * change, committed or not; group 0's here, the other groups' through {@link #otherGroupMembers}): a member added
+     * at runtime is reached at the URL its change recorded, unless it runs here. The newest membership
+     * ({@link #latest}) follows the committed ones only: a configuration entry may be truncated away (a deposed
+     * leader's), and committed ones never are, so the highest index among them is the newest for good.
      */
     private NodeListener membershipTracker() {
         return new NodeListener() {
             @Override
             public void coreEvent(int node, long term, Role role, CoreEvent event) {
-                if (event instanceof CoreEvent.MembershipChanged mc) {
-                    known.addAll(mc.membership().all());
-                    mc.membership().addresses().forEach((id, url) -> {
-                        if (!nodes.containsKey(id)) {
-                            addresses.put(id, MembersApi.address(url));
-                        }
-                    });
-                }
+                learnMembers(event, true);
             }
 
             @Override
@@ -211,6 +204,43 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                         latest = membership;
                     }
                 }
+            }
+        };
+    }
+
+    /**
+     * Learns the members of a reported membership (the gRPC transport takes their answers) and the addresses it
+     * recorded. Every group's replicas report here, not group 0's alone: a member may be in some groups and not yet,
+     * or never, in group 0 (a sharded change makes group 0's last and may stop before it; {@code ?group=g} changes
+     * one group), and that group's leader must reach it and take its answers. Before, only group 0 taught them: over
+     * gRPC a node added to another group first was unreachable there, and never caught up to be promoted.
+     *
+     * @param event        what a replica reported
+     * @param authoritative group 0's: its address replaces the one known; another group's only fills in an id with
+     *                      none (the groups' changes are not ordered among each other, so a group behind the others
+     *                      must not bring back an address a member had before it was re-added elsewhere)
+     */
+    private void learnMembers(CoreEvent event, boolean authoritative) {
+        if (event instanceof CoreEvent.MembershipChanged mc) {
+            known.addAll(mc.membership().all());
+            mc.membership().addresses().forEach((id, url) -> {
+                if (!nodes.containsKey(id)) {
+                    if (authoritative) {
+                        addresses.put(id, MembersApi.address(url));
+                    } else {
+                        addresses.putIfAbsent(id, MembersApi.address(url));
+                    }
+                }
+            });
+        }
+    }
+
+    /** What the replicas of the groups other than 0 report besides the event stream: the members they learn. */
+    private NodeListener otherGroupMembers() {
+        return new NodeListener() {
+            @Override
+            public void coreEvent(int node, long term, Role role, CoreEvent event) {
+                learnMembers(event, false);
             }
         };
     }
@@ -548,7 +578,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             // One group: the node reports to the event stream as before. Several: through its gate in the group
             // view, open while the live view follows its group.
             NodeListener reports = groupView == null ? listener : NodeListener.both(groupView.listener(n.id(), group),
-                    group == 0 ? groupZeroListener : NodeListener.NONE);
+                    group == 0 ? groupZeroListener : otherGroupMembers());
             RaftNodeVerticle node = new RaftNodeVerticle(groupOptions(config.nodeOptions(n), group),
                     transport.group(group), store, reports, liveness, group == 0);
             return vertx.deployVerticle(node).onSuccess(d -> deployments.computeIfAbsent(n.id(),
