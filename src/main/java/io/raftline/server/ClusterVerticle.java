@@ -730,6 +730,11 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         return deployNode(n).compose(v -> deployClientPort(n)).compose(v -> {
                     if (Metrics.enabled()) {
                         Metrics.registerNode(n.id(), metricStatuses);
+                        // Its replicas' gauges too, as for the configured nodes: without them /metrics had no
+                        // raftline_group_* line of an added node in any group.
+                        if (config.groups() > 1) {
+                            Metrics.registerGroups(n.id(), config.groups(), groupStatuses);
+                        }
                     }
                     String url = nodeUrl(n.id());
                     Future<JsonArray> joined = config.groups() == 1 ? LocalNodes.join(vertx, nodes, n.id(), url)

@@ -9,6 +9,7 @@ import io.raftline.verify.nemesis.InJvmCluster;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.WebClient;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** {@code /metrics} serves Prometheus text with Vert.x's metrics and the Raft gauges of every node. */
@@ -29,6 +30,27 @@ class MetricsTest {
                     .contains("vertx_http_server_requests_total")
                     .contains("raftline_connections_refused_descriptors_total ").contains("raftline_connections_allowed ")
                     .contains("raftline_request_head_timeouts_total{listener=\"node 2 HTTP API\"}");
+            client.close(); // held to the end: Vert.x closes a client that became garbage, requests in flight and all
+        }
+    }
+
+    /**
+     * A node the live view adds to a sharded local cluster gets the per-group gauges of its replicas, as the
+     * configured nodes do. Regression: only its {@code raftline_*} gauges were registered, so {@code /metrics} had no
+     * {@code raftline_group_*} line of the new node in any group.
+     */
+    @Test
+    void aNodeAddedToAShardedClusterHasItsPerGroupGauges() throws Exception {
+        try (InJvmCluster harness = InJvmCluster.builder(ClusterConfigs.cluster(3, 7, 3000).put("groups", 2))
+                .vertxOptions(Metrics.enable(new VertxOptions())).start()) {
+            ClusterVerticle cluster = harness.verticle();
+            WebClient client = WebClient.create(harness.vertx());
+            eventually("the configured nodes' group gauges", () -> client.getAbs(cluster.adminUrl() + "/metrics").send()
+                    .map(r -> r.bodyAsString().contains("raftline_group_term{group=\"1\",node=\"3\"}")));
+            assertThat(await(cluster.addNode(), Duration.ofSeconds(90)).getInteger("id")).isEqualTo(4);
+            eventually("the added node's group gauges show its replicas", () -> client.getAbs(cluster.adminUrl()
+                    + "/metrics").send().map(r -> r.bodyAsString().lines().anyMatch(l -> l.startsWith(
+                            "raftline_group_commit_index{group=\"1\",node=\"4\"}") && !l.endsWith(" NaN"))));
             client.close(); // held to the end: Vert.x closes a client that became garbage, requests in flight and all
         }
     }
