@@ -14,6 +14,7 @@ import io.raftline.node.RaftNode;
 import io.raftline.node.ReadConsistency;
 import io.raftline.security.AuthRefusals;
 import io.raftline.security.ClientAccess;
+import io.raftline.shard.ReplicaSet;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -524,21 +525,33 @@ public final class KvApi {
                     .getParam("max_lag"));
             return;
         }
-        node.status().onComplete(ar -> {
+        // A sharded node serves every group's keys, so it is ready only if each of its replicas is: group 0's status
+        // alone said "ready" while the node knew no leader of another group, was no member of it or lagged in it.
+        Future<java.util.List<NodeStatus>> statuses = node instanceof ReplicaSet set
+                ? ReplicaSet.statuses(set.replicas()) : node.status().map(java.util.List::of);
+        statuses.onComplete(ar -> {
             if (ar.failed()) {
                 HttpErrors.failure(ctx, ar.cause());
                 return;
             }
-            var s = ar.result();
+            java.util.List<NodeStatus> all = ar.result();
+            int group = 0;
+            NotReady notReady = null;
+            for (int g = 0; g < all.size() && notReady == null; g++) {
+                notReady = notReady(all.get(g), maxLag);
+                group = g;
+            }
+            NodeStatus s = all.get(notReady == null ? 0 : group);
             long lag = Math.max(0, s.leaderCommit() - s.applied());
             JsonObject body = new JsonObject().put("node", s.id()).put("role", s.roleName()).put("leader", s.leader())
                     .put("applied", s.applied()).put("leaderCommit", s.leaderCommit()).put("lag", lag);
-            NotReady notReady = notReady(s, maxLag);
-            String code = notReady == null ? null : notReady.code();
-            String problem = notReady == null ? null : notReady.problem();
-            if (problem != null) {
-                HttpErrors.send(ctx, 503, body.put("error", code).put("message", "node " + s.id() + " is not ready: "
-                        + problem));
+            if (notReady != null) {
+                String where = all.size() > 1 ? "in Raft group " + group + ", " : "";
+                if (all.size() > 1) {
+                    body.put("group", group);
+                }
+                HttpErrors.send(ctx, 503, body.put("error", notReady.code()).put("message", "node " + s.id()
+                        + " is not ready: " + where + notReady.problem()));
             } else {
                 json(ctx, 200, body.put("status", "ready"));
             }

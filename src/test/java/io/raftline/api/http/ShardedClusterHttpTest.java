@@ -158,6 +158,28 @@ class ShardedClusterHttpTest extends ClusterHttpTest {
                 2, 3);
     }
 
+    /**
+     * {@code /readyz} on a sharded node looks at every group's replica, not group 0's alone: a node taken out of one
+     * group (a removal that stopped half way: {@code DELETE /v1/members/3?group=1}) knows no leader of that group any
+     * more and cannot serve its keys, so a load balancer must not be told it is ready. Regression: the answer was
+     * group 0's, 200 "ready", for as long as the node ran.
+     */
+    @Test
+    void aNodeTakenOutOfOneGroupIsNotReady() throws Exception {
+        eventually("node 3 is ready", () -> get(3, "/readyz").statusCode() == 200);
+        List<HttpResponse<Buffer>> answers = new ArrayList<>();
+        eventually("node 3 is removed from group 1", () -> {
+            answers.add(send(HttpMethod.DELETE, cluster.nodeUrl(1) + "/v1/members/3?group=1", null, null));
+            return answers.get(answers.size() - 1).statusCode() != 503;
+        });
+        HttpResponse<Buffer> removed = answers.get(answers.size() - 1);
+        assertThat(removed.statusCode()).as(removed.bodyAsString()).isEqualTo(200);
+        eventually("node 3 is not ready", () -> get(3, "/readyz").statusCode() == 503);
+        HttpResponse<Buffer> ready = get(3, "/readyz");
+        assertThat(ready.bodyAsJsonObject().getInteger("group")).as(ready.bodyAsString()).isEqualTo(1);
+        assertThat(ready.bodyAsJsonObject().getString("message")).contains("group 1");
+    }
+
     @Test
     void aTransactionAcrossGroupsIsRefusedAndChangesNothing() throws Exception {
         String a = "pair/a";
