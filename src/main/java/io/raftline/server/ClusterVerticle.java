@@ -517,8 +517,12 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     private Future<Void> deployNode(NodeConfig n) {
         int groups = config.groups();
         boolean shared = groups > 1 && config.storage().durable();
+        // One node per process: peers that shard over another number of groups would map keys to groups otherwise
+        // (GroupCountGuard); checked before this node writes anything.
+        Future<Void> agreed = config.nodeId() == 0 ? Future.succeededFuture()
+                : GroupCountGuard.check(n.id(), groups, config.nodeIds(), this, forwardClient);
         // A sharded node's groups write one log: opened here, held by each group's store once it opens.
-        Future<SharedWalWriter> layout = !config.storage().durable() ? Future.succeededFuture()
+        Future<SharedWalWriter> layout = agreed.compose(ok -> !config.storage().durable() ? Future.succeededFuture()
                 : vertx.executeBlocking(() -> {
                     Path dataDir = Path.of(n.dataDir());
                     if (RestoreMark.settleAtStart(n.id(), dataDir)) {
@@ -532,7 +536,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                     GroupLayout.checkNoGroupLogs(dataDir, groups);
                     return SharedWalWriter.open(n.id(), NioDisk.INSTANCE, dataDir.resolve("wal"),
                             config.storage().segmentBytes(), groups);
-                });
+                }));
         List<RaftNodeVerticle> deployed = new java.util.concurrent.CopyOnWriteArrayList<>();
         // The node's groups share one record of its peers' liveness whenever they may quiesce (docs/sharding.md), a
         // single group too (raft.quiesce_ms set): a quiet follower's timer stands still, and only this record (the
