@@ -51,6 +51,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -158,14 +159,56 @@ public final class KvGrpcService {
      * @return the server
      */
     public GrpcServer bind(GrpcServer server) {
-        server.callHandler(KvServiceGrpcService.Put, call -> call.handler(msg -> put(call, msg)));
-        server.callHandler(KvServiceGrpcService.CompareAndSet, call -> call.handler(msg -> compareAndSet(call, msg)));
-        server.callHandler(KvServiceGrpcService.Delete, call -> call.handler(msg -> delete(call, msg)));
-        server.callHandler(KvServiceGrpcService.Get, call -> call.handler(msg -> get(call, msg)));
-        server.callHandler(KvServiceGrpcService.Range, call -> call.handler(msg -> range(call, msg)));
-        server.callHandler(KvServiceGrpcService.Txn, call -> call.handler(msg -> txn(call, msg)));
-        server.callHandler(KvServiceGrpcService.Watch, call -> call.handler(msg -> watch(call, msg)));
+        server.callHandler(KvServiceGrpcService.Put, call -> oneRequest(call, "Put", this::put));
+        server.callHandler(KvServiceGrpcService.CompareAndSet,
+                call -> oneRequest(call, "CompareAndSet", this::compareAndSet));
+        server.callHandler(KvServiceGrpcService.Delete, call -> oneRequest(call, "Delete", this::delete));
+        server.callHandler(KvServiceGrpcService.Get, call -> oneRequest(call, "Get", this::get));
+        server.callHandler(KvServiceGrpcService.Range, call -> oneRequest(call, "Range", this::range));
+        server.callHandler(KvServiceGrpcService.Txn, call -> oneRequest(call, "Txn", this::txn));
+        server.callHandler(KvServiceGrpcService.Watch, call -> oneRequest(call, "Watch", this::watch));
         return server;
+    }
+
+    /**
+     * Runs a method on its call's one request message once the client has sent all it will (half-closed the call), as
+     * gRPC's own servers run unary and server-streaming methods. Each message used to run as a request of its own:
+     * a call carrying two Put messages wrote both and answered one, and one carrying two Watch messages registered two
+     * watches on one stream, of which a cancellation ended only the last (the other kept its place among the node's
+     * watches for good). A second message, or none, is refused before anything runs.
+     */
+    private <Req, Resp> void oneRequest(GrpcServerRequest<Req, Resp> call, String method,
+            BiConsumer<GrpcServerRequest<Req, Resp>, Req> run) {
+        OneRequest<Req> one = new OneRequest<>();
+        call.handler(msg -> {
+            if (one.refused) {
+                return;
+            }
+            if (one.request == null) {
+                one.request = msg;
+                return;
+            }
+            one.refused = true;
+            one.request = null;
+            invalid(call, method + " takes one request message per call, and this call sent more: nothing was done"
+                    + " (send each request on a call of its own)");
+        });
+        call.endHandler(v -> {
+            if (one.refused) {
+                return;
+            }
+            if (one.request == null) {
+                invalid(call, method + " takes one request message per call, and this call sent none");
+                return;
+            }
+            run.accept(call, one.request);
+        });
+    }
+
+    /** The request message a call has sent so far, and whether the call was refused for sending another. */
+    private static final class OneRequest<Req> {
+        private Req request;
+        private boolean refused;
     }
 
     // ---------------------------------------------------------------- methods
