@@ -110,6 +110,12 @@ public final class KvGrpcService {
      * beyond, the stream ends rather than the node buffering a slow client's backlog without bound.
      */
     public static final long MAX_WATCH_BEHIND_BYTES = WatchApi.MAX_BEHIND_BYTES;
+    /**
+     * Most bytes of events in one Watch response (one event alone may be more): a batch of changes beyond it, such as a
+     * resumed watch's backlog, goes as several responses, within what gRPC clients take by default (Vert.x's 256 KiB,
+     * grpc-java's and grpc-go's 4 MiB) and each counted against {@link #MAX_WATCH_BEHIND_BYTES} on its own.
+     */
+    public static final int MAX_WATCH_RESPONSE_BYTES = 256 * 1024;
     /** How often a Watch asks its node how far it got, to move a quiet stream's cursor on. */
     private static final long WATCH_PROGRESS_MS = 15_000;
 
@@ -572,18 +578,38 @@ public final class KvGrpcService {
                 send(WatchResponse.newBuilder().setCursor(cursor().id()).build());
             }
 
+            /**
+             * Writes the changes as responses of at most {@link #MAX_WATCH_RESPONSE_BYTES} of events each (one event
+             * alone may be larger), each with the cursor after its last event. One batch can be large (a resumed
+             * watch's backlog is the node's history since the cursor, up to 64 MiB): as one message it was more than
+             * a client takes (gRPC's clients refuse a message over 4 MiB by default, and the client resumed from the
+             * same cursor into the same message, for good), and it went out whole whatever the client read, as the
+             * stream's write queue was not full yet when the batch began.
+             */
             @Override
             protected void deliver(int group, List<KvChange> changes) {
                 WatchResponse.Builder batch = WatchResponse.newBuilder();
+                long bytes = 0;
                 for (KvChange c : changes) {
-                    cursor().passed(group, c);
                     WatchEvent.Builder e = WatchEvent.newBuilder().setRevision(c.revision()).setPosition(c.seq());
                     if (c.deleted()) {
                         e.setType(WatchEvent.Type.DELETE).setKv(KeyValue.newBuilder().setKey(c.key()));
                     } else {
                         e.setType(WatchEvent.Type.PUT).setKv(keyValue(c.entry()));
                     }
-                    batch.addEvents(e);
+                    WatchEvent event = e.build();
+                    int size = event.getSerializedSize();
+                    if (batch.getEventsCount() > 0 && bytes + size > MAX_WATCH_RESPONSE_BYTES) {
+                        send(batch.setCursor(cursor().id()).build());
+                        if (done()) {
+                            return; // cut off as too slow, or the client is gone
+                        }
+                        batch = WatchResponse.newBuilder();
+                        bytes = 0;
+                    }
+                    cursor().passed(group, c);
+                    batch.addEvents(event);
+                    bytes += size;
                 }
                 send(batch.setCursor(cursor().id()).build());
             }

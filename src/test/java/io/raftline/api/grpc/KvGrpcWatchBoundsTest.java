@@ -22,6 +22,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientOptions;
 import io.vertx.grpc.client.GrpcClientRequest;
 import io.vertx.grpc.client.GrpcClientResponse;
 import io.vertx.grpc.common.GrpcStatus;
@@ -175,6 +176,70 @@ class KvGrpcWatchBoundsTest {
         for (int i = 0; i < received.size(); i++) {
             assertThat(received.get(i)).isEqualTo(i + 1L);
         }
+    }
+
+    /**
+     * A batch of changes larger than a client takes in one message (a resumed watch's backlog is one batch, up to the
+     * node's 64 MiB of history) comes as several responses, each within what a gRPC client takes by default (here
+     * grpc-java's 4 MiB), in order, each with the cursor after its last event. As one response, the client refused it,
+     * and resuming from the same cursor brought the same response again.
+     */
+    @Test
+    void aBatchLargerThanAClientTakesComesAsSeveralResponsesInOrder() throws Exception {
+        GrpcClient fourMiB = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(4 << 20));
+        clients.add(fourMiB);
+        GrpcClientResponse<WatchRequest, WatchResponse> response = watch(fourMiB);
+        List<WatchResponse> received = new CopyOnWriteArrayList<>();
+        response.handler(received::add);
+        Future<GrpcStatus> status = response.end().transform(ar -> Future.succeededFuture(response.status()));
+        eventually("the watch registered", () -> sinks.size() == 1);
+        int changes = 100; // 6.4 MiB in one batch
+        List<KvChange> batch = new ArrayList<>();
+        for (int i = 1; i <= changes; i++) {
+            batch.add(change(i, 64 * 1024));
+        }
+        sinks.get(0).changes(batch);
+        eventually("every change arrived", Duration.ofSeconds(20), () -> status.isComplete()
+                || received.stream().mapToInt(WatchResponse::getEventsCount).sum() == changes);
+        assertThat(status.isComplete()).as("the stream is still open (ended with %s)",
+                status.isComplete() ? status.result() : null).isFalse();
+        List<Long> revisions = new ArrayList<>();
+        for (WatchResponse r : received) {
+            assertThat(r.getSerializedSize()).isLessThanOrEqualTo(KvGrpcService.MAX_WATCH_RESPONSE_BYTES + 128 * 1024);
+            r.getEventsList().forEach(e -> revisions.add(e.getRevision()));
+            if (r.getEventsCount() > 0) {
+                assertThat(r.getCursor()).isEqualTo(r.getEvents(r.getEventsCount() - 1).getRevision() + ":0");
+            }
+        }
+        for (int i = 0; i < changes; i++) {
+            assertThat(revisions.get(i)).isEqualTo(i + 1L);
+        }
+    }
+
+    /**
+     * A batch of changes is counted against the bound as it is written, not only when the stream's queue was full
+     * before it began: a client that does not read is cut off once too far behind even when all of it came at once
+     * (a resumed watch's backlog), rather than the node holding the whole batch for it.
+     */
+    @Test
+    void aClientThatDoesNotReadIsCutOffEvenWhenTheChangesComeAsOneBatch() throws Exception {
+        // A client that would take the whole batch as one message: what cuts it off is the node's bound alone.
+        GrpcClient large = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(64 << 20));
+        clients.add(large);
+        GrpcClientResponse<WatchRequest, WatchResponse> response = watch(large);
+        response.pause();
+        Future<GrpcStatus> status = response.end().transform(ar -> Future.succeededFuture(response.status()));
+        eventually("the watch registered", () -> sinks.size() == 1);
+        int changes = (int) (3 * KvGrpcService.MAX_WATCH_BEHIND_BYTES / (64 * 1024));
+        List<KvChange> batch = new ArrayList<>();
+        for (int i = 1; i <= changes; i++) {
+            batch.add(change(i, 64 * 1024));
+        }
+        sinks.get(0).changes(batch);
+        eventually("the node's watch cancelled", Duration.ofSeconds(20), () -> cancelled.get() == 1);
+        response.resume();
+        assertThat(await(status, Duration.ofSeconds(20))).isEqualTo(GrpcStatus.RESOURCE_EXHAUSTED);
+        assertThat(response.trailers().get(KvGrpcService.ERROR_CODE)).isEqualTo("too_slow");
     }
 
     @Test
