@@ -63,6 +63,8 @@ public final class WatchApi {
      * stream ends with {@code too_slow}; the gRPC Watch keeps the same bound.
      */
     public static final long MAX_BEHIND_BYTES = 8L * 1024 * 1024;
+    /** Bytes of events a stream writes at a time, each write counted against {@link #MAX_BEHIND_BYTES} on its own. */
+    static final int WRITE_BYTES = 256 * 1024;
 
     private final RaftNode node;
     private final WatchBudget budget;
@@ -227,6 +229,12 @@ public final class WatchApi {
             }
         }
 
+        /**
+         * Writes the changes' events in writes of about {@link #WRITE_BYTES}, each counted against the bound on what
+         * the client leaves unread. A batch can be large (a resumed watch's backlog is the node's history since the
+         * cursor, up to 64 MiB): counted once as a whole, and only if the write queue was full before it began, the
+         * first batch of a stream went out whole however much the client read.
+         */
         @Override
         protected void deliver(int group, List<KvChange> changes) {
             if (resp.ended()) {
@@ -234,10 +242,21 @@ public final class WatchApi {
             }
             Buffer out = Buffer.buffer();
             for (KvChange c : changes) {
+                if (out.length() >= WRITE_BYTES) {
+                    if (!write(out)) {
+                        return;
+                    }
+                    out = Buffer.buffer();
+                }
                 cursor().passed(group, c);
                 out.appendString("id: " + cursor().id() + "\nevent: " + (c.deleted() ? "delete" : "put")
                         + "\ndata: " + json(c).encode() + "\n\n");
             }
+            write(out);
+        }
+
+        /** Writes events, or ends the stream as too slow if the client left too much unread; false if it ended. */
+        private boolean write(Buffer out) {
             if (resp.writeQueueFull()) {
                 if (behind + out.length() > MAX_BEHIND_BYTES || !budget.take(out.length())) {
                     resp.write("event: error\ndata: " + new JsonObject().put("error", "too_slow").put("message",
@@ -246,12 +265,13 @@ public final class WatchApi {
                             + "\n\n");
                     resp.end();
                     finish();
-                    return;
+                    return false;
                 }
                 behind += out.length();
                 resp.drainHandler(v -> releaseBehind());
             }
             resp.write(out);
+            return true;
         }
 
         /** What the client read gives its share of the port's budget back. */

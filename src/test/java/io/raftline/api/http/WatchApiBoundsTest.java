@@ -1,0 +1,108 @@
+package io.raftline.api.http;
+
+import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.api.WatchBudget;
+import io.raftline.kv.KvChange;
+import io.raftline.kv.KvEntry;
+import io.raftline.node.NodeHost;
+import io.raftline.node.RaftNode;
+import io.raftline.node.WatchPosition;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The HTTP watch's bound on what a client leaves unread holds however the changes come: the node hands a stream a
+ * resumed watch's whole backlog (up to its 64 MiB of history) as one batch, and that batch counts against the bound
+ * as it is written. The node is a stand-in whose watches the test feeds by hand.
+ */
+class WatchApiBoundsTest {
+
+    private Vertx vertx;
+    private HttpServer server;
+    private HttpClient client;
+    private final List<NodeHost.WatchSink> sinks = new CopyOnWriteArrayList<>();
+    private final AtomicInteger cancelled = new AtomicInteger();
+    private final WatchBudget budget = new WatchBudget(64L * 1024 * 1024);
+
+    @BeforeEach
+    void start() throws Exception {
+        vertx = Vertx.vertx();
+        RaftNode node = (RaftNode) Proxy.newProxyInstance(RaftNode.class.getClassLoader(),
+                new Class<?>[] {RaftNode.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "id", "knownLeader" -> 1;
+                    case "watch" -> {
+                        sinks.add((NodeHost.WatchSink) args[args.length - 1]);
+                        yield Future.succeededFuture(new NodeHost.Watch() {
+                            @Override
+                            public void cancel() {
+                                cancelled.incrementAndGet();
+                            }
+
+                            @Override
+                            public List<WatchPosition> start() {
+                                return List.of(new WatchPosition(1, 0));
+                            }
+
+                            @Override
+                            public void requestProgress() {
+                            }
+                        });
+                    }
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+        Router router = Router.router(vertx);
+        new WatchApi(node, budget).mount(router);
+        server = await(vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1"));
+        client = vertx.createHttpClient();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        await(vertx.close());
+    }
+
+    private static KvChange change(long revision, int valueBytes) {
+        return new KvChange(revision, 0, "k" + revision, new KvEntry("k" + revision, new byte[valueBytes], revision,
+                revision, 1));
+    }
+
+    @Test
+    void aClientThatDoesNotReadIsCutOffEvenWhenTheChangesComeAsOneBatch() throws Exception {
+        HttpClientResponse response = await(client.request(HttpMethod.GET, server.actualPort(), "127.0.0.1",
+                "/v1/watch").compose(req -> req.send()));
+        assertThat(response.statusCode()).isEqualTo(200);
+        response.pause(); // reads nothing: the connection's window fills, then the server's write queue
+        eventually("the watch registered", () -> sinks.size() == 1);
+        // Three times the bound, in one batch (as a backlog comes): the server must end the stream, not queue it all.
+        int changes = (int) (3 * WatchApi.MAX_BEHIND_BYTES / (64 * 1024));
+        List<KvChange> batch = new ArrayList<>();
+        for (int i = 1; i <= changes; i++) {
+            batch.add(change(i, 64 * 1024));
+        }
+        sinks.get(0).changes(batch);
+        eventually("the node's watch cancelled", Duration.ofSeconds(20), () -> cancelled.get() == 1);
+        response.resume();
+        Buffer body = await(response.body(), Duration.ofSeconds(20));
+        String text = body.toString();
+        assertThat(text).contains("\"error\":\"too_slow\"");
+        assertThat(budget.held()).as("what the stream held is given back").isZero();
+    }
+}
