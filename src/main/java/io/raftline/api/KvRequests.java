@@ -11,7 +11,9 @@ import io.vertx.core.Future;
 import io.raftline.shard.KeyGroups;
 import io.raftline.shard.ReplicaSet;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.IntFunction;
@@ -274,7 +276,32 @@ public final class KvRequests {
         checkOwns(group, keys);
         RaftNode node = groups.get(group);
         return serveOrForward(node, consistency != ReadConsistency.STALE, forwarded,
-                () -> node.read(consistency).map(v -> lookup(v, keys)), l -> leader.lookup(l, group, keys, consistency));
+                () -> node.read(consistency).map(v -> lookup(v, keys)), l -> lookupThrough(l, group, keys, consistency));
+    }
+
+    /**
+     * A lookup through the leader that asks it for each key once and puts each answer back in every place its key
+     * holds: a client may name a key many times (a Redis MGET or EXISTS of 16,000 names of one 1 MiB value is a
+     * request of 64 KB), and the leader encoded the value once per name, a 16 GiB answer.
+     */
+    private Future<Served<LookupResult>> lookupThrough(int leaderId, int group, List<String> keys,
+            ReadConsistency consistency) {
+        List<String> distinct = keys.stream().distinct().toList();
+        if (distinct.size() == keys.size()) {
+            return leader.lookup(leaderId, group, keys, consistency);
+        }
+        return leader.lookup(leaderId, group, distinct, consistency).map(s -> {
+            Map<String, Optional<KvEntry>> byKey = new HashMap<>();
+            for (int i = 0; i < distinct.size(); i++) {
+                byKey.put(distinct.get(i), s.value().entries().get(i));
+            }
+            List<Optional<KvEntry>> entries = new ArrayList<>(keys.size());
+            for (String key : keys) {
+                entries.add(byKey.get(key));
+            }
+            return new Served<>(new LookupResult(entries, s.value().totalKeys(), s.value().appliedIndex()),
+                    s.servedBy());
+        });
     }
 
     /** The node that served every part, or this node when they were several. */

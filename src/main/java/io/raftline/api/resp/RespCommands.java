@@ -50,6 +50,12 @@ final class RespCommands {
      */
     static final long MAX_FOLD_BYTES = 16L * 1024 * 1024;
 
+    /**
+     * Most bytes of values in one MGET reply: what one batch of a connection's replies may hold (a pipeline's batch
+     * holds at most one such read). Well above what a client reads at once, as the request limit is.
+     */
+    static final long MAX_REPLY_BYTES = 64L * 1024 * 1024;
+
     private final KvRequests requests;
     private final ScanCursors cursors;
     private final long maxFoldBytes;
@@ -99,8 +105,23 @@ final class RespCommands {
         return values;
     }
 
+    /**
+     * MGET: the values, each key in its place. The reply is built whole before it is written, and a key may be named
+     * many times: 16,000 names of one 1 MiB value are a request of 64 KB and a reply of 16 GiB, which the node tried to
+     * build in one buffer. A reply of more than {@link #MAX_REPLY_BYTES} of values is refused, naming the limit.
+     */
     Future<RespReply> mget(RespSession s, List<byte[]> args) {
-        return lookup(keys(args, 1, args.size(), 1)).map(r -> new RespReply.Array(values(r)));
+        return lookup(keys(args, 1, args.size(), 1)).map(r -> {
+            long bytes = 0;
+            for (Optional<KvEntry> e : r.entries()) {
+                bytes += e.map(entry -> (long) entry.value().length).orElse(0L);
+            }
+            if (bytes > MAX_REPLY_BYTES) {
+                throw new RespError("ERR MGET reply of " + bytes + " bytes of values is larger than the limit of "
+                        + MAX_REPLY_BYTES + " bytes (a key named twice counts twice): read fewer keys at a time");
+            }
+            return new RespReply.Array(values(r));
+        });
     }
 
     Future<RespReply> exists(RespSession s, List<byte[]> args) {

@@ -9,6 +9,7 @@ import io.raftline.api.LookupResult;
 import io.raftline.api.RangeResult;
 import io.raftline.api.Served;
 import io.raftline.kv.KvCommand;
+import io.raftline.kv.KvEntry;
 import io.raftline.kv.KvResult;
 import io.raftline.kv.TxnOp;
 import io.raftline.node.RaftNode;
@@ -16,7 +17,10 @@ import io.raftline.node.ReadConsistency;
 import io.vertx.core.Future;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,9 +57,18 @@ class RespCommandsTest {
         @Override
         public Future<Served<LookupResult>> lookup(int leader, int group, List<String> keys,
                 ReadConsistency consistency) {
-            throw new UnsupportedOperationException("these tests only write");
+            lookups.add(keys);
+            List<Optional<KvEntry>> entries = new ArrayList<>();
+            for (String key : keys) {
+                entries.add(Optional.ofNullable(stored.get(key)));
+            }
+            return Future.succeededFuture(new Served<>(new LookupResult(entries, stored.size(), 1), leader));
         }
     };
+
+    /** What the leader holds for the reads forwarded to it, and the keys each lookup asked it for. */
+    private final Map<String, KvEntry> stored = new HashMap<>();
+    private final List<List<String>> lookups = new ArrayList<>();
 
     private static RaftNode follower() {
         return StubFollower.of(SELF, LEADER);
@@ -102,5 +115,33 @@ class RespCommandsTest {
         assertThat(kv.setMany(sets).result()).hasSize(RespConnection.MAX_BATCH).containsOnly(RespReply.OK);
         assertThat(forwarded).hasSize(1);
         assertThat(putKeys().get(0)).hasSize(100);
+    }
+
+    /**
+     * A multi-key read of one large value named many times: the request is small (16,000 keys of 3 bytes) but its
+     * reply would be 16,000 copies of 1 MiB. The follower asks the leader for each key once (the leader encoded and
+     * sent the value 16,000 times, a 16 GiB answer), and the reply, built whole before it is written, is refused
+     * naming the limit instead of the node building 16 GiB in one buffer; nothing of it is sent.
+     */
+    @Test
+    void aMultiKeyReadOfOneLargeValueNamedManyTimesIsRefusedNamingTheLimit() {
+        stored.put("big", new KvEntry("big", new byte[1 << 20], 1, 1, 1));
+        RespCommands kv = new RespCommands(new KvRequests(follower(), leaderLink), new ScanCursors(10), 1_000_000);
+        List<byte[]> mget = new ArrayList<>();
+        mget.add("MGET".getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < 16_000; i++) {
+            mget.add("big".getBytes(StandardCharsets.UTF_8));
+        }
+        RespReply reply = kv.mget(null, mget).otherwise(t -> RespCommands.error(t, true)).result();
+        assertThat(lookups).as("keys the leader was asked for").containsExactly(List.of("big"));
+        assertThat(reply).isInstanceOf(RespReply.Error.class);
+        assertThat(((RespReply.Error) reply).text()).startsWith("ERR MGET").contains(
+                String.valueOf(RespCommands.MAX_REPLY_BYTES));
+        // A read within the limit is answered, each key in its place.
+        List<byte[]> few = List.of("MGET".getBytes(StandardCharsets.UTF_8), "big".getBytes(StandardCharsets.UTF_8),
+                "none".getBytes(StandardCharsets.UTF_8), "big".getBytes(StandardCharsets.UTF_8));
+        RespReply answered = kv.mget(null, few).result();
+        assertThat(answered).isEqualTo(new RespReply.Array(List.of(new RespReply.Bulk(new byte[1 << 20]),
+                RespReply.NIL, new RespReply.Bulk(new byte[1 << 20]))));
     }
 }
