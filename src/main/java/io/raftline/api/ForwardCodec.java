@@ -9,8 +9,10 @@ import io.raftline.node.ReadConsistency;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The binary form of a request a follower forwards to the leader and of the leader's answer: compact (the
@@ -133,8 +135,16 @@ public final class ForwardCodec {
                         throw new IllegalArgumentException("bad key count " + n);
                     }
                     List<String> keys = new ArrayList<>(n);
+                    Set<String> seen = new HashSet<>();
                     for (int i = 0; i < n; i++) {
-                        keys.add(r.string());
+                        String key = r.string();
+                        // The answer holds one entry per name: a key named again would be encoded again (300,000
+                        // names of one 1 MiB value fit in a request). A node asks for each key once (KvRequests).
+                        if (!seen.add(key)) {
+                            throw new IllegalArgumentException("a forwarded lookup names key \"" + key + "\" twice;"
+                                    + " each key is asked for once");
+                        }
+                        keys.add(key);
                     }
                     yield new Request.Lookup(keys, consistency);
                 }

@@ -84,6 +84,18 @@ class ForwardCodecTest {
     }
 
     /** A listing's limit is checked where it arrives, as the APIs check theirs, not thrown on inside the node. */
+    /**
+     * A lookup's answer holds one entry per key named, so a key named many times would have the leader encode its
+     * value as often: the forwarding endpoint takes a request of some MiB, room for 300,000 names of one 1 MiB value.
+     * A node asks for each key once; a lookup naming one twice is refused.
+     */
+    @Test
+    void aLookupNamingAKeyTwiceIsRefused() {
+        assertThatThrownBy(() -> ForwardCodec.decodeRequest(ForwardCodec.lookup(List.of("a", "b", "a"),
+                ReadConsistency.LINEARIZABLE))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("names key \"a\" twice");
+    }
+
     @Test
     void aRangeLimitNoApiWouldSendIsRefused() {
         for (int limit : new int[] {0, -1, KvRequests.MAX_LIMIT + 1, Integer.MAX_VALUE}) {
