@@ -1,5 +1,6 @@
 package io.raftline.node;
 
+import io.raftline.storage.DataDirLock;
 import io.raftline.storage.Disk;
 import io.raftline.storage.SharedWal;
 import io.vertx.core.Context;
@@ -27,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * of its own. Tasks complete on the context that queued them, never on this thread.
  *
  * <p>Whoever opens the writer holds it, and each group's {@link DurableLogStore} holds it while open; the last
- * {@link #release} closes the log and ends the thread.
+ * {@link #release} closes the log and ends the thread. While open, the writer locks the log's directory
+ * ({@code wal/LOCK}, a {@link DataDirLock}), taken before the log is read: a second node on the same data directory
+ * refuses before it could repair the log under the node that writes it.
  */
 public final class SharedWalWriter {
 
@@ -36,6 +39,8 @@ public final class SharedWalWriter {
     private static final int MAX_BATCH = 4096;
 
     private final SharedWal wal;
+    /** Held while the log is open: no second node may open (and so repair) it; released after it closes. */
+    private final DataDirLock lock;
     private final Thread thread;
     private final LinkedBlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
     private int holders;
@@ -46,8 +51,9 @@ public final class SharedWalWriter {
     private record Task<T>(Callable<T> work, Runnable sync, Consumer<Object> done) {
     }
 
-    private SharedWalWriter(int nodeId, SharedWal wal) {
+    private SharedWalWriter(int nodeId, SharedWal wal, DataDirLock lock) {
         this.wal = wal;
+        this.lock = lock;
         this.holders = 1;
         this.thread = new Thread(this::run, "raftline-wal-" + nodeId);
         this.thread.setDaemon(true);
@@ -60,9 +66,27 @@ public final class SharedWalWriter {
      */
     public static SharedWalWriter open(int nodeId, Disk disk, Path walDir, long segmentBytes, int groups) {
         Consumer<String> warn = note -> LOG.warn("[Node {}] shared write-ahead log recovery: {}", nodeId, note);
-        SharedWalWriter w = new SharedWalWriter(nodeId, SharedWal.open(disk, walDir, segmentBytes, groups, warn));
-        w.thread.start();
-        return w;
+        // Locked before anything is read: opening the log repairs it, and a record that a running node is still
+        // writing looks like a torn tail. A second node on the same data_dir (a second process, a second entry of one
+        // configuration) would cut it; the running node's write then lands past the cut, behind zeros, and is
+        // acknowledged once synced, and the next start cuts it as torn or refuses the log as corrupt. The groups'
+        // stores lock their own directories only later, after the log is open.
+        try {
+            // Made durably here: the lock would create it, but without syncing its parent.
+            disk.createDirectoriesDurably(walDir);
+        } catch (java.io.IOException e) {
+            throw new io.raftline.raft.StorageException("cannot create " + walDir + ": " + e.getMessage(), e);
+        }
+        DataDirLock lock = DataDirLock.acquire(walDir);
+        try {
+            SharedWalWriter w = new SharedWalWriter(nodeId, SharedWal.open(disk, walDir, segmentBytes, groups, warn),
+                    lock);
+            w.thread.start();
+            return w;
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
     }
 
     /** The log this writer writes. Touch it only from tasks. */
@@ -144,8 +168,12 @@ public final class SharedWalWriter {
             }
         }
         Future<Void> last = submit(vertx, () -> {
-            wal.close();
             stopping = true;
+            try {
+                wal.close();
+            } finally {
+                lock.close();
+            }
             return null;
         }, null);
         synchronized (this) {

@@ -2,6 +2,7 @@ package io.raftline.node;
 
 import io.raftline.storage.ForwardingDisk;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.raftline.raft.Entry;
 import io.raftline.raft.HardState;
@@ -145,6 +146,101 @@ class SharedWalWriterTest {
                 .allMatch(t -> t.startsWith("raftline-wal-"));
         for (DurableLogStore store : stores) {
             store.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * A second node started on a sharded node's data directory while the first runs (another process, or a second
+     * entry of one configuration) must refuse before it touches the shared log. Opening the log repairs it: a record
+     * whose write is still under way looks like a torn tail and is cut. The running node's write then completes past
+     * the cut, leaving zeros where the record began, and it acknowledges the record after its fsync; the next start
+     * cuts that record as torn, and everything after it: acknowledged writes lost. Found by review on 2026-12-05: the
+     * shared log was opened (and repaired) before any lock was taken, the lock of {@code data_dir} only once group 0's
+     * store opened.
+     */
+    @Test
+    @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+    void aSecondNodeOnTheDirectoryRefusesBeforeItRepairsTheSharedLogUnderTheFirst(Vertx vertx) throws Exception {
+        HeldWrite disk = new HeldWrite(NioDisk.INSTANCE);
+        SharedWalWriter writer = SharedWalWriter.open(1, disk, dir.resolve("wal"), 1 << 20, 2);
+        List<DurableLogStore> stores = List.of(
+                DurableLogStore.openGroup(vertx, 1, groupDir(0), 0, writer, disk),
+                DurableLogStore.openGroup(vertx, 1, groupDir(1), 1, writer, disk));
+        writer.release(vertx);
+        // A record spanning several sectors, so that the zeros a cut leaves in it hold a whole one.
+        byte[] value = new byte[4000];
+        java.util.Arrays.fill(value, (byte) 'v');
+        List<Entry> written = List.of(Entry.normal(1, 1, value));
+        disk.hold.set(true);
+        Future<Void> persisted = io.raftline.transport.OnContext.call(vertx.getOrCreateContext(), () -> stores.get(1).persist(null, written,
+                new HardState(1, 1, 0), true));
+        assertThat(disk.halfWritten.await(10, TimeUnit.SECONDS)).as("the write is under way").isTrue();
+
+        // The second node starts as ClusterVerticle starts one: the shared log, then each group's store.
+        assertThatThrownBy(() -> {
+            SharedWalWriter second = SharedWalWriter.open(2, NioDisk.INSTANCE, dir.resolve("wal"), 1 << 20, 2);
+            try {
+                DurableLogStore.openGroup(vertx, 2, groupDir(0), 0, second, NioDisk.INSTANCE);
+            } finally {
+                second.release(vertx).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+        }).hasMessageContaining("is in use by another running node");
+
+        disk.resume.countDown();
+        persisted.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        for (DurableLogStore store : stores) {
+            store.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        // The write was acknowledged: the next start finds it (the first node's lock went with its last store).
+        SharedWalWriter next = SharedWalWriter.open(3, NioDisk.INSTANCE, dir.resolve("wal"), 1 << 20, 2);
+        try {
+            DurableStorage g1 = next.runAndWait(() -> DurableStorage.open(NioDisk.INSTANCE, groupDir(1),
+                    next.wal().group(1), s -> { }));
+            assertThat(g1.recoveryNotes()).isEmpty();
+            assertThat(g1.entries(1, 2, Long.MAX_VALUE)).isEqualTo(written);
+        } finally {
+            next.release(vertx).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A disk whose next write to a write-ahead log file, once {@link #hold} is set, stops half way until resumed. */
+    private static final class HeldWrite extends ForwardingDisk {
+
+        final java.util.concurrent.atomic.AtomicBoolean hold = new java.util.concurrent.atomic.AtomicBoolean();
+        final CountDownLatch halfWritten = new CountDownLatch(1);
+        final CountDownLatch resume = new CountDownLatch(1);
+
+        HeldWrite(Disk disk) {
+            super(disk);
+        }
+
+        @Override
+        protected AppendFile wrap(Path file, AppendFile f) {
+            if (!file.getParent().getFileName().toString().equals("wal")) {
+                return f;
+            }
+            return new ForwardingFile(f) {
+                @Override
+                public void write(ByteBuffer src) throws IOException {
+                    if (!hold.compareAndSet(true, false)) {
+                        super.write(src);
+                        return;
+                    }
+                    int mid = src.position() + src.remaining() / 2;
+                    super.write(src.duplicate().limit(mid));
+                    src.position(mid);
+                    halfWritten.countDown();
+                    try {
+                        if (!resume.await(20, TimeUnit.SECONDS)) {
+                            throw new IOException("not resumed");
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException(e);
+                    }
+                    super.write(src);
+                }
+            };
         }
     }
 
