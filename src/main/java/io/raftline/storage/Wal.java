@@ -687,7 +687,9 @@ public final class Wal implements Closeable, WalLog {
      */
     private static boolean validRecordAfter(byte[] bytes, int from, byte[] salt) {
         ByteBuffer buf = ByteBuffer.wrap(bytes);
-        CRC32C crc = new CRC32C();
+        // Each try's checksum in a time independent of the length it claims: bytes a client chose can make every few
+        // offsets claim megabytes, and a checksum computed over them at each would take hours (Crc32cRanges).
+        Crc32cRanges crc = null;
         for (int p = from; p + WalRecord.HEADER_BYTES < bytes.length; p++) {
             int len = buf.getInt(p);
             if (len < 17 || (long) p + WalRecord.HEADER_BYTES + len > bytes.length) {
@@ -697,7 +699,10 @@ public final class Wal implements Closeable, WalLog {
             if (type < WalRecord.TYPE_ENTRY || type > WalRecord.MAX_TYPE) {
                 continue;
             }
-            if (checksum(crc, salt, bytes, p + WalRecord.HEADER_BYTES, len) == buf.getInt(p + 4)) {
+            if (crc == null) {
+                crc = new Crc32cRanges(bytes, salt);
+            }
+            if (crc.checksum(p + WalRecord.HEADER_BYTES, len) == buf.getInt(p + 4)) {
                 return true;
             }
         }

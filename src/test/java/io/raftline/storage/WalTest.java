@@ -491,6 +491,42 @@ class WalTest {
         }
     }
 
+    /**
+     * A process killed while it wrote a batch leaves the file ending inside a record; recovery then looks for a valid
+     * record anywhere after it, to tell a torn tail from damage. That search checked every offset whose bytes look
+     * like a record's header with a CRC over the length they give, so its cost was the sum of those lengths: values a
+     * client chose (here 8 MiB whose every third offset reads as a 4 MB entry record) made it quadratic, and the node
+     * spent hours in recovery instead of starting. Found by review on 2026-12-05.
+     */
+    @Test
+    void findingNoRecordAfterATornTailTakesTimeLinearInTheTail() throws IOException {
+        byte[] data = new byte[8 << 20];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = new byte[] {0x00, 0x3F, 0x01}[i % 3];
+        }
+        long synced;
+        try (Wal wal = Wal.open(dir, Wal.DEFAULT_SEGMENT_BYTES, s -> { })) {
+            wal.append(List.of(new WalRecord.HardStateRecord(new HardState(1, 1, 0))));
+            wal.sync();
+            synced = wal.sizeBytes();
+            wal.append(List.of(new WalRecord.EntryRecord(Entry.normal(1, 1, data))));
+        }
+        Path seg = segments().get(0);
+        // Killed part way through the write: the file ends inside the entry.
+        try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.WRITE)) {
+            ch.truncate(synced + data.length - 1000);
+        }
+        List<String> warnings = new ArrayList<>();
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> {
+            try (Wal wal = reopen(warnings)) {
+                assertThat(wal.recovery().records()).containsExactly(
+                        new WalRecord.HardStateRecord(new HardState(1, 1, 0)));
+            }
+        });
+        assertThat(warnings).singleElement().asString().contains("truncated torn tail");
+        assertThat(Files.size(seg)).isEqualTo(synced);
+    }
+
     /** The same hole, filled with garbage rather than zeros, is not what a lost page leaves: refused. */
     @Test
     void garbageInsteadOfAHoleBeforeSurvivingRecordsIsFatal() throws IOException {
