@@ -140,7 +140,39 @@ final class RaftEndpoint implements Service {
         if (peer == null) {
             return;
         }
-        request.handler(msg -> answer(request.response(), deliver(peer, group.applyAsInt(msg), decode.apply(msg))));
+        // One message per call, run once the caller has half-closed it, as gRPC's own servers run a unary method.
+        // Each message used to be delivered as a call of its own: the first answer ended the response, so every later
+        // message of the call was delivered with no answer at all (a refusal of one reached nobody, and its sender
+        // was never told it was lost), and a call that never ended was a stream with neither receipts nor flow
+        // control. A second message, or none, is refused before anything is delivered.
+        String method = request.methodName();
+        List<T> first = new java.util.ArrayList<>(1);
+        boolean[] refused = {false};
+        request.handler(msg -> {
+            if (refused[0]) {
+                return;
+            }
+            if (first.isEmpty()) {
+                first.add(msg);
+                return;
+            }
+            refused[0] = true;
+            first.clear();
+            answer(request.response(), Future.failedFuture(invalid(method + " takes one request message per call,"
+                    + " and this call sent more: nothing was delivered")));
+        });
+        request.endHandler(v -> {
+            if (refused[0]) {
+                return;
+            }
+            if (first.isEmpty()) {
+                answer(request.response(), Future.failedFuture(invalid(method
+                        + " takes one request message per call, and this call sent none")));
+                return;
+            }
+            T msg = first.get(0);
+            answer(request.response(), deliver(peer, group.applyAsInt(msg), decode.apply(msg)));
+        });
     }
 
     private void installSnapshot(GrpcServerRequest<SnapshotChunk, Ack> request) {
