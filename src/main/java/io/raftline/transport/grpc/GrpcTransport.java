@@ -130,7 +130,8 @@ public final class GrpcTransport implements Transport {
      * @param callTimeoutMs      how long a peer's stream may take to open, keep its write queue full or leave a
      *                           PING unanswered (and a snapshot call make no progress) before the watchdog replaces
      *                           its connection
-     * @param snapshotTimeoutMs  deadline of one InstallSnapshot stream
+     * @param snapshotTimeoutMs  how long an InstallSnapshot stream may go without a chunk written (or, after the last,
+     *                           without its answer) before it is given up; the whole transfer may take longer
      * @param snapshotChunkBytes snapshot bytes per streamed chunk
      * @param connectTimeoutMs   TCP connect timeout to a peer
      * @param maxMessageBytes    largest single gRPC message accepted by the receiving side
@@ -595,7 +596,9 @@ public final class GrpcTransport implements Transport {
          * it and not yet completed, or on an InstallSnapshot call not answered yet (the live view's in-flight count).
          */
         final java.util.Map<Integer, AtomicInteger> pendingBySender = new java.util.concurrent.ConcurrentHashMap<>();
-        /** When a snapshot call last completed, or the first one after a quiet time started (nanoTime). */
+        /**
+         * When a snapshot call last wrote a chunk or completed, or the first one after a quiet time started (nanoTime).
+         */
         volatile long lastProgress = System.nanoTime();
         /** Whether the link last worked: state changes are logged once, not every lost message. */
         volatile boolean reachable = true;
@@ -1264,10 +1267,14 @@ public final class GrpcTransport implements Transport {
         private Future<Ack> snapshot(GrpcClient c, SocketAddress address, int group, SnapshotRequest s) {
             return c.request(address, RaftServiceGrpcClient.InstallSnapshot).compose(req -> {
                 authorize(req);
-                req.timeout(options.snapshotTimeoutMs(), TimeUnit.MILLISECONDS);
+                // No deadline for the whole call: a snapshot takes as long as its size over the link's speed, and one
+                // that needed longer than a fixed deadline (60 s: 2 GiB at 30 MB/s) failed every time and started
+                // again from its first byte at the core's next retry, so the follower never caught up. Each chunk the
+                // connection takes is progress instead, and the watchdog gives the call up once none was made for
+                // snapshotTimeoutMs (checkStall).
                 Future<Ack> answer = req.response().compose(resp -> resp.last());
-                new ChunkWriter(req, ProtoMapping.header(s, group), s.snapshot().data(), options.snapshotChunkBytes())
-                        .write();
+                new ChunkWriter(req, ProtoMapping.header(s, group), s.snapshot().data(), options.snapshotChunkBytes(),
+                        () -> lastProgress = System.nanoTime()).write();
                 return answer;
             });
         }
@@ -1314,21 +1321,25 @@ public final class GrpcTransport implements Transport {
     /**
      * Streams one snapshot: the header with the first chunk, {@code chunkBytes} per chunk, {@code last} on the
      * final one; pauses while the HTTP/2 stream's write queue is full so a large snapshot is never copied into
-     * the connection's buffers all at once.
+     * the connection's buffers all at once. Each chunk written to the connection runs {@code progress}, which is what
+     * keeps a slow transfer that still moves from being given up.
      */
     static final class ChunkWriter {
         private final GrpcClientRequest<SnapshotChunk, Ack> req;
         private final SnapshotHeader header;
         private final byte[] data;
         private final int chunkBytes;
+        private final Runnable progress;
         private int offset;
         private boolean first = true;
 
-        ChunkWriter(GrpcClientRequest<SnapshotChunk, Ack> req, SnapshotHeader header, byte[] data, int chunkBytes) {
+        ChunkWriter(GrpcClientRequest<SnapshotChunk, Ack> req, SnapshotHeader header, byte[] data, int chunkBytes,
+                Runnable progress) {
             this.req = req;
             this.header = header;
             this.data = data;
             this.chunkBytes = chunkBytes;
+            this.progress = progress;
         }
 
         void write() {
@@ -1343,10 +1354,10 @@ public final class GrpcTransport implements Transport {
                 }
                 offset += n;
                 if (last) {
-                    req.end(chunk.build());
+                    req.end(chunk.build()).onSuccess(v -> progress.run());
                     return;
                 }
-                req.write(chunk.build());
+                req.write(chunk.build()).onSuccess(v -> progress.run());
                 if (req.writeQueueFull()) {
                     req.drainHandler(v -> {
                         req.drainHandler(null);
