@@ -118,7 +118,8 @@ public final class ConditionedSend {
 
     /**
      * Sends the copies of a message the conditioner let through, each after its delay; a delayed copy whose link
-     * was cut while it was "in the network" (a partition appeared) is dropped instead.
+     * was cut while it was "in the network" (a partition appeared, or a node was paused) is dropped instead, even if
+     * the cut healed before the copy landed: a message does not wait in a cut link for it to heal.
      *
      * @param m       the message
      * @param v       its verdict, not a drop
@@ -131,8 +132,10 @@ public final class ConditionedSend {
             } else {
                 long held = conditioner.enteredNetwork(m, delay);
                 vertx.setTimer(delay, t -> {
-                    conditioner.leftNetwork(held);
-                    if (stillConnected(m)) {
+                    String cut = conditioner.leftNetwork(held);
+                    if (cut != null) {
+                        drops.dropped(m, cut);
+                    } else if (stillConnected(m)) {
                         sendNow.accept(m);
                     }
                 });

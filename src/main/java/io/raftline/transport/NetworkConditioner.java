@@ -40,6 +40,12 @@ public final class NetworkConditioner {
     /** Copies delayed "in the network" (a timer holds them), by a unique id; read by the live view. */
     private final java.util.concurrent.ConcurrentHashMap<Long, InNetwork> inNetwork = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong inNetworkIds = new java.util.concurrent.atomic.AtomicLong();
+    /**
+     * Held copies whose link a partition or a pause cut while they were held, by id, with the reason: lost when they
+     * land, even if the cut healed meanwhile (a message in flight when a link is cut does not wait for it to heal).
+     */
+    private final java.util.concurrent.ConcurrentHashMap<Long, String> cutWhileHeld =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * A copy of a message the network holds back (injected delay) before delivering it.
@@ -73,12 +79,27 @@ public final class NetworkConditioner {
     }
 
     /**
-     * Notes that a held copy left the network (delivered or lost).
+     * Notes that a held copy left the network (delivered or lost), and says whether its link was cut while it was held.
      *
      * @param handle what {@link #enteredNetwork} returned
+     * @return {@code partition} or {@code paused} if a cut of its link began while it was held (it is lost, whether
+     *         or not the cut has healed since), otherwise null
      */
-    public void leftNetwork(long handle) {
+    public String leftNetwork(long handle) {
         inNetwork.remove(handle);
+        return cutWhileHeld.remove(handle);
+    }
+
+    /** After a change of faults or pauses: marks the held copies whose link is cut now (the first cut's reason). */
+    private void markCutCopies() {
+        inNetwork.forEach((id, copy) -> {
+            String blocked = blocked(copy.message().from(), copy.message().to());
+            if (blocked != null) {
+                cutWhileHeld.putIfAbsent(id, blocked);
+            }
+        });
+        // A copy that landed while this ran may have been marked after its timer looked: forget it.
+        cutWhileHeld.keySet().retainAll(inNetwork.keySet());
     }
 
     /**
@@ -150,6 +171,7 @@ public final class NetworkConditioner {
      */
     public void setFaults(NetworkFaults next) {
         faults.set(next);
+        markCutCopies();
     }
 
     /**
@@ -185,6 +207,7 @@ public final class NetworkConditioner {
             }
             return Set.copyOf(next);
         });
+        markCutCopies();
     }
 
     /**
