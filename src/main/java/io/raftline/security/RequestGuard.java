@@ -25,8 +25,10 @@ import java.util.regex.Pattern;
  *       not a GET or HEAD, so a state-changing request from a foreign origin is refused (403
  *       {@code forbidden_origin}); requests without {@code Origin} (curl, other nodes) pass.</li>
  * </ul>
- * gRPC calls ({@code content-type: application/grpc*}) are not checked: a browser cannot make them without a CORS
- * preflight, which nothing here answers.
+ * Native gRPC calls (HTTP/2, {@code content-type: application/grpc}) are not checked, so that gRPC clients may use
+ * any name: a browser cannot make them to a plain-text port (it speaks HTTP/2 only over TLS, where a rebound name fails
+ * the certificate). gRPC-Web calls are checked like any request: they are HTTP/1.1 that a rebound page sends to its own
+ * origin without a preflight.
  */
 public final class RequestGuard {
 

@@ -224,6 +224,18 @@ public final class HttpServerVerticle extends VerticleBase {
         return type != null && type.regionMatches(true, 0, "application/grpc", 0, 16);
     }
 
+    /**
+     * Whether a gRPC request is native gRPC (HTTP/2, not gRPC-Web), which browsers cannot make to a plain-text port.
+     *
+     * @param request a request {@link #isGrpc} accepted
+     * @return true for HTTP/2 without a {@code application/grpc-web*} content type
+     */
+    static boolean nativeGrpc(HttpServerRequest request) {
+        String type = request.getHeader(HttpHeaders.CONTENT_TYPE);
+        return request.version() == io.vertx.core.http.HttpVersion.HTTP_2
+                && !type.regionMatches(true, 0, "application/grpc-web", 0, 20);
+    }
+
     @Override
     public Future<?> start() {
         Router router = routerFactory.apply(vertx);
@@ -265,14 +277,20 @@ public final class HttpServerVerticle extends VerticleBase {
                         + " open connections already (limits.max_connections): retry later");
                 return;
             }
-            if (grpc != null && isGrpc(request)) {
-                resetIfAnsweredBeforeTheRequestEnds(request);
-                grpc.handle(request);
-                return;
-            }
-            RequestGuard.Refusal refusal = guard == null ? null : guard.check(request);
+            boolean grpcCall = grpc != null && isGrpc(request);
+            // Native gRPC (HTTP/2, application/grpc) is what no page can make (browsers speak HTTP/2 only over TLS,
+            // where a rebound name fails the certificate): it skips the guard, so gRPC clients may call a node by any
+            // name. gRPC-Web is plain HTTP/1.1 a page's fetch sends to its own origin without a preflight: through a
+            // rebound name it would read and write every key (and reach the Raft service) unless checked like the rest.
+            RequestGuard.Refusal refusal = guard == null || grpcCall && nativeGrpc(request) ? null
+                    : guard.check(request);
             if (refusal != null) {
                 refuse(request, refusal.status(), refusal.code(), refusal.message());
+                return;
+            }
+            if (grpcCall) {
+                resetIfAnsweredBeforeTheRequestEnds(request);
+                grpc.handle(request);
                 return;
             }
             while (!pending.isEmpty() && pending.peekFirst().arrived()) {

@@ -97,6 +97,29 @@ class CrossSiteTest {
     }
 
     @Test
+    void aReboundNameCannotUseTheKeyValueApiThroughGrpcWeb() throws Exception {
+        // gRPC-Web is plain HTTP/1.1 that a page's fetch sends to its own origin without a preflight: through a
+        // rebound name (Host: evil.example) it must meet the host check as every other request does. gRPC calls were
+        // routed by content type before the guard ran, so such a page read and wrote every key (and could reach the
+        // Raft service) of a loopback cluster.
+        byte[] put = io.raftline.proto.kv.PutRequest.newBuilder().setKey("rebound")
+                .setValue(com.google.protobuf.ByteString.copyFromUtf8("v")).build().toByteArray();
+        byte[] frame = java.nio.ByteBuffer.allocate(5 + put.length).put((byte) 0).putInt(put.length).put(put).array();
+        RawHttp.Answer rebound = RawHttp.send(node, "POST /raftline.kv.v1.KvService/Put HTTP/1.1\r\nHost: evil.example:"
+                + node.getPort() + "\r\nContent-Type: application/grpc-web+proto\r\nX-Grpc-Web: 1", frame);
+        assertThat(rebound.status()).as(rebound.head()).isEqualTo(403);
+        assertThat(error(rebound)).isEqualTo("forbidden_host");
+        assertThat(send(node, "GET /v1/kv/rebound HTTP/1.1\r\nHost: " + host(node), null).status())
+                .as("nothing was written").isEqualTo(404);
+        // The same call by a name of this server is still served (gRPC-Web clients keep working).
+        RawHttp.Answer own = RawHttp.send(node, "POST /raftline.kv.v1.KvService/Put HTTP/1.1\r\nHost: " + host(node)
+                + "\r\nContent-Type: application/grpc-web+proto\r\nX-Grpc-Web: 1", frame);
+        assertThat(own.status()).as(own.head()).isEqualTo(200);
+        assertThat(send(node, "GET /v1/kv/rebound HTTP/1.1\r\nHost: " + host(node), null).status())
+                .as("a gRPC-Web Put writes").isEqualTo(200);
+    }
+
+    @Test
     void jsonEndpointsRequireAJsonContentType() throws Exception {
         String network = "{\"dropRate\":0.0}";
         RawHttp.Answer plain = send(admin, "PUT /v1/admin/network HTTP/1.1\r\nHost: " + host(admin)
