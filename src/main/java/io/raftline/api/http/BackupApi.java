@@ -29,7 +29,16 @@ import java.util.List;
  */
 public final class BackupApi {
 
+    /**
+     * Most backups a node writes and sends at once. Each one is a whole copy of the state, written to a temporary file
+     * on a worker thread: unbounded, concurrent requests (a client's loop, or one HTTP/2 connection's 1024 streams)
+     * filled the disk with copies and took every worker thread. A backup is an operator's occasional download.
+     */
+    static final int MAX_IN_FLIGHT = 2;
+
     private final RaftNode node;
+    /** Backups being written or sent (the router's handlers run on one event loop, the completions on others). */
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * Creates the endpoint of one node.
@@ -55,6 +64,13 @@ public final class BackupApi {
             consistency = ReadConsistency.parse(ctx.request().getParam("consistency", "linearizable"));
         } catch (IllegalArgumentException e) {
             HttpErrors.badRequest(ctx, e.getMessage());
+            return;
+        }
+        if (inFlight.incrementAndGet() > MAX_IN_FLIGHT) {
+            inFlight.decrementAndGet();
+            ctx.response().putHeader("Retry-After", "1");
+            HttpErrors.send(ctx, 503, "overloaded", "this node is already writing " + MAX_IN_FLIGHT
+                    + " backups: retry once one of them is sent");
             return;
         }
         Vertx vertx = ctx.vertx();
@@ -116,6 +132,7 @@ public final class BackupApi {
     private void send(RoutingContext ctx, io.vertx.core.AsyncResult<Written> ar, String fileName) {
         Vertx vertx = ctx.vertx();
         if (ar.failed()) {
+            inFlight.decrementAndGet();
             HttpErrors.failure(ctx, ar.cause());
             return;
         }
@@ -125,7 +142,8 @@ public final class BackupApi {
                 .putHeader("Raft-Revision", w.revision).putHeader("Raft-State-Hash", w.hash)
                 .putHeader(KvApi.SERVED_BY, String.valueOf(node.id()))
                 .sendFile(w.file.toString())
-                .onComplete(done -> vertx.executeBlocking(() -> Files.deleteIfExists(w.file), false));
+                .onComplete(done -> vertx.executeBlocking(() -> Files.deleteIfExists(w.file), false)
+                        .onComplete(deleted -> inFlight.decrementAndGet()));
     }
 
     /** Where backups are written aside before they are sent: the system's temporary directory. */
