@@ -258,7 +258,9 @@ public final class UiRouter {
         }
         io.raftline.security.AuthRefusals.process().refused("live view (" + event.type() + ")",
                 String.valueOf(event.socket().remoteAddress()), refusal);
-        String replyAddress = raw == null ? null : raw.getString("replyAddress");
+        // Any JSON value reaches this hook (the bridge checks replyAddress only when it forwards a frame): a refusal
+        // of a frame whose replyAddress is not a string is answered with an error frame, not an exception.
+        String replyAddress = raw != null && raw.getValue("replyAddress") instanceof String r ? r : null;
         JsonObject body = new JsonObject().put("ok", false).put("error", "forbidden").put("message", refusal);
         if (event.type() == BridgeEventType.SEND && replyAddress != null) {
             event.socket().write(Buffer.buffer(new JsonObject().put("type", "rec").put("address", replyAddress)

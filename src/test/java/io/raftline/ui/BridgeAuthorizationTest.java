@@ -121,6 +121,23 @@ class BridgeAuthorizationTest {
     }
 
     @Test
+    void aRefusedCommandWhoseReplyAddressIsNoStringIsStillRefusedWithTheReason() throws Exception {
+        // The bridge hands its hook a send whose replyAddress is any JSON value: refusing one whose replyAddress is a
+        // number threw (JsonObject.getString) inside the hook, and the client got the bridge's bare "rejected" instead
+        // of the reason (which is how the page knows to ask for the token).
+        Frames f = connect(null);
+        f.send(new JsonObject().put("type", "send").put("address", "raft.control").put("replyAddress", 7)
+                .put("body", new JsonObject().put("action", "crash").put("node", 1)));
+        JsonObject err = f.next(x -> "err".equals(x.getString("type")));
+        assertThat(err.getString("body")).isEqualTo("forbidden");
+        assertThat(err.getString("message")).contains("Authorization: Bearer");
+        assertThat(f.command("c1", state(), null).getString("error")).isEqualTo("forbidden");
+        JsonObject cluster = await(BridgeAuthorizationTest.cluster.verticle().describe(), Duration.ofSeconds(5));
+        assertThat(cluster.getJsonArray("nodes").getJsonObject(0).getBoolean("up")).isTrue();
+        f.ws.close();
+    }
+
+    @Test
     void subscriptionsWithoutTheTokenAreRefused() throws Exception {
         Frames f = connect(null);
         f.send(new JsonObject().put("type", "register").put("address", "raft.events"));
