@@ -258,6 +258,16 @@ class RaftlineConfigTest {
     }
 
     @Test
+    void aConfigurationPrintedWholeShowsNoSecret() {
+        JsonObject json = ConfigLoader.applyOverrides(base(), Map.of("RAFTLINE_ADMIN_TOKEN", "admin-secret-0123456789",
+                "RAFTLINE_SECURITY_CLIENT_TOKEN", "client-secret-0123456789"), Map.of());
+        RaftlineConfig c = RaftlineConfig.fromJson(json);
+        assertThat(c.admin().token()).isEqualTo("admin-secret-0123456789");
+        assertThat(c.toString()).doesNotContain("admin-secret").doesNotContain("client-secret")
+                .contains("AdminConfig[host=", "token=set]");
+    }
+
+    @Test
     void environmentThenSystemPropertiesOverrideTheFile() {
         JsonObject json = ConfigLoader.applyOverrides(base(),
                 Map.of("RAFTLINE_RAFT_HEARTBEAT_MS", "50", "RAFTLINE_NODES_2_HTTP_PORT", "9082",
