@@ -168,6 +168,8 @@ public final class SimNode {
     // DELAYED mode: the WAL worker's queue (head running), the snapshot-file worker's one job.
     private final ArrayDeque<WalJob> walQueue = new ArrayDeque<>();
     private boolean persistInFlight;
+    /** Whether heartbeats and their answers made while a write is in flight leave at once (see the setter). */
+    private boolean heartbeatsDuringWrites;
     private boolean compactionInFlight;
     private Snapshot snapshotFileJob;
     private long snapshotFileDoneAt;
@@ -378,6 +380,11 @@ public final class SimNode {
         }
         this.now = now;
         boolean worked = runDiskWork(send, obs);
+        if (core != null && persistInFlight && heartbeatsDuringWrites) {
+            List<Message> early = core.takeMessagesBeforeDisk();
+            early.forEach(send);
+            worked |= !early.isEmpty();
+        }
         if (core == null || persistInFlight || !core.hasReady()) {
             return worked;
         }
@@ -391,6 +398,15 @@ public final class SimNode {
         startWalJob(obs);
         runDiskWork(send, obs);
         return true;
+    }
+
+    /**
+     * As the node's host does while a Ready is being written ({@code NodeHost}, {@link
+     * io.raftline.raft.RaftCore#takeMessagesBeforeDisk}): heartbeats and answers to heartbeats the core made since
+     * leave at once instead of waiting for the write. Off by default so the default schedules stay what they were.
+     */
+    public void sendHeartbeatsDuringWrites(boolean on) {
+        heartbeatsDuringWrites = on;
     }
 
     /**

@@ -130,6 +130,26 @@ public final class Simulation implements SimNode.Observer {
     private record PendingWrite(long term, int incarnation) {
     }
 
+    /**
+     * Knobs that push schedules where the default mix rarely goes: more nodes, a snapshot (and compaction) every
+     * one to eight applied entries, faults more often, membership changes and leadership transfers on top of them so
+     * that they overlap, and a network that duplicates up to half the messages and reorders them over up to 15 ticks.
+     *
+     * @param nodes          the initial voters (0: 3 or 5, drawn from the seed)
+     * @param tinySnapshots  snapshot every 1, 2, 3 or 8 applied entries instead of 0, 8 or 30
+     * @param faultRange     one fault is drawn from [0, faultRange) per tick; the default 1,000 gives about 5 %
+     * @param extraChanges   per mille of ticks with an extra membership change or leadership transfer
+     * @param busyNetwork    duplicate up to 50 % of messages and delay them up to 15 ticks (healed back to 8)
+     * @param heartbeatsDuringWrites heartbeats and their answers leave while a write is in flight, as the host sends
+     *                       them ({@link SimNode#sendHeartbeatsDuringWrites})
+     */
+    public record Stress(int nodes, boolean tinySnapshots, int faultRange, int extraChanges, boolean busyNetwork,
+            boolean heartbeatsDuringWrites) {
+        /** The default schedules. */
+        public static final Stress NONE = new Stress(0, false, 1000, 0, false, false);
+    }
+
+    private final Stress stress;
     private final long seed;
     private final SplittableRandom rnd;
     private final List<SimNode> nodes = new ArrayList<>();
@@ -175,16 +195,28 @@ public final class Simulation implements SimNode.Observer {
     private long electionTicksMax;
 
     public Simulation(long seed, int steps, boolean verbose) {
+        this(seed, steps, verbose, Stress.NONE);
+    }
+
+    /** A schedule with the given {@link Stress} knobs (with {@link Stress#NONE} exactly the schedule above). */
+    public Simulation(long seed, int steps, boolean verbose, Stress stress) {
+        this.stress = stress;
         this.seed = seed;
         this.rnd = new SplittableRandom(seed);
         this.steps = steps;
         this.verbose = verbose;
         int n = rnd.nextBoolean() ? 3 : 5;
+        if (stress.nodes() > 0) {
+            n = stress.nodes();
+        }
         boolean preVote = rnd.nextInt(10) < 8;
         boolean checkQuorum = rnd.nextInt(10) < 8;
         int inflight = rnd.nextBoolean() ? 256 : 1 + rnd.nextInt(4);
         int maxEntries = rnd.nextBoolean() ? 512 : 1 + rnd.nextInt(5);
         long snapshotEvery = new long[] {0, 8, 30}[rnd.nextInt(3)];
+        if (stress.tinySnapshots()) {
+            snapshotEvery = new long[] {1, 2, 3, 8}[(int) Math.floorMod(seed, 4L)];
+        }
         SimNode.DiskTiming timing = new SimNode.DiskTiming(new int[] {0, 1, 3, 8}[rnd.nextInt(4)],
                 new int[] {0, 5, 80}[rnd.nextInt(3)], new long[] {512, 4096, 1 << 20}[rnd.nextInt(3)]);
         List<Integer> members = new ArrayList<>();
@@ -201,6 +233,7 @@ public final class Simulation implements SimNode.Observer {
                     .preVote(preVote).checkQuorum(checkQuorum).maxInflightMessages(inflight)
                     .maxEntriesPerMessage(maxEntries).quiesceMs(quiesce ? 500 : 0).build();
             nodes.add(new SimNode(c, rnd.nextLong(), snapshotEvery, SimNode.Persistence.DELAYED, timing));
+            nodes.get(nodes.size() - 1).sendHeartbeatsDuringWrites(stress.heartbeatsDuringWrites());
             electionTicksMin = c.electionTicksMin();
             electionTicksMax = c.electionTicksMax();
             if (quiesce) {
@@ -212,6 +245,10 @@ public final class Simulation implements SimNode.Observer {
         dropRate = rnd.nextInt(4) == 0 ? 0 : rnd.nextDouble() * 0.2;
         dupRate = rnd.nextInt(3) == 0 ? 0 : rnd.nextDouble() * 0.1;
         maxDelay = 1 + rnd.nextInt(8);
+        if (stress.busyNetwork()) {
+            dupRate = rnd.nextDouble() * 0.5;
+            maxDelay = 1 + rnd.nextInt(15);
+        }
         log("config n=" + n + " joining=" + joining + " prevote=" + preVote + " checkquorum=" + checkQuorum + " inflight=" + inflight
                 + " max-entries=" + maxEntries + " snapshot-every=" + snapshotEvery + " " + timing + " drop=" + fmt(dropRate)
                 + " dup=" + fmt(dupRate) + " max-delay=" + maxDelay + " stragglers=" + fmt(stragglerRate) + (quiesce ? " quiesce=500ms" : ""));
@@ -244,6 +281,20 @@ public final class Simulation implements SimNode.Observer {
         now++;
         if (faults) {
             injectFaults();
+            if (stress.extraChanges() > 0 && rnd.nextInt(1000) < stress.extraChanges()) {
+                // Membership changes and transfers on top of the usual mix, so they overlap each other and faults.
+                if (rnd.nextBoolean()) {
+                    changeMembership();
+                } else {
+                    RaftCore leader = leader();
+                    if (leader != null) {
+                        int target = 1 + rnd.nextInt(nodes.size());
+                        leader.transferLeadership(target);
+                        stats.transfers++;
+                        log("TRANSFER " + leader.id() + " -> " + target);
+                    }
+                }
+            }
         }
         clients();
         for (SimNode n : nodes) {
@@ -261,7 +312,7 @@ public final class Simulation implements SimNode.Observer {
     }
 
     private void injectFaults() {
-        int r = rnd.nextInt(1000);
+        int r = rnd.nextInt(stress.faultRange());
         if (r < 4) {
             // Leaders are the interesting crash victims: half the crashes hit one if there is one.
             RaftCore leader = rnd.nextBoolean() ? leader() : null;
@@ -541,6 +592,7 @@ public final class Simulation implements SimNode.Observer {
         dropRate = 0;
         dupRate = 0;
         stragglerRate = 0;
+        maxDelay = Math.min(maxDelay, 8); // a round trip must fit in an election timeout, or no election can finish
         for (SimNode n : nodes) {
             n.disk().disarmFaults();
             while (!n.restart(this)) {
