@@ -95,7 +95,7 @@ class RaftSimulationTest {
      * transfers on top of them (so that changes overlap transfers, snapshots, partitions and restarts that lose an
      * unsynced tail), a network that duplicates up to half the messages and reorders them over 15 ticks, and
      * heartbeats (and their answers) that leave while a write is in flight, as the host sends them. A review on
-     * 2026-12-05 ran 3,200 such schedules ({@code RaftSimulationStressTest}, seeds 100,000 to 1,200,199) without a
+     * 2026-12-05 ran 3,200 such schedules ({@code RaftSimulationStressSweep}, seeds 100,000 to 1,200,199) without a
      * violation; {@code raft.sim.stress.schedules} picks how many run here (about 5 s by default).
      */
     @Test

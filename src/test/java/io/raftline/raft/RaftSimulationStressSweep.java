@@ -8,14 +8,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A long sweep of seeds under the {@link Simulation.Stress} knobs, too long for every build (hundreds of schedules take
- * minutes): skipped unless {@code -Draft.sim.stress.count=N}. It runs seeds {@code raft.sim.stress.start} onwards,
- * prints the first failures (up to three) with their seeds for replay, and fails if there were any. Knobs:
- * {@code raft.sim.stress.nodes} (initial voters; 0 = 3 or 5), {@code raft.sim.stress} (snapshots every 1 to 8
- * entries), {@code raft.sim.stress.faultRange} (1,000 = the default fault rate), {@code raft.sim.stress.extra}
- * (per mille of ticks with an extra membership change or transfer), {@code raft.sim.stress.net} (heavy duplication
- * and reordering), {@code raft.sim.stress.early} (heartbeats leave during writes), {@code raft.sim.stress.steps}.
+ * minutes), so not named like the tests Surefire picks up: run it by name, {@code mvn test
+ * -Dtest=RaftSimulationStressSweep -Draft.sim.stress.count=N} (without a count it does nothing). It runs seeds
+ * {@code raft.sim.stress.start} onwards, prints the first failures (up to three) with their seeds for replay, and
+ * fails if there were any. Knobs: {@code raft.sim.stress.nodes} (initial voters; 0 = 3 or 5), {@code raft.sim.stress}
+ * (snapshots every 1 to 8 entries), {@code raft.sim.stress.faultRange} (1,000 = the default fault rate),
+ * {@code raft.sim.stress.extra} (per mille of ticks with an extra membership change or transfer),
+ * {@code raft.sim.stress.net} (heavy duplication and reordering), {@code raft.sim.stress.early} (heartbeats leave
+ * during writes), {@code raft.sim.stress.steps}.
  */
-class RaftSimulationStressTest {
+class RaftSimulationStressSweep {
 
     @Test
     void sweep() {
