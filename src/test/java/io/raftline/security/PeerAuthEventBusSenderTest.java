@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,7 +38,8 @@ class PeerAuthEventBusSenderTest {
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final String SECRET = "event-bus-secret-of-the-sender-test";
 
-    @TempDir
+    /** Kept when a test fails: the nodes' and the forger's logs are what says why. */
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     static Path dir;
     private static final Map<Integer, Process> processes = new TreeMap<>();
     private static final Map<Integer, Integer> httpPorts = new TreeMap<>();
@@ -132,8 +134,9 @@ class PeerAuthEventBusSenderTest {
         // Node 3's certificate is renewed on disk (a new key of the same CA): it derives new pair keys and announces
         // its chain; nodes 1 and 2 check it and switch, and node 3 keeps receiving what the leader replicates.
         TestCa.make(dir, "--node", "3");
-        eventually("nodes 1 and 2 take node 3's renewed certificate", WAIT, () -> log("node-1").contains(
-                "renewed keys with node 3's certificate") && log("node-2").contains("renewed keys with node 3's"));
+        eventually("nodes 1 and 2 take node 3's renewed certificate (logs in " + dir + ")", WAIT,
+                () -> log("node-1").contains("renewed keys with node 3's certificate")
+                        && log("node-2").contains("renewed keys with node 3's"));
         int last = leader();
         eventually("a write after the renewal reaches node 3", WAIT, () -> send(last, "PUT", "/v1/kv/renewed", "yes")
                 .statusCode() == 200 && "yes".equals(send(3, "GET", "/v1/kv/renewed?consistency=stale", null).body()));
