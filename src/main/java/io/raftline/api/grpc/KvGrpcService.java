@@ -44,6 +44,7 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.grpc.common.GrpcStatus;
+import io.raftline.transport.grpc.OneMessageCall;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.GrpcServerResponse;
@@ -177,44 +178,15 @@ public final class KvGrpcService {
     }
 
     /**
-     * Runs a method on its call's one request message once the client has sent all it will (half-closed the call), as
-     * gRPC's own servers run unary and server-streaming methods. Each message used to run as a request of its own:
-     * a call carrying two Put messages wrote both and answered one, and one carrying two Watch messages registered two
-     * watches on one stream, of which a cancellation ended only the last (the other kept its place among the node's
-     * watches for good). A second message, or none, is refused before anything runs.
+     * Runs a method on its call's one request message once the client has half-closed the call
+     * ({@link OneMessageCall}); a second message, or none, is refused before anything runs.
      */
     private <Req, Resp> void oneRequest(GrpcServerRequest<Req, Resp> call, String method,
             BiConsumer<GrpcServerRequest<Req, Resp>, Req> run) {
-        OneRequest<Req> one = new OneRequest<>();
-        call.handler(msg -> {
-            if (one.refused) {
-                return;
-            }
-            if (one.request == null) {
-                one.request = msg;
-                return;
-            }
-            one.refused = true;
-            one.request = null;
-            invalid(call, method + " takes one request message per call, and this call sent more: nothing was done"
-                    + " (send each request on a call of its own)");
-        });
-        call.endHandler(v -> {
-            if (one.refused) {
-                return;
-            }
-            if (one.request == null) {
-                invalid(call, method + " takes one request message per call, and this call sent none");
-                return;
-            }
-            run.accept(call, one.request);
-        });
-    }
-
-    /** The request message a call has sent so far, and whether the call was refused for sending another. */
-    private static final class OneRequest<Req> {
-        private Req request;
-        private boolean refused;
+        OneMessageCall.bind(call, msg -> run.accept(call, msg), more -> invalid(call, more
+                ? method + " takes one request message per call, and this call sent more: nothing was done"
+                        + " (send each request on a call of its own)"
+                : method + " takes one request message per call, and this call sent none"));
     }
 
     // ---------------------------------------------------------------- methods

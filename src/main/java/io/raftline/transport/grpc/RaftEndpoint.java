@@ -146,33 +146,10 @@ final class RaftEndpoint implements Service {
         // was never told it was lost), and a call that never ended was a stream with neither receipts nor flow
         // control. A second message, or none, is refused before anything is delivered.
         String method = request.methodName();
-        List<T> first = new java.util.ArrayList<>(1);
-        boolean[] refused = {false};
-        request.handler(msg -> {
-            if (refused[0]) {
-                return;
-            }
-            if (first.isEmpty()) {
-                first.add(msg);
-                return;
-            }
-            refused[0] = true;
-            first.clear();
-            answer(request.response(), Future.failedFuture(invalid(method + " takes one request message per call,"
-                    + " and this call sent more: nothing was delivered")));
-        });
-        request.endHandler(v -> {
-            if (refused[0]) {
-                return;
-            }
-            if (first.isEmpty()) {
-                answer(request.response(), Future.failedFuture(invalid(method
-                        + " takes one request message per call, and this call sent none")));
-                return;
-            }
-            T msg = first.get(0);
-            answer(request.response(), deliver(peer, group.applyAsInt(msg), decode.apply(msg)));
-        });
+        OneMessageCall.bind(request, msg -> answer(request.response(), deliver(peer, group.applyAsInt(msg),
+                decode.apply(msg))), more -> answer(request.response(), Future.failedFuture(invalid(more
+                        ? method + " takes one request message per call, and this call sent more: nothing was delivered"
+                        : method + " takes one request message per call, and this call sent none"))));
     }
 
     private void installSnapshot(GrpcServerRequest<SnapshotChunk, Ack> request) {
