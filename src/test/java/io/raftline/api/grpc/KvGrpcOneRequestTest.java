@@ -5,17 +5,15 @@ import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.raftline.api.KvRequests;
+import io.raftline.api.StandInNode;
 import io.raftline.kv.KvCommand;
-import io.raftline.kv.KvResult;
 import io.raftline.node.NodeHost;
 import io.raftline.node.RaftNode;
-import io.raftline.node.WatchPosition;
 import io.raftline.proto.kv.KvServiceGrpcClient;
 import io.raftline.proto.kv.PutRequest;
 import io.raftline.proto.kv.PutResponse;
 import io.raftline.proto.kv.WatchRequest;
 import io.raftline.proto.kv.WatchResponse;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.net.SocketAddress;
@@ -25,11 +23,9 @@ import io.vertx.grpc.client.GrpcClientResponse;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServer;
 import com.google.protobuf.ByteString;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,40 +43,15 @@ class KvGrpcOneRequestTest {
     private HttpServer server;
     private SocketAddress address;
     private GrpcClient client;
-    private final List<KvCommand> proposed = new CopyOnWriteArrayList<>();
-    private final List<NodeHost.WatchSink> sinks = new CopyOnWriteArrayList<>();
-    private final AtomicInteger cancelled = new AtomicInteger();
+    private final StandInNode standIn = new StandInNode();
+    private final List<NodeHost.WatchSink> sinks = standIn.sinks;
+    private final AtomicInteger cancelled = standIn.cancelled;
+    private final List<KvCommand> proposed = standIn.proposed;
 
     @BeforeEach
     void start() throws Exception {
         vertx = Vertx.vertx();
-        RaftNode node = (RaftNode) Proxy.newProxyInstance(RaftNode.class.getClassLoader(),
-                new Class<?>[] {RaftNode.class}, (proxy, method, args) -> switch (method.getName()) {
-                    case "id", "knownLeader" -> 1;
-                    case "propose" -> {
-                        proposed.add((KvCommand) args[0]);
-                        yield Future.succeededFuture(new KvResult.Written(proposed.size()));
-                    }
-                    case "watch" -> {
-                        sinks.add((NodeHost.WatchSink) args[3]);
-                        yield Future.succeededFuture(new NodeHost.Watch() {
-                            @Override
-                            public void cancel() {
-                                cancelled.incrementAndGet();
-                            }
-
-                            @Override
-                            public List<WatchPosition> start() {
-                                return List.of(new WatchPosition(1, 0));
-                            }
-
-                            @Override
-                            public void requestProgress() {
-                            }
-                        });
-                    }
-                    default -> throw new UnsupportedOperationException(method.getName());
-                });
+        RaftNode node = standIn.node();
         KvGrpcService service = new KvGrpcService(node, new KvRequests(node, null), id -> Optional.empty(), 1 << 20);
         GrpcServer grpc = service.bind(GrpcServer.server(vertx));
         server = await(vertx.createHttpServer().requestHandler(grpc).listen(0, "127.0.0.1"));

@@ -5,12 +5,12 @@ import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.raftline.api.KvRequests;
+import io.raftline.api.StandInNode;
 import io.raftline.api.WatchBudget;
 import io.raftline.kv.KvChange;
 import io.raftline.kv.KvEntry;
 import io.raftline.node.NodeHost;
 import io.raftline.node.RaftNode;
-import io.raftline.node.WatchPosition;
 import io.raftline.proto.kv.KvServiceGrpcClient;
 import io.raftline.proto.kv.WatchEvent;
 import io.raftline.proto.kv.WatchRequest;
@@ -27,7 +27,6 @@ import io.vertx.grpc.client.GrpcClientRequest;
 import io.vertx.grpc.client.GrpcClientResponse;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServer;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,8 +48,9 @@ class KvGrpcWatchBoundsTest {
     private Vertx vertx;
     private HttpServer server;
     private SocketAddress address;
-    private final List<NodeHost.WatchSink> sinks = new CopyOnWriteArrayList<>();
-    private final AtomicInteger cancelled = new AtomicInteger();
+    private final StandInNode standIn = new StandInNode();
+    private final List<NodeHost.WatchSink> sinks = standIn.sinks;
+    private final AtomicInteger cancelled = standIn.cancelled;
     private final List<GrpcClient> clients = new ArrayList<>();
     /** The port's budget for slow watches: more than one watch's bound, less than two. */
     private final WatchBudget budget = new WatchBudget(10L * 1024 * 1024);
@@ -58,29 +58,7 @@ class KvGrpcWatchBoundsTest {
     @BeforeEach
     void start() throws Exception {
         vertx = Vertx.vertx();
-        RaftNode node = (RaftNode) Proxy.newProxyInstance(RaftNode.class.getClassLoader(),
-                new Class<?>[] {RaftNode.class}, (proxy, method, args) -> switch (method.getName()) {
-                    case "id", "knownLeader" -> 1;
-                    case "watch" -> {
-                        sinks.add((NodeHost.WatchSink) args[3]);
-                        yield Future.succeededFuture(new NodeHost.Watch() {
-                            @Override
-                            public void cancel() {
-                                cancelled.incrementAndGet();
-                            }
-
-                            @Override
-                            public List<WatchPosition> start() {
-                                return List.of(new WatchPosition(1, 0));
-                            }
-
-                            @Override
-                            public void requestProgress() {
-                            }
-                        });
-                    }
-                    default -> throw new UnsupportedOperationException(method.getName());
-                });
+        RaftNode node = standIn.node();
         KvGrpcService service = new KvGrpcService(node, new KvRequests(node, null), id -> Optional.empty(), 1 << 20,
                 budget);
         GrpcServer grpc = service.bind(GrpcServer.server(vertx));

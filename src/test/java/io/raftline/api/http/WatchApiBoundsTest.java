@@ -4,13 +4,12 @@ import static io.raftline.verify.nemesis.Waits.await;
 import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.api.StandInNode;
 import io.raftline.api.WatchBudget;
 import io.raftline.kv.KvChange;
 import io.raftline.kv.KvEntry;
 import io.raftline.node.NodeHost;
 import io.raftline.node.RaftNode;
-import io.raftline.node.WatchPosition;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -18,11 +17,9 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,36 +35,15 @@ class WatchApiBoundsTest {
     private Vertx vertx;
     private HttpServer server;
     private HttpClient client;
-    private final List<NodeHost.WatchSink> sinks = new CopyOnWriteArrayList<>();
-    private final AtomicInteger cancelled = new AtomicInteger();
+    private final StandInNode standIn = new StandInNode();
+    private final List<NodeHost.WatchSink> sinks = standIn.sinks;
+    private final AtomicInteger cancelled = standIn.cancelled;
     private final WatchBudget budget = new WatchBudget(64L * 1024 * 1024);
 
     @BeforeEach
     void start() throws Exception {
         vertx = Vertx.vertx();
-        RaftNode node = (RaftNode) Proxy.newProxyInstance(RaftNode.class.getClassLoader(),
-                new Class<?>[] {RaftNode.class}, (proxy, method, args) -> switch (method.getName()) {
-                    case "id", "knownLeader" -> 1;
-                    case "watch" -> {
-                        sinks.add((NodeHost.WatchSink) args[args.length - 1]);
-                        yield Future.succeededFuture(new NodeHost.Watch() {
-                            @Override
-                            public void cancel() {
-                                cancelled.incrementAndGet();
-                            }
-
-                            @Override
-                            public List<WatchPosition> start() {
-                                return List.of(new WatchPosition(1, 0));
-                            }
-
-                            @Override
-                            public void requestProgress() {
-                            }
-                        });
-                    }
-                    default -> throw new UnsupportedOperationException(method.getName());
-                });
+        RaftNode node = standIn.node();
         Router router = Router.router(vertx);
         new WatchApi(node, budget).mount(router);
         server = await(vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1"));
