@@ -191,7 +191,8 @@ public sealed interface RaftEvent {
      * @param header  common fields (node = sender for network losses, receiver when it was down or paused)
      * @param msgId   the id its {@link MessageSent} got
      * @param message the message
-     * @param reason  {@code partition}, {@code drop}, {@code paused}, {@code receiver paused}, {@code receiver down}
+     * @param reason  {@code partition}, {@code drop}, {@code paused}, {@code link drop}, {@code receiver paused},
+     *                {@code receiver down}, {@code sender down} (a copy held back while its sender crashed), ...
      */
     record MessageDropped(EventHeader header, long msgId, Message message, String reason) implements RaftEvent {
         @Override

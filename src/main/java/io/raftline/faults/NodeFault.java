@@ -66,14 +66,25 @@ public enum NodeFault {
      * crash ends a pause (the node restarts unpaused), and a node that is down does not pause, so in both cases the
      * mark is lifted, or the node would run again cut off from everyone by a pause it no longer has.
      *
+     * <p>A crashed node is marked down in the network until it is restarted
+     * ({@link NetworkConditioner#setDown}): the copies the network holds back (injected delay) to or from it
+     * meanwhile are lost, so none of what was on its way to the crashed incarnation reaches the next one.
+     *
      * @param node    the node
      * @param network the network conditioner of the node's transport
      * @return completes when the node is in the new state
      */
     public Future<Void> applyTo(RaftNode node, NetworkConditioner network) {
         return switch (this) {
-            case CRASH -> node.crash().onComplete(ar -> network.setPaused(node.id(), false));
-            case RESTART -> node.restart();
+            case CRASH -> node.crash().onComplete(ar -> {
+                network.setPaused(node.id(), false);
+                network.setDown(node.id(), true);
+            });
+            case RESTART -> {
+                // Lifted first: what is sent to the node from now on is for the incarnation that starts.
+                network.setDown(node.id(), false);
+                yield node.restart();
+            }
             case PAUSE -> {
                 // Marked first: whatever the node still sends once paused (an fsync's late acknowledgements) is lost.
                 network.setPaused(node.id(), true);

@@ -314,7 +314,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                 wire = new EventBusTransport(vertx, conditioner, listener::messageDropped);
             }
         }
-        transport = new LinkFaultTransport(vertx, wire, links, listener::messageDropped);
+        transport = new LinkFaultTransport(vertx, wire, links, conditioner, listener::messageDropped);
         HttpClientOptions clientOptions = new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true);
         long headTimeoutMs = config.limits().requestHeadTimeoutMs();
         if (headTimeoutMs > 0) {

@@ -117,9 +117,7 @@ public final class ConditionedSend {
     }
 
     /**
-     * Sends the copies of a message the conditioner let through, each after its delay; a delayed copy whose link
-     * was cut while it was "in the network" (a partition appeared, or a node was paused) is dropped instead, even if
-     * the cut healed before the copy landed: a message does not wait in a cut link for it to heal.
+     * Sends the copies of a message the conditioner let through, each after its delay ({@link #hold}).
      *
      * @param m       the message
      * @param v       its verdict, not a drop
@@ -130,16 +128,33 @@ public final class ConditionedSend {
             if (delay <= 0) {
                 sendNow.accept(m);
             } else {
-                long held = conditioner.enteredNetwork(m, delay);
-                vertx.setTimer(delay, t -> {
-                    String cut = conditioner.leftNetwork(held);
-                    if (cut != null) {
-                        drops.dropped(m, cut);
-                    } else if (stillConnected(m)) {
-                        sendNow.accept(m);
-                    }
-                });
+                hold(m, delay, sendNow);
             }
         }
+    }
+
+    /**
+     * Holds one copy "in the network" for {@code delayMs}, then hands it to {@code land} on the caller's context. The
+     * cluster-wide delay and a link's delay ({@link LinkFaultTransport}) both hold copies here, so a held copy meets
+     * cuts the same way whichever delay holds it: one whose link was cut at any time while it was held (a partition
+     * appeared, a node at either end was paused or crashed) is dropped instead, with the reason of that cut
+     * ({@code partition}, {@code paused}, {@code receiver down}, {@code sender down}), even if the cut healed before
+     * the copy landed: a message does not wait in a cut link for it to heal. The held copy shows in
+     * {@link NetworkConditioner#inNetworkFrom} until it lands or is lost. No random draw.
+     *
+     * @param m       the message
+     * @param delayMs how long it is held, above zero
+     * @param land    what is done with it once held, if it was not lost
+     */
+    public void hold(Message m, long delayMs, Consumer<Message> land) {
+        long held = conditioner.enteredNetwork(m, delayMs);
+        vertx.setTimer(delayMs, t -> {
+            String cut = conditioner.leftNetwork(held);
+            if (cut != null) {
+                drops.dropped(m, cut);
+            } else if (stillConnected(m)) {
+                land.accept(m);
+            }
+        });
     }
 }

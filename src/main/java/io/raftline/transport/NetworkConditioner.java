@@ -36,13 +36,19 @@ public final class NetworkConditioner {
 
     private final AtomicReference<NetworkFaults> faults = new AtomicReference<>(NetworkFaults.NONE);
     private final AtomicReference<Set<Integer>> paused = new AtomicReference<>(Set.of());
+    /**
+     * Nodes of this process that crashed and have not restarted. Unlike a pause this cuts nothing a node sends now (a
+     * message that reaches a down node is refused by it, {@code receiver down}); it only loses the copies held in the
+     * network to or from such a node, so that nothing held across a crash reaches the node's next incarnation.
+     */
+    private final AtomicReference<Set<Integer>> down = new AtomicReference<>(Set.of());
     private final SplittableRandom random;
     /** Copies delayed "in the network" (a timer holds them), by a unique id; read by the live view. */
     private final java.util.concurrent.ConcurrentHashMap<Long, InNetwork> inNetwork = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong inNetworkIds = new java.util.concurrent.atomic.AtomicLong();
     /**
-     * Held copies whose link a partition or a pause cut while they were held, by id, with the reason: lost when they
-     * land, even if the cut healed meanwhile (a message in flight when a link is cut does not wait for it to heal).
+     * Held copies whose link a partition, a pause or a crash cut while they were held, by id, with the reason: lost when
+     * they land, even if the cut healed meanwhile (a message in flight when a link is cut does not wait for it to heal).
      */
     private final java.util.concurrent.ConcurrentHashMap<Long, String> cutWhileHeld =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -66,7 +72,9 @@ public final class NetworkConditioner {
     }
 
     /**
-     * Notes that a copy is held back for {@code delayMs} (a transport calls this when it starts the copy's timer).
+     * Notes that a copy is held back for {@code delayMs} (a transport calls this when it starts the copy's timer). A
+     * copy whose link is cut already as it enters is marked lost at once: the change that cut it may have looked for
+     * held copies just before this one was added.
      *
      * @param m       the message
      * @param delayMs its delay
@@ -75,6 +83,11 @@ public final class NetworkConditioner {
     public long enteredNetwork(io.raftline.raft.message.Message m, long delayMs) {
         long id = inNetworkIds.incrementAndGet();
         inNetwork.put(id, new InNetwork(m, System.currentTimeMillis() + delayMs));
+        // Looked at after the put: a cut set before this look is seen here, one set after it finds the copy held.
+        String cut = heldCut(m.from(), m.to());
+        if (cut != null) {
+            cutWhileHeld.putIfAbsent(id, cut);
+        }
         return id;
     }
 
@@ -82,20 +95,40 @@ public final class NetworkConditioner {
      * Notes that a held copy left the network (delivered or lost), and says whether its link was cut while it was held.
      *
      * @param handle what {@link #enteredNetwork} returned
-     * @return {@code partition} or {@code paused} if a cut of its link began while it was held (it is lost, whether
-     *         or not the cut has healed since), otherwise null
+     * @return {@code partition} or {@code paused} if a cut of its link began while it was held, {@code receiver down}
+     *         or {@code sender down} if the node at either end crashed meanwhile (it is lost, whether or not the cut
+     *         has healed or the node restarted since), otherwise null
      */
     public String leftNetwork(long handle) {
         inNetwork.remove(handle);
         return cutWhileHeld.remove(handle);
     }
 
-    /** After a change of faults or pauses: marks the held copies whose link is cut now (the first cut's reason). */
+    /**
+     * Why a copy held on the link {@code from -> to} cannot land now: the link is cut ({@link #blocked}), or a node at
+     * either end is down ({@code receiver down}, {@code sender down}).
+     */
+    private String heldCut(int from, int to) {
+        String blocked = blocked(from, to);
+        if (blocked != null) {
+            return blocked;
+        }
+        Set<Integer> d = down.get();
+        if (d.contains(to)) {
+            return "receiver down";
+        }
+        return d.contains(from) ? "sender down" : null;
+    }
+
+    /**
+     * After a change of faults, pauses or crashes: marks the held copies whose link is cut now (the first cut's
+     * reason).
+     */
     private void markCutCopies() {
         inNetwork.forEach((id, copy) -> {
-            String blocked = blocked(copy.message().from(), copy.message().to());
-            if (blocked != null) {
-                cutWhileHeld.putIfAbsent(id, blocked);
+            String cut = heldCut(copy.message().from(), copy.message().to());
+            if (cut != null) {
+                cutWhileHeld.putIfAbsent(id, cut);
             }
         });
         // A copy that landed while this ran may have been marked after its timer looked: forget it.
@@ -201,6 +234,29 @@ public final class NetworkConditioner {
         paused.updateAndGet(old -> {
             Set<Integer> next = new TreeSet<>(old);
             if (isPaused) {
+                next.add(node);
+            } else {
+                next.remove(node);
+            }
+            return Set.copyOf(next);
+        });
+        markCutCopies();
+    }
+
+    /**
+     * Marks a node down (crashed) or running again (restarted). A down node's links stay up for what is sent now (a
+     * message reaching it is refused by the node, {@code receiver down}), but every copy the network holds to or from
+     * it while it is down is lost when it lands ({@code receiver down}, {@code sender down}), even if the node has
+     * restarted by then: a crash ends the node's connections, and nothing held across it reaches the node's next
+     * incarnation or comes from its previous one.
+     *
+     * @param node   the node
+     * @param isDown whether it is down
+     */
+    public void setDown(int node, boolean isDown) {
+        down.updateAndGet(old -> {
+            Set<Integer> next = new TreeSet<>(old);
+            if (isDown) {
                 next.add(node);
             } else {
                 next.remove(node);

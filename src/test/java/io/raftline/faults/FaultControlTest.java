@@ -11,9 +11,16 @@ import io.raftline.node.NodeOptions;
 import io.raftline.node.RaftNodeVerticle;
 import io.raftline.raft.RaftConfig;
 import io.raftline.raft.Role;
+import io.raftline.raft.message.Heartbeat;
+import io.raftline.raft.message.Message;
 import io.raftline.transport.EventBusTransport;
+import io.raftline.transport.LinkFaultTransport;
 import io.raftline.transport.LinkFaults;
 import io.raftline.transport.NetworkConditioner;
+import io.raftline.transport.NetworkFaults;
+import io.raftline.transport.OnContext;
+import io.raftline.transport.Transport;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
@@ -21,6 +28,7 @@ import io.vertx.junit5.VertxExtension;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,28 +36,45 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Node faults through {@link FaultControl} on one real node: the network's mark of a paused node must follow the
- * node's own state, so that a node that runs again after a crash is not left cut off by a pause it no longer has.
+ * node's own state, so that a node that runs again after a crash is not left cut off by a pause it no longer has; and
+ * a crash loses what the network held back for or from the node, so that none of it reaches its next incarnation.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
 class FaultControlTest {
 
     private NetworkConditioner network;
+    private LinkFaults links;
+    private Transport transport;
     private RaftNodeVerticle node;
     private FaultControl faults;
+    /** What became of the messages node 1 was sent: {@code received}, or the reason it was lost. */
+    private final List<String> fates = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start(Vertx vertx) throws InterruptedException {
         RaftConfig raft = RaftConfig.builder(1, List.of(1)).singleNode(true).tickMs(10).heartbeatMs(50)
                 .electionTimeoutMs(150, 300).build();
         network = new NetworkConditioner(1);
-        node = new RaftNodeVerticle(new NodeOptions(raft, 11, 100, 2_000),
-                new EventBusTransport(vertx, network, (m, why) -> { }), new MemoryLogStore(), NodeListener.NONE);
+        links = new LinkFaults(1);
+        EventBusTransport.DropListener drops = (m, why) -> fates.add(why);
+        transport = new LinkFaultTransport(vertx, new EventBusTransport(vertx, network, drops), links, network, drops);
+        NodeListener listener = new NodeListener() {
+            @Override
+            public void messageReceived(Message m) {
+                fates.add("received");
+            }
+
+            @Override
+            public void messageDropped(Message m, String reason) {
+                fates.add(reason);
+            }
+        };
+        node = new RaftNodeVerticle(new NodeOptions(raft, 11, 100, 2_000), transport, new MemoryLogStore(), listener);
         await(vertx.deployVerticle(node));
         eventually("node 1 leads", () -> node.status().map(s -> s.role() == Role.LEADER));
         Map<Integer, RaftNodeVerticle> nodes = new ConcurrentSkipListMap<>(Map.of(1, node));
-        faults = new FaultControl(nodes, () -> List.of(1, 2), network, new LinkFaults(1),
-                new EventPublisher(List.of(1, 2)));
+        faults = new FaultControl(nodes, () -> List.of(1, 2), network, links, new EventPublisher(List.of(1, 2)));
     }
 
     /** What the fault state says of node 1: in the network's paused list, and paused as the node itself reports. */
@@ -85,5 +110,57 @@ class FaultControlTest {
         await(faults.apply(1, NodeFault.RESTART));
         eventually("node 1 leads again", () -> node.status().map(s -> s.up() && s.role() == Role.LEADER));
         assertPausedEverywhere(false);
+    }
+
+    /**
+     * Sends node 1 a heartbeat of a stale term from node 2 (held back 1 s by the network or the link), crashes node 1
+     * and restarts it: the copy was on its way to the incarnation that crashed, and must not reach the new one.
+     */
+    private void heldAcrossACrashOfTheReceiver(Vertx vertx) throws InterruptedException {
+        Context context = vertx.getOrCreateContext();
+        OnContext.run(context, () -> transport.send(new Heartbeat(2, 1, 0, 0, 0)));
+        await(faults.apply(1, NodeFault.CRASH));
+        await(faults.apply(1, NodeFault.RESTART));
+        eventually("the held copy landed or was lost", () -> !fates.isEmpty());
+        assertThat(fates).containsExactly("receiver down");
+        eventually("node 1 leads again", () -> node.status().map(s -> s.up() && s.role() == Role.LEADER));
+        assertThat(network.inNetworkFrom(2)).isEmpty();
+    }
+
+    @Test
+    void aCopyTheNetworkHeldForACrashedNodeDoesNotReachItsNextIncarnation(Vertx vertx) throws InterruptedException {
+        network.setFaults(new NetworkFaults(List.of(), 0, 1_000, 1_000, 0));
+        heldAcrossACrashOfTheReceiver(vertx);
+    }
+
+    @Test
+    void aCopyALinkHeldForACrashedNodeDoesNotReachItsNextIncarnation(Vertx vertx) throws InterruptedException {
+        links.set(2, 1, new LinkFaults.Condition(0, 1_000, 1_000));
+        heldAcrossACrashOfTheReceiver(vertx);
+    }
+
+    @Test
+    void aCopyTheNetworkHeldFromACrashedNodeIsLost(Vertx vertx) throws InterruptedException {
+        network.setFaults(new NetworkFaults(List.of(), 0, 1_000, 1_000, 0));
+        Context context = vertx.getOrCreateContext();
+        List<Message> atNode2 = new CopyOnWriteArrayList<>();
+        await(OnContext.call(context, () -> transport.register(2, atNode2::add)));
+        // As node 1 would send it: its previous incarnation's message must not arrive once it crashed.
+        OnContext.run(context, () -> transport.send(new Heartbeat(1, 2, 0, 0, 0)));
+        await(faults.apply(1, NodeFault.CRASH));
+        await(faults.apply(1, NodeFault.RESTART));
+        eventually("the held copy was lost", () -> fates.contains("sender down") || !atNode2.isEmpty());
+        assertThat(atNode2).isEmpty();
+        assertThat(fates).containsExactly("sender down");
+    }
+
+    @Test
+    void aCopySentAfterTheRestartArrives(Vertx vertx) throws InterruptedException {
+        network.setFaults(new NetworkFaults(List.of(), 0, 50, 50, 0));
+        await(faults.apply(1, NodeFault.CRASH));
+        await(faults.apply(1, NodeFault.RESTART));
+        OnContext.run(vertx.getOrCreateContext(), () -> transport.send(new Heartbeat(2, 1, 0, 0, 0)));
+        eventually("the copy landed or was lost", () -> !fates.isEmpty());
+        assertThat(fates).containsExactly("received");
     }
 }
