@@ -192,7 +192,7 @@ public sealed interface RaftEvent {
      * @param msgId   the id its {@link MessageSent} got
      * @param message the message
      * @param reason  {@code partition}, {@code drop}, {@code paused}, {@code link drop}, {@code receiver paused},
-     *                {@code receiver down}, {@code sender down} (a copy held back while its sender crashed), ...
+     *                {@code receiver down} (also a copy held back while its receiver crashed), ...
      */
     record MessageDropped(EventHeader header, long msgId, Message message, String reason) implements RaftEvent {
         @Override

@@ -137,8 +137,8 @@ public final class ConditionedSend {
      * Holds one copy "in the network" for {@code delayMs}, then hands it to {@code land} on the caller's context. The
      * cluster-wide delay and a link's delay ({@link LinkFaultTransport}) both hold copies here, so a held copy meets
      * cuts the same way whichever delay holds it: one whose link was cut at any time while it was held (a partition
-     * appeared, a node at either end was paused or crashed) is dropped instead, with the reason of that cut
-     * ({@code partition}, {@code paused}, {@code receiver down}, {@code sender down}), even if the cut healed before
+     * appeared, a node at either end was paused, the receiver crashed) is dropped instead, with the reason of that
+     * cut ({@code partition}, {@code paused}, {@code receiver down}), even if the cut healed before
      * the copy landed: a message does not wait in a cut link for it to heal. The held copy shows in
      * {@link NetworkConditioner#inNetworkFrom} until it lands or is lost. No random draw.
      *

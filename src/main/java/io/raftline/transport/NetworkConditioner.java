@@ -39,7 +39,8 @@ public final class NetworkConditioner {
     /**
      * Nodes of this process that crashed and have not restarted. Unlike a pause this cuts nothing a node sends now (a
      * message that reaches a down node is refused by it, {@code receiver down}); it only loses the copies held in the
-     * network to or from such a node, so that nothing held across a crash reaches the node's next incarnation.
+     * network for such a node, so that nothing held across a crash reaches the node's next incarnation. What the node
+     * sent before it crashed still lands, as packets a process wrote before it died still arrive.
      */
     private final AtomicReference<Set<Integer>> down = new AtomicReference<>(Set.of());
     private final SplittableRandom random;
@@ -96,8 +97,8 @@ public final class NetworkConditioner {
      *
      * @param handle what {@link #enteredNetwork} returned
      * @return {@code partition} or {@code paused} if a cut of its link began while it was held, {@code receiver down}
-     *         or {@code sender down} if the node at either end crashed meanwhile (it is lost, whether or not the cut
-     *         has healed or the node restarted since), otherwise null
+     *         if its receiver crashed meanwhile (it is lost, whether or not the cut has healed or the node restarted
+     *         since), otherwise null
      */
     public String leftNetwork(long handle) {
         inNetwork.remove(handle);
@@ -105,19 +106,15 @@ public final class NetworkConditioner {
     }
 
     /**
-     * Why a copy held on the link {@code from -> to} cannot land now: the link is cut ({@link #blocked}), or a node at
-     * either end is down ({@code receiver down}, {@code sender down}).
+     * Why a copy held on the link {@code from -> to} cannot land now: the link is cut ({@link #blocked}), or its
+     * receiver is down ({@code receiver down}).
      */
     private String heldCut(int from, int to) {
         String blocked = blocked(from, to);
         if (blocked != null) {
             return blocked;
         }
-        Set<Integer> d = down.get();
-        if (d.contains(to)) {
-            return "receiver down";
-        }
-        return d.contains(from) ? "sender down" : null;
+        return down.get().contains(to) ? "receiver down" : null;
     }
 
     /**
@@ -245,10 +242,11 @@ public final class NetworkConditioner {
 
     /**
      * Marks a node down (crashed) or running again (restarted). A down node's links stay up for what is sent now (a
-     * message reaching it is refused by the node, {@code receiver down}), but every copy the network holds to or from
-     * it while it is down is lost when it lands ({@code receiver down}, {@code sender down}), even if the node has
-     * restarted by then: a crash ends the node's connections, and nothing held across it reaches the node's next
-     * incarnation or comes from its previous one.
+     * message reaching it is refused by the node, {@code receiver down}), but every copy the network holds for it
+     * while it is down is lost when it lands ({@code receiver down}), even if the node has restarted by then: a crash
+     * ends the node's connections, and nothing held across it reaches the node's next incarnation. Copies the node
+     * sent before its crash still land (a message already sent is on the wire): Raft must cope with a dead node's old
+     * messages arriving late, and the fault injection keeps that case.
      *
      * @param node   the node
      * @param isDown whether it is down
