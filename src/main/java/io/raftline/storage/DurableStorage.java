@@ -274,9 +274,13 @@ public final class DurableStorage implements Storage {
         }
         if (hardState != null) {
             records.add(new WalRecord.HardStateRecord(hardState));
-            lastWrittenHardState = hardState;
         }
         wal.append(records);
+        // Only once appended: a batch the log refuses whole (a record over Wal.MAX_RECORD_BYTES) leaves the log usable
+        // and holds nothing of it, and the hard state it carried must not be written later by recordCompaction.
+        if (hardState != null) {
+            lastWrittenHardState = hardState;
+        }
         entriesWritten += entries.size();
         if (sync) {
             sync();
