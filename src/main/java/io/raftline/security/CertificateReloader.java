@@ -2,6 +2,7 @@ package io.raftline.security;
 
 import io.raftline.config.TlsConfig;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,15 +28,29 @@ import org.slf4j.LoggerFactory;
  * certificate was valid then). Files caught half-written (a renewal that replaces the key before the certificate) fail
  * to load: the listener keeps the old pair, the failure is logged, and the next check tries again, since the content
  * differs from what was last loaded. The files are read on a worker, never on an event loop.
+ *
+ * <p>One check runs at a time, and it ends only once every target answered: a target that never answers (a future
+ * left incomplete by a bug, a client closed under it, an exception thrown on another event loop before the answer is
+ * completed) would stop every later check, so that no renewal is ever picked up again and nothing says so. Each
+ * target therefore gets {@link #TARGET_TIMEOUT_MS} to answer; one that does not is counted as failed, logged by name,
+ * and asked again by the next check, like a target whose reload failed. A target that throws instead of returning its
+ * future is failed the same way, without keeping the others from being asked.
  */
 public final class CertificateReloader {
 
     private static final Logger LOG = LoggerFactory.getLogger(CertificateReloader.class);
 
+    /**
+     * How long a target may take to reload before it counts as failed: far beyond a reload's few file reads and TLS
+     * context builds on a worker, even on a loaded machine.
+     */
+    public static final long TARGET_TIMEOUT_MS = 30_000;
+
     private final Vertx vertx;
     private final TlsConfig tls;
     private final List<Path> files;
     private final long intervalMs;
+    private final long targetTimeoutMs;
     private final Map<String, Supplier<Future<Boolean>>> targets = new ConcurrentHashMap<>();
     private byte[] loaded;
     private long timer = -1;
@@ -56,7 +71,20 @@ public final class CertificateReloader {
      * @param intervalMs how often the files are read
      */
     public CertificateReloader(Vertx vertx, TlsConfig tls, long intervalMs) {
+        this(vertx, tls, intervalMs, TARGET_TIMEOUT_MS);
+    }
+
+    /**
+     * Creates the reloader with another deadline for the targets' answers (tests).
+     *
+     * @param vertx           the Vert.x instance (timer and worker)
+     * @param tls             the TLS configuration (enabled)
+     * @param intervalMs      how often the files are read
+     * @param targetTimeoutMs how long a target may take to answer a reload before it counts as failed
+     */
+    CertificateReloader(Vertx vertx, TlsConfig tls, long intervalMs, long targetTimeoutMs) {
         this.vertx = vertx;
+        this.targetTimeoutMs = targetTimeoutMs;
         this.tls = tls;
         List<Path> paths = new ArrayList<>(List.of(Path.of(tls.certFile()), Path.of(tls.keyFile())));
         if (!tls.caFile().isEmpty()) {
@@ -250,7 +278,7 @@ public final class CertificateReloader {
         List<Future<Boolean>> all = new ArrayList<>();
         List<String> names = new ArrayList<>(targets.keySet());
         for (String name : names) {
-            all.add(targets.get(name).get());
+            all.add(ask(name));
         }
         return Future.join(all).transform(ar -> {
             List<String> failed = new ArrayList<>();
@@ -274,6 +302,41 @@ public final class CertificateReloader {
             }
             return Future.<Void>succeededFuture();
         });
+    }
+
+    /**
+     * Asks one target to reload: its answer, or a failure if it throws, is gone (unregistered meanwhile: nothing to
+     * reload), or does not answer within {@link #targetTimeoutMs} (its late answer is then ignored).
+     */
+    private Future<Boolean> ask(String name) {
+        Supplier<Future<Boolean>> target = targets.get(name);
+        if (target == null) {
+            return Future.succeededFuture(false);
+        }
+        Future<Boolean> answer;
+        try {
+            answer = target.get();
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
+        if (answer == null) {
+            return Future.failedFuture(new IllegalStateException("gave no answer to wait for"));
+        }
+        if (answer.isComplete()) {
+            return answer;
+        }
+        Promise<Boolean> bounded = Promise.promise();
+        long deadline = vertx.setTimer(targetTimeoutMs, t -> bounded.tryFail(new java.util.concurrent.TimeoutException(
+                "did not answer within " + targetTimeoutMs + " ms (asked again at the next check)")));
+        answer.onComplete(ar -> {
+            vertx.cancelTimer(deadline);
+            if (ar.succeeded()) {
+                bounded.tryComplete(ar.result());
+            } else {
+                bounded.tryFail(ar.cause());
+            }
+        });
+        return bounded.future();
     }
 
     /** A digest of the files' content, read on a worker. */
