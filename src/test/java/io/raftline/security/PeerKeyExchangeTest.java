@@ -102,6 +102,32 @@ class PeerKeyExchangeTest {
     }
 
     @Test
+    void aRenewedCertificateReachesAPeerThatNeverHeldTheOldOne() throws Exception {
+        // Node 1 asked both (a candidate, then the leader); nodes 2 and 3 never sent each other anything (two followers
+        // that never campaigned), so node 2 has no key of node 3 when node 3 renews its certificate.
+        one.want(2);
+        one.want(3);
+        eventually("node 1 and its peers know each other", WAIT, () -> one.keys().knows(2) && one.keys().knows(3)
+                && two.keys().knows(1) && three.keys().knows(1));
+        assertThat(two.keys().knows(3)).isFalse();
+        TestCa.make(dir, "--node", "3");
+        java.security.PublicKey renewed = TestCa.certificate(dir.resolve("node-3.pem")).getPublicKey();
+        assertThat(get(three.reload())).isTrue();
+        // The announcement teaches node 2 the renewed certificate as its first one (logged "verified", not "renewed
+        // keys with": there was no old key to renew), and node 1 switches from the old one.
+        eventually("nodes 1 and 2 use node 3's renewed key", WAIT,
+                () -> one.keys().uses(3, renewed) && two.keys().uses(3, renewed));
+        assertThat(one.keys().verify(3, 1, FRAME, three.keys().tag(1, FRAME))).isSameAs(PeerFrameKeys.Check.OK);
+        // The announcement goes one way: node 3 learns node 2 when it first sends to it (it asks, as any node does).
+        assertThat(three.keys().knows(2)).isFalse();
+        three.want(2);
+        eventually("node 3 knows node 2", WAIT, () -> three.keys().knows(2));
+        assertThat(two.keys().verify(3, 2, FRAME, three.keys().tag(2, FRAME))).isSameAs(PeerFrameKeys.Check.OK);
+        assertThat(three.keys().verify(2, 3, FRAME, two.keys().tag(3, FRAME))).isSameAs(PeerFrameKeys.Check.OK);
+        assertThat(guard2.refusals(PeerGuard.Reason.BAD_CERTIFICATE)).isZero();
+    }
+
+    @Test
     void aCertificateRevokedByAReloadedListIsForgotten() throws Exception {
         one.want(3);
         eventually("node 1 knows node 3", WAIT, () -> one.keys().knows(3));
