@@ -768,37 +768,64 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
 
     /**
      * What to say at start about ports that listen beyond loopback unprotected: without TLS what crosses them (tokens,
-     * values, Raft messages) travels in clear text, and without {@code security.client_token} anyone who reaches a
-     * client port reads and writes every key. The defaults bind loopback only; a configuration that opens a port is the
-     * operator's choice, so this warns rather than refuses (docs/security.md), but never silently (an audit's note).
+     * values, Raft messages) travels in clear text, and where no credential is asked for anyone who reaches a client
+     * port reads and writes every key ({@link #clientAccessWarning}). The defaults bind loopback only; a configuration
+     * that opens a port is the operator's choice, so this warns rather than refuses (docs/security.md), but never
+     * silently (an audit's note).
      *
      * @param config the configuration
      * @return the warnings, none if every port of this process binds loopback or is protected
      */
     static List<String> openPortWarnings(RaftlineConfig config) {
-        List<String> open = new ArrayList<>();
+        List<String> clientPorts = new ArrayList<>();
         for (NodeConfig n : config.nodes()) {
             if ((config.nodeId() == 0 || n.id() == config.nodeId()) && !loopbackHost(n.host())) {
-                open.add("node " + n.id() + " at " + n.host());
+                clientPorts.add("node " + n.id() + " at " + n.host());
             }
         }
+        List<String> open = new ArrayList<>(clientPorts);
         if (config.admin() != null && !loopbackHost(config.admin().host())) {
             open.add("the admin port at " + config.admin().host());
         }
         List<String> warnings = new ArrayList<>();
-        if (open.isEmpty()) {
-            return warnings;
+        if (!open.isEmpty() && !config.tls().enabled()) {
+            warnings.add(String.join(", ", open) + ": listening beyond loopback without TLS: tokens, keys, values and"
+                    + " Raft messages cross the network in clear text (set tls.*, docs/security.md)");
         }
-        String ports = String.join(", ", open);
-        if (!config.tls().enabled()) {
-            warnings.add(ports + ": listening beyond loopback without TLS: tokens, keys, values and Raft messages cross"
-                    + " the network in clear text (set tls.*, docs/security.md)");
-        }
-        if (!config.clientAccess().required()) {
-            warnings.add(ports + ": listening beyond loopback without security.client_token: anyone who reaches a"
-                    + " client port reads and writes every key (docs/security.md)");
+        // The admin port serves no key-value API (the admin token guards it): only the nodes' ports count here.
+        if (!clientPorts.isEmpty()) {
+            String access = clientAccessWarning(!config.security().clientToken().isEmpty(),
+                    config.tls().clientAuth());
+            if (access != null) {
+                warnings.add(String.join(", ", clientPorts) + ": listening beyond loopback " + access);
+            }
         }
         return warnings;
+    }
+
+    /**
+     * What a client port that listens beyond loopback lets in, as the end of a warning, or null when every key-value
+     * client must prove itself. A client token lets in its holders only; {@code tls.client_auth} {@code "required"}
+     * lets in holders of a certificate the cluster CA (or {@code tls.client_ca_file}) signed only, token or not (the
+     * handshake comes first); {@code "request"} lets a client without a certificate in when no token is set (the
+     * configuration refuses that, but the warning must not lie if it ever gets here). Before, the warning looked at
+     * the token alone and told an operator who required client certificates that anyone read and wrote every key.
+     *
+     * @param clientToken whether {@code security.client_token} is set
+     * @param clientAuth  {@code tls.client_auth}
+     * @return the end of the warning, or null
+     */
+    static String clientAccessWarning(boolean clientToken, io.raftline.config.ClientCertAuth clientAuth) {
+        if (clientToken || clientAuth == io.raftline.config.ClientCertAuth.REQUIRED) {
+            return null;
+        }
+        if (clientAuth == io.raftline.config.ClientCertAuth.REQUEST) {
+            return "with tls.client_auth \"request\" and no security.client_token: a client without a certificate is"
+                    + " let in, so anyone who reaches a client port reads and writes every key (set"
+                    + " security.client_token, or tls.client_auth \"required\"; docs/security.md)";
+        }
+        return "without security.client_token or tls.client_auth \"required\": anyone who reaches a client port reads"
+                + " and writes every key (docs/security.md)";
     }
 
     /** A host name that binds loopback only, told from its text (no lookup on the event loop). */
