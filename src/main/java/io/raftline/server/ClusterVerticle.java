@@ -128,7 +128,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     /** Node id to the deployment ids of its verticles (node, client port), to stop a removed local node. */
     private final Map<Integer, List<String>> deployments = new ConcurrentHashMap<>();
     private Transport transport;
-    private final Map<Integer, Address> addresses = new ConcurrentHashMap<>();
+    /** Where each node's client port is: local nodes', then what the groups' memberships and the configuration say. */
+    private final AddressDirectory addresses;
     /** The Redis-protocol port each local node listens on. */
     private final Map<Integer, Integer> respPorts = new ConcurrentHashMap<>();
     /**
@@ -176,24 +177,26 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         publisher.setOutboxSource(conditioner::inNetworkFrom);
         this.links = new LinkFaults(config.seed() + 1);
         this.peerAuthorization = config.clientAccess().peerAuthorization();
+        Map<Integer, Address> configured = new java.util.HashMap<>();
         for (NodeConfig n : config.nodes()) {
-            addresses.put(n.id(), new Address(n.host(), n.httpPort()));
+            configured.put(n.id(), new Address(n.host(), n.httpPort()));
             known.add(n.id());
         }
+        this.addresses = new AddressDirectory(configured, MembersApi::address);
     }
 
     /**
      * Learns members and their addresses from the memberships the local nodes report (at start and on every
      * change, committed or not; group 0's here, the other groups' through {@link #otherGroupMembers}): a member added
-     * at runtime is reached at the URL its change recorded, unless it runs here. The newest membership
-     * ({@link #latest}) follows the committed ones only: a configuration entry may be truncated away (a deposed
-     * leader's), and committed ones never are, so the highest index among them is the newest for good.
+     * at runtime is reached at the URL its change recorded, unless it runs here ({@link AddressDirectory}). The newest
+     * membership ({@link #latest}) follows the committed ones only: a configuration entry may be truncated away (a
+     * deposed leader's), and committed ones never are, so the highest index among them is the newest for good.
      */
     private NodeListener membershipTracker() {
         return new NodeListener() {
             @Override
             public void coreEvent(int node, long term, Role role, CoreEvent event) {
-                learnMembers(event, true);
+                learnMembers(node, 0, event);
             }
 
             @Override
@@ -213,34 +216,26 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      * recorded. Every group's replicas report here, not group 0's alone: a member may be in some groups and not yet,
      * or never, in group 0 (a sharded change makes group 0's last and may stop before it; {@code ?group=g} changes
      * one group), and that group's leader must reach it and take its answers. Before, only group 0 taught them: over
-     * gRPC a node added to another group first was unreachable there, and never caught up to be promoted.
+     * gRPC a node added to another group first was unreachable there, and never caught up to be promoted. Which
+     * group's address wins where two differ, and when an address leaves, is {@link AddressDirectory}'s to decide.
      *
-     * @param event        what a replica reported
-     * @param authoritative group 0's: its address replaces the one known; another group's only fills in an id with
-     *                      none (the groups' changes are not ordered among each other, so a group behind the others
-     *                      must not bring back an address a member had before it was re-added elsewhere)
+     * @param node  the local node whose replica reported
+     * @param group the replica's group
+     * @param event what the replica reported
      */
-    private void learnMembers(CoreEvent event, boolean authoritative) {
+    private void learnMembers(int node, int group, CoreEvent event) {
         if (event instanceof CoreEvent.MembershipChanged mc) {
             known.addAll(mc.membership().all());
-            mc.membership().addresses().forEach((id, url) -> {
-                if (!nodes.containsKey(id)) {
-                    if (authoritative) {
-                        addresses.put(id, MembersApi.address(url));
-                    } else {
-                        addresses.putIfAbsent(id, MembersApi.address(url));
-                    }
-                }
-            });
+            addresses.reported(node, group, mc.index(), mc.membership());
         }
     }
 
-    /** What the replicas of the groups other than 0 report besides the event stream: the members they learn. */
-    private NodeListener otherGroupMembers() {
+    /** What the replicas of a group other than 0 report besides the event stream: the members they learn. */
+    private NodeListener otherGroupMembers(int group) {
         return new NodeListener() {
             @Override
             public void coreEvent(int node, long term, Role role, CoreEvent event) {
-                learnMembers(event, false);
+                learnMembers(node, group, event);
             }
         };
     }
@@ -582,7 +577,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             // One group: the node reports to the event stream as before. Several: through its gate in the group
             // view, open while the live view follows its group.
             NodeListener reports = groupView == null ? listener : NodeListener.both(groupView.listener(n.id(), group),
-                    group == 0 ? groupZeroListener : otherGroupMembers());
+                    group == 0 ? groupZeroListener : otherGroupMembers(group));
             RaftNodeVerticle node = new RaftNodeVerticle(groupOptions(config.nodeOptions(n), group),
                     transport.group(group), store, reports, liveness, group == 0);
             return vertx.deployVerticle(node).onSuccess(d -> deployments.computeIfAbsent(n.id(),
@@ -657,6 +652,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         servers.remove(id);
         respPorts.remove(id);
         metricStatuses.remove(id);
+        addresses.stopped(id);
         List<Future<?>> undeploys = new ArrayList<>();
         for (String d : ids == null ? List.<String>of() : ids) {
             undeploys.add(vertx.undeploy(d));
@@ -685,7 +681,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             if (certificates != null) {
                 certificates.register("node " + n.id() + " HTTP API", server::reloadTls);
             }
-            addresses.put(n.id(), new Address(n.host(), server.actualPort()));
+            addresses.local(n.id(), new Address(n.host(), server.actualPort()));
             deployments.computeIfAbsent(n.id(), k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(d);
         }).mapEmpty();
         if (n.respPort() == NodeConfig.NO_RESP) {
@@ -947,7 +943,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      * @return {@code http://host:port}, or {@code https://} with TLS
      */
     public String nodeUrl(int id) {
-        PeerDirectory.Address a = addresses.get(id);
+        PeerDirectory.Address a = addresses.address(id).orElseThrow(() -> new IllegalArgumentException("node " + id
+                + " has no known address"));
         return config.tls().scheme() + "://" + a.host() + ":" + a.port();
     }
 
@@ -968,7 +965,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      */
     public String respAddress(int id) {
         Integer port = respPorts.get(id);
-        return port == null ? null : addresses.get(id).host() + ":" + port;
+        return port == null ? null : addresses.address(id).map(a -> a.host() + ":" + port).orElse(null);
     }
 
     /**
@@ -1026,7 +1023,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
 
     @Override
     public Optional<Address> httpAddress(int nodeId) {
-        return Optional.ofNullable(addresses.get(nodeId));
+        return addresses.address(nodeId);
     }
 
     @Override

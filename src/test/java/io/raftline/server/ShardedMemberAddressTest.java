@@ -107,6 +107,45 @@ class ShardedMemberAddressTest {
         });
     }
 
+    /**
+     * Node 4 is a member of every group, is removed from every group and stopped, and comes back at another port (a
+     * new process with empty storage) as a learner of group 1 only. Group 0 no longer lists it, so where the other
+     * processes reach it is group 1's to say. Regression: the directory of addresses never dropped one, and group 0's
+     * (the old port) won over group 1's: group 1's leader sent to a port no one listened on, the learner never caught
+     * up and its promotion was refused for ever.
+     */
+    @Test
+    void aNodeRemovedFromEveryGroupAndReaddedElsewhereToOneGroupIsReachedAtItsNewAddress() throws Exception {
+        startWithJoiningNode4();
+        eventually("node 4 added as a learner of every group", WAIT, () -> {
+            HttpResponse<String> r = post(node1, "/v1/members", add4());
+            return r.statusCode() == 200 || r.body().contains("is already a learner");
+        });
+        eventually("node 4 removed from every group", WAIT, () -> {
+            HttpResponse<String> r = send(node1, "/v1/members/4", "DELETE", "");
+            return r.statusCode() == 200 || r.body().contains("unknown_member");
+        });
+        assertThat(members(0)).doesNotContain(4);
+        assertThat(members(1)).doesNotContain(4);
+        await(instances.remove(4).close(), WAIT);
+
+        ports.put(4, FreePorts.next());
+        JsonObject again = base.copy().put("node_id", 4);
+        again.getJsonArray("nodes").add(node(4).put("join", true)
+                .put("data_dir", dir.resolve("node-4-again").toString()));
+        deploy(4, again);
+        eventually("node 4 added again, at its new port, as a learner of group 1", WAIT, () -> {
+            HttpResponse<String> r = post(node1, "/v1/members?group=1", add4());
+            return r.statusCode() == 200 || r.body().contains("is already a learner");
+        });
+        eventually("group 1's leader to bring learner 4 up to date at its new address and promote it", WAIT, () -> {
+            HttpResponse<String> r = post(node1, "/v1/members/4/promote?group=1", "");
+            return r.statusCode() == 200 || r.body().contains("already a voter");
+        });
+        assertThat(voters(1)).containsExactly(1, 2, 3, 4);
+        assertThat(members(0)).doesNotContain(4);
+    }
+
     /** Nodes 1 to 3 (durable, gRPC, 2 groups), then node 4 joining: its configuration lists them, theirs not it. */
     private void startWithJoiningNode4() throws Exception {
         for (int id = 1; id <= 4; id++) {
@@ -160,6 +199,22 @@ class ShardedMemberAddressTest {
             return true;
         });
         return voters;
+    }
+
+    /** Every member of a group (voters and learners), as its leader lists them (asked through node 1). */
+    private List<Integer> members(int group) throws Exception {
+        List<Integer> members = new ArrayList<>();
+        eventually("group " + group + "'s membership", WAIT, () -> {
+            HttpResponse<String> r = get(node1, "/v1/members?group=" + group);
+            if (r.statusCode() != 200) {
+                return false;
+            }
+            members.clear();
+            new JsonObject(r.body()).getJsonArray("members")
+                    .forEach(m -> members.add(((JsonObject) m).getInteger("id")));
+            return true;
+        });
+        return members;
     }
 
     private HttpResponse<String> post(URI node, String path, String body) throws Exception {
