@@ -101,7 +101,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     private UiRouter ui;
     private ControlHandler control;
     private FaultControl faults;
-    private final Map<Integer, NodeStatus> metricStatuses = new ConcurrentHashMap<>();
+    /** The local nodes' Raft meters in /metrics (created at start, when the registry is there). */
+    private NodeMeters meters = new NodeMeters(null, 1);
     private long metricsTimer = -1;
     /** On a clustered event bus: the timer that keeps the routes to the peers ready ({@link #keepRoutesReady}). */
     private long routeTimer = -1;
@@ -111,8 +112,6 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     private final Map<Integer, List<? extends RaftNode>> replicas = new ConcurrentSkipListMap<>();
     /** Each local node's record of its peers' liveness (when its groups may quiesce, see {@link #deployNode}). */
     private final Map<Integer, PeerLiveness> livenessByNode = new java.util.concurrent.ConcurrentHashMap<>();
-    /** Each group replica's status for /metrics, refreshed once a second: node id to statuses by group. */
-    private final Map<Integer, List<NodeStatus>> groupStatuses = new ConcurrentHashMap<>();
     private LeaderBalancer balancer;
     /**
      * What group 0's replicas report besides the event stream: the membership tracker and the caller's listener
@@ -263,6 +262,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     @Override
     public Future<?> start() {
         openPortWarnings(config).forEach(LOG::warn);
+        meters = new NodeMeters(Metrics.registry(), config.groups());
         Transport wire;
         if (config.transport() == TransportKind.GRPC) {
             // Each node's client port serves RaftService too; peers are found where their HTTP API is.
@@ -413,10 +413,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         chain = chain.onSuccess(v -> {
             if (Metrics.enabled()) {
                 for (int id : nodes.keySet()) {
-                    Metrics.registerNode(id, metricStatuses);
-                    if (config.groups() > 1) {
-                        Metrics.registerGroups(id, config.groups(), groupStatuses);
-                    }
+                    meters.add(id);
                 }
                 refreshMetrics();
                 metricsTimer = vertx.setPeriodic(1000, t -> refreshMetrics());
@@ -648,10 +645,10 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         List<String> ids = deployments.remove(id);
         nodes.remove(id);
         replicas.remove(id);
-        groupStatuses.remove(id);
         servers.remove(id);
         respPorts.remove(id);
-        metricStatuses.remove(id);
+        // Its series leave /metrics, and a refresh that asked it for its status just before cannot bring them back.
+        meters.remove(id);
         addresses.stopped(id);
         List<Future<?>> undeploys = new ArrayList<>();
         for (String d : ids == null ? List.<String>of() : ids) {
@@ -728,14 +725,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
 
     private Future<JsonObject> startAndJoin(NodeConfig n) {
         return deployNode(n).compose(v -> deployClientPort(n)).compose(v -> {
-                    if (Metrics.enabled()) {
-                        Metrics.registerNode(n.id(), metricStatuses);
-                        // Its replicas' gauges too, as for the configured nodes: without them /metrics had no
-                        // raftline_group_* line of an added node in any group.
-                        if (config.groups() > 1) {
-                            Metrics.registerGroups(n.id(), config.groups(), groupStatuses);
-                        }
-                    }
+                    // Its replicas' gauges too, as for the configured nodes: without them /metrics had no
+                    // raftline_group_* line of an added node in any group.
+                    meters.add(n.id());
                     String url = nodeUrl(n.id());
                     Future<JsonArray> joined = config.groups() == 1 ? LocalNodes.join(vertx, nodes, n.id(), url)
                             : LocalNodes.joinEveryGroup(vertx, replicas, config.groups(), n.id(), url);
@@ -841,12 +833,10 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     }
 
     private void refreshMetrics() {
-        for (RaftNode node : nodes.values()) {
-            node.status().onSuccess(s -> metricStatuses.put(s.id(), s));
-        }
-        if (config.groups() > 1) {
-            replicas.forEach((id, list) -> ReplicaSet.statuses(list).onSuccess(st -> groupStatuses.put(id, st)));
-        }
+        nodes.forEach((id, node) -> {
+            List<? extends RaftNode> groups = config.groups() > 1 ? replicas.get(id) : null;
+            meters.refresh(id, node.status(), groups == null ? null : ReplicaSet.statuses(groups));
+        });
     }
 
     private Future<LogStore> openStore(NodeConfig n, Path dir) {
@@ -861,6 +851,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         if (metricsTimer >= 0) {
             vertx.cancelTimer(metricsTimer);
         }
+        meters.removeAll();
         if (routeTimer >= 0) {
             vertx.cancelTimer(routeTimer);
         }

@@ -2,6 +2,7 @@ package io.raftline.server;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.raftline.node.NodeStatus;
 import io.raftline.raft.Role;
@@ -34,8 +35,10 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -207,6 +210,15 @@ public final class Metrics {
         }
     }
 
+    /**
+     * The running Vert.x's metrics registry.
+     *
+     * @return the registry, or null if metrics are off
+     */
+    static MeterRegistry registry() {
+        return BackendRegistries.getDefaultNow();
+    }
+
     /** Whether the running Vert.x has a metrics registry (false in tests that build plain Vert.x). */
     static boolean enabled() {
         return BackendRegistries.getDefaultNow() != null;
@@ -219,81 +231,85 @@ public final class Metrics {
         }
     }
 
-    /** Registers the Raft gauges of {@code nodeId}, reading from {@code statuses} (refreshed by the caller). */
-    static void registerNode(int nodeId, Map<Integer, NodeStatus> statuses) {
-        MeterRegistry registry = BackendRegistries.getDefaultNow();
-        if (registry == null) {
-            return;
-        }
+    /**
+     * Registers the Raft meters of {@code nodeId} in a registry, reading the status {@code status} gives (refreshed by
+     * the caller; null: not known yet, NaN).
+     *
+     * @return the meters, for {@link NodeMeters} to remove with the node
+     */
+    static List<Meter> registerNode(MeterRegistry registry, int nodeId, Supplier<NodeStatus> status) {
         registerDescriptorBudget();
         String id = String.valueOf(nodeId);
-        gauge(registry, "raftline_term", "Current Raft term", id, statuses, nodeId, s -> s.term());
-        gauge(registry, "raftline_commit_index", "Highest log index known committed", id, statuses, nodeId,
-                s -> s.commit());
-        gauge(registry, "raftline_applied_index", "Highest log index applied to the key-value state", id, statuses,
-                nodeId, s -> s.applied());
-        gauge(registry, "raftline_last_index", "Last log index", id, statuses, nodeId, s -> s.lastIndex());
-        gauge(registry, "raftline_snapshot_index", "Index of the latest snapshot", id, statuses, nodeId,
-                s -> s.snapshotIndex());
-        gauge(registry, "raftline_is_leader", "1 if the node leads", id, statuses, nodeId,
-                s -> s.role() == Role.LEADER ? 1 : 0);
-        gauge(registry, "raftline_up", "1 if the node runs (0 while crashed)", id, statuses, nodeId,
-                s -> s.up() ? 1 : 0);
-        gauge(registry, "raftline_is_voter", "1 if the node is a voter of the membership it knows", id, statuses,
-                nodeId, s -> s.membership().isVoter(s.id()) ? 1 : 0);
-        gauge(registry, "raftline_is_learner", "1 if the node is a learner of the membership it knows", id, statuses,
-                nodeId, s -> s.membership().isLearner(s.id()) ? 1 : 0);
-        gauge(registry, "raftline_config_index", "Log index of the membership in effect (0: the initial one)", id,
-                statuses, nodeId, s -> s.configIndex());
-        gauge(registry, "raftline_pending_proposals", "Client writes waiting to be applied", id, statuses, nodeId,
-                s -> s.pendingProposals());
-        gauge(registry, "raftline_wal_bytes", "Bytes of write-ahead log on disk", id, statuses, nodeId,
-                s -> s.storage().walBytes());
-        FunctionCounter.builder("raftline_fsyncs", statuses, m -> value(m, nodeId, s -> s.storage().fsyncs()))
-                .description("fsyncs of the write-ahead log").tag("node", id).register(registry);
-        FunctionCounter.builder("raftline_entries_written", statuses,
-                m -> value(m, nodeId, s -> s.storage().entriesWritten()))
-                .description("log entries written to the write-ahead log").tag("node", id).register(registry);
-        FunctionCounter.builder("raftline_slow_log_writes", statuses,
-                m -> value(m, nodeId, s -> s.storage().slowWrites()))
+        List<Meter> meters = new ArrayList<>();
+        meters.add(gauge(registry, "raftline_term", "Current Raft term", id, status, s -> s.term()));
+        meters.add(gauge(registry, "raftline_commit_index", "Highest log index known committed", id, status,
+                s -> s.commit()));
+        meters.add(gauge(registry, "raftline_applied_index", "Highest log index applied to the key-value state", id,
+                status, s -> s.applied()));
+        meters.add(gauge(registry, "raftline_last_index", "Last log index", id, status, s -> s.lastIndex()));
+        meters.add(gauge(registry, "raftline_snapshot_index", "Index of the latest snapshot", id, status,
+                s -> s.snapshotIndex()));
+        meters.add(gauge(registry, "raftline_is_leader", "1 if the node leads", id, status,
+                s -> s.role() == Role.LEADER ? 1 : 0));
+        meters.add(gauge(registry, "raftline_up", "1 if the node runs (0 while crashed)", id, status,
+                s -> s.up() ? 1 : 0));
+        meters.add(gauge(registry, "raftline_is_voter", "1 if the node is a voter of the membership it knows", id,
+                status, s -> s.membership().isVoter(s.id()) ? 1 : 0));
+        meters.add(gauge(registry, "raftline_is_learner", "1 if the node is a learner of the membership it knows", id,
+                status, s -> s.membership().isLearner(s.id()) ? 1 : 0));
+        meters.add(gauge(registry, "raftline_config_index", "Log index of the membership in effect (0: the initial"
+                + " one)", id, status, s -> s.configIndex()));
+        meters.add(gauge(registry, "raftline_pending_proposals", "Client writes waiting to be applied", id, status,
+                s -> s.pendingProposals()));
+        meters.add(gauge(registry, "raftline_wal_bytes", "Bytes of write-ahead log on disk", id, status,
+                s -> s.storage().walBytes()));
+        meters.add(FunctionCounter.builder("raftline_fsyncs", status, m -> value(m, s -> s.storage().fsyncs()))
+                .description("fsyncs of the write-ahead log").tag("node", id).register(registry));
+        meters.add(FunctionCounter.builder("raftline_entries_written", status,
+                m -> value(m, s -> s.storage().entriesWritten()))
+                .description("log entries written to the write-ahead log").tag("node", id).register(registry));
+        meters.add(FunctionCounter.builder("raftline_slow_log_writes", status,
+                m -> value(m, s -> s.storage().slowWrites()))
                 .description("Raft log writes that took 100 ms or more (a stalled disk)").tag("node", id)
-                .register(registry);
+                .register(registry));
+        return meters;
     }
 
     /**
      * Registers the per-group gauges of a node of a sharded cluster ({@code raftline_group_*} with labels {@code node}
      * and {@code group}: term, commit and applied index, last index, whether the replica leads, pending proposals),
-     * reading from {@code statuses} (node id to its replicas' statuses by group, refreshed by the caller). The
-     * {@code raftline_*} gauges without a group label stay those of group 0.
+     * reading from {@code statuses} (its replicas' statuses by group, refreshed by the caller; null: not known yet).
+     * The {@code raftline_*} gauges without a group label stay those of group 0.
+     *
+     * @return the gauges, for {@link NodeMeters} to remove with the node
      */
-    static void registerGroups(int nodeId, int groups, Map<Integer, List<NodeStatus>> statuses) {
-        MeterRegistry registry = BackendRegistries.getDefaultNow();
-        if (registry == null) {
-            return;
-        }
+    static List<Meter> registerGroups(MeterRegistry registry, int nodeId, int groups,
+            Supplier<List<NodeStatus>> statuses) {
+        List<Meter> meters = new ArrayList<>();
         for (int g = 0; g < groups; g++) {
             int group = g;
-            groupGauge(registry, "raftline_group_term", "Current Raft term of the node's replica of the group", nodeId,
-                    group, statuses, s -> s.term());
-            groupGauge(registry, "raftline_group_commit_index", "Highest log index of the group known committed",
-                    nodeId, group, statuses, s -> s.commit());
-            groupGauge(registry, "raftline_group_applied_index", "Highest log index of the group applied", nodeId,
-                    group, statuses, s -> s.applied());
-            groupGauge(registry, "raftline_group_last_index", "Last log index of the group's replica", nodeId, group,
-                    statuses, s -> s.lastIndex());
-            groupGauge(registry, "raftline_group_is_leader", "1 if the node leads the group", nodeId, group, statuses,
-                    s -> s.role() == Role.LEADER ? 1 : 0);
-            groupGauge(registry, "raftline_group_pending_proposals", "Client writes of the group waiting to be"
-                    + " applied", nodeId, group, statuses, s -> s.pendingProposals());
-            groupGauge(registry, "raftline_group_quiet", "1 if the node's replica of the group is quiesced (idle, no"
-                    + " heartbeats)", nodeId, group, statuses, s -> s.quiesced() ? 1 : 0);
+            meters.add(groupGauge(registry, "raftline_group_term", "Current Raft term of the node's replica of the"
+                    + " group", nodeId, group, statuses, s -> s.term()));
+            meters.add(groupGauge(registry, "raftline_group_commit_index", "Highest log index of the group known"
+                    + " committed", nodeId, group, statuses, s -> s.commit()));
+            meters.add(groupGauge(registry, "raftline_group_applied_index", "Highest log index of the group applied",
+                    nodeId, group, statuses, s -> s.applied()));
+            meters.add(groupGauge(registry, "raftline_group_last_index", "Last log index of the group's replica",
+                    nodeId, group, statuses, s -> s.lastIndex()));
+            meters.add(groupGauge(registry, "raftline_group_is_leader", "1 if the node leads the group", nodeId,
+                    group, statuses, s -> s.role() == Role.LEADER ? 1 : 0));
+            meters.add(groupGauge(registry, "raftline_group_pending_proposals", "Client writes of the group waiting"
+                    + " to be applied", nodeId, group, statuses, s -> s.pendingProposals()));
+            meters.add(groupGauge(registry, "raftline_group_quiet", "1 if the node's replica of the group is quiesced"
+                    + " (idle, no heartbeats)", nodeId, group, statuses, s -> s.quiesced() ? 1 : 0));
         }
+        return meters;
     }
 
-    private static void groupGauge(MeterRegistry registry, String name, String help, int nodeId, int group,
-            Map<Integer, List<NodeStatus>> statuses, ToDoubleFunction<NodeStatus> f) {
-        Gauge.builder(name, statuses, m -> {
-            List<NodeStatus> list = m.get(nodeId);
+    private static Gauge groupGauge(MeterRegistry registry, String name, String help, int nodeId, int group,
+            Supplier<List<NodeStatus>> statuses, ToDoubleFunction<NodeStatus> f) {
+        return Gauge.builder(name, statuses, m -> {
+            List<NodeStatus> list = m.get();
             return list == null || list.size() <= group ? Double.NaN : f.applyAsDouble(list.get(group));
         }).description(help).tag("node", String.valueOf(nodeId)).tag("group", String.valueOf(group))
                 .register(registry);
@@ -400,13 +416,13 @@ public final class Metrics {
         }
     }
 
-    private static void gauge(MeterRegistry registry, String name, String help, String id,
-            Map<Integer, NodeStatus> statuses, int nodeId, ToDoubleFunction<NodeStatus> f) {
-        Gauge.builder(name, statuses, m -> value(m, nodeId, f)).description(help).tag("node", id).register(registry);
+    private static Gauge gauge(MeterRegistry registry, String name, String help, String id,
+            Supplier<NodeStatus> status, ToDoubleFunction<NodeStatus> f) {
+        return Gauge.builder(name, status, m -> value(m, f)).description(help).tag("node", id).register(registry);
     }
 
-    private static double value(Map<Integer, NodeStatus> statuses, int nodeId, ToDoubleFunction<NodeStatus> f) {
-        NodeStatus s = statuses.get(nodeId);
+    private static double value(Supplier<NodeStatus> status, ToDoubleFunction<NodeStatus> f) {
+        NodeStatus s = status.get();
         return s == null ? Double.NaN : f.applyAsDouble(s);
     }
 }

@@ -36,11 +36,12 @@ class MetricsTest {
 
     /**
      * A node the live view adds to a sharded local cluster gets the per-group gauges of its replicas, as the
-     * configured nodes do. Regression: only its {@code raftline_*} gauges were registered, so {@code /metrics} had no
-     * {@code raftline_group_*} line of the new node in any group.
+     * configured nodes do, and loses every series once the live view removes it. Regressions: only its
+     * {@code raftline_*} gauges were registered, so {@code /metrics} had no {@code raftline_group_*} line of the new
+     * node in any group; and a removed node's gauges stayed in {@code /metrics} for ever, NaN.
      */
     @Test
-    void aNodeAddedToAShardedClusterHasItsPerGroupGauges() throws Exception {
+    void aNodeAddedToAShardedClusterHasItsGaugesUntilItIsRemoved() throws Exception {
         try (InJvmCluster harness = InJvmCluster.builder(ClusterConfigs.cluster(3, 7, 3000).put("groups", 2))
                 .vertxOptions(Metrics.enable(new VertxOptions())).start()) {
             ClusterVerticle cluster = harness.verticle();
@@ -51,6 +52,12 @@ class MetricsTest {
             eventually("the added node's group gauges show its replicas", () -> client.getAbs(cluster.adminUrl()
                     + "/metrics").send().map(r -> r.bodyAsString().lines().anyMatch(l -> l.startsWith(
                             "raftline_group_commit_index{group=\"1\",node=\"4\"}") && !l.endsWith(" NaN"))));
+
+            await(cluster.removeNode(4), Duration.ofSeconds(90));
+            String scrape = await(client.getAbs(cluster.adminUrl() + "/metrics").send()).bodyAsString();
+            assertThat(scrape.lines().filter(l -> l.contains("node=\"4\"")).toList()).isEmpty();
+            assertThat(scrape).contains("raftline_term{node=\"3\"}")
+                    .contains("raftline_group_term{group=\"1\",node=\"3\"}");
             client.close(); // held to the end: Vert.x closes a client that became garbage, requests in flight and all
         }
     }
