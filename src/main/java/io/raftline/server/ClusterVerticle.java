@@ -280,7 +280,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             grpcTransport = new GrpcTransport(vertx, conditioner, listener::messageDropped,
                     id -> httpAddress(id).filter(a -> a.port() > 0)
                             .map(a -> SocketAddress.inetSocketAddress(a.port(), a.host())),
-                    known, grpcOptions(config), config.nodeId() == 0 ? context : null, peerTls);
+                    known, grpcOptions(config), config.nodeId() == 0 ? context : null, peerTls, config.groups());
             if (peerTls == null) {
                 // No certificate tells a node from a client: with a client token or a cluster secret, Raft calls carry
                 // a credential only nodes hold (never the client token), and ClientPort asks for it.
@@ -298,15 +298,15 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                 keyExchange = new io.raftline.security.PeerKeyExchange(vertx, config.nodeId(), secret, config.tls(),
                         guard);
                 wire = new EventBusTransport(vertx, conditioner, listener::messageDropped, keyExchange.keys(),
-                        keyExchange::want, guard);
+                        keyExchange::want, guard, config.groups());
             } else if (Clustering.clustered(config) && !secret.isEmpty()) {
                 // Frames between processes carry a tag of the cluster secret, verified before they reach a node.
                 PeerGuard guard = new PeerGuard(config.security().peerIdentity());
                 Metrics.registerPeerGuard("eventbus", config.nodeId(), guard);
                 wire = new EventBusTransport(vertx, conditioner, listener::messageDropped,
-                        new io.raftline.security.FrameAuthenticator(secret), guard);
+                        new io.raftline.security.FrameAuthenticator(secret), guard, config.groups());
             } else {
-                wire = new EventBusTransport(vertx, conditioner, listener::messageDropped);
+                wire = new EventBusTransport(vertx, conditioner, listener::messageDropped, config.groups());
             }
         }
         transport = new LinkFaultTransport(vertx, wire, links, conditioner, listener::messageDropped);

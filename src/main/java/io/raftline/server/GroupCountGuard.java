@@ -27,7 +27,10 @@ import java.util.Optional;
  * ports for their number of groups ({@code GET /v1/cluster?scope=local}: its {@code "groups"} list, absent on a
  * cluster of one group) and refuses to start if one that answers has another. A peer that does not answer within the
  * timeout is not waited for (a whole cluster starting): nodes started at the same instant may each miss the other, so
- * the check is for the node that comes up next to running ones (a node restarted or added with a changed file).
+ * this check is for the node that comes up next to running ones (a node restarted or added with a changed file), and
+ * says which number the cluster runs with. Whatever it misses the transports refuse: every frame or call between
+ * processes states its sender's number of groups, and a receiver with another refuses it
+ * ({@link io.raftline.transport.GroupCountCheck}), so a node that disagrees is part of no group's quorum.
  */
 final class GroupCountGuard {
 

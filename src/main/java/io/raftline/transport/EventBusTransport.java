@@ -49,6 +49,11 @@ import java.util.Set;
  * and the peer's certificate asked for, Raft sends again), and a frame is accepted only with its claimed sender's tag
  * (otherwise it is refused, counted, and the claimed sender's certificate asked for again, in case it was renewed).
  *
+ * <p>On a clustered bus every frame states the sending process's number of Raft groups ({@code "groups"}), and the
+ * consumer refuses a frame whose number is not this process's ({@link GroupCountCheck}): its messages reach no node
+ * and are reported dropped with a reason naming the sender and both numbers, the sender is logged once at ERROR.
+ * Processes that map keys to groups differently must never work together (docs/sharding.md).
+ *
  * <p>On a clustered bus a frame whose entries or snapshot carry more than {@link #CHUNKED_ABOVE_BYTES} does not go
  * whole: the bus writes every message between two processes on one connection, in order, and a 64 MiB entry held back
  * every heartbeat behind it for longer than an election timeout. It goes in {@link FrameChunk}s through the peer's
@@ -130,6 +135,8 @@ public final class EventBusTransport implements Transport {
      */
     private final java.util.Map<Integer, BulkLane> lanes;
     private final DeliveryOptions chunkOptions = new DeliveryOptions().setCodecName(FrameChunkCodec.NAME);
+    /** This process's number of Raft groups, and the refusal of frames from a process with another. */
+    private final GroupCountCheck groupCount;
 
     /** What a peer's outbox holds, and whether a flush of it is scheduled. */
     private static final class Outbox {
@@ -153,7 +160,20 @@ public final class EventBusTransport implements Transport {
      * @param dropListener told about lost messages
      */
     public EventBusTransport(Vertx vertx, NetworkConditioner conditioner, DropListener dropListener) {
-        this(vertx, conditioner, dropListener, null, null);
+        this(vertx, conditioner, dropListener, 1);
+    }
+
+    /**
+     * Creates the transport of a process with {@code groups} Raft groups and registers the codecs (once).
+     *
+     * @param vertx        the Vert.x instance
+     * @param conditioner  the network faults to apply
+     * @param dropListener told about lost messages (also those refused from a peer with another number of groups)
+     * @param groups       the process's configured number of Raft groups: written on every frame to another process,
+     *                     and frames that carry another are refused ({@link GroupCountCheck})
+     */
+    public EventBusTransport(Vertx vertx, NetworkConditioner conditioner, DropListener dropListener, int groups) {
+        this(vertx, conditioner, dropListener, null, null, null, null, groups);
     }
 
     /**
@@ -164,10 +184,11 @@ public final class EventBusTransport implements Transport {
      * @param dropListener told about lost messages
      * @param auth         tags and verifies frames on the wire, or null for none
      * @param guard        counts and logs refused frames (required with {@code auth})
+     * @param groups       the process's configured number of Raft groups (see above)
      */
     public EventBusTransport(Vertx vertx, NetworkConditioner conditioner, DropListener dropListener,
-            FrameAuthenticator auth, PeerGuard guard) {
-        this(vertx, conditioner, dropListener, auth, null, null, guard);
+            FrameAuthenticator auth, PeerGuard guard, int groups) {
+        this(vertx, conditioner, dropListener, auth, null, null, guard, groups);
     }
 
     /**
@@ -179,15 +200,17 @@ public final class EventBusTransport implements Transport {
      * @param pairs        the pair keys
      * @param wantKey      asks for a peer's certificate (rate-limited by the callee, never blocking)
      * @param guard        counts and logs refused frames
+     * @param groups       the process's configured number of Raft groups (see above)
      */
     public EventBusTransport(Vertx vertx, NetworkConditioner conditioner, DropListener dropListener,
-            PeerFrameKeys pairs, java.util.function.IntConsumer wantKey, PeerGuard guard) {
+            PeerFrameKeys pairs, java.util.function.IntConsumer wantKey, PeerGuard guard, int groups) {
         this(vertx, conditioner, dropListener, null, java.util.Objects.requireNonNull(pairs),
-                java.util.Objects.requireNonNull(wantKey), guard);
+                java.util.Objects.requireNonNull(wantKey), guard, groups);
     }
 
     private EventBusTransport(Vertx vertx, NetworkConditioner conditioner, DropListener dropListener,
-            FrameAuthenticator auth, PeerFrameKeys pairs, java.util.function.IntConsumer wantKey, PeerGuard guard) {
+            FrameAuthenticator auth, PeerFrameKeys pairs, java.util.function.IntConsumer wantKey, PeerGuard guard,
+            int groups) {
         if ((auth != null || pairs != null) && guard == null) {
             throw new IllegalArgumentException("frame authentication needs a guard to report refusals to");
         }
@@ -207,10 +230,11 @@ public final class EventBusTransport implements Transport {
         this.pairs = pairs;
         this.wantKey = wantKey;
         this.lanes = vertx.isClustered() ? new java.util.concurrent.ConcurrentHashMap<>() : null;
-        FrameChunkCodec.registerOnce(bus, auth, pairs);
-        RaftMessageCodec.registerOnce(bus, auth, pairs);
-        RaftBatchCodec.registerOnce(bus, auth, pairs);
-        GroupBatchesCodec.registerOnce(bus, auth, pairs);
+        this.groupCount = new GroupCountCheck(groups);
+        FrameChunkCodec.registerOnce(bus, auth, pairs, groups);
+        RaftMessageCodec.registerOnce(bus, auth, pairs, groups);
+        RaftBatchCodec.registerOnce(bus, auth, pairs, groups);
+        GroupBatchesCodec.registerOnce(bus, auth, pairs, groups);
     }
 
     /** Group {@code group}'s view of {@code base}: its bus, receivers, counters and lanes. */
@@ -231,6 +255,7 @@ public final class EventBusTransport implements Transport {
         this.pairs = base.pairs;
         this.wantKey = base.wantKey;
         this.lanes = base.lanes;
+        this.groupCount = base.groupCount;
     }
 
     /**
@@ -849,6 +874,25 @@ public final class EventBusTransport implements Transport {
         }
     }
 
+    /**
+     * A frame from a process with another number of Raft groups: none of it reaches a node. Its messages are reported
+     * dropped with a reason that names the sender and both counts (a chunk's messages are not known before its frame is
+     * whole: the chunk is dropped, and the frame never completes), and the sender is logged once.
+     */
+    private void refuse(GroupCountMismatchException e) {
+        Object frame = e.frame();
+        int sender = frame instanceof FrameChunk chunk ? chunk.from() : sender(frame);
+        String reason = groupCount.refuse(sender, e.theirs(), "the clustered event bus");
+        if (frame instanceof FrameChunk) {
+            return;
+        }
+        for (GroupBatches.Part part : asGroups(frame).parts()) {
+            for (Message m : part.messages()) {
+                drops.dropped(m, reason);
+            }
+        }
+    }
+
     /** Hands each group's part of a frame to that group's replica here, on its context, in order. */
     private void dispatch(int nodeId, GroupBatches frame, Handler<Message> own) {
         for (GroupBatches.Part part : frame.parts()) {
@@ -997,6 +1041,9 @@ public final class EventBusTransport implements Transport {
                     // First contact, or a key renewed since: ask for the claimed sender's certificate (rate-limited).
                     wantKey.accept(e.claimedSender());
                 }
+                return;
+            } catch (GroupCountMismatchException e) {
+                refuse(e);
                 return;
             } catch (SerializationException e) {
                 LOG.warn("node {}: an undecodable Raft frame from the event bus was dropped: {}", nodeId,

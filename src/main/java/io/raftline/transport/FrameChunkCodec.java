@@ -7,8 +7,9 @@ import io.vertx.core.eventbus.EventBus;
 import java.nio.ByteBuffer;
 
 /**
- * Carries a {@link FrameChunk} over the Vert.x event bus, behind the length and tag of {@link FramedCodec}, so that
- * every chunk is authenticated on its own before the receiver keeps a byte of it:
+ * Carries a {@link FrameChunk} over the Vert.x event bus, behind the length, group count and tag of {@link
+ * FramedCodec}, so that every chunk is authenticated (and its sender's number of groups checked) on its own before the
+ * receiver keeps a byte of it:
  *
  * <pre>
  * frame = i32 from | i32 to | i64 transfer | i32 index | i32 count | i32 total | bytes
@@ -28,7 +29,19 @@ public final class FrameChunkCodec extends FramedCodec<FrameChunk> {
      * @param pairs tags and verifies frames with the key of their pair of nodes, or null
      */
     public FrameChunkCodec(FrameAuthenticator auth, PeerFrameKeys pairs) {
-        super(NAME, "raft frame chunk", auth, pairs);
+        this(auth, pairs, 1);
+    }
+
+    /**
+     * Creates the codec of a process with {@code groups} Raft groups: its frames carry that number, and it refuses
+     * frames that carry another ({@link GroupCountMismatchException}).
+     *
+     * @param auth   tags and verifies frames with the cluster-wide key, or null
+     * @param pairs  tags and verifies frames with the key of their pair of nodes, or null
+     * @param groups the process's configured number of Raft groups
+     */
+    public FrameChunkCodec(FrameAuthenticator auth, PeerFrameKeys pairs, int groups) {
+        super(NAME, "raft frame chunk", auth, pairs, groups);
     }
 
     /**
@@ -41,6 +54,19 @@ public final class FrameChunkCodec extends FramedCodec<FrameChunk> {
      */
     public static void registerOnce(EventBus bus, FrameAuthenticator auth, PeerFrameKeys pairs) {
         registerOnce(bus, new FrameChunkCodec(auth, pairs));
+    }
+
+    /**
+     * Registers the codec of a process with {@code groups} Raft groups, unless a codec of this name already is (the
+     * first registration on a Vert.x instance decides: one process, one configuration).
+     *
+     * @param bus    the event bus
+     * @param auth   the cluster-wide key, or null
+     * @param pairs  the pair keys, or null
+     * @param groups the process's configured number of Raft groups
+     */
+    public static void registerOnce(EventBus bus, FrameAuthenticator auth, PeerFrameKeys pairs, int groups) {
+        registerOnce(bus, new FrameChunkCodec(auth, pairs, groups));
     }
 
     @Override

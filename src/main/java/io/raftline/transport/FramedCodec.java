@@ -20,9 +20,17 @@ import io.vertx.core.eventbus.MessageCodec;
  * <p>With {@link PeerFrameKeys} instead (the same, with per-node certificates: docs/security.md) the frame is preceded
  * by its sender's and receiver's ids and followed by the tag of the pair's key: the receiver verifies it with the key
  * of the sender the header claims, then checks that every message of the frame has that sender and receiver.
+ *
+ * <p>Every form starts with the sending process's number of Raft groups ({@code "groups"}, {@link GroupCountCheck}): a
+ * receiver whose own number differs refuses the frame with a {@link GroupCountMismatchException} once it is
+ * authenticated (a frame that does not verify is refused for that first), before any of it reaches a node.
  * <pre>
- * wire = i32 length | i32 from | i32 to | frame | 32-byte tag        (length counts what follows it)
+ * wire = i32 length | u16 groups | frame                               (length counts what follows it)
+ * wire = i32 length | u16 groups | frame | 32-byte tag                 (security.cluster_secret)
+ * wire = i32 length | u16 groups | i32 from | i32 to | frame | 32-byte tag   (pair keys)
  * </pre>
+ * The count is outside what the tag covers: it is there against a node started with another file, not against someone
+ * who rewrites frames on the wire (who could as well drop them; TLS between processes prevents both).
  *
  * @param <T> the immutable record carried
  */
@@ -32,17 +40,27 @@ abstract class FramedCodec<T> implements MessageCodec<T, T> {
     private final String what;
     private final FrameAuthenticator auth;
     private final PeerFrameKeys pairs;
+    /** This process's number of Raft groups: written on every frame, and the only one accepted. */
+    private final int groups;
+
+    /** Bytes of the group count after the length. */
+    static final int GROUPS_BYTES = 2;
 
     /**
-     * @param name  the codec name senders put in their {@code DeliveryOptions}
-     * @param what  what a frame holds, for error messages ("raft message")
-     * @param auth  tags and verifies frames on the wire with the cluster-wide key, or null
-     * @param pairs tags and verifies frames with the key of their pair of nodes, or null (at most one of the two)
+     * @param name   the codec name senders put in their {@code DeliveryOptions}
+     * @param what   what a frame holds, for error messages ("raft message")
+     * @param auth   tags and verifies frames on the wire with the cluster-wide key, or null
+     * @param pairs  tags and verifies frames with the key of their pair of nodes, or null (at most one of the two)
+     * @param groups this process's number of Raft groups, 1 to {@link GroupCountCheck#MAX}
      */
-    FramedCodec(String name, String what, FrameAuthenticator auth, PeerFrameKeys pairs) {
+    FramedCodec(String name, String what, FrameAuthenticator auth, PeerFrameKeys pairs, int groups) {
         if (auth != null && pairs != null) {
             throw new IllegalArgumentException("frames carry one tag: the cluster-wide one or the pair's");
         }
+        if (groups < 1 || groups > GroupCountCheck.MAX) {
+            throw new IllegalArgumentException("groups must be 1.." + GroupCountCheck.MAX + ", got " + groups);
+        }
+        this.groups = groups;
         this.name = name;
         this.what = what;
         this.auth = auth;
@@ -81,12 +99,14 @@ abstract class FramedCodec<T> implements MessageCodec<T, T> {
                 // by a list reloaded meanwhile) gets a tag nobody accepts. The send cannot be taken back here.
                 tag = new byte[PeerFrameKeys.TAG_BYTES];
             }
-            buffer.appendInt(PeerFrameKeys.HEADER_BYTES + bytes.length + PeerFrameKeys.TAG_BYTES)
-                    .appendInt(pairs.self()).appendInt(to).appendBytes(bytes).appendBytes(tag);
+            buffer.appendInt(GROUPS_BYTES + PeerFrameKeys.HEADER_BYTES + bytes.length + PeerFrameKeys.TAG_BYTES)
+                    .appendUnsignedShort(groups).appendInt(pairs.self()).appendInt(to).appendBytes(bytes)
+                    .appendBytes(tag);
         } else if (auth == null) {
-            buffer.appendInt(bytes.length).appendBytes(bytes);
+            buffer.appendInt(GROUPS_BYTES + bytes.length).appendUnsignedShort(groups).appendBytes(bytes);
         } else {
-            buffer.appendInt(bytes.length + FrameAuthenticator.TAG_BYTES).appendBytes(bytes).appendBytes(auth.tag(bytes));
+            buffer.appendInt(GROUPS_BYTES + bytes.length + FrameAuthenticator.TAG_BYTES).appendUnsignedShort(groups)
+                    .appendBytes(bytes).appendBytes(auth.tag(bytes));
         }
     }
 
@@ -96,39 +116,50 @@ abstract class FramedCodec<T> implements MessageCodec<T, T> {
             throw new SerializationException("truncated " + what + ": no length at offset " + pos);
         }
         int length = buffer.getInt(pos);
-        if (length < 0 || (long) pos + 4 + length > buffer.length()) {
+        if (length < GROUPS_BYTES || (long) pos + 4 + length > buffer.length()) {
             throw new SerializationException(what + " length " + length + " exceeds the "
-                    + (buffer.length() - pos - 4) + " bytes available");
+                    + (buffer.length() - pos - 4) + " bytes available or leaves no room for the group count");
         }
+        int theirs = buffer.getUnsignedShort(pos + 4);
+        // What follows the count, as the forms without it were read.
+        int at = pos + 4 + GROUPS_BYTES;
+        length -= GROUPS_BYTES;
+        T value;
         if (pairs != null) {
-            return decodePair(pos, length, buffer);
+            value = decodePair(at, length, buffer);
+        } else if (auth == null) {
+            value = decode(buffer.getBytes(at, at + length));
+        } else {
+            if (length < FrameAuthenticator.TAG_BYTES) {
+                throw new FrameAuthenticationException("a " + what + " of " + length + " bytes carries no"
+                        + " authentication tag (is security.cluster_secret set on every node?)");
+            }
+            int end = at + length - FrameAuthenticator.TAG_BYTES;
+            byte[] frame = buffer.getBytes(at, end);
+            if (!auth.verify(frame, buffer.getBytes(end, end + FrameAuthenticator.TAG_BYTES))) {
+                throw new FrameAuthenticationException("a " + what + " whose authentication tag does not verify"
+                        + " (written without this cluster's security.cluster_secret, or altered)");
+            }
+            value = decode(frame);
         }
-        if (auth == null) {
-            return decode(buffer.getBytes(pos + 4, pos + 4 + length));
+        if (theirs != groups) {
+            // Authenticated and decoded, so that the receiver can name the sender and report its messages dropped.
+            throw new GroupCountMismatchException(theirs, groups, value);
         }
-        if (length < FrameAuthenticator.TAG_BYTES) {
-            throw new FrameAuthenticationException("a " + what + " of " + length + " bytes carries no authentication"
-                    + " tag (is security.cluster_secret set on every node?)");
-        }
-        int end = pos + 4 + length - FrameAuthenticator.TAG_BYTES;
-        byte[] frame = buffer.getBytes(pos + 4, end);
-        if (!auth.verify(frame, buffer.getBytes(end, end + FrameAuthenticator.TAG_BYTES))) {
-            throw new FrameAuthenticationException("a " + what + " whose authentication tag does not verify (written"
-                    + " without this cluster's security.cluster_secret, or altered)");
-        }
-        return decode(frame);
+        return value;
     }
 
-    private T decodePair(int pos, int length, Buffer buffer) {
+    /** A frame with pair keys from {@code at} (its sender and receiver ids), {@code length} bytes with its tag. */
+    private T decodePair(int at, int length, Buffer buffer) {
         if (length < PeerFrameKeys.HEADER_BYTES + PeerFrameKeys.TAG_BYTES) {
             throw new FrameAuthenticationException(PeerGuard.Reason.BAD_MAC, 0, "a " + what + " of " + length
                     + " bytes carries no sender and tag (do all nodes have certificates naming their node and the"
                     + " same security.peer_identity?)");
         }
-        int from = buffer.getInt(pos + 4);
-        int to = buffer.getInt(pos + 8);
-        int start = pos + 4 + PeerFrameKeys.HEADER_BYTES;
-        int end = pos + 4 + length - PeerFrameKeys.TAG_BYTES;
+        int from = buffer.getInt(at);
+        int to = buffer.getInt(at + 4);
+        int start = at + PeerFrameKeys.HEADER_BYTES;
+        int end = at + length - PeerFrameKeys.TAG_BYTES;
         byte[] frame = buffer.getBytes(start, end);
         PeerFrameKeys.Check check = pairs.verify(from, to, frame, buffer.getBytes(end, end + PeerFrameKeys.TAG_BYTES));
         if (check != PeerFrameKeys.Check.OK) {

@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * Carries {@link GroupBatches} over the Vert.x event bus: within one JVM the record as is; across a clustered bus one
- * frame, behind the 4-byte length (and tag) of {@link FramedCodec}:
+ * frame, behind the 4-byte length and the sender's number of groups (and tag) of {@link FramedCodec}:
  *
  * <pre>
  * frame = i32 parts | parts × (i32 group | i32 length | length bytes of a RaftWireFormat batch frame)
@@ -37,7 +37,19 @@ public final class GroupBatchesCodec extends FramedCodec<GroupBatches> {
      * @param pairs tags and verifies frames with the key of their pair of nodes, or null
      */
     public GroupBatchesCodec(FrameAuthenticator auth, PeerFrameKeys pairs) {
-        super(NAME, "raft group batches", auth, pairs);
+        this(auth, pairs, 1);
+    }
+
+    /**
+     * Creates the codec of a process with {@code groups} Raft groups: its frames carry that number, and it refuses
+     * frames that carry another ({@link GroupCountMismatchException}).
+     *
+     * @param auth   tags and verifies frames with the cluster-wide key, or null
+     * @param pairs  tags and verifies frames with the key of their pair of nodes, or null
+     * @param groups the process's configured number of Raft groups
+     */
+    public GroupBatchesCodec(FrameAuthenticator auth, PeerFrameKeys pairs, int groups) {
+        super(NAME, "raft group batches", auth, pairs, groups);
     }
 
     /**
@@ -60,6 +72,19 @@ public final class GroupBatchesCodec extends FramedCodec<GroupBatches> {
      */
     public static void registerOnce(EventBus bus, FrameAuthenticator auth, PeerFrameKeys pairs) {
         registerOnce(bus, new GroupBatchesCodec(auth, pairs));
+    }
+
+    /**
+     * Registers the codec of a process with {@code groups} Raft groups, unless a codec of this name already is (the
+     * first registration on a Vert.x instance decides: one process, one configuration).
+     *
+     * @param bus    the event bus
+     * @param auth   the cluster-wide key, or null
+     * @param pairs  the pair keys, or null
+     * @param groups the process's configured number of Raft groups
+     */
+    public static void registerOnce(EventBus bus, FrameAuthenticator auth, PeerFrameKeys pairs, int groups) {
+        registerOnce(bus, new GroupBatchesCodec(auth, pairs, groups));
     }
 
     @Override

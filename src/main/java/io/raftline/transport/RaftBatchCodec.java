@@ -35,7 +35,19 @@ public final class RaftBatchCodec extends FramedCodec<RaftBatch> {
      * @param pairs tags and verifies frames with the key of their pair of nodes, or null
      */
     public RaftBatchCodec(FrameAuthenticator auth, PeerFrameKeys pairs) {
-        super(NAME, "raft batch", auth, pairs);
+        this(auth, pairs, 1);
+    }
+
+    /**
+     * Creates the codec of a process with {@code groups} Raft groups: its frames carry that number, and it refuses
+     * frames that carry another ({@link GroupCountMismatchException}).
+     *
+     * @param auth   tags and verifies frames with the cluster-wide key, or null
+     * @param pairs  tags and verifies frames with the key of their pair of nodes, or null
+     * @param groups the process's configured number of Raft groups
+     */
+    public RaftBatchCodec(FrameAuthenticator auth, PeerFrameKeys pairs, int groups) {
+        super(NAME, "raft batch", auth, pairs, groups);
     }
 
     /**
@@ -67,6 +79,19 @@ public final class RaftBatchCodec extends FramedCodec<RaftBatch> {
      */
     public static void registerOnce(EventBus bus, FrameAuthenticator auth, PeerFrameKeys pairs) {
         registerOnce(bus, new RaftBatchCodec(auth, pairs));
+    }
+
+    /**
+     * Registers the codec of a process with {@code groups} Raft groups, unless a codec of this name already is (the
+     * first registration on a Vert.x instance decides: one process, one configuration).
+     *
+     * @param bus    the event bus
+     * @param auth   the cluster-wide key, or null
+     * @param pairs  the pair keys, or null
+     * @param groups the process's configured number of Raft groups
+     */
+    public static void registerOnce(EventBus bus, FrameAuthenticator auth, PeerFrameKeys pairs, int groups) {
+        registerOnce(bus, new RaftBatchCodec(auth, pairs, groups));
     }
 
     @Override

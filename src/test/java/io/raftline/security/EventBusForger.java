@@ -43,6 +43,10 @@ public final class EventBusForger {
     /** The term of the forged vote requests. */
     public static final long TERM = 1_000_000;
 
+    /** The cluster's number of Raft groups, which every frame states after its length (FramedCodec). */
+    private static final int GROUPS = 1;
+    private static final int GROUPS_BYTES = 2;
+
     private EventBusForger() {
     }
 
@@ -67,8 +71,8 @@ public final class EventBusForger {
         List<Buffer> forgeries = List.of(
                 pairFrame(2, 1, claimingTwo, PeerFrameKeysTest.tagWith(threeToOne, 2, 1, claimingTwo)),
                 pairFrame(3, 1, claimingTwo, PeerFrameKeysTest.tagWith(threeToOne, 3, 1, claimingTwo)),
-                Buffer.buffer().appendInt(claimingTwo.length + FrameAuthenticator.TAG_BYTES).appendBytes(claimingTwo)
-                        .appendBytes(clusterWide.tag(claimingTwo)));
+                Buffer.buffer().appendInt(GROUPS_BYTES + claimingTwo.length + FrameAuthenticator.TAG_BYTES)
+                        .appendUnsignedShort(GROUPS).appendBytes(claimingTwo).appendBytes(clusterWide.tag(claimingTwo)));
         long[] round = new long[1];
         vertx.setPeriodic(200, t -> {
             for (Buffer f : forgeries) {
@@ -79,8 +83,8 @@ public final class EventBusForger {
     }
 
     private static Buffer pairFrame(int from, int to, byte[] frame, byte[] tag) {
-        return Buffer.buffer().appendInt(PeerFrameKeys.HEADER_BYTES + frame.length + tag.length).appendInt(from)
-                .appendInt(to).appendBytes(frame).appendBytes(tag);
+        return Buffer.buffer().appendInt(GROUPS_BYTES + PeerFrameKeys.HEADER_BYTES + frame.length + tag.length)
+                .appendUnsignedShort(GROUPS).appendInt(from).appendInt(to).appendBytes(frame).appendBytes(tag);
     }
 
     private static PrivateKey privateKey(Path file) throws Exception {

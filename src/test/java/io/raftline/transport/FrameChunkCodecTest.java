@@ -48,14 +48,14 @@ class FrameChunkCodecTest {
     @Test
     void malformedChunksAreRefusedWithAReason() {
         FrameChunkCodec plain = new FrameChunkCodec(null, null);
-        Buffer tooShort = Buffer.buffer().appendInt(4).appendInt(1);
+        Buffer tooShort = Buffer.buffer().appendInt(6).appendUnsignedShort(1).appendInt(1);
         assertThatThrownBy(() -> plain.decodeFromWire(0, tooShort)).isInstanceOf(SerializationException.class)
                 .hasMessageContaining("less than its header");
-        Buffer badIndex = Buffer.buffer().appendInt(28).appendInt(1).appendInt(2).appendLong(7).appendInt(5)
+        Buffer badIndex = Buffer.buffer().appendInt(30).appendUnsignedShort(1).appendInt(1).appendInt(2).appendLong(7).appendInt(5)
                 .appendInt(5).appendInt(10);
         assertThatThrownBy(() -> plain.decodeFromWire(0, badIndex)).isInstanceOf(SerializationException.class)
                 .hasMessageContaining("chunk 5 of 5");
-        Buffer pastTotal = Buffer.buffer().appendInt(30).appendInt(1).appendInt(2).appendLong(7).appendInt(0)
+        Buffer pastTotal = Buffer.buffer().appendInt(32).appendUnsignedShort(1).appendInt(1).appendInt(2).appendLong(7).appendInt(0)
                 .appendInt(1).appendInt(1).appendBytes(new byte[] {1, 2});
         assertThatThrownBy(() -> plain.decodeFromWire(0, pastTotal)).isInstanceOf(SerializationException.class)
                 .hasMessageContaining("frame of 1 bytes");

@@ -17,6 +17,7 @@ import io.raftline.security.PeerGuard;
 import io.raftline.security.PeerIdentity;
 import io.raftline.transport.ConditionedSend;
 import io.raftline.transport.EventBusTransport;
+import io.raftline.transport.GroupCountCheck;
 import io.raftline.transport.NetworkConditioner;
 import io.raftline.transport.Transport;
 import io.raftline.transport.TransportQueues;
@@ -335,6 +336,11 @@ public final class GrpcTransport implements Transport {
         this(vertx, conditioner, drops, peers, members, options, peerContext, null);
     }
 
+    /** This process's number of Raft groups, and the refusal of calls from a process with another. */
+    private final GroupCountCheck groupCount;
+    /** The same, as every call's {@link RaftEndpoint#GROUPS_HEADER} states it. */
+    private final String groupsStated;
+
     /** The nodes' credential every Raft call presents and the Raft service asks for, or null ({@link #presenting}). */
     private volatile io.raftline.security.RaftCallCredential credential;
 
@@ -352,6 +358,29 @@ public final class GrpcTransport implements Transport {
      */
     public GrpcTransport(Vertx vertx, NetworkConditioner conditioner, EventBusTransport.DropListener drops,
             PeerAddresses peers, Set<Integer> members, Options options, Context peerContext, PeerTls tls) {
+        this(vertx, conditioner, drops, peers, members, options, peerContext, tls, 1);
+    }
+
+    /**
+     * Creates the transport of a process with {@code groups} Raft groups: every call it opens to a peer states that
+     * number ({@link RaftEndpoint#GROUPS_HEADER}), and its service refuses the messages of a call that states another
+     * ({@link GroupCountCheck}).
+     *
+     * @param vertx       the Vert.x instance
+     * @param conditioner the network faults to apply
+     * @param drops       told about lost messages (also those refused from a peer with another number of groups)
+     * @param peers       where each node's client port is
+     * @param members     ids of the nodes known as members (live, thread-safe)
+     * @param options     tuning
+     * @param peerContext the context of every peer link, or null (see the constructor above)
+     * @param tls         certificates and checks of peer authentication, or null for plain HTTP/2 (loopback only)
+     * @param groups      the process's configured number of Raft groups
+     */
+    public GrpcTransport(Vertx vertx, NetworkConditioner conditioner, EventBusTransport.DropListener drops,
+            PeerAddresses peers, Set<Integer> members, Options options, Context peerContext, PeerTls tls,
+            int groups) {
+        this.groupCount = new GroupCountCheck(groups);
+        this.groupsStated = Integer.toString(groups);
         this.tls = tls;
         this.peerContext = peerContext;
         this.vertx = vertx;
@@ -385,12 +414,42 @@ public final class GrpcTransport implements Transport {
         return credential;
     }
 
-    /** Adds the nodes' credential to a Raft call's metadata, when there is one (before anything is written). */
+    /**
+     * Adds this process's number of groups to a Raft call's metadata, and the nodes' credential when there is one
+     * (before anything is written).
+     */
     private void authorize(GrpcClientRequest<?, ?> request) {
+        request.headers().set(RaftEndpoint.GROUPS_HEADER, groupsStated);
         io.raftline.security.RaftCallCredential c = credential;
         if (c != null) {
             c.present(request.headers()::set);
         }
+    }
+
+    /**
+     * Refuses the messages of a call from a process that states another number of groups: reports each dropped with a
+     * reason naming the sender and both counts, logs the sender once ({@link GroupCountCheck#refuse}).
+     *
+     * @param theirs   the count the call stated (0: an unreadable one)
+     * @param where    how the call arrived, for the log
+     * @param messages the messages it carried
+     * @return the reason
+     */
+    String refuseGroups(int theirs, String where, List<Message> messages) {
+        String reason = groupCount.refuse(messages.isEmpty() ? 0 : messages.get(0).from(), theirs, where);
+        for (Message m : messages) {
+            drops.dropped(m, reason);
+        }
+        return reason;
+    }
+
+    /**
+     * This process's number of groups and its check of the number a call states.
+     *
+     * @return the check
+     */
+    GroupCountCheck groupCount() {
+        return groupCount;
     }
 
     /**

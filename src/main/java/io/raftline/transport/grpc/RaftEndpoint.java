@@ -62,6 +62,14 @@ final class RaftEndpoint implements Service {
      */
     static final String RECEIPTS_HEADER = "raftline-receipts";
 
+    /**
+     * The request header in which every call a {@link GrpcTransport} opens states its process's number of Raft groups
+     * ({@code "groups"}): a call that states another than this process's has its messages refused
+     * (FAILED_PRECONDITION, each reported dropped; {@link io.raftline.transport.GroupCountCheck}). A call without it
+     * (a client of the documented RPCs that is not a Raftline transport) is not checked.
+     */
+    static final String GROUPS_HEADER = "raftline-groups";
+
     private final GrpcTransport transport;
     private final int servedNode;
 
@@ -92,8 +100,9 @@ final class RaftEndpoint implements Service {
     private Peer authenticate(GrpcServerRequest<?, ?> request) {
         PeerGuard guard = transport.guard();
         String remote = remote(request.connection());
+        int groups = statedGroups(request.headers().get(GROUPS_HEADER));
         if (guard == null) {
-            return new Peer(remote, null);
+            return new Peer(remote, null, groups);
         }
         PeerIdentity identity = identity(guard, request.connection());
         if (identity == null) {
@@ -108,8 +117,27 @@ final class RaftEndpoint implements Service {
             request.errorHandler(e -> refusal.abandon());
             return null;
         }
-        return new Peer(remote, identity);
+        return new Peer(remote, identity, groups);
     }
+
+    /**
+     * The number of groups a call states: {@link #UNSTATED} without the header, 0 for one that is not a number in
+     * range (refused as another count).
+     */
+    private static int statedGroups(String header) {
+        if (header == null) {
+            return UNSTATED;
+        }
+        try {
+            int n = Integer.parseInt(header.trim());
+            return n >= 1 && n <= io.raftline.transport.GroupCountCheck.MAX ? n : 0;
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** A call with no {@link #GROUPS_HEADER}: not from a Raftline transport, not checked. */
+    private static final int UNSTATED = -1;
 
     private static String remote(HttpConnection c) {
         return c.remoteAddress() == null ? "unknown" : String.valueOf(c.remoteAddress().hostAddress());
@@ -270,11 +298,20 @@ final class RaftEndpoint implements Service {
                 return Future.failedFuture(new StatusException(GrpcStatus.PERMISSION_DENIED, r.message()));
             }
         }
+        if (peer.groups() != UNSTATED && !transport.groupCount().accepts(peer.groups())) {
+            // A process configured with another number of groups maps keys to groups otherwise: none of its messages
+            // may reach a replica, whatever the group (docs/sharding.md).
+            String reason = transport.refuseGroups(peer.groups(), "gRPC from " + peer.remote(), messages);
+            return Future.failedFuture(new StatusException(GrpcStatus.FAILED_PRECONDITION, reason));
+        }
         return transport.deliverAll(servedNode, group, messages);
     }
 
-    /** The peer of a call: its address (for logs) and the identity of its certificate (null without TLS). */
-    private record Peer(String remote, PeerIdentity identity) {
+    /**
+     * The peer of a call: its address (for logs), the identity of its certificate (null without TLS) and the number of
+     * groups its call states ({@link #statedGroups}).
+     */
+    private record Peer(String remote, PeerIdentity identity, int groups) {
     }
 
     static StatusException invalid(String message) {
