@@ -153,7 +153,7 @@ class EventBusGroupsTest {
         assertThatThrownBy(() -> codec.decodeFromWire(0, cut)).isInstanceOf(SerializationException.class)
                 .hasMessageContaining("raft group batches");
         Buffer negative = wire.copy();
-        negative.setInt(8, -1);
+        negative.setInt(10, -1); // the first part's group: after the length, the sender's number of groups, the parts
         assertThatThrownBy(() -> codec.decodeFromWire(0, negative)).isInstanceOf(SerializationException.class)
                 .hasMessageContaining("group -1");
     }
