@@ -447,6 +447,7 @@ public final class NodeHost {
                 case UNKNOWN_MEMBER -> Reason.UNKNOWN_MEMBER;
                 case MEMBER_EXISTS -> Reason.MEMBER_EXISTS;
                 case INVALID -> Reason.INVALID_CHANGE;
+                case QUORUM_UNAVAILABLE -> Reason.QUORUM_UNAVAILABLE;
             }, id(), e.getMessage()));
         }
         MembershipInfo next = new MembershipInfo(core.membership(), placed.index());

@@ -51,6 +51,12 @@ public final class NodeRequestException extends RuntimeException {
         LEARNER_LAGGING("learner_lagging", 409),
         /** The membership change breaks another rule (removing the last voter, promoting a voter, ...). */
         INVALID_CHANGE("invalid_change", 409),
+        /**
+         * A change of the voters that the voters answering the leader could not commit (one of them down, or a node
+         * added as a voter before it answers): made, it would stall the group until they came back; retry once they
+         * answer, or add a new node as a learner first.
+         */
+        QUORUM_UNAVAILABLE("quorum_unavailable", 409),
         /** A leadership transfer did not complete (the target did not take over in time, or a new term began). */
         TRANSFER_FAILED("transfer_failed", 409),
         /**

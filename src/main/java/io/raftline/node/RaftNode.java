@@ -83,7 +83,7 @@ public interface RaftNode {
      * a caught-up learner, remove a member, the leader included) and completes once the change is committed and
      * applied here. Refusals are {@link NodeRequestException}s: {@code not_leader}, {@code change_pending},
      * {@code leader_not_ready}, {@code unknown_member}, {@code member_exists}, {@code learner_lagging},
-     * {@code invalid_change}.
+     * {@code invalid_change}, {@code quorum_unavailable}.
      *
      * @param change the change
      * @return the membership it created and the index of its entry

@@ -3,7 +3,8 @@ package io.raftline.raft;
 /**
  * A membership change was refused by the leader: it conflicts with the cluster's current state rather than being
  * malformed, so the host answers 409 Conflict and the client may retry later ({@link Reason#PENDING_CHANGE},
- * {@link Reason#LEADER_NOT_READY}) or must fix its request (the other reasons). A node that is not the
+ * {@link Reason#LEADER_NOT_READY}, {@link Reason#QUORUM_UNAVAILABLE} once the silent voters are back) or must fix
+ * its request (the other reasons). A node that is not the
  * leader throws {@link NotLeaderException} instead.
  */
 public final class MembershipChangeException extends RaftException {
@@ -24,7 +25,13 @@ public final class MembershipChangeException extends RaftException {
         /** The node to add is already a member, or another member has its address. */
         MEMBER_EXISTS,
         /** The change breaks another membership rule (id ≤ 0, promoting a voter, removing the last voter, ...). */
-        INVALID
+        INVALID,
+        /**
+         * The change of the voters could not commit: the voters of the new membership that answer the leader are
+         * fewer than its quorum (a voter down, or a new voter not started yet). Made anyway, it would take effect at
+         * once and could never commit, and until it did the group could commit nothing and take no other change.
+         */
+        QUORUM_UNAVAILABLE
     }
 
     private final Reason reason;

@@ -19,6 +19,12 @@ final class Progress {
     long pendingSnapshot;
     /** Heard from since the last CheckQuorum round. */
     boolean recentActive;
+    /**
+     * The leader's tick count ({@code RaftCore.leaderTicks}) when the follower last answered, or -1 if it has not
+     * answered this leader: whether it answers now, whatever CheckQuorum's window says (a change of the voters is
+     * refused when those that answer could not commit it).
+     */
+    long answeredAt = -1;
     /** Newest heartbeat round the follower answered. */
     long ackedRound;
     /**

@@ -245,9 +245,12 @@ public final class RaftCore {
      * @return where the entry landed (it took effect for good iff the entry applied at that index has this term)
      * @throws NotLeaderException        if not the leader, or a leadership transfer is in progress
      * @throws MembershipChangeException if a previous change is not committed yet, if this leader has not committed
-     *                                   an entry of its own term yet, or if the change breaks a membership rule
+     *                                   an entry of its own term yet, if the change breaks a membership rule, or if
+     *                                   it changes the voters and those of the new membership that answer this
+     *                                   leader are fewer than its quorum
      */
     public Proposal changeMembership(MembershipChange change) {
+        boolean quiet = quiesced; // a quiet group exchanges nothing: who answers is the host's liveness record
         demand("client request");
         checkCanPropose();
         if (configIndex > log.committed()) {
@@ -261,11 +264,56 @@ public final class RaftCore {
                     + " yet; retry once its first entry commits");
         }
         Membership next = membership.apply(change);
+        if (!next.voters().equals(membership.voters())) {
+            requireAnsweringQuorum(change, next, quiet);
+        }
         long index = log.lastIndex() + 1;
         log.append(List.of(Entry.config(index, term, next)));
         syncMembership();
         pendingBroadcast = true;
         return new Proposal(index, term);
+    }
+
+    /**
+     * Refuses a change of the voters that the voters answering this leader could not commit. The new membership
+     * takes effect on append, here and on every follower that appends it: were fewer than its quorum answering, it
+     * could never commit, and until it did no other change would be accepted (one at a time), no write would commit,
+     * CheckQuorum would depose this leader and no node could be elected under the new voters; the group would stay
+     * down until a silent voter came back, or a node added as a voter before it was started came up. A voter
+     * answers if it is this leader, or answered within the minimum election timeout (in a quiet group, which
+     * exchanges nothing: if the host did not find its node silent); a node added as a voter counts for nothing yet,
+     * so a new node is added as a learner and promoted once it answers and has caught up.
+     */
+    private void requireAnsweringQuorum(MembershipChange change, Membership next, boolean quiet) {
+        List<Integer> answering = new ArrayList<>();
+        List<Integer> silent = new ArrayList<>();
+        for (int v : next.voters()) {
+            (answers(v, quiet) ? answering : silent).add(v);
+        }
+        if (answering.size() >= next.quorum()) {
+            return;
+        }
+        throw new MembershipChangeException(MembershipChangeException.Reason.QUORUM_UNAVAILABLE, change.describe()
+                + " refused: it would make the voters " + next.voters() + ", whose quorum is " + next.quorum()
+                + ", and only " + answering + " of them answer leader " + id + " (no answer from " + silent
+                + " within the election timeout): it could never commit, and the group could commit nothing until it"
+                + " did. Bring the silent voters back first (retry once they answer); a new node is added as a"
+                + " learner and promoted once it has caught up");
+    }
+
+    /** Leader only: whether voter {@code v} of a proposed membership answers now (see requireAnsweringQuorum). */
+    private boolean answers(int v, boolean quiet) {
+        if (v == id) {
+            return true;
+        }
+        Progress pr = progress.get(v);
+        if (pr == null) {
+            return false; // not a member yet: it has never answered this leader
+        }
+        if (quiet) {
+            return !silentMembers.contains(v);
+        }
+        return pr.answeredAt >= 0 && leaderTicks - pr.answeredAt < config.electionTicksMin();
     }
 
     /**
@@ -1240,6 +1288,7 @@ public final class RaftCore {
             return; // a member removed since (late answer)
         }
         pr.recentActive = true;
+        pr.answeredAt = leaderTicks;
         if (m.rejected()) {
             long nextProbe = m.hintIndex();
             if (m.hintTerm() > 0) {
@@ -1338,6 +1387,7 @@ public final class RaftCore {
             return;
         }
         pr.recentActive = true;
+        pr.answeredAt = leaderTicks;
         // A large probe waits at most two maximum election timeouts for its answer before it may go again.
         pr.heartbeatAnswered(config.heartbeatTicks(), config.maxBytesPerMessage(), 2 * config.electionTicksMax());
         if (pr.state == ReplicationState.REPLICATE && pr.inflights.full()) {

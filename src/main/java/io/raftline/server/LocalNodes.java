@@ -34,8 +34,8 @@ final class LocalNodes {
     static final long DEADLINE_MS = 30_000;
     private static final long RETRY_MS = 50;
     private static final Set<Reason> RETRYABLE = Set.of(Reason.NOT_LEADER, Reason.NO_LEADER, Reason.CHANGE_PENDING,
-            Reason.LEADER_NOT_READY, Reason.LEARNER_LAGGING, Reason.LEADERSHIP_LOST, Reason.PROPOSAL_DROPPED,
-            Reason.NODE_DOWN, Reason.NODE_PAUSED, Reason.TIMEOUT, Reason.OUTCOME_UNKNOWN);
+            Reason.LEADER_NOT_READY, Reason.LEARNER_LAGGING, Reason.QUORUM_UNAVAILABLE, Reason.LEADERSHIP_LOST,
+            Reason.PROPOSAL_DROPPED, Reason.NODE_DOWN, Reason.NODE_PAUSED, Reason.TIMEOUT, Reason.OUTCOME_UNKNOWN);
     /**
      * The retryable failures that come after the change was proposed: its entry reached a leader's log, and may have
      * committed (a timeout says "it may still be applied later", an unknown outcome that the leader went down or

@@ -114,7 +114,9 @@ class RaftSimulationTest {
         System.out.println("[raft-sim] " + schedules + " stressed schedules in " + (System.nanoTime() - start) / 1_000_000
                 + " ms: " + total);
         assertThat(total.schedules).isEqualTo(schedules);
-        assertThat(total.membershipChanges).isGreaterThan(10L * schedules);
+        // 8 a schedule rather than 10 since the leader refuses a change of the voters that the voters answering it could
+        // not commit (scenario 60): under these fault rates a voter is often down (36 schedules made 336 changes).
+        assertThat(total.membershipChanges).isGreaterThan(8L * schedules);
         assertThat(total.leaderRemovals).isGreaterThan(schedules / 2);
         assertThat(total.transfers).isGreaterThan(10L * schedules);
         assertThat(total.durable.compactions).isGreaterThan(20L * schedules);

@@ -48,7 +48,7 @@ import java.util.Set;
  * </ul>
  * Refusals: 400 for a malformed body (the message names the field), 404 {@code unknown_member}, 409
  * {@code member_exists}, {@code change_pending}, {@code leader_not_ready}, {@code learner_lagging},
- * {@code invalid_change}; 503 when there is no leader.
+ * {@code invalid_change}, {@code quorum_unavailable}; 503 when there is no leader.
  *
  * <p>A change of the membership or of the leader is an admin action: it is refused (403 {@code forbidden}) unless
  * {@link AdminAccess} lets the client in, exactly as on the admin port (a loopback client while loopback is trusted, or
