@@ -303,10 +303,9 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
                     vertx.eventBus().publish(ORIGIN_ADDRESS, new io.vertx.core.json.JsonArray(
                             new java.util.ArrayList<>(w.events())));
                 } catch (RuntimeException e) {
-                    // Vert.x 5.0's clustered event bus throws here when a process it publishes to is dying: the
-                    // publish shares one write promise among the processes, and a write that fails after another
-                    // succeeded fails the completed promise ("Promise already completed"). The other processes may
-                    // have had the window; this one goes without it.
+                    // A publish that fails to reach a dying process does not throw here: Vert.x 5.0 reports it to
+                    // the context's exception handler ("Promise already completed", which FatalErrors logs as a
+                    // warning). Anything that does throw costs this window, not the subscription.
                     LOG.warn("an event window of {} events was not published to every process: {}",
                             w.events().size(), e.toString());
                 }
