@@ -228,9 +228,14 @@ public final class NetworkConditioner {
      * @param isPaused whether it is paused
      */
     public void setPaused(int node, boolean isPaused) {
-        paused.updateAndGet(old -> {
+        mark(paused, node, isPaused);
+    }
+
+    /** Puts {@code node} in or out of {@code set}, then marks the held copies that change cut. */
+    private void mark(AtomicReference<Set<Integer>> set, int node, boolean in) {
+        set.updateAndGet(old -> {
             Set<Integer> next = new TreeSet<>(old);
-            if (isPaused) {
+            if (in) {
                 next.add(node);
             } else {
                 next.remove(node);
@@ -252,16 +257,7 @@ public final class NetworkConditioner {
      * @param isDown whether it is down
      */
     public void setDown(int node, boolean isDown) {
-        down.updateAndGet(old -> {
-            Set<Integer> next = new TreeSet<>(old);
-            if (isDown) {
-                next.add(node);
-            } else {
-                next.remove(node);
-            }
-            return Set.copyOf(next);
-        });
-        markCutCopies();
+        mark(down, node, isDown);
     }
 
     /**
