@@ -45,18 +45,6 @@ public final class FrameChunkCodec extends FramedCodec<FrameChunk> {
     }
 
     /**
-     * Registers the codec, authenticating chunks with {@code auth} or {@code pairs}, unless a codec of this name
-     * already is.
-     *
-     * @param bus   the event bus
-     * @param auth  the cluster-wide key, or null
-     * @param pairs the pair keys, or null
-     */
-    public static void registerOnce(EventBus bus, FrameAuthenticator auth, PeerFrameKeys pairs) {
-        registerOnce(bus, new FrameChunkCodec(auth, pairs));
-    }
-
-    /**
      * Registers the codec of a process with {@code groups} Raft groups, unless a codec of this name already is (the
      * first registration on a Vert.x instance decides: one process, one configuration).
      *

@@ -53,28 +53,6 @@ public final class GroupBatchesCodec extends FramedCodec<GroupBatches> {
     }
 
     /**
-     * Registers the codec, authenticating frames with {@code auth}, unless a codec of this name already is.
-     *
-     * @param bus  the event bus
-     * @param auth tags and verifies frames, or null for none
-     */
-    public static void registerOnce(EventBus bus, FrameAuthenticator auth) {
-        registerOnce(bus, new GroupBatchesCodec(auth));
-    }
-
-    /**
-     * Registers the codec, authenticating frames with {@code auth} or {@code pairs}, unless a codec of this name
-     * already is.
-     *
-     * @param bus   the event bus
-     * @param auth  the cluster-wide key, or null
-     * @param pairs the pair keys, or null
-     */
-    public static void registerOnce(EventBus bus, FrameAuthenticator auth, PeerFrameKeys pairs) {
-        registerOnce(bus, new GroupBatchesCodec(auth, pairs));
-    }
-
-    /**
      * Registers the codec of a process with {@code groups} Raft groups, unless a codec of this name already is (the
      * first registration on a Vert.x instance decides: one process, one configuration).
      *

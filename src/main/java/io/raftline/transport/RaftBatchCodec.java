@@ -51,37 +51,6 @@ public final class RaftBatchCodec extends FramedCodec<RaftBatch> {
     }
 
     /**
-     * Registers the codec on {@code bus} unless it already is (several transports may share one Vert.x instance).
-     *
-     * @param bus the event bus
-     */
-    public static void registerOnce(EventBus bus) {
-        registerOnce(bus, new RaftBatchCodec());
-    }
-
-    /**
-     * Registers the codec, authenticating frames with {@code auth}, unless a codec of this name already is.
-     *
-     * @param bus  the event bus
-     * @param auth tags and verifies frames, or null for none
-     */
-    public static void registerOnce(EventBus bus, FrameAuthenticator auth) {
-        registerOnce(bus, new RaftBatchCodec(auth));
-    }
-
-    /**
-     * Registers the codec, authenticating frames with {@code auth} or {@code pairs}, unless a codec of this name
-     * already is.
-     *
-     * @param bus   the event bus
-     * @param auth  the cluster-wide key, or null
-     * @param pairs the pair keys, or null
-     */
-    public static void registerOnce(EventBus bus, FrameAuthenticator auth, PeerFrameKeys pairs) {
-        registerOnce(bus, new RaftBatchCodec(auth, pairs));
-    }
-
-    /**
      * Registers the codec of a process with {@code groups} Raft groups, unless a codec of this name already is (the
      * first registration on a Vert.x instance decides: one process, one configuration).
      *

@@ -54,38 +54,6 @@ public final class RaftMessageCodec extends FramedCodec<Message> {
     }
 
     /**
-     * Registers the codec on {@code bus} unless it already is (it may be shared by several transports of one
-     * Vert.x instance, and the event bus refuses a second registration under the same name).
-     *
-     * @param bus the event bus
-     */
-    public static void registerOnce(EventBus bus) {
-        registerOnce(bus, new RaftMessageCodec());
-    }
-
-    /**
-     * Registers the codec, authenticating frames with {@code auth}, unless a codec of this name already is.
-     *
-     * @param bus  the event bus
-     * @param auth tags and verifies frames, or null for none
-     */
-    public static void registerOnce(EventBus bus, FrameAuthenticator auth) {
-        registerOnce(bus, new RaftMessageCodec(auth));
-    }
-
-    /**
-     * Registers the codec, authenticating frames with {@code auth} or {@code pairs}, unless a codec of this name
-     * already is.
-     *
-     * @param bus   the event bus
-     * @param auth  the cluster-wide key, or null
-     * @param pairs the pair keys, or null
-     */
-    public static void registerOnce(EventBus bus, FrameAuthenticator auth, PeerFrameKeys pairs) {
-        registerOnce(bus, new RaftMessageCodec(auth, pairs));
-    }
-
-    /**
      * Registers the codec of a process with {@code groups} Raft groups, unless a codec of this name already is (the
      * first registration on a Vert.x instance decides: one process, one configuration).
      *
