@@ -1,5 +1,6 @@
 package io.raftline.app;
 
+import io.raftline.config.TransportKind;
 import io.raftline.verify.nemesis.FaultKind;
 import io.raftline.verify.nemesis.NemesisOptions;
 import io.raftline.verify.nemesis.NemesisRun;
@@ -39,6 +40,7 @@ import picocli.CommandLine.Spec;
         footer = {
             "  java -jar raftline.jar verify                                       60 s in this JVM",
             "  java -jar raftline.jar verify --duration 10m --mode processes       crashes are kill -9",
+            "  java -jar raftline.jar verify --mode processes --transport grpc     nodes talk gRPC",
             "  java -jar raftline.jar verify --nemesis stall --lease-reads 50%% --seed 12"})
 final class VerifyCommand implements Callable<Integer> {
 
@@ -82,8 +84,13 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Option(names = "--mode", paramLabel = "local|processes",
             description = "local: every node in this JVM, faults through the admin API. processes: one child JVM"
-                    + " per node over the clustered event bus; a crash is a SIGKILL. Default: local.")
+                    + " per node; a crash is a SIGKILL. Default: local.")
     private String mode;
+
+    @Option(names = "--transport", paramLabel = "eventbus|grpc",
+            description = "How the nodes send each other Raft messages (\"transport\"): the event bus (clustered"
+                    + " between processes) or gRPC. Default: eventbus.")
+    private String transport;
 
     @Option(names = "--protocol", paramLabel = "http|resp",
             description = "How the clients send requests: the HTTP API, or the Redis protocol (every read"
@@ -158,6 +165,7 @@ final class VerifyCommand implements Callable<Integer> {
         given("--mode", mode, v -> b.mode(NemesisOptions.Mode.parse(v)));
         given("--protocol", protocol, v -> b.protocol(NemesisOptions.Protocol.parse(v)));
         given("--groups", groups, b::groups);
+        given("--transport", transport, v -> b.transport(transportKind(v)));
         given("--consistency", consistency, b::consistency);
         given("--lease-reads", leaseReads, b::leaseReads);
         given("--seed", seed, b::seed);
@@ -172,6 +180,16 @@ final class VerifyCommand implements Callable<Integer> {
     }
 
     /** Hands a value the user gave to the builder; a parse it refuses names the option. */
+    /** {@code eventbus} or {@code grpc}, as in the configuration's {@code "transport"}. */
+    private static TransportKind transportKind(String text) {
+        for (TransportKind k : TransportKind.values()) {
+            if (k.configName().equals(text.trim().toLowerCase(java.util.Locale.ROOT))) {
+                return k;
+            }
+        }
+        throw new IllegalArgumentException("must be eventbus or grpc, got '" + text + "'");
+    }
+
     private <T> void given(String option, T value, Consumer<T> setter) {
         if (value == null) {
             return;

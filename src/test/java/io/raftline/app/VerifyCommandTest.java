@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.raftline.app.MainTest.Result;
+import io.raftline.config.TransportKind;
 import io.raftline.verify.nemesis.FaultKind;
 import io.raftline.verify.nemesis.NemesisOptions;
 import java.nio.file.Files;
@@ -60,6 +61,9 @@ class VerifyCommandTest {
         assertThat(parse("--nemesis", "none").faults()).isEmpty();
         assertThat(parse("--nemesis=all").faults()).isEqualTo(EnumSet.allOf(FaultKind.class));
         assertThat(parse("--mode", "process").mode()).isEqualTo(NemesisOptions.Mode.PROCESSES);
+        assertThat(d.transport()).as("the event bus by default").isEqualTo(TransportKind.EVENTBUS);
+        assertThat(parse("--transport", "grpc").transport()).isEqualTo(TransportKind.GRPC);
+        assertThat(parse("--transport=EventBus").transport()).isEqualTo(TransportKind.EVENTBUS);
         assertThat(parse("--seed", "1", "--seed=2").seed()).as("the last of a repeated option").isEqualTo(2);
     }
 
@@ -92,6 +96,8 @@ class VerifyCommandTest {
                 "Invalid value for option '--lease-reads': must be a share in 0..1 or 0%..100%, got '150%'");
         assertUsageError(run("verify", "--lease-reads", "some"),
                 "Invalid value for option '--lease-reads': must be a share in 0..1 or 0%..100%, got 'some'");
+        assertUsageError(run("verify", "--transport", "carrier-pigeon"),
+                "Invalid value for option '--transport': must be eventbus or grpc, got 'carrier-pigeon'");
         assertUsageError(run("verify", "--bogus", "1"), "Unknown options: '--bogus', '1'");
         assertUsageError(run("verify", "--seed"), "Missing required parameter for option '--seed' (N)");
     }
@@ -121,6 +127,7 @@ class VerifyCommandTest {
                 .contains("--nodes=N").contains("Cluster size, 3 or 5. Default: " + d.nodes() + ".")
                 .contains("--nemesis=FAULTS").contains("SIGSTOP").contains("every kind but duplicate and membership.")
                 .contains("--mode=local|processes").contains("Default: " + d.mode().wireName() + ".")
+                .contains("--transport=eventbus|grpc").contains("Default: " + d.transport().configName() + ".")
                 .contains("--consistency=linearizable|lease|stale").contains("Default: " + d.consistency() + ".")
                 .contains("--lease-reads=SHARE").contains("0.25 or 25%").contains("Default: a third (33%).")
                 .contains("--seed=N").contains("--check-budget=DURATION")

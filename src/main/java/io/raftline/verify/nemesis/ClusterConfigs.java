@@ -68,6 +68,7 @@ public final class ClusterConfigs {
         if (options.groups() > 1) {
             c.put("groups", options.groups());
         }
+        c.put("transport", options.transport().configName());
         return c;
     }
 

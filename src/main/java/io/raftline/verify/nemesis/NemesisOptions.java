@@ -1,5 +1,6 @@
 package io.raftline.verify.nemesis;
 
+import io.raftline.config.TransportKind;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -38,13 +39,15 @@ import java.util.Set;
  * @param protocol          how the clients talk to the cluster: HTTP, or the Redis protocol (linearizable reads
  *                          only, no retries of unknown writes: it has no idempotency keys)
  * @param groups            how many Raft groups the cluster is sharded over (1: one group)
+ * @param transport         how the nodes send each other Raft messages: the event bus (clustered between
+ *                          processes) or gRPC
  */
 public record NemesisOptions(Duration duration, int clients, int nodes, int keys, int opsPerKey, Set<FaultKind> faults,
                              Mode mode, Path out, String consistency, double leaseReads, long seed, long faultMinMs,
                              long faultMaxMs,
                              long healthyMinMs, long healthyMaxMs, long recoveryMs, long requestTimeoutMs,
                              long clientTimeoutMs, int writeRetries, Duration checkBudget, Protocol protocol,
-                             int groups) {
+                             int groups, TransportKind transport) {
 
     /** The share of lease reads when none is given: a third of the clients' reads. */
     public static final double DEFAULT_LEASE_READS = 1.0 / 3;
@@ -69,7 +72,7 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
     public enum Mode {
         /** Every node in this JVM, one Vert.x, faults through the admin API; the event recording is complete. */
         LOCAL,
-        /** One child process per node over the clustered event bus; a crash is a SIGKILL of the process. */
+        /** One child process per node (over the clustered event bus or gRPC); a crash is a SIGKILL of the process. */
         PROCESSES;
 
         /**
@@ -142,6 +145,8 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
      * @param writeRetries     retries of unknown writes
      * @param checkBudget      checker budget
      * @param protocol         the clients' protocol
+     * @param groups           Raft groups
+     * @param transport        the nodes' transport
      */
     public NemesisOptions {
         Objects.requireNonNull(duration, "duration");
@@ -166,6 +171,7 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
         require(clientTimeoutMs > requestTimeoutMs, "the client timeout must exceed the cluster's request timeout");
         require(writeRetries >= 0 && writeRetries <= 10, "writeRetries must be in 0..10");
         Objects.requireNonNull(protocol, "protocol");
+        Objects.requireNonNull(transport, "transport");
         if (protocol == Protocol.RESP) {
             require(consistency.equals("linearizable") && leaseReads == 0, "over the Redis protocol every read is"
                     + " linearizable: no --consistency other than linearizable, and --lease-reads 0");
@@ -199,7 +205,7 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
     public NemesisOptions withOut(Path dir) {
         return new NemesisOptions(duration, clients, nodes, keys, opsPerKey, faults, mode, dir, consistency,
                 leaseReads, seed, faultMinMs, faultMaxMs, healthyMinMs, healthyMaxMs, recoveryMs, requestTimeoutMs,
-                clientTimeoutMs, writeRetries, checkBudget, protocol, groups);
+                clientTimeoutMs, writeRetries, checkBudget, protocol, groups, transport);
     }
 
     /** Builds {@link NemesisOptions}; unset fields keep their defaults. */
@@ -226,6 +232,7 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
         private Duration checkBudget = Duration.ofSeconds(DEFAULT_CHECK_BUDGET_SECONDS);
         private Protocol protocol = Protocol.HTTP;
         private int groups = 1;
+        private TransportKind transport = TransportKind.EVENTBUS;
         private boolean leaseReadsGiven;
         private boolean writeRetriesGiven;
 
@@ -357,12 +364,6 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
         }
 
         /**
-         * Validates and builds.
-         *
-         * @return the options
-         * @throws IllegalArgumentException naming the bad field
-         */
-        /**
          * The clients' protocol; over the Redis protocol the share of lease reads and the write retries default to
          * 0, the only values it allows.
          *
@@ -390,13 +391,30 @@ public record NemesisOptions(Duration duration, int clients, int nodes, int keys
             return this;
         }
 
+        /**
+         * How the nodes send each other Raft messages ({@code "transport"}): the event bus by default.
+         *
+         * @param v the transport
+         * @return this
+         */
+        public Builder transport(TransportKind v) {
+            transport = Objects.requireNonNull(v, "transport");
+            return this;
+        }
+
+        /**
+         * Validates and builds.
+         *
+         * @return the options
+         * @throws IllegalArgumentException naming the bad field
+         */
         public NemesisOptions build() {
             long recovery = recoveryMs >= 0 ? recoveryMs : Math.min(5000, duration.toMillis() / 5);
             boolean resp = protocol == Protocol.RESP;
             return new NemesisOptions(duration, clients, nodes, keys, opsPerKey, faults, mode, out, consistency,
                     resp && !leaseReadsGiven ? 0 : leaseReads, seed, faultMinMs, faultMaxMs, healthyMinMs,
                     healthyMaxMs, recovery, requestTimeoutMs, clientTimeoutMs,
-                    resp && !writeRetriesGiven ? 0 : writeRetries, checkBudget, protocol, groups);
+                    resp && !writeRetriesGiven ? 0 : writeRetries, checkBudget, protocol, groups, transport);
         }
     }
 }

@@ -208,6 +208,8 @@ public final class NemesisRun {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("started", startedAt);
         s.put("mode", o.mode().wireName() + " (" + o.nodes() + " nodes; crash = " + cluster.crashMethod() + ")");
+        s.put("transport", o.transport() == io.raftline.config.TransportKind.GRPC ? "gRPC (raft.proto's RaftService)"
+                : o.mode() == NemesisOptions.Mode.LOCAL ? "the event bus (local)" : "the clustered event bus");
         s.put("duration", o.duration().toSeconds() + " s of requests, the last " + o.recoveryMs() + " ms without faults");
         s.put("clients", o.clients() + " (one request in flight each; final reads as client " + o.clients() + ")");
         s.put("keys", o.keys() + " in use at a time, each retired after " + o.opsPerKey() + " requests");
