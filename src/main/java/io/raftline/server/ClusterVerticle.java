@@ -333,7 +333,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         }
         // Requests waiting for one of the 64 connections to a peer are bounded too: beyond what the leader would accept
         // anyway (its pending writes and reads), a forward fails at once (503) instead of queueing without end.
-        forwardClient = vertx.createHttpClient(clientOptions, new PoolOptions().setHttp1MaxSize(64)
+        forwardClient = PeerHttpClient.create(vertx, clientOptions, new PoolOptions().setHttp1MaxSize(64)
                 .setMaxWaitQueueSize(config.service().maxPendingProposals() + config.service().maxPendingReads()));
         status = new ClusterStatus(vertx, config, nodes, this, forwardClient, this::listed);
         List<NodeConfig> local = config.nodeId() == 0 ? config.nodes()
