@@ -318,8 +318,10 @@ final class KvClientCommand implements Callable<Integer> {
      * {@code kv watch}: every change under a prefix, one JSON object per line, as {@code GET /v1/watch} streams
      * them. When the stream breaks (the node restarts, loses its leader), it reconnects to the same node with the
      * last id the stream sent (the last change's, or the stream's start, or the progress of a quiet watch), so
-     * nothing is missed or printed twice, on a sharded cluster too (the id names every group's position); it stops after {@code --count} changes, on Ctrl-C, or
-     * when the node refuses (a revision that was compacted away: exit 1 with the oldest one available).
+     * nothing is missed or printed twice, on a sharded cluster too (the id names every group's position), and keeps
+     * trying while the node answers 503 (down or restarting, as a crashed node of a local cluster answers until it is
+     * back); it stops after {@code --count} changes, on Ctrl-C, or when the node refuses (a revision that was
+     * compacted away: exit 1 with the oldest one available; any refusal of the first request).
      */
     @Command(name = "watch", description = {"Print every change under a prefix as it is applied, one JSON object per"
             + " line ({\"type\":\"put\"|\"delete\",\"key\",\"value\",\"revision\",...}); reconnects with"
@@ -340,14 +342,15 @@ final class KvClientCommand implements Callable<Integer> {
         @Option(names = "--count", paramLabel = "N", description = "Stop after N changes (default: run until Ctrl-C).")
         private Long count;
 
+        /** The id to resume from: the last the stream sent, with a change or without one. */
+        private String lastId;
+        private long printed;
+
         @Override
         public Integer call() throws InterruptedException {
-            PrintStream out = kv.root.out();
             PrintStream err = kv.root.err();
             String path = "/v1/watch?prefix=" + ApiCall.encode(prefix, false)
                     + (fromRevision == null ? "" : "&fromRevision=" + fromRevision);
-            String lastId = null;
-            long printed = 0;
             boolean connectedOnce = false;
             while (true) {
                 HttpRequest.Builder request = target.request(path)
@@ -361,44 +364,19 @@ final class KvClientCommand implements Callable<Integer> {
                     try (Stream<String> lines = r.body()) {
                         if (r.statusCode() != 200) {
                             String body = String.join("\n", (Iterable<String>) lines::iterator);
-                            err.println("raftline kv watch: " + ApiCall.describe(r.statusCode(), body));
-                            return Main.FAILURE;
-                        }
-                        connectedOnce = true;
-                        String id = null;
-                        String event = null;
-                        String data = null;
-                        for (Iterator<String> it = lines.iterator(); it.hasNext(); ) {
-                            String line = it.next();
-                            if (line.startsWith("id: ")) {
-                                id = line.substring(4);
-                            } else if (line.startsWith("event: ")) {
-                                event = line.substring(7);
-                            } else if (line.startsWith("data: ")) {
-                                data = line.substring(6);
-                            } else if (line.isEmpty() && data == null) {
-                                // An id without data (the stream's start, or the progress of a quiet watch) moves
-                                // the position to resume from without an event, as EventSource does: a stream that
-                                // breaks before its first change resumes at its start, not "from now" again.
-                                if (id != null) {
-                                    lastId = id;
-                                }
-                                id = null;
-                                event = null;
-                            } else if (line.isEmpty()) {
-                                if ("error".equals(event)) {
-                                    err.println("raftline kv watch: the stream ended: " + data + "; reconnecting");
-                                } else {
-                                    out.println(data);
-                                    out.flush();
-                                    lastId = id;
-                                    if (count != null && ++printed >= count) {
-                                        return 0;
-                                    }
-                                }
-                                id = null;
-                                event = null;
-                                data = null;
+                            String refusal = "raftline kv watch: " + ApiCall.describe(r.statusCode(), body);
+                            if (r.statusCode() != 503 || !connectedOnce) {
+                                err.println(refusal);
+                                return Main.FAILURE;
+                            }
+                            // Once the stream ran, a 503 is what broke it, not a refusal of the watch: the node is
+                            // down or restarting (node_down, as a node of a local cluster answers until it is back)
+                            // or busy (overloaded) for now.
+                            err.println(refusal + "; reconnecting");
+                        } else {
+                            connectedOnce = true;
+                            if (follow(lines.iterator())) {
+                                return 0;
                             }
                         }
                     }
@@ -414,6 +392,49 @@ final class KvClientCommand implements Callable<Integer> {
                 }
                 Thread.sleep(RECONNECT_DELAY.toMillis());
             }
+        }
+
+        /** Prints the changes of one stream until it ends; true once {@code --count} changes were printed. */
+        private boolean follow(Iterator<String> lines) {
+            PrintStream out = kv.root.out();
+            PrintStream err = kv.root.err();
+            String id = null;
+            String event = null;
+            String data = null;
+            while (lines.hasNext()) {
+                String line = lines.next();
+                if (line.startsWith("id: ")) {
+                    id = line.substring(4);
+                } else if (line.startsWith("event: ")) {
+                    event = line.substring(7);
+                } else if (line.startsWith("data: ")) {
+                    data = line.substring(6);
+                } else if (line.isEmpty() && data == null) {
+                    // An id without data (the stream's start, or the progress of a quiet watch) moves the position to
+                    // resume from without an event, as EventSource does: a stream that breaks before its first change
+                    // resumes at its start, not "from now" again.
+                    if (id != null) {
+                        lastId = id;
+                    }
+                    id = null;
+                    event = null;
+                } else if (line.isEmpty()) {
+                    if ("error".equals(event)) {
+                        err.println("raftline kv watch: the stream ended: " + data + "; reconnecting");
+                    } else {
+                        out.println(data);
+                        out.flush();
+                        lastId = id;
+                        if (count != null && ++printed >= count) {
+                            return true;
+                        }
+                    }
+                    id = null;
+                    event = null;
+                    data = null;
+                }
+            }
+            return false;
         }
     }
 }

@@ -224,6 +224,50 @@ class ClientCommandsTest {
         }
     }
 
+    /**
+     * A stream that broke because its node went down is resumed once the node is back, however long that takes: a
+     * node of a local cluster that crashed answers {@code 503 node_down} to the reconnection until it restarts, and
+     * {@code kv watch} used to take that for a refusal and exit 1. The server is a stand-in: a start and a break, then
+     * two 503s, then one change.
+     */
+    @Test
+    void kvWatchKeepsReconnectingWhileItsNodeAnswers503() throws Exception {
+        java.util.List<String> lastEventIds = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/v1/watch", exchange -> {
+            lastEventIds.add(String.valueOf(exchange.getRequestHeaders().getFirst("Last-Event-ID")));
+            int attempt = lastEventIds.size();
+            String body;
+            if (attempt == 2 || attempt == 3) {
+                body = "{\"error\":\"node_down\",\"message\":\"node 1 crashed\"}";
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.getResponseHeaders().set("Retry-After", "1");
+                exchange.sendResponseHeaders(503, body.length());
+            } else {
+                body = attempt == 1 ? ": watching from node 1\n\nid: 41\n\n"
+                        + "event: error\ndata: {\"error\":\"node_down\",\"message\":\"node 1 crashed\"}\n\n"
+                        : "id: 42:0\nevent: put\ndata: {\"type\":\"put\",\"key\":\"a\",\"revision\":42}\n\n";
+                exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+                exchange.sendResponseHeaders(200, 0);
+            }
+            try (java.io.OutputStream out = exchange.getResponseBody()) {
+                out.write(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+        });
+        server.start();
+        try {
+            MainTest.Result watch = MainTest.run("kv", "watch", "--count", "1", "--url",
+                    "http://127.0.0.1:" + server.getAddress().getPort());
+            assertThat(watch.code()).as(watch.err()).isZero();
+            assertThat(watch.out().trim()).isEqualTo("{\"type\":\"put\",\"key\":\"a\",\"revision\":42}");
+            assertThat(lastEventIds).containsExactly("null", "41", "41", "41");
+            assertThat(watch.err()).contains("503 node_down: node 1 crashed; reconnecting");
+        } finally {
+            server.stop(0);
+        }
+    }
+
     @Test
     void membersAndClusterCommandsShowAndChangeTheMembership() {
         MainTest.Result list = MainTest.run("members", "list", "--url", follower);
