@@ -288,6 +288,51 @@ class WatchHttpTest {
     }
 
     /**
+     * A follower that falls so far behind that the leader sends it a snapshot does not know the changes the snapshot
+     * covers: its watches end with an error instead of skipping them, a client resuming there with its last id is told
+     * the oldest revision the node can stream (410), and from that revision on nothing is missed.
+     */
+    @Test
+    void aFollowerThatInstallsTheLeadersSnapshotEndsItsWatchesAndSkipsNoChangeSilently() throws Exception {
+        int leader = await(cluster.awaitLeader(10_000));
+        int behind = leader % 3 + 1;
+        int other = 6 - leader - behind;
+        long first = put(leader, "s/a", "1");
+        Events watching = open(behind, "?prefix=s/&fromRevision=" + first, null);
+        eventually("the follower streamed the first change", () -> watching.ids.contains(first + ":0"));
+        await(harness.network(new JsonObject().put("partitions", new JsonArray()
+                .add(new JsonArray().add(leader).add(other)).add(new JsonArray().add(behind)))));
+        long applied = await(cluster.nodes().get(behind).status()).applied();
+        List<Long> missed = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            missed.add(put(leader, "s/" + i, "v" + i));
+        }
+        eventually("the leader compacted past what the follower has", () -> cluster.nodes().get(leader).status()
+                .map(s -> s.snapshotIndex() > applied + 1));
+        await(harness.healAll());
+        eventually("the follower's stream ends", () -> watching.ended);
+        assertThat(watching.kinds.get(watching.kinds.size() - 1)).isEqualTo("error");
+        assertThat(watching.data.get(watching.data.size() - 1).getString("error")).isEqualTo("outcome_unknown");
+        List<String> seen = watching.ids.subList(0, watching.ids.size() - 1);
+        assertThat(seen).as("nothing after the partition reached the stream").containsExactly(first + ":0");
+
+        long installed = await(cluster.nodes().get(behind).status()).snapshotIndex();
+        assertThat(installed).isGreaterThan(applied);
+        HttpResponse<Buffer> gone = await(web.getAbs(cluster.nodeUrl(behind) + "/v1/watch?prefix=s/")
+                .putHeader("Last-Event-ID", watching.lastId).send());
+        assertThat(gone.statusCode()).as(gone.bodyAsString()).isEqualTo(410);
+        assertThat(gone.bodyAsJsonObject().getLong("oldestRevision")).isEqualTo(installed + 1);
+
+        Events rest = open(behind, "?prefix=s/&fromRevision=" + (installed + 1), null);
+        long next = put(leader, "s/next", "n");
+        eventually("the follower streams what follows its snapshot", () -> rest.ids.contains(next + ":0"));
+        List<String> expected = new ArrayList<>(missed.stream().filter(r -> r > installed).map(r -> r + ":0")
+                .toList());
+        expected.add(next + ":0");
+        assertThat(rest.ids).containsExactlyElementsOf(expected);
+    }
+
+    /**
      * Opens a watch on a plain connection and completes with the status line of its answer (a served watch writes
      * its head at once), the socket in {@code into}.
      */
