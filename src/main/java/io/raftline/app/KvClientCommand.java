@@ -3,6 +3,7 @@ package io.raftline.app;
 import io.raftline.kv.KvCommand;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -389,6 +390,10 @@ final class KvClientCommand implements Callable<Integer> {
                         return Main.FAILURE;
                     }
                     err.println("raftline kv watch: " + e.getMessage() + "; reconnecting");
+                } catch (UncheckedIOException e) {
+                    // The response's lines report a connection cut in the middle of the stream (the node's process
+                    // killed or restarted) this way: a break like any other.
+                    err.println("raftline kv watch: the stream broke: " + e.getCause().getMessage() + "; reconnecting");
                 }
                 Thread.sleep(RECONNECT_DELAY.toMillis());
             }

@@ -268,6 +268,58 @@ class ClientCommandsTest {
         }
     }
 
+    /**
+     * A stream cut in the middle (its node's process killed: the connection closes before the response's last chunk)
+     * is resumed from the last id, as a stream that ends with an error event is: the reader of the response's lines
+     * reports the cut as an {@link java.io.UncheckedIOException}, which {@code kv watch} used to let through, exiting
+     * with a stack trace instead of reconnecting. The server is a stand-in on a plain socket: a start and a cut, then
+     * one change.
+     */
+    @Test
+    void kvWatchResumesAStreamCutInTheMiddle() throws Exception {
+        java.util.List<String> lastEventIds = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 8,
+                java.net.InetAddress.getLoopbackAddress())) {
+            Thread serving = new Thread(() -> {
+                try {
+                    for (int attempt = 1; attempt <= 2; attempt++) {
+                        try (java.net.Socket s = server.accept()) {
+                            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
+                                    s.getInputStream(), java.nio.charset.StandardCharsets.ISO_8859_1));
+                            String lastEventId = "null";
+                            for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+                                if (line.toLowerCase(java.util.Locale.ROOT).startsWith("last-event-id:")) {
+                                    lastEventId = line.substring("last-event-id:".length()).trim();
+                                }
+                            }
+                            lastEventIds.add(lastEventId);
+                            String events = attempt == 1 ? ": watching from node 1\n\nid: 41\n\n"
+                                    : "id: 42:0\nevent: put\ndata: {\"type\":\"put\",\"key\":\"a\",\"revision\":42}\n\n";
+                            String response = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                                    + "Transfer-Encoding: chunked\r\n\r\n"
+                                    + Integer.toHexString(events.length()) + "\r\n" + events + "\r\n"
+                                    // The first response is cut before its last chunk; the second ends.
+                                    + (attempt == 1 ? "" : "0\r\n\r\n");
+                            java.io.OutputStream out = s.getOutputStream();
+                            out.write(response.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                            out.flush();
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    // the server socket closed: the test is over
+                }
+            });
+            serving.setDaemon(true);
+            serving.start();
+            MainTest.Result watch = MainTest.run("kv", "watch", "--count", "1", "--url",
+                    "http://127.0.0.1:" + server.getLocalPort());
+            assertThat(watch.code()).as(watch.err()).isZero();
+            assertThat(watch.out().trim()).isEqualTo("{\"type\":\"put\",\"key\":\"a\",\"revision\":42}");
+            assertThat(lastEventIds).containsExactly("null", "41");
+            assertThat(watch.err()).contains("reconnecting");
+        }
+    }
+
     @Test
     void membersAndClusterCommandsShowAndChangeTheMembership() {
         MainTest.Result list = MainTest.run("members", "list", "--url", follower);
