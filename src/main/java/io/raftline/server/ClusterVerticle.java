@@ -143,6 +143,16 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      */
     private volatile io.raftline.raft.Membership latest;
     private volatile long latestIndex = -1;
+    /**
+     * Every group's newest committed membership a local replica reported, by group (group 0's is {@link #latest} too):
+     * who the local cluster runs after a restart is every node that is a member of any group, since a sharded change
+     * may have stopped part way (a node added to groups G-1..1 and not yet to group 0 is a voter there all the same).
+     */
+    private final Map<Integer, CommittedMembership> committedByGroup = new ConcurrentHashMap<>();
+
+    /** A committed membership and the index of the entry (or snapshot) it comes from. */
+    private record CommittedMembership(long index, io.raftline.raft.Membership membership) {
+    }
     private HttpServerVerticle adminServer;
     /** The clustered event bus with per-node certificates: learns the peers' certificates (null otherwise). */
     private io.raftline.security.PeerKeyExchange keyExchange;
@@ -206,8 +216,18 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                         latest = membership;
                     }
                 }
+                groupCommitted(0, index, membership);
             }
         };
+    }
+
+    /** Keeps the newest committed membership of {@code group} a local replica reported (see {@link #latest}). */
+    private void groupCommitted(int group, long index, io.raftline.raft.Membership membership) {
+        if (membership.isEmpty()) {
+            return;
+        }
+        committedByGroup.merge(group, new CommittedMembership(index, membership),
+                (old, now) -> now.index() >= old.index() ? now : old);
     }
 
     /**
@@ -229,12 +249,20 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         }
     }
 
-    /** What the replicas of a group other than 0 report besides the event stream: the members they learn. */
+    /**
+     * What the replicas of a group other than 0 report besides the event stream: the members they learn, and the
+     * group's committed membership (who a restart of the local cluster runs).
+     */
     private NodeListener otherGroupMembers(int group) {
         return new NodeListener() {
             @Override
             public void coreEvent(int node, long term, Role role, CoreEvent event) {
                 learnMembers(node, group, event);
+            }
+
+            @Override
+            public void membershipCommitted(int node, long index, io.raftline.raft.Membership membership) {
+                groupCommitted(group, index, membership);
             }
         };
     }
@@ -609,30 +637,46 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     }
 
     /**
-     * Local cluster: brings the process back to the newest membership the recovered logs hold committed (a removal a
+     * Local cluster: brings the process back to the newest memberships the recovered logs hold committed (a removal a
      * deposed leader appended but never committed must not keep a voter out). Nodes a previous run added at
      * runtime are members there but not in the configuration: they are started again, where {@link #addNode()} put
      * them (a voter left out would count against every quorum). Configured nodes a previous run removed are stopped
      * again (their own log may not even say so: the entry that removed them never reached them).
+     *
+     * <p>On a sharded cluster a node runs if it is a member of <em>any</em> group, and is stopped only if every group
+     * has a committed change and none lists it. A sharded change goes from group G-1 down to group 0 and may stop
+     * part way (the live view's add, {@code POST /v1/members}), and {@code ?group=g} changes one group: before, only
+     * group 0's membership counted, so a node added to the other groups but not yet to group 0 was not started again,
+     * and a configured node removed from group 0 alone was stopped, a voter missing from every other group.
      */
     private Future<Void> restoreAddedNodes() {
-        io.raftline.raft.Membership m = latest;
+        Set<Integer> members = new java.util.TreeSet<>();
+        boolean everyGroupChanged = true;
+        for (int g = 0; g < config.groups(); g++) {
+            CommittedMembership c = committedByGroup.get(g);
+            if (c == null) {
+                everyGroupChanged = false;
+                continue;
+            }
+            members.addAll(c.membership().all());
+            everyGroupChanged &= c.index() > 0;
+        }
         Future<Void> chain = Future.succeededFuture();
-        if (m == null) {
+        if (members.isEmpty()) {
             return chain;
         }
-        for (int id : m.all()) {
+        for (int id : members) {
             if (!nodes.containsKey(id) && config.node(id).isEmpty()) {
                 NodeConfig n = LocalNodes.place(config, id);
                 known.add(id);
                 chain = chain.compose(v -> deployNode(n)).compose(v -> deployClientPort(n));
             }
         }
-        if (latestIndex > 0) {
+        if (everyGroupChanged) {
             for (int id : List.copyOf(nodes.keySet())) {
-                if (!m.contains(id)) {
-                    LOG.info("node {} was removed from the cluster (membership {} at index {}): not started", id, m,
-                            latestIndex);
+                if (!members.contains(id)) {
+                    LOG.info("node {} was removed from the cluster (no group lists it; group 0's membership {} at"
+                            + " index {}): not started", id, latest, latestIndex);
                     chain = chain.compose(v -> stopLocal(id));
                 }
             }

@@ -72,6 +72,45 @@ class LocalClusterMembershipTest {
     }
 
     /**
+     * A sharded local cluster restarts every node that is a member of any group, not only of group 0: an add that
+     * failed at group 0 (it goes from group G-1 down) leaves the new node a voter of the other groups, and a removal
+     * made in group 0 alone leaves a configured node a voter of the others. Before, the restart looked at group 0's
+     * membership alone: it did not start the added node and stopped the configured one, so every other group ran
+     * with a voter missing (one more failure away from losing its quorum).
+     */
+    @Test
+    void aShardedLocalClusterRestartsTheMembersOfEveryGroupNotOnlyOfGroupZero() throws Exception {
+        Path dir = Files.createTempDirectory("raftline-local-sharded-restart-");
+        JsonObject json = ClusterConfigs.cluster(3, 11, 3000).put("groups", 3);
+        onDisk(json, dir);
+        RaftlineConfig config = RaftlineConfig.fromJson(json);
+        try {
+            twoLives(config, (vertx, cluster) -> {
+                await(cluster.awaitLeader(20_000));
+                assertThat(await(cluster.addNode(), Duration.ofSeconds(90)).getInteger("id")).isEqualTo(4);
+                // Group 0 alone loses node 4 (as if the add had stopped before group 0) and node 1.
+                for (int id : List.of(4, 1)) {
+                    await(LocalNodes.remove(vertx, replicasOf(cluster, 0), id), Duration.ofSeconds(60));
+                }
+                for (int g = 0; g < 3; g++) {
+                    List<Integer> voters = g == 0 ? List.of(2, 3) : List.of(1, 2, 3, 4);
+                    RaftNode replica = replicasOf(cluster, g).get(2);
+                    eventually("group " + g + " has voters " + voters + " on node 2", () -> replica.status()
+                            .map(s -> s.membership().voters().equals(voters)));
+                }
+            }, (vertx, cluster) -> {
+                assertThat(cluster.nodes().keySet()).as("every member of some group runs").containsExactly(1, 2, 3, 4);
+                // Group 1's four voters are all there: the node added there catches up on what it missed.
+                await(cluster.awaitLeader(20_000));
+                eventually("node 4 votes in group 1 again", () -> replicasOf(cluster, 1).get(4).status()
+                        .map(s -> s.leader() != 0 && s.membership().isVoter(4)));
+            });
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    /**
      * A leader cut off from the others appends {@code remove X}, which never commits: the others elect a new leader,
      * and the process is killed before the old one learns of it. Node X is still a voter, so the restarted process
      * must start it again: the removal is in one node's log, at the highest index any node holds, but uncommitted.
@@ -210,6 +249,32 @@ class LocalClusterMembershipTest {
         }
     }
 
+    /** Each local node's replica of group {@code g}. */
+    private static java.util.Map<Integer, RaftNode> replicasOf(ClusterVerticle cluster, int g) {
+        java.util.Map<Integer, RaftNode> out = new java.util.TreeMap<>();
+        cluster.nodes().forEach((id, node) -> out.put(id, ((io.raftline.shard.ReplicaSet) node).replica(g)));
+        return out;
+    }
+
+    /** What a test does with a running local cluster and its Vert.x instance. */
+    private interface LifeOn {
+        void run(Vertx vertx, ClusterVerticle cluster) throws Exception;
+    }
+
+    /** {@link #twoLives(RaftlineConfig, Life, Life)} for lives that need the cluster's Vert.x instance too. */
+    private static void twoLives(RaftlineConfig config, LifeOn first, LifeOn second) throws Exception {
+        for (LifeOn life : List.of(first, second)) {
+            Vertx vertx = Vertx.vertx();
+            try {
+                ClusterVerticle cluster = new ClusterVerticle(config);
+                await(vertx.deployVerticle(cluster), Duration.ofSeconds(30));
+                life.run(vertx, cluster);
+            } finally {
+                await(vertx.close(), Duration.ofSeconds(30));
+            }
+        }
+    }
+
     /** What a test does with a running local cluster. */
     private interface Life {
         void run(ClusterVerticle cluster) throws Exception;
@@ -217,16 +282,7 @@ class LocalClusterMembershipTest {
 
     /** Runs the local cluster of {@code config}, stops it, then runs it again on the same data: a restart. */
     private static void twoLives(RaftlineConfig config, Life first, Life second) throws Exception {
-        for (Life life : List.of(first, second)) {
-            Vertx vertx = Vertx.vertx();
-            try {
-                ClusterVerticle cluster = new ClusterVerticle(config);
-                await(vertx.deployVerticle(cluster), Duration.ofSeconds(30));
-                life.run(cluster);
-            } finally {
-                await(vertx.close(), Duration.ofSeconds(30));
-            }
-        }
+        twoLives(config, (LifeOn) (vertx, cluster) -> first.run(cluster), (vertx, cluster) -> second.run(cluster));
     }
 
     /** Puts every node of {@code json} on any free HTTP port, with its data directory under {@code dir}. */
