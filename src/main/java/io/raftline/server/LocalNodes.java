@@ -173,35 +173,70 @@ final class LocalNodes {
 
     /**
      * A sharded local cluster: {@link #join} in every group, from group G-1 down to group 0, as the HTTP API makes a
-     * change ({@code GET /v1/members} shows group 0's membership, so it lists the node once every group has it).
+     * change ({@code GET /v1/members} shows group 0's membership, so it lists the node once every group has it). A
+     * failure names the group and the groups that have the node already (it runs, and is a member there): removing it
+     * undoes the add ({@link #removeFromEveryGroup} takes it out of the groups that list it).
      *
      * @param replicas each node's replica of every group, by group
      * @return group 0's membership once {@code id} is a voter of every group
      */
     static Future<JsonArray> joinEveryGroup(Vertx vertx, Map<Integer, List<? extends RaftNode>> replicas, int groups,
             int id, String url) {
-        return everyGroup(replicas, groups, nodes -> join(vertx, nodes, id, url));
+        return everyGroup(replicas, groups, "node " + id + " runs and is a member of the groups that have the change:"
+                + " remove node " + id + " to undo", nodes -> join(vertx, nodes, id, url));
     }
 
     /**
-     * A sharded local cluster: {@link #remove} in every group, from group G-1 down to group 0.
+     * A sharded local cluster: {@link #remove} in every group, from group G-1 down to group 0. A group that does not
+     * list the node counts as done ({@code unknown_member}), as for {@code DELETE /v1/members/{id}}: an add or a
+     * removal that stopped part way leaves it in some groups only, and this takes it out of those (before, the first
+     * group without it failed the whole removal, and the node could not be taken out of the others). A node that no
+     * group lists is refused as before.
      *
      * @return group 0's membership once the removal is committed in every group
      */
     static Future<JsonArray> removeFromEveryGroup(Vertx vertx, Map<Integer, List<? extends RaftNode>> replicas,
             int groups, int id) {
-        return everyGroup(replicas, groups, nodes -> remove(vertx, nodes, id));
+        long deadline = System.currentTimeMillis() + DEADLINE_MS;
+        AtomicBoolean removedSomewhere = new AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<Throwable> notMember = new java.util.concurrent.atomic
+                .AtomicReference<>();
+        return everyGroup(replicas, groups, "send the removal again to finish: groups without node " + id
+                + " count as done", nodes -> remove(vertx, nodes, id).onSuccess(m -> removedSomewhere.set(true))
+                .recover(e -> {
+                    if (e instanceof NodeRequestException r && r.reason() == Reason.UNKNOWN_MEMBER) {
+                        notMember.set(e);
+                        return retry(vertx, nodes, deadline, leader -> leader.status()
+                                .map(s -> describe(new NodeHost.MembershipInfo(s.membership(), s.configIndex()))));
+                    }
+                    return Future.failedFuture(e);
+                })).compose(m -> removedSomewhere.get() ? Future.succeededFuture(m)
+                        : Future.failedFuture(notMember.get()));
     }
 
-    /** Runs {@code change} on each group's replicas in turn, group G-1 first; completes with group 0's answer. */
+    /**
+     * Runs {@code change} on each group's replicas in turn, group G-1 first; completes with group 0's answer. A
+     * failure keeps its reason and says which group refused, which groups have the change, and {@code hint}.
+     */
     private static Future<JsonArray> everyGroup(Map<Integer, List<? extends RaftNode>> replicas, int groups,
-            java.util.function.Function<Map<Integer, RaftNode>, Future<JsonArray>> change) {
+            String hint, java.util.function.Function<Map<Integer, RaftNode>, Future<JsonArray>> change) {
         Future<JsonArray> chain = Future.succeededFuture(new JsonArray());
         for (int g = groups - 1; g >= 0; g--) {
             int group = g;
-            chain = chain.compose(x -> change.apply(group(replicas, group)));
+            chain = chain.compose(x -> change.apply(group(replicas, group))
+                    .recover(e -> Future.failedFuture(inGroup(e, group, groups, hint))));
         }
         return chain;
+    }
+
+    /** A group's failure, saying which group it was and how far the change got. */
+    private static Throwable inGroup(Throwable e, int group, int groups, String hint) {
+        if (!(e instanceof NodeRequestException r) || group == groups - 1) {
+            return e;
+        }
+        return new NodeRequestException(r.reason(), r.leaderHint(), "groups " + (group + 1) + ".." + (groups - 1)
+                + " of " + groups + " have the change; group " + group + " refused: " + r.getMessage() + " ("
+                + hint + ")");
     }
 
     /** Each node's replica of group {@code g}. */

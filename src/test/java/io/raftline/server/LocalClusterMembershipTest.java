@@ -72,6 +72,44 @@ class LocalClusterMembershipTest {
     }
 
     /**
+     * The live view's "remove node" undoes an add that stopped part way (a node of groups G-1..1, not of group 0, as
+     * an add that failed at group 0 leaves it), and finishes a removal that stopped part way: a group that does not
+     * list the node counts as done, as for {@code DELETE /v1/members/{id}}. Before, the removal stopped at the first
+     * group without the node ({@code unknown_member}), the node kept running, and nothing in the live view could take
+     * it out of the other groups. A node that no group lists is still refused.
+     */
+    @Test
+    void aShardedLocalClusterRemovesANodeThatSomeGroupsDoNotList() throws Exception {
+        Path dir = Files.createTempDirectory("raftline-local-sharded-undo-");
+        JsonObject json = ClusterConfigs.cluster(3, 13, 3000).put("groups", 3);
+        onDisk(json, dir);
+        RaftlineConfig config = RaftlineConfig.fromJson(json);
+        try {
+            twoLives(config, (vertx, cluster) -> {
+                await(cluster.awaitLeader(20_000));
+                assertThat(await(cluster.addNode(), Duration.ofSeconds(90)).getInteger("id")).isEqualTo(4);
+                // As if the add had stopped before group 0.
+                await(LocalNodes.remove(vertx, replicasOf(cluster, 0), 4), Duration.ofSeconds(60));
+                JsonObject removed = await(cluster.removeNode(4), Duration.ofSeconds(90));
+                assertThat(removed.getJsonArray("members").stream().map(m -> ((JsonObject) m).getInteger("id")))
+                        .containsExactly(1, 2, 3);
+                assertThat(cluster.nodes().keySet()).containsExactly(1, 2, 3);
+                for (int g = 0; g < 3; g++) {
+                    RaftNode replica = replicasOf(cluster, g).get(1);
+                    eventually("group " + g + " has voters 1, 2, 3", () -> replica.status()
+                            .map(s -> s.membership().voters().equals(List.of(1, 2, 3))
+                                    && s.membership().learners().isEmpty()));
+                }
+                Throwable unknown = catchThrowable(() -> await(cluster.removeNode(99)));
+                assertThat(unknown).hasMessageContaining("node 99 is not a member");
+                assertThat(cluster.nodes()).hasSize(3);
+            }, (vertx, cluster) -> assertThat(cluster.nodes().keySet()).containsExactly(1, 2, 3));
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    /**
      * A sharded local cluster restarts every node that is a member of any group, not only of group 0: an add that
      * failed at group 0 (it goes from group G-1 down) leaves the new node a voter of the other groups, and a removal
      * made in group 0 alone leaves a configured node a voter of the others. Before, the restart looked at group 0's
