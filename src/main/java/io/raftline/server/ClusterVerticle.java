@@ -450,10 +450,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         if (config.groups() > 1) {
             // Leaders spread over the voters, and back after a crash heals.
             chain = chain.compose(v -> {
-                balancer = new LeaderBalancer(vertx, () -> replicas, BALANCE_PERIOD_MS, (self, peer) -> {
-                    PeerLiveness l = livenessByNode.get(self);
-                    return l == null || !l.silent(peer, System.nanoTime());
-                });
+                balancer = new LeaderBalancer(vertx, () -> replicas, BALANCE_PERIOD_MS, this::hears);
                 balancer.start();
                 return groupView.start();
             });
@@ -561,14 +558,22 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         // The node's groups share one record of its peers' liveness whenever they may quiesce (docs/sharding.md), a
         // single group too (raft.quiesce_ms set): a quiet follower's timer stands still, and only this record (the
         // keepalives) tells it that its leader's node died. Null when groups never quiesce: nothing changes then.
-        PeerLiveness liveness = NodeHost.livenessFor(config.nodeOptions(n).raft(), System.nanoTime());
-        if (liveness != null) {
-            livenessByNode.put(n.id(), liveness);
+        io.raftline.raft.RaftConfig raft = config.nodeOptions(n).raft();
+        PeerLiveness liveness = NodeHost.livenessFor(raft, System.nanoTime());
+        // A sharded node whose groups never quiesce ("quiesce_ms": 0) keeps a record too, for the leader balancer only
+        // (whom it may hand a group): fed by what its replicas receive, not given to them, so nothing of their
+        // behaviour or of the wire changes. Without it the balancer took every peer for reachable and handed a group
+        // to a crashed node every round, each attempt holding that group's writes until the transfer timed out.
+        PeerLiveness heardOnly = liveness != null || groups == 1 ? null
+                : new PeerLiveness(raft.electionTimeoutMinMs() * 1_000_000L, raft.heartbeatMs() * 1_000_000L,
+                        System.nanoTime());
+        if (liveness != null || heardOnly != null) {
+            livenessByNode.put(n.id(), liveness != null ? liveness : heardOnly);
         }
         Future<Void> chain = layout.mapEmpty();
         for (int g = 0; g < groups; g++) {
             int group = g;
-            chain = chain.compose(v -> deployReplica(n, group, layout.result(), liveness)).map(replica -> {
+            chain = chain.compose(v -> deployReplica(n, group, layout.result(), liveness, heardOnly)).map(replica -> {
                 deployed.add(replica);
                 return null;
             });
@@ -591,9 +596,12 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         });
     }
 
-    /** Opens one group's store of a node and deploys that group's verticle. */
+    /**
+     * Opens one group's store of a node and deploys that group's verticle; with {@code heardOnly}, what the replica
+     * receives is noted there first ({@link HeardTransport}).
+     */
     private Future<RaftNodeVerticle> deployReplica(NodeConfig n, int group, SharedWalWriter sharedLog,
-            PeerLiveness liveness) {
+            PeerLiveness liveness, PeerLiveness heardOnly) {
         Path dir = GroupLayout.groupDir(Path.of(n.dataDir()), group);
         Future<LogStore> opened = sharedLog == null ? openStore(n, dir) : vertx.executeBlocking(() ->
                 DurableLogStore.openGroup(vertx, n.id(), dir, group, sharedLog, NioDisk.INSTANCE));
@@ -603,11 +611,64 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             // view, open while the live view follows its group.
             NodeListener reports = groupView == null ? listener : NodeListener.both(groupView.listener(n.id(), group),
                     group == 0 ? groupZeroListener : otherGroupMembers(group));
+            Transport wire = heardOnly == null ? transport.group(group)
+                    : new HeardTransport(transport.group(group), heardOnly);
             RaftNodeVerticle node = new RaftNodeVerticle(groupOptions(config.nodeOptions(n), group),
-                    transport.group(group), store, reports, liveness, group == 0);
+                    wire, store, reports, liveness, group == 0);
             return vertx.deployVerticle(node).onSuccess(d -> deployments.computeIfAbsent(n.id(),
                     k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(d)).map(node);
         });
+    }
+
+    /**
+     * Whether local node {@code self} hears from {@code peer} now, by its record of its peers' liveness (true if it
+     * keeps none: one group that never quiesces): whom the leader balancer may hand a group.
+     *
+     * @param self a local node
+     * @param peer another node
+     * @return false once {@code peer} has been silent for the minimum election timeout
+     */
+    boolean hears(int self, int peer) {
+        PeerLiveness l = livenessByNode.get(self);
+        return l == null || !l.silent(peer, System.nanoTime());
+    }
+
+    /**
+     * A group's transport that notes every message its replica receives in the node's liveness record before handing
+     * it on: the record of a sharded node whose groups never quiesce, which the replicas themselves do not keep (see
+     * {@link #deployNode}). Sending is the underlying transport's.
+     */
+    private static final class HeardTransport implements Transport {
+        private final Transport wire;
+        private final PeerLiveness heard;
+
+        HeardTransport(Transport wire, PeerLiveness heard) {
+            this.wire = wire;
+            this.heard = heard;
+        }
+
+        @Override
+        public void send(io.raftline.raft.message.Message m) {
+            wire.send(m);
+        }
+
+        @Override
+        public void sendAll(List<io.raftline.raft.message.Message> messages) {
+            wire.sendAll(messages);
+        }
+
+        @Override
+        public Future<Registration> register(int nodeId, io.vertx.core.Handler<io.raftline.raft.message.Message> h) {
+            return wire.register(nodeId, m -> {
+                heard.heard(m.from(), System.nanoTime());
+                h.handle(m);
+            });
+        }
+
+        @Override
+        public io.raftline.transport.TransportQueues queues(int nodeId) {
+            return wire.queues(nodeId);
+        }
     }
 
     /**
