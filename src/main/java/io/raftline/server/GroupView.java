@@ -111,14 +111,30 @@ public final class GroupView implements GroupFocus {
      * @return the replica's listener
      */
     public NodeListener listener(int node, int group) {
-        Gate[] byGroup = gates.computeIfAbsent(node, k -> {
-            Gate[] all = new Gate[groups];
-            for (int g = 0; g < groups; g++) {
-                all[g] = new Gate(g == focused);
-            }
-            return all;
-        });
-        return byGroup[group];
+        // Under the lock a switch takes to set the group followed: a node's gates are made either before the switch
+        // sets it (and the switch sets them) or after (open for the new group).
+        synchronized (gates) {
+            Gate[] byGroup = gates.computeIfAbsent(node, k -> {
+                Gate[] all = new Gate[groups];
+                for (int g = 0; g < groups; g++) {
+                    all[g] = new Gate(g == focused);
+                }
+                return all;
+            });
+            return byGroup[group];
+        }
+    }
+
+    /**
+     * Whether a local replica reports to the event stream now (its gate is open).
+     *
+     * @param node  the node
+     * @param group the replica's group
+     * @return true while its group is followed
+     */
+    boolean reports(int node, int group) {
+        Gate[] byGroup = gates.get(node);
+        return byGroup != null && byGroup[group].open;
     }
 
     /**
@@ -293,7 +309,18 @@ public final class GroupView implements GroupFocus {
         }
         return Future.join(closed).transform(x -> {
             // The grid names the new group from the switch on, not before the stream switched.
-            focused = group;
+            synchronized (gates) {
+                focused = group;
+                // A node whose replicas are deploying has gates and is not among the replicas yet (a node joins
+                // that map once all its groups run): switched here, without a captured state. Before, such a node
+                // kept reporting the group followed before, and never the new one.
+                gates.forEach((node, byGroup) -> {
+                    if (!now.containsKey(node)) {
+                        byGroup[previous].open = false;
+                        byGroup[group].open = true;
+                    }
+                });
+            }
             publisher.focusChanged(group, previous, nodes);
             List<Future<?>> opened = new ArrayList<>();
             for (int node : nodes) {
