@@ -44,7 +44,11 @@ import java.util.concurrent.Callable;
  * <p>Checked, whenever something completes and at the end: a read (lease or linearizable) reflects every write
  * acknowledged before it was issued; an acknowledged write is applied at its revision with its value and never
  * lost; a write reported as not applied ({@code proposal_dropped}) is never applied; every node applies the
- * same entry at each index; at most one leader per term. A failure names the seed and prints the trace.
+ * same entry at each index; at most one leader per term; a write retried under its idempotency key (after a
+ * timeout, or a snapshot that replaced the log under it) is written once, and its retries are answered with that
+ * write's revision; after healing, every node's state hashes the same at the same applied index. Snapshots are taken
+ * every 3 to 10,000 entries, and the work a node does off its thread (decoding a leader's snapshot, serializing and
+ * writing its own) completes later, while the node goes on. A failure names the seed and prints the trace.
  */
 final class HostSimulation {
 
@@ -65,6 +69,11 @@ final class HostSimulation {
         long writesAckedLater;
         /** Terms in which a leader was elected. */
         long elections;
+        /** Snapshots from a leader that a node installed, and snapshots a node took of its own state. */
+        long snapshotsInstalled;
+        long snapshotsTaken;
+        /** Entries of retried writes that the idempotency table answered instead of writing again. */
+        long retriesAnsweredFromTable;
 
         void add(Stats o) {
             writesAcked += o.writesAcked;
@@ -80,6 +89,9 @@ final class HostSimulation {
             diskStalls += o.diskStalls;
             writesAckedLater += o.writesAckedLater;
             elections += o.elections;
+            snapshotsInstalled += o.snapshotsInstalled;
+            snapshotsTaken += o.snapshotsTaken;
+            retriesAnsweredFromTable += o.retriesAnsweredFromTable;
         }
 
         @Override
@@ -88,7 +100,8 @@ final class HostSimulation {
                     + " lease-reads=" + leaseReads + " (served from the lease " + leaseReadsServed + ")"
                     + " linearizable-reads=" + linearizableReads + " stalls=" + stalls + " (of the leader "
                     + leaderStalls + ") disk-stalls=" + diskStalls + " crashes=" + crashes + " partitions=" + partitions
-                    + " elections=" + elections;
+                    + " elections=" + elections + " snapshots installed=" + snapshotsInstalled
+                    + " taken=" + snapshotsTaken + " retries-answered-from-table=" + retriesAnsweredFromTable;
         }
     }
 
@@ -96,6 +109,8 @@ final class HostSimulation {
     }
 
     private static final long MS = 1_000_000L;
+    /** The value of the write that must reach every node after healing. */
+    private static final String FINAL_VALUE = "x";
 
     private final long seed;
     /** Whether the nemesis runs (off: only what a test schedules itself, on a lossless network). */
@@ -126,6 +141,8 @@ final class HostSimulation {
     private final Set<String> droppedWrites = new HashSet<>();
     private final Map<Long, Entry> appliedAt = new HashMap<>();
     private final Map<Long, Integer> leaderOfTerm = new HashMap<>();
+    /** Each write's value to the index whose entry wrote it (see {@link #checkWrittenOnce}). */
+    private final Map<String, Long> writtenAt = new HashMap<>();
 
     HostSimulation(long seed) {
         this(seed, true);
@@ -142,7 +159,7 @@ final class HostSimulation {
         List<Integer> members = List.of(1, 2, 3);
         double drift = RaftConfig.DEFAULT_MAX_CLOCK_DRIFT;
         this.base = RaftConfig.builder(1, members).tickMs(10).heartbeatMs(50).electionTimeoutMs(250, 500)
-                .maxClockDrift(drift).snapshotIntervalEntries(rnd.nextBoolean() ? 40 : 10_000).build();
+                .maxClockDrift(drift).snapshotIntervalEntries(new int[] {3, 8, 40, 10_000}[rnd.nextInt(4)]).build();
         group = new int[members.size() + 1];
         dropRate = rnd.nextInt(3) == 0 || !faults ? 0 : rnd.nextDouble() * 0.05;
         maxDelayNanos = faults ? (1 + rnd.nextInt(20)) * MS : MS;
@@ -309,7 +326,16 @@ final class HostSimulation {
 
     private void write(SimHost n) {
         String value = "w" + (++writes);
-        KvCommand put = new KvCommand.Put("k" + rnd.nextInt(8), value.getBytes(StandardCharsets.UTF_8));
+        KvCommand put = new KvCommand.Put("k" + rnd.nextInt(8), value.getBytes(StandardCharsets.UTF_8),
+                KvCommand.UNCONDITIONAL, "idem-" + value);
+        write(n, put, value, 0);
+    }
+
+    /**
+     * Sends one attempt of a write; a write whose outcome is unknown (a timeout, a snapshot that replaced the log under
+     * it) is sent again under the same idempotency key, to any node, as a client would.
+     */
+    private void write(SimHost n, KvCommand put, String value, int attempt) {
         n.request(() -> n.host.propose(put)).onComplete(ar -> {
             if (ar.succeeded()) {
                 long rev = ((KvResult.Written) ar.result()).revision();
@@ -327,12 +353,22 @@ final class HostSimulation {
                 switch (nre.reason()) {
                     case PROPOSAL_DROPPED -> {
                         stats.writesDropped++;
-                        droppedWrites.add(value);
+                        if (attempt == 0) {
+                            // Only the first attempt's: a retry's entry that was dropped says nothing of the earlier
+                            // attempts', one of which may have been applied.
+                            droppedWrites.add(value);
+                        }
                         for (Entry e : appliedAt.values()) {
                             requireNotDropped(e);
                         }
                     }
-                    case OUTCOME_UNKNOWN, TIMEOUT -> stats.writesUnknown++;
+                    case OUTCOME_UNKNOWN, TIMEOUT -> {
+                        stats.writesUnknown++;
+                        if (attempt < 4 && !healed) {
+                            schedule(rnd.nextLong(50 * MS), () -> write(nodes.get(rnd.nextInt(nodes.size())), put,
+                                    value, attempt + 1));
+                        }
+                    }
                     default -> {
                         // refused before it was proposed: nothing to check
                     }
@@ -389,7 +425,8 @@ final class HostSimulation {
                 }
             }
             if (leader != null && marker < 0) {
-                Future<KvResult> f = leader.host.propose(new KvCommand.Put("final", "x".getBytes(StandardCharsets.UTF_8)));
+                Future<KvResult> f = leader.host.propose(new KvCommand.Put("final",
+                        FINAL_VALUE.getBytes(StandardCharsets.UTF_8)));
                 runUntil(now + 50 * MS);
                 if (f.succeeded()) {
                     marker = ((KvResult.Written) f.result()).revision();
@@ -406,6 +443,7 @@ final class HostSimulation {
         if (failure != null) {
             throw new AssertionError(failure);
         }
+        requireSameState();
         for (Map.Entry<Long, String> a : ackedAt.entrySet()) {
             Entry e = appliedAt.get(a.getKey());
             if (e == null) {
@@ -414,6 +452,39 @@ final class HostSimulation {
             }
             requireEntryIs(e, a.getValue(), "acknowledged write");
         }
+    }
+
+    /**
+     * Every node's key-value state, however it got there (applying each entry, a snapshot from the leader, a restart
+     * that rebuilt it from its own snapshot and log), is the same once they have applied the same entries: the hashes
+     * of their states at one applied index are equal. Nothing is written any more, so the indexes line up.
+     */
+    private void requireSameState() {
+        List<StateDigest> digests = new ArrayList<>();
+        for (int round = 0; round < 100 && !sameIndex(digests); round++) {
+            runUntil(now + 100 * MS);
+            List<Future<StateDigest>> asked = new ArrayList<>();
+            for (SimHost n : nodes) {
+                asked.add(n.request(n.host::digest));
+            }
+            runUntil(now + 1_000 * MS); // the hash is computed off the node's thread, up to 700 ms
+            digests.clear();
+            for (Future<StateDigest> f : asked) {
+                if (f.succeeded()) {
+                    digests.add(f.result());
+                }
+            }
+        }
+        if (!sameIndex(digests)) {
+            throw new AssertionError("the nodes never stood at the same applied index: " + digests);
+        }
+        if (digests.stream().map(StateDigest::stateHash).distinct().count() != 1) {
+            throw new AssertionError("the nodes' states differ at the same applied index: " + digests);
+        }
+    }
+
+    private boolean sameIndex(List<StateDigest> digests) {
+        return digests.size() == nodes.size() && digests.stream().map(StateDigest::appliedIndex).distinct().count() == 1;
     }
 
     private boolean allApplied(long index) {
@@ -431,6 +502,37 @@ final class HostSimulation {
             requireEntryIs(e, acked, "acknowledged write");
         }
         requireNotDropped(e);
+    }
+
+    /**
+     * A client's write is applied once whatever its retries: the first of its entries to be applied writes it (its
+     * result's revision is the entry's index), and every later one, a retry under the same idempotency key, is answered
+     * from the table with that revision, on every node, whether the node applied the first entry itself or took it
+     * from a snapshot (whose table must carry the record).
+     */
+    private void checkWrittenOnce(int node, Entry e, KvResult result) {
+        String v = valueOf(e);
+        if (v == null || v.equals(FINAL_VALUE)) {
+            return; // a no-op, or the final marker, which has no idempotency key and may be proposed again
+        }
+        if (!(result instanceof KvResult.Written w)) {
+            fail("node " + node + " applied " + v + " at " + e.index() + " as " + result);
+            return;
+        }
+        if (w.revision() == e.index()) {
+            Long first = writtenAt.putIfAbsent(v, e.index());
+            if (first != null && first != e.index()) {
+                fail("idempotency: node " + node + " wrote " + v + " again at " + e.index() + ", first written at "
+                        + first);
+            }
+        } else {
+            stats.retriesAnsweredFromTable++;
+            Long first = writtenAt.get(v);
+            if (first != null && first != w.revision()) {
+                fail("idempotency: node " + node + " answered the retry of " + v + " at " + e.index()
+                        + " with revision " + w.revision() + ", but it was written at " + first);
+            }
+        }
     }
 
     /** The value a client wrote with this entry, or null for a no-op. */
@@ -452,6 +554,11 @@ final class HostSimulation {
         if (v != null && droppedWrites.contains(v)) {
             fail("write " + v + " was reported as not applied (proposal_dropped) but was applied at index " + e.index());
         }
+    }
+
+    /** How long a worker takes: mostly a few milliseconds, one time in four up to 700 ms (a large state). */
+    private long workerDelay() {
+        return rnd.nextInt(4) == 0 ? rnd.nextLong(700 * MS) : rnd.nextLong(30 * MS);
     }
 
     /** Records the first violation; the run stops at the next event (handlers may run inside futures). */
@@ -619,11 +726,17 @@ final class HostSimulation {
 
         @Override
         public <T> Future<T> offload(Callable<T> work) {
-            try {
-                return Future.succeededFuture(work.call());
-            } catch (Exception e) {
-                return Future.failedFuture(e);
-            }
+            // Off the node's thread: decoding a leader's snapshot, serializing one's own, hashing the state. It takes
+            // a while (sometimes longer than an election timeout), and the node goes on meanwhile.
+            Promise<T> p = Promise.promise();
+            schedule(workerDelay(), () -> {
+                try {
+                    p.complete(work.call());
+                } catch (Exception e) {
+                    p.fail(e);
+                }
+            });
+            return p.future();
         }
 
         @Override
@@ -651,8 +764,20 @@ final class HostSimulation {
         }
 
         @Override
+        public void snapshotInstalled(int node, long index) {
+            stats.snapshotsInstalled++;
+            log("[" + node + "] installed snapshot " + index);
+        }
+
+        @Override
+        public void snapshotTaken(int node, long index) {
+            stats.snapshotsTaken++;
+        }
+
+        @Override
         public void applied(int node, Entry entry, KvResult result) {
             HostSimulation.this.applied(node, entry);
+            checkWrittenOnce(node, entry, result);
         }
     }
 
@@ -705,7 +830,16 @@ final class HostSimulation {
 
         @Override
         public Future<Void> compact(long index, io.raftline.raft.Membership membership, byte[] data) {
-            return inner.compact(index, membership, data);
+            // Written on a worker of its own while the node goes on, as DurableLogStore does: a leader's snapshot may
+            // replace the log meanwhile, and a compaction it already covers changes nothing (as in DurableStorage).
+            Promise<Void> done = Promise.promise();
+            long myEpoch = epoch;
+            schedule(workerDelay(), () -> complete(myEpoch, done, () -> {
+                if (index > inner.storage().firstIndex() - 1) {
+                    inner.compact(index, membership, data);
+                }
+            }));
+            return done.future();
         }
 
         @Override
