@@ -57,8 +57,15 @@ final class KeyPath {
         return null;
     }
 
+    /**
+     * Decodes {@code raw} as UTF-8 bytes, each %-escape one byte. A request line reaches Vert.x as bytes read one to a
+     * character (ISO-8859-1), so a character in 0x80..0xFF here is a byte a client sent without escaping it: it counts
+     * as that byte, as if %-escaped. Taken as the character it reads as, a raw {@code café} (UTF-8) was stored as
+     * the key {@code cafÃ©}, which no other client names, and raw bytes that are not UTF-8 were stored where their
+     * %-escapes are refused.
+     */
     private static String decode(String raw, String what) {
-        if (raw.indexOf('%') < 0) {
+        if (raw.chars().allMatch(c -> c != '%' && c < 0x80)) {
             return raw;
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length());
@@ -75,6 +82,8 @@ final class KeyPath {
                 }
                 out.write(hi * 16 + lo);
                 i += 2;
+            } else if (c >= 0x80 && c <= 0xff) {
+                out.write(c);
             } else {
                 byte[] b = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
                 if (Character.isHighSurrogate(c) && i + 1 < raw.length()) {

@@ -725,6 +725,47 @@ class ClusterHttpTest {
                 "q/\uFFFD");
     }
 
+    /**
+     * A request line whose path carries bytes outside ASCII, unescaped (what {@code nc}, a hand-made request or a
+     * lenient client sends): each byte means what its %-escape means. They used to be read one byte to a character,
+     * so a raw UTF-8 {@code café} was stored as the key {@code cafÃ©}, which neither a %-escaped request nor the Redis
+     * protocol names, and a raw byte that is no UTF-8 was stored where its %-escape is refused.
+     */
+    @Test
+    void rawBytesOutsideAsciiInThePathMeanWhatTheirEscapesMean() throws Exception {
+        int leader = leader();
+        int follower = aFollower(leader);
+        byte[] cafe = "raw/caf\u00e9".getBytes(StandardCharsets.UTF_8);
+        assertThat(rawRequest(leader, "PUT", "/v1/kv/", cafe, "", "v1")).startsWith("HTTP/1.1 200");
+        HttpResponse<Buffer> escaped = getRetrying(follower, "/v1/kv/raw/caf%C3%A9");
+        assertThat(escaped.statusCode()).isEqualTo(200);
+        assertThat(escaped.bodyAsString()).isEqualTo("v1");
+        assertThat(keys(get(follower, "/v1/kv?prefix=raw/"))).containsExactly("raw/caf\u00e9");
+        assertThat(rawRequest(leader, "GET", "/v1/kv?prefix=", cafe, "", null)).startsWith("HTTP/1.1 200")
+                .contains("\"count\":1");
+        String refused = rawRequest(leader, "PUT", "/v1/kv/", new byte[] {'r', 'a', 'w', '/', (byte) 0xff}, "", "v2");
+        assertThat(refused).startsWith("HTTP/1.1 400").contains("key is not valid UTF-8");
+        assertThat(keys(get(follower, "/v1/kv?prefix=raw/"))).containsExactly("raw/caf\u00e9");
+    }
+
+    /** Sends one HTTP/1.1 request whose path is {@code prefix}, the raw bytes, then {@code suffix}; its answer. */
+    private String rawRequest(int node, String method, String prefix, byte[] raw, String suffix, String body)
+            throws java.io.IOException {
+        java.net.URI uri = java.net.URI.create(cluster.nodeUrl(node));
+        try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(8000);
+            byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            out.writeBytes((method + " " + prefix).getBytes(StandardCharsets.US_ASCII));
+            out.writeBytes(raw);
+            out.writeBytes((suffix + " HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nConnection: close\r\n"
+                    + "Content-Length: " + content.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.writeBytes(content);
+            socket.getOutputStream().write(out.toByteArray());
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
     @Test
     void aPrefixLongerThanTheLongestKeyIsRefusedNamingTheRule() throws Exception {
         int leader = leader();
