@@ -1,7 +1,6 @@
 package io.raftline.api.resp;
 
 import io.vertx.core.buffer.Buffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -172,15 +171,10 @@ public final class RespParser {
             return false;
         }
         int end = nl > pos && pending.getByte(nl - 1) == '\r' ? nl - 1 : nl;
-        String line = pending.getString(pos, end, StandardCharsets.UTF_8.name());
+        byte[] line = pending.getBytes(pos, end);
         pos = nl + 1;
         inlineScanned = pos;
-        List<byte[]> words = new ArrayList<>();
-        for (String word : line.trim().split("[ \t]+")) {
-            if (!word.isEmpty()) {
-                words.add(word.getBytes(StandardCharsets.UTF_8));
-            }
-        }
+        List<byte[]> words = words(line);
         if (words.size() > maxArguments) {
             throw new RespProtocolException("invalid multibulk length");
         }
@@ -189,6 +183,90 @@ public final class RespParser {
             requests.accept(words);
         }
         return true;
+    }
+
+    /**
+     * The words of an inline command line, quoted as Redis quotes them (what {@code redis-cli} users and scripts write
+     * on {@code nc}): separated by spaces or tabs; {@code "..."} holds spaces and the escapes {@code \n \r \t \b
+     * \a \xHH}, a backslash before any other byte keeping that byte; {@code '...'} holds everything as it is but
+     * {@code \'}; a quote inside a word opens a quoted part of it. Split on spaces alone, {@code SET "a b" c} was a
+     * syntax error and {@code SET "k" "v"} stored the key {@code "k"}, quotes included, where Redis stores {@code k}.
+     * The bytes are kept as they came: a line of bytes that are not UTF-8 no longer reads as U+FFFD.
+     *
+     * @throws RespProtocolException for a quote left open, or a closing quote followed by anything but a space
+     */
+    static List<byte[]> words(byte[] line) {
+        List<byte[]> words = new ArrayList<>();
+        java.io.ByteArrayOutputStream word = new java.io.ByteArrayOutputStream();
+        int i = 0;
+        while (true) {
+            while (i < line.length && isBlank(line[i])) {
+                i++;
+            }
+            if (i == line.length) {
+                return words;
+            }
+            word.reset();
+            while (i < line.length && !isBlank(line[i])) {
+                byte b = line[i++];
+                if (b == '"' || b == '\'') {
+                    i = quoted(line, i, b, word);
+                } else {
+                    word.write(b);
+                }
+            }
+            words.add(word.toByteArray());
+        }
+    }
+
+    /** Reads a quoted part that starts at {@code i} (after its opening quote) into {@code word}; where it ends. */
+    private static int quoted(byte[] line, int i, byte quote, java.io.ByteArrayOutputStream word) {
+        while (i < line.length) {
+            byte b = line[i++];
+            if (b == quote) {
+                if (i < line.length && !isBlank(line[i])) {
+                    throw new RespProtocolException("unbalanced quotes in request");
+                }
+                return i;
+            }
+            if (b != '\\' || i == line.length) {
+                word.write(b);
+            } else if (quote == '\'') {
+                if (line[i] == '\'') {
+                    word.write('\'');
+                    i++;
+                } else {
+                    word.write(b);
+                }
+            } else {
+                byte e = line[i++];
+                int hex = i + 2 <= line.length && e == 'x' ? hexByte(line[i], line[i + 1]) : -1;
+                if (hex >= 0) {
+                    word.write(hex);
+                    i += 2;
+                } else {
+                    word.write(switch (e) {
+                        case 'n' -> '\n';
+                        case 'r' -> '\r';
+                        case 't' -> '\t';
+                        case 'b' -> '\b';
+                        case 'a' -> 7;
+                        default -> e;
+                    });
+                }
+            }
+        }
+        throw new RespProtocolException("unbalanced quotes in request");
+    }
+
+    private static int hexByte(byte hi, byte lo) {
+        int h = Character.digit(hi, 16);
+        int l = Character.digit(lo, 16);
+        return h < 0 || l < 0 ? -1 : h * 16 + l;
+    }
+
+    private static boolean isBlank(byte b) {
+        return b == ' ' || b == '\t';
     }
 
     /** The index of the CR of the CRLF that ends the line starting at {@code from}, or -1 if not arrived yet. */

@@ -56,6 +56,26 @@ class RespParserTest {
         assertThat(got.get(0)).isEqualTo(value);
     }
 
+    /**
+     * Inline commands quote as Redis's do: split on spaces alone, {@code SET "k" "v"} stored the key {@code "k"} with
+     * its quotes, where Redis (and every tutorial typed into {@code nc}) stores {@code k}.
+     */
+    @Test
+    void inlineCommandsUnquoteAsRedisDoes() {
+        feed("SET \"k\" \"v\"\r\nSET \"a b\" 'c d'\r\nSET \"x\\\"y\\n\\x41\\q\" 'it\\'s'\r\nECHO ab\"c d\" \"\"\r\n");
+        assertThat(requests).containsExactly(List.of("SET", "k", "v"), List.of("SET", "a b", "c d"),
+                List.of("SET", "x\"y\nAq", "it's"), List.of("ECHO", "abc d", ""));
+        List<byte[]> got = new ArrayList<>();
+        new RespParser(8, 64, r -> got.add(r.get(1))).feed(Buffer.buffer().appendString("ECHO ")
+                .appendBytes(new byte[] {(byte) 0xff, '"', '\\', 'x', 'f', 'e', '"'}).appendString("\n"));
+        assertThat(got.get(0)).isEqualTo(new byte[] {(byte) 0xff, (byte) 0xfe});
+        for (String open : new String[] {"GET \"k\r\n", "GET 'k\r\n", "GET \"k\"x\r\n", "GET \"k\\\"\r\n"}) {
+            RespParser p = new RespParser(8, 64, r -> { });
+            assertThatThrownBy(() -> p.feed(Buffer.buffer(open))).as(open)
+                    .isInstanceOf(RespProtocolException.class).hasMessage("unbalanced quotes in request");
+        }
+    }
+
     @Test
     void emptyArraysAndBlankLinesAreNoRequests() {
         feed("*0\r\n*-1\r\n\r\n   \r\nPING\r\n");
