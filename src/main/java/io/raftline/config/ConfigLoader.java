@@ -1,7 +1,10 @@
 package io.raftline.config;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import io.raftline.raft.ConfigException;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -115,6 +118,7 @@ public final class ConfigLoader {
         if (text.isBlank()) {
             throw new ConfigException("--conf", file + " is empty: it must hold one JSON object");
         }
+        refuseDuplicateFields(file, text);
         Object value;
         try {
             value = Json.decodeValue(text);
@@ -128,19 +132,31 @@ public final class ConfigLoader {
                 + (value instanceof JsonArray ? "an array" : value == null ? "null" : "a single value"));
     }
 
-    /** Jackson's message without the source it cannot show anyway, and where in the file it stopped. */
+    /**
+     * Refuses a field written twice in one object: the JSON reader keeps the last one silently, so a second
+     * {@code "node_id"} further down (a copy-and-paste of another node's file) overrode the first unnoticed, as an
+     * unknown field would fall back to a default unnoticed. Only duplicates are looked for here: any other fault of the
+     * text is left to the reader, which says what it is.
+     */
+    private static void refuseDuplicateFields(Path file, String text) {
+        JsonFactory factory = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS).build();
+        try (JsonParser parser = factory.createParser(text)) {
+            while (parser.nextToken() != null) {
+                // every field name is checked against the others of its object as it is read
+            }
+        } catch (StreamReadException e) {
+            if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")) {
+                throw new ConfigException("--conf", "cannot read " + file + ": " + jsonError(e)
+                        + ": a field may appear once in an object");
+            }
+        } catch (IOException e) {
+            // not JSON: the reader says why
+        }
+    }
+
     private static String jsonError(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        if (root instanceof JsonProcessingException json && json.getLocation() != null) {
-            JsonLocation at = json.getLocation();
-            // Jackson names the source it was told not to show, e.g. "(start marker at [Source: REDACTED ...])".
-            String message = json.getOriginalMessage().replaceAll("\\s*\\(start marker at \\[Source: [^]]*\\]\\)", "");
-            return message + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
-        }
-        return root.getMessage();
+        return JsonErrors.describe(e);
     }
 
     /** The system properties as text (a property set to a non-text value is left out). */

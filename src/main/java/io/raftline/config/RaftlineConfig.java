@@ -176,8 +176,13 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                 throw new ConfigException(n.field("resp_port"), "port " + respPort + " is already used by another"
                         + " node or port");
             }
-            nodes.add(new NodeConfig(id, host, port, n.string("data_dir", "./data/node-" + id), busPort,
-                    n.bool("join", false), respPort));
+            String dataDir = n.string("data_dir", "./data/node-" + id);
+            if (dataDir.isBlank()) {
+                // "" resolved to the working directory: the node's lock file and WAL landed among whatever was there.
+                throw new ConfigException(n.field("data_dir"), "must not be empty (the directory of the node's log and"
+                        + " snapshots; leave it out for ./data/node-" + id + ")");
+            }
+            nodes.add(new NodeConfig(id, host, port, dataDir, busPort, n.bool("join", false), respPort));
         }
         if (nodes.stream().allMatch(NodeConfig::join)) {
             throw new ConfigException("nodes", "must list at least one node of the initial membership (\"join\": "

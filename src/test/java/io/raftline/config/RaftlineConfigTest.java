@@ -413,6 +413,37 @@ class RaftlineConfigTest {
     }
 
     @Test
+    void aNodesDataDirMustNotBeEmpty() {
+        // "" was accepted and resolved to the working directory: the node's LOCK file and wal/ landed among whatever
+        // was there (found by starting a node on such a file).
+        JsonObject json = base();
+        json.getJsonArray("nodes").getJsonObject(2).put("data_dir", " ");
+        assertThat(failure(json)).isEqualTo("nodes[2].data_dir: must not be empty (the directory of the node's log"
+                + " and snapshots; leave it out for ./data/node-3)");
+        json.getJsonArray("nodes").getJsonObject(2).put("data_dir", "/var/lib/raftline/3");
+        assertThat(RaftlineConfig.fromJson(json).nodes().get(2).dataDir()).isEqualTo("/var/lib/raftline/3");
+    }
+
+    @Test
+    void aFieldWrittenTwiceInOneObjectIsRefusedByTheLoader(@TempDir Path dir) throws Exception {
+        // The reader kept the last of the two silently: a second "node_id" (or "tick_ms") overrode the first unnoticed.
+        Path twice = dir.resolve("twice.json");
+        Files.writeString(twice, "{\"nodes\":[{\"id\":1,\"http_port\":8081},{\"id\":2,\"http_port\":8082},"
+                + "{\"id\":3,\"http_port\":8083}],\n \"raft\":{\"tick_ms\":10,\"tick_ms\":20}}");
+        assertThat(catchThrowable(() -> ConfigLoader.read(twice))).isInstanceOf(ConfigException.class)
+                .hasMessage("--conf: cannot read " + twice + ": Duplicate field 'tick_ms' (line 2, column 32): a field"
+                        + " may appear once in an object");
+        // The same name in two objects is no duplicate, and what is not JSON is still reported by the reader.
+        Path apart = dir.resolve("apart.json");
+        Files.writeString(apart, base().put("admin", new JsonObject().put("port", 8080).put("host", "127.0.0.1"))
+                .put("http_host", "127.0.0.1").encode());
+        assertThat(ConfigLoader.read(apart).memberIds()).containsExactly(1, 2, 3);
+        Path broken = dir.resolve("broken.json");
+        Files.writeString(broken, "{\"nodes\": [");
+        assertThat(catchThrowable(() -> ConfigLoader.read(broken))).hasMessageContaining("Unexpected end-of-input");
+    }
+
+    @Test
     void theAdminTokenIsPrintableAsciiWithoutSpaces() {
         // A token with a trailing newline (a Kubernetes secret made with echo), a space or a non-ASCII letter can never
         // be presented: the Authorization header's value is trimmed and read as ISO-8859-1, a Redis AUTH splits at the
