@@ -129,7 +129,9 @@ public record NetworkFaults(List<Set<Integer>> partitions, double dropRate, int 
         if (d != null) {
             if (!(d instanceof JsonArray arr) || arr.size() != 2 || !(arr.getValue(0) instanceof Integer)
                     || !(arr.getValue(1) instanceof Integer)) {
-                throw new ConfigException("delayMs", "must be an array of two integers [min, max]");
+                // A bound beyond an int (99999999999) is a Long here: said to be "no integer", it read as a riddle.
+                throw new ConfigException("delayMs", "must be [min, max], two integers with 0 <= min <= max <= "
+                        + MAX_DELAY_MS + ", got " + io.vertx.core.json.Json.encode(d));
             }
             min = arr.getInteger(0);
             max = arr.getInteger(1);
@@ -143,7 +145,9 @@ public record NetworkFaults(List<Set<Integer>> partitions, double dropRate, int 
             return 0;
         }
         if (!(v instanceof Number n)) {
-            throw new ConfigException(field, "must be a number in [0, 1], got " + v);
+            // Shown as JSON: "0.1", a string, printed as 0.1 read as a value in range refused for being out of it.
+            throw new ConfigException(field, "must be a number in [0, 1] (a JSON number, without quotes), got "
+                    + io.vertx.core.json.Json.encode(v));
         }
         return n.doubleValue();
     }

@@ -210,7 +210,7 @@ public final class AdminApi {
             }
             json = o;
         } catch (DecodeException e) {
-            HttpErrors.badRequest(ctx, "body is not valid JSON: " + e.getMessage());
+            HttpErrors.badRequest(ctx, "the body is not valid JSON: " + io.raftline.config.JsonErrors.describe(e));
             return;
         }
         NetworkFaults faults;

@@ -295,7 +295,7 @@ public final class KvApi {
             }
             txn = TxnJson.parse(o);
         } catch (io.vertx.core.json.DecodeException e) {
-            HttpErrors.badRequest(ctx, "the body is not valid JSON: " + e.getMessage());
+            HttpErrors.badRequest(ctx, "the body is not valid JSON: " + io.raftline.config.JsonErrors.describe(e));
             return;
         } catch (IllegalArgumentException e) {
             HttpErrors.badRequest(ctx, e.getMessage());

@@ -384,7 +384,7 @@ public final class MembersApi {
         try {
             parsed = raw.toJsonValue();
         } catch (DecodeException e) {
-            HttpErrors.badRequest(ctx, "the body is not valid JSON: " + e.getMessage());
+            HttpErrors.badRequest(ctx, "the body is not valid JSON: " + io.raftline.config.JsonErrors.describe(e));
             return null;
         }
         if (!(parsed instanceof JsonObject o)) {

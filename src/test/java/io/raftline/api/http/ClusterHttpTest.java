@@ -574,6 +574,19 @@ class ClusterHttpTest {
 
         HttpResponse<Buffer> notJson = admin(HttpMethod.PUT, "/v1/admin/network", "{not json");
         assertThat(notJson.statusCode()).isEqualTo(400);
+        // Jackson's bracket about the source it hides ("[Source: REDACTED (`StreamReadFeature...` disabled); line: 1,
+        // column: 2]") used to reach the client; now the reason and where it stopped, as a configuration file gets.
+        assertThat(notJson.bodyAsJsonObject().getString("message")).isEqualTo("the body is not valid JSON: Unexpected"
+                + " character ('n' (code 110)): was expecting double-quote to start field name (line 1, column 2)");
+        HttpResponse<Buffer> cutTxn = send(HttpMethod.POST, base + "/v1/txn", Buffer.buffer("{\"compare\":["), null);
+        assertThat(cutTxn.bodyAsJsonObject().getString("message")).isEqualTo("the body is not valid JSON: Unexpected"
+                + " end-of-input: expected close marker for Array (line 1, column 13)");
+        HttpResponse<Buffer> quotedRate = admin(HttpMethod.PUT, "/v1/admin/network", "{\"dropRate\":\"0.1\"}");
+        assertThat(quotedRate.bodyAsJsonObject().getString("message")).isEqualTo("dropRate: must be a number in"
+                + " [0, 1] (a JSON number, without quotes), got \"0.1\"");
+        HttpResponse<Buffer> longDelay = admin(HttpMethod.PUT, "/v1/admin/network", "{\"delayMs\":[5,99999999999]}");
+        assertThat(longDelay.bodyAsJsonObject().getString("message")).isEqualTo("delayMs: must be [min, max], two"
+                + " integers with 0 <= min <= max <= 60000, got [5,99999999999]");
         HttpResponse<Buffer> badRate = admin(HttpMethod.PUT, "/v1/admin/network", "{\"dropRate\":2}");
         assertThat(badRate.statusCode()).isEqualTo(400);
         assertThat(badRate.bodyAsJsonObject().getString("field")).isEqualTo("dropRate");
