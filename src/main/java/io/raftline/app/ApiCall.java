@@ -84,9 +84,28 @@ final class ApiCall {
             err.println("raftline " + command + ": " + e.getMessage());
             return Main.USAGE;
         } catch (IOException e) {
-            err.println("raftline " + command + ": cannot reach " + base + ": " + e.getMessage());
+            err.println("raftline " + command + ": cannot reach " + base + ": " + reason(e));
             return Main.FAILURE;
         }
+    }
+
+    /**
+     * Why a call failed, in words: the JDK's HTTP client throws a {@link java.net.ConnectException} without a message
+     * when nothing listens on the port, which printed as {@code cannot reach http://127.0.0.1:1: null}.
+     *
+     * @param e what the call threw
+     * @return the first message of it or its causes, or what its kind means
+     */
+    static String reason(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                return t.getMessage();
+            }
+            if (t instanceof java.net.ConnectException) {
+                return "connection refused (is a node listening there?)";
+            }
+        }
+        return e.getClass().getSimpleName();
     }
 
     /** {@code 404 not_found: no such key}, or the status and body when it is not a Raftline error. */

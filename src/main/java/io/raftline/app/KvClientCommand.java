@@ -386,14 +386,14 @@ final class KvClientCommand implements Callable<Integer> {
                     return Main.USAGE;
                 } catch (IOException e) {
                     if (!connectedOnce) {
-                        err.println("raftline kv watch: cannot reach " + target.url + ": " + e.getMessage());
+                        err.println("raftline kv watch: cannot reach " + target.url + ": " + ApiCall.reason(e));
                         return Main.FAILURE;
                     }
-                    err.println("raftline kv watch: " + e.getMessage() + "; reconnecting");
+                    err.println("raftline kv watch: " + ApiCall.reason(e) + "; reconnecting");
                 } catch (UncheckedIOException e) {
                     // The response's lines report a connection cut in the middle of the stream (the node's process
                     // killed or restarted) this way: a break like any other.
-                    err.println("raftline kv watch: the stream broke: " + e.getCause().getMessage() + "; reconnecting");
+                    err.println("raftline kv watch: the stream broke: " + ApiCall.reason(e.getCause()) + "; reconnecting");
                 }
                 Thread.sleep(RECONNECT_DELAY.toMillis());
             }

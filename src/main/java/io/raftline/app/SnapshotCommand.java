@@ -55,7 +55,7 @@ final class SnapshotCommand implements Callable<Integer> {
                 parent.root.out().println("saved " + info.describe() + " to " + file);
                 return 0;
             } catch (IOException e) {
-                parent.root.err().println("raftline snapshot save: " + e.getMessage());
+                parent.root.err().println("raftline snapshot save: " + ApiCall.reason(e));
                 return Main.FAILURE;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

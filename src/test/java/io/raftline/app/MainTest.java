@@ -40,6 +40,24 @@ class MainTest {
         return command.cast(cl.parseArgs(args).subcommand().commandSpec().userObject());
     }
 
+    /**
+     * A client command pointed at a port nothing listens on says so: the JDK's HTTP client throws a ConnectException
+     * without a message, and every such command printed {@code cannot reach http://127.0.0.1:1: null}.
+     */
+    @Test
+    void aNodeThatCannotBeReachedIsNamedWithTheReason(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        for (String[] args : new String[][] {{"kv", "get", "k"}, {"kv", "list"}, {"members", "list"}, {"cluster", "status"},
+            {"snapshot", "save", dir.resolve("unused.snap").toString()}}) {
+            String[] withUrl = java.util.Arrays.copyOf(args, args.length + 2);
+            withUrl[args.length] = "--url";
+            withUrl[args.length + 1] = "http://127.0.0.1:1";
+            Result r = run(withUrl);
+            assertThat(r.code()).as(String.join(" ", args)).isEqualTo(1);
+            assertThat(r.err()).as(String.join(" ", args)).contains("connection refused (is a node listening there?)")
+                    .doesNotContain("null");
+        }
+    }
+
     @Test
     void helpListsTheCommandsWithExamplesAndExitCodes() {
         Result help = run("help");
