@@ -224,10 +224,18 @@ public final class KvApi {
      * that was not set); read as none, each retry would be applied again. gRPC cannot refuse it, as proto3 does not
      * tell an empty string from an unset one (docs/grpc-api.md).
      *
-     * @throws IllegalArgumentException if the header is empty, naming it
+     * Sent twice, it is refused too: the first one was taken and the other ignored, so a retry through a proxy that
+     * adds its own, or orders them otherwise, could be a new write under another key.
+     *
+     * @throws IllegalArgumentException if the header is empty or repeated, naming it
      */
     private static String idempotencyKey(RoutingContext ctx) {
-        String key = ctx.request().getHeader("Idempotency-Key");
+        java.util.List<String> all = ctx.request().headers().getAll("Idempotency-Key");
+        if (all.size() > 1) {
+            throw new IllegalArgumentException("the Idempotency-Key header is sent " + all.size() + " times: send it"
+                    + " once, with the write's one key");
+        }
+        String key = all.isEmpty() ? null : all.get(0);
         if (key != null && key.isEmpty()) {
             throw new IllegalArgumentException("the Idempotency-Key header is empty: send a non-empty key (at most "
                     + KvCommand.MAX_IDEMPOTENCY_KEY_BYTES + " bytes) for a write that is safe to retry, or no header"

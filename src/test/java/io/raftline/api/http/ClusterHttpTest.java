@@ -572,6 +572,13 @@ class ClusterHttpTest {
         assertThat(tooBig.statusCode()).isEqualTo(413);
         assertThat(errorOf(tooBig)).isEqualTo("payload_too_large");
 
+        // Two Idempotency-Key headers: the first was taken and the second ignored without a word.
+        HttpResponse<Buffer> twoKeys = send(HttpMethod.PUT, base + "/v1/kv/twice", Buffer.buffer("x"),
+                MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", "a").add("Idempotency-Key", "b"));
+        assertThat(twoKeys.statusCode()).isEqualTo(400);
+        assertThat(twoKeys.bodyAsJsonObject().getString("message")).isEqualTo("the Idempotency-Key header is sent 2"
+                + " times: send it once, with the write's one key");
+
         HttpResponse<Buffer> notJson = admin(HttpMethod.PUT, "/v1/admin/network", "{not json");
         assertThat(notJson.statusCode()).isEqualTo(400);
         // Jackson's bracket about the source it hides ("[Source: REDACTED (`StreamReadFeature...` disabled); line: 1,
