@@ -126,10 +126,17 @@ public final class Main {
         return new ParameterException(spec.commandLine(), "Invalid value for option '" + option + "': " + rule);
     }
 
-    /** {@code raftline: } or {@code raftline verify: }, as every message of the command line starts. */
+    /**
+     * {@code raftline: }, {@code raftline verify: } or {@code raftline kv put: }, as every message of the command line
+     * starts: the whole path of the command below the top level, as the user typed it (a subcommand's name alone,
+     * {@code raftline put: }, says neither which command nor where to look).
+     */
     static String prefix(CommandLine cl) {
-        CommandSpec spec = cl.getCommandSpec();
-        return spec.parent() == null ? "raftline: " : "raftline " + spec.name() + ": ";
+        StringBuilder path = new StringBuilder();
+        for (CommandSpec spec = cl.getCommandSpec(); spec.parent() != null; spec = spec.parent()) {
+            path.insert(0, " " + spec.name());
+        }
+        return "raftline" + path + ": ";
     }
 
     /** Closes Vert.x, waiting at most 10 s; the process is on its way out anyway. */

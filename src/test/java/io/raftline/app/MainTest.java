@@ -161,6 +161,20 @@ class MainTest {
     }
 
     @Test
+    void aNestedCommandsUsageErrorNamesTheWholeCommand() {
+        Result both = run("kv", "put", "logo", "value", "--file", "logo.png");
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.err()).startsWith("raftline kv put: Invalid value for option '--file': give the value either"
+                + " as VALUE or with --file PATH, not both").contains("Usage: java -jar raftline.jar kv put");
+        Result add = run("members", "add", "4");
+        assertThat(add.code()).isEqualTo(2);
+        assertThat(add.err()).startsWith("raftline members add: Missing required parameter");
+        Result restore = run("snapshot", "restore", "--conf", "conf/local-3.json");
+        assertThat(restore.code()).isEqualTo(2);
+        assertThat(restore.err()).startsWith("raftline snapshot restore: Missing required parameter: 'FILE'");
+    }
+
+    @Test
     void invalidConfigurationExits2NamingTheField(@TempDir Path dir) throws Exception {
         Path bad = dir.resolve("bad.json");
         Files.writeString(bad, "{\"node_id\":1,\"nodes\":[{\"id\":1,\"http_port\":0}],\"single_node\":true,"
