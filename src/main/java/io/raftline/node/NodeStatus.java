@@ -24,8 +24,8 @@ import java.util.Map;
  *                         it must be replaced (see {@link io.raftline.raft.RaftCore#stateLost()})
  * @param membership       the membership in effect on this node (the last one it knew while crashed)
  * @param configIndex      the log index that membership comes from (0: the bootstrap configuration)
- * @param matchIndex       leader only: how far each other member's log is known to match this one, learners
- *                         included (empty on followers)
+ * @param matchIndex       leader only: how far each member's log is known to match this one, learners and the
+ *                         leader itself included (empty on followers)
  * @param leaderCommit     the highest commit index the current leader announced to this node in this term (its
  *                         own commit index on the leader): how far behind a follower that catches up is
  * @param quiesced         this replica's group is quiet: idle, no heartbeats (see docs/sharding.md)

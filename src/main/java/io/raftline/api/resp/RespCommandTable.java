@@ -410,7 +410,9 @@ final class RespCommandTable {
                     .append("raft_voters:").append(st.membership().voters()).append("\r\n")
                     .append("raft_learners:").append(st.membership().learners()).append("\r\n");
             if (leads) {
-                b.append("connected_slaves:").append(st.matchIndex().size()).append("\r\n");
+                // Redis counts the replicas: the leader's progress map holds its own entry too, which is not one.
+                long replicas = st.matchIndex().keySet().stream().filter(id -> id != st.id()).count();
+                b.append("connected_slaves:").append(replicas).append("\r\n");
             } else {
                 b.append("master_link_status:").append(st.leader() != 0 ? "up" : "down").append("\r\n");
             }

@@ -225,6 +225,8 @@ class RespClusterTest {
         String leaderInfo = await(onLeader.send(Request.cmd(Command.INFO))).toString();
         onLeader.close();
         assertThat(leaderInfo).contains("# Server", "# Clients", "role:master", "raft_role:Leader", "# Keyspace");
+        assertThat(leaderInfo).as("the leader's replicas: the two other nodes, not the leader itself")
+                .contains("connected_slaves:2\r\n");
     }
 
     private String exchange(int node, String request, int expectedBytes) throws Exception {
