@@ -63,6 +63,40 @@ class RaftlineConfigTest {
     }
 
     /**
+     * Two shipped configurations that name the same data directory must describe the same cluster there: the same
+     * initial voters and the same number of groups. A node's directory holds its votes and its log, promises made to
+     * the members it had; README has a new user start {@code local-3}, then {@code local --conf conf/local-5.json}
+     * and {@code node --conf conf/single-node.json} in the same working directory, and a node that opened another
+     * cluster's log under another initial membership (five voters, or one that elects itself alone) could elect a
+     * leader without writes the old majority committed. The per-process files and the local file of the same
+     * cluster may share (they are one cluster run two ways).
+     */
+    @Test
+    void shippedConfigsThatShareADataDirectoryDescribeTheSameCluster() throws Exception {
+        Map<String, String> clusterOfDir = new java.util.TreeMap<>();
+        Map<String, String> fileOfDir = new java.util.TreeMap<>();
+        java.util.List<String> clashes = new java.util.ArrayList<>();
+        try (java.util.stream.Stream<Path> files = Files.list(Path.of("conf"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
+                RaftlineConfig c = RaftlineConfig.fromJson(new JsonObject(Files.readString(file)));
+                String cluster = "voters " + c.nodes().stream().filter(n -> !n.join()).map(NodeConfig::id).sorted()
+                        .toList() + ", groups " + c.groups();
+                for (NodeConfig n : c.nodes()) {
+                    String dir = Path.of(n.dataDir()).normalize().toString();
+                    String before = clusterOfDir.putIfAbsent(dir, cluster);
+                    fileOfDir.putIfAbsent(dir, file.getFileName().toString());
+                    if (before != null && !before.equals(cluster)) {
+                        clashes.add(dir + ": " + fileOfDir.get(dir) + " (" + before + ") and " + file.getFileName()
+                                + " (" + cluster + ")");
+                    }
+                }
+            }
+        }
+        assertThat(clusterOfDir).isNotEmpty();
+        assertThat(clashes).as("data directories shared by different clusters").isEmpty();
+    }
+
+    /**
      * A body limit far above the default beside a short election timeout is valid, but the start-up output says
      * what it costs and what to set, naming both fields; a long enough timeout, or a single node, has nothing to say.
      */
