@@ -132,6 +132,10 @@ class LiveViewBrowserTest {
             var box = page.getByTestId("node-" + id).boundingBox();
             org.assertj.core.api.Assertions.assertThat(box.y + box.height).as("node " + id).isLessThanOrEqualTo(720);
         }
+        // Every key figure's label is whole: "Elections/min" was cut to "Elections/…" at this size, unit lost.
+        Object cut = page.evaluate("() => [...document.querySelectorAll('.kpi span')]"
+                + ".filter(s => s.scrollWidth > s.clientWidth).map(s => s.textContent)");
+        org.assertj.core.api.Assertions.assertThat((List<?>) cut).as("key figure labels cut off").isEmpty();
         // A condensed timeline still shows several rows.
         var list = page.getByTestId("timeline-list").boundingBox();
         org.assertj.core.api.Assertions.assertThat(list.height).isGreaterThanOrEqualTo(5 * 24);
