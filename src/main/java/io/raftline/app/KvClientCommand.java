@@ -393,7 +393,8 @@ final class KvClientCommand implements Callable<Integer> {
                 } catch (UncheckedIOException e) {
                     // The response's lines report a connection cut in the middle of the stream (the node's process
                     // killed or restarted) this way: a break like any other.
-                    err.println("raftline kv watch: the stream broke: " + ApiCall.reason(e.getCause()) + "; reconnecting");
+                    err.println("raftline kv watch: the stream broke: " + ApiCall.reason(e.getCause())
+                            + "; reconnecting");
                 }
                 Thread.sleep(RECONNECT_DELAY.toMillis());
             }
