@@ -55,7 +55,9 @@ final class SnapshotCommand implements Callable<Integer> {
                 parent.root.out().println("saved " + info.describe() + " to " + file);
                 return 0;
             } catch (IOException e) {
-                parent.root.err().println("raftline snapshot save: " + ApiCall.reason(e));
+                // A refusal or a damaged file says what it is; a failed connection has no message of its own.
+                parent.root.err().println("raftline snapshot save: " + (e.getMessage() != null ? e.getMessage()
+                        : "cannot reach " + target.base() + ": " + ApiCall.reason(e)));
                 return Main.FAILURE;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

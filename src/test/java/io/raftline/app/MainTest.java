@@ -53,8 +53,8 @@ class MainTest {
             withUrl[args.length + 1] = "http://127.0.0.1:1";
             Result r = run(withUrl);
             assertThat(r.code()).as(String.join(" ", args)).isEqualTo(1);
-            assertThat(r.err()).as(String.join(" ", args)).contains("connection refused (is a node listening there?)")
-                    .doesNotContain("null");
+            assertThat(r.err()).as(String.join(" ", args)).contains("cannot reach http://127.0.0.1:1")
+                    .contains("connection refused (is a node listening there?)").doesNotContain("null");
         }
     }
 
