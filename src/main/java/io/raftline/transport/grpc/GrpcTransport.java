@@ -561,7 +561,8 @@ public final class GrpcTransport implements Transport {
         if (tls == null || tls.renewed() == null) {
             return Future.succeededFuture(false);
         }
-        return vertx.executeBlocking(() -> tls.renewed().call(), false).compose(renewed -> {
+        return vertx.executeBlocking(() -> java.util.Objects.requireNonNull(tls.renewed().call(),
+                "the renewed TLS options are null"), false).compose(renewed -> {
             List<Future<Boolean>> all = new ArrayList<>();
             for (Peer p : clients.values()) {
                 all.add(p.reloadTls(renewed));
@@ -711,18 +712,15 @@ public final class GrpcTransport implements Transport {
          * the renewed certificate (the open one keeps its session until it is replaced).
          */
         Future<Boolean> reloadTls(io.vertx.core.net.ClientSSLOptions renewed) {
-            Promise<Boolean> done = Promise.promise();
-            onContext(() -> {
+            return callOnContext(() -> {
                 io.vertx.core.http.HttpClientAgent a = appends.httpClient;
                 io.vertx.core.http.HttpClientAgent c = control.httpClient;
                 if (a == null || c == null) {
-                    done.complete(false);
-                } else {
-                    Future.all(a.updateSSLOptions(renewed.copy(), true), c.updateSSLOptions(renewed.copy(), true))
-                            .map(f -> f.<Boolean>resultAt(0) || f.<Boolean>resultAt(1)).onComplete(done);
+                    return Future.succeededFuture(false);
                 }
+                return Future.all(a.updateSSLOptions(renewed.copy(), true), c.updateSSLOptions(renewed.copy(), true))
+                        .map(f -> f.<Boolean>resultAt(0) || f.<Boolean>resultAt(1));
             });
-            return done.future();
         }
 
         private void onContext(Runnable r) {
@@ -739,6 +737,34 @@ public final class GrpcTransport implements Transport {
                     r.run();
                 });
             }
+        }
+
+        /**
+         * Runs {@code task} on the peer's context (as {@link #onContext} does) for a caller that waits for its outcome:
+         * whatever throws there (making the clients, or the task itself) fails the future, which thus always
+         * completes. A throw used to escape into the event loop instead, logged as unhandled, and leave the caller's
+         * future pending for ever (a certificate reload that never ended).
+         */
+        private <T> Future<T> callOnContext(java.util.function.Supplier<Future<T>> task) {
+            Promise<T> done = Promise.promise();
+            Runnable guarded = () -> {
+                Future<T> outcome;
+                try {
+                    if (control.client == null) {
+                        start();
+                    }
+                    outcome = java.util.Objects.requireNonNull(task.get(), "no future");
+                } catch (RuntimeException e) {
+                    outcome = Future.failedFuture(e);
+                }
+                outcome.onComplete(done);
+            };
+            if (Vertx.currentContext() == context) {
+                guarded.run();
+            } else {
+                context.runOnContext(v -> guarded.run());
+            }
+            return done.future();
         }
 
         private void checkStall(long stallMs) {
