@@ -67,8 +67,10 @@ import org.slf4j.LoggerFactory;
  * better in the in-JVM cluster (the heartbeats' writes completed with the entry's, a second later), so followers called
  * elections meanwhile. Raft takes the two streams' messages in either order (a heartbeat asks a follower to commit at
  * most what it is known to hold; AppendEntries stay in order among themselves), as etcd's transport, which also keeps
- * its appends apart, does. What one {@link #sendAll} has for that peer is one RaftBatch frame per stream, so a Ready
- * costs a frame or two per peer instead of a call and an acknowledgement per message, and AppendEntries stay pipelined
+ * its appends apart, does. What one {@link #sendAll} has for that peer is one RaftBatch frame per stream (AppendEntries
+ * that together exceed {@link Options#maxMessageBytes()}, what the peer takes in one gRPC message, are cut into several
+ * frames under it), so a Ready costs a frame or two per peer instead of a call and an acknowledgement per message, and
+ * AppendEntries stay pipelined
  * (a frame never waits for anything). Raft messages are one-way, so the peer answers nothing for most delivered frames;
  * it reports a refused one, whose messages are then reported lost, and answers a receipt to a frame that asks for one
  * (every 32 frames or 1 MiB). Replies come in each stream's frame order, so the sender holds each written frame until a
@@ -634,6 +636,8 @@ public final class GrpcTransport implements Transport {
          * of such a peer, so it is neither replaced for not answering nor held to the bounds above.
          */
         static final int HELD_WITHOUT_RECEIPTS = 64;
+        /** Room left under {@link Options#maxMessageBytes()} for what a frame encodes besides entry data. */
+        static final long FRAME_HEADROOM_BYTES = 64 * 1024;
 
         final int id;
         final Context context;
@@ -1113,9 +1117,44 @@ public final class GrpcTransport implements Transport {
                 }));
             }
 
+            /**
+             * Writes a frame, cut into frames of at most {@link Options#maxMessageBytes()} (less {@link
+             * #FRAME_HEADROOM_BYTES}) when its AppendEntries carry more: the peer refuses a larger gRPC message whole
+             * (RESOURCE_EXHAUSTED, which ends the stream), and a follower catching up gets up to max_inflight_messages
+             * AppendEntries in one Ready (256 MiB with the defaults), so without the cut none of them ever arrived. A
+             * single message larger than that still goes alone (the limit is sized for the largest entry). What a full
+             * write queue then holds back of the later frames is dropped ({@code overflow}) and reported, as always.
+             */
             private void write(Frame f) {
                 List<Message> batch = f.messages();
+                long budget = options.maxMessageBytes() - FRAME_HEADROOM_BYTES;
+                if (batch.size() > 1 && estimatedBytes(batch) > budget) {
+                    List<Message> part = new ArrayList<>();
+                    long bytes = 0;
+                    for (Message m : batch) {
+                        long size = estimatedBytes(m);
+                        if (!part.isEmpty() && bytes + size > budget) {
+                            writeFrame(new Frame(f.group(), part));
+                            part = new ArrayList<>();
+                            bytes = 0;
+                        }
+                        part.add(m);
+                        bytes += size;
+                    }
+                    writeFrame(new Frame(f.group(), part));
+                } else {
+                    writeFrame(f);
+                }
+            }
+
+            private void writeFrame(Frame f) {
+                List<Message> batch = f.messages();
                 GrpcClientRequest<RaftBatch, StreamRefusal> s = stream;
+                if (s == null) {
+                    // An earlier part of the same frame failed the stream as it was written.
+                    lose(batch, downReason, true);
+                    return;
+                }
                 if (s.writeQueueFull()) {
                     if (fullSince == 0) {
                         fullSince = System.nanoTime();
@@ -1380,6 +1419,25 @@ public final class GrpcTransport implements Transport {
             this.messages = messages;
             this.bytes = bytes;
         }
+    }
+
+    /** An upper estimate of the bytes {@code messages} take in a frame: their entries' data and room for the rest. */
+    private static long estimatedBytes(List<Message> messages) {
+        long bytes = 0;
+        for (Message m : messages) {
+            bytes += estimatedBytes(m);
+        }
+        return bytes;
+    }
+
+    private static long estimatedBytes(Message m) {
+        long bytes = 128;
+        if (m instanceof AppendRequest a) {
+            for (io.raftline.raft.Entry e : a.entries()) {
+                bytes += e.data().length + 64L;
+            }
+        }
+        return bytes;
     }
 
     /** The messages of one group for one peer, sent as one frame. */

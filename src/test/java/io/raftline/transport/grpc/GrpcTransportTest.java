@@ -661,6 +661,29 @@ class GrpcTransportTest {
         assertThat(List.copyOf(after).subList(0, 2)).containsExactly(new Heartbeat(1, 2, 1, 0, 3), new Heartbeat(1, 2, 1, 0, 4));
     }
 
+    /**
+     * A Ready whose AppendEntries for one peer carry more than the peer takes in one gRPC message (64 MiB): a follower
+     * catching up gets up to max_inflight_messages of them at once. Sent as one frame, the peer refused it whole and
+     * ended the stream, and nothing of it ever arrived (nor was reported lost), so a follower that far behind could not
+     * catch up. Cut into frames under the limit, the first ones arrive, in order, and whatever a full write queue holds
+     * back is reported lost.
+     */
+    @Test
+    void aReadyOfAppendsLargerThanTheReceiversMessageLimitArrivesInFrames() throws Exception {
+        byte[] mib = new byte[1 << 20];
+        List<Message> appends = new ArrayList<>();
+        for (int i = 1; i <= 80; i++) {
+            appends.add(new AppendRequest(1, 2, 1, i - 1, i == 1 ? 0 : 1, List.of(Entry.normal(i, 1, mib)), 0));
+        }
+        OnContext.run(senderContext, () -> sender.sendAll(appends));
+        eventually("every append delivered or reported lost", java.time.Duration.ofSeconds(30),
+                () -> received.size() + drops.size() == 80);
+        assertThat(received.size()).as("appends delivered").isGreaterThan(40);
+        assertThat(List.copyOf(received)).isEqualTo(appends.subList(0, received.size()));
+        assertThat(drops).allMatch(d -> d.equals("AppendRequest:overflow"));
+        assertThat(sender.stats(2).streamsOpened()).isEqualTo(1);
+    }
+
     @Test
     void aRefusedFrameIsReportedAndTheStreamStaysOpen() throws Exception {
         Transport.Registration registration = await(receiver.register(2, received::add));
