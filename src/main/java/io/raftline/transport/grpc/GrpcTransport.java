@@ -90,9 +90,10 @@ import org.slf4j.LoggerFactory;
  * Every send first asks the {@link NetworkConditioner}, as {@link EventBusTransport} does, so partitions, loss,
  * delay, duplication and paused nodes from the admin API and the live view apply to gRPC traffic too. What leaves
  * later than it was sent (a frame after its hop to the peer's context or once the peer's stream has opened, a snapshot
- * when its call starts) meets the partitions and paused nodes in force when it leaves
+ * when its call starts and at each chunk it streams) meets the partitions and paused nodes in force when it leaves
  * ({@link ConditionedSend#stillConnected}): a cut set meanwhile loses it, reported as {@code partition} or
- * {@code paused} like a send into the cut, so no queued message crosses a cut.
+ * {@code paused} like a send into the cut, so no queued message crosses a cut (a snapshot's call is reset, its rest
+ * kept on this side).
  *
  * <h2>Receiving</h2>
  * {@link #register} records the node's handler and its context; the service maps the protobuf to the core's
@@ -1396,10 +1397,22 @@ public final class GrpcTransport implements Transport {
                 // again from its first byte at the core's next retry, so the follower never caught up. Each chunk the
                 // connection takes is progress instead, and the watchdog gives the call up once none was made for
                 // snapshotTimeoutMs (checkStall).
-                Future<Ack> answer = req.response().compose(resp -> resp.last());
+                Promise<Ack> answer = Promise.promise();
+                req.response().compose(resp -> resp.last()).onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        answer.tryComplete(ar.result());
+                    } else {
+                        answer.tryFail(ar.cause());
+                    }
+                });
+                // A partition set (or a node paused) while the snapshot streams keeps its remaining chunks here, as it
+                // keeps every frame that has not left yet: the call is reset and the snapshot lost for the cut.
                 new ChunkWriter(req, ProtoMapping.header(s, group), s.snapshot().data(), options.snapshotChunkBytes(),
-                        () -> lastProgress = System.nanoTime()).write();
-                return answer;
+                        () -> lastProgress = System.nanoTime(), () -> sending.blocked(s.from(), id), cut -> {
+                            answer.tryFail(new CutException(cut));
+                            req.cancel();
+                        }).write();
+                return answer.future();
             });
         }
     }
@@ -1444,7 +1457,19 @@ public final class GrpcTransport implements Transport {
     private record Frame(int group, List<Message> messages) {
     }
 
+    /** What gave up a snapshot call whose link was cut while it streamed: its reason is the cut's. */
+    private static final class CutException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        CutException(String cut) {
+            super(cut, null, false, false);
+        }
+    }
+
     private static String reason(Throwable t) {
+        if (t instanceof CutException) {
+            return t.getMessage();
+        }
         if (t instanceof InvalidStatusException s) {
             return "rejected (" + s.actualStatus().name() + ")";
         }
@@ -1465,7 +1490,8 @@ public final class GrpcTransport implements Transport {
      * Streams one snapshot: the header with the first chunk, {@code chunkBytes} per chunk, {@code last} on the
      * final one; pauses while the HTTP/2 stream's write queue is full so a large snapshot is never copied into
      * the connection's buffers all at once. Each chunk written to the connection runs {@code progress}, which is what
-     * keeps a slow transfer that still moves from being given up.
+     * keeps a slow transfer that still moves from being given up. Before each chunk it asks {@code blocked} whether the
+     * link is cut now (a partition, a paused node); if so, nothing more is written and {@code cut} is told why.
      */
     static final class ChunkWriter {
         private final GrpcClientRequest<SnapshotChunk, Ack> req;
@@ -1473,20 +1499,29 @@ public final class GrpcTransport implements Transport {
         private final byte[] data;
         private final int chunkBytes;
         private final Runnable progress;
+        private final java.util.function.Supplier<String> blocked;
+        private final java.util.function.Consumer<String> cut;
         private int offset;
         private boolean first = true;
 
         ChunkWriter(GrpcClientRequest<SnapshotChunk, Ack> req, SnapshotHeader header, byte[] data, int chunkBytes,
-                Runnable progress) {
+                Runnable progress, java.util.function.Supplier<String> blocked, java.util.function.Consumer<String> cut) {
             this.req = req;
             this.header = header;
             this.data = data;
             this.chunkBytes = chunkBytes;
             this.progress = progress;
+            this.blocked = blocked;
+            this.cut = cut;
         }
 
         void write() {
             while (true) {
+                String why = blocked.get();
+                if (why != null) {
+                    cut.accept(why);
+                    return;
+                }
                 int n = Math.min(chunkBytes, data.length - offset);
                 boolean last = offset + n >= data.length;
                 SnapshotChunk.Builder chunk = SnapshotChunk.newBuilder()

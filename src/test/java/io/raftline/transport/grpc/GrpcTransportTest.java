@@ -274,6 +274,49 @@ class GrpcTransportTest {
     }
 
     /**
+     * A partition set while a snapshot streams keeps its remaining chunks on this side, as it keeps every frame that
+     * has not left yet (and as the event bus keeps the rest of a chunked frame): the call is given up and the snapshot
+     * reported lost for the partition. It used to stream to its end across the cut and be installed there.
+     */
+    @Test
+    void aPartitionSetWhileASnapshotStreamsKeepsItsRestOnThisSide() throws Exception {
+        // A peer that reads the first chunk, then stops reading until told: the flow-control window (64 KiB) holds
+        // the sender's chunks back, far short of the 4 MiB snapshot.
+        List<Integer> chunks = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<Runnable> resume = new java.util.concurrent.atomic.AtomicReference<>();
+        GrpcServer slow = GrpcServer.server(vertx).callHandler(RaftServiceGrpcService.InstallSnapshot, request -> {
+            io.vertx.core.Context context = Vertx.currentContext();
+            request.handler(chunk -> {
+                chunks.add(chunk.getData().size());
+                if (chunks.size() == 1) {
+                    request.pause();
+                    resume.set(() -> context.runOnContext(v -> request.resume()));
+                }
+            });
+            request.exceptionHandler(e -> { });
+            request.endHandler(v -> {
+                ended.set(true);
+                request.response().end(Ack.getDefaultInstance());
+            });
+        });
+        HttpServer slowServer = await(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
+                .requestHandler(slow).listen());
+        addresses.put(3, SocketAddress.inetSocketAddress(slowServer.actualPort(), "127.0.0.1"));
+        sendFromContext(List.of(snapshot(3, 100, 4 << 20)));
+        eventually("the peer read the first chunk", () -> resume.get() != null);
+        conditioner.setFaults(new NetworkFaults(List.of(Set.of(1), Set.of(2, 3)), 0, 0, 0, 0));
+        resume.get().run();
+        eventually("the snapshot reported lost for the partition", () -> !drops.isEmpty());
+        assertThat(drops).containsExactly("SnapshotRequest:partition");
+        eventually("the call over", () -> sender.stats(3).inFlight() == 0);
+        assertThat(ended.get()).as("the peer got the whole snapshot").isFalse();
+        assertThat(chunks.stream().mapToLong(Integer::longValue).sum()).as("bytes that crossed")
+                .isLessThan(4L << 20);
+        await(slowServer.close());
+    }
+
+    /**
      * A leader whose snapshot gets no answer within an election timeout sends it again (the core cannot tell a lost
      * snapshot from a slow one). While the first copy is still on its way, a second stream would double the bytes on
      * the link and the follower would buffer both whole, a third with the next timeout, and so on: a large snapshot
