@@ -94,7 +94,8 @@ final class SnapshotCommand implements Callable<Integer> {
             try {
                 Backups.Restored r = Backups.restore(file, config);
                 parent.root.out().println("restored " + r.backup().describe() + " into " + r.seeded()
-                        + "; start the cluster with --conf " + conf);
+                        + "; start the cluster with --conf " + conf + (config.nodeId() == 0 ? ""
+                        : " and the configurations of the other nodes it lists, one process each"));
                 return 0;
             } catch (IOException e) {
                 parent.root.err().println("raftline snapshot restore: " + e.getMessage());
