@@ -27,8 +27,11 @@ import java.util.Optional;
  * ports for their number of groups ({@code GET /v1/cluster?scope=local}: its {@code "groups"} list, absent on a
  * cluster of one group) and refuses to start if one that answers has another. A peer that does not answer within the
  * timeout is not waited for (a whole cluster starting): nodes started at the same instant may each miss the other, so
- * this check is for the node that comes up next to running ones (a node restarted or added with a changed file), and
- * says which number the cluster runs with. Whatever it misses the transports refuse: every frame or call between
+ * this check is for the node that comes up next to running ones (a node added, or one started again without its data,
+ * with a changed file), and says which number the cluster runs with. A node whose data directory holds its data
+ * already is not checked here: the directory fixes its number ({@link io.raftline.shard.GroupLayout} refuses to open it
+ * with another), so a restart with a changed file is refused without asking anyone, and a restart with the same file
+ * does not wait for its peers' answers. Whatever it misses the transports refuse: every frame or call between
  * processes states its sender's number of groups, and a receiver with another refuses it
  * ({@link io.raftline.transport.GroupCountCheck}), so a node that disagrees is part of no group's quorum.
  */

@@ -109,6 +109,22 @@ public final class GroupLayout {
         }
     }
 
+    /**
+     * Whether a data directory holds a node's data already, so that its number of groups is fixed: its marker, or a
+     * cluster of one group's log or snapshots. {@link #checkOrRecord} then compares the configured number with it and
+     * refuses another; only a directory without data takes the configured one. Blocking file I/O.
+     *
+     * @param dataDir the node's data directory
+     * @return whether it holds data
+     */
+    public static boolean holdsNodeData(Path dataDir) {
+        try {
+            return Files.exists(dataDir.resolve(MARKER)) || holdsData(dataDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot check the groups of " + dataDir + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Whether the directory holds a cluster of one group's files (a WAL segment or a snapshot). */
     private static boolean holdsData(Path dataDir) throws IOException {
         return holdsFiles(dataDir.resolve("wal"), ".wal") || holdsFiles(dataDir.resolve("snap"), ".snap");

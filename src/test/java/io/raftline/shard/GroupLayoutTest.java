@@ -22,6 +22,22 @@ class GroupLayoutTest {
     }
 
     @Test
+    void aDirectoryHoldsANodesDataOnceItHasTheMarkerOrALogOrASnapshot(@TempDir Path dir) throws Exception {
+        assertThat(GroupLayout.holdsNodeData(dir.resolve("missing"))).isFalse();
+        Path empty = Files.createDirectories(dir.resolve("empty").resolve("wal"));
+        assertThat(GroupLayout.holdsNodeData(empty.getParent())).as("a log directory without segments").isFalse();
+        Path sharded = dir.resolve("sharded");
+        GroupLayout.checkOrRecord(sharded, 4);
+        assertThat(GroupLayout.holdsNodeData(sharded)).as("the marker").isTrue();
+        Path single = Files.createDirectories(dir.resolve("single").resolve("wal"));
+        Files.writeString(single.resolve("0000000000000001.wal"), "x");
+        assertThat(GroupLayout.holdsNodeData(single.getParent())).as("a segment of one group's log").isTrue();
+        Path snapshotted = Files.createDirectories(dir.resolve("snapshotted").resolve("snap"));
+        Files.writeString(snapshotted.resolve("0000000000000007.snap"), "x");
+        assertThat(GroupLayout.holdsNodeData(snapshotted.getParent())).as("a snapshot").isTrue();
+    }
+
+    @Test
     void aShardedNodeRecordsItsGroupsAndRefusesAnotherNumber(@TempDir Path dir) throws Exception {
         Path data = dir.resolve("node-1");
         GroupLayout.checkOrRecord(data, 16);
