@@ -137,16 +137,11 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      */
     private final Set<Integer> known = new ConcurrentSkipListSet<>();
     /**
-     * The newest committed membership a local node reported ({@link NodeListener#membershipCommitted}), and its config
-     * index: who {@code /v1/cluster} lists, and who the local cluster runs after a restart. Committed only: a
-     * membership of an entry not committed yet may be truncated away.
-     */
-    private volatile io.raftline.raft.Membership latest;
-    private volatile long latestIndex = -1;
-    /**
-     * Every group's newest committed membership a local replica reported, by group (group 0's is {@link #latest} too):
-     * who the local cluster runs after a restart is every node that is a member of any group, since a sharded change
-     * may have stopped part way (a node added to groups G-1..1 and not yet to group 0 is a voter there all the same).
+     * Every group's newest committed membership a local replica reported ({@link NodeListener#membershipCommitted}), by
+     * group, with its config index. Committed only: a membership of an entry not committed yet may be truncated away.
+     * Group 0's is who {@code /v1/cluster} lists; who the local cluster runs after a restart is every node that is a
+     * member of any group, since a sharded change may have stopped part way (a node added to groups G-1..1 and not yet
+     * to group 0 is a voter there all the same).
      */
     private final Map<Integer, CommittedMembership> committedByGroup = new ConcurrentHashMap<>();
 
@@ -198,8 +193,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      * Learns members and their addresses from the memberships the local nodes report (at start and on every
      * change, committed or not; group 0's here, the other groups' through {@link #otherGroupMembers}): a member added
      * at runtime is reached at the URL its change recorded, unless it runs here ({@link AddressDirectory}). The newest
-     * membership ({@link #latest}) follows the committed ones only: a configuration entry may be truncated away (a
-     * deposed leader's), and committed ones never are, so the highest index among them is the newest for good.
+     * membership of each group ({@link #committedByGroup}) follows the committed ones only: a configuration entry may
+     * be truncated away (a deposed leader's), and committed ones never are, so the highest index among them is the
+     * newest for good.
      */
     private NodeListener membershipTracker() {
         return new NodeListener() {
@@ -210,18 +206,12 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
 
             @Override
             public void membershipCommitted(int node, long index, io.raftline.raft.Membership membership) {
-                synchronized (known) {
-                    if (index >= latestIndex && !membership.isEmpty()) {
-                        latestIndex = index;
-                        latest = membership;
-                    }
-                }
                 groupCommitted(0, index, membership);
             }
         };
     }
 
-    /** Keeps the newest committed membership of {@code group} a local replica reported (see {@link #latest}). */
+    /** Keeps the newest committed membership of {@code group} that a local replica reported. */
     private void groupCommitted(int group, long index, io.raftline.raft.Membership membership) {
         if (membership.isEmpty()) {
             return;
@@ -273,8 +263,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      */
     private java.util.Collection<Integer> listed() {
         Set<Integer> out = new java.util.TreeSet<>(nodes.keySet());
-        io.raftline.raft.Membership m = latest;
-        out.addAll(m == null ? config.memberIds() : m.all());
+        CommittedMembership m = committedByGroup.get(0);
+        out.addAll(m == null ? config.memberIds() : m.membership().all());
         return out;
     }
 
@@ -741,8 +731,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         if (everyGroupChanged) {
             for (int id : List.copyOf(nodes.keySet())) {
                 if (!members.contains(id)) {
+                    CommittedMembership zero = committedByGroup.get(0);
                     LOG.info("node {} was removed from the cluster (no group lists it; group 0's membership {} at"
-                            + " index {}): not started", id, latest, latestIndex);
+                            + " index {}): not started", id, zero.membership(), zero.index());
                     chain = chain.compose(v -> stopLocal(id));
                 }
             }
