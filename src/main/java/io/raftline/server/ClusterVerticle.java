@@ -529,10 +529,12 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         // already has its number fixed (GroupLayout refuses to open it with another), so only a node that starts
         // without data asks its peers: a restart does not wait for them (the check took 0.25-0.5 s of a restart's
         // 3-4.5 s, and failover.py kills the next leader 4 s after it restarted the last one).
-        Future<Boolean> holdsData = config.nodeId() == 0 || !config.storage().durable() ? Future.succeededFuture(false)
-                : vertx.executeBlocking(() -> GroupLayout.holdsNodeData(Path.of(n.dataDir())));
-        Future<Void> agreed = holdsData.compose(fixed -> config.nodeId() == 0 || fixed ? Future.succeededFuture()
-                : GroupCountGuard.check(n.id(), groups, config.nodeIds(), this, forwardClient));
+        Future<Boolean> asks = config.nodeId() == 0 ? Future.succeededFuture(false)
+                : !config.storage().durable() ? Future.succeededFuture(true)
+                : vertx.executeBlocking(() -> !GroupLayout.holdsNodeData(Path.of(n.dataDir())));
+        Future<Void> agreed = asks.compose(ask -> ask
+                ? GroupCountGuard.check(n.id(), groups, config.nodeIds(), this, forwardClient)
+                : Future.succeededFuture());
         // A sharded node's groups write one log: opened here, held by each group's store once it opens.
         Future<SharedWalWriter> layout = agreed.compose(ok -> !config.storage().durable() ? Future.succeededFuture()
                 : vertx.executeBlocking(() -> {
