@@ -729,18 +729,25 @@ public final class GrpcTransport implements Transport {
         }
 
         private void onContext(Runnable r) {
+            dispatch(() -> {
+                startIfNeeded();
+                r.run();
+            });
+        }
+
+        /** Runs {@code r} on the peer's context: at once when called there, else as a task of that context. */
+        private void dispatch(Runnable r) {
             if (Vertx.currentContext() == context) {
-                if (control.client == null) {
-                    start();
-                }
                 r.run();
             } else {
-                context.runOnContext(v -> {
-                    if (control.client == null) {
-                        start();
-                    }
-                    r.run();
-                });
+                context.runOnContext(v -> r.run());
+            }
+        }
+
+        /** Makes the peer's clients the first time anything runs on its context. */
+        private void startIfNeeded() {
+            if (control.client == null) {
+                start();
             }
         }
 
@@ -752,23 +759,16 @@ public final class GrpcTransport implements Transport {
          */
         private <T> Future<T> callOnContext(java.util.function.Supplier<Future<T>> task) {
             Promise<T> done = Promise.promise();
-            Runnable guarded = () -> {
+            dispatch(() -> {
                 Future<T> outcome;
                 try {
-                    if (control.client == null) {
-                        start();
-                    }
+                    startIfNeeded();
                     outcome = java.util.Objects.requireNonNull(task.get(), "no future");
                 } catch (RuntimeException e) {
                     outcome = Future.failedFuture(e);
                 }
                 outcome.onComplete(done);
-            };
-            if (Vertx.currentContext() == context) {
-                guarded.run();
-            } else {
-                context.runOnContext(v -> guarded.run());
-            }
+            });
             return done.future();
         }
 
