@@ -179,17 +179,19 @@ final class VerifyCommand implements Callable<Integer> {
         }
     }
 
-    /** Hands a value the user gave to the builder; a parse it refuses names the option. */
-    /** {@code eventbus} or {@code grpc}, as in the configuration's {@code "transport"}. */
+    /**
+     * {@code eventbus} or {@code grpc}, read as the configuration's {@code "transport"} is
+     * ({@link TransportKind#parse}); a name it does not know is refused in the words of the other options.
+     */
     private static TransportKind transportKind(String text) {
-        for (TransportKind k : TransportKind.values()) {
-            if (k.configName().equals(text.trim().toLowerCase(java.util.Locale.ROOT))) {
-                return k;
-            }
+        try {
+            return TransportKind.parse("transport", text);
+        } catch (io.raftline.raft.ConfigException e) {
+            throw new IllegalArgumentException("must be eventbus or grpc, got '" + text + "'", e);
         }
-        throw new IllegalArgumentException("must be eventbus or grpc, got '" + text + "'");
     }
 
+    /** Hands a value the user gave to the builder; a parse it refuses names the option. */
     private <T> void given(String option, T value, Consumer<T> setter) {
         if (value == null) {
             return;
