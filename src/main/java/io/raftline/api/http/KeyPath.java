@@ -57,6 +57,17 @@ final class KeyPath {
         return null;
     }
 
+    /** Whether {@code raw} is ASCII without a %-escape: the common key, taken as it is (checked on every request). */
+    private static boolean isPlainAscii(String raw) {
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c == '%' || c >= 0x80) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * Decodes {@code raw} as UTF-8 bytes, each %-escape one byte. A request line reaches Vert.x as bytes read one to a
      * character (ISO-8859-1), so a character in 0x80..0xFF here is a byte a client sent without escaping it: it counts
@@ -65,7 +76,7 @@ final class KeyPath {
      * %-escapes are refused.
      */
     private static String decode(String raw, String what) {
-        if (raw.chars().allMatch(c -> c != '%' && c < 0x80)) {
+        if (isPlainAscii(raw)) {
             return raw;
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length());
