@@ -123,7 +123,7 @@ public final class ConfigLoader {
         try {
             value = Json.decodeValue(text);
         } catch (DecodeException e) {
-            throw new ConfigException("--conf", "cannot read " + file + ": " + jsonError(e));
+            throw new ConfigException("--conf", "cannot read " + file + ": " + JsonErrors.describe(e));
         }
         if (value instanceof JsonObject json) {
             return json;
@@ -147,16 +147,12 @@ public final class ConfigLoader {
             }
         } catch (StreamReadException e) {
             if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")) {
-                throw new ConfigException("--conf", "cannot read " + file + ": " + jsonError(e)
+                throw new ConfigException("--conf", "cannot read " + file + ": " + JsonErrors.describe(e)
                         + ": a field may appear once in an object");
             }
         } catch (IOException e) {
             // not JSON: the reader says why
         }
-    }
-
-    private static String jsonError(Throwable e) {
-        return JsonErrors.describe(e);
     }
 
     /** The system properties as text (a property set to a non-text value is left out). */
