@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamReadException;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
 import io.raftline.raft.ConfigException;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -114,11 +113,14 @@ public final class ConfigLoader {
         return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
     }
 
-    private static JsonObject parse(Path file, String text) {
+    private static JsonObject parse(Path file, String read) {
+        // A byte order mark (what Windows editors put at the start of a UTF-8 file) is skipped, as RFC 8259 lets a
+        // reader do: refused, it was an "Unexpected character" at column 1 that nobody can see in the file.
+        String text = read.startsWith("\uFEFF") ? read.substring(1) : read;
         if (text.isBlank()) {
             throw new ConfigException("--conf", file + " is empty: it must hold one JSON object");
         }
-        refuseDuplicateFields(file, text);
+        checkStrictly(file, text);
         Object value;
         try {
             value = Json.decodeValue(text);
@@ -133,25 +135,32 @@ public final class ConfigLoader {
     }
 
     /**
-     * Refuses a field written twice in one object: the JSON reader keeps the last one silently, so a second
+     * Reads the text as strict JSON first, which the JSON reader Vert.x configures is not: it takes {@code //} and
+     * {@code /* *}{@code /} comments, which JSON has none of (so jq, an editor's JSON mode and a schema check all refuse
+     * the file a node ran with), and it keeps the last of a field written twice in one object silently, so a second
      * {@code "node_id"} further down (a copy-and-paste of another node's file) overrode the first unnoticed, as an
-     * unknown field would fall back to a default unnoticed. Only duplicates are looked for here: any other fault of the
-     * text is left to the reader, which says what it is.
+     * unknown field would fall back to a default unnoticed. Both are refused here naming line and column.
      */
-    private static void refuseDuplicateFields(Path file, String text) {
-        JsonFactory factory = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS).build();
+    private static void checkStrictly(Path file, String text) {
+        JsonFactory factory = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
         try (JsonParser parser = factory.createParser(text)) {
             while (parser.nextToken() != null) {
                 // every field name is checked against the others of its object as it is read
             }
         } catch (StreamReadException e) {
-            if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")) {
+            String reason = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+            if (reason.startsWith("Duplicate field")) {
                 throw new ConfigException("--conf", "cannot read " + file + ": " + JsonErrors.describe(e)
                         + ": a field may appear once in an object");
             }
+            if (reason.contains("comment") && e.getLocation() != null) {
+                throw new ConfigException("--conf", "cannot read " + file + ": a comment at line "
+                        + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()
+                        + ": JSON has no comments (remove it)");
+            }
+            throw new ConfigException("--conf", "cannot read " + file + ": " + JsonErrors.describe(e));
         } catch (IOException e) {
-            // not JSON: the reader says why
+            throw new ConfigException("--conf", "cannot read " + file + ": " + rootMessage(e));
         }
     }
 

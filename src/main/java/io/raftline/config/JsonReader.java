@@ -48,8 +48,31 @@ final class JsonReader {
         if (n != null) {
             return n;
         }
-        throw new ConfigException(field(name), "must be an integer" + (v instanceof Number
-                ? " in " + Long.MIN_VALUE + ".." + Long.MAX_VALUE : quotedNumber(v)) + ", got " + describe(v));
+        throw new ConfigException(field(name), "must be an integer" + (v instanceof Number number
+                ? integerRule(number) : quotedNumber(v)) + ", got " + describe(v));
+    }
+
+    /**
+     * Which rule a number that is no 64-bit integer broke: a fraction ({@code 10.5}) is not an integer at all, and
+     * saying it must be in the range of a long (which it is in) sent the reader looking for the wrong fault.
+     */
+    private static String integerRule(Number v) {
+        java.math.BigDecimal exact;
+        if (v instanceof java.math.BigDecimal d) {
+            exact = d;
+        } else if ((v instanceof Double || v instanceof Float) && Double.isFinite(v.doubleValue())) {
+            exact = new java.math.BigDecimal(v.doubleValue());
+        } else {
+            exact = null;
+        }
+        if (exact != null && exact.stripTrailingZeros().scale() > 0) {
+            return " (a whole number, without a fraction)";
+        }
+        if (exact != null && exact.abs().compareTo(java.math.BigDecimal.valueOf(Long.MAX_VALUE)) <= 0) {
+            // A whole number that JsonIntegers.integral refused as a double above 2^53: its digits were not all kept.
+            return " written without a fraction or an exponent when above 2^53 (a double does not hold it exactly)";
+        }
+        return " in " + Long.MIN_VALUE + ".." + Long.MAX_VALUE;
     }
 
     double doubleValue(String name, double dflt) {

@@ -478,6 +478,63 @@ class RaftlineConfigTest {
     }
 
     @Test
+    void aCommentInTheFileIsRefusedNamingWhereItIs(@TempDir Path dir) throws Exception {
+        // The JSON reader Vert.x configures reads // and /* */ comments: a file with them was accepted, although JSON
+        // has none and every other tool (jq, an editor's JSON mode, a schema check) refuses that file.
+        Path commented = dir.resolve("commented.json");
+        Files.writeString(commented, "{\"nodes\":[{\"id\":1,\"http_port\":8081}],\n  // the only node\n"
+                + "  \"single_node\": true}");
+        assertThat(catchThrowable(() -> ConfigLoader.read(commented))).isInstanceOf(ConfigException.class)
+                .hasMessage("--conf: cannot read " + commented + ": a comment at line 2, column 3: JSON has no"
+                        + " comments (remove it)");
+        Path block = dir.resolve("block.json");
+        Files.writeString(block, "{\"nodes\":[{\"id\":1,\"http_port\":8081}], /* one */ \"single_node\": true}");
+        assertThat(catchThrowable(() -> ConfigLoader.read(block))).isInstanceOf(ConfigException.class)
+                .hasMessage("--conf: cannot read " + block + ": a comment at line 1, column 39: JSON has no"
+                        + " comments (remove it)");
+        // A // inside a string is text, not a comment.
+        Path url = dir.resolve("url.json");
+        Files.writeString(url, "{\"nodes\":[{\"id\":1,\"http_port\":8081,\"data_dir\":\"//srv/raft\"}],"
+                + "\"single_node\": true}");
+        assertThat(ConfigLoader.read(url).nodes().get(0).dataDir()).isEqualTo("//srv/raft");
+    }
+
+    @Test
+    void aByteOrderMarkAtTheStartOfTheFileIsSkipped(@TempDir Path dir) throws Exception {
+        // What Windows editors write at the start of a UTF-8 file; it was refused as "Unexpected character" at
+        // column 1, which a person cannot see in the file. RFC 8259 lets a reader ignore it.
+        Path bom = dir.resolve("bom.json");
+        Files.writeString(bom, "\uFEFF" + base().encode());
+        assertThat(ConfigLoader.read(bom).memberIds()).containsExactly(1, 2, 3);
+        // Only at the start: anywhere else it is a character where JSON allows none.
+        Path inside = dir.resolve("inside.json");
+        Files.writeString(inside, "{\uFEFF\"nodes\":[]}");
+        assertThat(catchThrowable(() -> ConfigLoader.read(inside))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("line 1, column");
+    }
+
+    @Test
+    void aFractionWhereAnIntegerBelongsIsNamedAsSuch() {
+        // 1.5 was refused as "must be an integer in -9223372036854775808..9223372036854775807": a range it is in.
+        JsonObject raft = base();
+        raft.getJsonObject("raft").put("tick_ms", 10.5);
+        assertThat(failure(raft)).isEqualTo("raft.tick_ms: must be an integer (a whole number, without a fraction),"
+                + " got 10.5");
+        assertThat(failure(base().put("groups", new java.math.BigDecimal("2.25"))))
+                .isEqualTo("groups: must be an integer (a whole number, without a fraction), got 2.25");
+        JsonObject node = base();
+        node.getJsonArray("nodes").getJsonObject(0).put("http_port", 8081.5);
+        assertThat(failure(node)).isEqualTo("nodes[0].http_port: must be an integer (a whole number, without a"
+                + " fraction), got 8081.5");
+        // A whole number too large for a double to hold exactly says so, and one beyond 64 bits names the range.
+        assertThat(failure(base().put("seed", 1e17))).isEqualTo("seed: must be an integer written without a fraction"
+                + " or an exponent when above 2^53 (a double does not hold it exactly), got 1.0E17");
+        assertThat(failure(base().put("seed", 1e30))).isEqualTo("seed: must be an integer in " + Long.MIN_VALUE + ".."
+                + Long.MAX_VALUE + ", got 1.0E30");
+        assertThat(RaftlineConfig.fromJson(base().put("seed", 1e3)).seed()).isEqualTo(1000);
+    }
+
+    @Test
     void theAdminTokenIsPrintableAsciiWithoutSpaces() {
         // A token with a trailing newline (a Kubernetes secret made with echo), a space or a non-ASCII letter can never
         // be presented: the Authorization header's value is trimmed and read as ISO-8859-1, a Redis AUTH splits at the
