@@ -293,6 +293,9 @@ public final class HttpServerVerticle extends VerticleBase {
                 grpc.handle(request);
                 return;
             }
+            if (request.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+                answerMalformedBody(request);
+            }
             while (!pending.isEmpty() && pending.peekFirst().arrived()) {
                 pending.pollFirst();
             }
@@ -587,6 +590,41 @@ public final class HttpServerVerticle extends VerticleBase {
                         response.reset();
                     }
                 });
+    }
+
+    /**
+     * Answers 400 when an HTTP/1 request's body cannot be decoded (a chunk-size line that is no hexadecimal number, a
+     * chunk without its line end). Vert.x reports it as an exception on the request and closes the connection at once:
+     * an answer written by the request's own handlers was still unflushed then, and was dropped with the connection,
+     * so the client saw it end without a status. The response's exception handler is called before the request's,
+     * so the answer is written here and the connection closed at once, which flushes it before Vert.x's close. The
+     * body's handlers (RawBody, BodyHandler) then find the response ended and apply nothing: a body only counts once
+     * its end arrived, which after a decoding failure it never does.
+     */
+    private static void answerMalformedBody(HttpServerRequest request) {
+        HttpServerResponse response = request.response();
+        response.exceptionHandler(e -> {
+            // A connection reset or closed under the request is no fault of its body, and nobody would read an answer.
+            if (e instanceof java.io.IOException || e instanceof io.vertx.core.http.HttpClosedException
+                    || request.isEnded() || response.headWritten() || response.closed()) {
+                return;
+            }
+            response.setStatusCode(400).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                    .putHeader(HttpHeaders.CONNECTION, "close")
+                    .end(new JsonObject().put("error", "bad_request").put("message", "malformed request body: "
+                            + malformation(e)).encode());
+            request.connection().close();
+        });
+    }
+
+    /** What Netty found wrong with a body: its chunk-size errors are number format errors, some without a message. */
+    private static String malformation(Throwable e) {
+        String detail = e.getMessage() == null || e.getMessage().isBlank() ? "" : " (" + e.getMessage() + ")";
+        if (e instanceof NumberFormatException) {
+            return "a chunk size is not a hexadecimal number" + detail;
+        }
+        return detail.isEmpty() ? "cannot be decoded (" + e.getClass().getSimpleName() + ")"
+                : e.getMessage();
     }
 
     /** Requests Netty could not decode (line or head too long, malformed): a JSON error, then the connection closes. */

@@ -103,6 +103,32 @@ class KvInputTest {
     }
 
     @Test
+    void aMalformedChunkedBodyIsA400AndNothingOfItIsWritten() throws Exception {
+        // A first chunk that is fine, then a chunk-size line that is no hexadecimal number: Netty stops decoding there
+        // and Vert.x closed the connection without a word; the client saw the connection end and no status.
+        String head = "PUT /v1/kv/chunky HTTP/1.1\r\nHost: 127.0.0.1:" + node.getPort()
+                + "\r\nTransfer-Encoding: chunked\r\n\r\n";
+        RawHttp.Answer bad = RawHttp.exchange(node, head + "5\r\nhello\r\nzz\r\nworld\r\n0\r\n\r\n");
+        assertThat(bad.status()).as(bad.head() + "\n" + bad.body()).isEqualTo(400);
+        assertThat(bad.head()).containsIgnoringCase("Connection: close");
+        assertThat(error(bad)).isEqualTo("bad_request");
+        assertThat(new JsonObject(bad.body()).getString("message"))
+                .startsWith("malformed request body: a chunk size is not a hexadecimal number");
+        // The same for a body read by Vert.x's BodyHandler (a transaction's JSON), which failed the same way.
+        RawHttp.Answer txn = RawHttp.exchange(node, "POST /v1/txn HTTP/1.1\r\nHost: 127.0.0.1:" + node.getPort()
+                + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n\r\n");
+        assertThat(txn.status()).as(txn.head() + "\n" + txn.body()).isEqualTo(400);
+        assertThat(new JsonObject(txn.body()).getString("message"))
+                .startsWith("malformed request body: a chunk size is not a hexadecimal number");
+        // Nothing of the body was written, and the next connection is served as usual.
+        assertThat(send("GET /v1/kv/chunky", "", null).status()).isEqualTo(404);
+        RawHttp.Answer good = RawHttp.exchange(node, head.replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n")
+                + "5\r\nhello\r\n0\r\n\r\n");
+        assertThat(good.status()).as(good.body()).isEqualTo(200);
+        assertThat(send("GET /v1/kv/chunky", "", null).body()).isEqualTo("hello");
+    }
+
+    @Test
     void keysAndListingsAreBounded() throws Exception {
         String longKey = "k".repeat(1025);
         RawHttp.Answer key = send("PUT /v1/kv/" + longKey, "", new byte[] {1});

@@ -38,6 +38,20 @@ final class RawHttp {
         }
     }
 
+    /**
+     * Sends {@code request} exactly as given (request line, headers, blank line and body, nothing added), and reads
+     * the answer until the server closes; for bodies a client library will not frame wrongly, such as a chunked body
+     * with a malformed chunk.
+     */
+    static Answer exchange(URI base, String request) throws IOException {
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(15_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            return read(socket.getInputStream());
+        }
+    }
+
     static Answer read(InputStream in) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buf = new byte[8192];
