@@ -129,6 +129,48 @@ class KvInputTest {
     }
 
     @Test
+    void anExpectationOtherThan100ContinueIs417() throws Exception {
+        RawHttp.Answer unknown = send("PUT /v1/kv/expected", "Expect: foo", new byte[] {1});
+        assertThat(unknown.status()).as(unknown.body()).isEqualTo(417);
+        assertThat(error(unknown)).isEqualTo("expectation_failed");
+        assertThat(new JsonObject(unknown.body()).getString("message")).contains("foo").contains("100-continue");
+        assertThat(send("GET /v1/kv/expected", "", null).status()).as("the refused write was not applied")
+                .isEqualTo(404);
+        assertThat(send("GET /health", "Expect: foo", null).status()).isEqualTo(417);
+    }
+
+    @Test
+    void expect100ContinueGetsAnInterimAnswerBeforeTheBodyIsSent() throws Exception {
+        // The client waits for "100 Continue" before it sends the body (curl waits a second for it, then sends anyway;
+        // this client waits for it, so without it the test ends in a read timeout instead of a 200).
+        try (java.net.Socket socket = new java.net.Socket(node.getHost(), node.getPort())) {
+            socket.setSoTimeout(15_000);
+            java.io.OutputStream out = socket.getOutputStream();
+            out.write(("PUT /v1/kv/continued HTTP/1.1\r\nHost: 127.0.0.1:" + node.getPort() + "\r\nExpect: "
+                    + "100-Continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            java.io.InputStream in = socket.getInputStream();
+            StringBuilder interim = new StringBuilder();
+            while (!interim.toString().endsWith("\r\n\r\n")) {
+                int c = in.read();
+                assertThat(c).as("the server closed before answering: " + interim).isNotNegative();
+                interim.append((char) c);
+            }
+            assertThat(interim.toString()).startsWith("HTTP/1.1 100 Continue");
+            out.write("hello".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            RawHttp.Answer answer = RawHttp.read(in);
+            assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        }
+        assertThat(send("GET /v1/kv/continued", "", null).body()).isEqualTo("hello");
+        // A body over the limit is refused before it is sent: no "100 Continue" first, a 413 instead.
+        RawHttp.Answer tooLarge = RawHttp.exchange(node, "PUT /v1/kv/big HTTP/1.1\r\nHost: 127.0.0.1:"
+                + node.getPort() + "\r\nExpect: 100-continue\r\nContent-Length: 999999999\r\nConnection: close\r\n\r\n");
+        assertThat(tooLarge.status()).isEqualTo(413);
+    }
+
+    @Test
     void keysAndListingsAreBounded() throws Exception {
         String longKey = "k".repeat(1025);
         RawHttp.Answer key = send("PUT /v1/kv/" + longKey, "", new byte[] {1});
