@@ -299,8 +299,9 @@ public final class HttpServerVerticle extends VerticleBase {
                         + "\" (Expect): the only one this server knows is 100-continue");
                 return;
             }
-            if (request.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
-                answerMalformedBody(request);
+            if (request.version() != io.vertx.core.http.HttpVersion.HTTP_2
+                    && request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+                answerMalformedBody(request); // only a chunked body has chunk lines to get wrong
             }
             while (!pending.isEmpty() && pending.peekFirst().arrived()) {
                 pending.pollFirst();
