@@ -53,24 +53,29 @@ public final class FrameAuthenticator {
     }
 
     /**
-     * The tag of a frame.
+     * The tag of a frame and of the header that travels in clear before it: whatever a receiver acts on must be under
+     * the tag, so the header (the sender's number of Raft groups) is covered too.
      *
-     * @param frame the frame's bytes
-     * @return {@link #TAG_BYTES} bytes
+     * @param header the bytes before the frame that the receiver reads, authenticated with it
+     * @param frame  the frame's bytes
+     * @return {@link #TAG_BYTES} bytes, {@code HMAC-SHA256(key, header | frame)}
      */
-    public byte[] tag(byte[] frame) {
-        return macs.get().doFinal(frame);
+    public byte[] tag(byte[] header, byte[] frame) {
+        Mac mac = macs.get();
+        mac.update(header);
+        return mac.doFinal(frame);
     }
 
     /**
-     * Whether a tag is the frame's, compared in constant time.
+     * Whether a tag is the header's and frame's, compared in constant time.
      *
-     * @param frame the frame's bytes
-     * @param tag   the tag that came with it
-     * @return true if the frame was written with the same secret
+     * @param header the bytes before the frame, as received
+     * @param frame  the frame's bytes
+     * @param tag    the tag that came with them
+     * @return true if both were written with the same secret, unaltered
      */
-    public boolean verify(byte[] frame, byte[] tag) {
-        return MessageDigest.isEqual(tag(frame), tag);
+    public boolean verify(byte[] header, byte[] frame, byte[] tag) {
+        return MessageDigest.isEqual(tag(header, frame), tag);
     }
 
     /**

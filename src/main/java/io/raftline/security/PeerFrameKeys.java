@@ -28,7 +28,8 @@ import javax.crypto.spec.SecretKeySpec;
  * (it would need one of the two private keys), and the cluster secret is still needed on top. The key is directional
  * (sender first), so a frame a sent to b cannot be reflected to a as if b had written it.
  *
- * <p>Every frame from a to b carries {@code HMAC-SHA256(K(a → b), from | to | frame)}: one HMAC per frame, as
+ * <p>Every frame from a to b carries {@code HMAC-SHA256(K(a → b), from | to | header | frame)}, where the header is
+ * what else the receiver reads in clear before the frame (the sender's number of Raft groups): one HMAC per frame, as
  * before, no signature. The receiver picks the key of the {@code from} the frame claims; when the tag does not verify
  * it tries the keys of the other peers it knows, so that a member that claims another's id is named in the log
  * ({@code sender_mismatch}) rather than taken for noise ({@code bad_mac}). That costs one HMAC per known peer, on
@@ -209,46 +210,49 @@ public final class PeerFrameKeys {
     /**
      * The tag of a frame this node sends to a peer.
      *
-     * @param to    the receiver
-     * @param frame the frame's bytes
+     * @param to     the receiver
+     * @param header the bytes the receiver reads in clear besides the ids, authenticated with the frame
+     * @param frame  the frame's bytes
      * @return {@link #TAG_BYTES} bytes, or null if the peer is not {@linkplain #knows known} (the caller checks
      *         first; a peer may still be forgotten in between)
      */
-    public byte[] tag(int to, byte[] frame) {
+    public byte[] tag(int to, byte[] header, byte[] frame) {
         Peer p = peers.get(to);
-        return p == null ? null : tag(p.toPeer.get(), self, to, frame);
+        return p == null ? null : tag(p.toPeer.get(), self, to, header, frame);
     }
 
     /**
      * Verifies the tag of a frame that claims to come from {@code from}, in constant time per key tried.
      *
-     * @param from  the sender the frame's header claims
-     * @param to    the receiver the header names
-     * @param frame the frame's bytes
-     * @param tag   the tag that came with it
+     * @param from   the sender the frame's header claims
+     * @param to     the receiver the header names
+     * @param header the other bytes of the header, as received
+     * @param frame  the frame's bytes
+     * @param tag    the tag that came with it
      * @return {@link Check#OK} (the same instance every time) or what is wrong
      */
-    public Check verify(int from, int to, byte[] frame, byte[] tag) {
+    public Check verify(int from, int to, byte[] header, byte[] frame, byte[] tag) {
         if (to != self) {
             return Check.NOT_FOR_ME;
         }
         Peer claimed = peers.get(from);
-        if (claimed != null && MessageDigest.isEqual(tag(claimed.fromPeer.get(), from, to, frame), tag)) {
+        if (claimed != null && MessageDigest.isEqual(tag(claimed.fromPeer.get(), from, to, header, frame), tag)) {
             return Check.OK;
         }
         // Refused in any case: find out whether another member wrote it, for the log.
         for (Map.Entry<Integer, Peer> e : peers.entrySet()) {
             if (e.getKey() != from
-                    && MessageDigest.isEqual(tag(e.getValue().fromPeer.get(), from, to, frame), tag)) {
+                    && MessageDigest.isEqual(tag(e.getValue().fromPeer.get(), from, to, header, frame), tag)) {
                 return new Check(Verdict.OTHER_WRITER, e.getKey());
             }
         }
         return claimed == null ? Check.UNKNOWN : Check.BAD;
     }
 
-    private static byte[] tag(Mac mac, int from, int to, byte[] frame) {
+    private static byte[] tag(Mac mac, int from, int to, byte[] header, byte[] frame) {
         updateInt(mac, from);
         updateInt(mac, to);
+        mac.update(header);
         return mac.doFinal(frame);
     }
 

@@ -23,14 +23,15 @@ import io.vertx.core.eventbus.MessageCodec;
  *
  * <p>Every form starts with the sending process's number of Raft groups ({@code "groups"}, {@link GroupCountCheck}): a
  * receiver whose own number differs refuses the frame with a {@link GroupCountMismatchException} once it is
- * authenticated (a frame that does not verify is refused for that first), before any of it reaches a node.
+ * authenticated (a frame that does not verify is refused for that first), before any of it reaches a node. With a
+ * tag, the count is under it with the frame: the receiver acts on the count, so a count altered on the wire is refused
+ * as an altered frame ({@link FrameAuthenticationException}), never taken for a peer's configuration.
  * <pre>
  * wire = i32 length | u16 groups | frame                               (length counts what follows it)
  * wire = i32 length | u16 groups | frame | 32-byte tag                 (security.cluster_secret)
  * wire = i32 length | u16 groups | i32 from | i32 to | frame | 32-byte tag   (pair keys)
+ * tag  = HMAC(cluster key, groups | frame)  or  HMAC(pair key, from | to | groups | frame)
  * </pre>
- * The count is outside what the tag covers: it is there against a node started with another file, not against someone
- * who rewrites frames on the wire (who could as well drop them; TLS between processes prevents both).
  *
  * @param <T> the immutable record carried
  */
@@ -42,6 +43,8 @@ abstract class FramedCodec<T> implements MessageCodec<T, T> {
     private final PeerFrameKeys pairs;
     /** This process's number of Raft groups: written on every frame, and the only one accepted. */
     private final int groups;
+    /** {@link #groups} as written on the wire (big-endian), what the tag covers before the frame. */
+    private final byte[] groupsBytes;
 
     /** Bytes of the group count after the length. */
     static final int GROUPS_BYTES = 2;
@@ -61,6 +64,7 @@ abstract class FramedCodec<T> implements MessageCodec<T, T> {
             throw new IllegalArgumentException("groups must be 1.." + GroupCountCheck.MAX + ", got " + groups);
         }
         this.groups = groups;
+        this.groupsBytes = new byte[] {(byte) (groups >>> 8), (byte) groups};
         this.name = name;
         this.what = what;
         this.auth = auth;
@@ -93,7 +97,7 @@ abstract class FramedCodec<T> implements MessageCodec<T, T> {
         byte[] bytes = encode(value);
         if (pairs != null) {
             int to = receiver(value);
-            byte[] tag = pairs.tag(to, bytes);
+            byte[] tag = pairs.tag(to, groupsBytes, bytes);
             if (tag == null) {
                 // The transport sends only to peers whose key is known; one forgotten since (its certificate revoked
                 // by a list reloaded meanwhile) gets a tag nobody accepts. The send cannot be taken back here.
@@ -106,7 +110,7 @@ abstract class FramedCodec<T> implements MessageCodec<T, T> {
             buffer.appendInt(GROUPS_BYTES + bytes.length).appendUnsignedShort(groups).appendBytes(bytes);
         } else {
             buffer.appendInt(GROUPS_BYTES + bytes.length + FrameAuthenticator.TAG_BYTES).appendUnsignedShort(groups)
-                    .appendBytes(bytes).appendBytes(auth.tag(bytes));
+                    .appendBytes(bytes).appendBytes(auth.tag(groupsBytes, bytes));
         }
     }
 
@@ -121,12 +125,14 @@ abstract class FramedCodec<T> implements MessageCodec<T, T> {
                     + (buffer.length() - pos - 4) + " bytes available or leaves no room for the group count");
         }
         int theirs = buffer.getUnsignedShort(pos + 4);
+        // The count as received: authenticated with the frame when there is a tag.
+        byte[] header = buffer.getBytes(pos + 4, pos + 4 + GROUPS_BYTES);
         // What follows the count, as the forms without it were read.
         int at = pos + 4 + GROUPS_BYTES;
         length -= GROUPS_BYTES;
         T value;
         if (pairs != null) {
-            value = decodePair(at, length, buffer);
+            value = decodePair(at, length, header, buffer);
         } else if (auth == null) {
             value = decode(buffer.getBytes(at, at + length));
         } else {
@@ -136,7 +142,7 @@ abstract class FramedCodec<T> implements MessageCodec<T, T> {
             }
             int end = at + length - FrameAuthenticator.TAG_BYTES;
             byte[] frame = buffer.getBytes(at, end);
-            if (!auth.verify(frame, buffer.getBytes(end, end + FrameAuthenticator.TAG_BYTES))) {
+            if (!auth.verify(header, frame, buffer.getBytes(end, end + FrameAuthenticator.TAG_BYTES))) {
                 throw new FrameAuthenticationException("a " + what + " whose authentication tag does not verify"
                         + " (written without this cluster's security.cluster_secret, or altered)");
             }
@@ -149,8 +155,11 @@ abstract class FramedCodec<T> implements MessageCodec<T, T> {
         return value;
     }
 
-    /** A frame with pair keys from {@code at} (its sender and receiver ids), {@code length} bytes with its tag. */
-    private T decodePair(int at, int length, Buffer buffer) {
+    /**
+     * A frame with pair keys from {@code at} (its sender and receiver ids), {@code length} bytes with its tag, which
+     * also covers {@code header} (the group count before the ids).
+     */
+    private T decodePair(int at, int length, byte[] header, Buffer buffer) {
         if (length < PeerFrameKeys.HEADER_BYTES + PeerFrameKeys.TAG_BYTES) {
             throw new FrameAuthenticationException(PeerGuard.Reason.BAD_MAC, 0, "a " + what + " of " + length
                     + " bytes carries no sender and tag (do all nodes have certificates naming their node and the"
@@ -161,7 +170,8 @@ abstract class FramedCodec<T> implements MessageCodec<T, T> {
         int start = at + PeerFrameKeys.HEADER_BYTES;
         int end = at + length - PeerFrameKeys.TAG_BYTES;
         byte[] frame = buffer.getBytes(start, end);
-        PeerFrameKeys.Check check = pairs.verify(from, to, frame, buffer.getBytes(end, end + PeerFrameKeys.TAG_BYTES));
+        PeerFrameKeys.Check check = pairs.verify(from, to, header, frame,
+                buffer.getBytes(end, end + PeerFrameKeys.TAG_BYTES));
         if (check != PeerFrameKeys.Check.OK) {
             throw refusal(check, from, to);
         }

@@ -46,6 +46,8 @@ public final class EventBusForger {
     /** The cluster's number of Raft groups, which every frame states after its length (FramedCodec). */
     private static final int GROUPS = 1;
     private static final int GROUPS_BYTES = 2;
+    /** The count as written, which every tag covers before the frame. */
+    private static final byte[] GROUPS_HEADER = {0, GROUPS};
 
     private EventBusForger() {
     }
@@ -69,10 +71,13 @@ public final class EventBusForger {
         DeliveryOptions raw = new DeliveryOptions().setCodecName(RaftMessageCodec.NAME);
         byte[] claimingTwo = RaftWireFormat.encode(new VoteRequest(2, 1, TERM, TERM, TERM, false, false));
         List<Buffer> forgeries = List.of(
-                pairFrame(2, 1, claimingTwo, PeerFrameKeysTest.tagWith(threeToOne, 2, 1, claimingTwo)),
-                pairFrame(3, 1, claimingTwo, PeerFrameKeysTest.tagWith(threeToOne, 3, 1, claimingTwo)),
+                pairFrame(2, 1, claimingTwo, PeerFrameKeysTest.tagWith(threeToOne, 2, 1, GROUPS_HEADER,
+                        claimingTwo)),
+                pairFrame(3, 1, claimingTwo, PeerFrameKeysTest.tagWith(threeToOne, 3, 1, GROUPS_HEADER,
+                        claimingTwo)),
                 Buffer.buffer().appendInt(GROUPS_BYTES + claimingTwo.length + FrameAuthenticator.TAG_BYTES)
-                        .appendUnsignedShort(GROUPS).appendBytes(claimingTwo).appendBytes(clusterWide.tag(claimingTwo)));
+                        .appendUnsignedShort(GROUPS).appendBytes(claimingTwo)
+                        .appendBytes(clusterWide.tag(GROUPS_HEADER, claimingTwo)));
         long[] round = new long[1];
         vertx.setPeriodic(200, t -> {
             for (Buffer f : forgeries) {

@@ -28,6 +28,8 @@ class PeerFrameKeysTest {
 
     private static final String SECRET = "pair-key-secret-of-the-test";
     private static final byte[] FRAME = "a raft frame".getBytes(StandardCharsets.UTF_8);
+    /** What the event bus reads in clear before a frame (a group count of 1): under the tag too. */
+    private static final byte[] HEADER = {0, 1};
 
     @TempDir
     static Path dir;
@@ -62,18 +64,19 @@ class PeerFrameKeysTest {
         PeerFrameKeys one = node(1, 2, 3);
         PeerFrameKeys two = node(2, 1, 3);
         PeerFrameKeys three = node(3, 1, 2);
-        byte[] tag = one.tag(2, FRAME);
-        assertThat(two.verify(1, 2, FRAME, tag)).isSameAs(PeerFrameKeys.Check.OK);
+        byte[] tag = one.tag(2, HEADER, FRAME);
+        assertThat(two.verify(1, 2, HEADER, FRAME, tag)).isSameAs(PeerFrameKeys.Check.OK);
         // The tag is the documented one: HMAC-SHA256 under K(1 -> 2) of sender, receiver and frame.
-        assertThat(tag).isEqualTo(tagWith(PeerFrameKeys.pairKey(key(1), pub(2), SECRET, 1, 2), 1, 2, FRAME));
-        assertThat(one.verify(2, 1, FRAME, two.tag(1, FRAME))).isSameAs(PeerFrameKeys.Check.OK);
+        assertThat(tag).isEqualTo(tagWith(PeerFrameKeys.pairKey(key(1), pub(2), SECRET, 1, 2), 1, 2, HEADER, FRAME));
+        assertThat(one.verify(2, 1, HEADER, FRAME, two.tag(1, HEADER, FRAME))).isSameAs(PeerFrameKeys.Check.OK);
         // Altered, or reflected back to its writer as if the receiver had sent it.
         byte[] altered = FRAME.clone();
         altered[0] ^= 1;
-        assertThat(two.verify(1, 2, altered, tag).verdict()).isEqualTo(PeerFrameKeys.Verdict.BAD_TAG);
-        assertThat(one.verify(2, 1, FRAME, tag).verdict()).isEqualTo(PeerFrameKeys.Verdict.BAD_TAG);
+        assertThat(two.verify(1, 2, HEADER, altered, tag).verdict()).isEqualTo(PeerFrameKeys.Verdict.BAD_TAG);
+        assertThat(two.verify(1, 2, new byte[] {0, 2}, FRAME, tag).verdict()).isEqualTo(PeerFrameKeys.Verdict.BAD_TAG);
+        assertThat(one.verify(2, 1, HEADER, FRAME, tag).verdict()).isEqualTo(PeerFrameKeys.Verdict.BAD_TAG);
         // For another receiver.
-        assertThat(three.verify(1, 2, FRAME, tag).verdict()).isEqualTo(PeerFrameKeys.Verdict.NOT_FOR_ME);
+        assertThat(three.verify(1, 2, HEADER, FRAME, tag).verdict()).isEqualTo(PeerFrameKeys.Verdict.NOT_FOR_ME);
     }
 
     @Test
@@ -81,18 +84,18 @@ class PeerFrameKeysTest {
         PeerFrameKeys two = node(2, 1, 3);
         PeerFrameKeys three = node(3, 1, 2);
         // Node 3 tags with its own key for node 2 and claims to be node 1 in the header.
-        byte[] forged = tagWith(PeerFrameKeys.pairKey(key(3), pub(2), SECRET, 3, 2), 1, 2, FRAME);
-        assertThat(two.verify(1, 2, FRAME, forged)).isEqualTo(new PeerFrameKeys.Check(
+        byte[] forged = tagWith(PeerFrameKeys.pairKey(key(3), pub(2), SECRET, 3, 2), 1, 2, HEADER, FRAME);
+        assertThat(two.verify(1, 2, HEADER, FRAME, forged)).isEqualTo(new PeerFrameKeys.Check(
                 PeerFrameKeys.Verdict.OTHER_WRITER, 3));
         // Its best guesses at node 1's key are nobody's.
         for (byte[] guess : List.of(PeerFrameKeys.pairKey(key(3), pub(2), SECRET, 1, 2),
                 PeerFrameKeys.pairKey(key(3), pub(1), SECRET, 1, 2))) {
-            assertThat(two.verify(1, 2, FRAME, tagWith(guess, 1, 2, FRAME)).verdict())
+            assertThat(two.verify(1, 2, HEADER, FRAME, tagWith(guess, 1, 2, HEADER, FRAME)).verdict())
                     .isEqualTo(PeerFrameKeys.Verdict.BAD_TAG);
         }
         // What node 3 sends as itself passes.
-        assertThat(two.verify(3, 2, FRAME, three.tag(2, FRAME))).isSameAs(PeerFrameKeys.Check.OK);
-        assertThat(three.verify(3, 2, FRAME, three.tag(2, FRAME)).verdict())
+        assertThat(two.verify(3, 2, HEADER, FRAME, three.tag(2, HEADER, FRAME))).isSameAs(PeerFrameKeys.Check.OK);
+        assertThat(three.verify(3, 2, HEADER, FRAME, three.tag(2, HEADER, FRAME)).verdict())
                 .isEqualTo(PeerFrameKeys.Verdict.NOT_FOR_ME);
     }
 
@@ -100,12 +103,12 @@ class PeerFrameKeysTest {
     void anUnknownSenderIsRefusedUntilItsCertificateIsAccepted() throws Exception {
         PeerFrameKeys one = node(1, 2);
         PeerFrameKeys two = new PeerFrameKeys(2, SECRET, key(2));
-        byte[] tag = one.tag(2, FRAME);
+        byte[] tag = one.tag(2, HEADER, FRAME);
         assertThat(two.knows(1)).isFalse();
-        assertThat(two.verify(1, 2, FRAME, tag).verdict()).isEqualTo(PeerFrameKeys.Verdict.UNKNOWN_SENDER);
-        assertThat(two.tag(1, FRAME)).isNull();
+        assertThat(two.verify(1, 2, HEADER, FRAME, tag).verdict()).isEqualTo(PeerFrameKeys.Verdict.UNKNOWN_SENDER);
+        assertThat(two.tag(1, HEADER, FRAME)).isNull();
         two.accept(1, pub(1));
-        assertThat(two.verify(1, 2, FRAME, tag)).isSameAs(PeerFrameKeys.Check.OK);
+        assertThat(two.verify(1, 2, HEADER, FRAME, tag)).isSameAs(PeerFrameKeys.Check.OK);
         // No key of its own yet: nothing can be accepted.
         assertThatThrownBy(() -> new PeerFrameKeys(2, SECRET, null).accept(1, pub(1)))
                 .hasMessageContaining("own key");
@@ -115,14 +118,14 @@ class PeerFrameKeysTest {
     void aRenewedKeyChangesThePairKeys() throws Exception {
         PeerFrameKeys one = node(1, 2);
         PeerFrameKeys two = node(2, 1);
-        byte[] before = two.tag(1, FRAME);
+        byte[] before = two.tag(1, HEADER, FRAME);
         // Node 2 renews its key (node 4's stands in for the new one); node 1 still has the old certificate.
         two.own(key(4));
-        byte[] after = two.tag(1, FRAME);
+        byte[] after = two.tag(1, HEADER, FRAME);
         assertThat(after).isNotEqualTo(before);
-        assertThat(one.verify(2, 1, FRAME, after).verdict()).isEqualTo(PeerFrameKeys.Verdict.BAD_TAG);
+        assertThat(one.verify(2, 1, HEADER, FRAME, after).verdict()).isEqualTo(PeerFrameKeys.Verdict.BAD_TAG);
         one.accept(2, pub(4));
-        assertThat(one.verify(2, 1, FRAME, after)).isSameAs(PeerFrameKeys.Check.OK);
+        assertThat(one.verify(2, 1, HEADER, FRAME, after)).isSameAs(PeerFrameKeys.Check.OK);
         assertThat(one.uses(2, pub(4))).isTrue();
     }
 
@@ -155,13 +158,14 @@ class PeerFrameKeysTest {
 
     /**
      * The tag of a frame under a given key, written from the wire format's description (HMAC-SHA256 of the sender,
-     * the receiver, each 4 bytes big-endian, and the frame) rather than with the production code: what a forger with
-     * that key would send.
+     * the receiver, each 4 bytes big-endian, the rest of the header and the frame) rather than with the production
+     * code: what a forger with that key would send.
      */
-    static byte[] tagWith(byte[] key, int from, int to, byte[] frame) throws Exception {
+    static byte[] tagWith(byte[] key, int from, int to, byte[] header, byte[] frame) throws Exception {
         javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
         mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
         mac.update(java.nio.ByteBuffer.allocate(8).putInt(from).putInt(to).array());
+        mac.update(header);
         return mac.doFinal(frame);
     }
 

@@ -32,6 +32,8 @@ class PeerKeyExchangeTest {
 
     private static final String SECRET = "exchange-secret-of-the-test";
     private static final byte[] FRAME = "frame".getBytes(StandardCharsets.UTF_8);
+    /** What the event bus reads in clear before a frame (a group count of 1). */
+    private static final byte[] HEADER = {0, 1};
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     @TempDir
@@ -74,8 +76,8 @@ class PeerKeyExchangeTest {
         assertThat(one.keys().knows(2)).isFalse();
         one.want(2);
         eventually("nodes 1 and 2 know each other", WAIT, () -> one.keys().knows(2) && two.keys().knows(1));
-        assertThat(two.keys().verify(1, 2, FRAME, one.keys().tag(2, FRAME))).isSameAs(PeerFrameKeys.Check.OK);
-        assertThat(one.keys().verify(2, 1, FRAME, two.keys().tag(1, FRAME))).isSameAs(PeerFrameKeys.Check.OK);
+        assertThat(two.keys().verify(1, 2, HEADER, FRAME, one.keys().tag(2, HEADER, FRAME))).isSameAs(PeerFrameKeys.Check.OK);
+        assertThat(one.keys().verify(2, 1, HEADER, FRAME, two.keys().tag(1, HEADER, FRAME))).isSameAs(PeerFrameKeys.Check.OK);
         // Asking again at once is held back (once per interval per peer); nothing breaks.
         one.want(2);
         one.want(2);
@@ -86,17 +88,17 @@ class PeerKeyExchangeTest {
     void aRenewedCertificateIsAnnouncedAndTaken() throws Exception {
         one.want(2);
         eventually("nodes 1 and 2 know each other", WAIT, () -> one.keys().knows(2) && two.keys().knows(1));
-        byte[] before = two.keys().tag(1, FRAME);
+        byte[] before = two.keys().tag(1, HEADER, FRAME);
         // Node 2's certificate and key are renewed (a new key pair from the same CA).
         TestCa.make(dir, "--node", "2");
         copy("node-2.pem", "live-2.pem");
         copy("node-2-key.pem", "live-2-key.pem");
         assertThat(get(two.reload())).isTrue();
-        byte[] after = two.keys().tag(1, FRAME);
+        byte[] after = two.keys().tag(1, HEADER, FRAME);
         assertThat(after).isNotEqualTo(before);
         eventually("node 1 takes node 2's announced certificate", WAIT,
-                () -> one.keys().verify(2, 1, FRAME, after) == PeerFrameKeys.Check.OK);
-        assertThat(two.keys().verify(1, 2, FRAME, one.keys().tag(2, FRAME))).isSameAs(PeerFrameKeys.Check.OK);
+                () -> one.keys().verify(2, 1, HEADER, FRAME, after) == PeerFrameKeys.Check.OK);
+        assertThat(two.keys().verify(1, 2, HEADER, FRAME, one.keys().tag(2, HEADER, FRAME))).isSameAs(PeerFrameKeys.Check.OK);
         // Nothing changed: nothing announced.
         assertThat(get(two.reload())).isFalse();
     }
@@ -117,13 +119,13 @@ class PeerKeyExchangeTest {
         // keys with": there was no old key to renew), and node 1 switches from the old one.
         eventually("nodes 1 and 2 use node 3's renewed key", WAIT,
                 () -> one.keys().uses(3, renewed) && two.keys().uses(3, renewed));
-        assertThat(one.keys().verify(3, 1, FRAME, three.keys().tag(1, FRAME))).isSameAs(PeerFrameKeys.Check.OK);
+        assertThat(one.keys().verify(3, 1, HEADER, FRAME, three.keys().tag(1, HEADER, FRAME))).isSameAs(PeerFrameKeys.Check.OK);
         // The announcement goes one way: node 3 learns node 2 when it first sends to it (it asks, as any node does).
         assertThat(three.keys().knows(2)).isFalse();
         three.want(2);
         eventually("node 3 knows node 2", WAIT, () -> three.keys().knows(2));
-        assertThat(two.keys().verify(3, 2, FRAME, three.keys().tag(2, FRAME))).isSameAs(PeerFrameKeys.Check.OK);
-        assertThat(three.keys().verify(2, 3, FRAME, two.keys().tag(3, FRAME))).isSameAs(PeerFrameKeys.Check.OK);
+        assertThat(two.keys().verify(3, 2, HEADER, FRAME, three.keys().tag(2, HEADER, FRAME))).isSameAs(PeerFrameKeys.Check.OK);
+        assertThat(three.keys().verify(2, 3, HEADER, FRAME, two.keys().tag(3, HEADER, FRAME))).isSameAs(PeerFrameKeys.Check.OK);
         assertThat(guard2.refusals(PeerGuard.Reason.BAD_CERTIFICATE)).isZero();
     }
 

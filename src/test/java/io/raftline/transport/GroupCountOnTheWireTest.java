@@ -11,6 +11,8 @@ import io.raftline.raft.message.Heartbeat;
 import io.raftline.raft.message.Message;
 import io.raftline.raft.message.VoteRequest;
 import io.raftline.security.FrameAuthenticator;
+import io.raftline.security.PeerFrameKeys;
+import io.raftline.security.PeerGuard;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageCodec;
 import java.util.List;
@@ -80,6 +82,42 @@ class GroupCountOnTheWireTest {
         // A stranger's count is no configuration error of a member: it is refused as a frame that does not verify.
         assertThatThrownBy(() -> mine.decodeFromWire(0, wire(stranger, HEARTBEAT)))
                 .isInstanceOf(FrameAuthenticationException.class);
+    }
+
+    @Test
+    void aCountAlteredOnTheWireIsRefusedAsAnAlteredFrameWithEitherKindOfTag() throws Exception {
+        java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("EC");
+        generator.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        java.security.KeyPair one = generator.generateKeyPair();
+        java.security.KeyPair two = generator.generateKeyPair();
+        PeerFrameKeys oneKeys = new PeerFrameKeys(1, SECRET, one.getPrivate());
+        oneKeys.accept(2, two.getPublic());
+        PeerFrameKeys twoKeys = new PeerFrameKeys(2, SECRET, two.getPrivate());
+        twoKeys.accept(1, one.getPublic());
+        // Per kind of tag: a sender with 2 groups, a receiver with 2 and one with 3.
+        List<RaftMessageCodec[]> codecs = List.of(
+                new RaftMessageCodec[] {new RaftMessageCodec(new FrameAuthenticator(SECRET), null, 2),
+                        new RaftMessageCodec(new FrameAuthenticator(SECRET), null, 2),
+                        new RaftMessageCodec(new FrameAuthenticator(SECRET), null, 3)},
+                new RaftMessageCodec[] {new RaftMessageCodec(null, oneKeys, 2), new RaftMessageCodec(null, twoKeys, 2),
+                        new RaftMessageCodec(null, twoKeys, 3)});
+        for (RaftMessageCodec[] c : codecs) {
+            Buffer wire = wire(c[0], HEARTBEAT);
+            assertThat(c[1].decodeFromWire(0, wire)).isEqualTo(HEARTBEAT);
+            assertThatThrownBy(() -> c[2].decodeFromWire(0, wire)).isInstanceOf(GroupCountMismatchException.class);
+            // Rewritten to the receiver's count, the frame of a node that maps keys to groups otherwise would pass
+            // the check; rewritten to another, a healthy member would be cut off as misconfigured. Either way the
+            // tag no longer verifies: the count is part of what it covers.
+            for (RaftMessageCodec receiver : new RaftMessageCodec[] {c[1], c[2]}) {
+                for (int forged : new int[] {3, 5}) {
+                    Buffer altered = wire.copy();
+                    altered.setUnsignedShort(4, forged);
+                    assertThatThrownBy(() -> receiver.decodeFromWire(0, altered)).as("count rewritten to " + forged)
+                            .isInstanceOfSatisfying(FrameAuthenticationException.class,
+                                    e -> assertThat(e.reason()).isEqualTo(PeerGuard.Reason.BAD_MAC));
+                }
+            }
+        }
     }
 
     @Test
