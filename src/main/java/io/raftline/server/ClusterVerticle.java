@@ -440,7 +440,10 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         if (config.groups() > 1) {
             // Leaders spread over the voters, and back after a crash heals.
             chain = chain.compose(v -> {
-                balancer = new LeaderBalancer(vertx, () -> replicas, BALANCE_PERIOD_MS, this::hears);
+                // A transfer of a running leader ends within an election timeout (the core aborts it) or with the
+                // target's election; twice the longest election timeout is past both.
+                balancer = new LeaderBalancer(vertx, () -> replicas, BALANCE_PERIOD_MS, this::hears,
+                        2L * config.raft().electionTimeoutMaxMs());
                 balancer.start();
                 return groupView.start();
             });

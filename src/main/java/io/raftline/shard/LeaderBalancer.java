@@ -25,6 +25,14 @@ import org.slf4j.LoggerFactory;
  * it took over; all writes then go through one node while the others idle. Every node runs a balancer for the groups it
  * leads, and moves only its own leaderships, so two nodes never move the same group; a round is skipped while any group
  * has no known leader (an election in progress), so balancing never competes with failover.
+ *
+ * <p>One move at a time, and a move that does not end within {@code transferBoundMs} no longer holds the next rounds
+ * (as etcd gives up a transfer after an election timeout): the core aborts a transfer whose target does not take over
+ * within an election timeout, but the leader's own clock must run for that. A leader stopped as under SIGSTOP (frozen,
+ * or paused) with a transfer under way, or stopped before the transfer reached it, answers only once it runs again;
+ * before, the balancer of a local cluster, which moves every local node's groups, waited that long and balanced no
+ * node meanwhile. A node that is frozen or paused is no giver either: its statuses are those from before it stopped,
+ * and a transfer asked of it would only wait with it.
  */
 public final class LeaderBalancer {
 
@@ -38,20 +46,11 @@ public final class LeaderBalancer {
     private final Supplier<Map<Integer, List<? extends RaftNode>>> local;
     private final long periodMs;
     private final java.util.function.BiPredicate<Integer, Integer> reachable;
+    /** How long a move may hold the next rounds; it goes on meanwhile, and its outcome is logged when it comes. */
+    private final long transferBoundMs;
     private long timer = -1;
     private boolean moving;
     private int turn;
-
-    /**
-     * Creates a balancer for the nodes of this process.
-     *
-     * @param vertx    runs the periodic check
-     * @param local    this process's nodes: node id to its replica of each group, by group
-     * @param periodMs how often to look
-     */
-    public LeaderBalancer(Vertx vertx, Supplier<Map<Integer, List<? extends RaftNode>>> local, long periodMs) {
-        this(vertx, local, periodMs, (self, peer) -> true);
-    }
 
     /**
      * Creates a balancer that hands groups only to nodes it hears from.
@@ -61,13 +60,19 @@ public final class LeaderBalancer {
      * @param periodMs  how often to look
      * @param reachable whether a local node ({@code self}) hears from a peer now: a down node leads no group and must
      *                  not be handed one (each attempt would hold the group's writes for an election timeout)
+     * @param transferBoundMs how long a move may keep the next rounds waiting (above what a transfer takes: a leader
+     *                  that runs ends one within about an election timeout)
      */
     public LeaderBalancer(Vertx vertx, Supplier<Map<Integer, List<? extends RaftNode>>> local, long periodMs,
-            java.util.function.BiPredicate<Integer, Integer> reachable) {
+            java.util.function.BiPredicate<Integer, Integer> reachable, long transferBoundMs) {
+        if (transferBoundMs <= 0) {
+            throw new IllegalArgumentException("transferBoundMs must be > 0, got " + transferBoundMs);
+        }
         this.vertx = vertx;
         this.local = local;
         this.periodMs = periodMs;
         this.reachable = reachable;
+        this.transferBoundMs = transferBoundMs;
     }
 
     /** Starts looking every period, on the caller's context. */
@@ -107,19 +112,38 @@ public final class LeaderBalancer {
                     Move m = move.get();
                     LOG.info("[Node {}] leads at least 2 groups more than node {}: hands group {} to it", self,
                             m.to(), m.group());
-                    return nodes.get(self).get(m.group()).transferLeadership(m.to()).onFailure(x -> LOG.info(
+                    return bounded(nodes.get(self).get(m.group()).transferLeadership(m.to()).onFailure(x -> LOG.info(
                             "[Node {}] handing group {} to node {} failed: {}", self, m.group(), m.to(),
-                            x.getMessage()));
+                            x.getMessage())), self, m);
                 }
             }
             return Future.succeededFuture();
         }).onComplete(ar -> moving = false);
     }
 
+    /** A move's transfer, or its end for the balancer once {@link #transferBoundMs} passed without an answer. */
+    private Future<?> bounded(Future<Void> transfer, int self, Move m) {
+        if (transfer.isComplete()) {
+            return transfer;
+        }
+        io.vertx.core.Promise<Void> released = io.vertx.core.Promise.promise();
+        long bound = vertx.setTimer(transferBoundMs, t -> {
+            if (released.tryComplete()) {
+                LOG.info("[Node {}] handing group {} to node {}: no answer within {} ms (is node {} stopped?); the"
+                        + " balancer goes on", self, m.group(), m.to(), transferBoundMs, self);
+            }
+        });
+        transfer.onComplete(ar -> {
+            vertx.cancelTimer(bound);
+            released.tryComplete();
+        });
+        return released.future();
+    }
+
     /**
      * What a node should hand over, if anything: given its replicas' statuses (by group), the group it leads that
      * goes to the voter leading the fewest groups, when this node leads at least two more than that voter. Nothing
-     * while any group has no known leader, or this node is not a voter.
+     * while any group has no known leader, or this node is not a voter, or is frozen or paused.
      *
      * @param self     the node
      * @param replicas its replicas' statuses, by group
@@ -160,7 +184,7 @@ public final class LeaderBalancer {
         List<Integer> mine = new ArrayList<>();
         for (int g = 0; g < replicas.size(); g++) {
             NodeStatus s = replicas.get(g);
-            if (!s.up() || s.leader() == 0) {
+            if (!s.up() || s.leader() == 0 || s.frozen() || s.paused()) {
                 return Optional.empty();
             }
             leads.computeIfPresent(s.leader(), (id, n) -> n + 1);

@@ -3,6 +3,7 @@ package io.raftline.server;
 import static io.raftline.verify.nemesis.Waits.await;
 import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.raftline.config.RaftlineConfig;
 import io.raftline.verify.nemesis.ClusterConfigs;
@@ -45,6 +46,37 @@ class BalancerReachabilityTest {
             // Heard again by the survivors that lead a group (it answers their heartbeats; a survivor leading none
             // hears nothing from a follower).
             eventually("a survivor hears the restarted node 3", () -> cluster.hears(1, 3) || cluster.hears(2, 3));
+        } finally {
+            await(vertx.close(), Duration.ofSeconds(30));
+        }
+    }
+
+    /**
+     * A transfer toward a node that is frozen (SIGSTOP-like) as it starts is given up by the leader's core after an
+     * election timeout, and the leader's answer says so while the target is still frozen: what the balancer waits for
+     * ends without the target (the balancer's own bound covers a leader that is stopped itself, LeaderBalancerTest).
+     */
+    @Test
+    void aTransferTowardAFrozenNodeEndsWhileItStaysFrozen() throws Exception {
+        JsonObject json = ClusterConfigs.cluster(3, 19, 3000).put("groups", 2)
+                .put("storage", new JsonObject().put("engine", "memory"));
+        JsonArray nodes = json.getJsonArray("nodes");
+        for (int i = 0; i < nodes.size(); i++) {
+            nodes.getJsonObject(i).put("http_port", 0);
+        }
+        Vertx vertx = Vertx.vertx();
+        try {
+            ClusterVerticle cluster = new ClusterVerticle(RaftlineConfig.fromJson(json));
+            await(vertx.deployVerticle(cluster), Duration.ofSeconds(30));
+            int leader = await(cluster.awaitLeader(20_000));
+            int target = leader == 1 ? 2 : 1;
+            await(cluster.nodes().get(target).freeze());
+            io.raftline.node.RaftNode replica = ((io.raftline.shard.ReplicaSet) cluster.nodes().get(leader)).replica(0);
+            Throwable failed = catchThrowable(() -> await(replica.transferLeadership(target), Duration.ofSeconds(30)));
+            assertThat(failed).as("the transfer toward frozen node %d", target)
+                    .isInstanceOf(io.raftline.node.NodeRequestException.class);
+            assertThat(await(cluster.nodes().get(target).status()).frozen()).as("still frozen").isTrue();
+            await(cluster.nodes().get(target).thaw());
         } finally {
             await(vertx.close(), Duration.ofSeconds(30));
         }

@@ -6,8 +6,16 @@ import io.raftline.node.NodeStatus;
 import io.raftline.node.StorageStats;
 import io.raftline.raft.Membership;
 import io.raftline.raft.Role;
+import io.raftline.node.RaftNode;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -68,6 +76,78 @@ class LeaderBalancerTest {
         assertThat(LeaderBalancer.plan(1, replicas(1, 1, 1, 1, 1, 1, 1), peer -> peer != 2))
                 .contains(new LeaderBalancer.Move(5, 3));
         assertThat(LeaderBalancer.plan(3, replicas(3, 1, 2, 1, 2))).isEmpty();
+    }
+
+    /** A node frozen or paused reports what it knew before it stopped: it gives nothing away meanwhile. */
+    @Test
+    void aStoppedNodeIsNoGiver() {
+        List<NodeStatus> frozen = new ArrayList<>();
+        List<NodeStatus> paused = new ArrayList<>();
+        for (NodeStatus s : replicas(1, 1, 1, 1, 1, 1, 1)) {
+            frozen.add(new NodeStatus(s.id(), s.up(), false, s.role(), s.term(), s.leader(), s.commit(), s.applied(),
+                    s.lastIndex(), s.snapshotIndex(), s.pendingProposals(), s.storage(), true, false, s.membership(),
+                    s.configIndex(), s.matchIndex(), s.leaderCommit()));
+            paused.add(new NodeStatus(s.id(), s.up(), true, s.role(), s.term(), s.leader(), s.commit(), s.applied(),
+                    s.lastIndex(), s.snapshotIndex(), s.pendingProposals(), s.storage(), false, false, s.membership(),
+                    s.configIndex(), s.matchIndex(), s.leaderCommit()));
+        }
+        assertThat(LeaderBalancer.plan(1, frozen)).isEmpty();
+        assertThat(LeaderBalancer.plan(1, paused)).isEmpty();
+    }
+
+    /**
+     * A move whose transfer does not answer (its leader stopped as under SIGSTOP before its clock could abort it) holds
+     * the balancer for its bound only: then the next round moves again, to a node it still hears from. Before, the
+     * balancer waited for the answer, which came only once the stopped node ran again, and balanced nothing meanwhile.
+     */
+    @Test
+    void aTransferThatDoesNotAnswerReleasesTheBalancerAfterItsBound() throws Exception {
+        List<Integer> targets = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.CompletableFuture<Void> secondMove = new java.util.concurrent.CompletableFuture<>();
+        Set<Integer> silent = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Map<Integer, List<? extends RaftNode>> local = new java.util.TreeMap<>();
+        for (int node = 1; node <= 3; node++) {
+            List<RaftNode> groups = new ArrayList<>();
+            for (NodeStatus s : replicas(node, 1, 1, 1, 1, 1, 1)) {
+                groups.add(replica(s, target -> {
+                    targets.add(target);
+                    // The target stops answering; the leader's answer never comes (nor does its abort).
+                    silent.add(target);
+                    if (targets.size() >= 2) {
+                        secondMove.complete(null);
+                    }
+                    return Promise.<Void>promise().future();
+                }));
+            }
+            local.put(node, groups);
+        }
+        Vertx vertx = Vertx.vertx();
+        try {
+            LeaderBalancer balancer = new LeaderBalancer(vertx, () -> local, 20,
+                    (self, peer) -> !silent.contains(peer), 200);
+            vertx.runOnContext(v -> balancer.start());
+            try {
+                secondMove.get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                // Checked below: the moves made so far say what happened.
+            }
+            vertx.runOnContext(v -> balancer.stop());
+            assertThat(targets).as("node 1 hands group 5 to node 2, which does not answer, then to node 3")
+                    .startsWith(2, 3);
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A replica that reports {@code status} and hands its transfers to {@code transfer}; nothing else is asked. */
+    private static RaftNode replica(NodeStatus status, java.util.function.IntFunction<Future<Void>> transfer) {
+        return (RaftNode) Proxy.newProxyInstance(RaftNode.class.getClassLoader(), new Class<?>[] {RaftNode.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "status" -> Future.succeededFuture(status);
+                    case "transferLeadership" -> transfer.apply((Integer) args[0]);
+                    case "id" -> status.id();
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
     }
 
     @Test
