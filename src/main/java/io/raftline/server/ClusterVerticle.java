@@ -132,8 +132,12 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     /** The Redis-protocol port each local node listens on. */
     private final Map<Integer, Integer> respPorts = new ConcurrentHashMap<>();
     /**
-     * Every node this process knows of: those of the configuration and every member a membership change added
-     * since (the gRPC transport accepts messages from these, {@code /v1/cluster} lists them).
+     * Every node this process has known of since it started: those of the configuration and every member a membership
+     * change added since, removed ones too. It never shrinks, on purpose: the local cluster's next node takes the id
+     * above all of them ({@link LocalNodes#next}; Raft tells members apart by id only, so a removed node's id given to
+     * a new node could count the new node with the old one's votes and log), the gRPC transport accepts answers from
+     * these, and the clustered bus keeps routes to them ready. What {@code /v1/cluster} lists is {@link #listed()}:
+     * the newest committed membership and the local nodes, so a removed member leaves it.
      */
     private final Set<Integer> known = new ConcurrentSkipListSet<>();
     /**
