@@ -724,26 +724,17 @@ public final class EventBusTransport implements Transport {
         }
     }
 
-    /** Bytes of entry data and snapshots the messages carry: what decides whether their frame goes in chunks. */
+    /**
+     * Bytes of entry data and snapshots the messages carry, and nothing for the rest of them: what decides whether
+     * their frame goes in chunks.
+     */
     private static long bulkBytes(List<Message> messages) {
-        long bytes = 0;
-        for (Message m : messages) {
-            bytes += bulkBytes(m);
-        }
-        return bytes;
+        return MessageBytes.of(messages, 0, 0);
     }
 
     /** Bytes of entry data or snapshot one message carries. */
     private static long bulkBytes(Message m) {
-        long bytes = 0;
-        if (m instanceof io.raftline.raft.message.AppendRequest a) {
-            for (io.raftline.raft.Entry e : a.entries()) {
-                bytes += e.data().length;
-            }
-        } else if (m instanceof SnapshotRequest r) {
-            bytes = r.snapshot().data().length;
-        }
-        return bytes;
+        return MessageBytes.of(m, 0, 0);
     }
 
     /**

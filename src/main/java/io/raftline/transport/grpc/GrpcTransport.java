@@ -18,6 +18,7 @@ import io.raftline.security.PeerIdentity;
 import io.raftline.transport.ConditionedSend;
 import io.raftline.transport.EventBusTransport;
 import io.raftline.transport.GroupCountCheck;
+import io.raftline.transport.MessageBytes;
 import io.raftline.transport.NetworkConditioner;
 import io.raftline.transport.Transport;
 import io.raftline.transport.TransportQueues;
@@ -1434,23 +1435,23 @@ public final class GrpcTransport implements Transport {
         }
     }
 
-    /** An upper estimate of the bytes {@code messages} take in a frame: their entries' data and room for the rest. */
+    /**
+     * Room counted for what a message encodes in a frame besides its entries (terms, indexes, the envelope), and for
+     * what each entry encodes besides its data: generous, since the estimate must stay above the encoded size.
+     */
+    private static final long MESSAGE_OVERHEAD_BYTES = 128;
+    private static final long ENTRY_OVERHEAD_BYTES = 64;
+
+    /**
+     * An upper estimate of the bytes {@code messages} take in a frame: their entries' data and room for the rest (a
+     * snapshot, which MessageBytes would count whole, never travels in a frame: it goes on InstallSnapshot).
+     */
     private static long estimatedBytes(List<Message> messages) {
-        long bytes = 0;
-        for (Message m : messages) {
-            bytes += estimatedBytes(m);
-        }
-        return bytes;
+        return MessageBytes.of(messages, MESSAGE_OVERHEAD_BYTES, ENTRY_OVERHEAD_BYTES);
     }
 
     private static long estimatedBytes(Message m) {
-        long bytes = 128;
-        if (m instanceof AppendRequest a) {
-            for (io.raftline.raft.Entry e : a.entries()) {
-                bytes += e.data().length + 64L;
-            }
-        }
-        return bytes;
+        return MessageBytes.of(m, MESSAGE_OVERHEAD_BYTES, ENTRY_OVERHEAD_BYTES);
     }
 
     /** The messages of one group for one peer, sent as one frame. */
