@@ -1399,20 +1399,22 @@ public final class GrpcTransport implements Transport {
                 // connection takes is progress instead, and the watchdog gives the call up once none was made for
                 // snapshotTimeoutMs (checkStall).
                 Promise<Ack> answer = Promise.promise();
-                req.response().compose(resp -> resp.last()).onComplete(ar -> {
+                // A partition set (or a node paused) while the snapshot streams keeps its remaining chunks here, as it
+                // keeps every frame that has not left yet: the call is reset and the snapshot lost for the cut.
+                ChunkWriter writer = new ChunkWriter(req, ProtoMapping.header(s, group), s.snapshot().data(),
+                        options.snapshotChunkBytes(), () -> lastProgress = System.nanoTime(),
+                        () -> sending.blocked(s.from(), id), cut -> {
+                            answer.tryFail(new CutException(cut));
+                            req.cancel();
+                        });
+                writer.outcome().onComplete(ar -> {
                     if (ar.succeeded()) {
                         answer.tryComplete(ar.result());
                     } else {
                         answer.tryFail(ar.cause());
                     }
                 });
-                // A partition set (or a node paused) while the snapshot streams keeps its remaining chunks here, as it
-                // keeps every frame that has not left yet: the call is reset and the snapshot lost for the cut.
-                new ChunkWriter(req, ProtoMapping.header(s, group), s.snapshot().data(), options.snapshotChunkBytes(),
-                        () -> lastProgress = System.nanoTime(), () -> sending.blocked(s.from(), id), cut -> {
-                            answer.tryFail(new CutException(cut));
-                            req.cancel();
-                        }).write();
+                writer.write();
                 return answer.future();
             });
         }
@@ -1493,6 +1495,11 @@ public final class GrpcTransport implements Transport {
      * the connection's buffers all at once. Each chunk written to the connection runs {@code progress}, which is what
      * keeps a slow transfer that still moves from being given up. Before each chunk it asks {@code blocked} whether the
      * link is cut now (a partition, a paused node); if so, nothing more is written and {@code cut} is told why.
+     *
+     * <p>It stops for good once the call has an outcome ({@link #outcome()}: the peer answered, refused, or reset it,
+     * or its connection closed) or a write throws (Vert.x refuses writes into a call that failed): a drain of the
+     * write queue that comes after the call failed used to resume the loop, whose next write threw into the event
+     * loop (logged as an unhandled exception) while the rest of the snapshot was still to be written into a dead call.
      */
     static final class ChunkWriter {
         private final GrpcClientRequest<SnapshotChunk, Ack> req;
@@ -1502,8 +1509,11 @@ public final class GrpcTransport implements Transport {
         private final Runnable progress;
         private final java.util.function.Supplier<String> blocked;
         private final java.util.function.Consumer<String> cut;
+        private final Future<Ack> outcome;
         private int offset;
         private boolean first = true;
+        /** Set once the call has an outcome, was cut, or refused a write: nothing more is written. */
+        private boolean stopped;
 
         ChunkWriter(GrpcClientRequest<SnapshotChunk, Ack> req, SnapshotHeader header, byte[] data, int chunkBytes,
                 Runnable progress, java.util.function.Supplier<String> blocked, java.util.function.Consumer<String> cut) {
@@ -1514,12 +1524,30 @@ public final class GrpcTransport implements Transport {
             this.progress = progress;
             this.blocked = blocked;
             this.cut = cut;
+            this.outcome = req.response().compose(resp -> resp.last());
+            outcome.onComplete(ar -> stop());
+        }
+
+        /**
+         * The call's outcome: the peer's answer, or why the call failed (the peer's status, a reset, a closed
+         * connection). A cut does not complete it; whoever is told of the cut gives the call up.
+         */
+        Future<Ack> outcome() {
+            return outcome;
+        }
+
+        private void stop() {
+            if (!stopped) {
+                stopped = true;
+                req.drainHandler(null);
+            }
         }
 
         void write() {
-            while (true) {
+            while (!stopped) {
                 String why = blocked.get();
                 if (why != null) {
+                    stop();
                     cut.accept(why);
                     return;
                 }
@@ -1532,11 +1560,20 @@ public final class GrpcTransport implements Transport {
                     first = false;
                 }
                 offset += n;
-                if (last) {
-                    req.end(chunk.build()).onSuccess(v -> progress.run());
+                Future<Void> written;
+                try {
+                    written = last ? req.end(chunk.build()) : req.write(chunk.build());
+                } catch (IllegalStateException e) {
+                    // The call failed and its outcome is not known here yet: the reset makes it known.
+                    stop();
+                    req.cancel();
                     return;
                 }
-                req.write(chunk.build()).onSuccess(v -> progress.run());
+                written.onSuccess(v -> progress.run());
+                if (last) {
+                    stop();
+                    return;
+                }
                 if (req.writeQueueFull()) {
                     req.drainHandler(v -> {
                         req.drainHandler(null);
