@@ -36,7 +36,9 @@ import java.util.function.Function;
  *
  * <p>A node no group lists is reached where the configuration puts it (a configured node is reached there before
  * any membership is read, as the rejoin check needs at start), or not at all: an address learnt from a membership
- * leaves when no group lists the node any more.
+ * leaves when no group lists the node any more. A report or a stop that leaves a node neither listed by any group nor
+ * local (it was removed from every group) says so, so that the links to it can be let go ({@link #reported},
+ * {@link #stopped}).
  *
  * <p>Thread-safe: replicas report from their own event loops; the lookup reads an immutable map.
  */
@@ -98,8 +100,11 @@ final class AddressDirectory {
      * A local node stopped: its address and its replicas' reports go (the memberships of the other replicas decide).
      *
      * @param id the node
+     * @return the nodes that were a member of some group or local before and are neither now (the stopped node
+     *         itself when no group lists it any more: it was removed)
      */
-    synchronized void stopped(int id) {
+    synchronized Set<Integer> stopped(int id) {
+        Set<Integer> before = present();
         local.remove(id);
         for (Map.Entry<Integer, Map<Integer, Report>> e : reports.entrySet()) {
             if (e.getValue().remove(id) != null) {
@@ -107,6 +112,7 @@ final class AddressDirectory {
             }
         }
         resolve();
+        return gone(before);
     }
 
     /**
@@ -116,11 +122,28 @@ final class AddressDirectory {
      * @param group      its group
      * @param index      the configuration index of the membership
      * @param membership the membership
+     * @return the nodes that were a member of some group or local before this report and are neither now: removed
+     *         from the last group that listed them
      */
-    synchronized void reported(int node, int group, long index, Membership membership) {
+    synchronized Set<Integer> reported(int node, int group, long index, Membership membership) {
+        Set<Integer> before = present();
         reports.computeIfAbsent(group, g -> new HashMap<>()).put(node, new Report(index, membership));
         view(group);
         resolve();
+        return gone(before);
+    }
+
+    /** The nodes some group's view lists, and the local nodes. */
+    private Set<Integer> present() {
+        Set<Integer> ids = new HashSet<>(local.keySet());
+        views.values().forEach(m -> ids.addAll(m.all()));
+        return ids;
+    }
+
+    /** Those of {@code before} that are not {@link #present} any more. */
+    private Set<Integer> gone(Set<Integer> before) {
+        before.removeAll(present());
+        return before.isEmpty() ? Set.of() : Set.copyOf(before);
     }
 
     /** Moves a group's view to its newest report, and records the addresses the move dropped. */

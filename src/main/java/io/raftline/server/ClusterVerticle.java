@@ -239,8 +239,33 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     private void learnMembers(int node, int group, CoreEvent event) {
         if (event instanceof CoreEvent.MembershipChanged mc) {
             known.addAll(mc.membership().all());
-            addresses.reported(node, group, mc.index(), mc.membership());
+            forgetPeers(addresses.reported(node, group, mc.index(), mc.membership()));
         }
+    }
+
+    /**
+     * Lets the gRPC transport go of its links to nodes no group lists any more (removed from the cluster), so that
+     * each removed node does not keep a watchdog timer and two clients for the life of the process. A node added back
+     * later gets a new link at its first message. The event bus holds no connection or timer of its own per peer.
+     */
+    private void forgetPeers(Set<Integer> gone) {
+        GrpcTransport grpc = grpcTransport;
+        if (grpc == null || gone.isEmpty()) {
+            return;
+        }
+        for (int id : gone) {
+            LOG.info("node {} is no longer a member of any group: the gRPC links to it are closed", id);
+            grpc.forget(id);
+        }
+    }
+
+    /**
+     * The gRPC transport, for tests that look at its links.
+     *
+     * @return it, or null on the event bus (or before start)
+     */
+    GrpcTransport grpcTransport() {
+        return grpcTransport;
     }
 
     /**
@@ -759,7 +784,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         respPorts.remove(id);
         // Its series leave /metrics, and a refresh that asked it for its status just before cannot bring them back.
         meters.remove(id);
-        addresses.stopped(id);
+        forgetPeers(addresses.stopped(id));
         List<Future<?>> undeploys = new ArrayList<>();
         for (String d : ids == null ? List.<String>of() : ids) {
             undeploys.add(vertx.undeploy(d));

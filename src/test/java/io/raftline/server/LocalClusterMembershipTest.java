@@ -72,6 +72,34 @@ class LocalClusterMembershipTest {
     }
 
     /**
+     * Over gRPC, removing a node lets go of the transport's link to it (its two clients, their connections and its
+     * watchdog timer): before, the link of every node ever removed stayed for the life of the process, since nothing
+     * told the transport of a removal. Covers both ways a removal reaches it: the memberships the replicas report,
+     * and the local node's stop.
+     */
+    @Test
+    void removingANodeOverGrpcLetsGoOfTheLinkToIt() throws Exception {
+        Path dir = Files.createTempDirectory("raftline-local-grpc-remove-");
+        JsonObject json = ClusterConfigs.cluster(3, 17, 3000).put("transport", "grpc");
+        onDisk(json, dir);
+        Vertx vertx = Vertx.vertx();
+        try {
+            ClusterVerticle cluster = new ClusterVerticle(RaftlineConfig.fromJson(json));
+            await(vertx.deployVerticle(cluster), Duration.ofSeconds(30));
+            await(cluster.awaitLeader(20_000));
+            assertThat(await(cluster.addNode(), Duration.ofSeconds(90)).getInteger("id")).isEqualTo(4);
+            eventually("a link to node 4", () -> cluster.grpcTransport().linkedPeers().contains(4));
+            await(cluster.removeNode(4), Duration.ofSeconds(90));
+            assertThat(cluster.nodes().keySet()).containsExactly(1, 2, 3);
+            eventually("the link to node 4 let go", () -> !cluster.grpcTransport().linkedPeers().contains(4));
+            assertThat(cluster.grpcTransport().stats(4).streamsOpened()).isZero();
+        } finally {
+            await(vertx.close(), Duration.ofSeconds(30));
+            deleteTree(dir);
+        }
+    }
+
+    /**
      * The live view's "remove node" undoes an add that stopped part way (a node of groups G-1..1, not of group 0, as
      * an add that failed at group 0 leaves it), and finishes a removal that stopped part way: a group that does not
      * list the node counts as done, as for {@code DELETE /v1/members/{id}}. Before, the removal stopped at the first

@@ -548,10 +548,35 @@ public final class GrpcTransport implements Transport {
         closed = true;
         List<Future<Void>> all = new ArrayList<>();
         for (Peer p : clients.values()) {
-            all.add(p.close());
+            all.add(p.close("transport closed"));
         }
         clients.clear();
         return Future.join(all).mapEmpty();
+    }
+
+    /**
+     * Lets go of the link to a node that is no longer a member: ends its streams, closes its two clients (their
+     * connections) and stops its watchdog, as {@link #close()} does for every peer; what waited for it is reported
+     * lost ({@code peer removed}). Without this, every node ever removed kept a watchdog timer firing and two clients
+     * for the life of the process. Sending to the node again (it was added back, or a removal was undone) makes a new
+     * link, as for a node never sent to.
+     *
+     * @param nodeId the node
+     * @return completes when its clients are closed (at once if there was no link to it)
+     */
+    public Future<Void> forget(int nodeId) {
+        Peer p = clients.remove(nodeId);
+        return p == null ? Future.succeededFuture() : p.close("peer removed");
+    }
+
+    /**
+     * The nodes this transport holds a link to (clients, streams, a watchdog): those sent to since the transport
+     * started or since they were last {@linkplain #forget forgotten}.
+     *
+     * @return their ids, a copy
+     */
+    public Set<Integer> linkedPeers() {
+        return Set.copyOf(clients.keySet());
     }
 
     /**
@@ -668,6 +693,12 @@ public final class GrpcTransport implements Transport {
         volatile long lastProgress = System.nanoTime();
         /** Whether the link last worked: state changes are logged once, not every lost message. */
         volatile boolean reachable = true;
+        /**
+         * Why the peer was closed (the transport closed, or the node was removed and {@linkplain #forget forgotten}),
+         * or null while it is in use: a message that reached it on its way to a closed peer is lost for this reason,
+         * and nothing opens its clients, streams or timer again. Set on the peer's context.
+         */
+        volatile String retired;
         long watchdog = -1;
         /** The stream AppendEntries travel on. */
         final Lane appends = new Lane("appends");
@@ -721,7 +752,7 @@ public final class GrpcTransport implements Transport {
             return callOnContext(() -> {
                 io.vertx.core.http.HttpClientAgent a = appends.httpClient;
                 io.vertx.core.http.HttpClientAgent c = control.httpClient;
-                if (a == null || c == null) {
+                if (a == null || c == null || retired != null) {
                     return Future.succeededFuture(false);
                 }
                 return Future.all(a.updateSSLOptions(renewed.copy(), true), c.updateSSLOptions(renewed.copy(), true))
@@ -745,9 +776,9 @@ public final class GrpcTransport implements Transport {
             }
         }
 
-        /** Makes the peer's clients the first time anything runs on its context. */
+        /** Makes the peer's clients the first time anything runs on its context, unless it was closed first. */
         private void startIfNeeded() {
-            if (control.client == null) {
+            if (control.client == null && retired == null) {
                 start();
             }
         }
@@ -774,7 +805,7 @@ public final class GrpcTransport implements Transport {
         }
 
         private void checkStall(long stallMs) {
-            if (closed) {
+            if (closed || retired != null) {
                 return;
             }
             long now = System.nanoTime();
@@ -807,14 +838,20 @@ public final class GrpcTransport implements Transport {
          * Ends both streams, then closes both clients: once the ends are written, or after {@link #END_GRACE_MS}
          * if they are not. An end waits for the peer's flow-control window and the socket like any write, and a peer
          * that stopped reading (a stopped process) never gives either back; closing the client fails it instead.
+         * From then on the peer is {@link #retired}: what reaches it afterwards is lost for {@code reason}.
          */
-        Future<Void> close() {
+        Future<Void> close(String reason) {
             Promise<Void> done = Promise.promise();
-            onContext(() -> {
+            dispatch(() -> {
+                retired = reason;
                 vertx.cancelTimer(watchdog);
+                if (control.client == null) {
+                    done.complete(); // never started: nothing to end or close
+                    return;
+                }
                 Promise<Void> ended = Promise.promise();
                 long late = vertx.setTimer(END_GRACE_MS, t -> ended.tryComplete());
-                Future.join(appends.end(), control.end()).onComplete(ar -> {
+                Future.join(appends.end(reason), control.end(reason)).onComplete(ar -> {
                     vertx.cancelTimer(late);
                     ended.tryComplete();
                 });
@@ -981,9 +1018,9 @@ public final class GrpcTransport implements Transport {
                 }
             }
 
-            /** Loses what waits, forgets what is unanswered and ends the stream. */
-            Future<Void> end() {
-                loseWaiting("transport closed", false);
+            /** Loses what waits (for {@code reason}), forgets what is unanswered and ends the stream. */
+            Future<Void> end(String reason) {
+                loseWaiting(reason, false);
                 GrpcClientRequest<RaftBatch, StreamRefusal> s = stream;
                 stream = null;
                 forgetUnanswered();
@@ -1009,8 +1046,8 @@ public final class GrpcTransport implements Transport {
             }
 
             private void streamBatch(Frame sentFrame) {
-                if (closed) {
-                    lose(sentFrame.messages(), "transport closed", false);
+                if (closed || retired != null) {
+                    lose(sentFrame.messages(), closed ? "transport closed" : retired, false);
                     return;
                 }
                 Frame frame = stillConnected(sentFrame);
@@ -1066,7 +1103,7 @@ public final class GrpcTransport implements Transport {
                     }
                     GrpcClientRequest<RaftBatch, StreamRefusal> req = ar.result();
                     authorize(req);
-                    if (closed) {
+                    if (closed || retired != null) {
                         req.cancel();
                         return;
                     }
@@ -1332,6 +1369,10 @@ public final class GrpcTransport implements Transport {
          * flight is answered, the follower's answer (or the core's next retry) moves replication on.
          */
         private void sendSnapshot(int group, SnapshotRequest s) {
+            if (retired != null) {
+                drops.dropped(s, retired);
+                return;
+            }
             if (!sending.stillConnected(s)) {
                 return; // cut since it was sent, while it hopped to this context
             }

@@ -663,6 +663,41 @@ class GrpcTransportTest {
         assertThat(drops).isEmpty();
     }
 
+    /**
+     * A peer forgotten (removed from the cluster) loses its link: both connections to it close and the transport holds
+     * nothing of it. Sending to it again (it was added back) makes a new link that works. Before, nothing let a link
+     * go: every node ever removed kept its two clients and a watchdog timer for the life of the process.
+     */
+    @Test
+    void aForgottenPeerLetsGoOfItsConnectionsAndANewLinkWorksWhenItIsSentToAgain() throws Exception {
+        AtomicInteger open = new AtomicInteger();
+        GrpcServer grpc = GrpcServer.server(vertx).addService(receiver.service(2));
+        HttpServer counted = await(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
+                .connectionHandler(c -> {
+                    open.incrementAndGet();
+                    c.closeHandler(v -> open.decrementAndGet());
+                }).requestHandler(grpc).listen());
+        addresses.put(2, SocketAddress.inetSocketAddress(counted.actualPort(), "127.0.0.1"));
+        sendAllFromContext(List.of(List.of(new Heartbeat(1, 2, 1, 0, 1), new AppendRequest(1, 2, 1, 0, 0,
+                List.of(Entry.normal(1, 1, bytes(10, 1))), 0))));
+        eventually("delivered on both streams", () -> received.size() == 2);
+        assertThat(open.get()).as("connections: one per stream").isEqualTo(2);
+        assertThat(sender.linkedPeers()).containsExactly(2);
+
+        await(OnContext.call(senderContext, () -> sender.forget(2)));
+        assertThat(sender.linkedPeers()).isEmpty();
+        assertThat(sender.stats(2).streamsOpened()).as("nothing held of the peer").isZero();
+        eventually("both connections closed", () -> open.get() == 0);
+
+        sendAllFromContext(List.of(List.of(new Heartbeat(1, 2, 1, 0, 2))));
+        eventually("delivered on a new link", () -> received.size() == 3);
+        assertThat(received.get(2)).isEqualTo(new Heartbeat(1, 2, 1, 0, 2));
+        assertThat(sender.linkedPeers()).containsExactly(2);
+        assertThat(sender.stats(2).streamsOpened()).isEqualTo(1);
+        assertThat(drops).isEmpty();
+        await(counted.close());
+    }
+
     @Test
     void theStreamReconnectsAfterThePeerRestarts() throws Exception {
         sendAllFromContext(List.of(List.of(new Heartbeat(1, 2, 1, 0, 1))));
