@@ -102,7 +102,10 @@ import org.slf4j.LoggerFactory;
  * frame's messages in order, in one task, after all of them passed the checks below). A message
  * for a node this port does not serve is refused with NOT_FOUND; one for a node that is not (yet) registered with
  * UNAVAILABLE; one that does not decode, or comes from a non-member, with INVALID_ARGUMENT (on Stream, as a
- * StreamRefusal for the frame; the stream stays open).
+ * StreamRefusal for the frame; the stream stays open). What waits for a node's event loop is bounded ({@link
+ * #MAX_WAITING_MESSAGES} messages, eight of the largest messages' bytes): a frame beyond is refused with
+ * RESOURCE_EXHAUSTED, and its sender reports its messages lost, so a peer that sends faster than the node takes its
+ * messages cannot pile them up.
  *
  * <h2>Raft groups</h2>
  * A process hosting replicas of several Raft groups (multi-Raft) uses one transport: {@link #group(int)} is the
@@ -1636,7 +1639,8 @@ public final class GrpcTransport implements Transport {
     /** Registers the handler of one group's replica of a local node (group 0 is {@link #register(int, Handler)}). */
     private Future<Registration> register(int group, int nodeId, Handler<Message> handler) {
         Replica key = new Replica(group, nodeId);
-        Local local = new Local(vertx.getOrCreateContext(), handler, new AtomicInteger());
+        Local local = new Local(vertx.getOrCreateContext(), handler, new AtomicInteger(), new AtomicLong(),
+                new java.util.concurrent.atomic.AtomicBoolean());
         locals.put(key, local);
         return Future.succeededFuture(() -> {
             locals.remove(key, local);
@@ -1683,13 +1687,48 @@ public final class GrpcTransport implements Transport {
         if (Vertx.currentContext() == local.context) {
             messages.forEach(local.handler::handle);
         } else {
-            local.waiting.addAndGet(messages.size());
+            // Nothing else bounds this queue: the endpoint reads every frame as it comes and answers its receipt at
+            // once, so neither the sender's bounds (frames held for receipts, its write queue) nor HTTP/2 flow control
+            // hold back a peer that sends faster than the node's event loop takes its messages (a peer that
+            // misbehaves, or any sender while the loop is slow). A leader's in-flight window bounds its own
+            // AppendEntries only. Beyond the bound the frame is refused (the sender reports its messages lost).
+            long bytes = MessageBytes.of(messages, 0, 0);
+            if (!local.admit(messages.size(), bytes, maxWaitingBytes())) {
+                if (local.full().compareAndSet(false, true)) {
+                    LOG.warn("node {} (group {}) takes its messages slower than they arrive: {} messages ({} bytes)"
+                            + " wait for its event loop; frames are refused until it catches up", servedNode,
+                            Integer.toUnsignedString(group), local.waiting().get(), local.waitingBytes().get());
+                }
+                return Future.failedFuture(RaftEndpoint.exhausted("node " + servedNode + " has "
+                        + local.waiting().get() + " messages waiting for its event loop: the frame is refused"));
+            }
             local.context.runOnContext(v -> {
-                local.waiting.addAndGet(-messages.size());
+                local.release(messages.size(), bytes);
                 messages.forEach(local.handler::handle);
             });
         }
         return Future.succeededFuture(Ack.getDefaultInstance());
+    }
+
+    /**
+     * Most messages delivered to one replica that may wait for its event loop: far above what well-behaved peers have
+     * on their way to it (each leader pipelines at most {@code max_inflight_messages}, 256 by default, AppendEntries
+     * per follower, and sends a heartbeat per interval), so that only a node whose loop has fallen far behind, or a
+     * peer that floods it, meets it.
+     */
+    static final int MAX_WAITING_MESSAGES = 65_536;
+
+    /** Frames of the largest size a receiver accepts that may wait for one replica's event loop (see below). */
+    static final long MAX_WAITING_FRAMES_OF_MAX_SIZE = 8;
+
+    /**
+     * Most bytes of entry and snapshot data waiting for one replica's event loop: eight of the largest messages the
+     * receiver takes ({@link Options#maxMessageBytes()}, 512 MiB with the defaults, twice a leader's whole in-flight
+     * window with the default {@code max_inflight_messages} and {@code max_bytes_per_message}). The frame that crosses
+     * it is still taken, so a message as large as may be always goes when little waits.
+     */
+    private long maxWaitingBytes() {
+        return MAX_WAITING_FRAMES_OF_MAX_SIZE * options.maxMessageBytes();
     }
 
     /**
@@ -1747,10 +1786,35 @@ public final class GrpcTransport implements Transport {
     }
 
     /**
-     * A registered local node: its handler, the context it registered from, and the messages handed to that context
-     * that the handler has not taken yet.
+     * A registered local node: its handler, the context it registered from, the messages handed to that context that
+     * the handler has not taken yet and the bytes of entry and snapshot data they carry, and whether the last frame
+     * was refused for them (so that a node that falls behind is logged once, not per frame).
      */
-    private record Local(Context context, Handler<Message> handler, AtomicInteger waiting) {
+    private record Local(Context context, Handler<Message> handler, AtomicInteger waiting, AtomicLong waitingBytes,
+            java.util.concurrent.atomic.AtomicBoolean full) {
+
+        /**
+         * Counts a frame in, unless {@link #MAX_WAITING_MESSAGES} messages or {@code maxBytes} bytes would be
+         * exceeded: a frame is always taken when nothing waits, and the frame that crosses the bytes bound is.
+         */
+        boolean admit(int messages, long bytes, long maxBytes) {
+            int n = waiting.addAndGet(messages);
+            long b = waitingBytes.addAndGet(bytes);
+            if (n > messages && (n > MAX_WAITING_MESSAGES || b - bytes >= maxBytes)) {
+                release(messages, bytes);
+                return false;
+            }
+            if (full.get()) {
+                full.set(false);
+            }
+            return true;
+        }
+
+        /** Counts a frame out: its messages reached the handler. */
+        void release(int messages, long bytes) {
+            waiting.addAndGet(-messages);
+            waitingBytes.addAndGet(-bytes);
+        }
     }
 
     /** One group's replica of a local node: what a registration is for. */

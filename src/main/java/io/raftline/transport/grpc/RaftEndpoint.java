@@ -322,6 +322,10 @@ final class RaftEndpoint implements Service {
         return new StatusException(GrpcStatus.NOT_FOUND, message);
     }
 
+    static StatusException exhausted(String message) {
+        return new StatusException(GrpcStatus.RESOURCE_EXHAUSTED, message);
+    }
+
     static StatusException unavailable(String message) {
         return new StatusException(GrpcStatus.UNAVAILABLE, message);
     }
