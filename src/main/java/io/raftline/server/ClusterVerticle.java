@@ -254,7 +254,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             return;
         }
         for (int id : gone) {
-            LOG.info("node {} is no longer a member of any group: the gRPC links to it are closed", id);
+            LOG.info("node {} is no longer a member of any group: any gRPC link to it is closed", id);
             grpc.forget(id);
         }
     }
