@@ -99,7 +99,9 @@ class LargeEntriesOverGrpcTest {
                 System.out.printf("[large] MSET of %d MiB acknowledged in %d ms (attempt %d)%n", VALUES,
                         (System.nanoTime() - start) / 1_000_000, attempt);
                 return reply;
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // A Redis error reply arrives as Vert.x's ErrorType, a Throwable that is no Exception, and await
+                // throws a failed future's cause as it is: catching RuntimeException let every TRYAGAIN through.
                 if (attempt == TRIES || e.getMessage() == null || !e.getMessage().startsWith("TRYAGAIN")) {
                     throw e;
                 }
