@@ -83,9 +83,10 @@ import org.slf4j.LoggerFactory;
  * stream to open are bounded by {@link Options#maxInflightPerPeer()}, frames held for the peer's answer by 1,024 frames
  * or 64 MiB per stream, and a full write queue (HTTP/2 flow control) or a full hold drops the frame ({@code overflow}),
  * so a dead or frozen peer cannot pile up memory. A per-peer watchdog notices a frozen peer (a stream that does not
- * open, a write queue that stays full, a request for a receipt or a PING that is not answered, a snapshot that makes no
- * progress, for {@link Options#callTimeoutMs()}) and replaces the connections. The unary RequestVote and AppendEntries
- * RPCs are still served, for any client that speaks the documented contract; this transport no longer sends on them.
+ * open, a write queue that stays full, a request for a receipt that is not answered once its frame has left, a PING
+ * that is not answered, a snapshot that makes no progress, for {@link Options#callTimeoutMs()}) and replaces the
+ * connections. The unary RequestVote and AppendEntries RPCs are still served, for any client that speaks the
+ * documented contract; this transport no longer sends on them.
  *
  * <h2>Faults</h2>
  * Every send first asks the {@link NetworkConditioner}, as {@link EventBusTransport} does, so partitions, loss,
@@ -631,8 +632,8 @@ public final class GrpcTransport implements Transport {
      * frames or {@link #MAX_UNANSWERED_BYTES} bytes held for the peer's answer, is dropped, never queued.
      *
      * <p>The watchdog replaces both clients (closing the old ones fails everything on them) when a stream has been
-     * opening, or its write queue full, or a request for a receipt or an HTTP/2 PING on its connection unanswered,
-     * for longer than
+     * opening, or its write queue full, or a request for a receipt (counted from when its frame has left: a large
+     * frame takes as long to leave as the link needs) or an HTTP/2 PING on its connection unanswered, for longer than
      * {@link Options#callTimeoutMs()}: a peer that accepts TCP connections but never answers (a stopped process)
      * is thus noticed even when the little it was sent fits in the socket buffers. The same bound applies to
      * snapshot calls that make no progress.
@@ -978,9 +979,17 @@ public final class GrpcTransport implements Transport {
             /** Frames and bytes written since the last frame that asked for a receipt. */
             int framesSinceAsk;
             long bytesSinceAsk;
-            /** The last frame that asked for a receipt, and since when an answer to an ask is awaited (0: none is). */
+            /**
+             * The newest frame asking for a receipt that has left (its write completed: the peer's flow control took
+             * all of it), and since when an answer to such an ask is awaited (0: none is). The wait counts from the
+             * moment the frame has left, not from its write: a large frame takes as long to leave as its size over the
+             * link's speed (48 MiB took longer than the 1.5 s the tests allow on busy cores), and while it does, a
+             * peer that stopped reading is noticed by its unanswered PING or its write queue staying full instead.
+             */
             long askedSeq;
             long askedSince;
+            /** The newest frame a reply answered on this stream (a reply answers every frame before it too). */
+            long answeredSeq;
             /** Whether the stream's peer answers receipts: known from its response headers, false until they arrive. */
             boolean receipts;
             long retryAt = System.nanoTime();
@@ -1226,14 +1235,12 @@ public final class GrpcTransport implements Transport {
                 seq++;
                 framesSinceAsk++;
                 bytesSinceAsk += bytes;
-                if (receipts && (framesSinceAsk >= RECEIPT_EVERY_FRAMES || bytesSinceAsk >= RECEIPT_EVERY_BYTES)) {
+                boolean asks = receipts
+                        && (framesSinceAsk >= RECEIPT_EVERY_FRAMES || bytesSinceAsk >= RECEIPT_EVERY_BYTES);
+                if (asks) {
                     frame = frame.toBuilder().setReceipt(true).build();
                     framesSinceAsk = 0;
                     bytesSinceAsk = 0;
-                    askedSeq = seq;
-                    if (askedSince == 0) {
-                        askedSince = System.nanoTime();
-                    }
                 }
                 Sent held = new Sent(seq, batch, bytes);
                 unanswered.add(held);
@@ -1248,12 +1255,29 @@ public final class GrpcTransport implements Transport {
                     pending(batch, -1);
                     if (ar.succeeded()) {
                         acked.addAndGet(batch.size());
+                        if (asks) {
+                            onContext(() -> left(s, held.seq));
+                        }
                     } else if (!held.lost) {
                         held.lost = true;
                         LOG.debug("{} messages to node {} lost: {}", batch.size(), id, ar.cause().getMessage());
                         lose(batch, reason(ar.cause()), true);
                     }
                 });
+            }
+
+            /**
+             * A frame of {@code req} that asks for a receipt has left: from now on the peer has all of it, and the
+             * watchdog waits {@link Options#callTimeoutMs()} for its answer, unless a reply answered it already.
+             */
+            private void left(GrpcClientRequest<RaftBatch, StreamRefusal> req, long frameSeq) {
+                if (stream != req || frameSeq <= answeredSeq) {
+                    return;
+                }
+                askedSeq = Math.max(askedSeq, frameSeq);
+                if (askedSince == 0) {
+                    askedSince = System.nanoTime();
+                }
             }
 
             /**
@@ -1265,6 +1289,7 @@ public final class GrpcTransport implements Transport {
                     return; // a late reply on a stream that was replaced: its frames were forgotten with it
                 }
                 long n = r.getSeq();
+                answeredSeq = Math.max(answeredSeq, n);
                 while (!unanswered.isEmpty() && unanswered.peek().seq < n) {
                     answered(unanswered.poll());
                 }
@@ -1273,7 +1298,8 @@ public final class GrpcTransport implements Transport {
                     answered(s);
                 }
                 if (askedSince != 0) {
-                    // Every ask up to n is answered; a later one is younger than now, so the watchdog counts from here.
+                    // Every ask that left up to n is answered; a later one left before now, so the watchdog counts
+                    // from here.
                     askedSince = n >= askedSeq ? 0 : System.nanoTime();
                 }
                 if (r.getReceipt()) {
@@ -1303,6 +1329,7 @@ public final class GrpcTransport implements Transport {
                 bytesSinceAsk = 0;
                 askedSeq = 0;
                 askedSince = 0;
+                answeredSeq = 0;
             }
 
             private void streamFailed(GrpcClientRequest<RaftBatch, StreamRefusal> req, Throwable cause,

@@ -664,6 +664,74 @@ class GrpcTransportTest {
     }
 
     /**
+     * A large AppendEntries on a slow link (here 2.5 MiB/s: the frame takes over 3 s to leave, twice the watchdog's
+     * 1.5 s) arrives, and the link is kept. The frame asks for a receipt (it is over 1 MiB), and the watchdog counted
+     * the wait for that receipt from the frame's write: it gave up on the peer while the frame was still on its way
+     * and replaced both connections, so the entry never arrived. That is what a 48 MiB append met on busy cores
+     * (aLargeAppendOnItsWayHoldsBackNoHeartbeat timed out under load); the wait now counts from when the frame has
+     * left, and a peer that stops reading meanwhile is still noticed by its PING or its write queue.
+     */
+    @Test
+    void aLargeAppendOnASlowLinkArrivesAndTheLinkIsKept() throws Exception {
+        NetServer slowLink = throttledProxy(server.actualPort(), 64 * 1024, 25);
+        addresses.put(2, SocketAddress.inetSocketAddress(slowLink.actualPort(), "127.0.0.1"));
+        sendAllFromContext(List.of(
+                List.of(new AppendRequest(1, 2, 3, 10, 3, List.of(Entry.normal(11, 3, bytes(10, 1))), 10)),
+                List.of(new Heartbeat(1, 2, 3, 10, 1))));
+        eventually("both streams open", () -> received.size() == 2);
+        Message large = new AppendRequest(1, 2, 3, 11, 3, List.of(Entry.normal(12, 3, bytes(8 << 20, 5))), 11);
+        sendAllFromContext(List.of(List.of(large)));
+        eventually("the append delivered or reported lost", java.time.Duration.ofSeconds(30),
+                () -> received.size() == 3 || !drops.isEmpty());
+        assertThat(drops).as("nothing lost").isEmpty();
+        assertThat(received.get(2)).isEqualTo(large);
+        assertThat(sender.stats(2).streamsOpened()).as("no connection replaced").isEqualTo(2);
+        await(slowLink.close());
+    }
+
+    /**
+     * A TCP relay to {@code port} on loopback that passes at most {@code bytesPerTick} bytes every {@code tickMs}
+     * toward it (what comes back passes at once): a slow link, whatever the load of the machine.
+     */
+    private NetServer throttledProxy(int port, int bytesPerTick, long tickMs) throws InterruptedException {
+        io.vertx.core.net.NetClient upstream = vertx.createNetClient();
+        return await(vertx.createNetServer().connectHandler(in -> {
+            in.pause();
+            upstream.connect(port, "127.0.0.1").onComplete(ar -> {
+                if (ar.failed()) {
+                    in.close();
+                    return;
+                }
+                io.vertx.core.net.NetSocket out = ar.result();
+                out.handler(in::write);
+                out.closeHandler(v -> in.close());
+                in.closeHandler(v -> out.close());
+                long[] budget = {bytesPerTick};
+                io.vertx.core.Handler<Long> refill = new io.vertx.core.Handler<>() {
+                    @Override
+                    public void handle(Long t) {
+                        budget[0] += bytesPerTick;
+                        if (budget[0] > 0) {
+                            in.resume();
+                        } else {
+                            vertx.setTimer(tickMs, this);
+                        }
+                    }
+                };
+                in.handler(b -> {
+                    out.write(b);
+                    budget[0] -= b.length();
+                    if (budget[0] <= 0) {
+                        in.pause();
+                        vertx.setTimer(tickMs, refill);
+                    }
+                });
+                in.resume();
+            });
+        }).listen(0, "127.0.0.1"));
+    }
+
+    /**
      * A peer forgotten (removed from the cluster) loses its link: both connections to it close and the transport holds
      * nothing of it. Sending to it again (it was added back) makes a new link that works. Before, nothing let a link
      * go: every node ever removed kept its two clients and a watchdog timer for the life of the process.
