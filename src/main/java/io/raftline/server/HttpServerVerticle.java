@@ -293,7 +293,7 @@ public final class HttpServerVerticle extends VerticleBase {
                 grpc.handle(request);
                 return;
             }
-            String expectation = unmetExpectation(request);
+            String expectation = io.raftline.api.http.Expectations.unmet(request);
             if (expectation != null) {
                 refuse(request, 417, "expectation_failed", "cannot meet the expectation \"" + expectation
                         + "\" (Expect): the only one this server knows is 100-continue");
@@ -597,26 +597,6 @@ public final class HttpServerVerticle extends VerticleBase {
                         response.reset();
                     }
                 });
-    }
-
-    /**
-     * The first expectation of a request's {@code Expect} header that is not {@code 100-continue}, which RFC 9110
-     * (section 10.1.1) lets a server answer with 417: the request was carried out as if the header were not there,
-     * although a client that sends one it needs met must not have its request served without it.
-     *
-     * @param request a request
-     * @return the expectation as written, or null if every one is {@code 100-continue} (or there is none)
-     */
-    static String unmetExpectation(HttpServerRequest request) {
-        for (String header : request.headers().getAll(HttpHeaders.EXPECT)) {
-            for (String member : header.split(",")) {
-                String expectation = member.trim();
-                if (!expectation.isEmpty() && !expectation.equalsIgnoreCase("100-continue")) {
-                    return expectation;
-                }
-            }
-        }
-        return null;
     }
 
     /**

@@ -76,7 +76,7 @@ final class RawBody implements Handler<RoutingContext> {
             ctx.next();
             return;
         }
-        if (request.version() != io.vertx.core.http.HttpVersion.HTTP_1_0 && expectsContinue(request)) {
+        if (request.version() != io.vertx.core.http.HttpVersion.HTTP_1_0 && Expectations.continueExpected(request)) {
             // The client waits for this before it sends the body (curl for a second, then sends anyway; others for
             // good): only now, once the body's announced size was found acceptable, so a 413 still saves the upload.
             request.response().writeContinue();
@@ -101,18 +101,6 @@ final class RawBody implements Handler<RoutingContext> {
         });
         request.exceptionHandler(e -> failed[0] = true);
         request.resume();
-    }
-
-    /** Whether the request's {@code Expect} asks for {@code 100 Continue} (the listener refused any other with 417). */
-    private static boolean expectsContinue(HttpServerRequest request) {
-        for (String header : request.headers().getAll(HttpHeaders.EXPECT)) {
-            for (String member : header.split(",")) {
-                if (member.trim().equalsIgnoreCase("100-continue")) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     private void tooLarge(RoutingContext ctx) {
