@@ -125,14 +125,12 @@ abstract class FramedCodec<T> implements MessageCodec<T, T> {
                     + (buffer.length() - pos - 4) + " bytes available or leaves no room for the group count");
         }
         int theirs = buffer.getUnsignedShort(pos + 4);
-        // The count as received: authenticated with the frame when there is a tag.
-        byte[] header = buffer.getBytes(pos + 4, pos + 4 + GROUPS_BYTES);
         // What follows the count, as the forms without it were read.
         int at = pos + 4 + GROUPS_BYTES;
         length -= GROUPS_BYTES;
         T value;
         if (pairs != null) {
-            value = decodePair(at, length, header, buffer);
+            value = decodePair(at, length, countAsReceived(buffer, pos), buffer);
         } else if (auth == null) {
             value = decode(buffer.getBytes(at, at + length));
         } else {
@@ -142,7 +140,8 @@ abstract class FramedCodec<T> implements MessageCodec<T, T> {
             }
             int end = at + length - FrameAuthenticator.TAG_BYTES;
             byte[] frame = buffer.getBytes(at, end);
-            if (!auth.verify(header, frame, buffer.getBytes(end, end + FrameAuthenticator.TAG_BYTES))) {
+            if (!auth.verify(countAsReceived(buffer, pos), frame,
+                    buffer.getBytes(end, end + FrameAuthenticator.TAG_BYTES))) {
                 throw new FrameAuthenticationException("a " + what + " whose authentication tag does not verify"
                         + " (written without this cluster's security.cluster_secret, or altered)");
             }
@@ -153,6 +152,11 @@ abstract class FramedCodec<T> implements MessageCodec<T, T> {
             throw new GroupCountMismatchException(theirs, groups, value);
         }
         return value;
+    }
+
+    /** The group count's bytes as received, which a tag covers with the frame (read only when there is a tag). */
+    private static byte[] countAsReceived(Buffer buffer, int pos) {
+        return buffer.getBytes(pos + 4, pos + 4 + GROUPS_BYTES);
     }
 
     /**
