@@ -83,7 +83,8 @@ import org.slf4j.LoggerFactory;
  * stream to open are bounded by {@link Options#maxInflightPerPeer()}, frames held for the peer's answer by 1,024 frames
  * or 64 MiB per stream, and a full write queue (HTTP/2 flow control) or a full hold drops the frame ({@code overflow}),
  * so a dead or frozen peer cannot pile up memory. A per-peer watchdog notices a frozen peer (a stream that does not
- * open, a write queue that stays full, a request for a receipt that is not answered once its frame has left, a PING
+ * open, a write that makes no progress (the peer grants no flow-control credit and no write completes), a request for
+ * a receipt that is not answered once its frame has left, a PING
  * that is not answered, a snapshot that makes no progress, for {@link Options#callTimeoutMs()}) and replaces the
  * connections. The unary RequestVote and AppendEntries RPCs are still served, for any client that speaks the
  * documented contract; this transport no longer sends on them.
@@ -136,7 +137,7 @@ public final class GrpcTransport implements Transport {
      *
      * @param maxInflightPerPeer most frames waiting for a peer's stream to open, and most snapshot calls in flight
      *                           to it; more are dropped ({@code overflow})
-     * @param callTimeoutMs      how long a peer's stream may take to open, keep its write queue full or leave a
+     * @param callTimeoutMs      how long a peer's stream may take to open, leave its writes without progress or leave a
      *                           PING unanswered (and a snapshot call make no progress) before the watchdog replaces
      *                           its connection
      * @param snapshotTimeoutMs  how long an InstallSnapshot stream may go without a chunk written (or, after the last,
@@ -632,11 +633,14 @@ public final class GrpcTransport implements Transport {
      * frames or {@link #MAX_UNANSWERED_BYTES} bytes held for the peer's answer, is dropped, never queued.
      *
      * <p>The watchdog replaces both clients (closing the old ones fails everything on them) when a stream has been
-     * opening, or its write queue full, or a request for a receipt (counted from when its frame has left: a large
+     * opening, or its writes pending without progress (no write completed and the peer granted no flow-control
+     * credit on the connection, which it does as it reads: a queue that is full while the large frame ahead of it
+     * still leaves at the link's speed is no fault, and a peer that stops reading part-way through a frame, with
+     * nothing queued behind it, is one), or a request for a receipt (counted from when its frame has left: a large
      * frame takes as long to leave as the link needs) or an HTTP/2 PING on its connection unanswered, for longer than
      * {@link Options#callTimeoutMs()}: a peer that accepts TCP connections but never answers (a stopped process)
-     * is thus noticed even when the little it was sent fits in the socket buffers. The same bound applies to
-     * snapshot calls that make no progress.
+     * is thus noticed even when the little it was sent fits in the socket buffers, and one that keeps its connection
+     * but stops reading a stream too. The same bound applies to snapshot calls that make no progress.
      */
     private final class Peer {
         static final long MIN_BACKOFF_MS = 20;
@@ -984,7 +988,7 @@ public final class GrpcTransport implements Transport {
              * all of it), and since when an answer to such an ask is awaited (0: none is). The wait counts from the
              * moment the frame has left, not from its write: a large frame takes as long to leave as its size over the
              * link's speed (48 MiB took longer than the 1.5 s the tests allow on busy cores), and while it does, a
-             * peer that stopped reading is noticed by its unanswered PING or its write queue staying full instead.
+             * peer that stopped reading is noticed by its unanswered PING or its writes making no progress instead.
              */
             long askedSeq;
             long askedSince;
@@ -995,8 +999,21 @@ public final class GrpcTransport implements Transport {
             long retryAt = System.nanoTime();
             long backoffMs;
             String downReason = "unreachable";
-            long fullSince;
             long pingSince;
+            /**
+             * Writes on the current stream whose completion has not come yet (a frame leaves whole or not at all: its
+             * write completes once the peer's flow control took its last byte), and when one last completed or the
+             * first of them started (nanoTime). Touched on the peer's context only.
+             */
+            int writesPending;
+            long writeProgressAt;
+            /**
+             * When the peer last granted flow-control credit on this lane's connection (an HTTP/2 WINDOW_UPDATE: it read
+             * bytes and makes room for more), set by {@link GrantWatch} on the connection's event loop; 0 until then.
+             */
+            volatile long grantedAt;
+            /** Whether {@link #grantedAt} is kept for the current stream's connection (see {@link #watchGrants}). */
+            boolean grantsWatched;
 
             Lane(String name) {
                 this.name = name;
@@ -1006,8 +1023,11 @@ public final class GrpcTransport implements Transport {
             String stalled(long now, long limitNs) {
                 if (opening && now - openStarted > limitNs) {
                     return "the " + name + " stream did not open";
-                } else if (stream != null && fullSince != 0 && now - fullSince > limitNs) {
-                    return "the " + name + " stream's write queue stayed full";
+                } else if (stream != null && writesPending > 0 && grantsWatched
+                        && now - Math.max(writeProgressAt, grantedAt) > limitNs) {
+                    // Not how long the write queue stayed full: a large frame leaves at the link's speed and fills the
+                    // queue behind it for as long, which is no fault. A peer that stopped reading gives no credit.
+                    return "the " + name + " stream's writes made no progress (" + writesPending + " pending)";
                 } else if (stream != null && pingSince != 0 && now - pingSince > limitNs) {
                     return "the connection did not answer a ping";
                 } else if (stream != null && askedSince != 0 && now - askedSince > limitNs) {
@@ -1132,8 +1152,10 @@ public final class GrpcTransport implements Transport {
                     seq = 0;
                     receipts = false;
                     forgetUnanswered();
-                    fullSince = 0;
                     pingSince = 0;
+                    writesPending = 0;
+                    writeProgressAt = System.nanoTime();
+                    grantsWatched = watchGrants(req.connection());
                     openedAt = System.nanoTime();
                     streamsOpened.incrementAndGet();
                     if (!reachable) {
@@ -1141,7 +1163,6 @@ public final class GrpcTransport implements Transport {
                         LOG.info("gRPC peer {} at {} is reachable again", id, address);
                     }
                     req.exceptionHandler(e -> onContext(() -> streamFailed(req, e, address)));
-                    req.drainHandler(v -> onContext(() -> fullSince = 0));
                     req.response().onComplete(r -> onContext(() -> {
                         if (r.failed()) {
                             streamFailed(req, r.cause(), address);
@@ -1207,9 +1228,6 @@ public final class GrpcTransport implements Transport {
                     return;
                 }
                 if (s.writeQueueFull()) {
-                    if (fullSince == 0) {
-                        fullSince = System.nanoTime();
-                    }
                     overflow.addAndGet(batch.size());
                     lose(batch, "overflow", false);
                     return;
@@ -1251,8 +1269,12 @@ public final class GrpcTransport implements Transport {
                 sent.addAndGet(batch.size());
                 frames.incrementAndGet();
                 pending(batch, 1);
+                if (writesPending++ == 0) {
+                    writeProgressAt = System.nanoTime();
+                }
                 s.write(frame).onComplete(ar -> {
                     pending(batch, -1);
+                    onContext(() -> written(s));
                     if (ar.succeeded()) {
                         acked.addAndGet(batch.size());
                         if (asks) {
@@ -1264,6 +1286,39 @@ public final class GrpcTransport implements Transport {
                         lose(batch, reason(ar.cause()), true);
                     }
                 });
+            }
+
+            /** A write on {@code req} completed (or failed): progress, if {@code req} is still the lane's stream. */
+            private void written(GrpcClientRequest<RaftBatch, StreamRefusal> req) {
+                if (stream == req && writesPending > 0) {
+                    writesPending--;
+                    writeProgressAt = System.nanoTime();
+                }
+            }
+
+            /**
+             * Has {@link #grantedAt} kept for {@code connection} (once per connection: the lane's client makes all of
+             * them, and a new stream may reuse one). Returns whether it could: a connection that is not Vert.x's HTTP/2
+             * one (none is expected) cannot be watched, and its pending writes are then not held against the peer
+             * (its PING and receipts still are).
+             */
+            private boolean watchGrants(io.vertx.core.http.HttpConnection connection) {
+                if (!(connection instanceof io.vertx.core.net.impl.ConnectionBase base)) {
+                    return false;
+                }
+                io.netty.channel.Channel channel = base.channel();
+                io.netty.handler.codec.http2.Http2ConnectionHandler h2 = channel.pipeline()
+                        .get(io.netty.handler.codec.http2.Http2ConnectionHandler.class);
+                if (h2 == null) {
+                    return false;
+                }
+                channel.eventLoop().execute(() -> {
+                    io.netty.handler.codec.http2.Http2FrameListener current = h2.decoder().frameListener();
+                    if (!(current instanceof GrantWatch)) {
+                        h2.decoder().frameListener(new GrantWatch(current, this));
+                    }
+                });
+                return true;
             }
 
             /**
@@ -1505,6 +1560,31 @@ public final class GrpcTransport implements Transport {
             this.seq = seq;
             this.messages = messages;
             this.bytes = bytes;
+        }
+    }
+
+    /**
+     * Sees the flow-control credit a peer grants on one of a lane's connections (HTTP/2 WINDOW_UPDATE, on the stream
+     * or the connection) and stamps the lane's {@link Peer.Lane#grantedAt}; every frame goes on to Vert.x's own
+     * listener unchanged. A peer grants credit as it reads (with the default 64 KiB windows, every 32 KiB), so a large
+     * frame leaving at the link's speed is seen to progress, and a peer that stopped reading it (one that still
+     * answers PINGs) is seen not to. Credit for any stream of the connection counts: the appends connection also
+     * carries InstallSnapshot calls, so a snapshot the peer reads keeps a stalled appends stream from being judged
+     * stalled until it ends (the snapshot has its own bound). Runs on the connection's event loop.
+     */
+    private static final class GrantWatch extends io.netty.handler.codec.http2.Http2FrameListenerDecorator {
+        private final Peer.Lane lane;
+
+        GrantWatch(io.netty.handler.codec.http2.Http2FrameListener vertx, Peer.Lane lane) {
+            super(vertx);
+            this.lane = lane;
+        }
+
+        @Override
+        public void onWindowUpdateRead(io.netty.channel.ChannelHandlerContext ctx, int streamId, int increment)
+                throws io.netty.handler.codec.http2.Http2Exception {
+            lane.grantedAt = System.nanoTime();
+            super.onWindowUpdateRead(ctx, streamId, increment);
         }
     }
 

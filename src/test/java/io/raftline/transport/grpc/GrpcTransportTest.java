@@ -690,6 +690,76 @@ class GrpcTransportTest {
     }
 
     /**
+     * The same slow link, with AppendEntries sent right behind the large one: they find the stream's write queue full
+     * (the large frame ahead of them still leaving) for longer than the watchdog's bound. The watchdog judged a queue
+     * that stayed full that long a stuck peer, replaced both connections and the large entry was reported lost, which
+     * on a slow link happens again at every resend. A full queue that drains is no fault: the peer keeps reading (it
+     * grants flow-control credit), so the link is kept, the large entry arrives, then what the queue held, in order;
+     * only what found the queue full is lost ({@code overflow}).
+     */
+    @Test
+    void aFullWriteQueueBehindALargeAppendLeavingOnASlowLinkKeepsTheLink() throws Exception {
+        NetServer slowLink = throttledProxy(server.actualPort(), 64 * 1024, 25);
+        addresses.put(2, SocketAddress.inetSocketAddress(slowLink.actualPort(), "127.0.0.1"));
+        sendAllFromContext(List.of(
+                List.of(new AppendRequest(1, 2, 3, 10, 3, List.of(Entry.normal(11, 3, bytes(10, 1))), 10)),
+                List.of(new Heartbeat(1, 2, 3, 10, 1))));
+        eventually("both streams open", () -> received.size() == 2);
+        Message large = new AppendRequest(1, 2, 3, 11, 3, List.of(Entry.normal(12, 3, bytes(8 << 20, 5))), 11);
+        List<List<Message>> frames = new ArrayList<>();
+        frames.add(List.of(large));
+        for (int i = 0; i < 40; i++) {
+            frames.add(List.of(new AppendRequest(1, 2, 3, 12 + i, 3, List.of(Entry.normal(13 + i, 3, bytes(10, i))),
+                    11)));
+        }
+        sendAllFromContext(frames);
+        eventually("every frame delivered or reported lost", java.time.Duration.ofSeconds(30),
+                () -> received.size() - 2 + drops.size() == frames.size());
+        assertThat(drops).as("only what found the queue full is lost").isNotEmpty()
+                .allMatch(d -> d.equals("AppendRequest:overflow"));
+        assertThat(received.get(2)).isEqualTo(large);
+        List<Message> behind = frames.stream().skip(1).map(f -> f.get(0)).toList();
+        assertThat(List.copyOf(received).subList(3, received.size())).isEqualTo(behind.subList(0, received.size() - 3));
+        assertThat(sender.stats(2).streamsOpened()).as("no connection replaced").isEqualTo(2);
+        await(slowLink.close());
+    }
+
+    /**
+     * A peer that keeps its connection (it answers every PING) but stops reading the stream part-way through a large
+     * frame, with nothing queued behind it: the frame's write never completes, so it never asks for its receipt, its
+     * write queue is not full, and the PING is answered. Nothing noticed it, and the entry was neither delivered nor
+     * reported lost for as long as the peer stayed so. A write that makes no progress (the peer grants no credit) for
+     * the watchdog's bound now has the link replaced and the entry reported lost.
+     */
+    @Test
+    void aPeerThatStopsReadingPartWayThroughAFrameIsNoticed() throws Exception {
+        // Reads the stream's bytes until it has more than 1 MiB of them, then reads nothing more of it: the rest of the
+        // 4 MiB frame stays on this side (HTTP/2 flow control), while the connection still answers every PING.
+        AtomicInteger read = new AtomicInteger();
+        HttpServer stallsServer = await(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
+                .requestHandler(request -> request.handler(b -> {
+                    if (read.addAndGet(b.length()) > 1 << 20) {
+                        request.pause();
+                    }
+                })).listen());
+        addresses.put(3, SocketAddress.inetSocketAddress(stallsServer.actualPort(), "127.0.0.1"));
+        sendAllFromContext(List.of(List.of(new AppendRequest(1, 3, 3, 10, 3,
+                List.of(Entry.normal(11, 3, bytes(10, 1))), 10))));
+        eventually("the stream open and its first frame read", () -> read.get() > 0);
+        Message large = new AppendRequest(1, 3, 3, 11, 3, List.of(Entry.normal(12, 3, bytes(4 << 20, 5))), 11);
+        sendAllFromContext(List.of(List.of(large)));
+        eventually("the peer stopped reading part-way", () -> read.get() > 1 << 20);
+        eventually("the stuck entry reported lost", java.time.Duration.ofSeconds(15), () -> !drops.isEmpty());
+        assertThat(drops).hasSize(1).allMatch(d -> d.startsWith("AppendRequest:") && !d.endsWith(":overflow"));
+        assertThat(read.get()).as("bytes the peer read").isLessThan(4 << 20);
+        // The link was given up: the next frame opens a stream on a new connection.
+        sendAllFromContext(List.of(List.of(new AppendRequest(1, 3, 3, 11, 3,
+                List.of(Entry.normal(12, 3, bytes(10, 2))), 11))));
+        eventually("a new stream", () -> sender.stats(3).streamsOpened() == 2);
+        await(stallsServer.close());
+    }
+
+    /**
      * A TCP relay to {@code port} on loopback that passes at most {@code bytesPerTick} bytes every {@code tickMs}
      * toward it (what comes back passes at once): a slow link, whatever the load of the machine.
      */
