@@ -302,6 +302,11 @@ public final class GrpcTransport implements Transport {
     private final Options options;
     private final PeerTls tls;
     private final Map<Integer, Peer> clients = new ConcurrentHashMap<>();
+    /**
+     * Nodes {@linkplain #forget forgotten} (removed from the cluster) and not sent to since: not members for {@link
+     * #deliverAll}, whatever {@link #members} (which only grows) says.
+     */
+    private final Set<Integer> forgotten = ConcurrentHashMap.newKeySet();
     /** The registered replicas of local nodes, by group and node. */
     private final Map<Replica, Local> locals = new ConcurrentHashMap<>();
     /** The views of groups other than 0, one per group. */
@@ -529,7 +534,11 @@ public final class GrpcTransport implements Transport {
     }
 
     private Peer peer(int id) {
-        return clients.computeIfAbsent(id, Peer::new);
+        Peer p = clients.get(id);
+        return p != null ? p : clients.computeIfAbsent(id, n -> {
+            forgotten.remove(n); // sent to again: added back (or its removal undone)
+            return new Peer(n);
+        });
     }
 
     /**
@@ -563,13 +572,16 @@ public final class GrpcTransport implements Transport {
      * Lets go of the link to a node that is no longer a member: ends its streams, closes its two clients (their
      * connections) and stops its watchdog, as {@link #close()} does for every peer; what waited for it is reported
      * lost ({@code peer removed}). Without this, every node ever removed kept a watchdog timer firing and two clients
-     * for the life of the process. Sending to the node again (it was added back, or a removal was undone) makes a new
-     * link, as for a node never sent to.
+     * for the life of the process. The node is no member for the receiving side any more either: its answers are
+     * refused as a non-member's (the set of members the transport was given only grows, so they used to pass on to the
+     * core). Sending to the node again (it was added back, or a removal was undone) makes a new link, as for a node
+     * never sent to, and takes its answers again.
      *
      * @param nodeId the node
      * @return completes when its clients are closed (at once if there was no link to it)
      */
     public Future<Void> forget(int nodeId) {
+        forgotten.add(nodeId);
         Peer p = clients.remove(nodeId);
         return p == null ? Future.succeededFuture() : p.close("peer removed");
     }
@@ -1780,7 +1792,7 @@ public final class GrpcTransport implements Transport {
                 return Future.failedFuture(RaftEndpoint.notFound("node " + m.to() + " is not served on this port"
                         + " (it serves node " + servedNode + ")"));
             }
-            if (!members.contains(m.from()) && !acceptedFromAnyId(m)) {
+            if (!isMember(m.from()) && !acceptedFromAnyId(m)) {
                 return Future.failedFuture(RaftEndpoint.invalid("sender " + m.from() + " is not a member of the"
                         + " cluster " + members));
             }
@@ -1836,6 +1848,11 @@ public final class GrpcTransport implements Transport {
      */
     private long maxWaitingBytes() {
         return MAX_WAITING_FRAMES_OF_MAX_SIZE * options.maxMessageBytes();
+    }
+
+    /** Whether answers from {@code node} are taken: a member this transport was not told was removed. */
+    private boolean isMember(int node) {
+        return members.contains(node) && !forgotten.contains(node);
     }
 
     /**

@@ -836,6 +836,31 @@ class GrpcTransportTest {
         await(counted.close());
     }
 
+    /**
+     * A node removed from the cluster ({@link GrpcTransport#forget}) is no longer a member for the transport: its
+     * answers are refused at the port (INVALID_ARGUMENT, as from any non-member), as its link was let go. The members
+     * the transport was given only grow (a process keeps every id it knew), so its answers used to pass on to the
+     * core. Added back (sent to again), its answers pass again.
+     */
+    @Test
+    void aForgottenNodesAnswersAreRefusedUntilItIsSentToAgain() throws Exception {
+        RaftEnvelope answer = ProtoMapping.toEnvelope(new HeartbeatResponse(3, 2, 1, 0));
+        assertThat(appendEntries(answer)).isEqualTo(GrpcStatus.OK);
+        eventually("the member's answer delivered", () -> received.size() == 1);
+
+        await(receiver.forget(3));
+        assertThat(appendEntries(answer)).as("a removed node's answer").isEqualTo(GrpcStatus.INVALID_ARGUMENT);
+        assertThat(received).hasSize(1);
+        // What a leader or a candidate sends is still taken from any id (a node joining again starts that way).
+        assertThat(appendEntries(ProtoMapping.toEnvelope(new Heartbeat(3, 2, 2, 0, 0)))).isEqualTo(GrpcStatus.OK);
+
+        // Added back: node 2's side sends to it again (a new link), and its answers pass.
+        OnContext.run(senderContext, () -> receiver.send(new Heartbeat(2, 3, 2, 0, 0)));
+        assertThat(receiver.linkedPeers()).contains(3);
+        assertThat(appendEntries(answer)).isEqualTo(GrpcStatus.OK);
+        eventually("answers delivered again", () -> received.size() == 3);
+    }
+
     @Test
     void theStreamReconnectsAfterThePeerRestarts() throws Exception {
         sendAllFromContext(List.of(List.of(new Heartbeat(1, 2, 1, 0, 1))));
