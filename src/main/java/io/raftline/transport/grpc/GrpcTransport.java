@@ -618,7 +618,8 @@ public final class GrpcTransport implements Transport {
     }
 
     /**
-     * A gRPC client over an HTTP client made here, so that the HTTP client can be told to reload its TLS options:
+     * A gRPC client over an HTTP client made here, so that the HTTP client can be told to reload its TLS options and
+     * its connections get an exception handler (Peer#connected):
      * {@link GrpcClient#client(Vertx, GrpcClientOptions, HttpClientOptions)} hides the HTTP client it makes, and
      * {@link GrpcClient#client(Vertx, io.vertx.core.http.HttpClient)} drops the gRPC options (the message size a
      * snapshot chunk needs). The constructor used is the one Vert.x's own builder calls; the client closes the HTTP
@@ -745,23 +746,40 @@ public final class GrpcTransport implements Transport {
         }
 
         private GrpcClient newClient(Lane lane) {
-            HttpClientOptions http = new HttpClientOptions().setHttp2ClearTextUpgrade(false).setTcpNoDelay(true)
-                    .setConnectTimeout(options.connectTimeoutMs()).setKeepAlive(true);
+            HttpClientOptions http = new HttpClientOptions().setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2)
+                    .setHttp2ClearTextUpgrade(false).setTcpNoDelay(true).setConnectTimeout(options.connectTimeoutMs())
+                    .setKeepAlive(true);
             GrpcClientOptions grpc = new GrpcClientOptions().setScheduleDeadlineAutomatically(true)
                     .setMaxMessageSize(options.maxMessageBytes());
-            if (tls == null) {
-                return GrpcClient.client(vertx, grpc, http);
+            if (tls != null) {
+                // HTTP/2 by ALPN; the peer's certificate must be the cluster CA's and valid for the address called.
+                http.setSsl(true).setUseAlpn(true).setVerifyHost(true).setKeyCertOptions(tls.keyCert().copy())
+                        .setTrustOptions(tls.trust().copy());
+                for (String crl : tls.crlFiles()) {
+                    http.addCrlPath(crl);
+                }
             }
-            // HTTP/2 by ALPN; the peer's certificate must be the cluster CA's and valid for the address called.
-            http.setSsl(true).setUseAlpn(true).setVerifyHost(true).setKeyCertOptions(tls.keyCert().copy())
-                    .setTrustOptions(tls.trust().copy()).setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2);
-            for (String crl : tls.crlFiles()) {
-                http.addCrlPath(crl);
+            io.vertx.core.http.HttpClientAgent agent = vertx.httpClientBuilder().with(http)
+                    .withConnectHandler(c -> connected(lane, c)).build();
+            if (tls != null) {
+                // Kept so that a renewed certificate can be loaded into it (reloadTls).
+                lane.httpClient = agent;
             }
-            // The HTTP client is kept so that a renewed certificate can be loaded into it (reloadTls).
-            io.vertx.core.http.HttpClientAgent agent = vertx.createHttpClient(http);
-            lane.httpClient = agent;
             return new ReloadableGrpcClient(vertx, grpc, agent);
+        }
+
+        /**
+         * Handles what fails on a connection of the lane's client as a whole. Its streams and writes are each told
+         * already (a stream's failure, a write's failed future: what was lost is reported there), and the connection
+         * is closed by then; but a connection without a handler of its own has Vert.x log the exception as an ERROR
+         * naming neither peer nor cause. The usual one: a write into a connection that closed under it (Netty's
+         * ClosedChannelException, no message), when the transport closes, forgets the peer or the watchdog replaces the
+         * connection while bytes of a frame still wait for the socket, or the peer closes it (a restart). Logged here
+         * at debug level with the peer.
+         */
+        private void connected(Lane lane, io.vertx.core.http.HttpConnection connection) {
+            connection.exceptionHandler(e -> LOG.debug("gRPC peer {}: the {} connection to {} failed: {}", id,
+                    lane.name, connection.remoteAddress(), e.toString()));
         }
 
         /**
