@@ -29,6 +29,7 @@ import io.raftline.security.AdminAccess;
 import io.raftline.security.ClientAccess;
 import io.raftline.security.PeerGuard;
 import io.raftline.shard.GroupLayout;
+import io.raftline.storage.ClusterMark;
 import io.raftline.storage.NioDisk;
 import io.raftline.storage.RestoreMark;
 import io.raftline.shard.LeaderBalancer;
@@ -575,6 +576,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                         LOG.info("[Node {}] {} held a restore written on every node but for its marks: mark removed",
                                 n.id(), dataDir);
                     }
+                    ClusterMark.checkOrRecord(dataDir, config.clusterName(), GroupLayout.holdsNodeData(dataDir));
                     GroupLayout.checkOrRecord(dataDir, groups);
                     if (!shared) {
                         return null;
