@@ -3,13 +3,16 @@ package io.raftline.ui;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.auth.User;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.Session;
+import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+import io.vertx.ext.web.handler.sockjs.impl.SockJSSocketBase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,8 +28,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Everything else is passed to the SockJS socket underneath. Not thread-safe: one connection's frames arrive on
  * its own context.
+ *
+ * <p>It extends Vert.x's {@link SockJSSocketBase} rather than only implementing {@link SockJSSocket} because the
+ * bridge's ping timeout closes an idle socket through a cast to that class: a plain {@code SockJSSocket} made that
+ * cast throw a {@link ClassCastException} on a timer, every 15 s, so a client that went away without closing (a
+ * sleeping laptop, a cut network, a killed browser) was never dropped and kept its feed of events. The base class is
+ * given no write handler (as the SockJS handler is configured) and every method it implements is overridden here.
  */
-final class RateLimitedSocket implements SockJSSocket {
+final class RateLimitedSocket extends SockJSSocketBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(RateLimitedSocket.class);
 
@@ -40,10 +49,12 @@ final class RateLimitedSocket implements SockJSSocket {
     /**
      * Wraps a socket.
      *
+     * @param vertx     the Vert.x instance (kept by the base class; no write handler is registered)
      * @param socket    the SockJS socket
      * @param perSecond frames the client may send per second, at least 1
      */
-    RateLimitedSocket(SockJSSocket socket, int perSecond) {
+    RateLimitedSocket(Vertx vertx, SockJSSocket socket, int perSecond) {
+        super(vertx, socket.routingContext(), new SockJSHandlerOptions().setRegisterWriteHandler(false));
         this.socket = socket;
         this.perSecond = perSecond;
         this.limit = new FrameRateLimit(perSecond);

@@ -144,7 +144,7 @@ public final class UiRouter {
                 new io.vertx.ext.web.handler.sockjs.impl.EventBusBridgeImpl(vertx, null, bridgeOptions(),
                         this::onBridgeEvent);
         router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, new SockJSHandlerOptions()
-                .setRegisterWriteHandler(false)).socketHandler(socket -> bridge.handle(new RateLimitedSocket(socket,
+                .setRegisterWriteHandler(false)).socketHandler(socket -> bridge.handle(new RateLimitedSocket(vertx, socket,
                         frameLimit))));
         webjarVersions().forEach((library, version) -> router.route("/vendor/" + library + "/*")
                 .handler(StaticHandler.create("META-INF/resources/webjars/" + library + "/" + version)));

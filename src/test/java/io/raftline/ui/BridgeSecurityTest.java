@@ -245,6 +245,25 @@ class BridgeSecurityTest {
         }
     }
 
+    /**
+     * A client that registered for events and then went silent without closing (a sleeping laptop, a cut network, a
+     * killed browser: no ping arrives any more) is dropped by the bridge after its ping timeout. It never was: the
+     * bridge closes an idle socket through a cast to Vert.x's {@code SockJSSocketBase}, which the rate-limiting wrapper
+     * did not extend, so the close threw a {@code ClassCastException} on the bridge's timer and the socket stayed open
+     * with its feed of events for as long as the connection lasted.
+     */
+    @Test
+    void aClientThatStopsPingingIsClosedAfterThePingTimeout() throws Exception {
+        Frames f = connect(null);
+        java.util.concurrent.CompletableFuture<Void> closed = new java.util.concurrent.CompletableFuture<>();
+        f.ws.closeHandler(v -> closed.complete(null));
+        f.send(new JsonObject().put("type", "register").put("address", "raft.events"));
+        f.next(x -> "rec".equals(x.getString("type")), Duration.ofSeconds(10));
+        // No ping from now on: the bridge checks every PING_TIMEOUT_MS and closes a socket silent for that long.
+        closed.get(3 * UiRouter.PING_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        assertThat(closed).isDone();
+    }
+
     @Test
     void pagesOfOtherOriginsCannotOpenTheBridge() {
         assertThatThrownBy(() -> connect("http://evil.example")).hasMessageContaining("403");
