@@ -32,8 +32,10 @@ import picocli.CommandLine.ParentCommand;
             "  java -jar raftline.jar kv get color --consistency lease",
             "  java -jar raftline.jar kv list --prefix co --limit 10",
             "  java -jar raftline.jar kv watch --prefix co --from-revision 1",
-            "  java -jar raftline.jar kv txn '{\"compare\":[{\"key\":\"lock\",\"exists\":false}],"
-                    + "\"success\":[{\"put\":{\"key\":\"lock\",\"value\":\"me\"}}]}'"})
+            // Two lines, the second a continuation: on one the example is wider than the help and was wrapped
+            // inside its JSON.
+            "  java -jar raftline.jar kv txn \\",
+            "    '{\"compare\":[{\"key\":\"lock\",\"exists\":false}],\"success\":[{\"put\":{\"key\":\"lock\",\"value\":\"me\"}}]}'"})
 final class KvClientCommand implements Callable<Integer> {
 
     @ParentCommand

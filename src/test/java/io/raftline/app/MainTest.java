@@ -79,6 +79,32 @@ class MainTest {
         assertThat(run("-h")).isEqualTo(help);
     }
 
+    /**
+     * Every example in every command's help is printed on one line, as written, so that it can be copied into a shell.
+     * {@code kv}'s transaction example was longer than the help's width and was wrapped inside its JSON: the copy had a
+     * newline within a string and the node refused it.
+     */
+    @Test
+    void everyExampleInTheHelpIsPrintedWhole() {
+        PrintStream discard = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        java.util.Deque<CommandLine> todo = new java.util.ArrayDeque<>(java.util.List.of(Main.commandLine(discard, discard)));
+        int examples = 0;
+        while (!todo.isEmpty()) {
+            CommandLine cl = todo.pop();
+            todo.addAll(cl.getSubcommands().values());
+            String help = cl.getUsageMessage();
+            boolean continued = false;
+            for (String line : cl.getCommandSpec().usageMessage().footer()) {
+                if (line.trim().startsWith("java -jar") || continued) {
+                    examples++;
+                    assertThat(help).as(cl.getCommandName() + "'s example").contains(line.replace("%%", "%") + System.lineSeparator());
+                }
+                continued = line.endsWith("\\");
+            }
+        }
+        assertThat(examples).isGreaterThan(10);
+    }
+
     @Test
     void everyCommandHasItsOwnHelp() {
         Result local = run("local", "--help");
