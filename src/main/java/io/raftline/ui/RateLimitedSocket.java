@@ -3,16 +3,13 @@ package io.raftline.ui;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.auth.User;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.Session;
-import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
-import io.vertx.ext.web.handler.sockjs.impl.SockJSSocketBase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,37 +23,59 @@ import org.slf4j.LoggerFactory;
  * and a connection that keeps on is closed (code 4029). The size of a frame is bounded before it gets here (the
  * listener's {@code limits.max_ws_frame_bytes}, the HTTP fallback's body limit).
  *
- * <p>Everything else is passed to the SockJS socket underneath. Not thread-safe: one connection's frames arrive on
- * its own context.
+ * <p>It also bounds what the server holds for a client that does not read: every frame written to the connection
+ * (the event feed's, and the bridge's own answers: replies, refusals, error frames) counts until the connection took
+ * it, and a write that would leave more than {@code maxUnreadBytes} waiting closes the connection (code 4008) instead
+ * of being queued. The event feed bounds itself ({@link SocketFeed}), but the bridge answers every frame a client
+ * sends and never asks whether the last answer was read: a client that sent its 50 frames a second and read nothing
+ * (no token needed: each refusal is an answer) had them all kept, without bound, until the server ran out of memory.
  *
- * <p>It extends Vert.x's {@link SockJSSocketBase} rather than only implementing {@link SockJSSocket} because the
- * bridge's ping timeout closes an idle socket through a cast to that class: a plain {@code SockJSSocket} made that
- * cast throw a {@link ClassCastException} on a timer, every 15 s, so a client that went away without closing (a
- * sleeping laptop, a cut network, a killed browser) was never dropped and kept its feed of events. The base class is
- * given no write handler (as the SockJS handler is configured) and every method it implements is overridden here.
+ * <p>It is a {@code SockJSSocketBase}, not only a {@link SockJSSocket}, because the bridge casts its socket to that class
+ * when a client stops pinging ({@code closeAfterSessionExpired}): a plain wrapper made that cast fail every ping
+ * timeout, so a client that never pinged was never closed, and each of its timeouts logged a
+ * {@code ClassCastException}.
+ *
+ * <p>Everything else is passed to the SockJS socket underneath. Frames arrive on the connection's own context; the
+ * count of unread bytes may be changed from any thread.
  */
-final class RateLimitedSocket extends SockJSSocketBase {
+final class RateLimitedSocket extends io.vertx.ext.web.handler.sockjs.impl.SockJSSocketBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(RateLimitedSocket.class);
 
     /** The close code of a flooding connection. */
     static final int FLOOD_CLOSE_CODE = 4029;
 
+    /** The close code of a connection that left more than its bound of frames unread. */
+    static final int UNREAD_CLOSE_CODE = 4008;
+
     private final SockJSSocket socket;
     private final FrameRateLimit limit;
     private final int perSecond;
+    private final long maxUnreadBytes;
+    /** Bytes written and not yet taken by the connection. */
+    private final java.util.concurrent.atomic.AtomicLong unread = new java.util.concurrent.atomic.AtomicLong();
+    /** Set once the bound was passed: nothing more is written. */
+    private volatile boolean unreadClosed;
 
     /**
      * Wraps a socket.
      *
-     * @param vertx     the Vert.x instance (kept by the base class; no write handler is registered)
-     * @param socket    the SockJS socket
-     * @param perSecond frames the client may send per second, at least 1
+     * @param vertx          the Vert.x instance
+     * @param socket         the SockJS socket
+     * @param perSecond      frames the client may send per second, at least 1
+     * @param maxUnreadBytes bytes written to the client and not yet taken by its connection, at most; a write beyond
+     *                       closes the connection
      */
-    RateLimitedSocket(Vertx vertx, SockJSSocket socket, int perSecond) {
-        super(vertx, socket.routingContext(), new SockJSHandlerOptions().setRegisterWriteHandler(false));
+    RateLimitedSocket(io.vertx.core.Vertx vertx, SockJSSocket socket, int perSecond, long maxUnreadBytes) {
+        // No write handler of its own (the socket underneath has what its options asked for).
+        super(vertx, socket.routingContext(), new io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions()
+                .setRegisterWriteHandler(false));
+        if (maxUnreadBytes < 1) {
+            throw new IllegalArgumentException("maxUnreadBytes must be >= 1, got " + maxUnreadBytes);
+        }
         this.socket = socket;
         this.perSecond = perSecond;
+        this.maxUnreadBytes = maxUnreadBytes;
         this.limit = new FrameRateLimit(perSecond);
     }
 
@@ -141,12 +160,32 @@ final class RateLimitedSocket extends SockJSSocketBase {
 
     @Override
     public Future<Void> write(Buffer data) {
-        return socket.write(data);
+        return counted(data.length(), () -> socket.write(data));
     }
 
     @Override
     public Future<Void> write(String data) {
-        return socket.write(data);
+        // Characters, not bytes: the bound is a memory bound, and a char takes at least a byte.
+        return counted(data.length(), () -> socket.write(data));
+    }
+
+    /**
+     * Writes a frame if the client has not left too much unread, else closes the connection: the frames already
+     * waiting go with it, and nothing more is kept for a client that does not read.
+     */
+    private Future<Void> counted(long bytes, java.util.function.Supplier<Future<Void>> write) {
+        if (unreadClosed) {
+            return Future.failedFuture("the live-view connection was closed: its client did not read");
+        }
+        if (unread.addAndGet(bytes) > maxUnreadBytes) {
+            unread.addAndGet(-bytes);
+            unreadClosed = true;
+            LOG.warn("closed a live-view connection from {}: it left more than {} bytes unread",
+                    socket.remoteAddress(), maxUnreadBytes);
+            socket.close(UNREAD_CLOSE_CODE, "not reading");
+            return Future.failedFuture("the live-view connection was closed: its client did not read");
+        }
+        return write.get().andThen(ar -> unread.addAndGet(-bytes));
     }
 
     @Override
@@ -189,6 +228,16 @@ final class RateLimitedSocket extends SockJSSocketBase {
     @Override
     public void close(int statusCode, String reason) {
         socket.close(statusCode, reason);
+    }
+
+    /** What the bridge calls when the client stopped pinging: the transport's own way of closing for that. */
+    @Override
+    public void closeAfterSessionExpired() {
+        if (socket instanceof io.vertx.ext.web.handler.sockjs.impl.SockJSSocketBase base) {
+            base.closeAfterSessionExpired();
+        } else {
+            socket.close();
+        }
     }
 
     @Override

@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  *       {@code headers} carry {@code "Authorization": "Bearer <token>"} (or a connection opened with that header).
  *       Each connection may send at most {@code framesPerSecond} frames a second, every frame counted (pings and
  *       frames the bridge cannot use too, {@link RateLimitedSocket}): beyond it a frame is refused unread with a
- *       {@code rate_limited} error, and a connection that floods on is closed.
+ *       {@code rate_limited} error, and a connection that floods on is closed. A client that leaves more than
+ *       {@value #MAX_UNREAD_BYTES} bytes unread (answers and events alike) is closed too, instead of having them
+ *       kept for it without bound.
  *       A refused {@code send} is answered on its reply address with {@code {"ok":false,"error":"forbidden",
  *       "message":...}}, which is how the page knows to ask for the token.</li>
  *   <li>{@code /vendor/<library>/*}: d3, uPlot and sockjs-client from their Maven WebJars on the classpath,
@@ -58,6 +60,13 @@ public final class UiRouter {
 
     /** Largest body of a SockJS HTTP-fallback request: control frames are small JSON objects. */
     static final long BRIDGE_BODY_LIMIT = 64 * 1024;
+
+    /**
+     * Bytes written to a browser and not yet taken by its connection, at most, before it is closed (see
+     * {@link RateLimitedSocket}): far above what the event feed leaves in flight ({@value SocketFeed#IN_FLIGHT} frames,
+     * a few KiB each), so only a client that stopped reading reaches it.
+     */
+    static final long MAX_UNREAD_BYTES = 1L << 20;
 
     /** How long the bridge waits for a client ping before closing the socket; the UI pings every 5 s. */
     public static final long PING_TIMEOUT_MS = 15_000;
@@ -145,7 +154,7 @@ public final class UiRouter {
                         this::onBridgeEvent);
         router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, new SockJSHandlerOptions()
                 .setRegisterWriteHandler(false)).socketHandler(socket -> bridge.handle(new RateLimitedSocket(vertx, socket,
-                        frameLimit))));
+                        frameLimit, MAX_UNREAD_BYTES))));
         webjarVersions().forEach((library, version) -> router.route("/vendor/" + library + "/*")
                 .handler(StaticHandler.create("META-INF/resources/webjars/" + library + "/" + version)));
         router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false)
