@@ -9,6 +9,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.bridge.PermittedOptions;
@@ -249,7 +250,8 @@ public final class UiRouter {
     private boolean authorize(BridgeEvent event) {
         JsonObject raw = event.getRawMessage();
         String auth = null;
-        JsonObject headers = raw == null ? null : raw.getValue("headers") instanceof JsonObject h ? h : null;
+        Object rawHeaders = raw == null ? null : raw.getValue("headers");
+        JsonObject headers = rawHeaders instanceof JsonObject h ? h : null;
         if (headers != null) {
             for (String name : java.util.List.copyOf(headers.fieldNames())) {
                 if (name.equalsIgnoreCase("Authorization")) {
@@ -262,21 +264,39 @@ public final class UiRouter {
             auth = event.socket().headers().get("Authorization");
         }
         String refusal = access.refusal(event.socket().remoteAddress(), auth);
-        if (refusal == null) {
-            return true;
+        if (refusal != null) {
+            io.raftline.security.AuthRefusals.process().refused("live view (" + event.type() + ")",
+                    String.valueOf(event.socket().remoteAddress()), refusal);
+            return refuse(event, raw, "forbidden", refusal);
         }
-        io.raftline.security.AuthRefusals.process().refused("live view (" + event.type() + ")",
-                String.valueOf(event.socket().remoteAddress()), refusal);
-        // Any JSON value reaches this hook (the bridge checks replyAddress only when it forwards a frame): a refusal
-        // of a frame whose replyAddress is not a string is answered with an error frame, not an exception.
+        // The bridge reads a frame's headers as an object of strings once this hook let it through: anything else
+        // threw inside the bridge (a ClassCastException), and the sender waited out its own timeout for an answer.
+        String badHeaders = rawHeaders == null ? null : headers == null ? "headers must be a JSON object, got "
+                + (rawHeaders instanceof JsonArray ? "an array" : rawHeaders instanceof String ? "a string"
+                : "a " + rawHeaders.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT))
+                : headers.stream().filter(e -> !(e.getValue() instanceof String)).findFirst()
+                        .map(e -> "headers." + e.getKey() + " must be a string").orElse(null);
+        return badHeaders == null || refuse(event, raw, "bad_request", badHeaders);
+    }
+
+    /**
+     * Answers a frame the hook refuses: a command on its reply address, so the sender's request ends with a reason
+     * instead of a timeout, any other frame with an error frame. Any JSON value reaches this hook (the bridge checks
+     * replyAddress only when it forwards a frame): a frame whose replyAddress is not a string gets an error frame.
+     *
+     * @return false, what the hook then answers the bridge
+     */
+    private static boolean refuse(BridgeEvent event, JsonObject raw, String error, String message) {
         String replyAddress = raw != null && raw.getValue("replyAddress") instanceof String r ? r : null;
-        JsonObject body = new JsonObject().put("ok", false).put("error", "forbidden").put("message", refusal);
         if (event.type() == BridgeEventType.SEND && replyAddress != null) {
+            JsonObject body = new JsonObject().put("ok", false).put("error", error).put("message", message);
             event.socket().write(Buffer.buffer(new JsonObject().put("type", "rec").put("address", replyAddress)
                     .put("body", body).encode()));
         } else {
-            event.socket().write(Buffer.buffer(new JsonObject().put("type", "err").put("address", raw == null ? null
-                    : raw.getString("address")).put("body", "forbidden").put("message", refusal).encode()));
+            Object address = raw == null ? null : raw.getValue("address");
+            event.socket().write(Buffer.buffer(new JsonObject().put("type", "err")
+                    .put("address", address instanceof String a ? a : null).put("body", error)
+                    .put("message", message).encode()));
         }
         return false;
     }

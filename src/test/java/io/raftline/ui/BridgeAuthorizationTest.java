@@ -138,6 +138,28 @@ class BridgeAuthorizationTest {
     }
 
     @Test
+    void anAuthorizedCommandWithHeadersThatAreNoObjectOfStringsIsAnsweredWithTheReason() throws Exception {
+        // The bridge reads a frame's headers as an object of strings once the hook let the frame through: headers of
+        // another shape threw inside the bridge, and the sender got no answer at all (it waited out its own timeout).
+        Frames f = connect("Bearer " + TOKEN);
+        f.send(new JsonObject().put("type", "send").put("address", "raft.control").put("replyAddress", "h1")
+                .put("headers", "x").put("body", state()));
+        JsonObject text = f.next(x -> "h1".equals(x.getString("address"))).getJsonObject("body");
+        assertThat(text.getString("error")).isEqualTo("bad_request");
+        assertThat(text.getString("message")).isEqualTo("headers must be a JSON object, got a string");
+        f.send(new JsonObject().put("type", "send").put("address", "raft.control").put("replyAddress", "h2")
+                .put("headers", new JsonObject().put("Authorization", "Bearer " + TOKEN).put("x-retry", 2))
+                .put("body", state()));
+        JsonObject number = f.next(x -> "h2".equals(x.getString("address"))).getJsonObject("body");
+        assertThat(number.getString("error")).isEqualTo("bad_request");
+        assertThat(number.getString("message")).isEqualTo("headers.x-retry must be a string");
+        f.send(new JsonObject().put("type", "send").put("address", "raft.control").put("replyAddress", "h3")
+                .put("headers", new JsonObject().put("x-trace", "abc")).put("body", state()));
+        assertThat(f.next(x -> "h3".equals(x.getString("address"))).getJsonObject("body").getBoolean("ok")).isTrue();
+        f.ws.close();
+    }
+
+    @Test
     void subscriptionsWithoutTheTokenAreRefused() throws Exception {
         Frames f = connect(null);
         f.send(new JsonObject().put("type", "register").put("address", "raft.events"));
