@@ -194,6 +194,11 @@ final class DurableLogModel {
         return synced.recoveredHardState().commit();
     }
 
+    /** The term the disk is guaranteed to give back (a later one may come back too, if its unsynced write survives). */
+    long durableTerm() {
+        return synced.recoveredHardState().term();
+    }
+
     /** Snapshot files are ordered by name: index, then term. */
     private static boolean newer(Snapshot a, Snapshot b) {
         return a.index() != b.index() ? a.index() > b.index() : a.term() > b.term();

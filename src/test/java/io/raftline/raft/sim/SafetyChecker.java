@@ -150,10 +150,18 @@ public final class SafetyChecker {
             RaftCore c = n.core();
             if (c.role() == Role.LEADER) {
                 checkOneChangeAtATime(n);
-                Integer other = leaderOfTerm.putIfAbsent(c.term(), n.id());
-                if (other != null && other != n.id()) {
-                    throw new AssertionError("election safety: nodes " + other + " and " + n.id()
-                            + " were both leader in term " + c.term());
+                // A leadership counts once the term is on the leader's disk or the leader sent a message of it. Until
+                // then no other node can know of it: a sole voter elects itself without a message, and a crash (or a
+                // failed write) before its term reached the disk takes the leadership away unseen; it may then vote
+                // for another node in that term, which is safe, since nothing of the first leadership (entries,
+                // acknowledgements, reads: all wait for its term's write) ever left it. A candidate elected by others
+                // sent its RequestVotes of the term, so every contested election counts from the start.
+                if (n.sentTerm() >= c.term() || n.durableTerm() >= c.term()) {
+                    Integer other = leaderOfTerm.putIfAbsent(c.term(), n.id());
+                    if (other != null && other != n.id()) {
+                        throw new AssertionError("election safety: nodes " + other + " and " + n.id()
+                                + " were both leader in term " + c.term());
+                    }
                 }
                 int[] prev = shownLeaderOfTerm.get(c.term());
                 // A node that led a term and restarted must campaign in a later one if any other node may have seen

@@ -226,6 +226,11 @@ public final class SimNode {
         return model.durableCommit();
     }
 
+    /** The term this node's disk is guaranteed to give back after a crash. */
+    public long durableTerm() {
+        return model.durableTerm();
+    }
+
     public Counters counters() {
         counters.fsyncs = fsyncsOfDeadIncarnations + (storage == null ? 0 : storage.fsyncs());
         return counters;
