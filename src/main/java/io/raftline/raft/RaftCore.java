@@ -569,8 +569,13 @@ public final class RaftCore {
                 // off campaigns to a high term, is re-added as a learner, and would otherwise never follow the
                 // leader again (simulator seed 3151).
                 send(AppendResponse.accepted(id, m.from(), term, 0));
-            } else if (m instanceof VoteRequest vr && vr.preVote()) {
-                send(new VoteResponse(id, m.from(), term, false, true));
+            } else if (m instanceof VoteRequest vr) {
+                // Refused with our term (Raft §5.1), a PreVote and a vote alike: the candidate may never hear our term
+                // otherwise. A node whose membership lags (a voter promoted while its log still held an older
+                // configuration without the candidate) campaigns only to the voters it knows, so it never asks the
+                // candidate, and a candidate behind it in terms went on asking in terms it ignored: without PreVote,
+                // the two voters of {2, 6} never elected a leader again (simulator seed 4,018,671 of a stress sweep).
+                send(new VoteResponse(id, m.from(), term, false, vr.preVote()));
             }
             return;
         }

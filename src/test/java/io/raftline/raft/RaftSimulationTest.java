@@ -90,6 +90,20 @@ class RaftSimulationTest {
     }
 
     /**
+     * Stressed seeds that once failed (a review's sweep on 2026-12-05 of seeds 2,000,000 to 2,022,067, 3,000,000 to
+     * 3,022,182 and 4,000,000 to 4,030,298). 2009136: the checker's fault, as for 10260 above: node 1, sole voter of
+     * its membership, led term 11 in memory, crashed before the term reached its disk and, back in term 10, voted for
+     * node 5 in term 11; nothing of its leadership had left it, so the checker now counts a leadership once its term
+     * is durable or a message of it left. 4018671: a liveness loss without PreVote: a stale-term RequestVote was
+     * ignored, so the voters of {2, 6} never elected a leader again (scenario 61).
+     */
+    @Test
+    void stressedSeedsThatOnceFailedPass() {
+        new Simulation(2009136, STEPS, false, new Simulation.Stress(3, true, 250, 100, true, true)).run();
+        new Simulation(4018671, STEPS, false, new Simulation.Stress(0, true, 400, 300, false, true)).run();
+    }
+
+    /**
      * Schedules the default mix rarely reaches (see {@link Simulation.Stress}): 5 and 7 voters, a snapshot and
      * compaction every 1 to 8 applied entries, faults three times as often, membership changes and leadership
      * transfers on top of them (so that changes overlap transfers, snapshots, partitions and restarts that lose an
