@@ -669,7 +669,7 @@ class GrpcTransportTest {
      * the wait for that receipt from the frame's write: it gave up on the peer while the frame was still on its way
      * and replaced both connections, so the entry never arrived. That is what a 48 MiB append met on busy cores
      * (aLargeAppendOnItsWayHoldsBackNoHeartbeat timed out under load); the wait now counts from when the frame has
-     * left, and a peer that stops reading meanwhile is still noticed by its PING or its write queue.
+     * left, and a peer that stops reading meanwhile is still noticed by its PING or its writes making no progress.
      */
     @Test
     void aLargeAppendOnASlowLinkArrivesAndTheLinkIsKept() throws Exception {
