@@ -111,6 +111,11 @@ public record NetworkFaults(List<Set<Integer>> partitions, double dropRate, int 
                 if (!(g instanceof JsonArray inner)) {
                     throw new ConfigException("partitions", "must be an array of arrays of node ids");
                 }
+                if (inner.isEmpty()) {
+                    // A group of no node cuts nothing; taken, it showed in the faults as if a partition were set.
+                    throw new ConfigException("partitions", "each group must name at least one node id, got []"
+                            + " (no partition: \"partitions\": [])");
+                }
                 Set<Integer> group = new TreeSet<>();
                 for (Object id : inner) {
                     if (!(id instanceof Integer n) || !nodes.contains(n)) {

@@ -89,6 +89,10 @@ class NetworkConditionerTest {
                 .hasMessageContaining("more than one group");
         assertThatThrownBy(() -> NetworkFaults.fromJson(new JsonObject("{\"partitions\":[[7]]}"), NODES))
                 .hasMessageContaining("unknown node id 7");
+        assertThatThrownBy(() -> NetworkFaults.fromJson(new JsonObject("{\"partitions\":[[1,2],[]]}"), NODES))
+                .hasMessage("partitions: each group must name at least one node id, got [] (no partition:"
+                        + " \"partitions\": [])");
+        assertThat(NetworkFaults.fromJson(new JsonObject("{\"partitions\":[]}"), NODES).partitions()).isEmpty();
         assertThatThrownBy(() -> NetworkFaults.fromJson(new JsonObject("{\"partition\":[]}"), NODES))
                 .extracting(e -> ((ConfigException) e).field()).isEqualTo("partition");
         JsonObject json = NetworkFaults.fromJson(new JsonObject(
