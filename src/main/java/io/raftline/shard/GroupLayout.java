@@ -1,12 +1,12 @@
 package io.raftline.shard;
 
 import io.raftline.raft.ConfigException;
+import io.raftline.storage.NioDisk;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.stream.Stream;
 
 /**
@@ -63,13 +63,7 @@ public final class GroupLayout {
                 throw mismatch(dataDir, 1, groups);
             }
             Files.createDirectories(dataDir);
-            Path tmp = dataDir.resolve(MARKER + ".tmp");
-            Files.writeString(tmp, groups + "\n", StandardCharsets.US_ASCII);
-            try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(tmp,
-                    java.nio.file.StandardOpenOption.WRITE)) {
-                c.force(true);
-            }
-            Files.move(tmp, marker, StandardCopyOption.ATOMIC_MOVE);
+            NioDisk.INSTANCE.replaceDurably(marker, (groups + "\n").getBytes(StandardCharsets.US_ASCII));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot check the groups of " + dataDir + ": " + e.getMessage(), e);
         }

@@ -3,7 +3,6 @@ package io.raftline.storage;
 import io.raftline.raft.ConfigException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,16 +70,9 @@ public final class ClusterMark {
         return text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
     }
 
-    /** Writes the mark durably: a new file, synced, renamed over any old one, the directory synced. */
+    /** Writes the mark durably (its directory too, if it is new). */
     private static void record(Path dataDir, String clusterName) throws IOException {
-        Files.createDirectories(dataDir);
-        Path tmp = dataDir.resolve(FILE + ".tmp");
-        Disk disk = NioDisk.INSTANCE;
-        try (Disk.AppendFile f = disk.open(tmp, Disk.OpenMode.CREATE_OR_TRUNCATE)) {
-            f.write(ByteBuffer.wrap((clusterName + "\n").getBytes(StandardCharsets.UTF_8)));
-            f.force(true);
-        }
-        disk.rename(tmp, dataDir.resolve(FILE));
-        disk.syncDirectory(dataDir);
+        NioDisk.INSTANCE.createDirectoriesDurably(dataDir);
+        NioDisk.INSTANCE.replaceDurably(dataDir.resolve(FILE), (clusterName + "\n").getBytes(StandardCharsets.UTF_8));
     }
 }

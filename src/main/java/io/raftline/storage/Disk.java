@@ -112,4 +112,19 @@ public interface Disk {
 
     /** Makes the entries of {@code dir} (creates, renames, deletes) durable. */
     void syncDirectory(Path dir) throws IOException;
+
+    /**
+     * Replaces the small file {@code file} with {@code content}, durably: written whole to {@code file.tmp} and
+     * synced, renamed over {@code file}, its directory synced. A crash leaves the old content or the new one, never a
+     * part of either; what the markers of a data directory are written with.
+     */
+    default void replaceDurably(Path file, byte[] content) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (AppendFile f = open(tmp, OpenMode.CREATE_OR_TRUNCATE)) {
+            f.write(ByteBuffer.wrap(content));
+            f.force(true);
+        }
+        rename(tmp, file);
+        syncDirectory(file.toAbsolutePath().getParent());
+    }
 }

@@ -53,15 +53,8 @@ public final class RestoreMark {
      * @throws IOException if it cannot be written
      */
     public static void mark(Path dataDir, Phase phase) throws IOException {
-        Path tmp = dataDir.resolve(FILE + ".tmp");
         String text = phase.text + "\n# left by `raftline snapshot restore` (docs/operations.md, \"Backup and restore\")\n";
-        Disk disk = NioDisk.INSTANCE;
-        try (Disk.AppendFile f = disk.open(tmp, Disk.OpenMode.CREATE_OR_TRUNCATE)) {
-            f.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
-            f.force(true);
-        }
-        disk.rename(tmp, dataDir.resolve(FILE));
-        disk.syncDirectory(dataDir);
+        NioDisk.INSTANCE.replaceDurably(dataDir.resolve(FILE), text.getBytes(StandardCharsets.US_ASCII));
     }
 
     /**
