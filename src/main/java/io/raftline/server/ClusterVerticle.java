@@ -562,21 +562,24 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         // already has its number fixed (GroupLayout refuses to open it with another), so only a node that starts
         // without data asks its peers: a restart does not wait for them (the check took 0.25-0.5 s of a restart's
         // 3-4.5 s, and failover.py kills the next leader 4 s after it restarted the last one).
+        // Whether the data directory holds the node's data already, read once: for that question and for the cluster
+        // mark below (nothing is written into the directory in between).
+        Future<Boolean> holdsData = !config.storage().durable() ? Future.succeededFuture(false)
+                : vertx.executeBlocking(() -> GroupLayout.holdsNodeData(Path.of(n.dataDir())));
         Future<Boolean> asks = config.nodeId() == 0 ? Future.succeededFuture(false)
-                : !config.storage().durable() ? Future.succeededFuture(true)
-                : vertx.executeBlocking(() -> !GroupLayout.holdsNodeData(Path.of(n.dataDir())));
+                : !config.storage().durable() ? Future.succeededFuture(true) : holdsData.map(held -> !held);
         Future<Void> agreed = asks.compose(ask -> ask
                 ? GroupCountGuard.check(n.id(), groups, config.nodeIds(), this, forwardClient)
                 : Future.succeededFuture());
         // A sharded node's groups write one log: opened here, held by each group's store once it opens.
         Future<SharedWalWriter> layout = agreed.compose(ok -> !config.storage().durable() ? Future.succeededFuture()
-                : vertx.executeBlocking(() -> {
+                : holdsData.compose(held -> vertx.executeBlocking(() -> {
                     Path dataDir = Path.of(n.dataDir());
                     if (RestoreMark.settleAtStart(n.id(), dataDir)) {
                         LOG.info("[Node {}] {} held a restore written on every node but for its marks: mark removed",
                                 n.id(), dataDir);
                     }
-                    ClusterMark.checkOrRecord(dataDir, config.clusterName(), GroupLayout.holdsNodeData(dataDir));
+                    ClusterMark.checkOrRecord(dataDir, config.clusterName(), held);
                     GroupLayout.checkOrRecord(dataDir, groups);
                     if (!shared) {
                         return null;
@@ -584,7 +587,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                     GroupLayout.checkNoGroupLogs(dataDir, groups);
                     return SharedWalWriter.open(n.id(), NioDisk.INSTANCE, dataDir.resolve("wal"),
                             config.storage().segmentBytes(), groups);
-                }));
+                })));
         List<RaftNodeVerticle> deployed = new java.util.concurrent.CopyOnWriteArrayList<>();
         // The node's groups share one record of its peers' liveness whenever they may quiesce (docs/sharding.md), a
         // single group too (raft.quiesce_ms set): a quiet follower's timer stands still, and only this record (the
