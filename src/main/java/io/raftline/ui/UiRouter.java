@@ -271,12 +271,26 @@ public final class UiRouter {
         }
         // The bridge reads a frame's headers as an object of strings once this hook let it through: anything else
         // threw inside the bridge (a ClassCastException), and the sender waited out its own timeout for an answer.
-        String badHeaders = rawHeaders == null ? null : headers == null ? "headers must be a JSON object, got "
-                + (rawHeaders instanceof JsonArray ? "an array" : rawHeaders instanceof String ? "a string"
-                : "a " + rawHeaders.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT))
-                : headers.stream().filter(e -> !(e.getValue() instanceof String)).findFirst()
-                        .map(e -> "headers." + e.getKey() + " must be a string").orElse(null);
+        String badHeaders = headersProblem(rawHeaders);
         return badHeaders == null || refuse(event, raw, "bad_request", badHeaders);
+    }
+
+    /** What is wrong with a frame's {@code headers} for the bridge, which reads them as an object of strings. */
+    private static String headersProblem(Object headers) {
+        if (headers == null) {
+            return null;
+        }
+        if (!(headers instanceof JsonObject h)) {
+            String kind = headers instanceof JsonArray ? "an array" : headers instanceof String ? "a string"
+                    : "a " + headers.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT);
+            return "headers must be a JSON object, got " + kind;
+        }
+        for (Map.Entry<String, Object> e : h) {
+            if (!(e.getValue() instanceof String)) {
+                return "headers." + e.getKey() + " must be a string";
+            }
+        }
+        return null;
     }
 
     /**
