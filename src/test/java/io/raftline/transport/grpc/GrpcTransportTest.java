@@ -673,13 +673,8 @@ class GrpcTransportTest {
      */
     @Test
     void aLargeAppendOnASlowLinkArrivesAndTheLinkIsKept() throws Exception {
-        NetServer slowLink = throttledProxy(server.actualPort(), 64 * 1024, 25);
-        addresses.put(2, SocketAddress.inetSocketAddress(slowLink.actualPort(), "127.0.0.1"));
-        sendAllFromContext(List.of(
-                List.of(new AppendRequest(1, 2, 3, 10, 3, List.of(Entry.normal(11, 3, bytes(10, 1))), 10)),
-                List.of(new Heartbeat(1, 2, 3, 10, 1))));
-        eventually("both streams open", () -> received.size() == 2);
-        Message large = new AppendRequest(1, 2, 3, 11, 3, List.of(Entry.normal(12, 3, bytes(8 << 20, 5))), 11);
+        NetServer slowLink = slowLinkWithBothStreamsOpen();
+        Message large = largeAppendOfEightMiB();
         sendAllFromContext(List.of(List.of(large)));
         eventually("the append delivered or reported lost", java.time.Duration.ofSeconds(30),
                 () -> received.size() == 3 || !drops.isEmpty());
@@ -687,6 +682,25 @@ class GrpcTransportTest {
         assertThat(received.get(2)).isEqualTo(large);
         assertThat(sender.stats(2).streamsOpened()).as("no connection replaced").isEqualTo(2);
         await(slowLink.close());
+    }
+
+    /**
+     * Node 2 reached through a relay of 2.5 MiB/s (64 KiB every 25 ms), with both of its streams opened by a small
+     * append and a heartbeat, which have arrived.
+     */
+    private NetServer slowLinkWithBothStreamsOpen() throws Exception {
+        NetServer slowLink = throttledProxy(server.actualPort(), 64 * 1024, 25);
+        addresses.put(2, SocketAddress.inetSocketAddress(slowLink.actualPort(), "127.0.0.1"));
+        sendAllFromContext(List.of(
+                List.of(new AppendRequest(1, 2, 3, 10, 3, List.of(Entry.normal(11, 3, bytes(10, 1))), 10)),
+                List.of(new Heartbeat(1, 2, 3, 10, 1))));
+        eventually("both streams open", () -> received.size() == 2);
+        return slowLink;
+    }
+
+    /** An AppendEntries of one 8 MiB entry: over 3 s to leave through {@link #slowLinkWithBothStreamsOpen}. */
+    private static Message largeAppendOfEightMiB() {
+        return new AppendRequest(1, 2, 3, 11, 3, List.of(Entry.normal(12, 3, bytes(8 << 20, 5))), 11);
     }
 
     /**
@@ -699,13 +713,8 @@ class GrpcTransportTest {
      */
     @Test
     void aFullWriteQueueBehindALargeAppendLeavingOnASlowLinkKeepsTheLink() throws Exception {
-        NetServer slowLink = throttledProxy(server.actualPort(), 64 * 1024, 25);
-        addresses.put(2, SocketAddress.inetSocketAddress(slowLink.actualPort(), "127.0.0.1"));
-        sendAllFromContext(List.of(
-                List.of(new AppendRequest(1, 2, 3, 10, 3, List.of(Entry.normal(11, 3, bytes(10, 1))), 10)),
-                List.of(new Heartbeat(1, 2, 3, 10, 1))));
-        eventually("both streams open", () -> received.size() == 2);
-        Message large = new AppendRequest(1, 2, 3, 11, 3, List.of(Entry.normal(12, 3, bytes(8 << 20, 5))), 11);
+        NetServer slowLink = slowLinkWithBothStreamsOpen();
+        Message large = largeAppendOfEightMiB();
         List<List<Message>> frames = new ArrayList<>();
         frames.add(List.of(large));
         for (int i = 0; i < 40; i++) {
