@@ -74,6 +74,17 @@ public interface HostEnvironment {
     long randomLong();
 
     /**
+     * A time, on {@link #nanoTime()}'s clock, by which this node's previous life had ended, if it had one: nothing
+     * has reached the node since. The Raft core shortens a restarted node's lease hold by the time since then
+     * ({@link io.raftline.raft.RaftCore#downFor}). The default, now, claims nothing.
+     *
+     * @return nanoseconds on {@link #nanoTime()}'s clock, at most now
+     */
+    default long previousLifeEndedBy() {
+        return nanoTime();
+    }
+
+    /**
      * The core's group went quiet or woke (see {@link io.raftline.raft.RaftConfig#quiesceMs()}); a host environment
      * that paces ticks may slow them while quiet. The default does nothing.
      *

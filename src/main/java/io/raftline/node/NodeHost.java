@@ -106,6 +106,8 @@ public final class NodeHost {
     private Future<Void> restarting;
     /** Bumped by every crash, so continuations from an earlier life are ignored. */
     private long generation;
+    /** When this host last stopped ({@link HostEnvironment#nanoTime}), or {@link Long#MIN_VALUE} before it did. */
+    private long stoppedAt = Long.MIN_VALUE;
     private boolean persistInFlight;
     /** When the write in flight started ({@link HostEnvironment#nanoTime}), while {@link #persistInFlight}. */
     private long persistStarted;
@@ -643,6 +645,7 @@ public final class NodeHost {
         }
         kv = m;
         core = new RaftCore(config, s, new SplittableRandom(seeds.nextLong()), m.lastApplied());
+        core.downFor(ticksDown());
         if (store.stateLostRecorded()) {
             core.markStateLost();
             LOG.error("{} {}", prefix(), stateLostMessage());
@@ -671,6 +674,16 @@ public final class NodeHost {
         listener.membershipCommitted(id(), core.log().configIndexAt(commit), core.membershipAt(commit));
         LOG.info("{} started: state rebuilt from the log store up to index {} (snapshot {}, last log index {})",
                 prefix(), m.lastApplied(), s.firstIndex() - 1, s.lastIndex());
+    }
+
+    /**
+     * Whole ticks since this node last received anything, at least: since this host stopped, or since the previous
+     * life the environment knows of ended. One tick less than measured, for the timer's granularity.
+     */
+    private long ticksDown() {
+        long endedBy = Math.max(env.previousLifeEndedBy(), stoppedAt);
+        long tickNanos = config.tickMs() * 1_000_000L;
+        return Math.max(0, (env.nanoTime() - endedBy) / tickNanos - 1);
     }
 
     private static KvResult applyTo(KvStateMachine m, Entry e, List<KvChange> changes) {
@@ -895,6 +908,7 @@ public final class NodeHost {
             endTransfer(new NodeRequestException(Reason.NODE_DOWN, 0, why));
         }
         up = false;
+        stoppedAt = env.nanoTime();
         paused = false;
         core = null;
         kv = null;

@@ -11,11 +11,13 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +32,16 @@ import org.slf4j.LoggerFactory;
 public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
 
     private static final Logger LOG = LoggerFactory.getLogger(RaftNodeVerticle.class);
+
+    /**
+     * When, on {@link System#nanoTime()}'s clock, the last node verticle of this JVM stopped, or when the JVM started
+     * before any did: what {@link Environment#previousLifeEndedBy()} answers, whichever node boots. A node's earlier
+     * life ended before this JVM started (its process is started after the previous one ended: the data directory's
+     * lock refuses a second one while it lives) or, in this JVM, when its verticle stopped, which is no later than the
+     * last stop of any node here.
+     */
+    private static final AtomicLong LAST_LIFE_ENDED = new AtomicLong(
+            System.nanoTime() - ManagementFactory.getRuntimeMXBean().getUptime() * 1_000_000L);
 
     private final NodeOptions options;
     private final Transport transport;
@@ -115,6 +127,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
         }
         leaderWaiters.forEach(w -> w.found().tryComplete(0));
         host.shutdown();
+        LAST_LIFE_ENDED.accumulateAndGet(System.nanoTime(), Math::max);
         NodeRequestException down = new NodeRequestException(Reason.NODE_DOWN, 0, "node " + id() + " is shutting down");
         frozenReplies.forEach(p -> p.tryFail(down));
         Future<Void> unregistered = registration == null ? Future.succeededFuture() : registration.close();
@@ -131,6 +144,11 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
         @Override
         public long nanoTime() {
             return System.nanoTime();
+        }
+
+        @Override
+        public long previousLifeEndedBy() {
+            return LAST_LIFE_ENDED.get();
         }
 
         @Override

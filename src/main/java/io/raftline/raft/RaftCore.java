@@ -169,6 +169,23 @@ public final class RaftCore {
         this.prevSoftState = softState();
     }
 
+    /**
+     * Tells a core that has just been built how long its node was down, at least: nothing reached the node for
+     * {@code ticks} whole ticks before this core's start. The host knows it (when the node's previous life in this
+     * process ended, or that the process began after the previous one ended); a promise to a leader's lease the node
+     * may have made just before it went down has run for that long already, so the restart hold keeps only the rest
+     * of it, and a node that was down for an election timeout or longer may vote at once. Without this call a
+     * restarted node holds for a whole election timeout from its start (a kill and a restart can follow each other
+     * within microseconds).
+     *
+     * @param ticks whole ticks of real time since the node last received anything, or fewer; 0 claims nothing
+     */
+    public void downFor(long ticks) {
+        if (ticks > 0) {
+            restartLeaseHold = (int) Math.max(0, restartLeaseHold - Math.min(ticks, Integer.MAX_VALUE));
+        }
+    }
+
     /** Starts a node with the state machine at the snapshot index (it will be replayed from there). */
     public RaftCore(RaftConfig config, Storage storage, RandomGenerator random) {
         this(config, storage, random, storage.firstIndex() - 1);

@@ -25,10 +25,11 @@ import java.util.Set;
  * cluster n=3 [prevote=true] [checkquorum=true] [seed=1] [election=5..10] [heartbeat=1] [inflight=256]
  *         [max-entries=512] [max-bytes=1048576] [snapshot-every=0] [single] [quiesce=TICKS]
  * campaign ID            start an election on ID now (as if its timer fired)
- * tick ID[,ID]|all [N]  advance logical time (no delivery)
+ * tick ID[,ID]|all [N]  advance logical time (no delivery); a crashed node named counts the ticks it is down,
+ *                        which its restart tells the core (RaftCore.downFor)
  * tick-election ID       tick ID until it starts an election
  * tick-heartbeat ID      tick ID for one heartbeat interval
- * elapse N               N times: every live node ticks, then the cluster settles (real time passing)
+ * elapse N               N times: every live node ticks (a crashed one counts it), then the cluster settles
  * peer-silent ID P[,P]|none  the host of ID found these nodes silent, and no other (see RaftCore.checkLiveness)
  * stabilize              handle Readies and deliver messages until quiet
  * elapse-until-leader [ID,ID]  tick every node and stabilize, one tick at a time, until one of them leads
@@ -292,6 +293,8 @@ public final class ScenarioRunner {
                 SimNode node = cluster.node(x);
                 if (node.up()) {
                     node.core().tick();
+                } else {
+                    node.tickWhileDown();
                 }
             }
         }
@@ -317,6 +320,8 @@ public final class ScenarioRunner {
         for (int x : cluster.ids()) {
             if (cluster.node(x).up()) {
                 cluster.node(x).core().tick();
+            } else {
+                cluster.node(x).tickWhileDown();
             }
         }
     }

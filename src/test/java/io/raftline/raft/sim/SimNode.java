@@ -162,6 +162,8 @@ public final class SimNode {
     private long smHash;
     private long smIndex;
     private int incarnation;
+    /** Ticks of real time since the last live core crashed ({@link #tickWhileDown}). */
+    private long ticksDown;
     /** The highest term of a message this incarnation sent: what of its terms the others may have seen. */
     private long sentTerm;
     private long fsyncsOfDeadIncarnations;
@@ -258,6 +260,16 @@ public final class SimNode {
 
     // ------------------------------------------------------------------ crash and restart
 
+    /**
+     * A tick of real time passing while the node is down (nothing if it is up): counted, and told to the core of its
+     * restart ({@link RaftCore#downFor}), as a real host knows when the node's previous life ended.
+     */
+    public void tickWhileDown() {
+        if (core == null) {
+            ticksDown++;
+        }
+    }
+
     /** A process crash: the core and all in-flight work are gone; what was written stays in the page cache. */
     public void crash() {
         crash(false);
@@ -269,6 +281,9 @@ public final class SimNode {
      * @param powerCut whether the machine loses power too (unsynced writes and directory entries may be lost)
      */
     public void crash(boolean powerCut) {
+        if (core != null) {
+            ticksDown = 0; // a crash during recovery (no core) keeps counting from the live core's crash
+        }
         core = null;
         walQueue.clear();
         persistInFlight = false;
@@ -350,6 +365,7 @@ public final class SimNode {
             }
             core = new RaftCore(config, storage, random.split(), smIndex);
         }
+        core.downFor(ticksDown);
         return true;
     }
 

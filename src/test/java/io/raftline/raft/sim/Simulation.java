@@ -304,6 +304,8 @@ public final class Simulation implements SimNode.Observer {
                     checkLiveness(n);
                     sendKeepalives(n);
                 }
+            } else {
+                n.tickWhileDown();
             }
         }
         deliverDue();

@@ -1,0 +1,147 @@
+package io.raftline.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.raft.HardState;
+import io.raftline.raft.RaftConfig;
+import io.raftline.raft.message.Message;
+import io.raftline.raft.message.VoteRequest;
+import io.raftline.raft.message.VoteResponse;
+import io.vertx.core.Future;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A restarted node keeps the promise to a leader's lease it may have made just before it went down, for what is left
+ * of the minimum election timeout since then: its host tells the core how long the node was down
+ * ({@code RaftCore.downFor}). Node 1 of three, with a term on its disk, driven by hand on a clock the test sets; node 2
+ * asks it for a pre-vote after its restart.
+ */
+class RestartLeaseHoldTest {
+
+    private static final long MS = 1_000_000L;
+    /** 10 ms ticks, election timeout 150-300 ms: the promise lasts 15 ticks. */
+    private static final RaftConfig RAFT = RaftConfig.builder(1, List.of(1, 2, 3)).tickMs(10).heartbeatMs(50)
+            .electionTimeoutMs(150, 300).build();
+
+    /** Node 1's world: a clock the test moves, its loop and workers as queues, what it sends. */
+    private static final class ManualEnvironment implements HostEnvironment {
+        long now = 1_000 * MS;
+        long lifeEndedBy;
+        final ArrayDeque<Runnable> loop = new ArrayDeque<>();
+        final List<Message> sent = new ArrayList<>();
+        final NodeHost host;
+
+        /** A node whose previous life (the environment says) ended {@code endedAgoMs} before its first boot. */
+        ManualEnvironment(long endedAgoMs) {
+            lifeEndedBy = now - endedAgoMs * MS;
+            MemoryLogStore store = new MemoryLogStore();
+            store.persist(null, List.of(), new HardState(1, 0, 0), true);
+            host = new NodeHost(new NodeOptions(RAFT, 7, 100, 1_000), store, NodeListener.NONE, this);
+            host.boot();
+        }
+
+        void settle() {
+            while (!loop.isEmpty()) {
+                loop.poll().run();
+            }
+        }
+
+        /** Node 2 asks for a pre-vote of term 2 with a log as long as node 1's; whether node 1 granted it. */
+        boolean grantsPreVote() {
+            sent.clear();
+            host.step(new VoteRequest(2, 1, 2, 0, 0, true, false));
+            host.flush();
+            settle();
+            return sent.stream().anyMatch(m -> m instanceof VoteResponse r && r.granted());
+        }
+
+        void crashAndRestartAfter(long downMs) {
+            host.crash();
+            now += downMs * MS;
+            host.restart();
+            settle();
+            assertThat(host.up()).isTrue();
+        }
+
+        @Override
+        public long nanoTime() {
+            return now;
+        }
+
+        @Override
+        public long previousLifeEndedBy() {
+            return lifeEndedBy;
+        }
+
+        @Override
+        public void send(Message m) {
+            sent.add(m);
+        }
+
+        @Override
+        public void runOnLoop(Runnable r) {
+            loop.add(r);
+        }
+
+        @Override
+        public void scheduleFlush() {
+            loop.add(host::flush);
+        }
+
+        @Override
+        public <T> Future<T> offload(Callable<T> work) {
+            try {
+                return Future.succeededFuture(work.call());
+            } catch (Exception e) {
+                return Future.failedFuture(e);
+            }
+        }
+
+        @Override
+        public long randomLong() {
+            return 42;
+        }
+    }
+
+    @Test
+    void aNodeWhosePreviousLifeEndedAnElectionTimeoutAgoVotesAtOnce() {
+        ManualEnvironment node = new ManualEnvironment(5_000); // a process started 5 s ago
+        assertThat(node.grantsPreVote()).isTrue();
+    }
+
+    @Test
+    void aNodeThatKnowsNothingOfItsPreviousLifeHoldsAWholeElectionTimeout() {
+        ManualEnvironment node = new ManualEnvironment(0);
+        assertThat(node.grantsPreVote()).isFalse();
+        for (int t = 0; t < RAFT.electionTicksMin() - 1; t++) {
+            node.host.tick();
+        }
+        assertThat(node.grantsPreVote()).as("one tick before the timeout").isFalse();
+        node.host.tick();
+        assertThat(node.grantsPreVote()).isTrue();
+    }
+
+    @Test
+    void aRestartAfterTheTimeoutVotesAtOnce() {
+        ManualEnvironment node = new ManualEnvironment(5_000);
+        node.crashAndRestartAfter(160); // 16 ticks down, counted as 15: the whole promise has run out
+        assertThat(node.grantsPreVote()).isTrue();
+    }
+
+    @Test
+    void aQuickRestartHoldsWhatIsLeftOfThePromise() {
+        ManualEnvironment node = new ManualEnvironment(5_000);
+        node.crashAndRestartAfter(60); // 6 ticks down, counted as 5: 10 of the 15 ticks are left
+        assertThat(node.grantsPreVote()).isFalse();
+        for (int t = 0; t < 9; t++) {
+            node.host.tick();
+        }
+        assertThat(node.grantsPreVote()).as("one tick before the rest has passed").isFalse();
+        node.host.tick();
+        assertThat(node.grantsPreVote()).isTrue();
+    }
+}
