@@ -13,7 +13,7 @@ export const CATEGORIES = {
   client: ['ClientRequest'],
   verify: ['CheckVerdict'],
   meta: ['Rates', 'ClusterInfo', 'Snapshot', 'RecordingTruncated', 'QueueStats', 'Traffic', 'GroupsState',
-    'FocusChanged', 'ReplicaState'],
+    'FocusChanged', 'ReplicaState', 'EventsDropped'],
 };
 
 export const CATEGORY_LABELS = { election: 'Elections', message: 'Messages', log: 'Log', fault: 'Faults',
@@ -192,6 +192,7 @@ export function summarize(e) {
     case 'GroupsState': return `${e.count} groups · following group ${e.focusedGroup} · leads ` +
       Object.entries(e.leads || {}).map(([id, k]) => `N${id}:${k}`).join(' ');
     case 'FocusChanged': return `following group ${e.group} (was group ${e.previous}) on nodes ${(e.nodes || []).join(', ')}`;
+    case 'EventsDropped': return `${e.count} log events not taken in time by the server; every node's state follows`;
     case 'ReplicaState': {
       const s = e.state || {};
       return `group ${e.group}: ${s.role} in term ${s.term} · commit ${s.commit} · last index ${s.lastIndex}`;

@@ -269,6 +269,8 @@ public final class EventJson {
             if (c.timing() != null) {
                 o.put("raft", c.timing().copy());
             }
+        } else if (e instanceof RaftEvent.EventsDropped d) {
+            o.put("count", d.count());
         } else if (e instanceof RaftEvent.Rates r) {
             o.put("rates", r.rates().copy());
         } else if (e instanceof RaftEvent.QueueStats q) {

@@ -36,7 +36,13 @@ import java.util.concurrent.atomic.LongAdder;
  *       to a serialized {@link FlowableEmitter} whose only downstream operator is {@code observeOn(scheduler)}, so
  *       the most a producer can ever run is that operator's enqueue (and, when the pipeline thread is idle, the
  *       submission of its drain task). Message events beyond {@link PublisherOptions#ingestCapacity()} waiting for
- *       the pipeline thread are counted and discarded there; every other event is always handed over.</li>
+ *       the pipeline thread are counted and discarded there. So are the per-write state events ({@code LogAppended},
+ *       {@code LogCommitted}, {@code Applied}) beyond as many (or
+ *       {@link #MAX_QUEUED_PROGRESS_BYTES} of entries) not yet sequenced: once the backlog is down to half of that,
+ *       an {@code EventsDropped} marker is published and every node is asked for its state ({@link #onShedEnd}),
+ *       which it reports as a {@code ReplicaState}. The other state events (roles, elections, membership, faults,
+ *       crashes, snapshots), whose number does not grow with the write load (a snapshot comes once per thousands of
+ *       entries), are always handed over.</li>
  *   <li>On the pipeline's scheduler, {@code buffer} cuts the stream into windows of
  *       {@link PublisherOptions#flushIntervalMs()}, and each window is sequenced at once: the cluster-wide
  *       {@code seq} and each node's term and role are assigned, message events are sampled, apply, commit and
@@ -50,7 +56,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Guarantees, checked by {@code EventPipelineTest}:
  * <ul>
- *   <li>state events (everything but message events) are never discarded; {@code LogAppended},
+ *   <li>state events (everything but message events) are never discarded unless the per-write ones exceed their
+ *       bound (then the marker and a resync follow, see above); {@code LogAppended},
  *       {@code Applied} and {@code LogCommitted} runs of one node are coalesced into one event carrying the
  *       same progress (an append of many Readies reads as the node's log reads after all of them), so their
  *       number per window is bounded by the number of nodes, however busy the cluster is;</li>
@@ -76,6 +83,12 @@ public final class EventPipeline {
     /** A published send is forgotten after this long (longer than the largest injected delay). */
     static final long SEND_RETENTION_MS = 70_000;
 
+    /**
+     * Bytes of entries the per-write state events waiting for the pipeline thread may hold, at most (a
+     * {@code LogAppended} keeps its entries' values alive until it is sequenced).
+     */
+    static final long MAX_QUEUED_PROGRESS_BYTES = 64L << 20;
+
     /** Facts a producer hands over before the pipeline thread asks for more (then they wait in the emitter). */
     static final int INGRESS_PREFETCH = 1024;
 
@@ -88,6 +101,25 @@ public final class EventPipeline {
     private final Disposable running;
     private final AtomicInteger queuedMessages = new AtomicInteger();
     private final AtomicLong discardedAtIngest = new AtomicLong();
+    /**
+     * Per-write state events ({@link #isProgress}) handed over and not yet sequenced: waiting for the pipeline
+     * thread or in its open window. At most {@link PublisherOptions#ingestCapacity()}.
+     */
+    private final AtomicInteger queuedProgress = new AtomicInteger();
+    /** Bytes of entries those events hold, at most {@link #MAX_QUEUED_PROGRESS_BYTES}. */
+    private final AtomicLong queuedProgressBytes = new AtomicLong();
+    /**
+     * Set by a producer that found the bound reached: per-write state events are discarded from then on until the
+     * pipeline thread has taken the backlog down to half the bound, then publishes an {@code EventsDropped} and asks
+     * for every node's state again ({@link #onShedEnd}).
+     */
+    private volatile boolean shedding;
+    /** Per-write state events discarded since the last {@code EventsDropped}. */
+    private final AtomicLong shed = new AtomicLong();
+    /** Per-write state events discarded since the start. */
+    private final AtomicLong shedTotal = new AtomicLong();
+    /** Run on the pipeline's scheduler when a spell of discarding ended (see {@link #onShedEnd}). */
+    private volatile Runnable shedEnd;
     /** Sends per kind, counted at ingest so the rates include what was discarded there. */
     private final LongAdder[] sentByKind = new LongAdder[MessageKind.values().length];
     /**
@@ -239,8 +271,78 @@ public final class EventPipeline {
                 discardedAtIngest.incrementAndGet();
                 return;
             }
+        } else if (isProgress(e)) {
+            if (shedding) {
+                discard();
+                return;
+            }
+            long bytes = bytesOf(e);
+            int queued = queuedProgress.incrementAndGet();
+            long queuedBytes = queuedProgressBytes.addAndGet(bytes);
+            if (queued > options.ingestCapacity() || (queuedBytes > MAX_QUEUED_PROGRESS_BYTES && queued > 1)) {
+                queuedProgress.decrementAndGet();
+                queuedProgressBytes.addAndGet(-bytes);
+                shedding = true;
+                discard();
+                return;
+            }
         }
         ingress.onNext(e);
+    }
+
+    private void discard() {
+        shed.incrementAndGet();
+        shedTotal.incrementAndGet();
+    }
+
+    /**
+     * Whether an event is one of the per-write state events, whose number grows with the write load: the pipeline
+     * holds a bounded number of them, and what a discarded one would have told a {@code ReplicaState} tells.
+     */
+    static boolean isProgress(RaftEvent e) {
+        return e instanceof RaftEvent.LogAppended || e instanceof RaftEvent.LogCommitted
+                || e instanceof RaftEvent.Applied;
+    }
+
+    private static long bytesOf(RaftEvent e) {
+        if (!(e instanceof RaftEvent.LogAppended a)) {
+            return 0;
+        }
+        long bytes = 0;
+        for (Entry en : a.entries()) {
+            bytes += en.sizeBytes();
+        }
+        return bytes;
+    }
+
+    /**
+     * Sets what runs, on the pipeline's scheduler, when per-write state events were discarded because the nodes
+     * reported them faster than the pipeline took them, once the backlog is down again (right after the window that
+     * carries the {@code EventsDropped} marker): the publisher has every local node report its state as a
+     * {@code ReplicaState}, so the view is true again.
+     *
+     * @param action what asks the nodes for their state
+     */
+    public void onShedEnd(Runnable action) {
+        this.shedEnd = action;
+    }
+
+    /**
+     * Per-write state events handed over and not yet sequenced.
+     *
+     * @return the count, never above {@link PublisherOptions#ingestCapacity()}
+     */
+    public int queuedProgressEvents() {
+        return queuedProgress.get();
+    }
+
+    /**
+     * Per-write state events discarded at the hand-off since the start (the view was resynchronised after each spell).
+     *
+     * @return the count
+     */
+    public long discardedProgressEvents() {
+        return shedTotal.get();
     }
 
     /**
@@ -256,8 +358,15 @@ public final class EventPipeline {
             d.process(e, -1, true);
         }
         carried = d.carryNext;
+        int progress = 0;
+        long progressBytes = 0;
         for (int i = 0; i < batch.size(); i++) {
-            d.process(batch.get(i), i, false);
+            RaftEvent e = batch.get(i);
+            if (isProgress(e)) {
+                progress++;
+                progressBytes += bytesOf(e);
+            }
+            d.process(e, i, false);
         }
         for (Integer node : new ArrayList<>(pendingApplied.keySet())) {
             flushPending(node, d.out);
@@ -271,6 +380,20 @@ public final class EventPipeline {
         sends.forgetOld(now);
         if (now - ratesAt >= options.ratesIntervalMs()) {
             d.out.add(publish(rates(now)));
+        }
+        // Taken from the bound only now: until the window is sequenced its events are held in it.
+        int left = queuedProgress.addAndGet(-progress);
+        long leftBytes = queuedProgressBytes.addAndGet(-progressBytes);
+        if (shedding && left <= options.ingestCapacity() / 2 && leftBytes <= MAX_QUEUED_PROGRESS_BYTES / 2) {
+            shedding = false;
+            long n = shed.getAndSet(0);
+            d.out.add(publish(new RaftEvent.EventsDropped(EventHeader.observed(now, 0), n)));
+            Runnable r = shedEnd;
+            if (r != null) {
+                // Every local node's state is captured on its own event loop after this point; what it reports
+                // afterwards follows the capture.
+                r.run();
+            }
         }
         return d.out;
     }

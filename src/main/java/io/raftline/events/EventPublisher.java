@@ -167,6 +167,15 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
                         fold(new Window(-1, out));
                     }
                 }));
+        // Per-write state events discarded because the nodes reported them faster than the pipeline took them: once
+        // the backlog is gone, every local node reports its state again (as when an audience returns).
+        pipeline.onShedEnd(() -> {
+            Context ctx = context;
+            Runnable r = resync;
+            if (ctx != null && r != null) {
+                ctx.runOnContext(v -> r.run());
+            }
+        });
         pipeline.offer(new RaftEvent.ClusterInfo(EventHeader.observed(clock.getAsLong(), 0), members, timing));
     }
 
@@ -385,7 +394,8 @@ public final class EventPublisher extends VerticleBase implements NodeListener {
      * message events nor the per-write events ({@code LogAppended}, {@code LogCommitted}, {@code Applied},
      * {@code ClientRequest}) are reported, so a cluster that no one watches pays next to nothing for the live view.
      * The resync reports each local node's state as a {@code ReplicaState} (see {@link #replicaState}); it runs on
-     * this verticle's loop.
+     * this verticle's loop. It also runs after the pipeline discarded per-write events that the nodes reported
+     * faster than it took them (see {@link EventPipeline#onShedEnd}).
      *
      * @param action captures every local node and reports it
      */

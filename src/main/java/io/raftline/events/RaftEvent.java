@@ -495,6 +495,22 @@ public sealed interface RaftEvent {
     }
 
     /**
+     * The per-write state events ({@code LogAppended}, {@code LogCommitted}, {@code Applied}) that the nodes reported
+     * faster than the pipeline thread took them, beyond its bound, were discarded at the hand-off: this many since the
+     * last such marker. Published once the backlog is down again, right before every local node reports its state
+     * again as a {@link ReplicaState}, which replaces what the discarded events would have told.
+     *
+     * @param header common fields (node 0)
+     * @param count  events discarded
+     */
+    record EventsDropped(EventHeader header, long count) implements RaftEvent {
+        @Override
+        public EventsDropped withHeader(EventHeader h) {
+            return new EventsDropped(h, count);
+        }
+    }
+
+    /**
      * Dashboard rates derived from the whole stream (sampled-out messages included), published once a
      * second.
      *

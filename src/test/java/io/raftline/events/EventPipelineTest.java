@@ -436,4 +436,98 @@ class EventPipelineTest {
         assertThat(after.header().role()).as("the new group's replica's role").isEqualTo("Follower");
         assertThat(after.header().term()).isEqualTo(5);
     }
+
+    /** What a node's capture reports: its role, term and indexes, and the tail of its log. */
+    private static RaftEvent replicaState(int node, io.raftline.raft.Role role, long term, int leader, List<Entry> log) {
+        long last = log.get(log.size() - 1).index();
+        io.raftline.node.NodeStatus s = new io.raftline.node.NodeStatus(node, true, false, role, term, leader, last,
+                last, last, 0, 0, io.raftline.node.StorageStats.MEMORY, false, false, null, 0, Map.of(), last);
+        List<Entry> tail = log.subList(Math.max(0, log.size() - ClusterState.LOG_TAIL), log.size());
+        return new RaftEvent.ReplicaState(at(0, node), 0, new io.raftline.node.NodeHost.ReplicaView(s, 0, tail));
+    }
+
+    /**
+     * Regression (issue 13, "bounded when a browser is connected"): message events were bounded at the hand-off, the
+     * per-write state events were not, so with a viewer connected and the pipeline thread behind (a busy machine) every
+     * node's appends, commits and applications queued without bound, each append holding its entries' values. Now at
+     * most {@code ingestCapacity} of them wait; the rest are counted and discarded, an {@code EventsDropped} marker
+     * says how many, and every node's state is asked for again, so the folded view ends at the nodes' true state.
+     */
+    @Test
+    void perWriteStateEventsStayBoundedWhileThePipelineIsBehindAndAResyncMakesTheViewTrue() {
+        PublisherOptions o = new PublisherOptions(50, 200, 2, 1000, 1000);
+        EventPipeline p = pipeline(o);
+        Map<Integer, List<Entry>> logs = new HashMap<>();
+        Map<Integer, io.raftline.raft.Role> roles = Map.of(1, io.raftline.raft.Role.LEADER,
+                2, io.raftline.raft.Role.FOLLOWER, 3, io.raftline.raft.Role.FOLLOWER);
+        for (int node = 1; node <= 3; node++) {
+            logs.put(node, new ArrayList<>());
+            p.offer(stateChange(node, 2, roles.get(node).displayName()));
+        }
+        java.util.concurrent.atomic.AtomicInteger resyncs = new java.util.concurrent.atomic.AtomicInteger();
+        p.onShedEnd(() -> {
+            // As the nodes do, each on its own loop: the state they are in when asked.
+            resyncs.incrementAndGet();
+            for (int node = 1; node <= 3; node++) {
+                p.offer(replicaState(node, roles.get(node), 2, 1, logs.get(node)));
+            }
+        });
+        int maxQueued = 0;
+        long index = 0;
+        // 3 nodes x 3 events x 2,000 writes, and the pipeline thread does not run meanwhile (the clock stands).
+        for (int w = 0; w < 2000; w++) {
+            index++;
+            Entry en = Entry.normal(index, 2, ("v" + index).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            for (int node = 1; node <= 3; node++) {
+                logs.get(node).add(en);
+                p.offer(new RaftEvent.LogAppended(at(index, node), List.of(en)));
+                p.offer(new RaftEvent.LogCommitted(at(index, node), index));
+                p.offer(new RaftEvent.Applied(at(index, node), index, index));
+                maxQueued = Math.max(maxQueued, p.queuedProgressEvents());
+            }
+        }
+        assertThat(maxQueued).as("per-write events waiting for the pipeline thread").isEqualTo(o.ingestCapacity());
+        long discarded = p.discardedProgressEvents();
+        assertThat(discarded).isEqualTo(3L * 3 * 2000 - o.ingestCapacity());
+        List<RaftEvent> out = new ArrayList<>(flush());
+        assertThat(p.queuedProgressEvents()).isZero();
+        // Writes go on after the resync was asked for: they are kept, and follow each node's captured state.
+        for (int w = 0; w < 50; w++) {
+            index++;
+            Entry en = Entry.normal(index, 2, ("v" + index).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            for (int node = 1; node <= 3; node++) {
+                logs.get(node).add(en);
+                p.offer(new RaftEvent.LogAppended(at(index, node), List.of(en)));
+                p.offer(new RaftEvent.LogCommitted(at(index, node), index));
+                p.offer(new RaftEvent.Applied(at(index, node), index, index));
+            }
+        }
+        out.addAll(flush());
+        out.addAll(flush());
+        assertThat(resyncs).as("one resync for the one spell of discarding").hasValue(1);
+        List<RaftEvent> markers = ofType(out, RaftEvent.EventsDropped.class);
+        assertThat(markers).hasSize(1);
+        assertThat(((RaftEvent.EventsDropped) markers.get(0)).count()).isEqualTo(discarded);
+        assertThat(out.indexOf(markers.get(0))).isLessThan(out.indexOf(ofType(out, RaftEvent.ReplicaState.class).get(0)));
+        assertThat(p.discardedProgressEvents()).as("nothing discarded after the spell").isEqualTo(discarded);
+
+        ClusterState view = new ClusterState(List.of(1, 2, 3));
+        for (RaftEvent e : out) {
+            view.apply(EventJson.toJson(e));
+        }
+        for (Object n : view.toJson().getJsonArray("nodes")) {
+            io.vertx.core.json.JsonObject node = (io.vertx.core.json.JsonObject) n;
+            int id = node.getInteger("id");
+            assertThat(node.getString("role")).isEqualTo(roles.get(id).displayName());
+            assertThat(node.getLong("term")).isEqualTo(2);
+            assertThat(node.getLong("commit")).as("node %d's commit", id).isEqualTo(index);
+            assertThat(node.getLong("applied")).isEqualTo(index);
+            assertThat(node.getLong("lastIndex")).isEqualTo(index);
+            io.vertx.core.json.JsonArray log = node.getJsonArray("log");
+            assertThat(log).hasSize(ClusterState.LOG_TAIL);
+            for (int k = 0; k < log.size(); k++) {
+                assertThat(log.getJsonObject(k).getLong("i")).isEqualTo(index - ClusterState.LOG_TAIL + 1 + k);
+            }
+        }
+    }
 }
