@@ -119,7 +119,7 @@ public record NetworkFaults(List<Set<Integer>> partitions, double dropRate, int 
                 Set<Integer> group = new TreeSet<>();
                 for (Object id : inner) {
                     if (!(id instanceof Integer n) || !nodes.contains(n)) {
-                        throw new ConfigException("partitions", "unknown node id " + id + " (nodes are " + nodes + ")");
+                        throw new ConfigException("partitions", unknownNode(id, nodes));
                     }
                     group.add(n);
                 }
@@ -142,6 +142,17 @@ public record NetworkFaults(List<Set<Integer>> partitions, double dropRate, int 
             max = arr.getInteger(1);
         }
         return new NetworkFaults(groups, drop, min, max, dup);
+    }
+
+    /**
+     * What a partition naming a node that is not a member is told, by the admin API and the live view alike.
+     *
+     * @param id    the id given
+     * @param nodes the ids a partition may name: the cluster's members (and the nodes this process runs)
+     * @return the message
+     */
+    public static String unknownNode(Object id, Collection<Integer> nodes) {
+        return "unknown node id " + id + " (nodes are " + nodes + ")";
     }
 
     private static double number(JsonObject json, String field) {

@@ -268,6 +268,10 @@ public final class ControlHandler implements Handler<Message<Object>> {
         }
         List<Set<Integer>> groups = new ArrayList<>();
         Set<Integer> seen = new HashSet<>();
+        // A partition cuts the messages this process's nodes exchange with any member, so it may name any member of
+        // the cluster, as the admin API's PUT /v1/admin/network may: with one node per process, the other processes'
+        // nodes (before, only this process's own nodes were accepted here).
+        List<Integer> members = faults.memberIds();
         for (Object g : outer) {
             if (!(g instanceof JsonArray inner) || inner.isEmpty()) {
                 throw new ControlException("invalid_field", "\"groups\" must hold non-empty arrays of node ids, got " + g);
@@ -277,9 +281,8 @@ public final class ControlHandler implements Handler<Message<Object>> {
                 if (!(id instanceof Integer n)) {
                     throw new ControlException("invalid_field", "\"groups\" must hold integer node ids, got " + id);
                 }
-                if (!nodes.containsKey(n)) {
-                    throw new ControlException("unknown_node", "node " + n + " does not exist (nodes are "
-                            + nodes.keySet() + ")");
+                if (!members.contains(n)) {
+                    throw new ControlException("unknown_node", NetworkFaults.unknownNode(n, members));
                 }
                 if (!seen.add(n)) {
                     throw new ControlException("invalid_field", "node " + n + " is in more than one group");

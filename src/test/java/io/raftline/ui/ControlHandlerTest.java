@@ -60,7 +60,7 @@ class ControlHandlerTest {
         assertRefused(cmd("crash").put("node", 4), "unknown_node", "node 4");
         assertRefused(cmd("heal").put("force", true), "unknown_field", "force");
         assertRefused(cmd("partition").put("groups", new JsonArray("[[1,2],[2,3]]")), "invalid_field", "more than one group");
-        assertRefused(cmd("partition").put("groups", new JsonArray("[[1,2],[7]]")), "unknown_node", "node 7");
+        assertRefused(cmd("partition").put("groups", new JsonArray("[[1,2],[7]]")), "unknown_node", "unknown node id 7");
         assertRefused(cmd("network").put("dropRate", 1.5), "invalid_field", "dropRate");
         assertRefused(cmd("link").put("from", 1).put("to", 1), "invalid_field", "different");
         assertRefused(cmd("link").put("from", 1).put("to", 2).put("delayMs", new JsonArray("[50,10]")), "invalid_field",
