@@ -434,7 +434,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             // The admin port also serves the live view: the page at "/", the SockJS bridge, the WebJars.
             chain = chain.compose(v -> {
                 control = new ControlHandler(vertx, nodes, faults(), publisher, this,
-                        groupView == null ? io.raftline.ui.GroupFocus.SINGLE : groupView);
+                        groupView == null ? io.raftline.ui.GroupFocus.SINGLE : groupView,
+                        config.service().maxBodyBytes());
                 AdminAccess access = config.adminAccess();
                 ui = new UiRouter(vertx, control, Set.copyOf(config.security().allowedOrigins()), access);
                 AdminApi admin = new AdminApi(faults(), status, access,

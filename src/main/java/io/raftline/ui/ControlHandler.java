@@ -53,6 +53,11 @@ public final class ControlHandler implements Handler<Message<Object>> {
     private final LocalNodeControl lifecycle;
     private final GroupFocus focus;
     private final AtomicLong requestIds = new AtomicLong();
+    /** The largest value a {@code put} may write: {@code service.max_body_bytes}, as on the HTTP API. */
+    private final long maxValueBytes;
+
+    /** {@code service.max_body_bytes} when none is given: its default. */
+    public static final long DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
 
     /**
      * Creates the handler.
@@ -81,6 +86,27 @@ public final class ControlHandler implements Handler<Message<Object>> {
      */
     public ControlHandler(Vertx vertx, Map<Integer, ? extends RaftNode> nodes, FaultControl faults,
             EventPublisher publisher, LocalNodeControl lifecycle, GroupFocus focus) {
+        this(vertx, nodes, faults, publisher, lifecycle, focus, DEFAULT_MAX_VALUE_BYTES);
+    }
+
+    /**
+     * Creates the handler with the process's limit on a written value.
+     *
+     * @param vertx         the Vert.x instance
+     * @param nodes         the nodes this process runs, by id (a live, thread-safe map)
+     * @param faults        how faults are inflicted (shared with the admin API)
+     * @param publisher     where client requests are reported and snapshots come from
+     * @param lifecycle     adds and removes nodes ({@code addNode}, {@code removeNode})
+     * @param focus         which group the live view follows ({@code focusGroup})
+     * @param maxValueBytes the largest value a {@code put} may write ({@code service.max_body_bytes}, the HTTP API's
+     *                      limit on a value's body): a larger one is refused with {@code payload_too_large}
+     */
+    public ControlHandler(Vertx vertx, Map<Integer, ? extends RaftNode> nodes, FaultControl faults,
+            EventPublisher publisher, LocalNodeControl lifecycle, GroupFocus focus, long maxValueBytes) {
+        if (maxValueBytes < 1) {
+            throw new IllegalArgumentException("maxValueBytes must be >= 1, got " + maxValueBytes);
+        }
+        this.maxValueBytes = maxValueBytes;
         this.vertx = vertx;
         this.nodes = nodes;
         this.faults = faults;
@@ -188,8 +214,7 @@ public final class ControlHandler implements Handler<Message<Object>> {
                 return link(cmd);
             case "put":
                 fields(cmd, "key", "value", "node");
-                return write(cmd, "put", new KvCommand.Put(key(cmd), text(cmd, "value", true)
-                        .getBytes(StandardCharsets.UTF_8)));
+                return write(cmd, "put", new KvCommand.Put(key(cmd), value(cmd)));
             case "delete":
                 fields(cmd, "key", "node");
                 return write(cmd, "delete", new KvCommand.Delete(key(cmd)));
@@ -390,6 +415,19 @@ public final class ControlHandler implements Handler<Message<Object>> {
     /** The reply to a fault command: the faults now in force (also published as a {@code FaultChanged} event). */
     private JsonObject faultsReply() {
         return new JsonObject().put("faults", faults.networkState());
+    }
+
+    /**
+     * A put's value as bytes, within {@code service.max_body_bytes}: the HTTP API refuses a larger body (413), and the
+     * bridge, which carries the value in a frame of its own limit, must not be a way around it (it was).
+     */
+    private byte[] value(JsonObject cmd) {
+        byte[] value = text(cmd, "value", true).getBytes(StandardCharsets.UTF_8);
+        if (value.length > maxValueBytes) {
+            throw new ControlException("payload_too_large", "the value is " + value.length + " bytes, above the"
+                    + " configured limit of " + maxValueBytes + " bytes (service.max_body_bytes)");
+        }
+        return value;
     }
 
     private Future<JsonObject> write(JsonObject cmd, String op, KvCommand.SingleKey command) {
