@@ -47,8 +47,11 @@ import java.util.Properties;
  *       {@code raftline.tls.<field>} / {@code RAFTLINE_TLS_<FIELD>} for every field of {@link TlsConfig}
  *       ({@code crl_files} as paths separated by commas)</li>
  *   <li>{@code raftline.nodes.<id>.http_port|host|data_dir|bus_port} /
- *       {@code RAFTLINE_NODES_<ID>_HTTP_PORT|HOST|DATA_DIR|BUS_PORT}</li>
+ *       {@code RAFTLINE_NODES_<ID>_HTTP_PORT|HOST|DATA_DIR|BUS_PORT}, where {@code <ID>} is the node's {@code id}
+ *       (not its position in {@code nodes})</li>
  * </ul>
+ * A value an override set that the validation refuses is named as the override, then as the field
+ * ({@link #fromSources}).
  */
 public final class ConfigLoader {
 
@@ -71,7 +74,73 @@ public final class ConfigLoader {
         JsonObject json = parse(file, text(file));
         // The file alone first: its unknown top-level fields must be refused before overrides are folded in.
         checkTopFields(json);
-        return RaftlineConfig.fromJson(applyOverrides(json, System.getenv(), properties()));
+        return fromSources(json, System.getenv(), properties());
+    }
+
+    /**
+     * Applies the overrides to the file's fields and validates the result. A field refused whose value came from an
+     * override is named the way the operator wrote it, then as the configuration names it:
+     * {@code RAFTLINE_NODES_1_HTTP_PORT (nodes[0].http_port): must be an integer, got "abc"}. The number in an override
+     * of a node is the node's id, and the configuration's own name holds the node's position in {@code nodes}: alone,
+     * {@code nodes[0]} sent the operator who wrote {@code NODES_1} looking for a node that was not the one at fault.
+     *
+     * @param file the file's JSON
+     * @param env  environment variables
+     * @param sys  system properties
+     * @return the validated configuration
+     * @throws ConfigException naming the first invalid field (and the override it came from, if any) and its rule
+     */
+    public static RaftlineConfig fromSources(JsonObject file, Map<String, String> env, Map<String, String> sys) {
+        JsonObject config = applyOverrides(file, env, sys);
+        try {
+            return RaftlineConfig.fromJson(config);
+        } catch (ConfigException e) {
+            String source = overrideOf(config, e.field(), env, sys);
+            if (source == null) {
+                throw e;
+            }
+            throw new ConfigException(source + " (" + e.field() + ")",
+                    e.getMessage().substring(e.field().length() + 2));
+        }
+    }
+
+    /**
+     * The name of the override (system property or environment variable, whichever won) that set a field the
+     * validation refused, or null if the file's own value was refused.
+     */
+    private static String overrideOf(JsonObject config, String field, Map<String, String> env,
+            Map<String, String> sys) {
+        for (List<String> path : overridablePaths(config)) {
+            String source = sys.get(sysName(path)) != null ? sysName(path)
+                    : env.get(envName(path)) != null ? envName(path) : null;
+            if (source == null) {
+                continue;
+            }
+            for (String name : configNames(config, path)) {
+                // tls.crl_files[1] is a part of the field tls.crl_files.
+                if (field.equals(name) || field.startsWith(name + "[") || field.startsWith(name + ".")) {
+                    return source;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** How the validation names the field of an override's path: a node by its position in the list, not its id. */
+    private static List<String> configNames(JsonObject config, List<String> path) {
+        if (!path.get(0).equals("nodes")) {
+            return List.of(String.join(".", path));
+        }
+        int id = Integer.parseInt(path.get(1));
+        List<String> names = new ArrayList<>();
+        JsonArray nodes = config.getJsonArray("nodes");
+        for (int i = 0; i < nodes.size(); i++) {
+            if (nodes.getValue(i) instanceof JsonObject n && n.getValue("id") instanceof Number nid
+                    && nid.intValue() == id) {
+                names.add("nodes[" + i + "]." + path.get(2));
+            }
+        }
+        return names;
     }
 
     /**

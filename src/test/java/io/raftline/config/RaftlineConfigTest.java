@@ -319,6 +319,34 @@ class RaftlineConfigTest {
     }
 
     @Test
+    void aRefusedOverrideIsNamedAsTheOperatorWroteIt() {
+        // NODES_<N> is the node's id; the validation's own name is its position in the list, which differs.
+        JsonObject shuffled = base();
+        shuffled.put("nodes", new JsonArray().add(new JsonObject().put("id", 3).put("http_port", 8083))
+                .add(new JsonObject().put("id", 1).put("http_port", 8081))
+                .add(new JsonObject().put("id", 2).put("http_port", 8082)));
+        assertThatThrownBy(() -> ConfigLoader.fromSources(shuffled, Map.of("RAFTLINE_NODES_1_HTTP_PORT", "abc"),
+                Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessage("RAFTLINE_NODES_1_HTTP_PORT (nodes[1].http_port): must be an integer, got \"abc\"");
+        assertThatThrownBy(() -> ConfigLoader.fromSources(base(), Map.of("RAFTLINE_NODES_1_HTTP_PORT", "abc"),
+                Map.of())).hasMessage("RAFTLINE_NODES_1_HTTP_PORT (nodes[0].http_port): must be an integer, got \"abc\"");
+        // The system property wins over the variable, so it is the one named.
+        assertThatThrownBy(() -> ConfigLoader.fromSources(base(), Map.of("RAFTLINE_NODES_3_BUS_PORT", "5703"),
+                Map.of("raftline.nodes.3.bus_port", "70000")))
+                .hasMessage("raftline.nodes.3.bus_port (nodes[2].bus_port): must be a TCP port in 0..65535"
+                        + " (0 = any free port), got 70000");
+        assertThatThrownBy(() -> ConfigLoader.fromSources(base(), Map.of("RAFTLINE_RAFT_TICK_MS", "often"), Map.of()))
+                .hasMessage("RAFTLINE_RAFT_TICK_MS (raft.tick_ms): must be an integer, got \"often\"");
+        // A field of the file refused while another was overridden keeps its own name alone.
+        JsonObject file = base();
+        file.getJsonArray("nodes").getJsonObject(1).put("http_port", "8082");
+        assertThatThrownBy(() -> ConfigLoader.fromSources(file, Map.of("RAFTLINE_NODES_1_HTTP_PORT", "9081"),
+                Map.of())).hasMessageStartingWith("nodes[1].http_port: must be an integer (a JSON number");
+        assertThat(ConfigLoader.fromSources(base(), Map.of("RAFTLINE_NODES_1_HTTP_PORT", "9081"), Map.of())
+                .node(1).orElseThrow().httpPort()).isEqualTo(9081);
+    }
+
+    @Test
     void numbersAndBooleansWrittenAsStringsAreRefusedInTheFile() {
         assertThat(failure(base().put("seed", "42")))
                 .isEqualTo("seed: must be an integer (a JSON number: write 42 without quotes), got \"42\"");
