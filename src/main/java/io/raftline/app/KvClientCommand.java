@@ -327,8 +327,10 @@ final class KvClientCommand implements Callable<Integer> {
      * compacted away: exit 1 with the oldest one available; any refusal of the first request).
      */
     @Command(name = "watch", description = {"Print every change under a prefix as it is applied, one JSON object per"
-            + " line ({\"type\":\"put\"|\"delete\",\"key\",\"value\",\"revision\",...}); reconnects with"
-            + " Last-Event-ID when the stream breaks."})
+            + " line; reconnects with Last-Event-ID when the stream breaks.",
+            // A line of its own: within the sentence, the help wrapped it inside its quotes ("|"\n delete").
+            "A line: {\"type\":\"put\",\"key\":\"w/a\",\"value\":\"1\",\"revision\":2,...} (\"type\":\"delete\" for a"
+            + " deletion)."})
     static final class Watch implements Callable<Integer> {
         /** Pause before reconnecting a broken stream. */
         private static final Duration RECONNECT_DELAY = Duration.ofSeconds(1);

@@ -93,6 +93,10 @@ class MainTest {
             CommandLine cl = todo.pop();
             todo.addAll(cl.getSubcommands().values());
             String help = cl.getUsageMessage();
+            for (String printed : help.split("\\R")) {
+                assertThat(wholeQuotes(printed)).as(cl.getCommandName() + "'s help splits a quoted example or JSON"
+                        + " across lines, at: " + printed).isTrue();
+            }
             boolean continued = false;
             for (String line : cl.getCommandSpec().usageMessage().footer()) {
                 if (line.trim().startsWith("java -jar") || continued) {
@@ -103,6 +107,42 @@ class MainTest {
             }
         }
         assertThat(examples).isGreaterThan(10);
+        assertThat(wholeQuotes("  kv watch  one JSON object per line ({\"type\":\"put\"|\"delete\",")).isFalse();
+        assertThat(wholeQuotes("    '{\"compare\":[{\"key\":\"lock\",")).isFalse();
+        assertThat(wholeQuotes("  the node's log ('a b' and \"c d\", {\"x\":[1]})")).isTrue();
+    }
+
+    /**
+     * Whether a printed line of help holds every quoted text and JSON object it starts whole: an even number of double
+     * quotes, a closing single quote for each opening one (an apostrophe, as in "node's", follows a letter and opens
+     * nothing), and as many closing braces and brackets as opening ones. The text wrapper breaks lines at spaces, so a
+     * line that fails this was wrapped inside an example, which a copy then carries into the shell broken.
+     */
+    private static boolean wholeQuotes(String line) {
+        int doubles = 0;
+        int braces = 0;
+        int brackets = 0;
+        boolean inSingle = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            boolean wordBefore = i > 0 && Character.isLetterOrDigit(line.charAt(i - 1));
+            switch (c) {
+                case '"' -> doubles++;
+                case '{' -> braces++;
+                case '}' -> braces--;
+                case '[' -> brackets++;
+                case ']' -> brackets--;
+                case '\'' -> {
+                    if (inSingle) {
+                        inSingle = false;
+                    } else if (!wordBefore) {
+                        inSingle = true;
+                    }
+                }
+                default -> { }
+            }
+        }
+        return doubles % 2 == 0 && braces == 0 && brackets == 0 && !inSingle;
     }
 
     @Test
