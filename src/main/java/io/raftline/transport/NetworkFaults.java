@@ -55,6 +55,10 @@ public record NetworkFaults(List<Set<Integer>> partitions, double dropRate, int 
         partitions = List.copyOf(groups);
         rate("dropRate", dropRate);
         rate("duplicateRate", duplicateRate);
+        // -0.0 passes the range check (it equals 0) but was kept as is and echoed as "dropRate":-0.0 in the
+        // admin API's answer, the live view and the FaultChanged event; adding 0.0 turns it into 0.0.
+        dropRate = dropRate + 0.0;
+        duplicateRate = duplicateRate + 0.0;
         if (delayMinMs < 0 || delayMaxMs < delayMinMs || delayMaxMs > MAX_DELAY_MS) {
             throw new ConfigException("delayMs", "must be [min, max] with 0 <= min <= max <= " + MAX_DELAY_MS
                     + ", got [" + delayMinMs + ", " + delayMaxMs + "]");

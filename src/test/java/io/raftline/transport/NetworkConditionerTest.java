@@ -102,6 +102,20 @@ class NetworkConditionerTest {
     }
 
     @Test
+    void aRateOfNegativeZeroReadsBackAsZero() {
+        // -0.0 equals 0 and passes the range check; it was echoed as "dropRate":-0.0 in the fault state.
+        JsonObject sent = new JsonObject("{\"dropRate\":-0.0,\"duplicateRate\":-0.0,\"delayMs\":[1,2]}");
+        assertThat(sent.getValue("dropRate")).as("the request as parsed").isEqualTo(-0.0);
+        NetworkFaults faults = NetworkFaults.fromJson(sent, NODES);
+        assertThat(faults.toJson().encode()).isEqualTo(
+                "{\"partitions\":[],\"dropRate\":0.0,\"delayMs\":[1,2],\"duplicateRate\":0.0}");
+        assertThat(new NetworkFaults(List.of(), -0.0, 0, 0, -0.0)).isEqualTo(NetworkFaults.NONE);
+        LinkFaults links = new LinkFaults(1);
+        links.set(1, 2, new LinkFaults.Condition(-0.0, 5, 10));
+        assertThat(links.toJson().encode()).isEqualTo("[{\"from\":1,\"to\":2,\"dropRate\":0.0,\"delayMs\":[5,10]}]");
+    }
+
+    @Test
     void copiesHeldBackByADelayAreListedPerSenderUntilTheyLeave() {
         NetworkConditioner c = new NetworkConditioner(1);
         long a = c.enteredNetwork(new io.raftline.raft.message.Heartbeat(1, 2, 1, 0, 0), 500);
