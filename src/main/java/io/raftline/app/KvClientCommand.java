@@ -149,7 +149,8 @@ final class KvClientCommand implements Callable<Integer> {
                 "  java -jar raftline.jar kv put color blue",
                 "  java -jar raftline.jar kv put logo --file logo.png",
                 "  gzip -c notes.txt | java -jar raftline.jar kv put notes.gz -",
-                "  printf %s - | java -jar raftline.jar kv put dash -      (a value that is a single dash)"})
+                // %% is the help's escape of %: a bare one made picocli print a warning with every kv put --help.
+                "  printf %%s - | java -jar raftline.jar kv put dash -      (a value that is a single dash)"})
     static final class Put implements Callable<Integer> {
         /** The VALUE (or --file PATH) that means standard input. */
         static final String STDIN = "-";

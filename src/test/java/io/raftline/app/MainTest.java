@@ -1,6 +1,7 @@
 package io.raftline.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
@@ -97,8 +98,17 @@ class MainTest {
                 assertThat(wholeQuotes(printed)).as(cl.getCommandName() + "'s help splits a quoted example or JSON"
                         + " across lines, at: " + printed).isTrue();
             }
+            var usage = cl.getCommandSpec().usageMessage();
+            for (String[] texts : java.util.List.of(usage.header(), usage.description(), usage.footer())) {
+                for (String text : texts) {
+                    // The help formats these texts: an unescaped % (printf %s) printed "[picocli WARN] Could not
+                    // format ..." to the standard error with every kv put --help.
+                    assertThatCode(() -> String.format(text)).as(cl.getCommandName() + "'s help text " + text)
+                            .doesNotThrowAnyException();
+                }
+            }
             boolean continued = false;
-            for (String line : cl.getCommandSpec().usageMessage().footer()) {
+            for (String line : usage.footer()) {
                 if (line.trim().startsWith("java -jar") || continued) {
                     examples++;
                     assertThat(help).as(cl.getCommandName() + "'s example").contains(line.replace("%%", "%") + System.lineSeparator());
