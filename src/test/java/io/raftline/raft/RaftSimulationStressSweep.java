@@ -15,7 +15,10 @@ import org.junit.jupiter.api.Test;
  * (snapshots every 1 to 8 entries), {@code raft.sim.stress.faultRange} (1,000 = the default fault rate),
  * {@code raft.sim.stress.extra} (per mille of ticks with an extra membership change or transfer),
  * {@code raft.sim.stress.net} (heavy duplication and reordering), {@code raft.sim.stress.early} (heartbeats leave
- * during writes), {@code raft.sim.stress.steps}.
+ * during writes), {@code raft.sim.stress.prevote} and {@code raft.sim.stress.checkquorum} ({@code true} or
+ * {@code false} in every node; unset: drawn from the seed), {@code raft.sim.stress.learners} (per mille of ticks with a
+ * learner added, promoted while it may still lag, or a voter removed to come back as one: {@link Simulation.Stress}),
+ * {@code raft.sim.stress.steps}; {@code raft.sim.stress.verbose=true} traces every delivery (for replaying one seed).
  */
 class RaftSimulationStressSweep {
 
@@ -28,12 +31,14 @@ class RaftSimulationStressSweep {
         Simulation.Stress stress = new Simulation.Stress(Integer.getInteger("raft.sim.stress.nodes", 0),
                 Boolean.getBoolean("raft.sim.stress"), Integer.getInteger("raft.sim.stress.faultRange", 1000),
                 Integer.getInteger("raft.sim.stress.extra", 0), Boolean.getBoolean("raft.sim.stress.net"),
-                Boolean.getBoolean("raft.sim.stress.early"));
+                Boolean.getBoolean("raft.sim.stress.early"), flag("raft.sim.stress.prevote"),
+                flag("raft.sim.stress.checkquorum"), Integer.getInteger("raft.sim.stress.learners", 0));
+        boolean verbose = Boolean.getBoolean("raft.sim.stress.verbose");
         List<String> failures = new ArrayList<>();
         Simulation.Stats total = new Simulation.Stats();
         for (long seed = start; seed < start + count; seed++) {
             try {
-                total.add(new Simulation(seed, steps, false, stress).run());
+                total.add(new Simulation(seed, steps, verbose, stress).run());
             } catch (AssertionError e) {
                 String msg = e.getMessage();
                 failures.add(msg.substring(0, Math.min(600, msg.length())));
@@ -47,5 +52,11 @@ class RaftSimulationStressSweep {
         if (!failures.isEmpty()) {
             throw new AssertionError(failures.size() + " failures: " + failures);
         }
+    }
+
+    /** A boolean system property, or null when it is not set. */
+    private static Boolean flag(String name) {
+        String v = System.getProperty(name);
+        return v == null || v.isBlank() ? null : Boolean.valueOf(v);
     }
 }

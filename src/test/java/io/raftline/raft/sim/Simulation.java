@@ -68,6 +68,8 @@ public final class Simulation implements SimNode.Observer {
         public long membershipChanges;
         public long membershipRefused;
         public long promotions;
+        /** Promotions of a learner the leader did not see holding its whole log (see {@link Stress#learnerChurn}). */
+        public long laggingPromotions;
         public long leaderRemovals;
         public long removals;
         public long quiescences;
@@ -80,6 +82,7 @@ public final class Simulation implements SimNode.Observer {
             membershipChanges += o.membershipChanges;
             membershipRefused += o.membershipRefused;
             promotions += o.promotions;
+            laggingPromotions += o.laggingPromotions;
             leaderRemovals += o.leaderRemovals;
             removals += o.removals;
             quiescences += o.quiescences;
@@ -110,12 +113,13 @@ public final class Simulation implements SimNode.Observer {
                     + "restarts=%d "
                     + "partitions=%d leaders-elected=%d entries-committed=%d reads-checked=%d transfers=%d "
                     + "snapshots-installed=%d acknowledged-writes=%d ack-checks=%d%n  membership: changes=%d "
-                    + "(promotions=%d removals=%d of-the-leader=%d) refused=%d%n  disk: faults-armed=%d %s%n"
+                    + "(promotions=%d of-lagging-learners=%d removals=%d of-the-leader=%d) refused=%d%n"
+                    + "  disk: faults-armed=%d %s%n"
                     + "  quiet groups: quiescences=%d woken-by-silence=%d%n"
                     + "  durable path: %s", schedules, steps, delivered, dropped, duplicated, stragglers, crashes,
                     restarts,
                     partitions, elections, committed, readsChecked, transfers, snapshotsInstalled, acknowledgedWrites,
-                    ackChecks, membershipChanges, promotions, removals, leaderRemovals, membershipRefused,
+                    ackChecks, membershipChanges, promotions, laggingPromotions, removals, leaderRemovals, membershipRefused,
                     diskFaultsArmed, disk, quiescences, wokenBySilence, durable);
         }
     }
@@ -142,11 +146,23 @@ public final class Simulation implements SimNode.Observer {
      * @param busyNetwork    duplicate up to 50 % of messages and delay them up to 15 ticks (healed back to 8)
      * @param heartbeatsDuringWrites heartbeats and their answers leave while a write is in flight, as the host sends
      *                       them ({@link SimNode#sendHeartbeatsDuringWrites})
+     * @param preVote        PreVote on or off in every node, or null to draw it from the seed (on in 80 % of them)
+     * @param checkQuorum    CheckQuorum on or off in every node, or null to draw it from the seed (on in 80 %)
+     * @param learnerChurn   per mille of ticks with a learner step at the leader ({@link #learnerStep}): a node outside
+     *                       the membership added as a learner, a learner promoted as soon as its addition commits (most
+     *                       often while it still lags, far behind when it needs a snapshot), or a voter removed so
+     *                       that it can come back as a lagging learner later
      */
     public record Stress(int nodes, boolean tinySnapshots, int faultRange, int extraChanges, boolean busyNetwork,
-            boolean heartbeatsDuringWrites) {
+            boolean heartbeatsDuringWrites, Boolean preVote, Boolean checkQuorum, int learnerChurn) {
         /** The default schedules. */
         public static final Stress NONE = new Stress(0, false, 1000, 0, false, false);
+
+        /** PreVote and CheckQuorum drawn from the seed, no learner churn. */
+        public Stress(int nodes, boolean tinySnapshots, int faultRange, int extraChanges, boolean busyNetwork,
+                boolean heartbeatsDuringWrites) {
+            this(nodes, tinySnapshots, faultRange, extraChanges, busyNetwork, heartbeatsDuringWrites, null, null, 0);
+        }
     }
 
     private final Stress stress;
@@ -211,6 +227,13 @@ public final class Simulation implements SimNode.Observer {
         }
         boolean preVote = rnd.nextInt(10) < 8;
         boolean checkQuorum = rnd.nextInt(10) < 8;
+        // Drawn either way, so that the rest of a seed's schedule stays what it was.
+        if (stress.preVote() != null) {
+            preVote = stress.preVote();
+        }
+        if (stress.checkQuorum() != null) {
+            checkQuorum = stress.checkQuorum();
+        }
         int inflight = rnd.nextBoolean() ? 256 : 1 + rnd.nextInt(4);
         int maxEntries = rnd.nextBoolean() ? 512 : 1 + rnd.nextInt(5);
         long snapshotEvery = new long[] {0, 8, 30}[rnd.nextInt(3)];
@@ -295,6 +318,9 @@ public final class Simulation implements SimNode.Observer {
                     }
                 }
             }
+        }
+        if (faults && stress.learnerChurn() > 0 && rnd.nextInt(1000) < stress.learnerChurn()) {
+            learnerStep();
         }
         clients();
         for (SimNode n : nodes) {
@@ -404,6 +430,58 @@ public final class Simulation implements SimNode.Observer {
                 }
             }
             log("MEMBERSHIP " + leader.id() + ": " + change.describe());
+        } catch (MembershipChangeException | NotLeaderException e) {
+            stats.membershipRefused++;
+            log("MEMBERSHIP " + leader.id() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * The learner churn of {@link Stress#learnerChurn}: at a leader, promote a learner if there is one (whether or not
+     * it has caught up: a host that promotes early, or a learner that fell behind again), else add a node from outside
+     * the membership as a learner (a joining node with an empty log, or a removed one with its old log), else remove a
+     * voter other than the leader, which comes back as a learner with its old log later. Refusals are counted as for
+     * {@link #changeMembership}.
+     */
+    private void learnerStep() {
+        RaftCore leader = leader();
+        if (leader == null) {
+            return;
+        }
+        Membership m = leader.membership();
+        List<Integer> outsiders = new ArrayList<>();
+        for (SimNode n : nodes) {
+            if (!m.contains(n.id())) {
+                outsiders.add(n.id());
+            }
+        }
+        MembershipChange change;
+        boolean lagging = false;
+        if (!m.learners().isEmpty()) {
+            int learner = m.learners().get(rnd.nextInt(m.learners().size()));
+            change = new MembershipChange.Promote(learner);
+            lagging = !leader.caughtUp(learner, 0);
+        } else if (!outsiders.isEmpty()) {
+            change = new MembershipChange.AddLearner(outsiders.get(rnd.nextInt(outsiders.size())));
+        } else if (m.voters().size() > 2) {
+            List<Integer> others = new ArrayList<>(m.voters());
+            others.remove(Integer.valueOf(leader.id()));
+            change = new MembershipChange.Remove(others.get(rnd.nextInt(others.size())));
+        } else {
+            return;
+        }
+        try {
+            leader.changeMembership(change);
+            stats.membershipChanges++;
+            if (change instanceof MembershipChange.Promote) {
+                stats.promotions++;
+                if (lagging) {
+                    stats.laggingPromotions++;
+                }
+            } else if (change instanceof MembershipChange.Remove) {
+                stats.removals++;
+            }
+            log("MEMBERSHIP " + leader.id() + ": " + change.describe() + (lagging ? " (lagging)" : ""));
         } catch (MembershipChangeException | NotLeaderException e) {
             stats.membershipRefused++;
             log("MEMBERSHIP " + leader.id() + ": " + e.getMessage());
