@@ -148,7 +148,7 @@ class RaftSimulationTest {
      * for the other half. A lagging voter must never be elected over a more up-to-date log (leader completeness), no
      * acknowledged write may be lost, and the healed cluster must commit. A review on 2026-12-05 swept 3,000 such
      * schedules ({@code RaftSimulationStressSweep} with {@code raft.sim.stress.prevote=false} and
-     * {@code raft.sim.stress.learners}, seeds 6,000,001 to 10,000,300) without a violation; scenarios 62 and 63 show
+     * {@code raft.sim.stress.learners}, seeds 6,000,001 to 10,000,300) without a violation; scenarios 63 and 64 show
      * one such schedule step by step.
      */
     @Test
