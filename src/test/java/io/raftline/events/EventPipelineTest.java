@@ -453,6 +453,17 @@ class EventPipelineTest {
      * most {@code ingestCapacity} of them wait; the rest are counted and discarded, an {@code EventsDropped} marker
      * says how many, and every node's state is asked for again, so the folded view ends at the nodes' true state.
      */
+
+    /** What the nodes 1-3 report for the write at {@code index}: appended, committed, applied, each (one event each). */
+    private static void writeEverywhere(EventPipeline p, Map<Integer, List<Entry>> logs, long index) {
+        Entry en = Entry.normal(index, 2, ("v" + index).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        for (int node = 1; node <= 3; node++) {
+            logs.get(node).add(en);
+            p.offer(new RaftEvent.LogAppended(at(index, node), List.of(en)));
+            p.offer(new RaftEvent.LogCommitted(at(index, node), index));
+            p.offer(new RaftEvent.Applied(at(index, node), index, index));
+        }
+    }
     @Test
     void perWriteStateEventsStayBoundedWhileThePipelineIsBehindAndAResyncMakesTheViewTrue() {
         PublisherOptions o = new PublisherOptions(50, 200, 2, 1000, 1000);
@@ -477,14 +488,8 @@ class EventPipelineTest {
         // 3 nodes x 3 events x 2,000 writes, and the pipeline thread does not run meanwhile (the clock stands).
         for (int w = 0; w < 2000; w++) {
             index++;
-            Entry en = Entry.normal(index, 2, ("v" + index).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            for (int node = 1; node <= 3; node++) {
-                logs.get(node).add(en);
-                p.offer(new RaftEvent.LogAppended(at(index, node), List.of(en)));
-                p.offer(new RaftEvent.LogCommitted(at(index, node), index));
-                p.offer(new RaftEvent.Applied(at(index, node), index, index));
-                maxQueued = Math.max(maxQueued, p.queuedProgressEvents());
-            }
+            writeEverywhere(p, logs, index);
+            maxQueued = Math.max(maxQueued, p.queuedProgressEvents());
         }
         assertThat(maxQueued).as("per-write events waiting for the pipeline thread").isEqualTo(o.ingestCapacity());
         long discarded = p.discardedProgressEvents();
@@ -494,13 +499,7 @@ class EventPipelineTest {
         // Writes go on after the resync was asked for: they are kept, and follow each node's captured state.
         for (int w = 0; w < 50; w++) {
             index++;
-            Entry en = Entry.normal(index, 2, ("v" + index).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            for (int node = 1; node <= 3; node++) {
-                logs.get(node).add(en);
-                p.offer(new RaftEvent.LogAppended(at(index, node), List.of(en)));
-                p.offer(new RaftEvent.LogCommitted(at(index, node), index));
-                p.offer(new RaftEvent.Applied(at(index, node), index, index));
-            }
+            writeEverywhere(p, logs, index);
         }
         out.addAll(flush());
         out.addAll(flush());

@@ -395,12 +395,7 @@ public final class Simulation implements SimNode.Observer {
             return;
         }
         Membership m = leader.membership();
-        List<Integer> outsiders = new ArrayList<>();
-        for (SimNode n : nodes) {
-            if (!m.contains(n.id())) {
-                outsiders.add(n.id());
-            }
-        }
+        List<Integer> outsiders = outsiders(m);
         MembershipChange change;
         int kind = rnd.nextInt(5);
         if (kind == 0 && !outsiders.isEmpty()) {
@@ -418,18 +413,42 @@ public final class Simulation implements SimNode.Observer {
         } else {
             return;
         }
+        propose(leader, change, false);
+    }
+
+    /** The nodes of the simulation that {@code m} does not hold. */
+    private List<Integer> outsiders(Membership m) {
+        List<Integer> outsiders = new ArrayList<>();
+        for (SimNode n : nodes) {
+            if (!m.contains(n.id())) {
+                outsiders.add(n.id());
+            }
+        }
+        return outsiders;
+    }
+
+    /**
+     * Proposes {@code change} at {@code leader} and counts it, or counts its refusal (a change pending, no-op not
+     * committed, last voter: not a failure).
+     *
+     * @param lagging whether it promotes a learner the leader does not see caught up
+     */
+    private void propose(RaftCore leader, MembershipChange change, boolean lagging) {
         try {
             leader.changeMembership(change);
             stats.membershipChanges++;
             if (change instanceof MembershipChange.Promote) {
                 stats.promotions++;
+                if (lagging) {
+                    stats.laggingPromotions++;
+                }
             } else if (change instanceof MembershipChange.Remove r) {
                 stats.removals++;
                 if (r.id() == leader.id()) {
                     stats.leaderRemovals++;
                 }
             }
-            log("MEMBERSHIP " + leader.id() + ": " + change.describe());
+            log("MEMBERSHIP " + leader.id() + ": " + change.describe() + (lagging ? " (lagging)" : ""));
         } catch (MembershipChangeException | NotLeaderException e) {
             stats.membershipRefused++;
             log("MEMBERSHIP " + leader.id() + ": " + e.getMessage());
@@ -449,12 +468,7 @@ public final class Simulation implements SimNode.Observer {
             return;
         }
         Membership m = leader.membership();
-        List<Integer> outsiders = new ArrayList<>();
-        for (SimNode n : nodes) {
-            if (!m.contains(n.id())) {
-                outsiders.add(n.id());
-            }
-        }
+        List<Integer> outsiders = outsiders(m);
         MembershipChange change;
         boolean lagging = false;
         if (!m.learners().isEmpty()) {
@@ -470,22 +484,7 @@ public final class Simulation implements SimNode.Observer {
         } else {
             return;
         }
-        try {
-            leader.changeMembership(change);
-            stats.membershipChanges++;
-            if (change instanceof MembershipChange.Promote) {
-                stats.promotions++;
-                if (lagging) {
-                    stats.laggingPromotions++;
-                }
-            } else if (change instanceof MembershipChange.Remove) {
-                stats.removals++;
-            }
-            log("MEMBERSHIP " + leader.id() + ": " + change.describe() + (lagging ? " (lagging)" : ""));
-        } catch (MembershipChangeException | NotLeaderException e) {
-            stats.membershipRefused++;
-            log("MEMBERSHIP " + leader.id() + ": " + e.getMessage());
-        }
+        propose(leader, change, lagging);
     }
 
     /**
