@@ -4,13 +4,16 @@ import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.config.Config;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
+import com.hazelcast.multimap.MultiMap;
 import io.vertx.core.Completable;
 import io.vertx.core.spi.cluster.RegistrationInfo;
 import io.vertx.core.spi.cluster.RegistrationListener;
 import io.vertx.core.spi.cluster.RegistrationUpdateEvent;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import io.vertx.spi.cluster.hazelcast.impl.HazelcastRegistrationInfo;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -49,6 +52,13 @@ import org.slf4j.LoggerFactory;
 public final class NodeClusterManager extends HazelcastClusterManager {
 
     private static final Logger LOG = LoggerFactory.getLogger(NodeClusterManager.class);
+
+    /** Vert.x's member attribute holding a member's Vert.x node id, and its subscription map's name. */
+    static final String VERTX_NODE_ID = "__vertx.nodeId";
+    static final String SUBSCRIPTIONS = "__vertx.subs";
+    /** Pause between two tries of {@link #purgeRegistrationsOf}, and how many tries (10 s in all). */
+    static final long PURGE_RETRY_MS = 250;
+    static final int PURGE_ATTEMPTS = 40;
 
     private final int node;
     private volatile boolean terminated;
@@ -123,13 +133,72 @@ public final class NodeClusterManager extends HazelcastClusterManager {
                 event.getMember().getAttribute(Clustering.NODE_ATTRIBUTE), event.getMember().getAddress());
     }
 
-    /** Says which node's process left: it stopped, or was silent for longer than Hazelcast waits. */
+    /**
+     * Says which node's process left: it stopped, or was silent for longer than Hazelcast waits; and makes sure its
+     * event-bus subscriptions leave the map ({@link #purgeRegistrationsOf}).
+     */
     @Override
     public synchronized void memberRemoved(MembershipEvent event) {
         super.memberRemoved(event);
+        String departed = event.getMember().getAttribute(VERTX_NODE_ID);
         LOG.info("node {}: the process of node {} left the clustered event bus ({}): it stopped, or was silent"
                 + " for {} s", node, event.getMember().getAttribute(Clustering.NODE_ATTRIBUTE),
                 event.getMember().getAddress(), Clustering.NO_HEARTBEAT_SECONDS);
+        if (departed != null) {
+            Thread purge = new Thread(() -> purgeRegistrationsOf(departed), "raftline-subscriptions-purge");
+            purge.setDaemon(true);
+            purge.start();
+        }
+    }
+
+    /**
+     * Removes the event-bus subscriptions of a departed Vert.x node from the map, trying again every
+     * {@link #PURGE_RETRY_MS} ms while the map cannot answer, for at most {@link #PURGE_ATTEMPTS} tries. Vert.x's cluster
+     * manager removes them when the member leaves, but only once: when its removal runs while a partition of the map
+     * has no owner (the Hazelcast master left at the same time or just before, and its partitions are being handed
+     * over), it fails with {@code WrongTargetException}, is logged ("Failed to handle memberRemoved"), and the dead
+     * process's subscriptions stay for good. The event bus then goes on sending every other message for that node's
+     * address to the dead process: in {@code ChildProcessStallTest} (a node restarted while the master was stopped)
+     * its peer's PreVote and RequestVote of each round went one to the new process and one to the dead one, and no
+     * leader was elected in 90 s. The removal fires the map's entry events, from which every member's event bus
+     * updates its routes.
+     *
+     * @param departed the Vert.x node id of the member that left
+     * @return the subscriptions removed here (another member may have removed them first)
+     */
+    int purgeRegistrationsOf(String departed) {
+        for (int attempt = 1; attempt <= PURGE_ATTEMPTS; attempt++) {
+            HazelcastInstance hz = getHazelcastInstance();
+            if (hz == null || terminated || !hz.getLifecycleService().isRunning()) {
+                return 0;
+            }
+            try {
+                MultiMap<String, HazelcastRegistrationInfo> subs = hz.getMultiMap(SUBSCRIPTIONS);
+                int removed = 0;
+                for (Map.Entry<String, HazelcastRegistrationInfo> e : subs.entrySet()) {
+                    if (departed.equals(e.getValue().unwrap().nodeId()) && subs.remove(e.getKey(), e.getValue())) {
+                        removed++;
+                    }
+                }
+                if (removed > 0) {
+                    LOG.info("node {}: removed {} event-bus subscriptions of the departed process {} that were left"
+                            + " in the cluster's map", node, removed, departed);
+                }
+                return removed;
+            } catch (RuntimeException e) {
+                LOG.debug("node {}: cannot purge the subscriptions of {} yet (try {}): {}", node, departed, attempt,
+                        e.toString());
+            }
+            try {
+                Thread.sleep(PURGE_RETRY_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return 0;
+            }
+        }
+        LOG.warn("node {}: could not remove the event-bus subscriptions of the departed process {} in {} tries; messages"
+                + " for its addresses may still be routed to it", node, departed, PURGE_ATTEMPTS);
+        return 0;
     }
 
     /**
