@@ -245,7 +245,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
         ServiceConfig service = new ServiceConfig(
                 s.longValue("request_timeout_ms", NodeOptions.DEFAULT_REQUEST_TIMEOUT_MS),
                 s.intValue("max_pending_proposals", NodeOptions.DEFAULT_MAX_PENDING_PROPOSALS),
-                s.longValue("max_body_bytes", 1024 * 1024),
+                s.longValue("max_body_bytes", ServiceConfig.DEFAULT_MAX_BODY_BYTES),
                 s.longValue("forward_timeout_ms", NodeOptions.DEFAULT_REQUEST_TIMEOUT_MS),
                 s.intValue("max_pending_reads", NodeOptions.DEFAULT_MAX_PENDING_READS));
         if (service.requestTimeoutMs() <= 0) {

@@ -13,6 +13,9 @@ package io.raftline.config;
 public record ServiceConfig(long requestTimeoutMs, int maxPendingProposals, long maxBodyBytes, long forwardTimeoutMs,
         int maxPendingReads) {
 
+    /** {@code max_body_bytes} when the configuration does not set it: 1 MiB. */
+    public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
     /** Room a Redis request has beyond {@code max_body_bytes}: the keys of a multi-key command (MSET). */
     public static final long COMMAND_KEY_ROOM = 256 * 1024;
 

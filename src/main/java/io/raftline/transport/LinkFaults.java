@@ -35,11 +35,7 @@ public final class LinkFaults {
          * @param delayMaxMs maximum delay
          */
         public Condition {
-            if (!(dropRate >= 0 && dropRate <= 1)) {
-                throw new ConfigException("dropRate", "must be a number in [0, 1], got " + dropRate);
-            }
-            // -0.0 is in range but read back as -0.0 in the fault state: held as 0.0.
-            dropRate = dropRate + 0.0;
+            dropRate = NetworkFaults.rate("dropRate", dropRate);
             if (delayMinMs < 0 || delayMaxMs < delayMinMs || delayMaxMs > NetworkFaults.MAX_DELAY_MS) {
                 throw new ConfigException("delayMs", "must be [min, max] with 0 <= min <= max <= "
                         + NetworkFaults.MAX_DELAY_MS + ", got [" + delayMinMs + ", " + delayMaxMs + "]");

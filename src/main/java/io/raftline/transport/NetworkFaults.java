@@ -53,22 +53,24 @@ public record NetworkFaults(List<Set<Integer>> partitions, double dropRate, int 
             groups.add(Set.copyOf(new TreeSet<>(g)));
         }
         partitions = List.copyOf(groups);
-        rate("dropRate", dropRate);
-        rate("duplicateRate", duplicateRate);
-        // -0.0 passes the range check (it equals 0) but was kept as is and echoed as "dropRate":-0.0 in the
-        // admin API's answer, the live view and the FaultChanged event; adding 0.0 turns it into 0.0.
-        dropRate = dropRate + 0.0;
-        duplicateRate = duplicateRate + 0.0;
+        dropRate = rate("dropRate", dropRate);
+        duplicateRate = rate("duplicateRate", duplicateRate);
         if (delayMinMs < 0 || delayMaxMs < delayMinMs || delayMaxMs > MAX_DELAY_MS) {
             throw new ConfigException("delayMs", "must be [min, max] with 0 <= min <= max <= " + MAX_DELAY_MS
                     + ", got [" + delayMinMs + ", " + delayMaxMs + "]");
         }
     }
 
-    private static void rate(String field, double v) {
+    /**
+     * A probability checked to be in [0, 1], as it is to be held: -0.0 passes the range check (it equals 0) but was
+     * kept as is and echoed as {@code "dropRate":-0.0} in the admin API's answer, the live view and the
+     * {@code FaultChanged} event; adding 0.0 turns it into 0.0.
+     */
+    static double rate(String field, double v) {
         if (!(v >= 0 && v <= 1)) {
             throw new ConfigException(field, "must be a number in [0, 1], got " + v);
         }
+        return v + 0.0;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.raftline.ui;
 
+import io.raftline.config.ServiceConfig;
 import io.raftline.events.EventPublisher;
 import io.raftline.faults.FaultControl;
 import io.raftline.faults.LocalNodeControl;
@@ -56,9 +57,6 @@ public final class ControlHandler implements Handler<Message<Object>> {
     /** The largest value a {@code put} may write: {@code service.max_body_bytes}, as on the HTTP API. */
     private final long maxValueBytes;
 
-    /** {@code service.max_body_bytes} when none is given: its default. */
-    public static final long DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
-
     /**
      * Creates the handler.
      *
@@ -86,7 +84,7 @@ public final class ControlHandler implements Handler<Message<Object>> {
      */
     public ControlHandler(Vertx vertx, Map<Integer, ? extends RaftNode> nodes, FaultControl faults,
             EventPublisher publisher, LocalNodeControl lifecycle, GroupFocus focus) {
-        this(vertx, nodes, faults, publisher, lifecycle, focus, DEFAULT_MAX_VALUE_BYTES);
+        this(vertx, nodes, faults, publisher, lifecycle, focus, ServiceConfig.DEFAULT_MAX_BODY_BYTES);
     }
 
     /**
