@@ -16,10 +16,12 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -314,49 +316,65 @@ public final class ChildProcessCluster implements ClusterUnderTest {
     }
 
     /**
-     * Starts one more node in a process of its own, as an operator starts {@code conf/node-4.json}: a node of the
-     * same cluster, on free loopback ports, with an empty data directory, marked {@code "join": true} so that it
-     * starts with no membership and only serves its status until a leader adds it ({@link #membership()}). Its
-     * configuration lists the nodes of the cluster's configuration and those joined since (over the clustered event
-     * bus it finds the others' Hazelcast ports there). From then on it is one of {@link #nodeUrls()}, crashed,
-     * restarted and healed like the others. Blocks the calling thread (never an event loop).
+     * Starts more nodes, each in a process of its own, as an operator starts {@code conf/node-4.json}: nodes of the
+     * same cluster, on free loopback ports, with empty data directories, marked {@code "join": true} so that they
+     * start with no membership and only serve their status until a leader adds them ({@link #membership()}). The
+     * processes are launched together and waited for together (a cold start is seconds of one core: two of them one
+     * after the other doubled a test's wait). Each one's configuration lists the nodes of the cluster's configuration
+     * and those launched before it (over the clustered event bus it finds the others' Hazelcast ports there). From
+     * then on they are among {@link #nodeUrls()}, crashed, restarted and healed like the others. Blocks the calling
+     * thread (never an event loop).
      *
-     * @param id a node id not used before in this cluster
-     * @return its client API's URL, once it answers
-     * @throws Exception if it does not answer within 60 s (its process is killed then)
+     * @param ids node ids not used before in this cluster
+     * @return their client APIs' URLs, in the order of {@code ids}, once every one answers
+     * @throws Exception if one does not answer within 60 s (the processes launched here are killed then)
      */
-    public URI startJoining(int id) throws Exception {
-        Child child;
+    public List<URI> startJoining(int... ids) throws Exception {
+        List<Child> launched = new ArrayList<>();
         synchronized (this) {
-            if (childOf.containsKey(id) || Arrays.stream(ClusterConfigs.nodeIds(config)).anyMatch(n -> n == id)
-                    || Files.exists(dataDir(id))) {
-                throw new IllegalArgumentException("node id " + id + " was already used in this cluster");
-            }
-            JsonObject conf = config.copy();
-            JsonArray listed = conf.getJsonArray("nodes");
-            for (Child c : children) {
-                if (c.config != config) {
-                    listed.add(nodeEntry(c).copy().put("join", true));
+            Set<Integer> fresh = new HashSet<>();
+            for (int id : ids) {
+                if (!fresh.add(id) || childOf.containsKey(id)
+                        || Arrays.stream(ClusterConfigs.nodeIds(config)).anyMatch(n -> n == id)
+                        || Files.exists(dataDir(id))) {
+                    throw new IllegalArgumentException("node id " + id + " was already used in this cluster");
                 }
             }
-            listed.add(new JsonObject().put("id", id).put("http_port", FreePorts.next())
-                    .put("bus_port", FreePorts.next()).put("resp_port", FreePorts.next())
-                    .put("data_dir", dataDir(id).toString()).put("join", true));
-            child = new Child("node-" + id, "node", id, List.of(id), FreePorts.next(), conf);
-            launch(child);
-            children.add(child);
+            for (int id : ids) {
+                JsonObject conf = config.copy();
+                JsonArray listed = conf.getJsonArray("nodes");
+                for (Child c : children) {
+                    if (c.config != config) {
+                        listed.add(nodeEntry(c).copy().put("join", true));
+                    }
+                }
+                listed.add(new JsonObject().put("id", id).put("http_port", FreePorts.next())
+                        .put("bus_port", FreePorts.next()).put("resp_port", FreePorts.next())
+                        .put("data_dir", dataDir(id).toString()).put("join", true));
+                Child child = new Child("node-" + id, "node", id, List.of(id), FreePorts.next(), conf);
+                launch(child);
+                children.add(child);
+                launched.add(child);
+            }
         }
-        URI url = URI.create("http://127.0.0.1:" + nodeEntry(child).getInteger("http_port"));
-        try {
-            Waits.eventually("joining node " + id + " to answer", RESTART_TIMEOUT,
-                    () -> http.get(url, "/v1/members?local=true").map(j -> true));
-        } catch (Waits.TimedOutException e) {
-            forget(id, child);
-            throw new IOException("joining node " + id + " did not start (log in " + logDir + "): " + e.getMessage(), e);
+        List<URI> urls = new ArrayList<>();
+        for (Child child : launched) {
+            URI url = URI.create("http://127.0.0.1:" + nodeEntry(child).getInteger("http_port"));
+            try {
+                Waits.eventually("joining node " + child.nodeId + " to answer", RESTART_TIMEOUT,
+                        () -> http.get(url, "/v1/members?local=true").map(j -> true));
+            } catch (Waits.TimedOutException e) {
+                launched.forEach(c -> forget(c.nodeId, c));
+                throw new IOException("joining node " + child.nodeId + " did not start (log in " + logDir + "): "
+                        + e.getMessage(), e);
+            }
+            urls.add(url);
         }
-        childOf.put(id, child);
-        nodeUrls.put(id, url);
-        return url;
+        for (int i = 0; i < launched.size(); i++) {
+            childOf.put(launched.get(i).nodeId, launched.get(i));
+            nodeUrls.put(launched.get(i).nodeId, urls.get(i));
+        }
+        return urls;
     }
 
     /**
