@@ -29,15 +29,16 @@ import picocli.CommandLine.ScopeType;
                 KvClientCommand.class, MembersCommand.class, ClusterCommand.class, SnapshotCommand.class, HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
-            "  java -jar raftline.jar                                local 3-node cluster, UI on http://localhost:8080",
-            "  java -jar raftline.jar local --conf conf/local-5.json five nodes in one JVM",
-            "  java -jar raftline.jar node --conf conf/node-1.json   one node per process (then node-2, node-3)",
+            "  java -jar raftline.jar                                 "
+                    + "local 3-node cluster, UI on http://localhost:8080",
+            "  java -jar raftline.jar local --conf conf/local-5.json  five nodes in one JVM",
+            "  java -jar raftline.jar node --conf conf/node-1.json    one node per process (then node-2, node-3)",
             "  java -jar raftline.jar bench --url http://localhost:8081 --clients 16 --duration 10s",
             "  java -jar raftline.jar verify --duration 10m --mode processes",
-            "  java -jar raftline.jar kv put color blue                put, get, del, list, txn through any node",
+            "  java -jar raftline.jar kv put color blue               put, get, del, list, txn through any node",
             "  java -jar raftline.jar members list                    members, roles, lag (add, remove, promote)",
             "  java -jar raftline.jar snapshot save --url http://localhost:8081 backup.snap",
-            "  java -jar raftline.jar help verify                    every option of a command (or: verify --help)",
+            "  java -jar raftline.jar help verify                     every option of a command (or: verify --help)",
             "",
             "Options take their value as --opt value or --opt=value. Durations: 500ms, 10s, 2m (a bare number is"
                     + " seconds).",

@@ -108,19 +108,30 @@ class MainTest {
                 }
             }
             boolean continued = false;
+            java.util.Set<Integer> columns = new java.util.TreeSet<>();
             for (String line : usage.footer()) {
+                java.util.regex.Matcher described = EXAMPLE_WITH_WORDS.matcher(line);
+                if (described.matches()) {
+                    columns.add(described.end(2));
+                }
                 if (line.trim().startsWith("java -jar") || continued) {
                     examples++;
                     assertThat(help).as(cl.getCommandName() + "'s example").contains(line.replace("%%", "%") + System.lineSeparator());
                 }
                 continued = line.endsWith("\\");
             }
+            assertThat(columns).as(cl.getCommandName() + "'s examples start their words at one column")
+                    .hasSizeLessThan(2);
         }
         assertThat(examples).isGreaterThan(10);
         assertThat(wholeQuotes("  kv watch  one JSON object per line ({\"type\":\"put\"|\"delete\",")).isFalse();
         assertThat(wholeQuotes("    '{\"compare\":[{\"key\":\"lock\",")).isFalse();
         assertThat(wholeQuotes("  the node's log ('a b' and \"c d\", {\"x\":[1]})")).isTrue();
     }
+
+    /** An example followed by words about it: the command, two spaces or more, the words. */
+    private static final java.util.regex.Pattern EXAMPLE_WITH_WORDS =
+            java.util.regex.Pattern.compile("(  java -jar .*?\\S)( {2,})([^ ].*)");
 
     /**
      * Whether a printed line of help holds every quoted text and JSON object it starts whole: an even number of double
