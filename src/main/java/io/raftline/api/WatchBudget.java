@@ -1,5 +1,6 @@
 package io.raftline.api;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -9,6 +10,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * out of memory with 200 watches that did not read). A watch whose bytes would take the port past its budget is ended
  * the same way, as if it had reached its own bound: it resumes from its last event once it reads again.
  *
+ * <p>It also counts the port's open watches, HTTP and gRPC together, against one bound ({@link #MAX_WATCHES}): each
+ * protocol counted its own, so a node documented to serve 1,024 watches served 1,024 of each (a review opened 1,024
+ * HTTP watches, and a gRPC watch was still accepted).
+ *
  * <p>Thread-safe: the watches of a port run on several event loops.
  */
 public final class WatchBudget {
@@ -16,8 +21,12 @@ public final class WatchBudget {
     /** What a client port's watches may hold for slow readers together by default. */
     public static final long DEFAULT_BYTES = 64L * 1024 * 1024;
 
+    /** Most watches a client port (a node) serves at once, over HTTP and gRPC together. */
+    public static final int MAX_WATCHES = 1024;
+
     private final long limit;
     private final AtomicLong held = new AtomicLong();
+    private final AtomicInteger open = new AtomicInteger();
 
     /**
      * Creates a budget.
@@ -59,6 +68,33 @@ public final class WatchBudget {
      */
     public long held() {
         return held.get();
+    }
+
+    /**
+     * Takes a place for a new watch of the port, if one is left.
+     *
+     * @return false (nothing taken) if the port serves {@link #MAX_WATCHES} watches already
+     */
+    public boolean open() {
+        if (open.incrementAndGet() > MAX_WATCHES) {
+            open.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** Gives back the place of a watch that ended (once per successful {@link #open()}). */
+    public void closed() {
+        open.decrementAndGet();
+    }
+
+    /**
+     * The watches open now.
+     *
+     * @return how many, HTTP and gRPC together
+     */
+    public int openWatches() {
+        return open.get();
     }
 
     /**

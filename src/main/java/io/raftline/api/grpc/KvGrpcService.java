@@ -51,7 +51,6 @@ import io.vertx.grpc.server.GrpcServerResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
@@ -104,7 +103,7 @@ public final class KvGrpcService {
     public static final int DEFAULT_LIMIT = KvRequests.DEFAULT_LIMIT;
     /** Largest {@code limit} of Range. */
     public static final int MAX_LIMIT = KvRequests.MAX_LIMIT;
-    /** Most Watch streams one node serves at once: as many as HTTP watches. */
+    /** Most watches one node serves at once, Watch streams and HTTP watches together ({@link WatchBudget}). */
     public static final int MAX_WATCHES = WatchApi.MAX_WATCHES;
     /**
      * Most bytes of events a Watch writes while its stream's write queue stays full (the client does not read them):
@@ -125,8 +124,6 @@ public final class KvGrpcService {
     private final PeerDirectory peers;
     private final long maxValueBytes;
     private final WatchBudget watchBudget;
-    /** Watch streams open now (this service's, hence this node's). */
-    private final AtomicInteger openWatches = new AtomicInteger();
 
     /**
      * Creates the service of one node.
@@ -523,8 +520,7 @@ public final class KvGrpcService {
             invalid(call, e.getMessage());
             return;
         }
-        if (openWatches.incrementAndGet() > MAX_WATCHES) {
-            openWatches.decrementAndGet();
+        if (!watchBudget.open()) {
             fail(call, node.id(), GrpcStatus.RESOURCE_EXHAUSTED, "overloaded", "node " + node.id() + " serves "
                     + MAX_WATCHES + " watches already; retry later or watch another node", null);
             return;
@@ -620,7 +616,7 @@ public final class KvGrpcService {
                     progressTimer = -1;
                 }
                 releaseBehind();
-                openWatches.decrementAndGet();
+                watchBudget.closed();
             }
 
             @Override

@@ -19,7 +19,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code GET /v1/watch?prefix=P&fromRevision=R}: every change the node applies to keys under a prefix, in log order,
@@ -55,8 +54,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class WatchApi {
 
-    /** Most concurrent watches one node serves. */
-    public static final int MAX_WATCHES = 1024;
+    /** Most concurrent watches one node serves, HTTP and gRPC together ({@link WatchBudget}). */
+    public static final int MAX_WATCHES = WatchBudget.MAX_WATCHES;
     private static final long KEEPALIVE_MS = 15_000;
     /**
      * Most bytes of events a watch writes while its client does not read them (its write queue full) before the
@@ -68,7 +67,6 @@ public final class WatchApi {
 
     private final RaftNode node;
     private final WatchBudget budget;
-    private final AtomicInteger open = new AtomicInteger();
 
     /**
      * Creates the endpoint of one node.
@@ -128,8 +126,7 @@ public final class WatchApi {
                     + ctx.request().getParam("fromRevision") + "'");
             return;
         }
-        if (open.incrementAndGet() > MAX_WATCHES) {
-            open.decrementAndGet();
+        if (!budget.open()) {
             HttpErrors.send(ctx, 503, "overloaded", "node " + node.id() + " serves " + MAX_WATCHES
                     + " watches already; retry later or watch another node");
             return;
@@ -287,7 +284,7 @@ public final class WatchApi {
                 keepalive = -1;
             }
             releaseBehind();
-            open.decrementAndGet();
+            budget.closed();
         }
     }
 
