@@ -235,11 +235,11 @@ final class Backups {
                 marked.add(n.id());
                 continue;
             }
-            try (Stream<Path> inside = Files.list(dir)) {
-                if (notEmpty == null && inside.findAny().isPresent()) {
-                    notEmpty = "the data directory of node " + n.id() + " (" + dir + ") is not empty: a restore seeds"
-                            + " a new cluster only; move it away first";
-                }
+            // Lock files alone are no data: a restore stopped while it locked the directories (before its mark was
+            // in) leaves them, and so does a node stopped before it wrote anything.
+            if (notEmpty == null && !holdsOnlyLocks(dir)) {
+                notEmpty = "the data directory of node " + n.id() + " (" + dir + ") is not empty: a restore seeds"
+                        + " a new cluster only; move it away first";
             }
         }
         if (notEmpty != null) {
@@ -336,9 +336,9 @@ final class Backups {
             for (int g = 0; g < groups; g++) {
                 locks.add(DataDirLock.acquire(GroupLayout.groupDir(dir, g)));
             }
-            // What a stopped restore left goes (the mark stays until the new one replaces it); then the mark goes in
-            // before any state does.
-            if (RestoreMark.of(dir).isPresent()) {
+            // What a stopped restore left goes (the mark stays until the new one replaces it; lock files left by one
+            // stopped before its mark, and a half-written mark, go too); then the mark goes in before any state does.
+            if (RestoreMark.of(dir).isPresent() || holdsOnlyLocks(dir)) {
                 clearExceptLocksAndMark(dir, groups);
             }
             RestoreMark.mark(dir, RestoreMark.Phase.WRITING);
@@ -437,6 +437,37 @@ final class Backups {
                     return;
                 }
             }
+        }
+    }
+
+    /**
+     * Whether {@code dir} holds nothing but what locking it leaves: its {@code LOCK} file, groups' directories holding
+     * only theirs, and a mark being written ({@code RESTORING.tmp}). A restore killed after it had locked a node's
+     * directory and before its mark was in leaves exactly that; such a directory was refused as "not empty" by the next
+     * run, while the directories marked before it kept their nodes from starting, so neither way was open.
+     */
+    static boolean holdsOnlyLocks(Path dir) throws IOException {
+        try (Stream<Path> inside = Files.list(dir)) {
+            for (Path p : inside.toList()) {
+                String name = p.getFileName().toString();
+                boolean regular = Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                if (regular && (name.equals(DataDirLock.FILE) || name.equals(RestoreMark.FILE + ".tmp"))) {
+                    continue;
+                }
+                if (name.matches("group-[0-9]+") && Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                        && onlyLockFile(p)) {
+                    continue;
+                }
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean onlyLockFile(Path groupDir) throws IOException {
+        try (Stream<Path> inside = Files.list(groupDir)) {
+            return inside.allMatch(p -> p.getFileName().toString().equals(DataDirLock.FILE)
+                    && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS));
         }
     }
 

@@ -195,6 +195,73 @@ class BackupRestoreAllOrNothingTest {
     }
 
     /**
+     * A restore killed while it locked the directories: node 1's is locked and marked, node 2's locked but not marked
+     * yet, node 3's not made. Node 2's directory holds its lock file only: it was refused as "not empty" by the next
+     * run (with a hint about node 1's mark that did not apply), while node 1's mark kept node 1 from starting. The same
+     * restore run again seeds all three.
+     */
+    @Test
+    void aRestoreKilledWhileLockingIsRedoneByTheNextRun() throws Exception {
+        Path backup = backup(5);
+        RaftlineConfig config = config(ClusterConfigs.cluster(3, 59, 3000), threeDirs());
+        DataDirLock.acquire(dir.resolve("n1")).close();
+        RestoreMark.mark(dir.resolve("n1"), RestoreMark.Phase.WRITING);
+        DataDirLock.acquire(dir.resolve("n2")).close();
+
+        Backups.Restored restored = Backups.restore(backup, config);
+        assertThat(restored.seeded()).hasSize(3);
+        for (int id = 1; id <= 3; id++) {
+            Path d = dir.resolve("n" + id);
+            assertSeeded(d);
+            assertThat(RestoreMark.of(d)).as("node %d's mark", id).isEmpty();
+        }
+    }
+
+    /**
+     * The same on a sharded cluster: node 1 locked (every group) and marked, node 2 killed after locking two of its
+     * four groups, node 3 killed while its mark was being written ({@code RESTORING.tmp}, no {@code RESTORING}). The
+     * next run seeds all three and leaves no half-written mark behind; a directory with anything else in it is still
+     * refused.
+     */
+    @Test
+    void aShardedRestoreKilledWhileLockingIsRedoneByTheNextRun() throws Exception {
+        Path backup = dir.resolve("groups.snap");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        GroupBackup.writeTo(List.of(state(3), state(0), state(7), state(2)), out);
+        Files.write(backup, out.toByteArray());
+        RaftlineConfig config = config(ClusterConfigs.cluster(3, 61, 3000).put("groups", 4), threeDirs());
+        for (int g = 0; g < 4; g++) {
+            DataDirLock.acquire(io.raftline.shard.GroupLayout.groupDir(dir.resolve("n1"), g)).close();
+        }
+        RestoreMark.mark(dir.resolve("n1"), RestoreMark.Phase.WRITING);
+        DataDirLock.acquire(dir.resolve("n2")).close();
+        DataDirLock.acquire(dir.resolve("n2").resolve("group-1")).close();
+        for (int g = 0; g < 4; g++) {
+            DataDirLock.acquire(io.raftline.shard.GroupLayout.groupDir(dir.resolve("n3"), g)).close();
+        }
+        Files.writeString(dir.resolve("n3").resolve(RestoreMark.FILE + ".tmp"), "wri");
+
+        Backups.Restored restored = Backups.restore(backup, config);
+        assertThat(restored.seeded()).hasSize(3);
+        for (int id = 1; id <= 3; id++) {
+            Path d = dir.resolve("n" + id);
+            assertSeeded(d);
+            assertThat(RestoreMark.of(d)).as("node %d's mark", id).isEmpty();
+            assertThat(d.resolve(RestoreMark.FILE + ".tmp")).doesNotExist();
+            assertThat(d.resolve("group-2").resolve("snap")).isDirectory();
+        }
+
+        // Something beside the lock files (here in a group's directory) is data: refused as before.
+        Path other = dir.resolve("other");
+        DataDirLock.acquire(other).close();
+        Files.writeString(Files.createDirectories(other.resolve("group-1")).resolve("wal"), "a node ran here");
+        RaftlineConfig otherConfig = config(ClusterConfigs.cluster(3, 61, 3000).put("groups", 4),
+                Map.of(1, other, 2, dir.resolve("o2"), 3, dir.resolve("o3")));
+        assertThat(catchThrowable(() -> Backups.restore(backup, otherConfig))).isInstanceOf(IOException.class)
+                .hasMessageContaining("the data directory of node 1 (" + other + ") is not empty");
+    }
+
+    /**
      * Unmarked data beside marked directories (a restore stopped between its last two steps, one of whose nodes then
      * started): refused, nothing touched, and the message says what the marks mean.
      */
