@@ -110,6 +110,13 @@ final class Backups {
         } catch (IOException | InterruptedException e) {
             // The download failed (node down, connection cut, timeout): what arrived of it is of no use.
             Files.deleteIfExists(part);
+            // Or the file could not be opened (a missing directory, no permission): its exception names only the
+            // path, which the command line printed alone ("raftline snapshot save: /backups/b.snap.part").
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof java.nio.file.FileSystemException f) {
+                    throw new IOException("cannot write the backup to " + part + ": " + fileReason(f), e);
+                }
+            }
             throw e;
         }
         if (resp.statusCode() != 200) {
@@ -200,7 +207,12 @@ final class Backups {
      */
     static Restored restore(Path file, RaftlineConfig config, StagedCheck check) throws IOException {
         // Read once: the same bytes are checked here and become the Raft snapshot's data.
-        byte[] data = Files.readAllBytes(file);
+        byte[] data;
+        try {
+            data = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new IOException("cannot read the backup " + file + ": " + fileReason(e), e);
+        }
         List<KvSnapshot> groups;
         try {
             groups = GroupBackup.isGroupBackup(data)
@@ -469,6 +481,23 @@ final class Backups {
             return inside.allMatch(p -> p.getFileName().toString().equals(DataDirLock.FILE)
                     && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS));
         }
+    }
+
+    /**
+     * What went wrong with a file, in words: a {@link java.nio.file.NoSuchFileException}'s own message is only the
+     * path, so a missing backup was reported as {@code raftline snapshot restore: backup.snap} and nothing else.
+     */
+    static String fileReason(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.toString();
     }
 
     /** Deletes everything in {@code dir} but the entries named in {@code keep}. */

@@ -195,6 +195,21 @@ class BackupRestoreAllOrNothingTest {
     }
 
     /**
+     * A backup file that is not there is named as missing: the exception's own message is only the path, and the
+     * command line printed {@code raftline snapshot restore: nosuch.snap} and nothing else. Nothing is written.
+     */
+    @Test
+    void aMissingBackupIsNamedAsMissing() throws Exception {
+        Path missing = dir.resolve("nosuch.snap");
+        RaftlineConfig config = config(ClusterConfigs.cluster(3, 67, 3000), threeDirs());
+        List<String> before = tree();
+
+        assertThat(catchThrowable(() -> Backups.restore(missing, config))).isInstanceOf(IOException.class)
+                .hasMessage("cannot read the backup " + missing + ": no such file or directory");
+        assertThat(tree()).isEqualTo(before);
+    }
+
+    /**
      * A restore killed while it locked the directories: node 1's is locked and marked, node 2's locked but not marked
      * yet, node 3's not made. Node 2's directory holds its lock file only: it was refused as "not empty" by the next
      * run (with a hint about node 1's mark that did not apply), while node 1's mark kept node 1 from starting. The same

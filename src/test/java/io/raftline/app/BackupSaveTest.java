@@ -96,4 +96,17 @@ class BackupSaveTest {
         assertThat(Files.readAllBytes(file)).isEqualTo(backup);
         assertThat(Files.exists(file.resolveSibling("backup.snap.part"))).isFalse();
     }
+
+    /**
+     * A save into a directory that does not exist names the problem: the exception of the file it could not open
+     * names only the path, and the command line printed that alone ({@code raftline snapshot save: /x/b.snap.part}).
+     */
+    @Test
+    void aSaveIntoAMissingDirectorySaysSo() {
+        Path file = dir.resolve("missing").resolve("backup.snap");
+
+        assertThatThrownBy(() -> Backups.save(target(), file)).isInstanceOf(java.io.IOException.class)
+                .hasMessage("cannot write the backup to " + file + ".part: no such file or directory");
+        assertThat(Files.exists(dir.resolve("missing"))).isFalse();
+    }
 }
