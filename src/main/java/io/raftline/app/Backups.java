@@ -98,6 +98,23 @@ final class Backups {
      * @throws IOException if the node cannot be reached, answers an error, or sends a damaged file
      */
     static Info save(KvClientCommand.Target target, Path file) throws IOException, InterruptedException {
+        return save(target, file, NioDisk.INSTANCE);
+    }
+
+    /**
+     * {@link #save(KvClientCommand.Target, Path)}, making the file durable through {@code disk}: the download is
+     * synced before it is renamed over {@code file}, and the directory after, so that a backup reported saved survives
+     * a power cut (without it, a crash soon after could leave {@code FILE} empty or cut short, or the old one).
+     *
+     * @param target a node's HTTP API and the token
+     * @param file   where to write
+     * @param disk   the file system calls that make it durable
+     * @return what it holds
+     * @throws IOException if the node cannot be reached, answers an error, sends a damaged file, or it cannot be made
+     *                     durable
+     */
+    static Info save(KvClientCommand.Target target, Path file, io.raftline.storage.Disk disk)
+            throws IOException, InterruptedException {
         HttpClient http = target.http();
         Path part = file.resolveSibling(file.getFileName() + ".part");
         URI url = target.base();
@@ -140,7 +157,16 @@ final class Backups {
             Files.deleteIfExists(part);
             throw new IOException("the backup says revision " + info.header() + " but the node announced " + revision);
         }
-        Files.move(part, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            try (io.raftline.storage.Disk.AppendFile f = disk.open(part, io.raftline.storage.Disk.OpenMode.EXISTING)) {
+                f.force(true);
+            }
+            disk.rename(part, file);
+        } catch (IOException e) {
+            Files.deleteIfExists(part);
+            throw new IOException("cannot write the backup to " + file + ": " + fileReason(e), e);
+        }
+        disk.syncDirectory(file.toAbsolutePath().getParent());
         return info;
     }
 

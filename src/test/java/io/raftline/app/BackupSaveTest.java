@@ -98,6 +98,48 @@ class BackupSaveTest {
     }
 
     /**
+     * A backup reported saved survives a power cut: the download is synced before it is renamed over {@code FILE}, and
+     * the directory after. Before, the file was renamed unsynced, so a crash soon after "saved" could leave {@code
+     * FILE} empty or cut short.
+     */
+    @Test
+    void aSavedBackupIsSyncedBeforeItIsRenamedIntoPlace() throws Exception {
+        Path file = dir.resolve("backup.snap");
+        Path part = file.resolveSibling("backup.snap.part");
+        java.util.List<String> calls = new java.util.ArrayList<>();
+        io.raftline.storage.Disk disk = new io.raftline.storage.ForwardingDisk(io.raftline.storage.NioDisk.INSTANCE) {
+            @Override
+            protected AppendFile wrap(Path p, AppendFile f) {
+                return new ForwardingFile(f) {
+                    @Override
+                    public void force(boolean metadata) throws java.io.IOException {
+                        super.force(metadata);
+                        calls.add("force " + dir.relativize(p) + " " + size());
+                    }
+                };
+            }
+
+            @Override
+            public void rename(Path from, Path to) throws java.io.IOException {
+                super.rename(from, to);
+                calls.add("rename " + dir.relativize(from) + " " + dir.relativize(to));
+            }
+
+            @Override
+            public void syncDirectory(Path d) throws java.io.IOException {
+                super.syncDirectory(d);
+                calls.add("sync " + d);
+            }
+        };
+
+        Backups.save(target(), file, disk);
+
+        assertThat(calls).containsExactly("force " + dir.relativize(part) + " " + backup.length,
+                "rename " + dir.relativize(part) + " " + dir.relativize(file), "sync " + dir.toAbsolutePath());
+        assertThat(Files.readAllBytes(file)).isEqualTo(backup);
+    }
+
+    /**
      * A save into a directory that does not exist names the problem: the exception of the file it could not open
      * names only the path, and the command line printed that alone ({@code raftline snapshot save: /x/b.snap.part}).
      */
