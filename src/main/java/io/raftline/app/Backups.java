@@ -189,7 +189,8 @@ final class Backups {
     }
 
     private static IOException notABackup(Path file, KvFormatException e) {
-        return new IOException(file + " is not a Raftline backup: " + e.getMessage(), e);
+        // A flipped bit or a cut-off copy is the usual cause, which "not a Raftline backup" alone did not suggest.
+        return new IOException(file + " is damaged or not a Raftline backup: " + e.getMessage(), e);
     }
 
     /**

@@ -210,6 +210,27 @@ class BackupRestoreAllOrNothingTest {
     }
 
     /**
+     * A backup with a flipped bit, or cut short, is refused naming what is likely: damage. The message said only "is
+     * not a Raftline backup", as of a file of another kind. Nothing is written.
+     */
+    @Test
+    void aDamagedBackupIsCalledDamaged() throws Exception {
+        byte[] good = Files.readAllBytes(backup(6));
+        byte[] flipped = good.clone();
+        flipped[flipped.length / 2] ^= 0x10;
+        Path bitFlipped = Files.write(dir.resolve("flipped.snap"), flipped);
+        Path truncated = Files.write(dir.resolve("truncated.snap"), java.util.Arrays.copyOf(good, good.length - 7));
+        RaftlineConfig config = config(ClusterConfigs.cluster(3, 71, 3000), threeDirs());
+        List<String> before = tree();
+
+        for (Path damaged : List.of(bitFlipped, truncated)) {
+            assertThat(catchThrowable(() -> Backups.restore(damaged, config))).isInstanceOf(IOException.class)
+                    .hasMessageStartingWith(damaged + " is damaged or not a Raftline backup: ");
+        }
+        assertThat(tree()).isEqualTo(before);
+    }
+
+    /**
      * A restore killed while it locked the directories: node 1's is locked and marked, node 2's locked but not marked
      * yet, node 3's not made. Node 2's directory holds its lock file only: it was refused as "not empty" by the next
      * run (with a hint about node 1's mark that did not apply), while node 1's mark kept node 1 from starting. The same
