@@ -42,6 +42,13 @@ public final class KvRequests {
     public static final int DEFAULT_LIMIT = 100;
     /** The largest {@code limit} of a listing, whichever API it came through (forwarded ones too). */
     public static final int MAX_LIMIT = 10_000;
+    /**
+     * The most bytes of keys and values one listing page holds (it still holds its first entry, however large). A
+     * page was bounded by its count only: 10,000 entries of values up to {@code max_body_bytes} each is an answer of
+     * gigabytes, built whole in the node's heap, for one request. A page cut by this bound says {@code more}, with the
+     * cursor of its last key, as one cut by {@code limit} does.
+     */
+    public static final long MAX_PAGE_BYTES = 4L * 1024 * 1024;
 
     private final int self;
     private final List<? extends RaftNode> groups;
@@ -155,8 +162,10 @@ public final class KvRequests {
     }
 
     /**
-     * Lists the keys with a prefix, across every group: each group's first {@code limit} keys after the cursor,
-     * merged in key order and cut at {@code limit} (so the page holds exactly the first keys of the whole key space).
+     * Lists the keys with a prefix, across every group: each group's first {@code limit} keys after the cursor (fewer
+     * if they reach {@link #MAX_PAGE_BYTES}), merged in key order and cut where the first group that has more stopped,
+     * then at {@code limit} and {@link #MAX_PAGE_BYTES} (so the page holds exactly the first keys of the whole key
+     * space).
      *
      * @param prefix      the prefix ("" for all)
      * @param startAfter  the last key of the previous page ("" for the first page)
@@ -178,16 +187,31 @@ public final class KvRequests {
             List<KvEntry> merged = new ArrayList<>();
             boolean more = false;
             long applied = 0;
+            // A group that has more keys than its part holds may have some below another group's last key: the page
+            // ends at the smallest last key of such a part, or the next page (after the page's last key) skips them.
+            KvEntry bound = null;
             for (Future<Served<RangeResult>> f : parts) {
                 RangeResult r = f.result().value();
                 merged.addAll(r.entries());
-                more |= r.more();
                 applied = Math.max(applied, r.appliedIndex());
+                if (r.more()) {
+                    more = true;
+                    KvEntry last = r.entries().get(r.entries().size() - 1);
+                    bound = bound == null || KvEntry.KEY_ORDER.compare(last, bound) < 0 ? last : bound;
+                }
             }
             merged.sort(KvEntry.KEY_ORDER);
-            if (merged.size() > limit) {
+            int n = pageLength(merged, limit);
+            if (bound != null) {
+                int at = 0;
+                while (merged.get(at) != bound) {
+                    at++;
+                }
+                n = Math.min(n, at + 1);
+            }
+            if (merged.size() > n) {
                 more = true;
-                merged = merged.subList(0, limit);
+                merged = merged.subList(0, n);
             }
             return new Served<>(new RangeResult(merged, more, applied), servedBy(parts));
         });
@@ -346,8 +370,27 @@ public final class KvRequests {
 
     private static RangeResult range(KvView view, String prefix, String startAfter, int limit) {
         List<KvEntry> entries = view.range(prefix, startAfter, limit + 1);
-        boolean more = entries.size() > limit;
-        return new RangeResult(more ? entries.subList(0, limit) : entries, more, view.appliedIndex());
+        int n = pageLength(entries, limit);
+        boolean more = entries.size() > n;
+        return new RangeResult(more ? entries.subList(0, n) : entries, more, view.appliedIndex());
+    }
+
+    /**
+     * How many of {@code entries} (in key order) one page takes: at most {@code limit}, and no more than
+     * {@link #MAX_PAGE_BYTES} of keys and values, but always the first.
+     */
+    static int pageLength(List<KvEntry> entries, int limit) {
+        long bytes = 0;
+        int n = 0;
+        for (KvEntry e : entries) {
+            // A key's UTF-8 bytes are at most three per char of the string: counted so, without encoding it.
+            bytes += 3L * e.key().length() + e.valueLength();
+            if (n == limit || n > 0 && bytes > MAX_PAGE_BYTES) {
+                break;
+            }
+            n++;
+        }
+        return n;
     }
 
     private <T> Future<Served<T>> serveOrForward(RaftNode node, boolean needsLeader, boolean forwarded,

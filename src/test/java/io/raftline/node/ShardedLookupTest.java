@@ -3,16 +3,13 @@ package io.raftline.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.raftline.api.KvRequests;
-import io.raftline.api.LeaderLink;
 import io.raftline.api.LookupResult;
 import io.raftline.api.Served;
 import io.raftline.kv.KvCommand;
-import io.raftline.kv.KvResult;
 import io.raftline.kv.KvStateMachine;
 import io.raftline.shard.KeyGroups;
 import io.raftline.shard.ReplicaSet;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -44,13 +41,13 @@ class ShardedLookupTest {
     @Test
     void aLookupOfKeysInHealthyGroupsDoesNotWaitForALeaderlessGroup() {
         int stuck = 3;
-        List<FakeReplica> replicas = new ArrayList<>();
+        List<LocalReplica> replicas = new ArrayList<>();
         for (int g = 0; g < GROUPS; g++) {
             KvStateMachine kv = new KvStateMachine();
             kv.apply(1, new KvCommand.Put(keyOf(g), new byte[] {(byte) ('0' + g)}, KvCommand.UNCONDITIONAL, null));
-            replicas.add(new FakeReplica(kv, g == stuck));
+            replicas.add(new LocalReplica(kv, g == stuck));
         }
-        KvRequests requests = new KvRequests(new ReplicaSet(1, replicas), noPeers());
+        KvRequests requests = new KvRequests(new ReplicaSet(1, replicas), LocalReplica.noPeers());
 
         Future<Served<LookupResult>> healthy = requests.lookup(List.of(keyOf(0), keyOf(2), keyOf("absent", 1)),
                 ReadConsistency.LINEARIZABLE, false);
@@ -65,125 +62,5 @@ class ShardedLookupTest {
         // A count of every key still asks every group, and waits for the leaderless one.
         assertThat(requests.lookup(List.of(), ReadConsistency.LINEARIZABLE, false).isComplete()).isFalse();
         assertThat(replicas.get(stuck).reads).isEqualTo(1);
-    }
-
-    private static LeaderLink noPeers() {
-        return new LeaderLink() {
-            @Override
-            public Future<Served<KvResult>> write(int leader, int group, KvCommand command) {
-                throw new AssertionError("no forwarding expected");
-            }
-
-            @Override
-            public Future<Served<io.raftline.api.GetResult>> get(int leader, int group, String key,
-                    ReadConsistency consistency) {
-                throw new AssertionError("no forwarding expected");
-            }
-
-            @Override
-            public Future<Served<io.raftline.api.RangeResult>> range(int leader, int group, String prefix,
-                    String startAfter, int limit, ReadConsistency consistency) {
-                throw new AssertionError("no forwarding expected");
-            }
-
-            @Override
-            public Future<Served<LookupResult>> lookup(int leader, int group, List<String> keys,
-                    ReadConsistency consistency) {
-                throw new AssertionError("no forwarding expected");
-            }
-        };
-    }
-
-    /** A replica of node 1 that leads its group, or whose group is electing (its reads wait). */
-    private static final class FakeReplica implements RaftNode {
-        private final KvStateMachine kv;
-        private final boolean electing;
-        int reads;
-
-        FakeReplica(KvStateMachine kv, boolean electing) {
-            this.kv = kv;
-            this.electing = electing;
-        }
-
-        @Override
-        public int id() {
-            return 1;
-        }
-
-        @Override
-        public int knownLeader() {
-            return electing ? 0 : 1;
-        }
-
-        @Override
-        public Future<Integer> awaitLeader(int other) {
-            return Promise.<Integer>promise().future();
-        }
-
-        @Override
-        public Future<KvResult> propose(KvCommand command) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Future<KvView> read(ReadConsistency consistency) {
-            reads++;
-            return electing ? Promise.<KvView>promise().future() : Future.succeededFuture(new KvView(kv));
-        }
-
-        @Override
-        public Future<NodeStatus> status() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Future<StateDigest> digest() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Future<Void> transferLeadership(int target) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Future<NodeHost.MembershipInfo> changeMembership(io.raftline.raft.MembershipChange change) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Future<NodeHost.Watch> watch(String prefix, long fromRevision, int skip, NodeHost.WatchSink sink) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Future<Void> crash() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Future<Void> restart() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Future<Void> pause() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Future<Void> freeze() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Future<Void> thaw() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Future<Void> resume() {
-            throw new UnsupportedOperationException();
-        }
     }
 }
