@@ -1,5 +1,6 @@
 package io.raftline.server;
 
+import io.raftline.api.AnswerBudget;
 import io.raftline.api.KvRequests;
 import io.raftline.api.WatchBudget;
 import io.raftline.api.grpc.KvGrpcService;
@@ -72,6 +73,10 @@ final class ClientPort {
         MembersApi members = new MembersApi(node, peers, forwardClient, config.service().requestTimeoutMs()
                 + config.service().forwardTimeoutMs(), config.adminAccess());
         KvGrpcService kv = new KvGrpcService(node, requests, peers, config.service().maxBodyBytes(), watchBudget);
+        // The port's read answers not yet written out, HTTP and gRPC together (AnswerBudget).
+        AnswerBudget answers = new AnswerBudget(AnswerBudget.DEFAULT_BYTES, config.limits().requestTimeoutMs());
+        api.answersWithin(answers);
+        kv.answersWithin(answers);
         Service raft = raftTransport == null ? null : raftTransport.service(n.id());
         long kvMaxMessageBytes = config.service().maxBodyBytes() + 8 * 1024;
         return new HttpServerVerticle("node " + n.id() + " HTTP API", n.host(), n.httpPort(), vx -> {

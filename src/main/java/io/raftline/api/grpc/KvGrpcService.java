@@ -1,6 +1,7 @@
 package io.raftline.api.grpc;
 
 import com.google.protobuf.ByteString;
+import io.raftline.api.AnswerBudget;
 import io.raftline.api.ContextWatchSink;
 import io.raftline.api.WatchBudget;
 import io.raftline.api.WatchCursor;
@@ -124,6 +125,9 @@ public final class KvGrpcService {
     private final PeerDirectory peers;
     private final long maxValueBytes;
     private final WatchBudget watchBudget;
+    /** The port's read answers not written out yet (shared with its HTTP API). */
+    private AnswerBudget answers = new AnswerBudget(AnswerBudget.DEFAULT_BYTES,
+            io.raftline.config.LimitsConfig.DEFAULT.requestTimeoutMs());
 
     /**
      * Creates the service of one node.
@@ -154,6 +158,18 @@ public final class KvGrpcService {
         this.peers = peers;
         this.maxValueBytes = Math.min(maxValueBytes, KvCommand.MAX_VALUE_BYTES);
         this.watchBudget = watchBudget;
+    }
+
+    /**
+     * Counts this service's read answers (Get, Range) in the port's budget of answers not yet written out, with the
+     * port's HTTP API (by default the service has a budget of its own).
+     *
+     * @param budget the port's budget
+     * @return this
+     */
+    public KvGrpcService answersWithin(AnswerBudget budget) {
+        this.answers = budget;
+        return this;
     }
 
     /**
@@ -250,7 +266,7 @@ public final class KvGrpcService {
                         null);
                 return;
             }
-            succeed(call, ar.result().servedBy(), GetResponse.newBuilder().setKv(keyValue(e.get())).build());
+            answer(call, ar.result().servedBy(), GetResponse.newBuilder().setKv(keyValue(e.get())).build());
         });
     }
 
@@ -296,7 +312,7 @@ public final class KvGrpcService {
             if (r.more()) {
                 out.setNext(r.entries().get(r.entries().size() - 1).key());
             }
-            succeed(call, ar.result().servedBy(), out.build());
+            answer(call, ar.result().servedBy(), out.build());
         });
     }
 
@@ -389,6 +405,28 @@ public final class KvGrpcService {
 
     private void invalid(GrpcServerRequest<?, ?> call, String message) {
         fail(call, node.id(), GrpcStatus.INVALID_ARGUMENT, "bad_request", message, null);
+    }
+
+    /**
+     * Answers a read, counted in the port's budget of answers not yet written out until it is (or the call is gone);
+     * beyond the budget, RESOURCE_EXHAUSTED {@code overloaded} instead ({@link AnswerBudget}).
+     */
+    private <Resp extends com.google.protobuf.MessageLite> void answer(GrpcServerRequest<?, Resp> call, int servedBy,
+            Resp response) {
+        GrpcServerResponse<?, Resp> out = call.response();
+        io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+        AnswerBudget.Unsent unsent = answers.take(response.getSerializedSize(),
+                context == null ? out::cancel : () -> context.runOnContext(v -> out.cancel()));
+        if (unsent == null) {
+            fail(call, servedBy, GrpcStatus.RESOURCE_EXHAUSTED, "overloaded", answers.refusal(), null);
+            return;
+        }
+        try {
+            out.headers().set(SERVED_BY, String.valueOf(servedBy));
+            out.end(response).onComplete(ar -> unsent.written());
+        } catch (IllegalStateException e) {
+            unsent.written(); // the call was cancelled or its deadline passed: nothing was written
+        }
     }
 
     private static <Resp> void succeed(GrpcServerRequest<?, Resp> call, int servedBy, Resp response) {

@@ -1,5 +1,6 @@
 package io.raftline.api.http;
 
+import io.raftline.api.AnswerBudget;
 import io.raftline.api.ForwardCodec;
 import io.raftline.api.GetResult;
 import io.raftline.api.KvRequests;
@@ -74,6 +75,9 @@ public final class KvApi {
     private final ClientAccess access;
     /** Who may call the forwarding endpoint, by its connection; null: whoever the client access lets in. */
     private java.util.function.Predicate<io.vertx.core.http.HttpConnection> forwarders;
+    /** The port's read answers not written out yet (shared with its gRPC service). */
+    private AnswerBudget answers = new AnswerBudget(AnswerBudget.DEFAULT_BYTES,
+            io.raftline.config.LimitsConfig.DEFAULT.requestTimeoutMs());
 
     /**
      * Creates the API of one node.
@@ -108,6 +112,18 @@ public final class KvApi {
     }
 
     /**
+     * Counts this API's read answers in the port's budget of answers not yet written out, with the port's other
+     * services (by default the API has a budget of its own).
+     *
+     * @param budget the port's budget
+     * @return this
+     */
+    public KvApi answersWithin(AnswerBudget budget) {
+        this.answers = budget;
+        return this;
+    }
+
+    /**
      * Builds the router.
      *
      * @param vertx the Vert.x instance
@@ -115,6 +131,9 @@ public final class KvApi {
      */
     public Router router(Vertx vertx) {
         Router router = Router.router(vertx);
+        // Answers their clients leave unread past the deadline are dropped (a timer of the server's verticle: it ends
+        // with it).
+        vertx.setPeriodic(1000, t -> answers.dropOverdue(System.nanoTime()));
         router.route().handler(KvApi::dotSegments);
         if (access.required()) {
             // Before every route, those mounted later on this router included (members, watch, snapshot).
@@ -343,9 +362,8 @@ public final class KvApi {
                         .put("message", "no such key").put("appliedIndex", g.appliedIndex()));
                 return;
             }
-            ctx.response().putHeader("Content-Type", "application/octet-stream")
-                    .putHeader("Raft-Revision", String.valueOf(g.entry().get().modRevision()))
-                    .end(Buffer.buffer(g.entry().get().value()));
+            answer(ctx, "application/octet-stream", Buffer.buffer(g.entry().get().value()),
+                    g.entry().get().modRevision());
         });
     }
 
@@ -404,7 +422,7 @@ public final class KvApi {
             if (r.more()) {
                 out.put("next", r.entries().get(r.entries().size() - 1).key());
             }
-            json(ctx, 200, out);
+            answer(ctx, "application/json", out.toBuffer(), 0);
         });
     }
 
@@ -462,8 +480,44 @@ public final class KvApi {
                 HttpErrors.failure(ctx, ar.cause());
                 return;
             }
-            ctx.response().putHeader("Content-Type", "application/octet-stream").end(out);
+            if (request instanceof ForwardCodec.Request.Write) {
+                // Never refused once applied: the follower would tell its client the write was not made.
+                ctx.response().putHeader("Content-Type", "application/octet-stream").end(out);
+            } else {
+                answer(ctx, "application/octet-stream", out, 0);
+            }
         });
+    }
+
+    /**
+     * Answers a read with {@code body}, counted in the port's budget of answers not yet written out until it is
+     * (or its stream or connection is gone); beyond the budget, 503 {@code overloaded} instead ({@link AnswerBudget}).
+     * A value's answer names its revision ({@code Raft-Revision}); 0: no revision to name.
+     */
+    private void answer(RoutingContext ctx, String contentType, Buffer body, long revision) {
+        if (ctx.response().ended() || ctx.response().closed()) {
+            return;
+        }
+        io.vertx.core.Context context = Vertx.currentContext();
+        Runnable reset = () -> {
+            if (!ctx.response().closed()) {
+                ctx.response().reset(); // HTTP/2: the stream; HTTP/1.x: the connection
+            }
+        };
+        AnswerBudget.Unsent unsent = answers.take(body.length(),
+                context == null ? reset : () -> context.runOnContext(v -> reset.run()));
+        if (unsent == null) {
+            HttpErrors.send(ctx, 503, "overloaded", answers.refusal());
+            return;
+        }
+        if (revision > 0) {
+            ctx.response().putHeader("Raft-Revision", String.valueOf(revision));
+        }
+        try {
+            ctx.response().putHeader("Content-Type", contentType).end(body).onComplete(ar -> unsent.written());
+        } catch (IllegalStateException e) {
+            unsent.written(); // the stream closed meanwhile: nothing was written
+        }
     }
 
     private void cluster(RoutingContext ctx) {
