@@ -974,11 +974,11 @@ class LiveViewBrowserTest {
 
     /**
      * Adding a node takes as long as the cluster needs (the server retries for up to 30 s): with two of three nodes
-     * paused it cannot happen, and once they are resumed it does. The page used to give up on the reply after 15 s,
+     * paused it cannot happen, and once one is resumed it does. The page used to give up on the reply after 15 s,
      * say "add node failed: no reply" and drop the answer that came later, while the node went on joining.
      */
     @Test
-    void anAddNodeThatTakesMoreThanFifteenSecondsIsReportedWhenItIsDone() {
+    void anAddNodeThatTakesMoreThanFifteenSecondsIsReportedWhenItIsDone() throws Exception {
         int leader = leaderId();
         List<Integer> followers = new ArrayList<>();
         for (int id = 1; id <= 3; id++) {
@@ -986,6 +986,21 @@ class LiveViewBrowserTest {
                 followers.add(id);
             }
         }
+        try {
+            addNodeWhileTwoFollowersArePaused(followers);
+        } finally {
+            // Whatever failed, the next tests find the three nodes they expect, none paused: in a CI run where this
+            // test failed, the node it had added and not removed failed two later tests of the class.
+            await(cluster.healAll());
+            for (int id : List.copyOf(cluster.verticle().nodes().keySet())) {
+                if (id > 3) {
+                    await(cluster.verticle().removeNode(id), Duration.ofSeconds(40));
+                }
+            }
+        }
+    }
+
+    private void addNodeWhileTwoFollowersArePaused(List<Integer> followers) {
         for (int id : followers) {
             page.getByTestId("btn-pause-" + id).click();
             assertThat(page.getByTestId("control-status")).containsText("node " + id + " paused");
@@ -997,15 +1012,17 @@ class LiveViewBrowserTest {
         assertThat(page.getByTestId("control-status")).hasText("add node…");
         page.clock().fastForward(16_000);
         assertThat(page.getByTestId("control-status")).hasText("add node…");
-        for (int id : followers) {
-            page.getByTestId("btn-resume-" + id).click();
-        }
+        // One follower back is a quorum: the add goes through, and its answer is the last one the status line shows
+        // (with both resumed, the second resume's answer could come after it and replace it).
+        page.getByTestId("btn-resume-" + followers.get(0)).click();
         assertThat(page.getByTestId("control-status")).containsText(Pattern.compile("add node: node \\d+ joined as a voter"),
                 new com.microsoft.playwright.assertions.LocatorAssertions.ContainsTextOptions().setTimeout(40_000));
-        assertThat(nodes()).hasCount(4);
         java.util.regex.Matcher m = Pattern.compile("node (\\d+) joined").matcher(page.getByTestId("control-status").textContent());
         org.assertj.core.api.Assertions.assertThat(m.find()).isTrue();
         int added = Integer.parseInt(m.group(1));
+        page.getByTestId("btn-resume-" + followers.get(1)).click();
+        assertThat(page.getByTestId("control-status")).containsText("node " + followers.get(1) + " resumed");
+        assertThat(nodes()).hasCount(4);
         page.getByTestId("member-pick").selectOption(String.valueOf(added));
         page.getByTestId("btn-remove-node").click();
         assertThat(page.getByTestId("control-status")).containsText("node " + added + " removed and stopped",
