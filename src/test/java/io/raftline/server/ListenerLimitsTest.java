@@ -416,22 +416,6 @@ class ListenerLimitsTest {
         assertServesGrpcAndHttp(server.actualPort());
     }
 
-    /** An HTTP/2 frame: its 9-byte header (length, type, flags, stream id), then the payload. */
-    private static byte[] frame(int type, int flags, int stream, byte[] payload) {
-        byte[] f = new byte[9 + payload.length];
-        f[0] = (byte) (payload.length >>> 16);
-        f[1] = (byte) (payload.length >>> 8);
-        f[2] = (byte) payload.length;
-        f[3] = (byte) type;
-        f[4] = (byte) flags;
-        f[5] = (byte) (stream >>> 24);
-        f[6] = (byte) (stream >>> 16);
-        f[7] = (byte) (stream >>> 8);
-        f[8] = (byte) stream;
-        System.arraycopy(payload, 0, f, 9, payload.length);
-        return f;
-    }
-
     /** One HTTP/2 frame read from the server. */
     private record ServerFrame(int type, int flags, int stream, byte[] payload) {
     }
@@ -482,15 +466,15 @@ class ListenerLimitsTest {
         try (Socket h2c = new Socket("127.0.0.1", server.actualPort())) {
             h2c.setSoTimeout(10_000);
             write(h2c, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-            h2c.getOutputStream().write(frame(4, 0, 0, new byte[0]));
-            h2c.getOutputStream().write(frame(1, 0x5, 1, get));
+            h2c.getOutputStream().write(Http2Frames.frame(4, 0, 0, new byte[0]));
+            h2c.getOutputStream().write(Http2Frames.frame(1, 0x5, 1, get));
             h2c.getOutputStream().flush();
             InputStream in = h2c.getInputStream();
             readUntilStreamEnds(in, 1);
             assertThat(readUntilGoAway(in)).as("the first GOAWAY's last stream: every stream still admitted")
                     .isEqualTo(Integer.MAX_VALUE);
             // This client did not heed it: its next request goes on this connection and is still served.
-            h2c.getOutputStream().write(frame(1, 0x5, 3, get));
+            h2c.getOutputStream().write(Http2Frames.frame(1, 0x5, 3, get));
             h2c.getOutputStream().flush();
             readUntilStreamEnds(in, 3);
             // Then the connection is closed (a read past the 10 s timeout would fail the test).
@@ -517,15 +501,15 @@ class ListenerLimitsTest {
         try (Socket h2c = new Socket("127.0.0.1", server.actualPort())) {
             h2c.setSoTimeout(10_000);
             write(h2c, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-            h2c.getOutputStream().write(frame(4, 0, 0, new byte[0]));
+            h2c.getOutputStream().write(Http2Frames.frame(4, 0, 0, new byte[0]));
             // The deadline runs from the end of the first stream, which is after this (and may be before its answer is
             // read here).
             long start = System.nanoTime();
-            h2c.getOutputStream().write(frame(1, 0x5, 1, endStreamAndHeaders));
+            h2c.getOutputStream().write(Http2Frames.frame(1, 0x5, 1, endStreamAndHeaders));
             h2c.getOutputStream().flush();
             readUntilStreamEnds(h2c.getInputStream(), 1); // the first request is answered (404)
             // The next request's HEADERS, one byte every 200 ms: 84 bytes, 17 s; the idle timeout (60 s) sees none.
-            String slow = new String(frame(1, 0x5, 3, endStreamAndHeaders), StandardCharsets.ISO_8859_1);
+            String slow = new String(Http2Frames.frame(1, 0x5, 3, endStreamAndHeaders), StandardCharsets.ISO_8859_1);
             int sent = trickle(h2c, slow);
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertThat(sent).as("closed before the HEADERS frame was complete").isBetween(1, slow.length() - 1);

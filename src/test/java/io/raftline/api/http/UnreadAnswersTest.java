@@ -4,6 +4,7 @@ import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.raftline.api.AnswerBudget;
+import io.raftline.server.Http2Frames;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
 import io.raftline.verify.nemesis.Waits;
@@ -97,11 +98,11 @@ class UnreadAnswersTest {
     private static Socket askAndNeverRead(URI node) throws IOException {
         Socket socket = new Socket(node.getHost(), node.getPort());
         OutputStream out = socket.getOutputStream();
-        out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        out.write(frame(0x4, 0, 0, new byte[0])); // SETTINGS, all defaults (windows of 64 KiB)
+        out.write(Http2Frames.PREFACE.getBytes(StandardCharsets.US_ASCII));
+        out.write(Http2Frames.frame(0x4, 0, 0, new byte[0])); // SETTINGS, all defaults (windows of 64 KiB)
         byte[] block = headerBlock("/v1/kv/big", node.getHost() + ":" + node.getPort());
         for (int i = 0; i < STREAMS; i++) {
-            out.write(frame(0x1, 0x1 | 0x4, 2 * i + 1, block)); // HEADERS, END_STREAM | END_HEADERS
+            out.write(Http2Frames.frame(0x1, 0x1 | 0x4, 2 * i + 1, block)); // HEADERS, END_STREAM | END_HEADERS
         }
         out.flush();
         return socket;
@@ -123,21 +124,6 @@ class UnreadAnswersTest {
         b.write(nameIndex);
         b.write(v.length);
         b.writeBytes(v);
-    }
-
-    private static byte[] frame(int type, int flags, int stream, byte[] payload) {
-        byte[] f = new byte[9 + payload.length];
-        f[0] = (byte) (payload.length >>> 16);
-        f[1] = (byte) (payload.length >>> 8);
-        f[2] = (byte) payload.length;
-        f[3] = (byte) type;
-        f[4] = (byte) flags;
-        f[5] = (byte) (stream >>> 24);
-        f[6] = (byte) (stream >>> 16);
-        f[7] = (byte) (stream >>> 8);
-        f[8] = (byte) stream;
-        System.arraycopy(payload, 0, f, 9, payload.length);
-        return f;
     }
 
     private static HttpResponse<String> get(URI node) throws Exception {
