@@ -48,7 +48,8 @@ public final class AnswerBudget {
      * Takes {@code bytes} for an answer about to be written; {@link Unsent#written()} gives them back.
      *
      * @param bytes the answer's bytes
-     * @param drop  what drops the answer if it is still unsent at its deadline (resets its stream), on any thread
+     * @param drop  what drops the answer if it is still unsent at its deadline (resets its stream): run on the Vert.x
+     *              context that took the place (the answer's), or at once when taken outside any context
      * @return the answer's place, or null (nothing taken) if it would take the port past its budget; an answer larger
      *         than the whole budget is taken when nothing else waits, so that a value of any size the configuration
      *         allows can be read
@@ -59,7 +60,9 @@ public final class AnswerBudget {
             unsent.addAndGet(-bytes);
             return null;
         }
-        Unsent u = new Unsent(bytes, drop, System.nanoTime());
+        io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+        Unsent u = new Unsent(bytes, context == null ? drop : () -> context.runOnContext(v -> drop.run()),
+                System.nanoTime());
         waiting.add(u);
         return u;
     }

@@ -414,9 +414,7 @@ public final class KvGrpcService {
     private <Resp extends com.google.protobuf.MessageLite> void answer(GrpcServerRequest<?, Resp> call, int servedBy,
             Resp response) {
         GrpcServerResponse<?, Resp> out = call.response();
-        io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
-        AnswerBudget.Unsent unsent = answers.take(response.getSerializedSize(),
-                context == null ? out::cancel : () -> context.runOnContext(v -> out.cancel()));
+        AnswerBudget.Unsent unsent = answers.take(response.getSerializedSize(), out::cancel);
         if (unsent == null) {
             fail(call, servedBy, GrpcStatus.RESOURCE_EXHAUSTED, "overloaded", answers.refusal(), null);
             return;

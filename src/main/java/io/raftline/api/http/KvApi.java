@@ -498,14 +498,11 @@ public final class KvApi {
         if (ctx.response().ended() || ctx.response().closed()) {
             return;
         }
-        io.vertx.core.Context context = Vertx.currentContext();
-        Runnable reset = () -> {
+        AnswerBudget.Unsent unsent = answers.take(body.length(), () -> {
             if (!ctx.response().closed()) {
                 ctx.response().reset(); // HTTP/2: the stream; HTTP/1.x: the connection
             }
-        };
-        AnswerBudget.Unsent unsent = answers.take(body.length(),
-                context == null ? reset : () -> context.runOnContext(v -> reset.run()));
+        });
         if (unsent == null) {
             HttpErrors.send(ctx, 503, "overloaded", answers.refusal());
             return;
