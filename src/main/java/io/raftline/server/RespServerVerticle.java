@@ -74,7 +74,12 @@ final class RespServerVerticle extends VerticleBase {
             }
         }
         RespServer resp = new RespServer(vertx, node, requests, this::actualPort, maxRequestBytes,
-                limits.maxConnections(), access);
+                limits.maxConnections(), access, io.raftline.api.AnswerBudget.DEFAULT_BYTES, limits.requestTimeoutMs());
+        if (limits.requestTimeoutMs() > 0) {
+            // Connections whose replies go unread past the deadline are closed (a timer of this verticle: it ends
+            // with it).
+            vertx.setPeriodic(1000, t -> resp.dropStalled(System.nanoTime()));
+        }
         return vertx.createNetServer(options).connectHandler(resp).listen()
                 .onSuccess(bound -> {
                     server = bound;

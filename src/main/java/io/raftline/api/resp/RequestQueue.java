@@ -38,6 +38,18 @@ final class RequestQueue {
         return request;
     }
 
+    /**
+     * Puts requests taken off the queue back at its head, in their order (a batch that cannot start yet).
+     *
+     * @param taken the requests, in the order they were taken
+     */
+    void putBack(List<List<byte[]>> taken) {
+        for (int i = taken.size() - 1; i >= 0; i--) {
+            requests.addFirst(taken.get(i));
+            bytes += cost(taken.get(i));
+        }
+    }
+
     /** The next request, left in place, or null when none waits. */
     List<byte[]> peek() {
         return requests.peek();

@@ -78,12 +78,14 @@ final class RespCommandTable {
     private final IntSupplier connectedClients;
     private final int maxClients;
     private final ClientAccess access;
+    private final ReplyBudget replies;
     private final long startedNanos = System.nanoTime();
     private final String version = BuildInfo.property("raftline", "unknown");
 
     RespCommandTable(RespCommands kv, RaftNode node, IntSupplier port, IntSupplier connectedClients, int maxClients,
-            ClientAccess access) {
+            ClientAccess access, ReplyBudget replies) {
         this.kv = kv;
+        this.replies = replies;
         this.access = access;
         this.node = node;
         this.port = port;
@@ -396,7 +398,11 @@ final class RespCommandTable {
         if (all || sections.contains("clients")) {
             b.append("# Clients\r\n")
                     .append("connected_clients:").append(connectedClients.getAsInt()).append("\r\n")
-                    .append("maxclients:").append(maxClients).append("\r\n\r\n");
+                    .append("maxclients:").append(maxClients).append("\r\n")
+                    .append("raftline_unsent_reply_bytes:").append(replies.unsent()).append("\r\n")
+                    .append("raftline_reply_budget_bytes:").append(replies.limit()).append("\r\n")
+                    .append("raftline_clients_waiting_for_reply_budget:").append(replies.waiting())
+                    .append("\r\n\r\n");
         }
         if (all || sections.contains("replication")) {
             boolean leads = st.role() == Role.LEADER;

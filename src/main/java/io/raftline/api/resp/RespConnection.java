@@ -22,8 +22,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Bounded: at most {@link RequestQueue#MAX_REQUESTS} requests or {@link RequestQueue#MAX_BYTES} bytes wait;
  * beyond, the socket stops reading until they drain, and while the client does not read its replies (the socket's
- * write queue is full) no new request starts. A protocol error is answered after the replies of the requests before
- * it, and closes the connection.
+ * write queue is full) neither is the next piece of a batch's replies encoded ({@link ReplyEncoder}) nor a new
+ * request started. Across the port, the replies not sent yet are bounded by its {@link ReplyBudget}: at the budget, no
+ * batch that reads the state starts; a connection whose replies stay unsent past the deadline, none going out, is
+ * closed. A protocol error is answered after the replies of the requests before it, and closes the connection.
  */
 final class RespConnection {
 
@@ -56,10 +58,28 @@ final class RespConnection {
     private final int maxArguments;
     private final int maxRequestBytes;
     private boolean fullLimits;
+    private final ReplyBudget budget;
+    /** What waits for room in the port's reply budget: this connection's next batch; non-null while it waits. */
+    private Runnable waitingForRoom;
+    /** The batch's replies being written, a piece at a time as the socket takes them; null between batches. */
+    private ReplyEncoder writing;
+    /**
+     * The bytes of this connection's replies that are in the port's budget: those not encoded yet and those written
+     * to the socket and not gone out. Given back as writes go out, all at once when the connection closes.
+     */
+    private long outBytes;
+    /** Whether the socket closed: what was out was given back, and writes that complete later are ignored. */
+    private boolean released;
+    /**
+     * Since when ({@link System#nanoTime()}) the connection has had replies out, none of them going out; 0 when it
+     * has none. Read by the port's deadline check on another thread.
+     */
+    private volatile long stalledSince;
 
     RespConnection(NetSocket socket, Context context, RespCommandTable table, RespCommands kv, RespSession session,
-            int maxArguments, int maxRequestBytes) {
+            int maxArguments, int maxRequestBytes, ReplyBudget budget) {
         this.socket = socket;
+        this.budget = budget;
         this.context = context;
         this.table = table;
         this.kv = kv;
@@ -102,9 +122,24 @@ final class RespConnection {
         socket.handler(this::received);
         socket.closeHandler(v -> {
             closed = true;
+            writing = null;
+            // Replies not gone out never will: their bytes go back now (whatever becomes of their writes' futures).
+            released = true;
+            budget.giveBack(outBytes);
+            outBytes = 0;
+            stalledSince = 0;
+            if (waitingForRoom != null) {
+                budget.cancel(waitingForRoom);
+                waitingForRoom = null;
+            }
             onClose.run();
         });
         socket.exceptionHandler(t -> socket.close());
+        socket.drainHandler(v -> {
+            // The client read: the rest of the batch under way, then the next batches.
+            pump();
+            drain();
+        });
     }
 
     private void received(Buffer chunk) {
@@ -127,7 +162,7 @@ final class RespConnection {
 
     /** Runs the next batch, repeatedly, until the queue is empty or a batch is in flight. */
     private void drain() {
-        while (!running && !closed) {
+        while (!running && !closed && waitingForRoom == null) {
             if (queue.isEmpty() && protocolError == null && parser.buffered() > 0) {
                 // Bytes kept unparsed (before AUTH, one request at a time): the next request, with today's limits.
                 try {
@@ -149,10 +184,13 @@ final class RespConnection {
                 return;
             }
             if (socket.writeQueueFull()) {
-                socket.drainHandler(v -> drain());
-                return;
+                return; // the drain handler goes on
             }
             Future<List<RespReply>> batch = nextBatch();
+            if (batch == null) {
+                waitForRoom(); // a batch that reads the state, put back: the port is at its reply budget
+                return;
+            }
             running = true;
             if (batch.isComplete()) {
                 finish(batch.result());
@@ -169,7 +207,10 @@ final class RespConnection {
     /** The commands a client may send before it authenticates, as in Redis. */
     private static final java.util.Set<String> PRE_AUTH = java.util.Set.of("auth", "hello", "quit");
 
-    /** Takes the requests that may run together off the queue and starts them. */
+    /**
+     * Takes the requests that may run together off the queue and starts them; null (the requests left queued) if
+     * they read the state and the port is at its reply budget.
+     */
     private Future<List<RespReply>> nextBatch() {
         List<byte[]> head = queue.poll();
         RespCommandTable.Spec spec = table.find(head);
@@ -204,6 +245,7 @@ final class RespConnection {
         // one (an audit of reads): Redis runs a connection's commands in order, and so does this, batch by batch.
         boolean reads = readsState(spec);
         boolean onlyGets = isPlainGet(head);
+        boolean anyRead = reads;
         while (!last && run.size() < MAX_BATCH && !queue.isEmpty()) {
             RespCommandTable.Spec next = table.find(queue.peek());
             // A HELLO starts a batch of its own as well: the replies of a batch are encoded when it ends, in the
@@ -217,11 +259,17 @@ final class RespConnection {
                     break;
                 }
                 reads = true;
+                anyRead = true;
                 onlyGets = get;
             }
             run.add(queue.poll());
             specs.add(next);
             last = endsBatch(next);
+        }
+        if (anyRead && budget.full()) {
+            // The port's replies not gone out are at its budget: this batch starts once they are under it.
+            queue.putBack(run);
+            return null;
         }
         List<List<byte[]>> gets = run.stream().filter(RespConnection::isPlainGet).toList();
         Future<List<RespReply>> batchedGets = gets.size() >= 2 ? getMany(gets) : null;
@@ -295,25 +343,110 @@ final class RespConnection {
                 && "SET".equals(RespCommands.upper(args.get(0)));
     }
 
+    /**
+     * A batch has its replies: they take their bytes of the port's budget at once (they exist), and are written a
+     * piece at a time, as the client reads them.
+     */
     private void finish(List<RespReply> replies) {
-        running = false;
         if (closed) {
+            running = false;
             return;
         }
         if (!fullLimits && session.authenticated()) {
             fullLimits = true;
             parser.limits(maxArguments, maxRequestBytes, false);
         }
-        Buffer out = Buffer.buffer();
-        for (RespReply r : replies) {
-            r.writeTo(out, session.protocol());
+        ReplyEncoder encoder = new ReplyEncoder(replies, session.protocol());
+        long bytes = encoder.remaining();
+        budget.take(bytes);
+        if (outBytes == 0) {
+            stalledSince = System.nanoTime();
         }
-        if (session.quitting()) {
-            closed = true;
-            socket.end(out);
-        } else {
-            socket.write(out);
+        outBytes += bytes;
+        writing = encoder;
+        pump();
+    }
+
+    /**
+     * Writes the pieces of the batch under way while the socket's write queue has room; once the last is written,
+     * the next batch may start.
+     */
+    private void pump() {
+        while (writing != null && !closed) {
+            if (socket.writeQueueFull()) {
+                return; // the drain handler goes on
+            }
+            Buffer piece = writing.next();
+            boolean last = writing.done();
+            long bytes = piece.length();
+            Future<Void> written;
+            if (last && session.quitting()) {
+                closed = true;
+                written = socket.end(piece);
+            } else {
+                written = socket.write(piece);
+            }
+            written.onComplete(ar -> written(bytes));
+            if (last) {
+                writing = null;
+                running = false;
+            }
         }
+    }
+
+    /** A write went out (or never will: the connection closed): its bytes go back to the port's budget. */
+    private void written(long bytes) {
+        if (released) {
+            return;
+        }
+        outBytes -= bytes;
+        budget.giveBack(bytes);
+        // Progress: the wait of what is still out starts again now.
+        stalledSince = outBytes == 0 ? 0 : System.nanoTime();
+    }
+
+    /** Waits for the port's replies to be under its budget, then goes on with the batch that waited. */
+    private void waitForRoom() {
+        Runnable resume = () -> context.runOnContext(v -> roomAgain());
+        waitingForRoom = resume;
+        budget.await(resume);
+    }
+
+    private void roomAgain() {
+        waitingForRoom = null;
+        drain();
+    }
+
+    /**
+     * Closes the connection if its replies have been unsent, none going out, for longer than {@code deadlineNanos}:
+     * a client that does not read must not hold the port's budget for ever. Called by the port's timer, on any thread.
+     *
+     * @param nowNanos      the time now ({@link System#nanoTime()})
+     * @param deadlineNanos the deadline
+     * @return whether it is being closed
+     */
+    boolean dropIfStalled(long nowNanos, long deadlineNanos) {
+        long since = stalledSince;
+        if (since == 0 || nowNanos - since <= deadlineNanos) {
+            return false;
+        }
+        context.runOnContext(v -> {
+            long stalled = stalledSince;
+            if (!closed && stalled != 0 && System.nanoTime() - stalled > deadlineNanos) {
+                LOG.warn("Redis-protocol connection from {} closed: its replies went unread for more than {} ms",
+                        session.address(), deadlineNanos / 1_000_000);
+                closed = true;
+                if (socket instanceof io.vertx.core.internal.net.NetSocketInternal internal) {
+                    // NetSocket.close(), and a close of the channel, go through Vert.x's handler, which first waits
+                    // for what is queued to be written, and this client never reads it: the close starts past that
+                    // handler, and the queued writes are dropped.
+                    internal.channelHandlerContext().close();
+                } else {
+                    socket.close();
+                }
+            }
+        });
+        return true;
     }
 
     private void onLoop(Runnable action) {

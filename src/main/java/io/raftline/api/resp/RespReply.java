@@ -27,6 +27,27 @@ public sealed interface RespReply {
     void writeTo(Buffer out, int protocol);
 
     /**
+     * How many bytes {@link #writeTo} appends, without encoding: what a batch's replies would take of the port's
+     * {@link ReplyBudget} before they are encoded.
+     *
+     * @param protocol 2 or 3
+     * @return the bytes
+     */
+    long size(int protocol);
+
+    /** Bytes of a line holding {@code n} in decimal after a type byte, with its CRLF. */
+    private static long line(long n) {
+        if (n == Long.MIN_VALUE) {
+            return 3 + 20;
+        }
+        int digits = n < 0 ? 2 : 1;
+        for (long v = Math.abs(n); v >= 10; v /= 10) {
+            digits++;
+        }
+        return 3 + digits;
+    }
+
+    /**
      * A simple string ({@code +text}): status replies such as OK and PONG.
      *
      * @param text the text, without CR or LF
@@ -35,6 +56,11 @@ public sealed interface RespReply {
         @Override
         public void writeTo(Buffer out, int protocol) {
             out.appendByte((byte) '+').appendString(text).appendString("\r\n");
+        }
+
+        @Override
+        public long size(int protocol) {
+            return 3 + (long) text.getBytes(StandardCharsets.UTF_8).length;
         }
     }
 
@@ -57,6 +83,11 @@ public sealed interface RespReply {
         public void writeTo(Buffer out, int protocol) {
             out.appendByte((byte) '-').appendString(text).appendString("\r\n");
         }
+
+        @Override
+        public long size(int protocol) {
+            return 3 + (long) text.getBytes(StandardCharsets.UTF_8).length;
+        }
     }
 
     /**
@@ -68,6 +99,11 @@ public sealed interface RespReply {
         @Override
         public void writeTo(Buffer out, int protocol) {
             out.appendByte((byte) ':').appendString(Long.toString(value)).appendString("\r\n");
+        }
+
+        @Override
+        public long size(int protocol) {
+            return line(value);
         }
     }
 
@@ -94,6 +130,11 @@ public sealed interface RespReply {
         }
 
         @Override
+        public long size(int protocol) {
+            return line(bytes.length) + bytes.length + 2;
+        }
+
+        @Override
         public boolean equals(Object o) {
             return o instanceof Bulk b && Arrays.equals(bytes, b.bytes);
         }
@@ -114,6 +155,11 @@ public sealed interface RespReply {
         @Override
         public void writeTo(Buffer out, int protocol) {
             out.appendString(protocol >= 3 ? "_\r\n" : "$-1\r\n");
+        }
+
+        @Override
+        public long size(int protocol) {
+            return protocol >= 3 ? 3 : 5;
         }
     }
 
@@ -138,6 +184,15 @@ public sealed interface RespReply {
             for (RespReply item : items) {
                 item.writeTo(out, protocol);
             }
+        }
+
+        @Override
+        public long size(int protocol) {
+            long total = line(items.size());
+            for (RespReply item : items) {
+                total += item.size(protocol);
+            }
+            return total;
         }
     }
 
@@ -166,6 +221,15 @@ public sealed interface RespReply {
             for (RespReply item : keysAndValues) {
                 item.writeTo(out, protocol);
             }
+        }
+
+        @Override
+        public long size(int protocol) {
+            long total = line(protocol >= 3 ? keysAndValues.size() / 2 : keysAndValues.size());
+            for (RespReply item : keysAndValues) {
+                total += item.size(protocol);
+            }
+            return total;
         }
     }
 }

@@ -10,6 +10,8 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
@@ -36,6 +38,11 @@ public final class RespServer implements Handler<NetSocket> {
     private final DescriptorBudget budget = DescriptorBudget.process();
     private final AtomicInteger clients = new AtomicInteger();
     private final AtomicLong ids = new AtomicLong();
+    /** The port's replies not gone out yet ({@link ReplyBudget}). */
+    private final ReplyBudget replies;
+    private final long replyDeadlineNanos;
+    /** The open connections, for the deadline of their unsent replies. */
+    private final Set<RespConnection> open = ConcurrentHashMap.newKeySet();
 
     /**
      * Creates the front end of one node.
@@ -48,13 +55,19 @@ public final class RespServer implements Handler<NetSocket> {
      *                        for the keys)
      * @param maxClients      most connections at once
      * @param access          who may run commands ({@code AUTH} with the client or admin token when one is set)
+     * @param replyBytes      most bytes of replies the port's connections may leave unsent before their reads wait
+     *                        ({@link ReplyBudget})
+     * @param replyDeadlineMs a connection whose replies stay unsent this long, none going out, is closed (0: never;
+     *                        {@link #dropStalled} checks)
      */
     public RespServer(Vertx vertx, RaftNode node, KvRequests requests, IntSupplier port, int maxRequestBytes,
-            int maxClients, ClientAccess access) {
+            int maxClients, ClientAccess access, long replyBytes, long replyDeadlineMs) {
         this.vertx = vertx;
         this.access = access;
+        this.replies = new ReplyBudget(replyBytes);
+        this.replyDeadlineNanos = replyDeadlineMs > 0 ? replyDeadlineMs * 1_000_000 : Long.MAX_VALUE;
         this.kv = new RespCommands(requests, new ScanCursors(CURSORS), maxRequestBytes);
-        this.table = new RespCommandTable(kv, node, port, clients::get, maxClients, access);
+        this.table = new RespCommandTable(kv, node, port, clients::get, maxClients, access, replies);
         this.maxRequestBytes = maxRequestBytes;
         this.maxClients = maxClients;
     }
@@ -77,11 +90,32 @@ public final class RespServer implements Handler<NetSocket> {
         // A client certificate the CA signed (tls.client_auth) authenticates the connection as AUTH would.
         RespSession session = new RespSession(ids.incrementAndGet(), String.valueOf(socket.remoteAddress()),
                 !access.required() || access.certificates() && ClientCertificates.presented(socket));
-        new RespConnection(socket, context, table, kv, session, MAX_ARGUMENTS, maxRequestBytes)
-                .start(() -> {
-                    clients.decrementAndGet();
-                    budget.release();
-                });
+        RespConnection connection = new RespConnection(socket, context, table, kv, session, MAX_ARGUMENTS,
+                maxRequestBytes, replies);
+        open.add(connection);
+        connection.start(() -> {
+            open.remove(connection);
+            clients.decrementAndGet();
+            budget.release();
+        });
+    }
+
+    /**
+     * Closes the connections whose replies have stayed unsent past the deadline, none of them going out: a client
+     * that does not read would otherwise hold the port's {@link ReplyBudget} for ever, and every other client's reads
+     * would wait. Called now and then by the port's owner.
+     *
+     * @param nowNanos the time now ({@link System#nanoTime()})
+     * @return how many are being closed
+     */
+    public int dropStalled(long nowNanos) {
+        int dropped = 0;
+        for (RespConnection c : open) {
+            if (c.dropIfStalled(nowNanos, replyDeadlineNanos)) {
+                dropped++;
+            }
+        }
+        return dropped;
     }
 
     /**

@@ -87,7 +87,7 @@ class RespPipelineOrderTest {
     void start() throws Exception {
         vertx = Vertx.vertx();
         RespServer resp = new RespServer(vertx, follower(), new KvRequests(follower(), leader), () -> 0, 1 << 20, 10,
-                ClientAccess.open());
+                ClientAccess.open(), ReplyBudget.DEFAULT_BYTES, 0);
         server = await(vertx.createNetServer().connectHandler(resp).listen(0, "127.0.0.1"));
     }
 
