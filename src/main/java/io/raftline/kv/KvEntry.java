@@ -1,5 +1,6 @@
 package io.raftline.kv;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -97,6 +98,16 @@ public final class KvEntry {
      */
     public byte[] value() {
         return Arrays.copyOfRange(bytes, offset, offset + length);
+    }
+
+    /**
+     * The value, read-only and not copied: what a reply that writes a large value a piece at a time holds (a copy
+     * per GET held a pipeline's worth of copies of a value for a client that did not read them).
+     *
+     * @return a read-only view of the value's bytes, from position 0
+     */
+    public ByteBuffer valueView() {
+        return ByteBuffer.wrap(bytes, offset, length).slice().asReadOnlyBuffer();
     }
 
     /**

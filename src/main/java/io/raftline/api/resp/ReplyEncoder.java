@@ -25,7 +25,7 @@ final class ReplyEncoder {
     private long remaining;
 
     /** The rest of a bulk string's bytes, from {@code from}, then its CRLF. */
-    private record Slice(byte[] bytes, int from) {
+    private record Slice(RespReply.Bulk bulk, int from) {
     }
 
     /**
@@ -67,10 +67,10 @@ final class ReplyEncoder {
             Object part = parts.pollFirst();
             int room = PIECE_BYTES - out.length();
             if (part instanceof Slice s) {
-                int n = Math.min(s.bytes().length - s.from(), room);
-                out.appendBytes(s.bytes(), s.from(), n);
-                if (s.from() + n < s.bytes().length) {
-                    parts.addFirst(new Slice(s.bytes(), s.from() + n));
+                int n = Math.min(s.bulk().length() - s.from(), room);
+                s.bulk().appendTo(out, s.from(), n);
+                if (s.from() + n < s.bulk().length()) {
+                    parts.addFirst(new Slice(s.bulk(), s.from() + n));
                 } else {
                     out.appendString("\r\n");
                 }
@@ -81,9 +81,9 @@ final class ReplyEncoder {
                 int pairs = m.keysAndValues().size() / 2;
                 header(out, protocol >= 3 ? '%' : '*', protocol >= 3 ? pairs : 2 * pairs);
                 pushAll(m.keysAndValues());
-            } else if (part instanceof RespReply.Bulk b && b.bytes().length > room) {
-                header(out, '$', b.bytes().length);
-                parts.addFirst(new Slice(b.bytes(), 0));
+            } else if (part instanceof RespReply.Bulk b && b.length() > room) {
+                header(out, '$', b.length());
+                parts.addFirst(new Slice(b, 0));
             } else {
                 ((RespReply) part).writeTo(out, protocol);
             }

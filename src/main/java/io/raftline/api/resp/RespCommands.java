@@ -78,7 +78,12 @@ final class RespCommands {
 
     Future<RespReply> get(RespSession s, List<byte[]> args) {
         return requests.get(key(args.get(1)), ReadConsistency.LINEARIZABLE, false)
-                .map(r -> r.value().entry().<RespReply>map(e -> new RespReply.Bulk(e.value())).orElse(RespReply.NIL));
+                .map(r -> value(r.value().entry()));
+    }
+
+    /** A value's reply: a view of the bytes the entry holds (not a copy), or nil for a missing key. */
+    private static RespReply value(Optional<KvEntry> entry) {
+        return entry.<RespReply>map(e -> new RespReply.Bulk(e.valueView())).orElse(RespReply.NIL);
     }
 
     /**
@@ -100,7 +105,7 @@ final class RespCommands {
     private static List<RespReply> values(LookupResult r) {
         List<RespReply> values = new ArrayList<>(r.entries().size());
         for (Optional<KvEntry> e : r.entries()) {
-            values.add(e.<RespReply>map(entry -> new RespReply.Bulk(entry.value())).orElse(RespReply.NIL));
+            values.add(value(e));
         }
         return values;
     }
@@ -114,7 +119,7 @@ final class RespCommands {
         return lookup(keys(args, 1, args.size(), 1)).map(r -> {
             long bytes = 0;
             for (Optional<KvEntry> e : r.entries()) {
-                bytes += e.map(entry -> (long) entry.value().length).orElse(0L);
+                bytes += e.map(entry -> (long) entry.valueLength()).orElse(0L);
             }
             if (bytes > MAX_REPLY_BYTES) {
                 throw new RespError("ERR MGET reply of " + bytes + " bytes of values is larger than the limit of "
@@ -241,7 +246,7 @@ final class RespCommands {
             KvResult.TxnResult t = expect(r, KvResult.TxnResult.class);
             if (returnOld) {
                 Optional<KvEntry> old = ((KvResult.GetDone) t.results().get(0)).entry();
-                return old.<RespReply>map(e -> new RespReply.Bulk(e.value())).orElse(RespReply.NIL);
+                return value(old);
             }
             return t.succeeded() ? RespReply.OK : RespReply.NIL;
         });

@@ -1,8 +1,8 @@
 package io.raftline.api.resp;
 
 import io.vertx.core.buffer.Buffer;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -110,9 +110,29 @@ public sealed interface RespReply {
     /**
      * A bulk string ({@code $len} and the bytes): values, keys, INFO text.
      *
-     * @param bytes the bytes (not copied: replies are built from values that never change)
+     * @param bytes the bytes, from position to limit, viewed read-only and never copied until encoded: a GET's reply
+     *              is a view of the value the store holds ({@link io.raftline.kv.KvEntry#valueView()}), so a
+     *              pipeline's replies waiting for a client that reads slowly hold no copies of the values
      */
-    record Bulk(byte[] bytes) implements RespReply {
+    record Bulk(ByteBuffer bytes) implements RespReply {
+        /**
+         * Takes a read-only view of the bytes from the buffer's position to its limit.
+         *
+         * @param bytes the bytes
+         */
+        public Bulk {
+            bytes = bytes.asReadOnlyBuffer().slice();
+        }
+
+        /**
+         * A bulk string of an array's bytes (not copied: the array must not change).
+         *
+         * @param bytes the bytes
+         */
+        public Bulk(byte[] bytes) {
+            this(ByteBuffer.wrap(bytes));
+        }
+
         /**
          * A bulk string of text.
          *
@@ -123,30 +143,38 @@ public sealed interface RespReply {
             return new Bulk(text.getBytes(StandardCharsets.UTF_8));
         }
 
+        /** How many bytes the string has. */
+        int length() {
+            return bytes.remaining();
+        }
+
+        /**
+         * Appends {@code n} of the bytes from {@code from} on (a slice of a large value: see {@link ReplyEncoder}).
+         *
+         * @param out  where to
+         * @param from the first byte
+         * @param n    how many
+         */
+        void appendTo(Buffer out, int from, int n) {
+            // Buffer.setBytes grows the buffer to pos + the view's limit: the view must start at 0.
+            out.setBytes(out.length(), bytes.duplicate().position(from).limit(from + n).slice());
+        }
+
         @Override
         public void writeTo(Buffer out, int protocol) {
-            out.appendByte((byte) '$').appendString(Integer.toString(bytes.length)).appendString("\r\n")
-                    .appendBytes(bytes).appendString("\r\n");
+            out.appendByte((byte) '$').appendString(Integer.toString(length())).appendString("\r\n");
+            appendTo(out, 0, length());
+            out.appendString("\r\n");
         }
 
         @Override
         public long size(int protocol) {
-            return line(bytes.length) + bytes.length + 2;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Bulk b && Arrays.equals(bytes, b.bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(bytes);
+            return line(length()) + length() + 2;
         }
 
         @Override
         public String toString() {
-            return "Bulk[" + new String(bytes, StandardCharsets.UTF_8) + "]";
+            return "Bulk[" + StandardCharsets.UTF_8.decode(bytes.duplicate()) + "]";
         }
     }
 

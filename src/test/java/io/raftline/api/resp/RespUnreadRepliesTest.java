@@ -64,16 +64,20 @@ class RespUnreadRepliesTest {
         InetSocketAddress node = start(new JsonObject().put("request_timeout_ms", 600_000));
         Socket control = connect(node, 0);
         long directBefore = directMemory();
+        long heapBefore = liveHeap();
         long budget = info(control, "raftline_reply_budget_bytes");
         List<Socket> unread = fillTheBudget(node, control, budget);
         long batch = RespConnection.MAX_BATCH * (VALUE_BYTES + 12L);
         assertThat(info(control, "raftline_unsent_reply_bytes"))
-                .as("one batch out, the first connection's, less what the sockets' buffers took").isBetween(budget, batch);
+                .as("one batch out, the first connection's, less what the sockets' buffers took")
+                .isBetween(budget, batch);
         // The replies out are held as the reads returned them, not copied for the socket: a batch written whole put
         // a copy of its 128 MB in direct memory (the socket's queue) for each connection that does not read, and
         // went on to its next batch, which waited whole in Vert.x's queue.
         assertThat(directMemory() - directBefore).as("direct memory taken by replies nobody reads")
                 .isLessThan(32L * 1024 * 1024);
+        // And a GET's reply is a view of the stored value: a copy per GET held the batch's 128 MB in the heap.
+        assertThat(liveHeap() - heapBefore).as("heap taken by replies nobody reads").isLessThan(32L * 1024 * 1024);
         // A client that reads: its read waits as well, its write does not (a write's reply is owed once it ran).
         Socket reader = connect(node, 0);
         send(reader, "GET", "big");
@@ -123,6 +127,12 @@ class RespUnreadRepliesTest {
         eventually("the reads of the others waiting for the budget", Duration.ofSeconds(30),
                 () -> info(control, "raftline_clients_waiting_for_reply_budget") >= UNREAD - 1);
         return unread;
+    }
+
+    /** The heap in use after a full collection (what is live). */
+    private static long liveHeap() {
+        System.gc();
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
     /** Direct memory in use: the JDK's direct buffers, and Netty's own when it allocates them without the JDK. */
