@@ -95,7 +95,8 @@ final class Backups {
      * @param target a node's HTTP API and the token
      * @param file   where to write
      * @return what it holds
-     * @throws IOException if the node cannot be reached, answers an error, or sends a damaged file
+     * @throws IOException if the node cannot be reached, answers an error, or sends a damaged file (one that does not
+     *                     check, or whose revision or state hash is not the one the node announced)
      */
     static Info save(KvClientCommand.Target target, Path file) throws IOException, InterruptedException {
         return save(target, file, NioDisk.INSTANCE);
@@ -156,6 +157,16 @@ final class Backups {
         if (!revision.equals(info.header())) {
             Files.deleteIfExists(part);
             throw new IOException("the backup says revision " + info.header() + " but the node announced " + revision);
+        }
+        // The checksum shows that the file is whole as it was written; the state hash, which the node computed from the
+        // state it read, shows that the file holds that state (hashed here by the same code: Info.of). Before, save did
+        // not look at it, so a backup that differed from the node's state (damaged before its checksum was computed,
+        // or with a CRC-32C that matched by chance) was saved as good and found out at restore time, if ever.
+        String hash = resp.headers().firstValue("Raft-State-Hash").orElse("");
+        if (!hash.equals(info.hash())) {
+            Files.deleteIfExists(part);
+            throw new IOException("the backup from " + url + " is damaged: the node announced state hash "
+                    + (hash.isEmpty() ? "(none)" : hash) + " but the backup's state hash is " + info.hash());
         }
         try {
             try (io.raftline.storage.Disk.AppendFile f = disk.open(part, io.raftline.storage.Disk.OpenMode.EXISTING)) {

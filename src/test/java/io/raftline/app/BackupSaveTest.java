@@ -32,6 +32,7 @@ class BackupSaveTest {
     private HttpServer server;
     private byte[] backup;
     private long revision;
+    private String hash;
 
     @BeforeEach
     void start() throws Exception {
@@ -41,15 +42,29 @@ class BackupSaveTest {
         KvSnapshot state = kv.capture();
         backup = state.toByteArray();
         revision = state.lastApplied();
+        hash = state.stateHashHex();
         vertx = Vertx.vertx();
-        server = await(vertx.createHttpServer().requestHandler(req -> req.response()
-                .putHeader("Raft-Revision", String.valueOf(revision))
-                .end(Buffer.buffer(backup))).listen(0, "127.0.0.1"));
+        server = serving(backup, hash);
     }
 
     @AfterEach
     void stop() throws Exception {
         await(vertx.close());
+    }
+
+    /** A stand-in node answering every request with {@code body}, announcing this test's revision and {@code hash}. */
+    private HttpServer serving(byte[] body, String stateHash) throws InterruptedException {
+        return await(vertx.createHttpServer().requestHandler(req -> req.response()
+                .putHeader("Raft-Revision", String.valueOf(revision)).putHeader("Raft-State-Hash", stateHash)
+                .end(Buffer.buffer(body))).listen(0, "127.0.0.1"));
+    }
+
+    /** Another state at this test's revision: a valid backup, checksum and all, but not the one the node read. */
+    private static KvSnapshot anotherState() {
+        KvStateMachine kv = new KvStateMachine();
+        kv.apply(1, new KvCommand.Put("a", "one".getBytes(StandardCharsets.UTF_8), -1, null));
+        kv.apply(2, new KvCommand.Put("b", "TWO".getBytes(StandardCharsets.UTF_8), -1, null));
+        return kv.capture();
     }
 
     private KvClientCommand.Target target() {
@@ -150,5 +165,46 @@ class BackupSaveTest {
         assertThatThrownBy(() -> Backups.save(target(), file)).isInstanceOf(java.io.IOException.class)
                 .hasMessage("cannot write the backup to " + file + ".part: no such file or directory");
         assertThat(Files.exists(dir.resolve("missing"))).isFalse();
+    }
+
+    /**
+     * A backup whose state is not the one whose hash the node announced in {@code Raft-State-Hash} is refused, with
+     * both hashes named, and no file is kept (nor its part file). Before, save checked the format, the checksum and the
+     * revision only, so such a backup was saved as good.
+     */
+    @Test
+    void aBackupWhoseStateHashIsNotTheAnnouncedOneIsRefused() throws Exception {
+        String other = anotherState().stateHashHex();
+        assertThat(other).isNotEqualTo(hash);
+        Path file = dir.resolve("backup.snap");
+
+        // The node's backup, announced with another hash.
+        assertThatThrownBy(() -> Backups.save(target(serving(backup, other)), file))
+                .isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("the node announced state hash " + other)
+                .hasMessageContaining("the backup's state hash is " + hash);
+        assertThat(Files.exists(file)).isFalse();
+        assertThat(Files.exists(file.resolveSibling("backup.snap.part"))).isFalse();
+
+        // Another body (well formed, its checksum right) under the node's hash: what the command line says.
+        MainTest.Result r = MainTest.run("snapshot", "save", "--url", "http://127.0.0.1:"
+                + serving(anotherState().toByteArray(), hash).actualPort(), file.toString());
+        assertThat(r.code()).as(r.err()).isEqualTo(Main.FAILURE);
+        assertThat(r.err()).contains("raftline snapshot save: ").contains("damaged")
+                .contains("the node announced state hash " + hash).contains("the backup's state hash is " + other);
+        assertThat(Files.exists(file)).isFalse();
+        assertThat(Files.exists(file.resolveSibling("backup.snap.part"))).isFalse();
+    }
+
+    /** The good path: the node's backup under its own hash is saved, as the node's state. */
+    @Test
+    void aBackupMatchingTheAnnouncedStateHashIsSaved() throws Exception {
+        Path file = dir.resolve("backup.snap");
+
+        Backups.Info info = Backups.save(target(), file);
+
+        assertThat(info.hash()).isEqualTo(hash);
+        assertThat(Files.readAllBytes(file)).isEqualTo(backup);
+        assertThat(Backups.check(file)).isEqualTo(info);
     }
 }
