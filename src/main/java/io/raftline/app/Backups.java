@@ -244,6 +244,29 @@ final class Backups {
      * missing), and names the node and the cause.
      */
     static Restored restore(Path file, RaftlineConfig config, StagedCheck check) throws IOException {
+        return restore(file, config, () -> { }, check);
+    }
+
+    /**
+     * A step between the check that every directory is empty and their locking, where a node can still start and
+     * stop on one of them; tests put a node's data in a directory there.
+     */
+    @FunctionalInterface
+    interface BeforeLocking {
+        /**
+         * Called once, after every directory was checked and before the first is locked.
+         *
+         * @throws IOException to fail the restore
+         */
+        void run() throws IOException;
+    }
+
+    /**
+     * {@link #restore(Path, RaftlineConfig, StagedCheck)}, calling {@code beforeLocking} between the first check of the
+     * directories and their locking (each is checked again under its lock).
+     */
+    static Restored restore(Path file, RaftlineConfig config, BeforeLocking beforeLocking, StagedCheck check)
+            throws IOException {
         // Read once: the same bytes are checked here and become the Raft snapshot's data.
         byte[] data;
         try {
@@ -299,6 +322,7 @@ final class Backups {
                     + " restore that was stopped: if that restore's nodes have started, it had written every node's"
                     + " state, and those nodes start once their " + RestoreMark.FILE + " file says \"written\")"));
         }
+        beforeLocking.run();
         List<Seeding> seedings = new ArrayList<>();
         Seeding current = null;
         String stage = "locking its data directory";
@@ -383,14 +407,21 @@ final class Backups {
             created = missing;
             Files.createDirectories(dir);
             // A node that started meanwhile holds the directory: refused, never written under it.
-            for (int g = 0; g < groups; g++) {
+            locks.add(DataDirLock.acquire(dir));
+            // One that started and stopped since the directory was checked left its data there: checked again under
+            // the lock, before anything is written (its groups' directories included). Before, the restore put its
+            // mark and state beside that data, and a failure further on deleted both, as if the restore had made it.
+            if (RestoreMark.of(dir).isEmpty() && !holdsOnlyLocks(dir)) {
+                unlock();
+                throw new IOException("the data directory is not empty any more (a node started on it after the"
+                        + " restore checked it): a restore seeds a new cluster only; move it away first");
+            }
+            for (int g = 1; g < groups; g++) {
                 locks.add(DataDirLock.acquire(GroupLayout.groupDir(dir, g)));
             }
             // What a stopped restore left goes (the mark stays until the new one replaces it; lock files left by one
             // stopped before its mark, and a half-written mark, go too); then the mark goes in before any state does.
-            if (RestoreMark.of(dir).isPresent() || holdsOnlyLocks(dir)) {
-                clearExceptLocksAndMark(dir, groups);
-            }
+            clearExceptLocksAndMark(dir, groups);
             RestoreMark.mark(dir, RestoreMark.Phase.WRITING);
         }
 

@@ -320,6 +320,37 @@ class BackupRestoreAllOrNothingTest {
     }
 
     /**
+     * A node started and stopped on a directory after the restore checked them all, before it locked that one: the
+     * check is made again under the lock, so the restore is refused there, before writing anything, with the node's
+     * data as the node left it and no other directory keeping anything. Before, the directory was checked only before
+     * it was locked, and the restore put its mark and state beside the node's data.
+     */
+    @Test
+    void aNodeThatRanAfterTheCheckIsFoundUnderTheLock() throws Exception {
+        Path backup = backup(5);
+        for (int id = 1; id <= 3; id++) {
+            Files.createDirectories(dir.resolve("n" + id));
+        }
+        RaftlineConfig config = config(ClusterConfigs.cluster(3, 59, 3000), threeDirs());
+        List<String> before = new ArrayList<>();
+
+        Throwable failed = catchThrowable(() -> Backups.restore(backup, config, () -> {
+            // What a node leaves: its lock file (released) and its data.
+            Path n2 = dir.resolve("n2");
+            DataDirLock lock = DataDirLock.acquire(n2);
+            Files.writeString(n2.resolve("wal"), "a node ran here");
+            lock.close();
+            before.addAll(tree());
+        }, (node, staged) -> { }));
+        assertThat(failed).isInstanceOf(IOException.class)
+                .hasMessageContaining("restore failed at node 2 (" + dir.resolve("n2") + ") while locking its data"
+                        + " directory: the data directory is not empty any more")
+                .hasMessageContaining("nothing was restored");
+        assertThat(before).contains("n2/wal 15");
+        assertThat(tree()).as("the node's data as it left it, the other directories as before").isEqualTo(before);
+    }
+
+    /**
      * A restore stopped while removing its marks, after every node's state was written (each mark then says
      * {@code written}): the node removes its mark and starts.
      */
