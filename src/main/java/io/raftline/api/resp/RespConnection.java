@@ -432,7 +432,9 @@ final class RespConnection {
         }
         context.runOnContext(v -> {
             long stalled = stalledSince;
-            if (!closed && stalled != 0 && System.nanoTime() - stalled > deadlineNanos) {
+            // Not "closed": a connection that ended itself (QUIT, a protocol error) waits for its last write to go
+            // out before the socket closes, which a client that does not read never lets happen.
+            if (!released && stalled != 0 && System.nanoTime() - stalled > deadlineNanos) {
                 LOG.warn("Redis-protocol connection from {} closed: its replies went unread for more than {} ms",
                         session.address(), deadlineNanos / 1_000_000);
                 closed = true;
