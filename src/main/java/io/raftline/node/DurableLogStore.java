@@ -145,7 +145,16 @@ public final class DurableLogStore implements LogStore {
 
     /** As {@link #open(Vertx, int, Path, long)}, with all file I/O through {@code disk} (tests slow or fail it). */
     public static DurableLogStore open(Vertx vertx, int nodeId, Path dataDir, long segmentBytes, Disk disk) {
-        DataDirLock lock = DataDirLock.acquire(dataDir);
+        return open(vertx, nodeId, DataDirLock.acquire(dataDir), segmentBytes, disk);
+    }
+
+    /**
+     * As {@link #open(Vertx, int, Path, long, Disk)} in the directory of a lock the caller took before it wrote
+     * anything there (the node's marks): the store holds it from now on, and releases it when it closes or fails to
+     * open.
+     */
+    public static DurableLogStore open(Vertx vertx, int nodeId, DataDirLock lock, long segmentBytes, Disk disk) {
+        Path dataDir = lock.dir();
         try {
             java.util.function.Supplier<DurableStorage> opener = () -> opened(nodeId, dataDir,
                     DurableStorage.open(disk, dataDir, segmentBytes, warner(nodeId)));
@@ -163,7 +172,17 @@ public final class DurableLogStore implements LogStore {
      */
     public static DurableLogStore openGroup(Vertx vertx, int nodeId, Path groupDir, int group, SharedWalWriter writer,
             Disk disk) {
-        DataDirLock lock = DataDirLock.acquire(groupDir);
+        return openGroup(vertx, nodeId, DataDirLock.acquire(groupDir), group, writer, disk);
+    }
+
+    /**
+     * As {@link #openGroup(Vertx, int, Path, int, SharedWalWriter, Disk)} in the directory of a lock the caller took
+     * (group 0's, the node's {@code data_dir}, locked before anything was written there): the store holds it from now
+     * on, and releases it when it closes or fails to open.
+     */
+    public static DurableLogStore openGroup(Vertx vertx, int nodeId, DataDirLock lock, int group,
+            SharedWalWriter writer, Disk disk) {
+        Path groupDir = lock.dir();
         try {
             writer.acquire();
         } catch (RuntimeException e) {

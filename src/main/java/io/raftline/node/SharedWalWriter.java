@@ -69,8 +69,9 @@ public final class SharedWalWriter {
         // Locked before anything is read: opening the log repairs it, and a record that a running node is still
         // writing looks like a torn tail. A second node on the same data_dir (a second process, a second entry of one
         // configuration) would cut it; the running node's write then lands past the cut, behind zeros, and is
-        // acknowledged once synced, and the next start cuts it as torn or refuses the log as corrupt. The groups'
-        // stores lock their own directories only later, after the log is open.
+        // acknowledged once synced, and the next start cuts it as torn or refuses the log as corrupt. A node holds its
+        // data_dir's lock already (ClusterVerticle takes it first); groups 1.. lock their directories only later, as
+        // their stores open.
         try {
             // Made durably here: the lock would create it, but without syncing its parent.
             disk.createDirectoriesDurably(walDir);

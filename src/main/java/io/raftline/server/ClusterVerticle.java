@@ -30,6 +30,7 @@ import io.raftline.security.ClientAccess;
 import io.raftline.security.PeerGuard;
 import io.raftline.shard.GroupLayout;
 import io.raftline.storage.ClusterMark;
+import io.raftline.storage.DataDirLock;
 import io.raftline.storage.NioDisk;
 import io.raftline.storage.RestoreMark;
 import io.raftline.shard.LeaderBalancer;
@@ -558,29 +559,33 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     private Future<Void> deployNode(NodeConfig n) {
         int groups = config.groups();
         boolean shared = groups > 1 && config.storage().durable();
+        // The data directory's lock first, before anything under it is read or written: the node's marks (CLUSTER,
+        // groups, a restore's RESTORING) and a sharded node's shared log included. Before, those were checked and
+        // written first and the lock taken only when group 0's store opened, so a node started on a directory that
+        // `snapshot restore` held (it never locks data_dir/wal) wrote its marks and a log there before it gave up, and
+        // two nodes started together on a new directory could each write their own marks. Group 0's store holds the
+        // lock from then on; the other groups' directories and data_dir/wal are locked, under it, as they open.
+        Future<LockedDir> locked = !config.storage().durable() ? Future.succeededFuture(LockedDir.NONE)
+                : vertx.executeBlocking(() -> LockedDir.take(Path.of(n.dataDir())));
         // One node per process: peers that shard over another number of groups would map keys to groups otherwise
         // (GroupCountGuard); checked before this node writes anything. A data directory that holds the node's data
         // already has its number fixed (GroupLayout refuses to open it with another), so only a node that starts
         // without data asks its peers: a restart does not wait for them (the check took 0.25-0.5 s of a restart's
         // 3-4.5 s, and failover.py kills the next leader 4 s after it restarted the last one).
-        // Whether the data directory holds the node's data already, read once: for that question and for the cluster
-        // mark below (nothing is written into the directory in between).
-        Future<Boolean> holdsData = !config.storage().durable() ? Future.succeededFuture(false)
-                : vertx.executeBlocking(() -> GroupLayout.holdsNodeData(Path.of(n.dataDir())));
-        Future<Boolean> asks = config.nodeId() == 0 ? Future.succeededFuture(false)
-                : !config.storage().durable() ? Future.succeededFuture(true) : holdsData.map(held -> !held);
-        Future<Void> agreed = asks.compose(ask -> ask
+        // Whether the data directory holds the node's data already is read once, under the lock: for that question
+        // and for the cluster mark below (nothing is written into the directory in between).
+        Future<Void> agreed = locked.compose(d -> config.nodeId() != 0 && !d.holdsData()
                 ? GroupCountGuard.check(n.id(), groups, config.nodeIds(), this, forwardClient)
                 : Future.succeededFuture());
         // A sharded node's groups write one log: opened here, held by each group's store once it opens.
         Future<SharedWalWriter> layout = agreed.compose(ok -> !config.storage().durable() ? Future.succeededFuture()
-                : holdsData.compose(held -> vertx.executeBlocking(() -> {
-                    Path dataDir = Path.of(n.dataDir());
+                : vertx.executeBlocking(() -> {
+                    Path dataDir = locked.result().lock().dir();
                     if (RestoreMark.settleAtStart(n.id(), dataDir)) {
                         LOG.info("[Node {}] {} held a restore written on every node but for its marks: mark removed",
                                 n.id(), dataDir);
                     }
-                    ClusterMark.checkOrRecord(dataDir, config.clusterName(), held);
+                    ClusterMark.checkOrRecord(dataDir, config.clusterName(), locked.result().holdsData());
                     GroupLayout.checkOrRecord(dataDir, groups);
                     if (!shared) {
                         return null;
@@ -588,7 +593,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                     GroupLayout.checkNoGroupLogs(dataDir, groups);
                     return SharedWalWriter.open(n.id(), NioDisk.INSTANCE, dataDir.resolve("wal"),
                             config.storage().segmentBytes(), groups);
-                })));
+                })).recover(e -> locked.failed() || locked.result().lock() == null ? Future.failedFuture(e)
+                        : vertx.executeBlocking(() -> locked.result().release()).transform(x -> Future.failedFuture(e)));
         List<RaftNodeVerticle> deployed = new java.util.concurrent.CopyOnWriteArrayList<>();
         // The node's groups share one record of its peers' liveness whenever they may quiesce (docs/sharding.md), a
         // single group too (raft.quiesce_ms set): a quiet follower's timer stands still, and only this record (the
@@ -608,7 +614,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         Future<Void> chain = layout.mapEmpty();
         for (int g = 0; g < groups; g++) {
             int group = g;
-            chain = chain.compose(v -> deployReplica(n, group, layout.result(), liveness, heardOnly)).map(replica -> {
+            // Group 0's store takes the data directory's lock over.
+            chain = chain.compose(v -> deployReplica(n, group, group == 0 ? locked.result().lock() : null,
+                    layout.result(), liveness, heardOnly)).map(replica -> {
                 deployed.add(replica);
                 return null;
             });
@@ -633,13 +641,15 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
 
     /**
      * Opens one group's store of a node and deploys that group's verticle; with {@code heardOnly}, what the replica
-     * receives is noted there first ({@link HeardTransport}).
+     * receives is noted there first ({@link HeardTransport}). {@code lock}, if given, is the group's directory's lock,
+     * taken already: the store holds it from now on.
      */
-    private Future<RaftNodeVerticle> deployReplica(NodeConfig n, int group, SharedWalWriter sharedLog,
+    private Future<RaftNodeVerticle> deployReplica(NodeConfig n, int group, DataDirLock lock, SharedWalWriter sharedLog,
             PeerLiveness liveness, PeerLiveness heardOnly) {
         Path dir = GroupLayout.groupDir(Path.of(n.dataDir()), group);
-        Future<LogStore> opened = sharedLog == null ? openStore(n, dir) : vertx.executeBlocking(() ->
-                DurableLogStore.openGroup(vertx, n.id(), dir, group, sharedLog, NioDisk.INSTANCE));
+        Future<LogStore> opened = sharedLog == null ? openStore(n, lock) : vertx.executeBlocking(() ->
+                lock != null ? DurableLogStore.openGroup(vertx, n.id(), lock, group, sharedLog, NioDisk.INSTANCE)
+                        : DurableLogStore.openGroup(vertx, n.id(), dir, group, sharedLog, NioDisk.INSTANCE));
         return opened.compose(store -> (group == 0 ? rejoinGuard(n, store) : Future.<Void>succeededFuture())
                 .recover(e -> store.close().transform(x -> Future.<Void>failedFuture(e))).map(store)).compose(store -> {
             // One group: the node reports to the event stream as before. Several: through its gate in the group
@@ -980,11 +990,44 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         });
     }
 
-    private Future<LogStore> openStore(NodeConfig n, Path dir) {
+    /** A node's store of one group: in memory, or on disk in the directory {@code lock} holds (taken over). */
+    private Future<LogStore> openStore(NodeConfig n, DataDirLock lock) {
         if (!config.storage().durable()) {
             return Future.succeededFuture(new MemoryLogStore());
         }
-        return vertx.executeBlocking(() -> DurableLogStore.open(vertx, n.id(), dir, config.storage().segmentBytes()));
+        return vertx.executeBlocking(() -> DurableLogStore.open(vertx, n.id(), lock, config.storage().segmentBytes(),
+                NioDisk.INSTANCE));
+    }
+
+    /**
+     * A node's data directory, locked, and whether it held the node's data when locked; {@link #NONE} for a node that
+     * keeps its data in memory.
+     */
+    private record LockedDir(DataDirLock lock, boolean holdsData) {
+        static final LockedDir NONE = new LockedDir(null, false);
+
+        /**
+         * Locks {@code dataDir} (created durably first, as nothing else makes it so: the lock would create it without
+         * syncing its parent), then looks whether it holds data. Blocking file I/O.
+         *
+         * @throws io.raftline.raft.StorageException naming the directory if another node (or a restore) holds it
+         */
+        static LockedDir take(Path dataDir) throws java.io.IOException {
+            NioDisk.INSTANCE.createDirectoriesDurably(dataDir);
+            DataDirLock lock = DataDirLock.acquire(dataDir);
+            try {
+                return new LockedDir(lock, GroupLayout.holdsNodeData(dataDir));
+            } catch (RuntimeException e) {
+                lock.close();
+                throw e;
+            }
+        }
+
+        /** Lets the lock go (a start that failed before the node's store took it over). Blocking file I/O. */
+        Void release() {
+            lock.close();
+            return null;
+        }
     }
 
     @Override
