@@ -940,14 +940,22 @@ public final class NodeHost {
     }
 
     private Future<Void> recoverAndBoot(long gen) {
-        return store.recover().compose(v -> {
+        return store.recover().transform(recovered -> {
             io.vertx.core.Promise<Void> booted = io.vertx.core.Promise.promise();
             env.runOnLoop(() -> {
-                if (!up && gen == generation) {
-                    boot();
-                    listener.restarted(id(), kv.lastApplied());
+                if (gen != generation) {
+                    // Stopped meanwhile (undeployed): the restart is over, whatever became of the recovery, which
+                    // may have found the store closed by the stop (it reached the store's thread after the close).
+                    booted.complete();
+                } else if (recovered.failed()) {
+                    booted.fail(recovered.cause());
+                } else {
+                    if (!up) {
+                        boot();
+                        listener.restarted(id(), kv.lastApplied());
+                    }
+                    booted.complete();
                 }
-                booted.complete();
             });
             return booted.future();
         });

@@ -13,6 +13,7 @@ import io.raftline.transport.NetworkConditioner;
 import io.raftline.transport.OnContext;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -108,5 +109,55 @@ class NodeRestartLifecycleTest {
         assertThat(restarts.get()).as("boots after the node's stop").isZero();
         // The directory is free again: a node can open it in this process.
         await(DurableLogStore.open(vertx, 1, dir, 4096).close());
+    }
+
+    /**
+     * The same race with its other ending, on a host driven by hand: the stop closes the store before the restart's
+     * recovery reaches the store's thread, and the recovery fails ("store is closed"). The restart is over all the
+     * same, quietly: it failed with the closed store's error before, which the run above met now and then (when the
+     * recovery's hop through the snapshot writer came back after the close's).
+     */
+    @Test
+    void aRestartWhoseRecoveryFindsTheStoreClosedByTheStopEndsQuietly() {
+        Promise<Void> recovery = Promise.promise();
+        RestartLeaseHoldTest.ManualEnvironment node = new RestartLeaseHoldTest.ManualEnvironment(5_000,
+                recoveringBy(recovery.future()));
+        node.host.crash();
+        Future<Void> restart = node.host.restart();
+        node.host.shutdown();
+        recovery.fail(new io.raftline.raft.StorageException("node 1's store is closed"));
+        node.settle();
+        assertThat(restart.succeeded()).as("restart, overtaken by the stop: %s", restart.cause()).isTrue();
+        assertThat(node.host.up()).isFalse();
+    }
+
+    @Test
+    void aRestartWhoseRecoveryFailsWhileTheNodeRunsFailsWithIt() {
+        Promise<Void> recovery = Promise.promise();
+        RestartLeaseHoldTest.ManualEnvironment node = new RestartLeaseHoldTest.ManualEnvironment(5_000,
+                recoveringBy(recovery.future()));
+        node.host.crash();
+        Future<Void> restart = node.host.restart();
+        recovery.fail(new io.raftline.raft.StorageException("disk gone"));
+        node.settle();
+        assertThat(restart.failed()).isTrue();
+        assertThat(restart.cause()).hasMessage("disk gone");
+        assertThat(node.host.up()).isFalse();
+    }
+
+    /** A store in memory whose recovery ends as {@code recovered} does. */
+    private static LogStore recoveringBy(Future<Void> recovered) {
+        MemoryLogStore memory = new MemoryLogStore();
+        return (LogStore) java.lang.reflect.Proxy.newProxyInstance(LogStore.class.getClassLoader(),
+                new Class<?>[] {LogStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("recover")) {
+                        return recovered;
+                    }
+                    try {
+                        return method.invoke(memory, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 }

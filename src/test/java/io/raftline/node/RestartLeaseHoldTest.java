@@ -27,8 +27,11 @@ class RestartLeaseHoldTest {
     private static final RaftConfig RAFT = RaftConfig.builder(1, List.of(1, 2, 3)).tickMs(10).heartbeatMs(50)
             .electionTimeoutMs(150, 300).build();
 
-    /** Node 1's world: a clock the test moves, its loop and workers as queues, what it sends. */
-    private static final class ManualEnvironment implements HostEnvironment {
+    /**
+     * Node 1's world: a clock the test moves, its loop and workers as queues, what it sends (also for
+     * {@link NodeRestartLifecycleTest}).
+     */
+    static final class ManualEnvironment implements HostEnvironment {
         long now = 1_000 * MS;
         long lifeEndedBy;
         final ArrayDeque<Runnable> loop = new ArrayDeque<>();
@@ -37,11 +40,19 @@ class RestartLeaseHoldTest {
 
         /** A node whose previous life (the environment says) ended {@code endedAgoMs} before its first boot. */
         ManualEnvironment(long endedAgoMs) {
+            this(endedAgoMs, termOne(new MemoryLogStore()));
+        }
+
+        /** A node on {@code store}, whose previous life ended {@code endedAgoMs} before its first boot. */
+        ManualEnvironment(long endedAgoMs, LogStore store) {
             lifeEndedBy = now - endedAgoMs * MS;
-            MemoryLogStore store = new MemoryLogStore();
-            store.persist(null, List.of(), new HardState(1, 0, 0), true);
             host = new NodeHost(new NodeOptions(RAFT, 7, 100, 1_000), store, NodeListener.NONE, this);
             host.boot();
+        }
+
+        private static MemoryLogStore termOne(MemoryLogStore store) {
+            store.persist(null, List.of(), new HardState(1, 0, 0), true);
+            return store;
         }
 
         void settle() {
