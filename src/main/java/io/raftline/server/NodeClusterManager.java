@@ -117,10 +117,20 @@ public final class NodeClusterManager extends HazelcastClusterManager {
         super.getRegistrations(address, promise);
     }
 
+    /**
+     * Hazelcast's lifecycle events: only a merge concerns the cluster manager (Vert.x's acts on nothing else either).
+     * Not synchronized on this manager for the others: Vert.x's graceful leave holds this manager's monitor while it
+     * waits for Hazelcast's lifecycle lock, and {@link #boundLeave}'s termination holds that lock while Hazelcast
+     * tells it the member is shutting down; both waited for each other, and the process never exited (a CI run of a
+     * node stopped 5 s after a peer's SIGSTOP: {@code ChildProcessStallTest}, node 3 still up 30 s after SIGTERM).
+     */
     @Override
-    public synchronized void stateChanged(LifecycleEvent event) {
-        super.stateChanged(event);
-        if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+    public void stateChanged(LifecycleEvent event) {
+        if (event.getState() != LifecycleEvent.LifecycleState.MERGED) {
+            return;
+        }
+        synchronized (this) {
+            super.stateChanged(event);
             refreshRoutes();
         }
     }
