@@ -75,14 +75,13 @@ final class ReplyEncoder {
                     out.appendString("\r\n");
                 }
             } else if (part instanceof RespReply.Array a) {
-                header(out, '*', a.items().size());
+                a.writeHeader(out);
                 pushAll(a.items());
             } else if (part instanceof RespReply.KeyValues m) {
-                int pairs = m.keysAndValues().size() / 2;
-                header(out, protocol >= 3 ? '%' : '*', protocol >= 3 ? pairs : 2 * pairs);
+                m.writeHeader(out, protocol);
                 pushAll(m.keysAndValues());
             } else if (part instanceof RespReply.Bulk b && b.length() > room) {
-                header(out, '$', b.length());
+                b.writeHeader(out);
                 parts.addFirst(new Slice(b, 0));
             } else {
                 ((RespReply) part).writeTo(out, protocol);
@@ -90,11 +89,6 @@ final class ReplyEncoder {
         }
         remaining -= out.length();
         return out;
-    }
-
-    /** Appends a type byte, a length and CRLF: an aggregate's or a bulk string's header. */
-    private static void header(Buffer out, char type, int n) {
-        out.appendByte((byte) type).appendString(Integer.toString(n)).appendString("\r\n");
     }
 
     /** Puts an aggregate's elements first, in their order. */

@@ -245,7 +245,6 @@ final class RespConnection {
         // one (an audit of reads): Redis runs a connection's commands in order, and so does this, batch by batch.
         boolean reads = readsState(spec);
         boolean onlyGets = isPlainGet(head);
-        boolean anyRead = reads;
         while (!last && run.size() < MAX_BATCH && !queue.isEmpty()) {
             RespCommandTable.Spec next = table.find(queue.peek());
             // A HELLO starts a batch of its own as well: the replies of a batch are encoded when it ends, in the
@@ -259,14 +258,13 @@ final class RespConnection {
                     break;
                 }
                 reads = true;
-                anyRead = true;
                 onlyGets = get;
             }
             run.add(queue.poll());
             specs.add(next);
             last = endsBatch(next);
         }
-        if (anyRead && budget.full()) {
+        if (reads && budget.full()) {
             // The port's replies not gone out are at its budget: this batch starts once they are under it.
             queue.putBack(run);
             return null;
@@ -423,12 +421,11 @@ final class RespConnection {
      *
      * @param nowNanos      the time now ({@link System#nanoTime()})
      * @param deadlineNanos the deadline
-     * @return whether it is being closed
      */
-    boolean dropIfStalled(long nowNanos, long deadlineNanos) {
+    void dropIfStalled(long nowNanos, long deadlineNanos) {
         long since = stalledSince;
         if (since == 0 || nowNanos - since <= deadlineNanos) {
-            return false;
+            return;
         }
         context.runOnContext(v -> {
             long stalled = stalledSince;
@@ -448,7 +445,6 @@ final class RespConnection {
                 }
             }
         });
-        return true;
     }
 
     private void onLoop(Runnable action) {

@@ -160,9 +160,14 @@ public sealed interface RespReply {
             out.setBytes(out.length(), bytes.duplicate().position(from).limit(from + n).slice());
         }
 
+        /** Appends {@code $len} and its CRLF: what comes before the bytes. */
+        void writeHeader(Buffer out) {
+            out.appendByte((byte) '$').appendString(Integer.toString(length())).appendString("\r\n");
+        }
+
         @Override
         public void writeTo(Buffer out, int protocol) {
-            out.appendByte((byte) '$').appendString(Integer.toString(length())).appendString("\r\n");
+            writeHeader(out);
             appendTo(out, 0, length());
             out.appendString("\r\n");
         }
@@ -206,9 +211,14 @@ public sealed interface RespReply {
             items = List.copyOf(items);
         }
 
+        /** Appends {@code *n} and its CRLF: what comes before the elements. */
+        void writeHeader(Buffer out) {
+            out.appendByte((byte) '*').appendString(Integer.toString(items.size())).appendString("\r\n");
+        }
+
         @Override
         public void writeTo(Buffer out, int protocol) {
-            out.appendByte((byte) '*').appendString(Integer.toString(items.size())).appendString("\r\n");
+            writeHeader(out);
             for (RespReply item : items) {
                 item.writeTo(out, protocol);
             }
@@ -242,10 +252,20 @@ public sealed interface RespReply {
             }
         }
 
+        /** Appends {@code %n} (RESP3) or {@code *2n} (RESP2) and its CRLF: what comes before the keys and values. */
+        void writeHeader(Buffer out, int protocol) {
+            out.appendByte((byte) (protocol >= 3 ? '%' : '*')).appendString(Integer.toString(count(protocol)))
+                    .appendString("\r\n");
+        }
+
+        /** The count the header gives: pairs in RESP3, elements in RESP2. */
+        private int count(int protocol) {
+            return protocol >= 3 ? keysAndValues.size() / 2 : keysAndValues.size();
+        }
+
         @Override
         public void writeTo(Buffer out, int protocol) {
-            int n = protocol >= 3 ? keysAndValues.size() / 2 : keysAndValues.size();
-            out.appendByte((byte) (protocol >= 3 ? '%' : '*')).appendString(Integer.toString(n)).appendString("\r\n");
+            writeHeader(out, protocol);
             for (RespReply item : keysAndValues) {
                 item.writeTo(out, protocol);
             }
@@ -253,7 +273,7 @@ public sealed interface RespReply {
 
         @Override
         public long size(int protocol) {
-            long total = line(protocol >= 3 ? keysAndValues.size() / 2 : keysAndValues.size());
+            long total = line(count(protocol));
             for (RespReply item : keysAndValues) {
                 total += item.size(protocol);
             }

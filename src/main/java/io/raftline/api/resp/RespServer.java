@@ -106,16 +106,11 @@ public final class RespServer implements Handler<NetSocket> {
      * would wait. Called now and then by the port's owner.
      *
      * @param nowNanos the time now ({@link System#nanoTime()})
-     * @return how many are being closed
      */
-    public int dropStalled(long nowNanos) {
-        int dropped = 0;
+    public void dropStalled(long nowNanos) {
         for (RespConnection c : open) {
-            if (c.dropIfStalled(nowNanos, replyDeadlineNanos)) {
-                dropped++;
-            }
+            c.dropIfStalled(nowNanos, replyDeadlineNanos);
         }
-        return dropped;
     }
 
     /**
