@@ -105,12 +105,24 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
 
     @Override
     public Future<?> start() {
-        host.boot();
-        return transport.register(id(), this::onMessage).onSuccess(r -> {
+        Future<Transport.Registration> registered;
+        try {
+            host.boot();
+            registered = transport.register(id(), this::onMessage);
+        } catch (RuntimeException e) {
+            registered = Future.failedFuture(e);
+        }
+        return registered.onSuccess(r -> {
             registration = r;
             startTicking(System.nanoTime(), Long.MIN_VALUE);
             statsTimer = vertx.setPeriodic(alignedDelayMs(QUEUE_STATS_MS, System.nanoTime()), QUEUE_STATS_MS,
                     t -> reportQueues());
+        }).recover(e -> {
+            // Vert.x calls no stop() for a verticle whose start failed: the store (its files, threads and the data
+            // directory's lock) is let go here, or the directory stays locked by a node that never ran and a restart
+            // in this process is refused as "in use by another running node".
+            host.shutdown();
+            return host.closeStore().transform(x -> Future.failedFuture(e));
         });
     }
 

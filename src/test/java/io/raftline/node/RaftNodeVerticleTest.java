@@ -14,8 +14,11 @@ import io.raftline.raft.RaftConfig;
 import io.raftline.raft.Role;
 import io.raftline.raft.Snapshot;
 import io.raftline.raft.storage.Storage;
+import io.raftline.storage.DataDirLock;
+import io.raftline.storage.NioDisk;
 import io.raftline.transport.EventBusTransport;
 import io.raftline.transport.NetworkConditioner;
+import io.raftline.transport.Transport;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -23,11 +26,13 @@ import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One node verticle on its own (a single-node cluster), driven through its client API: the Ready loop with
@@ -166,6 +171,36 @@ class RaftNodeVerticleTest {
         public StorageStats stats() {
             return new StorageStats("test", broken, 0, 0, 0);
         }
+    }
+
+    @Test
+    void aNodeWhoseStartFailsLetsItsStoreAndDataDirectoryGo(Vertx vertx, @TempDir Path dir) throws Exception {
+        // Regression: a start that failed after the host booted (its registration on the transport refused, as a
+        // clustered bus that is leaving does) left the store open: Vert.x calls no stop() for a verticle that never
+        // started, so the data directory's lock stayed with the dead node and a restart in the same process was
+        // refused "in use by another running node".
+        RaftConfig raft = RaftConfig.builder(1, List.of(1)).singleNode(true).tickMs(10).heartbeatMs(50)
+                .electionTimeoutMs(150, 300).build();
+        Path data = dir.resolve("node-1");
+        DurableLogStore store = DurableLogStore.open(vertx, 1, DataDirLock.acquire(data), 1 << 20, NioDisk.INSTANCE);
+        IllegalStateException refused = new IllegalStateException("the bus is leaving");
+        Transport wire = new Transport() {
+            @Override
+            public void send(io.raftline.raft.message.Message m) {
+            }
+
+            @Override
+            public Future<Registration> register(int nodeId, io.vertx.core.Handler<io.raftline.raft.message.Message> h) {
+                return Future.failedFuture(refused);
+            }
+        };
+        RaftNodeVerticle node = new RaftNodeVerticle(new NodeOptions(raft, 11, 100, 2000), wire, store,
+                NodeListener.NONE);
+
+        assertThat(catchThrowable(() -> await(vertx.deployVerticle(node)))).isSameAs(refused);
+
+        // The store is closed by the time the start's failure is told: the directory can be locked again at once.
+        DataDirLock.acquire(data).close();
     }
 
     @Test
