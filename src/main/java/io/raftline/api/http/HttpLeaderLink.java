@@ -95,12 +95,15 @@ public final class HttpLeaderLink implements LeaderLink {
             options.putHeader(GROUP, String.valueOf(group));
         }
         return client.request(peers.authorize(options))
+                // No connection, so nothing was sent: a refusal, not an unknown outcome (a killed leader's port).
+                .recover(t -> Future.failedFuture(notConnected(leader, address.get(), t)))
                 .compose(req -> request.length() <= SLICE_BYTES ? req.send(request) : sendInSlices(req, request))
                 .compose(resp -> resp.body().map(body -> new Answer(resp.statusCode(),
                         resp.getHeader("Content-Type"), body)))
                 .transform(ar -> {
                     if (ar.failed()) {
-                        return Future.failedFuture(unreachable(leader, ar.cause()));
+                        return Future.failedFuture(ar.cause() instanceof NodeRequestException e ? e
+                                : unreachable(leader, ar.cause()));
                     }
                     Answer answer = ar.result();
                     if (!answer.binary()) {
@@ -202,12 +205,27 @@ public final class HttpLeaderLink implements LeaderLink {
                 + ") failed on the forwarded request (" + what + "); a write may or may not be applied");
     }
 
-    private NodeRequestException unreachable(int leader, Throwable t) {
+    /**
+     * The failure of a request that got no connection to the leader, so that nothing of it was sent: the leader's
+     * process is gone (its port refuses connections: a process killed, a machine restarting) or cannot be reached in
+     * time, or this node queues too many requests for it. Such a request was not carried out, so it is a refusal
+     * ({@code no_leader}: the leader this node knows of cannot be used), which the request layer answers by waiting for
+     * another leader and asking it, as in an election; it used to be {@code leader_unreachable} (or {@code timeout}),
+     * which tells the client that a write may have been applied, and was the answer to every write forwarded in the
+     * second before the followers elected a new leader.
+     */
+    private NodeRequestException notConnected(int leader, PeerDirectory.Address address, Throwable t) {
         if (t instanceof io.vertx.core.http.ConnectionPoolTooBusyException) {
             // Nothing was sent: the request waited for no connection at all.
             return new NodeRequestException(Reason.OVERLOADED, leader, "node " + self + " already holds as many"
                     + " requests for the leader (node " + leader + ") as it may queue; retry later");
         }
+        return new NodeRequestException(Reason.NO_LEADER, 0, "node " + self + " got no connection to the leader it"
+                + " knows of (node " + leader + " at " + address.host() + ":" + address.port() + "): " + t.getMessage()
+                + "; nothing was sent, retry");
+    }
+
+    private NodeRequestException unreachable(int leader, Throwable t) {
         String text = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
         if (t instanceof TimeoutException || text.contains("timeout") || text.contains("timed out")) {
             return new NodeRequestException(Reason.TIMEOUT, leader, "the leader (node " + leader

@@ -128,4 +128,25 @@ class HttpLeaderLinkTest {
         assertThat(paused.reason()).isEqualTo(Reason.NODE_PAUSED);
         assertThat(paused.getMessage()).isEqualTo("node 2 is paused");
     }
+    /**
+     * A leader whose port refuses connections (its process was killed) got none of the request: that is a refusal the
+     * request layer waits out for the next leader ({@code no_leader}), not {@code leader_unreachable}, which tells the
+     * client that its write may have been applied (a kill -9 of a 3-process cluster's leader answered two writes
+     * through a follower so).
+     */
+    @Test
+    void aLeaderWhosePortRefusesConnectionsGotNothing() throws Exception {
+        HttpServer gone = await(vertx.createHttpServer().requestHandler(r -> r.response().end())
+                .listen(0, "127.0.0.1"));
+        int port = gone.actualPort();
+        await(gone.close());
+        HttpLeaderLink toGone = new HttpLeaderLink(client,
+                id -> Optional.of(new PeerDirectory.Address("127.0.0.1", port)), 1, 5000);
+        Promise<Served<KvResult>> done = Promise.promise();
+        vertx.runOnContext(v -> toGone.write(LEADER, 0, put(1)).onComplete(done));
+        NodeRequestException e = failure(done.future());
+        assertThat(e.reason()).isEqualTo(Reason.NO_LEADER);
+        assertThat(e.getMessage()).contains("node 1 got no connection to the leader it knows of (node 2 at 127.0.0.1:"
+                + port + ")", "nothing was sent");
+    }
 }
