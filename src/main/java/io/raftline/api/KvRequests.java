@@ -401,8 +401,9 @@ public final class KvRequests {
     private <T> Future<Served<T>> serveOrForward(RaftNode node, boolean needsLeader, boolean forwarded,
             java.util.function.Supplier<Future<T>> here, IntFunction<Future<Served<T>>> there, int waitsLeft) {
         int known = node.knownLeader();
+        boolean toLeader = needsLeader && !forwarded && known != 0 && known != self;
         Future<Served<T>> tried;
-        if (needsLeader && !forwarded && known != 0 && known != self) {
+        if (toLeader) {
             tried = there.apply(known).recover(t -> {
                 // The node we took for the leader refused before doing anything (it crashed, was paused, or lost
                 // leadership); if this node has learned of another leader meanwhile, ask that one once.
@@ -430,7 +431,7 @@ public final class KvRequests {
             // Refused for want of a leader, before anything was done: the leader is changing (a leadership transfer,
             // an election). Wait, within an election's time, for this node to learn another leader than the one that
             // refused, and ask again: a planned transfer then costs its clients latency, not errors.
-            if (waitsLeft == 0 || !awaitingLeader(t)) {
+            if (waitsLeft == 0 || !(awaitingLeader(t) || toLeader && leaderStopped(t))) {
                 return Future.failedFuture(t);
             }
             // The leader to wait past: the one asked, or this node while it still takes itself for the leader.
@@ -438,6 +439,16 @@ public final class KvRequests {
             return node.awaitLeader(refusedBy).otherwise(0).compose(l -> l == 0
                     ? Future.failedFuture(t) : serveOrForward(node, true, false, here, there, waitsLeft - 1));
         });
+    }
+
+    /**
+     * A refusal of the leader a request was forwarded to that says it stopped (crashed, or paused) before it did
+     * anything: the other nodes will elect another leader, as after any election, so the request waits for it rather
+     * than answering the client that a node other than the one it asked is down.
+     */
+    private static boolean leaderStopped(Throwable t) {
+        return t instanceof NodeRequestException e && (e.reason() == NodeRequestException.Reason.NODE_DOWN
+                || e.reason() == NodeRequestException.Reason.NODE_PAUSED);
     }
 
     /** How many times a request refused for want of a leader waits for one and is sent again. */
