@@ -345,7 +345,10 @@ final class KvClientCommand implements Callable<Integer> {
         @Option(names = "--from-revision", paramLabel = "R", description = "Start with the changes at revision R and"
                 + " after (default: only changes from now on).")
         private Long fromRevision;
-        @Option(names = "--count", paramLabel = "N", description = "Stop after N changes (default: run until Ctrl-C).")
+        @picocli.CommandLine.Spec
+        private picocli.CommandLine.Model.CommandSpec spec;
+        @Option(names = "--count", paramLabel = "N", description = "Stop after N changes, N >= 1 (default: run until"
+                + " Ctrl-C).")
         private Long count;
 
         /** The id to resume from: the last the stream sent, with a change or without one. */
@@ -354,6 +357,10 @@ final class KvClientCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws InterruptedException {
+            if (count != null && count < 1) {
+                // Zero changes asked for would still print the first one: the count is checked after a print.
+                throw Main.invalidValue(spec, "--count", "must be at least 1 (was " + count + ")");
+            }
             PrintStream err = kv.root.err();
             String path = "/v1/watch?prefix=" + ApiCall.encode(prefix, false)
                     + (fromRevision == null ? "" : "&fromRevision=" + fromRevision);

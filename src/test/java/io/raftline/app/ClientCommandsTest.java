@@ -190,6 +190,12 @@ class ClientCommandsTest {
         MainTest.Result unreachable = MainTest.run("kv", "watch", "--url", "http://127.0.0.1:1");
         assertThat(unreachable.code()).isEqualTo(1);
         assertThat(unreachable.err()).contains("cannot reach");
+        // Zero changes is no watch: refused as bad usage before any call (it printed one change before).
+        MainTest.Result none = MainTest.run("kv", "watch", "--prefix", "watch/", "--from-revision",
+                String.valueOf(from), "--count", "0", "--url", follower);
+        assertThat(none.code()).as(none.out()).isEqualTo(2);
+        assertThat(none.out()).isEmpty();
+        assertThat(none.err()).contains("--count").contains("must be at least 1 (was 0)");
     }
 
     /**
