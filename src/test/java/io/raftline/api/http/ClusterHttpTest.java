@@ -571,6 +571,15 @@ class ClusterHttpTest {
         HttpResponse<Buffer> tooBig = send(HttpMethod.PUT, base + "/v1/kv/big", Buffer.buffer(big), null);
         assertThat(tooBig.statusCode()).isEqualTo(413);
         assertThat(errorOf(tooBig)).isEqualTo("payload_too_large");
+        // A transaction's body is held to the same limit, and its refusal names it as a key's does.
+        Buffer bigTxn = Buffer.buffer("{\"success\":[{\"put\":{\"key\":\"t\",\"value\":\"" + "x".repeat(1024 * 1024)
+                + "\"}}]}");
+        HttpResponse<Buffer> tooBigTxn = send(HttpMethod.POST, base + "/v1/txn", bigTxn, null);
+        assertThat(tooBigTxn.statusCode()).isEqualTo(413);
+        assertThat(tooBigTxn.bodyAsJsonObject().getString("message")).isEqualTo(tooBig.bodyAsJsonObject()
+                .getString("message"));
+        assertThat(tooBig.bodyAsJsonObject().getString("message")).isEqualTo("request body exceeds the configured"
+                + " limit of 1048576 bytes (service.max_body_bytes)");
 
         // Two Idempotency-Key headers: the first was taken and the second ignored without a word.
         HttpResponse<Buffer> twoKeys = send(HttpMethod.PUT, base + "/v1/kv/twice", Buffer.buffer("x"),
