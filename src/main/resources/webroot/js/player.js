@@ -13,8 +13,8 @@
 // up, so they are bounded too (HOLD_BUDGET_MS).
 //
 // Live at 1x the clock follows the newest event (minus a short playout delay); slowed or paused, the view falls
-// behind and the buffer grows (at most MAX_PENDING events: beyond that the oldest are shown at once, without
-// arrows). A replay feeds the player from its recording as the clock reaches the events' times.
+// behind and the buffer grows (at most MAX_PENDING events, paused too: beyond that the oldest are shown at once,
+// without arrows). A replay feeds the player from its recording as the clock reaches the events' times.
 
 export const FLIGHT_MS = 450;       // screen time of a message's flight when slowed enough
 export const FLIGHT_CAP_MS = 20;    // cluster time a receipt is held back at most for its arrow
@@ -148,7 +148,8 @@ export class Player {
   advance(now) {
     const dt = this.lastWall === null ? 0 : Math.min(now - this.lastWall, 250);
     this.lastWall = now;
-    if (this.paused) return 0;
+    // Paused, the view stands still but the buffer stays bounded: a tab left paused would otherwise keep every event.
+    if (this.paused) return this.showOverflow();
     this.clock += dt * this.scale;
     let n = 0;
     if (this.live && this.scale >= 1) {
@@ -160,15 +161,22 @@ export class Player {
         n++;
       }
     }
+    n += this.showOverflow();
+    while (this.pending.length && this.pending[0].due <= this.clock) {
+      this.show(this.pending.shift(), false);
+      n++;
+    }
+    return n;
+  }
+
+  /** Shows the oldest buffered events at once (no arrows) while more than MAX_PENDING are buffered; returns how many. */
+  showOverflow() {
+    let n = 0;
     while (this.pending.length > MAX_PENDING) {
       const p = this.pending.shift();
       if (p.due > this.clock) this.clock = p.due;
       this.show(p, true);
       this.skipped++;
-      n++;
-    }
-    while (this.pending.length && this.pending[0].due <= this.clock) {
-      this.show(this.pending.shift(), false);
       n++;
     }
     return n;

@@ -120,6 +120,25 @@ class ReplayNotesBrowserTest {
     }
 
     /**
+     * A paused view buffers what the cluster goes on doing, but at most {@code MAX_PENDING} (40,000) events, as a
+     * slowed one does: beyond, the oldest are shown at once. Before, the bound was applied only while the view ran,
+     * so a tab left paused held every event the cluster published (tens of thousands a minute under load) for as long
+     * as it stayed paused. The events come as the server's frames on the page's own socket.
+     */
+    @Test
+    void aPausedViewBuffersAtMostFortyThousandEvents() {
+        page.getByTestId("live-pause").click();
+        assertThat(page.getByTestId("live-pause")).hasAttribute("data-paused", "true");
+        page.evaluate("n => { const s = window.__sockets[window.__sockets.length - 1]; const t0 = Date.now();"
+                + " for (let k = 1; k <= n; k++) s.onmessage({ data: JSON.stringify({ type: 'rec', address: 'raft.events',"
+                + "   body: { seq: 1000000 + k, ts: t0 + k, node: 1 + k % 3, term: 1, role: 'Follower',"
+                + "     type: 'Applied', last: k } }) }); }", 45_000);
+        // Still paused, and the buffer holds the newest 40,000: the oldest were shown.
+        assertThat(page.getByTestId("live-pause")).hasAttribute("data-paused", "true");
+        assertThat(page.getByTestId("live-behind")).hasAttribute("data-count", "40000");
+    }
+
+    /**
      * A node paused (or frozen) and then crashed is down and nothing else: the crash ended the pause on the server
      * (no NodePaused says so). Before, the page kept it paused: the card's "paused" badge on a down node, and a Resume
      * button whose click reported "node 3 resumed" while the node stayed down.
