@@ -684,11 +684,14 @@ export class ClusterView {
       let t = (clock - a.t0) / Math.max(1e-6, land - a.t0);
       const lost = a.fate && a.fate.type === 'MessageDropped';
       const stopAt = lost ? ((a.fate.reason || '').startsWith('receiver') ? 0.9 : 0.5) : 1;
-      if (!a.shown) t = Math.min(t, known ? 1 : 0.96); // waits at the door until its receipt is shown
+      // No receipt will be shown for a send marked `receipt: false` (relayed from another process, whose receiver's
+      // process cannot pair it): it lands after its flight time unless a loss was shown first.
+      const done = a.shown || (a.e.receipt === false && !known);
+      if (!done) t = Math.min(t, known ? 1 : 0.96); // waits at the door until its receipt is shown
       if (lost) t = Math.min(t, stopAt);
       t = Math.max(0, t);
       a.progress = t;
-      if (a.shown && t >= stopAt) {
+      if (done && t >= stopAt) {
         if (lost) {
           if (!a.crossed) {
             a.crossed = clock; // from now on a red cross where it stopped, for a while

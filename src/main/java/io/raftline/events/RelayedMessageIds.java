@@ -16,6 +16,11 @@ import java.util.Map;
  * <p>A receive or loss whose send was not relayed (this process joined after it, or the send was forgotten) is left
  * out, as the pipeline leaves out the receive of a send it did not publish. The newest {@code capacity} sends are
  * remembered. Used on the publisher's pipeline scheduler only.
+ *
+ * <p>A relayed send is marked {@code "receipt": false}: its receiver runs in another process, whose pipeline cannot
+ * pair the receive with a send it never saw and leaves it out, so no receive will follow (a loss its sender's network
+ * reports still does). A browser waits at the receiver's door for the receipt of an unmarked send; without the mark,
+ * every arrow of a cluster of one node per process stood there until it timed out a minute later.
  */
 final class RelayedMessageIds {
 
@@ -58,7 +63,7 @@ final class RelayedMessageIds {
             // A send always gets a new id: a process that restarted numbers its messages from 1 again.
             ids.remove(key);
             ids.put(key, id);
-            e.put("msgId", id);
+            e.put("msgId", id).put("receipt", false);
             return true;
         }
         Long id = ids.get(key);

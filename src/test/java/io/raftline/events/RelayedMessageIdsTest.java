@@ -81,6 +81,8 @@ class RelayedMessageIdsTest {
                 .isEqualTo(lostSend.getLong("msgId"));
         assertThat(sends.stream().filter(e -> e.getLong("msgId").equals(drop.getLong("msgId"))).count())
                 .as("and on no other arrow").isEqualTo(1);
+        assertThat(sends).as("no receive of a message between two processes is published: each send says so")
+                .allSatisfy(e -> assertThat(e.getBoolean("receipt")).isFalse());
     }
 
     @Test
