@@ -278,6 +278,12 @@ public final class ControlHandler implements Handler<Message<Object>> {
             throw new ControlException("invalid_field", "\"" + field + "\" must be an integer node id, got " + v);
         }
         if (!nodes.containsKey(id)) {
+            // With one node per process, the page draws every member but its commands act on this process's nodes:
+            // a member run by another process exists, and the refusal says where it can be reached.
+            if (faults.memberIds().contains(id)) {
+                throw new ControlException("unknown_node", "node " + id + " runs in another process (this one runs "
+                        + nodes.keySet() + "): use that process's live view or admin API");
+            }
             throw new ControlException("unknown_node", "node " + id + " does not exist (nodes are " + nodes.keySet() + ")");
         }
         return id;

@@ -110,6 +110,22 @@ class PartitionMembersTest {
         assertThat(put.bodyAsJsonObject().getJsonArray("partitions")).isEqualTo(new JsonArray("[[1,2],[3]]"));
     }
 
+    /**
+     * A node command for a member another process runs names that process as the place to act, not "does not exist":
+     * the page of a process draws every member and offers its buttons, and before, a click on another process's node
+     * answered "node 3 does not exist (nodes are [1])" about a node the page showed running (seen with
+     * bin/cluster.sh's processes).
+     */
+    @Test
+    void aNodeCommandForAnotherProcessesMemberSaysWhereItRuns() {
+        assertThatThrownBy(() -> control.execute(new JsonObject().put("action", "crash").put("node", 3)))
+                .isInstanceOfSatisfying(ControlException.class, e -> assertThat(e.code()).isEqualTo("unknown_node"))
+                .hasMessage("node 3 runs in another process (this one runs [2]): use that process's live view or admin"
+                        + " API");
+        assertThatThrownBy(() -> control.execute(new JsonObject().put("action", "crash").put("node", 7)))
+                .as("a node that is no member").hasMessage("node 7 does not exist (nodes are [2])");
+    }
+
     @Test
     void bothRefuseANodeThatIsNoMemberWithTheSameMessage() throws Exception {
         String expected = "unknown node id 7 (nodes are [1, 2, 3])";
