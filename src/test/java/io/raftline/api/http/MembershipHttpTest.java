@@ -248,6 +248,25 @@ class MembershipHttpTest {
     }
 
     @Test
+    void aBodyThatNamesAFieldTwiceChangesNothing() throws Exception {
+        int follower = other(leader());
+        // JSON keeps the last of a field written twice: this added node 11, with nothing said about the 10 asked for.
+        HttpResponse<Buffer> twice = call(HttpMethod.POST, follower, "/v1/members",
+                "{\"id\":10,\"url\":\"http://127.0.0.1:1\",\"learner\":true,\"id\":11}");
+        expect(twice, 400, "bad_request");
+        assertThat(twice.bodyAsJsonObject().getString("message")).startsWith("id: ").contains("once");
+        expect(call(HttpMethod.POST, follower, "/v1/leader", "{\"id\":" + follower + ",\"id\":" + follower + "}"),
+                400, "bad_request");
+        // A string id is named as the string it is: "got 4" read as if 4 were out of range.
+        HttpResponse<Buffer> text = call(HttpMethod.POST, follower, "/v1/members",
+                "{\"id\":\"4\",\"url\":\"http://127.0.0.1:1\"}");
+        expect(text, 400, "bad_request");
+        assertThat(text.bodyAsJsonObject().getString("message")).endsWith("got \"4\"");
+        HttpResponse<Buffer> list = call(HttpMethod.GET, follower, "/v1/members", null);
+        assertThat(roles(list.bodyAsJsonObject())).containsExactly("1:voter", "2:voter", "3:voter");
+    }
+
+    @Test
     void theLastVoterCannotBeRemovedAndOneChangeRunsAtATime() throws Exception {
         int leader = leader();
         List<Integer> others = new ArrayList<>(List.of(1, 2, 3));
