@@ -1,12 +1,16 @@
 package io.raftline.app;
 
+import io.raftline.api.http.MembersApi;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code raftline.jar members list|add|remove|promote} and {@code cluster status}: the membership API
@@ -62,8 +66,17 @@ final class MembersCommand implements Callable<Integer> {
         @Option(names = "--learner", description = "Add it as a learner (promote it once it caught up).")
         private boolean learner;
 
+        @Spec
+        private CommandSpec spec;
+
         @Override
         public Integer call() {
+            requireId(spec, id);
+            try {
+                MembersApi.normalizeUrl(url);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "Invalid value for parameter URL: " + e.getMessage());
+            }
             String body = new io.vertx.core.json.JsonObject().put("id", id).put("url", url).put("learner", learner)
                     .encode();
             return ApiCall.report(members.root, "members add", target, "POST",
@@ -81,8 +94,12 @@ final class MembersCommand implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "ID")
         private int id;
 
+        @Spec
+        private CommandSpec spec;
+
         @Override
         public Integer call() {
+            requireId(spec, id);
             return ApiCall.report(members.root, "members remove", target, "DELETE",
                     "/v1/members/" + id, null);
         }
@@ -98,10 +115,25 @@ final class MembersCommand implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "ID")
         private int id;
 
+        @Spec
+        private CommandSpec spec;
+
         @Override
         public Integer call() {
+            requireId(spec, id);
             return ApiCall.report(members.root, "members promote", target, "POST",
                     "/v1/members/" + id + "/promote", null);
+        }
+    }
+
+    /**
+     * Refuses an id no member can have as bad usage (exit 2), before anything is sent: a node answered it with 400
+     * (exit 1), or the command said it could not reach a node, about a request that was wrong whatever the cluster.
+     */
+    static void requireId(CommandSpec spec, int id) {
+        if (id < 1) {
+            throw new ParameterException(spec.commandLine(), "Invalid value for parameter ID: a node id is an integer"
+                    + " in 1.." + Integer.MAX_VALUE + ", got " + id);
         }
     }
 }

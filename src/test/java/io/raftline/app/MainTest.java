@@ -262,6 +262,29 @@ class MainTest {
     }
 
     @Test
+    void aMemberIdOrUrlTheApiRefusesIsAUsageError() {
+        // Checked before anything is sent: they went to the node, which answered 400 (exit 1), or, with no node there,
+        // the command said it could not reach one, about a request that was wrong whatever the cluster.
+        for (String[] args : new String[][] {{"members", "add", "0", "http://127.0.0.1:8084"},
+                {"members", "remove", "0"}, {"members", "promote", "0"}}) {
+            Result r = run(args);
+            assertThat(r.code()).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(r.err()).as(String.join(" ", args)).startsWith("raftline members " + args[1]
+                    + ": Invalid value for parameter ID: a node id is an integer in 1..2147483647, got 0");
+        }
+        Result url = run("members", "add", "4", "127.0.0.1:8084");
+        assertThat(url.code()).isEqualTo(2);
+        assertThat(url.err()).startsWith("raftline members add: Invalid value for parameter URL: not a URL");
+        Result scheme = run("members", "add", "4", "ftp://127.0.0.1:8084");
+        assertThat(scheme.code()).isEqualTo(2);
+        assertThat(scheme.err()).startsWith("raftline members add: Invalid value for parameter URL: must start with"
+                + " http:// or https://, got \"ftp://127.0.0.1:8084\"");
+        Result path = run("members", "add", "4", "http://127.0.0.1:8084/v1");
+        assertThat(path.code()).isEqualTo(2);
+        assertThat(path.err()).contains("parameter URL: must be only scheme://host:port");
+    }
+
+    @Test
     void invalidConfigurationExits2NamingTheField(@TempDir Path dir) throws Exception {
         Path bad = dir.resolve("bad.json");
         Files.writeString(bad, "{\"node_id\":1,\"nodes\":[{\"id\":1,\"http_port\":0}],\"single_node\":true,"
