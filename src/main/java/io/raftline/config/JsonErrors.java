@@ -1,7 +1,11 @@
 package io.raftline.config;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 
 /**
  * Says why a text is not JSON in words a person can act on. Jackson's own message is set to hide its source, and says
@@ -32,5 +36,41 @@ public final class JsonErrors {
             return message + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
         }
         return root.getMessage();
+    }
+
+    /** A reader that refuses a field written twice in one object; the JSON reader Vert.x configures keeps the last. */
+    private static final JsonFactory STRICT = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+    /**
+     * The first field that an object of {@code json} names twice, or null if none does (or the text is not JSON:
+     * that is for the reader proper to say). The JSON reader keeps the last of two silently, so a request body like
+     * {@code {"id":10,"url":...,"id":11}} or a transaction with two {@code "success"} lists did what its last copy
+     * said while the client meant both; a body that says a thing twice is refused instead, as an unknown field is.
+     *
+     * @param json the text, as bytes (UTF-8)
+     * @return what to tell the sender, naming the field first and where its second copy is, like {@code id: given
+     *         more than once (line 1, column 40); a field may appear once in an object}; null if no field is
+     */
+    public static String fieldGivenTwice(byte[] json) {
+        try (JsonParser parser = STRICT.createParser(json)) {
+            while (parser.nextToken() != null) {
+                // every field name is checked against the others of its object as it is read
+            }
+            return null;
+        } catch (StreamReadException e) {
+            String m = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+            if (!m.startsWith("Duplicate field")) {
+                return null;
+            }
+            // Jackson says "Duplicate field 'id'"
+            String field = m.substring("Duplicate field".length()).trim().replaceAll("^'(.*)'$", "$1");
+            JsonLocation at = e.getLocation();
+            return field + ": given more than once" + (at == null ? ""
+                    : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")")
+                    + "; a field may appear once in an object";
+        } catch (java.io.IOException e) {
+            return null;
+        }
     }
 }

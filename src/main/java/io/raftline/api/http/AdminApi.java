@@ -213,6 +213,11 @@ public final class AdminApi {
             HttpErrors.badRequest(ctx, "the body is not valid JSON: " + io.raftline.config.JsonErrors.describe(e));
             return;
         }
+        String twice = io.raftline.config.JsonErrors.fieldGivenTwice(body.getBytes());
+        if (twice != null) {
+            HttpErrors.badRequest(ctx, twice);
+            return;
+        }
         NetworkFaults faults;
         try {
             faults = NetworkFaults.fromJson(json, control.memberIds());

@@ -321,6 +321,12 @@ public final class KvApi {
                         + "\"failure\":[...]}");
                 return;
             }
+            String twice = io.raftline.config.JsonErrors.fieldGivenTwice(body.getBytes());
+            if (twice != null) {
+                // Two "success" lists, or an operation naming its key twice: the reader kept the last copy only.
+                HttpErrors.badRequest(ctx, twice);
+                return;
+            }
             txn = TxnJson.parse(o);
         } catch (io.vertx.core.json.DecodeException e) {
             HttpErrors.badRequest(ctx, "the body is not valid JSON: " + io.raftline.config.JsonErrors.describe(e));

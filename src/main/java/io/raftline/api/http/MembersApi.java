@@ -1,9 +1,5 @@
 package io.raftline.api.http;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.exc.StreamReadException;
 import io.raftline.config.JsonIntegers;
 import io.raftline.node.NodeHost;
 import io.raftline.node.NodeRequestException;
@@ -395,9 +391,9 @@ public final class MembersApi {
             HttpErrors.badRequest(ctx, "the body must be a JSON object with " + allowed);
             return null;
         }
-        String twice = fieldGivenTwice(raw);
+        String twice = io.raftline.config.JsonErrors.fieldGivenTwice(raw.getBytes());
         if (twice != null) {
-            HttpErrors.badRequest(ctx, twice + ": given more than once; a field may appear once in the body");
+            HttpErrors.badRequest(ctx, twice);
             return null;
         }
         for (String f : o.fieldNames()) {
@@ -407,29 +403,6 @@ public final class MembersApi {
             }
         }
         return o;
-    }
-
-    /**
-     * The first field an object of {@code raw} (valid JSON) names twice, or null. The JSON reader keeps the last of
-     * them silently, so {@code {"id":10,"url":...,"id":11}} added node 11 and answered 200, while the request asked
-     * for 10 as well; where a change of who votes is at stake, such a body is refused, as an unknown field is.
-     */
-    private static String fieldGivenTwice(Buffer raw) {
-        JsonFactory factory = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-        try (JsonParser parser = factory.createParser(raw.getBytes())) {
-            while (parser.nextToken() != null) {
-                // every field name is checked against the others of its object as it is read
-            }
-            return null;
-        } catch (StreamReadException e) {
-            // Jackson says "Duplicate field 'id'"
-            String m = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
-            int from = m.indexOf('\'');
-            int to = m.lastIndexOf('\'');
-            return !m.startsWith("Duplicate field") ? null : to > from ? m.substring(from + 1, to) : "a field";
-        } catch (java.io.IOException e) {
-            return null;
-        }
     }
 
     /** The JSON object body with a valid node {@code id}; null after answering 400. */

@@ -597,6 +597,17 @@ class ClusterHttpTest {
         HttpResponse<Buffer> cutTxn = send(HttpMethod.POST, base + "/v1/txn", Buffer.buffer("{\"compare\":["), null);
         assertThat(cutTxn.bodyAsJsonObject().getString("message")).isEqualTo("the body is not valid JSON: Unexpected"
                 + " end-of-input: expected close marker for Array (line 1, column 13)");
+        // A field given twice: the JSON reader kept the last copy, so the first success list was dropped unsaid.
+        HttpResponse<Buffer> twoLists = send(HttpMethod.POST, base + "/v1/txn", Buffer.buffer("{\"success\":[{\"put\":"
+                + "{\"key\":\"dup1\",\"value\":\"1\"}}],\"success\":[{\"put\":{\"key\":\"dup2\",\"value\":\"2\"}}]}"),
+                MultiMap.caseInsensitiveMultiMap().add("Content-Type", "application/json"));
+        assertThat(twoLists.statusCode()).as(twoLists.bodyAsString()).isEqualTo(400);
+        assertThat(twoLists.bodyAsJsonObject().getString("message")).isEqualTo("success: given more than once (line 1,"
+                + " column 58); a field may appear once in an object");
+        assertThat(get(node, "/v1/kv/dup2").statusCode()).isEqualTo(404);
+        HttpResponse<Buffer> twoRates = admin(HttpMethod.PUT, "/v1/admin/network", "{\"dropRate\":0.5,\"dropRate\":0}");
+        assertThat(twoRates.statusCode()).isEqualTo(400);
+        assertThat(twoRates.bodyAsJsonObject().getString("message")).startsWith("dropRate: given more than once");
         HttpResponse<Buffer> quotedRate = admin(HttpMethod.PUT, "/v1/admin/network", "{\"dropRate\":\"0.1\"}");
         assertThat(quotedRate.bodyAsJsonObject().getString("message")).isEqualTo("dropRate: must be a number in"
                 + " [0, 1] (a JSON number, without quotes), got \"0.1\"");
