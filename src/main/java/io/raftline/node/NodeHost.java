@@ -286,7 +286,7 @@ public final class NodeHost {
             return Future.failedFuture(notLeader(core.leader(), "role is " + core.role().displayName()));
         }
         if (pending.writesPending() >= options.maxPendingProposals()) {
-            return Future.failedFuture(new NodeRequestException(Reason.OVERLOADED, 0, "node " + id() + " has "
+            return Future.failedFuture(new NodeRequestException(Reason.OVERLOADED, 0, self() + " has "
                     + options.maxPendingProposals() + " proposals pending; retry later"));
         }
         long logBytes = store.stats().walBytes();
@@ -323,7 +323,7 @@ public final class NodeHost {
             return Future.succeededFuture(new KvView(kv));
         }
         if (pending.readsPending() >= options.maxPendingReads()) {
-            return Future.failedFuture(new NodeRequestException(Reason.OVERLOADED, 0, "node " + id() + " has "
+            return Future.failedFuture(new NodeRequestException(Reason.OVERLOADED, 0, self() + " has "
                     + options.maxPendingReads() + " reads waiting (service.max_pending_reads); retry later"));
         }
         switch (consistency) {
@@ -581,25 +581,25 @@ public final class NodeHost {
         }
         if (!core.membership().contains(id()) && core.role() != Role.LEADER) {
             return new NodeRequestException(Reason.NOT_MEMBER, 0, core.membership().isEmpty()
-                    ? "node " + id() + " is not a member of a cluster yet: it waits to be added (POST /v1/members on"
+                    ? self() + " is not a member of a cluster yet: it waits to be added (POST /v1/members on"
                             + " a member, see docs/membership.md)"
-                    : "node " + id() + " is not a member of the cluster (" + core.membership() + "): it was removed"
+                    : self() + " is not a member of the cluster (" + core.membership() + "): it was removed"
                             + " at index " + core.configIndex() + " and serves only its status");
         }
         return null;
     }
 
     private String stateLostMessage() {
-        return "node " + id() + " lost log entries it had acknowledged (its data directory was wiped or replaced):"
+        return self() + " lost log entries it had acknowledged (its data directory was wiped or replaced):"
                 + " it no longer votes and serves no client; replace it by a new member (see docs/operations.md)";
     }
 
     private NodeRequestException notLeader(int hint, String why) {
         if (hint > 0 && hint != id()) {
-            return new NodeRequestException(Reason.NOT_LEADER, hint, "node " + id() + " is not the leader (" + why
+            return new NodeRequestException(Reason.NOT_LEADER, hint, self() + " is not the leader (" + why
                     + "); the leader is node " + hint);
         }
-        return new NodeRequestException(Reason.NO_LEADER, 0, "node " + id() + " knows no leader (" + why
+        return new NodeRequestException(Reason.NO_LEADER, 0, self() + " knows no leader (" + why
                 + "); retry shortly");
     }
 
@@ -1587,10 +1587,23 @@ public final class NodeHost {
     }
 
     private String prefix(long term, Role role) {
-        return "[Node " + id() + "][Term " + term + "][" + role.displayName() + "]";
+        return "[Node " + id() + "]" + groupTag() + "[Term " + term + "][" + role.displayName() + "]";
     }
 
     private String prefix() {
-        return core == null ? "[Node " + id() + "][Down]" : core.toString();
+        return core == null ? "[Node " + id() + "]" + groupTag() + "[Down]" : prefix(core.term(), core.role());
+    }
+
+    /** {@code [Group g]} on a node of several groups, whose replicas would otherwise log lines alike; else empty. */
+    private String groupTag() {
+        return options.sharded() ? "[Group " + options.group() + "]" : "";
+    }
+
+    /**
+     * The replica as a refusal names it: {@code node 2}, and on a node of several groups {@code node 2 in Raft group
+     * 5}, since the node may know the leaders of all its other groups.
+     */
+    private String self() {
+        return options.sharded() ? "node " + id() + " in Raft group " + options.group() : "node " + id();
     }
 }

@@ -15,9 +15,12 @@ import io.raftline.raft.RaftConfig;
  *                            NodeHost.HISTORY_MAX_CHANGES} changes and {@code HISTORY_MAX_BYTES} bytes): a sharded
  *                            node's groups each hold a share, so the node holds the budget whatever its number of
  *                            groups (keys spread evenly over the groups, so each share covers the same time)
+ * @param group               the Raft group this replica serves, 0 to {@code historyShares - 1}: named in its log
+ *                            lines and in its refusals when the node has several groups, where "node 2 knows no
+ *                            leader" alone does not say which of its groups has none
  */
 public record NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, long requestTimeoutMs, long quotaBytes,
-        int maxPendingReads, int historyShares) {
+        int maxPendingReads, int historyShares, int group) {
 
     /** Default bound of pending proposals. */
     public static final int DEFAULT_MAX_PENDING_PROPOSALS = 10_000;
@@ -55,6 +58,34 @@ public record NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, l
         if (historyShares <= 0) {
             throw new ConfigException("groups", "must be > 0, got " + historyShares);
         }
+        if (group < 0 || group >= historyShares) {
+            throw new ConfigException("group", "must be 0.." + (historyShares - 1) + ", got " + group);
+        }
+    }
+
+    /**
+     * Options of group 0's replica, or of the one replica of a node of one group.
+     *
+     * @param raft                the Raft configuration
+     * @param seed                random seed
+     * @param maxPendingProposals backpressure bound
+     * @param requestTimeoutMs    request timeout
+     * @param quotaBytes          the key space's quota in bytes (keys and values), checked by the leader; 0 for none
+     * @param maxPendingReads     reads allowed to wait for a read index or its application
+     * @param historyShares       how many replicas on the node share its watch-history budget
+     */
+    public NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, long requestTimeoutMs, long quotaBytes,
+            int maxPendingReads, int historyShares) {
+        this(raft, seed, maxPendingProposals, requestTimeoutMs, quotaBytes, maxPendingReads, historyShares, 0);
+    }
+
+    /**
+     * Whether the node hosts several Raft groups, so that what this replica says must name its group.
+     *
+     * @return true on a sharded node
+     */
+    public boolean sharded() {
+        return historyShares > 1;
     }
 
     /**

@@ -1,0 +1,145 @@
+package io.raftline.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.raftline.kv.KvCommand;
+import io.raftline.raft.RaftConfig;
+import io.raftline.raft.message.Message;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A replica of a node of several Raft groups names its group in what it logs and in its refusals. Every replica of a
+ * sharded node logged {@code [Node 1][Term 2][Follower] installed snapshot at index 8796} and refused with {@code node 1
+ * knows no leader (role is PreCandidate)}: with 16 groups an operator could not tell which group a line was about, and
+ * a client was told that node 1 knows no leader while {@code /v1/cluster} showed it leading other groups.
+ */
+class GroupNamedTest {
+
+    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    private final Logger hostLog = (Logger) LoggerFactory.getLogger(NodeHost.class);
+    private Level level;
+
+    /** The host's INFO lines (tests log warnings only) go to the list alone. */
+    @BeforeEach
+    void listen() {
+        logged.start();
+        level = hostLog.getLevel();
+        hostLog.setLevel(Level.INFO);
+        hostLog.setAdditive(false);
+        hostLog.addAppender(logged);
+    }
+
+    @AfterEach
+    void stopListening() {
+        hostLog.detachAppender(logged);
+        hostLog.setAdditive(true);
+        hostLog.setLevel(level);
+    }
+
+    /** Node 1's replica of one group, driven by hand: nothing runs until the test empties the loop. */
+    private static final class Replica implements HostEnvironment, NodeListener {
+        final ArrayDeque<Runnable> loop = new ArrayDeque<>();
+        final NodeHost host;
+
+        Replica(int groups, int group) {
+            RaftConfig raft = RaftConfig.builder(1, List.of(1, 2, 3)).tickMs(10).heartbeatMs(50)
+                    .electionTimeoutMs(150, 300).build();
+            host = new NodeHost(new NodeOptions(raft, 7, 100, 1_000, 0, NodeOptions.DEFAULT_MAX_PENDING_READS,
+                    groups, group), new MemoryLogStore(), this, this);
+            host.boot();
+            settle();
+        }
+
+        void settle() {
+            while (!loop.isEmpty()) {
+                loop.poll().run();
+            }
+        }
+
+        @Override
+        public long nanoTime() {
+            return 0;
+        }
+
+        @Override
+        public void send(Message m) {
+        }
+
+        @Override
+        public void runOnLoop(Runnable r) {
+            loop.add(r);
+        }
+
+        @Override
+        public void scheduleFlush() {
+            loop.add(host::flush);
+        }
+
+        @Override
+        public <T> Future<T> offload(Callable<T> work) {
+            Promise<T> done = Promise.promise();
+            loop.add(() -> {
+                try {
+                    done.complete(work.call());
+                } catch (Exception e) {
+                    done.fail(e);
+                }
+            });
+            return done.future();
+        }
+
+        @Override
+        public long randomLong() {
+            return 42;
+        }
+    }
+
+    private static NodeRequestException refusal(Future<?> f) {
+        assertThat(f.failed()).as("refused at once").isTrue();
+        return (NodeRequestException) f.cause();
+    }
+
+    private static KvCommand put() {
+        return new KvCommand.Put("k", "v".getBytes(StandardCharsets.UTF_8), 0, null);
+    }
+
+    @Test
+    void aReplicaOfASharedNodeNamesItsGroupWhenItRefusesAndInItsLogLines() {
+        Replica r = new Replica(16, 5);
+
+        NodeRequestException write = refusal(r.host.propose(put()));
+        assertThat(write.reason()).isEqualTo(NodeRequestException.Reason.NO_LEADER);
+        assertThat(write.getMessage()).startsWith("node 1 in Raft group 5 knows no leader");
+        NodeRequestException read = refusal(r.host.read(ReadConsistency.LINEARIZABLE));
+        assertThat(read.getMessage()).startsWith("node 1 in Raft group 5 knows no leader");
+
+        r.host.crash();
+        assertThat(logged.list).extracting(ILoggingEvent::getFormattedMessage)
+                .anyMatch(line -> line.startsWith("[Node 1][Group 5][Term 0][Follower] started"))
+                .anyMatch(line -> line.startsWith("[Node 1][Group 5][Term 0][Follower] crashed"))
+                .noneMatch(line -> line.startsWith("[Node 1][Term"));
+    }
+
+    @Test
+    void aNodeOfOneGroupSpeaksAsBefore() {
+        Replica r = new Replica(1, 0);
+
+        assertThat(refusal(r.host.propose(put())).getMessage()).startsWith("node 1 knows no leader (");
+        assertThat(logged.list).extracting(ILoggingEvent::getFormattedMessage)
+                .anyMatch(line -> line.startsWith("[Node 1][Term 0][Follower] started"))
+                .noneMatch(line -> line.contains("[Group"));
+    }
+}
