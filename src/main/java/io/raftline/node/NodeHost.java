@@ -303,9 +303,8 @@ public final class NodeHost {
             long growth = kv.growth(command);
             long held = kv.dataBytes();
             if (growth > 0 && held + growth > options.quotaBytes()) {
-                return Future.failedFuture(new NodeRequestException(Reason.QUOTA_EXCEEDED, 0, "the key space holds "
-                        + held + " bytes; this write would add " + growth + ", beyond the quota of "
-                        + options.quotaBytes() + " bytes (limits.quota_bytes): delete keys, or raise the quota"));
+                return Future.failedFuture(new NodeRequestException(Reason.QUOTA_EXCEEDED, 0, quotaRefusal(held,
+                        growth)));
             }
         }
         Future<KvResult> answer = pending.queueWrite(KvCodec.encode(command), env.nanoTime());
@@ -587,6 +586,21 @@ public final class NodeHost {
                             + " at index " + core.configIndex() + " and serves only its status");
         }
         return null;
+    }
+
+    /**
+     * Why a write is beyond the quota. A sharded node's replica checks its group's keys against the group's share of
+     * {@code limits.quota_bytes} (its options hold the share): named as such, not as the key space and its quota.
+     */
+    private String quotaRefusal(long held, long growth) {
+        if (!options.sharded()) {
+            return "the key space holds " + held + " bytes; this write would add " + growth + ", beyond the quota of "
+                    + options.quotaBytes() + " bytes (limits.quota_bytes): delete keys, or raise the quota";
+        }
+        return "Raft group " + options.group() + " holds " + held + " bytes of keys and values; this write would add "
+                + growth + ", beyond the group's share of limits.quota_bytes: " + options.quotaBytes() + " bytes, the"
+                + " quota over the " + options.historyShares() + " groups (each group's leader checks its own keys):"
+                + " delete keys, or raise the quota";
     }
 
     private String stateLostMessage() {
