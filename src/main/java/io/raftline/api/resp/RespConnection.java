@@ -75,6 +75,13 @@ final class RespConnection {
      * has none. Read by the port's deadline check on another thread.
      */
     private volatile long stalledSince;
+    /** Requests parsed so far: a request that completed is progress for {@link #requestSince}. */
+    private long parsedRequests;
+    /**
+     * Since when ({@link System#nanoTime()}) part of a request has been held, the socket reading and no request
+     * completing; 0 when none is. Read by the port's deadline check on another thread.
+     */
+    private volatile long requestSince;
 
     RespConnection(NetSocket socket, Context context, RespCommandTable table, RespCommands kv, RespSession session,
             int maxArguments, int maxRequestBytes, ReplyBudget budget) {
@@ -114,6 +121,7 @@ final class RespConnection {
             socket.close();
             return;
         }
+        parsedRequests++;
         queue.add(args);
     }
 
@@ -146,6 +154,7 @@ final class RespConnection {
         if (protocolError != null || closed) {
             return;
         }
+        long before = parsedRequests;
         try {
             parser.feed(chunk);
         } catch (RespProtocolException e) {
@@ -157,7 +166,22 @@ final class RespConnection {
             paused = true;
             socket.pause();
         }
+        watchRequest(parsedRequests != before);
         drain();
+    }
+
+    /**
+     * Starts, goes on with or stops the clock of a request that has partly arrived: it runs while the socket reads and
+     * the parser holds part of a request, from when the last request completed (or the socket resumed).
+     *
+     * @param progress whether a request has just completed, or the socket resumed
+     */
+    private void watchRequest(boolean progress) {
+        if (paused || closed || protocolError != null || !parser.partial()) {
+            requestSince = 0;
+        } else if (progress || requestSince == 0) {
+            requestSince = System.nanoTime();
+        }
     }
 
     /** Runs the next batch, repeatedly, until the queue is empty or a batch is in flight. */
@@ -180,6 +204,7 @@ final class RespConnection {
                 } else if (paused) {
                     paused = false;
                     socket.resume();
+                    watchRequest(true);
                 }
                 return;
             }
@@ -417,12 +442,17 @@ final class RespConnection {
 
     /**
      * Closes the connection if its replies have been unsent, none going out, for longer than {@code deadlineNanos}:
-     * a client that does not read must not hold the port's budget for ever. Called by the port's timer, on any thread.
+     * a client that does not read must not hold the port's budget for ever. Likewise if part of a request has been
+     * held that long ({@link #requestTooSlow}). Called by the port's timer, on any thread.
      *
      * @param nowNanos      the time now ({@link System#nanoTime()})
      * @param deadlineNanos the deadline
      */
     void dropIfStalled(long nowNanos, long deadlineNanos) {
+        long begun = requestSince;
+        if (begun != 0 && nowNanos - begun > deadlineNanos) {
+            context.runOnContext(v -> requestTooSlow(deadlineNanos));
+        }
         long since = stalledSince;
         if (since == 0 || nowNanos - since <= deadlineNanos) {
             return;
@@ -445,6 +475,25 @@ final class RespConnection {
                 }
             }
         });
+    }
+
+    /**
+     * Ends a connection whose request has been arriving for longer than the deadline (a trickle, or half a request and
+     * then nothing): it held a request's worth of buffer for as long as it sent a byte now and then, as an HTTP body
+     * would without its deadline. Answered as a protocol error: after the replies of the requests before it.
+     */
+    private void requestTooSlow(long deadlineNanos) {
+        long begun = requestSince;
+        if (begun == 0 || System.nanoTime() - begun <= deadlineNanos || protocolError != null || closed) {
+            return;
+        }
+        LOG.warn("Redis-protocol connection from {} closed: a request did not arrive whole within {} ms",
+                session.address(), deadlineNanos / 1_000_000);
+        protocolError = new RespProtocolException("request not complete within " + deadlineNanos / 1_000_000
+                + " ms (limits.request_timeout_ms)");
+        requestSince = 0;
+        socket.pause();
+        drain();
     }
 
     private void onLoop(Runnable action) {

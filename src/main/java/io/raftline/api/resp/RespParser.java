@@ -86,6 +86,14 @@ public final class RespParser {
         return pending.length() - pos;
     }
 
+    /**
+     * Whether part of a request has arrived and not the rest: bytes kept, or the arguments read so far of an array
+     * (what a client that trickles a request makes the connection hold).
+     */
+    public boolean partial() {
+        return expected >= 0 || buffered() > 0;
+    }
+
     /** Reads one array header, one argument or one inline command; false when it needs more bytes. */
     private boolean step() {
         if (pos >= pending.length()) {

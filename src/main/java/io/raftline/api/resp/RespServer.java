@@ -103,7 +103,8 @@ public final class RespServer implements Handler<NetSocket> {
     /**
      * Closes the connections whose replies have stayed unsent past the deadline, none of them going out: a client
      * that does not read would otherwise hold the port's {@link ReplyBudget} for ever, and every other client's reads
-     * would wait. Called now and then by the port's owner.
+     * would wait; and those whose request has been arriving for as long (a trickle holds a request's buffer). Called
+     * now and then by the port's owner.
      *
      * @param nowNanos the time now ({@link System#nanoTime()})
      */
