@@ -82,6 +82,11 @@ final class RespConnection {
      * completing; 0 when none is. Read by the port's deadline check on another thread.
      */
     private volatile long requestSince;
+    /**
+     * Whether the client shut its side of the connection (it sent everything it will): the requests it sent are still
+     * answered, then the connection closes.
+     */
+    private boolean inputEnded;
 
     RespConnection(NetSocket socket, Context context, RespCommandTable table, RespCommands kv, RespSession session,
             int maxArguments, int maxRequestBytes, ReplyBudget budget) {
@@ -127,6 +132,27 @@ final class RespConnection {
 
     /** Starts reading; {@code onClose} runs once when the connection ends, whoever ends it. */
     void start(Runnable onClose) {
+        if (socket instanceof io.vertx.core.internal.net.NetSocketInternal internal) {
+            // A client may send its requests and shut its side (nc -N, a script's shutdown(SHUT_WR)) and read the
+            // replies: Netty closed the channel at the end of the input, a write already started was applied and its
+            // reply lost, the requests after it dropped. Redis answers them; so does this (see inputEnded).
+            io.netty.channel.ChannelHandlerContext ctx = internal.channelHandlerContext();
+            ctx.channel().config().setOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, true);
+            ctx.pipeline().addBefore(ctx.name(), "raftline-resp-input-end",
+                    new io.netty.channel.ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void userEventTriggered(io.netty.channel.ChannelHandlerContext c, Object event)
+                                throws Exception {
+                            if (event instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+                                context.runOnContext(v -> {
+                                    inputEnded = true;
+                                    drain();
+                                });
+                            }
+                            super.userEventTriggered(c, event);
+                        }
+                    });
+        }
         socket.handler(this::received);
         socket.closeHandler(v -> {
             closed = true;
@@ -205,6 +231,15 @@ final class RespConnection {
                     paused = false;
                     socket.resume();
                     watchRequest(true);
+                    if (inputEnded) {
+                        // What Vert.x held while the socket was paused comes first, then this looks again.
+                        context.runOnContext(v -> drain());
+                    }
+                } else if (inputEnded) {
+                    // Every request the client sent before it shut its side is answered (a part of one is not):
+                    // close once the replies have gone out.
+                    closed = true;
+                    socket.end();
                 }
                 return;
             }

@@ -120,6 +120,25 @@ class RespClusterTest {
         assertThat(send("CONFIG", "GET", "save").get("save").toString()).isEmpty();
     }
 
+    /**
+     * A client that sends its requests and then shuts its side of the connection (what {@code nc -N} and a script's
+     * {@code shutdown(SHUT_WR)} do) gets every reply before the close, as from Redis. The node closed the connection
+     * at the end of the input: the write already started was applied and its reply lost, the rest dropped unanswered.
+     */
+    @Test
+    void aClientThatShutsItsSideAfterItsRequestsGetsEveryReply() throws Exception {
+        String[] hostPort = cluster.respAddress(follower).split(":");
+        try (java.net.Socket s = new java.net.Socket(hostPort[0], Integer.parseInt(hostPort[1]))) {
+            s.setSoTimeout(20_000);
+            String requests = RawResp.array("SET", "hc:a", "1") + RawResp.array("GET", "hc:a").repeat(50)
+                    + RawResp.array("INCR", "hc:n") + "PING\r\n";
+            s.getOutputStream().write(requests.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            s.shutdownOutput();
+            String replies = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(replies).isEqualTo("+OK\r\n" + "$1\r\n1\r\n".repeat(50) + ":1\r\n+PONG\r\n");
+        }
+    }
+
     @Test
     void writesThroughAFollowerAreReadEverywhere() throws Exception {
         assertThat(send("SET", "w:a", "1").toString()).isEqualTo("OK");
