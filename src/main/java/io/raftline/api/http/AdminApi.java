@@ -89,7 +89,7 @@ public final class AdminApi {
         router.put("/v1/admin/network").handler(this::setNetwork);
         router.delete("/v1/admin/network").handler(this::heal);
         router.get("/v1/cluster").handler(this::cluster);
-        router.get("/health").handler(this::health);
+        KvApi.probe(router, "/health").handler(this::health);
         router.get("/").handler(this::index);
         KvApi.installErrorHandlers(router);
         return router;

@@ -155,12 +155,25 @@ public final class KvApi {
         // (a forwarded 64 MiB command doubles it ten times): reserving the announced size let heads alone hold memory.
         router.post(HttpLeaderLink.PATH).handler(new RawBody(maxForwardBytes)).handler(this::forwarded);
         router.get("/v1/cluster").handler(this::cluster);
-        router.get("/health").handler(this::health);
-        router.get("/readyz").handler(this::ready);
-        router.get("/livez").handler(this::live);
+        // The probes answer HEAD as GET (status and headers, no body: Vert.x leaves a HEAD response's body out), as
+        // load balancers that check with HEAD expect; they got 405 (`curl -I /health`).
+        probe(router, "/health").handler(this::health);
+        probe(router, "/readyz").handler(this::ready);
+        probe(router, "/livez").handler(this::live);
         router.get("/v1/state-hash").handler(this::stateHash);
         installErrorHandlers(router);
         return router;
+    }
+
+    /**
+     * A probe's route: GET and HEAD.
+     *
+     * @param router the router
+     * @param path   the probe's path
+     * @return the route, for its handler
+     */
+    static io.vertx.ext.web.Route probe(Router router, String path) {
+        return router.route(path).method(io.vertx.core.http.HttpMethod.GET).method(io.vertx.core.http.HttpMethod.HEAD);
     }
 
     /**

@@ -235,7 +235,14 @@ class ClusterHttpTest {
             assertThat(ready.getInteger("leader")).isEqualTo(leader);
             assertThat(ready.getLong("lag")).isLessThanOrEqualTo(KvApi.DEFAULT_READY_LAG);
             assertThat(get(id, "/livez").bodyAsJsonObject().getString("status")).isEqualTo("alive");
+            // A load balancer may probe with HEAD: the GET's status, no body (it was 405).
+            for (String probe : List.of("/health", "/readyz", "/livez")) {
+                HttpResponse<Buffer> head = send(HttpMethod.HEAD, cluster.nodeUrl(id) + probe, null, null);
+                assertThat(head.statusCode()).as("HEAD %s on node %d", probe, id).isEqualTo(200);
+                assertThat(head.body()).as("HEAD %s's body", probe).isNull();
+            }
         }
+        assertThat(send(HttpMethod.HEAD, cluster.adminUrl() + "/health", null, null).statusCode()).isEqualTo(200);
         assertThat(get(1, "/readyz?max_lag=-1").statusCode()).isEqualTo(400);
     }
 
