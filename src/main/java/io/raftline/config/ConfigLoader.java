@@ -1,8 +1,6 @@
 package io.raftline.config;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import io.raftline.raft.ConfigException;
 import io.vertx.core.json.DecodeException;
@@ -211,8 +209,7 @@ public final class ConfigLoader {
      * unknown field would fall back to a default unnoticed. Both are refused here naming line and column.
      */
     private static void checkStrictly(Path file, String text) {
-        JsonFactory factory = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-        try (JsonParser parser = factory.createParser(text)) {
+        try (JsonParser parser = JsonErrors.STRICT.createParser(text)) {
             while (parser.nextToken() != null) {
                 // every field name is checked against the others of its object as it is read
             }

@@ -38,8 +38,11 @@ public final class JsonErrors {
         return root.getMessage();
     }
 
-    /** A reader that refuses a field written twice in one object; the JSON reader Vert.x configures keeps the last. */
-    private static final JsonFactory STRICT = JsonFactory.builder()
+    /**
+     * A reader that refuses a field written twice in one object (the JSON reader Vert.x configures keeps the last) and
+     * comments: a configuration file's and a request body's strict check.
+     */
+    static final JsonFactory STRICT = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     /**

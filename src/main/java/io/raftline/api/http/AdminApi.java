@@ -8,8 +8,6 @@ import io.raftline.security.AdminAccess;
 import io.raftline.transport.NetworkFaults;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
@@ -199,23 +197,9 @@ public final class AdminApi {
         if (!HttpErrors.requireJson(ctx)) {
             return;
         }
-        Buffer body = ctx.body().buffer();
-        JsonObject json;
-        try {
-            Object parsed = body == null || body.length() == 0 ? null : io.vertx.core.json.Json.decodeValue(body);
-            if (!(parsed instanceof JsonObject o)) {
-                HttpErrors.badRequest(ctx, "body must be a JSON object like {\"partitions\":[[1,2],[3]],"
-                        + "\"dropRate\":0.1,\"delayMs\":[5,50],\"duplicateRate\":0.0}");
-                return;
-            }
-            json = o;
-        } catch (DecodeException e) {
-            HttpErrors.badRequest(ctx, "the body is not valid JSON: " + io.raftline.config.JsonErrors.describe(e));
-            return;
-        }
-        String twice = io.raftline.config.JsonErrors.fieldGivenTwice(body.getBytes());
-        if (twice != null) {
-            HttpErrors.badRequest(ctx, twice);
+        JsonObject json = HttpErrors.jsonObject(ctx, ctx.body().buffer(), "body must be a JSON object like"
+                + " {\"partitions\":[[1,2],[3]],\"dropRate\":0.1,\"delayMs\":[5,50],\"duplicateRate\":0.0}");
+        if (json == null) {
             return;
         }
         NetworkFaults faults;

@@ -2,6 +2,7 @@ package io.raftline.api.http;
 
 import io.raftline.node.NodeRequestException;
 import io.raftline.raft.ConfigException;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -57,6 +58,36 @@ public final class HttpErrors {
         }
         ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
                 .end(body.encode());
+    }
+
+    /**
+     * A request's body as the JSON object it must be, or null after answering 400: not JSON (the reason and where it
+     * stopped), not an object ({@code notAnObject}, also for an empty body), or an object that names a field twice
+     * (the JSON reader keeps the last copy silently, {@link io.raftline.config.JsonErrors#fieldGivenTwice}).
+     *
+     * @param ctx         the request
+     * @param body        its body (null or empty: none)
+     * @param notAnObject what to answer when the body is not a JSON object, saying what it must look like
+     * @return the object, or null once answered
+     */
+    static JsonObject jsonObject(RoutingContext ctx, Buffer body, String notAnObject) {
+        Object parsed;
+        try {
+            parsed = body == null || body.length() == 0 ? null : io.vertx.core.json.Json.decodeValue(body);
+        } catch (io.vertx.core.json.DecodeException e) {
+            badRequest(ctx, "the body is not valid JSON: " + io.raftline.config.JsonErrors.describe(e));
+            return null;
+        }
+        if (!(parsed instanceof JsonObject o)) {
+            badRequest(ctx, notAnObject);
+            return null;
+        }
+        String twice = io.raftline.config.JsonErrors.fieldGivenTwice(body.getBytes());
+        if (twice != null) {
+            badRequest(ctx, twice);
+            return null;
+        }
+        return o;
     }
 
     /**

@@ -325,25 +325,15 @@ public final class KvApi {
         if (!HttpErrors.requireJson(ctx)) {
             return;
         }
-        Buffer body = RawBody.of(ctx);
+        // Two "success" lists, or an operation naming its key twice, are refused there: the reader kept the last copy.
+        JsonObject body = HttpErrors.jsonObject(ctx, RawBody.of(ctx), "the body must be a JSON object"
+                + " {\"compare\":[...],\"success\":[...],\"failure\":[...]}");
+        if (body == null) {
+            return;
+        }
         KvCommand.Txn txn;
         try {
-            Object parsed = body == null || body.length() == 0 ? null : io.vertx.core.json.Json.decodeValue(body);
-            if (!(parsed instanceof JsonObject o)) {
-                HttpErrors.badRequest(ctx, "the body must be a JSON object {\"compare\":[...],\"success\":[...],"
-                        + "\"failure\":[...]}");
-                return;
-            }
-            String twice = io.raftline.config.JsonErrors.fieldGivenTwice(body.getBytes());
-            if (twice != null) {
-                // Two "success" lists, or an operation naming its key twice: the reader kept the last copy only.
-                HttpErrors.badRequest(ctx, twice);
-                return;
-            }
-            txn = TxnJson.parse(o);
-        } catch (io.vertx.core.json.DecodeException e) {
-            HttpErrors.badRequest(ctx, "the body is not valid JSON: " + io.raftline.config.JsonErrors.describe(e));
-            return;
+            txn = TxnJson.parse(body);
         } catch (IllegalArgumentException e) {
             HttpErrors.badRequest(ctx, e.getMessage());
             return;

@@ -14,7 +14,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -380,20 +379,8 @@ public final class MembersApi {
             HttpErrors.badRequest(ctx, "the request needs a JSON object body with " + allowed);
             return null;
         }
-        Object parsed;
-        try {
-            parsed = raw.toJsonValue();
-        } catch (DecodeException e) {
-            HttpErrors.badRequest(ctx, "the body is not valid JSON: " + io.raftline.config.JsonErrors.describe(e));
-            return null;
-        }
-        if (!(parsed instanceof JsonObject o)) {
-            HttpErrors.badRequest(ctx, "the body must be a JSON object with " + allowed);
-            return null;
-        }
-        String twice = io.raftline.config.JsonErrors.fieldGivenTwice(raw.getBytes());
-        if (twice != null) {
-            HttpErrors.badRequest(ctx, twice);
+        JsonObject o = HttpErrors.jsonObject(ctx, raw, "the body must be a JSON object with " + allowed);
+        if (o == null) {
             return null;
         }
         for (String f : o.fieldNames()) {
