@@ -166,6 +166,15 @@ class GrpcTransportTest {
     }
 
     /**
+     * A peer's counters read on the sender's context, where its link runs (the link's context is the one it was first
+     * sent from): counters read from the test's thread can be caught between a frame leaving the wait for the stream
+     * and being counted as written.
+     */
+    private GrpcTransport.PeerStats statsOnSenderContext(int peer) throws InterruptedException {
+        return await(OnContext.call(senderContext, () -> Future.succeededFuture(sender.stats(peer))));
+    }
+
+    /**
      * The AppendEntries of {@code messages} (or all but them), in their order: what one of a peer's two streams
      * carries, in order on each stream and in any order across them.
      */
@@ -1094,8 +1103,16 @@ class GrpcTransportTest {
         HttpServer stuckServer = await(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
                 .requestHandler(stuck).listen());
         addresses.put(3, SocketAddress.inetSocketAddress(stuckServer.actualPort(), "127.0.0.1"));
+        // The appends stream open first: frames sent while it opens wait for it (up to maxInflightPerPeer), and
+        // those are not what this test is about.
+        sendAllFromContext(List.of(List.of(new AppendRequest(1, 3, 1, 0, 0, List.of(Entry.normal(1, 1, bytes(16, 3))),
+                0))));
+        eventually("the appends stream open", () -> {
+            GrpcTransport.PeerStats opened = statsOnSenderContext(3);
+            return opened.streamsOpened() == 1 && opened.inFlight() == 0;
+        });
         byte[] big = bytes(64 * 1024, 3);
-        AtomicInteger index = new AtomicInteger();
+        AtomicInteger index = new AtomicInteger(1);
         eventually("frames dropped for a full write queue", () -> {
             List<List<Message>> groups = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
@@ -1104,9 +1121,11 @@ class GrpcTransportTest {
                         List.of(Entry.normal(n, 1, big)), 0)));
             }
             sendAllFromContext(groups);
-            return sender.stats(3).overflow() > 0;
+            return statsOnSenderContext(3).overflow() > 0;
         });
-        GrpcTransport.PeerStats st = sender.stats(3);
+        // Read where the peer's link counts (its context): read from here, a frame being written could be seen
+        // neither waiting nor sent yet.
+        GrpcTransport.PeerStats st = statsOnSenderContext(3);
         assertThat(st.streamsOpened()).isEqualTo(1);
         assertThat(drops).contains("AppendRequest:overflow");
         // Nothing was queued beyond the stream's own write queue: every frame was written or dropped at once.
