@@ -442,14 +442,15 @@ public final class ControlHandler implements Handler<Message<Object>> {
         if (command instanceof KvCommand.Put p) {
             req.put("value", new String(p.value(), StandardCharsets.UTF_8)).put("valueLength", p.value().length);
         }
-        Future<RaftNode> to = target != null ? Future.succeededFuture(nodes.get(target)) : leader();
+        Future<RaftNode> to = target != null ? present(target) : leader();
         return to.compose(n -> {
             publisher.clientRequest(n.id(), req.copy().put("phase", "submitted"));
             return n.propose(command).recover(e -> {
                 // A follower names the leader: forward there once, as the HTTP API does.
-                if (e instanceof NodeRequestException nre && nre.reason() == NodeRequestException.Reason.NOT_LEADER
-                        && nodes.containsKey(nre.leaderHint())) {
-                    return nodes.get(nre.leaderHint()).propose(command);
+                RaftNode hinted = e instanceof NodeRequestException nre
+                        && nre.reason() == NodeRequestException.Reason.NOT_LEADER ? nodes.get(nre.leaderHint()) : null;
+                if (hinted != null) {
+                    return hinted.propose(command);
                 }
                 return Future.failedFuture(e);
             }).transform(ar -> {
@@ -468,6 +469,17 @@ public final class ControlHandler implements Handler<Message<Object>> {
                 return ar.succeeded() ? Future.succeededFuture(reply) : Future.failedFuture(ar.cause());
             });
         });
+    }
+
+    /**
+     * The node a command names, read once: it was checked to exist when the command was read, and a removal (on another
+     * thread) may have taken it since; read twice, the second read gave null and the command failed with a
+     * NullPointerException instead of saying so.
+     */
+    private Future<RaftNode> present(int id) {
+        RaftNode n = nodes.get(id);
+        return n != null ? Future.succeededFuture(n) : Future.failedFuture(new ControlException("unknown_node",
+                "node " + id + " was removed while the command was on its way (nodes are " + nodes.keySet() + ")"));
     }
 
     /** The up node that leads in the highest term, from the nodes' own status. */
@@ -502,10 +514,12 @@ public final class ControlHandler implements Handler<Message<Object>> {
                     best = s;
                 }
             }
-            if (best == null) {
+            // The leader's node is read once: removed since it answered its status, there is none to propose to.
+            RaftNode leader = best == null ? null : nodes.get(best.id());
+            if (leader == null) {
                 return Future.failedFuture(new ControlException("no_leader", "no node leads right now; retry shortly"));
             }
-            return Future.succeededFuture(nodes.get(best.id()));
+            return Future.succeededFuture(leader);
         });
     }
 }

@@ -47,17 +47,7 @@ class BridgePutLimitTest {
         Map<Integer, RaftNode> nodes = new ConcurrentSkipListMap<>(Map.of(1, node.node()));
         FaultControl faults = new FaultControl(nodes, () -> List.of(1), new NetworkConditioner(1), new LinkFaults(2),
                 publisher);
-        LocalNodeControl none = new LocalNodeControl() {
-            @Override
-            public Future<JsonObject> addNode() {
-                return Future.failedFuture(new UnsupportedOperationException("not here"));
-            }
-
-            @Override
-            public Future<JsonObject> removeNode(int id) {
-                return Future.failedFuture(new UnsupportedOperationException("not here"));
-            }
-        };
+        LocalNodeControl none = FixedNodes.refusing("not here");
         ControlHandler control = maxValueBytes == null
                 ? new ControlHandler(vertx, nodes, faults, publisher, none)
                 : new ControlHandler(vertx, nodes, faults, publisher, none, GroupFocus.SINGLE, maxValueBytes);

@@ -66,17 +66,7 @@ class PartitionMembersTest {
         Map<Integer, RaftNode> nodes = new ConcurrentSkipListMap<>(Map.of(2, node2()));
         FaultControl faults = new FaultControl(nodes, () -> List.of(1, 2, 3), new NetworkConditioner(1),
                 new LinkFaults(2), publisher);
-        LocalNodeControl none = new LocalNodeControl() {
-            @Override
-            public Future<JsonObject> addNode() {
-                return Future.failedFuture(new UnsupportedOperationException("one node per process"));
-            }
-
-            @Override
-            public Future<JsonObject> removeNode(int id) {
-                return Future.failedFuture(new UnsupportedOperationException("one node per process"));
-            }
-        };
+        LocalNodeControl none = FixedNodes.refusing("one node per process");
         control = new ControlHandler(vertx, nodes, faults, publisher, none);
         AdminApi admin = new AdminApi(faults, () -> Future.succeededFuture(new JsonObject()),
                 new AdminAccess(null, true));

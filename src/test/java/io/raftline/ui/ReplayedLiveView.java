@@ -61,17 +61,7 @@ final class ReplayedLiveView implements AutoCloseable {
         Map<Integer, RaftNode> nodes = new ConcurrentSkipListMap<>();
         FaultControl faults = new FaultControl(nodes, () -> members, new NetworkConditioner(1), new LinkFaults(2),
                 publisher);
-        LocalNodeControl none = new LocalNodeControl() {
-            @Override
-            public Future<JsonObject> addNode() {
-                return Future.failedFuture("a replayed cluster has no nodes");
-            }
-
-            @Override
-            public Future<JsonObject> removeNode(int id) {
-                return Future.failedFuture("a replayed cluster has no nodes");
-            }
-        };
+        LocalNodeControl none = FixedNodes.refusing("a replayed cluster has no nodes");
         ControlHandler control = new ControlHandler(vertx, nodes, faults, publisher, none);
         UiRouter ui = new UiRouter(vertx, control, java.util.Set.of(), new AdminAccess("", true));
         Router router = Router.router(vertx);

@@ -62,17 +62,7 @@ class UnreadFramesTest {
             Map<Integer, RaftNode> nodes = new ConcurrentSkipListMap<>();
             FaultControl faults = new FaultControl(nodes, () -> List.of(1, 2, 3), new NetworkConditioner(1),
                     new LinkFaults(2), publisher);
-            LocalNodeControl none = new LocalNodeControl() {
-                @Override
-                public Future<JsonObject> addNode() {
-                    return Future.failedFuture("no nodes here");
-                }
-
-                @Override
-                public Future<JsonObject> removeNode(int id) {
-                    return Future.failedFuture("no nodes here");
-                }
-            };
+            LocalNodeControl none = FixedNodes.refusing("no nodes here");
             ControlHandler control = new ControlHandler(vertx, nodes, faults, publisher, none);
             UiRouter ui = new UiRouter(vertx, control, Set.of(), access, framesPerSecond,
                     new ViewerFeed.Options(maxLagWindows));
