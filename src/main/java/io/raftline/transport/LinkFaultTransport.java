@@ -20,6 +20,9 @@ import java.util.List;
  * while it is held (a partition, a pause or a crash of either end), even by a cut that healed before it lands, and
  * shown in the sender's outbox meanwhile.
  *
+ * <p>A partition also cuts what arrives ({@link #register}): one process's partition is then symmetric for its own
+ * nodes even when the other processes do not know it.
+ *
  * <p>{@link #sendAll} keeps the batch whole where it can: the messages no link fault touches (or delays by zero)
  * go to the inner transport's {@code sendAll} in one call, so they can still share a frame; the faulted ones take
  * the same per-message path as {@link #send}.
@@ -98,9 +101,22 @@ public final class LinkFaultTransport implements Transport {
         return true;
     }
 
+    /**
+     * Registers the node's handler behind the partitions this process knows: a message from a node on the other side
+     * of a partition is lost when it arrives ({@code partition}), as it is when it is sent. Within one process the
+     * send already cut it; with one node per process the sender's process may not know the partition (it was set on
+     * this process's admin port or live view only), and a partition that cut a node's sends alone let the others'
+     * heartbeats reach it: the node a user "isolated" never called an election, and went on acknowledging entries.
+     */
     @Override
     public Future<Registration> register(int nodeId, Handler<Message> handler) {
-        return inner.register(nodeId, handler);
+        return inner.register(nodeId, m -> {
+            if (!network.faults().connected(m.from(), m.to())) {
+                drops.dropped(m, "partition");
+                return;
+            }
+            handler.handle(m);
+        });
     }
 
     /**

@@ -66,6 +66,36 @@ class LinkFaultTransportTest {
         assertThat(conditioner.inNetworkFrom(1)).as("nothing held any more").isEmpty();
     }
 
+    /**
+     * With one node per process, a partition set on one process (its admin port or live view) cuts its node's links
+     * both ways: what another process's node sends it, not knowing the partition, is lost when it arrives. Before, only
+     * the node's own sends were cut, and the leader's heartbeats kept the "isolated" node a follower.
+     */
+    @Test
+    void aPartitionOnlyTheReceivingProcessKnowsCutsWhatArrives() throws Exception {
+        // The other process: node 1's, with a network of its own that knows no partition.
+        NetworkConditioner otherNetwork = new NetworkConditioner(2);
+        List<String> otherDrops = new CopyOnWriteArrayList<>();
+        EventBusTransport.DropListener otherDropped = (m, reason) -> otherDrops.add(reason);
+        Transport other = new LinkFaultTransport(vertx, new EventBusTransport(vertx, otherNetwork, otherDropped),
+                new LinkFaults(2), otherNetwork, otherDropped);
+        Heartbeat first = new Heartbeat(1, 2, 1, 0, 1);
+        OnContext.run(context, () -> other.send(first));
+        eventually("the heartbeat arrives", () -> received.size() == 1);
+
+        conditioner.setFaults(new NetworkFaults(List.of(Set.of(2), Set.of(1, 3)), 0, 0, 0, 0));
+        OnContext.run(context, () -> other.send(new Heartbeat(1, 2, 1, 0, 2)));
+        eventually("the heartbeat cut where it arrives", () -> drops.size() == 1);
+        assertThat(drops).containsExactly("partition");
+        assertThat(otherDrops).as("the sender's process saw no cut").isEmpty();
+
+        conditioner.setFaults(NetworkFaults.NONE);
+        Heartbeat healed = new Heartbeat(1, 2, 1, 0, 3);
+        OnContext.run(context, () -> other.send(healed));
+        eventually("the heartbeat arrives once healed", () -> received.size() == 2);
+        assertThat(received).containsExactly(first, healed);
+    }
+
     @Test
     void aCopyHeldWhileAPartitionCameAndWentIsLost() throws Exception {
         sendThen(() -> {
