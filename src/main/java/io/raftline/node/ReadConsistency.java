@@ -21,7 +21,7 @@ public enum ReadConsistency {
      * @throws IllegalArgumentException for any other text
      */
     public static ReadConsistency parse(String text) {
-        if (text == null || text.isEmpty()) {
+        if (text == null) {
             return LINEARIZABLE;
         }
         switch (text.toLowerCase(Locale.ROOT)) {

@@ -447,8 +447,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                             Router root = Router.router(vx);
                             Metrics.mount(root);
                             mounted.add(ui.mount(root));
-                            root.route("/*").subRouter(admin.router(vx));
-                            AdminApi.installErrorHandlers(root);
+                            Router adminRouter = admin.router(vx);
+                            root.route("/*").subRouter(adminRouter);
+                            AdminApi.installErrorHandlers(root, adminRouter);
                             return root;
                         }).limits(config.limits()).guard(ClientPort.requestGuard(config)).tls(config.tls());
                 return vertx.deployVerticle(adminServer).compose(x -> {

@@ -78,6 +78,7 @@ public final class AdminApi {
      */
     public Router router(Vertx vertx) {
         Router router = Router.router(vertx);
+        router.route().handler(KvApi::onceEachParam);
         router.route("/v1/admin/*").handler(requireAdmin(access));
         router.route("/v1/admin/*").handler(BodyHandler.create(false).setBodyLimit(ADMIN_BODY_LIMIT));
         router.post("/v1/admin/nodes/:id/:action").handler(this::nodeAction);
@@ -100,6 +101,17 @@ public final class AdminApi {
      */
     public static void installErrorHandlers(Router router) {
         KvApi.installErrorHandlers(router);
+    }
+
+    /**
+     * As {@link #installErrorHandlers(Router)}, for a router that mounts the admin API's router at its root: a 405
+     * there lists the admin routes' methods in its {@code Allow} header.
+     *
+     * @param router the enclosing router
+     * @param admin  the admin API's router, mounted on it at {@code /*}
+     */
+    public static void installErrorHandlers(Router router, Router admin) {
+        KvApi.installErrorHandlers(router, java.util.List.of(admin));
     }
 
     /**

@@ -57,6 +57,36 @@ final class KeyPath {
         return null;
     }
 
+    /**
+     * The first parameter a query gives more than once ({@code ?consistency=stale&consistency=linearizable}): which one
+     * counts is not for the server to guess, so such a request is refused (a name whose escapes do not decode is left
+     * to the parameter's own check).
+     *
+     * @param rawQuery the raw query string (null: none)
+     * @return the decoded name, or null if every parameter is given once
+     */
+    static String repeatedParam(String rawQuery) {
+        if (rawQuery == null || rawQuery.indexOf('&') < 0) {
+            return null;
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String part : rawQuery.split("&", -1)) {
+            int eq = part.indexOf('=');
+            String rawName = (eq < 0 ? part : part.substring(0, eq)).replace("+", "%20");
+            if (rawName.isEmpty()) {
+                continue;
+            }
+            try {
+                if (!seen.add(decode(rawName, "parameter name"))) {
+                    return decode(rawName, "parameter name");
+                }
+            } catch (IllegalArgumentException e) {
+                // Reported by the parameter's own check, if it is one the endpoint reads.
+            }
+        }
+        return null;
+    }
+
     /** Whether {@code raw} is ASCII without a %-escape: the common key, taken as it is (checked on every request). */
     private static boolean isPlainAscii(String raw) {
         for (int i = 0; i < raw.length(); i++) {

@@ -134,6 +134,7 @@ public final class KvApi {
         // with it).
         vertx.setPeriodic(1000, t -> answers.dropOverdue(System.nanoTime()));
         router.route().handler(KvApi::dotSegments);
+        router.route().handler(KvApi::onceEachParam);
         if (access.required()) {
             // Before every route, those mounted later on this router included (members, watch, snapshot).
             router.route().handler(this::authenticate);
@@ -182,10 +183,32 @@ public final class KvApi {
      * @param router the router
      */
     static void installErrorHandlers(Router router) {
+        installErrorHandlers(router, java.util.List.of());
+    }
+
+    /**
+     * As {@link #installErrorHandlers(Router)} for a router that mounts others at its root: a 405's {@code Allow}
+     * lists their routes' methods too (the router that finds a path but not its method may be either).
+     *
+     * @param router  the router
+     * @param mounted routers mounted on it at {@code /*}
+     */
+    static void installErrorHandlers(Router router, java.util.List<Router> mounted) {
         router.route().failureHandler(HttpErrors::routerFailure);
-        for (int status : new int[] {400, 404, 405, 413, 500, 501}) {
+        for (int status : new int[] {400, 404, 413, 500, 501}) {
             router.errorHandler(status, ctx -> HttpErrors.routerFailure(ctx, status));
         }
+        // A 405 must say which methods the resource takes (RFC 9110, 15.5.6): Vert.x puts the Allow header on its own
+        // 405 only, not when a handler of the application answers it.
+        router.errorHandler(405, ctx -> {
+            java.util.List<Router> routers = new java.util.ArrayList<>(mounted);
+            routers.add(router);
+            String allow = AllowedMethods.of(routers, ctx.normalizedPath());
+            if (!allow.isEmpty()) {
+                ctx.response().putHeader(io.vertx.core.http.HttpHeaders.ALLOW, allow);
+            }
+            HttpErrors.routerFailure(ctx, 405);
+        });
     }
 
     // ---------------------------------------------------------------- handlers
@@ -699,6 +722,22 @@ public final class KvApi {
             ctx.put(RAW_PATH, raw);
             String query = ctx.request().query();
             ctx.reroute(ctx.request().method(), KV_PREFIX + "_" + (query == null ? "" : "?" + query));
+            return;
+        }
+        ctx.next();
+    }
+
+    /**
+     * Refuses a request that gives a query parameter twice (400 naming it): each endpoint read the first and ignored
+     * the rest, so {@code ?consistency=stale&consistency=linearizable} was a stale read the client may not have meant.
+     *
+     * @param ctx the request
+     */
+    static void onceEachParam(RoutingContext ctx) {
+        String twice = KeyPath.repeatedParam(ctx.request().query());
+        if (twice != null) {
+            HttpErrors.send(ctx, 400, new JsonObject().put("error", "bad_request").put("field", twice)
+                    .put("message", twice + ": given more than once in the query; a parameter may appear once"));
             return;
         }
         ctx.next();

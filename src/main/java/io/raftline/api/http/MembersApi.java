@@ -104,8 +104,15 @@ public final class MembersApi {
         router.route("/v1/members*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
         router.route("/v1/leader").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
         io.vertx.core.Handler<RoutingContext> admin = AdminApi.requireAdmin(access);
-        router.post("/v1/members*").handler(admin);
-        router.delete("/v1/members*").handler(admin);
+        // The gate names no method (it passes reads on): a 405's Allow lists only the methods of the routes that do.
+        router.route("/v1/members*").handler(ctx -> {
+            io.vertx.core.http.HttpMethod m = ctx.request().method();
+            if (m == io.vertx.core.http.HttpMethod.POST || m == io.vertx.core.http.HttpMethod.DELETE) {
+                admin.handle(ctx);
+            } else {
+                ctx.next();
+            }
+        });
         router.post("/v1/leader").handler(admin);
         router.get("/v1/members").handler(ctx -> inGroup(ctx, false, MembersApi::list));
         router.post("/v1/members").handler(ctx -> inGroup(ctx, true, MembersApi::add));

@@ -612,6 +612,21 @@ class ClusterHttpTest {
         assertThat(twoLists.bodyAsJsonObject().getString("message")).isEqualTo("success: given more than once (line 1,"
                 + " column 58); a field may appear once in an object");
         assertThat(get(node, "/v1/kv/dup2").statusCode()).isEqualTo(404);
+        // A query parameter given twice: each endpoint read the first one and ignored the others.
+        HttpResponse<Buffer> twoConsistencies = get(node, "/v1/kv/dup1?consistency=stale&consistency=linearizable");
+        assertThat(twoConsistencies.statusCode()).isEqualTo(400);
+        assertThat(twoConsistencies.bodyAsJsonObject().getString("field")).isEqualTo("consistency");
+        assertThat(twoConsistencies.bodyAsJsonObject().getString("message")).isEqualTo("consistency: given more than"
+                + " once in the query; a parameter may appear once");
+        assertThat(get(node, "/v1/members?group=0&gr%6Fup=0").bodyAsJsonObject().getString("field")).isEqualTo("group");
+        HttpResponse<Buffer> twoAdminParams = admin(HttpMethod.GET, "/v1/admin/network?a=1&b=2&a=3", null);
+        assertThat(twoAdminParams.statusCode()).isEqualTo(400);
+        assertThat(twoAdminParams.bodyAsJsonObject().getString("field")).isEqualTo("a");
+        // An empty consistency was taken as the default; it is no consistency the API knows.
+        HttpResponse<Buffer> emptyConsistency = get(node, "/v1/kv/dup1?consistency=");
+        assertThat(emptyConsistency.statusCode()).isEqualTo(400);
+        assertThat(emptyConsistency.bodyAsJsonObject().getString("message")).isEqualTo("consistency must be"
+                + " linearizable, lease or stale, got ''");
         HttpResponse<Buffer> twoRates = admin(HttpMethod.PUT, "/v1/admin/network", "{\"dropRate\":0.5,\"dropRate\":0}");
         assertThat(twoRates.statusCode()).isEqualTo(400);
         assertThat(twoRates.bodyAsJsonObject().getString("message")).startsWith("dropRate: given more than once");
