@@ -51,6 +51,8 @@ public final class DurableLogStore implements LogStore {
 
     private final Vertx vertx;
     private final int nodeId;
+    /** {@code [Node n]}, and {@code [Group g]} after it for a group of a sharded node: how its log lines begin. */
+    private final String who;
     private final Path dataDir;
     private final Disk disk;
     /** Held while this store is open: no second node may use the directory (released by {@link #close()}). */
@@ -91,12 +93,13 @@ public final class DurableLogStore implements LogStore {
         Future<Void> close();
     }
 
-    private DurableLogStore(Vertx vertx, int nodeId, Path dataDir, Disk disk, DurableStorage storage,
+    private DurableLogStore(Vertx vertx, int nodeId, String who, Path dataDir, Disk disk, DurableStorage storage,
             DataDirLock lock, java.util.function.Function<String, Lane> lane,
             java.util.function.Supplier<DurableStorage> reopen) {
         this.lock = lock;
         this.vertx = vertx;
         this.nodeId = nodeId;
+        this.who = who;
         this.dataDir = dataDir;
         this.disk = disk;
         this.storage = storage;
@@ -156,9 +159,10 @@ public final class DurableLogStore implements LogStore {
     public static DurableLogStore open(Vertx vertx, int nodeId, DataDirLock lock, long segmentBytes, Disk disk) {
         Path dataDir = lock.dir();
         try {
-            java.util.function.Supplier<DurableStorage> opener = () -> opened(nodeId, dataDir,
-                    DurableStorage.open(disk, dataDir, segmentBytes, warner(nodeId)));
-            return new DurableLogStore(vertx, nodeId, dataDir, disk, opener.get(), lock,
+            String who = "[Node " + nodeId + "]";
+            java.util.function.Supplier<DurableStorage> opener = () -> opened(who, dataDir,
+                    DurableStorage.open(disk, dataDir, segmentBytes, warner(who)));
+            return new DurableLogStore(vertx, nodeId, who, dataDir, disk, opener.get(), lock,
                     name -> ownWorker(vertx, name), opener);
         } catch (RuntimeException e) {
             lock.close();
@@ -191,12 +195,14 @@ public final class DurableLogStore implements LogStore {
         }
         try {
             io.raftline.storage.WalLog log = writer.wal().group(group);
-            java.util.function.Supplier<DurableStorage> opener = () -> opened(nodeId, groupDir,
-                    DurableStorage.open(disk, groupDir, log, warner(nodeId)));
+            // Its lines name the group, as the replica's own do: a node's groups recover one after the other.
+            String who = "[Node " + nodeId + "][Group " + group + "]";
+            java.util.function.Supplier<DurableStorage> opener = () -> opened(who, groupDir,
+                    DurableStorage.open(disk, groupDir, log, warner(who)));
             // On the writer's thread: the groups opened before this one are writing the shared log already, and
             // recovery may write it too (a received snapshot whose record a crash lost).
             DurableStorage storage = writer.runAndWait(opener::get);
-            return new DurableLogStore(vertx, nodeId, groupDir, disk, storage, lock, name -> new Lane() {
+            return new DurableLogStore(vertx, nodeId, who, groupDir, disk, storage, lock, name -> new Lane() {
                 @Override
                 public <T> Future<T> run(java.util.concurrent.Callable<T> work, Runnable sync) {
                     return writer.submit(vertx, work, sync);
@@ -214,12 +220,12 @@ public final class DurableLogStore implements LogStore {
         }
     }
 
-    private static java.util.function.Consumer<String> warner(int nodeId) {
-        return note -> LOG.warn("[Node {}] storage recovery: {}", nodeId, note);
+    private static java.util.function.Consumer<String> warner(String who) {
+        return note -> LOG.warn("{} storage recovery: {}", who, note);
     }
 
-    private static DurableStorage opened(int nodeId, Path dataDir, DurableStorage s) {
-        LOG.info("[Node {}] storage opened in {}: snapshot at {}, {} log entries replayed, last index {}, {}", nodeId,
+    private static DurableStorage opened(String who, Path dataDir, DurableStorage s) {
+        LOG.info("{} storage opened in {}: snapshot at {}, {} log entries replayed, last index {}, {}", who,
                 dataDir, s.snapshot().index(), s.recoveredEntries(), s.lastIndex(), s.hardState());
         return s;
     }
@@ -265,7 +271,7 @@ public final class DurableLogStore implements LogStore {
         }, false).compose(v -> lane.<Long>run(() -> s.recordCompaction(snap), null))
                 .compose(freed -> onContext(ctx, () -> {
                     s.applyCompaction(snap);
-                    LOG.debug("[Node {}] compacted the log up to {}: {} bytes of WAL freed", nodeId, index, freed);
+                    LOG.debug("{} compacted the log up to {}: {} bytes of WAL freed", who, index, freed);
                 }));
     }
 

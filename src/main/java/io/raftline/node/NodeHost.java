@@ -1605,7 +1605,15 @@ public final class NodeHost {
     }
 
     private String prefix() {
-        return core == null ? "[Node " + id() + "]" + groupTag() + "[Down]" : prefix(core.term(), core.role());
+        return core == null ? who() + "[Down]" : prefix(core.term(), core.role());
+    }
+
+    /**
+     * How the replica's log lines begin when they do not give its term and role: {@code [Node n]}, with {@code [Group
+     * g]} after it on a node of several groups.
+     */
+    String who() {
+        return "[Node " + id() + "]" + groupTag();
     }
 
     /** {@code [Group g]} on a node of several groups, whose replicas would otherwise log lines alike; else empty. */

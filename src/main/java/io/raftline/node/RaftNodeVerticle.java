@@ -374,7 +374,7 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
         return onContext(() -> {
             if (host.up() && !frozen) {
                 frozen = true;
-                LOG.warn("[Node {}] frozen: stopped as a process under SIGSTOP would be; wall time runs on", id());
+                LOG.warn("{} frozen: stopped as a process under SIGSTOP would be; wall time runs on", host.who());
                 host.listener().frozenChanged(id(), true);
             }
             return Future.succeededFuture();
@@ -386,7 +386,8 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
         return onContext(() -> {
             if (frozen) {
                 frozen = false;
-                LOG.info("[Node {}] thawed: handling {} inputs that arrived while frozen", id(), frozenBacklog.size());
+                LOG.info("{} thawed: handling {} inputs that arrived while frozen", host.who(),
+                        frozenBacklog.size());
                 host.listener().frozenChanged(id(), false);
                 while (!frozen && !frozenBacklog.isEmpty()) {
                     frozenBacklog.poll().run();

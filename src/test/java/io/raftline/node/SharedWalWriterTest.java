@@ -150,6 +150,41 @@ class SharedWalWriterTest {
     }
 
     /**
+     * Each group's store names its group in its log lines: a sharded node's groups open one after the other, and every
+     * one logged {@code [Node 1] storage opened in ...}, so a recovery warning could not be told to a group but by its
+     * directory.
+     */
+    @Test
+    void eachGroupsStoreNamesItsGroupInItsLogLines(Vertx vertx) throws Exception {
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(DurableLogStore.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        ch.qos.logback.classic.Level level = log.getLevel();
+        log.setLevel(ch.qos.logback.classic.Level.INFO);
+        log.addAppender(logged);
+        try {
+            SharedWalWriter writer = SharedWalWriter.open(1, NioDisk.INSTANCE, dir.resolve("wal"), 1 << 20, 2);
+            List<DurableLogStore> stores = List.of(
+                    DurableLogStore.openGroup(vertx, 1, groupDir(0), 0, writer, NioDisk.INSTANCE),
+                    DurableLogStore.openGroup(vertx, 1, groupDir(1), 1, writer, NioDisk.INSTANCE));
+            writer.release(vertx);
+            for (DurableLogStore store : stores) {
+                store.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+        } finally {
+            log.detachAppender(logged);
+            log.setLevel(level);
+        }
+        assertThat(logged.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .filteredOn(line -> line.contains("storage opened in"))
+                .satisfiesExactly(
+                        line -> assertThat(line).startsWith("[Node 1][Group 0] storage opened in " + groupDir(0)),
+                        line -> assertThat(line).startsWith("[Node 1][Group 1] storage opened in " + groupDir(1)));
+    }
+
+    /**
      * A second node started on a sharded node's data directory while the first runs (another process, or a second
      * entry of one configuration) must refuse before it touches the shared log. Opening the log repairs it: a record
      * whose write is still under way looks like a torn tail and is cut. The running node's write then completes past
