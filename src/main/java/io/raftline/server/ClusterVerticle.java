@@ -595,7 +595,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                     return SharedWalWriter.open(n.id(), NioDisk.INSTANCE, dataDir.resolve("wal"),
                             config.storage().segmentBytes(), groups);
                 })).recover(e -> locked.failed() || locked.result().lock() == null ? Future.failedFuture(e)
-                        : vertx.executeBlocking(() -> locked.result().release()).transform(x -> Future.failedFuture(e)));
+                        : release(locked.result().lock()).transform(x -> Future.failedFuture(e)));
         List<RaftNodeVerticle> deployed = new java.util.concurrent.CopyOnWriteArrayList<>();
         // The node's groups share one record of its peers' liveness whenever they may quiesce (docs/sharding.md), a
         // single group too (raft.quiesce_ms set): a quiet follower's timer stands still, and only this record (the
@@ -648,9 +648,18 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     private Future<RaftNodeVerticle> deployReplica(NodeConfig n, int group, DataDirLock lock, SharedWalWriter sharedLog,
             PeerLiveness liveness, PeerLiveness heardOnly) {
         Path dir = GroupLayout.groupDir(Path.of(n.dataDir()), group);
-        Future<LogStore> opened = sharedLog == null ? openStore(n, lock) : vertx.executeBlocking(() ->
-                lock != null ? DurableLogStore.openGroup(vertx, n.id(), lock, group, sharedLog, NioDisk.INSTANCE)
-                        : DurableLogStore.openGroup(vertx, n.id(), dir, group, sharedLog, NioDisk.INSTANCE));
+        Future<LogStore> opened;
+        try {
+            opened = sharedLog == null ? openStore(n, lock) : vertx.executeBlocking(() ->
+                    lock != null ? DurableLogStore.openGroup(vertx, n.id(), lock, group, sharedLog, NioDisk.INSTANCE)
+                            : DurableLogStore.openGroup(vertx, n.id(), dir, group, sharedLog, NioDisk.INSTANCE));
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // Vert.x is closing and runs no more blocking work: the store will not open to take the lock over.
+            if (lock != null) {
+                lock.close();
+            }
+            throw closing;
+        }
         return opened.compose(store -> (group == 0 ? rejoinGuard(n, store) : Future.<Void>succeededFuture())
                 .recover(e -> store.close().transform(x -> Future.<Void>failedFuture(e))).map(store)).compose(store -> {
             // One group: the node reports to the event stream as before. Several: through its gate in the group
@@ -1023,11 +1032,22 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                 throw e;
             }
         }
+    }
 
-        /** Lets the lock go (a start that failed before the node's store took it over). Blocking file I/O. */
-        Void release() {
+    /**
+     * Lets go of a data directory's lock that a start took and no store took over (the start failed first), on a
+     * worker; on this thread if Vert.x runs no more blocking work (it is closing, and {@code executeBlocking} throws):
+     * a lock left held refuses the directory to the next start in this JVM, an embedding application's or a test's.
+     */
+    private Future<Void> release(DataDirLock lock) {
+        try {
+            return vertx.executeBlocking(() -> {
+                lock.close();
+                return null;
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
             lock.close();
-            return null;
+            return Future.succeededFuture();
         }
     }
 
