@@ -1,6 +1,7 @@
 package io.raftline.server;
 
 import static io.raftline.verify.nemesis.Waits.await;
+import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -12,6 +13,7 @@ import io.raftline.storage.RestoreMark;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.FreePorts;
 import io.raftline.verify.nemesis.InJvmCluster;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -24,6 +26,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -102,6 +105,62 @@ class LockedDataDirectoryTest {
         }
     }
 
+    /**
+     * Two nodes started at once on one new directory (two processes a script started with the same configuration, two
+     * entries naming one {@code data_dir}): one starts, the other is refused on the lock, and once both stopped the
+     * directory opens again with what the node that ran wrote there. Before the lock came first, both could find the
+     * directory empty and each record its own marks in it.
+     */
+    @ParameterizedTest(name = "groups={0}")
+    @ValueSource(ints = {1, 4})
+    void twoNodesStartedTogetherOnANewDirectoryOneRunsAndTheOtherIsRefused(int groups, @TempDir Path dir)
+            throws Exception {
+        Path data = dir.resolve("node-1");
+        JsonObject json = ClusterConfigs.cluster(1, 11, 5000).put("node_id", 1).put("groups", groups);
+        List<Vertx> instances = List.of(Vertx.vertx(), Vertx.vertx());
+        try {
+            List<ClusterVerticle> nodes = List.of(new ClusterVerticle(on(json, data)),
+                    new ClusterVerticle(on(json, data)));
+            List<Future<String>> starts = List.of(instances.get(0).deployVerticle(nodes.get(0)),
+                    instances.get(1).deployVerticle(nodes.get(1)));
+            await(Future.join(starts).otherwiseEmpty(), WAIT);
+            assertThat(starts).extracting(Future::succeeded).as("which start succeeded")
+                    .containsExactlyInAnyOrder(true, false);
+            int ran = starts.get(0).succeeded() ? 0 : 1;
+            assertThat(lockMessage(starts.get(1 - ran).cause())).as("the other start's failure")
+                    .contains("data directory " + data.toAbsolutePath().normalize() + " is in use by another running"
+                            + " node");
+            WebClient client = WebClient.create(instances.get(ran));
+            String url = nodes.get(ran).nodeUrl(1);
+            eventually("the node that ran takes a write", () -> await(client.putAbs(url + "/v1/kv/first")
+                    .sendBuffer(Buffer.buffer("one"))).statusCode() == 200);
+            client.close();
+        } finally {
+            for (Vertx v : instances) {
+                await(v.close(), WAIT);
+            }
+        }
+        Vertx again = Vertx.vertx();
+        try {
+            ClusterVerticle node = new ClusterVerticle(on(json, data));
+            await(again.deployVerticle(node), WAIT);
+            WebClient client = WebClient.create(again);
+            eventually("the write read back once the node leads again", () -> {
+                HttpResponse<Buffer> r = await(client.getAbs(node.nodeUrl(1) + "/v1/kv/first").send());
+                return r.statusCode() == 200 && r.bodyAsString().equals("one");
+            });
+            client.close();
+        } finally {
+            await(again.close(), WAIT);
+        }
+    }
+
+    /** Node 1 of {@code json}, on {@code data}, with a port of its own. */
+    private static RaftlineConfig on(JsonObject json, Path data) throws IOException {
+        return RaftlineConfig.fromJson(json.copy().put("nodes", new JsonArray().add(new JsonObject().put("id", 1)
+                .put("http_port", FreePorts.next()).put("resp_port", -1).put("data_dir", data.toString()))));
+    }
+
     private static void put(WebClient client, String url, String key, String value) throws InterruptedException {
         HttpResponse<Buffer> w = await(client.putAbs(url + "/v1/kv/" + key).sendBuffer(Buffer.buffer(value)));
         assertThat(w.statusCode()).as("PUT %s: %s", key, w.bodyAsString()).isEqualTo(200);
@@ -112,12 +171,9 @@ class LockedDataDirectoryTest {
      * failed; it must fail.
      */
     private static Throwable startOn(JsonObject json, Path data) throws Exception {
-        JsonObject conf = json.copy().put("nodes", new JsonArray().add(new JsonObject().put("id", 1)
-                .put("http_port", FreePorts.next()).put("resp_port", -1).put("data_dir", data.toString())));
         Vertx v = Vertx.vertx();
         try {
-            Throwable t = catchThrowable(() -> await(v.deployVerticle(new ClusterVerticle(RaftlineConfig.fromJson(
-                    conf))), WAIT));
+            Throwable t = catchThrowable(() -> await(v.deployVerticle(new ClusterVerticle(on(json, data))), WAIT));
             assertThat(t).as("the start of a node on %s", data).isNotNull();
             return t;
         } finally {
