@@ -78,8 +78,9 @@ public final class AdminApi {
      */
     public Router router(Vertx vertx) {
         Router router = Router.router(vertx);
-        router.route().handler(KvApi::onceEachParam);
         router.route("/v1/admin/*").handler(requireAdmin(access));
+        // No admin endpoint reads a query: a parameter there is a mistake (see QueryParams).
+        router.route("/v1/admin/*").handler(QueryParams.only());
         router.route("/v1/admin/*").handler(BodyHandler.create(false).setBodyLimit(ADMIN_BODY_LIMIT));
         router.post("/v1/admin/nodes/:id/:action").handler(this::nodeAction);
         router.post("/v1/admin/nodes").handler(this::addNode);
@@ -87,8 +88,8 @@ public final class AdminApi {
         router.get("/v1/admin/network").handler(this::network);
         router.put("/v1/admin/network").handler(this::setNetwork);
         router.delete("/v1/admin/network").handler(this::heal);
-        router.get("/v1/cluster").handler(this::cluster);
-        KvApi.probe(router, "/health").handler(this::health);
+        router.get("/v1/cluster").handler(QueryParams.only()).handler(this::cluster);
+        KvApi.probe(router, "/health").handler(QueryParams.only()).handler(this::health);
         router.get("/").handler(this::index);
         KvApi.installErrorHandlers(router);
         return router;

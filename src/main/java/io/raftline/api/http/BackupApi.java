@@ -55,7 +55,7 @@ public final class BackupApi {
      * @param router the node's router
      */
     public void mount(Router router) {
-        router.get("/v1/snapshot").handler(this::snapshot);
+        router.get("/v1/snapshot").handler(QueryParams.only("consistency")).handler(this::snapshot);
     }
 
     private void snapshot(RoutingContext ctx) {

@@ -58,33 +58,14 @@ final class KeyPath {
     }
 
     /**
-     * The first parameter a query gives more than once ({@code ?consistency=stale&consistency=linearizable}): which one
-     * counts is not for the server to guess, so such a request is refused (a name whose escapes do not decode is left
-     * to the parameter's own check).
+     * A query parameter's name, decoded as strictly as a key.
      *
-     * @param rawQuery the raw query string (null: none)
-     * @return the decoded name, or null if every parameter is given once
+     * @param raw the name as it came, {@code +} already made {@code %20}
+     * @return the name
+     * @throws IllegalArgumentException if an escape is malformed or the bytes are not UTF-8
      */
-    static String repeatedParam(String rawQuery) {
-        if (rawQuery == null || rawQuery.indexOf('&') < 0) {
-            return null;
-        }
-        java.util.Set<String> seen = new java.util.HashSet<>();
-        for (String part : rawQuery.split("&", -1)) {
-            int eq = part.indexOf('=');
-            String rawName = (eq < 0 ? part : part.substring(0, eq)).replace("+", "%20");
-            if (rawName.isEmpty()) {
-                continue;
-            }
-            try {
-                if (!seen.add(decode(rawName, "parameter name"))) {
-                    return decode(rawName, "parameter name");
-                }
-            } catch (IllegalArgumentException e) {
-                // Reported by the parameter's own check, if it is one the endpoint reads.
-            }
-        }
-        return null;
+    static String decodeParamName(String raw) {
+        return decode(raw, "parameter name");
     }
 
     /** Whether {@code raw} is ASCII without a %-escape: the common key, taken as it is (checked on every request). */

@@ -134,20 +134,21 @@ public final class KvApi {
         // with it).
         vertx.setPeriodic(1000, t -> answers.dropOverdue(System.nanoTime()));
         router.route().handler(KvApi::dotSegments);
-        router.route().handler(KvApi::onceEachParam);
         if (access.required()) {
             // Before every route, those mounted later on this router included (members, watch, snapshot).
             router.route().handler(this::authenticate);
         }
         // Values are bytes whatever the Content-Type: never parsed as a form (RawBody).
         router.route("/v1/kv*").handler(new RawBody(maxBodyBytes));
-        router.get("/v1/kv").handler(this::list);
+        // Each route takes the query parameters its handler reads, and no other (QueryParams).
+        router.get("/v1/kv").handler(QueryParams.only("prefix", "limit", "startAfter", "consistency"))
+                .handler(this::list);
         // Read as a key's body is: a body above the limit gets the same answer naming the limit and its setting (Vert.x's
         // BodyHandler gave only "exceeds the configured limit"), and the rest of it is read and dropped.
-        router.post("/v1/txn").handler(new RawBody(maxBodyBytes)).handler(this::txn);
-        router.put("/v1/kv/*").handler(this::put);
-        router.get("/v1/kv/*").handler(this::get);
-        router.delete("/v1/kv/*").handler(this::delete);
+        router.post("/v1/txn").handler(QueryParams.only()).handler(new RawBody(maxBodyBytes)).handler(this::txn);
+        router.put("/v1/kv/*").handler(QueryParams.only("ifRevision")).handler(this::put);
+        router.get("/v1/kv/*").handler(QueryParams.only("consistency")).handler(this::get);
+        router.delete("/v1/kv/*").handler(QueryParams.only("ifRevision")).handler(this::delete);
         if (forwarders != null) {
             router.post(HttpLeaderLink.PATH).handler(this::onlyNodes);
         }
@@ -155,13 +156,13 @@ public final class KvApi {
         // leader must not refuse as too large a request a follower took in. RawBody grows its buffer as the bytes come
         // (a forwarded 64 MiB command doubles it ten times): reserving the announced size let heads alone hold memory.
         router.post(HttpLeaderLink.PATH).handler(new RawBody(maxForwardBytes)).handler(this::forwarded);
-        router.get("/v1/cluster").handler(this::cluster);
+        router.get("/v1/cluster").handler(QueryParams.only("scope")).handler(this::cluster);
         // The probes answer HEAD as GET (status and headers, no body: Vert.x leaves a HEAD response's body out), as
         // load balancers that check with HEAD expect; they got 405 (`curl -I /health`).
-        probe(router, "/health").handler(this::health);
-        probe(router, "/readyz").handler(this::ready);
-        probe(router, "/livez").handler(this::live);
-        router.get("/v1/state-hash").handler(this::stateHash);
+        probe(router, "/health").handler(QueryParams.only()).handler(this::health);
+        probe(router, "/readyz").handler(QueryParams.only("max_lag")).handler(this::ready);
+        probe(router, "/livez").handler(QueryParams.only()).handler(this::live);
+        router.get("/v1/state-hash").handler(QueryParams.only()).handler(this::stateHash);
         installErrorHandlers(router);
         return router;
     }
@@ -551,7 +552,13 @@ public final class KvApi {
     }
 
     private void cluster(RoutingContext ctx) {
-        boolean local = "local".equals(ctx.request().getParam("scope"));
+        String scope = ctx.request().getParam("scope");
+        if (scope != null && !scope.equals("local")) {
+            HttpErrors.send(ctx, 400, new JsonObject().put("error", "bad_request").put("field", "scope")
+                    .put("message", "scope: must be local (this node's view alone), or left out, got '" + scope + "'"));
+            return;
+        }
+        boolean local = scope != null;
         (local ? cluster.describeLocal() : cluster.describe()).onComplete(ar -> {
             if (ar.failed()) {
                 HttpErrors.failure(ctx, ar.cause());
@@ -722,22 +729,6 @@ public final class KvApi {
             ctx.put(RAW_PATH, raw);
             String query = ctx.request().query();
             ctx.reroute(ctx.request().method(), KV_PREFIX + "_" + (query == null ? "" : "?" + query));
-            return;
-        }
-        ctx.next();
-    }
-
-    /**
-     * Refuses a request that gives a query parameter twice (400 naming it): each endpoint read the first and ignored
-     * the rest, so {@code ?consistency=stale&consistency=linearizable} was a stale read the client may not have meant.
-     *
-     * @param ctx the request
-     */
-    static void onceEachParam(RoutingContext ctx) {
-        String twice = KeyPath.repeatedParam(ctx.request().query());
-        if (twice != null) {
-            HttpErrors.send(ctx, 400, new JsonObject().put("error", "bad_request").put("field", twice)
-                    .put("message", twice + ": given more than once in the query; a parameter may appear once"));
             return;
         }
         ctx.next();

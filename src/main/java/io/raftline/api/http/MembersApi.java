@@ -114,13 +114,15 @@ public final class MembersApi {
             }
         });
         router.post("/v1/leader").handler(admin);
-        router.get("/v1/members").handler(ctx -> inGroup(ctx, false, MembersApi::list));
-        router.post("/v1/members").handler(ctx -> inGroup(ctx, true, MembersApi::add));
-        router.post("/v1/members/:id/promote").handler(ctx -> inGroup(ctx, true, (api, c) -> withId(c,
-                id -> api.change(c, new MembershipChange.Promote(id)))));
-        router.delete("/v1/members/:id").handler(ctx -> inGroup(ctx, true, (api, c) -> withId(c,
-                id -> api.change(c, new MembershipChange.Remove(id)))));
-        router.post("/v1/leader").handler(ctx -> {
+        io.vertx.core.Handler<RoutingContext> groupOnly = QueryParams.only("group");
+        router.get("/v1/members").handler(QueryParams.only("group", "local"))
+                .handler(ctx -> inGroup(ctx, false, MembersApi::list));
+        router.post("/v1/members").handler(groupOnly).handler(ctx -> inGroup(ctx, true, MembersApi::add));
+        router.post("/v1/members/:id/promote").handler(groupOnly).handler(ctx -> inGroup(ctx, true, (api, c) ->
+                withId(c, id -> api.change(c, new MembershipChange.Promote(id)))));
+        router.delete("/v1/members/:id").handler(groupOnly).handler(ctx -> inGroup(ctx, true, (api, c) ->
+                withId(c, id -> api.change(c, new MembershipChange.Remove(id)))));
+        router.post("/v1/leader").handler(groupOnly).handler(ctx -> {
             if (groups.size() > 1 && ctx.request().getParam("group") == null) {
                 HttpErrors.badRequest(ctx, "group: required on a cluster sharded over " + groups.size() + " Raft"
                         + " groups (POST /v1/leader?group=G moves one group's leadership; the nodes spread the"
@@ -168,7 +170,13 @@ public final class MembersApi {
     // ---------------------------------------------------------------- handlers
 
     private void list(RoutingContext ctx) {
-        boolean local = "true".equals(ctx.request().getParam("local"));
+        String localParam = ctx.request().getParam("local");
+        if (localParam != null && !localParam.equals("true") && !localParam.equals("false")) {
+            HttpErrors.send(ctx, 400, new JsonObject().put("error", "bad_request")
+                    .put("field", "local").put("message", "local: must be true or false, got '" + localParam + "'"));
+            return;
+        }
+        boolean local = "true".equals(localParam);
         int leader = node.knownLeader();
         if (!local && leader > 0 && leader != node.id() && !forwarded(ctx)) {
             forward(ctx, leader);

@@ -95,7 +95,7 @@ public final class WatchApi {
      * @param router the node's router
      */
     public void mount(Router router) {
-        router.get("/v1/watch").handler(this::watch);
+        router.get("/v1/watch").handler(QueryParams.only("prefix", "fromRevision")).handler(this::watch);
     }
 
     private void watch(RoutingContext ctx) {

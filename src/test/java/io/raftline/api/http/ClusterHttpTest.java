@@ -619,9 +619,27 @@ class ClusterHttpTest {
         assertThat(twoConsistencies.bodyAsJsonObject().getString("message")).isEqualTo("consistency: given more than"
                 + " once in the query; a parameter may appear once");
         assertThat(get(node, "/v1/members?group=0&gr%6Fup=0").bodyAsJsonObject().getString("field")).isEqualTo("group");
-        HttpResponse<Buffer> twoAdminParams = admin(HttpMethod.GET, "/v1/admin/network?a=1&b=2&a=3", null);
-        assertThat(twoAdminParams.statusCode()).isEqualTo(400);
-        assertThat(twoAdminParams.bodyAsJsonObject().getString("field")).isEqualTo("a");
+        // A parameter the endpoint does not read was ignored: a misspelt ifRevision made a compare-and-set an
+        // unconditional write.
+        HttpResponse<Buffer> misspelt = send(HttpMethod.PUT, base + "/v1/kv/dup1?ifRevison=5", Buffer.buffer("x"),
+                null);
+        assertThat(misspelt.statusCode()).isEqualTo(400);
+        assertThat(misspelt.bodyAsJsonObject().getString("field")).isEqualTo("ifRevison");
+        assertThat(misspelt.bodyAsJsonObject().getString("message")).isEqualTo("ifRevison: not a query parameter of"
+                + " this endpoint (it takes ifRevision)");
+        assertThat(get(node, "/v1/kv/dup1").statusCode()).as("nothing written").isEqualTo(404);
+        assertThat(get(node, "/v1/kv?prefix=a&consistancy=stale").bodyAsJsonObject().getString("message"))
+                .isEqualTo("consistancy: not a query parameter of this endpoint (it takes prefix, limit, startAfter,"
+                        + " consistency)");
+        assertThat(get(node, "/health?verbose").bodyAsJsonObject().getString("message")).isEqualTo("verbose: not a"
+                + " query parameter of this endpoint (it takes none)");
+        assertThat(get(node, "/v1/cluster?scope=all").bodyAsJsonObject().getString("field")).isEqualTo("scope");
+        assertThat(get(node, "/v1/members?local=yes").bodyAsJsonObject().getString("field")).isEqualTo("local");
+        assertThat(get(node, "/v1/kv/dup1?consistency=stale&").statusCode()).as("an empty part names nothing")
+                .isEqualTo(404);
+        HttpResponse<Buffer> adminParam = admin(HttpMethod.GET, "/v1/admin/network?verbose=1", null);
+        assertThat(adminParam.statusCode()).isEqualTo(400);
+        assertThat(adminParam.bodyAsJsonObject().getString("field")).isEqualTo("verbose");
         // An empty consistency was taken as the default; it is no consistency the API knows.
         HttpResponse<Buffer> emptyConsistency = get(node, "/v1/kv/dup1?consistency=");
         assertThat(emptyConsistency.statusCode()).isEqualTo(400);
