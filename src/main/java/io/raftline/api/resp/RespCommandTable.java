@@ -18,8 +18,8 @@ import java.util.function.IntSupplier;
 /**
  * Every command the listener knows, with its arity and key positions as Redis's COMMAND reports them, and the
  * connection-level commands (PING, HELLO, SELECT, CLIENT, INFO, CONFIG GET, COMMAND, QUIT) that need no
- * consensus. The table is what decides "unknown command" and "wrong number of arguments" with Redis's exact
- * replies, before any handler runs.
+ * consensus, and MULTI, EXEC and DISCARD, which refuse a transaction without running its commands. The table is what
+ * decides "unknown command" and "wrong number of arguments" with Redis's exact replies, before any handler runs.
  */
 final class RespCommandTable {
 
@@ -113,6 +113,9 @@ final class RespCommandTable {
         add("config", -2, false, List.of("admin", "stale"), 0, 0, 0, this::config);
         add("command", -1, false, List.of("stale"), 0, 0, 0, this::command);
         add("quit", -1, false, CONN, 0, 0, 0, this::quit);
+        add("multi", 1, false, CONN, 0, 0, 0, this::multi);
+        add("exec", 1, false, List.of("noscript", "loading", "stale", "skip_slowlog"), 0, 0, 0, this::exec);
+        add("discard", 1, false, CONN, 0, 0, 0, this::discard);
         add("auth", -2, false, List.of("noscript", "loading", "stale", "fast", "no_auth"), 0, 0, 0, this::auth);
     }
 
@@ -361,6 +364,36 @@ final class RespCommandTable {
                     + "'. Try COMMAND COUNT, INFO, DOCS or LIST.");
         };
         return Future.succeededFuture(reply);
+    }
+
+    /** Why MULTI is refused, in its reply and in those of the commands sent after it. */
+    static final String NO_MULTI = "Raftline does not support MULTI/EXEC (use MSET, or the HTTP or gRPC API's txn)";
+
+    /**
+     * MULTI is refused, and the connection remembers it until EXEC or DISCARD: a client pipelines MULTI, its
+     * commands and EXEC without waiting (redis-py's default pipeline does), and as an unknown command MULTI left each
+     * of them to run on its own, so the writes of a transaction the client saw fail were applied, not atomically.
+     */
+    private Future<RespReply> multi(RespSession s, List<byte[]> args) {
+        s.refusedMulti(true);
+        throw new RespError("ERR " + NO_MULTI + ": the commands until EXEC or DISCARD will not run");
+    }
+
+    /** EXEC after a refused MULTI: discarded, as Redis answers a transaction one of whose commands was refused. */
+    private Future<RespReply> exec(RespSession s, List<byte[]> args) {
+        if (!s.refusedMulti()) {
+            throw new RespError("ERR EXEC without MULTI");
+        }
+        s.refusedMulti(false);
+        throw new RespError("EXECABORT Transaction discarded: " + NO_MULTI + "; none of its commands ran");
+    }
+
+    private Future<RespReply> discard(RespSession s, List<byte[]> args) {
+        if (!s.refusedMulti()) {
+            throw new RespError("ERR DISCARD without MULTI");
+        }
+        s.refusedMulti(false);
+        return Future.succeededFuture(RespReply.OK);
     }
 
     private Future<RespReply> quit(RespSession s, List<byte[]> args) {

@@ -266,6 +266,8 @@ final class RespConnection {
 
     /** The commands a client may send before it authenticates, as in Redis. */
     private static final java.util.Set<String> PRE_AUTH = java.util.Set.of("auth", "hello", "quit");
+    /** The commands that run after a refused MULTI: those that end it, and QUIT. */
+    private static final java.util.Set<String> ENDS_MULTI = java.util.Set.of("exec", "discard", "quit");
 
     /**
      * Takes the requests that may run together off the queue and starts them; null (the requests left queued) if
@@ -281,6 +283,12 @@ final class RespConnection {
             }
             return Future.succeededFuture(List.of(new RespReply.Error("NOAUTH Authentication required.")));
         }
+        if (session.refusedMulti() && !ENDS_MULTI.contains(spec == null ? "" : spec.name())) {
+            // Sent for the transaction the MULTI before it asked for, which was refused: run alone, it would apply a
+            // part of that transaction and not the rest.
+            return Future.succeededFuture(List.of(new RespReply.Error("ERR not run: it follows a MULTI, and "
+                    + RespCommandTable.NO_MULTI + "; send DISCARD (or EXEC) to end it")));
+        }
         if (spec != null && spec.write()) {
             if (isPlainSet(head) && isPlainSet(queue.peek())) {
                 List<List<byte[]>> sets = new ArrayList<>();
@@ -292,8 +300,8 @@ final class RespConnection {
             }
             return table.run(session, head, spec).map(List::of);
         }
-        // HELLO changes how the replies after it are encoded and QUIT closes the connection: each ends its batch (and
-        // a HELLO begins one, see below: it runs alone).
+        // HELLO changes how the replies after it are encoded, QUIT closes the connection and MULTI keeps the commands
+        // after it from running: each ends its batch (and a HELLO begins one, see below: it runs alone).
         List<List<byte[]>> run = new ArrayList<>();
         List<RespCommandTable.Spec> specs = new ArrayList<>();
         run.add(head);
@@ -357,7 +365,9 @@ final class RespConnection {
     }
 
     private static boolean endsBatch(RespCommandTable.Spec spec) {
-        return spec != null && ("hello".equals(spec.name()) || "quit".equals(spec.name()));
+        // A MULTI decides whether the commands after it run: they wait for it.
+        return spec != null && ("hello".equals(spec.name()) || "quit".equals(spec.name())
+                || "multi".equals(spec.name()));
     }
 
     /** Several GETs of one pipeline as one read; if a key is invalid, each runs on its own for its own reply. */

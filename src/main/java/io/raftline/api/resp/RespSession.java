@@ -2,8 +2,8 @@ package io.raftline.api.resp;
 
 /**
  * What one client connection has told the server about itself, as Redis keeps it per client: the protocol it asked
- * for with HELLO, its name, whether it has authenticated (with {@code AUTH} or {@code HELLO ... AUTH}) and whether it
- * asked to quit. Only the connection's event loop touches it.
+ * for with HELLO, its name, whether it has authenticated (with {@code AUTH} or {@code HELLO ... AUTH}), whether it is
+ * inside a refused MULTI and whether it asked to quit. Only the connection's event loop touches it.
  */
 final class RespSession {
 
@@ -14,6 +14,7 @@ final class RespSession {
     private String library = "";
     private boolean quitting;
     private boolean authenticated;
+    private boolean refusedMulti;
 
     RespSession(long id, String address, boolean authenticated) {
         this.id = id;
@@ -59,6 +60,18 @@ final class RespSession {
 
     void library(String lib) {
         this.library = lib;
+    }
+
+    /**
+     * Whether the client sent a MULTI, which was refused, and has not ended it with EXEC or DISCARD: the commands it
+     * sends meanwhile were meant for a transaction and must not run one by one.
+     */
+    boolean refusedMulti() {
+        return refusedMulti;
+    }
+
+    void refusedMulti(boolean inside) {
+        this.refusedMulti = inside;
     }
 
     boolean quitting() {

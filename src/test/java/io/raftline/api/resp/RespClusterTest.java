@@ -114,7 +114,7 @@ class RespClusterTest {
         assertThat(send("CLIENT", "SETNAME", "tester").toString()).isEqualTo("OK");
         assertThat(send("CLIENT", "GETNAME").toString()).isEqualTo("tester");
         assertThat(error("CLIENT", "SETNAME", "two words")).startsWith("ERR Client names cannot contain spaces");
-        assertThat(send("COMMAND", "COUNT").toInteger()).isEqualTo(23);
+        assertThat(send("COMMAND", "COUNT").toInteger()).isEqualTo(26);
         assertThat(error("AUTH", "x")).startsWith("ERR AUTH <password> called without any password configured");
         assertThat(send("COMMAND", "INFO", "get").get(0).get(1).toInteger()).isEqualTo(2);
         assertThat(send("CONFIG", "GET", "save").get("save").toString()).isEmpty();
@@ -233,6 +233,31 @@ class RespClusterTest {
                         + "-ERR wrong number of arguments for 'ping' command\r\n+OK\r\n");
         assertThat(error("GET", "")).isEqualTo("ERR invalid key: key must not be empty");
         assertThat(error("GET", new byte[] {(byte) 0xc3, 0x28})).startsWith("ERR invalid key: Raftline keys are UTF-8");
+    }
+
+    /**
+     * A transaction pipelined as clients send it (redis-py's default pipeline: MULTI, the commands, EXEC, without
+     * waiting) changes nothing: MULTI was an unknown command, the SET, MSET and INCR after it ran one by one and the
+     * client saw only errors (MULTI's and EXEC's) of a transaction it then took for not applied. They are refused now
+     * until EXEC (EXECABORT, as Redis discards a transaction one of whose commands was refused) or DISCARD.
+     */
+    @Test
+    void aPipelinedTransactionIsRefusedWholeAndWritesNothing() throws Exception {
+        String notRun = "-ERR not run: it follows a MULTI, and " + RespCommandTable.NO_MULTI
+                + "; send DISCARD (or EXEC) to end it\r\n";
+        assertThat(exchange(follower, array("MULTI") + array("SET", "tx:a", "1")
+                + array("MSET", "tx:b", "2", "tx:c", "3") + array("INCR", "tx:n") + array("GET", "tx:a")
+                + array("MULTI") + array("EXEC") + array("GET", "tx:a")
+                + array("MGET", "tx:b", "tx:c") + array("GET", "tx:n") + array("EXEC") + array("QUIT"),
+                Integer.MAX_VALUE)).isEqualTo("-ERR " + RespCommandTable.NO_MULTI
+                        + ": the commands until EXEC or DISCARD will not run\r\n" + notRun.repeat(5)
+                        + "-EXECABORT Transaction discarded: " + RespCommandTable.NO_MULTI + "; none of its commands"
+                        + " ran\r\n$-1\r\n*2\r\n$-1\r\n$-1\r\n$-1\r\n-ERR EXEC without MULTI\r\n+OK\r\n");
+        // DISCARD ends it too, and the commands after it run.
+        assertThat(exchange(follower, array("MULTI") + array("SET", "tx:d", "1") + array("DISCARD")
+                + array("DISCARD") + array("SET", "tx:d", "2") + array("GET", "tx:d") + array("QUIT"),
+                Integer.MAX_VALUE)).endsWith(notRun + "+OK\r\n-ERR DISCARD without MULTI\r\n+OK\r\n$1\r\n2\r\n"
+                        + "+OK\r\n");
     }
 
     @Test
