@@ -138,24 +138,37 @@ final class RespCommands {
         return lookup(List.of()).map(r -> new RespReply.Int(r.totalKeys()));
     }
 
-    /** KEYS: every matching key, reading the store page by page from the pattern's literal prefix on. */
+    /**
+     * KEYS: every matching key, reading the store page by page from the pattern's literal prefix on. The reply is built
+     * whole before it is written, as an MGET's, and is bounded as one: a {@code KEYS *} over millions of keys went on
+     * reading and holding every key, without limit, in the node's memory. Beyond {@link #MAX_REPLY_BYTES} of keys it is
+     * refused, naming the limit and SCAN, and no further page is read.
+     */
     Future<RespReply> keys(RespSession s, List<byte[]> args) {
         Glob glob = Glob.of(text(args.get(1)));
         List<RespReply> out = new ArrayList<>();
-        return keysFrom(glob, "", out).map(v -> new RespReply.Array(out));
+        return keysFrom(glob, "", out, 0).map(v -> new RespReply.Array(out));
     }
 
-    private Future<Void> keysFrom(Glob glob, String startAfter, List<RespReply> out) {
+    private Future<Void> keysFrom(Glob glob, String startAfter, List<RespReply> out, long bytesBefore) {
         return range(glob.literalPrefix(), startAfter, KEYS_PAGE).compose(r -> {
+            long bytes = bytesBefore;
             for (KvEntry e : r.entries()) {
                 if (glob.matches(e.key())) {
-                    out.add(RespReply.Bulk.of(e.key()));
+                    RespReply.Bulk key = RespReply.Bulk.of(e.key());
+                    bytes += key.bytes().remaining();
+                    if (bytes > MAX_REPLY_BYTES) {
+                        out.clear();
+                        return Future.failedFuture(new RespError("ERR KEYS reply of more than " + MAX_REPLY_BYTES
+                                + " bytes of keys is larger than the limit: list them with SCAN, a page at a time"));
+                    }
+                    out.add(key);
                 }
             }
             if (!r.more()) {
                 return Future.succeededFuture();
             }
-            return keysFrom(glob, r.entries().get(r.entries().size() - 1).key(), out);
+            return keysFrom(glob, r.entries().get(r.entries().size() - 1).key(), out, bytes);
         });
     }
 

@@ -51,7 +51,15 @@ class RespCommandsTest {
         @Override
         public Future<Served<RangeResult>> range(int leader, int group, String prefix, String startAfter, int limit,
                 ReadConsistency consistency) {
-            throw new UnsupportedOperationException("these tests only write");
+            // A store of keys "key-000000...", numbered 0 to rangeKeys - 1, each of KEY_BYTES bytes.
+            ranges++;
+            int from = startAfter.isEmpty() ? 0 : Integer.parseInt(startAfter.substring(4, 10)) + 1;
+            int to = Math.min(rangeKeys, from + limit);
+            List<KvEntry> page = new ArrayList<>();
+            for (int i = from; i < to; i++) {
+                page.add(new KvEntry(rangeKey(i), new byte[0], 1, 1, 1));
+            }
+            return Future.succeededFuture(new Served<>(new RangeResult(page, to < rangeKeys, 1), leader));
         }
 
         @Override
@@ -65,6 +73,16 @@ class RespCommandsTest {
             return Future.succeededFuture(new Served<>(new LookupResult(entries, stored.size(), 1), leader));
         }
     };
+
+    /** How many keys the leader's listing holds, and how many pages it was asked for. */
+    private int rangeKeys;
+    private int ranges;
+    private static final int KEY_BYTES = 1000;
+
+    private static String rangeKey(int i) {
+        String n = String.format("key-%06d-", i);
+        return n + "x".repeat(KEY_BYTES - n.length());
+    }
 
     /** What the leader holds for the reads forwarded to it, and the keys each lookup asked it for. */
     private final Map<String, KvEntry> stored = new HashMap<>();
@@ -143,5 +161,28 @@ class RespCommandsTest {
         RespReply answered = kv.mget(null, few).result();
         assertThat(answered).isEqualTo(new RespReply.Array(List.of(new RespReply.Bulk(new byte[1 << 20]),
                 RespReply.NIL, new RespReply.Bulk(new byte[1 << 20]))));
+    }
+
+    /**
+     * KEYS builds its whole reply before writing it, as MGET does, and read on while it grew: {@code KEYS *} over a
+     * store of millions of keys held all of them. Beyond {@link RespCommands#MAX_REPLY_BYTES} of keys it is refused
+     * naming the limit and SCAN, and the listing stops there (at the 67,109th key of 1,000 bytes, on the 68th page).
+     */
+    @Test
+    void keysOverMoreThanAReplysWorthOfKeysIsRefusedAndStopsReading() {
+        rangeKeys = 100_000;
+        RespCommands kv = new RespCommands(new KvRequests(follower(), leaderLink), new ScanCursors(10), 1_000_000);
+        List<byte[]> keys = List.of("KEYS".getBytes(StandardCharsets.UTF_8), "*".getBytes(StandardCharsets.UTF_8));
+        RespReply reply = kv.keys(null, keys).otherwise(t -> RespCommands.error(t, true)).result();
+        assertThat(reply).isInstanceOf(RespReply.Error.class);
+        assertThat(((RespReply.Error) reply).text()).startsWith("ERR KEYS").contains(
+                String.valueOf(RespCommands.MAX_REPLY_BYTES)).contains("SCAN");
+        assertThat(ranges).as("pages read").isEqualTo((int) (RespCommands.MAX_REPLY_BYTES / KEY_BYTES / 1000 + 1));
+        // A store within the limit is listed whole.
+        rangeKeys = 2_500;
+        ranges = 0;
+        RespReply listed = kv.keys(null, keys).result();
+        assertThat(((RespReply.Array) listed).items()).hasSize(2_500);
+        assertThat(ranges).isEqualTo(3);
     }
 }
