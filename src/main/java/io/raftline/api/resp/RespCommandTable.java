@@ -18,7 +18,7 @@ import java.util.function.IntSupplier;
 /**
  * Every command the listener knows, with its arity and key positions as Redis's COMMAND reports them, and the
  * connection-level commands (PING, HELLO, SELECT, CLIENT, INFO, CONFIG GET, COMMAND, QUIT) that need no
- * consensus, and MULTI, EXEC and DISCARD, which refuse a transaction without running its commands. The table is what
+ * consensus, and MULTI, EXEC and DISCARD, which queue commands and run them as one transaction. The table is what
  * decides "unknown command" and "wrong number of arguments" with Redis's exact replies, before any handler runs.
  */
 final class RespCommandTable {
@@ -114,7 +114,8 @@ final class RespCommandTable {
         add("command", -1, false, List.of("stale"), 0, 0, 0, this::command);
         add("quit", -1, false, CONN, 0, 0, 0, this::quit);
         add("multi", 1, false, CONN, 0, 0, 0, this::multi);
-        add("exec", 1, false, List.of("noscript", "loading", "stale", "skip_slowlog"), 0, 0, 0, this::exec);
+        // EXEC writes: it waits for the commands before it, and the commands after it wait for it.
+        add("exec", 1, true, List.of("noscript", "loading", "stale", "skip_slowlog"), 0, 0, 0, this::exec);
         add("discard", 1, false, CONN, 0, 0, 0, this::discard);
         add("auth", -2, false, List.of("noscript", "loading", "stale", "fast", "no_auth"), 0, 0, 0, this::auth);
     }
@@ -366,34 +367,63 @@ final class RespCommandTable {
         return Future.succeededFuture(reply);
     }
 
-    /** Why MULTI is refused, in its reply and in those of the commands sent after it. */
-    static final String NO_MULTI = "Raftline does not support MULTI/EXEC (use MSET, or the HTTP or gRPC API's txn)";
-
     /**
-     * MULTI is refused, and the connection remembers it until EXEC or DISCARD: a client pipelines MULTI, its
-     * commands and EXEC without waiting (redis-py's default pipeline does), and as an unknown command MULTI left each
-     * of them to run on its own, so the writes of a transaction the client saw fail were applied, not atomically.
+     * MULTI: the commands until EXEC are queued ({@code +QUEUED}) and run by EXEC as one transaction, one log entry.
+     * Before, MULTI was an unknown command, and the commands a client pipelined after it (redis-py's default pipeline
+     * sends MULTI, its commands and EXEC without waiting) ran one by one: the writes of a transaction the client saw
+     * fail were applied, not atomically.
      */
     private Future<RespReply> multi(RespSession s, List<byte[]> args) {
-        s.refusedMulti(true);
-        throw new RespError("ERR " + NO_MULTI + ": the commands until EXEC or DISCARD will not run");
+        if (s.transaction() != null) {
+            throw new RespError("ERR MULTI calls can not be nested");
+        }
+        s.transaction(kv.transaction());
+        return Future.succeededFuture(RespReply.OK);
     }
 
-    /** EXEC after a refused MULTI: discarded, as Redis answers a transaction one of whose commands was refused. */
+    /** EXEC: the queued commands as one transaction, or EXECABORT if one of them was refused as it was queued. */
     private Future<RespReply> exec(RespSession s, List<byte[]> args) {
-        if (!s.refusedMulti()) {
+        RespTransaction tx = s.transaction();
+        if (tx == null) {
             throw new RespError("ERR EXEC without MULTI");
         }
-        s.refusedMulti(false);
-        throw new RespError("EXECABORT Transaction discarded: " + NO_MULTI + "; none of its commands ran");
+        s.transaction(null);
+        if (tx.refused()) {
+            throw new RespError("EXECABORT Transaction discarded because of previous errors.");
+        }
+        return kv.exec(tx);
     }
 
     private Future<RespReply> discard(RespSession s, List<byte[]> args) {
-        if (!s.refusedMulti()) {
+        if (s.transaction() == null) {
             throw new RespError("ERR DISCARD without MULTI");
         }
-        s.refusedMulti(false);
+        s.transaction(null);
         return Future.succeededFuture(RespReply.OK);
+    }
+
+    /**
+     * A command sent between MULTI and EXEC: queued ({@code +QUEUED}), or refused with Redis's errors for an unknown
+     * command or a wrong arity, or because a transaction cannot hold it; a refusal makes EXEC discard the transaction.
+     *
+     * @param session the connection's state, inside MULTI
+     * @param args    the request
+     * @param spec    {@code find(args)}
+     * @return the reply
+     */
+    RespReply queue(RespSession session, List<byte[]> args, Spec spec) {
+        RespTransaction tx = session.transaction();
+        if (spec == null || !spec.arityOk(args.size())) {
+            tx.refuse();
+            return run(session, args, spec).result();
+        }
+        try {
+            tx.add(kv.inTransaction(spec.name(), args), spec.name().toUpperCase(Locale.ROOT));
+            return new RespReply.Simple("QUEUED");
+        } catch (RuntimeException e) {
+            tx.refuse();
+            return RespCommands.error(e, true);
+        }
     }
 
     private Future<RespReply> quit(RespSession s, List<byte[]> args) {

@@ -426,6 +426,111 @@ final class RespCommands {
                 : r.wire().startsWith("ERR ") ? r.wire() : "ERR unexpected result " + r);
     }
 
+    // ---------------------------------------------------------------- MULTI ... EXEC
+
+    /**
+     * A transaction begun by MULTI, holding at most the key and value bytes one request may carry.
+     *
+     * @return the transaction
+     */
+    RespTransaction transaction() {
+        return new RespTransaction(maxFoldBytes);
+    }
+
+    /** The commands a transaction holds, as its refusal of any other names them. */
+    static final String IN_TRANSACTION = "GET, MGET, EXISTS, SET (without options), MSET, DEL, PING and ECHO";
+
+    /**
+     * A command sent between MULTI and EXEC, as operations of the transaction EXEC will propose. The commands whose
+     * effect is a read, a write or a delete of named keys can; INCR and friends (applied by the state machine as
+     * their own kind of entry), SET's options (each a condition of its own) and listings (KEYS, SCAN, DBSIZE) cannot.
+     *
+     * @param name the command's name, lower case
+     * @param args the command's words, its name first; arity checked
+     * @return the queued command
+     * @throws RespError if a transaction cannot hold it, or an argument is invalid
+     */
+    RespTransaction.Queued inTransaction(String name, List<byte[]> args) {
+        long bytes = 0;
+        for (int i = 1; i < args.size(); i++) {
+            bytes += args.get(i).length;
+        }
+        switch (name) {
+            case "get": {
+                return new RespTransaction.Queued(List.of(new TxnOp.Get(key(args.get(1)))), bytes,
+                        r -> value(((KvResult.GetDone) r.get(0)).entry()));
+            }
+            case "mget":
+            case "exists": {
+                List<TxnOp> gets = new ArrayList<>();
+                for (String key : keys(args, 1, args.size(), 1)) {
+                    gets.add(new TxnOp.Get(key));
+                }
+                return new RespTransaction.Queued(gets, bytes, name.equals("mget")
+                        ? r -> new RespReply.Array(r.stream().map(o -> value(((KvResult.GetDone) o).entry())).toList())
+                        : r -> new RespReply.Int(r.stream().filter(o -> ((KvResult.GetDone) o).entry().isPresent())
+                                .count()));
+            }
+            case "set": {
+                if (args.size() > 3) {
+                    throw new RespError("ERR SET with options cannot run inside MULTI on Raftline (each option is a"
+                            + " condition of its own, and a transaction holds " + IN_TRANSACTION + ")");
+                }
+                return new RespTransaction.Queued(List.of(TxnOp.Put.taking(key(args.get(1)), value(args.get(2)))),
+                        bytes, r -> RespReply.OK);
+            }
+            case "mset": {
+                if (args.size() % 2 != 1) {
+                    throw arity("mset");
+                }
+                Map<String, byte[]> last = new LinkedHashMap<>();
+                for (int i = 1; i < args.size(); i += 2) {
+                    last.put(key(args.get(i)), value(args.get(i + 1)));
+                }
+                return new RespTransaction.Queued(puts(last), bytes, r -> RespReply.OK);
+            }
+            case "del": {
+                List<TxnOp> deletes = new ArrayList<>();
+                for (String key : keys(args, 1, args.size(), 1).stream().distinct().toList()) {
+                    deletes.add(new TxnOp.Delete(key));
+                }
+                return new RespTransaction.Queued(deletes, bytes, r -> new RespReply.Int(r.stream()
+                        .mapToInt(o -> ((KvResult.DeleteDone) o).deleted()).sum()));
+            }
+            case "ping": {
+                if (args.size() > 2) {
+                    throw arity("ping");
+                }
+                RespReply pong = args.size() == 2 ? new RespReply.Bulk(args.get(1)) : new RespReply.Simple("PONG");
+                return new RespTransaction.Queued(List.of(), bytes, r -> pong);
+            }
+            case "echo": {
+                RespReply echoed = new RespReply.Bulk(args.get(1));
+                return new RespTransaction.Queued(List.of(), bytes, r -> echoed);
+            }
+            default:
+                throw new RespError("ERR " + name.toUpperCase(Locale.ROOT) + " cannot run inside MULTI on Raftline: a"
+                        + " transaction is one log entry of reads, writes and deletes of named keys, and holds "
+                        + IN_TRANSACTION);
+        }
+    }
+
+    /**
+     * EXEC: the transaction's commands as one transaction, one log entry (linearizable, atomic); an array of their
+     * replies, in order. A transaction of PINGs and ECHOs alone, or of nothing, writes nothing.
+     *
+     * @param tx the transaction
+     * @return the replies
+     */
+    Future<RespReply> exec(RespTransaction tx) {
+        List<TxnOp> ops = tx.operations();
+        if (ops.isEmpty()) {
+            return Future.succeededFuture(new RespReply.Array(tx.replies(List.of())));
+        }
+        return write(new KvCommand.Txn(List.of(), ops, List.of()))
+                .map(r -> new RespReply.Array(tx.replies(expect(r, KvResult.TxnResult.class).results())));
+    }
+
     private Future<KvResult> write(KvCommand command) {
         return requests.write(command, false).map(Served::value);
     }

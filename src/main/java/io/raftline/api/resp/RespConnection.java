@@ -266,8 +266,8 @@ final class RespConnection {
 
     /** The commands a client may send before it authenticates, as in Redis. */
     private static final java.util.Set<String> PRE_AUTH = java.util.Set.of("auth", "hello", "quit");
-    /** The commands that run after a refused MULTI: those that end it, and QUIT. */
-    private static final java.util.Set<String> ENDS_MULTI = java.util.Set.of("exec", "discard", "quit");
+    /** The commands that run, not queued, between MULTI and EXEC: those that end it, MULTI (nested), and QUIT. */
+    private static final java.util.Set<String> ENDS_MULTI = java.util.Set.of("exec", "discard", "multi", "quit");
 
     /**
      * Takes the requests that may run together off the queue and starts them; null (the requests left queued) if
@@ -283,11 +283,9 @@ final class RespConnection {
             }
             return Future.succeededFuture(List.of(new RespReply.Error("NOAUTH Authentication required.")));
         }
-        if (session.refusedMulti() && !ENDS_MULTI.contains(spec == null ? "" : spec.name())) {
-            // Sent for the transaction the MULTI before it asked for, which was refused: run alone, it would apply a
-            // part of that transaction and not the rest.
-            return Future.succeededFuture(List.of(new RespReply.Error("ERR not run: it follows a MULTI, and "
-                    + RespCommandTable.NO_MULTI + "; send DISCARD (or EXEC) to end it")));
+        if (session.transaction() != null && !ENDS_MULTI.contains(spec == null ? "" : spec.name())) {
+            // Part of the transaction the MULTI before it began: queued for EXEC, not run now.
+            return Future.succeededFuture(List.of(table.queue(session, head, spec)));
         }
         if (spec != null && spec.write()) {
             if (isPlainSet(head) && isPlainSet(queue.peek())) {

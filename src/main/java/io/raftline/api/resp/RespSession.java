@@ -2,8 +2,8 @@ package io.raftline.api.resp;
 
 /**
  * What one client connection has told the server about itself, as Redis keeps it per client: the protocol it asked
- * for with HELLO, its name, whether it has authenticated (with {@code AUTH} or {@code HELLO ... AUTH}), whether it is
- * inside a refused MULTI and whether it asked to quit. Only the connection's event loop touches it.
+ * for with HELLO, its name, whether it has authenticated (with {@code AUTH} or {@code HELLO ... AUTH}), the transaction
+ * it is queuing between MULTI and EXEC, and whether it asked to quit. Only the connection's event loop touches it.
  */
 final class RespSession {
 
@@ -14,7 +14,7 @@ final class RespSession {
     private String library = "";
     private boolean quitting;
     private boolean authenticated;
-    private boolean refusedMulti;
+    private RespTransaction transaction;
 
     RespSession(long id, String address, boolean authenticated) {
         this.id = id;
@@ -62,16 +62,18 @@ final class RespSession {
         this.library = lib;
     }
 
-    /**
-     * Whether the client sent a MULTI, which was refused, and has not ended it with EXEC or DISCARD: the commands it
-     * sends meanwhile were meant for a transaction and must not run one by one.
-     */
-    boolean refusedMulti() {
-        return refusedMulti;
+    /** The transaction the client is queuing (it sent MULTI, and no EXEC or DISCARD since), or null. */
+    RespTransaction transaction() {
+        return transaction;
     }
 
-    void refusedMulti(boolean inside) {
-        this.refusedMulti = inside;
+    /**
+     * Begins or ends a transaction.
+     *
+     * @param tx the transaction MULTI began, or null once EXEC or DISCARD ended it
+     */
+    void transaction(RespTransaction tx) {
+        this.transaction = tx;
     }
 
     boolean quitting() {

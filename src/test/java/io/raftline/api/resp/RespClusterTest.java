@@ -237,27 +237,53 @@ class RespClusterTest {
 
     /**
      * A transaction pipelined as clients send it (redis-py's default pipeline: MULTI, the commands, EXEC, without
-     * waiting) changes nothing: MULTI was an unknown command, the SET, MSET and INCR after it ran one by one and the
-     * client saw only errors (MULTI's and EXEC's) of a transaction it then took for not applied. They are refused now
-     * until EXEC (EXECABORT, as Redis discards a transaction one of whose commands was refused) or DISCARD.
+     * waiting) runs as one transaction, through a follower: each command is queued, and EXEC answers their replies
+     * in order, each seeing the writes before it. Before, MULTI was an unknown command and the commands after it ran
+     * one by one, so the writes of a transaction the client saw fail were applied.
      */
     @Test
-    void aPipelinedTransactionIsRefusedWholeAndWritesNothing() throws Exception {
-        String notRun = "-ERR not run: it follows a MULTI, and " + RespCommandTable.NO_MULTI
-                + "; send DISCARD (or EXEC) to end it\r\n";
+    void aPipelinedTransactionRunsAsOneAndEachCommandSeesTheOnesBeforeIt() throws Exception {
+        assertThat(exchange(follower, array("SET", "tx:old", "0") + array("QUIT"), Integer.MAX_VALUE))
+                .isEqualTo("+OK\r\n+OK\r\n");
         assertThat(exchange(follower, array("MULTI") + array("SET", "tx:a", "1")
-                + array("MSET", "tx:b", "2", "tx:c", "3") + array("INCR", "tx:n") + array("GET", "tx:a")
-                + array("MULTI") + array("EXEC") + array("GET", "tx:a")
-                + array("MGET", "tx:b", "tx:c") + array("GET", "tx:n") + array("EXEC") + array("QUIT"),
-                Integer.MAX_VALUE)).isEqualTo("-ERR " + RespCommandTable.NO_MULTI
-                        + ": the commands until EXEC or DISCARD will not run\r\n" + notRun.repeat(5)
-                        + "-EXECABORT Transaction discarded: " + RespCommandTable.NO_MULTI + "; none of its commands"
-                        + " ran\r\n$-1\r\n*2\r\n$-1\r\n$-1\r\n$-1\r\n-ERR EXEC without MULTI\r\n+OK\r\n");
-        // DISCARD ends it too, and the commands after it run.
-        assertThat(exchange(follower, array("MULTI") + array("SET", "tx:d", "1") + array("DISCARD")
-                + array("DISCARD") + array("SET", "tx:d", "2") + array("GET", "tx:d") + array("QUIT"),
-                Integer.MAX_VALUE)).endsWith(notRun + "+OK\r\n-ERR DISCARD without MULTI\r\n+OK\r\n$1\r\n2\r\n"
-                        + "+OK\r\n");
+                + array("MSET", "tx:b", "2", "tx:c", "3") + array("GET", "tx:a") + array("MGET", "tx:b", "tx:none")
+                + array("EXISTS", "tx:a", "tx:c", "tx:none") + array("DEL", "tx:old", "tx:old", "tx:none")
+                + array("PING") + array("EXEC") + array("MGET", "tx:a", "tx:c", "tx:old") + array("QUIT"),
+                Integer.MAX_VALUE)).isEqualTo("+OK\r\n" + "+QUEUED\r\n".repeat(7)
+                        + "*7\r\n+OK\r\n+OK\r\n$1\r\n1\r\n*2\r\n$1\r\n2\r\n$-1\r\n:2\r\n:1\r\n+PONG\r\n"
+                        + "*3\r\n$1\r\n1\r\n$1\r\n3\r\n$-1\r\n+OK\r\n");
+        // Nothing queued: nothing written, an empty reply.
+        assertThat(exchange(leader, array("MULTI") + array("EXEC") + array("QUIT"), Integer.MAX_VALUE))
+                .isEqualTo("+OK\r\n*0\r\n+OK\r\n");
+    }
+
+    /**
+     * A command a transaction cannot hold is refused as it is queued, and EXEC then discards the whole transaction,
+     * as Redis does: none of it is written. DISCARD drops a transaction; EXEC and DISCARD without MULTI, and a MULTI
+     * inside one, get Redis's errors.
+     */
+    @Test
+    void aTransactionWithARefusedCommandWritesNothing() throws Exception {
+        String execAbort = "-EXECABORT Transaction discarded because of previous errors.\r\n";
+        assertThat(exchange(follower, array("MULTI") + array("SET", "tx:d", "1") + array("INCR", "tx:n")
+                + array("EXEC") + array("GET", "tx:d") + array("GET", "tx:n") + array("QUIT"), Integer.MAX_VALUE))
+                .isEqualTo("+OK\r\n+QUEUED\r\n-ERR INCR cannot run inside MULTI on Raftline: a transaction is one"
+                        + " log entry of reads, writes and deletes of named keys, and holds "
+                        + RespCommands.IN_TRANSACTION + "\r\n" + execAbort + "$-1\r\n$-1\r\n+OK\r\n");
+        assertThat(exchange(follower, array("MULTI") + array("SET", "tx:e", "1") + array("DEL", "tx:f", "tx:e")
+                + array("NOSUCH", "x") + array("SET", "tx:e") + array("SET", "tx:f", "1", "NX") + array("EXEC")
+                + array("EXISTS", "tx:e", "tx:f") + array("QUIT"), Integer.MAX_VALUE))
+                .isEqualTo("+OK\r\n+QUEUED\r\n-ERR DEL writes key 'tx:e', which this transaction writes already: a"
+                        + " Raftline transaction writes each key at most once\r\n-ERR unknown command 'NOSUCH', with"
+                        + " args beginning with: 'x' \r\n-ERR wrong number of arguments for 'set' command\r\n-ERR SET"
+                        + " with options cannot run inside MULTI on Raftline (each option is a condition of its own,"
+                        + " and a transaction holds " + RespCommands.IN_TRANSACTION + ")\r\n" + execAbort
+                        + ":0\r\n+OK\r\n");
+        assertThat(exchange(follower, array("MULTI") + array("SET", "tx:g", "1") + array("MULTI")
+                + array("DISCARD") + array("DISCARD") + array("EXEC") + array("SET", "tx:g", "2")
+                + array("GET", "tx:g") + array("QUIT"), Integer.MAX_VALUE))
+                .isEqualTo("+OK\r\n+QUEUED\r\n-ERR MULTI calls can not be nested\r\n+OK\r\n"
+                        + "-ERR DISCARD without MULTI\r\n-ERR EXEC without MULTI\r\n+OK\r\n$1\r\n2\r\n+OK\r\n");
     }
 
     @Test

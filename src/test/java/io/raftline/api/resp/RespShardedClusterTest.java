@@ -99,4 +99,17 @@ class RespShardedClusterTest {
         assertThat(exchange(1, array("MSET", keys.get(0), "x", keys.get(1), "y") + array("QUIT")))
                 .startsWith("-CROSSSLOT cross_group: ").endsWith("+OK\r\n");
     }
+
+    /** A MULTI's keys must belong to one group, as an MSET's: EXEC is refused as CROSSSLOT and writes nothing. */
+    @Test
+    void aTransactionOfKeysInDifferentGroupsIsRefusedAsCrossSlot() throws Exception {
+        String k0 = keys.get(0);
+        String k1 = keys.get(1);
+        String reply = exchange(2, array("MULTI") + array("SET", k0, "tx") + array("SET", k1, "tx") + array("EXEC")
+                + array("MGET", k0, k1) + array("MULTI") + array("SET", k1, "one") + array("GET", k1)
+                + array("EXEC") + array("QUIT"));
+        assertThat(reply).startsWith("+OK\r\n+QUEUED\r\n+QUEUED\r\n-CROSSSLOT cross_group: ");
+        assertThat(reply).doesNotContain("$2\r\ntx\r\n")
+                .endsWith("+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n+OK\r\n$3\r\none\r\n+OK\r\n");
+    }
 }
