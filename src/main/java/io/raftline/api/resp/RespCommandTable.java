@@ -117,6 +117,9 @@ final class RespCommandTable {
         // EXEC writes: it waits for the commands before it, and the commands after it wait for it.
         add("exec", 1, true, List.of("noscript", "loading", "stale", "skip_slowlog"), 0, 0, 0, this::exec);
         add("discard", 1, false, CONN, 0, 0, 0, this::discard);
+        // WATCH reads (its keys' revisions), in order with the connection's other reads.
+        add("watch", -2, false, List.of("readonly", "noscript", "loading", "stale", "fast"), 1, -1, 1, this::watch);
+        add("unwatch", 1, false, List.of("noscript", "loading", "stale", "fast"), 0, 0, 0, this::unwatch);
         add("auth", -2, false, List.of("noscript", "loading", "stale", "fast", "no_auth"), 0, 0, 0, this::auth);
     }
 
@@ -388,10 +391,12 @@ final class RespCommandTable {
             throw new RespError("ERR EXEC without MULTI");
         }
         s.transaction(null);
+        Map<String, Long> watched = new LinkedHashMap<>(s.watched());
+        s.watched().clear();
         if (tx.refused()) {
             throw new RespError("EXECABORT Transaction discarded because of previous errors.");
         }
-        return kv.exec(tx);
+        return kv.exec(tx, watched);
     }
 
     private Future<RespReply> discard(RespSession s, List<byte[]> args) {
@@ -399,6 +404,19 @@ final class RespCommandTable {
             throw new RespError("ERR DISCARD without MULTI");
         }
         s.transaction(null);
+        s.watched().clear();
+        return Future.succeededFuture(RespReply.OK);
+    }
+
+    private Future<RespReply> watch(RespSession s, List<byte[]> args) {
+        if (s.transaction() != null) {
+            throw new RespError("ERR WATCH inside MULTI is not allowed");
+        }
+        return kv.watch(s, args);
+    }
+
+    private Future<RespReply> unwatch(RespSession s, List<byte[]> args) {
+        s.watched().clear();
         return Future.succeededFuture(RespReply.OK);
     }
 

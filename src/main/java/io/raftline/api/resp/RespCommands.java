@@ -517,18 +517,50 @@ final class RespCommands {
 
     /**
      * EXEC: the transaction's commands as one transaction, one log entry (linearizable, atomic); an array of their
-     * replies, in order. A transaction of PINGs and ECHOs alone, or of nothing, writes nothing.
+     * replies, in order, or the null array if a watched key was written since WATCH read it (nothing is then
+     * applied). A transaction of PINGs and ECHOs alone, or of nothing, with no key watched, writes nothing.
      *
-     * @param tx the transaction
+     * @param tx      the transaction
+     * @param watched the keys WATCH read, with their revisions
      * @return the replies
      */
-    Future<RespReply> exec(RespTransaction tx) {
+    Future<RespReply> exec(RespTransaction tx, Map<String, Long> watched) {
         List<TxnOp> ops = tx.operations();
-        if (ops.isEmpty()) {
+        if (ops.isEmpty() && watched.isEmpty()) {
             return Future.succeededFuture(new RespReply.Array(tx.replies(List.of())));
         }
-        return write(new KvCommand.Txn(List.of(), ops, List.of()))
-                .map(r -> new RespReply.Array(tx.replies(expect(r, KvResult.TxnResult.class).results())));
+        // Each watched key must still be at the revision WATCH read: the comparisons and the commands are one entry,
+        // so no write can come in between.
+        List<TxnCompare> unchanged = new ArrayList<>(watched.size());
+        watched.forEach((key, revision) -> unchanged.add(TxnCompare.number(key, TxnCompare.Target.MOD_REVISION,
+                TxnCompare.Op.EQUAL, revision)));
+        return write(new KvCommand.Txn(unchanged, ops, List.of())).map(r -> {
+            KvResult.TxnResult t = expect(r, KvResult.TxnResult.class);
+            return t.succeeded() ? new RespReply.Array(tx.replies(t.results())) : RespReply.NIL_ARRAY;
+        });
+    }
+
+    /**
+     * WATCH: reads the keys' revisions (linearizable), to be compared by the next EXEC. A key watched already keeps
+     * the revision it was first read at, as Redis watches a key from its first WATCH.
+     *
+     * @param s    the connection's state
+     * @param args {@code WATCH key [key ...]}
+     * @return OK once read
+     */
+    Future<RespReply> watch(RespSession s, List<byte[]> args) {
+        List<String> keys = keys(args, 1, args.size(), 1);
+        long more = keys.stream().distinct().filter(k -> !s.watched().containsKey(k)).count();
+        if (s.watched().size() + more > KvCommand.MAX_TXN_ITEMS) {
+            throw new RespError("ERR WATCH of more than " + KvCommand.MAX_TXN_ITEMS + " keys: a transaction compares"
+                    + " at most that many");
+        }
+        return lookup(keys).map(r -> {
+            for (int i = 0; i < keys.size(); i++) {
+                s.watched().putIfAbsent(keys.get(i), r.entries().get(i).map(KvEntry::modRevision).orElse(0L));
+            }
+            return RespReply.OK;
+        });
     }
 
     private Future<KvResult> write(KvCommand command) {

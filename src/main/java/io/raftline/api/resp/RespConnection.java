@@ -266,8 +266,12 @@ final class RespConnection {
 
     /** The commands a client may send before it authenticates, as in Redis. */
     private static final java.util.Set<String> PRE_AUTH = java.util.Set.of("auth", "hello", "quit");
-    /** The commands that run, not queued, between MULTI and EXEC: those that end it, MULTI (nested), and QUIT. */
-    private static final java.util.Set<String> ENDS_MULTI = java.util.Set.of("exec", "discard", "multi", "quit");
+    /**
+     * The commands that run, not queued, between MULTI and EXEC: those that end it, MULTI and WATCH (refused there, as
+     * Redis refuses them), and QUIT.
+     */
+    private static final java.util.Set<String> ENDS_MULTI = java.util.Set.of("exec", "discard", "multi", "quit",
+            "watch");
 
     /**
      * Takes the requests that may run together off the queue and starts them; null (the requests left queued) if

@@ -18,6 +18,9 @@ public sealed interface RespReply {
     /** The null reply: RESP2 {@code $-1}, RESP3 {@code _}. */
     RespReply NIL = new Nil();
 
+    /** The null array, EXEC's answer to a transaction a watched key's change aborted: RESP2 {@code *-1}, RESP3 null. */
+    RespReply NIL_ARRAY = new NilArray();
+
     /**
      * Appends this reply's bytes.
      *
@@ -188,6 +191,19 @@ public sealed interface RespReply {
         @Override
         public void writeTo(Buffer out, int protocol) {
             out.appendString(protocol >= 3 ? "_\r\n" : "$-1\r\n");
+        }
+
+        @Override
+        public long size(int protocol) {
+            return protocol >= 3 ? 3 : 5;
+        }
+    }
+
+    /** The null array (RESP2 {@code *-1}; RESP3 has one null). */
+    record NilArray() implements RespReply {
+        @Override
+        public void writeTo(Buffer out, int protocol) {
+            out.appendString(protocol >= 3 ? "_\r\n" : "*-1\r\n");
         }
 
         @Override

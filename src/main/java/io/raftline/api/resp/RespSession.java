@@ -2,8 +2,8 @@ package io.raftline.api.resp;
 
 /**
  * What one client connection has told the server about itself, as Redis keeps it per client: the protocol it asked
- * for with HELLO, its name, whether it has authenticated (with {@code AUTH} or {@code HELLO ... AUTH}), the transaction
- * it is queuing between MULTI and EXEC, and whether it asked to quit. Only the connection's event loop touches it.
+ * for with HELLO, its name, whether it has authenticated (with {@code AUTH} or {@code HELLO ... AUTH}), the keys it
+ * watches and the transaction it is queuing between MULTI and EXEC, and whether it asked to quit. Only the connection's event loop touches it.
  */
 final class RespSession {
 
@@ -15,6 +15,8 @@ final class RespSession {
     private boolean quitting;
     private boolean authenticated;
     private RespTransaction transaction;
+    /** The keys WATCH named, with the revision of each as it read it (0: absent), in order. */
+    private final java.util.Map<String, Long> watched = new java.util.LinkedHashMap<>();
 
     RespSession(long id, String address, boolean authenticated) {
         this.id = id;
@@ -60,6 +62,14 @@ final class RespSession {
 
     void library(String lib) {
         this.library = lib;
+    }
+
+    /**
+     * The keys WATCH named since the last EXEC, DISCARD or UNWATCH: EXEC runs the transaction only if none of them
+     * was written since.
+     */
+    java.util.Map<String, Long> watched() {
+        return watched;
     }
 
     /** The transaction the client is queuing (it sent MULTI, and no EXEC or DISCARD since), or null. */

@@ -114,7 +114,7 @@ class RespClusterTest {
         assertThat(send("CLIENT", "SETNAME", "tester").toString()).isEqualTo("OK");
         assertThat(send("CLIENT", "GETNAME").toString()).isEqualTo("tester");
         assertThat(error("CLIENT", "SETNAME", "two words")).startsWith("ERR Client names cannot contain spaces");
-        assertThat(send("COMMAND", "COUNT").toInteger()).isEqualTo(26);
+        assertThat(send("COMMAND", "COUNT").toInteger()).isEqualTo(28);
         assertThat(error("AUTH", "x")).startsWith("ERR AUTH <password> called without any password configured");
         assertThat(send("COMMAND", "INFO", "get").get(0).get(1).toInteger()).isEqualTo(2);
         assertThat(send("CONFIG", "GET", "save").get("save").toString()).isEmpty();
@@ -284,6 +284,43 @@ class RespClusterTest {
                 + array("GET", "tx:g") + array("QUIT"), Integer.MAX_VALUE))
                 .isEqualTo("+OK\r\n+QUEUED\r\n-ERR MULTI calls can not be nested\r\n+OK\r\n"
                         + "-ERR DISCARD without MULTI\r\n-ERR EXEC without MULTI\r\n+OK\r\n$1\r\n2\r\n+OK\r\n");
+    }
+
+    /**
+     * WATCH: EXEC runs the transaction only if no watched key was written since WATCH read it, and answers the null
+     * array otherwise, with nothing applied (the optimistic locking clients build on WATCH, checked in the same log
+     * entry as the commands).
+     */
+    @Test
+    void aWatchedKeyWrittenBeforeExecAbortsTheTransaction() throws Exception {
+        assertThat(send("SET", "w:a", "0").toString()).isEqualTo("OK");
+        assertThat(send("WATCH", "w:a", "w:none").toString()).isEqualTo("OK");
+        // Another client writes the watched key.
+        assertThat(exchange(leader, array("SET", "w:a", "1") + array("QUIT"), Integer.MAX_VALUE))
+                .isEqualTo("+OK\r\n+OK\r\n");
+        assertThat(send("MULTI").toString()).isEqualTo("OK");
+        assertThat(send("SET", "w:b", "1").toString()).isEqualTo("QUEUED");
+        assertThat(send("EXEC")).as("aborted: the null array").isNull();
+        assertThat(send("GET", "w:b")).as("nothing applied").isNull();
+
+        // Unchanged since WATCH (EXEC ended the last watch): the transaction runs.
+        assertThat(send("WATCH", "w:a", "w:none").toString()).isEqualTo("OK");
+        assertThat(send("MULTI").toString()).isEqualTo("OK");
+        assertThat(send("SET", "w:a", "2").toString()).isEqualTo("QUEUED");
+        assertThat(error("WATCH", "w:c")).isEqualTo("ERR WATCH inside MULTI is not allowed");
+        Response done = send("EXEC");
+        assertThat(done.size()).isEqualTo(1);
+        assertThat(done.get(0).toString()).isEqualTo("OK");
+        assertThat(send("GET", "w:a").toString()).isEqualTo("2");
+
+        // UNWATCH forgets: a write after it does not abort.
+        assertThat(send("WATCH", "w:a").toString()).isEqualTo("OK");
+        assertThat(send("UNWATCH").toString()).isEqualTo("OK");
+        assertThat(exchange(leader, array("SET", "w:a", "3") + array("QUIT"), Integer.MAX_VALUE))
+                .isEqualTo("+OK\r\n+OK\r\n");
+        assertThat(send("MULTI").toString()).isEqualTo("OK");
+        assertThat(send("GET", "w:a").toString()).isEqualTo("QUEUED");
+        assertThat(send("EXEC").get(0).toString()).isEqualTo("3");
     }
 
     @Test
