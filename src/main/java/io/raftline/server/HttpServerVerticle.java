@@ -299,6 +299,14 @@ public final class HttpServerVerticle extends VerticleBase {
                         + "\" (Expect): the only one this server knows is 100-continue");
                 return;
             }
+            String coding = unknownTransferCoding(request);
+            if (coding != null) {
+                // Netty reads such a body by its Content-Length (or reads none) and hands over the coded bytes: a
+                // gzip-coded value was stored compressed, as if it were the value (RFC 9112, section 6.1: 501).
+                refuse(request, 501, "not_implemented", "Transfer-Encoding '" + coding + "' is not implemented:"
+                        + " the only transfer coding this server knows is chunked; send the body as it is");
+                return;
+            }
             if (request.version() != io.vertx.core.http.HttpVersion.HTTP_2
                     && request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
                 answerMalformedBody(request); // only a chunked body has chunk lines to get wrong
@@ -569,6 +577,28 @@ public final class HttpServerVerticle extends VerticleBase {
     }
 
     /** Answers a JSON error and closes the connection when the request's body was not read. */
+    /**
+     * The first transfer coding of an HTTP/1.x request that is not {@code chunked}, the only one Netty decodes (HTTP/2
+     * has no transfer codings).
+     *
+     * @param request a request
+     * @return the coding as written, or null if every one is {@code chunked} (or there is none)
+     */
+    static String unknownTransferCoding(HttpServerRequest request) {
+        if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+            return null;
+        }
+        for (String header : request.headers().getAll(HttpHeaders.TRANSFER_ENCODING)) {
+            for (String member : header.split(",")) {
+                String coding = member.trim();
+                if (!coding.equalsIgnoreCase("chunked")) {
+                    return coding;
+                }
+            }
+        }
+        return null;
+    }
+
     private static void refuse(HttpServerRequest request, int status, String code, String message) {
         HttpServerResponse response = request.response();
         if (response.ended() || response.closed()) {
@@ -584,7 +614,8 @@ public final class HttpServerVerticle extends VerticleBase {
         // An HTTP/1 connection whose request body was not read (or that is over the limit) cannot go on: closed once
         // the answer is out. An HTTP/2 stream is reset instead, its connection's other streams unharmed.
         boolean http2 = request.version() == io.vertx.core.http.HttpVersion.HTTP_2;
-        boolean close = !http2 && (!request.isEnded() || status == 503);
+        // A 501 refuses a transfer coding: where its body ends cannot be told, so what follows is no next request.
+        boolean close = !http2 && (!request.isEnded() || status == 503 || status == 501);
         if (close) {
             response.putHeader(HttpHeaders.CONNECTION, "close");
         }

@@ -129,6 +129,29 @@ class KvInputTest {
     }
 
     @Test
+    void aTransferCodingOtherThanChunkedIs501AndNothingIsWritten() throws Exception {
+        // curl -H 'Transfer-Encoding: gzip' --data-binary sends the coding and a Content-Length: the coded bytes were
+        // stored as the value (200), the coding unread and ignored.
+        String head = "PUT /v1/kv/zipped HTTP/1.1\r\nHost: 127.0.0.1:" + node.getPort();
+        RawHttp.Answer gzip = RawHttp.exchange(node, head + "\r\nTransfer-Encoding: gzip\r\nContent-Length: 5"
+                + "\r\n\r\nhello");
+        assertThat(gzip.status()).as(gzip.head() + "\n" + gzip.body()).isEqualTo(501);
+        assertThat(gzip.head()).containsIgnoringCase("Connection: close");
+        assertThat(error(gzip)).isEqualTo("not_implemented");
+        assertThat(new JsonObject(gzip.body()).getString("message")).contains("Transfer-Encoding 'gzip'")
+                .contains("chunked");
+        RawHttp.Answer chunkedGzip = RawHttp.exchange(node, head + "\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+                + "5\r\nhello\r\n0\r\n\r\n");
+        assertThat(chunkedGzip.status()).as(chunkedGzip.body()).isEqualTo(501);
+        assertThat(send("GET /v1/kv/zipped", "", null).status()).as("the refused writes were not applied")
+                .isEqualTo(404);
+        RawHttp.Answer chunked = RawHttp.exchange(node, head + "\r\nTransfer-Encoding: Chunked\r\n"
+                + "Connection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+        assertThat(chunked.status()).as(chunked.body()).isEqualTo(200);
+        assertThat(send("GET /v1/kv/zipped", "", null).body()).isEqualTo("hello");
+    }
+
+    @Test
     void anExpectationOtherThan100ContinueIs417() throws Exception {
         RawHttp.Answer unknown = send("PUT /v1/kv/expected", "Expect: foo", new byte[] {1});
         assertThat(unknown.status()).as(unknown.body()).isEqualTo(417);
