@@ -325,6 +325,11 @@ class MembershipHttpTest {
         assertThat(moved.statusCode()).as(moved.bodyAsString()).isEqualTo(200);
         assertThat(moved.bodyAsJsonObject().getInteger("leader")).isEqualTo(target);
         assertThat(moved.bodyAsJsonObject().getInteger("previous")).isEqualTo(next[0]);
+        // Asked for the node that leads already: 200 at once, nothing to do (docs/http-api.md says so).
+        HttpResponse<Buffer> again = call(HttpMethod.POST, target, "/v1/leader", "{\"id\":" + target + "}");
+        assertThat(again.statusCode()).as(again.bodyAsString()).isEqualTo(200);
+        assertThat(again.bodyAsJsonObject().getInteger("leader")).isEqualTo(target);
+        assertThat(again.bodyAsJsonObject().getInteger("previous")).isEqualTo(target);
         expect(call(HttpMethod.POST, target, "/v1/leader", "{\"id\":" + leader + "}"), 404, "unknown_member");
         expect(call(HttpMethod.POST, target, "/v1/leader", "{\"to\":1}"), 400, "bad_request");
     }
