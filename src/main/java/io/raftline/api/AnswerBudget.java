@@ -18,8 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * its HTTP/1.x connection closed, and its bytes are given back. Otherwise a client that keeps its connection busy (a
  * ping now and then) and never reads would hold the budget for ever, and every other client's reads would be refused.
  *
- * <p>Only reads are counted: the answer of a write is small, and refusing it after the write was applied would tell
- * the client a falsehood. Watches have their own budget ({@link WatchBudget}).
+ * <p>Reads are counted, and refused beyond the budget. The answer of a plain write is small and not counted; that of a
+ * transaction, which may read as many values as a listing page holds, is counted ({@link #takeAlways}) but never
+ * refused: refusing it after the write was applied would tell the client a falsehood. Watches have their own budget
+ * ({@link WatchBudget}).
  *
  * <p>Thread-safe: a port's connections run on several event loops.
  */
@@ -60,6 +62,26 @@ public final class AnswerBudget {
             unsent.addAndGet(-bytes);
             return null;
         }
+        return place(bytes, drop);
+    }
+
+    /**
+     * Takes {@code bytes} for the answer of a write that also read (a transaction's GETs: up to 128 values), whatever
+     * the budget: refusing it would hide that the write was applied, but counted, it makes the reads after it wait
+     * their turn (they are refused while it fills the budget), and left unread it is dropped at the deadline as any
+     * answer. Before, such answers were not counted: a client that sent transactions of 128 GETs of 1 MiB values and
+     * read nothing held 128 MiB of the node's memory per transaction.
+     *
+     * @param bytes the answer's bytes
+     * @param drop  as for {@link #take}
+     * @return the answer's place
+     */
+    public Unsent takeAlways(long bytes, Runnable drop) {
+        unsent.addAndGet(bytes);
+        return place(bytes, drop);
+    }
+
+    private Unsent place(long bytes, Runnable drop) {
         io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
         Unsent u = new Unsent(bytes, context == null ? drop : () -> context.runOnContext(v -> drop.run()),
                 System.nanoTime());

@@ -35,6 +35,28 @@ class AnswerBudgetTest {
         assertThat(budget.unsent()).isZero();
     }
 
+    /**
+     * A transaction's answer (a write that also read up to 128 values) is counted whatever the budget, never refused
+     * (the write was applied), and the reads after it are refused while it fills the budget; it is dropped at its
+     * deadline as any answer.
+     */
+    @Test
+    void aTransactionsAnswerIsCountedButNeverRefused() {
+        AnswerBudget budget = new AnswerBudget(100, 100);
+        AnswerBudget.Unsent read = budget.take(80, () -> { });
+        AtomicInteger dropped = new AtomicInteger();
+        AnswerBudget.Unsent txn = budget.takeAlways(300, dropped::incrementAndGet);
+        assertThat(txn).isNotNull();
+        assertThat(budget.unsent()).isEqualTo(380);
+        assertThat(budget.take(1, () -> { })).as("a read while the transaction's answer waits").isNull();
+        read.written();
+        assertThat(budget.take(1, () -> { })).as("still past the budget").isNull();
+        assertThat(budget.dropOverdue(System.nanoTime() + 200 * MS)).isEqualTo(1);
+        assertThat(dropped.get()).isEqualTo(1);
+        assertThat(budget.unsent()).isZero();
+        assertThat(budget.take(1, () -> { })).isNotNull();
+    }
+
     @Test
     void dropsOnlyTheAnswersPastTheirDeadlineEachOnceAndGivesTheirBytesBack() {
         AnswerBudget budget = new AnswerBudget(1000, 100);

@@ -525,7 +525,16 @@ public final class KvGrpcService {
                 }
                 out.addResults(one);
             }
-            succeed(call, ar.result().servedBy(), out.build());
+            TxnResponse response = out.build();
+            // Counted in the answers' budget, never refused: the write was applied (AnswerBudget.takeAlways).
+            GrpcServerResponse<?, TxnResponse> stream = call.response();
+            AnswerBudget.Unsent unsent = answers.takeAlways(response.getSerializedSize(), stream::cancel);
+            try {
+                stream.headers().set(SERVED_BY, String.valueOf(ar.result().servedBy()));
+                stream.end(response).onComplete(x -> unsent.written());
+            } catch (IllegalStateException e) {
+                unsent.written(); // the call was cancelled or its deadline passed: the client is gone
+            }
         });
     }
 

@@ -369,7 +369,8 @@ public final class KvApi {
             }
             served(ctx, ar.result().servedBy());
             if (ar.result().value() instanceof KvResult.TxnResult r) {
-                json(ctx, 200, TxnJson.result(r));
+                // Up to 128 values read: counted in the answers' budget, never refused (the write was applied).
+                answer(ctx, "application/json", TxnJson.result(r).toBuffer(), 0, false);
             } else if (ar.result().value() instanceof KvResult.Rejected rej) {
                 HttpErrors.send(ctx, 500, "rejected", rej.reason());
             } else {
@@ -529,14 +530,24 @@ public final class KvApi {
      * A value's answer names its revision ({@code Raft-Revision}); 0: no revision to name.
      */
     private void answer(RoutingContext ctx, String contentType, Buffer body, long revision) {
+        answer(ctx, contentType, body, revision, true);
+    }
+
+    /**
+     * As {@link #answer(RoutingContext, String, Buffer, long)}; {@code mayRefuse} false for the answer of a write that
+     * also read (a transaction's), which is counted but never refused ({@link AnswerBudget#takeAlways}).
+     */
+    private void answer(RoutingContext ctx, String contentType, Buffer body, long revision, boolean mayRefuse) {
         if (ctx.response().ended() || ctx.response().closed()) {
             return;
         }
-        AnswerBudget.Unsent unsent = answers.take(body.length(), () -> {
+        Runnable drop = () -> {
             if (!ctx.response().closed()) {
                 ctx.response().reset(); // HTTP/2: the stream; HTTP/1.x: the connection
             }
-        });
+        };
+        AnswerBudget.Unsent unsent = mayRefuse ? answers.take(body.length(), drop)
+                : answers.takeAlways(body.length(), drop);
         if (unsent == null) {
             HttpErrors.send(ctx, 503, "overloaded", answers.refusal());
             return;
