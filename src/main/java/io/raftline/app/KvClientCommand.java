@@ -175,6 +175,7 @@ final class KvClientCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            requireRevision(spec, "--if-revision", ifRevision);
             if (value != null && file != null) {
                 throw Main.invalidValue(spec, "--file", "give the value either as VALUE or with --file PATH, not"
                         + " both (got VALUE '" + value + "' and --file " + file + ")");
@@ -249,9 +250,15 @@ final class KvClientCommand implements Callable<Integer> {
         @Option(names = "--consistency", paramLabel = "KIND", defaultValue = "linearizable",
                 description = "linearizable, lease or stale. Default: ${DEFAULT-VALUE}.")
         private String consistency;
+        @picocli.CommandLine.Spec
+        private picocli.CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() {
+            if (!java.util.List.of("linearizable", "lease", "stale").contains(consistency)) {
+                throw Main.invalidValue(spec, "--consistency", "must be linearizable, lease or stale (was "
+                        + consistency + ")");
+            }
             return ApiCall.report(kv.root, "kv get", target, "GET", "/v1/kv/"
                     + ApiCall.encode(key, true) + "?consistency=" + ApiCall.encode(consistency, false), null);
         }
@@ -268,9 +275,12 @@ final class KvClientCommand implements Callable<Integer> {
         private String key;
         @Option(names = "--if-revision", paramLabel = "R", description = "Compare-and-delete: only at revision R.")
         private Long ifRevision;
+        @picocli.CommandLine.Spec
+        private picocli.CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() {
+            requireRevision(spec, "--if-revision", ifRevision);
             return ApiCall.report(kv.root, "kv del", target, "DELETE", "/v1/kv/"
                     + ApiCall.encode(key, true) + (ifRevision == null ? "" : "?ifRevision=" + ifRevision), null);
         }
@@ -291,9 +301,15 @@ final class KvClientCommand implements Callable<Integer> {
         @Option(names = "--start-after", paramLabel = "KEY", defaultValue = "", description = "The \"next\" of the"
                 + " previous page.")
         private String startAfter;
+        @picocli.CommandLine.Spec
+        private picocli.CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() {
+            if (limit < 1 || limit > io.raftline.api.KvRequests.MAX_LIMIT) {
+                throw Main.invalidValue(spec, "--limit", "must be in 1.." + io.raftline.api.KvRequests.MAX_LIMIT
+                        + " (was " + limit + ")");
+            }
             return ApiCall.report(kv.root, "kv list", target, "GET", "/v1/kv?prefix="
                     + ApiCall.encode(prefix, false) + "&limit=" + limit + "&startAfter="
                     + ApiCall.encode(startAfter, false), null);
@@ -357,6 +373,7 @@ final class KvClientCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws InterruptedException {
+            requireRevision(spec, "--from-revision", fromRevision);
             if (count != null && count < 1) {
                 // Zero changes asked for would still print the first one: the count is checked after a print.
                 throw Main.invalidValue(spec, "--count", "must be at least 1 (was " + count + ")");
@@ -453,6 +470,16 @@ final class KvClientCommand implements Callable<Integer> {
                 }
             }
             return false;
+        }
+    }
+
+    /**
+     * Refuses a negative revision as bad usage (exit 2) before anything is sent: the node would answer 400, and a
+     * value the command line can tell is wrong is the command line's to refuse, as its other options are.
+     */
+    static void requireRevision(picocli.CommandLine.Model.CommandSpec spec, String option, Long revision) {
+        if (revision != null && revision < 0) {
+            throw Main.invalidValue(spec, option, "must be a revision, an integer >= 0 (was " + revision + ")");
         }
     }
 }

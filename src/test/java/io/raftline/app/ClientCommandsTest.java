@@ -184,9 +184,17 @@ class ClientCommandsTest {
                 .containsExactly("put watch/a", "put watch/b", "delete watch/a");
         assertThat(changes.get(0).getLong("revision")).isEqualTo(from);
         assertThat(changes.get(1).getString("value")).isEqualTo("2");
+        // A value the command line can tell is wrong is bad usage, refused before any call (it was the node's 400).
         MainTest.Result bad = MainTest.run("kv", "watch", "--from-revision", "-3", "--url", follower);
-        assertThat(bad.code()).isEqualTo(1);
-        assertThat(bad.err()).startsWith("raftline kv watch: 400");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--from-revision").contains("must be a revision, an integer >= 0 (was -3)");
+        for (String[] args : new String[][] {{"kv", "get", "k", "--consistency", "bogus"},
+                {"kv", "list", "--limit", "0"}, {"kv", "put", "k", "v", "--if-revision", "-1"},
+                {"kv", "del", "k", "--if-revision", "-1"}}) {
+            MainTest.Result usage = MainTest.run(concat(args, "--url", follower));
+            assertThat(usage.code()).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(usage.err()).as(String.join(" ", args)).contains("Invalid value for option '--");
+        }
         MainTest.Result unreachable = MainTest.run("kv", "watch", "--url", "http://127.0.0.1:1");
         assertThat(unreachable.code()).isEqualTo(1);
         assertThat(unreachable.err()).contains("cannot reach");
@@ -340,5 +348,11 @@ class ClientCommandsTest {
         assertThat(unknown.err()).contains("404 unknown_member");
         MainTest.Result status = MainTest.run("cluster", "status", "--url", follower);
         assertThat(new JsonObject(status.out().trim()).getInteger("leader")).isPositive();
+    }
+
+    private static String[] concat(String[] args, String... more) {
+        String[] all = java.util.Arrays.copyOf(args, args.length + more.length);
+        System.arraycopy(more, 0, all, args.length, more.length);
+        return all;
     }
 }
