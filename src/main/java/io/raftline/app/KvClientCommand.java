@@ -255,9 +255,10 @@ final class KvClientCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            if (!java.util.List.of("linearizable", "lease", "stale").contains(consistency)) {
-                throw Main.invalidValue(spec, "--consistency", "must be linearizable, lease or stale (was "
-                        + consistency + ")");
+            try {
+                io.raftline.node.ReadConsistency.parse(consistency); // the node's own rule
+            } catch (IllegalArgumentException e) {
+                throw Main.invalidValue(spec, "--consistency", e.getMessage());
             }
             return ApiCall.report(kv.root, "kv get", target, "GET", "/v1/kv/"
                     + ApiCall.encode(key, true) + "?consistency=" + ApiCall.encode(consistency, false), null);

@@ -576,7 +576,6 @@ public final class HttpServerVerticle extends VerticleBase {
         pending = keep;
     }
 
-    /** Answers a JSON error and closes the connection when the request's body was not read. */
     /**
      * The first transfer coding of an HTTP/1.x request that is not {@code chunked}, the only one Netty decodes (HTTP/2
      * has no transfer codings).
@@ -599,6 +598,7 @@ public final class HttpServerVerticle extends VerticleBase {
         return null;
     }
 
+    /** Answers a JSON error and closes the connection when the request's body was not read. */
     private static void refuse(HttpServerRequest request, int status, String code, String message) {
         HttpServerResponse response = request.response();
         if (response.ended() || response.closed()) {

@@ -413,8 +413,18 @@ public final class KvGrpcService {
      */
     private <Resp extends com.google.protobuf.MessageLite> void answer(GrpcServerRequest<?, Resp> call, int servedBy,
             Resp response) {
+        answer(call, servedBy, response, true);
+    }
+
+    /**
+     * As {@link #answer(GrpcServerRequest, int, com.google.protobuf.MessageLite)}; {@code mayRefuse} false for the
+     * answer of a write that also read (a transaction's), counted but never refused ({@link AnswerBudget#takeAlways}).
+     */
+    private <Resp extends com.google.protobuf.MessageLite> void answer(GrpcServerRequest<?, Resp> call, int servedBy,
+            Resp response, boolean mayRefuse) {
         GrpcServerResponse<?, Resp> out = call.response();
-        AnswerBudget.Unsent unsent = answers.take(response.getSerializedSize(), out::cancel);
+        AnswerBudget.Unsent unsent = mayRefuse ? answers.take(response.getSerializedSize(), out::cancel)
+                : answers.takeAlways(response.getSerializedSize(), out::cancel);
         if (unsent == null) {
             fail(call, servedBy, GrpcStatus.RESOURCE_EXHAUSTED, "overloaded", answers.refusal(), null);
             return;
@@ -525,16 +535,8 @@ public final class KvGrpcService {
                 }
                 out.addResults(one);
             }
-            TxnResponse response = out.build();
             // Counted in the answers' budget, never refused: the write was applied (AnswerBudget.takeAlways).
-            GrpcServerResponse<?, TxnResponse> stream = call.response();
-            AnswerBudget.Unsent unsent = answers.takeAlways(response.getSerializedSize(), stream::cancel);
-            try {
-                stream.headers().set(SERVED_BY, String.valueOf(ar.result().servedBy()));
-                stream.end(response).onComplete(x -> unsent.written());
-            } catch (IllegalStateException e) {
-                unsent.written(); // the call was cancelled or its deadline passed: the client is gone
-            }
+            answer(call, ar.result().servedBy(), out.build(), false);
         });
     }
 

@@ -127,8 +127,18 @@ public final class HttpErrors {
      * @param e   the validation failure
      */
     public static void badField(RoutingContext ctx, ConfigException e) {
-        send(ctx, 400, new JsonObject().put("error", "bad_request").put("field", e.field())
-                .put("message", e.getMessage()));
+        badField(ctx, e.field(), e.getMessage());
+    }
+
+    /**
+     * 400 naming the offending field (a body's field or a query parameter).
+     *
+     * @param ctx     the request
+     * @param field   the field
+     * @param message what is wrong, the field named first
+     */
+    public static void badField(RoutingContext ctx, String field, String message) {
+        send(ctx, 400, new JsonObject().put("error", "bad_request").put("field", field).put("message", message));
     }
 
     /**

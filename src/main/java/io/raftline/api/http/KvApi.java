@@ -201,9 +201,9 @@ public final class KvApi {
         }
         // A 405 must say which methods the resource takes (RFC 9110, 15.5.6): Vert.x puts the Allow header on its own
         // 405 only, not when a handler of the application answers it.
+        java.util.List<Router> routers = new java.util.ArrayList<>(mounted);
+        routers.add(router);
         router.errorHandler(405, ctx -> {
-            java.util.List<Router> routers = new java.util.ArrayList<>(mounted);
-            routers.add(router);
             String allow = AllowedMethods.of(routers, ctx.normalizedPath());
             if (!allow.isEmpty()) {
                 ctx.response().putHeader(io.vertx.core.http.HttpHeaders.ALLOW, allow);
@@ -565,8 +565,8 @@ public final class KvApi {
     private void cluster(RoutingContext ctx) {
         String scope = ctx.request().getParam("scope");
         if (scope != null && !scope.equals("local")) {
-            HttpErrors.send(ctx, 400, new JsonObject().put("error", "bad_request").put("field", "scope")
-                    .put("message", "scope: must be local (this node's view alone), or left out, got '" + scope + "'"));
+            HttpErrors.badField(ctx, "scope", "scope: must be local (this node's view alone), or left out, got '"
+                    + scope + "'");
             return;
         }
         boolean local = scope != null;

@@ -172,8 +172,7 @@ public final class MembersApi {
     private void list(RoutingContext ctx) {
         String localParam = ctx.request().getParam("local");
         if (localParam != null && !localParam.equals("true") && !localParam.equals("false")) {
-            HttpErrors.send(ctx, 400, new JsonObject().put("error", "bad_request")
-                    .put("field", "local").put("message", "local: must be true or false, got '" + localParam + "'"));
+            HttpErrors.badField(ctx, "local", "local: must be true or false, got '" + localParam + "'");
             return;
         }
         boolean local = "true".equals(localParam);

@@ -1,7 +1,6 @@
 package io.raftline.api.http;
 
 import io.vertx.core.Handler;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.HashSet;
 import java.util.List;
@@ -31,21 +30,21 @@ final class QueryParams {
         String takes = known.isEmpty() ? "it takes none" : "it takes " + String.join(", ", known);
         return ctx -> {
             String raw = ctx.request().query();
-            if (raw != null && !raw.isEmpty()) {
-                String refusal = refusal(raw, known, takes);
-                if (refusal != null) {
-                    int colon = refusal.indexOf(": ");
-                    HttpErrors.send(ctx, 400, new JsonObject().put("error", "bad_request")
-                            .put("field", refusal.substring(0, colon)).put("message", refusal));
-                    return;
-                }
+            Refusal refusal = raw == null || raw.isEmpty() ? null : refusal(raw, known, takes);
+            if (refusal != null) {
+                HttpErrors.badField(ctx, refusal.name(), refusal.name() + ": " + refusal.reason());
+                return;
             }
             ctx.next();
         };
     }
 
-    /** Why the query cannot be taken, as {@code name: reason}, or null. */
-    private static String refusal(String raw, List<String> known, String takes) {
+    /** Why the parameter {@code name} (as the query gave it, if it does not decode) cannot be taken. */
+    private record Refusal(String name, String reason) {
+    }
+
+    /** Why the query cannot be taken, or null. */
+    private static Refusal refusal(String raw, List<String> known, String takes) {
         Set<String> seen = new HashSet<>();
         for (String part : raw.split("&", -1)) {
             int eq = part.indexOf('=');
@@ -57,13 +56,13 @@ final class QueryParams {
             try {
                 name = KeyPath.decodeParamName(rawName);
             } catch (IllegalArgumentException e) {
-                return rawName + ": " + e.getMessage();
+                return new Refusal(rawName, e.getMessage());
             }
             if (!known.contains(name)) {
-                return name + ": not a query parameter of this endpoint (" + takes + ")";
+                return new Refusal(name, "not a query parameter of this endpoint (" + takes + ")");
             }
             if (!seen.add(name)) {
-                return name + ": given more than once in the query; a parameter may appear once";
+                return new Refusal(name, "given more than once in the query; a parameter may appear once");
             }
         }
         return null;

@@ -352,6 +352,13 @@ final class RespCommands {
     }
 
     Future<RespReply> mset(RespSession s, List<byte[]> args) {
+        List<TxnOp> puts = msetPuts(args);
+        requireTxnSize("MSET", puts.size());
+        return write(new KvCommand.Txn(List.of(), puts, List.of())).map(r -> RespReply.OK);
+    }
+
+    /** MSET's pairs as puts, the last value of a key given twice winning, as in Redis. */
+    private static List<TxnOp> msetPuts(List<byte[]> args) {
         if (args.size() % 2 != 1) {
             throw arity("mset");
         }
@@ -359,8 +366,7 @@ final class RespCommands {
         for (int i = 1; i < args.size(); i += 2) {
             last.put(key(args.get(i)), value(args.get(i + 1)));
         }
-        requireTxnSize("MSET", last.size());
-        return write(new KvCommand.Txn(List.of(), puts(last), List.of())).map(r -> RespReply.OK);
+        return puts(last);
     }
 
     Future<RespReply> del(RespSession s, List<byte[]> args) {
@@ -368,14 +374,24 @@ final class RespCommands {
             return write(new KvCommand.Delete(key(args.get(1))))
                     .map(r -> new RespReply.Int(expect(r, KvResult.Deleted.class).deleted()));
         }
-        List<String> keys = keys(args, 1, args.size(), 1).stream().distinct().toList();
-        requireTxnSize("DEL", keys.size());
-        List<TxnOp> deletes = new ArrayList<>(keys.size());
-        for (String key : keys) {
+        List<TxnOp> deletes = delDeletes(args);
+        requireTxnSize("DEL", deletes.size());
+        return write(new KvCommand.Txn(List.of(), deletes, List.of()))
+                .map(r -> deletedCount(expect(r, KvResult.TxnResult.class).results()));
+    }
+
+    /** DEL's keys as deletes, each once (DEL k k deletes one key). */
+    private static List<TxnOp> delDeletes(List<byte[]> args) {
+        List<TxnOp> deletes = new ArrayList<>();
+        for (String key : keys(args, 1, args.size(), 1).stream().distinct().toList()) {
             deletes.add(new TxnOp.Delete(key));
         }
-        return write(new KvCommand.Txn(List.of(), deletes, List.of())).map(r -> new RespReply.Int(
-                expect(r, KvResult.TxnResult.class).results().stream().mapToInt(o -> ((KvResult.DeleteDone) o).deleted()).sum()));
+        return deletes;
+    }
+
+    /** DEL's reply: how many of the deletes found their key. */
+    private static RespReply deletedCount(List<KvResult.OpResult> results) {
+        return new RespReply.Int(results.stream().mapToInt(o -> ((KvResult.DeleteDone) o).deleted()).sum());
     }
 
     Future<RespReply> incr(RespSession s, List<byte[]> args) {
@@ -480,22 +496,10 @@ final class RespCommands {
                         bytes, r -> RespReply.OK);
             }
             case "mset": {
-                if (args.size() % 2 != 1) {
-                    throw arity("mset");
-                }
-                Map<String, byte[]> last = new LinkedHashMap<>();
-                for (int i = 1; i < args.size(); i += 2) {
-                    last.put(key(args.get(i)), value(args.get(i + 1)));
-                }
-                return new RespTransaction.Queued(puts(last), bytes, r -> RespReply.OK);
+                return new RespTransaction.Queued(msetPuts(args), bytes, r -> RespReply.OK);
             }
             case "del": {
-                List<TxnOp> deletes = new ArrayList<>();
-                for (String key : keys(args, 1, args.size(), 1).stream().distinct().toList()) {
-                    deletes.add(new TxnOp.Delete(key));
-                }
-                return new RespTransaction.Queued(deletes, bytes, r -> new RespReply.Int(r.stream()
-                        .mapToInt(o -> ((KvResult.DeleteDone) o).deleted()).sum()));
+                return new RespTransaction.Queued(delDeletes(args), bytes, RespCommands::deletedCount);
             }
             case "ping": {
                 if (args.size() > 2) {

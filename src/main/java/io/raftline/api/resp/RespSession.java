@@ -3,7 +3,8 @@ package io.raftline.api.resp;
 /**
  * What one client connection has told the server about itself, as Redis keeps it per client: the protocol it asked
  * for with HELLO, its name, whether it has authenticated (with {@code AUTH} or {@code HELLO ... AUTH}), the keys it
- * watches and the transaction it is queuing between MULTI and EXEC, and whether it asked to quit. Only the connection's event loop touches it.
+ * watches and the transaction it is queuing between MULTI and EXEC, and whether it asked to quit. Only the
+ * connection's event loop touches it.
  */
 final class RespSession {
 

@@ -89,11 +89,6 @@ final class RespTransaction {
         return refused;
     }
 
-    /** The queued commands, in order. */
-    List<Queued> queued() {
-        return queued;
-    }
-
     /** Every queued command's operations, in order: the transaction's one branch. */
     List<TxnOp> operations() {
         List<TxnOp> all = new ArrayList<>(ops);
