@@ -25,6 +25,12 @@ import java.util.function.Supplier;
  *
  * <p>It reads the process's node map and the cluster's membership live, never a copy: a node added at runtime can
  * be crashed, paused or partitioned as soon as it runs, and a removed one is refused like any unknown id.
+ *
+ * <p>The faults of the network and of the links are the cluster's, not one process's: with one node per process, a
+ * change made here is shared with the other processes ({@link #onNetworkChange(Runnable)}, {@link #clusterState()})
+ * and theirs adopted here ({@link #adopt(JsonObject)}), so that a partition set on any process splits the whole
+ * cluster as it does in the local cluster. Node faults (crash, pause, freeze) stay with the process that runs the
+ * node.
  */
 public final class FaultControl {
 
@@ -33,6 +39,8 @@ public final class FaultControl {
     private final NetworkConditioner network;
     private final LinkFaults links;
     private final EventPublisher publisher;
+    /** Told of every change of the network's or the links' faults made here (not of those adopted). */
+    private volatile Runnable onNetworkChange = () -> { };
 
     /**
      * Creates the control of one process.
@@ -116,7 +124,7 @@ public final class FaultControl {
      */
     public void setNetwork(NetworkFaults faults) {
         network.setFaults(faults);
-        published();
+        changedHere();
     }
 
     /**
@@ -141,14 +149,58 @@ public final class FaultControl {
         if (bidirectional) {
             links.set(to, from, condition);
         }
-        published();
+        changedHere();
     }
 
     /** Heals the network and every link. Paused and frozen nodes stay so until resumed or thawed: those are node faults. */
     public void heal() {
         network.heal();
         links.clear();
+        changedHere();
+    }
+
+    /**
+     * Asks to be told of every change of the network's or the links' faults made through this control (and not of
+     * those {@link #adopt(JsonObject) adopted} from another process): the way one process shares them with the
+     * others.
+     *
+     * @param listener called after each change, on the changing thread; it reads {@link #clusterState()}
+     */
+    public void onNetworkChange(Runnable listener) {
+        this.onNetworkChange = listener == null ? () -> { } : listener;
+    }
+
+    /**
+     * The faults that are the cluster's rather than this process's, as {@link #adopt(JsonObject)} takes them.
+     *
+     * @return {@code {"network": {partitions, dropRate, delayMs, duplicateRate}, "links": [...]}}
+     */
+    public JsonObject clusterState() {
+        return new JsonObject().put("network", network.faults().toJson()).put("links", links.toJson());
+    }
+
+    /**
+     * Puts in force the faults another process of the cluster set ({@link #clusterState()}'s form), replacing this
+     * process's network and link faults; paused nodes stay paused. Published as a {@code FaultChanged} event if
+     * anything changed.
+     *
+     * @param state the faults
+     * @throws io.raftline.raft.ConfigException if they are not of that form
+     * @throws ClassCastException if a field has the wrong JSON type
+     */
+    public synchronized void adopt(JsonObject state) {
+        NetworkFaults next = NetworkFaults.fromClusterJson(state.getJsonObject("network"));
+        JsonObject before = networkState();
+        network.setFaults(next);
+        links.replaceAll(state.getJsonArray("links"));
+        if (!before.equals(networkState())) {
+            published();
+        }
+    }
+
+    private void changedHere() {
         published();
+        onNetworkChange.run();
     }
 
     /**

@@ -125,6 +125,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      * replica reports to the event stream through its gate here); null for a cluster of one group.
      */
     private GroupView groupView;
+    /** One node per process over the clustered event bus: shares the network's faults with the other processes. */
+    private NetworkFaultSync faultSync;
     private final Map<Integer, HttpServerVerticle> servers = new ConcurrentSkipListMap<>();
     /** Node id to the deployment ids of its verticles (node, client port), to stop a removed local node. */
     private final Map<Integer, List<String>> deployments = new ConcurrentHashMap<>();
@@ -423,6 +425,11 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         }
         if (wire instanceof EventBusTransport bus && config.nodeId() != 0 && vertx.isClustered()) {
             chain = chain.onSuccess(v -> keepRoutesReady(bus));
+        }
+        if (config.nodeId() != 0 && vertx.isClustered()) {
+            // One node per process: a partition, loss or delay set on any process is the whole cluster's.
+            faultSync = new NetworkFaultSync(vertx, faults(), config.nodeId());
+            chain = chain.compose(v -> faultSync.start());
         }
         for (NodeConfig n : local) {
             // Built once the node exists (its store is opened asynchronously above).
@@ -1068,6 +1075,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         }
         if (groupView != null) {
             groupView.stop();
+        }
+        if (faultSync != null) {
+            faultSync.stop();
         }
         List<Future<?>> closing = new ArrayList<>();
         if (keyExchange != null) {

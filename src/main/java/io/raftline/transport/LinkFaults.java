@@ -93,6 +93,27 @@ public final class LinkFaults {
     }
 
     /**
+     * Replaces every link's fault with those of {@link #toJson()}'s form: what another process of the cluster set,
+     * told to this one (faults are the cluster's, whichever process they were set on).
+     *
+     * @param json {@code [{"from":1,"to":2,"dropRate":0.2,"delayMs":[50,100]}, ...]}
+     * @throws ConfigException if an item is not of that form or out of range
+     * @throws ClassCastException if a field has the wrong JSON type
+     */
+    public void replaceAll(JsonArray json) {
+        Map<Long, Condition> next = new TreeMap<>();
+        for (int i = 0; i < json.size(); i++) {
+            JsonObject link = json.getJsonObject(i);
+            JsonArray delay = link.getJsonArray("delayMs");
+            Condition c = new Condition(link.getDouble("dropRate"), delay.getInteger(0), delay.getInteger(1));
+            if (!c.isHealthy()) {
+                next.put(key(link.getInteger("from"), link.getInteger("to")), c);
+            }
+        }
+        links.set(Map.copyOf(next));
+    }
+
+    /**
      * The fault of a link.
      *
      * @param from sender

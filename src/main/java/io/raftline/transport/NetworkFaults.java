@@ -151,6 +151,30 @@ public record NetworkFaults(List<Set<Integer>> partitions, double dropRate, int 
     }
 
     /**
+     * Reads {@link #toJson()}'s form as another process of the cluster wrote it: validated there against that
+     * process's members, so a partition may name any node id here (this process may not know a member that joined a
+     * moment ago yet).
+     *
+     * @param json the faults as {@link #toJson()} wrote them
+     * @return the faults
+     * @throws ConfigException naming the first invalid field
+     */
+    public static NetworkFaults fromClusterJson(JsonObject json) {
+        Set<Integer> named = new TreeSet<>();
+        JsonArray groups = json.getJsonArray("partitions", new JsonArray());
+        for (Object g : groups) {
+            if (g instanceof JsonArray inner) {
+                inner.forEach(id -> {
+                    if (id instanceof Integer n) {
+                        named.add(n);
+                    }
+                });
+            }
+        }
+        return fromJson(json, named);
+    }
+
+    /**
      * What a partition naming a node that is not a member is told, by the admin API and the live view alike.
      *
      * @param id    the id given
