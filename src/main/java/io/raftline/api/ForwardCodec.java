@@ -175,6 +175,11 @@ public final class ForwardCodec {
                     b.appendByte((byte) 1);
                 } else if (op instanceof KvResult.DeleteDone d) {
                     b.appendByte((byte) 2).appendInt(d.deleted());
+                } else if (op instanceof KvResult.IncrementDone inc) {
+                    b.appendByte((byte) 4).appendLong(inc.value()).appendByte((byte) (inc.error() == null ? 0 : 1));
+                    if (inc.error() != null) {
+                        string(b, inc.error());
+                    }
                 } else {
                     Optional<KvEntry> e = ((KvResult.GetDone) op).entry();
                     b.appendByte((byte) 3).appendByte((byte) (e.isPresent() ? 1 : 0));
@@ -269,6 +274,10 @@ public final class ForwardCodec {
                             case 1 -> new KvResult.PutDone();
                             case 2 -> new KvResult.DeleteDone(r.i32());
                             case 3 -> new KvResult.GetDone(r.u8() == 1 ? Optional.of(r.entry()) : Optional.empty());
+                            case 4 -> {
+                                long incremented = r.i64();
+                                yield new KvResult.IncrementDone(incremented, r.u8() == 1 ? r.string() : null);
+                            }
                             default -> throw new IllegalArgumentException("unknown transaction result kind");
                         });
                     }

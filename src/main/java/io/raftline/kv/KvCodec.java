@@ -28,7 +28,8 @@ import java.util.Objects;
  * Transaction: 01 04 varint(n) n × compare, varint(n) n × op (success), varint(n) n × op (failure)
  *   compare:   u8 target (0 value, 1 mod revision, 2 create revision, 3 version) u8 op (0 =, 1 !=, 2 &lt;, 3 &gt;)
  *              varint(keyLen) key, then varint(valueLen) value for a value comparison, else varint(number)
- *   op:        u8 kind (1 put, 2 delete, 3 get) varint(keyLen) key, then varint(valueLen) value for a put
+ *   op:        u8 kind (1 put, 2 delete, 3 get, 4 increment) varint(keyLen) key, then varint(valueLen) value
+ *              for a put, varint(zigzag(delta)) for an increment (kind 4 added 2026-12-06: older code refuses it)
  * </pre>
  * Increment: 01 05 varint(keyLen) key varint(zigzag(delta))
  * Ops 3, 4 and 5 were added later in the same version (older code refuses it as an unknown op, as it must); an unconditional
@@ -50,6 +51,7 @@ public final class KvCodec {
     static final int TXN_PUT = 1;
     static final int TXN_DELETE = 2;
     static final int TXN_GET = 3;
+    static final int TXN_INCREMENT = 4;
 
     private KvCodec() {
     }
@@ -67,7 +69,7 @@ public final class KvCodec {
         }
         if (command instanceof KvCommand.Increment inc) {
             byte[] key = inc.key().getBytes(StandardCharsets.UTF_8);
-            long zigzag = (inc.delta() << 1) ^ (inc.delta() >> 63);
+            long zigzag = zigzag(inc.delta());
             byte[] out = new byte[2 + (int) sized(key.length) + Varint.size(zigzag)];
             out[0] = FORMAT_VERSION;
             out[1] = OP_INCREMENT;
@@ -195,7 +197,7 @@ public final class KvCodec {
             if (in.pos != bytes.length) {
                 throw new KvFormatException((bytes.length - in.pos) + " trailing bytes after the command", in.pos);
             }
-            return new KvCommand.Increment(key, (zigzag >>> 1) ^ -(zigzag & 1));
+            return new KvCommand.Increment(key, unzigzag(zigzag));
         }
         if (op == OP_TXN) {
             KvCommand.Txn txn = decodeTxn(in);
@@ -253,7 +255,8 @@ public final class KvCodec {
             size += Varint.size(branch.size());
             for (TxnOp op : branch) {
                 keys[k] = op.key().getBytes(StandardCharsets.UTF_8);
-                size += 1 + sized(keys[k++].length) + (op instanceof TxnOp.Put put ? sized(put.valueLength()) : 0);
+                size += 1 + sized(keys[k++].length) + (op instanceof TxnOp.Put put ? sized(put.valueLength())
+                        : op instanceof TxnOp.Increment inc ? Varint.size(zigzag(inc.delta())) : 0);
             }
         }
         if (size > Integer.MAX_VALUE - 8) {
@@ -275,15 +278,27 @@ public final class KvCodec {
         for (List<TxnOp> branch : branches) {
             pos = Varint.write(out, pos, branch.size());
             for (TxnOp op : branch) {
-                out[pos++] = (byte) (op instanceof TxnOp.Put ? TXN_PUT : op instanceof TxnOp.Delete ? TXN_DELETE : TXN_GET);
+                out[pos++] = (byte) (op instanceof TxnOp.Put ? TXN_PUT : op instanceof TxnOp.Delete ? TXN_DELETE
+                        : op instanceof TxnOp.Increment ? TXN_INCREMENT : TXN_GET);
                 pos = sizedCopy(keys[k++], out, pos);
                 if (op instanceof TxnOp.Put put) {
                     pos = put.copyValue(out, Varint.write(out, pos, put.valueLength()));
+                } else if (op instanceof TxnOp.Increment inc) {
+                    pos = Varint.write(out, pos, zigzag(inc.delta()));
                 }
             }
         }
         assert pos == out.length;
         return out;
+    }
+
+    /** A signed number as an unsigned one small in magnitude both ways (0, -1, 1, -2 ... as 0, 1, 2, 3 ...). */
+    private static long zigzag(long n) {
+        return (n << 1) ^ (n >> 63);
+    }
+
+    private static long unzigzag(long z) {
+        return (z >>> 1) ^ -(z & 1);
     }
 
     /** The bytes a length-prefixed field of {@code length} bytes takes. */
@@ -327,13 +342,15 @@ public final class KvCodec {
             for (int i = 0; i < count; i++) {
                 int at = in.pos;
                 int kind = in.readByte("operation kind");
-                if (kind != TXN_PUT && kind != TXN_DELETE && kind != TXN_GET) {
+                if (kind < TXN_PUT || kind > TXN_INCREMENT) {
                     throw new KvFormatException("unknown transaction operation " + kind, at);
                 }
                 String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));
                 if (kind == TXN_PUT) {
                     int length = in.readLength("value length", KvCommand.MAX_VALUE_BYTES);
                     ops.add(TxnOp.Put.viewing(key, in.bytes, in.skip("value", length), length));
+                } else if (kind == TXN_INCREMENT) {
+                    ops.add(new TxnOp.Increment(key, unzigzag(in.readVarint("delta"))));
                 } else {
                     ops.add(kind == TXN_DELETE ? new TxnOp.Delete(key) : new TxnOp.Get(key));
                 }

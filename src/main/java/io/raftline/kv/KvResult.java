@@ -240,7 +240,7 @@ public sealed interface KvResult
     }
 
     /** The result of one operation of a transaction. */
-    sealed interface OpResult permits PutDone, DeleteDone, GetDone {
+    sealed interface OpResult permits PutDone, DeleteDone, IncrementDone, GetDone {
     }
 
     /** A transaction's write was made (at the transaction's revision). */
@@ -253,6 +253,16 @@ public sealed interface KvResult
      * @param deleted 1 if the key existed, else 0
      */
     record DeleteDone(int deleted) implements OpResult {
+    }
+
+    /**
+     * A transaction's increment: the key's new value, or why the key was left as it was.
+     *
+     * @param value the new value (0 when refused)
+     * @param error null if the key was written, else the reason ({@link KvStateMachine#NOT_AN_INTEGER} or
+     *              {@link KvStateMachine#OVERFLOW}, Redis's texts)
+     */
+    record IncrementDone(long value, String error) implements OpResult {
     }
 
     /**

@@ -385,25 +385,32 @@ public final class KvStateMachine {
 
     /** Redis's INCRBY, deterministically: the same state and command give the same number or the same refusal. */
     private KvResult increment(long index, KvCommand.Increment inc) {
-        KvEntry current = byKey.get(inc.key());
+        KvResult.IncrementDone done = increment(index, inc.key(), inc.delta());
+        return done.error() == null ? new KvResult.Incremented(done.value(), index)
+                : new KvResult.Rejected(done.error(), index);
+    }
+
+    /** Adds {@code delta} to the integer under {@code key} at {@code index}, or says why not (nothing changed). */
+    private KvResult.IncrementDone increment(long index, String key, long delta) {
+        KvEntry current = byKey.get(key);
         Long before = current == null ? Long.valueOf(0) : current.integerValue();
         if (before == null) {
-            return new KvResult.Rejected(NOT_AN_INTEGER, index);
+            return new KvResult.IncrementDone(0, NOT_AN_INTEGER);
         }
         long after;
         try {
-            after = Math.addExact(before, inc.delta());
+            after = Math.addExact(before, delta);
         } catch (ArithmeticException e) {
-            return new KvResult.Rejected(OVERFLOW, index);
+            return new KvResult.IncrementDone(0, OVERFLOW);
         }
         byte[] text = Long.toString(after).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         // As for a put, an existing key keeps its String (the ordered index holds that one).
         KvEntry next = current == null
-                ? new KvEntry(inc.key(), text, index, index, 1)
+                ? new KvEntry(key, text, index, index, 1)
                 : new KvEntry(current.key(), text, current.createRevision(), index, current.version() + 1);
         index(current, next);
         emit(KvChange.put(next, emitted));
-        return new KvResult.Incremented(after, index);
+        return new KvResult.IncrementDone(after, null);
     }
 
     /**
@@ -433,6 +440,8 @@ public final class KvStateMachine {
                     emit(KvChange.delete(op.key(), index, emitted));
                 }
                 results.add(new KvResult.DeleteDone(current == null ? 0 : 1));
+            } else if (op instanceof TxnOp.Increment inc) {
+                results.add(increment(index, inc.key(), inc.delta()));
             } else {
                 results.add(new KvResult.GetDone(Optional.ofNullable(current)));
             }
@@ -518,6 +527,10 @@ public final class KvStateMachine {
                     if (op instanceof TxnOp.Put put) {
                         KvEntry current = byKey.get(put.key());
                         b += Math.max(0, sizeOf(put.key(), put.valueLength())
+                                - (current == null ? 0 : sizeOf(current.key(), current.valueLength())));
+                    } else if (op instanceof TxnOp.Increment inc) {
+                        KvEntry current = byKey.get(inc.key());
+                        b += Math.max(0, sizeOf(inc.key(), 20)
                                 - (current == null ? 0 : sizeOf(current.key(), current.valueLength())));
                     }
                 }

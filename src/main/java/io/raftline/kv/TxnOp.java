@@ -4,11 +4,11 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * One operation of a transaction branch ({@link KvCommand.Txn}): a write, a delete or a read of one key. The
- * operations of the branch that runs are applied in order, all at the transaction's revision, so a read sees the
- * writes before it in the same branch.
+ * One operation of a transaction branch ({@link KvCommand.Txn}): a write, a delete, an increment or a read of one
+ * key. The operations of the branch that runs are applied in order, all at the transaction's revision, so a read sees
+ * the writes before it in the same branch.
  */
-public sealed interface TxnOp permits TxnOp.Put, TxnOp.Delete, TxnOp.Get {
+public sealed interface TxnOp permits TxnOp.Put, TxnOp.Delete, TxnOp.Increment, TxnOp.Get {
 
     /**
      * The key the operation is about.
@@ -129,6 +129,28 @@ public sealed interface TxnOp permits TxnOp.Put, TxnOp.Delete, TxnOp.Get {
          * @param key the key
          */
         public Delete {
+            KvCommand.validateKey(key);
+        }
+    }
+
+    /**
+     * Adds {@code delta} to the decimal integer stored under {@code key} (an absent key counts as 0), as
+     * {@link KvCommand.Increment} does alone: Redis's INCR, DECR, INCRBY and DECRBY inside MULTI. A value that is not
+     * the decimal text of a signed 64-bit integer, or a result beyond one, leaves the key as it is and makes this
+     * operation's result an error; the transaction's other operations apply all the same (as Redis's EXEC runs every
+     * queued command whatever one of them answers).
+     *
+     * @param key   the key
+     * @param delta what to add (negative to subtract)
+     */
+    record Increment(String key, long delta) implements TxnOp {
+        /**
+         * Validates the key.
+         *
+         * @param key   the key
+         * @param delta what to add
+         */
+        public Increment {
             KvCommand.validateKey(key);
         }
     }

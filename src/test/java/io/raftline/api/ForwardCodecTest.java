@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvEntry;
 import io.raftline.kv.KvResult;
+import io.raftline.kv.KvStateMachine;
 import io.raftline.node.NodeRequestException;
 import io.raftline.node.NodeRequestException.Reason;
 import io.raftline.node.ReadConsistency;
@@ -43,7 +44,9 @@ class ForwardCodecTest {
         for (KvResult r : List.of(new KvResult.Written(4), new KvResult.Deleted(1, 5),
                 new KvResult.PreconditionFailed(3, 6), new KvResult.Rejected("bad", 7),
                 new KvResult.TxnResult(true, List.of(new KvResult.PutDone(), new KvResult.DeleteDone(1),
-                        new KvResult.GetDone(Optional.of(ENTRY)), new KvResult.GetDone(Optional.empty())), 8),
+                        new KvResult.GetDone(Optional.of(ENTRY)), new KvResult.GetDone(Optional.empty()),
+                        new KvResult.IncrementDone(Long.MIN_VALUE, null),
+                        new KvResult.IncrementDone(0, KvStateMachine.OVERFLOW)), 8),
                 new KvResult.TxnResult(false, List.of(), 9), new KvResult.Incremented(Long.MIN_VALUE, 10),
                 new KvResult.IdempotencyKeyReused("delete", 3, 11))) {
             assertThat(ForwardCodec.decodeResponse(ForwardCodec.result(new Served<>(r, 2)), KvResult.class))

@@ -49,7 +49,8 @@ class KvCodecTest {
         KvCommand.Txn txn = new KvCommand.Txn(
                 List.of(TxnCompare.value("a", TxnCompare.Op.LESS, bytes("v")),
                         TxnCompare.number("b", TxnCompare.Target.CREATE_REVISION, TxnCompare.Op.NOT_EQUAL, 300)),
-                List.of(new TxnOp.Put("a", bytes("w")), new TxnOp.Delete("b"), new TxnOp.Get("c")),
+                List.of(new TxnOp.Put("a", bytes("w")), new TxnOp.Delete("b"), new TxnOp.Get("c"),
+                        new TxnOp.Increment("d", -300), new TxnOp.Increment("e", Long.MIN_VALUE)),
                 List.of(new TxnOp.Get("a")));
         byte[] encoded = KvCodec.encode(txn);
         assertThat(KvCodec.decode(encoded)).isEqualTo(txn);
@@ -61,6 +62,11 @@ class KvCodecTest {
         KvCommand.Txn empty = new KvCommand.Txn(List.of(), List.of(), List.of());
         assertThat(KvCodec.encode(empty)).isEqualTo(hex("0104000000"));
         assertThat(KvCodec.decode(hex("0104000000"))).isEqualTo(empty);
+        // An increment in a branch: kind 4, the key, the delta zigzagged (1 as 02, -1 as 01).
+        KvCommand.Txn increments = new KvCommand.Txn(List.of(), List.of(new TxnOp.Increment("k", 1)),
+                List.of(new TxnOp.Increment("k", -1)));
+        assertThat(KvCodec.encode(increments)).isEqualTo(hex("010400" + "0104016b02" + "0104016b01"));
+        assertThat(KvCodec.decode(hex("010400" + "0104016b02" + "0104016b01"))).isEqualTo(increments);
         // An unknown operation kind or comparison target is named, not a crash.
         assertThatThrownBy(() -> KvCodec.decode(hex("010400010901616200"))).isInstanceOf(KvFormatException.class)
                 .hasMessageContaining("unknown transaction operation 9");

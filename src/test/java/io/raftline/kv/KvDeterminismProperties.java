@@ -57,13 +57,16 @@ class KvDeterminismProperties {
                 Combinators.combine(keys, Arbitraries.of(TxnCompare.Target.MOD_REVISION,
                         TxnCompare.Target.CREATE_REVISION, TxnCompare.Target.VERSION), Arbitraries.of(TxnCompare.Op.class),
                         Arbitraries.longs().between(0, 40)).as(TxnCompare::number));
+        Arbitrary<Long> deltas = Arbitraries.oneOf(Arbitraries.longs().between(-5, 5),
+                Arbitraries.of(Long.MAX_VALUE, Long.MIN_VALUE));
         Arbitrary<TxnOp> ops = Arbitraries.oneOf(Combinators.combine(keys, values).as(TxnOp.Put::new),
-                keys.map(TxnOp.Delete::new), keys.map(TxnOp.Get::new));
+                keys.map(TxnOp.Delete::new), keys.map(TxnOp.Get::new),
+                Combinators.combine(keys, deltas).as(TxnOp.Increment::new));
         Arbitrary<List<TxnOp>> branches = ops.list().ofMaxSize(4).filter(KvDeterminismProperties::oneWritePerKey);
         Arbitrary<byte[]> txns = Combinators.combine(compares.list().ofMaxSize(3), branches, branches)
                 .as((c, s, f) -> KvCodec.encode(new KvCommand.Txn(c, s, f)));
-        Arbitrary<byte[]> increments = Combinators.combine(keys, Arbitraries.oneOf(Arbitraries.longs().between(-5, 5),
-                Arbitraries.of(Long.MAX_VALUE, Long.MIN_VALUE))).as((k, d) -> KvCodec.encode(new KvCommand.Increment(k, d)));
+        Arbitrary<byte[]> increments = Combinators.combine(keys, deltas)
+                .as((k, d) -> KvCodec.encode(new KvCommand.Increment(k, d)));
         Arbitrary<byte[]> garbage = Arbitraries.bytes().array(byte[].class).ofMaxSize(12);
         // A few fixed requests under two idempotency keys: retries of the same request, and other requests reusing
         // its key (another key, value, condition or kind), which random commands seldom are.
@@ -217,19 +220,25 @@ class KvDeterminismProperties {
 
         /** INCRBY restated with BigInteger and a regular expression. */
         private KvResult increment(long index, KvCommand.Increment inc) {
-            KvEntry old = entries.get(inc.key());
+            KvResult.IncrementDone done = increment(index, inc.key(), inc.delta());
+            return done.error() == null ? new KvResult.Incremented(done.value(), index)
+                    : new KvResult.Rejected(done.error(), index);
+        }
+
+        private KvResult.IncrementDone increment(long index, String key, long delta) {
+            KvEntry old = entries.get(key);
             String text = old == null ? "0" : new String(old.value(), java.nio.charset.StandardCharsets.ISO_8859_1);
             if (!text.matches("0|-?[1-9][0-9]{0,18}")
                     || new java.math.BigInteger(text).bitLength() > 63) {
-                return new KvResult.Rejected(KvStateMachine.NOT_AN_INTEGER, index);
+                return new KvResult.IncrementDone(0, KvStateMachine.NOT_AN_INTEGER);
             }
-            java.math.BigInteger sum = new java.math.BigInteger(text).add(java.math.BigInteger.valueOf(inc.delta()));
+            java.math.BigInteger sum = new java.math.BigInteger(text).add(java.math.BigInteger.valueOf(delta));
             if (sum.bitLength() > 63) {
-                return new KvResult.Rejected(KvStateMachine.OVERFLOW, index);
+                return new KvResult.IncrementDone(0, KvStateMachine.OVERFLOW);
             }
-            entries.put(inc.key(), new KvEntry(inc.key(), sum.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+            entries.put(key, new KvEntry(key, sum.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII),
                     old == null ? index : old.createRevision(), index, old == null ? 1 : old.version() + 1));
-            return new KvResult.Incremented(sum.longValue(), index);
+            return new KvResult.IncrementDone(sum.longValue(), null);
         }
 
         private KvResult delete(long index, KvCommand.Delete d) {
@@ -266,6 +275,8 @@ class KvDeterminismProperties {
                 } else if (op instanceof TxnOp.Delete) {
                     entries.remove(op.key());
                     results.add(new KvResult.DeleteDone(old == null ? 0 : 1));
+                } else if (op instanceof TxnOp.Increment inc) {
+                    results.add(increment(index, inc.key(), inc.delta()));
                 } else {
                     results.add(new KvResult.GetDone(java.util.Optional.ofNullable(old)));
                 }

@@ -153,10 +153,14 @@ final class TxnJson {
                 results.add(new JsonObject().put("put", new JsonObject().put("revision", r.revision())));
             } else if (op instanceof KvResult.DeleteDone d) {
                 results.add(new JsonObject().put("delete", new JsonObject().put("deleted", d.deleted())));
-            } else {
-                var e = ((KvResult.GetDone) op).entry();
-                results.add(new JsonObject().put("get", e.map(entry -> KvApi.item(entry).put("found", true))
+            } else if (op instanceof KvResult.GetDone g) {
+                results.add(new JsonObject().put("get", g.entry().map(entry -> KvApi.item(entry).put("found", true))
                         .orElse(new JsonObject().put("found", false))));
+            } else {
+                // Only the Redis port's MULTI builds increments; shown all the same rather than failing.
+                KvResult.IncrementDone inc = (KvResult.IncrementDone) op;
+                results.add(new JsonObject().put("increment", inc.error() == null
+                        ? new JsonObject().put("value", inc.value()) : new JsonObject().put("error", inc.error())));
             }
         }
         return new JsonObject().put("succeeded", r.succeeded()).put("revision", r.revision()).put("results", results);

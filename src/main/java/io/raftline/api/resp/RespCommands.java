@@ -395,23 +395,37 @@ final class RespCommands {
     }
 
     Future<RespReply> incr(RespSession s, List<byte[]> args) {
-        return increment(args.get(1), 1);
+        return increment(args.get(1), delta("incr", args));
     }
 
     Future<RespReply> decr(RespSession s, List<byte[]> args) {
-        return increment(args.get(1), -1);
+        return increment(args.get(1), delta("decr", args));
     }
 
     Future<RespReply> incrby(RespSession s, List<byte[]> args) {
-        return increment(args.get(1), parseLong(args.get(2), "ERR value is not an integer or out of range"));
+        return increment(args.get(1), delta("incrby", args));
     }
 
     Future<RespReply> decrby(RespSession s, List<byte[]> args) {
-        long delta = parseLong(args.get(2), "ERR value is not an integer or out of range");
-        if (delta == Long.MIN_VALUE) {
-            throw new RespError("ERR decrement would overflow");
+        return increment(args.get(1), delta("decrby", args));
+    }
+
+    /** What INCR, DECR, INCRBY or DECRBY ({@code name}, arity checked) adds to its key. */
+    private static long delta(String name, List<byte[]> args) {
+        switch (name) {
+            case "incr":
+                return 1;
+            case "decr":
+                return -1;
+            case "incrby":
+                return parseLong(args.get(2), "ERR value is not an integer or out of range");
+            default:
+                long delta = parseLong(args.get(2), "ERR value is not an integer or out of range");
+                if (delta == Long.MIN_VALUE) {
+                    throw new RespError("ERR decrement would overflow");
+                }
+                return -delta;
         }
-        return increment(args.get(1), -delta);
     }
 
     private Future<RespReply> increment(byte[] key, long delta) {
@@ -454,12 +468,15 @@ final class RespCommands {
     }
 
     /** The commands a transaction holds, as its refusal of any other names them. */
-    static final String IN_TRANSACTION = "GET, MGET, EXISTS, SET (without options), MSET, DEL, PING and ECHO";
+    static final String IN_TRANSACTION = "GET, MGET, EXISTS, SET (without options), MSET, DEL, INCR, DECR, INCRBY,"
+            + " DECRBY, PING and ECHO";
 
     /**
      * A command sent between MULTI and EXEC, as operations of the transaction EXEC will propose. The commands whose
-     * effect is a read, a write or a delete of named keys can; INCR and friends (applied by the state machine as
-     * their own kind of entry), SET's options (each a condition of its own) and listings (KEYS, SCAN, DBSIZE) cannot.
+     * effect is a read, a write, an increment or a delete of named keys can; SET's options (each a condition of its
+     * own) and listings (KEYS, SCAN, DBSIZE) cannot. An increment of a value that is not an integer answers its error
+     * in EXEC's array and leaves that key alone, while the transaction's other commands apply (Redis does not roll
+     * back either).
      *
      * @param name the command's name, lower case
      * @param args the command's words, its name first; arity checked
@@ -501,6 +518,17 @@ final class RespCommands {
             case "del": {
                 return new RespTransaction.Queued(delDeletes(args), bytes, RespCommands::deletedCount);
             }
+            case "incr":
+            case "decr":
+            case "incrby":
+            case "decrby": {
+                return new RespTransaction.Queued(List.of(new TxnOp.Increment(key(args.get(1)), delta(name, args))),
+                        bytes, r -> {
+                            KvResult.IncrementDone done = (KvResult.IncrementDone) r.get(0);
+                            return done.error() == null ? new RespReply.Int(done.value())
+                                    : new RespReply.Error("ERR " + done.error());
+                        });
+            }
             case "ping": {
                 if (args.size() > 2) {
                     throw arity("ping");
@@ -514,7 +542,8 @@ final class RespCommands {
             }
             default:
                 throw new RespError("ERR " + name.toUpperCase(Locale.ROOT) + " cannot run inside MULTI on Raftline: a"
-                        + " transaction is one log entry of reads, writes and deletes of named keys, and holds "
+                        + " transaction is one log entry of reads, writes, increments and deletes of named keys, and"
+                        + " holds "
                         + IN_TRANSACTION);
         }
     }
