@@ -35,11 +35,27 @@ public final class FrameAuthenticator {
      * @param clusterSecret the secret, not empty
      */
     public FrameAuthenticator(String clusterSecret) {
+        this(clusterSecret, "raftline event-bus frame key v1");
+    }
+
+    private FrameAuthenticator(String clusterSecret, String label) {
         if (clusterSecret.isEmpty()) {
             throw new IllegalArgumentException("the cluster secret is empty");
         }
-        this.key = new SecretKeySpec(derive(clusterSecret, "raftline event-bus frame key v1"), ALGORITHM);
+        this.key = new SecretKeySpec(derive(clusterSecret, label), ALGORITHM);
         this.macs = ThreadLocal.withInitial(this::newMac);
+    }
+
+    /**
+     * An authenticator of the processes' coordination messages (the network faults every process puts in force),
+     * under a key of its own derived from the same secret: a tag made for a Raft frame is never valid for them, nor
+     * the other way round.
+     *
+     * @param clusterSecret the secret, not empty
+     * @return the authenticator
+     */
+    public static FrameAuthenticator forCoordination(String clusterSecret) {
+        return new FrameAuthenticator(clusterSecret, "raftline coordination message key v1");
     }
 
     private Mac newMac() {

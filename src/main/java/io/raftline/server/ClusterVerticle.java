@@ -428,7 +428,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         }
         if (config.nodeId() != 0 && vertx.isClustered()) {
             // One node per process: a partition, loss or delay set on any process is the whole cluster's.
-            faultSync = new NetworkFaultSync(vertx, faults(), config.nodeId());
+            faultSync = new NetworkFaultSync(vertx, faults(), config.nodeId(), config.security().clusterSecret());
             chain = chain.compose(v -> faultSync.start());
         }
         for (NodeConfig n : local) {

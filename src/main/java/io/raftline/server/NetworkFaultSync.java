@@ -1,6 +1,9 @@
 package io.raftline.server;
 
 import io.raftline.faults.FaultControl;
+import io.raftline.security.FrameAuthenticator;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -28,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * <p>If the map cannot be written (the cluster manager busy with a member's death), the change stays on this process
  * only, as before this class existed, and a warning says so; the next change that gets through carries the whole
  * state again.
+ *
+ * <p>With {@code security.cluster_secret}, what is published and recorded is the change's text and an HMAC-SHA256
+ * tag of it under a key derived from the secret ({@link FrameAuthenticator#forCoordination}), and a change without a
+ * valid tag is ignored: a member of the bus or of Hazelcast that does not hold the secret cannot partition the
+ * cluster, as it cannot send a Raft frame. Without the secret anyone on the bus can do both (docs/security.md).
  */
 final class NetworkFaultSync {
 
@@ -48,6 +56,8 @@ final class NetworkFaultSync {
     private final Vertx vertx;
     private final FaultControl control;
     private final int self;
+    /** Tags and checks the changes; null without a cluster secret. */
+    private final FrameAuthenticator tags;
     /** The version of what this process has in force from the cluster (0: nothing shared yet); guarded by this. */
     private long applied;
     /** Changes made here are shared one after the other, each reading the state when its turn comes. */
@@ -60,11 +70,13 @@ final class NetworkFaultSync {
      * @param vertx   the clustered Vert.x of the process
      * @param control the process's fault control
      * @param self    the id of the node this process runs (named in what it shares, for the logs)
+     * @param secret  the cluster secret ({@code security.cluster_secret}), empty for none
      */
-    NetworkFaultSync(Vertx vertx, FaultControl control, int self) {
+    NetworkFaultSync(Vertx vertx, FaultControl control, int self, String secret) {
         this.vertx = vertx;
         this.control = control;
         this.self = self;
+        this.tags = secret.isEmpty() ? null : FrameAuthenticator.forCoordination(secret);
     }
 
     /**
@@ -127,9 +139,11 @@ final class NetworkFaultSync {
 
     private void attempt(JsonObject state, int attempt, Promise<Void> done) {
         map().compose(m -> m.get(KEY).compose(old -> {
-            long version = old == null ? 0 : new JsonObject(old).getLong("version", 0L);
-            String next = new JsonObject().put("version", version + 1).put("origin", self).put("state", state)
-                    .encode();
+            JsonObject recorded = old == null ? null : open(old);
+            // Above what this process holds too: a record lost (the map emptied, or a forged one read as none) must
+            // not restart the versions below those the processes hold, which would then ignore every change.
+            long version = Math.max(recorded == null ? 0 : recorded.getLong("version", 0L), applied());
+            String next = seal(new JsonObject().put("version", version + 1).put("origin", self).put("state", state));
             Future<Boolean> stored = old == null ? m.putIfAbsent(KEY, next).map(prev -> prev == null)
                     : m.replaceIfPresent(KEY, old, next);
             return stored.map(ok -> ok ? next : null);
@@ -153,9 +167,51 @@ final class NetworkFaultSync {
         });
     }
 
-    private synchronized void received(String json) {
+    private synchronized long applied() {
+        return applied;
+    }
+
+    /** The change as published and recorded: its text and, with a secret, the text's tag. */
+    private String seal(JsonObject change) {
+        String payload = change.encode();
+        JsonObject sealed = new JsonObject().put("change", payload);
+        if (tags != null) {
+            byte[] tag = tags.tag(ADDRESS.getBytes(StandardCharsets.UTF_8), payload.getBytes(StandardCharsets.UTF_8));
+            sealed.put("tag", Base64.getEncoder().encodeToString(tag));
+        }
+        return sealed.encode();
+    }
+
+    /**
+     * The change a sealed text holds, or null (with a warning) if it cannot be read or, with a secret, its tag is
+     * missing or wrong. A forged record in the map reads as none: the next change replaces it.
+     */
+    private JsonObject open(String sealed) {
         try {
-            JsonObject change = new JsonObject(json);
+            JsonObject outer = new JsonObject(sealed);
+            String payload = outer.getString("change");
+            if (tags != null) {
+                String tag = outer.getString("tag");
+                if (tag == null || !tags.verify(ADDRESS.getBytes(StandardCharsets.UTF_8),
+                        payload.getBytes(StandardCharsets.UTF_8), Base64.getDecoder().decode(tag))) {
+                    LOG.warn("a change of the network faults without a valid tag of the cluster secret: ignored");
+                    return null;
+                }
+            }
+            return new JsonObject(payload);
+        } catch (RuntimeException e) {
+            // Only processes of the cluster publish here; a change this process cannot read is logged, not applied.
+            LOG.warn("a change of the network faults from the cluster could not be read ({}): ignored", e.toString());
+            return null;
+        }
+    }
+
+    private synchronized void received(String sealed) {
+        JsonObject change = open(sealed);
+        if (change == null) {
+            return;
+        }
+        try {
             long version = change.getLong("version");
             if (version <= applied) {
                 return;

@@ -49,7 +49,7 @@ class NetworkFaultSyncConvergenceTest {
         for (int id = 1; id <= 2; id++) {
             Vertx v = instances.join(base, id);
             FaultControl control = control();
-            NetworkFaultSync sync = new NetworkFaultSync(v, control, id);
+            NetworkFaultSync sync = new NetworkFaultSync(v, control, id, "");
             await(sync.start(), ClusteredInstances.WAIT);
             vertx.add(v);
             controls.add(control);
@@ -66,7 +66,7 @@ class NetworkFaultSyncConvergenceTest {
         }
         String recorded = await(vertx.get(0).sharedData().<String, String>getClusterWideMap(NetworkFaultSync.MAP)
                 .compose(m -> m.get(NetworkFaultSync.KEY)), ClusteredInstances.WAIT);
-        JsonObject last = new JsonObject(recorded);
+        JsonObject last = new JsonObject(new JsonObject(recorded).getString("change"));
         assertThat(last.getLong("version")).isPositive();
         for (int p = 0; p < 2; p++) {
             FaultControl control = controls.get(p);
@@ -77,12 +77,62 @@ class NetworkFaultSyncConvergenceTest {
         // A process that joins afterwards reads it.
         Vertx third = instances.join(base, 3);
         FaultControl late = control();
-        NetworkFaultSync lateSync = new NetworkFaultSync(third, late, 3);
+        NetworkFaultSync lateSync = new NetworkFaultSync(third, late, 3, "");
         await(lateSync.start(), ClusteredInstances.WAIT);
         eventually("the process started later holding it", ClusteredInstances.WAIT,
                 () -> late.clusterState().equals(last.getJsonObject("state")));
         assertThat(late.network().partitions()).containsExactly(Set.of(1), Set.of(2, 3));
         syncs.forEach(NetworkFaultSync::stop);
         lateSync.stop();
+    }
+
+    /**
+     * With a cluster secret, a change that does not carry the secret's tag (published on the bus or written into the
+     * cluster manager's map by a member without the secret) is ignored, and the changes of the processes that hold
+     * the secret go on applying, their versions above the forged one's.
+     */
+    @Test
+    void withASecretAChangeWithoutItsTagIsIgnored() throws Exception {
+        String secret = "a-cluster-secret-of-32-characters";
+        JsonObject base = ClusteredInstances.threeNodes("raftline-faultsync-tag-" + ProcessHandle.current().pid());
+        Vertx one = instances.join(base, 1);
+        FaultControl first = control();
+        await(new NetworkFaultSync(one, first, 1, secret).start(), ClusteredInstances.WAIT);
+        Vertx two = instances.join(base, 2);
+        FaultControl second = control();
+        NetworkFaultSync sync = new NetworkFaultSync(two, second, 2, secret);
+        await(sync.start(), ClusteredInstances.WAIT);
+
+        // A forged change of a high version, untagged, then one tagged with another secret, both from process 2's
+        // bus; then process 2's own change, which the bus delivers after them.
+        JsonObject forged = new JsonObject().put("version", 999).put("origin", 3).put("state", new JsonObject()
+                .put("network", new NetworkFaults(List.of(Set.of(1), Set.of(2, 3)), 0.5, 0, 0, 0).toJson())
+                .put("links", new io.vertx.core.json.JsonArray()));
+        two.eventBus().publish(NetworkFaultSync.ADDRESS, new JsonObject().put("change", forged.encode()).encode());
+        byte[] otherTag = io.raftline.security.FrameAuthenticator.forCoordination("another-secret-of-32-characters")
+                .tag(NetworkFaultSync.ADDRESS.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        forged.encode().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        two.eventBus().publish(NetworkFaultSync.ADDRESS, new JsonObject().put("change", forged.encode())
+                .put("tag", java.util.Base64.getEncoder().encodeToString(otherTag)).encode());
+        second.setNetwork(new NetworkFaults(List.of(), 0.25, 0, 0, 0));
+        await(sync.shared(), ClusteredInstances.WAIT);
+        eventually("process 1 holding process 2's change", ClusteredInstances.WAIT,
+                () -> first.network().dropRate() == 0.25);
+        assertThat(first.network().partitions()).isEmpty();
+
+        // A forged record in the map: a process started afterwards does not take it.
+        await(one.sharedData().<String, String>getClusterWideMap(NetworkFaultSync.MAP)
+                .compose(m -> m.put(NetworkFaultSync.KEY, new JsonObject().put("change", forged.encode()).encode())),
+                ClusteredInstances.WAIT);
+        Vertx three = instances.join(base, 3);
+        FaultControl third = control();
+        await(new NetworkFaultSync(three, third, 3, secret).start(), ClusteredInstances.WAIT);
+        // The next change replaces the forged record, with a version above what the processes hold.
+        first.setNetwork(new NetworkFaults(List.of(), 0.75, 0, 0, 0));
+        for (FaultControl c : List.of(first, second, third)) {
+            eventually("every process holding process 1's change", ClusteredInstances.WAIT,
+                    () -> c.network().dropRate() == 0.75);
+        }
+        assertThat(third.network().partitions()).isEmpty();
     }
 }
