@@ -236,9 +236,11 @@ public final class MembersApi {
             }
             Membership m = ar.result().membership();
             for (int member : m.all()) {
-                if (member != id && url.equals(urlOf(member, m))) {
+                String theirs = urlOf(member, m);
+                if (member != id && sameEndpoint(url, theirs)) {
                     HttpErrors.node(ctx, new NodeRequestException(Reason.MEMBER_EXISTS, node.id(), "node " + member
-                            + " already has the address " + url));
+                            + " already has the address " + theirs + (theirs.equals(url) ? ""
+                                    : " (" + url + " names the same host and port)")));
                     return;
                 }
             }
@@ -471,6 +473,59 @@ public final class MembersApi {
             throw new IllegalArgumentException("must be only scheme://host:port, got \"" + text + "\"");
         }
         return scheme + "://" + u.getHost().toLowerCase(Locale.ROOT) + ":" + u.getPort();
+    }
+
+    /**
+     * Whether two URLs that {@link #normalizeUrl} accepted reach the same server: the same port, and the same host
+     * or two of the names {@code localhost}, {@code 127.0.0.1} and {@code [::1]} (in any spelling) for this machine's
+     * loopback, whatever the scheme (http and https cannot share one port). An add compares the new member's URL with
+     * every member's this way: an exact comparison took {@code http://localhost:8081} for another server than
+     * {@code http://127.0.0.1:8081}. Host names are not resolved (no DNS lookup on the event loop), so two names of
+     * one remote machine are still told apart, and so are other loopback addresses ({@code 127.0.0.2}), where
+     * servers may share a port.
+     *
+     * @param a a URL, or "" (no address)
+     * @param b a URL, or "" (no address)
+     * @return true if both name an address and it is the same one
+     */
+    public static boolean sameEndpoint(String a, String b) {
+        if (a == null || b == null || a.isEmpty() || b.isEmpty()) {
+            return false;
+        }
+        PeerDirectory.Address x = address(a);
+        PeerDirectory.Address y = address(b);
+        return x.port() == y.port() && canonicalHost(x.host()).equals(canonicalHost(y.host()));
+    }
+
+    /** An IP literal in one spelling, localhost's names as one, any other host name as given (lower case). */
+    private static String canonicalHost(String host) {
+        String h = host.toLowerCase(Locale.ROOT);
+        if (h.equals("localhost")) {
+            return "loopback";
+        }
+        if (h.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")) {
+            String[] octets = h.split("\\.");
+            StringBuilder out = new StringBuilder();
+            for (String o : octets) {
+                int v = Integer.parseInt(o);
+                if (v > 255) {
+                    return h;
+                }
+                out.append(out.length() == 0 ? "" : ".").append(v);
+            }
+            return out.toString().equals("127.0.0.1") ? "loopback" : out.toString();
+        }
+        if (h.matches("\\[[0-9a-f:.]+\\]")) {
+            try {
+                // An IPv6 literal in brackets is parsed, never looked up (an invalid one throws).
+                java.net.InetAddress ip = java.net.InetAddress.getByName(h);
+                String text = ip.getHostAddress();
+                return text.equals("127.0.0.1") || text.equals("0:0:0:0:0:0:0:1") ? "loopback" : text;
+            } catch (java.net.UnknownHostException e) {
+                return h;
+            }
+        }
+        return h;
     }
 
     /**

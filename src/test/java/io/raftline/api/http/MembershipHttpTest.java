@@ -216,6 +216,20 @@ class MembershipHttpTest {
                 "member_exists");
         expect(call(HttpMethod.POST, follower, "/v1/members", "{\"id\":10,\"url\":\"" + cluster.nodeUrl(2) + "\"}"),
                 409, "member_exists");
+        // The same server in another spelling: localhost for 127.0.0.1, a trailing slash, upper case, IPv6 loopback,
+        // https on the same port, a learner's address written another way. Each was added as a new member before.
+        int port2 = java.net.URI.create(cluster.nodeUrl(2)).getPort();
+        for (String same : List.of("http://localhost:" + port2 + "/", "HTTP://LocalHost:" + port2,
+                "http://[::1]:" + port2, "https://127.0.0.1:" + port2, "http://localhost:1", "http://[0:0::1]:1")) {
+            HttpResponse<Buffer> r = call(HttpMethod.POST, follower, "/v1/members",
+                    "{\"id\":10,\"url\":\"" + same + "\",\"learner\":true}");
+            assertThat(r.statusCode()).as(same + ": " + r.bodyAsString()).isEqualTo(409);
+            assertThat(r.bodyAsJsonObject().getString("error")).isEqualTo("member_exists");
+            assertThat(r.bodyAsJsonObject().getString("message")).as(same).contains("names the same host and port");
+        }
+        assertThat(MembersApi.sameEndpoint("http://127.0.0.2:" + port2, cluster.nodeUrl(2))).isFalse();
+        assertThat(MembersApi.sameEndpoint("http://10.0.0.1:1", "http://10.0.0.01:1")).isTrue();
+        assertThat(MembersApi.sameEndpoint("http://10.0.0.1:1", "http://10.0.0.1:2")).isFalse();
         expect(call(HttpMethod.DELETE, follower, "/v1/members/7", null), 404, "unknown_member");
         expect(call(HttpMethod.POST, follower, "/v1/members/7/promote", null), 404, "unknown_member");
         expect(call(HttpMethod.POST, follower, "/v1/members/2/promote", null), 409, "invalid_change");
