@@ -244,6 +244,16 @@ public final class MembersApi {
                     return;
                 }
             }
+            // The id is a member at another address: not "already a member" (a sharded add counts that as a group
+            // that has the change, and answered 200 for an add whose address no group it reached had).
+            String recorded = m.contains(id) ? m.address(id) : null;
+            String known = recorded != null && !recorded.isEmpty() ? recorded : m.contains(id) ? urlOf(id, m) : "";
+            if (!known.isEmpty() && !sameEndpoint(url, known)) {
+                HttpErrors.node(ctx, new NodeRequestException(Reason.MEMBER_EXISTS, node.id(), "add " + id
+                        + " refused: node " + id + " is a " + (m.isVoter(id) ? "voter" : "learner") + " at " + known
+                        + ", not at " + url + " (membership " + m + "); to move it, remove it and add it again"));
+                return;
+            }
             change(ctx, isLearner ? new MembershipChange.AddLearner(id, url) : new MembershipChange.AddVoter(id, url));
         });
     }
