@@ -826,15 +826,16 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     }
 
     /**
-     * One node per process: a node of the initial membership whose store is empty (or recorded a loss) must not
-     * rejoin under its id if the cluster has counted on it ({@link RejoinGuard}). The local cluster's nodes share
-     * one process and one fate, so there is no one to ask.
+     * One node per process: a node whose store is empty (or recorded a loss) must not rejoin under its id if the
+     * cluster has counted on it ({@link RejoinGuard}). A joining node ({@code "join": true}) too: once added and
+     * promoted it votes and acknowledges like any voter, and a brand-new one passes (no leader saw it acknowledge).
+     * The local cluster's nodes share one process and one fate, so there is no one to ask.
      */
     private Future<Void> rejoinGuard(NodeConfig n, LogStore store) {
-        if (config.nodeId() == 0 || n.join() || !config.storage().durable()) {
+        if (config.nodeId() == 0 || !config.storage().durable()) {
             return Future.succeededFuture();
         }
-        return RejoinGuard.check(n.id(), store, config.memberIds(), this, forwardClient);
+        return RejoinGuard.check(n.id(), store, config.nodeIds(), this, forwardClient);
     }
 
     /** Deploys the node's client port (HTTP and gRPC) and records the port it actually listens on. */

@@ -64,6 +64,39 @@ class RejoinGuardProcessTest {
         }
     }
 
+    /**
+     * The same for a node that joined at runtime ({@code "join": true}) and became a voter: the guard skipped every
+     * joining node, so the wiped process started, as a passive node that grants votes by term and log, having forgotten
+     * the vote it gave in the current term, until a heartbeat of a leader that knew its match told it the loss (a
+     * leader elected since knows nothing). A brand-new joining node still starts: no leader saw it acknowledge.
+     */
+    @Test
+    void aJoinedNodeWithAWipedDataDirectoryRefusesToStartUnderItsOldId() throws Exception {
+        JsonObject config = ClusterConfigs.cluster(3, 5).put("cluster_name", "rejoin-" + UUID.randomUUID());
+        Path logs = Path.of("target", "test-data", "rejoin-" + UUID.randomUUID()).toAbsolutePath();
+        try (ChildProcessCluster c = ChildProcessCluster.builder(config, logs).start()) {
+            c.awaitLeader(WAIT);
+            URI joined = c.startJoining(4).get(0);
+            await(c.membership().addVoter(4, joined, WAIT), WAIT.plusSeconds(5));
+            URI leaderUrl = c.nodeUrls().get(c.awaitLeader(WAIT));
+            for (int i = 0; i < 10; i++) {
+                assertThat(send("PUT", leaderUrl.resolve("/v1/kv/k" + i), "v" + i).statusCode()).isEqualTo(200);
+            }
+            eventually("node 4 applied the writes", WAIT, () -> new JsonObject(
+                    send("GET", joined.resolve("/v1/state-hash"), null).body()).getLong("appliedIndex", 0L) >= 12);
+
+            await(c.crash(4), WAIT);
+            deleteTree(c.dataDir(4));
+            c.restart(4);
+            eventually("the relaunched process of node 4 exits with a refusal", WAIT,
+                    () -> c.process(4).isEmpty() && secondRunLog(logs, 4).filter(s -> s.contains(
+                            "node 4 must not rejoin under its old id")).isPresent());
+            assertThat(secondRunLog(logs, 4).orElseThrow())
+                    .contains("the leader knows it acknowledged the log up to index");
+            assertThat(send("PUT", leaderUrl.resolve("/v1/kv/after"), "x").statusCode()).isEqualTo(200);
+        }
+    }
+
     private static Optional<String> secondRunLog(Path logs, int node) throws Exception {
         try (Stream<Path> files = Files.list(logs)) {
             List<Path> runs = files.filter(p -> p.getFileName().toString().endsWith("-run2.log")
