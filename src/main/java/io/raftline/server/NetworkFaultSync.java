@@ -1,9 +1,6 @@
 package io.raftline.server;
 
 import io.raftline.faults.FaultControl;
-import io.raftline.security.FrameAuthenticator;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -33,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * state again.
  *
  * <p>With {@code security.cluster_secret}, what is published and recorded is the change's text and an HMAC-SHA256
- * tag of it under a key derived from the secret ({@link FrameAuthenticator#forCoordination}), and a change without a
- * valid tag is ignored: a member of the bus or of Hazelcast that does not hold the secret cannot partition the
+ * tag of it under a key derived from the secret ({@link CoordinationSeal}), and a change without a valid tag is
+ * ignored: a member of the bus or of Hazelcast that does not hold the secret cannot partition the
  * cluster, as it cannot send a Raft frame. Without the secret anyone on the bus can do both (docs/security.md).
  */
 final class NetworkFaultSync {
@@ -56,8 +53,8 @@ final class NetworkFaultSync {
     private final Vertx vertx;
     private final FaultControl control;
     private final int self;
-    /** Tags and checks the changes; null without a cluster secret. */
-    private final FrameAuthenticator tags;
+    /** Tags and checks the changes with the cluster secret, if any. */
+    private final CoordinationSeal seal;
     /** The version of what this process has in force from the cluster (0: nothing shared yet); guarded by this. */
     private long applied;
     /** Changes made here are shared one after the other, each reading the state when its turn comes. */
@@ -76,7 +73,7 @@ final class NetworkFaultSync {
         this.vertx = vertx;
         this.control = control;
         this.self = self;
-        this.tags = secret.isEmpty() ? null : FrameAuthenticator.forCoordination(secret);
+        this.seal = new CoordinationSeal(secret);
     }
 
     /**
@@ -173,13 +170,7 @@ final class NetworkFaultSync {
 
     /** The change as published and recorded: its text and, with a secret, the text's tag. */
     private String seal(JsonObject change) {
-        String payload = change.encode();
-        JsonObject sealed = new JsonObject().put("change", payload);
-        if (tags != null) {
-            byte[] tag = tags.tag(ADDRESS.getBytes(StandardCharsets.UTF_8), payload.getBytes(StandardCharsets.UTF_8));
-            sealed.put("tag", Base64.getEncoder().encodeToString(tag));
-        }
-        return sealed.encode();
+        return seal.seal(ADDRESS, change);
     }
 
     /**
@@ -188,20 +179,10 @@ final class NetworkFaultSync {
      */
     private JsonObject open(String sealed) {
         try {
-            JsonObject outer = new JsonObject(sealed);
-            String payload = outer.getString("change");
-            if (tags != null) {
-                String tag = outer.getString("tag");
-                if (tag == null || !tags.verify(ADDRESS.getBytes(StandardCharsets.UTF_8),
-                        payload.getBytes(StandardCharsets.UTF_8), Base64.getDecoder().decode(tag))) {
-                    LOG.warn("a change of the network faults without a valid tag of the cluster secret: ignored");
-                    return null;
-                }
-            }
-            return new JsonObject(payload);
-        } catch (RuntimeException e) {
+            return seal.open(ADDRESS, sealed);
+        } catch (IllegalArgumentException e) {
             // Only processes of the cluster publish here; a change this process cannot read is logged, not applied.
-            LOG.warn("a change of the network faults from the cluster could not be read ({}): ignored", e.toString());
+            LOG.warn("a change of the network faults from the cluster was ignored: {}", e.getMessage());
             return null;
         }
     }
