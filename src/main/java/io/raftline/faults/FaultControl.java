@@ -14,6 +14,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
 /**
@@ -41,6 +42,8 @@ public final class FaultControl {
     private final EventPublisher publisher;
     /** Told of every change of the network's or the links' faults made here (not of those adopted). */
     private volatile Runnable onNetworkChange = () -> { };
+    /** How a fault reaches a member another process runs; null when it cannot (a local cluster, or over gRPC). */
+    private volatile BiFunction<Integer, NodeFault, Future<JsonObject>> otherProcesses;
 
     /**
      * Creates the control of one process.
@@ -96,6 +99,47 @@ public final class FaultControl {
             throw new IllegalArgumentException("no node " + node + " here (nodes are " + nodes.keySet() + ")");
         }
         return fault.applyTo(n, network).onComplete(ar -> published());
+    }
+
+    /**
+     * Inflicts a fault on a node this process runs ({@link #apply}), or on a member another process runs through the
+     * route to it ({@link #routeToOtherProcesses}).
+     *
+     * @param node  the node
+     * @param fault what to do
+     * @return the fault state ({@link #state()}) of the process that runs the node, once the node is in the new state
+     * @throws IllegalArgumentException if this process can reach no such node ({@link #reaches})
+     */
+    public Future<JsonObject> inflict(int node, NodeFault fault) {
+        BiFunction<Integer, NodeFault, Future<JsonObject>> route = otherProcesses;
+        if (!nodes.containsKey(node) && route != null && members.get().contains(node)) {
+            // The process that runs it inflicts it, and publishes the change as its own FaultChanged.
+            return route.apply(node, fault);
+        }
+        return apply(node, fault).compose(v -> state());
+    }
+
+    /**
+     * Lets {@link #inflict} reach the members other processes run: with one node per process over the clustered event
+     * bus, a crash, pause or freeze asked of any process's page or admin port is carried to the process that runs
+     * the node.
+     *
+     * @param route sends a fault to the process that runs the node, completing with that process's {@link #state()}
+     *              once it was inflicted there (null: no route, such a node is refused)
+     */
+    public void routeToOtherProcesses(BiFunction<Integer, NodeFault, Future<JsonObject>> route) {
+        this.otherProcesses = route;
+    }
+
+    /**
+     * Whether a node fault can be asked of this process for {@code node}: it runs the node, or it can carry the fault
+     * to the process that does ({@link #routeToOtherProcesses}).
+     *
+     * @param node the node
+     * @return true if {@link #inflict} takes it
+     */
+    public boolean reaches(int node) {
+        return nodes.containsKey(node) || (otherProcesses != null && members.get().contains(node));
     }
 
     /**

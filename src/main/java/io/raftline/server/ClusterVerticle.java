@@ -127,6 +127,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     private GroupView groupView;
     /** One node per process over the clustered event bus: shares the network's faults with the other processes. */
     private NetworkFaultSync faultSync;
+    /** One node per process over the clustered event bus: carries node faults to the process that runs the node. */
+    private RemoteNodeFaults remoteFaults;
     private final Map<Integer, HttpServerVerticle> servers = new ConcurrentSkipListMap<>();
     /** Node id to the deployment ids of its verticles (node, client port), to stop a removed local node. */
     private final Map<Integer, List<String>> deployments = new ConcurrentHashMap<>();
@@ -430,6 +432,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             // One node per process: a partition, loss or delay set on any process is the whole cluster's.
             faultSync = new NetworkFaultSync(vertx, faults(), config.nodeId(), config.security().clusterSecret());
             chain = chain.compose(v -> faultSync.start());
+            // And a crash, pause or freeze asked of any process reaches the process that runs the node.
+            remoteFaults = new RemoteNodeFaults(vertx, faults(), config.nodeId(), config.security().clusterSecret());
+            chain = chain.compose(v -> remoteFaults.start());
         }
         for (NodeConfig n : local) {
             // Built once the node exists (its store is opened asynchronously above).
@@ -1079,6 +1084,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         }
         if (faultSync != null) {
             faultSync.stop();
+        }
+        if (remoteFaults != null) {
+            remoteFaults.stop();
         }
         List<Future<?>> closing = new ArrayList<>();
         if (keyExchange != null) {

@@ -196,7 +196,9 @@ public final class ControlHandler implements Handler<Message<Object>> {
             case "freeze":
             case "thaw":
                 fields(cmd, "node");
-                return faults.apply(node(cmd, "node"), NodeFault.parse(action).orElseThrow()).map(v -> faultsReply());
+                // With one node per process, a member another process runs is reached through that process.
+                return faults.inflict(reachableNode(cmd, "node"), NodeFault.parse(action).orElseThrow())
+                        .map(v -> faultsReply());
             case "partition":
                 fields(cmd, "groups");
                 return partition(groups(cmd));
@@ -287,6 +289,12 @@ public final class ControlHandler implements Handler<Message<Object>> {
             throw new ControlException("unknown_node", "node " + id + " does not exist (nodes are " + nodes.keySet() + ")");
         }
         return id;
+    }
+
+    /** A node a fault may be asked for: one this process runs, or a member it can reach in another process. */
+    private int reachableNode(JsonObject cmd, String field) {
+        Object v = cmd.getValue(field);
+        return v instanceof Integer id && faults.reaches(id) ? id : node(cmd, field);
     }
 
     private List<Set<Integer>> groups(JsonObject cmd) {
@@ -400,8 +408,10 @@ public final class ControlHandler implements Handler<Message<Object>> {
     }
 
     private Future<JsonObject> link(JsonObject cmd) {
-        int from = node(cmd, "from");
-        int to = node(cmd, "to");
+        // With one node per process over the clustered bus a link's fault is the cluster's (the sender's process
+        // inflicts it), so any member may be named.
+        int from = reachableNode(cmd, "from");
+        int to = reachableNode(cmd, "to");
         if (from == to) {
             throw new ControlException("invalid_field", "\"from\" and \"to\" must be different nodes, got " + from);
         }

@@ -135,4 +135,47 @@ class NetworkFaultSyncConvergenceTest {
         }
         assertThat(third.network().partitions()).isEmpty();
     }
+
+    /**
+     * A node fault carried to another process is obeyed only with the cluster secret's tag: a request without it, or
+     * sealed with another secret, is refused before anything is done (403); one sealed with the secret reaches the
+     * process's fault control (which, running no node here, says so).
+     */
+    @Test
+    void aNodeFaultForAnotherProcessIsObeyedOnlyWithTheSecretsTag() throws Exception {
+        String secret = "a-cluster-secret-of-32-characters";
+        JsonObject base = ClusteredInstances.threeNodes("raftline-nodefault-tag-" + ProcessHandle.current().pid());
+        Vertx one = instances.join(base, 1);
+        RemoteNodeFaults target = new RemoteNodeFaults(one, control(), 1, secret);
+        await(target.start(), ClusteredInstances.WAIT);
+        Vertx two = instances.join(base, 2);
+        FaultControl asking = control();
+        RemoteNodeFaults route = new RemoteNodeFaults(two, asking, 2, secret);
+        await(route.start(), ClusteredInstances.WAIT);
+
+        String address = RemoteNodeFaults.ADDRESS_PREFIX + 1;
+        JsonObject crash = new JsonObject().put("node", 1).put("fault", "crash");
+        for (String forged : List.of(new JsonObject().put("change", crash.encode()).encode(),
+                new CoordinationSeal("another-secret-of-32-characters").seal(address, crash),
+                new CoordinationSeal(secret).seal(RemoteNodeFaults.ADDRESS_PREFIX + 2, crash))) {
+            Throwable refused = awaitFailure(two.eventBus().request(address, forged));
+            assertThat(refused).isInstanceOf(io.vertx.core.eventbus.ReplyException.class);
+            assertThat(((io.vertx.core.eventbus.ReplyException) refused).failureCode()).as(refused.getMessage())
+                    .isEqualTo(403);
+        }
+        // Through the route, sealed with the secret: process 1 takes it, and says it runs no node 1 here.
+        Throwable answered = awaitFailure(asking.inflict(1, io.raftline.faults.NodeFault.CRASH));
+        assertThat(answered).hasMessageContaining("no node 1 here");
+        route.stop();
+        target.stop();
+    }
+
+    private static Throwable awaitFailure(io.vertx.core.Future<?> f) throws InterruptedException {
+        try {
+            await(f, ClusteredInstances.WAIT);
+        } catch (RuntimeException e) {
+            return e;
+        }
+        throw new AssertionError("expected a failure");
+    }
 }

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * With one node per process over the clustered event bus, the network's faults are the cluster's: a partition set on
  * one process's admin port splits the whole cluster, every process reports it, a process started afterwards puts it
- * in force, and a heal asked of any process heals every one. Before, a partition set on process 1 cut node 1's links
+ * in force, and a heal asked of any process heals every one; and a node fault asked of any process reaches the
+ * process that runs the node. Before, a partition set on process 1 cut node 1's links
  * only: {@code [[1,2],[3]]} left nodes 2 and 3 talking, and node 3 kept following leader 2.
  */
 @Tag("slow")
@@ -97,6 +98,25 @@ class NetworkFaultSyncTest {
             }
             eventually("node 3 following a leader again", WAIT,
                     () -> call("GET", nodeUrl(c, 3), "/readyz", null).statusCode() == 200);
+
+            // A node fault asked of one process for another's node is carried to the process that runs it, and the
+            // answer is that process's state.
+            HttpResponse<String> crash = call("POST", c.adminUrl(1), "/v1/admin/nodes/3/crash", null);
+            assertThat(crash.statusCode()).as(crash.body()).isEqualTo(200);
+            assertThat(new JsonObject(crash.body()).getJsonArray("crashedNodes")).containsExactly(3);
+            assertThat(call("GET", nodeUrl(c, 3), "/health", null).statusCode()).isEqualTo(503);
+            HttpResponse<String> restart = call("POST", c.adminUrl(2), "/v1/admin/nodes/3/restart", null);
+            assertThat(restart.statusCode()).as(restart.body()).isEqualTo(200);
+            assertThat(new JsonObject(restart.body()).getJsonArray("crashedNodes")).isEmpty();
+            eventually("node 3 following a leader after its restart", WAIT,
+                    () -> call("GET", nodeUrl(c, 3), "/readyz", null).statusCode() == 200);
+            // A node that is no member is still unknown; a member whose process is down cannot be reached.
+            HttpResponse<String> unknown = call("POST", c.adminUrl(1), "/v1/admin/nodes/7/crash", null);
+            assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(404);
+            await(c.crash(3), WAIT);
+            HttpResponse<String> down = call("POST", c.adminUrl(1), "/v1/admin/nodes/3/pause", null);
+            assertThat(down.statusCode()).as(down.body()).isEqualTo(503);
+            assertThat(new JsonObject(down.body()).getString("message")).contains("process of node 3");
         }
     }
 }

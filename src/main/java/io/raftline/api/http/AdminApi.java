@@ -154,7 +154,7 @@ public final class AdminApi {
             HttpErrors.send(ctx, 404, "not_found", "no node '" + ctx.pathParam("id") + "'");
             return;
         }
-        if (!control.nodeIds().contains(id)) {
+        if (!control.reaches(id)) {
             HttpErrors.send(ctx, 404, "not_found", "no node " + id + " (nodes are " + control.nodeIds() + ")");
             return;
         }
@@ -164,7 +164,14 @@ public final class AdminApi {
                     NodeFault.wireNames()) + ")");
             return;
         }
-        answer(ctx, control.apply(id, fault));
+        // The state of the process that runs the node (another one's, with one node per process).
+        control.inflict(id, fault).onComplete(ar -> {
+            if (ar.failed()) {
+                HttpErrors.failure(ctx, ar.cause());
+            } else {
+                KvApi.json(ctx, 200, ar.result());
+            }
+        });
     }
 
     private void addNode(RoutingContext ctx) {
