@@ -248,11 +248,15 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                 s.longValue("max_body_bytes", ServiceConfig.DEFAULT_MAX_BODY_BYTES),
                 s.longValue("forward_timeout_ms", NodeOptions.DEFAULT_REQUEST_TIMEOUT_MS),
                 s.intValue("max_pending_reads", NodeOptions.DEFAULT_MAX_PENDING_READS));
-        if (service.requestTimeoutMs() <= 0) {
-            throw new ConfigException("service.request_timeout_ms", "must be > 0, got " + service.requestTimeoutMs());
+        // Bounded above too: the node counts a request's deadline in nanoseconds, and a timeout beyond about 292 years
+        // of them overflowed into the past, so every write and read answered 504 "not committed within -1 ms".
+        if (service.requestTimeoutMs() <= 0 || service.requestTimeoutMs() > NodeOptions.MAX_REQUEST_TIMEOUT_MS) {
+            throw new ConfigException("service.request_timeout_ms", "must be in 1.."
+                    + NodeOptions.MAX_REQUEST_TIMEOUT_MS + ", got " + service.requestTimeoutMs());
         }
-        if (service.forwardTimeoutMs() <= 0) {
-            throw new ConfigException("service.forward_timeout_ms", "must be > 0, got " + service.forwardTimeoutMs());
+        if (service.forwardTimeoutMs() <= 0 || service.forwardTimeoutMs() > NodeOptions.MAX_REQUEST_TIMEOUT_MS) {
+            throw new ConfigException("service.forward_timeout_ms", "must be in 1.."
+                    + NodeOptions.MAX_REQUEST_TIMEOUT_MS + ", got " + service.forwardTimeoutMs());
         }
         if (service.maxPendingProposals() <= 0) {
             throw new ConfigException("service.max_pending_proposals", "must be > 0, got "

@@ -29,6 +29,9 @@ public record NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, l
     /** Default client request timeout. */
     public static final long DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
 
+    /** The longest request timeout, an hour: a client waits no longer for one answer. */
+    public static final long MAX_REQUEST_TIMEOUT_MS = 3_600_000;
+
     /**
      * Validates the host policies.
      *
@@ -46,8 +49,9 @@ public record NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, l
         if (maxPendingProposals <= 0) {
             throw new ConfigException("max_pending_proposals", "must be > 0, got " + maxPendingProposals);
         }
-        if (requestTimeoutMs <= 0) {
-            throw new ConfigException("request_timeout_ms", "must be > 0, got " + requestTimeoutMs);
+        if (requestTimeoutMs <= 0 || requestTimeoutMs > MAX_REQUEST_TIMEOUT_MS) {
+            throw new ConfigException("request_timeout_ms", "must be in 1.." + MAX_REQUEST_TIMEOUT_MS + ", got "
+                    + requestTimeoutMs);
         }
         if (quotaBytes < 0) {
             throw new ConfigException("quota_bytes", "must be >= 0, got " + quotaBytes);

@@ -244,7 +244,16 @@ class RaftlineConfigTest {
                 .isEqualTo("admin.port: port 5703 is also node 3's bus_port");
         assertThat(failure(base().put("node_id", 4))).startsWith("node_id: must be one of the ids in nodes");
         assertThat(failure(base().put("service", new JsonObject().put("request_timeout_ms", 0))))
-                .isEqualTo("service.request_timeout_ms: must be > 0, got 0");
+                .isEqualTo("service.request_timeout_ms: must be in 1..3600000, got 0");
+        // A timeout in milliseconds beyond a long's nanoseconds made every request's deadline lie in the past.
+        assertThat(failure(base().put("service", new JsonObject().put("request_timeout_ms", Long.MAX_VALUE))))
+                .isEqualTo("service.request_timeout_ms: must be in 1..3600000, got 9223372036854775807");
+        assertThat(failure(base().put("service", new JsonObject().put("forward_timeout_ms", 3_600_001))))
+                .isEqualTo("service.forward_timeout_ms: must be in 1..3600000, got 3600001");
+        assertThat(failure(base().put("service", new JsonObject().put("forward_timeout_ms", 0))))
+                .isEqualTo("service.forward_timeout_ms: must be in 1..3600000, got 0");
+        assertThat(RaftlineConfig.fromJson(base().put("service", new JsonObject().put("request_timeout_ms", 3_600_000)
+                .put("forward_timeout_ms", 3_600_000))).service().requestTimeoutMs()).isEqualTo(3_600_000);
         assertThat(failure(base().put("service", new JsonObject().put("max_body_bytes", -1))))
                 .startsWith("service.max_body_bytes: must be in 1..");
         assertThat(failure(base().put("single_node", true))).startsWith("single_node: a single-node bootstrap");
