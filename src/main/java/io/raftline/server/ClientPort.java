@@ -189,13 +189,13 @@ final class ClientPort {
             String refusal = access.refusal(request.getHeader("authorization"),
                     () -> io.raftline.security.ClientCertificates.presented(request.connection()));
             if (refusal == null) {
-                grpcKv.handle(request);
+                grpcKv.handle(GrpcFrameCheck.checked(request));
             } else {
                 io.raftline.security.AuthRefusals.process().refused("gRPC client API",
                         String.valueOf(request.remoteAddress()), refusal);
                 unauthenticated(vx, request, refusal);
             }
-        } : grpcKv;
+        } : request -> grpcKv.handle(GrpcFrameCheck.checked(request));
         if (raft == null) {
             return kvServer;
         }
@@ -213,7 +213,7 @@ final class ClientPort {
             if (request.path().startsWith(raftPath)) {
                 String refusal = credential != null ? credential.refusal(request::getHeader) : null;
                 if (refusal == null) {
-                    raftServer.handle(request);
+                    raftServer.handle(GrpcFrameCheck.checked(request));
                 } else {
                     io.raftline.security.AuthRefusals.process().refused("gRPC Raft service",
                             String.valueOf(request.remoteAddress()), refusal);
