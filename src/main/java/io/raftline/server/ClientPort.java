@@ -189,18 +189,19 @@ final class ClientPort {
             String refusal = access.refusal(request.getHeader("authorization"),
                     () -> io.raftline.security.ClientCertificates.presented(request.connection()));
             if (refusal == null) {
-                grpcKv.handle(GrpcFrameCheck.checked(request));
+                grpcKv.handle(GrpcFrameCheck.checked(request, kvMaxMessageBytes));
             } else {
                 io.raftline.security.AuthRefusals.process().refused("gRPC client API",
                         String.valueOf(request.remoteAddress()), refusal);
                 unauthenticated(vx, request, refusal);
             }
-        } : request -> grpcKv.handle(GrpcFrameCheck.checked(request));
+        } : request -> grpcKv.handle(GrpcFrameCheck.checked(request, kvMaxMessageBytes));
         if (raft == null) {
             return kvServer;
         }
+        long raftMaxMessageBytes = raftTransport.options().maxMessageBytes();
         GrpcServer raftServer = GrpcServer.server(vx, new GrpcServerOptions()
-                .setMaxMessageSize(raftTransport.options().maxMessageBytes())).addService(raft);
+                .setMaxMessageSize(raftMaxMessageBytes)).addService(raft);
         String raftPath = "/" + raft.name().fullyQualifiedName() + "/";
         // Without TLS no certificate tells a node from anyone who can reach the port: with a client token or a cluster
         // secret configured, Raft calls need the nodes' credential (GrpcTransport#presenting, RaftCallCredential), or
@@ -213,7 +214,7 @@ final class ClientPort {
             if (request.path().startsWith(raftPath)) {
                 String refusal = credential != null ? credential.refusal(request::getHeader) : null;
                 if (refusal == null) {
-                    raftServer.handle(GrpcFrameCheck.checked(request));
+                    raftServer.handle(GrpcFrameCheck.checked(request, raftMaxMessageBytes));
                 } else {
                     io.raftline.security.AuthRefusals.process().refused("gRPC Raft service",
                             String.valueOf(request.remoteAddress()), refusal);

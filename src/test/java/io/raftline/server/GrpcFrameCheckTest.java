@@ -33,9 +33,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A gRPC message marked compressed in a call that names no compression is answered INTERNAL, naming the rule, on a
- * node's client port ({@link GrpcFrameCheck}). Before, Vert.x's deframer threw "Handle me" onto the event loop's log
- * and the call was never answered (a review's curl waited 10 s for nothing); the node goes on serving gRPC afterwards.
+ * Compressed gRPC messages on a node's client port ({@link GrpcFrameCheck}). One marked compressed in a call that names
+ * no compression is answered INTERNAL, naming the rule: Vert.x's deframer threw "Handle me" onto the event loop's log
+ * and the call was never answered (a review's curl waited 10 s for nothing). A gzip message is inflated at most to the
+ * largest message: Vert.x inflated it whole on the event loop (a 1 MiB message of zeros became 1 GiB and held a
+ * leader's event loop for a minute). The node goes on serving gRPC afterwards.
  */
 class GrpcFrameCheckTest {
 
@@ -80,6 +82,14 @@ class GrpcFrameCheckTest {
         return Buffer.buffer().appendByte((byte) flag).appendInt(message.length).appendBytes(message);
     }
 
+    private static byte[] gzip(byte[] bytes) throws java.io.IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(out)) {
+            z.write(bytes);
+        }
+        return out.toByteArray();
+    }
+
     private static String status(HttpClientResponse response) {
         String s = response.getHeader("grpc-status");
         return s != null ? s : response.getTrailer("grpc-status");
@@ -108,6 +118,17 @@ class GrpcFrameCheckTest {
         HttpClientResponse brotli = rawCall(node, "br", framed(1, get));
         assertThat(status(brotli)).isEqualTo(String.valueOf(GrpcStatus.INTERNAL.code));
         assertThat(message(brotli)).contains("\"br\"");
+
+        // gzip: inflated within the largest message (1 MiB + 8 KiB here), else refused before it is all inflated.
+        assertThat(status(rawCall(node, "gzip", framed(1, gzip(get))))).isEqualTo(String.valueOf(
+                GrpcStatus.NOT_FOUND.code));
+        HttpClientResponse bomb = rawCall(node, "gzip", framed(1, gzip(new byte[16 << 20])));
+        assertThat(status(bomb)).as("16 MiB of zeros in a gzip message of %d bytes", gzip(new byte[16 << 20]).length)
+                .isEqualTo(String.valueOf(GrpcStatus.RESOURCE_EXHAUSTED.code));
+        assertThat(message(bomb)).contains("inflates to more than 1056768 bytes");
+        HttpClientResponse notGzip = rawCall(node, "gzip", framed(1, get));
+        assertThat(status(notGzip)).isEqualTo(String.valueOf(GrpcStatus.INTERNAL.code));
+        assertThat(message(notGzip)).contains("not valid gzip");
 
         // Uncompressed messages pass as before, whatever the call names.
         assertThat(status(rawCall(node, null, framed(0, get)))).isEqualTo(String.valueOf(GrpcStatus.NOT_FOUND.code));
