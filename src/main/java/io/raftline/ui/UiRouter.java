@@ -15,7 +15,6 @@ import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
@@ -146,7 +145,7 @@ public final class UiRouter {
         router.route("/eventbus/*").handler(this::checkOrigin);
         // SockJS's HTTP fallbacks (xhr-streaming, xhr-polling, used where a proxy blocks WebSockets) read the
         // frames a client sends from the request body: bounded like every other input.
-        router.route("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(BRIDGE_BODY_LIMIT));
+        router.route("/eventbus/*").handler(io.raftline.api.http.HttpErrors.bodyHandler(BRIDGE_BODY_LIMIT));
         // The bridge gets each connection through RateLimitedSocket, which counts every frame before the bridge reads
         // it: what SockJSHandler.bridge does (it makes this same EventBusBridgeImpl and gives it to socketHandler),
         // with the socket wrapped, since the bridge's hook never hears of frames it cannot parse.

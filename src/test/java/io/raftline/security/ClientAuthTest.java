@@ -281,4 +281,17 @@ class ClientAuthTest {
         assertThat(ClientAccess.open().refusal(null)).isNull();
         assertThat(ClientAccess.open().peerAuthorization()).isNull();
     }
+
+    @Test
+    void aMembershipBodyOverItsLimitIsRefusedNamingTheLimit() throws Exception {
+        // 4 KiB is no setting a client can look up: the answer names it (Vert.x's said "the configured limit").
+        String large = "{\"id\":4,\"url\":\"http://127.0.0.1:1/" + "a".repeat(5000) + "\"}";
+        for (String path : new String[] {"/v1/members", "/v1/leader"}) {
+            HttpResponse<String> refused = call(follower, "POST", path, large, ADMIN_TOKEN);
+            assertThat(refused.statusCode()).as(path).isEqualTo(413);
+            JsonObject error = new JsonObject(refused.body());
+            assertThat(error.getString("error")).isEqualTo("payload_too_large");
+            assertThat(error.getString("message")).as(path).contains("limit of 4096 bytes");
+        }
+    }
 }

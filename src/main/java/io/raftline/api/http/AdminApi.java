@@ -12,7 +12,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * The admin API: fault injection and the whole-cluster view, served on the admin port (8080 in local mode).
@@ -81,7 +80,7 @@ public final class AdminApi {
         router.route("/v1/admin/*").handler(requireAdmin(access));
         // No admin endpoint reads a query: a parameter there is a mistake (see QueryParams).
         router.route("/v1/admin/*").handler(QueryParams.only());
-        router.route("/v1/admin/*").handler(BodyHandler.create(false).setBodyLimit(ADMIN_BODY_LIMIT));
+        router.route("/v1/admin/*").handler(HttpErrors.bodyHandler(ADMIN_BODY_LIMIT));
         router.post("/v1/admin/nodes/:id/:action").handler(this::nodeAction);
         router.post("/v1/admin/nodes").handler(this::addNode);
         router.delete("/v1/admin/nodes/:id").handler(this::removeNode);

@@ -17,6 +17,26 @@ public final class HttpErrors {
     /** Seconds a client should wait before retrying a 503. */
     public static final String RETRY_AFTER_SECONDS = "1";
 
+    /** Where {@link #bodyHandler} leaves its route's body limit, for the 413 to name it. */
+    private static final String BODY_LIMIT = "raftline.bodyLimit";
+
+    /**
+     * Vert.x's {@code BodyHandler} with a limit, which a 413 then names: its own failure says only "exceeds the
+     * configured limit", and these limits (a membership change's, the admin API's, the bridge's) are no setting a
+     * client could look up.
+     *
+     * @param limit the largest body, in bytes
+     * @return the handler
+     */
+    public static io.vertx.core.Handler<RoutingContext> bodyHandler(long limit) {
+        io.vertx.ext.web.handler.BodyHandler body = io.vertx.ext.web.handler.BodyHandler.create(false)
+                .setBodyLimit(limit);
+        return ctx -> {
+            ctx.put(BODY_LIMIT, limit);
+            body.handle(ctx);
+        };
+    }
+
     private HttpErrors() {
     }
 
@@ -194,7 +214,9 @@ public final class HttpErrors {
             status = 400;
         }
         switch (status) {
-            case 413 -> send(ctx, 413, "payload_too_large", "request body exceeds the configured limit");
+            case 413 -> send(ctx, 413, "payload_too_large", ctx.get(BODY_LIMIT) == null
+                    ? "request body exceeds the configured limit"
+                    : "request body exceeds this endpoint's limit of " + ctx.get(BODY_LIMIT) + " bytes");
             case 404 -> send(ctx, 404, "not_found", "no such resource: " + ctx.request().method() + " "
                     + ctx.request().path());
             case 405 -> send(ctx, 405, "method_not_allowed", ctx.request().method() + " is not allowed on "

@@ -18,7 +18,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -101,8 +100,8 @@ public final class MembersApi {
      * @param router the node's router
      */
     public void mount(Router router) {
-        router.route("/v1/members*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
-        router.route("/v1/leader").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+        router.route("/v1/members*").handler(HttpErrors.bodyHandler(MAX_BODY_BYTES));
+        router.route("/v1/leader").handler(HttpErrors.bodyHandler(MAX_BODY_BYTES));
         io.vertx.core.Handler<RoutingContext> admin = AdminApi.requireAdmin(access);
         // The gate names no method (it passes reads on): a 405's Allow lists only the methods of the routes that do.
         router.route("/v1/members*").handler(ctx -> {
