@@ -45,6 +45,7 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.ServiceMethod;
 import io.raftline.transport.grpc.OneMessageCall;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
@@ -179,27 +180,34 @@ public final class KvGrpcService {
      * @return the server
      */
     public GrpcServer bind(GrpcServer server) {
-        server.callHandler(KvServiceGrpcService.Put, call -> oneRequest(call, "Put", this::put));
-        server.callHandler(KvServiceGrpcService.CompareAndSet,
-                call -> oneRequest(call, "CompareAndSet", this::compareAndSet));
-        server.callHandler(KvServiceGrpcService.Delete, call -> oneRequest(call, "Delete", this::delete));
-        server.callHandler(KvServiceGrpcService.Get, call -> oneRequest(call, "Get", this::get));
-        server.callHandler(KvServiceGrpcService.Range, call -> oneRequest(call, "Range", this::range));
-        server.callHandler(KvServiceGrpcService.Txn, call -> oneRequest(call, "Txn", this::txn));
-        server.callHandler(KvServiceGrpcService.Watch, call -> oneRequest(call, "Watch", this::watch));
+        oneRequest(server, KvServiceGrpcService.Put, this::put);
+        oneRequest(server, KvServiceGrpcService.CompareAndSet, this::compareAndSet);
+        oneRequest(server, KvServiceGrpcService.Delete, this::delete);
+        oneRequest(server, KvServiceGrpcService.Get, this::get);
+        oneRequest(server, KvServiceGrpcService.Range, this::range);
+        oneRequest(server, KvServiceGrpcService.Txn, this::txn);
+        oneRequest(server, KvServiceGrpcService.Watch, this::watch);
         return server;
     }
 
     /**
      * Runs a method on its call's one request message once the client has half-closed the call
-     * ({@link OneMessageCall}); a second message, or none, is refused before anything runs.
+     * ({@link OneMessageCall}); a second message, or none, or one that does not decode as the method's request, is
+     * refused INVALID_ARGUMENT before anything runs.
      */
-    private <Req, Resp> void oneRequest(GrpcServerRequest<Req, Resp> call, String method,
+    private <Req, Resp> void oneRequest(GrpcServer server, ServiceMethod<Req, Resp> spec,
             BiConsumer<GrpcServerRequest<Req, Resp>, Req> run) {
-        OneMessageCall.bind(call, msg -> run.accept(call, msg), more -> invalid(call, more
+        server.callHandler(spec, call -> oneRequest(call, spec, run));
+    }
+
+    private <Req, Resp> void oneRequest(GrpcServerRequest<Req, Resp> call, ServiceMethod<Req, Resp> spec,
+            BiConsumer<GrpcServerRequest<Req, Resp>, Req> run) {
+        String method = spec.methodName();
+        OneMessageCall.bind(call, spec.decoder(), msg -> run.accept(call, msg), more -> invalid(call, more
                 ? method + " takes one request message per call, and this call sent more: nothing was done"
                         + " (send each request on a call of its own)"
-                : method + " takes one request message per call, and this call sent none"));
+                : method + " takes one request message per call, and this call sent none"),
+                why -> invalid(call, method + ": " + why + " (nothing was done)"));
     }
 
     // ---------------------------------------------------------------- methods

@@ -114,4 +114,26 @@ class KvGrpcOneRequestTest {
                 () -> cancelled.get() == sinks.size());
         assertThat(sinks).as("watches registered for one call").hasSizeLessThanOrEqualTo(1);
     }
+
+    @Test
+    void aMessageThatDoesNotDecodeIsRefusedWithItsReason() throws Exception {
+        // A GetRequest whose key (field 1, a string) holds the bytes FF FE FD: no UTF-8, so no GetRequest. Vert.x's
+        // decoding reset the stream (CANCEL) and the client learnt nothing.
+        byte[] message = {0x0a, 0x03, (byte) 0xff, (byte) 0xfe, (byte) 0xfd};
+        io.vertx.core.http.HttpClient h2c = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+                .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+        io.vertx.core.http.HttpClientResponse response = await(h2c.request(new io.vertx.core.http.RequestOptions()
+                .setMethod(io.vertx.core.http.HttpMethod.POST).setHost("127.0.0.1").setPort(server.actualPort())
+                .setURI("/raftline.kv.v1.KvService/Get").putHeader("content-type", "application/grpc")
+                .putHeader("te", "trailers")).compose(r -> r.send(io.vertx.core.buffer.Buffer.buffer().appendByte(
+                        (byte) 0).appendInt(message.length).appendBytes(message))).compose(r -> r.body().map(b -> r)),
+                Duration.ofSeconds(20));
+        String status = response.getHeader("grpc-status") != null ? response.getHeader("grpc-status")
+                : response.getTrailer("grpc-status");
+        String text = response.getHeader("grpc-message") != null ? response.getHeader("grpc-message")
+                : response.getTrailer("grpc-message");
+        assertThat(status).isEqualTo(String.valueOf(GrpcStatus.INVALID_ARGUMENT.code));
+        assertThat(java.net.URLDecoder.decode(text, java.nio.charset.StandardCharsets.UTF_8))
+                .startsWith("Get: the request message does not decode").contains("UTF-8");
+    }
 }
