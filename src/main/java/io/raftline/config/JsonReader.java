@@ -40,6 +40,11 @@ final class JsonReader {
     }
 
     long longValue(String name, long dflt) {
+        return longValue(name, dflt, Long.MIN_VALUE, Long.MAX_VALUE);
+    }
+
+    /** {@link #longValue(String, long)}; a number that is no 64-bit integer is told the field's own range. */
+    private long longValue(String name, long dflt, long min, long max) {
         Object v = json.getValue(name);
         if (v == null) {
             return dflt;
@@ -49,14 +54,14 @@ final class JsonReader {
             return n;
         }
         throw new ConfigException(field(name), "must be an integer" + (v instanceof Number number
-                ? integerRule(number) : quotedNumber(v)) + ", got " + describe(v));
+                ? integerRule(number, min, max) : quotedNumber(v)) + ", got " + describe(v));
     }
 
     /**
      * Which rule a number that is no 64-bit integer broke: a fraction ({@code 10.5}) is not an integer at all, and
      * saying it must be in the range of a long (which it is in) sent the reader looking for the wrong fault.
      */
-    private static String integerRule(Number v) {
+    private static String integerRule(Number v, long min, long max) {
         java.math.BigDecimal exact;
         if (v instanceof java.math.BigDecimal d) {
             exact = d;
@@ -68,11 +73,14 @@ final class JsonReader {
         if (exact != null && exact.stripTrailingZeros().scale() > 0) {
             return " (a whole number, without a fraction)";
         }
-        if (exact != null && exact.abs().compareTo(java.math.BigDecimal.valueOf(Long.MAX_VALUE)) <= 0) {
+        // Beyond the field's range (limits.idle_timeout_ms: 1e20), that is the rule to tell, not the long's.
+        boolean inRange = exact != null && exact.compareTo(java.math.BigDecimal.valueOf(min)) >= 0
+                && exact.compareTo(java.math.BigDecimal.valueOf(max)) <= 0;
+        if (inRange) {
             // A whole number that JsonIntegers.integral refused as a double above 2^53: its digits were not all kept.
             return " written without a fraction or an exponent when above 2^53 (a double does not hold it exactly)";
         }
-        return " in " + Long.MIN_VALUE + ".." + Long.MAX_VALUE;
+        return " in " + min + ".." + max;
     }
 
     double doubleValue(String name, double dflt) {
@@ -128,7 +136,7 @@ final class JsonReader {
     }
 
     long bounded(String name, long dflt, long min, long max) {
-        long v = longValue(name, dflt);
+        long v = longValue(name, dflt, min, max);
         if (v < min || v > max) {
             throw new ConfigException(field(name), "must be in " + min + ".." + max + ", got " + v);
         }

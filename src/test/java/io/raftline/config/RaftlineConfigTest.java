@@ -178,8 +178,7 @@ class RaftlineConfigTest {
         assertThat(failure(base().put("groups", 257))).isEqualTo("groups: must be in 1..256, got 257");
         // 2^64 + 16 is not 16 (its low bits), nor is 1e30 the largest long: numbers beyond 64 bits are refused.
         assertThat(failure(base().put("groups", new java.math.BigInteger("18446744073709551632"))))
-                .isEqualTo("groups: must be an integer in " + Long.MIN_VALUE + ".." + Long.MAX_VALUE
-                        + ", got 18446744073709551632");
+                .isEqualTo("groups: must be an integer in 1..256, got 18446744073709551632");
         assertThat(failure(base().put("groups", 1e30))).startsWith("groups: must be an integer in ");
         assertThat(RaftlineConfig.fromJson(base().put("groups", 16.0)).groups()).as("an integral double")
                 .isEqualTo(16);
@@ -569,6 +568,11 @@ class RaftlineConfigTest {
         assertThat(failure(base().put("seed", 1e30))).isEqualTo("seed: must be an integer in " + Long.MIN_VALUE + ".."
                 + Long.MAX_VALUE + ", got 1.0E30");
         assertThat(RaftlineConfig.fromJson(base().put("seed", 1e3)).seed()).isEqualTo(1000);
+        // A field with a range of its own names that range, not the long's (it said -9223372036854775808..).
+        assertThat(failure(base().put("limits", new JsonObject().put("idle_timeout_ms", 1e20))))
+                .isEqualTo("limits.idle_timeout_ms: must be an integer in 0..86400000, got 1.0E20");
+        assertThat(failure(base().put("limits", new JsonObject().put("idle_timeout_ms", 1e17))))
+                .isEqualTo("limits.idle_timeout_ms: must be an integer in 0..86400000, got 1.0E17");
     }
 
     @Test
