@@ -164,13 +164,7 @@ public final class AdminApi {
             return;
         }
         // The state of the process that runs the node (another one's, with one node per process).
-        control.inflict(id, fault).onComplete(ar -> {
-            if (ar.failed()) {
-                HttpErrors.failure(ctx, ar.cause());
-            } else {
-                KvApi.json(ctx, 200, ar.result());
-            }
-        });
+        reply(ctx, control.inflict(id, fault));
     }
 
     private void addNode(RoutingContext ctx) {
@@ -238,7 +232,12 @@ public final class AdminApi {
     }
 
     private void answer(RoutingContext ctx, Future<Void> change) {
-        change.compose(v -> control.state()).onComplete(ar -> {
+        reply(ctx, change.compose(v -> control.state()));
+    }
+
+    /** 200 with the JSON once it is there, or the failure as the API's error. */
+    private static void reply(RoutingContext ctx, Future<JsonObject> body) {
+        body.onComplete(ar -> {
             if (ar.failed()) {
                 HttpErrors.failure(ctx, ar.cause());
             } else {
@@ -248,13 +247,7 @@ public final class AdminApi {
     }
 
     private void cluster(RoutingContext ctx) {
-        cluster.describe().onComplete(ar -> {
-            if (ar.failed()) {
-                HttpErrors.failure(ctx, ar.cause());
-            } else {
-                KvApi.json(ctx, 200, ar.result());
-            }
-        });
+        reply(ctx, cluster.describe());
     }
 
     private void health(RoutingContext ctx) {
