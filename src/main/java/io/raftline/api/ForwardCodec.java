@@ -26,7 +26,8 @@ import java.util.Set;
  *            an older leader refuses it as unknown)
  * response = u8 version(2) | u8 kind | i32 servedBy | kind payload
  *            kind 1 result: u8 type, fields (type 5 transaction: u8 succeeded, i64 revision, i32 n, n × (u8 kind:
- *            1 put | 2 delete, i32 deleted | 3 get, u8 found, [entry]); type 6 increment: i64 value, i64 revision;
+ *            1 put | 2 delete, i32 deleted | 3 get, u8 found, [entry] | 4 increment, i64 value, u8 failed,
+ *            [error] | 5 conditional put, u8 written); type 6 increment: i64 value, i64 revision;
  *            type 7 idempotency key reused by another kind of request: firstUse, i64 firstRevision, i64 revision) |
  *            kind 2 get: i64 applied, u8 found, [entry]
  *            kind 3 range: i64 applied, u8 more, i32 n, n × entry | kind 4 lookup: i64 applied, i64 total keys, i32 n,
@@ -173,6 +174,8 @@ public final class ForwardCodec {
             for (KvResult.OpResult op : t.results()) {
                 if (op instanceof KvResult.PutDone) {
                     b.appendByte((byte) 1);
+                } else if (op instanceof KvResult.PutIfDone putIf) {
+                    b.appendByte((byte) 5).appendByte((byte) (putIf.written() ? 1 : 0));
                 } else if (op instanceof KvResult.DeleteDone d) {
                     b.appendByte((byte) 2).appendInt(d.deleted());
                 } else if (op instanceof KvResult.IncrementDone inc) {
@@ -278,6 +281,7 @@ public final class ForwardCodec {
                                 long incremented = r.i64();
                                 yield new KvResult.IncrementDone(incremented, r.u8() == 1 ? r.string() : null);
                             }
+                            case 5 -> new KvResult.PutIfDone(r.u8() == 1);
                             default -> throw new IllegalArgumentException("unknown transaction result kind");
                         });
                     }

@@ -28,12 +28,16 @@ import java.util.Objects;
  * Transaction: 01 04 varint(n) n × compare, varint(n) n × op (success), varint(n) n × op (failure)
  *   compare:   u8 target (0 value, 1 mod revision, 2 create revision, 3 version) u8 op (0 =, 1 !=, 2 &lt;, 3 &gt;)
  *              varint(keyLen) key, then varint(valueLen) value for a value comparison, else varint(number)
- *   op:        u8 kind (1 put, 2 delete, 3 get, 4 increment) varint(keyLen) key, then varint(valueLen) value
- *              for a put, varint(zigzag(delta)) for an increment (kind 4 added 2026-12-06: older code refuses it)
+ *   op:        u8 kind (1 put, 2 delete, 3 get, 4 increment, 5 conditional put) varint(keyLen) key, then
+ *              varint(valueLen) value for a put, varint(zigzag(delta)) for an increment, u8 when (0 absent, 1
+ *              present) varint(valueLen) value for a conditional put (kinds 4 and 5 added 2026-12-06: older code
+ *              refuses them)
  * </pre>
  * Increment: 01 05 varint(keyLen) key varint(zigzag(delta))
- * Ops 3, 4 and 5 were added later in the same version (older code refuses it as an unknown op, as it must); an unconditional
- * delete is always op 2, so op 3 never carries {@code expectedRevision = -1}.
+ * Transaction whose branches may write a key more than once ({@link KvCommand.Txn#repeatedWrites()}, Redis's
+ * MULTI): 01 06, then as a transaction. An entry 01 04 that writes a key twice is refused, as it always was.
+ * Ops 3, 4, 5 and 6 were added later in the same version (older code refuses it as an unknown op, as it must); an
+ * unconditional delete is always op 2, so op 3 never carries {@code expectedRevision = -1}.
  * <pre>
  * where {@code idemLen+1 = 0} encodes a {@code null} idempotency key (and no idem bytes follow),
  * and {@code expectedRevision+1} is taken as an unsigned 64-bit number, so -1 encodes as 0.
@@ -48,10 +52,12 @@ public final class KvCodec {
     static final int OP_DELETE_IF = 3;
     static final int OP_TXN = 4;
     static final int OP_INCREMENT = 5;
+    static final int OP_TXN_REPEATED_WRITES = 6;
     static final int TXN_PUT = 1;
     static final int TXN_DELETE = 2;
     static final int TXN_GET = 3;
     static final int TXN_INCREMENT = 4;
+    static final int TXN_PUT_IF = 5;
 
     private KvCodec() {
     }
@@ -188,7 +194,7 @@ public final class KvCodec {
                     + " (this codec reads version " + FORMAT_VERSION + ")", 0);
         }
         int op = in.readByte("op code");
-        if (op != OP_PUT && op != OP_DELETE && op != OP_DELETE_IF && op != OP_TXN && op != OP_INCREMENT) {
+        if (op < OP_PUT || op > OP_TXN_REPEATED_WRITES) {
             throw new KvFormatException("unknown op code " + op, 1);
         }
         if (op == OP_INCREMENT) {
@@ -199,8 +205,8 @@ public final class KvCodec {
             }
             return new KvCommand.Increment(key, unzigzag(zigzag));
         }
-        if (op == OP_TXN) {
-            KvCommand.Txn txn = decodeTxn(in);
+        if (op == OP_TXN || op == OP_TXN_REPEATED_WRITES) {
+            KvCommand.Txn txn = decodeTxn(in, op == OP_TXN_REPEATED_WRITES);
             if (in.pos != bytes.length) {
                 throw new KvFormatException((bytes.length - in.pos) + " trailing bytes after the command", in.pos);
             }
@@ -256,6 +262,7 @@ public final class KvCodec {
             for (TxnOp op : branch) {
                 keys[k] = op.key().getBytes(StandardCharsets.UTF_8);
                 size += 1 + sized(keys[k++].length) + (op instanceof TxnOp.Put put ? sized(put.valueLength())
+                        : op instanceof TxnOp.PutIf putIf ? 1 + sized(putIf.put().valueLength())
                         : op instanceof TxnOp.Increment inc ? Varint.size(zigzag(inc.delta())) : 0);
             }
         }
@@ -265,7 +272,7 @@ public final class KvCodec {
         byte[] out = new byte[(int) size];
         int pos = 0;
         out[pos++] = FORMAT_VERSION;
-        out[pos++] = OP_TXN;
+        out[pos++] = (byte) (txn.repeatedWrites() ? OP_TXN_REPEATED_WRITES : OP_TXN);
         pos = Varint.write(out, pos, compares.size());
         k = 0;
         for (TxnCompare c : compares) {
@@ -279,10 +286,14 @@ public final class KvCodec {
             pos = Varint.write(out, pos, branch.size());
             for (TxnOp op : branch) {
                 out[pos++] = (byte) (op instanceof TxnOp.Put ? TXN_PUT : op instanceof TxnOp.Delete ? TXN_DELETE
-                        : op instanceof TxnOp.Increment ? TXN_INCREMENT : TXN_GET);
+                        : op instanceof TxnOp.Increment ? TXN_INCREMENT : op instanceof TxnOp.PutIf ? TXN_PUT_IF
+                        : TXN_GET);
                 pos = sizedCopy(keys[k++], out, pos);
                 if (op instanceof TxnOp.Put put) {
                     pos = put.copyValue(out, Varint.write(out, pos, put.valueLength()));
+                } else if (op instanceof TxnOp.PutIf putIf) {
+                    out[pos++] = (byte) putIf.when().ordinal();
+                    pos = putIf.put().copyValue(out, Varint.write(out, pos, putIf.put().valueLength()));
                 } else if (op instanceof TxnOp.Increment inc) {
                     pos = Varint.write(out, pos, zigzag(inc.delta()));
                 }
@@ -310,7 +321,7 @@ public final class KvCodec {
         return copy(from, to, Varint.write(to, pos, from.length));
     }
 
-    private static KvCommand.Txn decodeTxn(Reader in) {
+    private static KvCommand.Txn decodeTxn(Reader in, boolean repeatedWrites) {
         int compareCount = in.readLength("comparison count", KvCommand.MAX_TXN_ITEMS);
         List<TxnCompare> compares = new ArrayList<>(compareCount);
         for (int i = 0; i < compareCount; i++) {
@@ -342,13 +353,22 @@ public final class KvCodec {
             for (int i = 0; i < count; i++) {
                 int at = in.pos;
                 int kind = in.readByte("operation kind");
-                if (kind < TXN_PUT || kind > TXN_INCREMENT) {
+                if (kind < TXN_PUT || kind > TXN_PUT_IF) {
                     throw new KvFormatException("unknown transaction operation " + kind, at);
                 }
                 String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));
                 if (kind == TXN_PUT) {
                     int length = in.readLength("value length", KvCommand.MAX_VALUE_BYTES);
                     ops.add(TxnOp.Put.viewing(key, in.bytes, in.skip("value", length), length));
+                } else if (kind == TXN_PUT_IF) {
+                    int whenAt = in.pos;
+                    int when = in.readByte("condition");
+                    if (when >= TxnOp.PutIf.When.values().length) {
+                        throw new KvFormatException("unknown put condition " + when, whenAt);
+                    }
+                    int length = in.readLength("value length", KvCommand.MAX_VALUE_BYTES);
+                    ops.add(new TxnOp.PutIf(TxnOp.Put.viewing(key, in.bytes, in.skip("value", length), length),
+                            TxnOp.PutIf.When.values()[when]));
                 } else if (kind == TXN_INCREMENT) {
                     ops.add(new TxnOp.Increment(key, unzigzag(in.readVarint("delta"))));
                 } else {
@@ -358,7 +378,7 @@ public final class KvCodec {
             branches.add(ops);
         }
         try {
-            return new KvCommand.Txn(compares, branches.get(0), branches.get(1));
+            return new KvCommand.Txn(compares, branches.get(0), branches.get(1), repeatedWrites);
         } catch (IllegalArgumentException e) {
             throw new KvFormatException(e.getMessage(), in.pos);
         }

@@ -421,22 +421,33 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
     /**
      * A transaction, applied atomically as one log entry (etcd's Txn model): if every comparison holds against the
      * state at its place in the log, the {@code success} operations run, else the {@code failure} ones; all writes
-     * get the entry's index as their revision. A branch writes each key at most once. A transaction carries no
-     * idempotency key: its comparisons are what make a retry safe (compare the revision the first attempt would have
-     * left).
+     * get the entry's index as their revision. A transaction carries no idempotency key: its comparisons are what make
+     * a retry safe (compare the revision the first attempt would have left).
      *
-     * @param compares the conditions, all of which must hold (none: always true)
-     * @param success  what runs if they hold
-     * @param failure  what runs otherwise
+     * <p>A branch writes each key at most once (the rule of the HTTP and gRPC transactions, as etcd's), unless
+     * {@code repeatedWrites} is set: then a branch may write a key several times, each operation seeing the ones
+     * before it, as the commands of a Redis MULTI do ({@code INCR k; INCR k} answers 1 then 2). The entry is still
+     * one revision: a key written several times is one change of it (one watch event, with the key's last value),
+     * and its version grows by 1 (a key deleted and written again is created at that revision, version 1; one written
+     * and then deleted, absent before, is no change); see {@link KvStateMachine}. The flag is part of the log entry
+     * (op code 6 instead of 4), so an entry written without it decodes as before: one that wrote a key twice was
+     * refused, and still is.
+     *
+     * @param compares       the conditions, all of which must hold (none: always true)
+     * @param success        what runs if they hold
+     * @param failure        what runs otherwise
+     * @param repeatedWrites whether a branch may write a key more than once
      */
-    record Txn(List<TxnCompare> compares, List<TxnOp> success, List<TxnOp> failure) implements KvCommand {
+    record Txn(List<TxnCompare> compares, List<TxnOp> success, List<TxnOp> failure, boolean repeatedWrites)
+            implements KvCommand {
 
         /**
-         * Validates the sizes and that no branch writes a key twice.
+         * Validates the sizes and, unless {@code repeatedWrites}, that no branch writes a key twice.
          *
-         * @param compares the conditions
-         * @param success  the success branch
-         * @param failure  the failure branch
+         * @param compares       the conditions
+         * @param success        the success branch
+         * @param failure        the failure branch
+         * @param repeatedWrites whether a branch may write a key more than once
          */
         public Txn {
             compares = List.copyOf(compares);
@@ -447,8 +458,37 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
                 throw new IllegalArgumentException("a transaction has at most " + MAX_TXN_ITEMS
                         + " comparisons and " + MAX_TXN_ITEMS + " operations per branch");
             }
-            requireOneWritePerKey("success", success);
-            requireOneWritePerKey("failure", failure);
+            if (!repeatedWrites) {
+                requireOneWritePerKey("success", success);
+                requireOneWritePerKey("failure", failure);
+            }
+        }
+
+        /**
+         * A transaction whose branches write each key at most once (the HTTP and gRPC APIs' rule).
+         *
+         * @param compares the conditions
+         * @param success  the success branch
+         * @param failure  the failure branch
+         */
+        public Txn(List<TxnCompare> compares, List<TxnOp> success, List<TxnOp> failure) {
+            this(compares, success, failure, false);
+        }
+
+        /**
+         * Whether some branch of these writes a key more than once (what needs {@code repeatedWrites}).
+         *
+         * @param ops a branch's operations
+         * @return true if a key is written twice
+         */
+        public static boolean writesAKeyTwice(List<TxnOp> ops) {
+            Set<String> written = new HashSet<>();
+            for (TxnOp op : ops) {
+                if (!(op instanceof TxnOp.Get) && !written.add(op.key())) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         private static void requireOneWritePerKey(String branch, List<TxnOp> ops) {

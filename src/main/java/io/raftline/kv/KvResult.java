@@ -240,11 +240,19 @@ public sealed interface KvResult
     }
 
     /** The result of one operation of a transaction. */
-    sealed interface OpResult permits PutDone, DeleteDone, IncrementDone, GetDone {
+    sealed interface OpResult permits PutDone, PutIfDone, DeleteDone, IncrementDone, GetDone {
     }
 
     /** A transaction's write was made (at the transaction's revision). */
     record PutDone() implements OpResult {
+    }
+
+    /**
+     * A transaction's conditional put ({@link TxnOp.PutIf}).
+     *
+     * @param written whether the key was in the state the put needed, so it was written
+     */
+    record PutIfDone(boolean written) implements OpResult {
     }
 
     /**

@@ -3,7 +3,9 @@ package io.raftline.kv;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -68,6 +70,12 @@ public final class KvStateMachine {
     private List<KvChange> changeSink;
     /** Changes made so far by the entry being applied: the position of the next one. */
     private int emitted;
+    /**
+     * While a transaction with repeated writes applies: each key it writes, in the order first written, and whether
+     * the key existed before the transaction. Its writes are then told as one change per key, at its end; null
+     * otherwise.
+     */
+    private Map<String, Boolean> coalescing;
     /**
      * Bytes of every key (UTF-8) and value held, kept up to date; -1 only for a machine made from a snapshot that
      * did not know it (counted when first asked). Snapshots size their file from it instead of walking every key.
@@ -407,7 +415,7 @@ public final class KvStateMachine {
         // As for a put, an existing key keeps its String (the ordered index holds that one).
         KvEntry next = current == null
                 ? new KvEntry(key, text, index, index, 1)
-                : new KvEntry(current.key(), text, current.createRevision(), index, current.version() + 1);
+                : new KvEntry(current.key(), text, current.createRevision(), index, nextVersion(current, index));
         index(current, next);
         emit(KvChange.put(next, emitted));
         return new KvResult.IncrementDone(after, null);
@@ -416,6 +424,14 @@ public final class KvStateMachine {
     /**
      * Evaluates every comparison against the state before the transaction, then runs one branch in order; a read
      * sees the branch's earlier writes. Deterministic: it depends on the state and the command only.
+     *
+     * <p>A transaction with repeated writes (a Redis MULTI's) may write a key several times; each write sees the ones
+     * before it, but the entry is one revision, and what it shows the world is the key's state at its end, as for any
+     * entry: one change per key it left changed (a write, with the key's last value, or a delete if the key existed
+     * before and not after), in the order the keys were first written, and the key's version grows by 1, however many
+     * times it was written (a key deleted and written again is created at this revision, version 1). So an entry's
+     * changes never name a key twice and a version always counts the revisions that wrote the key, as for entries
+     * that write each key once.
      */
     private KvResult txn(long index, KvCommand.Txn txn) {
         boolean succeeded = true;
@@ -426,27 +442,65 @@ public final class KvStateMachine {
             }
         }
         List<KvResult.OpResult> results = new ArrayList<>();
-        for (TxnOp op : succeeded ? txn.success() : txn.failure()) {
-            KvEntry current = byKey.get(op.key());
-            if (op instanceof TxnOp.Put put) {
-                KvEntry next = current == null ? put.entry(put.key(), index, index, 1)
-                        : put.entry(current.key(), current.createRevision(), index, current.version() + 1);
-                index(current, next);
-                emit(KvChange.put(next, emitted));
-                results.add(new KvResult.PutDone());
-            } else if (op instanceof TxnOp.Delete) {
-                if (current != null) {
-                    unindex(current);
-                    emit(KvChange.delete(op.key(), index, emitted));
+        Map<String, Boolean> written = txn.repeatedWrites() ? new LinkedHashMap<>() : null;
+        coalescing = written;
+        try {
+            for (TxnOp op : succeeded ? txn.success() : txn.failure()) {
+                KvEntry current = byKey.get(op.key());
+                if (written != null && !(op instanceof TxnOp.Get)) {
+                    written.putIfAbsent(op.key(), current != null);
                 }
-                results.add(new KvResult.DeleteDone(current == null ? 0 : 1));
-            } else if (op instanceof TxnOp.Increment inc) {
-                results.add(increment(index, inc.key(), inc.delta()));
-            } else {
-                results.add(new KvResult.GetDone(Optional.ofNullable(current)));
+                if (op instanceof TxnOp.Put put) {
+                    txnPut(index, current, put);
+                    results.add(new KvResult.PutDone());
+                } else if (op instanceof TxnOp.PutIf putIf) {
+                    boolean holds = putIf.holds(current);
+                    if (holds) {
+                        txnPut(index, current, putIf.put());
+                    }
+                    results.add(new KvResult.PutIfDone(holds));
+                } else if (op instanceof TxnOp.Delete) {
+                    if (current != null) {
+                        unindex(current);
+                        emit(KvChange.delete(op.key(), index, emitted));
+                    }
+                    results.add(new KvResult.DeleteDone(current == null ? 0 : 1));
+                } else if (op instanceof TxnOp.Increment inc) {
+                    results.add(increment(index, inc.key(), inc.delta()));
+                } else {
+                    results.add(new KvResult.GetDone(Optional.ofNullable(current)));
+                }
             }
+        } finally {
+            coalescing = null;
+        }
+        if (written != null) {
+            written.forEach((key, existed) -> {
+                KvEntry last = byKey.get(key);
+                if (last != null && last.modRevision() == index) {
+                    emit(KvChange.put(last, emitted));
+                } else if (last == null && existed) {
+                    emit(KvChange.delete(key, index, emitted));
+                }
+            });
         }
         return new KvResult.TxnResult(succeeded, results, index);
+    }
+
+    /** A transaction's write of {@code put} over {@code current} (null: absent). */
+    private void txnPut(long index, KvEntry current, TxnOp.Put put) {
+        KvEntry next = current == null ? put.entry(put.key(), index, index, 1)
+                : put.entry(current.key(), current.createRevision(), index, nextVersion(current, index));
+        index(current, next);
+        emit(KvChange.put(next, emitted));
+    }
+
+    /**
+     * The version of a key written at {@code index} over {@code current}: one more, unless the same entry wrote it
+     * already (a transaction with repeated writes), which counts as one write.
+     */
+    private static long nextVersion(KvEntry current, long index) {
+        return current.modRevision() == index ? current.version() : current.version() + 1;
     }
 
     /** The size {@link #dataBytes()} counts for one entry: its key in UTF-8 and its value. */
@@ -522,19 +576,22 @@ public final class KvStateMachine {
         if (command instanceof KvCommand.Txn txn) {
             long grow = 0;
             for (List<TxnOp> branch : List.of(txn.success(), txn.failure())) {
-                long b = 0;
+                // Each write counts against its key's size before the transaction, a conditional put as if it were
+                // made; a key written several times (a Redis MULTI's transaction) ends as its last write left it, so
+                // the largest of its writes bounds it.
+                Map<String, Long> byWrittenKey = new HashMap<>();
                 for (TxnOp op : branch) {
-                    if (op instanceof TxnOp.Put put) {
-                        KvEntry current = byKey.get(put.key());
-                        b += Math.max(0, sizeOf(put.key(), put.valueLength())
+                    TxnOp counted = op instanceof TxnOp.PutIf putIf ? putIf.put() : op;
+                    int valueBytes = counted instanceof TxnOp.Put put ? put.valueLength()
+                            : counted instanceof TxnOp.Increment ? 20 : -1;
+                    if (valueBytes >= 0) {
+                        KvEntry current = byKey.get(op.key());
+                        long more = Math.max(0, sizeOf(op.key(), valueBytes)
                                 - (current == null ? 0 : sizeOf(current.key(), current.valueLength())));
-                    } else if (op instanceof TxnOp.Increment inc) {
-                        KvEntry current = byKey.get(inc.key());
-                        b += Math.max(0, sizeOf(inc.key(), 20)
-                                - (current == null ? 0 : sizeOf(current.key(), current.valueLength())));
+                        byWrittenKey.merge(op.key(), more, Math::max);
                     }
                 }
-                grow = Math.max(grow, b);
+                grow = Math.max(grow, byWrittenKey.values().stream().mapToLong(Long::longValue).sum());
             }
             return grow;
         }
@@ -542,6 +599,9 @@ public final class KvStateMachine {
     }
 
     private void emit(KvChange change) {
+        if (coalescing != null) {
+            return; // told once per key when the transaction ends
+        }
         emitted++;
         if (changeSink != null) {
             changeSink.add(change);

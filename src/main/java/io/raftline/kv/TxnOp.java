@@ -8,7 +8,7 @@ import java.util.Objects;
  * key. The operations of the branch that runs are applied in order, all at the transaction's revision, so a read sees
  * the writes before it in the same branch.
  */
-public sealed interface TxnOp permits TxnOp.Put, TxnOp.Delete, TxnOp.Increment, TxnOp.Get {
+public sealed interface TxnOp permits TxnOp.Put, TxnOp.PutIf, TxnOp.Delete, TxnOp.Increment, TxnOp.Get {
 
     /**
      * The key the operation is about.
@@ -114,6 +114,48 @@ public sealed interface TxnOp permits TxnOp.Put, TxnOp.Delete, TxnOp.Increment, 
         @Override
         public String toString() {
             return "Put[" + key + "=" + Bytes.preview(value()) + "]";
+        }
+    }
+
+    /**
+     * A {@link Put} made only if its key is absent ({@link When#ABSENT}, Redis's {@code SET ... NX}) or present
+     * ({@link When#PRESENT}, {@code SET ... XX}) at that point of the branch (after the branch's earlier operations),
+     * else nothing: Redis's SET with NX or XX inside MULTI, whose refusal answers nil for that command while the
+     * transaction's other commands apply. A transaction's comparisons cannot say this: they are evaluated once, before
+     * any operation, and choose the branch of the whole transaction.
+     *
+     * @param put  the write to make
+     * @param when the state of the key the write needs
+     */
+    record PutIf(Put put, When when) implements TxnOp {
+
+        /** The state of the key a {@link PutIf} needs. */
+        public enum When {
+            /** The key does not exist (Redis's NX). */
+            ABSENT,
+            /** The key exists (Redis's XX). */
+            PRESENT
+        }
+
+        /**
+         * Checks that both are given.
+         *
+         * @param put  the write
+         * @param when the condition
+         */
+        public PutIf {
+            Objects.requireNonNull(put, "put");
+            Objects.requireNonNull(when, "when");
+        }
+
+        @Override
+        public String key() {
+            return put.key();
+        }
+
+        /** Whether the write is made when the key's entry is {@code current} (null: absent). */
+        boolean holds(KvEntry current) {
+            return (current == null) == (when == When.ABSENT);
         }
     }
 

@@ -7,6 +7,7 @@ import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvEntry;
 import io.raftline.kv.KvResult;
 import io.raftline.kv.KvStateMachine;
+import io.raftline.kv.TxnOp;
 import io.raftline.node.NodeRequestException;
 import io.raftline.node.NodeRequestException.Reason;
 import io.raftline.node.ReadConsistency;
@@ -37,6 +38,11 @@ class ForwardCodecTest {
                 .isEqualTo(new ForwardCodec.Request.Lookup(List.of(), ReadConsistency.LINEARIZABLE));
         KvCommand incr = new KvCommand.Increment("counter", -5);
         assertThat(ForwardCodec.decodeRequest(ForwardCodec.write(incr))).isEqualTo(new ForwardCodec.Request.Write(incr));
+        // A Redis MULTI's transaction that writes a key twice keeps its kind on the way to the leader.
+        KvCommand multi = new KvCommand.Txn(List.of(), List.of(new TxnOp.Increment("c", 1),
+                new TxnOp.PutIf(new TxnOp.Put("c", new byte[] {1}), TxnOp.PutIf.When.PRESENT)), List.of(), true);
+        assertThat(ForwardCodec.decodeRequest(ForwardCodec.write(multi)))
+                .isEqualTo(new ForwardCodec.Request.Write(multi));
     }
 
     @Test
@@ -46,7 +52,8 @@ class ForwardCodecTest {
                 new KvResult.TxnResult(true, List.of(new KvResult.PutDone(), new KvResult.DeleteDone(1),
                         new KvResult.GetDone(Optional.of(ENTRY)), new KvResult.GetDone(Optional.empty()),
                         new KvResult.IncrementDone(Long.MIN_VALUE, null),
-                        new KvResult.IncrementDone(0, KvStateMachine.OVERFLOW)), 8),
+                        new KvResult.IncrementDone(0, KvStateMachine.OVERFLOW), new KvResult.PutIfDone(true),
+                        new KvResult.PutIfDone(false)), 8),
                 new KvResult.TxnResult(false, List.of(), 9), new KvResult.Incremented(Long.MIN_VALUE, 10),
                 new KvResult.IdempotencyKeyReused("delete", 3, 11))) {
             assertThat(ForwardCodec.decodeResponse(ForwardCodec.result(new Served<>(r, 2)), KvResult.class))

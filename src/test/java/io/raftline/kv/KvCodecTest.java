@@ -77,6 +77,39 @@ class KvCodecTest {
                 .hasMessageContaining("twice");
     }
 
+    /**
+     * A transaction that may write a key twice (a Redis MULTI's) is op 6, the body as op 4's; a conditional put is
+     * operation kind 5: the key, the condition (0 absent, 1 present), the value. Op 4 keeps refusing a key written
+     * twice, so an entry of it decodes as it always did.
+     */
+    @Test
+    void aTransactionWithRepeatedWritesIsOp6AndAConditionalPutKind5() {
+        KvCommand.Txn multi = new KvCommand.Txn(List.of(), List.of(
+                new TxnOp.PutIf(new TxnOp.Put("k", bytes("a")), TxnOp.PutIf.When.ABSENT),
+                new TxnOp.Increment("k", 1),
+                new TxnOp.PutIf(new TxnOp.Put("k", bytes("b")), TxnOp.PutIf.When.PRESENT)), List.of(), true);
+        String body = "00" + "03" + "05016b000161" + "04016b02" + "05016b010162" + "00";
+        assertThat(KvCodec.encode(multi)).isEqualTo(hex("0106" + body));
+        assertThat(KvCodec.decode(hex("0106" + body))).isEqualTo(multi);
+        byte[] encoded = KvCodec.encode(multi);
+        for (int length = 0; length < encoded.length; length++) {
+            byte[] truncated = Arrays.copyOf(encoded, length);
+            assertThatThrownBy(() -> KvCodec.decode(truncated)).isInstanceOf(KvFormatException.class);
+        }
+        assertThatThrownBy(() -> KvCodec.decode(hex("0104" + body))).isInstanceOf(KvFormatException.class)
+                .hasMessageContaining("writes key 'k' twice");
+        assertThatThrownBy(() -> new KvCommand.Txn(List.of(), multi.success(), List.of()))
+                .hasMessageContaining("writes key 'k' twice");
+        // Without repeated writes, a conditional put is an operation of an op 4 transaction like any other.
+        KvCommand.Txn once = new KvCommand.Txn(List.of(), List.of(multi.success().get(0)), List.of());
+        assertThat(KvCodec.encode(once)).isEqualTo(hex("0104000105016b00016100"));
+        assertThat(KvCodec.decode(hex("0104000105016b00016100"))).isEqualTo(once);
+        assertThat(KvCodec.decode(hex("0106000105016b00016100")))
+                .isEqualTo(new KvCommand.Txn(List.of(), once.success(), List.of(), true));
+        assertThatThrownBy(() -> KvCodec.decode(hex("0106000105016b02016100"))).isInstanceOf(KvFormatException.class)
+                .hasMessage("unknown put condition 2 at offset 7");
+    }
+
     @Test
     void roundTripsEdgeValues() {
         List<KvCommand> commands = List.of(

@@ -61,10 +61,16 @@ class KvDeterminismProperties {
                 Arbitraries.of(Long.MAX_VALUE, Long.MIN_VALUE));
         Arbitrary<TxnOp> ops = Arbitraries.oneOf(Combinators.combine(keys, values).as(TxnOp.Put::new),
                 keys.map(TxnOp.Delete::new), keys.map(TxnOp.Get::new),
-                Combinators.combine(keys, deltas).as(TxnOp.Increment::new));
+                Combinators.combine(keys, deltas).as(TxnOp.Increment::new),
+                Combinators.combine(keys, values, Arbitraries.of(TxnOp.PutIf.When.class))
+                        .as((k, v, w) -> new TxnOp.PutIf(new TxnOp.Put(k, v), w)));
         Arbitrary<List<TxnOp>> branches = ops.list().ofMaxSize(4).filter(KvDeterminismProperties::oneWritePerKey);
         Arbitrary<byte[]> txns = Combinators.combine(compares.list().ofMaxSize(3), branches, branches)
                 .as((c, s, f) -> KvCodec.encode(new KvCommand.Txn(c, s, f)));
+        // A Redis MULTI's transaction: a branch may write a key several times (over few keys, so it often does).
+        Arbitrary<List<TxnOp>> repeating = ops.list().ofMaxSize(8);
+        Arbitrary<byte[]> multis = Combinators.combine(compares.list().ofMaxSize(2), repeating, repeating)
+                .as((c, s, f) -> KvCodec.encode(new KvCommand.Txn(c, s, f, true)));
         Arbitrary<byte[]> increments = Combinators.combine(keys, deltas)
                 .as((k, d) -> KvCodec.encode(new KvCommand.Increment(k, d)));
         Arbitrary<byte[]> garbage = Arbitraries.bytes().array(byte[].class).ofMaxSize(12);
@@ -81,7 +87,8 @@ class KvDeterminismProperties {
                 new KvCommand.Delete("c", 3, "q2"),
                 new KvCommand.Put("c", new byte[0], 3, "q2")).map(KvCodec::encode);
         Arbitrary<byte[]> data = Arbitraries.frequencyOf(
-                Tuple.of(6, puts), Tuple.of(3, deletes), Tuple.of(2, txns), Tuple.of(2, increments), Tuple.of(2, reuses),
+                Tuple.of(6, puts), Tuple.of(3, deletes), Tuple.of(2, txns), Tuple.of(2, multis),
+                Tuple.of(2, increments), Tuple.of(2, reuses),
                 Tuple.of(1, Arbitraries.just(null)),
                 Tuple.of(1, garbage));
         Arbitrary<Integer> gaps = Arbitraries.frequencyOf(
@@ -214,7 +221,7 @@ class KvDeterminismProperties {
                 return new KvResult.PreconditionFailed(actual, index);
             }
             entries.put(put.key(), new KvEntry(put.key(), put.value(),
-                    old == null ? index : old.createRevision(), index, old == null ? 1 : old.version() + 1));
+                    old == null ? index : old.createRevision(), index, version(old, index)));
             return new KvResult.Written(index);
         }
 
@@ -237,7 +244,7 @@ class KvDeterminismProperties {
                 return new KvResult.IncrementDone(0, KvStateMachine.OVERFLOW);
             }
             entries.put(key, new KvEntry(key, sum.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII),
-                    old == null ? index : old.createRevision(), index, old == null ? 1 : old.version() + 1));
+                    old == null ? index : old.createRevision(), index, version(old, index)));
             return new KvResult.IncrementDone(sum.longValue(), null);
         }
 
@@ -270,8 +277,15 @@ class KvDeterminismProperties {
                 KvEntry old = entries.get(op.key());
                 if (op instanceof TxnOp.Put p) {
                     entries.put(p.key(), new KvEntry(p.key(), p.value(), old == null ? index : old.createRevision(),
-                            index, old == null ? 1 : old.version() + 1));
+                            index, version(old, index)));
                     results.add(new KvResult.PutDone());
+                } else if (op instanceof TxnOp.PutIf p) {
+                    boolean written = p.when() == TxnOp.PutIf.When.ABSENT ? old == null : old != null;
+                    if (written) {
+                        entries.put(p.key(), new KvEntry(p.key(), p.put().value(), old == null ? index
+                                : old.createRevision(), index, version(old, index)));
+                    }
+                    results.add(new KvResult.PutIfDone(written));
                 } else if (op instanceof TxnOp.Delete) {
                     entries.remove(op.key());
                     results.add(new KvResult.DeleteDone(old == null ? 0 : 1));
@@ -282,6 +296,14 @@ class KvDeterminismProperties {
                 }
             }
             return new KvResult.TxnResult(ok, results, index);
+        }
+
+        /**
+         * A key's version after a write at {@code index}: 1 for a new key, else one more, unless the same entry wrote
+         * it already (a transaction with repeated writes is one revision, one change per key).
+         */
+        private static long version(KvEntry old, long index) {
+            return old == null ? 1 : old.modRevision() == index ? old.version() : old.version() + 1;
         }
 
         private static boolean test(TxnCompare.Op op, int cmp) {

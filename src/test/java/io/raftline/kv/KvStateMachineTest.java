@@ -160,6 +160,81 @@ class KvStateMachineTest {
                 new TxnOp.Delete("k")), List.of())).hasMessageContaining("writes key 'k' twice");
     }
 
+    /**
+     * A transaction with repeated writes (a Redis MULTI's): each write of a key sees the ones before it; conditional
+     * puts (SET NX, XX) are decided where they fall among the operations. The entry is one revision: each key it left
+     * changed is one change (its last value), in the order the keys were first written, and its version grows by 1; a
+     * key deleted and written again is created at this revision; one written and deleted, absent before, is no change.
+     */
+    @Test
+    void aTransactionWithRepeatedWritesAppliesThemInOrderAsOneChangePerKey() {
+        put(1, "k", "7");
+        put(2, "d", "old");
+        put(3, "gone", "x");
+        KvCommand.Txn multi = new KvCommand.Txn(List.of(), List.of(
+                new TxnOp.Increment("k", 1), new TxnOp.Increment("k", 1), new TxnOp.Get("k"),
+                new TxnOp.Delete("d"), new TxnOp.PutIf(new TxnOp.Put("d", bytes("a")), TxnOp.PutIf.When.PRESENT),
+                new TxnOp.PutIf(new TxnOp.Put("d", bytes("b")), TxnOp.PutIf.When.ABSENT),
+                new TxnOp.PutIf(new TxnOp.Put("d", bytes("c")), TxnOp.PutIf.When.ABSENT),
+                new TxnOp.Put("t", bytes("tmp")), new TxnOp.Get("t"), new TxnOp.Delete("t"),
+                new TxnOp.PutIf(new TxnOp.Put("d", bytes("e")), TxnOp.PutIf.When.PRESENT),
+                new TxnOp.Put("gone", bytes("y")), new TxnOp.Delete("gone")), List.of(), true);
+        List<KvChange> changes = new java.util.ArrayList<>();
+        KvResult r = kv.apply(4, KvCodec.encode(multi), changes);
+        assertThat(r).isEqualTo(new KvResult.TxnResult(true, List.of(
+                new KvResult.IncrementDone(8, null), new KvResult.IncrementDone(9, null),
+                new KvResult.GetDone(java.util.Optional.of(new KvEntry("k", bytes("9"), 1, 4, 2))),
+                new KvResult.DeleteDone(1), new KvResult.PutIfDone(false), new KvResult.PutIfDone(true),
+                new KvResult.PutIfDone(false), new KvResult.PutDone(),
+                new KvResult.GetDone(java.util.Optional.of(new KvEntry("t", bytes("tmp"), 4, 4, 1))),
+                new KvResult.DeleteDone(1), new KvResult.PutIfDone(true), new KvResult.PutDone(),
+                new KvResult.DeleteDone(1)), 4));
+        assertThat(kv.get("k")).contains(new KvEntry("k", bytes("9"), 1, 4, 2));
+        assertThat(kv.get("d")).as("deleted, then created again at this revision, then rewritten")
+                .contains(new KvEntry("d", bytes("e"), 4, 4, 1));
+        assertThat(kv.get("t")).isEmpty();
+        assertThat(kv.get("gone")).isEmpty();
+        assertThat(changes).containsExactly(
+                new KvChange(4, 0, "k", new KvEntry("k", bytes("9"), 1, 4, 2)),
+                new KvChange(4, 1, "d", new KvEntry("d", bytes("e"), 4, 4, 1)),
+                new KvChange(4, 2, "gone", null));
+        assertThat(kv.dataBytes()).isEqualTo(2 + 2);
+
+        // The same state from a snapshot before it plus the entry, and from a replica replaying the whole log.
+        KvStateMachine replica = new KvStateMachine();
+        replica.apply(1, KvCodec.encode(new KvCommand.Put("k", bytes("7"))));
+        replica.apply(2, KvCodec.encode(new KvCommand.Put("d", bytes("old"))));
+        replica.apply(3, KvCodec.encode(new KvCommand.Put("gone", bytes("x"))));
+        KvStateMachine restored = KvStateMachine.restore(replica.capture().toByteArray());
+        assertThat(replica.apply(4, KvCodec.encode(multi))).isEqualTo(r);
+        assertThat(restored.apply(4, KvCodec.encode(multi))).isEqualTo(r);
+        assertThat(replica.stateHashHex()).isEqualTo(kv.stateHashHex());
+        assertThat(restored.stateHashHex()).isEqualTo(kv.stateHashHex());
+        assertThat(KvStateMachine.restore(kv.capture().toByteArray()).stateHashHex()).isEqualTo(kv.stateHashHex());
+
+        // Growth: a key written several times counts its largest write once, not each write.
+        KvCommand.Txn rewrites = new KvCommand.Txn(List.of(), List.of(new TxnOp.Put("n", new byte[100]),
+                new TxnOp.Put("n", new byte[10]), new TxnOp.Put("n", new byte[100])), List.of(), true);
+        assertThat(kv.growth(rewrites)).isEqualTo(101);
+    }
+
+    /**
+     * An entry of the etcd-like kind (op 4) that writes a key twice could never be proposed, and applies as it always
+     * did: refused, nothing changed. Only the kind that says so (op 6) may.
+     */
+    @Test
+    void aPlainTransactionEntryWritingAKeyTwiceIsStillRefused() {
+        put(1, "k", "1");
+        byte[] entry = KvCodec.encode(new KvCommand.Txn(List.of(), List.of(new TxnOp.Increment("k", 1),
+                new TxnOp.Increment("k", 1)), List.of(), true));
+        assertThat(entry[1]).isEqualTo((byte) 6);
+        entry[1] = 4; // the same transaction as an entry of the plain kind
+        KvResult r = kv.apply(2, entry);
+        assertThat(r).isInstanceOf(KvResult.Rejected.class);
+        assertThat(((KvResult.Rejected) r).reason()).contains("writes key 'k' twice");
+        assertThat(kv.get("k")).contains(new KvEntry("k", bytes("1"), 1, 1, 1));
+    }
+
     @Test
     void compareAndDeleteDeletesOnlyAtTheExpectedRevision() {
         put(1, "k", "v1");

@@ -541,8 +541,10 @@ public final class KvGrpcService {
                     get.entry().ifPresent(e -> g.setKv(keyValue(e)));
                     one.setGet(g);
                 } else {
-                    // Only the Redis port's MULTI builds increments, and a transaction's result goes to its caller.
-                    throw new IllegalStateException("a transaction of the gRPC API has no increment: " + op);
+                    // Only the Redis port's MULTI builds increments and conditional puts, and a transaction's result
+                    // goes to its caller.
+                    throw new IllegalStateException("a transaction of the gRPC API has no increment or conditional"
+                            + " put: " + op);
                 }
                 out.addResults(one);
             }

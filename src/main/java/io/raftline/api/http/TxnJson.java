@@ -156,6 +156,10 @@ final class TxnJson {
             } else if (op instanceof KvResult.GetDone g) {
                 results.add(new JsonObject().put("get", g.entry().map(entry -> KvApi.item(entry).put("found", true))
                         .orElse(new JsonObject().put("found", false))));
+            } else if (op instanceof KvResult.PutIfDone putIf) {
+                // Only the Redis port's MULTI builds conditional puts (SET NX/XX); shown all the same.
+                results.add(new JsonObject().put("put", putIf.written()
+                        ? new JsonObject().put("revision", r.revision()) : new JsonObject().put("written", false)));
             } else {
                 // Only the Redis port's MULTI builds increments; shown all the same rather than failing.
                 KvResult.IncrementDone inc = (KvResult.IncrementDone) op;
