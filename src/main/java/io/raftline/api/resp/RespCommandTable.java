@@ -436,7 +436,7 @@ final class RespCommandTable {
             return run(session, args, spec).result();
         }
         try {
-            tx.add(kv.inTransaction(spec.name(), args), spec.name().toUpperCase(Locale.ROOT));
+            tx.add(kv.inTransaction(spec.name(), args));
             return new RespReply.Simple("QUEUED");
         } catch (RuntimeException e) {
             tx.refuse();

@@ -221,26 +221,45 @@ final class RespCommands {
 
     // ---------------------------------------------------------------- writes
 
+    /**
+     * SET's options after the key and value.
+     *
+     * @param nx  write only if the key is absent
+     * @param xx  write only if it exists
+     * @param get answer the key's old value
+     */
+    private record SetOptions(boolean nx, boolean xx, boolean get) {
+
+        /** The options of {@code SET key value [NX | XX] [GET]}; expiry options are refused (keys do not expire). */
+        static SetOptions of(List<byte[]> args) {
+            boolean nx = false;
+            boolean xx = false;
+            boolean get = false;
+            for (int i = 3; i < args.size(); i++) {
+                switch (upper(args.get(i))) {
+                    case "NX" -> nx = true;
+                    case "XX" -> xx = true;
+                    case "GET" -> get = true;
+                    case "EX", "PX", "EXAT", "PXAT", "KEEPTTL" -> throw new RespError("ERR expiry is not supported:"
+                            + " Raftline keys do not expire (SET without EX/PX/EXAT/PXAT/KEEPTTL)");
+                    default -> throw new RespError("ERR syntax error");
+                }
+            }
+            if (nx && xx) {
+                throw new RespError("ERR syntax error");
+            }
+            return new SetOptions(nx, xx, get);
+        }
+    }
+
     /** SET key value [NX | XX] [GET]; expiry options are refused (Raftline keys do not expire). */
     Future<RespReply> set(RespSession s, List<byte[]> args) {
         String key = key(args.get(1));
         byte[] value = value(args.get(2));
-        boolean nx = false;
-        boolean xx = false;
-        boolean get = false;
-        for (int i = 3; i < args.size(); i++) {
-            switch (upper(args.get(i))) {
-                case "NX" -> nx = true;
-                case "XX" -> xx = true;
-                case "GET" -> get = true;
-                case "EX", "PX", "EXAT", "PXAT", "KEEPTTL" -> throw new RespError(
-                        "ERR expiry is not supported: Raftline keys do not expire (SET without EX/PX/EXAT/PXAT/KEEPTTL)");
-                default -> throw new RespError("ERR syntax error");
-            }
-        }
-        if (nx && xx) {
-            throw new RespError("ERR syntax error");
-        }
+        SetOptions options = SetOptions.of(args);
+        boolean nx = options.nx();
+        boolean xx = options.xx();
+        boolean get = options.get();
         if (!xx && !get) {
             KvCommand.Put put = KvCommand.Put.taking(key, value, nx ? KvCommand.MUST_NOT_EXIST
                     : KvCommand.UNCONDITIONAL, null);
@@ -468,15 +487,16 @@ final class RespCommands {
     }
 
     /** The commands a transaction holds, as its refusal of any other names them. */
-    static final String IN_TRANSACTION = "GET, MGET, EXISTS, SET (without options), MSET, DEL, INCR, DECR, INCRBY,"
-            + " DECRBY, PING and ECHO";
+    static final String IN_TRANSACTION = "GET, MGET, EXISTS, SET (with NX, XX, GET), MSET, DEL, INCR, DECR,"
+            + " INCRBY, DECRBY, PING and ECHO";
 
     /**
      * A command sent between MULTI and EXEC, as operations of the transaction EXEC will propose. The commands whose
-     * effect is a read, a write, an increment or a delete of named keys can; SET's options (each a condition of its
-     * own) and listings (KEYS, SCAN, DBSIZE) cannot. An increment of a value that is not an integer answers its error
-     * in EXEC's array and leaves that key alone, while the transaction's other commands apply (Redis does not roll
-     * back either).
+     * effect is a read, a write, an increment or a delete of named keys can (a key may be written by several of them,
+     * each seeing the ones before it, as in Redis); listings (KEYS, SCAN, DBSIZE) cannot. An increment of a value that
+     * is not an integer answers its error in EXEC's array and leaves that key alone, and a SET NX or XX whose key is
+     * not in the state it needs answers nil and writes nothing, while the transaction's other commands apply (Redis
+     * does not roll back either).
      *
      * @param name the command's name, lower case
      * @param args the command's words, its name first; arity checked
@@ -505,12 +525,20 @@ final class RespCommands {
                                 .count()));
             }
             case "set": {
-                if (args.size() > 3) {
-                    throw new RespError("ERR SET with options cannot run inside MULTI on Raftline (each option is a"
-                            + " condition of its own, and a transaction holds " + IN_TRANSACTION + ")");
+                String key = key(args.get(1));
+                TxnOp.Put put = TxnOp.Put.taking(key, value(args.get(2)));
+                SetOptions options = SetOptions.of(args);
+                // NX and XX are checked where the write falls among the transaction's operations, after the ones
+                // before it: a comparison of the transaction would be evaluated before all of them.
+                TxnOp write = options.nx() ? new TxnOp.PutIf(put, TxnOp.PutIf.When.ABSENT)
+                        : options.xx() ? new TxnOp.PutIf(put, TxnOp.PutIf.When.PRESENT) : put;
+                if (options.get()) {
+                    return new RespTransaction.Queued(List.of(new TxnOp.Get(key), write), bytes,
+                            r -> value(((KvResult.GetDone) r.get(0)).entry()));
                 }
-                return new RespTransaction.Queued(List.of(TxnOp.Put.taking(key(args.get(1)), value(args.get(2)))),
-                        bytes, r -> RespReply.OK);
+                return new RespTransaction.Queued(List.of(write), bytes,
+                        r -> r.get(0) instanceof KvResult.PutIfDone done && !done.written() ? RespReply.NIL
+                                : RespReply.OK);
             }
             case "mset": {
                 return new RespTransaction.Queued(msetPuts(args), bytes, r -> RespReply.OK);
@@ -567,7 +595,9 @@ final class RespCommands {
         List<TxnCompare> unchanged = new ArrayList<>(watched.size());
         watched.forEach((key, revision) -> unchanged.add(TxnCompare.number(key, TxnCompare.Target.MOD_REVISION,
                 TxnCompare.Op.EQUAL, revision)));
-        return write(new KvCommand.Txn(unchanged, ops, List.of())).map(r -> {
+        // A key written by several commands needs the transaction kind that allows it (a log entry of its own kind,
+        // which nodes from before 2026-12-06 refuse); any other transaction is written as before.
+        return write(new KvCommand.Txn(unchanged, ops, List.of(), KvCommand.Txn.writesAKeyTwice(ops))).map(r -> {
             KvResult.TxnResult t = expect(r, KvResult.TxnResult.class);
             return t.succeeded() ? new RespReply.Array(tx.replies(t.results())) : RespReply.NIL_ARRAY;
         });

@@ -4,17 +4,16 @@ import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvResult;
 import io.raftline.kv.TxnOp;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
  * The commands a client queued between MULTI and EXEC, as the operations of one Raftline transaction: EXEC proposes
  * them as one log entry, so they apply all together, in order, with no other write in between (Redis's guarantee),
- * and each command's reply is read back from its operations' results. A command that cannot be queued (unknown, wrong
- * arity, or one a transaction cannot hold) makes the transaction fail at EXEC with EXECABORT, as Redis discards a
- * transaction one of whose commands was refused. Only the connection's event loop touches it.
+ * and each command's reply is read back from its operations' results. Several commands may write the same key, each
+ * seeing the writes before it ({@code INCR k; INCR k} answers 1 then 2). A command that cannot be queued (unknown,
+ * wrong arity, or one a transaction cannot hold) makes the transaction fail at EXEC with EXECABORT, as Redis discards
+ * a transaction one of whose commands was refused. Only the connection's event loop touches it.
  */
 final class RespTransaction {
 
@@ -29,7 +28,6 @@ final class RespTransaction {
     }
 
     private final List<Queued> queued = new ArrayList<>();
-    private final Set<String> written = new HashSet<>();
     private final long maxBytes;
     private int ops;
     private long bytes;
@@ -48,18 +46,10 @@ final class RespTransaction {
      * Queues a command, or refuses it (the whole transaction then fails at EXEC).
      *
      * @param command the command's operations and reply
-     * @param name    the command's name, for errors
-     * @throws RespError if the transaction would write a key twice, or grow beyond one transaction's size
+     * @throws RespError if the transaction would grow beyond one transaction's size
      */
-    void add(Queued command, String name) {
+    void add(Queued command) {
         long more = command.bytes();
-        Set<String> writes = new HashSet<>();
-        for (TxnOp op : command.ops()) {
-            if (!(op instanceof TxnOp.Get) && (written.contains(op.key()) || !writes.add(op.key()))) {
-                throw refuse(new RespError("ERR " + name + " writes key '" + op.key() + "', which this transaction"
-                        + " writes already: a Raftline transaction writes each key at most once"));
-            }
-        }
         if (ops + command.ops().size() > KvCommand.MAX_TXN_ITEMS || queued.size() >= KvCommand.MAX_TXN_ITEMS) {
             throw refuse(new RespError("ERR the transaction would hold more than " + KvCommand.MAX_TXN_ITEMS
                     + " commands or keys: Raftline runs at most that many in one atomic transaction (one log entry)"));
@@ -68,7 +58,6 @@ final class RespTransaction {
             throw refuse(new RespError("ERR the transaction's keys and values would take more than " + maxBytes
                     + " bytes, what one request may carry"));
         }
-        written.addAll(writes);
         ops += command.ops().size();
         bytes += more;
         queued.add(command);

@@ -123,6 +123,44 @@ class RespCommandsTest {
         assertThat(putKeys()).containsExactly(List.of("k1", "k2"), List.of("k3", "k4"), List.of("k5"));
     }
 
+    /**
+     * EXEC proposes the kind of transaction that may write a key twice only when one does: any other goes as before
+     * (a log entry nodes from before that kind apply), and its SET NX / XX are conditional puts among its operations.
+     */
+    @Test
+    void execProposesRepeatedWritesOnlyWhenAKeyIsWrittenTwice() {
+        RespCommands kv = new RespCommands(new KvRequests(follower(), leaderLink), new ScanCursors(10), 1_000_000);
+        RespTransaction once = kv.transaction();
+        once.add(kv.inTransaction("set", words("SET", "a", "1", "NX")));
+        once.add(kv.inTransaction("incr", words("INCR", "b")));
+        once.add(kv.inTransaction("get", words("GET", "a")));
+        once.add(kv.inTransaction("set", words("SET", "c", "2", "XX", "GET")));
+        kv.exec(once, Map.of());
+        RespTransaction twice = kv.transaction();
+        twice.add(kv.inTransaction("incr", words("INCR", "b")));
+        twice.add(kv.inTransaction("incr", words("INCR", "b")));
+        kv.exec(twice, Map.of());
+        assertThat(forwarded).containsExactly(
+                new KvCommand.Txn(List.of(), List.of(
+                        new TxnOp.PutIf(new TxnOp.Put("a", bytes("1")), TxnOp.PutIf.When.ABSENT),
+                        new TxnOp.Increment("b", 1), new TxnOp.Get("a"), new TxnOp.Get("c"),
+                        new TxnOp.PutIf(new TxnOp.Put("c", bytes("2")), TxnOp.PutIf.When.PRESENT)), List.of(), false),
+                new KvCommand.Txn(List.of(), List.of(new TxnOp.Increment("b", 1), new TxnOp.Increment("b", 1)),
+                        List.of(), true));
+    }
+
+    private static List<byte[]> words(String... words) {
+        List<byte[]> out = new ArrayList<>();
+        for (String w : words) {
+            out.add(bytes(w));
+        }
+        return out;
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
     @Test
     void aPipelineOfSmallSetsIsOneWrite() {
         RespCommands kv = new RespCommands(new KvRequests(follower(), leaderLink), new ScanCursors(10), 1_000_000);
