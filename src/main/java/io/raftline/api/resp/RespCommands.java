@@ -596,7 +596,8 @@ final class RespCommands {
         watched.forEach((key, revision) -> unchanged.add(TxnCompare.number(key, TxnCompare.Target.MOD_REVISION,
                 TxnCompare.Op.EQUAL, revision)));
         // A key written by several commands needs the transaction kind that allows it (a log entry of its own kind,
-        // which nodes from before 2026-12-06 refuse); any other transaction is written as before.
+        // which nodes from before 2026-12-06 cannot apply, as they cannot a SET NX or XX's conditional put); any other
+        // transaction is written as before.
         return write(new KvCommand.Txn(unchanged, ops, List.of(), KvCommand.Txn.writesAKeyTwice(ops))).map(r -> {
             KvResult.TxnResult t = expect(r, KvResult.TxnResult.class);
             return t.succeeded() ? new RespReply.Array(tx.replies(t.results())) : RespReply.NIL_ARRAY;
