@@ -457,6 +457,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                 adminServer = new HttpServerVerticle("admin API and live view", config.admin().host(),
                         config.admin().port(), vx -> {
                             Router root = Router.router(vx);
+                            root.route().handler(io.raftline.api.http.RequestEscapes::check);
                             Metrics.mount(root);
                             mounted.add(ui.mount(root));
                             Router adminRouter = admin.router(vx);

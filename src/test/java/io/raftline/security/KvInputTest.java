@@ -73,6 +73,53 @@ class KvInputTest {
         assertThat(send("PUT /v1/kv/", "", new byte[] {1}).status()).isEqualTo(400);
     }
 
+    /**
+     * A malformed %-escape anywhere a key, a prefix or a parameter comes: a 400 naming the field and the rule. The
+     * key's was Vert.x's "Invalid escape sequence: %ZZ" (or "Invalid position for escape character: 8"), a
+     * parameter's its query decoder's "invalid hex byte 'ZZ' at index 14 of '/v1/kv?limit=%ZZ'", another path's
+     * "bad request".
+     */
+    @Test
+    void aMalformedEscapeIsA400NamingItsField() throws Exception {
+        String[][] cases = {
+            {"GET /v1/kv/%ZZ", "key", "'%ZZ' at position 0"},
+            {"PUT /v1/kv/%ZZ", "key", "'%ZZ' at position 0"},
+            {"DELETE /v1/kv/%ZZ", "key", "'%ZZ' at position 0"},
+            {"GET /v1/kv/a/%ZZ/b?consistency=stale", "key", "'%ZZ' at position 2"},
+            {"GET /v1/kv/%2E%ZZ", "key", "'%ZZ' at position 3"},
+            {"GET /v1/kv/a%2", "key", "'%2' at position 1"},
+            {"GET /v1/kv?prefix=%ZZ", "prefix", "'%ZZ' at position 0"},
+            {"GET /v1/kv?prefix=a&startAfter=b%G1", "startAfter", "'%G1' at position 1"},
+            {"GET /v1/kv?limit=%ZZ", "limit", "'%ZZ' at position 0"},
+            {"GET /v1/kv/a?consistency=%ZZ", "consistency", "'%ZZ' at position 0"},
+            {"PUT /v1/kv/a?ifRevision=1%", "ifRevision", "'%' at position 1"},
+            {"GET /v1/watch?prefix=%ZZ", "prefix", "'%ZZ' at position 0"},
+            {"GET /v1/watch?fromRevision=%ZZ", "fromRevision", "'%ZZ' at position 0"},
+            {"GET /v1/snapshot?consistency=%ZZ", "consistency", "'%ZZ' at position 0"},
+            {"GET /v1/members?group=%ZZ", "group", "'%ZZ' at position 0"},
+            {"DELETE /v1/members/%ZZ", "path", "'%ZZ' at position 12"},
+            {"GET /v1/%ZZ", "path", "'%ZZ' at position 4"},
+            {"GET /v1/kv?%ZZ=1", "%ZZ", "'%ZZ' at position 0"},
+        };
+        for (String[] c : cases) {
+            RawHttp.Answer a = send(c[0], "", c[0].startsWith("PUT") ? new byte[] {1} : null);
+            assertThat(a.status()).as(c[0] + ": " + a.body()).isEqualTo(400);
+            JsonObject body = new JsonObject(a.body());
+            assertThat(body.getString("error")).isEqualTo("bad_request");
+            assertThat(body.getString("field")).as(c[0]).isEqualTo(c[1]);
+            assertThat(body.getString("message")).as(c[0]).startsWith(c[1] + ": ")
+                    .contains("%-escape " + c[2] + ": a '%' must be followed by two hexadecimal digits");
+        }
+        // Bytes that are no UTF-8 name their field too.
+        for (String[] c : new String[][] {{"GET /v1/kv/%FF", "key"}, {"GET /v1/kv?prefix=%FF", "prefix"},
+            {"GET /v1/kv?startAfter=%FF", "startAfter"}, {"GET /v1/watch?prefix=%FF", "prefix"}}) {
+            JsonObject body = new JsonObject(send(c[0], "", null).body());
+            assertThat(body.getString("field")).as(c[0]).isEqualTo(c[1]);
+            assertThat(body.getString("message")).isEqualTo(c[1] + " is not valid UTF-8 after %-decoding");
+        }
+        assertThat(new JsonObject(send("GET /v1/kv/", "", null).body()).getString("field")).isEqualTo("key");
+    }
+
     @Test
     void dotKeysAreAddressedPercentEncoded() throws Exception {
         for (String[] k : new String[][] {{"%2E", "."}, {"%2E%2E", ".."}, {"a/%2E%2E/%2E%2E/b", "a/../../b"}}) {

@@ -77,6 +77,7 @@ public final class AdminApi {
      */
     public Router router(Vertx vertx) {
         Router router = Router.router(vertx);
+        router.route().handler(RequestEscapes::check);
         router.route("/v1/admin/*").handler(requireAdmin(access));
         // No admin endpoint reads a query: a parameter there is a mistake (see QueryParams).
         router.route("/v1/admin/*").handler(QueryParams.only());

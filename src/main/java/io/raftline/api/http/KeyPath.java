@@ -68,6 +68,39 @@ final class KeyPath {
         return decode(raw, "parameter name");
     }
 
+    /**
+     * The first malformed %-escape of a raw (still percent-encoded) path or query part, described with the rule it
+     * breaks, for an answer that says what is wrong in the client's own terms; null if every escape is well formed.
+     *
+     * @param raw the raw text
+     * @return e.g. {@code invalid %-escape '%ZZ' at position 0: a '%' must be ...}, or null
+     */
+    static String badEscape(String raw) {
+        for (int i = raw.indexOf('%'); i >= 0; i = raw.indexOf('%', i + 3)) {
+            if (i + 2 >= raw.length() || hex(raw.charAt(i + 1)) < 0 || hex(raw.charAt(i + 2)) < 0) {
+                return badEscapeAt(raw, i);
+            }
+        }
+        return null;
+    }
+
+    private static String badEscapeAt(String raw, int at) {
+        String escape = raw.substring(at, Math.min(raw.length(), at + 3));
+        return (at + 2 >= raw.length() ? "truncated" : "invalid") + " %-escape '" + escape + "' at position " + at
+                + ": a '%' must be followed by two hexadecimal digits (a '%' itself is written %25)";
+    }
+
+    /** The value of an ASCII hexadecimal digit, or -1 ({@link Character#digit} also takes other scripts' digits). */
+    private static int hex(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+            return (c | 0x20) - 'a' + 10;
+        }
+        return -1;
+    }
+
     /** Whether {@code raw} is ASCII without a %-escape: the common key, taken as it is (checked on every request). */
     private static boolean isPlainAscii(String raw) {
         for (int i = 0; i < raw.length(); i++) {
@@ -94,15 +127,10 @@ final class KeyPath {
         for (int i = 0; i < raw.length(); i++) {
             char c = raw.charAt(i);
             if (c == '%') {
-                if (i + 2 >= raw.length()) {
-                    throw new IllegalArgumentException(what + " has a truncated %-escape at position " + i);
+                if (i + 2 >= raw.length() || hex(raw.charAt(i + 1)) < 0 || hex(raw.charAt(i + 2)) < 0) {
+                    throw new IllegalArgumentException(what + ": " + badEscapeAt(raw, i));
                 }
-                int hi = Character.digit(raw.charAt(i + 1), 16);
-                int lo = Character.digit(raw.charAt(i + 2), 16);
-                if (hi < 0 || lo < 0) {
-                    throw new IllegalArgumentException(what + " has an invalid %-escape at position " + i);
-                }
-                out.write(hi * 16 + lo);
+                out.write(hex(raw.charAt(i + 1)) * 16 + hex(raw.charAt(i + 2)));
                 i += 2;
             } else if (c >= 0x80 && c <= 0xff) {
                 out.write(c);

@@ -133,6 +133,7 @@ public final class KvApi {
         // Answers their clients leave unread past the deadline are dropped (a timer of the server's verticle: it ends
         // with it).
         vertx.setPeriodic(1000, t -> answers.dropOverdue(System.nanoTime()));
+        router.route().handler(RequestEscapes::check);
         router.route().handler(KvApi::dotSegments);
         if (access.required()) {
             // Before every route, those mounted later on this router included (members, watch, snapshot).
@@ -413,9 +414,14 @@ public final class KvApi {
         try {
             prefix = KvCommand.validatePrefix(
                     Objects.requireNonNullElse(KeyPath.queryParam(ctx.request().query(), "prefix"), ""));
+        } catch (IllegalArgumentException e) {
+            HttpErrors.badField(ctx, "prefix", e.getMessage());
+            return;
+        }
+        try {
             startAfter = Objects.requireNonNullElse(KeyPath.queryParam(ctx.request().query(), "startAfter"), "");
         } catch (IllegalArgumentException e) {
-            HttpErrors.badRequest(ctx, e.getMessage());
+            HttpErrors.badField(ctx, "startAfter", e.getMessage());
             return;
         }
         int limit;
@@ -437,7 +443,7 @@ public final class KvApi {
             try {
                 KvCommand.validateKey(startAfter);
             } catch (IllegalArgumentException e) {
-                HttpErrors.badRequest(ctx, "startAfter: " + e.getMessage());
+                HttpErrors.badField(ctx, "startAfter", "startAfter: " + e.getMessage());
                 return;
             }
         }
@@ -757,7 +763,7 @@ public final class KvApi {
         try {
             return KvCommand.validateKey(KeyPath.decode(raw));
         } catch (IllegalArgumentException e) {
-            HttpErrors.badRequest(ctx, e.getMessage());
+            HttpErrors.badField(ctx, "key", e.getMessage());
             return null;
         }
     }

@@ -104,7 +104,7 @@ public final class WatchApi {
             prefix = KvCommand.validatePrefix(
                     java.util.Objects.requireNonNullElse(KeyPath.queryParam(ctx.request().query(), "prefix"), ""));
         } catch (IllegalArgumentException e) {
-            HttpErrors.badRequest(ctx, e.getMessage());
+            HttpErrors.badField(ctx, "prefix", e.getMessage());
             return;
         }
         List<WatchPosition> resumeAt = null;
