@@ -122,13 +122,11 @@ public final class MembersApi {
         router.delete("/v1/members/:id").handler(groupOnly).handler(ctx -> inGroup(ctx, true, (api, c) ->
                 withId(c, id -> api.change(c, new MembershipChange.Remove(id)))));
         router.post("/v1/leader").handler(groupOnly).handler(ctx -> {
-            if (groups.size() > 1 && ctx.request().getParam("group") == null) {
-                HttpErrors.badRequest(ctx, "group: required on a cluster sharded over " + groups.size() + " Raft"
-                        + " groups (POST /v1/leader?group=G moves one group's leadership; the nodes spread the"
-                        + " leaderships themselves)");
-                return;
+            int group = GroupParam.required(ctx, groups.size(), "POST /v1/leader?group=G moves one group's"
+                    + " leadership; the nodes spread the leaderships themselves");
+            if (group != GroupParam.REFUSED) {
+                groups.get(group).transfer(ctx);
             }
-            inGroup(ctx, false, MembersApi::transfer);
         });
     }
 
@@ -139,28 +137,18 @@ public final class MembersApi {
      */
     private void inGroup(RoutingContext ctx, boolean change,
             java.util.function.BiConsumer<MembersApi, RoutingContext> handler) {
-        if (groups.size() == 1) {
-            handler.accept(this, ctx);
+        int group = GroupParam.read(ctx, groups.size());
+        if (group == GroupParam.REFUSED) {
             return;
         }
-        String raw = ctx.request().getParam("group");
-        if (raw == null) {
+        if (group == GroupParam.ABSENT && groups.size() == 1) {
+            group = 0;
+        } else if (group == GroupParam.ABSENT) {
             if (change) {
                 new ShardedMembership(ctx, node.id(), groups, peers, client, timeoutMs).run();
             } else {
                 handler.accept(groups.get(0), ctx);
             }
-            return;
-        }
-        int group;
-        try {
-            group = Integer.parseInt(raw);
-        } catch (NumberFormatException e) {
-            group = -1;
-        }
-        if (group < 0 || group >= groups.size()) {
-            HttpErrors.badRequest(ctx, "group: must be a group of this cluster, 0.." + (groups.size() - 1)
-                    + ", got \"" + raw + "\"");
             return;
         }
         handler.accept(groups.get(group), ctx);

@@ -209,6 +209,36 @@ class ClusterHttpTest {
 
     // ---------------------------------------------------------------- tests
 
+    /**
+     * Every route that takes {@code ?group=G} refuses a value that names no group of this cluster the same way: 400
+     * with {@code field} {@code group} and the range. The membership routes answered without a field, and on a
+     * cluster of one group took any value ({@code ?group=7}, {@code ?group=x}) as if none had been given.
+     */
+    @Test
+    void everyRouteRefusesAGroupOutsideTheClusterAlike() throws Exception {
+        int groups = config().getInteger("groups", 1);
+        String rule = "group: must be a group of this cluster, an integer in 0.." + (groups - 1) + ", got '";
+        String[][] cases = {{"GET", "/v1/members?group=" + groups}, {"GET", "/v1/members?group=x"},
+            {"POST", "/v1/members?group=-1"}, {"POST", "/v1/members/9/promote?group=%2B0"},
+            {"DELETE", "/v1/members/9?group=99999999999"}, {"POST", "/v1/leader?group=" + groups},
+            {"POST", "/v1/leader?group=0.0"}, {"GET", "/v1/members?group="}};
+        for (String[] c : cases) {
+            HttpResponse<Buffer> r = send(HttpMethod.valueOf(c[0]), cluster.nodeUrl(1) + c[1],
+                    c[0].equals("GET") ? null : Buffer.buffer("{\"id\":9,\"url\":\"http://127.0.0.1:1\"}"), null);
+            assertThat(r.statusCode()).as(c[0] + " " + c[1] + ": " + r.bodyAsString()).isEqualTo(400);
+            assertThat(r.bodyAsJsonObject().getString("field")).as(c[1]).isEqualTo("group");
+            assertThat(r.bodyAsJsonObject().getString("message")).as(c[1]).startsWith(rule);
+        }
+        assertThat(get(1, "/v1/members?group=" + (groups - 1)).statusCode()).isEqualTo(200);
+        if (groups > 1) {
+            HttpResponse<Buffer> r = send(HttpMethod.POST, cluster.nodeUrl(1) + "/v1/leader", Buffer.buffer("{}"), null);
+            assertThat(r.statusCode()).isEqualTo(400);
+            assertThat(r.bodyAsJsonObject().getString("field")).isEqualTo("group");
+            assertThat(r.bodyAsJsonObject().getString("message"))
+                    .startsWith("group: required on a cluster sharded over " + groups + " Raft groups");
+        }
+    }
+
     @Test
     void electsExactlyOneLeaderThatEveryNodeFollows() throws Exception {
         eventually("all nodes agree on one leader and term", () -> {
