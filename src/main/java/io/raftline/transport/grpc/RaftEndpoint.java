@@ -16,6 +16,7 @@ import io.raftline.security.PeerIdentity;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.grpc.common.GrpcMessageDecoder;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.ServiceName;
 import io.vertx.grpc.server.GrpcServer;
@@ -155,14 +156,26 @@ final class RaftEndpoint implements Service {
     }
 
     private void requestVote(GrpcServerRequest<VoteRequest, Ack> request) {
-        unary(request, VoteRequest::getGroup, msg -> () -> ProtoMapping.fromProto(msg));
+        unary(request, RaftServiceGrpcService.RequestVote.decoder(), VoteRequest::getGroup,
+                msg -> () -> ProtoMapping.fromProto(msg));
     }
 
     private void appendEntries(GrpcServerRequest<RaftEnvelope, Ack> request) {
-        unary(request, RaftEnvelope::getGroup, msg -> () -> ProtoMapping.fromEnvelope(msg));
+        unary(request, RaftServiceGrpcService.AppendEntries.decoder(), RaftEnvelope::getGroup,
+                msg -> () -> ProtoMapping.fromEnvelope(msg));
     }
 
-    private <T> void unary(GrpcServerRequest<T, Ack> request, ToIntFunction<T> group,
+    /**
+     * Why a message the service decodes itself does not decode. Vert.x's own decoding reset the call's stream with
+     * CANCEL and no status, so the sending peer could not tell a malformed message from a lost connection.
+     */
+    private static String undecodable(String method, RuntimeException e) {
+        Throwable why = e.getCause() != null ? e.getCause() : e;
+        return method + ": the request message does not decode: " + why.getMessage();
+    }
+
+    private <T> void unary(GrpcServerRequest<T, Ack> request, GrpcMessageDecoder<T> decoder,
+            ToIntFunction<T> group,
             java.util.function.Function<T, Supplier<Message>> decode) {
         Peer peer = authenticate(request);
         if (peer == null) {
@@ -174,10 +187,12 @@ final class RaftEndpoint implements Service {
         // was never told it was lost), and a call that never ended was a stream with neither receipts nor flow
         // control. A second message, or none, is refused before anything is delivered.
         String method = request.methodName();
-        OneMessageCall.bind(request, msg -> answer(request.response(), deliver(peer, group.applyAsInt(msg),
+        OneMessageCall.bind(request, decoder, msg -> answer(request.response(), deliver(peer, group.applyAsInt(msg),
                 decode.apply(msg))), more -> answer(request.response(), Future.failedFuture(invalid(more
                         ? method + " takes one request message per call, and this call sent more: nothing was delivered"
-                        : method + " takes one request message per call, and this call sent none"))));
+                        : method + " takes one request message per call, and this call sent none"))),
+                why -> answer(request.response(), Future.failedFuture(invalid(method + ": " + why
+                        + " (nothing was delivered)"))));
     }
 
     private void installSnapshot(GrpcServerRequest<SnapshotChunk, Ack> request) {
@@ -188,8 +203,16 @@ final class RaftEndpoint implements Service {
         Promise<Ack> answer = Promise.promise();
         SnapshotAssembler assembler = transport.assembler();
         boolean[] refused = {false};
-        request.handler(chunk -> {
+        GrpcMessageDecoder<SnapshotChunk> decoder = RaftServiceGrpcService.InstallSnapshot.decoder();
+        request.messageHandler(raw -> {
             if (refused[0] || answer.future().isComplete()) {
+                return;
+            }
+            SnapshotChunk chunk;
+            try {
+                chunk = decoder.decode(raw);
+            } catch (RuntimeException e) { // CodecException: bytes that are not a SnapshotChunk
+                answer.tryFail(invalid(undecodable("InstallSnapshot", e) + " (the snapshot is not installed)"));
                 return;
             }
             boolean first = assembler.sender() < 0;
@@ -243,7 +266,23 @@ final class RaftEndpoint implements Service {
         // bounds) only then, so a sender of this release still works with a receiver of an earlier one.
         response.headers().set(RECEIPTS_HEADER, "1");
         response.writeHead();
-        request.handler(batch -> {
+        GrpcMessageDecoder<RaftBatch> decoder = RaftServiceGrpcService.Stream.decoder();
+        boolean[] ended = {false};
+        request.messageHandler(raw -> {
+            if (ended[0]) {
+                return;
+            }
+            RaftBatch batch;
+            try {
+                batch = decoder.decode(raw);
+            } catch (RuntimeException e) { // CodecException: bytes that are not a RaftBatch
+                // Its seq cannot be read, so no StreamRefusal can name it: the stream ends with the reason, and the
+                // sender reports what it had in flight lost, as for any stream that fails.
+                ended[0] = true;
+                response.status(GrpcStatus.INVALID_ARGUMENT).statusMessage(undecodable("Stream", e)
+                        + " (the stream is ended: the frame's seq cannot be read)").end();
+                return;
+            }
             Future<Ack> delivered;
             try {
                 delivered = check(peer, batch.getGroup(), ProtoMapping.fromBatch(batch));
@@ -272,7 +311,11 @@ final class RaftEndpoint implements Service {
         });
         // The sender reset the stream (it closed, or gave up on it): nothing to answer.
         request.exceptionHandler(e -> { });
-        request.endHandler(v -> response.end());
+        request.endHandler(v -> {
+            if (!ended[0]) {
+                response.end();
+            }
+        });
     }
 
     private Future<Ack> deliver(Peer peer, int group, Supplier<Message> decode) {
