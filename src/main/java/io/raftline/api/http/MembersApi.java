@@ -10,6 +10,7 @@ import io.raftline.raft.Membership;
 import io.raftline.raft.MembershipChange;
 import io.raftline.security.AdminAccess;
 import io.raftline.shard.ReplicaSet;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
@@ -67,6 +68,8 @@ public final class MembersApi {
     private final AdminAccess access;
     /** The endpoints of each group's replica, by group: this one alone in a cluster of one group. */
     private final List<MembersApi> groups;
+    /** This node's replica of every group (this one's node alone in a cluster of one group). */
+    private final List<? extends RaftNode> replicas;
 
     /**
      * Creates the endpoints of one node.
@@ -84,14 +87,28 @@ public final class MembersApi {
         this.timeoutMs = timeoutMs;
         this.access = access;
         if (node instanceof ReplicaSet set && set.replicas().size() > 1) {
+            this.replicas = List.copyOf(set.replicas());
             List<MembersApi> apis = new ArrayList<>();
             for (RaftNode replica : set.replicas()) {
-                apis.add(new MembersApi(replica, peers, client, timeoutMs, access));
+                apis.add(new MembersApi(replica, replicas, peers, client, timeoutMs, access));
             }
             this.groups = List.copyOf(apis);
         } else {
+            this.replicas = List.of(this.node);
             this.groups = List.of(this);
         }
+    }
+
+    /** One group's endpoints, which check an add against every group's membership ({@code replicas}). */
+    private MembersApi(RaftNode replica, List<? extends RaftNode> replicas, PeerDirectory peers, HttpClient client,
+            long timeoutMs, AdminAccess access) {
+        this.node = replica;
+        this.peers = peers;
+        this.client = client;
+        this.timeoutMs = timeoutMs;
+        this.access = access;
+        this.replicas = replicas;
+        this.groups = List.of(this);
     }
 
     /**
@@ -216,30 +233,48 @@ public final class MembersApi {
             return;
         }
         // The membership records addresses of members added at runtime only: the others' are in the configuration.
-        node.status().onComplete(ar -> {
+        // A node is one process whatever the group, so the address may be no other node's in any group, and the id's
+        // own address in any group is the one it has: on a sharded cluster each group's membership (this node's
+        // replicas' view of it) is asked, this group's (the one changed, led here) first.
+        List<Future<NodeStatus>> views = new ArrayList<>();
+        views.add(node.status());
+        for (RaftNode replica : replicas) {
+            if (replica != node) {
+                views.add(replica.status());
+            }
+        }
+        Future.all(views).onComplete(ar -> {
             if (ar.failed()) {
                 HttpErrors.failure(ctx, ar.cause());
                 return;
             }
-            Membership m = ar.result().membership();
-            for (int member : m.all()) {
-                String theirs = urlOf(member, m);
-                if (member != id && sameEndpoint(url, theirs)) {
-                    HttpErrors.node(ctx, new NodeRequestException(Reason.MEMBER_EXISTS, node.id(), "node " + member
-                            + " already has the address " + theirs + (theirs.equals(url) ? ""
-                                    : " (" + url + " names the same host and port)")));
-                    return;
+            Membership own = views.get(0).result().membership();
+            for (Future<NodeStatus> view : views) {
+                Membership m = view.result().membership();
+                for (int member : m.all()) {
+                    String theirs = urlOf(member, m);
+                    if (member != id && sameEndpoint(url, theirs)) {
+                        HttpErrors.node(ctx, new NodeRequestException(Reason.MEMBER_EXISTS, node.id(), "node "
+                                + member + " already has the address " + theirs + (theirs.equals(url) ? ""
+                                        : " (" + url + " names the same host and port)")
+                                + (m == own ? "" : " in another group")));
+                        return;
+                    }
                 }
             }
-            // The id is a member at another address: not "already a member" (a sharded add counts that as a group
-            // that has the change, and answered 200 for an add whose address no group it reached had).
-            String recorded = m.contains(id) ? m.address(id) : null;
-            String known = recorded != null && !recorded.isEmpty() ? recorded : m.contains(id) ? urlOf(id, m) : "";
-            if (!known.isEmpty() && !sameEndpoint(url, known)) {
-                HttpErrors.node(ctx, new NodeRequestException(Reason.MEMBER_EXISTS, node.id(), "add " + id
-                        + " refused: node " + id + " is a " + (m.isVoter(id) ? "voter" : "learner") + " at " + known
-                        + ", not at " + url + " (membership " + m + "); to move it, remove it and add it again"));
-                return;
+            for (Future<NodeStatus> view : views) {
+                Membership m = view.result().membership();
+                // The id is a member at another address: not "already a member" (a sharded add counts that as a group
+                // that has the change, and answered 200 for an add whose address no group it reached had).
+                String recorded = m.contains(id) ? m.address(id) : null;
+                String known = recorded != null && !recorded.isEmpty() ? recorded : m.contains(id) ? urlOf(id, m) : "";
+                if (!known.isEmpty() && !sameEndpoint(url, known)) {
+                    HttpErrors.node(ctx, new NodeRequestException(Reason.MEMBER_EXISTS, node.id(), "add " + id
+                            + " refused: node " + id + " is a " + (m.isVoter(id) ? "voter" : "learner") + " at "
+                            + known + ", not at " + url + " (" + (m == own ? "" : "another group's ") + "membership "
+                            + m + "); to move it, remove it and add it again"));
+                    return;
+                }
             }
             change(ctx, isLearner ? new MembershipChange.AddLearner(id, url) : new MembershipChange.AddVoter(id, url));
         });

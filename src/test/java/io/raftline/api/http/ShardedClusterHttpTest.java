@@ -88,6 +88,35 @@ class ShardedClusterHttpTest extends ClusterHttpTest {
         return leads;
     }
 
+    /**
+     * An add's address is checked against every group's members, not only the group changed: learner 5 at an address
+     * in group 1 only, then node 6 at the same address, or node 5 at another, added to group 0. Each group checked its
+     * own membership alone, so both were taken: two nodes at one address, or one node at two, which no process can be.
+     */
+    @Test
+    void anAddIsCheckedAgainstTheAddressesOfEveryGroup() throws Exception {
+        String at = "http://127.0.0.1:1";
+        eventually("learner 5 added to group 1 only", () -> {
+            HttpResponse<Buffer> r = send(HttpMethod.POST, cluster.nodeUrl(1) + "/v1/members?group=1",
+                    Buffer.buffer(new JsonObject().put("id", 5).put("url", at).put("learner", true).encode()), null);
+            return r.statusCode() == 200 || r.bodyAsString().contains("is already a learner");
+        });
+        HttpResponse<Buffer> other = send(HttpMethod.POST, cluster.nodeUrl(1) + "/v1/members?group=0",
+                Buffer.buffer(new JsonObject().put("id", 6).put("url", at).put("learner", true).encode()), null);
+        assertThat(other.statusCode()).as(other.bodyAsString()).isEqualTo(409);
+        assertThat(other.bodyAsJsonObject().getString("error")).isEqualTo("member_exists");
+        assertThat(other.bodyAsJsonObject().getString("message"))
+                .isEqualTo("node 5 already has the address " + at + " in another group");
+        HttpResponse<Buffer> moved = send(HttpMethod.POST, cluster.nodeUrl(2) + "/v1/members?group=0",
+                Buffer.buffer(new JsonObject().put("id", 5).put("url", "http://127.0.0.1:2").put("learner", true)
+                        .encode()), null);
+        assertThat(moved.statusCode()).as(moved.bodyAsString()).isEqualTo(409);
+        assertThat(moved.bodyAsJsonObject().getString("message"))
+                .startsWith("add 5 refused: node 5 is a learner at " + at + ", not at http://127.0.0.1:2");
+        JsonArray members = get(1, "/v1/members?group=0").bodyAsJsonObject().getJsonArray("members");
+        assertThat(members.stream().map(o -> ((JsonObject) o).getInteger("id"))).containsExactlyInAnyOrder(1, 2, 3);
+    }
+
     @Test
     void keysSpreadOverTheGroupsAndEveryNodeServesEveryKey() throws Exception {
         int[] perGroup = new int[GROUPS];
@@ -176,9 +205,17 @@ class ShardedClusterHttpTest extends ClusterHttpTest {
                 + "/v1/members", learner(9, "http://127.0.0.1:2"), json));
         assertThat(elsewhere.statusCode()).as(elsewhere.bodyAsString()).isEqualTo(409);
         assertThat(elsewhere.bodyAsJsonObject().getString("error")).isEqualTo("member_exists");
-        assertThat(elsewhere.bodyAsJsonObject().getInteger("group")).isEqualTo(0);
+        // Refused by the first group asked (the last; group 0 goes last), which checks every group's membership: no
+        // group records node 9 at the second address (each used to check its own alone, so groups 3, 2 and 1 added
+        // it there and group 0 refused).
+        assertThat(elsewhere.bodyAsJsonObject().getInteger("group")).isEqualTo(GROUPS - 1);
         assertThat(elsewhere.bodyAsJsonObject().getString("message")).contains("learner at http://127.0.0.1:1")
-                .contains("not at http://127.0.0.1:2");
+                .contains("not at http://127.0.0.1:2").contains("another group's membership");
+        for (int g = 1; g < GROUPS; g++) {
+            JsonArray members = get(1, "/v1/members?group=" + g).bodyAsJsonObject().getJsonArray("members");
+            assertThat(members.stream().map(m -> ((JsonObject) m).getInteger("id")).toList()).as("group " + g)
+                    .doesNotContain(9);
+        }
 
         HttpResponse<Buffer> inGroup0Too = untilNotLeaderChange(() -> send(HttpMethod.POST, cluster.nodeUrl(1)
                 + "/v1/members?group=0", learner(8, "http://127.0.0.1:5"), json));
