@@ -42,7 +42,7 @@ public final class FaultControl {
     private final EventPublisher publisher;
     /** Told of every change of the network's or the links' faults made here (not of those adopted). */
     private volatile Runnable onNetworkChange = () -> { };
-    /** How a fault reaches a member another process runs; null when it cannot (a local cluster, or over gRPC). */
+    /** How a fault reaches a member another process runs; null when there is none (the local cluster runs them all). */
     private volatile BiFunction<Integer, NodeFault, Future<JsonObject>> otherProcesses;
 
     /**
@@ -120,9 +120,9 @@ public final class FaultControl {
     }
 
     /**
-     * Lets {@link #inflict} reach the members other processes run: with one node per process over the clustered event
-     * bus, a crash, pause or freeze asked of any process's page or admin port is carried to the process that runs
-     * the node.
+     * Lets {@link #inflict} reach the members other processes run: with one node per process (over the clustered
+     * event bus or the gRPC transport), a crash, pause or freeze asked of any process's page or admin port is carried
+     * to the process that runs the node.
      *
      * @param route sends a fault to the process that runs the node, completing with that process's {@link #state()}
      *              once it was inflicted there (null: no route, such a node is refused)

@@ -48,12 +48,14 @@ final class ClientPort {
      * @param peers         where each node's client port is
      * @param cluster       what {@code /v1/cluster} shows
      * @param raftTransport the gRPC transport when Raft runs over gRPC, else null
+     * @param faultService  with the gRPC transport and one node per process, the nemesis's faults between processes
+     *                      ({@link GrpcFaults}), served next to RaftService under the same checks; else null
      * @param clusterCa     with a separate client CA, which client certificates the cluster CA issued (only those
      *                      may call the forwarding endpoint); null otherwise
      * @return the (undeployed) server
      */
     static HttpServerVerticle create(RaftlineConfig config, NodeConfig n, RaftNode node, HttpClient forwardClient,
-            PeerDirectory peers, ClusterView cluster, GrpcTransport raftTransport,
+            PeerDirectory peers, ClusterView cluster, GrpcTransport raftTransport, Service faultService,
             io.raftline.security.ClusterCaCheck clusterCa) {
         KvRequests requests = requests(config, n, node, forwardClient, peers);
         ClientAccess access = config.clientAccess();
@@ -86,7 +88,7 @@ final class ClientPort {
             new BackupApi(node).mount(r);
             Metrics.mount(r);
             return r;
-        }, vx -> grpcHandler(vx, kv, kvMaxMessageBytes, raft, raftTransport, access))
+        }, vx -> grpcHandler(vx, kv, kvMaxMessageBytes, raft, faultService, raftTransport, access))
                 .limits(config.limits()).guard(requestGuard(config)).tls(config.tls())
                 .clientCertificates(clientCertificates(config, raft != null));
     }
@@ -182,7 +184,7 @@ final class ClientPort {
      * idempotency key).
      */
     private static Handler<HttpServerRequest> grpcHandler(Vertx vx, KvGrpcService kv, long kvMaxMessageBytes,
-            Service raft, GrpcTransport raftTransport, ClientAccess access) {
+            Service raft, Service faults, GrpcTransport raftTransport, ClientAccess access) {
         GrpcServer grpcKv = kv.bind(GrpcServer.server(vx, new GrpcServerOptions()
                 .setMaxMessageSize(kvMaxMessageBytes).setScheduleDeadlineAutomatically(true)));
         Handler<HttpServerRequest> kvServer = access.required() ? request -> {
@@ -203,6 +205,10 @@ final class ClientPort {
         GrpcServer raftServer = GrpcServer.server(vx, new GrpcServerOptions()
                 .setMaxMessageSize(raftMaxMessageBytes)).addService(raft);
         String raftPath = "/" + raft.name().fullyQualifiedName() + "/";
+        // The faults between processes are the nodes' as Raft is: the same credential, the same certificate checks.
+        GrpcServer faultServer = faults == null ? null : GrpcServer.server(vx, new GrpcServerOptions()
+                .setMaxMessageSize(GrpcFaults.MAX_MESSAGE_BYTES)).addService(faults);
+        String faultPath = faults == null ? null : "/" + faults.name().fullyQualifiedName() + "/";
         // Without TLS no certificate tells a node from anyone who can reach the port: with a client token or a cluster
         // secret configured, Raft calls need the nodes' credential (GrpcTransport#presenting, RaftCallCredential), or
         // a client could write through the log (an AppendEntries at a higher term); the client token is not one, since
@@ -211,14 +217,17 @@ final class ClientPort {
         io.raftline.security.RaftCallCredential credential = raftTransport.guard() == null
                 ? raftTransport.credential() : null;
         return request -> {
-            if (request.path().startsWith(raftPath)) {
+            boolean toRaft = request.path().startsWith(raftPath);
+            if (toRaft || (faultPath != null && request.path().startsWith(faultPath))) {
                 String refusal = credential != null ? credential.refusal(request::getHeader) : null;
-                if (refusal == null) {
+                if (refusal != null) {
+                    io.raftline.security.AuthRefusals.process().refused(toRaft ? "gRPC Raft service"
+                            : "gRPC fault service", String.valueOf(request.remoteAddress()), refusal);
+                    unauthenticated(vx, request, refusal);
+                } else if (toRaft) {
                     raftServer.handle(GrpcFrameCheck.checked(request, raftMaxMessageBytes));
                 } else {
-                    io.raftline.security.AuthRefusals.process().refused("gRPC Raft service",
-                            String.valueOf(request.remoteAddress()), refusal);
-                    unauthenticated(vx, request, refusal);
+                    faultServer.handle(GrpcFrameCheck.checked(request, GrpcFaults.MAX_MESSAGE_BYTES));
                 }
             } else {
                 kvServer.handle(request);

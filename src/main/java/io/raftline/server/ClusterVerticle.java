@@ -129,6 +129,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     private NetworkFaultSync faultSync;
     /** One node per process over the clustered event bus: carries node faults to the process that runs the node. */
     private RemoteNodeFaults remoteFaults;
+    /** One node per process over the gRPC transport: both of the above, through the peers' FaultService. */
+    private GrpcFaults grpcFaults;
     private final Map<Integer, HttpServerVerticle> servers = new ConcurrentSkipListMap<>();
     /** Node id to the deployment ids of its verticles (node, client port), to stop a removed local node. */
     private final Map<Integer, List<String>> deployments = new ConcurrentHashMap<>();
@@ -340,6 +342,13 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                 grpcTransport.presenting(config.newRaftCallCredential());
             }
             wire = grpcTransport;
+            if (config.nodeId() != 0) {
+                // One node per process: the network's faults are the cluster's, and a node fault asked of any process
+                // reaches the process that runs the node (served on the client port, see deployClientPort).
+                grpcFaults = new GrpcFaults(vertx, faults(), config.nodeId(), config.security().clusterSecret(),
+                        grpcTransport, id -> httpAddress(id).filter(a -> a.port() > 0)
+                                .map(a -> SocketAddress.inetSocketAddress(a.port(), a.host())));
+            }
         } else {
             String secret = config.security().clusterSecret();
             if (Clustering.clustered(config) && !secret.isEmpty() && config.tls().enabled()
@@ -411,6 +420,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                 // What each node presents when it calls its peers' Raft service, and the CA it verifies them with.
                 certificates.register("the gRPC transport's peer clients", grpcTransport::reloadTls);
             }
+            if (grpcFaults != null) {
+                certificates.register("the gRPC fault service's client", grpcFaults::reloadTls);
+            }
             if (keyExchange != null) {
                 // A renewed certificate and key: new pair keys, announced to the peers; a new CA or revocation list
                 // applied to the peers' certificates.
@@ -436,9 +448,16 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             remoteFaults = new RemoteNodeFaults(vertx, faults(), config.nodeId(), config.security().clusterSecret());
             chain = chain.compose(v -> remoteFaults.start());
         }
+        if (grpcFaults != null) {
+            grpcFaults.start();
+        }
         for (NodeConfig n : local) {
             // Built once the node exists (its store is opened asynchronously above).
             chain = chain.compose(v -> deployClientPort(n));
+        }
+        if (grpcFaults != null) {
+            // Once the port listens: a change another process sent before then found it closed.
+            chain = chain.compose(v -> grpcFaults.catchUp());
         }
         if (config.nodeId() == 0) {
             chain = chain.compose(v -> restoreAddedNodes());
@@ -847,7 +866,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     /** Deploys the node's client port (HTTP and gRPC) and records the port it actually listens on. */
     private Future<Void> deployClientPort(NodeConfig n) {
         HttpServerVerticle server = ClientPort.create(config, n, nodes.get(n.id()), forwardClient, this, status,
-                grpcTransport, clusterCa);
+                grpcTransport, grpcFaults == null ? null : grpcFaults.service(), clusterCa);
         servers.put(n.id(), server);
         Future<Void> http = vertx.deployVerticle(server).onSuccess(d -> {
             if (certificates != null) {
@@ -1095,6 +1114,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         }
         if (forwardClient != null) {
             closing.add(forwardClient.close());
+        }
+        if (grpcFaults != null) {
+            closing.add(grpcFaults.stop());
         }
         if (grpcTransport != null) {
             closing.add(grpcTransport.close());

@@ -38,8 +38,8 @@ final class NetworkFaultSync {
 
     private static final Logger LOG = LoggerFactory.getLogger(NetworkFaultSync.class);
 
-    /** Where versioned changes are published to every process. */
-    static final String ADDRESS = "raftline.faults.network";
+    /** Where versioned changes are published to every process (the records' seal is made for it too). */
+    static final String ADDRESS = NetworkFaultRecord.SEAL_ADDRESS;
     /** The cluster manager's map that keeps the last change for processes that start later. */
     static final String MAP = "raftline.faults";
     /** The key of the last change in {@link #MAP}. */
@@ -53,10 +53,8 @@ final class NetworkFaultSync {
     private final Vertx vertx;
     private final FaultControl control;
     private final int self;
-    /** Tags and checks the changes with the cluster secret, if any. */
-    private final CoordinationSeal seal;
-    /** The version of what this process has in force from the cluster (0: nothing shared yet); guarded by this. */
-    private long applied;
+    /** The record in force here: seals, checks and puts in force the changes (shared with the gRPC transport's). */
+    private final NetworkFaultRecord record;
     /** Changes made here are shared one after the other, each reading the state when its turn comes. */
     private Future<Void> sharing = Future.succeededFuture();
     private MessageConsumer<String> consumer;
@@ -73,7 +71,7 @@ final class NetworkFaultSync {
         this.vertx = vertx;
         this.control = control;
         this.self = self;
-        this.seal = new CoordinationSeal(secret);
+        this.record = new NetworkFaultRecord(control, self, secret);
     }
 
     /**
@@ -83,11 +81,11 @@ final class NetworkFaultSync {
      * @return completes once this process receives changes
      */
     Future<Void> start() {
-        consumer = vertx.eventBus().consumer(ADDRESS, m -> received(m.body()));
+        consumer = vertx.eventBus().consumer(ADDRESS, m -> record.received(m.body()));
         control.onNetworkChange(this::changedHere);
         consumer.completion().compose(v -> map()).compose(m -> m.get(KEY)).onComplete(ar -> {
             if (ar.succeeded() && ar.result() != null) {
-                received(ar.result());
+                record.received(ar.result());
             } else if (ar.failed()) {
                 LOG.warn("cannot read the network faults the cluster has in force ({}): this process starts with"
                         + " none until the next change", ar.cause().toString());
@@ -136,11 +134,11 @@ final class NetworkFaultSync {
 
     private void attempt(JsonObject state, int attempt, Promise<Void> done) {
         map().compose(m -> m.get(KEY).compose(old -> {
-            JsonObject recorded = old == null ? null : open(old);
+            JsonObject recorded = old == null ? null : record.open(old);
             // Above what this process holds too: a record lost (the map emptied, or a forged one read as none) must
             // not restart the versions below those the processes hold, which would then ignore every change.
-            long version = Math.max(recorded == null ? 0 : recorded.getLong("version", 0L), applied());
-            String next = seal(new JsonObject().put("version", version + 1).put("origin", self).put("state", state));
+            long version = Math.max(recorded == null ? 0 : recorded.getLong("version", 0L), record.version());
+            String next = record.seal(version + 1, state);
             Future<Boolean> stored = old == null ? m.putIfAbsent(KEY, next).map(prev -> prev == null)
                     : m.replaceIfPresent(KEY, old, next);
             return stored.map(ok -> ok ? next : null);
@@ -162,46 +160,5 @@ final class NetworkFaultSync {
                 done.tryComplete();
             }
         });
-    }
-
-    private synchronized long applied() {
-        return applied;
-    }
-
-    /** The change as published and recorded: its text and, with a secret, the text's tag. */
-    private String seal(JsonObject change) {
-        return seal.seal(ADDRESS, change);
-    }
-
-    /**
-     * The change a sealed text holds, or null (with a warning) if it cannot be read or, with a secret, its tag is
-     * missing or wrong. A forged record in the map reads as none: the next change replaces it.
-     */
-    private JsonObject open(String sealed) {
-        try {
-            return seal.open(ADDRESS, sealed);
-        } catch (IllegalArgumentException e) {
-            // Only processes of the cluster publish here; a change this process cannot read is logged, not applied.
-            LOG.warn("a change of the network faults from the cluster was ignored: {}", e.getMessage());
-            return null;
-        }
-    }
-
-    private synchronized void received(String sealed) {
-        JsonObject change = open(sealed);
-        if (change == null) {
-            return;
-        }
-        try {
-            long version = change.getLong("version");
-            if (version <= applied) {
-                return;
-            }
-            control.adopt(change.getJsonObject("state"));
-            applied = version;
-        } catch (RuntimeException e) {
-            // Only processes of the cluster publish here; a change this process cannot read is logged, not applied.
-            LOG.warn("a change of the network faults from the cluster could not be read ({}): ignored", e.toString());
-        }
     }
 }

@@ -8,8 +8,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Carries a node fault (crash, restart, pause, resume, freeze, thaw) asked of one process to the process that runs the
@@ -25,10 +23,8 @@ import org.slf4j.LoggerFactory;
  */
 final class RemoteNodeFaults {
 
-    private static final Logger LOG = LoggerFactory.getLogger(RemoteNodeFaults.class);
-
     /** The address prefix; the node's id follows. */
-    static final String ADDRESS_PREFIX = "raftline.faults.node.";
+    static final String ADDRESS_PREFIX = NodeFaultRequest.ADDRESS_PREFIX;
 
     /** How long a process waits for another to inflict a fault (a restart reopens the node's storage). */
     private static final long TIMEOUT_MS = 10_000;
@@ -36,7 +32,8 @@ final class RemoteNodeFaults {
     private final Vertx vertx;
     private final FaultControl control;
     private final int self;
-    private final CoordinationSeal seal;
+    /** Seals the requests made here and carries out those for this process's node (shared with the gRPC transport). */
+    private final NodeFaultRequest requests;
     private MessageConsumer<String> consumer;
 
     /**
@@ -51,7 +48,7 @@ final class RemoteNodeFaults {
         this.vertx = vertx;
         this.control = control;
         this.self = self;
-        this.seal = new CoordinationSeal(secret);
+        this.requests = new NodeFaultRequest(control, self, secret);
     }
 
     /**
@@ -60,37 +57,14 @@ final class RemoteNodeFaults {
      * @return completes once this process answers
      */
     Future<Void> start() {
-        consumer = vertx.eventBus().consumer(ADDRESS_PREFIX + self, m -> {
-            JsonObject request;
-            try {
-                request = seal.open(ADDRESS_PREFIX + self, m.body());
-            } catch (IllegalArgumentException e) {
-                LOG.warn("a node fault for node {} was refused: {}", self, e.getMessage());
-                m.fail(403, "refused: " + e.getMessage());
-                return;
+        consumer = vertx.eventBus().consumer(ADDRESS_PREFIX + self, m -> requests.serve(m.body()).onComplete(ar -> {
+            if (ar.succeeded()) {
+                m.reply(ar.result());
+            } else {
+                m.fail(ar.cause() instanceof NodeFaultRequest.Refused r ? r.code() : 500,
+                        String.valueOf(ar.cause().getMessage()));
             }
-            NodeFault fault = NodeFault.parse(String.valueOf(request.getValue("fault"))).orElse(null);
-            if (fault == null || !Integer.valueOf(self).equals(request.getValue("node"))) {
-                m.fail(400, "not a fault of node " + self + ": " + request.encode());
-                return;
-            }
-            Future<JsonObject> done;
-            try {
-                // Here only, never routed again: a process that no longer runs the node says so.
-                done = control.apply(self, fault).compose(v -> control.state());
-            } catch (IllegalArgumentException e) {
-                // This process does not run the node (any more): the asker hears why.
-                m.fail(404, e.getMessage());
-                return;
-            }
-            done.onComplete(ar -> {
-                if (ar.succeeded()) {
-                    m.reply(ar.result());
-                } else {
-                    m.fail(500, String.valueOf(ar.cause().getMessage()));
-                }
-            });
-        });
+        }));
         control.routeToOtherProcesses(this::send);
         return consumer.completion();
     }
@@ -105,7 +79,7 @@ final class RemoteNodeFaults {
 
     private Future<JsonObject> send(int node, NodeFault fault) {
         String address = ADDRESS_PREFIX + node;
-        String request = seal.seal(address, new JsonObject().put("node", node).put("fault", fault.wireName()));
+        String request = requests.request(node, fault);
         return vertx.eventBus().<JsonObject>request(address, request, new DeliveryOptions().setSendTimeout(TIMEOUT_MS))
                 .map(io.vertx.core.eventbus.Message::body)
                 .recover(e -> Future.failedFuture(e instanceof ReplyException r

@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import io.raftline.config.RaftlineConfig;
 import io.raftline.node.NodeListener;
+import io.raftline.proto.faults.FaultServiceGrpcClient;
+import io.raftline.proto.faults.NetworkQuery;
 import io.raftline.proto.kv.GetRequest;
 import io.raftline.proto.kv.KvServiceGrpcClient;
 import io.raftline.proto.kv.PutRequest;
@@ -374,6 +376,39 @@ class PeerAuthGrpcTest {
         assertThat(refusal.getStatus()).isEqualTo(GrpcStatus.PERMISSION_DENIED.code);
         assertThat(refusal.getMessage()).contains("names no node");
         assertNoForgedMessageReached();
+    }
+
+    /**
+     * The nemesis's faults between the processes travel on the peers' FaultService with their certificates: a delay
+     * set on node 1's process is put in force by nodes 2 and 3, node 3's state is asked of process 3 from process 2,
+     * and a heal follows. A caller without a certificate, or with the shared one that names no node, is refused
+     * (UNAUTHENTICATED) before anything is read.
+     */
+    @Test
+    void theFaultsBetweenProcessesTravelWithTheNodesCertificatesOnly() throws Exception {
+        for (GrpcClient c : List.of(client(null), client(dir.resolve("node")))) {
+            GrpcStatus status = await(c.request(address(1), FaultServiceGrpcClient.CurrentNetwork)
+                    .compose(req -> req.send(NetworkQuery.getDefaultInstance()))
+                    .compose(resp -> resp.last().transform(ar -> Future.succeededFuture(resp.status()))), WAIT);
+            assertThat(status).isEqualTo(GrpcStatus.UNAUTHENTICATED);
+        }
+        nodes.get(1).faults().setNetwork(new io.raftline.transport.NetworkFaults(List.of(), 0, 1, 2, 0));
+        try {
+            for (int id : new int[] {2, 3}) {
+                ClusterVerticle node = nodes.get(id);
+                eventually("node " + id + "'s process delaying as node 1's does", WAIT,
+                        () -> node.faults().network().delayMaxMs() == 2);
+            }
+            JsonObject resumed = await(nodes.get(2).faults().inflict(3, io.raftline.faults.NodeFault.RESUME), WAIT);
+            assertThat(resumed.getJsonArray("nodes").getJsonObject(0).getInteger("id")).isEqualTo(3);
+        } finally {
+            nodes.get(3).faults().heal();
+        }
+        for (int id : new int[] {1, 2}) {
+            ClusterVerticle node = nodes.get(id);
+            eventually("node " + id + "'s process healed by node 3's", WAIT,
+                    () -> node.faults().network().delayMaxMs() == 0);
+        }
     }
 
     // ---------------------------------------------------------------- helpers

@@ -618,6 +618,93 @@ public final class GrpcTransport implements Transport {
     }
 
     /**
+     * What a connection to a peer's client port is: HTTP/2 without upgrade and, with TLS, HTTP/2 by ALPN, presenting
+     * this node's certificate, the peer's certificate the cluster CA's and valid for the address called.
+     */
+    private HttpClientOptions peerHttpOptions() {
+        HttpClientOptions http = new HttpClientOptions().setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2)
+                .setHttp2ClearTextUpgrade(false).setTcpNoDelay(true).setConnectTimeout(options.connectTimeoutMs())
+                .setKeepAlive(true);
+        if (tls != null) {
+            http.setSsl(true).setUseAlpn(true).setVerifyHost(true).setKeyCertOptions(tls.keyCert().copy())
+                    .setTrustOptions(tls.trust().copy());
+            for (String crl : tls.crlFiles()) {
+                http.addCrlPath(crl);
+            }
+        }
+        return http;
+    }
+
+    /**
+     * A client of another service the peers serve on their client ports next to RaftService (the nemesis's faults
+     * shared between processes, {@code faults.proto}), made as the Raft links' clients are (TLS, certificate) but apart
+     * from them: its calls neither wait behind Raft frames nor pass through the network faults, which they set. The
+     * caller owns it: it lives on the context it is made on, and is closed by {@link PeerClient#close()}.
+     *
+     * @param maxMessageBytes the largest message it takes
+     * @return the client
+     */
+    public PeerClient peerClient(long maxMessageBytes) {
+        io.vertx.core.http.HttpClientAgent agent = vertx.httpClientBuilder().with(peerHttpOptions()).build();
+        GrpcClientOptions grpc = new GrpcClientOptions().setScheduleDeadlineAutomatically(true)
+                .setMaxMessageSize(maxMessageBytes);
+        return new PeerClient(new ReloadableGrpcClient(vertx, grpc, agent), agent);
+    }
+
+    /** A client of {@link #peerClient}: what its calls present, and its TLS files read again on renewal. */
+    public final class PeerClient {
+        private final GrpcClient grpc;
+        private final io.vertx.core.http.HttpClientAgent http;
+
+        private PeerClient(GrpcClient grpc, io.vertx.core.http.HttpClientAgent http) {
+            this.grpc = grpc;
+            this.http = http;
+        }
+
+        /**
+         * The gRPC client.
+         *
+         * @return it
+         */
+        public GrpcClient grpc() {
+            return grpc;
+        }
+
+        /**
+         * Adds to a call's metadata what Raft calls present: the nodes' credential when there is one (without TLS; the
+         * peer's service asks for it as its Raft service does), and this process's number of groups.
+         *
+         * @param request the call, before anything is written
+         */
+        public void authorize(GrpcClientRequest<?, ?> request) {
+            GrpcTransport.this.authorize(request);
+        }
+
+        /**
+         * Loads this node's TLS files again into the client ({@link GrpcTransport#reloadTls()}).
+         *
+         * @return completes with whether it reloaded
+         */
+        public Future<Boolean> reloadTls() {
+            if (tls == null || tls.renewed() == null) {
+                return Future.succeededFuture(false);
+            }
+            return vertx.executeBlocking(() -> java.util.Objects.requireNonNull(tls.renewed().call(),
+                    "the renewed TLS options are null"), false)
+                    .compose(renewed -> http.updateSSLOptions(renewed, true));
+        }
+
+        /**
+         * Closes the client and its connections.
+         *
+         * @return completes once closed
+         */
+        public Future<Void> close() {
+            return grpc.close();
+        }
+    }
+
+    /**
      * A gRPC client over an HTTP client made here, so that the HTTP client can be told to reload its TLS options and
      * its connections get an exception handler (Peer#connected):
      * {@link GrpcClient#client(Vertx, GrpcClientOptions, HttpClientOptions)} hides the HTTP client it makes, and
@@ -746,19 +833,9 @@ public final class GrpcTransport implements Transport {
         }
 
         private GrpcClient newClient(Lane lane) {
-            HttpClientOptions http = new HttpClientOptions().setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2)
-                    .setHttp2ClearTextUpgrade(false).setTcpNoDelay(true).setConnectTimeout(options.connectTimeoutMs())
-                    .setKeepAlive(true);
+            HttpClientOptions http = peerHttpOptions();
             GrpcClientOptions grpc = new GrpcClientOptions().setScheduleDeadlineAutomatically(true)
                     .setMaxMessageSize(options.maxMessageBytes());
-            if (tls != null) {
-                // HTTP/2 by ALPN; the peer's certificate must be the cluster CA's and valid for the address called.
-                http.setSsl(true).setUseAlpn(true).setVerifyHost(true).setKeyCertOptions(tls.keyCert().copy())
-                        .setTrustOptions(tls.trust().copy());
-                for (String crl : tls.crlFiles()) {
-                    http.addCrlPath(crl);
-                }
-            }
             io.vertx.core.http.HttpClientAgent agent = vertx.httpClientBuilder().with(http)
                     .withConnectHandler(c -> connected(lane, c)).build();
             if (tls != null) {
