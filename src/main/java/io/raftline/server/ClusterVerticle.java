@@ -456,8 +456,8 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             chain = chain.compose(v -> deployClientPort(n));
         }
         if (grpcFaults != null) {
-            // Once the port listens: a change another process sent before then found it closed.
-            chain = chain.compose(v -> grpcFaults.catchUp());
+            // Once the port listens (a change another process sent before then found it closed), in the background.
+            chain = chain.onSuccess(v -> grpcFaults.catchUp());
         }
         if (config.nodeId() == 0) {
             chain = chain.compose(v -> restoreAddedNodes());

@@ -47,8 +47,8 @@ import org.slf4j.LoggerFactory;
  * holds afterwards. A process that answers a record above this one's held it before this change arrived (a change
  * made at once elsewhere, or this process had not caught up yet): as over the event bus, the change made here then
  * goes after it, under the next version, at most {@link #MAX_ATTEMPTS} times. A process that starts asks every other
- * for its record once its client port listens ({@link #catchUp()}) and puts in force the highest: a change sent while
- * it was down or starting found its port closed, and its sender had put it in force before sending.
+ * for its record once its client port listens ({@link #catchUp()}, in the background) and puts in force the highest: a
+ * change sent while it was down or starting found its port closed, and its sender had put it in force before sending.
  *
  * <p>Node faults: one asked here for a member another process runs is carried to that process, which inflicts it and
  * answers its fault state ({@link NodeFaultRequest}); a process that does not answer (down) is {@code node_down}.
@@ -81,7 +81,10 @@ final class GrpcFaults {
     private final NetworkFaultRecord record;
     private final NodeFaultRequest requests;
     private final GrpcTransport.PeerClient client;
-    /** Changes made here are sent one after the other, each reading the state when its turn comes; guarded by this. */
+    /**
+     * The sends of the changes made here still under way; guarded by this. They go at once, each on its own: a peer
+     * that does not answer (a stopped process) holds no later change back, and the versions order them.
+     */
     private Future<Void> sharing = Future.succeededFuture();
     /** How many changes were made here; guarded by this. */
     private long changes;
@@ -126,7 +129,9 @@ final class GrpcFaults {
 
     /**
      * Puts in force the highest record the other processes hold: called once this process's client port listens, so
-     * that a change sent before then (refused, the port closed) was made before this asks.
+     * that a change sent before then (refused, the port closed) was made before this asks. The process does not wait
+     * for it to start (a peer that does not answer would hold its start for {@link #SHARE_TIMEOUT_MS}), as a process
+     * on the clustered event bus does not wait for the cluster manager's map.
      *
      * @return completes once every other process answered or failed to
      */
@@ -165,7 +170,7 @@ final class GrpcFaults {
     /**
      * Completes once every change made here so far was sent to every other process (for tests).
      *
-     * @return the end of the chain of shares under way
+     * @return the sends under way
      */
     synchronized Future<Void> shared() {
         return sharing;
@@ -191,7 +196,8 @@ final class GrpcFaults {
         // Put in force here under its version at once, before the round trips: what the admin API answers is so.
         NetworkFaultRecord.Made made = record.next(state, 0);
         long change = ++changes;
-        sharing = sharing.transform(x -> send(made, state, change, 1));
+        Future<Void> sent = send(made, state, change, 1);
+        sharing = sharing.isComplete() ? sent : Future.join(sharing, sent).<Void>mapEmpty();
     }
 
     private synchronized boolean madeSince(long change) {

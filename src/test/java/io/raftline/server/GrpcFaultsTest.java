@@ -118,7 +118,8 @@ class GrpcFaultsTest {
         List<Set<Integer>> other = List.of(Set.of(1), Set.of(2, 3));
         nodes.get(2).faults().setNetwork(new NetworkFaults(other, 0, 0, 0, 0));
         startProcess(3);
-        assertThat(nodes.get(3).faults().network().partitions()).isEqualTo(other);
+        eventually("the process started again holding the partition set while it was down", WAIT,
+                () -> nodes.get(3).faults().network().partitions().equals(other));
     }
 
     @Test
