@@ -55,10 +55,19 @@ class NetworkFaultSyncTest {
         return c.nodeUrls().get(node);
     }
 
+    /**
+     * The cluster's configuration: three nodes over the clustered event bus (the default).
+     *
+     * @return the configuration
+     */
+    JsonObject config() {
+        return ClusterConfigs.cluster(3, 41, 3000);
+    }
+
     @Test
     void aPartitionSetOnOneProcessSplitsTheWholeClusterAndAHealOnAnotherHealsIt() throws Exception {
         Path logs = Files.createTempDirectory("raftline-faultsync-");
-        try (ChildProcessCluster c = ChildProcessCluster.builder(ClusterConfigs.cluster(3, 41, 3000), logs).start()) {
+        try (ChildProcessCluster c = ChildProcessCluster.builder(config(), logs).start()) {
             c.awaitLeader(WAIT);
             // Node 2 leads, so that a partition process 2 did not enforce would leave node 3 following it.
             eventually("node 2 leading", WAIT, () -> call("POST", nodeUrl(c, 1), "/v1/leader",
