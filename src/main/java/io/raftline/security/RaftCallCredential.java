@@ -119,14 +119,14 @@ public final class RaftCallCredential {
             if (legacy != null && legacy.refusal(authorization) == null) {
                 return null;
             }
-            return "Raft calls need the nodes' credential (" + HEADER + ", derived from security.cluster_secret);"
-                    + " the client token is not one";
+            return "Calls between nodes (the Raft and fault services) need the nodes' credential (" + HEADER
+                    + ", derived from security.cluster_secret); the client token is not one";
         }
         if (AdminAccess.presents(authorization, adminToken)) {
             return null;
         }
-        return "Raft calls need the nodes' credential (Authorization: Bearer <admin.token>); the client token is"
-                + " not one";
+        return "Calls between nodes (the Raft and fault services) need the nodes' credential (Authorization: Bearer"
+                + " <admin.token>); the client token is not one";
     }
 
     /**
