@@ -10,6 +10,7 @@ import io.raftline.node.RaftNode;
 import io.raftline.proto.kv.KvServiceGrpcClient;
 import io.raftline.proto.kv.WatchRequest;
 import io.raftline.proto.kv.WatchResponse;
+import io.raftline.verify.nemesis.Waits;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.Http2Settings;
@@ -44,12 +45,15 @@ class PortWatchCountTest {
     private SocketAddress address;
     private HttpClient http;
     private final StandInNode standIn = new StandInNode();
+    /** Requests the port handed to the router (not gRPC), for a failure's message. */
+    private final java.util.concurrent.atomic.AtomicInteger routed = new java.util.concurrent.atomic.AtomicInteger();
+    private WatchBudget budget;
 
     @BeforeEach
     void start() throws Exception {
         vertx = Vertx.vertx();
         RaftNode node = standIn.node();
-        WatchBudget budget = new WatchBudget(WatchBudget.DEFAULT_BYTES);
+        budget = new WatchBudget(WatchBudget.DEFAULT_BYTES);
         Router router = Router.router(vertx);
         new WatchApi(node, budget).mount(router);
         GrpcServer grpc = new KvGrpcService(node, new KvRequests(node, null), id -> Optional.empty(), 1 << 20, budget)
@@ -60,6 +64,7 @@ class PortWatchCountTest {
                     if (type != null && type.startsWith("application/grpc")) {
                         grpc.handle(request);
                     } else {
+                        routed.incrementAndGet();
                         router.handle(request);
                     }
                 }).listen(0, "127.0.0.1"));
@@ -84,10 +89,18 @@ class PortWatchCountTest {
     }
 
     private Answer httpWatch() throws Exception {
-        return await(http.request(HttpMethod.GET, server.actualPort(), "127.0.0.1", "/v1/watch")
-                .compose(req -> req.send())
-                .compose(r -> r.statusCode() == 200 ? Future.succeededFuture(new Answer(200, ""))
-                        : r.body().map(b -> new Answer(r.statusCode(), b.toString()))));
+        int before = routed.get();
+        try {
+            return await(http.request(HttpMethod.GET, server.actualPort(), "127.0.0.1", "/v1/watch")
+                    .compose(req -> req.send())
+                    .compose(r -> r.statusCode() == 200 ? Future.succeededFuture(new Answer(200, ""))
+                            : r.body().map(b -> new Answer(r.statusCode(), b.toString()))));
+        } catch (Waits.TimedOutException e) {
+            // It happened twice in full runs (never alone or in a loop of the quick suite): say how far it got.
+            throw new AssertionError("an HTTP watch got no answer in time; the port handed it to the router: "
+                    + (routed.get() > before) + ", watches open: " + budget.openWatches() + ", registered: "
+                    + standIn.sinks.size(), e);
+        }
     }
 
     @Test
