@@ -8,6 +8,7 @@ import io.raftline.proto.faults.FaultServiceGrpcClient;
 import io.raftline.proto.faults.FaultServiceGrpcService;
 import io.raftline.proto.faults.NetworkQuery;
 import io.raftline.proto.faults.Sealed;
+import io.raftline.security.DeferredRefusal;
 import io.raftline.security.PeerGuard;
 import io.raftline.security.PeerIdentity;
 import io.raftline.transport.grpc.GrpcTransport;
@@ -333,8 +334,12 @@ final class GrpcFaults {
                 java.util.function.Function<Req, Future<Sealed>> method) {
             String refusal = refusal(call.connection());
             if (refusal != null) {
-                call.handler(m -> { });
-                call.endHandler(v -> call.response().status(GrpcStatus.UNAUTHENTICATED).statusMessage(refusal).end());
+                // Answered once the caller has sent its request, or after a grace if it never ends it (a stream held
+                // open by a caller without a certificate would hold a slot of the connection): DeferredRefusal.
+                call.messageHandler(m -> { });
+                DeferredRefusal answer = DeferredRefusal.afterRequest(vertx, call.end(),
+                        () -> call.response().status(GrpcStatus.UNAUTHENTICATED).statusMessage(refusal).end());
+                call.errorHandler(e -> answer.abandon());
                 return;
             }
             OneMessageCall.bind(call, msg -> {

@@ -9,6 +9,7 @@ import io.raftline.config.RaftlineConfig;
 import io.raftline.node.NodeListener;
 import io.raftline.proto.faults.FaultServiceGrpcClient;
 import io.raftline.proto.faults.NetworkQuery;
+import io.raftline.proto.faults.Sealed;
 import io.raftline.proto.kv.GetRequest;
 import io.raftline.proto.kv.KvServiceGrpcClient;
 import io.raftline.proto.kv.PutRequest;
@@ -48,6 +49,7 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
 import io.vertx.grpc.client.GrpcClientRequest;
+import io.vertx.grpc.client.GrpcClientResponse;
 import io.vertx.grpc.common.GrpcStatus;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -392,6 +394,16 @@ class PeerAuthGrpcTest {
                     .compose(resp -> resp.last().transform(ar -> Future.succeededFuture(resp.status()))), WAIT);
             assertThat(status).isEqualTo(GrpcStatus.UNAUTHENTICATED);
         }
+        // One that never ends its request is answered all the same, after the grace (DeferredRefusal), rather than
+        // holding its stream open for as long as it likes.
+        GrpcClientResponse<NetworkQuery, Sealed> unended = await(client(null)
+                .request(address(1), FaultServiceGrpcClient.CurrentNetwork)
+                .compose(req -> {
+                    req.write(NetworkQuery.getDefaultInstance());
+                    return req.response();
+                }), WAIT);
+        await(unended.end().otherwiseEmpty(), WAIT);
+        assertThat(unended.status()).isEqualTo(GrpcStatus.UNAUTHENTICATED);
         nodes.get(1).faults().setNetwork(new io.raftline.transport.NetworkFaults(List.of(), 0, 1, 2, 0));
         try {
             for (int id : new int[] {2, 3}) {
