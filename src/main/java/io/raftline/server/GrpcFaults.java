@@ -10,7 +10,6 @@ import io.raftline.proto.faults.NetworkQuery;
 import io.raftline.proto.faults.Sealed;
 import io.raftline.security.DeferredRefusal;
 import io.raftline.security.PeerGuard;
-import io.raftline.security.PeerIdentity;
 import io.raftline.transport.grpc.GrpcTransport;
 import io.raftline.transport.grpc.OneMessageCall;
 import io.vertx.core.Future;
@@ -30,7 +29,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -365,15 +363,7 @@ final class GrpcFaults {
             if (guard == null) {
                 return null;
             }
-            PeerIdentity identity = null;
-            if (connection.isSsl()) {
-                try {
-                    identity = guard.identify(connection.peerCertificates());
-                } catch (SSLPeerUnverifiedException noCertificate) {
-                    identity = null;
-                }
-            }
-            PeerGuard.Refusal r = guard.checkSenders(identity, List.of());
+            PeerGuard.Refusal r = guard.checkSenders(GrpcTransport.callerIdentity(guard, connection), List.of());
             if (r == null) {
                 return null;
             }

@@ -467,6 +467,25 @@ public final class GrpcTransport implements Transport {
     }
 
     /**
+     * Who called a service of the peer port (the Raft service, the fault service): what the client certificate of the
+     * call's connection names, as the guard reads it.
+     *
+     * @param guard      the guard
+     * @param connection the call's connection
+     * @return the identity, or null if the connection is not TLS or presented no certificate
+     */
+    public static PeerIdentity callerIdentity(PeerGuard guard, io.vertx.core.http.HttpConnection connection) {
+        if (!connection.isSsl()) {
+            return null;
+        }
+        try {
+            return guard.identify(connection.peerCertificates());
+        } catch (javax.net.ssl.SSLPeerUnverifiedException noCertificate) {
+            return null;
+        }
+    }
+
+    /**
      * The checks of peer identities, when peers are authenticated.
      *
      * @return the guard, or null without TLS

@@ -27,7 +27,6 @@ import io.vertx.grpc.server.StatusException;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
-import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * The RaftService of one node's client port: decodes each call into the core's messages and gives them to
@@ -105,7 +104,7 @@ final class RaftEndpoint implements Service {
         if (guard == null) {
             return new Peer(remote, null, groups);
         }
-        PeerIdentity identity = identity(guard, request.connection());
+        PeerIdentity identity = GrpcTransport.callerIdentity(guard, request.connection());
         if (identity == null) {
             PeerGuard.Refusal r = guard.checkSenders(null, List.of());
             guard.refused(remote, r);
@@ -142,17 +141,6 @@ final class RaftEndpoint implements Service {
 
     private static String remote(HttpConnection c) {
         return c.remoteAddress() == null ? "unknown" : String.valueOf(c.remoteAddress().hostAddress());
-    }
-
-    private static PeerIdentity identity(PeerGuard guard, HttpConnection c) {
-        if (!c.isSsl()) {
-            return null;
-        }
-        try {
-            return guard.identify(c.peerCertificates());
-        } catch (SSLPeerUnverifiedException noCertificate) {
-            return null;
-        }
     }
 
     private void requestVote(GrpcServerRequest<VoteRequest, Ack> request) {
