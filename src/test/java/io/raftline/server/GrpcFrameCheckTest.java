@@ -14,10 +14,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
@@ -25,8 +22,6 @@ import io.vertx.grpc.client.GrpcClientOptions;
 import io.vertx.grpc.client.GrpcClientResponse;
 import io.vertx.grpc.common.GrpcStatus;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,16 +61,11 @@ class GrpcFrameCheckTest {
     }
 
     /** A gRPC call whose body is the given bytes, as a client that frames messages by hand sends it. */
-    private static HttpClientResponse rawCall(URI node, String encoding, Buffer body) throws Exception {
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
-                .setPort(node.getPort()).setURI("/raftline.kv.v1.KvService/Get")
-                .putHeader("content-type", "application/grpc").putHeader("te", "trailers");
-        if (encoding != null) {
-            options.putHeader("grpc-encoding", encoding);
-        }
-        // Read whole (a trailers-only answer ends with its head): the status is in the headers or the trailers.
-        return await(h2c.request(options).compose(r -> r.send(body)).compose(r -> r.body().map(b -> r)),
-                Duration.ofSeconds(10));
+    private static RawGrpcCall.Answer rawCall(URI node, String encoding, Buffer body) throws Exception {
+        return encoding == null
+                ? RawGrpcCall.call(h2c, node.getPort(), "/raftline.kv.v1.KvService/Get", body, Duration.ofSeconds(10))
+                : RawGrpcCall.call(h2c, node.getPort(), "/raftline.kv.v1.KvService/Get", body, Duration.ofSeconds(10),
+                        "grpc-encoding", encoding);
     }
 
     private static Buffer framed(int flag, byte[] message) {
@@ -90,49 +80,38 @@ class GrpcFrameCheckTest {
         return out.toByteArray();
     }
 
-    private static String status(HttpClientResponse response) {
-        String s = response.getHeader("grpc-status");
-        return s != null ? s : response.getTrailer("grpc-status");
-    }
-
-    private static String message(HttpClientResponse response) {
-        String m = response.getHeader("grpc-message");
-        m = m != null ? m : response.getTrailer("grpc-message");
-        return m == null ? null : URLDecoder.decode(m, StandardCharsets.UTF_8);
-    }
-
     @Test
     void aCompressedMessageWithoutAnEncodingIsAnsweredAndTheNodeServesOn() throws Exception {
         URI node = cluster.nodeUrls().get(1);
         byte[] get = GetRequest.newBuilder().setKey("k").build().toByteArray();
 
-        HttpClientResponse refused = rawCall(node, null, framed(1, get));
-        assertThat(status(refused)).as("a compressed message in a call without grpc-encoding")
+        RawGrpcCall.Answer refused = rawCall(node, null, framed(1, get));
+        assertThat(refused.status()).as("a compressed message in a call without grpc-encoding")
                 .isEqualTo(String.valueOf(GrpcStatus.INTERNAL.code));
-        assertThat(message(refused)).contains("message 1").contains("marked compressed").contains("grpc-encoding");
+        assertThat(refused.message()).contains("message 1").contains("marked compressed").contains("grpc-encoding");
 
         // The second message of a call, after a well-formed first one, and an encoding Vert.x cannot undo.
-        HttpClientResponse second = rawCall(node, null, framed(0, get).appendBuffer(framed(1, get)));
-        assertThat(status(second)).isEqualTo(String.valueOf(GrpcStatus.INTERNAL.code));
-        assertThat(message(second)).contains("message 2");
-        HttpClientResponse brotli = rawCall(node, "br", framed(1, get));
-        assertThat(status(brotli)).isEqualTo(String.valueOf(GrpcStatus.INTERNAL.code));
-        assertThat(message(brotli)).contains("\"br\"");
+        RawGrpcCall.Answer second = rawCall(node, null, framed(0, get).appendBuffer(framed(1, get)));
+        assertThat(second.status()).isEqualTo(String.valueOf(GrpcStatus.INTERNAL.code));
+        assertThat(second.message()).contains("message 2");
+        RawGrpcCall.Answer brotli = rawCall(node, "br", framed(1, get));
+        assertThat(brotli.status()).isEqualTo(String.valueOf(GrpcStatus.INTERNAL.code));
+        assertThat(brotli.message()).contains("\"br\"");
 
         // gzip: inflated within the largest message (1 MiB + 8 KiB here), else refused before it is all inflated.
-        assertThat(status(rawCall(node, "gzip", framed(1, gzip(get))))).isEqualTo(String.valueOf(
+        assertThat(rawCall(node, "gzip", framed(1, gzip(get))).status()).isEqualTo(String.valueOf(
                 GrpcStatus.NOT_FOUND.code));
-        HttpClientResponse bomb = rawCall(node, "gzip", framed(1, gzip(new byte[16 << 20])));
-        assertThat(status(bomb)).as("16 MiB of zeros in a gzip message of %d bytes", gzip(new byte[16 << 20]).length)
+        RawGrpcCall.Answer bomb = rawCall(node, "gzip", framed(1, gzip(new byte[16 << 20])));
+        assertThat(bomb.status()).as("16 MiB of zeros in a gzip message of %d bytes", gzip(new byte[16 << 20]).length)
                 .isEqualTo(String.valueOf(GrpcStatus.RESOURCE_EXHAUSTED.code));
-        assertThat(message(bomb)).contains("inflates to more than 1056768 bytes");
-        HttpClientResponse notGzip = rawCall(node, "gzip", framed(1, get));
-        assertThat(status(notGzip)).isEqualTo(String.valueOf(GrpcStatus.INTERNAL.code));
-        assertThat(message(notGzip)).contains("not valid gzip");
+        assertThat(bomb.message()).contains("inflates to more than 1056768 bytes");
+        RawGrpcCall.Answer notGzip = rawCall(node, "gzip", framed(1, get));
+        assertThat(notGzip.status()).isEqualTo(String.valueOf(GrpcStatus.INTERNAL.code));
+        assertThat(notGzip.message()).contains("not valid gzip");
 
         // Uncompressed messages pass as before, whatever the call names.
-        assertThat(status(rawCall(node, null, framed(0, get)))).isEqualTo(String.valueOf(GrpcStatus.NOT_FOUND.code));
-        assertThat(status(rawCall(node, "gzip", framed(0, get)))).isEqualTo(String.valueOf(GrpcStatus.NOT_FOUND.code));
+        assertThat(rawCall(node, null, framed(0, get)).status()).isEqualTo(String.valueOf(GrpcStatus.NOT_FOUND.code));
+        assertThat(rawCall(node, "gzip", framed(0, get)).status()).isEqualTo(String.valueOf(GrpcStatus.NOT_FOUND.code));
 
         GrpcClient client = GrpcClient.client(vertx, new GrpcClientOptions(), new HttpClientOptions()
                 .setHttp2ClearTextUpgrade(false));

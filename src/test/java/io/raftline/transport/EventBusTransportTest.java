@@ -13,6 +13,7 @@ import io.raftline.raft.message.Message;
 import io.raftline.raft.message.SnapshotRequest;
 import io.raftline.raft.message.VoteRequest;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryContext;
@@ -47,7 +48,8 @@ class EventBusTransportTest {
 
     @BeforeEach
     void start() throws Exception {
-        vertx = Vertx.vertx();
+        // One worker thread: the chunked-frame tests hold it to hold a frame's decode (chunkedFrameThenBatch).
+        vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setWorkerPoolSize(1));
         senderContext = vertx.getOrCreateContext();
         conditioner = new NetworkConditioner(11);
         transport = new EventBusTransport(vertx, conditioner, (m, reason) -> drops.add(m.describe() + ":" + reason));
@@ -325,39 +327,44 @@ class EventBusTransportTest {
     /**
      * The peer decodes a chunked frame on a worker. An AppendEntries that arrives the usual way meanwhile (its sender's
      * lane had just emptied) waits for that frame, so the node takes them in the order they were sent; a heartbeat
-     * beside it does not wait. The batch reaches the node's consumer while the frame is being decoded (see
+     * beside it does not wait. The batch reaches the node's consumer while the frame's decode is held (see
      * {@link #chunkedFrameThenBatch}); without the wait, the two AppendEntries arrive the wrong way round.
      */
     @Test
     void anAppendArrivingWhileAChunkedFrameIsDecodedWaitsForIt() throws Exception {
         AppendRequest large = append(2, 10, 4 << 20);
         AppendRequest next = append(2, 11, 100);
-        List<Message> in = chunkedFrameThenBatch(large, new RaftBatch(List.of(next, hb(2, 1))));
-        eventually("everything delivered", () -> in.size() == 3);
+        List<Message> in = chunkedFrameThenBatch(large, new RaftBatch(List.of(next, hb(2, 1))), hb(2, 1));
         assertThat(in).containsExactly(hb(2, 1), large, next);
     }
 
     /**
      * Only what the same node sent waits behind a chunked frame being decoded: an AppendEntries from another node
-     * arriving meanwhile goes at once (review finding: every sender's waited).
+     * arriving meanwhile goes at once (review finding: every sender's waited, and node 3's AppendEntries came after
+     * node 1's frame).
      */
     @Test
     void anotherSendersAppendDoesNotWaitForAChunkedFrame() throws Exception {
         AppendRequest large = append(2, 10, 4 << 20);
         AppendRequest fromThree = new AppendRequest(3, 2, 5, 10, 5, List.of(Entry.normal(11, 5, new byte[] {1})), 10);
-        List<Message> in = chunkedFrameThenBatch(large, new RaftBatch(List.of(fromThree, new Heartbeat(3, 2, 5, 0, 1))));
-        eventually("everything delivered", () -> in.size() == 3);
-        assertThat(in.get(2)).as("the frame from node 1, decoded after node 3's batch went").isEqualTo(large);
+        Heartbeat beside = new Heartbeat(3, 2, 5, 0, 1);
+        List<Message> in = chunkedFrameThenBatch(large, new RaftBatch(List.of(fromThree, beside)), beside);
+        assertThat(in).containsExactly(fromThree, beside, large);
     }
 
     /**
-     * Node 2 on a context of its own: a chunked frame of {@code large} (from node 1) and then {@code batch} are sent
-     * from one task on that context, so that the batch reaches the consumer before the frame's decode can: the last
-     * chunk hands the decode to a worker, whose result comes back to this context's queue, behind everything the task
-     * queued (whether the bus delivers to a consumer on the sender's own context at once or through that queue).
-     * Returns what node 2 takes.
+     * Node 2 on a context of its own takes a chunked frame of {@code large} (from node 1) and then {@code batch}, while
+     * the frame's decode is held: this class's Vert.x has one worker thread, and a task waiting on a latch holds it
+     * from before the chunks are sent until {@code afterBatch} (a message of the batch that never waits for a frame)
+     * has reached the node, so the batch always reaches the consumer before the frame is decoded. Then the decode
+     * goes on; returns what node 2 took, once it took all three.
+     *
+     * <p>(Earlier this relied on the decode's result coming back behind the batch on the context's queue; a decode
+     * that finished before its continuation was attached ran that continuation at once, ahead of the batch: the test
+     * failed in CI on a busy machine.)
      */
-    private List<Message> chunkedFrameThenBatch(AppendRequest large, RaftBatch batch) throws Exception {
+    private List<Message> chunkedFrameThenBatch(AppendRequest large, RaftBatch batch, Message afterBatch)
+            throws Exception {
         for (Transport.Registration r : registrations) {
             await(r.close());
         }
@@ -366,10 +373,17 @@ class EventBusTransportTest {
         Promise<Transport.Registration> registered = Promise.promise();
         node.runOnContext(v -> transport.register(2, in::add).onComplete(registered));
         await(registered.future());
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Future<Void> worker = vertx.executeBlocking(() -> {
+            held.countDown();
+            release.await();
+            return null;
+        }, false);
+        assertThat(held.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("the one worker held").isTrue();
         byte[] frame = GroupBatchesCodec.frame(new GroupBatches(List.of(new GroupBatches.Part(0, List.of(large)))));
         int piece = 256 * 1024;
         int count = (frame.length + piece - 1) / piece;
-        Promise<Void> sent = Promise.promise();
         node.runOnContext(v -> {
             io.vertx.core.eventbus.DeliveryOptions chunks = new io.vertx.core.eventbus.DeliveryOptions()
                     .setCodecName(FrameChunkCodec.NAME);
@@ -380,9 +394,14 @@ class EventBusTransportTest {
             }
             vertx.eventBus().send(EventBusTransport.address(2), batch,
                     new io.vertx.core.eventbus.DeliveryOptions().setCodecName(RaftBatchCodec.NAME));
-            sent.complete();
         });
-        await(sent.future());
+        try {
+            eventually("the batch reached the node while the frame's decode is held", () -> in.contains(afterBatch));
+        } finally {
+            release.countDown();
+        }
+        await(worker);
+        eventually("everything delivered", () -> in.size() == 3);
         return in;
     }
 

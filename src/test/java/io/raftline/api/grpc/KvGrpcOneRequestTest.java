@@ -14,6 +14,7 @@ import io.raftline.proto.kv.PutRequest;
 import io.raftline.proto.kv.PutResponse;
 import io.raftline.proto.kv.WatchRequest;
 import io.raftline.proto.kv.WatchResponse;
+import io.raftline.server.RawGrpcCall;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.net.SocketAddress;
@@ -122,18 +123,10 @@ class KvGrpcOneRequestTest {
         byte[] message = {0x0a, 0x03, (byte) 0xff, (byte) 0xfe, (byte) 0xfd};
         io.vertx.core.http.HttpClient h2c = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
                 .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
-        io.vertx.core.http.HttpClientResponse response = await(h2c.request(new io.vertx.core.http.RequestOptions()
-                .setMethod(io.vertx.core.http.HttpMethod.POST).setHost("127.0.0.1").setPort(server.actualPort())
-                .setURI("/raftline.kv.v1.KvService/Get").putHeader("content-type", "application/grpc")
-                .putHeader("te", "trailers")).compose(r -> r.send(io.vertx.core.buffer.Buffer.buffer().appendByte(
-                        (byte) 0).appendInt(message.length).appendBytes(message))).compose(r -> r.body().map(b -> r)),
+        RawGrpcCall.Answer answer = RawGrpcCall.call(h2c, server.actualPort(), "/raftline.kv.v1.KvService/Get",
+                io.vertx.core.buffer.Buffer.buffer().appendByte((byte) 0).appendInt(message.length).appendBytes(message),
                 Duration.ofSeconds(20));
-        String status = response.getHeader("grpc-status") != null ? response.getHeader("grpc-status")
-                : response.getTrailer("grpc-status");
-        String text = response.getHeader("grpc-message") != null ? response.getHeader("grpc-message")
-                : response.getTrailer("grpc-message");
-        assertThat(status).isEqualTo(String.valueOf(GrpcStatus.INVALID_ARGUMENT.code));
-        assertThat(java.net.URLDecoder.decode(text, java.nio.charset.StandardCharsets.UTF_8))
-                .startsWith("Get: the request message does not decode").contains("UTF-8");
+        assertThat(answer.status()).isEqualTo(String.valueOf(GrpcStatus.INVALID_ARGUMENT.code));
+        assertThat(answer.message()).startsWith("Get: the request message does not decode").contains("UTF-8");
     }
 }

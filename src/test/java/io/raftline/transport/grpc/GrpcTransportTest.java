@@ -432,20 +432,13 @@ class GrpcTransportTest {
                 .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
         try {
             for (String method : List.of("RequestVote", "AppendEntries", "InstallSnapshot", "Stream")) {
-                io.vertx.core.http.RequestOptions call = new io.vertx.core.http.RequestOptions()
-                        .setMethod(io.vertx.core.http.HttpMethod.POST).setHost("127.0.0.1").setPort(server.actualPort())
-                        .setURI("/raftline.raft.v1.RaftService/" + method)
-                        .putHeader("content-type", "application/grpc").putHeader("te", "trailers");
-                io.vertx.core.http.HttpClientResponse response = await(h2c.request(call).compose(r -> r.send(io.vertx.core.buffer.Buffer.buffer()
-                                .appendByte((byte) 0).appendInt(1).appendByte((byte) 0)))
-                        .compose(r -> r.body().map(b -> r)));
-                String status = response.getHeader("grpc-status") != null ? response.getHeader("grpc-status")
-                        : response.getTrailer("grpc-status");
-                String text = response.getHeader("grpc-message") != null ? response.getHeader("grpc-message")
-                        : response.getTrailer("grpc-message");
-                assertThat(status).as(method).isEqualTo(String.valueOf(GrpcStatus.INVALID_ARGUMENT.code));
-                assertThat(java.net.URLDecoder.decode(text, java.nio.charset.StandardCharsets.UTF_8)).as(method)
-                        .startsWith(method + ": the request message does not decode: ").contains("tag");
+                io.raftline.server.RawGrpcCall.Answer answer = io.raftline.server.RawGrpcCall.call(h2c,
+                        server.actualPort(), "/raftline.raft.v1.RaftService/" + method, io.vertx.core.buffer.Buffer
+                                .buffer().appendByte((byte) 0).appendInt(1).appendByte((byte) 0),
+                        java.time.Duration.ofSeconds(10));
+                assertThat(answer.status()).as(method).isEqualTo(String.valueOf(GrpcStatus.INVALID_ARGUMENT.code));
+                assertThat(answer.message()).as(method).startsWith(method + ": the request message does not decode: ")
+                        .contains("tag");
             }
         } finally {
             await(h2c.close());
