@@ -17,6 +17,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.common.GrpcMessageDecoder;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.ServiceMethod;
 import io.vertx.grpc.common.ServiceName;
@@ -303,7 +304,8 @@ final class GrpcFaults {
 
         @Override
         public void bind(GrpcServer server) {
-            server.callHandler(FaultServiceGrpcService.ShareNetwork, call -> unary(call, sealed -> {
+            server.callHandler(FaultServiceGrpcService.ShareNetwork, call -> unary(call,
+                    FaultServiceGrpcService.ShareNetwork.decoder(), sealed -> {
                 if (record.open(sealed.getText()) == null) {
                     // Not readable, or without the cluster secret's tag (logged): nothing of it is taken.
                     return Future.failedFuture(new StatusException(GrpcStatus.PERMISSION_DENIED, "refused: not a"
@@ -317,18 +319,25 @@ final class GrpcFaults {
                     return Future.succeededFuture(Sealed.newBuilder().setText(held == null ? "" : held).build());
                 }
             }));
-            server.callHandler(FaultServiceGrpcService.CurrentNetwork, call -> unary(call, query -> {
+            server.callHandler(FaultServiceGrpcService.CurrentNetwork, call -> unary(call,
+                    FaultServiceGrpcService.CurrentNetwork.decoder(), query -> {
                 String held = record.record();
                 return Future.succeededFuture(Sealed.newBuilder().setText(held == null ? "" : held).build());
             }));
-            server.callHandler(FaultServiceGrpcService.InflictNodeFault, call -> unary(call, sealed -> requests
+            server.callHandler(FaultServiceGrpcService.InflictNodeFault, call -> unary(call,
+                    FaultServiceGrpcService.InflictNodeFault.decoder(), sealed -> requests
                     .serve(sealed.getText()).map(state -> Sealed.newBuilder().setText(state.encode()).build())
                     .recover(e -> Future.failedFuture(e instanceof NodeFaultRequest.Refused r
                             ? new StatusException(status(r.code()), r.getMessage())
                             : new StatusException(GrpcStatus.INTERNAL, String.valueOf(e.getMessage()))))));
         }
 
-        private <Req> void unary(GrpcServerRequest<Req, Sealed> call,
+        /**
+         * Runs {@code method} on the call's one message, decoded here (OneMessageCall): a message that is no message
+         * of the method is answered INVALID_ARGUMENT with the reason, where Vert.x's own decoding reset the stream with
+         * CANCEL and no status, and the calling process could not tell it from a lost connection.
+         */
+        private <Req> void unary(GrpcServerRequest<Req, Sealed> call, GrpcMessageDecoder<Req> decoder,
                 java.util.function.Function<Req, Future<Sealed>> method) {
             String refusal = refusal(call.connection());
             if (refusal != null) {
@@ -340,7 +349,7 @@ final class GrpcFaults {
                 call.errorHandler(e -> answer.abandon());
                 return;
             }
-            OneMessageCall.bind(call, msg -> {
+            OneMessageCall.bind(call, decoder, msg -> {
                 Future<Sealed> answer;
                 try {
                     answer = method.apply(msg);
@@ -355,7 +364,9 @@ final class GrpcFaults {
                     }
                 });
             }, more -> call.response().fail(new StatusException(GrpcStatus.INVALID_ARGUMENT, call.methodName()
-                    + " takes one request message per call")));
+                    + " takes one request message per call, and this call sent " + (more ? "more" : "none")
+                    + ": nothing was done")), why -> call.response().fail(new StatusException(
+                            GrpcStatus.INVALID_ARGUMENT, call.methodName() + ": " + why + " (nothing was done)")));
         }
 
         /** With TLS: null if the caller presented a node's certificate of the cluster CA, else why not. */

@@ -155,6 +155,37 @@ class GrpcFaultsTest {
         await(client.close(), WAIT);
     }
 
+    /**
+     * A message that is no message of its method (one byte, a field tag of zero), from a caller with the nodes'
+     * credential, is answered INVALID_ARGUMENT with the reason on each method: Vert.x's own decoding reset the stream
+     * with CANCEL and no status. Nothing is put in force, and the service goes on answering.
+     */
+    @Test
+    void aMessageThatDoesNotDecodeIsAnsweredInvalidArgumentWithTheReason() throws Exception {
+        java.util.List<String> credential = new java.util.ArrayList<>();
+        RaftCallCredential.fromSecret(SECRET, null).present((name, value) -> {
+            credential.add(name);
+            credential.add(value);
+        });
+        io.vertx.core.http.HttpClient h2c = clientVertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+                .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+        for (String method : List.of("ShareNetwork", "CurrentNetwork", "InflictNodeFault")) {
+            RawGrpcCall.Answer answer = RawGrpcCall.call(h2c, ports.get(1), "/raftline.faults.v1.FaultService/"
+                    + method, io.vertx.core.buffer.Buffer.buffer().appendByte((byte) 0).appendInt(1)
+                            .appendByte((byte) 0), WAIT, credential.toArray(String[]::new));
+            assertThat(answer.status()).as(method).isEqualTo(String.valueOf(GrpcStatus.INVALID_ARGUMENT.code));
+            assertThat(answer.message()).as(method).startsWith(method + ": the request message does not decode: ")
+                    .contains("tag").endsWith("(nothing was done)");
+        }
+        await(h2c.close(), WAIT);
+        assertThat(nodes.get(1).faults().network().partitions()).isEmpty();
+        assertThat(await(nodes.get(1).nodes().get(1).status(), WAIT).up()).isTrue();
+        GrpcClient client = GrpcClient.client(clientVertx);
+        assertThat(status(client, FaultServiceGrpcClient.CurrentNetwork, NetworkQuery.getDefaultInstance(), true))
+                .isEqualTo(GrpcStatus.OK);
+        await(client.close(), WAIT);
+    }
+
     private <Req> GrpcStatus status(GrpcClient client, ServiceMethod<Sealed, Req> method, Req message,
             boolean credential) throws Exception {
         SocketAddress address = SocketAddress.inetSocketAddress(ports.get(1), "127.0.0.1");
