@@ -49,6 +49,9 @@ import org.slf4j.LoggerFactory;
  * goes after it, under the next version, at most {@link #MAX_ATTEMPTS} times. A process that starts asks every other
  * for its record once its client port listens ({@link #catchUp()}, in the background) and puts in force the highest: a
  * change sent while it was down or starting found its port closed, and its sender had put it in force before sending.
+ * It asks again every {@link #CATCH_UP_PERIOD_MS} while it runs: a process that missed a change without stopping (a
+ * call to it that failed or timed out, a stall longer than {@link #SHARE_TIMEOUT_MS}) is not sent it again, and kept
+ * the old faults (a partition healed everywhere but there) until the next change.
  *
  * <p>Node faults: one asked here for a member another process runs is carried to that process, which inflicts it and
  * answers its fault state ({@link NodeFaultRequest}); a process that does not answer (down) is {@code node_down}.
@@ -72,6 +75,11 @@ final class GrpcFaults {
     static final int MAX_ATTEMPTS = 16;
     /** The largest message the service takes or answers: a record of faults, or a fault state, is a few KiB. */
     static final long MAX_MESSAGE_BYTES = 1 << 20;
+    /**
+     * How often a running process asks the others for their record again: a change it missed is in force here this
+     * long after it can be reached at the latest; a round costs one small call per other process.
+     */
+    static final long CATCH_UP_PERIOD_MS = 5_000;
 
     private final Vertx vertx;
     private final FaultControl control;
@@ -88,6 +96,10 @@ final class GrpcFaults {
     private Future<Void> sharing = Future.succeededFuture();
     /** How many changes were made here; guarded by this. */
     private long changes;
+    /** The timer that asks the other processes again ({@link #catchUp()}), -1 while none; guarded by this. */
+    private long catchUpTimer = -1;
+    /** Whether a round of asking is under way (a round does not start while one is); guarded by this. */
+    private boolean askingAgain;
 
     /**
      * Creates the faults' service and client of one process, on the context its client lives on (one that lives as
@@ -131,11 +143,37 @@ final class GrpcFaults {
      * Puts in force the highest record the other processes hold: called once this process's client port listens, so
      * that a change sent before then (refused, the port closed) was made before this asks. The process does not wait
      * for it to start (a peer that does not answer would hold its start for {@link #SHARE_TIMEOUT_MS}), as a process
-     * on the clustered event bus does not wait for the cluster manager's map.
+     * on the clustered event bus does not wait for the cluster manager's map. From then on it asks again every
+     * {@link #CATCH_UP_PERIOD_MS} until {@link #stop()}.
      *
-     * @return completes once every other process answered or failed to
+     * @return completes once every other process answered or failed to (the first round)
      */
     Future<Void> catchUp() {
+        synchronized (this) {
+            if (catchUpTimer == -1) {
+                catchUpTimer = vertx.setPeriodic(CATCH_UP_PERIOD_MS, CATCH_UP_PERIOD_MS, id -> askAgain());
+            }
+        }
+        return ask();
+    }
+
+    /** One periodic round, unless the last one is still under way (a peer that does not answer holds it 5 s). */
+    private void askAgain() {
+        synchronized (this) {
+            if (askingAgain || catchUpTimer == -1) {
+                return;
+            }
+            askingAgain = true;
+        }
+        ask().onComplete(ar -> {
+            synchronized (this) {
+                askingAgain = false;
+            }
+        });
+    }
+
+    /** Asks every other process for its record and puts in force the highest (above what this process holds). */
+    private Future<Void> ask() {
         List<Future<Void>> asked = new ArrayList<>();
         for (int peer : others()) {
             asked.add(call(peer, FaultServiceGrpcClient.CurrentNetwork, NetworkQuery.getDefaultInstance(),
@@ -151,8 +189,14 @@ final class GrpcFaults {
         return Future.join(asked).<Void>mapEmpty().recover(e -> Future.succeededFuture());
     }
 
-    /** Stops sharing and routing, and closes the client. */
+    /** Stops sharing, routing and asking, and closes the client. */
     Future<Void> stop() {
+        synchronized (this) {
+            if (catchUpTimer != -1) {
+                vertx.cancelTimer(catchUpTimer);
+                catchUpTimer = -1;
+            }
+        }
         control.onNetworkChange(null);
         control.routeToOtherProcesses(null);
         return client.close();

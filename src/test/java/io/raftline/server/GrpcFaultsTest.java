@@ -70,8 +70,12 @@ class GrpcFaultsTest {
     }
 
     private void startProcess(int id) throws Exception {
+        startProcess(id, base);
+    }
+
+    private void startProcess(int id, JsonObject config) throws Exception {
         Vertx v = Vertx.vertx();
-        ClusterVerticle node = new ClusterVerticle(RaftlineConfig.fromJson(base.copy().put("node_id", id)));
+        ClusterVerticle node = new ClusterVerticle(RaftlineConfig.fromJson(config.copy().put("node_id", id)));
         await(v.deployVerticle(node), WAIT);
         processes.put(id, v);
         nodes.put(id, node);
@@ -120,6 +124,24 @@ class GrpcFaultsTest {
         startProcess(3);
         eventually("the process started again holding the partition set while it was down", WAIT,
                 () -> nodes.get(3).faults().network().partitions().equals(other));
+    }
+
+    /**
+     * A process that missed a change without stopping (here process 1 cannot reach process 3's port: its configuration
+     * names a port nobody listens on) is not sent it again; it asks the others for their record every
+     * {@link GrpcFaults#CATCH_UP_PERIOD_MS} and takes it so. Before, it kept the old faults until the next change.
+     */
+    @Test
+    void aProcessThatMissedAChangeWithoutStoppingTakesItFromTheOthers() throws Exception {
+        await(processes.remove(1).close(), WAIT);
+        JsonObject unreachable = base.copy();
+        unreachable.getJsonArray("nodes").getJsonObject(2).put("http_port", FreePorts.next());
+        startProcess(1, unreachable);
+        nodes.get(1).faults().setNetwork(new NetworkFaults(SPLIT, 0, 0, 0, 0));
+        eventually("process 2 holding the partition set on process 1", WAIT,
+                () -> nodes.get(2).faults().network().partitions().equals(SPLIT));
+        eventually("process 3, which process 1 cannot reach, holding it too", WAIT,
+                () -> nodes.get(3).faults().network().partitions().equals(SPLIT));
     }
 
     @Test
