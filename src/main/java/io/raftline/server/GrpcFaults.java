@@ -75,11 +75,8 @@ final class GrpcFaults {
     static final int MAX_ATTEMPTS = 16;
     /** The largest message the service takes or answers: a record of faults, or a fault state, is a few KiB. */
     static final long MAX_MESSAGE_BYTES = 1 << 20;
-    /**
-     * How often a running process asks the others for their record again: a change it missed is in force here this
-     * long after it can be reached at the latest; a round costs one small call per other process.
-     */
-    static final long CATCH_UP_PERIOD_MS = 5_000;
+    /** How often a running process asks the others for their record again (one small call to each). */
+    static final long CATCH_UP_PERIOD_MS = NetworkFaultRecord.CATCH_UP_PERIOD_MS;
 
     private final Vertx vertx;
     private final FaultControl control;

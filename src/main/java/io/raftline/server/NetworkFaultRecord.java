@@ -20,6 +20,12 @@ final class NetworkFaultRecord {
 
     /** What records are sealed for (the event bus's address of the changes, kept as the tag's purpose everywhere). */
     static final String SEAL_ADDRESS = "raftline.faults.network";
+    /**
+     * How often a running process reads the cluster's record again (the cluster manager's map, or the other processes
+     * over gRPC): a change that did not reach it while it ran on (a lost publish, a call that failed) is in force here
+     * this long after it can reach the record again at the latest; a round costs one small read.
+     */
+    static final long CATCH_UP_PERIOD_MS = 5_000;
 
     private final FaultControl control;
     private final int self;

@@ -58,6 +58,10 @@ final class NetworkFaultSync {
     /** Changes made here are shared one after the other, each reading the state when its turn comes. */
     private Future<Void> sharing = Future.succeededFuture();
     private MessageConsumer<String> consumer;
+    /** The timer that reads the map again ({@link NetworkFaultRecord#CATCH_UP_PERIOD_MS}), -1 while none. */
+    private long catchUpTimer = -1;
+    /** Whether a read of the map is under way (a periodic one does not start while one is); on the context. */
+    private boolean reading;
 
     /**
      * Creates the sync of one process.
@@ -88,14 +92,39 @@ final class NetworkFaultSync {
                 record.received(ar.result());
             } else if (ar.failed()) {
                 LOG.warn("cannot read the network faults the cluster has in force ({}): this process starts with"
-                        + " none until the next change", ar.cause().toString());
+                        + " none until the next change, or the next read ({} s)", ar.cause().toString(),
+                        NetworkFaultRecord.CATCH_UP_PERIOD_MS / 1000);
             }
         });
+        // A publish is sent once: a process that missed one (its connection to the publisher broke and was opened
+        // again, a member the bus did not know yet) would keep the old faults until the next change. It reads the
+        // record again every few seconds, and puts it in force if it is above the one it holds.
+        catchUpTimer = vertx.setPeriodic(NetworkFaultRecord.CATCH_UP_PERIOD_MS, NetworkFaultRecord.CATCH_UP_PERIOD_MS,
+                t -> readAgain());
         return consumer.completion();
     }
 
-    /** Stops sharing and receiving. */
+    private void readAgain() {
+        if (reading) {
+            return;
+        }
+        reading = true;
+        map().compose(m -> m.get(KEY)).onComplete(ar -> {
+            reading = false;
+            if (ar.succeeded() && ar.result() != null) {
+                record.received(ar.result());
+            } else if (ar.failed()) {
+                LOG.debug("cannot read the network faults the cluster has in force now: {}", ar.cause().toString());
+            }
+        });
+    }
+
+    /** Stops sharing, receiving and reading. */
     void stop() {
+        if (catchUpTimer != -1) {
+            vertx.cancelTimer(catchUpTimer);
+            catchUpTimer = -1;
+        }
         control.onNetworkChange(null);
         if (consumer != null) {
             consumer.unregister();

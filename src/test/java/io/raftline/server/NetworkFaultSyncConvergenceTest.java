@@ -87,6 +87,41 @@ class NetworkFaultSyncConvergenceTest {
     }
 
     /**
+     * A process that missed a change's publish while it ran on (here its bus drops what arrives on the faults' address
+     * for a while) reads the cluster's record again every {@link NetworkFaultRecord#CATCH_UP_PERIOD_MS} and puts the
+     * change in force so; before, it kept the old faults until the next change.
+     */
+    @Test
+    void aProcessThatMissedAPublishTakesTheChangeFromTheRecord() throws Exception {
+        JsonObject base = ClusteredInstances.threeNodes("raftline-faultsync-missed-" + ProcessHandle.current().pid());
+        Vertx one = instances.join(base, 1);
+        FaultControl first = control();
+        NetworkFaultSync firstSync = new NetworkFaultSync(one, first, 1, "");
+        await(firstSync.start(), ClusteredInstances.WAIT);
+        Vertx two = instances.join(base, 2);
+        FaultControl second = control();
+        NetworkFaultSync secondSync = new NetworkFaultSync(two, second, 2, "");
+        await(secondSync.start(), ClusteredInstances.WAIT);
+        java.util.concurrent.atomic.AtomicBoolean deaf = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicInteger dropped = new java.util.concurrent.atomic.AtomicInteger();
+        two.eventBus().addInboundInterceptor(ctx -> {
+            if (deaf.get() && NetworkFaultSync.ADDRESS.equals(ctx.message().address())) {
+                dropped.incrementAndGet();
+                return;
+            }
+            ctx.next();
+        });
+        first.setNetwork(new NetworkFaults(List.of(Set.of(1), Set.of(2, 3)), 0, 0, 0, 0));
+        await(firstSync.shared(), ClusteredInstances.WAIT);
+        eventually("the publish dropped on process 2", ClusteredInstances.WAIT, () -> dropped.get() == 1);
+        deaf.set(false);
+        eventually("process 2 holding the change it missed", ClusteredInstances.WAIT,
+                () -> second.network().partitions().equals(List.of(Set.of(1), Set.of(2, 3))));
+        firstSync.stop();
+        secondSync.stop();
+    }
+
+    /**
      * With a cluster secret, a change that does not carry the secret's tag (published on the bus or written into the
      * cluster manager's map by a member without the secret) is ignored, and the changes of the processes that hold
      * the secret go on applying, their versions above the forged one's.
