@@ -100,6 +100,16 @@ final class RespCommandTable {
         add("set", -3, true, WRITE, 1, 1, 1, kv::set);
         add("mset", -3, true, WRITE, 1, -1, 2, kv::mset);
         add("del", -2, true, List.of("write"), 1, -1, 1, kv::del);
+        add("strlen", 2, false, READ, 1, 1, 1, kv::strlen);
+        add("ttl", 2, false, READ, 1, 1, 1, kv::ttl);
+        add("pttl", 2, false, READ, 1, 1, 1, kv::ttl);
+        add("persist", 2, false, WRITE, 1, 1, 1, kv::persist);
+        for (String expiry : List.of("expire", "pexpire", "expireat", "pexpireat")) {
+            add(expiry, -3, true, WRITE, 1, 1, 1, kv::expire);
+        }
+        add("setnx", 3, true, WRITE, 1, 1, 1, kv::setnx);
+        add("getset", 3, true, WRITE, 1, 1, 1, kv::getAndWrite);
+        add("getdel", 2, true, WRITE, 1, 1, 1, kv::getAndWrite);
         add("incr", 2, true, WRITE, 1, 1, 1, kv::incr);
         add("decr", 2, true, WRITE, 1, 1, 1, kv::decr);
         add("incrby", 3, true, WRITE, 1, 1, 1, kv::incrby);

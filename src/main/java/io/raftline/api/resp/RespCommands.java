@@ -134,6 +134,40 @@ final class RespCommands {
                 .map(r -> new RespReply.Int(r.entries().stream().filter(Optional::isPresent).count()));
     }
 
+    /** STRLEN key: the value's length in bytes, 0 for a missing key. */
+    Future<RespReply> strlen(RespSession s, List<byte[]> args) {
+        return requests.get(key(args.get(1)), ReadConsistency.LINEARIZABLE, false)
+                .map(r -> strlenOf(r.value().entry()));
+    }
+
+    private static RespReply strlenOf(Optional<KvEntry> entry) {
+        return new RespReply.Int(entry.map(KvEntry::valueLength).orElse(0));
+    }
+
+    /**
+     * TTL and PTTL key: -1 for a key that exists (Raftline keys do not expire), -2 for a missing one, as Redis answers;
+     * clients and tools ask it before they decide whether to set an expiry.
+     */
+    Future<RespReply> ttl(RespSession s, List<byte[]> args) {
+        return requests.get(key(args.get(1)), ReadConsistency.LINEARIZABLE, false)
+                .map(r -> ttlOf(r.value().entry()));
+    }
+
+    private static RespReply ttlOf(Optional<KvEntry> entry) {
+        return new RespReply.Int(entry.isPresent() ? -1 : -2);
+    }
+
+    /** EXPIRE and its kind, PERSIST's opposite: refused with the reason (keys do not expire), naming the command. */
+    Future<RespReply> expire(RespSession s, List<byte[]> args) {
+        throw new RespError("ERR expiry is not supported: Raftline keys do not expire ("
+                + upper(args.get(0)) + " is refused; TTL answers -1 for every key that exists)");
+    }
+
+    /** PERSIST key: 0, as Redis answers for a key without an expiry (every key here); the key is checked as any. */
+    Future<RespReply> persist(RespSession s, List<byte[]> args) {
+        return requests.get(key(args.get(1)), ReadConsistency.LINEARIZABLE, false).map(r -> new RespReply.Int(0));
+    }
+
     Future<RespReply> dbsize(RespSession s, List<byte[]> args) {
         return lookup(List.of()).map(r -> new RespReply.Int(r.totalKeys()));
     }
@@ -388,6 +422,22 @@ final class RespCommands {
         return puts(last);
     }
 
+    /** SETNX key value: 1 if the key was absent and is now set, 0 if it existed (nothing written). */
+    Future<RespReply> setnx(RespSession s, List<byte[]> args) {
+        KvCommand.Put put = KvCommand.Put.taking(key(args.get(1)), value(args.get(2)), KvCommand.MUST_NOT_EXIST, null);
+        return write(put).map(r -> new RespReply.Int(r instanceof KvResult.PreconditionFailed ? 0 : 1));
+    }
+
+    /**
+     * GETSET key value and GETDEL key: the old value (nil for a missing key), read in the same log entry as the write
+     * or the delete (one transaction of a get and the write, the form SET ... GET has always had).
+     */
+    Future<RespReply> getAndWrite(RespSession s, List<byte[]> args) {
+        RespTransaction.Queued command = inTransaction(text(args.get(0)).toLowerCase(Locale.ROOT), args);
+        return write(new KvCommand.Txn(List.of(), command.ops(), List.of()))
+                .map(r -> command.reply().apply(expect(r, KvResult.TxnResult.class).results()));
+    }
+
     Future<RespReply> del(RespSession s, List<byte[]> args) {
         if (args.size() == 2) {
             return write(new KvCommand.Delete(key(args.get(1))))
@@ -487,8 +537,8 @@ final class RespCommands {
     }
 
     /** The commands a transaction holds, as its refusal of any other names them. */
-    static final String IN_TRANSACTION = "GET, MGET, EXISTS, SET (with NX, XX, GET), MSET, DEL, INCR, DECR,"
-            + " INCRBY, DECRBY, PING and ECHO";
+    static final String IN_TRANSACTION = "GET, MGET, EXISTS, STRLEN, TTL, PTTL, SET (with NX, XX, GET), SETNX,"
+            + " GETSET, GETDEL, MSET, DEL, INCR, DECR, INCRBY, DECRBY, PING and ECHO";
 
     /**
      * A command sent between MULTI and EXEC, as operations of the transaction EXEC will propose. The commands whose
@@ -539,6 +589,28 @@ final class RespCommands {
                 return new RespTransaction.Queued(List.of(write), bytes,
                         r -> r.get(0) instanceof KvResult.PutIfDone done && !done.written() ? RespReply.NIL
                                 : RespReply.OK);
+            }
+            case "setnx": {
+                TxnOp write = new TxnOp.PutIf(TxnOp.Put.taking(key(args.get(1)), value(args.get(2))),
+                        TxnOp.PutIf.When.ABSENT);
+                return new RespTransaction.Queued(List.of(write), bytes,
+                        r -> new RespReply.Int(((KvResult.PutIfDone) r.get(0)).written() ? 1 : 0));
+            }
+            case "getset":
+            case "getdel": {
+                String key = key(args.get(1));
+                TxnOp write = name.equals("getset") ? TxnOp.Put.taking(key, value(args.get(2))) : new TxnOp.Delete(key);
+                return new RespTransaction.Queued(List.of(new TxnOp.Get(key), write), bytes,
+                        r -> value(((KvResult.GetDone) r.get(0)).entry()));
+            }
+            case "strlen": {
+                return new RespTransaction.Queued(List.of(new TxnOp.Get(key(args.get(1)))), bytes,
+                        r -> strlenOf(((KvResult.GetDone) r.get(0)).entry()));
+            }
+            case "ttl":
+            case "pttl": {
+                return new RespTransaction.Queued(List.of(new TxnOp.Get(key(args.get(1)))), bytes,
+                        r -> ttlOf(((KvResult.GetDone) r.get(0)).entry()));
             }
             case "mset": {
                 return new RespTransaction.Queued(msetPuts(args), bytes, r -> RespReply.OK);

@@ -114,7 +114,7 @@ class RespClusterTest {
         assertThat(send("CLIENT", "SETNAME", "tester").toString()).isEqualTo("OK");
         assertThat(send("CLIENT", "GETNAME").toString()).isEqualTo("tester");
         assertThat(error("CLIENT", "SETNAME", "two words")).startsWith("ERR Client names cannot contain spaces");
-        assertThat(send("COMMAND", "COUNT").toInteger()).isEqualTo(28);
+        assertThat(send("COMMAND", "COUNT").toInteger()).isEqualTo(39);
         assertThat(error("AUTH", "x")).startsWith("ERR AUTH <password> called without any password configured");
         assertThat(send("COMMAND", "INFO", "get").get(0).get(1).toInteger()).isEqualTo(2);
         assertThat(send("CONFIG", "GET", "save").get("save").toString()).isEmpty();
@@ -178,6 +178,41 @@ class RespClusterTest {
         assertThat(error("SET", "s:k", "v", "EX", 10)).startsWith("ERR expiry is not supported");
         assertThat(error("SET", "s:k", "v", "NX", "XX")).isEqualTo("ERR syntax error");
         assertThat(error("SET", "s:k", "v", "BOGUS")).isEqualTo("ERR syntax error");
+    }
+
+    /**
+     * The string commands client libraries and tools send besides SET and GET: SETNX, GETSET and GETDEL (the old value
+     * read in the write's own log entry), STRLEN, and TTL, PTTL and PERSIST answering as Redis does for keys without
+     * an expiry (every key here), while EXPIRE and its kind are refused with the reason. Alone and inside MULTI,
+     * through a follower. Before 2026-12-06 each was an unknown command.
+     */
+    @Test
+    void theStringCommandsOfClientLibrariesAnswerAsRedis() throws Exception {
+        assertThat(send("SETNX", "sc:k", "v1").toLong()).isEqualTo(1);
+        assertThat(send("SETNX", "sc:k", "v2").toLong()).isZero();
+        assertThat(send("STRLEN", "sc:k").toLong()).isEqualTo(2);
+        assertThat(send("STRLEN", "sc:none").toLong()).isZero();
+        assertThat(send("GETSET", "sc:k", "longer").toString()).isEqualTo("v1");
+        assertThat(send("GETSET", "sc:new", "x")).isNull();
+        assertThat(send("MGET", "sc:k", "sc:new").toString()).isEqualTo("[longer, x]");
+        assertThat(send("GETDEL", "sc:new").toString()).isEqualTo("x");
+        assertThat(send("GETDEL", "sc:new")).isNull();
+        assertThat(send("EXISTS", "sc:new").toLong()).isZero();
+        assertThat(send("TTL", "sc:k").toLong()).isEqualTo(-1);
+        assertThat(send("PTTL", "sc:none").toLong()).isEqualTo(-2);
+        assertThat(send("PERSIST", "sc:k").toLong()).isZero();
+        assertThat(error("EXPIRE", "sc:k", 10)).startsWith("ERR expiry is not supported").contains("EXPIRE");
+        assertThat(error("PEXPIREAT", "sc:k", 10, "NX")).contains("PEXPIREAT");
+        assertThat(send("GET", "sc:k").toString()).isEqualTo("longer");
+        assertThat(exchange(follower, array("GETSET", "sc:k") + array("QUIT"), Integer.MAX_VALUE))
+                .isEqualTo("-ERR wrong number of arguments for 'getset' command\r\n+OK\r\n");
+
+        assertThat(exchange(follower, array("MULTI") + array("SETNX", "sc:t", "a") + array("GETSET", "sc:t", "bb")
+                + array("STRLEN", "sc:t") + array("TTL", "sc:t") + array("GETDEL", "sc:t") + array("PTTL", "sc:t")
+                + array("SETNX", "sc:t", "c") + array("SETNX", "sc:t", "d") + array("EXEC") + array("GET", "sc:t")
+                + array("QUIT"), Integer.MAX_VALUE))
+                .isEqualTo("+OK\r\n" + "+QUEUED\r\n".repeat(8) + "*8\r\n:1\r\n$1\r\na\r\n:2\r\n:-1\r\n"
+                        + "$2\r\nbb\r\n:-2\r\n:1\r\n:0\r\n$1\r\nc\r\n+OK\r\n");
     }
 
     @Test
