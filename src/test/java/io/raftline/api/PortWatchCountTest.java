@@ -10,6 +10,7 @@ import io.raftline.node.RaftNode;
 import io.raftline.proto.kv.KvServiceGrpcClient;
 import io.raftline.proto.kv.WatchRequest;
 import io.raftline.proto.kv.WatchResponse;
+import io.raftline.transport.OnContext;
 import io.raftline.verify.nemesis.Waits;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -44,6 +45,8 @@ class PortWatchCountTest {
     private HttpServer server;
     private SocketAddress address;
     private HttpClient http;
+    /** Where the HTTP watches are asked from (see httpWatch). */
+    private io.vertx.core.Context context;
     private final StandInNode standIn = new StandInNode();
     /** Requests the port handed to the router (not gRPC), for a failure's message. */
     private final java.util.concurrent.atomic.AtomicInteger routed = new java.util.concurrent.atomic.AtomicInteger();
@@ -70,6 +73,7 @@ class PortWatchCountTest {
                 }).listen(0, "127.0.0.1"));
         address = SocketAddress.inetSocketAddress(server.actualPort(), "127.0.0.1");
         http = vertx.createHttpClient();
+        context = vertx.getOrCreateContext();
     }
 
     @AfterEach
@@ -91,12 +95,15 @@ class PortWatchCountTest {
     private Answer httpWatch() throws Exception {
         int before = routed.get();
         try {
-            return await(http.request(HttpMethod.GET, server.actualPort(), "127.0.0.1", "/v1/watch")
-                    .compose(req -> req.send())
+            // From one context: asked from the test's thread, each call got a context of its own, so the response's
+            // continuation could run after a short answer (the 503) had already ended, and body() then never
+            // completed (the cause of two time-outs here in full runs; the same race timed out GrpcTransportTest).
+            return await(OnContext.call(context, () -> http.request(HttpMethod.GET, server.actualPort(), "127.0.0.1",
+                    "/v1/watch").compose(req -> req.send())
                     .compose(r -> r.statusCode() == 200 ? Future.succeededFuture(new Answer(200, ""))
-                            : r.body().map(b -> new Answer(r.statusCode(), b.toString()))));
+                            : r.body().map(b -> new Answer(r.statusCode(), b.toString())))));
         } catch (Waits.TimedOutException e) {
-            // It happened twice in full runs (never alone or in a loop of the quick suite): say how far it got.
+            // Say how far it got, should it time out again.
             throw new AssertionError("an HTTP watch got no answer in time; the port handed it to the router: "
                     + (routed.get() > before) + ", watches open: " + budget.openWatches() + ", registered: "
                     + standIn.sinks.size(), e);
