@@ -10,6 +10,7 @@ import io.raftline.kv.KvChange;
 import io.raftline.kv.KvEntry;
 import io.raftline.node.NodeHost;
 import io.raftline.node.RaftNode;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -75,8 +76,11 @@ class WatchApiBoundsTest {
         }
         sinks.get(0).changes(batch);
         eventually("the node's watch cancelled", Duration.ofSeconds(20), () -> cancelled.get() == 1);
+        // Asked for before the stream flows again: the end may come at once, and a body asked for after the end never
+        // completes (Vert.x 5.0.7, see AdminHttp).
+        Future<Buffer> whole = response.body();
         response.resume();
-        Buffer body = await(response.body(), Duration.ofSeconds(20));
+        Buffer body = await(whole, Duration.ofSeconds(20));
         String text = body.toString();
         assertThat(text).contains("\"error\":\"too_slow\"");
         assertThat(budget.held()).as("what the stream held is given back").isZero();
