@@ -440,24 +440,30 @@ class PeerAuthGrpcTest {
     }
 
     private static StreamCall openStream(GrpcClient client, int node) throws Exception {
-        GrpcClientRequest<RaftBatch, StreamRefusal> req = await(client.request(address(node),
-                RaftServiceGrpcClient.Stream), WAIT);
         io.vertx.core.Promise<StreamRefusal> refusal = io.vertx.core.Promise.promise();
         io.vertx.core.Promise<GrpcStatus> status = io.vertx.core.Promise.promise();
-        req.response().onComplete(ar -> {
-            if (ar.failed()) {
-                refusal.tryFail(ar.cause());
-                status.tryFail(ar.cause());
-                return;
-            }
-            ar.result().handler(refusal::tryComplete);
-            ar.result().endHandler(v -> status.tryComplete(ar.result().status()));
-            ar.result().exceptionHandler(e -> status.tryComplete(ar.result().status()));
-            if (ar.result().status() != null && ar.result().status() != GrpcStatus.OK) {
-                status.tryComplete(ar.result().status());
-            }
-        });
+        // The handlers are attached on the call's context as the head arrives (GrpcTransportTest, a malformed frame).
+        GrpcClientRequest<RaftBatch, StreamRefusal> req = await(io.raftline.transport.OnContext.call(
+                clientVertx.getOrCreateContext(), () -> client.request(address(node), RaftServiceGrpcClient.Stream)
+                        .onSuccess(call -> call.response().onComplete(ar -> answered(ar, refusal, status)))), WAIT);
         return new StreamCall(req, refusal.future(), status.future());
+    }
+
+    /** Feeds a Stream call's answer to its promises: each refusal, and the status once it ends. */
+    private static void answered(io.vertx.core.AsyncResult<GrpcClientResponse<RaftBatch, StreamRefusal>> ar,
+            io.vertx.core.Promise<StreamRefusal> refusal, io.vertx.core.Promise<GrpcStatus> status) {
+        if (ar.failed()) {
+            refusal.tryFail(ar.cause());
+            status.tryFail(ar.cause());
+            return;
+        }
+        GrpcClientResponse<RaftBatch, StreamRefusal> resp = ar.result();
+        resp.handler(refusal::tryComplete);
+        resp.endHandler(v -> status.tryComplete(resp.status()));
+        resp.exceptionHandler(e -> status.tryComplete(resp.status()));
+        if (resp.status() != null && resp.status() != GrpcStatus.OK) {
+            status.tryComplete(resp.status());
+        }
     }
 
     /** An HTTP/2 client trusting the cluster CA, presenting no certificate: gRPC frames by hand. */
