@@ -264,7 +264,10 @@ final class RespCommands {
      */
     private record SetOptions(boolean nx, boolean xx, boolean get) {
 
-        /** The options of {@code SET key value [NX | XX] [GET]}; expiry options are refused (keys do not expire). */
+        /**
+         * The options of {@code SET key value [NX | XX] [GET] [KEEPTTL]}; expiry options are refused (keys do not
+         * expire), and KEEPTTL changes nothing (there is no time to live to keep).
+         */
         static SetOptions of(List<byte[]> args) {
             boolean nx = false;
             boolean xx = false;
@@ -274,8 +277,10 @@ final class RespCommands {
                     case "NX" -> nx = true;
                     case "XX" -> xx = true;
                     case "GET" -> get = true;
-                    case "EX", "PX", "EXAT", "PXAT", "KEEPTTL" -> throw new RespError("ERR expiry is not supported:"
-                            + " Raftline keys do not expire (SET without EX/PX/EXAT/PXAT/KEEPTTL)");
+                    // Keeping the key's time to live is keeping none: no key has one.
+                    case "KEEPTTL" -> { }
+                    case "EX", "PX", "EXAT", "PXAT" -> throw new RespError("ERR expiry is not supported:"
+                            + " Raftline keys do not expire (SET without EX/PX/EXAT/PXAT)");
                     default -> throw new RespError("ERR syntax error");
                 }
             }

@@ -176,6 +176,8 @@ class RespClusterTest {
         assertThat(send("SET", "s:new", "v", "XX", "GET")).isNull();
         assertThat(send("GET", "s:new")).isNull();
         assertThat(error("SET", "s:k", "v", "EX", 10)).startsWith("ERR expiry is not supported");
+        // KEEPTTL keeps the time to live a key has: none, here.
+        assertThat(send("SET", "s:k", "v4", "XX", "KEEPTTL").toString()).isEqualTo("OK");
         assertThat(error("SET", "s:k", "v", "NX", "XX")).isEqualTo("ERR syntax error");
         assertThat(error("SET", "s:k", "v", "BOGUS")).isEqualTo("ERR syntax error");
     }
@@ -370,7 +372,7 @@ class RespClusterTest {
                 + array("EXISTS", "tx:e", "tx:f") + array("QUIT"), Integer.MAX_VALUE))
                 .isEqualTo("+OK\r\n+QUEUED\r\n+QUEUED\r\n-ERR unknown command 'NOSUCH', with"
                         + " args beginning with: 'x' \r\n-ERR wrong number of arguments for 'set' command\r\n-ERR"
-                        + " expiry is not supported: Raftline keys do not expire (SET without EX/PX/EXAT/PXAT/KEEPTTL)"
+                        + " expiry is not supported: Raftline keys do not expire (SET without EX/PX/EXAT/PXAT)"
                         + "\r\n-ERR syntax error\r\n" + execAbort + ":0\r\n+OK\r\n");
         assertThat(exchange(follower, array("MULTI") + array("SET", "tx:g", "1") + array("MULTI")
                 + array("DISCARD") + array("DISCARD") + array("EXEC") + array("SET", "tx:g", "2")
