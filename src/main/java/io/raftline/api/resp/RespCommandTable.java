@@ -101,6 +101,8 @@ final class RespCommandTable {
         add("mset", -3, true, WRITE, 1, -1, 2, kv::mset);
         add("del", -2, true, List.of("write"), 1, -1, 1, kv::del);
         add("strlen", 2, false, READ, 1, 1, 1, kv::strlen);
+        add("getrange", 4, false, READ, 1, 1, 1, kv::getrange);
+        add("getex", -2, false, READ, 1, 1, 1, kv::getex);
         add("ttl", 2, false, READ, 1, 1, 1, kv::ttl);
         add("pttl", 2, false, READ, 1, 1, 1, kv::ttl);
         add("persist", 2, false, WRITE, 1, 1, 1, kv::persist);
@@ -108,6 +110,7 @@ final class RespCommandTable {
             add(expiry, -3, true, WRITE, 1, 1, 1, kv::expire);
         }
         add("setnx", 3, true, WRITE, 1, 1, 1, kv::setnx);
+        add("msetnx", -3, true, WRITE, 1, -1, 2, kv::msetnx);
         add("getset", 3, true, WRITE, 1, 1, 1, kv::getAndWrite);
         add("getdel", 2, true, WRITE, 1, 1, 1, kv::getAndWrite);
         add("incr", 2, true, WRITE, 1, 1, 1, kv::incr);

@@ -134,6 +134,63 @@ final class RespCommands {
                 .map(r -> new RespReply.Int(r.entries().stream().filter(Optional::isPresent).count()));
     }
 
+    /**
+     * GETRANGE key start end: the bytes of the value from {@code start} to {@code end}, both included, an offset below
+     * 0 counting from the end, clipped to the value as Redis clips them (empty when nothing is left).
+     */
+    Future<RespReply> getrange(RespSession s, List<byte[]> args) {
+        long start = integer(args.get(2));
+        long end = integer(args.get(3));
+        return requests.get(key(args.get(1)), ReadConsistency.LINEARIZABLE, false)
+                .map(r -> range(r.value().entry(), start, end));
+    }
+
+    private static RespReply range(Optional<KvEntry> entry, long start, long end) {
+        if (entry.isEmpty()) {
+            return new RespReply.Bulk(new byte[0]);
+        }
+        long length = entry.get().valueLength();
+        long from = start < 0 ? Math.max(0, length + start) : start;
+        long to = end < 0 ? Math.max(0, length + end) : Math.min(end, length - 1);
+        if (length == 0 || from > to || (start < 0 && end < 0 && start > end)) {
+            return new RespReply.Bulk(new byte[0]);
+        }
+        byte[] value = entry.get().value();
+        return new RespReply.Bulk(java.util.Arrays.copyOfRange(value, (int) from, (int) to + 1));
+    }
+
+    /** An integer argument, or Redis's error for one that is not. */
+    private static long integer(byte[] word) {
+        try {
+            return Long.parseLong(text(word));
+        } catch (NumberFormatException e) {
+            throw new RespError("ERR value is not an integer or out of range");
+        }
+    }
+
+    /**
+     * GETEX key [PERSIST]: the value, as GET; PERSIST changes nothing (no key has a time to live), and an option that
+     * sets one (EX, PX, EXAT, PXAT) is refused with the reason, as SET's are.
+     */
+    Future<RespReply> getex(RespSession s, List<byte[]> args) {
+        getexOptions(args);
+        return get(s, args);
+    }
+
+    private static void getexOptions(List<byte[]> args) {
+        if (args.size() == 3 && upper(args.get(2)).equals("PERSIST")) {
+            return;
+        }
+        if (args.size() > 2) {
+            String option = upper(args.get(2));
+            if (List.of("EX", "PX", "EXAT", "PXAT").contains(option)) {
+                throw new RespError("ERR expiry is not supported: Raftline keys do not expire (GETEX without"
+                        + " EX/PX/EXAT/PXAT)");
+            }
+            throw new RespError("ERR syntax error");
+        }
+    }
+
     /** STRLEN key: the value's length in bytes, 0 for a missing key. */
     Future<RespReply> strlen(RespSession s, List<byte[]> args) {
         return requests.get(key(args.get(1)), ReadConsistency.LINEARIZABLE, false)
@@ -427,6 +484,21 @@ final class RespCommands {
         return puts(last);
     }
 
+    /**
+     * MSETNX key value [key value ...]: sets every key if none of them exists (1), or none (0): one transaction that
+     * compares each key's absence and writes them all in the same log entry.
+     */
+    Future<RespReply> msetnx(RespSession s, List<byte[]> args) {
+        List<TxnOp> puts = msetPuts(args);
+        requireTxnSize("MSETNX", puts.size());
+        List<TxnCompare> absent = new ArrayList<>(puts.size());
+        for (TxnOp put : puts) {
+            absent.add(TxnCompare.number(((TxnOp.Put) put).key(), TxnCompare.Target.VERSION, TxnCompare.Op.EQUAL, 0));
+        }
+        return write(new KvCommand.Txn(absent, puts, List.of()))
+                .map(r -> new RespReply.Int(expect(r, KvResult.TxnResult.class).succeeded() ? 1 : 0));
+    }
+
     /** SETNX key value: 1 if the key was absent and is now set, 0 if it existed (nothing written). */
     Future<RespReply> setnx(RespSession s, List<byte[]> args) {
         KvCommand.Put put = KvCommand.Put.taking(key(args.get(1)), value(args.get(2)), KvCommand.MUST_NOT_EXIST, null);
@@ -542,8 +614,8 @@ final class RespCommands {
     }
 
     /** The commands a transaction holds, as its refusal of any other names them. */
-    static final String IN_TRANSACTION = "GET, MGET, EXISTS, STRLEN, TTL, PTTL, SET (with NX, XX, GET), SETNX,"
-            + " GETSET, GETDEL, MSET, DEL, INCR, DECR, INCRBY, DECRBY, PING and ECHO";
+    static final String IN_TRANSACTION = "GET, GETEX, GETRANGE, MGET, EXISTS, STRLEN, TTL, PTTL, SET (with NX, XX,"
+            + " GET), SETNX, GETSET, GETDEL, MSET, DEL, INCR, DECR, INCRBY, DECRBY, PING and ECHO";
 
     /**
      * A command sent between MULTI and EXEC, as operations of the transaction EXEC will propose. The commands whose
@@ -606,6 +678,17 @@ final class RespCommands {
                 String key = key(args.get(1));
                 TxnOp write = name.equals("getset") ? TxnOp.Put.taking(key, value(args.get(2))) : new TxnOp.Delete(key);
                 return new RespTransaction.Queued(List.of(new TxnOp.Get(key), write), bytes,
+                        r -> value(((KvResult.GetDone) r.get(0)).entry()));
+            }
+            case "getrange": {
+                long start = integer(args.get(2));
+                long end = integer(args.get(3));
+                return new RespTransaction.Queued(List.of(new TxnOp.Get(key(args.get(1)))), bytes,
+                        r -> range(((KvResult.GetDone) r.get(0)).entry(), start, end));
+            }
+            case "getex": {
+                getexOptions(args);
+                return new RespTransaction.Queued(List.of(new TxnOp.Get(key(args.get(1)))), bytes,
                         r -> value(((KvResult.GetDone) r.get(0)).entry()));
             }
             case "strlen": {

@@ -114,7 +114,7 @@ class RespClusterTest {
         assertThat(send("CLIENT", "SETNAME", "tester").toString()).isEqualTo("OK");
         assertThat(send("CLIENT", "GETNAME").toString()).isEqualTo("tester");
         assertThat(error("CLIENT", "SETNAME", "two words")).startsWith("ERR Client names cannot contain spaces");
-        assertThat(send("COMMAND", "COUNT").toInteger()).isEqualTo(39);
+        assertThat(send("COMMAND", "COUNT").toInteger()).isEqualTo(42);
         assertThat(error("AUTH", "x")).startsWith("ERR AUTH <password> called without any password configured");
         assertThat(send("COMMAND", "INFO", "get").get(0).get(1).toInteger()).isEqualTo(2);
         assertThat(send("CONFIG", "GET", "save").get("save").toString()).isEmpty();
@@ -206,15 +206,32 @@ class RespClusterTest {
         assertThat(error("EXPIRE", "sc:k", 10)).startsWith("ERR expiry is not supported").contains("EXPIRE");
         assertThat(error("PEXPIREAT", "sc:k", 10, "NX")).contains("PEXPIREAT");
         assertThat(send("GET", "sc:k").toString()).isEqualTo("longer");
+        // GETRANGE as Redis's documentation shows it; GETEX as GET, PERSIST taken, an expiry refused.
+        send("SET", "sc:s", "This is a string");
+        assertThat(send("GETRANGE", "sc:s", 0, 3).toString()).isEqualTo("This");
+        assertThat(send("GETRANGE", "sc:s", -3, -1).toString()).isEqualTo("ing");
+        assertThat(send("GETRANGE", "sc:s", 0, -1).toString()).isEqualTo("This is a string");
+        assertThat(send("GETRANGE", "sc:s", 10, 100).toString()).isEqualTo("string");
+        assertThat(send("GETRANGE", "sc:s", 5, 2).toString()).isEmpty();
+        assertThat(send("GETRANGE", "sc:none", 0, -1).toString()).isEmpty();
+        assertThat(error("GETRANGE", "sc:s", "a", 1)).isEqualTo("ERR value is not an integer or out of range");
+        assertThat(send("GETEX", "sc:s", "PERSIST").toString()).isEqualTo("This is a string");
+        assertThat(send("GETEX", "sc:none")).isNull();
+        assertThat(error("GETEX", "sc:s", "EX", 10)).startsWith("ERR expiry is not supported");
+        // MSETNX: all or none.
+        assertThat(send("MSETNX", "sc:m1", "1", "sc:m2", "2").toLong()).isEqualTo(1);
+        assertThat(send("MSETNX", "sc:m2", "x", "sc:m3", "3").toLong()).isZero();
+        assertThat(send("MGET", "sc:m1", "sc:m2", "sc:m3").toString()).isEqualTo("[1, 2, null]");
         assertThat(exchange(follower, array("GETSET", "sc:k") + array("QUIT"), Integer.MAX_VALUE))
                 .isEqualTo("-ERR wrong number of arguments for 'getset' command\r\n+OK\r\n");
 
         assertThat(exchange(follower, array("MULTI") + array("SETNX", "sc:t", "a") + array("GETSET", "sc:t", "bb")
                 + array("STRLEN", "sc:t") + array("TTL", "sc:t") + array("GETDEL", "sc:t") + array("PTTL", "sc:t")
-                + array("SETNX", "sc:t", "c") + array("SETNX", "sc:t", "d") + array("EXEC") + array("GET", "sc:t")
+                + array("SETNX", "sc:t", "c") + array("SETNX", "sc:t", "d") + array("GETRANGE", "sc:t", "-1", "5")
+                + array("GETEX", "sc:t") + array("EXEC") + array("GET", "sc:t")
                 + array("QUIT"), Integer.MAX_VALUE))
-                .isEqualTo("+OK\r\n" + "+QUEUED\r\n".repeat(8) + "*8\r\n:1\r\n$1\r\na\r\n:2\r\n:-1\r\n"
-                        + "$2\r\nbb\r\n:-2\r\n:1\r\n:0\r\n$1\r\nc\r\n+OK\r\n");
+                .isEqualTo("+OK\r\n" + "+QUEUED\r\n".repeat(10) + "*10\r\n:1\r\n$1\r\na\r\n:2\r\n:-1\r\n"
+                        + "$2\r\nbb\r\n:-2\r\n:1\r\n:0\r\n$1\r\nc\r\n$1\r\nc\r\n$1\r\nc\r\n+OK\r\n");
     }
 
     @Test
