@@ -100,6 +100,7 @@ export function entryText(x) {
     case 'delete':
     case 'cad':
     case 'incr':
+    case 'append':
       return writeText(x) + (x.op === 'incr' && x.delta !== undefined ? ` by ${x.delta}` : '');
     case 'config': return `config ${describeMembers(x)}`;
     case 'elided': return '…';

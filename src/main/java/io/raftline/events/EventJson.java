@@ -406,6 +406,9 @@ public final class EventJson {
             o.put("op", d.expectedRevision() == KvCommand.UNCONDITIONAL ? "delete" : "cad").put("key", clip(d.key()));
         } else if (c instanceof KvCommand.Increment inc) {
             o.put("op", "incr").put("key", clip(inc.key())).put("delta", inc.delta());
+        } else if (c instanceof KvCommand.Append app) {
+            o.put("op", "append").put("key", clip(app.key())).put("value", text(app.suffix()))
+                    .put("valueLength", app.suffix().length);
         } else if (c instanceof KvCommand.Txn t) {
             o.put("op", "txn").put("compares", t.compares().size()).put("success", t.success().size())
                     .put("failure", t.failure().size());

@@ -34,6 +34,7 @@ import java.util.Objects;
  *              refuses them)
  * </pre>
  * Increment: 01 05 varint(keyLen) key varint(zigzag(delta))
+ * Append: 01 07 varint(keyLen) key varint(suffixLen) suffix (added 2026-12-06: older code refuses it)
  * Transaction whose branches may write a key more than once ({@link KvCommand.Txn#repeatedWrites()}, Redis's
  * MULTI): 01 06, then as a transaction. An entry 01 04 that writes a key twice is refused, as it always was.
  * Ops 3, 4, 5 and 6 were added later in the same version (older code refuses it as an unknown op, as it must); an
@@ -53,6 +54,7 @@ public final class KvCodec {
     static final int OP_TXN = 4;
     static final int OP_INCREMENT = 5;
     static final int OP_TXN_REPEATED_WRITES = 6;
+    static final int OP_APPEND = 7;
     static final int TXN_PUT = 1;
     static final int TXN_DELETE = 2;
     static final int TXN_GET = 3;
@@ -80,6 +82,15 @@ public final class KvCodec {
             out[0] = FORMAT_VERSION;
             out[1] = OP_INCREMENT;
             int pos = Varint.write(out, sizedCopy(key, out, 2), zigzag);
+            assert pos == out.length;
+            return out;
+        }
+        if (command instanceof KvCommand.Append append) {
+            byte[] key = append.key().getBytes(StandardCharsets.UTF_8);
+            byte[] out = new byte[2 + (int) sized(key.length) + (int) sized(append.suffix().length)];
+            out[0] = FORMAT_VERSION;
+            out[1] = OP_APPEND;
+            int pos = sizedCopy(append.suffix(), out, sizedCopy(key, out, 2));
             assert pos == out.length;
             return out;
         }
@@ -194,7 +205,7 @@ public final class KvCodec {
                     + " (this codec reads version " + FORMAT_VERSION + ")", 0);
         }
         int op = in.readByte("op code");
-        if (op < OP_PUT || op > OP_TXN_REPEATED_WRITES) {
+        if (op < OP_PUT || op > OP_APPEND) {
             throw new KvFormatException("unknown op code " + op, 1);
         }
         if (op == OP_INCREMENT) {
@@ -204,6 +215,14 @@ public final class KvCodec {
                 throw new KvFormatException((bytes.length - in.pos) + " trailing bytes after the command", in.pos);
             }
             return new KvCommand.Increment(key, unzigzag(zigzag));
+        }
+        if (op == OP_APPEND) {
+            String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));
+            byte[] suffix = in.readBytes("suffix", in.readLength("suffix length", KvCommand.MAX_VALUE_BYTES));
+            if (in.pos != bytes.length) {
+                throw new KvFormatException((bytes.length - in.pos) + " trailing bytes after the command", in.pos);
+            }
+            return new KvCommand.Append(key, suffix);
         }
         if (op == OP_TXN || op == OP_TXN_REPEATED_WRITES) {
             KvCommand.Txn txn = decodeTxn(in, op == OP_TXN_REPEATED_WRITES);

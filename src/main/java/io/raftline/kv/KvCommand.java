@@ -17,7 +17,8 @@ import java.util.Set;
  * <p>An {@code idempotencyKey} (may be {@code null}) names the client request: a retried write
  * with the same idempotency key is applied once, see {@link KvStateMachine}.
  */
-public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, KvCommand.Increment {
+public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, KvCommand.Increment,
+        KvCommand.Append {
 
     /** Largest key, in UTF-8 bytes. */
     int MAX_KEY_BYTES = 1024;
@@ -344,6 +345,50 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
          */
         public Delete(String key) {
             this(key, null);
+        }
+    }
+
+    /**
+     * Appends bytes to the value a key holds, as Redis's APPEND does (an absent key counts as empty): applied in the
+     * state machine, so the read of the old value and the write of the new one are one step of the log, whatever other
+     * writes of the key come before or after. A value that would grow past {@link #MAX_VALUE_BYTES} changes nothing
+     * and gives {@link KvResult.Rejected}. Like an increment it carries no idempotency key: a retried append appends
+     * twice, as in Redis.
+     *
+     * @param key    the key
+     * @param suffix the bytes to append (the array is kept, not copied: the caller must not change it)
+     */
+    record Append(String key, byte[] suffix) implements KvCommand {
+
+        /**
+         * Validates the key and the suffix's size.
+         *
+         * @param key    the key
+         * @param suffix the bytes to append
+         */
+        public Append {
+            validateKey(key);
+            validateValue(suffix);
+        }
+
+        @Override
+        public String idempotencyKey() {
+            return null;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Append a && key.equals(a.key) && java.util.Arrays.equals(suffix, a.suffix);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * key.hashCode() + java.util.Arrays.hashCode(suffix);
+        }
+
+        @Override
+        public String toString() {
+            return "Append[key=" + key + ", " + suffix.length + " bytes]";
         }
     }
 

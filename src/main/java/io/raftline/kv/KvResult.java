@@ -15,7 +15,7 @@ import java.util.Optional;
  */
 public sealed interface KvResult
         permits KvResult.Written, KvResult.Deleted, KvResult.PreconditionFailed, KvResult.Rejected, KvResult.TxnResult,
-        KvResult.Incremented, KvResult.IdempotencyKeyReused {
+        KvResult.Incremented, KvResult.Appended, KvResult.IdempotencyKeyReused {
 
     /**
      * Returns the log index of the entry that produced this result.
@@ -186,6 +186,30 @@ public sealed interface KvResult
         @Override
         public String wire() {
             return "ERR idempotency key already used for a " + firstUse + " at revision " + firstRevision;
+        }
+    }
+
+    /**
+     * An append was applied: the key's value is now {@code length} bytes long, written at {@code revision}.
+     *
+     * @param length   the value's length after the append
+     * @param revision index of the append entry
+     */
+    record Appended(long length, long revision) implements KvResult {
+        /**
+         * Checks the revision.
+         *
+         * @param length   the new length
+         * @param revision index of the entry that produced the result
+         */
+        public Appended {
+            requireRevision(revision);
+        }
+
+        /** {@inheritDoc} The length. */
+        @Override
+        public String wire() {
+            return Long.toString(length);
         }
     }
 

@@ -57,6 +57,9 @@ public final class KvStateMachine {
     /** Why an increment whose sum leaves the 64-bit range changed nothing (Redis's words). */
     public static final String OVERFLOW = "increment or decrement would overflow";
 
+    /** Why an append is refused when the value would grow past {@link KvCommand#MAX_VALUE_BYTES} (Redis's words). */
+    public static final String TOO_LONG_TO_APPEND = "string exceeds maximum allowed size";
+
     /** Idempotency keys remembered by default. */
     public static final int DEFAULT_IDEMPOTENCY_CAPACITY = 100_000;
 
@@ -364,6 +367,8 @@ public final class KvStateMachine {
             result = delete(index, delete);
         } else if (command instanceof KvCommand.Increment increment) {
             result = increment(index, increment);
+        } else if (command instanceof KvCommand.Append append) {
+            result = append(index, append);
         } else {
             result = txn(index, (KvCommand.Txn) command);
         }
@@ -389,6 +394,32 @@ public final class KvStateMachine {
         index(current, next);
         emit(KvChange.put(next, emitted));
         return new KvResult.Written(index);
+    }
+
+    /**
+     * Redis's APPEND, deterministically: the key's value (empty if absent) followed by the suffix, or, for a value
+     * that would grow past {@link KvCommand#MAX_VALUE_BYTES}, the same refusal on every replica and nothing changed.
+     */
+    private KvResult append(long index, KvCommand.Append append) {
+        KvEntry current = byKey.get(append.key());
+        int length = current == null ? 0 : current.valueLength();
+        long grown = (long) length + append.suffix().length;
+        if (grown > KvCommand.MAX_VALUE_BYTES) {
+            return new KvResult.Rejected(TOO_LONG_TO_APPEND + " (" + grown + " bytes; a value holds at most "
+                    + KvCommand.MAX_VALUE_BYTES + ")", index);
+        }
+        byte[] value = new byte[(int) grown];
+        if (current != null) {
+            current.copyValueTo(value, 0);
+        }
+        System.arraycopy(append.suffix(), 0, value, length, append.suffix().length);
+        // As for a put, an existing key keeps its String (the ordered index holds that one).
+        KvEntry next = current == null
+                ? new KvEntry(append.key(), value, index, index, 1)
+                : new KvEntry(current.key(), value, current.createRevision(), index, nextVersion(current, index));
+        index(current, next);
+        emit(KvChange.put(next, emitted));
+        return new KvResult.Appended(grown, index);
     }
 
     /** Redis's INCRBY, deterministically: the same state and command give the same number or the same refusal. */
@@ -567,6 +598,12 @@ public final class KvStateMachine {
             KvEntry current = byKey.get(put.key());
             return sizeOf(put.key(), put.valueLength())
                     - (current == null ? 0 : sizeOf(current.key(), current.valueLength()));
+        }
+        if (command instanceof KvCommand.Append append) {
+            KvEntry current = byKey.get(append.key());
+            int length = current == null ? 0 : current.valueLength();
+            return sizeOf(append.key(), length + append.suffix().length)
+                    - (current == null ? 0 : sizeOf(current.key(), length));
         }
         if (command instanceof KvCommand.Increment inc) {
             // The new value is a decimal long: at most 20 bytes.

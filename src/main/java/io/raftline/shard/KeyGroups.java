@@ -91,6 +91,9 @@ public record KeyGroups(int count) {
         if (command instanceof KvCommand.Increment i) {
             return List.of(i.key());
         }
+        if (command instanceof KvCommand.Append a) {
+            return List.of(a.key());
+        }
         KvCommand.Txn t = (KvCommand.Txn) command;
         List<String> keys = new ArrayList<>();
         for (TxnCompare c : t.compares()) {

@@ -193,6 +193,22 @@ class EventJsonTest {
         }
     }
 
+    /** An append is drawn as what it appends; hidden values hide that too. */
+    @Test
+    void anAppendShowsItsSuffixAsItsValueUnlessValuesAreHidden() {
+        RaftEvent.LogAppended appended = new RaftEvent.LogAppended(new EventHeader(4, 1, 1, 2, "Leader"),
+                List.of(Entry.normal(3, 2, KvCodec.encode(new KvCommand.Append("log", "secret-line"
+                        .getBytes(StandardCharsets.UTF_8))))));
+        JsonObject shown = new EventJson.Mapper(EventValues.SHOW).toJson(appended).getJsonArray("entries")
+                .getJsonObject(0);
+        assertThat(shown.getString("op")).isEqualTo("append");
+        assertThat(shown.getString("key")).isEqualTo("log");
+        assertThat(shown.getString("value")).isEqualTo("secret-line");
+        assertThat(shown.getInteger("valueLength")).isEqualTo(11);
+        JsonObject hidden = new EventJson.Mapper(EventValues.HIDE).toJson(appended);
+        assertThat(hidden.encode()).doesNotContain("secret").contains("\"op\":\"append\"");
+    }
+
     @Test
     void hiddenValuesLeaveKeysAndLengthsButNoValueBytes() {
         EventJson.Mapper hiding = new EventJson.Mapper(EventValues.HIDE);

@@ -131,7 +131,8 @@ class KvCodecTest {
                 new KvCommand.Delete("key", "idem"),
                 new KvCommand.Delete("key", 42, "idem"),
                 new KvCommand.Delete("key", null),
-                new KvCommand.Increment("key", -300))) {
+                new KvCommand.Increment("key", -300),
+                new KvCommand.Append("key", bytes("suffix")))) {
             byte[] full = KvCodec.encode(command);
             for (int length = 0; length < full.length; length++) {
                 byte[] truncated = Arrays.copyOf(full, length);
@@ -152,6 +153,20 @@ class KvCodecTest {
             assertThat(KvCodec.decode(KvCodec.encode(inc))).isEqualTo(inc);
         }
         assertThatThrownBy(() -> KvCodec.decode(hex("0105016b0200"))).hasMessage("1 trailing bytes after the command at offset 5");
+    }
+
+    @Test
+    void appendsEncodeTheirKeyAndSuffix() {
+        assertThat(KvCodec.encode(new KvCommand.Append("k", bytes("ab")))).isEqualTo(hex("0107016b026162"));
+        for (byte[] suffix : List.of(new byte[0], bytes("x"), new byte[KvCommand.MAX_VALUE_BYTES])) {
+            KvCommand append = new KvCommand.Append("k", suffix);
+            assertThat(KvCodec.decode(KvCodec.encode(append))).isEqualTo(append);
+        }
+        assertThatThrownBy(() -> KvCodec.decode(hex("0107016b01610a")))
+                .hasMessage("1 trailing bytes after the command at offset 6");
+        // A suffix longer than a value may be is refused as a value is, before anything is read of it.
+        assertThatThrownBy(() -> KvCodec.decode(hex("0107016b818040")))
+                .hasMessageStartingWith("suffix length 1048577 exceeds the maximum 1048576");
     }
 
     @Test

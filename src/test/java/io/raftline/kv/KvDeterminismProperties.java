@@ -73,6 +73,8 @@ class KvDeterminismProperties {
                 .as((c, s, f) -> KvCodec.encode(new KvCommand.Txn(c, s, f, true)));
         Arbitrary<byte[]> increments = Combinators.combine(keys, deltas)
                 .as((k, d) -> KvCodec.encode(new KvCommand.Increment(k, d)));
+        Arbitrary<byte[]> appends = Combinators.combine(keys, values)
+                .as((k, v) -> KvCodec.encode(new KvCommand.Append(k, v)));
         Arbitrary<byte[]> garbage = Arbitraries.bytes().array(byte[].class).ofMaxSize(12);
         // A few fixed requests under two idempotency keys: retries of the same request, and other requests reusing
         // its key (another key, value, condition or kind), which random commands seldom are.
@@ -88,7 +90,7 @@ class KvDeterminismProperties {
                 new KvCommand.Put("c", new byte[0], 3, "q2")).map(KvCodec::encode);
         Arbitrary<byte[]> data = Arbitraries.frequencyOf(
                 Tuple.of(6, puts), Tuple.of(3, deletes), Tuple.of(2, txns), Tuple.of(2, multis),
-                Tuple.of(2, increments), Tuple.of(2, reuses),
+                Tuple.of(2, increments), Tuple.of(2, appends), Tuple.of(2, reuses),
                 Tuple.of(1, Arbitraries.just(null)),
                 Tuple.of(1, garbage));
         Arbitrary<Integer> gaps = Arbitraries.frequencyOf(
@@ -201,6 +203,7 @@ class KvDeterminismProperties {
             KvResult result = command instanceof KvCommand.Put put ? put(index, put)
                     : command instanceof KvCommand.Delete d ? delete(index, d)
                     : command instanceof KvCommand.Increment inc ? increment(index, inc)
+                    : command instanceof KvCommand.Append app ? append(index, app)
                     : txn(index, (KvCommand.Txn) command);
             if (idem != null && capacity > 0) {
                 remembered.put(idem, result);
@@ -223,6 +226,20 @@ class KvDeterminismProperties {
             entries.put(put.key(), new KvEntry(put.key(), put.value(),
                     old == null ? index : old.createRevision(), index, version(old, index)));
             return new KvResult.Written(index);
+        }
+
+        /** APPEND restated: the old bytes, then the suffix, refused past the largest value. */
+        private KvResult append(long index, KvCommand.Append app) {
+            KvEntry old = entries.get(app.key());
+            java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
+            joined.writeBytes(old == null ? new byte[0] : old.value());
+            joined.writeBytes(app.suffix());
+            if (joined.size() > KvCommand.MAX_VALUE_BYTES) {
+                return new KvResult.Rejected(KvStateMachine.TOO_LONG_TO_APPEND, index);
+            }
+            entries.put(app.key(), new KvEntry(app.key(), joined.toByteArray(),
+                    old == null ? index : old.createRevision(), index, version(old, index)));
+            return new KvResult.Appended(joined.size(), index);
         }
 
         /** INCRBY restated with BigInteger and a regular expression. */

@@ -65,6 +65,37 @@ class KvStateMachineTest {
         }
     }
 
+    private KvResult append(long index, String key, String suffix) {
+        return kv.apply(index, KvCodec.encode(new KvCommand.Append(key, bytes(suffix))));
+    }
+
+    @Test
+    void appendsGrowTheValueFromEmptyAndKeepTheKeysHistory() {
+        assertThat(append(1, "s", "ab")).isEqualTo(new KvResult.Appended(2, 1));
+        assertThat(kv.get("s")).contains(new KvEntry("s", bytes("ab"), 1, 1, 1));
+        assertThat(append(2, "s", "cd")).isEqualTo(new KvResult.Appended(4, 2));
+        assertThat(append(3, "s", "")).isEqualTo(new KvResult.Appended(4, 3));
+        assertThat(kv.get("s")).contains(new KvEntry("s", bytes("abcd"), 1, 3, 3));
+        // An integer's text appended to stays a number an increment reads, as in Redis.
+        incr(4, "n", 12);
+        assertThat(append(5, "n", "3")).isEqualTo(new KvResult.Appended(3, 5));
+        assertThat(incr(6, "n", 1)).isEqualTo(new KvResult.Incremented(124, 6));
+    }
+
+    @Test
+    void anAppendPastTheLargestValueChangesNothing() {
+        kv.apply(1, KvCodec.encode(new KvCommand.Put("big", new byte[KvCommand.MAX_VALUE_BYTES - 1])));
+        assertThat(kv.growth(new KvCommand.Append("big", bytes("x")))).isEqualTo(1);
+        assertThat(append(2, "big", "x")).isEqualTo(new KvResult.Appended(KvCommand.MAX_VALUE_BYTES, 2));
+        KvResult refused = append(3, "big", "y");
+        assertThat(refused).isInstanceOf(KvResult.Rejected.class);
+        assertThat(((KvResult.Rejected) refused).reason()).startsWith(KvStateMachine.TOO_LONG_TO_APPEND)
+                .contains("1048577 bytes");
+        assertThat(kv.get("big").orElseThrow().modRevision()).isEqualTo(2);
+        assertThat(kv.get("big").orElseThrow().valueLength()).isEqualTo(KvCommand.MAX_VALUE_BYTES);
+        assertThat(kv.lastApplied()).isEqualTo(3);
+    }
+
     @Test
     void integerTextFollowsRedisRules() {
         assertThat(KvCommand.Increment.parse(bytes("0"))).isZero();

@@ -499,6 +499,20 @@ final class RespCommands {
                 .map(r -> new RespReply.Int(expect(r, KvResult.TxnResult.class).succeeded() ? 1 : 0));
     }
 
+    /**
+     * APPEND key suffix: the value's new length. {@link KvCommand.Append}, applied in the state machine: the old value
+     * is read and the new one written in the same step of the log, whatever else writes the key. A value that would
+     * grow past 1 MiB is refused with Redis's words and the key stays as it was.
+     */
+    Future<RespReply> append(RespSession s, List<byte[]> args) {
+        return write(new KvCommand.Append(key(args.get(1)), value(args.get(2)))).map(r -> {
+            if (r instanceof KvResult.Appended appended) {
+                return new RespReply.Int(appended.length());
+            }
+            return new RespReply.Error(r instanceof KvResult.Rejected rej ? "ERR " + rej.reason() : r.wire());
+        });
+    }
+
     /** SETNX key value: 1 if the key was absent and is now set, 0 if it existed (nothing written). */
     Future<RespReply> setnx(RespSession s, List<byte[]> args) {
         KvCommand.Put put = KvCommand.Put.taking(key(args.get(1)), value(args.get(2)), KvCommand.MUST_NOT_EXIST, null);
