@@ -467,15 +467,18 @@ final class RespCommands {
     }
 
     Future<RespReply> mset(RespSession s, List<byte[]> args) {
-        List<TxnOp> puts = msetPuts(args);
+        List<TxnOp> puts = msetPuts("mset", args);
         requireTxnSize("MSET", puts.size());
         return write(new KvCommand.Txn(List.of(), puts, List.of())).map(r -> RespReply.OK);
     }
 
-    /** MSET's pairs as puts, the last value of a key given twice winning, as in Redis. */
-    private static List<TxnOp> msetPuts(List<byte[]> args) {
+    /**
+     * MSET's (or MSETNX's) pairs as puts, the last value of a key given twice winning, as in Redis; a key without its
+     * value is the wrong number of arguments of {@code command}, named as Redis names it.
+     */
+    private static List<TxnOp> msetPuts(String command, List<byte[]> args) {
         if (args.size() % 2 != 1) {
-            throw arity("mset");
+            throw arity(command);
         }
         Map<String, byte[]> last = new LinkedHashMap<>();
         for (int i = 1; i < args.size(); i += 2) {
@@ -489,7 +492,7 @@ final class RespCommands {
      * compares each key's absence and writes them all in the same log entry.
      */
     Future<RespReply> msetnx(RespSession s, List<byte[]> args) {
-        List<TxnOp> puts = msetPuts(args);
+        List<TxnOp> puts = msetPuts("msetnx", args);
         requireTxnSize("MSETNX", puts.size());
         List<TxnCompare> absent = new ArrayList<>(puts.size());
         for (TxnOp put : puts) {
@@ -715,7 +718,7 @@ final class RespCommands {
                         r -> ttlOf(((KvResult.GetDone) r.get(0)).entry()));
             }
             case "mset": {
-                return new RespTransaction.Queued(msetPuts(args), bytes, r -> RespReply.OK);
+                return new RespTransaction.Queued(msetPuts("mset", args), bytes, r -> RespReply.OK);
             }
             case "del": {
                 return new RespTransaction.Queued(delDeletes(args), bytes, RespCommands::deletedCount);

@@ -224,6 +224,9 @@ class RespClusterTest {
         assertThat(send("MGET", "sc:m1", "sc:m2", "sc:m3").toString()).isEqualTo("[1, 2, null]");
         assertThat(exchange(follower, array("GETSET", "sc:k") + array("QUIT"), Integer.MAX_VALUE))
                 .isEqualTo("-ERR wrong number of arguments for 'getset' command\r\n+OK\r\n");
+        // A key without its value: the error names the command sent, as Redis's does (it named MSET).
+        assertThat(exchange(follower, array("MSETNX", "sc:m4", "4", "sc:m5") + array("QUIT"), Integer.MAX_VALUE))
+                .isEqualTo("-ERR wrong number of arguments for 'msetnx' command\r\n+OK\r\n");
 
         assertThat(exchange(follower, array("MULTI") + array("SETNX", "sc:t", "a") + array("GETSET", "sc:t", "bb")
                 + array("STRLEN", "sc:t") + array("TTL", "sc:t") + array("GETDEL", "sc:t") + array("PTTL", "sc:t")

@@ -98,6 +98,14 @@ class RespShardedClusterTest {
     void anMsetOfKeysInDifferentGroupsIsRefusedAsCrossSlot() throws Exception {
         assertThat(exchange(1, array("MSET", keys.get(0), "x", keys.get(1), "y") + array("QUIT")))
                 .startsWith("-CROSSSLOT cross_group: ").endsWith("+OK\r\n");
+        // MSETNX as well (its comparisons of absence name the same keys), and nothing of it is written.
+        String a = "nx:0";
+        String b = a;
+        for (int i = 1; MAP.groupOf(b) == MAP.groupOf(a); i++) {
+            b = "nx:" + i;
+        }
+        assertThat(exchange(2, array("MSETNX", a, "x", b, "y") + array("EXISTS", a, b) + array("QUIT")))
+                .startsWith("-CROSSSLOT cross_group: ").endsWith(":0\r\n+OK\r\n");
     }
 
     /** A MULTI's keys must belong to one group, as an MSET's: EXEC is refused as CROSSSLOT and writes nothing. */
