@@ -602,6 +602,11 @@ public final class KvStateMachine {
         if (command instanceof KvCommand.Append append) {
             KvEntry current = byKey.get(append.key());
             int length = current == null ? 0 : current.valueLength();
+            if ((long) length + append.suffix().length > KvCommand.MAX_VALUE_BYTES) {
+                // Refused when applied (TOO_LONG_TO_APPEND), changing nothing: near the store's limit the client
+                // then hears that reason, not that the store is full.
+                return 0;
+            }
             return sizeOf(append.key(), length + append.suffix().length)
                     - (current == null ? 0 : sizeOf(current.key(), length));
         }

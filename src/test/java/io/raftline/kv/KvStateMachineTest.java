@@ -87,6 +87,7 @@ class KvStateMachineTest {
         kv.apply(1, KvCodec.encode(new KvCommand.Put("big", new byte[KvCommand.MAX_VALUE_BYTES - 1])));
         assertThat(kv.growth(new KvCommand.Append("big", bytes("x")))).isEqualTo(1);
         assertThat(append(2, "big", "x")).isEqualTo(new KvResult.Appended(KvCommand.MAX_VALUE_BYTES, 2));
+        assertThat(kv.growth(new KvCommand.Append("big", bytes("y")))).as("refused when applied: no growth").isZero();
         KvResult refused = append(3, "big", "y");
         assertThat(refused).isInstanceOf(KvResult.Rejected.class);
         assertThat(((KvResult.Rejected) refused).reason()).startsWith(KvStateMachine.TOO_LONG_TO_APPEND)

@@ -105,7 +105,8 @@ final class RespCommandTable {
         add("getex", -2, false, READ, 1, 1, 1, kv::getex);
         add("ttl", 2, false, READ, 1, 1, 1, kv::ttl);
         add("pttl", 2, false, READ, 1, 1, 1, kv::ttl);
-        add("persist", 2, false, WRITE, 1, 1, 1, kv::persist);
+        // PERSIST writes nothing here (no key has a time to live): a read, ordered and flagged as one.
+        add("persist", 2, false, READ, 1, 1, 1, kv::persist);
         for (String expiry : List.of("expire", "pexpire", "expireat", "pexpireat")) {
             add(expiry, -3, true, WRITE, 1, 1, 1, kv::expire);
         }
