@@ -61,6 +61,12 @@ public final class MembersApi {
     /** Largest membership request body: a few fields. */
     private static final long MAX_BODY_BYTES = 4096;
 
+    /**
+     * Marks a membership request sent on by a node that knows no leader to another member, which asks the leader it
+     * knows but no further member (the value: the sending node's id).
+     */
+    static final String RELAYED_BY = "Raftline-Relayed-By";
+
     private final RaftNode node;
     private final PeerDirectory peers;
     private final HttpClient client;
@@ -350,7 +356,12 @@ public final class MembersApi {
         return node.knownLeader() == node.id();
     }
 
-    /** Not the leader as far as this node can tell: ask the leader, or answer why not. */
+    /**
+     * Not the leader as far as this node can tell: ask the leader, or, knowing none, ask the other members it knows
+     * (each asks the leader it knows), or answer why not. A node removed from a group before it learnt so knows no
+     * leader of it ever again: asked to finish a change that stopped part way (a sharded removal of that very node),
+     * it answered {@code no_leader} to every retry, while the group's members knew their leader.
+     */
     private void relay(RoutingContext ctx) {
         int leader = node.knownLeader();
         if (leader > 0 && !forwarded(ctx)) {
@@ -359,18 +370,59 @@ public final class MembersApi {
             HttpErrors.node(ctx, new NodeRequestException(Reason.NOT_LEADER, leader, "node " + node.id()
                     + " is not the leader; the leader is node " + leader));
         } else {
-            node.status().onComplete(ar -> HttpErrors.node(ctx, ar.succeeded() && !ar.result().member()
-                    ? new NodeRequestException(Reason.NOT_MEMBER, 0, "node " + node.id() + " is not a member of a"
-                            + " cluster; send membership requests to a member")
-                    : new NodeRequestException(Reason.NO_LEADER, 0, "node " + node.id() + " knows no leader; retry"
-                            + " shortly")));
+            askOtherMembers(ctx);
         }
     }
 
-    /** This node turned out not to lead: ask the leader it names (once), or answer the failure. */
+    /** Knowing no leader: the request goes to the other members this node knows ({@link #askOthers}). */
+    private void askOtherMembers(RoutingContext ctx) {
+        node.status().onComplete(ar -> {
+            if (ar.succeeded() && !ar.result().member()) {
+                HttpErrors.node(ctx, new NodeRequestException(Reason.NOT_MEMBER, 0, "node " + node.id()
+                        + " is not a member of a cluster; send membership requests to a member"));
+                return;
+            }
+            List<Integer> others = new ArrayList<>();
+            if (ar.succeeded() && !forwarded(ctx) && ctx.request().getHeader(RELAYED_BY) == null) {
+                others.addAll(ar.result().membership().voters());
+                others.addAll(ar.result().membership().learners());
+                others.remove(Integer.valueOf(node.id()));
+            }
+            askOthers(ctx, others, 0);
+        });
+    }
+
+    /**
+     * Sends the request to {@code others[i]}, which relays it to the leader it knows (once: it does not ask further
+     * members itself), and answers with the first answer that is not {@code no_leader}; {@code no_leader} if none.
+     */
+    private void askOthers(RoutingContext ctx, List<Integer> others, int i) {
+        if (i >= others.size()) {
+            HttpErrors.node(ctx, new NodeRequestException(Reason.NO_LEADER, 0, "node " + node.id() + " knows no"
+                    + " leader" + (others.isEmpty() ? "" : ", nor do the members it asked " + others) + "; retry"
+                    + " shortly"));
+            return;
+        }
+        int member = others.get(i);
+        send(ctx, member, RELAYED_BY).onComplete(ar -> {
+            if (ar.failed() || ar.result().noLeader()) {
+                askOthers(ctx, others, i + 1);
+                return;
+            }
+            answer(ctx, ar.result());
+        });
+    }
+
+    /**
+     * This node turned out not to lead: ask the leader it names (once), or, naming none, the other members, or answer
+     * the failure.
+     */
     private void failOrForward(RoutingContext ctx, Throwable cause) {
         if (cause instanceof NodeRequestException e && e.reason() == Reason.NOT_LEADER && !forwarded(ctx)) {
             forward(ctx, e.leaderHint());
+        } else if (cause instanceof NodeRequestException e && e.reason() == Reason.NO_LEADER && !forwarded(ctx)
+                && ctx.request().getHeader(RELAYED_BY) == null) {
+            askOtherMembers(ctx);
         } else {
             HttpErrors.failure(ctx, cause);
         }
@@ -382,42 +434,69 @@ public final class MembersApi {
 
     /** Sends the same request to the leader's client port and relays its answer, status and body. */
     private void forward(RoutingContext ctx, int leader) {
-        Optional<PeerDirectory.Address> address = peers.httpAddress(leader).filter(a -> a.port() > 0);
+        send(ctx, leader, HttpLeaderLink.FORWARDED_BY).onComplete(ar -> {
+            if (ar.succeeded()) {
+                answer(ctx, ar.result());
+            } else if (ar.cause() instanceof NodeRequestException e) {
+                HttpErrors.node(ctx, e);
+            } else {
+                HttpErrors.node(ctx, new NodeRequestException(Reason.LEADER_UNREACHABLE, leader, "could not"
+                        + " reach the leader (node " + leader + "): " + ar.cause().getMessage()));
+            }
+        });
+    }
+
+    /** Another node's answer to a request this node sent on: its status, headers that matter, and body. */
+    private record Relayed(int status, String contentType, String retryAfter, String servedBy, Buffer body) {
+
+        /** Whether it says that node knows no leader either. */
+        boolean noLeader() {
+            if (status != 503 || body == null || body.length() == 0) {
+                return false;
+            }
+            try {
+                return "no_leader".equals(new JsonObject(body).getString("error"));
+            } catch (RuntimeException notJson) {
+                return false;
+            }
+        }
+    }
+
+    /** Sends the same request to node {@code to}'s client port, marked with {@code header} (this node's id). */
+    private Future<Relayed> send(RoutingContext ctx, int to, String header) {
+        Optional<PeerDirectory.Address> address = peers.httpAddress(to).filter(a -> a.port() > 0);
         if (address.isEmpty()) {
-            HttpErrors.node(ctx, new NodeRequestException(Reason.NO_LEADER, leader, "the leader (node " + leader
-                    + ") has no known address"));
-            return;
+            return Future.failedFuture(new NodeRequestException(Reason.NO_LEADER, to, "node " + to
+                    + " has no known address"));
         }
         Buffer body = ctx.body().buffer();
         RequestOptions options = new RequestOptions().setMethod(ctx.request().method())
                 .setHost(address.get().host()).setPort(address.get().port()).setURI(ctx.request().uri())
                 .setConnectTimeout(timeoutMs).setIdleTimeout(timeoutMs)
-                .putHeader(HttpLeaderLink.FORWARDED_BY, String.valueOf(node.id()));
+                .putHeader(header, String.valueOf(node.id()));
         if (body != null && body.length() > 0) {
             options.putHeader("Content-Type", "application/json");
         }
-        client.request(peers.authorize(options))
+        return client.request(peers.authorize(options))
                 .compose(req -> body == null || req.getMethod() == HttpMethod.GET ? req.send() : req.send(body))
-                .compose(resp -> resp.body().map(b -> {
-                    ctx.response().setStatusCode(resp.statusCode());
-                    for (String h : new String[] {"Content-Type", "Retry-After"}) {
-                        if (resp.getHeader(h) != null) {
-                            ctx.response().putHeader(h, resp.getHeader(h));
-                        }
-                    }
-                    ctx.response().putHeader(KvApi.SERVED_BY, String.valueOf(leader));
-                    return b;
-                }))
-                .onComplete(ar -> {
-                    if (ar.succeeded()) {
-                        if (!ctx.response().ended()) {
-                            ctx.response().end(ar.result());
-                        }
-                    } else {
-                        HttpErrors.node(ctx, new NodeRequestException(Reason.LEADER_UNREACHABLE, leader, "could not"
-                                + " reach the leader (node " + leader + "): " + ar.cause().getMessage()));
-                    }
-                });
+                .compose(resp -> resp.body().map(b -> new Relayed(resp.statusCode(), resp.getHeader("Content-Type"),
+                        resp.getHeader("Retry-After"), resp.getHeader(KvApi.SERVED_BY) != null
+                                ? resp.getHeader(KvApi.SERVED_BY) : String.valueOf(to), b)));
+    }
+
+    private static void answer(RoutingContext ctx, Relayed r) {
+        if (ctx.response().ended()) {
+            return;
+        }
+        ctx.response().setStatusCode(r.status());
+        if (r.contentType() != null) {
+            ctx.response().putHeader("Content-Type", r.contentType());
+        }
+        if (r.retryAfter() != null) {
+            ctx.response().putHeader("Retry-After", r.retryAfter());
+        }
+        ctx.response().putHeader(KvApi.SERVED_BY, r.servedBy());
+        ctx.response().end(r.body());
     }
 
     /** The JSON object body, with only {@code allowed} fields; null after answering 400. */
