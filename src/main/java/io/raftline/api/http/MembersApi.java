@@ -8,6 +8,7 @@ import io.raftline.node.NodeStatus;
 import io.raftline.node.RaftNode;
 import io.raftline.raft.Membership;
 import io.raftline.raft.MembershipChange;
+import io.raftline.raft.Role;
 import io.raftline.security.AdminAccess;
 import io.raftline.shard.ReplicaSet;
 import io.vertx.core.Future;
@@ -307,11 +308,43 @@ public final class MembersApi {
             return;
         }
         int target = body.getNumber("id").intValue();
-        int previous = node.id();
-        if (target == previous && isLocalLeader()) {
-            KvApi.json(ctx, 200, new JsonObject().put("leader", target).put("previous", previous));
-            return;
+        if (target == node.id()) {
+            leadItself(ctx, true);
+        } else {
+            startTransfer(ctx, target);
         }
+    }
+
+    /**
+     * Asked to lead itself: done if it leads already. Its role decides, not the leader it knows: the node publishes
+     * the leader it knows once it has handled the election's outcome, and a request in between used to be refused
+     * as a transfer to itself. A node that does not lead sends the request to the leader, which hands leadership
+     * over; if it took the lead itself between the two steps, its refusal to transfer to itself is answered by
+     * asking its role once more.
+     */
+    private void leadItself(RoutingContext ctx, boolean askAgain) {
+        int self = node.id();
+        node.status().onComplete(st -> {
+            if (st.succeeded() && st.result().role() == Role.LEADER) {
+                KvApi.json(ctx, 200, new JsonObject().put("leader", self).put("previous", self));
+                return;
+            }
+            node.transferLeadership(self).onComplete(ar -> {
+                if (ar.succeeded()) {
+                    KvApi.json(ctx, 200, new JsonObject().put("leader", self).put("previous", self));
+                } else if (askAgain && ar.cause() instanceof NodeRequestException e
+                        && e.reason() == Reason.INVALID_CHANGE) {
+                    leadItself(ctx, false);
+                } else {
+                    failOrForward(ctx, ar.cause());
+                }
+            });
+        });
+    }
+
+    /** Asks the node to hand leadership to {@code target}; a node that does not lead sends the request on. */
+    private void startTransfer(RoutingContext ctx, int target) {
+        int previous = node.id();
         node.transferLeadership(target).onComplete(ar -> {
             if (ar.failed()) {
                 failOrForward(ctx, ar.cause());
