@@ -100,7 +100,9 @@ final class NodeApplication extends VertxApplication implements VertxApplication
     @Override
     public void afterFailureToDeployVerticle(HookContext context, Throwable t) {
         Throwable cause = t;
+        // The deepest cause says what went wrong, but for the exceptions whose own message says it better than theirs.
         while (cause != null && !(cause instanceof io.raftline.server.HttpServerVerticle.PortInUseException)
+                && !(cause instanceof io.raftline.kv.EntryFromNewerReleaseException)
                 && cause.getCause() != null && cause.getCause() != cause) {
             cause = cause.getCause();
         }

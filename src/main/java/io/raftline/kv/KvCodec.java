@@ -38,7 +38,10 @@ import java.util.Objects;
  * Transaction whose branches may write a key more than once ({@link KvCommand.Txn#repeatedWrites()}, Redis's
  * MULTI): 01 06, then as a transaction. An entry 01 04 that writes a key twice is refused, as it always was.
  * Ops 3, 4, 5 and 6 were added later in the same version (older code refuses it as an unknown op, as it must); an
- * unconditional delete is always op 2, so op 3 never carries {@code expectedRevision = -1}.
+ * unconditional delete is always op 2, so op 3 never carries {@code expectedRevision = -1}. A version, op,
+ * transaction operation, comparison or put condition above those this codec knows is reported as
+ * {@linkplain KvFormatException#fromNewerRelease() from a newer release}, and the state machine stops at such an
+ * entry instead of skipping it (code from before 2026-12-07 skipped it as rejected, and its state went apart).
  * <pre>
  * where {@code idemLen+1 = 0} encodes a {@code null} idempotency key (and no idem bytes follow),
  * and {@code expectedRevision+1} is taken as an unsigned 64-bit number, so -1 encodes as 0.
@@ -201,12 +204,16 @@ public final class KvCodec {
         Reader in = new Reader(bytes);
         int version = in.readByte("format version");
         if (version != FORMAT_VERSION) {
-            throw new KvFormatException("unknown format version " + version
-                    + " (this codec reads version " + FORMAT_VERSION + ")", 0);
+            String problem = "unknown format version " + version + " (this codec reads version " + FORMAT_VERSION + ")";
+            throw version > FORMAT_VERSION ? KvFormatException.unknownToThisRelease(problem, 0)
+                    : new KvFormatException(problem, 0);
         }
         int op = in.readByte("op code");
-        if (op < OP_PUT || op > OP_APPEND) {
+        if (op < OP_PUT) {
             throw new KvFormatException("unknown op code " + op, 1);
+        }
+        if (op > OP_APPEND) {
+            throw KvFormatException.unknownToThisRelease("unknown op code " + op, 1);
         }
         if (op == OP_INCREMENT) {
             String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));
@@ -348,7 +355,8 @@ public final class KvCodec {
             int target = in.readByte("comparison target");
             int op = in.readByte("comparison op");
             if (target >= TxnCompare.Target.values().length || op >= TxnCompare.Op.values().length) {
-                throw new KvFormatException("unknown comparison target " + target + " or op " + op, at);
+                throw KvFormatException.unknownToThisRelease("unknown comparison target " + target + " or op " + op,
+                        at);
             }
             String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));
             TxnCompare.Target t = TxnCompare.Target.values()[target];
@@ -372,8 +380,11 @@ public final class KvCodec {
             for (int i = 0; i < count; i++) {
                 int at = in.pos;
                 int kind = in.readByte("operation kind");
-                if (kind < TXN_PUT || kind > TXN_PUT_IF) {
+                if (kind < TXN_PUT) {
                     throw new KvFormatException("unknown transaction operation " + kind, at);
+                }
+                if (kind > TXN_PUT_IF) {
+                    throw KvFormatException.unknownToThisRelease("unknown transaction operation " + kind, at);
                 }
                 String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));
                 if (kind == TXN_PUT) {
@@ -383,7 +394,7 @@ public final class KvCodec {
                     int whenAt = in.pos;
                     int when = in.readByte("condition");
                     if (when >= TxnOp.PutIf.When.values().length) {
-                        throw new KvFormatException("unknown put condition " + when, whenAt);
+                        throw KvFormatException.unknownToThisRelease("unknown put condition " + when, whenAt);
                     }
                     int length = in.readLength("value length", KvCommand.MAX_VALUE_BYTES);
                     ops.add(new TxnOp.PutIf(TxnOp.Put.viewing(key, in.bytes, in.skip("value", length), length),

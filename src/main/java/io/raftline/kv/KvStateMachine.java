@@ -26,7 +26,10 @@ import java.util.Optional;
  *   <li>{@link KvCommand.Delete}: removes the key; a missing key yields
  *       {@code Deleted(0, index)} and changes nothing.</li>
  *   <li>Bytes that do not decode: skipped with {@link KvResult.Rejected}, state unchanged, so
- *       replicas stay in lockstep even if a bad entry got committed.</li>
+ *       replicas stay in lockstep even if a bad entry got committed. Bytes that name an operation this release does
+ *       not know ({@link KvFormatException#fromNewerRelease()}) are not skipped: a newer release wrote them, and the
+ *       replicas that run it apply them; skipping would set this replica apart for good. Applying them throws
+ *       {@link EntryFromNewerReleaseException} and applies nothing.</li>
  *   <li>A command whose idempotency key is already in the table is not applied again; the
  *       result first recorded for it is returned (whatever it was, including a failed
  *       precondition or a delete of nothing), provided it is the same request: the same kind (a put or a delete),
@@ -160,6 +163,8 @@ public final class KvStateMachine {
      * @param command the entry's data, as written by {@link KvCodec#encode}
      * @return the result; {@link KvResult.Rejected} if the data does not decode
      * @throws IllegalStateException if {@code index} is not greater than {@link #lastApplied()}
+     * @throws EntryFromNewerReleaseException if the data names an operation only a newer release knows (nothing is
+     *                                        applied)
      */
     public KvResult apply(long index, byte[] command) {
         return apply(index, command, null);
@@ -190,6 +195,9 @@ public final class KvStateMachine {
         try {
             decoded = KvCodec.decode(command);
         } catch (KvFormatException e) {
+            if (e.fromNewerRelease()) {
+                throw new EntryFromNewerReleaseException(index, e);
+            }
             lastApplied = index;
             return new KvResult.Rejected(e.getMessage(), index);
         }

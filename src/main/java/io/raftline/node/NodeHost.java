@@ -1,5 +1,6 @@
 package io.raftline.node;
 
+import io.raftline.kv.EntryFromNewerReleaseException;
 import io.raftline.kv.KvChange;
 import io.raftline.kv.KvCodec;
 import io.raftline.kv.KvCommand;
@@ -640,7 +641,12 @@ public final class NodeHost {
         return new ChangeHistory(firstRevision, Math.max(1, HISTORY_MAX_CHANGES / shares), HISTORY_MAX_BYTES / shares);
     }
 
-    /** Builds the state machine from the log store (snapshot + committed entries) and a core on top. */
+    /**
+     * Builds the state machine from the log store (snapshot + committed entries) and a core on top.
+     *
+     * @throws EntryFromNewerReleaseException if a committed entry names an operation only a newer release knows (the
+     *                                        node stays down)
+     */
     public void boot() {
         Storage s = store.storage();
         KvStateMachine m = s.snapshot().isEmpty() ? new KvStateMachine() : KvStateMachine.restore(s.snapshot().data());
@@ -964,11 +970,16 @@ public final class NodeHost {
                 } else if (recovered.failed()) {
                     booted.fail(recovered.cause());
                 } else {
-                    if (!up) {
-                        boot();
-                        listener.restarted(id(), kv.lastApplied());
+                    try {
+                        if (!up) {
+                            boot();
+                            listener.restarted(id(), kv.lastApplied());
+                        }
+                        booted.complete();
+                    } catch (EntryFromNewerReleaseException e) {
+                        LOG.error("{} cannot start: {}", prefix(), e.getMessage());
+                        booted.fail(e);
                     }
-                    booted.complete();
                 }
             });
             return booted.future();
@@ -1241,7 +1252,9 @@ public final class NodeHost {
                     failStop(persisted.cause());
                     return;
                 }
-                afterPersist(rd, late);
+                if (!afterPersistOrStop(rd, late)) {
+                    return;
+                }
             } else {
                 persistInFlight = true;
                 persistStarted = env.nanoTime();
@@ -1255,8 +1268,9 @@ public final class NodeHost {
                         failStop(ar.cause());
                         return;
                     }
-                    afterPersist(rd, late);
-                    flush();
+                    if (afterPersistOrStop(rd, late)) {
+                        flush();
+                    }
                 }));
                 return;
             }
@@ -1350,6 +1364,22 @@ public final class NodeHost {
             if (liveness != null) {
                 liveness.sent(m.to(), now);
             }
+        }
+    }
+
+    /**
+     * {@link #afterPersist}, or, at a committed entry only a newer release can apply, a stop: this replica must not
+     * skip what the others apply, nor serve a state that lacks it. Its log keeps the entry, so a restart with the
+     * release the other members run goes on from there. Returns whether the node is still up.
+     */
+    private boolean afterPersistOrStop(Ready rd, List<Message> toSend) {
+        try {
+            afterPersist(rd, toSend);
+            return true;
+        } catch (EntryFromNewerReleaseException e) {
+            LOG.error("{} stops: {}", prefix(), e.getMessage());
+            crash();
+            return false;
         }
     }
 

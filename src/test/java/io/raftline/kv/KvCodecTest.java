@@ -180,6 +180,24 @@ class KvCodecTest {
                 .hasMessage("truncated: input ends before the format version at offset 0");
     }
 
+    /**
+     * What a later release may add (a format version, an op, a transaction operation, a comparison, a put condition
+     * above those known) is told apart from malformed bytes: the state machine stops at the one and skips the other.
+     */
+    @Test
+    void whatALaterReleaseMayAddIsToldApartFromMalformedBytes() {
+        for (String newer : List.of("0201016b00", "0108016b00", "01ff016b00", "010400010901616200",
+                "01040109000161020000", "0106000105016b02016100")) {
+            assertThat(catchThrowableOfType(KvFormatException.class, () -> KvCodec.decode(hex(newer)))
+                    .fromNewerRelease()).as(newer).isTrue();
+        }
+        for (String malformed : List.of("", "0001016b00", "0100016b00", "0102016b00ffff", "010400010001616200",
+                "010281006b00", "0104000202016b02016b00")) {
+            assertThat(catchThrowableOfType(KvFormatException.class, () -> KvCodec.decode(hex(malformed)))
+                    .fromNewerRelease()).as(malformed).isFalse();
+        }
+    }
+
     @Test
     void trailingBytesAreRejected() {
         assertThatThrownBy(() -> KvCodec.decode(hex("0102016b00ffff")))

@@ -2,6 +2,7 @@ package io.raftline.kv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -337,14 +338,36 @@ class KvStateMachineTest {
     void undecodableEntriesAreRejectedDeterministicallyWithoutChangingState() {
         put(1, "k", "v");
 
-        KvResult result = kv.apply(2, new byte[] {1, 9});
+        KvResult result = kv.apply(2, new byte[] {1, 0});
 
-        assertThat(result).isEqualTo(new KvResult.Rejected("unknown op code 9 at offset 1", 2));
+        assertThat(result).isEqualTo(new KvResult.Rejected("unknown op code 0 at offset 1", 2));
         assertThat(kv.lastApplied()).isEqualTo(2);
         KvStateMachine reference = new KvStateMachine();
         reference.apply(1, new KvCommand.Put("k", bytes("v")));
         reference.applyNoop(2);
         assertThat(kv.stateHashHex()).isEqualTo(reference.stateHashHex());
+    }
+
+    /**
+     * An entry a newer release wrote (an op this release does not know) is not skipped as a rejected one: the replicas
+     * of that release apply it, and this one would hold another state from then on. Nothing is applied, and the same
+     * index can be applied later (by the release that knows it).
+     */
+    @Test
+    void anEntryOfANewerReleaseStopsTheStateMachineWithoutApplyingAnything() {
+        put(1, "k", "v");
+        String before = kv.stateHashHex();
+
+        EntryFromNewerReleaseException stop = catchThrowableOfType(EntryFromNewerReleaseException.class,
+                () -> kv.apply(2, new byte[] {1, 9, 1, 'k', 0}));
+
+        assertThat(stop.index()).isEqualTo(2);
+        assertThat(stop).hasMessage("the committed entry at index 2 was written by a newer Raftline release (unknown op"
+                + " code 9 at offset 1): this release cannot apply it; run this node with the release the other members"
+                + " run");
+        assertThat(kv.lastApplied()).isEqualTo(1);
+        assertThat(kv.stateHashHex()).isEqualTo(before);
+        assertThat(kv.apply(2, KvCodec.encode(new KvCommand.Put("k", bytes("w"))))).isInstanceOf(KvResult.Written.class);
     }
 
     @Test
