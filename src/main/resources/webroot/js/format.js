@@ -102,6 +102,8 @@ export function entryText(x) {
     case 'incr':
     case 'append':
       return writeText(x) + (x.op === 'incr' && x.delta !== undefined ? ` by ${x.delta}` : '');
+    case 'setrange':
+      return writeText(x) + (x.offset !== undefined ? ` at ${x.offset}` : '');
     case 'config': return `config ${describeMembers(x)}`;
     case 'elided': return '…';
     default: return x.op || '?';

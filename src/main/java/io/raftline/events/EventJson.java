@@ -409,6 +409,9 @@ public final class EventJson {
         } else if (c instanceof KvCommand.Append app) {
             o.put("op", "append").put("key", clip(app.key())).put("value", text(app.suffix()))
                     .put("valueLength", app.suffix().length);
+        } else if (c instanceof KvCommand.SetRange range) {
+            o.put("op", "setrange").put("key", clip(range.key())).put("offset", range.offset())
+                    .put("value", text(range.bytes())).put("valueLength", range.bytes().length);
         } else if (c instanceof KvCommand.Txn t) {
             o.put("op", "txn").put("compares", t.compares().size()).put("success", t.success().size())
                     .put("failure", t.failure().size());

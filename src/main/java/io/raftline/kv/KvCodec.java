@@ -35,6 +35,8 @@ import java.util.Objects;
  * </pre>
  * Increment: 01 05 varint(keyLen) key varint(zigzag(delta))
  * Append: 01 07 varint(keyLen) key varint(suffixLen) suffix (added 2026-12-06: older code refuses it)
+ * Set range: 01 08 varint(keyLen) key varint(offset) varint(bytesLen) bytes, at least one byte, ending within
+ * {@link KvCommand#MAX_VALUE_BYTES} (added 2026-12-07: a node of 2026-12-06 stops at it, older ones skip it)
  * Transaction whose branches may write a key more than once ({@link KvCommand.Txn#repeatedWrites()}, Redis's
  * MULTI): 01 06, then as a transaction. An entry 01 04 that writes a key twice is refused, as it always was.
  * Ops 3, 4, 5 and 6 were added later in the same version (older code refuses it as an unknown op, as it must); an
@@ -58,6 +60,7 @@ public final class KvCodec {
     static final int OP_INCREMENT = 5;
     static final int OP_TXN_REPEATED_WRITES = 6;
     static final int OP_APPEND = 7;
+    static final int OP_SET_RANGE = 8;
     static final int TXN_PUT = 1;
     static final int TXN_DELETE = 2;
     static final int TXN_GET = 3;
@@ -85,6 +88,16 @@ public final class KvCodec {
             out[0] = FORMAT_VERSION;
             out[1] = OP_INCREMENT;
             int pos = Varint.write(out, sizedCopy(key, out, 2), zigzag);
+            assert pos == out.length;
+            return out;
+        }
+        if (command instanceof KvCommand.SetRange range) {
+            byte[] key = range.key().getBytes(StandardCharsets.UTF_8);
+            byte[] out = new byte[2 + (int) sized(key.length) + Varint.size(range.offset())
+                    + (int) sized(range.bytes().length)];
+            out[0] = FORMAT_VERSION;
+            out[1] = OP_SET_RANGE;
+            int pos = sizedCopy(range.bytes(), out, Varint.write(out, sizedCopy(key, out, 2), range.offset()));
             assert pos == out.length;
             return out;
         }
@@ -212,7 +225,7 @@ public final class KvCodec {
         if (op < OP_PUT) {
             throw new KvFormatException("unknown op code " + op, 1);
         }
-        if (op > OP_APPEND) {
+        if (op > OP_SET_RANGE) {
             throw KvFormatException.unknownToThisRelease("unknown op code " + op, 1);
         }
         if (op == OP_INCREMENT) {
@@ -222,6 +235,21 @@ public final class KvCodec {
                 throw new KvFormatException((bytes.length - in.pos) + " trailing bytes after the command", in.pos);
             }
             return new KvCommand.Increment(key, unzigzag(zigzag));
+        }
+        if (op == OP_SET_RANGE) {
+            String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));
+            int offsetAt = in.pos;
+            int offset = in.readLength("offset", KvCommand.MAX_VALUE_BYTES - 1);
+            int length = in.readLength("bytes length", KvCommand.MAX_VALUE_BYTES);
+            if (length == 0 || (long) offset + length > KvCommand.MAX_VALUE_BYTES) {
+                throw new KvFormatException("a set range of " + length + " bytes at offset " + offset
+                        + " does not end within " + KvCommand.MAX_VALUE_BYTES + " bytes or writes none", offsetAt);
+            }
+            byte[] written = in.readBytes("bytes", length);
+            if (in.pos != bytes.length) {
+                throw new KvFormatException((bytes.length - in.pos) + " trailing bytes after the command", in.pos);
+            }
+            return new KvCommand.SetRange(key, offset, written);
         }
         if (op == OP_APPEND) {
             String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));

@@ -18,7 +18,7 @@ import java.util.Set;
  * with the same idempotency key is applied once, see {@link KvStateMachine}.
  */
 public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, KvCommand.Increment,
-        KvCommand.Append {
+        KvCommand.Append, KvCommand.SetRange {
 
     /** Largest key, in UTF-8 bytes. */
     int MAX_KEY_BYTES = 1024;
@@ -389,6 +389,65 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
         @Override
         public String toString() {
             return "Append[key=" + key + ", " + suffix.length + " bytes]";
+        }
+    }
+
+    /**
+     * Writes bytes into the value a key holds from {@code offset} on, as Redis's SETRANGE does: a value shorter than
+     * {@code offset} is first padded with zero bytes (an absent key counts as empty), bytes past the written range stay.
+     * Applied in the state machine, so the read of the old value and the write of the new one are one step of the log.
+     * The written range must end within {@link #MAX_VALUE_BYTES}, so the value never grows past it. Like an append it
+     * carries no idempotency key.
+     *
+     * @param key    the key
+     * @param offset where the bytes go, 0 or more
+     * @param bytes  what is written there, at least one byte (the array is kept, not copied: the caller must not
+     *               change it)
+     */
+    record SetRange(String key, int offset, byte[] bytes) implements KvCommand {
+
+        /**
+         * Validates the key, the offset and the written range.
+         *
+         * @param key    the key
+         * @param offset where the bytes go
+         * @param bytes  what is written there
+         */
+        public SetRange {
+            validateKey(key);
+            Objects.requireNonNull(bytes, "bytes");
+            if (bytes.length == 0) {
+                throw new IllegalArgumentException("a set range writes at least one byte");
+            }
+            if (offset < 0 || (long) offset + bytes.length > MAX_VALUE_BYTES) {
+                throw new IllegalArgumentException("a set range must end within " + MAX_VALUE_BYTES + " bytes (offset "
+                        + offset + ", " + bytes.length + " bytes)");
+            }
+        }
+
+        /** The value's length once written over a value of {@code length} bytes. */
+        public int lengthOver(int length) {
+            return Math.max(length, offset + bytes.length);
+        }
+
+        @Override
+        public String idempotencyKey() {
+            return null;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SetRange r && key.equals(r.key) && offset == r.offset && Arrays.equals(bytes, r.bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * (31 * key.hashCode() + offset) + Arrays.hashCode(bytes);
+        }
+
+        @Override
+        public String toString() {
+            return "SetRange[key=" + key + ", offset=" + offset + ", " + bytes.length + " bytes]";
         }
     }
 

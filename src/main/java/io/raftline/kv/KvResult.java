@@ -15,7 +15,7 @@ import java.util.Optional;
  */
 public sealed interface KvResult
         permits KvResult.Written, KvResult.Deleted, KvResult.PreconditionFailed, KvResult.Rejected, KvResult.TxnResult,
-        KvResult.Incremented, KvResult.Appended, KvResult.IdempotencyKeyReused {
+        KvResult.Incremented, KvResult.Spliced, KvResult.IdempotencyKeyReused {
 
     /**
      * Returns the log index of the entry that produced this result.
@@ -190,19 +190,20 @@ public sealed interface KvResult
     }
 
     /**
-     * An append was applied: the key's value is now {@code length} bytes long, written at {@code revision}.
+     * Bytes were written into a key's value, at its end (an append) or at an offset (a set range): the value is now
+     * {@code length} bytes long, written at {@code revision}.
      *
-     * @param length   the value's length after the append
-     * @param revision index of the append entry
+     * @param length   the value's length after the write
+     * @param revision index of the entry
      */
-    record Appended(long length, long revision) implements KvResult {
+    record Spliced(long length, long revision) implements KvResult {
         /**
          * Checks the revision.
          *
          * @param length   the new length
          * @param revision index of the entry that produced the result
          */
-        public Appended {
+        public Spliced {
             requireRevision(revision);
         }
 

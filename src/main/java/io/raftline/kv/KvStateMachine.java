@@ -377,6 +377,8 @@ public final class KvStateMachine {
             result = increment(index, increment);
         } else if (command instanceof KvCommand.Append append) {
             result = append(index, append);
+        } else if (command instanceof KvCommand.SetRange range) {
+            result = setRange(index, range);
         } else {
             result = txn(index, (KvCommand.Txn) command);
         }
@@ -416,18 +418,36 @@ public final class KvStateMachine {
             return new KvResult.Rejected(TOO_LONG_TO_APPEND + " (" + grown + " bytes; a value holds at most "
                     + KvCommand.MAX_VALUE_BYTES + ")", index);
         }
-        byte[] value = new byte[(int) grown];
+        return splice(index, append.key(), current, length, append.suffix());
+    }
+
+    /**
+     * Redis's SETRANGE, deterministically: the key's value (empty if absent), padded with zero bytes up to the offset,
+     * with the bytes written there. The command's range ends within {@link KvCommand#MAX_VALUE_BYTES}, so nothing is
+     * refused.
+     */
+    private KvResult setRange(long index, KvCommand.SetRange range) {
+        return splice(index, range.key(), byKey.get(range.key()), range.offset(), range.bytes());
+    }
+
+    /**
+     * Writes {@code bytes} into the value of {@code key} ({@code current}, null if absent) at {@code offset}, which is
+     * at most past its end by the zero bytes that then pad it; the new value is at most {@link KvCommand#MAX_VALUE_BYTES}.
+     */
+    private KvResult splice(long index, String key, KvEntry current, int offset, byte[] bytes) {
+        int length = current == null ? 0 : current.valueLength();
+        byte[] value = new byte[Math.max(length, offset + bytes.length)];
         if (current != null) {
             current.copyValueTo(value, 0);
         }
-        System.arraycopy(append.suffix(), 0, value, length, append.suffix().length);
+        System.arraycopy(bytes, 0, value, offset, bytes.length);
         // As for a put, an existing key keeps its String (the ordered index holds that one).
         KvEntry next = current == null
-                ? new KvEntry(append.key(), value, index, index, 1)
+                ? new KvEntry(key, value, index, index, 1)
                 : new KvEntry(current.key(), value, current.createRevision(), index, nextVersion(current, index));
         index(current, next);
         emit(KvChange.put(next, emitted));
-        return new KvResult.Appended(grown, index);
+        return new KvResult.Spliced(value.length, index);
     }
 
     /** Redis's INCRBY, deterministically: the same state and command give the same number or the same refusal. */
@@ -617,6 +637,11 @@ public final class KvStateMachine {
             }
             return sizeOf(append.key(), length + append.suffix().length)
                     - (current == null ? 0 : sizeOf(current.key(), length));
+        }
+        if (command instanceof KvCommand.SetRange range) {
+            KvEntry current = byKey.get(range.key());
+            int length = current == null ? 0 : current.valueLength();
+            return sizeOf(range.key(), range.lengthOver(length)) - (current == null ? 0 : sizeOf(current.key(), length));
         }
         if (command instanceof KvCommand.Increment inc) {
             // The new value is a decimal long: at most 20 bytes.

@@ -94,6 +94,9 @@ public record KeyGroups(int count) {
         if (command instanceof KvCommand.Append a) {
             return List.of(a.key());
         }
+        if (command instanceof KvCommand.SetRange r) {
+            return List.of(r.key());
+        }
         KvCommand.Txn t = (KvCommand.Txn) command;
         List<String> keys = new ArrayList<>();
         for (TxnCompare c : t.compares()) {

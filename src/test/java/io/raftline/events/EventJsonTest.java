@@ -209,6 +209,23 @@ class EventJsonTest {
         assertThat(hidden.encode()).doesNotContain("secret").contains("\"op\":\"append\"");
     }
 
+    /** A set range is drawn as what it writes and where; hidden values hide the bytes. */
+    @Test
+    void aSetRangeShowsItsBytesAndOffsetUnlessValuesAreHidden() {
+        RaftEvent.LogAppended appended = new RaftEvent.LogAppended(new EventHeader(4, 1, 1, 2, "Leader"),
+                List.of(Entry.normal(3, 2, KvCodec.encode(new KvCommand.SetRange("log", 6, "secret"
+                        .getBytes(StandardCharsets.UTF_8))))));
+        JsonObject shown = new EventJson.Mapper(EventValues.SHOW).toJson(appended).getJsonArray("entries")
+                .getJsonObject(0);
+        assertThat(shown.getString("op")).isEqualTo("setrange");
+        assertThat(shown.getString("key")).isEqualTo("log");
+        assertThat(shown.getInteger("offset")).isEqualTo(6);
+        assertThat(shown.getString("value")).isEqualTo("secret");
+        assertThat(shown.getInteger("valueLength")).isEqualTo(6);
+        JsonObject hidden = new EventJson.Mapper(EventValues.HIDE).toJson(appended);
+        assertThat(hidden.encode()).doesNotContain("secret").contains("\"op\":\"setrange\"");
+    }
+
     @Test
     void hiddenValuesLeaveKeysAndLengthsButNoValueBytes() {
         EventJson.Mapper hiding = new EventJson.Mapper(EventValues.HIDE);

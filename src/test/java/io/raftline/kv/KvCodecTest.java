@@ -124,6 +124,27 @@ class KvCodecTest {
         }
     }
 
+    /** A set range: key, offset, bytes; at least one byte, ending within the largest value, or refused. */
+    @Test
+    void setRangesEncodeTheirKeyOffsetAndBytes() {
+        assertThat(KvCodec.encode(new KvCommand.SetRange("k", 300, bytes("ab")))).isEqualTo(hex("0108016bac02026162"));
+        for (KvCommand range : List.of(new KvCommand.SetRange("k", 0, bytes("x")),
+                new KvCommand.SetRange("k", KvCommand.MAX_VALUE_BYTES - 1, bytes("x")),
+                new KvCommand.SetRange("k", 0, new byte[KvCommand.MAX_VALUE_BYTES]))) {
+            assertThat(KvCodec.decode(KvCodec.encode(range))).isEqualTo(range);
+        }
+        assertThatThrownBy(() -> KvCodec.decode(hex("0108016b00016162")))
+                .hasMessage("1 trailing bytes after the command at offset 7");
+        // Past the largest value, or nothing written: no command names such a range, and no entry holds one.
+        assertThatThrownBy(() -> KvCodec.decode(hex("0108016bffff3f0261" + "62")))
+                .hasMessage("a set range of 2 bytes at offset 1048575 does not end within 1048576 bytes or writes none"
+                        + " at offset 4");
+        assertThatThrownBy(() -> KvCodec.decode(hex("0108016b0000")))
+                .hasMessageStartingWith("a set range of 0 bytes at offset 0");
+        assertThat(catchThrowableOfType(KvFormatException.class, () -> KvCodec.decode(hex("0108016b0000")))
+                .fromNewerRelease()).isFalse();
+    }
+
     @Test
     void everyTruncationOfAValidEncodingIsRejected() {
         for (KvCommand command : List.of(
@@ -132,7 +153,8 @@ class KvCodecTest {
                 new KvCommand.Delete("key", 42, "idem"),
                 new KvCommand.Delete("key", null),
                 new KvCommand.Increment("key", -300),
-                new KvCommand.Append("key", bytes("suffix")))) {
+                new KvCommand.Append("key", bytes("suffix")),
+                new KvCommand.SetRange("key", 1000, bytes("bytes")))) {
             byte[] full = KvCodec.encode(command);
             for (int length = 0; length < full.length; length++) {
                 byte[] truncated = Arrays.copyOf(full, length);
@@ -186,7 +208,7 @@ class KvCodecTest {
      */
     @Test
     void whatALaterReleaseMayAddIsToldApartFromMalformedBytes() {
-        for (String newer : List.of("0201016b00", "0108016b00", "01ff016b00", "010400010901616200",
+        for (String newer : List.of("0201016b00", "0109016b00", "01ff016b00", "010400010901616200",
                 "01040109000161020000", "0106000105016b02016100")) {
             assertThat(catchThrowableOfType(KvFormatException.class, () -> KvCodec.decode(hex(newer)))
                     .fromNewerRelease()).as(newer).isTrue();

@@ -78,6 +78,8 @@ class KvDeterminismProperties {
         // Malformed bytes, skipped as rejected by every replica alike. Bytes that name what a newer release may add (a
         // version or op above those known) stop a replica instead (KvStateMachineTest): here they are made malformed,
         // half of them behind a known version and op so that the decoding goes further in.
+        Arbitrary<byte[]> setRanges = Combinators.combine(keys, Arbitraries.integers().between(0, 12),
+                values.filter(v -> v.length > 0)).as((k, o, v) -> KvCodec.encode(new KvCommand.SetRange(k, o, v)));
         Arbitrary<byte[]> garbage = Combinators.combine(Arbitraries.bytes().array(byte[].class).ofMaxSize(12),
                 Arbitraries.integers().between(0, 2 * KvCodec.OP_APPEND)).as((bytes, op) -> {
                     if (op > 0 && op <= KvCodec.OP_APPEND && bytes.length >= 2) {
@@ -100,7 +102,7 @@ class KvDeterminismProperties {
                 new KvCommand.Put("c", new byte[0], 3, "q2")).map(KvCodec::encode);
         Arbitrary<byte[]> data = Arbitraries.frequencyOf(
                 Tuple.of(6, puts), Tuple.of(3, deletes), Tuple.of(2, txns), Tuple.of(2, multis),
-                Tuple.of(2, increments), Tuple.of(2, appends), Tuple.of(2, reuses),
+                Tuple.of(2, increments), Tuple.of(2, appends), Tuple.of(2, setRanges), Tuple.of(2, reuses),
                 Tuple.of(1, Arbitraries.just(null)),
                 Tuple.of(1, garbage));
         Arbitrary<Integer> gaps = Arbitraries.frequencyOf(
@@ -214,6 +216,7 @@ class KvDeterminismProperties {
                     : command instanceof KvCommand.Delete d ? delete(index, d)
                     : command instanceof KvCommand.Increment inc ? increment(index, inc)
                     : command instanceof KvCommand.Append app ? append(index, app)
+                    : command instanceof KvCommand.SetRange range ? setRange(index, range)
                     : txn(index, (KvCommand.Txn) command);
             if (idem != null && capacity > 0) {
                 remembered.put(idem, result);
@@ -249,7 +252,20 @@ class KvDeterminismProperties {
             }
             entries.put(app.key(), new KvEntry(app.key(), joined.toByteArray(),
                     old == null ? index : old.createRevision(), index, version(old, index)));
-            return new KvResult.Appended(joined.size(), index);
+            return new KvResult.Spliced(joined.size(), index);
+        }
+
+        /** SETRANGE restated: the old bytes padded with zeros to the range's end, then the range written over. */
+        private KvResult setRange(long index, KvCommand.SetRange range) {
+            KvEntry old = entries.get(range.key());
+            byte[] before = old == null ? new byte[0] : old.value();
+            byte[] after = Arrays.copyOf(before, Math.max(before.length, range.offset() + range.bytes().length));
+            for (int i = 0; i < range.bytes().length; i++) {
+                after[range.offset() + i] = range.bytes()[i];
+            }
+            entries.put(range.key(), new KvEntry(range.key(), after, old == null ? index : old.createRevision(), index,
+                    version(old, index)));
+            return new KvResult.Spliced(after.length, index);
         }
 
         /** INCRBY restated with BigInteger and a regular expression. */

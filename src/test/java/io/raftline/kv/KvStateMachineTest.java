@@ -72,22 +72,51 @@ class KvStateMachineTest {
 
     @Test
     void appendsGrowTheValueFromEmptyAndKeepTheKeysHistory() {
-        assertThat(append(1, "s", "ab")).isEqualTo(new KvResult.Appended(2, 1));
+        assertThat(append(1, "s", "ab")).isEqualTo(new KvResult.Spliced(2, 1));
         assertThat(kv.get("s")).contains(new KvEntry("s", bytes("ab"), 1, 1, 1));
-        assertThat(append(2, "s", "cd")).isEqualTo(new KvResult.Appended(4, 2));
-        assertThat(append(3, "s", "")).isEqualTo(new KvResult.Appended(4, 3));
+        assertThat(append(2, "s", "cd")).isEqualTo(new KvResult.Spliced(4, 2));
+        assertThat(append(3, "s", "")).isEqualTo(new KvResult.Spliced(4, 3));
         assertThat(kv.get("s")).contains(new KvEntry("s", bytes("abcd"), 1, 3, 3));
         // An integer's text appended to stays a number an increment reads, as in Redis.
         incr(4, "n", 12);
-        assertThat(append(5, "n", "3")).isEqualTo(new KvResult.Appended(3, 5));
+        assertThat(append(5, "n", "3")).isEqualTo(new KvResult.Spliced(3, 5));
         assertThat(incr(6, "n", 1)).isEqualTo(new KvResult.Incremented(124, 6));
+    }
+
+    private KvResult setRange(long index, String key, int offset, String bytes) {
+        return kv.apply(index, KvCodec.encode(new KvCommand.SetRange(key, offset, bytes(bytes))));
+    }
+
+    /** Redis's SETRANGE: zero bytes pad up to the offset, the bytes past the written range stay, growth as written. */
+    @Test
+    void aSetRangePadsWithZerosOverwritesInPlaceAndKeepsTheKeysHistory() {
+        assertThat(kv.growth(new KvCommand.SetRange("s", 3, bytes("ab")))).isEqualTo(KvStateMachine.sizeOf("s", 5));
+        assertThat(setRange(1, "s", 3, "ab")).isEqualTo(new KvResult.Spliced(5, 1));
+        assertThat(kv.get("s")).contains(new KvEntry("s", new byte[] {0, 0, 0, 'a', 'b'}, 1, 1, 1));
+        assertThat(kv.growth(new KvCommand.SetRange("s", 1, bytes("xy")))).isZero();
+        assertThat(setRange(2, "s", 1, "xy")).isEqualTo(new KvResult.Spliced(5, 2));
+        assertThat(kv.get("s")).contains(new KvEntry("s", new byte[] {0, 'x', 'y', 'a', 'b'}, 1, 2, 2));
+        assertThat(setRange(3, "s", 4, "cd")).isEqualTo(new KvResult.Spliced(6, 3));
+        assertThat(kv.get("s").orElseThrow().value()).isEqualTo(new byte[] {0, 'x', 'y', 'a', 'c', 'd'});
+        // A range ending at the largest value is written; the command cannot name one past it.
+        assertThat(setRange(4, "t", KvCommand.MAX_VALUE_BYTES - 1, "z")).isEqualTo(
+                new KvResult.Spliced(KvCommand.MAX_VALUE_BYTES, 4));
+        assertThatThrownBy(() -> new KvCommand.SetRange("t", KvCommand.MAX_VALUE_BYTES, bytes("z")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must end within");
+        assertThatThrownBy(() -> new KvCommand.SetRange("t", -1, bytes("z"))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new KvCommand.SetRange("t", 0, new byte[0])).isInstanceOf(IllegalArgumentException.class);
+        // Watchers see a put of the whole new value.
+        List<KvChange> changes = new java.util.ArrayList<>();
+        kv.apply(5, KvCodec.encode(new KvCommand.SetRange("s", 0, bytes("A"))), changes);
+        assertThat(changes).hasSize(1);
+        assertThat(changes.get(0).entry().value()).isEqualTo(new byte[] {'A', 'x', 'y', 'a', 'c', 'd'});
     }
 
     @Test
     void anAppendPastTheLargestValueChangesNothing() {
         kv.apply(1, KvCodec.encode(new KvCommand.Put("big", new byte[KvCommand.MAX_VALUE_BYTES - 1])));
         assertThat(kv.growth(new KvCommand.Append("big", bytes("x")))).isEqualTo(1);
-        assertThat(append(2, "big", "x")).isEqualTo(new KvResult.Appended(KvCommand.MAX_VALUE_BYTES, 2));
+        assertThat(append(2, "big", "x")).isEqualTo(new KvResult.Spliced(KvCommand.MAX_VALUE_BYTES, 2));
         assertThat(kv.growth(new KvCommand.Append("big", bytes("y")))).as("refused when applied: no growth").isZero();
         KvResult refused = append(3, "big", "y");
         assertThat(refused).isInstanceOf(KvResult.Rejected.class);

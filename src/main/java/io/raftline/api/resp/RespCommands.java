@@ -7,6 +7,7 @@ import io.raftline.api.Served;
 import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvEntry;
 import io.raftline.kv.KvResult;
+import io.raftline.kv.KvStateMachine;
 import io.raftline.kv.TxnCompare;
 import io.raftline.kv.TxnOp;
 import io.raftline.node.NodeRequestException;
@@ -509,11 +510,36 @@ final class RespCommands {
      */
     Future<RespReply> append(RespSession s, List<byte[]> args) {
         return write(new KvCommand.Append(key(args.get(1)), value(args.get(2)))).map(r -> {
-            if (r instanceof KvResult.Appended appended) {
+            if (r instanceof KvResult.Spliced appended) {
                 return new RespReply.Int(appended.length());
             }
             return new RespReply.Error(r instanceof KvResult.Rejected rej ? "ERR " + rej.reason() : r.wire());
         });
+    }
+
+    /**
+     * SETRANGE key offset value: the value's new length. {@link KvCommand.SetRange}, applied in the state machine as an
+     * append is: the value, padded with zero bytes up to the offset (an absent key counts as empty), gets the bytes
+     * there. Checked as Redis checks it: a negative offset is out of range; an empty value writes nothing and answers
+     * the value's length, read linearizably (0 for an absent key, which it does not create); a range ending past
+     * 1 MiB is refused with nothing written.
+     */
+    Future<RespReply> setrange(RespSession s, List<byte[]> args) {
+        long offset = integer(args.get(2));
+        if (offset < 0) {
+            throw new RespError("ERR offset is out of range");
+        }
+        String key = key(args.get(1));
+        byte[] bytes = value(args.get(3));
+        if (bytes.length == 0) {
+            return requests.get(key, ReadConsistency.LINEARIZABLE, false).map(r -> strlenOf(r.value().entry()));
+        }
+        if (offset + bytes.length > KvCommand.MAX_VALUE_BYTES) {
+            throw new RespError("ERR " + KvStateMachine.TOO_LONG_TO_APPEND + " (" + (offset + bytes.length)
+                    + " bytes; a value holds at most " + KvCommand.MAX_VALUE_BYTES + ")");
+        }
+        return write(new KvCommand.SetRange(key, (int) offset, bytes)).map(r -> new RespReply.Int(
+                expect(r, KvResult.Spliced.class).length()));
     }
 
     /** SETNX key value: 1 if the key was absent and is now set, 0 if it existed (nothing written). */

@@ -114,7 +114,7 @@ class RespClusterTest {
         assertThat(send("CLIENT", "SETNAME", "tester").toString()).isEqualTo("OK");
         assertThat(send("CLIENT", "GETNAME").toString()).isEqualTo("tester");
         assertThat(error("CLIENT", "SETNAME", "two words")).startsWith("ERR Client names cannot contain spaces");
-        assertThat(send("COMMAND", "COUNT").toInteger()).isEqualTo(43);
+        assertThat(send("COMMAND", "COUNT").toInteger()).isEqualTo(44);
         assertThat(error("AUTH", "x")).startsWith("ERR AUTH <password> called without any password configured");
         assertThat(send("COMMAND", "INFO", "get").get(0).get(1).toInteger()).isEqualTo(2);
         assertThat(send("CONFIG", "GET", "save").get("save").toString()).isEmpty();
@@ -266,6 +266,28 @@ class RespClusterTest {
         assertThat(send("APPEND", "ap:big", "y").toLong()).isEqualTo(1 << 20);
         assertThat(error("APPEND", "ap:big", "z")).startsWith("ERR string exceeds maximum allowed size");
         assertThat(send("STRLEN", "ap:big").toLong()).isEqualTo(1 << 20);
+    }
+
+    /**
+     * SETRANGE, through a follower, as Redis answers it: zero bytes pad up to the offset, the bytes past the range
+     * stay; an empty value writes nothing (an absent key stays absent); a negative offset, or a range ending past
+     * 1 MiB, is refused with nothing written.
+     */
+    @Test
+    void setRangeWritesIntoTheValueAsRedisDoes() throws Exception {
+        assertThat(send("SETRANGE", "sr:k", 3, "ab").toLong()).isEqualTo(5);
+        assertThat(send("GET", "sr:k").toBytes()).isEqualTo(new byte[] {0, 0, 0, 'a', 'b'});
+        assertThat(send("SETRANGE", "sr:k", 1, "xyz").toLong()).isEqualTo(5);
+        assertThat(send("GET", "sr:k").toBytes()).isEqualTo(new byte[] {0, 'x', 'y', 'z', 'b'});
+        assertThat(send("SETRANGE", "sr:k", 0, "").toLong()).as("nothing to write: the length").isEqualTo(5);
+        assertThat(send("SETRANGE", "sr:absent", 7, "").toLong()).isZero();
+        assertThat(send("EXISTS", "sr:absent").toLong()).as("not created").isZero();
+        assertThat(error("SETRANGE", "sr:k", -1, "a")).isEqualTo("ERR offset is out of range");
+        assertThat(error("SETRANGE", "sr:k", "one", "a")).isEqualTo("ERR value is not an integer or out of range");
+        assertThat(error("SETRANGE", "sr:k", 1 << 20, "a")).isEqualTo("ERR string exceeds maximum allowed size"
+                + " (1048577 bytes; a value holds at most 1048576)");
+        assertThat(send("SETRANGE", "sr:k", (1 << 20) - 1, "a").toLong()).isEqualTo(1 << 20);
+        assertThat(send("GETRANGE", "sr:k", 0, 5).toBytes()).isEqualTo(new byte[] {0, 'x', 'y', 'z', 'b', 0});
     }
 
     @Test
