@@ -100,8 +100,9 @@ export function entryText(x) {
     case 'delete':
     case 'cad':
     case 'incr':
+    case 'incrbyfloat':
     case 'append':
-      return writeText(x) + (x.op === 'incr' && x.delta !== undefined ? ` by ${x.delta}` : '');
+      return writeText(x) + (x.op !== 'append' && x.delta !== undefined ? ` by ${x.delta}` : '');
     case 'setrange':
       return writeText(x) + (x.offset !== undefined ? ` at ${x.offset}` : '');
     case 'config': return `config ${describeMembers(x)}`;

@@ -194,6 +194,8 @@ public final class ForwardCodec {
             return b.appendByte((byte) 6).appendLong(inc.value()).appendLong(inc.revision());
         } else if (r instanceof KvResult.Spliced app) {
             return b.appendByte((byte) 8).appendLong(app.length()).appendLong(app.revision());
+        } else if (r instanceof KvResult.FloatIncremented inc) {
+            return string(b.appendByte((byte) 9), inc.value()).appendLong(inc.revision());
         } else if (r instanceof KvResult.IdempotencyKeyReused reused) {
             return string(b.appendByte((byte) 7), reused.firstUse()).appendLong(reused.firstRevision())
                     .appendLong(reused.revision());
@@ -292,6 +294,7 @@ public final class ForwardCodec {
                 case 6 -> new KvResult.Incremented(r.i64(), r.i64());
                 case 7 -> new KvResult.IdempotencyKeyReused(r.string(), r.i64(), r.i64());
                 case 8 -> new KvResult.Spliced(r.i64(), r.i64());
+                case 9 -> new KvResult.FloatIncremented(r.string(), r.i64());
                 default -> throw new IllegalArgumentException("unknown result type");
             };
             case KIND_GET -> {

@@ -409,6 +409,8 @@ public final class EventJson {
         } else if (c instanceof KvCommand.Append app) {
             o.put("op", "append").put("key", clip(app.key())).put("value", text(app.suffix()))
                     .put("valueLength", app.suffix().length);
+        } else if (c instanceof KvCommand.IncrementByFloat inc) {
+            o.put("op", "incrbyfloat").put("key", clip(inc.key())).put("delta", inc.increment().toString());
         } else if (c instanceof KvCommand.SetRange range) {
             o.put("op", "setrange").put("key", clip(range.key())).put("offset", range.offset())
                     .put("value", text(range.bytes())).put("valueLength", range.bytes().length);

@@ -37,6 +37,9 @@ import java.util.Objects;
  * Append: 01 07 varint(keyLen) key varint(suffixLen) suffix (added 2026-12-06: older code refuses it)
  * Set range: 01 08 varint(keyLen) key varint(offset) varint(bytesLen) bytes, at least one byte, ending within
  * {@link KvCommand#MAX_VALUE_BYTES} (added 2026-12-07: a node of 2026-12-06 stops at it, older ones skip it)
+ * Increment by float: 01 09 varint(keyLen) key varint(textLen) text, the increment as {@code BigDecimal.toString()}
+ * writes it (canonical: other text for the same number is refused), within {@code long double}'s range (added
+ * 2026-12-07, as op 8)
  * Transaction whose branches may write a key more than once ({@link KvCommand.Txn#repeatedWrites()}, Redis's
  * MULTI): 01 06, then as a transaction. An entry 01 04 that writes a key twice is refused, as it always was.
  * Ops 3, 4, 5 and 6 were added later in the same version (older code refuses it as an unknown op, as it must); an
@@ -61,6 +64,7 @@ public final class KvCodec {
     static final int OP_TXN_REPEATED_WRITES = 6;
     static final int OP_APPEND = 7;
     static final int OP_SET_RANGE = 8;
+    static final int OP_INCREMENT_BY_FLOAT = 9;
     static final int TXN_PUT = 1;
     static final int TXN_DELETE = 2;
     static final int TXN_GET = 3;
@@ -88,6 +92,16 @@ public final class KvCodec {
             out[0] = FORMAT_VERSION;
             out[1] = OP_INCREMENT;
             int pos = Varint.write(out, sizedCopy(key, out, 2), zigzag);
+            assert pos == out.length;
+            return out;
+        }
+        if (command instanceof KvCommand.IncrementByFloat inc) {
+            byte[] key = inc.key().getBytes(StandardCharsets.UTF_8);
+            byte[] text = inc.increment().toString().getBytes(StandardCharsets.US_ASCII);
+            byte[] out = new byte[2 + (int) sized(key.length) + (int) sized(text.length)];
+            out[0] = FORMAT_VERSION;
+            out[1] = OP_INCREMENT_BY_FLOAT;
+            int pos = sizedCopy(text, out, sizedCopy(key, out, 2));
             assert pos == out.length;
             return out;
         }
@@ -225,7 +239,7 @@ public final class KvCodec {
         if (op < OP_PUT) {
             throw new KvFormatException("unknown op code " + op, 1);
         }
-        if (op > OP_SET_RANGE) {
+        if (op > OP_INCREMENT_BY_FLOAT) {
             throw KvFormatException.unknownToThisRelease("unknown op code " + op, 1);
         }
         if (op == OP_INCREMENT) {
@@ -235,6 +249,20 @@ public final class KvCodec {
                 throw new KvFormatException((bytes.length - in.pos) + " trailing bytes after the command", in.pos);
             }
             return new KvCommand.Increment(key, unzigzag(zigzag));
+        }
+        if (op == OP_INCREMENT_BY_FLOAT) {
+            String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));
+            int textAt = in.pos;
+            byte[] text = in.readBytes("increment", in.readLength("increment length",
+                    KvCommand.IncrementByFloat.MAX_FLOAT_TEXT));
+            java.math.BigDecimal increment = KvCommand.IncrementByFloat.parse(text);
+            if (increment == null || !increment.toString().equals(new String(text, StandardCharsets.US_ASCII))) {
+                throw new KvFormatException("increment is not a number in its canonical form", textAt);
+            }
+            if (in.pos != bytes.length) {
+                throw new KvFormatException((bytes.length - in.pos) + " trailing bytes after the command", in.pos);
+            }
+            return new KvCommand.IncrementByFloat(key, increment);
         }
         if (op == OP_SET_RANGE) {
             String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));

@@ -18,7 +18,7 @@ import java.util.Set;
  * with the same idempotency key is applied once, see {@link KvStateMachine}.
  */
 public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, KvCommand.Increment,
-        KvCommand.Append, KvCommand.SetRange {
+        KvCommand.Append, KvCommand.SetRange, KvCommand.IncrementByFloat {
 
     /** Largest key, in UTF-8 bytes. */
     int MAX_KEY_BYTES = 1024;
@@ -448,6 +448,101 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
         @Override
         public String toString() {
             return "SetRange[key=" + key + ", offset=" + offset + ", " + bytes.length + " bytes]";
+        }
+    }
+
+    /**
+     * Adds a decimal number to the number a key holds, as Redis's INCRBYFLOAT does: the value must be the text of a
+     * finite number (an absent key counts as 0), and the sum is written back as text, rounded to 17 decimal places,
+     * without trailing zeros or exponent ({@link #format}). Applied in the state machine, so every replica computes the
+     * same text from the same log. The arithmetic is exact decimal arithmetic (Redis computes in a C {@code long
+     * double}, so beyond about 18 significant digits Redis's result carries binary rounding that this one does not). A
+     * value that is not such a number, or a sum of magnitude {@code 1e4932} or more (a {@code long double}'s range),
+     * changes nothing and gives {@link KvResult.Rejected} with Redis's message. It carries no idempotency key.
+     *
+     * @param key       the key
+     * @param increment what to add, in {@link #parse}'s range
+     */
+    record IncrementByFloat(String key, java.math.BigDecimal increment) implements KvCommand {
+
+        /** Longest number text read (Redis's {@code MAX_LONG_DOUBLE_CHARS}). */
+        public static final int MAX_FLOAT_TEXT = 5 * 1024;
+        /** Decimal places a result keeps, as Redis prints it ({@code %.17Lf}). */
+        public static final int RESULT_SCALE = 17;
+        /** Powers of ten a number may have, either way ({@code long double}'s range: about 1e-4951 to 1.2e4932). */
+        static final int MAX_EXPONENT = 4931;
+
+        /**
+         * Validates the key and the increment's range.
+         *
+         * @param key       the key
+         * @param increment what to add
+         */
+        public IncrementByFloat {
+            validateKey(key);
+            Objects.requireNonNull(increment, "increment");
+            if (!inRange(increment)) {
+                throw new IllegalArgumentException("an increment's magnitude must be 0 or between 1e-" + MAX_EXPONENT
+                        + " and 1e" + (MAX_EXPONENT + 1) + ": " + increment);
+            }
+        }
+
+        @Override
+        public String idempotencyKey() {
+            return null;
+        }
+
+        /**
+         * Reads a number as Redis reads a float: decimal digits with an optional sign, point and exponent ({@code 10},
+         * {@code -1.5}, {@code .5}, {@code 5.0e3}), no spaces, at most {@link #MAX_FLOAT_TEXT} bytes, of magnitude 0 or
+         * within {@code long double}'s range. Not read: {@code inf}, {@code nan} and hexadecimal floats, which Redis's
+         * {@code strtold} takes but whose sums Redis refuses or prints in binary rounding.
+         *
+         * @param text the bytes
+         * @return the number, or null if the text is not such a number
+         */
+        public static java.math.BigDecimal parse(byte[] text) {
+            if (text.length == 0 || text.length > MAX_FLOAT_TEXT) {
+                return null;
+            }
+            for (byte b : text) {
+                boolean allowed = b >= '0' && b <= '9' || b == '.' || b == '-' || b == '+' || b == 'e' || b == 'E';
+                if (!allowed) {
+                    return null;
+                }
+            }
+            java.math.BigDecimal n;
+            try {
+                n = new java.math.BigDecimal(new String(text, java.nio.charset.StandardCharsets.US_ASCII));
+            } catch (NumberFormatException e) {
+                return null;
+            }
+            return inRange(n) ? n : null;
+        }
+
+        /** Whether a number is 0 or of a magnitude {@code long double} holds: 1e-4931 up to below 1e4932. */
+        static boolean inRange(java.math.BigDecimal n) {
+            if (n.signum() == 0) {
+                return true;
+            }
+            // The power of ten of the number's leading digit, computed without scaling (a scale of 10^9 is cheap here).
+            long exponent = (long) n.precision() - n.scale() - 1;
+            return exponent >= -MAX_EXPONENT && exponent <= MAX_EXPONENT;
+        }
+
+        /**
+         * A result as Redis prints it: rounded to {@link #RESULT_SCALE} decimal places (half to even), trailing zeros
+         * and a bare point dropped, no exponent, {@code 0} for a negative zero.
+         *
+         * @param n the number, in {@link #inRange} (its text then has at most about 4,950 characters)
+         * @return its text
+         */
+        public static String format(java.math.BigDecimal n) {
+            java.math.BigDecimal rounded = n.setScale(RESULT_SCALE, java.math.RoundingMode.HALF_EVEN);
+            if (rounded.signum() == 0) {
+                return "0";
+            }
+            return rounded.stripTrailingZeros().toPlainString();
         }
     }
 

@@ -15,7 +15,7 @@ import java.util.Optional;
  */
 public sealed interface KvResult
         permits KvResult.Written, KvResult.Deleted, KvResult.PreconditionFailed, KvResult.Rejected, KvResult.TxnResult,
-        KvResult.Incremented, KvResult.Spliced, KvResult.IdempotencyKeyReused {
+        KvResult.Incremented, KvResult.FloatIncremented, KvResult.Spliced, KvResult.IdempotencyKeyReused {
 
     /**
      * Returns the log index of the entry that produced this result.
@@ -235,6 +235,31 @@ public sealed interface KvResult
         @Override
         public String wire() {
             return Long.toString(value);
+        }
+    }
+
+    /**
+     * An increment by a decimal number was applied: the key now holds {@code value}, written at {@code revision}.
+     *
+     * @param value    the number's text after the increment ({@link KvCommand.IncrementByFloat#format})
+     * @param revision index of the increment entry
+     */
+    record FloatIncremented(String value, long revision) implements KvResult {
+        /**
+         * Checks the revision.
+         *
+         * @param value    the new number's text
+         * @param revision index of the entry that produced the result
+         */
+        public FloatIncremented {
+            java.util.Objects.requireNonNull(value, "value");
+            requireRevision(revision);
+        }
+
+        /** {@inheritDoc} The number's text. */
+        @Override
+        public String wire() {
+            return value;
         }
     }
 

@@ -60,6 +60,12 @@ public final class KvStateMachine {
     /** Why an increment whose sum leaves the 64-bit range changed nothing (Redis's words). */
     public static final String OVERFLOW = "increment or decrement would overflow";
 
+    /** Why an increment by a float of a value that is not a number changed nothing (Redis's words). */
+    public static final String NOT_A_FLOAT = "value is not a valid float";
+
+    /** Why an increment by a float whose sum leaves a {@code long double}'s range changed nothing (Redis's words). */
+    public static final String NAN_OR_INFINITY = "increment would produce NaN or Infinity";
+
     /** Why an append is refused when the value would grow past {@link KvCommand#MAX_VALUE_BYTES} (Redis's words). */
     public static final String TOO_LONG_TO_APPEND = "string exceeds maximum allowed size";
 
@@ -379,6 +385,8 @@ public final class KvStateMachine {
             result = append(index, append);
         } else if (command instanceof KvCommand.SetRange range) {
             result = setRange(index, range);
+        } else if (command instanceof KvCommand.IncrementByFloat inc) {
+            result = incrementByFloat(index, inc);
         } else {
             result = txn(index, (KvCommand.Txn) command);
         }
@@ -455,6 +463,33 @@ public final class KvStateMachine {
         KvResult.IncrementDone done = increment(index, inc.key(), inc.delta());
         return done.error() == null ? new KvResult.Incremented(done.value(), index)
                 : new KvResult.Rejected(done.error(), index);
+    }
+
+    /**
+     * Redis's INCRBYFLOAT, deterministically: exact decimal arithmetic on the same state and command gives the same text
+     * or the same refusal on every replica.
+     */
+    private KvResult incrementByFloat(long index, KvCommand.IncrementByFloat inc) {
+        KvEntry current = byKey.get(inc.key());
+        java.math.BigDecimal before = current == null ? java.math.BigDecimal.ZERO
+                : KvCommand.IncrementByFloat.parse(current.value());
+        if (before == null) {
+            return new KvResult.Rejected(NOT_A_FLOAT, index);
+        }
+        java.math.BigDecimal after = before.add(inc.increment());
+        if (!KvCommand.IncrementByFloat.inRange(after) && after.abs().compareTo(java.math.BigDecimal.ONE) > 0) {
+            // Too large for a long double: Redis's sum is infinite. A sum too small for one (a difference of two close
+            // numbers of thousands of digits) is 0 at 17 decimal places, as Redis's is.
+            return new KvResult.Rejected(NAN_OR_INFINITY, index);
+        }
+        String text = KvCommand.IncrementByFloat.format(after);
+        byte[] value = text.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        KvEntry next = current == null
+                ? new KvEntry(inc.key(), value, index, index, 1)
+                : new KvEntry(current.key(), value, current.createRevision(), index, nextVersion(current, index));
+        index(current, next);
+        emit(KvChange.put(next, emitted));
+        return new KvResult.FloatIncremented(text, index);
     }
 
     /** Adds {@code delta} to the integer under {@code key} at {@code index}, or says why not (nothing changed). */
@@ -637,6 +672,13 @@ public final class KvStateMachine {
             }
             return sizeOf(append.key(), length + append.suffix().length)
                     - (current == null ? 0 : sizeOf(current.key(), length));
+        }
+        if (command instanceof KvCommand.IncrementByFloat inc) {
+            // The new value's text: 4,950 characters at most (the range's), 20 or so for the numbers in use. Counting
+            // the bound would refuse a float increment near the store's limit whatever its result.
+            KvEntry current = byKey.get(inc.key());
+            int now = current == null ? 0 : current.valueLength();
+            return sizeOf(inc.key(), Math.max(now, 40)) - (current == null ? 0 : sizeOf(current.key(), now));
         }
         if (command instanceof KvCommand.SetRange range) {
             KvEntry current = byKey.get(range.key());

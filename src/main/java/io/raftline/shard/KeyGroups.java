@@ -97,6 +97,9 @@ public record KeyGroups(int count) {
         if (command instanceof KvCommand.SetRange r) {
             return List.of(r.key());
         }
+        if (command instanceof KvCommand.IncrementByFloat f) {
+            return List.of(f.key());
+        }
         KvCommand.Txn t = (KvCommand.Txn) command;
         List<String> keys = new ArrayList<>();
         for (TxnCompare c : t.compares()) {

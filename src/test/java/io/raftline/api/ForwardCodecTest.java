@@ -55,7 +55,7 @@ class ForwardCodecTest {
                         new KvResult.IncrementDone(0, KvStateMachine.OVERFLOW), new KvResult.PutIfDone(true),
                         new KvResult.PutIfDone(false)), 8),
                 new KvResult.TxnResult(false, List.of(), 9), new KvResult.Incremented(Long.MIN_VALUE, 10),
-                new KvResult.Spliced(1 << 20, 12),
+                new KvResult.Spliced(1 << 20, 12), new KvResult.FloatIncremented("-10.60000000000000001", 13),
                 new KvResult.IdempotencyKeyReused("delete", 3, 11))) {
             assertThat(ForwardCodec.decodeResponse(ForwardCodec.result(new Served<>(r, 2)), KvResult.class))
                     .isEqualTo(new Served<>(r, 2));

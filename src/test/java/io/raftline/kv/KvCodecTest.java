@@ -145,6 +145,23 @@ class KvCodecTest {
                 .fromNewerRelease()).isFalse();
     }
 
+    /** An increment by a float: the key, then the number as BigDecimal writes it; other spellings are refused. */
+    @Test
+    void floatIncrementsEncodeTheirNumberCanonically() {
+        KvCommand inc = new KvCommand.IncrementByFloat("k", new java.math.BigDecimal("-1.5E+3"));
+        assertThat(KvCodec.encode(inc)).isEqualTo(hex("0109016b07" + "2d312e3545" + "2b33"));
+        assertThat(KvCodec.decode(KvCodec.encode(inc))).isEqualTo(inc);
+        // The same number at another scale is another command, as BigDecimal writes it.
+        assertThat(KvCodec.decode(hex("0109016b05" + "2d31353030")))
+                .isEqualTo(new KvCommand.IncrementByFloat("k", new java.math.BigDecimal("-1500")));
+        assertThatThrownBy(() -> KvCodec.decode(hex("0109016b02" + "2b35")))
+                .hasMessage("increment is not a number in its canonical form at offset 4");
+        assertThatThrownBy(() -> KvCodec.decode(hex("0109016b03" + "696e66")))
+                .hasMessage("increment is not a number in its canonical form at offset 4");
+        assertThatThrownBy(() -> new KvCommand.IncrementByFloat("k", new java.math.BigDecimal("1e5000")))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     @Test
     void everyTruncationOfAValidEncodingIsRejected() {
         for (KvCommand command : List.of(
@@ -154,7 +171,8 @@ class KvCodecTest {
                 new KvCommand.Delete("key", null),
                 new KvCommand.Increment("key", -300),
                 new KvCommand.Append("key", bytes("suffix")),
-                new KvCommand.SetRange("key", 1000, bytes("bytes")))) {
+                new KvCommand.SetRange("key", 1000, bytes("bytes")),
+                new KvCommand.IncrementByFloat("key", new java.math.BigDecimal("12.5")))) {
             byte[] full = KvCodec.encode(command);
             for (int length = 0; length < full.length; length++) {
                 byte[] truncated = Arrays.copyOf(full, length);
@@ -196,8 +214,8 @@ class KvCodecTest {
         assertThatThrownBy(() -> KvCodec.decode(hex("0201016b00")))
                 .isInstanceOf(KvFormatException.class)
                 .hasMessage("unknown format version 2 (this codec reads version 1) at offset 0");
-        assertThatThrownBy(() -> KvCodec.decode(hex("0109016b00")))
-                .hasMessage("unknown op code 9 at offset 1");
+        assertThatThrownBy(() -> KvCodec.decode(hex("01c8016b00")))
+                .hasMessage("unknown op code 200 at offset 1");
         assertThatThrownBy(() -> KvCodec.decode(new byte[0]))
                 .hasMessage("truncated: input ends before the format version at offset 0");
     }
@@ -208,7 +226,7 @@ class KvCodecTest {
      */
     @Test
     void whatALaterReleaseMayAddIsToldApartFromMalformedBytes() {
-        for (String newer : List.of("0201016b00", "0109016b00", "01ff016b00", "010400010901616200",
+        for (String newer : List.of("0201016b00", "01c8016b00", "01ff016b00", "010400010901616200",
                 "01040109000161020000", "0106000105016b02016100")) {
             assertThat(catchThrowableOfType(KvFormatException.class, () -> KvCodec.decode(hex(newer)))
                     .fromNewerRelease()).as(newer).isTrue();

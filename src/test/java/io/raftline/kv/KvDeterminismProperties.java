@@ -80,6 +80,9 @@ class KvDeterminismProperties {
         // half of them behind a known version and op so that the decoding goes further in.
         Arbitrary<byte[]> setRanges = Combinators.combine(keys, Arbitraries.integers().between(0, 12),
                 values.filter(v -> v.length > 0)).as((k, o, v) -> KvCodec.encode(new KvCommand.SetRange(k, o, v)));
+        Arbitrary<byte[]> floatIncrements = Combinators.combine(keys, Arbitraries.of("0.1", "-0.25", "1e3", "2.5E-18",
+                "-7", "123456789.123456789")).as((k, d) -> KvCodec.encode(new KvCommand.IncrementByFloat(k,
+                        new java.math.BigDecimal(d))));
         Arbitrary<byte[]> garbage = Combinators.combine(Arbitraries.bytes().array(byte[].class).ofMaxSize(12),
                 Arbitraries.integers().between(0, 2 * KvCodec.OP_APPEND)).as((bytes, op) -> {
                     if (op > 0 && op <= KvCodec.OP_APPEND && bytes.length >= 2) {
@@ -102,7 +105,8 @@ class KvDeterminismProperties {
                 new KvCommand.Put("c", new byte[0], 3, "q2")).map(KvCodec::encode);
         Arbitrary<byte[]> data = Arbitraries.frequencyOf(
                 Tuple.of(6, puts), Tuple.of(3, deletes), Tuple.of(2, txns), Tuple.of(2, multis),
-                Tuple.of(2, increments), Tuple.of(2, appends), Tuple.of(2, setRanges), Tuple.of(2, reuses),
+                Tuple.of(2, increments), Tuple.of(2, appends), Tuple.of(2, setRanges), Tuple.of(2, floatIncrements),
+                Tuple.of(2, reuses),
                 Tuple.of(1, Arbitraries.just(null)),
                 Tuple.of(1, garbage));
         Arbitrary<Integer> gaps = Arbitraries.frequencyOf(
@@ -217,6 +221,7 @@ class KvDeterminismProperties {
                     : command instanceof KvCommand.Increment inc ? increment(index, inc)
                     : command instanceof KvCommand.Append app ? append(index, app)
                     : command instanceof KvCommand.SetRange range ? setRange(index, range)
+                    : command instanceof KvCommand.IncrementByFloat inc ? incrementByFloat(index, inc)
                     : txn(index, (KvCommand.Txn) command);
             if (idem != null && capacity > 0) {
                 remembered.put(idem, result);
@@ -266,6 +271,29 @@ class KvDeterminismProperties {
             entries.put(range.key(), new KvEntry(range.key(), after, old == null ? index : old.createRevision(), index,
                     version(old, index)));
             return new KvResult.Spliced(after.length, index);
+        }
+
+        /**
+         * INCRBYFLOAT restated: the value read with a regular expression, the sum rounded to 17 places and its zeros
+         * trimmed by hand (the magnitudes here stay far inside the range).
+         */
+        private KvResult incrementByFloat(long index, KvCommand.IncrementByFloat inc) {
+            KvEntry old = entries.get(inc.key());
+            String text = old == null ? "0" : new String(old.value(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            if (!text.matches("[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?")) {
+                return new KvResult.Rejected(KvStateMachine.NOT_A_FLOAT, index);
+            }
+            String sum = new java.math.BigDecimal(text).add(inc.increment())
+                    .setScale(17, java.math.RoundingMode.HALF_EVEN).toPlainString();
+            if (sum.contains(".")) {
+                sum = sum.replaceAll("0+$", "").replaceAll("\\.$", "");
+            }
+            if (sum.equals("-0")) {
+                sum = "0";
+            }
+            entries.put(inc.key(), new KvEntry(inc.key(), sum.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                    old == null ? index : old.createRevision(), index, version(old, index)));
+            return new KvResult.FloatIncremented(sum, index);
         }
 
         /** INCRBY restated with BigInteger and a regular expression. */

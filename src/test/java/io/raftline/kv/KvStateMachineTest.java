@@ -112,6 +112,57 @@ class KvStateMachineTest {
         assertThat(changes.get(0).entry().value()).isEqualTo(new byte[] {'A', 'x', 'y', 'a', 'c', 'd'});
     }
 
+    private KvResult incrByFloat(long index, String key, String increment) {
+        return kv.apply(index, KvCodec.encode(new KvCommand.IncrementByFloat(key,
+                KvCommand.IncrementByFloat.parse(bytes(increment)))));
+    }
+
+    /** Redis's INCRBYFLOAT examples, and what it prints: 17 decimal places at most, no trailing zeros, no exponent. */
+    @Test
+    void floatIncrementsAddExactlyAndPrintAsRedisDoes() {
+        kv.apply(1, KvCodec.encode(new KvCommand.Put("f", bytes("10.50"))));
+        assertThat(incrByFloat(2, "f", "0.1")).isEqualTo(new KvResult.FloatIncremented("10.6", 2));
+        assertThat(incrByFloat(3, "f", "-5")).isEqualTo(new KvResult.FloatIncremented("5.6", 3));
+        assertThat(kv.get("f").orElseThrow().value()).isEqualTo(bytes("5.6"));
+        assertThat(kv.get("f").orElseThrow().createRevision()).isEqualTo(1);
+        kv.apply(4, KvCodec.encode(new KvCommand.Put("g", bytes("5.0e3"))));
+        assertThat(incrByFloat(5, "g", "2.0e2")).isEqualTo(new KvResult.FloatIncremented("5200", 5));
+        assertThat(incrByFloat(6, "absent", "0.1")).isEqualTo(new KvResult.FloatIncremented("0.1", 6));
+        assertThat(incrByFloat(7, "absent", "-0.1")).isEqualTo(new KvResult.FloatIncremented("0", 7));
+        assertThat(incrByFloat(8, "p", "0.000000000000000001")).as("below 17 places").isEqualTo(
+                new KvResult.FloatIncremented("0", 8));
+        assertThat(incrByFloat(9, "p", "1.234567890123456789")).isEqualTo(
+                new KvResult.FloatIncremented("1.23456789012345679", 9));
+        // An integer counter goes on with INCR after float increments that leave it whole.
+        assertThat(incrByFloat(10, "n", "3e1")).isEqualTo(new KvResult.FloatIncremented("30", 10));
+        assertThat(incr(11, "n", 1)).isEqualTo(new KvResult.Incremented(31, 11));
+        assertThat(incrByFloat(12, "n", "1e4931")).isEqualTo(new KvResult.FloatIncremented("1" + "0".repeat(4929) + "31", 12));
+        assertThat(kv.get("n").orElseThrow().valueLength()).isEqualTo(4932);
+    }
+
+    @Test
+    void aFloatIncrementOfANonNumberOrBeyondTheRangeChangesNothing() {
+        kv.apply(1, KvCodec.encode(new KvCommand.Put("s", bytes("abc"))));
+        kv.apply(2, KvCodec.encode(new KvCommand.Put("big", bytes("9e4931"))));
+        String before = kv.stateHashHex();
+        assertThat(incrByFloat(3, "s", "1")).isEqualTo(new KvResult.Rejected(KvStateMachine.NOT_A_FLOAT, 3));
+        assertThat(incrByFloat(4, "big", "1e4931")).isEqualTo(new KvResult.Rejected(KvStateMachine.NAN_OR_INFINITY,
+                4));
+        KvStateMachine reference = new KvStateMachine();
+        reference.apply(1, KvCodec.encode(new KvCommand.Put("s", bytes("abc"))));
+        reference.apply(2, KvCodec.encode(new KvCommand.Put("big", bytes("9e4931"))));
+        reference.applyNoop(3);
+        reference.applyNoop(4);
+        assertThat(kv.stateHashHex()).isEqualTo(reference.stateHashHex()).isNotEqualTo(before);
+        for (String notANumber : List.of("", " 1", "1 ", "inf", "nan", "0x1p3", "1e", "--1", "1e5000", "1e-5000",
+                "1".repeat(5121))) {
+            assertThat(KvCommand.IncrementByFloat.parse(bytes(notANumber))).as(notANumber).isNull();
+        }
+        for (String number : List.of("0", "-0", "+5", ".5", "5.", "1E3", "-1.5e-3", "1e4931", "1e-4931")) {
+            assertThat(KvCommand.IncrementByFloat.parse(bytes(number))).as(number).isNotNull();
+        }
+    }
+
     @Test
     void anAppendPastTheLargestValueChangesNothing() {
         kv.apply(1, KvCodec.encode(new KvCommand.Put("big", new byte[KvCommand.MAX_VALUE_BYTES - 1])));
@@ -388,11 +439,11 @@ class KvStateMachineTest {
         String before = kv.stateHashHex();
 
         EntryFromNewerReleaseException stop = catchThrowableOfType(EntryFromNewerReleaseException.class,
-                () -> kv.apply(2, new byte[] {1, 9, 1, 'k', 0}));
+                () -> kv.apply(2, new byte[] {1, (byte) 200, 1, 'k', 0}));
 
         assertThat(stop.index()).isEqualTo(2);
         assertThat(stop).hasMessage("the committed entry at index 2 was written by a newer Raftline release (unknown op"
-                + " code 9 at offset 1): this release cannot apply it; run this node with the release the other members"
+                + " code 200 at offset 1): this release cannot apply it; run this node with the release the other members"
                 + " run");
         assertThat(kv.lastApplied()).isEqualTo(1);
         assertThat(kv.stateHashHex()).isEqualTo(before);

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
  */
 class NewerReleaseEntryTest {
 
-    /** An entry of op 9: a put's layout under an op code this release does not know. */
-    private static final byte[] NEWER = {1, 9, 1, 'k', 1, 'v'};
+    /** An entry of op 200: a put's layout under an op code this release does not know. */
+    private static final byte[] NEWER = {1, (byte) 200, 1, 'k', 1, 'v'};
 
     private static Entry put(long index, String value) {
         return Entry.normal(index, 2, KvCodec.encode(new KvCommand.Put("k", value.getBytes(StandardCharsets.UTF_8))));
@@ -63,7 +63,7 @@ class NewerReleaseEntryTest {
                 () -> new RestartLeaseHoldTest.ManualEnvironment(5_000, store));
 
         assertThat(refused.index()).isEqualTo(2);
-        assertThat(refused).hasMessageContaining("unknown op code 9");
+        assertThat(refused).hasMessageContaining("unknown op code 200");
     }
 
     @Test

@@ -114,6 +114,7 @@ final class RespCommandTable {
         add("msetnx", -3, true, WRITE, 1, -1, 2, kv::msetnx);
         add("append", 3, true, WRITE, 1, 1, 1, kv::append);
         add("setrange", 4, true, WRITE, 1, 1, 1, kv::setrange);
+        add("incrbyfloat", 3, true, WRITE, 1, 1, 1, kv::incrbyfloat);
         add("getset", 3, true, WRITE, 1, 1, 1, kv::getAndWrite);
         add("getdel", 2, true, WRITE, 1, 1, 1, kv::getAndWrite);
         add("incr", 2, true, WRITE, 1, 1, 1, kv::incr);

@@ -542,6 +542,22 @@ final class RespCommands {
                 expect(r, KvResult.Spliced.class).length()));
     }
 
+    /**
+     * INCRBYFLOAT key increment: the new value as a bulk string. {@link KvCommand.IncrementByFloat}, applied in the
+     * state machine in exact decimal arithmetic and written as Redis prints it (17 decimal places at most, no trailing
+     * zeros, no exponent: {@code 10.5} then {@code 0.1} gives {@code 10.6}); a value or an increment that is not a
+     * number gets Redis's {@code ERR value is not a valid float}, a sum beyond a {@code long double}'s range its
+     * {@code ERR increment would produce NaN or Infinity}, with nothing written.
+     */
+    Future<RespReply> incrbyfloat(RespSession s, List<byte[]> args) {
+        java.math.BigDecimal increment = KvCommand.IncrementByFloat.parse(args.get(2));
+        if (increment == null) {
+            throw new RespError("ERR " + KvStateMachine.NOT_A_FLOAT);
+        }
+        return write(new KvCommand.IncrementByFloat(key(args.get(1)), increment)).map(r -> new RespReply.Bulk(
+                expect(r, KvResult.FloatIncremented.class).value().getBytes(StandardCharsets.US_ASCII)));
+    }
+
     /** SETNX key value: 1 if the key was absent and is now set, 0 if it existed (nothing written). */
     Future<RespReply> setnx(RespSession s, List<byte[]> args) {
         KvCommand.Put put = KvCommand.Put.taking(key(args.get(1)), value(args.get(2)), KvCommand.MUST_NOT_EXIST, null);

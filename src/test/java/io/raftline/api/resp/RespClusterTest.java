@@ -114,7 +114,7 @@ class RespClusterTest {
         assertThat(send("CLIENT", "SETNAME", "tester").toString()).isEqualTo("OK");
         assertThat(send("CLIENT", "GETNAME").toString()).isEqualTo("tester");
         assertThat(error("CLIENT", "SETNAME", "two words")).startsWith("ERR Client names cannot contain spaces");
-        assertThat(send("COMMAND", "COUNT").toInteger()).isEqualTo(44);
+        assertThat(send("COMMAND", "COUNT").toInteger()).isEqualTo(45);
         assertThat(error("AUTH", "x")).startsWith("ERR AUTH <password> called without any password configured");
         assertThat(send("COMMAND", "INFO", "get").get(0).get(1).toInteger()).isEqualTo(2);
         assertThat(send("CONFIG", "GET", "save").get("save").toString()).isEmpty();
@@ -288,6 +288,24 @@ class RespClusterTest {
                 + " (1048577 bytes; a value holds at most 1048576)");
         assertThat(send("SETRANGE", "sr:k", (1 << 20) - 1, "a").toLong()).isEqualTo(1 << 20);
         assertThat(send("GETRANGE", "sr:k", 0, 5).toBytes()).isEqualTo(new byte[] {0, 'x', 'y', 'z', 'b', 0});
+    }
+
+    /** INCRBYFLOAT, through a follower, with Redis's documented examples and errors. */
+    @Test
+    void floatIncrementsAnswerAsRedisDoes() throws Exception {
+        send("SET", "f:k", "10.50");
+        assertThat(send("INCRBYFLOAT", "f:k", "0.1").toString()).isEqualTo("10.6");
+        assertThat(send("INCRBYFLOAT", "f:k", "-5").toString()).isEqualTo("5.6");
+        send("SET", "f:k", "5.0e3");
+        assertThat(send("INCRBYFLOAT", "f:k", "2.0e2").toString()).isEqualTo("5200");
+        assertThat(send("INCRBYFLOAT", "f:new", "3").toString()).isEqualTo("3");
+        assertThat(send("INCR", "f:new").toLong()).isEqualTo(4);
+        send("SET", "f:text", "abc");
+        assertThat(error("INCRBYFLOAT", "f:text", "1")).isEqualTo("ERR value is not a valid float");
+        assertThat(error("INCRBYFLOAT", "f:k", "one")).isEqualTo("ERR value is not a valid float");
+        send("SET", "f:huge", "9e4931");
+        assertThat(error("INCRBYFLOAT", "f:huge", "1e4931")).isEqualTo("ERR increment would produce NaN or Infinity");
+        assertThat(send("GET", "f:huge").toString()).isEqualTo("9e4931");
     }
 
     @Test
