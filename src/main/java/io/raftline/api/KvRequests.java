@@ -54,14 +54,26 @@ public final class KvRequests {
     private final List<? extends RaftNode> groups;
     private final KeyGroups keyGroups;
     private final LeaderLink leader;
+    private final ReleaseGate gate;
+
+    /**
+     * Creates the request layer of one node whose cluster runs in this process ({@link ReleaseGate#NONE}).
+     *
+     * @param node   the node: one replica, or a {@link ReplicaSet} of a sharded cluster
+     * @param leader how to reach the leader
+     */
+    public KvRequests(RaftNode node, LeaderLink leader) {
+        this(node, leader, ReleaseGate.NONE);
+    }
 
     /**
      * Creates the request layer of one node.
      *
      * @param node   the node: one replica, or a {@link ReplicaSet} of a sharded cluster
      * @param leader how to reach the leader
+     * @param gate   what a write must pass before this node proposes it (the members' releases)
      */
-    public KvRequests(RaftNode node, LeaderLink leader) {
+    public KvRequests(RaftNode node, LeaderLink leader, ReleaseGate gate) {
         this.self = node.id();
         if (node instanceof ReplicaSet set) {
             this.groups = set.replicas();
@@ -71,6 +83,7 @@ public final class KvRequests {
             this.keyGroups = KeyGroups.ONE;
         }
         this.leader = leader;
+        this.gate = gate;
     }
 
     /** This node's id. */
@@ -126,7 +139,7 @@ public final class KvRequests {
     /** A write in the group that owns its keys (already established: it is not hashed again). */
     private Future<Served<KvResult>> propose(int group, KvCommand command, boolean forwarded) {
         RaftNode node = groups.get(group);
-        return serveOrForward(node, true, forwarded, () -> node.propose(command),
+        return serveOrForward(node, true, forwarded, () -> gate.admit(node, command).compose(v -> node.propose(command)),
                 l -> leader.write(l, group, command));
     }
 

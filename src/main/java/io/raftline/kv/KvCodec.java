@@ -65,6 +65,10 @@ public final class KvCodec {
     static final int OP_APPEND = 7;
     static final int OP_SET_RANGE = 8;
     static final int OP_INCREMENT_BY_FLOAT = 9;
+    /** The highest op code this codec reads: what a node tells its peers it applies ({@link #opOf}). */
+    public static final int HIGHEST_OP = OP_INCREMENT_BY_FLOAT;
+    /** The highest op code of the releases of 2026-12-06, which do not say what they apply. */
+    public static final int OP_OF_2026_12_06 = OP_APPEND;
     static final int TXN_PUT = 1;
     static final int TXN_DELETE = 2;
     static final int TXN_GET = 3;
@@ -214,6 +218,35 @@ public final class KvCodec {
             fingerprint = (fingerprint << 8) | (digest[i] & 0xFF);
         }
         return fingerprint;
+    }
+
+    /**
+     * The op code a command is written with: a node applies the entries of the op codes up to the one it reports, and
+     * a leader proposes a command only once every member applies its op ({@code io.raftline.api.ReleaseGate}).
+     *
+     * @param command the command
+     * @return its op code, 1 to {@link #HIGHEST_OP}
+     */
+    public static int opOf(KvCommand command) {
+        if (command instanceof KvCommand.Put) {
+            return OP_PUT;
+        }
+        if (command instanceof KvCommand.Delete d) {
+            return d.expectedRevision() == KvCommand.UNCONDITIONAL ? OP_DELETE : OP_DELETE_IF;
+        }
+        if (command instanceof KvCommand.Txn t) {
+            return t.repeatedWrites() ? OP_TXN_REPEATED_WRITES : OP_TXN;
+        }
+        if (command instanceof KvCommand.Increment) {
+            return OP_INCREMENT;
+        }
+        if (command instanceof KvCommand.Append) {
+            return OP_APPEND;
+        }
+        if (command instanceof KvCommand.SetRange) {
+            return OP_SET_RANGE;
+        }
+        return OP_INCREMENT_BY_FLOAT;
     }
 
     /**

@@ -57,6 +57,11 @@ public final class NodeRequestException extends RuntimeException {
          * answer, or add a new node as a learner first.
          */
         QUORUM_UNAVAILABLE("quorum_unavailable", 409),
+        /**
+         * A command of a kind of log entry a member of the group does not apply (it runs an older release), or a
+         * member that did not say what it applies: nothing was written; retry once every node runs this release.
+         */
+        RELEASE_MISMATCH("release_mismatch", 409),
         /** A leadership transfer did not complete (the target did not take over in time, or a new term began). */
         TRANSFER_FAILED("transfer_failed", 409),
         /**

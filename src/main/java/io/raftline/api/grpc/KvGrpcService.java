@@ -383,6 +383,8 @@ public final class KvGrpcService {
             case PAYLOAD_TOO_LARGE -> fail(call, node.id(), GrpcStatus.RESOURCE_EXHAUSTED, e.reason().code(),
                     e.getMessage(), null);
             case LEADER_REFUSED -> fail(call, node.id(), GrpcStatus.INTERNAL, e.reason().code(), e.getMessage(), null);
+            case RELEASE_MISMATCH -> fail(call, node.id(), GrpcStatus.FAILED_PRECONDITION, e.reason().code(),
+                    e.getMessage(), null);
             default -> unavailable(call, e.reason().code(), e.getMessage(),
                     e.leaderHint() > 0 ? e.leaderHint() : otherLeader());
         }

@@ -580,7 +580,9 @@ public final class KvApi {
             if (ar.failed()) {
                 HttpErrors.failure(ctx, ar.cause());
             } else {
-                json(ctx, 200, ar.result());
+                // The kinds of log entry this node applies, which a leader asks its members before it proposes a
+                // newer kind (io.raftline.api.ReleaseGate).
+                json(ctx, 200, ar.result().put("kvOps", io.raftline.kv.KvCodec.HIGHEST_OP));
             }
         });
     }

@@ -1,0 +1,143 @@
+package io.raftline.server;
+
+import io.raftline.api.ReleaseGate;
+import io.raftline.api.http.PeerDirectory;
+import io.raftline.kv.KvCodec;
+import io.raftline.kv.KvCommand;
+import io.raftline.node.NodeRequestException;
+import io.raftline.node.RaftNode;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The {@link ReleaseGate} of a node that runs one per process: before a command of a kind of log entry newer than the
+ * releases of 2026-12-06 apply ({@link KvCodec#OP_OF_2026_12_06}), it asks every other member of the group which kinds
+ * it applies ({@code GET /v1/cluster?scope=local}, its {@code kvOps}; a release of 2026-12-06 answers without one),
+ * and refuses the command if one applies fewer or does not answer. What a member reported that covers the command is
+ * kept (a member does not go back to an older release while clients use the newer kinds: that is the upgrade's rule);
+ * a member that reported fewer, or did not answer, is asked again, at most once a second.
+ */
+final class PeerReleases implements ReleaseGate {
+
+    /** How long a member is given to say what it applies. */
+    static final long ASK_TIMEOUT_MS = 1_000;
+    /** How long a member's short or missing answer stands before it is asked again. */
+    static final long ASK_AGAIN_MS = 1_000;
+
+    private final int self;
+    private final PeerDirectory where;
+    private final HttpClient client;
+    private final long askAgainNanos;
+    /** What each member last reported: the highest op it applies, and when (System.nanoTime). */
+    private final Map<Integer, Report> reports = new ConcurrentHashMap<>();
+
+    private record Report(int highestOp, long atNanos) {
+    }
+
+    /**
+     * Creates the gate of one node.
+     *
+     * @param self   this node's id (it runs this release)
+     * @param where  the members' client ports and this node's credential for them
+     * @param client the HTTP client the asks go over
+     */
+    PeerReleases(int self, PeerDirectory where, HttpClient client) {
+        this(self, where, client, ASK_AGAIN_MS);
+    }
+
+    /** The same, asking a member whose answer fell short again after {@code askAgainMs}. */
+    PeerReleases(int self, PeerDirectory where, HttpClient client, long askAgainMs) {
+        this.self = self;
+        this.where = where;
+        this.client = client;
+        this.askAgainNanos = askAgainMs * 1_000_000;
+    }
+
+    @Override
+    public Future<Void> admit(RaftNode node, KvCommand command) {
+        int op = KvCodec.opOf(command);
+        if (op <= KvCodec.OP_OF_2026_12_06) {
+            return Future.succeededFuture();
+        }
+        return node.status().compose(status -> {
+            List<Integer> others = new ArrayList<>();
+            for (int member : status.membership().all()) {
+                if (member != self) {
+                    others.add(member);
+                }
+            }
+            List<Future<Void>> asked = new ArrayList<>();
+            long now = System.nanoTime();
+            for (int member : others) {
+                Report r = reports.get(member);
+                if (r == null || r.highestOp() < op && now - r.atNanos() >= askAgainNanos) {
+                    asked.add(ask(member));
+                }
+            }
+            return Future.join(asked).otherwiseEmpty().compose(v -> {
+                for (int member : others) {
+                    Report r = reports.get(member);
+                    if (r == null || r.highestOp() < 0) {
+                        return Future.failedFuture(refusal(member, "did not say which kinds of log entry it applies"
+                                + " (it did not answer GET /v1/cluster?scope=local)", command, op));
+                    }
+                    if (r.highestOp() < op) {
+                        return Future.failedFuture(refusal(member, "runs a release that applies log ops up to "
+                                + r.highestOp(), command, op));
+                    }
+                }
+                return Future.succeededFuture();
+            });
+        });
+    }
+
+    private static NodeRequestException refusal(int member, String why, KvCommand command, int op) {
+        return new NodeRequestException(NodeRequestException.Reason.RELEASE_MISMATCH, 0, "node " + member + " " + why
+                + ": the command (" + command.getClass().getSimpleName() + ") is log op " + op + ", which it would"
+                + " not apply;"
+                + " nothing was written: retry once every node runs this release (docs/operations.md, Upgrading)");
+    }
+
+    /** Asks a member what it applies and records the answer (a highest op of -1 for none). */
+    private Future<Void> ask(int member) {
+        Optional<PeerDirectory.Address> a = where.httpAddress(member).filter(x -> x.port() > 0);
+        if (a.isEmpty()) {
+            record(member, -1);
+            return Future.succeededFuture();
+        }
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(a.get().host())
+                .setPort(a.get().port()).setURI("/v1/cluster?scope=local").setConnectTimeout(ASK_TIMEOUT_MS)
+                .setIdleTimeout(ASK_TIMEOUT_MS).setTimeout(ASK_TIMEOUT_MS);
+        return client.request(where.authorize(options)).compose(req -> req.send())
+                .compose(resp -> resp.statusCode() == 200 ? resp.body().map(b -> highestOp(b.toJsonObject()))
+                        : Future.succeededFuture(-1))
+                .otherwise(-1)
+                .map(highest -> {
+                    record(member, highest);
+                    return null;
+                });
+    }
+
+    private void record(int member, int highestOp) {
+        Report before = reports.get(member);
+        // A member that once answered that it applies an op keeps it while it does not answer (down for a moment).
+        if (highestOp < 0 && before != null && before.highestOp() >= 0) {
+            return;
+        }
+        reports.put(member, new Report(highestOp, System.nanoTime()));
+    }
+
+    /** What a member's local cluster view says it applies: its {@code kvOps}, or the 2026-12-06 releases' ops. */
+    static int highestOp(JsonObject cluster) {
+        Object ops = cluster.getValue("kvOps");
+        return ops instanceof Number n ? n.intValue() : KvCodec.OP_OF_2026_12_06;
+    }
+}

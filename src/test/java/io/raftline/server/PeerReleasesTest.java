@@ -1,0 +1,126 @@
+package io.raftline.server;
+
+import static io.raftline.verify.nemesis.Waits.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.raftline.api.http.PeerDirectory;
+import io.raftline.kv.KvCodec;
+import io.raftline.kv.KvCommand;
+import io.raftline.node.NodeRequestException;
+import io.raftline.node.NodeStatus;
+import io.raftline.node.RaftNode;
+import io.raftline.raft.Membership;
+import io.raftline.raft.Role;
+import io.raftline.transport.OnContext;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A leader of a cluster run one node per process proposes a command of a newer kind of log entry only once every
+ * member says it applies it: a member of the 2026-12-06 releases (whose local cluster view has no {@code kvOps}) would
+ * skip it and its state would go apart. Node 1 leads; nodes 2 and 3 are HTTP servers that answer as the test says.
+ */
+class PeerReleasesTest {
+
+    private Vertx vertx;
+    private Context context;
+    /** What each peer answers to {@code GET /v1/cluster?scope=local} (null: no kvOps, as a 2026-12-06 node). */
+    private final Map<Integer, Integer> kvOps = new ConcurrentHashMap<>();
+    private final AtomicInteger asks = new AtomicInteger();
+    private final Map<Integer, Integer> ports = new ConcurrentHashMap<>();
+    private PeerReleases gate;
+    private RaftNode leader;
+
+    @BeforeEach
+    void start() throws Exception {
+        vertx = Vertx.vertx();
+        context = vertx.getOrCreateContext();
+        for (int peer : new int[] {2, 3}) {
+            HttpServer server = await(OnContext.call(context, () -> vertx.createHttpServer().requestHandler(req -> {
+                asks.incrementAndGet();
+                assertThat(req.uri()).isEqualTo("/v1/cluster?scope=local");
+                JsonObject view = new JsonObject().put("nodes", List.of());
+                Integer ops = kvOps.get(peer);
+                if (ops != null) {
+                    view.put("kvOps", ops);
+                }
+                req.response().putHeader("Content-Type", "application/json").end(view.encode());
+            }).listen(0, "127.0.0.1")));
+            ports.put(peer, server.actualPort());
+        }
+        PeerDirectory where = id -> Optional.ofNullable(ports.get(id)).map(p -> new PeerDirectory.Address(
+                "127.0.0.1", p));
+        gate = new PeerReleases(1, where, vertx.createHttpClient(), 0);
+        NodeStatus status = new NodeStatus(1, true, false, Role.LEADER, 2, 1, 5, 5, 5, 0, 0, null, false, false,
+                Membership.ofVoters(List.of(1, 2, 3)), 1, Map.of(), 5);
+        leader = (RaftNode) Proxy.newProxyInstance(RaftNode.class.getClassLoader(), new Class<?>[] {RaftNode.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "id" -> 1;
+                    case "status" -> Future.succeededFuture(status);
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        await(vertx.close());
+    }
+
+    private static final KvCommand SET_RANGE = new KvCommand.SetRange("k", 2, "ab".getBytes(StandardCharsets.UTF_8));
+
+    private Future<Void> admit(KvCommand command) {
+        return OnContext.call(context, () -> gate.admit(leader, command));
+    }
+
+    @Test
+    void theKindsEveryReleaseAppliesAreNotAskedAbout() throws Exception {
+        await(admit(new KvCommand.Put("k", new byte[] {1})));
+        await(admit(new KvCommand.Append("k", new byte[] {1})));
+        assertThat(asks).hasValue(0);
+    }
+
+    @Test
+    void aMemberOfTheEarlierReleaseHoldsTheNewerKindBackUntilItIsUpgraded() throws Exception {
+        kvOps.put(3, KvCodec.HIGHEST_OP);
+        NodeRequestException refused = catchThrowableOfType(NodeRequestException.class, () -> await(admit(SET_RANGE)));
+        assertThat(refused.reason()).isEqualTo(NodeRequestException.Reason.RELEASE_MISMATCH);
+        assertThat(refused.reason().httpStatus()).isEqualTo(409);
+        assertThat(refused).hasMessageStartingWith("node 2 runs a release that applies log ops up to 7: the command"
+                + " (SetRange) is log op 8, which it would not apply; nothing was written");
+        // Node 2 is upgraded: asked again, it now says so, and the command goes.
+        kvOps.put(2, KvCodec.HIGHEST_OP);
+        await(admit(SET_RANGE));
+        int asked = asks.get();
+        await(admit(new KvCommand.IncrementByFloat("f", java.math.BigDecimal.ONE)));
+        assertThat(asks).as("what both reported covers op 9: not asked again").hasValue(asked);
+    }
+
+    @Test
+    void aMemberThatDoesNotAnswerHoldsTheNewerKindBack() throws Exception {
+        kvOps.put(2, KvCodec.HIGHEST_OP);
+        ports.put(3, 1); // nothing listens on port 1
+        NodeRequestException refused = catchThrowableOfType(NodeRequestException.class, () -> await(admit(SET_RANGE)));
+        assertThat(refused.reason()).isEqualTo(NodeRequestException.Reason.RELEASE_MISMATCH);
+        assertThat(refused).hasMessageStartingWith("node 3 did not say which kinds of log entry it applies");
+    }
+
+    @Test
+    void aLocalClusterViewSaysWhatThisReleaseApplies() {
+        assertThat(PeerReleases.highestOp(new JsonObject().put("kvOps", 9))).isEqualTo(9);
+        assertThat(PeerReleases.highestOp(new JsonObject())).isEqualTo(KvCodec.OP_OF_2026_12_06);
+    }
+}
