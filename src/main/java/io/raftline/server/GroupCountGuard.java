@@ -4,14 +4,11 @@ import io.raftline.api.http.PeerDirectory;
 import io.raftline.raft.ConfigException;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Keeps a node from joining peers that shard the key space over another number of Raft groups.
@@ -56,18 +53,12 @@ final class GroupCountGuard {
         List<Integer> asked = new ArrayList<>();
         List<Future<Integer>> answers = new ArrayList<>();
         for (int peer : peers) {
-            Optional<PeerDirectory.Address> a = where.httpAddress(peer).filter(x -> x.port() > 0);
-            if (peer == id || a.isEmpty()) {
+            if (peer == id) {
                 continue;
             }
-            RequestOptions ask = new RequestOptions().setMethod(HttpMethod.GET).setHost(a.get().host())
-                    .setPort(a.get().port()).setURI("/v1/cluster?scope=local").setConnectTimeout(ASK_TIMEOUT_MS)
-                    .setIdleTimeout(ASK_TIMEOUT_MS).setTimeout(ASK_TIMEOUT_MS);
             asked.add(peer);
-            answers.add(client.request(where.authorize(ask)).compose(req -> req.send())
-                    .compose(resp -> resp.statusCode() == 200 ? resp.body().map(b -> groupsOf(b.toJsonObject()))
-                            : Future.succeededFuture(0))
-                    .otherwise(0));
+            answers.add(PeerViews.local(client, where, peer, ASK_TIMEOUT_MS).map(view -> view.map(
+                    GroupCountGuard::groupsOf).orElse(0)));
         }
         return Future.join(answers).otherwiseEmpty().compose(v -> {
             for (int i = 0; i < answers.size(); i++) {

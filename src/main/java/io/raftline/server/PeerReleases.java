@@ -8,13 +8,10 @@ import io.raftline.node.NodeRequestException;
 import io.raftline.node.RaftNode;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -108,22 +105,10 @@ final class PeerReleases implements ReleaseGate {
 
     /** Asks a member what it applies and records the answer (a highest op of -1 for none). */
     private Future<Void> ask(int member) {
-        Optional<PeerDirectory.Address> a = where.httpAddress(member).filter(x -> x.port() > 0);
-        if (a.isEmpty()) {
-            record(member, -1);
-            return Future.succeededFuture();
-        }
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(a.get().host())
-                .setPort(a.get().port()).setURI("/v1/cluster?scope=local").setConnectTimeout(ASK_TIMEOUT_MS)
-                .setIdleTimeout(ASK_TIMEOUT_MS).setTimeout(ASK_TIMEOUT_MS);
-        return client.request(where.authorize(options)).compose(req -> req.send())
-                .compose(resp -> resp.statusCode() == 200 ? resp.body().map(b -> highestOp(b.toJsonObject()))
-                        : Future.succeededFuture(-1))
-                .otherwise(-1)
-                .map(highest -> {
-                    record(member, highest);
-                    return null;
-                });
+        return PeerViews.local(client, where, member, ASK_TIMEOUT_MS).map(view -> {
+            record(member, view.map(PeerReleases::highestOp).orElse(-1));
+            return null;
+        });
     }
 
     private void record(int member, int highestOp) {
