@@ -153,7 +153,7 @@ export class NodesView {
     const viaPage = new Set(clients.filter(c => c.revision !== undefined).map(c => c.revision));
     for (const w of writes) {
       if (viaPage.has(w.i)) continue; // already listed as this page's request
-      const what = writeText(w);
+      const what = entryText(w);
       const res = w.i <= commit ? `<span class="res ok">committed at ${w.i}</span>` : `<span class="res">appended at ${w.i}</span>`;
       rows.push({ ts: w.ts, html: `<div class="client" data-source="log"><span class="time">${clockTime(w.ts)}</span>` +
         `<span class="what">${escapeHtml(what)}</span>${res}</div>` });

@@ -6,6 +6,8 @@
 
 export const LOG_TAIL = 200;          // log entries kept per node (the newest), as on the server
 const CLIENTS_KEPT = 12;
+/** The kinds of log entry a client's write makes (not a leader's no-op, a membership change or an elided entry). */
+const CLIENT_WRITES = new Set(['put', 'cas', 'delete', 'cad', 'incr', 'incrbyfloat', 'append', 'setrange', 'txn']);
 const VIOLATIONS_KEPT = 200;
 
 const EMPTY_FAULTS = Object.freeze({ partitions: [], dropRate: 0, delayMs: [0, 0], duplicateRate: 0,
@@ -321,9 +323,10 @@ export function reduce(m, e) {
         }
       }
       if (before.role === 'Leader') {
-        // Writes from any client (curl, the CLI, this page) as the leader appended them.
-        const fresh = (e.entries || []).filter(x => x.op === 'put' || x.op === 'cas' || x.op === 'delete')
-          .map(x => ({ i: x.i, t: x.t, op: x.op, key: x.key, value: x.value, valueLength: x.valueLength, ts: e.ts, node: id }))
+        // Writes from any client (curl, the CLI, Redis, gRPC, this page) as the leader appended them: every kind of
+        // write entry (an INCR or a Redis MULTI's transaction was left out, as if nobody had written).
+        const fresh = (e.entries || []).filter(x => CLIENT_WRITES.has(x.op))
+          .map(x => ({ ...x, ts: e.ts, node: id }))
           .reverse();
         if (fresh.length) n = { ...n, writes: [...fresh, ...n.writes].slice(0, CLIENTS_KEPT) };
       }

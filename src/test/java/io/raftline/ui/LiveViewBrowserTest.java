@@ -754,6 +754,36 @@ class LiveViewBrowserTest {
         docShot("pinned-entry");
     }
 
+    /**
+     * Every kind of write from another client shows under the recent client requests, as the leader appended it: a
+     * transaction and a compare-and-delete were left out (only puts and deletes were listed, as if nobody wrote).
+     */
+    @Test
+    void writesOfEveryKindFromOtherClientsAreListedAsTheLeaderAppendsThem() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.URI base = cluster.nodeUrls().values().iterator().next();
+        java.net.http.HttpResponse<String> put = http.send(java.net.http.HttpRequest.newBuilder(base.resolve(
+                "/v1/kv/moon")).PUT(java.net.http.HttpRequest.BodyPublishers.ofString("luna")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        org.assertj.core.api.Assertions.assertThat(put.statusCode()).isEqualTo(200);
+        long revision = new JsonObject(put.body()).getLong("revision");
+        java.net.http.HttpResponse<String> txn = http.send(java.net.http.HttpRequest.newBuilder(base.resolve(
+                "/v1/txn")).header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers
+                .ofString("{\"compare\":[{\"key\":\"orbit\",\"exists\":false}],\"success\":[{\"put\":"
+                        + "{\"key\":\"orbit\",\"value\":\"one\"}}],\"failure\":[]}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        org.assertj.core.api.Assertions.assertThat(txn.statusCode()).as(txn.body()).isEqualTo(200);
+        java.net.http.HttpResponse<String> cad = http.send(java.net.http.HttpRequest.newBuilder(base.resolve(
+                "/v1/kv/moon?ifRevision=" + revision)).DELETE().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        org.assertj.core.api.Assertions.assertThat(cad.statusCode()).as(cad.body()).isEqualTo(200);
+        Locator clients = page.getByTestId("client-requests");
+        assertThat(clients.locator("[data-source='log']", new Locator.LocatorOptions().setHasText("txn orbit")))
+                .hasCount(1);
+        assertThat(clients.locator("[data-source='log']", new Locator.LocatorOptions().setHasText("cad moon")))
+                .hasCount(1);
+    }
+
     @Test
     void timelineFiltersHideWhatTheyShould() {
         page.getByTestId("client-key").fill("filtered");
