@@ -181,6 +181,22 @@ final class ClientPort {
         });
     }
 
+    /** The most a gzip message of a Raft call from a caller without a node's certificate is inflated to. */
+    static final long UNAUTHENTICATED_INFLATE_BYTES = 64 * 1024;
+
+    /**
+     * How far a Raft call's gzip messages may be inflated: to the largest Raft message for a caller whose certificate
+     * names a node, or without TLS (where the credential was checked before), but only to
+     * {@link #UNAUTHENTICATED_INFLATE_BYTES} for a TLS caller without one. The Raft service refuses such a caller
+     * (UNAUTHENTICATED), but only once the gRPC server has its call, after this check inflated what it sent: 64 MiB a
+     * message, on the event loop, for anyone who could open a TLS connection to the port.
+     */
+    private static long raftInflateBound(GrpcTransport raft, HttpServerRequest request, long raftMaxMessageBytes) {
+        io.raftline.security.PeerGuard guard = raft.guard();
+        return guard != null && GrpcTransport.callerIdentity(guard, request.connection()) == null
+                ? Math.min(UNAUTHENTICATED_INFLATE_BYTES, raftMaxMessageBytes) : raftMaxMessageBytes;
+    }
+
     /**
      * The gRPC side: RaftService calls (only with the gRPC transport) go to a server sized for Raft batches and
      * snapshot chunks, everything else to the KV server, sized for one value (plus room for the key and the
@@ -228,7 +244,8 @@ final class ClientPort {
                             : "gRPC fault service", String.valueOf(request.remoteAddress()), refusal);
                     unauthenticated(vx, request, refusal);
                 } else if (toRaft) {
-                    raftServer.handle(GrpcFrameCheck.checked(request, raftMaxMessageBytes));
+                    raftServer.handle(GrpcFrameCheck.checked(request, raftInflateBound(raftTransport, request,
+                            raftMaxMessageBytes)));
                 } else {
                     faultServer.handle(GrpcFrameCheck.checked(request, GrpcFaults.MAX_MESSAGE_BYTES));
                 }

@@ -266,6 +266,26 @@ class PeerAuthGrpcTest {
         assertThat(((StreamResetException) cause).getCode()).isZero();
     }
 
+    /**
+     * A caller without a node's certificate gets its gzip messages inflated only so far: the Raft service refuses it,
+     * but only once the gRPC server has the call, after the frame check inflated what it sent, which was up to the
+     * largest Raft message (64 MiB of zeros from a few KiB, on the event loop, for anyone with a TLS connection).
+     */
+    @Test
+    void aCallerWithoutCertificateHasItsGzipMessagesInflatedOnlySoFar() throws Exception {
+        java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(zipped)) {
+            z.write(new byte[1 << 20]);
+        }
+        byte[] gzip = zipped.toByteArray();
+        Buffer message = Buffer.buffer().appendByte((byte) 1).appendInt(gzip.length).appendBytes(gzip);
+        io.raftline.server.RawGrpcCall.Answer answer = io.raftline.server.RawGrpcCall.call(rawClient(), ports.get(1),
+                "/raftline.raft.v1.RaftService/Stream", message, WAIT, "grpc-encoding", "gzip");
+        assertThat(answer.status()).as("1 MiB of zeros in %d bytes: %s", gzip.length, answer.message())
+                .isEqualTo(String.valueOf(GrpcStatus.RESOURCE_EXHAUSTED.code));
+        assertThat(answer.message()).contains("inflates to more than 65536 bytes");
+    }
+
     @Test
     void aPeerWithACertificateOfAnotherCaIsRefusedAtTheHandshake() throws Exception {
         long before = guardCount("no_certificate") + guardCount("sender_mismatch") + guardCount("no_node_id");
