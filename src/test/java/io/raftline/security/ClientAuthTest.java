@@ -102,6 +102,15 @@ class ClientAuthTest {
             assertThat(error.getString("error")).isEqualTo("unauthorized");
             assertThat(error.getString("message")).contains("security.client_token");
         }
+        // Malformed paths and queries too: the client hears that it needs the token, not what else is wrong (a 400
+        // naming the malformed part came first).
+        java.net.URI node = cluster.nodeUrls().get(follower);
+        for (String line : new String[] {"GET /v1/kv/%ZZ", "GET /v1/kv?limit=%ZZ", "GET /v1/kv/a/../b",
+                "GET /v1/nothing/%ZZ"}) {
+            RawHttp.Answer raw = RawHttp.send(node, line + " HTTP/1.1\r\nHost: 127.0.0.1:" + node.getPort(), null);
+            assertThat(raw.status()).as(line).isEqualTo(401);
+            assertThat(raw.body()).as(line).contains("\"unauthorized\"");
+        }
         assertThat(call(follower, "PUT", "/v1/kv/k", "v", null).statusCode()).isEqualTo(401);
         assertThat(call(follower, "PUT", "/v1/kv/k", "v", "wrong-token-0123456789").body()).contains("wrong token");
         assertThat(call(follower, "PUT", "/v1/kv/k", "v", "Basic x").statusCode()).isEqualTo(401);

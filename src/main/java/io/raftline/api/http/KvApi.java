@@ -133,12 +133,14 @@ public final class KvApi {
         // Answers their clients leave unread past the deadline are dropped (a timer of the server's verticle: it ends
         // with it).
         vertx.setPeriodic(1000, t -> answers.dropOverdue(System.nanoTime()));
-        router.route().handler(RequestEscapes::check);
-        router.route().handler(KvApi::dotSegments);
         if (access.required()) {
-            // Before every route, those mounted later on this router included (members, watch, snapshot).
+            // Before every route, those mounted later on this router included (members, watch, snapshot), and before
+            // any look at the request's path or query: a client without the token learns nothing but that it needs
+            // one (a malformed escape or dot segment was answered 400 before the 401).
             router.route().handler(this::authenticate);
         }
+        router.route().handler(RequestEscapes::check);
+        router.route().handler(KvApi::dotSegments);
         // Values are bytes whatever the Content-Type: never parsed as a form (RawBody).
         router.route("/v1/kv*").handler(new RawBody(maxBodyBytes));
         // Each route takes the query parameters its handler reads, and no other (QueryParams).
