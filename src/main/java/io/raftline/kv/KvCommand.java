@@ -481,6 +481,11 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
         public IncrementByFloat {
             validateKey(key);
             Objects.requireNonNull(increment, "increment");
+            if (increment.signum() == 0) {
+                // A zero may carry any scale (0e-999999999): added as it is, it would scale the value by that power
+                // of ten, which takes longer than any replica can wait.
+                increment = java.math.BigDecimal.ZERO;
+            }
             if (!inRange(increment)) {
                 throw new IllegalArgumentException("an increment's magnitude must be 0 or between 1e-" + MAX_EXPONENT
                         + " and 1e" + (MAX_EXPONENT + 1) + ": " + increment);
@@ -496,7 +501,8 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
          * Reads a number as Redis reads a float: decimal digits with an optional sign, point and exponent ({@code 10},
          * {@code -1.5}, {@code .5}, {@code 5.0e3}), no spaces, at most {@link #MAX_FLOAT_TEXT} bytes, of magnitude 0 or
          * within {@code long double}'s range. Not read: {@code inf}, {@code nan} and hexadecimal floats, which Redis's
-         * {@code strtold} takes but whose sums Redis refuses or prints in binary rounding.
+         * {@code strtold} takes but whose sums Redis refuses or prints in binary rounding. A zero is read as {@link
+         * java.math.BigDecimal#ZERO}, whatever its text's exponent: its scale would cost a sum with it that power of ten.
          *
          * @param text the bytes
          * @return the number, or null if the text is not such a number
@@ -516,6 +522,10 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
                 n = new java.math.BigDecimal(new String(text, java.nio.charset.StandardCharsets.US_ASCII));
             } catch (NumberFormatException e) {
                 return null;
+            }
+            if (n.signum() == 0) {
+                // Read as Redis's strtold reads it, 0, without the text's scale (see the constructor).
+                return java.math.BigDecimal.ZERO;
             }
             return inRange(n) ? n : null;
         }

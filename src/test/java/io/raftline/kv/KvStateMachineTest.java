@@ -140,6 +140,34 @@ class KvStateMachineTest {
         assertThat(kv.get("n").orElseThrow().valueLength()).isEqualTo(4932);
     }
 
+    /**
+     * A zero of any exponent adds as 0. Kept with its text's scale, {@code 0e-999999999} made the sum with a nonzero
+     * value scale it by 10^999999999: the committed entry held every replica's apply for good.
+     */
+    @Test
+    void aZeroOfAnyExponentAddsAsZero() {
+        put(1, "f", "1.5");
+        put(2, "z", "0e-999999999");
+        assertThat(KvCommand.IncrementByFloat.parse(bytes("0e-999999999")).scale()).isZero();
+        assertThat(new KvCommand.IncrementByFloat("f", new java.math.BigDecimal("0E-999999999")).increment())
+                .isEqualTo(java.math.BigDecimal.ZERO);
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+            assertThat(incrByFloat(3, "f", "0e-999999999")).isEqualTo(new KvResult.FloatIncremented("1.5", 3));
+            assertThat(incrByFloat(4, "z", "2.5")).isEqualTo(new KvResult.FloatIncremented("2.5", 4));
+        });
+        // An entry that carries such a zero (written before this was fixed) is refused alike on every replica.
+        byte[] text = bytes("0E-999999999");
+        byte[] entry = new byte[5 + text.length];
+        entry[0] = 1;
+        entry[1] = 9;
+        entry[2] = 1;
+        entry[3] = 'f';
+        entry[4] = (byte) text.length;
+        System.arraycopy(text, 0, entry, 5, text.length);
+        assertThat(kv.apply(5, entry)).isInstanceOf(KvResult.Rejected.class);
+        assertThat(kv.get("f").orElseThrow().value()).isEqualTo(bytes("1.5"));
+    }
+
     @Test
     void aFloatIncrementOfANonNumberOrBeyondTheRangeChangesNothing() {
         kv.apply(1, KvCodec.encode(new KvCommand.Put("s", bytes("abc"))));
