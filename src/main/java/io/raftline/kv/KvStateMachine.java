@@ -471,18 +471,11 @@ public final class KvStateMachine {
      */
     private KvResult incrementByFloat(long index, KvCommand.IncrementByFloat inc) {
         KvEntry current = byKey.get(inc.key());
-        java.math.BigDecimal before = current == null ? java.math.BigDecimal.ZERO
-                : KvCommand.IncrementByFloat.parse(current.value());
-        if (before == null) {
-            return new KvResult.Rejected(NOT_A_FLOAT, index);
+        FloatSum sum = floatSum(current, inc);
+        if (sum.refusal() != null) {
+            return new KvResult.Rejected(sum.refusal(), index);
         }
-        java.math.BigDecimal after = before.add(inc.increment());
-        if (!KvCommand.IncrementByFloat.inRange(after) && after.abs().compareTo(java.math.BigDecimal.ONE) > 0) {
-            // Too large for a long double: Redis's sum is infinite. A sum too small for one (a difference of two close
-            // numbers of thousands of digits) is 0 at 17 decimal places, as Redis's is.
-            return new KvResult.Rejected(NAN_OR_INFINITY, index);
-        }
-        String text = KvCommand.IncrementByFloat.format(after);
+        String text = sum.text();
         byte[] value = text.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         KvEntry next = current == null
                 ? new KvEntry(inc.key(), value, index, index, 1)
@@ -490,6 +483,26 @@ public final class KvStateMachine {
         index(current, next);
         emit(KvChange.put(next, emitted));
         return new KvResult.FloatIncremented(text, index);
+    }
+
+    /** What an increment by a float writes: the new value's text, or why it changes nothing (the other is null). */
+    private record FloatSum(String text, String refusal) {
+    }
+
+    /** The sum of {@code current}'s number (0 if absent) and the increment, as applying it writes it. */
+    private static FloatSum floatSum(KvEntry current, KvCommand.IncrementByFloat inc) {
+        java.math.BigDecimal before = current == null ? java.math.BigDecimal.ZERO
+                : KvCommand.IncrementByFloat.parse(current.value());
+        if (before == null) {
+            return new FloatSum(null, NOT_A_FLOAT);
+        }
+        java.math.BigDecimal after = before.add(inc.increment());
+        if (!KvCommand.IncrementByFloat.inRange(after) && after.abs().compareTo(java.math.BigDecimal.ONE) > 0) {
+            // Too large for a long double: Redis's sum is infinite. A sum too small for one (a difference of two close
+            // numbers of thousands of digits) is 0 at 17 decimal places, as Redis's is.
+            return new FloatSum(null, NAN_OR_INFINITY);
+        }
+        return new FloatSum(KvCommand.IncrementByFloat.format(after), null);
     }
 
     /** Adds {@code delta} to the integer under {@code key} at {@code index}, or says why not (nothing changed). */
@@ -674,11 +687,15 @@ public final class KvStateMachine {
                     - (current == null ? 0 : sizeOf(current.key(), length));
         }
         if (command instanceof KvCommand.IncrementByFloat inc) {
-            // The new value's text: 4,950 characters at most (the range's), 20 or so for the numbers in use. Counting
-            // the bound would refuse a float increment near the store's limit whatever its result.
+            // The text the increment writes over the value as it is now (up to 4,950 characters: a fixed 40 let
+            // a client fill the store far past its quota), as for an append; 0 if it is refused when applied.
             KvEntry current = byKey.get(inc.key());
-            int now = current == null ? 0 : current.valueLength();
-            return sizeOf(inc.key(), Math.max(now, 40)) - (current == null ? 0 : sizeOf(current.key(), now));
+            FloatSum sum = floatSum(current, inc);
+            if (sum.text() == null) {
+                return 0;
+            }
+            return sizeOf(inc.key(), sum.text().length())
+                    - (current == null ? 0 : sizeOf(current.key(), current.valueLength()));
         }
         if (command instanceof KvCommand.SetRange range) {
             KvEntry current = byKey.get(range.key());

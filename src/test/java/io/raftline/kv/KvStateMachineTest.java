@@ -168,6 +168,26 @@ class KvStateMachineTest {
         assertThat(kv.get("f").orElseThrow().value()).isEqualTo(bytes("1.5"));
     }
 
+    /**
+     * A float increment's growth is what applying it writes: its result can be 4,932 characters, which a fixed count of
+     * 40 let a client write under any quota (a quota check uses growth).
+     */
+    @Test
+    void aFloatIncrementGrowsTheDataByTheTextItWrites() {
+        KvCommand.IncrementByFloat huge = new KvCommand.IncrementByFloat("n",
+                KvCommand.IncrementByFloat.parse(bytes("1e4931")));
+        long predicted = kv.growth(huge);
+        long before = kv.dataBytes();
+        assertThat(kv.apply(1, KvCodec.encode(huge))).isInstanceOf(KvResult.FloatIncremented.class);
+        assertThat(kv.dataBytes() - before).isEqualTo(predicted).isEqualTo(KvStateMachine.sizeOf("n", 4932));
+        put(2, "f", "1.5");
+        KvCommand.IncrementByFloat quarter = new KvCommand.IncrementByFloat("f",
+                KvCommand.IncrementByFloat.parse(bytes("0.25")));
+        assertThat(kv.growth(quarter)).as("1.5 to 1.75").isEqualTo(1);
+        put(3, "s", "abc");
+        assertThat(kv.growth(new KvCommand.IncrementByFloat("s", java.math.BigDecimal.ONE))).as("refused").isZero();
+    }
+
     @Test
     void aFloatIncrementOfANonNumberOrBeyondTheRangeChangesNothing() {
         kv.apply(1, KvCodec.encode(new KvCommand.Put("s", bytes("abc"))));
