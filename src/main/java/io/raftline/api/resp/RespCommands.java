@@ -534,9 +534,12 @@ final class RespCommands {
         if (bytes.length == 0) {
             return requests.get(key, ReadConsistency.LINEARIZABLE, false).map(r -> strlenOf(r.value().entry()));
         }
-        if (offset + bytes.length > KvCommand.MAX_VALUE_BYTES) {
-            throw new RespError("ERR " + KvStateMachine.TOO_LONG_TO_APPEND + " (" + (offset + bytes.length)
-                    + " bytes; a value holds at most " + KvCommand.MAX_VALUE_BYTES + ")");
+        if (offset > KvCommand.MAX_VALUE_BYTES - bytes.length) {
+            // Compared so that no sum overflows (an offset near 2^63 wrapped to a negative end, and on to a nonsense
+            // refusal of offset -1); two longs of 0 or more add up within an unsigned one.
+            throw new RespError("ERR " + KvStateMachine.TOO_LONG_TO_APPEND + " ("
+                    + Long.toUnsignedString(offset + bytes.length) + " bytes; a value holds at most "
+                    + KvCommand.MAX_VALUE_BYTES + ")");
         }
         return write(new KvCommand.SetRange(key, (int) offset, bytes)).map(r -> new RespReply.Int(
                 expect(r, KvResult.Spliced.class).length()));

@@ -286,6 +286,9 @@ class RespClusterTest {
         assertThat(error("SETRANGE", "sr:k", "one", "a")).isEqualTo("ERR value is not an integer or out of range");
         assertThat(error("SETRANGE", "sr:k", 1 << 20, "a")).isEqualTo("ERR string exceeds maximum allowed size"
                 + " (1048577 bytes; a value holds at most 1048576)");
+        // An end past 2^63 - 1 is refused for its size too, not taken for a negative offset.
+        assertThat(error("SETRANGE", "sr:k", Long.MAX_VALUE, "ab")).isEqualTo("ERR string exceeds maximum allowed"
+                + " size (9223372036854775809 bytes; a value holds at most 1048576)");
         assertThat(send("SETRANGE", "sr:k", (1 << 20) - 1, "a").toLong()).isEqualTo(1 << 20);
         assertThat(send("GETRANGE", "sr:k", 0, 5).toBytes()).isEqualTo(new byte[] {0, 'x', 'y', 'z', 'b', 0});
     }
