@@ -288,7 +288,8 @@ public final class KvCodec {
             int textAt = in.pos;
             byte[] text = in.readBytes("increment", in.readLength("increment length",
                     KvCommand.IncrementByFloat.MAX_FLOAT_TEXT));
-            java.math.BigDecimal increment = KvCommand.IncrementByFloat.parse(text);
+            java.math.BigDecimal increment = KvCommand.IncrementByFloat.parse(text,
+                    KvCommand.IncrementByFloat.MAX_FLOAT_TEXT);
             if (increment == null || !increment.toString().equals(new String(text, StandardCharsets.US_ASCII))) {
                 throw new KvFormatException("increment is not a number in its canonical form", textAt);
             }

@@ -465,7 +465,7 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
      */
     record IncrementByFloat(String key, java.math.BigDecimal increment) implements KvCommand {
 
-        /** Longest number text read (Redis's {@code MAX_LONG_DOUBLE_CHARS}). */
+        /** Bound of a number's text: it is shorter (Redis's {@code MAX_LONG_DOUBLE_CHARS}); the log's is at most that. */
         public static final int MAX_FLOAT_TEXT = 5 * 1024;
         /** Decimal places a result keeps, as Redis prints it ({@code %.17Lf}). */
         public static final int RESULT_SCALE = 17;
@@ -499,7 +499,7 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
 
         /**
          * Reads a number as Redis reads a float: decimal digits with an optional sign, point and exponent ({@code 10},
-         * {@code -1.5}, {@code .5}, {@code 5.0e3}), no spaces, at most {@link #MAX_FLOAT_TEXT} bytes, of magnitude 0 or
+         * {@code -1.5}, {@code .5}, {@code 5.0e3}), no spaces, shorter than {@link #MAX_FLOAT_TEXT} bytes, of magnitude 0 or
          * within {@code long double}'s range. Not read: {@code inf}, {@code nan} and hexadecimal floats, which Redis's
          * {@code strtold} takes but whose sums Redis refuses or prints in binary rounding. A zero is read as {@link
          * java.math.BigDecimal#ZERO}, whatever its text's exponent: its scale would cost a sum with it that power of ten.
@@ -508,7 +508,14 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
          * @return the number, or null if the text is not such a number
          */
         public static java.math.BigDecimal parse(byte[] text) {
-            if (text.length == 0 || text.length > MAX_FLOAT_TEXT) {
+            // Shorter than the bound, as Redis's string2ld reads: BigDecimal's canonical text, which the log carries,
+            // is then within it (it can be a character longer than the text read: 1...1e-9999 is 1.1...1E-4886).
+            return parse(text, MAX_FLOAT_TEXT - 1);
+        }
+
+        /** {@link #parse(byte[])} of a text of up to {@code maxLength} bytes (the log's canonical text: the bound). */
+        static java.math.BigDecimal parse(byte[] text, int maxLength) {
+            if (text.length == 0 || text.length > maxLength) {
                 return null;
             }
             for (byte b : text) {

@@ -188,6 +188,22 @@ class KvStateMachineTest {
         assertThat(kv.growth(new KvCommand.IncrementByFloat("s", java.math.BigDecimal.ONE))).as("refused").isZero();
     }
 
+    /**
+     * A number's text is read only if shorter than 5,120 bytes, as Redis reads it: its canonical text, which the log
+     * carries, is then within the codec's bound. A 5,120-byte text was read, and its canonical text of 5,121 bytes made
+     * every replica refuse the entry as malformed.
+     */
+    @Test
+    void aFloatIncrementsTextFitsTheLogEntry() {
+        String longest = "1".repeat(5113) + "e-9999";
+        assertThat(longest).hasSize(5119);
+        KvCommand.IncrementByFloat inc = new KvCommand.IncrementByFloat("f",
+                KvCommand.IncrementByFloat.parse(bytes(longest)));
+        assertThat(inc.increment().toString()).hasSize(5120);
+        assertThat(KvCodec.decode(KvCodec.encode(inc))).isEqualTo(inc);
+        assertThat(KvCommand.IncrementByFloat.parse(bytes("1".repeat(5114) + "e-9999"))).as("5,120 bytes").isNull();
+    }
+
     @Test
     void aFloatIncrementOfANonNumberOrBeyondTheRangeChangesNothing() {
         kv.apply(1, KvCodec.encode(new KvCommand.Put("s", bytes("abc"))));
