@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 /**
  * The {@link ReleaseGate} of a node that runs one per process: before a command of a kind of log entry newer than the
@@ -33,7 +34,8 @@ final class PeerReleases implements ReleaseGate {
     private final PeerDirectory where;
     private final HttpClient client;
     private final long askAgainNanos;
-    /** What each member last reported: the highest op it applies, and when (System.nanoTime). */
+    private final LongSupplier nanos;
+    /** What each member last reported: the highest op it applies, and when it was last asked ({@link #nanos}). */
     private final Map<Integer, Report> reports = new ConcurrentHashMap<>();
 
     private record Report(int highestOp, long atNanos) {
@@ -52,10 +54,16 @@ final class PeerReleases implements ReleaseGate {
 
     /** The same, asking a member whose answer fell short again after {@code askAgainMs}. */
     PeerReleases(int self, PeerDirectory where, HttpClient client, long askAgainMs) {
+        this(self, where, client, askAgainMs, System::nanoTime);
+    }
+
+    /** The same, on the clock {@code nanos} (System.nanoTime, or a test's). */
+    PeerReleases(int self, PeerDirectory where, HttpClient client, long askAgainMs, LongSupplier nanos) {
         this.self = self;
         this.where = where;
         this.client = client;
         this.askAgainNanos = askAgainMs * 1_000_000;
+        this.nanos = nanos;
     }
 
     @Override
@@ -72,7 +80,7 @@ final class PeerReleases implements ReleaseGate {
                 }
             }
             List<Future<Void>> asked = new ArrayList<>();
-            long now = System.nanoTime();
+            long now = nanos.getAsLong();
             for (int member : others) {
                 Report r = reports.get(member);
                 if (r == null || r.highestOp() < op && now - r.atNanos() >= askAgainNanos) {
@@ -112,12 +120,12 @@ final class PeerReleases implements ReleaseGate {
     }
 
     private void record(int member, int highestOp) {
-        Report before = reports.get(member);
-        // A member that once answered that it applies an op keeps it while it does not answer (down for a moment).
-        if (highestOp < 0 && before != null && before.highestOp() >= 0) {
-            return;
-        }
-        reports.put(member, new Report(highestOp, System.nanoTime()));
+        // A member that once answered that it applies an op keeps it while it does not answer (down for a moment),
+        // as of this ask: kept with the time of its answer, a short one was asked again by every command, not once
+        // a second. Merged in one step: asks of several event loops may end at once.
+        Report now = new Report(highestOp, nanos.getAsLong());
+        reports.merge(member, now, (before, next) -> next.highestOp() < 0 && before.highestOp() >= 0
+                ? new Report(before.highestOp(), next.atNanos()) : next);
     }
 
     /** What a member's local cluster view says it applies: its {@code kvOps}, or the 2026-12-06 releases' ops. */

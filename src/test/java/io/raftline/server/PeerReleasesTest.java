@@ -41,6 +41,10 @@ class PeerReleasesTest {
     /** What each peer answers to {@code GET /v1/cluster?scope=local} (null: no kvOps, as a 2026-12-06 node). */
     private final Map<Integer, Integer> kvOps = new ConcurrentHashMap<>();
     private final AtomicInteger asks = new AtomicInteger();
+    /** The peers that answer 503 (down for a moment, or starting). */
+    private final java.util.Set<Integer> failing = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong();
+    private PeerDirectory where;
     private final Map<Integer, Integer> ports = new ConcurrentHashMap<>();
     private PeerReleases gate;
     private RaftNode leader;
@@ -54,6 +58,10 @@ class PeerReleasesTest {
                 asks.incrementAndGet();
                 assertThat(req.uri()).isEqualTo("/v1/cluster?scope=local");
                 JsonObject view = new JsonObject().put("nodes", List.of());
+                if (failing.contains(peer)) {
+                    req.response().setStatusCode(503).end();
+                    return;
+                }
                 Integer ops = kvOps.get(peer);
                 if (ops != null) {
                     view.put("kvOps", ops);
@@ -62,7 +70,7 @@ class PeerReleasesTest {
             }).listen(0, "127.0.0.1")));
             ports.put(peer, server.actualPort());
         }
-        PeerDirectory where = id -> Optional.ofNullable(ports.get(id)).map(p -> new PeerDirectory.Address(
+        where = id -> Optional.ofNullable(ports.get(id)).map(p -> new PeerDirectory.Address(
                 "127.0.0.1", p));
         gate = new PeerReleases(1, where, vertx.createHttpClient(), 0);
         NodeStatus status = new NodeStatus(1, true, false, Role.LEADER, 2, 1, 5, 5, 5, 0, 0, null, false, false,
@@ -116,6 +124,30 @@ class PeerReleasesTest {
         NodeRequestException refused = catchThrowableOfType(NodeRequestException.class, () -> await(admit(SET_RANGE)));
         assertThat(refused.reason()).isEqualTo(NodeRequestException.Reason.RELEASE_MISMATCH);
         assertThat(refused).hasMessageStartingWith("node 3 did not say which kinds of log entry it applies");
+    }
+
+    /**
+     * A member whose answer fell short, then that does not answer, is asked at most once per interval: the report it
+     * keeps took the time of its answer, not of the last ask, so every command asked it again.
+     */
+    @Test
+    void aShortAnswerKeptThroughAFailedAskIsNotAskedAgainAtOnce() throws Exception {
+        gate = new PeerReleases(1, where, vertx.createHttpClient(), 1_000, clock::get);
+        kvOps.put(3, KvCodec.HIGHEST_OP);
+        catchThrowableOfType(NodeRequestException.class, () -> await(admit(SET_RANGE)));
+        assertThat(asks).hasValue(2);
+        clock.addAndGet(2_000_000_000L);
+        failing.add(2);
+        NodeRequestException refused = catchThrowableOfType(NodeRequestException.class, () -> await(admit(SET_RANGE)));
+        assertThat(refused).hasMessageStartingWith("node 2 runs a release that applies log ops up to 7");
+        assertThat(asks).as("node 2 asked again, a second on").hasValue(3);
+        catchThrowableOfType(NodeRequestException.class, () -> await(admit(SET_RANGE)));
+        assertThat(asks).as("not within the second after that ask").hasValue(3);
+        clock.addAndGet(1_000_000_000L);
+        failing.remove(2);
+        kvOps.put(2, KvCodec.HIGHEST_OP);
+        await(admit(SET_RANGE));
+        assertThat(asks).hasValue(4);
     }
 
     @Test
