@@ -465,7 +465,7 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
      */
     record IncrementByFloat(String key, java.math.BigDecimal increment) implements KvCommand {
 
-        /** Bound of a number's text: it is shorter (Redis's {@code MAX_LONG_DOUBLE_CHARS}); the log's is at most that. */
+        /** Bound of a number's text: one read is shorter (Redis's {@code MAX_LONG_DOUBLE_CHARS}), the log's within. */
         public static final int MAX_FLOAT_TEXT = 5 * 1024;
         /** Decimal places a result keeps, as Redis prints it ({@code %.17Lf}). */
         public static final int RESULT_SCALE = 17;
@@ -499,10 +499,10 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
 
         /**
          * Reads a number as Redis reads a float: decimal digits with an optional sign, point and exponent ({@code 10},
-         * {@code -1.5}, {@code .5}, {@code 5.0e3}), no spaces, shorter than {@link #MAX_FLOAT_TEXT} bytes, of magnitude 0 or
-         * within {@code long double}'s range. Not read: {@code inf}, {@code nan} and hexadecimal floats, which Redis's
-         * {@code strtold} takes but whose sums Redis refuses or prints in binary rounding. A zero is read as {@link
-         * java.math.BigDecimal#ZERO}, whatever its text's exponent: its scale would cost a sum with it that power of ten.
+         * {@code -1.5}, {@code .5}, {@code 5.0e3}), no spaces, shorter than {@link #MAX_FLOAT_TEXT} bytes, of magnitude
+         * 0 or within {@code long double}'s range. Not read: {@code inf}, {@code nan} and hexadecimal floats, which
+         * Redis's {@code strtold} takes but whose sums Redis refuses or prints in binary rounding. A zero is read as
+         * {@link java.math.BigDecimal#ZERO}, whatever its exponent: its scale would cost a sum that power of ten.
          *
          * @param text the bytes
          * @return the number, or null if the text is not such a number
