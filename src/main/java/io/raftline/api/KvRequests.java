@@ -139,7 +139,8 @@ public final class KvRequests {
     /** A write in the group that owns its keys (already established: it is not hashed again). */
     private Future<Served<KvResult>> propose(int group, KvCommand command, boolean forwarded) {
         RaftNode node = groups.get(group);
-        return serveOrForward(node, true, forwarded, () -> admitted(node, command), l -> leader.write(l, group, command));
+        return serveOrForward(node, true, forwarded, () -> admitted(node, command),
+                l -> leader.write(l, group, command));
     }
 
     /** Proposes once the gate lets the command through: at once for the kinds every member applies (most writes). */

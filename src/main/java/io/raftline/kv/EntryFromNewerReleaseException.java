@@ -19,8 +19,8 @@ public final class EntryFromNewerReleaseException extends RuntimeException {
      * @param cause what the codec found unknown
      */
     public EntryFromNewerReleaseException(long index, KvFormatException cause) {
-        super("the committed entry at index " + index + " was written by a newer Raftline release (" + cause.getMessage()
-                + "): this release cannot apply it; run this node with the release the other members run", cause);
+        super("the committed entry at index " + index + " was written by a newer Raftline release ("
+                + cause.getMessage() + "): this release cannot apply it; run this node with the release the other members run", cause);
         this.index = index;
     }
 

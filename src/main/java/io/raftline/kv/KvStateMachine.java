@@ -466,8 +466,8 @@ public final class KvStateMachine {
     }
 
     /**
-     * Redis's INCRBYFLOAT, deterministically: exact decimal arithmetic on the same state and command gives the same text
-     * or the same refusal on every replica.
+     * Redis's INCRBYFLOAT, deterministically: exact decimal arithmetic on the same state and command gives the same
+     * text or the same refusal on every replica.
      */
     private KvResult incrementByFloat(long index, KvCommand.IncrementByFloat inc) {
         KvEntry current = byKey.get(inc.key());
@@ -496,10 +496,10 @@ public final class KvStateMachine {
         if (before == null) {
             return new FloatSum(null, NOT_A_FLOAT);
         }
-        java.math.BigDecimal after = before.add(inc.increment());
+        java.math.BigDecimal after = before.add(inc.increment(), KvCommand.IncrementByFloat.PRECISION);
         if (!KvCommand.IncrementByFloat.inRange(after) && after.abs().compareTo(java.math.BigDecimal.ONE) > 0) {
-            // Too large for a long double: Redis's sum is infinite. A sum too small for one (a difference of two close
-            // numbers of thousands of digits) is 0 at 17 decimal places, as Redis's is.
+            // Too large for a long double: Redis's sum is infinite. A sum too small for one (two close numbers near the
+            // bottom of the range) is 0 at 17 decimal places, as Redis's is.
             return new FloatSum(null, NAN_OR_INFINITY);
         }
         return new FloatSum(KvCommand.IncrementByFloat.format(after), null);
@@ -700,7 +700,8 @@ public final class KvStateMachine {
         if (command instanceof KvCommand.SetRange range) {
             KvEntry current = byKey.get(range.key());
             int length = current == null ? 0 : current.valueLength();
-            return sizeOf(range.key(), range.lengthOver(length)) - (current == null ? 0 : sizeOf(current.key(), length));
+            return sizeOf(range.key(), range.lengthOver(length))
+                    - (current == null ? 0 : sizeOf(current.key(), length));
         }
         if (command instanceof KvCommand.Increment inc) {
             // The new value is a decimal long: at most 20 bytes.

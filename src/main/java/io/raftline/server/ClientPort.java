@@ -137,7 +137,8 @@ final class ClientPort {
      */
     static KvRequests requests(RaftlineConfig config, NodeConfig n, RaftNode node, HttpClient forwardClient,
             PeerDirectory peers) {
-        // One node per process: the members may run other releases (a rolling upgrade). The local cluster's all run this one.
+        // One node per process: the members may run other releases (a rolling upgrade). The local cluster's nodes all
+        // run this one.
         io.raftline.api.ReleaseGate gate = config.nodeId() != 0 ? new PeerReleases(n.id(), peers, forwardClient)
                 : io.raftline.api.ReleaseGate.NONE;
         return new KvRequests(node, new HttpLeaderLink(forwardClient, peers, n.id(),

@@ -107,8 +107,7 @@ final class PeerReleases implements ReleaseGate {
     private static NodeRequestException refusal(int member, String why, KvCommand command, int op) {
         return new NodeRequestException(NodeRequestException.Reason.RELEASE_MISMATCH, 0, "node " + member + " " + why
                 + ": the command (" + command.getClass().getSimpleName() + ") is log op " + op + ", which it would"
-                + " not apply;"
-                + " nothing was written: retry once every node runs this release (docs/operations.md, Upgrading)");
+                + " not apply; nothing was written: retry once every node runs this release (docs/operations.md, Upgrading)");
     }
 
     /** Asks a member what it applies and records the answer (a highest op of -1 for none). */

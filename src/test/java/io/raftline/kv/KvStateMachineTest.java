@@ -136,8 +136,12 @@ class KvStateMachineTest {
         // An integer counter goes on with INCR after float increments that leave it whole.
         assertThat(incrByFloat(10, "n", "3e1")).isEqualTo(new KvResult.FloatIncremented("30", 10));
         assertThat(incr(11, "n", 1)).isEqualTo(new KvResult.Incremented(31, 11));
-        assertThat(incrByFloat(12, "n", "1e4931")).isEqualTo(new KvResult.FloatIncremented("1" + "0".repeat(4929) + "31", 12));
+        // Sums keep 34 significant digits (decimal128): the 31 is below them, as it is below a long double's.
+        assertThat(incrByFloat(12, "n", "1e4931")).isEqualTo(new KvResult.FloatIncremented("1" + "0".repeat(4931),
+                12));
         assertThat(kv.get("n").orElseThrow().valueLength()).isEqualTo(4932);
+        assertThat(incrByFloat(13, "d", "1234567890.123456789012345678901234567")).isEqualTo(
+                new KvResult.FloatIncremented("1234567890.12345678901234568", 13));
     }
 
     /**
@@ -199,7 +203,8 @@ class KvStateMachineTest {
         assertThat(longest).hasSize(5119);
         KvCommand.IncrementByFloat inc = new KvCommand.IncrementByFloat("f",
                 KvCommand.IncrementByFloat.parse(bytes(longest)));
-        assertThat(inc.increment().toString()).hasSize(5120);
+        // Read to 34 digits: 1.111...1E-4887, far within the bound (exact, it was 5,120 bytes).
+        assertThat(inc.increment().toString()).isEqualTo("1." + "1".repeat(33) + "E-4887");
         assertThat(KvCodec.decode(KvCodec.encode(inc))).isEqualTo(inc);
         assertThat(KvCommand.IncrementByFloat.parse(bytes("1".repeat(5114) + "e-9999"))).as("5,120 bytes").isNull();
     }
