@@ -209,6 +209,53 @@ class KvStateMachineTest {
         assertThat(KvCommand.IncrementByFloat.parse(bytes("1".repeat(5114) + "e-9999"))).as("5,120 bytes").isNull();
     }
 
+    /**
+     * A number's text is read to 34 digits in one pass over it: the same number, to its scale, as BigDecimal's reading
+     * of the whole text then rounded, for texts of every shape (long ones, zeros around, signs, exponents), and the
+     * same refusals.
+     */
+    @Test
+    void aNumbersTextReadsAsBigDecimalWouldReadItThenRound() {
+        Random random = new Random(20261207);
+        String[] digitsOf = {"0", "00", "1", "5", "9", "05", "50", "99999", "0000000001", "1000000000"};
+        for (int n = 0; n < 20_000; n++) {
+            StringBuilder t = new StringBuilder();
+            int shape = random.nextInt(4);
+            if (random.nextInt(4) == 0) {
+                t.append(random.nextBoolean() ? '-' : '+');
+            }
+            int parts = 1 + random.nextInt(shape == 3 ? 400 : 12);
+            for (int p = 0; p < parts; p++) {
+                t.append(random.nextInt(3) == 0 ? digitsOf[random.nextInt(digitsOf.length)]
+                        : Integer.toString(random.nextInt(1_000_000)));
+            }
+            if (random.nextBoolean()) {
+                t.insert(random.nextInt(t.length() + 1), '.');
+            }
+            if (random.nextInt(3) == 0) {
+                t.append(random.nextBoolean() ? 'e' : 'E').append(random.nextInt(3) == 0 ? "-" : random.nextBoolean()
+                        ? "+" : "").append(random.nextInt(shape == 0 ? 6000 : 60));
+            }
+            String text = t.toString();
+            java.math.BigDecimal expected;
+            try {
+                expected = new java.math.BigDecimal(text).round(java.math.MathContext.DECIMAL128);
+            } catch (NumberFormatException e) {
+                expected = null;
+            }
+            java.math.BigDecimal read = KvCommand.IncrementByFloat.readRounded(bytes(text));
+            if (expected != null && expected.signum() == 0) {
+                assertThat(read).as(text).isNotNull();
+                assertThat(read.signum()).as(text).isZero();
+            } else {
+                assertThat(read).as(text).isEqualTo(expected);
+            }
+        }
+        for (String bad : List.of("", "+", "-", ".", "e5", "1e", "1e+", "1.2.3", "--1", "1e5e5", "1 ", "0x10")) {
+            assertThat(KvCommand.IncrementByFloat.readRounded(bytes(bad))).as(bad).isNull();
+        }
+    }
+
     @Test
     void aFloatIncrementOfANonNumberOrBeyondTheRangeChangesNothing() {
         kv.apply(1, KvCodec.encode(new KvCommand.Put("s", bytes("abc"))));
