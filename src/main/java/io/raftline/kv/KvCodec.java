@@ -100,14 +100,8 @@ public final class KvCodec {
             return out;
         }
         if (command instanceof KvCommand.IncrementByFloat inc) {
-            byte[] key = inc.key().getBytes(StandardCharsets.UTF_8);
-            byte[] text = inc.increment().toString().getBytes(StandardCharsets.US_ASCII);
-            byte[] out = new byte[2 + (int) sized(key.length) + (int) sized(text.length)];
-            out[0] = FORMAT_VERSION;
-            out[1] = OP_INCREMENT_BY_FLOAT;
-            int pos = sizedCopy(text, out, sizedCopy(key, out, 2));
-            assert pos == out.length;
-            return out;
+            return keyAndBytes(OP_INCREMENT_BY_FLOAT, inc.key(),
+                    inc.increment().toString().getBytes(StandardCharsets.US_ASCII));
         }
         if (command instanceof KvCommand.SetRange range) {
             byte[] key = range.key().getBytes(StandardCharsets.UTF_8);
@@ -120,13 +114,7 @@ public final class KvCodec {
             return out;
         }
         if (command instanceof KvCommand.Append append) {
-            byte[] key = append.key().getBytes(StandardCharsets.UTF_8);
-            byte[] out = new byte[2 + (int) sized(key.length) + (int) sized(append.suffix().length)];
-            out[0] = FORMAT_VERSION;
-            out[1] = OP_APPEND;
-            int pos = sizedCopy(append.suffix(), out, sizedCopy(key, out, 2));
-            assert pos == out.length;
-            return out;
+            return keyAndBytes(OP_APPEND, append.key(), append.suffix());
         }
         KvCommand.SingleKey single = (KvCommand.SingleKey) command;
         byte[] key = single.key().getBytes(StandardCharsets.UTF_8);
@@ -278,9 +266,7 @@ public final class KvCodec {
         if (op == OP_INCREMENT) {
             String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));
             long zigzag = in.readVarint("delta");
-            if (in.pos != bytes.length) {
-                throw new KvFormatException((bytes.length - in.pos) + " trailing bytes after the command", in.pos);
-            }
+            in.requireEnd();
             return new KvCommand.Increment(key, unzigzag(zigzag));
         }
         if (op == OP_INCREMENT_BY_FLOAT) {
@@ -293,9 +279,7 @@ public final class KvCodec {
             if (increment == null || !increment.toString().equals(new String(text, StandardCharsets.US_ASCII))) {
                 throw new KvFormatException("increment is not a number in its canonical form", textAt);
             }
-            if (in.pos != bytes.length) {
-                throw new KvFormatException((bytes.length - in.pos) + " trailing bytes after the command", in.pos);
-            }
+            in.requireEnd();
             return new KvCommand.IncrementByFloat(key, increment);
         }
         if (op == OP_SET_RANGE) {
@@ -308,24 +292,18 @@ public final class KvCodec {
                         + " does not end within " + KvCommand.MAX_VALUE_BYTES + " bytes or writes none", offsetAt);
             }
             byte[] written = in.readBytes("bytes", length);
-            if (in.pos != bytes.length) {
-                throw new KvFormatException((bytes.length - in.pos) + " trailing bytes after the command", in.pos);
-            }
+            in.requireEnd();
             return new KvCommand.SetRange(key, offset, written);
         }
         if (op == OP_APPEND) {
             String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));
             byte[] suffix = in.readBytes("suffix", in.readLength("suffix length", KvCommand.MAX_VALUE_BYTES));
-            if (in.pos != bytes.length) {
-                throw new KvFormatException((bytes.length - in.pos) + " trailing bytes after the command", in.pos);
-            }
+            in.requireEnd();
             return new KvCommand.Append(key, suffix);
         }
         if (op == OP_TXN || op == OP_TXN_REPEATED_WRITES) {
             KvCommand.Txn txn = decodeTxn(in, op == OP_TXN_REPEATED_WRITES);
-            if (in.pos != bytes.length) {
-                throw new KvFormatException((bytes.length - in.pos) + " trailing bytes after the command", in.pos);
-            }
+            in.requireEnd();
             return txn;
         }
         String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));
@@ -350,10 +328,7 @@ public final class KvCodec {
         } else {
             command = new KvCommand.Delete(key, idempotencyKey);
         }
-        if (in.pos != bytes.length) {
-            throw new KvFormatException(
-                    (bytes.length - in.pos) + " trailing bytes after the command", in.pos);
-        }
+        in.requireEnd();
         return command;
     }
 
@@ -426,6 +401,17 @@ public final class KvCodec {
 
     private static long unzigzag(long z) {
         return (z >>> 1) ^ -(z & 1);
+    }
+
+    /** An entry of {@code op} that holds a key and bytes, each length-prefixed (an append, an increment by a float). */
+    private static byte[] keyAndBytes(int op, String key, byte[] bytes) {
+        byte[] k = key.getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[2 + (int) sized(k.length) + (int) sized(bytes.length)];
+        out[0] = FORMAT_VERSION;
+        out[1] = (byte) op;
+        int pos = sizedCopy(bytes, out, sizedCopy(k, out, 2));
+        assert pos == out.length;
+        return out;
     }
 
     /** The bytes a length-prefixed field of {@code length} bytes takes. */
@@ -601,6 +587,13 @@ public final class KvCodec {
             }
             pos += length;
             return text;
+        }
+
+        /** Refuses bytes after the command: {@link #decode} takes exactly what {@link #encode} writes. */
+        void requireEnd() {
+            if (pos != bytes.length) {
+                throw new KvFormatException((bytes.length - pos) + " trailing bytes after the command", pos);
+            }
         }
 
         private void requireRemaining(String what, int length) {

@@ -449,13 +449,21 @@ public final class KvStateMachine {
             current.copyValueTo(value, 0);
         }
         System.arraycopy(bytes, 0, value, offset, bytes.length);
-        // As for a put, an existing key keeps its String (the ordered index holds that one).
+        writeValue(index, key, current, value);
+        return new KvResult.Spliced(value.length, index);
+    }
+
+    /**
+     * Writes {@code value} under {@code key} at {@code index}, over {@code current} (null if absent), for the operations
+     * that compute a key's new value in the state machine (increments, appends, set ranges): an existing key keeps its
+     * String (the ordered index holds that one) and create revision, and its version grows; watchers see a put.
+     */
+    private void writeValue(long index, String key, KvEntry current, byte[] value) {
         KvEntry next = current == null
                 ? new KvEntry(key, value, index, index, 1)
                 : new KvEntry(current.key(), value, current.createRevision(), index, nextVersion(current, index));
         index(current, next);
         emit(KvChange.put(next, emitted));
-        return new KvResult.Spliced(value.length, index);
     }
 
     /** Redis's INCRBY, deterministically: the same state and command give the same number or the same refusal. */
@@ -477,11 +485,7 @@ public final class KvStateMachine {
         }
         String text = sum.text();
         byte[] value = text.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        KvEntry next = current == null
-                ? new KvEntry(inc.key(), value, index, index, 1)
-                : new KvEntry(current.key(), value, current.createRevision(), index, nextVersion(current, index));
-        index(current, next);
-        emit(KvChange.put(next, emitted));
+        writeValue(index, inc.key(), current, value);
         return new KvResult.FloatIncremented(text, index);
     }
 
@@ -519,12 +523,7 @@ public final class KvStateMachine {
             return new KvResult.IncrementDone(0, OVERFLOW);
         }
         byte[] text = Long.toString(after).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        // As for a put, an existing key keeps its String (the ordered index holds that one).
-        KvEntry next = current == null
-                ? new KvEntry(key, text, index, index, 1)
-                : new KvEntry(current.key(), text, current.createRevision(), index, nextVersion(current, index));
-        index(current, next);
-        emit(KvChange.put(next, emitted));
+        writeValue(index, key, current, text);
         return new KvResult.IncrementDone(after, null);
     }
 
@@ -652,6 +651,12 @@ public final class KvStateMachine {
         return dataBytes;
     }
 
+    /** How much the data grows when {@code key}'s value becomes {@code length} bytes long (less if it shrinks). */
+    private long resized(String key, int length) {
+        KvEntry current = byKey.get(key);
+        return sizeOf(key, length) - (current == null ? 0 : sizeOf(current.key(), current.valueLength()));
+    }
+
     /**
      * How much a command would grow {@link #dataBytes()} if it were applied now, assuming every write in it happens
      * (a transaction's puts, whichever branch; an increment's value at its longest; comparisons and preconditions are
@@ -671,9 +676,7 @@ public final class KvStateMachine {
             return 0;
         }
         if (command instanceof KvCommand.Put put) {
-            KvEntry current = byKey.get(put.key());
-            return sizeOf(put.key(), put.valueLength())
-                    - (current == null ? 0 : sizeOf(current.key(), current.valueLength()));
+            return resized(put.key(), put.valueLength());
         }
         if (command instanceof KvCommand.Append append) {
             KvEntry current = byKey.get(append.key());
@@ -683,30 +686,21 @@ public final class KvStateMachine {
                 // then hears that reason, not that the store is full.
                 return 0;
             }
-            return sizeOf(append.key(), length + append.suffix().length)
-                    - (current == null ? 0 : sizeOf(current.key(), length));
+            return resized(append.key(), length + append.suffix().length);
         }
         if (command instanceof KvCommand.IncrementByFloat inc) {
             // The text the increment writes over the value as it is now (up to 4,950 characters: a fixed 40 let
             // a client fill the store far past its quota), as for an append; 0 if it is refused when applied.
-            KvEntry current = byKey.get(inc.key());
-            FloatSum sum = floatSum(current, inc);
-            if (sum.text() == null) {
-                return 0;
-            }
-            return sizeOf(inc.key(), sum.text().length())
-                    - (current == null ? 0 : sizeOf(current.key(), current.valueLength()));
+            FloatSum sum = floatSum(byKey.get(inc.key()), inc);
+            return sum.text() == null ? 0 : resized(inc.key(), sum.text().length());
         }
         if (command instanceof KvCommand.SetRange range) {
             KvEntry current = byKey.get(range.key());
-            int length = current == null ? 0 : current.valueLength();
-            return sizeOf(range.key(), range.lengthOver(length))
-                    - (current == null ? 0 : sizeOf(current.key(), length));
+            return resized(range.key(), range.lengthOver(current == null ? 0 : current.valueLength()));
         }
         if (command instanceof KvCommand.Increment inc) {
             // The new value is a decimal long: at most 20 bytes.
-            KvEntry current = byKey.get(inc.key());
-            return sizeOf(inc.key(), 20) - (current == null ? 0 : sizeOf(current.key(), current.valueLength()));
+            return resized(inc.key(), 20);
         }
         if (command instanceof KvCommand.Txn txn) {
             long grow = 0;
