@@ -3,7 +3,8 @@
 # src/main/resources/META-INF/raftline/server-classes.txt, the list ClassPreloader walks on a second thread
 # (see docs/performance.md, "Restart time"). Run it after changing dependencies, then rebuild:
 #   mvn -B -q -DskipTests package && bin/class-list.sh && mvn -B -q -DskipTests package
-# Starts the three processes of conf/node-[123].json on loopback in a temporary directory and stops them.
+# Starts the three processes of conf/node-[123].json on loopback in a temporary directory and stops them, without
+# the preloader (which would load the previous list's classes and so record them again).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jar=target/raftline.jar
@@ -14,7 +15,7 @@ pids=()
 cleanup() { kill -9 "${pids[@]}" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 for i in 1 2 3; do
-  (cd "$work" && exec java "-Xlog:class+load=info:file=$work/classes-$i.txt" -jar "$OLDPWD/$jar" node \
+  (cd "$work" && exec java -Draftline.preload=false "-Xlog:class+load=info:file=$work/classes-$i.txt" -jar "$OLDPWD/$jar" node \
       --conf "$OLDPWD/conf/node-$i.json" >"$work/node-$i.log" 2>&1) &
   pids+=($!)
 done

@@ -27,11 +27,20 @@ final class ClassPreloader {
     /** The recorded list: one binary class name per line, in load order. */
     static final String LIST = "/META-INF/raftline/server-classes.txt";
 
+    /**
+     * The system property that turns preloading off ({@code -Draftline.preload=false}): {@code bin/class-list.sh}
+     * records what a start loads by itself, which a preloader walking the previous list would make a copy of that list.
+     */
+    static final String ENABLED_PROPERTY = "raftline.preload";
+
     private ClassPreloader() {
     }
 
-    /** Starts the preloading thread, if the list is on the class path. */
+    /** Starts the preloading thread, if the list is on the class path and preloading is not turned off. */
     static void start() {
+        if (!Boolean.parseBoolean(System.getProperty(ENABLED_PROPERTY, "true"))) {
+            return;
+        }
         InputStream list = ClassPreloader.class.getResourceAsStream(LIST);
         if (list == null) {
             return;

@@ -5,15 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.spi.FilterReply;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
- * The node's shipped logging configuration drops Vert.x's bare "Connection reset" errors (a peer process that died;
+ * The processes' logging ({@link ConsoleLogConfigurator}) drops Vert.x's bare "Connection reset" errors (a peer process that died;
  * see {@link ConnectionResetFilter}) and nothing else.
  */
 class ConnectionResetFilterTest {
@@ -26,9 +24,7 @@ class ConnectionResetFilterTest {
     @Test
     void theShippedConsoleAppenderDropsPeerResetsAndKeepsEverythingElse() throws Exception {
         LoggerContext context = new LoggerContext();
-        JoranConfigurator configurator = new JoranConfigurator();
-        configurator.setContext(context);
-        configurator.doConfigure(Path.of("src", "main", "resources", "logback.xml").toFile());
+        ConsoleLogConfigurator.apply(context, null);
         try {
             Appender<ch.qos.logback.classic.spi.ILoggingEvent> console =
                     context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDOUT");
