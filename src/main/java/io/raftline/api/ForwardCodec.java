@@ -183,6 +183,16 @@ public final class ForwardCodec {
                     if (inc.error() != null) {
                         string(b, inc.error());
                     }
+                } else if (op instanceof KvResult.EditDone edit) {
+                    // The edit's own result, at the transaction's revision: its kind as a write's result has it.
+                    b.appendByte((byte) 6);
+                    if (edit.result() instanceof KvResult.Spliced spliced) {
+                        b.appendByte((byte) 8).appendLong(spliced.length());
+                    } else if (edit.result() instanceof KvResult.FloatIncremented inc) {
+                        string(b.appendByte((byte) 9), inc.value());
+                    } else {
+                        string(b.appendByte((byte) 4), ((KvResult.Rejected) edit.result()).reason());
+                    }
                 } else {
                     Optional<KvEntry> e = ((KvResult.GetDone) op).entry();
                     b.appendByte((byte) 3).appendByte((byte) (e.isPresent() ? 1 : 0));
@@ -286,6 +296,12 @@ public final class ForwardCodec {
                                 yield new KvResult.IncrementDone(incremented, r.u8() == 1 ? r.string() : null);
                             }
                             case 5 -> new KvResult.PutIfDone(r.u8() == 1);
+                            case 6 -> new KvResult.EditDone(switch (r.u8()) {
+                                case 8 -> new KvResult.Spliced(r.i64(), revision);
+                                case 9 -> new KvResult.FloatIncremented(r.string(), revision);
+                                case 4 -> new KvResult.Rejected(r.string(), revision);
+                                default -> throw new IllegalArgumentException("unknown edit result kind");
+                            });
                             default -> throw new IllegalArgumentException("unknown transaction result kind");
                         });
                     }

@@ -42,6 +42,12 @@ import java.util.Objects;
  * 2026-12-07, as op 8)
  * Transaction whose branches may write a key more than once ({@link KvCommand.Txn#repeatedWrites()}, Redis's
  * MULTI): 01 06, then as a transaction. An entry 01 04 that writes a key twice is refused, as it always was.
+ * Transaction holding an edit ({@link TxnOp.Edit}: Redis's APPEND, SETRANGE or INCRBYFLOAT inside MULTI): 01 0A u8
+ * flags (1 if its branches may write a key more than once, else 0), then as a transaction whose ops may also be of
+ * kind 6 (append: varint(keyLen) key varint(suffixLen) suffix), 7 (set range: varint(keyLen) key varint(offset)
+ * varint(bytesLen) bytes) or 8 (increment by float: varint(keyLen) key varint(textLen) text), each field as in the
+ * command of its own; at least one op is an edit, and ops 4 and 6 never hold one (added 2026-12-07, as op 10: a node
+ * of 2026-12-06 skips it, one of the morning of 2026-12-07 stops at it)
  * Ops 3, 4, 5 and 6 were added later in the same version (older code refuses it as an unknown op, as it must); an
  * unconditional delete is always op 2, so op 3 never carries {@code expectedRevision = -1}. A version, op,
  * transaction operation, comparison or put condition above those this codec knows is reported as
@@ -65,8 +71,9 @@ public final class KvCodec {
     static final int OP_APPEND = 7;
     static final int OP_SET_RANGE = 8;
     static final int OP_INCREMENT_BY_FLOAT = 9;
+    static final int OP_TXN_EDITS = 10;
     /** The highest op code this codec reads: what a node tells its peers it applies ({@link #opOf}). */
-    public static final int HIGHEST_OP = OP_INCREMENT_BY_FLOAT;
+    public static final int HIGHEST_OP = OP_TXN_EDITS;
     /** The highest op code of the releases of 2026-12-06, which do not say what they apply. */
     public static final int OP_OF_2026_12_06 = OP_APPEND;
     static final int TXN_PUT = 1;
@@ -74,6 +81,11 @@ public final class KvCodec {
     static final int TXN_GET = 3;
     static final int TXN_INCREMENT = 4;
     static final int TXN_PUT_IF = 5;
+    static final int TXN_APPEND = 6;
+    static final int TXN_SET_RANGE = 7;
+    static final int TXN_INCREMENT_BY_FLOAT = 8;
+    /** The flag of an {@link #OP_TXN_EDITS} transaction whose branches may write a key more than once. */
+    private static final int TXN_FLAG_REPEATED_WRITES = 1;
 
     private KvCodec() {
     }
@@ -223,7 +235,7 @@ public final class KvCodec {
             return d.expectedRevision() == KvCommand.UNCONDITIONAL ? OP_DELETE : OP_DELETE_IF;
         }
         if (command instanceof KvCommand.Txn t) {
-            return t.repeatedWrites() ? OP_TXN_REPEATED_WRITES : OP_TXN;
+            return t.holdsEdits() ? OP_TXN_EDITS : t.repeatedWrites() ? OP_TXN_REPEATED_WRITES : OP_TXN;
         }
         if (command instanceof KvCommand.Increment) {
             return OP_INCREMENT;
@@ -260,7 +272,7 @@ public final class KvCodec {
         if (op < OP_PUT) {
             throw new KvFormatException("unknown op code " + op, 1);
         }
-        if (op > OP_INCREMENT_BY_FLOAT) {
+        if (op > HIGHEST_OP) {
             throw KvFormatException.unknownToThisRelease("unknown op code " + op, 1);
         }
         if (op == OP_INCREMENT) {
@@ -269,40 +281,28 @@ public final class KvCodec {
             in.requireEnd();
             return new KvCommand.Increment(key, unzigzag(zigzag));
         }
-        if (op == OP_INCREMENT_BY_FLOAT) {
+        if (op == OP_INCREMENT_BY_FLOAT || op == OP_SET_RANGE || op == OP_APPEND) {
             String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));
-            int textAt = in.pos;
-            byte[] text = in.readBytes("increment", in.readLength("increment length",
-                    KvCommand.IncrementByFloat.MAX_FLOAT_TEXT));
-            java.math.BigDecimal increment = KvCommand.IncrementByFloat.parse(text,
-                    KvCommand.IncrementByFloat.MAX_FLOAT_TEXT);
-            if (increment == null || !increment.toString().equals(new String(text, StandardCharsets.US_ASCII))) {
-                throw new KvFormatException("increment is not a number in its canonical form", textAt);
+            KvCommand edit = readEdit(in, op, key);
+            in.requireEnd();
+            return edit;
+        }
+        if (op == OP_TXN || op == OP_TXN_REPEATED_WRITES || op == OP_TXN_EDITS) {
+            boolean repeatedWrites = op == OP_TXN_REPEATED_WRITES;
+            if (op == OP_TXN_EDITS) {
+                int flagsAt = in.pos;
+                int flags = in.readByte("transaction flags");
+                if ((flags & ~TXN_FLAG_REPEATED_WRITES) != 0) {
+                    throw KvFormatException.unknownToThisRelease("unknown transaction flags " + flags, flagsAt);
+                }
+                repeatedWrites = flags == TXN_FLAG_REPEATED_WRITES;
             }
-            in.requireEnd();
-            return new KvCommand.IncrementByFloat(key, increment);
-        }
-        if (op == OP_SET_RANGE) {
-            String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));
-            int offsetAt = in.pos;
-            int offset = in.readLength("offset", KvCommand.MAX_VALUE_BYTES - 1);
-            int length = in.readLength("bytes length", KvCommand.MAX_VALUE_BYTES);
-            if (length == 0 || (long) offset + length > KvCommand.MAX_VALUE_BYTES) {
-                throw new KvFormatException("a set range of " + length + " bytes at offset " + offset
-                        + " does not end within " + KvCommand.MAX_VALUE_BYTES + " bytes or writes none", offsetAt);
+            int at = in.pos;
+            KvCommand.Txn txn = decodeTxn(in, repeatedWrites, op == OP_TXN_EDITS);
+            if ((op == OP_TXN_EDITS) != txn.holdsEdits()) {
+                throw new KvFormatException("a transaction of op " + OP_TXN_EDITS + " holds no append, set range or"
+                        + " increment by float", at);
             }
-            byte[] written = in.readBytes("bytes", length);
-            in.requireEnd();
-            return new KvCommand.SetRange(key, offset, written);
-        }
-        if (op == OP_APPEND) {
-            String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));
-            byte[] suffix = in.readBytes("suffix", in.readLength("suffix length", KvCommand.MAX_VALUE_BYTES));
-            in.requireEnd();
-            return new KvCommand.Append(key, suffix);
-        }
-        if (op == OP_TXN || op == OP_TXN_REPEATED_WRITES) {
-            KvCommand.Txn txn = decodeTxn(in, op == OP_TXN_REPEATED_WRITES);
             in.requireEnd();
             return txn;
         }
@@ -342,7 +342,8 @@ public final class KvCodec {
         List<List<TxnOp>> branches = List.of(txn.success(), txn.failure());
         byte[][] keys = new byte[compares.size() + txn.success().size() + txn.failure().size()][];
         int k = 0;
-        long size = 2 + Varint.size(compares.size());
+        boolean edits = txn.holdsEdits();
+        long size = 2 + (edits ? 1 : 0) + Varint.size(compares.size());
         for (TxnCompare c : compares) {
             keys[k] = c.key().getBytes(StandardCharsets.UTF_8);
             size += 2 + sized(keys[k++].length) + (c.target() == TxnCompare.Target.VALUE
@@ -354,7 +355,8 @@ public final class KvCodec {
                 keys[k] = op.key().getBytes(StandardCharsets.UTF_8);
                 size += 1 + sized(keys[k++].length) + (op instanceof TxnOp.Put put ? sized(put.valueLength())
                         : op instanceof TxnOp.PutIf putIf ? 1 + sized(putIf.put().valueLength())
-                        : op instanceof TxnOp.Increment inc ? Varint.size(zigzag(inc.delta())) : 0);
+                        : op instanceof TxnOp.Increment inc ? Varint.size(zigzag(inc.delta()))
+                        : op instanceof TxnOp.Edit edit ? editSize(edit.command()) : 0);
             }
         }
         if (size > Integer.MAX_VALUE - 8) {
@@ -363,7 +365,12 @@ public final class KvCodec {
         byte[] out = new byte[(int) size];
         int pos = 0;
         out[pos++] = FORMAT_VERSION;
-        out[pos++] = (byte) (txn.repeatedWrites() ? OP_TXN_REPEATED_WRITES : OP_TXN);
+        if (edits) {
+            out[pos++] = OP_TXN_EDITS;
+            out[pos++] = (byte) (txn.repeatedWrites() ? TXN_FLAG_REPEATED_WRITES : 0);
+        } else {
+            out[pos++] = (byte) (txn.repeatedWrites() ? OP_TXN_REPEATED_WRITES : OP_TXN);
+        }
         pos = Varint.write(out, pos, compares.size());
         k = 0;
         for (TxnCompare c : compares) {
@@ -378,7 +385,7 @@ public final class KvCodec {
             for (TxnOp op : branch) {
                 out[pos++] = (byte) (op instanceof TxnOp.Put ? TXN_PUT : op instanceof TxnOp.Delete ? TXN_DELETE
                         : op instanceof TxnOp.Increment ? TXN_INCREMENT : op instanceof TxnOp.PutIf ? TXN_PUT_IF
-                        : TXN_GET);
+                        : op instanceof TxnOp.Edit edit ? txnKindOf(edit.command()) : TXN_GET);
                 pos = sizedCopy(keys[k++], out, pos);
                 if (op instanceof TxnOp.Put put) {
                     pos = put.copyValue(out, Varint.write(out, pos, put.valueLength()));
@@ -387,6 +394,8 @@ public final class KvCodec {
                     pos = putIf.put().copyValue(out, Varint.write(out, pos, putIf.put().valueLength()));
                 } else if (op instanceof TxnOp.Increment inc) {
                     pos = Varint.write(out, pos, zigzag(inc.delta()));
+                } else if (op instanceof TxnOp.Edit edit) {
+                    pos = writeEdit(edit.command(), out, pos);
                 }
             }
         }
@@ -423,7 +432,66 @@ public final class KvCodec {
         return copy(from, to, Varint.write(to, pos, from.length));
     }
 
-    private static KvCommand.Txn decodeTxn(Reader in, boolean repeatedWrites) {
+    /**
+     * Reads the fields after the key of an append, a set range or an increment by a float ({@code op}: the command's
+     * op code), alone or in a transaction.
+     */
+    private static KvCommand readEdit(Reader in, int op, String key) {
+        if (op == OP_INCREMENT_BY_FLOAT) {
+            int textAt = in.pos;
+            byte[] text = in.readBytes("increment", in.readLength("increment length",
+                    KvCommand.IncrementByFloat.MAX_FLOAT_TEXT));
+            java.math.BigDecimal increment = KvCommand.IncrementByFloat.parse(text,
+                    KvCommand.IncrementByFloat.MAX_FLOAT_TEXT);
+            if (increment == null || !increment.toString().equals(new String(text, StandardCharsets.US_ASCII))) {
+                throw new KvFormatException("increment is not a number in its canonical form", textAt);
+            }
+            return new KvCommand.IncrementByFloat(key, increment);
+        }
+        if (op == OP_SET_RANGE) {
+            int offsetAt = in.pos;
+            int offset = in.readLength("offset", KvCommand.MAX_VALUE_BYTES - 1);
+            int length = in.readLength("bytes length", KvCommand.MAX_VALUE_BYTES);
+            if (length == 0 || (long) offset + length > KvCommand.MAX_VALUE_BYTES) {
+                throw new KvFormatException("a set range of " + length + " bytes at offset " + offset
+                        + " does not end within " + KvCommand.MAX_VALUE_BYTES + " bytes or writes none", offsetAt);
+            }
+            return new KvCommand.SetRange(key, offset, in.readBytes("bytes", length));
+        }
+        return new KvCommand.Append(key, in.readBytes("suffix", in.readLength("suffix length",
+                KvCommand.MAX_VALUE_BYTES)));
+    }
+
+    /** The kind of a transaction's operation that is the edit {@code edit}. */
+    private static int txnKindOf(KvCommand edit) {
+        return edit instanceof KvCommand.Append ? TXN_APPEND : edit instanceof KvCommand.SetRange ? TXN_SET_RANGE
+                : TXN_INCREMENT_BY_FLOAT;
+    }
+
+    /** The bytes an edit's fields after its key take ({@link #writeEdit}). */
+    private static long editSize(KvCommand edit) {
+        if (edit instanceof KvCommand.Append append) {
+            return sized(append.suffix().length);
+        }
+        if (edit instanceof KvCommand.SetRange range) {
+            return Varint.size(range.offset()) + sized(range.bytes().length);
+        }
+        return sized(((KvCommand.IncrementByFloat) edit).increment().toString().length());
+    }
+
+    /** Writes an edit's fields after its key at {@code pos}; returns the position after them. */
+    private static int writeEdit(KvCommand edit, byte[] out, int pos) {
+        if (edit instanceof KvCommand.Append append) {
+            return sizedCopy(append.suffix(), out, pos);
+        }
+        if (edit instanceof KvCommand.SetRange range) {
+            return sizedCopy(range.bytes(), out, Varint.write(out, pos, range.offset()));
+        }
+        return sizedCopy(((KvCommand.IncrementByFloat) edit).increment().toString()
+                .getBytes(StandardCharsets.US_ASCII), out, pos);
+    }
+
+    private static KvCommand.Txn decodeTxn(Reader in, boolean repeatedWrites, boolean edits) {
         int compareCount = in.readLength("comparison count", KvCommand.MAX_TXN_ITEMS);
         List<TxnCompare> compares = new ArrayList<>(compareCount);
         for (int i = 0; i < compareCount; i++) {
@@ -459,8 +527,12 @@ public final class KvCodec {
                 if (kind < TXN_PUT) {
                     throw new KvFormatException("unknown transaction operation " + kind, at);
                 }
-                if (kind > TXN_PUT_IF) {
+                if (kind > TXN_INCREMENT_BY_FLOAT) {
                     throw KvFormatException.unknownToThisRelease("unknown transaction operation " + kind, at);
+                }
+                if (kind >= TXN_APPEND && !edits) {
+                    throw new KvFormatException("transaction operation " + kind + " outside a transaction of op "
+                            + OP_TXN_EDITS, at);
                 }
                 String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));
                 if (kind == TXN_PUT) {
@@ -477,6 +549,9 @@ public final class KvCodec {
                             TxnOp.PutIf.When.values()[when]));
                 } else if (kind == TXN_INCREMENT) {
                     ops.add(new TxnOp.Increment(key, unzigzag(in.readVarint("delta"))));
+                } else if (kind >= TXN_APPEND) {
+                    ops.add(new TxnOp.Edit(readEdit(in, kind == TXN_APPEND ? OP_APPEND
+                            : kind == TXN_SET_RANGE ? OP_SET_RANGE : OP_INCREMENT_BY_FLOAT, key)));
                 } else {
                     ops.add(kind == TXN_DELETE ? new TxnOp.Delete(key) : new TxnOp.Get(key));
                 }

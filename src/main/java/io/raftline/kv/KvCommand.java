@@ -475,6 +475,11 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
         public static final java.math.MathContext PRECISION = java.math.MathContext.DECIMAL128;
         /** Powers of ten a number may have, either way ({@code long double}'s range: about 1e-4951 to 1.2e4932). */
         static final int MAX_EXPONENT = 4931;
+        /**
+         * The longest text a sum is written as ({@link #format}): a sign, the integer digits of a number below 1e4932,
+         * a point and {@link #RESULT_SCALE} decimals.
+         */
+        static final int MAX_RESULT_TEXT = 1 + (MAX_EXPONENT + 1) + 1 + RESULT_SCALE;
 
         /**
          * Validates the key and the increment's range.
@@ -768,6 +773,23 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
          */
         public Txn(List<TxnCompare> compares, List<TxnOp> success, List<TxnOp> failure) {
             this(compares, success, failure, false);
+        }
+
+        /**
+         * Whether a branch holds an append, a set range or an increment by a float ({@link TxnOp.Edit}): a log entry
+         * of its own op code, which nodes from before 2026-12-07 do not apply.
+         *
+         * @return true if some operation is an edit
+         */
+        public boolean holdsEdits() {
+            for (List<TxnOp> branch : List.of(success, failure)) {
+                for (TxnOp op : branch) {
+                    if (op instanceof TxnOp.Edit) {
+                        return true;
+                    }
+                }
+            }
+            return false;
         }
 
         /**

@@ -290,7 +290,7 @@ public sealed interface KvResult
     }
 
     /** The result of one operation of a transaction. */
-    sealed interface OpResult permits PutDone, PutIfDone, DeleteDone, IncrementDone, GetDone {
+    sealed interface OpResult permits PutDone, PutIfDone, DeleteDone, IncrementDone, EditDone, GetDone {
     }
 
     /** A transaction's write was made (at the transaction's revision). */
@@ -321,6 +321,27 @@ public sealed interface KvResult
      *              {@link KvStateMachine#OVERFLOW}, Redis's texts)
      */
     record IncrementDone(long value, String error) implements OpResult {
+    }
+
+    /**
+     * A transaction's edit ({@link TxnOp.Edit}): what the command alone would have answered, or why the key was left as
+     * it was.
+     *
+     * @param result {@link Spliced} for an append or a set range (the value's new length), {@link FloatIncremented} for
+     *               an increment by a float (the new value's text), or {@link Rejected} with the reason, Redis's text;
+     *               all at the transaction's revision
+     */
+    record EditDone(KvResult result) implements OpResult {
+        /**
+         * Checks the kind of result.
+         *
+         * @param result what the edit did
+         */
+        public EditDone {
+            if (!(result instanceof Spliced || result instanceof FloatIncremented || result instanceof Rejected)) {
+                throw new IllegalArgumentException("not the result of an edit: " + result);
+            }
+        }
     }
 
     /**

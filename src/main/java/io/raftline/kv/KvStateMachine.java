@@ -381,14 +381,10 @@ public final class KvStateMachine {
             result = delete(index, delete);
         } else if (command instanceof KvCommand.Increment increment) {
             result = increment(index, increment);
-        } else if (command instanceof KvCommand.Append append) {
-            result = append(index, append);
-        } else if (command instanceof KvCommand.SetRange range) {
-            result = setRange(index, range);
-        } else if (command instanceof KvCommand.IncrementByFloat inc) {
-            result = incrementByFloat(index, inc);
+        } else if (command instanceof KvCommand.Txn txn) {
+            result = txn(index, txn);
         } else {
-            result = txn(index, (KvCommand.Txn) command);
+            result = edit(index, command);
         }
         if (idempotencyKey != null) {
             idempotency = idempotency.record(idempotencyKey, use, fingerprint, result);
@@ -412,6 +408,17 @@ public final class KvStateMachine {
         index(current, next);
         emit(KvChange.put(next, emitted));
         return new KvResult.Written(index);
+    }
+
+    /** Applies an append, a set range or an increment by a float, alone or in a transaction ({@link TxnOp.Edit}). */
+    private KvResult edit(long index, KvCommand command) {
+        if (command instanceof KvCommand.Append append) {
+            return append(index, append);
+        }
+        if (command instanceof KvCommand.SetRange range) {
+            return setRange(index, range);
+        }
+        return incrementByFloat(index, (KvCommand.IncrementByFloat) command);
     }
 
     /**
@@ -573,6 +580,8 @@ public final class KvStateMachine {
                     results.add(new KvResult.DeleteDone(current == null ? 0 : 1));
                 } else if (op instanceof TxnOp.Increment inc) {
                     results.add(increment(index, inc.key(), inc.delta()));
+                } else if (op instanceof TxnOp.Edit edit) {
+                    results.add(new KvResult.EditDone(edit(index, edit.command())));
                 } else {
                     results.add(new KvResult.GetDone(Optional.ofNullable(current)));
                 }
@@ -707,24 +716,61 @@ public final class KvStateMachine {
             for (List<TxnOp> branch : List.of(txn.success(), txn.failure())) {
                 // Each write counts against its key's size before the transaction, a conditional put as if it were
                 // made; a key written several times (a Redis MULTI's transaction) ends as its last write left it, so
-                // the largest of its writes bounds it.
+                // the largest of its writes bounds it. An edit's length follows the branch's earlier writes of its key
+                // (two appends grow a value by both), each at its longest.
                 Map<String, Long> byWrittenKey = new HashMap<>();
+                Map<String, Integer> lengths = new HashMap<>();
                 for (TxnOp op : branch) {
-                    TxnOp counted = op instanceof TxnOp.PutIf putIf ? putIf.put() : op;
-                    int valueBytes = counted instanceof TxnOp.Put put ? put.valueLength()
-                            : counted instanceof TxnOp.Increment ? 20 : -1;
-                    if (valueBytes >= 0) {
-                        KvEntry current = byKey.get(op.key());
-                        long more = Math.max(0, sizeOf(op.key(), valueBytes)
-                                - (current == null ? 0 : sizeOf(current.key(), current.valueLength())));
-                        byWrittenKey.merge(op.key(), more, Math::max);
+                    if (op instanceof TxnOp.Get) {
+                        continue;
                     }
+                    KvEntry current = byKey.get(op.key());
+                    int before = lengths.getOrDefault(op.key(), current == null ? 0 : current.valueLength());
+                    int after = lengthAfter(op, before, current, lengths.containsKey(op.key()));
+                    lengths.put(op.key(), after);
+                    long more = Math.max(0, sizeOf(op.key(), after)
+                            - (current == null ? 0 : sizeOf(current.key(), current.valueLength())));
+                    byWrittenKey.merge(op.key(), more, Math::max);
                 }
                 grow = Math.max(grow, byWrittenKey.values().stream().mapToLong(Long::longValue).sum());
             }
             return grow;
         }
         return 0;
+    }
+
+    /**
+     * The longest a key's value can be after a transaction's {@code op}, when it was at most {@code before} bytes long
+     * just before it ({@code current}: its entry before the transaction, null if absent; {@code written}: whether the
+     * branch wrote it earlier). An operation refused when applied changes nothing.
+     */
+    private static int lengthAfter(TxnOp op, int before, KvEntry current, boolean written) {
+        if (op instanceof TxnOp.Put put) {
+            return put.valueLength();
+        }
+        if (op instanceof TxnOp.PutIf putIf) {
+            return Math.max(before, putIf.put().valueLength());
+        }
+        if (op instanceof TxnOp.Delete) {
+            return 0;
+        }
+        if (op instanceof TxnOp.Increment) {
+            return Math.max(before, KvCommand.Increment.MAX_INTEGER_TEXT);
+        }
+        KvCommand edit = ((TxnOp.Edit) op).command();
+        if (edit instanceof KvCommand.Append append) {
+            long grown = (long) before + append.suffix().length;
+            return grown > KvCommand.MAX_VALUE_BYTES ? before : (int) grown;
+        }
+        if (edit instanceof KvCommand.SetRange range) {
+            return range.lengthOver(before);
+        }
+        if (written) {
+            // What the branch wrote before is not known here: the longest sum there is.
+            return Math.max(before, KvCommand.IncrementByFloat.MAX_RESULT_TEXT);
+        }
+        FloatSum sum = floatSum(current, (KvCommand.IncrementByFloat) edit);
+        return sum.text() == null ? before : Math.max(before, sum.text().length());
     }
 
     private void emit(KvChange change) {

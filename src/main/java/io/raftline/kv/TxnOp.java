@@ -4,11 +4,11 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * One operation of a transaction branch ({@link KvCommand.Txn}): a write, a delete, an increment or a read of one
- * key. The operations of the branch that runs are applied in order, all at the transaction's revision, so a read sees
- * the writes before it in the same branch.
+ * One operation of a transaction branch ({@link KvCommand.Txn}): a write, a delete, an increment, an edit of a value
+ * or a read of one key. The operations of the branch that runs are applied in order, all at the transaction's
+ * revision, so a read sees the writes before it in the same branch.
  */
-public sealed interface TxnOp permits TxnOp.Put, TxnOp.PutIf, TxnOp.Delete, TxnOp.Increment, TxnOp.Get {
+public sealed interface TxnOp permits TxnOp.Put, TxnOp.PutIf, TxnOp.Delete, TxnOp.Increment, TxnOp.Edit, TxnOp.Get {
 
     /**
      * The key the operation is about.
@@ -210,6 +210,36 @@ public sealed interface TxnOp permits TxnOp.Put, TxnOp.PutIf, TxnOp.Delete, TxnO
          */
         public Get {
             KvCommand.validateKey(key);
+        }
+    }
+
+    /**
+     * An edit of a key's value computed where it applies, as the command of the same kind does alone: Redis's APPEND
+     * ({@link KvCommand.Append}), SETRANGE ({@link KvCommand.SetRange}) and INCRBYFLOAT
+     * ({@link KvCommand.IncrementByFloat}) inside MULTI. An edit the state machine refuses (an append past the largest
+     * value, a value that is not a number) leaves the key as it is and makes this operation's result an error; the
+     * transaction's other operations apply all the same, as for an {@link Increment}. A transaction holding an edit is
+     * a log entry of its own op code, which nodes from before 2026-12-07 do not apply ({@link KvCodec#opOf}).
+     *
+     * @param command the edit, validated as it is alone
+     */
+    record Edit(KvCommand command) implements TxnOp {
+        /**
+         * Checks that the command is one of the edits.
+         *
+         * @param command an append, a set range or an increment by a float
+         */
+        public Edit {
+            if (!(command instanceof KvCommand.Append || command instanceof KvCommand.SetRange
+                    || command instanceof KvCommand.IncrementByFloat)) {
+                throw new IllegalArgumentException("not an edit of a value: " + command);
+            }
+        }
+
+        @Override
+        public String key() {
+            return command instanceof KvCommand.Append a ? a.key()
+                    : command instanceof KvCommand.SetRange r ? r.key() : ((KvCommand.IncrementByFloat) command).key();
         }
     }
 }

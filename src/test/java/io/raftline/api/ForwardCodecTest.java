@@ -43,6 +43,12 @@ class ForwardCodecTest {
                 new TxnOp.PutIf(new TxnOp.Put("c", new byte[] {1}), TxnOp.PutIf.When.PRESENT)), List.of(), true);
         assertThat(ForwardCodec.decodeRequest(ForwardCodec.write(multi)))
                 .isEqualTo(new ForwardCodec.Request.Write(multi));
+        // And one holding an APPEND, a SETRANGE and an INCRBYFLOAT.
+        KvCommand edits = new KvCommand.Txn(List.of(), List.of(new TxnOp.Edit(new KvCommand.Append("c", new byte[] {2})),
+                new TxnOp.Edit(new KvCommand.SetRange("c", 3, new byte[] {4})), new TxnOp.Edit(
+                        new KvCommand.IncrementByFloat("f", new java.math.BigDecimal("-1.5")))), List.of(), true);
+        assertThat(ForwardCodec.decodeRequest(ForwardCodec.write(edits)))
+                .isEqualTo(new ForwardCodec.Request.Write(edits));
     }
 
     @Test
@@ -53,7 +59,9 @@ class ForwardCodecTest {
                         new KvResult.GetDone(Optional.of(ENTRY)), new KvResult.GetDone(Optional.empty()),
                         new KvResult.IncrementDone(Long.MIN_VALUE, null),
                         new KvResult.IncrementDone(0, KvStateMachine.OVERFLOW), new KvResult.PutIfDone(true),
-                        new KvResult.PutIfDone(false)), 8),
+                        new KvResult.PutIfDone(false), new KvResult.EditDone(new KvResult.Spliced(1 << 20, 8)),
+                        new KvResult.EditDone(new KvResult.FloatIncremented("10.5", 8)),
+                        new KvResult.EditDone(new KvResult.Rejected(KvStateMachine.NOT_A_FLOAT, 8))), 8),
                 new KvResult.TxnResult(false, List.of(), 9), new KvResult.Incremented(Long.MIN_VALUE, 10),
                 new KvResult.Spliced(1 << 20, 12), new KvResult.FloatIncremented("-10.60000000000000001", 13),
                 new KvResult.IdempotencyKeyReused("delete", 3, 11))) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.util.Arrays;
+import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -29,7 +30,19 @@ class KvCodecProperties {
         Arbitrary<KvCommand> deletes = Combinators.combine(keys, revisions, idempotencyKeys)
                 .as(KvCommand.Delete::new);
         Arbitrary<KvCommand> increments = Combinators.combine(keys, Arbitraries.longs()).as(KvCommand.Increment::new);
-        return Arbitraries.oneOf(puts, deletes, increments);
+        // Redis's MULTI: transactions that may write a key twice and hold edits, each kind of operation.
+        Arbitrary<TxnOp> ops = Arbitraries.oneOf(
+                Combinators.combine(keys, values).as(TxnOp.Put::new), keys.map(TxnOp.Get::new),
+                keys.map(TxnOp.Delete::new), Combinators.combine(keys, Arbitraries.longs()).as(TxnOp.Increment::new),
+                Combinators.combine(keys, values).as((k, v) -> new TxnOp.Edit(new KvCommand.Append(k, v))),
+                Combinators.combine(keys, Arbitraries.integers().between(0, 1 << 19), values.filter(v -> v.length > 0))
+                        .as((k, o, v) -> new TxnOp.Edit(new KvCommand.SetRange(k, o, v))),
+                Combinators.combine(keys, Arbitraries.bigDecimals().between(new java.math.BigDecimal("-1e30"),
+                        new java.math.BigDecimal("1e30")).ofScale(12)).as((k, d) -> new TxnOp.Edit(
+                                new KvCommand.IncrementByFloat(k, d))));
+        Arbitrary<KvCommand> multis = Combinators.combine(ops.list().ofMaxSize(5), ops.list().ofMaxSize(3))
+                .as((s, f) -> new KvCommand.Txn(List.of(), s, f, true));
+        return Arbitraries.oneOf(puts, deletes, increments, multis);
     }
 
     @Property(tries = 500)

@@ -110,6 +110,56 @@ class KvCodecTest {
                 .hasMessage("unknown put condition 2 at offset 7");
     }
 
+    /**
+     * A transaction holding an edit (Redis's APPEND, SETRANGE or INCRBYFLOAT inside MULTI) is op 10: a flags byte (1:
+     * repeated writes), then the body as op 4's, with operation kinds 6 (append), 7 (set range) and 8 (increment by a
+     * float), each field as in the command of its own. Nodes that know only ops up to 9 stop at it rather than skip it,
+     * and the release gate asks for op 10 ({@link KvCodec#opOf}).
+     */
+    @Test
+    void aTransactionHoldingAnEditIsOp10() {
+        KvCommand.Txn multi = new KvCommand.Txn(List.of(), List.of(
+                new TxnOp.Edit(new KvCommand.Append("k", bytes("ab"))),
+                new TxnOp.Edit(new KvCommand.SetRange("k", 300, bytes("c"))),
+                new TxnOp.Get("k"),
+                new TxnOp.Edit(new KvCommand.IncrementByFloat("f", new java.math.BigDecimal("0.5")))), List.of(), true);
+        String body = "00" + "04" + "06016b026162" + "07016bac020163" + "03016b" + "08016603302e35" + "00";
+        assertThat(KvCodec.encode(multi)).isEqualTo(hex("010a01" + body));
+        assertThat(KvCodec.decode(hex("010a01" + body))).isEqualTo(multi);
+        assertThat(KvCodec.opOf(multi)).isEqualTo(KvCodec.OP_TXN_EDITS).isEqualTo(KvCodec.HIGHEST_OP);
+        byte[] encoded = KvCodec.encode(multi);
+        for (int length = 0; length < encoded.length; length++) {
+            byte[] truncated = Arrays.copyOf(encoded, length);
+            assertThatThrownBy(() -> KvCodec.decode(truncated)).isInstanceOf(KvFormatException.class);
+        }
+        // Without repeated writes: flags 0, and a key written twice refused as in op 4.
+        KvCommand.Txn once = new KvCommand.Txn(List.of(), List.of(multi.success().get(0)), List.of());
+        assertThat(KvCodec.encode(once)).isEqualTo(hex("010a00000106016b02616200"));
+        assertThat(KvCodec.decode(hex("010a00000106016b02616200"))).isEqualTo(once);
+        assertThatThrownBy(() -> KvCodec.decode(hex("010a00" + body))).isInstanceOf(KvFormatException.class)
+                .hasMessageContaining("writes key 'k' twice");
+        // Every encoding has one meaning: no edit outside op 10, no op 10 without one.
+        assertThatThrownBy(() -> KvCodec.decode(hex("0106" + body))).isInstanceOf(KvFormatException.class)
+                .satisfies(e -> assertThat(((KvFormatException) e).fromNewerRelease()).isFalse())
+                .hasMessage("transaction operation 6 outside a transaction of op 10 at offset 4");
+        assertThatThrownBy(() -> KvCodec.decode(hex("010a00000103016b00"))).isInstanceOf(KvFormatException.class)
+                .hasMessage("a transaction of op 10 holds no append, set range or increment by float at offset 3");
+        // What a later release may add is named as such: another flag, another operation kind.
+        assertThatThrownBy(() -> KvCodec.decode(hex("010a02" + body))).isInstanceOf(KvFormatException.class)
+                .satisfies(e -> assertThat(((KvFormatException) e).fromNewerRelease()).isTrue())
+                .hasMessageContaining("unknown transaction flags 2");
+        assertThatThrownBy(() -> KvCodec.decode(hex("010a00000109016b00"))).isInstanceOf(KvFormatException.class)
+                .satisfies(e -> assertThat(((KvFormatException) e).fromNewerRelease()).isTrue())
+                .hasMessageContaining("unknown transaction operation 9");
+        // A field refused alone is refused in a transaction: a set range writing nothing, a non-canonical number.
+        assertThatThrownBy(() -> KvCodec.decode(hex("010a00000107016b000000"))).isInstanceOf(KvFormatException.class)
+                .hasMessageContaining("writes none");
+        assertThatThrownBy(() -> KvCodec.decode(hex("010a000001080166042e35303000")))
+                .isInstanceOf(KvFormatException.class).hasMessageContaining("canonical");
+        assertThatThrownBy(() -> new TxnOp.Edit(new KvCommand.Increment("k", 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not an edit of a value");
+    }
+
     @Test
     void roundTripsEdgeValues() {
         List<KvCommand> commands = List.of(

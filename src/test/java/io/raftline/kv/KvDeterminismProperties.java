@@ -59,11 +59,19 @@ class KvDeterminismProperties {
                         Arbitraries.longs().between(0, 40)).as(TxnCompare::number));
         Arbitrary<Long> deltas = Arbitraries.oneOf(Arbitraries.longs().between(-5, 5),
                 Arbitraries.of(Long.MAX_VALUE, Long.MIN_VALUE));
+        Arbitrary<String> floatTexts = Arbitraries.of("0.1", "-0.25", "1e3", "2.5E-18", "-7", "123456789.123456789");
+        // Redis's APPEND, SETRANGE and INCRBYFLOAT inside MULTI.
+        Arbitrary<TxnOp> edits = Arbitraries.oneOf(
+                Combinators.combine(keys, values).as((k, v) -> new TxnOp.Edit(new KvCommand.Append(k, v))),
+                Combinators.combine(keys, Arbitraries.integers().between(0, 12), values.filter(v -> v.length > 0))
+                        .as((k, o, v) -> new TxnOp.Edit(new KvCommand.SetRange(k, o, v))),
+                Combinators.combine(keys, floatTexts).as((k, d) -> new TxnOp.Edit(new KvCommand.IncrementByFloat(k,
+                        new java.math.BigDecimal(d)))));
         Arbitrary<TxnOp> ops = Arbitraries.oneOf(Combinators.combine(keys, values).as(TxnOp.Put::new),
                 keys.map(TxnOp.Delete::new), keys.map(TxnOp.Get::new),
                 Combinators.combine(keys, deltas).as(TxnOp.Increment::new),
                 Combinators.combine(keys, values, Arbitraries.of(TxnOp.PutIf.When.class))
-                        .as((k, v, w) -> new TxnOp.PutIf(new TxnOp.Put(k, v), w)));
+                        .as((k, v, w) -> new TxnOp.PutIf(new TxnOp.Put(k, v), w)), edits);
         Arbitrary<List<TxnOp>> branches = ops.list().ofMaxSize(4).filter(KvDeterminismProperties::oneWritePerKey);
         Arbitrary<byte[]> txns = Combinators.combine(compares.list().ofMaxSize(3), branches, branches)
                 .as((c, s, f) -> KvCodec.encode(new KvCommand.Txn(c, s, f)));
@@ -80,9 +88,8 @@ class KvDeterminismProperties {
         // half of them behind a known version and op so that the decoding goes further in.
         Arbitrary<byte[]> setRanges = Combinators.combine(keys, Arbitraries.integers().between(0, 12),
                 values.filter(v -> v.length > 0)).as((k, o, v) -> KvCodec.encode(new KvCommand.SetRange(k, o, v)));
-        Arbitrary<byte[]> floatIncrements = Combinators.combine(keys, Arbitraries.of("0.1", "-0.25", "1e3", "2.5E-18",
-                "-7", "123456789.123456789")).as((k, d) -> KvCodec.encode(new KvCommand.IncrementByFloat(k,
-                        new java.math.BigDecimal(d))));
+        Arbitrary<byte[]> floatIncrements = Combinators.combine(keys, floatTexts).as((k, d) -> KvCodec.encode(
+                new KvCommand.IncrementByFloat(k, new java.math.BigDecimal(d))));
         Arbitrary<byte[]> garbage = Combinators.combine(Arbitraries.bytes().array(byte[].class).ofMaxSize(12),
                 Arbitraries.integers().between(0, 2 * KvCodec.OP_APPEND)).as((bytes, op) -> {
                     if (op > 0 && op <= KvCodec.OP_APPEND && bytes.length >= 2) {
@@ -219,10 +226,8 @@ class KvDeterminismProperties {
             KvResult result = command instanceof KvCommand.Put put ? put(index, put)
                     : command instanceof KvCommand.Delete d ? delete(index, d)
                     : command instanceof KvCommand.Increment inc ? increment(index, inc)
-                    : command instanceof KvCommand.Append app ? append(index, app)
-                    : command instanceof KvCommand.SetRange range ? setRange(index, range)
-                    : command instanceof KvCommand.IncrementByFloat inc ? incrementByFloat(index, inc)
-                    : txn(index, (KvCommand.Txn) command);
+                    : command instanceof KvCommand.Txn t ? txn(index, t)
+                    : edit(index, command);
             if (idem != null && capacity > 0) {
                 remembered.put(idem, result);
                 firstRequest.put(idem, command);
@@ -244,6 +249,13 @@ class KvDeterminismProperties {
             entries.put(put.key(), new KvEntry(put.key(), put.value(),
                     old == null ? index : old.createRevision(), index, version(old, index)));
             return new KvResult.Written(index);
+        }
+
+        /** An APPEND, a SETRANGE or an INCRBYFLOAT, alone or in a transaction. */
+        private KvResult edit(long index, KvCommand command) {
+            return command instanceof KvCommand.Append app ? append(index, app)
+                    : command instanceof KvCommand.SetRange range ? setRange(index, range)
+                    : incrementByFloat(index, (KvCommand.IncrementByFloat) command);
         }
 
         /** APPEND restated: the old bytes, then the suffix, refused past the largest value. */
@@ -362,6 +374,8 @@ class KvDeterminismProperties {
                     results.add(new KvResult.DeleteDone(old == null ? 0 : 1));
                 } else if (op instanceof TxnOp.Increment inc) {
                     results.add(increment(index, inc.key(), inc.delta()));
+                } else if (op instanceof TxnOp.Edit edit) {
+                    results.add(new KvResult.EditDone(edit(index, edit.command())));
                 } else {
                     results.add(new KvResult.GetDone(java.util.Optional.ofNullable(old)));
                 }

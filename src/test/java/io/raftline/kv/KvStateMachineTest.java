@@ -448,6 +448,88 @@ class KvStateMachineTest {
     }
 
     /**
+     * Redis's APPEND, SETRANGE and INCRBYFLOAT inside MULTI: each applies as it does alone, seeing the transaction's
+     * writes before it; one the state machine refuses (a value that is not a number, an append past the largest value)
+     * answers its refusal and changes nothing while the others apply; the entry is one revision, one change per key.
+     */
+    @Test
+    void aTransactionAppliesEditsInOrderAndAnswersEachOnesResult() {
+        put(1, "s", "hello");
+        put(2, "big", "");
+        kv.apply(3, KvCodec.encode(new KvCommand.Put("big", new byte[KvCommand.MAX_VALUE_BYTES - 1])));
+        KvCommand.Txn multi = new KvCommand.Txn(List.of(), List.of(
+                new TxnOp.Edit(new KvCommand.Append("s", bytes(" world"))),
+                new TxnOp.Edit(new KvCommand.SetRange("s", 6, bytes("W"))),
+                new TxnOp.Get("s"),
+                new TxnOp.Edit(new KvCommand.IncrementByFloat("f", new java.math.BigDecimal("10.5"))),
+                new TxnOp.Edit(new KvCommand.IncrementByFloat("f", new java.math.BigDecimal("0.1"))),
+                new TxnOp.Edit(new KvCommand.IncrementByFloat("s", java.math.BigDecimal.ONE)),
+                new TxnOp.Edit(new KvCommand.Append("big", bytes("xy"))),
+                new TxnOp.Edit(new KvCommand.SetRange("new", 2, bytes("z")))), List.of(), true);
+        List<KvChange> changes = new java.util.ArrayList<>();
+        KvResult r = kv.apply(4, KvCodec.encode(multi), changes);
+        assertThat(r).isInstanceOfSatisfying(KvResult.TxnResult.class, t -> {
+            assertThat(t.succeeded()).isTrue();
+            assertThat(t.results()).hasSize(8);
+            assertThat(t.results().get(0)).isEqualTo(new KvResult.EditDone(new KvResult.Spliced(11, 4)));
+            assertThat(t.results().get(1)).isEqualTo(new KvResult.EditDone(new KvResult.Spliced(11, 4)));
+            assertThat(t.results().get(2)).isEqualTo(new KvResult.GetDone(java.util.Optional.of(
+                    new KvEntry("s", bytes("hello World"), 1, 4, 2))));
+            assertThat(t.results().get(3)).isEqualTo(new KvResult.EditDone(new KvResult.FloatIncremented("10.5", 4)));
+            assertThat(t.results().get(4)).isEqualTo(new KvResult.EditDone(new KvResult.FloatIncremented("10.6", 4)));
+            assertThat(t.results().get(5)).isEqualTo(new KvResult.EditDone(new KvResult.Rejected(
+                    KvStateMachine.NOT_A_FLOAT, 4)));
+            assertThat(((KvResult.Rejected) ((KvResult.EditDone) t.results().get(6)).result()).reason())
+                    .startsWith(KvStateMachine.TOO_LONG_TO_APPEND);
+            assertThat(t.results().get(7)).isEqualTo(new KvResult.EditDone(new KvResult.Spliced(3, 4)));
+        });
+        assertThat(kv.get("s")).contains(new KvEntry("s", bytes("hello World"), 1, 4, 2));
+        assertThat(kv.get("f")).contains(new KvEntry("f", bytes("10.6"), 4, 4, 1));
+        assertThat(kv.get("new")).contains(new KvEntry("new", new byte[] {0, 0, 'z'}, 4, 4, 1));
+        assertThat(kv.get("big").orElseThrow().valueLength()).as("refused: unchanged")
+                .isEqualTo(KvCommand.MAX_VALUE_BYTES - 1);
+        assertThat(changes).extracting(KvChange::key).containsExactly("s", "f", "new");
+
+        // A replica replaying the log, and one from a snapshot before the entry, agree.
+        KvStateMachine replica = new KvStateMachine();
+        replica.apply(1, KvCodec.encode(new KvCommand.Put("s", bytes("hello"))));
+        replica.apply(2, KvCodec.encode(new KvCommand.Put("big", bytes(""))));
+        replica.apply(3, KvCodec.encode(new KvCommand.Put("big", new byte[KvCommand.MAX_VALUE_BYTES - 1])));
+        KvStateMachine restored = KvStateMachine.restore(replica.capture().toByteArray());
+        assertThat(replica.apply(4, KvCodec.encode(multi))).isEqualTo(r);
+        assertThat(restored.apply(4, KvCodec.encode(multi))).isEqualTo(r);
+        assertThat(restored.stateHashHex()).isEqualTo(kv.stateHashHex());
+    }
+
+    /**
+     * What a transaction's edits may grow the data by follows each key through the branch: two appends grow a value by
+     * both, a set range extends what the branch wrote before it, and an increment by a float of a key the branch wrote
+     * counts the longest sum there is.
+     */
+    @Test
+    void aTransactionsGrowthFollowsItsEditsThroughTheBranch() {
+        put(1, "a", "12345");
+        KvCommand.Txn appends = new KvCommand.Txn(List.of(), List.of(
+                new TxnOp.Edit(new KvCommand.Append("a", new byte[100])),
+                new TxnOp.Edit(new KvCommand.Append("a", new byte[50]))), List.of(), true);
+        long predicted = kv.growth(appends);
+        assertThat(predicted).isEqualTo(150);
+        long before = kv.dataBytes();
+        kv.apply(2, KvCodec.encode(appends));
+        assertThat(kv.dataBytes() - before).isEqualTo(predicted);
+        KvCommand.Txn extended = new KvCommand.Txn(List.of(), List.of(new TxnOp.Put("b", new byte[10]),
+                new TxnOp.Edit(new KvCommand.SetRange("b", 20, new byte[5]))), List.of(), true);
+        assertThat(kv.growth(extended)).isEqualTo(KvStateMachine.sizeOf("b", 25));
+        KvCommand.Txn sums = new KvCommand.Txn(List.of(), List.of(new TxnOp.Put("c", bytes("1")),
+                new TxnOp.Edit(new KvCommand.IncrementByFloat("c", java.math.BigDecimal.ONE))), List.of(), true);
+        assertThat(kv.growth(sums)).isEqualTo(KvStateMachine.sizeOf("c", KvCommand.IncrementByFloat.MAX_RESULT_TEXT));
+        KvCommand.Txn sum = new KvCommand.Txn(List.of(), List.of(
+                new TxnOp.Edit(new KvCommand.IncrementByFloat("d", new java.math.BigDecimal("2.5")))), List.of());
+        assertThat(kv.growth(sum)).as("a key the branch did not write: its exact sum").isEqualTo(
+                KvStateMachine.sizeOf("d", 3));
+    }
+
+    /**
      * An entry of the etcd-like kind (op 4) that writes a key twice could never be proposed, and applies as it always
      * did: refused, nothing changed. Only the kind that says so (op 6) may.
      */

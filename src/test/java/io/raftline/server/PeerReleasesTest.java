@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.raftline.api.http.PeerDirectory;
 import io.raftline.kv.KvCodec;
 import io.raftline.kv.KvCommand;
+import io.raftline.kv.TxnOp;
 import io.raftline.node.NodeRequestException;
 import io.raftline.node.NodeStatus;
 import io.raftline.node.RaftNode;
@@ -115,6 +116,28 @@ class PeerReleasesTest {
         int asked = asks.get();
         await(admit(new KvCommand.IncrementByFloat("f", java.math.BigDecimal.ONE)));
         assertThat(asks).as("what both reported covers op 9: not asked again").hasValue(asked);
+    }
+
+    /**
+     * A MULTI holding an APPEND, a SETRANGE or an INCRBYFLOAT is op 10: a member of the night of 2026-12-07, which
+     * applies up to op 9 (SETRANGE and INCRBYFLOAT alone), holds it back; a MULTI without one is not asked about.
+     */
+    @Test
+    void aTransactionHoldingAnEditWaitsForMembersThatApplyOp10() throws Exception {
+        KvCommand.Txn edits = new KvCommand.Txn(List.of(), List.of(new TxnOp.Edit(new KvCommand.Append("k",
+                new byte[] {1}))), List.of(), true);
+        await(admit(new KvCommand.Txn(List.of(), List.of(new TxnOp.Increment("k", 1), new TxnOp.Increment("k", 1)),
+                List.of(), true)));
+        assertThat(asks).hasValue(0);
+        kvOps.put(2, KvCodec.HIGHEST_OP);
+        kvOps.put(3, 9);
+        NodeRequestException refused = catchThrowableOfType(NodeRequestException.class, () -> await(admit(edits)));
+        assertThat(refused.reason()).isEqualTo(NodeRequestException.Reason.RELEASE_MISMATCH);
+        assertThat(refused).hasMessageStartingWith("node 3 runs a release that applies log ops up to 9: the command"
+                + " (Txn) is log op 10, which it would not apply; nothing was written");
+        await(admit(SET_RANGE));
+        kvOps.put(3, KvCodec.HIGHEST_OP);
+        await(admit(edits));
     }
 
     @Test

@@ -543,10 +543,10 @@ public final class KvGrpcService {
                     get.entry().ifPresent(e -> g.setKv(keyValue(e)));
                     one.setGet(g);
                 } else {
-                    // Only the Redis port's MULTI builds increments and conditional puts, and a transaction's result
-                    // goes to its caller.
-                    throw new IllegalStateException("a transaction of the gRPC API has no increment or conditional"
-                            + " put: " + op);
+                    // Only the Redis port's MULTI builds increments, conditional puts and edits, and a transaction's
+                    // result goes to its caller.
+                    throw new IllegalStateException("a transaction of the gRPC API has no increment, conditional put"
+                            + " or edit: " + op);
                 }
                 out.addResults(one);
             }

@@ -160,11 +160,17 @@ final class TxnJson {
                 // Only the Redis port's MULTI builds conditional puts (SET NX/XX); shown all the same.
                 results.add(new JsonObject().put("put", putIf.written()
                         ? new JsonObject().put("revision", r.revision()) : new JsonObject().put("written", false)));
-            } else {
+            } else if (op instanceof KvResult.IncrementDone inc) {
                 // Only the Redis port's MULTI builds increments; shown all the same rather than failing.
-                KvResult.IncrementDone inc = (KvResult.IncrementDone) op;
                 results.add(new JsonObject().put("increment", inc.error() == null
                         ? new JsonObject().put("value", inc.value()) : new JsonObject().put("error", inc.error())));
+            } else {
+                // Only the Redis port's MULTI builds edits (APPEND, SETRANGE, INCRBYFLOAT); shown all the same.
+                KvResult edit = ((KvResult.EditDone) op).result();
+                results.add(new JsonObject().put("edit", edit instanceof KvResult.Spliced spliced
+                        ? new JsonObject().put("length", spliced.length())
+                        : edit instanceof KvResult.FloatIncremented inc ? new JsonObject().put("value", inc.value())
+                        : new JsonObject().put("error", ((KvResult.Rejected) edit).reason())));
             }
         }
         return new JsonObject().put("succeeded", r.succeeded()).put("revision", r.revision()).put("results", results);

@@ -509,12 +509,26 @@ final class RespCommands {
      * grow past 1 MiB is refused with Redis's words and the key stays as it was.
      */
     Future<RespReply> append(RespSession s, List<byte[]> args) {
-        return write(new KvCommand.Append(key(args.get(1)), value(args.get(2)))).map(r -> {
-            if (r instanceof KvResult.Spliced appended) {
-                return new RespReply.Int(appended.length());
-            }
-            return new RespReply.Error(r instanceof KvResult.Rejected rej ? "ERR " + rej.reason() : r.wire());
-        });
+        return write(new KvCommand.Append(key(args.get(1)), value(args.get(2)))).map(RespCommands::editReply);
+    }
+
+    /**
+     * The reply to an APPEND, a SETRANGE or an INCRBYFLOAT, alone or in a transaction: the value's new length, the new
+     * number's text, or the state machine's refusal in Redis's words.
+     */
+    private static RespReply editReply(KvResult.OpResult r) {
+        return editReply(((KvResult.EditDone) r).result());
+    }
+
+    private static RespReply editReply(KvResult r) {
+        if (r instanceof KvResult.Spliced spliced) {
+            return new RespReply.Int(spliced.length());
+        }
+        if (r instanceof KvResult.FloatIncremented inc) {
+            return new RespReply.Bulk(inc.value().getBytes(StandardCharsets.US_ASCII));
+        }
+        return new RespReply.Error(r instanceof KvResult.Rejected rej ? "ERR " + rej.reason()
+                : r.wire().startsWith("ERR ") ? r.wire() : "ERR unexpected result " + r);
     }
 
     /**
@@ -525,24 +539,32 @@ final class RespCommands {
      * 1 MiB is refused with nothing written.
      */
     Future<RespReply> setrange(RespSession s, List<byte[]> args) {
-        long offset = integer(args.get(2));
-        if (offset < 0) {
-            throw new RespError("ERR offset is out of range");
-        }
         String key = key(args.get(1));
         byte[] bytes = value(args.get(3));
+        int offset = setRangeOffset(args.get(2), bytes.length);
         if (bytes.length == 0) {
             return requests.get(key, ReadConsistency.LINEARIZABLE, false).map(r -> strlenOf(r.value().entry()));
         }
-        if (offset > KvCommand.MAX_VALUE_BYTES - bytes.length) {
+        return write(new KvCommand.SetRange(key, offset, bytes)).map(RespCommands::editReply);
+    }
+
+    /**
+     * SETRANGE's offset, checked as Redis checks it: a negative one is out of range, and a range of {@code length}
+     * bytes there must end within a value's largest size (unless it writes nothing).
+     */
+    private static int setRangeOffset(byte[] argument, int length) {
+        long offset = integer(argument);
+        if (offset < 0) {
+            throw new RespError("ERR offset is out of range");
+        }
+        if (length > 0 && offset > KvCommand.MAX_VALUE_BYTES - length) {
             // Compared so that no sum overflows (an offset near 2^63 wrapped to a negative end, and on to a nonsense
             // refusal of offset -1); two longs of 0 or more add up within an unsigned one.
             throw new RespError("ERR " + KvStateMachine.TOO_LONG_TO_APPEND + " ("
-                    + Long.toUnsignedString(offset + bytes.length) + " bytes; a value holds at most "
+                    + Long.toUnsignedString(offset + length) + " bytes; a value holds at most "
                     + KvCommand.MAX_VALUE_BYTES + ")");
         }
-        return write(new KvCommand.SetRange(key, (int) offset, bytes)).map(r -> new RespReply.Int(
-                expect(r, KvResult.Spliced.class).length()));
+        return (int) Math.min(offset, KvCommand.MAX_VALUE_BYTES);
     }
 
     /**
@@ -553,12 +575,16 @@ final class RespCommands {
      * {@code ERR increment would produce NaN or Infinity}, with nothing written.
      */
     Future<RespReply> incrbyfloat(RespSession s, List<byte[]> args) {
+        return write(incrementByFloat(args)).map(RespCommands::editReply);
+    }
+
+    /** INCRBYFLOAT's command; an increment that is not a number is refused with Redis's words. */
+    private static KvCommand.IncrementByFloat incrementByFloat(List<byte[]> args) {
         java.math.BigDecimal increment = KvCommand.IncrementByFloat.parse(args.get(2));
         if (increment == null) {
             throw new RespError("ERR " + KvStateMachine.NOT_A_FLOAT);
         }
-        return write(new KvCommand.IncrementByFloat(key(args.get(1)), increment)).map(r -> new RespReply.Bulk(
-                expect(r, KvResult.FloatIncremented.class).value().getBytes(StandardCharsets.US_ASCII)));
+        return new KvCommand.IncrementByFloat(key(args.get(1)), increment);
     }
 
     /** SETNX key value: 1 if the key was absent and is now set, 0 if it existed (nothing written). */
@@ -677,15 +703,16 @@ final class RespCommands {
 
     /** The commands a transaction holds, as its refusal of any other names them. */
     static final String IN_TRANSACTION = "GET, GETEX, GETRANGE, MGET, EXISTS, STRLEN, TTL, PTTL, SET (with NX, XX,"
-            + " GET), SETNX, GETSET, GETDEL, MSET, DEL, INCR, DECR, INCRBY, DECRBY, PING and ECHO";
+            + " GET), SETNX, GETSET, GETDEL, MSET, DEL, INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT, APPEND, SETRANGE, PING"
+            + " and ECHO";
 
     /**
      * A command sent between MULTI and EXEC, as operations of the transaction EXEC will propose. The commands whose
-     * effect is a read, a write, an increment or a delete of named keys can (a key may be written by several of them,
-     * each seeing the ones before it, as in Redis); listings (KEYS, SCAN, DBSIZE) cannot. An increment of a value that
-     * is not an integer answers its error in EXEC's array and leaves that key alone, and a SET NX or XX whose key is
-     * not in the state it needs answers nil and writes nothing, while the transaction's other commands apply (Redis
-     * does not roll back either).
+     * effect is a read, a write, an increment, an edit or a delete of named keys can (a key may be written by several
+     * of them, each seeing the ones before it, as in Redis); listings (KEYS, SCAN, DBSIZE) cannot. An increment of a
+     * value that is not a number, or an append past a value's largest size, answers its error in EXEC's array and
+     * leaves that key alone, and a SET NX or XX whose key is not in the state it needs answers nil and writes nothing,
+     * while the transaction's other commands apply (Redis does not roll back either).
      *
      * @param name the command's name, lower case
      * @param args the command's words, its name first; arity checked
@@ -779,6 +806,26 @@ final class RespCommands {
                                     : new RespReply.Error("ERR " + done.error());
                         });
             }
+            case "append": {
+                TxnOp edit = new TxnOp.Edit(new KvCommand.Append(key(args.get(1)), value(args.get(2))));
+                return new RespTransaction.Queued(List.of(edit), bytes, r -> editReply(r.get(0)));
+            }
+            case "setrange": {
+                String key = key(args.get(1));
+                byte[] written = value(args.get(3));
+                int offset = setRangeOffset(args.get(2), written.length);
+                if (written.length == 0) {
+                    // Nothing written, as alone: the value's length at that point of the transaction.
+                    return new RespTransaction.Queued(List.of(new TxnOp.Get(key)), bytes,
+                            r -> strlenOf(((KvResult.GetDone) r.get(0)).entry()));
+                }
+                TxnOp edit = new TxnOp.Edit(new KvCommand.SetRange(key, offset, written));
+                return new RespTransaction.Queued(List.of(edit), bytes, r -> editReply(r.get(0)));
+            }
+            case "incrbyfloat": {
+                TxnOp edit = new TxnOp.Edit(incrementByFloat(args));
+                return new RespTransaction.Queued(List.of(edit), bytes, r -> editReply(r.get(0)));
+            }
             case "ping": {
                 if (args.size() > 2) {
                     throw arity("ping");
@@ -792,8 +839,8 @@ final class RespCommands {
             }
             default:
                 throw new RespError("ERR " + name.toUpperCase(Locale.ROOT) + " cannot run inside MULTI on Raftline: a"
-                        + " transaction is one log entry of reads, writes, increments and deletes of named keys, and"
-                        + " holds "
+                        + " transaction is one log entry of reads, writes, increments, edits and deletes of named keys,"
+                        + " and holds "
                         + IN_TRANSACTION);
         }
     }
@@ -818,8 +865,9 @@ final class RespCommands {
         watched.forEach((key, revision) -> unchanged.add(TxnCompare.number(key, TxnCompare.Target.MOD_REVISION,
                 TxnCompare.Op.EQUAL, revision)));
         // A key written by several commands needs the transaction kind that allows it (a log entry of its own kind,
-        // which nodes from before 2026-12-06 cannot apply, as they cannot a SET NX or XX's conditional put); any other
-        // transaction is written as before.
+        // which nodes from before 2026-12-06 cannot apply, as they cannot a SET NX or XX's conditional put; one holding
+        // an APPEND, SETRANGE or INCRBYFLOAT is of a kind of 2026-12-07, KvCodec.opOf); any other transaction is written
+        // as before.
         return write(new KvCommand.Txn(unchanged, ops, List.of(), KvCommand.Txn.writesAKeyTwice(ops))).map(r -> {
             KvResult.TxnResult t = expect(r, KvResult.TxnResult.class);
             return t.succeeded() ? new RespReply.Array(tx.replies(t.results())) : RespReply.NIL_ARRAY;

@@ -414,6 +414,34 @@ class RespClusterTest {
     }
 
     /**
+     * APPEND, SETRANGE and INCRBYFLOAT inside MULTI, through a follower: each applied in the transaction's log entry as
+     * it is alone, seeing the commands before it, and answering in EXEC's array; one the state machine refuses (a value
+     * that is not a number) answers Redis's error there while the others apply. An argument refused alone (a negative
+     * offset, an increment that is not a number) is refused as it is queued, and EXEC discards the transaction. Until
+     * 2026-12-07 the three were refused as queued.
+     */
+    @Test
+    void editsRunInsideATransaction() throws Exception {
+        assertThat(exchange(follower, array("MSET", "te:s", "Hello", "te:f", "10.5", "te:t", "abc")
+                + array("QUIT"), Integer.MAX_VALUE)).isEqualTo("+OK\r\n+OK\r\n");
+        assertThat(exchange(follower, array("MULTI") + array("APPEND", "te:s", " World")
+                + array("SETRANGE", "te:s", "6", "Redis") + array("GET", "te:s") + array("INCRBYFLOAT", "te:f", "0.1")
+                + array("INCRBYFLOAT", "te:f", "-5") + array("INCRBYFLOAT", "te:t", "1")
+                + array("SETRANGE", "te:new", "2", "x") + array("SETRANGE", "te:s", "0", "")
+                + array("APPEND", "te:f", "0") + array("EXEC")
+                + array("MGET", "te:s", "te:f", "te:t", "te:new") + array("QUIT"), Integer.MAX_VALUE))
+                .isEqualTo("+OK\r\n" + "+QUEUED\r\n".repeat(9) + "*9\r\n:11\r\n:11\r\n$11\r\nHello Redis\r\n"
+                        + "$4\r\n10.6\r\n$3\r\n5.6\r\n-ERR value is not a valid float\r\n:3\r\n:11\r\n:4\r\n"
+                        + "*4\r\n$11\r\nHello Redis\r\n$4\r\n5.60\r\n$3\r\nabc\r\n$3\r\n\0\0x\r\n+OK\r\n");
+        String execAbort = "-EXECABORT Transaction discarded because of previous errors.\r\n";
+        assertThat(exchange(follower, array("MULTI") + array("APPEND", "te:s", "!")
+                + array("SETRANGE", "te:s", "-1", "x") + array("INCRBYFLOAT", "te:f", "one") + array("EXEC")
+                + array("GET", "te:s") + array("QUIT"), Integer.MAX_VALUE))
+                .isEqualTo("+OK\r\n+QUEUED\r\n-ERR offset is out of range\r\n-ERR value is not a valid float\r\n"
+                        + execAbort + "$11\r\nHello Redis\r\n+OK\r\n");
+    }
+
+    /**
      * Inside MULTI, as in Redis: a key may be written by several commands, each seeing the ones before it, and SET
      * takes NX, XX and GET, each decided where it falls in the transaction; a SET NX or XX that does not apply answers
      * nil and the rest of the transaction still runs. Through a follower (the transaction goes to the leader as one
@@ -458,7 +486,7 @@ class RespClusterTest {
         assertThat(exchange(follower, array("MULTI") + array("SET", "tx:d", "1") + array("KEYS", "tx:*")
                 + array("EXEC") + array("GET", "tx:d") + array("QUIT"), Integer.MAX_VALUE))
                 .isEqualTo("+OK\r\n+QUEUED\r\n-ERR KEYS cannot run inside MULTI on Raftline: a transaction is one"
-                        + " log entry of reads, writes, increments and deletes of named keys, and holds "
+                        + " log entry of reads, writes, increments, edits and deletes of named keys, and holds "
                         + RespCommands.IN_TRANSACTION + "\r\n" + execAbort + "$-1\r\n+OK\r\n");
         assertThat(exchange(follower, array("MULTI") + array("SET", "tx:e", "1") + array("DEL", "tx:f", "tx:e")
                 + array("NOSUCH", "x") + array("SET", "tx:e") + array("SET", "tx:f", "1", "NX", "EX", "10")
