@@ -100,6 +100,9 @@ final class RespCommandTable {
         add("set", -3, true, WRITE, 1, 1, 1, kv::set);
         add("mset", -3, true, WRITE, 1, -1, 2, kv::mset);
         add("del", -2, true, List.of("write"), 1, -1, 1, kv::del);
+        // UNLINK frees memory in the background in Redis; here it is DEL (a key's removal is one log entry either way).
+        add("unlink", -2, true, List.of("write"), 1, -1, 1, kv::del);
+        add("type", 2, false, READ, 1, 1, 1, kv::type);
         add("strlen", 2, false, READ, 1, 1, 1, kv::strlen);
         add("getrange", 4, false, READ, 1, 1, 1, kv::getrange);
         add("getex", -2, false, READ, 1, 1, 1, kv::getex);

@@ -192,6 +192,19 @@ final class RespCommands {
         }
     }
 
+    /**
+     * TYPE key: {@code string} for a key that exists (every value is a string here), {@code none} for a missing one, as
+     * Redis answers; browsers of a key space (RedisInsight, redis-cli's {@code --bigkeys}) ask it of every key.
+     */
+    Future<RespReply> type(RespSession s, List<byte[]> args) {
+        return requests.get(key(args.get(1)), ReadConsistency.LINEARIZABLE, false)
+                .map(r -> typeOf(r.value().entry()));
+    }
+
+    private static RespReply typeOf(Optional<KvEntry> entry) {
+        return new RespReply.Simple(entry.isPresent() ? "string" : "none");
+    }
+
     /** STRLEN key: the value's length in bytes, 0 for a missing key. */
     Future<RespReply> strlen(RespSession s, List<byte[]> args) {
         return requests.get(key(args.get(1)), ReadConsistency.LINEARIZABLE, false)
@@ -603,13 +616,14 @@ final class RespCommands {
                 .map(r -> command.reply().apply(expect(r, KvResult.TxnResult.class).results()));
     }
 
+    /** DEL and UNLINK key...: how many of the keys existed; one delete, or one transaction for several keys. */
     Future<RespReply> del(RespSession s, List<byte[]> args) {
         if (args.size() == 2) {
             return write(new KvCommand.Delete(key(args.get(1))))
                     .map(r -> new RespReply.Int(expect(r, KvResult.Deleted.class).deleted()));
         }
         List<TxnOp> deletes = delDeletes(args);
-        requireTxnSize("DEL", deletes.size());
+        requireTxnSize(upper(args.get(0)), deletes.size());
         return write(new KvCommand.Txn(List.of(), deletes, List.of()))
                 .map(r -> deletedCount(expect(r, KvResult.TxnResult.class).results()));
     }
@@ -702,9 +716,9 @@ final class RespCommands {
     }
 
     /** The commands a transaction holds, as its refusal of any other names them. */
-    static final String IN_TRANSACTION = "GET, GETEX, GETRANGE, MGET, EXISTS, STRLEN, TTL, PTTL, SET (with NX, XX,"
-            + " GET), SETNX, GETSET, GETDEL, MSET, DEL, INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT, APPEND, SETRANGE, PING"
-            + " and ECHO";
+    static final String IN_TRANSACTION = "GET, GETEX, GETRANGE, MGET, EXISTS, STRLEN, TYPE, TTL, PTTL, SET (with NX,"
+            + " XX, GET), SETNX, GETSET, GETDEL, MSET, DEL, UNLINK, INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT, APPEND,"
+            + " SETRANGE, PING and ECHO";
 
     /**
      * A command sent between MULTI and EXEC, as operations of the transaction EXEC will propose. The commands whose
@@ -784,6 +798,10 @@ final class RespCommands {
                 return new RespTransaction.Queued(List.of(new TxnOp.Get(key(args.get(1)))), bytes,
                         r -> strlenOf(((KvResult.GetDone) r.get(0)).entry()));
             }
+            case "type": {
+                return new RespTransaction.Queued(List.of(new TxnOp.Get(key(args.get(1)))), bytes,
+                        r -> typeOf(((KvResult.GetDone) r.get(0)).entry()));
+            }
             case "ttl":
             case "pttl": {
                 return new RespTransaction.Queued(List.of(new TxnOp.Get(key(args.get(1)))), bytes,
@@ -792,7 +810,8 @@ final class RespCommands {
             case "mset": {
                 return new RespTransaction.Queued(msetPuts("mset", args), bytes, r -> RespReply.OK);
             }
-            case "del": {
+            case "del":
+            case "unlink": {
                 return new RespTransaction.Queued(delDeletes(args), bytes, RespCommands::deletedCount);
             }
             case "incr":

@@ -114,7 +114,7 @@ class RespClusterTest {
         assertThat(send("CLIENT", "SETNAME", "tester").toString()).isEqualTo("OK");
         assertThat(send("CLIENT", "GETNAME").toString()).isEqualTo("tester");
         assertThat(error("CLIENT", "SETNAME", "two words")).startsWith("ERR Client names cannot contain spaces");
-        assertThat(send("COMMAND", "COUNT").toInteger()).isEqualTo(45);
+        assertThat(send("COMMAND", "COUNT").toInteger()).isEqualTo(47);
         assertThat(error("AUTH", "x")).startsWith("ERR AUTH <password> called without any password configured");
         assertThat(send("COMMAND", "INFO", "get").get(0).get(1).toInteger()).isEqualTo(2);
         assertThat(send("CONFIG", "GET", "save").get("save").toString()).isEmpty();
@@ -411,6 +411,20 @@ class RespClusterTest {
         assertThat(exchange(follower, array("MULTI") + array("INCR", "ti:a") + array("INCR", "ti:a")
                 + array("EXEC") + array("GET", "ti:a") + array("QUIT"), Integer.MAX_VALUE))
                 .isEqualTo("+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n:7\r\n:8\r\n$1\r\n8\r\n+OK\r\n");
+    }
+
+    /**
+     * TYPE answers {@code string} for a key that exists and {@code none} for a missing one, as Redis does (browsers of a
+     * key space ask it of every key); UNLINK deletes as DEL does. Through a follower, alone and inside MULTI.
+     */
+    @Test
+    void typeAndUnlinkAnswerAsRedisDoes() throws Exception {
+        assertThat(exchange(follower, array("MSET", "ty:a", "1", "ty:b", "2", "ty:c", "3") + array("TYPE", "ty:a")
+                + array("TYPE", "ty:none") + array("UNLINK", "ty:a", "ty:none") + array("TYPE", "ty:a")
+                + array("MULTI") + array("TYPE", "ty:b") + array("UNLINK", "ty:b", "ty:c") + array("TYPE", "ty:b")
+                + array("EXEC") + array("EXISTS", "ty:a", "ty:b", "ty:c") + array("QUIT"), Integer.MAX_VALUE))
+                .isEqualTo("+OK\r\n+string\r\n+none\r\n:1\r\n+none\r\n+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n"
+                        + "*3\r\n+string\r\n:2\r\n+none\r\n:0\r\n+OK\r\n");
     }
 
     /**
