@@ -105,6 +105,9 @@ export function entryText(x) {
       return writeText(x) + (x.op !== 'append' && x.delta !== undefined ? ` by ${x.delta}` : '');
     case 'setrange':
       return writeText(x) + (x.offset !== undefined ? ` at ${x.offset}` : '');
+    case 'rename':
+    case 'renamenx':
+      return `${x.op} ${keyText(x)} to ${x.to !== undefined ? x.to : '(hidden key)'}`;
     case 'txn':
       return `txn ${keyText(x)}` + (x.success !== undefined ? ` (${x.compares || 0} compares, ${x.success}/${x.failure || 0} ops)` : '');
     case 'config': return `config ${describeMembers(x)}`;

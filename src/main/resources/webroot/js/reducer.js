@@ -7,7 +7,8 @@
 export const LOG_TAIL = 200;          // log entries kept per node (the newest), as on the server
 const CLIENTS_KEPT = 12;
 /** The kinds of log entry a client's write makes (not a leader's no-op, a membership change or an elided entry). */
-const CLIENT_WRITES = new Set(['put', 'cas', 'delete', 'cad', 'incr', 'incrbyfloat', 'append', 'setrange', 'txn']);
+const CLIENT_WRITES = new Set(['put', 'cas', 'delete', 'cad', 'incr', 'incrbyfloat', 'append', 'setrange', 'rename',
+  'renamenx', 'txn']);
 const VIOLATIONS_KEPT = 200;
 
 const EMPTY_FAULTS = Object.freeze({ partitions: [], dropRate: 0, delayMs: [0, 0], duplicateRate: 0,

@@ -206,6 +206,8 @@ public final class ForwardCodec {
             return b.appendByte((byte) 8).appendLong(app.length()).appendLong(app.revision());
         } else if (r instanceof KvResult.FloatIncremented inc) {
             return string(b.appendByte((byte) 9), inc.value()).appendLong(inc.revision());
+        } else if (r instanceof KvResult.Renamed renamed) {
+            return b.appendByte((byte) 10).appendByte((byte) (renamed.renamed() ? 1 : 0)).appendLong(renamed.revision());
         } else if (r instanceof KvResult.IdempotencyKeyReused reused) {
             return string(b.appendByte((byte) 7), reused.firstUse()).appendLong(reused.firstRevision())
                     .appendLong(reused.revision());
@@ -311,6 +313,7 @@ public final class ForwardCodec {
                 case 7 -> new KvResult.IdempotencyKeyReused(r.string(), r.i64(), r.i64());
                 case 8 -> new KvResult.Spliced(r.i64(), r.i64());
                 case 9 -> new KvResult.FloatIncremented(r.string(), r.i64());
+                case 10 -> new KvResult.Renamed(r.u8() == 1, r.i64());
                 default -> throw new IllegalArgumentException("unknown result type");
             };
             case KIND_GET -> {

@@ -160,6 +160,7 @@ public final class EventJson {
                 o.remove("delta");
                 if (values.hidesKeys()) {
                     o.remove("key");
+                    o.remove("to"); // a rename's target
                 }
             }
         }
@@ -411,6 +412,9 @@ public final class EventJson {
                     .put("valueLength", app.suffix().length);
         } else if (c instanceof KvCommand.IncrementByFloat inc) {
             o.put("op", "incrbyfloat").put("key", clip(inc.key())).put("delta", inc.increment().toString());
+        } else if (c instanceof KvCommand.Rename rename) {
+            o.put("op", rename.onlyIfAbsent() ? "renamenx" : "rename").put("key", clip(rename.source()))
+                    .put("to", clip(rename.target()));
         } else if (c instanceof KvCommand.SetRange range) {
             o.put("op", "setrange").put("key", clip(range.key())).put("offset", range.offset())
                     .put("value", text(range.bytes())).put("valueLength", range.bytes().length);

@@ -48,6 +48,8 @@ import java.util.Objects;
  * varint(bytesLen) bytes) or 8 (increment by float: varint(keyLen) key varint(textLen) text), each field as in the
  * command of its own; at least one op is an edit, and ops 4 and 6 never hold one (added 2026-12-07, as op 10: a node
  * of 2026-12-06 skips it, one of the morning of 2026-12-07 stops at it)
+ * Rename: 01 0B varint(sourceLen) source varint(targetLen) target u8 flags (1 if only when the target is absent, else 0)
+ * (added 2026-12-07, as op 11)
  * Ops 3, 4, 5 and 6 were added later in the same version (older code refuses it as an unknown op, as it must); an
  * unconditional delete is always op 2, so op 3 never carries {@code expectedRevision = -1}. A version, op,
  * transaction operation, comparison or put condition above those this codec knows is reported as
@@ -72,8 +74,9 @@ public final class KvCodec {
     static final int OP_SET_RANGE = 8;
     static final int OP_INCREMENT_BY_FLOAT = 9;
     static final int OP_TXN_EDITS = 10;
+    static final int OP_RENAME = 11;
     /** The highest op code this codec reads: what a node tells its peers it applies ({@link #opOf}). */
-    public static final int HIGHEST_OP = OP_TXN_EDITS;
+    public static final int HIGHEST_OP = OP_RENAME;
     /** The highest op code of the releases of 2026-12-06, which do not say what they apply. */
     public static final int OP_OF_2026_12_06 = OP_APPEND;
     static final int TXN_PUT = 1;
@@ -84,6 +87,8 @@ public final class KvCodec {
     static final int TXN_APPEND = 6;
     static final int TXN_SET_RANGE = 7;
     static final int TXN_INCREMENT_BY_FLOAT = 8;
+    /** The flag of a rename made only if its target is absent (Redis's RENAMENX). */
+    private static final int RENAME_FLAG_ONLY_IF_ABSENT = 1;
     /** The flag of an {@link #OP_TXN_EDITS} transaction whose branches may write a key more than once. */
     private static final int TXN_FLAG_REPEATED_WRITES = 1;
 
@@ -127,6 +132,17 @@ public final class KvCodec {
         }
         if (command instanceof KvCommand.Append append) {
             return keyAndBytes(OP_APPEND, append.key(), append.suffix());
+        }
+        if (command instanceof KvCommand.Rename rename) {
+            byte[] source = rename.source().getBytes(StandardCharsets.UTF_8);
+            byte[] target = rename.target().getBytes(StandardCharsets.UTF_8);
+            byte[] out = new byte[2 + (int) sized(source.length) + (int) sized(target.length) + 1];
+            out[0] = FORMAT_VERSION;
+            out[1] = OP_RENAME;
+            int pos = sizedCopy(target, out, sizedCopy(source, out, 2));
+            out[pos++] = (byte) (rename.onlyIfAbsent() ? RENAME_FLAG_ONLY_IF_ABSENT : 0);
+            assert pos == out.length;
+            return out;
         }
         KvCommand.SingleKey single = (KvCommand.SingleKey) command;
         byte[] key = single.key().getBytes(StandardCharsets.UTF_8);
@@ -246,6 +262,9 @@ public final class KvCodec {
         if (command instanceof KvCommand.SetRange) {
             return OP_SET_RANGE;
         }
+        if (command instanceof KvCommand.Rename) {
+            return OP_RENAME;
+        }
         return OP_INCREMENT_BY_FLOAT;
     }
 
@@ -280,6 +299,17 @@ public final class KvCodec {
             long zigzag = in.readVarint("delta");
             in.requireEnd();
             return new KvCommand.Increment(key, unzigzag(zigzag));
+        }
+        if (op == OP_RENAME) {
+            String source = in.readText("source key", in.readLength("source key length", KvCommand.MAX_KEY_BYTES));
+            String target = in.readText("target key", in.readLength("target key length", KvCommand.MAX_KEY_BYTES));
+            int flagsAt = in.pos;
+            int flags = in.readByte("rename flags");
+            if ((flags & ~RENAME_FLAG_ONLY_IF_ABSENT) != 0) {
+                throw KvFormatException.unknownToThisRelease("unknown rename flags " + flags, flagsAt);
+            }
+            in.requireEnd();
+            return new KvCommand.Rename(source, target, flags == RENAME_FLAG_ONLY_IF_ABSENT);
         }
         if (op == OP_INCREMENT_BY_FLOAT || op == OP_SET_RANGE || op == OP_APPEND) {
             String key = in.readText("key", in.readLength("key length", KvCommand.MAX_KEY_BYTES));

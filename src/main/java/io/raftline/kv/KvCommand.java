@@ -18,7 +18,7 @@ import java.util.Set;
  * with the same idempotency key is applied once, see {@link KvStateMachine}.
  */
 public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, KvCommand.Increment,
-        KvCommand.Append, KvCommand.SetRange, KvCommand.IncrementByFloat {
+        KvCommand.Append, KvCommand.SetRange, KvCommand.IncrementByFloat, KvCommand.Rename {
 
     /** Largest key, in UTF-8 bytes. */
     int MAX_KEY_BYTES = 1024;
@@ -345,6 +345,38 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
          */
         public Delete(String key) {
             this(key, null);
+        }
+    }
+
+    /**
+     * Moves a key's value to another key, as Redis's RENAME and RENAMENX do: applied in the state machine, so the read
+     * of the source and the writes of both keys are one step of the log. The target gets the source's value (created,
+     * or overwritten as a put overwrites it, unless {@code onlyIfAbsent} and it exists: then nothing changes) and the
+     * source is deleted, both at the entry's revision. A missing source changes nothing and gives
+     * {@link KvResult.Rejected} ({@link KvStateMachine#NO_SUCH_KEY}); a key renamed to itself stays as it is. Like an
+     * append it carries no idempotency key.
+     *
+     * @param source       the key whose value moves
+     * @param target       the key it moves to
+     * @param onlyIfAbsent RENAMENX: only if the target does not exist
+     */
+    record Rename(String source, String target, boolean onlyIfAbsent) implements KvCommand {
+
+        /**
+         * Validates both keys.
+         *
+         * @param source       the key whose value moves
+         * @param target       the key it moves to
+         * @param onlyIfAbsent only if the target does not exist
+         */
+        public Rename {
+            validateKey(source);
+            validateKey(target);
+        }
+
+        @Override
+        public String idempotencyKey() {
+            return null;
         }
     }
 

@@ -15,7 +15,8 @@ import java.util.Optional;
  */
 public sealed interface KvResult
         permits KvResult.Written, KvResult.Deleted, KvResult.PreconditionFailed, KvResult.Rejected, KvResult.TxnResult,
-        KvResult.Incremented, KvResult.FloatIncremented, KvResult.Spliced, KvResult.IdempotencyKeyReused {
+        KvResult.Incremented, KvResult.FloatIncremented, KvResult.Spliced, KvResult.Renamed,
+        KvResult.IdempotencyKeyReused {
 
     /**
      * Returns the log index of the entry that produced this result.
@@ -211,6 +212,31 @@ public sealed interface KvResult
         @Override
         public String wire() {
             return Long.toString(length);
+        }
+    }
+
+    /**
+     * A rename ({@link KvCommand.Rename}) was applied: the target holds the source's value and the source is gone, at
+     * {@code revision}; or, for a RENAMENX whose target existed, nothing changed.
+     *
+     * @param renamed  whether the value moved (or the key was renamed to itself); false: the target existed
+     * @param revision index of the entry
+     */
+    record Renamed(boolean renamed, long revision) implements KvResult {
+        /**
+         * Checks the revision.
+         *
+         * @param renamed  whether the value moved
+         * @param revision index of the entry that produced the result
+         */
+        public Renamed {
+            requireRevision(revision);
+        }
+
+        /** {@inheritDoc} {@code OK}, or {@code NOT_RENAMED} if the target existed. */
+        @Override
+        public String wire() {
+            return renamed ? "OK" : "NOT_RENAMED";
         }
     }
 

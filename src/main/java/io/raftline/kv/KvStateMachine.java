@@ -66,6 +66,9 @@ public final class KvStateMachine {
     /** Why an increment by a float whose sum leaves a {@code long double}'s range changed nothing (Redis's words). */
     public static final String NAN_OR_INFINITY = "increment would produce NaN or Infinity";
 
+    /** Why a rename of a missing key changed nothing (Redis's words). */
+    public static final String NO_SUCH_KEY = "no such key";
+
     /** Why an append is refused when the value would grow past {@link KvCommand#MAX_VALUE_BYTES} (Redis's words). */
     public static final String TOO_LONG_TO_APPEND = "string exceeds maximum allowed size";
 
@@ -383,6 +386,8 @@ public final class KvStateMachine {
             result = increment(index, increment);
         } else if (command instanceof KvCommand.Txn txn) {
             result = txn(index, txn);
+        } else if (command instanceof KvCommand.Rename rename) {
+            result = rename(index, rename);
         } else {
             result = edit(index, command);
         }
@@ -408,6 +413,27 @@ public final class KvStateMachine {
         index(current, next);
         emit(KvChange.put(next, emitted));
         return new KvResult.Written(index);
+    }
+
+    /**
+     * Redis's RENAME and RENAMENX, deterministically: the target gets the source's value (a new key, or a write over
+     * the existing one, whose history goes on), then the source is deleted; watchers see the target's put, then the
+     * source's delete, at one revision. A missing source, or for RENAMENX an existing target, changes nothing; a key
+     * renamed to itself neither.
+     */
+    private KvResult rename(long index, KvCommand.Rename rename) {
+        KvEntry source = byKey.get(rename.source());
+        if (source == null) {
+            return new KvResult.Rejected(NO_SUCH_KEY, index);
+        }
+        KvEntry target = byKey.get(rename.target());
+        if (rename.source().equals(rename.target()) || rename.onlyIfAbsent() && target != null) {
+            return new KvResult.Renamed(!rename.onlyIfAbsent(), index);
+        }
+        writeValue(index, rename.target(), target, source.value());
+        unindex(source);
+        emit(KvChange.delete(source.key(), index, emitted));
+        return new KvResult.Renamed(true, index);
     }
 
     /** Applies an append, a set range or an increment by a float, alone or in a transaction ({@link TxnOp.Edit}). */
@@ -710,6 +736,16 @@ public final class KvStateMachine {
         if (command instanceof KvCommand.Increment inc) {
             // The new value is a decimal long: at most 20 bytes.
             return resized(inc.key(), 20);
+        }
+        if (command instanceof KvCommand.Rename rename) {
+            // The target takes the source's value and the source goes: the key space shrinks or grows by the keys'
+            // difference, less the target's old value; nothing if nothing moves.
+            KvEntry source = byKey.get(rename.source());
+            KvEntry target = byKey.get(rename.target());
+            if (source == null || rename.source().equals(rename.target()) || rename.onlyIfAbsent() && target != null) {
+                return 0;
+            }
+            return resized(rename.target(), source.valueLength()) - sizeOf(source.key(), source.valueLength());
         }
         if (command instanceof KvCommand.Txn txn) {
             long grow = 0;

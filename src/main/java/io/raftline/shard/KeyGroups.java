@@ -94,6 +94,9 @@ public record KeyGroups(int count) {
         if (command instanceof KvCommand.Append a) {
             return List.of(a.key());
         }
+        if (command instanceof KvCommand.Rename r) {
+            return List.of(r.source(), r.target());
+        }
         if (command instanceof KvCommand.SetRange r) {
             return List.of(r.key());
         }

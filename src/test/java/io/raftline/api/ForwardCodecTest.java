@@ -64,6 +64,7 @@ class ForwardCodecTest {
                         new KvResult.EditDone(new KvResult.Rejected(KvStateMachine.NOT_A_FLOAT, 8))), 8),
                 new KvResult.TxnResult(false, List.of(), 9), new KvResult.Incremented(Long.MIN_VALUE, 10),
                 new KvResult.Spliced(1 << 20, 12), new KvResult.FloatIncremented("-10.60000000000000001", 13),
+                new KvResult.Renamed(true, 14), new KvResult.Renamed(false, 15),
                 new KvResult.IdempotencyKeyReused("delete", 3, 11))) {
             assertThat(ForwardCodec.decodeResponse(ForwardCodec.result(new Served<>(r, 2)), KvResult.class))
                     .isEqualTo(new Served<>(r, 2));

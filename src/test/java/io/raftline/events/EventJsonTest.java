@@ -226,6 +226,21 @@ class EventJsonTest {
         assertThat(hidden.encode()).doesNotContain("secret").contains("\"op\":\"setrange\"");
     }
 
+    /** A rename is drawn with both keys; hidden keys hide both. */
+    @Test
+    void aRenameShowsBothKeysUnlessKeysAreHidden() {
+        RaftEvent.LogAppended appended = new RaftEvent.LogAppended(new EventHeader(4, 1, 1, 2, "Leader"),
+                List.of(Entry.normal(3, 2, KvCodec.encode(new KvCommand.Rename("draft-secret", "live-secret", true)))));
+        JsonObject shown = new EventJson.Mapper(EventValues.SHOW).toJson(appended).getJsonArray("entries")
+                .getJsonObject(0);
+        assertThat(shown.getString("op")).isEqualTo("renamenx");
+        assertThat(shown.getString("key")).isEqualTo("draft-secret");
+        assertThat(shown.getString("to")).isEqualTo("live-secret");
+        assertThat(new EventJson.Mapper(EventValues.HIDE).toJson(appended).encode()).contains("live-secret");
+        JsonObject hidden = new EventJson.Mapper(EventValues.HIDE_KEYS).toJson(appended);
+        assertThat(hidden.encode()).doesNotContain("secret").contains("\"op\":\"renamenx\"");
+    }
+
     @Test
     void hiddenValuesLeaveKeysAndLengthsButNoValueBytes() {
         EventJson.Mapper hiding = new EventJson.Mapper(EventValues.HIDE);

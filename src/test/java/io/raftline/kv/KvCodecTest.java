@@ -126,7 +126,7 @@ class KvCodecTest {
         String body = "00" + "04" + "06016b026162" + "07016bac020163" + "03016b" + "08016603302e35" + "00";
         assertThat(KvCodec.encode(multi)).isEqualTo(hex("010a01" + body));
         assertThat(KvCodec.decode(hex("010a01" + body))).isEqualTo(multi);
-        assertThat(KvCodec.opOf(multi)).isEqualTo(KvCodec.OP_TXN_EDITS).isEqualTo(KvCodec.HIGHEST_OP);
+        assertThat(KvCodec.opOf(multi)).isEqualTo(KvCodec.OP_TXN_EDITS).isEqualTo(10);
         byte[] encoded = KvCodec.encode(multi);
         for (int length = 0; length < encoded.length; length++) {
             byte[] truncated = Arrays.copyOf(encoded, length);
@@ -158,6 +158,25 @@ class KvCodecTest {
                 .isInstanceOf(KvFormatException.class).hasMessageContaining("canonical");
         assertThatThrownBy(() -> new TxnOp.Edit(new KvCommand.Increment("k", 1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not an edit of a value");
+    }
+
+    /** A rename is op 11: the source, the target, a flags byte (1: only if the target is absent). */
+    @Test
+    void aRenameIsOp11() {
+        assertThat(KvCodec.encode(new KvCommand.Rename("a", "bc", false))).isEqualTo(hex("010b016102626300"));
+        assertThat(KvCodec.decode(hex("010b016102626301"))).isEqualTo(new KvCommand.Rename("a", "bc", true));
+        assertThat(KvCodec.opOf(new KvCommand.Rename("a", "b", false))).isEqualTo(11).isEqualTo(KvCodec.HIGHEST_OP);
+        byte[] encoded = hex("010b016102626301");
+        for (int length = 0; length < encoded.length; length++) {
+            byte[] truncated = Arrays.copyOf(encoded, length);
+            assertThatThrownBy(() -> KvCodec.decode(truncated)).isInstanceOf(KvFormatException.class);
+        }
+        assertThatThrownBy(() -> KvCodec.decode(hex("010b01610262630100"))).isInstanceOf(KvFormatException.class)
+                .hasMessageContaining("trailing");
+        assertThatThrownBy(() -> KvCodec.decode(hex("010b00026263" + "00"))).isInstanceOf(KvFormatException.class);
+        assertThatThrownBy(() -> KvCodec.decode(hex("010b016102626302"))).isInstanceOf(KvFormatException.class)
+                .satisfies(e -> assertThat(((KvFormatException) e).fromNewerRelease()).isTrue())
+                .hasMessageContaining("unknown rename flags 2");
     }
 
     @Test

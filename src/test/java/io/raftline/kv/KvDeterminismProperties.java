@@ -83,6 +83,8 @@ class KvDeterminismProperties {
                 .as((k, d) -> KvCodec.encode(new KvCommand.Increment(k, d)));
         Arbitrary<byte[]> appends = Combinators.combine(keys, values)
                 .as((k, v) -> KvCodec.encode(new KvCommand.Append(k, v)));
+        Arbitrary<byte[]> renames = Combinators.combine(keys, keys, Arbitraries.of(true, false))
+                .as((s, t, nx) -> KvCodec.encode(new KvCommand.Rename(s, t, nx)));
         // Malformed bytes, skipped as rejected by every replica alike. Bytes that name what a newer release may add (a
         // version or op above those known) stop a replica instead (KvStateMachineTest): here they are made malformed,
         // half of them behind a known version and op so that the decoding goes further in.
@@ -113,6 +115,7 @@ class KvDeterminismProperties {
         Arbitrary<byte[]> data = Arbitraries.frequencyOf(
                 Tuple.of(6, puts), Tuple.of(3, deletes), Tuple.of(2, txns), Tuple.of(2, multis),
                 Tuple.of(2, increments), Tuple.of(2, appends), Tuple.of(2, setRanges), Tuple.of(2, floatIncrements),
+                Tuple.of(2, renames),
                 Tuple.of(2, reuses),
                 Tuple.of(1, Arbitraries.just(null)),
                 Tuple.of(1, garbage));
@@ -227,6 +230,7 @@ class KvDeterminismProperties {
                     : command instanceof KvCommand.Delete d ? delete(index, d)
                     : command instanceof KvCommand.Increment inc ? increment(index, inc)
                     : command instanceof KvCommand.Txn t ? txn(index, t)
+                    : command instanceof KvCommand.Rename r ? rename(index, r)
                     : edit(index, command);
             if (idem != null && capacity > 0) {
                 remembered.put(idem, result);
@@ -249,6 +253,22 @@ class KvDeterminismProperties {
             entries.put(put.key(), new KvEntry(put.key(), put.value(),
                     old == null ? index : old.createRevision(), index, version(old, index)));
             return new KvResult.Written(index);
+        }
+
+        /** RENAME restated: the target takes the source's value, then the source goes. */
+        private KvResult rename(long index, KvCommand.Rename r) {
+            KvEntry source = entries.get(r.source());
+            if (source == null) {
+                return new KvResult.Rejected(KvStateMachine.NO_SUCH_KEY, index);
+            }
+            KvEntry target = entries.get(r.target());
+            if (r.source().equals(r.target()) || r.onlyIfAbsent() && target != null) {
+                return new KvResult.Renamed(!r.onlyIfAbsent(), index);
+            }
+            entries.put(r.target(), new KvEntry(r.target(), source.value(),
+                    target == null ? index : target.createRevision(), index, version(target, index)));
+            entries.remove(r.source());
+            return new KvResult.Renamed(true, index);
         }
 
         /** An APPEND, a SETRANGE or an INCRBYFLOAT, alone or in a transaction. */

@@ -502,6 +502,45 @@ class KvStateMachineTest {
     }
 
     /**
+     * RENAME moves the value and deletes the source at one revision, the target's history going on if it existed;
+     * RENAMENX moves nothing when the target exists; a missing source is refused, a key renamed to itself stays.
+     */
+    @Test
+    void aRenameMovesTheValueAndDeletesTheSource() {
+        put(1, "src", "value");
+        put(2, "dst", "old");
+        put(3, "keep", "k");
+        long before = kv.dataBytes();
+        KvCommand.Rename rename = new KvCommand.Rename("src", "dst", false);
+        long predicted = kv.growth(rename);
+        List<KvChange> changes = new java.util.ArrayList<>();
+        assertThat(kv.apply(4, KvCodec.encode(rename), changes)).isEqualTo(new KvResult.Renamed(true, 4));
+        assertThat(kv.get("src")).isEmpty();
+        assertThat(kv.get("dst")).contains(new KvEntry("dst", bytes("value"), 2, 4, 2));
+        // "src" and its 5 bytes go; "dst" holds 5 bytes instead of 3.
+        assertThat(kv.dataBytes() - before).isEqualTo(predicted).isEqualTo(-(3 + 5) + (5 - 3));
+        assertThat(changes).containsExactly(new KvChange(4, 0, "dst", new KvEntry("dst", bytes("value"), 2, 4, 2)),
+                new KvChange(4, 1, "src", null));
+        // To a new key: created at this revision.
+        assertThat(kv.apply(5, KvCodec.encode(new KvCommand.Rename("dst", "fresh", true))))
+                .isEqualTo(new KvResult.Renamed(true, 5));
+        assertThat(kv.get("fresh")).contains(new KvEntry("fresh", bytes("value"), 5, 5, 1));
+        // RENAMENX onto an existing key, a missing source, a key to itself: nothing changes.
+        assertThat(kv.apply(6, KvCodec.encode(new KvCommand.Rename("fresh", "keep", true))))
+                .isEqualTo(new KvResult.Renamed(false, 6));
+        assertThat(kv.apply(7, KvCodec.encode(new KvCommand.Rename("gone", "x", false))))
+                .isEqualTo(new KvResult.Rejected(KvStateMachine.NO_SUCH_KEY, 7));
+        assertThat(kv.apply(8, KvCodec.encode(new KvCommand.Rename("keep", "keep", false))))
+                .isEqualTo(new KvResult.Renamed(true, 8));
+        assertThat(kv.apply(9, KvCodec.encode(new KvCommand.Rename("keep", "keep", true))))
+                .isEqualTo(new KvResult.Renamed(false, 9));
+        assertThat(kv.growth(new KvCommand.Rename("fresh", "keep", true))).isZero();
+        assertThat(kv.get("keep")).contains(new KvEntry("keep", bytes("k"), 3, 3, 1));
+        assertThat(kv.get("fresh")).contains(new KvEntry("fresh", bytes("value"), 5, 5, 1));
+        assertThat(KvStateMachine.restore(kv.capture().toByteArray()).stateHashHex()).isEqualTo(kv.stateHashHex());
+    }
+
+    /**
      * What a transaction's edits may grow the data by follows each key through the branch: two appends grow a value by
      * both, a set range extends what the branch wrote before it, and an increment by a float of a key the branch wrote
      * counts the longest sum there is.

@@ -118,6 +118,8 @@ final class RespCommandTable {
         add("append", 3, true, WRITE, 1, 1, 1, kv::append);
         add("setrange", 4, true, WRITE, 1, 1, 1, kv::setrange);
         add("incrbyfloat", 3, true, WRITE, 1, 1, 1, kv::incrbyfloat);
+        add("rename", 3, true, WRITE, 1, 2, 1, kv::rename);
+        add("renamenx", 3, true, WRITE, 1, 2, 1, kv::rename);
         add("getset", 3, true, WRITE, 1, 1, 1, kv::getAndWrite);
         add("getdel", 2, true, WRITE, 1, 1, 1, kv::getAndWrite);
         add("incr", 2, true, WRITE, 1, 1, 1, kv::incr);

@@ -600,6 +600,21 @@ final class RespCommands {
         return new KvCommand.IncrementByFloat(key(args.get(1)), increment);
     }
 
+    /**
+     * RENAME and RENAMENX source target: {@code OK} (RENAMENX: 1, or 0 when the target exists and nothing moved).
+     * {@link KvCommand.Rename}, applied in the state machine: the source's value is read and both keys written in the
+     * same step of the log, whatever else writes them; the target's old value, if any, is overwritten (RENAME). A
+     * missing source gets Redis's {@code ERR no such key}. On a sharded cluster both keys must be in one Raft group
+     * ({@code CROSSSLOT}), as in a Redis cluster. Not inside MULTI: a transaction's operation writes one key.
+     */
+    Future<RespReply> rename(RespSession s, List<byte[]> args) {
+        boolean onlyIfAbsent = upper(args.get(0)).equals("RENAMENX");
+        return write(new KvCommand.Rename(key(args.get(1)), key(args.get(2)), onlyIfAbsent)).map(r -> {
+            boolean renamed = expect(r, KvResult.Renamed.class).renamed();
+            return onlyIfAbsent ? new RespReply.Int(renamed ? 1 : 0) : RespReply.OK;
+        });
+    }
+
     /** SETNX key value: 1 if the key was absent and is now set, 0 if it existed (nothing written). */
     Future<RespReply> setnx(RespSession s, List<byte[]> args) {
         KvCommand.Put put = KvCommand.Put.taking(key(args.get(1)), value(args.get(2)), KvCommand.MUST_NOT_EXIST, null);

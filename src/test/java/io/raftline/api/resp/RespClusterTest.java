@@ -114,7 +114,7 @@ class RespClusterTest {
         assertThat(send("CLIENT", "SETNAME", "tester").toString()).isEqualTo("OK");
         assertThat(send("CLIENT", "GETNAME").toString()).isEqualTo("tester");
         assertThat(error("CLIENT", "SETNAME", "two words")).startsWith("ERR Client names cannot contain spaces");
-        assertThat(send("COMMAND", "COUNT").toInteger()).isEqualTo(47);
+        assertThat(send("COMMAND", "COUNT").toInteger()).isEqualTo(49);
         assertThat(error("AUTH", "x")).startsWith("ERR AUTH <password> called without any password configured");
         assertThat(send("COMMAND", "INFO", "get").get(0).get(1).toInteger()).isEqualTo(2);
         assertThat(send("CONFIG", "GET", "save").get("save").toString()).isEmpty();
@@ -411,6 +411,23 @@ class RespClusterTest {
         assertThat(exchange(follower, array("MULTI") + array("INCR", "ti:a") + array("INCR", "ti:a")
                 + array("EXEC") + array("GET", "ti:a") + array("QUIT"), Integer.MAX_VALUE))
                 .isEqualTo("+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n:7\r\n:8\r\n$1\r\n8\r\n+OK\r\n");
+    }
+
+    /**
+     * RENAME moves a key's value in one log entry, over an existing target; RENAMENX only onto an absent one (0
+     * otherwise, nothing moved); a missing source gets Redis's error. Through a follower. Not inside MULTI.
+     */
+    @Test
+    void renameMovesAValueAsRedisDoes() throws Exception {
+        assertThat(exchange(follower, array("MSET", "rn:draft", "v2", "rn:live", "v1", "rn:other", "o")
+                + array("RENAME", "rn:draft", "rn:live") + array("MGET", "rn:draft", "rn:live")
+                + array("RENAMENX", "rn:live", "rn:other") + array("RENAMENX", "rn:live", "rn:new")
+                + array("MGET", "rn:live", "rn:new", "rn:other") + array("RENAME", "rn:gone", "rn:x")
+                + array("RENAME", "rn:new", "rn:new") + array("GET", "rn:new") + array("QUIT"), Integer.MAX_VALUE))
+                .isEqualTo("+OK\r\n+OK\r\n*2\r\n$-1\r\n$2\r\nv2\r\n:0\r\n:1\r\n"
+                        + "*3\r\n$-1\r\n$2\r\nv2\r\n$1\r\no\r\n-ERR no such key\r\n+OK\r\n$2\r\nv2\r\n+OK\r\n");
+        assertThat(exchange(follower, array("MULTI") + array("RENAME", "rn:new", "rn:x") + array("EXEC")
+                + array("QUIT"), Integer.MAX_VALUE)).startsWith("+OK\r\n-ERR RENAME cannot run inside MULTI");
     }
 
     /**

@@ -108,6 +108,24 @@ class RespShardedClusterTest {
                 .startsWith("-CROSSSLOT cross_group: ").endsWith(":0\r\n+OK\r\n");
     }
 
+    /** A RENAME's two keys must belong to one group, as in a Redis cluster: refused as CROSSSLOT, nothing moved. */
+    @Test
+    void aRenameAcrossGroupsIsRefusedAsCrossSlotAndWithinOneMoves() throws Exception {
+        String a = "rn:0";
+        String other = a;
+        for (int i = 1; MAP.groupOf(other) == MAP.groupOf(a); i++) {
+            other = "rn:" + i;
+        }
+        String same = other;
+        for (int i = 1; MAP.groupOf(same) != MAP.groupOf(a); i++) {
+            same = "rn:" + i;
+        }
+        assertThat(exchange(2, array("SET", a, "v") + array("RENAME", a, other) + array("QUIT")))
+                .startsWith("+OK\r\n-CROSSSLOT cross_group: ").endsWith("+OK\r\n");
+        assertThat(exchange(3, array("RENAME", a, same) + array("MGET", a, same) + array("QUIT")))
+                .isEqualTo("+OK\r\n*2\r\n$-1\r\n$1\r\nv\r\n+OK\r\n");
+    }
+
     /** A MULTI's keys must belong to one group, as an MSET's: EXEC is refused as CROSSSLOT and writes nothing. */
     @Test
     void aTransactionOfKeysInDifferentGroupsIsRefusedAsCrossSlot() throws Exception {
