@@ -860,7 +860,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         if (config.nodeId() == 0 || !config.storage().durable()) {
             return Future.succeededFuture();
         }
-        return RejoinGuard.check(n.id(), store, config.nodeIds(), this, forwardClient);
+        return RejoinGuard.check(n.id(), store, config.groups(), config.nodeIds(), this, forwardClient);
     }
 
     /** Deploys the node's client port (HTTP and gRPC) and records the port it actually listens on. */

@@ -25,6 +25,11 @@ import java.util.Optional;
  *
  * <p>A brand-new node passes: nobody has seen it acknowledge anything. When no leader answers within the timeout
  * (a whole cluster starting), the node starts too; the leader's first heartbeat then still finds a loss out.
+ *
+ * <p>A sharded node asks about every group ({@code GET /v1/members?group=G}), since each group's leader knows only
+ * what the node acknowledged in that group. Asking group 0 alone ({@code GET /v1/members} shows group 0) let a wiped
+ * node that led group 0 start: group 0's leader was elected while it was down and had seen nothing of it, although the
+ * leaders of the other groups had counted on its acknowledgements all along.
  */
 final class RejoinGuard {
 
@@ -37,13 +42,14 @@ final class RejoinGuard {
      * Checks node {@code id}'s store before it starts.
      *
      * @param id     the node
-     * @param store  its recovered store
+     * @param store  its recovered store (group 0's on a sharded node: every group's data lives in one directory)
+     * @param groups the number of Raft groups of the cluster (1: not sharded)
      * @param peers  the other nodes of the configuration to ask
      * @param where  their client ports
      * @param client the HTTP client
      * @return succeeds if the node may start; fails with the reason (for the operator) if not
      */
-    static Future<Void> check(int id, LogStore store, Collection<Integer> peers, PeerDirectory where,
+    static Future<Void> check(int id, LogStore store, int groups, Collection<Integer> peers, PeerDirectory where,
             HttpClient client) {
         if (store.stateLostRecorded()) {
             return Future.failedFuture(new IllegalStateException(refusal(id, "it recorded earlier that it lost log"
@@ -53,28 +59,37 @@ final class RejoinGuard {
             return Future.succeededFuture();
         }
         List<Future<Long>> answers = new ArrayList<>();
+        List<Integer> askedGroup = new ArrayList<>();
         for (int peer : peers) {
             Optional<PeerDirectory.Address> a = where.httpAddress(peer).filter(x -> x.port() > 0);
             if (peer == id || a.isEmpty()) {
                 continue;
             }
-            RequestOptions ask = new RequestOptions().setMethod(HttpMethod.GET).setHost(a.get().host())
-                    .setPort(a.get().port()).setURI("/v1/members").setConnectTimeout(ASK_TIMEOUT_MS)
-                    .setIdleTimeout(ASK_TIMEOUT_MS);
-            answers.add(client.request(where.authorize(ask)).compose(req -> req.send()).compose(resp -> resp.statusCode() == 200
-                    ? resp.body().map(b -> matchOf(b.toJsonObject(), id)) : Future.succeededFuture(0L))
-                    .otherwise(0L));
+            for (int g = 0; g < groups; g++) {
+                RequestOptions ask = new RequestOptions().setMethod(HttpMethod.GET).setHost(a.get().host())
+                        .setPort(a.get().port()).setURI(groups == 1 ? "/v1/members" : "/v1/members?group=" + g)
+                        .setConnectTimeout(ASK_TIMEOUT_MS).setIdleTimeout(ASK_TIMEOUT_MS);
+                askedGroup.add(g);
+                answers.add(client.request(where.authorize(ask)).compose(req -> req.send())
+                        .compose(resp -> resp.statusCode() == 200
+                                ? resp.body().map(b -> matchOf(b.toJsonObject(), id)) : Future.succeededFuture(0L))
+                        .otherwise(0L));
+            }
         }
         return Future.join(answers).otherwiseEmpty().compose(v -> {
             long seen = 0;
-            for (Future<Long> f : answers) {
-                if (f.succeeded() && f.result() != null) {
-                    seen = Math.max(seen, f.result());
+            int group = 0;
+            for (int i = 0; i < answers.size(); i++) {
+                Future<Long> f = answers.get(i);
+                if (f.succeeded() && f.result() != null && f.result() > seen) {
+                    seen = f.result();
+                    group = askedGroup.get(i);
                 }
             }
             if (seen > 0) {
                 return Future.failedFuture(new IllegalStateException(refusal(id, "its data directory is empty, but the"
-                        + " leader knows it acknowledged the log up to index " + seen)));
+                        + " leader " + (groups == 1 ? "" : "of group " + group + " ") + "knows it acknowledged the log"
+                        + " up to index " + seen)));
             }
             return Future.succeededFuture();
         });

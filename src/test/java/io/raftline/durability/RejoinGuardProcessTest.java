@@ -16,7 +16,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
@@ -95,6 +99,66 @@ class RejoinGuardProcessTest {
                     .contains("the leader knows it acknowledged the log up to index");
             assertThat(send("PUT", leaderUrl.resolve("/v1/kv/after"), "x").statusCode()).isEqualTo(200);
         }
+    }
+
+    /**
+     * A sharded node asked group 0's leader only ({@code GET /v1/members} shows group 0): the node wiped here led group
+     * 0, so group 0's leader after the crash was elected while it was down and knows nothing of what it acknowledged,
+     * and the wiped process started, although the leaders of groups 1 and 2, in office all along, had counted on its
+     * acknowledgements. Every group's leader is asked now.
+     */
+    @Test
+    void aShardedNodeWithAWipedDataDirectoryRefusesToStartIfAnyGroupCountedOnIt() throws Exception {
+        JsonObject config = ClusterConfigs.cluster(3, 5).put("groups", 3)
+                .put("cluster_name", "rejoin-" + UUID.randomUUID());
+        Path logs = Path.of("target", "test-data", "rejoin-" + UUID.randomUUID()).toAbsolutePath();
+        try (ChildProcessCluster c = ChildProcessCluster.builder(config, logs).start()) {
+            c.awaitLeader(WAIT);
+            URI first = c.nodeUrls().get(1);
+            // Each node leads one group (the balancer spreads them), so a crash of group 0's leader moves group 0 only:
+            // one node then leads two groups and the other one, which the balancer leaves as they are.
+            Map<Integer, Integer> leaders = new TreeMap<>();
+            eventually("each node leads one group", WAIT, () -> {
+                leaders.clear();
+                for (int g = 0; g < 3; g++) {
+                    leaders.put(g, members(first, g).getInteger("leader", 0));
+                }
+                return new TreeSet<>(leaders.values()).equals(Set.of(1, 2, 3));
+            });
+            int wiped = leaders.get(0);
+            for (int i = 0; i < 30; i++) {
+                assertThat(send("PUT", first.resolve("/v1/kv/k" + i), "v" + i).statusCode()).isEqualTo(200);
+            }
+            eventually("the leaders of groups 1 and 2 saw node " + wiped + " acknowledge entries", WAIT,
+                    () -> matchOf(members(c.nodeUrls().get(leaders.get(1)), 1), wiped) > 1
+                            && matchOf(members(c.nodeUrls().get(leaders.get(2)), 2), wiped) > 1);
+
+            await(c.crash(wiped), WAIT);
+            deleteTree(c.dataDir(wiped));
+            c.restart(wiped);
+            eventually("the relaunched process of node " + wiped + " exits with a refusal", WAIT,
+                    () -> c.process(wiped).isEmpty() && secondRunLog(logs, wiped).filter(s -> s.contains(
+                            "node " + wiped + " must not rejoin under its old id")).isPresent());
+            assertThat(secondRunLog(logs, wiped).orElseThrow())
+                    .contains("the leader of group ").contains("knows it acknowledged the log up to index");
+            URI survivor = c.nodeUrls().get(wiped % 3 + 1);
+            assertThat(send("PUT", survivor.resolve("/v1/kv/after"), "x").statusCode()).isEqualTo(200);
+        }
+    }
+
+    private static JsonObject members(URI node, int group) throws Exception {
+        HttpResponse<String> r = send("GET", node.resolve("/v1/members?group=" + group), null);
+        return r.statusCode() == 200 ? new JsonObject(r.body()) : new JsonObject();
+    }
+
+    private static long matchOf(JsonObject members, int id) {
+        for (Object o : members.getJsonArray("members", new io.vertx.core.json.JsonArray())) {
+            JsonObject m = (JsonObject) o;
+            if (m.getInteger("id", 0) == id) {
+                return m.getLong("match", 0L);
+            }
+        }
+        return 0;
     }
 
     private static Optional<String> secondRunLog(Path logs, int node) throws Exception {
