@@ -325,6 +325,18 @@ public final class DurableLogStore implements LogStore {
         }, null);
     }
 
+    /**
+     * Whether a store of {@code dir} recorded a loss ({@link #recordStateLost}), without opening it: a sharded node's
+     * start asks it of every group's directory, since what one group found lost the node's other groups lost too.
+     * Blocking: call it on a worker.
+     *
+     * @param dir a store's directory (a sharded node's group directory)
+     * @return true if the loss record is there
+     */
+    public static boolean stateLostRecordedIn(Path dir) {
+        return stateLostMarkerExists(io.raftline.storage.NioDisk.INSTANCE, dir);
+    }
+
     private static boolean stateLostMarkerExists(Disk disk, Path dataDir) {
         try {
             return disk.isDirectory(dataDir) && disk.list(dataDir).contains(dataDir.resolve(STATE_LOST_FILE));

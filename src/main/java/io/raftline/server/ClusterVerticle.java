@@ -851,16 +851,27 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     }
 
     /**
-     * One node per process: a node whose store is empty (or recorded a loss) must not rejoin under its id if the
-     * cluster has counted on it ({@link RejoinGuard}). A joining node ({@code "join": true}) too: once added and
-     * promoted it votes and acknowledges like any voter, and a brand-new one passes (no leader saw it acknowledge).
+     * One node per process: a node whose store is empty (or recorded a loss: a sharded node's, in any group's
+     * directory) must not rejoin under its id if the cluster has counted on it ({@link RejoinGuard}). A joining node
+     * ({@code "join": true}) too: once added and promoted it votes and acknowledges like any voter, and a brand-new
+     * one passes (no leader saw it acknowledge).
      * The local cluster's nodes share one process and one fate, so there is no one to ask.
      */
     private Future<Void> rejoinGuard(NodeConfig n, LogStore store) {
         if (config.nodeId() == 0 || !config.storage().durable()) {
             return Future.succeededFuture();
         }
-        return RejoinGuard.check(n.id(), store, config.groups(), config.nodeIds(), this, forwardClient);
+        Path dataDir = Path.of(n.dataDir());
+        int groups = config.groups();
+        return vertx.executeBlocking(() -> {
+            List<Integer> lostIn = new ArrayList<>();
+            for (int g = 1; g < groups; g++) {
+                if (DurableLogStore.stateLostRecordedIn(GroupLayout.groupDir(dataDir, g))) {
+                    lostIn.add(g);
+                }
+            }
+            return lostIn;
+        }).compose(lostIn -> RejoinGuard.check(n.id(), store, lostIn, groups, config.nodeIds(), this, forwardClient));
     }
 
     /** Deploys the node's client port (HTTP and gRPC) and records the port it actually listens on. */

@@ -21,7 +21,9 @@ import java.util.Optional;
  * log store, it asks the other nodes' client ports for the membership ({@code GET /v1/members}, answered by the
  * leader): if the leader reports that this id has acknowledged entries (its match index is above 0), the store is
  * not fresh but lost, and the node refuses to start. A store that already recorded such a loss (the leader's
- * heartbeat found it out, see {@code CoreEvent.StateLost}) refuses too.
+ * heartbeat found it out, see {@code CoreEvent.StateLost}) refuses too; on a sharded node, a loss any of its groups
+ * recorded (a group that still acknowledged entries to a leader that had not seen them may be the only one to find
+ * out).
  *
  * <p>A brand-new node passes: nobody has seen it acknowledge anything. When no leader answers within the timeout
  * (a whole cluster starting), the node starts too; the leader's first heartbeat then still finds a loss out.
@@ -43,17 +45,23 @@ final class RejoinGuard {
      *
      * @param id     the node
      * @param store  its recovered store (group 0's on a sharded node: every group's data lives in one directory)
+     * @param lostIn the node's other groups whose stores recorded a loss (a sharded node; empty if none)
      * @param groups the number of Raft groups of the cluster (1: not sharded)
      * @param peers  the other nodes of the configuration to ask
      * @param where  their client ports
      * @param client the HTTP client
      * @return succeeds if the node may start; fails with the reason (for the operator) if not
      */
-    static Future<Void> check(int id, LogStore store, int groups, Collection<Integer> peers, PeerDirectory where,
-            HttpClient client) {
+    static Future<Void> check(int id, LogStore store, List<Integer> lostIn, int groups, Collection<Integer> peers,
+            PeerDirectory where, HttpClient client) {
         if (store.stateLostRecorded()) {
             return Future.failedFuture(new IllegalStateException(refusal(id, "it recorded earlier that it lost log"
                     + " entries it had acknowledged")));
+        }
+        if (!lostIn.isEmpty()) {
+            return Future.failedFuture(new IllegalStateException(refusal(id, "its group " + lostIn.get(0)
+                    + " recorded earlier that it lost log entries it had acknowledged (its groups share its data"
+                    + " directory)")));
         }
         if (!fresh(store.storage())) {
             return Future.succeededFuture();

@@ -4,6 +4,7 @@ import static io.raftline.verify.nemesis.Waits.await;
 import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.node.DurableLogStore;
 import io.raftline.verify.nemesis.ChildProcessCluster;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.vertx.core.json.JsonObject;
@@ -143,6 +144,33 @@ class RejoinGuardProcessTest {
                     .contains("the leader of group ").contains("knows it acknowledged the log up to index");
             URI survivor = c.nodeUrls().get(wiped % 3 + 1);
             assertThat(send("PUT", survivor.resolve("/v1/kv/after"), "x").statusCode()).isEqualTo(200);
+        }
+    }
+
+    /**
+     * A loss that one group of a sharded node recorded (its {@code STATE_LOST} file, in the group's directory) refuses
+     * the process a start, as a recorded loss does for a node of one group: the node's groups share its data directory,
+     * so what one group found lost the others lost too. The start checked group 0's record only, and the process
+     * started with its other groups voting as before.
+     */
+    @Test
+    void aShardedNodeThatRecordedALossInAnyGroupRefusesToStart() throws Exception {
+        JsonObject config = ClusterConfigs.cluster(3, 5).put("groups", 3)
+                .put("cluster_name", "rejoin-" + UUID.randomUUID());
+        Path logs = Path.of("target", "test-data", "rejoin-" + UUID.randomUUID()).toAbsolutePath();
+        try (ChildProcessCluster c = ChildProcessCluster.builder(config, logs).start()) {
+            int leader = c.awaitLeader(WAIT);
+            int lost = leader % 3 + 1;
+            await(c.crash(lost), WAIT);
+            // What the store of group 2 writes once a leader's heartbeat reveals the loss (DurableLogStore).
+            Files.writeString(c.dataDir(lost).resolve("group-2").resolve(DurableLogStore.STATE_LOST_FILE),
+                    "Node " + lost + " lost log entries it had acknowledged: found by this test.\n");
+            c.restart(lost);
+            eventually("the relaunched process of node " + lost + " exits with a refusal", WAIT,
+                    () -> c.process(lost).isEmpty() && secondRunLog(logs, lost).filter(s -> s.contains(
+                            "node " + lost + " must not rejoin under its old id")).isPresent());
+            assertThat(secondRunLog(logs, lost).orElseThrow()).contains("its group 2 recorded earlier that it lost log"
+                    + " entries it had acknowledged");
         }
     }
 
