@@ -863,15 +863,18 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         }
         Path dataDir = Path.of(n.dataDir());
         int groups = config.groups();
-        return vertx.executeBlocking(() -> {
-            List<Integer> lostIn = new ArrayList<>();
-            for (int g = 1; g < groups; g++) {
-                if (DurableLogStore.stateLostRecordedIn(GroupLayout.groupDir(dataDir, g))) {
-                    lostIn.add(g);
-                }
-            }
-            return lostIn;
-        }).compose(lostIn -> RejoinGuard.check(n.id(), store, lostIn, groups, config.nodeIds(), this, forwardClient));
+        Future<List<Integer>> lostInOthers = groups == 1 ? Future.succeededFuture(List.of())
+                : vertx.executeBlocking(() -> {
+                    List<Integer> lostIn = new ArrayList<>();
+                    for (int g = 1; g < groups; g++) {
+                        if (DurableLogStore.stateLostRecordedIn(GroupLayout.groupDir(dataDir, g))) {
+                            lostIn.add(g);
+                        }
+                    }
+                    return lostIn;
+                });
+        return lostInOthers.compose(lostIn -> RejoinGuard.check(n.id(), store, lostIn, groups, config.nodeIds(), this,
+                forwardClient));
     }
 
     /** Deploys the node's client port (HTTP and gRPC) and records the port it actually listens on. */

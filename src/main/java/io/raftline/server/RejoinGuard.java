@@ -21,9 +21,9 @@ import java.util.Optional;
  * log store, it asks the other nodes' client ports for the membership ({@code GET /v1/members}, answered by the
  * leader): if the leader reports that this id has acknowledged entries (its match index is above 0), the store is
  * not fresh but lost, and the node refuses to start. A store that already recorded such a loss (the leader's
- * heartbeat found it out, see {@code CoreEvent.StateLost}) refuses too; on a sharded node, a loss any of its groups
- * recorded (a group that still acknowledged entries to a leader that had not seen them may be the only one to find
- * out).
+ * heartbeat found it out, see {@code CoreEvent.StateLost}) refuses too; on a sharded node, a loss that any of its
+ * groups recorded (each group records what its own leader found, and a leader elected while the node was down finds
+ * nothing).
  *
  * <p>A brand-new node passes: nobody has seen it acknowledge anything. When no leader answers within the timeout
  * (a whole cluster starting), the node starts too; the leader's first heartbeat then still finds a loss out.
