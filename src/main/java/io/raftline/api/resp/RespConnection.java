@@ -302,8 +302,9 @@ final class RespConnection {
             }
             return table.run(session, head, spec).map(List::of);
         }
-        // HELLO changes how the replies after it are encoded, QUIT closes the connection and MULTI keeps the commands
-        // after it from running: each ends its batch (and a HELLO begins one, see below: it runs alone).
+        // HELLO changes how the replies after it are encoded, QUIT closes the connection, MULTI keeps the commands
+        // after it from running and WATCH sets what the next EXEC compares: each ends its batch (and a HELLO begins
+        // one, see below: it runs alone).
         List<List<byte[]>> run = new ArrayList<>();
         List<RespCommandTable.Spec> specs = new ArrayList<>();
         run.add(head);
@@ -367,9 +368,10 @@ final class RespConnection {
     }
 
     private static boolean endsBatch(RespCommandTable.Spec spec) {
-        // A MULTI decides whether the commands after it run: they wait for it.
+        // A MULTI decides whether the commands after it run: they wait for it. So does a WATCH: it records its keys
+        // only once their revisions are read, and an UNWATCH run beside it cleared the watch before it was recorded.
         return spec != null && ("hello".equals(spec.name()) || "quit".equals(spec.name())
-                || "multi".equals(spec.name()));
+                || "multi".equals(spec.name()) || "watch".equals(spec.name()));
     }
 
     /** Several GETs of one pipeline as one read; if a key is invalid, each runs on its own for its own reply. */

@@ -571,6 +571,20 @@ class RespClusterTest {
         assertThat(send("EXEC").get(0).toString()).isEqualTo("3");
     }
 
+    /**
+     * Regression: WATCH and an UNWATCH right after it in one pipeline. The UNWATCH ran in the WATCH's batch, at once,
+     * while the WATCH's read of its keys' revisions was still on its way: the watch was recorded after the UNWATCH had
+     * cleared it, and the next EXEC compared a key the client no longer watched (here written by the client itself
+     * after the UNWATCH), answering the null array with nothing applied where Redis runs the transaction.
+     */
+    @Test
+    void anUnwatchPipelinedAfterAWatchEndsIt() throws Exception {
+        String request = array("WATCH", "uw:a") + array("UNWATCH") + array("SET", "uw:a", "1") + array("MULTI")
+                + array("SET", "uw:b", "1") + array("EXEC") + array("GET", "uw:b") + array("QUIT");
+        assertThat(exchange(follower, request, Integer.MAX_VALUE))
+                .isEqualTo("+OK\r\n+OK\r\n+OK\r\n+OK\r\n+QUEUED\r\n*1\r\n+OK\r\n$1\r\n1\r\n+OK\r\n");
+    }
+
     @Test
     void infoReportsTheRaftRoles() throws Exception {
         String info = send("INFO", "replication").toString();
