@@ -355,7 +355,7 @@ public final class NodeHost {
             r.promise.tryFail(notLeader(e.leaderHint(), "no leader to confirm a read"));
             return r.promise.future();
         }
-        pending.awaitIndex(r);
+        pending.awaitIndex(r, core.term(), core.leader());
         env.scheduleFlush();
         return r.promise.future();
     }
@@ -1405,7 +1405,7 @@ public final class NodeHost {
             // leader dropped the read requests of its old term, so a follower's would wait for an answer until its
             // request timeout. Asked again, they go to the leader's new term at once.
             pending.unconfirmedReadsLost(new NodeRequestException(Reason.LEADERSHIP_LOST, core.leader(),
-                    "a new term began before the read was confirmed; retry"));
+                    "a new term began before the read was confirmed; retry"), core.term(), core.leader());
         }
         if (rd.hardState() != null) {
             lastTerm = rd.hardState().term();
@@ -1467,7 +1467,7 @@ public final class NodeHost {
     private void onSoftState(SoftState ss) {
         if (ss.role() != lastRole || ss.leader() != lastLeader) {
             pending.unconfirmedReadsLost(new NodeRequestException(Reason.LEADERSHIP_LOST, ss.leader(),
-                    "leadership changed before the read was confirmed; retry"));
+                    "leadership changed before the read was confirmed; retry"), core.term(), core.leader());
             if (ss.role() != Role.LEADER) {
                 pending.lostLeadership(notLeader(ss.leader(), "lost leadership"));
             }

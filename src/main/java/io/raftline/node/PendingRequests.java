@@ -62,6 +62,9 @@ final class PendingRequests {
         final long deadline;
         final Promise<KvView> promise = Promise.promise();
         long index = -1;
+        /** The core's term and leader when it was asked for the read index ({@link #awaitIndex}). */
+        long term;
+        int leader;
 
         Read(long context, long deadline) {
             this.context = context;
@@ -203,8 +206,13 @@ final class PendingRequests {
         return r;
     }
 
-    /** The core was asked for a read index for {@code r}. */
-    void awaitIndex(Read r) {
+    /**
+     * The core was asked for a read index for {@code r} while it was in term {@code term} and took {@code leader}
+     * for the leader (itself, or the node it sent the request to).
+     */
+    void awaitIndex(Read r, long term, int leader) {
+        r.term = term;
+        r.leader = leader;
         awaitingIndex.put(r.context, r);
     }
 
@@ -242,12 +250,20 @@ final class PendingRequests {
         }
     }
 
-    /** Role or leader changed: reads still waiting for confirmation may never get it. */
-    void unconfirmedReadsLost(NodeRequestException why) {
-        for (Read r : awaitingIndex.values()) {
-            r.promise.tryFail(why);
+    /**
+     * Role, leader or term changed, and the core is now in term {@code term} with {@code leader} for the leader: the
+     * reads asked of it in another term or of another leader may never be confirmed, and fail. Those asked since (the
+     * host learns of a change in the Ready after it, and a read may come in between) are the core's to confirm: a
+     * leader holds them until it commits an entry of its term, a follower's went to the leader it follows now.
+     */
+    void unconfirmedReadsLost(NodeRequestException why, long term, int leader) {
+        for (var it = awaitingIndex.values().iterator(); it.hasNext(); ) {
+            Read r = it.next();
+            if (r.term != term || r.leader != leader) {
+                r.promise.tryFail(why);
+                it.remove();
+            }
         }
-        awaitingIndex.clear();
     }
 
     // ---------------------------------------------------------------- time and endings

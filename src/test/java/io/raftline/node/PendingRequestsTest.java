@@ -81,7 +81,7 @@ class PendingRequestsTest {
         PendingRequests p = new PendingRequests(100 * MS, 1);
         Future<KvResult> f = proposeOne(p, 5, 2);
         PendingRequests.Read r = p.newRead(50 * MS);
-        p.awaitIndex(r);
+        p.awaitIndex(r, 1, 1);
         p.expire(99 * MS, 0);
         assertThat(f.isComplete()).isFalse();
         p.expire(100 * MS, 0);
@@ -99,7 +99,7 @@ class PendingRequestsTest {
         PendingRequests laterLife = new PendingRequests(MS, 1L << 40);
         long old = earlierLife.newRead(0).context;
         PendingRequests.Read fresh = laterLife.newRead(0);
-        laterLife.awaitIndex(fresh);
+        laterLife.awaitIndex(fresh, 1, 1);
         laterLife.readIndex(old, 3, source(new KvStateMachine()));
         assertThat(fresh.promise.future().isComplete()).as("an answer to another life's context").isFalse();
         laterLife.readIndex(fresh.context, 0, source(new KvStateMachine()));
@@ -107,11 +107,28 @@ class PendingRequestsTest {
     }
 
     @Test
+    void aChangeOfLeaderFailsOnlyTheReadsAskedBeforeIt() {
+        PendingRequests p = new PendingRequests(MS, 1);
+        PendingRequests.Read ofOldLeader = p.newRead(0);
+        p.awaitIndex(ofOldLeader, 3, 2);
+        PendingRequests.Read ofOldTerm = p.newRead(0);
+        p.awaitIndex(ofOldTerm, 3, 1);
+        PendingRequests.Read sinceTheChange = p.newRead(0);
+        p.awaitIndex(sinceTheChange, 4, 1);
+        p.unconfirmedReadsLost(new NodeRequestException(Reason.LEADERSHIP_LOST, 1, "lost"), 4, 1);
+        assertThat(reason(ofOldLeader.promise.future())).isEqualTo(Reason.LEADERSHIP_LOST);
+        assertThat(reason(ofOldTerm.promise.future())).isEqualTo(Reason.LEADERSHIP_LOST);
+        assertThat(sinceTheChange.promise.future().isComplete()).as("asked of the core as it is now").isFalse();
+        p.readIndex(sinceTheChange.context, 0, source(new KvStateMachine()));
+        assertThat(sinceTheChange.promise.future().succeeded()).isTrue();
+    }
+
+    @Test
     void aReadIsServedOnlyOnceItsIndexIsApplied() {
         PendingRequests p = new PendingRequests(MS, 1);
         KvStateMachine kv = new KvStateMachine();
         PendingRequests.Read r = p.newRead(0);
-        p.awaitIndex(r);
+        p.awaitIndex(r, 1, 1);
         p.readIndex(r.context, 1, source(kv));
         assertThat(r.promise.future().isComplete()).isFalse();
         kv.applyNoop(1);
