@@ -267,6 +267,15 @@ final class Backups {
      */
     static Restored restore(Path file, RaftlineConfig config, BeforeLocking beforeLocking, StagedCheck check)
             throws IOException {
+        return restore(file, config, beforeLocking, check, NioDisk.INSTANCE);
+    }
+
+    /**
+     * {@link #restore(Path, RaftlineConfig, BeforeLocking, StagedCheck)}, syncing through {@code disk} the parent of
+     * each data directory (or parent of one) that it creates: tests watch those syncs.
+     */
+    static Restored restore(Path file, RaftlineConfig config, BeforeLocking beforeLocking, StagedCheck check,
+            io.raftline.storage.Disk disk) throws IOException {
         // Read once: the same bytes are checked here and become the Raft snapshot's data.
         byte[] data;
         try {
@@ -329,7 +338,7 @@ final class Backups {
         try {
             for (NodeConfig n : nodes) {
                 current = new Seeding(n.id(), Path.of(n.dataDir()));
-                current.lock(groups.size());
+                current.lock(groups.size(), disk);
                 seedings.add(current);
             }
             stage = "writing its state";
@@ -399,13 +408,22 @@ final class Backups {
             this.dir = dir;
         }
 
-        void lock(int groups) throws IOException {
+        void lock(int groups, io.raftline.storage.Disk disk) throws IOException {
             Path missing = null;
             for (Path p = dir.toAbsolutePath().normalize(); p != null && !Files.exists(p); p = p.getParent()) {
                 missing = p;
             }
             created = missing;
             Files.createDirectories(dir);
+            // Each directory created made durable in its parent. Everything the restore writes inside is synced, but a
+            // new directory's own entry is not until its parent is: a power cut after "restored" and before the nodes
+            // started could take a node's directory away whole, its RESTORING mark included, and that node would
+            // start empty beside seeded ones (an empty majority elects a leader in term 1, the term of the restored
+            // snapshot, and writes other entries under it).
+            for (Path p = dir.toAbsolutePath().normalize(); missing != null && p.startsWith(missing);
+                    p = p.getParent()) {
+                disk.syncDirectory(p.getParent());
+            }
             // A node that started meanwhile holds the directory: refused, never written under it.
             locks.add(DataDirLock.acquire(dir));
             // One that started and stopped since the directory was checked left its data there: checked again under

@@ -83,6 +83,42 @@ class BackupRestoreAllOrNothingTest {
     }
 
     /**
+     * A restore that creates a node's data directory (and parents of it) makes each new directory durable in its
+     * parent: everything it writes inside is synced, but a directory's own entry is not until its parent is. Before,
+     * the directories were created unsynced, so a power cut after "restored" and before the nodes started could take a
+     * node's whole directory away, its {@code RESTORING} mark with it, and that node started empty beside seeded ones.
+     */
+    @Test
+    void theDirectoriesARestoreCreatesAreSyncedInTheirParents() throws Exception {
+        Path backup = backup(5);
+        Files.createDirectories(dir.resolve("n1"));
+        RaftlineConfig config = config(ClusterConfigs.cluster(3, 47, 3000),
+                Map.of(1, dir.resolve("n1"), 2, dir.resolve("deep/er/n2"), 3, dir.resolve("n3")));
+        List<Path> synced = new ArrayList<>();
+        io.raftline.storage.Disk disk = new io.raftline.storage.ForwardingDisk(io.raftline.storage.NioDisk.INSTANCE) {
+            @Override
+            protected AppendFile wrap(Path p, AppendFile f) {
+                return f;
+            }
+
+            @Override
+            public void syncDirectory(Path d) throws IOException {
+                super.syncDirectory(d);
+                synced.add(d.toAbsolutePath().normalize());
+            }
+        };
+
+        Backups.restore(backup, config, () -> { }, (node, staged) -> { }, disk);
+
+        Path root = dir.toAbsolutePath().normalize();
+        assertThat(synced).as("the parent of each directory the restore created, and no other")
+                .containsExactlyInAnyOrder(root, root.resolve("deep"), root.resolve("deep/er"), root);
+        for (int id = 1; id <= 3; id++) {
+            assertSeeded(Path.of(config.nodes().get(id - 1).dataDir()));
+        }
+    }
+
+    /**
      * A configuration whose nodes keep nothing on disk ({@code "storage": {"engine": "memory"}}) never reads a data
      * directory: the restore seeded every one and said so, and the cluster then started empty. It is refused, and
      * nothing is written.
