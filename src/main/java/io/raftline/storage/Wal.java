@@ -102,6 +102,9 @@ public final class Wal implements Closeable, WalLog {
     // Whether the failure was a write's (the part it wrote is cut as a torn tail when the files are read again) rather
     // than an fsync's or a directory's (whose pages the kernel may serve as written although they never reached disk).
     private boolean onlyAWriteFailed;
+    // Whether a new segment is being created and its header written: a failure there is a write's too (a re-read
+    // removes what it left as a torn segment creation), while the fsyncs that follow are not.
+    private boolean writingHeader;
     private final Recovery recovery;
     // Written by the one thread that uses the log, read by status requests on other threads.
     private volatile long fsyncs;
@@ -302,7 +305,7 @@ public final class Wal implements Closeable, WalLog {
             }
         } catch (IOException | RuntimeException e) {
             StorageException failed = fail("append to " + currentPath, e);
-            onlyAWriteFailed = writing;
+            onlyAWriteFailed = writing || writingHeader;
             throw failed;
         }
     }
@@ -518,6 +521,7 @@ public final class Wal implements Closeable, WalLog {
 
     private void startSegment(long seq) throws IOException {
         Path p = dir.resolve(String.format("%016x.wal", seq));
+        writingHeader = true;
         Disk.AppendFile ch = disk.open(p, Disk.OpenMode.CREATE_NEW);
         byte[] salt = new byte[SALT_BYTES];
         SALTS.nextBytes(salt);
@@ -527,6 +531,7 @@ public final class Wal implements Closeable, WalLog {
         crc.update(h.array(), 0, SEGMENT_HEADER_BYTES - 4);
         h.putInt((int) crc.getValue()).flip();
         ch.write(h);
+        writingHeader = false;
         ch.force(true);
         disk.syncDirectory(dir);
         current = ch;

@@ -297,6 +297,43 @@ class WalTest {
                 .contains("reboot");
     }
 
+    /**
+     * A write that fails on the header of a new segment (the current one is full, so the append starts the next; on a
+     * full disk the new file's first block is the one that cannot be had) is a failed write like any other: the
+     * segments before it were fsynced when it was rolled, and a re-read removes the part of the header it wrote as a
+     * torn segment creation. Before, it was taken for a failed fsync, and a node whose disk filled up at a segment
+     * boundary refused a restart in its process, saying an fsync had failed and to reboot or replace the node.
+     */
+    @Test
+    void aWriteThatFailsOnANewSegmentsHeaderIsAFailedWriteNotAFailedFsync() {
+        SimDisk disk = new SimDisk(11);
+        Path logDir = Path.of("/wal");
+        Wal wal = Wal.open(disk, logDir, 256, s -> { });
+        List<WalRecord> written = new ArrayList<>();
+        for (int i = 1; wal.sizeBytes() < 256; i++) {
+            List<WalRecord> one = List.of(entry(i, 1, "value-" + i));
+            wal.append(one);
+            written.addAll(one);
+        }
+        wal.sync();
+        assertThat(wal.segmentCount()).isEqualTo(1);
+
+        disk.failNextWrite();
+        assertThatThrownBy(() -> wal.append(List.of(entry(written.size() + 1, 1, "x"))))
+                .isInstanceOf(StorageException.class);
+        assertThat(wal.failed()).isTrue();
+        assertThat(wal.reopenRefusal()).as("only a write failed").isNull();
+
+        // Opened again in the process, as a restart of the node does: everything synced, and appends go on.
+        List<String> notes = new ArrayList<>();
+        try (Wal again = Wal.open(disk, logDir, 256, notes::add)) {
+            assertThat(again.recovery().records()).isEqualTo(written);
+            again.append(List.of(entry(written.size() + 1, 1, "y")));
+            again.sync();
+        }
+        wal.close();
+    }
+
     // ------------------------------------------------------------------ torn tail or corruption (audit F2, F3)
 
     /** A record as format 1 wrote it, and as anyone can compute it: length, CRC32C of the body, body. */
