@@ -281,6 +281,15 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
         if (storage.segmentBytes() < 4096) {
             throw new ConfigException("storage.segment_bytes", "must be >= 4096, got " + storage.segmentBytes());
         }
+        if (storage.durable() && raft.maxLogSizeBytes() < storage.segmentBytes()) {
+            // The log on disk always holds the segment being written, which no compaction deletes (only closed
+            // segments go): with a bound below a segment, the node refused every write for good once that segment
+            // passed it, since a segment closes only when it is full.
+            throw new ConfigException("raft.max_log_size_bytes", "must be >= storage.segment_bytes ("
+                    + storage.segmentBytes() + ") with the durable engine, got " + raft.maxLogSizeBytes() + ": the"
+                    + " segment being written is never compacted, so a smaller bound would refuse every write for good"
+                    + " once that segment passed it");
+        }
 
         TransportKind transport = TransportKind.parse("transport", r.string("transport",
                 TransportKind.EVENTBUS.configName()));

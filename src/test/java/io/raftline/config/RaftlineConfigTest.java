@@ -151,6 +151,26 @@ class RaftlineConfigTest {
         assertThat(failure(base().put("event_loops", "2"))).startsWith("event_loops:");
     }
 
+    /**
+     * The log on disk always holds the WAL segment being written, which compaction never deletes: with
+     * {@code max_log_size_bytes} below {@code segment_bytes} a node refused every write for good once its first
+     * segment passed the bound (seen: 256 KiB bound, 1 MiB segments, a single node took 236 writes of 1 KiB, then
+     * answered 503 "writes resume once a snapshot compacts it" forever, its snapshot at the last applied index). Such a
+     * configuration is refused, naming both fields; the memory engine, which has no segments, is not concerned.
+     */
+    @Test
+    void aLogBoundBelowOneWalSegmentIsRefused() {
+        JsonObject small = base().put("storage", new JsonObject().put("segment_bytes", 1 << 20));
+        small.getJsonObject("raft").put("snapshot_interval_bytes", 256 << 10).put("max_log_size_bytes", 256 << 10);
+        assertThat(failure(small)).startsWith("raft.max_log_size_bytes: must be >= storage.segment_bytes (1048576)"
+                + " with the durable engine, got 262144");
+        small.getJsonObject("raft").put("max_log_size_bytes", 1 << 20);
+        assertThat(RaftlineConfig.fromJson(small).raft().maxLogSizeBytes()).isEqualTo(1 << 20);
+        JsonObject memory = base().put("storage", new JsonObject().put("engine", "memory"));
+        memory.getJsonObject("raft").put("snapshot_interval_bytes", 256 << 10).put("max_log_size_bytes", 256 << 10);
+        assertThat(RaftlineConfig.fromJson(memory).raft().maxLogSizeBytes()).isEqualTo(256 << 10);
+    }
+
     @Test
     void groupsQuiesceByDefaultOnlyWhenThereAreSeveral() {
         assertThat(RaftlineConfig.fromJson(base()).raftConfig(1).quiesceMs()).isZero();
