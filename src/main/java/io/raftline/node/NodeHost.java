@@ -1544,6 +1544,10 @@ public final class NodeHost {
             drawSnapshotPoint();
             LOG.info("{} took a snapshot at index {} and compacted the log", prefix(), index);
             listener.snapshotTaken(id(), index);
+            // What was applied while this snapshot was on its way is not in it, and may have taken the log past
+            // max_log_size_bytes; a node refusing writes for that takes no Ready (alone in its group, or quiet), so
+            // it looks again now rather than after a Ready that may never come.
+            maybeSnapshot();
         }));
     }
 

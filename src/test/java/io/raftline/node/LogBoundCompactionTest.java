@@ -1,0 +1,198 @@
+package io.raftline.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.kv.KvCommand;
+import io.raftline.kv.KvResult;
+import io.raftline.raft.Entry;
+import io.raftline.raft.HardState;
+import io.raftline.raft.Membership;
+import io.raftline.raft.RaftConfig;
+import io.raftline.raft.Snapshot;
+import io.raftline.raft.message.Message;
+import io.raftline.raft.storage.MemoryStorage;
+import io.raftline.raft.storage.Storage;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code max_log_size_bytes} on one {@link NodeHost} driven by hand, over a log store whose compactions complete when
+ * the test says: the node refuses writes while its log is past the bound, and a compaction must then follow that
+ * brings it back under, whatever was applied while an earlier one was on its way.
+ */
+class LogBoundCompactionTest {
+
+    private static final long MAX_LOG = 8 * 1024;
+
+    /** The node's loop and its workers as queues; a single-node group, so nothing else makes it take a Ready. */
+    private static final class ManualEnvironment implements HostEnvironment {
+        final ArrayDeque<Runnable> loop = new ArrayDeque<>();
+        final ArrayDeque<Runnable> workers = new ArrayDeque<>();
+        final HeldStore store = new HeldStore();
+        final NodeHost host;
+        long now;
+        boolean flushScheduled;
+
+        ManualEnvironment() {
+            RaftConfig raft = RaftConfig.builder(1, List.of(1)).singleNode(true).tickMs(10).heartbeatMs(50)
+                    .electionTimeoutMs(150, 300).snapshotIntervalEntries(1_000_000).snapshotIntervalBytes(MAX_LOG)
+                    .maxLogSizeBytes(MAX_LOG).build();
+            host = new NodeHost(new NodeOptions(raft, 7, 1_000, 60_000), store, NodeListener.NONE, this);
+            host.boot();
+        }
+
+        /** Runs everything waiting on the loop and on the workers, until nothing is left. */
+        void settle() {
+            while (!loop.isEmpty() || !workers.isEmpty()) {
+                (loop.isEmpty() ? workers : loop).poll().run();
+            }
+        }
+
+        @Override
+        public long nanoTime() {
+            return now;
+        }
+
+        @Override
+        public void send(Message m) {
+        }
+
+        @Override
+        public void runOnLoop(Runnable r) {
+            loop.add(r);
+        }
+
+        @Override
+        public void scheduleFlush() {
+            if (!flushScheduled) {
+                flushScheduled = true;
+                loop.add(() -> {
+                    flushScheduled = false;
+                    host.flush();
+                });
+            }
+        }
+
+        @Override
+        public <T> Future<T> offload(Callable<T> work) {
+            Promise<T> done = Promise.promise();
+            workers.add(() -> {
+                try {
+                    done.complete(work.call());
+                } catch (Exception e) {
+                    done.fail(e);
+                }
+            });
+            return done.future();
+        }
+
+        @Override
+        public long randomLong() {
+            return 42;
+        }
+    }
+
+    /**
+     * Writes complete at once; a compaction waits in {@link #compactions} until the test completes it. The log's size
+     * is the bytes of the entries after the snapshot (what a compaction can free).
+     */
+    private static final class HeldStore implements LogStore {
+        final MemoryStorage storage = new MemoryStorage();
+        final ArrayDeque<Runnable> compactions = new ArrayDeque<>();
+
+        @Override
+        public Storage storage() {
+            return storage;
+        }
+
+        @Override
+        public Future<Void> persist(Snapshot snapshot, List<Entry> entries, HardState hardState, boolean sync) {
+            if (snapshot != null) {
+                storage.applySnapshot(snapshot);
+            }
+            storage.append(entries);
+            if (hardState != null) {
+                storage.setHardState(hardState);
+            }
+            return Future.succeededFuture();
+        }
+
+        @Override
+        public Future<Void> compact(long index, Membership membership, byte[] data) {
+            Promise<Void> done = Promise.promise();
+            compactions.add(() -> {
+                storage.createSnapshotAndCompact(index, membership, data);
+                done.complete();
+            });
+            return done.future();
+        }
+
+        @Override
+        public Future<Void> recordStateLost(String detail) {
+            return Future.succeededFuture();
+        }
+
+        @Override
+        public boolean stateLostRecorded() {
+            return false;
+        }
+
+        @Override
+        public StorageStats stats() {
+            return new StorageStats("held", false, 0, 0, storage.sizeBytes());
+        }
+    }
+
+    private static List<Future<KvResult>> writes(ManualEnvironment env, String prefix, int count) {
+        List<Future<KvResult>> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            out.add(env.host.propose(new KvCommand.Put(prefix + i, new byte[1024])));
+        }
+        env.settle();
+        return out;
+    }
+
+    /**
+     * A burst of writes accepted while the log was under the bound, applied while a compaction was on its way, left the
+     * log past the bound once that compaction completed (it covered only what was applied when it began). Nothing
+     * asked for another: the node takes a snapshot only after a Ready, and a node refusing every write, alone in its
+     * group (or in a quiet group), takes none. It answered 503 "writes resume once a snapshot compacts it" for good.
+     * Now a completed compaction looks again, and the next one brings the log back under the bound.
+     */
+    @Test
+    void aLogLeftPastTheBoundByACompactionOnItsWayIsCompactedAgain() {
+        ManualEnvironment env = new ManualEnvironment();
+        for (int i = 0; i < 100 && env.host.status().role() != io.raftline.raft.Role.LEADER; i++) {
+            env.now += 10_000_000L;
+            env.host.tick();
+            env.settle();
+        }
+        assertThat(env.host.status().role()).isEqualTo(io.raftline.raft.Role.LEADER);
+
+        // Past half the bound: the node snapshots, and that compaction is held.
+        List<Future<KvResult>> first = writes(env, "a", 5);
+        assertThat(first).allMatch(Future::succeeded);
+        assertThat(env.store.compactions).hasSize(1);
+        // Accepted while the log is under the bound (each write is checked against what is on disk), applied while
+        // the compaction is held: the log goes well past the bound.
+        List<Future<KvResult>> burst = writes(env, "b", 12);
+        assertThat(burst).allMatch(Future::succeeded);
+        assertThat(env.store.stats().walBytes()).isGreaterThan(MAX_LOG);
+
+        // Every compaction the node asks for completes; then nothing is left for it to do.
+        while (!env.store.compactions.isEmpty()) {
+            env.store.compactions.poll().run();
+            env.settle();
+        }
+        assertThat(env.store.stats().walBytes()).as("the log once every compaction asked for completed")
+                .isLessThanOrEqualTo(MAX_LOG);
+        Future<KvResult> after = env.host.propose(new KvCommand.Put("c", new byte[1024]));
+        env.settle();
+        assertThat(after.succeeded()).as("a write after the compactions: %s", after.cause()).isTrue();
+    }
+}
