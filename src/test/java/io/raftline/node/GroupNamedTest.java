@@ -8,13 +8,9 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.raftline.kv.KvCommand;
 import io.raftline.raft.RaftConfig;
-import io.raftline.raft.message.Message;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,8 +47,7 @@ class GroupNamedTest {
     }
 
     /** Node 1's replica of one group, driven by hand: nothing runs until the test empties the loop. */
-    private static final class Replica implements HostEnvironment, NodeListener {
-        final ArrayDeque<Runnable> loop = new ArrayDeque<>();
+    private static final class Replica extends ManualHostEnvironment implements NodeListener {
         final NodeHost host;
 
         Replica(int groups, int group) {
@@ -60,6 +55,7 @@ class GroupNamedTest {
         }
 
         Replica(List<Integer> voters, long quotaBytes, int groups, int group) {
+            super(Offload.ON_LOOP, false);
             RaftConfig raft = RaftConfig.builder(1, voters).singleNode(voters.size() == 1).tickMs(10).heartbeatMs(50)
                     .electionTimeoutMs(150, 300).build();
             host = new NodeHost(new NodeOptions(raft, 7, 100, 1_000, quotaBytes,
@@ -68,48 +64,16 @@ class GroupNamedTest {
             settle();
         }
 
-        void settle() {
-            while (!loop.isEmpty()) {
-                loop.poll().run();
-            }
+        @Override
+        NodeHost host() {
+            return host;
         }
 
-        @Override
-        public long nanoTime() {
-            return 0;
-        }
 
-        @Override
-        public void send(Message m) {
-        }
 
-        @Override
-        public void runOnLoop(Runnable r) {
-            loop.add(r);
-        }
 
-        @Override
-        public void scheduleFlush() {
-            loop.add(host::flush);
-        }
 
-        @Override
-        public <T> Future<T> offload(Callable<T> work) {
-            Promise<T> done = Promise.promise();
-            loop.add(() -> {
-                try {
-                    done.complete(work.call());
-                } catch (Exception e) {
-                    done.fail(e);
-                }
-            });
-            return done.future();
-        }
 
-        @Override
-        public long randomLong() {
-            return 42;
-        }
     }
 
     private static NodeRequestException refusal(Future<?> f) {

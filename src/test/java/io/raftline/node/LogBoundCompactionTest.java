@@ -9,7 +9,6 @@ import io.raftline.raft.HardState;
 import io.raftline.raft.Membership;
 import io.raftline.raft.RaftConfig;
 import io.raftline.raft.Snapshot;
-import io.raftline.raft.message.Message;
 import io.raftline.raft.storage.MemoryStorage;
 import io.raftline.raft.storage.Storage;
 import io.vertx.core.Future;
@@ -17,7 +16,6 @@ import io.vertx.core.Promise;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,15 +28,12 @@ class LogBoundCompactionTest {
     private static final long MAX_LOG = 8 * 1024;
 
     /** The node's loop and its workers as queues; a single-node group, so nothing else makes it take a Ready. */
-    private static final class ManualEnvironment implements HostEnvironment {
-        final ArrayDeque<Runnable> loop = new ArrayDeque<>();
-        final ArrayDeque<Runnable> workers = new ArrayDeque<>();
+    private static final class ManualEnvironment extends ManualHostEnvironment {
         final HeldStore store = new HeldStore();
         final NodeHost host;
-        long now;
-        boolean flushScheduled;
 
         ManualEnvironment() {
+            super(Offload.ON_WORKERS, true);
             RaftConfig raft = RaftConfig.builder(1, List.of(1)).singleNode(true).tickMs(10).heartbeatMs(50)
                     .electionTimeoutMs(150, 300).snapshotIntervalEntries(1_000_000).snapshotIntervalBytes(MAX_LOG)
                     .maxLogSizeBytes(MAX_LOG).build();
@@ -46,55 +41,16 @@ class LogBoundCompactionTest {
             host.boot();
         }
 
-        /** Runs everything waiting on the loop and on the workers, until nothing is left. */
-        void settle() {
-            while (!loop.isEmpty() || !workers.isEmpty()) {
-                (loop.isEmpty() ? workers : loop).poll().run();
-            }
+        @Override
+        NodeHost host() {
+            return host;
         }
 
-        @Override
-        public long nanoTime() {
-            return now;
-        }
 
-        @Override
-        public void send(Message m) {
-        }
 
-        @Override
-        public void runOnLoop(Runnable r) {
-            loop.add(r);
-        }
 
-        @Override
-        public void scheduleFlush() {
-            if (!flushScheduled) {
-                flushScheduled = true;
-                loop.add(() -> {
-                    flushScheduled = false;
-                    host.flush();
-                });
-            }
-        }
 
-        @Override
-        public <T> Future<T> offload(Callable<T> work) {
-            Promise<T> done = Promise.promise();
-            workers.add(() -> {
-                try {
-                    done.complete(work.call());
-                } catch (Exception e) {
-                    done.fail(e);
-                }
-            });
-            return done.future();
-        }
 
-        @Override
-        public long randomLong() {
-            return 42;
-        }
     }
 
     /**
@@ -102,49 +58,40 @@ class LogBoundCompactionTest {
      * is the bytes of the entries after the snapshot (what a compaction can free).
      */
     private static final class HeldStore implements LogStore {
-        final MemoryStorage storage = new MemoryStorage();
+        /** What the store holds once a compaction is let through: a plain store in memory. */
+        final MemoryLogStore inner = new MemoryLogStore();
         final ArrayDeque<Runnable> compactions = new ArrayDeque<>();
 
         @Override
         public Storage storage() {
-            return storage;
+            return inner.storage();
         }
 
         @Override
         public Future<Void> persist(Snapshot snapshot, List<Entry> entries, HardState hardState, boolean sync) {
-            if (snapshot != null) {
-                storage.applySnapshot(snapshot);
-            }
-            storage.append(entries);
-            if (hardState != null) {
-                storage.setHardState(hardState);
-            }
-            return Future.succeededFuture();
+            return inner.persist(snapshot, entries, hardState, sync);
         }
 
         @Override
         public Future<Void> compact(long index, Membership membership, byte[] data) {
             Promise<Void> done = Promise.promise();
-            compactions.add(() -> {
-                storage.createSnapshotAndCompact(index, membership, data);
-                done.complete();
-            });
+            compactions.add(() -> inner.compact(index, membership, data).onComplete(done));
             return done.future();
         }
 
         @Override
         public Future<Void> recordStateLost(String detail) {
-            return Future.succeededFuture();
+            return inner.recordStateLost(detail);
         }
 
         @Override
         public boolean stateLostRecorded() {
-            return false;
+            return inner.stateLostRecorded();
         }
 
         @Override
         public StorageStats stats() {
-            return new StorageStats("held", false, 0, 0, storage.sizeBytes());
+            return new StorageStats("held", false, 0, 0, ((MemoryStorage) inner.storage()).sizeBytes());
         }
     }
 

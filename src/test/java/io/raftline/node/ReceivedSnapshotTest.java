@@ -24,7 +24,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,15 +36,11 @@ class ReceivedSnapshotTest {
     private static final List<Integer> VOTERS = List.of(1, 2, 3);
 
     /** The world of node 1: its loop and its workers are queues; what it sends and drops is recorded. */
-    private static final class ManualEnvironment implements HostEnvironment, NodeListener {
-        final ArrayDeque<Runnable> loop = new ArrayDeque<>();
-        final ArrayDeque<Runnable> workers = new ArrayDeque<>();
-        final List<Message> sent = new ArrayList<>();
+    private static final class ManualEnvironment extends ManualHostEnvironment implements NodeListener {
         final List<String> dropped = new ArrayList<>();
         final List<Long> installed = new ArrayList<>();
         final RecordingStore store = new RecordingStore();
         final NodeHost host;
-        boolean flushScheduled;
 
         ManualEnvironment() {
             this(RaftConfig.DEFAULT_SNAPSHOT_INTERVAL_ENTRIES);
@@ -53,71 +48,23 @@ class ReceivedSnapshotTest {
 
         /** A node that takes a snapshot of its own every {@code snapshotEvery} entries (less up to a quarter). */
         ManualEnvironment(long snapshotEvery) {
+            super(Offload.ON_WORKERS, true);
             RaftConfig raft = RaftConfig.builder(1, VOTERS).tickMs(10).heartbeatMs(50).electionTimeoutMs(150, 300)
                     .snapshotIntervalEntries(snapshotEvery).build();
             host = new NodeHost(new NodeOptions(raft, 7, 100, 1_000), store, this, this);
             host.boot();
         }
 
-        /** Runs what waits on the node's loop, not what waits for a worker. */
-        void runLoop() {
-            while (!loop.isEmpty()) {
-                loop.poll().run();
-            }
-        }
-
-        /** Runs everything, workers included, until nothing is left. */
-        void settle() {
-            runLoop();
-            while (!workers.isEmpty()) {
-                workers.poll().run();
-                runLoop();
-            }
-        }
-
         @Override
-        public long nanoTime() {
-            return 0;
+        NodeHost host() {
+            return host;
         }
 
-        @Override
-        public void send(Message m) {
-            sent.add(m);
-        }
 
-        @Override
-        public void runOnLoop(Runnable r) {
-            loop.add(r);
-        }
 
-        @Override
-        public void scheduleFlush() {
-            if (!flushScheduled) {
-                flushScheduled = true;
-                loop.add(() -> {
-                    flushScheduled = false;
-                    host.flush();
-                });
-            }
-        }
 
-        @Override
-        public <T> Future<T> offload(Callable<T> work) {
-            Promise<T> done = Promise.promise();
-            workers.add(() -> {
-                try {
-                    done.complete(work.call());
-                } catch (Exception e) {
-                    done.fail(e);
-                }
-            });
-            return done.future();
-        }
 
-        @Override
-        public long randomLong() {
-            return 42;
-        }
+
 
         @Override
         public void messageDropped(Message m, String reason) {

@@ -4,14 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.raftline.raft.HardState;
 import io.raftline.raft.RaftConfig;
-import io.raftline.raft.message.Message;
 import io.raftline.raft.message.VoteRequest;
 import io.raftline.raft.message.VoteResponse;
-import io.vertx.core.Future;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,11 +26,8 @@ class RestartLeaseHoldTest {
      * Node 1's world: a clock the test moves, its loop and workers as queues, what it sends (also for
      * {@link NodeRestartLifecycleTest}).
      */
-    static final class ManualEnvironment implements HostEnvironment {
-        long now = 1_000 * MS;
+    static final class ManualEnvironment extends ManualHostEnvironment {
         long lifeEndedBy;
-        final ArrayDeque<Runnable> loop = new ArrayDeque<>();
-        final List<Message> sent = new ArrayList<>();
         final NodeHost host;
 
         /** A node whose previous life (the environment says) ended {@code endedAgoMs} before its first boot. */
@@ -45,6 +37,8 @@ class RestartLeaseHoldTest {
 
         /** A node on {@code store}, whose previous life ended {@code endedAgoMs} before its first boot. */
         ManualEnvironment(long endedAgoMs, LogStore store) {
+            super(Offload.AT_ONCE, false);
+            now = 1_000 * MS;
             lifeEndedBy = now - endedAgoMs * MS;
             host = new NodeHost(new NodeOptions(RAFT, 7, 100, 1_000), store, NodeListener.NONE, this);
             host.boot();
@@ -53,12 +47,6 @@ class RestartLeaseHoldTest {
         private static MemoryLogStore termOne(MemoryLogStore store) {
             store.persist(null, List.of(), new HardState(1, 0, 0), true);
             return store;
-        }
-
-        void settle() {
-            while (!loop.isEmpty()) {
-                loop.poll().run();
-            }
         }
 
         /** Node 2 asks for a pre-vote of term 2 with a log as long as node 1's; whether node 1 granted it. */
@@ -78,9 +66,10 @@ class RestartLeaseHoldTest {
             assertThat(host.up()).isTrue();
         }
 
+
         @Override
-        public long nanoTime() {
-            return now;
+        NodeHost host() {
+            return host;
         }
 
         @Override
@@ -88,34 +77,10 @@ class RestartLeaseHoldTest {
             return lifeEndedBy;
         }
 
-        @Override
-        public void send(Message m) {
-            sent.add(m);
-        }
 
-        @Override
-        public void runOnLoop(Runnable r) {
-            loop.add(r);
-        }
 
-        @Override
-        public void scheduleFlush() {
-            loop.add(host::flush);
-        }
 
-        @Override
-        public <T> Future<T> offload(Callable<T> work) {
-            try {
-                return Future.succeededFuture(work.call());
-            } catch (Exception e) {
-                return Future.failedFuture(e);
-            }
-        }
 
-        @Override
-        public long randomLong() {
-            return 42;
-        }
     }
 
     @Test
