@@ -530,10 +530,22 @@ public final class Wal implements Closeable, WalLog {
         CRC32C crc = new CRC32C();
         crc.update(h.array(), 0, SEGMENT_HEADER_BYTES - 4);
         h.putInt((int) crc.getValue()).flip();
-        ch.write(h);
-        writingHeader = false;
-        ch.force(true);
-        disk.syncDirectory(dir);
+        try {
+            ch.write(h);
+            writingHeader = false;
+            ch.force(true);
+            disk.syncDirectory(dir);
+        } catch (IOException | RuntimeException e) {
+            // The new segment never becomes the current one, so nothing else would close it: a failed write of its
+            // header (a full disk) is one a node restarts from in the same process, and each such failure held one
+            // more descriptor.
+            try {
+                ch.close();
+            } catch (IOException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
         current = ch;
         currentPath = p;
         currentSeq = seq;

@@ -189,6 +189,8 @@ public final class SimDisk implements Disk {
     private int opsBeforeCrash = -1;
     private boolean armedCrashIsPowerCut;
     private boolean failNextWrite;
+    /** Handles opened and not closed yet, of every process since the disk was made (a leak shows as a count). */
+    private int openHandles;
     private boolean failNextFsync;
 
     public SimDisk(long seed) {
@@ -504,7 +506,18 @@ public final class SimDisk implements Disk {
                 }
             }
         }
+        openHandles++;
         return new Handle(f, file, generation);
+    }
+
+    /**
+     * How many files are open: handles opened and not closed, whichever process opened them. A test compares it before
+     * and after an operation to see that a failure path closes what it opened.
+     *
+     * @return the count
+     */
+    public int openHandles() {
+        return openHandles;
     }
 
     private FileNode create(Path file) throws IOException {
@@ -699,7 +712,10 @@ public final class SimDisk implements Disk {
         @Override
         public void close() {
             // Never throws, even in a dead process: it runs in finally blocks while a Crash unwinds.
-            closed = true;
+            if (!closed) {
+                closed = true;
+                openHandles--;
+            }
         }
     }
 }

@@ -318,11 +318,14 @@ class WalTest {
         wal.sync();
         assertThat(wal.segmentCount()).isEqualTo(1);
 
+        assertThat(disk.openHandles()).isEqualTo(1);
         disk.failNextWrite();
         assertThatThrownBy(() -> wal.append(List.of(entry(written.size() + 1, 1, "x"))))
                 .isInstanceOf(StorageException.class);
         assertThat(wal.failed()).isTrue();
         assertThat(wal.reopenRefusal()).as("only a write failed").isNull();
+        // The failed log closed its segment, and the new segment's file, whose header failed, is closed as well.
+        assertThat(disk.openHandles()).as("files left open").isZero();
 
         // Opened again in the process, as a restart of the node does: everything synced, and appends go on.
         List<String> notes = new ArrayList<>();
