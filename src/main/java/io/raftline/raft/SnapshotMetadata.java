@@ -32,6 +32,10 @@ public record SnapshotMetadata(long index, long term, List<Integer> voters, List
         if (index < 0 || term < 0) {
             throw new IllegalArgumentException("snapshot index and term must be >= 0");
         }
+        // The membership's own rules (ids above 0, none twice, none both a voter and a learner), checked when the
+        // metadata is made, a received snapshot's included: a peer's malformed one is refused as it is decoded rather
+        // than thrown out of the core when it installs it.
+        new Membership(voters, learners, addresses);
     }
 
     /** A snapshot without addresses. */

@@ -82,6 +82,16 @@ class RaftMessageCodecTest {
         assertThat(codec.systemCodecID()).isEqualTo((byte) -1);
     }
 
+    /** Where {@code part} first stands in {@code bytes} (a test's bytes always hold it). */
+    private static int indexOf(byte[] bytes, byte[] part) {
+        for (int i = 0; i + part.length <= bytes.length; i++) {
+            if (java.util.Arrays.equals(bytes, i, i + part.length, part, 0, part.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found");
+    }
+
     @Test
     void malformedBytesAreASerializationException() {
         byte[] good = RaftWireFormat.encode(samples().get(4));
@@ -103,6 +113,20 @@ class RaftMessageCodecTest {
                 new byte[0])), 0));
         java.nio.ByteBuffer.wrap(badEntry).putLong(18 + 28, 0);
         assertThatThrownBy(() -> RaftWireFormat.decode(badEntry)).isInstanceOf(SerializationException.class);
+        // A snapshot whose membership names a node twice, or as a voter and a learner: refused as it is decoded (it was
+        // taken as it came, and the core threw when it installed it).
+        byte[] snapshot = RaftWireFormat.encode(new SnapshotRequest(1, 2, 5, new Snapshot(new SnapshotMetadata(9, 4,
+                List.of(1, 7), List.of(8)), new byte[] {1})));
+        int seven = indexOf(snapshot, new byte[] {0, 0, 0, 1, 0, 0, 0, 7}) + 7;
+        int eight = indexOf(snapshot, new byte[] {0, 0, 0, 1, 0, 0, 0, 8}) + 7;
+        byte[] twice = snapshot.clone();
+        twice[seven] = 1;
+        assertThatThrownBy(() -> RaftWireFormat.decode(twice)).isInstanceOf(SerializationException.class)
+                .hasMessageContaining("duplicate id 1");
+        byte[] both = snapshot.clone();
+        both[eight] = 7;
+        assertThatThrownBy(() -> RaftWireFormat.decode(both)).isInstanceOf(SerializationException.class)
+                .hasMessageContaining("both a voter and a learner");
         // A length prefix past the end of the buffer.
         Buffer b = Buffer.buffer().appendInt(1000).appendBytes(new byte[10]);
         assertThatThrownBy(() -> codec.decodeFromWire(0, b)).isInstanceOf(SerializationException.class);
