@@ -796,6 +796,11 @@ public final class KvStateMachine {
         KvCommand edit = ((TxnOp.Edit) op).command();
         if (edit instanceof KvCommand.Append append) {
             long grown = (long) before + append.suffix().length;
+            if (written) {
+                // The value may be shorter than before says (an increment, a conditional put): then the append may
+                // apply where it would not at before's length. Whichever, the value ends within the largest one.
+                return (int) Math.min(grown, KvCommand.MAX_VALUE_BYTES);
+            }
             return grown > KvCommand.MAX_VALUE_BYTES ? before : (int) grown;
         }
         if (edit instanceof KvCommand.SetRange range) {
@@ -806,7 +811,7 @@ public final class KvStateMachine {
             return Math.max(before, KvCommand.IncrementByFloat.MAX_RESULT_TEXT);
         }
         FloatSum sum = floatSum(current, (KvCommand.IncrementByFloat) edit);
-        return sum.text() == null ? before : Math.max(before, sum.text().length());
+        return sum.text() == null ? before : sum.text().length();
     }
 
     private void emit(KvChange change) {

@@ -566,6 +566,15 @@ class KvStateMachineTest {
                 new TxnOp.Edit(new KvCommand.IncrementByFloat("d", new java.math.BigDecimal("2.5")))), List.of());
         assertThat(kv.growth(sum)).as("a key the branch did not write: its exact sum").isEqualTo(
                 KvStateMachine.sizeOf("d", 3));
+        // An increment leaves a short value where the bound counts 20 bytes: an append that would not fit after 20
+        // bytes still applies after the real 1, and the bound must cover it (it counted the append as refused).
+        KvCommand.Txn nearTheLimit = new KvCommand.Txn(List.of(), List.of(new TxnOp.Increment("e", 1),
+                new TxnOp.Edit(new KvCommand.Append("e", new byte[KvCommand.MAX_VALUE_BYTES - 10]))), List.of(), true);
+        long bound = kv.growth(nearTheLimit);
+        long dataBefore = kv.dataBytes();
+        kv.apply(3, KvCodec.encode(nearTheLimit));
+        assertThat(kv.get("e").orElseThrow().valueLength()).isEqualTo(KvCommand.MAX_VALUE_BYTES - 9);
+        assertThat(bound).isGreaterThanOrEqualTo(kv.dataBytes() - dataBefore);
     }
 
     /**
