@@ -52,7 +52,7 @@ class ShardedMemberAddressTest {
     }
 
     @Test
-    void aNodeAddedToOneGroupOnlyIsReachedByThatGroupsLeaderAndPromoted() throws Exception {
+    void aNodeAddedToOneGroupOnlyIsReachedByThatGroupsLeaderAndPromotedAndNotAddedAgainAsALearner() throws Exception {
         startWithJoiningNode4();
         eventually("node 4 added as a learner of group 1", WAIT, () -> {
             // A retry after an answer that was lost may find the change made already.
@@ -65,6 +65,15 @@ class ShardedMemberAddressTest {
             return r.statusCode() == 200 || r.body().contains("already a voter");
         });
         assertThat(voters(1)).containsExactly(1, 2, 3, 4);
+
+        // Adding node 4 as a learner of every group: group 1 has it as a voter, which is not the change asked for. It
+        // was counted as a group that has the change, group 0 took node 4 as a learner and the answer was 200, node 4
+        // a voter in one group and a learner in the other.
+        HttpResponse<String> asLearner = post(node1, "/v1/members", add4());
+        assertThat(asLearner.statusCode()).as(asLearner.body()).isEqualTo(409);
+        assertThat(new JsonObject(asLearner.body()).getString("message"))
+                .contains("group 1 refused").contains("node 4 is already a voter");
+        assertThat(members(0)).doesNotContain(4);
     }
 
     /**
