@@ -1213,6 +1213,11 @@ public final class RaftCore {
                 becomeFollower(term, 0, (role == Role.PRE_CANDIDATE ? "pre-vote" : "election")
                         + " lost: a majority rejected");
             }
+        } else if (m instanceof ReadIndexResponse r && role == Role.PRE_CANDIDATE) {
+            // The answer to a read asked as a follower, from the leader of this same term (a pre-candidate keeps its
+            // term): that leader confirmed its leadership at this index, whatever this node became since. Dropped, the
+            // read waited for its timeout when the node followed the same leader again before its host looked.
+            readStates.add(new ReadState(r.context(), r.index()));
         }
     }
 
