@@ -1500,6 +1500,7 @@ public final class NodeHost {
         snapshotInFlight = true;
         long gen = generation;
         KvSnapshot captured = kv.capture();
+        long coveredBytes = appliedBytesSinceSnapshot;
         // The membership at the captured index, asked now: once the serialization is done the core may have taken the
         // leader's snapshot of a later index, and its history of memberships then starts there (asked for an index
         // before it, it answers the leader's snapshot's membership, which the log up to this index does not hold).
@@ -1515,7 +1516,7 @@ public final class NodeHost {
                 LOG.error("{} failed to serialize a snapshot at {}", prefix(), captured.lastApplied(), ar.cause());
                 return;
             }
-            compact(captured.lastApplied(), membership, ar.result(), gen);
+            compact(captured.lastApplied(), membership, ar.result(), coveredBytes, gen);
         }));
     }
 
@@ -1526,7 +1527,13 @@ public final class NodeHost {
         snapshotDueBytes = config.snapshotIntervalBytes() - snapshotPoints.nextLong(config.snapshotIntervalBytes() / 4 + 1);
     }
 
-    private void compact(long index, Membership membership, byte[] data, long gen) {
+    /**
+     * Writes the snapshot of {@code index} and compacts the log up to it.
+     *
+     * @param coveredBytes the bytes applied since the previous snapshot that this one holds: what was applied while it
+     *                     was serialized and written is not in it, and still counts towards the next one
+     */
+    private void compact(long index, Membership membership, byte[] data, long coveredBytes, long gen) {
         if (index <= store.storage().firstIndex() - 1) {
             snapshotInFlight = false;
             return; // a snapshot from the leader already covers it
@@ -1540,7 +1547,8 @@ public final class NodeHost {
                 failStop(done.cause());
                 return;
             }
-            appliedBytesSinceSnapshot = 0;
+            // Not below zero: a leader's snapshot installed meanwhile started the count again.
+            appliedBytesSinceSnapshot = Math.max(0, appliedBytesSinceSnapshot - coveredBytes);
             drawSnapshotPoint();
             LOG.info("{} took a snapshot at index {} and compacted the log", prefix(), index);
             listener.snapshotTaken(id(), index);
