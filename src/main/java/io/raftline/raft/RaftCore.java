@@ -1383,10 +1383,17 @@ public final class RaftCore {
         long bestMatch = -1;
         for (int v : voters) {
             Progress pr = progress.get(v);
-            if (pr.match > bestMatch) {
+            // Of voters as far along, the target of a transfer under way (a user's choice) is kept.
+            if (pr.match > bestMatch || (pr.match == bestMatch && v == leadTransferee)) {
                 best = v;
                 bestMatch = pr.match;
             }
+        }
+        if (best != 0 && leadTransferee != 0 && leadTransferee != best) {
+            // A user's transfer to another node ends here: said, so that whoever waits on it hears now. This node,
+            // removed, may never hear who leads next (the new leader does not send to non-members).
+            events.add(new CoreEvent.LeadershipTransfer(leadTransferee, CoreEvent.TransferOutcome.ABORTED,
+                    "aborted: leader " + id + " was removed and hands over to node " + best + ", further along"));
         }
         if (best != 0 && bestMatch == log.lastIndex()) {
             sendTimeoutNow(best);
