@@ -4,6 +4,7 @@ import io.raftline.api.http.PeerDirectory;
 import io.raftline.node.LogStore;
 import io.raftline.raft.storage.Storage;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -31,7 +32,8 @@ import java.util.Optional;
  * <p>A sharded node asks about every group ({@code GET /v1/members?group=G}), since each group's leader knows only
  * what the node acknowledged in that group. Asking group 0 alone ({@code GET /v1/members} shows group 0) let a wiped
  * node that led group 0 start: group 0's leader was elected while it was down and had seen nothing of it, although the
- * leaders of the other groups had counted on its acknowledgements all along.
+ * leaders of the other groups had counted on its acknowledgements all along. Each peer is asked about group 0 first,
+ * and about the others once it answered: a peer that is down costs one timeout.
  */
 final class RejoinGuard {
 
@@ -66,56 +68,92 @@ final class RejoinGuard {
         if (!fresh(store.storage())) {
             return Future.succeededFuture();
         }
-        List<Future<Long>> answers = new ArrayList<>();
-        List<Integer> askedGroup = new ArrayList<>();
+        List<Future<List<Seen>>> answers = new ArrayList<>();
         for (int peer : peers) {
             Optional<PeerDirectory.Address> a = where.httpAddress(peer).filter(x -> x.port() > 0);
             if (peer == id || a.isEmpty()) {
                 continue;
             }
-            for (int g = 0; g < groups; g++) {
-                RequestOptions ask = new RequestOptions().setMethod(HttpMethod.GET).setHost(a.get().host())
-                        .setPort(a.get().port()).setURI(groups == 1 ? "/v1/members" : "/v1/members?group=" + g)
-                        .setConnectTimeout(ASK_TIMEOUT_MS).setIdleTimeout(ASK_TIMEOUT_MS);
-                askedGroup.add(g);
-                answers.add(client.request(where.authorize(ask)).compose(req -> req.send())
-                        .compose(resp -> resp.statusCode() == 200
-                                ? resp.body().map(b -> matchOf(b.toJsonObject(), id)) : Future.succeededFuture(0L))
-                        .otherwise(0L));
-            }
+            answers.add(ask(a.get(), id, groups, where, client));
         }
         return Future.join(answers).otherwiseEmpty().compose(v -> {
-            long seen = 0;
-            int group = 0;
-            for (int i = 0; i < answers.size(); i++) {
-                Future<Long> f = answers.get(i);
-                if (f.succeeded() && f.result() != null && f.result() > seen) {
-                    seen = f.result();
-                    group = askedGroup.get(i);
+            Seen most = new Seen(0, 0);
+            for (Future<List<Seen>> f : answers) {
+                for (Seen s : f.succeeded() ? f.result() : List.<Seen>of()) {
+                    if (s.match() > most.match()) {
+                        most = s;
+                    }
                 }
             }
-            if (seen > 0) {
+            if (most.match() > 0) {
                 return Future.failedFuture(new IllegalStateException(refusal(id, "its data directory is empty, but the"
-                        + " leader " + (groups == 1 ? "" : "of group " + group + " ") + "knows it acknowledged the log"
-                        + " up to index " + seen)));
+                        + " leader " + (groups == 1 ? "" : "of group " + most.group() + " ") + "knows it acknowledged"
+                        + " the log up to index " + most.match())));
             }
             return Future.succeededFuture();
         });
+    }
+
+    /** What a group's leader knows node {@code id} acknowledged. */
+    private record Seen(int group, long match) {
+    }
+
+    /**
+     * Asks one peer about every group: group 0 first, and the other groups only once the peer answered that. A peer
+     * that does not answer (down, or silent behind a firewall) costs one timeout, not one per group: with the asks of
+     * 256 groups all sent at once, the HTTP client's pool of 64 connections to it took four timeouts in turn (6 s) at
+     * every fresh start of a node whose peer was not up yet.
+     */
+    private static Future<List<Seen>> ask(PeerDirectory.Address a, int id, int groups, PeerDirectory where,
+            HttpClient client) {
+        return ask(a, id, 0, groups, where, client).transform(first -> {
+            if (first.failed()) {
+                return Future.succeededFuture(List.of());
+            }
+            List<Future<Long>> rest = new ArrayList<>();
+            for (int g = 1; g < groups; g++) {
+                rest.add(ask(a, id, g, groups, where, client).otherwise(0L));
+            }
+            return Future.join(rest).otherwiseEmpty().map(v -> {
+                List<Seen> seen = new ArrayList<>();
+                seen.add(new Seen(0, first.result()));
+                for (int g = 1; g < groups; g++) {
+                    Future<Long> f = rest.get(g - 1);
+                    seen.add(new Seen(g, f.succeeded() ? f.result() : 0L));
+                }
+                return seen;
+            });
+        });
+    }
+
+    /** Asks a peer for group {@code g}'s members: the match of node {@code id} (0 for an answer other than 200). */
+    private static Future<Long> ask(PeerDirectory.Address a, int id, int g, int groups, PeerDirectory where,
+            HttpClient client) {
+        RequestOptions ask = new RequestOptions().setMethod(HttpMethod.GET).setHost(a.host()).setPort(a.port())
+                .setURI(groups == 1 ? "/v1/members" : "/v1/members?group=" + g).setConnectTimeout(ASK_TIMEOUT_MS)
+                .setIdleTimeout(ASK_TIMEOUT_MS);
+        return client.request(where.authorize(ask)).compose(req -> req.send())
+                .compose(resp -> resp.body().map(b -> resp.statusCode() == 200 ? matchOf(b, id) : 0L));
     }
 
     private static boolean fresh(Storage s) {
         return s.lastIndex() == 0 && s.firstIndex() == 1 && s.hardState().term() == 0 && s.snapshot().isEmpty();
     }
 
-    private static long matchOf(JsonObject members, int id) {
-        JsonArray list = members.getJsonArray("members", new JsonArray());
-        for (int i = 0; i < list.size(); i++) {
-            JsonObject m = list.getJsonObject(i);
-            if (m.getInteger("id", 0) == id) {
-                return m.getLong("match", 0L);
+    /** Node {@code id}'s match in a members listing; 0 if the listing does not have it or is not one. */
+    private static long matchOf(Buffer body, int id) {
+        try {
+            JsonArray list = body.toJsonObject().getJsonArray("members", new JsonArray());
+            for (int i = 0; i < list.size(); i++) {
+                JsonObject m = list.getJsonObject(i);
+                if (m.getInteger("id", 0) == id) {
+                    return m.getLong("match", 0L);
+                }
             }
+            return 0;
+        } catch (RuntimeException e) {
+            return 0;
         }
-        return 0;
     }
 
     private static String refusal(int id, String why) {
