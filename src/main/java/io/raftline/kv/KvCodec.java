@@ -116,22 +116,9 @@ public final class KvCodec {
             assert pos == out.length;
             return out;
         }
-        if (command instanceof KvCommand.IncrementByFloat inc) {
-            return keyAndBytes(OP_INCREMENT_BY_FLOAT, inc.key(),
-                    inc.increment().toString().getBytes(StandardCharsets.US_ASCII));
-        }
-        if (command instanceof KvCommand.SetRange range) {
-            byte[] key = range.key().getBytes(StandardCharsets.UTF_8);
-            byte[] out = new byte[2 + (int) sized(key.length) + Varint.size(range.offset())
-                    + (int) sized(range.bytes().length)];
-            out[0] = FORMAT_VERSION;
-            out[1] = OP_SET_RANGE;
-            int pos = sizedCopy(range.bytes(), out, Varint.write(out, sizedCopy(key, out, 2), range.offset()));
-            assert pos == out.length;
-            return out;
-        }
-        if (command instanceof KvCommand.Append append) {
-            return keyAndBytes(OP_APPEND, append.key(), append.suffix());
+        if (command instanceof KvCommand.Append || command instanceof KvCommand.SetRange
+                || command instanceof KvCommand.IncrementByFloat) {
+            return encodeEdit(new TxnOp.Edit(command));
         }
         if (command instanceof KvCommand.Rename rename) {
             byte[] source = rename.source().getBytes(StandardCharsets.UTF_8);
@@ -442,13 +429,16 @@ public final class KvCodec {
         return (z >>> 1) ^ -(z & 1);
     }
 
-    /** An entry of {@code op} that holds a key and bytes, each length-prefixed (an append, an increment by a float). */
-    private static byte[] keyAndBytes(int op, String key, byte[] bytes) {
-        byte[] k = key.getBytes(StandardCharsets.UTF_8);
-        byte[] out = new byte[2 + (int) sized(k.length) + (int) sized(bytes.length)];
+    /**
+     * An append, a set range or an increment by a float as an entry of its own: its op code, its key, then the same
+     * fields as a transaction's edit writes after its key ({@link #writeEdit}).
+     */
+    private static byte[] encodeEdit(TxnOp.Edit edit) {
+        byte[] key = edit.key().getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[2 + (int) sized(key.length) + (int) editSize(edit.command())];
         out[0] = FORMAT_VERSION;
-        out[1] = (byte) op;
-        int pos = sizedCopy(bytes, out, sizedCopy(k, out, 2));
+        out[1] = (byte) opOf(edit.command());
+        int pos = writeEdit(edit.command(), out, sizedCopy(key, out, 2));
         assert pos == out.length;
         return out;
     }
