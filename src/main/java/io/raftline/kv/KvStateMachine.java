@@ -713,25 +713,15 @@ public final class KvStateMachine {
         if (command instanceof KvCommand.Put put) {
             return resized(put.key(), put.valueLength());
         }
-        if (command instanceof KvCommand.Append append) {
-            KvEntry current = byKey.get(append.key());
-            int length = current == null ? 0 : current.valueLength();
-            if ((long) length + append.suffix().length > KvCommand.MAX_VALUE_BYTES) {
-                // Refused when applied (TOO_LONG_TO_APPEND), changing nothing: near the store's limit the client
-                // then hears that reason, not that the store is full.
-                return 0;
-            }
-            return resized(append.key(), length + append.suffix().length);
-        }
-        if (command instanceof KvCommand.IncrementByFloat inc) {
-            // The text the increment writes over the value as it is now (up to 4,950 characters: a fixed 40 let
-            // a client fill the store far past its quota), as for an append; 0 if it is refused when applied.
-            FloatSum sum = floatSum(byKey.get(inc.key()), inc);
-            return sum.text() == null ? 0 : resized(inc.key(), sum.text().length());
-        }
-        if (command instanceof KvCommand.SetRange range) {
-            KvEntry current = byKey.get(range.key());
-            return resized(range.key(), range.lengthOver(current == null ? 0 : current.valueLength()));
+        if (command instanceof KvCommand.Append || command instanceof KvCommand.SetRange
+                || command instanceof KvCommand.IncrementByFloat) {
+            // Counted as the first write of its key in a transaction's branch: over the value as it is now, an
+            // increment by a float at the text it would write (up to 4,950 characters: a fixed 40 let a client fill
+            // the store far past its quota). One refused when applied keeps the value's length and counts 0: near the
+            // store's limit the client then hears that reason (an append too long, not a float), not that it is full.
+            TxnOp.Edit edit = new TxnOp.Edit(command);
+            KvEntry current = byKey.get(edit.key());
+            return resized(edit.key(), lengthAfter(edit, current == null ? 0 : current.valueLength(), current, false));
         }
         if (command instanceof KvCommand.Increment inc) {
             // The new value is a decimal long: at most 20 bytes.
