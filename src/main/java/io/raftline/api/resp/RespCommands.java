@@ -540,8 +540,7 @@ final class RespCommands {
         if (r instanceof KvResult.FloatIncremented inc) {
             return new RespReply.Bulk(inc.value().getBytes(StandardCharsets.US_ASCII));
         }
-        return new RespReply.Error(r instanceof KvResult.Rejected rej ? "ERR " + rej.reason()
-                : r.wire().startsWith("ERR ") ? r.wire() : "ERR unexpected result " + r);
+        return new RespReply.Error(unexpected(r));
     }
 
     /**
@@ -715,8 +714,13 @@ final class RespCommands {
         if (type.isInstance(r)) {
             return type.cast(r);
         }
-        throw new RespError(r instanceof KvResult.Rejected rej ? "ERR " + rej.reason()
-                : r.wire().startsWith("ERR ") ? r.wire() : "ERR unexpected result " + r);
+        throw new RespError(unexpected(r));
+    }
+
+    /** The client's error for a result other than the command's: a rejected entry's reason in Redis's words. */
+    private static String unexpected(KvResult r) {
+        return r instanceof KvResult.Rejected rej ? "ERR " + rej.reason()
+                : r.wire().startsWith("ERR ") ? r.wire() : "ERR unexpected result " + r;
     }
 
     // ---------------------------------------------------------------- MULTI ... EXEC
