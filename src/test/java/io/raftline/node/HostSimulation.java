@@ -11,7 +11,6 @@ import io.raftline.raft.RaftConfig;
 import io.raftline.raft.Role;
 import io.raftline.raft.Snapshot;
 import io.raftline.raft.message.Message;
-import io.raftline.raft.storage.Storage;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.nio.charset.StandardCharsets;
@@ -785,9 +784,8 @@ final class HostSimulation {
      * The node's disk: a {@link MemoryLogStore} whose writes take a while. A write is durable only once it
      * completes; a crash before that loses it (the store keeps only completed writes).
      */
-    private final class SlowStore implements LogStore {
+    private final class SlowStore extends ForwardingLogStore {
         private final SimHost owner;
-        private MemoryLogStore inner = new MemoryLogStore();
         private long epoch;
         /** Simulated time until which writes do not complete (a stalled disk). */
         long stalledUntil;
@@ -798,11 +796,6 @@ final class HostSimulation {
 
         void crash() {
             epoch++;
-        }
-
-        @Override
-        public Storage storage() {
-            return inner.storage();
         }
 
         @Override
@@ -840,16 +833,6 @@ final class HostSimulation {
                 }
             }));
             return done.future();
-        }
-
-        @Override
-        public Future<Void> recordStateLost(String detail) {
-            return inner.recordStateLost(detail);
-        }
-
-        @Override
-        public boolean stateLostRecorded() {
-            return inner.stateLostRecorded();
         }
     }
 }

@@ -4,13 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.raftline.kv.KvCommand;
 import io.raftline.kv.KvResult;
-import io.raftline.raft.Entry;
-import io.raftline.raft.HardState;
 import io.raftline.raft.Membership;
 import io.raftline.raft.RaftConfig;
-import io.raftline.raft.Snapshot;
 import io.raftline.raft.storage.MemoryStorage;
-import io.raftline.raft.storage.Storage;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayDeque;
@@ -57,36 +53,15 @@ class LogBoundCompactionTest {
      * Writes complete at once; a compaction waits in {@link #compactions} until the test completes it. The log's size
      * is the bytes of the entries after the snapshot (what a compaction can free).
      */
-    private static final class HeldStore implements LogStore {
-        /** What the store holds once a compaction is let through: a plain store in memory. */
-        final MemoryLogStore inner = new MemoryLogStore();
+    private static final class HeldStore extends ForwardingLogStore {
+        /** Compactions asked for; once one is let through, the inner store holds what it made. */
         final ArrayDeque<Runnable> compactions = new ArrayDeque<>();
-
-        @Override
-        public Storage storage() {
-            return inner.storage();
-        }
-
-        @Override
-        public Future<Void> persist(Snapshot snapshot, List<Entry> entries, HardState hardState, boolean sync) {
-            return inner.persist(snapshot, entries, hardState, sync);
-        }
 
         @Override
         public Future<Void> compact(long index, Membership membership, byte[] data) {
             Promise<Void> done = Promise.promise();
             compactions.add(() -> inner.compact(index, membership, data).onComplete(done));
             return done.future();
-        }
-
-        @Override
-        public Future<Void> recordStateLost(String detail) {
-            return inner.recordStateLost(detail);
-        }
-
-        @Override
-        public boolean stateLostRecorded() {
-            return inner.stateLostRecorded();
         }
 
         @Override

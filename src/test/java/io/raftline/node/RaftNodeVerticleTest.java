@@ -13,7 +13,6 @@ import io.raftline.raft.HardState;
 import io.raftline.raft.RaftConfig;
 import io.raftline.raft.Role;
 import io.raftline.raft.Snapshot;
-import io.raftline.raft.storage.Storage;
 import io.raftline.storage.DataDirLock;
 import io.raftline.storage.NioDisk;
 import io.raftline.transport.EventBusTransport;
@@ -43,15 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
 class RaftNodeVerticleTest {
 
     /** A log store whose writes can be held back, like a disk that stalls on fsync. */
-    static final class StallableStore implements LogStore {
-        private final MemoryLogStore inner = new MemoryLogStore();
+    static final class StallableStore extends ForwardingLogStore {
         private final List<Runnable> held = new ArrayList<>();
         private boolean stalled;
-
-        @Override
-        public Storage storage() {
-            return inner.storage();
-        }
 
         @Override
         public synchronized Future<Void> persist(Snapshot snapshot, List<Entry> entries, HardState hardState,
@@ -65,21 +58,6 @@ class RaftNodeVerticleTest {
                 done.complete();
             });
             return done.future();
-        }
-
-        @Override
-        public Future<Void> compact(long index, io.raftline.raft.Membership membership, byte[] data) {
-            return inner.compact(index, membership, data);
-        }
-
-        @Override
-        public Future<Void> recordStateLost(String detail) {
-            return inner.recordStateLost(detail);
-        }
-
-        @Override
-        public boolean stateLostRecorded() {
-            return inner.stateLostRecorded();
         }
 
         synchronized void stall() {
@@ -129,15 +107,9 @@ class RaftNodeVerticleTest {
     }
 
     /** A disk that starts failing every write, like a dead device. */
-    static final class FailingStore implements LogStore {
-        private final MemoryLogStore inner = new MemoryLogStore();
+    static final class FailingStore extends ForwardingLogStore {
         private volatile boolean broken;
         private volatile Throwable failure = new io.raftline.raft.StorageException("fsync failed: Input/output error");
-
-        @Override
-        public Storage storage() {
-            return inner.storage();
-        }
 
         @Override
         public Future<Void> persist(Snapshot snapshot, List<Entry> entries, HardState hardState, boolean sync) {
@@ -148,23 +120,8 @@ class RaftNodeVerticleTest {
         }
 
         @Override
-        public Future<Void> compact(long index, io.raftline.raft.Membership membership, byte[] data) {
-            return inner.compact(index, membership, data);
-        }
-
-        @Override
         public boolean failed() {
             return broken;
-        }
-
-        @Override
-        public Future<Void> recordStateLost(String detail) {
-            return inner.recordStateLost(detail);
-        }
-
-        @Override
-        public boolean stateLostRecorded() {
-            return inner.stateLostRecorded();
         }
 
         @Override

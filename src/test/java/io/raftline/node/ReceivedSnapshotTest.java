@@ -17,7 +17,6 @@ import io.raftline.raft.message.Heartbeat;
 import io.raftline.raft.message.HeartbeatResponse;
 import io.raftline.raft.message.Message;
 import io.raftline.raft.message.SnapshotRequest;
-import io.raftline.raft.storage.Storage;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.nio.charset.StandardCharsets;
@@ -78,42 +77,26 @@ class ReceivedSnapshotTest {
     }
 
     /** A {@link MemoryLogStore} that records the membership of every compaction the node asks for. */
-    private static final class RecordingStore implements LogStore {
-        final MemoryLogStore memory = new MemoryLogStore();
+    private static final class RecordingStore extends ForwardingLogStore {
         final List<Membership> compactions = new ArrayList<>();
         /** While true, writes wait in {@link #held} until the test runs them (a slow disk). */
         boolean holding;
         final ArrayDeque<Runnable> held = new ArrayDeque<>();
 
         @Override
-        public Storage storage() {
-            return memory.storage();
-        }
-
-        @Override
         public Future<Void> persist(Snapshot snapshot, List<Entry> entries, HardState hardState, boolean sync) {
             if (!holding) {
-                return memory.persist(snapshot, entries, hardState, sync);
+                return inner.persist(snapshot, entries, hardState, sync);
             }
             Promise<Void> done = Promise.promise();
-            held.add(() -> memory.persist(snapshot, entries, hardState, sync).onComplete(done));
+            held.add(() -> inner.persist(snapshot, entries, hardState, sync).onComplete(done));
             return done.future();
         }
 
         @Override
         public Future<Void> compact(long index, Membership membership, byte[] data) {
             compactions.add(membership);
-            return memory.compact(index, membership, data);
-        }
-
-        @Override
-        public Future<Void> recordStateLost(String detail) {
-            return memory.recordStateLost(detail);
-        }
-
-        @Override
-        public boolean stateLostRecorded() {
-            return memory.stateLostRecorded();
+            return inner.compact(index, membership, data);
         }
     }
 
