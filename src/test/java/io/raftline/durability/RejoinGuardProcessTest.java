@@ -41,28 +41,17 @@ class RejoinGuardProcessTest {
 
     @Test
     void aNodeWithAWipedDataDirectoryRefusesToStartUnderItsOldId() throws Exception {
-        JsonObject config = ClusterConfigs.cluster(3, 5).put("cluster_name", "rejoin-" + UUID.randomUUID());
-        Path logs = Path.of("target", "test-data", "rejoin-" + UUID.randomUUID()).toAbsolutePath();
-        try (ChildProcessCluster c = ChildProcessCluster.builder(config, logs).start()) {
+        Path logs = logs();
+        try (ChildProcessCluster c = ChildProcessCluster.builder(config(), logs).start()) {
             int leader = c.awaitLeader(WAIT);
             int wiped = leader % 3 + 1;
             URI leaderUrl = c.nodeUrls().get(leader);
-            for (int i = 0; i < 10; i++) {
-                assertThat(send("PUT", leaderUrl.resolve("/v1/kv/k" + i), "v" + i).statusCode()).isEqualTo(200);
-            }
-            eventually("node " + wiped + " applied the writes", WAIT, () -> new JsonObject(
-                    send("GET", c.nodeUrls().get(wiped).resolve("/v1/state-hash"), null).body())
-                    .getLong("appliedIndex", 0L) >= 11);
+            putKeys(leaderUrl, 10);
+            eventually("node " + wiped + " applied the writes", WAIT,
+                    () -> appliedIndex(c.nodeUrls().get(wiped)) >= 11);
 
-            await(c.crash(wiped), WAIT);
-            deleteTree(c.dataDir(wiped));
-            // The relaunch never becomes healthy: its future is left to fail when the cluster closes.
-            c.restart(wiped);
-            eventually("the relaunched process of node " + wiped + " exits with a refusal", WAIT,
-                    () -> c.process(wiped).isEmpty() && secondRunLog(logs, wiped).filter(s -> s.contains(
-                            "node " + wiped + " must not rejoin under its old id")).isPresent());
-            String log = secondRunLog(logs, wiped).orElseThrow();
-            assertThat(log).contains("the leader knows it acknowledged the log up to index")
+            wipe(c, wiped);
+            assertThat(refusedRestart(c, logs, wiped)).contains("the leader knows it acknowledged the log up to index")
                     .contains("/v1/members/" + wiped).contains("Replacing a node");
             // The two others still commit.
             assertThat(send("PUT", leaderUrl.resolve("/v1/kv/after"), "x").statusCode()).isEqualTo(200);
@@ -77,27 +66,17 @@ class RejoinGuardProcessTest {
      */
     @Test
     void aJoinedNodeWithAWipedDataDirectoryRefusesToStartUnderItsOldId() throws Exception {
-        JsonObject config = ClusterConfigs.cluster(3, 5).put("cluster_name", "rejoin-" + UUID.randomUUID());
-        Path logs = Path.of("target", "test-data", "rejoin-" + UUID.randomUUID()).toAbsolutePath();
-        try (ChildProcessCluster c = ChildProcessCluster.builder(config, logs).start()) {
+        Path logs = logs();
+        try (ChildProcessCluster c = ChildProcessCluster.builder(config(), logs).start()) {
             c.awaitLeader(WAIT);
             URI joined = c.startJoining(4).get(0);
             await(c.membership().addVoter(4, joined, WAIT), WAIT.plusSeconds(5));
             URI leaderUrl = c.nodeUrls().get(c.awaitLeader(WAIT));
-            for (int i = 0; i < 10; i++) {
-                assertThat(send("PUT", leaderUrl.resolve("/v1/kv/k" + i), "v" + i).statusCode()).isEqualTo(200);
-            }
-            eventually("node 4 applied the writes", WAIT, () -> new JsonObject(
-                    send("GET", joined.resolve("/v1/state-hash"), null).body()).getLong("appliedIndex", 0L) >= 12);
+            putKeys(leaderUrl, 10);
+            eventually("node 4 applied the writes", WAIT, () -> appliedIndex(joined) >= 12);
 
-            await(c.crash(4), WAIT);
-            deleteTree(c.dataDir(4));
-            c.restart(4);
-            eventually("the relaunched process of node 4 exits with a refusal", WAIT,
-                    () -> c.process(4).isEmpty() && secondRunLog(logs, 4).filter(s -> s.contains(
-                            "node 4 must not rejoin under its old id")).isPresent());
-            assertThat(secondRunLog(logs, 4).orElseThrow())
-                    .contains("the leader knows it acknowledged the log up to index");
+            wipe(c, 4);
+            assertThat(refusedRestart(c, logs, 4)).contains("the leader knows it acknowledged the log up to index");
             assertThat(send("PUT", leaderUrl.resolve("/v1/kv/after"), "x").statusCode()).isEqualTo(200);
         }
     }
@@ -110,10 +89,8 @@ class RejoinGuardProcessTest {
      */
     @Test
     void aShardedNodeWithAWipedDataDirectoryRefusesToStartIfAnyGroupCountedOnIt() throws Exception {
-        JsonObject config = ClusterConfigs.cluster(3, 5).put("groups", 3)
-                .put("cluster_name", "rejoin-" + UUID.randomUUID());
-        Path logs = Path.of("target", "test-data", "rejoin-" + UUID.randomUUID()).toAbsolutePath();
-        try (ChildProcessCluster c = ChildProcessCluster.builder(config, logs).start()) {
+        Path logs = logs();
+        try (ChildProcessCluster c = ChildProcessCluster.builder(config().put("groups", 3), logs).start()) {
             c.awaitLeader(WAIT);
             URI first = c.nodeUrls().get(1);
             // Each node leads one group (the balancer spreads them), so a crash of group 0's leader moves group 0 only:
@@ -127,20 +104,13 @@ class RejoinGuardProcessTest {
                 return new TreeSet<>(leaders.values()).equals(Set.of(1, 2, 3));
             });
             int wiped = leaders.get(0);
-            for (int i = 0; i < 30; i++) {
-                assertThat(send("PUT", first.resolve("/v1/kv/k" + i), "v" + i).statusCode()).isEqualTo(200);
-            }
+            putKeys(first, 30);
             eventually("the leaders of groups 1 and 2 saw node " + wiped + " acknowledge entries", WAIT,
                     () -> matchOf(members(c.nodeUrls().get(leaders.get(1)), 1), wiped) > 1
                             && matchOf(members(c.nodeUrls().get(leaders.get(2)), 2), wiped) > 1);
 
-            await(c.crash(wiped), WAIT);
-            deleteTree(c.dataDir(wiped));
-            c.restart(wiped);
-            eventually("the relaunched process of node " + wiped + " exits with a refusal", WAIT,
-                    () -> c.process(wiped).isEmpty() && secondRunLog(logs, wiped).filter(s -> s.contains(
-                            "node " + wiped + " must not rejoin under its old id")).isPresent());
-            assertThat(secondRunLog(logs, wiped).orElseThrow())
+            wipe(c, wiped);
+            assertThat(refusedRestart(c, logs, wiped))
                     .contains("the leader of group ").contains("knows it acknowledged the log up to index");
             URI survivor = c.nodeUrls().get(wiped % 3 + 1);
             assertThat(send("PUT", survivor.resolve("/v1/kv/after"), "x").statusCode()).isEqualTo(200);
@@ -155,23 +125,58 @@ class RejoinGuardProcessTest {
      */
     @Test
     void aShardedNodeThatRecordedALossInAnyGroupRefusesToStart() throws Exception {
-        JsonObject config = ClusterConfigs.cluster(3, 5).put("groups", 3)
-                .put("cluster_name", "rejoin-" + UUID.randomUUID());
-        Path logs = Path.of("target", "test-data", "rejoin-" + UUID.randomUUID()).toAbsolutePath();
-        try (ChildProcessCluster c = ChildProcessCluster.builder(config, logs).start()) {
+        Path logs = logs();
+        try (ChildProcessCluster c = ChildProcessCluster.builder(config().put("groups", 3), logs).start()) {
             int leader = c.awaitLeader(WAIT);
             int lost = leader % 3 + 1;
             await(c.crash(lost), WAIT);
             // What the store of group 2 writes once a leader's heartbeat reveals the loss (DurableLogStore).
             Files.writeString(c.dataDir(lost).resolve("group-2").resolve(DurableLogStore.STATE_LOST_FILE),
                     "Node " + lost + " lost log entries it had acknowledged: found by this test.\n");
-            c.restart(lost);
-            eventually("the relaunched process of node " + lost + " exits with a refusal", WAIT,
-                    () -> c.process(lost).isEmpty() && secondRunLog(logs, lost).filter(s -> s.contains(
-                            "node " + lost + " must not rejoin under its old id")).isPresent());
-            assertThat(secondRunLog(logs, lost).orElseThrow()).contains("its group 2 recorded earlier that it lost log"
+            assertThat(refusedRestart(c, logs, lost)).contains("its group 2 recorded earlier that it lost log"
                     + " entries it had acknowledged");
         }
+    }
+
+    /** A 3-node cluster (of up to 5) under a name of its own. */
+    private static JsonObject config() {
+        return ClusterConfigs.cluster(3, 5).put("cluster_name", "rejoin-" + UUID.randomUUID());
+    }
+
+    /** A directory of its own for a cluster's process logs. */
+    private static Path logs() {
+        return Path.of("target", "test-data", "rejoin-" + UUID.randomUUID()).toAbsolutePath();
+    }
+
+    /** Writes keys k0, k1 ... through {@code node}, each answered 200. */
+    private static void putKeys(URI node, int count) throws Exception {
+        for (int i = 0; i < count; i++) {
+            assertThat(send("PUT", node.resolve("/v1/kv/k" + i), "v" + i).statusCode()).isEqualTo(200);
+        }
+    }
+
+    private static long appliedIndex(URI node) throws Exception {
+        return new JsonObject(send("GET", node.resolve("/v1/state-hash"), null).body()).getLong("appliedIndex", 0L);
+    }
+
+    /** Crashes {@code node} and deletes its data directory, as an operator replacing its disk would. */
+    private static void wipe(ChildProcessCluster c, int node) throws Exception {
+        await(c.crash(node), WAIT);
+        deleteTree(c.dataDir(node));
+    }
+
+    /**
+     * Relaunches {@code node}'s process and waits for it to exit refusing to rejoin under its old id.
+     *
+     * @return the log of that second run
+     */
+    private static String refusedRestart(ChildProcessCluster c, Path logs, int node) throws Exception {
+        // The relaunch never becomes healthy: its future is left to fail when the cluster closes.
+        c.restart(node);
+        eventually("the relaunched process of node " + node + " exits with a refusal", WAIT,
+                () -> c.process(node).isEmpty() && secondRunLog(logs, node).filter(s -> s.contains(
+                        "node " + node + " must not rejoin under its old id")).isPresent());
+        return secondRunLog(logs, node).orElseThrow();
     }
 
     private static JsonObject members(URI node, int group) throws Exception {
