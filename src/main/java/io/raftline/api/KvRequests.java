@@ -132,7 +132,7 @@ public final class KvRequests {
      * @throws IllegalArgumentException if the group does not exist or does not own the keys
      */
     public Future<Served<KvResult>> writeIn(int group, KvCommand command, boolean forwarded) {
-        checkOwns(group, KeyGroups.keys(command));
+        checkOwns(group, command.keys());
         return propose(group, command, forwarded);
     }
 

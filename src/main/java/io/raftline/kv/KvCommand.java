@@ -38,6 +38,14 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
     /** Most comparisons, and most operations per branch, of one transaction. */
     int MAX_TXN_ITEMS = 128;
 
+    /**
+     * Every key the command names: what a sharded node checks against its groups (all of one group, or refused
+     * across groups) and which keys it locks against concurrent writes.
+     *
+     * @return the keys, in the order they appear (a transaction's compared keys, then both branches'; with repeats)
+     */
+    List<String> keys();
+
     /** A command about one key: a write or a delete, each with an optional precondition on its revision. */
     sealed interface SingleKey extends KvCommand permits Put, Delete {
         /**
@@ -46,6 +54,11 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
          * @return the key, never empty
          */
         String key();
+
+        @Override
+        default List<String> keys() {
+            return List.of(key());
+        }
 
         /**
          * Returns the precondition.
@@ -375,6 +388,11 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
         }
 
         @Override
+        public List<String> keys() {
+            return List.of(source, target);
+        }
+
+        @Override
         public String idempotencyKey() {
             return null;
         }
@@ -391,6 +409,11 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
      * @param suffix the bytes to append (the array is kept, not copied: the caller must not change it)
      */
     record Append(String key, byte[] suffix) implements KvCommand {
+
+        @Override
+        public List<String> keys() {
+            return List.of(key);
+        }
 
         /**
          * Validates the key and the suffix's size.
@@ -437,6 +460,11 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
      *               change it)
      */
     record SetRange(String key, int offset, byte[] bytes) implements KvCommand {
+
+        @Override
+        public List<String> keys() {
+            return List.of(key);
+        }
 
         /**
          * Validates the key, the offset and the written range.
@@ -498,6 +526,11 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
      * @param increment what to add, in {@link #parse}'s range
      */
     record IncrementByFloat(String key, java.math.BigDecimal increment) implements KvCommand {
+
+        @Override
+        public List<String> keys() {
+            return List.of(key);
+        }
 
         /** Bound of a number's text: one read is shorter (Redis's {@code MAX_LONG_DOUBLE_CHARS}), the log's within. */
         public static final int MAX_FLOAT_TEXT = 5 * 1024;
@@ -691,6 +724,11 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
      */
     record Increment(String key, long delta) implements KvCommand {
 
+        @Override
+        public List<String> keys() {
+            return List.of(key);
+        }
+
         /** Largest integer text an increment reads: 20 characters hold every signed 64-bit number. */
         public static final int MAX_INTEGER_TEXT = 20;
 
@@ -772,6 +810,21 @@ public sealed interface KvCommand permits KvCommand.SingleKey, KvCommand.Txn, Kv
      */
     record Txn(List<TxnCompare> compares, List<TxnOp> success, List<TxnOp> failure, boolean repeatedWrites)
             implements KvCommand {
+
+        @Override
+        public List<String> keys() {
+            List<String> keys = new java.util.ArrayList<>(compares.size() + success.size() + failure.size());
+            for (TxnCompare c : compares) {
+                keys.add(c.key());
+            }
+            for (TxnOp op : success) {
+                keys.add(op.key());
+            }
+            for (TxnOp op : failure) {
+                keys.add(op.key());
+            }
+            return keys;
+        }
 
         /**
          * Validates the sizes and, unless {@code repeatedWrites}, that no branch writes a key twice.

@@ -1,11 +1,7 @@
 package io.raftline.shard;
 
 import io.raftline.kv.KvCommand;
-import io.raftline.kv.TxnCompare;
-import io.raftline.kv.TxnOp;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Which Raft group owns a key: the stable map of a sharded cluster ({@code "groups": G}).
@@ -65,7 +61,7 @@ public record KeyGroups(int count) {
             return 0;
         }
         int group = -1;
-        for (String key : keys(command)) {
+        for (String key : command.keys()) {
             int g = groupOf(key);
             if (group >= 0 && g != group) {
                 return -1;
@@ -73,48 +69,6 @@ public record KeyGroups(int count) {
             group = g;
         }
         return Math.max(group, 0);
-    }
-
-    /**
-     * Every key a write names (a transaction's compared keys and the keys of both branches).
-     *
-     * @param command the write
-     * @return the keys, in the order they appear (with repeats)
-     */
-    public static List<String> keys(KvCommand command) {
-        if (command instanceof KvCommand.Put p) {
-            return List.of(p.key());
-        }
-        if (command instanceof KvCommand.Delete d) {
-            return List.of(d.key());
-        }
-        if (command instanceof KvCommand.Increment i) {
-            return List.of(i.key());
-        }
-        if (command instanceof KvCommand.Append a) {
-            return List.of(a.key());
-        }
-        if (command instanceof KvCommand.Rename r) {
-            return List.of(r.source(), r.target());
-        }
-        if (command instanceof KvCommand.SetRange r) {
-            return List.of(r.key());
-        }
-        if (command instanceof KvCommand.IncrementByFloat f) {
-            return List.of(f.key());
-        }
-        KvCommand.Txn t = (KvCommand.Txn) command;
-        List<String> keys = new ArrayList<>();
-        for (TxnCompare c : t.compares()) {
-            keys.add(c.key());
-        }
-        for (TxnOp op : t.success()) {
-            keys.add(op.key());
-        }
-        for (TxnOp op : t.failure()) {
-            keys.add(op.key());
-        }
-        return keys;
     }
 
     /**

@@ -117,7 +117,7 @@ public final class ReplicaSet implements RaftNode {
      */
     public static NodeRequestException crossGroup(int node, KeyGroups keyGroups, KvCommand command) {
         StringBuilder where = new StringBuilder();
-        for (String key : new java.util.LinkedHashSet<>(KeyGroups.keys(command))) {
+        for (String key : new java.util.LinkedHashSet<>(command.keys())) {
             if (where.length() > 200) {
                 where.append(", ...");
                 break;
