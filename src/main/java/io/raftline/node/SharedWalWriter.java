@@ -163,24 +163,27 @@ public final class SharedWalWriter {
      * @return completes once the log is closed (at once for all but the last release)
      */
     public Future<Void> release(Vertx vertx) {
+        Promise<Void> done = Promise.promise();
+        Context ctx = vertx.getOrCreateContext();
         synchronized (this) {
             if (--holders > 0) {
                 return Future.succeededFuture();
             }
-        }
-        Future<Void> last = submit(vertx, () -> {
-            stopping = true;
-            try {
-                wal.close();
-            } finally {
-                lock.close();
-            }
-            return null;
-        }, null);
-        synchronized (this) {
+            // Closed in the same step as the last task is queued: between the two (as they were), a task queued
+            // after it was never run (the thread ends with it) and its caller waited for ever, and an acquire took a
+            // log about to close.
             closed = true;
+            queue.add(new Task<>(() -> {
+                stopping = true;
+                try {
+                    wal.close();
+                } finally {
+                    lock.close();
+                }
+                return null;
+            }, null, result -> ctx.runOnContext(v -> complete(done, result))));
         }
-        return last;
+        return done.future();
     }
 
     private void run() {

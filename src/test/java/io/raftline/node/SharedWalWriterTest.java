@@ -308,4 +308,49 @@ class SharedWalWriterTest {
             };
         }
     }
+
+    /**
+     * A group's store that takes the log while its last holder is letting it go either finds it closing (refused) or
+     * keeps it open: never both taken and closed under it. The last release decided to close in one step and closed
+     * in another, asking for its caller's context between them; a store that took the log then had it closed, and its
+     * writes failed ("the shared write-ahead log is closed"). Here the release is held where it asks for its context.
+     */
+    @Test
+    void aStoreThatTakesTheLogWhileTheLastHolderLetsItGoIsNotLeftWithAClosedLog(Vertx vertx) throws Exception {
+        SharedWalWriter writer = SharedWalWriter.open(1, NioDisk.INSTANCE, dir.resolve("wal"), 1 << 20, 1);
+        CountDownLatch asked = new CountDownLatch(1);
+        CountDownLatch goOn = new CountDownLatch(1);
+        Vertx holding = (Vertx) java.lang.reflect.Proxy.newProxyInstance(Vertx.class.getClassLoader(),
+                new Class<?>[] {Vertx.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getOrCreateContext")) {
+                        asked.countDown();
+                        goOn.await();
+                    }
+                    try {
+                        return method.invoke(vertx, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        java.util.concurrent.CompletableFuture<Future<Void>> releasing =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> writer.release(holding));
+        assertThat(asked.await(10, TimeUnit.SECONDS)).as("the release asked for its context").isTrue();
+
+        boolean taken;
+        try {
+            writer.acquire();
+            taken = true;
+        } catch (IllegalStateException closing) {
+            taken = false;
+        }
+        goOn.countDown();
+        releasing.get(10, TimeUnit.SECONDS).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        if (taken) {
+            String written = writer.submit(vertx, () -> "written", null).toCompletionStage().toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(written).as("a task of the store that took the log").isEqualTo("written");
+            writer.release(vertx).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
 }
