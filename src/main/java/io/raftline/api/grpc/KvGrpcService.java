@@ -694,6 +694,13 @@ public final class KvGrpcService {
         call.errorHandler(error -> sink.finish());
         // A connection that closes under an open stream is reported on the response.
         out.exceptionHandler(e -> sink.finish());
+        // A call with a deadline (grpc-timeout) is answered DEADLINE_EXCEEDED by the port's server itself, which tells
+        // none of the handlers above: the watch stayed registered, holding one of the node's places, until a change
+        // under its prefix failed to be written into the ended call (never, on a quiet cluster).
+        io.vertx.core.Timer deadline = call.deadline();
+        if (deadline != null) {
+            deadline.onSuccess(v -> sink.onContext(sink::finish));
+        }
         out.headers().set(SERVED_BY, String.valueOf(node.id()));
         Future<NodeHost.Watch> registered = resumeAt != null ? node.watch(msg.getPrefix(), resumeAt, sink)
                 : node.watch(msg.getPrefix(), msg.getFromRevision(), msg.getSkip(), sink);
