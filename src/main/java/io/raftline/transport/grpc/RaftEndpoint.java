@@ -222,6 +222,11 @@ final class RaftEndpoint implements Service {
                 DeferredRefusal refusal = DeferredRefusal.afterRequest(transport.vertx(), request.end(),
                         () -> answer.tryFail(new StatusException(GrpcStatus.PERMISSION_DENIED, r.message())));
                 request.errorHandler(e -> refusal.abandon());
+            } else if (first && assembler.recipient() != servedNode) {
+                // Refused at the header, like a malformed stream, rather than once the whole snapshot (up to the size
+                // limit, 2 GiB) was buffered only to be refused by deliverAll for the same reason.
+                answer.tryFail(notFound("node " + assembler.recipient() + " is not served on this port (it serves node "
+                        + servedNode + "): the snapshot is not installed"));
             }
         });
         request.exceptionHandler(e -> answer.tryFail(e));

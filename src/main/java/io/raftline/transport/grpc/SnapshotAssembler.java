@@ -111,6 +111,16 @@ final class SnapshotAssembler {
     }
 
     /**
+     * The node the header says the snapshot is for, so a receiver can refuse a snapshot for a node it does not serve
+     * before it buffers the rest of the stream.
+     *
+     * @return the header's {@code to}, or -1 until the header arrived
+     */
+    int recipient() {
+        return header == null ? -1 : header.getTo();
+    }
+
+    /**
      * Chunks seen so far.
      *
      * @return the count

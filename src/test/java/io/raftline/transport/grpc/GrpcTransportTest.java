@@ -375,6 +375,30 @@ class GrpcTransportTest {
         assertThat(((SnapshotRequest) received.get(0)).snapshot().data()).hasSize(100);
     }
 
+    /**
+     * A snapshot for a node the port does not serve is refused at its header, as a malformed stream is: the receiver
+     * used to buffer all of it (announced here as 64 MiB, up to 2 GiB allowed) and only refuse it NOT_FOUND at the
+     * end. The stream here never ends, so only a refusal at the first chunk answers it.
+     */
+    @Test
+    void aSnapshotForAnotherNodeIsRefusedAtItsHeader() throws Exception {
+        SnapshotHeader header = SnapshotHeader.newBuilder().setFrom(1).setTo(3).setTerm(3).setIndex(50)
+                .setSnapshotTerm(2).addAllVoters(List.of(1, 2, 3)).setTotalBytes(64L << 20).build();
+        GrpcClient client = GrpcClient.client(vertx);
+        try {
+            GrpcStatus status = await(client.request(addresses.get(2), RaftServiceGrpcClient.InstallSnapshot)
+                    .compose(req -> {
+                        req.write(SnapshotChunk.newBuilder().setHeader(header)
+                                .setData(ByteString.copyFrom(new byte[1024])).build());
+                        return req.response();
+                    }).compose(this::statusOf));
+            assertThat(status).isEqualTo(GrpcStatus.NOT_FOUND);
+        } finally {
+            await(client.close());
+        }
+        assertThat(received).isEmpty();
+    }
+
     private GrpcStatus streamSnapshot(List<SnapshotChunk> chunks) throws InterruptedException {
         GrpcClient client = GrpcClient.client(vertx);
         try {
