@@ -539,14 +539,26 @@ public final class GrpcTransport implements Transport {
             }
             return;
         }
+        if (!forgotten.isEmpty()) {
+            for (Message m : messages) {
+                forgotten.remove(m.to()); // sent to by the core again: added back (or its removal undone)
+            }
+        }
         sending.route(messages, m -> !(m instanceof SnapshotRequest),
                 (to, batch) -> peer(to).sendBatch(group, batch), m -> sendNow(group, m));
     }
 
-    /** Sends one message now, unless the transport closed (a delayed copy may come due after close). */
+    /**
+     * Sends one message now (one that is not batched, or a copy the network held back), unless the transport closed or
+     * the peer was forgotten and the core has not sent to it since (a delayed or duplicated copy may come due after
+     * either): an old message makes no link to a node no longer a member, and does not make it one again for the
+     * receiving side. The core's own send to that node ({@link #sendAll}: it was added back) does.
+     */
     private void sendNow(int group, Message m) {
         if (closed) {
             drops.dropped(m, "transport closed");
+        } else if (forgotten.contains(m.to())) {
+            drops.dropped(m, "peer removed");
         } else {
             peer(m.to()).sendOne(group, m);
         }

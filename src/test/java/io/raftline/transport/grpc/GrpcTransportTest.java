@@ -904,6 +904,22 @@ class GrpcTransportTest {
     }
 
     /**
+     * A copy the network held back (a delay fault) that comes due after its peer was forgotten is lost, reported as
+     * such, and makes no link: it is an old message, not a send to a node added back. It made a new link (clients and
+     * a watchdog for a node no longer a member) and took the removed node's answers as a member's again.
+     */
+    @Test
+    void aDelayedCopyDueAfterItsPeerWasForgottenIsDroppedAndMakesNoLink() throws Exception {
+        conditioner.setFaults(new NetworkFaults(List.of(), 0, 300, 300, 0));
+        sendAllFromContext(List.of(List.of(new Heartbeat(1, 2, 1, 0, 1))));
+        await(OnContext.call(senderContext, () -> sender.forget(2)));
+        eventually("the held copy comes due", () -> !drops.isEmpty());
+        assertThat(drops).containsExactly("Heartbeat:peer removed");
+        assertThat(sender.linkedPeers()).as("links after the copy came due").isEmpty();
+        assertThat(received).isEmpty();
+    }
+
+    /**
      * A node removed from the cluster ({@link GrpcTransport#forget}) is no longer a member for the transport: its
      * answers are refused at the port (INVALID_ARGUMENT, as from any non-member), as its link was let go. The members
      * the transport was given only grow (a process keeps every id it knew), so its answers used to pass on to the
