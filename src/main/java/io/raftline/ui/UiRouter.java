@@ -142,6 +142,8 @@ public final class UiRouter {
      * @return completes once the control consumer is registered
      */
     public Future<Void> mount(Router router) {
+        // Before every route mounted after it (the page, the bridge, the admin API on the admin port).
+        router.route().handler(UiRouter::noFraming);
         router.route("/eventbus/*").handler(this::checkOrigin);
         // SockJS's HTTP fallbacks (xhr-streaming, xhr-polling, used where a proxy blocks WebSockets) read the
         // frames a client sends from the request body: bounded like every other input.
@@ -152,14 +154,33 @@ public final class UiRouter {
         io.vertx.ext.web.handler.sockjs.impl.EventBusBridgeImpl bridge =
                 new io.vertx.ext.web.handler.sockjs.impl.EventBusBridgeImpl(vertx, null, bridgeOptions(),
                         this::onBridgeEvent);
+        // SockJS's iframe page loads the client library from SOCKJS_LIBRARY (by default a CDN's copy, third-party code
+        // run in this origin).
         router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, new SockJSHandlerOptions()
-                .setRegisterWriteHandler(false)).socketHandler(socket -> bridge.handle(new RateLimitedSocket(vertx, socket,
+                .setRegisterWriteHandler(false).setLibraryURL(SOCKJS_LIBRARY)).socketHandler(socket -> bridge.handle(new RateLimitedSocket(vertx, socket,
                         frameLimit, MAX_UNREAD_BYTES))));
         webjarVersions().forEach((library, version) -> router.route("/vendor/" + library + "/*")
                 .handler(StaticHandler.create("META-INF/resources/webjars/" + library + "/" + version)));
         router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false)
                 .setDefaultContentEncoding("UTF-8"));
         return control.register().onSuccess(c -> consumer = c).mapEmpty();
+    }
+
+    /** The SockJS client as this server serves it from its WebJar (what the page loads too). */
+    static final String SOCKJS_LIBRARY = "/vendor/sockjs-client/dist/sockjs.min.js";
+
+    /**
+     * Forbids other sites' pages to frame what this router serves. A loopback browser is an admin while loopback is
+     * trusted (the default), so a page of any site that framed the live view, invisible under its own buttons, turned
+     * the operator's clicks into crashes and partitions (clickjacking): the framed page is of this server's origin, so
+     * its bridge passes the origin check. {@code frame-ancestors 'self'} for browsers that read CSP,
+     * {@code X-Frame-Options} for the others; the server's own pages may still frame each other (SockJS's iframe
+     * transports).
+     */
+    private static void noFraming(RoutingContext ctx) {
+        ctx.response().putHeader("X-Frame-Options", "SAMEORIGIN")
+                .putHeader("Content-Security-Policy", "frame-ancestors 'self'");
+        ctx.next();
     }
 
     /** Classpath resource with the WebJar versions, filled in from the pom at build time. */
