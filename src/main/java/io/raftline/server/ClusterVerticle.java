@@ -932,7 +932,11 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     }
 
     private Future<JsonObject> startAndJoin(NodeConfig n) {
-        return deployNode(n).compose(v -> deployClientPort(n)).compose(v -> {
+        // A node whose client port cannot listen (its port taken) is stopped again before the add fails: nothing was
+        // proposed for it yet, and left running it stayed in the process for good, no member and unreachable, listed by
+        // /health, the fault API and the live view (and holding its data directory).
+        return deployNode(n).compose(v -> deployClientPort(n).recover(e -> stopLocal(n.id())
+                .transform(x -> Future.<Void>failedFuture(e)))).compose(v -> {
                     // Its replicas' gauges too, as for the configured nodes: without them /metrics had no
                     // raftline_group_* line of an added node in any group.
                     meters.add(n.id());

@@ -341,6 +341,55 @@ class LocalClusterMembershipTest {
         }
     }
 
+    /**
+     * An add whose new node cannot listen on its client port (another process holds it) fails, and leaves no node
+     * behind: the node was started first and left running when its port failed, a node of the process for good that
+     * no one could reach or remove, listed by {@code /health}, {@code /v1/cluster} and the fault API. The next add,
+     * the port free again, takes the next id and joins.
+     */
+    @Test
+    void anAddWhoseClientPortIsTakenLeavesNoNodeBehind() throws Exception {
+        // Node 1's port decides the added nodes' ports (node 4: node 1's + 3): a port held here, three below a free one.
+        java.net.ServerSocket holder = null;
+        for (int attempt = 0; holder == null; attempt++) {
+            java.net.ServerSocket s = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+            try {
+                new java.net.ServerSocket(s.getLocalPort() - 3, 50, java.net.InetAddress.getLoopbackAddress()).close();
+                holder = s;
+            } catch (java.io.IOException busy) {
+                s.close();
+                assertThat(attempt).as("a free port three below a free one").isLessThan(50);
+            }
+        }
+        int taken = holder.getLocalPort();
+        int first = taken - 3;
+        JsonObject json = ClusterConfigs.cluster(3, 11, 3000)
+                .put("storage", new JsonObject().put("engine", "memory"));
+        json.getJsonArray("nodes").getJsonObject(0).put("http_port", first);
+        Vertx vertx = Vertx.vertx();
+        try {
+            ClusterVerticle cluster = new ClusterVerticle(RaftlineConfig.fromJson(json));
+            await(vertx.deployVerticle(cluster), Duration.ofSeconds(30));
+            await(cluster.awaitLeader(20_000));
+            try {
+                Throwable failure = catchThrowable(() -> await(cluster.addNode(), Duration.ofSeconds(60)));
+                assertThat(failure).as("the add of node 4 on port %d", taken).isNotNull()
+                        .isNotInstanceOf(io.raftline.verify.nemesis.Waits.TimedOutException.class);
+                assertThat(failure.getMessage()).contains(String.valueOf(taken));
+                assertThat(cluster.nodes().keySet()).as("the nodes the process runs").containsExactly(1, 2, 3);
+                assertThat(listedIds(cluster)).containsExactly(1, 2, 3);
+            } finally {
+                holder.close();
+            }
+            JsonObject added = await(cluster.addNode(), Duration.ofSeconds(60));
+            assertThat(added.getInteger("id")).isEqualTo(5);
+            assertThat(cluster.nodes().keySet()).containsExactly(1, 2, 3, 5);
+            assertThat(listedIds(cluster)).containsExactly(1, 2, 3, 5);
+        } finally {
+            await(vertx.close(), Duration.ofSeconds(30));
+        }
+    }
+
     /** The ids {@code /v1/cluster} lists, in order. */
     private static List<Integer> listedIds(ClusterVerticle cluster) throws Exception {
         return await(cluster.describe()).getJsonArray("nodes").stream()
