@@ -148,6 +148,7 @@ public final class UiRouter {
         // SockJS's HTTP fallbacks (xhr-streaming, xhr-polling, used where a proxy blocks WebSockets) read the
         // frames a client sends from the request body: bounded like every other input.
         router.route("/eventbus/*").handler(io.raftline.api.http.HttpErrors.bodyHandler(BRIDGE_BODY_LIMIT));
+        router.postWithRegex(XHR_SEND).handler(UiRouter::checkSentFrames);
         // The bridge gets each connection through RateLimitedSocket, which counts every frame before the bridge reads
         // it: what SockJSHandler.bridge does (it makes this same EventBusBridgeImpl and gives it to socketHandler),
         // with the socket wrapped, since the bridge's hook never hears of frames it cannot parse.
@@ -157,13 +158,61 @@ public final class UiRouter {
         // SockJS's iframe page loads the client library from SOCKJS_LIBRARY (by default a CDN's copy, third-party code
         // run in this origin).
         router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, new SockJSHandlerOptions()
-                .setRegisterWriteHandler(false).setLibraryURL(SOCKJS_LIBRARY)).socketHandler(socket -> bridge.handle(new RateLimitedSocket(vertx, socket,
+                .setRegisterWriteHandler(false).setLibraryURL(SOCKJS_LIBRARY)
+                // JSONP takes its frames as a form's field, what a page of another site can post (without an Origin in
+                // older browsers); the page's SockJS client never needs it (WebSocket, else XHR).
+                .addDisabledTransport(io.vertx.ext.web.handler.sockjs.Transport.JSON_P.name())).socketHandler(socket -> bridge.handle(new RateLimitedSocket(vertx, socket,
                         frameLimit, MAX_UNREAD_BYTES))));
         webjarVersions().forEach((library, version) -> router.route("/vendor/" + library + "/*")
                 .handler(StaticHandler.create("META-INF/resources/webjars/" + library + "/" + version)));
         router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false)
                 .setDefaultContentEncoding("UTF-8"));
         return control.register().onSuccess(c -> consumer = c).mapEmpty();
+    }
+
+    /** The path of SockJS's XHR send: {@code /eventbus/<server>/<session>/xhr_send}. */
+    private static final String XHR_SEND = "/eventbus/[^/.]+/[^/.]+/xhr_send";
+
+    /**
+     * Refuses an XHR send whose body is not what SockJS can take: a JSON array of strings (the frames), or one string.
+     * SockJS takes the text of each element, and an element that has none (null, an object, an array) became a null
+     * frame on which the session threw a NullPointerException, logged by the process as an unhandled error with its
+     * stack trace, once per request of any client that reaches the port (a session needs no token), and the frames
+     * after it were lost; a body that is not JSON got a 500. Answered 400 naming the rule, before SockJS reads it.
+     */
+    private static void checkSentFrames(RoutingContext ctx) {
+        String problem = sentFramesProblem(ctx.body().buffer());
+        if (problem == null) {
+            ctx.next();
+        } else {
+            io.raftline.api.http.HttpErrors.badRequest(ctx, problem);
+        }
+    }
+
+    /** What is wrong with the body of a SockJS send, or null. */
+    static String sentFramesProblem(Buffer body) {
+        String rule = "the body of a SockJS send must be a JSON array of strings (the frames)";
+        if (body == null || body.length() == 0) {
+            return rule + ", got no body";
+        }
+        Object parsed;
+        try {
+            parsed = io.vertx.core.json.Json.decodeValue(body);
+        } catch (io.vertx.core.json.DecodeException e) {
+            return rule + ", got no JSON: " + io.raftline.config.JsonErrors.describe(e);
+        }
+        if (parsed instanceof String) {
+            return null;
+        }
+        if (!(parsed instanceof JsonArray frames)) {
+            return rule + ", got " + (parsed instanceof JsonObject ? "an object" : String.valueOf(parsed));
+        }
+        for (int i = 0; i < frames.size(); i++) {
+            if (!(frames.getValue(i) instanceof String)) {
+                return rule + ", element " + i + " is " + (frames.getValue(i) == null ? "null" : "no string");
+            }
+        }
+        return null;
     }
 
     /** The SockJS client as this server serves it from its WebJar (what the page loads too). */

@@ -1,0 +1,112 @@
+package io.raftline.ui;
+
+import static io.raftline.verify.nemesis.Waits.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.raftline.events.EventPipeline;
+import io.raftline.events.EventPublisher;
+import io.raftline.events.PublisherOptions;
+import io.raftline.faults.FaultControl;
+import io.raftline.node.RaftNode;
+import io.raftline.security.AdminAccess;
+import io.raftline.transport.LinkFaults;
+import io.raftline.transport.NetworkConditioner;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentSkipListMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the bridge's HTTP fallbacks take from a client before any token is asked. SockJS reads a send's body as a JSON
+ * array and takes each element's text: an element that is no string (null, an object, an array) became a null frame,
+ * and the session threw a NullPointerException that the process logged as an unhandled error with its stack trace, once
+ * per request of any client that reaches the port (no token needed to open a session); a body that is not JSON at all
+ * got a 500. And the JSONP transport took commands as a form's field, the one kind of body a page of another site can
+ * send without Origin in older browsers.
+ */
+class BridgeHttpSendTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private static Vertx vertx;
+    private static HttpServer server;
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(TIMEOUT).build();
+
+    @BeforeAll
+    static void start() throws Exception {
+        vertx = Vertx.vertx();
+        PublisherOptions options = new PublisherOptions(10, 600, 2, 20_000, 1000);
+        EventPublisher publisher = new EventPublisher(List.of(1, 2, 3), options, System::currentTimeMillis, null,
+                new EventPipeline(options));
+        Map<Integer, RaftNode> nodes = new ConcurrentSkipListMap<>();
+        FaultControl faults = new FaultControl(nodes, () -> List.of(1, 2, 3), new NetworkConditioner(1),
+                new LinkFaults(2), publisher);
+        ControlHandler control = new ControlHandler(vertx, nodes, faults, publisher,
+                FixedNodes.refusing("no nodes here"));
+        UiRouter ui = new UiRouter(vertx, control, Set.of(), new AdminAccess("", true));
+        Router router = Router.router(vertx);
+        await(vertx.deployVerticle(publisher), TIMEOUT);
+        await(ui.mount(router), TIMEOUT);
+        server = await(vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1"), TIMEOUT);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (vertx != null) {
+            await(vertx.close(), TIMEOUT);
+        }
+    }
+
+    private static HttpResponse<String> send(String method, String path, String contentType, String body)
+            throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.actualPort() + path))
+                .timeout(TIMEOUT).method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aSendWhoseFramesAreNotStringsIsRefusedNamingTheRule() throws Exception {
+        assertThat(send("POST", "/eventbus/000/s1/xhr", null, null).body()).startsWith("o");
+        for (String body : List.of("[null]", "[{\"type\":\"ping\"}]", "[[]]", "[\"x\", {}]", "not json", "", "{}")) {
+            HttpResponse<String> r = send("POST", "/eventbus/000/s1/xhr_send", "text/plain", body);
+            assertThat(r.statusCode()).as("xhr_send of %s", body).isEqualTo(400);
+            JsonObject error = new JsonObject(r.body());
+            assertThat(error.getString("error")).isEqualTo("bad_request");
+            assertThat(error.getString("message")).contains("JSON array of strings");
+        }
+        // A well-formed send still reaches the bridge: a command, answered on its reply address.
+        String command = new JsonObject().put("type", "send").put("address", ControlHandler.ADDRESS)
+                .put("replyAddress", "r").put("body", new JsonObject().put("action", "heal")).encode();
+        HttpResponse<String> ok = send("POST", "/eventbus/000/s1/xhr_send", "text/plain",
+                new io.vertx.core.json.JsonArray().add(command).encode());
+        assertThat(ok.statusCode()).isEqualTo(204);
+        assertThat(send("POST", "/eventbus/000/s1/xhr", null, null).body()).contains("\\\"ok\\\":true");
+    }
+
+    @Test
+    void theJsonpTransportIsOff() throws Exception {
+        assertThat(send("GET", "/eventbus/000/s2/jsonp?c=cb", null, null).statusCode()).isEqualTo(404);
+        String frame = new JsonObject().put("type", "send").put("address", ControlHandler.ADDRESS)
+                .put("body", new JsonObject().put("action", "heal")).encode();
+        assertThat(send("POST", "/eventbus/000/s2/jsonp_send", "application/x-www-form-urlencoded",
+                "d=" + java.net.URLEncoder.encode("[" + io.vertx.core.json.Json.encode(frame) + "]",
+                        java.nio.charset.StandardCharsets.UTF_8)).statusCode()).isEqualTo(404);
+    }
+}
