@@ -91,7 +91,12 @@ public final class NodeRequestException extends RuntimeException {
          * could not read or would not take: nodes of different versions or configurations, a credential it does not
          * accept): it was not carried out, and asking again will not help.
          */
-        LEADER_REFUSED("leader_refused", 502);
+        LEADER_REFUSED("leader_refused", 502),
+        /**
+         * A node the local cluster was asked to start could not listen on its port: another process holds it. Nothing
+         * was changed (the node was stopped again before anything was proposed for it); free the port and ask again.
+         */
+        PORT_IN_USE("port_in_use", 409);
 
         private final String code;
         private final int httpStatus;

@@ -20,6 +20,7 @@ import io.raftline.node.NodeListener;
 import io.raftline.node.NodeStatus;
 import io.raftline.node.RaftNode;
 import io.raftline.node.NodeOptions;
+import io.raftline.node.NodeRequestException;
 import io.raftline.node.RaftNodeVerticle;
 import io.raftline.node.SharedWalWriter;
 import io.raftline.raft.CoreEvent;
@@ -936,7 +937,10 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         // proposed for it yet, and left running it stayed in the process for good, no member and unreachable, listed by
         // /health, the fault API and the live view (and holding its data directory).
         return deployNode(n).compose(v -> deployClientPort(n).recover(e -> stopLocal(n.id())
-                .transform(x -> Future.<Void>failedFuture(e)))).compose(v -> {
+                .transform(x -> Future.<Void>failedFuture(e instanceof HttpServerVerticle.PortInUseException
+                        ? new NodeRequestException(NodeRequestException.Reason.PORT_IN_USE, 0, "node " + n.id()
+                                + " was not added: its client " + e.getMessage())
+                        : e)))).compose(v -> {
                     // Its replicas' gauges too, as for the configured nodes: without them /metrics had no
                     // raftline_group_* line of an added node in any group.
                     meters.add(n.id());

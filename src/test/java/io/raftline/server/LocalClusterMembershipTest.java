@@ -376,6 +376,10 @@ class LocalClusterMembershipTest {
                 assertThat(failure).as("the add of node 4 on port %d", taken).isNotNull()
                         .isNotInstanceOf(io.raftline.verify.nemesis.Waits.TimedOutException.class);
                 assertThat(failure.getMessage()).contains(String.valueOf(taken));
+                // Said as the environment's problem (409 port_in_use over HTTP), not an internal error (500).
+                assertThat(failure).isInstanceOf(io.raftline.node.NodeRequestException.class);
+                assertThat(((io.raftline.node.NodeRequestException) failure).reason())
+                        .isEqualTo(io.raftline.node.NodeRequestException.Reason.PORT_IN_USE);
                 assertThat(cluster.nodes().keySet()).as("the nodes the process runs").containsExactly(1, 2, 3);
                 assertThat(listedIds(cluster)).containsExactly(1, 2, 3);
             } finally {
