@@ -566,10 +566,21 @@ public final class GrpcTransport implements Transport {
 
     private Peer peer(int id) {
         Peer p = clients.get(id);
-        return p != null ? p : clients.computeIfAbsent(id, n -> {
+        if (p != null) {
+            return p;
+        }
+        Peer made = clients.computeIfAbsent(id, n -> {
             forgotten.remove(n); // sent to again: added back (or its removal undone)
             return new Peer(n);
         });
+        if (closed) {
+            // A send on another event loop passed its check of closed just before close() ran, and made this link
+            // after close() had closed and cleared the others: closed here, or its clients and watchdog outlived the
+            // transport (and a stream it opened held up the Vert.x instance's close until its grace ran out).
+            clients.remove(id, made);
+            made.close("transport closed");
+        }
+        return made;
     }
 
     /**
