@@ -1,28 +1,13 @@
 package io.raftline.ui;
 
-import static io.raftline.verify.nemesis.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.raftline.events.EventPipeline;
-import io.raftline.events.EventPublisher;
-import io.raftline.events.PublisherOptions;
-import io.raftline.faults.FaultControl;
-import io.raftline.node.RaftNode;
 import io.raftline.security.AdminAccess;
-import io.raftline.transport.LinkFaults;
-import io.raftline.transport.NetworkConditioner;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
-import io.vertx.ext.web.Router;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentSkipListMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,37 +23,23 @@ class LiveViewFramingTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    private static Vertx vertx;
-    private static HttpServer server;
+    private static NodelessLiveView view;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
 
     @BeforeAll
     static void start() throws Exception {
-        vertx = Vertx.vertx();
-        PublisherOptions options = new PublisherOptions(10, 600, 2, 20_000, 1000);
-        EventPublisher publisher = new EventPublisher(List.of(1, 2, 3), options, System::currentTimeMillis, null,
-                new EventPipeline(options));
-        Map<Integer, RaftNode> nodes = new ConcurrentSkipListMap<>();
-        FaultControl faults = new FaultControl(nodes, () -> List.of(1, 2, 3), new NetworkConditioner(1),
-                new LinkFaults(2), publisher);
-        ControlHandler control = new ControlHandler(vertx, nodes, faults, publisher,
-                FixedNodes.refusing("no nodes here"));
-        UiRouter ui = new UiRouter(vertx, control, Set.of(), new AdminAccess("", true));
-        Router router = Router.router(vertx);
-        await(vertx.deployVerticle(publisher), TIMEOUT);
-        await(ui.mount(router), TIMEOUT);
-        server = await(vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1"), TIMEOUT);
+        view = new NodelessLiveView(new AdminAccess("", true));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (vertx != null) {
-            await(vertx.close(), TIMEOUT);
+        if (view != null) {
+            view.close();
         }
     }
 
     private static HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.actualPort() + path))
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + view.port() + path))
                 .timeout(TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 

@@ -3,32 +3,18 @@ package io.raftline.ui;
 import static io.raftline.verify.nemesis.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.raftline.events.EventPipeline;
 import io.raftline.events.EventPublisher;
-import io.raftline.events.PublisherOptions;
 import io.raftline.events.ViewerFeed;
-import io.raftline.faults.FaultControl;
-import io.raftline.faults.LocalNodeControl;
-import io.raftline.node.RaftNode;
 import io.raftline.security.AdminAccess;
-import io.raftline.transport.LinkFaults;
-import io.raftline.transport.NetworkConditioner;
 import io.raftline.verify.nemesis.Waits;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -49,38 +35,9 @@ class UnreadFramesTest {
     private static final String REGISTER = new JsonObject().put("type", "register").put("address",
             EventPublisher.ADDRESS).encode();
 
-    /** A live view without nodes: a publisher, the control handler and the bridge, on a port of its own. */
-    private static final class LiveView {
-        final Vertx vertx = Vertx.vertx();
-        final EventPublisher publisher;
-        final HttpServer server;
-
-        LiveView(AdminAccess access, int framesPerSecond, int maxLagWindows) throws Exception {
-            PublisherOptions options = new PublisherOptions(10, 600, 2, 20_000, 1000);
-            publisher = new EventPublisher(List.of(1, 2, 3), options, System::currentTimeMillis, null,
-                    new EventPipeline(options));
-            Map<Integer, RaftNode> nodes = new ConcurrentSkipListMap<>();
-            FaultControl faults = new FaultControl(nodes, () -> List.of(1, 2, 3), new NetworkConditioner(1),
-                    new LinkFaults(2), publisher);
-            LocalNodeControl none = FixedNodes.refusing("no nodes here");
-            ControlHandler control = new ControlHandler(vertx, nodes, faults, publisher, none);
-            UiRouter ui = new UiRouter(vertx, control, Set.of(), access, framesPerSecond,
-                    new ViewerFeed.Options(maxLagWindows));
-            Router router = Router.router(vertx);
-            await(vertx.deployVerticle(publisher), TIMEOUT);
-            await(ui.mount(router), TIMEOUT);
-            // A small send buffer: what a client does not read piles up in the server, not in the kernel.
-            server = await(vertx.createHttpServer(new HttpServerOptions().setSendBufferSize(16 * 1024))
-                    .requestHandler(router).listen(0, "127.0.0.1"), TIMEOUT);
-        }
-
-        int port() {
-            return server.actualPort();
-        }
-
-        void close() throws Exception {
-            await(vertx.close(), TIMEOUT);
-        }
+    /** A small send buffer: what a client does not read piles up in the server, not in the kernel. */
+    private static HttpServerOptions smallSendBuffer() {
+        return new HttpServerOptions().setSendBufferSize(16 * 1024);
     }
 
     private static long usedHeapAfterGc() {
@@ -123,7 +80,8 @@ class UnreadFramesTest {
     @Test
     void aClientThatReadsNothingIsClosedInsteadOfHavingItsAnswersKeptWithoutBound() throws Exception {
         int commands = 40_000;
-        LiveView view = new LiveView(new AdminAccess("secret", false), 1_000_000, 100);
+        NodelessLiveView view = new NodelessLiveView(new AdminAccess("secret", false), 1_000_000,
+                new ViewerFeed.Options(100), smallSendBuffer());
         try (RawWebSocket ws = new RawWebSocket(view.port(), PATH)) {
             String command = new JsonObject().put("type", "send").put("address", ControlHandler.ADDRESS)
                     .put("replyAddress", "r").put("body", new JsonObject().put("action", "state")).encode();
@@ -162,7 +120,8 @@ class UnreadFramesTest {
         int viewers = 50;
         int windows = 200;
         int perWindow = 50;
-        LiveView view = new LiveView(new AdminAccess("", true), UiRouter.DEFAULT_FRAMES_PER_SECOND, 10);
+        NodelessLiveView view = new NodelessLiveView(new AdminAccess("", true), UiRouter.DEFAULT_FRAMES_PER_SECOND,
+                new ViewerFeed.Options(10), smallSendBuffer());
         try {
             AtomicBoolean markerSeen = new AtomicBoolean();
             AtomicLong healthyEvents = new AtomicLong();
