@@ -667,7 +667,7 @@ public final class NodeHost {
         core = new RaftCore(config, s, new SplittableRandom(seeds.nextLong()), m.lastApplied());
         core.downFor(ticksDown());
         if (store.stateLostRecorded()) {
-            core.markStateLost();
+            core.markStateLost("recorded by an earlier life of this node");
             LOG.error("{} {}", prefix(), stateLostMessage());
         }
         pending = new PendingRequests(options.requestTimeoutMs() * 1_000_000, env.randomLong() & (Long.MAX_VALUE >>> 1));
@@ -1623,6 +1623,34 @@ public final class NodeHost {
                         failStop(ar.cause());
                     }
                 }));
+    }
+
+    /**
+     * Another Raft group of this node found out that the node lost log entries it had acknowledged ({@link
+     * CoreEvent.StateLost}): a sharded node's groups share its data directory, so this group lost its entries too,
+     * even if its own leader cannot tell (a leader elected while the node was down never saw it acknowledge, and a
+     * quiet group sends no heartbeat). This replica stops voting and serving as the one that found out did, and records
+     * the loss in its own store, as a restart reads every group's record.
+     *
+     * @param detail what the other group found, for the log and the record
+     * @return completes once the loss is recorded
+     */
+    public Future<Void> stateLostElsewhere(String detail) {
+        if (up && !core.stateLost()) {
+            core.markStateLost(detail);
+            LOG.error("{} {}. {}", prefix(), detail, stateLostMessage());
+            pending.abandonAll(stateLostMessage());
+            flush();
+        }
+        if (store.stateLostRecorded()) {
+            return Future.succeededFuture();
+        }
+        long gen = generation;
+        return store.recordStateLost(detail).onComplete(ar -> env.runOnLoop(() -> {
+            if (gen == generation && ar.failed()) {
+                failStop(ar.cause());
+            }
+        }));
     }
 
     /** "last heard: node 2 412 ms (41 ticks) ago, node 3 12 ms (1 tick) ago", or that no peer has been heard. */

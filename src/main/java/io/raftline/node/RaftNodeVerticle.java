@@ -399,6 +399,17 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
         });
     }
 
+    /**
+     * Tells this replica that another Raft group of its node found out the node lost state it had acknowledged
+     * ({@link NodeHost#stateLostElsewhere}); a frozen node takes it once thawed.
+     *
+     * @param detail what the other group found
+     * @return completes once this replica recorded the loss
+     */
+    public Future<Void> stateLostElsewhere(String detail) {
+        return onContextWhenRunning(() -> host.stateLostElsewhere(detail));
+    }
+
     @Override
     public Future<Void> pause() {
         return onContextWhenRunning(() -> {

@@ -812,10 +812,18 @@ public final class RaftCore {
 
     /**
      * Marks this node as having lost state, as {@link #stateLost()} describes: the host calls it at start when
-     * an earlier life of the node detected the loss and recorded it.
+     * an earlier life of the node detected the loss and recorded it, and at runtime when another Raft group of the
+     * same node found it out (a sharded node's groups share its data directory: what one lost, all lost). A leader or
+     * candidate steps down in its term: its own vote for itself may repeat one it gave in a term it no longer
+     * remembers, and it may never campaign or lead again.
+     *
+     * @param reason why, for the role change it may cause
      */
-    public void markStateLost() {
+    public void markStateLost(String reason) {
         stateLost = true;
+        if (role != Role.FOLLOWER) {
+            becomeFollower(term, 0, "state lost: " + reason);
+        }
     }
 
     /** A snapshot of this node's state for status pages and tests. */

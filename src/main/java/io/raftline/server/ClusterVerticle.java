@@ -645,13 +645,17 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         if (liveness != null || heardOnly != null) {
             livenessByNode.put(n.id(), liveness != null ? liveness : heardOnly);
         }
+        SharedStateLoss loss = groups > 1 ? new SharedStateLoss(n.id()) : null;
         Future<Void> chain = layout.mapEmpty();
         for (int g = 0; g < groups; g++) {
             int group = g;
             // Group 0's store takes the data directory's lock over.
             chain = chain.compose(v -> deployReplica(n, group, group == 0 ? locked.result().lock() : null,
-                    layout.result(), liveness, heardOnly)).map(replica -> {
+                    layout.result(), liveness, heardOnly, loss)).map(replica -> {
                 deployed.add(replica);
+                if (loss != null) {
+                    loss.deployed(replica);
+                }
                 return null;
             });
         }
@@ -676,10 +680,11 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
     /**
      * Opens one group's store of a node and deploys that group's verticle; with {@code heardOnly}, what the replica
      * receives is noted there first ({@link HeardTransport}). {@code lock}, if given, is the group's directory's lock,
-     * taken already: the store holds it from now on.
+     * taken already: the store holds it from now on. {@code loss} (a sharded node) hears the loss of state the
+     * replica's core may find out, to tell the node's other groups.
      */
     private Future<RaftNodeVerticle> deployReplica(NodeConfig n, int group, DataDirLock lock, SharedWalWriter sharedLog,
-            PeerLiveness liveness, PeerLiveness heardOnly) {
+            PeerLiveness liveness, PeerLiveness heardOnly, SharedStateLoss loss) {
         Path dir = GroupLayout.groupDir(Path.of(n.dataDir()), group);
         Future<LogStore> opened;
         try {
@@ -697,8 +702,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
                 .recover(e -> store.close().transform(x -> Future.<Void>failedFuture(e))).map(store)).compose(store -> {
             // One group: the node reports to the event stream as before. Several: through its gate in the group
             // view, open while the live view follows its group.
-            NodeListener reports = groupView == null ? listener : NodeListener.both(groupView.listener(n.id(), group),
+            NodeListener shown = groupView == null ? listener : NodeListener.both(groupView.listener(n.id(), group),
                     group == 0 ? groupZeroListener : otherGroupMembers(group));
+            NodeListener reports = loss == null ? shown : NodeListener.both(shown, loss.listener(group));
             Transport wire = heardOnly == null ? transport.group(group)
                     : new HeardTransport(transport.group(group), heardOnly);
             RaftNodeVerticle node = new RaftNodeVerticle(groupOptions(config.nodeOptions(n), group),

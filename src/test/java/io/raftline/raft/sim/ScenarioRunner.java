@@ -44,6 +44,7 @@ import java.util.Set;
  * read-index ID CTX | lease-read ID | transfer LEADER TARGET
  * partition 1,2 3 | isolate ID | cut FROM TO | heal
  * crash ID | restart ID|all | snapshot ID
+ * lose-state ID          the host tells ID that its node lost state (another group of a sharded node found it out)
  * status [ID...]         role, term, vote, leader, commit, applied, log terms, leader's progress
  * members [ID...]        membership in effect and its config index
  * add-learner ID X | promote ID X | add-voter ID X | remove ID X   membership change proposed on ID
@@ -244,6 +245,7 @@ public final class ScenarioRunner {
                 cluster.processReadies();
                 cluster.check();
             }
+            case "lose-state" -> cluster.node(id(args, 0)).core().markStateLost("found out by another group");
             case "snapshot" -> {
                 SimNode n = cluster.node(id(args, 0));
                 n.takeSnapshot();
