@@ -25,13 +25,13 @@ import java.util.Set;
  * retries are the acknowledgement. Within one JVM {@link RaftMessageCodec} hands the immutable record
  * over without serializing it; on a clustered event bus the same codec writes {@link RaftWireFormat}.
  *
- * <p>{@link #sendAll} sends everything it has for one peer as one event-bus message, a {@link RaftBatch}
- * ({@link RaftBatchCodec}): one frame, one delivery, one handler call on the receiver, which hands the messages to
- * its node in order. Only the messages the conditioner lets through at once, exactly once, join the batch; a
- * message it drops, delays or duplicates travels on its own, so every fault behaves as before. A peer with a
- * single message gets that message alone, not a batch of one. On a sharded node (below) such a message, when it
- * goes, joins the peer's outbox like any batch, so a duplicate's copies arrive after what was sent before them (sent
- * straight to the group's address they would overtake what still waits in the outbox).
+ * <p>What a node sends a peer waits in that link's outbox until the task that sent it ends, and then leaves as one
+ * event-bus message, a {@link RaftBatch} ({@link RaftBatchCodec}): one frame, one delivery, one handler call on the
+ * receiver, which hands the messages to its node in order. Everything one turn of the node's event loop sends that
+ * peer (a Ready's messages before its write and after it, heartbeats, answers) shares the frame, and the work of
+ * writing frames runs in one place (the flush) instead of in each caller. A message the conditioner delays or
+ * duplicates joins the outbox when it goes, behind what was queued before it; one it drops never does. A frame of a
+ * single message is that message alone, not a batch of one.
  *
  * <p>On a sharded node ({@code "groups"} above 1, {@link #group(int)}) the groups' replicas do not send their batches
  * themselves: each goes to its peer's outbox, and a flush on the transport's own context sends everything queued for
@@ -112,8 +112,8 @@ public final class EventBusTransport implements Transport {
     private final java.util.Map<Integer, EventBusTransport> groups;
     /** Base only: where the per-peer outboxes of a sharded node are flushed. */
     private final Context flusher;
-    /** Base only: peer node → what the groups' replicas have for it, not yet sent. */
-    private final java.util.Map<Integer, Outbox> outboxes;
+    /** Base only: link (sending node, peer node, {@link #key}) → what is queued on it, not yet sent. */
+    private final java.util.Map<Long, Outbox> outboxes;
     /** Base only: (group, node) → the replica's handler and context, for frames that carry several groups. */
     private final java.util.Map<Long, Receiver> receivers;
     /**
@@ -138,10 +138,18 @@ public final class EventBusTransport implements Transport {
     /** This process's number of Raft groups, and the refusal of frames from a process with another. */
     private final GroupCountCheck groupCount;
 
-    /** What a peer's outbox holds, and whether a flush of it is scheduled. */
+    /**
+     * What a link's outbox holds, whether a flush of it is scheduled, and where its flushes run: one context, so that
+     * the link's frames leave one after the other, in the order their messages were queued.
+     */
     private static final class Outbox {
         final java.util.Queue<GroupBatches.Part> parts = new java.util.concurrent.ConcurrentLinkedQueue<>();
         final java.util.concurrent.atomic.AtomicBoolean scheduled = new java.util.concurrent.atomic.AtomicBoolean();
+        final Context context;
+
+        Outbox(Context context) {
+            this.context = context;
+        }
     }
 
     /** A snapshot's way: from a node's replica of a group to a peer. */
@@ -352,16 +360,7 @@ public final class EventBusTransport implements Transport {
                 return;
             }
         }
-        if (!groups.isEmpty()) {
-            outbox(to, going);
-            return;
-        }
-        if (going.size() == 1) {
-            sendOne(going.get(0));
-        } else {
-            queued(group, to, going.size());
-            write(address(to, group), new RaftBatch(going), batchOptions, snapshotLinks(group, going));
-        }
+        outbox(to, going);
     }
 
     /**
@@ -371,11 +370,6 @@ public final class EventBusTransport implements Transport {
      */
     private void sendNow(Message m) {
         sendBatch(m.to(), List.of(m));
-    }
-
-    private void sendOne(Message m) {
-        queued(group, m.to(), 1);
-        write(address(m.to(), group), m, options, snapshotLinks(group, List.of(m)));
     }
 
     /**
@@ -480,15 +474,23 @@ public final class EventBusTransport implements Transport {
     }
 
     /**
-     * A sharded node: queues a group's batch in the peer's outbox and makes sure a flush is scheduled. Every replica
-     * that sends before the flush runs shares its frame: one event-bus message (one write, one wakeup of the peer)
-     * for what all the groups had for that peer.
+     * Queues a batch in its link's outbox and makes sure a flush is scheduled: everything the sender queues for that
+     * peer before the flush runs shares one frame, one event-bus message (one write, one wakeup of the peer). On a
+     * sharded node the link's outbox takes every group's batches, and its flushes run on the transport's own context
+     * (the groups' replicas may run on several). Otherwise the sending node's context flushes, after the task that
+     * sent: what one turn of its event loop sends a peer (the messages of a Ready before its write and after it,
+     * heartbeats, the answers to what arrived) leaves as one frame, and the work of writing it runs in one place.
+     * The send path had been compiled into each of the node's four callers of the transport: half of what the JIT
+     * compiled in a cold cluster's first PUT @16 run (docs/performance.md, thirty-ninth round).
      */
     private void outbox(int to, List<Message> batch) {
-        Outbox box = outboxes.computeIfAbsent(to, k -> new Outbox());
+        Outbox box = outboxes.computeIfAbsent(key(batch.get(0).from(), to), k -> {
+            Context caller = groups.isEmpty() ? Vertx.currentContext() : null;
+            return new Outbox(caller != null ? caller : flusher);
+        });
         box.parts.add(new GroupBatches.Part(group, batch));
         if (box.scheduled.compareAndSet(false, true)) {
-            flusher.runOnContext(v -> flush(to, box));
+            box.context.runOnContext(v -> flush(to, box));
         }
     }
 
@@ -512,16 +514,30 @@ public final class EventBusTransport implements Transport {
             }
             parts.add(p);
         }
-        if (!parts.isEmpty()) {
-            List<SnapshotLink> links = new ArrayList<>();
-            for (GroupBatches.Part p : parts) {
-                queued(p.group(), to, p.messages().size());
-                links.addAll(snapshotLinks(p.group(), p.messages()));
-            }
-            // To group 0's address: one consumer per node takes every frame, which keeps each group's messages in
-            // the order they were sent.
-            write(address(to), new GroupBatches(parts), groupOptions, links);
+        if (parts.isEmpty()) {
+            return;
         }
+        List<SnapshotLink> links = new ArrayList<>();
+        for (GroupBatches.Part p : parts) {
+            queued(p.group(), to, p.messages().size());
+            links.addAll(snapshotLinks(p.group(), p.messages()));
+        }
+        if (groups.isEmpty()) {
+            // One group: its messages in one RaftBatch, or one message alone, to the node's address.
+            List<Message> all = parts.size() == 1 ? parts.get(0).messages() : new ArrayList<>();
+            if (parts.size() > 1) {
+                parts.forEach(p -> all.addAll(p.messages()));
+            }
+            if (all.size() == 1) {
+                write(address(to, 0), all.get(0), options, links);
+            } else {
+                write(address(to, 0), new RaftBatch(all), batchOptions, links);
+            }
+            return;
+        }
+        // To group 0's address: one consumer per node takes every frame, which keeps each group's messages in the
+        // order they were sent.
+        write(address(to), new GroupBatches(parts), groupOptions, links);
     }
 
     /**
