@@ -311,6 +311,8 @@ public final class GrpcTransport implements Transport {
     private final Map<Replica, Local> locals = new ConcurrentHashMap<>();
     /** The views of groups other than 0, one per group. */
     private final Map<Integer, Transport> groups = new ConcurrentHashMap<>();
+    /** The snapshot streams being received, bounded ({@link SnapshotIntake}). */
+    private final SnapshotIntake snapshotIntake;
     private volatile boolean closed;
 
     /**
@@ -403,6 +405,7 @@ public final class GrpcTransport implements Transport {
         this.peers = peers;
         this.members = members;
         this.options = options;
+        this.snapshotIntake = new SnapshotIntake(options.maxSnapshotBytes());
     }
 
     /**
@@ -1936,9 +1939,7 @@ public final class GrpcTransport implements Transport {
         }
         Local local = locals.get(new Replica(group, servedNode));
         if (local == null) {
-            return Future.failedFuture(RaftEndpoint.unavailable(group == 0 ? "node " + servedNode + " is not running"
-                    : "group " + Integer.toUnsignedString(group) + " of node " + servedNode + " is not running (no"
-                    + " replica of it is registered)"));
+            return Future.failedFuture(RaftEndpoint.unavailable(notRunning(group, servedNode)));
         }
         if (Vertx.currentContext() == local.context) {
             messages.forEach(local.handler::handle);
@@ -2044,6 +2045,34 @@ public final class GrpcTransport implements Transport {
      */
     SnapshotAssembler assembler() {
         return new SnapshotAssembler(options.maxSnapshotBytes());
+    }
+
+    /**
+     * The bound on the snapshot streams this process receives at once (every port it serves together).
+     *
+     * @return the intake
+     */
+    SnapshotIntake snapshotIntake() {
+        return snapshotIntake;
+    }
+
+    /**
+     * Whether a replica of {@code group} is registered for {@code node}: a snapshot for one that is not is refused at its
+     * header, as {@link #deliverAll} would refuse it at its end.
+     *
+     * @param group the group as it came off the wire
+     * @param node  the node
+     * @return true if a replica would take it now
+     */
+    boolean hasReplica(int group, int node) {
+        return locals.containsKey(new Replica(group, node));
+    }
+
+    /** Why a message for a group without a registered replica of {@code node} is refused (UNAVAILABLE). */
+    static String notRunning(int group, int node) {
+        return group == 0 ? "node " + node + " is not running"
+                : "group " + Integer.toUnsignedString(group) + " of node " + node + " is not running (no"
+                + " replica of it is registered)";
     }
 
     /**

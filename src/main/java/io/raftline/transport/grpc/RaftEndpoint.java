@@ -183,6 +183,16 @@ final class RaftEndpoint implements Service {
                         + " (nothing was delivered)"))));
     }
 
+    /**
+     * Reassembles an InstallSnapshot stream and delivers it once it ended. Everything the header decides is decided at
+     * the first chunk, before any of the snapshot's bytes are kept: the peer's certificate, the node, whether the group
+     * has a replica here (UNAVAILABLE: it used to be buffered whole, up to 2 GiB, and only then refused), and a place
+     * among the streams the process receives at once ({@link SnapshotIntake}, RESOURCE_EXHAUSTED). A refused stream's
+     * further chunks are discarded undecoded. A stream that brings no chunk for {@link
+     * GrpcTransport.Options#snapshotTimeoutMs()} (the sender gives up after as long) is ended DEADLINE_EXCEEDED, so that a
+     * stream held open frees its place. A snapshot of several pieces is joined on a worker ({@link
+     * SnapshotAssembler#joinsPieces()}): a copy of up to 2 GiB has no place on the event loop.
+     */
     private void installSnapshot(GrpcServerRequest<SnapshotChunk, Ack> request) {
         Peer peer = authenticate(request);
         if (peer == null) {
@@ -191,11 +201,15 @@ final class RaftEndpoint implements Service {
         Promise<Ack> answer = Promise.promise();
         SnapshotAssembler assembler = transport.assembler();
         boolean[] refused = {false};
+        Runnable[] place = {null};
+        long[] lastChunk = {System.nanoTime()};
+        long timeoutMs = transport.options().snapshotTimeoutMs();
         GrpcMessageDecoder<SnapshotChunk> decoder = RaftServiceGrpcService.InstallSnapshot.decoder();
         request.messageHandler(raw -> {
             if (refused[0] || answer.future().isComplete()) {
                 return;
             }
+            lastChunk[0] = System.nanoTime();
             SnapshotChunk chunk;
             try {
                 chunk = decoder.decode(raw);
@@ -204,39 +218,117 @@ final class RaftEndpoint implements Service {
                 return;
             }
             boolean first = assembler.sender() < 0;
+            if (first && chunk.hasHeader()) {
+                // Checked before the first chunk's bytes are kept: a refused header keeps nothing.
+                io.raftline.proto.raft.SnapshotHeader h = chunk.getHeader();
+                StatusException refusal = refusalAtHeader(peer, h);
+                if (refusal != null) {
+                    if (refusal.status() == GrpcStatus.PERMISSION_DENIED) {
+                        // The answer waits for the end of the request as every refusal before a request is read does
+                        // (DeferredRefusal).
+                        refused[0] = true;
+                        DeferredRefusal deferred = DeferredRefusal.afterRequest(transport.vertx(), request.end(),
+                                () -> answer.tryFail(refusal));
+                        request.errorHandler(e -> deferred.abandon());
+                    } else {
+                        answer.tryFail(refusal);
+                    }
+                    return;
+                }
+            }
             try {
                 assembler.add(chunk);
             } catch (SerializationException e) {
                 answer.tryFail(invalid(e.getMessage()));
                 return;
             }
-            // The header names the sender: a peer that may not speak for it is refused at the first chunk, and the
-            // rest of the stream is discarded unread rather than buffered up to the snapshot size limit. The answer
-            // waits for the end of the request as every refusal before a request is read does (DeferredRefusal).
-            PeerGuard guard = transport.guard();
-            PeerGuard.Refusal r = first && guard != null
-                    ? guard.checkSenders(peer.identity(), List.of(assembler.sender())) : null;
-            if (r != null) {
-                refused[0] = true;
-                guard.refused(peer.remote() + " (" + peer.identity() + ")", r);
-                DeferredRefusal refusal = DeferredRefusal.afterRequest(transport.vertx(), request.end(),
-                        () -> answer.tryFail(new StatusException(GrpcStatus.PERMISSION_DENIED, r.message())));
-                request.errorHandler(e -> refusal.abandon());
-            } else if (first && assembler.recipient() != servedNode) {
-                // Refused at the header, like a malformed stream, rather than once the whole snapshot (up to the size
-                // limit, 2 GiB) was buffered only to be refused by deliverAll for the same reason.
-                answer.tryFail(notFound("node " + assembler.recipient() + " is not served on this port (it serves node "
-                        + servedNode + "): the snapshot is not installed"));
+            if (first) {
+                // A place among the streams being received, once the header proved well formed (its size within
+                // the limit); refused, the assembler and the first chunk's bytes go with the call.
+                try {
+                    place[0] = transport.snapshotIntake().admit(servedNode, assembler.group(), assembler.sender(),
+                            request.connection(), chunk.getHeader().getTotalBytes());
+                } catch (StatusException e) {
+                    answer.tryFail(e);
+                }
             }
         });
         request.exceptionHandler(e -> answer.tryFail(e));
+        // The sender reset the stream (it gave up, or a partition cut it) or its connection closed: the place is freed.
+        request.errorHandler(e -> answer.tryFail(new StatusException(GrpcStatus.CANCELLED, "the sender cancelled")));
+        request.response().exceptionHandler(e -> answer.tryFail(e));
         request.endHandler(v -> {
-            if (!refused[0] && !answer.future().isComplete()) {
+            if (refused[0] || answer.future().isComplete()) {
+                return;
+            }
+            if (!assembler.joinsPieces()) {
                 deliver(peer, assembler.group(), assembler::finish).onComplete(answer);
+                return;
+            }
+            transport.vertx().executeBlocking(assembler::finish, false).transform(ar -> {
+                if (ar.failed()) {
+                    return Future.<Ack>failedFuture(ar.cause() instanceof SerializationException
+                            || ar.cause() instanceof IllegalArgumentException ? invalid(ar.cause().getMessage())
+                            : ar.cause());
+                }
+                return check(peer, assembler.group(), List.<Message>of(ar.result()));
+            }).onComplete(answer);
+        });
+        io.vertx.core.Vertx vertx = transport.vertx();
+        long[] timer = {-1};
+        io.vertx.core.Handler<Long> stall = new io.vertx.core.Handler<>() {
+            @Override
+            public void handle(Long id) {
+                if (answer.future().isComplete() || refused[0]) {
+                    return;
+                }
+                long quietMs = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastChunk[0]);
+                if (quietMs >= timeoutMs) {
+                    answer.tryFail(new StatusException(GrpcStatus.DEADLINE_EXCEEDED, "no snapshot chunk for " + quietMs
+                            + " ms: the stream is given up (the snapshot is not installed)"));
+                } else {
+                    timer[0] = vertx.setTimer(timeoutMs - quietMs, this);
+                }
+            }
+        };
+        timer[0] = vertx.setTimer(timeoutMs, stall);
+        answer.future().onComplete(ar -> {
+            vertx.cancelTimer(timer[0]);
+            if (place[0] != null) {
+                place[0].run();
+            }
+            try {
+                answer(request.response(), ar.succeeded() ? Future.succeededFuture(ar.result())
+                        : Future.failedFuture(ar.cause()));
+            } catch (IllegalStateException gone) {
+                // The stream was reset or its connection closed: nobody to answer.
             }
         });
-        answer.future().onComplete(ar -> answer(request.response(), ar.succeeded() ? Future.succeededFuture(ar.result())
-                : Future.failedFuture(ar.cause())));
+    }
+
+    /**
+     * What refuses a snapshot stream at its header, or null: a peer that may not speak for its sender
+     * (PERMISSION_DENIED), another node (NOT_FOUND), a group without a replica here (UNAVAILABLE).
+     */
+    private StatusException refusalAtHeader(Peer peer, io.raftline.proto.raft.SnapshotHeader h) {
+        PeerGuard guard = transport.guard();
+        PeerGuard.Refusal r = guard != null ? guard.checkSenders(peer.identity(), List.of(h.getFrom())) : null;
+        if (r != null) {
+            // The header names the sender: a peer that may not speak for it is refused at the first chunk, and the
+            // rest of the stream is discarded unread rather than buffered up to the snapshot size limit.
+            guard.refused(peer.remote() + " (" + peer.identity() + ")", r);
+            return new StatusException(GrpcStatus.PERMISSION_DENIED, r.message());
+        }
+        if (h.getTo() != servedNode) {
+            // Refused at the header, like a malformed stream, rather than once the whole snapshot (up to the size
+            // limit, 2 GiB) was buffered only to be refused by deliverAll for the same reason.
+            return notFound("node " + h.getTo() + " is not served on this port (it serves node " + servedNode
+                    + "): the snapshot is not installed");
+        }
+        if (!transport.hasReplica(h.getGroup(), servedNode)) {
+            return unavailable(GrpcTransport.notRunning(h.getGroup(), servedNode) + ": the snapshot is not installed");
+        }
+        return null;
     }
 
     private static void answer(GrpcServerResponse<?, Ack> response, Future<Ack> result) {

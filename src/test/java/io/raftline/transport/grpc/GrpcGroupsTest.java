@@ -233,6 +233,34 @@ class GrpcGroupsTest {
         assertThat(group0).as("nothing of another group reached group 0").isEmpty();
     }
 
+    /**
+     * A snapshot for a group with no replica on the node is refused UNAVAILABLE at its header: it used to be buffered
+     * whole (announced here as 64 MiB, up to 2 GiB allowed) and refused only once the stream ended. The stream here never
+     * ends, so only a refusal at the first chunk answers it.
+     */
+    @Test
+    void aSnapshotForAGroupWithoutAReplicaIsRefusedAtItsHeader() throws Exception {
+        GrpcClient client = GrpcClient.client(vertx);
+        try {
+            io.raftline.proto.raft.SnapshotHeader header = ProtoMapping.header(new SnapshotRequest(1, 2, 5,
+                    new Snapshot(new SnapshotMetadata(100, 4, List.of(1, 2, 3)), new byte[0])), 5).toBuilder()
+                    .setTotalBytes(64L << 20).build();
+            GrpcClientResponse<SnapshotChunk, Ack> response = await(client.request(addresses.get(2),
+                    RaftServiceGrpcClient.InstallSnapshot).compose(req -> {
+                        req.write(SnapshotChunk.newBuilder().setHeader(header)
+                                .setData(com.google.protobuf.ByteString.copyFrom(new byte[1024])).build());
+                        return req.response();
+                    }));
+            await(response.last().otherwiseEmpty());
+            assertThat(response.status()).isEqualTo(GrpcStatus.UNAVAILABLE);
+            assertThat(response.statusMessage()).contains("group 5 of node 2 is not running");
+        } finally {
+            await(client.close());
+        }
+        assertThat(group0).isEmpty();
+        assertThat(group2).isEmpty();
+    }
+
     private static <Req> GrpcStatus unary(Future<GrpcClientResponse<Req, Ack>> call) throws InterruptedException {
         return await(call.compose(resp -> resp.last().transform(ar -> Future.succeededFuture(resp.status()))));
     }

@@ -33,6 +33,7 @@ import io.raftline.transport.NetworkFaults;
 import io.raftline.transport.Transport;
 import io.raftline.transport.TransportQueues;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -397,6 +398,80 @@ class GrpcTransportTest {
             await(client.close());
         }
         assertThat(received).isEmpty();
+    }
+
+    /** A snapshot stream opened from the test: the call, once its first chunk was written, and its final status. */
+    private record OpenSnapshot(io.vertx.grpc.client.GrpcClientRequest<SnapshotChunk, Ack> call,
+            Future<GrpcClientResponse<SnapshotChunk, Ack>> answered) {
+    }
+
+    /**
+     * Opens an InstallSnapshot stream from {@code from} to node 2 on {@code client}'s connection and writes its first
+     * chunk: the whole snapshot of {@code bytes} when {@code whole}, else {@code bytes} of an announced 1 MiB, the
+     * stream left open. Returns once the chunk was written, so streams opened one after the other on one connection
+     * reach the server in that order.
+     */
+    private OpenSnapshot openSnapshot(GrpcClient client, int from, int bytes, boolean whole) throws InterruptedException {
+        SnapshotHeader header = SnapshotHeader.newBuilder().setFrom(from).setTo(2).setTerm(3).setIndex(50)
+                .setSnapshotTerm(2).addAllVoters(List.of(1, 2, 3)).setTotalBytes(whole ? bytes : 1L << 20).build();
+        SnapshotChunk first = SnapshotChunk.newBuilder().setHeader(header).setData(ByteString.copyFrom(new byte[bytes]))
+                .setLast(whole).build();
+        Promise<io.vertx.grpc.client.GrpcClientRequest<SnapshotChunk, Ack>> call = Promise.promise();
+        Promise<Void> written = Promise.promise();
+        Future<GrpcClientResponse<SnapshotChunk, Ack>> answered = client.request(addresses.get(2),
+                RaftServiceGrpcClient.InstallSnapshot).compose(req -> {
+                    call.complete(req);
+                    (whole ? req.end(first) : req.write(first)).onComplete(written);
+                    return req.response();
+                }).compose(resp -> resp.last().otherwiseEmpty().map(x -> resp));
+        await(written.future());
+        return new OpenSnapshot(await(call.future()), answered);
+    }
+
+    /**
+     * The snapshot streams a process receives at once are bounded ({@link SnapshotIntake}): each is buffered whole, up
+     * to 2 GiB, and one connection could open as many as HTTP/2 let it. A second stream from the same sender for the
+     * same group and node, and a fifth on one connection, are refused RESOURCE_EXHAUSTED at their header, while the
+     * admitted ones stay open; a stream that ends (here cancelled by its sender) frees its place. Before, none of
+     * these streams was answered until it ended.
+     */
+    @Test
+    void snapshotStreamsReceivedAtOnceAreBoundedPerSenderAndPerConnection() throws Exception {
+        GrpcClient a = GrpcClient.client(vertx);
+        GrpcClient b = GrpcClient.client(vertx);
+        try {
+            OpenSnapshot fromOne = openSnapshot(a, 1, 1024, false);
+            GrpcClientResponse<SnapshotChunk, Ack> again = await(openSnapshot(a, 1, 1024, false).answered());
+            assertThat(again.status()).isEqualTo(GrpcStatus.RESOURCE_EXHAUSTED);
+            assertThat(again.statusMessage()).contains("from node 1 to node 2 is already being received");
+
+            List<OpenSnapshot> open = new ArrayList<>(List.of(fromOne));
+            for (int from = 3; from <= 5; from++) {
+                open.add(openSnapshot(a, from, 1024, false));
+            }
+            GrpcClientResponse<SnapshotChunk, Ack> fifth = await(openSnapshot(a, 6, 1024, false).answered());
+            assertThat(fifth.status()).isEqualTo(GrpcStatus.RESOURCE_EXHAUSTED);
+            assertThat(fifth.statusMessage()).contains(SnapshotIntake.MAX_PER_CONNECTION
+                    + " snapshot streams are open on this connection already");
+            assertThat(open).as("the admitted streams are still open").allMatch(o -> !o.answered().isComplete());
+
+            // Another connection still has room: a whole snapshot from node 6 is installed.
+            GrpcClientResponse<SnapshotChunk, Ack> other = await(openSnapshot(b, 6, 2048, true).answered());
+            assertThat(other.status()).isEqualTo(GrpcStatus.OK);
+            eventually("node 6's snapshot delivered", () -> received.size() == 1);
+
+            // The sender of the first stream gives it up: its place, on the connection and for its sender, is free.
+            // (Larger than one of the assembler's pieces: joined on a worker before it is delivered.)
+            fromOne.call().cancel();
+            GrpcClientResponse<SnapshotChunk, Ack> retried = await(openSnapshot(a, 1, SnapshotAssembler.BLOCK_BYTES
+                    + 4096, true).answered());
+            assertThat(retried.status()).isEqualTo(GrpcStatus.OK);
+            eventually("node 1's snapshot delivered", () -> received.size() == 2);
+            assertThat(((SnapshotRequest) received.get(1)).snapshot().data()).hasSize(SnapshotAssembler.BLOCK_BYTES + 4096);
+        } finally {
+            await(a.close());
+            await(b.close());
+        }
     }
 
     private GrpcStatus streamSnapshot(List<SnapshotChunk> chunks) throws InterruptedException {
