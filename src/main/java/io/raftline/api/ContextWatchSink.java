@@ -64,6 +64,16 @@ public abstract class ContextWatchSink implements NodeHost.WatchSink {
     }
 
     /**
+     * Whether the front end holds changes it has not written yet: the node's progress is then not taken, since it
+     * would move the cursor past them (the next progress, once they are written, is). None by default.
+     *
+     * @return true while changes wait to be written
+     */
+    protected boolean holdsUnwritten() {
+        return false;
+    }
+
+    /**
      * Tells the client the node ended the watch (on the connection's context, only while the stream is open); the
      * stream is done right after.
      *
@@ -102,7 +112,7 @@ public abstract class ContextWatchSink implements NodeHost.WatchSink {
     @Override
     public final void progress(int group, long revision) {
         context.runOnContext(v -> {
-            if (!done && cursor != null && cursor.progressed(group, revision)) {
+            if (!done && cursor != null && !holdsUnwritten() && cursor.progressed(group, revision)) {
                 progressed();
             }
         });

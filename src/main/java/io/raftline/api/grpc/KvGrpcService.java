@@ -118,6 +118,31 @@ public final class KvGrpcService {
      * grpc-java's and grpc-go's 4 MiB) and each counted against {@link #MAX_WATCH_BEHIND_BYTES} on its own.
      */
     public static final int MAX_WATCH_RESPONSE_BYTES = 256 * 1024;
+    /**
+     * How long a Watch's stream may stay blocked (its write queue full, changes waiting) without the client reading any
+     * of it before it ends {@code too_slow}: what cuts off a client that reads nothing of one large batch.
+     */
+    public static final long WATCH_STALL_MS = 15_000;
+
+    /** Changes of one batch not all written yet: the next to write, and the bytes counted against the bounds. */
+    private static final class Pending {
+        final int group;
+        final List<KvChange> changes;
+        final long counted;
+        int next;
+
+        Pending(int group, List<KvChange> changes, long counted) {
+            this.group = group;
+            this.changes = changes;
+            this.counted = counted;
+        }
+    }
+
+    /** About what a change takes as an event: its key, its value and the fields around them. */
+    private static long estimatedBytes(KvChange c) {
+        return 32L + c.key().length() + (c.deleted() ? 0 : c.entry().valueLength());
+    }
+
     /** How often a Watch asks its node how far it got, to move a quiet stream's cursor on. */
     private static final long WATCH_PROGRESS_MS = 15_000;
 
@@ -590,85 +615,148 @@ public final class KvGrpcService {
         GrpcServerResponse<WatchRequest, WatchResponse> out = call.response();
         Context here = Vertx.currentContext();
         ContextWatchSink sink = new ContextWatchSink(here) {
-            /** Bytes written since the stream's write queue was last found full, until it drains. */
+            /**
+             * Changes handed over by the node and not written yet, oldest first: written a response at a time while
+             * the stream's write queue takes more, the rest when it drains.
+             */
+            private final java.util.ArrayDeque<Pending> outbox = new java.util.ArrayDeque<>();
+            /** Bytes of the batches that came while the outbox was not empty (the client had not read what was before). */
             private long behind;
+            /** Fires when the stream stayed blocked, the client reading nothing, for {@link #WATCH_STALL_MS}. */
+            private long stallTimer = -1;
 
             private long progressTimer = -1;
 
             /** The first message: where the stream starts, before any event. */
             @Override
             protected void started() {
-                send(WatchResponse.newBuilder().setCursor(cursor().id()).build());
+                write(WatchResponse.newBuilder().setCursor(cursor().id()).build());
                 progressTimer = here.owner().setPeriodic(WATCH_PROGRESS_MS, t -> requestProgress());
             }
 
             /** A quiet watch passed more of the log: a message without events moves the client's cursor on. */
             @Override
             protected void progressed() {
-                send(WatchResponse.newBuilder().setCursor(cursor().id()).build());
+                if (!out.writeQueueFull()) {
+                    write(WatchResponse.newBuilder().setCursor(cursor().id()).build());
+                }
+            }
+
+            /** Changes wait in the outbox: the node's progress is not taken (the cursor would pass them unwritten). */
+            @Override
+            protected boolean holdsUnwritten() {
+                return !outbox.isEmpty();
             }
 
             /**
-             * Writes the changes as responses of at most {@link #MAX_WATCH_RESPONSE_BYTES} of events each (one event
-             * alone may be larger), each with the cursor after its last event. One batch can be large (a resumed
-             * watch's backlog is the node's history since the cursor, up to 64 MiB): as one message it was more than
-             * a client takes (gRPC's clients refuse a message over 4 MiB by default, and the client resumed from the
-             * same cursor into the same message, for good), and it went out whole whatever the client read, as the
-             * stream's write queue was not full yet when the batch began.
+             * Queues the changes and writes what the stream takes now. A batch that comes while earlier changes still
+             * wait (the client has not read them) counts against {@link #MAX_WATCH_BEHIND_BYTES} and the port's budget
+             * for slow watches: beyond either, the stream ends {@code too_slow}. A batch that finds the outbox empty is
+             * not counted, however large (a resumed watch's backlog, up to 64 MiB): it is written as the client reads
+             * it. Before, every batch was written whole in one task, so a large one filled the write queue at once and
+             * its rest counted as unread: a client reading as fast as it could was cut off after 8 MiB.
              */
             @Override
             protected void deliver(int group, List<KvChange> changes) {
-                WatchResponse.Builder batch = WatchResponse.newBuilder();
-                long bytes = 0;
-                for (KvChange c : changes) {
-                    WatchEvent.Builder e = WatchEvent.newBuilder().setRevision(c.revision()).setPosition(c.seq());
-                    if (c.deleted()) {
-                        e.setType(WatchEvent.Type.DELETE).setKv(KeyValue.newBuilder().setKey(c.key()));
-                    } else {
-                        e.setType(WatchEvent.Type.PUT).setKv(keyValue(c.entry()));
+                long counted = 0;
+                if (!outbox.isEmpty()) {
+                    long size = 0;
+                    for (KvChange c : changes) {
+                        size += estimatedBytes(c);
                     }
-                    WatchEvent event = e.build();
-                    int size = event.getSerializedSize();
-                    if (batch.getEventsCount() > 0 && bytes + size > MAX_WATCH_RESPONSE_BYTES) {
-                        send(batch.setCursor(cursor().id()).build());
-                        if (done()) {
-                            return; // cut off as too slow, or the client is gone
-                        }
-                        batch = WatchResponse.newBuilder();
-                        bytes = 0;
+                    if (behind + size > MAX_WATCH_BEHIND_BYTES || !watchBudget.take(size)) {
+                        tooSlow();
+                        return;
                     }
-                    cursor().passed(group, c);
-                    batch.addEvents(event);
-                    bytes += size;
+                    behind += size;
+                    counted = size;
                 }
-                send(batch.setCursor(cursor().id()).build());
+                outbox.add(new Pending(group, changes, counted));
+                if (outbox.size() == 1) {
+                    pump();
+                }
             }
 
-            private void send(WatchResponse message) {
-                try {
+            /**
+             * Writes responses of at most {@link #MAX_WATCH_RESPONSE_BYTES} of events each (one event alone may be
+             * larger), each with the cursor after its last event, while the stream's write queue takes them; waits
+             * for it to drain otherwise. Gives a batch's share of the budget back once it is written.
+             */
+            private void pump() {
+                while (!outbox.isEmpty() && !done()) {
                     if (out.writeQueueFull()) {
-                        int size = message.getSerializedSize();
-                        if (behind + size > MAX_WATCH_BEHIND_BYTES || !watchBudget.take(size)) {
-                            sendError(out, GrpcStatus.RESOURCE_EXHAUSTED, "the client read more than "
-                                    + MAX_WATCH_BEHIND_BYTES + " bytes of events too slowly (or the node holds too"
-                                    + " much for slow watches); watch again from the last cursor received to resume",
-                                    MultiMap.caseInsensitiveMultiMap().set(ERROR_CODE, "too_slow"));
-                            finish();
-                            return;
-                        }
-                        behind += size;
-                        out.drainHandler(v -> releaseBehind());
+                        out.drainHandler(v -> {
+                            out.drainHandler(null);
+                            stalled(false);
+                            pump();
+                        });
+                        stalled(true);
+                        return;
                     }
+                    Pending p = outbox.peek();
+                    WatchResponse.Builder batch = WatchResponse.newBuilder();
+                    long bytes = 0;
+                    while (p.next < p.changes.size()) {
+                        KvChange c = p.changes.get(p.next);
+                        WatchEvent.Builder e = WatchEvent.newBuilder().setRevision(c.revision()).setPosition(c.seq());
+                        if (c.deleted()) {
+                            e.setType(WatchEvent.Type.DELETE).setKv(KeyValue.newBuilder().setKey(c.key()));
+                        } else {
+                            e.setType(WatchEvent.Type.PUT).setKv(keyValue(c.entry()));
+                        }
+                        WatchEvent event = e.build();
+                        int size = event.getSerializedSize();
+                        if (batch.getEventsCount() > 0 && bytes + size > MAX_WATCH_RESPONSE_BYTES) {
+                            break;
+                        }
+                        cursor().passed(p.group, c);
+                        batch.addEvents(event);
+                        bytes += size;
+                        p.next++;
+                    }
+                    if (p.next == p.changes.size()) {
+                        outbox.poll();
+                        if (p.counted > 0) {
+                            behind -= p.counted;
+                            watchBudget.release(p.counted);
+                        }
+                    }
+                    write(batch.setCursor(cursor().id()).build());
+                }
+                stalled(false);
+            }
+
+            /** Arms (or disarms) the cut-off of a client that reads nothing of a blocked stream. */
+            private void stalled(boolean blocked) {
+                if (!blocked) {
+                    if (stallTimer >= 0) {
+                        here.owner().cancelTimer(stallTimer);
+                        stallTimer = -1;
+                    }
+                } else if (stallTimer < 0) {
+                    stallTimer = here.owner().setTimer(WATCH_STALL_MS, t -> {
+                        stallTimer = -1;
+                        if (!done() && !outbox.isEmpty()) {
+                            tooSlow();
+                        }
+                    });
+                }
+            }
+
+            private void tooSlow() {
+                sendError(out, GrpcStatus.RESOURCE_EXHAUSTED, "the client left more than " + MAX_WATCH_BEHIND_BYTES
+                        + " bytes of events unread, or read none for " + WATCH_STALL_MS + " ms (or the node holds too"
+                        + " much for slow watches); watch again from the last cursor received to resume",
+                        MultiMap.caseInsensitiveMultiMap().set(ERROR_CODE, "too_slow"));
+                finish();
+            }
+
+            private void write(WatchResponse message) {
+                try {
                     out.write(message);
                 } catch (IllegalStateException e) {
                     finish();
                 }
-            }
-
-            /** What the client read gives its share of the port's budget back. */
-            private void releaseBehind() {
-                watchBudget.release(behind);
-                behind = 0;
             }
 
             @Override
@@ -677,7 +765,10 @@ public final class KvGrpcService {
                     here.owner().cancelTimer(progressTimer);
                     progressTimer = -1;
                 }
-                releaseBehind();
+                stalled(false);
+                watchBudget.release(behind);
+                behind = 0;
+                outbox.clear();
                 watchBudget.closed();
             }
 

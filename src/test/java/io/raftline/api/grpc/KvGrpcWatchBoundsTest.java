@@ -195,12 +195,13 @@ class KvGrpcWatchBoundsTest {
     }
 
     /**
-     * A batch of changes is counted against the bound as it is written, not only when the stream's queue was full
-     * before it began: a client that does not read is cut off once too far behind even when all of it came at once
-     * (a resumed watch's backlog), rather than the node holding the whole batch for it.
+     * A client that reads nothing of one large batch (a resumed watch's backlog), with nothing more coming, is cut off
+     * once its stream stayed blocked for {@link KvGrpcService#WATCH_STALL_MS}, rather than the node holding the batch
+     * for it for as long as the connection lasts. (Until 2026-12-07 the batch was written whole in one task and counted
+     * as unread once the write queue filled, which also cut off clients that read as fast as they could.)
      */
     @Test
-    void aClientThatDoesNotReadIsCutOffEvenWhenTheChangesComeAsOneBatch() throws Exception {
+    void aClientThatDoesNotReadALargeBatchIsCutOffOnceItReadsNothingForTheStallTime() throws Exception {
         // A client that would take the whole batch as one message: what cuts it off is the node's bound alone.
         GrpcClient large = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(64 << 20));
         clients.add(large);
@@ -214,10 +215,46 @@ class KvGrpcWatchBoundsTest {
             batch.add(change(i, 64 * 1024));
         }
         sinks.get(0).changes(batch);
-        eventually("the node's watch cancelled", Duration.ofSeconds(20), () -> cancelled.get() == 1);
+        eventually("the node's watch cancelled", Duration.ofMillis(KvGrpcService.WATCH_STALL_MS + 20_000),
+                () -> cancelled.get() == 1);
         response.resume();
         assertThat(await(status, Duration.ofSeconds(20))).isEqualTo(GrpcStatus.RESOURCE_EXHAUSTED);
         assertThat(response.trailers().get(KvGrpcService.ERROR_CODE)).isEqualTo("too_slow");
+        assertThat(budget.held()).as("a batch that found nothing waiting is not counted").isZero();
+    }
+
+    /**
+     * A batch three times the bound, to a client that reads as it comes, arrives whole and the stream stays open: it is
+     * written a response at a time as the stream's write queue takes it. It used to be written in one task, so the
+     * queue filled at once and the rest counted as unread: the client was cut off as too slow after about 8 MiB, and
+     * resuming brought the next 8 MiB and the same cut.
+     */
+    @Test
+    void aClientThatReadsGetsABatchFarLargerThanTheBoundWhole() throws Exception {
+        GrpcClient fourMiB = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(4 << 20));
+        clients.add(fourMiB);
+        GrpcClientResponse<WatchRequest, WatchResponse> response = watch(fourMiB);
+        List<Long> revisions = new CopyOnWriteArrayList<>();
+        response.handler(r -> r.getEventsList().forEach(e -> revisions.add(e.getRevision())));
+        Future<GrpcStatus> status = response.end().transform(ar -> Future.succeededFuture(response.status()));
+        eventually("the watch registered", () -> sinks.size() == 1);
+        int changes = (int) (3 * KvGrpcService.MAX_WATCH_BEHIND_BYTES / (64 * 1024));
+        List<KvChange> batch = new ArrayList<>();
+        for (int i = 1; i <= changes; i++) {
+            batch.add(change(i, 64 * 1024));
+        }
+        sinks.get(0).changes(batch);
+        eventually("every change arrived, or the stream ended", Duration.ofSeconds(30),
+                () -> status.isComplete() || revisions.size() == changes);
+        assertThat(status.isComplete()).as("the stream is still open (ended with %s: %s)",
+                status.isComplete() ? status.result() : null, response.statusMessage()).isFalse();
+        for (int i = 0; i < changes; i++) {
+            assertThat(revisions.get(i)).isEqualTo(i + 1L);
+        }
+        // And the stream goes on with the next change.
+        sinks.get(0).changes(List.of(change(changes + 1, 10)));
+        eventually("the next change arrived", () -> revisions.size() == changes + 1);
+        assertThat(cancelled.get()).isZero();
     }
 
     @Test
