@@ -135,6 +135,18 @@ public final class HttpServerVerticle extends VerticleBase {
     }
 
     /**
+     * Most HTTP/2 streams a client may have open at once on one connection of a port that serves gRPC
+     * ({@code SETTINGS_MAX_CONCURRENT_STREAMS}). A unary or server-streaming gRPC call holds its one request message
+     * until the client half-closes it ({@code OneMessageCall}), and a message on its way is buffered whole by the gRPC
+     * layer: each open stream can make the node hold up to two of the largest messages of its service, so this bounds
+     * what one connection holds (KV calls: 128 x about 2 MiB with the default {@code max_body_bytes}). It was 1,024,
+     * a gigabyte of KV messages per connection. Raft peers need at most five streams per connection (one Stream call
+     * and at most {@code SnapshotIntake.MAX_PER_CONNECTION} snapshots); a client that opens more calls at once on one
+     * connection has them wait for a stream (gRPC clients queue them) or opens another connection.
+     */
+    public static final int MAX_CONCURRENT_STREAMS = 128;
+
+    /**
      * Creates the server.
      *
      * @param what          what it serves, for messages ("node 1 HTTP API")
@@ -260,8 +272,7 @@ public final class HttpServerVerticle extends VerticleBase {
         // (HTTP/1.x only): the same limit there, instead of Vert.x's 8 KiB whatever max_header_bytes says.
         Http2Settings http2 = new Http2Settings().setMaxHeaderListSize(limits.maxHeaderBytes());
         if (grpc != null) {
-            // Raft peers multiplex their calls on one HTTP/2 connection: allow more than the default 100 streams.
-            http2.setMaxConcurrentStreams(1024);
+            http2.setMaxConcurrentStreams(MAX_CONCURRENT_STREAMS);
         }
         options.setInitialSettings(http2);
         if (grpc == null) {
