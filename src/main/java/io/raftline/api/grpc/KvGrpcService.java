@@ -80,8 +80,9 @@ import java.util.function.Function;
  *       when known, {@value #LEADER_ADDRESS} ({@code host:port} of the leader's client port).</li>
  *   <li>RESOURCE_EXHAUSTED: too many pending proposals (back off and retry); a Watch beyond the node's
  *       {@value #MAX_WATCHES} open ones ({@code overloaded}), or one whose client read more than
- *       {@value #MAX_WATCH_BEHIND_BYTES} bytes too slowly ({@code too_slow}: watch again from the last revision and
- *       position to resume), as the HTTP watch bounds them.</li>
+ *       {@value #MAX_WATCH_BEHIND_BYTES} bytes of events waiting behind what it has not read, or that reads
+ *       nothing of a blocked stream for {@value #WATCH_STALL_MS} ms ({@code too_slow}: watch again from the last
+ *       revision and position to resume), as the HTTP watch bounds them.</li>
  *   <li>DEADLINE_EXCEEDED: no outcome within the node's request timeout or the call's deadline; a write may
  *       still be applied later (retry with the same idempotency key).</li>
  * </ul>
@@ -108,8 +109,10 @@ public final class KvGrpcService {
     /** Most watches one node serves at once, Watch streams and HTTP watches together ({@link WatchBudget}). */
     public static final int MAX_WATCHES = WatchApi.MAX_WATCHES;
     /**
-     * Most bytes of events a Watch writes while its stream's write queue stays full (the client does not read them):
-     * beyond, the stream ends rather than the node buffering a slow client's backlog without bound.
+     * Most bytes of events that may wait behind what a Watch's client has not read yet (batches that came while earlier
+     * ones were still being written): beyond, the stream ends rather than the node buffering a slow client's backlog
+     * without bound. A batch that finds nothing waiting is not counted, whatever its size: it is written as the client
+     * reads it, and {@link #WATCH_STALL_MS} cuts off a client that reads none of it.
      */
     public static final long MAX_WATCH_BEHIND_BYTES = WatchApi.MAX_BEHIND_BYTES;
     /**
