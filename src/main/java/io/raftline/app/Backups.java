@@ -38,6 +38,14 @@ import java.util.stream.Stream;
  */
 final class Backups {
 
+    /**
+     * How much of an error answer {@code snapshot save} reads: enough for any error Raftline sends (a JSON object of a
+     * few hundred bytes) or a proxy's error page, and a bound on what a server answering an error with an endless or
+     * huge body (a misconfigured proxy, a wrong URL pointing at a large file) costs it in memory. Until 2026-12-07 the
+     * whole answer was written to the part file and then read into memory at once.
+     */
+    static final int MAX_ERROR_BYTES = 64 * 1024;
+
     private Backups() {
     }
 
@@ -119,12 +127,26 @@ final class Backups {
         HttpClient http = target.http();
         Path part = file.resolveSibling(file.getFileName() + ".part");
         URI url = target.base();
-        HttpResponse<Path> resp;
+        try {
+            // Made (or emptied) before the request: a file that cannot be written is said so at once, in its own
+            // words, rather than as a cancelled download.
+            Files.newByteChannel(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING).close();
+        } catch (java.nio.file.FileSystemException f) {
+            throw new IOException("cannot write the backup to " + part + ": " + fileReason(f), f);
+        }
+        HttpResponse<Object> resp;
         try {
             // Truncated: a part file an interrupted save left behind must not keep its tail after a shorter backup.
+            // Only a 200 is written to the file; an error answer is read as a stream, of which at most
+            // MAX_ERROR_BYTES are read (below), however much the server sends.
             resp = http.send(target.request("/v1/snapshot").timeout(Duration.ofMinutes(10)).GET().build(),
-                    HttpResponse.BodyHandlers.ofFile(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                            StandardOpenOption.TRUNCATE_EXISTING));
+                    head -> head.statusCode() == 200
+                            ? HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofFile(part,
+                                    StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                                    StandardOpenOption.TRUNCATE_EXISTING), path -> (Object) path)
+                            : HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofInputStream(),
+                                    in -> (Object) in));
         } catch (IOException | InterruptedException e) {
             // The download failed (node down, connection cut, timeout): what arrived of it is of no use.
             Files.deleteIfExists(part);
@@ -138,12 +160,9 @@ final class Backups {
             throw e;
         }
         if (resp.statusCode() != 200) {
-            String body;
-            try {
-                body = new String(Files.readAllBytes(part), java.nio.charset.StandardCharsets.UTF_8);
-            } finally {
-                Files.deleteIfExists(part);
-            }
+            String body = errorText((InputStream) resp.body());
+            // Nothing of an error is written to it, but a part file an interrupted save left behind goes too.
+            Files.deleteIfExists(part);
             throw new IOException(url + " answered " + resp.statusCode() + ": " + body);
         }
         Info info;
@@ -179,6 +198,25 @@ final class Backups {
         }
         disk.syncDirectory(file.toAbsolutePath().getParent());
         return info;
+    }
+
+    /**
+     * The text of an error answer, read up to {@link #MAX_ERROR_BYTES}: what is beyond is not read (closing the stream
+     * cancels the download and drops the connection), and the text says it was cut.
+     *
+     * @param body the answer's body
+     * @return its first {@link #MAX_ERROR_BYTES} bytes as text, marked if there was more
+     */
+    static String errorText(InputStream body) {
+        try (InputStream in = body) {
+            byte[] head = in.readNBytes(MAX_ERROR_BYTES);
+            boolean more = in.read() != -1;
+            String text = new String(head, java.nio.charset.StandardCharsets.UTF_8);
+            return more ? text + " ... (the answer was longer: only its first " + (MAX_ERROR_BYTES / 1024)
+                    + " KiB were read)" : text;
+        } catch (IOException e) {
+            return "(its body could not be read: " + e.getMessage() + ")";
+        }
     }
 
     /**

@@ -207,4 +207,39 @@ class BackupSaveTest {
         assertThat(Files.readAllBytes(file)).isEqualTo(backup);
         assertThat(Backups.check(file)).isEqualTo(info);
     }
+
+    /**
+     * An error answered with a huge body (a proxy's, a wrong URL pointing at a large file) is read up to
+     * {@link Backups#MAX_ERROR_BYTES} and still reported with the status and the start of what the server said; the
+     * rest is never read. Before, the whole answer went to the part file and then into memory at once, and all of it
+     * into the error message.
+     */
+    @Test
+    void anErrorWithAHugeBodyIsReadOnlyInItsFirstKibibytes() throws Exception {
+        String start = "{\"error\":\"internal\",\"message\":\"a proxy went wrong\"}";
+        byte[] huge = new byte[8 << 20];
+        java.util.Arrays.fill(huge, (byte) 'x');
+        System.arraycopy(start.getBytes(StandardCharsets.UTF_8), 0, huge, 0, start.length());
+        HttpServer failing = await(vertx.createHttpServer().requestHandler(req -> req.response().setStatusCode(500)
+                .end(Buffer.buffer(huge))).listen(0, "127.0.0.1"));
+        Path file = dir.resolve("backup.snap");
+
+        assertThatThrownBy(() -> Backups.save(target(failing), file)).isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("answered 500: " + start)
+                .hasMessageContaining("only its first 64 KiB were read")
+                .satisfies(e -> assertThat(e.getMessage().length()).isLessThan(64 * 1024 + 1024));
+        assertThat(Files.exists(file)).isFalse();
+        assertThat(Files.exists(file.resolveSibling("backup.snap.part"))).isFalse();
+    }
+
+    /** A short error answer is reported whole, as the server wrote it. */
+    @Test
+    void aShortErrorIsReportedWhole() throws Exception {
+        String error = "{\"error\":\"no_leader\",\"message\":\"no leader now\"}";
+        HttpServer failing = await(vertx.createHttpServer().requestHandler(req -> req.response().setStatusCode(503)
+                .end(error)).listen(0, "127.0.0.1"));
+
+        assertThatThrownBy(() -> Backups.save(target(failing), dir.resolve("backup.snap")))
+                .isInstanceOf(java.io.IOException.class).hasMessageEndingWith("answered 503: " + error);
+    }
 }
