@@ -13,6 +13,11 @@ import org.slf4j.LoggerFactory;
  * sealed by {@link CoordinationSeal} for {@link #ADDRESS_PREFIX} and the node's id (with a cluster secret only a holder
  * of it is obeyed, and a request sealed for one node is not taken by another's process), and what the receiving
  * process does with it, so that both transports check and answer it alike.
+ *
+ * <p>A request is a command, not state: it is obeyed once, and only shortly after it was made. The asking process
+ * stamps it with its issue time and a random nonce under the seal ({@link SingleUseStamps}), and the receiving process
+ * refuses (403) one issued too long ago, or whose nonce it has taken already. Before, a sealed "crash node 2" captured
+ * on the clustered event bus by a member without the secret could be sent again at will, each copy obeyed.
  */
 final class NodeFaultRequest {
 
@@ -39,6 +44,7 @@ final class NodeFaultRequest {
     private final FaultControl control;
     private final int self;
     private final CoordinationSeal seal;
+    private final SingleUseStamps stamps;
 
     /**
      * Creates the requests of one process.
@@ -48,9 +54,22 @@ final class NodeFaultRequest {
      * @param secret  the cluster secret, empty for none
      */
     NodeFaultRequest(FaultControl control, int self, String secret) {
+        this(control, self, secret, System::currentTimeMillis);
+    }
+
+    /**
+     * Creates the requests of one process with the wall clock given.
+     *
+     * @param control the process's fault control
+     * @param self    the id of the node this process runs
+     * @param secret  the cluster secret, empty for none
+     * @param clock   the wall clock (epoch milliseconds) that stamps requests made here and checks those that come
+     */
+    NodeFaultRequest(FaultControl control, int self, String secret, java.util.function.LongSupplier clock) {
         this.control = control;
         this.self = self;
         this.seal = new CoordinationSeal(secret);
+        this.stamps = new SingleUseStamps(clock);
     }
 
     /**
@@ -61,7 +80,8 @@ final class NodeFaultRequest {
      * @return the sealed request
      */
     String request(int node, NodeFault fault) {
-        return seal.seal(ADDRESS_PREFIX + node, new JsonObject().put("node", node).put("fault", fault.wireName()));
+        return seal.seal(ADDRESS_PREFIX + node, stamps.stamp(new JsonObject().put("node", node)
+                .put("fault", fault.wireName())));
     }
 
     /**
@@ -82,6 +102,12 @@ final class NodeFaultRequest {
         NodeFault fault = NodeFault.parse(String.valueOf(request.getValue("fault"))).orElse(null);
         if (fault == null || !Integer.valueOf(self).equals(request.getValue("node"))) {
             return Future.failedFuture(new Refused(400, "not a fault of node " + self + ": " + request.encode()));
+        }
+        // Taken before it is carried out: a copy that arrives while the first one runs is refused too.
+        String stale = stamps.take(request);
+        if (stale != null) {
+            LOG.warn("a node fault ({}) for node {} was refused: {}", fault.wireName(), self, stale);
+            return Future.failedFuture(new Refused(403, "refused: " + stale));
         }
         Future<JsonObject> done;
         try {

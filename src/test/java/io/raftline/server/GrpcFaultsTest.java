@@ -178,6 +178,26 @@ class GrpcFaultsTest {
     }
 
     /**
+     * A node fault sealed with the secret (as process 2 makes them), captured by someone with the nodes' credential but
+     * not the secret, is obeyed once: sent again after the node was resumed, it is PERMISSION_DENIED and the node stays
+     * running. Before, every copy paused node 1 again.
+     */
+    @Test
+    void aCapturedNodeFaultIsObeyedOnceAndItsReplayIsRefused() throws Exception {
+        GrpcClient client = GrpcClient.client(clientVertx);
+        Sealed captured = Sealed.newBuilder().setText(new NodeFaultRequest(nodes.get(2).faults(), 2, SECRET)
+                .request(1, NodeFault.PAUSE)).build();
+        assertThat(status(client, FaultServiceGrpcClient.InflictNodeFault, captured, true)).isEqualTo(GrpcStatus.OK);
+        assertThat(await(nodes.get(1).nodes().get(1).status(), WAIT).paused()).isTrue();
+        await(nodes.get(1).faults().inflict(1, NodeFault.RESUME), WAIT);
+
+        assertThat(status(client, FaultServiceGrpcClient.InflictNodeFault, captured, true))
+                .isEqualTo(GrpcStatus.PERMISSION_DENIED);
+        assertThat(await(nodes.get(1).nodes().get(1).status(), WAIT).paused()).isFalse();
+        await(client.close(), WAIT);
+    }
+
+    /**
      * A message that is no message of its method (one byte, a field tag of zero), from a caller with the nodes'
      * credential, is answered INVALID_ARGUMENT with the reason on each method: Vert.x's own decoding reset the stream
      * with CANCEL and no status. Nothing is put in force, and the service goes on answering.

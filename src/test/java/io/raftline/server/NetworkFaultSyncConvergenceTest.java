@@ -174,7 +174,7 @@ class NetworkFaultSyncConvergenceTest {
     /**
      * A node fault carried to another process is obeyed only with the cluster secret's tag: a request without it, or
      * sealed with another secret, is refused before anything is done (403); one sealed with the secret reaches the
-     * process's fault control (which, running no node here, says so).
+     * process's fault control (which, running no node here, says so), once: a copy of it sent again is refused (403).
      */
     @Test
     void aNodeFaultForAnotherProcessIsObeyedOnlyWithTheSecretsTag() throws Exception {
@@ -201,6 +201,19 @@ class NetworkFaultSyncConvergenceTest {
         // Through the route, sealed with the secret: process 1 takes it, and says it runs no node 1 here.
         Throwable answered = awaitFailure(asking.inflict(1, io.raftline.faults.NodeFault.CRASH));
         assertThat(answered).hasMessageContaining("no node 1 here");
+
+        // A request sealed with the secret, as process 2 makes them, and captured on the bus by a member without it:
+        // taken once (process 1 runs no node 1: 404), its copy sent again is refused before anything is done.
+        String captured = new NodeFaultRequest(asking, 2, secret).request(1, io.raftline.faults.NodeFault.CRASH);
+        Throwable first = awaitFailure(two.eventBus().request(address, captured));
+        assertThat(((io.vertx.core.eventbus.ReplyException) first).failureCode()).as(first.getMessage())
+                .isEqualTo(404);
+        for (int replay = 0; replay < 3; replay++) {
+            Throwable again = awaitFailure(two.eventBus().request(address, captured));
+            assertThat(((io.vertx.core.eventbus.ReplyException) again).failureCode()).as(again.getMessage())
+                    .isEqualTo(403);
+            assertThat(again).hasMessageContaining("carried out already");
+        }
         route.stop();
         target.stop();
     }
