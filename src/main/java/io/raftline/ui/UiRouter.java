@@ -148,7 +148,7 @@ public final class UiRouter {
         // SockJS's HTTP fallbacks (xhr-streaming, xhr-polling, used where a proxy blocks WebSockets) read the
         // frames a client sends from the request body: bounded like every other input.
         router.route("/eventbus/*").handler(io.raftline.api.http.HttpErrors.bodyHandler(BRIDGE_BODY_LIMIT));
-        router.postWithRegex(XHR_SEND).handler(UiRouter::checkSentFrames);
+        router.postWithRegex(XHR_SEND).handler(UiRouter::requireOrigin).handler(UiRouter::checkSentFrames);
         // The bridge gets each connection through RateLimitedSocket, which counts every frame before the bridge reads
         // it: what SockJSHandler.bridge does (it makes this same EventBusBridgeImpl and gives it to socketHandler),
         // with the socket wrapped, since the bridge's hook never hears of frames it cannot parse.
@@ -172,6 +172,27 @@ public final class UiRouter {
 
     /** The path of SockJS's XHR send: {@code /eventbus/<server>/<session>/xhr_send}. */
     private static final String XHR_SEND = "/eventbus/[^/.]+/[^/.]+/xhr_send";
+
+    /**
+     * Refuses an XHR send without an {@code Origin} (checkOrigin has refused a foreign one already). SockJS's send is
+     * a POST of {@code text/plain}, a "simple" request a page of any site can make a browser send without a CORS
+     * preflight; a browser names the page's origin on every POST (the Fetch standard; the page's own SockJS client's
+     * sends carry this server's origin), so only a request that does not come from a current browser, or from one that
+     * leaves the header out, has none, and the bridge cannot tell whose page sent it. The commands the bridge takes
+     * (crash, partition, writes) must come from the live view's own page: a client that is not a browser names the
+     * server's origin, as it does to pass any other origin check. The WebSocket transport is not affected: its
+     * handshake is a GET a page cannot make without the browser naming its origin.
+     */
+    private static void requireOrigin(RoutingContext ctx) {
+        if (ctx.request().getHeader("Origin") != null) {
+            ctx.next();
+            return;
+        }
+        LOG.warn("refused a live-view send without an Origin from {}", ctx.request().remoteAddress());
+        ctx.response().setStatusCode(403).putHeader("Content-Type", "application/json")
+                .end(new JsonObject().put("error", "forbidden_origin").put("message", "a send on the live view's"
+                        + " bridge must name the page's origin (Origin header): browsers do on every POST").encode());
+    }
 
     /**
      * Refuses an XHR send whose body is not what SockJS can take: a JSON array of strings (the frames), or one string.
