@@ -155,19 +155,36 @@ public final class UiRouter {
         io.vertx.ext.web.handler.sockjs.impl.EventBusBridgeImpl bridge =
                 new io.vertx.ext.web.handler.sockjs.impl.EventBusBridgeImpl(vertx, null, bridgeOptions(),
                         this::onBridgeEvent);
-        // SockJS's iframe page loads the client library from SOCKJS_LIBRARY (by default a CDN's copy, third-party code
-        // run in this origin).
-        router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, new SockJSHandlerOptions()
-                .setRegisterWriteHandler(false).setLibraryURL(SOCKJS_LIBRARY)
-                // JSONP takes its frames as a form's field, what a page of another site can post (without an Origin in
-                // older browsers); the page's SockJS client never needs it (WebSocket, else XHR).
-                .addDisabledTransport(io.vertx.ext.web.handler.sockjs.Transport.JSON_P.name())).socketHandler(socket -> bridge.handle(new RateLimitedSocket(vertx, socket,
-                        frameLimit, MAX_UNREAD_BYTES))));
+        // SockJS's framed WebSocket reads each message itself, with no hook before: its upgrade goes to SockJS
+        // (another handler, the same options and bridge) with the request wrapped, so that the WebSocket it gets
+        // checks every message first (CheckedSockJsWebSocket).
+        Router checkedWebSockets = Router.router(vertx);
+        checkedWebSockets.route("/eventbus/*").subRouter(sockJs(bridge));
+        router.getWithRegex(FRAMED_WEBSOCKET).handler(ctx -> checkedWebSockets.handle(CheckedSockJsWebSocket.wrap(
+                (io.vertx.core.internal.http.HttpServerRequestInternal) ctx.request())));
+        router.route("/eventbus/*").subRouter(sockJs(bridge));
         webjarVersions().forEach((library, version) -> router.route("/vendor/" + library + "/*")
                 .handler(StaticHandler.create("META-INF/resources/webjars/" + library + "/" + version)));
         router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false)
                 .setDefaultContentEncoding("UTF-8"));
         return control.register().onSuccess(c -> consumer = c).mapEmpty();
+    }
+
+    /** The path of SockJS's framed WebSocket transport: {@code /eventbus/<server>/<session>/websocket}. */
+    private static final String FRAMED_WEBSOCKET = "/eventbus/[^/.]+/[^/.]+/websocket";
+
+    /**
+     * The SockJS handler of the bridge. SockJS's iframe page loads the client library from {@link #SOCKJS_LIBRARY} (by
+     * default a CDN's copy, third-party code run in this origin).
+     */
+    private Router sockJs(io.vertx.ext.web.handler.sockjs.impl.EventBusBridgeImpl bridge) {
+        return SockJSHandler.create(vertx, new SockJSHandlerOptions()
+                .setRegisterWriteHandler(false).setLibraryURL(SOCKJS_LIBRARY)
+                // JSONP takes its frames as a form's field, what a page of another site can post (without an Origin in
+                // older browsers); the page's SockJS client never needs it (WebSocket, else XHR).
+                .addDisabledTransport(io.vertx.ext.web.handler.sockjs.Transport.JSON_P.name()))
+                .socketHandler(socket -> bridge.handle(new RateLimitedSocket(vertx, socket, frameLimit,
+                        MAX_UNREAD_BYTES)));
     }
 
     /** The path of SockJS's XHR send: {@code /eventbus/<server>/<session>/xhr_send}. */
