@@ -5,6 +5,7 @@ import io.raftline.api.AnswerBudget;
 import io.raftline.api.ContextWatchSink;
 import io.raftline.api.WatchBudget;
 import io.raftline.api.WatchCursor;
+import io.raftline.api.WatchPacer;
 import io.raftline.api.KvRequests;
 import io.raftline.api.RangeResult;
 import io.raftline.api.http.KvApi;
@@ -114,7 +115,7 @@ public final class KvGrpcService {
      * without bound. A batch that finds nothing waiting is not counted, whatever its size: it is written as the client
      * reads it, and {@link #WATCH_STALL_MS} cuts off a client that reads none of it.
      */
-    public static final long MAX_WATCH_BEHIND_BYTES = WatchApi.MAX_BEHIND_BYTES;
+    public static final long MAX_WATCH_BEHIND_BYTES = WatchPacer.MAX_BEHIND_BYTES;
     /**
      * Most bytes of events in one Watch response (one event alone may be more): a batch of changes beyond it, such as a
      * resumed watch's backlog, goes as several responses, within what gRPC clients take by default (Vert.x's 256 KiB,
@@ -125,26 +126,7 @@ public final class KvGrpcService {
      * How long a Watch's stream may stay blocked (its write queue full, changes waiting) without the client reading any
      * of it before it ends {@code too_slow}: what cuts off a client that reads nothing of one large batch.
      */
-    public static final long WATCH_STALL_MS = 15_000;
-
-    /** Changes of one batch not all written yet: the next to write, and the bytes counted against the bounds. */
-    private static final class Pending {
-        final int group;
-        final List<KvChange> changes;
-        final long counted;
-        int next;
-
-        Pending(int group, List<KvChange> changes, long counted) {
-            this.group = group;
-            this.changes = changes;
-            this.counted = counted;
-        }
-    }
-
-    /** About what a change takes as an event: its key, its value and the fields around them. */
-    private static long estimatedBytes(KvChange c) {
-        return 32L + c.key().length() + (c.deleted() ? 0 : c.entry().valueLength());
-    }
+    public static final long WATCH_STALL_MS = WatchPacer.STALL_MS;
 
     /** How often a Watch asks its node how far it got, to move a quiet stream's cursor on. */
     private static final long WATCH_PROGRESS_MS = 15_000;
@@ -619,14 +601,11 @@ public final class KvGrpcService {
         Context here = Vertx.currentContext();
         ContextWatchSink sink = new ContextWatchSink(here) {
             /**
-             * Changes handed over by the node and not written yet, oldest first: written a response at a time while
-             * the stream's write queue takes more, the rest when it drains.
+             * Writes the changes a response at a time as the stream's write queue takes them, and bounds what waits
+             * behind what the client has not read ({@link WatchPacer}: the same pacing as the HTTP watch).
              */
-            private final java.util.ArrayDeque<Pending> outbox = new java.util.ArrayDeque<>();
-            /** Bytes of the batches that came while the outbox was not empty (the client had not read what was before). */
-            private long behind;
-            /** Fires when the stream stayed blocked, the client reading nothing, for {@link #WATCH_STALL_MS}. */
-            private long stallTimer = -1;
+            private final WatchPacer pacer = new WatchPacer(here.owner(), watchBudget, out, this::writeResponse,
+                    this::tooSlow);
 
             private long progressTimer = -1;
 
@@ -648,102 +627,51 @@ public final class KvGrpcService {
             /** Changes wait in the outbox: the node's progress is not taken (the cursor would pass them unwritten). */
             @Override
             protected boolean holdsUnwritten() {
-                return !outbox.isEmpty();
+                return pacer.holdsUnwritten();
             }
 
             /**
-             * Queues the changes and writes what the stream takes now. A batch that comes while earlier changes still
-             * wait (the client has not read them) counts against {@link #MAX_WATCH_BEHIND_BYTES} and the port's budget
-             * for slow watches: beyond either, the stream ends {@code too_slow}. A batch that finds the outbox empty is
-             * not counted, however large (a resumed watch's backlog, up to 64 MiB): it is written as the client reads
-             * it. Before, every batch was written whole in one task, so a large one filled the write queue at once and
-             * its rest counted as unread: a client reading as fast as it could was cut off after 8 MiB.
+             * Hands the changes to the pacer, which writes what the stream takes now and the rest as it drains. A batch
+             * that comes while earlier changes still wait (the client has not read them) counts against
+             * {@link #MAX_WATCH_BEHIND_BYTES} and the port's budget for slow watches: beyond either, the stream ends
+             * {@code too_slow}. A batch that finds nothing waiting is not counted, however large (a resumed watch's
+             * backlog, up to 64 MiB): it is written as the client reads it. Before 2026-12-07, every batch was written
+             * whole in one task, so a large one filled the write queue at once and its rest counted as unread: a client
+             * reading as fast as it could was cut off after 8 MiB.
              */
             @Override
             protected void deliver(int group, List<KvChange> changes) {
-                long counted = 0;
-                if (!outbox.isEmpty()) {
-                    long size = 0;
-                    for (KvChange c : changes) {
-                        size += estimatedBytes(c);
-                    }
-                    if (behind + size > MAX_WATCH_BEHIND_BYTES || !watchBudget.take(size)) {
-                        tooSlow();
-                        return;
-                    }
-                    behind += size;
-                    counted = size;
-                }
-                outbox.add(new Pending(group, changes, counted));
-                if (outbox.size() == 1) {
-                    pump();
-                }
+                pacer.offer(group, changes);
             }
 
             /**
-             * Writes responses of at most {@link #MAX_WATCH_RESPONSE_BYTES} of events each (one event alone may be
-             * larger), each with the cursor after its last event, while the stream's write queue takes them; waits
-             * for it to drain otherwise. Gives a batch's share of the budget back once it is written.
+             * Writes one response of at most {@link #MAX_WATCH_RESPONSE_BYTES} of events from {@code from} on (one
+             * event alone may be larger), with the cursor after its last event.
              */
-            private void pump() {
-                while (!outbox.isEmpty() && !done()) {
-                    if (out.writeQueueFull()) {
-                        out.drainHandler(v -> {
-                            out.drainHandler(null);
-                            stalled(false);
-                            pump();
-                        });
-                        stalled(true);
-                        return;
+            private int writeResponse(int group, List<KvChange> changes, int from) {
+                WatchResponse.Builder batch = WatchResponse.newBuilder();
+                long bytes = 0;
+                int next = from;
+                while (next < changes.size()) {
+                    KvChange c = changes.get(next);
+                    WatchEvent.Builder e = WatchEvent.newBuilder().setRevision(c.revision()).setPosition(c.seq());
+                    if (c.deleted()) {
+                        e.setType(WatchEvent.Type.DELETE).setKv(KeyValue.newBuilder().setKey(c.key()));
+                    } else {
+                        e.setType(WatchEvent.Type.PUT).setKv(keyValue(c.entry()));
                     }
-                    Pending p = outbox.peek();
-                    WatchResponse.Builder batch = WatchResponse.newBuilder();
-                    long bytes = 0;
-                    while (p.next < p.changes.size()) {
-                        KvChange c = p.changes.get(p.next);
-                        WatchEvent.Builder e = WatchEvent.newBuilder().setRevision(c.revision()).setPosition(c.seq());
-                        if (c.deleted()) {
-                            e.setType(WatchEvent.Type.DELETE).setKv(KeyValue.newBuilder().setKey(c.key()));
-                        } else {
-                            e.setType(WatchEvent.Type.PUT).setKv(keyValue(c.entry()));
-                        }
-                        WatchEvent event = e.build();
-                        int size = event.getSerializedSize();
-                        if (batch.getEventsCount() > 0 && bytes + size > MAX_WATCH_RESPONSE_BYTES) {
-                            break;
-                        }
-                        cursor().passed(p.group, c);
-                        batch.addEvents(event);
-                        bytes += size;
-                        p.next++;
+                    WatchEvent event = e.build();
+                    int size = event.getSerializedSize();
+                    if (batch.getEventsCount() > 0 && bytes + size > MAX_WATCH_RESPONSE_BYTES) {
+                        break;
                     }
-                    if (p.next == p.changes.size()) {
-                        outbox.poll();
-                        if (p.counted > 0) {
-                            behind -= p.counted;
-                            watchBudget.release(p.counted);
-                        }
-                    }
-                    write(batch.setCursor(cursor().id()).build());
+                    cursor().passed(group, c);
+                    batch.addEvents(event);
+                    bytes += size;
+                    next++;
                 }
-                stalled(false);
-            }
-
-            /** Arms (or disarms) the cut-off of a client that reads nothing of a blocked stream. */
-            private void stalled(boolean blocked) {
-                if (!blocked) {
-                    if (stallTimer >= 0) {
-                        here.owner().cancelTimer(stallTimer);
-                        stallTimer = -1;
-                    }
-                } else if (stallTimer < 0) {
-                    stallTimer = here.owner().setTimer(WATCH_STALL_MS, t -> {
-                        stallTimer = -1;
-                        if (!done() && !outbox.isEmpty()) {
-                            tooSlow();
-                        }
-                    });
-                }
+                write(batch.setCursor(cursor().id()).build());
+                return next;
             }
 
             private void tooSlow() {
@@ -768,10 +696,7 @@ public final class KvGrpcService {
                     here.owner().cancelTimer(progressTimer);
                     progressTimer = -1;
                 }
-                stalled(false);
-                watchBudget.release(behind);
-                behind = 0;
-                outbox.clear();
+                pacer.close();
                 watchBudget.closed();
             }
 
