@@ -3,6 +3,7 @@ package io.raftline.api.http;
 import io.raftline.api.ContextWatchSink;
 import io.raftline.api.WatchBudget;
 import io.raftline.api.WatchCursor;
+import io.raftline.api.WatchPacer;
 import io.raftline.kv.KvChange;
 import io.raftline.kv.KvCommand;
 import io.raftline.node.NodeHost;
@@ -49,8 +50,13 @@ import java.util.List;
  * read the state again (its {@code appliedIndex}) and watch from there. The node asked serves the watch (a follower
  * streams what it applies, in the same order as the leader). When the node stops (crash, or a snapshot from the
  * leader that skips changes) the stream ends with an {@code event: error}; reconnecting resumes. A comment line
- * every 15 s keeps idle connections open through proxies; a client that reads too slowly (8 MiB behind) is
- * disconnected with {@code too_slow} and resumes too.
+ * every 15 s keeps idle connections open through proxies.
+ *
+ * <p>Events are written about {@link #WRITE_BYTES} at a time as the response's write queue takes them
+ * ({@link WatchPacer}, shared with the gRPC Watch), so a batch of any size (a resumed watch's backlog) reaches a client
+ * that reads it. A client that leaves more than {@link #MAX_BEHIND_BYTES} of later changes waiting behind what it has
+ * not read, or whose waiting changes would take the port's watches past their {@link WatchBudget}, or that reads
+ * nothing of a blocked stream for {@link #STALL_MS}, is disconnected with {@code too_slow} and resumes too.
  */
 public final class WatchApi {
 
@@ -58,11 +64,17 @@ public final class WatchApi {
     public static final int MAX_WATCHES = WatchBudget.MAX_WATCHES;
     private static final long KEEPALIVE_MS = 15_000;
     /**
-     * Most bytes of events a watch writes while its client does not read them (its write queue full) before the
-     * stream ends with {@code too_slow}; the gRPC Watch keeps the same bound.
+     * Most bytes of changes that may wait behind what a watch's client has not read (batches that came while earlier
+     * ones were still being written) before the stream ends with {@code too_slow}; the gRPC Watch keeps the same bound
+     * ({@link WatchPacer#MAX_BEHIND_BYTES}).
      */
-    public static final long MAX_BEHIND_BYTES = 8L * 1024 * 1024;
-    /** Bytes of events a stream writes at a time, each write counted against {@link #MAX_BEHIND_BYTES} on its own. */
+    public static final long MAX_BEHIND_BYTES = WatchPacer.MAX_BEHIND_BYTES;
+    /**
+     * How long a stream may stay blocked (its write queue full, changes waiting) with the client reading none of it
+     * before it ends with {@code too_slow} ({@link WatchPacer#STALL_MS}).
+     */
+    public static final long STALL_MS = WatchPacer.STALL_MS;
+    /** About how many bytes of events a stream writes at a time (one event alone may be more). */
     static final int WRITE_BYTES = 256 * 1024;
 
     private final RaftNode node;
@@ -160,13 +172,15 @@ public final class WatchApi {
     private final class Stream extends ContextWatchSink {
         private final RoutingContext ctx;
         private final HttpServerResponse resp;
+        /** Writes the events as the response's write queue takes them, and bounds what waits for a slow client. */
+        private final WatchPacer pacer;
         private long keepalive = -1;
-        private long behind;
 
         Stream(RoutingContext ctx, Context context) {
             super(context);
             this.ctx = ctx;
             this.resp = ctx.response();
+            this.pacer = new WatchPacer(ctx.vertx(), budget, resp, this::writeEvents, this::tooSlow);
         }
 
         /** The node's answer to the registration. */
@@ -202,9 +216,15 @@ public final class WatchApi {
         /** A quiet watch passed more of the log: the client's last event id moves on with it. */
         @Override
         protected void progressed() {
-            if (!resp.ended()) {
+            if (!resp.ended() && !resp.writeQueueFull()) {
                 resp.write("id: " + cursor().id() + "\n\n");
             }
+        }
+
+        /** Changes wait in the pacer: the node's progress is not taken (the id would pass them unwritten). */
+        @Override
+        protected boolean holdsUnwritten() {
+            return pacer.holdsUnwritten();
         }
 
         private void head() {
@@ -227,54 +247,42 @@ public final class WatchApi {
         }
 
         /**
-         * Writes the changes' events in writes of about {@link #WRITE_BYTES}, each counted against the bound on what
-         * the client leaves unread. A batch can be large (a resumed watch's backlog is the node's history since the
-         * cursor, up to 64 MiB): counted once as a whole, and only if the write queue was full before it began, the
-         * first batch of a stream went out whole however much the client read.
+         * Hands the changes to the pacer, which writes what the response takes now and the rest as it drains. A batch
+         * that comes while earlier changes still wait counts against {@link #MAX_BEHIND_BYTES} and the port's budget;
+         * one that finds nothing waiting is not counted, however large. Before 2026-12-07, every batch was written
+         * whole in one task, each write counted once the write queue was full: a large batch (a resumed watch's
+         * backlog, up to 64 MiB) filled the queue at once and its rest counted as unread, so a client reading as fast
+         * as it could was cut off as too slow after 8 MiB.
          */
         @Override
         protected void deliver(int group, List<KvChange> changes) {
             if (resp.ended()) {
                 return;
             }
+            pacer.offer(group, changes);
+        }
+
+        /** Writes the events of the changes from {@code from} on, about {@link #WRITE_BYTES} of them (at least one). */
+        private int writeEvents(int group, List<KvChange> changes, int from) {
             Buffer out = Buffer.buffer();
-            for (KvChange c : changes) {
-                if (out.length() >= WRITE_BYTES) {
-                    if (!write(out)) {
-                        return;
-                    }
-                    out = Buffer.buffer();
-                }
+            int next = from;
+            while (next < changes.size() && (next == from || out.length() < WRITE_BYTES)) {
+                KvChange c = changes.get(next++);
                 cursor().passed(group, c);
                 out.appendString("id: " + cursor().id() + "\nevent: " + (c.deleted() ? "delete" : "put")
                         + "\ndata: " + json(c).encode() + "\n\n");
             }
-            write(out);
-        }
-
-        /** Writes events, or ends the stream as too slow if the client left too much unread; false if it ended. */
-        private boolean write(Buffer out) {
-            if (resp.writeQueueFull()) {
-                if (behind + out.length() > MAX_BEHIND_BYTES || !budget.take(out.length())) {
-                    resp.write("event: error\ndata: " + new JsonObject().put("error", "too_slow").put("message",
-                            "the client read more than " + MAX_BEHIND_BYTES + " bytes too slowly (or the node holds"
-                                    + " too much for slow watches); reconnect with Last-Event-ID to resume").encode()
-                            + "\n\n");
-                    resp.end();
-                    finish();
-                    return false;
-                }
-                behind += out.length();
-                resp.drainHandler(v -> releaseBehind());
-            }
             resp.write(out);
-            return true;
+            return next;
         }
 
-        /** What the client read gives its share of the port's budget back. */
-        private void releaseBehind() {
-            budget.release(behind);
-            behind = 0;
+        private void tooSlow() {
+            resp.write("event: error\ndata: " + new JsonObject().put("error", "too_slow").put("message",
+                    "the client left more than " + MAX_BEHIND_BYTES + " bytes of changes unread, or read none for "
+                            + STALL_MS + " ms (or the node holds too much for slow watches); reconnect with"
+                            + " Last-Event-ID to resume").encode() + "\n\n");
+            resp.end();
+            finish();
         }
 
         @Override
@@ -283,7 +291,7 @@ public final class WatchApi {
                 ctx.vertx().cancelTimer(keepalive);
                 keepalive = -1;
             }
-            releaseBehind();
+            pacer.close();
             budget.closed();
         }
     }
