@@ -119,7 +119,7 @@ public final class KvGrpcService {
     /**
      * Most bytes of events in one Watch response (one event alone may be more): a batch of changes beyond it, such as a
      * resumed watch's backlog, goes as several responses, within what gRPC clients take by default (Vert.x's 256 KiB,
-     * grpc-java's and grpc-go's 4 MiB) and each counted against {@link #MAX_WATCH_BEHIND_BYTES} on its own.
+     * grpc-java's and grpc-go's 4 MiB), each written when the stream's write queue takes it ({@link WatchPacer}).
      */
     public static final int MAX_WATCH_RESPONSE_BYTES = 256 * 1024;
     /**
