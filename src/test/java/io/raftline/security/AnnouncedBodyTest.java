@@ -3,6 +3,7 @@ package io.raftline.security;
 import static io.raftline.verify.nemesis.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.server.HttpServerVerticle;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
 import io.vertx.core.Future;
@@ -25,13 +26,16 @@ import org.junit.jupiter.api.Test;
 /**
  * A request's head alone costs what it carries, not the body it announces: a node reserved the announced
  * {@code Content-Length} (up to {@code service.max_body_bytes}) before a byte of the body came, and one HTTP/2
- * connection carries up to 1,024 streams at once, so a few hundred heads of a few dozen bytes made it hold hundreds of
- * MiB until the request timeout (found by a review: 405 MiB for 400 heads; a few connections ended the process).
+ * connection carried up to 1,024 streams at once, so a few hundred heads of a few dozen bytes made it hold hundreds of
+ * MiB until the request timeout (found by a review: 405 MiB for 400 heads; a few connections ended the process). A
+ * connection now carries {@link HttpServerVerticle#MAX_CONCURRENT_STREAMS} (128) at once; the test keeps one stream of
+ * them for the request after the heads, whose answer shows the heads were handled.
  */
 class AnnouncedBodyTest {
 
     private static final String TOKEN = "client-0123456789abcdef";
-    private static final int STREAMS = 400;
+    /** Heads left open at once on one connection: all the node takes but one, 127 MiB announced. */
+    private static final int STREAMS = HttpServerVerticle.MAX_CONCURRENT_STREAMS - 1;
 
     @Test
     void headsThatAnnounceLargeBodiesReserveNothingOfThem() throws Exception {
