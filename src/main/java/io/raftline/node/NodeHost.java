@@ -1616,13 +1616,18 @@ public final class NodeHost {
         LOG.error("{} leader {} says this node acknowledged the log up to index {}, but its log ends at {}. {}", prefix,
                 sl.leader(), sl.acknowledged(), sl.lastIndex(), stateLostMessage());
         pending.abandonAll(stateLostMessage());
+        recordStateLost("leader " + sl.leader() + " knew this node acknowledged index " + sl.acknowledged()
+                + "; its log ended at " + sl.lastIndex());
+    }
+
+    /** Records a loss of state in the store, so that a restart does not forget it; a failed write stops the node. */
+    private Future<Void> recordStateLost(String detail) {
         long gen = generation;
-        store.recordStateLost("leader " + sl.leader() + " knew this node acknowledged index " + sl.acknowledged()
-                + "; its log ended at " + sl.lastIndex()).onComplete(ar -> env.runOnLoop(() -> {
-                    if (gen == generation && ar.failed()) {
-                        failStop(ar.cause());
-                    }
-                }));
+        return store.recordStateLost(detail).onComplete(ar -> env.runOnLoop(() -> {
+            if (gen == generation && ar.failed()) {
+                failStop(ar.cause());
+            }
+        }));
     }
 
     /**
@@ -1642,15 +1647,7 @@ public final class NodeHost {
             pending.abandonAll(stateLostMessage());
             flush();
         }
-        if (store.stateLostRecorded()) {
-            return Future.succeededFuture();
-        }
-        long gen = generation;
-        return store.recordStateLost(detail).onComplete(ar -> env.runOnLoop(() -> {
-            if (gen == generation && ar.failed()) {
-                failStop(ar.cause());
-            }
-        }));
+        return store.stateLostRecorded() ? Future.succeededFuture() : recordStateLost(detail);
     }
 
     /** "last heard: node 2 412 ms (41 ticks) ago, node 3 12 ms (1 tick) ago", or that no peer has been heard. */

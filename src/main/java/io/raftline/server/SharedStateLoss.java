@@ -21,7 +21,6 @@ final class SharedStateLoss {
     private final int node;
     private final List<RaftNodeVerticle> replicas = new ArrayList<>();
     private String found;
-    private int foundIn = -1;
 
     /**
      * Creates the record of one node.
@@ -74,11 +73,10 @@ final class SharedStateLoss {
                 return;
             }
             found = detail;
-            foundIn = group;
             tell = List.copyOf(replicas);
         }
         for (int g = 0; g < tell.size(); g++) {
-            if (g != foundIn) {
+            if (g != group) {
                 tell.get(g).stateLostElsewhere(detail);
             }
         }

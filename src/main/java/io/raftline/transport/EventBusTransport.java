@@ -524,9 +524,12 @@ public final class EventBusTransport implements Transport {
         }
         if (groups.isEmpty()) {
             // One group: its messages in one RaftBatch, or one message alone, to the node's address.
-            List<Message> all = parts.size() == 1 ? parts.get(0).messages() : new ArrayList<>();
+            List<Message> all = parts.get(0).messages();
             if (parts.size() > 1) {
-                parts.forEach(p -> all.addAll(p.messages()));
+                all = new ArrayList<>();
+                for (GroupBatches.Part p : parts) {
+                    all.addAll(p.messages());
+                }
             }
             if (all.size() == 1) {
                 write(address(to, 0), all.get(0), options, links);
