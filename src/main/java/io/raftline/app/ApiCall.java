@@ -19,8 +19,16 @@ import java.time.Duration;
  */
 final class ApiCall {
 
-    /** The one HTTP client of the client commands. */
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /**
+     * The one HTTP client of the client commands, for nodes without TLS. HTTP/1.1: left at its default (HTTP/2), JDK
+     * 17's client asks a plain-text port for an h2c upgrade, which a node's client port grants (it serves gRPC over
+     * h2c), and then, on about one fresh connection in ten, misreads the frames that came with the {@code 101} (a
+     * protocol error naming a frame of the body's bytes) or waits forever for the rest of a response body over about
+     * 16 KiB. Every command runs on a fresh connection, so {@code snapshot save} or a {@code get} of a large value
+     * failed or hung at random (docs/decisions.md). Over TLS the client agrees on HTTP/2 by ALPN, without an upgrade.
+     */
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     private ApiCall() {
     }

@@ -232,6 +232,29 @@ class BackupSaveTest {
         assertThat(Files.exists(file.resolveSibling("backup.snap.part"))).isFalse();
     }
 
+    /**
+     * The client commands speak HTTP/1.1 to a plain-text node and ask for no h2c upgrade. Before, JDK 17's client asked
+     * for one on every fresh connection, a node's client port granted it (for gRPC), and the client then misread about
+     * one download in ten of more than 16 KiB or waited for it forever: this class's huge error body failed the save
+     * with {@code Frame type(120) length(7895160) exceeds MAX_FRAME_SIZE(16384)} (120 is {@code x}, the body's byte).
+     */
+    @Test
+    void theClientAsksForNoH2cUpgrade() throws Exception {
+        java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HttpServer recording = await(vertx.createHttpServer().requestHandler(req -> {
+            seen.add(req.version() + " upgrade=" + req.getHeader("Upgrade") + " settings="
+                    + req.getHeader("HTTP2-Settings"));
+            req.response().putHeader("Raft-Revision", String.valueOf(revision)).putHeader("Raft-State-Hash", hash)
+                    .end(Buffer.buffer(backup));
+        }).listen(0, "127.0.0.1"));
+
+        Backups.save(target(recording), dir.resolve("backup.snap"));
+        MainTest.Result r = MainTest.run("kv", "get", "--url", "http://127.0.0.1:" + recording.actualPort(), "a");
+
+        assertThat(r.code()).as(r.err()).isEqualTo(0);
+        assertThat(seen).containsExactly("HTTP_1_1 upgrade=null settings=null", "HTTP_1_1 upgrade=null settings=null");
+    }
+
     /** A short error answer is reported whole, as the server wrote it. */
     @Test
     void aShortErrorIsReportedWhole() throws Exception {

@@ -3,6 +3,7 @@ package io.raftline.durability;
 import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.TestHttp;
 import io.raftline.verify.nemesis.Waits;
 import java.io.IOException;
 import java.net.URI;
@@ -31,7 +32,7 @@ final class AckedWrites implements AutoCloseable {
 
     private static final int WRITERS = 8;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http = TestHttp.builder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Map<String, String> acked = new ConcurrentHashMap<>();
     private final Duration wait;
     private ExecutorService pool;

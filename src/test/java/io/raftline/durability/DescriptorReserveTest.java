@@ -2,6 +2,7 @@ package io.raftline.durability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.TestHttp;
 import io.raftline.verify.nemesis.FreePorts;
 import io.raftline.verify.nemesis.Waits;
 import io.vertx.core.json.JsonArray;
@@ -60,7 +61,7 @@ class DescriptorReserveTest {
         Process node = new ProcessBuilder("/bin/sh", "-c", "ulimit -n " + DESCRIPTOR_LIMIT + " && exec \"$0\" \"$@\"",
                 javaBin, "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.raftline.app.Main", "node",
                 "--conf", conf.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient http = TestHttp.builder().connectTimeout(Duration.ofSeconds(2)).build();
         URI base = URI.create("http://127.0.0.1:" + port);
         List<SocketChannel> flood = new ArrayList<>();
         try {

@@ -4,6 +4,7 @@ import static io.raftline.verify.nemesis.Waits.await;
 import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.TestHttp;
 import io.raftline.verify.nemesis.ChildProcessCluster;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.RunRecord;
@@ -31,7 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class KillNineRecoveryTest {
 
     private static final Duration WAIT = Duration.ofSeconds(45);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP = TestHttp.builder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @ParameterizedTest(name = "{0} Raft group(s)")
     @ValueSource(ints = {1, 4})

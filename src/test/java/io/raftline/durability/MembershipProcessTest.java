@@ -4,6 +4,7 @@ import static io.raftline.verify.nemesis.Waits.await;
 import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.TestHttp;
 import io.raftline.verify.nemesis.ChildProcessCluster;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.MembershipClient;
@@ -37,7 +38,7 @@ class MembershipProcessTest {
 
     private static final Duration WAIT = Duration.ofSeconds(45);
     private static final Duration CHANGE = Duration.ofSeconds(30);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP = TestHttp.builder().connectTimeout(Duration.ofSeconds(2)).build();
 
     /**
      * Grows 3 → 5 with two joining processes, then shrinks back to 3 by removing the leader (it hands over, and once

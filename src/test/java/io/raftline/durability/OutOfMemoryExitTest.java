@@ -2,6 +2,7 @@ package io.raftline.durability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.TestHttp;
 import io.raftline.verify.nemesis.FreePorts;
 import io.raftline.verify.nemesis.Waits;
 import io.vertx.core.json.JsonArray;
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.Test;
 @Tag("slow")
 class OutOfMemoryExitTest {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP = TestHttp.builder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @Test
     void aNodeOutOfHeapExitsWithCode3AndLosesNothingItAcknowledged() throws Exception {

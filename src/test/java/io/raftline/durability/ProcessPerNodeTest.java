@@ -4,6 +4,7 @@ import static io.raftline.verify.nemesis.Waits.await;
 import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.TestHttp;
 import io.raftline.verify.nemesis.ChildProcessCluster;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.RunRecord;
@@ -34,7 +35,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ProcessPerNodeTest {
 
     private static final Duration WAIT = Duration.ofSeconds(45);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP = TestHttp.builder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @ParameterizedTest(name = "transport {0}")
     @ValueSource(strings = {"eventbus", "grpc"})

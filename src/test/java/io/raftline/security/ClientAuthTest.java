@@ -5,6 +5,7 @@ import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import io.raftline.TestHttp;
 import io.raftline.api.http.HttpLeaderLink;
 import io.raftline.api.resp.RawResp;
 import io.raftline.app.Main;
@@ -42,7 +43,7 @@ class ClientAuthTest {
 
     private static final String CLIENT_TOKEN = "client-0123456789abcdef";
     private static final String ADMIN_TOKEN = "admin-0123456789abcdef";
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final HttpClient HTTP = TestHttp.builder().build();
     private static InJvmCluster cluster;
     private static int leader;
     private static int follower;

@@ -2,6 +2,7 @@ package io.raftline.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.TestHttp;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
 import io.vertx.core.json.JsonArray;
@@ -25,7 +26,7 @@ class QuotaHttpTest {
 
     private static final long QUOTA = 4096;
     private static InJvmCluster cluster;
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final HttpClient HTTP = TestHttp.builder().build();
 
     @BeforeAll
     static void start() throws Exception {

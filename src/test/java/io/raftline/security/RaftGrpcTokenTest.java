@@ -4,6 +4,7 @@ import static io.raftline.verify.nemesis.Waits.await;
 import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.TestHttp;
 import io.raftline.proto.raft.RaftServiceGrpcClient;
 import io.raftline.raft.message.Heartbeat;
 import io.raftline.transport.grpc.ProtoMapping;
@@ -38,7 +39,7 @@ class RaftGrpcTokenTest {
 
     private static final String CLIENT_TOKEN = "client-0123456789abcdef";
     private static final long FORGED_TERM = 1_000_000;
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final HttpClient HTTP = TestHttp.builder().build();
     private static InJvmCluster cluster;
 
     @BeforeAll

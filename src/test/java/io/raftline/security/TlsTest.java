@@ -3,6 +3,7 @@ package io.raftline.security;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.raftline.TestHttp;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
 import io.vertx.core.json.JsonObject;
@@ -84,7 +85,7 @@ class TlsTest {
     @Test
     void clientsThatDoNotTrustItAreRefusedAtTheHandshake() {
         URI base = cluster.nodeUrls().get(1);
-        assertThatThrownBy(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(base.resolve("/health")).build(),
+        assertThatThrownBy(() -> TestHttp.builder().build().send(HttpRequest.newBuilder(base.resolve("/health")).build(),
                 HttpResponse.BodyHandlers.ofString())).isInstanceOf(SSLHandshakeException.class);
     }
 

@@ -4,6 +4,7 @@ import static io.raftline.verify.nemesis.Waits.await;
 import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.TestHttp;
 import io.raftline.events.EventPublisher;
 import io.raftline.shard.KeyGroups;
 import io.raftline.ui.ControlHandler;
@@ -39,7 +40,7 @@ class GroupViewTest {
     private static final int GROUPS = 4;
     private static final KeyGroups MAP = new KeyGroups(GROUPS);
     private static InJvmCluster cluster;
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = TestHttp.builder().connectTimeout(Duration.ofSeconds(5)).build();
     private final List<JsonObject> seen = new CopyOnWriteArrayList<>();
     private Disposable watching;
 

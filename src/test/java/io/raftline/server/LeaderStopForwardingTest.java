@@ -3,6 +3,7 @@ package io.raftline.server;
 import static io.raftline.verify.nemesis.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.TestHttp;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
 import io.vertx.core.json.JsonObject;
@@ -27,7 +28,7 @@ class LeaderStopForwardingTest {
         try (InJvmCluster harness = InJvmCluster.builder(ClusterConfigs.cluster(3, 43, 5000)
                 .put("storage", new JsonObject().put("engine", "memory"))).start()) {
             ClusterVerticle cluster = harness.verticle();
-            HttpClient http = HttpClient.newHttpClient();
+            HttpClient http = TestHttp.builder().build();
             int leader = await(cluster.awaitLeader(20_000), Duration.ofSeconds(30));
             int follower = leader % 3 + 1;
             assertThat(put(http, cluster, follower, "before").statusCode()).isEqualTo(200);

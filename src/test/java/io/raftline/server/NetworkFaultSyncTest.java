@@ -4,6 +4,7 @@ import static io.raftline.verify.nemesis.Waits.await;
 import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.TestHttp;
 import io.raftline.verify.nemesis.ChildProcessCluster;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.vertx.core.json.JsonArray;
@@ -32,7 +33,7 @@ class NetworkFaultSyncTest {
     private static final JsonArray SPLIT = new JsonArray().add(new JsonArray().add(1).add(2))
             .add(new JsonArray().add(3));
 
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http = TestHttp.builder().build();
 
     private HttpResponse<String> call(String method, URI base, String path, JsonObject body) throws Exception {
         HttpRequest.Builder req = HttpRequest.newBuilder(base.resolve(path)).timeout(WAIT);

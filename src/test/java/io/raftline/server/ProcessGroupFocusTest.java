@@ -3,6 +3,7 @@ package io.raftline.server;
 import static io.raftline.verify.nemesis.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.TestHttp;
 import io.raftline.shard.KeyGroups;
 import io.raftline.verify.nemesis.ChildProcessCluster;
 import io.raftline.verify.nemesis.ClusterConfigs;
@@ -144,7 +145,7 @@ class ProcessGroupFocusTest {
             java.util.concurrent.atomic.AtomicReference<HttpResponse<String>> last =
                     new java.util.concurrent.atomic.AtomicReference<>();
             io.raftline.verify.nemesis.Waits.eventually("the group-2 write answered other than 503", WAIT, () -> {
-                last.set(HttpClient.newHttpClient().send(HttpRequest.newBuilder(putUrl).timeout(WAIT)
+                last.set(TestHttp.builder().build().send(HttpRequest.newBuilder(putUrl).timeout(WAIT)
                         .PUT(HttpRequest.BodyPublishers.ofString("v")).build(), HttpResponse.BodyHandlers.ofString()));
                 return last.get().statusCode() != 503 || last.get().headers().firstValue("Retry-After").isEmpty();
             });

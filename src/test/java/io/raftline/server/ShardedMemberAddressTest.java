@@ -4,6 +4,7 @@ import static io.raftline.verify.nemesis.Waits.await;
 import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.TestHttp;
 import io.raftline.config.RaftlineConfig;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.FreePorts;
@@ -40,7 +41,7 @@ class ShardedMemberAddressTest {
     /** The Vert.x instance of each node, by id. */
     private final Map<Integer, Vertx> instances = new TreeMap<>();
     private final Map<Integer, Integer> ports = new TreeMap<>();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = TestHttp.builder().connectTimeout(Duration.ofSeconds(5)).build();
     private JsonObject base;
     private URI node1;
 

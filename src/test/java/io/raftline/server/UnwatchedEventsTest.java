@@ -2,6 +2,7 @@ package io.raftline.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.TestHttp;
 import io.raftline.events.EventPublisher;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class UnwatchedEventsTest {
 
     private static InJvmCluster cluster;
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = TestHttp.builder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     static void start() throws Exception {

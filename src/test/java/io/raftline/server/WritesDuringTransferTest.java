@@ -3,6 +3,7 @@ package io.raftline.server;
 import static io.raftline.verify.nemesis.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.TestHttp;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
 import io.vertx.core.json.JsonObject;
@@ -46,7 +47,7 @@ class WritesDuringTransferTest {
                 .put("storage", new JsonObject().put("engine", "memory"))).start()) {
             ClusterVerticle cluster = harness.verticle();
             int first = await(cluster.awaitLeader(20_000), Duration.ofSeconds(30));
-            HttpClient http = HttpClient.newHttpClient();
+            HttpClient http = TestHttp.builder().build();
             // Messages between the nodes take 15-25 ms, as across a network: a transfer takes several of them (the
             // TimeoutNow, the votes, the new leader's first round), long enough for writes to arrive meanwhile.
             HttpResponse<String> delayed = http.send(HttpRequest.newBuilder(URI.create(cluster.adminUrl()

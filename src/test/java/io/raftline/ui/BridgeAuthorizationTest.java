@@ -3,6 +3,7 @@ package io.raftline.ui;
 import static io.raftline.verify.nemesis.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.TestHttp;
 import io.raftline.events.EventPublisher;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
@@ -197,7 +198,7 @@ class BridgeAuthorizationTest {
 
     @Test
     void theAdminApiAsksTheSameQuestion() throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
+        HttpClient http = TestHttp.builder().build();
         URI crash = URI.create(cluster.liveViewUrl() + "/v1/admin/nodes/9/crash");
         HttpResponse<String> refused = http.send(HttpRequest.newBuilder(crash)
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());

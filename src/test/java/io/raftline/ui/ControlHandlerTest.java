@@ -4,6 +4,7 @@ import static io.raftline.verify.nemesis.Waits.await;
 import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.TestHttp;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -117,7 +118,7 @@ class ControlHandlerTest {
     }
 
     private static int adminStatus(String method, String path) throws Exception {
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpClient http = TestHttp.builder().build();
         java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(
                 java.net.URI.create(cluster.verticle().adminUrl() + path))
                 .method(method, java.net.http.HttpRequest.BodyPublishers.noBody()).build();

@@ -3,6 +3,7 @@ package io.raftline.ui;
 import static io.raftline.verify.nemesis.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.TestHttp;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
 import io.reactivex.rxjava3.disposables.Disposable;
@@ -95,7 +96,7 @@ class EventValuesBridgeTest {
             live.next(f -> "rec".equals(f.getString("type")));
             int leader = await(cluster.leader(), Duration.ofSeconds(10));
             int follower = cluster.nodeUrls().keySet().stream().filter(id -> id != leader).findFirst().orElseThrow();
-            HttpResponse<String> put = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            HttpResponse<String> put = TestHttp.builder().build().send(HttpRequest.newBuilder(
                     cluster.nodeUrls().get(follower).resolve("/v1/kv/" + HTTP_KEY))
                     .PUT(HttpRequest.BodyPublishers.ofString(HTTP_VALUE)).timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.ofString());

@@ -9,6 +9,7 @@ import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
+import io.raftline.TestHttp;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
 import io.vertx.core.json.JsonObject;
@@ -527,7 +528,7 @@ class LiveViewBrowserTest {
         int writers = 8;
         long interval = writesPerSec > 0 ? 1_000_000_000L * writers / writesPerSec : 0;
         long warmWrites = writesPerSec > 0 ? Math.min(500, 3L * writesPerSec) : 500;
-        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+        java.net.http.HttpClient http = TestHttp.builder()
                 .connectTimeout(Duration.ofSeconds(2)).build();
         List<java.net.URI> urls = new ArrayList<>(cluster.nodeUrls().values());
         java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
@@ -760,7 +761,7 @@ class LiveViewBrowserTest {
      */
     @Test
     void writesOfEveryKindFromOtherClientsAreListedAsTheLeaderAppendsThem() throws Exception {
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpClient http = TestHttp.builder().build();
         java.net.URI base = cluster.nodeUrls().values().iterator().next();
         java.net.http.HttpResponse<String> put = http.send(java.net.http.HttpRequest.newBuilder(base.resolve(
                 "/v1/kv/moon")).PUT(java.net.http.HttpRequest.BodyPublishers.ofString("luna")).build(),

@@ -7,6 +7,7 @@ import com.microsoft.playwright.CDPSession;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
+import io.raftline.TestHttp;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
 import io.vertx.core.json.JsonArray;
@@ -79,7 +80,7 @@ class LiveViewFrameRateBrowserTest {
         try (InJvmCluster cluster = InJvmCluster.builder(ClusterConfigs.cluster(3, 7).put("storage", new JsonObject()
                 .put("engine", "memory"))).listener(tape).start()) {
             cluster.awaitLeader(Duration.ofSeconds(10));
-            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            HttpClient http = TestHttp.builder().connectTimeout(Duration.ofSeconds(2)).build();
             List<URI> urls = new ArrayList<>(cluster.nodeUrls().values());
             AtomicBoolean running = new AtomicBoolean(true);
             AtomicLong writes = new AtomicLong();

@@ -2,6 +2,7 @@ package io.raftline.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.TestHttp;
 import io.raftline.security.AdminAccess;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,7 +25,7 @@ class LiveViewFramingTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private static NodelessLiveView view;
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    private static final HttpClient HTTP = TestHttp.builder().connectTimeout(TIMEOUT).build();
 
     @BeforeAll
     static void start() throws Exception {

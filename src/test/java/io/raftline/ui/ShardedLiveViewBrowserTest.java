@@ -9,6 +9,7 @@ import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
+import io.raftline.TestHttp;
 import io.raftline.shard.KeyGroups;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
@@ -45,7 +46,7 @@ class ShardedLiveViewBrowserTest {
     private static final KeyGroups MAP = new KeyGroups(GROUPS);
     private static final Path SHOTS = Paths.get("target", "screenshots");
     private static final double TIMEOUT_MS = 20_000;
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = TestHttp.builder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private static InJvmCluster cluster;
     private static Playwright playwright;

@@ -2,6 +2,7 @@ package io.raftline.api.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.TestHttp;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
 import io.raftline.verify.nemesis.Waits;
@@ -30,7 +31,7 @@ class BackupConcurrencyTest {
 
     private static InJvmCluster cluster;
     private static URI node;
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = TestHttp.builder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     static void start() throws Exception {

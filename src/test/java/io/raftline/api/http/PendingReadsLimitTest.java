@@ -3,6 +3,7 @@ package io.raftline.api.http;
 import static io.raftline.verify.nemesis.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.TestHttp;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
 import io.vertx.core.json.JsonArray;
@@ -53,7 +54,7 @@ class PendingReadsLimitTest {
         await(cluster.network(new JsonObject().put("partitions", new JsonArray().add(new JsonArray().add(leader))
                 .add(others))));
 
-        HttpClient http = HttpClient.newHttpClient();
+        HttpClient http = TestHttp.builder().build();
         URI key = cluster.nodeUrls().get(leader).resolve("/v1/kv/k");
         List<CompletableFuture<HttpResponse<String>>> reads = new ArrayList<>();
         for (int i = 0; i <= MAX_PENDING_READS; i++) {

@@ -3,6 +3,7 @@ package io.raftline.api.http;
 import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.TestHttp;
 import io.raftline.shard.KeyGroups;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -321,7 +322,7 @@ class ShardedClusterHttpTest extends ClusterHttpTest {
             if (lastEventId != null) {
                 request.header("Last-Event-ID", lastEventId);
             }
-            response = java.net.http.HttpClient.newHttpClient().send(request.build(),
+            response = TestHttp.builder().build().send(request.build(),
                     java.net.http.HttpResponse.BodyHandlers.ofLines());
             assertThat(response.statusCode()).isEqualTo(200);
             Thread reader = new Thread(() -> {
@@ -385,7 +386,7 @@ class ShardedClusterHttpTest extends ClusterHttpTest {
         assertThat(fromRevision.statusCode()).as(fromRevision.bodyAsString()).isEqualTo(400);
         assertThat(fromRevision.bodyAsJsonObject().getString("message")).contains("per group");
         // An id of one group's position (an unsharded cluster's) is refused too.
-        java.net.http.HttpResponse<String> oneGroup = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpResponse<String> oneGroup = TestHttp.builder().build().send(
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create(cluster.nodeUrl(2) + "/v1/watch?prefix=w/"))
                         .header("Last-Event-ID", "14:0").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(oneGroup.statusCode()).as(oneGroup.body()).isEqualTo(400);

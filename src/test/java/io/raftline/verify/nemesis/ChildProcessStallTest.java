@@ -2,6 +2,7 @@ package io.raftline.verify.nemesis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.TestHttp;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,7 +29,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Tag("slow")
 class ChildProcessStallTest {
 
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final HttpClient HTTP = TestHttp.builder().build();
 
     @Test
     void aStalledProcessIsStoppedAndNeverLeftStopped() throws Exception {
