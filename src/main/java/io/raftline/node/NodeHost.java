@@ -152,7 +152,12 @@ public final class NodeHost {
     /** Lease reads served from the lease, and those that had to confirm leadership with a round instead. */
     private long leaseReadsServed;
     private long leaseReadsConfirmed;
-    /** The highest commit index the leader of {@link #leaderCommitTerm} announced in an AppendEntries. */
+    /**
+     * The highest commit index the leader of {@link #leaderCommitTerm} announced in an AppendEntries or confirmed in
+     * answer to a ReadIndex request ({@link #confirmLeaderCommit}). Heartbeats do not count: a leader sends each
+     * follower {@code min(match, commit)}, so a follower that restarted behind a compacted log, and waits for the
+     * snapshot, hears its own old index there and would count itself caught up.
+     */
     private long leaderCommit;
     private long leaderCommitTerm;
     /** Recent changes, for watchers; rebuilt at boot from the entries after the snapshot. */
@@ -358,6 +363,46 @@ public final class NodeHost {
         pending.awaitIndex(r, core.term(), core.leader());
         env.scheduleFlush();
         return r.promise.future();
+    }
+
+    /**
+     * Asks the leader for its commit index now, through a ReadIndex round (a follower's request goes to the leader,
+     * which answers once a heartbeat round confirmed that it still leads), and completes with it without waiting for
+     * this node to apply it. The answer also raises the leader's commit index that {@link #status()} reports, which
+     * otherwise comes from AppendEntries alone: a follower that hears only heartbeats (it waits for a snapshot after a
+     * restart, or its group is idle) would report itself caught up whatever it lacks. What {@code /readyz} asks.
+     *
+     * @return the leader's commit index; fails as a read does (no leader, a timeout, the node down or paused)
+     */
+    public Future<Long> confirmLeaderCommit() {
+        NodeRequestException refused = refusal();
+        if (refused != null) {
+            return Future.failedFuture(refused);
+        }
+        if (pending.readsPending() >= options.maxPendingReads()) {
+            return Future.failedFuture(new NodeRequestException(Reason.OVERLOADED, 0, self() + " has "
+                    + options.maxPendingReads() + " reads waiting (service.max_pending_reads); retry later"));
+        }
+        PendingRequests.Read r = pending.newIndexRead(env.nanoTime());
+        long term = core.term();
+        try {
+            core.readIndex(r.context);
+        } catch (NotLeaderException e) {
+            r.promise.tryFail(notLeader(e.leaderHint(), "no leader to confirm its commit index"));
+            return r.promise.future().map(v -> r.index);
+        }
+        pending.awaitIndex(r, term, core.leader());
+        env.scheduleFlush();
+        return r.promise.future().map(v -> {
+            if (core.term() == term) {
+                if (leaderCommitTerm != term) {
+                    leaderCommitTerm = term;
+                    leaderCommit = 0;
+                }
+                leaderCommit = Math.max(leaderCommit, r.index);
+            }
+            return r.index;
+        });
     }
 
     /**

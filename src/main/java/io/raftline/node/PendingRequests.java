@@ -61,14 +61,17 @@ final class PendingRequests {
         final long context;
         final long deadline;
         final Promise<KvView> promise = Promise.promise();
+        /** Completed (with no view) as soon as the read index is known, without waiting to apply it. */
+        final boolean indexOnly;
         long index = -1;
         /** The core's term and leader when it was asked for the read index ({@link #awaitIndex}). */
         long term;
         int leader;
 
-        Read(long context, long deadline) {
+        Read(long context, long deadline, boolean indexOnly) {
             this.context = context;
             this.deadline = deadline;
+            this.indexOnly = indexOnly;
         }
 
         boolean done() {
@@ -201,7 +204,17 @@ final class PendingRequests {
 
     /** A read that waits for a read index from the core, under a fresh context. */
     Read newRead(long now) {
-        Read r = new Read(nextContext++, now + timeoutNanos);
+        Read r = new Read(nextContext++, now + timeoutNanos, false);
+        byDeadline.add(r);
+        return r;
+    }
+
+    /**
+     * A request for the read index alone, under a fresh context: its promise completes with no view once the index
+     * is known ({@link Read#index}), whatever this node has applied.
+     */
+    Read newIndexRead(long now) {
+        Read r = new Read(nextContext++, now + timeoutNanos, true);
         byDeadline.add(r);
         return r;
     }
@@ -229,7 +242,9 @@ final class PendingRequests {
     /** {@code r} may be served once {@code index} is applied. */
     void readAt(Read r, long index, KvViewSource state) {
         r.index = index;
-        if (state.appliedIndex() >= index) {
+        if (r.indexOnly) {
+            r.promise.tryComplete(null);
+        } else if (state.appliedIndex() >= index) {
             r.promise.tryComplete(state.view());
         } else {
             awaitingApply.add(r);

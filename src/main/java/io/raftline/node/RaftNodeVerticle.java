@@ -271,6 +271,11 @@ public final class RaftNodeVerticle extends VerticleBase implements RaftNode {
     }
 
     @Override
+    public Future<Long> confirmLeaderCommit() {
+        return onContextWhenRunning(host::confirmLeaderCommit);
+    }
+
+    @Override
     public Future<NodeStatus> status() {
         return onContext(() -> Future.succeededFuture(frozen ? host.status().withFrozen(true) : host.status()));
     }

@@ -160,6 +160,12 @@ public final class ReplicaSet implements RaftNode {
         return replicas.get(0).status();
     }
 
+    /** Group 0's, as {@link #status()} is: {@code /readyz} asks every replica itself. */
+    @Override
+    public Future<Long> confirmLeaderCommit() {
+        return replicas.get(0).confirmLeaderCommit();
+    }
+
     /**
      * Every group's state digest folded into one: SHA-256 over each group's applied index and hash, in group order,
      * at the sum of the applied indexes. Two nodes with the same digest hold the same state in every group.

@@ -57,6 +57,11 @@ final class LocalReplica implements RaftNode {
     }
 
     @Override
+    public Future<Long> confirmLeaderCommit() {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
     public Future<StateDigest> digest() {
         throw new UnsupportedOperationException();
     }

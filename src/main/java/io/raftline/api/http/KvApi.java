@@ -650,35 +650,96 @@ public final class KvApi {
         }
         // A sharded node serves every group's keys, so it is ready only if each of its replicas is: group 0's status
         // alone said "ready" while the node knew no leader of another group, was no member of it or lagged in it.
-        Future<java.util.List<NodeStatus>> statuses = node instanceof ReplicaSet set
-                ? ReplicaSet.statuses(set.replicas()) : node.status().map(java.util.List::of);
-        statuses.onComplete(ar -> {
+        java.util.List<? extends RaftNode> replicas = node instanceof ReplicaSet set ? set.replicas()
+                : java.util.List.of(node);
+        ReplicaSet.statuses(replicas).onComplete(ar -> {
             if (ar.failed()) {
                 HttpErrors.failure(ctx, ar.cause());
                 return;
             }
-            java.util.List<NodeStatus> all = ar.result();
-            int group = 0;
-            NotReady notReady = null;
-            for (int g = 0; g < all.size() && notReady == null; g++) {
-                notReady = notReady(all.get(g), maxLag);
-                group = g;
+            if (answerReadiness(ctx, ar.result(), maxLag, false)) {
+                return;
             }
-            NodeStatus s = all.get(notReady == null ? 0 : group);
-            long lag = Math.max(0, s.leaderCommit() - s.applied());
-            JsonObject body = new JsonObject().put("node", s.id()).put("role", s.roleName()).put("leader", s.leader())
-                    .put("applied", s.applied()).put("leaderCommit", s.leaderCommit()).put("lag", lag);
-            if (notReady != null) {
-                String where = all.size() > 1 ? "in Raft group " + group + ", " : "";
-                if (all.size() > 1) {
-                    body.put("group", group);
+            // Ready by what each replica knows; but a follower's figure of the leader's commit comes from what the
+            // leader sent it, and one that hears only heartbeats (waiting for a snapshot after a restart, or in an
+            // idle group) hears no more than the leader knows it holds: so each replica asks its leader (a ReadIndex
+            // round), and the answer is judged on the figures after it.
+            java.util.List<Future<Long>> confirmed = new java.util.ArrayList<>(replicas.size());
+            for (RaftNode r : replicas) {
+                confirmed.add(r.confirmLeaderCommit().timeout(READY_CONFIRM_MS, java.util.concurrent.TimeUnit.MILLISECONDS));
+            }
+            Future.join(confirmed).onComplete(done -> ReplicaSet.statuses(replicas).onComplete(after -> {
+                if (after.failed()) {
+                    HttpErrors.failure(ctx, after.cause());
+                    return;
                 }
-                HttpErrors.send(ctx, 503, body.put("error", notReady.code()).put("message", "node " + s.id()
-                        + " is not ready: " + where + notReady.problem()));
-            } else {
-                json(ctx, 200, body.put("status", "ready"));
-            }
+                if (answerReadiness(ctx, after.result(), maxLag, false)) {
+                    return;
+                }
+                for (int g = 0; g < confirmed.size(); g++) {
+                    if (confirmed.get(g).failed()) {
+                        answerUnconfirmed(ctx, after.result(), g, confirmed.get(g).cause());
+                        return;
+                    }
+                }
+                answerReadiness(ctx, after.result(), maxLag, true);
+            }));
         });
+    }
+
+    /** How long {@code /readyz} waits for a replica's leader to confirm its commit index. */
+    static final long READY_CONFIRM_MS = 2_000;
+
+    /**
+     * Answers {@code /readyz} with the first replica that is not ready, if any, or with 200 if {@code last}.
+     *
+     * @return whether an answer was sent
+     */
+    private static boolean answerReadiness(RoutingContext ctx, java.util.List<NodeStatus> all, long maxLag,
+            boolean last) {
+        int group = 0;
+        NotReady notReady = null;
+        for (int g = 0; g < all.size() && notReady == null; g++) {
+            notReady = notReady(all.get(g), maxLag);
+            group = g;
+        }
+        if (notReady == null && !last) {
+            return false;
+        }
+        NodeStatus s = all.get(notReady == null ? 0 : group);
+        JsonObject body = readinessFigures(s);
+        if (notReady != null) {
+            String where = all.size() > 1 ? "in Raft group " + group + ", " : "";
+            if (all.size() > 1) {
+                body.put("group", group);
+            }
+            HttpErrors.send(ctx, 503, body.put("error", notReady.code()).put("message", "node " + s.id()
+                    + " is not ready: " + where + notReady.problem()));
+        } else {
+            json(ctx, 200, body.put("status", "ready"));
+        }
+        return true;
+    }
+
+    /** A replica whose leader did not confirm its commit index: not ready, as one that knows no leader. */
+    private static void answerUnconfirmed(RoutingContext ctx, java.util.List<NodeStatus> all, int group,
+            Throwable cause) {
+        NodeStatus s = all.get(group);
+        JsonObject body = readinessFigures(s);
+        String where = all.size() > 1 ? "in Raft group " + group + ", " : "";
+        if (all.size() > 1) {
+            body.put("group", group);
+        }
+        String why = cause instanceof java.util.concurrent.TimeoutException ? "no answer within " + READY_CONFIRM_MS
+                + " ms" : cause.getMessage();
+        HttpErrors.send(ctx, 503, body.put("error", "no_leader").put("message", "node " + s.id() + " is not ready: "
+                + where + "its leader (node " + s.leader() + ") did not confirm its commit index: " + why));
+    }
+
+    private static JsonObject readinessFigures(NodeStatus s) {
+        long lag = Math.max(0, s.leaderCommit() - s.applied());
+        return new JsonObject().put("node", s.id()).put("role", s.roleName()).put("leader", s.leader())
+                .put("applied", s.applied()).put("leaderCommit", s.leaderCommit()).put("lag", lag);
     }
 
     /**
