@@ -379,7 +379,10 @@ public final class NodeHost {
      * which answers once a heartbeat round confirmed that it still leads), and completes with it without waiting for
      * this node to apply it. The answer also raises the leader's commit index that {@link #status()} reports, which
      * otherwise comes from AppendEntries alone: a follower that hears only heartbeats (it waits for a snapshot after a
-     * restart, or its group is idle) would report itself caught up whatever it lacks. What {@code /readyz} asks.
+     * restart, or its group is idle) would report itself caught up whatever it lacks. What {@code /readyz} asks. No
+     * round is made when the answer is known without one: the same leader confirmed it in this term less than
+     * {@link #CONFIRMATION_STANDS_NANOS} ago, or the group is quiet and this node was told in this life of a commit
+     * index it has applied (a round wakes a quiet group, and keeps an idle one from going quiet).
      *
      * @return the leader's commit index; fails as a read does (no leader, a timeout, the node down or paused)
      */
