@@ -1540,11 +1540,6 @@ public final class NodeHost {
                 + " snapshot at index " + s.index() + " and does not know the changes it covers; watch another"
                 + " node, or read the state again and watch from index " + (s.index() + 1)));
         appliedBytesSinceSnapshot = 0;
-        // Nothing heard from a leader in this life: what an earlier life was told is no figure of this one's lag.
-        leaderCommit = 0;
-        leaderCommitTerm = 0;
-        confirmedTerm = 0;
-        confirmedLeader = 0;
         drawSnapshotPoint();
         pending.snapshotInstalled(s.index(), core.leader());
         LOG.info("{} installed snapshot at index {} (term {})", prefix(), s.index(), s.term());
