@@ -336,9 +336,8 @@ public final class NodeHost {
         if (consistency == ReadConsistency.STALE) {
             return Future.succeededFuture(new KvView(kv));
         }
-        if (pending.readsPending() >= options.maxPendingReads()) {
-            return Future.failedFuture(new NodeRequestException(Reason.OVERLOADED, 0, self() + " has "
-                    + options.maxPendingReads() + " reads waiting (service.max_pending_reads); retry later"));
+        if (readsFull()) {
+            return Future.failedFuture(readsFullRefusal());
         }
         switch (consistency) {
             case LEASE:
@@ -362,16 +361,29 @@ public final class NodeHost {
     }
 
     private Future<KvView> readIndex() {
-        PendingRequests.Read r = pending.newRead(env.nanoTime());
+        return askReadIndex(pending.newRead(env.nanoTime()), "no leader to confirm a read").promise.future();
+    }
+
+    /** Asks the core for a read index for {@code r}; fails it at once if no leader can be asked. */
+    private PendingRequests.Read askReadIndex(PendingRequests.Read r, String noLeader) {
         try {
             core.readIndex(r.context);
         } catch (NotLeaderException e) {
-            r.promise.tryFail(notLeader(e.leaderHint(), "no leader to confirm a read"));
-            return r.promise.future();
+            r.promise.tryFail(notLeader(e.leaderHint(), noLeader));
+            return r;
         }
         pending.awaitIndex(r, core.term(), core.leader());
         env.scheduleFlush();
-        return r.promise.future();
+        return r;
+    }
+
+    private boolean readsFull() {
+        return pending.readsPending() >= options.maxPendingReads();
+    }
+
+    private NodeRequestException readsFullRefusal() {
+        return new NodeRequestException(Reason.OVERLOADED, 0, self() + " has " + options.maxPendingReads()
+                + " reads waiting (service.max_pending_reads); retry later");
     }
 
     /**
@@ -391,9 +403,8 @@ public final class NodeHost {
         if (refused != null) {
             return Future.failedFuture(refused);
         }
-        if (pending.readsPending() >= options.maxPendingReads()) {
-            return Future.failedFuture(new NodeRequestException(Reason.OVERLOADED, 0, self() + " has "
-                    + options.maxPendingReads() + " reads waiting (service.max_pending_reads); retry later"));
+        if (readsFull()) {
+            return Future.failedFuture(readsFullRefusal());
         }
         if (core.quiesced() && (core.role() == Role.LEADER
                 || leaderCommitTerm == core.term() && leaderCommit <= kv.lastApplied())) {
@@ -413,24 +424,13 @@ public final class NodeHost {
             // (asks). A round per probe kept awake groups from ever going quiet (one takes 1.2 s of idleness).
             return Future.succeededFuture(leaderCommitSeen(core.log().committed()));
         }
-        PendingRequests.Read r = pending.newIndexRead(env.nanoTime());
         long term = core.term();
         int leader = core.leader();
-        try {
-            core.readIndex(r.context);
-        } catch (NotLeaderException e) {
-            r.promise.tryFail(notLeader(e.leaderHint(), "no leader to confirm its commit index"));
-            return r.promise.future().map(v -> r.index);
-        }
-        pending.awaitIndex(r, term, core.leader());
-        env.scheduleFlush();
+        PendingRequests.Read r = askReadIndex(pending.newIndexRead(env.nanoTime()),
+                "no leader to confirm its commit index");
         return r.promise.future().map(v -> {
             if (core.term() == term) {
-                if (leaderCommitTerm != term) {
-                    leaderCommitTerm = term;
-                    leaderCommit = 0;
-                }
-                leaderCommit = Math.max(leaderCommit, r.index);
+                leaderAnnounced(term, r.index);
                 confirmedAt = env.nanoTime();
                 confirmedTerm = term;
                 confirmedLeader = leader;
@@ -641,6 +641,15 @@ public final class NodeHost {
         KvSnapshot captured = kv.capture();
         return env.offload(() -> new StateDigest(id(), captured.lastApplied(), captured.stateHashHex(),
                 captured.size()));
+    }
+
+    /** The leader of {@code term} said it has committed up to {@code commit}. */
+    private void leaderAnnounced(long term, long commit) {
+        if (term != leaderCommitTerm) {
+            leaderCommitTerm = term;
+            leaderCommit = 0;
+        }
+        leaderCommit = Math.max(leaderCommit, commit);
     }
 
     /** What the current leader announced as committed, never below what this node knows committed itself. */
@@ -1206,11 +1215,7 @@ public final class NodeHost {
         heard[1] = ticks;
         listener.messageReceived(m);
         if (m instanceof AppendRequest a) {
-            if (a.term() != leaderCommitTerm) {
-                leaderCommitTerm = a.term();
-                leaderCommit = 0;
-            }
-            leaderCommit = Math.max(leaderCommit, a.leaderCommit());
+            leaderAnnounced(a.term(), a.leaderCommit());
         }
         if (m instanceof SnapshotRequest r && r.snapshot().index() > core.log().committed()) {
             stepSnapshot(r);

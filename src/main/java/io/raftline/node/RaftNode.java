@@ -62,9 +62,10 @@ public interface RaftNode {
     Future<NodeStatus> status();
 
     /**
-     * Asks the leader for its commit index now (a ReadIndex round), without waiting for this node to apply it; the
-     * {@link NodeStatus#leaderCommit()} reported after it is at least that index. How a follower learns how far behind
-     * it is when it hears only heartbeats, which carry no more than what the leader knows it holds.
+     * Asks the leader for its commit index now (a ReadIndex round, unless the answer is known without one), without
+     * waiting for this node to apply it; the {@link NodeStatus#leaderCommit()} reported after it is at least that
+     * index. How a follower learns how far behind it is when it hears only heartbeats, which carry no more than what
+     * the leader knows it holds.
      *
      * @return the leader's commit index; fails as a linearizable read does (no leader, a timeout, the node down)
      */

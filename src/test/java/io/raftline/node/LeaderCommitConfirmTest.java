@@ -18,12 +18,13 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * How far behind its leader a follower reports itself ({@link NodeStatus#leaderCommit()}, what {@code /readyz} judges),
- * when all it hears is heartbeats: node 1 holds entries 1-5 of term 1; node 2 leads term 1 with 500 entries committed and
- * its log compacted, so node 1 needs a snapshot. A leader's heartbeat carries {@code min(match, commit)}, here 5: before,
- * node 1 then reported the leader's commit as 5, lag 0, and {@code /readyz} said ready while the snapshot had not even
- * been sent (seen on a 3-process gRPC cluster of 32 groups: the restarted node "ready" 5.8 s after its start with 276 KB
- * of the others' 28 MB). {@link NodeHost#confirmLeaderCommit} asks the leader through a ReadIndex round instead.
+ * How far behind its leader a follower reports itself ({@link NodeStatus#leaderCommit()}, what {@code /readyz}
+ * judges), when all it hears is heartbeats: node 1 holds entries 1-5 of term 1; node 2 leads term 1 with 500 entries
+ * committed and its log compacted, so node 1 needs a snapshot. A leader's heartbeat carries {@code min(match, commit)},
+ * here 5: before, node 1 then reported the leader's commit as 5, lag 0, and {@code /readyz} said ready while the
+ * snapshot had not even been sent (seen on a 3-process gRPC cluster of 32 groups: the restarted node "ready" 5.8 s
+ * after its start with 276 KB of the others' 28 MB). {@link NodeHost#confirmLeaderCommit} asks the leader through a
+ * ReadIndex round instead.
  */
 class LeaderCommitConfirmTest {
 
@@ -136,6 +137,7 @@ class LeaderCommitConfirmTest {
 
         assertThat(confirmed.failed()).isTrue();
         assertThat(confirmed.cause()).isInstanceOf(NodeRequestException.class);
-        assertThat(((NodeRequestException) confirmed.cause()).reason()).isEqualTo(NodeRequestException.Reason.NO_LEADER);
+        assertThat(((NodeRequestException) confirmed.cause()).reason())
+                .isEqualTo(NodeRequestException.Reason.NO_LEADER);
     }
 }

@@ -47,7 +47,7 @@ class LeaderBalancerTest {
                 0, StorageStats.MEMORY, false, false, membership, 0, matches, 10);
     }
 
-    /** Node 1 leading a group at commit 2,000 with its last snapshot at {@code snapshot}, node 3 matching {@code match}. */
+    /** Node 1 leading a group at commit 2,000, its last snapshot at {@code snapshot}, node 3 matching {@code match}. */
     private static NodeStatus leading(long snapshot, long match) {
         return new NodeStatus(1, true, false, Role.LEADER, 3, 1, 2_000, 2_000, 2_000, snapshot, 0, StorageStats.MEMORY,
                 false, false, THREE, 0, Map.of(1, 2_000L, 2, 2_000L, 3, match), 2_000);

@@ -666,7 +666,8 @@ public final class KvApi {
             // round), and the answer is judged on the figures after it.
             java.util.List<Future<Long>> confirmed = new java.util.ArrayList<>(replicas.size());
             for (RaftNode r : replicas) {
-                confirmed.add(r.confirmLeaderCommit().timeout(READY_CONFIRM_MS, java.util.concurrent.TimeUnit.MILLISECONDS));
+                confirmed.add(r.confirmLeaderCommit().timeout(READY_CONFIRM_MS,
+                        java.util.concurrent.TimeUnit.MILLISECONDS));
             }
             Future.join(confirmed).onComplete(done -> ReplicaSet.statuses(replicas).onComplete(after -> {
                 if (after.failed()) {
@@ -697,43 +698,40 @@ public final class KvApi {
      */
     private static boolean answerReadiness(RoutingContext ctx, java.util.List<NodeStatus> all, long maxLag,
             boolean last) {
-        int group = 0;
-        NotReady notReady = null;
-        for (int g = 0; g < all.size() && notReady == null; g++) {
-            notReady = notReady(all.get(g), maxLag);
-            group = g;
-        }
-        if (notReady == null && !last) {
-            return false;
-        }
-        NodeStatus s = all.get(notReady == null ? 0 : group);
-        JsonObject body = readinessFigures(s);
-        if (notReady != null) {
-            String where = all.size() > 1 ? "in Raft group " + group + ", " : "";
-            if (all.size() > 1) {
-                body.put("group", group);
+        for (int g = 0; g < all.size(); g++) {
+            NotReady notReady = notReady(all.get(g), maxLag);
+            if (notReady != null) {
+                refuseReadiness(ctx, all, g, notReady);
+                return true;
             }
-            HttpErrors.send(ctx, 503, body.put("error", notReady.code()).put("message", "node " + s.id()
-                    + " is not ready: " + where + notReady.problem()));
-        } else {
-            json(ctx, 200, body.put("status", "ready"));
         }
-        return true;
+        if (last) {
+            json(ctx, 200, readinessFigures(all.get(0)).put("status", "ready"));
+        }
+        return last;
     }
 
     /** A replica whose leader did not confirm its commit index: not ready, as one that knows no leader. */
     private static void answerUnconfirmed(RoutingContext ctx, java.util.List<NodeStatus> all, int group,
             Throwable cause) {
-        NodeStatus s = all.get(group);
-        JsonObject body = readinessFigures(s);
-        String where = all.size() > 1 ? "in Raft group " + group + ", " : "";
-        if (all.size() > 1) {
-            body.put("group", group);
-        }
         String why = cause instanceof java.util.concurrent.TimeoutException ? "no answer within " + READY_CONFIRM_MS
                 + " ms" : cause.getMessage();
-        HttpErrors.send(ctx, 503, body.put("error", "no_leader").put("message", "node " + s.id() + " is not ready: "
-                + where + "its leader (node " + s.leader() + ") did not confirm its commit index: " + why));
+        refuseReadiness(ctx, all, group, new NotReady("no_leader", "its leader (node " + all.get(group).leader()
+                + ") did not confirm its commit index: " + why));
+    }
+
+    /** 503 for the replica of {@code group}, with its figures, naming the group on a sharded node. */
+    private static void refuseReadiness(RoutingContext ctx, java.util.List<NodeStatus> all, int group,
+            NotReady notReady) {
+        NodeStatus s = all.get(group);
+        JsonObject body = readinessFigures(s);
+        String where = "";
+        if (all.size() > 1) {
+            body.put("group", group);
+            where = "in Raft group " + group + ", ";
+        }
+        HttpErrors.send(ctx, 503, body.put("error", notReady.code()).put("message", "node " + s.id()
+                + " is not ready: " + where + notReady.problem()));
     }
 
     private static JsonObject readinessFigures(NodeStatus s) {

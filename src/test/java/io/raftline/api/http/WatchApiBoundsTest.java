@@ -67,6 +67,18 @@ class WatchApiBoundsTest {
         return new KvChange(revision, 0, "k" + revision, new KvEntry("k" + revision, value, revision, revision, 1));
     }
 
+    /** Changes of 64 KiB in a backlog of three times the bound on what may wait behind a client. */
+    private static final int BACKLOG_CHANGES = (int) (3 * WatchApi.MAX_BEHIND_BYTES / (64 * 1024));
+
+    /** One batch of {@link #BACKLOG_CHANGES} changes of 64 KiB, revisions from 1: as a resumed watch's backlog comes. */
+    private static List<KvChange> backlog() {
+        List<KvChange> batch = new ArrayList<>();
+        for (int i = 1; i <= BACKLOG_CHANGES; i++) {
+            batch.add(change(i, 64 * 1024));
+        }
+        return batch;
+    }
+
     /** Opens a watch from the next change. */
     private HttpClientResponse watch() throws Exception {
         HttpClientResponse response = await(client.request(HttpMethod.GET, server.actualPort(), "127.0.0.1",
@@ -97,12 +109,8 @@ class WatchApiBoundsTest {
         }));
         Future<Void> end = response.end();
         eventually("the watch registered", () -> sinks.size() == 1);
-        int changes = (int) (3 * WatchApi.MAX_BEHIND_BYTES / (64 * 1024));
-        List<KvChange> batch = new ArrayList<>();
-        for (int i = 1; i <= changes; i++) {
-            batch.add(change(i, 64 * 1024));
-        }
-        sinks.get(0).changes(batch);
+        int changes = BACKLOG_CHANGES;
+        sinks.get(0).changes(backlog());
         eventually("every change arrived, or the stream ended", Duration.ofSeconds(30),
                 () -> end.isComplete() || revisions.size() == changes);
         assertThat(end.isComplete()).as("the stream is still open (it ended with %s)", errors).isFalse();
@@ -129,12 +137,8 @@ class WatchApiBoundsTest {
         response.pause(); // reads nothing: the connection's buffers fill, then the server's write queue
         eventually("the watch registered", () -> sinks.size() == 1);
         // Three times the bound, in one batch (as a backlog comes): the server must end the stream, not hold it all.
-        int changes = (int) (3 * WatchApi.MAX_BEHIND_BYTES / (64 * 1024));
-        List<KvChange> batch = new ArrayList<>();
-        for (int i = 1; i <= changes; i++) {
-            batch.add(change(i, 64 * 1024));
-        }
-        sinks.get(0).changes(batch);
+        int changes = BACKLOG_CHANGES;
+        sinks.get(0).changes(backlog());
         eventually("the node's watch cancelled", Duration.ofMillis(WatchApi.STALL_MS + 20_000),
                 () -> cancelled.get() == 1);
         String text = rest(response);
