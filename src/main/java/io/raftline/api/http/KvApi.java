@@ -711,13 +711,31 @@ public final class KvApi {
         return last;
     }
 
-    /** A replica whose leader did not confirm its commit index: not ready, as one that knows no leader. */
+    /** A replica whose leader did not confirm its commit index: not ready ({@link #unconfirmed}). */
     private static void answerUnconfirmed(RoutingContext ctx, java.util.List<NodeStatus> all, int group,
             Throwable cause) {
+        refuseReadiness(ctx, all, group, unconfirmed(all.get(group), cause));
+    }
+
+    /**
+     * Why a replica whose leader's commit index could not be confirmed is not ready. A leader that did not answer, or
+     * a refusal by leadership (an election under way), is {@code no_leader}; a replica too busy to ask (its queue of
+     * reads full) is {@code overloaded}, as its reads and writes are: a load balancer, or an operator reading the
+     * probe, should not look for an election that is not there.
+     *
+     * @param s     the replica's status after the attempt
+     * @param cause why the confirmation failed
+     * @return the reason
+     */
+    static NotReady unconfirmed(NodeStatus s, Throwable cause) {
+        if (cause instanceof NodeRequestException e && e.reason() == NodeRequestException.Reason.OVERLOADED) {
+            return new NotReady("overloaded", "it could not ask its leader (node " + s.leader()
+                    + ") for its commit index: " + e.getMessage());
+        }
         String why = cause instanceof java.util.concurrent.TimeoutException ? "no answer within " + READY_CONFIRM_MS
                 + " ms" : cause.getMessage();
-        refuseReadiness(ctx, all, group, new NotReady("no_leader", "its leader (node " + all.get(group).leader()
-                + ") did not confirm its commit index: " + why));
+        return new NotReady("no_leader", "its leader (node " + s.leader() + ") did not confirm its commit index: "
+                + why);
     }
 
     /** 503 for the replica of {@code group}, with its figures, naming the group on a sharded node. */

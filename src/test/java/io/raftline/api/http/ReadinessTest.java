@@ -2,6 +2,7 @@ package io.raftline.api.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.node.NodeRequestException;
 import io.raftline.node.NodeStatus;
 import io.raftline.node.StorageStats;
 import io.raftline.raft.Membership;
@@ -55,5 +56,22 @@ class ReadinessTest {
                 .isEqualTo("not_member");
         assertThat(check(status(true, false, false, 0, 0, 1000, false, false, MEMBERS), 0).code())
                 .isEqualTo("no_leader");
+    }
+
+    @Test
+    void anUnconfirmedCommitIsOverloadedWhenTheReplicaCouldNotAskAndNoLeaderOtherwise() {
+        NodeStatus s = status(true, false, false, 1, 1000, 1000, false, false, MEMBERS);
+        KvApi.NotReady busy = KvApi.unconfirmed(s, new NodeRequestException(NodeRequestException.Reason.OVERLOADED, 0,
+                "node 2 has 4096 reads waiting (service.max_pending_reads); retry later"));
+        assertThat(busy.code()).isEqualTo("overloaded");
+        assertThat(busy.problem()).isEqualTo("it could not ask its leader (node 1) for its commit index: node 2 has"
+                + " 4096 reads waiting (service.max_pending_reads); retry later");
+        KvApi.NotReady silent = KvApi.unconfirmed(s, new java.util.concurrent.TimeoutException());
+        assertThat(silent.code()).isEqualTo("no_leader");
+        assertThat(silent.problem()).isEqualTo("its leader (node 1) did not confirm its commit index: no answer within"
+                + " 2000 ms");
+        KvApi.NotReady lost = KvApi.unconfirmed(s, new NodeRequestException(
+                NodeRequestException.Reason.LEADERSHIP_LOST, 0, "leadership changed"));
+        assertThat(lost.code()).isEqualTo("no_leader");
     }
 }
