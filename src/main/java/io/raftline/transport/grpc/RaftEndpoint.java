@@ -185,8 +185,9 @@ final class RaftEndpoint implements Service {
 
     /**
      * Reassembles an InstallSnapshot stream and delivers it once it ended. Everything the header decides is decided at
-     * the first chunk, before any of the snapshot's bytes are kept: the peer's certificate, the node, whether the group
-     * has a replica here (UNAVAILABLE: it used to be buffered whole, up to 2 GiB, and only then refused), and a place
+     * the first chunk, before any of the snapshot's bytes are kept: the peer's certificate, its number of groups
+     * ({@link io.raftline.transport.GroupCountCheck}, FAILED_PRECONDITION), the node, whether the group has a replica
+     * here (UNAVAILABLE: it used to be buffered whole, up to 2 GiB, and only then refused), and a place
      * among the streams the process receives at once ({@link SnapshotIntake}, RESOURCE_EXHAUSTED). A refused stream's
      * further chunks are discarded undecoded. A stream that brings no chunk for {@link
      * GrpcTransport.Options#snapshotTimeoutMs()} (the sender gives up after as long) is ended DEADLINE_EXCEEDED, so that a
@@ -318,6 +319,19 @@ final class RaftEndpoint implements Service {
             // rest of the stream is discarded unread rather than buffered up to the snapshot size limit.
             guard.refused(peer.remote() + " (" + peer.identity() + ")", r);
             return new StatusException(GrpcStatus.PERMISSION_DENIED, r.message());
+        }
+        if (peer.groups() != UNSTATED && !transport.groupCount().accepts(peer.groups())) {
+            // A process with another number of groups: refused at the header, as every one of its messages is, rather
+            // than once the whole snapshot was buffered (and again at each of the sender's retries). The report names
+            // the snapshot by its header, without its bytes, which were never kept.
+            Message named;
+            try {
+                named = ProtoMapping.snapshotRequest(h.toBuilder().setTotalBytes(0).build(), new byte[0]);
+            } catch (SerializationException e) {
+                return invalid(e.getMessage() + " (the snapshot is not installed)");
+            }
+            String reason = transport.refuseGroups(peer.groups(), "gRPC from " + peer.remote(), List.of(named));
+            return new StatusException(GrpcStatus.FAILED_PRECONDITION, reason);
         }
         if (h.getTo() != servedNode) {
             // Refused at the header, like a malformed stream, rather than once the whole snapshot (up to the size

@@ -117,4 +117,33 @@ class GrpcGroupCountTest {
         assertThat(receiverDrops).hasSize(5);
         assertThat(group0).isEmpty();
     }
+
+    /**
+     * A snapshot stream from a process with another number of groups is refused at its first chunk: the receiver keeps
+     * none of its bytes and answers while the stream is still open. It was refused only once the whole snapshot (up to
+     * 2 GiB) had arrived, so a stream left open got no answer at all.
+     */
+    @Test
+    void aSnapshotOfAProcessWithAnotherNumberOfGroupsIsRefusedAtItsHeader() throws Exception {
+        io.raftline.proto.raft.SnapshotHeader header = io.raftline.proto.raft.SnapshotHeader.newBuilder().setFrom(1)
+                .setTo(2).setTerm(3).setIndex(50).setSnapshotTerm(2).addAllVoters(List.of(1, 2, 3))
+                .setTotalBytes(64L << 20).build();
+        io.vertx.grpc.client.GrpcClient client = io.vertx.grpc.client.GrpcClient.client(vertx);
+        try {
+            io.vertx.grpc.common.GrpcStatus status = await(client.request(addresses.get(2),
+                    io.raftline.proto.raft.RaftServiceGrpcClient.InstallSnapshot).compose(req -> {
+                        req.headers().set(RaftEndpoint.GROUPS_HEADER, "2");
+                        // One chunk of an announced 64 MiB, and the stream left open.
+                        req.write(io.raftline.proto.raft.SnapshotChunk.newBuilder().setHeader(header)
+                                .setData(com.google.protobuf.ByteString.copyFrom(new byte[1024])).build());
+                        return req.response();
+                    }).compose(resp -> resp.last().transform(ar -> io.vertx.core.Future.succeededFuture(
+                            resp.status()))));
+            assertThat(status).isEqualTo(io.vertx.grpc.common.GrpcStatus.FAILED_PRECONDITION);
+        } finally {
+            await(client.close());
+        }
+        assertThat(receiverDrops).containsExactly("SnapshotRequest 1->2: receiver has \"groups\": 3, node 1 has 2");
+        assertThat(group0).isEmpty();
+    }
 }
