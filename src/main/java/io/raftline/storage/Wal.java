@@ -18,19 +18,24 @@ import java.util.zip.CRC32C;
 /**
  * A segmented, append-only write-ahead log of {@link WalRecord}s with a CRC32C on every record.
  *
- * <p>Segments are files {@code <16 hex digits of sequence>.wal}. This version writes format 2: a 28-byte header
- * ({@code "RLWL"}, format version 2, 3 reserved bytes, u64 sequence, u64 salt, u32 CRC32C of the 24 bytes before
+ * <p>Segments are files {@code <16 hex digits of sequence>.wal}. This version writes format 3: a 28-byte header
+ * ({@code "RLWL"}, format version 3, 3 reserved bytes, u64 sequence, u64 salt, u32 CRC32C of the 24 bytes before
  * it) followed by records whose CRC32C covers the segment's salt (8 bytes, big-endian) and then the record's body.
  * The salt is drawn at random for each segment, so no bytes a client chose (a value holding a record's encoding)
- * and nothing left over from another segment can pass as a record of this one. Format 1 segments (a 16-byte
- * header without salt, records whose CRC32C covers the body alone) are still read; the log never appends to one:
- * opened with a format 1 segment last, it starts a new segment. A new segment is started once the current one
+ * and nothing left over from another segment can pass as a record of this one. After each {@code fsync} that made
+ * records durable, {@link #sync} writes a <em>sync mark</em> (a record of type {@value #TYPE_SYNC_MARK} that only
+ * this class sees: u64 bytes of the segment known durable, u64 the segment's sequence), so that recovery can tell
+ * acknowledged bytes from the tail of an interrupted write (below). Format 2 (the same, without sync marks) and
+ * format 1 segments (a 16-byte header without salt, records whose CRC32C covers the body alone) are still read; the
+ * log never appends to one: opened with one last, it starts a new segment. A new segment is started once the current one
  * passes the configured size. {@link #append} writes a batch with one {@code write} (several for a batch over
  * {@value #WRITE_CHUNK_BYTES} bytes) and {@link #sync} makes it durable with one {@code fsync}, so the host can
  * cover every entry of a Raft Ready (and every client proposal batched into it) with a single fsync: group commit.
  *
  * <p>Recovery ({@link #open}) reads every segment in order. A record that fails its checksum or cannot be
- * parsed is a <em>torn tail</em> if it is in the last segment and either an all-zero, 512-byte-aligned sector
+ * parsed is a <em>torn tail</em> if it is in the last segment, no valid sync mark after it says that its bytes
+ * were made durable (a damaged record before such a mark was acknowledged, whatever else it looks like), and either
+ * an all-zero, 512-byte-aligned sector
  * of the file overlaps it (a write whose pages reached the disk out of order: anything after such a hole was
  * written after the last successful fsync) or no valid record can be found anywhere after it: the write was
  * interrupted by a crash and never acknowledged, so the file is truncated there and the truncation reported.
@@ -49,16 +54,25 @@ public final class Wal implements Closeable, WalLog {
     /** Largest record body accepted when reading (a larger length field is damage). */
     public static final int MAX_RECORD_BYTES = 256 * 1024 * 1024;
 
-    /** Bytes in the header of a segment of the format this version writes (2). */
+    /** Bytes in the header of a segment of the format this version writes (3; format 2's are the same). */
     static final int SEGMENT_HEADER_BYTES = 28;
     /** Bytes in the header of a format 1 segment (no salt, no header checksum). */
     static final int V1_SEGMENT_HEADER_BYTES = 16;
     /** Bytes of the salt in a format 2 segment's header. */
     static final int SALT_BYTES = 8;
-    /** The format this version writes. */
-    static final byte FORMAT_VERSION = 2;
-    /** The earlier format, read but never appended to. */
+    /** The format this version writes: format 2 and sync marks. */
+    static final byte FORMAT_VERSION = 3;
+    /** Salted records without sync marks: read, never appended to. */
+    static final byte FORMAT_VERSION_2 = 2;
+    /** The first format (no salt, no header checksum): read, never appended to. */
     static final byte FORMAT_VERSION_1 = 1;
+    /**
+     * The record type of a sync mark: above every {@link WalRecord} type, and never one (no reader of the log's records
+     * sees it).
+     */
+    static final byte TYPE_SYNC_MARK = 6;
+    /** A sync mark's body: its type, the durable bytes it states, the segment's sequence. */
+    static final int SYNC_MARK_BODY_BYTES = 17;
     /**
      * The most bytes {@link #append} hands to one {@code write} (a single larger record goes alone): a batch's size is
      * not bounded by what one buffer can hold.
@@ -97,6 +111,11 @@ public final class Wal implements Closeable, WalLog {
     private final Map<Integer, Long> lastEntryIndex = new HashMap<>();
     /** The current segment's salt, mixed into every record's checksum. */
     private byte[] currentSalt;
+    /**
+     * Where the current segment's last sync mark ends (its header's end before the first): {@link #sync} writes a mark
+     * only when records were appended after it.
+     */
+    private long markedEnd;
     private long closedBytes;
     private Throwable failure;
     // Whether the failure was a write's (the part it wrote is cut as a torn tail when the files are read again) rather
@@ -192,6 +211,7 @@ public final class Wal implements Closeable, WalLog {
                 wal.current = disk.open(lastSeg.path, Disk.OpenMode.EXISTING);
                 wal.currentSize = wal.current.size();
                 wal.currentSalt = lastRead.salt;
+                wal.markedEnd = wal.currentSize;
                 // What we just read may be only in the page cache: a process killed between its write and its
                 // fsync leaves it there. The node will act on it (a leader re-sending these entries finds them
                 // present and gets an acknowledgement without any write), so make it durable before trusting it,
@@ -330,6 +350,32 @@ public final class Wal implements Closeable, WalLog {
         } catch (IOException | RuntimeException e) {
             throw fail("fsync " + currentPath, e);
         }
+        if (currentSize > markedEnd) {
+            writeSyncMark();
+        }
+    }
+
+    /**
+     * Writes a sync mark stating that the current segment's first {@code currentSize} bytes are durable, without an
+     * fsync of its own: the next sync covers it, and a process killed before that leaves it in the page cache, which
+     * recovery reads. Without it, a synced record damaged on the medium (a flipped bit) whose value holds a sector of
+     * zeros looked like the tail of an interrupted write, and recovery cut it and every acknowledged record after it.
+     */
+    private void writeSyncMark() {
+        ByteBuffer buf = ByteBuffer.allocate(WalRecord.HEADER_BYTES + SYNC_MARK_BODY_BYTES);
+        buf.position(WalRecord.HEADER_BYTES);
+        buf.put(TYPE_SYNC_MARK).putLong(currentSize).putLong(currentSeq);
+        int sum = checksum(new CRC32C(), currentSalt, buf.array(), WalRecord.HEADER_BYTES, SYNC_MARK_BODY_BYTES);
+        buf.putInt(0, SYNC_MARK_BODY_BYTES).putInt(4, sum).flip();
+        try {
+            current.write(buf);
+        } catch (IOException | RuntimeException e) {
+            StorageException failed = fail("append to " + currentPath, e);
+            onlyAWriteFailed = true;
+            throw failed;
+        }
+        currentSize += buf.limit();
+        markedEnd = currentSize;
     }
 
     /** Number of {@link #sync()} fsyncs since open. */
@@ -550,6 +596,7 @@ public final class Wal implements Closeable, WalLog {
         currentPath = p;
         currentSeq = seq;
         currentSize = SEGMENT_HEADER_BYTES;
+        markedEnd = SEGMENT_HEADER_BYTES;
         currentMaxIndex = new HashMap<>();
         currentSalt = salt;
     }
@@ -593,8 +640,14 @@ public final class Wal implements Closeable, WalLog {
                 bad = "not a write-ahead log segment (bad magic)";
             }
         }
-        if (bad == null && version != FORMAT_VERSION && version != FORMAT_VERSION_1) {
+        if (bad == null && version != FORMAT_VERSION && version != FORMAT_VERSION_2 && version != FORMAT_VERSION_1) {
             bad = "unsupported segment format version " + version;
+            badAt = 4;
+        }
+        if (bad == null && version == FORMAT_VERSION_1 && salted(bytes)) {
+            // Format 1 has no header checksum: a salted header whose version byte a flipped bit made 1 would have its
+            // records read without their salt, every one failing, and the whole segment cut as a torn tail.
+            bad = "segment format version byte damaged (1 in a header whose checksum is that of a later format)";
             badAt = 4;
         }
         if (bad == null && buf.getLong(8) != seq) {
@@ -602,7 +655,7 @@ public final class Wal implements Closeable, WalLog {
             badAt = 8;
         }
         byte[] salt = null;
-        if (bad == null && version == FORMAT_VERSION) {
+        if (bad == null && version != FORMAT_VERSION_1) {
             CRC32C crc = new CRC32C();
             crc.update(bytes, 0, SEGMENT_HEADER_BYTES - 4);
             if ((int) crc.getValue() != buf.getInt(SEGMENT_HEADER_BYTES - 4)) {
@@ -641,6 +694,15 @@ public final class Wal implements Closeable, WalLog {
                     fits = true;
                     if (checksum(crc, salt, bytes, pos + WalRecord.HEADER_BYTES, len) != expected) {
                         problem = "checksum mismatch";
+                    } else if (bytes[pos + WalRecord.HEADER_BYTES] == TYPE_SYNC_MARK && version == FORMAT_VERSION) {
+                        long marked = syncMarkStates(buf, pos, len, seq);
+                        if (marked < 0) {
+                            problem = "sync mark that does not fit its place (length " + len + ", or the bytes it"
+                                    + " states durable not before it, or another segment's)";
+                        } else {
+                            pos += WalRecord.HEADER_BYTES + len;
+                            continue;
+                        }
                     } else {
                         try {
                             rec = WalRecord.readBody(ByteBuffer.wrap(bytes, pos + WalRecord.HEADER_BYTES, len).slice());
@@ -651,6 +713,13 @@ public final class Wal implements Closeable, WalLog {
                 }
             }
             if (problem != null) {
+                long durable = salt == null ? -1 : durableStatedAfter(bytes, pos + 1, salt, seq);
+                if (durable > pos) {
+                    // A valid sync mark after the bad record says its bytes had reached the disk: acknowledged data,
+                    // damaged since, whatever a sector of zeros in it suggests.
+                    throw new WalCorruptionException(f, pos, problem + " in bytes made durable before (a sync mark"
+                            + " at a later offset states the segment's first " + durable + " bytes durable)");
+                }
                 if (last) {
                     // The bad record's extent: as its length says if that fits, else its header (what is known).
                     int end = fits ? pos + WalRecord.HEADER_BYTES + len
@@ -670,6 +739,61 @@ public final class Wal implements Closeable, WalLog {
             pos += WalRecord.HEADER_BYTES + len;
         }
         return new ReadResult(out, -1, "", version, salt);
+    }
+
+    /**
+     * Whether a segment's header, whatever its version byte says, has the checksum of a salted format's header (2 or
+     * 3) in its place.
+     */
+    private static boolean salted(byte[] bytes) {
+        if (bytes.length < SEGMENT_HEADER_BYTES) {
+            return false;
+        }
+        byte[] header = java.util.Arrays.copyOf(bytes, SEGMENT_HEADER_BYTES - 4);
+        int stored = ByteBuffer.wrap(bytes).getInt(SEGMENT_HEADER_BYTES - 4);
+        for (byte v : new byte[] {FORMAT_VERSION_2, FORMAT_VERSION}) {
+            header[4] = v;
+            CRC32C crc = new CRC32C();
+            crc.update(header);
+            if ((int) crc.getValue() == stored) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The bytes of segment {@code seq} that the sync mark of checksum-valid body at {@code pos} states durable, or -1
+     * if it is no mark that fits there: a mark states only bytes before itself, past the header, of its own segment.
+     */
+    private static long syncMarkStates(ByteBuffer buf, int pos, int len, long seq) {
+        if (len != SYNC_MARK_BODY_BYTES) {
+            return -1;
+        }
+        long durable = buf.getLong(pos + WalRecord.HEADER_BYTES + 1);
+        long markSeq = buf.getLong(pos + WalRecord.HEADER_BYTES + 9);
+        return markSeq == seq && durable >= SEGMENT_HEADER_BYTES && durable <= pos ? durable : -1;
+    }
+
+    /**
+     * The most bytes of segment {@code seq} that a valid sync mark at or after {@code from} states durable, or -1 if
+     * there is none. Only a salted segment's marks count: a client's value cannot hold a record that passes the
+     * checksum under a salt it never saw.
+     */
+    private static long durableStatedAfter(byte[] bytes, int from, byte[] salt, long seq) {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        CRC32C crc = new CRC32C();
+        long most = -1;
+        int size = WalRecord.HEADER_BYTES + SYNC_MARK_BODY_BYTES;
+        for (int p = from; p + size <= bytes.length; p++) {
+            if (bytes[p + WalRecord.HEADER_BYTES] != TYPE_SYNC_MARK || buf.getInt(p) != SYNC_MARK_BODY_BYTES) {
+                continue;
+            }
+            if (checksum(crc, salt, bytes, p + WalRecord.HEADER_BYTES, SYNC_MARK_BODY_BYTES) == buf.getInt(p + 4)) {
+                most = Math.max(most, syncMarkStates(buf, p, SYNC_MARK_BODY_BYTES, seq));
+            }
+        }
+        return most;
     }
 
     /** Whether bytes {@code from} (inclusive) to {@code to} (exclusive) are all zero. */
@@ -713,7 +837,7 @@ public final class Wal implements Closeable, WalLog {
                 continue;
             }
             byte type = bytes[p + WalRecord.HEADER_BYTES];
-            if (type < WalRecord.TYPE_ENTRY || type > WalRecord.MAX_TYPE) {
+            if (type < WalRecord.TYPE_ENTRY || type > WalRecord.MAX_TYPE && !(type == TYPE_SYNC_MARK && salt != null)) {
                 continue;
             }
             if (crc == null) {

@@ -29,7 +29,10 @@ public sealed interface WalRecord {
     byte TYPE_SNAPSHOT = 3;
     byte TYPE_SNAPSHOT_INSTALLED = 4;
     byte TYPE_GROUP = 5;
-    /** The highest record type this version writes and reads. */
+    /**
+     * The highest record type this version writes and reads. Type 6 is taken: the log's own sync marks
+     * ({@code Wal.TYPE_SYNC_MARK}), which no reader of records sees.
+     */
     byte MAX_TYPE = TYPE_GROUP;
     /** The highest group a {@link Tagged} record can name (its group field is a u16). */
     int MAX_GROUP = 0xFFFF;
