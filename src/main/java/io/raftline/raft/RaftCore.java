@@ -815,13 +815,18 @@ public final class RaftCore {
      * an earlier life of the node detected the loss and recorded it, and at runtime when another Raft group of the
      * same node found it out (a sharded node's groups share its data directory: what one lost, all lost). A leader or
      * candidate steps down in its term: its own vote for itself may repeat one it gave in a term it no longer
-     * remembers, and it may never campaign or lead again.
+     * remembers, and it may never campaign or lead again. A leader of a quiet group first wakes it (one ordinary
+     * heartbeat): its followers stopped their election timers on its word and would wake only once the whole node fell
+     * silent, which its other groups' traffic never lets happen, so the group was left with no leader at all.
      *
      * @param reason why, for the role change it may cause
      */
     public void markStateLost(String reason) {
         stateLost = true;
         if (role != Role.FOLLOWER) {
+            if (role == Role.LEADER && quiesced) {
+                wake("the leader lost state and steps down");
+            }
             becomeFollower(term, 0, "state lost: " + reason);
         }
     }
