@@ -372,13 +372,14 @@ public final class DurableStorage implements Storage {
     }
 
     /**
-     * Why these files must not be opened again in this process, or null if they may be (see
-     * {@link WalLog#reopenRefusal()}).
+     * Why these files must not be opened again in this process, or null if they may be: an fsync of the log or of the
+     * snapshots failed (see {@link WalLog#reopenRefusal()}).
      *
      * @return the reason, or null
      */
     public String reopenRefusal() {
-        return wal.reopenRefusal();
+        String log = wal.reopenRefusal();
+        return log != null ? log : snapshots.reopenRefusal();
     }
 
     /** Closes the files. */

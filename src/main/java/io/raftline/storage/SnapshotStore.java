@@ -47,6 +47,11 @@ public final class SnapshotStore {
 
     private final Disk disk;
     private final Path dir;
+    /**
+     * Why these files must not be read again in this process: an fsync of a snapshot file or of the directory failed
+     * (null: none did). Set by whichever thread writes snapshots, read by the one that reopens the store.
+     */
+    private volatile String fsyncFailure;
 
     /** Snapshots in {@code dir} on the real file system. */
     public SnapshotStore(Path dir) {
@@ -75,10 +80,18 @@ public final class SnapshotStore {
                 ch.write(header);
                 ch.write(ByteBuffer.wrap(s.data()));
                 ch.write(ByteBuffer.allocate(4).putInt(0, (int) crc.getValue()));
-                ch.force(true);
+                try {
+                    ch.force(true);
+                } catch (IOException e) {
+                    throw fsyncFailed(e);
+                }
             }
             disk.rename(tmp, target);
-            disk.syncDirectory(dir);
+            try {
+                disk.syncDirectory(dir);
+            } catch (IOException e) {
+                throw fsyncFailed(e);
+            }
             List<Path> all = list();
             for (int i = KEEP; i < all.size(); i++) {
                 disk.deleteIfExists(all.get(i));
@@ -86,6 +99,29 @@ public final class SnapshotStore {
         } catch (IOException e) {
             throw new StorageException("cannot write snapshot " + target + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Records a failed fsync (the caller throws the exception returned): after it, a read in this process could trust
+     * what the kernel still serves but never wrote, above all a rename the directory's fsync did not make durable. The
+     * node would then compact its log against a snapshot that a power cut could take away.
+     */
+    private IOException fsyncFailed(IOException e) {
+        fsyncFailure = "an fsync of the snapshots in " + dir + " failed (" + e.getMessage() + "): the kernel may"
+                + " still serve a snapshot or a rename it could not write, so reading them again would trust what may"
+                + " not be on disk; check the device, then start the process after a reboot (which empties the page"
+                + " cache) or replace the node";
+        return e;
+    }
+
+    /**
+     * Why the snapshot files must not be read again in this process, or null if they may be: as
+     * {@link WalLog#reopenRefusal()} says for the log.
+     *
+     * @return the reason, or null
+     */
+    public String reopenRefusal() {
+        return fsyncFailure;
     }
 
     /** The newest valid snapshot, if any; damaged files are reported to {@code warn} and set aside. */
