@@ -473,6 +473,23 @@ class DurableStorageTest {
         r.close();
     }
 
+    /** One I/O failure of a kind ("file", "directory" or "write"), fired once it is armed and the place matches. */
+    private static final class OneFault {
+        final String kind;
+        boolean armed;
+
+        OneFault(String kind) {
+            this.kind = kind;
+        }
+
+        void check(String what, boolean where) throws IOException {
+            if (armed && kind.equals(what) && where) {
+                armed = false;
+                throw new IOException(what.equals("write") ? "no space left on device" : "input/output error");
+            }
+        }
+    }
+
     /**
      * Review, 2026-12-07: a snapshot whose fsync failed (the file's, or the directory's after its rename) left the
      * storage reopenable in the same process, where a restart read the rename back from the page cache and went on to
@@ -483,27 +500,21 @@ class DurableStorageTest {
     void aFailedFsyncOfASnapshotRefusesAReopenInTheSameProcess() {
         Snapshot snap = new Snapshot(new SnapshotMetadata(10, 1, List.of(1, 2, 3)), new byte[] {1});
         for (String failing : List.of("file", "directory", "write")) {
-            SimDisk sim = new SimDisk(failing.length());
-            boolean[] armed = {false};
-            Disk disk = new ForwardingDisk(sim) {
+            OneFault fault = new OneFault(failing);
+            Disk disk = new ForwardingDisk(new SimDisk(failing.length())) {
                 @Override
                 protected AppendFile wrap(Path file, AppendFile f) {
+                    boolean snapshot = file.toString().endsWith(".tmp");
                     return new ForwardingFile(f) {
                         @Override
                         public void write(java.nio.ByteBuffer src) throws IOException {
-                            if (armed[0] && failing.equals("write") && file.toString().endsWith(".tmp")) {
-                                armed[0] = false;
-                                throw new IOException("no space left on device");
-                            }
+                            fault.check("write", snapshot);
                             super.write(src);
                         }
 
                         @Override
                         public void force(boolean metadata) throws IOException {
-                            if (armed[0] && failing.equals("file") && file.toString().endsWith(".tmp")) {
-                                armed[0] = false;
-                                throw new IOException("input/output error");
-                            }
+                            fault.check("file", snapshot);
                             super.force(metadata);
                         }
                     };
@@ -511,19 +522,16 @@ class DurableStorageTest {
 
                 @Override
                 public void syncDirectory(Path dir) throws IOException {
-                    if (armed[0] && failing.equals("directory") && dir.endsWith("snap")) {
-                        armed[0] = false;
-                        throw new IOException("input/output error");
-                    }
+                    fault.check("directory", dir.endsWith("snap"));
                     super.syncDirectory(dir);
                 }
             };
             DurableStorage s = DurableStorage.open(disk, SIM_DIR, 512, n -> { });
             writeAndApply(s, entries(1, 10, 1), new HardState(1, 1, 10));
             assertThat(s.reopenRefusal()).isNull();
-            armed[0] = true;
+            fault.armed = true;
             assertThatThrownBy(() -> s.writeSnapshotFile(snap)).as(failing).isInstanceOf(StorageException.class);
-            assertThat(armed[0]).as("the %s failure happened", failing).isFalse();
+            assertThat(fault.armed).as("the %s failure happened", failing).isFalse();
             if (failing.equals("write")) {
                 assertThat(s.reopenRefusal()).isNull();
             } else {
