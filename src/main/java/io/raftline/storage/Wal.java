@@ -27,8 +27,8 @@ import java.util.zip.CRC32C;
  * this class sees: u64 bytes of the segment known durable, u64 the segment's sequence), so that recovery can tell
  * acknowledged bytes from the tail of an interrupted write (below). Format 2 (the same, without sync marks) and
  * format 1 segments (a 16-byte header without salt, records whose CRC32C covers the body alone) are still read; the
- * log never appends to one: opened with one last, it starts a new segment. A new segment is started once the current one
- * passes the configured size. {@link #append} writes a batch with one {@code write} (several for a batch over
+ * log never appends to one: opened with one last, it starts a new segment. A new segment is started once the current
+ * one passes the configured size. {@link #append} writes a batch with one {@code write} (several for a batch over
  * {@value #WRITE_CHUNK_BYTES} bytes) and {@link #sync} makes it durable with one {@code fsync}, so the host can
  * cover every entry of a Raft Ready (and every client proposal batched into it) with a single fsync: group commit.
  *

@@ -320,18 +320,17 @@ final class RaftEndpoint implements Service {
             guard.refused(peer.remote() + " (" + peer.identity() + ")", r);
             return new StatusException(GrpcStatus.PERMISSION_DENIED, r.message());
         }
-        if (peer.groups() != UNSTATED && !transport.groupCount().accepts(peer.groups())) {
-            // A process with another number of groups: refused at the header, as every one of its messages is, rather
-            // than once the whole snapshot was buffered (and again at each of the sender's retries). The report names
-            // the snapshot by its header, without its bytes, which were never kept.
+        if (otherGroups(peer)) {
+            // Refused at the header, as every message of such a process is, rather than once the whole snapshot was
+            // buffered (and again at each of the sender's retries). The report names the snapshot by its header,
+            // without its bytes, which were never kept.
             Message named;
             try {
                 named = ProtoMapping.snapshotRequest(h.toBuilder().setTotalBytes(0).build(), new byte[0]);
             } catch (SerializationException e) {
                 return invalid(e.getMessage() + " (the snapshot is not installed)");
             }
-            String reason = transport.refuseGroups(peer.groups(), "gRPC from " + peer.remote(), List.of(named));
-            return new StatusException(GrpcStatus.FAILED_PRECONDITION, reason);
+            return groupsRefusal(peer, List.of(named));
         }
         if (h.getTo() != servedNode) {
             // Refused at the header, like a malformed stream, rather than once the whole snapshot (up to the size
@@ -440,13 +439,24 @@ final class RaftEndpoint implements Service {
                 return Future.failedFuture(new StatusException(GrpcStatus.PERMISSION_DENIED, r.message()));
             }
         }
-        if (peer.groups() != UNSTATED && !transport.groupCount().accepts(peer.groups())) {
-            // A process configured with another number of groups maps keys to groups otherwise: none of its messages
-            // may reach a replica, whatever the group (docs/sharding.md).
-            String reason = transport.refuseGroups(peer.groups(), "gRPC from " + peer.remote(), messages);
-            return Future.failedFuture(new StatusException(GrpcStatus.FAILED_PRECONDITION, reason));
+        if (otherGroups(peer)) {
+            return Future.failedFuture(groupsRefusal(peer, messages));
         }
         return transport.deliverAll(servedNode, group, messages);
+    }
+
+    /**
+     * Whether the peer's call states another number of groups than this process has: such a process maps keys to
+     * groups otherwise, and none of its messages may reach a replica, whatever the group (docs/sharding.md).
+     */
+    private boolean otherGroups(Peer peer) {
+        return peer.groups() != UNSTATED && !transport.groupCount().accepts(peer.groups());
+    }
+
+    /** FAILED_PRECONDITION for such a call's messages, each reported dropped ({@link GrpcTransport#refuseGroups}). */
+    private StatusException groupsRefusal(Peer peer, List<Message> messages) {
+        return new StatusException(GrpcStatus.FAILED_PRECONDITION, transport.refuseGroups(peer.groups(), "gRPC from "
+                + peer.remote(), messages));
     }
 
     /**
