@@ -317,7 +317,7 @@ public final class NodeHost {
             // size, so replicas whose configured quotas differ still apply the same log the same way.
             long growth = kv.growth(command);
             long held = kv.dataBytes();
-            if (growth > 0 && held + growth > options.quotaBytes()) {
+            if (growth > 0 && held + growth > options.quotaBytes() && !firstAttemptUnapplied(command)) {
                 return Future.failedFuture(new NodeRequestException(Reason.QUOTA_EXCEEDED, 0, quotaRefusal(held,
                         growth)));
             }
@@ -675,6 +675,35 @@ public final class NodeHost {
                             + " at index " + core.configIndex() + " and serves only its status");
         }
         return null;
+    }
+
+    /**
+     * Whether a keyed write beyond the quota may be the retry of a first attempt that sits in this leader's log, or
+     * in its queue for the next batch, without having been applied: the quota check counts the state applied so far,
+     * where such a retry is not yet known as one, and refusing it would tell the client "not written" of a write that
+     * then commits (a retry of an applied write counts 0 in {@link KvStateMachine#growth}). Let through, the retry is
+     * answered with the first attempt's result when it applies. Scanned only for a keyed write already found beyond
+     * the quota: the entries after the applied index and the queued writes, which are the writes in flight.
+     */
+    private boolean firstAttemptUnapplied(KvCommand command) {
+        String key = command.idempotencyKey();
+        if (key == null) {
+            return false;
+        }
+        for (Entry e : core.log().entries(kv.lastApplied() + 1, Long.MAX_VALUE)) {
+            if (e.type() == EntryType.NORMAL && carriesKey(e.data(), key)) {
+                return true;
+            }
+        }
+        return pending.anyQueued(data -> carriesKey(data, key));
+    }
+
+    private static boolean carriesKey(byte[] data, String idempotencyKey) {
+        try {
+            return idempotencyKey.equals(KvCodec.decode(data).idempotencyKey());
+        } catch (KvFormatException e) {
+            return false; // a command of a newer release: not this client's first attempt, which this release wrote
+        }
     }
 
     /**

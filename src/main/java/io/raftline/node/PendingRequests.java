@@ -116,6 +116,16 @@ final class PendingRequests {
         return !queued.isEmpty();
     }
 
+    /** Whether a write queued for the next batch has an encoding that {@code test} accepts. */
+    boolean anyQueued(java.util.function.Predicate<byte[]> test) {
+        for (Write w : queued) {
+            if (test.test(w.data)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Takes the queued writes to propose them as one batch. */
     List<Write> takeQueued() {
         List<Write> batch = new ArrayList<>(queued);

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class NewLeaderReadTest {
 
     /** Node 1 ticks until it asks for pre-votes, gets node 2's, then node 2's vote: its core leads term 2. */
-    private static void winTermTwo(RestartLeaseHoldTest.ManualEnvironment node) {
+    static void winTermTwo(RestartLeaseHoldTest.ManualEnvironment node) {
         for (int t = 0; t < 100 && node.sent.stream().noneMatch(m -> m instanceof VoteRequest v && v.preVote()); t++) {
             node.host.tick();
             node.settle();

@@ -37,11 +37,22 @@ class RestartLeaseHoldTest {
 
         /** A node on {@code store}, whose previous life ended {@code endedAgoMs} before its first boot. */
         ManualEnvironment(long endedAgoMs, LogStore store) {
+            this(endedAgoMs, store, new NodeOptions(RAFT, 7, 100, 1_000));
+        }
+
+        /** A node with {@code options} (their Raft settings node 1's of three), on {@code store}. */
+        ManualEnvironment(long endedAgoMs, LogStore store, NodeOptions options) {
             super(Offload.AT_ONCE, false);
             now = 1_000 * MS;
             lifeEndedBy = now - endedAgoMs * MS;
-            host = new NodeHost(new NodeOptions(RAFT, 7, 100, 1_000), store, NodeListener.NONE, this);
+            host = new NodeHost(options, store, NodeListener.NONE, this);
             host.boot();
+        }
+
+        /** Node 1 with a quota of {@code quotaBytes} on the key space, a term on its disk. */
+        static ManualEnvironment withQuota(long quotaBytes) {
+            return new ManualEnvironment(5_000, termOne(new MemoryLogStore()), new NodeOptions(RAFT, 7, 100, 1_000,
+                    quotaBytes));
         }
 
         private static MemoryLogStore termOne(MemoryLogStore store) {
