@@ -5,6 +5,7 @@ import static io.raftline.verify.nemesis.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import io.raftline.RawHttp;
 import io.raftline.TestHttp;
 import io.raftline.api.http.HttpLeaderLink;
 import io.raftline.api.resp.RawResp;

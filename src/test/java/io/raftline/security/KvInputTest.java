@@ -2,6 +2,7 @@ package io.raftline.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.raftline.RawHttp;
 import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
 import io.vertx.core.json.JsonObject;

@@ -298,13 +298,36 @@ public final class KvApi {
             throw new IllegalArgumentException("the Idempotency-Key header is sent " + all.size() + " times: send it"
                     + " once, with the write's one key");
         }
-        String key = all.isEmpty() ? null : all.get(0);
+        String key = all.isEmpty() ? null : utf8(all.get(0));
         if (key != null && key.isEmpty()) {
             throw new IllegalArgumentException("the Idempotency-Key header is empty: send a non-empty key (at most "
                     + KvCommand.MAX_IDEMPOTENCY_KEY_BYTES + " bytes) for a write that is safe to retry, or no header"
                     + " for one that is not");
         }
         return key;
+    }
+
+    /**
+     * The {@code Idempotency-Key} as the client wrote it. Netty reads each byte of a header as one character
+     * (ISO-8859-1), so a key sent in UTF-8 arrived as other characters than the same key sent over gRPC (whose strings
+     * are UTF-8): a retry through the other API was a new write. Bytes above ASCII are decoded as UTF-8, strictly.
+     *
+     * @throws IllegalArgumentException if they are not UTF-8
+     */
+    private static String utf8(String header) {
+        for (int i = 0; i < header.length(); i++) {
+            if (header.charAt(i) >= 0x80) {
+                try {
+                    return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                            .onUnmappableCharacter(CodingErrorAction.REPORT)
+                            .decode(ByteBuffer.wrap(header.getBytes(StandardCharsets.ISO_8859_1))).toString();
+                } catch (CharacterCodingException e) {
+                    throw new IllegalArgumentException("the Idempotency-Key header is not valid UTF-8: send the key"
+                            + " in UTF-8 (as gRPC does), or in ASCII", e);
+                }
+            }
+        }
+        return header;
     }
 
     /** The error code of a write whose idempotency key an earlier request of another kind used. */

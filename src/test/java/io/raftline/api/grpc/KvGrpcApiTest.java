@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import io.raftline.RawHttp;
 import io.raftline.api.ForwardCodec;
 import io.raftline.api.http.HttpLeaderLink;
 import io.raftline.kv.KvCommand;
@@ -362,6 +363,33 @@ class KvGrpcApiTest {
         assertThat(del.status()).as(del.message()).isEqualTo(GrpcStatus.OK);
         assertThat(retried(leader, KvServiceGrpcClient.Get, get("empty-idem", Consistency.LINEARIZABLE)).status())
                 .isEqualTo(GrpcStatus.NOT_FOUND);
+    }
+
+    /**
+     * An idempotency key beyond ASCII names the same record over HTTP, where it is a header sent in UTF-8, and over
+     * gRPC: the retry of a write through the other API is answered with the first revision (HTTP's header was read a
+     * byte a character, so it named another record and the retry was applied again). A header that is not UTF-8 is
+     * refused.
+     */
+    @Test
+    void aNonAsciiIdempotencyKeyNamesTheSameWriteOverHttpAndGrpc() throws Exception {
+        int leader = leader();
+        URI node = URI.create(cluster.nodeUrl(leader));
+        String key = "ключ-Ω";
+        String header = new String(key.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+        RawHttp.Answer put = RawHttp.send(node, "PUT /v1/kv/idem-utf8 HTTP/1.1\r\nHost: localhost\r\n"
+                + "Content-Type: text/plain\r\nIdempotency-Key: " + header, "v".getBytes(StandardCharsets.UTF_8));
+        assertThat(put.status()).as(put.body()).isEqualTo(200);
+        long revision = new JsonObject(put.body()).getLong("revision");
+        Outcome<PutResponse> retry = retried(aFollower(leader), KvServiceGrpcClient.Put, PutRequest.newBuilder()
+                .setKey("idem-utf8").setValue(ByteString.copyFromUtf8("v")).setIdempotencyKey(key).build());
+        assertThat(retry.status()).as(retry.message()).isEqualTo(GrpcStatus.OK);
+        assertThat(retry.value().getRevision()).as("the first write's revision").isEqualTo(revision);
+
+        RawHttp.Answer notUtf8 = RawHttp.send(node, "PUT /v1/kv/idem-latin1 HTTP/1.1\r\nHost: localhost\r\n"
+                + "Content-Type: text/plain\r\nIdempotency-Key: caf\u00e9", "v".getBytes(StandardCharsets.UTF_8));
+        assertThat(notUtf8.status()).as(notUtf8.body()).isEqualTo(400);
+        assertThat(notUtf8.body()).contains("the Idempotency-Key header is not valid UTF-8");
     }
 
     @Test

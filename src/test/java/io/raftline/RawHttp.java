@@ -1,4 +1,4 @@
-package io.raftline.security;
+package io.raftline;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,10 +11,10 @@ import java.nio.charset.StandardCharsets;
  * Speaks HTTP/1.1 over a plain socket, for requests a regular client will not send: any {@code Host}, oversized
  * request lines, half bodies, methods no client knows. Reads the whole answer (the request asks the server to close).
  */
-final class RawHttp {
+public final class RawHttp {
 
     /** A status code and a body. */
-    record Answer(int status, String head, String body) {
+    public record Answer(int status, String head, String body) {
     }
 
     private RawHttp() {
@@ -24,7 +24,7 @@ final class RawHttp {
      * Sends {@code head} (request line and headers, without the blank line), a {@code Connection: close} header, and
      * {@code body}, and reads the answer until the server closes.
      */
-    static Answer send(URI base, String head, byte[] body) throws IOException {
+    public static Answer send(URI base, String head, byte[] body) throws IOException {
         try (Socket socket = new Socket(base.getHost(), base.getPort())) {
             socket.setSoTimeout(15_000);
             String full = head + "\r\nConnection: close\r\n" + (body == null ? "" : "Content-Length: " + body.length
@@ -43,7 +43,7 @@ final class RawHttp {
      * the answer until the server closes; for bodies a client library will not frame wrongly, such as a chunked body
      * with a malformed chunk.
      */
-    static Answer exchange(URI base, String request) throws IOException {
+    public static Answer exchange(URI base, String request) throws IOException {
         try (Socket socket = new Socket(base.getHost(), base.getPort())) {
             socket.setSoTimeout(15_000);
             socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
@@ -52,7 +52,7 @@ final class RawHttp {
         }
     }
 
-    static Answer read(InputStream in) throws IOException {
+    public static Answer read(InputStream in) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buf = new byte[8192];
         int n;
