@@ -48,7 +48,8 @@ import java.util.Set;
  * </ul>
  * Refusals: 400 for a malformed body (the message names the field), 404 {@code unknown_member}, 409
  * {@code member_exists}, {@code change_pending}, {@code leader_not_ready}, {@code learner_lagging},
- * {@code invalid_change}, {@code quorum_unavailable}; 503 when there is no leader.
+ * {@code invalid_change}, {@code quorum_unavailable}; 503 when there is no leader, or {@code leader_unreachable} when a
+ * change sent on failed after it was sent (it may have been made: read the list before sending it again).
  *
  * <p>A change of the membership or of the leader is an admin action: it is refused (403 {@code forbidden}) unless
  * {@link AdminAccess} lets the client in, exactly as on the admin port (a loopback client while loopback is trusted, or
@@ -428,6 +429,11 @@ public final class MembersApi {
     /**
      * Sends the request to {@code others[i]}, which relays it to the leader it knows (once: it does not ask further
      * members itself), and answers with the first answer that is not {@code no_leader}; {@code no_leader} if none.
+     * The next member is asked only when this one got nothing (no address, no connection) or answered
+     * {@code no_leader} (only changes come here: a node that knows no leader lists the members it knows). A change that failed after it was sent (the connection reset, no answer in time) may have
+     * reached the leader through that member and been made: sent again through the next one, the leader refused it as
+     * made already ({@code invalid_change} "already a voter", {@code member_exists}, {@code unknown_member}), and the
+     * client was told that a change that was made had been refused. It is answered 503 {@code leader_unreachable}.
      */
     private void askOthers(RoutingContext ctx, List<Integer> others, int i) {
         if (i >= others.size()) {
@@ -438,11 +444,16 @@ public final class MembersApi {
         }
         int member = others.get(i);
         send(ctx, member, RELAYED_BY).onComplete(ar -> {
-            if (ar.failed() || ar.result().noLeader()) {
+            if (ar.succeeded() && !ar.result().noLeader()) {
+                answer(ctx, ar.result());
+            } else if (ar.succeeded() || ar.cause() instanceof NodeRequestException) {
                 askOthers(ctx, others, i + 1);
-                return;
+            } else {
+                HttpErrors.node(ctx, new NodeRequestException(Reason.LEADER_UNREACHABLE, 0, "node " + node.id()
+                        + " knows no leader and sent the change to node " + member + ", which failed before it"
+                        + " answered (" + ar.cause().getMessage() + "): the change may have been made; read GET"
+                        + " /v1/members before sending it again"));
             }
-            answer(ctx, ar.result());
         });
     }
 
@@ -495,7 +506,11 @@ public final class MembersApi {
         }
     }
 
-    /** Sends the same request to node {@code to}'s client port, marked with {@code header} (this node's id). */
+    /**
+     * Sends the same request to node {@code to}'s client port, marked with {@code header} (this node's id). It fails
+     * with a {@link NodeRequestException} only when nothing was sent (the node has no known address, or no connection
+     * to it was made); any other failure came after the request may have been sent.
+     */
     private Future<Relayed> send(RoutingContext ctx, int to, String header) {
         Optional<PeerDirectory.Address> address = peers.httpAddress(to).filter(a -> a.port() > 0);
         if (address.isEmpty()) {
@@ -511,10 +526,26 @@ public final class MembersApi {
             options.putHeader("Content-Type", "application/json");
         }
         return client.request(peers.authorize(options))
+                .recover(t -> Future.failedFuture(notConnected(to, address.get(), t)))
                 .compose(req -> body == null || req.getMethod() == HttpMethod.GET ? req.send() : req.send(body))
                 .compose(resp -> resp.body().map(b -> new Relayed(resp.statusCode(), resp.getHeader("Content-Type"),
                         resp.getHeader("Retry-After"), resp.getHeader(KvApi.SERVED_BY) != null
                                 ? resp.getHeader(KvApi.SERVED_BY) : String.valueOf(to), b)));
+    }
+
+    /**
+     * The failure of a request that got no connection to node {@code to}, so that nothing of it was sent: a refusal
+     * that may be retried, as {@link HttpLeaderLink} answers it ({@code no_leader}, or {@code overloaded} when this
+     * node queues too many requests for that node already), not {@code leader_unreachable}, which says that a change
+     * may have been made.
+     */
+    private NodeRequestException notConnected(int to, PeerDirectory.Address address, Throwable t) {
+        if (t instanceof io.vertx.core.http.ConnectionPoolTooBusyException) {
+            return new NodeRequestException(Reason.OVERLOADED, 0, "node " + node.id() + " already holds as many"
+                    + " requests for node " + to + " as it may queue; nothing was sent, retry later");
+        }
+        return new NodeRequestException(Reason.NO_LEADER, 0, "node " + node.id() + " got no connection to node " + to
+                + " at " + address.host() + ":" + address.port() + ": " + t.getMessage() + "; nothing was sent, retry");
     }
 
     private static void answer(RoutingContext ctx, Relayed r) {
