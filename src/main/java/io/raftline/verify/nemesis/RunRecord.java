@@ -55,6 +55,18 @@ public record RunRecord(String title, Map<String, String> settings, List<Operati
             hashes = Map.copyOf(hashes);
             Objects.requireNonNull(note, "note");
         }
+
+        /**
+         * Whether the replicas leave the run clean: compared and equal, or {@link #NOT_CHECKED} (a record of nothing
+         * but a history, with no cluster to compare). A run whose replicas could not be compared is not clean: a
+         * replica stuck for good after healing shows as exactly that (the nodes never reach one applied index), and
+         * such a run exited 0 with "no anomalies".
+         *
+         * @return true if nothing about the replicas is wrong or unknown
+         */
+        public boolean sound() {
+            return checked ? agreed : equals(NOT_CHECKED);
+        }
     }
 
     /**

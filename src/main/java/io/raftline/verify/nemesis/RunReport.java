@@ -95,13 +95,13 @@ public final class RunReport {
 
         /**
          * Whether the run found nothing wrong: linearizable, every acknowledged write accounted for (when there
-         * are final reads), and no two replicas that ended with different states.
+         * are final reads), and the replicas compared and equal (for a run on a cluster).
          *
          * @return true if clean
          */
         public boolean clean() {
             return result.verdict() == Verdict.LINEARIZABLE && (record.finalClient() < 0 || accounting.complete())
-                    && !(record.convergence().checked() && !record.convergence().agreed());
+                    && record.convergence().sound();
         }
 
         /**
@@ -141,7 +141,7 @@ public final class RunReport {
             if (record.finalClient() >= 0) {
                 n += accounting.missing().size();
             }
-            if (record.convergence().checked() && !record.convergence().agreed()) {
+            if (!record.convergence().sound()) {
                 n++;
             }
             return n;

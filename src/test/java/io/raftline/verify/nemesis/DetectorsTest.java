@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -190,6 +191,29 @@ class DetectorsTest {
         assertThat(report.accounting().missing()).as("the accounting names the lost write")
                 .anySatisfy(line -> assertThat(line).startsWith(lost));
         report.write(OUT.resolve("lost-write"));
+    }
+
+    /**
+     * A run whose replicas could not be compared (the nodes never reached one applied index after healing: a replica
+     * stuck for good) is not clean, however linearizable its history: it exited 0 with "no anomalies".
+     */
+    @Test
+    void aRunWhoseReplicasWereNeverComparedIsNotClean() {
+        List<Operation> h = List.of(
+                Operation.put(1, 1, "nc", Value.of("a"), 0, 10, Outcome.written(3)),
+                Operation.get(2, 9, "nc", 20, 21, Outcome.found(Value.of("a"), 3)));
+        RunRecord.Convergence stuck = new RunRecord.Convergence(false, false, 0, Map.of(), "not compared: the"
+                + " nodes did not reach one applied index within 30 s (last seen {1=3, 2=3, 3=1})");
+        RunRecord record = new RunRecord("a replica stuck (crafted)", Map.of(), h, 9, List.of(), Map.of(), 0, 0, 30,
+                stuck, List.of());
+        RunReport.Report report = RunReport.check(record, Duration.ofSeconds(10));
+        assertThat(report.result().verdict()).isEqualTo(Verdict.LINEARIZABLE);
+        assertThat(report.clean()).as(report.oneLine()).isFalse();
+        assertThat(report.oneLine()).endsWith("1 anomaly");
+
+        RunReport.Report history = RunReport.check(RunRecord.ofHistory("the history alone", h, 9),
+                Duration.ofSeconds(10));
+        assertThat(history.clean()).as("a history without a cluster: %s", history.oneLine()).isTrue();
     }
 
     @Test
