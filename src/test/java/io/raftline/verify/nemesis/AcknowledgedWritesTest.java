@@ -52,6 +52,42 @@ class AcknowledgedWritesTest {
         assertThat(AcknowledgedWrites.check(unknownDelete, FINAL).complete()).isTrue();
     }
 
+    /**
+     * Writes whose answers report no revision (the Redis protocol's) are accounted for by what the final read shows: a
+     * key absent with no delete, or holding a value no later write explains, loses a write. They used to count as
+     * accounted for without a look.
+     */
+    @Test
+    void writesWithoutARevisionAreAccountedForByTheValueTheFinalReadShows() {
+        long none = Outcome.UNREPORTED;
+        List<Operation> lost = List.of(
+                Operation.put(1, 0, "a", Value.of("v1"), 0, 10, Outcome.written(none)),
+                Operation.put(2, 1, "a", Value.of("v2"), 20, 30, Outcome.written(none)),
+                Operation.get(3, FINAL, "a", 100, 110, Outcome.found(Value.of("v1"), none)),
+                Operation.put(4, 0, "b", Value.of("w1"), 0, 10, Outcome.written(none)),
+                Operation.get(5, FINAL, "b", 100, 110, Outcome.notFound()));
+        AcknowledgedWrites.Accounting a = AcknowledgedWrites.check(lost, FINAL);
+        assertThat(a.accounted()).as("%s", a.missing()).isEqualTo(1);
+        assertThat(a.missing()).hasSize(2).anySatisfy(m -> assertThat(m).startsWith("#2 ").contains("found \"v1\""))
+                .anySatisfy(m -> assertThat(m).startsWith("#4 ").contains("found no key"));
+
+        List<Operation> explained = List.of(
+                // Overlapping writes: either may be the last.
+                Operation.put(1, 0, "a", Value.of("v1"), 0, 30, Outcome.written(none)),
+                Operation.put(2, 1, "a", Value.of("v2"), 20, 40, Outcome.written(none)),
+                Operation.get(3, FINAL, "a", 100, 110, Outcome.found(Value.of("v1"), none)),
+                // A delete whose outcome is unknown may have come after the write.
+                Operation.put(4, 0, "b", Value.of("w1"), 0, 10, Outcome.written(none)),
+                Operation.delete(5, 1, "b", 20, Operation.NEVER, Outcome.unknown()),
+                Operation.get(6, FINAL, "b", 100, 110, Outcome.notFound()),
+                // A delete shown by an absent key.
+                Operation.delete(7, 0, "c", 0, 10, Outcome.deleted(1, none)),
+                Operation.get(8, FINAL, "c", 100, 110, Outcome.notFound()));
+        AcknowledgedWrites.Accounting b = AcknowledgedWrites.check(explained, FINAL);
+        assertThat(b.acknowledged()).isEqualTo(4);
+        assertThat(b.complete()).as("%s", b.missing()).isTrue();
+    }
+
     @Test
     void aKeyNotReadAtTheEndAccountsForNothing() {
         List<Operation> h = List.of(Operation.put(1, 0, "a", Value.of("v1"), 0, 10, Outcome.written(5)));
