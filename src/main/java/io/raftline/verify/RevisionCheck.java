@@ -14,7 +14,8 @@ import java.util.Map;
  * <ol>
  *   <li>no two writes (PUT, CAS, DELETE) are given the same revision: one index, one entry;</li>
  *   <li>a revision belongs to one key: a read or a 412 that reports revision {@code r} on key
- *       {@code k} cannot meet a write that was given {@code r} on another key;</li>
+ *       {@code k} cannot meet a write that was given {@code r} on another key, nor another read or 412
+ *       that reports {@code r} on another key;</li>
  *   <li>revisions respect real time: if operation A, which saw or created revision {@code x},
  *       completed before write B was invoked, B's own revision is greater than {@code x}, since
  *       the entry {@code x} was committed before B's entry was appended.</li>
@@ -104,17 +105,31 @@ final class RevisionCheck {
         }
         List<Operation> sorted = new ArrayList<>(holders);
         sorted.sort(Histories.BY_INVOCATION);
+        // Revisions seen on a key whose write reported none (its outcome unknown, or a write that reports no
+        // revision): two keys seen at one of them cannot both be right either.
+        Map<Long, Operation> firstSeen = new HashMap<>();
         int reported = 0;
         for (Operation op : sorted) {
             if (reported == MAX_PER_RULE) {
                 break;
             }
             long r = observedRevision(op);
-            Operation w = r > 0 ? writer.get(r) : null;
+            if (r <= 0) {
+                continue;
+            }
+            Operation w = writer.get(r);
             if (w != null && !w.key().equals(op.key())) {
                 found.add(new Violation.Revisions("#" + op.id() + " saw revision " + r + " on key " + op.key()
                         + ", but revision " + r + " is #" + w.id() + "'s write to key " + w.key(), List.of(w, op)));
                 reported++;
+            } else if (w == null) {
+                Operation first = firstSeen.putIfAbsent(r, op);
+                if (first != null && !first.key().equals(op.key())) {
+                    found.add(new Violation.Revisions("#" + op.id() + " saw revision " + r + " on key " + op.key()
+                            + ", but #" + first.id() + " saw revision " + r + " on key " + first.key()
+                            + ": one revision is one write, to one key", List.of(first, op)));
+                    reported++;
+                }
             }
         }
     }

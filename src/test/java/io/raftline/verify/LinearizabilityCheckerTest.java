@@ -296,6 +296,19 @@ class LinearizabilityCheckerTest {
         }
 
         @Test
+        void twoKeysReadAtOneRevisionFromWritesThatReportedNoneAreNot() {
+            // Each key alone is fine; one revision is one write to one key (found by review, 2026-12-07: only a
+            // write's own revision was compared with what reads saw).
+            h.putUnknown(1, "k1", "a", 0);
+            h.putUnknown(2, "k2", "b", 0);
+            h.get(3, "k1", 10, 11, "a", 5);
+            h.get(4, "k2", 10, 11, "b", 5);
+            Violation.Revisions v = onlyRevisionViolation(assertNotLinearizable());
+            assertThat(v.summary()).isEqualTo("#4 saw revision 5 on key k2, but #3 saw revision 5 on key k1: one"
+                    + " revision is one write, to one key");
+        }
+
+        @Test
         void revisionsMustIncreaseAlongAKey() {
             h.put(1, "k", "v1", 0, 10, 5);
             h.put(1, "k", "v2", 20, 30, 5);
