@@ -65,6 +65,12 @@ final class RawBody implements Handler<RoutingContext> {
             }
         }
         if (announced > limit) {
+            if (request.version() != io.vertx.core.http.HttpVersion.HTTP_2 && Expectations.continueExpected(request)) {
+                // Refused before the client sent its body: it waits for "100 Continue" and sends nothing (or, as curl,
+                // the whole body a second later). The connection is closed once the answer is written, instead of
+                // being held for a body that does not come until the listener's timeouts end it (11 s here).
+                ctx.response().bodyEndHandler(v -> request.connection().close());
+            }
             tooLarge(ctx);
             return;
         }
