@@ -25,6 +25,7 @@ public final class WatchBudget {
     public static final int MAX_WATCHES = 1024;
 
     private final long limit;
+    private final long stallMs;
     private final AtomicLong held = new AtomicLong();
     private final AtomicInteger open = new AtomicInteger();
 
@@ -34,7 +35,31 @@ public final class WatchBudget {
      * @param limit the most bytes held at once
      */
     public WatchBudget(long limit) {
+        this(limit, WatchPacer.STALL_MS);
+    }
+
+    /**
+     * Creates a budget whose watches end a stream blocked for {@code stallMs} (tests of that cut-off use a shorter
+     * time than {@link WatchPacer#STALL_MS}, so as not to wait it out).
+     *
+     * @param limit   the most bytes held at once
+     * @param stallMs how long a watch's stream may stay blocked with nothing read before it ends {@code too_slow}
+     */
+    public WatchBudget(long limit, long stallMs) {
+        if (stallMs <= 0) {
+            throw new IllegalArgumentException("stallMs must be positive, got " + stallMs);
+        }
         this.limit = limit;
+        this.stallMs = stallMs;
+    }
+
+    /**
+     * How long a watch's stream may stay blocked with nothing read before it ends {@code too_slow}.
+     *
+     * @return milliseconds
+     */
+    public long stallMs() {
+        return stallMs;
     }
 
     /**

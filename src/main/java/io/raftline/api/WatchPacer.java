@@ -42,7 +42,7 @@ public final class WatchPacer {
     public static final long MAX_BEHIND_BYTES = 8L * 1024 * 1024;
     /**
      * How long a watch's stream may stay blocked (its write queue full, changes waiting) without the client reading any
-     * of it before it ends {@code too_slow}.
+     * of it before it ends {@code too_slow} (the port's {@link WatchBudget#stallMs()}, this by default).
      */
     public static final long STALL_MS = 15_000;
 
@@ -208,7 +208,7 @@ public final class WatchPacer {
                 stallTimer = -1;
             }
         } else if (stallTimer < 0) {
-            stallTimer = vertx.setTimer(STALL_MS, t -> {
+            stallTimer = vertx.setTimer(budget.stallMs(), t -> {
                 stallTimer = -1;
                 if (!closed && !outbox.isEmpty()) {
                     endTooSlow();

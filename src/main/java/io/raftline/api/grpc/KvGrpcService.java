@@ -676,8 +676,8 @@ public final class KvGrpcService {
 
             private void tooSlow() {
                 sendError(out, GrpcStatus.RESOURCE_EXHAUSTED, "the client left more than " + MAX_WATCH_BEHIND_BYTES
-                        + " bytes of events unread, or read none for " + WATCH_STALL_MS + " ms (or the node holds too"
-                        + " much for slow watches); watch again from the last cursor received to resume",
+                        + " bytes of events unread, or read none for " + watchBudget.stallMs() + " ms (or the node"
+                        + " holds too much for slow watches); watch again from the last cursor received to resume",
                         MultiMap.caseInsensitiveMultiMap().set(ERROR_CODE, "too_slow"));
                 finish();
             }

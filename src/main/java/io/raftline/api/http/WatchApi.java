@@ -279,7 +279,7 @@ public final class WatchApi {
         private void tooSlow() {
             resp.write("event: error\ndata: " + new JsonObject().put("error", "too_slow").put("message",
                     "the client left more than " + MAX_BEHIND_BYTES + " bytes of changes unread, or read none for "
-                            + STALL_MS + " ms (or the node holds too much for slow watches); reconnect with"
+                            + budget.stallMs() + " ms (or the node holds too much for slow watches); reconnect with"
                             + " Last-Event-ID to resume").encode() + "\n\n");
             resp.end();
             finish();

@@ -53,7 +53,9 @@ class KvGrpcWatchBoundsTest {
     private final AtomicInteger cancelled = standIn.cancelled;
     private final List<GrpcClient> clients = new ArrayList<>();
     /** The port's budget for slow watches: more than one watch's bound, less than two. */
-    private final WatchBudget budget = new WatchBudget(10L * 1024 * 1024);
+    private WatchBudget budget = new WatchBudget(10L * 1024 * 1024);
+    /** The stall time of the test that waits it out, instead of the default's 15 s. */
+    private static final long SHORT_STALL_MS = 2_000;
 
     @BeforeEach
     void start() throws Exception {
@@ -196,12 +198,16 @@ class KvGrpcWatchBoundsTest {
 
     /**
      * A client that reads nothing of one large batch (a resumed watch's backlog), with nothing more coming, is cut off
-     * once its stream stayed blocked for {@link KvGrpcService#WATCH_STALL_MS}, rather than the node holding the batch
+     * once its stream stayed blocked for the stall time (here {@link #SHORT_STALL_MS}; 15 s by default,
+     * {@link KvGrpcService#WATCH_STALL_MS}), rather than the node holding the batch
      * for it for as long as the connection lasts. (Until 2026-12-07 the batch was written whole in one task and counted
      * as unread once the write queue filled, which also cut off clients that read as fast as they could.)
      */
     @Test
     void aClientThatDoesNotReadALargeBatchIsCutOffOnceItReadsNothingForTheStallTime() throws Exception {
+        stop();
+        budget = new WatchBudget(10L * 1024 * 1024, SHORT_STALL_MS);
+        start();
         // A client that would take the whole batch as one message: what cuts it off is the node's bound alone.
         GrpcClient large = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(64 << 20));
         clients.add(large);
@@ -215,7 +221,7 @@ class KvGrpcWatchBoundsTest {
             batch.add(change(i, 64 * 1024));
         }
         sinks.get(0).changes(batch);
-        eventually("the node's watch cancelled", Duration.ofMillis(KvGrpcService.WATCH_STALL_MS + 20_000),
+        eventually("the node's watch cancelled", Duration.ofMillis(SHORT_STALL_MS + 20_000),
                 () -> cancelled.get() == 1);
         response.resume();
         assertThat(await(status, Duration.ofSeconds(20))).isEqualTo(GrpcStatus.RESOURCE_EXHAUSTED);

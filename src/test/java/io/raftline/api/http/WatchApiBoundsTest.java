@@ -43,7 +43,9 @@ class WatchApiBoundsTest {
     private final StandInNode standIn = new StandInNode();
     private final List<NodeHost.WatchSink> sinks = standIn.sinks;
     private final AtomicInteger cancelled = standIn.cancelled;
-    private final WatchBudget budget = new WatchBudget(64L * 1024 * 1024);
+    /** The stall time of the test that waits it out, instead of the default's 15 s. */
+    private static final long SHORT_STALL_MS = 2_000;
+    private WatchBudget budget = new WatchBudget(64L * 1024 * 1024);
 
     @BeforeEach
     void start() throws Exception {
@@ -127,22 +129,26 @@ class WatchApiBoundsTest {
 
     /**
      * A client that reads nothing of one large batch (a resumed watch's backlog), with nothing more coming, is cut off
-     * once its stream stayed blocked for {@link WatchApi#STALL_MS}, rather than the node holding the batch for it for
+     * once its stream stayed blocked for the stall time (here {@link #SHORT_STALL_MS}; 15 s by default,
+     * {@link WatchApi#STALL_MS}), rather than the node holding the batch for it for
      * as long as the connection lasts. (Until 2026-12-07 the batch was written whole in one task and counted as unread
      * once the write queue filled, which also cut off clients that read as fast as they could.)
      */
     @Test
     void aClientThatDoesNotReadALargeBatchIsCutOffOnceItReadsNothingForTheStallTime() throws Exception {
+        stop();
+        budget = new WatchBudget(64L * 1024 * 1024, SHORT_STALL_MS);
+        start();
         HttpClientResponse response = watch();
         response.pause(); // reads nothing: the connection's buffers fill, then the server's write queue
         eventually("the watch registered", () -> sinks.size() == 1);
         // Three times the bound, in one batch (as a backlog comes): the server must end the stream, not hold it all.
         int changes = BACKLOG_CHANGES;
         sinks.get(0).changes(backlog());
-        eventually("the node's watch cancelled", Duration.ofMillis(WatchApi.STALL_MS + 20_000),
+        eventually("the node's watch cancelled", Duration.ofMillis(SHORT_STALL_MS + 20_000),
                 () -> cancelled.get() == 1);
         String text = rest(response);
-        assertThat(text).contains("\"error\":\"too_slow\"");
+        assertThat(text).contains("\"error\":\"too_slow\"").contains("read none for " + SHORT_STALL_MS + " ms");
         assertThat(idsOfPuts(text)).as("the start of the batch, in order").isNotEmpty().hasSizeLessThan(changes)
                 .satisfies(ids -> {
                     for (int i = 0; i < ids.size(); i++) {
