@@ -31,7 +31,8 @@ import java.util.Properties;
  *       {@code raftline.http_host} / {@code RAFTLINE_HTTP_HOST}, {@code raftline.single_node} /
  *       {@code RAFTLINE_SINGLE_NODE}, {@code raftline.cluster_name} / {@code RAFTLINE_CLUSTER_NAME},
  *       {@code raftline.transport} / {@code RAFTLINE_TRANSPORT}, {@code raftline.groups} / {@code RAFTLINE_GROUPS}</li>
- *   <li>{@code raftline.admin.port|host|token} / {@code RAFTLINE_ADMIN_PORT|HOST|TOKEN}</li>
+ *   <li>{@code raftline.admin.port|host|token|hide_values} / {@code RAFTLINE_ADMIN_PORT|HOST|TOKEN|HIDE_VALUES}:
+ *       only with an {@code admin} section in the file (they change the listener it asks for and never open one)</li>
  *   <li>{@code raftline.raft.<field>} / {@code RAFTLINE_RAFT_<FIELD>} for every field of {@link RaftSettings},
  *       e.g. {@code -Draftline.raft.heartbeat_ms=50}</li>
  *   <li>{@code raftline.service.<field>} / {@code RAFTLINE_SERVICE_<FIELD>}, e.g.
@@ -267,6 +268,7 @@ public final class ConfigLoader {
      * @param env  environment variables
      * @param sys  system properties
      * @return the configuration JSON with overrides applied
+     * @throws ConfigException naming an {@code admin.*} override set for a file without an {@code admin} section
      */
     public static JsonObject applyOverrides(JsonObject file, Map<String, String> env, Map<String, String> sys) {
         JsonObject config = new JsonObject();
@@ -276,6 +278,7 @@ public final class ConfigLoader {
             }
         }
         List<List<String>> paths = overridablePaths(config);
+        refuseAdminWithoutSection(config, paths, env, sys);
         for (List<String> path : paths) {
             String v = env.get(envName(path));
             if (v != null) {
@@ -289,6 +292,31 @@ public final class ConfigLoader {
             }
         }
         return config;
+    }
+
+    /**
+     * Refuses an {@code admin.*} override when the file has no {@code admin} section. Without one the process runs no
+     * admin listener ({@code admin} absent), and an override set for every process of a host (a token through the
+     * environment) made each of them open one on 8080, so all but the first failed to bind; an override changes the
+     * listener the file asks for and never opens one. The system property is named when both are set, as it wins.
+     */
+    private static void refuseAdminWithoutSection(JsonObject config, List<List<String>> paths,
+            Map<String, String> env, Map<String, String> sys) {
+        if (config.containsKey("admin")) {
+            return;
+        }
+        for (List<String> path : paths) {
+            if (!path.get(0).equals("admin")) {
+                continue;
+            }
+            String source = sys.get(sysName(path)) != null ? sysName(path)
+                    : env.get(envName(path)) != null ? envName(path) : null;
+            if (source != null) {
+                throw new ConfigException(source + " (" + String.join(".", path) + ")", "the configuration has no"
+                        + " admin section, so no admin listener: add \"admin\": {} to the file to open one, or do not"
+                        + " set it for this process");
+            }
+        }
     }
 
     /** The system property name of a path. */

@@ -346,6 +346,36 @@ class RaftlineConfigTest {
                 .hasMessage("raft.tick_ms: must be an integer, got \"often\"");
     }
 
+    /**
+     * Without an {@code admin} section a process runs no admin listener. An {@code admin.*} override created the
+     * section, so a token set in the environment for every process of a host opened a listener on 8080 in each, and
+     * all but the first failed to bind: it is refused, naming the override and the rule.
+     */
+    @Test
+    void anAdminOverrideOnAFileWithoutAnAdminSectionIsRefusedRatherThanOpeningAListener() {
+        JsonObject noAdmin = base();
+        noAdmin.remove("admin");
+        assertThat(ConfigLoader.fromSources(noAdmin, Map.of("RAFTLINE_SECURITY_TRUST_LOOPBACK", "false"), Map.of())
+                .admin()).as("other overrides open nothing").isNull();
+        String rule = "the configuration has no admin section, so no admin listener: add \"admin\": {} to the file to"
+                + " open one, or do not set it for this process";
+        assertThatThrownBy(() -> ConfigLoader.fromSources(noAdmin, Map.of("RAFTLINE_ADMIN_TOKEN", "s3cret-0123456789"),
+                Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessage("RAFTLINE_ADMIN_TOKEN (admin.token): " + rule);
+        assertThatThrownBy(() -> ConfigLoader.fromSources(noAdmin, Map.of(), Map.of("raftline.admin.token",
+                "s3cret-0123456789"))).hasMessage("raftline.admin.token (admin.token): " + rule);
+        assertThatThrownBy(() -> ConfigLoader.fromSources(noAdmin, Map.of("RAFTLINE_ADMIN_HIDE_VALUES", "true"),
+                Map.of())).hasMessage("RAFTLINE_ADMIN_HIDE_VALUES (admin.hide_values): " + rule);
+        // The property wins over the variable, so it is the one named.
+        assertThatThrownBy(() -> ConfigLoader.fromSources(noAdmin, Map.of("RAFTLINE_ADMIN_PORT", "9090"),
+                Map.of("raftline.admin.port", "0"))).hasMessage("raftline.admin.port (admin.port): " + rule);
+        // With a section, even an empty one, the overrides set its fields.
+        RaftlineConfig withSection = ConfigLoader.fromSources(noAdmin.copy().put("admin", new JsonObject()),
+                Map.of("RAFTLINE_ADMIN_TOKEN", "s3cret-0123456789", "RAFTLINE_ADMIN_PORT", "9090"), Map.of());
+        assertThat(withSection.admin().token()).isEqualTo("s3cret-0123456789");
+        assertThat(withSection.admin().port()).isEqualTo(9090);
+    }
+
     @Test
     void aRefusedOverrideIsNamedAsTheOperatorWroteIt() {
         // NODES_<N> is the node's id; the validation's own name is its position in the list, which differs.
