@@ -44,7 +44,7 @@ import picocli.CommandLine.ScopeType;
                     + " seconds).",
             "Configuration overrides (docs/configuration.md): -Draftline.<path>=V before -jar, or RAFTLINE_<PATH>=V:",
             "  java -Draftline.raft.heartbeat_ms=50 -jar raftline.jar",
-            "  RAFTLINE_ADMIN_TOKEN=secret RAFTLINE_NODES_1_HTTP_PORT=9081 java -jar raftline.jar",
+            "  RAFTLINE_ADMIN_TOKEN=$(openssl rand -hex 16) RAFTLINE_NODES_1_HTTP_PORT=9081 java -jar raftline.jar",
             "Exit codes: 0 ok, 1 runtime failure (e.g. a port in use), 2 bad usage or configuration."})
 final class RaftlineCommand implements Callable<Integer> {
 

@@ -129,6 +129,47 @@ class MainTest {
         assertThat(wholeQuotes("  the node's log ('a b' and \"c d\", {\"x\":[1]})")).isTrue();
     }
 
+    /**
+     * The configuration overrides the help's examples set ({@code RAFTLINE_<PATH>=V}, {@code -Draftline.<path>=V}) are
+     * accepted with the file the command reads by default, one example line at a time, as a copy into a shell would
+     * run it: the top-level help set {@code RAFTLINE_ADMIN_TOKEN=secret}, which the configuration refuses (a token has
+     * at least 16 characters). {@code $(openssl rand -hex 16)} stands for the 32 hexadecimal digits it prints.
+     */
+    @Test
+    void theOverridesTheHelpsExamplesSetAreAccepted() throws Exception {
+        PrintStream discard = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        java.util.Deque<CommandLine> todo = new java.util.ArrayDeque<>(java.util.List.of(
+                Main.commandLine(discard, discard)));
+        io.vertx.core.json.JsonObject file = new io.vertx.core.json.JsonObject(Files.readString(
+                Path.of(Main.DEFAULT_LOCAL_CONF)));
+        java.util.regex.Pattern assignment = java.util.regex.Pattern.compile(
+                "(?:^|\\s)(RAFTLINE_[A-Z0-9_]+|-Draftline\\.[a-z0-9_.]+)=(\\$\\(openssl rand -hex 16\\)|\\S+)");
+        int overrides = 0;
+        while (!todo.isEmpty()) {
+            CommandLine cl = todo.pop();
+            todo.addAll(cl.getSubcommands().values());
+            for (String line : cl.getUsageMessage().split("\\R")) {
+                java.util.Map<String, String> env = new java.util.HashMap<>();
+                java.util.Map<String, String> sys = new java.util.HashMap<>();
+                java.util.regex.Matcher m = assignment.matcher(line);
+                while (m.find()) {
+                    String value = m.group(2).startsWith("$(") ? "0123456789abcdef0123456789abcdef" : m.group(2);
+                    if (m.group(1).startsWith("-D")) {
+                        sys.put(m.group(1).substring(2), value);
+                    } else {
+                        env.put(m.group(1), value);
+                    }
+                    overrides++;
+                }
+                if (!env.isEmpty() || !sys.isEmpty()) {
+                    assertThatCode(() -> io.raftline.config.ConfigLoader.fromSources(file, env, sys))
+                            .as(cl.getCommandName() + "'s example: " + line).doesNotThrowAnyException();
+                }
+            }
+        }
+        assertThat(overrides).as("the examples set overrides").isGreaterThanOrEqualTo(3);
+    }
+
     /** An example followed by words about it: the command, two spaces or more, the words. */
     private static final java.util.regex.Pattern EXAMPLE_WITH_WORDS =
             java.util.regex.Pattern.compile("(  java -jar .*?\\S)( {2,})([^ ].*)");
