@@ -337,6 +337,18 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                 throw new ConfigException(s.field("allowed_hosts") + "[" + i + "]", "must be a host name like"
                         + " \"raftline.example.com\" (no scheme, port or path) or \"*\", got \"" + h + "\"");
             }
+            // The guard compares the Host header's name, its port removed, with each entry exactly; only "*" alone is
+            // a wildcard. An entry with a port or a partial wildcard was accepted and never matched a request.
+            if (!h.equals("*") && h.contains("*")) {
+                throw new ConfigException(s.field("allowed_hosts") + "[" + i + "]", "must be a host name without"
+                        + " wildcards (each name is compared whole; list every name clients use, or \"*\" alone to"
+                        + " accept any), got \"" + h + "\"");
+            }
+            if (hasPort(h)) {
+                throw new ConfigException(s.field("allowed_hosts") + "[" + i + "]", "must be a host name without a"
+                        + " port (the name is compared without the port clients use: write \""
+                        + h.substring(0, h.lastIndexOf(':')) + "\"), got \"" + h + "\"");
+            }
         }
         List<String> origins = s.strings("allowed_origins", d.allowedOrigins());
         for (int i = 0; i < origins.size(); i++) {
@@ -378,6 +390,23 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
         }
         return new SecurityConfig(hosts, origins, s.bool("trust_loopback", d.trustLoopback()), peerIdentity, secret,
                 clientToken, eventValues, legacyRaft);
+    }
+
+    /**
+     * Whether an entry of {@code security.allowed_hosts} carries a port: a colon outside an IPv6 literal. An IPv6
+     * address, bare ({@code ::1}) or in brackets ({@code [::1]}), has colons of its own (at least two, and hexadecimal
+     * digits, dots and a zone after {@code %} only); {@code [::1]:8443} and {@code raftline.example.com:8443} have a
+     * port.
+     */
+    private static boolean hasPort(String host) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        int colons = (int) h.chars().filter(c -> c == ':').count();
+        if (colons == 0) {
+            return false;
+        }
+        int zone = h.indexOf('%');
+        String address = zone >= 0 ? h.substring(0, zone) : h;
+        return colons < 2 || !address.matches("[0-9A-Fa-f:.]+");
     }
 
     private static TlsConfig readTls(JsonReader t) {

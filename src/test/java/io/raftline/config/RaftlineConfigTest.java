@@ -460,6 +460,38 @@ class RaftlineConfigTest {
                 .startsWith("limits.max_conections: unknown field");
     }
 
+    /**
+     * The guard compares a request's {@code Host} name, its port removed, with each entry of
+     * {@code security.allowed_hosts} exactly; only {@code "*"} alone is special. An entry with a port or a partial
+     * wildcard was accepted and never let a request in: it is refused naming the entry and the rule. IPv6 literals,
+     * bare or in brackets, have colons without a port.
+     */
+    @Test
+    void anAllowedHostWithAPortOrAPartialWildcardIsRefused() {
+        java.util.function.Function<String, JsonObject> hosts = h -> base().put("security", new JsonObject()
+                .put("allowed_hosts", new JsonArray().add("kv.example.com").add(h)));
+        assertThat(failure(hosts.apply("raftline.example.com:8443"))).isEqualTo("security.allowed_hosts[1]: must be a"
+                + " host name without a port (the name is compared without the port clients use: write"
+                + " \"raftline.example.com\"), got \"raftline.example.com:8443\"");
+        assertThat(failure(hosts.apply("[::1]:8443"))).startsWith("security.allowed_hosts[1]: must be a host name"
+                + " without a port").contains("write \"[::1]\"");
+        assertThat(failure(hosts.apply("*.example.com"))).isEqualTo("security.allowed_hosts[1]: must be a host name"
+                + " without wildcards (each name is compared whole; list every name clients use, or \"*\" alone to"
+                + " accept any), got \"*.example.com\"");
+        assertThat(failure(hosts.apply("kv*.example.com"))).startsWith("security.allowed_hosts[1]: must be a host"
+                + " name without wildcards");
+        for (String fine : new String[] {"*", "::1", "[::1]", "fe80::1%eth0", "2001:db8::7", "10.0.0.7",
+            "raftline.example.com."}) {
+            assertThat(RaftlineConfig.fromJson(hosts.apply(fine)).security().allowedHosts()).as(fine).contains(fine);
+        }
+        // What the guard does with them: the port-less name matches whatever port the client used.
+        io.raftline.security.RequestGuard guard = new io.raftline.security.RequestGuard(
+                java.util.List.of("raftline.example.com"), java.util.List.of());
+        assertThat(guard.hostAllowed("raftline.example.com")).isTrue();
+        assertThat(new io.raftline.security.RequestGuard(java.util.List.of("*.example.com"), java.util.List.of())
+                .hostAllowed("kv.example.com")).as("a partial wildcard matched nothing").isFalse();
+    }
+
     @Test
     void pendingReadsAreBoundedPerNode() {
         assertThat(RaftlineConfig.fromJson(base()).nodeOptions(1).maxPendingReads())
