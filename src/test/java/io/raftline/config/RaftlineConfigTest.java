@@ -63,6 +63,42 @@ class RaftlineConfigTest {
     }
 
     /**
+     * The example of docs/configuration.md's "File" section, read by the loader as a file: it was refused ("a cluster
+     * needs at least 3 voting members", one node listed without {@code single_node}), so a reader who started from it
+     * had an error first. It also names every field a section has (but the legacy {@code admin.hide_values}), as it
+     * sets out to show them all.
+     */
+    @Test
+    void theFileExampleOfTheConfigurationDocsIsValid(@TempDir Path dir) throws Exception {
+        String doc = Files.readString(Path.of("docs", "configuration.md"));
+        int section = doc.indexOf("\n## File\n");
+        assertThat(section).as("docs/configuration.md has a File section").isPositive();
+        int start = doc.indexOf("```json\n", section) + "```json\n".length();
+        String example = doc.substring(start, doc.indexOf("\n```", start));
+        Path file = dir.resolve("example.json");
+        Files.writeString(file, example);
+        RaftlineConfig c = ConfigLoader.read(file);
+        assertThat(c.nodeId()).isEqualTo(1);
+        assertThat(c.memberIds()).containsExactly(1, 2, 3);
+        JsonObject json = new JsonObject(example);
+        assertThat(json.fieldNames()).containsExactlyInAnyOrderElementsOf(RaftlineConfig.TOP_FIELDS);
+        assertThat(json.getJsonArray("nodes").getJsonObject(0).fieldNames())
+                .containsExactlyInAnyOrderElementsOf(RaftlineConfig.NODE_FIELDS);
+        assertThat(json.getJsonObject("admin").fieldNames()).containsExactlyInAnyOrder("host", "port", "token");
+        assertThat(json.getJsonObject("raft").fieldNames()).containsExactlyInAnyOrderElementsOf(RaftSettings.FIELDS);
+        assertThat(json.getJsonObject("service").fieldNames())
+                .containsExactlyInAnyOrderElementsOf(RaftlineConfig.SERVICE_FIELDS);
+        assertThat(json.getJsonObject("storage").fieldNames())
+                .containsExactlyInAnyOrderElementsOf(RaftlineConfig.STORAGE_FIELDS);
+        assertThat(json.getJsonObject("security").fieldNames())
+                .containsExactlyInAnyOrderElementsOf(RaftlineConfig.SECURITY_FIELDS);
+        assertThat(json.getJsonObject("limits").fieldNames())
+                .containsExactlyInAnyOrderElementsOf(RaftlineConfig.LIMITS_FIELDS);
+        assertThat(json.getJsonObject("tls").fieldNames())
+                .containsExactlyInAnyOrderElementsOf(RaftlineConfig.TLS_FIELDS);
+    }
+
+    /**
      * Two shipped configurations that name the same data directory must describe the same cluster there: the same
      * initial voters and the same number of groups. A node's directory holds its votes and its log, promises made to
      * the members it had; README has a new user start {@code local-3}, then {@code local --conf conf/local-5.json}
