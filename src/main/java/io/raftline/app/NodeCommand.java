@@ -23,8 +23,9 @@ import picocli.CommandLine.Spec;
         description = {
             "Run one node of a cluster, one node per process.",
             "The configuration (--conf, required) names the node (node_id) and lists every member; with several"
-                    + " members the processes form a clustered Vert.x event bus (Hazelcast on the members' bus_port,"
-                    + " loopback only, no multicast), or talk gRPC with \"transport\": \"grpc\".",
+                    + " members the processes form a clustered Vert.x event bus (Hazelcast bound to each member's"
+                    + " host and bus_port, joining the others' host:bus_port over TCP, no multicast), or talk gRPC"
+                    + " with \"transport\": \"grpc\".",
             "The file is read and checked before anything starts: a bad one binds no port.",
             ""},
         footerHeading = "%nExamples:%n",

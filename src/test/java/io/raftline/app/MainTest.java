@@ -217,6 +217,9 @@ class MainTest {
         assertThat(node.code()).isZero();
         assertThat(node.out()).startsWith("Usage: java -jar raftline.jar node [-hV] --conf=FILE")
                 .contains("The configuration (--conf, required) names the node").contains("conf/single-node.json");
+        // Hazelcast binds each member's host (Clustering), which need not be loopback: the help said "loopback only".
+        assertThat(node.out().replaceAll("\\s+", " ")).contains("Hazelcast bound to each member's host and bus_port")
+                .doesNotContain("loopback");
         Result bench = run("bench", "-h");
         assertThat(bench.code()).isZero();
         assertThat(bench.out()).startsWith("Usage: java -jar raftline.jar bench")
