@@ -45,9 +45,9 @@ import java.util.Properties;
  *       {@code raftline.limits.<field>} / {@code RAFTLINE_LIMITS_<FIELD>} for every field of {@link LimitsConfig},
  *       {@code raftline.tls.<field>} / {@code RAFTLINE_TLS_<FIELD>} for every field of {@link TlsConfig}
  *       ({@code crl_files} as paths separated by commas)</li>
- *   <li>{@code raftline.nodes.<id>.http_port|host|data_dir|bus_port} /
- *       {@code RAFTLINE_NODES_<ID>_HTTP_PORT|HOST|DATA_DIR|BUS_PORT}, where {@code <ID>} is the node's {@code id}
- *       (not its position in {@code nodes})</li>
+ *   <li>{@code raftline.nodes.<id>.host|http_port|data_dir|bus_port|join|resp_port} /
+ *       {@code RAFTLINE_NODES_<ID>_HOST|HTTP_PORT|DATA_DIR|BUS_PORT|JOIN|RESP_PORT}, where {@code <ID>} is the node's
+ *       {@code id} (not its position in {@code nodes})</li>
  * </ul>
  * A value an override set that the validation refuses is named as the override, then as the field
  * ({@link #fromSources}).
@@ -329,7 +329,14 @@ public final class ConfigLoader {
         return "RAFTLINE_" + String.join("_", path).toUpperCase(Locale.ROOT);
     }
 
-    private static List<List<String>> overridablePaths(JsonObject config) {
+    /**
+     * Every field an override may set, as paths ({@code [raft, tick_ms]}, {@code [nodes, 2, http_port]}): the table
+     * docs/configuration.md lists (RaftlineConfigTest compares the two).
+     *
+     * @param config the configuration, whose nodes' ids name the node overrides
+     * @return the paths, in the order overrides are applied
+     */
+    static List<List<String>> overridablePaths(JsonObject config) {
         List<List<String>> paths = new ArrayList<>();
         for (String f : List.of("node_id", "seed", "http_host", "single_node", "cluster_name", "transport",
                 "groups", "event_loops")) {

@@ -412,6 +412,41 @@ class RaftlineConfigTest {
         assertThat(withSection.admin().port()).isEqualTo(9090);
     }
 
+    /**
+     * docs/configuration.md's table of overrides said "Only the names below are looked at" and left out six the loader
+     * reads (storage.engine, storage.segment_bytes, admin.hide_values, and a node's bus_port, resp_port and join): the
+     * first column of its rows names exactly the fields of the loader's own list, a node's as {@code nodes[id=N].<f>}.
+     */
+    @Test
+    void theOverrideTableOfTheConfigurationDocsNamesEveryFieldTheLoaderOverrides() throws Exception {
+        java.util.Set<String> code = new java.util.TreeSet<>();
+        JsonObject oneNode = new JsonObject().put("nodes", new JsonArray().add(new JsonObject().put("id", 7)));
+        for (java.util.List<String> path : ConfigLoader.overridablePaths(oneNode)) {
+            code.add(path.get(0).equals("nodes") ? "nodes[id=N]." + path.get(2) : String.join(".", path));
+        }
+        String doc = Files.readString(Path.of("docs", "configuration.md"));
+        int start = doc.indexOf("\n## Overrides\n");
+        assertThat(start).as("docs/configuration.md has an Overrides section").isPositive();
+        String section = doc.substring(start, doc.indexOf("\n## ", start + 1));
+        java.util.Set<String> documented = new java.util.TreeSet<>();
+        java.util.regex.Pattern name = java.util.regex.Pattern.compile("`([^`]+)`");
+        for (String row : section.split("\n")) {
+            if (!row.startsWith("| `")) {
+                continue;
+            }
+            String fields = row.split("\\|")[1];
+            // What follows the names in brackets is a remark about them.
+            java.util.regex.Matcher m = name.matcher(fields.contains(" (") ? fields.substring(0, fields.indexOf(" ("))
+                    : fields);
+            while (m.find()) {
+                documented.add(m.group(1));
+            }
+        }
+        assertThat(documented).containsExactlyInAnyOrderElementsOf(code);
+        assertThat(code).contains("storage.engine", "storage.segment_bytes", "admin.hide_values",
+                "nodes[id=N].bus_port", "nodes[id=N].resp_port", "nodes[id=N].join");
+    }
+
     @Test
     void aRefusedOverrideIsNamedAsTheOperatorWroteIt() {
         // NODES_<N> is the node's id; the validation's own name is its position in the list, which differs.
