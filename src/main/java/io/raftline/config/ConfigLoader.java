@@ -433,7 +433,12 @@ public final class ConfigLoader {
         JsonObject target = config;
         for (int i = 0; i < path.size() - 1; i++) {
             Object child = target.getValue(path.get(i));
-            if (!(child instanceof JsonObject)) {
+            if (target.containsKey(path.get(i)) && !(child instanceof JsonObject)) {
+                // A section written as null or as no object ("raft": null) is left for the validation to refuse: it
+                // was replaced by one holding the override alone, which hid the file's mistake.
+                return;
+            }
+            if (child == null) {
                 child = new JsonObject();
                 target.put(path.get(i), child);
             }

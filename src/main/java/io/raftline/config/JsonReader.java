@@ -10,7 +10,9 @@ import java.util.Set;
  * field ({@code raft.tick_ms}, {@code nodes[2].http_port}) and the rule it broke, so an operator can fix the
  * file without reading code. Unknown fields are refused: a typo must not silently fall back to a default. Numbers
  * and booleans must be JSON numbers and booleans: {@code "100"} is refused (overrides from the environment and system
- * properties are typed by {@link ConfigLoader} before they get here).
+ * properties are typed by {@link ConfigLoader} before they get here). A JSON {@code null} is refused like any other
+ * value of the wrong type: it read as absent, so {@code "trust_loopback": null} took the default (true),
+ * {@code "admin": null} ran no admin listener and {@code "node_id": null} the local cluster, without a word.
  */
 final class JsonReader {
 
@@ -35,8 +37,24 @@ final class JsonReader {
         }
     }
 
+    /** Whether the field is written, even as {@code null} (which every accessor then refuses). */
     boolean has(String name) {
-        return json.getValue(name) != null;
+        return json.containsKey(name);
+    }
+
+    /**
+     * The field's value, or null when it is absent.
+     *
+     * @param name the field
+     * @param what what the field must be, for the message ({@code "an integer"})
+     * @throws ConfigException if the field is written as {@code null}
+     */
+    private Object value(String name, String what) {
+        Object v = json.getValue(name);
+        if (v == null && json.containsKey(name)) {
+            throw new ConfigException(field(name), "must be " + what + ", got null");
+        }
+        return v;
     }
 
     long longValue(String name, long dflt) {
@@ -45,7 +63,7 @@ final class JsonReader {
 
     /** {@link #longValue(String, long)}; a number that is no 64-bit integer is told the field's own range. */
     private long longValue(String name, long dflt, long min, long max) {
-        Object v = json.getValue(name);
+        Object v = value(name, "an integer");
         if (v == null) {
             return dflt;
         }
@@ -84,7 +102,7 @@ final class JsonReader {
     }
 
     double doubleValue(String name, double dflt) {
-        Object v = json.getValue(name);
+        Object v = value(name, "a number");
         if (v == null) {
             return dflt;
         }
@@ -111,7 +129,7 @@ final class JsonReader {
     }
 
     boolean bool(String name, boolean dflt) {
-        Object v = json.getValue(name);
+        Object v = value(name, "true or false");
         if (v == null) {
             return dflt;
         }
@@ -125,7 +143,7 @@ final class JsonReader {
     }
 
     String string(String name, String dflt) {
-        Object v = json.getValue(name);
+        Object v = value(name, "a string");
         if (v == null) {
             return dflt;
         }
@@ -159,7 +177,7 @@ final class JsonReader {
     }
 
     JsonReader object(String name) {
-        Object v = json.getValue(name);
+        Object v = value(name, "an object");
         if (v == null) {
             return new JsonReader(new JsonObject(), field(name));
         }
@@ -170,7 +188,7 @@ final class JsonReader {
     }
 
     JsonArray array(String name) {
-        Object v = json.getValue(name);
+        Object v = value(name, "an array");
         if (v == null) {
             return null;
         }

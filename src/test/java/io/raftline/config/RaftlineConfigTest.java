@@ -702,6 +702,50 @@ class RaftlineConfigTest {
                 .hasMessageContaining("line 1, column");
     }
 
+    /**
+     * A JSON {@code null} read as absent and took the default without a word: {@code "trust_loopback": null} trusted
+     * loopback, {@code "admin": null} ran no admin listener, {@code "node_id": null} ran the local cluster. Every field
+     * refuses it, naming itself and what it must be; an override does not replace a section written as null.
+     */
+    @Test
+    void aNullIsRefusedNamingTheFieldAndWhatItMustBe(@TempDir Path dir) throws Exception {
+        assertThat(failure(base().put("security", new JsonObject().putNull("trust_loopback"))))
+                .isEqualTo("security.trust_loopback: must be true or false, got null");
+        assertThat(failure(base().putNull("admin"))).isEqualTo("admin: must be an object, got null");
+        assertThat(failure(base().putNull("node_id"))).isEqualTo("node_id: must be an integer, got null");
+        assertThat(failure(base().putNull("cluster_name"))).isEqualTo("cluster_name: must be a string, got null");
+        assertThat(failure(base().putNull("nodes"))).isEqualTo("nodes: must be an array, got null");
+        assertThat(failure(base().putNull("raft"))).isEqualTo("raft: must be an object, got null");
+        assertThat(failure(base().putNull("groups"))).isEqualTo("groups: must be an integer, got null");
+        JsonObject drift = base();
+        drift.getJsonObject("raft").putNull("max_clock_drift");
+        assertThat(failure(drift)).isEqualTo("raft.max_clock_drift: must be a number, got null");
+        JsonObject port = base();
+        port.getJsonArray("nodes").getJsonObject(1).putNull("http_port");
+        assertThat(failure(port)).isEqualTo("nodes[1].http_port: must be an integer, got null");
+        JsonObject id = base();
+        id.getJsonArray("nodes").getJsonObject(0).putNull("id");
+        assertThat(failure(id)).isEqualTo("nodes[0].id: must be an integer, got null");
+        assertThat(failure(base().put("security", new JsonObject().putNull("allowed_hosts"))))
+                .isEqualTo("security.allowed_hosts: must be an array, got null");
+        assertThat(failure(base().put("tls", new JsonObject().putNull("cert_file"))))
+                .isEqualTo("tls.cert_file: must be a string, got null");
+        // Through the loader: the file's null stays, and an override of its section does not replace it.
+        Path file = dir.resolve("null.json");
+        Files.writeString(file, base().putNull("admin").encode());
+        assertThat(catchThrowable(() -> ConfigLoader.read(file))).isInstanceOf(ConfigException.class)
+                .hasMessage("admin: must be an object, got null");
+        assertThatThrownBy(() -> ConfigLoader.fromSources(base().putNull("admin"), Map.of("RAFTLINE_ADMIN_TOKEN",
+                "s3cret-0123456789"), Map.of())).hasMessage("admin: must be an object, got null");
+        assertThatThrownBy(() -> ConfigLoader.fromSources(base().putNull("raft"), Map.of("RAFTLINE_RAFT_TICK_MS",
+                "20"), Map.of())).hasMessage("raft: must be an object, got null");
+        assertThatThrownBy(() -> ConfigLoader.fromSources(base().put("raft", 5), Map.of("RAFTLINE_RAFT_TICK_MS",
+                "20"), Map.of())).hasMessage("raft: must be an object, got 5");
+        // Absent is still the default.
+        assertThat(RaftlineConfig.fromJson(base().put("security", new JsonObject())).security().trustLoopback())
+                .isTrue();
+    }
+
     @Test
     void aFractionWhereAnIntegerBelongsIsNamedAsSuch() {
         // 1.5 was refused as "must be an integer in -9223372036854775808..9223372036854775807": a range it is in.
