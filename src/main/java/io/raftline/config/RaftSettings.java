@@ -61,10 +61,10 @@ public record RaftSettings(int tickMs, int heartbeatMs, int electionTimeoutMinMs
     /**
      * The idle time after which a group of a sharded cluster quiesces when {@code quiesce_ms} is not given: two
      * maximum election timeouts, and at least a second, so a group in use never goes quiet between two requests of a
-     * steady client, and an idle one stops costing heartbeats soon.
+     * steady client, and an idle one stops costing heartbeats soon; at most {@link RaftConfig#MAX_TIMING_MS}.
      */
     int autoQuiesceMs() {
-        return Math.max(2 * electionTimeoutMaxMs, 1000);
+        return (int) Math.min(Math.max(2L * electionTimeoutMaxMs, 1000), RaftConfig.MAX_TIMING_MS);
     }
 
     /**

@@ -72,6 +72,14 @@ public record RaftConfig(
     public static final long DEFAULT_MAX_LOG_SIZE_BYTES = 500L * 1024 * 1024;
     public static final double DEFAULT_MAX_CLOCK_DRIFT = 0.05;
 
+    /**
+     * The longest of the timing settings ({@code tick_ms}, {@code heartbeat_ms}, the election timeouts,
+     * {@code quiesce_ms}), an hour, as for a request's timeout. The ticks they make are counted in an {@code int}
+     * ({@code (ms + tick - 1) / tick}), which a value near 2^31 overflowed into a negative number of ticks, and a
+     * heartbeat or an election an hour apart is no Raft anyone runs.
+     */
+    public static final int MAX_TIMING_MS = 3_600_000;
+
     public RaftConfig {
         members = members == null ? List.of() : List.copyOf(members);
         validate(id, members, singleNode, tickMs, heartbeatMs, electionTimeoutMinMs, electionTimeoutMaxMs,
@@ -79,6 +87,10 @@ public record RaftConfig(
                 snapshotIntervalEntries, snapshotIntervalBytes, maxLogSizeBytes);
         if (!(maxClockDrift >= 0 && maxClockDrift < 0.5)) {
             throw new ConfigException("max_clock_drift", "must be a fraction in [0, 0.5), got " + maxClockDrift);
+        }
+        if (quiesceMs > MAX_TIMING_MS) {
+            throw new ConfigException("quiesce_ms", "must be 0 (never) or at most " + MAX_TIMING_MS + " (an hour), got "
+                    + quiesceMs);
         }
         if (quiesceMs != 0 && quiesceMs < electionTimeoutMaxMs) {
             throw new ConfigException("quiesce_ms", "must be 0 (never) or at least election_timeout_max_ms ("
@@ -217,6 +229,10 @@ public record RaftConfig(
     private static void positiveTimings(int tickMs, int heartbeatMs, int electionMin, int electionMax, int maxEntries,
             long maxBytes, int maxInflight, long maxReadyBytes, long snapEntries, long snapBytes, long maxLog) {
         positive("tick_ms", tickMs);
+        atMostAnHour("tick_ms", tickMs);
+        atMostAnHour("heartbeat_ms", heartbeatMs);
+        atMostAnHour("election_timeout_min_ms", electionMin);
+        atMostAnHour("election_timeout_max_ms", electionMax);
         if (heartbeatMs < tickMs) {
             throw new ConfigException("heartbeat_ms", "must be >= tick_ms (" + tickMs + "), got " + heartbeatMs);
         }
@@ -241,6 +257,12 @@ public record RaftConfig(
         if (maxLog < snapBytes) {
             throw new ConfigException("max_log_size_bytes", "must be >= snapshot_interval_bytes (" + snapBytes
                     + "), got " + maxLog);
+        }
+    }
+
+    private static void atMostAnHour(String field, int ms) {
+        if (ms > MAX_TIMING_MS) {
+            throw new ConfigException(field, "must be at most " + MAX_TIMING_MS + " (an hour), got " + ms);
         }
     }
 

@@ -226,6 +226,42 @@ class RaftlineConfigTest {
         assertThat(failure(negative)).isEqualTo("raft.quiesce_ms: must be 0 (never) or a time in ms, got -5");
     }
 
+    /**
+     * Raft's timing fields are at most an hour, as a request's timeout is: their ticks are counted in an int, and a
+     * value near 2^31 overflowed (an election timeout of 2147483647 ms was accepted and became the minimum, and with
+     * several groups twice 1.5e9 ms made the automatic quiesce_ms negative, refused as a quiesce_ms nobody set).
+     */
+    @Test
+    void raftTimingsAreAtMostAnHour() {
+        java.util.function.BiFunction<String, Integer, JsonObject> raft = (f, v) -> {
+            JsonObject c = base().put("groups", 16);
+            c.getJsonObject("raft").put(f, v);
+            return c;
+        };
+        assertThat(failure(raft.apply("tick_ms", Integer.MAX_VALUE)))
+                .isEqualTo("raft.tick_ms: must be at most 3600000 (an hour), got 2147483647");
+        assertThat(failure(raft.apply("heartbeat_ms", 3_600_001)))
+                .isEqualTo("raft.heartbeat_ms: must be at most 3600000 (an hour), got 3600001");
+        assertThat(failure(raft.apply("election_timeout_min_ms", 3_600_001)))
+                .isEqualTo("raft.election_timeout_min_ms: must be at most 3600000 (an hour), got 3600001");
+        assertThat(failure(raft.apply("election_timeout_max_ms", Integer.MAX_VALUE)))
+                .isEqualTo("raft.election_timeout_max_ms: must be at most 3600000 (an hour), got 2147483647");
+        assertThat(failure(raft.apply("election_timeout_max_ms", 1_500_000_000)))
+                .isEqualTo("raft.election_timeout_max_ms: must be at most 3600000 (an hour), got 1500000000");
+        assertThat(failure(raft.apply("quiesce_ms", 3_600_001)))
+                .isEqualTo("raft.quiesce_ms: must be 0 (never) or at most 3600000 (an hour), got 3600001");
+        assertThatThrownBy(() -> ConfigLoader.fromSources(base(), Map.of("RAFTLINE_RAFT_ELECTION_TIMEOUT_MAX_MS",
+                "2147483647"), Map.of())).hasMessage("RAFTLINE_RAFT_ELECTION_TIMEOUT_MAX_MS"
+                + " (raft.election_timeout_max_ms): must be at most 3600000 (an hour), got 2147483647");
+        // An hour itself is fine, and the automatic quiesce_ms (twice the maximum election timeout) stops there too.
+        JsonObject hour = raft.apply("election_timeout_min_ms", 3_600_000);
+        hour.getJsonObject("raft").put("election_timeout_max_ms", 3_600_000);
+        io.raftline.raft.RaftConfig c = RaftlineConfig.fromJson(hour).raftConfig(1);
+        assertThat(c.electionTicksMax()).isEqualTo(360_000);
+        assertThat(c.quiesceMs()).isEqualTo(3_600_000);
+        assertThat(c.quiesceTicks()).isEqualTo(360_000);
+    }
+
     @Test
     void groupsDefaultToOneAndAreBounded() throws Exception {
         assertThat(RaftlineConfig.fromJson(base()).groups()).isEqualTo(1);
