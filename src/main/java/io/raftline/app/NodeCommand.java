@@ -3,6 +3,7 @@ package io.raftline.app;
 import io.raftline.config.ConfigLoader;
 import io.raftline.config.RaftlineConfig;
 import io.raftline.raft.ConfigException;
+import io.raftline.server.Clustering;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -58,6 +59,9 @@ final class NodeCommand implements Callable<Integer> {
             config = ConfigLoader.read(Path.of(conf));
             if (config.nodeId() == 0) {
                 throw new ConfigException("node_id", "is required in node mode (which node does this process run?)");
+            }
+            if (Clustering.clustered(config)) {
+                Clustering.interfaceAddress(config, config.node(config.nodeId()).orElseThrow());
             }
         } catch (ConfigException e) {
             root.err().println("raftline: invalid configuration " + conf + ": " + e.getMessage());

@@ -16,6 +16,8 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 
 /**
  * The clustered event bus for one node per process: Vert.x with the Hazelcast cluster manager, so the node
@@ -126,7 +128,7 @@ public final class Clustering {
         AdvancedNetworkConfig network = hz.getAdvancedNetworkConfig().setEnabled(true);
         ServerSocketEndpointConfig member = new ServerSocketEndpointConfig();
         member.setPort(self.busPort()).setPortAutoIncrement(false);
-        member.getInterfaces().setEnabled(true).addInterface(self.host());
+        member.getInterfaces().setEnabled(true).addInterface(interfaceAddress(config, self));
         network.setMemberEndpointConfig(member);
         JoinConfig join = network.getJoin();
         join.getMulticastConfig().setEnabled(false);
@@ -142,6 +144,31 @@ public final class Clustering {
         hz.addMapConfig(new MapConfig("__vertx.haInfo").setBackupCount(1));
         hz.addMapConfig(new MapConfig("__vertx.nodeInfo").setBackupCount(1));
         return hz;
+    }
+
+    /**
+     * The address of the interface Hazelcast binds for {@code self}: its {@code host}, resolved when it is a name.
+     * Hazelcast takes only IP addresses as interfaces; given a name ({@code localhost}, a DNS name) it dropped it from
+     * the list and refused to start ("No matching network interface found"), an exit 1 that named no setting.
+     *
+     * @throws io.raftline.raft.ConfigException naming the node's {@code host} if the name does not resolve, or if it
+     *     is a wildcard address (every interface: no address the other members could reach this one at)
+     */
+    public static String interfaceAddress(RaftlineConfig config, NodeConfig self) {
+        String field = "nodes[" + config.nodes().indexOf(self) + "].host";
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(self.host());
+        } catch (UnknownHostException e) {
+            throw new io.raftline.raft.ConfigException(field, "the clustered event bus binds this node's host,"
+                    + " which does not resolve: " + self.host());
+        }
+        if (address.isAnyLocalAddress()) {
+            throw new io.raftline.raft.ConfigException(field, "the clustered event bus needs an address the other"
+                    + " nodes reach this one at, not the wildcard " + self.host() + " (set the node's host, or"
+                    + " http_host, to this machine's address)");
+        }
+        return address.getHostAddress();
     }
 
     /** A Vert.x builder whose event bus joins the other nodes' processes. */

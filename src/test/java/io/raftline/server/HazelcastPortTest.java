@@ -56,6 +56,33 @@ class HazelcastPortTest {
         assertThat(one.getMap("__vertx.nodeInfo").get("probe")).isEqualTo("set by a member");
     }
 
+    /**
+     * A node whose host is a name ({@code localhost}, a DNS name) starts its member: Hazelcast takes only addresses as
+     * interfaces and, given the name, found no interface and refused to start, an exit 1 naming no setting. A wildcard
+     * host is refused naming the field, before anything starts.
+     */
+    @Test
+    void aMemberWhoseHostIsANameStartsOnTheAddressItResolvesTo() throws Exception {
+        int port = FreePorts.next();
+        JsonArray nodes = new JsonArray();
+        for (int id = 1; id <= 3; id++) {
+            nodes.add(new JsonObject().put("id", id).put("host", "localhost").put("http_port", FreePorts.next())
+                    .put("bus_port", id == 1 ? port : FreePorts.next()));
+        }
+        JsonObject base = new JsonObject().put("cluster_name", "hz-name-test").put("nodes", nodes);
+        HazelcastInstance one = start(RaftlineConfig.fromJson(base.copy().put("node_id", 1)));
+        assertThat(one.getCluster().getLocalMember().getAddress().getInetAddress().getHostAddress())
+                .isEqualTo("127.0.0.1");
+        assertThat(one.getCluster().getLocalMember().getAddress().getPort()).isEqualTo(port);
+
+        JsonObject wildcard = base.copy().put("node_id", 1);
+        wildcard.getJsonArray("nodes").getJsonObject(0).put("host", "0.0.0.0");
+        RaftlineConfig config = RaftlineConfig.fromJson(wildcard);
+        assertThatThrownBy(() -> Clustering.interfaceAddress(config, config.node(1).orElseThrow()))
+                .hasMessageStartingWith("nodes[0].host: the clustered event bus needs an address the other nodes"
+                        + " reach this one at, not the wildcard 0.0.0.0");
+    }
+
     private HazelcastInstance start(RaftlineConfig config) {
         HazelcastInstance hz = Hazelcast.newHazelcastInstance(Clustering.hazelcastConfig(config));
         started.add(hz);
