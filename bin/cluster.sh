@@ -32,7 +32,19 @@ for id in $(seq 1 "$n"); do
   pids+=($!)
 done
 echo "started $n node processes over $transport: ${pids[*]} (logs in data/logs/)"
+leader=
 for i in $(seq 1 120); do
+  # A node that exits before there is a leader says why in its log only (a data directory of another cluster, a
+  # port in use, a configuration refused): show it, and stop the others.
+  for idx in "${!pids[@]}"; do
+    if ! kill -0 "${pids[$idx]}" 2>/dev/null; then
+      id=$((idx + 1))
+      echo "node $id exited before the cluster had a leader; the end of data/logs/node-$id.log:" >&2
+      tail -n 5 "data/logs/node-$id.log" >&2
+      stop
+      exit 1
+    fi
+  done
   leader=$(curl -sf http://localhost:8081/v1/cluster 2>/dev/null | grep -o '^{[^[]*"leader":[0-9]*' | grep -o '[0-9]*$' || true)
   if [ -n "$leader" ] && [ "$leader" != 0 ]; then
     echo "leader: node $leader"
@@ -43,4 +55,7 @@ for i in $(seq 1 120); do
   fi
   sleep 0.5
 done
+if [ -z "$leader" ] || [ "$leader" = 0 ]; then
+  echo "no leader after 60 s; the nodes go on (Ctrl-C stops them): see data/logs/node-*.log" >&2
+fi
 wait
