@@ -84,7 +84,24 @@ public final class Main {
         cl.setOverwrittenOptionsAllowed(true);
         cl.setParameterExceptionHandler(Main::usageError);
         cl.setExecutionExceptionHandler(Main::failure);
+        ownExamples(cl);
         return cl;
+    }
+
+    /**
+     * The examples of a subcommand that has none of its own ({@code kv get}, {@code members add}) are its parent's
+     * ({@code kv}'s, {@code members}'), not the top-level ones it inherits with the root's other settings (a local
+     * cluster, {@code local-5.json}, a heartbeat override), which said nothing about it.
+     */
+    private static void ownExamples(CommandLine parent) {
+        String[] rootFooter = parent.getCommandSpec().root().usageMessage().footer();
+        for (CommandLine sub : parent.getSubcommands().values()) {
+            if (parent.getCommandSpec().parent() != null
+                    && java.util.Arrays.equals(sub.getCommandSpec().usageMessage().footer(), rootFooter)) {
+                sub.getCommandSpec().usageMessage().footer(parent.getCommandSpec().usageMessage().footer());
+            }
+            ownExamples(sub);
+        }
     }
 
     /**

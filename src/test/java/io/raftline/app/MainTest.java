@@ -231,6 +231,15 @@ class MainTest {
         Result unknown = run("help", "frobnicate");
         assertThat(unknown.code()).isEqualTo(2);
         assertThat(unknown.err()).contains("Unknown subcommand 'frobnicate'");
+        // A subcommand without examples of its own shows its parent's, not the top-level ones (a local cluster,
+        // local-5.json, a heartbeat override), which it used to inherit with the root's other settings.
+        for (String[] leaf : java.util.List.of(new String[] {"kv", "get"}, new String[] {"members", "add"},
+                new String[] {"snapshot", "restore"}, new String[] {"cluster", "status"})) {
+            Result help = run(leaf[0], leaf[1], "--help");
+            assertThat(help.code()).isZero();
+            assertThat(help.out()).as(String.join(" ", leaf)).contains("java -jar raftline.jar " + leaf[0] + " ")
+                    .doesNotContain("conf/local-5.json").doesNotContain("heartbeat_ms=50");
+        }
     }
 
     @Test
