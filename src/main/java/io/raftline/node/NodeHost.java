@@ -322,7 +322,8 @@ public final class NodeHost {
                         growth)));
             }
         }
-        Future<KvResult> answer = pending.queueWrite(KvCodec.encode(command), env.nanoTime());
+        Future<KvResult> answer = pending.queueWrite(KvCodec.encode(command), env.nanoTime(),
+                command.idempotencyKey() != null);
         env.scheduleFlush();
         return answer;
     }
@@ -682,20 +683,30 @@ public final class NodeHost {
      * in its queue for the next batch, without having been applied: the quota check counts the state applied so far,
      * where such a retry is not yet known as one, and refusing it would tell the client "not written" of a write that
      * then commits (a retry of an applied write counts 0 in {@link KvStateMachine#growth}). Let through, the retry is
-     * answered with the first attempt's result when it applies. Scanned only for a keyed write already found beyond
-     * the quota: the entries after the applied index and the queued writes, which are the writes in flight.
+     * answered with the first attempt's result when it applies. Looked for only for a keyed write already found
+     * beyond the quota, and only among the writes that can hold it: the queued keyed writes, and the entries after the
+     * applied index up to the last keyed write this leader proposed, or up to the end of its log while it has not
+     * applied an entry of its own term (its predecessors' entries wait to be applied then). With the key space full,
+     * keyed writes are refused without proposing any, so the refusals cost no scan of the log.
      */
     private boolean firstAttemptUnapplied(KvCommand command) {
         String key = command.idempotencyKey();
         if (key == null) {
             return false;
         }
-        for (Entry e : core.log().entries(kv.lastApplied() + 1, Long.MAX_VALUE)) {
-            if (e.type() == EntryType.NORMAL && carriesKey(e.data(), key)) {
-                return true;
+        long applied = kv.lastApplied();
+        long last = core.log().term(applied) == core.term() ? pending.lastKeyedIndex() : core.log().lastIndex();
+        if (last > applied) {
+            for (Entry e : core.log().entries(applied + 1, Long.MAX_VALUE)) {
+                if (e.index() > last) {
+                    break;
+                }
+                if (e.type() == EntryType.NORMAL && carriesKey(e.data(), key)) {
+                    return true;
+                }
             }
         }
-        return pending.anyQueued(data -> carriesKey(data, key));
+        return pending.anyQueuedKeyed(data -> carriesKey(data, key));
     }
 
     private static boolean carriesKey(byte[] data, String idempotencyKey) {

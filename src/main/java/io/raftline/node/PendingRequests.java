@@ -45,6 +45,8 @@ final class PendingRequests {
         long term;
         /** A CONFIG entry: applying it yields no key-value result. */
         boolean config;
+        /** The command carries an idempotency key. */
+        boolean keyed;
 
         Write(byte[] data, long deadline) {
             this.data = data;
@@ -81,6 +83,8 @@ final class PendingRequests {
 
     private final long timeoutNanos;
     private final List<Write> queued = new ArrayList<>();
+    /** See {@link #lastKeyedIndex()}. */
+    private long lastKeyedIndex;
     private final TreeMap<Long, Write> proposed = new TreeMap<>();
     private final Map<Long, Read> awaitingIndex = new HashMap<>();
     private final PriorityQueue<Read> awaitingApply = new PriorityQueue<>((a, b) -> Long.compare(a.index, b.index));
@@ -106,7 +110,13 @@ final class PendingRequests {
 
     /** Queues a write for the next batch of proposals. */
     Future<KvResult> queueWrite(byte[] data, long now) {
+        return queueWrite(data, now, false);
+    }
+
+    /** {@link #queueWrite(byte[], long)}, saying whether the command carries an idempotency key. */
+    Future<KvResult> queueWrite(byte[] data, long now, boolean keyed) {
         Write w = new Write(data, now + timeoutNanos);
+        w.keyed = keyed;
         queued.add(w);
         byDeadline.add(w);
         return w.promise.future();
@@ -116,10 +126,10 @@ final class PendingRequests {
         return !queued.isEmpty();
     }
 
-    /** Whether a write queued for the next batch has an encoding that {@code test} accepts. */
-    boolean anyQueued(java.util.function.Predicate<byte[]> test) {
+    /** Whether a write with an idempotency key queued for the next batch has an encoding that {@code test} accepts. */
+    boolean anyQueuedKeyed(java.util.function.Predicate<byte[]> test) {
         for (Write w : queued) {
-            if (test.test(w.data)) {
+            if (w.keyed && test.test(w.data)) {
                 return true;
             }
         }
@@ -139,10 +149,21 @@ final class PendingRequests {
             Write w = batch.get(i);
             w.index = placed.get(i).index();
             w.term = placed.get(i).term();
+            if (w.keyed) {
+                lastKeyedIndex = Math.max(lastKeyedIndex, w.index);
+            }
             if (!w.done()) {
                 proposed.put(w.index, w);
             }
         }
+    }
+
+    /**
+     * The log index of the last write with an idempotency key proposed through this queue (0 for none), whether or
+     * not its request is still waiting: a write whose request timed out is still in the log.
+     */
+    long lastKeyedIndex() {
+        return lastKeyedIndex;
     }
 
     /**
