@@ -68,8 +68,17 @@ final class RawBody implements Handler<RoutingContext> {
             if (request.version() != io.vertx.core.http.HttpVersion.HTTP_2 && Expectations.continueExpected(request)) {
                 // Refused before the client sent its body: it waits for "100 Continue" and sends nothing (or, as curl,
                 // the whole body a second later). The connection is closed once the answer is written, instead of
-                // being held for a body that does not come until the listener's timeouts end it (11 s here).
-                ctx.response().bodyEndHandler(v -> request.connection().close());
+                // being held for a body that does not come until the listener's timeouts end it (11 s here); but not
+                // if some of the body came meanwhile (a client that did not wait): closed with unread bytes, the
+                // connection would be reset, and the client might lose the answer. That body is read and dropped.
+                boolean[] sending = {false};
+                ctx.addBodyEndHandler(v -> {
+                    if (!sending[0]) {
+                        request.connection().close();
+                    }
+                });
+                tooLarge(ctx, chunk -> sending[0] = true);
+                return;
             }
             tooLarge(ctx);
             return;
@@ -110,9 +119,13 @@ final class RawBody implements Handler<RoutingContext> {
     }
 
     private void tooLarge(RoutingContext ctx) {
+        tooLarge(ctx, chunk -> { });
+    }
+
+    private void tooLarge(RoutingContext ctx, Handler<Buffer> dropped) {
         // The rest of the body is read and dropped, so the client reads the answer instead of a broken pipe and the
         // connection can go on; the listener's request timeout (limits.request_timeout_ms) bounds how long that lasts.
-        ctx.request().handler(chunk -> { }).resume();
+        ctx.request().handler(dropped).resume();
         HttpErrors.send(ctx, 413, "payload_too_large", "request body exceeds the configured limit of " + limit
                 + " bytes (service.max_body_bytes)");
     }
