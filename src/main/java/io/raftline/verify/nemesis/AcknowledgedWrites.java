@@ -146,8 +146,10 @@ public final class AcknowledgedWrites {
             return null;
         }
         for (Operation later : ops) {
+            // A delete that found no key removed nothing after this write took effect (it would have found its value).
             if (later != op && later.kind() != OpKind.GET && (later.outcomeUnknown()
-                    || (later.outcome() instanceof Outcome.Ok && later.completeNanos() >= op.invokeNanos()))) {
+                    || (later.outcome() instanceof Outcome.Ok ok && later.completeNanos() >= op.invokeNanos()
+                    && !(later.kind() == OpKind.DELETE && ok.deleted() == 0)))) {
                 return null;
             }
         }
