@@ -151,8 +151,9 @@ public final class Clustering {
      * Hazelcast takes only IP addresses as interfaces; given a name ({@code localhost}, a DNS name) it dropped it from
      * the list and refused to start ("No matching network interface found"), an exit 1 that named no setting.
      *
-     * @throws io.raftline.raft.ConfigException naming the node's {@code host} if the name does not resolve, or if it
-     *     is a wildcard address (every interface: no address the other members could reach this one at)
+     * @throws io.raftline.raft.ConfigException naming the node's {@code host} if the name does not resolve, if it is a
+     *     wildcard address (every interface: no address the other members could reach this one at), or if it is no
+     *     address of this machine (Hazelcast would find no interface to bind)
      */
     public static String interfaceAddress(RaftlineConfig config, NodeConfig self) {
         String field = "nodes[" + config.nodes().indexOf(self) + "].host";
@@ -167,6 +168,15 @@ public final class Clustering {
             throw new io.raftline.raft.ConfigException(field, "the clustered event bus needs an address the other"
                     + " nodes reach this one at, not the wildcard " + self.host() + " (set the node's host, or"
                     + " http_host, to this machine's address)");
+        }
+        try {
+            if (java.net.NetworkInterface.getByInetAddress(address) == null) {
+                throw new io.raftline.raft.ConfigException(field, "the clustered event bus binds this node's host, "
+                        + self.host() + (self.host().equals(address.getHostAddress()) ? "" : " (" + address
+                        .getHostAddress() + ")") + ", which is no address of this machine");
+            }
+        } catch (java.net.SocketException e) {
+            // The interfaces could not be listed: Hazelcast says what it finds when it binds.
         }
         return address.getHostAddress();
     }

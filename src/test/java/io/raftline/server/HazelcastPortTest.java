@@ -81,6 +81,13 @@ class HazelcastPortTest {
         assertThatThrownBy(() -> Clustering.interfaceAddress(config, config.node(1).orElseThrow()))
                 .hasMessageStartingWith("nodes[0].host: the clustered event bus needs an address the other nodes"
                         + " reach this one at, not the wildcard 0.0.0.0");
+        // An address of another machine (TEST-NET-1, documentation only): Hazelcast would find no interface either.
+        JsonObject elsewhere = base.copy().put("node_id", 1);
+        elsewhere.getJsonArray("nodes").getJsonObject(0).put("host", "192.0.2.1");
+        RaftlineConfig remote = RaftlineConfig.fromJson(elsewhere);
+        assertThatThrownBy(() -> Clustering.interfaceAddress(remote, remote.node(1).orElseThrow()))
+                .hasMessage("nodes[0].host: the clustered event bus binds this node's host, 192.0.2.1, which is no"
+                        + " address of this machine");
     }
 
     private HazelcastInstance start(RaftlineConfig config) {
