@@ -75,19 +75,22 @@ class HazelcastPortTest {
                 .isEqualTo("127.0.0.1");
         assertThat(one.getCluster().getLocalMember().getAddress().getPort()).isEqualTo(port);
 
-        JsonObject wildcard = base.copy().put("node_id", 1);
-        wildcard.getJsonArray("nodes").getJsonObject(0).put("host", "0.0.0.0");
-        RaftlineConfig config = RaftlineConfig.fromJson(wildcard);
-        assertThatThrownBy(() -> Clustering.interfaceAddress(config, config.node(1).orElseThrow()))
-                .hasMessageStartingWith("nodes[0].host: the clustered event bus needs an address the other nodes"
-                        + " reach this one at, not the wildcard 0.0.0.0");
+        assertThat(refusal(base, "0.0.0.0")).startsWith("nodes[0].host: the clustered event bus needs an address the"
+                + " other nodes reach this one at, not the wildcard 0.0.0.0");
         // An address of another machine (TEST-NET-1, documentation only): Hazelcast would find no interface either.
-        JsonObject elsewhere = base.copy().put("node_id", 1);
-        elsewhere.getJsonArray("nodes").getJsonObject(0).put("host", "192.0.2.1");
-        RaftlineConfig remote = RaftlineConfig.fromJson(elsewhere);
-        assertThatThrownBy(() -> Clustering.interfaceAddress(remote, remote.node(1).orElseThrow()))
-                .hasMessage("nodes[0].host: the clustered event bus binds this node's host, 192.0.2.1, which is no"
-                        + " address of this machine");
+        assertThat(refusal(base, "192.0.2.1")).isEqualTo("nodes[0].host: the clustered event bus binds this node's"
+                + " host, 192.0.2.1, which is no address of this machine");
+    }
+
+    /** Why node 1 of {@code base}, its host set to {@code host}, gets no interface for its member. */
+    private static String refusal(JsonObject base, String host) {
+        JsonObject json = base.copy().put("node_id", 1);
+        json.getJsonArray("nodes").getJsonObject(0).put("host", host);
+        RaftlineConfig config = RaftlineConfig.fromJson(json);
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(
+                () -> Clustering.interfaceAddress(config, config.node(1).orElseThrow()));
+        assertThat(t).as("host %s", host).isNotNull();
+        return t.getMessage();
     }
 
     private HazelcastInstance start(RaftlineConfig config) {
