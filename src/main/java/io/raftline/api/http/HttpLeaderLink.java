@@ -215,14 +215,31 @@ public final class HttpLeaderLink implements LeaderLink {
      * second before the followers elected a new leader.
      */
     private NodeRequestException notConnected(int leader, PeerDirectory.Address address, Throwable t) {
+        return notConnected(self, t, leader, "the leader (node " + leader + ")", "the leader it knows of (node "
+                + leader + " at " + address.host() + ":" + address.port() + ")");
+    }
+
+    /**
+     * The failure of a request from node {@code self} that got no connection to another node, so that nothing of it
+     * was sent: {@code overloaded} when this node already queues as many requests for that node as it may (the request
+     * waited for no connection at all), {@code no_leader} otherwise. Both are refusals the client may retry, not
+     * {@code leader_unreachable}, which says that a write or a change may have been made. Shared with the members
+     * API's relays ({@link MembersApi}).
+     *
+     * @param self     this node
+     * @param t        why there was no connection
+     * @param hint     the leader hint of an {@code overloaded} answer
+     * @param queuedAt the other node as the overloaded answer names it ("the leader (node 2)")
+     * @param reached  the other node and its address as the no-connection answer names it
+     * @return the refusal
+     */
+    static NodeRequestException notConnected(int self, Throwable t, int hint, String queuedAt, String reached) {
         if (t instanceof io.vertx.core.http.ConnectionPoolTooBusyException) {
-            // Nothing was sent: the request waited for no connection at all.
-            return new NodeRequestException(Reason.OVERLOADED, leader, "node " + self + " already holds as many"
-                    + " requests for the leader (node " + leader + ") as it may queue; retry later");
+            return new NodeRequestException(Reason.OVERLOADED, hint, "node " + self + " already holds as many"
+                    + " requests for " + queuedAt + " as it may queue; nothing was sent, retry later");
         }
-        return new NodeRequestException(Reason.NO_LEADER, 0, "node " + self + " got no connection to the leader it"
-                + " knows of (node " + leader + " at " + address.host() + ":" + address.port() + "): " + t.getMessage()
-                + "; nothing was sent, retry");
+        return new NodeRequestException(Reason.NO_LEADER, 0, "node " + self + " got no connection to " + reached + ": "
+                + t.getMessage() + "; nothing was sent, retry");
     }
 
     private NodeRequestException unreachable(int leader, Throwable t) {

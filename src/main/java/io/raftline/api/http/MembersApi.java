@@ -430,10 +430,11 @@ public final class MembersApi {
      * Sends the request to {@code others[i]}, which relays it to the leader it knows (once: it does not ask further
      * members itself), and answers with the first answer that is not {@code no_leader}; {@code no_leader} if none.
      * The next member is asked only when this one got nothing (no address, no connection) or answered
-     * {@code no_leader} (only changes come here: a node that knows no leader lists the members it knows). A change that failed after it was sent (the connection reset, no answer in time) may have
-     * reached the leader through that member and been made: sent again through the next one, the leader refused it as
-     * made already ({@code invalid_change} "already a voter", {@code member_exists}, {@code unknown_member}), and the
-     * client was told that a change that was made had been refused. It is answered 503 {@code leader_unreachable}.
+     * {@code no_leader} (only changes come here: a node that knows no leader lists the members it knows). A change
+     * that failed after it was sent (the connection reset, no answer in time) may have reached the leader through that
+     * member and been made: sent again through the next one, the leader refused it as made already
+     * ({@code invalid_change} "already a voter", {@code member_exists}, {@code unknown_member}), and the client was
+     * told that a change that was made had been refused. It is answered 503 {@code leader_unreachable}.
      */
     private void askOthers(RoutingContext ctx, List<Integer> others, int i) {
         if (i >= others.size()) {
@@ -526,26 +527,12 @@ public final class MembersApi {
             options.putHeader("Content-Type", "application/json");
         }
         return client.request(peers.authorize(options))
-                .recover(t -> Future.failedFuture(notConnected(to, address.get(), t)))
+                .recover(t -> Future.failedFuture(HttpLeaderLink.notConnected(node.id(), t, 0, "node " + to,
+                        "node " + to + " at " + address.get().host() + ":" + address.get().port())))
                 .compose(req -> body == null || req.getMethod() == HttpMethod.GET ? req.send() : req.send(body))
                 .compose(resp -> resp.body().map(b -> new Relayed(resp.statusCode(), resp.getHeader("Content-Type"),
                         resp.getHeader("Retry-After"), resp.getHeader(KvApi.SERVED_BY) != null
                                 ? resp.getHeader(KvApi.SERVED_BY) : String.valueOf(to), b)));
-    }
-
-    /**
-     * The failure of a request that got no connection to node {@code to}, so that nothing of it was sent: a refusal
-     * that may be retried, as {@link HttpLeaderLink} answers it ({@code no_leader}, or {@code overloaded} when this
-     * node queues too many requests for that node already), not {@code leader_unreachable}, which says that a change
-     * may have been made.
-     */
-    private NodeRequestException notConnected(int to, PeerDirectory.Address address, Throwable t) {
-        if (t instanceof io.vertx.core.http.ConnectionPoolTooBusyException) {
-            return new NodeRequestException(Reason.OVERLOADED, 0, "node " + node.id() + " already holds as many"
-                    + " requests for node " + to + " as it may queue; nothing was sent, retry later");
-        }
-        return new NodeRequestException(Reason.NO_LEADER, 0, "node " + node.id() + " got no connection to node " + to
-                + " at " + address.host() + ":" + address.port() + ": " + t.getMessage() + "; nothing was sent, retry");
     }
 
     private static void answer(RoutingContext ctx, Relayed r) {
