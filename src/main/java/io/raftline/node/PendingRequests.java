@@ -108,12 +108,7 @@ final class PendingRequests {
         return queued.size() + proposed.size();
     }
 
-    /** Queues a write for the next batch of proposals. */
-    Future<KvResult> queueWrite(byte[] data, long now) {
-        return queueWrite(data, now, false);
-    }
-
-    /** {@link #queueWrite(byte[], long)}, saying whether the command carries an idempotency key. */
+    /** Queues a write for the next batch of proposals; {@code keyed}: its command carries an idempotency key. */
     Future<KvResult> queueWrite(byte[] data, long now, boolean keyed) {
         Write w = new Write(data, now + timeoutNanos);
         w.keyed = keyed;

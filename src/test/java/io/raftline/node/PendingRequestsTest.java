@@ -30,7 +30,7 @@ class PendingRequestsTest {
 
     /** Queues one write and proposes it at {@code index@term}; returns the client's future. */
     private static Future<KvResult> proposeOne(PendingRequests p, long index, long term) {
-        Future<KvResult> answer = p.queueWrite(put("v"), 0);
+        Future<KvResult> answer = p.queueWrite(put("v"), 0, false);
         p.proposed(p.takeQueued(), List.of(new Proposal(index, term)));
         return answer;
     }
@@ -70,7 +70,7 @@ class PendingRequestsTest {
         assertThat(reason(f)).isEqualTo(Reason.OUTCOME_UNKNOWN);
 
         Future<KvResult> g = proposeOne(p, 10, 2);
-        Future<KvResult> queued = p.queueWrite(put("q"), 0);
+        Future<KvResult> queued = p.queueWrite(put("q"), 0, false);
         p.abandonAll("node 1 crashed");
         assertThat(reason(g)).as("in the log: it may commit elsewhere").isEqualTo(Reason.OUTCOME_UNKNOWN);
         assertThat(reason(queued)).as("never proposed: certainly not applied").isEqualTo(Reason.NODE_DOWN);
