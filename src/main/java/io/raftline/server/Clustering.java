@@ -9,6 +9,7 @@ import com.hazelcast.config.ServerSocketEndpointConfig;
 import io.raftline.config.NodeConfig;
 import io.raftline.config.RaftlineConfig;
 import io.raftline.config.TransportKind;
+import io.raftline.raft.ConfigException;
 import io.raftline.security.FrameAuthenticator;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
@@ -17,6 +18,8 @@ import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.net.UnknownHostException;
 
 /**
@@ -151,7 +154,7 @@ public final class Clustering {
      * Hazelcast takes only IP addresses as interfaces; given a name ({@code localhost}, a DNS name) it dropped it from
      * the list and refused to start ("No matching network interface found"), an exit 1 that named no setting.
      *
-     * @throws io.raftline.raft.ConfigException naming the node's {@code host} if the name does not resolve, if it is a
+     * @throws ConfigException naming the node's {@code host} if the name does not resolve, if it is a
      *     wildcard address (every interface: no address the other members could reach this one at), or if it is no
      *     address of this machine (Hazelcast would find no interface to bind)
      */
@@ -161,21 +164,21 @@ public final class Clustering {
         try {
             address = InetAddress.getByName(self.host());
         } catch (UnknownHostException e) {
-            throw new io.raftline.raft.ConfigException(field, "the clustered event bus binds this node's host,"
+            throw new ConfigException(field, "the clustered event bus binds this node's host,"
                     + " which does not resolve: " + self.host());
         }
         if (address.isAnyLocalAddress()) {
-            throw new io.raftline.raft.ConfigException(field, "the clustered event bus needs an address the other"
+            throw new ConfigException(field, "the clustered event bus needs an address the other"
                     + " nodes reach this one at, not the wildcard " + self.host() + " (set the node's host, or"
                     + " http_host, to this machine's address)");
         }
         try {
-            if (java.net.NetworkInterface.getByInetAddress(address) == null) {
-                throw new io.raftline.raft.ConfigException(field, "the clustered event bus binds this node's host, "
+            if (NetworkInterface.getByInetAddress(address) == null) {
+                throw new ConfigException(field, "the clustered event bus binds this node's host, "
                         + self.host() + (self.host().equals(address.getHostAddress()) ? "" : " (" + address
                         .getHostAddress() + ")") + ", which is no address of this machine");
             }
-        } catch (java.net.SocketException e) {
+        } catch (SocketException e) {
             // The interfaces could not be listed: Hazelcast says what it finds when it binds.
         }
         return address.getHostAddress();
