@@ -439,18 +439,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
         if (!tls.enabled() && !tls.crlFiles().isEmpty()) {
             throw new ConfigException(t.field("crl_files"), "needs cert_file and key_file (TLS is off without them)");
         }
-        for (String f : List.of("cert_file", "key_file", "ca_file", "client_ca_file")) {
-            String path = switch (f) {
-                case "cert_file" -> tls.certFile();
-                case "key_file" -> tls.keyFile();
-                case "ca_file" -> tls.caFile();
-                default -> tls.clientCaFile();
-            };
-            if (!path.isEmpty() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(path))) {
-                throw new ConfigException(t.field(f), "cannot read " + path + " (a PEM file; bin/tls-ca.sh makes some"
-                        + " for trials)");
-            }
-        }
+        checkTlsFiles(t, tls);
         if (!tls.crlFiles().isEmpty()) {
             try {
                 io.raftline.security.RevocationLists.check(tls.crlFiles(), tls.certificateAuthorities());
@@ -459,6 +448,32 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
             }
         }
         return tls;
+    }
+
+    /**
+     * Reads the PEM files now, so that a wrong file is refused naming its field before anything starts (Vert.x would
+     * read them only when a listener binds, after the storage opened, in a message naming no setting).
+     */
+    private static void checkTlsFiles(JsonReader t, TlsConfig tls) {
+        String field = "cert_file";
+        try {
+            if (tls.enabled()) {
+                java.security.cert.X509Certificate own = io.raftline.security.TlsFiles.certificates(
+                        java.nio.file.Path.of(tls.certFile())).get(0);
+                field = "key_file";
+                io.raftline.security.TlsFiles.checkKey(java.nio.file.Path.of(tls.keyFile()), own,
+                        java.nio.file.Path.of(tls.certFile()));
+            }
+            for (String f : List.of("ca_file", "client_ca_file")) {
+                field = f;
+                String path = f.equals("ca_file") ? tls.caFile() : tls.clientCaFile();
+                if (!path.isEmpty()) {
+                    io.raftline.security.TlsFiles.certificates(java.nio.file.Path.of(path));
+                }
+            }
+        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+            throw new ConfigException(t.field(field), e.getMessage());
+        }
     }
 
     /**

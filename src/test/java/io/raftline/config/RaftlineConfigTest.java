@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -512,7 +513,7 @@ class RaftlineConfigTest {
     }
 
     @Test
-    void numbersAndBooleansWrittenAsStringsAreRefusedInTheFile() {
+    void numbersAndBooleansWrittenAsStringsAreRefusedInTheFile(@TempDir Path dir) throws Exception {
         assertThat(failure(base().put("seed", "42")))
                 .isEqualTo("seed: must be an integer (a JSON number: write 42 without quotes), got \"42\"");
         JsonObject raft = base();
@@ -524,17 +525,20 @@ class RaftlineConfigTest {
         node.getJsonArray("nodes").getJsonObject(0).put("http_port", "8081");
         assertThat(failure(node)).startsWith("nodes[0].http_port: must be an integer (a JSON number");
         // Overrides are text by nature: they are typed by their field, so they still work.
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl is needed to make certificates");
+        io.raftline.security.TestCa.make(dir);
+        String ca = dir.resolve("ca.pem").toString();
         RaftlineConfig c = RaftlineConfig.fromJson(ConfigLoader.applyOverrides(base(),
                 Map.of("RAFTLINE_SECURITY_TRUST_LOOPBACK", "false", "RAFTLINE_ADMIN_TOKEN", "1234567890123456",
-                        "RAFTLINE_TLS_CA_FILE", "pom.xml", "RAFTLINE_TLS_CERT_FILE", "pom.xml",
-                        "RAFTLINE_TLS_KEY_FILE", "pom.xml"),
+                        "RAFTLINE_TLS_CA_FILE", ca, "RAFTLINE_TLS_CERT_FILE", dir.resolve("node.pem").toString(),
+                        "RAFTLINE_TLS_KEY_FILE", dir.resolve("node-key.pem").toString()),
                 Map.of("raftline.limits.quota_bytes", "1048576", "raftline.nodes.1.data_dir", "7")));
         assertThat(c.security().trustLoopback()).isFalse();
         assertThat(c.admin().token()).isEqualTo("1234567890123456");
         assertThat(c.limits().quotaBytes()).isEqualTo(1048576);
         assertThat(c.node(1).orElseThrow().dataDir()).isEqualTo("7");
         assertThat(c.tls().enabled()).isTrue();
-        assertThat(c.tls().caFile()).isEqualTo("pom.xml");
+        assertThat(c.tls().caFile()).isEqualTo(ca);
     }
 
     @Test

@@ -17,7 +17,7 @@ import javax.net.ssl.TrustManagerFactory;
  * Certificates for the TLS tests: {@code bin/tls-ca.sh} run as a user would, and a TLS context for test clients that
  * trusts exactly the PEM certificate authorities it made, as a client of a cluster with its own CA would.
  */
-final class TestCa {
+public final class TestCa {
 
     private TestCa() {
     }
@@ -29,7 +29,7 @@ final class TestCa {
      * @param args the script's further arguments ({@code --node 1,2,3}, names)
      * @throws Exception if it cannot run
      */
-    static void make(Path dir, String... args) throws Exception {
+    public static void make(Path dir, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of("bin/tls-ca.sh", dir.toString()));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
