@@ -72,7 +72,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
             "event_loops");
     static final List<String> STORAGE_FIELDS = List.of("engine", "segment_bytes");
     static final List<String> SERVICE_FIELDS = List.of("request_timeout_ms", "max_pending_proposals",
-            "max_body_bytes", "forward_timeout_ms", "max_pending_reads");
+            "max_body_bytes", "forward_timeout_ms", "max_pending_reads", "watch_leaderless_ms");
     static final List<String> ADMIN_FIELDS = List.of("host", "port", "token", "hide_values");
     static final List<String> TLS_FIELDS = List.of("cert_file", "key_file", "ca_file", "client_auth",
             "reload_interval_ms", "client_ca_file", "crl_files");
@@ -247,7 +247,9 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                 s.intValue("max_pending_proposals", NodeOptions.DEFAULT_MAX_PENDING_PROPOSALS),
                 s.longValue("max_body_bytes", ServiceConfig.DEFAULT_MAX_BODY_BYTES),
                 s.longValue("forward_timeout_ms", NodeOptions.DEFAULT_REQUEST_TIMEOUT_MS),
-                s.intValue("max_pending_reads", NodeOptions.DEFAULT_MAX_PENDING_READS));
+                s.intValue("max_pending_reads", NodeOptions.DEFAULT_MAX_PENDING_READS),
+                s.longValue("watch_leaderless_ms", Math.min((long) ServiceConfig.DEFAULT_WATCH_LEADERLESS_TIMEOUTS
+                        * raft.electionTimeoutMaxMs(), NodeOptions.MAX_REQUEST_TIMEOUT_MS)));
         // Bounded above too: the node counts a request's deadline in nanoseconds, and a timeout beyond about 292 years
         // of them overflowed into the past, so every write and read answered 504 "not committed within -1 ms".
         if (service.requestTimeoutMs() <= 0 || service.requestTimeoutMs() > NodeOptions.MAX_REQUEST_TIMEOUT_MS) {
@@ -264,6 +266,15 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
         }
         if (service.maxPendingReads() <= 0) {
             throw new ConfigException("service.max_pending_reads", "must be > 0, got " + service.maxPendingReads());
+        }
+        // An election timeout beyond the hour is refused below, naming raft's field, not this one.
+        long leaderlessFloor = Math.min(raft.electionTimeoutMaxMs(), NodeOptions.MAX_REQUEST_TIMEOUT_MS);
+        if (service.watchLeaderlessMs() != 0 && (service.watchLeaderlessMs() < leaderlessFloor
+                || service.watchLeaderlessMs() > NodeOptions.MAX_REQUEST_TIMEOUT_MS)) {
+            throw new ConfigException("service.watch_leaderless_ms", "must be 0 (watches stay open on a node without a"
+                    + " leader) or in " + leaderlessFloor + ".." + NodeOptions.MAX_REQUEST_TIMEOUT_MS
+                    + " (at least raft.election_timeout_max_ms, so that an election does not end every watch), got "
+                    + service.watchLeaderlessMs());
         }
         if (service.maxBodyBytes() < 1 || service.maxBodyBytes() > MAX_BODY_BYTES_LIMIT) {
             throw new ConfigException("service.max_body_bytes", "must be in 1.." + MAX_BODY_BYTES_LIMIT + ", got "
@@ -694,7 +705,8 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
      */
     public NodeOptions nodeOptions(int id) {
         return new NodeOptions(raftConfig(id), seed * 31 + id, service.maxPendingProposals(),
-                service.requestTimeoutMs(), limits.quotaBytes(), service.maxPendingReads());
+                service.requestTimeoutMs(), limits.quotaBytes(), service.maxPendingReads())
+                .withWatchLeaderlessMs(service.watchLeaderlessMs());
     }
 
     /**
@@ -707,6 +719,6 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
     public NodeOptions nodeOptions(NodeConfig n) {
         RaftConfig rc = n.join() ? raft.toRaftConfig(n.id(), List.of(), false, groups) : raftConfig(n.id());
         return new NodeOptions(rc, seed * 31 + n.id(), service.maxPendingProposals(), service.requestTimeoutMs(),
-                limits.quotaBytes(), service.maxPendingReads());
+                limits.quotaBytes(), service.maxPendingReads()).withWatchLeaderlessMs(service.watchLeaderlessMs());
     }
 }

@@ -9,9 +9,19 @@ package io.raftline.config;
  * @param forwardTimeoutMs    how long a follower waits for the leader when it forwards a request
  * @param maxPendingReads     linearizable reads waiting for their read index or its application, per node, before new
  *                            ones are refused with 503 (backpressure: without it only the request timeout bounds them)
+ * @param watchLeaderlessMs   how long a node may know no leader before its watches end with {@code no_leader} and new
+ *                            ones are refused (a node cut off from its leader would otherwise hold them open and
+ *                            silent while the others commit); 0: never
  */
 public record ServiceConfig(long requestTimeoutMs, int maxPendingProposals, long maxBodyBytes, long forwardTimeoutMs,
-        int maxPendingReads) {
+        int maxPendingReads, long watchLeaderlessMs) {
+
+    /**
+     * How many of the longest election timeout {@code watch_leaderless_ms} is when the configuration does not set it:
+     * three, as etcd ends its leader-requiring watches; long enough for an election or two to pass without ending
+     * every follower's watches.
+     */
+    public static final int DEFAULT_WATCH_LEADERLESS_TIMEOUTS = 3;
 
     /** {@code max_body_bytes} when the configuration does not set it: 1 MiB. */
     public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;

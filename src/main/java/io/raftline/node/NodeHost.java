@@ -172,6 +172,13 @@ public final class NodeHost {
     /** Recent changes, for watchers; rebuilt at boot from the entries after the snapshot. */
     private ChangeHistory history;
     private final List<Watcher> watchers = new ArrayList<>();
+    /**
+     * Since when (monotonic nanoseconds, at a tick) this node has known no leader, while {@link #leaderless}: a watch
+     * on a node cut off from its leader would stay open and silent while the others commit, so after
+     * {@link NodeOptions#watchLeaderlessMs()} its watches end and new ones are refused.
+     */
+    private long leaderlessSince;
+    private boolean leaderless;
     private final List<KvChange> appliedChanges = new ArrayList<>();
     /** The membership this node last knew, kept across crashes for its status. */
     private Membership lastMembership = Membership.EMPTY;
@@ -802,6 +809,7 @@ public final class NodeHost {
         leaseClock = new LeaseClock(config.leaseDurationNanos());
         up = true;
         paused = false;
+        leaderless = false;
         persistInFlight = false;
         snapshotInFlight = false;
         received = null;
@@ -867,7 +875,7 @@ public final class NodeHost {
      * @throws WatchCompactedException if changes at {@code fromRevision} are no longer held
      */
     public Watch watch(String prefix, long fromRevision, int skip, WatchSink sink) {
-        NodeRequestException refused = refusal();
+        NodeRequestException refused = watchRefusal(env.nanoTime());
         if (refused != null) {
             throw refused;
         }
@@ -924,6 +932,40 @@ public final class NodeHost {
             }
             if (!matching.isEmpty()) {
                 w.sink.changes(List.copyOf(matching));
+            }
+        }
+    }
+
+    /**
+     * Why a watch on this node would not see what the cluster commits: down, paused, lost state, not a member, or no
+     * leader known for {@link NodeOptions#watchLeaderlessMs()} (partitioned, or removed without having learnt it); a leader unknown for a moment (an election) keeps the watches, which go on once one is elected.
+     */
+    private NodeRequestException watchRefusal(long now) {
+        NodeRequestException refused = refusal();
+        if (refused != null || !leaderless || options.watchLeaderlessMs() == 0
+                || now - leaderlessSince < options.watchLeaderlessMs() * 1_000_000L) {
+            return refused;
+        }
+        return new NodeRequestException(Reason.NO_LEADER, 0, self() + " has known no leader for "
+                + (now - leaderlessSince) / 1_000_000 + " ms: changes committed meanwhile may not reach it; resume with"
+                + " the last event id on another node, or here once it has a leader");
+    }
+
+    /** Ends the watches of a node that stopped seeing what the cluster commits (see {@link #watchRefusal}). */
+    private void checkWatchers(long now) {
+        if (core.leader() == 0) {
+            if (!leaderless) {
+                leaderless = true;
+                leaderlessSince = now;
+            }
+        } else {
+            leaderless = false;
+        }
+        if (!watchers.isEmpty()) {
+            NodeRequestException cutOff = watchRefusal(now);
+            if (cutOff != null) {
+                LOG.info("{} ended {} watch(es): {}", prefix(), watchers.size(), cutOff.getMessage());
+                endWatchers(cutOff);
             }
         }
     }
@@ -1127,6 +1169,8 @@ public final class NodeHost {
         paused = true;
         // Cut off, it refuses its clients: it must not hand their requests to the leader it knew either.
         leaderView = 0;
+        // Nor keep their watches open: no change reaches it while paused.
+        endWatchers(new NodeRequestException(Reason.NODE_PAUSED, 0, "node " + id() + " is paused"));
         LOG.warn("{} paused: no ticks, incoming messages dropped", prefix());
         listener.pausedChanged(id(), true);
         return true;
@@ -1183,6 +1227,7 @@ public final class NodeHost {
         ticks++;
         core.tick();
         long now = env.nanoTime();
+        checkWatchers(now);
         if (liveness != null) {
             checkLiveness(now);
         }

@@ -18,9 +18,11 @@ import io.raftline.raft.RaftConfig;
  * @param group               the Raft group this replica serves, 0 to {@code historyShares - 1}: named in its log
  *                            lines and in its refusals when the node has several groups, where "node 2 knows no
  *                            leader" alone does not say which of its groups has none
+ * @param watchLeaderlessMs   how long the node may know no leader before its watches end with {@code no_leader} and
+ *                            new ones are refused, 0 for never ({@code service.watch_leaderless_ms})
  */
 public record NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, long requestTimeoutMs, long quotaBytes,
-        int maxPendingReads, int historyShares, int group) {
+        int maxPendingReads, int historyShares, int group, long watchLeaderlessMs) {
 
     /** Default bound of pending proposals. */
     public static final int DEFAULT_MAX_PENDING_PROPOSALS = 10_000;
@@ -41,6 +43,9 @@ public record NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, l
      * @param requestTimeoutMs request timeout
      * @param quotaBytes the key space's quota in bytes (keys and values), checked by the leader; 0 for none
      * @param maxPendingReads reads allowed to wait for a read index or its application before new ones are refused
+     * @param historyShares how many replicas on the node share its watch-history budget
+     * @param group this replica's group, by its index among the node's groups
+     * @param watchLeaderlessMs how long the node may know no leader before its watches end, 0 for never
      */
     public NodeOptions {
         if (raft == null) {
@@ -65,6 +70,38 @@ public record NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, l
         if (group < 0 || group >= historyShares) {
             throw new ConfigException("group", "must be 0.." + (historyShares - 1) + ", got " + group);
         }
+        if (watchLeaderlessMs < 0) {
+            throw new ConfigException("watch_leaderless_ms", "must be >= 0, got " + watchLeaderlessMs);
+        }
+    }
+
+    /**
+     * Options of one replica of a node's groups, with the default {@code watch_leaderless_ms}.
+     *
+     * @param raft                the Raft configuration
+     * @param seed                random seed
+     * @param maxPendingProposals backpressure bound
+     * @param requestTimeoutMs    request timeout
+     * @param quotaBytes          the key space's quota in bytes (keys and values), checked by the leader; 0 for none
+     * @param maxPendingReads     reads allowed to wait for a read index or its application
+     * @param historyShares       how many replicas on the node share its watch-history budget
+     * @param group               this replica's group
+     */
+    public NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, long requestTimeoutMs, long quotaBytes,
+            int maxPendingReads, int historyShares, int group) {
+        this(raft, seed, maxPendingProposals, requestTimeoutMs, quotaBytes, maxPendingReads, historyShares, group,
+                io.raftline.config.ServiceConfig.DEFAULT_WATCH_LEADERLESS_TIMEOUTS * raft.electionTimeoutMaxMs());
+    }
+
+    /**
+     * The same options with another {@code watch_leaderless_ms}.
+     *
+     * @param ms how long the node may know no leader before its watches end, 0 for never
+     * @return the options
+     */
+    public NodeOptions withWatchLeaderlessMs(long ms) {
+        return new NodeOptions(raft, seed, maxPendingProposals, requestTimeoutMs, quotaBytes, maxPendingReads,
+                historyShares, group, ms);
     }
 
     /**

@@ -788,7 +788,7 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         }
         long quota = o.quotaBytes() == 0 ? 0 : Math.max(1, (o.quotaBytes() + config.groups() - 1) / config.groups());
         return new NodeOptions(o.raft(), o.seed() + 1_000_003L * group, o.maxPendingProposals(),
-                o.requestTimeoutMs(), quota, o.maxPendingReads(), config.groups(), group);
+                o.requestTimeoutMs(), quota, o.maxPendingReads(), config.groups(), group, o.watchLeaderlessMs());
     }
 
     /**

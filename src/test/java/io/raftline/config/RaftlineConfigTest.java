@@ -348,6 +348,17 @@ class RaftlineConfigTest {
                 .put("forward_timeout_ms", 3_600_000))).service().requestTimeoutMs()).isEqualTo(3_600_000);
         assertThat(failure(base().put("service", new JsonObject().put("max_body_bytes", -1))))
                 .startsWith("service.max_body_bytes: must be in 1..");
+        // Watches end on a node that has known no leader for three election timeouts, unless told otherwise.
+        assertThat(RaftlineConfig.fromJson(base()).service().watchLeaderlessMs()).isEqualTo(3000);
+        assertThat(RaftlineConfig.fromJson(base()).nodeOptions(2).watchLeaderlessMs()).isEqualTo(3000);
+        assertThat(RaftlineConfig.fromJson(base().put("service", new JsonObject().put("watch_leaderless_ms", 0)))
+                .nodeOptions(2).watchLeaderlessMs()).isZero();
+        assertThat(failure(base().put("service", new JsonObject().put("watch_leaderless_ms", 999))))
+                .isEqualTo("service.watch_leaderless_ms: must be 0 (watches stay open on a node without a leader) or"
+                        + " in 1000..3600000 (at least raft.election_timeout_max_ms, so that an election does not end"
+                        + " every watch), got 999");
+        assertThat(failure(base().put("service", new JsonObject().put("watch_leaderless_ms", 3_600_001))))
+                .startsWith("service.watch_leaderless_ms: must be 0 (watches stay open");
         assertThat(failure(base().put("single_node", true))).startsWith("single_node: a single-node bootstrap");
         JsonObject two = base();
         two.getJsonArray("nodes").remove(2);

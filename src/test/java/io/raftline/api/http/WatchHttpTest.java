@@ -62,6 +62,9 @@ class WatchHttpTest {
     void start(Vertx vertx) throws Exception {
         JsonObject config = ClusterConfigs.cluster(3, 13, 3000);
         config.getJsonObject("raft").put("snapshot_interval_entries", 20);
+        // Followers partitioned for as long as a test needs keep their watches: what they do once their leader has
+        // been unknown for long is WatchLeaderlessTest's.
+        config.getJsonObject("service").put("watch_leaderless_ms", 0);
         harness = InJvmCluster.builder(config).start();
         cluster = harness.verticle();
         web = WebClient.create(vertx);
