@@ -9,6 +9,7 @@ import io.raftline.node.NodeStatus;
 import io.raftline.node.RaftNode;
 import io.raftline.node.ReadConsistency;
 import io.raftline.node.StateDigest;
+import io.raftline.node.WatchCompactedException;
 import io.raftline.node.WatchPosition;
 import io.raftline.raft.MembershipChange;
 import io.vertx.core.Future;
@@ -280,7 +281,8 @@ public final class ReplicaSet implements RaftNode {
                     merged.groupSink(g)).map(w -> {
                         merged.registered(group, w);
                         return w;
-                    }));
+                    }).recover(e -> Future.failedFuture(e instanceof WatchCompactedException c
+                            ? c.inGroup(group, replicas.size()) : e)));
         }
         return Future.all(started).<NodeHost.Watch>map(done -> merged).onFailure(e -> merged.cancel());
     }

@@ -6,6 +6,7 @@ import io.raftline.kv.KvChange;
 import io.raftline.node.NodeHost;
 import io.raftline.node.NodeRequestException;
 import io.raftline.node.RaftNode;
+import io.raftline.node.WatchCompactedException;
 import io.raftline.node.WatchPosition;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -142,6 +143,26 @@ class ReplicaSetWatchTest {
         asked.get(0).sink().changes(List.of(new KvChange(16, 0, "p/c", null)));
         assertThat(sink.got).endsWith("ended");
         assertThat(registered).allSatisfy(r -> assertThat(r.cancelled).isTrue());
+    }
+
+    /**
+     * A position older than one group's history is refused naming that group and its oldest revision, with advice that
+     * works on a sharded cluster (a revision alone cannot start a watch there).
+     */
+    @Test
+    void aCompactedPositionIsRefusedNamingItsGroup() {
+        RaftNode held = replica(a -> Future.succeededFuture(new FakeWatch(new WatchPosition(a.fromRevision(), 0))));
+        RaftNode compacted = replica(a -> Future.failedFuture(new WatchCompactedException(a.fromRevision(), 193)));
+        ReplicaSet set = new ReplicaSet(1, List.of(held, compacted, held));
+        Future<NodeHost.Watch> w = set.watch("", List.of(new WatchPosition(4, 0), new WatchPosition(2, 0),
+                new WatchPosition(4, 0)), new Recording());
+        assertThat(w.cause()).isInstanceOfSatisfying(WatchCompactedException.class, c -> {
+            assertThat(c.group()).isEqualTo(1);
+            assertThat(c.oldestRevision()).isEqualTo(193);
+            assertThat(c.getMessage()).startsWith("group 1 of 3: revision 2 is older than the changes this node holds"
+                    + " for that group: the oldest is 193; start a new watch without a last id");
+        });
+        assertThat(new WatchCompactedException(2, 193).group()).as("a node of one group names none").isEqualTo(-1);
     }
 
     @Test

@@ -568,6 +568,9 @@ public final class KvGrpcService {
     /** Trailer of an OUT_OF_RANGE Watch: the oldest revision the node holds. */
     public static final String OLDEST_REVISION = "raft-oldest-revision";
 
+    /** Trailer of an OUT_OF_RANGE Watch on a sharded node: the group whose history no longer holds the revision. */
+    public static final String COMPACTED_GROUP = "raft-group";
+
     private void watch(GrpcServerRequest<WatchRequest, WatchResponse> call, WatchRequest msg) {
         if (msg.getFromRevision() < 0 || msg.getSkip() < 0) {
             invalid(call, "from_revision and skip must be >= 0");
@@ -727,8 +730,12 @@ public final class KvGrpcService {
             if (ar.failed()) {
                 sink.finish();
                 if (ar.cause() instanceof WatchCompactedException c) {
-                    fail(call, node.id(), GrpcStatus.OUT_OF_RANGE, "compacted", c.getMessage(),
-                            MultiMap.caseInsensitiveMultiMap().set(OLDEST_REVISION, String.valueOf(c.oldestRevision())));
+                    MultiMap trailers = MultiMap.caseInsensitiveMultiMap()
+                            .set(OLDEST_REVISION, String.valueOf(c.oldestRevision()));
+                    if (c.group() >= 0) {
+                        trailers.set(COMPACTED_GROUP, String.valueOf(c.group()));
+                    }
+                    fail(call, node.id(), GrpcStatus.OUT_OF_RANGE, "compacted", c.getMessage(), trailers);
                 } else {
                     onFailure(call, ar.cause());
                 }

@@ -105,7 +105,8 @@ final class TxnJson {
         Long operand = JsonIntegers.exact(n);
         if (operand == null || operand < 0) {
             throw new IllegalArgumentException(at + ".value: a " + text(o, "target", at)
-                    + " comparison needs an integer in 0.." + Long.MAX_VALUE + " (no fraction or exponent), got " + n);
+                    + " comparison needs an integer in 0.." + Long.MAX_VALUE + " (a JSON number: no quotes, fraction or"
+                    + " exponent), got " + io.vertx.core.json.Json.encode(n));
         }
         return TxnCompare.number(key, target, op, operand);
     }

@@ -157,8 +157,9 @@ public final class WatchApi {
             if (ar.failed()) {
                 stream.finish();
                 if (ar.cause() instanceof WatchCompactedException c) {
-                    HttpErrors.send(ctx, 410, new JsonObject().put("error", "compacted").put("message", c.getMessage())
-                            .put("oldestRevision", c.oldestRevision()));
+                    JsonObject gone = new JsonObject().put("error", "compacted").put("message", c.getMessage())
+                            .put("oldestRevision", c.oldestRevision());
+                    HttpErrors.send(ctx, 410, c.group() < 0 ? gone : gone.put("group", c.group()));
                 } else {
                     HttpErrors.failure(ctx, ar.cause());
                 }

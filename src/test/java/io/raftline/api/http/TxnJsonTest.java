@@ -28,8 +28,8 @@ class TxnJsonTest {
         // 2^64 + 5: its low 64 bits are 5, which it used to be compared as.
         assertThatThrownBy(() -> TxnJson.parse(revisionCompare("18446744073709551621")))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("compare[0].value: a revision comparison needs an integer in 0..9223372036854775807 (no"
-                        + " fraction or exponent), got 18446744073709551621");
+                .hasMessage("compare[0].value: a revision comparison needs an integer in 0..9223372036854775807 (a"
+                        + " JSON number: no quotes, fraction or exponent), got 18446744073709551621");
         assertThatThrownBy(() -> TxnJson.parse(revisionCompare("9223372036854775808")))
                 .hasMessageStartingWith("compare[0].value: ");
     }
@@ -42,6 +42,8 @@ class TxnJsonTest {
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageStartingWith("compare[0].value: a revision comparison needs an integer in 0..");
         }
+        // The operand as it was written: a string "0" is not shown as the number 0.
+        assertThatThrownBy(() -> TxnJson.parse(revisionCompare("\"0\""))).hasMessageEndingWith(", got \"0\"");
     }
 
     @Test
