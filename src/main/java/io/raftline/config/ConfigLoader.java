@@ -383,6 +383,10 @@ public final class ConfigLoader {
             "transport", "host", "token", "engine", "data_dir", "cert_file", "key_file", "ca_file", "client_ca_file",
             "peer_identity", "cluster_secret", "client_token", "event_values", "client_auth");
 
+    /** A number as JSON writes it (RFC 8259, section 6). */
+    private static final java.util.regex.Pattern JSON_NUMBER =
+            java.util.regex.Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
+
     /**
      * An override as the JSON type its field has: environment variables and system properties are text, the file's
      * numbers and booleans are not, and the reader refuses {@code "100"} where a number belongs. Text that does not
@@ -406,17 +410,18 @@ public final class ConfigLoader {
         if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
             return Boolean.parseBoolean(v);
         }
+        // Only what the file could hold as a JSON number: Java's parsers also take "+5", "10d" and "0x1p3", which the
+        // file itself would refuse.
+        if (!JSON_NUMBER.matcher(v).matches()) {
+            return value;
+        }
         try {
             return Long.parseLong(v);
         } catch (NumberFormatException e) {
-            // not an integer
+            // not an integer, or beyond a long: a double, as the file's reader would see it
         }
-        try {
-            double d = Double.parseDouble(v);
-            return Double.isFinite(d) ? (Object) d : value;
-        } catch (NumberFormatException e) {
-            return value;
-        }
+        double d = Double.parseDouble(v);
+        return Double.isFinite(d) ? (Object) d : value;
     }
 
     private static void put(JsonObject config, List<String> path, Object value) {

@@ -925,6 +925,16 @@ class RaftlineConfigTest {
         assertThat(ConfigLoader.typed(java.util.List.of("tls", "crl_files"), "a.pem, b.pem"))
                 .isEqualTo(new io.vertx.core.json.JsonArray().add("a.pem").add("b.pem"));
         assertThat(ConfigLoader.typed(java.util.List.of("tls", "client_ca_file"), "123")).isEqualTo("123");
+        // Overrides are numbers only as JSON writes them: what Java's parsers also take stays text, and the field's
+        // reader refuses it naming the field, as it would refuse the same in the file.
+        for (String notJson : new String[] {"10d", "0x1p3", "+5", "08080", "1.", ".5", "Infinity", "NaN", "1_000"}) {
+            assertThat(ConfigLoader.typed(java.util.List.of("raft", "tick_ms"), notJson)).as(notJson).isEqualTo(notJson);
+        }
+        assertThat(ConfigLoader.typed(java.util.List.of("raft", "tick_ms"), " 10 ")).isEqualTo(10L);
+        assertThat(ConfigLoader.typed(java.util.List.of("raft", "max_clock_drift"), "5e-2")).isEqualTo(0.05);
+        assertThat(ConfigLoader.typed(java.util.List.of("raft", "tick_ms"), "-3")).isEqualTo(-3L);
+        assertThatThrownBy(() -> ConfigLoader.fromSources(base(), Map.of("RAFTLINE_RAFT_TICK_MS", "10d"), Map.of()))
+                .hasMessageStartingWith("RAFTLINE_RAFT_TICK_MS (raft.tick_ms): must be an integer");
         assertThatThrownBy(() -> RaftlineConfig.fromJson(base().put("tls", new JsonObject()
                 .put("crl_files", new io.vertx.core.json.JsonArray().add("x.pem"))))).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("tls.crl_files").hasMessageContaining("cert_file");
