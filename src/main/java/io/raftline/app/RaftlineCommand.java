@@ -4,7 +4,6 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.ScopeType;
 
 /**
@@ -26,7 +25,8 @@ import picocli.CommandLine.ScopeType;
             ""},
         commandListHeading = "%nCommands:%n",
         subcommands = {LocalCommand.class, NodeCommand.class, BenchCommand.class, VerifyCommand.class,
-                KvClientCommand.class, MembersCommand.class, ClusterCommand.class, SnapshotCommand.class, HelpCommand.class},
+                KvClientCommand.class, MembersCommand.class, ClusterCommand.class, SnapshotCommand.class,
+                HelpPathCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
             "  java -jar raftline.jar                                 "

@@ -28,6 +28,7 @@ import io.raftline.raft.Snapshot;
 import io.raftline.raft.SoftState;
 import io.raftline.raft.Status;
 import io.raftline.raft.message.AppendRequest;
+import io.raftline.raft.message.AppendResponse;
 import io.raftline.raft.message.Heartbeat;
 import io.raftline.raft.message.Keepalive;
 import io.raftline.raft.message.Message;
@@ -172,6 +173,8 @@ public final class NodeHost {
     /** Recent changes, for watchers; rebuilt at boot from the entries after the snapshot. */
     private ChangeHistory history;
     private final List<Watcher> watchers = new ArrayList<>();
+    /** Per peer, the highest log index this node saw it hold in this process's life ({@link #noteLogSeen}). */
+    private final Map<Integer, Long> logSeen = new HashMap<>();
     /**
      * Since when (monotonic nanoseconds, at a tick) this node has known no leader, while {@link #leaderless}: a watch
      * on a node cut off from its leader would stay open and silent while the others commit, so after
@@ -586,7 +589,7 @@ public final class NodeHost {
             Storage s = store.storage();
             return new NodeStatus(id(), false, paused, null, s.hardState().term(), 0, s.hardState().commit(), 0,
                     s.lastIndex(), s.firstIndex() - 1, 0, store.stats().withSlowWrites(slowWrites), false, store.stateLostRecorded(),
-                    lastMembership, lastConfigIndex, Map.of(), 0);
+                    lastMembership, lastConfigIndex, Map.of(), 0, false, logSeen);
         }
         Map<Integer, Long> match = new HashMap<>();
         if (core.role() == Role.LEADER) {
@@ -597,7 +600,7 @@ public final class NodeHost {
                 kv.lastApplied(), core.log().lastIndex(), store.storage().firstIndex() - 1, pending.writesPending(),
                 store.stats().withSlowWrites(slowWrites), false, core.stateLost(), core.membership(), core.configIndex(), match,
                 core.role() == Role.LEADER ? core.log().committed() : leaderCommitSeen(core.log().committed()),
-                core.quiesced());
+                core.quiesced(), logSeen);
     }
 
     /**
@@ -1276,6 +1279,29 @@ public final class NodeHost {
         }
     }
 
+    /**
+     * Notes how much log the sender of {@code m} holds, as far as the message shows it (see
+     * {@link NodeStatus#logSeen()}). Only raised: a sender that restarted with an empty log says nothing of the log it
+     * held before, which is what a peer asked about it must remember.
+     */
+    private void noteLogSeen(Message m) {
+        long held = 0;
+        if (m instanceof AppendRequest a) {
+            held = a.prevLogIndex() + a.entries().size();
+        } else if (m instanceof AppendResponse r) {
+            held = r.rejected() ? r.hintIndex() : r.index();
+        } else if (m instanceof Heartbeat h) {
+            held = h.commit();
+        } else if (m instanceof VoteRequest v) {
+            held = v.lastLogIndex();
+        } else if (m instanceof SnapshotRequest s) {
+            held = s.snapshot().index();
+        }
+        if (held > 0) {
+            logSeen.merge(m.from(), held, Math::max);
+        }
+    }
+
     /** A message from a peer. */
     public void step(Message m) {
         if (!up || paused) {
@@ -1298,6 +1324,7 @@ public final class NodeHost {
         long[] heard = lastHeard.computeIfAbsent(m.from(), k -> new long[2]);
         heard[0] = now;
         heard[1] = ticks;
+        noteLogSeen(m);
         listener.messageReceived(m);
         if (m instanceof AppendRequest a) {
             leaderAnnounced(a.term(), a.leaderCommit());

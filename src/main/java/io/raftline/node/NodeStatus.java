@@ -29,11 +29,15 @@ import java.util.Map;
  * @param leaderCommit     the highest commit index the current leader announced to this node in this term (its
  *                         own commit index on the leader): how far behind a follower that catches up is
  * @param quiesced         this replica's group is quiet: idle, no heartbeats (see docs/sharding.md)
+ * @param logSeen          per peer, the highest log index this node saw it hold in this process's life: in its
+ *                         AppendEntries and snapshots as a leader, its answers to them, its heartbeats' commit index and
+ *                         its vote requests (what {@code server.RejoinGuard} asks every peer, to tell a node whose data
+ *                         directory was wiped from a new one when the leader has not heard from it)
  */
 public record NodeStatus(int id, boolean up, boolean paused, Role role, long term, int leader, long commit,
         long applied, long lastIndex, long snapshotIndex, int pendingProposals, StorageStats storage,
         boolean frozen, boolean stateLost, Membership membership, long configIndex, Map<Integer, Long> matchIndex,
-        long leaderCommit, boolean quiesced) {
+        long leaderCommit, boolean quiesced, Map<Integer, Long> logSeen) {
 
     /** A status of a replica that is not quiet (a node that is down never is, nor one whose groups never quiesce). */
     public NodeStatus(int id, boolean up, boolean paused, Role role, long term, int leader, long commit,
@@ -41,12 +45,13 @@ public record NodeStatus(int id, boolean up, boolean paused, Role role, long ter
             boolean frozen, boolean stateLost, Membership membership, long configIndex, Map<Integer, Long> matchIndex,
             long leaderCommit) {
         this(id, up, paused, role, term, leader, commit, applied, lastIndex, snapshotIndex, pendingProposals, storage,
-                frozen, stateLost, membership, configIndex, matchIndex, leaderCommit, false);
+                frozen, stateLost, membership, configIndex, matchIndex, leaderCommit, false, Map.of());
     }
 
     public NodeStatus {
         membership = membership == null ? Membership.EMPTY : membership;
         matchIndex = matchIndex == null ? Map.of() : Map.copyOf(matchIndex);
+        logSeen = logSeen == null ? Map.of() : Map.copyOf(logSeen);
     }
 
     /**
@@ -77,6 +82,6 @@ public record NodeStatus(int id, boolean up, boolean paused, Role role, long ter
     public NodeStatus withFrozen(boolean isFrozen) {
         return new NodeStatus(id, up, paused, role, term, leader, commit, applied, lastIndex, snapshotIndex,
                 pendingProposals, storage, isFrozen, stateLost, membership, configIndex, matchIndex, leaderCommit,
-                quiesced);
+                quiesced, logSeen);
     }
 }

@@ -19,15 +19,20 @@ import java.util.Optional;
  * Keeps a node whose data directory was wiped or replaced from rejoining under its old id as if nothing had
  * happened. Such a node forgot its vote and the entries it acknowledged: counting it again could elect two leaders
  * in one term or lose a committed write. Before a process starts a node of the initial membership with an empty
- * log store, it asks the other nodes' client ports for the membership ({@code GET /v1/members}, answered by the
- * leader): if the leader reports that this id has acknowledged entries (its match index is above 0), the store is
- * not fresh but lost, and the node refuses to start. A store that already recorded such a loss (the leader's
+ * log store, it asks every other node's client port for its own view of the membership
+ * ({@code GET /v1/members?local=true}): if the leader reports that this id has acknowledged entries (its match index
+ * is above 0), or any node saw it hold log entries in that node's life (its {@code logSeen}: the node's AppendEntries
+ * as a leader, its answers to them, its vote requests), the store is not fresh but lost, and the node refuses to
+ * start. Asking the leader alone let a wiped node start whenever the leader had not heard from it: one elected while
+ * it was down (always, when it was the leader itself), or none at all for a moment (an election), whose 503 counted as
+ * "nothing seen". A store that already recorded such a loss (the leader's
  * heartbeat found it out, see {@code CoreEvent.StateLost}) refuses too; on a sharded node, a loss that any of its
  * groups recorded (each group records what its own leader found, and a leader elected while the node was down finds
  * nothing).
  *
- * <p>A brand-new node passes: nobody has seen it acknowledge anything. When no leader answers within the timeout
- * (a whole cluster starting), the node starts too; the leader's first heartbeat then still finds a loss out.
+ * <p>A brand-new node passes: nobody has seen it hold anything. When no node answers within the timeout (a whole
+ * cluster starting), or every node that saw it restarted since, the node starts too; a leader that still counts its
+ * acknowledgements then finds the loss out at its first heartbeat.
  *
  * <p>A sharded node asks about every group ({@code GET /v1/members?group=G}), since each group's leader knows only
  * what the node acknowledged in that group. Asking group 0 alone ({@code GET /v1/members} shows group 0) let a wiped
@@ -74,10 +79,10 @@ final class RejoinGuard {
             if (peer == id || a.isEmpty()) {
                 continue;
             }
-            answers.add(ask(a.get(), id, groups, where, client));
+            answers.add(ask(peer, a.get(), id, groups, where, client));
         }
         return Future.join(answers).otherwiseEmpty().compose(v -> {
-            Seen most = new Seen(0, 0);
+            Seen most = new Seen(0, 0, 0);
             for (Future<List<Seen>> f : answers) {
                 for (Seen s : f.succeeded() ? f.result() : List.<Seen>of()) {
                     if (s.match() > most.match()) {
@@ -86,16 +91,16 @@ final class RejoinGuard {
                 }
             }
             if (most.match() > 0) {
-                return Future.failedFuture(new IllegalStateException(refusal(id, "its data directory is empty, but the"
-                        + " leader " + (groups == 1 ? "" : "of group " + most.group() + " ") + "knows it acknowledged"
-                        + " the log up to index " + most.match())));
+                return Future.failedFuture(new IllegalStateException(refusal(id, "its data directory is empty, but"
+                        + " node " + most.peer() + " " + (groups == 1 ? "" : "(group " + most.group() + ") ")
+                        + "saw it hold the log up to index " + most.match())));
             }
             return Future.succeededFuture();
         });
     }
 
-    /** What a group's leader knows node {@code id} acknowledged. */
-    private record Seen(int group, long match) {
+    /** How much log a peer saw node {@code id} hold in a group (its match as the leader, or its logSeen). */
+    private record Seen(int peer, int group, long match) {
     }
 
     /**
@@ -104,7 +109,7 @@ final class RejoinGuard {
      * 256 groups all sent at once, the HTTP client's pool of 64 connections to it took four timeouts in turn (6 s) at
      * every fresh start of a node whose peer was not up yet.
      */
-    private static Future<List<Seen>> ask(PeerDirectory.Address a, int id, int groups, PeerDirectory where,
+    private static Future<List<Seen>> ask(int peer, PeerDirectory.Address a, int id, int groups, PeerDirectory where,
             HttpClient client) {
         return ask(a, id, 0, groups, where, client).transform(first -> {
             if (first.failed()) {
@@ -116,21 +121,24 @@ final class RejoinGuard {
             }
             return Future.join(rest).otherwiseEmpty().map(v -> {
                 List<Seen> seen = new ArrayList<>();
-                seen.add(new Seen(0, first.result()));
+                seen.add(new Seen(peer, 0, first.result()));
                 for (int g = 1; g < groups; g++) {
                     Future<Long> f = rest.get(g - 1);
-                    seen.add(new Seen(g, f.succeeded() ? f.result() : 0L));
+                    seen.add(new Seen(peer, g, f.succeeded() ? f.result() : 0L));
                 }
                 return seen;
             });
         });
     }
 
-    /** Asks a peer for group {@code g}'s members: the match of node {@code id} (0 for an answer other than 200). */
+    /**
+     * Asks a peer for its own view of group {@code g}'s members: how much log it saw node {@code id} hold (0 for an
+     * answer other than 200).
+     */
     private static Future<Long> ask(PeerDirectory.Address a, int id, int g, int groups, PeerDirectory where,
             HttpClient client) {
         RequestOptions ask = new RequestOptions().setMethod(HttpMethod.GET).setHost(a.host()).setPort(a.port())
-                .setURI(groups == 1 ? "/v1/members" : "/v1/members?group=" + g).setConnectTimeout(ASK_TIMEOUT_MS)
+                .setURI("/v1/members?local=true" + (groups == 1 ? "" : "&group=" + g)).setConnectTimeout(ASK_TIMEOUT_MS)
                 .setIdleTimeout(ASK_TIMEOUT_MS);
         return client.request(where.authorize(ask)).compose(req -> req.send())
                 .compose(resp -> resp.body().map(b -> resp.statusCode() == 200 ? matchOf(b, id) : 0L));
@@ -140,14 +148,17 @@ final class RejoinGuard {
         return s.lastIndex() == 0 && s.firstIndex() == 1 && s.hardState().term() == 0 && s.snapshot().isEmpty();
     }
 
-    /** Node {@code id}'s match in a members listing; 0 if the listing does not have it or is not one. */
+    /**
+     * How much log a members listing says node {@code id} held: its match (the leader's listing) or its
+     * {@code logSeen} (any node's), whichever is higher; 0 if the listing does not have it or is not one.
+     */
     private static long matchOf(Buffer body, int id) {
         try {
             JsonArray list = body.toJsonObject().getJsonArray("members", new JsonArray());
             for (int i = 0; i < list.size(); i++) {
                 JsonObject m = list.getJsonObject(i);
                 if (m.getInteger("id", 0) == id) {
-                    return m.getLong("match", 0L);
+                    return Math.max(m.getLong("match", 0L), m.getLong("logSeen", 0L));
                 }
             }
             return 0;

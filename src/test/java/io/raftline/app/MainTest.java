@@ -231,6 +231,15 @@ class MainTest {
         Result unknown = run("help", "frobnicate");
         assertThat(unknown.code()).isEqualTo(2);
         assertThat(unknown.err()).contains("Unknown subcommand 'frobnicate'");
+        // A subcommand's help by its path: picocli's help command took one name and showed kv's help for kv put.
+        Result put = run("kv", "put", "--help");
+        assertThat(put.out()).startsWith("Usage: java -jar raftline.jar kv put");
+        assertThat(run("help", "kv", "put")).isEqualTo(put);
+        assertThat(run("help", "kv")).isEqualTo(run("kv", "--help"));
+        Result unknownLeaf = run("help", "kv", "putt");
+        assertThat(unknownLeaf.code()).isEqualTo(2);
+        assertThat(unknownLeaf.err()).contains("Unknown subcommand 'putt' of 'java -jar raftline.jar kv' (its commands:"
+                + " put, get, del, list, txn, watch)");
         // A subcommand without examples of its own shows its parent's, not the top-level ones (a local cluster,
         // local-5.json, a heartbeat override), which it used to inherit with the root's other settings.
         for (String[] leaf : java.util.List.of(new String[] {"kv", "get"}, new String[] {"members", "add"},

@@ -62,8 +62,37 @@ class RejoinGuardTest {
         Throwable refused = await(check.transform(ar -> Future.succeededFuture(ar.cause())), WAIT);
 
         assertThat(refused).as("the start check's outcome").isNotNull();
-        assertThat(refused.getMessage()).contains("the leader of group 40 knows it acknowledged the log up to index 7");
+        assertThat(refused.getMessage()).contains("node 2 (group 40) saw it hold the log up to index 7");
         assertThat(answered.get()).as("groups asked of node 2").isEqualTo(GROUPS);
         assertThat(heard.get()).as("requests node 3 took (it answers none)").isEqualTo(1);
+    }
+
+    /**
+     * A follower's own view counts: a leader elected while the wiped node was down has no match for it, but a node
+     * that saw it hold entries (as its leader's AppendEntries, or its answers when it led) says so in its listing's
+     * {@code logSeen}. Every peer is asked for its own view ({@code local=true}), not forwarded to the leader.
+     */
+    @Test
+    void aPeerThatSawTheNodeHoldEntriesRefusesItAlthoughTheLeaderSawNothing() throws Exception {
+        List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HttpServer leader = await(vertx.createHttpServer().requestHandler(req -> {
+            asked.add("2 " + req.uri());
+            req.response().putHeader("Content-Type", "application/json").end(new JsonObject().put("members",
+                    new JsonArray().add(new JsonObject().put("id", 1).put("match", 0))).encode());
+        }).listen(0, "127.0.0.1"), WAIT);
+        HttpServer follower = await(vertx.createHttpServer().requestHandler(req -> {
+            asked.add("3 " + req.uri());
+            req.response().putHeader("Content-Type", "application/json").end(new JsonObject().put("members",
+                    new JsonArray().add(new JsonObject().put("id", 1).put("logSeen", 12))).encode());
+        }).listen(0, "127.0.0.1"), WAIT);
+        Map<Integer, Integer> ports = Map.of(2, leader.actualPort(), 3, follower.actualPort());
+        PeerDirectory where = id -> Optional.ofNullable(ports.get(id)).map(p -> new PeerDirectory.Address("127.0.0.1", p));
+
+        Throwable refused = await(RejoinGuard.check(1, new MemoryLogStore(), List.of(), 1, List.of(1, 2, 3), where,
+                vertx.createHttpClient()).transform(ar -> Future.succeededFuture(ar.cause())), WAIT);
+
+        assertThat(refused).as("the start check's outcome").isNotNull();
+        assertThat(refused.getMessage()).contains("node 3 saw it hold the log up to index 12");
+        assertThat(asked).containsExactlyInAnyOrder("2 /v1/members?local=true", "3 /v1/members?local=true");
     }
 }

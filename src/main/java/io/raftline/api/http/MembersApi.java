@@ -368,6 +368,10 @@ public final class MembersApi {
             } else if (match.containsKey(id)) {
                 o.put("match", match.get(id)).put("lag", Math.max(0, s.lastIndex() - match.get(id)));
             }
+            Long seen = s == null || id == s.id() ? null : s.logSeen().get(id);
+            if (seen != null) {
+                o.put("logSeen", seen);
+            }
             list.add(o);
         }
         JsonObject out = new JsonObject().put("members", list).put("configIndex", configIndex);
