@@ -111,11 +111,19 @@ final class LocalCommand implements Callable<Integer> {
         if (cluster.adminUrl() != null) {
             sb.append("  UI / admin : ").append(localhost(cluster.adminUrl())).append('\n');
         }
+        // With TLS every example names the CA the nodes' certificates chain to (curl and redis-cli would not trust a
+        // trial CA) and redis-cli speaks TLS; with client certificates the examples present one ($CERT and $KEY).
+        boolean certificates = config.tls().clientAuth().enabled();
+        String ca = config.tls().enabled() && !config.tls().caFile().isEmpty()
+                ? "--cacert " + config.tls().caFile() + " " : "";
+        String clientCert = certificates ? "--cert \"$CERT\" --key \"$KEY\" " : "";
+        String redisTls = config.tls().enabled() ? "--tls " + ca + clientCert : "";
         for (int id : cluster.nodes().keySet()) {
             sb.append("  node ").append(id).append("     : ").append(localhost(cluster.nodeUrl(id)));
             String resp = cluster.respAddress(id);
             if (resp != null) {
-                sb.append("   redis-cli -p ").append(resp.substring(resp.lastIndexOf(':') + 1));
+                sb.append("   redis-cli ").append(redisTls).append("-p ")
+                        .append(resp.substring(resp.lastIndexOf(':') + 1));
             }
             sb.append('\n');
         }
@@ -123,25 +131,22 @@ final class LocalCommand implements Callable<Integer> {
         List<Integer> ids = List.copyOf(cluster.nodes().keySet());
         String last = localhost(cluster.nodeUrl(ids.get(ids.size() - 1)));
         // With a client token the key-value examples carry it (taken from $TOKEN: the banner never prints secrets).
-        String auth = config.clientAccess().required() ? "-H \"Authorization: Bearer $TOKEN\" " : "";
-        boolean certificates = config.tls().clientAuth().enabled();
-        if (certificates) {
-            // tls.client_auth: a client certificate of the cluster CA (its files from $CERT and $KEY).
-            auth = "--cacert " + config.tls().caFile() + " --cert \"$CERT\" --key \"$KEY\" ";
-        }
+        String auth = ca + (certificates ? clientCert
+                : config.clientAccess().required() ? "-H \"Authorization: Bearer $TOKEN\" " : "");
         sb.append("Try:\n");
         if (certificates) {
             sb.append("  (the KV ports ask for a client certificate of tls.ca_file: bin/tls-ca.sh DIR --client NAME"
                     + " makes CERT=DIR/client-NAME.pem and KEY=DIR/client-NAME-key.pem)\n");
-        } else if (!auth.isEmpty()) {
+        } else if (config.clientAccess().required()) {
             sb.append("  (the KV API asks for security.client_token: TOKEN=<it>; redis-cli -a \"$TOKEN\")\n");
         }
         sb.append("  curl ").append(auth).append("-X PUT --data-binary 'hello' ").append(first)
                 .append("/v1/kv/greeting\n");
         sb.append("  curl ").append(auth).append(last).append("/v1/kv/greeting\n");
         if (cluster.adminUrl() != null) {
-            sb.append("  curl ").append(localhost(cluster.adminUrl())).append("/v1/cluster\n");
-            sb.append("  curl -X POST ").append(localhost(cluster.adminUrl())).append("/v1/admin/nodes/")
+            sb.append("  curl ").append(ca).append(localhost(cluster.adminUrl())).append("/v1/cluster\n");
+            sb.append("  curl ").append(ca).append("-X POST ").append(localhost(cluster.adminUrl()))
+                    .append("/v1/admin/nodes/")
                     .append(leader).append("/crash\n");
         }
         for (String advice : config.advisories()) {

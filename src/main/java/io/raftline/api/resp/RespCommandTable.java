@@ -113,6 +113,10 @@ final class RespCommandTable {
         for (String expiry : List.of("expire", "pexpire", "expireat", "pexpireat")) {
             add(expiry, -3, true, WRITE, 1, 1, 1, kv::expire);
         }
+        // SET with an expiry in one command: refused for the same reason, not as a command this server does not know.
+        for (String setWithExpiry : List.of("setex", "psetex")) {
+            add(setWithExpiry, 4, true, WRITE, 1, 1, 1, kv::expire);
+        }
         add("setnx", 3, true, WRITE, 1, 1, 1, kv::setnx);
         add("msetnx", -3, true, WRITE, 1, -1, 2, kv::msetnx);
         add("append", 3, true, WRITE, 1, 1, 1, kv::append);

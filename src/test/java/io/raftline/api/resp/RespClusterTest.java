@@ -114,7 +114,7 @@ class RespClusterTest {
         assertThat(send("CLIENT", "SETNAME", "tester").toString()).isEqualTo("OK");
         assertThat(send("CLIENT", "GETNAME").toString()).isEqualTo("tester");
         assertThat(error("CLIENT", "SETNAME", "two words")).startsWith("ERR Client names cannot contain spaces");
-        assertThat(send("COMMAND", "COUNT").toInteger()).isEqualTo(49);
+        assertThat(send("COMMAND", "COUNT").toInteger()).isEqualTo(51);
         assertThat(error("AUTH", "x")).startsWith("ERR AUTH <password> called without any password configured");
         assertThat(send("COMMAND", "INFO", "get").get(0).get(1).toInteger()).isEqualTo(2);
         assertThat(send("CONFIG", "GET", "save").get("save").toString()).isEmpty();
@@ -204,6 +204,8 @@ class RespClusterTest {
         assertThat(send("PTTL", "sc:none").toLong()).isEqualTo(-2);
         assertThat(send("PERSIST", "sc:k").toLong()).isZero();
         assertThat(error("EXPIRE", "sc:k", 10)).startsWith("ERR expiry is not supported").contains("EXPIRE");
+        assertThat(error("SETEX", "sc:k", 10, "v")).startsWith("ERR expiry is not supported").contains("SETEX");
+        assertThat(error("PSETEX", "sc:k", 10, "v")).startsWith("ERR expiry is not supported").contains("PSETEX");
         assertThat(error("PEXPIREAT", "sc:k", 10, "NX")).contains("PEXPIREAT");
         assertThat(send("GET", "sc:k").toString()).isEqualTo("longer");
         // GETRANGE as Redis's documentation shows it; GETEX as GET, PERSIST taken, an expiry refused.
