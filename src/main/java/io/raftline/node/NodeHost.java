@@ -1298,7 +1298,10 @@ public final class NodeHost {
             held = s.snapshot().index();
         }
         if (held > 0) {
-            logSeen.merge(m.from(), held, Math::max);
+            Long seen = logSeen.get(m.from());
+            if (seen == null || held > seen) {
+                logSeen.put(m.from(), held); // boxed only when it grows: not for each heartbeat
+            }
         }
     }
 
