@@ -941,7 +941,8 @@ public final class NodeHost {
 
     /**
      * Why a watch on this node would not see what the cluster commits: down, paused, lost state, not a member, or no
-     * leader known for {@link NodeOptions#watchLeaderlessMs()} (partitioned, or removed without having learnt it); a leader unknown for a moment (an election) keeps the watches, which go on once one is elected.
+     * leader known for {@link NodeOptions#watchLeaderlessMs()} (partitioned, or removed without having learnt it); a
+     * leader unknown for a moment (an election) keeps the watches, which go on once one is elected.
      */
     private NodeRequestException watchRefusal(long now) {
         NodeRequestException refused = refusal();

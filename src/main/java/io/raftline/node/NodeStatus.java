@@ -30,9 +30,9 @@ import java.util.Map;
  *                         own commit index on the leader): how far behind a follower that catches up is
  * @param quiesced         this replica's group is quiet: idle, no heartbeats (see docs/sharding.md)
  * @param logSeen          per peer, the highest log index this node saw it hold in this process's life: in its
- *                         AppendEntries and snapshots as a leader, its answers to them, its heartbeats' commit index and
- *                         its vote requests (what {@code server.RejoinGuard} asks every peer, to tell a node whose data
- *                         directory was wiped from a new one when the leader has not heard from it)
+ *                         AppendEntries and snapshots as a leader, its answers to them, its heartbeats' commit index
+ *                         and its vote requests (what {@code server.RejoinGuard} asks every peer, to tell a node whose
+ *                         data directory was wiped from a new one when the leader has not heard from it)
  */
 public record NodeStatus(int id, boolean up, boolean paused, Role role, long term, int leader, long commit,
         long applied, long lastIndex, long snapshotIndex, int pendingProposals, StorageStats storage,
