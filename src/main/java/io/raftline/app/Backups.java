@@ -243,9 +243,10 @@ final class Backups {
     }
 
     /**
-     * Seeds the data directory of every node of the initial membership of {@code config} with the backup, as a Raft
-     * snapshot at its revision (term 1) under that membership. Every directory must be missing or empty: a restore
-     * never overwrites a node's data. All or nothing: see {@link #restore(Path, RaftlineConfig, StagedCheck)}.
+     * Seeds the data directory of every node of the initial membership of {@code config} (of its {@code node_id} only,
+     * if it has one: see {@link #toSeed}) with the backup, as a Raft snapshot at its revision (term 1) under that
+     * membership. Every directory must be missing or empty: a restore never overwrites a node's data. All or nothing:
+     * see {@link #restore(Path, RaftlineConfig, StagedCheck)}.
      *
      * @param file   the backup
      * @param config the new cluster's configuration
@@ -342,7 +343,7 @@ final class Backups {
                     + config.storage().engine() + "\"}): a restore seeds data directories, which they never read;"
                     + " restore into a configuration with \"engine\": \"durable\"");
         }
-        List<NodeConfig> nodes = config.nodes().stream().filter(n -> !n.join()).toList();
+        List<NodeConfig> nodes = toSeed(config);
         List<Integer> marked = new ArrayList<>();
         String notEmpty = null;
         for (NodeConfig n : nodes) {
@@ -426,6 +427,45 @@ final class Backups {
             seeded.add(s.dir);
         }
         return new Restored(groups.size() > 1 ? Info.of(groups) : Info.of(groups.get(0)), seeded);
+    }
+
+    /**
+     * The nodes whose data directories a restore seeds: with {@code node_id} (a cluster of one process per node, whose
+     * configurations usually give every node the same path, each on its own machine) that node only, else every node
+     * of the initial membership. The snapshot's membership is always every member's. Before, every member was seeded
+     * whatever {@code node_id} said, so a restore on one machine of such a cluster locked the same directory twice
+     * and failed, calling it in use by another running node.
+     *
+     * @param config the new cluster's configuration
+     * @return the nodes, in file order
+     * @throws IOException if {@code node_id} names a node that joins, or two of the nodes name the same directory
+     */
+    static List<NodeConfig> toSeed(RaftlineConfig config) throws IOException {
+        List<NodeConfig> nodes;
+        if (config.nodeId() != 0) {
+            NodeConfig own = config.node(config.nodeId()).orElseThrow();
+            if (own.join()) {
+                throw new IOException("node " + own.id() + " (the configuration's node_id) joins a running cluster"
+                        + " (\"join\": true): it gets its state from that cluster's leader; a restore seeds the"
+                        + " nodes of the initial membership " + config.memberIds() + ", each with its own"
+                        + " configuration");
+            }
+            nodes = List.of(own);
+        } else {
+            nodes = config.nodes().stream().filter(n -> !n.join()).toList();
+        }
+        java.util.Map<Path, NodeConfig> byDir = new java.util.HashMap<>();
+        for (NodeConfig n : nodes) {
+            Path dir = Path.of(n.dataDir()).toAbsolutePath().normalize();
+            NodeConfig other = byDir.putIfAbsent(dir, n);
+            if (other != null) {
+                throw new IOException("nodes " + other.id() + " and " + n.id() + " name the same data directory ("
+                        + dir + "): two nodes never share one; give each its own data_dir (for a cluster of one"
+                        + " process per machine, run the restore on each machine with that machine's configuration,"
+                        + " whose node_id says which node it seeds)");
+            }
+        }
+        return nodes;
     }
 
     /**

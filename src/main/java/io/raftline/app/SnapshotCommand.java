@@ -68,8 +68,9 @@ final class SnapshotCommand implements Callable<Integer> {
 
     /** {@code snapshot restore}. */
     @Command(name = "restore", description = {"Seed the data directory of every node of a new cluster's"
-            + " configuration with a backup; start the cluster afterwards as usual. Refuses non-empty directories. All or"
-            + " nothing: if it fails for one node, no node's directory is changed.", ""})
+            + " configuration with a backup (with node_id, of that node only: run it for each node, on its machine);"
+            + " start the cluster afterwards as usual. Refuses non-empty directories. All or nothing: if it fails for"
+            + " one node, no node's directory is changed.", ""})
     static final class Restore implements Callable<Integer> {
 
         @ParentCommand
@@ -79,7 +80,8 @@ final class SnapshotCommand implements Callable<Integer> {
         private Path file;
 
         @Option(names = "--conf", required = true, paramLabel = "CONF",
-                description = "The new cluster's configuration: every node of its initial membership is seeded.")
+                description = "The new cluster's configuration: every node of its initial membership is seeded,"
+                        + " or its node_id's only.")
         private Path conf;
 
         @Override

@@ -401,6 +401,54 @@ class BackupRestoreAllOrNothingTest {
         assertThat(RestoreMark.settleAtStart(1, d)).isFalse();
     }
 
+    /**
+     * A cluster of one process per machine: every node's entry names the same path (each machine has its own), and
+     * the configuration's {@code node_id} says which node this machine runs. Only that node's directory is seeded, with
+     * the whole membership. Before, every member's directory was seeded, the same one three times: the second lock
+     * failed, calling the directory in use by another running node.
+     */
+    @Test
+    void aPerProcessConfigurationSeedsItsOwnNodeOnly() throws Exception {
+        Path backup = backup(5);
+        Path shared = dir.resolve("var-lib-raftline");
+        RaftlineConfig config = config(ClusterConfigs.cluster(3, 73, 3000).put("node_id", 2),
+                Map.of(1, shared, 2, shared, 3, shared));
+
+        Backups.Restored restored = Backups.restore(backup, config);
+        assertThat(restored.seeded()).containsExactly(shared);
+        assertSeeded(shared);
+        assertThat(RestoreMark.of(shared)).isEmpty();
+        io.raftline.storage.DurableStorage storage = io.raftline.storage.DurableStorage.open(shared,
+                config.storage().segmentBytes(), warning -> { });
+        try {
+            assertThat(storage.snapshot().metadata().index()).isEqualTo(5);
+            assertThat(storage.snapshot().metadata().voters()).as("every member").containsExactly(1, 2, 3);
+        } finally {
+            storage.close();
+        }
+        try (Stream<Path> inside = Files.list(dir)) {
+            assertThat(inside.map(p -> p.getFileName().toString())).as("nothing else written")
+                    .containsExactlyInAnyOrder("backup.snap", "var-lib-raftline");
+        }
+    }
+
+    /**
+     * Two nodes of one configuration that name the same directory (here spelt two ways) are refused before anything is
+     * written, saying so, rather than as a directory in use by another running node.
+     */
+    @Test
+    void twoNodesNamingTheSameDirectoryAreRefused() throws Exception {
+        Path backup = backup(5);
+        RaftlineConfig config = config(ClusterConfigs.cluster(3, 79, 3000),
+                Map.of(1, dir.resolve("a"), 2, dir.resolve("b"), 3, dir.resolve("x/../a")));
+        List<String> before = tree();
+
+        assertThat(catchThrowable(() -> Backups.restore(backup, config))).isInstanceOf(IOException.class)
+                .hasMessageStartingWith("nodes 1 and 3 name the same data directory ("
+                        + dir.resolve("a").toAbsolutePath().normalize() + ")");
+        assertThat(tree()).isEqualTo(before);
+    }
+
     /** A state machine's state after {@code writes} writes. */
     private static KvSnapshot state(int writes) {
         KvStateMachine kv = new KvStateMachine();
