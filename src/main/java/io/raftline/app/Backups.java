@@ -345,7 +345,8 @@ final class Backups {
         }
         List<NodeConfig> nodes = toSeed(config);
         List<Integer> marked = new ArrayList<>();
-        String notEmpty = null;
+        List<Integer> markedWithoutState = new ArrayList<>();
+        List<NodeConfig> withData = new ArrayList<>();
         for (NodeConfig n : nodes) {
             Path dir = Path.of(n.dataDir());
             if (!Files.exists(dir)) {
@@ -354,21 +355,40 @@ final class Backups {
             // A directory a restore was stopped in (still marked as being written) is done again.
             if (RestoreMark.of(dir).isPresent()) {
                 marked.add(n.id());
+                if (!holdsMovedInState(dir, groups.size())) {
+                    markedWithoutState.add(n.id());
+                }
                 continue;
             }
             // Lock files alone are no data: a restore stopped while it locked the directories (before its mark was
             // in) leaves them, and so does a node stopped before it wrote anything.
-            if (notEmpty == null && !holdsOnlyLocks(dir)) {
-                notEmpty = "the data directory of node " + n.id() + " (" + dir + ") is not empty: a restore seeds"
-                        + " a new cluster only; move it away first";
+            if (!holdsOnlyLocks(dir)) {
+                withData.add(n);
             }
         }
-        if (notEmpty != null) {
-            // Only a restore stopped between its last two steps (every state in place, some marks rewritten to
-            // "written" and found by a node that started) leaves unmarked data beside marked directories.
-            throw new IOException(notEmpty + (marked.isEmpty() ? "" : " (nodes " + marked + " hold the mark of a"
-                    + " restore that was stopped: if that restore's nodes have started, it had written every node's"
-                    + " state, and those nodes start once their " + RestoreMark.FILE + " file says \"written\")"));
+        if (!withData.isEmpty()) {
+            NodeConfig first = withData.get(0);
+            String notEmpty = "the data directory of node " + first.id() + " (" + Path.of(first.dataDir()) + ") is not"
+                    + " empty:"
+                    + " a restore seeds a new cluster only; move it away first";
+            List<Integer> ids = withData.stream().map(NodeConfig::id).toList();
+            if (marked.isEmpty()) {
+                throw new IOException(notEmpty);
+            }
+            if (markedWithoutState.isEmpty()) {
+                // Every marked directory holds its whole state: the restore was stopped between its last two steps
+                // (every state in place, some marks rewritten to "written" and found by a node that started).
+                throw new IOException(notEmpty + " (nodes " + marked + " hold the mark of a restore that was stopped:"
+                        + " if that restore's nodes have started, it had written every node's state, and those nodes"
+                        + " start once their " + RestoreMark.FILE + " file says \"written\")");
+            }
+            // A marked directory without its state: the restore was stopped before it had written the states (while
+            // it marked the directories), so the unmarked ones held nothing, and a node that started on one started
+            // a new, empty cluster. Before, the hint above was given here too, and following it left that cluster.
+            throw new IOException(notEmpty + " (nodes " + marked + " hold the mark of a restore that was stopped before"
+                    + " it had written the nodes' state: nodes without the mark may have started on their empty"
+                    + " directories since, as a new, empty cluster; move the directories of nodes " + ids + " away"
+                    + " before running the restore again)");
         }
         beforeLocking.run();
         List<Seeding> seedings = new ArrayList<>();
@@ -379,6 +399,14 @@ final class Backups {
                 current = new Seeding(n.id(), Path.of(n.dataDir()));
                 current.lock(groups.size(), disk);
                 seedings.add(current);
+            }
+            // Marked only once every directory is locked: a restore stopped while it locked them leaves lock files
+            // alone, which hold no data (a rerun redoes them); only one stopped in this short loop leaves some
+            // directories marked beside unmarked ones, on which nodes can start (see the refusal above).
+            stage = "marking its data directory";
+            for (Seeding s : seedings) {
+                current = s;
+                RestoreMark.mark(s.dir, RestoreMark.Phase.WRITING);
             }
             stage = "writing its state";
             for (Seeding s : seedings) {
@@ -516,9 +544,9 @@ final class Backups {
                 locks.add(DataDirLock.acquire(GroupLayout.groupDir(dir, g)));
             }
             // What a stopped restore left goes (the mark stays until the new one replaces it; lock files left by one
-            // stopped before its mark, and a half-written mark, go too); then the mark goes in before any state does.
+            // stopped before its mark, and a half-written mark, go too). The mark goes in once every directory is
+            // locked, before any state does.
             clearExceptLocksAndMark(dir, groups);
-            RestoreMark.mark(dir, RestoreMark.Phase.WRITING);
         }
 
         /**
@@ -639,6 +667,25 @@ final class Backups {
             }
         }
         return true;
+    }
+
+    /**
+     * Whether a marked directory holds the state a restore moved in: its log ({@code wal}) and, of one group, its
+     * snapshots ({@code snap}), of several, the number of groups ({@code groups}), and no staging directory
+     * ({@code .restore-*}) left, whose files are moved out of it one by one. A restore stopped before it moved the
+     * states in leaves only its mark (and staging) in every directory.
+     */
+    private static boolean holdsMovedInState(Path dir, int groups) throws IOException {
+        java.nio.file.LinkOption noFollow = java.nio.file.LinkOption.NOFOLLOW_LINKS;
+        boolean whole = Files.isDirectory(dir.resolve("wal"), noFollow) && (groups > 1
+                ? Files.isRegularFile(dir.resolve(GroupLayout.MARKER), noFollow)
+                : Files.isDirectory(dir.resolve("snap"), noFollow));
+        if (!whole) {
+            return false;
+        }
+        try (Stream<Path> inside = Files.list(dir)) {
+            return inside.noneMatch(p -> p.getFileName().toString().startsWith(".restore-"));
+        }
     }
 
     private static boolean onlyLockFile(Path groupDir) throws IOException {

@@ -342,17 +342,91 @@ class BackupRestoreAllOrNothingTest {
         Path backup = backup(4);
         RaftlineConfig config = config(ClusterConfigs.cluster(3, 53, 3000),
                 threeDirs());
-        Files.writeString(Files.createDirectories(dir.resolve("n1")).resolve("wal"), "a node ran here");
+        // Every state in place; node 1's mark said "written", and node 1 removed it and ran; 2 and 3 still say
+        // "writing" (a restore stopped while it rewrote the marks).
+        Backups.restore(backup, config);
+        Files.writeString(dir.resolve("n1").resolve("ran"), "a node ran here");
         for (int id = 2; id <= 3; id++) {
-            RestoreMark.mark(Files.createDirectories(dir.resolve("n" + id)), RestoreMark.Phase.WRITING);
+            RestoreMark.mark(dir.resolve("n" + id), RestoreMark.Phase.WRITING);
         }
         List<String> before = tree();
 
         Throwable failed = catchThrowable(() -> Backups.restore(backup, config));
         assertThat(failed).isInstanceOf(IOException.class)
                 .hasMessageContaining("the data directory of node 1 (" + dir.resolve("n1") + ") is not empty")
-                .hasMessageContaining("nodes [2, 3] hold the mark of a restore that was stopped");
+                .hasMessageContaining("nodes [2, 3] hold the mark of a restore that was stopped: if that restore's"
+                        + " nodes have started, it had written every node's state");
         assertThat(tree()).isEqualTo(before);
+    }
+
+    /**
+     * A restore stopped while it marked the directories: node 1's holds its lock file and a mark saying
+     * {@code writing}, nodes 2 and 3's their lock files only, and nodes 2 and 3 then started on them, as a new, empty
+     * cluster. The rerun refuses, and must not say that the stopped restore had written every node's state (before, it
+     * did, and following it left the empty cluster): it says the state was never written and that the directories of
+     * nodes 2 and 3 must be moved away. Once they are, the restore seeds all three.
+     */
+    @Test
+    void markedDirectoriesWithoutTheirStateAreNotExplainedAsWritten() throws Exception {
+        Path backup = backup(4);
+        RaftlineConfig config = config(ClusterConfigs.cluster(3, 83, 3000), threeDirs());
+        DataDirLock.acquire(dir.resolve("n1")).close();
+        RestoreMark.mark(dir.resolve("n1"), RestoreMark.Phase.WRITING);
+        for (int id = 2; id <= 3; id++) {
+            DataDirLock.acquire(dir.resolve("n" + id)).close();
+            Files.writeString(dir.resolve("n" + id).resolve("wal"), "an empty cluster ran here");
+        }
+        List<String> before = tree();
+
+        Throwable failed = catchThrowable(() -> Backups.restore(backup, config));
+        assertThat(failed).isInstanceOf(IOException.class)
+                .hasMessageContaining("the data directory of node 2 (" + dir.resolve("n2") + ") is not empty")
+                .hasMessageContaining("nodes [1] hold the mark of a restore that was stopped before it had written"
+                        + " the nodes' state")
+                .hasMessageContaining("move the directories of nodes [2, 3] away before running the restore again")
+                .hasMessageNotContaining("had written every node's state");
+        assertThat(tree()).isEqualTo(before);
+
+        for (int id = 2; id <= 3; id++) {
+            Files.move(dir.resolve("n" + id), dir.resolve("old-n" + id));
+        }
+        assertThat(Backups.restore(backup, config).seeded()).hasSize(3);
+        for (int id = 1; id <= 3; id++) {
+            assertSeeded(dir.resolve("n" + id));
+            assertThat(RestoreMark.of(dir.resolve("n" + id))).isEmpty();
+        }
+    }
+
+    /**
+     * Every directory is locked before any is marked, so that a restore stopped while it locks them leaves lock files
+     * only (which a rerun redoes, and on which a node that starts starts like on an empty directory, beside no marked
+     * one). Seen from the sync of node 3's new directory, made while it is locked: node 1's directory has no mark yet.
+     */
+    @Test
+    void everyDirectoryIsLockedBeforeAnyIsMarked() throws Exception {
+        Path backup = backup(5);
+        Files.createDirectories(dir.resolve("n1"));
+        Files.createDirectories(dir.resolve("n2"));
+        RaftlineConfig config = config(ClusterConfigs.cluster(3, 89, 3000), threeDirs());
+        List<Boolean> node1MarkedWhileLockingNode3 = new ArrayList<>();
+        io.raftline.storage.Disk disk = new io.raftline.storage.ForwardingDisk(io.raftline.storage.NioDisk.INSTANCE) {
+            @Override
+            protected AppendFile wrap(Path p, AppendFile f) {
+                return f;
+            }
+
+            @Override
+            public void syncDirectory(Path d) throws IOException {
+                super.syncDirectory(d);
+                node1MarkedWhileLockingNode3.add(Files.exists(dir.resolve("n1").resolve(RestoreMark.FILE)));
+            }
+        };
+
+        Backups.restore(backup, config, () -> { }, (node, staged) -> { }, disk);
+        assertThat(node1MarkedWhileLockingNode3).containsExactly(false);
+        for (int id = 1; id <= 3; id++) {
+            assertSeeded(dir.resolve("n" + id));
+        }
     }
 
     /**
