@@ -438,11 +438,19 @@ final class Backups {
         } catch (IOException | RuntimeException e) {
             String cause = e.getMessage() == null ? e.toString() : e.getMessage();
             List<String> left = new ArrayList<>();
+            // Undone last first: a parent directory an earlier node's part created can hold a later one's directory.
+            // In creation order, node 1's undo found the parent it created not empty and named it to be removed by
+            // hand, though the undo of the others then emptied it.
+            List<Seeding> undo = new ArrayList<>(seedings);
             if (current != null && !seedings.contains(current)) {
-                current.undo(left);
+                undo.add(current);
             }
-            for (Seeding s : seedings) {
+            java.util.Collections.reverse(undo);
+            for (Seeding s : undo) {
                 s.undo(left);
+            }
+            for (Seeding s : undo) {
+                s.undoRest(left);
             }
             String where = current == null ? "" : " at node " + current.node + " (" + current.dir + ")";
             throw new IOException("restore failed" + where + " while " + stage + ": " + cause + "; "
@@ -508,6 +516,10 @@ final class Backups {
         /** Its locks: the directory's (group 0's), then each other group's directory's, as the node takes them. */
         final List<DataDirLock> locks = new ArrayList<>();
         Path staged;
+        /** Whether it held its lock when it was undone. */
+        boolean held;
+        /** The created directory its undo found not empty, to try again once every node's part is undone. */
+        Path rest;
 
         Seeding(int node, Path dir) {
             this.node = node;
@@ -607,10 +619,11 @@ final class Backups {
         /**
          * Leaves the directory as it was: empty (everything in it came from this restore, if it held the lock: it was
          * empty, and locked since), or missing with the parents this restore created. What cannot be removed is added
-         * to {@code left}.
+         * to {@code left}, but for a created parent that is not empty: it may hold another node's directory still to
+         * be undone, so it is kept for {@link #undoRest}.
          */
         void undo(List<String> left) {
-            boolean held = !locks.isEmpty();
+            held = !locks.isEmpty();
             try {
                 unlock();
             } catch (RuntimeException e) {
@@ -624,24 +637,40 @@ final class Backups {
                     return;
                 }
             }
-            // The directories it created, deepest first, as long as they are empty (without the lock, what another
-            // process put there stays).
-            for (Path p = dir.toAbsolutePath().normalize(); created != null && p != null && p.startsWith(created);
-                    p = p.getParent()) {
+            rest = removeCreated(dir.toAbsolutePath().normalize(), left);
+        }
+
+        /**
+         * Once every node's part is undone, the created parent that {@link #undo} found not empty, and those above it:
+         * one that is still not empty holds what another process put there, and is named in {@code left} if this
+         * restore had the lock (else what it holds may be a node's that started meanwhile, and stays unnamed).
+         */
+        void undoRest(List<String> left) {
+            if (rest != null && removeCreated(rest, left) != null && held) {
+                left.add(rest + " (not empty)");
+            }
+        }
+
+        /**
+         * Removes the directories this restore created from {@code from} up, deepest first, as long as they are
+         * empty.
+         *
+         * @return the first one that was not empty, or null
+         */
+        private Path removeCreated(Path from, List<String> left) {
+            for (Path p = from; created != null && p != null && p.startsWith(created); p = p.getParent()) {
                 try {
                     if (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                         Files.delete(p);
                     }
                 } catch (java.nio.file.DirectoryNotEmptyException e) {
-                    if (held) {
-                        left.add(p + " (not empty)");
-                    }
-                    return;
+                    return p;
                 } catch (IOException e) {
                     left.add(p + " (" + e.getMessage() + ")");
-                    return;
+                    return null;
                 }
             }
+            return null;
         }
     }
 

@@ -83,6 +83,47 @@ class BackupRestoreAllOrNothingTest {
     }
 
     /**
+     * Every node's directory lies in a parent that is missing: node 1's part creates it, and the others' directories go
+     * in it. A failure at node 3 undoes them all, the parent included, and says nothing is left. Before, node 1's part
+     * was undone first, found the parent not empty (nodes 2 and 3's directories were still there) and the message said
+     * to remove it by hand, while the parent was left behind empty.
+     */
+    @Test
+    void aParentOneNodeCreatedForOthersIsRemovedAndNotReportedLeft() throws Exception {
+        Path backup = backup(5);
+        Path shared = dir.resolve("x");
+        RaftlineConfig config = config(ClusterConfigs.cluster(3, 97, 3000),
+                Map.of(1, shared.resolve("n1"), 2, shared.resolve("n2"), 3, shared.resolve("n3")));
+        List<String> before = tree();
+
+        Throwable failed = catchThrowable(() -> Backups.restore(backup, config, (node, staged) -> {
+            if (node == 3) {
+                throw new IOException("No space left on device");
+            }
+        }));
+        assertThat(failed).isInstanceOf(IOException.class)
+                .hasMessageEndingWith("No space left on device; nothing was restored: every node's data directory is"
+                        + " as it was");
+        assertThat(tree()).as("the parent removed too").isEqualTo(before);
+
+        // Something another process put in that parent meanwhile stays, and is named: nothing else is.
+        Throwable again = catchThrowable(() -> Backups.restore(backup, config, (node, staged) -> {
+            if (node == 1) {
+                Files.writeString(shared.resolve("theirs"), "not the restore's");
+            }
+            if (node == 3) {
+                throw new IOException("No space left on device");
+            }
+        }));
+        assertThat(again).hasMessageEndingWith("undoing it failed, remove by hand: " + shared.toAbsolutePath()
+                .normalize() + " (not empty)");
+        assertThat(shared).isDirectory();
+        try (Stream<Path> inside = Files.list(shared)) {
+            assertThat(inside.map(p -> p.getFileName().toString())).containsExactly("theirs");
+        }
+    }
+
+    /**
      * A restore that creates a node's data directory (and parents of it) makes each new directory durable in its
      * parent: everything it writes inside is synced, but a directory's own entry is not until its parent is. Before,
      * the directories were created unsynced, so a power cut after "restored" and before the nodes started could take a
