@@ -352,18 +352,28 @@ final class Backups {
             if (!Files.exists(dir)) {
                 continue;
             }
-            // A directory a restore was stopped in (still marked as being written) is done again.
-            if (RestoreMark.of(dir).isPresent()) {
-                marked.add(n.id());
-                if (!holdsMovedInState(dir, groups.size())) {
-                    markedWithoutState.add(n.id());
-                }
-                continue;
+            // Listed below, a regular file was refused with its path alone as the message (NotDirectoryException's).
+            if (!Files.isDirectory(dir)) {
+                throw new IOException("the data directory of node " + n.id() + " (" + dir + ") is not a directory:"
+                        + " give data_dir a directory, or a path where one can be created");
             }
-            // Lock files alone are no data: a restore stopped while it locked the directories (before its mark was
-            // in) leaves them, and so does a node stopped before it wrote anything.
-            if (!holdsOnlyLocks(dir)) {
-                withData.add(n);
+            try {
+                // A directory a restore was stopped in (still marked as being written) is done again.
+                if (RestoreMark.of(dir).isPresent()) {
+                    marked.add(n.id());
+                    if (!holdsMovedInState(dir, groups.size())) {
+                        markedWithoutState.add(n.id());
+                    }
+                    continue;
+                }
+                // Lock files alone are no data: a restore stopped while it locked the directories (before its mark
+                // was in) leaves them, and so does a node stopped before it wrote anything.
+                if (!holdsOnlyLocks(dir)) {
+                    withData.add(n);
+                }
+            } catch (java.nio.file.FileSystemException e) {
+                throw new IOException("cannot read the data directory of node " + n.id() + " (" + dir + "): "
+                        + describe(e), e);
             }
         }
         if (!withData.isEmpty()) {
@@ -436,7 +446,7 @@ final class Backups {
                 RestoreMark.clear(s.dir);
             }
         } catch (IOException | RuntimeException e) {
-            String cause = e.getMessage() == null ? e.toString() : e.getMessage();
+            String cause = describe(e);
             List<String> left = new ArrayList<>();
             // Undone last first: a parent directory an earlier node's part created can hold a later one's directory.
             // In creation order, node 1's undo found the parent it created not empty and named it to be removed by
@@ -532,7 +542,13 @@ final class Backups {
                 missing = p;
             }
             created = missing;
-            Files.createDirectories(dir);
+            try {
+                Files.createDirectories(dir);
+            } catch (java.nio.file.FileSystemException e) {
+                // Its message can be the path alone (a NoSuchFileException under /proc): the reason is said.
+                throw new IOException("cannot create " + (e.getFile() == null ? dir : e.getFile()) + ": "
+                        + fileReason(e), e);
+            }
             // Each directory created made durable in its parent. Everything the restore writes inside is synced, but a
             // new directory's own entry is not until its parent is: a power cut after "restored" and before the nodes
             // started could take a node's directory away whole, its RESTORING mark included, and that node would
@@ -633,7 +649,7 @@ final class Backups {
                 try {
                     deleteInside(dir, java.util.Set.of());
                 } catch (IOException | RuntimeException e) {
-                    left.add(dir + " (" + e.getMessage() + ")");
+                    left.add(dir + " (" + describe(e) + ")");
                     return;
                 }
             }
@@ -666,7 +682,7 @@ final class Backups {
                 } catch (java.nio.file.DirectoryNotEmptyException e) {
                     return p;
                 } catch (IOException e) {
-                    left.add(p + " (" + e.getMessage() + ")");
+                    left.add(p + " (" + describe(e) + ")");
                     return null;
                 }
             }
@@ -735,8 +751,30 @@ final class Backups {
         if (e instanceof java.nio.file.AccessDeniedException) {
             return "permission denied";
         }
+        if (e instanceof java.nio.file.NotDirectoryException) {
+            return "not a directory";
+        }
+        if (e instanceof java.nio.file.DirectoryNotEmptyException) {
+            return "directory not empty";
+        }
+        if (e instanceof java.nio.file.FileAlreadyExistsException) {
+            return "already exists";
+        }
         if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
             return f.getReason();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.toString();
+    }
+
+    /**
+     * What went wrong, in words: of a file, its path (and the other one's, of a move) and {@link #fileReason}, since a
+     * {@link java.nio.file.FileSystemException}'s message can be the path alone; else the exception's message.
+     */
+    static String describe(Exception e) {
+        if (e instanceof java.nio.file.FileSystemException f) {
+            String files = f.getFile() == null ? "" : f.getFile() + (f.getOtherFile() == null ? "" : " -> "
+                    + f.getOtherFile()) + ": ";
+            return files + fileReason(f);
         }
         return e.getMessage() != null ? e.getMessage() : e.toString();
     }

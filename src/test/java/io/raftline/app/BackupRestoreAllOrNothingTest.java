@@ -69,8 +69,8 @@ class BackupRestoreAllOrNothingTest {
         Throwable failed = catchThrowable(() -> Backups.restore(backup, config));
         assertThat(tree()).as("every directory as before the restore").isEqualTo(before);
         assertThat(failed).isInstanceOf(IOException.class)
-                .hasMessageContaining("restore failed at node 3 (" + blocker.resolve("n3") + ")")
-                .hasMessageContaining("Not a directory")
+                .hasMessageContaining("restore failed at node 3 (" + blocker.resolve("n3") + ") while locking its"
+                        + " data directory: cannot create " + blocker.resolve("n3") + ": Not a directory;")
                 .hasMessageContaining("nothing was restored: every node's data directory is as it was");
 
         // Once the cause is gone, the same restore seeds all three, and leaves no staging behind.
@@ -283,6 +283,45 @@ class BackupRestoreAllOrNothingTest {
 
         assertThat(catchThrowable(() -> Backups.restore(missing, config))).isInstanceOf(IOException.class)
                 .hasMessage("cannot read the backup " + missing + ": no such file or directory");
+        assertThat(tree()).isEqualTo(before);
+    }
+
+    /**
+     * A data directory that is a regular file is refused saying so, before anything is written. Before, the message was
+     * its path alone ({@code raftline snapshot restore: /tmp/rb/afile}), a {@code NotDirectoryException}'s.
+     */
+    @Test
+    void aDataDirectoryThatIsAFileIsCalledNotADirectory() throws Exception {
+        Path backup = backup(5);
+        Path file = Files.writeString(dir.resolve("afile"), "not a directory");
+        RaftlineConfig config = config(ClusterConfigs.cluster(3, 101, 3000),
+                Map.of(1, dir.resolve("n1"), 2, file, 3, dir.resolve("n3")));
+        List<String> before = tree();
+
+        assertThat(catchThrowable(() -> Backups.restore(backup, config))).isInstanceOf(IOException.class)
+                .hasMessage("the data directory of node 2 (" + file + ") is not a directory: give data_dir a"
+                        + " directory, or a path where one can be created");
+        assertThat(tree()).isEqualTo(before);
+    }
+
+    /**
+     * A data directory the file system will not create ({@code /proc} refuses any new entry, ENOENT) is named with the
+     * reason. Before, the cause was the exception's message, the path alone: {@code ... while locking its data
+     * directory: /proc/raftline-x; ...}. The other nodes' directories are undone.
+     */
+    @Test
+    void aDirectoryThatCannotBeCreatedIsNamedWithTheReason() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self")), "Linux /proc");
+        Path backup = backup(5);
+        Path proc = Path.of("/proc/raftline-" + System.nanoTime());
+        RaftlineConfig config = config(ClusterConfigs.cluster(3, 103, 3000),
+                Map.of(1, dir.resolve("n1"), 2, proc, 3, dir.resolve("n3")));
+        List<String> before = tree();
+
+        assertThat(catchThrowable(() -> Backups.restore(backup, config))).isInstanceOf(IOException.class)
+                .hasMessage("restore failed at node 2 (" + proc + ") while locking its data directory: cannot create "
+                        + proc + ": no such file or directory; nothing was restored: every node's data directory is"
+                        + " as it was");
         assertThat(tree()).isEqualTo(before);
     }
 
