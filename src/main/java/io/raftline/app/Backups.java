@@ -89,6 +89,18 @@ final class Backups {
     }
 
     /**
+     * A configuration a restore cannot use, whatever the disks hold (nodes that keep nothing on disk, a {@code node_id}
+     * that joins, two nodes naming one directory): the command exits 2, as for an invalid configuration.
+     */
+    static final class UnsuitableConfig extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        UnsuitableConfig(String message) {
+            super(message);
+        }
+    }
+
+    /**
      * What a restore did.
      *
      * @param backup what the backup held
@@ -339,7 +351,7 @@ final class Backups {
         }
         if (!config.storage().durable()) {
             // Such nodes never read their data directory: seeded, they would start empty all the same.
-            throw new IOException("the configuration's nodes keep nothing on disk (\"storage\": {\"engine\": \""
+            throw new UnsuitableConfig("the configuration's nodes keep nothing on disk (\"storage\": {\"engine\": \""
                     + config.storage().engine() + "\"}): a restore seeds data directories, which they never read;"
                     + " restore into a configuration with \"engine\": \"durable\"");
         }
@@ -484,14 +496,15 @@ final class Backups {
      *
      * @param config the new cluster's configuration
      * @return the nodes, in file order
-     * @throws IOException if {@code node_id} names a node that joins, or two of the nodes name the same directory
+     * @throws UnsuitableConfig if {@code node_id} names a node that joins, or two of the nodes name the same
+     *                           directory
      */
     static List<NodeConfig> toSeed(RaftlineConfig config) throws IOException {
         List<NodeConfig> nodes;
         if (config.nodeId() != 0) {
             NodeConfig own = config.node(config.nodeId()).orElseThrow();
             if (own.join()) {
-                throw new IOException("node " + own.id() + " (the configuration's node_id) joins a running cluster"
+                throw new UnsuitableConfig("node " + own.id() + " (the configuration's node_id) joins a running cluster"
                         + " (\"join\": true): it gets its state from that cluster's leader; a restore seeds the"
                         + " nodes of the initial membership " + config.memberIds() + ", each with its own"
                         + " configuration");
@@ -505,7 +518,7 @@ final class Backups {
             Path dir = Path.of(n.dataDir()).toAbsolutePath().normalize();
             NodeConfig other = byDir.putIfAbsent(dir, n);
             if (other != null) {
-                throw new IOException("nodes " + other.id() + " and " + n.id() + " name the same data directory ("
+                throw new UnsuitableConfig("nodes " + other.id() + " and " + n.id() + " name the same data directory ("
                         + dir + "): two nodes never share one; give each its own data_dir (for a cluster of one"
                         + " process per machine, run the restore on each machine with that machine's configuration,"
                         + " whose node_id says which node it seeds)");

@@ -95,14 +95,34 @@ final class SnapshotCommand implements Callable<Integer> {
             }
             try {
                 Backups.Restored r = Backups.restore(file, config);
-                parent.root.out().println("restored " + r.backup().describe() + " into " + r.seeded()
-                        + "; start the cluster with --conf " + conf + (config.nodeId() == 0 ? ""
-                        : " and the configurations of the other nodes it lists, one process each"));
+                parent.root.out().println("restored " + r.backup().describe() + " into " + r.seeded() + "; "
+                        + next(config));
                 return 0;
+            } catch (Backups.UnsuitableConfig e) {
+                // A configuration the restore cannot use is a configuration error (exit 2), as an invalid one is.
+                parent.root.err().println("raftline snapshot restore: " + e.getMessage());
+                return Main.USAGE;
             } catch (IOException e) {
                 parent.root.err().println("raftline snapshot restore: " + e.getMessage());
                 return Main.FAILURE;
             }
+        }
+
+        /**
+         * What to do after a restore: start the cluster (local mode), or, with {@code node_id}, restore the other
+         * members first, each with its own configuration (a lone node just starts).
+         */
+        private String next(RaftlineConfig config) {
+            if (config.nodeId() == 0) {
+                return "start the cluster with --conf " + conf;
+            }
+            java.util.List<Integer> others = config.memberIds().stream().filter(id -> id != config.nodeId()).toList();
+            if (others.isEmpty()) {
+                return "start the node with --conf " + conf;
+            }
+            return "restore node" + (others.size() == 1 ? " " : "s ") + others + " too, each with its own"
+                    + " configuration, before starting any node; then start node " + config.nodeId() + " with --conf "
+                    + conf + " and the others with theirs, one process each";
         }
     }
 }

@@ -603,6 +603,82 @@ class BackupRestoreAllOrNothingTest {
         assertThat(tree()).isEqualTo(before);
     }
 
+    /**
+     * The command line: a configuration the restore cannot use (nodes that keep nothing on disk, two nodes naming one
+     * directory, a node_id that joins) exits 2, as an invalid configuration does (docs/configuration.md, exit codes);
+     * it exited 1, as a runtime failure. A refusal of what is on disk still exits 1.
+     */
+    @Test
+    void aConfigurationTheRestoreCannotUseExits2() throws Exception {
+        Path backup = backup(5);
+        JsonObject memory = withDataDirs(ClusterConfigs.cluster(3, 107, 3000), threeDirs());
+        memory.put("storage", new JsonObject().put("engine", "memory"));
+        JsonObject shared = withDataDirs(ClusterConfigs.cluster(3, 107, 3000),
+                Map.of(1, dir.resolve("n1"), 2, dir.resolve("n1"), 3, dir.resolve("n3")));
+        JsonObject joins = withDataDirs(ClusterConfigs.cluster(4, 107, 3000), Map.of(1, dir.resolve("n1"), 2,
+                dir.resolve("n2"), 3, dir.resolve("n3"), 4, dir.resolve("n4"))).put("node_id", 4);
+        joins.getJsonArray("nodes").getJsonObject(3).put("join", true);
+        Map<JsonObject, String> refusals = new java.util.LinkedHashMap<>();
+        refusals.put(memory, "raftline snapshot restore: the configuration's nodes keep nothing on disk");
+        refusals.put(shared, "raftline snapshot restore: nodes 1 and 2 name the same data directory");
+        refusals.put(joins, "raftline snapshot restore: node 4 (the configuration's node_id) joins a running cluster");
+        List<String> before = tree();
+        for (Map.Entry<JsonObject, String> e : refusals.entrySet()) {
+            Path conf = Files.writeString(Files.createTempFile("raftline-restore-conf-", ".json"), e.getKey().encode());
+            try {
+                MainTest.Result r = MainTest.run("snapshot", "restore", backup.toString(), "--conf", conf.toString());
+                assertThat(r.code()).as(r.err()).isEqualTo(2);
+                assertThat(r.err()).startsWith(e.getValue());
+            } finally {
+                Files.delete(conf);
+            }
+        }
+        assertThat(tree()).isEqualTo(before);
+
+        Files.writeString(Files.createDirectories(dir.resolve("n2")).resolve("wal"), "a node ran here");
+        Path conf = Files.writeString(Files.createTempFile("raftline-restore-conf-", ".json"),
+                withDataDirs(ClusterConfigs.cluster(3, 107, 3000), threeDirs()).encode());
+        try {
+            MainTest.Result r = MainTest.run("snapshot", "restore", backup.toString(), "--conf", conf.toString());
+            assertThat(r.code()).as("not empty: what is on disk, not the configuration").isEqualTo(1);
+            assertThat(r.err()).contains("is not empty");
+        } finally {
+            Files.delete(conf);
+        }
+    }
+
+    /**
+     * What the command says to do next: start the cluster (local mode); with a node_id, restore the other members
+     * first, each with its own configuration; a configuration of one node just starts it. The one-node case said "and
+     * the configurations of the other nodes it lists, one process each", of a configuration listing no other.
+     */
+    @Test
+    void theSuccessMessageSaysWhatToDoNext() throws Exception {
+        Path backup = backup(5);
+        JsonObject local = withDataDirs(ClusterConfigs.cluster(3, 109, 3000),
+                Map.of(1, dir.resolve("l1"), 2, dir.resolve("l2"), 3, dir.resolve("l3")));
+        JsonObject perProcess = withDataDirs(ClusterConfigs.cluster(3, 109, 3000), threeDirs()).put("node_id", 2);
+        JsonObject alone = withDataDirs(ClusterConfigs.cluster(1, 109, 3000), Map.of(1, dir.resolve("one")))
+                .put("node_id", 1);
+        Map<JsonObject, String> expected = new java.util.LinkedHashMap<>();
+        expected.put(local, "into [" + dir.resolve("l1") + ", " + dir.resolve("l2") + ", " + dir.resolve("l3")
+                + "]; start the cluster with --conf ");
+        expected.put(perProcess, "into [" + dir.resolve("n2") + "]; restore nodes [1, 3] too, each with its own"
+                + " configuration, before starting any node; then start node 2 with --conf ");
+        expected.put(alone, "into [" + dir.resolve("one") + "]; start the node with --conf ");
+        for (Map.Entry<JsonObject, String> e : expected.entrySet()) {
+            Path conf = Files.writeString(Files.createTempFile("raftline-restore-conf-", ".json"), e.getKey().encode());
+            try {
+                MainTest.Result r = MainTest.run("snapshot", "restore", backup.toString(), "--conf", conf.toString());
+                assertThat(r.code()).as(r.err()).isZero();
+                assertThat(r.out()).startsWith("restored revision 5, 5 keys, state hash ").contains(e.getValue() + conf)
+                        .doesNotContain("the configurations of the other nodes it lists");
+            } finally {
+                Files.delete(conf);
+            }
+        }
+    }
+
     /** A state machine's state after {@code writes} writes. */
     private static KvSnapshot state(int writes) {
         KvStateMachine kv = new KvStateMachine();
