@@ -391,8 +391,7 @@ final class Backups {
         if (!withData.isEmpty()) {
             NodeConfig first = withData.get(0);
             String notEmpty = "the data directory of node " + first.id() + " (" + Path.of(first.dataDir()) + ") is not"
-                    + " empty:"
-                    + " a restore seeds a new cluster only; move it away first";
+                    + " empty: a restore seeds a new cluster only; move it away first";
             List<Integer> ids = withData.stream().map(NodeConfig::id).toList();
             if (marked.isEmpty()) {
                 throw new IOException(notEmpty);
