@@ -102,8 +102,11 @@ class BackupRestoreTest {
             // What docs/operations.md says an operator can check: a backup of the restored cluster, before any write,
             // holds as many keys at a revision above the backup's; its state hash, like /v1/state-hash, is not the
             // backup's (the applied index is in it, and the new leader's first entry advanced it).
-            Backups.Info again = Backups.save(KvClientCommand.Target.of(URI.create(restored.nodeUrl(leader)), null),
-                    dir.resolve("again.snap"));
+            // Asked again if the leader happens to lose its term meanwhile (503), as the reads above are.
+            Backups.Info[] saved = new Backups.Info[1];
+            eventually("a backup of the restored cluster", () -> (saved[0] = Backups.save(KvClientCommand.Target.of(
+                    URI.create(restored.nodeUrl(leader)), null), dir.resolve("again.snap"))) != null);
+            Backups.Info again = saved[0];
             assertThat(again.keys()).isEqualTo(29);
             assertThat(again.revision()).isGreaterThan(revision);
             assertThat(again.hash()).isNotEqualTo(hash);
