@@ -82,65 +82,8 @@ class WatchHttpTest {
         }
     }
 
-    /** The events of one open stream, as {@code id event data} lines, and whether it ended. */
-    private static final class Events {
-        final List<String> ids = new CopyOnWriteArrayList<>();
-        final List<JsonObject> data = new CopyOnWriteArrayList<>();
-        final List<String> kinds = new CopyOnWriteArrayList<>();
-        /** The last id the stream sent, with an event or without one, as an {@code EventSource} keeps it. */
-        volatile String lastId;
-        volatile boolean ended;
-        private final StringBuilder pending = new StringBuilder();
-
-        synchronized void feed(Buffer b) {
-            pending.append(b.toString());
-            int end;
-            while ((end = pending.indexOf("\n\n")) >= 0) {
-                String block = pending.substring(0, end);
-                pending.delete(0, end + 2);
-                String id = null;
-                String kind = null;
-                String json = null;
-                for (String line : block.split("\n")) {
-                    if (line.startsWith("id: ")) {
-                        id = line.substring(4);
-                    } else if (line.startsWith("event: ")) {
-                        kind = line.substring(7);
-                    } else if (line.startsWith("data: ")) {
-                        json = line.substring(6);
-                    }
-                }
-                if (id != null) {
-                    lastId = id;
-                }
-                if (kind != null) {
-                    ids.add(id);
-                    kinds.add(kind);
-                    data.add(new JsonObject(json));
-                }
-            }
-        }
-    }
-
-    private Events open(int node, String query, String lastEventId) throws InterruptedException {
-        Events events = new Events();
-        RequestOptions o = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(cluster.nodeUrl(node)
-                + "/v1/watch" + query);
-        if (lastEventId != null) {
-            o.putHeader("Last-Event-ID", lastEventId);
-        }
-        // The handlers are attached to the response as its head arrives, on the context it arrives on: the first
-        // events may come in the same packet as the head, and a response without a handler by then would drop them.
-        HttpClientResponse resp = await(io.raftline.transport.OnContext.call(asking, () -> http.request(o)
-                .compose(req -> {
-                    Future<HttpClientResponse> ready = req.response().map(r -> r.handler(events::feed)
-                            .endHandler(v -> events.ended = true).exceptionHandler(e -> events.ended = true));
-                    req.end();
-                    return ready;
-                })));
-        assertThat(resp.statusCode()).isEqualTo(200);
-        assertThat(resp.getHeader("Content-Type")).startsWith("text/event-stream");
-        return events;
+    private WatchStream open(int node, String query, String lastEventId) throws InterruptedException {
+        return WatchStream.open(http, asking, cluster.nodeUrl(node) + "/v1/watch" + query, lastEventId);
     }
 
     private long put(int node, String key, String value) throws InterruptedException {
@@ -159,7 +102,7 @@ class WatchHttpTest {
     void aStreamThatBreaksBeforeItsFirstChangeResumesAtItsStartWithoutAGap() throws Exception {
         int leader = await(cluster.awaitLeader(10_000));
         long before = put(leader, "other", "0");
-        Events first = new Events();
+        WatchStream first = new WatchStream();
         RequestOptions o = new RequestOptions().setMethod(HttpMethod.GET)
                 .setAbsoluteURI(cluster.nodeUrl(leader) + "/v1/watch?prefix=gap/");
         HttpClientRequest req = await(io.raftline.transport.OnContext.call(asking, () -> http.request(o).compose(r -> {
@@ -175,7 +118,7 @@ class WatchHttpTest {
         // ... a change is applied while the client is away ...
         long missed = put(leader, "gap/x", "1");
         // ... and the client reconnects with the last id it got, as EventSource does.
-        Events second = open(leader, "?prefix=gap/", first.lastId);
+        WatchStream second = open(leader, "?prefix=gap/", first.lastId);
         long next = put(leader, "gap/y", "2");
         eventually("the reconnected stream sees gap/y", () -> second.ids.contains(next + ":0"));
         assertThat(second.ids).as("the change at revision %d made during the break, then the next", missed)
@@ -226,7 +169,7 @@ class WatchHttpTest {
         int leader = await(cluster.awaitLeader(10_000));
         int follower = leader % 3 + 1;
         long first = put(leader, "w/a", "1");
-        Events live = open(follower, "?prefix=w/&fromRevision=" + first, null);
+        WatchStream live = open(follower, "?prefix=w/&fromRevision=" + first, null);
         long second = put(leader, "w/b", "2");
         put(leader, "other", "ignored");
         await(web.deleteAbs(cluster.nodeUrl(leader) + "/v1/kv/w/a").send());
@@ -245,7 +188,7 @@ class WatchHttpTest {
         assertThat(live.data.stream().map(d -> d.getLong("revision")).toList()).isSorted();
 
         // Resumed after the transaction's first change: only its last one, then what follows.
-        Events resumed = open(leader, "?prefix=w/", txnRevision + ":0");
+        WatchStream resumed = open(leader, "?prefix=w/", txnRevision + ":0");
         long later = put(leader, "w/d", "4");
         eventually("the resumed stream reaches w/d", () -> resumed.ids.contains(later + ":0"));
         assertThat(resumed.ids).containsExactly(txnRevision + ":2", later + ":0");
@@ -262,7 +205,7 @@ class WatchHttpTest {
         int leader = await(cluster.awaitLeader(10_000));
         long now = put(leader, "f/a", "0");
         long from = now + 3;
-        Events events = open(leader, "?prefix=f/&fromRevision=" + from, null);
+        WatchStream events = open(leader, "?prefix=f/&fromRevision=" + from, null);
         List<Long> written = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             written.add(put(leader, "f/" + i, String.valueOf(i)));
@@ -280,7 +223,7 @@ class WatchHttpTest {
         int other = 6 - leader - lagging;
         await(harness.network(new JsonObject().put("partitions", new JsonArray()
                 .add(new JsonArray().add(leader).add(other)).add(new JsonArray().add(lagging)))));
-        Events onLeader = open(leader, "?prefix=d/", null);
+        WatchStream onLeader = open(leader, "?prefix=d/", null);
         put(leader, "d/1", "1");
         // A transaction makes two changes at one revision; the client saw the first only.
         HttpResponse<Buffer> txn = await(web.postAbs(cluster.nodeUrl(leader) + "/v1/txn")
@@ -290,7 +233,7 @@ class WatchHttpTest {
         long r2 = txn.bodyAsJsonObject().getLong("revision");
         eventually("the leader streamed the transaction", () -> onLeader.ids.contains(r2 + ":1"));
         // The client reconnects to the follower, which has applied neither write yet.
-        Events resumed = open(lagging, "?prefix=d/", r2 + ":0");
+        WatchStream resumed = open(lagging, "?prefix=d/", r2 + ":0");
         await(harness.healAll());
         long r3 = put(leader, "d/4", "4");
         eventually("the follower caught up", () -> resumed.ids.contains(r3 + ":0"));
@@ -308,7 +251,7 @@ class WatchHttpTest {
         int behind = leader % 3 + 1;
         int other = 6 - leader - behind;
         long first = put(leader, "s/a", "1");
-        Events watching = open(behind, "?prefix=s/&fromRevision=" + first, null);
+        WatchStream watching = open(behind, "?prefix=s/&fromRevision=" + first, null);
         eventually("the follower streamed the first change", () -> watching.ids.contains(first + ":0"));
         await(harness.network(new JsonObject().put("partitions", new JsonArray()
                 .add(new JsonArray().add(leader).add(other)).add(new JsonArray().add(behind)))));
@@ -333,7 +276,7 @@ class WatchHttpTest {
         assertThat(gone.statusCode()).as(gone.bodyAsString()).isEqualTo(410);
         assertThat(gone.bodyAsJsonObject().getLong("oldestRevision")).isEqualTo(installed + 1);
 
-        Events rest = open(behind, "?prefix=s/&fromRevision=" + (installed + 1), null);
+        WatchStream rest = open(behind, "?prefix=s/&fromRevision=" + (installed + 1), null);
         long next = put(leader, "s/next", "n");
         eventually("the follower streams what follows its snapshot", () -> rest.ids.contains(next + ":0"));
         List<String> expected = new ArrayList<>(missed.stream().filter(r -> r > installed).map(r -> r + ":0")
@@ -420,7 +363,7 @@ class WatchHttpTest {
         assertThat(gone.bodyAsJsonObject().getString("error")).isEqualTo("compacted");
         assertThat(gone.bodyAsJsonObject().getLong("oldestRevision")).isEqualTo(snapshotIndex + 1);
         // From the oldest revision on, everything the log still holds is streamed.
-        Events rest = open(follower, "?fromRevision=" + (snapshotIndex + 1), null);
+        WatchStream rest = open(follower, "?fromRevision=" + (snapshotIndex + 1), null);
         long last = revisions.get(revisions.size() - 1);
         if (last > snapshotIndex) {
             eventually("the follower streams what its log holds", () -> rest.ids.contains(last + ":0"));

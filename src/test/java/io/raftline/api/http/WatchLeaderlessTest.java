@@ -11,7 +11,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
@@ -20,8 +19,6 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,57 +61,8 @@ class WatchLeaderlessTest {
         }
     }
 
-    /** The event blocks of one open stream, each as its {@code event} and {@code data} (or its id for an id-only one). */
-    private static final class Stream {
-        final List<String> kinds = new CopyOnWriteArrayList<>();
-        final List<JsonObject> data = new CopyOnWriteArrayList<>();
-        volatile String lastId;
-        volatile boolean ended;
-        private final StringBuilder pending = new StringBuilder();
-
-        synchronized void feed(Buffer b) {
-            pending.append(b.toString());
-            int end;
-            while ((end = pending.indexOf("\n\n")) >= 0) {
-                String kind = null;
-                String json = null;
-                for (String line : pending.substring(0, end).split("\n")) {
-                    if (line.startsWith("id: ")) {
-                        lastId = line.substring(4);
-                    } else if (line.startsWith("event: ")) {
-                        kind = line.substring(7);
-                    } else if (line.startsWith("data: ")) {
-                        json = line.substring(6);
-                    }
-                }
-                pending.delete(0, end + 2);
-                if (kind != null) {
-                    kinds.add(kind);
-                    data.add(new JsonObject(json));
-                }
-            }
-        }
-
-        JsonObject last() {
-            return data.get(data.size() - 1);
-        }
-    }
-
-    private Stream open(int node, String lastEventId) throws InterruptedException {
-        Stream stream = new Stream();
-        RequestOptions o = new RequestOptions().setMethod(HttpMethod.GET)
-                .setAbsoluteURI(cluster.nodeUrl(node) + "/v1/watch?prefix=n/");
-        if (lastEventId != null) {
-            o.putHeader("Last-Event-ID", lastEventId);
-        }
-        HttpClientResponse resp = await(io.raftline.transport.OnContext.call(asking, () -> http.request(o)
-                .compose(req -> {
-                    Future<HttpClientResponse> ready = req.response().map(r -> r.handler(stream::feed)
-                            .endHandler(v -> stream.ended = true).exceptionHandler(e -> stream.ended = true));
-                    req.end();
-                    return ready;
-                })));
-        assertThat(resp.statusCode()).isEqualTo(200);
+    private WatchStream open(int node, String lastEventId) throws InterruptedException {
+        WatchStream stream = WatchStream.open(http, asking, cluster.nodeUrl(node) + "/v1/watch?prefix=n/", lastEventId);
         eventually("the stream named its start", () -> stream.lastId != null);
         return stream;
     }
@@ -146,7 +94,7 @@ class WatchLeaderlessTest {
     void aPartitionedFollowersWatchEndsWithNoLeaderAndResumesElsewhereWithoutAGap() throws Exception {
         int leader = await(cluster.awaitLeader(10_000));
         int cut = leader % 3 + 1;
-        Stream watching = open(cut, null);
+        WatchStream watching = open(cut, null);
         long first = put(leader, "n/a");
         eventually("the follower streamed the first change", () -> watching.kinds.size() == 1);
 
@@ -164,7 +112,7 @@ class WatchLeaderlessTest {
         assertThat(refused.getString("error")).isEqualTo("no_leader");
 
         // Resumed on a node that has a leader, with the last id the stream gave: the change made meanwhile first.
-        Stream resumed = open(leader, watching.lastId);
+        WatchStream resumed = open(leader, watching.lastId);
         long next = put(leader, "n/c");
         eventually("the resumed stream reaches n/c", () -> resumed.kinds.size() == 2);
         assertThat(resumed.data).extracting(d -> d.getLong("revision")).containsExactly(missed, next);
@@ -178,7 +126,7 @@ class WatchLeaderlessTest {
     void aPausedNodesWatchEndsAtOnce() throws Exception {
         int leader = await(cluster.awaitLeader(10_000));
         int paused = leader % 3 + 1;
-        Stream watching = open(paused, null);
+        WatchStream watching = open(paused, null);
         await(harness.pause(paused));
         eventually("the paused node's stream ends", () -> watching.ended);
         assertThat(watching.kinds).containsExactly("error");
