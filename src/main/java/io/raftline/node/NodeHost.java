@@ -744,7 +744,8 @@ public final class NodeHost {
 
     private String stateLostMessage() {
         return self() + " lost log entries it had acknowledged (its data directory was wiped or replaced):"
-                + " it no longer votes and serves no client; replace it by a new member (see docs/operations.md)";
+                + " it no longer votes (its clients' requests go to the leader); replace it by a new member (see"
+                + " docs/operations.md)";
     }
 
     private NodeRequestException notLeader(int hint, String why) {

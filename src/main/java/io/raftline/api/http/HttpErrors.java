@@ -204,7 +204,8 @@ public final class HttpErrors {
     }
 
     /**
-     * Maps any failure: node failures to their status, anything else to 500.
+     * Maps any failure: node failures to their status, a node's storage refusing what was asked (a restart in a process
+     * whose log failed) to 409 {@code storage_failed}, anything else to 500.
      *
      * @param ctx the request
      * @param t   the failure
@@ -214,6 +215,9 @@ public final class HttpErrors {
             node(ctx, e);
         } else if (t instanceof IllegalArgumentException e) {
             badRequest(ctx, e.getMessage());
+        } else if (t instanceof io.raftline.raft.StorageException e) {
+            // The state of the node's disk, said by the refusal (what failed, what to do): not an internal error.
+            send(ctx, 409, "storage_failed", e.getMessage());
         } else {
             send(ctx, 500, "internal", String.valueOf(t.getMessage()));
         }
