@@ -1446,6 +1446,9 @@ public final class NodeHost {
             Ready rd = core.ready();
             report(rd);
             long gen = generation;
+            if (core.role() == Role.LEADER) {
+                reportCommit(); // before the messages that carry it: the live view shows events in causal order
+            }
             List<Message> late = sendMessagesBeforeDisk(rd);
             Future<Void> persisted;
             try {
@@ -1528,7 +1531,11 @@ public final class NodeHost {
      */
     private void sendWhileWriting() {
         if (env.nanoTime() - persistStarted < hungWriteNanos()) {
-            sendEarly(core.takeMessagesBeforeDisk());
+            List<Message> early = core.takeMessagesBeforeDisk();
+            if (!early.isEmpty() && core.role() == Role.LEADER) {
+                reportCommit();
+            }
+            sendEarly(early);
         }
     }
 
@@ -1638,13 +1645,25 @@ public final class NodeHost {
             }
             pending.applied(e, result, core.leader());
         }
+        reportCommit();
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{} committed and applied up to {}", prefix(), kv.lastApplied());
+        }
+    }
+
+    /**
+     * Tells the listener of a commit index that grew since it was last told. A leader tells it before it sends the
+     * messages that carry it (its AppendEntries and heartbeats), and before it applies the entries: the live view
+     * keeps each node's events in order, and a follower's receipt of commit 65 must not come before its leader's own
+     * commit of 65 (the follower was drawn ahead of its leader). Followers learn theirs from such a message and tell it
+     * once the entries are appended and applied. One comparison when nothing changed; the listener's events cost
+     * nothing while no one watches (the publisher checks that first).
+     */
+    private void reportCommit() {
         long commit = core.log().committed();
         if (commit > loggedCommit) {
             loggedCommit = commit;
             listener.committed(id(), commit);
-            if (LOG.isDebugEnabled()) {
-                LOG.debug("{} committed and applied up to {}", prefix(), kv.lastApplied());
-            }
         }
     }
 
