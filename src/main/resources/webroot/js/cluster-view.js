@@ -101,6 +101,7 @@ export class ClusterView {
       for (const en of entries) this.boxSize = { bw: en.contentRect.width, bh: en.contentRect.height };
       this.sizeCanvas();
       this.drawQueues(); // placed for the new size now, not at their next redraw (five a second)
+      this.placePinned();
     }).observe(svg);
     // A test hook (the browser tests read the arrows from it, as they read data-* attributes elsewhere).
     const hook = globalThis.__raftline = globalThis.__raftline || {};
@@ -212,6 +213,7 @@ export class ClusterView {
       this.layout(m.members);
       for (const a of this.arrows.values()) this.placeStatic(a);
       this.canvasDirty = true;
+      this.placePinned();
     }
     if (membersChanged || !prev || prev.faults !== m.faults) this.drawLinks(m);
     if (membersChanged || !prev || prev.nodes !== m.nodes || prev.membership !== m.membership) {
@@ -355,15 +357,74 @@ export class ClusterView {
     if (!box) return;
     const p = this.pinned;
     box.hidden = !p;
-    if (!p) { box.dataset.kind = ''; return; }
+    if (!p) { box.dataset.kind = ''; delete box.dataset.corner; return; }
     const html = p.kind === 'msg' ? this.msgTipHtml(p.a) : p.kind === 'entry' ? this.entryHtml(p.node, p.i)
       : this.nodeTipHtml(p.id);
-    if (html !== this.pinDrawn) {
+    const shown = box.dataset.corner === undefined || box.dataset.shownKind !== p.kind;
+    if (html !== this.pinDrawn || shown) {
       this.pinDrawn = html;
       this.pinBody.innerHTML = html;
+      box.dataset.shownKind = p.kind;
+      this.placePinned();
     }
     box.dataset.kind = p.kind;
     box.dataset.id = p.kind === 'msg' ? String(p.a.e.msgId) : p.kind === 'entry' ? `${p.node}:${p.i}` : String(p.id);
+  }
+
+  /**
+   * The pinned details go in a corner of the drawing's box where they cover no node (with four nodes and more, the
+   * fixed top-left corner held one, and the details took its clicks): 300 px wide, below or above the nodes near that
+   * corner, or, where a small box leaves no such room, as a narrower column beside the nodes (at least 120 px,
+   * scrolling if need be). The corner kept while it still fits, else the top-left one first, then top-right,
+   * bottom-left, bottom-right; where none fits, the one that covers least. Placed when what it shows or the layout
+   * changes (its height is read then, not per frame).
+   */
+  placePinned() {
+    const box = this.pinBox;
+    if (!box || box.hidden) return;
+    const { bw, bh } = this.boxSize;
+    const gap = 6, wide = Math.min(300, bw - 2 * gap);
+    // The content's height at the full width (a layout read).
+    box.style.width = `${wide}px`;
+    box.style.maxHeight = 'none';
+    const content = box.offsetHeight;
+    // Each node's disc, and its tags and queue counts under it, as a rectangle.
+    const nodes = [...this.pos.keys()].map(id => this.nodeAnchor(id)).filter(Boolean)
+      .map(d => ({ x0: d.x - d.r - 8, x1: d.x + d.r + 8, y0: d.y - d.r - 8, y1: d.y + d.r * 1.6 }));
+    const cover = (x, y, w, h) => nodes.reduce((s, n) => s + Math.max(0, Math.min(x + w, n.x1) - Math.max(x, n.x0))
+      * Math.max(0, Math.min(y + h, n.y1) - Math.max(y, n.y0)), 0);
+    const fits = [];
+    for (const name of ['tl', 'tr', 'bl', 'br']) {
+      const left = name[1] === 'l', top = name[0] === 't';
+      // Full width, as tall as the nodes near the corner leave room for.
+      const x = left ? gap : bw - wide - gap;
+      let room = bh - 2 * gap;
+      for (const n of nodes) {
+        if (n.x1 <= x || n.x0 >= x + wide) continue;
+        room = Math.min(room, top ? n.y0 - 2 * gap : bh - n.y1 - 2 * gap);
+      }
+      fits.push({ name, x, w: wide, h: Math.min(content, room), full: room >= content });
+      // A column beside the nodes, as wide as they leave room for.
+      let side = wide;
+      for (const n of nodes) side = Math.min(side, left ? n.x0 - gap * 1.5 : bw - n.x1 - gap * 1.5);
+      if (side >= 120) {
+        const h = Math.min(bh - 2 * gap, content * wide / side);
+        fits.push({ name, x: left ? gap : bw - side - gap, w: side, h, full: false });
+      }
+    }
+    for (const f of fits) {
+      f.y = f.name[0] === 't' ? gap : bh - f.h - gap;
+      f.cover = f.h >= 60 ? cover(f.x, f.y, f.w, f.h) : Infinity;
+    }
+    const ok = fits.filter(f => f.cover === 0);
+    const kept = ok.filter(f => f.name === box.dataset.corner);
+    const pick = (kept.find(f => f.full) || ok.find(f => f.full) || kept[0] || ok[0])
+      || fits.reduce((a, f) => (f.cover < a.cover ? f : a), { name: 'tl', x: gap, y: gap, w: wide, h: content, cover: Infinity });
+    box.dataset.corner = pick.name;
+    box.style.left = `${Math.round(pick.x)}px`;
+    box.style.top = `${Math.round(Math.max(gap, pick.y))}px`;
+    box.style.width = `${Math.round(pick.w)}px`;
+    box.style.maxHeight = `${Math.round(pick.h)}px`;
   }
 
   /** A log entry: which nodes hold it (and with which term), where it is committed, the client request that made it. */

@@ -147,7 +147,7 @@ export class NodeMenu {
           role: 'status' }));
       }
     }
-    kids.push(el('div', { class: 'hint', text: 'details pinned top left · Esc closes' }));
+    kids.push(el('div', { class: 'hint', text: 'details pinned in a corner · Esc closes' }));
     this.root.replaceChildren(...kids);
     // Measured when what it shows changed (an action, a change of the node), never per frame.
     this.size = { w: this.root.offsetWidth, h: this.root.offsetHeight };

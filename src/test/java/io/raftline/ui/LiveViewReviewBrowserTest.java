@@ -1,0 +1,140 @@
+package io.raftline.ui;
+
+import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.Locator;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.assertions.PlaywrightAssertions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Defects a review of the live view in headless Chromium found, each checked where it showed: the real webroot served
+ * by {@link ReplayedLiveView} (no cluster behind it), the cluster's state and events handed to the page's own socket
+ * as the server's frames, and recordings written by hand.
+ */
+@Tag("slow")
+class LiveViewReviewBrowserTest {
+
+    private static final double TIMEOUT_MS = 10_000;
+    /** Keeps every SockJS socket the page opens in window.__sockets, so that a test can speak as the server. */
+    private static final String KEEP_SOCKETS = "(() => { let S; window.__sockets = [];"
+            + " Object.defineProperty(window, 'SockJS', { configurable: true, get: () => S,"
+            + "   set: v => { S = function (...a) { const s = new v(...a); window.__sockets.push(s); return s; };"
+            + "     Object.assign(S, v); S.prototype = v.prototype; } }); })()";
+
+    private static ReplayedLiveView server;
+    private static Playwright playwright;
+    private static Browser browser;
+
+    private final List<String> errors = new ArrayList<>();
+    private Page page;
+    private long seq = 1_000_000;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = new ReplayedLiveView(List.of(1, 2, 3), new JsonObject());
+        playwright = SystemChromium.playwright();
+        browser = SystemChromium.launch(playwright);
+        PlaywrightAssertions.setDefaultAssertionTimeout(TIMEOUT_MS);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        SystemChromium.closeAll(browser, playwright, server);
+    }
+
+    @BeforeEach
+    void open() {
+        page = SystemChromium.openLiveView(browser, server.url(), TIMEOUT_MS, errors, KEEP_SOCKETS);
+    }
+
+    @AfterEach
+    void close() {
+        page.context().close();
+        org.assertj.core.api.Assertions.assertThat(errors).isEmpty();
+    }
+
+    /** Hands the page an event as if the server had published it now, with the next seq. */
+    private void receive(JsonObject body) {
+        body.put("seq", ++seq).put("ts", System.currentTimeMillis());
+        String frame = new JsonObject().put("type", "rec").put("address", "raft.events").put("body", body).encode();
+        page.evaluate("frame => window.__sockets[window.__sockets.length - 1].onmessage({ data: frame })", frame);
+    }
+
+    /** An event of node {@code node} in term 2. */
+    private static JsonObject event(String type, int node) {
+        return new JsonObject().put("type", type).put("node", node).put("term", 2).put("role", "Follower");
+    }
+
+    /** The state of a cluster of {@code n} nodes, node 1 leading term 2, with {@code faults}. */
+    private void cluster(int n, JsonObject faults) {
+        JsonArray members = new JsonArray();
+        JsonArray nodes = new JsonArray();
+        for (int id = 1; id <= n; id++) {
+            members.add(id);
+            nodes.add(new JsonObject().put("id", id).put("role", id == 1 ? "Leader" : "Follower").put("term", 2)
+                    .put("leader", 1).put("commit", 5).put("lastIndex", 5).put("up", true)
+                    .put("paused", faults.getJsonArray("pausedNodes", new JsonArray()).contains(id))
+                    .put("log", new JsonArray()));
+        }
+        receive(new JsonObject().put("node", 0).put("term", 0).put("role", "").put("type", "Snapshot")
+                .put("members", members).put("nodes", nodes).put("faults", faults));
+        assertThat(page.locator("#cluster-svg g.node-g")).hasCount(n);
+    }
+
+    /** The page rectangle of {@code selector}'s element: [left, top, right, bottom]. */
+    @SuppressWarnings("unchecked")
+    private List<Number> rect(String selector) {
+        return (List<Number>) page.evaluate("s => { const r = document.querySelector(s).getBoundingClientRect();"
+                + " return [r.left, r.top, r.right, r.bottom]; }", selector);
+    }
+
+    /**
+     * With five nodes the pinned details (fixed in the top-left corner) covered node 5, the left one, and took the
+     * clicks meant for it. They go in the corner that covers no node.
+     */
+    @Test
+    void thePinnedDetailsCoverNoNode() {
+        page.setViewportSize(1280, 720); // the drawing as on a 1280x720 screen, where the review saw it
+        cluster(5, new JsonObject());
+        checkPinnedCoverNoNode();
+        page.setViewportSize(1440, 1000);
+        checkPinnedCoverNoNode();
+    }
+
+    private void checkPinnedCoverNoNode() {
+        for (int id = 1; id <= 5; id++) {
+            page.locator("#cluster-svg [data-testid='node-" + id + "']").click();
+            assertThat(page.getByTestId("pinned")).isVisible();
+            assertThat(page.getByTestId("pinned")).hasAttribute("data-id", String.valueOf(id));
+            List<Number> box = rect("[data-testid='pinned']");
+            for (int other = 1; other <= 5; other++) {
+                List<Number> disc = rect("#cluster-svg [data-testid='node-" + other + "'] circle.ring");
+                boolean overlaps = box.get(0).doubleValue() < disc.get(2).doubleValue()
+                        && disc.get(0).doubleValue() < box.get(2).doubleValue()
+                        && box.get(1).doubleValue() < disc.get(3).doubleValue()
+                        && disc.get(1).doubleValue() < box.get(3).doubleValue();
+                org.assertj.core.api.Assertions.assertThat(overlaps)
+                        .as("node %s pinned: the details %s cover node %s at %s", id, box, other, disc).isFalse();
+            }
+            page.keyboard().press("Escape"); // closes the node's menu, which would be over a node beside it
+        }
+    }
+}
