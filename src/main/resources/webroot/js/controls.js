@@ -174,10 +174,21 @@ export class Controls {
 
   setModel(m) {
     this.model = m;
+    // The chips show the partition in force: set again from it whenever it changes (a partition made elsewhere, the
+    // admin API, another page, or the one in force when this page loaded), so that Apply never silently replaces it.
+    const parts = JSON.stringify(m.faults.partitions || []);
     const key = m.members.join(',');
+    const partsChanged = parts !== this.partitionsSeen;
+    if (partsChanged || key !== this.members) {
+      this.partitionsSeen = parts;
+      this.groups = new Map();
+      this.groupsNow().forEach((g, k) => { for (const id of g) this.groups.set(id, GROUPS[Math.min(k, GROUPS.length - 1)]); });
+    }
     if (key !== this.members) {
       this.members = key;
       this.build(m.members);
+    } else if (partsChanged && this.drawChips) {
+      this.drawChips();
     }
     this.refreshButtons();
   }

@@ -137,4 +137,33 @@ class LiveViewReviewBrowserTest {
             page.keyboard().press("Escape"); // closes the node's menu, which would be over a node beside it
         }
     }
+
+    /**
+     * A partition made elsewhere (the admin API) or in force when the page loaded showed on the chips as every node
+     * in group A, and Apply would have replaced it with none. The chips follow the partition in force.
+     */
+    @Test
+    void thePartitionChipsShowThePartitionInForce() {
+        // In force when the page got the cluster's state.
+        cluster(5, new JsonObject().put("partitions", new JsonArray().add(new JsonArray().add(2).add(3))
+                .add(new JsonArray().add(5))));
+        Locator chip = page.getByTestId("partition-chip-1");
+        assertThat(page.getByTestId("partition-chip-2")).hasAttribute("data-group", "A");
+        assertThat(page.getByTestId("partition-chip-3")).hasAttribute("data-group", "A");
+        assertThat(page.getByTestId("partition-chip-5")).hasAttribute("data-group", "B");
+        assertThat(chip).hasAttribute("data-group", "C");
+        assertThat(page.getByTestId("partition-chip-4")).hasAttribute("data-group", "C");
+        // Changed by someone else (PUT /v1/admin/network publishes a FaultChanged).
+        receive(event("FaultChanged", 0).put("faults", new JsonObject().put("partitions",
+                new JsonArray().add(new JsonArray().add(1).add(2)).add(new JsonArray().add(3).add(4).add(5)))));
+        assertThat(page.getByTestId("partition-chip-3")).hasAttribute("data-group", "B");
+        assertThat(page.getByTestId("partition-chip-1")).hasAttribute("data-group", "A");
+        assertThat(page.getByTestId("partition-chip-2")).hasAttribute("data-group", "A");
+        assertThat(page.getByTestId("partition-chip-5")).hasAttribute("data-group", "B");
+        // Healed: one group again.
+        receive(event("FaultChanged", 0).put("faults", new JsonObject()));
+        for (int id = 1; id <= 5; id++) {
+            assertThat(page.getByTestId("partition-chip-" + id)).hasAttribute("data-group", "A");
+        }
+    }
 }
