@@ -8,7 +8,7 @@
 // disappear, and the circle is laid out again to fit the box. Nodes are buttons (focusable; Enter or Space acts as a
 // click): a click pins the node's details and tells `onNodeActivate`, which opens its action menu (node-menu.js).
 
-import { ROLE_COLORS, kindColor, escapeHtml, compactNumber, entryText, keyText } from './format.js';
+import { ROLE_COLORS, kindColor, escapeHtml, compactNumber, entryText, keyText, networkFaultText } from './format.js';
 import { displayRole, memberKind, commitTimeOf } from './reducer.js';
 
 const d3 = globalThis.d3;
@@ -67,6 +67,9 @@ export class ClusterView {
     this.queueClock = 0;
     this.gLinks = this.svg.append('g');
     this.gLabels = this.svg.append('g');
+    // Loss, delay and duplication on every link (the `network` command), in the drawing's bottom-left corner.
+    this.netTag = this.svg.append('text').attr('class', 'net-faults').attr('data-testid', 'network-faults')
+      .attr('x', 8).attr('y', H - 8);
     this.gRings = this.svg.append('g');
     this.gNodes = this.svg.append('g');
     this.gFx = this.svg.append('g');
@@ -277,9 +280,17 @@ export class ClusterView {
       if (!a || !b) return;
       const dx = b.x - a.x, dy = b.y - a.y, len = Math.hypot(dx, dy) || 1;
       const off = d.both ? 28 : (d.from < d.to ? 28 : -28);
-      d3.select(nodes[i]).attr('x', (a.x + b.x) / 2 - (dy / len) * off).attr('y', (a.y + b.y) / 2 + (dx / len) * off + 3)
-        .text(d.text);
+      // The label starts on the side of the link it is put on (left of it: it ends there), so that it never lies
+      // across the link, its arrows or their loss crosses at the middle; above or below a flat link, centred.
+      const nx = -(dy / len) * Math.sign(off), ny = (dx / len) * Math.sign(off);
+      const anchor = nx > 0.35 ? 'start' : nx < -0.35 ? 'end' : 'middle';
+      // Arrows fly on lanes up to 31 units off the link's axis.
+      const away = anchor === 'middle' ? 44 : 36;
+      const x = (a.x + b.x) / 2 + nx * away, y = (a.y + b.y) / 2 + ny * away + 4;
+      d3.select(nodes[i]).attr('x', x).attr('y', y).attr('text-anchor', anchor).text(d.text);
     });
+    const net = networkFaultText(m.faults);
+    this.netTag.text(net ? `network: ${net}` : '').attr('data-active', String(!!net));
   }
 
   drawNodes(m) {
@@ -720,6 +731,18 @@ export class ClusterView {
       seg: a.e.kind === 'Heartbeat' || a.e.kind === 'HeartbeatResponse' ? 16 : 26 };
   }
 
+  /**
+   * Whether a loss happened at its receiver (drawn at the receiver's door, not halfway): a `receiver …` reason, or the
+   * network's `paused` (which it gives whichever end is paused) when the receiver is the paused one.
+   */
+  atReceiversDoor(fate) {
+    const reason = fate.reason || '';
+    if (reason.startsWith('receiver')) return true;
+    if (reason !== 'paused' || !this.model) return false;
+    const to = this.model.nodes[fate.to];
+    return !!(to && to.paused) || (this.model.faults.pausedNodes || []).includes(fate.to);
+  }
+
   removeArrow(id, a) {
     this.arrows.delete(id);
     this.canvasDirty = true;
@@ -744,7 +767,7 @@ export class ClusterView {
       const land = Math.max(known ? fateDue : a.t0 + Math.max(visible, 20), a.t0 + visible);
       let t = (clock - a.t0) / Math.max(1e-6, land - a.t0);
       const lost = a.fate && a.fate.type === 'MessageDropped';
-      const stopAt = lost ? ((a.fate.reason || '').startsWith('receiver') ? 0.9 : 0.5) : 1;
+      const stopAt = lost ? (this.atReceiversDoor(a.fate) ? 0.9 : 0.5) : 1;
       // No receipt will be shown for a send marked `receipt: false` (relayed from another process, whose receiver's
       // process cannot pair it): it lands after its flight time unless a loss was shown first.
       const done = a.shown || (a.e.receipt === false && !known);

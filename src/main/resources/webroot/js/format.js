@@ -116,6 +116,24 @@ export function entryText(x) {
   }
 }
 
+/** A delay range in words: `80–160 ms`, or `200 ms` when both ends are the same. */
+export function delayText(d) {
+  return d[0] === d[1] ? `${d[1]} ms` : `${d[0]}–${d[1]} ms`;
+}
+
+/**
+ * The faults of the whole network (every link): loss, delay, duplication, in words (`drop 10% · delay 50–100 ms ·
+ * dup 5%`), or '' when there are none.
+ */
+export function networkFaultText(f) {
+  if (!f) return '';
+  const parts = [];
+  if (f.dropRate) parts.push(`drop ${Math.round(f.dropRate * 100)}%`);
+  if (f.delayMs && f.delayMs[1]) parts.push(`delay ${delayText(f.delayMs)}`);
+  if (f.duplicateRate) parts.push(`dup ${Math.round(f.duplicateRate * 100)}%`);
+  return parts.join(' · ');
+}
+
 /**
  * Faults in words. With `members`, a partition whose one group holds every member (what putting the last cut-off
  * node back leaves) is no partition and is not named.
@@ -125,12 +143,11 @@ export function describeFaults(f, members) {
   const parts = [];
   const whole = members && f.partitions && f.partitions.length === 1 && members.every(id => f.partitions[0].includes(id));
   if (f.partitions && f.partitions.length && !whole) parts.push('partition ' + f.partitions.map(g => '{' + g.join(',') + '}').join(' | '));
-  if (f.dropRate) parts.push(`drop ${Math.round(f.dropRate * 100)}%`);
-  if (f.delayMs && f.delayMs[1]) parts.push(`delay ${f.delayMs[0]}–${f.delayMs[1]} ms`);
-  if (f.duplicateRate) parts.push(`dup ${Math.round(f.duplicateRate * 100)}%`);
+  const network = networkFaultText(f);
+  if (network) parts.push(network);
   for (const l of f.links || []) {
     const bits = [];
-    if (l.delayMs && l.delayMs[1]) bits.push(`${l.delayMs[0]}–${l.delayMs[1]} ms`);
+    if (l.delayMs && l.delayMs[1]) bits.push(delayText(l.delayMs));
     if (l.dropRate) bits.push(`${Math.round(l.dropRate * 100)}% loss`);
     parts.push(`${l.from}→${l.to} ${bits.join(', ')}`);
   }

@@ -166,4 +166,37 @@ class LiveViewReviewBrowserTest {
             assertThat(page.getByTestId("partition-chip-" + id)).hasAttribute("data-group", "A");
         }
     }
+
+    /**
+     * Loss, delay and duplication on the whole network were drawn nowhere (only per-link faults had labels); a
+     * delay of 200-200 ms read "200–200 ms".
+     */
+    @Test
+    void networkWideFaultsAreDrawn() {
+        cluster(3, new JsonObject());
+        receive(event("FaultChanged", 0).put("faults", new JsonObject().put("dropRate", 0.1)
+                .put("delayMs", new JsonArray().add(200).add(200)).put("duplicateRate", 0.05)));
+        assertThat(page.getByTestId("network-faults")).hasText("network: drop 10% · delay 200 ms · dup 5%");
+        assertThat(page.locator("[data-testid='timeline-row'][data-type='FaultChanged'] .sum").last())
+                .hasText("drop 10% · delay 200 ms · dup 5%");
+        receive(event("FaultChanged", 0).put("faults", new JsonObject()));
+        assertThat(page.getByTestId("network-faults")).hasText("");
+    }
+
+    /**
+     * A message lost because its receiver is paused stops at the receiver's door, as a loss to a down receiver does:
+     * the network's reason is plain "paused" whichever end is paused, and the page took it for a loss halfway.
+     */
+    @Test
+    void aMessageLostToAPausedReceiverStopsAtItsDoor() {
+        cluster(3, new JsonObject().put("pausedNodes", new JsonArray().add(3)));
+        JsonObject sent = event("MessageSent", 1).put("role", "Leader").put("msgId", 77).put("from", 1).put("to", 3)
+                .put("kind", "AppendEntries").put("msgTerm", 2).put("response", false);
+        receive(sent.copy());
+        receive(sent.copy().put("type", "MessageDropped").put("reason", "paused"));
+        Object stop = page.waitForFunction("() => { const a = window.__raftline.arrows()"
+                + ".find(x => x.msg === '77' && x.lost); return a ? String(a.progress) : null; }").jsonValue();
+        org.assertj.core.api.Assertions.assertThat(Double.parseDouble((String) stop)).as("where it stopped")
+                .isGreaterThan(0.85);
+    }
 }
