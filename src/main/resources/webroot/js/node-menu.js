@@ -12,6 +12,11 @@
 import { el } from './format.js';
 import { memberKind } from './reducer.js';
 
+// After an action the item that undoes it takes its place: the focus follows it there, so that a second Enter undoes
+// (pause, then resume) and never lands on another item (Crash, the first).
+const COUNTERPART = { pause: 'resume', resume: 'pause', crash: 'restart', restart: 'crash', isolate: 'heal',
+  heal: 'isolate' };
+
 export class NodeMenu {
   /**
    * @param box the drawing's box (.cluster-box): the menu is placed in it, over the drawing
@@ -127,8 +132,10 @@ export class NodeMenu {
     const sig = `${id}|${this.live}|${n ? n.role : ''}|${items.map(i => i.join('/')).join(',')}|${status}`;
     if (sig === this.drawn) return;
     this.drawn = sig;
-    const focused = this.root.contains(document.activeElement) && document.activeElement.dataset
-      ? document.activeElement.dataset.action : undefined;
+    const focusedEl = this.root.contains(document.activeElement) && document.activeElement.dataset
+      ? document.activeElement : null;
+    const focused = focusedEl ? focusedEl.dataset.action : undefined;
+    const focusedAt = focusedEl ? this.buttons().indexOf(focusedEl) : -1;
     this.root.setAttribute('data-testid', `node-menu-${id}`);
     this.root.setAttribute('aria-label', `Actions for node ${id}`);
     const head = el('h4', {}, el('b', { text: `N${id}` }),
@@ -151,10 +158,24 @@ export class NodeMenu {
     this.root.replaceChildren(...kids);
     // Measured when what it shows changed (an action, a change of the node), never per frame.
     this.size = { w: this.root.offsetWidth, h: this.root.offsetHeight };
-    if (focused) {
-      const again = this.buttons().findIndex(b => b.dataset.action === focused);
-      this.focusItem(Math.max(0, again));
+    if (focused) this.refocus(focused, focusedAt);
+  }
+
+  /**
+   * Gives the focus back after a redraw: to the same item, else to its counterpart (Pause became Resume), else to the
+   * item now at the same place; never to a dangerous item (Crash) it was not on, which takes the next safe one.
+   */
+  refocus(action, at) {
+    const bs = this.buttons();
+    if (!bs.length) { this.root.focus(); return; }
+    const safe = b => !b.classList.contains('danger');
+    let b = bs.find(x => x.dataset.action === action);
+    if (!b) b = bs.find(x => x.dataset.action === COUNTERPART[action] && safe(x));
+    if (!b) {
+      const k = Math.max(0, Math.min(at, bs.length - 1));
+      b = [...bs.slice(k), ...bs.slice(0, k)].find(safe);
     }
+    if (b) b.focus(); else this.root.focus();
   }
 
   title(action, id) {

@@ -184,6 +184,37 @@ class LiveViewReviewBrowserTest {
     }
 
     /**
+     * After a node menu's action its items are drawn again and the focus went to the first item, Crash: a second
+     * Enter meant to undo a pause crashed the node. It follows the item's counterpart (Pause became Resume).
+     */
+    @Test
+    void afterAMenuActionTheFocusStaysOnTheItemThatUndoesIt() {
+        cluster(3, new JsonObject());
+        page.locator("#cluster-svg [data-testid='node-2']").focus();
+        page.keyboard().press("Enter");
+        assertThat(page.getByTestId("node-menu-2")).isVisible();
+        assertThat(page.getByTestId("node-action-crash")).isFocused();
+        page.keyboard().press("ArrowDown");
+        assertThat(page.getByTestId("node-action-pause")).isFocused();
+        page.keyboard().press("Enter"); // refused here (no nodes), the menu shows the outcome
+        assertThat(page.getByTestId("node-menu-status")).isVisible();
+        assertThat(page.getByTestId("node-action-pause")).isFocused();
+        // The node is paused (as the command would have done): Pause becomes Resume, and the focus goes with it.
+        receive(event("NodePaused", 2).put("paused", true));
+        assertThat(page.getByTestId("node-action-resume")).isFocused();
+        // Resumed: back to Pause.
+        receive(event("NodePaused", 2).put("paused", false));
+        assertThat(page.getByTestId("node-action-pause")).isFocused();
+        // From Restart, whose counterpart is Crash, the focus takes the next safe item, never Crash.
+        receive(event("NodeCrashed", 2));
+        page.getByTestId("node-action-restart").focus();
+        receive(event("NodeRestarted", 2).put("applied", 5));
+        assertThat(page.getByTestId("node-action-crash")).isVisible();
+        assertThat(page.getByTestId("node-action-crash")).not().isFocused();
+        assertThat(page.getByTestId("node-action-pause")).isFocused();
+    }
+
+    /**
      * A message lost because its receiver is paused stops at the receiver's door, as a loss to a down receiver does:
      * the network's reason is plain "paused" whichever end is paused, and the page took it for a loss halfway.
      */
