@@ -496,7 +496,7 @@ export class ClusterView {
       `<li>${escapeHtml(e.kind)} ${far(e)} <small>#${e.msgId}</small></li>`).join('') +
       (xs.length > 8 ? `<li>… ${xs.length - 8} more</li>` : '') + '</ul>' : '');
     const n = this.model && this.model.nodes[id];
-    const q = n && n.queues;
+    const q = n && n.up ? n.queues : undefined; // a down node holds no queues (the figures of its last life)
     let server = '';
     if (q) {
       // The server's figures (QueueStats): what the node itself holds, not what this page saw of the arrows.

@@ -358,11 +358,13 @@ export function reduce(m, e) {
       return withNode(n, id, o => ({ snapshotIndex: e.index, log: [], lastIndex: e.index, applied: e.index,
         commit: Math.max(o.commit, e.index) }));
     case 'NodeCrashed':
-      // A crash ends a pause and a freeze (the node clears both, and no NodePaused or NodeFrozen says so).
-      return withNode(n, id, () => ({ up: false, role: 'Down', leader: 0, paused: false, frozen: false }));
+      // A crash ends a pause and a freeze (the node clears both, and no NodePaused or NodeFrozen says so), and the
+      // queues of its life (a leader's replication state): a down node holds none, a restarted one starts empty.
+      return withNode(n, id, () => ({ up: false, role: 'Down', leader: 0, paused: false, frozen: false,
+        queues: undefined }));
     case 'NodeRestarted':
       return withNode(n, id, () => ({ up: true, paused: false, frozen: false, role: 'Follower', leader: 0, applied: e.applied,
-        commit: e.applied }));
+        commit: e.applied, queues: undefined }));
     case 'NodePaused':
       return withNode(n, id, () => ({ paused: !!e.paused }));
     case 'NodeFrozen':

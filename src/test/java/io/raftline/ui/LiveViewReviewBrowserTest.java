@@ -215,6 +215,35 @@ class LiveViewReviewBrowserTest {
     }
 
     /**
+     * A leader that crashed kept its replication state in its pinned details ("0 appends unacknowledged (match 18,
+     * replicate)"): the queues of a life are gone with it.
+     */
+    @Test
+    void aDownNodeShowsNoQueuesOfItsLastLife() {
+        cluster(3, new JsonObject());
+        receive(event("QueueStats", 1).put("role", "Leader").put("pendingProposals", 0).put("inbox", 0)
+                .put("outbox", 0).put("links", new JsonArray().add(new JsonObject().put("to", 2).put("outbox", 0)
+                        .put("inflight", 0).put("match", 18).put("state", "replicate"))).put("held", new JsonArray()));
+        page.locator("#cluster-svg [data-testid='node-1']").click();
+        assertThat(page.getByTestId("pinned").getByTestId("queue-list-1")).containsText("appends unacknowledged (match 18, replicate)");
+        receive(event("NodeCrashed", 1).put("role", "Leader"));
+        assertThat(page.locator("#cluster-svg [data-testid='node-1']")).hasAttribute("data-role", "Down");
+        assertThat(page.getByTestId("pinned").getByTestId("queue-list-1")).not().containsText("unacknowledged");
+        // The fold itself (live and replay alike) forgets them, on a crash and on a restart.
+        Object kept = page.evaluate("async () => { const r = await import('/js/reducer.js');"
+                + " const at = (type, extra) => ({ seq: 1, ts: 1, node: 1, term: 2, role: 'Leader', type, ...extra });"
+                + " let m = r.reduce(r.initialModel(), at('QueueStats', { pendingProposals: 1, inbox: 0, outbox: 0,"
+                + "   links: [], held: [] }));"
+                + " const before = !!m.nodes[1].queues;"
+                + " m = r.reduce(m, at('NodeCrashed', {}));"
+                + " const crashed = m.nodes[1].queues;"
+                + " m = r.reduce(m, at('QueueStats', { pendingProposals: 1, inbox: 0, outbox: 0, links: [], held: [] }));"
+                + " m = r.reduce(m, at('NodeRestarted', { applied: 3 }));"
+                + " return [before, crashed === undefined, m.nodes[1].queues === undefined]; }");
+        org.assertj.core.api.Assertions.assertThat(kept).isEqualTo(List.of(true, true, true));
+    }
+
+    /**
      * A message lost because its receiver is paused stops at the receiver's door, as a loss to a down receiver does:
      * the network's reason is plain "paused" whichever end is paused, and the page took it for a loss halfway.
      */
