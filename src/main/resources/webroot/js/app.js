@@ -29,7 +29,7 @@ const byTestId = id => document.querySelector(`[data-testid="${id}"]`);
 // live.resync: the last time the server resynchronised this page (it fell behind and events were dropped), or null.
 const live = { events: [], model: initialModel(), shown: initialModel(), base: initialModel(), trimmed: 0,
   series: new Series(), synced: false, buffer: [], timing: null, resync: null };
-const replay = { rec: null, feed: 0, pos: 0, shown: initialModel(), playing: false, timing: null };
+const replay = { rec: null, feed: 0, pos: 0, shown: initialModel(), playing: false, timing: null, bad: 0 };
 let mode = 'live';
 let dirty = true;
 // The live model changed: the controls and node menus (which act on the newest state, whatever the view shows) are
@@ -203,6 +203,10 @@ function drawTransport() {
   pauseBtn.textContent = p.paused ? '▶ Resume' : '❚❚ Pause';
   pauseBtn.dataset.paused = String(p.paused);
   pauseBtn.setAttribute('aria-pressed', String(p.paused));
+  // In replay, with no recording (or an empty one) there is nothing to resume or step through.
+  const nothing = mode === 'replay' && !(replay.rec && replay.rec.length);
+  if (pauseBtn.disabled !== nothing) pauseBtn.disabled = nothing;
+  if (stepBtn.disabled !== nothing) stepBtn.disabled = nothing;
   speedSel.value = String(livePlayer.scale);
   speedSel.hidden = mode !== 'live';
   jumpBtn.hidden = mode !== 'live';
@@ -279,6 +283,7 @@ byTestId('replay-file').addEventListener('change', async ev => {
   const file = ev.target.files[0];
   if (!file) return;
   const { events, bad } = parseNdjson(await file.text());
+  replay.bad = bad;
   replay.rec = new Recording(events);
   replay.timing = events.reduce((t, e) => t || timingOf(e, null), null);
   cluster.resetSource(replay.timing);
@@ -295,6 +300,7 @@ byTestId('replay-file').addEventListener('change', async ev => {
   cutNote.textContent = cut ? `This recording was cut at ${clockTime(cut.ts)} (its size bound, `
     + `${Number(cut.maxBytes || 0).toLocaleString()} bytes): the run went on, later events were not recorded.` : '';
   setConnection('replay', `replay · ${file.name}`);
+  drawTransport(); // Resume and Step: on with events to show
   dirty = true;
 });
 
@@ -333,9 +339,12 @@ function drawReplayPosition() {
   const t = Math.min(Math.max(replayPlayer.clock, start), rec.tsAt(rec.length));
   const ms = Math.round(t - start);
   if (slider.value !== String(ms)) slider.value = String(ms);
-  const text = rec.length
+  // Lines that are not events (not JSON, or without a type) are left out, and said so: a file that is not NDJSON at
+  // all reads "empty recording · 12 lines unreadable", not as if it held nothing.
+  const bad = replay.bad ? ` · ${replay.bad.toLocaleString()} line${replay.bad === 1 ? '' : 's'} unreadable` : '';
+  const text = (rec.length
     ? `${clockTime(Math.round(t))} · +${(ms / 1000).toFixed(1)} s · event ${replay.pos.toLocaleString()} of ${rec.length.toLocaleString()}`
-    : 'empty recording';
+    : 'empty recording') + bad;
   if (positionEl.textContent !== text) positionEl.textContent = text;
   positionEl.dataset.count = String(replay.pos);
 }

@@ -189,7 +189,8 @@ export function summarize(e) {
     case 'MessageDropped':
       return `${e.from}→${e.to} ${e.kind} lost (${e.reason}) ${e.summary || ''}`;
     case 'LogAppended': {
-      const last = (e.entries || [])[e.entries.length - 1];
+      const entries = e.entries || [];
+      const last = entries[entries.length - 1];
       return `${e.count} entr${e.count === 1 ? 'y' : 'ies'} ${e.first}${e.last !== e.first ? '..' + e.last : ''}` +
         (last ? ` · ${entryText(last)}` : '');
     }

@@ -259,4 +259,33 @@ class LiveViewReviewBrowserTest {
         org.assertj.core.api.Assertions.assertThat(Double.parseDouble((String) stop)).as("where it stopped")
                 .isGreaterThan(0.85);
     }
+
+    /**
+     * A recording whose LogAppended carries no entries threw a TypeError at every render of its timeline row; the
+     * lines a file holds that are not events were counted and never said ("empty recording" for a file that is not
+     * NDJSON at all). With nothing loaded, Resume and Step were on.
+     */
+    @Test
+    void aRecordingsOddLinesAreSaidAndAnAppendWithoutEntriesIsShown() throws Exception {
+        page.getByTestId("mode-replay").click();
+        assertThat(page.getByTestId("live-pause")).isDisabled();
+        assertThat(page.getByTestId("live-step")).isDisabled();
+        Path rec = dir.resolve("odd.ndjson");
+        Files.write(rec, List.of(
+                "{\"seq\":1,\"ts\":1000,\"node\":0,\"term\":0,\"role\":\"\",\"type\":\"ClusterInfo\",\"members\":[1,2,3]}",
+                "this is not an event",
+                "{\"seq\":2,\"ts\":1100,\"node\":1,\"term\":1,\"role\":\"Leader\",\"type\":\"LogAppended\","
+                        + "\"first\":1,\"last\":1,\"count\":1}"));
+        page.getByTestId("replay-file").setInputFiles(rec);
+        assertThat(page.getByTestId("replay-bar")).hasAttribute("data-loaded", "2");
+        assertThat(page.getByTestId("replay-position")).containsText("1 line unreadable");
+        assertThat(page.getByTestId("live-step")).isEnabled();
+        assertThat(page.locator("[data-testid='timeline-row'][data-type='LogAppended'] .sum")).hasText("1 entry 1");
+        Path notNdjson = dir.resolve("notes.txt");
+        Files.write(notNdjson, List.of("hello", "world", "[1, 2]"));
+        page.getByTestId("replay-file").setInputFiles(notNdjson);
+        assertThat(page.getByTestId("replay-bar")).hasAttribute("data-loaded", "0");
+        assertThat(page.getByTestId("replay-position")).hasText("empty recording · 3 lines unreadable");
+        assertThat(page.getByTestId("live-step")).isDisabled();
+    }
 }
