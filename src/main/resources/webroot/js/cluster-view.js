@@ -555,7 +555,7 @@ export class ClusterView {
       const tIn = q ? q.transportInbox || 0 : 0, tOut = q ? q.transportOut || 0 : 0;
       const pend = Math.max(0, n.lastIndex - n.commit);
       const props = q ? q.pendingProposals : 0;
-      const text = n.up ? `↑${o} ↓${i}${props ? ` · ${props} proposals` : ''}${pend ? ` · ${pend} uncommitted` : ''}` : '';
+      const text = n.up ? `↑${o} ↓${i}${props ? ` · ${props} proposal${props === 1 ? '' : 's'}` : ''}${pend ? ` · ${pend} uncommitted` : ''}` : '';
       const source = q ? 'server' : 'drawn';
       if (el.textContent !== text || el.dataset.source !== source || el.dataset.transportIn !== String(tIn)
         || el.dataset.transportOut !== String(tOut)) {

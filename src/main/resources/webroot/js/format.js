@@ -170,8 +170,11 @@ export function describeVerdict(e) {
     ` · faults: ${faults || 'none'}` + (e.summary ? ` · ${e.summary}` : '');
 }
 
-/** One line about an event, for the timeline. */
-export function summarize(e) {
+/**
+ * One line about an event, for the timeline; `members` (optional), the cluster's members, tells a partition from one
+ * group holding them all (what "rejoin" leaves), which is none.
+ */
+export function summarize(e, members) {
   switch (e.type) {
     case 'StateChange':
       return `${e.from} → ${e.to}${e.leader ? ` · leader ${e.leader}` : ''}${e.reason ? ` · ${e.reason}` : ''}`;
@@ -202,7 +205,7 @@ export function summarize(e) {
     case 'NodeRestarted': return `restarted, state rebuilt to ${e.applied}`;
     case 'NodePaused': return e.paused ? 'paused' : 'resumed';
     case 'NodeFrozen': return e.frozen ? 'frozen (stalled; wall time runs on)' : 'thawed: handling what arrived meanwhile';
-    case 'FaultChanged': return describeFaults(e.faults);
+    case 'FaultChanged': return describeFaults(e.faults, members);
     case 'MembershipChanged':
       return `${(e.voters || []).length || (e.learners || []).length ? describeMembers(e) : 'no membership yet (waiting to be added)'}` +
         ` · index ${e.index} · ${e.reason || ''}`;

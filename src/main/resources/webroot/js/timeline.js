@@ -79,6 +79,7 @@ export class Timeline {
     const key = members.join(',');
     if (key === this.membersKey) return;
     this.membersKey = key;
+    this.members = [...members]; // a partition whose one group holds every member is no partition (summarize)
     const v = this.nodeSelect.value;
     this.nodeSelect.replaceChildren(el('option', { value: '', text: 'all nodes' }),
       ...members.map(id => el('option', { value: id, text: `node ${id}` })));
@@ -208,7 +209,7 @@ export class Timeline {
     row.innerHTML = `<span class="seq">${e.seq ?? ''}</span><span class="time">${clockTime(e.ts)}</span>` +
       `<span class="nd">${e.node ? 'N' + e.node : '·'}</span><span class="ty"></span><span class="sum"></span>`;
     row.querySelector('.ty').textContent = e.type;
-    row.querySelector('.sum').textContent = summarize(e);
+    row.querySelector('.sum').textContent = summarize(e, this.members);
     return row;
   }
 

@@ -184,6 +184,19 @@ class LiveViewReviewBrowserTest {
     }
 
     /**
+     * "Rejoin" of the last node cut off leaves one group of every member: the status line said "healthy network",
+     * the timeline's row "partition {1,2,3}".
+     */
+    @Test
+    void oneGroupOfEveryMemberIsNoPartitionInTheTimeline() {
+        cluster(3, new JsonObject());
+        receive(event("FaultChanged", 0).put("faults", new JsonObject().put("partitions",
+                new JsonArray().add(new JsonArray().add(1).add(2).add(3)))));
+        assertThat(page.locator("[data-testid='timeline-row'][data-type='FaultChanged'] .sum").last())
+                .hasText("healthy network");
+    }
+
+    /**
      * After a node menu's action its items are drawn again and the focus went to the first item, Crash: a second
      * Enter meant to undo a pause crashed the node. It follows the item's counterpart (Pause became Resume).
      */
