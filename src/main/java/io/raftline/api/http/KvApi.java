@@ -643,7 +643,7 @@ public final class KvApi {
             } else if (s.stateLost()) {
                 HttpErrors.send(ctx, 503, body.put("error", "state_lost").put("message", "node " + s.id()
                         + " lost log entries it had acknowledged (wiped or replaced data directory); it no longer"
-                        + " votes or serves clients and must be replaced by a new member"));
+                        + " votes (its clients' requests go to the leader) and must be replaced by a new member"));
             } else if (!s.up() || s.paused() || s.frozen()) {
                 String state = !s.up() ? "down" : s.frozen() ? "frozen" : "paused";
                 HttpErrors.send(ctx, 503, body.put("error", "node_" + state).put("message", "node " + s.id() + " is " + state));
