@@ -32,7 +32,10 @@ public final class NodeRequestException extends RuntimeException {
          * log around it, or the node stopped while it was pending (it may still commit on the others).
          */
         OUTCOME_UNKNOWN("outcome_unknown", 503),
-        /** The node lost log entries it had acknowledged (wiped data directory) and serves nothing until replaced. */
+        /**
+         * The node lost log entries it had acknowledged (wiped data directory): it no longer votes, answers what it
+         * would serve itself (stale reads, probes) with this, and forwards the rest to the leader until replaced.
+         */
         STATE_LOST("state_lost", 503),
         /**
          * The node is not a member of the cluster: it was started to join and has not been added yet, or it was
