@@ -30,11 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
 class LiveViewReviewBrowserTest {
 
     private static final double TIMEOUT_MS = 10_000;
-    /** Keeps every SockJS socket the page opens in window.__sockets, so that a test can speak as the server. */
-    private static final String KEEP_SOCKETS = "(() => { let S; window.__sockets = [];"
-            + " Object.defineProperty(window, 'SockJS', { configurable: true, get: () => S,"
-            + "   set: v => { S = function (...a) { const s = new v(...a); window.__sockets.push(s); return s; };"
-            + "     Object.assign(S, v); S.prototype = v.prototype; } }); })()";
 
     private static ReplayedLiveView server;
     private static Playwright playwright;
@@ -62,7 +57,7 @@ class LiveViewReviewBrowserTest {
 
     @BeforeEach
     void open() {
-        page = SystemChromium.openLiveView(browser, server.url(), TIMEOUT_MS, errors, KEEP_SOCKETS);
+        page = SystemChromium.openLiveView(browser, server.url(), TIMEOUT_MS, errors, SystemChromium.KEEP_SOCKETS);
     }
 
     @AfterEach
@@ -75,7 +70,7 @@ class LiveViewReviewBrowserTest {
     private void receive(JsonObject body) {
         body.put("seq", ++seq).put("ts", System.currentTimeMillis());
         String frame = new JsonObject().put("type", "rec").put("address", "raft.events").put("body", body).encode();
-        page.evaluate("frame => window.__sockets[window.__sockets.length - 1].onmessage({ data: frame })", frame);
+        SystemChromium.deliverFrame(page, frame);
     }
 
     /** An event of node {@code node} in term 2. */

@@ -54,19 +54,13 @@ class ReplayNotesBrowserTest {
 
     @BeforeEach
     void open() {
-        page = SystemChromium.openLiveView(browser, server.url(), TIMEOUT_MS, errors, KEEP_SOCKETS);
+        page = SystemChromium.openLiveView(browser, server.url(), TIMEOUT_MS, errors, SystemChromium.KEEP_SOCKETS);
     }
 
     /** Hands the page's bridge client a frame as if the server had sent it on its socket. */
     private void receive(String frameJson) {
-        page.evaluate("frame => window.__sockets[window.__sockets.length - 1].onmessage({ data: frame })", frameJson);
+        SystemChromium.deliverFrame(page, frameJson);
     }
-
-    /** Keeps every SockJS socket the page opens in window.__sockets, so that a test can speak as the server. */
-    private static final String KEEP_SOCKETS = "(() => { let S; window.__sockets = [];"
-            + " Object.defineProperty(window, 'SockJS', { configurable: true, get: () => S,"
-            + "   set: v => { S = function (...a) { const s = new v(...a); window.__sockets.push(s); return s; };"
-            + "     Object.assign(S, v); S.prototype = v.prototype; } }); })()";
 
     @AfterEach
     void close() {

@@ -58,6 +58,26 @@ final class SystemChromium {
         return page;
     }
 
+    /**
+     * An init script for {@link #openLiveView} that keeps every SockJS socket the page opens in
+     * {@code window.__sockets}, so that a test can speak as the server ({@link #deliverFrame}).
+     */
+    static final String KEEP_SOCKETS = "(() => { let S; window.__sockets = [];"
+            + " Object.defineProperty(window, 'SockJS', { configurable: true, get: () => S,"
+            + "   set: v => { S = function (...a) { const s = new v(...a); window.__sockets.push(s); return s; };"
+            + "     Object.assign(S, v); S.prototype = v.prototype; } }); })()";
+
+    /**
+     * Hands the page's bridge client a frame as if the server had sent it on its socket (the page opened with
+     * {@link #KEEP_SOCKETS}).
+     *
+     * @param page      the page
+     * @param frameJson the SockJS bridge frame, as JSON text
+     */
+    static void deliverFrame(Page page, String frameJson) {
+        page.evaluate("frame => window.__sockets[window.__sockets.length - 1].onmessage({ data: frame })", frameJson);
+    }
+
     /** Closes what a browser test started, in order, skipping what never started. */
     static void closeAll(AutoCloseable... started) throws Exception {
         for (AutoCloseable c : started) {
