@@ -248,8 +248,8 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                 s.longValue("max_body_bytes", ServiceConfig.DEFAULT_MAX_BODY_BYTES),
                 s.longValue("forward_timeout_ms", NodeOptions.DEFAULT_REQUEST_TIMEOUT_MS),
                 s.intValue("max_pending_reads", NodeOptions.DEFAULT_MAX_PENDING_READS),
-                s.longValue("watch_leaderless_ms", Math.min((long) ServiceConfig.DEFAULT_WATCH_LEADERLESS_TIMEOUTS
-                        * raft.electionTimeoutMaxMs(), NodeOptions.MAX_REQUEST_TIMEOUT_MS)));
+                s.longValue("watch_leaderless_ms",
+                        ServiceConfig.defaultWatchLeaderlessMs(raft.electionTimeoutMaxMs())));
         // Bounded above too: the node counts a request's deadline in nanoseconds, and a timeout beyond about 292 years
         // of them overflowed into the past, so every write and read answered 504 "not committed within -1 ms".
         if (service.requestTimeoutMs() <= 0 || service.requestTimeoutMs() > NodeOptions.MAX_REQUEST_TIMEOUT_MS) {

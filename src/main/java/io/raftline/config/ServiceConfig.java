@@ -21,7 +21,20 @@ public record ServiceConfig(long requestTimeoutMs, int maxPendingProposals, long
      * three, as etcd ends its leader-requiring watches; long enough for an election or two to pass without ending
      * every follower's watches.
      */
-    public static final int DEFAULT_WATCH_LEADERLESS_TIMEOUTS = 3;
+    private static final int DEFAULT_WATCH_LEADERLESS_TIMEOUTS = 3;
+
+    /**
+     * {@code watch_leaderless_ms} when the configuration does not set it: three of the longest election timeout, at
+     * most an hour (the longest request timeout). The configuration's default and a node's options built without it
+     * both come from here.
+     *
+     * @param electionTimeoutMaxMs {@code raft.election_timeout_max_ms}
+     * @return the default
+     */
+    public static long defaultWatchLeaderlessMs(long electionTimeoutMaxMs) {
+        return Math.min(DEFAULT_WATCH_LEADERLESS_TIMEOUTS * electionTimeoutMaxMs,
+                io.raftline.node.NodeOptions.MAX_REQUEST_TIMEOUT_MS);
+    }
 
     /** {@code max_body_bytes} when the configuration does not set it: 1 MiB. */
     public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;

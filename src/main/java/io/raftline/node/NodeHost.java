@@ -1174,8 +1174,8 @@ public final class NodeHost {
         paused = true;
         // Cut off, it refuses its clients: it must not hand their requests to the leader it knew either.
         leaderView = 0;
-        // Nor keep their watches open: no change reaches it while paused.
-        endWatchers(new NodeRequestException(Reason.NODE_PAUSED, 0, "node " + id() + " is paused"));
+        // Nor keep their watches open: no change reaches it while paused (they end with the paused node's refusal).
+        endWatchers(refusal());
         LOG.warn("{} paused: no ticks, incoming messages dropped", prefix());
         listener.pausedChanged(id(), true);
         return true;

@@ -90,7 +90,7 @@ public record NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, l
     public NodeOptions(RaftConfig raft, long seed, int maxPendingProposals, long requestTimeoutMs, long quotaBytes,
             int maxPendingReads, int historyShares, int group) {
         this(raft, seed, maxPendingProposals, requestTimeoutMs, quotaBytes, maxPendingReads, historyShares, group,
-                io.raftline.config.ServiceConfig.DEFAULT_WATCH_LEADERLESS_TIMEOUTS * raft.electionTimeoutMaxMs());
+                io.raftline.config.ServiceConfig.defaultWatchLeaderlessMs(raft.electionTimeoutMaxMs()));
     }
 
     /**
