@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.cert.CRL;
-import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
@@ -175,11 +174,8 @@ public final class RevocationLists {
             return out;
         }
         for (String file : caFiles) {
-            try (InputStream in = Files.newInputStream(Path.of(file))) {
-                for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                    out.add((X509Certificate) c);
-                }
-            }
+            // The reader the configuration's check uses: the lists are checked against the certificates it accepted.
+            out.addAll(TlsFiles.certificates(Path.of(file)));
         }
         return out;
     }
