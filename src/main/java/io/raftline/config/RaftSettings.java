@@ -83,7 +83,7 @@ public record RaftSettings(int tickMs, int heartbeatMs, int electionTimeoutMinMs
         }
         int quiesce = quiesceMs != QUIESCE_AUTO ? quiesceMs : groups > 1 ? autoQuiesceMs() : 0;
         try {
-            return RaftConfig.builder(id, members)
+            RaftConfig c = RaftConfig.builder(id, members)
                     .singleNode(singleNode)
                     .tickMs(tickMs)
                     .heartbeatMs(heartbeatMs)
@@ -99,6 +99,14 @@ public record RaftSettings(int tickMs, int heartbeatMs, int electionTimeoutMinMs
                     .maxClockDrift(maxClockDrift)
                     .quiesceMs(quiesce)
                     .build();
+            if (electionTimeoutMaxMs - electionTimeoutMinMs < tickMs) {
+                // The core takes equal bounds (deterministic scenarios use them); a cluster does not: every node
+                // would draw the same timeout, so candidates that split a vote split the next one as well.
+                throw new ConfigException("election_timeout_max_ms", "must exceed election_timeout_min_ms ("
+                        + electionTimeoutMinMs + ") by at least tick_ms (" + tickMs + "), so that the nodes draw"
+                        + " different election timeouts and a split vote ends, got " + electionTimeoutMaxMs);
+            }
+            return c;
         } catch (ConfigException e) {
             String f = e.field();
             String qualified = FIELDS.contains(f) ? "raft." + f : f.equals("members") ? "nodes" : f;

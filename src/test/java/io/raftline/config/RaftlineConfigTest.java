@@ -255,7 +255,7 @@ class RaftlineConfigTest {
                 "2147483647"), Map.of())).hasMessage("RAFTLINE_RAFT_ELECTION_TIMEOUT_MAX_MS"
                 + " (raft.election_timeout_max_ms): must be at most 3600000 (an hour), got 2147483647");
         // An hour itself is fine, and the automatic quiesce_ms (twice the maximum election timeout) stops there too.
-        JsonObject hour = raft.apply("election_timeout_min_ms", 3_600_000);
+        JsonObject hour = raft.apply("election_timeout_min_ms", 3_500_000);
         hour.getJsonObject("raft").put("election_timeout_max_ms", 3_600_000);
         io.raftline.raft.RaftConfig c = RaftlineConfig.fromJson(hour).raftConfig(1);
         assertThat(c.electionTicksMax()).isEqualTo(360_000);
@@ -304,6 +304,12 @@ class RaftlineConfigTest {
                 .isEqualTo("raft.heartbeat_ms: must be >= tick_ms (10), got 5");
         assertThat(failure(base().put("raft", new JsonObject().put("election_timeout_min_ms", 150))))
                 .startsWith("raft.election_timeout_min_ms: must be at least 2 × heartbeat_ms");
+        assertThat(failure(base().put("raft", new JsonObject().put("election_timeout_min_ms", 500)
+                .put("election_timeout_max_ms", 505)))).isEqualTo("raft.election_timeout_max_ms: must exceed"
+                + " election_timeout_min_ms (500) by at least tick_ms (10), so that the nodes draw different election"
+                + " timeouts and a split vote ends, got 505");
+        assertThat(RaftlineConfig.fromJson(base().put("raft", new JsonObject().put("election_timeout_min_ms", 500)
+                .put("election_timeout_max_ms", 510))).raftConfig(1).electionTicksMax()).isEqualTo(51);
         assertThat(failure(base().put("raft", new JsonObject().put("tick_ms", "fast"))))
                 .isEqualTo("raft.tick_ms: must be an integer, got \"fast\"");
         assertThat(failure(base().put("raft", new JsonObject().put("tick", 10))))
