@@ -670,7 +670,8 @@ public final class NodeHost {
 
     private NodeRequestException refusal() {
         if (!up) {
-            return new NodeRequestException(Reason.NODE_DOWN, 0, "node " + id() + " is down (crashed)");
+            return new NodeRequestException(Reason.NODE_DOWN, 0, store.failed() ? storageFailed()
+                    : "node " + id() + " is down (crashed)");
         }
         if (paused) {
             return new NodeRequestException(Reason.NODE_PAUSED, 0, "node " + id() + " is paused");
@@ -1198,7 +1199,16 @@ public final class NodeHost {
     private void failStop(Throwable cause) {
         escalateOutOfMemory(cause);
         LOG.error("{} cannot persist its log; stopping (fail-stop)", prefix(), cause);
-        crash();
+        if (up) {
+            stop(storageFailed());
+            listener.crashed(id());
+        }
+    }
+
+    /** What a node stopped by {@link #failStop} answers, in place of a crash's "down (crashed)". */
+    private String storageFailed() {
+        return "node " + id() + " is down: it could not persist its log and stopped (fail-stop, storage_failed in its"
+                + " /health); see its log";
     }
 
     /**

@@ -172,8 +172,12 @@ class RaftNodeVerticleTest {
         assertThat(s.up()).as("fail-stop: the node stopped").isFalse();
         assertThat(s.storage().failed()).isTrue();
         // Nothing is acknowledged while the disk is broken, not even reads.
-        refusal(node.propose(put("later", "3")));
+        NodeRequestException later = refusal(node.propose(put("later", "3")));
         refusal(node.read(ReadConsistency.STALE));
+        // The client is told why: a storage failure, not a crash someone could restart away.
+        assertThat(later.reason()).isEqualTo(NodeRequestException.Reason.NODE_DOWN);
+        assertThat(later.getMessage()).isEqualTo("node 1 is down: it could not persist its log and stopped"
+                + " (fail-stop, storage_failed in its /health); see its log");
     }
 
     @Test
