@@ -159,11 +159,11 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                         + " this one at, or leave it out for http_host)");
             }
             int port = n.port("http_port", 8080 + id);
-            if (port != 0 && !endpoints.add(host + ":" + port)) {
+            if (port != 0 && !endpoints.add(bindKey(host) + ":" + port)) {
                 throw new ConfigException(n.field("http_port"), "port " + port + " is used by two nodes");
             }
             int busPort = n.port("bus_port", 5700 + id);
-            if (busPort != 0 && !endpoints.add(host + ":" + busPort)) {
+            if (busPort != 0 && !endpoints.add(bindKey(host) + ":" + busPort)) {
                 throw new ConfigException(n.field("bus_port"), "port " + busPort + " is already used by another node"
                         + " or HTTP port");
             }
@@ -172,7 +172,7 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
                 throw new ConfigException(n.field("resp_port"), "must be a TCP port in 0..65535 (0 = any free port), or"
                         + " -1 to run no Redis-protocol listener, got " + respPort);
             }
-            if (respPort > 0 && !endpoints.add(host + ":" + respPort)) {
+            if (respPort > 0 && !endpoints.add(bindKey(host) + ":" + respPort)) {
                 throw new ConfigException(n.field("resp_port"), "port " + respPort + " is already used by another"
                         + " node or port");
             }
@@ -336,6 +336,23 @@ public record RaftlineConfig(String clusterName, long seed, boolean singleNode, 
             config.raftConfig(n.id());
         }
         return config;
+    }
+
+    /**
+     * The address a node's {@code host} binds, as far as the file alone tells: {@code localhost} (and any
+     * {@code *.localhost}) is 127.0.0.1, names are case-blind, an IPv6 literal is the same with or without brackets and
+     * in its long form. Two nodes whose ports clash only under different spellings of one address ("localhost" and
+     * "127.0.0.1") were accepted, and the second failed to bind at start.
+     */
+    static String bindKey(String host) {
+        String h = host.toLowerCase(java.util.Locale.ROOT);
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        if (h.equals("localhost") || h.endsWith(".localhost")) {
+            return "127.0.0.1";
+        }
+        return h.equals("0:0:0:0:0:0:0:1") ? "::1" : h;
     }
 
     private static SecurityConfig readSecurity(JsonReader s, boolean legacyHideValues) {

@@ -320,6 +320,15 @@ class RaftlineConfigTest {
         JsonObject dupPort = base();
         dupPort.getJsonArray("nodes").getJsonObject(2).put("http_port", 8081);
         assertThat(failure(dupPort)).isEqualTo("nodes[2].http_port: port 8081 is used by two nodes");
+        JsonObject spelledApart = base();
+        spelledApart.getJsonArray("nodes").getJsonObject(0).put("host", "127.0.0.1");
+        spelledApart.getJsonArray("nodes").getJsonObject(2).put("host", "LocalHost").put("http_port", 8081);
+        assertThat(failure(spelledApart)).as("one address, two spellings").isEqualTo("nodes[2].http_port: port 8081"
+                + " is used by two nodes");
+        JsonObject twoAddresses = base();
+        twoAddresses.getJsonArray("nodes").getJsonObject(2).put("host", "127.0.0.3").put("http_port", 8081);
+        assertThat(RaftlineConfig.fromJson(twoAddresses).nodes().get(2).httpPort()).as("two loopback addresses")
+                .isEqualTo(8081);
         JsonObject badResp = base();
         badResp.getJsonArray("nodes").getJsonObject(0).put("resp_port", -2);
         assertThat(failure(badResp)).isEqualTo("nodes[0].resp_port: must be a TCP port in 0..65535 (0 = any free port),"
