@@ -1236,21 +1236,23 @@ public final class NodeHost {
 
     /** One tick of the core's logical clock (the caller keeps ticks from running ahead of real time). */
     public void tick() {
-        if (!up || paused) {
+        if (!up) {
+            return;
+        }
+        long now = env.nanoTime();
+        if (paused) {
+            // No Raft time passes for a paused node, but its clients' does: what they wait for still ends on time
+            // (a paused node answered what it held only once resumed, however long the pause).
+            expireRequests(now, 0);
             return;
         }
         ticks++;
         core.tick();
-        long now = env.nanoTime();
         checkWatchers(now);
         if (liveness != null) {
             checkLiveness(now);
         }
-        pending.expire(now, core.leader());
-        if (transfer != null && now - transferDeadline > 0) {
-            endTransfer(new NodeRequestException(Reason.TIMEOUT, core.leader(), "node " + transferTarget
-                    + " did not take over within " + options.requestTimeoutMs() + " ms"));
-        }
+        expireRequests(now, core.leader());
         if (store.compactionPressureBytes() > config.maxLogSizeBytes() / 2) {
             // The check after each Ready is never reached by a group that has none (idle, or quiet: its ticks change
             // nothing). On a node's shared log such a group's entries in the oldest segment held every group's
@@ -1258,6 +1260,15 @@ public final class NodeHost {
             maybeSnapshot();
         }
         flush();
+    }
+
+    /** Ends the requests and the leadership transfer whose time is up, pointing their clients at {@code leader}. */
+    private void expireRequests(long now, int leader) {
+        pending.expire(now, leader);
+        if (transfer != null && now - transferDeadline > 0) {
+            endTransfer(new NodeRequestException(Reason.TIMEOUT, leader, "node " + transferTarget
+                    + " did not take over within " + options.requestTimeoutMs() + " ms"));
+        }
     }
 
     /**
