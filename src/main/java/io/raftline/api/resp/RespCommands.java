@@ -1015,7 +1015,8 @@ final class RespCommands {
     /** Reasons for which the request certainly did nothing, so a client may simply retry. */
     private static final Set<NodeRequestException.Reason> NOT_APPLIED = Set.of(NodeRequestException.Reason.NOT_LEADER,
             NodeRequestException.Reason.NO_LEADER, NodeRequestException.Reason.OVERLOADED,
-            NodeRequestException.Reason.NODE_PAUSED, NodeRequestException.Reason.PROPOSAL_DROPPED,
+            NodeRequestException.Reason.NODE_PAUSED, NodeRequestException.Reason.NODE_DOWN,
+            NodeRequestException.Reason.PROPOSAL_DROPPED,
             NodeRequestException.Reason.STATE_LOST, NodeRequestException.Reason.NOT_MEMBER);
 
     /**

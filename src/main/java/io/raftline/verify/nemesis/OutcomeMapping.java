@@ -24,13 +24,14 @@ import java.util.Set;
  *       <td>not applied; the key's revision was {@code revision}: an observation the checker verifies</td></tr>
  *   <tr><td>400, 413</td><td>{@code Failed(REJECTED)}</td><td>refused as invalid, never proposed</td></tr>
  *   <tr><td>503 {@code not_leader}, {@code no_leader}, {@code overloaded}, {@code node_paused},
- *       {@code state_lost}, {@code not_member}, {@code proposal_dropped}</td><td>{@code Failed(REJECTED)}</td>
+ *       {@code node_down}, {@code state_lost}, {@code not_member}, {@code proposal_dropped}</td>
+ *       <td>{@code Failed(REJECTED)}</td>
  *       <td>definitely not applied: refused before it was proposed (a node outside the membership refuses every
- *       request before looking at it), or another entry was applied at its log index (the node answers
- *       {@code proposal_dropped} only once it has seen that)</td></tr>
- *   <tr><td>503 {@code node_down}</td><td>{@code Unknown}</td>
- *       <td>a node answers proposals in flight when it crashes with {@code outcome_unknown}, but a harness that
- *       cannot tell which answered sees {@code node_down} as possibly in flight too</td></tr>
+ *       request before looking at it; a node that goes down answers {@code node_down} only for writes it had not
+ *       proposed, those in its log get {@code outcome_unknown}), or another entry was applied at its log index (the
+ *       node answers {@code proposal_dropped} only once it has seen that). Counting {@code node_down} as not
+ *       applied lets the checker catch a node that answered it for a write it had proposed: the HTTP API sends such
+ *       a write on to the next leader, which would then apply it twice.</td></tr>
  *   <tr><td>503 {@code leader_unreachable}</td><td>{@code Unknown}</td>
  *       <td>the follower may have forwarded it before the leader's connection broke</td></tr>
  *   <tr><td>503 {@code outcome_unknown}, 504 {@code timeout}, any other status, a 200 we cannot read</td>
@@ -50,7 +51,7 @@ public final class OutcomeMapping {
 
     /** 503 codes that guarantee the write was not applied (see the class comment). */
     public static final Set<String> NOT_APPLIED_CODES = Set.of("not_leader", "no_leader", "overloaded",
-            "node_paused", "proposal_dropped", "state_lost", "not_member");
+            "node_paused", "node_down", "proposal_dropped", "state_lost", "not_member");
 
     private OutcomeMapping() {
     }

@@ -716,6 +716,8 @@ class RespClusterTest {
         try {
             String answer = exchange(other, array("GET", "x"), 1);
             assertThat(answer).startsWith("-TRYAGAIN node_down");
+            // A write it refuses did nothing either: safe to retry, like every node_down (not -ERR, "may be applied").
+            assertThat(exchange(other, array("SET", "crash:w", "v"), 1)).startsWith("-TRYAGAIN node_down");
             assertThat(send("SET", "crash:k", "v").toString()).isEqualTo("OK");
         } finally {
             await(harness.restart(other));

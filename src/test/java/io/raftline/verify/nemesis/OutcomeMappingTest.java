@@ -54,8 +54,9 @@ class OutcomeMappingTest {
 
     @Test
     void answersThatGuaranteeNothingWasAppliedAreFailedRejected() {
-        for (String code : new String[] {"not_leader", "no_leader", "overloaded", "node_paused", "proposal_dropped",
-                "not_member"}) {
+        // node_down too: a node that goes down answers it only for writes it never proposed (outcome_unknown else).
+        for (String code : new String[] {"not_leader", "no_leader", "overloaded", "node_paused", "node_down",
+                "proposal_dropped", "not_member"}) {
             OutcomeMapping.Meaning m = OutcomeMapping.map(PUT, error(503, code));
             assertThat(m.outcome()).as(code).isEqualTo(Outcome.rejected());
             assertThat(m.label()).isEqualTo("503 " + code);
@@ -66,9 +67,9 @@ class OutcomeMappingTest {
 
     @Test
     void everythingThatMayHaveBeenAppliedIsUnknown() {
-        // node_down is also the answer to proposals in flight when the node crashed; leader_unreachable may come
-        // after the follower forwarded the write; outcome_unknown and timeout say so themselves.
-        for (String code : new String[] {"node_down", "leader_unreachable", "outcome_unknown", "leadership_lost",
+        // leader_unreachable may come after the follower forwarded the write; outcome_unknown and timeout say so
+        // themselves.
+        for (String code : new String[] {"leader_unreachable", "outcome_unknown", "leadership_lost",
                 "something_new"}) {
             assertThat(OutcomeMapping.map(PUT, error(503, code)).unknown()).as(code).isTrue();
         }
