@@ -190,6 +190,8 @@ public final class NodeHost {
     private Promise<Void> transfer;
     private int transferTarget;
     private long transferDeadline;
+    /** The core stopped waiting for the transfer after it told the target to campaign (it may still win). */
+    private boolean transferUndecided;
 
     /**
      * Creates the host of one node; it does nothing until {@link #boot()}.
@@ -474,6 +476,7 @@ public final class NodeHost {
         LOG.info("{} handing leadership to node {}", prefix(), target);
         transfer = Promise.promise();
         transferTarget = target;
+        transferUndecided = false;
         transferDeadline = env.nanoTime() + options.requestTimeoutMs() * 1_000_000L;
         Future<Void> done = transfer.future();
         core.transferLeadership(target);
@@ -1267,7 +1270,8 @@ public final class NodeHost {
         pending.expire(now, leader);
         if (transfer != null && now - transferDeadline > 0) {
             endTransfer(new NodeRequestException(Reason.TIMEOUT, leader, "node " + transferTarget
-                    + " did not take over within " + options.requestTimeoutMs() + " ms"));
+                    + " did not take over within " + options.requestTimeoutMs() + " ms" + (transferUndecided
+                    ? " (it was told to campaign: it may still be elected)" : "")));
         }
     }
 
@@ -1843,6 +1847,11 @@ public final class NodeHost {
                         && lt.outcome() == CoreEvent.TransferOutcome.ABORTED) {
                     endTransfer(new NodeRequestException(Reason.TRANSFER_FAILED, core.leader(), "leadership transfer"
                             + " to node " + lt.target() + " " + lt.description()));
+                } else if (transfer != null && lt.target() == transferTarget
+                        && lt.outcome() == CoreEvent.TransferOutcome.UNDECIDED) {
+                    // Told "failed", the client would be wrong whenever the target's election then succeeds: the
+                    // next leader learned decides (onSoftState), or the request's deadline, which says so.
+                    transferUndecided = true;
                 }
             } else if (e instanceof CoreEvent.MembershipChanged mc) {
                 lastMembership = mc.membership();

@@ -36,8 +36,14 @@ public sealed interface CoreEvent {
         STARTED,
         /** A removed leader handed its leadership to the most up-to-date voter. */
         HANDED_OVER,
-        /** The transfer failed: it timed out, or the target is no longer a voter. */
+        /** The transfer failed: it timed out before the target was told to campaign, or it is no longer a voter. */
         ABORTED,
+        /**
+         * The leader stopped waiting for a transfer (an election timeout passed) after it told the target to campaign:
+         * the target's election may still make it leader, or fail. The leader accepts proposals again; the leader
+         * learned next decides whether the transfer worked.
+         */
+        UNDECIDED,
         /**
          * A new term began, which is also what a successful transfer looks like from the old leader (the target's
          * election): the leader learned next decides whether it worked.

@@ -57,6 +57,8 @@ public final class RaftCore {
     private int lead;
     private Role role = Role.FOLLOWER;
     private int leadTransferee;
+    /** Whether the current transfer's target was sent TimeoutNow: then its election may make it leader yet. */
+    private boolean transfereeTold;
     /**
      * Set once this leader sent TimeoutNow in its term. The target then campaigns at once and followers grant a
      * transfer vote even within the leader's lease, so no heartbeat round this leader counted vouches for its
@@ -407,6 +409,7 @@ public final class RaftCore {
             return;
         }
         leadTransferee = target;
+        transfereeTold = false;
         // The transfer must finish within an election timeout or it is aborted (see tickHeartbeat). Its own
         // counter: resetting electionElapsed would postpone CheckQuorum, and repeated transfers would keep a
         // partitioned leader in place for ever.
@@ -890,8 +893,13 @@ public final class RaftCore {
             }
         }
         if (leadTransferee != 0 && ++transferElapsed >= config.electionTicksMin()) {
-            events.add(new CoreEvent.LeadershipTransfer(leadTransferee, CoreEvent.TransferOutcome.ABORTED,
-                    "aborted: timed out"));
+            // A target told to campaign may win after this leader gave up waiting (its TimeoutNow, or its votes, late):
+            // whoever waits on the transfer is not told it failed, only that it is not decided yet.
+            events.add(transfereeTold
+                    ? new CoreEvent.LeadershipTransfer(leadTransferee, CoreEvent.TransferOutcome.UNDECIDED,
+                            "undecided: node " + leadTransferee + " was told to campaign and is not leader yet")
+                    : new CoreEvent.LeadershipTransfer(leadTransferee, CoreEvent.TransferOutcome.ABORTED,
+                            "aborted: timed out"));
             leadTransferee = 0;
             if (removalCommitted()) {
                 becomeFollower(term, 0, "removed from the voters by the configuration at " + configIndex
@@ -1416,6 +1424,7 @@ public final class RaftCore {
             becomeFollower(term, 0, "removed from the voters by the committed configuration at " + configIndex);
         } else if (best != 0 && leadTransferee != best) {
             leadTransferee = best;
+            transfereeTold = false;
             transferElapsed = 0;
             events.add(new CoreEvent.LeadershipTransfer(best, CoreEvent.TransferOutcome.STARTED, "started"));
             sendAppend(best, true);
@@ -1425,6 +1434,7 @@ public final class RaftCore {
     /** Tells the transfer target to campaign now; from here on this leader's lease vouches for nothing. */
     private void sendTimeoutNow(int target) {
         leaseForfeited = true;
+        transfereeTold |= target == leadTransferee;
         send(new TimeoutNow(id, target, term));
     }
 
