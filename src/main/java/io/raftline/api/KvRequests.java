@@ -5,6 +5,7 @@ import io.raftline.kv.KvEntry;
 import io.raftline.kv.KvResult;
 import io.raftline.node.KvView;
 import io.raftline.node.NodeRequestException;
+import io.raftline.node.NodeStatus;
 import io.raftline.node.RaftNode;
 import io.raftline.node.ReadConsistency;
 import io.vertx.core.Future;
@@ -427,10 +428,13 @@ public final class KvRequests {
                 // The node we took for the leader refused before doing anything (it crashed, was paused, or lost
                 // leadership); if this node has learned of another leader meanwhile, ask that one once.
                 int now = node.knownLeader();
-                if (!refusedUntouched(t) || now == 0 || now == known) {
-                    return Future.failedFuture(t);
+                if (refusedUntouched(t) && now != 0 && now != known) {
+                    return now == self ? here.get().map(v -> new Served<>(v, self)) : there.apply(now);
                 }
-                return now == self ? here.get().map(v -> new Served<>(v, self)) : there.apply(now);
+                // It names a leader this node never heard of: a replica removed from its group is not told of later
+                // leaders (a leader sends to its members only), while the former leader it asks was. Ask that one.
+                int named = leaderNamedBy(t);
+                return named != 0 && named != known && named != self ? there.apply(named) : Future.failedFuture(t);
             });
         } else {
             tried = here.get().<Served<T>>map(v -> new Served<>(v, self)).recover(t -> {
@@ -451,13 +455,60 @@ public final class KvRequests {
             // an election). Wait, within an election's time, for this node to learn another leader than the one that
             // refused, and ask again: a planned transfer then costs its clients latency, not errors.
             if (waitsLeft == 0 || !(awaitingLeader(t) || toLeader && leaderStopped(t))) {
-                return Future.failedFuture(t);
+                return viaMembers(node, t, there);
             }
             // The leader to wait past: the one asked, or this node while it still takes itself for the leader.
             int refusedBy = known != 0 && known != self ? known : node.knownLeader() == self ? self : 0;
             return node.awaitLeader(refusedBy).otherwise(0).compose(l -> l == 0
-                    ? Future.failedFuture(t) : serveOrForward(node, true, false, here, there, waitsLeft - 1));
+                    ? viaMembers(node, t, there) : serveOrForward(node, true, false, here, there, waitsLeft - 1));
         });
+    }
+
+    /**
+     * A sharded node whose replica of the key's group knows no leader, or is no member of that group any more (a
+     * change made in some groups only, or one that stopped part way), still serves every key: it asks the group's
+     * other members in turn, and the leader one of them names. Such a replica is never told of a later leader (a
+     * leader sends to its members only), so it answered {@code no_leader} "retry shortly", or {@code not_member}, for
+     * as long as the membership stayed so. The next member is asked only after a refusal that proves nothing was done;
+     * any other failure (the answer lost after the request was sent) is the answer. A cluster of one group keeps its
+     * documented answers: a node outside its only group serves nothing.
+     */
+    private <T> Future<Served<T>> viaMembers(RaftNode node, Throwable refused, IntFunction<Future<Served<T>>> there) {
+        if (groups.size() == 1 || !(refused instanceof NodeRequestException e)
+                || e.reason() != NodeRequestException.Reason.NO_LEADER
+                && e.reason() != NodeRequestException.Reason.NOT_MEMBER) {
+            return Future.failedFuture(refused);
+        }
+        return node.status().otherwise((NodeStatus) null).compose(s -> {
+            if (s == null || s.membership() == null) {
+                return Future.failedFuture(refused);
+            }
+            List<Integer> others = new ArrayList<>(s.membership().voters());
+            others.addAll(s.membership().learners());
+            others.remove(Integer.valueOf(self));
+            return askInTurn(others, 0, refused, there);
+        });
+    }
+
+    private <T> Future<Served<T>> askInTurn(List<Integer> others, int i, Throwable refused,
+            IntFunction<Future<Served<T>>> there) {
+        if (i == others.size()) {
+            return Future.failedFuture(refused);
+        }
+        int member = others.get(i);
+        return there.apply(member).recover(t -> {
+            int named = leaderNamedBy(t);
+            Future<Served<T>> next = named != 0 && named != self && named != member ? there.apply(named)
+                    : Future.failedFuture(t);
+            return next.recover(u -> refusedUntouched(u) ? askInTurn(others, i + 1, refused, there)
+                    : Future.failedFuture(u));
+        });
+    }
+
+    /** The leader a {@code not_leader} refusal names, or 0. */
+    private static int leaderNamedBy(Throwable t) {
+        return t instanceof NodeRequestException e && e.reason() == NodeRequestException.Reason.NOT_LEADER
+                ? e.leaderHint() : 0;
     }
 
     /**

@@ -156,6 +156,55 @@ class ShardedMemberAddressTest {
         assertThat(members(0)).doesNotContain(4);
     }
 
+    /**
+     * Node 4 is a voter of every group, then is removed from group 1 only (what a sharded removal that stopped part way
+     * leaves too). Its replica of group 1 knows no leader any more, but node 4 still takes any key: it asks the group's
+     * other members, and the leader one of them names serves. Regression (membership review on 2026-12-08): node 4
+     * answered every request for group 1's keys 503 {@code no_leader} "retry shortly", for ever, and a read too.
+     */
+    @Test
+    void aNodeRemovedFromOneGroupServesThatGroupsKeysThroughItsMembers() throws Exception {
+        startWithJoiningNode4();
+        eventually("node 4 added as a learner of every group", WAIT, () -> {
+            HttpResponse<String> r = post(node1, "/v1/members", add4());
+            return r.statusCode() == 200 || r.body().contains("is already a learner");
+        });
+        eventually("node 4 promoted in every group", WAIT, () -> {
+            HttpResponse<String> r = post(node1, "/v1/members/4/promote", "");
+            return r.statusCode() == 200 || r.body().contains("already a voter");
+        });
+        eventually("node 4 removed from group 1", WAIT, () -> {
+            HttpResponse<String> r = send(node1, "/v1/members/4?group=1", "DELETE", "");
+            return r.statusCode() == 200 || r.body().contains("unknown_member");
+        });
+        assertThat(voters(1)).containsExactly(1, 2, 3);
+        // Group 1 elects another leader, which node 4's replica never hears of (a leader sends to members only).
+        int before = new JsonObject(get(node1, "/v1/members?group=1").body()).getInteger("leader");
+        int next = before == 2 ? 3 : 2;
+        eventually("group 1's leadership handed to node " + next, WAIT, () -> {
+            HttpResponse<String> r = post(node1, "/v1/leader?group=1", new JsonObject().put("id", next).encode());
+            return r.statusCode() == 200;
+        });
+        String key = "k0";
+        for (int i = 1; new io.raftline.shard.KeyGroups(2).groupOf(key) != 1; i++) {
+            key = "k" + i;
+        }
+        URI node4 = URI.create("http://127.0.0.1:" + ports.get(4));
+        HttpResponse<String> put = send(node4, "/v1/kv/" + key, "PUT", "through-4");
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        assertThat(put.headers().firstValue("Raft-Served-By")).as("served by group 1's leader").isPresent()
+                .get().isNotEqualTo("4");
+        HttpResponse<String> read = get(node4, "/v1/kv/" + key);
+        assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+        assertThat(read.body()).isEqualTo("through-4");
+        // Once its replica of group 1 has given up on any leader (no heartbeat reaches it), node 4 asks the members.
+        eventually("node 4's replica of group 1 to know no leader", WAIT, () -> new JsonObject(get(node4,
+                "/v1/members?group=1&local=true").body()).getInteger("leader", -1) == 0);
+        HttpResponse<String> again = send(node4, "/v1/kv/" + key, "PUT", "again");
+        assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
+        assertThat(get(node4, "/v1/kv/" + key).body()).isEqualTo("again");
+    }
+
     /** Nodes 1 to 3 (durable, gRPC, 2 groups), then node 4 joining: its configuration lists them, theirs not it. */
     private void startWithJoiningNode4() throws Exception {
         for (int id = 1; id <= 4; id++) {
