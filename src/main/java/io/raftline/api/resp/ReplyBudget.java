@@ -1,8 +1,5 @@
 package io.raftline.api.resp;
 
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicLong;
-
 /**
  * The bytes of replies one Redis-protocol port's connections hold: those a batch produced and not yet encoded, and
  * those written to a socket and not gone out to the client. The RESP counterpart of the HTTP and gRPC ports'
@@ -21,89 +18,20 @@ import java.util.concurrent.atomic.AtomicLong;
  * but their bytes count. A connection whose replies stay out past the deadline, none going out, is closed
  * ({@link RespServer#dropStalled}): a client that does not read holds the budget for a while, not for ever.
  *
- * <p>Thread-safe: a port's connections run on several event loops.
+ * <p>Thread-safe: a port's connections run on several event loops. {@link RequestBudget} bounds the port's requests
+ * waiting to start the same way.
  */
-final class ReplyBudget {
+final class ReplyBudget extends PortBudget {
 
     /** What a port's connections' replies may hold together by default: as much as the HTTP and gRPC port's answers. */
     static final long DEFAULT_BYTES = io.raftline.api.AnswerBudget.DEFAULT_BYTES;
 
-    private final long limit;
-    private final AtomicLong unsent = new AtomicLong();
-    /** What resumes each connection waiting for room (each hops to its own event loop). */
-    private final ConcurrentLinkedQueue<Runnable> waiting = new ConcurrentLinkedQueue<>();
-
     ReplyBudget(long limit) {
-        this.limit = limit;
-    }
-
-    /** Whether the port is at its budget: no batch that reads the state starts. */
-    boolean full() {
-        return unsent.get() >= limit;
-    }
-
-    /**
-     * Takes {@code bytes} for a batch's replies, whatever the budget: they exist once the batch ran (a write's reply
-     * is owed, a read's values are in hand), and the budget only decides whether more reads start.
-     *
-     * @param bytes the replies' bytes
-     */
-    void take(long bytes) {
-        unsent.addAndGet(bytes);
-    }
-
-    /**
-     * Gives back bytes taken: their replies went out, or never will (the connection closed).
-     *
-     * @param bytes the bytes
-     */
-    void giveBack(long bytes) {
-        if (unsent.addAndGet(-bytes) < limit && !waiting.isEmpty()) {
-            wake();
-        }
-    }
-
-    /**
-     * Runs {@code resume} once the port is under its budget (at once, on this thread, if it is now).
-     *
-     * @param resume what resumes the waiting connection, on any thread
-     */
-    void await(Runnable resume) {
-        waiting.add(resume);
-        if (!full()) {
-            wake(); // room came back between the check and the add
-        }
-    }
-
-    /**
-     * Forgets a waiting connection (it closed).
-     *
-     * @param resume what {@link #await} was given
-     */
-    void cancel(Runnable resume) {
-        waiting.remove(resume);
-    }
-
-    /** The waiting connections are woken all at once: each checks the budget again on its own loop. */
-    private void wake() {
-        Runnable r;
-        while ((r = waiting.poll()) != null) {
-            r.run();
-        }
+        super(limit);
     }
 
     /** The bytes of replies not gone out yet. */
     long unsent() {
-        return unsent.get();
-    }
-
-    /** The budget. */
-    long limit() {
-        return limit;
-    }
-
-    /** Connections waiting for room (counted: for INFO only). */
-    int waiting() {
-        return waiting.size();
+        return held();
     }
 }

@@ -10,7 +10,8 @@ import java.util.List;
  * this queue is {@linkplain #full() full}, so what a connection holds is bounded whatever the client sends. A count
  * alone does not bound memory: with a request limit of many MiB, 1,024 queued requests could be gigabytes, so the
  * bytes of the queued arguments count too. A single request larger than {@link #MAX_BYTES} (the request limit
- * allows it) is still queued; the queue is then full until it starts.
+ * allows it) is still queued; the queue is then full until it starts. Across the port, the queues' bytes together are
+ * bounded by its {@link RequestBudget}: at it, no connection resumes reading.
  */
 final class RequestQueue {
 
@@ -23,17 +24,38 @@ final class RequestQueue {
 
     private final ArrayDeque<List<byte[]>> requests = new ArrayDeque<>();
     private long bytes;
+    /** The port's budget of queued requests, which this queue's bytes are part of. */
+    private final PortBudget port;
+
+    /** A queue that counts its bytes in no port's budget (tests). */
+    RequestQueue() {
+        this(new RequestBudget(Long.MAX_VALUE));
+    }
+
+    /**
+     * A connection's queue.
+     *
+     * @param port the port's budget of queued requests: the queue's bytes are taken from it as requests are added and
+     *             given back as they start (or the queue is cleared, when the connection closes)
+     */
+    RequestQueue(PortBudget port) {
+        this.port = port;
+    }
 
     void add(List<byte[]> request) {
         requests.add(request);
-        bytes += cost(request);
+        long cost = cost(request);
+        bytes += cost;
+        port.take(cost);
     }
 
     /** The next request, removed, or null when none waits. */
     List<byte[]> poll() {
         List<byte[]> request = requests.poll();
         if (request != null) {
-            bytes -= cost(request);
+            long cost = cost(request);
+            bytes -= cost;
+            port.giveBack(cost);
         }
         return request;
     }
@@ -46,7 +68,9 @@ final class RequestQueue {
     void putBack(List<List<byte[]>> taken) {
         for (int i = taken.size() - 1; i >= 0; i--) {
             requests.addFirst(taken.get(i));
-            bytes += cost(taken.get(i));
+            long cost = cost(taken.get(i));
+            bytes += cost;
+            port.take(cost);
         }
     }
 
@@ -59,8 +83,10 @@ final class RequestQueue {
         return requests.isEmpty();
     }
 
+    /** Drops every waiting request (the connection closed): their bytes go back to the port's budget. */
     void clear() {
         requests.clear();
+        port.giveBack(bytes);
         bytes = 0;
     }
 

@@ -79,13 +79,17 @@ final class RespCommandTable {
     private final int maxClients;
     private final ClientAccess access;
     private final ReplyBudget replies;
+    private final RequestBudget queued;
+    private final RespStats stats;
     private final long startedNanos = System.nanoTime();
     private final String version = BuildInfo.property("raftline", "unknown");
 
     RespCommandTable(RespCommands kv, RaftNode node, IntSupplier port, IntSupplier connectedClients, int maxClients,
-            ClientAccess access, ReplyBudget replies) {
+            ClientAccess access, ReplyBudget replies, RequestBudget queued, RespStats stats) {
         this.kv = kv;
         this.replies = replies;
+        this.queued = queued;
+        this.stats = stats;
         this.access = access;
         this.node = node;
         this.port = port;
@@ -107,6 +111,8 @@ final class RespCommandTable {
         add("getrange", 4, false, READ, 1, 1, 1, kv::getrange);
         add("getex", -2, false, READ, 1, 1, 1, kv::getex);
         add("ttl", 2, false, READ, 1, 1, 1, kv::ttl);
+        // MEMORY USAGE key: redis-cli --memkeys asks it of every key.
+        add("memory", -2, false, List.of("readonly"), 2, 2, 1, kv::memory);
         add("pttl", 2, false, READ, 1, 1, 1, kv::ttl);
         // PERSIST writes nothing here (no key has a time to live): a read, ordered and flagged as one.
         add("persist", 2, false, READ, 1, 1, 1, kv::persist);
@@ -194,6 +200,11 @@ final class RespCommandTable {
             return Future.succeededFuture(new RespReply.Error(b.toString()));
         }
         if (!spec.arityOk(args.size())) {
+            if (session.transaction() != null) {
+                // As Redis's rejectCommand flags the transaction: a wrong-arity EXEC or DISCARD (which run, not
+                // queued, between MULTI and EXEC) must not leave the next EXEC to apply what was queued.
+                session.transaction().refuse();
+            }
             return Future.succeededFuture(RespCommands.error(RespCommands.arity(spec.name()), true));
         }
         try {
@@ -202,6 +213,40 @@ final class RespCommandTable {
         } catch (RuntimeException e) {
             return Future.succeededFuture(RespCommands.error(e, !spec.write()));
         }
+    }
+
+    /**
+     * The reply to a request of more words than one may hold, which the parser read to its end and dropped
+     * ({@link RespParser#skipOversized}): what Redis would answer for it if it can be told from its count (an unknown
+     * command, a wrong arity, a multi-key write of more keys than a transaction holds), else the limit. The connection
+     * stays open; inside MULTI the transaction is refused, as a command refused there makes it.
+     *
+     * @param session  the connection's state
+     * @param request  the request's first words and its count
+     * @param maxWords most words of one request
+     * @return the error reply
+     */
+    RespReply oversized(RespSession session, RespParser.Oversized request, int maxWords) {
+        if (session.transaction() != null) {
+            session.transaction().refuse();
+        }
+        Spec spec = find(request);
+        if (spec == null) {
+            return run(session, request, null).result();
+        }
+        int words = (int) Math.min(Integer.MAX_VALUE, request.words());
+        if (!spec.arityOk(words)) {
+            return RespCommands.error(RespCommands.arity(spec.name()), true);
+        }
+        String name = spec.name().toUpperCase(Locale.ROOT);
+        RespError refusal = switch (spec.name()) {
+            case "del", "unlink" -> RespCommands.tooManyKeys(name, words - 1L);
+            case "mset", "msetnx" -> (words - 1) % 2 != 0 ? RespCommands.arity(spec.name())
+                    : RespCommands.tooManyKeys(name, (words - 1L) / 2);
+            default -> new RespError("ERR " + name + " of " + words + " words: a request holds at most " + maxWords
+                    + " (the command and " + (maxWords - 1) + " keys or arguments); nothing of it ran");
+        };
+        return RespCommands.error(refusal, true);
     }
 
     private static String clip(byte[] arg) {
@@ -487,6 +532,21 @@ final class RespCommandTable {
         return node.status().compose(st -> keys.map(n -> RespReply.Bulk.of(infoText(st, n, all, sections))));
     }
 
+    /** Bytes as Redis writes them for people: {@code 1.50M}, as its {@code used_memory_human}. */
+    private static String human(long bytes) {
+        if (bytes < 1024) {
+            return bytes + "B";
+        }
+        String[] units = {"K", "M", "G", "T"};
+        double d = bytes;
+        int u = -1;
+        while (d >= 1024 && u < units.length - 1) {
+            d /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.2f%s", d, units[u]);
+    }
+
     private String infoText(NodeStatus st, long keys, boolean all, Set<String> sections) {
         StringBuilder b = new StringBuilder();
         if (all || sections.contains("server")) {
@@ -508,8 +568,37 @@ final class RespCommandTable {
                     .append("maxclients:").append(maxClients).append("\r\n")
                     .append("raftline_unsent_reply_bytes:").append(replies.unsent()).append("\r\n")
                     .append("raftline_reply_budget_bytes:").append(replies.limit()).append("\r\n")
-                    .append("raftline_clients_waiting_for_reply_budget:").append(replies.waiting())
-                    .append("\r\n\r\n");
+                    .append("raftline_clients_waiting_for_reply_budget:").append(replies.waiting()).append("\r\n")
+                    .append("raftline_queued_request_bytes:").append(queued.held()).append("\r\n")
+                    .append("raftline_request_budget_bytes:").append(queued.limit()).append("\r\n")
+                    .append("raftline_clients_not_reading:").append(stats.pausedConnections.get()).append("\r\n")
+                    // No command blocks here (no BLPOP, no WAIT): redis-cli --stat reads the field.
+                    .append("blocked_clients:0\r\n\r\n");
+        }
+        if (all || sections.contains("memory")) {
+            // The node's JVM heap in use (the store, the log's cache, buffers): what the process holds, as Redis's
+            // used_memory is what its allocator holds; its key space alone is in INFO keyspace's terms, and MEMORY
+            // USAGE estimates a key's share.
+            java.lang.management.MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+            b.append("# Memory\r\n")
+                    .append("used_memory:").append(heap.getUsed()).append("\r\n")
+                    .append("used_memory_human:").append(human(heap.getUsed())).append("\r\n")
+                    .append("maxmemory:").append(Math.max(0, heap.getMax())).append("\r\n")
+                    .append("maxmemory_human:").append(human(Math.max(0, heap.getMax()))).append("\r\n\r\n");
+        }
+        if (all || sections.contains("persistence")) {
+            // Every write is in the Raft log before it is answered; there is no background save or rewrite.
+            b.append("# Persistence\r\n")
+                    .append("loading:0\r\n")
+                    .append("rdb_bgsave_in_progress:0\r\n")
+                    .append("aof_enabled:1\r\n")
+                    .append("aof_rewrite_in_progress:0\r\n\r\n");
+        }
+        if (all || sections.contains("stats")) {
+            b.append("# Stats\r\n")
+                    .append("total_connections_received:").append(stats.connectionsReceived.sum()).append("\r\n")
+                    .append("total_commands_processed:").append(stats.commandsProcessed.sum()).append("\r\n")
+                    .append("rejected_connections:").append(stats.rejectedConnections.sum()).append("\r\n\r\n");
         }
         if (all || sections.contains("replication")) {
             boolean leads = st.role() == Role.LEADER;

@@ -160,13 +160,13 @@ final class RespCommands {
         return new RespReply.Bulk(java.util.Arrays.copyOfRange(value, (int) from, (int) to + 1));
     }
 
-    /** An integer argument, or Redis's error for one that is not. */
+    /**
+     * An integer argument (GETRANGE's offsets, SETRANGE's), or Redis's error for one that is not: read by Redis's rule
+     * ({@link #parseLong}), as every other command's. {@code Long.parseLong} took {@code +1}, {@code 007} and digits
+     * of other scripts ({@code GETRANGE k ١ 2}), which Redis refuses.
+     */
     private static long integer(byte[] word) {
-        try {
-            return Long.parseLong(text(word));
-        } catch (NumberFormatException e) {
-            throw new RespError("ERR value is not an integer or out of range");
-        }
+        return parseLong(word, "ERR value is not an integer or out of range");
     }
 
     /**
@@ -237,6 +237,38 @@ final class RespCommands {
     /** PERSIST key: 0, as Redis answers for a key without an expiry (every key here); the key is checked as any. */
     Future<RespReply> persist(RespSession s, List<byte[]> args) {
         return requests.get(key(args.get(1)), ReadConsistency.LINEARIZABLE, false).map(r -> new RespReply.Int(0));
+    }
+
+    /**
+     * What MEMORY USAGE adds to a key's and its value's bytes: an estimate of what the store spends on an entry besides
+     * them (the entry object with its revisions, the key's String, the arrays' headers, and the key's place in the
+     * state machine's two maps, by key and in key order).
+     */
+    static final int ENTRY_OVERHEAD_BYTES = 200;
+
+    /**
+     * MEMORY USAGE key [SAMPLES count]: the bytes a key takes in the store, an estimate as Redis's is: its key's and
+     * value's bytes plus {@link #ENTRY_OVERHEAD_BYTES}; nil for a missing key. A linearizable read. {@code redis-cli
+     * --memkeys} asks it of every key (SAMPLES is taken and changes nothing: a value is one string, nothing is sampled).
+     * Other MEMORY subcommands are refused.
+     */
+    Future<RespReply> memory(RespSession s, List<byte[]> args) {
+        if (!"USAGE".equals(upper(args.get(1)))) {
+            throw new RespError("ERR unknown subcommand '" + text(args.get(1)) + "'. Try MEMORY USAGE.");
+        }
+        if (args.size() < 3) {
+            throw arity("memory|usage");
+        }
+        for (int i = 3; i < args.size(); i += 2) {
+            if (i + 1 >= args.size() || !"SAMPLES".equals(upper(args.get(i)))) {
+                throw new RespError("ERR syntax error");
+            }
+            parseLong(args.get(i + 1), "ERR value is not an integer or out of range");
+        }
+        long keyBytes = args.get(2).length;
+        return requests.get(key(args.get(2)), ReadConsistency.LINEARIZABLE, false).map(r -> r.value().entry()
+                .<RespReply>map(e -> new RespReply.Int(keyBytes + e.valueLength() + ENTRY_OVERHEAD_BYTES))
+                .orElse(RespReply.NIL));
     }
 
     Future<RespReply> dbsize(RespSession s, List<byte[]> args) {
@@ -949,9 +981,20 @@ final class RespCommands {
 
     private static void requireTxnSize(String command, int keys) {
         if (keys > KvCommand.MAX_TXN_ITEMS) {
-            throw new RespError("ERR " + command + " of " + keys + " keys: Raftline writes at most "
-                    + KvCommand.MAX_TXN_ITEMS + " keys in one atomic command (one log entry)");
+            throw tooManyKeys(command, keys);
         }
+    }
+
+    /**
+     * The refusal of a multi-key write of more keys than one transaction holds.
+     *
+     * @param command the command, as the client named it
+     * @param keys    how many keys it names
+     * @return the error
+     */
+    static RespError tooManyKeys(String command, long keys) {
+        return new RespError("ERR " + command + " of " + keys + " keys: Raftline writes at most "
+                + KvCommand.MAX_TXN_ITEMS + " keys in one atomic command (one log entry)");
     }
 
     /** The keys at {@code from}, {@code from + step}, ... before {@code to}. */
@@ -1020,9 +1063,45 @@ final class RespCommands {
             NodeRequestException.Reason.STATE_LOST, NodeRequestException.Reason.NOT_MEMBER);
 
     /**
+     * Whether a read refused for {@code reason} may simply be asked again: every refusal of a node that is not the
+     * request's own fault, a 503 ({@code node_down}, {@code leadership_lost}, {@code leader_unreachable}, ...) or a
+     * 504 ({@code timeout}). A read changes nothing whatever became of it. Not a client error (4xx: a cross-group
+     * request, a payload too large, a release mismatch, which asking again does not change), nor
+     * {@code leader_refused} (502, which asking again does not change either), nor {@code quota_exceeded}, which a read
+     * does not get. Until 2026-12-08 only a 503 was, so a read that timed out (504) was answered as a write that might
+     * still be applied ({@code ERR timeout: ... (a write may still be applied)}).
+     */
+    static boolean retryableRead(NodeRequestException.Reason reason) {
+        return reason.httpStatus() == 503 || reason.httpStatus() == 504;
+    }
+
+    /**
+     * Why a read did not complete, in words about a read: the node's own message when it says nothing of writes (a
+     * timeout or a lost connection forwarded to the leader is described for the write it might have been: "a write
+     * may still be applied"), else what the reason means for a read.
+     */
+    private static String readFailure(NodeRequestException e) {
+        String message = String.valueOf(e.getMessage());
+        String lower = message.toLowerCase(Locale.ROOT);
+        if (!lower.contains("write") && !lower.contains("applied")) {
+            return message;
+        }
+        String leader = e.leaderHint() != 0 ? "the leader (node " + e.leaderHint() + ")" : "the leader";
+        String why = switch (e.reason()) {
+            case TIMEOUT -> "the read got no answer within the request timeout";
+            case LEADER_UNREACHABLE -> leader + " could not be reached, or failed on the read";
+            case NODE_DOWN -> "the node is down";
+            case LEADERSHIP_LOST -> "leadership changed before the read was confirmed";
+            default -> "the node could not serve the read";
+        };
+        return why + "; a read changes nothing: retry";
+    }
+
+    /**
      * The error reply for a failed command. A node's refusal keeps its code in the message ({@code not_leader},
      * {@code timeout}, ...) under the error code {@code TRYAGAIN} when retrying is safe (nothing was applied, or
-     * the command only reads), else {@code ERR}: a write that timed out may still be applied.
+     * the command only reads and the refusal is not its own fault: {@link #retryableRead}), else {@code ERR}: a
+     * write that timed out may still be applied.
      *
      * @param t        the failure
      * @param readOnly whether the command only reads
@@ -1041,8 +1120,13 @@ final class RespCommands {
             return new RespReply.Error("CROSSSLOT " + e.reason().code() + ": " + e.getMessage());
         }
         if (t instanceof NodeRequestException e) {
-            boolean retry = NOT_APPLIED.contains(e.reason()) || (readOnly && e.reason().httpStatus() == 503);
-            return new RespReply.Error((retry ? "TRYAGAIN " : "ERR ") + e.reason().code() + ": " + e.getMessage());
+            if (readOnly && retryableRead(e.reason())) {
+                return new RespReply.Error("TRYAGAIN " + e.reason().code() + ": " + readFailure(e));
+            }
+            if (NOT_APPLIED.contains(e.reason())) {
+                return new RespReply.Error("TRYAGAIN " + e.reason().code() + ": " + e.getMessage());
+            }
+            return new RespReply.Error("ERR " + e.reason().code() + ": " + e.getMessage());
         }
         if (t instanceof IllegalArgumentException e) {
             return new RespReply.Error("ERR " + e.getMessage());

@@ -50,7 +50,10 @@ final class RespConnection {
     private final RespCommands kv;
     private final RespSession session;
     private final RespParser parser;
-    private final RequestQueue queue = new RequestQueue();
+    private final RequestQueue queue;
+    /** The port's budget of queued requests ({@link RequestBudget}), which {@link #queue} counts its bytes in. */
+    private final RequestBudget requestBudget;
+    private final RespStats stats;
     private RespProtocolException protocolError;
     private boolean running;
     private boolean closed;
@@ -89,9 +92,12 @@ final class RespConnection {
     private boolean inputEnded;
 
     RespConnection(NetSocket socket, Context context, RespCommandTable table, RespCommands kv, RespSession session,
-            int maxArguments, int maxRequestBytes, ReplyBudget budget) {
+            int maxArguments, int maxRequestBytes, ReplyBudget budget, RequestBudget requestBudget, RespStats stats) {
         this.socket = socket;
         this.budget = budget;
+        this.requestBudget = requestBudget;
+        this.queue = new RequestQueue(requestBudget);
+        this.stats = stats;
         this.context = context;
         this.table = table;
         this.kv = kv;
@@ -100,6 +106,9 @@ final class RespConnection {
         this.maxRequestBytes = maxRequestBytes;
         this.fullLimits = session.authenticated();
         this.parser = new RespParser(maxArguments, maxRequestBytes, this::parsed);
+        // A request of more arguments than the limit is read to its end and refused, the connection kept; before AUTH
+        // it is a protocol error that closes the connection, as in Redis.
+        parser.skipOversized(fullLimits);
         if (!fullLimits) {
             // Until AUTH: small requests, parsed one at a time, so that what follows an AUTH in a pipeline is read
             // with the limits the AUTH earns (as Redis does).
@@ -166,6 +175,12 @@ final class RespConnection {
                 budget.cancel(waitingForRoom);
                 waitingForRoom = null;
             }
+            // The requests that will never start give their bytes back to the port's budget.
+            queue.clear();
+            if (paused) {
+                paused = false;
+                stats.pausedConnections.decrementAndGet();
+            }
             onClose.run();
         });
         socket.exceptionHandler(t -> socket.close());
@@ -187,9 +202,12 @@ final class RespConnection {
             protocolError = e;
             socket.pause();
         }
-        if ((queue.full() || !fullLimits && !queue.isEmpty()) && !paused) {
-            // Before AUTH, no more is read while a request waits: what is kept unparsed stays within one read.
+        if ((queue.full() || requestBudget.full() || !fullLimits && !queue.isEmpty()) && !paused) {
+            // Before AUTH, no more is read while a request waits: what is kept unparsed stays within one read. Nor,
+            // while the port's connections hold their budget of queued requests, until what this read brought has
+            // started (RequestBudget): one read at a time.
             paused = true;
+            stats.pausedConnections.incrementAndGet();
             socket.pause();
         }
         watchRequest(parsedRequests != before);
@@ -229,6 +247,7 @@ final class RespConnection {
                     socket.end(out);
                 } else if (paused) {
                     paused = false;
+                    stats.pausedConnections.decrementAndGet();
                     socket.resume();
                     watchRequest(true);
                     if (inputEnded) {
@@ -287,6 +306,10 @@ final class RespConnection {
             }
             return Future.succeededFuture(List.of(new RespReply.Error("NOAUTH Authentication required.")));
         }
+        if (head instanceof RespParser.Oversized oversized) {
+            // More arguments than a request may hold: read and dropped by the parser, refused here, in its turn.
+            return Future.succeededFuture(List.of(table.oversized(session, oversized, maxArguments)));
+        }
         if (session.transaction() != null && !ENDS_MULTI.contains(spec == null ? "" : spec.name())) {
             // Part of the transaction the MULTI before it began: queued for EXEC, not run now.
             return Future.succeededFuture(List.of(table.queue(session, head, spec)));
@@ -317,6 +340,9 @@ final class RespConnection {
         boolean reads = readsState(spec);
         boolean onlyGets = isPlainGet(head);
         while (!last && run.size() < MAX_BATCH && !queue.isEmpty()) {
+            if (queue.peek() instanceof RespParser.Oversized) {
+                break; // refused alone, in its turn
+            }
             RespCommandTable.Spec next = table.find(queue.peek());
             // A HELLO starts a batch of its own as well: the replies of a batch are encoded when it ends, in the
             // protocol the connection speaks then, and those of the commands before a HELLO are due in the old one.
@@ -389,7 +415,7 @@ final class RespConnection {
     }
 
     private static boolean isPlainGet(List<byte[]> args) {
-        return args != null && args.size() == 2 && args.get(0).length == 3
+        return args != null && args.size() == 2 && !(args instanceof RespParser.Oversized) && args.get(0).length == 3
                 && "GET".equals(RespCommands.upper(args.get(0)));
     }
 
@@ -411,7 +437,7 @@ final class RespConnection {
     }
 
     private static boolean isPlainSet(List<byte[]> args) {
-        return args != null && args.size() == 3 && args.get(0).length == 3
+        return args != null && args.size() == 3 && !(args instanceof RespParser.Oversized) && args.get(0).length == 3
                 && "SET".equals(RespCommands.upper(args.get(0)));
     }
 
@@ -424,9 +450,11 @@ final class RespConnection {
             running = false;
             return;
         }
+        stats.commandsProcessed.add(replies.size());
         if (!fullLimits && session.authenticated()) {
             fullLimits = true;
             parser.limits(maxArguments, maxRequestBytes, false);
+            parser.skipOversized(true);
         }
         ReplyEncoder encoder = new ReplyEncoder(replies, session.protocol());
         long bytes = encoder.remaining();

@@ -12,17 +12,67 @@ import java.util.function.Consumer;
  * parser keeps what it has not used yet and emits each complete request, in order, as its list of arguments.
  *
  * <p>Every size is bounded before memory is committed to it: the number of arguments, the bytes of one request (all
- * its arguments together, as the HTTP API bounds a body) and the length of an inline line. A request beyond a bound, or bytes that are not RESP, throw {@link RespProtocolException}; the
- * connection is then unusable and is closed after the error reply.
+ * its arguments together, as the HTTP API bounds a body) and the length of an inline line. A request beyond a bound, or
+ * bytes that are not RESP, throw {@link RespProtocolException}; the connection is then unusable and is closed after the
+ * error reply. One exception, when asked ({@link #skipOversized}): a request of more arguments than the limit is read
+ * to its end, its arguments dropped as they come, and emitted as an {@link Oversized} request the connection refuses.
  */
 public final class RespParser {
 
     /** Longest inline command line, as Redis's 64 KiB query buffer limit for inline requests. */
     public static final int MAX_INLINE_BYTES = 64 * 1024;
+    /**
+     * Most arguments of a request read to its end when it has more than the limit ({@link #skipOversized}): Redis 6's
+     * own limit of a request's arguments. Beyond, the request is a protocol error.
+     */
+    public static final int MAX_SKIPPED_ARGUMENTS = 1024 * 1024;
+    /** The words of an oversized request kept for its error reply: its command and the first arguments. */
+    static final int OVERSIZED_KEPT = 4;
+
+    /**
+     * A request that had more arguments than the limit, read to its end and dropped ({@link #skipOversized}): its first
+     * {@link #OVERSIZED_KEPT} words, for the error reply, and how many it had. A list of those first words, so that it
+     * queues as any request; the connection answers it with an error, never runs it.
+     */
+    public static final class Oversized extends java.util.AbstractList<byte[]> {
+
+        private final List<byte[]> head;
+        private final long words;
+
+        Oversized(List<byte[]> head, long words) {
+            this.head = head;
+            this.words = words;
+        }
+
+        @Override
+        public byte[] get(int index) {
+            return head.get(index);
+        }
+
+        @Override
+        public int size() {
+            return head.size();
+        }
+
+        /**
+         * How many words the request had, its command included.
+         *
+         * @return the count
+         */
+        public long words() {
+            return words;
+        }
+    }
 
     private int maxArguments;
     private int maxRequestBytes;
     private boolean oneAtATime;
+    /** Whether a request of more than maxArguments (up to MAX_SKIPPED_ARGUMENTS) is read and dropped, not an error. */
+    private boolean skipOversized;
+    /** Whether the array being read is such a request: its arguments after the first few are dropped as they come. */
+    private boolean skipping;
+    /** Arguments of the array being read so far (those dropped included). */
+    private int read;
     private long emitted;
     private final Consumer<List<byte[]>> requests;
     private Buffer pending = Buffer.buffer();
@@ -59,6 +109,19 @@ public final class RespParser {
         this.maxArguments = maxArguments;
         this.maxRequestBytes = maxRequestBytes;
         this.oneAtATime = oneAtATime;
+    }
+
+    /**
+     * Whether a request of more arguments than the limit, up to {@link #MAX_SKIPPED_ARGUMENTS}, is read to its end and
+     * dropped, and emitted as an {@link Oversized} for the connection to refuse, which keeps the connection; otherwise
+     * (the default, and before a connection authenticates, as in Redis) it is a protocol error that closes it. Reading
+     * it costs no more memory than a request within the limit: its arguments are dropped as they arrive, their bytes
+     * are bounded by the request limit as any request's, and their count by {@link #MAX_SKIPPED_ARGUMENTS}.
+     *
+     * @param skip whether to skip such requests
+     */
+    public void skipOversized(boolean skip) {
+        this.skipOversized = skip;
     }
 
     /**
@@ -109,13 +172,15 @@ public final class RespParser {
             }
             long n = number(pos + 1, eol, "invalid multibulk length");
             pos = eol + 2;
-            if (n > maxArguments) {
+            if (n > maxArguments && !(skipOversized && n <= MAX_SKIPPED_ARGUMENTS)) {
                 throw new RespProtocolException("invalid multibulk length");
             }
             if (n <= 0) {
                 return true; // "*0" and "*-1" are empty requests: Redis ignores them
             }
             expected = (int) n;
+            skipping = n > maxArguments;
+            read = 0;
             args = new ArrayList<>(Math.min(expected, 64));
             argBytes = 0;
             return true;
@@ -142,13 +207,17 @@ public final class RespParser {
         if (pending.getByte(end) != '\r' || pending.getByte(end + 1) != '\n') {
             throw new RespProtocolException("bulk string of " + len + " bytes is not followed by CRLF");
         }
-        args.add(pending.getBytes(start, end));
+        if (!skipping || read < OVERSIZED_KEPT) {
+            args.add(pending.getBytes(start, end));
+        }
+        read++;
         argBytes += len;
         pos = end + 2;
-        if (args.size() == expected) {
-            List<byte[]> request = args;
+        if (read == expected) {
+            List<byte[]> request = skipping ? new Oversized(args, expected) : args;
             expected = -1;
             args = null;
+            skipping = false;
             emitted++;
             requests.accept(request);
         }
@@ -184,7 +253,13 @@ public final class RespParser {
         inlineScanned = pos;
         List<byte[]> words = words(line);
         if (words.size() > maxArguments) {
-            throw new RespProtocolException("invalid multibulk length");
+            if (!skipOversized) {
+                throw new RespProtocolException("invalid multibulk length");
+            }
+            // Read whole already (an inline line is at most 64 KiB): refused as an array of as many words would be.
+            emitted++;
+            requests.accept(new Oversized(new ArrayList<>(words.subList(0, OVERSIZED_KEPT)), words.size()));
+            return true;
         }
         if (!words.isEmpty()) {
             emitted++;

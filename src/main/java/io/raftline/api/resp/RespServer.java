@@ -25,7 +25,12 @@ public final class RespServer implements Handler<NetSocket> {
 
     /** Most SCAN positions remembered. */
     static final int CURSORS = 10_000;
-    /** Most arguments of one request (MGET, EXISTS and DEL take many keys). */
+    /**
+     * Most words of one request, its command included (MGET, EXISTS and DEL take many keys): a request of more is read
+     * to its end and refused with an error, the connection kept ({@link RespParser#skipOversized}), up to
+     * {@link RespParser#MAX_SKIPPED_ARGUMENTS}; beyond, or before the connection authenticated, it is a protocol error
+     * that closes the connection.
+     */
     static final int MAX_ARGUMENTS = 16 * 1024;
 
     private final Vertx vertx;
@@ -40,6 +45,9 @@ public final class RespServer implements Handler<NetSocket> {
     private final AtomicLong ids = new AtomicLong();
     /** The port's replies not gone out yet ({@link ReplyBudget}). */
     private final ReplyBudget replies;
+    /** The port's requests parsed and not started yet ({@link RequestBudget}). */
+    private final RequestBudget queuedRequests;
+    private final RespStats stats = new RespStats();
     private final long replyDeadlineNanos;
     /** The open connections, for the deadline of their unsent replies. */
     private final Set<RespConnection> open = ConcurrentHashMap.newKeySet();
@@ -62,12 +70,35 @@ public final class RespServer implements Handler<NetSocket> {
      */
     public RespServer(Vertx vertx, RaftNode node, KvRequests requests, IntSupplier port, int maxRequestBytes,
             int maxClients, ClientAccess access, long replyBytes, long replyDeadlineMs) {
+        this(vertx, node, requests, port, maxRequestBytes, maxClients, access, replyBytes, RequestBudget.DEFAULT_BYTES,
+                replyDeadlineMs);
+    }
+
+    /**
+     * Creates the front end of one node, with a budget of queued requests of its own.
+     *
+     * @param vertx           the Vert.x instance
+     * @param node            the node (its status answers INFO and HELLO)
+     * @param requests        the node's request layer
+     * @param port            the port it listens on, for INFO (known once bound)
+     * @param maxRequestBytes most bytes of one request's arguments together
+     * @param maxClients      most connections at once
+     * @param access          who may run commands
+     * @param replyBytes      most bytes of replies the port's connections may leave unsent ({@link ReplyBudget})
+     * @param requestBytes    most bytes of requests the port's connections may hold parsed and not started before
+     *                        they stop reading their sockets ({@link RequestBudget})
+     * @param replyDeadlineMs a connection whose replies stay unsent this long, none going out, is closed (0: never)
+     */
+    public RespServer(Vertx vertx, RaftNode node, KvRequests requests, IntSupplier port, int maxRequestBytes,
+            int maxClients, ClientAccess access, long replyBytes, long requestBytes, long replyDeadlineMs) {
         this.vertx = vertx;
         this.access = access;
         this.replies = new ReplyBudget(replyBytes);
+        this.queuedRequests = new RequestBudget(requestBytes);
         this.replyDeadlineNanos = replyDeadlineMs > 0 ? replyDeadlineMs * 1_000_000 : Long.MAX_VALUE;
         this.kv = new RespCommands(requests, new ScanCursors(CURSORS), maxRequestBytes);
-        this.table = new RespCommandTable(kv, node, port, clients::get, maxClients, access, replies);
+        this.table = new RespCommandTable(kv, node, port, clients::get, maxClients, access, replies, queuedRequests,
+                stats);
         this.maxRequestBytes = maxRequestBytes;
         this.maxClients = maxClients;
     }
@@ -81,17 +112,19 @@ public final class RespServer implements Handler<NetSocket> {
         if (clients.incrementAndGet() > maxClients) {
             budget.release();
             clients.decrementAndGet();
+            stats.rejectedConnections.increment();
             Buffer out = Buffer.buffer();
             new RespReply.Error("ERR max number of clients reached").writeTo(out, 2);
             socket.end(out);
             return;
         }
+        stats.connectionsReceived.increment();
         Context context = vertx.getOrCreateContext();
         // A client certificate the CA signed (tls.client_auth) authenticates the connection as AUTH would.
         RespSession session = new RespSession(ids.incrementAndGet(), String.valueOf(socket.remoteAddress()),
                 !access.required() || access.certificates() && ClientCertificates.presented(socket));
         RespConnection connection = new RespConnection(socket, context, table, kv, session, MAX_ARGUMENTS,
-                maxRequestBytes, replies);
+                maxRequestBytes, replies, queuedRequests, stats);
         open.add(connection);
         connection.start(() -> {
             open.remove(connection);
