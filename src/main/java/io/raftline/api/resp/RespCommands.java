@@ -249,7 +249,7 @@ final class RespCommands {
     /**
      * MEMORY USAGE key [SAMPLES count]: the bytes a key takes in the store, an estimate as Redis's is: its key's and
      * value's bytes plus {@link #ENTRY_OVERHEAD_BYTES}; nil for a missing key. A linearizable read. {@code redis-cli
-     * --memkeys} asks it of every key (SAMPLES is taken and changes nothing: a value is one string, nothing is sampled).
+     * --memkeys} asks it of every key (SAMPLES is taken and changes nothing: a value is one string, none is sampled).
      * Other MEMORY subcommands are refused.
      */
     Future<RespReply> memory(RespSession s, List<byte[]> args) {

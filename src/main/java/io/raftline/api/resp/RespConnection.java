@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * <p>Bounded: at most {@link RequestQueue#MAX_REQUESTS} requests or {@link RequestQueue#MAX_BYTES} bytes wait;
  * beyond, the socket stops reading until they drain, and while the client does not read its replies (the socket's
  * write queue is full) neither is the next piece of a batch's replies encoded ({@link ReplyEncoder}) nor a new
- * request started. Across the port, the replies not sent yet are bounded by its {@link ReplyBudget}: at the budget, no
+ * request started. Across the port, the requests waiting are bounded by its {@link RequestBudget} (at it, each
+ * connection is read one read at a time), and the replies not sent yet by its {@link ReplyBudget}: at the budget, no
  * batch that reads the state starts; a connection whose replies stay unsent past the deadline, none going out, is
  * closed. A protocol error is answered after the replies of the requests before it, and closes the connection.
  */

@@ -173,9 +173,9 @@ class RespEndpointTest {
     // ---------------------------------------------------------------- MULTI: a refused EXEC or DISCARD
 
     /**
-     * Between MULTI and EXEC, EXEC and DISCARD run rather than queue, and a wrong number of arguments to either left the
-     * transaction as it was: the next EXEC applied it. Redis flags the transaction of any command it rejects, and the
-     * next EXEC discards it.
+     * Between MULTI and EXEC, EXEC and DISCARD run rather than queue, and a wrong number of arguments to either left
+     * the transaction as it was: the next EXEC applied it. Redis flags the transaction of any command it rejects, and
+     * the next EXEC discards it.
      */
     @Test
     void aWrongArityExecOrDiscardInsideMultiMakesTheNextExecDiscardTheTransaction() throws Exception {
