@@ -280,7 +280,7 @@ class RespEndpointTest {
                 assertThat(read).as(reason.code()).doesNotContainIgnoringCase("write");
             }
             boolean notApplied = List.of(Reason.NOT_LEADER, Reason.NO_LEADER, Reason.OVERLOADED, Reason.NODE_PAUSED,
-                    Reason.PROPOSAL_DROPPED, Reason.STATE_LOST, Reason.NOT_MEMBER).contains(reason);
+                    Reason.NODE_DOWN, Reason.PROPOSAL_DROPPED, Reason.STATE_LOST, Reason.NOT_MEMBER).contains(reason);
             if (reason != Reason.QUOTA_EXCEEDED && reason != Reason.CROSS_GROUP) {
                 assertThat(write).as("a write's %s", reason.code()).startsWith(notApplied ? "TRYAGAIN " : "ERR ");
             }
