@@ -124,6 +124,17 @@ public record RaftConfig(
     }
 
     /**
+     * How recently, in ticks, a voter must have answered the leader to count as answering when a change of the voters
+     * is proposed ({@link RaftCore#changeMembership}): two heartbeat intervals (at most the minimum election timeout).
+     * A live follower answers every heartbeat, so its last answer is at most one interval old, plus delivery jitter;
+     * a voter that died is found silent within two intervals of its last answer, not an election timeout later, so a
+     * change made just after a voter crashed is refused instead of appended where it cannot commit.
+     */
+    public int voterAnswerTicks() {
+        return Math.min(2 * heartbeatTicks(), electionTicksMin());
+    }
+
+    /**
      * How long a leader lease lasts, in ticks, counted from when the acknowledged heartbeat round was sent.
      * A follower that handled a heartbeat refuses other candidates for {@code electionTicksMin} of its ticks.
      * Its host never lets ticks run ahead of real time by more than two (one may come right after the

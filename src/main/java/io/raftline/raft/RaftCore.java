@@ -299,9 +299,11 @@ public final class RaftCore {
      * could never commit, and until it did no other change would be accepted (one at a time), no write would commit,
      * CheckQuorum would depose this leader and no node could be elected under the new voters; the group would stay
      * down until a silent voter came back, or a node added as a voter before it was started came up. A voter
-     * answers if it is this leader, or answered within the minimum election timeout (in a quiet group, which
-     * exchanges nothing: if the host did not find its node silent); a node added as a voter counts for nothing yet,
-     * so a new node is added as a learner and promoted once it answers and has caught up.
+     * answers if it is this leader, or answered within two heartbeat intervals ({@link RaftConfig#voterAnswerTicks};
+     * until 2026-12-08 the minimum election timeout, so a voter that had died a moment before still counted and the
+     * change stalled the group); in a quiet group, which exchanges nothing: if the host did not find its node silent.
+     * A node added as a voter counts for nothing yet, so a new node is added as a learner and promoted once it answers
+     * and has caught up.
      */
     private void requireAnsweringQuorum(MembershipChange change, Membership next, boolean quiet) {
         List<Integer> answering = new ArrayList<>();
@@ -315,7 +317,7 @@ public final class RaftCore {
         throw new MembershipChangeException(MembershipChangeException.Reason.QUORUM_UNAVAILABLE, change.describe()
                 + " refused: it would make the voters " + next.voters() + ", whose quorum is " + next.quorum()
                 + ", and only " + answering + " of them answer leader " + id + " (no answer from " + silent
-                + " within the election timeout): it could never commit, and the group could commit nothing until it"
+                + " within two heartbeat intervals): it could never commit, and the group could commit nothing until it"
                 + " did. Bring the silent voters back first (retry once they answer); a new node is added as a"
                 + " learner and promoted once it has caught up");
     }
@@ -332,7 +334,7 @@ public final class RaftCore {
         if (quiet) {
             return !silentMembers.contains(v);
         }
-        return pr.answeredAt >= 0 && leaderTicks - pr.answeredAt < config.electionTicksMin();
+        return pr.answeredAt >= 0 && leaderTicks - pr.answeredAt < config.voterAnswerTicks();
     }
 
     /**
