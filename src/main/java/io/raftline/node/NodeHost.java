@@ -531,6 +531,7 @@ public final class NodeHost {
             }
         }
         io.raftline.raft.Proposal placed;
+        Membership before = core.membership();
         try {
             placed = core.changeMembership(change);
         } catch (NotLeaderException e) {
@@ -549,7 +550,47 @@ public final class NodeHost {
         LOG.info("{} proposed {} at index {}: {}", prefix(), change.describe(), placed.index(), next.membership());
         Future<KvResult> applied = pending.proposedConfig(placed, env.nanoTime());
         env.scheduleFlush();
-        return applied.map(r -> next);
+        boolean votersChanged = !next.membership().voters().equals(before.voters());
+        return applied.transform(ar -> ar.succeeded() ? Future.succeededFuture(next)
+                : Future.failedFuture(votersChanged ? voterChangeTimedOut(ar.cause(), change, next) : ar.cause()));
+    }
+
+    /**
+     * What a change of the voters that timed out answers when voters of the membership it made are silent: a change
+     * of the voters takes effect when appended, so until a quorum of its voters holds it the group commits nothing.
+     * The plain write timeout ("it may still be applied later") told the operator neither that the group had stopped
+     * nor why, nor what to do (an operator's review, 2026-12-08: a removal made just after a voter was killed).
+     *
+     * @return {@code failure} itself unless it is a timeout and some voter of {@code next} has not been heard from
+     *         for an election timeout or more (this node excepted)
+     */
+    private Throwable voterChangeTimedOut(Throwable failure, MembershipChange change, MembershipInfo next) {
+        if (!(failure instanceof NodeRequestException n) || n.reason() != Reason.TIMEOUT) {
+            return failure;
+        }
+        long now = env.nanoTime();
+        long silence = config.electionTimeoutMaxMs() * 1_000_000L;
+        List<Integer> voters = List.copyOf(next.membership().voters());
+        List<String> silent = new ArrayList<>();
+        for (int v : voters) {
+            long[] heard = v == id() ? null : lastHeard.get(v);
+            if (v == id() || heard != null && now - heard[0] < silence) {
+                continue;
+            }
+            silent.add(heard == null ? "node " + v + " (not heard from by node " + id() + ")"
+                    : "node " + v + " (silent for " + (now - heard[0]) / 1_000_000 + " ms)");
+        }
+        if (silent.isEmpty()) {
+            return failure;
+        }
+        int quorum = voters.size() / 2 + 1;
+        return new NodeRequestException(Reason.TIMEOUT, n.leaderHint(), change.describe() + " was not committed within "
+                + options.requestTimeoutMs() + " ms: it took effect when appended (index " + next.configIndex()
+                + "), making the voters " + voters + ", whose quorum is " + quorum + ", and "
+                + String.join(", ", silent) + (silent.size() == 1 ? " does" : " do") + " not answer. Until a quorum of " + voters + " answers, the"
+                + " group commits nothing: no write, no other change. Bring the silent voters back (restart them with"
+                + " their data directories); the change then commits, or is dropped if a node that never received it is"
+                + " elected: read GET /v1/members then, and send the change again if it is not there");
     }
 
     /**
