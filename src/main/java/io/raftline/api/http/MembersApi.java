@@ -205,7 +205,13 @@ public final class MembersApi {
                         + " own view"));
                 return;
             }
-            KvApi.json(ctx, 200, describe(s.membership(), s.configIndex(), s));
+            JsonObject out = describe(s.membership(), s.configIndex(), s);
+            if (replicas.size() > 1) {
+                // How many groups there are to ask (?group=g) for their own membership: the CLI's members list compares
+                // them with this one, and its changes allow one round per group.
+                out.put("groups", replicas.size());
+            }
+            KvApi.json(ctx, 200, out);
         });
     }
 
@@ -481,16 +487,26 @@ public final class MembersApi {
         return ctx.request().getHeader(HttpLeaderLink.FORWARDED_BY) != null;
     }
 
-    /** Sends the same request to the leader's client port and relays its answer, status and body. */
+    /**
+     * Sends the same request to the leader's client port and relays its answer, status and body. A failure after the
+     * request was sent (the leader died before it answered, the connection reset, no answer in time) is 503
+     * {@code leader_unreachable}; for a change it says that the change may have been made, as a change relayed to
+     * another member does: "could not reach the leader" read as nothing sent, while the leader may have made it.
+     */
     private void forward(RoutingContext ctx, int leader) {
         send(ctx, leader, HttpLeaderLink.FORWARDED_BY).onComplete(ar -> {
             if (ar.succeeded()) {
                 answer(ctx, ar.result());
             } else if (ar.cause() instanceof NodeRequestException e) {
                 HttpErrors.node(ctx, e);
-            } else {
+            } else if (ctx.request().method() == io.vertx.core.http.HttpMethod.GET) {
                 HttpErrors.node(ctx, new NodeRequestException(Reason.LEADER_UNREACHABLE, leader, "could not"
-                        + " reach the leader (node " + leader + "): " + ar.cause().getMessage()));
+                        + " get the leader's answer (node " + leader + "): " + ar.cause().getMessage()));
+            } else {
+                HttpErrors.node(ctx, new NodeRequestException(Reason.LEADER_UNREACHABLE, leader, "node "
+                        + node.id() + " sent the change to the leader (node " + leader + "), which failed before it"
+                        + " answered (" + ar.cause().getMessage() + "): the change may have been made; read GET"
+                        + " /v1/members before sending it again"));
             }
         });
     }

@@ -175,6 +175,24 @@ class MembersRelayTest {
     }
 
     /**
+     * A node that knows the leader sends the change there; a leader that dies after it was sent the change (it read
+     * it, then its connection closed) may have made it, and the answer says so. It said "could not reach the leader",
+     * which reads as nothing sent, while the leader may have made the change.
+     */
+    @Test
+    void aChangeForwardedToALeaderThatFailedBeforeItAnsweredIsAnsweredAsPerhapsMade() throws Exception {
+        AtomicInteger secondCalls = secondClosesAfterReading();
+        leader = 2;
+        JsonObject[] answer = ask(HttpMethod.POST, "/v1/members/4/promote");
+        assertThat(answer[0].getInteger("status")).as("%s", answer[1]).isEqualTo(503);
+        assertThat(answer[1].getString("error")).isEqualTo("leader_unreachable");
+        assertThat(answer[1].getString("message")).contains("sent the change to the leader (node 2)",
+                "may have been made", "GET /v1/members").doesNotContain("could not reach");
+        assertThat(secondCalls).as("the leader was sent the change").hasValue(1);
+        assertThat(thirdCalls).as("no other member was sent it").hasValue(0);
+    }
+
+    /**
      * A node that knows the leader sends the change there; a leader whose port refuses connections got nothing of it,
      * which is answered as no leader (retry), not as a leader that may have made the change.
      */
