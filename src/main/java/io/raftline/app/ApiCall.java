@@ -30,6 +30,9 @@ final class ApiCall {
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
+    /** How long a call waits for its answer unless it says otherwise. */
+    static final Duration TIMEOUT = Duration.ofSeconds(30);
+
     private ApiCall() {
     }
 
@@ -51,7 +54,19 @@ final class ApiCall {
      * @throws IOException if the node cannot be reached
      */
     static Answer send(KvClientCommand.Target target, String method, String path, byte[] body) throws IOException {
-        HttpRequest.Builder b = target.request(path).timeout(Duration.ofSeconds(30))
+        return send(target, method, path, body, TIMEOUT);
+    }
+
+    /**
+     * Sends a request, waiting up to {@code timeout} for the answer, and keeps the answer's bytes.
+     *
+     * @return the answer
+     * @throws IOException if the node cannot be reached, or the call failed after the request was sent
+     *                     ({@link #nothingSent} tells them apart)
+     */
+    static Answer send(KvClientCommand.Target target, String method, String path, byte[] body, Duration timeout)
+            throws IOException {
+        HttpRequest.Builder b = target.request(path).timeout(timeout)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(body));
         if (body != null) {
@@ -69,15 +84,28 @@ final class ApiCall {
 
     /**
      * Runs a call and reports it: the body on standard output (0), or the node's error on standard error (1); a node
-     * that cannot be reached is 1 too.
+     * that cannot be reached is 1 too, and so is a call whose connection was lost after the request was sent (a write
+     * then may have been carried out).
      */
     static int report(RaftlineCommand root, String command, KvClientCommand.Target target, String method, String path,
             byte[] body) {
+        return report(root, command, target, method, path, body, TIMEOUT, method.equals("GET") ? ""
+                : "it may have been carried out; check before sending it again");
+    }
+
+    /**
+     * Runs a call and reports it, as {@link #report(RaftlineCommand, String, KvClientCommand.Target, String, String,
+     * byte[])} does, waiting up to {@code timeout} for the answer.
+     *
+     * @param ifLost what to say when the call failed after the request was sent (empty: nothing more)
+     */
+    static int report(RaftlineCommand root, String command, KvClientCommand.Target target, String method, String path,
+            byte[] body, Duration timeout, String ifLost) {
         PrintStream out = root.out();
         PrintStream err = root.err();
         URI base = target.base();
         try {
-            Answer a = send(target, method, path, body);
+            Answer a = send(target, method, path, body, timeout);
             if (a.ok()) {
                 // The body's bytes as they came, then a newline (as redis-cli and etcdctl print a value): a value
                 // that is not UTF-8 text must not be decoded and re-encoded, which replaced its bytes with U+FFFD.
@@ -92,9 +120,44 @@ final class ApiCall {
             err.println("raftline " + command + ": " + e.getMessage());
             return Main.USAGE;
         } catch (IOException e) {
-            err.println("raftline " + command + ": cannot reach " + base + ": " + reason(e));
+            err.println("raftline " + command + ": " + failure(base, e, timeout, ifLost));
             return Main.FAILURE;
         }
+    }
+
+    /**
+     * A failed call in words. "cannot reach" only when nothing was sent; a call that failed after its request was sent
+     * (the node died before it answered, the connection reset, no answer in time) says so, and what that may mean: it
+     * was reported as "cannot reach" too, which told the operator nothing was sent, while a membership change relayed
+     * by a node killed part way had been made in some groups.
+     *
+     * @param ifLost what to add when the request was sent (empty: nothing)
+     */
+    static String failure(URI base, IOException e, Duration timeout, String ifLost) {
+        if (nothingSent(e)) {
+            return "cannot reach " + base + ": " + reason(e);
+        }
+        String what = e instanceof java.net.http.HttpTimeoutException
+                ? base + " sent no answer within " + (timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + " s"
+                        : timeout.toMillis() + " ms") + " of the request"
+                : "the connection to " + base + " was lost after the request was sent (" + reason(e) + ")";
+        return what + (ifLost.isEmpty() ? "" : ": " + ifLost);
+    }
+
+    /**
+     * Whether a call that threw sent nothing: no connection was made (refused, connect timeout, unknown host) or its
+     * TLS handshake failed, so the node handled no request.
+     */
+    static boolean nothingSent(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.net.ConnectException || t instanceof java.net.http.HttpConnectTimeoutException
+                    || t instanceof java.net.UnknownHostException
+                    || t instanceof java.nio.channels.UnresolvedAddressException
+                    || t instanceof javax.net.ssl.SSLException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
