@@ -23,7 +23,11 @@ import java.util.Set;
  * request  = u8 version(2) | u8 op | u8 consistency | op payload
  *            op 1 write: the KvCodec bytes of the command | op 2 get: key | op 3 range: i32 limit, prefix,
  *            startAfter (version 2; version 1 had no cursor) | op 4 lookup: i32 n, n × key (added in version 2:
- *            an older leader refuses it as unknown)
+ *            an older leader refuses it as unknown) | op 5 lookup of what a command needs: u8 values (0 or 1),
+ *            i64 maxValueBytes, i32 n, n × key | op 6 listing of keys: i32 limit, prefix, startAfter (ops 5 and 6 added
+ *            on 2026-12-08 without a new version, as op 4 was: a leader of before refuses them as unknown, 400, which
+ *            the follower reports as leader_refused; a node of since sends no op 4 and answers one as before, its
+ *            values bounded)
  * response = u8 version(2) | u8 kind | i32 servedBy | kind payload
  *            kind 1 result: u8 type, fields (type 5 transaction: u8 succeeded, i64 revision, i32 n, n × (u8 kind:
  *            1 put | 2 delete, i32 deleted | 3 get, u8 found, [entry] | 4 increment, i64 value, u8 failed,
@@ -31,9 +35,18 @@ import java.util.Set;
  *            type 7 idempotency key reused by another kind of request: firstUse, i64 firstRevision, i64 revision) |
  *            kind 2 get: i64 applied, u8 found, [entry]
  *            kind 3 range: i64 applied, u8 more, i32 n, n × entry | kind 4 lookup: i64 applied, i64 total keys, i32 n,
- *            n × (u8 found, [entry]) | kind 9 error: code, i32 leaderHint, message
+ *            n × (u8 found, [entry]) | kind 5 (answers op 5): i64 applied, i64 total keys, u8 carried: 1 values,
+ *            0 none (not asked, or withheld: more than maxValueBytes), u8 withheld, i32 n,
+ *            n × (u8 found, [entry if carried, else meta]) | kind 6 (answers op 6): i64 applied, u8 more, i32 n,
+ *            n × meta | kind 9 error: code, i32 leaderHint, message
  * entry    = key, i32 n, n value bytes, i64 createRevision, i64 modRevision, i64 version
+ * meta     = key, i32 value length, i64 createRevision, i64 modRevision, i64 version
  * </pre>
+ *
+ * <p>An answer is encoded into a buffer of its exact size, counted before anything is copied (it grew by doubling, a
+ * 100 MiB answer copied about twice over on the leader's event loop), and an answer that would carry more values than
+ * its request allows carries none ({@link KvRequests#MAX_LOOKUP_VALUE_BYTES}): nothing decides its size but the
+ * request's bound.
  */
 public final class ForwardCodec {
 
@@ -42,10 +55,14 @@ public final class ForwardCodec {
     static final byte OP_GET = 2;
     static final byte OP_RANGE = 3;
     static final byte OP_LOOKUP = 4;
+    static final byte OP_LOOKUP_FETCH = 5;
+    static final byte OP_RANGE_KEYS = 6;
     static final byte KIND_RESULT = 1;
     static final byte KIND_GET = 2;
     static final byte KIND_RANGE = 3;
     static final byte KIND_LOOKUP = 4;
+    static final byte KIND_LOOKUP_FETCH = 5;
+    static final byte KIND_RANGE_KEYS = 6;
     static final byte KIND_ERROR = 9;
 
     private ForwardCodec() {
@@ -63,13 +80,30 @@ public final class ForwardCodec {
 
         /**
          * A prefix listing. @param prefix the prefix @param startAfter the cursor ("" for the first page)
-         * @param limit most entries @param consistency how fresh
+         * @param limit most entries @param consistency how fresh @param values whether the entries carry their values
+         * (op 3), or the keys and their metadata only (op 6)
          */
-        record Range(String prefix, String startAfter, int limit, ReadConsistency consistency) implements Request {
+        record Range(String prefix, String startAfter, int limit, ReadConsistency consistency, boolean values)
+                implements Request {
+
+            /** A listing with values (op 3). */
+            public Range(String prefix, String startAfter, int limit, ReadConsistency consistency) {
+                this(prefix, startAfter, limit, consistency, true);
+            }
         }
 
-        /** A read of several keys and the key count. @param keys the keys @param consistency how fresh */
-        record Lookup(List<String> keys, ReadConsistency consistency) implements Request {
+        /**
+         * A read of several keys and the key count. @param keys the keys @param consistency how fresh @param fetch
+         * what it needs of each entry @param fetchSaid whether the request said so (op 5; answered in kind 5), or was
+         * an op 4 of a node of before 2026-12-08 that wants every value (answered in kind 4, or refused as too large)
+         */
+        record Lookup(List<String> keys, ReadConsistency consistency, Fetch fetch, boolean fetchSaid)
+                implements Request {
+
+            /** An op 4 lookup: every value, answered in kind 4. */
+            public Lookup(List<String> keys, ReadConsistency consistency) {
+                this(keys, consistency, Fetch.values(KvRequests.MAX_LOOKUP_VALUE_BYTES), false);
+            }
         }
     }
 
@@ -85,14 +119,35 @@ public final class ForwardCodec {
         return string(header(OP_GET, consistency), key);
     }
 
-    /** Encodes a prefix listing to forward. */
+    /** Encodes a prefix listing with values to forward (op 3). */
     public static Buffer range(String prefix, String startAfter, int limit, ReadConsistency consistency) {
-        return string(string(header(OP_RANGE, consistency).appendInt(limit), prefix), startAfter);
+        return range(prefix, startAfter, limit, consistency, true);
     }
 
-    /** Encodes a read of several keys (and the key count) to forward. */
+    /** Encodes a prefix listing to forward: with values (op 3), or of keys and their metadata (op 6). */
+    public static Buffer range(String prefix, String startAfter, int limit, ReadConsistency consistency,
+            boolean values) {
+        return string(string(header(values ? OP_RANGE : OP_RANGE_KEYS, consistency).appendInt(limit), prefix),
+                startAfter);
+    }
+
+    /**
+     * Encodes a read of several keys (and the key count) as a node of before 2026-12-08 forwarded it (op 4): every
+     * value wanted. What tests of a leader's answer to such a node use; a node sends {@link #lookup(List,
+     * ReadConsistency, Fetch)}.
+     */
     public static Buffer lookup(List<String> keys, ReadConsistency consistency) {
         Buffer b = header(OP_LOOKUP, consistency).appendInt(keys.size());
+        for (String key : keys) {
+            string(b, key);
+        }
+        return b;
+    }
+
+    /** Encodes a read of several keys (and the key count) to forward, saying what it needs of them (op 5). */
+    public static Buffer lookup(List<String> keys, ReadConsistency consistency, Fetch fetch) {
+        Buffer b = header(OP_LOOKUP_FETCH, consistency).appendByte((byte) (fetch.values() ? 1 : 0))
+                .appendLong(fetch.maxValueBytes()).appendInt(keys.size());
         for (String key : keys) {
             string(b, key);
         }
@@ -120,7 +175,7 @@ public final class ForwardCodec {
             return switch (b.getByte(1)) {
                 case OP_WRITE -> new Request.Write(KvCodec.decode(b.getBytes(3, b.length())));
                 case OP_GET -> new Request.Get(r.string(), consistency);
-                case OP_RANGE -> {
+                case OP_RANGE, OP_RANGE_KEYS -> {
                     int limit = r.i32();
                     if (limit < 1 || limit > KvRequests.MAX_LIMIT) {
                         // Only nodes send these, but a request that no API would build is refused, not served.
@@ -128,9 +183,19 @@ public final class ForwardCodec {
                                 + ", was " + limit);
                     }
                     String prefix = r.string();
-                    yield new Request.Range(prefix, r.string(), limit, consistency);
+                    yield new Request.Range(prefix, r.string(), limit, consistency, b.getByte(1) == OP_RANGE);
                 }
-                case OP_LOOKUP -> {
+                case OP_LOOKUP, OP_LOOKUP_FETCH -> {
+                    Fetch fetch = Fetch.values(KvRequests.MAX_LOOKUP_VALUE_BYTES);
+                    boolean said = b.getByte(1) == OP_LOOKUP_FETCH;
+                    if (said) {
+                        int values = r.u8();
+                        long max = r.i64();
+                        if (values > 1 || max < 0) {
+                            throw new IllegalArgumentException("bad lookup fetch " + values + ", " + max);
+                        }
+                        fetch = values == 1 ? Fetch.values(max) : Fetch.METADATA;
+                    }
                     int n = r.i32();
                     if (n < 0 || n > b.length()) {
                         throw new IllegalArgumentException("bad key count " + n);
@@ -147,7 +212,7 @@ public final class ForwardCodec {
                         }
                         keys.add(key);
                     }
-                    yield new Request.Lookup(keys, consistency);
+                    yield new Request.Lookup(keys, consistency, fetch, said);
                 }
                 default -> throw new IllegalArgumentException("unknown forwarded operation " + b.getByte(1));
             };
@@ -160,7 +225,7 @@ public final class ForwardCodec {
 
     /** Encodes a write's result. */
     public static Buffer result(Served<KvResult> s) {
-        Buffer b = Buffer.buffer().appendByte(VERSION).appendByte(KIND_RESULT).appendInt(s.servedBy());
+        Buffer b = sized(resultSize(s.value())).appendByte(VERSION).appendByte(KIND_RESULT).appendInt(s.servedBy());
         KvResult r = s.value();
         if (r instanceof KvResult.Written w) {
             return b.appendByte((byte) 1).appendLong(w.revision());
@@ -219,37 +284,166 @@ public final class ForwardCodec {
                 + r.getClass().getSimpleName()).appendLong(r.revision());
     }
 
+    /**
+     * About the bytes a write's result takes: exact but for its strings (counted at three bytes a char), so the buffer
+     * is allocated once, not grown by doubling (a transaction's reads carry up to 128 values).
+     */
+    private static long resultSize(KvResult r) {
+        long size = 64;
+        if (r instanceof KvResult.TxnResult t) {
+            for (KvResult.OpResult op : t.results()) {
+                size += 16;
+                if (op instanceof KvResult.GetDone get && get.entry().isPresent()) {
+                    KvEntry e = get.entry().get();
+                    size += 3L * e.key().length() + e.valueLength() + 32;
+                } else if (op instanceof KvResult.IncrementDone inc && inc.error() != null) {
+                    size += 3L * inc.error().length() + 4;
+                } else if (op instanceof KvResult.EditDone edit) {
+                    size += edit.result() instanceof KvResult.Rejected rej ? 3L * rej.reason().length() + 4
+                            : edit.result() instanceof KvResult.FloatIncremented inc ? 3L * inc.value().length() + 4
+                            : 0;
+                }
+            }
+        } else if (r instanceof KvResult.Rejected rej) {
+            size += 3L * rej.reason().length();
+        } else if (r instanceof KvResult.IdempotencyKeyReused reused) {
+            size += 3L * reused.firstUse().length();
+        } else if (r instanceof KvResult.FloatIncremented inc) {
+            size += 3L * inc.value().length();
+        }
+        return size;
+    }
+
     /** Encodes a read of one key. */
     public static Buffer get(Served<GetResult> s) {
-        Buffer b = Buffer.buffer().appendByte(VERSION).appendByte(KIND_GET).appendInt(s.servedBy())
-                .appendLong(s.value().appliedIndex());
         Optional<KvEntry> e = s.value().entry();
+        byte[] key = e.map(entry -> utf8(entry.key())).orElse(null);
+        Buffer b = sized(2 + 4 + 8 + 1 + (key == null ? 0 : entrySize(key, e.get(), true))).appendByte(VERSION)
+                .appendByte(KIND_GET).appendInt(s.servedBy()).appendLong(s.value().appliedIndex());
         b.appendByte((byte) (e.isPresent() ? 1 : 0));
-        e.ifPresent(entry -> entry(b, entry));
+        if (key != null) {
+            entry(b, key, e.get(), true);
+        }
         return b;
     }
 
-    /** Encodes a listing. */
+    /** Encodes a listing with values (kind 3). */
     public static Buffer range(Served<RangeResult> s) {
-        Buffer b = Buffer.buffer().appendByte(VERSION).appendByte(KIND_RANGE).appendInt(s.servedBy())
-                .appendLong(s.value().appliedIndex()).appendByte((byte) (s.value().more() ? 1 : 0))
-                .appendInt(s.value().entries().size());
-        for (KvEntry e : s.value().entries()) {
-            entry(b, e);
+        return range(s, true);
+    }
+
+    /**
+     * Encodes a listing: with values (kind 3, the answer to op 3), or of keys and their metadata (kind 6, op 6).
+     *
+     * @param s      the listing
+     * @param values whether to carry the values
+     * @return the answer
+     */
+    public static Buffer range(Served<RangeResult> s, boolean values) {
+        List<KvEntry> entries = s.value().entries();
+        byte[][] keys = new byte[entries.size()][];
+        long size = 2 + 4 + 8 + 1 + 4;
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = utf8(entries.get(i).key());
+            size += entrySize(keys[i], entries.get(i), values);
+        }
+        Buffer b = sized(size).appendByte(VERSION).appendByte(values ? KIND_RANGE : KIND_RANGE_KEYS)
+                .appendInt(s.servedBy()).appendLong(s.value().appliedIndex())
+                .appendByte((byte) (s.value().more() ? 1 : 0)).appendInt(entries.size());
+        for (int i = 0; i < keys.length; i++) {
+            entry(b, keys[i], entries.get(i), values);
         }
         return b;
     }
 
-    /** Encodes a read of several keys. */
+    /**
+     * Encodes a read of several keys for a node of before 2026-12-08 (kind 4, the answer to op 4: every value), or,
+     * when the values found come to more than {@link KvRequests#MAX_LOOKUP_VALUE_BYTES}, the refusal
+     * {@code payload_too_large}, decided before any value is copied.
+     */
     public static Buffer lookup(Served<LookupResult> s) {
-        Buffer b = Buffer.buffer().appendByte(VERSION).appendByte(KIND_LOOKUP).appendInt(s.servedBy())
-                .appendLong(s.value().appliedIndex()).appendLong(s.value().totalKeys())
-                .appendInt(s.value().entries().size());
-        for (Optional<KvEntry> e : s.value().entries()) {
-            b.appendByte((byte) (e.isPresent() ? 1 : 0));
-            e.ifPresent(entry -> entry(b, entry));
+        long valueBytes = distinctValueBytes(s.value());
+        if (valueBytes > KvRequests.MAX_LOOKUP_VALUE_BYTES) {
+            return error(s.servedBy(), new NodeRequestException(NodeRequestException.Reason.PAYLOAD_TOO_LARGE,
+                    s.servedBy(), tooLarge(valueBytes, KvRequests.MAX_LOOKUP_VALUE_BYTES)));
+        }
+        List<Optional<KvEntry>> entries = s.value().entries();
+        byte[][] keys = keys(entries);
+        long size = 2 + 4 + 8 + 8 + 4 + entries.size();
+        for (int i = 0; i < keys.length; i++) {
+            size += keys[i] == null ? 0 : entrySize(keys[i], entries.get(i).get(), true);
+        }
+        Buffer b = sized(size).appendByte(VERSION).appendByte(KIND_LOOKUP).appendInt(s.servedBy())
+                .appendLong(s.value().appliedIndex()).appendLong(s.value().totalKeys()).appendInt(entries.size());
+        for (int i = 0; i < keys.length; i++) {
+            b.appendByte((byte) (keys[i] == null ? 0 : 1));
+            if (keys[i] != null) {
+                entry(b, keys[i], entries.get(i).get(), true);
+            }
         }
         return b;
+    }
+
+    /**
+     * Encodes a read of several keys as its request asked (kind 5, the answer to op 5): the entries with their values
+     * if it wants them and they come to at most its bound (and {@link KvRequests#MAX_LOOKUP_VALUE_BYTES}), each key
+     * counted once; otherwise the keys' metadata alone, marked withheld when values were asked for. The bound is
+     * checked on the value lengths, before anything is encoded; the buffer is allocated once, at its exact size.
+     *
+     * @param s     the leader's read
+     * @param fetch what the request asked for
+     * @return the answer
+     */
+    public static Buffer lookup(Served<LookupResult> s, Fetch fetch) {
+        boolean withheld = fetch.values() && distinctValueBytes(s.value())
+                > Math.min(fetch.maxValueBytes(), KvRequests.MAX_LOOKUP_VALUE_BYTES);
+        boolean values = fetch.values() && !withheld;
+        List<Optional<KvEntry>> entries = s.value().entries();
+        byte[][] keys = keys(entries);
+        long size = 2 + 4 + 8 + 8 + 1 + 1 + 4 + entries.size();
+        for (int i = 0; i < keys.length; i++) {
+            size += keys[i] == null ? 0 : entrySize(keys[i], entries.get(i).get(), values);
+        }
+        Buffer b = sized(size).appendByte(VERSION).appendByte(KIND_LOOKUP_FETCH).appendInt(s.servedBy())
+                .appendLong(s.value().appliedIndex()).appendLong(s.value().totalKeys())
+                .appendByte((byte) (values ? 1 : 0)).appendByte((byte) (withheld ? 1 : 0)).appendInt(entries.size());
+        for (int i = 0; i < keys.length; i++) {
+            b.appendByte((byte) (keys[i] == null ? 0 : 1));
+            if (keys[i] != null) {
+                entry(b, keys[i], entries.get(i).get(), values);
+            }
+        }
+        return b;
+    }
+
+    /** The bytes of the values found, each key counted once (the keys of a forwarded lookup are distinct). */
+    private static long distinctValueBytes(LookupResult r) {
+        return r.valueBytes();
+    }
+
+    /** Why an answer of {@code bytes} of values is not sent. */
+    static String tooLarge(long bytes, long max) {
+        return "the values of the keys read come to " + bytes + " bytes, more than the " + max
+                + " one answer of the leader carries: read fewer keys at a time";
+    }
+
+    /** The UTF-8 bytes of each entry's key, null for a key not found. */
+    private static byte[][] keys(List<Optional<KvEntry>> entries) {
+        byte[][] keys = new byte[entries.size()][];
+        for (int i = 0; i < keys.length; i++) {
+            Optional<KvEntry> e = entries.get(i);
+            keys[i] = e.isPresent() ? utf8(e.get().key()) : null;
+        }
+        return keys;
+    }
+
+    /** A buffer that holds {@code size} bytes without growing. */
+    private static Buffer sized(long size) {
+        if (size > Integer.MAX_VALUE - 64) {
+            // Not reached: what decides an answer's size is bounded well below (values by the request's bound).
+            throw new IllegalStateException("a forwarded answer of " + size + " bytes");
+        }
+        return Buffer.buffer((int) size);
     }
 
     /** Encodes a failure of the leader's node. */
@@ -320,15 +514,30 @@ public final class ForwardCodec {
                 long applied = r.i64();
                 yield new GetResult(r.u8() == 1 ? Optional.of(r.entry()) : Optional.empty(), applied);
             }
-            case KIND_RANGE -> {
+            case KIND_RANGE, KIND_RANGE_KEYS -> {
                 long applied = r.i64();
                 boolean more = r.u8() == 1;
                 int n = r.i32();
                 List<KvEntry> entries = new ArrayList<>(Math.min(n, 1024));
                 for (int i = 0; i < n; i++) {
-                    entries.add(r.entry());
+                    entries.add(kind == KIND_RANGE ? r.entry() : r.meta());
                 }
                 yield new RangeResult(entries, more, applied);
+            }
+            case KIND_LOOKUP_FETCH -> {
+                long applied = r.i64();
+                long total = r.i64();
+                boolean values = r.u8() == 1;
+                boolean withheld = r.u8() == 1;
+                int n = r.i32();
+                if (n < 0 || n > b.length()) {
+                    throw new IllegalArgumentException("bad entry count " + n);
+                }
+                List<Optional<KvEntry>> entries = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    entries.add(r.u8() == 1 ? Optional.of(values ? r.entry() : r.meta()) : Optional.empty());
+                }
+                yield new LookupResult(entries, total, applied, withheld);
             }
             case KIND_LOOKUP -> {
                 long applied = r.i64();
@@ -355,9 +564,25 @@ public final class ForwardCodec {
     }
 
     private static void entry(Buffer b, KvEntry e) {
-        string(b, e.key());
-        b.appendInt(e.value().length).appendBytes(e.value()).appendLong(e.createRevision()).appendLong(e.modRevision())
-                .appendLong(e.version());
+        entry(b, utf8(e.key()), e, true);
+    }
+
+    /** Writes an entry (with its value) or its meta (without), the key already in UTF-8. */
+    private static void entry(Buffer b, byte[] key, KvEntry e, boolean value) {
+        b.appendInt(key.length).appendBytes(key).appendInt(e.valueLength());
+        if (value) {
+            b.appendBytes(e.value());
+        }
+        b.appendLong(e.createRevision()).appendLong(e.modRevision()).appendLong(e.version());
+    }
+
+    /** The bytes {@link #entry(Buffer, byte[], KvEntry, boolean)} writes. */
+    private static long entrySize(byte[] key, KvEntry e, boolean value) {
+        return 4 + key.length + 4 + (value ? e.valueLength() : 0) + 24;
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     private static Buffer string(Buffer b, String s) {
@@ -407,6 +632,12 @@ public final class ForwardCodec {
 
         KvEntry entry() {
             return new KvEntry(string(), bytes(), i64(), i64(), i64());
+        }
+
+        KvEntry meta() {
+            String key = string();
+            int length = i32();
+            return KvEntry.withoutValue(key, length, i64(), i64(), i64());
         }
     }
 }

@@ -50,6 +50,16 @@ public final class KvRequests {
      * cursor of its last key, as one cut by {@code limit} does.
      */
     public static final long MAX_PAGE_BYTES = 4L * 1024 * 1024;
+    /**
+     * The most bytes of values the leader puts in its answer to one forwarded lookup (each key counted once), whatever
+     * the forwarding node asked ({@link Fetch}): above it the answer holds the entries without their values, marked
+     * {@link LookupResult#valuesWithheld()}, and no value is encoded. The answer was unbounded: built whole on the
+     * leader's event loop in one buffer, read whole into the follower's heap, an EXISTS or MGET of 100 keys of 1 MiB
+     * blocked the leader for 21 s and took nodes of 1 GiB of heap out of memory. The size of Redis's MGET reply limit.
+     */
+    public static final long MAX_LOOKUP_VALUE_BYTES = 64L * 1024 * 1024;
+    /** What a listing page without values counts for each entry besides its key: the revisions and the length. */
+    static final int ENTRY_METADATA_BYTES = 32;
 
     private final int self;
     private final List<? extends RaftNode> groups;
@@ -196,12 +206,31 @@ public final class KvRequests {
      */
     public Future<Served<RangeResult>> range(String prefix, String startAfter, int limit, ReadConsistency consistency,
             boolean forwarded) {
+        return range(prefix, startAfter, limit, consistency, forwarded, true);
+    }
+
+    /**
+     * As {@link #range(String, String, int, ReadConsistency, boolean)}, with or without the values: a listing of keys
+     * alone (Redis's KEYS and SCAN) gets entries that may hold no value ({@link KvEntry#withoutValue}, when the leader
+     * served them), and its pages are bounded by {@link #MAX_PAGE_BYTES} of keys (and
+     * {@value #ENTRY_METADATA_BYTES} bytes an entry), not of values, which it neither needs nor carries.
+     *
+     * @param prefix      the prefix ("" for all)
+     * @param startAfter  the last key of the previous page ("" for the first page)
+     * @param limit       most entries
+     * @param consistency how fresh the answer must be
+     * @param forwarded   whether another node already forwarded it here
+     * @param values      whether the entries must hold their values
+     * @return the entries and who served them (this node when several groups answered)
+     */
+    public Future<Served<RangeResult>> range(String prefix, String startAfter, int limit, ReadConsistency consistency,
+            boolean forwarded, boolean values) {
         if (groups.size() == 1) {
-            return rangeIn(0, prefix, startAfter, limit, consistency, forwarded);
+            return rangeIn(0, prefix, startAfter, limit, consistency, forwarded, values);
         }
         List<Future<Served<RangeResult>>> parts = new ArrayList<>(groups.size());
         for (int g = 0; g < groups.size(); g++) {
-            parts.add(rangeIn(g, prefix, startAfter, limit, consistency, forwarded));
+            parts.add(rangeIn(g, prefix, startAfter, limit, consistency, forwarded, values));
         }
         return Future.all(parts).map(done -> {
             List<KvEntry> merged = new ArrayList<>();
@@ -221,7 +250,7 @@ public final class KvRequests {
                 }
             }
             merged.sort(KvEntry.KEY_ORDER);
-            int n = pageLength(merged, limit);
+            int n = pageLength(merged, limit, values);
             if (bound != null) {
                 int at = 0;
                 while (merged.get(at) != bound) {
@@ -246,15 +275,30 @@ public final class KvRequests {
      * @param limit       most entries
      * @param consistency how fresh the answer must be
      * @param forwarded   whether another node already forwarded it here
+     * @param values      whether the entries must hold their values (see
+     *                    {@link #range(String, String, int, ReadConsistency, boolean, boolean)})
      * @return the entries and who served them
      */
     public Future<Served<RangeResult>> rangeIn(int group, String prefix, String startAfter, int limit,
-            ReadConsistency consistency, boolean forwarded) {
+            ReadConsistency consistency, boolean forwarded, boolean values) {
         checkOwns(group, List.of());
         RaftNode node = groups.get(group);
         return serveOrForward(node, consistency != ReadConsistency.STALE, forwarded,
-                () -> node.read(consistency).map(v -> range(v, prefix, startAfter, limit)),
-                l -> leader.range(l, group, prefix, startAfter, limit, consistency));
+                () -> node.read(consistency).map(v -> range(v, prefix, startAfter, limit, values)),
+                l -> leader.range(l, group, prefix, startAfter, limit, consistency, values));
+    }
+
+    /**
+     * As {@link #lookup(List, ReadConsistency, boolean, Fetch)}, with the values, up to
+     * {@link #MAX_LOOKUP_VALUE_BYTES} of them in the leader's answer.
+     *
+     * @param keys        the keys (empty: count every key)
+     * @param consistency how fresh the answer must be
+     * @param forwarded   whether another node already forwarded it here
+     * @return the entries, the key count and who served them
+     */
+    public Future<Served<LookupResult>> lookup(List<String> keys, ReadConsistency consistency, boolean forwarded) {
+        return lookup(keys, consistency, forwarded, Fetch.values(MAX_LOOKUP_VALUE_BYTES));
     }
 
     /**
@@ -268,12 +312,15 @@ public final class KvRequests {
      * @param keys        the keys (empty: count every key)
      * @param consistency how fresh the answer must be
      * @param forwarded   whether another node already forwarded it here
+     * @param fetch       whether the values are needed, and how many bytes of them an answer of the leader may carry
+     *                    (on a sharded cluster, the answer of each group's leader)
      * @return one entry (or absence) per key, the key count (on a sharded cluster, of the groups asked: every key
      *         only when no key was named), and who served them
      */
-    public Future<Served<LookupResult>> lookup(List<String> keys, ReadConsistency consistency, boolean forwarded) {
+    public Future<Served<LookupResult>> lookup(List<String> keys, ReadConsistency consistency, boolean forwarded,
+            Fetch fetch) {
         if (groups.size() == 1) {
-            return lookupIn(0, keys, consistency, forwarded);
+            return lookupIn(0, keys, consistency, forwarded, fetch);
         }
         List<List<String>> byGroup = new ArrayList<>(groups.size());
         for (int g = 0; g < groups.size(); g++) {
@@ -286,7 +333,7 @@ public final class KvRequests {
         List<Future<Served<LookupResult>>> byGroupParts = new ArrayList<>(groups.size());
         for (int g = 0; g < groups.size(); g++) {
             boolean asked = keys.isEmpty() || !byGroup.get(g).isEmpty();
-            byGroupParts.add(asked ? lookupIn(g, byGroup.get(g), consistency, forwarded) : null);
+            byGroupParts.add(asked ? lookupIn(g, byGroup.get(g), consistency, forwarded, fetch) : null);
         }
         List<Future<Served<LookupResult>>> parts = byGroupParts.stream().filter(java.util.Objects::nonNull).toList();
         return Future.all(parts).map(done -> {
@@ -294,15 +341,17 @@ public final class KvRequests {
             int[] next = new int[groups.size()];
             long total = 0;
             long applied = 0;
+            boolean withheld = false;
             for (Future<Served<LookupResult>> f : parts) {
                 total += f.result().value().totalKeys();
                 applied = Math.max(applied, f.result().value().appliedIndex());
+                withheld |= f.result().value().valuesWithheld();
             }
             for (String key : keys) {
                 int g = keyGroups.groupOf(key);
                 entries.add(byGroupParts.get(g).result().value().entries().get(next[g]++));
             }
-            return new Served<>(new LookupResult(entries, total, applied), servedBy(parts));
+            return new Served<>(new LookupResult(entries, total, applied, withheld), servedBy(parts));
         });
     }
 
@@ -313,14 +362,19 @@ public final class KvRequests {
      * @param keys        the keys (may be empty)
      * @param consistency how fresh the answer must be
      * @param forwarded   whether another node already forwarded it here
+     * @param fetch       whether the values are needed, and how many bytes of them the leader's answer may carry
+     *                    (served here, the entries hold their values, which cost nothing to hand over; the leader
+     *                    that serves a forwarded lookup applies the bound as it encodes its answer, see
+     *                    {@link ForwardCodec#lookup(Served, Fetch)})
      * @return one entry (or absence) per key, the group's key count, and who served them
      */
     public Future<Served<LookupResult>> lookupIn(int group, List<String> keys, ReadConsistency consistency,
-            boolean forwarded) {
+            boolean forwarded, Fetch fetch) {
         checkOwns(group, keys);
         RaftNode node = groups.get(group);
         return serveOrForward(node, consistency != ReadConsistency.STALE, forwarded,
-                () -> node.read(consistency).map(v -> lookup(v, keys)), l -> lookupThrough(l, group, keys, consistency));
+                () -> node.read(consistency).map(v -> lookup(v, keys)),
+                l -> lookupThrough(l, group, keys, consistency, fetch));
     }
 
     /**
@@ -329,12 +383,12 @@ public final class KvRequests {
      * request of 64 KB), and the leader encoded the value once per name, a 16 GiB answer.
      */
     private Future<Served<LookupResult>> lookupThrough(int leaderId, int group, List<String> keys,
-            ReadConsistency consistency) {
+            ReadConsistency consistency, Fetch fetch) {
         List<String> distinct = keys.stream().distinct().toList();
         if (distinct.size() == keys.size()) {
-            return leader.lookup(leaderId, group, keys, consistency);
+            return leader.lookup(leaderId, group, keys, consistency, fetch);
         }
-        return leader.lookup(leaderId, group, distinct, consistency).map(s -> {
+        return leader.lookup(leaderId, group, distinct, consistency, fetch).map(s -> {
             Map<String, Optional<KvEntry>> byKey = new HashMap<>();
             for (int i = 0; i < distinct.size(); i++) {
                 byKey.put(distinct.get(i), s.value().entries().get(i));
@@ -343,8 +397,8 @@ public final class KvRequests {
             for (String key : keys) {
                 entries.add(byKey.get(key));
             }
-            return new Served<>(new LookupResult(entries, s.value().totalKeys(), s.value().appliedIndex()),
-                    s.servedBy());
+            return new Served<>(new LookupResult(entries, s.value().totalKeys(), s.value().appliedIndex(),
+                    s.value().valuesWithheld()), s.servedBy());
         });
     }
 
@@ -388,23 +442,24 @@ public final class KvRequests {
         };
     }
 
-    private static RangeResult range(KvView view, String prefix, String startAfter, int limit) {
+    private static RangeResult range(KvView view, String prefix, String startAfter, int limit, boolean values) {
         List<KvEntry> entries = view.range(prefix, startAfter, limit + 1);
-        int n = pageLength(entries, limit);
+        int n = pageLength(entries, limit, values);
         boolean more = entries.size() > n;
         return new RangeResult(more ? entries.subList(0, n) : entries, more, view.appliedIndex());
     }
 
     /**
      * How many of {@code entries} (in key order) one page takes: at most {@code limit}, and no more than
-     * {@link #MAX_PAGE_BYTES} of keys and values, but always the first.
+     * {@link #MAX_PAGE_BYTES} of keys and values (of keys and {@value #ENTRY_METADATA_BYTES} bytes an entry, for a page
+     * without values), but always the first.
      */
-    static int pageLength(List<KvEntry> entries, int limit) {
+    static int pageLength(List<KvEntry> entries, int limit, boolean values) {
         long bytes = 0;
         int n = 0;
         for (KvEntry e : entries) {
             // A key's UTF-8 bytes are at most three per char of the string: counted so, without encoding it.
-            bytes += 3L * e.key().length() + e.valueLength();
+            bytes += 3L * e.key().length() + (values ? e.valueLength() : ENTRY_METADATA_BYTES);
             if (n == limit || n > 0 && bytes > MAX_PAGE_BYTES) {
                 break;
             }

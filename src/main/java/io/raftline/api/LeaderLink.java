@@ -46,10 +46,12 @@ public interface LeaderLink {
      * @param startAfter  the last key of the previous page, or ""
      * @param limit       most entries
      * @param consistency linearizable or lease
+     * @param values      whether the entries must hold their values; false: the keys and what is known of them
+     *                    ({@link io.raftline.kv.KvEntry#withoutValue}), and a page bounded by its keys' bytes alone
      * @return the leader's answer
      */
     Future<Served<RangeResult>> range(int leader, int group, String prefix, String startAfter, int limit,
-            ReadConsistency consistency);
+            ReadConsistency consistency, boolean values);
 
     /**
      * Has the leader read several keys, and count every key, at one point of the log.
@@ -58,7 +60,9 @@ public interface LeaderLink {
      * @param group       the group to read (every key belongs to it)
      * @param keys        the keys (may be empty: only the count)
      * @param consistency linearizable or lease
+     * @param fetch       whether the values are needed, and how many bytes of them the answer may carry at most
      * @return the leader's answer
      */
-    Future<Served<LookupResult>> lookup(int leader, int group, List<String> keys, ReadConsistency consistency);
+    Future<Served<LookupResult>> lookup(int leader, int group, List<String> keys, ReadConsistency consistency,
+            Fetch fetch);
 }

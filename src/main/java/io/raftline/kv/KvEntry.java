@@ -22,6 +22,11 @@ import java.util.Objects;
  *
  * <p>It was a record; it is a class because a record's components are its fields, and a shared value is three
  * fields (array, offset, length) behind one accessor.
+ *
+ * <p>An entry may also be one {@linkplain #withoutValue without its value}: the key, the value's length and the
+ * revisions, what a follower gets from the leader for a read that needs no value (Redis's EXISTS, TYPE, STRLEN,
+ * WATCH, KEYS: a forwarded EXISTS of 100 keys of 1 MiB moved 100 MiB for 100 bits). Such an entry never reaches the
+ * state machine; asking it for its value bytes is a bug, and throws.
  */
 public final class KvEntry {
 
@@ -83,6 +88,45 @@ public final class KvEntry {
     }
 
     /**
+     * An entry that tells about a key and its value but does not hold the value's bytes ({@link #hasValue()} false):
+     * {@link #valueLength()} and the revisions are the key's, and every accessor of the bytes throws.
+     *
+     * @param key            the key
+     * @param valueLength    the value's length in bytes
+     * @param createRevision index of the creating put
+     * @param modRevision    index of the latest put
+     * @param version        number of puts since creation
+     * @return the entry
+     * @throws IllegalArgumentException if a field is invalid
+     */
+    public static KvEntry withoutValue(String key, int valueLength, long createRevision, long modRevision,
+            long version) {
+        if (valueLength < 0 || valueLength > KvCommand.MAX_VALUE_BYTES) {
+            throw new IllegalArgumentException("value length must be in 0.." + KvCommand.MAX_VALUE_BYTES + ", was "
+                    + valueLength);
+        }
+        return new KvEntry(KvCommand.validateKey(key), null, 0, valueLength, createRevision, modRevision, version);
+    }
+
+    /**
+     * Whether this entry holds its value's bytes: false for one built {@link #withoutValue}.
+     *
+     * @return whether {@link #value()} may be asked
+     */
+    public boolean hasValue() {
+        return bytes != null;
+    }
+
+    /** The value's bytes, or the bug of asking an entry that does not hold them. */
+    private byte[] bytes() {
+        if (bytes == null) {
+            throw new IllegalStateException("the entry of key \"" + key + "\" was read without its value ("
+                    + length + " bytes)");
+        }
+        return bytes;
+    }
+
+    /**
      * Returns the key.
      *
      * @return the key
@@ -97,7 +141,7 @@ public final class KvEntry {
      * @return the value bytes
      */
     public byte[] value() {
-        return Arrays.copyOfRange(bytes, offset, offset + length);
+        return Arrays.copyOfRange(bytes(), offset, offset + length);
     }
 
     /**
@@ -107,7 +151,7 @@ public final class KvEntry {
      * @return a read-only view of the value's bytes, from position 0
      */
     public ByteBuffer valueView() {
-        return ByteBuffer.wrap(bytes, offset, length).slice().asReadOnlyBuffer();
+        return ByteBuffer.wrap(bytes(), offset, length).slice().asReadOnlyBuffer();
     }
 
     /**
@@ -148,7 +192,7 @@ public final class KvEntry {
 
     /** Compares the value with {@code other} as unsigned bytes, without a copy. */
     int compareValue(byte[] other) {
-        return Arrays.compareUnsigned(bytes, offset, offset + length, other, 0, other.length);
+        return Arrays.compareUnsigned(bytes(), offset, offset + length, other, 0, other.length);
     }
 
     /**
@@ -159,12 +203,12 @@ public final class KvEntry {
      * @param at  where the value's first byte goes
      */
     public void copyValueTo(byte[] dst, int at) {
-        System.arraycopy(bytes, offset, dst, at, length);
+        System.arraycopy(bytes(), offset, dst, at, length);
     }
 
     /** The array holding the value (from {@link #valueOffset()}, {@link #valueLength()} bytes): read, never written. */
     byte[] valueArray() {
-        return bytes;
+        return bytes();
     }
 
     /** Where the value starts in {@link #valueArray()}. */
@@ -174,14 +218,15 @@ public final class KvEntry {
 
     /** The value read as an integer for INCR, without a copy. */
     Long integerValue() {
-        return KvCommand.Increment.parse(bytes, offset, length);
+        return KvCommand.Increment.parse(bytes(), offset, length);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof KvEntry e
                 && key.equals(e.key)
-                && Arrays.equals(bytes, offset, offset + length, e.bytes, e.offset, e.offset + e.length)
+                && hasValue() == e.hasValue() && length == e.length
+                && (!hasValue() || Arrays.equals(bytes, offset, offset + length, e.bytes, e.offset, e.offset + e.length))
                 && createRevision == e.createRevision
                 && modRevision == e.modRevision
                 && version == e.version;
@@ -189,12 +234,14 @@ public final class KvEntry {
 
     @Override
     public int hashCode() {
-        return Objects.hash(key, Bytes.hashCode(bytes, offset, length), createRevision, modRevision, version);
+        return Objects.hash(key, hasValue() ? Bytes.hashCode(bytes, offset, length) : length, createRevision, modRevision,
+                version);
     }
 
     @Override
     public String toString() {
-        return "KvEntry[key=" + key + ", value=" + Bytes.preview(value())
+        return "KvEntry[key=" + key + ", value="
+                + (hasValue() ? Bytes.preview(value()) : "(" + length + " bytes, not read)")
                 + ", createRevision=" + createRevision + ", modRevision=" + modRevision
                 + ", version=" + version + "]";
     }

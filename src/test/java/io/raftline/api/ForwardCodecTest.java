@@ -127,4 +127,132 @@ class ForwardCodecTest {
         assertThat(ForwardCodec.decodeRequest(ForwardCodec.range("p/", "", KvRequests.MAX_LIMIT,
                 ReadConsistency.LINEARIZABLE))).isInstanceOf(ForwardCodec.Request.Range.class);
     }
+
+    private static final int MIB = 1024 * 1024;
+
+    /** A key whose entry says it holds a value of {@code length} bytes but holds none: encoding its value throws. */
+    private static Optional<KvEntry> valueless(String key, int length) {
+        return Optional.of(KvEntry.withoutValue(key, length, 2, 5, 3));
+    }
+
+    @Test
+    void lookupsAndListingsSayWhatTheyNeed() {
+        Fetch values = Fetch.values(10 * MIB);
+        assertThat(ForwardCodec.decodeRequest(ForwardCodec.lookup(List.of("a", "k/é"), ReadConsistency.LEASE,
+                values))).isEqualTo(new ForwardCodec.Request.Lookup(List.of("a", "k/é"), ReadConsistency.LEASE,
+                values, true));
+        assertThat(ForwardCodec.decodeRequest(ForwardCodec.lookup(List.of("a"), ReadConsistency.LINEARIZABLE,
+                Fetch.METADATA))).isEqualTo(new ForwardCodec.Request.Lookup(List.of("a"),
+                ReadConsistency.LINEARIZABLE, Fetch.METADATA, true));
+        // A node that asks for more than a leader sends is given at most that.
+        assertThat(((ForwardCodec.Request.Lookup) ForwardCodec.decodeRequest(ForwardCodec.lookup(List.of("a"),
+                ReadConsistency.LINEARIZABLE, new Fetch(true, Long.MAX_VALUE)))).fetch().maxValueBytes())
+                .isEqualTo(KvRequests.MAX_LOOKUP_VALUE_BYTES);
+        assertThat(ForwardCodec.decodeRequest(ForwardCodec.range("p", "p/1", 50, ReadConsistency.LINEARIZABLE,
+                false))).isEqualTo(new ForwardCodec.Request.Range("p", "p/1", 50, ReadConsistency.LINEARIZABLE,
+                false));
+    }
+
+    /**
+     * The answer to a lookup that needs no value (EXISTS, TYPE, STRLEN, WATCH) carries the keys' lengths and
+     * revisions, never their bytes: it is encoded from entries that hold no value at all, and is a few dozen bytes a
+     * key whatever the values' size. Before, it carried every value: 100 MiB for an EXISTS of 100 keys of 1 MiB.
+     */
+    @Test
+    void aLookupOfMetadataCarriesNoValue() {
+        Buffer answer = ForwardCodec.lookup(new Served<>(new LookupResult(List.of(valueless("big", MIB),
+                Optional.empty(), Optional.of(ENTRY)), 7, 20), 2), Fetch.METADATA);
+        assertThat(answer.length()).isLessThan(200);
+        LookupResult r = ForwardCodec.decodeResponse(answer, LookupResult.class).value();
+        assertThat(r.valuesWithheld()).isFalse();
+        assertThat(r.totalKeys()).isEqualTo(7);
+        assertThat(r.appliedIndex()).isEqualTo(20);
+        assertThat(r.entries().get(0)).hasValueSatisfying(e -> {
+            assertThat(e.hasValue()).isFalse();
+            assertThat(e.valueLength()).isEqualTo(MIB);
+            assertThat(e.key()).isEqualTo("big");
+            assertThat(List.of(e.createRevision(), e.modRevision(), e.version())).containsExactly(2L, 5L, 3L);
+        });
+        assertThat(r.entries().get(1)).isEmpty();
+        assertThat(r.entries().get(2)).hasValueSatisfying(e -> {
+            assertThat(e.valueLength()).isEqualTo(3);
+            assertThat(e.modRevision()).isEqualTo(9);
+        });
+        assertThatThrownBy(() -> r.entries().get(0).get().value()).isInstanceOf(IllegalStateException.class);
+    }
+
+    /**
+     * A lookup that needs the values gets them up to its bound; beyond it, the leader answers the lengths alone,
+     * marked withheld, decided before any value is copied (these entries hold none: encoding one would throw), and
+     * the follower refuses its client as the leader would (Redis's MGET limit).
+     */
+    @Test
+    void aLookupWhoseValuesPassItsBoundGetsTheirLengthsOnly() {
+        Served<LookupResult> small = new Served<>(new LookupResult(List.of(Optional.of(ENTRY)), 1, 3), 2);
+        LookupResult carried = ForwardCodec.decodeResponse(ForwardCodec.lookup(small, Fetch.values(3)),
+                LookupResult.class).value();
+        assertThat(carried.valuesWithheld()).isFalse();
+        assertThat(carried.entries()).containsExactly(Optional.of(ENTRY));
+
+        List<Optional<KvEntry>> many = new java.util.ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            many.add(valueless("ex" + i, MIB));
+        }
+        Buffer answer = ForwardCodec.lookup(new Served<>(new LookupResult(many, 100, 4), 2),
+                Fetch.values(64L * MIB));
+        assertThat(answer.length()).isLessThan(100 * 64);
+        LookupResult r = ForwardCodec.decodeResponse(answer, LookupResult.class).value();
+        assertThat(r.valuesWithheld()).isTrue();
+        assertThat(r.valueBytes()).isEqualTo(100L * MIB);
+        assertThat(r.entries()).allSatisfy(e -> assertThat(e.get().hasValue()).isFalse());
+        // One byte over a smaller bound is over it too.
+        assertThat(ForwardCodec.decodeResponse(ForwardCodec.lookup(small, Fetch.values(2)), LookupResult.class)
+                .value().valuesWithheld()).isTrue();
+    }
+
+    /**
+     * A lookup of a node of before (op 4, every value wanted) is answered as before within
+     * {@link KvRequests#MAX_LOOKUP_VALUE_BYTES}, and refused beyond it, before any value is encoded.
+     */
+    @Test
+    void aLookupOfAnOlderNodeIsRefusedBeyondTheBound() {
+        List<Optional<KvEntry>> many = new java.util.ArrayList<>();
+        for (int i = 0; i < 65; i++) {
+            many.add(valueless("ex" + i, MIB));
+        }
+        Buffer answer = ForwardCodec.lookup(new Served<>(new LookupResult(many, 65, 4), 2));
+        assertThatThrownBy(() -> ForwardCodec.decodeResponse(answer, LookupResult.class))
+                .isInstanceOfSatisfying(NodeRequestException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.PAYLOAD_TOO_LARGE))
+                .hasMessageContaining("68157440 bytes");
+        ForwardCodec.Request request = ForwardCodec.decodeRequest(ForwardCodec.lookup(List.of("a"),
+                ReadConsistency.LINEARIZABLE));
+        assertThat(((ForwardCodec.Request.Lookup) request).fetchSaid()).isFalse();
+    }
+
+    /** A listing of keys alone (KEYS, SCAN) carries no value either. */
+    @Test
+    void aListingOfKeysCarriesNoValue() {
+        KvEntry big = KvEntry.withoutValue("big", MIB, 1, 1, 1);
+        Buffer answer = ForwardCodec.range(new Served<>(new RangeResult(List.of(big, ENTRY), true, 14), 1), false);
+        assertThat(answer.length()).isLessThan(200);
+        RangeResult r = ForwardCodec.decodeResponse(answer, RangeResult.class).value();
+        assertThat(r.entries()).extracting(KvEntry::key).containsExactly("big", "k/é");
+        assertThat(r.entries()).extracting(KvEntry::valueLength).containsExactly(MIB, 3);
+        assertThat(r.more()).isTrue();
+        assertThat(r.appliedIndex()).isEqualTo(14);
+    }
+
+    /** Every answer is allocated at its exact size: the bytes written are the bytes counted. */
+    @Test
+    void answersAreAllocatedAtTheirSize() {
+        KvEntry value = new KvEntry("v", new byte[MIB], 1, 2, 1);
+        Buffer lookup = ForwardCodec.lookup(new Served<>(new LookupResult(List.of(Optional.of(value),
+                Optional.empty()), 2, 3), 1), Fetch.values(2 * MIB));
+        Buffer range = ForwardCodec.range(new Served<>(new RangeResult(List.of(value, ENTRY), false, 3), 1));
+        for (Buffer b : List.of(lookup, range)) {
+            io.netty.buffer.ByteBuf raw = ((io.vertx.core.internal.buffer.BufferInternal) b).getByteBuf();
+            assertThat(raw.capacity()).as("capacity of an answer of %d bytes", b.length()).isEqualTo(b.length());
+        }
+    }
 }

@@ -44,6 +44,23 @@ class ListingPageBytesTest {
         assertThat(second.more()).isFalse();
     }
 
+    /**
+     * A listing of keys alone (Redis's KEYS and SCAN) carries no value, so its page is bounded by its keys: six keys of
+     * 1 MiB values are one page, where a listing with values takes two (KEYS read four keys a page, each page through
+     * the leader carrying their values).
+     */
+    @Test
+    void aPageOfKeysAloneIsNotCutByTheValuesItDoesNotCarry() {
+        KvStateMachine kv = new KvStateMachine();
+        for (int i = 0; i < 6; i++) {
+            kv.apply(i + 1, put("big-" + i, MIB));
+        }
+        Future<Served<RangeResult>> f = requests(List.of(kv)).range("big-", "", 100, ReadConsistency.LINEARIZABLE,
+                false, false);
+        assertThat(keys(f.result().value())).hasSize(6);
+        assertThat(f.result().value().more()).isFalse();
+    }
+
     /** A small value, then values as large as a value may be (1 MiB): the fifth entry would take the page past 4 MiB. */
     @Test
     void anEntryThatWouldPassTheBoundStartsTheNextPage() {

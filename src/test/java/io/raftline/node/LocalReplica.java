@@ -127,13 +127,13 @@ final class LocalReplica implements RaftNode {
 
             @Override
             public Future<Served<io.raftline.api.RangeResult>> range(int leader, int group, String prefix,
-                    String startAfter, int limit, ReadConsistency consistency) {
+                    String startAfter, int limit, ReadConsistency consistency, boolean values) {
                 throw new AssertionError("no forwarding expected");
             }
 
             @Override
             public Future<Served<LookupResult>> lookup(int leader, int group, List<String> keys,
-                    ReadConsistency consistency) {
+                    ReadConsistency consistency, io.raftline.api.Fetch fetch) {
                 throw new AssertionError("no forwarding expected");
             }
         };

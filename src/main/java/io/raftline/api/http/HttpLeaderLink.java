@@ -1,5 +1,6 @@
 package io.raftline.api.http;
 
+import io.raftline.api.Fetch;
 import io.raftline.api.ForwardCodec;
 import io.raftline.api.GetResult;
 import io.raftline.api.LeaderLink;
@@ -71,14 +72,15 @@ public final class HttpLeaderLink implements LeaderLink {
 
     @Override
     public Future<Served<RangeResult>> range(int leader, int group, String prefix, String startAfter, int limit,
-            ReadConsistency consistency) {
-        return call(leader, group, ForwardCodec.range(prefix, startAfter, limit, consistency), RangeResult.class);
+            ReadConsistency consistency, boolean values) {
+        return call(leader, group, ForwardCodec.range(prefix, startAfter, limit, consistency, values),
+                RangeResult.class);
     }
 
     @Override
     public Future<Served<LookupResult>> lookup(int leader, int group, List<String> keys,
-            ReadConsistency consistency) {
-        return call(leader, group, ForwardCodec.lookup(keys, consistency), LookupResult.class);
+            ReadConsistency consistency, Fetch fetch) {
+        return call(leader, group, ForwardCodec.lookup(keys, consistency, fetch), LookupResult.class);
     }
 
     private <T> Future<Served<T>> call(int leader, int group, Buffer request, Class<T> type) {
@@ -128,33 +130,61 @@ public final class HttpLeaderLink implements LeaderLink {
     private static Future<io.vertx.core.http.HttpClientResponse> sendInSlices(
             io.vertx.core.http.HttpClientRequest req, Buffer request) {
         req.putHeader(io.vertx.core.http.HttpHeaders.CONTENT_LENGTH, String.valueOf(request.length()));
-        new SlicedWrite(req, request).writeSome();
+        endInSlices(req, request, req::end);
         return req.response();
     }
 
-    /** A request body on its way, slice by slice, on the request's context. */
+    /**
+     * Writes {@code body} to {@code out} a slice of {@link #SLICE_BYTES} at a time, the next once the stream has taken
+     * the ones before, then ends it: what a request above a slice is sent with, and what the leader answers a forwarded
+     * read above a slice with (handed to the connection whole, a large answer is copied and written in one go on the
+     * event loop). The caller has set the length the body announces.
+     *
+     * @param out  the stream: a request, or a response
+     * @param body the bytes
+     * @param end  ends the stream
+     * @return completes as {@code end}'s future does
+     */
+    static Future<Void> endInSlices(io.vertx.core.streams.WriteStream<Buffer> out, Buffer body,
+            java.util.function.Supplier<Future<Void>> end) {
+        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+        new SlicedWrite(out, body, end, done).writeSome();
+        return done.future();
+    }
+
+    /** A body on its way, slice by slice, on its stream's context. */
     private static final class SlicedWrite {
-        private final io.vertx.core.http.HttpClientRequest req;
+        private final io.vertx.core.streams.WriteStream<Buffer> out;
         private final Buffer body;
+        private final java.util.function.Supplier<Future<Void>> end;
+        private final io.vertx.core.Promise<Void> done;
         private int at;
 
-        SlicedWrite(io.vertx.core.http.HttpClientRequest req, Buffer body) {
-            this.req = req;
+        SlicedWrite(io.vertx.core.streams.WriteStream<Buffer> out, Buffer body,
+                java.util.function.Supplier<Future<Void>> end, io.vertx.core.Promise<Void> done) {
+            this.out = out;
             this.body = body;
+            this.end = end;
+            this.done = done;
         }
 
-        /** Writes slices until the connection's queue is full, then again once it drained; ends the request. */
+        /** Writes slices until the stream's queue is full, then again once it drained; ends the stream. */
         void writeSome() {
-            while (at < body.length() && !req.writeQueueFull()) {
-                int end = Math.min(body.length(), at + SLICE_BYTES);
-                req.write(body.slice(at, end));
-                at = end;
-            }
-            if (at < body.length()) {
-                req.drainHandler(v -> writeSome());
-            } else {
-                req.drainHandler(null);
-                req.end();
+            try {
+                while (at < body.length() && !out.writeQueueFull()) {
+                    int to = Math.min(body.length(), at + SLICE_BYTES);
+                    out.write(body.slice(at, to));
+                    at = to;
+                }
+                if (at < body.length()) {
+                    out.drainHandler(v -> writeSome());
+                } else {
+                    out.drainHandler(null);
+                    end.get().onComplete(done);
+                }
+            } catch (IllegalStateException e) {
+                // The stream was closed meanwhile (its connection reset): nothing more can be written.
+                done.tryFail(e);
             }
         }
     }

@@ -526,11 +526,14 @@ public final class KvApi {
             } else if (request instanceof ForwardCodec.Request.Get g) {
                 answer = requests.getIn(group, g.key(), g.consistency(), true).map(ForwardCodec::get);
             } else if (request instanceof ForwardCodec.Request.Lookup l) {
-                answer = requests.lookupIn(group, l.keys(), l.consistency(), true).map(ForwardCodec::lookup);
+                // Encoded as the request asked: the values only if wanted and within its bound, which is checked on
+                // the value lengths before anything is encoded (ForwardCodec.lookup).
+                answer = requests.lookupIn(group, l.keys(), l.consistency(), true, l.fetch())
+                        .map(s -> l.fetchSaid() ? ForwardCodec.lookup(s, l.fetch()) : ForwardCodec.lookup(s));
             } else {
                 ForwardCodec.Request.Range r = (ForwardCodec.Request.Range) request;
-                answer = requests.rangeIn(group, r.prefix(), r.startAfter(), r.limit(), r.consistency(), true)
-                        .map(ForwardCodec::range);
+                answer = requests.rangeIn(group, r.prefix(), r.startAfter(), r.limit(), r.consistency(), true,
+                        r.values()).map(s -> ForwardCodec.range(s, r.values()));
             }
         } catch (IllegalArgumentException e) {
             HttpErrors.badRequest(ctx, e.getMessage());
@@ -550,8 +553,10 @@ public final class KvApi {
                 return;
             }
             if (request instanceof ForwardCodec.Request.Write) {
-                // Never refused once applied: the follower would tell its client the write was not made.
-                ctx.response().putHeader("Content-Type", "application/octet-stream").end(out);
+                // Never refused once applied: the follower would tell its client the write was not made. A
+                // transaction's reads may make it large: written a slice at a time, as a read's answer.
+                ctx.response().putHeader("Content-Type", "application/octet-stream");
+                endInSlices(ctx, out);
             } else {
                 answer(ctx, "application/octet-stream", out, 0);
             }
@@ -590,10 +595,25 @@ public final class KvApi {
             ctx.response().putHeader("Raft-Revision", String.valueOf(revision));
         }
         try {
-            ctx.response().putHeader("Content-Type", contentType).end(body).onComplete(ar -> unsent.written());
+            ctx.response().putHeader("Content-Type", contentType);
+            endInSlices(ctx, body).onComplete(ar -> unsent.written());
         } catch (IllegalStateException e) {
             unsent.written(); // the stream closed meanwhile: nothing was written
         }
+    }
+
+    /**
+     * Ends the response with {@code body}: at once if it is at most a slice ({@link HttpLeaderLink#SLICE_BYTES}),
+     * else a slice at a time as the connection takes them. Handed to the connection whole, a forwarded answer of tens of
+     * MiB was copied and written in one go on the event loop the leader's node may share.
+     */
+    private static Future<Void> endInSlices(RoutingContext ctx, Buffer body) {
+        io.vertx.core.http.HttpServerResponse response = ctx.response();
+        if (body.length() <= HttpLeaderLink.SLICE_BYTES) {
+            return response.end(body);
+        }
+        response.putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(body.length()));
+        return HttpLeaderLink.endInSlices(response, body, response::end);
     }
 
     private void cluster(RoutingContext ctx) {

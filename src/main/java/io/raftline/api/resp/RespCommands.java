@@ -1,5 +1,6 @@
 package io.raftline.api.resp;
 
+import io.raftline.api.Fetch;
 import io.raftline.api.KvRequests;
 import io.raftline.api.LookupResult;
 import io.raftline.api.RangeResult;
@@ -100,7 +101,43 @@ final class RespCommands {
         for (List<byte[]> args : gets) {
             keys.add(key(args.get(1)));
         }
-        return lookup(keys).map(RespCommands::values);
+        return lookupValues(keys).map(RespCommands::values);
+    }
+
+    /**
+     * The values of {@code keys} (a run of GETs), at most {@link #MAX_REPLY_BYTES} of them per read: on a follower a
+     * read whose values come to more is answered by the leader without them (it encodes no value above the bound,
+     * {@link Fetch}), and is read again in parts of at most that many bytes (by the lengths that answer gave), one
+     * after the other, each part at an index no older than the one before, as GETs run one by one would be read.
+     */
+    private Future<LookupResult> lookupValues(List<String> keys) {
+        return lookup(keys, Fetch.values(MAX_REPLY_BYTES)).compose(r -> r.valuesWithheld()
+                ? inParts(keys, r.entries(), 0, new ArrayList<>(keys.size()), r)
+                : Future.succeededFuture(r));
+    }
+
+    private Future<LookupResult> inParts(List<String> keys, List<Optional<KvEntry>> sizes, int from,
+            List<Optional<KvEntry>> read, LookupResult last) {
+        if (from == keys.size()) {
+            return Future.succeededFuture(new LookupResult(read, last.totalKeys(), last.appliedIndex()));
+        }
+        int to = from;
+        long bytes = 0;
+        // At least one key a part: a value is at most 1 MiB, well under the bound.
+        while (to < keys.size() && (to == from || bytes + length(sizes.get(to)) <= MAX_REPLY_BYTES)) {
+            bytes += length(sizes.get(to));
+            to++;
+        }
+        int end = to;
+        // A part whose values grew meanwhile past the bound is split again, by its new lengths.
+        return lookupValues(keys.subList(from, end)).compose(r -> {
+            read.addAll(r.entries());
+            return inParts(keys, sizes, end, read, r);
+        });
+    }
+
+    private static long length(Optional<KvEntry> entry) {
+        return entry.map(e -> (long) e.valueLength()).orElse(0L);
     }
 
     private static List<RespReply> values(LookupResult r) {
@@ -117,12 +154,11 @@ final class RespCommands {
      * build in one buffer. A reply of more than {@link #MAX_REPLY_BYTES} of values is refused, naming the limit.
      */
     Future<RespReply> mget(RespSession s, List<byte[]> args) {
-        return lookup(keys(args, 1, args.size(), 1)).map(r -> {
-            long bytes = 0;
-            for (Optional<KvEntry> e : r.entries()) {
-                bytes += e.map(entry -> (long) entry.valueLength()).orElse(0L);
-            }
-            if (bytes > MAX_REPLY_BYTES) {
+        // On a follower the leader sends no value if they come to more than the limit (the lengths only), so the
+        // refusal is the same through any node and costs the leader no encoding of them.
+        return lookup(keys(args, 1, args.size(), 1), Fetch.values(MAX_REPLY_BYTES)).map(r -> {
+            long bytes = r.valueBytes();
+            if (bytes > MAX_REPLY_BYTES || r.valuesWithheld()) {
                 throw new RespError("ERR MGET reply of " + bytes + " bytes of values is larger than the limit of "
                         + MAX_REPLY_BYTES + " bytes (a key named twice counts twice): read fewer keys at a time");
             }
@@ -131,7 +167,7 @@ final class RespCommands {
     }
 
     Future<RespReply> exists(RespSession s, List<byte[]> args) {
-        return lookup(keys(args, 1, args.size(), 1))
+        return lookup(keys(args, 1, args.size(), 1), Fetch.METADATA)
                 .map(r -> new RespReply.Int(r.entries().stream().filter(Optional::isPresent).count()));
     }
 
@@ -197,8 +233,15 @@ final class RespCommands {
      * Redis answers; browsers of a key space (RedisInsight, redis-cli's {@code --bigkeys}) ask it of every key.
      */
     Future<RespReply> type(RespSession s, List<byte[]> args) {
-        return requests.get(key(args.get(1)), ReadConsistency.LINEARIZABLE, false)
-                .map(r -> typeOf(r.value().entry()));
+        return metadata(key(args.get(1))).map(RespCommands::typeOf);
+    }
+
+    /**
+     * What is known of one key without its value (its length, its revisions), read as GET reads it: TYPE, STRLEN,
+     * TTL and PERSIST need no more, and on a follower a GET carries the whole value from the leader.
+     */
+    private Future<Optional<KvEntry>> metadata(String key) {
+        return lookup(List.of(key), Fetch.METADATA).map(r -> r.entries().get(0));
     }
 
     private static RespReply typeOf(Optional<KvEntry> entry) {
@@ -207,8 +250,7 @@ final class RespCommands {
 
     /** STRLEN key: the value's length in bytes, 0 for a missing key. */
     Future<RespReply> strlen(RespSession s, List<byte[]> args) {
-        return requests.get(key(args.get(1)), ReadConsistency.LINEARIZABLE, false)
-                .map(r -> strlenOf(r.value().entry()));
+        return metadata(key(args.get(1))).map(RespCommands::strlenOf);
     }
 
     private static RespReply strlenOf(Optional<KvEntry> entry) {
@@ -220,8 +262,7 @@ final class RespCommands {
      * clients and tools ask it before they decide whether to set an expiry.
      */
     Future<RespReply> ttl(RespSession s, List<byte[]> args) {
-        return requests.get(key(args.get(1)), ReadConsistency.LINEARIZABLE, false)
-                .map(r -> ttlOf(r.value().entry()));
+        return metadata(key(args.get(1))).map(RespCommands::ttlOf);
     }
 
     private static RespReply ttlOf(Optional<KvEntry> entry) {
@@ -236,7 +277,7 @@ final class RespCommands {
 
     /** PERSIST key: 0, as Redis answers for a key without an expiry (every key here); the key is checked as any. */
     Future<RespReply> persist(RespSession s, List<byte[]> args) {
-        return requests.get(key(args.get(1)), ReadConsistency.LINEARIZABLE, false).map(r -> new RespReply.Int(0));
+        return metadata(key(args.get(1))).map(r -> new RespReply.Int(0));
     }
 
     /**
@@ -272,7 +313,7 @@ final class RespCommands {
     }
 
     Future<RespReply> dbsize(RespSession s, List<byte[]> args) {
-        return lookup(List.of()).map(r -> new RespReply.Int(r.totalKeys()));
+        return lookup(List.of(), Fetch.METADATA).map(r -> new RespReply.Int(r.totalKeys()));
     }
 
     /**
@@ -587,7 +628,7 @@ final class RespCommands {
         byte[] bytes = value(args.get(3));
         int offset = setRangeOffset(args.get(2), bytes.length);
         if (bytes.length == 0) {
-            return requests.get(key, ReadConsistency.LINEARIZABLE, false).map(r -> strlenOf(r.value().entry()));
+            return metadata(key).map(RespCommands::strlenOf);
         }
         return write(new KvCommand.SetRange(key, offset, bytes)).map(RespCommands::editReply);
     }
@@ -733,7 +774,8 @@ final class RespCommands {
 
     /** The number of keys this node's replica holds now, without consensus (INFO's keyspace section). */
     Future<Long> localKeyCount() {
-        return requests.lookup(List.of(), ReadConsistency.STALE, false).map(r -> r.value().totalKeys());
+        return requests.lookup(List.of(), ReadConsistency.STALE, false, Fetch.METADATA)
+                .map(r -> r.value().totalKeys());
     }
 
     // ---------------------------------------------------------------- helpers
@@ -959,7 +1001,7 @@ final class RespCommands {
             throw new RespError("ERR WATCH of more than " + KvCommand.MAX_TXN_ITEMS + " keys: a transaction compares"
                     + " at most that many");
         }
-        return lookup(keys).map(r -> {
+        return lookup(keys, Fetch.METADATA).map(r -> {
             for (int i = 0; i < keys.size(); i++) {
                 s.watched().putIfAbsent(keys.get(i), r.entries().get(i).map(KvEntry::modRevision).orElse(0L));
             }
@@ -971,12 +1013,14 @@ final class RespCommands {
         return requests.write(command, false).map(Served::value);
     }
 
-    private Future<LookupResult> lookup(List<String> keys) {
-        return requests.lookup(keys, ReadConsistency.LINEARIZABLE, false).map(Served::value);
+    private Future<LookupResult> lookup(List<String> keys, Fetch fetch) {
+        return requests.lookup(keys, ReadConsistency.LINEARIZABLE, false, fetch).map(Served::value);
     }
 
+    /** A page of keys, without their values: KEYS and SCAN use the keys alone. */
     private Future<RangeResult> range(String prefix, String startAfter, int limit) {
-        return requests.range(prefix, startAfter, limit, ReadConsistency.LINEARIZABLE, false).map(Served::value);
+        return requests.range(prefix, startAfter, limit, ReadConsistency.LINEARIZABLE, false, false)
+                .map(Served::value);
     }
 
     private static void requireTxnSize(String command, int keys) {

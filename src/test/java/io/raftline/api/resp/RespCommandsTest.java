@@ -50,7 +50,7 @@ class RespCommandsTest {
 
         @Override
         public Future<Served<RangeResult>> range(int leader, int group, String prefix, String startAfter, int limit,
-                ReadConsistency consistency) {
+                ReadConsistency consistency, boolean values) {
             // A store of keys "key-000000...", numbered 0 to rangeKeys - 1, each of KEY_BYTES bytes.
             ranges++;
             int from = startAfter.isEmpty() ? 0 : Integer.parseInt(startAfter.substring(4, 10)) + 1;
@@ -64,7 +64,7 @@ class RespCommandsTest {
 
         @Override
         public Future<Served<LookupResult>> lookup(int leader, int group, List<String> keys,
-                ReadConsistency consistency) {
+                ReadConsistency consistency, io.raftline.api.Fetch fetch) {
             lookups.add(keys);
             List<Optional<KvEntry>> entries = new ArrayList<>();
             for (String key : keys) {

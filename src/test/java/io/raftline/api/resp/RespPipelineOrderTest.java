@@ -59,13 +59,13 @@ class RespPipelineOrderTest {
 
         @Override
         public Future<Served<RangeResult>> range(int leader, int group, String prefix, String startAfter, int limit,
-                ReadConsistency consistency) {
+                ReadConsistency consistency, boolean values) {
             throw new UnsupportedOperationException("not asked");
         }
 
         @Override
         public Future<Served<LookupResult>> lookup(int leader, int group, List<String> keys,
-                ReadConsistency consistency) {
+                ReadConsistency consistency, io.raftline.api.Fetch fetch) {
             return hold("LOOKUP " + keys, new LookupResult(keys.stream().map(k -> Optional.<io.raftline.kv.KvEntry>empty())
                     .toList(), 0, 1));
         }
