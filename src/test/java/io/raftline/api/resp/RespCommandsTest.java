@@ -65,12 +65,20 @@ class RespCommandsTest {
         @Override
         public Future<Served<LookupResult>> lookup(int leader, int group, List<String> keys,
                 ReadConsistency consistency, io.raftline.api.Fetch fetch) {
+            // As the leader answers (ForwardCodec.lookup): the values only if asked for and within the bound.
             lookups.add(keys);
+            fetches.add(fetch);
             List<Optional<KvEntry>> entries = new ArrayList<>();
             for (String key : keys) {
                 entries.add(Optional.ofNullable(stored.get(key)));
             }
-            return Future.succeededFuture(new Served<>(new LookupResult(entries, stored.size(), 1), leader));
+            LookupResult read = new LookupResult(entries, stored.size(), 1);
+            boolean withheld = fetch.values() && read.valueBytes() > fetch.maxValueBytes();
+            if (!fetch.values() || withheld) {
+                entries = entries.stream().map(e -> e.map(entry -> KvEntry.withoutValue(entry.key(),
+                        entry.valueLength(), entry.createRevision(), entry.modRevision(), entry.version()))).toList();
+            }
+            return Future.succeededFuture(new Served<>(new LookupResult(entries, stored.size(), 1, withheld), leader));
         }
     };
 
@@ -87,6 +95,7 @@ class RespCommandsTest {
     /** What the leader holds for the reads forwarded to it, and the keys each lookup asked it for. */
     private final Map<String, KvEntry> stored = new HashMap<>();
     private final List<List<String>> lookups = new ArrayList<>();
+    private final List<io.raftline.api.Fetch> fetches = new ArrayList<>();
 
     private static RaftNode follower() {
         return StubFollower.of(SELF, LEADER);
@@ -222,5 +231,56 @@ class RespCommandsTest {
         RespReply listed = kv.keys(null, keys).result();
         assertThat(((RespReply.Array) listed).items()).hasSize(2_500);
         assertThat(ranges).isEqualTo(3);
+    }
+
+    /**
+     * The commands that need no value ask the leader for none: a follower's EXISTS of 100 keys of 1 MiB had the leader
+     * encode and send 100 MiB. They answer from the lengths and revisions alone (the leader's entries here hold no
+     * value: reading one would throw).
+     */
+    @Test
+    void commandsThatNeedNoValueAskTheLeaderForNone() {
+        for (int i = 0; i < 3; i++) {
+            stored.put("m" + i, new KvEntry("m" + i, new byte[1 << 20], 1, 4 + i, 1));
+        }
+        RespCommands kv = new RespCommands(new KvRequests(follower(), leaderLink), new ScanCursors(10), 1_000_000);
+        assertThat(kv.exists(null, words("EXISTS", "m0", "m1", "none", "m2", "m0")).result())
+                .isEqualTo(new RespReply.Int(4));
+        assertThat(kv.type(null, words("TYPE", "m1")).result()).isEqualTo(new RespReply.Simple("string"));
+        assertThat(kv.type(null, words("TYPE", "none")).result()).isEqualTo(new RespReply.Simple("none"));
+        assertThat(kv.strlen(null, words("STRLEN", "m2")).result()).isEqualTo(new RespReply.Int(1 << 20));
+        assertThat(kv.ttl(null, words("TTL", "m2")).result()).isEqualTo(new RespReply.Int(-1));
+        assertThat(kv.ttl(null, words("PTTL", "none")).result()).isEqualTo(new RespReply.Int(-2));
+        assertThat(kv.persist(null, words("PERSIST", "m0")).result()).isEqualTo(new RespReply.Int(0));
+        assertThat(kv.setrange(null, words("SETRANGE", "m0", "0", "")).result()).isEqualTo(new RespReply.Int(1 << 20));
+        RespSession session = new RespSession(1, "test", true);
+        assertThat(kv.watch(session, words("WATCH", "m1", "none")).result()).isEqualTo(RespReply.OK);
+        assertThat(session.watched()).isEqualTo(Map.of("m1", 5L, "none", 0L));
+        assertThat(fetches).hasSize(9).containsOnly(io.raftline.api.Fetch.METADATA);
+    }
+
+    /**
+     * A run of GETs whose values come to more than {@link RespCommands#MAX_REPLY_BYTES}: the leader sends the lengths
+     * only, and the follower reads them again in parts within the bound, in order, and answers every GET.
+     */
+    @Test
+    void aRunOfGetsLargerThanOneAnswerIsReadInParts() {
+        List<List<byte[]>> gets = new ArrayList<>();
+        for (int i = 0; i < 70; i++) {
+            byte[] value = new byte[1 << 20];
+            value[0] = (byte) i;
+            stored.put("g" + i, new KvEntry("g" + i, value, 1, 1, 1));
+            gets.add(words("GET", "g" + i));
+        }
+        RespCommands kv = new RespCommands(new KvRequests(follower(), leaderLink), new ScanCursors(10), 1_000_000);
+        List<RespReply> replies = kv.getMany(gets).result();
+        assertThat(replies).hasSize(70);
+        for (int i = 0; i < 70; i++) {
+            byte[] expected = new byte[1 << 20];
+            expected[0] = (byte) i;
+            assertThat(replies.get(i)).as("GET g%d", i).isEqualTo(new RespReply.Bulk(expected));
+        }
+        assertThat(lookups).extracting(List::size).containsExactly(70, 64, 6);
+        assertThat(fetches).containsOnly(io.raftline.api.Fetch.values(RespCommands.MAX_REPLY_BYTES));
     }
 }
