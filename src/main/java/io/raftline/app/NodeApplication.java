@@ -14,6 +14,7 @@ import io.vertx.launcher.application.VertxApplication;
 import io.vertx.launcher.application.VertxApplicationHooks;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -81,20 +82,34 @@ final class NodeApplication extends VertxApplication implements VertxApplication
         if (verticle.adminUrl() != null) {
             sb.append(" (admin ").append(verticle.adminUrl().replace("://127.0.0.1:", "://localhost:")).append(')');
         }
+        // The peers are the members of the node's memberships, not the configured nodes: once members were replaced
+        // (docs/membership.md) the configuration still lists the old ones.
         if (Clustering.clustered(config)) {
-            sb.append("\nPeers ").append(config.memberIds()).append(" are reached over the clustered event bus"
-                    + " (Hazelcast on ");
-            sb.append(String.join(", ", config.nodes().stream().map(n -> n.host() + ":" + n.busPort()).toList()));
+            sb.append("\nPeers ").append(verticle.peers()).append(" are reached over the clustered event bus"
+                    + " (Hazelcast joined through ");
+            List<String> through = clusterManager != null ? clusterManager.joinedThrough()
+                    : Clustering.joinAddresses(config);
+            sb.append(String.join(", ", through));
             sb.append(')');
         } else if (config.transport() == io.raftline.config.TransportKind.GRPC && config.nodes().size() > 1) {
-            sb.append("\nPeers ").append(config.memberIds()).append(" are reached over gRPC on their client ports (");
-            sb.append(String.join(", ", config.nodes().stream().map(n -> n.host() + ":" + n.httpPort()).toList()));
+            sb.append("\nPeers ").append(verticle.peers()).append(" are reached over gRPC on their client ports (");
+            sb.append(String.join(", ", verticle.peers().stream()
+                    .map(this::clientAddress).toList()));
             sb.append(')');
         }
         for (String advice : config.advisories()) {
             sb.append("\nNote: ").append(advice);
         }
         out.println(sb);
+    }
+
+    /** Where a peer's client port is, as the gRPC transport reaches it. */
+    private String clientAddress(int id) {
+        try {
+            return verticle.nodeUrl(id).replaceFirst("^[a-z]+://", "");
+        } catch (IllegalArgumentException e) {
+            return "node " + id + ": address not known yet";
+        }
     }
 
     @Override

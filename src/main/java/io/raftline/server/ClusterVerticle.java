@@ -158,6 +158,14 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      */
     private final Map<Integer, CommittedMembership> committedByGroup = new ConcurrentHashMap<>();
 
+    /**
+     * The membership in effect of each group a local replica reported last (committed or not): who a process of one
+     * node looks for on the clustered event bus ({@link BusPeers}) and the banner names as peers.
+     */
+    private final Map<Integer, io.raftline.raft.Membership> inEffectByGroup = new ConcurrentHashMap<>();
+    /** One node per process over the clustered event bus: the timer of {@link BusPeers}, else -1. */
+    private long busPeersTimer = -1;
+
     /** A committed membership and the index of the entry (or snapshot) it comes from. */
     private record CommittedMembership(long index, io.raftline.raft.Membership membership) {
     }
@@ -247,6 +255,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
      */
     private void learnMembers(int node, int group, CoreEvent event) {
         if (event instanceof CoreEvent.MembershipChanged mc) {
+            if (!mc.membership().isEmpty()) {
+                inEffectByGroup.put(group, mc.membership());
+            }
             known.addAll(mc.membership().all());
             forgetPeers(addresses.reported(node, group, mc.index(), mc.membership()));
         }
@@ -440,6 +451,13 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         }
         if (wire instanceof EventBusTransport bus && config.nodeId() != 0 && vertx.isClustered()) {
             chain = chain.onSuccess(v -> keepRoutesReady(bus));
+            if (((io.vertx.core.internal.VertxInternal) vertx).clusterManager() instanceof NodeClusterManager m) {
+                // Once the node's store is open (its data directory exists and is this node's).
+                chain = chain.onSuccess(v -> busPeersTimer = new BusPeers(config.nodeId(),
+                        config.storage().durable() ? Path.of(config.node(config.nodeId()).orElseThrow().dataDir())
+                                : null, m::nodesOnBus, m.joinedThrough(), () -> Map.copyOf(inEffectByGroup))
+                        .start(vertx));
+            }
         }
         if (config.nodeId() != 0 && vertx.isClustered()) {
             // One node per process: a partition, loss or delay set on any process is the whole cluster's.
@@ -1118,6 +1136,9 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
             vertx.cancelTimer(metricsTimer);
         }
         meters.removeAll();
+        if (busPeersTimer >= 0) {
+            vertx.cancelTimer(busPeersTimer);
+        }
         if (routeTimer >= 0) {
             vertx.cancelTimer(routeTimer);
         }
@@ -1212,6 +1233,23 @@ public final class ClusterVerticle extends VerticleBase implements PeerDirectory
         PeerDirectory.Address a = addresses.address(id).orElseThrow(() -> new IllegalArgumentException("node " + id
                 + " has no known address"));
         return config.tls().scheme() + "://" + a.host() + ":" + a.port();
+    }
+
+    /**
+     * The other nodes this process's nodes replicate with: the members of every group's membership in effect, or the
+     * configured nodes before any membership is known. What the start banner names as peers: after members were
+     * replaced, the configuration still lists the old ones.
+     *
+     * @return node ids, without the local nodes
+     */
+    public java.util.SortedSet<Integer> peers() {
+        java.util.SortedSet<Integer> out = new java.util.TreeSet<>();
+        inEffectByGroup.values().forEach(m -> out.addAll(m.all()));
+        if (out.isEmpty()) {
+            out.addAll(config.memberIds());
+        }
+        out.removeAll(nodes.keySet());
+        return out;
     }
 
     /**

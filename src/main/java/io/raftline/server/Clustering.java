@@ -21,6 +21,10 @@ import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The clustered event bus for one node per process: Vert.x with the Hazelcast cluster manager, so the node
@@ -28,7 +32,7 @@ import java.net.UnknownHostException;
  * inside one JVM.
  *
  * <p>Hazelcast is configured for explicit members only: each node's {@code host:bus_port} from the
- * configuration, TCP/IP join, no multicast, no auto-detection, no phone-home, and bound to the configured
+ * configuration and those of the current members recorded in the data directory ({@link BusPeers}), TCP/IP join, no multicast, no auto-detection, no phone-home, and bound to the configured
  * host instead of every interface. The maps Vert.x needs are declared as its own {@code default-cluster.xml}
  * does (which cannot be used as is: it enables multicast).
  *
@@ -137,8 +141,8 @@ public final class Clustering {
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
         join.getTcpIpConfig().setEnabled(true).setConnectionTimeoutSeconds(1);
-        for (NodeConfig n : config.nodes()) {
-            join.getTcpIpConfig().addMember(n.host() + ":" + n.busPort());
+        for (String address : joinAddresses(config)) {
+            join.getTcpIpConfig().addMember(address);
         }
         // The Raft node a member runs, so that the logs can say which node joined or left (NodeClusterManager).
         hz.getMemberAttributeConfig().setAttribute(NODE_ATTRIBUTE, String.valueOf(self.id()));
@@ -147,6 +151,27 @@ public final class Clustering {
         hz.addMapConfig(new MapConfig("__vertx.haInfo").setBackupCount(1));
         hz.addMapConfig(new MapConfig("__vertx.nodeInfo").setBackupCount(1));
         return hz;
+    }
+
+    /**
+     * The addresses the member running {@code config.nodeId()} joins through: each configured node's {@code
+     * host:bus_port}, then those of the current members this node recorded in its data directory while it ran
+     * ({@link BusPeers}). Without the latter, a cluster whose configured nodes were all replaced never met again after
+     * a full restart: each process found only addresses where nothing ran any more (docs/membership.md).
+     *
+     * @param config the configuration of a node that runs over the clustered event bus
+     * @return {@code host:port} addresses, without repeats, configured ones first
+     */
+    public static List<String> joinAddresses(RaftlineConfig config) {
+        Set<String> out = new LinkedHashSet<>();
+        for (NodeConfig n : config.nodes()) {
+            out.add(n.host() + ":" + n.busPort());
+        }
+        NodeConfig self = config.node(config.nodeId()).orElseThrow();
+        if (config.storage().durable() && self.dataDir() != null) {
+            out.addAll(BusPeers.read(Path.of(self.dataDir())).values());
+        }
+        return List.copyOf(out);
     }
 
     /**

@@ -61,6 +61,8 @@ public final class NodeClusterManager extends HazelcastClusterManager {
     static final int PURGE_ATTEMPTS = 40;
 
     private final int node;
+    /** The addresses Hazelcast joins through. */
+    private final List<String> joinedThrough;
     private volatile boolean terminated;
     /** The addresses the event bus looked up (see {@link #getRegistrations}): the routes it keeps. */
     private final Set<String> looked = ConcurrentHashMap.newKeySet();
@@ -69,6 +71,40 @@ public final class NodeClusterManager extends HazelcastClusterManager {
     NodeClusterManager(Config config, int node) {
         super(config);
         this.node = node;
+        this.joinedThrough = List.copyOf(config.getAdvancedNetworkConfig().getJoin().getTcpIpConfig().getMembers());
+    }
+
+    /** The addresses this member joins through ({@link Clustering#joinAddresses}). */
+    public List<String> joinedThrough() {
+        return joinedThrough;
+    }
+
+    /**
+     * The Raft nodes whose processes are on the clustered event bus now, this one included, with the address
+     * ({@code host:bus_port}) each one's Hazelcast member has: what {@link BusPeers} records. Local, no network.
+     *
+     * @return node id to address; empty before the member joined or once it left
+     */
+    public Map<Integer, String> nodesOnBus() {
+        HazelcastInstance hz = getHazelcastInstance();
+        if (hz == null || !hz.getLifecycleService().isRunning()) {
+            return Map.of();
+        }
+        Map<Integer, String> out = new java.util.TreeMap<>();
+        for (com.hazelcast.cluster.Member m : hz.getCluster().getMembers()) {
+            String id = m.getAttribute(Clustering.NODE_ATTRIBUTE);
+            if (id == null) {
+                continue;
+            }
+            String host = m.getAddress().getHost();
+            try {
+                out.put(Integer.parseInt(id), (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":"
+                        + m.getAddress().getPort());
+            } catch (NumberFormatException e) {
+                // not a Raftline process of this cluster's making: nothing to record
+            }
+        }
+        return out;
     }
 
     /**

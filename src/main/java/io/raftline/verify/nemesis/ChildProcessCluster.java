@@ -330,6 +330,22 @@ public final class ChildProcessCluster implements ClusterUnderTest {
      * @throws Exception if one does not answer within 60 s (the processes launched here are killed then)
      */
     public List<URI> startJoining(int... ids) throws Exception {
+        return startJoining(true, ids);
+    }
+
+    /**
+     * As {@link #startJoining(int...)}, but each configuration lists the nodes of the cluster's configuration and the
+     * node itself only, as {@code conf/node-4.json} does: what an operator following docs/membership.md writes.
+     *
+     * @param ids node ids not used before in this cluster
+     * @return their client APIs' URLs, in the order of {@code ids}, once every one answers
+     * @throws Exception if one does not answer within 60 s (the processes launched here are killed then)
+     */
+    public List<URI> startJoiningAsConfigured(int... ids) throws Exception {
+        return startJoining(false, ids);
+    }
+
+    private List<URI> startJoining(boolean listJoined, int... ids) throws Exception {
         List<Child> launched = new ArrayList<>();
         synchronized (this) {
             Set<Integer> fresh = new HashSet<>();
@@ -344,7 +360,7 @@ public final class ChildProcessCluster implements ClusterUnderTest {
                 JsonObject conf = config.copy();
                 JsonArray listed = conf.getJsonArray("nodes");
                 for (Child c : children) {
-                    if (c.config != config) {
+                    if (listJoined && c.config != config) {
                         listed.add(nodeEntry(c).copy().put("join", true));
                     }
                 }
