@@ -143,6 +143,19 @@ public final class NodeHost {
      * a clock that ran ahead of real time (many ticks in few ms).
      */
     private final TreeMap<Integer, long[]> lastHeard = new TreeMap<>();
+    /**
+     * At most one line per node per this many nanoseconds for a campaign round that follows a failed one (no leader in
+     * between), all the node's groups together. A node that campaigns in vain (a removed node restarted under its old
+     * membership, a node whose peers are all down) started a round per group every election timeout, each logged:
+     * 287 lines in 10 s for a removed node of 16 groups, for as long as it ran.
+     */
+    static final long REPEAT_CAMPAIGN_LOG_NANOS = 10_000_000_000L;
+    /**
+     * Per node id, when a repeated round was last logged (the host's clock), shared by the node's groups. Static since
+     * nothing else is shared by a node's groups in every mode; it only ever holds back log lines.
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<Integer, long[]> REPEAT_CAMPAIGN_LOGGED =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private Role lastRole;
     private int lastLeader;
     private long lastTerm;
@@ -1858,11 +1871,14 @@ public final class NodeHost {
         // Leader in one); each line shows the term and role the event itself speaks of.
         long term = core.term();
         Role role = core.role();
+        boolean repeatRound = false;
         for (CoreEvent e : rd.events()) {
             listener.coreEvent(id(), core.term(), core.role(), e);
             if (e instanceof CoreEvent.StateChange sc) {
                 term = sc.term();
                 role = sc.to();
+                repeatRound = sc.from() == sc.to() && sc.leader() == 0
+                        && (sc.to() == Role.PRE_CANDIDATE || sc.to() == Role.CANDIDATE);
                 if (sc.from() != sc.to()) {
                     LOG.info("{} {} -> {}: {} ({})", prefix(term, role), sc.from().displayName(),
                             sc.to().displayName(), sc.reason(), lastHeardSummary());
@@ -1872,8 +1888,16 @@ public final class NodeHost {
                     LOG.debug("{} {}", prefix(term, role), sc.reason());
                 }
             } else if (e instanceof CoreEvent.ElectionStarted es) {
-                LOG.info("{} {} for term {}{}", prefix(term, role), es.preVote() ? "asking for pre-votes"
-                        : "starting election", es.term(), es.transfer() ? " (leadership transfer)" : "");
+                // -1: a repeated round held back; -2: not a repeated round.
+                long unlogged = repeatRound && !es.transfer() ? repeatRoundsHeldBack() : -2;
+                if (unlogged != -1) {
+                    LOG.info("{} {} for term {}{}{}", prefix(term, role), es.preVote() ? "asking for pre-votes"
+                            : "starting election", es.term(), es.transfer() ? " (leadership transfer)" : "",
+                            unlogged >= 0 ? " (again, no leader since; " + unlogged + " more rounds of this node's"
+                                    + " not logged since its last such line, at most one per "
+                                    + REPEAT_CAMPAIGN_LOG_NANOS / 1_000_000_000L + " s; " + lastHeardSummary() + ")"
+                                    : "");
+                }
             } else if (e instanceof CoreEvent.VoteGranted vg) {
                 LOG.info("{} granted {} to node {} for term {}", prefix(term, role), vg.preVote() ? "pre-vote" : "vote",
                         vg.candidate(), vg.term());
@@ -1946,15 +1970,43 @@ public final class NodeHost {
         return store.stateLostRecorded() ? Future.succeededFuture() : recordStateLost(detail);
     }
 
-    /** "last heard: node 2 412 ms (41 ticks) ago, node 3 12 ms (1 tick) ago", or that no peer has been heard. */
+    /**
+     * Whether a campaign round after a failed one may be logged now: the first of the node's groups to ask since
+     * {@link #REPEAT_CAMPAIGN_LOG_NANOS} takes the turn.
+     *
+     * @return the node's rounds held back since its last such line if this one is to be logged, else -1
+     */
+    private long repeatRoundsHeldBack() {
+        long now = env.nanoTime();
+        long[] out = {-1};
+        // {when the last line was logged, rounds of the node's held back since}
+        REPEAT_CAMPAIGN_LOGGED.compute(id(), (k, logged) -> {
+            // A clock behind the one recorded is another host's (tests run many in one JVM): the line is due.
+            if (logged == null || now - logged[0] >= REPEAT_CAMPAIGN_LOG_NANOS || now < logged[0]) {
+                out[0] = logged == null ? 0 : logged[1];
+                return new long[] {now, 0};
+            }
+            logged[1]++;
+            return logged;
+        });
+        return out[0];
+    }
+
+    /**
+     * "last heard: node 2 412 ms (41 ticks) ago, node 3 12 ms (1 tick) ago", or that no peer has been heard. Only the
+     * members of the membership in effect: a removed node that keeps campaigning is heard, but is no peer any more.
+     */
     private String lastHeardSummary() {
-        if (lastHeard.isEmpty()) {
+        Membership members = core.membership();
+        List<Map.Entry<Integer, long[]>> heard = lastHeard.entrySet().stream()
+                .filter(e -> members.isEmpty() || members.contains(e.getKey())).toList();
+        if (heard.isEmpty()) {
             return "no peer heard yet";
         }
         long now = env.nanoTime();
         StringBuilder sb = new StringBuilder("last heard:");
         String sep = " ";
-        for (Map.Entry<Integer, long[]> e : lastHeard.entrySet()) {
+        for (Map.Entry<Integer, long[]> e : heard) {
             long t = ticks - e.getValue()[1];
             sb.append(sep).append("node ").append(e.getKey()).append(' ').append((now - e.getValue()[0]) / 1_000_000)
                     .append(" ms (").append(t).append(t == 1 ? " tick" : " ticks").append(") ago");
