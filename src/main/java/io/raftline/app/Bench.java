@@ -195,6 +195,13 @@ public final class Bench {
             }
             long fsyncs = st.getLong("fsyncs") - prev.getLong("fsyncs");
             long entries = st.getLong("entriesWritten") - prev.getLong("entriesWritten");
+            if (fsyncs < 0 || entries < 0) {
+                // The node restarted during the run: its counters began again at zero, and a difference would be a
+                // negative rate (or one of a part of the run only).
+                out.printf(Locale.ROOT, "storage node %d (%s): restarted during the run (its counters began again"
+                        + " from zero): no rates%n", n.getInteger("id"), n.getString("role"));
+                continue;
+            }
             out.printf(Locale.ROOT, "storage node %d (%s): %.0f fsyncs/s, %.0f entries/s, %.1f entries per fsync%n",
                     n.getInteger("id"), n.getString("role"), fsyncs / seconds, entries / seconds,
                     fsyncs == 0 ? 0.0 : (double) entries / fsyncs);
