@@ -112,7 +112,7 @@ class RespEndpointTest {
 
         @Override
         public Future<Served<RangeResult>> range(int leader, int group, String prefix, String startAfter, int limit,
-                ReadConsistency consistency) {
+                ReadConsistency consistency, boolean values) {
             List<KvEntry> page = new ArrayList<>();
             for (KvEntry e : stored.tailMap(startAfter, false).values()) {
                 if (page.size() == limit) {
@@ -127,7 +127,7 @@ class RespEndpointTest {
 
         @Override
         public Future<Served<LookupResult>> lookup(int leader, int group, List<String> keys,
-                ReadConsistency consistency) {
+                ReadConsistency consistency, io.raftline.api.Fetch fetch) {
             if (readFailure != null) {
                 return Future.failedFuture(readFailure);
             }
