@@ -525,13 +525,16 @@ public final class KvRequests {
      * other members in turn, and the leader one of them names. Such a replica is never told of a later leader (a
      * leader sends to its members only), so it answered {@code no_leader} "retry shortly", or {@code not_member}, for
      * as long as the membership stayed so. The next member is asked only after a refusal that proves nothing was done;
-     * any other failure (the answer lost after the request was sent) is the answer. A cluster of one group keeps its
+     * any other failure (the answer lost after the request was sent) is the answer. Only a node that knows the leader
+     * of another of its groups asks: one cut off from the cluster (a partitioned minority, whose groups all lost their
+     * leaders) serves no write and no linearizable read, as the fault it shows means. A cluster of one group keeps its
      * documented answers: a node outside its only group serves nothing.
      */
     private <T> Future<Served<T>> viaMembers(RaftNode node, Throwable refused, IntFunction<Future<Served<T>>> there) {
         if (groups.size() == 1 || !(refused instanceof NodeRequestException e)
                 || e.reason() != NodeRequestException.Reason.NO_LEADER
-                && e.reason() != NodeRequestException.Reason.NOT_MEMBER) {
+                && e.reason() != NodeRequestException.Reason.NOT_MEMBER
+                || groups.stream().noneMatch(g -> g != node && g.knownLeader() != 0)) {
             return Future.failedFuture(refused);
         }
         return node.status().otherwise((NodeStatus) null).compose(s -> {
