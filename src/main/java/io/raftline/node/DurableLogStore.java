@@ -358,7 +358,7 @@ public final class DurableLogStore implements LogStore {
     @Override
     public StorageStats stats() {
         DurableStorage s = storage;
-        return new StorageStats("durable", s.failed(), s.fsyncs(), s.entriesWritten(), s.walBytes());
+        return new StorageStats("durable", s.failed(), s.fsyncs(), s.entriesWritten(), s.walBytes(), s.failure());
     }
 
     @Override

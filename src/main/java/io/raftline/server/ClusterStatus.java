@@ -271,6 +271,7 @@ final class ClusterStatus implements ClusterView {
                 .put("configIndex", s.configIndex())
                 .put("storage", new JsonObject().put("engine", s.storage().engine()).put("failed", s.storage().failed())
                         .put("fsyncs", s.storage().fsyncs()).put("entriesWritten", s.storage().entriesWritten())
-                        .put("walBytes", s.storage().walBytes()).put("slowWrites", s.storage().slowWrites()));
+                        .put("walBytes", s.storage().walBytes()).put("slowWrites", s.storage().slowWrites())
+                        .put("failure", s.storage().failure()));
     }
 }

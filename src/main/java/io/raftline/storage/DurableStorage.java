@@ -40,6 +40,12 @@ public final class DurableStorage implements Storage {
     private int recoveredEntries;
     // Written by the worker, read by status requests on other threads.
     private volatile long entriesWritten;
+    /**
+     * Why a snapshot file could not be written (null: none failed). Such a failure stops the node (fail-stop) as a
+     * failed WAL write does, so it is the store's failure too: set on the thread that wrote the file, read by status
+     * requests and the node's refusals on other threads.
+     */
+    private volatile String snapshotFailure;
 
     private DurableStorage(WalLog wal, SnapshotStore snapshots) {
         this.wal = wal;
@@ -268,6 +274,7 @@ public final class DurableStorage implements Storage {
      * covers all its entries with one fsync (group commit).
      */
     public void write(List<Entry> entries, HardState hardState, boolean sync) {
+        checkNoSnapshotFailure();
         List<WalRecord> records = new ArrayList<>(entries.size() + 1);
         for (Entry e : entries) {
             records.add(new WalRecord.EntryRecord(e));
@@ -310,7 +317,8 @@ public final class DurableStorage implements Storage {
      * Entries it covers are dropped from memory in {@link #applyWritten}.
      */
     public void writeSnapshot(Snapshot s) {
-        snapshots.save(s);
+        checkNoSnapshotFailure();
+        saveSnapshot(s);
         wal.append(List.of(new WalRecord.SnapshotInstalledRecord(s.index(), s.term())));
         sync();
         wal.noteSnapshot(s.index());
@@ -334,7 +342,26 @@ public final class DurableStorage implements Storage {
      * writes (and the heartbeats waiting for them) while it is written.
      */
     public void writeSnapshotFile(Snapshot s) {
-        snapshots.save(s);
+        checkNoSnapshotFailure();
+        saveSnapshot(s);
+    }
+
+    /** Writes a snapshot file; a failure is recorded as the store's (the node stops on it). */
+    private void saveSnapshot(Snapshot s) {
+        try {
+            snapshots.save(s);
+        } catch (RuntimeException e) {
+            snapshotFailure = e.getMessage();
+            throw e;
+        }
+    }
+
+    /** Throws once a snapshot write failed: the store accepts nothing more (fail-stop), as after a WAL failure. */
+    private void checkNoSnapshotFailure() {
+        String why = snapshotFailure;
+        if (why != null) {
+            throw new StorageException("storage failed earlier and accepts nothing more (fail-stop): " + why);
+        }
     }
 
     /**
@@ -346,6 +373,7 @@ public final class DurableStorage implements Storage {
      * @return bytes of WAL freed
      */
     public long recordCompaction(Snapshot s) {
+        checkNoSnapshotFailure();
         List<WalRecord> records = new ArrayList<>(2);
         records.add(new WalRecord.SnapshotRecord(s.index(), s.term()));
         if (lastWrittenHardState != null) {
@@ -366,9 +394,25 @@ public final class DurableStorage implements Storage {
         return wal.compactionPressureBytes();
     }
 
-    /** Whether an I/O error has made storage unusable (the node must stop acknowledging). */
+    /**
+     * Whether an I/O error has made storage unusable (the node must stop acknowledging): a write or fsync of the WAL,
+     * or the write of a snapshot file (a full disk often meets the snapshot first, its largest write).
+     */
     public boolean failed() {
-        return wal.failed();
+        return wal.failed() || snapshotFailure != null;
+    }
+
+    /**
+     * Why the storage failed, for the status API and the operator, or null if it did not.
+     *
+     * @return the reason, or null
+     */
+    public String failure() {
+        String snap = snapshotFailure;
+        if (snap != null) {
+            return snap;
+        }
+        return wal.failed() ? "a write or fsync of the write-ahead log failed (see the node's log)" : null;
     }
 
     /**

@@ -64,7 +64,10 @@ public final class SnapshotStore {
         this.dir = dir;
     }
 
-    /** Writes {@code s} durably and removes all but the newest {@value #KEEP} snapshot files. */
+    /**
+     * Writes {@code s} durably and removes all but the newest {@value #KEEP} snapshot files. On failure the temporary
+     * file is deleted (best effort), so a full disk is not kept full by the snapshot that met it.
+     */
     public void save(Snapshot s) {
         Path target = dir.resolve(name(s.index(), s.term()));
         Path tmp = dir.resolve(name(s.index(), s.term()) + ".tmp");
@@ -97,6 +100,13 @@ public final class SnapshotStore {
                 disk.deleteIfExists(all.get(i));
             }
         } catch (IOException e) {
+            // A file that could not be written whole holds space (a full disk: most of the snapshot) until the next
+            // start would delete it; the node stops on this failure, so it goes now.
+            try {
+                disk.deleteIfExists(tmp);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
             throw new StorageException("cannot write snapshot " + target + ": " + e.getMessage(), e);
         }
     }

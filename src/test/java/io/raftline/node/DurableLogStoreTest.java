@@ -125,6 +125,43 @@ class DurableLogStoreTest {
         }))));
     }
 
+    /**
+     * A snapshot file that cannot be written (a full disk meets the snapshot first: its largest write) stops the node,
+     * so it is the store's failure: {@code failed()} and its stats say so with the reason (the node's /health then
+     * answers {@code storage_failed}, not {@code node_down}), the store accepts no more writes, and the half-written
+     * temporary file is deleted instead of holding the space until the next start.
+     */
+    @Test
+    @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+    void aFailedSnapshotWriteIsTheStoresFailureAndLeavesNoTemporaryFile(Vertx vertx, VertxTestContext tc) {
+        SnapshotWriteGate gate = new SnapshotWriteGate(NioDisk.INSTANCE);
+        gate.releaseFailing();
+        DurableLogStore store = DurableLogStore.open(vertx, 1, dir, 4096, gate);
+        Context ctx = vertx.getOrCreateContext();
+        ctx.runOnContext(x -> store.persist(null, entries(1, 20), new HardState(1, 1, 20), true)
+                .compose(v -> store.compact(15, io.raftline.raft.Membership.ofVoters(List.of(1, 2, 3)),
+                        "state@15".getBytes(StandardCharsets.UTF_8)))
+                .transform(compaction -> {
+                    tc.verify(() -> {
+                        assertThat(compaction.failed()).as("the compaction fails with its file").isTrue();
+                        assertThat(store.failed()).as("the store failed").isTrue();
+                        StorageStats stats = store.stats();
+                        assertThat(stats.failed()).isTrue();
+                        assertThat(stats.failure()).contains("cannot write snapshot").contains("simulated I/O error");
+                        try (var files = java.nio.file.Files.list(dir.resolve("snap"))) {
+                            assertThat(files.map(f -> f.getFileName().toString()).toList())
+                                    .as("no temporary snapshot file holds space").isEmpty();
+                        }
+                    });
+                    return store.persist(null, entries(21, 21), new HardState(1, 1, 21), true);
+                })
+                .onComplete(ar -> tc.verify(() -> {
+                    assertThat(ar.failed()).as("a failed store accepts no more writes").isTrue();
+                    assertThat(ar.cause()).hasMessageContaining("fail-stop");
+                    store.close().onComplete(tc.succeedingThenComplete());
+                })));
+    }
+
     /** A disk whose WAL segments fail their next write or their next fsync, once, when told to. */
     private static final class FailingWal extends ForwardingDisk {
         volatile boolean failWrite;

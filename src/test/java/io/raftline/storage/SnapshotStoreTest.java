@@ -35,6 +35,36 @@ class SnapshotStoreTest {
         assertThat(new SnapshotStore(dir).loadNewest(w -> { }).orElseThrow()).isEqualTo(s);
     }
 
+    /**
+     * A save that fails part way (a full disk: the data write meets "No space left on device") deletes its temporary
+     * file: left there it held most of a snapshot's size until the next start, keeping the disk full.
+     */
+    @Test
+    void aFailedSaveDeletesItsTemporaryFile() throws IOException {
+        Disk full = new ForwardingDisk(NioDisk.INSTANCE) {
+            @Override
+            protected AppendFile wrap(Path file, AppendFile f) {
+                return new ForwardingFile(f) {
+                    private int writes;
+
+                    @Override
+                    public void write(java.nio.ByteBuffer src) throws IOException {
+                        if (++writes > 1) {
+                            throw new IOException("No space left on device");
+                        }
+                        super.write(src);
+                    }
+                };
+            }
+        };
+        SnapshotStore store = new SnapshotStore(full, dir);
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> store.save(snap(5))))
+                .isInstanceOf(io.raftline.raft.StorageException.class).hasMessageContaining("No space left on device");
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.toList()).as("nothing of the failed save is left").isEmpty();
+        }
+    }
+
     @Test
     void keepsTheTwoNewestAndLoadsTheNewest() throws IOException {
         SnapshotStore store = new SnapshotStore(dir);

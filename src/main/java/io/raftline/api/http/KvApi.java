@@ -658,8 +658,10 @@ public final class KvApi {
             JsonObject body = new JsonObject().put("node", s.id()).put("role", s.roleName()).put("term", s.term())
                     .put("leader", s.leader()).put("up", s.up()).put("paused", s.paused()).put("frozen", s.frozen());
             if (s.storage().failed()) {
+                String why = s.storage().failure();
                 HttpErrors.send(ctx, 503, body.put("error", "storage_failed").put("message", "node " + s.id()
-                        + " could not persist its log and stopped acknowledging (fail-stop); see its log"));
+                        + " could not persist its log and stopped acknowledging (fail-stop)"
+                        + (why != null ? ": " + why : "") + "; see its log"));
             } else if (s.stateLost()) {
                 HttpErrors.send(ctx, 503, body.put("error", "state_lost").put("message", "node " + s.id()
                         + " lost log entries it had acknowledged (wiped or replaced data directory); it no longer"
