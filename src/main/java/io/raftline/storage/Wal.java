@@ -667,12 +667,21 @@ public final class Wal implements Closeable, WalLog {
         if (bad != null) {
             // A crash after a new segment's header was written but before its fsync can leave part of the header, or
             // its length without its bytes (zeros on file systems that persist the size first). Records are appended
-            // only once the header is synced, so a bad header in the last segment with nothing after the longest
-            // header but zeros (and, as format 1 said it, no valid format 1 record after it) is a torn creation,
-            // like a short header, and nothing acknowledged was in it.
-            if (last && allZero(bytes, SEGMENT_HEADER_BYTES, bytes.length)
+            // only once the header is synced (startSegment), and no segment is ever preallocated, so a torn creation
+            // is at most the longest header's bytes: a bad header in the last segment no longer than that (and, as
+            // format 1 said it, no valid format 1 record after it) is one, and nothing acknowledged was in it. A
+            // longer one held records once, whatever its bytes are now (until 2026-12-08 a last segment of any length
+            // whose bytes after the header were zeros was deleted as a torn creation, acknowledged records and votes
+            // with it).
+            if (last && bytes.length <= SEGMENT_HEADER_BYTES
                     && !validRecordAfter(bytes, V1_SEGMENT_HEADER_BYTES, null)) {
                 return new ReadResult(out, 0, "", version, null);
+            }
+            if (last && allZero(bytes, SEGMENT_HEADER_BYTES, bytes.length)) {
+                throw new WalCorruptionException(f, badAt, bad, "the last segment is " + bytes.length + " bytes long,"
+                        + " more than its " + SEGMENT_HEADER_BYTES + "-byte header, so it held records: a torn segment"
+                        + " creation leaves at most the header, as records are written only once it is synced; the"
+                        + " segment was zeroed or damaged since");
             }
             throw new WalCorruptionException(f, badAt, bad);
         }

@@ -16,4 +16,17 @@ public final class WalCorruptionException extends StorageException {
         super("write-ahead log corrupt in " + file + " at offset " + offset + ": " + what
                 + " (not a torn tail: valid data follows; refusing to start rather than lose acknowledged writes)");
     }
+
+    /**
+     * Damage that is not told apart by valid data after it, but by a rule of how the log is written.
+     *
+     * @param file   the segment
+     * @param offset where the damage is
+     * @param what   what is wrong there
+     * @param why    why it cannot be the trace of an interrupted write
+     */
+    public WalCorruptionException(Path file, long offset, String what, String why) {
+        super("write-ahead log corrupt in " + file + " at offset " + offset + ": " + what + " (" + why
+                + "; refusing to start rather than lose acknowledged writes)");
+    }
 }

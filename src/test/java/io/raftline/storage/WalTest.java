@@ -179,6 +179,32 @@ class WalTest {
     }
 
     /**
+     * A last segment longer than its header held records (they are appended only once the header is synced, and no
+     * segment is preallocated), so zeros over all of it are damage, not a torn creation: refused, naming the file,
+     * and the file kept. Before the fix it was deleted with a warning, and with it acknowledged entries and the
+     * node's newest term and vote (a review zeroed a 28,802-byte segment: the node came back two terms back).
+     */
+    @Test
+    void aZeroedLastSegmentLongerThanItsHeaderIsRefused() throws IOException {
+        try (Wal wal = Wal.open(dir, 64, s -> { })) {
+            wal.append(sample(3));
+            wal.sync();
+            wal.append(sample(3));
+            wal.sync();
+        }
+        List<Path> segs = segments();
+        assertThat(segs).hasSize(2);
+        long size = Files.size(segs.get(1));
+        assertThat(size).isGreaterThan(Wal.SEGMENT_HEADER_BYTES);
+        Files.write(segs.get(1), new byte[(int) size]);
+        List<String> warnings = new ArrayList<>();
+        assertThatThrownBy(() -> reopen(warnings)).isInstanceOf(WalCorruptionException.class)
+                .hasMessageContaining(segs.get(1).toString()).hasMessageContaining(size + " bytes long");
+        assertThat(warnings).isEmpty();
+        assertThat(Files.size(segs.get(1))).as("the damaged segment is kept for inspection").isEqualTo(size);
+    }
+
+    /**
      * A damaged header followed by valid records is not a torn creation: it stays fatal. So is a version byte that
      * reads 1 in a salted header: format 1 has no header checksum, and the segment's records, read without their salt,
      * would all fail and be cut as a torn tail.
