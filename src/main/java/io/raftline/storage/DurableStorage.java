@@ -66,7 +66,40 @@ public final class DurableStorage implements Storage {
      * that crashes; production passes {@link NioDisk}).
      */
     public static DurableStorage open(Disk disk, Path dataDir, long segmentBytes, Consumer<String> warn) {
-        return open(disk, dataDir, notes -> Wal.open(disk, dataDir.resolve("wal"), segmentBytes, notes), warn);
+        Path walDir = dataDir.resolve("wal");
+        return open(disk, dataDir, snap -> {
+            refuseSnapshotWithoutLog(disk, dataDir, walDir, snap);
+            return notes -> Wal.open(disk, walDir, segmentBytes, notes);
+        }, warn);
+    }
+
+    /**
+     * Refuses a snapshot without a write-ahead log: the log is created (and its first segment synced) at the node's
+     * first start, before it can hold a snapshot, and the segment holding the newest hard state is never deleted (a
+     * compaction writes the hard state again into the current segment first). So a {@code wal/} missing or holding no
+     * segment beside a snapshot is damage, and the node's term and vote went with it: started, it would vote again in
+     * terms it had voted in, and the rejoin check (which asks the peers only about an empty directory) would not stop
+     * it.
+     */
+    private static void refuseSnapshotWithoutLog(Disk disk, Path dataDir, Path walDir, Snapshot snap) {
+        if (snap.isEmpty()) {
+            return;
+        }
+        boolean missing;
+        try {
+            missing = !disk.isDirectory(walDir) || disk.list(walDir).stream()
+                    .noneMatch(p -> p.getFileName().toString().matches("[0-9a-f]{16}\\.wal"));
+        } catch (java.io.IOException e) {
+            throw new StorageException("cannot read " + walDir + ": " + e.getMessage(), e);
+        }
+        if (missing) {
+            throw new StorageException("data directory " + dataDir + " holds snapshot " + snap.index() + "@"
+                    + snap.term() + " but no write-ahead log (" + walDir + " is missing or holds no segment): the"
+                    + " node's term, vote and log went with it, and it would vote again in terms it voted in."
+                    + " Do not start it under this id: remove the member and add a new one with a new id and an"
+                    + " empty data directory, or restore the directory (docs/operations.md, \"A node that refuses"
+                    + " to start\")");
+        }
     }
 
     /**
@@ -74,7 +107,7 @@ public final class DurableStorage implements Storage {
      * {@code groupDir/snap}, its records from {@code log}.
      */
     public static DurableStorage open(Disk disk, Path groupDir, WalLog log, Consumer<String> warn) {
-        return open(disk, groupDir, notes -> {
+        return open(disk, groupDir, snap -> notes -> {
             try {
                 disk.createDirectoriesDurably(groupDir);
             } catch (java.io.IOException e) {
@@ -85,7 +118,8 @@ public final class DurableStorage implements Storage {
     }
 
     private static DurableStorage open(Disk disk, Path dataDir,
-            java.util.function.Function<Consumer<String>, WalLog> openLog, Consumer<String> warn) {
+            java.util.function.Function<Snapshot, java.util.function.Function<Consumer<String>, WalLog>> openLog,
+            Consumer<String> warn) {
         List<String> notes = new ArrayList<>();
         Consumer<String> both = s -> {
             notes.add(s);
@@ -93,11 +127,12 @@ public final class DurableStorage implements Storage {
         };
         SnapshotStore snaps = new SnapshotStore(disk, dataDir.resolve("snap"));
         Snapshot snap = snaps.loadNewest(both).orElse(Snapshot.EMPTY);
-        WalLog wal = openLog.apply(both);
+        WalLog wal = openLog.apply(snap).apply(both);
         DurableStorage ds = new DurableStorage(wal, snaps);
         try {
             syncDataDirectory(disk, dataDir);
             wal.noteSnapshot(snap.index());
+            wal.refuseLostSegments(snap.index());
             if (ds.replay(snap, wal.recoveredRecords(), both)) {
                 // The snapshot replaced the log but the WAL does not say so (the crash came between the snapshot
                 // file and its record). Say it now: entries written after the snapshot will follow this record, and

@@ -25,10 +25,14 @@ import java.util.zip.CRC32C;
  * <p>File format (big-endian): {@code "RLSN"}, u8 version, i64 index, i64 term, i32 voter count, i32 voters…,
  * [version ≥ 2: i32 learner count, i32 learners…], [version 3: the members' addresses as
  * {@link Membership#putAddresses} writes them], i32 data length, data, u32 CRC32C of everything before it.
- * Version 3 (addresses) is written; version 1 and 2 files still load, with no learners or addresses. Loading takes the newest file that validates;
- * a damaged newer file is reported, renamed to {@code .corrupt} for inspection, and an older one is used. The
- * directory is fsynced before a snapshot is loaded, so what recovery trusts is durable.
- * The two newest snapshots are kept. All file I/O goes through a {@link Disk}.
+ * Version 3 (addresses) is written; version 1 and 2 files still load, with no learners or addresses. Loading takes the
+ * newest file that validates; a damaged newer file is reported, renamed to {@code .corrupt} for inspection, and an
+ * older one is loaded. That older one is not a real fallback: compaction deletes the log's segments up to the newest
+ * snapshot, so recovery from the older one finds a gap and refuses to start (the node is replaced,
+ * docs/operations.md "A node that refuses to start"); it helps only while the log still reaches back to it. Keeping
+ * the segments back to the older snapshot would double the log every node keeps. The directory is fsynced before a
+ * snapshot is loaded, so what recovery trusts is durable. The two newest snapshots are kept. All file I/O goes
+ * through a {@link Disk}.
  *
  * <p>{@link #save} may run on a different thread than the write-ahead log (the host writes large snapshot files
  * off the log's worker), so this class keeps no mutable state: concurrent saves of different snapshots only

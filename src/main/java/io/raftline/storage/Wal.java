@@ -93,6 +93,40 @@ public final class Wal implements Closeable, WalLog {
      * later records made dead do not count (see {@link #noteRecord}): the map is lowered when that happens, on the
      * log's one thread.
      */
+    /**
+     * A segment missing between two that were read: {@code before} is the index, in the segments read, of the one
+     * before it.
+     */
+    private record Hole(int before, String what) {
+    }
+
+    /** The holes found at open, for {@link #refuseLostSegments}. */
+    private final List<Hole> holes = new ArrayList<>();
+
+    /**
+     * Refuses a segment lost between two surviving ones. Segments go oldest first, each unlink synced before the next,
+     * so the survivors are consecutive: a hole is a lost segment, with whatever it held (entries, a vote). The one
+     * exception is a log an older release compacted (before 2026-12-05 it synced a compaction's unlinks once, at its
+     * end, and a power cut could bring back a covered segment without the next one): a hole is accepted only if every
+     * segment before it holds nothing but entries the snapshot covers, which is all such a segment can hold.
+     *
+     * @param snapshotIndex the index of the snapshot recovery starts from (0: none)
+     */
+    @Override
+    public void refuseLostSegments(long snapshotIndex) {
+        for (Hole h : holes) {
+            for (int i = 0; i <= h.before(); i++) {
+                if (!covered(closed.get(i), g -> snapshotIndex)) {
+                    throw new StorageException(h.what() + ": segments are deleted oldest first, so it was lost with"
+                            + " the records it held (segment " + closed.get(i).path.getFileName() + " before it holds"
+                            + " entries past the snapshot at " + snapshotIndex + "); refusing to start rather than"
+                            + " forget acknowledged entries or votes (docs/operations.md, \"A node that refuses to"
+                            + " start\")");
+                }
+            }
+        }
+    }
+
     private record Segment(long seq, Path path, Map<Integer, Long> maxEntryIndex) {
     }
 
@@ -157,10 +191,19 @@ public final class Wal implements Closeable, WalLog {
             List<Segment> segments = new ArrayList<>();
             List<List<WalRecord>> segmentRecords = new ArrayList<>();
             ReadResult lastRead = null;
+            List<Hole> holes = new ArrayList<>();
             for (int i = 0; i < files.size(); i++) {
                 boolean last = i == files.size() - 1;
                 Path f = files.get(i);
                 long seq = sequenceOf(f);
+                Segment before = segments.isEmpty() ? null : segments.get(segments.size() - 1);
+                if (before != null && seq != before.seq + 1) {
+                    // Judged once the snapshot is known (refuseLostSegments): the survivors are consecutive but for
+                    // the covered segments an older release's unsynced unlinks brought back.
+                    holes.add(new Hole(segments.size() - 1, "write-ahead log in " + dir + " is missing segment "
+                            + String.format("%016x.wal", before.seq + 1) + " (between " + before.path.getFileName()
+                            + " and " + f.getFileName() + ")"));
+                }
                 ReadResult r = readSegment(disk.readAll(f), f, seq, last);
                 if (r.tornAt >= 0) {
                     long size = disk.size(f);
@@ -189,6 +232,7 @@ public final class Wal implements Closeable, WalLog {
                 lastRead = r;
             }
             Wal wal = new Wal(disk, dir, segmentBytes, new Recovery(records, truncated, notes));
+            wal.holes.addAll(holes);
             if (segments.isEmpty()) {
                 wal.startSegment(1);
             } else {

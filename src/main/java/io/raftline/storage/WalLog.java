@@ -31,6 +31,15 @@ public interface WalLog {
     }
 
     /**
+     * Called at recovery with the snapshot it starts from: refuses a segment lost between surviving ones (see
+     * {@link Wal#refuseLostSegments}). A group's share of a shared log checks nothing here.
+     *
+     * @param snapshotIndex the snapshot's index (0: none)
+     */
+    default void refuseLostSegments(long snapshotIndex) {
+    }
+
+    /**
      * Deletes the segments that nothing needs any more now that entries up to {@code index} live in a durable
      * snapshot whose record (and the current hard state) were appended and synced.
      *

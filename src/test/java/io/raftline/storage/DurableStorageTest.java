@@ -53,6 +53,35 @@ class DurableStorageTest {
         r.close();
     }
 
+    /**
+     * A snapshot without a write-ahead log is damage (the log and its first segment exist before any snapshot can,
+     * and the newest hard state is never deleted): refused, saying what is missing and what to do. Before the fix a
+     * deleted {@code wal/} (or one emptied of its segments) was accepted silently and the node came back with term 0
+     * and no vote, free to vote again in terms it had voted in, and the rejoin check did not ask its peers (its
+     * snapshot made it look used).
+     */
+    @Test
+    void aSnapshotWithoutAWriteAheadLogIsRefused() throws IOException {
+        for (boolean wholeDirectory : new boolean[] {true, false}) {
+            try (Stream<Path> old = Files.walk(dir)) {
+                old.sorted(java.util.Comparator.reverseOrder()).filter(p -> !p.equals(dir))
+                        .forEach(p -> p.toFile().delete());
+            }
+            DurableStorage s = open(new ArrayList<>());
+            writeAndApply(s, entries(1, 40, 3), new HardState(3, 2, 40));
+            s.compact(new Snapshot(new SnapshotMetadata(30, 3, List.of(1, 2, 3)),
+                    "state@30".getBytes(StandardCharsets.UTF_8)));
+            s.close();
+            try (Stream<Path> wal = Files.walk(dir.resolve("wal"))) {
+                wal.sorted(java.util.Comparator.reverseOrder())
+                        .filter(p -> wholeDirectory || p.toString().endsWith(".wal")).forEach(p -> p.toFile().delete());
+            }
+            assertThatThrownBy(() -> open(new ArrayList<>())).as("wal/ %s", wholeDirectory ? "deleted" : "emptied")
+                    .isInstanceOf(StorageException.class).hasMessageContaining("snapshot 30@3")
+                    .hasMessageContaining("no write-ahead log").hasMessageContaining("new id");
+        }
+    }
+
     @Test
     void laterEntriesReplaceAConflictingSuffix() {
         DurableStorage s = open(new ArrayList<>());
@@ -423,6 +452,20 @@ class DurableStorageTest {
         assertThat(notes).anySatisfy(n -> assertThat(n).contains("missing from the write-ahead log")
                 .contains("snapshot at 50 covers them"));
         r.close();
+    }
+
+    /**
+     * A segment lost between two surviving ones, before which a segment holds entries the snapshot does not cover, is
+     * refused naming it: segments go oldest first, so only covered segments an older release brought back can precede
+     * a hole. Before the fix such a loss was caught only when entry indexes jumped.
+     */
+    @Test
+    void aMissingSegmentAfterUncoveredEntriesIsRefusedNamingIt() throws IOException {
+        List<Path> segs = sixtyEntriesOverManySegments();
+        assertThat(segs.size()).isGreaterThan(4);
+        Files.delete(segs.get(2));
+        assertThatThrownBy(() -> open(new ArrayList<>())).isInstanceOf(StorageException.class)
+                .hasMessageContaining("missing segment " + segs.get(2).getFileName());
     }
 
     /**
