@@ -37,6 +37,16 @@ class NewLeaderReadTest {
         node.host.step(new VoteResponse(2, 1, 2, true, false));
     }
 
+    /** Node 1 leads term 2 and both followers took its no-op (index 1): it is committed, and both answered now. */
+    static void leadWithBothFollowersCaughtUp(RestartLeaseHoldTest.ManualEnvironment node) {
+        winTermTwo(node);
+        node.settle();
+        assertThat(node.host.status().role()).isEqualTo(Role.LEADER);
+        node.host.step(AppendResponse.accepted(2, 1, 2, 1));
+        node.host.step(AppendResponse.accepted(3, 1, 2, 1));
+        node.settle();
+    }
+
     @Test
     void aReadThatArrivesRightAfterTheWinIsServedNotFailedAsLost() {
         RestartLeaseHoldTest.ManualEnvironment node = new RestartLeaseHoldTest.ManualEnvironment(5_000);

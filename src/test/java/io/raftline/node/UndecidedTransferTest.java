@@ -2,8 +2,6 @@ package io.raftline.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.raftline.raft.Role;
-import io.raftline.raft.message.AppendResponse;
 import io.raftline.raft.message.Heartbeat;
 import io.raftline.raft.message.HeartbeatResponse;
 import io.raftline.raft.message.Message;
@@ -25,12 +23,7 @@ class UndecidedTransferTest {
     @Test
     void aTransferWhoseTargetWasToldWaitsForTheNextLeader() {
         RestartLeaseHoldTest.ManualEnvironment node = new RestartLeaseHoldTest.ManualEnvironment(5_000);
-        NewLeaderReadTest.winTermTwo(node);
-        node.settle();
-        node.host.step(AppendResponse.accepted(2, 1, 2, 1));
-        node.host.step(AppendResponse.accepted(3, 1, 2, 1));
-        node.settle();
-        assertThat(node.host.status().role()).isEqualTo(Role.LEADER);
+        NewLeaderReadTest.leadWithBothFollowersCaughtUp(node);
         node.sent.clear();
 
         Future<Void> transfer = node.host.transferLeadership(2);

@@ -3,8 +3,6 @@ package io.raftline.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.raftline.raft.MembershipChange;
-import io.raftline.raft.Role;
-import io.raftline.raft.message.AppendResponse;
 import io.vertx.core.Future;
 import org.junit.jupiter.api.Test;
 
@@ -21,13 +19,7 @@ class VoterChangeTimeoutTest {
     @Test
     void aVoterChangeStalledByASilentVoterNamesItWhenItTimesOut() {
         RestartLeaseHoldTest.ManualEnvironment node = new RestartLeaseHoldTest.ManualEnvironment(5_000);
-        NewLeaderReadTest.winTermTwo(node);
-        node.settle();
-        assertThat(node.host.status().role()).isEqualTo(Role.LEADER);
-        // Both followers take the leader's no-op: it commits, and both answered just now.
-        node.host.step(AppendResponse.accepted(2, 1, 2, 1));
-        node.host.step(AppendResponse.accepted(3, 1, 2, 1));
-        node.settle();
+        NewLeaderReadTest.leadWithBothFollowersCaughtUp(node);
 
         // Node 3 dies right after its answer; the removal of node 2 comes before the guard can tell.
         Future<NodeHost.MembershipInfo> removal = node.host.changeMembership(new MembershipChange.Remove(2));
@@ -54,11 +46,7 @@ class VoterChangeTimeoutTest {
     @Test
     void aLearnerChangeThatTimesOutKeepsThePlainTimeout() {
         RestartLeaseHoldTest.ManualEnvironment node = new RestartLeaseHoldTest.ManualEnvironment(5_000);
-        NewLeaderReadTest.winTermTwo(node);
-        node.settle();
-        node.host.step(AppendResponse.accepted(2, 1, 2, 1));
-        node.host.step(AppendResponse.accepted(3, 1, 2, 1));
-        node.settle();
+        NewLeaderReadTest.leadWithBothFollowersCaughtUp(node);
 
         // Adding a learner changes no quorum: with both voters silent it times out as any write does.
         Future<NodeHost.MembershipInfo> add = node.host.changeMembership(new MembershipChange.AddLearner(4));
