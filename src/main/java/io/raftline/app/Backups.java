@@ -342,8 +342,9 @@ final class Backups {
             throw notABackup(file, e);
         }
         if (groups.size() != config.groups()) {
-            throw new IOException(file + " is a backup of " + groups.size() + (groups.size() == 1 ? " Raft group" : " Raft"
-                    + " groups") + " but the configuration has \"groups\": " + config.groups() + ": keys map to groups"
+            // The configuration's number, not what is on disk, is what the operator changes: exit 2 (it exited 1).
+            throw new UnsuitableConfig(file + " is a backup of " + groups.size()
+                    + (groups.size() == 1 ? " Raft group" : " Raft groups") + " but the configuration has \"groups\": " + config.groups() + ": keys map to groups"
                     + " by their number, so a backup restores into a cluster of as many groups");
         }
         if (groups.stream().allMatch(g -> g.lastApplied() == 0)) {

@@ -605,8 +605,8 @@ class BackupRestoreAllOrNothingTest {
 
     /**
      * The command line: a configuration the restore cannot use (nodes that keep nothing on disk, two nodes naming one
-     * directory, a node_id that joins) exits 2, as an invalid configuration does (docs/configuration.md, exit codes);
-     * it exited 1, as a runtime failure. A refusal of what is on disk still exits 1.
+     * directory, a node_id that joins, another number of groups than the backup's) exits 2, as an invalid
+     * configuration does (docs/configuration.md, exit codes); it exited 1, as a runtime failure. A refusal of what is on disk still exits 1.
      */
     @Test
     void aConfigurationTheRestoreCannotUseExits2() throws Exception {
@@ -618,10 +618,13 @@ class BackupRestoreAllOrNothingTest {
         JsonObject joins = withDataDirs(ClusterConfigs.cluster(4, 107, 3000), Map.of(1, dir.resolve("n1"), 2,
                 dir.resolve("n2"), 3, dir.resolve("n3"), 4, dir.resolve("n4"))).put("node_id", 4);
         joins.getJsonArray("nodes").getJsonObject(3).put("join", true);
+        JsonObject twoGroups = withDataDirs(ClusterConfigs.cluster(3, 107, 3000), threeDirs()).put("groups", 2);
         Map<JsonObject, String> refusals = new java.util.LinkedHashMap<>();
         refusals.put(memory, "raftline snapshot restore: the configuration's nodes keep nothing on disk");
         refusals.put(shared, "raftline snapshot restore: nodes 1 and 2 name the same data directory");
         refusals.put(joins, "raftline snapshot restore: node 4 (the configuration's node_id) joins a running cluster");
+        refusals.put(twoGroups, "raftline snapshot restore: " + backup + " is a backup of 1 Raft group but the"
+                + " configuration has \"groups\": 2");
         List<String> before = tree();
         for (Map.Entry<JsonObject, String> e : refusals.entrySet()) {
             Path conf = Files.writeString(Files.createTempFile("raftline-restore-conf-", ".json"), e.getKey().encode());
