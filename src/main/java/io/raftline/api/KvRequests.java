@@ -541,8 +541,7 @@ public final class KvRequests {
             if (s == null || s.membership() == null) {
                 return Future.failedFuture(refused);
             }
-            List<Integer> others = new ArrayList<>(s.membership().voters());
-            others.addAll(s.membership().learners());
+            List<Integer> others = s.membership().all();
             others.remove(Integer.valueOf(self));
             return askInTurn(others, 0, refused, there);
         });

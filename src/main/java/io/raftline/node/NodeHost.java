@@ -596,7 +596,7 @@ public final class NodeHost {
         if (silent.isEmpty()) {
             return failure;
         }
-        int quorum = voters.size() / 2 + 1;
+        int quorum = next.membership().quorum();
         return new NodeRequestException(Reason.TIMEOUT, n.leaderHint(), change.describe() + " was not committed within "
                 + options.requestTimeoutMs() + " ms: it took effect when appended (index " + next.configIndex()
                 + "), making the voters " + voters + ", whose quorum is " + quorum + ", and "

@@ -428,8 +428,7 @@ public final class MembersApi {
             }
             List<Integer> others = new ArrayList<>();
             if (ar.succeeded() && !forwarded(ctx) && ctx.request().getHeader(RELAYED_BY) == null) {
-                others.addAll(ar.result().membership().voters());
-                others.addAll(ar.result().membership().learners());
+                others.addAll(ar.result().membership().all());
                 others.remove(Integer.valueOf(node.id()));
             }
             askOthers(ctx, others, 0);
