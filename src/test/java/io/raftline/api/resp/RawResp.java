@@ -7,6 +7,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
@@ -76,5 +79,25 @@ public final class RawResp {
      */
     public static String bulk(String s) {
         return "$" + s.getBytes(StandardCharsets.UTF_8).length + "\r\n" + s + "\r\n";
+    }
+
+    /**
+     * One line of a reply read from a blocking socket's stream, without its CRLF (or LF).
+     *
+     * @param in the stream
+     * @return the line
+     * @throws IOException if the stream ends first
+     */
+    public static String line(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) != '\n') {
+            if (c < 0) {
+                throw new IOException("closed after " + b);
+            }
+            b.write(c);
+        }
+        String s = b.toString(StandardCharsets.US_ASCII);
+        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
     }
 }

@@ -28,9 +28,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetServer;
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -242,7 +240,7 @@ class RespEndpointTest {
                 + array("STRLEN", "k") + array("SET", "k", "v") + array("PING")).getBytes(StandardCharsets.UTF_8));
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            lines.add(line(s.getInputStream()));
+            lines.add(RawResp.line(s.getInputStream()));
         }
         assertThat(lines.get(5)).isEqualTo("+PONG");
         for (String read : lines.subList(0, 4)) {
@@ -375,7 +373,7 @@ class RespEndpointTest {
                 .isLessThan(REQUEST_BUDGET + unread * (1L << 20));
         // The control connection is still answered (the port reads it a read at a time).
         send(control, "PING");
-        assertThat(line(control.getInputStream())).isEqualTo("+PONG");
+        assertThat(RawResp.line(control.getInputStream())).isEqualTo("+PONG");
         for (Socket s : sockets.subList(1, sockets.size())) {
             s.close();
         }
@@ -476,7 +474,7 @@ class RespEndpointTest {
     /** A numeric field of INFO (every section); -1 if INFO does not have it. */
     private static long info(Socket control, String field) throws IOException {
         send(control, "INFO");
-        String head = line(control.getInputStream());
+        String head = RawResp.line(control.getInputStream());
         assertThat(head).startsWith("$");
         byte[] body = control.getInputStream().readNBytes(Integer.parseInt(head.substring(1)) + 2);
         for (String l : new String(body, StandardCharsets.UTF_8).split("\r\n")) {
@@ -485,19 +483,6 @@ class RespEndpointTest {
             }
         }
         return -1;
-    }
-
-    private static String line(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int c;
-        while ((c = in.read()) != '\n') {
-            if (c < 0) {
-                throw new IOException("closed after " + b);
-            }
-            b.write(c);
-        }
-        String s = b.toString(StandardCharsets.US_ASCII);
-        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
     }
 
     /**

@@ -6,9 +6,7 @@ import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
 import io.raftline.verify.nemesis.Waits;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -44,7 +42,7 @@ class RespRequestDeadlineTest {
             quiet.setSoTimeout(10_000);
             trickle.setSoTimeout(10_000);
             send(quiet, "*1\r\n$4\r\nPING\r\n");
-            assertThat(line(quiet.getInputStream())).isEqualTo("+PONG");
+            assertThat(RawResp.line(quiet.getInputStream())).isEqualTo("+PONG");
 
             OutputStream out = trickle.getOutputStream();
             send(trickle, "*3\r\n$3\r\nSET\r\n$7\r\ntrickle\r\n$100000\r\n");
@@ -55,32 +53,19 @@ class RespRequestDeadlineTest {
                 out.flush();
                 Thread.sleep(200);
             }
-            assertThat(line(trickle.getInputStream()))
+            assertThat(RawResp.line(trickle.getInputStream()))
                     .isEqualTo("-ERR Protocol error: request not complete within 1000 ms (limits.request_timeout_ms)");
             assertThat(trickle.getInputStream().read()).as("closed after the error").isEqualTo(-1);
             assertThat((System.nanoTime() - start) / 1_000_000).as("ms until closed").isGreaterThanOrEqualTo(1000);
 
             // The quiet connection, idle for longer than the deadline meanwhile (but within the idle timeout), stays.
             send(quiet, "*2\r\n$3\r\nGET\r\n$7\r\ntrickle\r\n");
-            assertThat(line(quiet.getInputStream())).isEqualTo("$-1");
+            assertThat(RawResp.line(quiet.getInputStream())).isEqualTo("$-1");
         }
     }
 
     private static void send(Socket s, String text) throws IOException {
         s.getOutputStream().write(text.getBytes(StandardCharsets.US_ASCII));
         s.getOutputStream().flush();
-    }
-
-    private static String line(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int c;
-        while ((c = in.read()) != '\n') {
-            if (c < 0) {
-                throw new IOException("closed after " + b);
-            }
-            b.write(c);
-        }
-        String s = b.toString(StandardCharsets.US_ASCII);
-        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
     }
 }

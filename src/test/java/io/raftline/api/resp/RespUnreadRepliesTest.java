@@ -7,7 +7,6 @@ import io.raftline.verify.nemesis.ClusterConfigs;
 import io.raftline.verify.nemesis.InJvmCluster;
 import io.raftline.verify.nemesis.Waits;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -85,7 +84,7 @@ class RespUnreadRepliesTest {
                 () -> info(control, "raftline_clients_waiting_for_reply_budget") == UNREAD);
         assertThat(reader.getInputStream().available()).as("nothing answered to the reader yet").isZero();
         send(control, "SET", "small", "x");
-        assertThat(line(control.getInputStream())).isEqualTo("+OK");
+        assertThat(RawResp.line(control.getInputStream())).isEqualTo("+OK");
 
         for (Socket s : unread) {
             s.close();
@@ -155,7 +154,7 @@ class RespUnreadRepliesTest {
             out.write(VALUE);
             out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            assertThat(line(s.getInputStream())).isEqualTo("+OK");
+            assertThat(RawResp.line(s.getInputStream())).isEqualTo("+OK");
         }
         return node;
     }
@@ -202,24 +201,11 @@ class RespUnreadRepliesTest {
     }
 
     private static byte[] bulk(InputStream in) throws IOException {
-        String head = line(in);
+        String head = RawResp.line(in);
         assertThat(head).startsWith("$");
         int n = Integer.parseInt(head.substring(1));
         byte[] body = in.readNBytes(n + 2);
         assertThat(body).hasSize(n + 2);
         return Arrays.copyOf(body, n);
-    }
-
-    private static String line(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int c;
-        while ((c = in.read()) != '\n') {
-            if (c < 0) {
-                throw new IOException("closed after " + b);
-            }
-            b.write(c);
-        }
-        String s = b.toString(StandardCharsets.US_ASCII);
-        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
     }
 }
