@@ -2,18 +2,13 @@ package io.raftline.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.raftline.raft.RaftConfig;
 import io.raftline.raft.message.VoteRequest;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What a node that campaigns in vain logs: a removed sharded node restarted under its old membership logged a line per
@@ -25,25 +20,8 @@ class CampaignLogTest {
 
     private static final long TICK_NANOS = 10_000_000L;
 
-    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    private final Logger hostLog = (Logger) LoggerFactory.getLogger(NodeHost.class);
-    private Level level;
-
-    @BeforeEach
-    void listen() {
-        logged.start();
-        level = hostLog.getLevel();
-        hostLog.setLevel(Level.INFO);
-        hostLog.setAdditive(false);
-        hostLog.addAppender(logged);
-    }
-
-    @AfterEach
-    void stopListening() {
-        hostLog.detachAppender(logged);
-        hostLog.setAdditive(true);
-        hostLog.setLevel(level);
-    }
+    @RegisterExtension
+    final HostLogLines log = new HostLogLines();
 
     /** One replica of node {@code id}, driven by hand: nobody answers what it sends. */
     private static final class Replica extends ManualHostEnvironment implements NodeListener {
@@ -81,7 +59,7 @@ class CampaignLogTest {
         for (long t = 0; t < seconds * 1_000_000_000L / TICK_NANOS; t++) {
             groups.forEach(Replica::tick);
         }
-        List<String> rounds = logged.list.stream().map(ILoggingEvent::getFormattedMessage)
+        List<String> rounds = log.events().stream().map(ILoggingEvent::getFormattedMessage)
                 .filter(l -> l.contains("asking for pre-votes for term")).toList();
         long first = rounds.stream().filter(l -> !l.contains("(again")).count();
         long again = rounds.stream().filter(l -> l.contains("(again")).count();
@@ -102,7 +80,7 @@ class CampaignLogTest {
         for (int t = 0; t < 100 && r.host.status().roleName().equals("Follower"); t++) {
             r.tick();
         }
-        List<String> changes = logged.list.stream().map(ILoggingEvent::getFormattedMessage)
+        List<String> changes = log.events().stream().map(ILoggingEvent::getFormattedMessage)
                 .filter(l -> l.contains("Follower -> PreCandidate")).toList();
         assertThat(changes).isNotEmpty().allMatch(l -> l.contains("last heard: node 12 ") && !l.contains("node 13"));
     }

@@ -2,19 +2,14 @@ package io.raftline.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.raftline.kv.KvCommand;
 import io.raftline.raft.RaftConfig;
 import io.vertx.core.Future;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A replica of a node of several Raft groups names its group in what it logs and in its refusals. Every replica of a
@@ -25,26 +20,8 @@ import org.slf4j.LoggerFactory;
  */
 class GroupNamedTest {
 
-    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    private final Logger hostLog = (Logger) LoggerFactory.getLogger(NodeHost.class);
-    private Level level;
-
-    /** The host's INFO lines (tests log warnings only) go to the list alone. */
-    @BeforeEach
-    void listen() {
-        logged.start();
-        level = hostLog.getLevel();
-        hostLog.setLevel(Level.INFO);
-        hostLog.setAdditive(false);
-        hostLog.addAppender(logged);
-    }
-
-    @AfterEach
-    void stopListening() {
-        hostLog.detachAppender(logged);
-        hostLog.setAdditive(true);
-        hostLog.setLevel(level);
-    }
+    @RegisterExtension
+    final HostLogLines log = new HostLogLines();
 
     /** Node 1's replica of one group, driven by hand: nothing runs until the test empties the loop. */
     private static final class Replica extends ManualHostEnvironment implements NodeListener {
@@ -96,7 +73,7 @@ class GroupNamedTest {
         assertThat(read.getMessage()).startsWith("node 1 in Raft group 5 knows no leader");
 
         r.host.crash();
-        assertThat(logged.list).extracting(ILoggingEvent::getFormattedMessage)
+        assertThat(log.events()).extracting(ILoggingEvent::getFormattedMessage)
                 .anyMatch(line -> line.startsWith("[Node 1][Group 5][Term 0][Follower] started"))
                 .anyMatch(line -> line.startsWith("[Node 1][Group 5][Term 0][Follower] crashed"))
                 .noneMatch(line -> line.startsWith("[Node 1][Term"));
@@ -107,7 +84,7 @@ class GroupNamedTest {
         Replica r = new Replica(1, 0);
 
         assertThat(refusal(r.host.propose(put())).getMessage()).startsWith("node 1 knows no leader (");
-        assertThat(logged.list).extracting(ILoggingEvent::getFormattedMessage)
+        assertThat(log.events()).extracting(ILoggingEvent::getFormattedMessage)
                 .anyMatch(line -> line.startsWith("[Node 1][Term 0][Follower] started"))
                 .noneMatch(line -> line.contains("[Group"));
     }
